@@ -1,0 +1,104 @@
+/**
+ * The /ecs command grammar: `<verb> [target] [args] [--flag value]`.
+ *
+ * Accepts what people actually type: "quoted values", 'single quotes', “smart quotes”,
+ * `--flag=value`, the em-dash or en-dash phones put in place of `--`, and the `<…>` forms
+ * Slack rewrites mentions, channels and links into.
+ */
+import { badInput } from '../errors';
+import { escapeMrkdwn, truncate } from '../bot/blocks/text';
+
+export interface RawArgs {
+  verb: string;
+  positionals: string[];
+  /** Flag name (without dashes) → value, or `true` for a bare flag. Repeated flags keep the last value. */
+  flags: Record<string, string | true>;
+}
+
+export const MAX_TEXT = 2000;
+export const MAX_TOKEN = 256;
+
+const QUOTES: Record<string, string> = { '"': '"', "'": "'", '\u201c': '\u201d', '\u201d': '\u201d', '\u2018': '\u2019', '\u2019': '\u2019', '\u00ab': '\u00bb' };
+
+/** Undo Slack's escaping and rewrite <…> forms into their plain text. */
+export function normalizeSlackText(text: string): string {
+  return text
+    .replace(/<([@#!])([^>|]*)(?:\|([^>]*))?>/g, (_m, sigil: string, id: string, label?: string) => {
+      if (sigil === '#') return label ? `#${label}` : `#${id}`;
+      if (sigil === '@') return `@${id}`;
+      return `@${label ?? id}`; // <!channel>, <!here>, <!subteam^S123|@team>
+    })
+    .replace(/<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\u00a0/g, ' ');
+}
+
+/** Split into tokens, honouring quotes. Throws BAD_INPUT on an unterminated quote. */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  let cur = '';
+  let inToken = false;
+  let close: string | undefined;
+  for (const ch of text) {
+    if (close !== undefined) {
+      if (ch === close || (close === '\u201d' && ch === '"')) close = undefined;
+      else cur += ch;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      if (inToken) tokens.push(cur);
+      cur = '';
+      inToken = false;
+      continue;
+    }
+    if (QUOTES[ch] !== undefined) {
+      close = QUOTES[ch];
+      inToken = true;
+      continue;
+    }
+    cur += ch;
+    inToken = true;
+  }
+  if (close !== undefined) throw badInput('A quote is not closed. Put the closing quote after the value, e.g. `--reason "hotfix for checkout"`.');
+  if (inToken) tokens.push(cur);
+  return tokens;
+}
+
+const DASH_FLAG = /^(?:--|\u2014|\u2013|\u2212)([A-Za-z][\w-]*)(?:=(.*))?$/s;
+
+/** Parse a whole command text into verb, positionals and flags. */
+export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new Set()): RawArgs {
+  const normalized = normalizeSlackText(text).trim();
+  if (normalized.length > MAX_TEXT) {
+    throw badInput(`That command is ${normalized.length} characters long; the most I accept is ${MAX_TEXT}.`, undefined, 'Shorten the reason or other free text.');
+  }
+  const tokens = tokenize(normalized);
+  const [verb = '', ...rest] = tokens;
+  const positionals: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const tok = rest[i]!;
+    const m = DASH_FLAG.exec(tok);
+    if (m) {
+      const name = m[1]!.toLowerCase();
+      if (m[2] !== undefined) flags[name] = m[2];
+      else if (booleanFlags.has(name)) flags[name] = true;
+      else if (i + 1 < rest.length && !DASH_FLAG.test(rest[i + 1]!)) flags[name] = rest[++i]!;
+      else flags[name] = true;
+      continue;
+    }
+    positionals.push(tok);
+  }
+  for (const value of [verb, ...positionals, ...Object.values(flags)]) {
+    if (typeof value === 'string' && value.length > MAX_TOKEN) {
+      throw badInput(
+        `One value is ${value.length} characters long (\`${escapeMrkdwn(truncate(value, 40))}\`); the most I accept is ${MAX_TOKEN}.`,
+        undefined,
+        'Check for a pasted log line or a missing space.',
+      );
+    }
+  }
+  return { verb: verb.toLowerCase(), positionals, flags };
+}

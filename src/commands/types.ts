@@ -1,0 +1,71 @@
+/**
+ * What a verb module exports. The registry (./registry.ts) is a table of these; the router,
+ * `/ecs help`, authorization and the worker all read the same table.
+ */
+import type { Config, ResolvedService } from '../config/schema';
+import type { Runtime } from '../runtime';
+import type { SlackMessage } from '../bot/blocks/message';
+import type { RawArgs } from './grammar';
+
+/**
+ * meta: answered in the ack (help); read: read-only AWS lookups (readers);
+ * change: changes production (requesters, approval per policy); admin: approvers only.
+ */
+export type VerbKind = 'meta' | 'read' | 'change' | 'admin';
+
+export interface ParseContext {
+  config: Config;
+  channelId: string;
+  userId: string;
+}
+
+/** The typed command a verb's parser produces, with what authorization needs. */
+export interface Parsed<A> {
+  args: A;
+  /** The environment the command acts on (authorization scope). */
+  environment: string;
+  /** The service, when the command names one. */
+  service?: ResolvedService;
+}
+
+/** Who asked, where, and how to answer: carried from the Slack edge to the worker. */
+export interface Invocation {
+  /** Unique per command invocation (derived from trigger_id); the idempotency key. */
+  id: string;
+  text: string;
+  userId: string;
+  userName?: string;
+  channelId: string;
+  teamId?: string;
+  responseUrl?: string;
+  triggerId?: string;
+  receivedAt: number;
+}
+
+export interface CommandSpec<A = unknown> {
+  verb: string;
+  summary: string;
+  /** e.g. `/ecs scale <service> <count>` */
+  usage: string;
+  /** Two or three examples, without the leading `/ecs `. */
+  examples: string[];
+  kind: VerbKind;
+  /** Flags that never take a value (e.g. dry-run), so `--dry-run web` does not eat "web". */
+  booleanFlags?: readonly string[];
+  /** Turn tokens into a typed command. Pure apart from reading config; throws BotError. */
+  parse(raw: RawArgs, ctx: ParseContext): Parsed<A>;
+  /** Text of the immediate (ephemeral) acknowledgement when the work goes to the worker. */
+  ackText?(parsed: Parsed<A>): string;
+  /**
+   * Answer inside the Slack request itself (no AWS calls allowed: Redis and Slack only),
+   * e.g. help, lock, unlock. When present, no job is dispatched.
+   */
+  inline?(parsed: Parsed<A>, rt: Runtime, inv: Invocation): Promise<SlackMessage>;
+  /** The slow part, in the worker (AWS calls allowed). */
+  run?(parsed: Parsed<A>, rt: Runtime, inv: Invocation): Promise<void>;
+}
+
+/** Identity helper that keeps the argument type while storing specs in one table. */
+export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
+  return spec;
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { BotError } from '../errors';
+import { configSchema, type Config, type ResolvedService } from './schema';
+
+/** Render zod issues as "services.web.scale.max: Too big: expected number to be <=5000". */
+export function formatIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`)
+    .join('\n');
+}
+
+/** Validate an already-parsed document. Throws a CONFIG BotError naming every bad field. */
+export function parseConfig(doc: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(doc);
+  if (!result.success) {
+    const detail = formatIssues(result.error.issues);
+    throw new BotError('CONFIG', `Invalid ${source}:\n${detail}`, {
+      userMessage: `The bot's configuration is invalid (${source}).`,
+      cause: result.error,
+    });
+  }
+  return deepFreeze(result.data);
+}
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CHATOPS_CONFIG || 'chatops.yml');
+}
+
+/** Read and validate the YAML file at CHATOPS_CONFIG (default ./chatops.yml). */
+export function loadConfigFile(path = configPath()): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new BotError('CONFIG', `Cannot read config file ${path}: ${(err as Error).message}`, {
+      userMessage: 'The bot cannot read its configuration file.',
+      cause: err,
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new BotError('CONFIG', `Config file ${path} is not valid YAML: ${(err as Error).message}`, {
+      userMessage: 'The bot configuration is not valid YAML.',
+      cause: err,
+    });
+  }
+  return parseConfig(doc, path);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Look up a service alias; undefined when unknown. */
+export function findService(config: Config, alias: string): ResolvedService | undefined {
+  const svc = config.services[alias];
+  if (!svc) return undefined;
+  const env = config.environments[svc.environment]!;
+  return { ...svc, alias, env: { ...env, name: svc.environment } };
+}
+
+export function servicesIn(config: Config, envName: string): ResolvedService[] {
+  return Object.keys(config.services)
+    .map((a) => findService(config, a)!)
+    .filter((s) => s.environment === envName);
+}
+
+/** The environment a channel belongs to (the first that lists it). */
+export function defaultEnvironmentFor(config: Config, channelId: string): string | undefined {
+  return Object.entries(config.environments).find(([, e]) => e.channels.includes(channelId))?.[0];
+}

@@ -1,0 +1,31 @@
+/**
+ * Lambda entry for ECS events from EventBridge. Delivery is at least once and unordered;
+ * consumers de-duplicate. A malformed event is logged and dropped (returning normally, so
+ * EventBridge does not retry it into a storm).
+ */
+import { z } from 'zod';
+import { dispatchEvent, type EcsEvent } from '../events/hooks';
+import { registerAll } from '../register';
+import { createRuntime, getRuntime } from '../runtime';
+
+registerAll();
+
+const envelope = z
+  .object({
+    id: z.string().min(1),
+    'detail-type': z.string().min(1),
+    source: z.string().min(1),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .passthrough();
+
+export async function handler(event: unknown): Promise<{ ok: boolean; failed?: string[] }> {
+  const rt = getRuntime(() => createRuntime({ profile: 'worker' }));
+  const parsed = envelope.safeParse(event);
+  if (!parsed.success) {
+    rt.log.error('malformed event dropped', { issues: parsed.error.issues.slice(0, 3) });
+    return { ok: false };
+  }
+  const failed = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
+  return failed.length ? { ok: false, failed } : { ok: true };
+}

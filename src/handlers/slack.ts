@@ -1,0 +1,33 @@
+/**
+ * Lambda entry for Slack (API Gateway HTTP API → POST /slack/events).
+ * Verify, parse, authorize, record, hand off to the worker, return: nothing slow runs here.
+ */
+import { AwsLambdaReceiver } from '@slack/bolt';
+import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import { createApp } from '../bot/app';
+import { registerAll } from '../register';
+import { createRuntime, getRuntime } from '../runtime';
+
+registerAll();
+
+let lambdaHandler: ((event: AwsEvent, context: unknown) => Promise<AwsResponse>) | undefined;
+
+function init() {
+  const rt = getRuntime(() => createRuntime({ profile: 'edge' }));
+  const receiver = new AwsLambdaReceiver({
+    signingSecret: rt.signingSecret,
+    invalidRequestSignatureHandler: ({ ts }) => rt.log.warn('rejected request with an invalid signature or stale timestamp', { ts }),
+  });
+  createApp(rt, receiver);
+  return receiver.toHandler();
+}
+
+export async function handler(event: AwsEvent, context: unknown): Promise<AwsResponse> {
+  lambdaHandler ??= init();
+  return lambdaHandler(event, context);
+}
+
+/** For tests: forget the built app so a new runtime is picked up. */
+export function resetSlackHandler(): void {
+  lambdaHandler = undefined;
+}

@@ -1,0 +1,52 @@
+/**
+ * Structured JSON logging: one line per event, so CloudWatch Logs Insights can query it.
+ * The audit trail also writes here (see src/approvals/audit.ts): the log is the record of last resort.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+let sink: LogSink = (line) => process.stdout.write(line + '\n');
+
+/** Replace where log lines go (tests capture them). Returns the previous sink. */
+export function setLogSink(next: LogSink): LogSink {
+  const prev = sink;
+  sink = next;
+  return prev;
+}
+
+function serializeError(value: unknown): unknown {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, ...(value.cause ? { cause: serializeError(value.cause) } : {}) };
+  }
+  return value;
+}
+
+export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info'): Logger {
+  const min = order[level] ?? order.info;
+  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (order[lvl] < min) return;
+    const entry: Record<string, unknown> = { level: lvl, time: new Date().toISOString(), msg, ...base };
+    if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = serializeError(v);
+    sink(JSON.stringify(entry));
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (fields) => createLogger({ ...base, ...fields }, level),
+  };
+}
+
+export const log = createLogger({ app: 'ecs-chatops' });

@@ -1,0 +1,79 @@
+/**
+ * Who may do what, where. Pure: the caller resolves the user's user-group memberships first
+ * (groupsToResolve tells which groups matter) and passes them in.
+ */
+import type { Config, EnvironmentConfig } from '../config/schema';
+import type { VerbKind } from '../commands/types';
+
+export type Role = 'reader' | 'requester' | 'approver';
+
+export function roleFor(kind: VerbKind): Role | undefined {
+  switch (kind) {
+    case 'read':
+      return 'reader';
+    case 'change':
+      return 'requester';
+    case 'admin':
+      return 'approver';
+    case 'meta':
+      return undefined;
+  }
+}
+
+export function principalsFor(env: EnvironmentConfig, role: Role): readonly string[] {
+  if (role === 'reader') return env.readers;
+  if (role === 'requester') return env.requesters;
+  return env.approvers;
+}
+
+/** The user-group IDs whose membership decides this question (none when the user is listed directly or "*"). */
+export function groupsToResolve(env: EnvironmentConfig, role: Role, userId: string): string[] {
+  const list = principalsFor(env, role);
+  if (list.includes('*') || list.includes(userId)) return [];
+  return list.filter((p) => p.startsWith('S'));
+}
+
+export type Decision = { ok: true } | { ok: false; reason: string };
+
+export interface AuthorizeInput {
+  config: Config;
+  environment: string;
+  channelId: string;
+  userId: string;
+  role: Role;
+  /** The user-groups (among groupsToResolve) that the user belongs to. */
+  userGroups: ReadonlySet<string>;
+}
+
+const roleWords: Record<Role, string> = {
+  reader: 'read from',
+  requester: 'request changes in',
+  approver: 'approve changes in',
+};
+
+export function hasRole(env: EnvironmentConfig, role: Role, userId: string, userGroups: ReadonlySet<string>): boolean {
+  const list = principalsFor(env, role);
+  return list.includes('*') || list.includes(userId) || list.some((p) => userGroups.has(p));
+}
+
+export function authorize(input: AuthorizeInput): Decision {
+  const env = input.config.environments[input.environment];
+  if (!env) return { ok: false, reason: `Environment \`${input.environment}\` is not configured.` };
+  if (!env.channels.includes(input.channelId)) {
+    const where = env.channels.map((c) => `<#${c}>`).join(', ');
+    return {
+      ok: false,
+      reason: `Commands for \`${input.environment}\` are not allowed in this channel. Use ${where}.`,
+    };
+  }
+  if (!hasRole(env, input.role, input.userId, input.userGroups)) {
+    const who = principalsFor(env, input.role)
+      .map((p) => (p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`))
+      .join(', ');
+    return {
+      ok: false,
+      reason: `You are not allowed to ${roleWords[input.role]} \`${input.environment}\`. ${who ? `That needs: ${who}.` : 'Nobody is configured for that role.'} Ask an admin to add you in chatops.yml (environments.${input.environment}.${input.role}s).`,
+    };
+  }
+  return { ok: true };
+}

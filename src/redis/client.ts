@@ -1,0 +1,49 @@
+/**
+ * One ioredis client per process, reused across Lambda invocations, bounded to fit Slack's
+ * 3-second budget: short connect timeout, one retry per command, a command timeout.
+ * `rediss://` URLs use TLS (ElastiCache Serverless is TLS-only).
+ */
+import Redis, { type RedisOptions } from 'ioredis';
+import { BotError } from '../errors';
+
+export type RedisProfile = 'edge' | 'worker';
+
+export function redisOptions(profile: RedisProfile): RedisOptions {
+  return {
+    lazyConnect: true,
+    connectTimeout: profile === 'edge' ? 1_000 : 3_000,
+    commandTimeout: profile === 'edge' ? 1_000 : 5_000,
+    maxRetriesPerRequest: profile === 'edge' ? 1 : 3,
+    enableOfflineQueue: true,
+    // Reconnect quickly, give up waiting on a single attempt after 2 s.
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    // After a manual failover the old primary answers READONLY: reconnect and resend.
+    reconnectOnError: (err) => (err.message.includes('READONLY') ? 2 : false),
+  };
+}
+
+export function createRedis(url: string, profile: RedisProfile): Redis {
+  const client = new Redis(url, redisOptions(profile));
+  // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Wrap a Redis failure into the user-facing "approvals store unavailable" error. */
+export function storeUnavailable(err: unknown, action = 'nothing was changed'): BotError {
+  return new BotError('STORE_UNAVAILABLE', `Redis unavailable: ${(err as Error)?.message ?? String(err)}`, {
+    userMessage: `I can't reach the approvals store (Redis) right now, so ${action}.`,
+    hint: 'Try again in a minute. If it persists, check the Redis endpoint (REDIS_URL) and its security group.',
+    cause: err,
+  });
+}
+
+/** Run a Redis operation, mapping connection failures to STORE_UNAVAILABLE. */
+export async function withStore<T>(op: () => Promise<T>, action?: string): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof BotError) throw err;
+    throw storeUnavailable(err, action);
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Loads the modules that register job kinds, buttons, event consumers and scheduled tasks.
+ * Every entry point calls registerAll() so the same behaviour exists on Lambda and locally.
+ */
+let done = false;
+
+export function registerAll(): void {
+  if (done) return;
+  done = true;
+  // Modules register themselves on import; list them here.
+}

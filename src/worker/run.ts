@@ -1,0 +1,72 @@
+/**
+ * The worker: runs each job once. Jobs arrive at least once (Lambda async invocations may be
+ * delivered twice, and are retried after a crash), so every job id is claimed in Redis first.
+ */
+import type { ZodType } from 'zod';
+import { errorReply } from '../bot/reply';
+import { route } from '../bot/edge';
+import type { Runtime } from '../runtime';
+import { commandJobSchema, jobEnvelope, type Job } from './jobs';
+
+export type JobHandler = (job: unknown, rt: Runtime) => Promise<void>;
+
+interface JobKind<T> {
+  schema: ZodType<T>;
+  handle(job: T, rt: Runtime): Promise<void>;
+  /** Claim the job id before running (default true). Kinds with their own state machine may opt out. */
+  once?: boolean;
+}
+
+const kinds = new Map<string, JobKind<never>>();
+
+/** Register a job kind (called at module load by the modules that define them). */
+export function registerJobKind<T>(kind: string, def: JobKind<T>): void {
+  kinds.set(kind, def as unknown as JobKind<never>);
+}
+
+registerJobKind('command', {
+  schema: commandJobSchema,
+  async handle(job, rt) {
+    const inv = job.invocation;
+    const log = rt.log.child({ invocation: inv.id, user: inv.userId });
+    try {
+      const { spec, parsed } = route(rt, inv);
+      if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
+      await spec.run(parsed, rt, inv);
+    } catch (err) {
+      const reply = errorReply(err, log);
+      if (inv.responseUrl) await rt.slack.respond(inv.responseUrl, reply).catch((e) => log.error('could not report error', { err: e }));
+      else await rt.slack.ephemeral(inv.channelId, inv.userId, reply).catch((e) => log.error('could not report error', { err: e }));
+    }
+  },
+});
+
+const CLAIM_TTL_SECONDS = 24 * 3600;
+
+/** Run one job. Unknown or malformed jobs are logged and dropped (never retried into a storm). */
+export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
+  const env = jobEnvelope.safeParse(raw);
+  if (!env.success) {
+    rt.log.error('malformed job dropped', { issues: env.error.issues.slice(0, 3) });
+    return;
+  }
+  const job: Job = env.data;
+  const def = kinds.get(job.kind);
+  if (!def) {
+    rt.log.error('unknown job kind dropped', { kind: job.kind, id: job.id });
+    return;
+  }
+  const parsed = def.schema.safeParse(raw);
+  if (!parsed.success) {
+    rt.log.error('invalid job dropped', { kind: job.kind, id: job.id, issues: parsed.error.issues.slice(0, 3) });
+    return;
+  }
+  if (def.once !== false) {
+    const claimed = await rt.redis.set(`job:{${job.id}}`, String(rt.now()), 'EX', CLAIM_TTL_SECONDS, 'NX');
+    if (claimed !== 'OK') {
+      rt.log.info('job already ran; duplicate delivery ignored', { kind: job.kind, id: job.id });
+      return;
+    }
+  }
+  await def.handle(parsed.data, rt);
+}
