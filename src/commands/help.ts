@@ -14,6 +14,7 @@ export function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage
     ['Look', ['read']],
     ['Change production', ['change']],
     ['Guard rails', ['admin']],
+    ['Help', ['meta']],
   ];
   const blocks = [header('ECS ChatOps: /ecs commands')];
   for (const [title, kinds] of groups) {

@@ -1,0 +1,70 @@
+/** ECR read adapters: resolve a tag to its digest, list recent images with scan summaries. */
+import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
+import { BotError } from '../errors';
+import { awsErrorName, callAws } from './errors';
+
+/** The image a tag or digest points at now; NOT_FOUND (with recent tags) when it does not exist. */
+export async function describeImage(ecr: ECRClient, repositoryName: string, ref: { tag?: string; digest?: string }): Promise<ImageDetail> {
+  const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag };
+  try {
+    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId] }));
+    const img = res.imageDetails?.[0];
+    if (img) return img;
+  } catch (err) {
+    const name = awsErrorName(err);
+    if (name === 'RepositoryNotFoundException') {
+      throw new BotError('CONFIG', `repository ${repositoryName} not found`, {
+        userMessage: `ECR has no repository \`${repositoryName}\`.`,
+        hint: 'Check `repository` for this service in chatops.yml (the name, not the URI).',
+        cause: err,
+      });
+    }
+    if (name !== 'ImageNotFoundException') {
+      await callAws({ action: `look up ${ref.tag ?? ref.digest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () => Promise.reject(err));
+    }
+  }
+  const recent = await recentImages(ecr, repositoryName, 5).catch(() => [] as ImageDetail[]);
+  const tags = recent.flatMap((i) => i.imageTags?.slice(0, 1) ?? []);
+  const what = ref.tag ? `tag \`${ref.tag}\`` : `digest \`${ref.digest}\``;
+  throw new BotError('NOT_FOUND', `image ${ref.tag ?? ref.digest} not found in ${repositoryName}`, {
+    userMessage: `ECR repository \`${repositoryName}\` has no image with ${what}.`,
+    hint: tags.length ? `Most recent tags: ${tags.map((t) => `\`${t}\``).join(', ')}.` : 'The repository has no tagged images.',
+  });
+}
+
+/**
+ * The most recently pushed images (DescribeImages has no server-side sort: page through the
+ * repository, bounded, and sort by push time).
+ */
+export async function recentImages(ecr: ECRClient, repositoryName: string, limit: number, maxPages = 10): Promise<ImageDetail[]> {
+  const all: ImageDetail[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const res = await callAws({ action: `list images in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () =>
+      ecr.send(new DescribeImagesCommand({ repositoryName, nextToken, maxResults: 1000, filter: { tagStatus: 'TAGGED' } })),
+    );
+    all.push(...(res.imageDetails ?? []));
+    nextToken = res.nextToken;
+    if (!nextToken) break;
+  }
+  return all.sort((a, b) => (b.imagePushedAt?.getTime() ?? 0) - (a.imagePushedAt?.getTime() ?? 0)).slice(0, limit);
+}
+
+/** Parse `<registry>/<repo>:<tag>` or `<registry>/<repo>@sha256:…` into its parts. */
+export function parseImageRef(image: string | undefined): { repository: string; tag?: string; digest?: string } {
+  if (!image) return { repository: '' };
+  const at = image.indexOf('@');
+  if (at >= 0) return { repository: image.slice(0, at), digest: image.slice(at + 1) };
+  const colon = image.lastIndexOf(':');
+  if (colon > image.lastIndexOf('/')) return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+  return { repository: image, tag: 'latest' };
+}
+
+/** Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. Digest: sha256 followed by 64 hex. */
+export const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+
+export function shortDigest(digest: string | undefined): string {
+  if (!digest) return '';
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}

@@ -1,0 +1,106 @@
+/**
+ * ECS read adapters: one small function per operation, returning the SDK's own shapes
+ * (the types are the documented response shapes, which tests stub).
+ */
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  type ECSClient,
+  type Service,
+  type Failure,
+  type Task,
+  type TaskDefinition,
+  type Tag,
+} from '@aws-sdk/client-ecs';
+import { BotError } from '../errors';
+import { callAws } from './errors';
+
+export interface DescribeServicesResult {
+  services: Service[];
+  /** Names that ECS reported in `failures` (reason MISSING for an unknown service). */
+  failures: Failure[];
+}
+
+/** DescribeServices takes at most 10 services per call: batch. */
+export async function describeServices(ecs: ECSClient, cluster: string, names: readonly string[], configHint?: string): Promise<DescribeServicesResult> {
+  const services: Service[] = [];
+  const failures: Failure[] = [];
+  for (let i = 0; i < names.length; i += 10) {
+    const batch = names.slice(i, i + 10);
+    const res = await callAws({ action: `describe services in cluster ${cluster}`, permission: 'ecs:DescribeServices', configHint }, () =>
+      ecs.send(new DescribeServicesCommand({ cluster, services: [...batch], include: ['TAGS'] })),
+    );
+    services.push(...(res.services ?? []));
+    failures.push(...(res.failures ?? []));
+  }
+  return { services, failures };
+}
+
+/** One service; MISSING / INACTIVE become a clear NOT_FOUND error naming the config entry. */
+export async function describeService(ecs: ECSClient, cluster: string, name: string, configHint?: string): Promise<Service> {
+  const { services, failures } = await describeServices(ecs, cluster, [name], configHint);
+  const svc = services.find((s) => s.serviceName === name || s.serviceArn?.endsWith(`/${name}`));
+  if (!svc || failures.length) {
+    const reason = failures[0]?.reason ?? 'MISSING';
+    throw new BotError('NOT_FOUND', `service ${name} ${reason} in ${cluster}`, {
+      userMessage: `ECS has no service \`${name}\` in cluster \`${cluster}\` (${reason}).`,
+      hint: `Check the service name${configHint ? ` in \`${configHint}\`` : ''} in chatops.yml.`,
+    });
+  }
+  if (svc.status === 'INACTIVE') {
+    throw new BotError('NOT_FOUND', `service ${name} inactive`, {
+      userMessage: `Service \`${name}\` in cluster \`${cluster}\` is INACTIVE (deleted).`,
+      hint: `Remove it from chatops.yml or point it at the new service.`,
+    });
+  }
+  return svc;
+}
+
+export interface TaskDefinitionWithTags {
+  taskDefinition: TaskDefinition;
+  tags: Tag[];
+}
+
+export async function describeTaskDefinition(ecs: ECSClient, taskDefinition: string): Promise<TaskDefinitionWithTags> {
+  const res = await callAws({ action: `describe task definition ${taskDefinition}`, permission: 'ecs:DescribeTaskDefinition' }, () =>
+    ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
+  );
+  if (!res.taskDefinition) {
+    throw new BotError('NOT_FOUND', `task definition ${taskDefinition} not found`, { userMessage: `Task definition \`${taskDefinition}\` was not found.` });
+  }
+  return { taskDefinition: res.taskDefinition, tags: res.tags ?? [] };
+}
+
+/** Task ARNs of a service, RUNNING or STOPPED (ECS keeps stopped tasks for about an hour). */
+export async function listServiceTasks(ecs: ECSClient, cluster: string, serviceName: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < 5; page++) {
+    const res = await callAws({ action: `list tasks of ${serviceName}`, permission: 'ecs:ListTasks' }, () =>
+      ecs.send(new ListTasksCommand({ cluster, serviceName, desiredStatus, nextToken, maxResults: 100 })),
+    );
+    arns.push(...(res.taskArns ?? []));
+    nextToken = res.nextToken;
+    if (!nextToken) break;
+  }
+  return arns;
+}
+
+/** DescribeTasks takes at most 100 tasks per call: batch. */
+export async function describeTasks(ecs: ECSClient, cluster: string, taskArns: readonly string[]): Promise<Task[]> {
+  const tasks: Task[] = [];
+  for (let i = 0; i < taskArns.length; i += 100) {
+    const batch = taskArns.slice(i, i + 100);
+    const res = await callAws({ action: 'describe tasks', permission: 'ecs:DescribeTasks' }, () => ecs.send(new DescribeTasksCommand({ cluster, tasks: [...batch] })));
+    tasks.push(...(res.tasks ?? []));
+  }
+  return tasks;
+}
+
+/** The last path segment of an ARN: task id, service name, "family:revision". */
+export function arnName(arn: string | undefined): string {
+  if (!arn) return '';
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,144 @@
+/**
+ * End-to-end harness: the real Lambda handlers (src/handlers/*), the real Redis started by
+ * jest's global setup, the local Slack Web API server over HTTP, and AWS stubbed with
+ * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation) is captured
+ * and `drain()` delivers it to the worker handler, as Lambda would.
+ */
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import { handler as slackHandler, resetSlackHandler } from '../../src/handlers/slack';
+import { handler as workerHandler } from '../../src/handlers/worker';
+import { handler as eventsHandler } from '../../src/handlers/events';
+import { handler as scheduledHandler } from '../../src/handlers/scheduled';
+import { loadConfigFile } from '../../src/config/load';
+import type { Config } from '../../src/config/schema';
+import { setLogSink } from '../../src/log';
+import { createRuntime, setRuntime, type Runtime } from '../../src/runtime';
+import { blockActionsPayload, signedActionEvent, signedSlashEvent, viewSubmissionPayload, type BlockActionsOptions, type EventOptions, type SlashFields, type ViewSubmissionOptions } from './signing';
+import { startSlackServer, type SlackServer } from './slack-server';
+import { flushRedis } from './redis';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+export const BOT_TOKEN = 'xoxb-test-token';
+export const FIXTURE_CONFIG = join(__dirname, '../fixtures/chatops.test.yml');
+
+export interface SlashResult {
+  status: number;
+  /** The parsed JSON ack body ('' when Bolt acked with no body). */
+  body: { response_type?: string; text?: string; blocks?: Array<Record<string, unknown>> } | '';
+  /** All block text of the ack, joined (for assertions). */
+  text: string;
+}
+
+export interface E2E {
+  slack: SlackServer;
+  rt: Runtime;
+  config: Config;
+  /** Jobs handed to the worker and not yet delivered. */
+  pending: unknown[];
+  /** Every job ever handed off. */
+  handedOff: unknown[];
+  /** Log lines written during the test (parsed JSON). */
+  logs: Array<Record<string, unknown>>;
+  slash(text: string, fields?: Partial<SlashFields>, opts?: EventOptions): Promise<SlashResult>;
+  click(opts: BlockActionsOptions, eventOpts?: EventOptions): Promise<AwsResponse>;
+  submitView(opts: ViewSubmissionOptions): Promise<AwsResponse>;
+  /** Deliver every captured worker invocation (and those they cause) to the worker handler. */
+  drain(): Promise<void>;
+  event(ecsEvent: unknown): Promise<unknown>;
+  tick(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export function ackText(body: SlashResult['body']): string {
+  if (!body) return '';
+  const parts = [body.text ?? ''];
+  for (const b of body.blocks ?? []) parts.push(JSON.stringify(b));
+  return parts.join('\n');
+}
+
+export interface SetupOptions {
+  configPath?: string;
+  now?: () => number;
+  env?: Record<string, string>;
+}
+
+export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
+  const slack = await startSlackServer();
+  await flushRedis();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    WORKER_FUNCTION: 'ecs-chatops-test-worker',
+    CHATOPS_CONFIG: opts.configPath ?? FIXTURE_CONFIG,
+    ...opts.env,
+  };
+  Object.assign(process.env, { SLACK_API_URL: slack.apiUrl });
+  const config = loadConfigFile(env.CHATOPS_CONFIG);
+  const pending: unknown[] = [];
+  const handedOff: unknown[] = [];
+  const lambda = mockClient(LambdaClient);
+  lambda.on(InvokeCommand).callsFake((input: { Payload?: Uint8Array; InvocationType?: string }) => {
+    if (input.InvocationType !== 'Event') throw new Error('the worker must be invoked asynchronously');
+    const job = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8'));
+    pending.push(job);
+    handedOff.push(job);
+    return { StatusCode: 202 };
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const prevSink = setLogSink((line) => logs.push(JSON.parse(line)));
+  const rt = createRuntime({ env, config, profile: 'edge', now: opts.now });
+  setRuntime(rt);
+  resetSlackHandler();
+
+  async function invokeSlack(event: unknown): Promise<AwsResponse> {
+    return slackHandler(event as never, {});
+  }
+
+  return {
+    slack,
+    rt,
+    config,
+    pending,
+    handedOff,
+    logs,
+    async slash(text, fields = {}, eventOpts = {}) {
+      const res = await invokeSlack(signedSlashEvent(SIGNING_SECRET, text, { response_url: slack.responseUrl(), ...fields }, eventOpts));
+      let body: SlashResult['body'] = '';
+      if (res.body) {
+        try {
+          body = JSON.parse(res.body);
+        } catch {
+          body = { text: res.body };
+        }
+      }
+      return { status: res.statusCode, body, text: ackText(body) };
+    },
+    click(actionOpts, eventOpts = {}) {
+      return invokeSlack(signedActionEvent(SIGNING_SECRET, blockActionsPayload({ response_url: slack.responseUrl(), ...actionOpts }), eventOpts));
+    },
+    submitView(viewOpts) {
+      return invokeSlack(signedActionEvent(SIGNING_SECRET, viewSubmissionPayload(viewOpts)));
+    },
+    async drain() {
+      for (let guard = 0; pending.length && guard < 1000; guard++) {
+        const job = pending.shift();
+        await workerHandler(job);
+      }
+    },
+    event: (e) => eventsHandler(e),
+    tick: () => scheduledHandler(),
+    async close() {
+      lambda.restore();
+      setLogSink(prevSink);
+      setRuntime(undefined);
+      resetSlackHandler();
+      await rt.redis.quit().catch(() => undefined);
+      await slack.close();
+    },
+  };
+}
