@@ -76,7 +76,15 @@ export async function ensureAllowed(rt: Runtime, environment: string, channelId:
 
 /** Everything between Bolt's signature check and the ack. Never throws: errors become the reply. */
 export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, meta: { retryNum?: number } = {}): Promise<AckReply> {
-  const inv = invocationFrom(body, rt.now());
+  return submitCommand(rt, invocationFrom(body, rt.now()), meta);
+}
+
+/**
+ * Run a command as if typed: parse, authorize, record once, then answer inline or hand off.
+ * Buttons (alerts' Status / Logs / Roll back) call this with a synthesized invocation, so they get
+ * exactly the same checks as the slash command.
+ */
+export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<AckReply> {
   const log = rt.log.child({ invocation: inv.id, user: inv.userId, channel: inv.channelId });
   try {
     const { spec, parsed } = route(rt, inv);

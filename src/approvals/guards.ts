@@ -1,0 +1,55 @@
+/**
+ * Locks and freezes as read by everyone who must show them (refusals, /ecs status).
+ * The transitions that set and clear them live with the approval workflow.
+ */
+import type Redis from 'ioredis';
+import { keys } from './keys';
+
+export interface GuardInfo {
+  by: string;
+  reason?: string;
+  since: number;
+  /** manual: /ecs lock; change: held while a change to the service runs. */
+  kind?: 'manual' | 'change';
+  /** For change locks: the request holding it. */
+  request?: string;
+}
+
+function toGuard(h: Record<string, string>): GuardInfo | undefined {
+  if (!h.by) return undefined;
+  return {
+    by: h.by,
+    reason: h.reason || undefined,
+    since: Number(h.since) || 0,
+    kind: h.kind === 'change' ? 'change' : h.kind === 'manual' ? 'manual' : undefined,
+    request: h.request || undefined,
+  };
+}
+
+export interface Guards {
+  frozen?: GuardInfo;
+  /** alias → lock */
+  locks: Record<string, GuardInfo>;
+}
+
+/** One round trip for the freeze of `env` and the locks of `aliases`. */
+export async function readGuards(redis: Redis, env: string, aliases: readonly string[]): Promise<Guards> {
+  const pipe = redis.pipeline();
+  pipe.hgetall(keys.envFreeze(env));
+  for (const a of aliases) pipe.hgetall(keys.serviceLock(env, a));
+  const res = (await pipe.exec()) ?? [];
+  const [freezeRes, ...lockRes] = res;
+  const locks: Record<string, GuardInfo> = {};
+  lockRes.forEach(([err, val], i) => {
+    if (err) throw err;
+    const g = toGuard(val as Record<string, string>);
+    if (g) locks[aliases[i]!] = g;
+  });
+  if (freezeRes?.[0]) throw freezeRes[0];
+  return { frozen: toGuard((freezeRes?.[1] ?? {}) as Record<string, string>), locks };
+}
+
+/** "locked by <@U1> 12m ago: migrating the DB" */
+export function describeGuard(g: GuardInfo, now: number, formatAge: (ms: number) => string): string {
+  return `by <@${g.by}> ${formatAge(now - g.since)} ago${g.reason ? `: ${g.reason}` : ''}`;
+}
