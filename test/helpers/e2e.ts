@@ -18,7 +18,7 @@ import { setLogSink } from '../../src/log';
 import { createRuntime, setRuntime, type Runtime } from '../../src/runtime';
 import { blockActionsPayload, signedActionEvent, signedSlashEvent, viewSubmissionPayload, type BlockActionsOptions, type EventOptions, type SlashFields, type ViewSubmissionOptions } from './signing';
 import { startSlackServer, type SlackServer } from './slack-server';
-import { flushRedis } from './redis';
+import { flushRedis, useWorkerDb } from './redis';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -66,6 +66,8 @@ export interface SetupOptions {
 }
 
 export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
+  // Each jest worker gets its own Redis database, so flushing never disturbs another test file.
+  useWorkerDb();
   const slack = await startSlackServer();
   await flushRedis();
   const env: NodeJS.ProcessEnv = {

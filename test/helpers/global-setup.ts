@@ -1,0 +1,29 @@
+/**
+ * jest globalSetup (runs once, in the parent process, before any worker starts).
+ *
+ * If REDIS_URL is already set, it is used as is (and never stopped by teardown).
+ * Otherwise a private redis-server is started on a free port with no persistence and
+ * REDIS_URL is set to it; jest workers inherit the variable.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startRedisServer } from './redis';
+import type { RedisServerHandle } from './redis';
+
+/** Shared with global-teardown.ts (same process, same globalThis). */
+export const REDIS_HANDLE_KEY = '__ecsChatopsTestRedis__';
+/** Env var naming a file with {pid, dir}: a fallback for teardown if globalThis was not shared. */
+export const REDIS_STATE_ENV = 'ECS_CHATOPS_TEST_REDIS_STATE';
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.REDIS_URL) return;
+
+  const server: RedisServerHandle = await startRedisServer();
+  (globalThis as Record<string, unknown>)[REDIS_HANDLE_KEY] = server;
+
+  const stateFile = path.join(os.tmpdir(), `ecs-chatops-test-redis-${process.pid}.json`);
+  writeFileSync(stateFile, JSON.stringify({ pid: server.pid, dir: server.dir, url: server.url }));
+  process.env[REDIS_STATE_ENV] = stateFile;
+  process.env.REDIS_URL = server.url;
+}

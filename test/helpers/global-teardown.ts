@@ -1,0 +1,57 @@
+/**
+ * jest globalTeardown: stops the redis-server started by global-setup.ts (if any)
+ * and removes its temp dir. A REDIS_URL given from outside is left alone.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { REDIS_HANDLE_KEY, REDIS_STATE_ENV } from './global-setup';
+import type { RedisServerHandle } from './redis';
+
+interface RedisState {
+  pid: number;
+  dir: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export default async function globalTeardown(): Promise<void> {
+  const g = globalThis as Record<string, unknown>;
+  const handle = g[REDIS_HANDLE_KEY] as RedisServerHandle | undefined;
+  const stateFile = process.env[REDIS_STATE_ENV];
+
+  if (handle) {
+    await handle.stop();
+    delete g[REDIS_HANDLE_KEY];
+  } else if (stateFile) {
+    // Fallback: globalThis was not shared with globalSetup; kill by pid.
+    let state: RedisState | undefined;
+    try {
+      state = JSON.parse(readFileSync(stateFile, 'utf8')) as RedisState;
+    } catch {
+      state = undefined;
+    }
+    if (state) {
+      if (isAlive(state.pid)) {
+        process.kill(state.pid, 'SIGTERM');
+        const deadline = Date.now() + 2000;
+        while (isAlive(state.pid) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+      }
+      rmSync(state.dir, { recursive: true, force: true });
+    }
+  }
+
+  if (stateFile) {
+    rmSync(stateFile, { force: true });
+    delete process.env[REDIS_STATE_ENV];
+    delete process.env.REDIS_URL;
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Redis helpers for tests.
+ *
+ * `startRedisServer` spawns a throw-away `redis-server` (no persistence, bound to
+ * 127.0.0.1, free port). It deliberately imports nothing from jest so that the same
+ * approach can be reused by globalSetup, by tests that kill Redis to simulate an
+ * outage, and by `npm start`'s local mode.
+ *
+ * `testRedis` / `flushRedis` / `uniquePrefix` are for tests talking to the Redis in
+ * `process.env.REDIS_URL` (set by test/helpers/global-setup.ts unless already set).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+
+export const REDIS_NOT_FOUND_MESSAGE =
+  'redis-server is not on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a Redis you can flush.';
+
+export interface StartRedisOptions {
+  /** Port to listen on. Default: a free port chosen by the OS. */
+  port?: number;
+  /** Working directory for redis-server. Default: a fresh temp dir, removed by stop(). */
+  dir?: string;
+  /** Extra command line arguments appended after the defaults (e.g. ['--maxmemory', '10mb']). */
+  extraArgs?: string[];
+  /** How long to wait for PING to answer. Default 5000 ms. */
+  readyTimeoutMs?: number;
+}
+
+export interface RedisServerHandle {
+  /** redis://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** pid of the redis-server child process. */
+  pid: number;
+  /** Working directory (the temp dir unless opts.dir was given). */
+  dir: string;
+  /** Kills redis-server (SIGTERM, then SIGKILL after 2 s) and removes the temp dir if we created it. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Absolute path of `redis-server` on PATH, or undefined. */
+export function findRedisServer(): string | undefined {
+  const exe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, exe);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export function getFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr == null || typeof addr === 'string') {
+        srv.close();
+        reject(new Error('could not determine a free port'));
+        return;
+      }
+      const { port } = addr;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends one raw RESP `PING` and resolves true if the server answers `+PONG`. Never rejects. */
+export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let received = '';
+    const socket = net.createConnection({ port, host });
+    const finish = (ok: boolean): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      received += chunk.toString('utf8');
+      if (received.includes('\r\n')) finish(received.startsWith('+PONG'));
+    });
+    socket.on('error', () => finish(false));
+    socket.on('close', () => finish(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, timeoutMs);
+    const onExit = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+async function startOnce(
+  bin: string,
+  port: number,
+  dir: string,
+  ownsDir: boolean,
+  extraArgs: string[],
+  readyTimeoutMs: number,
+): Promise<RedisServerHandle> {
+  const logFile = path.join(dir, 'redis.log');
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--daemonize', 'no',
+    '--dir', dir,
+    '--logfile', logFile,
+    ...extraArgs,
+  ];
+  // Not detached: a Ctrl+C to the parent's process group also stops redis-server.
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  let spawnError: Error | undefined;
+  child.on('error', (err) => {
+    spawnError = err;
+  });
+
+  const describeFailure = (why: string): Error => {
+    let log = '';
+    try {
+      log = readFileSync(logFile, 'utf8').slice(-2000);
+    } catch {
+      // no log file yet
+    }
+    const details = [stderr.trim(), log.trim()].filter(Boolean).join('\n');
+    return new Error(`redis-server (${bin}) on port ${port} ${why}${details ? `:\n${details}` : ''}`);
+  };
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (!stopped) {
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        if (!(await waitForExit(child, 2000))) {
+          child.kill('SIGKILL');
+          await waitForExit(child, 2000);
+        }
+      }
+    }
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (spawnError) {
+      await stop();
+      throw new Error(`could not start ${bin}: ${spawnError.message}`);
+    }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const err = describeFailure(`exited early (code ${child.exitCode}, signal ${child.signalCode})`);
+      await stop();
+      throw err;
+    }
+    if (await pingRedis(port)) break;
+    if (Date.now() > deadline) {
+      const err = describeFailure(`did not answer PING within ${readyTimeoutMs} ms`);
+      await stop();
+      throw err;
+    }
+    await sleep(25);
+  }
+
+  if (child.pid === undefined) {
+    await stop();
+    throw new Error(`redis-server on port ${port} has no pid`);
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, dir, stop };
+}
+
+/**
+ * Starts a private redis-server: 127.0.0.1 only, no RDB/AOF persistence, fresh temp dir.
+ * Resolves once it answers PING. Throws a clear Error if redis-server is not on PATH.
+ */
+export async function startRedisServer(opts: StartRedisOptions = {}): Promise<RedisServerHandle> {
+  const bin = findRedisServer();
+  if (!bin) throw new Error(REDIS_NOT_FOUND_MESSAGE);
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 5000;
+  const extraArgs = opts.extraArgs ?? [];
+  // With an OS-chosen port there is a small race (someone else may grab it); retry then.
+  const attempts = opts.port === undefined ? 3 : 1;
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const port = opts.port ?? (await getFreePort());
+    const ownsDir = opts.dir === undefined;
+    const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-redis-'));
+    try {
+      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+function requireRedisUrl(): string {
+  const url = process.env.REDIS_URL;
+  if (!url) {
+    throw new Error(
+      'REDIS_URL is not set. It is set by test/helpers/global-setup.ts (jest globalSetup); run tests through jest, or set REDIS_URL.',
+    );
+  }
+  return url;
+}
+
+/**
+ * A new ioredis client to process.env.REDIS_URL. The caller owns it and must `quit()` it.
+ * Fails fast (no endless reconnects) so a broken Redis makes tests fail instead of hang.
+ */
+export function testRedis(): Redis {
+  return new Redis(requireRedisUrl(), {
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => (times > 3 ? null : 50 * times),
+  });
+}
+
+/** FLUSHDB on the database in process.env.REDIS_URL (uses `client` if given, else a short-lived one). */
+export async function flushRedis(client?: Redis): Promise<void> {
+  if (client) {
+    await client.flushdb();
+    return;
+  }
+  const own = testRedis();
+  try {
+    await own.flushdb();
+  } finally {
+    await own.quit().catch(() => own.disconnect());
+  }
+}
+
+let prefixCounter = 0;
+
+/** A key prefix unique to this process and call, e.g. `t:12345:lq3k2:1:` — for tests that want isolated keys. */
+export function uniquePrefix(label = 't'): string {
+  prefixCounter += 1;
+  return `${label}:${process.pid}:${Date.now().toString(36)}:${prefixCounter}:`;
+}
+
+/**
+ * Points process.env.REDIS_URL at a database index private to this jest worker
+ * (db = JEST_WORKER_ID, 1..15), so `flushRedis()` in one worker cannot wipe keys
+ * another worker's test file is using. Call it at the top of a test file that flushes
+ * (jest gives every test file its own copy of process.env). Returns the new URL.
+ */
+export function useWorkerDb(): string {
+  const base = new URL(requireRedisUrl());
+  const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+  const db = Number.isFinite(worker) && worker > 0 ? ((worker - 1) % 15) + 1 : 1;
+  base.pathname = `/${db}`;
+  const url = base.toString();
+  process.env.REDIS_URL = url;
+  return url;
+}
