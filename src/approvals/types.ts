@@ -1,0 +1,51 @@
+/**
+ * The approval workflow's data, shared by the store (src/approvals/) and the executors of
+ * changes (src/deploy/). The store treats `plan` as opaque JSON; the verb that made it
+ * interprets it.
+ *
+ * States: pending → approved → running → succeeded | failed
+ *         pending → rejected | expired | cancelled
+ * An environment that needs no approval creates the request directly in `approved`.
+ */
+import type { ChangeVerb } from '../config/schema';
+
+export type RequestState = 'pending' | 'approved' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
+
+export const FINAL_STATES: readonly RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
+
+export interface Approval {
+  user: string;
+  at: number;
+}
+
+export interface ChangeRequest {
+  id: string;
+  verb: ChangeVerb;
+  environment: string;
+  /** Service alias from chatops.yml. */
+  service: string;
+  /** The exact plan that will run (verb-specific JSON, e.g. the pinned image digest and the task definition ARN it replaces). */
+  plan: unknown;
+  /** What will change, rendered once at request time (mrkdwn, ≤ 2,500 chars, user input escaped). */
+  summary: string;
+  /** Optional longer detail (e.g. the task definition diff), shown as a code block. */
+  details?: string;
+  requester: string;
+  reason?: string;
+  channel: string;
+  /** ts of the request message (the thread parent) once posted. */
+  messageTs?: string;
+  /** ts of the status card in the thread, once execution starts. */
+  statusTs?: string;
+  createdAt: number;
+  expiresAt: number;
+  approvalsNeeded: number;
+  approvals: Approval[];
+  state: RequestState;
+  /** Who rejected / cancelled, and why; or why it failed. */
+  decidedBy?: string;
+  decisionReason?: string;
+  /** Execution facts written by the executor (task definition registered, deployment id, outcome…). */
+  execution?: Record<string, unknown>;
+  updatedAt: number;
+}
