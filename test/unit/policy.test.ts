@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { loadConfigFile } from '../../src/config/load';
+import { authorize, groupsToResolve, hasRole, roleFor } from '../../src/policy/authorize';
+
+const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
+const none = new Set<string>();
+
+describe('authorization policy', () => {
+  it('maps verb kinds to roles', () => {
+    expect(roleFor('read')).toBe('reader');
+    expect(roleFor('change')).toBe('requester');
+    expect(roleFor('admin')).toBe('approver');
+    expect(roleFor('meta')).toBeUndefined();
+  });
+
+  it('allows readers everywhere the environment allows commands', () => {
+    expect(authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'URANDOM', role: 'reader', userGroups: none })).toEqual({ ok: true });
+  });
+
+  it('refuses a channel that is not allowed and names the right one', () => {
+    const d = authorize({ config, environment: 'prod', channelId: 'CSTAGING', userId: 'UDEV1', role: 'requester', userGroups: none });
+    expect(d).toEqual({ ok: false, reason: expect.stringContaining('<#CPROD>') });
+  });
+
+  it('refuses a user without the role and names who has it', () => {
+    const d = authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'URANDOM', role: 'requester', userGroups: none });
+    expect(d.ok).toBe(false);
+    expect(!d.ok && d.reason).toContain('<!subteam^SDEVS>');
+    expect(!d.ok && d.reason).toContain('environments.prod.requesters');
+  });
+
+  it('grants a role through a user group', () => {
+    expect(groupsToResolve(config.environments.prod!, 'requester', 'URANDOM')).toEqual(['SDEVS']);
+    expect(groupsToResolve(config.environments.prod!, 'requester', 'UDEV1')).toEqual([]);
+    expect(authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'URANDOM', role: 'requester', userGroups: new Set(['SDEVS']) })).toEqual({ ok: true });
+    expect(hasRole(config.environments.prod!, 'approver', 'URANDOM', new Set(['SDEVS']))).toBe(false);
+  });
+
+  it('treats "*" as everyone', () => {
+    expect(hasRole(config.environments.staging!, 'requester', 'UANY', none)).toBe(true);
+    expect(groupsToResolve(config.environments.staging!, 'requester', 'UANY')).toEqual([]);
+  });
+});
