@@ -6,11 +6,17 @@
  * The SDK packages are loaded with require() inside the accessors so that the Slack-facing
  * function, which never calls AWS services, does not pay for loading them at cold start.
  */
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { ECRClient } from '@aws-sdk/client-ecr';
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type * as EcsSdk from '@aws-sdk/client-ecs';
+import type * as EcrSdk from '@aws-sdk/client-ecr';
+import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
+import type * as CeSdk from '@aws-sdk/client-cost-explorer';
+import type * as LambdaSdk from '@aws-sdk/client-lambda';
+
+type ECSClient = EcsSdk.ECSClient;
+type ECRClient = EcrSdk.ECRClient;
+type CloudWatchLogsClient = LogsSdk.CloudWatchLogsClient;
+type CostExplorerClient = CeSdk.CostExplorerClient;
+type LambdaClient = LambdaSdk.LambdaClient;
 
 export interface AwsClients {
   ecs(region: string): ECSClient;
@@ -35,13 +41,13 @@ export function createAwsClients(): AwsClients {
   }
   /* eslint-disable @typescript-eslint/no-require-imports -- deferred loading keeps the SDK off the ack path's cold start */
   return {
-    ecs: (region) => get(`ecs:${region}`, () => new (require('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs')).ECSClient({ region, ...common })),
-    ecr: (region) => get(`ecr:${region}`, () => new (require('@aws-sdk/client-ecr') as typeof import('@aws-sdk/client-ecr')).ECRClient({ region, ...common })),
+    ecs: (region) => get(`ecs:${region}`, () => new (require('@aws-sdk/client-ecs') as typeof EcsSdk).ECSClient({ region, ...common })),
+    ecr: (region) => get(`ecr:${region}`, () => new (require('@aws-sdk/client-ecr') as typeof EcrSdk).ECRClient({ region, ...common })),
     logs: (region) =>
-      get(`logs:${region}`, () => new (require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient({ region, ...common })),
+      get(`logs:${region}`, () => new (require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk).CloudWatchLogsClient({ region, ...common })),
     costExplorer: () =>
-      get('ce', () => new (require('@aws-sdk/client-cost-explorer') as typeof import('@aws-sdk/client-cost-explorer')).CostExplorerClient({ region: 'us-east-1', ...common })),
-    lambda: () => get('lambda', () => new (require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda')).LambdaClient({ maxAttempts: 3 })),
+      get('ce', () => new (require('@aws-sdk/client-cost-explorer') as typeof CeSdk).CostExplorerClient({ region: 'us-east-1', ...common })),
+    lambda: () => get('lambda', () => new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient({ maxAttempts: 3 })),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }

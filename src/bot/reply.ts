@@ -4,7 +4,7 @@
  * matches the log line.
  */
 import { randomUUID } from 'node:crypto';
-import { BotError, isBotError } from '../errors';
+import { isBotError, type BotError } from '../errors';
 import type { Logger } from '../log';
 import { context, section, type SlackMessage } from './blocks/message';
 

@@ -1,4 +1,5 @@
 /** Hand a job to the worker: an async Lambda invocation, or in-process when running locally. */
+import type * as LambdaSdk from '@aws-sdk/client-lambda';
 import type { AwsClients } from '../aws/clients';
 import { BotError } from '../errors';
 import type { Logger } from '../log';
@@ -12,7 +13,7 @@ export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatc
   return {
     async dispatch(job) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first hand-off, not at cold start
-      const { InvokeCommand } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+      const { InvokeCommand } = require('@aws-sdk/client-lambda') as typeof LambdaSdk;
       try {
         const res = await aws.lambda().send(
           new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(job)) }),
