@@ -3,6 +3,7 @@
  * The transitions that set and clear them live with the approval workflow.
  */
 import type Redis from 'ioredis';
+import { escapeMrkdwn } from '../bot/blocks/text';
 import { keys } from './keys';
 
 export interface GuardInfo {
@@ -49,7 +50,17 @@ export async function readGuards(redis: Redis, env: string, aliases: readonly st
   return { frozen: toGuard((freezeRes?.[1] ?? {}) as Record<string, string>), locks };
 }
 
-/** "locked by <@U1> 12m ago: migrating the DB" */
+/** "locked by <@U1> 12m ago: migrating the DB" (the reason is user input: escaped). */
 export function describeGuard(g: GuardInfo, now: number, formatAge: (ms: number) => string): string {
-  return `by <@${g.by}> ${formatAge(now - g.since)} ago${g.reason ? `: ${g.reason}` : ''}`;
+  return `by <@${g.by}> ${formatAge(now - g.since)} ago${g.reason ? `: ${escapeMrkdwn(g.reason)}` : ''}`;
+}
+
+/** A lock or freeze hash (HGETALL, or a script's `extra`) as GuardInfo; undefined when empty. */
+export function guardFromHash(h: Record<string, string>): GuardInfo | undefined {
+  return toGuard(h);
+}
+
+/** The freeze of one environment, if any. */
+export async function readFreeze(redis: Redis, env: string): Promise<GuardInfo | undefined> {
+  return toGuard(await redis.hgetall(keys.envFreeze(env)));
 }

@@ -48,4 +48,7 @@ export interface ChangeRequest {
   /** Execution facts written by the executor (task definition registered, deployment id, outcome…). */
   execution?: Record<string, unknown>;
   updatedAt: number;
+  /** When execution started (approved → running) and when the request reached a final state. */
+  startedAt?: number;
+  finishedAt?: number;
 }

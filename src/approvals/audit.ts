@@ -1,0 +1,121 @@
+/**
+ * The audit trail. Each transition script XADDs one entry to the service's stream
+ * (`audit:{svc:<env>:<alias>}`, atomic with the change) and the caller then
+ *  - copies it to the environment's stream (`audit:{env:<env>}`, for environment-wide views), and
+ *  - writes one structured JSON log line (`msg: "audit"`): Redis replication is asynchronous and
+ *    a failover may lose the last writes, so the log (CloudWatch Logs) is the record of last resort.
+ * Freezes are environment-wide: their scripts write the environment stream directly.
+ */
+import type Redis from 'ioredis';
+import type { Logger } from '../log';
+import { keys } from './keys';
+import { toRawAuditEntry, type RawAuditEntry } from './scripts';
+
+export type AuditEvent =
+  | 'created'
+  | 'auto-approved'
+  | 'approval'
+  | 'approved'
+  | 'rejected'
+  | 'cancelled'
+  | 'expired'
+  | 'aborted'
+  | 'started'
+  | 'succeeded'
+  | 'failed'
+  | 'locked'
+  | 'unlocked'
+  | 'frozen'
+  | 'unfrozen'
+  | (string & {});
+
+export interface AuditEntry {
+  /** Redis stream id (time-ordered). */
+  streamId: string;
+  at: number;
+  event: AuditEvent;
+  /** Request id ('' for lock / freeze entries). */
+  requestId: string;
+  verb: string;
+  environment: string;
+  service: string;
+  /** Slack user id, or 'bot' for the bot's own steps. */
+  actor: string;
+  /** The request's (or lock's) state after the step. */
+  state: string;
+  /** Reason, approvals count, outcome detail, recorded facts… */
+  detail: string;
+  /** On 'created': a short summary of the change. */
+  summary?: string;
+}
+
+/** How many entries a stream keeps (approximately; XADD MAXLEN ~ in the scripts). */
+export const AUDIT_MAXLEN = 1000;
+
+export function toAuditEntry(raw: RawAuditEntry): AuditEntry {
+  const f = raw.fields;
+  return {
+    streamId: raw.streamId,
+    at: Number(f.at) || 0,
+    event: f.event ?? '',
+    requestId: f.id ?? '',
+    verb: f.verb ?? '',
+    environment: f.env ?? '',
+    service: f.service ?? '',
+    actor: f.actor ?? '',
+    state: f.state ?? '',
+    detail: f.detail ?? '',
+    ...(f.summary ? { summary: f.summary } : {}),
+  };
+}
+
+/**
+ * Recent audit entries, newest first: the service's stream when `service` is given, else the
+ * environment's stream. `limit` is capped at AUDIT_MAXLEN.
+ */
+export async function readAudit(redis: Redis, environment: string, opts: { service?: string; limit: number }): Promise<AuditEntry[]> {
+  const key = opts.service ? keys.serviceAudit(environment, opts.service) : keys.audit(environment);
+  const count = Math.max(1, Math.min(AUDIT_MAXLEN, Math.floor(opts.limit)));
+  const raw = await redis.xrevrange(key, '+', '-', 'COUNT', count);
+  return raw.map((r) => toRawAuditEntry(r)).filter((e): e is RawAuditEntry => e !== undefined).map(toAuditEntry);
+}
+
+/**
+ * After a script: the JSON log line for each entry it wrote and the copy in the environment
+ * stream. Never throws: the transition already happened; a failure here is logged.
+ */
+export async function publishAudit(redis: Redis, log: Logger, entries: readonly RawAuditEntry[]): Promise<void> {
+  if (!entries.length) return;
+  for (const raw of entries) {
+    const e = toAuditEntry(raw);
+    log.info('audit', {
+      audit: true,
+      event: e.event,
+      requestId: e.requestId || undefined,
+      verb: e.verb || undefined,
+      environment: e.environment,
+      service: e.service || undefined,
+      actor: e.actor,
+      state: e.state,
+      detail: e.detail || undefined,
+      at: new Date(e.at).toISOString(),
+      streamId: e.streamId,
+    });
+  }
+  // Entries already in the environment stream (freezes) are not copied again.
+  const copies = entries.filter((e) => e.fields.service);
+  if (!copies.length) return;
+  try {
+    const pipe = redis.pipeline();
+    for (const e of copies) {
+      const env = e.fields.env ?? '';
+      const flat = Object.entries({ ...e.fields, src: e.streamId }).flat();
+      pipe.xadd(keys.audit(env), 'MAXLEN', '~', AUDIT_MAXLEN, '*', ...flat);
+    }
+    const res = (await pipe.exec()) ?? [];
+    const failed = res.find(([err]) => err);
+    if (failed) throw failed[0];
+  } catch (err) {
+    log.warn('could not copy audit entries to the environment stream', { err });
+  }
+}

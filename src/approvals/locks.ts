@@ -1,0 +1,74 @@
+/**
+ * Manual service locks and environment freezes (the transitions; guards.ts reads them).
+ * A lock refuses new requests for the service and approvals of its pending request; a freeze
+ * refuses every change in the environment. Each is one Lua script with its audit entry.
+ */
+import type { SlackMessage } from '../bot/blocks/message';
+import type { Runtime } from '../runtime';
+import { isApprover } from './authz';
+import { refusal } from './codes';
+import { guardFromHash, type GuardInfo } from './guards';
+import { keys } from './keys';
+import { guardConfirmation, guardNotice, type GuardNoticeInput } from './notices';
+import { SCRIPTS, type ScriptReply } from './scripts';
+import { execScript as exec, storeOp } from './store';
+
+function guardOf(reply: ScriptReply): GuardInfo | undefined {
+  return guardFromHash(reply.extra);
+}
+
+function ctx(rt: Runtime, environment: string, user: string, service?: string, guard?: GuardInfo) {
+  return { now: rt.now(), environment, service, user, guard, approvers: rt.config.environments[environment]?.approvers ?? [] };
+}
+
+/** Lock a service by hand. Throws the refusal (already locked, change running) as a BotError. */
+export async function lockService(rt: Runtime, environment: string, service: string, user: string, reason: string | undefined): Promise<GuardInfo> {
+  const reply = await exec(rt, SCRIPTS.lock, [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)], [user, reason ?? '', rt.now(), environment, service]);
+  const guard = guardOf(reply);
+  if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
+  return guard;
+}
+
+/**
+ * Remove a manual lock. The holder may; anyone else needs the approver role (checked here, and
+ * again inside the script against the lock as it is at that moment). Returns the removed lock.
+ */
+export async function unlockService(rt: Runtime, environment: string, service: string, user: string): Promise<GuardInfo> {
+  const lockKey = keys.serviceLock(environment, service);
+  const current = guardFromHash(await storeOp(() => rt.redis.hgetall(lockKey)));
+  // Only look up the role (a Slack call for user groups) when it matters.
+  const approver = current && current.by !== user && current.kind !== 'change' ? await isApprover(rt, environment, user) : false;
+  const reply = await exec(rt, SCRIPTS.unlock, [lockKey, keys.serviceAudit(environment, service)], [user, approver ? '1' : '0', rt.now(), environment, service]);
+  const guard = guardOf(reply);
+  if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
+  return guard;
+}
+
+export async function freezeEnvironment(rt: Runtime, environment: string, user: string, reason: string | undefined): Promise<GuardInfo> {
+  const reply = await exec(rt, SCRIPTS.freeze, [keys.envFreeze(environment), keys.audit(environment)], [user, reason ?? '', rt.now(), environment]);
+  const guard = guardOf(reply);
+  if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
+  return guard;
+}
+
+export async function unfreezeEnvironment(rt: Runtime, environment: string, user: string): Promise<GuardInfo> {
+  const reply = await exec(rt, SCRIPTS.unfreeze, [keys.envFreeze(environment), keys.audit(environment)], [user, rt.now(), environment]);
+  const guard = guardOf(reply);
+  if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
+  return guard;
+}
+
+/**
+ * Tell the channel (a normal message) and build the confirmation for the person who typed it.
+ * The change already happened: a failed notice only changes the confirmation's wording.
+ */
+export async function announceGuard(rt: Runtime, channel: string, input: GuardNoticeInput): Promise<SlackMessage> {
+  let announced = true;
+  try {
+    await rt.slack.post(channel, guardNotice(input));
+  } catch (err) {
+    announced = false;
+    rt.log.warn('could not announce lock/freeze change in the channel', { channel, action: input.action, err });
+  }
+  return guardConfirmation(input, announced);
+}

@@ -1,0 +1,48 @@
+--[[
+  Record one approval of a pending request; the last needed one approves it.
+
+  KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
+  ARGV[1] user   ARGV[2] now   ARGV[3] '1' when the user holds the approver role now (checked at click time)
+
+  Checks, in this order: exists, pending, not expired, not the requester, not already approved by
+  this user, authorized, service not locked by hand.
+
+  Output:
+    APPROVED           last needed approval: state → approved; the caller dispatches the execution
+    APPROVAL_RECORDED  recorded; more approvals are needed
+    NOT_FOUND          no such request (TTL passed, store reset): treat as not approved
+    NOT_PENDING        already approved / running / finished / rejected / …; request = current state
+    EXPIRED            it was past its expiry: expired now (the caller updates the message)
+    SELF_APPROVAL      the requester clicked Approve on their own request
+    ALREADY_APPROVED   this user already approved it
+    NOT_AUTHORIZED     the user is not (or no longer) an approver
+    LOCKED             the service is locked by hand; extra = the lock hash
+
+  Two concurrent clicks are serialized by Redis: exactly one of them sees 'pending' with the last
+  approval missing and gets APPROVED; the other gets NOT_PENDING (or ALREADY_APPROVED).
+]]
+local user, now = ARGV[1], ARGV[2]
+local h = hgetall(KEYS[1])
+if not h.id then return answer('NOT_FOUND') end
+if h.state ~= 'pending' then return answer('NOT_PENDING', KEYS[1]) end
+if tonumber(now) >= tonumber(h.expiresAt) then
+  expireRequest(KEYS[1], KEYS[3], KEYS[4], h, now)
+  return answer('EXPIRED', KEYS[1])
+end
+if user == h.requester then return answer('SELF_APPROVAL', KEYS[1]) end
+if redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then return answer('ALREADY_APPROVED', KEYS[1]) end
+if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end
+local lock = hgetall(KEYS[2])
+if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
+
+local count = redis.call('HINCRBY', KEYS[1], 'approvalCount', 1)
+redis.call('HSET', KEYS[1], 'a.' .. user, now, 'updatedAt', now)
+local progress = count .. '/' .. h.approvalsNeeded
+if count >= tonumber(h.approvalsNeeded) then
+  redis.call('HSET', KEYS[1], 'state', 'approved')
+  h.state = 'approved'
+  audit(KEYS[4], 'approved', h, user, progress, now)
+  return answer('APPROVED', KEYS[1])
+end
+audit(KEYS[4], 'approval', h, user, progress, now)
+return answer('APPROVAL_RECORDED', KEYS[1])

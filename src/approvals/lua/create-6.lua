@@ -1,0 +1,64 @@
+--[[
+  Create a change request, unless the service is locked by hand or already has an open request.
+
+  KEYS[1] request hash              req:{svc:<env>:<alias>}:<id>
+  KEYS[2] active-request pointer    active:{svc:<env>:<alias>}
+  KEYS[3] service lock              lock:{svc:<env>:<alias>}
+  KEYS[4] invocation → request id   reqinv:{svc:<env>:<alias>}:<invocationId>
+  KEYS[5] service audit stream      audit:{svc:<env>:<alias>}
+  KEYS[6] the request the caller saw in KEYS[2] (KEYS[1] again when it saw none)
+
+  ARGV[1] id        ARGV[2] now        ARGV[3] initial state: pending | approved (no approval needed)
+  ARGV[4] TTL of the request hash (ms)  ARGV[5] TTL of the invocation key (ms)
+  ARGV[6] the id the caller saw in KEYS[2] ('' for none)
+  ARGV[7] short summary for the audit entry
+  ARGV[8..] field, value pairs of the request hash
+
+  Output:
+    OK      created; extra = {'expired', <id>} when a stale pending request was expired on the way
+    EXISTS  this invocation already created a request; extra = {'id', <id>}
+    LOCKED  the service is locked by hand; extra = the lock hash
+    BUSY    another request is pending, approved or running; request = that request
+    RETRY   the active pointer changed since the caller read it: read it again and retry
+
+  The active pointer is what makes "one open request per service" atomic. A pointer to a request
+  that is gone (TTL, flush) or already final is stale and is replaced; a pending request past its
+  expiry is expired here, so a lost expiry tick never blocks the service.
+]]
+local now = ARGV[2]
+local prior = redis.call('GET', KEYS[4])
+if prior then return answer('EXISTS', nil, { 'id', prior }) end
+
+local lock = hgetall(KEYS[3])
+if lock.by and lock.kind ~= 'change' then return answer('LOCKED', nil, redis.call('HGETALL', KEYS[3])) end
+
+local active = redis.call('GET', KEYS[2]) or ''
+if active ~= ARGV[6] then return answer('RETRY') end
+
+local extra = {}
+if active ~= '' then
+  local a = hgetall(KEYS[6])
+  if a.id == active then
+    if a.state == 'pending' and tonumber(now) >= tonumber(a.expiresAt) then
+      expireRequest(KEYS[6], KEYS[2], KEYS[5], a, now)
+      extra = { 'expired', a.id }
+    elseif a.state == 'pending' or a.state == 'approved' or a.state == 'running' then
+      return answer('BUSY', KEYS[6])
+    end
+  end
+end
+
+local fields = {}
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'state', ARGV[3], 'createdAt', now, 'updatedAt', now, 'approvalCount', '0')
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[5])
+
+local h = hgetall(KEYS[1])
+audit(KEYS[5], 'created', h, h.requester, h.reason or '', now, { 'summary', ARGV[7] })
+if ARGV[3] == 'approved' then
+  audit(KEYS[5], 'auto-approved', h, 'bot', 'no approval needed in ' .. (h.environment or ''), now)
+end
+return answer('OK', KEYS[1], extra)

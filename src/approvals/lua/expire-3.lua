@@ -1,0 +1,15 @@
+--[[
+  Expire a pending request whose time is up (the scheduled tick).
+
+  KEYS[1] request hash   KEYS[2] active pointer   KEYS[3] service audit stream
+  ARGV[1] now
+
+  Output: OK (state → expired), NOT_FOUND, NOT_PENDING, NOT_DUE (expiresAt is still ahead)
+]]
+local now = ARGV[1]
+local h = hgetall(KEYS[1])
+if not h.id then return answer('NOT_FOUND') end
+if h.state ~= 'pending' then return answer('NOT_PENDING', KEYS[1]) end
+if tonumber(now) < tonumber(h.expiresAt) then return answer('NOT_DUE', KEYS[1]) end
+expireRequest(KEYS[1], KEYS[2], KEYS[3], h, now)
+return answer('OK', KEYS[1])

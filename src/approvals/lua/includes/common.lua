@@ -1,0 +1,54 @@
+--[[
+  Shared helpers, prepended to every approvals script by src/approvals/scripts.ts (bullmq-style
+  include). Times travel as strings of epoch milliseconds; the caller's clock is ARGV (injected).
+
+  Every script answers {code, request, extra, audit}:
+    code     string, mapped to user-facing text in src/approvals/codes.ts (the only place)
+    request  HGETALL of the request after the script (empty when there is none)
+    extra    a flat field/value list (e.g. the lock that refused), possibly empty
+    audit    the audit entries written, each {streamId, {field, value, ...}} as XRANGE returns them
+]]
+local AUDIT_MAXLEN = 1000
+local WRITTEN = {}
+
+local function hgetall(key)
+  local flat = redis.call('HGETALL', key)
+  local h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  return h
+end
+
+-- Append one entry to an audit stream (approximately the newest AUDIT_MAXLEN kept).
+local function audit(stream, event, h, actor, detail, now, extra)
+  local fields = {
+    'at', now, 'event', event, 'id', h.id or '', 'verb', h.verb or '',
+    'env', h.environment or '', 'service', h.service or '', 'actor', actor or '',
+    'state', h.state or '', 'detail', detail or '',
+  }
+  if extra then
+    for i = 1, #extra do fields[#fields + 1] = extra[i] end
+  end
+  local sid = redis.call('XADD', stream, 'MAXLEN', '~', AUDIT_MAXLEN, '*', unpack(fields))
+  WRITTEN[#WRITTEN + 1] = { sid, fields }
+  return sid
+end
+
+-- pending → expired, clearing the service's active pointer if it is this request.
+local function expireRequest(reqKey, activeKey, stream, h, now)
+  redis.call('HSET', reqKey, 'state', 'expired', 'updatedAt', now, 'finishedAt', now)
+  h.state = 'expired'
+  if redis.call('GET', activeKey) == h.id then redis.call('DEL', activeKey) end
+  audit(stream, 'expired', h, 'bot', 'nobody approved it in time', now)
+end
+
+-- Clear the active pointer and the change lock when they belong to request `id`.
+local function releaseService(lockKey, activeKey, id)
+  if lockKey and redis.call('HGET', lockKey, 'request') == id then redis.call('DEL', lockKey) end
+  if redis.call('GET', activeKey) == id then redis.call('DEL', activeKey) end
+end
+
+local function answer(code, reqKey, extra)
+  local req = {}
+  if reqKey then req = redis.call('HGETALL', reqKey) end
+  return { code, req, extra or {}, WRITTEN }
+end

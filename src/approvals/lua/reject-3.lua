@@ -1,0 +1,25 @@
+--[[
+  Reject a pending request (an approver, with a reason).
+
+  KEYS[1] request hash   KEYS[2] active pointer   KEYS[3] service audit stream
+  ARGV[1] user   ARGV[2] now   ARGV[3] '1' when the user is an approver now   ARGV[4] reason
+
+  Output: OK (state → rejected), NOT_FOUND, NOT_PENDING, EXPIRED (expired now), SELF_REJECT (the
+  requester: they cancel instead), NOT_AUTHORIZED
+]]
+local user, now = ARGV[1], ARGV[2]
+local h = hgetall(KEYS[1])
+if not h.id then return answer('NOT_FOUND') end
+if h.state ~= 'pending' then return answer('NOT_PENDING', KEYS[1]) end
+if tonumber(now) >= tonumber(h.expiresAt) then
+  expireRequest(KEYS[1], KEYS[2], KEYS[3], h, now)
+  return answer('EXPIRED', KEYS[1])
+end
+if user == h.requester then return answer('SELF_REJECT', KEYS[1]) end
+if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end
+
+redis.call('HSET', KEYS[1], 'state', 'rejected', 'decidedBy', user, 'decisionReason', ARGV[4], 'updatedAt', now, 'finishedAt', now)
+h.state = 'rejected'
+releaseService(nil, KEYS[2], h.id)
+audit(KEYS[3], 'rejected', h, user, ARGV[4], now)
+return answer('OK', KEYS[1])

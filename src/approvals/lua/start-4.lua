@@ -1,0 +1,34 @@
+--[[
+  approved → running, exactly once, taking the service's change lock in the same step.
+
+  KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
+  ARGV[1] now   ARGV[2] change-lock TTL (ms, a safety net if the run never finishes)   ARGV[3] lock reason
+
+  Output:
+    OK               now running; the caller executes the plan
+    ALREADY_RUNNING  a duplicate delivery of the execute job: do nothing
+    NOT_APPROVED     not approved (pending, or finished); request = current state
+    NOT_FOUND        no such request
+    LOCKED           the service was locked by hand since the approval; extra = the lock hash
+
+  A change lock held by ANOTHER request is stale: a running request is always the service's
+  active request, and this request (approved) is the active one, so the other is not running.
+]]
+local now = ARGV[1]
+local h = hgetall(KEYS[1])
+if not h.id then return answer('NOT_FOUND') end
+if h.state == 'running' then return answer('ALREADY_RUNNING', KEYS[1]) end
+if h.state ~= 'approved' then return answer('NOT_APPROVED', KEYS[1]) end
+local lock = hgetall(KEYS[2])
+if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
+local detail = ''
+if lock.by and lock.request ~= h.id then detail = 'replaced a stale change lock of ' .. (lock.request or '?') end
+
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id)
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], h.id)
+redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', now, 'updatedAt', now)
+h.state = 'running'
+audit(KEYS[4], 'started', h, 'bot', detail, now)
+return answer('OK', KEYS[1])

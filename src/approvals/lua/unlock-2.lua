@@ -1,0 +1,23 @@
+--[[
+  /ecs unlock: remove a manual lock. Someone else's lock needs an approver.
+
+  KEYS[1] service lock   KEYS[2] service audit stream
+  ARGV[1] user   ARGV[2] '1' when the user is an approver   ARGV[3] now   ARGV[4] environment   ARGV[5] service alias
+
+  Output (extra = the lock as it was):
+    OK              unlocked
+    NOT_LOCKED      there is no lock
+    CHANGE_LOCK     the lock belongs to a running change; it is released when the change ends
+    NOT_LOCK_OWNER  someone else's lock, and the user is not an approver
+]]
+local user, now = ARGV[1], ARGV[3]
+local lock = hgetall(KEYS[1])
+if not lock.by then return answer('NOT_LOCKED') end
+local flat = redis.call('HGETALL', KEYS[1])
+if lock.kind == 'change' then return answer('CHANGE_LOCK', nil, flat) end
+if lock.by ~= user and ARGV[2] ~= '1' then return answer('NOT_LOCK_OWNER', nil, flat) end
+redis.call('DEL', KEYS[1])
+local detail = 'lock of ' .. lock.by
+if lock.reason and lock.reason ~= '' then detail = detail .. ': ' .. lock.reason end
+audit(KEYS[2], 'unlocked', { environment = ARGV[4], service = ARGV[5], state = 'unlocked' }, user, detail, now)
+return answer('OK', nil, flat)

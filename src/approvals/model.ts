@@ -1,0 +1,92 @@
+/**
+ * A ChangeRequest as a Redis hash, and back. Scalars are plain fields; `plan` is JSON (opaque to
+ * the scripts); each approval is a field `a.<user>` = time (so the approve script checks "already
+ * approved" with one HEXISTS); each execution fact is a field `x.<name>` = JSON value (so recording
+ * the same fact twice changes nothing).
+ */
+import { changeVerbs, type ChangeVerb } from '../config/schema';
+import type { Approval, ChangeRequest, RequestState } from './types';
+
+const STATES: readonly RequestState[] = ['pending', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
+
+/** Fields written at creation (id, state, createdAt, updatedAt, approvalCount are set by the script). */
+export function requestFields(r: Omit<ChangeRequest, 'id' | 'state' | 'createdAt' | 'updatedAt' | 'approvals'>, invocationId: string): string[] {
+  const f: Record<string, string> = {
+    verb: r.verb,
+    environment: r.environment,
+    service: r.service,
+    plan: JSON.stringify(r.plan ?? null),
+    summary: r.summary,
+    requester: r.requester,
+    channel: r.channel,
+    expiresAt: String(r.expiresAt),
+    approvalsNeeded: String(r.approvalsNeeded),
+    invocationId,
+  };
+  if (r.details !== undefined) f.details = r.details;
+  if (r.reason !== undefined) f.reason = r.reason;
+  if (r.messageTs !== undefined) f.messageTs = r.messageTs;
+  return Object.entries(f).flat();
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+const str = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+
+/** The request in a hash; undefined when the hash is empty or not a request. */
+export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
+  if (!h.id || !h.state) return undefined;
+  const approvals: Approval[] = [];
+  const execution: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (k.startsWith('a.')) approvals.push({ user: k.slice(2), at: Number(v) });
+    else if (k.startsWith('x.')) execution[k.slice(2)] = parseJson(v);
+  }
+  approvals.sort((a, b) => a.at - b.at || a.user.localeCompare(b.user));
+  const state = (STATES as readonly string[]).includes(h.state) ? (h.state as RequestState) : 'failed';
+  const verb = (changeVerbs as readonly string[]).includes(h.verb ?? '') ? (h.verb as ChangeVerb) : 'deploy';
+  return {
+    id: h.id,
+    verb,
+    environment: h.environment ?? '',
+    service: h.service ?? '',
+    plan: parseJson(h.plan),
+    summary: h.summary ?? '',
+    ...(str(h.details) !== undefined ? { details: h.details } : {}),
+    requester: h.requester ?? '',
+    ...(str(h.reason) !== undefined ? { reason: h.reason } : {}),
+    channel: h.channel ?? '',
+    ...(str(h.messageTs) !== undefined ? { messageTs: h.messageTs } : {}),
+    ...(str(h.statusTs) !== undefined ? { statusTs: h.statusTs } : {}),
+    createdAt: num(h.createdAt) ?? 0,
+    expiresAt: num(h.expiresAt) ?? 0,
+    approvalsNeeded: num(h.approvalsNeeded) ?? 0,
+    approvals,
+    state,
+    ...(str(h.decidedBy) !== undefined ? { decidedBy: h.decidedBy } : {}),
+    ...(str(h.decisionReason) !== undefined ? { decisionReason: h.decisionReason } : {}),
+    ...(Object.keys(execution).length ? { execution } : {}),
+    updatedAt: num(h.updatedAt) ?? 0,
+    ...(num(h.startedAt) !== undefined ? { startedAt: num(h.startedAt) } : {}),
+    ...(num(h.finishedAt) !== undefined ? { finishedAt: num(h.finishedAt) } : {}),
+  };
+}
+
+/** Facts → `name, json` pairs for the record script. Names are restricted to a safe alphabet. */
+export function factPairs(facts: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(facts)) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error(`invalid execution fact name ${JSON.stringify(name)}`);
+    if (value === undefined) continue;
+    out.push(name, JSON.stringify(value));
+  }
+  return out;
+}

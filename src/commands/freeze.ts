@@ -1,0 +1,38 @@
+/**
+ * `/ecs freeze <environment> [--reason …]`: refuse every change in an environment (new requests,
+ * approvals, and approved requests that have not started yet) until `/ecs unfreeze`. Approvers only.
+ */
+import { z } from 'zod';
+import { announceGuard, freezeEnvironment } from '../approvals/locks';
+import { parseRaw, positional, resolveEnvironment } from './args';
+import { reasonFlag, reasonWithoutQuotes } from './lock';
+import { defineCommand } from './types';
+
+const USAGE = '/ecs freeze <environment> [--reason …]';
+
+export interface FreezeArgs {
+  reason?: string;
+}
+
+const schema = z.object({
+  args: z.tuple([positional('environment', 'freeze prod')], z.string()),
+  flags: z.object({ reason: reasonFlag }).strict(),
+});
+
+export const freeze = defineCommand<FreezeArgs>({
+  verb: 'freeze',
+  summary: 'Freeze an environment: every change there is refused until it is unfrozen.',
+  usage: USAGE,
+  examples: ['freeze prod --reason "Black Friday"', 'freeze staging'],
+  kind: 'admin',
+  parse(raw, ctx) {
+    const { args, flags } = parseRaw({ verb: 'freeze', usage: USAGE }, schema, raw, ['reason']);
+    reasonWithoutQuotes(args.slice(1), flags.reason, `freeze ${args[0]}`, USAGE);
+    const environment = resolveEnvironment(ctx.config, args[0], USAGE);
+    return { args: { reason: flags.reason }, environment };
+  },
+  async inline(parsed, rt, inv) {
+    const guard = await freezeEnvironment(rt, parsed.environment, inv.userId, parsed.args.reason);
+    return announceGuard(rt, inv.channelId, { action: 'frozen', user: inv.userId, environment: parsed.environment, guard, now: rt.now() });
+  },
+});

@@ -1,0 +1,42 @@
+/**
+ * `/ecs unlock <service>`: remove a manual lock. Your own lock, or anyone's if you are an approver
+ * in the service's environment. A change lock (held while a change runs) is released by the change.
+ */
+import { z } from 'zod';
+import { announceGuard, unlockService } from '../approvals/locks';
+import { code } from '../bot/blocks/text';
+import { badInput } from '../errors';
+import { parseRaw, positional, resolveService } from './args';
+import { defineCommand } from './types';
+
+const USAGE = '/ecs unlock <service>';
+
+export interface UnlockArgs {
+  alias: string;
+}
+
+const schema = z.object({
+  // With a rest element zod reports a missing first value as that value ("Missing service…"); extra words are refused in parse.
+  args: z.tuple([positional('service', 'unlock web')], z.string()),
+  flags: z.object({}).strict(),
+});
+
+export const unlock = defineCommand<UnlockArgs>({
+  verb: 'unlock',
+  summary: 'Unlock a service (someone else’s lock needs an approver).',
+  usage: USAGE,
+  examples: ['unlock web'],
+  kind: 'change',
+  // Approvers may lock and unlock (anyone's lock) even when they are not requesters.
+  alsoAllowed: ['approver'],
+  parse(raw, ctx) {
+    const { args } = parseRaw({ verb: 'unlock', usage: USAGE }, schema, raw, []);
+    if (args.length > 1) throw badInput(`Unexpected extra input: ${code(args.slice(1).join(' '))}.`, USAGE);
+    const service = resolveService(ctx.config, args[0], USAGE);
+    return { args: { alias: service.alias }, environment: service.environment, service };
+  },
+  async inline(parsed, rt, inv) {
+    const guard = await unlockService(rt, parsed.environment, parsed.args.alias, inv.userId);
+    return announceGuard(rt, inv.channelId, { action: 'unlocked', user: inv.userId, environment: parsed.environment, service: parsed.args.alias, guard, now: rt.now() });
+  },
+});

@@ -1,0 +1,265 @@
+/**
+ * The request message's buttons end to end: signed block_actions / view_submission payloads into
+ * the Slack Lambda handler, the real Redis, the local Slack API server. A request is created with
+ * the store's API (the change verbs call the same function), then people click.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { submitRequest, getRequest, startExecution, finishExecution, type ChangeRequest, type SubmitInput } from '../../src/approvals';
+import { handler as workerHandler } from '../../src/handlers/worker';
+import { registerJobKind } from '../../src/worker/run';
+import { FIXTURE_CONFIG, setupE2E, type E2E } from '../helpers/e2e';
+import type { SlackBody } from '../helpers/slack-server';
+
+const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
+
+function input(over: Partial<SubmitInput> = {}): SubmitInput {
+  return {
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    plan: { verb: 'deploy', tag: 'v1.2.3' },
+    summary: 'Deploy `v1.2.3` to `web`',
+    requester: 'UDEV1',
+    reason: 'hotfix',
+    channel: 'CPROD',
+    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
+    ...over,
+  };
+}
+
+function configWith(edit: (doc: Record<string, any>) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any -- raw YAML edited by the test
+  const doc = parse(readFileSync(FIXTURE_CONFIG, 'utf8'));
+  edit(doc);
+  const dir = mkdtempSync(join(tmpdir(), 'approvals-e2e-'));
+  const path = join(dir, 'chatops.yml');
+  writeFileSync(path, stringify(doc));
+  return path;
+}
+
+describe('approval buttons through the Slack Lambda handler', () => {
+  let e2e: E2E;
+  const clock = { now: T0 };
+  let clicks = 0;
+
+  beforeEach(async () => {
+    clock.now = T0;
+    e2e = await setupE2E({ now: () => clock.now });
+    e2e.slack.setUserGroup('SLEADS', []);
+    e2e.slack.setUserGroup('SDEVS', []);
+  });
+  afterEach(async () => {
+    await e2e.close();
+  });
+
+  /** Click a button of the request message as `user`; returns what the clicker was told. */
+  async function click(req: ChangeRequest, action: 'approve' | 'reject' | 'cancel' | string, user: string, extra: { trigger_id?: string } = {}) {
+    const replyId = `click-${++clicks}`;
+    const stored = e2e.slack.message(req.channel, req.messageTs!);
+    const res = await e2e.click({
+      action_id: action.includes(':') ? action : `approval:${action}`,
+      value: req.id,
+      user_id: user,
+      channel_id: req.channel,
+      message_ts: req.messageTs,
+      response_url: e2e.slack.responseUrl(replyId),
+      ...(stored ? { message: { blocks: stored.blocks } } : {}),
+      ...extra,
+    });
+    expect(res.statusCode).toBe(200);
+    const answers = e2e.slack.responses(replyId);
+    return { res, answers, text: answers.map((a: SlackBody) => `${a.text}\n${JSON.stringify(a.blocks)}`).join('\n') };
+  }
+
+  const executeJobs = () => e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'execute');
+  const messageText = (req: ChangeRequest) => JSON.stringify(e2e.slack.message(req.channel, req.messageTs!)!.blocks);
+
+  it('refuses the requester and a non-approver, then the approver approves: message updated, one execution handed off', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    const self = await click(req, 'approve', 'UDEV1');
+    expect(self.text).toContain('You asked for this change, so you cannot approve it yourself');
+    expect(self.answers[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    const dev = await click(req, 'approve', 'UDEV2');
+    expect(dev.text).toContain('You are not (or no longer) an approver in `prod`');
+    expect(executeJobs()).toHaveLength(0);
+
+    const ok = await click(req, 'approve', 'ULEAD1');
+    expect(ok.answers).toHaveLength(0);
+    expect(executeJobs()).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id }]);
+    expect(messageText(req)).toContain('*Approved* by <@ULEAD1>');
+    expect(messageText(req)).not.toContain('approval:approve');
+
+    const late = await click(req, 'approve', 'ULEAD2');
+    expect(late.text).toContain('already approved by <@ULEAD1>');
+    expect(executeJobs()).toHaveLength(1);
+  });
+
+  it('two approvers clicking at the same moment start exactly one execution; the other is told', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    const [a, b] = await Promise.all([click(req, 'approve', 'ULEAD1'), click(req, 'approve', 'ULEAD2')]);
+    expect(executeJobs()).toHaveLength(1);
+    const told = [a, b].filter((r) => r.answers.length);
+    expect(told).toHaveLength(1);
+    expect(told[0]!.text).toMatch(/already approved by <@ULEAD[12]>/);
+    expect((await getRequest(e2e.rt.redis, req.id))!.approvals).toHaveLength(1);
+  });
+
+  it('one person clicking Approve twice counts once when two approvals are needed', async () => {
+    await e2e.close();
+    e2e = await setupE2E({ now: () => clock.now, configPath: configWith((d) => (d.environments.prod.approvals.deploy = 2)) });
+    e2e.slack.setUserGroup('SLEADS', ['ULEADG']);
+    const req = await submitRequest(e2e.rt, input());
+    await Promise.all([click(req, 'approve', 'ULEAD1'), click(req, 'approve', 'ULEAD1')]);
+    const r = (await getRequest(e2e.rt.redis, req.id))!;
+    expect(r.approvals.map((x) => x.user)).toEqual(['ULEAD1']);
+    expect(r.state).toBe('pending');
+    expect(messageText(req)).toContain('1 of 2');
+    const again = await click(req, 'approve', 'ULEAD1');
+    expect(again.text).toContain('You already approved this request');
+    // a member of the approvers' user group gives the second approval
+    await click(req, 'approve', 'ULEADG');
+    expect(executeJobs()).toHaveLength(1);
+  });
+
+  it('a user removed from the approvers group since the request is refused at click time', async () => {
+    e2e.slack.setUserGroup('SLEADS', ['UEXLEAD', 'ULEADG']);
+    const req = await submitRequest(e2e.rt, input());
+    // Membership is read at click time (no lookup happened yet in this process; the directory caches 5 minutes).
+    e2e.slack.setUserGroup('SLEADS', ['ULEADG']);
+    const res = await click(req, 'approve', 'UEXLEAD');
+    expect(res.text).toContain('not (or no longer) an approver');
+    expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('pending');
+    expect(e2e.slack.callsTo('usergroups.users.list').map((c) => c.body.usergroup)).toEqual(['SLEADS']);
+    expect((await click(req, 'approve', 'ULEADG')).answers).toHaveLength(0);
+    expect(executeJobs()).toHaveLength(1);
+  });
+
+  it('a click after the time-to-live expires the request and removes the buttons', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    clock.now = req.expiresAt + 1;
+    const res = await click(req, 'approve', 'ULEAD1');
+    expect(res.text).toContain('This request expired');
+    expect(messageText(req)).toContain('Expired');
+    expect(messageText(req)).not.toContain('approval:');
+    expect(executeJobs()).toHaveLength(0);
+  });
+
+  it('the scheduled tick expires requests and updates their message', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    clock.now = req.expiresAt - 1;
+    await e2e.tick();
+    expect(messageText(req)).toContain('approval:approve');
+    clock.now = req.expiresAt + 1;
+    await e2e.tick();
+    expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('expired');
+    expect(messageText(req)).toContain('Expired');
+    expect(messageText(req)).not.toContain('approval:');
+  });
+
+  it('clicks on a request that already ran, was rejected or cancelled get the state, and nothing runs', async () => {
+    const ran = await submitRequest(e2e.rt, input());
+    await click(ran, 'approve', 'ULEAD1');
+    expect((await startExecution(e2e.rt, ran.id)).ok).toBe(true);
+    await finishExecution(e2e.rt, ran.id, 'succeeded', 'rolled out');
+    expect((await click(ran, 'approve', 'ULEAD2')).text).toContain('already ran and succeeded');
+    expect((await click(ran, 'cancel', 'UDEV1')).text).toContain('already ran and succeeded');
+
+    const cancelled = await submitRequest(e2e.rt, input());
+    const notMine = await click(cancelled, 'cancel', 'ULEAD1');
+    expect(notMine.text).toContain('Only <@UDEV1>, who asked for this change, can cancel it');
+    expect((await click(cancelled, 'cancel', 'UDEV1')).answers).toHaveLength(0);
+    expect(messageText(cancelled)).toContain('*Cancelled* by <@UDEV1>');
+    expect((await click(cancelled, 'approve', 'ULEAD1')).text).toContain('was cancelled by <@UDEV1>');
+    expect(executeJobs()).toHaveLength(1);
+  });
+
+  it('reject opens a modal asking why; its submission rejects the request and updates the message', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    const mine = await click(req, 'reject', 'UDEV1');
+    expect(mine.text).toContain('use *Cancel*');
+    const notApprover = await click(req, 'reject', 'UDEV2');
+    expect(notApprover.text).toContain('not (or no longer) an approver');
+    expect(e2e.slack.callsTo('views.open')).toHaveLength(0);
+
+    await click(req, 'reject', 'ULEAD1', { trigger_id: 'trig-reject-1' });
+    const [open] = e2e.slack.callsTo('views.open');
+    expect(open!.body.trigger_id).toBe('trig-reject-1');
+    expect(open!.body.view).toMatchObject({ type: 'modal', callback_id: 'approval:reject', private_metadata: req.id });
+
+    const empty = await e2e.submitView({ callback_id: 'approval:reject', private_metadata: req.id, user_id: 'ULEAD1', values: { reason: { reason: { type: 'plain_text_input', value: '  ' } } } });
+    expect(JSON.parse(empty.body!)).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('at least 3 characters') } });
+    expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('pending');
+
+    const done = await e2e.submitView({
+      callback_id: 'approval:reject',
+      private_metadata: req.id,
+      user_id: 'ULEAD1',
+      values: { reason: { reason: { type: 'plain_text_input', value: 'not during the <!channel> sale' } } },
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.body ?? '').toBe('');
+    expect((await getRequest(e2e.rt.redis, req.id))!).toMatchObject({ state: 'rejected', decidedBy: 'ULEAD1', decisionReason: 'not during the <!channel> sale' });
+    expect(messageText(req)).toContain('*Rejected* by <@ULEAD1>');
+    expect(messageText(req)).toContain('not during the &lt;!channel&gt; sale');
+
+    // a second approver's late modal submission: closed, and told in the channel
+    await e2e.submitView({ callback_id: 'approval:reject', private_metadata: req.id, user_id: 'ULEAD2', values: { reason: { reason: { type: 'plain_text_input', value: 'me too' } } } });
+    const eph = e2e.slack.ephemerals('CPROD').filter((x) => x.user === 'ULEAD2');
+    expect(eph.map((x) => JSON.stringify(x.blocks)).join()).toContain('was rejected by <@ULEAD1>');
+    expect(executeJobs()).toHaveLength(0);
+  });
+
+  it('a button of a request no longer on record says so and loses its buttons', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    await e2e.rt.redis.flushdb();
+    const res = await click(req, 'approve', 'ULEAD1');
+    expect(res.text).toContain('no record of this request');
+    expect(messageText(req)).not.toContain('approval:approve');
+    expect(messageText(req)).toContain('no longer on record');
+    const stale = await click(req, 'approval:frobnicate', 'ULEAD1');
+    expect(stale.text).toContain('no longer valid');
+  });
+
+  it('the duplicated execute job runs once (the state machine decides, not a job claim)', async () => {
+    let runs = 0;
+    // Stand-in for the executor's 'execute' job: the same contract (startExecution first), without AWS.
+    registerJobKind('execute', {
+      schema: z.object({ kind: z.literal('execute'), id: z.string(), requestId: z.string() }),
+      once: false,
+      async handle(job, rt) {
+        const started = await startExecution(rt, job.requestId);
+        if (!started.ok) return;
+        runs += 1;
+        await finishExecution(rt, job.requestId, 'succeeded', 'done');
+      },
+    });
+    const req = await submitRequest(e2e.rt, input());
+    await click(req, 'approve', 'ULEAD1');
+    const [job] = executeJobs();
+    await Promise.all([workerHandler(job), workerHandler(job)]);
+    await workerHandler(job);
+    expect(runs).toBe(1);
+    expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('succeeded');
+  });
+});
+
+describe('approval buttons when Redis is down', () => {
+  it('answers "approvals store unavailable, nothing changed"', async () => {
+    const e2e = await setupE2E({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    try {
+      const res = await e2e.click({ action_id: 'approval:approve', value: 'prod.web.m3x7k2a9qz', user_id: 'ULEAD1', channel_id: 'CPROD', response_url: e2e.slack.responseUrl('down') });
+      expect(res.statusCode).toBe(200);
+      const text = JSON.stringify(e2e.slack.responses('down'));
+      expect(text).toContain("I can't reach the approvals store (Redis) right now, so nothing was changed.");
+      expect(e2e.handedOff).toHaveLength(0);
+    } finally {
+      e2e.rt.redis.disconnect();
+      await e2e.close();
+      // ioredis leaves the failed command's 1 s commandTimeout timer running; let it lapse (no open handle).
+      await new Promise((r) => setTimeout(r, 1_050));
+    }
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * A Runtime for the approval store's integration tests: the real Redis (this jest worker's
+ * database), the local Slack Web API server, a dispatcher that records the jobs it is given, an
+ * injected clock, and the log lines captured as JSON. Not a test file itself.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/schema';
+import { setLogSink } from '../../src/log';
+import { createRuntime, type Runtime } from '../../src/runtime';
+import type { Job } from '../../src/worker/jobs';
+import { FIXTURE_CONFIG } from '../helpers/e2e';
+import { flushRedis } from '../helpers/redis';
+import { startSlackServer, type SlackServer } from '../helpers/slack-server';
+
+export const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
+
+export interface StoreHarness {
+  rt: Runtime;
+  slack: SlackServer;
+  jobs: Job[];
+  logs: Array<Record<string, unknown>>;
+  clock: { now: number };
+  /** The next dispatch throws (the worker cannot be invoked). */
+  failDispatch: { next: boolean };
+  close(): Promise<void>;
+}
+
+/** The fixture config, optionally changed (e.g. prod needing 2 approvals). */
+export function fixtureConfig(edit?: (doc: Record<string, any>) => void): Config { // eslint-disable-line @typescript-eslint/no-explicit-any -- a raw YAML document, edited freely by tests
+  const doc = parseYaml(readFileSync(FIXTURE_CONFIG, 'utf8')) as Record<string, unknown>;
+  edit?.(doc);
+  return parseConfig(doc, 'test config');
+}
+
+export async function storeHarness(opts: { config?: Config; redisUrl?: string; flush?: boolean } = {}): Promise<StoreHarness> {
+  const slack = await startSlackServer();
+  if (opts.flush !== false) await flushRedis();
+  const jobs: Job[] = [];
+  const failDispatch = { next: false };
+  const clock = { now: T0 };
+  const logs: Array<Record<string, unknown>> = [];
+  const prev = setLogSink((line) => logs.push(JSON.parse(line)));
+  const rt = createRuntime({
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: 'test-signing-secret',
+      SLACK_API_URL: slack.apiUrl,
+      REDIS_URL: opts.redisUrl ?? process.env.REDIS_URL!,
+    },
+    config: opts.config ?? fixtureConfig(),
+    profile: 'edge',
+    dispatcher: {
+      async dispatch(job) {
+        if (failDispatch.next) {
+          failDispatch.next = false;
+          const { BotError } = await import('../../src/errors');
+          throw new BotError('INTERNAL', 'cannot hand off', { userMessage: 'I could not start the work for this command, so nothing was done.' });
+        }
+        jobs.push(job);
+      },
+    },
+    now: () => clock.now,
+  });
+  return {
+    rt,
+    slack,
+    jobs,
+    logs,
+    clock,
+    failDispatch,
+    async close() {
+      setLogSink(prev);
+      // A client that never connected (Redis down) keeps reconnecting: drop it instead of QUIT.
+      if (rt.redis.status === 'ready') await rt.redis.quit().catch(() => rt.redis.disconnect());
+      else {
+        rt.redis.disconnect();
+        // ioredis leaves the failed command's commandTimeout timer (1 s for the edge profile) running; let it lapse
+        // so jest does not report an open handle.
+        await new Promise((r) => setTimeout(r, 1_050));
+      }
+      await slack.close();
+    },
+  };
+}
