@@ -1,0 +1,203 @@
+/**
+ * Which stopped tasks are failures worth an alert, and what went wrong in plain words.
+ * Pure: a function of the event's detail and the environment's alert settings.
+ *
+ * Stop codes: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html (stopCode);
+ * error messages: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
+ */
+import type { TaskContainer, TaskDetail } from './events';
+
+export type FailureKind =
+  /** Out of memory: OutOfMemoryError in a reason, or exit code 137 (SIGKILL). */
+  | 'oom'
+  /** CannotPullContainerError: the image could not be pulled. */
+  | 'image-pull'
+  /** ResourceInitializationError: secrets, registry auth or log setup could not be fetched. */
+  | 'secrets'
+  /** Load balancer or container health checks failed and ECS replaced the task. */
+  | 'health-check'
+  /** CannotStartContainerError / CannotCreateContainerError. */
+  | 'cannot-start'
+  /** TaskFailedToStart for any other reason (placement, network, Fargate capacity…). */
+  | 'failed-to-start'
+  /** An essential container exited with a non-zero code. */
+  | 'exit'
+  /** A routine stop (scale-in, deployment, user, Spot) reported because includeRoutineStops is on. */
+  | 'routine';
+
+export interface TaskFailure {
+  kind: FailureKind;
+  /** Groups failures in an incident ("OutOfMemoryError ×7"): stable and short. */
+  reasonKey: string;
+  /** How the reason is written in the summary. */
+  reasonLabel: string;
+  /** The container that failed, when one can be named. */
+  container?: string;
+  exitCode?: number | null;
+  /** The container's own reason (e.g. "OutOfMemoryError: Container killed due to memory usage"). */
+  containerReason?: string;
+  stopCode?: string;
+  stoppedReason?: string;
+}
+
+export type StopDecision = { alert: true; failure: TaskFailure } | { alert: false; why: string };
+
+export interface ClassifyOptions {
+  /** environments.<env>.alerts.includeRoutineStops */
+  includeRoutineStops: boolean;
+  /** The service's main container (chatops.yml `container`), preferred when several failed. */
+  serviceContainer?: string;
+}
+
+/** Exit codes a container returns when ECS stops it on purpose (SIGTERM, or SIGKILL after stopTimeout). */
+const STOP_SIGNAL_EXITS = new Set([137, 143]);
+
+const ERROR_NAME = /\b([A-Z][A-Za-z]+Error)\b/;
+
+function exitOf(c: TaskContainer): number | undefined {
+  return typeof c.exitCode === 'number' ? c.exitCode : undefined;
+}
+
+function isOom(c: TaskContainer): boolean {
+  return /OutOfMemory/i.test(c.reason ?? '') || exitOf(c) === 137;
+}
+
+/** The container to blame: OOM first, then a non-zero exit, then one with a reason; the service's container wins ties. */
+function culprit(containers: readonly TaskContainer[], preferred?: string): TaskContainer | undefined {
+  const rank = (c: TaskContainer): number => {
+    if (/OutOfMemory/i.test(c.reason ?? '')) return 0;
+    const code = exitOf(c);
+    if (code !== undefined && code !== 0) return 1;
+    if (c.reason) return 2;
+    return 3;
+  };
+  const sorted = [...containers].sort((a, b) => rank(a) - rank(b) || Number(b.name === preferred) - Number(a.name === preferred));
+  const first = sorted[0];
+  return first && rank(first) < 3 ? first : containers.find((c) => c.name === preferred) ?? first;
+}
+
+function withContainer(failure: Omit<TaskFailure, 'container' | 'exitCode' | 'containerReason' | 'stopCode' | 'stoppedReason'>, d: TaskDetail, c: TaskContainer | undefined): TaskFailure {
+  return {
+    ...failure,
+    container: c?.name,
+    exitCode: c ? (typeof c.exitCode === 'number' ? c.exitCode : null) : undefined,
+    containerReason: c?.reason,
+    stopCode: d.stopCode,
+    stoppedReason: d.stoppedReason,
+  };
+}
+
+/** Failure kind and grouping key for an error text (stoppedReason or a container's reason). */
+function kindFromText(text: string): { kind: FailureKind; key: string } | undefined {
+  if (/CannotPullContainerError/i.test(text)) return { kind: 'image-pull', key: 'CannotPullContainerError' };
+  if (/ResourceInitializationError/i.test(text)) return { kind: 'secrets', key: 'ResourceInitializationError' };
+  if (/OutOfMemory/i.test(text)) return { kind: 'oom', key: 'OutOfMemoryError' };
+  if (/CannotStartContainerError/i.test(text)) return { kind: 'cannot-start', key: 'CannotStartContainerError' };
+  if (/CannotCreateContainerError/i.test(text)) return { kind: 'cannot-start', key: 'CannotCreateContainerError' };
+  if (/health ?checks?/i.test(text)) return { kind: 'health-check', key: /ELB|load balancer|target/i.test(text) ? 'ELB health checks' : 'container health checks' };
+  return undefined;
+}
+
+const labelFor = (key: string): string => (key === 'ELB health checks' || key === 'container health checks' ? `failed ${key}` : key);
+
+/**
+ * Decide whether a task state change is an alert.
+ *
+ * Alerts: TaskFailedToStart; an essential container that exited non-zero; out of memory; failed
+ * health checks; image pull errors; secrets that could not be fetched.
+ * Not alerts (unless includeRoutineStops): tasks still running, scale-in and deployment stops
+ * (ServiceSchedulerInitiated with exit 0, or the 137/143 a container returns when it is told to stop),
+ * UserInitiated stops, Spot interruptions, exit code 0.
+ */
+export function classifyTaskStop(d: TaskDetail, opts: ClassifyOptions): StopDecision {
+  if (d.lastStatus !== 'STOPPED') return { alert: false, why: `task is ${d.lastStatus}, not STOPPED` };
+  const containers = d.containers ?? [];
+  const c = culprit(containers, opts.serviceContainer);
+  const stopCode = d.stopCode ?? '';
+  const stoppedReason = d.stoppedReason ?? '';
+  const fromReason = kindFromText(stoppedReason) ?? (c?.reason ? kindFromText(c.reason) : undefined);
+  const routine = (why: string): StopDecision => {
+    if (!opts.includeRoutineStops) return { alert: false, why };
+    const key = stopCode || 'stopped';
+    return { alert: true, failure: withContainer({ kind: 'routine', reasonKey: key, reasonLabel: key }, d, c) };
+  };
+
+  if (stopCode === 'TaskFailedToStart') {
+    const k = fromReason ?? { kind: 'failed-to-start' as const, key: ERROR_NAME.exec(stoppedReason)?.[1] ?? 'TaskFailedToStart' };
+    return { alert: true, failure: withContainer({ kind: k.kind, reasonKey: k.key, reasonLabel: labelFor(k.key) }, d, c) };
+  }
+
+  // OOM wins over everything else, whoever stopped the task.
+  const oom = containers.find((x) => /OutOfMemory/i.test(x.reason ?? ''));
+  if (oom) return { alert: true, failure: withContainer({ kind: 'oom', reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError' }, d, oom) };
+
+  if (fromReason && fromReason.kind !== 'oom') {
+    return { alert: true, failure: withContainer({ kind: fromReason.kind, reasonKey: fromReason.key, reasonLabel: labelFor(fromReason.key) }, d, c) };
+  }
+
+  if (stopCode === 'UserInitiated') return routine('stopped by a user (UserInitiated)');
+  if (stopCode === 'SpotInterruption' || stopCode === 'TerminationNotice') return routine(`stopped by AWS (${stopCode})`);
+
+  const code = c ? exitOf(c) : undefined;
+  if (stopCode === 'ServiceSchedulerInitiated') {
+    // The scheduler stopped it (scale-in, deployment, rebalancing): the container's 143/137 is its answer to the stop signal.
+    if (code === undefined || code === 0 || STOP_SIGNAL_EXITS.has(code)) return routine(`stopped by the service scheduler (${stoppedReason || 'scale-in or deployment'})`);
+  }
+  if (code !== undefined && code !== 0) {
+    if (c && isOom(c)) return { alert: true, failure: withContainer({ kind: 'oom', reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError' }, d, c) };
+    const key = `exit code ${code}`;
+    return { alert: true, failure: withContainer({ kind: 'exit', reasonKey: key, reasonLabel: key }, d, c) };
+  }
+  if (code === 0) return routine('the containers exited with code 0');
+  return routine(`stopped without a failure (${stopCode || 'no stop code'}${stoppedReason ? `: ${stoppedReason}` : ''})`);
+}
+
+const EXIT_MEANINGS: Record<number, string> = {
+  1: 'a generic application error (an unhandled exception, a failed start-up check or bad configuration)',
+  2: 'a misused shell command or invalid arguments',
+  126: 'the command is not executable',
+  127: 'the command was not found in the image (check the entry point and command)',
+  134: 'the process aborted (SIGABRT: a failed assertion or a crash in native code)',
+  137: 'the process was killed (SIGKILL), most often for running out of memory',
+  139: 'the process crashed with a segmentation fault (SIGSEGV)',
+  143: 'the process was terminated (SIGTERM)',
+};
+
+export function exitCodeMeaning(code: number): string | undefined {
+  return EXIT_MEANINGS[code];
+}
+
+/** Two or three sentences a tired person can act on. Mrkdwn-free plain text (callers escape it). */
+export function explainFailure(f: TaskFailure): string {
+  const who = f.container ? `Container ${f.container}` : 'The container';
+  switch (f.kind) {
+    case 'oom':
+      return `${who} ran out of memory and was killed${f.exitCode === 137 ? ' (exit 137)' : ''}. Raise its memory (or the task's) in the task definition, or look for a leak or a load spike.`;
+    case 'image-pull':
+      return 'ECS could not pull the image. Check that the tag exists in the repository, that the task can reach the registry (NAT gateway or VPC endpoints in private subnets), and that the execution role may pull from it.';
+    case 'secrets':
+      return 'ECS could not prepare the task, most often because it could not fetch its secrets (Secrets Manager / SSM Parameter Store) or registry credentials. Check the execution role\'s permissions, that the secret exists, and the network route to those services.';
+    case 'health-check':
+      return `The task failed its ${f.reasonKey} and ECS replaced it. The app may start too slowly for the grace period, listen on another port, or fail the health check path.`;
+    case 'cannot-start':
+      return 'The container runtime could not create or start the container: check the command, mounts, ulimits and the image platform (arm64/x86_64).';
+    case 'failed-to-start':
+      return 'ECS could not start the task (placement, capacity, network or configuration). The reason below says which.';
+    case 'exit': {
+      const meaning = typeof f.exitCode === 'number' ? exitCodeMeaning(f.exitCode) : undefined;
+      return `${who} is essential and exited with code ${f.exitCode}${meaning ? `: ${meaning}` : ''}, so ECS stopped the task. The last log lines usually say why.`;
+    }
+    case 'routine':
+      return 'A routine stop, reported because includeRoutineStops is on for this environment.';
+  }
+}
+
+/** "1.4.2" from "…/shop/web:1.4.2"; a short digest for "…@sha256:…"; undefined for neither. */
+export function imageTagOf(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  const at = image.indexOf('@');
+  if (at >= 0) return image.slice(at + 1).slice(0, 19);
+  const colon = image.lastIndexOf(':');
+  if (colon > image.lastIndexOf('/')) return image.slice(colon + 1);
+  return 'latest';
+}

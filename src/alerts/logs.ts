@@ -1,0 +1,100 @@
+/**
+ * The last lines of a failed container, for alerts (and the alert's Logs button). A small adapter
+ * of its own (the `/ecs logs` verb has src/aws/logs.ts): the awslogs stream of one task is known
+ * exactly, `<awslogs-stream-prefix>/<container>/<task id>`, so one GetLogEvents call reads it.
+ * The log group and prefix come from the task definition (DescribeTaskDefinition; a revision never
+ * changes, so they are cached for the life of the process).
+ */
+import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
+import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { cleanLogMessage } from '../aws/redact';
+import type { ResolvedService } from '../config/schema';
+import { errorMessage } from '../errors';
+import type { Runtime } from '../runtime';
+import type { LogExcerpt, TaskFacts } from './incident';
+
+export interface LogLocation {
+  region: string;
+  group: string;
+  stream: string;
+}
+
+export type LocationResult = { ok: true; loc: LogLocation } | { ok: false; error: string; group?: string };
+
+const TD_CACHE_MAX = 200;
+const tdCache = new Map<string, TaskDefinition>();
+
+/** Forget cached task definitions (tests; a process never needs to). */
+export function clearTaskDefinitionCache(): void {
+  tdCache.clear();
+}
+
+/** DescribeTaskDefinition, cached per process by ARN (a registered revision is immutable). */
+export async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutMs = 5_000): Promise<TaskDefinition> {
+  const hit = tdCache.get(arn);
+  if (hit) return hit;
+  const res = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+  if (!res.taskDefinition) throw new Error(`task definition ${arn} not found`);
+  if (tdCache.size >= TD_CACHE_MAX) tdCache.delete(tdCache.keys().next().value as string);
+  tdCache.set(arn, res.taskDefinition);
+  return res.taskDefinition;
+}
+
+/** Where a container of a task writes its logs, from the task definition. Pure. */
+export function logLocation(td: TaskDefinition, container: string, taskId: string, defaultRegion: string, groupOverride?: string): LocationResult {
+  const def = td.containerDefinitions?.find((c) => c.name === container);
+  if (!def) return { ok: false, error: `container ${container} is not in task definition ${td.family ?? ''}:${td.revision ?? ''}` };
+  const lc = def.logConfiguration;
+  if (!lc) return { ok: false, error: `container ${container} has no log configuration, so its output is not kept` };
+  if (lc.logDriver !== 'awslogs') return { ok: false, error: `container ${container} logs through ${lc.logDriver ?? 'an unknown driver'}, not CloudWatch Logs (awslogs)`, group: groupOverride };
+  const opts = lc.options ?? {};
+  const group = groupOverride ?? opts['awslogs-group'];
+  if (!group) return { ok: false, error: `container ${container} has no awslogs-group` };
+  const prefix = opts['awslogs-stream-prefix'];
+  if (!prefix) return { ok: false, error: `container ${container} has no awslogs-stream-prefix, so its stream cannot be named`, group };
+  return { ok: true, loc: { region: opts['awslogs-region'] ?? defaultRegion, group, stream: `${prefix}/${container}/${taskId}` } };
+}
+
+/** Why a read failed, in words for the alert. */
+export function logsErrorText(err: unknown, loc: LogLocation): string {
+  const name = awsErrorName(err);
+  const msg = errorMessage(err);
+  if (name === 'ResourceNotFoundException') {
+    if (/stream/i.test(msg)) return `the log stream ${loc.stream} does not exist (the container may have stopped before writing anything)`;
+    return `the log group ${loc.group} no longer exists`;
+  }
+  if (isAccessDenied(err)) return `the bot's role may not read ${loc.group} (it needs logs:GetLogEvents)`;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'CloudWatch Logs did not answer in time';
+  return `CloudWatch Logs answered ${name}: ${msg.slice(0, 200)}`;
+}
+
+/** The newest `limit` lines of one stream, oldest first, masked and stripped of colour codes. */
+export async function lastLines(logs: CloudWatchLogsClient, loc: LogLocation, limit: number, timeoutMs = 8_000): Promise<string[]> {
+  const res = await logs.send(new GetLogEventsCommand({ logGroupName: loc.group, logStreamName: loc.stream, limit, startFromHead: false }), {
+    abortSignal: AbortSignal.timeout(timeoutMs),
+  });
+  return (res.events ?? []).slice(-limit).map((e) => cleanLogMessage((e.message ?? '').replace(/\r?\n$/, '')));
+}
+
+/** The last lines of the failed container, or why there are none. Never throws: an alert goes out either way. */
+export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskFacts, limit: number): Promise<LogExcerpt> {
+  const region = facts.region;
+  if (!facts.taskDefinitionArn || !facts.container) return { region, error: 'the event names no task definition or container, so the log stream is unknown' };
+  let td: TaskDefinition;
+  try {
+    td = await taskDefinitionCached(rt.aws.ecs(region), facts.taskDefinitionArn);
+  } catch (err) {
+    rt.log.warn('alert: cannot read the task definition for the log location', { taskDefinition: facts.taskDefinitionArn, err });
+    return { region, error: `could not read task definition ${facts.taskDefinition ?? facts.taskDefinitionArn} (${awsErrorName(err)})` };
+  }
+  const where = logLocation(td, facts.container, facts.taskId, region, svc.logGroup);
+  if (!where.ok) return { region, group: where.group, error: where.error };
+  try {
+    const lines = await lastLines(rt.aws.logs(where.loc.region), where.loc, limit);
+    return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, lines };
+  } catch (err) {
+    rt.log.warn('alert: cannot read the last log lines', { group: where.loc.group, stream: where.loc.stream, err });
+    return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, error: logsErrorText(err, where.loc) };
+  }
+}

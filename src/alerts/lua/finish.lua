@@ -1,0 +1,30 @@
+-- After posting or updating an incident's message: record what Slack now shows and hand the
+-- lease back, unless the incident changed meanwhile (then keep it and render again).
+--
+-- KEYS[1] incident hash
+-- ARGV[1] gen   ARGV[2] rendered rev   ARGV[3] mode: ok | failed   ARGV[4] ts ('' when updating)
+-- ARGV[5] channel   ARGV[6] now (ms)
+--
+-- Returns {'gone'} (a newer incident replaced it) | {'released'} (mode failed) | {'done'} |
+--         {'again'} (changed meanwhile: you still hold the lease) | {'duplicate', ts} (someone else posted)
+local inc = KEYS[1]
+if redis.call('HGET', inc, 'gen') ~= ARGV[1] then return {'gone'} end
+if ARGV[3] == 'failed' then
+  redis.call('HDEL', inc, 'lease')
+  return {'released'}
+end
+if ARGV[4] ~= '' then
+  local cur = redis.call('HGET', inc, 'ts')
+  if cur and cur ~= '' and cur ~= ARGV[4] then
+    redis.call('HDEL', inc, 'lease')
+    return {'duplicate', cur}
+  end
+  redis.call('HSET', inc, 'ts', ARGV[4], 'channel', ARGV[5])
+end
+redis.call('HSET', inc, 'shown', ARGV[2])
+if tonumber(redis.call('HGET', inc, 'rev') or '0') == tonumber(ARGV[2]) then
+  redis.call('HDEL', inc, 'lease')
+  return {'done'}
+end
+redis.call('HSET', inc, 'lease', ARGV[6])
+return {'again'}

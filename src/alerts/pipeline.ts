@@ -1,0 +1,239 @@
+/**
+ * ECS events → alerts. For each event: validate it, find the configured service, decide whether
+ * it is trouble (a failed task, a failed deployment the bot did not start, a service action of type
+ * WARN/ERROR) or a recovery (deployment completed, steady state), record it in the service's
+ * incident (one Lua script), and let whoever holds the incident's lease talk to Slack.
+ * Never throws for a bad event: it is logged and dropped (EventBridge would only retry it).
+ */
+import { keys } from '../approvals/keys';
+import type { ResolvedService } from '../config/schema';
+import type { EcsEvent } from '../events/hooks';
+import type { Logger } from '../log';
+import type { Runtime } from '../runtime';
+import type { SlackMessage } from '../bot/blocks/message';
+import { classifyTaskStop } from './classify';
+import { alertChannelFor, parseAlertEvent, resolveTarget, type AlertEvent } from './events';
+import { actionLabel, isTroubleAction, taskFacts, type ActionFacts, type DeployFacts, type DownFacts, type IncidentView, type LogExcerpt, type TaskFacts } from './incident';
+import { excerptFor } from './logs';
+import { alertMessage, deployFailedText, downText, newReasonReply, recoveredReply, signalReply } from './messages';
+import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
+import { syncIncident } from './sync';
+
+/** Log lines shown in the alert. */
+export const ALERT_LOG_LINES = 10;
+/** A "running = desired" or steady-state signal closes an incident only after this long without failures. */
+export const RECOVERY_QUIET_MS = 5 * 60_000;
+
+export function recoveryQuietMs(svc: ResolvedService): number {
+  return Math.min(RECOVERY_QUIET_MS, svc.env.alerts.incidentWindow);
+}
+
+export async function handleAlertEvent(event: EcsEvent, rt: Runtime): Promise<void> {
+  const log = rt.log.child({ consumer: 'alerts', eventId: event.id });
+  const parsed = parseAlertEvent(event);
+  if (!parsed.ok) {
+    if (parsed.skip === 'malformed') log.warn('malformed ECS event ignored', { detailType: parsed.detailType, issues: parsed.issues });
+    else log.debug('event is not one alerts use', { detailType: parsed.detailType });
+    return;
+  }
+  const ev = parsed.event;
+  const target = resolveTarget(rt.config, ev);
+  if (!target.ok) {
+    log.info('ECS event ignored: not in chatops.yml', { detailType: event['detail-type'], why: target.why });
+    return;
+  }
+  const svc = target.target.service;
+  const slog = log.child({ service: svc.alias, environment: svc.environment });
+  const now = rt.now();
+  const at = Math.min(ev.time ?? now, now);
+  const windowMs = svc.env.alerts.incidentWindow;
+  if (ev.kind === 'task') return onTaskEvent(rt, svc, ev, target.target, now, at, slog);
+  if (ev.kind === 'deployment') return onDeploymentEvent(rt, svc, ev, now, at, windowMs, slog);
+  return onServiceAction(rt, svc, ev, now, at, windowMs, slog);
+}
+
+async function onTaskEvent(rt: Runtime, svc: ResolvedService, ev: Extract<AlertEvent, { kind: 'task' }>, where: { region: string; cluster: string }, now: number, at: number, log: Logger): Promise<void> {
+  const decision = classifyTaskStop(ev.detail, { includeRoutineStops: svc.env.alerts.includeRoutineStops, serviceContainer: svc.container });
+  if (!decision.alert) {
+    log.info('task stop is not an alert', { task: ev.detail.taskArn, why: decision.why });
+    return;
+  }
+  const windowMs = svc.env.alerts.incidentWindow;
+  const f = taskFacts(ev.detail, decision.failure, where);
+  await processSignal(rt, svc, { kind: 'task', seenId: `task:${f.taskId}`, reasonKey: f.reasonKey, reasonLabel: f.reasonLabel, facts: f, now, at, windowMs }, log);
+}
+
+async function onDeploymentEvent(rt: Runtime, svc: ResolvedService, ev: Extract<AlertEvent, { kind: 'deployment' }>, now: number, at: number, windowMs: number, log: Logger): Promise<void> {
+  const d = ev.detail;
+  if (d.eventName === 'SERVICE_DEPLOYMENT_COMPLETED') {
+    await processRecover(rt, svc, { now, at, quietMs: 0, by: `deployment ${d.deploymentId} completed`, seenId: `deploy:${d.deploymentId}:COMPLETED` }, log);
+    return;
+  }
+  if (d.eventName !== 'SERVICE_DEPLOYMENT_FAILED') {
+    log.debug('deployment event is not an alert', { eventName: d.eventName, deploymentId: d.deploymentId });
+    return;
+  }
+  let request: string | null = null;
+  try {
+    request = await rt.redis.get(keys.botDeployment(d.deploymentId));
+  } catch (err) {
+    log.warn('redis unavailable: cannot tell whether the bot started this deployment; alerting', { deploymentId: d.deploymentId, err });
+  }
+  if (request) {
+    log.info('failed deployment started by the bot: left to its request thread', { deploymentId: d.deploymentId, request });
+    return;
+  }
+  const facts: DeployFacts = { deploymentId: d.deploymentId, reason: d.reason, at };
+  await processSignal(
+    rt,
+    svc,
+    { kind: 'deploy', seenId: `deploy:${d.deploymentId}:FAILED`, reasonKey: `deploy:${d.deploymentId}`, reasonLabel: `Deployment ${d.deploymentId} failed`, facts, now, at, windowMs },
+    log,
+  );
+}
+
+async function onServiceAction(rt: Runtime, svc: ResolvedService, ev: Extract<AlertEvent, { kind: 'service-action' }>, now: number, at: number, windowMs: number, log: Logger): Promise<void> {
+  const d = ev.detail;
+  if (d.eventName === 'SERVICE_STEADY_STATE') {
+    await processRecover(rt, svc, { now, at, quietMs: recoveryQuietMs(svc), by: 'the service reached a steady state' }, log);
+    return;
+  }
+  if (!isTroubleAction(d.eventName, d.eventType)) {
+    log.debug('service action is not an alert', { eventName: d.eventName });
+    return;
+  }
+  const facts: ActionFacts = { eventName: d.eventName, reason: d.reason, at };
+  await processSignal(rt, svc, { kind: 'action', seenId: `evt:${ev.id}`, reasonKey: d.eventName, reasonLabel: actionLabel(d.eventName), facts, now, at, windowMs }, log);
+}
+
+/** Record a signal; fetch what only the opener needs; reply in the thread for a new reason; render if we hold the lease. */
+export async function processSignal(rt: Runtime, svc: ResolvedService, input: SignalInput, log: Logger): Promise<void> {
+  const at = input.at ?? input.now;
+  if (input.now - at > input.windowMs) {
+    // A late redelivery (EventBridge retries for up to a day): posting it now would mislead.
+    log.info('ECS event older than the incident window ignored', { seen: input.seenId, eventTime: new Date(at).toISOString() });
+    return;
+  }
+  let res;
+  try {
+    res = await recordSignal(rt.redis, svc, input);
+  } catch (err) {
+    await postWithoutStore(rt, svc, input, err, log);
+    return;
+  }
+  if (res.status === 'dup') {
+    log.info('duplicate ECS event ignored', { seen: input.seenId });
+    return;
+  }
+  if (res.action === 'muted') log.info('alert muted: counted in the incident, not posted', { seen: input.seenId, count: res.count });
+  const task = input.kind === 'task' ? (input.facts as TaskFacts) : undefined;
+  let fetched: LogExcerpt | undefined;
+  const taskLogs = async (f: TaskFacts) => (fetched ??= await excerptFor(rt, svc, f, ALERT_LOG_LINES));
+  if (task && res.count === 1) {
+    // The incident's first failed task: its last log lines are part of the message, fetched now
+    // (ECS forgets stopped tasks within the hour).
+    const extra: Record<string, unknown> = { logs: await taskLogs(task) };
+    if (task.startedBy) {
+      const request = await rt.redis.get(keys.botDeployment(task.startedBy)).catch(() => null);
+      if (request) extra.botRequest = request;
+    }
+    await attachToIncident(rt.redis, svc, res.gen, extra);
+  }
+  if (res.newReason && res.ts && res.channel && res.action !== 'muted') {
+    const reply = await replyFor(input, taskLogs);
+    if (reply) {
+      await rt.slack.post(res.channel, reply, { threadTs: res.ts }).catch((err: unknown) => log.error('alert: thread reply not delivered', { seen: input.seenId, err }));
+    }
+  }
+  if (res.action === 'post' || res.action === 'update') await syncIncident(rt, svc, res.gen, log);
+}
+
+async function replyFor(input: SignalInput, taskLogs: (f: TaskFacts) => Promise<LogExcerpt>): Promise<SlackMessage | undefined> {
+  switch (input.kind) {
+    case 'task': {
+      const f = input.facts as TaskFacts;
+      return newReasonReply(f, await taskLogs(f));
+    }
+    case 'deploy': {
+      const d = input.facts as DeployFacts;
+      return signalReply(deployFailedText(d.deploymentId), d.reason);
+    }
+    case 'action': {
+      const a = input.facts as ActionFacts;
+      return signalReply(`⚠️ ${actionLabel(a.eventName)}.`, a.reason);
+    }
+    case 'down': {
+      const d = input.facts as DownFacts;
+      return signalReply(downText(d.desired, d.running, input.now - d.since));
+    }
+  }
+}
+
+/** Close the open incident (if any), say so in its thread, and re-render its header. */
+export async function processRecover(rt: Runtime, svc: ResolvedService, input: RecoverInput, log: Logger): Promise<void> {
+  let res;
+  try {
+    res = await recoverIncident(rt.redis, svc, input);
+  } catch (err) {
+    log.warn('redis unavailable: cannot close the incident (alerts run without grouping)', { by: input.by, err });
+    return;
+  }
+  if (res.status !== 'ok') {
+    log.debug('recovery: nothing to close', { status: res.status, by: input.by });
+    return;
+  }
+  log.info('incident recovered', { by: input.by, posted: !!res.ts });
+  if (res.ts && res.channel && res.action !== 'muted') {
+    const view = await readIncident(rt.redis, svc);
+    if (view && view.gen === res.gen) {
+      await rt.slack.post(res.channel, recoveredReply(view, input.by), { threadTs: res.ts }).catch((err: unknown) => log.error('alert: recovery reply not delivered', { err }));
+    }
+  }
+  if (res.action === 'update') await syncIncident(rt, svc, res.gen, log);
+}
+
+/** Signals posted while Redis is unreachable (per process), so a redelivered event still posts once. */
+const postedWithoutStore = new Set<string>();
+const POSTED_WITHOUT_STORE_MAX = 10_000;
+
+/**
+ * Redis is down: no incident, no grouping, no cross-process de-duplication, no mute. The alert is
+ * still posted (an alert nobody sees is worse than two), and the log says why.
+ */
+async function postWithoutStore(rt: Runtime, svc: ResolvedService, input: SignalInput, cause: unknown, log: Logger): Promise<void> {
+  const id = `${svc.environment}:${svc.alias}:${input.seenId}`;
+  if (postedWithoutStore.has(id)) {
+    log.info('duplicate ECS event ignored (in-process check; redis unavailable)', { seen: input.seenId });
+    return;
+  }
+  if (postedWithoutStore.size >= POSTED_WITHOUT_STORE_MAX) postedWithoutStore.clear();
+  postedWithoutStore.add(id);
+  log.warn('redis unavailable: alert posted without grouping, de-duplication or mute', { seen: input.seenId, err: cause });
+  const at = input.at ?? input.now;
+  const view: IncidentView = {
+    gen: 0,
+    state: 'open',
+    openedAt: at,
+    lastAt: at,
+    firstFailAt: input.kind === 'task' ? at : 0,
+    lastFailAt: input.kind === 'down' ? 0 : at,
+    count: input.kind === 'task' ? 1 : 0,
+    reasons: [{ key: input.reasonKey, label: input.reasonLabel, kind: input.kind, n: 1 }],
+    rev: 0,
+    shown: -1,
+  };
+  let logs: LogExcerpt | undefined;
+  if (input.kind === 'task') {
+    view.first = input.facts as TaskFacts;
+    logs = await excerptFor(rt, svc, view.first, ALERT_LOG_LINES);
+    view.logs = logs;
+  } else if (input.kind === 'deploy') view.deploy = input.facts as DeployFacts;
+  else if (input.kind === 'action') view.action = input.facts as ActionFacts;
+  else view.down = input.facts as DownFacts;
+  try {
+    await rt.slack.post(alertChannelFor(svc), alertMessage(view, svc));
+  } catch (err) {
+    postedWithoutStore.delete(id);
+    log.error('alert not delivered (redis and slack both failed)', { seen: input.seenId, err });
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Alert state in Redis: the incident of each service (one hash, changed only by the Lua scripts in
+ * ./lua, one script per transition), the de-duplication markers, mutes and "down since" markers.
+ * Every key of a service carries the hash tag `{svc:<env>:<alias>}` (src/approvals/keys.ts), so
+ * each script works on Redis Cluster and ElastiCache Serverless.
+ */
+import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
+import { keys } from '../approvals/keys';
+import type { ResolvedService } from '../config/schema';
+import { parseIncident, type IncidentView, type SignalKind } from './incident';
+import attachLua from './lua/attach.lua';
+import claimLua from './lua/claim.lua';
+import finishLua from './lua/finish.lua';
+import recoverLua from './lua/recover.lua';
+import signalLua from './lua/signal.lua';
+
+/** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
+export const SEEN_TTL_MS = 26 * 3_600_000;
+/** How long a worker may hold an incident's message before someone else may take over. */
+export const LEASE_MS = 120_000;
+/** An incident hash lives this long after its last change. */
+export const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
+/** "Down since" markers expire if the scheduled check stops running. */
+export const DOWN_TTL_MS = 24 * 3_600_000;
+
+type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
+
+const shas = new Map<string, string>();
+
+/** EVALSHA with a fallback to EVAL on NOSCRIPT (after a failover or a restart the cache is empty). */
+export async function runScript(redis: Redis, source: string, keyList: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  let sha = shas.get(source);
+  if (!sha) {
+    sha = createHash('sha1').update(source).digest('hex');
+    shas.set(source, sha);
+  }
+  try {
+    return await redis.evalsha(sha, keyList.length, ...keyList, ...args);
+  } catch (err) {
+    if (!/NOSCRIPT/.test((err as Error)?.message ?? '')) throw err;
+    return redis.eval(source, keyList.length, ...keyList, ...args);
+  }
+}
+
+const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
+
+export type SlackAction = 'post' | 'update' | 'busy' | 'muted';
+
+export interface SignalInput {
+  kind: SignalKind;
+  /** De-duplication id, unique per counted thing: `task:<taskId>`, `deploy:<id>:FAILED`, `evt:<eventId>`, `down:<since>`. */
+  seenId: string;
+  reasonKey: string;
+  reasonLabel: string;
+  facts?: unknown;
+  now: number;
+  /** When it happened (event time); defaults to now. */
+  at?: number;
+  windowMs: number;
+}
+
+export type SignalResult =
+  | { status: 'dup' }
+  | { status: 'ok'; gen: number; count: number; isNew: boolean; newReason: boolean; ts?: string; channel?: string; action: SlackAction; rev: number };
+
+export async function recordSignal(redis: Redis, svc: Svc, s: SignalInput): Promise<SignalResult> {
+  const res = (await runScript(
+    redis,
+    signalLua,
+    [keys.incident(svc.environment, svc.alias), keys.alertSeen(svc.environment, svc.alias, s.seenId), keys.alertMute(svc.environment, svc.alias)],
+    [s.now, s.windowMs, SEEN_TTL_MS, LEASE_MS, s.kind, s.reasonKey, s.reasonLabel, s.facts === undefined ? '' : JSON.stringify(s.facts), INCIDENT_TTL_MS, s.at ?? s.now],
+  )) as unknown[];
+  if (str(res[0]) === 'dup') return { status: 'dup' };
+  return {
+    status: 'ok',
+    gen: Number(res[1]),
+    count: Number(res[2]),
+    isNew: Number(res[3]) === 1,
+    newReason: Number(res[4]) === 1,
+    ts: str(res[5]) || undefined,
+    channel: str(res[6]) || undefined,
+    action: str(res[7]) as SlackAction,
+    rev: Number(res[8]),
+  };
+}
+
+export interface RecoverInput {
+  now: number;
+  /** Event time; a failure recorded after it means the event is out of date. */
+  at?: number;
+  /** Only when no failure for this long (0: at once). */
+  quietMs: number;
+  by: string;
+  /** De-duplication id of the event that recovers (deployment completed…), if any. */
+  seenId?: string;
+}
+
+export type RecoverResult =
+  | { status: 'dup' | 'none' | 'stale' | 'not-quiet' }
+  | { status: 'ok'; gen: number; ts?: string; channel?: string; action: 'update' | 'busy' | 'muted' | 'unposted' };
+
+export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): Promise<RecoverResult> {
+  const keyList = [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)];
+  if (r.seenId) keyList.push(keys.alertSeen(svc.environment, svc.alias, r.seenId));
+  const res = (await runScript(redis, recoverLua, keyList, [r.now, r.at ?? r.now, r.quietMs, r.by, LEASE_MS, SEEN_TTL_MS, INCIDENT_TTL_MS])) as unknown[];
+  const status = str(res[0]);
+  if (status !== 'ok') return { status: status as 'dup' | 'none' | 'stale' | 'not-quiet' };
+  return { status: 'ok', gen: Number(res[1]), ts: str(res[2]) || undefined, channel: str(res[3]) || undefined, action: str(res[4]) as 'update' | 'busy' | 'muted' | 'unposted' };
+}
+
+export type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
+
+export async function finishRender(
+  redis: Redis,
+  svc: Svc,
+  f: { gen: number; rev: number; mode: 'ok' | 'failed'; ts?: string; channel?: string; now: number },
+): Promise<FinishResult> {
+  const res = (await runScript(redis, finishLua, [keys.incident(svc.environment, svc.alias)], [f.gen, f.rev, f.mode, f.ts ?? '', f.channel ?? '', f.now])) as unknown[];
+  const status = str(res[0]);
+  if (status === 'duplicate') return { status, ts: str(res[1]) };
+  return { status: status as 'gone' | 'released' | 'done' | 'again' };
+}
+
+export type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
+
+export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
+  const res = (await runScript(redis, claimLua, [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)], [now, LEASE_MS, windowMs])) as unknown[];
+  const status = str(res[0]);
+  if (status === 'post' || status === 'update') return { status, gen: Number(res[1]) };
+  return { status: status as 'none' | 'muted' | 'busy' | 'stale' };
+}
+
+/** Add fields to the incident of generation `gen`; false when a newer incident replaced it. */
+export async function attachToIncident(redis: Redis, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
+  const args: Array<string | number> = [gen];
+  for (const [k, v] of Object.entries(fields)) args.push(k, typeof v === 'string' ? v : JSON.stringify(v));
+  const rev = Number(await runScript(redis, attachLua, [keys.incident(svc.environment, svc.alias)], args));
+  return rev > 0;
+}
+
+export async function readIncident(redis: Redis, svc: Svc): Promise<IncidentView | undefined> {
+  return parseIncident(await redis.hgetall(keys.incident(svc.environment, svc.alias)));
+}
+
+export interface MuteRecord {
+  by: string;
+  reason?: string;
+  since: number;
+  until: number;
+}
+
+export async function setMute(redis: Redis, svc: Svc, m: MuteRecord): Promise<void> {
+  const key = keys.alertMute(svc.environment, svc.alias);
+  await redis
+    .multi()
+    .del(key)
+    .hset(key, { by: m.by, reason: m.reason ?? '', since: String(m.since), until: String(m.until) })
+    .pexpire(key, Math.max(1, m.until - m.since))
+    .exec();
+}
+
+/** The mute in force at `now`, if any. */
+export async function readMute(redis: Redis, svc: Svc, now: number): Promise<MuteRecord | undefined> {
+  const h = await redis.hgetall(keys.alertMute(svc.environment, svc.alias));
+  const until = Number(h.until);
+  if (!h.by || !Number.isFinite(until) || until <= now) return undefined;
+  return { by: h.by, reason: h.reason || undefined, since: Number(h.since) || 0, until };
+}
+
+/** Remove a mute; false when there was none. */
+export async function clearMute(redis: Redis, svc: Svc): Promise<boolean> {
+  return (await redis.del(keys.alertMute(svc.environment, svc.alias))) > 0;
+}
+
+/** Remember when the service was first seen down; returns that time. */
+export async function markDown(redis: Redis, svc: Svc, now: number): Promise<number> {
+  const key = keys.serviceDown(svc.environment, svc.alias);
+  const res = await redis.multi().set(key, String(now), 'PX', DOWN_TTL_MS, 'NX').get(key).exec();
+  const since = Number(res?.[1]?.[1]);
+  return Number.isFinite(since) && since > 0 ? since : now;
+}
+
+export async function clearDown(redis: Redis, svc: Svc): Promise<void> {
+  await redis.del(keys.serviceDown(svc.environment, svc.alias));
+}

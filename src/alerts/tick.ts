@@ -1,0 +1,70 @@
+/**
+ * The scheduled check (every minute): services down (desired > 0, running = 0 for longer than
+ * environments.<env>.alerts.downAfter), recovery when running is back to desired, and the safety
+ * net for messages that did not reach Slack (Slack was down, a worker died, a mute ended).
+ */
+import type { Service } from '@aws-sdk/client-ecs';
+import { describeServices } from '../aws/ecs';
+import { servicesIn } from '../config/load';
+import type { ResolvedService } from '../config/schema';
+import type { Logger } from '../log';
+import type { Runtime } from '../runtime';
+import type { DownFacts } from './incident';
+import { processRecover, processSignal, recoveryQuietMs } from './pipeline';
+import { claimForFlush, clearDown, markDown } from './store';
+import { syncIncident } from './sync';
+
+export async function runAlertsTick(rt: Runtime): Promise<void> {
+  const now = rt.now();
+  await Promise.all(Object.keys(rt.config.environments).map((env) => checkEnvironment(rt, env, now)));
+}
+
+async function checkEnvironment(rt: Runtime, envName: string, now: number): Promise<void> {
+  const services = servicesIn(rt.config, envName);
+  if (services.length === 0) return;
+  const env = rt.config.environments[envName]!;
+  const log = rt.log.child({ tick: 'services-down', environment: envName });
+  let described: Service[] | undefined;
+  try {
+    const res = await describeServices(rt.aws.ecs(env.region), env.cluster, services.map((s) => s.service), `environments.${envName}.cluster`);
+    described = res.services;
+    for (const f of res.failures) log.warn('services-down check: ECS does not know a configured service', { arn: f.arn, reason: f.reason });
+  } catch (err) {
+    log.error('services-down check: cannot describe the services', { err });
+  }
+  for (const svc of services) {
+    const slog = log.child({ service: svc.alias });
+    try {
+      const s = described?.find((x) => x.serviceName === svc.service || x.serviceArn?.endsWith(`/${svc.service}`));
+      if (s && s.status === 'ACTIVE') await checkService(rt, svc, s, now, slog);
+      await flush(rt, svc, now, slog);
+    } catch (err) {
+      slog.warn('services-down check failed for this service', { err });
+    }
+  }
+}
+
+async function checkService(rt: Runtime, svc: ResolvedService, s: Service, now: number, log: Logger): Promise<void> {
+  const desired = s.desiredCount ?? 0;
+  const running = s.runningCount ?? 0;
+  if (desired > 0 && running === 0) {
+    const since = await markDown(rt.redis, svc, now);
+    if (now - since < svc.env.alerts.downAfter) return;
+    const facts: DownFacts = { since, desired, running };
+    await processSignal(rt, svc, { kind: 'down', seenId: `down:${since}`, reasonKey: 'down', reasonLabel: 'service down', facts, now, at: now, windowMs: svc.env.alerts.incidentWindow }, log);
+    return;
+  }
+  await clearDown(rt.redis, svc);
+  if (running >= desired) {
+    const by = desired === 0 ? 'the service was scaled to 0' : `${running} of ${desired} tasks running again`;
+    await processRecover(rt, svc, { now, at: now, quietMs: recoveryQuietMs(svc), by }, log);
+  }
+}
+
+/** Post or update a message that is missing or behind. */
+async function flush(rt: Runtime, svc: ResolvedService, now: number, log: Logger): Promise<void> {
+  const claim = await claimForFlush(rt.redis, svc, now, svc.env.alerts.incidentWindow);
+  if (claim.status !== 'post' && claim.status !== 'update') return;
+  log.info('alert message catching up', { action: claim.status });
+  await syncIncident(rt, svc, claim.gen, log);
+}

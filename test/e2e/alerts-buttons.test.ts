@@ -1,0 +1,155 @@
+/**
+ * The alert's buttons through the Slack Lambda handler (signed block_actions), and the Logs job
+ * through the worker handler: Status and Roll back run the commands as if typed (submitCommand),
+ * Logs posts more lines of the failed container in the alert's thread.
+ */
+import { CloudWatchLogsClient, GetLogEventsCommand, type GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as edge from '../../src/bot/edge';
+import { clearTaskDefinitionCache } from '../../src/alerts/logs';
+import { setupE2E, type E2E } from '../helpers/e2e';
+import type { StoredMessage } from '../helpers/slack-server';
+import { taskStopped } from '../fixtures/events/samples';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const TASK = 'c13b4cb40f1f4fe4a2971f76ae5a47ad';
+
+let e2e: E2E;
+let ecs: ReturnType<typeof mockClient>;
+let logs: ReturnType<typeof mockClient>;
+let lineLength = 40;
+
+function logEvents(input: GetLogEventsCommandInput) {
+  const n = input.limit ?? 10;
+  return {
+    events: Array.from({ length: n }, (_, i) => ({ timestamp: T0 - (n - i) * 1000, message: `line ${i + 1}/${n} ${'x'.repeat(lineLength)}`, ingestionTime: T0 })),
+    nextForwardToken: 'f/1',
+    nextBackwardToken: 'b/1',
+  };
+}
+
+beforeEach(async () => {
+  lineLength = 40;
+  e2e = await setupE2E({ now: () => T0 });
+  clearTaskDefinitionCache();
+  ecs = mockClient(ECSClient);
+  logs = mockClient(CloudWatchLogsClient);
+  ecs.on(DescribeTaskDefinitionCommand).resolves({
+    taskDefinition: {
+      family: 'web',
+      revision: 42,
+      containerDefinitions: [{ name: 'web', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'ecs' } } }],
+    },
+  });
+  logs.on(GetLogEventsCommand).callsFake(logEvents);
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  ecs.restore();
+  logs.restore();
+  await e2e.close();
+});
+
+/** Post an alert and return it with its buttons. */
+async function postAlert(): Promise<{ alert: StoredMessage; button: (id: string) => { action_id: string; value: string } }> {
+  await e2e.event(taskStopped({ time: T0, taskId: TASK, exitCode: 1 }));
+  const alert = e2e.slack.messages('CALERTS')[0]!;
+  const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+  return {
+    alert,
+    button: (id) => {
+      const b = actions.elements!.find((e) => e.action_id === id);
+      if (!b) throw new Error(`no button ${id}`);
+      return b;
+    },
+  };
+}
+
+function click(alert: StoredMessage, b: { action_id: string; value: string }, user = 'UDEV1', channel = alert.channel) {
+  return e2e.click({ action_id: b.action_id, value: b.value, block_id: 'alert:prod:web', user_id: user, channel_id: channel, message_ts: alert.ts, message: { ts: alert.ts, blocks: alert.blocks } });
+}
+
+const whispers = () => e2e.slack.responses().map((r) => `${r.text}\n${JSON.stringify(r.blocks ?? [])}`);
+
+describe('Status and Roll back', () => {
+  it('run `status <service>` as if the clicker typed it in the alert channel (submitCommand)', async () => {
+    const spy = jest.spyOn(edge, 'submitCommand');
+    const { alert, button } = await postAlert();
+    const res = await click(alert, button('alert:status'));
+    expect(res.statusCode).toBe(200);
+    expect(spy).toHaveBeenCalledTimes(1);
+    const inv = spy.mock.calls[0]![1];
+    expect(inv).toMatchObject({ text: 'status web', userId: 'UDEV1', channelId: 'CALERTS', id: expect.stringMatching(/^alert-\d+\.\d+-UDEV1$/) });
+    // CALERTS is not one of prod's command channels: the standard refusal, nothing handed off.
+    expect(whispers().join('\n')).toContain('Commands for `prod` are not allowed in this channel');
+    expect(e2e.handedOff).toHaveLength(0);
+  });
+
+  it('hands `status` to the worker when the alert channel is one of the environment channels', async () => {
+    const { alert, button } = await postAlert();
+    await click(alert, button('alert:status'), 'UDEV1', 'CPROD');
+    expect(e2e.handedOff).toEqual([expect.objectContaining({ kind: 'command', invocation: expect.objectContaining({ text: 'status web', channelId: 'CPROD', userId: 'UDEV1' }) })]);
+    // Each click is its own invocation: a second click runs again.
+    await click(alert, button('alert:status'), 'UDEV1', 'CPROD');
+    expect(e2e.handedOff).toHaveLength(2);
+  });
+
+  it('Roll back goes through `rollback <service>` (and so through the approval workflow)', async () => {
+    const spy = jest.spyOn(edge, 'submitCommand');
+    const { alert, button } = await postAlert();
+    await click(alert, button('alert:rollback'));
+    expect(spy.mock.calls.map((c) => c[1].text)).toEqual(['rollback web']);
+    // The same checks as the typed command: in the alert channel, the standard channel refusal.
+    expect(whispers().join('\n')).toContain('Commands for `prod` are not allowed in this channel');
+  });
+
+  it('answers a button for a service that is no longer configured', async () => {
+    const { alert } = await postAlert();
+    await click(alert, { action_id: 'alert:status', value: 'gone-service' });
+    expect(whispers().join('\n')).toContain('no longer in the configuration');
+  });
+});
+
+describe('Logs', () => {
+  it('posts the last 50 lines of the failed container in the alert thread (through the worker)', async () => {
+    const { alert, button } = await postAlert();
+    await click(alert, button('alert:logs'));
+    expect(whispers().join('\n')).toContain('Getting the last 50 log lines');
+    expect(e2e.pending).toEqual([expect.objectContaining({ kind: 'alert-logs', stream: `ecs/web/${TASK}`, group: '/ecs/web', threadTs: alert.ts, channel: 'CALERTS', lines: 50 })]);
+    await e2e.drain();
+    const input = logs.commandCalls(GetLogEventsCommand).at(-1)!.args[0].input;
+    expect(input).toEqual({ logGroupName: '/ecs/web', logStreamName: `ecs/web/${TASK}`, limit: 50, startFromHead: false });
+    const reply = e2e.slack.messages('CALERTS').find((m) => m.thread_ts === alert.ts && m.ts !== alert.ts)!;
+    expect(reply.text).toBe(`Last 50 log lines of web task ${TASK}`);
+    expect(JSON.stringify(reply.blocks)).toContain('line 50/50');
+    expect(JSON.stringify(reply.blocks)).toContain('line 1/50');
+  });
+
+  it('uploads the lines as a file in the thread when they do not fit in a message', async () => {
+    const { alert, button } = await postAlert();
+    lineLength = 300;
+    await click(alert, button('alert:logs'));
+    await e2e.drain();
+    const file = e2e.slack.files().find((f) => f.thread_ts === alert.ts)!;
+    expect(file).toMatchObject({ completed: true, channel_id: 'CALERTS', filename: `web-${TASK}.log` });
+    expect(file.content!.split('\n').filter(Boolean)).toHaveLength(50);
+  });
+
+  it('says in the thread why there are no lines', async () => {
+    const { alert, button } = await postAlert();
+    logs.on(GetLogEventsCommand).rejects(Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' }));
+    await click(alert, button('alert:logs'));
+    await e2e.drain();
+    const reply = e2e.slack.messages('CALERTS').find((m) => m.thread_ts === alert.ts && m.ts !== alert.ts)!;
+    expect(reply.text).toContain(`the log stream ecs/web/${TASK} does not exist`);
+  });
+
+  it('refuses a forged or outdated button value', async () => {
+    const { alert } = await postAlert();
+    await click(alert, { action_id: 'alert:logs', value: '{"nope":1}' });
+    expect(whispers().join('\n')).toContain('no longer valid');
+    expect(e2e.pending).toHaveLength(0);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * `/ecs mute` and `/ecs unmute` through the Slack handler, their effect on alerts through the
+ * events and scheduled handlers; and alerts while Redis is unreachable.
+ */
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { keys } from '../../src/approvals/keys';
+import { clearTaskDefinitionCache } from '../../src/alerts/logs';
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { getFreePort } from '../helpers/redis';
+import { serviceAction, taskStopped } from '../fixtures/events/samples';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const MIN = 60_000;
+
+let now = T0;
+let e2e: E2E;
+let ecs: ReturnType<typeof mockClient>;
+let logs: ReturnType<typeof mockClient>;
+
+async function start(env?: Record<string, string>): Promise<void> {
+  now = T0;
+  e2e = await setupE2E({ now: () => now, env });
+  clearTaskDefinitionCache();
+  ecs = mockClient(ECSClient);
+  logs = mockClient(CloudWatchLogsClient);
+  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'web', revision: 42, containerDefinitions: [] } });
+  ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [] });
+  logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' });
+}
+
+afterEach(async () => {
+  ecs.restore();
+  logs.restore();
+  await e2e.close();
+});
+
+const alerts = (channel = 'CALERTS') => e2e.slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+const logLines = (msg: string) => e2e.logs.filter((l) => l.msg === msg);
+
+describe('/ecs mute and /ecs unmute', () => {
+  beforeEach(() => start());
+
+  it('mutes with who, why and until; failures are counted but not posted; the open incident is posted when the mute ends', async () => {
+    const res = await e2e.slash('mute web 10m --reason "load test on checkout"', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(res.text).toContain('Alerts for `web` (`prod`) are muted for 10m');
+    expect(res.text).toContain('load test on checkout');
+    expect(await e2e.rt.redis.hgetall(keys.alertMute('prod', 'web'))).toEqual({ by: 'UDEV1', reason: 'load test on checkout', since: String(T0), until: String(T0 + 10 * MIN) });
+    // Announced where the alerts go.
+    const notice = alerts()[0]!;
+    expect(notice.text).toBe('Alerts for web muted');
+    expect(JSON.stringify(notice.blocks)).toContain('<@UDEV1> muted alerts for `web`');
+
+    now += 5 * MIN;
+    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    expect(alerts()).toHaveLength(1); // only the notice
+    expect(logLines('alert muted: counted in the incident, not posted')).toHaveLength(2);
+
+    now += 4 * MIN;
+    await e2e.tick();
+    expect(alerts()).toHaveLength(1);
+    now += 2 * MIN; // the mute has ended
+    await e2e.tick();
+    expect(alerts()).toHaveLength(2);
+    expect(alerts()[1]!.text).toContain('2 tasks failed');
+  });
+
+  it('unmutes, says who had muted, and a later failure posts at once', async () => {
+    await e2e.slash('mute web 2h', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    const res = await e2e.slash('unmute web', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    expect(res.text).toContain('Alerts for `web` (`prod`) are back on (muted by <@UDEV1>)');
+    expect(await e2e.rt.redis.exists(keys.alertMute('prod', 'web'))).toBe(0);
+    const again = await e2e.slash('unmute web', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    expect(again.text).toContain('are not muted');
+    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    expect(alerts().map((m) => m.text)).toEqual(['Alerts for web muted', 'Alerts for web unmuted', '🔥 web (prod): a task failed — exit code 1']);
+  });
+
+  it('checks who may mute, where, and for how long', async () => {
+    e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
+    expect((await e2e.slash('mute web 2h', { channel_id: 'CPROD', user_id: 'UNOBODY' })).text).toContain('You are not allowed to request changes in `prod`');
+    expect((await e2e.slash('mute web 2h', { channel_id: 'CALERTS', user_id: 'UDEV1' })).text).toContain('not allowed in this channel');
+    expect((await e2e.slash('mute web soon', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('`soon` is not a duration');
+    expect((await e2e.slash('mute web 30d', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('The longest mute is 7d');
+    expect((await e2e.slash('mute web', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('Missing duration');
+    expect((await e2e.slash('mute wbe 1h', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain("I don't know a service called");
+    expect((await e2e.slash('mute web 1h load test', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('`mute web 1h --reason \\"load test\\"`');
+    expect(await e2e.rt.redis.exists(keys.alertMute('prod', 'web'))).toBe(0);
+    expect(e2e.slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('closes an incident on a steady state only after a quiet period', async () => {
+    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    now += MIN;
+    await e2e.event(serviceAction('steady-state', { time: now }));
+    expect(alerts()[0]!.text).toMatch(/^🔥/);
+    now += 5 * MIN;
+    await e2e.event(serviceAction('steady-state', { time: now }));
+    expect(alerts()[0]!.text).toMatch(/^✅ Recovered/);
+  });
+});
+
+describe('Redis down', () => {
+  beforeEach(async () => {
+    const port = await getFreePort();
+    await start({ REDIS_URL: `redis://127.0.0.1:${port}/0` });
+  });
+
+  it('still posts alerts (no grouping, no de-duplication across processes) and says so in the log', async () => {
+    const ev = taskStopped({ time: now, exitCode: 1 });
+    await e2e.event(ev);
+    await e2e.event(ev); // a redelivery to the same process
+    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    const texts = alerts().map((m) => m.text);
+    expect(texts).toEqual(['🔥 web (prod): a task failed — exit code 1', '🔥 web (prod): a task failed — exit code 1']);
+    expect(logLines('redis unavailable: alert posted without grouping, de-duplication or mute')).toHaveLength(2);
+    expect(logLines('duplicate ECS event ignored (in-process check; redis unavailable)')).toHaveLength(1);
+  });
+});

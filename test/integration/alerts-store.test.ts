@@ -1,0 +1,225 @@
+/** The incident scripts against the real Redis: one transition each, atomic under concurrency. */
+import type Redis from 'ioredis';
+import { keys } from '../../src/approvals/keys';
+import {
+  attachToIncident,
+  claimForFlush,
+  clearDown,
+  clearMute,
+  finishRender,
+  LEASE_MS,
+  markDown,
+  readIncident,
+  readMute,
+  recordSignal,
+  recoverIncident,
+  setMute,
+  type SignalInput,
+} from '../../src/alerts/store';
+import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+
+const svc = { alias: 'web', environment: 'prod' };
+const T = 1_772_445_600_000;
+const WINDOW = 30 * 60_000;
+
+let redis: Redis;
+beforeAll(() => {
+  useWorkerDb();
+  redis = testRedis();
+});
+beforeEach(async () => {
+  await flushRedis(redis);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+let n = 0;
+function task(over: Partial<SignalInput> = {}): SignalInput {
+  n += 1;
+  return { kind: 'task', seenId: `task:t${n}`, reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError', facts: { taskId: `t${n}` }, now: T, windowMs: WINDOW, ...over };
+}
+
+describe('keys', () => {
+  it('puts every key of a service in one hash slot', () => {
+    const tag = (k: string) => /\{([^}]*)\}/.exec(k)?.[1];
+    const all = [keys.incident('prod', 'web'), keys.alertSeen('prod', 'web', 'task:abc'), keys.alertMute('prod', 'web'), keys.serviceDown('prod', 'web'), keys.serviceLock('prod', 'web')];
+    expect(new Set(all.map(tag))).toEqual(new Set(['svc:prod:web']));
+  });
+});
+
+describe('signal (open or increment)', () => {
+  it('opens an incident and gives the opener the lease to post', async () => {
+    const r = await recordSignal(redis, svc, task());
+    expect(r).toEqual({ status: 'ok', gen: 1, count: 1, isNew: true, newReason: false, ts: undefined, channel: undefined, action: 'post', rev: 1 });
+    const v = await readIncident(redis, svc);
+    expect(v).toMatchObject({ gen: 1, state: 'open', count: 1, firstFailAt: T, lastFailAt: T, reasons: [{ key: 'OutOfMemoryError', n: 1, kind: 'task' }], first: { taskId: expect.any(String) } });
+  });
+
+  it('counts further failures while someone holds the lease; a task counts once', async () => {
+    await recordSignal(redis, svc, task());
+    const same = task();
+    expect(await recordSignal(redis, svc, same)).toMatchObject({ count: 2, isNew: false, action: 'busy' });
+    expect(await recordSignal(redis, svc, { ...same, now: T + 1 })).toEqual({ status: 'dup' });
+    expect((await readIncident(redis, svc))?.count).toBe(2);
+  });
+
+  it('flags a reason the incident had not seen, once', async () => {
+    await recordSignal(redis, svc, task());
+    expect(await recordSignal(redis, svc, task({ reasonKey: 'CannotPullContainerError', reasonLabel: 'CannotPullContainerError' }))).toMatchObject({ newReason: true });
+    expect(await recordSignal(redis, svc, task({ reasonKey: 'CannotPullContainerError', reasonLabel: 'CannotPullContainerError' }))).toMatchObject({ newReason: false });
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ newReason: false });
+  });
+
+  it('keeps the first failure, the span by event time, and the latest other facts', async () => {
+    await recordSignal(redis, svc, task({ facts: { taskId: 'first' }, at: T - 5_000 }));
+    await recordSignal(redis, svc, task({ facts: { taskId: 'second' }, at: T - 9_000, now: T + 1_000 }));
+    await recordSignal(redis, svc, task({ facts: { taskId: 'third' }, at: T + 60_000, now: T + 61_000 }));
+    await recordSignal(redis, svc, { kind: 'deploy', seenId: 'deploy:d1:FAILED', reasonKey: 'deploy:d1', reasonLabel: 'Deployment d1 failed', facts: { deploymentId: 'd1', at: T }, now: T + 62_000, windowMs: WINDOW });
+    const v = await readIncident(redis, svc);
+    expect(v).toMatchObject({ count: 3, first: { taskId: 'first' }, firstFailAt: T - 9_000, lastFailAt: T + 62_000, deploy: { deploymentId: 'd1' } });
+  });
+
+  it('opens a new incident after the window, or after recovery', async () => {
+    await recordSignal(redis, svc, task());
+    const later = await recordSignal(redis, svc, task({ now: T + WINDOW + 1 }));
+    expect(later).toMatchObject({ gen: 2, isNew: true, count: 1, action: 'post' });
+    await recoverIncident(redis, svc, { now: T + WINDOW + 2, quietMs: 0, by: 'x' });
+    expect(await recordSignal(redis, svc, task({ now: T + WINDOW + 3 }))).toMatchObject({ gen: 3, isNew: true, count: 1 });
+  });
+
+  it('keeps one incident while the service is down, however long', async () => {
+    await recordSignal(redis, svc, { kind: 'down', seenId: `down:${T}`, reasonKey: 'down', reasonLabel: 'service down', facts: { since: T, desired: 2, running: 0 }, now: T, windowMs: WINDOW });
+    expect(await recordSignal(redis, svc, task({ now: T + 3 * WINDOW }))).toMatchObject({ gen: 1, isNew: false });
+  });
+
+  it('does not post while the service is muted, but counts', async () => {
+    await setMute(redis, svc, { by: 'U1', reason: 'load test', since: T, until: T + 60_000 });
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'muted', count: 1 });
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'muted', count: 2 });
+    // The mute has ended (by the injected clock): the next failure posts.
+    expect(await recordSignal(redis, svc, task({ now: T + 60_001 }))).toMatchObject({ action: 'post', count: 3, isNew: false });
+  });
+
+  it('lets someone else take over a lease that was not handed back in time', async () => {
+    await recordSignal(redis, svc, task());
+    expect(await recordSignal(redis, svc, task({ now: T + LEASE_MS - 1 }))).toMatchObject({ action: 'busy' });
+    expect(await recordSignal(redis, svc, task({ now: T + LEASE_MS }))).toMatchObject({ action: 'post' });
+  });
+
+  it('gives the lease to exactly one of 200 concurrent failures and counts them all', async () => {
+    const results = await Promise.all(Array.from({ length: 200 }, () => recordSignal(redis, svc, task())));
+    const actions = results.map((r) => (r.status === 'ok' ? r.action : r.status));
+    expect(actions.filter((a) => a === 'post')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'busy')).toHaveLength(199);
+    expect((await readIncident(redis, svc))?.count).toBe(200);
+  });
+});
+
+describe('finish (hand the lease back)', () => {
+  it('records the message and releases when nothing changed meanwhile', async () => {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T })).toEqual({ status: 'done' });
+    expect(await readIncident(redis, svc)).toMatchObject({ ts: '1.1', channel: 'C1', shown: r.rev });
+    // The next failure finds the message and takes the lease to update it.
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'update', ts: '1.1', channel: 'C1' });
+  });
+
+  it('keeps the lease and asks for another render when the incident changed meanwhile', async () => {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    await recordSignal(redis, svc, task());
+    expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T })).toEqual({ status: 'again' });
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'busy' });
+  });
+
+  it('releases on failure, ignores a replaced incident, and refuses a second message', async () => {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: T })).toEqual({ status: 'released' });
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'post' });
+    expect(await finishRender(redis, svc, { gen: r.gen + 5, rev: 1, mode: 'ok', ts: '9.9', channel: 'C1', now: T })).toEqual({ status: 'gone' });
+    await finishRender(redis, svc, { gen: r.gen, rev: 0, mode: 'ok', ts: '1.1', channel: 'C1', now: T });
+    expect(await finishRender(redis, svc, { gen: r.gen, rev: 0, mode: 'ok', ts: '2.2', channel: 'C1', now: T })).toEqual({ status: 'duplicate', ts: '1.1' });
+  });
+
+  it('attaches facts to the right generation only', async () => {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    expect(await attachToIncident(redis, svc, r.gen, { logs: { region: 'eu-west-1', lines: ['x'] } })).toBe(true);
+    expect((await readIncident(redis, svc))?.logs).toEqual({ region: 'eu-west-1', lines: ['x'] });
+    expect(await attachToIncident(redis, svc, r.gen + 1, { logs: {} })).toBe(false);
+  });
+});
+
+describe('recover', () => {
+  async function posted(): Promise<number> {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T });
+    return r.gen;
+  }
+
+  it('closes the open incident once and takes the lease to update the header', async () => {
+    await posted();
+    expect(await recoverIncident(redis, svc, { now: T + 10, quietMs: 0, by: 'deployment d completed', seenId: 'deploy:d:COMPLETED' })).toEqual({ status: 'ok', gen: 1, ts: '1.1', channel: 'C1', action: 'update' });
+    expect(await readIncident(redis, svc)).toMatchObject({ state: 'recovered', recoveredAt: T + 10, recoveredBy: 'deployment d completed' });
+    expect(await recoverIncident(redis, svc, { now: T + 11, quietMs: 0, by: 'again', seenId: 'deploy:d:COMPLETED' })).toEqual({ status: 'dup' });
+    expect(await recoverIncident(redis, svc, { now: T + 11, quietMs: 0, by: 'again' })).toEqual({ status: 'none' });
+  });
+
+  it('ignores an event older than the last failure, and waits for the quiet period', async () => {
+    await posted();
+    expect(await recoverIncident(redis, svc, { now: T + 10, at: T - 1, quietMs: 0, by: 'late event' })).toEqual({ status: 'stale' });
+    expect(await recoverIncident(redis, svc, { now: T + 60_000, quietMs: 5 * 60_000, by: 'running = desired' })).toEqual({ status: 'not-quiet' });
+    expect(await recoverIncident(redis, svc, { now: T + 5 * 60_000, quietMs: 5 * 60_000, by: 'running = desired' })).toMatchObject({ status: 'ok' });
+  });
+
+  it('closes an incident that never reached Slack without asking to post it', async () => {
+    await recordSignal(redis, svc, task());
+    expect(await recoverIncident(redis, svc, { now: T + 1, quietMs: 0, by: 'x' })).toMatchObject({ status: 'ok', action: 'unposted' });
+    expect(await claimForFlush(redis, svc, T + LEASE_MS * 2, WINDOW)).toEqual({ status: 'none' });
+  });
+});
+
+describe('claim (the scheduled safety net)', () => {
+  it('posts what was never posted, updates what is behind, leaves the rest', async () => {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    expect(await claimForFlush(redis, svc, T + 1, WINDOW)).toEqual({ status: 'busy' });
+    await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: T });
+    expect(await claimForFlush(redis, svc, T + 1, WINDOW)).toEqual({ status: 'post', gen: 1 });
+    await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T });
+    expect(await claimForFlush(redis, svc, T + 2, WINDOW)).toEqual({ status: 'none' });
+    await attachToIncident(redis, svc, r.gen, { botRequest: 'req-1' });
+    expect(await claimForFlush(redis, svc, T + 3, WINDOW)).toEqual({ status: 'update', gen: 1 });
+  });
+
+  it('does not post an incident that is over, nor one that is muted', async () => {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: T });
+    await setMute(redis, svc, { by: 'U1', since: T, until: T + 60_000 });
+    expect(await claimForFlush(redis, svc, T + 1, WINDOW)).toEqual({ status: 'muted' });
+    expect(await claimForFlush(redis, svc, T + WINDOW + 1, WINDOW)).toEqual({ status: 'stale' });
+  });
+});
+
+describe('mutes and down markers', () => {
+  it('records who muted, why and until, and forgets it after', async () => {
+    await setMute(redis, svc, { by: 'U1', reason: 'load test', since: T, until: T + 60_000 });
+    expect(await readMute(redis, svc, T + 1)).toEqual({ by: 'U1', reason: 'load test', since: T, until: T + 60_000 });
+    expect(await readMute(redis, svc, T + 60_000)).toBeUndefined();
+    expect(await redis.pttl(keys.alertMute('prod', 'web'))).toBeGreaterThan(0);
+    expect(await clearMute(redis, svc)).toBe(true);
+    expect(await clearMute(redis, svc)).toBe(false);
+  });
+
+  it('remembers when the service was first seen down', async () => {
+    expect(await markDown(redis, svc, T)).toBe(T);
+    expect(await markDown(redis, svc, T + 60_000)).toBe(T);
+    await clearDown(redis, svc);
+    expect(await markDown(redis, svc, T + 120_000)).toBe(T + 120_000);
+  });
+});
