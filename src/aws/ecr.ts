@@ -60,11 +60,24 @@ export function parseImageRef(image: string | undefined): { repository: string; 
   return { repository: image, tag: 'latest' };
 }
 
-/** Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. Digest: sha256 followed by 64 hex. */
-export const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+/** Docker tag grammar and digest: defined in a pure module so verb parsers can use them without the SDK. */
+export { TAG_RE, DIGEST_RE } from '../deploy/refs';
 
 export function shortDigest(digest: string | undefined): string {
   if (!digest) return '';
   return digest.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/**
+ * The image with this digest, or undefined when the repository has no such image
+ * (one DescribeImages call; no fallback listing, unlike describeImage).
+ */
+export async function findImageByDigest(ecr: ECRClient, repositoryName: string, imageDigest: string): Promise<ImageDetail | undefined> {
+  try {
+    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest }] }));
+    return res.imageDetails?.[0];
+  } catch (err) {
+    if (awsErrorName(err) === 'ImageNotFoundException') return undefined;
+    return callAws({ action: `look up ${imageDigest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () => Promise.reject(err));
+  }
 }

@@ -74,6 +74,21 @@ export async function ensureAllowed(rt: Runtime, environment: string, channelId:
   }
 }
 
+/** Like ensureAllowed, for the first of `roles` the user holds; the refusal names the first role. */
+export async function ensureAllowedAny(rt: Runtime, environment: string, channelId: string, userId: string, roles: readonly Role[]): Promise<void> {
+  let refusal: unknown;
+  for (const role of roles) {
+    try {
+      await ensureAllowed(rt, environment, channelId, userId, role);
+      return;
+    } catch (err) {
+      if (!(err instanceof BotError) || err.code !== 'FORBIDDEN') throw err;
+      refusal ??= err;
+    }
+  }
+  throw refusal;
+}
+
 /** Everything between Bolt's signature check and the ack. Never throws: errors become the reply. */
 export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, meta: { retryNum?: number } = {}): Promise<AckReply> {
   return submitCommand(rt, invocationFrom(body, rt.now()), meta);
@@ -89,7 +104,7 @@ export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryN
   try {
     const { spec, parsed } = route(rt, inv);
     const role = roleFor(spec.kind);
-    if (role) await ensureAllowed(rt, parsed.environment, inv.channelId, inv.userId, role);
+    if (role) await ensureAllowedAny(rt, parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])]);
 
     if (spec.kind !== 'meta') {
       const fresh = await recordOnce(rt, inv.id, spec.kind);

@@ -100,7 +100,11 @@ export function resolveServiceOrEnvironment(
   }
   const near = closest(name, [...Object.keys(ctx.config.services), ...Object.keys(ctx.config.environments)]);
   const userMessage = `I don't know a service or environment called ${code(name)}.${near.length ? ` Did you mean ${near.map((n) => code(n)).join(', ')}?` : ''}`;
-  throw new BotError('UNKNOWN_SERVICE', `unknown target ${name}`, { userMessage, usage });
+  throw new BotError('UNKNOWN_SERVICE', `unknown target ${name}`, {
+    userMessage,
+    usage,
+    hint: `Services: ${Object.keys(ctx.config.services).map((n) => code(n)).join(', ') || '(none configured)'}. Environments: ${Object.keys(ctx.config.environments).map((n) => code(n)).join(', ')}.`,
+  });
 }
 
 /** Flags that every verb may use are none; this lists a verb's flag names for error messages. */

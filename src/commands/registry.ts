@@ -3,6 +3,20 @@
  * Add a verb by writing src/commands/<verb>.ts and listing it here.
  */
 import { createHelp } from './help';
+import { status } from './status';
+import { logs } from './logs';
+import { cost } from './cost';
+import { images } from './images';
+import { history } from './history';
+import { lock } from './lock';
+import { unlock } from './unlock';
+import { freeze } from './freeze';
+import { unfreeze } from './unfreeze';
+import { deploy } from './deploy';
+import { rollback } from './rollback';
+import { scale } from './scale';
+import { restart } from './restart';
+import { mute, unmute } from './mute';
 import type { CommandSpec } from './types';
 
 // Each entry is a CommandSpec of its own argument type; the table erases it.
@@ -13,8 +27,23 @@ const help = createHelp(() => commands);
 export const commands: readonly AnySpec[] = [
   help,
   // read-only verbs
+  history,
+  status,
+  logs,
+  cost,
+  images,
   // changes
+  deploy,
+  rollback,
+  scale,
+  restart,
   // guard rails
+  mute,
+  unmute,
+  lock,
+  unlock,
+  freeze,
+  unfreeze,
 ] as unknown as AnySpec[];
 
 export function findCommand(verb: string): AnySpec | undefined {

@@ -3,6 +3,7 @@
  * `/ecs help`, authorization and the worker all read the same table.
  */
 import type { Config, ResolvedService } from '../config/schema';
+import type { Role } from '../policy/authorize';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../bot/blocks/message';
 import type { RawArgs } from './grammar';
@@ -50,6 +51,11 @@ export interface CommandSpec<A = unknown> {
   /** Two or three examples, without the leading `/ecs `. */
   examples: string[];
   kind: VerbKind;
+  /**
+   * Roles that may also run the verb besides the one its kind needs (e.g. `unlock` is a change
+   * verb for requesters, and approvers may unlock anyone's lock even when they are not requesters).
+   */
+  alsoAllowed?: readonly Role[];
   /** Flags that never take a value (e.g. dry-run), so `--dry-run web` does not eat "web". */
   booleanFlags?: readonly string[];
   /** Turn tokens into a typed command. Pure apart from reading config; throws BotError. */

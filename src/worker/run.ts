@@ -15,6 +15,11 @@ interface JobKind<T> {
   handle(job: T, rt: Runtime): Promise<void>;
   /** Claim the job id before running (default true). Kinds with their own state machine may opt out. */
   once?: boolean;
+  /**
+   * Whether the job may run when the claim cannot be written (Redis unreachable): only jobs
+   * whose duplicate run is harmless (read-only answers). Default: no, the failure propagates.
+   */
+  runsWithoutStore?(job: T, rt: Runtime): boolean;
 }
 
 const kinds = new Map<string, JobKind<never>>();
@@ -26,6 +31,14 @@ export function registerJobKind<T>(kind: string, def: JobKind<T>): void {
 
 registerJobKind('command', {
   schema: commandJobSchema,
+  // A read-only command (status, logs, cost, images) still answers when Redis is down; a repeated answer is harmless.
+  runsWithoutStore(job, rt) {
+    try {
+      return route(rt, job.invocation).spec.kind === 'read';
+    } catch {
+      return false;
+    }
+  },
   async handle(job, rt) {
     const inv = job.invocation;
     const log = rt.log.child({ invocation: inv.id, user: inv.userId });
@@ -62,7 +75,14 @@ export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
     return;
   }
   if (def.once !== false) {
-    const claimed = await rt.redis.set(`job:{${job.id}}`, String(rt.now()), 'EX', CLAIM_TTL_SECONDS, 'NX');
+    let claimed: string | null;
+    try {
+      claimed = await rt.redis.set(`job:{${job.id}}`, String(rt.now()), 'EX', CLAIM_TTL_SECONDS, 'NX');
+    } catch (err) {
+      if (!def.runsWithoutStore?.(parsed.data, rt)) throw err;
+      rt.log.warn('redis unavailable; read-only job runs without the duplicate check', { kind: job.kind, id: job.id, err });
+      claimed = 'OK';
+    }
     if (claimed !== 'OK') {
       rt.log.info('job already ran; duplicate delivery ignored', { kind: job.kind, id: job.id });
       return;

@@ -1,0 +1,119 @@
+/**
+ * ECS adapters for the change verbs: RegisterTaskDefinition, UpdateService, StopServiceDeployment,
+ * and the service-deployment history reads rollback needs (ListServiceDeployments,
+ * DescribeServiceDeployments, DescribeServiceRevisions). One SDK operation per function,
+ * returning the SDK's own shapes; failures go through awsError, except where a caller must
+ * branch on ECS's answer (then the raw error is rethrown and the caller maps it).
+ */
+import {
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
+  ListServiceDeploymentsCommand,
+  RegisterTaskDefinitionCommand,
+  StopServiceDeploymentCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type ServiceDeployment,
+  type ServiceDeploymentBrief,
+  type ServiceRevision,
+  type Tag,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { BotError } from '../errors';
+import { code } from '../bot/blocks/text';
+import { awsError, awsErrorName, callAws, isAccessDenied } from './errors';
+
+/** The PassRole denial ECS relays from IAM when the worker may not hand a role to ECS tasks. */
+export function passRoleDenied(err: unknown): { role?: string } | undefined {
+  const msg = (err as Error)?.message ?? '';
+  if (!/iam:PassRole/i.test(msg)) return undefined;
+  if (!isAccessDenied(err) && awsErrorName(err) !== 'ClientException') return undefined;
+  return { role: /on resource:?\s*(arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+)/.exec(msg)?.[1] };
+}
+
+/**
+ * Register a new revision. An access-denied answer naming iam:PassRole becomes an error that
+ * names the permission and the role, because that is what the operator has to grant.
+ */
+export async function registerTaskDefinition(ecs: ECSClient, input: RegisterTaskDefinitionCommandInput): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
+  try {
+    const res = await ecs.send(new RegisterTaskDefinitionCommand(input));
+    if (!res.taskDefinition?.taskDefinitionArn) throw new Error('RegisterTaskDefinition answered without a task definition ARN');
+    return { taskDefinition: res.taskDefinition, tags: res.tags ?? [] };
+  } catch (err) {
+    const pr = passRoleDenied(err);
+    if (pr) {
+      throw new BotError('AWS_ACCESS_DENIED', `iam:PassRole denied registering ${input.family}`, {
+        userMessage: `AWS refused to register the new task definition: the bot's role may not pass ${pr.role ? code(pr.role) : 'the task or execution role'} to ECS (\`iam:PassRole\`).`,
+        hint: `Allow \`iam:PassRole\` on that role (condition \`iam:PassedToService = ecs-tasks.amazonaws.com\`) for the worker role, and list it in the environment's \`taskRoles\` in chatops.yml.`,
+        cause: err,
+      });
+    }
+    throw awsError(err, { action: `register a new revision of task definition ${input.family}`, permission: isAccessDenied(err) ? undefined : 'ecs:RegisterTaskDefinition' });
+  }
+}
+
+export interface UpdateServiceChange {
+  cluster: string;
+  service: string;
+  taskDefinition?: string;
+  desiredCount?: number;
+  forceNewDeployment?: boolean;
+}
+
+/** UpdateService; the raw SDK error is rethrown so the executor can tell "refused" from "unknown outcome". */
+export async function updateServiceRaw(ecs: ECSClient, change: UpdateServiceChange): Promise<Service> {
+  const res = await ecs.send(
+    new UpdateServiceCommand({
+      cluster: change.cluster,
+      service: change.service,
+      ...(change.taskDefinition ? { taskDefinition: change.taskDefinition } : {}),
+      ...(change.desiredCount !== undefined ? { desiredCount: change.desiredCount } : {}),
+      ...(change.forceNewDeployment ? { forceNewDeployment: true } : {}),
+    }),
+  );
+  if (!res.service) throw new Error('UpdateService answered without a service');
+  return res.service;
+}
+
+/** StopServiceDeployment with rollback; the raw SDK error is rethrown (callers fall back to UpdateService). */
+export async function stopServiceDeploymentRaw(ecs: ECSClient, serviceDeploymentArn: string): Promise<string | undefined> {
+  const res = await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn, stopType: 'ROLLBACK' }));
+  return res.serviceDeploymentArn;
+}
+
+/** The newest service deployments of a service (one page, up to `max`). */
+export async function listServiceDeployments(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<ServiceDeploymentBrief[]> {
+  const res = await callAws({ action: `list the deployment history of ${service}`, permission: 'ecs:ListServiceDeployments' }, () =>
+    ecs.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: Math.min(100, max) })),
+  );
+  return res.serviceDeployments ?? [];
+}
+
+/** DescribeServiceDeployments takes at most 20 ARNs per call. */
+export async function describeServiceDeployments(ecs: ECSClient, arns: readonly string[]): Promise<ServiceDeployment[]> {
+  const out: ServiceDeployment[] = [];
+  for (let i = 0; i < arns.length; i += 20) {
+    const batch = arns.slice(i, i + 20);
+    const res = await callAws({ action: 'describe service deployments', permission: 'ecs:DescribeServiceDeployments' }, () =>
+      ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [...batch] })),
+    );
+    out.push(...(res.serviceDeployments ?? []));
+  }
+  return out;
+}
+
+/** DescribeServiceRevisions takes at most 20 ARNs per call. */
+export async function describeServiceRevisions(ecs: ECSClient, arns: readonly string[]): Promise<ServiceRevision[]> {
+  const out: ServiceRevision[] = [];
+  for (let i = 0; i < arns.length; i += 20) {
+    const batch = arns.slice(i, i + 20);
+    const res = await callAws({ action: 'describe service revisions', permission: 'ecs:DescribeServiceRevisions' }, () =>
+      ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [...batch] })),
+    );
+    out.push(...(res.serviceRevisions ?? []));
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Fargate on-demand prices (Linux), used only for the labelled per-service estimate that
+ * `/ecs cost` shows when the ECS-managed cost-allocation tags have no data. A region that is
+ * not listed gets no estimate rather than a guess.
+ *
+ * Source: https://aws.amazon.com/fargate/pricing/ (Amazon ECS on AWS Fargate, Linux/X86 and
+ * Linux/ARM, per vCPU-hour and per GB-hour), as published in March 2026. The us-east-1 group
+ * rates ($0.04048 / $0.004445 x86; $0.03238 / $0.00356 ARM) were cross-checked against
+ * https://www.vantage.sh/blog/fargate-pricing. Linux/ARM is priced 20 % below Linux/x86 in
+ * every region. Re-check these numbers when AWS changes prices; they are an estimate only.
+ */
+
+export interface FargateRate {
+  vcpuHour: number;
+  gbHour: number;
+}
+
+export type CpuArchitecture = 'X86_64' | 'ARM64';
+
+const x86 = (vcpuHour: number, gbHour: number): Record<CpuArchitecture, FargateRate> => ({
+  X86_64: { vcpuHour, gbHour },
+  // ARM is 20 % cheaper than x86 in each region; the published rates round to 5 decimals.
+  ARM64: { vcpuHour: round5(vcpuHour * 0.8), gbHour: round5(gbHour * 0.8) },
+});
+
+function round5(n: number): number {
+  return Math.round(n * 100_000) / 100_000;
+}
+
+export const FARGATE_PRICES_AS_OF = '2026-03';
+
+export const FARGATE_PRICES: Readonly<Record<string, Record<CpuArchitecture, FargateRate>>> = {
+  'us-east-1': x86(0.04048, 0.004445),
+  'us-east-2': x86(0.04048, 0.004445),
+  'us-west-2': x86(0.04048, 0.004445),
+  'eu-west-1': x86(0.04048, 0.004445),
+  'eu-central-1': x86(0.04656, 0.00511),
+  'eu-west-2': x86(0.04656, 0.00511),
+  'ap-southeast-1': x86(0.05056, 0.00553),
+  'ap-northeast-1': x86(0.05056, 0.00553),
+};
+
+export function fargateRate(region: string, arch: CpuArchitecture): FargateRate | undefined {
+  return FARGATE_PRICES[region]?.[arch];
+}
+
+export interface TaskSize {
+  /** Task-level CPU units (1024 = 1 vCPU), as in the task definition. */
+  cpuUnits: number;
+  /** Task-level memory in MiB. */
+  memoryMiB: number;
+  arch: CpuArchitecture;
+}
+
+/** Dollars per hour for one task of this size, or undefined when the region is not priced. */
+export function hourlyTaskPrice(region: string, size: TaskSize): number | undefined {
+  const rate = fargateRate(region, size.arch);
+  if (!rate) return undefined;
+  return (size.cpuUnits / 1024) * rate.vcpuHour + (size.memoryMiB / 1024) * rate.gbHour;
+}

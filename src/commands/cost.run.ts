@@ -1,0 +1,259 @@
+/**
+ * The worker part of `/ecs cost`. Every Cost Explorer request costs $0.01 and the data only
+ * refreshes a few times a day, so each exact request is cached in Redis for hours (keyed by the
+ * SHA-256 of the request) together with when it was fetched; the answer says how old it is.
+ * A Redis outage only costs money: the answer still comes, straight from Cost Explorer.
+ */
+import { createHash } from 'node:crypto';
+import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
+import { keys } from '../approvals/keys';
+import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
+import { describeServices } from '../aws/ecs';
+import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
+import { code } from '../bot/blocks/text';
+import { servicesIn } from '../config/load';
+import type { ResolvedService } from '../config/schema';
+import { isBotError } from '../errors';
+import type { Runtime } from '../runtime';
+import type { CostArgs } from './cost';
+import { answer, clusterHint, describeConfiguredService } from './readers.run';
+import { costMessage, type Breakdown, type CostView } from './render/cost';
+import {
+  anyEstimated,
+  byAwsServiceRequest,
+  byServiceTagRequest,
+  byUsageTypeRequest,
+  CE_SERVICE,
+  costPeriods,
+  dailyAmounts,
+  estimateService,
+  forecastRequest,
+  isoDay,
+  isServiceGroup,
+  stableJson,
+  sum,
+  tagBreakdown,
+  totalsByKey,
+  type CostPeriods,
+  type CostScope,
+  type Estimate,
+} from './render/cost-plan';
+import { describeDistinctTaskDefinitions } from './status.run';
+import type { Invocation, Parsed } from './types';
+
+/** Cost Explorer refreshes up to three times a day: six hours keeps at most one refresh behind. */
+export const COST_CACHE_TTL_SECONDS = 6 * 3600;
+
+interface Fetched<T> {
+  data: T;
+  fetchedAt: number;
+  cached: boolean;
+}
+
+type CostAndUsage = { ResultsByTime: ResultByTime[]; truncated: boolean };
+type Forecast = { amount: number };
+
+/** The cache key of one exact Cost Explorer request. */
+export function costCacheKey(operation: string, input: unknown): string {
+  return keys.costCache(createHash('sha256').update(stableJson({ operation, input })).digest('hex'));
+}
+
+async function cached<T>(rt: Runtime, operation: string, input: unknown, fetch: () => Promise<T>): Promise<Fetched<T>> {
+  const key = costCacheKey(operation, input);
+  try {
+    const hit = await rt.redis.get(key);
+    if (hit) {
+      const v = JSON.parse(hit) as { fetchedAt: number; data: T };
+      return { data: v.data, fetchedAt: v.fetchedAt, cached: true };
+    }
+  } catch (err) {
+    rt.log.warn('cost cache unreadable; asking Cost Explorer', { err });
+  }
+  const data = await fetch();
+  const fetchedAt = rt.now();
+  try {
+    await rt.redis.set(key, JSON.stringify({ fetchedAt, data }), 'EX', COST_CACHE_TTL_SECONDS);
+  } catch (err) {
+    rt.log.warn('cost cache not written', { err });
+  }
+  return { data, fetchedAt, cached: false };
+}
+
+/** Tracks the Cost Explorer results one answer used: the oldest fetch time, cache use, truncation. */
+class Sources {
+  private readonly fetched: Array<Fetched<unknown>> = [];
+  truncated = false;
+  add<T>(f: Fetched<T>): Fetched<T> {
+    this.fetched.push(f);
+    return f;
+  }
+  get dataAsOf(): number | undefined {
+    return this.fetched.length ? Math.min(...this.fetched.map((f) => f.fetchedAt)) : undefined;
+  }
+  get cached(): boolean {
+    return this.fetched.some((f) => f.cached);
+  }
+}
+
+function costAndUsage(rt: Runtime, src: Sources, input: GetCostAndUsageRequest): Promise<CostAndUsage> {
+  return cached(rt, 'GetCostAndUsage', input, async () => {
+    const res = await getCostAndUsage(rt.aws.costExplorer(), input);
+    return { ResultsByTime: res.ResultsByTime ?? [], truncated: res.truncated };
+  }).then((f) => {
+    src.add(f);
+    if (f.data.truncated) src.truncated = true;
+    return f.data;
+  });
+}
+
+/** Month end = actual cost before today + the forecast from today; a forecast failure is a line, not an error. */
+async function monthEnd(rt: Runtime, src: Sources, input: GetCostForecastRequest | undefined, daily: ReadonlyArray<{ date: string; amount: number }>, p: CostPeriods): Promise<CostView['forecast']> {
+  if (!input) return undefined;
+  try {
+    const f = await cached<Forecast>(rt, 'GetCostForecast', input, async () => {
+      const res = await getCostForecast(rt.aws.costExplorer(), input);
+      return { amount: Number(res.Total?.Amount ?? 0) || 0 };
+    });
+    src.add(f);
+    const before = sum(daily.filter((d) => d.date < input.TimePeriod!.Start!));
+    return { monthEnd: before + f.data.amount, monthLabel: p.monthLabel };
+  } catch (err) {
+    if (!isBotError(err)) throw err;
+    rt.log.info('no cost forecast', { code: err.code, detail: err.message });
+    const why = err.code === 'NOT_FOUND' ? 'Cost Explorer does not have enough history to forecast yet' : err.userMessage.replace(/[*_`]/g, '');
+    return { unavailable: why, monthLabel: p.monthLabel };
+  }
+}
+
+async function estimates(rt: Runtime, configured: readonly ResolvedService[], p: CostPeriods): Promise<Estimate[]> {
+  const first = configured[0];
+  if (!first) return [];
+  const env = first.env;
+  const ecs = rt.aws.ecs(env.region);
+  let services;
+  if (configured.length === 1) {
+    services = [await describeConfiguredService(rt, first)];
+  } else {
+    services = (await describeServices(ecs, env.cluster, [...new Set(configured.map((s) => s.service))], clusterHint(env.name))).services;
+  }
+  const tds = await describeDistinctTaskDefinitions(
+    ecs,
+    services.map((s) => s.taskDefinition),
+  );
+  return configured.map((svc) => {
+    const service = services.find((s) => s.serviceName === svc.service);
+    return estimateService({
+      alias: svc.alias,
+      serviceName: svc.service,
+      service,
+      taskDefinition: service?.taskDefinition ? tds[service.taskDefinition] : undefined,
+      region: env.region,
+      hours: p.hours,
+    });
+  });
+}
+
+const AWS_SERVICE_LABEL: Record<string, string> = { [CE_SERVICE.ecs]: 'ECS', [CE_SERVICE.ecr]: 'ECR' };
+
+async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: CostPeriods, src: Sources, now: number): Promise<CostView> {
+  const env = rt.config.environments[envName]!;
+  const scope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
+  const q1 = await costAndUsage(rt, src, byAwsServiceRequest(scope, p));
+  const daily = dailyAmounts(q1.ResultsByTime, p.current);
+  const total = sum(daily);
+  const previous = { total: sum(dailyAmounts(q1.ResultsByTime, p.previous)), label: p.previousLabel };
+  const split = [...totalsByKey(q1.ResultsByTime, p.current, (k) => k[0])].map(([k, amount]) => ({ label: AWS_SERVICE_LABEL[k] ?? k, amount }));
+  const forecast = await monthEnd(rt, src, forecastRequest(scope, p), daily, p);
+
+  let breakdown: Breakdown;
+  const configured = servicesIn(rt.config, envName);
+  if (a.by === 'usage-type') {
+    const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
+    breakdown = { kind: 'usage-type', title: '*By usage type*', rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })) };
+  } else {
+    const q2 = await costAndUsage(rt, src, byServiceTagRequest(scope, p));
+    const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
+    if (tags.hasData) {
+      const names = new Set(configured.map((s) => s.service));
+      const rows = configured.map((s) => ({ label: s.alias, amount: tags.byService.get(s.service) ?? 0, detail: code(s.service) }));
+      const other = [...tags.byService].filter(([n]) => !names.has(n)).reduce((n, [, v]) => n + v, 0);
+      breakdown = { kind: 'tags', title: '*By service* (ECS cost-allocation tags)', rows, untagged: tags.untagged, other };
+    } else if (configured.length) {
+      breakdown = { kind: 'estimate', title: '*By service (estimate)*: the `aws:ecs:serviceName` tag has no cost data', rows: await estimates(rt, configured, p), region: env.region, pricesAsOf: FARGATE_PRICES_AS_OF };
+    } else {
+      breakdown = { kind: 'none', note: `No services are configured for ${code(envName)}.` };
+    }
+  }
+  return {
+    scopeLabel: envName,
+    periodLabel: p.label,
+    total,
+    previous,
+    daily,
+    today: p.period === 'mtd' ? isoDay(now) : undefined,
+    split,
+    forecast,
+    breakdown,
+    estimated: anyEstimated(q1.ResultsByTime, p.current),
+    dataAsOf: src.dataAsOf,
+    cached: src.cached,
+    truncated: src.truncated,
+    now,
+  };
+}
+
+async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: CostPeriods, src: Sources, now: number): Promise<CostView> {
+  const env = svc.env;
+  const envScope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
+  const scope: CostScope = { ...envScope, serviceName: svc.service };
+  const scopeLabel = `${svc.alias} (${svc.environment})`;
+  // The same request as the environment's per-service breakdown: one cache entry serves both.
+  const q2 = await costAndUsage(rt, src, byServiceTagRequest(envScope, p));
+  const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
+  if (!tags.hasData) {
+    const rows = await estimates(rt, [svc], p);
+    return {
+      scopeLabel,
+      periodLabel: p.label,
+      breakdown: { kind: 'estimate', title: '*Estimate*: the `aws:ecs:serviceName` tag has no cost data, so Cost Explorer cannot split this service out', rows, region: env.region, pricesAsOf: FARGATE_PRICES_AS_OF },
+      estimated: false,
+      dataAsOf: src.dataAsOf,
+      cached: src.cached,
+      truncated: src.truncated,
+      now,
+    };
+  }
+  const mine = isServiceGroup(env.cluster, svc.service);
+  const daily = dailyAmounts(q2.ResultsByTime, p.current, mine);
+  const total = sum(daily);
+  const previous = { total: sum(dailyAmounts(q2.ResultsByTime, p.previous, mine)), label: p.previousLabel };
+  const forecast = await monthEnd(rt, src, forecastRequest(scope, p), daily, p);
+  let breakdown: Breakdown | undefined;
+  if (a.by === 'usage-type') {
+    const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
+    breakdown = { kind: 'usage-type', title: '*By usage type*', rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })) };
+  }
+  return {
+    scopeLabel,
+    periodLabel: p.label,
+    total,
+    previous,
+    daily,
+    today: p.period === 'mtd' ? isoDay(now) : undefined,
+    forecast,
+    breakdown,
+    estimated: anyEstimated(q2.ResultsByTime, p.current),
+    dataAsOf: src.dataAsOf,
+    cached: src.cached,
+    truncated: src.truncated,
+    now,
+  };
+}
+
+export async function runCost(parsed: Parsed<CostArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const now = rt.now();
+  const p = costPeriods(parsed.args.period, now);
+  const src = new Sources();
+  const view = parsed.service ? await serviceCost(rt, parsed.service, parsed.args, p, src, now) : await environmentCost(rt, parsed.environment, parsed.args, p, src, now);
+  await answer(rt, inv, costMessage(view));
+}

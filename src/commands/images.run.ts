@@ -1,0 +1,97 @@
+/**
+ * The worker part of `/ecs images`: the service's task definition says which repository and
+ * image it runs, its running tasks say which digest, and ECR lists the repository's images.
+ */
+import type { Task } from '@aws-sdk/client-ecs';
+import type { ImageDetail } from '@aws-sdk/client-ecr';
+import { repositoryUrl } from '../aws/console';
+import { recentImages } from '../aws/ecr';
+import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { awsErrorName } from '../aws/errors';
+import { code } from '../bot/blocks/text';
+import type { ResolvedService } from '../config/schema';
+import { BotError } from '../errors';
+import type { Runtime } from '../runtime';
+import type { ImagesArgs } from './images';
+import { answer, describeConfiguredService } from './readers.run';
+import { ecrRepositoryOf, parseImage } from './render/common';
+import { imagesMessage, type RunningImage } from './render/images';
+import { containerImage } from './render/status';
+import type { Invocation, Parsed } from './types';
+
+/** DescribeImages pages read at most (1,000 images each); the repository is sorted by push time here. */
+const MAX_ECR_PAGES = 10;
+/** Running tasks described to learn which digests run (one DescribeTasks call). */
+const RUNNING_SAMPLE = 100;
+
+/** Digests the running tasks report for the container, with task counts. */
+export function runningFromTasks(tasks: readonly Task[], container: string): RunningImage[] {
+  const counts = new Map<string, number>();
+  for (const t of tasks) {
+    const c = t.containers?.find((x) => x.name === container);
+    if (c?.imageDigest) counts.set(c.imageDigest, (counts.get(c.imageDigest) ?? 0) + 1);
+  }
+  return [...counts].map(([digest, n]) => ({ digest, tasks: n })).sort((a, b) => b.tasks - a.tasks);
+}
+
+function repositoryOf(svc: ResolvedService, image: string | undefined): { repositoryName: string; region: string; registryId?: string } {
+  const ecr = ecrRepositoryOf(image);
+  if (svc.repository) return { repositoryName: svc.repository, region: ecr?.region ?? svc.env.region, registryId: ecr?.registryId };
+  if (ecr) return ecr;
+  throw new BotError('CONFIG', `image ${image} of ${svc.alias} is not in ECR`, {
+    userMessage: `Container ${code(svc.container)} of ${code(svc.alias)} runs ${code(image ?? '(unknown image)')}, which is not an ECR image, so there are no ECR tags to list.`,
+    hint: `If the service's images are in ECR, set \`services.${svc.alias}.repository\` in chatops.yml.`,
+  });
+}
+
+async function listImages(rt: Runtime, repo: { repositoryName: string; region: string }, svc: ResolvedService): Promise<ImageDetail[]> {
+  try {
+    return await recentImages(rt.aws.ecr(repo.region), repo.repositoryName, Number.MAX_SAFE_INTEGER, MAX_ECR_PAGES);
+  } catch (err) {
+    const cause = err instanceof BotError ? err.cause : err;
+    if (awsErrorName(cause) === 'RepositoryNotFoundException') {
+      throw new BotError('CONFIG', `repository ${repo.repositoryName} not found in ${repo.region}`, {
+        userMessage: `ECR has no repository ${code(repo.repositoryName)} in ${code(repo.region)}.`,
+        hint: svc.repository ? `Check \`services.${svc.alias}.repository\` in chatops.yml (the repository name, not its URI).` : `The name comes from the image of container ${code(svc.container)}; set \`services.${svc.alias}.repository\` in chatops.yml to override it.`,
+        cause,
+      });
+    }
+    throw err;
+  }
+}
+
+export async function runImages(parsed: Parsed<ImagesArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const svc = parsed.service!;
+  const ecs = rt.aws.ecs(svc.env.region);
+  const service = await describeConfiguredService(rt, svc);
+  const [td, tasks] = await Promise.all([
+    service.taskDefinition ? describeTaskDefinition(ecs, service.taskDefinition).then((r) => r.taskDefinition) : Promise.resolve(undefined),
+    listServiceTasks(ecs, svc.env.cluster, svc.service, 'RUNNING').then((arns) => (arns.length ? describeTasks(ecs, svc.env.cluster, arns.slice(0, RUNNING_SAMPLE)) : [])),
+  ]);
+  const image = containerImage(td, svc.container);
+  const repo = repositoryOf(svc, image);
+  const all = await listImages(rt, repo, svc);
+
+  let running = runningFromTasks(tasks, svc.container);
+  if (!running.length && (service.runningCount ?? 0) > 0 && image) {
+    // Tasks did not report digests (yet): fall back to what the task definition names.
+    const ref = parseImage(image);
+    running = [{ digest: ref.digest, tag: ref.digest ? undefined : ref.tag, ref: image, tasks: service.runningCount ?? 0 }];
+  }
+  await answer(
+    rt,
+    inv,
+    imagesMessage({
+      alias: svc.alias,
+      environment: svc.environment,
+      repositoryName: repo.repositoryName,
+      region: repo.region,
+      consoleUrl: repositoryUrl(repo.region, repo.registryId, repo.repositoryName),
+      images: all,
+      limit: parsed.args.limit,
+      running,
+      partial: all.length >= MAX_ECR_PAGES * 1000,
+      now: rt.now(),
+    }),
+  );
+}

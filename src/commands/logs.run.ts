@@ -1,0 +1,119 @@
+/**
+ * The worker part of `/ecs logs`: find the log group, region and stream prefix from the task
+ * definition the service (or, with --previous, the last stopped task) runs, read the newest
+ * matching events with bounded pagination, and answer; the whole result goes into a file when
+ * it does not fit in one message.
+ */
+import type { Task } from '@aws-sdk/client-ecs';
+import { logEventsUrl } from '../aws/console';
+import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { DEFAULT_LOG_BOUNDS, filterLogEvents } from '../aws/logs';
+import { section } from '../bot/blocks/message';
+import { code } from '../bot/blocks/text';
+import { errorReply } from '../bot/reply';
+import { BotError } from '../errors';
+import type { Runtime } from '../runtime';
+import { LOGS_USAGE, resolveWindow, type LogsArgs, type LogWindow } from './logs';
+import { answer, describeConfiguredService } from './readers.run';
+import { arnTail } from './render/common';
+import { logsAnswer, logTarget } from './render/logs';
+import type { Invocation, Parsed } from './types';
+
+/** For --previous without --since: the task's lifetime, at most this long before it stopped. */
+const PREVIOUS_MAX_LOOKBACK_MS = 24 * 3_600_000;
+const MARGIN_MS = 60_000;
+
+const stopTime = (t: Task): number => (t.stoppedAt ?? t.stoppingAt ?? t.createdAt)?.getTime() ?? 0;
+
+/** The most recently stopped task of the service (ECS keeps stopped tasks for about an hour). */
+async function lastStoppedTask(rt: Runtime, parsed: Parsed<LogsArgs>): Promise<Task> {
+  const svc = parsed.service!;
+  const ecs = rt.aws.ecs(svc.env.region);
+  const arns = await listServiceTasks(ecs, svc.env.cluster, svc.service, 'STOPPED');
+  const tasks = arns.length ? await describeTasks(ecs, svc.env.cluster, arns.slice(0, 100)) : [];
+  const last = tasks.sort((a, b) => stopTime(b) - stopTime(a))[0];
+  if (!last) {
+    throw new BotError('NOT_FOUND', `no stopped task for ${svc.service}`, {
+      userMessage: `No task of ${code(svc.alias)} has stopped recently (ECS keeps stopped tasks for about an hour), so there is no previous task to read.`,
+      hint: `Read the whole service's older logs with \`--since\`, e.g. \`/ecs logs ${svc.alias} --since 6h\`.`,
+    });
+  }
+  return last;
+}
+
+export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const svc = parsed.service!;
+  const a = parsed.args;
+  const now = rt.now();
+  const ecs = rt.aws.ecs(svc.env.region);
+  const service = await describeConfiguredService(rt, svc);
+
+  let taskId = a.task;
+  let tdArn = service.taskDefinition;
+  let previous: { stoppedAt?: number; stopCode?: string; stoppedReason?: string } | undefined;
+  let window: LogWindow;
+  if (a.previous) {
+    const last = await lastStoppedTask(rt, parsed);
+    taskId = arnTail(last.taskArn);
+    tdArn = last.taskDefinitionArn ?? tdArn;
+    const stoppedAt = stopTime(last);
+    previous = { stoppedAt, stopCode: last.stopCode, stoppedReason: last.stoppedReason };
+    if (!a.since && !a.until) {
+      const end = Math.min(now, stoppedAt + MARGIN_MS);
+      const began = (last.startedAt ?? last.createdAt)?.getTime() ?? end - 15 * 60_000;
+      window = { start: Math.max(began - MARGIN_MS, end - PREVIOUS_MAX_LOOKBACK_MS), end };
+    } else {
+      window = resolveWindow(a.since, a.until, now);
+    }
+  } else {
+    window = resolveWindow(a.since, a.until, now);
+  }
+  if (!tdArn) throw new BotError('NOT_FOUND', `service ${svc.service} has no task definition`, { userMessage: `ECS reports no task definition for ${code(svc.service)}.` });
+
+  const { taskDefinition } = await describeTaskDefinition(ecs, tdArn);
+  const container = a.container ?? svc.container;
+  const target = logTarget({
+    taskDefinition,
+    container,
+    containerFromFlag: a.container !== undefined,
+    alias: svc.alias,
+    configLogGroup: svc.logGroup,
+    envRegion: svc.env.region,
+    taskId,
+    usage: LOGS_USAGE,
+  });
+  const result = await filterLogEvents(
+    rt.aws.logs(target.region),
+    { logGroupName: target.logGroup, logStreamNamePrefix: target.streamPrefix, startTime: window.start, endTime: window.end, filterPattern: a.filter, limit: a.limit },
+    { region: target.region, groupSource: target.groupSource },
+    DEFAULT_LOG_BOUNDS,
+  );
+  const { message, file } = logsAnswer({
+    alias: svc.alias,
+    environment: svc.environment,
+    container,
+    logGroup: target.logGroup,
+    region: target.region,
+    window,
+    filter: a.filter,
+    taskId,
+    previous,
+    events: result.events,
+    limit: a.limit,
+    more: result.more,
+    incomplete: result.incomplete,
+    oldestFirst: !result.newestFirst,
+    notes: target.notes,
+    consoleUrl: logEventsUrl({ region: target.region, logGroup: target.logGroup, streamPrefix: target.streamPrefix, startMs: window.start, endMs: window.end, filterPattern: a.filter }),
+    now,
+  });
+  await answer(rt, inv, message);
+  if (file) {
+    try {
+      await rt.slack.uploadText(inv.channelId, { filename: file.filename, content: file.content, title: file.title });
+    } catch (err) {
+      const reply = errorReply(err, rt.log.child({ invocation: inv.id }));
+      await answer(rt, inv, { text: `I could not attach the full log file: ${reply.text}`, blocks: [section(':paperclip: I could not attach the full result as a file.'), ...reply.blocks] });
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Small pure helpers shared by the read-only answers (status, logs, cost, images): times, ids,
+ * image references, and packing lines into sections that stay within Slack's limits.
+ */
+import type { KnownBlock } from '@slack/types';
+import { formatDuration } from '../../config/duration';
+import { section } from '../../bot/blocks/message';
+import { escapeMrkdwn } from '../../bot/blocks/text';
+
+/** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew). */
+export function ago(then: Date | number | undefined, now: number): string {
+  if (then === undefined) return 'at an unknown time';
+  const t = typeof then === 'number' ? then : then.getTime();
+  const d = now - t;
+  if (Math.abs(d) < 5_000) return 'just now';
+  return d >= 0 ? `${formatDuration(d)} ago` : `in ${formatDuration(-d)}`;
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** 14:03:12 (UTC) */
+export function utcTime(t: number): string {
+  const d = new Date(t);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+}
+
+/** 2024-05-01 */
+export function utcDate(t: number): string {
+  const d = new Date(t);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** 2024-05-01 14:03 UTC */
+export function utcDateTime(t: number): string {
+  const d = new Date(t);
+  return `${utcDate(t)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+}
+
+/**
+ * Slack's date token: shown in each reader's own time zone, with a UTC fallback for clients
+ * that cannot render it. https://docs.slack.dev/messaging/formatting-message-text#date-formatting
+ */
+export function slackDate(t: number, format = '{date_short_pretty} {time}'): string {
+  return `<!date^${Math.floor(t / 1000)}^${format}|${utcDateTime(t)}>`;
+}
+
+/** The last path segment of an ARN: task id, service name, "family:revision". */
+export function arnTail(arn: string | undefined): string {
+  if (!arn) return '';
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/** Task ids are 32 hex characters; 8 are plenty to tell tasks apart in one service. */
+export function shortTaskId(taskArnOrId: string | undefined): string {
+  return arnTail(taskArnOrId).slice(0, 8);
+}
+
+/** `family:revision` of a task definition ARN (or the input when it is not an ARN). */
+export function taskDefName(arn: string | undefined): string {
+  return arnTail(arn) || '(unknown)';
+}
+
+export interface ImageRef {
+  /** Registry and repository, e.g. 1111.dkr.ecr.eu-west-1.amazonaws.com/shop/web */
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+/** Parse `<registry>/<repo>:<tag>`, `<repo>@sha256:…` or `<repo>:<tag>@sha256:…`. */
+export function parseImage(image: string | undefined): ImageRef {
+  if (!image) return { repository: '' };
+  let rest = image;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) return { repository: rest.slice(0, colon), tag: rest.slice(colon + 1), ...(digest ? { digest } : {}) };
+  return { repository: rest, ...(digest ? { digest } : { tag: 'latest' }) };
+}
+
+/** The ECR repository name and region of an ECR image URI, or undefined for other registries. */
+export function ecrRepositoryOf(image: string | undefined): { registryId: string; region: string; repositoryName: string } | undefined {
+  const { repository } = parseImage(image);
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(.+)$/.exec(repository);
+  if (!m) return undefined;
+  return { registryId: m[1]!, region: m[2]!, repositoryName: m[3]! };
+}
+
+/** First 12 hex characters of a digest, as `docker images` shows it. */
+export function shortDigest(digest: string | undefined): string {
+  if (!digest) return '';
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** Human size: 182 MB, 1.4 GB. Uses powers of 1024 like the ECR console. */
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined || !Number.isFinite(bytes)) return '?';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** Escape text from AWS (service events, stop reasons) for mrkdwn and cut it to `max` characters. */
+export function awsText(text: string | undefined, max = 300): string {
+  const t = (text ?? '').replace(/\s+/g, ' ').trim();
+  return escapeMrkdwn(t.length > max ? t.slice(0, max - 1) + '…' : t);
+}
+
+/**
+ * Pack lines into as few section blocks as possible, each within `perSection` characters.
+ * The first section starts with `title` (if any). A single over-long line is cut.
+ */
+export function sectionsOf(lines: readonly string[], title?: string, perSection = 2900): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let cur = title ?? '';
+  for (const raw of lines) {
+    const line = raw.length > perSection - 10 ? raw.slice(0, perSection - 11) + '…' : raw;
+    const next = cur ? `${cur}\n${line}` : line;
+    if (next.length > perSection) {
+      blocks.push(section(cur));
+      cur = line;
+    } else {
+      cur = next;
+    }
+  }
+  if (cur) blocks.push(section(cur));
+  return blocks;
+}
+
+/** "link text" as a mrkdwn link, with the label escaped. */
+export function link(url: string, label: string): string {
+  return `<${url}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
+}

@@ -1,0 +1,334 @@
+/**
+ * `/ecs cost` planning, pure: which dates a period covers (UTC, end exclusive as Cost Explorer
+ * wants), the exact Cost Explorer requests (so they can be cached by their content), and how
+ * results are summed. No I/O; unit-tested with fixed clocks.
+ */
+import type { Expression, GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
+import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import { hourlyTaskPrice, type CpuArchitecture } from '../../aws/fargate-pricing';
+
+export const PERIODS = ['mtd', '7d', '30d', 'last-month'] as const;
+export type Period = (typeof PERIODS)[number];
+
+/** SERVICE dimension values in Cost Explorer (Fargate compute is billed under ECS). */
+export const CE_SERVICE = {
+  ecs: 'Amazon Elastic Container Service',
+  ecr: 'Amazon EC2 Container Registry (ECR)',
+} as const;
+
+/** ECS-managed cost-allocation tags (with `enableECSManagedTags` on the service). */
+export const TAG_CLUSTER = 'aws:ecs:clusterName';
+export const TAG_SERVICE = 'aws:ecs:serviceName';
+
+export const METRIC = 'UnblendedCost';
+
+const DAY = 86_400_000;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+export interface DateRange {
+  /** YYYY-MM-DD, inclusive. */
+  start: string;
+  /** YYYY-MM-DD, exclusive. */
+  end: string;
+}
+
+export interface CostPeriods {
+  period: Period;
+  current: DateRange;
+  /** The previous period of the same length (for last-month: the month before). */
+  previous: DateRange;
+  /** "month to date (May 1–17)" */
+  label: string;
+  /** "the same days of April (Apr 1–17)" */
+  previousLabel: string;
+  /**
+   * Month to date only: today to the end of the month, for GetCostForecast (which accepts today
+   * as its first day). Month end = actual cost before today + this forecast.
+   */
+  forecast?: DateRange;
+  /** "May 2025", for the forecast line. */
+  monthLabel: string;
+  /** Hours the current period covers up to now (for estimates). */
+  hours: number;
+}
+
+export const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
+const dayStart = (t: number): number => Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth(), new Date(t).getUTCDate());
+const monthStart = (t: number, offset = 0): number => Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth() + offset, 1);
+const parseDay = (d: string): number => Date.parse(d + 'T00:00:00Z');
+
+/** "May 1–17", "Apr 28 – May 4" for an end-exclusive range. */
+export function rangeLabel(r: DateRange): string {
+  const s = new Date(parseDay(r.start));
+  const e = new Date(parseDay(r.end) - DAY);
+  const mon = (d: Date) => MONTHS[d.getUTCMonth()]!.slice(0, 3);
+  if (s.getTime() === e.getTime()) return `${mon(s)} ${s.getUTCDate()}`;
+  if (s.getUTCMonth() === e.getUTCMonth() && s.getUTCFullYear() === e.getUTCFullYear()) return `${mon(s)} ${s.getUTCDate()}–${e.getUTCDate()}`;
+  return `${mon(s)} ${s.getUTCDate()} – ${mon(e)} ${e.getUTCDate()}`;
+}
+
+export function costPeriods(period: Period, now: number): CostPeriods {
+  const today = dayStart(now);
+  const tomorrow = today + DAY;
+  const month = monthStart(now);
+  const monthName = (t: number) => `${MONTHS[new Date(t).getUTCMonth()]} ${new Date(t).getUTCFullYear()}`;
+  const range = (a: number, b: number): DateRange => ({ start: isoDay(a), end: isoDay(b) });
+  switch (period) {
+    case 'mtd': {
+      const prevStart = monthStart(now, -1);
+      const prevEnd = Math.min(prevStart + (tomorrow - month), month);
+      const current = range(month, tomorrow);
+      const previous = range(prevStart, prevEnd);
+      const nextMonth = monthStart(now, 1);
+      return {
+        period,
+        current,
+        previous,
+        label: `month to date (${rangeLabel(current)})`,
+        previousLabel: `the same days of ${MONTHS[new Date(prevStart).getUTCMonth()]} (${rangeLabel(previous)})`,
+        forecast: range(today, nextMonth),
+        monthLabel: monthName(month),
+        hours: (now - month) / 3_600_000,
+      };
+    }
+    case '7d':
+    case '30d': {
+      const days = period === '7d' ? 7 : 30;
+      const current = range(today - days * DAY, today);
+      const previous = range(today - 2 * days * DAY, today - days * DAY);
+      return { period, current, previous, label: `the last ${days} days (${rangeLabel(current)})`, previousLabel: `the ${days} days before (${rangeLabel(previous)})`, monthLabel: monthName(month), hours: days * 24 };
+    }
+    case 'last-month': {
+      const start = monthStart(now, -1);
+      const current = range(start, month);
+      const previous = range(monthStart(now, -2), start);
+      return { period, current, previous, label: monthName(start), previousLabel: monthName(monthStart(now, -2)), monthLabel: monthName(start), hours: (month - start) / 3_600_000 };
+    }
+  }
+}
+
+export interface CostScope {
+  region: string;
+  accountId?: string;
+  cluster: string;
+  /** The ECS service name, for a one-service answer. */
+  serviceName?: string;
+}
+
+/** All of: every expression given (Cost Explorer wants a bare expression when there is one). */
+function and(exprs: Expression[]): Expression {
+  return exprs.length === 1 ? exprs[0]! : { And: exprs };
+}
+
+/** The environment's ECS (and optionally ECR) spend: SERVICE, REGION, and LINKED_ACCOUNT when configured. */
+export function scopeFilter(scope: CostScope, services: ReadonlyArray<keyof typeof CE_SERVICE>, byTags = false): Expression {
+  const parts: Expression[] = [
+    { Dimensions: { Key: 'SERVICE', Values: services.map((s) => CE_SERVICE[s]) } },
+    { Dimensions: { Key: 'REGION', Values: [scope.region] } },
+  ];
+  if (scope.accountId) parts.push({ Dimensions: { Key: 'LINKED_ACCOUNT', Values: [scope.accountId] } });
+  if (byTags && scope.serviceName) {
+    parts.push({ Tags: { Key: TAG_CLUSTER, Values: [scope.cluster] } });
+    parts.push({ Tags: { Key: TAG_SERVICE, Values: [scope.serviceName] } });
+  }
+  return and(parts);
+}
+
+/** Daily ECS + ECR cost of the environment over both periods, split by AWS service. */
+export function byAwsServiceRequest(scope: CostScope, p: CostPeriods): GetCostAndUsageRequest {
+  return {
+    TimePeriod: { Start: p.previous.start, End: p.current.end },
+    Granularity: 'DAILY',
+    Metrics: [METRIC],
+    Filter: scopeFilter({ ...scope, serviceName: undefined }, ['ecs', 'ecr']),
+    GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+  };
+}
+
+/** Daily ECS cost over both periods by the ECS-managed tags (cluster, service). */
+export function byServiceTagRequest(scope: CostScope, p: CostPeriods): GetCostAndUsageRequest {
+  return {
+    TimePeriod: { Start: p.previous.start, End: p.current.end },
+    Granularity: 'DAILY',
+    Metrics: [METRIC],
+    Filter: scopeFilter({ ...scope, serviceName: undefined }, ['ecs']),
+    GroupBy: [
+      { Type: 'TAG', Key: TAG_CLUSTER },
+      { Type: 'TAG', Key: TAG_SERVICE },
+    ],
+  };
+}
+
+/** The current period by usage type (Fargate vCPU hours, GB hours, ECR storage…), for an environment or one tagged service. */
+export function byUsageTypeRequest(scope: CostScope, p: CostPeriods): GetCostAndUsageRequest {
+  return {
+    TimePeriod: { Start: p.current.start, End: p.current.end },
+    Granularity: 'MONTHLY',
+    Metrics: [METRIC],
+    Filter: scope.serviceName ? scopeFilter(scope, ['ecs'], true) : scopeFilter(scope, ['ecs', 'ecr']),
+    GroupBy: [{ Type: 'DIMENSION', Key: 'USAGE_TYPE' }],
+  };
+}
+
+/** Today to the end of this month (month to date only). */
+export function forecastRequest(scope: CostScope, p: CostPeriods): GetCostForecastRequest | undefined {
+  if (!p.forecast) return undefined;
+  return {
+    TimePeriod: { Start: p.forecast.start, End: p.forecast.end },
+    Metric: 'UNBLENDED_COST',
+    Granularity: 'MONTHLY',
+    Filter: scope.serviceName ? scopeFilter(scope, ['ecs'], true) : scopeFilter(scope, ['ecs', 'ecr']),
+  };
+}
+
+/** A JSON rendering with sorted keys: the same request always hashes the same. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const amountOf = (m: Record<string, { Amount?: string }> | undefined): number => Number(m?.[METRIC]?.Amount ?? 0) || 0;
+
+const inRange = (day: string | undefined, r: DateRange): boolean => day !== undefined && day >= r.start && day < r.end;
+
+export interface DailyAmount {
+  date: string;
+  amount: number;
+}
+
+/** Every day of a range with the amount of the groups `pick` accepts (all groups, or Total when there are none). */
+export function dailyAmounts(results: readonly ResultByTime[], r: DateRange, pick: (keys: readonly string[]) => boolean = () => true): DailyAmount[] {
+  const byDay = new Map<string, number>();
+  for (let t = parseDay(r.start); t < parseDay(r.end); t += DAY) byDay.set(isoDay(t), 0);
+  for (const res of results) {
+    const day = res.TimePeriod?.Start;
+    if (!inRange(day, r)) continue;
+    const amount = res.Groups?.length ? res.Groups.filter((g) => pick(g.Keys ?? [])).reduce((n, g) => n + amountOf(g.Metrics), 0) : amountOf(res.Total);
+    byDay.set(day!, (byDay.get(day!) ?? 0) + amount);
+  }
+  return [...byDay].map(([date, amount]) => ({ date, amount }));
+}
+
+export const sum = (days: readonly DailyAmount[]): number => days.reduce((n, d) => n + d.amount, 0);
+
+/** Whether AWS marked any result in the range as estimated (recent, not final). */
+export function anyEstimated(results: readonly ResultByTime[], r: DateRange): boolean {
+  return results.some((res) => inRange(res.TimePeriod?.Start, r) && res.Estimated === true);
+}
+
+/** Per-group totals over a range, by the group key at `index` (e.g. SERVICE or USAGE_TYPE). */
+export function totalsByKey(results: readonly ResultByTime[], r: DateRange | undefined, keyOf: (keys: readonly string[]) => string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const res of results) {
+    if (r && !inRange(res.TimePeriod?.Start, r)) continue;
+    for (const g of res.Groups ?? []) {
+      const k = keyOf(g.Keys ?? []);
+      if (k === undefined) continue;
+      out.set(k, (out.get(k) ?? 0) + amountOf(g.Metrics));
+    }
+  }
+  return out;
+}
+
+/** "aws:ecs:serviceName$web-prod" → "web-prod"; "aws:ecs:serviceName$" → "" (untagged). */
+export function tagValue(key: string | undefined, tag: string): string | undefined {
+  if (key === undefined || !key.startsWith(tag + '$')) return undefined;
+  return key.slice(tag.length + 1);
+}
+
+export interface TagBreakdown {
+  /** ECS service name → amount, for the environment's cluster. */
+  byService: Map<string, number>;
+  /** Cost without the tags (untagged tasks, or spend before the tags were activated). */
+  untagged: number;
+  /** Whether any cost in the cluster carries the service tag: the tags are active and have data. */
+  hasData: boolean;
+}
+
+/** The tag-grouped results (cluster, service) for one cluster over a range. */
+export function tagBreakdown(results: readonly ResultByTime[], r: DateRange, cluster: string): TagBreakdown {
+  const byService = new Map<string, number>();
+  let untagged = 0;
+  let hasData = false;
+  for (const res of results) {
+    if (!inRange(res.TimePeriod?.Start, r)) continue;
+    for (const g of res.Groups ?? []) {
+      const [ck, sk] = g.Keys ?? [];
+      const c = tagValue(ck, TAG_CLUSTER);
+      const s = tagValue(sk, TAG_SERVICE);
+      const amount = amountOf(g.Metrics);
+      if (!s) {
+        untagged += amount;
+        continue;
+      }
+      if (c !== cluster) continue;
+      if (amount > 0) hasData = true;
+      byService.set(s, (byService.get(s) ?? 0) + amount);
+    }
+  }
+  return { byService, untagged, hasData };
+}
+
+/** Whether a (cluster, service) tag group belongs to one service of the cluster. */
+export function isServiceGroup(cluster: string, serviceName: string): (keys: readonly string[]) => boolean {
+  return (keys) => tagValue(keys[0], TAG_CLUSTER) === cluster && tagValue(keys[1], TAG_SERVICE) === serviceName;
+}
+
+export interface EstimateInput {
+  alias: string;
+  serviceName: string;
+  service?: Service;
+  taskDefinition?: TaskDefinition;
+  region: string;
+  /** Hours the estimate covers. */
+  hours: number;
+}
+
+export interface Estimate {
+  alias: string;
+  serviceName: string;
+  amount?: number;
+  perDay?: number;
+  detail?: string;
+  reason?: string;
+}
+
+const fmtNum = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, '').replace(/\.$/, ''));
+
+/**
+ * A Fargate on-demand estimate for one service: tasks running now × task CPU and memory × the
+ * region's price × hours. Undefined amount (with the reason) when it cannot be estimated honestly.
+ */
+export function estimateService(i: EstimateInput): Estimate {
+  const base = { alias: i.alias, serviceName: i.serviceName };
+  const s = i.service;
+  if (!s) return { ...base, reason: 'the service was not found in the cluster' };
+  const providers = (s.capacityProviderStrategy ?? []).map((c) => c.capacityProvider ?? '');
+  const fargate = providers.length ? providers.every((p) => p.startsWith('FARGATE')) : s.launchType === 'FARGATE';
+  if (!fargate) return { ...base, reason: 'it runs on EC2 capacity, which is billed per instance, not per task' };
+  const td = i.taskDefinition;
+  if (!td) return { ...base, reason: 'its task definition could not be read' };
+  if (td.runtimePlatform?.operatingSystemFamily && !td.runtimePlatform.operatingSystemFamily.startsWith('LINUX')) {
+    return { ...base, reason: 'Windows tasks are not in the price table' };
+  }
+  const cpuUnits = Number(td.cpu);
+  const memoryMiB = Number(td.memory);
+  if (!cpuUnits || !memoryMiB) return { ...base, reason: 'its task definition has no task-level CPU and memory' };
+  const arch: CpuArchitecture = td.runtimePlatform?.cpuArchitecture === 'ARM64' ? 'ARM64' : 'X86_64';
+  const hourly = hourlyTaskPrice(i.region, { cpuUnits, memoryMiB, arch });
+  if (hourly === undefined) return { ...base, reason: `the bot has no Fargate price for \`${i.region}\`` };
+  const tasks = s.runningCount ?? 0;
+  const spot = providers.some((p) => p === 'FARGATE_SPOT') ? ' (Fargate Spot priced as on-demand: an upper bound)' : '';
+  return {
+    ...base,
+    amount: hourly * tasks * i.hours,
+    perDay: hourly * tasks * 24,
+    detail: `${tasks} × ${fmtNum(cpuUnits / 1024)} vCPU / ${fmtNum(memoryMiB / 1024)} GB ${arch === 'ARM64' ? 'ARM' : 'x86'}${spot}`,
+  };
+}

@@ -1,0 +1,11 @@
+/** `/ecs rollback`, worker part: find the previous task definition, plan, then dry-run answer or approval request. */
+import type { Runtime } from '../runtime';
+import { planRollback } from '../deploy/planner';
+import { submitPrepared } from '../deploy/submit';
+import type { RollbackArgs } from './rollback';
+import type { Invocation, Parsed } from './types';
+
+export async function runRollback(parsed: Parsed<RollbackArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const prepared = await planRollback(rt, parsed.service!, parsed.args.to);
+  await submitPrepared(rt, inv, prepared, parsed.args);
+}

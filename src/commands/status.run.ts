@@ -1,0 +1,125 @@
+/**
+ * The worker part of `/ecs status`: gathers what ECS says (each API call at most once per
+ * answer, DescribeServices batched by 10, each task definition described once) and answers
+ * with the pure builders in ./render/status.ts.
+ */
+import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import { describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { findImageByDigest } from '../aws/ecr';
+import type { SlackMessage } from '../bot/blocks/message';
+import { servicesIn } from '../config/load';
+import type { ResolvedService } from '../config/schema';
+import type { Runtime } from '../runtime';
+import { answer, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
+import { ecrRepositoryOf, parseImage } from './render/common';
+import { containerImage, environmentStatusMessage, serviceStatusMessage, type EnvironmentRow } from './render/status';
+import type { StatusArgs } from './status';
+import type { Invocation, Parsed } from './types';
+
+/** Running tasks sampled for image digests, and recently stopped tasks shown: one DescribeTasks call. */
+const RUNNING_SAMPLE = 10;
+const STOPPED_SAMPLE = 90;
+
+export async function runStatus(parsed: Parsed<StatusArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const msg = parsed.service ? await serviceStatus(rt, parsed.service) : await environmentStatus(rt, parsed.environment);
+  await answer(rt, inv, msg);
+}
+
+/** Each distinct task definition described once, a few at a time. */
+export async function describeDistinctTaskDefinitions(ecs: ECSClient, arns: ReadonlyArray<string | undefined>): Promise<Record<string, TaskDefinition>> {
+  const distinct = [...new Set(arns.filter((a): a is string => Boolean(a)))];
+  const described = await mapLimit(distinct, 5, (arn) => describeTaskDefinition(ecs, arn));
+  const out: Record<string, TaskDefinition> = {};
+  distinct.forEach((arn, i) => {
+    out[arn] = described[i]!.taskDefinition;
+  });
+  return out;
+}
+
+async function serviceTasks(ecs: ECSClient, cluster: string, serviceName: string): Promise<Task[]> {
+  const [running, stopped] = await Promise.all([
+    listServiceTasks(ecs, cluster, serviceName, 'RUNNING'),
+    listServiceTasks(ecs, cluster, serviceName, 'STOPPED'),
+  ]);
+  const arns = [...running.slice(0, RUNNING_SAMPLE), ...stopped.slice(0, STOPPED_SAMPLE)];
+  return arns.length ? describeTasks(ecs, cluster, arns) : [];
+}
+
+/** Tags of the digest a task definition pins (`repo@sha256:…`), so the answer can still show a tag. */
+async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: string | undefined): Promise<Record<string, string[]>> {
+  const ref = parseImage(image);
+  if (!ref.digest || ref.tag) return {};
+  const ecrRef = ecrRepositoryOf(image);
+  const repositoryName = svc.repository ?? ecrRef?.repositoryName;
+  if (!repositoryName) return {};
+  try {
+    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region), repositoryName, ref.digest);
+    return img?.imageTags?.length ? { [ref.digest]: img.imageTags } : {};
+  } catch (err) {
+    // The tag is a convenience: the digest is still shown.
+    rt.log.warn('could not look up the tag of a pinned digest', { repositoryName, err });
+    return {};
+  }
+}
+
+export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
+  const env = svc.env;
+  const ecs = rt.aws.ecs(env.region);
+  const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
+  const service = await describeConfiguredService(rt, svc);
+
+  const tdArns = [service.taskDefinition, ...(service.deployments ?? []).map((d) => d.taskDefinition)];
+  const [taskDefinitions, tasks] = await Promise.all([describeDistinctTaskDefinitions(ecs, tdArns), serviceTasks(ecs, env.cluster, svc.service)]);
+  const currentTd = service.taskDefinition ? taskDefinitions[service.taskDefinition] : undefined;
+  const tagsByDigest = await tagsOfPinnedDigest(rt, svc, containerImage(currentTd, svc.container));
+  const guards = await guardsP;
+  return serviceStatusMessage({
+    alias: svc.alias,
+    environment: env.name,
+    cluster: env.cluster,
+    region: env.region,
+    container: svc.container,
+    service,
+    taskDefinitions,
+    tasks,
+    tagsByDigest,
+    guards: guards ? { frozen: guards.frozen, lock: guards.locks[svc.alias] } : { unavailable: true },
+    now: rt.now(),
+  });
+}
+
+export async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
+  const env = rt.config.environments[envName]!;
+  const configured = servicesIn(rt.config, envName);
+  const ecs = rt.aws.ecs(env.region);
+  const guardsP = guardsOrUndefined(rt, envName, configured.map((s) => s.alias));
+  const names = [...new Set(configured.map((s) => s.service))];
+  const { services, failures } = names.length ? await describeServices(ecs, env.cluster, names, clusterHint(envName)) : { services: [], failures: [] };
+  const byName = new Map(services.map((s) => [s.serviceName ?? '', s]));
+  const taskDefinitions = await describeDistinctTaskDefinitions(
+    ecs,
+    services.map((s) => s.taskDefinition),
+  );
+  const guards = await guardsP;
+  const rows: EnvironmentRow[] = configured.map((svc) => {
+    const service = byName.get(svc.service);
+    return {
+      alias: svc.alias,
+      serviceName: svc.service,
+      container: svc.container,
+      service,
+      failure: service ? undefined : failures.find((f) => f.arn?.endsWith(`/${svc.service}`)),
+      taskDefinition: service?.taskDefinition ? taskDefinitions[service.taskDefinition] : undefined,
+      lock: guards?.locks[svc.alias],
+    };
+  });
+  return environmentStatusMessage({
+    environment: envName,
+    cluster: env.cluster,
+    region: env.region,
+    rows,
+    frozen: guards?.frozen,
+    guardsUnavailable: guards === undefined,
+    now: rt.now(),
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Progress without waiting (worker side of the events and scheduled functions):
+ *
+ * - ECS Deployment State Change → the request that started that deployment (keys.botDeployment),
+ *   or the running change of that service → refresh its thread;
+ * - ECS Task State Change of a service with a running change → refresh (coalesced by the card);
+ * - every tick: refresh each running change (deadlines: stuck, give up), and settle changes whose
+ *   worker stopped before the service was updated (a crash past Lambda's retries).
+ *
+ * Events arrive at least once and out of order; refreshing is idempotent and reads ECS's current
+ * state rather than trusting the event, so duplicates and stale events change nothing.
+ */
+import type { EcsEvent } from '../events/hooks';
+import type { Runtime } from '../runtime';
+import { keys } from '../approvals/keys';
+import { finishExecution, recordExecution, runningRequests, type ChangeRequest } from '../approvals';
+import { describeService } from '../aws/ecs';
+import { parsePlan } from './plan';
+import { notStartedMilestone, startedMilestone } from './render';
+import { withThrottleRetry } from './retry';
+import { deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
+import { updateApplied } from './execute';
+import { primaryDeployment, plannedTaskDefinition } from './plan';
+
+export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
+export const TASK_STATE_CHANGE = 'ECS Task State Change';
+/** A running change with no UpdateService recorded this long after it started, and no worker on it, is settled by the tick. */
+export const EXEC_STALL_MS = 4 * 60_000;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+/** Refresh each request; one failing does not stop the others (the first failure is rethrown for the log). */
+async function refreshAll(rt: Runtime, what: string, reqs: ReadonlyArray<string | ChangeRequest>, force: boolean): Promise<void> {
+  let first: unknown;
+  for (const r of reqs) {
+    try {
+      await refreshRequest(rt, r, { force });
+    } catch (err) {
+      first ??= err;
+      rt.log.warn(`deploy progress: refresh after ${what} failed`, { requestId: typeof r === 'string' ? r : r.id, err });
+    }
+  }
+  if (first) throw first;
+}
+
+export async function onEcsEvent(event: EcsEvent, rt: Runtime): Promise<void> {
+  if (event.source !== 'aws.ecs') return;
+  const type = event['detail-type'];
+  const d = event.detail ?? {};
+  if (type === DEPLOYMENT_STATE_CHANGE) {
+    const deploymentId = str(d.deploymentId);
+    const own = deploymentId ? await rt.redis.get(keys.botDeployment(deploymentId)) : null;
+    let ids: string[] = own ? [own] : [];
+    if (!ids.length) {
+      // A rollback deployment ECS made itself, or an event without our id: match the service.
+      const serviceArn = event.resources?.find((r) => r.includes(':service/'));
+      if (!serviceArn) return;
+      ids = (await runningRequests(rt)).filter((r) => {
+        const plan = parsePlan(r.plan);
+        return plan && matchesService(plan, { serviceArn });
+      }).map((r) => r.id);
+    }
+    await refreshAll(rt, 'a deployment event', ids, true);
+    return;
+  }
+  if (type === TASK_STATE_CHANGE) {
+    const group = str(d.group);
+    if (!group?.startsWith('service:')) return;
+    const serviceName = group.slice('service:'.length);
+    const cluster = str(d.clusterArn);
+    const mine = (await runningRequests(rt)).filter((r) => {
+      const plan = parsePlan(r.plan);
+      return plan && matchesService(plan, { serviceName, cluster, region: event.region });
+    });
+    await refreshAll(rt, 'a task event', mine, false);
+  }
+}
+
+/** The tick: every running change once (deadlines), and stalled starts settled. */
+export async function onTick(rt: Runtime): Promise<void> {
+  const running = await runningRequests(rt);
+  const failures: unknown[] = [];
+  for (const r of running) {
+    try {
+      if (factsOf(r).deploymentId) await refreshRequest(rt, r);
+      else await settleStalled(rt, r);
+    } catch (err) {
+      failures.push(err);
+      rt.log.warn('deploy deadlines: could not check a running change', { requestId: r.id, err });
+    }
+  }
+  if (failures.length) throw failures[0];
+}
+
+/**
+ * A change whose worker stopped between startExecution and recording the deployment. If the
+ * update went through, adopt the deployment; otherwise nothing changed: fail it and say so.
+ */
+export async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
+  const ex = factsOf(req);
+  const startedAt = startedAtOf(req, ex);
+  if (rt.now() - startedAt < EXEC_STALL_MS) return;
+  if (await rt.redis.exists(keys.changeLease(req.id))) return;
+  const plan = parsePlan(req.plan);
+  if (!plan) {
+    await finishExecution(rt, req.id, 'failed', 'the stored plan could not be read by this version of the bot; nothing was changed');
+    return;
+  }
+  const service = await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName));
+  if (updateApplied(plan, service, ex, startedAt)) {
+    const primary = primaryDeployment(service);
+    const facts: Record<string, unknown> = { targetTaskDefinition: plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition };
+    if (primary?.id) facts.deploymentId = primary.id;
+    if (service.currentServiceDeployment) facts.serviceDeploymentArn = service.currentServiceDeployment;
+    const updated = await recordExecution(rt, req.id, facts, 'service update adopted');
+    await postOnce(rt, updated, 'started', startedMilestone(plan, primary?.id, deadlineOf(rt, plan.environment)));
+    await refreshRequest(rt, updated, { service, force: true });
+    return;
+  }
+  const msg = 'The worker stopped before the service was updated (it was interrupted and its retries ran out). The service was not changed.';
+  await postOnce(rt, req, 'final', notStartedMilestone(plan, msg, `Request it again with \`/ecs ${plan.verb} ${plan.alias} …\`.`, plan.verb === 'deploy' ? ex.registeredTaskDefinition : undefined));
+  await finishExecution(rt, req.id, 'failed', `did not run: ${msg}`);
+}

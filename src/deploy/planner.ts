@@ -1,0 +1,251 @@
+/**
+ * Making plans (worker side): the AWS lookups each change verb needs, then the pure plan,
+ * summary and diff. Nothing here changes anything; the same plan is shown by --dry-run and
+ * stored in the request that approvers see.
+ */
+import type { ECSClient, Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { ResolvedService } from '../config/schema';
+import type { Runtime } from '../runtime';
+import { BotError } from '../errors';
+import { code } from '../bot/blocks/text';
+import { describeService, describeTaskDefinition, type TaskDefinitionWithTags } from '../aws/ecs';
+import { describeImage } from '../aws/ecr';
+import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
+import { diffObjects, renderDiff } from './diff';
+import {
+  assertChangeable,
+  assertImageAllowed,
+  findingsText,
+  previousFromDeployments,
+  previousFromHistory,
+  rolloutInProgress,
+  type ChangePlan,
+  type DeployPlan,
+  type HistoryEntry,
+  type RestartPlan,
+  type RollbackPlan,
+  type ScalePlan,
+} from './plan';
+import { planSummary } from './render';
+import { pinnedImageUri, type ImageSelector } from './refs';
+import { withThrottleRetry } from './retry';
+import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, arnTail } from './taskdef';
+
+export interface Prepared {
+  plan: ChangePlan;
+  /** mrkdwn, ≤ 2,500 characters. */
+  summary: string;
+  /** The task definition diff, when the change has one. */
+  details?: string;
+  /** Extra lines for the dry-run answer. */
+  notes: string[];
+}
+
+function base(svc: ResolvedService, service: Service, now: number) {
+  if (!service.taskDefinition || !service.serviceArn) {
+    throw new BotError('AWS', `service ${svc.service} has no task definition`, { userMessage: `ECS returned service ${code(svc.service)} without a task definition.` });
+  }
+  return {
+    environment: svc.environment,
+    alias: svc.alias,
+    region: svc.env.region,
+    cluster: svc.env.cluster,
+    serviceName: service.serviceName ?? svc.service,
+    serviceArn: service.serviceArn,
+    currentTaskDefinition: service.taskDefinition,
+    desiredCount: service.desiredCount ?? 0,
+    madeAt: now,
+  };
+}
+
+async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: ECSClient; service: Service }> {
+  const ecs = rt.aws.ecs(svc.env.region);
+  const service = await withThrottleRetry(() => describeService(ecs, svc.env.cluster, svc.service, `services.${svc.alias}.service`));
+  return { ecs, service };
+}
+
+/** Warn when iam:PassRole is scoped (taskRoles) and the roles the service uses are not in the list. */
+function passRoleNotes(td: TaskDefinition, allowed: readonly string[]): string[] {
+  if (!allowed.length) return [];
+  const roles = rolesOf(td);
+  return (['taskRoleArn', 'executionRoleArn'] as const)
+    .filter((k) => roles[k] && !allowed.includes(roles[k]!))
+    .map((k) => `The ${k === 'taskRoleArn' ? 'task' : 'execution'} role ${code(roles[k]!)} is not in this environment's \`taskRoles\`, so registering may be refused (\`iam:PassRole\`).`);
+}
+
+export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {
+  const now = rt.now();
+  const repository = svc.repository!;
+  const ref = sel.tag ?? sel.digest!;
+  const ecr = rt.aws.ecr(svc.env.region);
+  const [image, { ecs, service }] = await Promise.all([withThrottleRetry(() => describeImage(ecr, repository, sel)), loadService(rt, svc)]);
+  assertChangeable(service, 'deploy', svc.alias, now);
+  assertImageAllowed(image, svc.env.images, ref, svc.environment);
+  if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: `ECR returned ${code(ref)} without a digest.` });
+  const b = base(svc, service, now);
+  const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
+  const container = findContainer(current.taskDefinition, svc.container);
+  const imageUri = pinnedImageUri({ currentImage: container.image, repository, registryId: image.registryId ?? '', region: svc.env.region, digest: image.imageDigest });
+  const before = registrationInput(current.taskDefinition, current.tags);
+  const after = withImage(before, svc.container, imageUri);
+  const problems = roleProblems(rolesOf(current.taskDefinition), rolesOf(after), svc.env.taskRoles);
+  if (problems.length) throw new BotError('REFUSED', 'role change', { userMessage: problems.join('\n') });
+  const plan: DeployPlan = {
+    verb: 'deploy',
+    ...b,
+    container: svc.container,
+    repository,
+    ...(sel.tag ? { tag: sel.tag } : {}),
+    digest: image.imageDigest,
+    image: imageUri,
+    previousImage: container.image ?? '',
+    ...(image.imagePushedAt ? { imagePushedAt: image.imagePushedAt.getTime() } : {}),
+  };
+  const warnings = passRoleNotes(current.taskDefinition, svc.env.taskRoles);
+  if (container.image === imageUri) warnings.push(`The service already runs exactly this image; the deploy replaces every task with an identical one.`);
+  const scanStatus = image.imageScanStatus?.status;
+  const scan = scanStatus ? `${scanStatus.toLowerCase()}${scanStatus === 'COMPLETE' || scanStatus === 'ACTIVE' ? `, ${findingsText(image)}` : ''}` : 'not scanned';
+  const summary = planSummary(plan, { now, warnings, scan });
+  const details = renderDiff(diffObjects(before, after));
+  return { plan, summary, details, notes: [] };
+}
+
+/**
+ * ECS's deployment history as (target, sources) task definitions: ListServiceDeployments,
+ * DescribeServiceDeployments, DescribeServiceRevisions (3 calls for up to 20 deployments).
+ */
+export async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
+  const briefs = await withThrottleRetry(() => listServiceDeployments(ecs, cluster, service, max));
+  const arns = briefs
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+    .slice(0, max)
+    .map((d) => d.serviceDeploymentArn)
+    .filter((a): a is string => !!a);
+  if (!arns.length) return [];
+  const deployments = await withThrottleRetry(() => describeServiceDeployments(ecs, arns));
+  const revisionArns = [...new Set(deployments.flatMap((d) => [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((s) => s.arn)]).filter((a): a is string => !!a))];
+  const revisions = revisionArns.length ? await withThrottleRetry(() => describeServiceRevisions(ecs, revisionArns)) : [];
+  const tdOf = new Map(revisions.map((r) => [r.serviceRevisionArn ?? '', r.taskDefinition ?? '']));
+  return deployments.map((d) => ({
+    createdAt: (d.createdAt ?? d.startedAt)?.getTime() ?? 0,
+    status: d.status,
+    target: tdOf.get(d.targetServiceRevision?.arn ?? '') || undefined,
+    sources: (d.sourceServiceRevisions ?? []).map((s) => tdOf.get(s.arn ?? '') ?? '').filter(Boolean),
+  }));
+}
+
+async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promise<TaskDefinitionWithTags> {
+  try {
+    return await withThrottleRetry(() => describeTaskDefinition(ecs, arn));
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    if (awsErrorName(cause) === 'ClientException' || (err instanceof BotError && err.code === 'NOT_FOUND')) {
+      const { family, revision } = familyRevision(arn);
+      throw new BotError('NOT_FOUND', `task definition ${arn} not found`, {
+        userMessage: `Task definition ${code(`${family}:${revision ?? '?'}`)} does not exist, so I can't roll ${code(alias)} back to it.`,
+        hint: '`/ecs status <service>` shows the revision the service runs now; revisions of its family are numbered from 1.',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export async function planRollback(rt: Runtime, svc: ResolvedService, to?: number): Promise<Prepared> {
+  const now = rt.now();
+  const { ecs, service } = await loadService(rt, svc);
+  assertChangeable(service, 'rollback', svc.alias, now);
+  const b = base(svc, service, now);
+  const current = b.currentTaskDefinition;
+  const notes: string[] = [];
+  let target: string | undefined;
+  let source: RollbackPlan['source'];
+  if (to !== undefined) {
+    if (familyRevision(current).revision === to) {
+      throw new BotError('REFUSED', 'already on that revision', {
+        userMessage: `${code(svc.alias)} already runs ${code(arnTail(current))}; there is nothing to roll back to.`,
+        hint: `Name another revision with \`--to\`, or use \`/ecs restart ${svc.alias}\` to replace its tasks.`,
+      });
+    }
+    target = revisionArn(current, to);
+    source = 'explicit';
+  } else if (rolloutInProgress(service) && previousFromDeployments(service)) {
+    target = previousFromDeployments(service);
+    source = 'in-progress';
+    notes.push(`A rollout to ${code(arnTail(current))} is in progress; rolling back returns to what ran before it.`);
+  } else {
+    source = 'history';
+    let history: HistoryEntry[] = [];
+    try {
+      history = await deploymentHistory(ecs, b.cluster, b.serviceName);
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      if (!isAccessDenied(cause) && !['UnsupportedFeatureException', 'InvalidParameterException'].includes(awsErrorName(cause))) throw err;
+      notes.push(`I could not read the deployment history (${awsErrorName(cause)}).`);
+    }
+    target = previousFromHistory(current, history);
+    if (!target) {
+      throw new BotError('NOT_FOUND', `no previous task definition for ${svc.service}`, {
+        userMessage: `I could not find the task definition ${code(svc.alias)} ran before ${code(arnTail(current))} in ECS's deployment history${notes.length ? ` (${notes.join(' ').replace(/\.$/, '')})` : ''}.`,
+        hint: `Name the revision to return to: \`/ecs rollback ${svc.alias} --to &lt;revision&gt;\`.`,
+        usage: '/ecs rollback <service> [--to <revision>] [--reason "…"] [--dry-run]',
+      });
+    }
+  }
+  const [cur, tgt] = await Promise.all([withThrottleRetry(() => describeTaskDefinition(ecs, current)), describeTarget(ecs, target!, svc.alias)]);
+  if (tgt.taskDefinition.status && tgt.taskDefinition.status !== 'ACTIVE') {
+    throw new BotError('REFUSED', `target ${target} is ${tgt.taskDefinition.status}`, {
+      userMessage: `Task definition ${code(arnTail(target))} is ${code(tgt.taskDefinition.status)} (deregistered), and ECS does not start new tasks from it.`,
+      hint: `Pick an ACTIVE revision with \`--to\`, or deploy the image it used with \`/ecs deploy ${svc.alias} <tag>\`.`,
+    });
+  }
+  const problems = roleProblems(rolesOf(cur.taskDefinition), rolesOf(tgt.taskDefinition), svc.env.taskRoles);
+  for (const p of problems) notes.push(`${p} Check it is still meant to be used.`);
+  const curImage = cur.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
+  const tgtImage = tgt.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
+  const plan: RollbackPlan = {
+    verb: 'rollback',
+    ...b,
+    targetTaskDefinition: tgt.taskDefinition.taskDefinitionArn ?? target!,
+    source: source!,
+    container: svc.container,
+    ...(curImage ? { previousImage: curImage } : {}),
+    ...(tgtImage ? { targetImage: tgtImage } : {}),
+  };
+  const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
+  return { plan, summary: planSummary(plan, { now, warnings: notes }), details, notes: [] };
+}
+
+export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {
+  const now = rt.now();
+  const { service } = await loadService(rt, svc);
+  assertChangeable(service, 'scale', svc.alias, now);
+  const b = base(svc, service, now);
+  if (b.desiredCount === to) {
+    throw new BotError('REFUSED', 'same count', {
+      userMessage: `${code(svc.alias)} is already set to ${to} desired task${to === 1 ? '' : 's'} (${service.runningCount ?? 0} running); nothing to change.`,
+      hint: `Use \`/ecs restart ${svc.alias}\` to replace its tasks.`,
+    });
+  }
+  const plan: ScalePlan = { verb: 'scale', ...b, from: b.desiredCount, to };
+  const warnings: string[] = [];
+  if (to === 0) warnings.push('Scaling to 0 stops every task: the service will serve nothing.');
+  return { plan, summary: planSummary(plan, { now, warnings, bounds: svc.scale }), notes: [] };
+}
+
+export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Prepared> {
+  const now = rt.now();
+  const { service } = await loadService(rt, svc);
+  assertChangeable(service, 'restart', svc.alias, now);
+  const b = base(svc, service, now);
+  if (b.desiredCount === 0) {
+    throw new BotError('REFUSED', 'no tasks', {
+      userMessage: `${code(svc.alias)} has 0 desired tasks, so there is nothing to restart.`,
+      hint: `Start tasks with \`/ecs scale ${svc.alias} <count>\`.`,
+    });
+  }
+  const plan: RestartPlan = { verb: 'restart', ...b };
+  return { plan, summary: planSummary(plan, { now }), notes: [] };
+}
+

@@ -1,0 +1,76 @@
+/**
+ * Image references as people type them and as ECS needs them. Pure (no SDK import), so the
+ * verb parsers on the Slack-facing path can validate a tag before anything calls AWS.
+ */
+import { code } from '../bot/blocks/text';
+
+/** Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+export const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** A content digest as ECR reports it: sha256 followed by 64 lower-case hex characters. */
+export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+
+export type ImageSelector = { tag: string; digest?: undefined } | { digest: string; tag?: undefined };
+
+/**
+ * Validate what followed the service in `/ecs deploy <service> <tag | sha256:digest>`.
+ * Returns the selector, or a sentence saying exactly what is wrong with the input.
+ */
+export function parseImageSelector(input: string): { ok: true; value: ImageSelector } | { ok: false; message: string } {
+  const s = input.trim();
+  if (/^sha256:/i.test(s)) {
+    const lower = s.toLowerCase();
+    if (DIGEST_RE.test(lower)) return { ok: true, value: { digest: lower } };
+    const hex = s.slice('sha256:'.length);
+    return {
+      ok: false,
+      message: `${code(s)} is not a valid image digest: after \`sha256:\` there must be exactly 64 hex characters (got ${hex.length}${/[^a-fA-F0-9]/.test(hex) ? ', some of them not hex' : ''}).`,
+    };
+  }
+  if (TAG_RE.test(s)) return { ok: true, value: { tag: s } };
+  if (s.includes('@sha256:')) {
+    return { ok: false, message: `${code(s)} is a full image reference. Give only the digest (\`sha256:…\`) or the tag; the repository comes from chatops.yml.` };
+  }
+  if (s.includes('/') || (s.includes(':') && !s.startsWith(':'))) {
+    const tail = s.slice(Math.max(s.lastIndexOf(':'), s.lastIndexOf('/')) + 1);
+    const guess = TAG_RE.test(tail) ? ` Did you mean ${code(tail)}?` : '';
+    return { ok: false, message: `${code(s)} looks like an image name, not a tag. Give only the tag; the repository comes from chatops.yml.${guess}` };
+  }
+  if (s.length > 128) return { ok: false, message: `That tag is ${s.length} characters long; Docker tags have at most 128.` };
+  if (/^[.-]/.test(s)) return { ok: false, message: `${code(s)} is not a valid tag: a tag cannot start with \`${s[0]}\`.` };
+  const bad = [...new Set(s.replace(/[A-Za-z0-9_.-]/g, ''))].join('');
+  return { ok: false, message: `${code(s)} is not a valid tag: it contains ${code(bad)}. Tags use letters, digits, \`_\`, \`.\` and \`-\`.` };
+}
+
+/** First 12 hex characters of a digest, as `docker images` shows it. */
+export function shortDigest(digest: string | undefined): string {
+  if (!digest) return '';
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** Split `<registry>/<repo>[:tag][@digest]` into the repository part (with registry), tag and digest. */
+export function splitImage(image: string | undefined): { repository: string; tag?: string; digest?: string } {
+  if (!image) return { repository: '' };
+  let rest = image;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) return { repository: rest.slice(0, colon), tag: rest.slice(colon + 1), ...(digest ? { digest } : {}) };
+  return { repository: rest, ...(digest ? { digest } : {}) };
+}
+
+/**
+ * The image URI to deploy, pinned by digest: `<registry>/<repository>@sha256:…`.
+ * The registry host is taken from the container's current image when that image is from the
+ * same repository (so cross-account registries and pull-through prefixes keep working);
+ * otherwise it is the ECR registry of `registryId` in `region`.
+ */
+export function pinnedImageUri(opts: { currentImage?: string; repository: string; registryId: string; region: string; digest: string }): string {
+  const current = splitImage(opts.currentImage).repository;
+  if (current === opts.repository || current.endsWith(`/${opts.repository}`)) return `${current}@${opts.digest}`;
+  const suffix = opts.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `${opts.registryId}.dkr.ecr.${opts.region}.${suffix}/${opts.repository}@${opts.digest}`;
+}

@@ -1,0 +1,34 @@
+/**
+ * Wires the change verbs' runtime parts into the bot: the 'execute' job (an approved request),
+ * the Abort button and its job, the ECS events consumer and the deadline tick.
+ * Called from registerAll() (src/register.ts) in every function, so this module imports no AWS
+ * SDK: the worker-side modules are loaded on first use.
+ */
+import { z } from 'zod';
+import { registerAction } from '../bot/actions';
+import { registerEventConsumer, registerTick } from '../events/hooks';
+import { registerJobKind } from '../worker/run';
+import { abortJobSchema, handleAbortClick } from './abort';
+import { ABORT_ACTION_ID } from './render';
+
+export const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
+
+let registered = false;
+
+export function registerChanges(): void {
+  if (registered) return;
+  registered = true;
+  registerJobKind('execute', {
+    schema: executeJobSchema,
+    // startExecution and a lease make it run once; a job claim would also stop the retry that resumes after a crash.
+    once: false,
+    handle: async (job, rt) => (await import('./execute')).executeRequest(rt, job.requestId),
+  });
+  registerJobKind('change-abort', {
+    schema: abortJobSchema,
+    handle: async (job, rt) => (await import('./abort.run')).runAbort(rt, job),
+  });
+  registerAction({ actionId: ABORT_ACTION_ID, handle: handleAbortClick });
+  registerEventConsumer('deploy-progress', async (event, rt) => (await import('./events')).onEcsEvent(event, rt));
+  registerTick('deploy-deadlines', async (rt) => (await import('./events')).onTick(rt));
+}

@@ -1,0 +1,40 @@
+/**
+ * The end of planning (worker side): answer a dry run with the plan and the diff, or hand the
+ * plan to the approval workflow (which posts the request in the channel, refuses when the
+ * service is locked, the environment frozen or another change open, and runs it at once when
+ * the environment needs no approval). The requester's answer goes to the response_url.
+ */
+import type { Invocation } from '../commands/types';
+import type { SlackMessage } from '../bot/blocks/message';
+import type { Runtime } from '../runtime';
+import { submitRequest } from '../approvals';
+import type { ChangeArgsBase } from './args';
+import type { Prepared } from './planner';
+import { dryRunMessage, requestedMessage } from './render';
+
+export async function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
+  if (inv.responseUrl) await rt.slack.respond(inv.responseUrl, msg);
+  else await rt.slack.ephemeral(inv.channelId, inv.userId, msg);
+}
+
+export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Prepared, args: ChangeArgsBase): Promise<void> {
+  const { plan } = prepared;
+  if (args.dryRun) {
+    await answer(rt, inv, dryRunMessage(plan, prepared.summary, prepared.details, prepared.notes));
+    return;
+  }
+  const req = await submitRequest(rt, {
+    verb: plan.verb,
+    environment: plan.environment,
+    service: plan.alias,
+    plan,
+    summary: prepared.summary,
+    ...(prepared.details ? { details: prepared.details } : {}),
+    requester: inv.userId,
+    ...(args.reason ? { reason: args.reason } : {}),
+    channel: inv.channelId,
+    invocationId: inv.id,
+  });
+  rt.log.info('change requested', { requestId: req.id, verb: plan.verb, environment: plan.environment, service: plan.alias, state: req.state });
+  await answer(rt, inv, requestedMessage(plan, req));
+}

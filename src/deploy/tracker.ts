@@ -1,0 +1,291 @@
+/**
+ * Reporting a running change in its request's thread: one status card kept current with
+ * chat.update, and milestone replies (registered, started, stuck, completed / failed).
+ *
+ * Whoever notices a change calls `refreshRequest` — the ECS events consumer, the deadline tick,
+ * the local watcher, the executor right after UpdateService — and the same code reads the
+ * service, assesses the rollout (./progress.ts) and writes Slack. It is safe to call any number
+ * of times, concurrently: milestones are claimed once per request (HSETNX) and released when
+ * posting fails; the card is only re-sent when its content changed (and, while the rollout
+ * runs, at most every few seconds); the final state is posted before the request is finished,
+ * so a failure to post leaves the request running and the next event or tick posts it.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Service } from '@aws-sdk/client-ecs';
+import type { Runtime } from '../runtime';
+import type { SlackMessage } from '../bot/blocks/message';
+import { BotError } from '../errors';
+import { keys } from '../approvals/keys';
+import { finishExecution, getRequest, setStatusTs, type ChangeRequest } from '../approvals';
+import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { filterLogEvents } from '../aws/logs';
+import { cleanLogMessage } from '../aws/redact';
+import { formatDuration } from '../config/duration';
+import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
+import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
+import { awsLine, finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
+import { withThrottleRetry } from './retry';
+import { arnTail } from './taskdef';
+import { TRACK_TTL_SECONDS } from './constants';
+
+/** While a rollout runs, the card is re-sent at most this often (final states always go out). */
+export const MIN_CARD_INTERVAL_MS = 3_000;
+/** A change still not final after this many deadlines is given up (the change lock expires then too). */
+export const GIVE_UP_FACTOR = 3;
+export const DEFAULT_DEADLINE_MS = 20 * 60_000;
+
+/** What the executor records in request.execution (read leniently: facts from older versions pass). */
+export const factsSchema = z
+  .object({
+    startedAt: z.number().optional(),
+    registering: z.number().optional(),
+    registeredTaskDefinition: z.string().optional(),
+    targetTaskDefinition: z.string().optional(),
+    deploymentId: z.string().optional(),
+    serviceDeploymentArn: z.string().optional(),
+    serviceUpdatedAt: z.number().optional(),
+    updateAttempts: z.number().optional(),
+    abortedBy: z.string().optional(),
+    abortedAt: z.number().optional(),
+    abortMethod: z.enum(['stop', 'update']).optional(),
+    outcome: z.string().optional(),
+  })
+  .passthrough();
+export type ExecFacts = z.infer<typeof factsSchema>;
+
+export function factsOf(req: Pick<ChangeRequest, 'execution'>): ExecFacts {
+  const r = factsSchema.safeParse(req.execution ?? {});
+  return r.success ? r.data : {};
+}
+
+export function deadlineOf(rt: Pick<Runtime, 'config'>, environment: string): number {
+  return rt.config.environments[environment]?.deployDeadline ?? DEFAULT_DEADLINE_MS;
+}
+
+export function startedAtOf(req: ChangeRequest, ex: ExecFacts): number {
+  return ex.startedAt ?? req.startedAt ?? req.updatedAt;
+}
+
+function hashOf(msg: SlackMessage): string {
+  return createHash('sha1').update(JSON.stringify(msg)).digest('hex');
+}
+
+async function trackState(rt: Runtime, id: string): Promise<Record<string, string>> {
+  return rt.redis.hgetall(keys.changeTrack(id));
+}
+
+async function setTrack(rt: Runtime, id: string, fields: Record<string, string | number>): Promise<void> {
+  await rt.redis.pipeline().hset(keys.changeTrack(id), fields).expire(keys.changeTrack(id), TRACK_TTL_SECONDS).exec();
+}
+
+/**
+ * Post a thread reply at most once per request and `name`: claimed first (HSETNX), released
+ * when the post fails so a later attempt can post it. Returns false when it was already posted.
+ */
+export async function postOnce(rt: Runtime, req: ChangeRequest, name: string, msg: SlackMessage): Promise<boolean> {
+  const field = `m:${name}`;
+  const claimed = await rt.redis.hsetnx(keys.changeTrack(req.id), field, String(rt.now()));
+  if (claimed !== 1) return false;
+  await rt.redis.expire(keys.changeTrack(req.id), TRACK_TTL_SECONDS);
+  try {
+    await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
+    return true;
+  } catch (err) {
+    await rt.redis.hdel(keys.changeTrack(req.id), field).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Slack answers that will not get better by trying again: the card is gone or unreachable. */
+const PERMANENT_SLACK = /message_not_found|cant_update_message|channel_not_found|not_in_channel|is_archived|invalid_auth|account_inactive/;
+
+/**
+ * Show `msg` on the status card: posted (once) when there is none yet, else updated in place
+ * when it changed. Non-final content is coalesced (unchanged → nothing; recently sent → later).
+ */
+export async function showCard(rt: Runtime, req: ChangeRequest, msg: SlackMessage, opts: { final?: boolean; force?: boolean } = {}): Promise<boolean> {
+  const h = hashOf(msg);
+  const track = await trackState(rt, req.id);
+  if (track.card === h) return false;
+  const now = rt.now();
+  if (!opts.final && !opts.force && track.cardAt && now - Number(track.cardAt) < MIN_CARD_INTERVAL_MS) return false;
+  if (!req.statusTs) {
+    const { ts } = await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
+    await setStatusTs(rt, req.id, ts);
+    req.statusTs = ts;
+  } else {
+    try {
+      await rt.slack.update(req.channel, req.statusTs, msg);
+    } catch (err) {
+      if (!(err instanceof BotError && PERMANENT_SLACK.test(err.message))) throw err;
+      rt.log.warn('status card cannot be updated; posting a new one', { requestId: req.id, err });
+      const { ts } = await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
+      await setStatusTs(rt, req.id, ts);
+      req.statusTs = ts;
+    }
+  }
+  await setTrack(rt, req.id, { card: h, cardAt: now });
+  return true;
+}
+
+/** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
+export async function stoppedTasksFor(rt: Runtime, plan: ChangePlan, taskDefinition: string, since: number, withLogs: boolean): Promise<StoppedTaskInfo[]> {
+  const ecs = rt.aws.ecs(plan.region);
+  const arns = await withThrottleRetry(() => listServiceTasks(ecs, plan.cluster, plan.serviceName, 'STOPPED'));
+  if (!arns.length) return [];
+  const tasks = await withThrottleRetry(() => describeTasks(ecs, plan.cluster, arns.slice(0, 100)));
+  const infos = relevantStoppedTasks(tasks, taskDefinition, since, 3);
+  if (!withLogs || !infos.length) return infos;
+  let containers;
+  try {
+    containers = (await withThrottleRetry(() => describeTaskDefinition(ecs, taskDefinition))).taskDefinition.containerDefinitions ?? [];
+  } catch (err) {
+    rt.log.warn('cannot read the task definition for log lines', { taskDefinition, err });
+    return infos;
+  }
+  for (const info of infos.slice(0, 2)) {
+    const task = tasks.find((t) => arnTail(t.taskArn) === info.taskId);
+    const lines: string[] = [];
+    for (const name of failedContainers(info).slice(0, 2)) {
+      const cd = containers.find((c) => c.name === name);
+      const opt = cd?.logConfiguration?.logDriver === 'awslogs' ? (cd.logConfiguration.options ?? {}) : undefined;
+      const group = opt?.['awslogs-group'];
+      const prefix = opt?.['awslogs-stream-prefix'];
+      if (!group || !prefix) continue;
+      const region = opt?.['awslogs-region'] ?? plan.region;
+      const start = (task?.createdAt?.getTime() ?? since) - 60_000;
+      const end = (info.stoppedAt ?? rt.now()) + 60_000;
+      try {
+        const res = await filterLogEvents(
+          rt.aws.logs(region),
+          { logGroupName: group, logStreamNamePrefix: `${prefix}/${name}/${info.taskId}`, startTime: start, endTime: end, limit: 10 },
+          { region, groupSource: `the awslogs-group option of container ${name} in ${arnTail(taskDefinition)}` },
+          { maxPages: 2, maxMs: 5_000, clock: rt.now },
+        );
+        for (const e of res.events) lines.push(`${containers.length > 1 ? `[${name}] ` : ''}${cleanLogMessage(e.message ?? '').trimEnd()}`);
+      } catch (err) {
+        rt.log.warn('cannot read the logs of a stopped task', { group, task: info.taskId, err });
+      }
+    }
+    if (lines.length) info.logLines = lines.slice(-10);
+  }
+  return infos;
+}
+
+export type RefreshResult = Phase | 'not_running' | 'not_started';
+
+export interface RefreshOptions {
+  /** A service description already in hand (the UpdateService response, a fresh DescribeServices). */
+  service?: Service;
+  /** Re-send the card even if one went out moments ago (deployment events, abort). */
+  force?: boolean;
+}
+
+function finishDetail(view: CardView): string {
+  const p = view.plan;
+  if (view.phase === 'completed') {
+    if (p.verb === 'scale') return `completed: ${p.alias} runs ${p.to} task${p.to === 1 ? '' : 's'}`;
+    const td = plannedTaskDefinition(p, view.registered);
+    return `completed: \`${arnTail(td)}\` running${view.counts ? ` on ${view.counts.running} task${view.counts.running === 1 ? '' : 's'}` : ''}`;
+  }
+  const why = view.reasons[0] ? awsLine(view.reasons[0], 300) : 'see the thread';
+  return `${view.abortedBy ? `aborted by <@${view.abortedBy}>: ` : ''}${view.rolledBack ? 'rolled back: ' : ''}${why}`;
+}
+
+/** Post the final milestone, put the card in its final state, then finish the request. */
+export async function finalize(rt: Runtime, req: ChangeRequest, view: CardView & { phase: 'completed' | 'failed' }, withLogs: StoppedTaskInfo[]): Promise<void> {
+  const started = view.startedAt;
+  await postOnce(rt, req, 'final', finalMilestone({ ...view, stoppedTasks: withLogs }, started !== undefined ? rt.now() - started : undefined));
+  await showCard(rt, req, statusCard(view), { final: true });
+  await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view));
+  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb });
+}
+
+/** Fail a running request whose plan this version cannot read (never left running). */
+async function failUnreadable(rt: Runtime, req: ChangeRequest): Promise<void> {
+  await finishExecution(rt, req.id, 'failed', 'the stored plan could not be read by this version of the bot; nothing was changed by it');
+}
+
+/**
+ * Bring the thread up to date with the service. Returns the phase (or why nothing was done).
+ * Throws when Slack or AWS could not be reached: callers log it, and the next event or tick retries.
+ */
+export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeRequest, opts: RefreshOptions = {}): Promise<RefreshResult> {
+  const req = typeof idOrReq === 'string' ? await getRequest(rt.redis, idOrReq) : idOrReq;
+  if (!req || req.state !== 'running') return 'not_running';
+  const plan = parsePlan(req.plan);
+  if (!plan) {
+    await failUnreadable(rt, req);
+    return 'failed';
+  }
+  const ex = factsOf(req);
+  if (!ex.deploymentId) return 'not_started';
+  const deadlineMs = deadlineOf(rt, plan.environment);
+  const startedAt = startedAtOf(req, ex);
+  const target = ex.targetTaskDefinition ?? plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition;
+  const service = opts.service ?? (await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName)));
+  const now = rt.now();
+  let a: Assessment = assessRollout(
+    service,
+    {
+      verb: plan.verb,
+      deploymentId: ex.deploymentId,
+      targetTaskDefinition: target,
+      previousTaskDefinition: plan.currentTaskDefinition,
+      ...(plan.verb === 'scale' ? { targetCount: plan.to } : {}),
+      startedAt,
+      deadlineMs,
+    },
+    now,
+  );
+  const giveUp = (a.phase === 'in_progress' || a.phase === 'stuck') && now - startedAt > GIVE_UP_FACTOR * deadlineMs;
+  if (giveUp) {
+    a = { ...a, phase: 'failed', reasons: [`Still not finished after ${formatDuration(now - startedAt)}, so I stopped tracking it and released the service's change lock. Check \`/ecs status ${plan.alias}\`.`, ...a.reasons] };
+  }
+
+  const track = await trackState(rt, req.id);
+  const final = a.phase === 'completed' || a.phase === 'failed';
+  let stopped: StoppedTaskInfo[] = track.stopped ? (JSON.parse(track.stopped) as StoppedTaskInfo[]) : [];
+  let withLogs = stopped;
+  const failedSeen = Number(track.failedSeen ?? 0);
+  const wantTasks = (final && a.phase === 'failed') || a.phase === 'stuck' || a.counts.failed > failedSeen;
+  if (wantTasks) {
+    try {
+      withLogs = await stoppedTasksFor(rt, plan, target, startedAt, a.phase !== 'in_progress');
+      stopped = withLogs.map(({ logLines: _l, ...rest }) => rest);
+      await setTrack(rt, req.id, { stopped: JSON.stringify(stopped), failedSeen: a.counts.failed });
+    } catch (err) {
+      rt.log.warn('cannot read the stopped tasks', { requestId: req.id, err });
+    }
+  }
+
+  const view: CardView = {
+    requestId: req.id,
+    plan,
+    phase: a.phase,
+    ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+    deploymentId: ex.deploymentId,
+    counts: a.counts,
+    startedAt,
+    deadlineMs,
+    reasons: a.reasons,
+    stoppedTasks: stopped,
+    rolledBack: a.rolledBack,
+    ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
+  };
+  if (final) {
+    await finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);
+    return a.phase;
+  }
+  await showCard(rt, req, statusCard(view), { force: opts.force });
+  if (a.phase === 'stuck') await postOnce(rt, req, 'stuck', stuckMilestone({ ...view, stoppedTasks: withLogs }));
+  return a.phase;
+}
+
+/** For the events consumer: the running change (if any) a service belongs to. */
+export function matchesService(plan: ChangePlan, where: { serviceArn?: string; cluster?: string; serviceName?: string; region?: string }): boolean {
+  if (where.serviceArn && where.serviceArn === plan.serviceArn) return true;
+  if (where.region && where.region !== plan.region) return false;
+  return !!where.serviceName && where.serviceName === plan.serviceName && (!where.cluster || where.cluster === plan.cluster || arnTail(where.cluster) === plan.cluster);
+}

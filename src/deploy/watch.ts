@@ -1,0 +1,47 @@
+/**
+ * Running locally (`npm start`) there is no EventBridge: after the service is updated an
+ * in-process watcher polls DescribeServices at a bounded rate (≥ 15 s apart, the pace the SDK's
+ * own waiter uses) and hands each result to the same `refreshRequest` the events consumer uses,
+ * until the change is final. On Lambda nothing waits: events and the scheduled tick do this.
+ */
+import type { Runtime } from '../runtime';
+import { getRequest } from '../approvals';
+import { deadlineOf, GIVE_UP_FACTOR, refreshRequest, type RefreshResult } from './tracker';
+
+export const MIN_POLL_INTERVAL_MS = 15_000;
+
+export interface WatchOptions {
+  intervalMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const defaults: WatchOptions = {
+  intervalMs: MIN_POLL_INTERVAL_MS,
+  sleep: (ms) =>
+    new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      t.unref?.();
+    }),
+};
+
+/** Poll until the change is completed or failed (or no longer running). Returns how it ended. */
+export async function watchRollout(rt: Runtime, requestId: string, opts: Partial<WatchOptions> = {}): Promise<RefreshResult> {
+  const o = { ...defaults, ...opts };
+  const interval = Math.max(MIN_POLL_INTERVAL_MS, o.intervalMs);
+  const req = await getRequest(rt.redis, requestId);
+  if (!req) return 'not_running';
+  // The tracker gives up after GIVE_UP_FACTOR deadlines; the watcher stops shortly after that.
+  const maxPolls = Math.ceil((GIVE_UP_FACTOR * deadlineOf(rt, req.environment)) / interval) + 2;
+  let last: RefreshResult = 'in_progress';
+  for (let i = 0; i < maxPolls; i++) {
+    await o.sleep(interval);
+    try {
+      last = await refreshRequest(rt, requestId);
+    } catch (err) {
+      rt.log.warn('local watcher: refresh failed; trying again at the next poll', { requestId, err });
+      continue;
+    }
+    if (last === 'completed' || last === 'failed' || last === 'not_running') return last;
+  }
+  return last;
+}

@@ -1,0 +1,283 @@
+/**
+ * `/ecs cost` end to end through the Lambda handlers: Cost Explorer stubbed with the documented
+ * response shapes (DAILY ResultsByTime, groups keyed "aws:ecs:serviceName$web-prod", forecast
+ * Total), ECS for the estimate, real Redis for the cache. Counts Cost Explorer requests, which
+ * cost $0.01 each.
+ */
+import {
+  CostExplorerClient,
+  CostExplorerServiceException,
+  DataUnavailableException,
+  GetCostAndUsageCommand,
+  GetCostForecastCommand,
+  type GetCostAndUsageRequest,
+  type ResultByTime,
+} from '@aws-sdk/client-cost-explorer';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { DAY, HOUR, NOW, REGISTRY, service, taskDefinition } from '../helpers/readers-fixtures';
+import { byAwsServiceRequest, costPeriods } from '../../src/commands/render/cost-plan';
+import { costCacheKey } from '../../src/commands/cost.run';
+
+const ceMock = mockClient(CostExplorerClient);
+const ecsMock = mockClient(ECSClient);
+
+/** Cost Explorer models no AccessDeniedException class: the SDK raises its service exception with that name. */
+function accessDenied(message: string): CostExplorerServiceException {
+  return new CostExplorerServiceException({ name: 'AccessDeniedException', $fault: 'client', message, $metadata: { httpStatusCode: 400 } });
+}
+
+const ECS = 'Amazon Elastic Container Service';
+const ECR = 'Amazon EC2 Container Registry (ECR)';
+
+function lastAnswer(e2e: E2E): string {
+  const body = e2e.slack.responses().at(-1);
+  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
+  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
+}
+
+const days = (start: string, end: string): string[] => {
+  const out: string[] = [];
+  for (let t = Date.parse(start + 'T00:00:00Z'); t < Date.parse(end + 'T00:00:00Z'); t += DAY) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+};
+const money = (n: number) => ({ UnblendedCost: { Amount: n.toFixed(10), Unit: 'USD' } });
+
+/**
+ * A Cost Explorer that answers like the real one for this account: April costs $30/day of ECS,
+ * May $40/day, ECR $2/day; with tags, web-prod is 3/4 of ECS and worker-prod the rest (or, when
+ * `tagged` is false, everything is in the empty "aws:ecs:serviceName$" group).
+ */
+function stubCostExplorer(opts: { tagged: boolean } = { tagged: true }): void {
+  ceMock.on(GetCostAndUsageCommand).callsFake((input: GetCostAndUsageRequest) => {
+    const ecsPerDay = (d: string) => (d < '2025-05-01' ? 30 : 40);
+    if (input.Granularity === 'MONTHLY') {
+      // One result per month of the period (the stub's periods stay within one month).
+      const n = days(input.TimePeriod!.Start!, input.TimePeriod!.End!).length;
+      return {
+        GroupDefinitions: input.GroupBy,
+        ResultsByTime: [
+          {
+            TimePeriod: { ...input.TimePeriod },
+            Total: {},
+            Groups: [
+              { Keys: ['EUW1-Fargate-vCPU-Hours:perCPU'], Metrics: money(24 * n) },
+              { Keys: ['EUW1-Fargate-GB-Hours'], Metrics: money(6 * n) },
+            ],
+            Estimated: true,
+          },
+        ],
+        DimensionValueAttributes: [],
+      };
+    }
+    const results: ResultByTime[] = days(input.TimePeriod!.Start!, input.TimePeriod!.End!).map((d) => {
+      const period = { Start: d, End: new Date(Date.parse(d) + DAY).toISOString().slice(0, 10) };
+      const groupBy = input.GroupBy ?? [];
+      let groups;
+      if (groupBy[0]?.Key === 'SERVICE') {
+        groups = [
+          { Keys: [ECS], Metrics: money(ecsPerDay(d)) },
+          { Keys: [ECR], Metrics: money(2) },
+        ];
+      } else if (groupBy[0]?.Type === 'TAG') {
+        groups = opts.tagged
+          ? [
+              { Keys: ['aws:ecs:clusterName$prod', 'aws:ecs:serviceName$web-prod'], Metrics: money(ecsPerDay(d) * 0.75) },
+              { Keys: ['aws:ecs:clusterName$prod', 'aws:ecs:serviceName$worker-prod'], Metrics: money(ecsPerDay(d) * 0.2) },
+              { Keys: ['aws:ecs:clusterName$', 'aws:ecs:serviceName$'], Metrics: money(ecsPerDay(d) * 0.05) },
+            ]
+          : [{ Keys: ['aws:ecs:clusterName$', 'aws:ecs:serviceName$'], Metrics: money(ecsPerDay(d)) }];
+      } else {
+        throw new Error(`unexpected GroupBy ${JSON.stringify(groupBy)}`);
+      }
+      return { TimePeriod: period, Total: {}, Groups: groups, Estimated: d >= '2025-05-15' };
+    });
+    return { GroupDefinitions: input.GroupBy, ResultsByTime: results, DimensionValueAttributes: [] };
+  });
+  ceMock.on(GetCostForecastCommand).resolves({ Total: { Amount: '630.0', Unit: 'USD' }, ForecastResultsByTime: [] });
+}
+
+describe('/ecs cost through the Lambda handlers', () => {
+  let e2e: E2E;
+  let clock = NOW;
+  beforeEach(async () => {
+    clock = NOW;
+    e2e = await setupE2E({ now: () => clock });
+  });
+  afterEach(async () => {
+    ceMock.reset();
+    ecsMock.reset();
+    await e2e.close();
+  });
+  afterAll(() => {
+    ceMock.restore();
+    ecsMock.restore();
+  });
+
+  it('answers an environment month to date: total, change, daily bars, forecast, per service; the second time from the cache', async () => {
+    stubCostExplorer();
+    const ack = await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    expect(ack.text).toContain('Adding up costs of `prod` (month to date)…');
+    expect(ceMock.calls()).toHaveLength(0);
+    await e2e.drain();
+
+    // Exact requests: both periods in one DAILY request, end exclusive, scoped to the environment.
+    const cu = ceMock.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input);
+    expect(cu).toHaveLength(2);
+    expect(cu[0]).toEqual({
+      TimePeriod: { Start: '2025-04-01', End: '2025-05-18' },
+      Granularity: 'DAILY',
+      Metrics: ['UnblendedCost'],
+      Filter: {
+        And: [
+          { Dimensions: { Key: 'SERVICE', Values: [ECS, ECR] } },
+          { Dimensions: { Key: 'REGION', Values: ['eu-west-1'] } },
+          { Dimensions: { Key: 'LINKED_ACCOUNT', Values: ['222222222222'] } },
+        ],
+      },
+      GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+    });
+    expect(cu[1]!.GroupBy).toEqual([
+      { Type: 'TAG', Key: 'aws:ecs:clusterName' },
+      { Type: 'TAG', Key: 'aws:ecs:serviceName' },
+    ]);
+    const fc = ceMock.commandCalls(GetCostForecastCommand).map((c) => c.args[0].input);
+    expect(fc).toHaveLength(1);
+    expect(fc[0]).toMatchObject({ TimePeriod: { Start: '2025-05-17', End: '2025-06-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' });
+
+    const text = lastAnswer(e2e);
+    // May 1–17: 17 days × $42 = $714; April 1–17: 17 × $32 = $544 → +31.3%
+    expect(text).toContain('*$714.00* month to date (May 1–17)');
+    expect(text).toContain(':arrow_up_small: +31.3% vs the same days of April (Apr 1–17) ($544.00)');
+    // forecast: 16 days before today × $42 + $630
+    expect(text).toContain('*Forecast for May 2025:* $1,302.00');
+    expect(text).toContain('ECS $680.00 · ECR $34.00');
+    expect(text).toContain('05-01 ████████████████████████ $42.00');
+    expect(text).toContain('05-17 ████████████████████████ $42.00  (today, so far)');
+    expect(text).toContain('*web* $510.00 (71%) · `web-prod`');
+    expect(text).toContain('*worker* $136.00 (19%) · `worker-prod`');
+    expect(text).toContain('_without the service tag_ $34.00');
+    expect(text).toContain('Cost Explorer data as of just now');
+    expect(text).toContain('recent days are still estimated by AWS');
+
+    // Two hours later, the same question: no Cost Explorer request, and the answer says how old the data is.
+    clock = NOW + 2 * HOUR;
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(ceMock.calls()).toHaveLength(3);
+    const again = lastAnswer(e2e);
+    expect(again).toContain('*$714.00* month to date');
+    expect(again).toContain('Cost Explorer data as of 2h ago (cached; Cost Explorer refreshes a few times a day)');
+    expect(ecsMock.calls()).toHaveLength(0);
+  });
+
+  it('estimates per service from task size × running tasks × Fargate price when the tags have no data', async () => {
+    stubCostExplorer({ tagged: false });
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'web-prod', revision: 43, desired: 3 }), service({ name: 'worker-prod', family: 'worker-prod', revision: 7, desired: 2 })], failures: [] });
+    ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
+      const worker = input.taskDefinition.includes('worker');
+      return { taskDefinition: taskDefinition({ family: worker ? 'worker-prod' : 'web-prod', revision: worker ? 7 : 43, image: `${REGISTRY}/shop/web:v1`, cpu: worker ? '1024' : '512', memory: worker ? '2048' : '1024', arch: worker ? 'ARM64' : 'X86_64' }), tags: [] };
+    });
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const text = lastAnswer(e2e);
+    expect(text).toContain('*By service (estimate)*');
+    // web: 3 × (0.5 × 0.04048 + 1 × 0.004445) $/h × 396 h (May 1 00:00 → May 17 12:00)
+    expect(text).toContain('*web* ≈ $29.33 · 3 × 0.5 vCPU / 1 GB x86 · ≈ $1.78/day');
+    // worker: 2 × (1 × 0.03238 + 2 × 0.00356) $/h × 396 h
+    expect(text).toContain('*worker* ≈ $31.28 · 2 × 1 vCPU / 2 GB ARM');
+    expect(text).toContain('not from your bill');
+    expect(text).toContain('activate the AWS-generated cost allocation tags `aws:ecs:serviceName`');
+    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
+  });
+
+  it('answers one service for the last 7 days from its tag, without a forecast', async () => {
+    stubCostExplorer();
+    const ack = await e2e.slash('cost web --period 7d', { channel_id: 'CPROD' });
+    expect(ack.text).toContain('Adding up costs of `web` in `prod` (last 7 days)…');
+    await e2e.drain();
+    const cu = ceMock.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input);
+    expect(cu).toHaveLength(1);
+    expect(cu[0]!.TimePeriod).toEqual({ Start: '2025-05-03', End: '2025-05-17' });
+    expect(ceMock.commandCalls(GetCostForecastCommand)).toHaveLength(0);
+    const text = lastAnswer(e2e);
+    // 7 × $30 for web-prod; the week before 7 × $30 too
+    expect(text).toContain('*$210.00* the last 7 days (May 10–16) · no change vs the 7 days before (May 3–9) ($210.00)');
+    expect(text).toContain('ECS cost · web (prod) · the last 7 days');
+  });
+
+  it('breaks one service down by usage type with the tag filter', async () => {
+    stubCostExplorer();
+    await e2e.slash('cost web --by usage-type', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const usage = ceMock.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input).find((i) => i.GroupBy?.[0]?.Key === 'USAGE_TYPE');
+    expect(usage!.Filter!.And).toEqual(
+      expect.arrayContaining([{ Tags: { Key: 'aws:ecs:clusterName', Values: ['prod'] } }, { Tags: { Key: 'aws:ecs:serviceName', Values: ['web-prod'] } }]),
+    );
+    const text = lastAnswer(e2e);
+    expect(text).toContain('*By usage type*');
+    expect(text).toContain('• `EUW1-Fargate-vCPU-Hours:perCPU` $408.00 (80%)\\n• `EUW1-Fargate-GB-Hours` $102.00 (20%)');
+  });
+
+  it('still answers when the cache cannot be read, straight from Cost Explorer', async () => {
+    stubCostExplorer();
+    const p = costPeriods('mtd', NOW);
+    // A value of the wrong type under the cache key makes GET fail like an unreadable store.
+    await e2e.rt.redis.hset(costCacheKey('GetCostAndUsage', byAwsServiceRequest({ region: 'eu-west-1', accountId: '222222222222', cluster: 'prod' }, p)), { x: '1' });
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('*$714.00* month to date');
+    expect(e2e.logs.some((l) => l.msg === 'cost cache unreadable; asking Cost Explorer')).toBe(true);
+  });
+
+  it('explains DataUnavailableException (Cost Explorer just enabled)', async () => {
+    ceMock.on(GetCostAndUsageCommand).rejects(new DataUnavailableException({ message: 'Data is not available. Please try to adjust the time period.', $metadata: {} }));
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const text = lastAnswer(e2e);
+    expect(text).toContain('Cost Explorer has no data for this account yet');
+    expect(text).toContain('within about 24 hours');
+  });
+
+  it('names the fix when Cost Explorer is not enabled', async () => {
+    ceMock.on(GetCostAndUsageCommand).rejects(accessDenied('User not enabled for cost explorer access'));
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const text = lastAnswer(e2e);
+    expect(text).toContain('Cost Explorer is not enabled for this AWS account.');
+    expect(text).toContain('Launch Cost Explorer');
+  });
+
+  it('names the missing permission on access denied', async () => {
+    ceMock.on(GetCostAndUsageCommand).rejects(accessDenied('User: arn:aws:sts::222222222222:assumed-role/bot/worker is not authorized to perform: ce:GetCostAndUsage'));
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain("the bot's role needs `ce:GetCostAndUsage`");
+  });
+
+  it('says when the forecast is unavailable but still answers', async () => {
+    stubCostExplorer();
+    ceMock.on(GetCostForecastCommand).rejects(new DataUnavailableException({ message: 'Insufficient amount of historical data to generate forecast.', $metadata: {} }));
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const text = lastAnswer(e2e);
+    expect(text).toContain('*$714.00* month to date');
+    expect(text).toContain('_Forecast for May 2025 unavailable: Cost Explorer does not have enough history to forecast yet_');
+  });
+
+  it.each([
+    ['cost prod --period week', '--period: must be one of `mtd`, `7d`, `30d`, `last-month` (not `week`)'],
+    ['cost prod --by region', '--by: must be `service` or `usage-type` (not `region`)'],
+    ['cost web --by service', '`--by service` splits an environment; `web` is one service.'],
+    ['cost prod --perod 7d', 'Unknown flag `--perod`'],
+    ['cost prod staging', 'Unexpected extra input: `staging`'],
+    ['cost prdo', "I don't know a service or environment called `prdo`"],
+  ])('%s → a clear answer in the ack, nothing handed off', async (cmd, expected) => {
+    const ack = await e2e.slash(cmd, { channel_id: 'CPROD' });
+    expect(ack.text).toContain(expected);
+    expect(ack.text).toContain('/ecs cost [environment | service]');
+    expect(e2e.handedOff).toHaveLength(0);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Shared setup for the change verbs' end-to-end tests: a FakeEcs world with the services of
+ * test/fixtures/chatops.test.yml, ECR images, CloudWatch Logs lines, a movable clock, and
+ * helpers to find the request message, click its buttons, read the thread and build the
+ * EventBridge events ECS sends (documented shapes, §3.8 of the reference facts).
+ */
+import { DescribeImagesCommand, ImageNotFoundException, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
+import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import type { StoredMessage } from './slack-server';
+import type { E2E } from './e2e';
+import { FakeEcs, META } from './fake-ecs';
+import { ACCOUNT, DIGEST, REGION, REGISTRY, TAGS, deployment, imageDetail, service, taskDefinition } from './deploy-fixtures';
+
+export class Clock {
+  constructor(public t: number = Date.now()) {}
+  now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export const STAGING_CLUSTER = 'staging';
+
+/** The services of the test config, at rest: web-prod on web-prod:42 (4 tasks), worker-prod on worker-prod:10, web-staging on web-staging:7. */
+export function buildWorld(clock: Clock): FakeEcs {
+  const ecs = new FakeEcs({ region: REGION, account: ACCOUNT, now: clock.now });
+  const at = new Date(clock.now() - 3 * 24 * 3600_000);
+  ecs.addTaskDefinition(taskDefinition(41, { registeredAt: at }, `${REGISTRY}/shop/web:v1.2.1`), TAGS);
+  ecs.addTaskDefinition(taskDefinition(42, { registeredAt: at }), TAGS);
+  ecs.addService('prod', service({ deployments: [deployment({ createdAt: at, updatedAt: at })] }));
+
+  const workerTd = taskDefinition(10, { family: 'worker-prod', taskDefinitionArn: ecs.tdArn('worker-prod', 10), registeredAt: at }, `${REGISTRY}/shop/worker:v3.0.0`);
+  workerTd.containerDefinitions = [{ ...workerTd.containerDefinitions![0]!, name: 'worker' }];
+  ecs.addTaskDefinition(workerTd, []);
+  ecs.addService(
+    'prod',
+    service({
+      serviceName: 'worker-prod',
+      serviceArn: ecs.arn('service', 'prod/worker-prod'),
+      currentServiceDeployment: ecs.arn('service-deployment', 'prod/worker-prod/wrk1'),
+      deployments: [deployment({ id: 'ecs-svc/1010101010101010101', taskDefinition: workerTd.taskDefinitionArn, desiredCount: 2, runningCount: 2, createdAt: at })],
+    }),
+  );
+
+  const stagingTd = taskDefinition(7, { family: 'web-staging', taskDefinitionArn: ecs.tdArn('web-staging', 7), registeredAt: at }, `${REGISTRY}/shop/web:v1.2.2`);
+  ecs.addTaskDefinition(stagingTd, []);
+  ecs.addService(
+    STAGING_CLUSTER,
+    service({
+      serviceName: 'web-staging',
+      serviceArn: ecs.arn('service', 'staging/web-staging'),
+      clusterArn: ecs.arn('cluster', 'staging'),
+      currentServiceDeployment: ecs.arn('service-deployment', 'staging/web-staging/stg1'),
+      deployments: [deployment({ id: 'ecs-svc/7777777777777777777', taskDefinition: stagingTd.taskDefinitionArn, desiredCount: 2, runningCount: 2, createdAt: at })],
+    }),
+  );
+  return ecs;
+}
+
+/** ECR: v1.2.3 (scanned, 1 high) and v0.9.0-bad (2 critical) in shop/web; other tags are ImageNotFoundException. */
+export function stubImages(ecr: AwsClientStub<ECRClient>, clock: Clock, extra: ImageDetail[] = [], faults: unknown[] = []): void {
+  const images = [
+    imageDetail({ imagePushedAt: new Date(clock.now() - 2 * 3600_000) }),
+    imageDetail({ imageDigest: 'sha256:' + 'c'.repeat(64), imageTags: ['v0.9.0-bad'], imagePushedAt: new Date(clock.now() - 5 * 3600_000), imageScanFindingsSummary: { findingSeverityCounts: { CRITICAL: 2, HIGH: 4 } } }),
+    imageDetail({ imageDigest: 'sha256:' + 'b'.repeat(64), imageTags: ['v1.2.2'], imagePushedAt: new Date(clock.now() - 24 * 3600_000) }),
+    ...extra,
+  ];
+  ecr.on(DescribeImagesCommand).callsFake((input: { repositoryName: string; imageIds?: Array<{ imageTag?: string; imageDigest?: string }>; filter?: unknown }) => {
+    if (faults.length) throw faults.shift();
+    if (!input.imageIds) return { imageDetails: images.filter((i) => i.repositoryName === input.repositoryName) };
+    const id = input.imageIds[0]!;
+    const found = images.find((i) => i.repositoryName === input.repositoryName && (id.imageDigest ? i.imageDigest === id.imageDigest : i.imageTags?.includes(id.imageTag!)));
+    if (!found) {
+      throw new ImageNotFoundException({ message: `The image with imageId {imageDigest:'null', imageTag:'${id.imageTag}'} does not exist within the repository with name '${input.repositoryName}' in the registry with id '${ACCOUNT}'`, $metadata: META });
+    }
+    return { imageDetails: [found], failures: [] };
+  });
+}
+
+export function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock, lines: string[]): void {
+  logs.on(FilterLogEventsCommand).callsFake((input: { logStreamNamePrefix?: string }) => ({
+    events: lines.map((message, i) => ({ logStreamName: input.logStreamNamePrefix, timestamp: clock.now() - (lines.length - i) * 1000, message, ingestionTime: clock.now(), eventId: `e${i}` })),
+    searchedLogStreams: [],
+  }));
+}
+
+/** All text of a stored message (fallback text and blocks). */
+export function textOf(m: StoredMessage | undefined): string {
+  if (!m) return '';
+  return `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`;
+}
+
+/** The newest request message (the one with request buttons or a request header) in `channel`. */
+export function requestMessage(e2e: E2E, channel: string): { id: string; ts: string; message: StoredMessage } {
+  const msgs = e2e.slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    const m = msgs[i]!;
+    const id = /Request `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
+    if (id) return { id, ts: m.ts, message: m };
+  }
+  throw new Error(`no request message in ${channel}; messages: ${msgs.map((m) => m.text).join(' | ')}`);
+}
+
+/** Replies in the request's thread, oldest first. */
+export function thread(e2e: E2E, channel: string, ts: string): StoredMessage[] {
+  return e2e.slack.messages(channel).filter((m) => m.thread_ts === ts && m.ts !== ts);
+}
+
+export async function approve(e2e: E2E, req: { id: string; ts: string }, user = 'ULEAD1', channel = 'CPROD'): Promise<void> {
+  const res = await e2e.click({ action_id: 'approval:approve', value: req.id, user_id: user, channel_id: channel, message_ts: req.ts });
+  if (res.statusCode !== 200) throw new Error(`approve click answered ${res.statusCode}`);
+}
+
+/** The last answer posted to a response_url (dry runs, refusals, "request posted"). */
+export function lastResponse(e2e: E2E): string {
+  const r = e2e.slack.responses();
+  const b = r[r.length - 1];
+  return b ? `${b.text ?? ''}\n${JSON.stringify(b.blocks ?? [])}` : '';
+}
+
+let eventSeq = 0;
+
+/** EventBridge "ECS Deployment State Change" (documented shape). */
+export function deploymentEvent(clock: Clock, serviceArn: string, deploymentId: string, eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' | 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED', reason?: string) {
+  return {
+    version: '0',
+    id: `evt-deploy-${++eventSeq}`,
+    'detail-type': 'ECS Deployment State Change',
+    source: 'aws.ecs',
+    account: ACCOUNT,
+    time: new Date(clock.now()).toISOString(),
+    region: REGION,
+    resources: [serviceArn],
+    detail: {
+      eventType: eventName === 'SERVICE_DEPLOYMENT_FAILED' ? 'ERROR' : 'INFO',
+      eventName,
+      deploymentId,
+      updatedAt: new Date(clock.now()).toISOString(),
+      reason: reason ?? `ECS deployment ${deploymentId} ${eventName.replace('SERVICE_DEPLOYMENT_', '').toLowerCase().replace('_', ' ')}.`,
+    },
+  };
+}
+
+/** EventBridge "ECS Task State Change" for a service task (documented shape, trimmed to what matters). */
+export function taskEvent(clock: Clock, o: { cluster: string; service: string; taskId: string; taskDefinitionArn: string; lastStatus: 'RUNNING' | 'STOPPED'; exitCode?: number }) {
+  return {
+    version: '0',
+    id: `evt-task-${++eventSeq}`,
+    'detail-type': 'ECS Task State Change',
+    source: 'aws.ecs',
+    account: ACCOUNT,
+    time: new Date(clock.now()).toISOString(),
+    region: REGION,
+    resources: [`arn:aws:ecs:${REGION}:${ACCOUNT}:task/${o.cluster}/${o.taskId}`],
+    detail: {
+      clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${o.cluster}`,
+      taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${o.cluster}/${o.taskId}`,
+      taskDefinitionArn: o.taskDefinitionArn,
+      group: `service:${o.service}`,
+      startedBy: 'ecs-svc/2000000000000000001',
+      lastStatus: o.lastStatus,
+      desiredStatus: o.lastStatus,
+      launchType: 'FARGATE',
+      version: 3,
+      containers: [{ name: 'web', lastStatus: o.lastStatus, ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}), image: `${REGISTRY}/shop/web@${DIGEST}` }],
+      ...(o.lastStatus === 'STOPPED' ? { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' } : {}),
+      createdAt: new Date(clock.now() - 60_000).toISOString(),
+      updatedAt: new Date(clock.now()).toISOString(),
+    },
+  };
+}

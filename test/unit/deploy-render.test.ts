@@ -1,0 +1,178 @@
+import { fitMessage, blockTextLength } from '../../src/bot/blocks/message';
+import { LIMITS } from '../../src/bot/blocks/text';
+import type { ChangePlan, DeployPlan } from '../../src/deploy/plan';
+import type { StoppedTaskInfo } from '../../src/deploy/progress';
+import {
+  abortActions,
+  dryRunMessage,
+  finalMilestone,
+  notStartedMilestone,
+  planSummary,
+  progressBar,
+  requestedMessage,
+  startedMilestone,
+  statusCard,
+  stuckMilestone,
+  SUMMARY_MAX,
+  type CardView,
+} from '../../src/deploy/render';
+import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/deploy-fixtures';
+
+const NOW = Date.parse('2025-11-25T10:00:00Z');
+const base = {
+  environment: 'prod',
+  alias: 'web',
+  region: 'eu-west-1',
+  cluster: 'prod',
+  serviceName: 'web-prod',
+  serviceArn: SERVICE_ARN,
+  currentTaskDefinition: tdArn('web-prod', 42),
+  desiredCount: 4,
+  madeAt: NOW,
+};
+const deployPlan: DeployPlan = {
+  verb: 'deploy',
+  ...base,
+  container: 'web',
+  repository: 'shop/web',
+  tag: 'v1.2.3',
+  digest: DIGEST,
+  image: `${REGISTRY}/shop/web@${DIGEST}`,
+  previousImage: `${REGISTRY}/shop/web:v1.2.2`,
+  imagePushedAt: NOW - 2 * 3600_000,
+};
+const plans: ChangePlan[] = [
+  deployPlan,
+  { verb: 'rollback', ...base, targetTaskDefinition: tdArn('web-prod', 40), source: 'history', container: 'web', previousImage: `${REGISTRY}/shop/web:v1.2.2`, targetImage: `${REGISTRY}/shop/web@${DIGEST}` },
+  { verb: 'scale', ...base, from: 4, to: 8 },
+  { verb: 'restart', ...base },
+];
+
+const stopped: StoppedTaskInfo[] = [
+  {
+    taskId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    taskDefinition: tdArn('web-prod', 43),
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+    stoppedAt: NOW,
+    containers: [{ name: 'web', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }, { name: 'datadog-agent', exitCode: 0 }],
+    logLines: ['Error: connect ECONNREFUSED 10.0.1.5:5432', '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)'],
+  },
+];
+
+const card = (over: Partial<CardView> = {}): CardView => ({
+  requestId: 'prod.web.m3x7k2a9qz',
+  plan: deployPlan,
+  phase: 'in_progress',
+  registered: tdArn('web-prod', 43),
+  deploymentId: 'ecs-svc/2222222222222222222',
+  counts: { desired: 4, running: 2, pending: 1, failed: 0 },
+  startedAt: NOW,
+  deadlineMs: 20 * 60_000,
+  reasons: [],
+  stoppedTasks: [],
+  ...over,
+});
+
+describe('request summary', () => {
+  it.each(plans.map((p) => [p.verb, p] as const))('%s: what will change, exactly', (_v, plan) => {
+    expect(planSummary(plan, { now: NOW, bounds: { min: 2, max: 40 }, scan: 'complete, 1 high' })).toMatchSnapshot();
+  });
+
+  it('stays within the 2,500 characters of the request message', () => {
+    const warnings = Array.from({ length: 40 }, (_, i) => `warning ${i} ${'x'.repeat(100)}`);
+    expect(planSummary(deployPlan, { now: NOW, warnings }).length).toBeLessThanOrEqual(SUMMARY_MAX);
+  });
+});
+
+describe('dry run and requested answers', () => {
+  it('shows the plan and the diff and says nothing changed', () => {
+    const msg = dryRunMessage(deployPlan, planSummary(deployPlan, { now: NOW }), '~ containerDefinitions[web].image: a → b');
+    expect(msg.text).toContain('nothing changed');
+    expect(JSON.stringify(msg.blocks)).toContain('```~ containerDefinitions[web].image: a → b```');
+  });
+  it('tells the requester where the request is and how many approvals it needs', () => {
+    expect(requestedMessage(deployPlan, { id: 'prod.web.x', channel: 'CPROD', approvalsNeeded: 1, state: 'pending' }).blocks[0]).toMatchObject({
+      text: { text: expect.stringContaining('is posted in <#CPROD> and needs 1 approval') },
+    });
+    expect(requestedMessage(deployPlan, { id: 'staging.web.x', channel: 'CSTAGING', approvalsNeeded: 0, state: 'approved' }).text).toContain('Deploying web in prod now');
+  });
+});
+
+describe('status card', () => {
+  it('in progress: counts, facts and the Abort button', () => {
+    expect(statusCard(card())).toMatchSnapshot();
+  });
+  it('failed with stopped tasks: reasons, exit codes, no button', () => {
+    const msg = statusCard(card({ phase: 'failed', rolledBack: true, reasons: ['ECS deployment circuit breaker: tasks failed to start.'], stoppedTasks: stopped }));
+    expect(msg).toMatchSnapshot();
+    expect(msg.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+  it('escapes text from AWS', () => {
+    const msg = statusCard(card({ phase: 'failed', reasons: ['<!channel> deploy failed & <b>'] }));
+    const text = JSON.stringify(msg.blocks);
+    expect(text).toContain('&lt;!channel&gt; deploy failed &amp; &lt;b&gt;');
+    expect(text).not.toContain('<!channel>');
+  });
+  it('scale shows the task count and a scale-back button', () => {
+    const msg = statusCard(card({ plan: plans[2]!, registered: undefined, counts: { desired: 8, running: 5, pending: 3, failed: 0 } }));
+    expect(msg.text).toBe('Scaling web in prod: in progress (5/8 running)');
+    expect(JSON.stringify(msg.blocks)).toContain('Abort (scale back)');
+  });
+  it('progress bar', () => {
+    expect(progressBar(2, 4)).toBe('▰▰▰▰▰▱▱▱▱▱');
+    expect(progressBar(9, 4)).toBe('▰▰▰▰▰▰▰▰▰▰');
+    expect(progressBar(1, 0)).toBe('');
+  });
+  it('the abort button asks for confirmation and carries the request id', () => {
+    const b = abortActions('prod.web.x', 'Roll back') as unknown as { elements: Array<{ action_id: string; value: string; confirm?: unknown; style: string }> };
+    expect(b.elements[0]).toMatchObject({ action_id: 'deploy:abort', value: 'prod.web.x', style: 'danger' });
+    expect(b.elements[0]!.confirm).toBeDefined();
+  });
+});
+
+describe('milestones', () => {
+  it('started, completed, not started', () => {
+    expect(startedMilestone(deployPlan, 'ecs-svc/2', 20 * 60_000).blocks).toMatchSnapshot();
+    expect(finalMilestone({ ...card(), phase: 'completed', counts: { desired: 4, running: 4, pending: 0, failed: 0 } }, 6 * 60_000).blocks).toMatchSnapshot();
+    expect(notStartedMilestone(deployPlan, 'The service changed since the request was made.', 'Request it again.', tdArn('web-prod', 43)).blocks).toMatchSnapshot();
+  });
+
+  it('failed: the real reasons, stop codes, exit codes and last log lines', () => {
+    const msg = finalMilestone({ ...card(), phase: 'failed', rolledBack: true, reasons: ['ECS deployment circuit breaker: tasks failed to start.'], stoppedTasks: stopped }, 4 * 60_000);
+    const text = JSON.stringify(msg.blocks);
+    expect(text).toContain('Deploy failed');
+    expect(text).toContain('the service is back on `web-prod:42`');
+    expect(text).toContain('`EssentialContainerExited` Essential container in task exited');
+    expect(text).toContain('`web` exit 137 (OutOfMemoryError: Container killed due to memory usage)');
+    expect(text).toContain('ECONNREFUSED 10.0.1.5:5432');
+    expect(msg).toMatchSnapshot();
+  });
+
+  it('stuck: explains and offers Roll back', () => {
+    const msg = stuckMilestone(card({ phase: 'stuck', reasons: ['0 of 4 new tasks running after the deadline.'] }));
+    expect(msg.blocks[msg.blocks.length - 1]!.type).toBe('actions');
+    expect(JSON.stringify(msg.blocks)).toContain('Roll back');
+  });
+
+  it('oversized failures (huge log lines, many tasks) still fit one Slack message, buttons kept', () => {
+    const huge: StoppedTaskInfo[] = Array.from({ length: 30 }, (_, i) => ({
+      ...stopped[0]!,
+      taskId: `task${i}`.padEnd(32, '0'),
+      stoppedReason: 'x'.repeat(2_000),
+      logLines: Array.from({ length: 10 }, () => 'y'.repeat(2_000)),
+    }));
+    for (const msg of [
+      finalMilestone({ ...card(), phase: 'failed', reasons: Array.from({ length: 50 }, () => 'r'.repeat(1_000)), stoppedTasks: huge }),
+      stuckMilestone(card({ phase: 'stuck', reasons: ['z'.repeat(20_000)], stoppedTasks: huge })),
+      statusCard(card({ phase: 'stuck', reasons: Array.from({ length: 50 }, () => 'r'.repeat(1_000)), stoppedTasks: huge })),
+    ]) {
+      const fitted = fitMessage(msg);
+      expect(fitted.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
+      const total = fitted.blocks.reduce((n, b) => n + blockTextLength(b), 0);
+      expect(total).toBeLessThanOrEqual(LIMITS.totalText);
+      for (const b of fitted.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+      if (msg.blocks[msg.blocks.length - 1]!.type === 'actions') expect(fitted.blocks[fitted.blocks.length - 1]!.type).toBe('actions');
+    }
+  });
+});

@@ -1,0 +1,240 @@
+/** `/ecs status` builders: pure functions of ECS response shapes. No mocks. */
+import type { Service } from '@aws-sdk/client-ecs';
+import { fitMessage } from '../../src/bot/blocks/message';
+import {
+  circuitBreakerLine,
+  dedupeEvents,
+  environmentStatusMessage,
+  healthOf,
+  imageLine,
+  recentlyStopped,
+  runningDigests,
+  serviceStatusMessage,
+  type EnvironmentRow,
+} from '../../src/commands/render/status';
+import { status } from '../../src/commands/status';
+import { parseArgs } from '../../src/commands/grammar';
+import { parseConfig } from '../../src/config/load';
+import { deployment, digestOf, expectWithinSlackLimits, MIN, NOW, REGISTRY, service, serviceEvent, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
+
+const base = (over: Partial<Service>): Service => ({ ...service({ name: 'web-prod' }), ...over });
+
+describe('healthOf', () => {
+  it.each<[string, Partial<Service>, string]>([
+    ['steady', {}, 'steady'],
+    ['down: desired > 0, nothing running', { desiredCount: 2, runningCount: 0 }, 'down'],
+    ['degraded: running < desired', { desiredCount: 4, runningCount: 3 }, 'degraded'],
+    ['scaled to zero', { desiredCount: 0, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', desiredCount: 0, runningCount: 0 })] }, 'idle'],
+    ['inactive', { status: 'DRAINING' }, 'inactive'],
+    [
+      'deploying: two deployments',
+      { deployments: [deployment({ id: 'd2', taskDefinition: 't2', rolloutState: 'IN_PROGRESS' }), deployment({ id: 'd1', status: 'ACTIVE', taskDefinition: 't1' })] },
+      'deploying',
+    ],
+    ['deploying: primary still rolling out', { deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] }, 'deploying'],
+    ['failed rollout', { deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'FAILED' })] }, 'failed'],
+    ['down wins over deploying', { desiredCount: 3, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] }, 'down'],
+  ])('%s', (_name, over, expected) => {
+    expect(healthOf(base(over))).toBe(expected);
+  });
+});
+
+describe('dedupeEvents', () => {
+  it('collapses identical messages with a count, newest group first', () => {
+    const events = [
+      serviceEvent(1, 'b'),
+      ...Array.from({ length: 12 }, (_, i) => serviceEvent(10 + i * 6 * 60, 'steady', `s${i}`)),
+      serviceEvent(5, 'a'),
+    ];
+    const groups = dedupeEvents(events);
+    expect(groups.map((g) => [g.message, g.count])).toEqual([
+      ['b', 1],
+      ['a', 1],
+      ['steady', 12],
+    ]);
+    expect(groups[2]!.latest).toBe(NOW - 10 * MIN);
+    expect(groups[2]!.earliest).toBe(NOW - (10 + 11 * 360) * MIN);
+  });
+
+  it('keeps at most `max` groups and skips empty messages', () => {
+    const events = [serviceEvent(0, ''), ...Array.from({ length: 30 }, (_, i) => serviceEvent(i, `m${i}`))];
+    expect(dedupeEvents(events, 8)).toHaveLength(8);
+  });
+});
+
+describe('imageLine', () => {
+  const d1 = digestOf('one');
+  const d2 = digestOf('two');
+  it('shows the tag and the digest tasks report', () => {
+    expect(imageLine(`${REGISTRY}/shop/web:v1.2.3`, [{ digest: d1, tasks: 3 }])).toBe(`\`v1.2.3\` · digest \`${d1.slice(7, 19)}\``);
+  });
+  it('shows the tag of a pinned digest when ECR named it', () => {
+    expect(imageLine(`${REGISTRY}/shop/web@${d1}`, [], { [d1]: ['v9'] })).toBe(`\`v9\` · digest \`${d1.slice(7, 19)}\``);
+  });
+  it('names the repository when a pinned digest has no known tag', () => {
+    expect(imageLine(`${REGISTRY}/shop/web@${d1}`, [])).toBe(`\`web\` · digest \`${d1.slice(7, 19)}\``);
+  });
+  it('says when tasks run different builds', () => {
+    expect(imageLine(`${REGISTRY}/shop/web:latest`, [{ digest: d1, tasks: 2 }, { digest: d2, tasks: 1 }])).toContain('(tasks run different builds)');
+  });
+  it('says when no digest is known yet', () => {
+    expect(imageLine(`${REGISTRY}/shop/web:v1`, [])).toBe('`v1` · _digest not reported yet_');
+  });
+});
+
+describe('circuitBreakerLine', () => {
+  it('on with rollback, on without, off, and other controllers', () => {
+    expect(circuitBreakerLine(base({}))).toContain('on, rolls back a failed deployment');
+    expect(circuitBreakerLine(base({ deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } } }))).toContain('stops a failed deployment without rolling back');
+    expect(circuitBreakerLine(base({ deploymentConfiguration: {} }))).toContain('off: a failing deployment keeps retrying');
+    expect(circuitBreakerLine(base({ deploymentController: { type: 'CODE_DEPLOY' } }))).toContain('not available with the `CODE_DEPLOY` deployment controller');
+    expect(circuitBreakerLine(base({ deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { enable: true, rollback: true, alarmNames: ['web-5xx'] } } }))).toContain('*Alarms:* `web-5xx` (roll back on alarm)');
+  });
+});
+
+describe('tasks', () => {
+  const td = taskDefArn('web-prod', 43);
+  it('runningDigests counts the running tasks of one deployment only', () => {
+    const tasks = [
+      task({ id: taskIdOf(1), td, deploymentId: 'new', digest: digestOf('a') }),
+      task({ id: taskIdOf(2), td, deploymentId: 'new', digest: digestOf('a') }),
+      task({ id: taskIdOf(3), td, deploymentId: 'old', digest: digestOf('b') }),
+      task({ id: taskIdOf(4), td, deploymentId: 'new', digest: digestOf('c'), stopped: { minutesAgo: 1, stopCode: 'UserInitiated', reason: 'x' } }),
+    ];
+    expect(runningDigests(tasks, 'new', 'web')).toEqual([{ digest: digestOf('a'), tasks: 2 }]);
+  });
+  it('recentlyStopped keeps the last hour, newest first', () => {
+    const stop = (id: number, minutesAgo: number) => task({ id: taskIdOf(id), td, stopped: { minutesAgo, stopCode: 'EssentialContainerExited', reason: 'x' } });
+    expect(recentlyStopped([stop(1, 30), stop(2, 90), stop(3, 5)], NOW).map((t) => t.taskArn!.split('/').pop()!.slice(0, 8))).toEqual(['00000003', '00000001']);
+  });
+});
+
+function webInput() {
+  const newTd = taskDefArn('web-prod', 43);
+  const oldTd = taskDefArn('web-prod', 42);
+  return {
+    alias: 'web',
+    environment: 'prod',
+    cluster: 'prod',
+    region: 'eu-west-1',
+    container: 'web',
+    service: service({
+      name: 'web-prod',
+      revision: 43,
+      pending: 1,
+      deployments: [
+        deployment({ id: 'ecs-svc/2', taskDefinition: newTd, runningCount: 1, pendingCount: 1, failedTasks: 2, rolloutState: 'IN_PROGRESS', rolloutStateReason: 'ECS deployment ecs-svc/2 in progress.', createdAt: new Date(NOW - 4 * MIN), updatedAt: new Date(NOW - MIN) }),
+        deployment({ id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
+      ],
+      events: [serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).'), ...Array.from({ length: 4 }, (_, i) => serviceEvent(60 * (i + 1), '(service web-prod) has reached a steady state.', `s${i}`))],
+    }),
+    taskDefinitions: {
+      [newTd]: taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }),
+      [oldTd]: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
+    },
+    tasks: [
+      task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2', digest: digestOf('v1.4.3') }),
+      task({ id: taskIdOf(9), td: newTd, deploymentId: 'ecs-svc/2', stopped: { minutesAgo: 3, stopCode: 'EssentialContainerExited', reason: 'Essential container in task exited', exitCode: 137, containerReason: 'OutOfMemoryError' } }),
+    ],
+    guards: { lock: { by: 'ULEAD1', since: NOW - 30 * MIN, reason: 'migration <!channel>', kind: 'manual' as const } },
+    now: NOW,
+  };
+}
+
+describe('serviceStatusMessage', () => {
+  it('renders one service (snapshot)', () => {
+    const msg = serviceStatusMessage(webInput());
+    expect(msg).toMatchSnapshot();
+    expectWithinSlackLimits(msg);
+  });
+
+  it('escapes text that comes from people and AWS', () => {
+    const text = JSON.stringify(serviceStatusMessage(webInput()).blocks);
+    expect(text).toContain('migration &lt;!channel&gt;');
+    expect(text).not.toContain('<!channel>');
+  });
+
+  it('says when the lock state is unavailable', () => {
+    const text = JSON.stringify(serviceStatusMessage({ ...webInput(), guards: { unavailable: true } }).blocks);
+    expect(text).toContain('Lock and freeze state unavailable');
+  });
+
+  it('stays within Slack limits with oversized input: 100 long events, 10 deployments, 90 stopped tasks, a 300-character alias', () => {
+    const input = webInput();
+    const long = 'x'.repeat(900);
+    input.alias = 'a'.repeat(300);
+    input.service.events = Array.from({ length: 100 }, (_, i) => serviceEvent(i, `(service web-prod) event ${i} ${long}`));
+    input.service.deployments = Array.from({ length: 10 }, (_, i) => deployment({ id: `d${i}`, status: i ? 'ACTIVE' : 'PRIMARY', taskDefinition: taskDefArn('web-prod', i), rolloutStateReason: long }));
+    input.tasks = Array.from({ length: 90 }, (_, i) =>
+      task({ id: taskIdOf(100 + i), td: taskDefArn('web-prod', 43), stopped: { minutesAgo: i % 59, stopCode: 'TaskFailedToStart', reason: long, exitCode: 1, containerReason: long } }),
+    );
+    const msg = serviceStatusMessage(input);
+    // Every section the builder makes is already within 3,000; fitMessage handles count and total.
+    for (const b of msg.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+    const fitted = fitMessage(msg);
+    expectWithinSlackLimits(fitted);
+    expect(JSON.stringify(fitted.blocks)).toContain('Stopped in the last hour* (90)');
+  });
+});
+
+describe('environmentStatusMessage', () => {
+  const rows = (): EnvironmentRow[] => [
+    { alias: 'web', serviceName: 'web-prod', container: 'web', service: service({ name: 'web-prod' }), taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }) },
+    { alias: 'api', serviceName: 'api-prod', container: 'web', service: service({ name: 'api-prod', desired: 2, running: 0 }), taskDefinition: taskDefinition({ family: 'api-prod', revision: 7, image: `${REGISTRY}/shop/api@${digestOf('api')}` }) },
+    { alias: 'ghost', serviceName: 'ghost-prod', container: 'web', failure: { arn: 'arn:aws:ecs:eu-west-1:1:service/prod/ghost-prod', reason: 'MISSING' } },
+    { alias: 'worker', serviceName: 'worker-prod', container: 'worker', service: service({ name: 'worker-prod', desired: 4, running: 3 }), lock: { by: 'U1', since: NOW } },
+  ];
+
+  it('renders one line per service, worst first (snapshot)', () => {
+    const msg = environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: rows(), frozen: { by: 'ULEAD1', since: NOW - 2 * 60 * MIN, reason: 'release freeze' }, now: NOW });
+    expect(msg).toMatchSnapshot();
+    const text = JSON.stringify(msg.blocks);
+    expect(text.indexOf('|api>')).toBeLessThan(text.indexOf('|worker>'));
+    expect(text.indexOf('|worker>')).toBeLessThan(text.indexOf('|ghost>'));
+    expect(text.indexOf('|ghost>')).toBeLessThan(text.indexOf('|web>'));
+    expect(msg.text).toBe('prod: 4 services, 3 need attention');
+  });
+
+  it('says when no services are configured', () => {
+    const msg = environmentStatusMessage({ environment: 'dev', cluster: 'dev', region: 'eu-west-1', rows: [], now: NOW });
+    expect(JSON.stringify(msg.blocks)).toContain('No services are configured for `dev`');
+  });
+
+  it('stays within Slack limits with 500 services', () => {
+    const many: EnvironmentRow[] = Array.from({ length: 500 }, (_, i) => ({
+      alias: `service-${i}-${'n'.repeat(30)}`,
+      serviceName: `service-${i}-prod-${'n'.repeat(60)}`,
+      container: 'web',
+      service: service({ name: `service-${i}`, desired: i % 3, running: i % 2 }),
+      taskDefinition: taskDefinition({ family: `service-${i}`, revision: i, image: `${REGISTRY}/shop/s${i}:${'t'.repeat(100)}` }),
+    }));
+    const msg = environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: many, now: NOW });
+    for (const b of msg.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+    const fitted = fitMessage(msg);
+    expectWithinSlackLimits(fitted);
+    expect(JSON.stringify(fitted.blocks)).toMatch(/more parts? left out to fit in one Slack message/);
+  });
+});
+
+describe('status parse', () => {
+  const config = parseConfig({
+    environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+    services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
+  });
+  const parse = (text: string, channelId = 'CPROD') => status.parse(parseArgs(text), { config, channelId, userId: 'U1' });
+
+  it('a service, an environment, or the channel default', () => {
+    expect(parse('status web')).toMatchObject({ environment: 'prod', args: { alias: 'web' } });
+    expect(parse('status PROD')).toMatchObject({ environment: 'prod', args: { alias: undefined } });
+    expect(parse('status')).toMatchObject({ environment: 'prod', args: { alias: undefined } });
+  });
+
+  it('ack text names what is looked up', () => {
+    expect(status.ackText!(parse('status web'))).toBe('Looking up `web` in `prod`…');
+    expect(status.ackText!(parse('status'))).toBe('Looking up every service in `prod`…');
+  });
+
+  it('rejects flags', () => {
+    expect(() => parse('status web --events 5')).toThrow(/Unknown flag `--events`. `status` takes no flags./);
+  });
+});
