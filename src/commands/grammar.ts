@@ -16,7 +16,7 @@ export interface RawArgs {
 }
 
 export const MAX_TEXT = 2000;
-export const MAX_TOKEN = 256;
+export const MAX_TOKEN = 500;
 
 const QUOTES: Record<string, string> = { '"': '"', "'": "'", '\u201c': '\u201d', '\u201d': '\u201d', '\u2018': '\u2019', '\u2019': '\u2019', '\u00ab': '\u00bb' };
 

@@ -34,6 +34,11 @@ export async function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): P
  * (read-only answers go on without them and say so).
  */
 export async function guardsOrUndefined(rt: Runtime, env: string, aliases: readonly string[], timeoutMs = 2_000): Promise<Guards | undefined> {
+  // The client already knows the server is gone (it is between reconnect attempts): don't wait for it.
+  if (rt.redis.status === 'reconnecting' || rt.redis.status === 'end') {
+    rt.log.warn('lock/freeze state unavailable: redis is disconnected', { env });
+    return undefined;
+  }
   let timer: NodeJS.Timeout | undefined;
   const TIMEOUT = Symbol('timeout');
   const timeout = new Promise<typeof TIMEOUT>((resolve) => {

@@ -5,6 +5,8 @@
 import type { ZodType } from 'zod';
 import { errorReply } from '../bot/reply';
 import { route } from '../bot/edge';
+import { keys } from '../approvals/keys';
+import { storeUnavailable } from '../redis/client';
 import type { Runtime } from '../runtime';
 import { commandJobSchema, jobEnvelope, type Job } from './jobs';
 
@@ -31,19 +33,22 @@ export function registerJobKind<T>(kind: string, def: JobKind<T>): void {
 
 registerJobKind('command', {
   schema: commandJobSchema,
-  // A read-only command (status, logs, cost, images) still answers when Redis is down; a repeated answer is harmless.
-  runsWithoutStore(job, rt) {
-    try {
-      return route(rt, job.invocation).spec.kind === 'read';
-    } catch {
-      return false;
-    }
-  },
+  // Claimed inside: a read-only command still answers when Redis is down (a duplicate answer is harmless).
+  once: false,
   async handle(job, rt) {
     const inv = job.invocation;
     const log = rt.log.child({ invocation: inv.id, user: inv.userId });
     try {
       const { spec, parsed } = route(rt, inv);
+      const claim = await claimJob(rt, job.id);
+      if (claim === 'duplicate') {
+        log.info('job already ran; duplicate delivery ignored', { kind: job.kind, id: job.id });
+        return;
+      }
+      if (claim instanceof Error) {
+        if (spec.kind !== 'read') throw storeUnavailable(claim);
+        log.warn('redis unavailable; read-only job runs without the duplicate check', { err: claim });
+      }
       if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
       await spec.run(parsed, rt, inv);
     } catch (err) {
@@ -55,6 +60,16 @@ registerJobKind('command', {
 });
 
 const CLAIM_TTL_SECONDS = 24 * 3600;
+
+/** Claim a job id: 'claimed' the first time, 'duplicate' after, or the Redis error when the store is unreachable. */
+export async function claimJob(rt: Runtime, id: string): Promise<'claimed' | 'duplicate' | Error> {
+  try {
+    const res = await rt.redis.set(keys.job(id), String(rt.now()), 'EX', CLAIM_TTL_SECONDS, 'NX');
+    return res === 'OK' ? 'claimed' : 'duplicate';
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
 
 /** Run one job. Unknown or malformed jobs are logged and dropped (never retried into a storm). */
 export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
@@ -75,17 +90,14 @@ export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
     return;
   }
   if (def.once !== false) {
-    let claimed: string | null;
-    try {
-      claimed = await rt.redis.set(`job:{${job.id}}`, String(rt.now()), 'EX', CLAIM_TTL_SECONDS, 'NX');
-    } catch (err) {
-      if (!def.runsWithoutStore?.(parsed.data, rt)) throw err;
-      rt.log.warn('redis unavailable; read-only job runs without the duplicate check', { kind: job.kind, id: job.id, err });
-      claimed = 'OK';
-    }
-    if (claimed !== 'OK') {
+    const claim = await claimJob(rt, job.id);
+    if (claim === 'duplicate') {
       rt.log.info('job already ran; duplicate delivery ignored', { kind: job.kind, id: job.id });
       return;
+    }
+    if (claim instanceof Error) {
+      if (!def.runsWithoutStore?.(parsed.data, rt)) throw storeUnavailable(claim);
+      rt.log.warn('redis unavailable; read-only job runs without the duplicate check', { kind: job.kind, id: job.id, err: claim });
     }
   }
   await def.handle(parsed.data, rt);

@@ -302,12 +302,9 @@ describe('/ecs status with Redis unreachable', () => {
 
   it('still answers a read-only command, without lock information, and says so', async () => {
     stubDeployingWeb();
-    const t0 = Date.now();
     const ack = await e2e.slash('status web', { channel_id: 'CPROD' });
-    const t1 = Date.now();
     expect(ack.text).toContain('Looking up `web` in `prod`…');
     await e2e.drain();
-    process.stderr.write(`TIMING edge=${t1 - t0} drain=${Date.now() - t1}\n`);
     const { text } = lastAnswer(e2e);
     expect(text).toContain('deploying');
     expect(text).toContain('Lock and freeze state unavailable (the bot cannot reach Redis).');

@@ -250,7 +250,12 @@ export function blockTexts(msg: { blocks: unknown[] }): number[] {
     let n = 0;
     const visit = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(visit);
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (k === 'text' && typeof x === 'string' ? (n += x.length) : visit(x));
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          if (k === 'text' && typeof x === 'string') n += x.length;
+          else visit(x);
+        }
+      }
     };
     visit(b);
     return n;

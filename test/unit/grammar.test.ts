@@ -62,7 +62,7 @@ describe('command grammar', () => {
   });
 
   it('escapes echoed input so mentions stay inert', () => {
-    const msg = userMessage(() => parseArgs(`deploy <!channel>${'y'.repeat(300)}`));
+    const msg = userMessage(() => parseArgs(`deploy <!channel>${'y'.repeat(MAX_TOKEN)}`));
     expect(msg).not.toContain('<!channel>');
     expect(msg).toContain('@channel');
   });
