@@ -21,7 +21,6 @@
  */
 import type Redis from 'ioredis';
 import { BotError } from '../errors';
-import type { ChangeVerb } from '../config/schema';
 import { storeUnavailable } from '../redis/client';
 import type { Runtime } from '../runtime';
 import { publishAudit } from './audit';
@@ -43,22 +42,10 @@ export const INVOCATION_TTL_MS = 24 * 3600_000;
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
 export const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
 
-export interface SubmitInput {
-  verb: ChangeVerb;
-  environment: string;
-  /** Service alias. */
-  service: string;
-  plan: unknown;
-  /** What will change (mrkdwn, user input escaped, ≤ 2,500 chars). */
-  summary: string;
-  /** Longer detail (e.g. the task definition diff), shown as a code block. */
-  details?: string;
-  requester: string;
-  reason?: string;
-  channel: string;
+export type SubmitInput = Pick<ChangeRequest, 'verb' | 'environment' | 'service' | 'plan' | 'summary' | 'details' | 'requester' | 'reason' | 'channel'> & {
   /** Makes creation idempotent: the same invocation never creates two requests. */
   invocationId: string;
-}
+};
 
 export type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: string; message: string };
 

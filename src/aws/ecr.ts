@@ -50,23 +50,8 @@ export async function recentImages(ecr: ECRClient, repositoryName: string, limit
   return all.sort((a, b) => (b.imagePushedAt?.getTime() ?? 0) - (a.imagePushedAt?.getTime() ?? 0)).slice(0, limit);
 }
 
-/** Parse `<registry>/<repo>:<tag>` or `<registry>/<repo>@sha256:…` into its parts. */
-export function parseImageRef(image: string | undefined): { repository: string; tag?: string; digest?: string } {
-  if (!image) return { repository: '' };
-  const at = image.indexOf('@');
-  if (at >= 0) return { repository: image.slice(0, at), digest: image.slice(at + 1) };
-  const colon = image.lastIndexOf(':');
-  if (colon > image.lastIndexOf('/')) return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
-  return { repository: image, tag: 'latest' };
-}
-
 /** Docker tag grammar and digest: defined in a pure module so verb parsers can use them without the SDK. */
-export { TAG_RE, DIGEST_RE } from '../deploy/refs';
-
-export function shortDigest(digest: string | undefined): string {
-  if (!digest) return '';
-  return digest.replace(/^sha256:/, '').slice(0, 12);
-}
+export { TAG_RE, DIGEST_RE, shortDigest } from '../deploy/refs';
 
 /**
  * The image with this digest, or undefined when the repository has no such image

@@ -6,6 +6,7 @@ import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../config/duration';
 import { section } from '../../bot/blocks/message';
 import { escapeMrkdwn } from '../../bot/blocks/text';
+import { shortDigest, splitImage } from '../../deploy/refs';
 
 /** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew). */
 export function ago(then: Date | number | undefined, now: number): string {
@@ -60,26 +61,12 @@ export function taskDefName(arn: string | undefined): string {
   return arnTail(arn) || '(unknown)';
 }
 
-export interface ImageRef {
-  /** Registry and repository, e.g. 1111.dkr.ecr.eu-west-1.amazonaws.com/shop/web */
-  repository: string;
-  tag?: string;
-  digest?: string;
-}
+export type ImageRef = ReturnType<typeof splitImage>;
 
-/** Parse `<registry>/<repo>:<tag>`, `<repo>@sha256:…` or `<repo>:<tag>@sha256:…`. */
+/** Parse `<registry>/<repo>:<tag>`, `<repo>@sha256:…` or `<repo>:<tag>@sha256:…`; no tag and no digest means `latest`. */
 export function parseImage(image: string | undefined): ImageRef {
-  if (!image) return { repository: '' };
-  let rest = image;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) return { repository: rest.slice(0, colon), tag: rest.slice(colon + 1), ...(digest ? { digest } : {}) };
-  return { repository: rest, ...(digest ? { digest } : { tag: 'latest' }) };
+  const ref = splitImage(image);
+  return ref.repository && !ref.tag && !ref.digest ? { ...ref, tag: 'latest' } : ref;
 }
 
 /** The ECR repository name and region of an ECR image URI, or undefined for other registries. */
@@ -90,11 +77,7 @@ export function ecrRepositoryOf(image: string | undefined): { registryId: string
   return { registryId: m[1]!, region: m[2]!, repositoryName: m[3]! };
 }
 
-/** First 12 hex characters of a digest, as `docker images` shows it. */
-export function shortDigest(digest: string | undefined): string {
-  if (!digest) return '';
-  return digest.replace(/^sha256:/, '').slice(0, 12);
-}
+export { shortDigest };
 
 /** Human size: 182 MB, 1.4 GB. Uses powers of 1024 like the ECR console. */
 export function formatBytes(bytes: number | undefined): string {
