@@ -11,12 +11,14 @@ import type * as EcrSdk from '@aws-sdk/client-ecr';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as CeSdk from '@aws-sdk/client-cost-explorer';
 import type * as LambdaSdk from '@aws-sdk/client-lambda';
+import type * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 
 type ECSClient = EcsSdk.ECSClient;
 type ECRClient = EcrSdk.ECRClient;
 type CloudWatchLogsClient = LogsSdk.CloudWatchLogsClient;
 type CostExplorerClient = CeSdk.CostExplorerClient;
 type LambdaClient = LambdaSdk.LambdaClient;
+type ApplicationAutoScalingClient = AutoScalingSdk.ApplicationAutoScalingClient;
 
 export interface AwsClients {
   ecs(region: string): ECSClient;
@@ -25,6 +27,7 @@ export interface AwsClients {
   /** Cost Explorer's API lives in us-east-1 whatever the workload's region. */
   costExplorer(): CostExplorerClient;
   lambda(): LambdaClient;
+  autoScaling(region: string): ApplicationAutoScalingClient;
 }
 
 const common = { maxAttempts: 5, retryMode: 'adaptive' as const };
@@ -47,6 +50,8 @@ export function createAwsClients(): AwsClients {
       get(`logs:${region}`, () => new (require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk).CloudWatchLogsClient({ region, ...common })),
     costExplorer: () =>
       get('ce', () => new (require('@aws-sdk/client-cost-explorer') as typeof CeSdk).CostExplorerClient({ region: 'us-east-1', ...common })),
+    autoScaling: (region) =>
+      get(`aas:${region}`, () => new (require('@aws-sdk/client-application-auto-scaling') as typeof AutoScalingSdk).ApplicationAutoScalingClient({ region, ...common })),
     lambda: () => get('lambda', () => new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient({ maxAttempts: 3 })),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */

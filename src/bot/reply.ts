@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isBotError, type BotError } from '../errors';
 import type { Logger } from '../log';
 import { context, section, type SlackMessage } from './blocks/message';
+import { escapeMrkdwn } from './blocks/text';
 
 const ICON: Partial<Record<BotError['code'], string>> = {
   FORBIDDEN: ':no_entry:',
@@ -21,7 +22,7 @@ export function errorReply(err: unknown, log: Logger): SlackMessage {
   if (isBotError(err)) {
     const icon = ICON[err.code] ?? ':warning:';
     const blocks = [section(`${icon} ${err.userMessage}`)];
-    if (err.usage) blocks.push(section(`*Usage:* \`${err.usage}\``));
+    if (err.usage) blocks.push(section(`*Usage:* \`${escapeMrkdwn(err.usage)}\``));
     if (err.hint) blocks.push(context(err.hint));
     if (err.code === 'BAD_INPUT' || err.code === 'UNKNOWN_VERB' || err.code === 'UNKNOWN_SERVICE') {
       if (!err.hint) blocks.push(context('`/ecs help` lists every command.'));

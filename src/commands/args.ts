@@ -25,6 +25,11 @@ export function parseRaw<T>(spec: Pick<CommandSpec, 'verb' | 'usage'>, schema: z
     const known = flagNames.length ? `\`${spec.verb}\` takes ${flagNames.map((f) => `--${f}`).join(', ')}.` : `\`${spec.verb}\` takes no flags.`;
     const guess = issue.keys.flatMap((k) => closest(k, flagNames, 1)).map((f) => `--${f}`);
     message = `Unknown flag ${code(unknown)}. ${known}${guess.length ? ` Did you mean ${guess.join(', ')}?` : ''}`;
+  } else if (where === 'args' && issue.code === 'too_small') {
+    // zod reports a short tuple as a whole; name the first missing placeholder from the usage.
+    const names = [...spec.usage.replace(/\[[^\]]*\]/g, '').matchAll(/<([^>]+)>/g)].map((m) => m[1]!);
+    const missing = names[raw.positionals.length];
+    message = missing ? `Missing ${missing}.` : 'Something is missing.';
   } else if (where === 'args' && issue.code === 'too_big') {
     const extra = raw.positionals.slice(Number(issue.maximum));
     message = `Unexpected extra input: ${code(extra.join(' '))}.`;

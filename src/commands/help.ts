@@ -1,7 +1,7 @@
 /** `/ecs help [verb]`: generated from the same table the router dispatches from. */
 import { z } from 'zod';
 import { context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { code } from '../bot/blocks/text';
+import { code, escapeMrkdwn } from '../bot/blocks/text';
 import { BotError } from '../errors';
 import { parseRaw } from './args';
 import { closest } from './suggest';
@@ -18,7 +18,7 @@ export function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage
   ];
   const blocks = [header('ECS ChatOps: /ecs commands')];
   for (const [title, kinds] of groups) {
-    const lines = table.filter((c) => kinds.includes(c.kind)).map((c) => `• \`${c.usage}\`\n    ${c.summary}`);
+    const lines = table.filter((c) => kinds.includes(c.kind)).map((c) => `• \`${escapeMrkdwn(c.usage)}\`\n    ${escapeMrkdwn(c.summary)}`);
     if (lines.length) blocks.push(section(`*${title}*\n${lines.join('\n')}`));
   }
   blocks.push(context('`/ecs help <verb>` shows examples. Changes in protected environments are posted for approval first.'));
@@ -26,10 +26,10 @@ export function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage
 }
 
 export function helpForVerb(spec: CommandSpec<never>): SlackMessage {
-  const examples = spec.examples.map((e) => `\`/ecs ${e}\``).join('\n');
+  const examples = spec.examples.map((e) => `\`/ecs ${escapeMrkdwn(e)}\``).join('\n');
   return {
     text: `${spec.usage}: ${spec.summary}`,
-    blocks: [section(`*${spec.usage}*\n${spec.summary}`), section(`*Examples*\n${examples}`)],
+    blocks: [section(`*${escapeMrkdwn(spec.usage)}*\n${escapeMrkdwn(spec.summary)}`), section(`*Examples*\n${examples}`)],
   };
 }
 

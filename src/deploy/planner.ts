@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
 import { code } from '../bot/blocks/text';
 import { describeService, describeTaskDefinition, type TaskDefinitionWithTags } from '../aws/ecs';
+import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
 import { describeImage } from '../aws/ecr';
 import { awsErrorName, isAccessDenied } from '../aws/errors';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
@@ -231,6 +232,15 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   const plan: ScalePlan = { verb: 'scale', ...b, from: b.desiredCount, to };
   const warnings: string[] = [];
   if (to === 0) warnings.push('Scaling to 0 stops every task: the service will serve nothing.');
+  try {
+    const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region), svc.env.cluster, svc.service);
+    const w = autoscalingWarning(to, range);
+    if (w) warnings.push(w);
+  } catch (err) {
+    // The range only decides a warning: say it could not be checked, and go on.
+    rt.log.warn('autoscaling range unavailable', { service: svc.alias, err });
+    warnings.push(`I could not check the autoscaling range (${err instanceof BotError ? err.userMessage : 'AWS error'}).`);
+  }
   return { plan, summary: planSummary(plan, { now, warnings, bounds: svc.scale }), notes: [] };
 }
 

@@ -15,6 +15,8 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
     commandTimeout: profile === 'edge' ? 1_000 : 5_000,
     maxRetriesPerRequest: profile === 'edge' ? 1 : 3,
     enableOfflineQueue: true,
+    // Close a dead connection promptly instead of leaving a 2 s timer behind.
+    disconnectTimeout: 200,
     // Reconnect quickly, give up waiting on a single attempt after 2 s.
     retryStrategy: (times) => Math.min(times * 100, 2_000),
     // After a manual failover the old primary answers READONLY: reconnect and resend.

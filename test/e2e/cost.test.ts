@@ -8,6 +8,7 @@ import {
   CostExplorerClient,
   CostExplorerServiceException,
   DataUnavailableException,
+  LimitExceededException,
   GetCostAndUsageCommand,
   GetCostForecastCommand,
   type GetCostAndUsageRequest,
@@ -255,6 +256,26 @@ describe('/ecs cost through the Lambda handlers', () => {
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
     expect(lastAnswer(e2e)).toContain("the bot's role needs `ce:GetCostAndUsage`");
+  });
+
+  it('asks to try again in a minute when Cost Explorer keeps throttling', async () => {
+    ceMock.on(GetCostAndUsageCommand).rejects(new LimitExceededException({ message: 'You have exceeded the rate limit.', $metadata: {} }));
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('AWS is throttling requests (LimitExceededException) while I tried to read costs from Cost Explorer. I retried with backoff; try again in a minute.');
+  });
+
+  it('does not cache failures: the next request asks Cost Explorer again', async () => {
+    ceMock.on(GetCostAndUsageCommand).rejectsOnce(new DataUnavailableException({ message: 'Data is not available.', $metadata: {} }));
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('Cost Explorer has no data for this account yet');
+    ceMock.reset();
+    stubCostExplorer();
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('*$714.00* month to date');
+    expect(ceMock.commandCalls(GetCostAndUsageCommand)).toHaveLength(2);
   });
 
   it('says when the forecast is unavailable but still answers', async () => {

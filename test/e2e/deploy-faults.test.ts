@@ -4,82 +4,52 @@
  * succeeding and UpdateService failing (refused, or an unknown outcome retried); access denied
  * on iam:PassRole; the service changed since the request; Slack rate-limiting the thread updates.
  */
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from '@aws-sdk/client-ecr';
-import { AccessDeniedException, ECSClient, InvalidParameterException, RegisterTaskDefinitionCommand, ServerException, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeImagesCommand, ImageNotFoundException } from '@aws-sdk/client-ecr';
+import { AccessDeniedException, InvalidParameterException, RegisterTaskDefinitionCommand, ServerException, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals';
 import { handler as workerHandler } from '../../src/handlers/worker';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import type { E2E } from '../helpers/e2e';
 import { awsException, deployment, DIGEST, taskDefinition, tdArn, SERVICE_ARN, TASK_ROLE } from '../helpers/deploy-fixtures';
-import { approve, buildWorld, Clock, deploymentEvent, lastResponse, requestMessage, stubImages, stubLogs, taskEvent, textOf, thread } from '../helpers/deploy-e2e';
-import { META, type FakeEcs } from '../helpers/fake-ecs';
+import { approve, deploymentEvent, lastResponse, requestMessage, stubImages, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { META } from '../helpers/fake-ecs';
 
-const ecsMock = mockClient(ECSClient);
-const ecrMock = mockClient(ECRClient);
-const logsMock = mockClient(CloudWatchLogsClient);
-
-let e2e: E2E;
-let clock: Clock;
-let world: FakeEcs;
-
-beforeEach(async () => {
-  clock = new Clock();
-  e2e = await setupE2E({ now: clock.now });
-  world = buildWorld(clock);
-  world.install(ecsMock);
-  stubImages(ecrMock, clock);
-  stubLogs(logsMock, clock, ['boom']);
-});
-
-afterEach(async () => {
-  ecsMock.reset();
-  ecrMock.reset();
-  logsMock.reset();
-  await e2e.close();
-});
-
-afterAll(() => {
-  ecsMock.restore();
-  ecrMock.restore();
-  logsMock.restore();
-});
+const h = useDeployHarness({ logs: ['boom'] });
 
 /** Request a deploy in prod and approve it; the execute job is left pending (not run). */
 async function requestAndApprove(): Promise<{ id: string; ts: string }> {
-  await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await e2e.drain();
-  const req = requestMessage(e2e, 'CPROD');
-  await approve(e2e, req);
+  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
   return req;
 }
 
 const executeJobs = (e: E2E) => e.pending.filter((j) => (j as { kind: string }).kind === 'execute');
-const replies = (req: { ts: string }) => thread(e2e, 'CPROD', req.ts).map(textOf).join('\n');
+const replies = (req: { ts: string }) => thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
 const throttle = () => awsException('ThrottlingException', 'Rate exceeded');
 
 describe('the worker invoked twice with the same job', () => {
   it('one after the other: the change runs once', async () => {
     const req = await requestAndApprove();
-    expect(executeJobs(e2e)).toHaveLength(1);
-    e2e.pending.push(structuredClone(executeJobs(e2e)[0]));
-    await e2e.drain();
-    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1);
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
-    expect(thread(e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Task definition registered'))).toHaveLength(1);
-    expect(thread(e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Deployment started'))).toHaveLength(1);
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('running');
+    expect(executeJobs(h.e2e)).toHaveLength(1);
+    h.e2e.pending.push(structuredClone(executeJobs(h.e2e)[0]));
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Task definition registered'))).toHaveLength(1);
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Deployment started'))).toHaveLength(1);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
   });
 
   it('at the same time: the change runs once', async () => {
     const req = await requestAndApprove();
-    const job = executeJobs(e2e)[0];
-    e2e.pending.length = 0;
+    const job = executeJobs(h.e2e)[0];
+    h.e2e.pending.length = 0;
     await Promise.all([workerHandler(structuredClone(job)), workerHandler(structuredClone(job)), workerHandler(structuredClone(job))]);
-    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1);
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
-    expect(world.registered).toHaveLength(1);
-    const r = await getRequest(e2e.rt.redis, req.id);
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    expect(h.world.registered).toHaveLength(1);
+    const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('running');
     expect(r?.execution?.deploymentId).toBeDefined();
   });
@@ -87,86 +57,86 @@ describe('the worker invoked twice with the same job', () => {
 
 describe('throttling', () => {
   it('ECR and ECS throttling are retried with backoff; the task definition is registered once', async () => {
-    ecrMock.reset();
-    stubImages(ecrMock, clock, [], [throttle()]);
-    world.failNext('DescribeServices', throttle());
-    await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    const req = requestMessage(e2e, 'CPROD');
-    await approve(e2e, req);
-    world.failNext('RegisterTaskDefinition', throttle());
-    world.failNext('RegisterTaskDefinition', throttle());
-    world.failNext('UpdateService', throttle());
-    await e2e.drain();
-    expect(world.registered).toHaveLength(1); // two throttled attempts were rejected, one registration
-    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(3);
-    const updates = ecsMock.commandCalls(UpdateServiceCommand);
+    h.ecrMock.reset();
+    stubImages(h.ecrMock, h.clock, [], [throttle()]);
+    h.world.failNext('DescribeServices', throttle());
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    h.world.failNext('RegisterTaskDefinition', throttle());
+    h.world.failNext('RegisterTaskDefinition', throttle());
+    h.world.failNext('UpdateService', throttle());
+    await h.e2e.drain();
+    expect(h.world.registered).toHaveLength(1); // two throttled attempts were rejected, one registration
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(3);
+    const updates = h.ecsMock.commandCalls(UpdateServiceCommand);
     expect(updates).toHaveLength(2);
     expect(updates.every((u) => u.args[0].input.taskDefinition === tdArn('web-prod', 43))).toBe(true);
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('running');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
   });
 });
 
 describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
   it('refused by ECS: reported in the thread, the request fails, the registered revision is named as unused', async () => {
     const req = await requestAndApprove();
-    world.failNext('UpdateService', new InvalidParameterException({ message: 'The container web does not exist in the task definition.', $metadata: META }));
-    await e2e.drain();
-    expect(world.registered).toHaveLength(1);
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
-    const r = await getRequest(e2e.rt.redis, req.id);
+    h.world.failNext('UpdateService', new InvalidParameterException({ message: 'The container web does not exist in the task definition.', $metadata: META }));
+    await h.e2e.drain();
+    expect(h.world.registered).toHaveLength(1);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
     expect(r?.execution?.deploymentId).toBeUndefined();
     const text = replies(req);
     expect(text).toContain('Deploy did not run.');
     expect(text).toContain('InvalidParameterException');
     expect(text).toContain('Task definition `web-prod:43` was registered but is not used by the service.');
-    expect(world.service('prod', 'web-prod').taskDefinition).toBe(tdArn('web-prod', 42));
+    expect(h.world.service('prod', 'web-prod').taskDefinition).toBe(tdArn('web-prod', 42));
   });
 
   it('unknown outcome (5xx): the job fails so Lambda retries it; the retry reuses the registered revision', async () => {
     const req = await requestAndApprove();
-    const job = structuredClone(executeJobs(e2e)[0]);
-    world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
-    await expect(e2e.drain()).rejects.toThrow('Internal error');
-    let r = await getRequest(e2e.rt.redis, req.id);
+    const job = structuredClone(executeJobs(h.e2e)[0]);
+    h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
+    await expect(h.e2e.drain()).rejects.toThrow('Internal error');
+    let r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('running');
     expect(r?.execution?.registeredTaskDefinition).toBe(tdArn('web-prod', 43));
-    expect(textOf(e2e.slack.message('CPROD', r!.statusTs!))).toContain('AWS did not confirm the service update (ServerException)');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('AWS did not confirm the service update (ServerException)');
 
     // Lambda's retry of the same invocation.
-    e2e.pending.push(job);
-    await e2e.drain();
-    expect(world.registered).toHaveLength(1);
-    const updates = ecsMock.commandCalls(UpdateServiceCommand);
+    h.e2e.pending.push(job);
+    await h.e2e.drain();
+    expect(h.world.registered).toHaveLength(1);
+    const updates = h.ecsMock.commandCalls(UpdateServiceCommand);
     expect(updates).toHaveLength(2);
     expect(updates[1]!.args[0].input.taskDefinition).toBe(tdArn('web-prod', 43));
-    r = await getRequest(e2e.rt.redis, req.id);
+    r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('running');
     expect(r?.execution?.deploymentId).toBeDefined();
-    expect(thread(e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Task definition registered'))).toHaveLength(1);
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Task definition registered'))).toHaveLength(1);
   });
 
   it('the update went through but its answer was lost: adopted, not repeated', async () => {
     const req = await requestAndApprove();
-    world.failAfterApply('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
-    await e2e.drain();
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
-    const r = await getRequest(e2e.rt.redis, req.id);
-    expect(r?.execution?.deploymentId).toBe(world.service('prod', 'web-prod').deployments![0]!.id);
+    h.world.failAfterApply('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.execution?.deploymentId).toBe(h.world.service('prod', 'web-prod').deployments![0]!.id);
     expect(replies(req)).toContain('Deployment started');
   });
 
   it('the worker never comes back (retries exhausted): the tick settles the request, nothing changed', async () => {
     const req = await requestAndApprove();
-    world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
-    await expect(e2e.drain()).rejects.toThrow();
-    clock.advance(2 * 60_000);
-    await e2e.tick();
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('running'); // too early to call it
-    clock.advance(5 * 60_000);
-    await e2e.tick();
-    const r = await getRequest(e2e.rt.redis, req.id);
+    h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
+    await expect(h.e2e.drain()).rejects.toThrow();
+    h.clock.advance(2 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running'); // too early to call it
+    h.clock.advance(5 * 60_000);
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
     expect(replies(req)).toContain('The worker stopped before the service was updated');
     expect(replies(req)).toContain('`web-prod:43` was registered but is not used');
@@ -176,17 +146,17 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
 describe('access denied on iam:PassRole', () => {
   it('is reported, naming the permission and the role, before anything changes', async () => {
     const req = await requestAndApprove();
-    world.failNext(
+    h.world.failNext(
       'RegisterTaskDefinition',
       new AccessDeniedException({
         message: `User: arn:aws:sts::222222222222:assumed-role/ecs-chatops-worker/worker is not authorized to perform: iam:PassRole on resource: ${TASK_ROLE} because no identity-based policy allows the iam:PassRole action`,
         $metadata: META,
       }),
     );
-    await e2e.drain();
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
-    expect(world.registered).toHaveLength(0);
-    const r = await getRequest(e2e.rt.redis, req.id);
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(h.world.registered).toHaveLength(0);
+    const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
     const text = replies(req);
     expect(text).toContain('`iam:PassRole`');
@@ -197,19 +167,19 @@ describe('access denied on iam:PassRole', () => {
 
 describe('the service changed since the request', () => {
   it('is refused, saying what runs now and what the plan was based on', async () => {
-    await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    const req = requestMessage(e2e, 'CPROD');
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
     // Someone deploys web-prod:44 from CI while the request waits for approval.
-    world.addTaskDefinition(taskDefinition(44));
-    const s = world.service('prod', 'web-prod');
+    h.world.addTaskDefinition(taskDefinition(44));
+    const s = h.world.service('prod', 'web-prod');
     s.deployments = [deployment({ id: 'ecs-svc/5555555555555555555', taskDefinition: tdArn('web-prod', 44) })];
     s.taskDefinition = tdArn('web-prod', 44);
-    await approve(e2e, req);
-    await e2e.drain();
-    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('failed');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     const text = replies(req);
     expect(text).toContain('The service changed since the request was made: it now runs `web-prod:44`, and the plan was based on `web-prod:42`.');
     expect(text).toContain('Request it again: `/ecs deploy web v1.2.3`');
@@ -219,71 +189,71 @@ describe('the service changed since the request', () => {
 describe('the approved image is deleted before the change runs', () => {
   it('is refused before anything is registered', async () => {
     const req = await requestAndApprove();
-    ecrMock.reset();
-    stubImages(ecrMock, clock, [], []);
+    h.ecrMock.reset();
+    stubImages(h.ecrMock, h.clock, [], []);
     // the digest lookup now answers ImageNotFoundException: only shop/web's other images remain
-    ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageDigest: DIGEST }] }).rejects(new ImageNotFoundException({ message: 'The image does not exist', $metadata: META }));
-    await e2e.drain();
-    expect(world.registered).toHaveLength(0);
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    h.ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageDigest: DIGEST }] }).rejects(new ImageNotFoundException({ message: 'The image does not exist', $metadata: META }));
+    await h.e2e.drain();
+    expect(h.world.registered).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect(replies(req)).toContain('is no longer in ECR repository `shop/web` (deleted since the request)');
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
   });
 });
 
 describe('Slack rate-limits the thread updates', () => {
   it('429 is honoured, unchanged cards are not re-sent, and the final state is always posted', async () => {
     const req = await requestAndApprove();
-    await e2e.drain();
-    const r = (await getRequest(e2e.rt.redis, req.id))!;
-    const cardUpdates = () => e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === r.statusTs);
+    await h.e2e.drain();
+    const r = (await getRequest(h.e2e.rt.redis, req.id))!;
+    const cardUpdates = () => h.e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === r.statusTs);
     const before = cardUpdates().length;
 
     // Events that change nothing on the card: nothing is sent.
     for (let i = 0; i < 3; i++) {
-      clock.advance(5_000);
-      await e2e.event(taskEvent(clock, { cluster: 'prod', service: 'web-prod', taskId: `t${i}`, taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+      h.clock.advance(5_000);
+      await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: `t${i}`, taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
     }
     expect(cardUpdates()).toHaveLength(before);
 
     // Progress twice within the coalescing window: the second is left for later.
-    world.progress('prod', 'web-prod', 1);
-    await e2e.event(taskEvent(clock, { cluster: 'prod', service: 'web-prod', taskId: 'x1', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
-    world.progress('prod', 'web-prod', 2);
-    clock.advance(1_000);
-    await e2e.event(taskEvent(clock, { cluster: 'prod', service: 'web-prod', taskId: 'x2', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+    h.world.progress('prod', 'web-prod', 1);
+    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: 'x1', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+    h.world.progress('prod', 'web-prod', 2);
+    h.clock.advance(1_000);
+    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: 'x2', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
     expect(cardUpdates()).toHaveLength(before + 1);
-    expect(textOf(e2e.slack.message('CPROD', r.statusTs!))).toContain('1/4 new tasks running');
+    expect(textOf(h.e2e.slack.message('CPROD', r.statusTs!))).toContain('1/4 new tasks running');
 
     // Slack answers 429 (Retry-After: 1) to the final card update and to the final reply: both still land.
-    world.complete('prod', 'web-prod');
-    e2e.slack.rateLimitNext('chat.update', 1);
-    e2e.slack.rateLimitNext('chat.postMessage', 1);
-    await e2e.event(deploymentEvent(clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
-    expect(e2e.slack.callsTo('chat.update').some((c) => c.rateLimited)).toBe(true);
-    expect(e2e.slack.callsTo('chat.postMessage').some((c) => c.rateLimited)).toBe(true);
-    expect(textOf(e2e.slack.message('CPROD', r.statusTs!))).toContain('completed');
+    h.world.complete('prod', 'web-prod');
+    h.e2e.slack.rateLimitNext('chat.update', 1);
+    h.e2e.slack.rateLimitNext('chat.postMessage', 1);
+    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    expect(h.e2e.slack.callsTo('chat.update').some((c) => c.rateLimited)).toBe(true);
+    expect(h.e2e.slack.callsTo('chat.postMessage').some((c) => c.rateLimited)).toBe(true);
+    expect(textOf(h.e2e.slack.message('CPROD', r.statusTs!))).toContain('completed');
     expect(replies(req)).toContain('Deploy completed');
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
   });
 
   it('when Slack keeps failing, the request stays running and the next tick posts the final state', async () => {
     const req = await requestAndApprove();
-    await e2e.drain();
-    const r = (await getRequest(e2e.rt.redis, req.id))!;
-    world.complete('prod', 'web-prod');
-    e2e.slack.failNext('chat.postMessage', 'fatal_error');
-    await e2e.event(deploymentEvent(clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('running');
-    await e2e.tick();
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('succeeded');
-    expect(thread(e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Deploy completed'))).toHaveLength(1);
-    expect(textOf(e2e.slack.message('CPROD', r.statusTs!))).toContain('completed');
+    await h.e2e.drain();
+    const r = (await getRequest(h.e2e.rt.redis, req.id))!;
+    h.world.complete('prod', 'web-prod');
+    h.e2e.slack.failNext('chat.postMessage', 'fatal_error');
+    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Deploy completed'))).toHaveLength(1);
+    expect(textOf(h.e2e.slack.message('CPROD', r.statusTs!))).toContain('completed');
   });
 });
 
 it('answers when the requester gives a digest instead of a tag', async () => {
-  await e2e.slash(`deploy web sha256:${'f'.repeat(64)}`, { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await e2e.drain();
-  expect(lastResponse(e2e)).toContain(`has no image with digest \`sha256:${'f'.repeat(64)}\``);
+  await h.e2e.slash(`deploy web sha256:${'f'.repeat(64)}`, { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  expect(lastResponse(h.e2e)).toContain(`has no image with digest \`sha256:${'f'.repeat(64)}\``);
 });

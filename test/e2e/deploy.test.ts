@@ -5,115 +5,82 @@
  * function). Real Redis, the local Slack API server, ECS/ECR/Logs stubbed with the documented
  * response shapes (a stateful fake ECS: test/helpers/fake-ecs.ts).
  */
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals';
 import { keys } from '../../src/approvals/keys';
-import { setupE2E, type E2E } from '../helpers/e2e';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/deploy-fixtures';
-import { approve, buildWorld, Clock, deploymentEvent, lastResponse, requestMessage, stubImages, stubLogs, taskEvent, textOf, thread } from '../helpers/deploy-e2e';
-import type { FakeEcs } from '../helpers/fake-ecs';
+import { approve, deploymentEvent, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 
-const ecsMock = mockClient(ECSClient);
-const ecrMock = mockClient(ECRClient);
-const logsMock = mockClient(CloudWatchLogsClient);
-
-let e2e: E2E;
-let clock: Clock;
-let world: FakeEcs;
-
-beforeEach(async () => {
-  clock = new Clock();
-  e2e = await setupE2E({ now: clock.now });
-  world = buildWorld(clock);
-  world.install(ecsMock);
-  stubImages(ecrMock, clock);
-  stubLogs(logsMock, clock, ['Listening on :8080', 'Error: connect ECONNREFUSED 10.0.1.5:5432', '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)']);
-});
-
-afterEach(async () => {
-  ecsMock.reset();
-  ecrMock.reset();
-  logsMock.reset();
-  await e2e.close();
-});
-
-afterAll(() => {
-  ecsMock.restore();
-  ecrMock.restore();
-  logsMock.restore();
-});
+const h = useDeployHarness({ logs: ['Listening on :8080', 'Error: connect ECONNREFUSED 10.0.1.5:5432', '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)'] });
 
 const NEW_IMAGE = `${REGISTRY}/shop/web@${DIGEST}`;
 
 /** /ecs deploy web v1.2.3 in prod, approved by ULEAD1, executed. Returns the request. */
 async function deployApproved(): Promise<{ id: string; ts: string }> {
-  const ack = await e2e.slash('deploy web v1.2.3 --reason "checkout fix"', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  const ack = await h.e2e.slash('deploy web v1.2.3 --reason "checkout fix"', { channel_id: 'CPROD', user_id: 'UDEV1' });
   expect(ack.text).toContain('Preparing the deploy of `web` to `v1.2.3` in `prod`…');
-  expect(ecsMock.calls()).toHaveLength(0); // the Slack-facing path never calls AWS
-  await e2e.drain();
-  const req = requestMessage(e2e, 'CPROD');
-  await approve(e2e, req);
-  await e2e.drain();
+  expect(h.ecsMock.calls()).toHaveLength(0); // the Slack-facing path never calls AWS
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
   return req;
 }
 
 describe('deploy in prod: request, approval, execution, progress, completion', () => {
   it('runs the whole flow and reports COMPLETED only when ECS says so', async () => {
-    const ack = await e2e.slash('deploy web v1.2.3 --reason "checkout fix"', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    const ack = await h.e2e.slash('deploy web v1.2.3 --reason "checkout fix"', { channel_id: 'CPROD', user_id: 'UDEV1' });
     expect(ack.status).toBe(200);
-    await e2e.drain();
+    await h.e2e.drain();
 
     // The request: the pinned digest, the diff, Approve / Reject / Cancel; nothing changed yet.
-    const req = requestMessage(e2e, 'CPROD');
+    const req = requestMessage(h.e2e, 'CPROD');
     const requestText = textOf(req.message);
     expect(requestText).toContain(`pinned to \`${DIGEST}\``);
     expect(requestText).toContain('copied from `web-prod:42` (what runs now)');
     expect(requestText).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
     expect(requestText).toContain('approval:approve');
-    expect(lastResponse(e2e)).toContain('needs 1 approval');
-    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
-    const planned = await getRequest(e2e.rt.redis, req.id);
+    expect(lastResponse(h.e2e)).toContain('needs 1 approval');
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    const planned = await getRequest(h.e2e.rt.redis, req.id);
     expect(planned?.state).toBe('pending');
     expect(planned?.plan).toMatchObject({ verb: 'deploy', digest: DIGEST, image: NEW_IMAGE, currentTaskDefinition: tdArn('web-prod', 42), container: 'web', serviceArn: SERVICE_ARN });
 
     // Planning cost: one ECR lookup, one DescribeServices, one DescribeTaskDefinition.
-    expect(ecrMock.calls()).toHaveLength(1);
-    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
-    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
+    expect(h.ecrMock.calls()).toHaveLength(1);
+    expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+    expect(h.ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
 
     // Approved by a lead: the execute job runs in the worker.
-    await approve(e2e, req);
-    await e2e.drain();
+    await approve(h.e2e, req);
+    await h.e2e.drain();
     // Execution cost: the digest re-checked, the service and task definition read again, one
     // registration, one update; the first card comes from the UpdateService answer (no extra read).
-    expect(ecrMock.calls()).toHaveLength(2);
-    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(2);
-    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
+    expect(h.ecrMock.calls()).toHaveLength(2);
+    expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(2);
+    expect(h.ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
 
-    const registers = ecsMock.commandCalls(RegisterTaskDefinitionCommand);
+    const registers = h.ecsMock.commandCalls(RegisterTaskDefinitionCommand);
     expect(registers).toHaveLength(1);
     const input = registers[0]!.args[0].input;
     expect(Object.keys(input).sort()).toEqual(['containerDefinitions', 'cpu', 'executionRoleArn', 'family', 'memory', 'networkMode', 'requiresCompatibilities', 'runtimePlatform', 'tags', 'taskRoleArn']);
     expect(input.containerDefinitions!.find((c) => c.name === 'web')!.image).toBe(NEW_IMAGE);
     expect(input.containerDefinitions!.find((c) => c.name === 'datadog-agent')!.image).toBe('public.ecr.aws/datadog/agent:7');
     expect(input.tags).toEqual(TAGS);
-    const updates = ecsMock.commandCalls(UpdateServiceCommand);
+    const updates = h.ecsMock.commandCalls(UpdateServiceCommand);
     expect(updates).toHaveLength(1);
     expect(updates[0]!.args[0].input).toEqual({ cluster: 'prod', service: 'web-prod', taskDefinition: tdArn('web-prod', 43) });
 
-    const running = await getRequest(e2e.rt.redis, req.id);
+    const running = await getRequest(h.e2e.rt.redis, req.id);
     expect(running?.state).toBe('running');
     const deploymentId = running!.execution!.deploymentId as string;
     expect(deploymentId).toMatch(/^ecs-svc\/\d+$/);
     expect(running!.execution).toMatchObject({ registeredTaskDefinition: tdArn('web-prod', 43), targetTaskDefinition: tdArn('web-prod', 43) });
-    expect(await e2e.rt.redis.get(keys.botDeployment(deploymentId))).toBe(req.id);
+    expect(await h.e2e.rt.redis.get(keys.botDeployment(deploymentId))).toBe(req.id);
 
     // The thread: one status card (updated in place) and milestones.
-    let replies = thread(e2e, 'CPROD', req.ts);
-    const card = e2e.slack.message('CPROD', running!.statusTs!)!;
+    let replies = thread(h.e2e, 'CPROD', req.ts);
+    const card = h.e2e.slack.message('CPROD', running!.statusTs!)!;
     expect(card.thread_ts).toBe(req.ts);
     expect(textOf(card)).toContain('in progress');
     expect(textOf(card)).toContain('0/4 new tasks running');
@@ -121,60 +88,60 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(replies.map((m) => m.text)).toEqual(expect.arrayContaining(['Task definition registered: web-prod:43.', expect.stringMatching(/^Deployment started: ecs-svc\/\d+\./)]));
 
     // A task of the new revision starts: the card follows.
-    world.progress('prod', 'web-prod', 2);
-    clock.advance(30_000);
-    await e2e.event(taskEvent(clock, { cluster: 'prod', service: 'web-prod', taskId: 'aaaa1111', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
-    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(3); // one DescribeServices per event
-    expect(textOf(e2e.slack.message('CPROD', running!.statusTs!))).toContain('2/4 new tasks running, 2 pending');
+    h.world.progress('prod', 'web-prod', 2);
+    h.clock.advance(30_000);
+    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: 'aaaa1111', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+    expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(3); // one DescribeServices per event
+    expect(textOf(h.e2e.slack.message('CPROD', running!.statusTs!))).toContain('2/4 new tasks running, 2 pending');
 
     // ECS reports the deployment COMPLETED; DescribeServices agrees.
-    world.complete('prod', 'web-prod');
-    clock.advance(60_000);
-    await e2e.event(deploymentEvent(clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    h.world.complete('prod', 'web-prod');
+    h.clock.advance(60_000);
+    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_COMPLETED'));
 
-    const done = await getRequest(e2e.rt.redis, req.id);
+    const done = await getRequest(h.e2e.rt.redis, req.id);
     expect(done?.state).toBe('succeeded');
-    const finalCard = e2e.slack.message('CPROD', running!.statusTs!)!;
+    const finalCard = h.e2e.slack.message('CPROD', running!.statusTs!)!;
     expect(textOf(finalCard)).toContain('completed');
     expect(textOf(finalCard)).not.toContain('deploy:abort');
-    replies = thread(e2e, 'CPROD', req.ts);
+    replies = thread(h.e2e, 'CPROD', req.ts);
     expect(replies.filter((m) => textOf(m).includes('Deploy completed'))).toHaveLength(1);
     expect(textOf(replies.find((m) => textOf(m).includes('Deploy completed')))).toContain('`web` runs `web-prod:43` on 4 tasks');
     // Only one status card was ever posted: the rest were chat.update calls on it.
     expect(replies.filter((m) => textOf(m).includes('Deploying `web`') || textOf(m).includes('Deploy of `web`'))).toHaveLength(1);
-    expect(e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === running!.statusTs).length).toBeGreaterThanOrEqual(2);
+    expect(h.e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === running!.statusTs).length).toBeGreaterThanOrEqual(2);
 
     // A duplicate of the same event changes nothing.
-    const posts = e2e.slack.callsTo('chat.postMessage').length;
-    await e2e.event(deploymentEvent(clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_COMPLETED'));
-    expect(e2e.slack.callsTo('chat.postMessage')).toHaveLength(posts);
+    const posts = h.e2e.slack.callsTo('chat.postMessage').length;
+    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    expect(h.e2e.slack.callsTo('chat.postMessage')).toHaveLength(posts);
   });
 
   it('a circuit-breaker rollback is a failure with the real reasons, never a success', async () => {
     const req = await deployApproved();
-    const running = (await getRequest(e2e.rt.redis, req.id))!;
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
     const deploymentId = running.execution!.deploymentId as string;
 
     // Tasks of web-prod:43 crash; the circuit breaker fails the deployment and rolls back to :42.
-    world.setStopped('prod', 'web-prod', [
-      stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(clock.now() + 60_000) }, 1),
+    h.world.setStopped('prod', 'web-prod', [
+      stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(h.clock.now() + 60_000) }, 1),
       stoppedTask('1f1e2d3c4b5a69788796a5b4c3d2e1f1', {
-        stoppedAt: new Date(clock.now() + 30_000),
+        stoppedAt: new Date(h.clock.now() + 30_000),
         stopCode: 'TaskFailedToStart',
         stoppedReason: 'ResourceInitializationError: unable to pull secrets or registry auth',
         containers: [{ name: 'web', lastStatus: 'STOPPED', reason: 'CannotStartContainerError' }],
       }),
       stoppedTask('old00000000000000000000000000000', { taskDefinitionArn: tdArn('web-prod', 42), stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' }, 0),
     ]);
-    clock.advance(3 * 60_000);
-    const rollbackId = world.circuitBreakerRollback('prod', 'web-prod');
+    h.clock.advance(3 * 60_000);
+    const rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
     // The rollback deployment's own IN_PROGRESS event is not ours: it must not confuse the thread.
-    await e2e.event(deploymentEvent(clock, SERVICE_ARN, rollbackId, 'SERVICE_DEPLOYMENT_IN_PROGRESS', `ECS deployment ${rollbackId} in progress. Rolling back.`));
-    await e2e.event(deploymentEvent(clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_FAILED', 'ECS deployment circuit breaker: tasks failed to start.'));
+    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, rollbackId, 'SERVICE_DEPLOYMENT_IN_PROGRESS', `ECS deployment ${rollbackId} in progress. Rolling back.`));
+    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_FAILED', 'ECS deployment circuit breaker: tasks failed to start.'));
 
-    const failed = await getRequest(e2e.rt.redis, req.id);
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
     expect(failed?.state).toBe('failed');
-    const replies = thread(e2e, 'CPROD', req.ts);
+    const replies = thread(h.e2e, 'CPROD', req.ts);
     const all = replies.map(textOf).join('\n');
     expect(all).not.toContain('Deploy completed');
     const final = replies.find((m) => textOf(m).includes('Deploy failed'))!;
@@ -185,135 +152,135 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(t).toContain('`TaskFailedToStart` ResourceInitializationError: unable to pull secrets or registry auth');
     expect(t).toContain('ECONNREFUSED 10.0.1.5:5432');
     expect(t).not.toContain('ServiceSchedulerInitiated'); // the old revision's routine stop is not a reason
-    expect(textOf(e2e.slack.message('CPROD', running.statusTs!))).toContain('failed');
-    expect(textOf(e2e.slack.message('CPROD', req.ts))).toMatch(/failed/i);
+    expect(textOf(h.e2e.slack.message('CPROD', running.statusTs!))).toContain('failed');
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toMatch(/failed/i);
   });
 
   it('a rollout past the deadline is reported stuck once, with a Roll back button; the tick keeps tracking it', async () => {
     const req = await deployApproved();
-    const running = (await getRequest(e2e.rt.redis, req.id))!;
-    world.progress('prod', 'web-prod', 1);
-    clock.advance(10 * 60_000);
-    await e2e.tick();
-    expect(thread(e2e, 'CPROD', req.ts).some((m) => textOf(m).includes('looks stuck'))).toBe(false);
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    h.world.progress('prod', 'web-prod', 1);
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    expect(thread(h.e2e, 'CPROD', req.ts).some((m) => textOf(m).includes('looks stuck'))).toBe(false);
 
-    clock.advance(11 * 60_000); // past the 20m deadline of prod
-    await e2e.tick();
-    await e2e.tick();
-    const stuck = thread(e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Still not done after 20m'));
+    h.clock.advance(11 * 60_000); // past the 20m deadline of prod
+    await h.e2e.tick();
+    await h.e2e.tick();
+    const stuck = thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Still not done after 20m'));
     expect(stuck).toHaveLength(1);
     expect(textOf(stuck[0])).toContain('"action_id":"deploy:abort"');
     expect(textOf(stuck[0])).toContain('Roll back');
-    expect(textOf(e2e.slack.message('CPROD', running.statusTs!))).toContain('stuck');
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('running');
+    expect(textOf(h.e2e.slack.message('CPROD', running.statusTs!))).toContain('stuck');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
 
     // It completes late: the same thread says so.
-    world.complete('prod', 'web-prod');
-    await e2e.tick();
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    h.world.complete('prod', 'web-prod');
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
   });
 
   it('events of services without a running change cost no AWS call', async () => {
-    await e2e.event(taskEvent(clock, { cluster: 'prod', service: 'worker-prod', taskId: 'w1', taskDefinitionArn: world.tdArn('worker-prod', 10), lastStatus: 'STOPPED', exitCode: 1 }));
-    await e2e.event(deploymentEvent(clock, SERVICE_ARN, 'ecs-svc/123', 'SERVICE_DEPLOYMENT_COMPLETED'));
-    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(0);
-    expect(e2e.slack.messages('CPROD')).toHaveLength(0);
+    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'worker-prod', taskId: 'w1', taskDefinitionArn: h.world.tdArn('worker-prod', 10), lastStatus: 'STOPPED', exitCode: 1 }));
+    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, 'ecs-svc/123', 'SERVICE_DEPLOYMENT_COMPLETED'));
+    expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(0);
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 
   it('--dry-run shows the plan and the diff and changes nothing', async () => {
-    await e2e.slash('deploy web v1.2.3 --dry-run', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    const answer = lastResponse(e2e);
+    await h.e2e.slash('deploy web v1.2.3 --dry-run', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastResponse(h.e2e);
     expect(answer).toContain('Dry run');
     expect(answer).toContain('nothing was changed');
     expect(answer).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
-    expect(e2e.slack.messages('CPROD')).toHaveLength(0);
-    expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 });
 
 describe('deploy refusals, before anything changes', () => {
   it('an unknown tag lists the most recent tags', async () => {
-    await e2e.slash('deploy web v9.9.9', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    const answer = lastResponse(e2e);
+    await h.e2e.slash('deploy web v9.9.9', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastResponse(h.e2e);
     expect(answer).toContain('has no image with tag `v9.9.9`');
     expect(answer).toContain('Most recent tags: `v1.2.3`, `v0.9.0-bad`, `v1.2.2`');
-    expect(e2e.slack.messages('CPROD')).toHaveLength(0);
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 
   it('critical findings are refused in prod (images.blockCritical)', async () => {
-    await e2e.slash('deploy web v0.9.0-bad', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    expect(lastResponse(e2e)).toContain('2 critical findings (2 critical, 4 high), and this environment blocks critical findings');
-    expect(e2e.slack.messages('CPROD')).toHaveLength(0);
+    await h.e2e.slash('deploy web v0.9.0-bad', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('2 critical findings (2 critical, 4 high), and this environment blocks critical findings');
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 
   it('a CodeDeploy service is refused with an explanation', async () => {
-    world.service('prod', 'web-prod').deploymentController = { type: 'CODE_DEPLOY' };
-    await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    const answer = lastResponse(e2e);
+    h.world.service('prod', 'web-prod').deploymentController = { type: 'CODE_DEPLOY' };
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastResponse(h.e2e);
     expect(answer).toContain('it uses the `CODE_DEPLOY` deployment controller');
     expect(answer).toContain('CodeDeploy');
-    expect(e2e.slack.messages('CPROD')).toHaveLength(0);
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 
   it('a locked service and a frozen environment are refused', async () => {
     const { lockService, freezeEnvironment, unlockService } = await import('../../src/approvals');
-    await lockService(e2e.rt, 'prod', 'web', 'ULEAD1', 'DB migration');
-    await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    expect(lastResponse(e2e)).toMatch(/locked/i);
-    expect(lastResponse(e2e)).toContain('DB migration');
-    await unlockService(e2e.rt, 'prod', 'web', 'ULEAD1');
-    await freezeEnvironment(e2e.rt, 'prod', 'ULEAD1', 'release freeze');
-    await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    expect(lastResponse(e2e)).toMatch(/frozen/i);
-    expect(e2e.slack.messages('CPROD').filter((m) => /Request `/.test(textOf(m)))).toHaveLength(0);
+    await lockService(h.e2e.rt, 'prod', 'web', 'ULEAD1', 'DB migration');
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toMatch(/locked/i);
+    expect(lastResponse(h.e2e)).toContain('DB migration');
+    await unlockService(h.e2e.rt, 'prod', 'web', 'ULEAD1');
+    await freezeEnvironment(h.e2e.rt, 'prod', 'ULEAD1', 'release freeze');
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toMatch(/frozen/i);
+    expect(h.e2e.slack.messages('CPROD').filter((m) => /Request `/.test(textOf(m)))).toHaveLength(0);
   });
 
   it('another change of the same service is refused: a rollout in progress, or a request already open', async () => {
     await deployApproved();
-    await e2e.slash('scale web 8', { channel_id: 'CPROD', user_id: 'UDEV2' });
-    await e2e.drain();
-    expect(lastResponse(e2e)).toContain('A rollout of `web` is already in progress');
-    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    await h.e2e.slash('scale web 8', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('A rollout of `web` is already in progress');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
 
     // worker-prod is at rest, but a request for it is waiting for approval.
-    await e2e.slash('restart worker', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await e2e.drain();
-    await e2e.slash('restart worker', { channel_id: 'CPROD', user_id: 'UDEV2' });
-    await e2e.drain();
-    expect(lastResponse(e2e)).toContain('There is already a restart request for `worker` waiting for approval');
-    expect(e2e.slack.messages('CPROD').filter((m) => /Request `prod\.worker\./.test(textOf(m)))).toHaveLength(1);
+    await h.e2e.slash('restart worker', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    await h.e2e.slash('restart worker', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('There is already a restart request for `worker` waiting for approval');
+    expect(h.e2e.slack.messages('CPROD').filter((m) => /Request `prod\.worker\./.test(textOf(m)))).toHaveLength(1);
   });
 
   it('a user who is not a requester is refused at the edge', async () => {
-    e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
-    const ack = await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'USTRANGER' });
+    h.e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
+    const ack = await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'USTRANGER' });
     expect(ack.text).toContain('You are not allowed to request changes in `prod`');
-    expect(e2e.handedOff).toHaveLength(0);
+    expect(h.e2e.handedOff).toHaveLength(0);
   });
 });
 
 describe('deploy in staging (no approval needed)', () => {
   it('runs at once through the same path', async () => {
-    await e2e.slash('deploy web-staging v1.2.3', { channel_id: 'CSTAGING', user_id: 'UANYONE' });
-    await e2e.drain();
-    expect(lastResponse(e2e)).toContain('Deploying `web-staging` in `staging` now');
-    const registers = ecsMock.commandCalls(RegisterTaskDefinitionCommand);
+    await h.e2e.slash('deploy web-staging v1.2.3', { channel_id: 'CSTAGING', user_id: 'UANYONE' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('Deploying `web-staging` in `staging` now');
+    const registers = h.ecsMock.commandCalls(RegisterTaskDefinitionCommand);
     expect(registers).toHaveLength(1);
     expect(registers[0]!.args[0].input.family).toBe('web-staging');
-    expect(ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({ cluster: 'staging', service: 'web-staging', taskDefinition: world.tdArn('web-staging', 8) });
-    const req = requestMessage(e2e, 'CSTAGING');
-    const r = (await getRequest(e2e.rt.redis, req.id))!;
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({ cluster: 'staging', service: 'web-staging', taskDefinition: h.world.tdArn('web-staging', 8) });
+    const req = requestMessage(h.e2e, 'CSTAGING');
+    const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     expect(r.state).toBe('running');
-    world.complete('staging', 'web-staging');
-    await e2e.event(deploymentEvent(clock, world.service('staging', 'web-staging').serviceArn!, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
-    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('succeeded');
-    expect(ecsMock.commandCalls(DescribeServicesCommand).every((c) => c.args[0].input.cluster === 'staging')).toBe(true);
+    h.world.complete('staging', 'web-staging');
+    await h.e2e.event(deploymentEvent(h.clock, h.world.service('staging', 'web-staging').serviceArn!, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    expect(h.ecsMock.commandCalls(DescribeServicesCommand).every((c) => c.args[0].input.cluster === 'staging')).toBe(true);
   });
 });

@@ -64,7 +64,7 @@ describe('the Slack edge: bad input and faults', () => {
   it('answers a missing argument with the usage', async () => {
     const res = await e2e.slash('deploy web', prodDev);
     expect(res.text).toMatch(/Missing/);
-    expect(res.text).toContain('/ecs deploy <service>');
+    expect(res.text).toContain('/ecs deploy &lt;service&gt;');
     expect(e2e.handedOff).toHaveLength(0);
   });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { DescribeImagesCommand, ECRClient, RepositoryNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, ECRClient, ECRServiceException, RepositoryNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { digestOf, image, NOW, REGISTRY, service, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
@@ -52,6 +52,27 @@ describe('/ecs images through the Lambda handlers', () => {
     ecsMock.restore();
     ecrMock.restore();
   });
+
+  /**
+   * Starts the harness again on a config whose only service, `name` (ECS service `<name>-prod`),
+   * has no repository configured, and stubs ECS: that service (`desired` tasks, none listed)
+   * on task definition `<name>-prod:3`, whose container runs `containerImage`.
+   */
+  async function serviceWithoutRepository(name: string, containerImage: string, desired?: number): Promise<void> {
+    const path = join(mkdtempSync(join(tmpdir(), 'images-e2e-')), 'chatops.yml');
+    writeFileSync(
+      path,
+      stringify({
+        environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+        services: { [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } },
+      }),
+    );
+    await e2e.close();
+    e2e = await setupE2E({ now: () => NOW, configPath: path });
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: `${name}-prod`, desired })], failures: [] });
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinition({ family: `${name}-prod`, revision: 3, image: containerImage }), tags: [] });
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+  }
 
   it('lists the newest tags with digest, push time, size, scan summary and the running image', async () => {
     stubService(digestOf('v1.4.2'));
@@ -117,21 +138,16 @@ describe('/ecs images through the Lambda handlers', () => {
     expect(text).toContain('services.web.repository');
   });
 
+  it('names the missing permission on access denied', async () => {
+    stubService(digestOf('v1.4.2'));
+    ecrMock.on(DescribeImagesCommand).rejects(new ECRServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'User is not authorized to perform: ecr:DescribeImages', $metadata: {} }));
+    await e2e.slash('images web', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain("the bot's role needs `ecr:DescribeImages`");
+  });
+
   it('explains an image that is not in ECR when no repository is configured', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'images-e2e-'));
-    const path = join(dir, 'chatops.yml');
-    writeFileSync(
-      path,
-      stringify({
-        environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
-        services: { proxy: { environment: 'prod', service: 'proxy-prod', container: 'web' } },
-      }),
-    );
-    await e2e.close();
-    e2e = await setupE2E({ now: () => NOW, configPath: path });
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'proxy-prod' })], failures: [] });
-    ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinition({ family: 'proxy-prod', revision: 3, image: 'docker.io/library/nginx:1.27' }), tags: [] });
-    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+    await serviceWithoutRepository('proxy', 'docker.io/library/nginx:1.27');
     await e2e.slash('images proxy', { channel_id: 'CPROD' });
     await e2e.drain();
     const text = lastAnswer(e2e);
@@ -141,20 +157,7 @@ describe('/ecs images through the Lambda handlers', () => {
   });
 
   it('derives the repository and its region from an ECR image URI when none is configured', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'images-e2e-'));
-    const path = join(dir, 'chatops.yml');
-    writeFileSync(
-      path,
-      stringify({
-        environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
-        services: { api: { environment: 'prod', service: 'api-prod', container: 'web' } },
-      }),
-    );
-    await e2e.close();
-    e2e = await setupE2E({ now: () => NOW, configPath: path });
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'api-prod', desired: 0 })], failures: [] });
-    ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinition({ family: 'api-prod', revision: 3, image: '333333333333.dkr.ecr.us-east-1.amazonaws.com/platform/api:2.1.0' }), tags: [] });
-    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+    await serviceWithoutRepository('api', '333333333333.dkr.ecr.us-east-1.amazonaws.com/platform/api:2.1.0', 0);
     ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ ...image({ tag: '2.1.0', pushedDaysAgo: 3 }), repositoryName: 'platform/api' }] });
     await e2e.slash('images api', { channel_id: 'CPROD' });
     await e2e.drain();
@@ -175,7 +178,7 @@ describe('/ecs images through the Lambda handlers', () => {
   ])('%s → a clear answer in the ack, nothing handed off', async (cmd, expected) => {
     const ack = await e2e.slash(cmd, { channel_id: 'CPROD' });
     expect(ack.text).toContain(expected);
-    expect(ack.text).toContain('/ecs images <service> [--limit N]');
+    expect(ack.text).toContain('/ecs images &lt;service&gt; [--limit N]');
     expect(e2e.handedOff).toHaveLength(0);
   });
 });

@@ -4,7 +4,7 @@
  * return empty pages that still carry a nextToken), answers read from the local Slack server.
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { CloudWatchLogsClient, FilterLogEventsCommand, ResourceNotFoundException, type FilterLogEventsRequest, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { AccessDeniedException, CloudWatchLogsClient, FilterLogEventsCommand, ResourceNotFoundException, ThrottlingException, type FilterLogEventsRequest, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { HOUR, logEvent, MIN, NOW, REGISTRY, service, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
@@ -217,6 +217,22 @@ describe('/ecs logs through the Lambda handlers', () => {
     expect(text).toContain('the `awslogs-group` option of container `web` in `web-prod:43`');
   });
 
+  it('names the missing permission when the worker may not read the log group', async () => {
+    stubWeb();
+    logsMock.on(FilterLogEventsCommand).rejects(new AccessDeniedException({ message: 'User is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:eu-west-1:222222222222:log-group:/ecs/web-prod', $metadata: {} }));
+    await e2e.slash('logs web', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain("the bot's role needs `logs:FilterLogEvents`");
+  });
+
+  it('asks to try again in a minute when CloudWatch Logs keeps throttling', async () => {
+    stubWeb();
+    logsMock.on(FilterLogEventsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    await e2e.slash('logs web', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('AWS is throttling requests (ThrottlingException) while I tried to read logs from /ecs/web-prod. I retried with backoff; try again in a minute.');
+  });
+
   it('explains a log driver other than awslogs', async () => {
     stubWeb({ logDriver: 'awsfirelens', logOptions: { Name: 'datadog' } });
     await e2e.slash('logs web', { channel_id: 'CPROD' });
@@ -265,7 +281,7 @@ describe('/ecs logs through the Lambda handlers', () => {
   ])('%s → a clear answer in the ack, nothing handed off', async (cmd, expected) => {
     const ack = await e2e.slash(cmd, { channel_id: 'CPROD' });
     expect(ack.text).toContain(expected);
-    expect(ack.text).toContain('/ecs logs <service>');
+    expect(ack.text).toContain('/ecs logs &lt;service&gt;');
     expect(e2e.handedOff).toHaveLength(0);
   });
 

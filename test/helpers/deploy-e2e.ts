@@ -4,11 +4,13 @@
  * helpers to find the request message, click its buttons, read the thread and build the
  * EventBridge events ECS sends (documented shapes, §3.8 of the reference facts).
  */
-import { DescribeImagesCommand, ImageNotFoundException, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
-import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DescribeImagesCommand, ECRClient, ImageNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { StoredMessage } from './slack-server';
-import type { E2E } from './e2e';
+import { setupE2E, type E2E } from './e2e';
 import { FakeEcs, META } from './fake-ecs';
 import { ACCOUNT, DIGEST, REGION, REGISTRY, TAGS, deployment, imageDetail, service, taskDefinition } from './deploy-fixtures';
 
@@ -83,6 +85,90 @@ export function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock
     events: lines.map((message, i) => ({ logStreamName: input.logStreamNamePrefix, timestamp: clock.now() - (lines.length - i) * 1000, message, ingestionTime: clock.now(), eventId: `e${i}` })),
     searchedLogStreams: [],
   }));
+}
+
+export interface DeployHarness {
+  /** The harness of the running test (a new one for each test). */
+  readonly e2e: E2E;
+  readonly clock: Clock;
+  /** The fake ECS of the running test, built by buildWorld and installed on ecsMock. */
+  readonly world: FakeEcs;
+  readonly ecsMock: AwsClientStub<ECSClient>;
+  readonly ecrMock: AwsClientStub<ECRClient>;
+  readonly logsMock: AwsClientStub<CloudWatchLogsClient>;
+  readonly autoScalingMock: AwsClientStub<ApplicationAutoScalingClient>;
+}
+
+export interface DeployHarnessOptions {
+  /** The CloudWatch Logs lines every log stream answers with (default: none). */
+  logs?: string[];
+  /** Extra setup, run at the end of each beforeEach (the harness is ready). */
+  before?: (h: DeployHarness) => void | Promise<void>;
+}
+
+/**
+ * The setup shared by the change verbs' end-to-end test files. Call it once at the top level of
+ * a test file: it mocks ECS, ECR and CloudWatch Logs, and registers the hooks that give each
+ * test a fresh clock, E2E harness and FakeEcs world (ECR images and log lines stubbed), then
+ * reset the mocks and close the harness after it, and restore the mocks after the file. The
+ * returned object's getters read the running test's values.
+ */
+export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness {
+  const ecsMock = mockClient(ECSClient);
+  const ecrMock = mockClient(ECRClient);
+  const logsMock = mockClient(CloudWatchLogsClient);
+  const autoScalingMock = mockClient(ApplicationAutoScalingClient);
+  let e2e: E2E | undefined;
+  let clock: Clock | undefined;
+  let world: FakeEcs | undefined;
+  const ready = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`useDeployHarness: \`${name}\` is only available inside a test (or its hooks)`);
+    return value;
+  };
+  const h: DeployHarness = {
+    get e2e() {
+      return ready(e2e, 'e2e');
+    },
+    get clock() {
+      return ready(clock, 'clock');
+    },
+    get world() {
+      return ready(world, 'world');
+    },
+    ecsMock,
+    ecrMock,
+    logsMock,
+    autoScalingMock,
+  };
+
+  beforeEach(async () => {
+    clock = new Clock();
+    e2e = await setupE2E({ now: clock.now });
+    world = buildWorld(clock);
+    world.install(ecsMock);
+    stubImages(ecrMock, clock);
+    stubLogs(logsMock, clock, opts.logs ?? []);
+    // No autoscaling unless a test registers a scalable target.
+    autoScalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+    await opts.before?.(h);
+  });
+
+  afterEach(async () => {
+    ecsMock.reset();
+    ecrMock.reset();
+    logsMock.reset();
+    autoScalingMock.reset();
+    await e2e?.close();
+  });
+
+  afterAll(() => {
+    ecsMock.restore();
+    ecrMock.restore();
+    logsMock.restore();
+    autoScalingMock.restore();
+  });
+
+  return h;
 }
 
 /** All text of a stored message (fallback text and blocks). */

@@ -37,6 +37,7 @@ describe('text helpers', () => {
     expect(closest('deplyo', ['deploy', 'status', 'logs'])).toEqual(['deploy']);
     expect(closest('stat', ['status', 'scale'])).toEqual(['status']);
     expect(closest('zzzzzz', ['deploy'])).toEqual([]);
+    expect(closest('wbe', ['web', 'worker'])).toEqual(['web']);
   });
 });
 

@@ -70,7 +70,7 @@ describe('deploy', () => {
   ])('%s → %s', (text, expected) => {
     const reply = answer(text);
     expect(reply).toContain(expected.replace(/"/g, '\\"'));
-    expect(reply).toContain('/ecs deploy <service> <tag | sha256:digest>');
+    expect(reply).toContain('/ecs deploy &lt;service&gt; &lt;tag | sha256:digest&gt;');
   });
 });
 

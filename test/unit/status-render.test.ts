@@ -213,6 +213,22 @@ describe('environmentStatusMessage', () => {
     const fitted = fitMessage(msg);
     expectWithinSlackLimits(fitted);
     expect(JSON.stringify(fitted.blocks)).toMatch(/more parts? left out to fit in one Slack message/);
+    expect(JSON.stringify(msg.blocks)).not.toContain('console.aws.amazon.com/ecs'); // no per-line links in a long list
+  });
+
+  it('100 services with short names all fit in one message', () => {
+    const many: EnvironmentRow[] = Array.from({ length: 100 }, (_, i) => ({
+      alias: `svc-${i}`,
+      serviceName: `svc-${i}-prod`,
+      container: 'web',
+      service: service({ name: `svc-${i}-prod` }),
+      taskDefinition: taskDefinition({ family: `svc-${i}-prod`, revision: 42, image: `${REGISTRY}/shop/svc:2025.05.17` }),
+    }));
+    const fitted = fitMessage(environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: many, now: NOW }));
+    expectWithinSlackLimits(fitted);
+    const text = JSON.stringify(fitted.blocks);
+    for (let i = 0; i < 100; i++) expect(text).toContain(`*svc-${i}* steady`);
+    expect(text).not.toContain('left out');
   });
 });
 

@@ -277,9 +277,12 @@ export function environmentRowHealth(row: EnvironmentRow): Health {
   return healthOf(row.service);
 }
 
-function environmentLine(row: EnvironmentRow, region: string, cluster: string): string {
+/** Above this many services the per-line console links (~120 characters each) are left out so more lines fit. */
+export const LINKS_UP_TO = 30;
+
+function environmentLine(row: EnvironmentRow, region: string, cluster: string, withLink: boolean): string {
   const health = environmentRowHealth(row);
-  const nameLink = link(serviceUrl(region, cluster, row.serviceName), row.alias);
+  const nameLink = withLink ? link(serviceUrl(region, cluster, row.serviceName), row.alias) : escapeMrkdwn(row.alias);
   if (!row.service) {
     const reason = row.failure?.reason ?? 'MISSING';
     return `${HEALTH_MARK[health]} *${nameLink}* — not found in cluster ${code(cluster)} (${escapeMrkdwn(reason)}): check \`services.${escapeMrkdwn(row.alias)}.service\``;
@@ -310,7 +313,7 @@ export function environmentStatusMessage(input: EnvironmentStatusInput): SlackMe
     // Worst first, then by name, so trouble is at the top of a long list.
     const rank = new Map(order.map((h, i) => [h, i]));
     const rows = [...input.rows].sort((a, b) => rank.get(environmentRowHealth(a))! - rank.get(environmentRowHealth(b))! || a.alias.localeCompare(b.alias));
-    blocks.push(...sectionsOf(rows.map((r) => environmentLine(r, input.region, input.cluster))));
+    blocks.push(...sectionsOf(rows.map((r) => environmentLine(r, input.region, input.cluster, rows.length <= LINKS_UP_TO))));
   }
   const ctx = [`cluster ${code(input.cluster)} in ${code(input.region)} · as of ${utcTime(now)} UTC · \`/ecs status &lt;service&gt;\` for details`];
   if (input.guardsUnavailable) ctx.push(':warning: Lock and freeze state unavailable (the bot cannot reach Redis).');
