@@ -3,20 +3,13 @@
  * ages, Slack date tokens, links to a request message, who holds a lock or freeze.
  */
 import { code, escapeMrkdwn } from '../bot/blocks/text';
+import { formatDuration } from '../config/duration';
 import type { ChangeVerb } from '../config/schema';
 import type { GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
 
-/** "45s", "12 min", "3 h 5 min", "2 d" */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  return `${Math.floor(h / 24)} d`;
-}
+/** Ages and durations read the same everywhere in the bot: 45s, 12m, 3h 5m, 2d 4h. */
+export const formatAge = formatDuration;
 
 /** "2025-11-25 13:22 UTC": the fallback text of a Slack date token, and what logs show. */
 export function utcText(ms: number): string {

@@ -119,7 +119,7 @@ describe('/ecs history', () => {
     expect(text).toContain('Asked by <@UDEV2> (“try 2.0.2”)');
     // the bot's deploy with its ECS deployment attached
     expect(text).toContain('Deploy `v2.0.1` (sha256:cccccccccccc) → `web-prod:42`');
-    expect(text).toContain(':white_check_mark: succeeded: rolled out `web-prod:42` in 7 min · ECS: :white_check_mark: successful');
+    expect(text).toContain(':white_check_mark: succeeded: rolled out `web-prod:42` in 7m · ECS: :white_check_mark: successful');
     expect(text).toContain(`Asked by <@UDEV1> (“release 2.0.1”) · approved by <@ULEAD1> · request \`${botId}\``);
     expect(text).toContain('2 through the bot, 1 not made by the bot');
     expect(text.indexOf('Not made by the bot')).toBeLessThan(text.indexOf('rejected by'));

@@ -54,7 +54,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
       submitRequest(e2e.rt, { verb: 'deploy', environment: 'prod', service: 'web', plan: {}, summary: 'x', requester: 'UDEV2', channel: 'CPROD', invocationId: 'cmd-x' }),
     );
     expect(err.userMessage).toContain('`web` in `prod` is locked by <@UDEV1> since <!date^');
-    expect(err.userMessage).toContain('(12 min ago): “migrating the @channel orders table”');
+    expect(err.userMessage).toContain('(12m ago): “migrating the @channel orders table”');
 
     const again = await e2e.slash('lock web', prod('UDEV2'));
     expect(again.text).toContain('is already locked by <@UDEV1>');

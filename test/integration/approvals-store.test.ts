@@ -109,7 +109,7 @@ describe('approval store (real Redis)', () => {
       expect(err.userMessage).toContain('already a deploy request for `web` waiting for approval');
       expect(err.userMessage).toContain(`https://slack.com/archives/CPROD/p${first.messageTs!.replace('.', '')}`);
       expect(err.userMessage).toContain('<@UDEV1>');
-      expect(err.userMessage).toContain('3 min ago');
+      expect(err.userMessage).toContain('3m ago');
       expect(h.slack.messages('CPROD')).toHaveLength(1);
       // another service is not affected
       await expect(submitRequest(h.rt, input({ service: 'worker' }))).resolves.toMatchObject({ state: 'pending' });
@@ -121,7 +121,7 @@ describe('approval store (real Redis)', () => {
       const err = await refusalOf(submitRequest(h.rt, input()));
       expect(err.code).toBe('REFUSED');
       expect(err.userMessage).toContain('`prod` is frozen by <@ULEAD1>');
-      expect(err.userMessage).toContain('(10 min ago)');
+      expect(err.userMessage).toContain('(10m ago)');
       expect(err.userMessage).toContain('release &lt;!channel&gt; freeze');
       expect(err.userMessage).not.toContain('<!channel>');
       expect(err.userMessage).toContain('/ecs unfreeze prod');

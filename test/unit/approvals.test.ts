@@ -70,7 +70,7 @@ describe('request message', () => {
     expect(t).toContain('“hotfix for checkout”');
     expect(t).toContain('*Approvals:* 1 of 2: <@ULEAD1>');
     expect(t).toContain('Waiting for 1 more approval');
-    expect(t).toContain('(in 45 min)');
+    expect(t).toContain('(in 45m)');
     expect(t).toContain('```- image: shop/web:v1.2.2');
     expect(requestMessage(request({ verb: 'scale' }), T0).blocks[0]).toMatchObject({ text: { text: ':raised_hand: Scale request: web → prod' } });
   });
@@ -116,7 +116,7 @@ describe('request message', () => {
 
   it('state lines name who decided and why', () => {
     expect(stateLine(request({ state: 'cancelled', decidedBy: 'UDEV1', finishedAt: T0 }), T0)).toContain('*Cancelled* by <@UDEV1>');
-    expect(stateLine(request({ state: 'expired', finishedAt: T0 + 60 * MIN }), T0)).toContain('not enough approvals within 1 h');
+    expect(stateLine(request({ state: 'expired', finishedAt: T0 + 60 * MIN }), T0)).toContain('not enough approvals within 1h');
   });
 
   it('withoutButtons drops the actions and adds a note', () => {
@@ -177,7 +177,7 @@ describe('answers for script codes', () => {
   it('lock answers show who, why and since, escaped', () => {
     const t = answerFor('LOCKED', ctx);
     expect(t).toContain('`web` in `prod` is locked by <@UDEV2> since <!date^');
-    expect(t).toContain('(10 min ago): “db &lt;!here&gt; migration”');
+    expect(t).toContain('(10m ago): “db &lt;!here&gt; migration”');
   });
 
   it('icons', () => {
@@ -228,7 +228,7 @@ describe('hash model', () => {
 
 describe('formatting', () => {
   it('ages, dates, links, plain text', () => {
-    expect([formatAge(30_000), formatAge(12 * MIN), formatAge(185 * MIN), formatAge(3 * 24 * 60 * MIN)]).toEqual(['30s', '12 min', '3 h 5 min', '3 d']);
+    expect([formatAge(30_000), formatAge(12 * MIN), formatAge(185 * MIN), formatAge(3 * 24 * 60 * MIN)]).toEqual(['30s', '12m', '3h 5m', '3d']);
     expect(utcText(T0)).toBe('2025-11-25 13:00 UTC');
     expect(slackTime(T0)).toBe(`<!date^${T0 / 1000}^{date_short_pretty} {time}|2025-11-25 13:00 UTC>`);
     expect(requestLink(request())).toBe('<https://slack.com/archives/CPROD/p1764075600000100|request prod.web.m3x7k2a9qz>');
@@ -250,7 +250,7 @@ describe('lock and freeze notices', () => {
     expect(guardNotice({ ...base, action: 'locked' }).text).toBe(
       ':lock: <@UDEV1> locked `web` in `prod`: “migrating &lt;!here&gt;”. New changes to it are refused until `/ecs unlock web`.',
     );
-    expect(guardNotice({ ...base, action: 'unlocked', user: 'ULEAD1' }).text).toContain('(locked by <@UDEV1> 5 min ago');
+    expect(guardNotice({ ...base, action: 'unlocked', user: 'ULEAD1' }).text).toContain('(locked by <@UDEV1> 5m ago');
     expect(guardNotice({ ...base, action: 'frozen', service: undefined }).text).toContain('froze `prod`');
     expect(guardNotice({ ...base, action: 'unfrozen', service: undefined }).text).toContain('unfroze `prod` (frozen by <@UDEV1>');
     expect(guardConfirmation({ ...base, action: 'locked' }, true).text).toBe(':lock: Locked `web` in `prod`. I told the channel.');

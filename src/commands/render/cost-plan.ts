@@ -6,6 +6,7 @@
 import type { Expression, GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import { hourlyTaskPrice, type CpuArchitecture } from '../../aws/fargate-pricing';
+import type { EstimateRow } from './cost';
 
 export const PERIODS = ['mtd', '7d', '30d', 'last-month'] as const;
 export type Period = (typeof PERIODS)[number];
@@ -290,14 +291,8 @@ export interface EstimateInput {
   hours: number;
 }
 
-export interface Estimate {
-  alias: string;
-  serviceName: string;
-  amount?: number;
-  perDay?: number;
-  detail?: string;
-  reason?: string;
-}
+/** One service's estimate (the message renders it as a row). */
+export type Estimate = EstimateRow;
 
 const fmtNum = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, '').replace(/\.$/, ''));
 
