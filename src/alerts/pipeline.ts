@@ -55,7 +55,8 @@ export async function handleAlertEvent(event: EcsEvent, rt: Runtime): Promise<vo
 async function onTaskEvent(rt: Runtime, svc: ResolvedService, ev: Extract<AlertEvent, { kind: 'task' }>, where: { region: string; cluster: string }, now: number, at: number, log: Logger): Promise<void> {
   const decision = classifyTaskStop(ev.detail, { includeRoutineStops: svc.env.alerts.includeRoutineStops, serviceContainer: svc.container });
   if (!decision.alert) {
-    log.info('task stop is not an alert', { task: ev.detail.taskArn, why: decision.why });
+    if (ev.detail.lastStatus === 'STOPPED') log.info('task stop is not an alert', { task: ev.detail.taskArn, why: decision.why });
+    else log.debug('task event is not a stop', { task: ev.detail.taskArn, lastStatus: ev.detail.lastStatus });
     return;
   }
   const windowMs = svc.env.alerts.incidentWindow;
