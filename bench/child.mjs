@@ -1,7 +1,10 @@
 // One benchmark sample in a fresh process. Usage:
 //   node bench/child.mjs init <bundle>             → {"initMs":…}
 //   node bench/child.mjs cold <bundle> <text>      → {"initMs":…,"firstMs":…}
-//   node bench/child.mjs latency <bundle> <text> <n> <inflight>  → {"firstMs":…,"seq":[…],"par":[…]}
+//   node bench/child.mjs latency <bundle> <text> <n> <inflight>  → {"firstMs":…,"seq":[…],"par":[…],"memAfterInit":…,"memAfterLatency":…}
+//   node bench/child.mjs store <bundle> <ops>      → runStoreBench() of bench/fixtures/store-bench.ts (B5)
+// init and latency also report process.memoryUsage() (rss, heapUsed, bytes) right after init; latency
+// again after its loops, plus heapUsed after a full GC when the process runs with --expose-gc.
 import { createHmac, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 
@@ -31,10 +34,20 @@ async function timed(handler, ev) {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
+const mem = () => { const m = process.memoryUsage(); return { rss: m.rss, heapUsed: m.heapUsed }; };
+
+if (mode === 'store') {
+  const { runStoreBench } = require(bundle);
+  const result = await runStoreBench({ url: process.env.REDIS_URL, ops: Number(text) });
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(0);
+}
+
 const t0 = process.hrtime.bigint();
 const { handler } = require(bundle);
 const initMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const out = { initMs };
+if (mode === 'init' || mode === 'latency') out.memAfterInit = mem();
 if (mode !== 'init') {
   out.firstMs = await timed(handler, event(text));
   if (mode === 'latency') {
@@ -44,6 +57,11 @@ if (mode !== 'init') {
     out.par = [];
     for (let round = 0; round < 5; round++) {
       out.par.push(...(await Promise.all(Array.from({ length: Number(inflightArg) }, () => timed(handler, event(text))))));
+    }
+    out.memAfterLatency = mem();
+    if (typeof globalThis.gc === 'function') {
+      globalThis.gc();
+      out.memAfterLatency.heapUsedAfterGc = process.memoryUsage().heapUsed;
     }
   }
 }
