@@ -7,7 +7,8 @@
 import type { Invocation } from '../commands/types';
 import type { SlackMessage } from '../bot/blocks/message';
 import type { Runtime } from '../runtime';
-import { submitRequest } from '../approvals';
+import { guardText, readGuards, submitRequest } from '../approvals';
+import { code } from '../bot/blocks/text';
 import type { ChangeArgsBase } from './args';
 import type { Prepared } from './planner';
 import { dryRunMessage, requestedMessage } from './render';
@@ -20,7 +21,7 @@ export async function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): P
 export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Prepared, args: ChangeArgsBase): Promise<void> {
   const { plan } = prepared;
   if (args.dryRun) {
-    await answer(rt, inv, dryRunMessage(plan, prepared.summary, prepared.details, prepared.notes));
+    await answer(rt, inv, dryRunMessage(plan, prepared.summary, prepared.details, [...prepared.notes, ...(await guardNotes(rt, plan.environment, plan.alias))]));
     return;
   }
   const req = await submitRequest(rt, {
@@ -37,4 +38,20 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
   });
   rt.log.info('change requested', { requestId: req.id, verb: plan.verb, environment: plan.environment, service: plan.alias, state: req.state });
   await answer(rt, inv, requestedMessage(plan, req));
+}
+
+/** A dry run says what would refuse the real request: a lock on the service, a freeze of the environment. */
+async function guardNotes(rt: Runtime, environment: string, alias: string): Promise<string[]> {
+  try {
+    const g = await readGuards(rt.redis, environment, [alias]);
+    const now = rt.now();
+    const notes: string[] = [];
+    if (g.frozen) notes.push(`:snowflake: ${code(environment)} is frozen ${guardText(g.frozen, now)}: the real request would be refused until it is unfrozen.`);
+    const lock = g.locks[alias];
+    if (lock && lock.kind !== 'change') notes.push(`:lock: ${code(alias)} is locked ${guardText(lock, now)}: the real request would be refused until it is unlocked.`);
+    return notes;
+  } catch (err) {
+    rt.log.warn('lock and freeze state unavailable for a dry run', { err });
+    return ['Lock and freeze state unavailable (the bot cannot reach Redis).'];
+  }
 }

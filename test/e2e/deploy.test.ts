@@ -198,6 +198,19 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
+
+  it('--dry-run says when a lock or a freeze would refuse the real request', async () => {
+    await h.e2e.slash('lock web --reason "db migration"', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    await h.e2e.slash('freeze prod --reason "release freeze"', { channel_id: 'CPROD', user_id: 'ULEAD1' });
+    await h.e2e.slash('deploy web v1.2.3 --dry-run', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastResponse(h.e2e);
+    expect(answer).toContain('Dry run');
+    expect(answer).toContain('is locked by <@UDEV2>');
+    expect(answer).toContain('db migration');
+    expect(answer).toContain('is frozen by <@ULEAD1>');
+    expect(answer).toContain('the real request would be refused');
+  });
 });
 
 describe('deploy refusals, before anything changes', () => {
