@@ -10,6 +10,10 @@ import { createRuntime, getRuntime } from '../runtime';
 
 registerAll();
 
+// On Lambda, build the runtime during INIT: an invalid chatops.yml or a missing variable fails
+// start-up with the field path, instead of the first event.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime(() => createRuntime({ profile: 'worker' }));
+
 const envelope = z
   .object({
     id: z.string().min(1),

@@ -22,6 +22,10 @@ function init() {
   return receiver.toHandler();
 }
 
+// On Lambda, build the app during INIT: an invalid chatops.yml or a missing variable fails
+// start-up with the field path, and the first Slack request does not pay for it.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaHandler = init();
+
 export async function handler(event: AwsEvent, context: unknown): Promise<AwsResponse> {
   lambdaHandler ??= init();
   return lambdaHandler(event, context);
