@@ -52,7 +52,9 @@ export function createAwsClients(): AwsClients {
       get('ce', () => new (require('@aws-sdk/client-cost-explorer') as typeof CeSdk).CostExplorerClient({ region: 'us-east-1', ...common })),
     autoScaling: (region) =>
       get(`aas:${region}`, () => new (require('@aws-sdk/client-application-auto-scaling') as typeof AutoScalingSdk).ApplicationAutoScalingClient({ region, ...common })),
-    lambda: () => get('lambda', () => new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient({ maxAttempts: 3 })),
+    // The hand-off runs inside Slack's 3-second ack: bounded connect and request time, two attempts.
+    lambda: () =>
+      get('lambda', () => new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 700, requestTimeout: 1_000 } })),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }

@@ -53,6 +53,9 @@ function slackErrorCode(err: unknown): string | undefined {
 
 export function createSlackGateway(token: string, log: Logger, env: NodeJS.ProcessEnv = process.env): SlackGateway {
   const client = new WebClient(token, slackClientOptions(env));
+  // User-group lookups run inside Slack's 3-second ack: one attempt, short timeout (the directory
+  // falls back to its cached membership, or answers clearly, when this fails).
+  const fastClient = new WebClient(token, { ...slackClientOptions(env), timeout: 1_200, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
 
   async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
     const fitted = fitMessage(msg);
@@ -149,7 +152,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async groupMembers(groupId) {
       try {
-        const res = await client.usergroups.users.list({ usergroup: groupId });
+        const res = await fastClient.usergroups.users.list({ usergroup: groupId });
         return res.users ?? [];
       } catch (err) {
         throw wrap(err);

@@ -112,6 +112,19 @@ describe('the Slack edge: bad input and faults', () => {
     expect(e2e.handedOff).toHaveLength(1);
   });
 
+  it('answers within the 3 seconds when Slack is slow to list a user group, and says what happened', async () => {
+    e2e.slack.handle('usergroups.users.list', async () => {
+      await new Promise((r) => setTimeout(r, 2500));
+      return { ok: true, users: ['USLOW'] };
+    });
+    const started = Date.now();
+    const res = await e2e.slash('deploy web v1', { channel_id: 'CPROD', user_id: 'USLOW' });
+    // Not a speed measurement: the hard 3-second contract with Slack.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(res.text).toContain('I could not check your membership of user group');
+    expect(e2e.handedOff).toHaveLength(0);
+  });
+
   it('handles a Slack retry of a request already handled exactly once', async () => {
     const trigger = '1111.2222.retry';
     const first = await e2e.slash('status web', { ...prodDev, trigger_id: trigger });
