@@ -6,7 +6,7 @@ import type Redis from 'ioredis';
 import { createAwsClients, type AwsClients } from './aws/clients';
 import { createDirectory, type Directory } from './bot/directory';
 import { createSlackGateway, type SlackGateway } from './bot/slack';
-import { loadConfigFile } from './config/load';
+import { configWarnings, loadConfigFile } from './config/load';
 import type { Config } from './config/schema';
 import { BotError } from './errors';
 import { log as rootLog, type Logger } from './log';
@@ -57,6 +57,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
+  for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients();
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env);
   const redis = createRedis(env.REDIS_URL!, opts.profile);

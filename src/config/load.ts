@@ -78,3 +78,24 @@ export function servicesIn(config: Config, envName: string): ResolvedService[] {
 export function defaultEnvironmentFor(config: Config, channelId: string): string | undefined {
   return Object.entries(config.environments).find(([, e]) => e.channels.includes(channelId))?.[0];
 }
+
+/**
+ * Valid but probably unintended settings, logged at start-up. Alert buttons (Status, Roll back)
+ * run as commands in the alert's channel, so an alert channel that is not one of the
+ * environment's command channels makes them answer "not allowed in this channel".
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  for (const [name, env] of Object.entries(config.environments)) {
+    if (env.alerts.channel && !env.channels.includes(env.alerts.channel)) {
+      warnings.push(`environments.${name}.alerts.channel ${env.alerts.channel} is not in environments.${name}.channels: the Status and Roll back buttons on its alerts will be refused there.`);
+    }
+  }
+  for (const [alias, svc] of Object.entries(config.services)) {
+    const env = config.environments[svc.environment];
+    if (svc.alertChannel && env && !env.channels.includes(svc.alertChannel)) {
+      warnings.push(`services.${alias}.alertChannel ${svc.alertChannel} is not in environments.${svc.environment}.channels: the Status and Roll back buttons on its alerts will be refused there.`);
+    }
+  }
+  return warnings;
+}

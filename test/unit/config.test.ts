@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadConfigFile, parseConfig, defaultEnvironmentFor, findService } from '../../src/config/load';
+import { configWarnings, loadConfigFile, parseConfig, defaultEnvironmentFor, findService } from '../../src/config/load';
 import { isBotError } from '../../src/errors';
 
 const fixture = join(__dirname, '../fixtures/chatops.test.yml');
@@ -78,5 +78,16 @@ describe('config', () => {
     expect(findService(cfg, 'nope')).toBeUndefined();
     expect(defaultEnvironmentFor(cfg, 'CSTAGING')).toBe('staging');
     expect(defaultEnvironmentFor(cfg, 'CRANDOM')).toBeUndefined();
+  });
+
+  it('warns when an alert channel is not a command channel of its environment', () => {
+    const cfg = loadConfigFile(fixture);
+    const warnings = configWarnings(cfg);
+    expect(warnings).toEqual([
+      expect.stringContaining('environments.staging.alerts.channel CALERTSSTG is not in environments.staging.channels'),
+      expect.stringContaining('environments.prod.alerts.channel CALERTS is not in environments.prod.channels'),
+      expect.stringContaining('services.worker.alertChannel CWORKERTEAM is not in environments.prod.channels'),
+    ]);
+    expect(configWarnings(loadConfigFile(example))).toEqual([]);
   });
 });
