@@ -22,13 +22,8 @@
   approval missing and gets APPROVED; the other gets NOT_PENDING (or ALREADY_APPROVED).
 ]]
 local user, now = ARGV[1], ARGV[2]
-local h = hgetall(KEYS[1])
-if not h.id then return answer('NOT_FOUND') end
-if h.state ~= 'pending' then return answer('NOT_PENDING', KEYS[1]) end
-if tonumber(now) >= tonumber(h.expiresAt) then
-  expireRequest(KEYS[1], KEYS[3], KEYS[4], h, now)
-  return answer('EXPIRED', KEYS[1])
-end
+local h, reply = loadPending(KEYS[1], KEYS[3], KEYS[4], now)
+if not h then return reply end
 if user == h.requester then return answer('SELF_APPROVAL', KEYS[1]) end
 if redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then return answer('ALREADY_APPROVED', KEYS[1]) end
 if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end

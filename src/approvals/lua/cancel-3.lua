@@ -7,13 +7,8 @@
   Output: OK (state → cancelled), NOT_FOUND, NOT_PENDING, EXPIRED (expired now), NOT_REQUESTER
 ]]
 local user, now = ARGV[1], ARGV[2]
-local h = hgetall(KEYS[1])
-if not h.id then return answer('NOT_FOUND') end
-if h.state ~= 'pending' then return answer('NOT_PENDING', KEYS[1]) end
-if tonumber(now) >= tonumber(h.expiresAt) then
-  expireRequest(KEYS[1], KEYS[2], KEYS[3], h, now)
-  return answer('EXPIRED', KEYS[1])
-end
+local h, reply = loadPending(KEYS[1], KEYS[2], KEYS[3], now)
+if not h then return reply end
 if user ~= h.requester then return answer('NOT_REQUESTER', KEYS[1]) end
 
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'decidedBy', user, 'decisionReason', ARGV[3], 'updatedAt', now, 'finishedAt', now)

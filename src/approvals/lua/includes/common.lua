@@ -52,3 +52,17 @@ local function answer(code, reqKey, extra)
   if reqKey then req = redis.call('HGETALL', reqKey) end
   return { code, req, extra or {}, WRITTEN }
 end
+
+-- The checks every decision on a pending request starts with: it exists, it is pending, and it
+-- has not run out of time (if it has, it is expired now). Returns the request hash, or nil and
+-- the reply the script must return.
+local function loadPending(reqKey, activeKey, stream, now)
+  local h = hgetall(reqKey)
+  if not h.id then return nil, answer('NOT_FOUND') end
+  if h.state ~= 'pending' then return nil, answer('NOT_PENDING', reqKey) end
+  if tonumber(now) >= tonumber(h.expiresAt) then
+    expireRequest(reqKey, activeKey, stream, h, now)
+    return nil, answer('EXPIRED', reqKey)
+  end
+  return h
+end
