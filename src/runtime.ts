@@ -60,7 +60,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients();
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env);
-  const redis = createRedis(env.REDIS_URL!, opts.profile);
+  const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
   let dispatcher = opts.dispatcher;
   if (!dispatcher) {
     requireEnv(env, ['WORKER_FUNCTION']);

@@ -3,6 +3,7 @@
  * 3-second budget: short connect timeout, one retry per command, a command timeout.
  * `rediss://` URLs use TLS (ElastiCache Serverless is TLS-only).
  */
+import { readFileSync } from 'node:fs';
 import Redis, { type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
 
@@ -24,8 +25,14 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
   };
 }
 
-export function createRedis(url: string, profile: RedisProfile): Redis {
-  const client = new Redis(url, redisOptions(profile));
+/**
+ * `caFile` (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates
+ * chain to public CAs and need nothing.
+ */
+export function createRedis(url: string, profile: RedisProfile, caFile?: string): Redis {
+  const options = redisOptions(profile);
+  if (caFile && url.startsWith('rediss://')) options.tls = { ca: readFileSync(caFile) };
+  const client = new Redis(url, options);
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   return client;
