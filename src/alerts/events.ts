@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { Config, ResolvedService } from '../config/schema';
 import { findService } from '../config/load';
+import { arnTail } from '../aws/arn';
 import type { EcsEvent } from '../events/hooks';
 
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
@@ -134,10 +135,7 @@ export function parseArn(arn: string | undefined): Arn | undefined {
 }
 
 /** The last path segment of an ARN (task id, service name, "family:revision"). */
-export function lastSegment(arn: string | undefined): string {
-  if (!arn) return '';
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
+export const lastSegment = arnTail;
 
 export interface Target {
   service: ResolvedService;

@@ -13,14 +13,10 @@ import type { ResolvedService } from '../config/schema';
 import { errorMessage } from '../errors';
 import type { Runtime } from '../runtime';
 import type { LogExcerpt, TaskFacts } from './incident';
+import { logLocation, type LogLocation } from '../aws/log-location';
 
-export interface LogLocation {
-  region: string;
-  group: string;
-  stream: string;
-}
+export { logLocation, type LogLocation, type LocationResult } from '../aws/log-location';
 
-export type LocationResult = { ok: true; loc: LogLocation } | { ok: false; error: string; group?: string };
 
 const TD_CACHE_MAX = 200;
 const tdCache = new Map<string, TaskDefinition>();
@@ -39,21 +35,6 @@ export async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutM
   if (tdCache.size >= TD_CACHE_MAX) tdCache.delete(tdCache.keys().next().value as string);
   tdCache.set(arn, res.taskDefinition);
   return res.taskDefinition;
-}
-
-/** Where a container of a task writes its logs, from the task definition. Pure. */
-export function logLocation(td: TaskDefinition, container: string, taskId: string, defaultRegion: string, groupOverride?: string): LocationResult {
-  const def = td.containerDefinitions?.find((c) => c.name === container);
-  if (!def) return { ok: false, error: `container ${container} is not in task definition ${td.family ?? ''}:${td.revision ?? ''}` };
-  const lc = def.logConfiguration;
-  if (!lc) return { ok: false, error: `container ${container} has no log configuration, so its output is not kept` };
-  if (lc.logDriver !== 'awslogs') return { ok: false, error: `container ${container} logs through ${lc.logDriver ?? 'an unknown driver'}, not CloudWatch Logs (awslogs)`, group: groupOverride };
-  const opts = lc.options ?? {};
-  const group = groupOverride ?? opts['awslogs-group'];
-  if (!group) return { ok: false, error: `container ${container} has no awslogs-group` };
-  const prefix = opts['awslogs-stream-prefix'];
-  if (!prefix) return { ok: false, error: `container ${container} has no awslogs-stream-prefix, so its stream cannot be named`, group };
-  return { ok: true, loc: { region: opts['awslogs-region'] ?? defaultRegion, group, stream: `${prefix}/${container}/${taskId}` } };
 }
 
 /** Why a read failed, in words for the alert. */

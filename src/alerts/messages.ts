@@ -9,7 +9,9 @@ import { actions, context, header, section, type ButtonSpec, type SlackMessage }
 import { code, escapeMrkdwn, LIMITS, truncate } from '../bot/blocks/text';
 import { explainFailure } from './classify';
 import { actionLabel, headline, signalLines, spanWords, taskReasonsSummary, taskSummary, type IncidentView, type LogExcerpt, type TaskFacts } from './incident';
-import { logStreamConsoleUrl, serviceConsoleUrl, taskConsoleUrl } from './links';
+import { arnTail } from '../aws/arn';
+import { slackDate } from '../bot/blocks/time';
+import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
 
 export const ACTION_LOGS = 'alert:logs';
 export const ACTION_STATUS = 'alert:status';
@@ -28,11 +30,7 @@ export interface LogsButtonValue {
   c?: string;
 }
 
-/** A Slack date that each reader sees in their own time zone, with a UTC fallback. */
-export function slackDate(ms: number): string {
-  const iso = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${iso}>`;
-}
+export { slackDate };
 
 /** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
 export function tailLines(lines: readonly string[], maxChars: number, maxLineChars = 400): { text: string; omitted: number } {
@@ -68,7 +66,7 @@ function taskFields(f: TaskFacts, svc: ResolvedService): KnownBlock {
   const fields: string[] = [
     `*Service*\n${code(svc.alias)} (ECS ${code(svc.service)})`,
     `*Environment*\n${code(svc.environment)}`,
-    `*Task*\n<${taskConsoleUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>`,
+    `*Task*\n<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>`,
     `*Task definition*\n${f.taskDefinition ? code(f.taskDefinition) : '_unknown_'}`,
     `*Image tag*\n${f.imageTag ? code(f.imageTag) : '_unknown_'}`,
     `*Container*\n${f.container ? code(f.container) : '_none named_'}`,
@@ -121,10 +119,10 @@ export function alertMessage(v: IncidentView, svc: ResolvedService): SlackMessag
     if (logs) blocks.push(logs);
   }
   const links: string[] = [];
-  if (v.first) links.push(`<${taskConsoleUrl(v.first.region, v.first.cluster, v.first.taskId)}|Task in the ECS console>`);
-  if (v.logs?.group && v.logs.stream) links.push(`<${logStreamConsoleUrl(v.logs.region, v.logs.group, v.logs.stream)}|Logs in CloudWatch>`);
+  if (v.first) links.push(`<${taskUrl(v.first.region, v.first.cluster, v.first.taskId)}|Task in the ECS console>`);
+  if (v.logs?.group && v.logs.stream) links.push(`<${logStreamUrl(v.logs.region, v.logs.group, v.logs.stream)}|Logs in CloudWatch>`);
   const cluster = v.first?.cluster ?? svc.env.cluster;
-  links.push(`<${serviceConsoleUrl(svc.env.region, cluster.startsWith('arn:') ? cluster.slice(cluster.lastIndexOf('/') + 1) : cluster, svc.service)}|Service>`);
+  links.push(`<${serviceUrl(svc.env.region, arnTail(cluster), svc.service)}|Service>`);
   const times = [`first ${slackDate(v.openedAt)}`];
   if (v.lastAt > v.openedAt) times.push(`last ${slackDate(v.lastAt)}`);
   if (v.state === 'recovered' && v.recoveredAt) times.push(`recovered ${slackDate(v.recoveredAt)}${v.recoveredBy ? ` (${escapeMrkdwn(v.recoveredBy)})` : ''}`);
@@ -136,7 +134,7 @@ export function alertMessage(v: IncidentView, svc: ResolvedService): SlackMessag
 
 /** Thread reply when the incident sees a failure reason it had not seen yet. */
 export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined): SlackMessage {
-  const head = `*New failure reason:* ${escapeMrkdwn(f.reasonLabel)} (task <${taskConsoleUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>${f.container ? `, container ${code(f.container)}` : ''}${typeof f.exitCode === 'number' ? `, exit ${f.exitCode}` : ''})`;
+  const head = `*New failure reason:* ${escapeMrkdwn(f.reasonLabel)} (task <${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>${f.container ? `, container ${code(f.container)}` : ''}${typeof f.exitCode === 'number' ? `, exit ${f.exitCode}` : ''})`;
   const blocks: KnownBlock[] = [section(`${head}\n${whyText(f)}`)];
   const l = logsSection(logs);
   if (l) blocks.push(l);
@@ -170,7 +168,7 @@ export function logsReply(
   lines: readonly string[] | undefined,
   error?: string,
 ): SlackMessage {
-  const link = `<${logStreamConsoleUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
+  const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
   const head = `Logs of ${code(meta.alias)} task ${code(meta.taskId)}${meta.container ? `, container ${code(meta.container)}` : ''}, for <@${meta.userId}> (${link})`;
   if (error) return { text: `Logs of ${meta.alias} task ${meta.taskId}: ${error}`, blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)] };
   if (!lines || lines.length === 0) return { text: `Logs of ${meta.alias} task ${meta.taskId}: no lines`, blocks: [section(`${head}\n_The stream has no log lines._`)] };

@@ -11,15 +11,9 @@ import type { ChangeRequest } from './types';
 /** Ages and durations read the same everywhere in the bot: 45s, 12m, 3h 5m, 2d 4h. */
 export const formatAge = formatDuration;
 
-/** "2025-11-25 13:22 UTC": the fallback text of a Slack date token, and what logs show. */
-export function utcText(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-}
+import { slackDate as slackTime, utcText } from '../bot/blocks/time';
 
-/** A Slack date token: each reader sees it in their own time zone; the fallback is UTC. */
-export function slackTime(ms: number, format = '{date_short_pretty} {time}'): string {
-  return `<!date^${Math.floor(ms / 1000)}^${format}|${utcText(ms)}>`;
-}
+export { slackTime, utcText };
 
 export function mention(user: string): string {
   return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user === 'bot' ? 'the bot' : code(user);

@@ -11,6 +11,7 @@
 import type { KnownBlock } from '@slack/types';
 import { context, header, section, type SlackMessage } from '../bot/blocks/message';
 import { code, escapeMrkdwn, truncate } from '../bot/blocks/text';
+import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import { formatAge, mention, quoteInline, slackTime } from './format';
 import type { ChangeRequest } from './types';
@@ -201,10 +202,7 @@ const ECS_STATUS: Record<string, string> = {
 };
 
 /** `family:revision` from a task definition ARN. */
-export function taskDefName(arn: string | undefined): string {
-  if (!arn) return '';
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
+export const taskDefName = arnTail;
 
 /** "`v1.2.3` (sha256:abcdef123456)" / "`shop/web@sha256:abcdef123456`" */
 export function imageText(image: string | undefined, tag?: string): string {

@@ -45,6 +45,11 @@ export function logEventsUrl(q: LogEventsLink): string {
   return `${base(q.region)}/cloudwatch/home?region=${q.region}#logsV2:log-groups/log-group/${consoleFragmentEncode(q.logGroup)}/log-events${query}`;
 }
 
+/** CloudWatch Logs console: one log stream's events (e.g. the stopped task's container). */
+export function logStreamUrl(region: string, logGroup: string, logStream: string): string {
+  return `${base(region)}/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${consoleFragmentEncode(logGroup)}/log-events/${consoleFragmentEncode(logStream)}`;
+}
+
 /** ECR console: a private repository's image list. */
 export function repositoryUrl(region: string, registryId: string | undefined, repositoryName: string): string {
   const owner = registryId ? `${registryId}/` : '';

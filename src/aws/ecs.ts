@@ -98,9 +98,3 @@ export async function describeTasks(ecs: ECSClient, cluster: string, taskArns: r
   }
   return tasks;
 }
-
-/** The last path segment of an ARN: task id, service name, "family:revision". */
-export function arnName(arn: string | undefined): string {
-  if (!arn) return '';
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}

@@ -7,6 +7,7 @@
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
 import { code } from '../bot/blocks/text';
+import { arnTail } from '../aws/arn';
 
 /** Top-level fields RegisterTaskDefinition accepts (API reference), except `tags`, which come separately. */
 export const REGISTER_FIELDS = [
@@ -123,11 +124,7 @@ export function roleProblems(current: Roles, next: Roles, allowed: readonly stri
   return problems;
 }
 
-/** The last path segment of an ARN ("family:revision" for a task definition). */
-export function arnTail(arn: string | undefined): string {
-  if (!arn) return '';
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
+export { arnTail };
 
 /** "web-prod:42" → { family: 'web-prod', revision: 42 } */
 export function familyRevision(arn: string | undefined): { family: string; revision?: number } {

@@ -19,7 +19,9 @@ import { BotError } from '../errors';
 import { keys } from '../approvals/keys';
 import { finishExecution, getRequest, setStatusTs, type ChangeRequest } from '../approvals';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
+import { findService } from '../config/load';
 import { cleanLogMessage } from '../aws/redact';
 import { formatDuration } from '../config/duration';
 import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
@@ -137,33 +139,32 @@ export async function stoppedTasksFor(rt: Runtime, plan: ChangePlan, taskDefinit
   const tasks = await withThrottleRetry(() => describeTasks(ecs, plan.cluster, arns.slice(0, 100)));
   const infos = relevantStoppedTasks(tasks, taskDefinition, since, 3);
   if (!withLogs || !infos.length) return infos;
-  let containers;
+  let td;
   try {
-    containers = (await withThrottleRetry(() => describeTaskDefinition(ecs, taskDefinition))).taskDefinition.containerDefinitions ?? [];
+    td = (await withThrottleRetry(() => describeTaskDefinition(ecs, taskDefinition))).taskDefinition;
   } catch (err) {
     rt.log.warn('cannot read the task definition for log lines', { taskDefinition, err });
     return infos;
   }
+  const multi = (td.containerDefinitions?.length ?? 0) > 1;
+  const groupOverride = findService(rt.config, plan.alias)?.logGroup;
   for (const info of infos.slice(0, 2)) {
     const task = tasks.find((t) => arnTail(t.taskArn) === info.taskId);
     const lines: string[] = [];
     for (const name of failedContainers(info).slice(0, 2)) {
-      const cd = containers.find((c) => c.name === name);
-      const opt = cd?.logConfiguration?.logDriver === 'awslogs' ? (cd.logConfiguration.options ?? {}) : undefined;
-      const group = opt?.['awslogs-group'];
-      const prefix = opt?.['awslogs-stream-prefix'];
-      if (!group || !prefix) continue;
-      const region = opt?.['awslogs-region'] ?? plan.region;
+      const where = logLocation(td, name, info.taskId, plan.region, groupOverride);
+      if (!where.ok) continue;
+      const { region, group, stream } = where.loc;
       const start = (task?.createdAt?.getTime() ?? since) - 60_000;
       const end = (info.stoppedAt ?? rt.now()) + 60_000;
       try {
         const res = await filterLogEvents(
           rt.aws.logs(region),
-          { logGroupName: group, logStreamNamePrefix: `${prefix}/${name}/${info.taskId}`, startTime: start, endTime: end, limit: 10 },
+          { logGroupName: group, logStreamNamePrefix: stream, startTime: start, endTime: end, limit: 10 },
           { region, groupSource: `the awslogs-group option of container ${name} in ${arnTail(taskDefinition)}` },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
         );
-        for (const e of res.events) lines.push(`${containers.length > 1 ? `[${name}] ` : ''}${cleanLogMessage(e.message ?? '').trimEnd()}`);
+        for (const e of res.events) lines.push(`${multi ? `[${name}] ` : ''}${cleanLogMessage(e.message ?? '').trimEnd()}`);
       } catch (err) {
         rt.log.warn('cannot read the logs of a stopped task', { group, task: info.taskId, err });
       }

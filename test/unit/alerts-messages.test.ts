@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { classifyTaskStop } from '../../src/alerts/classify';
 import { parseAlertEvent } from '../../src/alerts/events';
 import { headline, parseIncident, spanWords, taskFacts, taskSummary, type IncidentView, type TaskFacts } from '../../src/alerts/incident';
-import { cloudWatchFragmentEncode, logStreamConsoleUrl, serviceConsoleUrl, taskConsoleUrl } from '../../src/alerts/links';
+import { consoleFragmentEncode as cloudWatchFragmentEncode, logStreamUrl as logStreamConsoleUrl, serviceUrl as serviceConsoleUrl, taskUrl as taskConsoleUrl } from '../../src/aws/console';
 import { logLocation } from '../../src/alerts/logs';
 import { alertMessage, logBlock, logsFitInMessage, logsReply, muteNotice, newReasonReply, recoveredReply, slackDate, tailLines } from '../../src/alerts/messages';
 import { blockTextLength, fitMessage } from '../../src/bot/blocks/message';
@@ -183,6 +183,6 @@ describe('the alert message', () => {
     expect(first.type === 'section' && first.text?.text).toContain('```a\nb```');
     expect(logsReply(meta, undefined, 'the log group /ecs/web no longer exists').text).toBe('Logs of web task abc: the log group /ecs/web no longer exists');
     expect(muteNotice(web, 'U1', { until: T, reason: 'load test <!here>' }).blocks).toMatchSnapshot();
-    expect(slackDate(T)).toBe('<!date^1772445600^{date_short_pretty} {time}|2026-03-02T10:00:00Z>');
+    expect(slackDate(T)).toBe('<!date^1772445600^{date_short_pretty} {time}|2026-03-02 10:00 UTC>');
   });
 });

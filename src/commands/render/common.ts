@@ -7,6 +7,8 @@ import { formatDuration } from '../../config/duration';
 import { section } from '../../bot/blocks/message';
 import { escapeMrkdwn } from '../../bot/blocks/text';
 import { shortDigest, splitImage } from '../../deploy/refs';
+import { arnTail } from '../../aws/arn';
+import { slackDate, utcText } from '../../bot/blocks/time';
 
 /** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew). */
 export function ago(then: Date | number | undefined, now: number): string {
@@ -32,24 +34,11 @@ export function utcDate(t: number): string {
 }
 
 /** 2024-05-01 14:03 UTC */
-export function utcDateTime(t: number): string {
-  const d = new Date(t);
-  return `${utcDate(t)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
-}
+export const utcDateTime = utcText;
 
-/**
- * Slack's date token: shown in each reader's own time zone, with a UTC fallback for clients
- * that cannot render it. https://docs.slack.dev/messaging/formatting-message-text#date-formatting
- */
-export function slackDate(t: number, format = '{date_short_pretty} {time}'): string {
-  return `<!date^${Math.floor(t / 1000)}^${format}|${utcDateTime(t)}>`;
-}
+export { slackDate };
 
-/** The last path segment of an ARN: task id, service name, "family:revision". */
-export function arnTail(arn: string | undefined): string {
-  if (!arn) return '';
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
+export { arnTail };
 
 /** Task ids are 32 hex characters; 8 are plenty to tell tasks apart in one service. */
 export function shortTaskId(taskArnOrId: string | undefined): string {
