@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isBotError, type BotError } from '../errors';
+import type { Invocation } from '../commands/types';
 import type { Logger } from '../log';
+import type { Runtime } from '../runtime';
 import { context, section, type SlackMessage } from './blocks/message';
 import { escapeMrkdwn } from './blocks/text';
 
@@ -38,4 +40,27 @@ export function errorReply(err: unknown, log: Logger): SlackMessage {
 
 function stripMrkdwn(s: string): string {
   return s.replace(/[*_`]/g, '');
+}
+
+/**
+ * Answer the person who ran a command, from the worker: through the command's response_url, or,
+ * when there is none (a button, a synthesized invocation) or it stopped working (30 minutes, 5
+ * uses), with the bot token — a channel post for public answers, an ephemeral one otherwise.
+ */
+export async function answerInvocation(
+  rt: Runtime,
+  inv: Pick<Invocation, 'id' | 'responseUrl' | 'channelId' | 'userId'>,
+  msg: SlackMessage,
+  opts: { inChannel: boolean },
+): Promise<void> {
+  if (inv.responseUrl) {
+    try {
+      await rt.slack.respond(inv.responseUrl, msg, { inChannel: opts.inChannel });
+      return;
+    } catch (err) {
+      rt.log.warn('response_url failed; answering with the bot token instead', { invocation: inv.id, err });
+    }
+  }
+  if (opts.inChannel) await rt.slack.post(inv.channelId, msg);
+  else await rt.slack.ephemeral(inv.channelId, inv.userId, msg);
 }

@@ -7,26 +7,16 @@ import type { Service } from '@aws-sdk/client-ecs';
 import { readGuards, type Guards } from '../approvals/guards';
 import { describeServices } from '../aws/ecs';
 import type { SlackMessage } from '../bot/blocks/message';
+import { answerInvocation } from '../bot/reply';
 import { code } from '../bot/blocks/text';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { Invocation } from './types';
 
-/**
- * Answer in the channel through the command's response_url; when there is none (a button, a
- * synthesized invocation) or it no longer works (expired after 30 minutes, used 5 times), post.
- */
-export async function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
-  if (inv.responseUrl) {
-    try {
-      await rt.slack.respond(inv.responseUrl, msg, { inChannel: true });
-      return;
-    } catch (err) {
-      rt.log.warn('response_url failed; posting the answer to the channel instead', { invocation: inv.id, err });
-    }
-  }
-  await rt.slack.post(inv.channelId, msg);
+/** Read-only answers are posted for the channel to see. */
+export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
+  return answerInvocation(rt, inv, msg, { inChannel: true });
 }
 
 /**

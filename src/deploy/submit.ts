@@ -8,14 +8,15 @@ import type { Invocation } from '../commands/types';
 import type { SlackMessage } from '../bot/blocks/message';
 import type { Runtime } from '../runtime';
 import { guardText, readGuards, submitRequest } from '../approvals';
+import { answerInvocation } from '../bot/reply';
 import { code } from '../bot/blocks/text';
 import type { ChangeArgsBase } from './args';
 import type { Prepared } from './planner';
 import { dryRunMessage, requestedMessage } from './render';
 
-export async function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
-  if (inv.responseUrl) await rt.slack.respond(inv.responseUrl, msg);
-  else await rt.slack.ephemeral(inv.channelId, inv.userId, msg);
+/** The requester's own answers (dry runs, "request posted") are for them only. */
+export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
+  return answerInvocation(rt, inv, msg, { inChannel: false });
 }
 
 export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Prepared, args: ChangeArgsBase): Promise<void> {

@@ -3,7 +3,7 @@
  * delivered twice, and are retried after a crash), so every job id is claimed in Redis first.
  */
 import type { ZodType } from 'zod';
-import { errorReply } from '../bot/reply';
+import { answerInvocation, errorReply } from '../bot/reply';
 import { route } from '../bot/edge';
 import { keys } from '../approvals/keys';
 import { storeUnavailable } from '../redis/client';
@@ -52,9 +52,7 @@ registerJobKind('command', {
       if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
       await spec.run(parsed, rt, inv);
     } catch (err) {
-      const reply = errorReply(err, log);
-      if (inv.responseUrl) await rt.slack.respond(inv.responseUrl, reply).catch((e) => log.error('could not report error', { err: e }));
-      else await rt.slack.ephemeral(inv.channelId, inv.userId, reply).catch((e) => log.error('could not report error', { err: e }));
+      await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false }).catch((e) => log.error('could not report error', { err: e }));
     }
   },
 });
