@@ -65,7 +65,7 @@ export async function unfreezeEnvironment(rt: Runtime, environment: string, user
 export async function announceGuard(rt: Runtime, channel: string, input: GuardNoticeInput): Promise<SlackMessage> {
   let announced = true;
   try {
-    await rt.slack.post(channel, guardNotice(input));
+    await rt.slack.post(channel, guardNotice(input), { withinAck: true });
   } catch (err) {
     announced = false;
     rt.log.warn('could not announce lock/freeze change in the channel', { channel, action: input.action, err });

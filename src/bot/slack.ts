@@ -29,6 +29,8 @@ export function slackClientOptions(env: NodeJS.ProcessEnv = process.env): WebCli
 export interface PostOptions {
   threadTs?: string;
   broadcast?: boolean;
+  /** Posted while Slack waits for the ack (lock, freeze, mute notices): one short attempt, no retries. */
+  withinAck?: boolean;
 }
 
 export interface SlackGateway {
@@ -53,8 +55,8 @@ function slackErrorCode(err: unknown): string | undefined {
 
 export function createSlackGateway(token: string, log: Logger, env: NodeJS.ProcessEnv = process.env): SlackGateway {
   const client = new WebClient(token, slackClientOptions(env));
-  // User-group lookups run inside Slack's 3-second ack: one attempt, short timeout (the directory
-  // falls back to its cached membership, or answers clearly, when this fails).
+  // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices): one
+  // attempt, short timeout; their callers fall back (cached membership, a reworded confirmation).
   const fastClient = new WebClient(token, { ...slackClientOptions(env), timeout: 1_200, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
 
   async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
@@ -85,7 +87,8 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           unfurl_media: false,
         };
         // The SDK's argument type is a union of exclusive shapes (blocks vs text, thread vs not); ours is one of them.
-        const res = await client.chat.postMessage(args as Parameters<typeof client.chat.postMessage>[0]);
+        const via = opts.withinAck ? fastClient : client;
+        const res = await via.chat.postMessage(args as Parameters<typeof client.chat.postMessage>[0]);
         return { channel: String(res.channel ?? channel), ts: String(res.ts) };
       });
     },

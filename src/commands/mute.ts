@@ -55,7 +55,7 @@ export function parseMuteDuration(text: string): number {
 
 /** Tell the alert channel who muted or unmuted, best effort (the mute itself is already recorded). */
 async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage): Promise<void> {
-  await rt.slack.post(alertChannelFor(svc), msg).catch((err: unknown) => rt.log.warn('mute notice not posted', { service: svc.alias, err }));
+  await rt.slack.post(alertChannelFor(svc), msg, { withinAck: true }).catch((err: unknown) => rt.log.warn('mute notice not posted', { service: svc.alias, err }));
 }
 
 export const mute = defineCommand<MuteArgs>({

@@ -38,6 +38,20 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     throw new Error('expected a refusal');
   }
 
+  it('still answers inside the 3 seconds when Slack is slow to take the channel notice; the lock holds', async () => {
+    e2e.slack.handle('chat.postMessage', async () => {
+      await new Promise((r) => setTimeout(r, 2500));
+      return { ok: true, channel: 'CPROD', ts: '1700000000.000999' };
+    });
+    const started = Date.now();
+    const res = await e2e.slash('lock web --reason "db migration"', prod('UDEV1'));
+    // Not a speed measurement: the hard 3-second contract with Slack.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(res.text).toContain('Locked `web` in `prod`.');
+    expect(res.text).toContain('I could not post the notice in this channel');
+    expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toMatchObject({ by: 'UDEV1', kind: 'manual' });
+  });
+
   it('locks a service, tells the channel, and refuses changes with who, why and since', async () => {
     const res = await e2e.slash('lock web --reason "migrating the <!channel> orders table"', prod('UDEV1'));
     expect(res.status).toBe(200);
