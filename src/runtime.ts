@@ -59,7 +59,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients();
-  const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env);
+  const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
   const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
   let dispatcher = opts.dispatcher;
   if (!dispatcher) {
@@ -81,15 +81,16 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   };
 }
 
-let current: Runtime | undefined;
+/** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */
+const current: Partial<Record<RedisProfile, Runtime>> = {};
 
-/** The process-wide runtime (created on first use by the Lambda handlers). */
-export function getRuntime(factory: () => Runtime): Runtime {
-  if (!current) current = factory();
-  return current;
+/** The process-wide runtime of a profile (created on first use by the Lambda handlers). */
+export function getRuntime(profile: RedisProfile, factory: () => Runtime): Runtime {
+  return (current[profile] ??= factory());
 }
 
-/** Tests and the local server install their own runtime. */
-export function setRuntime(rt: Runtime | undefined): void {
-  current = rt;
+/** Tests and the local server install their own runtime (for one profile, or both). */
+export function setRuntime(rt: Runtime | undefined, profile?: RedisProfile): void {
+  if (profile) current[profile] = rt;
+  else current.edge = current.worker = rt;
 }

@@ -17,7 +17,7 @@ export function createApp(rt: Runtime, receiver: Receiver): App {
       botId: rt.config.slack.botId,
       botUserId: rt.config.slack.botUserId,
     }),
-    clientOptions: slackClientOptions(),
+    clientOptions: slackClientOptions(process.env, rt.mode === 'lambda' ? 'withinAck' : 'patient'),
     logLevel: process.env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
   });
 

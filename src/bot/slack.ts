@@ -16,8 +16,13 @@ export function slackApiUrl(env: NodeJS.ProcessEnv = process.env): string {
   return url.endsWith('/') ? url : url + '/';
 }
 
-/** Bounded retries: Slack's 429 Retry-After is honoured, but nothing retries past a couple of minutes. */
-export function slackClientOptions(env: NodeJS.ProcessEnv = process.env): WebClientOptions {
+/**
+ * 'patient' (the worker): bounded retries, Slack's 429 Retry-After honoured, nothing retried past a
+ * couple of minutes. 'withinAck' (calls made while Slack waits for the 3-second ack): one short
+ * attempt, a 429 is not waited out; callers of such calls fall back instead.
+ */
+export function slackClientOptions(env: NodeJS.ProcessEnv = process.env, mode: 'patient' | 'withinAck' = 'patient'): WebClientOptions {
+  if (mode === 'withinAck') return { slackApiUrl: slackApiUrl(env), timeout: 1_200, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
   return {
     slackApiUrl: slackApiUrl(env),
     timeout: 10_000,
@@ -53,11 +58,16 @@ function slackErrorCode(err: unknown): string | undefined {
   return data?.error;
 }
 
-export function createSlackGateway(token: string, log: Logger, env: NodeJS.ProcessEnv = process.env): SlackGateway {
-  const client = new WebClient(token, slackClientOptions(env));
-  // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices): one
-  // attempt, short timeout; their callers fall back (cached membership, a reworded confirmation).
-  const fastClient = new WebClient(token, { ...slackClientOptions(env), timeout: 1_200, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+/**
+ * `allWithinAck`: every call of this gateway runs while Slack waits for an ack (the Slack-facing
+ * Lambda function), so all of them get the short, single-attempt client.
+ */
+export function createSlackGateway(token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, allWithinAck = false): SlackGateway {
+  // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices, request
+  // message updates on a click) use fastClient; their callers fall back (cached membership, a
+  // reworded confirmation, a best-effort update).
+  const fastClient = new WebClient(token, slackClientOptions(env, 'withinAck'));
+  const client = allWithinAck ? fastClient : new WebClient(token, slackClientOptions(env));
 
   async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
     const fitted = fitMessage(msg);

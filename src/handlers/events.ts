@@ -12,7 +12,7 @@ registerAll();
 
 // On Lambda, build the runtime during INIT: an invalid chatops.yml or a missing variable fails
 // start-up with the field path, instead of the first event.
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime(() => createRuntime({ profile: 'worker' }));
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRuntime({ profile: 'worker' }));
 
 const envelope = z
   .object({
@@ -24,7 +24,7 @@ const envelope = z
   .passthrough();
 
 export async function handler(event: unknown): Promise<{ ok: boolean; failed?: string[] }> {
-  const rt = getRuntime(() => createRuntime({ profile: 'worker' }));
+  const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
   const parsed = envelope.safeParse(event);
   if (!parsed.success) {
     rt.log.error('malformed event dropped', { issues: parsed.error.issues.slice(0, 3) });

@@ -7,10 +7,10 @@ registerAll();
 
 // On Lambda, build the runtime during INIT: an invalid chatops.yml or a missing variable fails
 // start-up with the field path, instead of the first event.
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime(() => createRuntime({ profile: 'worker' }));
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRuntime({ profile: 'worker' }));
 
 export async function handler(): Promise<{ ok: boolean; failed?: string[] }> {
-  const rt = getRuntime(() => createRuntime({ profile: 'worker' }));
+  const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
   const failed = await runTicks(rt);
   return failed.length ? { ok: false, failed } : { ok: true };
 }

@@ -13,7 +13,7 @@ registerAll();
 let lambdaHandler: ((event: AwsEvent, context: unknown) => Promise<AwsResponse>) | undefined;
 
 function init() {
-  const rt = getRuntime(() => createRuntime({ profile: 'edge' }));
+  const rt = getRuntime('edge', () => createRuntime({ profile: 'edge' }));
   const receiver = new AwsLambdaReceiver({
     signingSecret: rt.signingSecret,
     invalidRequestSignatureHandler: ({ ts }) => rt.log.warn('rejected request with an invalid signature or stale timestamp', { ts }),

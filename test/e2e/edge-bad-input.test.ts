@@ -146,7 +146,7 @@ describe('the Slack edge: bad input and faults', () => {
       config: e2e.config,
       profile: 'edge',
     });
-    setRuntime(rt);
+    setRuntime(rt, 'edge');
     resetSlackHandler();
     try {
       const started = Date.now();

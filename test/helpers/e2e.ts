@@ -93,8 +93,12 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   });
   const logs: Array<Record<string, unknown>> = [];
   const prevSink = setLogSink((line) => logs.push(JSON.parse(line)));
+  // As on Lambda: the Slack-facing function and the worker/events/scheduled functions each have
+  // their own runtime (the edge one answers within Slack's ack, the worker one is patient).
   const rt = createRuntime({ env, config, profile: 'edge', now: opts.now });
-  setRuntime(rt);
+  const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now });
+  setRuntime(rt, 'edge');
+  setRuntime(workerRt, 'worker');
   resetSlackHandler();
 
   async function invokeSlack(event: unknown): Promise<AwsResponse> {
@@ -140,6 +144,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
       setRuntime(undefined);
       resetSlackHandler();
       await rt.redis.quit().catch(() => undefined);
+      await workerRt.redis.quit().catch(() => undefined);
       await slack.close();
     },
   };
