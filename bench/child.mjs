@@ -14,14 +14,29 @@ const secret = process.env.SLACK_SIGNING_SECRET;
 
 function event(cmdText) {
   const body = new URLSearchParams({
-    token: 'x', team_id: 'T1', team_domain: 'bench', channel_id: 'CPROD', channel_name: 'prod', user_id: 'UDEV1',
-    user_name: 'bench', command: '/ecs', text: cmdText, api_app_id: 'A1', is_enterprise_install: 'false',
-    response_url: 'http://127.0.0.1:9/response', trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+    token: 'x',
+    team_id: 'T1',
+    team_domain: 'bench',
+    channel_id: 'CPROD',
+    channel_name: 'prod',
+    user_id: 'UDEV1',
+    user_name: 'bench',
+    command: '/ecs',
+    text: cmdText,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: 'http://127.0.0.1:9/response',
+    trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
   }).toString();
   const ts = Math.floor(Date.now() / 1000);
   const sig = 'v0=' + createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex');
   return {
-    version: '2.0', routeKey: 'POST /slack/events', rawPath: '/slack/events', rawQueryString: '', isBase64Encoded: false, body,
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    isBase64Encoded: false,
+    body,
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': sig, 'x-slack-request-timestamp': String(ts) },
     requestContext: { http: { method: 'POST', path: '/slack/events' } },
   };
@@ -34,7 +49,10 @@ async function timed(handler, ev) {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-const mem = () => { const m = process.memoryUsage(); return { rss: m.rss, heapUsed: m.heapUsed }; };
+const mem = () => {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed };
+};
 
 if (mode === 'store') {
   const { runStoreBench } = require(bundle);

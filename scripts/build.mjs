@@ -113,9 +113,7 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
       if (!nonLambda.includes(name)) {
         const exported = await exportsOf(entry);
         if (!exported.includes('handler')) {
-          throw new Error(
-            `${relative(ROOT, entry)} does not export \`handler\` (exports: ${exported.join(', ') || 'none'})`,
-          );
+          throw new Error(`${relative(ROOT, entry)} does not export \`handler\` (exports: ${exported.join(', ') || 'none'})`);
         }
       }
 
@@ -146,19 +144,10 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 export function formatTable(results) {
   const rows = [
     ['bundle', 'size', 'gzip', 'map', 'inputs', 'time'],
-    ...results.map((r) => [
-      `${r.name}.js`,
-      kb(r.bytes),
-      kb(r.gzipBytes),
-      kb(r.mapBytes),
-      String(r.inputs),
-      `${Math.round(r.ms)} ms`,
-    ]),
+    ...results.map((r) => [`${r.name}.js`, kb(r.bytes), kb(r.gzipBytes), kb(r.mapBytes), String(r.inputs), `${Math.round(r.ms)} ms`]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows
-    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '))
-    .join('\n');
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
 }
 
 async function main() {

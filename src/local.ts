@@ -15,6 +15,6 @@ startLocal({ env: process.env })
     process.on('SIGTERM', stop);
   })
   .catch((err: unknown) => {
-    console.error(`ecs-chatops: ${err instanceof StartupError ? err.message : (err as Error).stack ?? String(err)}`);
+    console.error(`ecs-chatops: ${err instanceof StartupError ? err.message : ((err as Error).stack ?? String(err))}`);
     process.exit(1);
   });

@@ -118,7 +118,9 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
     lines: LOGS_BUTTON_LINES,
   };
   await rt.dispatcher.dispatch(job);
-  await ctx.whisper(`:hourglass_flowing_sand: Getting the last ${LOGS_BUTTON_LINES} log lines of task ${code(value.t)}; they will appear in the thread.`);
+  await ctx.whisper(
+    `:hourglass_flowing_sand: Getting the last ${LOGS_BUTTON_LINES} log lines of task ${code(value.t)}; they will appear in the thread.`,
+  );
 }
 
 export async function handleAlertButton(ctx: ActionContext): Promise<void> {

@@ -73,10 +73,14 @@ function culprit(containers: readonly TaskContainer[], preferred?: string): Task
   };
   const sorted = [...containers].sort((a, b) => rank(a) - rank(b) || Number(b.name === preferred) - Number(a.name === preferred));
   const first = sorted[0];
-  return first && rank(first) < 3 ? first : containers.find((c) => c.name === preferred) ?? first;
+  return first && rank(first) < 3 ? first : (containers.find((c) => c.name === preferred) ?? first);
 }
 
-function withContainer(failure: Omit<TaskFailure, 'container' | 'exitCode' | 'containerReason' | 'stopCode' | 'stoppedReason'>, d: TaskDetail, c: TaskContainer | undefined): TaskFailure {
+function withContainer(
+  failure: Omit<TaskFailure, 'container' | 'exitCode' | 'containerReason' | 'stopCode' | 'stoppedReason'>,
+  d: TaskDetail,
+  c: TaskContainer | undefined,
+): TaskFailure {
   return {
     ...failure,
     container: c?.name,
@@ -94,7 +98,8 @@ function kindFromText(text: string): { kind: FailureKind; key: string } | undefi
   if (/OutOfMemory/i.test(text)) return { kind: 'oom', key: 'OutOfMemoryError' };
   if (/CannotStartContainerError/i.test(text)) return { kind: 'cannot-start', key: 'CannotStartContainerError' };
   if (/CannotCreateContainerError/i.test(text)) return { kind: 'cannot-start', key: 'CannotCreateContainerError' };
-  if (/health ?checks?/i.test(text)) return { kind: 'health-check', key: /ELB|load balancer|target/i.test(text) ? 'ELB health checks' : 'container health checks' };
+  if (/health ?checks?/i.test(text))
+    return { kind: 'health-check', key: /ELB|load balancer|target/i.test(text) ? 'ELB health checks' : 'container health checks' };
   return undefined;
 }
 
@@ -129,10 +134,14 @@ export function classifyTaskStop(d: TaskDetail, opts: ClassifyOptions): StopDeci
 
   // OOM wins over everything else, whoever stopped the task.
   const oom = containers.find((x) => /OutOfMemory/i.test(x.reason ?? ''));
-  if (oom) return { alert: true, failure: withContainer({ kind: 'oom', reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError' }, d, oom) };
+  if (oom)
+    return { alert: true, failure: withContainer({ kind: 'oom', reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError' }, d, oom) };
 
   if (fromReason && fromReason.kind !== 'oom') {
-    return { alert: true, failure: withContainer({ kind: fromReason.kind, reasonKey: fromReason.key, reasonLabel: labelFor(fromReason.key) }, d, c) };
+    return {
+      alert: true,
+      failure: withContainer({ kind: fromReason.kind, reasonKey: fromReason.key, reasonLabel: labelFor(fromReason.key) }, d, c),
+    };
   }
 
   if (stopCode === 'UserInitiated') return routine('stopped by a user (UserInitiated)');
@@ -141,10 +150,12 @@ export function classifyTaskStop(d: TaskDetail, opts: ClassifyOptions): StopDeci
   const code = c ? exitOf(c) : undefined;
   if (stopCode === 'ServiceSchedulerInitiated') {
     // The scheduler stopped it (scale-in, deployment, rebalancing): the container's 143/137 is its answer to the stop signal.
-    if (code === undefined || code === 0 || STOP_SIGNAL_EXITS.has(code)) return routine(`stopped by the service scheduler (${stoppedReason || 'scale-in or deployment'})`);
+    if (code === undefined || code === 0 || STOP_SIGNAL_EXITS.has(code))
+      return routine(`stopped by the service scheduler (${stoppedReason || 'scale-in or deployment'})`);
   }
   if (code !== undefined && code !== 0) {
-    if (c && isOom(c)) return { alert: true, failure: withContainer({ kind: 'oom', reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError' }, d, c) };
+    if (c && isOom(c))
+      return { alert: true, failure: withContainer({ kind: 'oom', reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError' }, d, c) };
     const key = `exit code ${code}`;
     return { alert: true, failure: withContainer({ kind: 'exit', reasonKey: key, reasonLabel: key }, d, c) };
   }
@@ -176,7 +187,7 @@ export function explainFailure(f: TaskFailure): string {
     case 'image-pull':
       return 'ECS could not pull the image. Check that the tag exists in the repository, that the task can reach the registry (NAT gateway or VPC endpoints in private subnets), and that the execution role may pull from it.';
     case 'secrets':
-      return 'ECS could not prepare the task, most often because it could not fetch its secrets (Secrets Manager / SSM Parameter Store) or registry credentials. Check the execution role\'s permissions, that the secret exists, and the network route to those services.';
+      return "ECS could not prepare the task, most often because it could not fetch its secrets (Secrets Manager / SSM Parameter Store) or registry credentials. Check the execution role's permissions, that the secret exists, and the network route to those services.";
     case 'health-check':
       return `The task failed its ${f.reasonKey} and ECS replaced it. The app may start too slowly for the grace period, listen on another port, or fail the health check path.`;
     case 'cannot-start':

@@ -86,7 +86,10 @@ export type AlertEvent =
   | ({ kind: 'deployment'; detail: DeploymentDetail } & Envelope)
   | ({ kind: 'service-action'; detail: ServiceActionDetail } & Envelope);
 
-export type ParseResult = { ok: true; event: AlertEvent } | { ok: false; skip: 'not-ecs' | 'other-type'; detailType: string } | { ok: false; skip: 'malformed'; detailType: string; issues: string[] };
+export type ParseResult =
+  | { ok: true; event: AlertEvent }
+  | { ok: false; skip: 'not-ecs' | 'other-type'; detailType: string }
+  | { ok: false; skip: 'malformed'; detailType: string; issues: string[] };
 
 function toMs(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
@@ -106,7 +109,13 @@ export function parseAlertEvent(event: EcsEvent): ParseResult {
     resources: Array.isArray(event.resources) ? event.resources.filter((r): r is string => typeof r === 'string') : [],
   };
   const schema =
-    detailType === TASK_STATE_CHANGE ? taskDetailSchema : detailType === DEPLOYMENT_STATE_CHANGE ? deploymentDetailSchema : detailType === SERVICE_ACTION ? serviceActionDetailSchema : undefined;
+    detailType === TASK_STATE_CHANGE
+      ? taskDetailSchema
+      : detailType === DEPLOYMENT_STATE_CHANGE
+        ? deploymentDetailSchema
+        : detailType === SERVICE_ACTION
+          ? serviceActionDetailSchema
+          : undefined;
   if (!schema) return { ok: false, skip: 'other-type', detailType };
   const res = schema.safeParse(event.detail);
   if (!res.success) {
@@ -114,7 +123,8 @@ export function parseAlertEvent(event: EcsEvent): ParseResult {
     return { ok: false, skip: 'malformed', detailType, issues };
   }
   if (detailType === TASK_STATE_CHANGE) return { ok: true, event: { kind: 'task', detail: res.data as TaskDetail, ...env } };
-  if (detailType === DEPLOYMENT_STATE_CHANGE) return { ok: true, event: { kind: 'deployment', detail: res.data as DeploymentDetail, ...env } };
+  if (detailType === DEPLOYMENT_STATE_CHANGE)
+    return { ok: true, event: { kind: 'deployment', detail: res.data as DeploymentDetail, ...env } };
   return { ok: true, event: { kind: 'service-action', detail: res.data as ServiceActionDetail, ...env } };
 }
 
@@ -172,7 +182,8 @@ export function placeOf(ev: AlertEvent): Place | undefined {
   const clusterArn = parseArn(ev.detail.clusterArn);
   if (!svcArn && !clusterArn) return undefined;
   const parts = svcArn ? svcArn.resource.split('/') : [];
-  const cluster = parts.length >= 3 ? parts[1] : clusterArn?.resource.startsWith('cluster/') ? clusterArn.resource.slice('cluster/'.length) : undefined;
+  const cluster =
+    parts.length >= 3 ? parts[1] : clusterArn?.resource.startsWith('cluster/') ? clusterArn.resource.slice('cluster/'.length) : undefined;
   return {
     region: svcArn?.region ?? clusterArn!.region,
     account: svcArn?.account ?? clusterArn!.account,
@@ -181,7 +192,14 @@ export function placeOf(ev: AlertEvent): Place | undefined {
   };
 }
 
-function clusterMatches(envCluster: string, region: string, account: string, cluster: string | undefined, envRegion: string, envAccount: string | undefined): boolean {
+function clusterMatches(
+  envCluster: string,
+  region: string,
+  account: string,
+  cluster: string | undefined,
+  envRegion: string,
+  envAccount: string | undefined,
+): boolean {
   if (region !== envRegion) return false;
   if (envAccount && account && envAccount !== account) return false;
   if (cluster === undefined) return true;
@@ -198,13 +216,20 @@ export function resolveTarget(config: Config, ev: AlertEvent): TargetResult {
   const place = placeOf(ev);
   if (!place) return { ok: false, why: 'the event names no cluster or service' };
   if (!place.serviceName) return { ok: false, why: 'the task does not belong to a service' };
-  const envs = Object.entries(config.environments).filter(([, e]) => clusterMatches(e.cluster, place.region, place.account, place.cluster, e.region, e.accountId));
+  const envs = Object.entries(config.environments).filter(([, e]) =>
+    clusterMatches(e.cluster, place.region, place.account, place.cluster, e.region, e.accountId),
+  );
   if (envs.length === 0) return { ok: false, why: `cluster ${place.cluster ?? '(unknown)'} in ${place.region} is not in chatops.yml` };
   const matches = Object.entries(config.services)
     .filter(([, s]) => s.service === place.serviceName && envs.some(([name]) => name === s.environment))
     .map(([alias]) => findService(config, alias)!);
-  if (matches.length === 0) return { ok: false, why: `service ${place.serviceName} in cluster ${place.cluster ?? '(unknown)'} is not in chatops.yml` };
-  if (matches.length > 1) return { ok: false, why: `service ${place.serviceName} matches several entries of chatops.yml (${matches.map((m) => m.alias).join(', ')}); the event names no cluster` };
+  if (matches.length === 0)
+    return { ok: false, why: `service ${place.serviceName} in cluster ${place.cluster ?? '(unknown)'} is not in chatops.yml` };
+  if (matches.length > 1)
+    return {
+      ok: false,
+      why: `service ${place.serviceName} matches several entries of chatops.yml (${matches.map((m) => m.alias).join(', ')}); the event names no cluster`,
+    };
   const service = matches[0]!;
   return { ok: true, target: { service, region: place.region, cluster: place.cluster ?? lastSegment(service.env.cluster) } };
 }

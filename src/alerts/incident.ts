@@ -225,7 +225,8 @@ export function taskSummary(v: IncidentView): string {
 /** The other signals of the incident, one line each, plain text. */
 export function signalLines(v: IncidentView): string[] {
   const out: string[] = [];
-  if (v.down) out.push(`${v.state === 'recovered' ? 'Service was down' : 'Service down'}: ${v.down.running} of ${v.down.desired} tasks running`);
+  if (v.down)
+    out.push(`${v.state === 'recovered' ? 'Service was down' : 'Service down'}: ${v.down.running} of ${v.down.desired} tasks running`);
   for (const r of v.reasons) {
     if (r.kind === 'deploy') out.push(`${r.label}${r.n > 1 ? ` ×${r.n}` : ''}`);
     if (r.kind === 'action') out.push(`${r.label} ×${r.n}`);
@@ -241,7 +242,17 @@ export function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>
 export function headline(v: IncidentView, svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
   const title = serviceTitle(svc);
   const what =
-    v.count > 0 ? (v.count === 1 ? 'a task failed' : `${v.count} tasks failed`) : v.down ? 'service down' : v.deploy ? 'deployment failed' : v.action ? actionLabel(v.action.eventName) : 'trouble';
+    v.count > 0
+      ? v.count === 1
+        ? 'a task failed'
+        : `${v.count} tasks failed`
+      : v.down
+        ? 'service down'
+        : v.deploy
+          ? 'deployment failed'
+          : v.action
+            ? actionLabel(v.action.eventName)
+            : 'trouble';
   if (v.state === 'recovered') return `✅ Recovered: ${title}: ${what}`;
   if (v.down) return `🔴 ${title} is down${v.count > 0 ? `: ${what}` : ''}`;
   if (v.count > 0) return `🔥 ${title}: ${what}`;

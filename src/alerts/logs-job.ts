@@ -7,7 +7,15 @@ import { logsFitInMessage, logsReply } from './messages';
 export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   const log = rt.log.child({ job: job.id, service: job.alias });
   const loc = { region: job.region, group: job.group, stream: job.stream };
-  const meta = { alias: job.alias, taskId: job.taskId, container: job.container, region: job.region, group: job.group, stream: job.stream, userId: job.userId };
+  const meta = {
+    alias: job.alias,
+    taskId: job.taskId,
+    container: job.container,
+    region: job.region,
+    group: job.group,
+    stream: job.stream,
+    userId: job.userId,
+  };
   let lines: string[];
   try {
     lines = await lastLines(rt.aws.logs(job.region), loc, job.lines);

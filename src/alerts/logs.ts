@@ -17,7 +17,6 @@ import { logLocation, type LogLocation } from '../aws/log-location';
 
 export { logLocation, type LogLocation, type LocationResult } from '../aws/log-location';
 
-
 const TD_CACHE_MAX = 200;
 const tdCache = new Map<string, TaskDefinition>();
 
@@ -52,16 +51,20 @@ export function logsErrorText(err: unknown, loc: LogLocation): string {
 
 /** The newest `limit` lines of one stream, oldest first, masked and stripped of colour codes. */
 export async function lastLines(logs: CloudWatchLogsClient, loc: LogLocation, limit: number, timeoutMs = 8_000): Promise<string[]> {
-  const res = await logs.send(new GetLogEventsCommand({ logGroupName: loc.group, logStreamName: loc.stream, limit, startFromHead: false }), {
-    abortSignal: AbortSignal.timeout(timeoutMs),
-  });
+  const res = await logs.send(
+    new GetLogEventsCommand({ logGroupName: loc.group, logStreamName: loc.stream, limit, startFromHead: false }),
+    {
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    },
+  );
   return (res.events ?? []).slice(-limit).map((e) => cleanLogMessage((e.message ?? '').replace(/\r?\n$/, '')));
 }
 
 /** The last lines of the failed container, or why there are none. Never throws: an alert goes out either way. */
 export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskFacts, limit: number): Promise<LogExcerpt> {
   const region = facts.region;
-  if (!facts.taskDefinitionArn || !facts.container) return { region, error: 'the event names no task definition or container, so the log stream is unknown' };
+  if (!facts.taskDefinitionArn || !facts.container)
+    return { region, error: 'the event names no task definition or container, so the log stream is unknown' };
   let td: TaskDefinition;
   try {
     td = await taskDefinitionCached(rt.aws.ecs(region), facts.taskDefinitionArn);

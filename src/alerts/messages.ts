@@ -8,7 +8,17 @@ import type { ResolvedService } from '../config/schema';
 import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../bot/blocks/message';
 import { code, escapeMrkdwn, LIMITS, truncate } from '../bot/blocks/text';
 import { explainFailure } from './classify';
-import { actionLabel, headline, signalLines, spanWords, taskReasonsSummary, taskSummary, type IncidentView, type LogExcerpt, type TaskFacts } from './incident';
+import {
+  actionLabel,
+  headline,
+  signalLines,
+  spanWords,
+  taskReasonsSummary,
+  taskSummary,
+  type IncidentView,
+  type LogExcerpt,
+  type TaskFacts,
+} from './incident';
 import { arnTail } from '../aws/arn';
 import { slackDate } from '../bot/blocks/time';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
@@ -114,7 +124,10 @@ export function alertMessage(v: IncidentView, svc: ResolvedService): SlackMessag
   if (v.first) {
     blocks.push(taskFields(v.first, svc));
     blocks.push(section(whyText(v.first)));
-    if (v.botRequest) blocks.push(context(`These tasks come from a deployment the bot started (request ${code(v.botRequest)}); its thread tracks the rollout.`));
+    if (v.botRequest)
+      blocks.push(
+        context(`These tasks come from a deployment the bot started (request ${code(v.botRequest)}); its thread tracks the rollout.`),
+      );
     const logs = logsSection(v.logs);
     if (logs) blocks.push(logs);
   }
@@ -125,7 +138,8 @@ export function alertMessage(v: IncidentView, svc: ResolvedService): SlackMessag
   links.push(`<${serviceUrl(svc.env.region, arnTail(cluster), svc.service)}|Service>`);
   const times = [`first ${slackDate(v.openedAt)}`];
   if (v.lastAt > v.openedAt) times.push(`last ${slackDate(v.lastAt)}`);
-  if (v.state === 'recovered' && v.recoveredAt) times.push(`recovered ${slackDate(v.recoveredAt)}${v.recoveredBy ? ` (${escapeMrkdwn(v.recoveredBy)})` : ''}`);
+  if (v.state === 'recovered' && v.recoveredAt)
+    times.push(`recovered ${slackDate(v.recoveredAt)}${v.recoveredBy ? ` (${escapeMrkdwn(v.recoveredBy)})` : ''}`);
   blocks.push(context(links.join(' · '), times.join(' · ')));
   blocks.push(buttons(svc, v));
   const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v), ...signalLines(v)].filter(Boolean).join(' — ');
@@ -157,7 +171,9 @@ export function downText(desired: number, running: number, forMs: number): strin
 
 /** Thread reply that closes an incident. */
 export function recoveredReply(v: IncidentView, by: string): SlackMessage {
-  const what = [taskSummary(v), ...signalLines(v).filter((l) => !l.startsWith('Service down') && !l.startsWith('Service was down'))].filter(Boolean).join('; ');
+  const what = [taskSummary(v), ...signalLines(v).filter((l) => !l.startsWith('Service down') && !l.startsWith('Service was down'))]
+    .filter(Boolean)
+    .join('; ');
   const text = `✅ Recovered: ${by}.${what ? ` ${what}.` : ''}`;
   return { text, blocks: [section(`✅ *Recovered:* ${escapeMrkdwn(by)}.${what ? `\n${escapeMrkdwn(what)}.` : ''}`)] };
 }
@@ -171,8 +187,12 @@ export function logsReply(
   const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
   const head = `Logs of ${code(meta.alias)} task ${code(meta.taskId)}${meta.container ? `, container ${code(meta.container)}` : ''}, for <@${meta.userId}> (${link})`;
   if (error) return { text: `Logs of ${meta.alias} task ${meta.taskId}: ${error}`, blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)] };
-  if (!lines || lines.length === 0) return { text: `Logs of ${meta.alias} task ${meta.taskId}: no lines`, blocks: [section(`${head}\n_The stream has no log lines._`)] };
-  return { text: `Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`, blocks: [section(`*Last ${lines.length} log lines*: ${head}\n${logBlock(lines)}`)] };
+  if (!lines || lines.length === 0)
+    return { text: `Logs of ${meta.alias} task ${meta.taskId}: no lines`, blocks: [section(`${head}\n_The stream has no log lines._`)] };
+  return {
+    text: `Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`,
+    blocks: [section(`*Last ${lines.length} log lines*: ${head}\n${logBlock(lines)}`)],
+  };
 }
 
 /** True when the lines fit in one message without leaving any out. */

@@ -13,7 +13,17 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../bot/blocks/message';
 import { classifyTaskStop } from './classify';
 import { alertChannelFor, parseAlertEvent, resolveTarget, type AlertEvent } from './events';
-import { actionLabel, isTroubleAction, taskFacts, type ActionFacts, type DeployFacts, type DownFacts, type IncidentView, type LogExcerpt, type TaskFacts } from './incident';
+import {
+  actionLabel,
+  isTroubleAction,
+  taskFacts,
+  type ActionFacts,
+  type DeployFacts,
+  type DownFacts,
+  type IncidentView,
+  type LogExcerpt,
+  type TaskFacts,
+} from './incident';
 import { excerptFor } from './logs';
 import { alertMessage, deployFailedText, downText, newReasonReply, recoveredReply, signalReply } from './messages';
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
@@ -52,8 +62,19 @@ export async function handleAlertEvent(event: EcsEvent, rt: Runtime): Promise<vo
   return onServiceAction(rt, svc, ev, now, at, windowMs, slog);
 }
 
-async function onTaskEvent(rt: Runtime, svc: ResolvedService, ev: Extract<AlertEvent, { kind: 'task' }>, where: { region: string; cluster: string }, now: number, at: number, log: Logger): Promise<void> {
-  const decision = classifyTaskStop(ev.detail, { includeRoutineStops: svc.env.alerts.includeRoutineStops, serviceContainer: svc.container });
+async function onTaskEvent(
+  rt: Runtime,
+  svc: ResolvedService,
+  ev: Extract<AlertEvent, { kind: 'task' }>,
+  where: { region: string; cluster: string },
+  now: number,
+  at: number,
+  log: Logger,
+): Promise<void> {
+  const decision = classifyTaskStop(ev.detail, {
+    includeRoutineStops: svc.env.alerts.includeRoutineStops,
+    serviceContainer: svc.container,
+  });
   if (!decision.alert) {
     if (ev.detail.lastStatus === 'STOPPED') log.info('task stop is not an alert', { task: ev.detail.taskArn, why: decision.why });
     else log.debug('task event is not a stop', { task: ev.detail.taskArn, lastStatus: ev.detail.lastStatus });
@@ -61,13 +82,31 @@ async function onTaskEvent(rt: Runtime, svc: ResolvedService, ev: Extract<AlertE
   }
   const windowMs = svc.env.alerts.incidentWindow;
   const f = taskFacts(ev.detail, decision.failure, where);
-  await processSignal(rt, svc, { kind: 'task', seenId: `task:${f.taskId}`, reasonKey: f.reasonKey, reasonLabel: f.reasonLabel, facts: f, now, at, windowMs }, log);
+  await processSignal(
+    rt,
+    svc,
+    { kind: 'task', seenId: `task:${f.taskId}`, reasonKey: f.reasonKey, reasonLabel: f.reasonLabel, facts: f, now, at, windowMs },
+    log,
+  );
 }
 
-async function onDeploymentEvent(rt: Runtime, svc: ResolvedService, ev: Extract<AlertEvent, { kind: 'deployment' }>, now: number, at: number, windowMs: number, log: Logger): Promise<void> {
+async function onDeploymentEvent(
+  rt: Runtime,
+  svc: ResolvedService,
+  ev: Extract<AlertEvent, { kind: 'deployment' }>,
+  now: number,
+  at: number,
+  windowMs: number,
+  log: Logger,
+): Promise<void> {
   const d = ev.detail;
   if (d.eventName === 'SERVICE_DEPLOYMENT_COMPLETED') {
-    await processRecover(rt, svc, { now, at, quietMs: 0, by: `deployment ${d.deploymentId} completed`, seenId: `deploy:${d.deploymentId}:COMPLETED` }, log);
+    await processRecover(
+      rt,
+      svc,
+      { now, at, quietMs: 0, by: `deployment ${d.deploymentId} completed`, seenId: `deploy:${d.deploymentId}:COMPLETED` },
+      log,
+    );
     return;
   }
   if (d.eventName !== 'SERVICE_DEPLOYMENT_FAILED') {
@@ -88,12 +127,29 @@ async function onDeploymentEvent(rt: Runtime, svc: ResolvedService, ev: Extract<
   await processSignal(
     rt,
     svc,
-    { kind: 'deploy', seenId: `deploy:${d.deploymentId}:FAILED`, reasonKey: `deploy:${d.deploymentId}`, reasonLabel: `Deployment ${d.deploymentId} failed`, facts, now, at, windowMs },
+    {
+      kind: 'deploy',
+      seenId: `deploy:${d.deploymentId}:FAILED`,
+      reasonKey: `deploy:${d.deploymentId}`,
+      reasonLabel: `Deployment ${d.deploymentId} failed`,
+      facts,
+      now,
+      at,
+      windowMs,
+    },
     log,
   );
 }
 
-async function onServiceAction(rt: Runtime, svc: ResolvedService, ev: Extract<AlertEvent, { kind: 'service-action' }>, now: number, at: number, windowMs: number, log: Logger): Promise<void> {
+async function onServiceAction(
+  rt: Runtime,
+  svc: ResolvedService,
+  ev: Extract<AlertEvent, { kind: 'service-action' }>,
+  now: number,
+  at: number,
+  windowMs: number,
+  log: Logger,
+): Promise<void> {
   const d = ev.detail;
   if (d.eventName === 'SERVICE_STEADY_STATE') {
     await processRecover(rt, svc, { now, at, quietMs: recoveryQuietMs(svc), by: 'the service reached a steady state' }, log);
@@ -104,7 +160,12 @@ async function onServiceAction(rt: Runtime, svc: ResolvedService, ev: Extract<Al
     return;
   }
   const facts: ActionFacts = { eventName: d.eventName, reason: d.reason, at };
-  await processSignal(rt, svc, { kind: 'action', seenId: `evt:${ev.id}`, reasonKey: d.eventName, reasonLabel: actionLabel(d.eventName), facts, now, at, windowMs }, log);
+  await processSignal(
+    rt,
+    svc,
+    { kind: 'action', seenId: `evt:${ev.id}`, reasonKey: d.eventName, reasonLabel: actionLabel(d.eventName), facts, now, at, windowMs },
+    log,
+  );
 }
 
 /** Record a signal; fetch what only the opener needs; reply in the thread for a new reason; render if we hold the lease. */
@@ -143,7 +204,9 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
   if (res.newReason && res.ts && res.channel && res.action !== 'muted') {
     const reply = await replyFor(input, taskLogs);
     if (reply) {
-      await rt.slack.post(res.channel, reply, { threadTs: res.ts }).catch((err: unknown) => log.error('alert: thread reply not delivered', { seen: input.seenId, err }));
+      await rt.slack
+        .post(res.channel, reply, { threadTs: res.ts })
+        .catch((err: unknown) => log.error('alert: thread reply not delivered', { seen: input.seenId, err }));
     }
   }
   if (res.action === 'post' || res.action === 'update') await syncIncident(rt, svc, res.gen, log);
@@ -187,7 +250,9 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
   if (res.ts && res.channel && res.action !== 'muted') {
     const view = await readIncident(rt.redis, svc);
     if (view && view.gen === res.gen) {
-      await rt.slack.post(res.channel, recoveredReply(view, input.by), { threadTs: res.ts }).catch((err: unknown) => log.error('alert: recovery reply not delivered', { err }));
+      await rt.slack
+        .post(res.channel, recoveredReply(view, input.by), { threadTs: res.ts })
+        .catch((err: unknown) => log.error('alert: recovery reply not delivered', { err }));
     }
   }
   if (res.action === 'update') await syncIncident(rt, svc, res.gen, log);

@@ -29,7 +29,12 @@ type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
 const shas = new Map<string, string>();
 
 /** EVALSHA with a fallback to EVAL on NOSCRIPT (after a failover or a restart the cache is empty). */
-export async function runScript(redis: Redis, source: string, keyList: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+export async function runScript(
+  redis: Redis,
+  source: string,
+  keyList: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<unknown> {
   let sha = shas.get(source);
   if (!sha) {
     sha = createHash('sha1').update(source).digest('hex');
@@ -62,14 +67,39 @@ export interface SignalInput {
 
 export type SignalResult =
   | { status: 'dup' }
-  | { status: 'ok'; gen: number; count: number; isNew: boolean; newReason: boolean; ts?: string; channel?: string; action: SlackAction; rev: number };
+  | {
+      status: 'ok';
+      gen: number;
+      count: number;
+      isNew: boolean;
+      newReason: boolean;
+      ts?: string;
+      channel?: string;
+      action: SlackAction;
+      rev: number;
+    };
 
 export async function recordSignal(redis: Redis, svc: Svc, s: SignalInput): Promise<SignalResult> {
   const res = (await runScript(
     redis,
     signalLua,
-    [keys.incident(svc.environment, svc.alias), keys.alertSeen(svc.environment, svc.alias, s.seenId), keys.alertMute(svc.environment, svc.alias)],
-    [s.now, s.windowMs, SEEN_TTL_MS, LEASE_MS, s.kind, s.reasonKey, s.reasonLabel, s.facts === undefined ? '' : JSON.stringify(s.facts), INCIDENT_TTL_MS, s.at ?? s.now],
+    [
+      keys.incident(svc.environment, svc.alias),
+      keys.alertSeen(svc.environment, svc.alias, s.seenId),
+      keys.alertMute(svc.environment, svc.alias),
+    ],
+    [
+      s.now,
+      s.windowMs,
+      SEEN_TTL_MS,
+      LEASE_MS,
+      s.kind,
+      s.reasonKey,
+      s.reasonLabel,
+      s.facts === undefined ? '' : JSON.stringify(s.facts),
+      INCIDENT_TTL_MS,
+      s.at ?? s.now,
+    ],
   )) as unknown[];
   if (str(res[0]) === 'dup') return { status: 'dup' };
   return {
@@ -103,10 +133,24 @@ export type RecoverResult =
 export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): Promise<RecoverResult> {
   const keyList = [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)];
   if (r.seenId) keyList.push(keys.alertSeen(svc.environment, svc.alias, r.seenId));
-  const res = (await runScript(redis, recoverLua, keyList, [r.now, r.at ?? r.now, r.quietMs, r.by, LEASE_MS, SEEN_TTL_MS, INCIDENT_TTL_MS])) as unknown[];
+  const res = (await runScript(redis, recoverLua, keyList, [
+    r.now,
+    r.at ?? r.now,
+    r.quietMs,
+    r.by,
+    LEASE_MS,
+    SEEN_TTL_MS,
+    INCIDENT_TTL_MS,
+  ])) as unknown[];
   const status = str(res[0]);
   if (status !== 'ok') return { status: status as 'dup' | 'none' | 'stale' | 'not-quiet' };
-  return { status: 'ok', gen: Number(res[1]), ts: str(res[2]) || undefined, channel: str(res[3]) || undefined, action: str(res[4]) as 'update' | 'busy' | 'muted' | 'unposted' };
+  return {
+    status: 'ok',
+    gen: Number(res[1]),
+    ts: str(res[2]) || undefined,
+    channel: str(res[3]) || undefined,
+    action: str(res[4]) as 'update' | 'busy' | 'muted' | 'unposted',
+  };
 }
 
 export type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
@@ -116,7 +160,12 @@ export async function finishRender(
   svc: Svc,
   f: { gen: number; rev: number; mode: 'ok' | 'failed'; ts?: string; channel?: string; now: number },
 ): Promise<FinishResult> {
-  const res = (await runScript(redis, finishLua, [keys.incident(svc.environment, svc.alias)], [f.gen, f.rev, f.mode, f.ts ?? '', f.channel ?? '', f.now])) as unknown[];
+  const res = (await runScript(
+    redis,
+    finishLua,
+    [keys.incident(svc.environment, svc.alias)],
+    [f.gen, f.rev, f.mode, f.ts ?? '', f.channel ?? '', f.now],
+  )) as unknown[];
   const status = str(res[0]);
   if (status === 'duplicate') return { status, ts: str(res[1]) };
   return { status: status as 'gone' | 'released' | 'done' | 'again' };
@@ -125,7 +174,12 @@ export async function finishRender(
 export type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
 
 export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
-  const res = (await runScript(redis, claimLua, [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)], [now, LEASE_MS, windowMs])) as unknown[];
+  const res = (await runScript(
+    redis,
+    claimLua,
+    [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)],
+    [now, LEASE_MS, windowMs],
+  )) as unknown[];
   const status = str(res[0]);
   if (status === 'post' || status === 'update') return { status, gen: Number(res[1]) };
   return { status: status as 'none' | 'muted' | 'busy' | 'stale' };

@@ -40,13 +40,31 @@ export async function syncIncident(rt: Runtime, svc: ResolvedService, gen: numbe
         await rt.slack.update(channel, ts, msg);
       }
     } catch (err) {
-      await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() }).catch((e: unknown) => log.warn('alert: could not hand back the lease', { err: e }));
-      log.error('alert not delivered to Slack; the next event or the scheduled check retries', { service: svc.alias, environment: svc.environment, posting, err });
+      await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() }).catch((e: unknown) =>
+        log.warn('alert: could not hand back the lease', { err: e }),
+      );
+      log.error('alert not delivered to Slack; the next event or the scheduled check retries', {
+        service: svc.alias,
+        environment: svc.environment,
+        posting,
+        err,
+      });
       return;
     }
-    const done = await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'ok', ts: posting ? ts : undefined, channel: posting ? channel : undefined, now: rt.now() });
+    const done = await finishRender(rt.redis, svc, {
+      gen,
+      rev: view.rev,
+      mode: 'ok',
+      ts: posting ? ts : undefined,
+      channel: posting ? channel : undefined,
+      now: rt.now(),
+    });
     if (done.status === 'duplicate') {
-      log.warn('alert: another worker posted this incident too; keeping the first message', { service: svc.alias, kept: done.ts, extra: ts });
+      log.warn('alert: another worker posted this incident too; keeping the first message', {
+        service: svc.alias,
+        kept: done.ts,
+        extra: ts,
+      });
       return;
     }
     if (done.status !== 'again') return;

@@ -26,7 +26,12 @@ async function checkEnvironment(rt: Runtime, envName: string, now: number): Prom
   const log = rt.log.child({ tick: 'services-down', environment: envName });
   let described: Service[] | undefined;
   try {
-    const res = await describeServices(rt.aws.ecs(env.region), env.cluster, services.map((s) => s.service), `environments.${envName}.cluster`);
+    const res = await describeServices(
+      rt.aws.ecs(env.region),
+      env.cluster,
+      services.map((s) => s.service),
+      `environments.${envName}.cluster`,
+    );
     described = res.services;
     for (const f of res.failures) log.warn('services-down check: ECS does not know a configured service', { arn: f.arn, reason: f.reason });
   } catch (err) {
@@ -51,7 +56,21 @@ async function checkService(rt: Runtime, svc: ResolvedService, s: Service, now: 
     const since = await markDown(rt.redis, svc, now);
     if (now - since < svc.env.alerts.downAfter) return;
     const facts: DownFacts = { since, desired, running };
-    await processSignal(rt, svc, { kind: 'down', seenId: `down:${since}`, reasonKey: 'down', reasonLabel: 'service down', facts, now, at: now, windowMs: svc.env.alerts.incidentWindow }, log);
+    await processSignal(
+      rt,
+      svc,
+      {
+        kind: 'down',
+        seenId: `down:${since}`,
+        reasonKey: 'down',
+        reasonLabel: 'service down',
+        facts,
+        now,
+        at: now,
+        windowMs: svc.env.alerts.incidentWindow,
+      },
+      log,
+    );
     return;
   }
   await clearDown(rt.redis, svc);

@@ -24,8 +24,14 @@ async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
 async function clearStaleButtons(ctx: ActionContext): Promise<void> {
   const blocks = (ctx.body.message as { blocks?: unknown } | undefined)?.blocks;
   if (!ctx.channelId || !ctx.messageTs || !Array.isArray(blocks)) return;
-  const msg = withoutButtons(blocks as KnownBlock[], ':grey_question: This request is no longer on record; nothing can be approved here.', 'Request no longer on record');
-  await ctx.rt.slack.update(ctx.channelId, ctx.messageTs, msg).catch((err) => ctx.rt.log.warn('could not clear stale approval buttons', { err }));
+  const msg = withoutButtons(
+    blocks as KnownBlock[],
+    ':grey_question: This request is no longer on record; nothing can be approved here.',
+    'Request no longer on record',
+  );
+  await ctx.rt.slack
+    .update(ctx.channelId, ctx.messageTs, msg)
+    .catch((err) => ctx.rt.log.warn('could not clear stale approval buttons', { err }));
 }
 
 /** Handles every `approval:*` button. */
@@ -58,8 +64,10 @@ export const rejectView: ViewDef = {
   callbackId: REJECT_VIEW,
   async handle(rt: Runtime, view, userId) {
     const reason = view.state.values[REJECT_REASON.block]?.[REJECT_REASON.action]?.value?.trim() ?? '';
-    if (reason.length < 3) return { errors: { [REJECT_REASON.block]: 'Say why you reject it (at least 3 characters): the requester sees it.' } };
-    if (reason.length > REJECT_REASON_MAX) return { errors: { [REJECT_REASON.block]: `Keep the reason under ${REJECT_REASON_MAX} characters.` } };
+    if (reason.length < 3)
+      return { errors: { [REJECT_REASON.block]: 'Say why you reject it (at least 3 characters): the requester sees it.' } };
+    if (reason.length > REJECT_REASON_MAX)
+      return { errors: { [REJECT_REASON.block]: `Keep the reason under ${REJECT_REASON_MAX} characters.` } };
     const res = await rejectRequest(rt, view.private_metadata, userId, reason);
     if (res.ok) return;
     // Close the modal and answer in the request's channel; inside the modal if that is not possible.

@@ -77,7 +77,10 @@ export async function readAudit(redis: Redis, environment: string, opts: { servi
   const key = opts.service ? keys.serviceAudit(environment, opts.service) : keys.audit(environment);
   const count = Math.max(1, Math.min(AUDIT_MAXLEN, Math.floor(opts.limit)));
   const raw = await redis.xrevrange(key, '+', '-', 'COUNT', count);
-  return raw.map((r) => toRawAuditEntry(r)).filter((e): e is RawAuditEntry => e !== undefined).map(toAuditEntry);
+  return raw
+    .map((r) => toRawAuditEntry(r))
+    .filter((e): e is RawAuditEntry => e !== undefined)
+    .map(toAuditEntry);
 }
 
 /**

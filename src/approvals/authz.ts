@@ -6,7 +6,12 @@
 import { groupsToResolve, hasRole, type Role } from '../policy/authorize';
 import type { Runtime } from '../runtime';
 
-export async function holdsRole(rt: Pick<Runtime, 'config' | 'directory'>, environment: string, userId: string, role: Role): Promise<boolean> {
+export async function holdsRole(
+  rt: Pick<Runtime, 'config' | 'directory'>,
+  environment: string,
+  userId: string,
+  role: Role,
+): Promise<boolean> {
   const env = rt.config.environments[environment];
   if (!env) return false;
   const groups = groupsToResolve(env, role, userId);

@@ -186,7 +186,10 @@ const ERROR_CODE: Record<RefusalCode, ErrorCode> = {
 /** The same answer as a BotError (for slash commands and the API's refusals). */
 export function refusal(c: string, ctx: AnswerContext, hint?: string): BotError {
   const userMessage = answerFor(c, ctx);
-  return new BotError(ERROR_CODE[c as RefusalCode] ?? 'INTERNAL', `approvals: ${c}${ctx.request ? ` (${ctx.request.id})` : ''}`, { userMessage, hint });
+  return new BotError(ERROR_CODE[c as RefusalCode] ?? 'INTERNAL', `approvals: ${c}${ctx.request ? ` (${ctx.request.id})` : ''}`, {
+    userMessage,
+    hint,
+  });
 }
 
 /** A short title for a request: "Deploy request: web → prod". */

@@ -75,7 +75,11 @@ function changeFacts(req: ChangeRequest): Pick<BotRun, 'image' | 'tag' | 'taskDe
   const image = field(plan, 'image') ?? field(plan, 'targetImage');
   const tag = field(plan, 'tag');
   const taskDefinition =
-    field(ex, 'targetTaskDefinition') ?? field(ex, 'registeredTaskDefinition') ?? field(ex, 'taskDefinitionArn') ?? field(plan, 'targetTaskDefinition') ?? field(plan, 'currentTaskDefinition');
+    field(ex, 'targetTaskDefinition') ??
+    field(ex, 'registeredTaskDefinition') ??
+    field(ex, 'taskDefinitionArn') ??
+    field(plan, 'targetTaskDefinition') ??
+    field(plan, 'currentTaskDefinition');
   const deploymentIds = [field(ex, 'serviceDeploymentArn'), field(ex, 'deploymentId')].filter((v): v is string => v !== undefined);
   return { ...(image ? { image } : {}), ...(tag ? { tag } : {}), ...(taskDefinition ? { taskDefinition } : {}), deploymentIds };
 }
@@ -94,7 +98,16 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
     if (!e.requestId) continue;
     let run = byId.get(e.requestId);
     if (!run) {
-      run = { requestId: e.requestId, verb: e.verb, requester: '', approvers: [], autoApproved: false, createdAt: e.at, state: e.state, deploymentIds: [] };
+      run = {
+        requestId: e.requestId,
+        verb: e.verb,
+        requester: '',
+        approvers: [],
+        autoApproved: false,
+        createdAt: e.at,
+        state: e.state,
+        deploymentIds: [],
+      };
       byId.set(e.requestId, run);
       order.push(e.requestId);
     }
@@ -156,7 +169,13 @@ const SLACK_MS = 2 * 60_000;
  * Merge runs and ECS deployments, newest first, at most `limit` rows. `marks` maps ECS ids
  * (service deployment ARN or deployment id) the bot recorded as its own to the request id.
  */
-export function mergeHistory(runs: readonly BotRun[], deployments: readonly EcsDeploymentRow[], marks: ReadonlyMap<string, string>, now: number, limit: number): HistoryRow[] {
+export function mergeHistory(
+  runs: readonly BotRun[],
+  deployments: readonly EcsDeploymentRow[],
+  marks: ReadonlyMap<string, string>,
+  now: number,
+  limit: number,
+): HistoryRow[] {
   const rows = new Map<string, HistoryRow>(runs.map((r) => [r.requestId, { at: r.createdAt, run: r }]));
   const loose: HistoryRow[] = [];
   for (const d of deployments) {
@@ -164,7 +183,13 @@ export function mergeHistory(runs: readonly BotRun[], deployments: readonly EcsD
     let run = runs.find((r) => r.requestId === marked) ?? runs.find((r) => r.deploymentIds.includes(d.id));
     if (!run && d.taskDefinition && d.createdAt !== undefined) {
       const created = d.createdAt;
-      run = runs.find((r) => r.startedAt !== undefined && r.taskDefinition === d.taskDefinition && created >= r.startedAt - SLACK_MS && created <= (r.finishedAt ?? now) + SLACK_MS);
+      run = runs.find(
+        (r) =>
+          r.startedAt !== undefined &&
+          r.taskDefinition === d.taskDefinition &&
+          created >= r.startedAt - SLACK_MS &&
+          created <= (r.finishedAt ?? now) + SLACK_MS,
+      );
     }
     const row = run ? rows.get(run.requestId) : undefined;
     if (row && !row.ecs) {
@@ -209,7 +234,11 @@ export function imageText(image: string | undefined, tag?: string): string {
   if (!image && !tag) return '';
   const digest = /@sha256:([a-f0-9]{12})/.exec(image ?? '')?.[1];
   if (tag) return `${code(tag)}${digest ? ` (sha256:${digest})` : ''}`;
-  const repoTail = (image ?? '').split('/').slice(-2).join('/').replace(/@sha256:[a-f0-9]+$/, '');
+  const repoTail = (image ?? '')
+    .split('/')
+    .slice(-2)
+    .join('/')
+    .replace(/@sha256:[a-f0-9]+$/, '');
   return code(digest ? `${repoTail}@sha256:${digest}` : repoTail);
 }
 
@@ -219,8 +248,13 @@ function runLine(row: HistoryRow): string {
   const verb = r.verb ? r.verb.charAt(0).toUpperCase() + r.verb.slice(1) : 'Change';
   let outcome = OUTCOME[r.state] ?? code(r.state);
   if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? ` by ${mention(r.decidedBy)}` : '';
-  if (r.detail) outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${quoteInline(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
-  const approved = r.autoApproved ? 'no approval needed' : r.approvers.length ? `approved by ${r.approvers.map(mention).join(', ')}` : 'no approvals';
+  if (r.detail)
+    outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${quoteInline(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
+  const approved = r.autoApproved
+    ? 'no approval needed'
+    : r.approvers.length
+      ? `approved by ${r.approvers.map(mention).join(', ')}`
+      : 'no approvals';
   const reason = r.reason ? ` (“${quoteInline(r.reason, 150)}”)` : '';
   const head = `*${slackTime(r.createdAt)}* · ${verb}${what ? ` ${what}` : r.summary ? ` — ${truncate(r.summary, 300)}` : ''}`;
   const ecs = row.ecs ? ` · ECS: ${ECS_STATUS[row.ecs.status] ?? escapeMrkdwn(row.ecs.status)}` : '';
@@ -230,7 +264,8 @@ function runLine(row: HistoryRow): string {
 
 function ecsLine(row: HistoryRow, auditAvailable: boolean): string {
   const d = row.ecs!;
-  const what = [imageText(d.image), d.taskDefinition ? code(taskDefName(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || 'a deployment';
+  const what =
+    [imageText(d.image), d.taskDefinition ? code(taskDefName(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || 'a deployment';
   const status = ECS_STATUS[d.status] ?? escapeMrkdwn(d.status);
   const why = d.statusReason ? `: ${quoteInline(d.statusReason, 200)}` : '';
   const who = row.botRequestId
@@ -257,7 +292,9 @@ export function historyMessage(v: HistoryView): SlackMessage {
   const blocks: KnownBlock[] = [header(`History: ${v.service} (${v.environment})`)];
   for (const n of v.notes) blocks.push(context(`:warning: ${n}`));
   if (!v.rows.length) {
-    blocks.push(section(`No deployments of ${code(v.service)} on record: the bot's audit trail has no request for it and ECS lists no deployment.`));
+    blocks.push(
+      section(`No deployments of ${code(v.service)} on record: the bot's audit trail has no request for it and ECS lists no deployment.`),
+    );
   }
   const audit = v.auditAvailable !== false;
   for (const row of v.rows) blocks.push(section(row.run ? runLine(row) : ecsLine(row, audit)));

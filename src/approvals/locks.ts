@@ -22,8 +22,19 @@ function ctx(rt: Runtime, environment: string, user: string, service?: string, g
 }
 
 /** Lock a service by hand. Throws the refusal (already locked, change running) as a BotError. */
-export async function lockService(rt: Runtime, environment: string, service: string, user: string, reason: string | undefined): Promise<GuardInfo> {
-  const reply = await exec(rt, SCRIPTS.lock, [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)], [user, reason ?? '', rt.now(), environment, service]);
+export async function lockService(
+  rt: Runtime,
+  environment: string,
+  service: string,
+  user: string,
+  reason: string | undefined,
+): Promise<GuardInfo> {
+  const reply = await exec(
+    rt,
+    SCRIPTS.lock,
+    [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
+    [user, reason ?? '', rt.now(), environment, service],
+  );
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
   return guard;
@@ -38,14 +49,24 @@ export async function unlockService(rt: Runtime, environment: string, service: s
   const current = guardFromHash(await storeOp(() => rt.redis.hgetall(lockKey)));
   // Only look up the role (a Slack call for user groups) when it matters.
   const approver = current && current.by !== user && current.kind !== 'change' ? await isApprover(rt, environment, user) : false;
-  const reply = await exec(rt, SCRIPTS.unlock, [lockKey, keys.serviceAudit(environment, service)], [user, approver ? '1' : '0', rt.now(), environment, service]);
+  const reply = await exec(
+    rt,
+    SCRIPTS.unlock,
+    [lockKey, keys.serviceAudit(environment, service)],
+    [user, approver ? '1' : '0', rt.now(), environment, service],
+  );
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
   return guard;
 }
 
 export async function freezeEnvironment(rt: Runtime, environment: string, user: string, reason: string | undefined): Promise<GuardInfo> {
-  const reply = await exec(rt, SCRIPTS.freeze, [keys.envFreeze(environment), keys.audit(environment)], [user, reason ?? '', rt.now(), environment]);
+  const reply = await exec(
+    rt,
+    SCRIPTS.freeze,
+    [keys.envFreeze(environment), keys.audit(environment)],
+    [user, reason ?? '', rt.now(), environment],
+  );
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;

@@ -90,7 +90,9 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   blocks.push(section(req.summary.trim() || `${req.verb} ${code(req.service)} in ${code(req.environment)}`));
   if (req.details?.trim()) blocks.push(section(codeBlock(req.details, LIMITS.sectionText - 10)));
   const reason = req.reason?.trim() ? `“${quoteInline(req.reason, 1000)}”` : '_no reason given_';
-  blocks.push(section(`*Requested by* ${mention(req.requester)} ${slackTime(req.createdAt)}\n*Reason:* ${reason}\n${approvalsLine(req, opts)}`));
+  blocks.push(
+    section(`*Requested by* ${mention(req.requester)} ${slackTime(req.createdAt)}\n*Reason:* ${reason}\n${approvalsLine(req, opts)}`),
+  );
   blocks.push(section(stateLine(req, now)));
   blocks.push(context(`Request \`${escapeMrkdwn(req.id)}\`${expiryText(req, now)}`));
   if (req.state === 'pending') {

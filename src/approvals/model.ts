@@ -10,7 +10,10 @@ import type { Approval, ChangeRequest, RequestState } from './types';
 const STATES: readonly RequestState[] = ['pending', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
 
 /** Fields written at creation (id, state, createdAt, updatedAt, approvalCount are set by the script). */
-export function requestFields(r: Omit<ChangeRequest, 'id' | 'state' | 'createdAt' | 'updatedAt' | 'approvals'>, invocationId: string): string[] {
+export function requestFields(
+  r: Omit<ChangeRequest, 'id' | 'state' | 'createdAt' | 'updatedAt' | 'approvals'>,
+  invocationId: string,
+): string[] {
   const f: Record<string, string> = {
     verb: r.verb,
     environment: r.environment,

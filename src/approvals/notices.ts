@@ -56,7 +56,9 @@ export function guardConfirmation(i: GuardNoticeInput, announced: boolean): Slac
     frozen: `:snowflake: Froze ${what(i)}.`,
     unfrozen: `:sunny: Unfroze ${what(i)}.`,
   };
-  const tail = announced ? ' I told the channel.' : ' (I could not post the notice in this channel; invite the bot with `/invite` so others see it.)';
+  const tail = announced
+    ? ' I told the channel.'
+    : ' (I could not post the notice in this channel; invite the bot with `/invite` so others see it.)';
   const text = done[i.action] + tail;
   return { text, blocks: [section(text)] };
 }

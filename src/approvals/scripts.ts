@@ -29,7 +29,11 @@ export interface ScriptDef {
   lua: string;
 }
 
-const def = (name: string, numberOfKeys: number, body: string): ScriptDef => ({ name: `chatops_${name}_v1`, numberOfKeys, lua: `${common}\n${body}` });
+const def = (name: string, numberOfKeys: number, body: string): ScriptDef => ({
+  name: `chatops_${name}_v1`,
+  numberOfKeys,
+  lua: `${common}\n${body}`,
+});
 
 export const SCRIPTS = {
   create: def('create', 6, create),
@@ -85,7 +89,12 @@ type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 const defined = new WeakMap<Redis, Set<string>>();
 
 /** Run one script on `redis` (defining it on first use for this client). */
-export async function runScript(redis: Redis, script: ScriptDef, keyList: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
+export async function runScript(
+  redis: Redis,
+  script: ScriptDef,
+  keyList: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<ScriptReply> {
   if (keyList.length !== script.numberOfKeys) throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keyList.length}`);
   let names = defined.get(redis);
   if (!names) {

@@ -42,7 +42,10 @@ export const INVOCATION_TTL_MS = 24 * 3600_000;
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
 export const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
 
-export type SubmitInput = Pick<ChangeRequest, 'verb' | 'environment' | 'service' | 'plan' | 'summary' | 'details' | 'requester' | 'reason' | 'channel'> & {
+export type SubmitInput = Pick<
+  ChangeRequest,
+  'verb' | 'environment' | 'service' | 'plan' | 'summary' | 'details' | 'requester' | 'reason' | 'channel'
+> & {
   /** Makes creation idempotent: the same invocation never creates two requests. */
   invocationId: string;
 };
@@ -51,8 +54,7 @@ export type StartResult = { ok: true; request: ChangeRequest } | { ok: false; co
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
 export type ClickResult =
-  | { ok: true; code: string; request: ChangeRequest }
-  | { ok: false; code: string; message: string; request?: ChangeRequest };
+  { ok: true; code: string; request: ChangeRequest } | { ok: false; code: string; message: string; request?: ChangeRequest };
 
 const UNAVAILABLE_REPLY = /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY\b|NOREPLICAS)/;
 
@@ -71,7 +73,12 @@ export async function storeOp<T>(op: () => Promise<T>, action?: string): Promise
   }
 }
 
-export async function execScript(rt: Runtime, script: ScriptDef, keyList: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
+export async function execScript(
+  rt: Runtime,
+  script: ScriptDef,
+  keyList: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<ScriptReply> {
   const reply = await storeOp(() => runScript(rt.redis, script, keyList, args));
   await publishAudit(rt.redis, rt.log, reply.audit);
   return reply;
@@ -79,7 +86,10 @@ export async function execScript(rt: Runtime, script: ScriptDef, keyList: readon
 
 function refOrThrow(id: string): RequestRef {
   const ref = parseRequestId(id);
-  if (!ref) throw new BotError('NOT_FOUND', `malformed request id ${JSON.stringify(id).slice(0, 80)}`, { userMessage: answerFor('NOT_FOUND', { now: 0 }) });
+  if (!ref)
+    throw new BotError('NOT_FOUND', `malformed request id ${JSON.stringify(id).slice(0, 80)}`, {
+      userMessage: answerFor('NOT_FOUND', { now: 0 }),
+    });
   return ref;
 }
 
@@ -123,7 +133,9 @@ export async function abortRequest(rt: Runtime, id: string, reason: string, acto
   const k = requestKeys(ref);
   const reply = await execScript(rt, SCRIPTS.abort, [k.request, k.lock, k.active, k.audit], [rt.now(), actor, reason]);
   const req = requestOf(reply);
-  await bestEffort(rt, 'update the indexes', () => rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.runningIndex(), id).exec());
+  await bestEffort(rt, 'update the indexes', () =>
+    rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.runningIndex(), id).exec(),
+  );
   if (reply.code === 'OK') await refreshMessage(rt, req);
   return req;
 }
@@ -209,7 +221,10 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   for (let attempt = 0; attempt < 3; attempt++) {
     const seen = (await storeOp(() => rt.redis.get(k.active), action)) ?? '';
     const seenRef = parseRequestId(seen);
-    const seenKey = seenRef && seenRef.environment === ref.environment && seenRef.service === ref.service ? keys.request(ref.environment, ref.service, seen) : k.request;
+    const seenKey =
+      seenRef && seenRef.environment === ref.environment && seenRef.service === ref.service
+        ? keys.request(ref.environment, ref.service, seen)
+        : k.request;
     reply = await execScript(
       rt,
       SCRIPTS.create,
@@ -255,7 +270,14 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   }
   const created = requestOf(result);
   if (!created) throw new Error(`create ${id}: the script returned no request`);
-  rt.log.info('approvals: request created', { requestId: id, verb: input.verb, environment: input.environment, service: input.service, state, needed });
+  rt.log.info('approvals: request created', {
+    requestId: id,
+    verb: input.verb,
+    environment: input.environment,
+    service: input.service,
+    state,
+    needed,
+  });
   const posted = await postRequestMessage(rt, created);
   if (posted.state === 'approved') await dispatchExecute(rt, posted);
   return posted;
@@ -279,7 +301,11 @@ export async function startExecution(rt: Runtime, id: string): Promise<StartResu
   if (frozen) {
     const req = await storeOp(() => getRequest(rt.redis, id));
     if (req?.state === 'approved') {
-      const failed = await abortRequest(rt, id, `not started: \`${ref.environment}\` was frozen by ${mention(frozen.by)} before it could run.`);
+      const failed = await abortRequest(
+        rt,
+        id,
+        `not started: \`${ref.environment}\` was frozen by ${mention(frozen.by)} before it could run.`,
+      );
       return { ok: false, code: 'FROZEN', message: answerFor('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
     }
     // Not ours to fail (running: a duplicate job; final: nothing to do): answer from the state machine below.
@@ -296,7 +322,11 @@ export async function startExecution(rt: Runtime, id: string): Promise<StartResu
   if (reply.code !== 'ALREADY_RUNNING') await bestEffort(rt, 'update the running index', () => rt.redis.zrem(keys.runningIndex(), id));
   if (reply.code === 'LOCKED') {
     const guard = guardFromHash(reply.extra);
-    const failed = await abortRequest(rt, id, `not started: \`${ref.service}\` was locked by ${guard ? mention(guard.by) : 'someone'} before it could run.`);
+    const failed = await abortRequest(
+      rt,
+      id,
+      `not started: \`${ref.service}\` was locked by ${guard ? mention(guard.by) : 'someone'} before it could run.`,
+    );
     return { ok: false, code: 'LOCKED', message: answerFor('LOCKED', ctxFor(rt, ref, { guard, request: failed })) };
   }
   rt.log.info('approvals: execution not started', { requestId: id, code: reply.code, state: req?.state });
@@ -308,7 +338,12 @@ export async function startExecution(rt: Runtime, id: string): Promise<StartResu
  * nothing). `deploymentId` / `serviceDeploymentArn` facts also mark the ECS deployment as the
  * bot's (keys.botDeployment), so alerts and /ecs history can tell it from deployments made elsewhere.
  */
-export async function recordExecution(rt: Runtime, id: string, facts: Record<string, unknown>, auditEvent = 'recorded'): Promise<ChangeRequest> {
+export async function recordExecution(
+  rt: Runtime,
+  id: string,
+  facts: Record<string, unknown>,
+  auditEvent = 'recorded',
+): Promise<ChangeRequest> {
   const ref = refOrThrow(id);
   const k = requestKeys(ref);
   const pairs = factPairs(facts);
@@ -441,7 +476,8 @@ export async function checkCanReject(rt: Runtime, id: string, user: string): Pro
   if (req.state !== 'pending') return { ok: false, code: 'NOT_PENDING', message: answerFor('NOT_PENDING', ctx), request: req };
   if (rt.now() >= req.expiresAt) return expireOne(rt, ref, user);
   if (req.requester === user) return { ok: false, code: 'SELF_REJECT', message: answerFor('SELF_REJECT', ctx), request: req };
-  if (!(await isApprover(rt, ref.environment, user))) return { ok: false, code: 'NOT_AUTHORIZED', message: answerFor('NOT_AUTHORIZED', ctx), request: req };
+  if (!(await isApprover(rt, ref.environment, user)))
+    return { ok: false, code: 'NOT_AUTHORIZED', message: answerFor('NOT_AUTHORIZED', ctx), request: req };
   return { ok: true, code: 'OK', request: req };
 }
 

@@ -8,15 +8,21 @@ export interface ScalableRange {
 }
 
 /** The registered scalable target of an ECS service, or undefined when autoscaling is not set up. */
-export async function serviceScalableRange(client: ApplicationAutoScalingClient, cluster: string, service: string): Promise<ScalableRange | undefined> {
-  const res = await callAws({ action: `read the autoscaling range of ${service}`, permission: 'application-autoscaling:DescribeScalableTargets' }, () =>
-    client.send(
-      new DescribeScalableTargetsCommand({
-        ServiceNamespace: 'ecs',
-        ResourceIds: [`service/${cluster}/${service}`],
-        ScalableDimension: 'ecs:service:DesiredCount',
-      }),
-    ),
+export async function serviceScalableRange(
+  client: ApplicationAutoScalingClient,
+  cluster: string,
+  service: string,
+): Promise<ScalableRange | undefined> {
+  const res = await callAws(
+    { action: `read the autoscaling range of ${service}`, permission: 'application-autoscaling:DescribeScalableTargets' },
+    () =>
+      client.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: 'ecs',
+          ResourceIds: [`service/${cluster}/${service}`],
+          ScalableDimension: 'ecs:service:DesiredCount',
+        }),
+      ),
   );
   const t = res.ScalableTargets?.[0];
   if (!t || t.MinCapacity === undefined || t.MaxCapacity === undefined) return undefined;

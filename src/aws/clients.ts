@@ -47,14 +47,34 @@ export function createAwsClients(): AwsClients {
     ecs: (region) => get(`ecs:${region}`, () => new (require('@aws-sdk/client-ecs') as typeof EcsSdk).ECSClient({ region, ...common })),
     ecr: (region) => get(`ecr:${region}`, () => new (require('@aws-sdk/client-ecr') as typeof EcrSdk).ECRClient({ region, ...common })),
     logs: (region) =>
-      get(`logs:${region}`, () => new (require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk).CloudWatchLogsClient({ region, ...common })),
+      get(
+        `logs:${region}`,
+        () => new (require('@aws-sdk/client-cloudwatch-logs') as typeof LogsSdk).CloudWatchLogsClient({ region, ...common }),
+      ),
     costExplorer: () =>
-      get('ce', () => new (require('@aws-sdk/client-cost-explorer') as typeof CeSdk).CostExplorerClient({ region: 'us-east-1', ...common })),
+      get(
+        'ce',
+        () => new (require('@aws-sdk/client-cost-explorer') as typeof CeSdk).CostExplorerClient({ region: 'us-east-1', ...common }),
+      ),
     autoScaling: (region) =>
-      get(`aas:${region}`, () => new (require('@aws-sdk/client-application-auto-scaling') as typeof AutoScalingSdk).ApplicationAutoScalingClient({ region, ...common })),
+      get(
+        `aas:${region}`,
+        () =>
+          new (require('@aws-sdk/client-application-auto-scaling') as typeof AutoScalingSdk).ApplicationAutoScalingClient({
+            region,
+            ...common,
+          }),
+      ),
     // The hand-off runs inside Slack's 3-second ack: bounded connect and request time, two attempts.
     lambda: () =>
-      get('lambda', () => new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 700, requestTimeout: 1_000 } })),
+      get(
+        'lambda',
+        () =>
+          new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient({
+            maxAttempts: 2,
+            requestHandler: { connectionTimeout: 700, requestTimeout: 1_000 },
+          }),
+      ),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }

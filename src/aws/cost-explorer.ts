@@ -18,7 +18,11 @@ import { awsError, awsErrorName } from './errors';
 export const MAX_COST_PAGES = 5;
 
 /** GetCostAndUsage, following NextPageToken up to `maxPages` pages (merged into one response). */
-export async function getCostAndUsage(ce: CostExplorerClient, input: GetCostAndUsageRequest, maxPages = MAX_COST_PAGES): Promise<GetCostAndUsageResponse & { pages: number; truncated: boolean }> {
+export async function getCostAndUsage(
+  ce: CostExplorerClient,
+  input: GetCostAndUsageRequest,
+  maxPages = MAX_COST_PAGES,
+): Promise<GetCostAndUsageResponse & { pages: number; truncated: boolean }> {
   const merged: GetCostAndUsageResponse = { ResultsByTime: [] };
   let token: string | undefined;
   let pages = 0;
@@ -34,7 +38,9 @@ export async function getCostAndUsage(ce: CostExplorerClient, input: GetCostAndU
     merged.DimensionValueAttributes = [...(merged.DimensionValueAttributes ?? []), ...(res.DimensionValueAttributes ?? [])];
     // Pages split a period's groups: merge results that share a TimePeriod.
     for (const r of res.ResultsByTime ?? []) {
-      const same = merged.ResultsByTime!.find((m) => m.TimePeriod?.Start === r.TimePeriod?.Start && m.TimePeriod?.End === r.TimePeriod?.End);
+      const same = merged.ResultsByTime!.find(
+        (m) => m.TimePeriod?.Start === r.TimePeriod?.Start && m.TimePeriod?.End === r.TimePeriod?.End,
+      );
       if (same) same.Groups = [...(same.Groups ?? []), ...(r.Groups ?? [])];
       else merged.ResultsByTime!.push({ ...r, Groups: [...(r.Groups ?? [])] });
     }

@@ -20,7 +20,9 @@ export async function describeImage(ecr: ECRClient, repositoryName: string, ref:
       });
     }
     if (name !== 'ImageNotFoundException') {
-      await callAws({ action: `look up ${ref.tag ?? ref.digest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () => Promise.reject(err));
+      await callAws({ action: `look up ${ref.tag ?? ref.digest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () =>
+        Promise.reject(err),
+      );
     }
   }
   const recent = await recentImages(ecr, repositoryName, 5).catch(() => [] as ImageDetail[]);

@@ -37,7 +37,10 @@ export function passRoleDenied(err: unknown): { role?: string } | undefined {
  * Register a new revision. An access-denied answer naming iam:PassRole becomes an error that
  * names the permission and the role, because that is what the operator has to grant.
  */
-export async function registerTaskDefinition(ecs: ECSClient, input: RegisterTaskDefinitionCommandInput): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
+export async function registerTaskDefinition(
+  ecs: ECSClient,
+  input: RegisterTaskDefinitionCommandInput,
+): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
   try {
     const res = await ecs.send(new RegisterTaskDefinitionCommand(input));
     if (!res.taskDefinition?.taskDefinitionArn) throw new Error('RegisterTaskDefinition answered without a task definition ARN');
@@ -51,7 +54,10 @@ export async function registerTaskDefinition(ecs: ECSClient, input: RegisterTask
         cause: err,
       });
     }
-    throw awsError(err, { action: `register a new revision of task definition ${input.family}`, permission: isAccessDenied(err) ? undefined : 'ecs:RegisterTaskDefinition' });
+    throw awsError(err, {
+      action: `register a new revision of task definition ${input.family}`,
+      permission: isAccessDenied(err) ? undefined : 'ecs:RegisterTaskDefinition',
+    });
   }
 }
 
@@ -85,7 +91,12 @@ export async function stopServiceDeploymentRaw(ecs: ECSClient, serviceDeployment
 }
 
 /** The newest service deployments of a service (one page, up to `max`). */
-export async function listServiceDeployments(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<ServiceDeploymentBrief[]> {
+export async function listServiceDeployments(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+  max = 20,
+): Promise<ServiceDeploymentBrief[]> {
   const res = await callAws({ action: `list the deployment history of ${service}`, permission: 'ecs:ListServiceDeployments' }, () =>
     ecs.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: Math.min(100, max) })),
   );

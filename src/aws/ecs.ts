@@ -24,7 +24,12 @@ export interface DescribeServicesResult {
 }
 
 /** DescribeServices takes at most 10 services per call: batch. */
-export async function describeServices(ecs: ECSClient, cluster: string, names: readonly string[], configHint?: string): Promise<DescribeServicesResult> {
+export async function describeServices(
+  ecs: ECSClient,
+  cluster: string,
+  names: readonly string[],
+  configHint?: string,
+): Promise<DescribeServicesResult> {
   const services: Service[] = [];
   const failures: Failure[] = [];
   for (let i = 0; i < names.length; i += 10) {
@@ -68,13 +73,20 @@ export async function describeTaskDefinition(ecs: ECSClient, taskDefinition: str
     ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
   );
   if (!res.taskDefinition) {
-    throw new BotError('NOT_FOUND', `task definition ${taskDefinition} not found`, { userMessage: `Task definition \`${taskDefinition}\` was not found.` });
+    throw new BotError('NOT_FOUND', `task definition ${taskDefinition} not found`, {
+      userMessage: `Task definition \`${taskDefinition}\` was not found.`,
+    });
   }
   return { taskDefinition: res.taskDefinition, tags: res.tags ?? [] };
 }
 
 /** Task ARNs of a service, RUNNING or STOPPED (ECS keeps stopped tasks for about an hour). */
-export async function listServiceTasks(ecs: ECSClient, cluster: string, serviceName: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+export async function listServiceTasks(
+  ecs: ECSClient,
+  cluster: string,
+  serviceName: string,
+  desiredStatus: 'RUNNING' | 'STOPPED',
+): Promise<string[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < 5; page++) {
@@ -93,7 +105,9 @@ export async function describeTasks(ecs: ECSClient, cluster: string, taskArns: r
   const tasks: Task[] = [];
   for (let i = 0; i < taskArns.length; i += 100) {
     const batch = taskArns.slice(i, i + 100);
-    const res = await callAws({ action: 'describe tasks', permission: 'ecs:DescribeTasks' }, () => ecs.send(new DescribeTasksCommand({ cluster, tasks: [...batch] })));
+    const res = await callAws({ action: 'describe tasks', permission: 'ecs:DescribeTasks' }, () =>
+      ecs.send(new DescribeTasksCommand({ cluster, tasks: [...batch] })),
+    );
     tasks.push(...(res.tasks ?? []));
   }
   return tasks;

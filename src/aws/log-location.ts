@@ -14,12 +14,23 @@ export interface LogLocation {
 export type LocationResult = { ok: true; loc: LogLocation } | { ok: false; error: string; group?: string };
 
 /** Where a container of a task writes its logs, from the task definition. Pure. */
-export function logLocation(td: TaskDefinition, container: string, taskId: string, defaultRegion: string, groupOverride?: string): LocationResult {
+export function logLocation(
+  td: TaskDefinition,
+  container: string,
+  taskId: string,
+  defaultRegion: string,
+  groupOverride?: string,
+): LocationResult {
   const def = td.containerDefinitions?.find((c) => c.name === container);
   if (!def) return { ok: false, error: `container ${container} is not in task definition ${td.family ?? ''}:${td.revision ?? ''}` };
   const lc = def.logConfiguration;
   if (!lc) return { ok: false, error: `container ${container} has no log configuration, so its output is not kept` };
-  if (lc.logDriver !== 'awslogs') return { ok: false, error: `container ${container} logs through ${lc.logDriver ?? 'an unknown driver'}, not CloudWatch Logs (awslogs)`, group: groupOverride };
+  if (lc.logDriver !== 'awslogs')
+    return {
+      ok: false,
+      error: `container ${container} logs through ${lc.logDriver ?? 'an unknown driver'}, not CloudWatch Logs (awslogs)`,
+      group: groupOverride,
+    };
   const opts = lc.options ?? {};
   const group = groupOverride ?? opts['awslogs-group'];
   if (!group) return { ok: false, error: `container ${container} has no awslogs-group` };

@@ -48,13 +48,21 @@ export function invocationFrom(body: SlashCommandBody, now: number): Invocation 
 }
 
 /** Parse a command text into its spec and typed command (pure apart from config). */
-export function route(rt: Pick<Runtime, 'config'>, inv: Pick<Invocation, 'text' | 'channelId' | 'userId'>): { spec: CommandSpec<never>; parsed: Parsed<never> } {
+export function route(
+  rt: Pick<Runtime, 'config'>,
+  inv: Pick<Invocation, 'text' | 'channelId' | 'userId'>,
+): { spec: CommandSpec<never>; parsed: Parsed<never> } {
   const firstWord = inv.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const spec0 = findCommand(firstWord || 'help');
   if (!spec0) {
     const near = closest(firstWord, verbNames());
     const msg = `There is no command ${code(firstWord)}.${near.length ? ` Did you mean ${near.map((n) => code(n)).join(', ')}?` : ''}`;
-    throw new BotError('UNKNOWN_VERB', msg, { userMessage: msg, hint: `Commands: ${verbNames().map((v) => code(v)).join(', ')}. \`/ecs help\` explains each.` });
+    throw new BotError('UNKNOWN_VERB', msg, {
+      userMessage: msg,
+      hint: `Commands: ${verbNames()
+        .map((v) => code(v))
+        .join(', ')}. \`/ecs help\` explains each.`,
+    });
   }
   const raw = parseArgs(inv.text || 'help', new Set(spec0.booleanFlags ?? []));
   const spec = findCommand(raw.verb || 'help');
@@ -75,7 +83,13 @@ export async function ensureAllowed(rt: Runtime, environment: string, channelId:
 }
 
 /** Like ensureAllowed, for the first of `roles` the user holds; the refusal names the first role. */
-export async function ensureAllowedAny(rt: Runtime, environment: string, channelId: string, userId: string, roles: readonly Role[]): Promise<void> {
+export async function ensureAllowedAny(
+  rt: Runtime,
+  environment: string,
+  channelId: string,
+  userId: string,
+  roles: readonly Role[],
+): Promise<void> {
   let refusal: unknown;
   for (const role of roles) {
     try {

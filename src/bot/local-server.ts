@@ -75,10 +75,14 @@ async function startPrivateRedis(dir: string, path: string | undefined): Promise
   }
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '60 1', '--daemonize', 'no'], {
-    stdio: 'ignore',
-    env,
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '60 1', '--daemonize', 'no'],
+    {
+      stdio: 'ignore',
+      env,
+    },
+  );
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     if (await canConnect(port)) return { url: `redis://127.0.0.1:${port}`, child };
@@ -109,7 +113,9 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
     const started = await startPrivateRedis(dir, env.PATH);
     env.REDIS_URL = started.url;
     redisChild = started.child;
-    notes.push(`REDIS_URL is not set, so I started redis-server on ${started.url} with its data in ${dir} (pending approvals survive a restart).`);
+    notes.push(
+      `REDIS_URL is not set, so I started redis-server on ${started.url} with its data in ${dir} (pending approvals survive a restart).`,
+    );
   }
 
   registerAll();

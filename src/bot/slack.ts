@@ -22,7 +22,8 @@ export function slackApiUrl(env: NodeJS.ProcessEnv = process.env): string {
  * attempt, a 429 is not waited out; callers of such calls fall back instead.
  */
 export function slackClientOptions(env: NodeJS.ProcessEnv = process.env, mode: 'patient' | 'withinAck' = 'patient'): WebClientOptions {
-  if (mode === 'withinAck') return { slackApiUrl: slackApiUrl(env), timeout: 1_200, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
+  if (mode === 'withinAck')
+    return { slackApiUrl: slackApiUrl(env), timeout: 1_200, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
   return {
     slackApiUrl: slackApiUrl(env),
     timeout: 10_000,
@@ -44,9 +45,16 @@ export interface SlackGateway {
   update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
   ephemeral(channel: string, user: string, msg: SlackMessage, threadTs?: string): Promise<void>;
   /** Answer through a response_url (5 uses in 30 minutes). */
-  respond(responseUrl: string, msg: SlackMessage, opts?: { inChannel?: boolean; replaceOriginal?: boolean; deleteOriginal?: boolean }): Promise<void>;
+  respond(
+    responseUrl: string,
+    msg: SlackMessage,
+    opts?: { inChannel?: boolean; replaceOriginal?: boolean; deleteOriginal?: boolean },
+  ): Promise<void>;
   openView(triggerId: string, view: Record<string, unknown>): Promise<void>;
-  uploadText(channel: string, file: { filename: string; content: string; title?: string; threadTs?: string; comment?: string }): Promise<void>;
+  uploadText(
+    channel: string,
+    file: { filename: string; content: string; title?: string; threadTs?: string; comment?: string },
+  ): Promise<void>;
   /** Members of a user group (usergroups.users.list). */
   groupMembers(groupId: string): Promise<string[]>;
 }

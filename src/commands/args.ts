@@ -14,7 +14,12 @@ import type { CommandSpec, ParseContext } from './types';
 import { defaultEnvironmentFor } from '../config/load';
 
 /** Validate `{ args, flags }` with a verb's schema; every issue becomes a sentence a person can act on. */
-export function parseRaw<T>(spec: Pick<CommandSpec, 'verb' | 'usage'>, schema: z.ZodType<T>, raw: RawArgs, flagNames: readonly string[]): T {
+export function parseRaw<T>(
+  spec: Pick<CommandSpec, 'verb' | 'usage'>,
+  schema: z.ZodType<T>,
+  raw: RawArgs,
+  flagNames: readonly string[],
+): T {
   const result = schema.safeParse({ args: raw.positionals, flags: raw.flags });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -22,7 +27,9 @@ export function parseRaw<T>(spec: Pick<CommandSpec, 'verb' | 'usage'>, schema: z
   let message: string;
   if (issue.code === 'unrecognized_keys' && where === 'flags') {
     const unknown = issue.keys.map((k) => `--${k}`).join(', ');
-    const known = flagNames.length ? `\`${spec.verb}\` takes ${flagNames.map((f) => `--${f}`).join(', ')}.` : `\`${spec.verb}\` takes no flags.`;
+    const known = flagNames.length
+      ? `\`${spec.verb}\` takes ${flagNames.map((f) => `--${f}`).join(', ')}.`
+      : `\`${spec.verb}\` takes no flags.`;
     const guess = issue.keys.flatMap((k) => closest(k, flagNames, 1)).map((f) => `--${f}`);
     message = `Unknown flag ${code(unknown)}. ${known}${guess.length ? ` Did you mean ${guess.join(', ')}?` : ''}`;
   } else if (where === 'args' && issue.code === 'too_small') {
@@ -76,7 +83,9 @@ export function resolveEnvironment(config: Config, name: string, usage?: string)
   throw new BotError('UNKNOWN_ENVIRONMENT', `unknown environment ${name}`, {
     userMessage,
     usage,
-    hint: `Environments: ${Object.keys(config.environments).map((x) => code(x)).join(', ')}.`,
+    hint: `Environments: ${Object.keys(config.environments)
+      .map((x) => code(x))
+      .join(', ')}.`,
   });
 }
 
@@ -92,7 +101,9 @@ export function resolveServiceOrEnvironment(
       throw badInput(
         'This channel is not set up for any environment, so name a service or an environment.',
         usage,
-        `Environments: ${Object.keys(ctx.config.environments).map((x) => code(x)).join(', ')}.`,
+        `Environments: ${Object.keys(ctx.config.environments)
+          .map((x) => code(x))
+          .join(', ')}.`,
       );
     }
     return { environment: env };
@@ -108,7 +119,13 @@ export function resolveServiceOrEnvironment(
   throw new BotError('UNKNOWN_SERVICE', `unknown target ${name}`, {
     userMessage,
     usage,
-    hint: `Services: ${Object.keys(ctx.config.services).map((n) => code(n)).join(', ') || '(none configured)'}. Environments: ${Object.keys(ctx.config.environments).map((n) => code(n)).join(', ')}.`,
+    hint: `Services: ${
+      Object.keys(ctx.config.services)
+        .map((n) => code(n))
+        .join(', ') || '(none configured)'
+    }. Environments: ${Object.keys(ctx.config.environments)
+      .map((n) => code(n))
+      .join(', ')}.`,
   });
 }
 

@@ -107,7 +107,13 @@ function costAndUsage(rt: Runtime, src: Sources, input: GetCostAndUsageRequest):
 }
 
 /** Month end = actual cost before today + the forecast from today; a forecast failure is a line, not an error. */
-async function monthEnd(rt: Runtime, src: Sources, input: GetCostForecastRequest | undefined, daily: ReadonlyArray<{ date: string; amount: number }>, p: CostPeriods): Promise<CostView['forecast']> {
+async function monthEnd(
+  rt: Runtime,
+  src: Sources,
+  input: GetCostForecastRequest | undefined,
+  daily: ReadonlyArray<{ date: string; amount: number }>,
+  p: CostPeriods,
+): Promise<CostView['forecast']> {
   if (!input) return undefined;
   try {
     const f = await cached<Forecast>(rt, 'GetCostForecast', input, async () => {
@@ -120,7 +126,8 @@ async function monthEnd(rt: Runtime, src: Sources, input: GetCostForecastRequest
   } catch (err) {
     if (!isBotError(err)) throw err;
     rt.log.info('no cost forecast', { code: err.code, detail: err.message });
-    const why = err.code === 'NOT_FOUND' ? 'Cost Explorer does not have enough history to forecast yet' : err.userMessage.replace(/[*_`]/g, '');
+    const why =
+      err.code === 'NOT_FOUND' ? 'Cost Explorer does not have enough history to forecast yet' : err.userMessage.replace(/[*_`]/g, '');
     return { unavailable: why, monthLabel: p.monthLabel };
   }
 }
@@ -162,14 +169,21 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
   const daily = dailyAmounts(q1.ResultsByTime, p.current);
   const total = sum(daily);
   const previous = { total: sum(dailyAmounts(q1.ResultsByTime, p.previous)), label: p.previousLabel };
-  const split = [...totalsByKey(q1.ResultsByTime, p.current, (k) => k[0])].map(([k, amount]) => ({ label: AWS_SERVICE_LABEL[k] ?? k, amount }));
+  const split = [...totalsByKey(q1.ResultsByTime, p.current, (k) => k[0])].map(([k, amount]) => ({
+    label: AWS_SERVICE_LABEL[k] ?? k,
+    amount,
+  }));
   const forecast = await monthEnd(rt, src, forecastRequest(scope, p), daily, p);
 
   let breakdown: Breakdown;
   const configured = servicesIn(rt.config, envName);
   if (a.by === 'usage-type') {
     const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
-    breakdown = { kind: 'usage-type', title: '*By usage type*', rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })) };
+    breakdown = {
+      kind: 'usage-type',
+      title: '*By usage type*',
+      rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
+    };
   } else {
     const q2 = await costAndUsage(rt, src, byServiceTagRequest(scope, p));
     const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
@@ -179,7 +193,13 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
       const other = [...tags.byService].filter(([n]) => !names.has(n)).reduce((n, [, v]) => n + v, 0);
       breakdown = { kind: 'tags', title: '*By service* (ECS cost-allocation tags)', rows, untagged: tags.untagged, other };
     } else if (configured.length) {
-      breakdown = { kind: 'estimate', title: '*By service (estimate)*: the `aws:ecs:serviceName` tag has no cost data', rows: await estimates(rt, configured, p), region: env.region, pricesAsOf: FARGATE_PRICES_AS_OF };
+      breakdown = {
+        kind: 'estimate',
+        title: '*By service (estimate)*: the `aws:ecs:serviceName` tag has no cost data',
+        rows: await estimates(rt, configured, p),
+        region: env.region,
+        pricesAsOf: FARGATE_PRICES_AS_OF,
+      };
     } else {
       breakdown = { kind: 'none', note: `No services are configured for ${code(envName)}.` };
     }
@@ -215,7 +235,13 @@ async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: Co
     return {
       scopeLabel,
       periodLabel: p.label,
-      breakdown: { kind: 'estimate', title: '*Estimate*: the `aws:ecs:serviceName` tag has no cost data, so Cost Explorer cannot split this service out', rows, region: env.region, pricesAsOf: FARGATE_PRICES_AS_OF },
+      breakdown: {
+        kind: 'estimate',
+        title: '*Estimate*: the `aws:ecs:serviceName` tag has no cost data, so Cost Explorer cannot split this service out',
+        rows,
+        region: env.region,
+        pricesAsOf: FARGATE_PRICES_AS_OF,
+      },
       estimated: false,
       dataAsOf: src.dataAsOf,
       cached: src.cached,
@@ -231,7 +257,11 @@ async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: Co
   let breakdown: Breakdown | undefined;
   if (a.by === 'usage-type') {
     const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
-    breakdown = { kind: 'usage-type', title: '*By usage type*', rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })) };
+    breakdown = {
+      kind: 'usage-type',
+      title: '*By usage type*',
+      rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
+    };
   }
   return {
     scopeLabel,
@@ -254,6 +284,8 @@ export async function runCost(parsed: Parsed<CostArgs>, rt: Runtime, inv: Invoca
   const now = rt.now();
   const p = costPeriods(parsed.args.period, now);
   const src = new Sources();
-  const view = parsed.service ? await serviceCost(rt, parsed.service, parsed.args, p, src, now) : await environmentCost(rt, parsed.environment, parsed.args, p, src, now);
+  const view = parsed.service
+    ? await serviceCost(rt, parsed.service, parsed.args, p, src, now)
+    : await environmentCost(rt, parsed.environment, parsed.args, p, src, now);
   await answer(rt, inv, costMessage(view));
 }

@@ -19,7 +19,12 @@ export interface CostArgs {
   by: CostBy;
 }
 
-const PERIOD_WORDS: Record<Period, string> = { mtd: 'month to date', '7d': 'last 7 days', '30d': 'last 30 days', 'last-month': 'last month' };
+const PERIOD_WORDS: Record<Period, string> = {
+  mtd: 'month to date',
+  '7d': 'last 7 days',
+  '30d': 'last 30 days',
+  'last-month': 'last month',
+};
 
 const schema = z.object({
   args: z.array(z.string()).max(1),
@@ -28,12 +33,20 @@ const schema = z.object({
       period: z
         .string({ error: 'needs a value: `mtd`, `7d`, `30d` or `last-month`' })
         .transform((s) => s.toLowerCase())
-        .pipe(z.enum(PERIODS, { error: (iss) => `must be one of \`mtd\`, \`7d\`, \`30d\`, \`last-month\` (not \`${String(iss.input).replace(/`/g, "'")}\`)` }))
+        .pipe(
+          z.enum(PERIODS, {
+            error: (iss) => `must be one of \`mtd\`, \`7d\`, \`30d\`, \`last-month\` (not \`${String(iss.input).replace(/`/g, "'")}\`)`,
+          }),
+        )
         .optional(),
       by: z
         .string({ error: 'needs a value: `service` or `usage-type`' })
         .transform((s) => s.toLowerCase())
-        .pipe(z.enum(['service', 'usage-type'], { error: (iss) => `must be \`service\` or \`usage-type\` (not \`${String(iss.input).replace(/`/g, "'")}\`)` }))
+        .pipe(
+          z.enum(['service', 'usage-type'], {
+            error: (iss) => `must be \`service\` or \`usage-type\` (not \`${String(iss.input).replace(/`/g, "'")}\`)`,
+          }),
+        )
         .optional(),
     })
     .strict(),
@@ -49,7 +62,11 @@ export const cost = defineCommand<CostArgs>({
     const { args, flags } = parseRaw({ verb: 'cost', usage: COST_USAGE }, schema, raw, ['period', 'by']);
     const target = resolveServiceOrEnvironment(ctx, args[0], COST_USAGE);
     if (target.service && flags.by === 'service') {
-      throw badInput(`\`--by service\` splits an environment; ${code(target.service.alias)} is one service.`, COST_USAGE, `Try \`/ecs cost ${target.service.alias} --by usage-type\` or \`/ecs cost ${target.environment}\`.`);
+      throw badInput(
+        `\`--by service\` splits an environment; ${code(target.service.alias)} is one service.`,
+        COST_USAGE,
+        `Try \`/ecs cost ${target.service.alias} --by usage-type\` or \`/ecs cost ${target.environment}\`.`,
+      );
     }
     return {
       args: { alias: target.service?.alias, period: flags.period ?? 'mtd', by: flags.by ?? 'service' },

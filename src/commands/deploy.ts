@@ -25,13 +25,19 @@ export const deploy = defineCommand<DeployArgs>({
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
-    const { args, flags } = parseChange(SPEC, raw, [
-      { what: 'the service', example: 'deploy web v1.2.3' },
-      { what: 'the image tag or digest', example: `deploy ${raw.positionals[0] ?? 'web'} v1.2.3` },
-    ], {});
+    const { args, flags } = parseChange(
+      SPEC,
+      raw,
+      [
+        { what: 'the service', example: 'deploy web v1.2.3' },
+        { what: 'the image tag or digest', example: `deploy ${raw.positionals[0] ?? 'web'} v1.2.3` },
+      ],
+      {},
+    );
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const sel = parseImageSelector(args[1]!);
-    if (!sel.ok) throw badInput(sel.message, USAGE, 'Tags look like `v1.2.3` or `main-4f2a9c1`; digests like `sha256:` + 64 hex characters.');
+    if (!sel.ok)
+      throw badInput(sel.message, USAGE, 'Tags look like `v1.2.3` or `main-4f2a9c1`; digests like `sha256:` + 64 hex characters.');
     if (!svc.repository) {
       throw badInput(
         `${code(svc.alias)} has no ECR repository configured, so I don't know where to find ${code(args[1]!)}.`,

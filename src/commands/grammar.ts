@@ -18,7 +18,15 @@ export interface RawArgs {
 export const MAX_TEXT = 2000;
 export const MAX_TOKEN = 500;
 
-const QUOTES: Record<string, string> = { '"': '"', "'": "'", '\u201c': '\u201d', '\u201d': '\u201d', '\u2018': '\u2019', '\u2019': '\u2019', '\u00ab': '\u00bb' };
+const QUOTES: Record<string, string> = {
+  '"': '"',
+  "'": "'",
+  '\u201c': '\u201d',
+  '\u201d': '\u201d',
+  '\u2018': '\u2019',
+  '\u2019': '\u2019',
+  '\u00ab': '\u00bb',
+};
 
 /** Undo Slack's escaping and rewrite <…> forms into their plain text. */
 export function normalizeSlackText(text: string): string {
@@ -61,7 +69,8 @@ export function tokenize(text: string): string[] {
     cur += ch;
     inToken = true;
   }
-  if (close !== undefined) throw badInput('A quote is not closed. Put the closing quote after the value, e.g. `--reason "hotfix for checkout"`.');
+  if (close !== undefined)
+    throw badInput('A quote is not closed. Put the closing quote after the value, e.g. `--reason "hotfix for checkout"`.');
   if (inToken) tokens.push(cur);
   return tokens;
 }
@@ -72,7 +81,11 @@ const DASH_FLAG = /^(?:--|\u2014|\u2013|\u2212)([A-Za-z][\w-]*)(?:=(.*))?$/s;
 export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new Set()): RawArgs {
   const normalized = normalizeSlackText(text).trim();
   if (normalized.length > MAX_TEXT) {
-    throw badInput(`That command is ${normalized.length} characters long; the most I accept is ${MAX_TEXT}.`, undefined, 'Shorten the reason or other free text.');
+    throw badInput(
+      `That command is ${normalized.length} characters long; the most I accept is ${MAX_TEXT}.`,
+      undefined,
+      'Shorten the reason or other free text.',
+    );
   }
   const tokens = tokenize(normalized);
   const [verb = '', ...rest] = tokens;

@@ -42,7 +42,12 @@ export function createHelp(getTable: () => readonly CommandSpec<never>[]) {
     examples: ['help', 'help deploy', 'help logs'],
     kind: 'meta',
     parse(raw, ctx) {
-      const args = parseRaw({ verb: 'help', usage: USAGE }, z.object({ args: z.tuple([z.string()]).or(z.tuple([])), flags: z.object({}).strict() }), raw, []);
+      const args = parseRaw(
+        { verb: 'help', usage: USAGE },
+        z.object({ args: z.tuple([z.string()]).or(z.tuple([])), flags: z.object({}).strict() }),
+        raw,
+        [],
+      );
       const verb = args.args[0]?.toLowerCase();
       return { args: { verb }, environment: Object.keys(ctx.config.environments)[0]! };
     },
@@ -51,7 +56,10 @@ export function createHelp(getTable: () => readonly CommandSpec<never>[]) {
       if (!parsed.args.verb) return helpOverview(table);
       const spec = table.find((c) => c.verb === parsed.args.verb);
       if (!spec) {
-        const near = closest(parsed.args.verb, table.map((c) => c.verb));
+        const near = closest(
+          parsed.args.verb,
+          table.map((c) => c.verb),
+        );
         const msg = `There is no command ${code(parsed.args.verb)}.${near.length ? ` Did you mean ${near.map((n) => code(n)).join(', ')}?` : ''}`;
         throw new BotError('UNKNOWN_VERB', msg, { userMessage: msg, usage: USAGE });
       }

@@ -53,10 +53,15 @@ async function botMarks(rt: Runtime, ids: readonly string[]): Promise<Map<string
   return marks;
 }
 
-export function toDeploymentRow(b: ServiceDeploymentBrief, revisions: ReadonlyMap<string, ServiceRevision>, container: string): EcsDeploymentRow {
+export function toDeploymentRow(
+  b: ServiceDeploymentBrief,
+  revisions: ReadonlyMap<string, ServiceRevision>,
+  container: string,
+): EcsDeploymentRow {
   const rev = b.targetServiceRevisionArn ? revisions.get(b.targetServiceRevisionArn) : undefined;
   const img = rev?.containerImages?.find((c) => c.containerName === container) ?? rev?.containerImages?.[0];
-  const image = img?.imageDigest && img.image && !img.image.includes('@') ? `${img.image.replace(/:[^/:]+$/, '')}@${img.imageDigest}` : img?.image;
+  const image =
+    img?.imageDigest && img.image && !img.image.includes('@') ? `${img.image.replace(/:[^/:]+$/, '')}@${img.imageDigest}` : img?.image;
   return {
     id: b.serviceDeploymentArn ?? '',
     ...(b.createdAt ? { createdAt: b.createdAt.getTime() } : b.startedAt ? { createdAt: b.startedAt.getTime() } : {}),
@@ -83,7 +88,9 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
       return true;
     } catch (err) {
       log.warn('history: audit trail unreadable', { err });
-      notes.push("The bot's audit trail could not be read (Redis is unreachable), so who asked and who approved is missing and no deployment can be attributed to the bot.");
+      notes.push(
+        "The bot's audit trail could not be read (Redis is unreachable), so who asked and who approved is missing and no deployment can be attributed to the bot.",
+      );
       return false;
     }
   })();
@@ -108,8 +115,15 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
 
   let marks = new Map<string, string>();
   if (redisAvailable && deployments.length) {
-    marks = await botMarks(rt, deployments.map((d) => d.id)).catch(() => new Map<string, string>());
+    marks = await botMarks(
+      rt,
+      deployments.map((d) => d.id),
+    ).catch(() => new Map<string, string>());
   }
   const rows = mergeHistory(runs, deployments, marks, rt.now(), limit);
-  await answer(rt, inv, historyMessage({ service: alias, environment: parsed.environment, rows, limit, notes, now: rt.now(), auditAvailable: redisAvailable }));
+  await answer(
+    rt,
+    inv,
+    historyMessage({ service: alias, environment: parsed.environment, rows, limit, notes, now: rt.now(), auditAvailable: redisAvailable }),
+  );
 }

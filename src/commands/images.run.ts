@@ -52,7 +52,9 @@ async function listImages(rt: Runtime, repo: { repositoryName: string; region: s
     if (awsErrorName(cause) === 'RepositoryNotFoundException') {
       throw new BotError('CONFIG', `repository ${repo.repositoryName} not found in ${repo.region}`, {
         userMessage: `ECR has no repository ${code(repo.repositoryName)} in ${code(repo.region)}.`,
-        hint: svc.repository ? `Check \`services.${svc.alias}.repository\` in chatops.yml (the repository name, not its URI).` : `The name comes from the image of container ${code(svc.container)}; set \`services.${svc.alias}.repository\` in chatops.yml to override it.`,
+        hint: svc.repository
+          ? `Check \`services.${svc.alias}.repository\` in chatops.yml (the repository name, not its URI).`
+          : `The name comes from the image of container ${code(svc.container)}; set \`services.${svc.alias}.repository\` in chatops.yml to override it.`,
         cause,
       });
     }
@@ -66,7 +68,9 @@ export async function runImages(parsed: Parsed<ImagesArgs>, rt: Runtime, inv: In
   const service = await describeConfiguredService(rt, svc);
   const [td, tasks] = await Promise.all([
     service.taskDefinition ? describeTaskDefinition(ecs, service.taskDefinition).then((r) => r.taskDefinition) : Promise.resolve(undefined),
-    listServiceTasks(ecs, svc.env.cluster, svc.service, 'RUNNING').then((arns) => (arns.length ? describeTasks(ecs, svc.env.cluster, arns.slice(0, RUNNING_SAMPLE)) : [])),
+    listServiceTasks(ecs, svc.env.cluster, svc.service, 'RUNNING').then((arns) =>
+      arns.length ? describeTasks(ecs, svc.env.cluster, arns.slice(0, RUNNING_SAMPLE)) : [],
+    ),
   ]);
   const image = containerImage(td, svc.container);
   const repo = repositoryOf(svc, image);

@@ -38,7 +38,8 @@ export const images = defineCommand<ImagesArgs>({
   kind: 'read',
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'images', usage: IMAGES_USAGE }, schema, raw, ['limit']);
-    if (!args[0]) throw badInput('Name the service whose images you want, e.g. `/ecs images web`.', IMAGES_USAGE, knownServices(ctx.config));
+    if (!args[0])
+      throw badInput('Name the service whose images you want, e.g. `/ecs images web`.', IMAGES_USAGE, knownServices(ctx.config));
     const service = resolveService(ctx.config, args[0], IMAGES_USAGE);
     return { args: { alias: service.alias, limit: flags.limit ?? DEFAULT_IMAGES }, environment: service.environment, service };
   },

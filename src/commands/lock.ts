@@ -61,6 +61,13 @@ export const lock = defineCommand<LockArgs>({
   },
   async inline(parsed, rt, inv) {
     const guard = await lockService(rt, parsed.environment, parsed.args.alias, inv.userId, parsed.args.reason);
-    return announceGuard(rt, inv.channelId, { action: 'locked', user: inv.userId, environment: parsed.environment, service: parsed.args.alias, guard, now: rt.now() });
+    return announceGuard(rt, inv.channelId, {
+      action: 'locked',
+      user: inv.userId,
+      environment: parsed.environment,
+      service: parsed.args.alias,
+      guard,
+      now: rt.now(),
+    });
   },
 });

@@ -68,7 +68,10 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
   } else {
     window = resolveWindow(a.since, a.until, now);
   }
-  if (!tdArn) throw new BotError('NOT_FOUND', `service ${svc.service} has no task definition`, { userMessage: `ECS reports no task definition for ${code(svc.service)}.` });
+  if (!tdArn)
+    throw new BotError('NOT_FOUND', `service ${svc.service} has no task definition`, {
+      userMessage: `ECS reports no task definition for ${code(svc.service)}.`,
+    });
 
   const { taskDefinition } = await describeTaskDefinition(ecs, tdArn);
   const container = a.container ?? svc.container;
@@ -84,7 +87,14 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
   });
   const result = await filterLogEvents(
     rt.aws.logs(target.region),
-    { logGroupName: target.logGroup, logStreamNamePrefix: target.streamPrefix, startTime: window.start, endTime: window.end, filterPattern: a.filter, limit: a.limit },
+    {
+      logGroupName: target.logGroup,
+      logStreamNamePrefix: target.streamPrefix,
+      startTime: window.start,
+      endTime: window.end,
+      filterPattern: a.filter,
+      limit: a.limit,
+    },
     { region: target.region, groupSource: target.groupSource },
     DEFAULT_LOG_BOUNDS,
   );
@@ -104,7 +114,14 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
     incomplete: result.incomplete,
     oldestFirst: !result.newestFirst,
     notes: target.notes,
-    consoleUrl: logEventsUrl({ region: target.region, logGroup: target.logGroup, streamPrefix: target.streamPrefix, startMs: window.start, endMs: window.end, filterPattern: a.filter }),
+    consoleUrl: logEventsUrl({
+      region: target.region,
+      logGroup: target.logGroup,
+      streamPrefix: target.streamPrefix,
+      startMs: window.start,
+      endMs: window.end,
+      filterPattern: a.filter,
+    }),
     now,
   });
   await answer(rt, inv, message);
@@ -113,7 +130,10 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
       await rt.slack.uploadText(inv.channelId, { filename: file.filename, content: file.content, title: file.title });
     } catch (err) {
       const reply = errorReply(err, rt.log.child({ invocation: inv.id }));
-      await answer(rt, inv, { text: `I could not attach the full log file: ${reply.text}`, blocks: [section(':paperclip: I could not attach the full result as a file.'), ...reply.blocks] });
+      await answer(rt, inv, {
+        text: `I could not attach the full log file: ${reply.text}`,
+        blocks: [section(':paperclip: I could not attach the full result as a file.'), ...reply.blocks],
+      });
     }
   }
 }

@@ -11,7 +11,8 @@ import { parseRaw, resolveService, wholeNumber } from './args';
 import type { Config } from '../config/schema';
 import { defineCommand } from './types';
 
-export const LOGS_USAGE = '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous]';
+export const LOGS_USAGE =
+  '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous]';
 
 export const DEFAULT_SINCE_MS = 15 * 60_000;
 export const DEFAULT_LIMIT = 50;
@@ -49,7 +50,16 @@ export function parseTimeSpec(text: string, flag: string): TimeSpec {
     const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
     const z = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
     const at = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac}${z}`);
-    if (Number.isFinite(at) && Number(mo) >= 1 && Number(mo) <= 12 && Number(d) >= 1 && Number(d) <= 31 && Number(h) < 24 && Number(mi) < 60 && Number(s) < 60) {
+    if (
+      Number.isFinite(at) &&
+      Number(mo) >= 1 &&
+      Number(mo) <= 12 &&
+      Number(d) >= 1 &&
+      Number(d) <= 31 &&
+      Number(h) < 24 &&
+      Number(mi) < 60 &&
+      Number(s) < 60
+    ) {
       return { at };
     }
   }
@@ -63,7 +73,11 @@ export interface LogWindow {
 
 /** Why a window from `start` to `end` (ms) cannot be searched, or undefined when it can. */
 function windowProblem(start: number, end: number): { message: string; hint: string } | undefined {
-  if (end <= start) return { message: '`--until` is not after `--since`: the window is empty.', hint: 'Put the earlier time in `--since`, e.g. `--since 3h --until 1h`.' };
+  if (end <= start)
+    return {
+      message: '`--until` is not after `--since`: the window is empty.',
+      hint: 'Put the earlier time in `--since`, e.g. `--since 3h --until 1h`.',
+    };
   if (end - start > MAX_WINDOW_MS) {
     return {
       message: `That window is ${formatDuration(end - start)} long; I search at most ${formatDuration(MAX_WINDOW_MS)} at a time.`,
@@ -87,7 +101,12 @@ export function checkWindowShape(since: TimeSpec | undefined, until0: TimeSpec |
 }
 
 /** The absolute window for a command run at `now`. Throws BAD_INPUT for backwards, future or over-wide windows. */
-export function resolveWindow(since: TimeSpec | undefined, until: TimeSpec | undefined, now: number, defaultSinceMs = DEFAULT_SINCE_MS): LogWindow {
+export function resolveWindow(
+  since: TimeSpec | undefined,
+  until: TimeSpec | undefined,
+  now: number,
+  defaultSinceMs = DEFAULT_SINCE_MS,
+): LogWindow {
   const abs = (t: TimeSpec): number => ('ago' in t ? now - t.ago : t.at);
   const end = until ? abs(until) : now;
   const start = since ? abs(since) : end - defaultSinceMs;
@@ -107,7 +126,11 @@ const schema = z.object({
     .object({
       since: valueOf('since', '2h').optional(),
       until: valueOf('until', '30m').optional(),
-      filter: valueOf('filter', 'ERROR').pipe(z.string().min(1, 'needs a pattern, e.g. `--filter ERROR`').max(1024, 'is longer than the 1024 characters CloudWatch accepts')).optional(),
+      filter: valueOf('filter', 'ERROR')
+        .pipe(
+          z.string().min(1, 'needs a pattern, e.g. `--filter ERROR`').max(1024, 'is longer than the 1024 characters CloudWatch accepts'),
+        )
+        .optional(),
       limit: z
         .string({ error: 'needs a number, e.g. `--limit 200`' })
         .pipe(wholeNumber('the line count', 1, MAX_LIMIT))
@@ -125,7 +148,11 @@ const schema = z.object({
 
 /** "Services: `web`, `worker`." for a hint. */
 export function knownServices(config: Config): string {
-  return `Services: ${Object.keys(config.services).map((n) => code(n)).join(', ') || '(none configured)'}.`;
+  return `Services: ${
+    Object.keys(config.services)
+      .map((n) => code(n))
+      .join(', ') || '(none configured)'
+  }.`;
 }
 
 const FLAGS = ['since', 'until', 'filter', 'limit', 'container', 'task', 'previous'] as const;
@@ -139,7 +166,8 @@ export const logs = defineCommand<LogsArgs>({
   booleanFlags: ['previous'],
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'logs', usage: LOGS_USAGE }, schema, raw, FLAGS);
-    if (!args[0]) throw badInput('Name the service whose logs you want, e.g. `/ecs logs web --since 1h`.', LOGS_USAGE, knownServices(ctx.config));
+    if (!args[0])
+      throw badInput('Name the service whose logs you want, e.g. `/ecs logs web --since 1h`.', LOGS_USAGE, knownServices(ctx.config));
     const service = resolveService(ctx.config, args[0], LOGS_USAGE);
     if (flags.task && flags.previous) {
       throw badInput('`--task` and `--previous` both pick a task: use one of them.', LOGS_USAGE);
@@ -165,7 +193,15 @@ export const logs = defineCommand<LogsArgs>({
   },
   ackText(parsed) {
     const a = parsed.args;
-    const what = a.previous ? 'the most recently stopped task' : a.task ? `task ${code(a.task)}` : a.since && 'ago' in a.since ? `the last ${formatDuration(a.since.ago)}` : a.since ? 'the requested range' : 'the last 15m';
+    const what = a.previous
+      ? 'the most recently stopped task'
+      : a.task
+        ? `task ${code(a.task)}`
+        : a.since && 'ago' in a.since
+          ? `the last ${formatDuration(a.since.ago)}`
+          : a.since
+            ? 'the requested range'
+            : 'the last 15m';
     return `Fetching logs of ${code(a.alias)} in ${code(parsed.environment)} (${what})…`;
   },
   async run(parsed, rt, inv) {

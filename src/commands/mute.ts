@@ -55,7 +55,9 @@ export function parseMuteDuration(text: string): number {
 
 /** Tell the alert channel who muted or unmuted, best effort (the mute itself is already recorded). */
 async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage): Promise<void> {
-  await rt.slack.post(alertChannelFor(svc), msg, { withinAck: true }).catch((err: unknown) => rt.log.warn('mute notice not posted', { service: svc.alias, err }));
+  await rt.slack
+    .post(alertChannelFor(svc), msg, { withinAck: true })
+    .catch((err: unknown) => rt.log.warn('mute notice not posted', { service: svc.alias, err }));
 }
 
 export const mute = defineCommand<MuteArgs>({
@@ -68,7 +70,10 @@ export const mute = defineCommand<MuteArgs>({
     const { args, flags } = parseRaw({ verb: 'mute', usage: MUTE_USAGE }, muteSchema, raw, ['reason']);
     if (args.length > 2) {
       const extra = args.slice(2).join(' ');
-      throw badInput(`Unexpected extra input: ${code(extra)}. Put the reason after --reason, e.g. ${code(`mute ${args[0]} ${args[1]} --reason "${extra.replace(/"/g, '')}"`)}.`, MUTE_USAGE);
+      throw badInput(
+        `Unexpected extra input: ${code(extra)}. Put the reason after --reason, e.g. ${code(`mute ${args[0]} ${args[1]} --reason "${extra.replace(/"/g, '')}"`)}.`,
+        MUTE_USAGE,
+      );
     }
     const service = resolveService(ctx.config, args[0], MUTE_USAGE);
     return { args: { durationMs: parseMuteDuration(args[1]), reason: flags.reason }, environment: service.environment, service };
@@ -77,8 +82,17 @@ export const mute = defineCommand<MuteArgs>({
     const svc = parsed.service!;
     const now = rt.now();
     const until = now + parsed.args.durationMs;
-    await withStore(() => setMute(rt.redis, svc, { by: inv.userId, reason: parsed.args.reason, since: now, until }), 'the mute was not recorded');
-    rt.log.info('alerts muted', { service: svc.alias, environment: svc.environment, by: inv.userId, reason: parsed.args.reason, until: new Date(until).toISOString() });
+    await withStore(
+      () => setMute(rt.redis, svc, { by: inv.userId, reason: parsed.args.reason, since: now, until }),
+      'the mute was not recorded',
+    );
+    rt.log.info('alerts muted', {
+      service: svc.alias,
+      environment: svc.environment,
+      by: inv.userId,
+      reason: parsed.args.reason,
+      until: new Date(until).toISOString(),
+    });
     await announce(rt, svc, muteNotice(svc, inv.userId, { until, reason: parsed.args.reason }));
     const why = parsed.args.reason ? `: ${escapeMrkdwn(parsed.args.reason)}` : ' (no reason given)';
     const text = `🔕 Alerts for ${code(svc.alias)} (${code(svc.environment)}) are muted for ${formatDuration(parsed.args.durationMs)}, until ${slackDate(until)}${why}. Failures are still counted; \`/ecs unmute ${svc.alias}\` turns them back on.`;
@@ -103,7 +117,10 @@ export const unmute = defineCommand<Record<string, never>>({
     const current = await withStore(() => readMute(rt.redis, svc, rt.now()), 'nothing was changed');
     const removed = await withStore(() => clearMute(rt.redis, svc), 'nothing was changed');
     if (!current || !removed) {
-      return { text: `Alerts for ${svc.alias} are not muted`, blocks: [section(`🔔 Alerts for ${code(svc.alias)} (${code(svc.environment)}) are not muted.`)] };
+      return {
+        text: `Alerts for ${svc.alias} are not muted`,
+        blocks: [section(`🔔 Alerts for ${code(svc.alias)} (${code(svc.environment)}) are not muted.`)],
+      };
     }
     rt.log.info('alerts unmuted', { service: svc.alias, environment: svc.environment, by: inv.userId, mutedBy: current.by });
     await announce(rt, svc, muteNotice(svc, inv.userId, undefined));

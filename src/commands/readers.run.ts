@@ -23,7 +23,12 @@ export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise
  * Locks and freezes for `aliases`, or undefined when Redis cannot be read within `timeoutMs`
  * (read-only answers go on without them and say so).
  */
-export async function guardsOrUndefined(rt: Runtime, env: string, aliases: readonly string[], timeoutMs = 2_000): Promise<Guards | undefined> {
+export async function guardsOrUndefined(
+  rt: Runtime,
+  env: string,
+  aliases: readonly string[],
+  timeoutMs = 2_000,
+): Promise<Guards | undefined> {
   // The client already knows the server is gone (it is between reconnect attempts): don't wait for it.
   if (rt.redis.status === 'reconnecting' || rt.redis.status === 'end') {
     rt.log.warn('lock/freeze state unavailable: redis is disconnected', { env });
@@ -80,7 +85,12 @@ export function missingService(svc: ResolvedService, reason: string): BotError {
  * become answers naming the chatops.yml entry to check.
  */
 export async function describeConfiguredService(rt: Runtime, svc: ResolvedService): Promise<Service> {
-  const { services, failures } = await describeServices(rt.aws.ecs(svc.env.region), svc.env.cluster, [svc.service], clusterHint(svc.environment));
+  const { services, failures } = await describeServices(
+    rt.aws.ecs(svc.env.region),
+    svc.env.cluster,
+    [svc.service],
+    clusterHint(svc.environment),
+  );
   const service = services.find((s) => s.serviceName === svc.service || s.serviceArn?.endsWith(`/${svc.service}`));
   if (!service) throw missingService(svc, failures[0]?.reason ?? 'MISSING');
   return service;

@@ -23,10 +23,15 @@ export const scale = defineCommand<ScaleArgs>({
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
-    const { args, flags } = parseChange(SPEC, raw, [
-      { what: 'the service', example: 'scale web 8' },
-      { what: 'the number of tasks', example: `scale ${raw.positionals[0] ?? 'web'} 8` },
-    ], {});
+    const { args, flags } = parseChange(
+      SPEC,
+      raw,
+      [
+        { what: 'the service', example: 'scale web 8' },
+        { what: 'the number of tasks', example: `scale ${raw.positionals[0] ?? 'web'} 8` },
+      ],
+      {},
+    );
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const count = parseCount(args[1]!, svc, USAGE);
     return parsedFor(svc, { alias: svc.alias, count, reason: flags.reason, dryRun: flags['dry-run'] === true });

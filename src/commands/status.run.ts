@@ -26,7 +26,10 @@ export async function runStatus(parsed: Parsed<StatusArgs>, rt: Runtime, inv: In
 }
 
 /** Each distinct task definition described once, a few at a time. */
-export async function describeDistinctTaskDefinitions(ecs: ECSClient, arns: ReadonlyArray<string | undefined>): Promise<Record<string, TaskDefinition>> {
+export async function describeDistinctTaskDefinitions(
+  ecs: ECSClient,
+  arns: ReadonlyArray<string | undefined>,
+): Promise<Record<string, TaskDefinition>> {
   const distinct = [...new Set(arns.filter((a): a is string => Boolean(a)))];
   const described = await mapLimit(distinct, 5, (arn) => describeTaskDefinition(ecs, arn));
   const out: Record<string, TaskDefinition> = {};
@@ -69,7 +72,10 @@ export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<
   const service = await describeConfiguredService(rt, svc);
 
   const tdArns = [service.taskDefinition, ...(service.deployments ?? []).map((d) => d.taskDefinition)];
-  const [taskDefinitions, tasks] = await Promise.all([describeDistinctTaskDefinitions(ecs, tdArns), serviceTasks(ecs, env.cluster, svc.service)]);
+  const [taskDefinitions, tasks] = await Promise.all([
+    describeDistinctTaskDefinitions(ecs, tdArns),
+    serviceTasks(ecs, env.cluster, svc.service),
+  ]);
   const currentTd = service.taskDefinition ? taskDefinitions[service.taskDefinition] : undefined;
   const tagsByDigest = await tagsOfPinnedDigest(rt, svc, containerImage(currentTd, svc.container));
   const guards = await guardsP;
@@ -92,9 +98,15 @@ export async function environmentStatus(rt: Runtime, envName: string): Promise<S
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
   const ecs = rt.aws.ecs(env.region);
-  const guardsP = guardsOrUndefined(rt, envName, configured.map((s) => s.alias));
+  const guardsP = guardsOrUndefined(
+    rt,
+    envName,
+    configured.map((s) => s.alias),
+  );
   const names = [...new Set(configured.map((s) => s.service))];
-  const { services, failures } = names.length ? await describeServices(ecs, env.cluster, names, clusterHint(envName)) : { services: [], failures: [] };
+  const { services, failures } = names.length
+    ? await describeServices(ecs, env.cluster, names, clusterHint(envName))
+    : { services: [], failures: [] };
   const byName = new Map(services.map((s) => [s.serviceName ?? '', s]));
   const taskDefinitions = await describeDistinctTaskDefinitions(
     ecs,

@@ -32,7 +32,9 @@ export const status = defineCommand<StatusArgs>({
     return { args: { alias: target.service?.alias }, environment: target.environment, service: target.service };
   },
   ackText(parsed) {
-    return parsed.service ? `Looking up ${code(parsed.service.alias)} in ${code(parsed.environment)}…` : `Looking up every service in ${code(parsed.environment)}…`;
+    return parsed.service
+      ? `Looking up ${code(parsed.service.alias)} in ${code(parsed.environment)}…`
+      : `Looking up every service in ${code(parsed.environment)}…`;
   },
   async run(parsed, rt, inv) {
     const { runStatus } = await import('./status.run');

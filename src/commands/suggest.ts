@@ -1,7 +1,9 @@
 /** Closest-match suggestions for unknown verbs, services and environments. */
 /** Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of neighbours (wbe → web). */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -27,5 +29,8 @@ export function closest(input: string, candidates: Iterable<string>, max = 3): s
     if (d <= limit) score = Math.min(score, d);
     if (score < Infinity) scored.push({ c, score });
   }
-  return scored.sort((a, b) => a.score - b.score || a.c.localeCompare(b.c)).slice(0, max).map((s) => s.c);
+  return scored
+    .sort((a, b) => a.score - b.score || a.c.localeCompare(b.c))
+    .slice(0, max)
+    .map((s) => s.c);
 }

@@ -27,6 +27,12 @@ export const unfreeze = defineCommand<Record<string, never>>({
   },
   async inline(parsed, rt, inv) {
     const guard = await unfreezeEnvironment(rt, parsed.environment, inv.userId);
-    return announceGuard(rt, inv.channelId, { action: 'unfrozen', user: inv.userId, environment: parsed.environment, guard, now: rt.now() });
+    return announceGuard(rt, inv.channelId, {
+      action: 'unfrozen',
+      user: inv.userId,
+      environment: parsed.environment,
+      guard,
+      now: rt.now(),
+    });
   },
 });

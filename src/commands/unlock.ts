@@ -37,6 +37,13 @@ export const unlock = defineCommand<UnlockArgs>({
   },
   async inline(parsed, rt, inv) {
     const guard = await unlockService(rt, parsed.environment, parsed.args.alias, inv.userId);
-    return announceGuard(rt, inv.channelId, { action: 'unlocked', user: inv.userId, environment: parsed.environment, service: parsed.args.alias, guard, now: rt.now() });
+    return announceGuard(rt, inv.channelId, {
+      action: 'unlocked',
+      user: inv.userId,
+      environment: parsed.environment,
+      service: parsed.args.alias,
+      guard,
+      now: rt.now(),
+    });
   },
 });

@@ -7,9 +7,7 @@ import { configSchema, type Config, type ResolvedService } from './schema';
 
 /** Render zod issues as "services.web.scale.max: Too big: expected number to be <=5000". */
 export function formatIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`)
-    .join('\n');
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`).join('\n');
 }
 
 /** Validate an already-parsed document. Throws a CONFIG BotError naming every bad field. */
@@ -88,13 +86,17 @@ export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
   for (const [name, env] of Object.entries(config.environments)) {
     if (env.alerts.channel && !env.channels.includes(env.alerts.channel)) {
-      warnings.push(`environments.${name}.alerts.channel ${env.alerts.channel} is not in environments.${name}.channels: the Status and Roll back buttons on its alerts will be refused there.`);
+      warnings.push(
+        `environments.${name}.alerts.channel ${env.alerts.channel} is not in environments.${name}.channels: the Status and Roll back buttons on its alerts will be refused there.`,
+      );
     }
   }
   for (const [alias, svc] of Object.entries(config.services)) {
     const env = config.environments[svc.environment];
     if (svc.alertChannel && env && !env.channels.includes(svc.alertChannel)) {
-      warnings.push(`services.${alias}.alertChannel ${svc.alertChannel} is not in environments.${svc.environment}.channels: the Status and Roll back buttons on its alerts will be refused there.`);
+      warnings.push(
+        `services.${alias}.alertChannel ${svc.alertChannel} is not in environments.${svc.environment}.channels: the Status and Roll back buttons on its alerts will be refused there.`,
+      );
     }
   }
   return warnings;

@@ -13,16 +13,14 @@ export const principalId = z
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…, G… or D…), not a name');
 
 /** A duration like "30m" or "2h", stored as milliseconds. */
-export const duration = z
-  .string()
-  .transform((s, ctx) => {
-    const ms = parseDuration(s);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write e.g. 90s, 15m, 2h, 1d` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const duration = z.string().transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write e.g. 90s, 15m, 2h, 1d` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1');
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
@@ -44,7 +42,10 @@ const environment = z
     region: awsRegion,
     cluster: z.string().min(1).max(255),
     /** 12-digit account id: used for console links and IAM resource ARNs. */
-    accountId: z.string().regex(/^\d{12}$/, 'must be the 12-digit AWS account ID').optional(),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be the 12-digit AWS account ID')
+      .optional(),
     /** Channels where commands for this environment may be run. */
     channels: z.array(channelId).min(1, 'list at least one channel where commands for this environment are allowed'),
     /** Who may run read-only verbs (status, logs, cost, images, history). Default: everyone in an allowed channel. */
@@ -91,7 +92,10 @@ const service = z
     /** The container whose image deploy replaces. */
     container: z.string().min(1).max(255),
     /** The ECR repository name (not the URI). */
-    repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an ECR repository name such as team/web').optional(),
+    repository: z
+      .string()
+      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an ECR repository name such as team/web')
+      .optional(),
     scale: z
       .object({ min: z.number().int().min(0), max: z.number().int().min(1).max(5000) })
       .strict()
@@ -109,8 +113,14 @@ export const configSchema = z
     slack: z
       .object({
         /** Set these to skip Bolt's auth.test call at cold start. */
-        botId: z.string().regex(/^B[A-Z0-9]+$/).optional(),
-        botUserId: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
+        botId: z
+          .string()
+          .regex(/^B[A-Z0-9]+$/)
+          .optional(),
+        botUserId: z
+          .string()
+          .regex(/^[UW][A-Z0-9]+$/)
+          .optional(),
       })
       .strict()
       .default({}),
@@ -134,7 +144,11 @@ export const configSchema = z
     for (const [name, env] of Object.entries(cfg.environments)) {
       const needsApproval = Object.values(env.approvals).some((n) => n > 0);
       if (needsApproval && env.approvers.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['environments', name, 'approvers'], message: 'approvals are required here, so list at least one approver' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'approvers'],
+          message: 'approvals are required here, so list at least one approver',
+        });
       }
     }
   });

@@ -19,7 +19,13 @@ import { withThrottleRetry } from './retry';
 import { factsOf, refreshRequest } from './tracker';
 
 /** StopServiceDeployment answers after which UpdateService is the way to go back. */
-const FALLBACK = new Set(['ServiceDeploymentNotFoundException', 'UnsupportedFeatureException', 'InvalidParameterException', 'ClientException', 'ConflictException']);
+const FALLBACK = new Set([
+  'ServiceDeploymentNotFoundException',
+  'UnsupportedFeatureException',
+  'InvalidParameterException',
+  'ClientException',
+  'ConflictException',
+]);
 
 export function stopNotAvailable(err: unknown): boolean {
   return FALLBACK.has(awsErrorName(err)) || isAccessDenied(err);
@@ -29,7 +35,11 @@ async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void>
   await rt.slack.post(req.channel, { text: plainText(text), blocks: [section(text)] }, req.messageTs ? { threadTs: req.messageTs } : {});
 }
 
-async function goBack(rt: Runtime, plan: ChangePlan, stopArn: string | undefined): Promise<{ how: 'stop' | 'update'; target: string; note?: string }> {
+async function goBack(
+  rt: Runtime,
+  plan: ChangePlan,
+  stopArn: string | undefined,
+): Promise<{ how: 'stop' | 'update'; target: string; note?: string }> {
   const ecs = rt.aws.ecs(plan.region);
   let note: string | undefined;
   if (plan.verb !== 'scale' && stopArn) {
@@ -62,7 +72,12 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   const plan = req ? parsePlan(req.plan) : undefined;
   if (!req || !plan || req.state !== 'running') {
     await rt.redis.hdel(track, 'abort');
-    if (req && req.state !== 'running') await say(rt, req, `:information_source: <@${job.userId}> asked to abort, but the change already ${req.state === 'succeeded' ? 'completed' : req.state}.`);
+    if (req && req.state !== 'running')
+      await say(
+        rt,
+        req,
+        `:information_source: <@${job.userId}> asked to abort, but the change already ${req.state === 'succeeded' ? 'completed' : req.state}.`,
+      );
     return;
   }
   const ex = factsOf(req);
@@ -81,7 +96,11 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
     const text = err instanceof BotError ? err.userMessage : `AWS answered ${awsLine(errorMessage(err), 200)}`;
-    await say(rt, req, `:warning: <@${job.userId}> asked to abort, but it did not work: ${text} The rollout goes on; press Abort again or use the ECS console.`);
+    await say(
+      rt,
+      req,
+      `:warning: <@${job.userId}> asked to abort, but it did not work: ${text} The rollout goes on; press Abort again or use the ECS console.`,
+    );
     if (!(err instanceof BotError)) throw err;
   }
 }

@@ -42,13 +42,21 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     return;
   }
   if (req.state !== 'running') {
-    await ctx.whisper(`This change already ${req.state === 'succeeded' ? 'completed' : req.state}; there is nothing to abort. To undo it, use \`/ecs rollback ${req.service}\`.`);
+    await ctx.whisper(
+      `This change already ${req.state === 'succeeded' ? 'completed' : req.state}; there is nothing to abort. To undo it, use \`/ecs rollback ${req.service}\`.`,
+    );
     return;
   }
   if (!(await mayAbort(rt, req.environment, userId))) {
     const env = rt.config.environments[req.environment];
-    const who = env ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map((p) => (p === '*' ? 'everyone' : p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`)) : [];
-    await ctx.whisper(`:no_entry: Aborting a change in ${code(req.environment)} needs the same permission as making it (requesters or approvers: ${[...new Set(who)].join(', ') || 'nobody configured'}).`);
+    const who = env
+      ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map((p) =>
+          p === '*' ? 'everyone' : p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`,
+        )
+      : [];
+    await ctx.whisper(
+      `:no_entry: Aborting a change in ${code(req.environment)} needs the same permission as making it (requesters or approvers: ${[...new Set(who)].join(', ') || 'nobody configured'}).`,
+    );
     return;
   }
   const track = keys.changeTrack(id);

@@ -69,8 +69,16 @@ export function parsedFor<A>(svc: ResolvedService, args: A): Parsed<A> {
 export function parseCount(text: string, svc: ResolvedService, usage: string): number {
   const t = text.trim();
   if (!/^\d+$/.test(t)) {
-    const hint = /^-/.test(t) ? 'A task count cannot be negative.' : /[.,]/.test(t) ? 'Give a whole number of tasks.' : `Give the number of tasks as digits.`;
-    throw badInput(`${code(t)} is not a task count. ${hint}`, usage, `Allowed for ${code(svc.alias)}: ${svc.scale.min} to ${svc.scale.max} tasks.`);
+    const hint = /^-/.test(t)
+      ? 'A task count cannot be negative.'
+      : /[.,]/.test(t)
+        ? 'Give a whole number of tasks.'
+        : `Give the number of tasks as digits.`;
+    throw badInput(
+      `${code(t)} is not a task count. ${hint}`,
+      usage,
+      `Allowed for ${code(svc.alias)}: ${svc.scale.min} to ${svc.scale.max} tasks.`,
+    );
   }
   const n = Number(t);
   if (!Number.isSafeInteger(n) || n < svc.scale.min || n > svc.scale.max) {
@@ -90,7 +98,12 @@ export function parseRevision(text: string | true | undefined, usage: string): n
   const t = text.trim();
   const named = /^[A-Za-z0-9_-]+:(\d+)$/.exec(t);
   if (named) throw badInput(`Give only the revision number: \`--to ${named[1]}\` (the family is the service's own).`, usage);
-  if (!/^\d+$/.test(t)) throw badInput(`${code(t)} is not a task definition revision. Give the revision number, e.g. \`--to 41\`.`, usage, '`/ecs status <service>` shows the revision the service runs.');
+  if (!/^\d+$/.test(t))
+    throw badInput(
+      `${code(t)} is not a task definition revision. Give the revision number, e.g. \`--to 41\`.`,
+      usage,
+      '`/ecs status <service>` shows the revision the service runs.',
+    );
   const n = Number(t);
   if (!Number.isSafeInteger(n) || n < 1) throw badInput(`Revision numbers start at 1; ${code(t)} is not one.`, usage);
   return n;

@@ -86,7 +86,9 @@ export function renderDiff(entries: readonly DiffEntry[], maxValue = 160): strin
     .map((e) => {
       if (e.before !== undefined && e.after !== undefined) {
         const hidden = shown(e.path, e.before, maxValue) === '(hidden)';
-        return hidden ? `~ ${e.path}: (hidden, changed)` : `~ ${e.path}: ${shown(e.path, e.before, maxValue)} → ${shown(e.path, e.after, maxValue)}`;
+        return hidden
+          ? `~ ${e.path}: (hidden, changed)`
+          : `~ ${e.path}: ${shown(e.path, e.before, maxValue)} → ${shown(e.path, e.after, maxValue)}`;
       }
       if (e.after !== undefined) return `+ ${e.path}: ${shown(e.path, e.after, maxValue)}`;
       return `- ${e.path}: ${shown(e.path, e.before ?? '', maxValue)}`;

@@ -57,10 +57,12 @@ export async function onEcsEvent(event: EcsEvent, rt: Runtime): Promise<void> {
       // A rollback deployment ECS made itself, or an event without our id: match the service.
       const serviceArn = event.resources?.find((r) => r.includes(':service/'));
       if (!serviceArn) return;
-      ids = (await runningRequests(rt)).filter((r) => {
-        const plan = parsePlan(r.plan);
-        return plan && matchesService(plan, { serviceArn });
-      }).map((r) => r.id);
+      ids = (await runningRequests(rt))
+        .filter((r) => {
+          const plan = parsePlan(r.plan);
+          return plan && matchesService(plan, { serviceArn });
+        })
+        .map((r) => r.id);
     }
     await refreshAll(rt, 'a deployment event', ids, true);
     return;
@@ -111,7 +113,9 @@ export async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<vo
   const service = await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName));
   if (updateApplied(plan, service, ex, startedAt)) {
     const primary = primaryDeployment(service);
-    const facts: Record<string, unknown> = { targetTaskDefinition: plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition };
+    const facts: Record<string, unknown> = {
+      targetTaskDefinition: plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition,
+    };
     if (primary?.id) facts.deploymentId = primary.id;
     if (service.currentServiceDeployment) facts.serviceDeploymentArn = service.currentServiceDeployment;
     const updated = await recordExecution(rt, req.id, facts, 'service update adopted');
@@ -119,7 +123,18 @@ export async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<vo
     await refreshRequest(rt, updated, { service, force: true });
     return;
   }
-  const msg = 'The worker stopped before the service was updated (it was interrupted and its retries ran out). The service was not changed.';
-  await postOnce(rt, req, 'final', notStartedMilestone(plan, msg, `Request it again with \`/ecs ${plan.verb} ${plan.alias} …\`.`, plan.verb === 'deploy' ? ex.registeredTaskDefinition : undefined));
+  const msg =
+    'The worker stopped before the service was updated (it was interrupted and its retries ran out). The service was not changed.';
+  await postOnce(
+    rt,
+    req,
+    'final',
+    notStartedMilestone(
+      plan,
+      msg,
+      `Request it again with \`/ecs ${plan.verb} ${plan.alias} …\`.`,
+      plan.verb === 'deploy' ? ex.registeredTaskDefinition : undefined,
+    ),
+  );
   await finishExecution(rt, req.id, 'failed', `did not run: ${msg}`);
 }

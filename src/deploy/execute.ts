@@ -79,7 +79,9 @@ export function updateApplied(plan: ChangePlan, service: Service, ex: ExecFacts,
     case 'scale':
       return service.desiredCount === plan.to;
     case 'restart':
-      return !!primary?.createdAt && primary.createdAt.getTime() >= startedAt - 5_000 && primary.taskDefinition === plan.currentTaskDefinition;
+      return (
+        !!primary?.createdAt && primary.createdAt.getTime() >= startedAt - 5_000 && primary.taskDefinition === plan.currentTaskDefinition
+      );
   }
 }
 
@@ -109,7 +111,11 @@ async function releaseLease(rt: Runtime, id: string, token: string): Promise<voi
 }
 
 /** Same registration (the image and everything else) as `input`, made after `since`: a crashed attempt's. */
-async function findOwnRegistration(ecs: ECSClient, input: ReturnType<typeof registrationInput>, since: number): Promise<string | undefined> {
+async function findOwnRegistration(
+  ecs: ECSClient,
+  input: ReturnType<typeof registrationInput>,
+  since: number,
+): Promise<string | undefined> {
   if (!input.family) return undefined;
   const latest = await withThrottleRetry(() => describeTaskDefinition(ecs, input.family!));
   const td = latest.taskDefinition;
@@ -159,7 +165,17 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
   if (ex.startedAt === undefined) req = await recordExecution(rt, req.id, { startedAt }, 'execution started');
   const deadlineMs = deadlineOf(rt, plan.environment);
   const card = (phase: 'starting', note?: string) =>
-    statusCard({ requestId: req.id, plan, phase, ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}), deadlineMs, reasons: [], stoppedTasks: [], startedAt, ...(note ? { note } : {}) });
+    statusCard({
+      requestId: req.id,
+      plan,
+      phase,
+      ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+      deadlineMs,
+      reasons: [],
+      stoppedTasks: [],
+      startedAt,
+      ...(note ? { note } : {}),
+    });
   await showCard(rt, req, card('starting'), { force: true });
   const ecs = rt.aws.ecs(plan.region);
   let registered = ex.registeredTaskDefinition;
@@ -180,7 +196,22 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       const hint = err instanceof NotStarted ? err.hint : (err as BotError).hint;
       log.info('execute: change did not run', { reason: message });
       await postOnce(rt, req, 'final', notStartedMilestone(plan, message, hint, plan.verb === 'deploy' ? registered : undefined));
-      await showCard(rt, req, statusCard({ requestId: req.id, plan, phase: 'failed', ...(registered ? { registered } : {}), deadlineMs, reasons: [], stoppedTasks: [], startedAt, note: message }), { final: true });
+      await showCard(
+        rt,
+        req,
+        statusCard({
+          requestId: req.id,
+          plan,
+          phase: 'failed',
+          ...(registered ? { registered } : {}),
+          deadlineMs,
+          reasons: [],
+          stoppedTasks: [],
+          startedAt,
+          note: message,
+        }),
+        { final: true },
+      );
       await finishExecution(rt, req.id, 'failed', `did not run: ${message}`.slice(0, 600));
       return;
     }
@@ -210,13 +241,20 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region), plan.repository, { digest: plan.digest }));
       } catch (err) {
         if (err instanceof BotError && err.code === 'NOT_FOUND') {
-          throw new NotStarted(`The approved image ${code(`sha256:${shortDigest(plan.digest)}`)} is no longer in ECR repository ${code(plan.repository)} (deleted since the request).`, 'Push the image again and make a new request.');
+          throw new NotStarted(
+            `The approved image ${code(`sha256:${shortDigest(plan.digest)}`)} is no longer in ECR repository ${code(plan.repository)} (deleted since the request).`,
+            'Push the image again and make a new request.',
+          );
         }
         throw err;
       }
       const current = await withThrottleRetry(() => describeTaskDefinition(ecs, plan.currentTaskDefinition));
       const input = withImage(registrationInput(current.taskDefinition, current.tags), plan.container, plan.image);
-      const problems = roleProblems(rolesOf(current.taskDefinition), rolesOf(input), rt.config.environments[plan.environment]?.taskRoles ?? []);
+      const problems = roleProblems(
+        rolesOf(current.taskDefinition),
+        rolesOf(input),
+        rt.config.environments[plan.environment]?.taskRoles ?? [],
+      );
       if (problems.length) throw new NotStarted(problems.join(' '), 'Nothing was registered or changed.');
       let reused = false;
       if (resumed && ex.registering) {
@@ -229,7 +267,12 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         registered = res.taskDefinition.taskDefinitionArn!;
       }
       // Recorded before UpdateService: a retry from here on reuses this revision.
-      req = await recordExecution(rt, req.id, { registeredTaskDefinition: registered, targetTaskDefinition: registered }, 'task definition registered');
+      req = await recordExecution(
+        rt,
+        req.id,
+        { registeredTaskDefinition: registered, targetTaskDefinition: registered },
+        'task definition registered',
+      );
       ex = factsOf(req);
       await postOnce(rt, req, 'registered', registeredMilestone(registered, reused));
     } else if (plan.verb === 'deploy' && registered) {
@@ -238,7 +281,8 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
 
     // Someone pressed Abort before the service was touched.
     const abortBy = await rt.redis.hget(keys.changeTrack(req.id), 'abort');
-    if (abortBy) throw new NotStarted(`<@${abortBy}> aborted the change before the service was updated.`, 'Nothing was changed on the service.');
+    if (abortBy)
+      throw new NotStarted(`<@${abortBy}> aborted the change before the service was updated.`, 'Nothing was changed on the service.');
 
     // 3. UpdateService.
     const attempts = (ex.updateAttempts ?? 0) + 1;
@@ -256,7 +300,9 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       if (now && updateApplied(plan, now, factsOf(req), startedAt)) {
         updated = now;
       } else if (attempts >= MAX_UPDATE_ATTEMPTS) {
-        throw new NotStarted(`AWS did not accept the service update after ${attempts} attempts (${awsErrorName(err)}: ${errorMessage(err).slice(0, 200)}).`);
+        throw new NotStarted(
+          `AWS did not accept the service update after ${attempts} attempts (${awsErrorName(err)}: ${errorMessage(err).slice(0, 200)}).`,
+        );
       } else {
         const note = `:hourglass: AWS did not confirm the service update (${awsErrorName(err)}); trying again shortly (attempt ${attempts} of ${MAX_UPDATE_ATTEMPTS}).`;
         await showCard(rt, req, card('starting', note), { force: true }).catch(() => undefined);
@@ -277,7 +323,15 @@ function tdName(s: string | undefined): string {
   return '`' + arnTail(s) + '`';
 }
 
-async function afterUpdate(rt: Runtime, req: ChangeRequest, plan: ChangePlan, service: Service, registered: string | undefined, deadlineMs: number, log: Logger): Promise<void> {
+async function afterUpdate(
+  rt: Runtime,
+  req: ChangeRequest,
+  plan: ChangePlan,
+  service: Service,
+  registered: string | undefined,
+  deadlineMs: number,
+  log: Logger,
+): Promise<void> {
   const primary = primaryDeployment(service);
   const target = plannedTaskDefinition(plan, registered) ?? plan.currentTaskDefinition;
   const facts: Record<string, unknown> = { targetTaskDefinition: target, serviceUpdatedAt: rt.now() };

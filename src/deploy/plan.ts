@@ -152,12 +152,17 @@ const SCANNED = new Set(['COMPLETE', 'ACTIVE']);
 /** Severity counts of an image's last scan, e.g. "2 critical, 5 high". */
 export function findingsText(image: Pick<ImageDetail, 'imageScanFindingsSummary'>): string {
   const counts = image.imageScanFindingsSummary?.findingSeverityCounts ?? {};
-  const parts = (['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const).filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s.toLowerCase()}`);
+  const parts = (['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const)
+    .filter((s) => (counts[s] ?? 0) > 0)
+    .map((s) => `${counts[s]} ${s.toLowerCase()}`);
   return parts.length ? parts.join(', ') : 'no findings';
 }
 
 /** Sentences for each reason the environment's image policy refuses this image (empty = allowed). */
-export function imagePolicyProblems(image: Pick<ImageDetail, 'imageScanStatus' | 'imageScanFindingsSummary' | 'imageStatus'>, policy: ImagePolicy): string[] {
+export function imagePolicyProblems(
+  image: Pick<ImageDetail, 'imageScanStatus' | 'imageScanFindingsSummary' | 'imageStatus'>,
+  policy: ImagePolicy,
+): string[] {
   const problems: string[] = [];
   if (image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING') {
     problems.push(`The image is ${image.imageStatus.toLowerCase()} in ECR and cannot be pulled until it is restored.`);
@@ -175,7 +180,9 @@ export function imagePolicyProblems(image: Pick<ImageDetail, 'imageScanStatus' |
   }
   const critical = image.imageScanFindingsSummary?.findingSeverityCounts?.CRITICAL ?? 0;
   if (policy.blockCritical && critical > 0) {
-    problems.push(`The image has ${plural(critical, 'critical finding')} (${findingsText(image)}), and this environment blocks critical findings.`);
+    problems.push(
+      `The image has ${plural(critical, 'critical finding')} (${findingsText(image)}), and this environment blocks critical findings.`,
+    );
   }
   return problems;
 }
@@ -219,7 +226,9 @@ export function previousFromHistory(current: string, history: readonly HistoryEn
 /** During a rollout the service's other deployment runs what was there before. */
 export function previousFromDeployments(service: Pick<Service, 'deployments' | 'taskDefinition'>): string | undefined {
   const primary = primaryDeployment(service);
-  const other = (service.deployments ?? []).filter((d) => d !== primary && d.taskDefinition && d.taskDefinition !== primary?.taskDefinition);
+  const other = (service.deployments ?? []).filter(
+    (d) => d !== primary && d.taskDefinition && d.taskDefinition !== primary?.taskDefinition,
+  );
   other.sort((a, b) => (b.runningCount ?? 0) - (a.runningCount ?? 0));
   return other[0]?.taskDefinition;
 }

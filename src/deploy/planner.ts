@@ -45,7 +45,9 @@ export interface Prepared {
 
 function base(svc: ResolvedService, service: Service, now: number) {
   if (!service.taskDefinition || !service.serviceArn) {
-    throw new BotError('AWS', `service ${svc.service} has no task definition`, { userMessage: `ECS returned service ${code(svc.service)} without a task definition.` });
+    throw new BotError('AWS', `service ${svc.service} has no task definition`, {
+      userMessage: `ECS returned service ${code(svc.service)} without a task definition.`,
+    });
   }
   return {
     environment: svc.environment,
@@ -72,7 +74,10 @@ function passRoleNotes(td: TaskDefinition, allowed: readonly string[]): string[]
   const roles = rolesOf(td);
   return (['taskRoleArn', 'executionRoleArn'] as const)
     .filter((k) => roles[k] && !allowed.includes(roles[k]!))
-    .map((k) => `The ${k === 'taskRoleArn' ? 'task' : 'execution'} role ${code(roles[k]!)} is not in this environment's \`taskRoles\`, so registering may be refused (\`iam:PassRole\`).`);
+    .map(
+      (k) =>
+        `The ${k === 'taskRoleArn' ? 'task' : 'execution'} role ${code(roles[k]!)} is not in this environment's \`taskRoles\`, so registering may be refused (\`iam:PassRole\`).`,
+    );
 }
 
 export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {
@@ -87,7 +92,13 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const b = base(svc, service, now);
   const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
   const container = findContainer(current.taskDefinition, svc.container);
-  const imageUri = pinnedImageUri({ currentImage: container.image, repository, registryId: image.registryId ?? '', region: svc.env.region, digest: image.imageDigest });
+  const imageUri = pinnedImageUri({
+    currentImage: container.image,
+    repository,
+    registryId: image.registryId ?? '',
+    region: svc.env.region,
+    digest: image.imageDigest,
+  });
   const before = registrationInput(current.taskDefinition, current.tags);
   const after = withImage(before, svc.container, imageUri);
   const problems = roleProblems(rolesOf(current.taskDefinition), rolesOf(after), svc.env.taskRoles);
@@ -104,9 +115,12 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     ...(image.imagePushedAt ? { imagePushedAt: image.imagePushedAt.getTime() } : {}),
   };
   const warnings = passRoleNotes(current.taskDefinition, svc.env.taskRoles);
-  if (container.image === imageUri) warnings.push(`The service already runs exactly this image; the deploy replaces every task with an identical one.`);
+  if (container.image === imageUri)
+    warnings.push(`The service already runs exactly this image; the deploy replaces every task with an identical one.`);
   const scanStatus = image.imageScanStatus?.status;
-  const scan = scanStatus ? `${scanStatus.toLowerCase()}${scanStatus === 'COMPLETE' || scanStatus === 'ACTIVE' ? `, ${findingsText(image)}` : ''}` : 'not scanned';
+  const scan = scanStatus
+    ? `${scanStatus.toLowerCase()}${scanStatus === 'COMPLETE' || scanStatus === 'ACTIVE' ? `, ${findingsText(image)}` : ''}`
+    : 'not scanned';
   const summary = planSummary(plan, { now, warnings, scan });
   const details = renderDiff(diffObjects(before, after));
   return { plan, summary, details, notes: [] };
@@ -125,7 +139,13 @@ export async function deploymentHistory(ecs: ECSClient, cluster: string, service
     .filter((a): a is string => !!a);
   if (!arns.length) return [];
   const deployments = await withThrottleRetry(() => describeServiceDeployments(ecs, arns));
-  const revisionArns = [...new Set(deployments.flatMap((d) => [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((s) => s.arn)]).filter((a): a is string => !!a))];
+  const revisionArns = [
+    ...new Set(
+      deployments
+        .flatMap((d) => [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((s) => s.arn)])
+        .filter((a): a is string => !!a),
+    ),
+  ];
   const revisions = revisionArns.length ? await withThrottleRetry(() => describeServiceRevisions(ecs, revisionArns)) : [];
   const tdOf = new Map(revisions.map((r) => [r.serviceRevisionArn ?? '', r.taskDefinition ?? '']));
   return deployments.map((d) => ({
@@ -194,7 +214,10 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       });
     }
   }
-  const [cur, tgt] = await Promise.all([withThrottleRetry(() => describeTaskDefinition(ecs, current)), describeTarget(ecs, target!, svc.alias)]);
+  const [cur, tgt] = await Promise.all([
+    withThrottleRetry(() => describeTaskDefinition(ecs, current)),
+    describeTarget(ecs, target!, svc.alias),
+  ]);
   if (tgt.taskDefinition.status && tgt.taskDefinition.status !== 'ACTIVE') {
     throw new BotError('REFUSED', `target ${target} is ${tgt.taskDefinition.status}`, {
       userMessage: `Task definition ${code(arnTail(target))} is ${code(tgt.taskDefinition.status)} (deregistered), and ECS does not start new tasks from it.`,
@@ -258,4 +281,3 @@ export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Pr
   const plan: RestartPlan = { verb: 'restart', ...b };
   return { plan, summary: planSummary(plan, { now }), notes: [] };
 }
-

@@ -57,13 +57,30 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
   const base = { rolledBack: false, primaryTaskDefinition: primaryTd };
 
   if (t.verb === 'scale') {
-    const counts: Counts = { desired: n(service.desiredCount), running: n(service.runningCount), pending: n(service.pendingCount), failed: n(primary?.failedTasks) };
+    const counts: Counts = {
+      desired: n(service.desiredCount),
+      running: n(service.runningCount),
+      pending: n(service.pendingCount),
+      failed: n(primary?.failedTasks),
+    };
     const target = t.targetCount ?? counts.desired;
     if (counts.desired !== target) {
-      return { ...base, phase: 'failed', counts, reasons: [`The desired count is now ${counts.desired}, not ${target}: something else changed it (Application Auto Scaling or another change).`] };
+      return {
+        ...base,
+        phase: 'failed',
+        counts,
+        reasons: [
+          `The desired count is now ${counts.desired}, not ${target}: something else changed it (Application Auto Scaling or another change).`,
+        ],
+      };
     }
     if (counts.running === target && counts.pending === 0) return { ...base, phase: 'completed', counts, reasons: [] };
-    return { ...base, phase: overdue ? 'stuck' : 'in_progress', counts, reasons: overdue ? [`${counts.running} of ${target} tasks running after the deadline.`] : [] };
+    return {
+      ...base,
+      phase: overdue ? 'stuck' : 'in_progress',
+      counts,
+      reasons: overdue ? [`${counts.running} of ${target} tasks running after the deadline.`] : [],
+    };
   }
 
   const tracked = t.deploymentId ? deployments.find((d) => d.id === t.deploymentId) : undefined;
@@ -83,8 +100,14 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
     };
   }
 
-  const counts: Counts = { desired: n(tracked.desiredCount), running: n(tracked.runningCount), pending: n(tracked.pendingCount), failed: n(tracked.failedTasks) };
-  const backToPrevious = primary !== tracked && primaryTd === t.previousTaskDefinition && t.previousTaskDefinition !== t.targetTaskDefinition;
+  const counts: Counts = {
+    desired: n(tracked.desiredCount),
+    running: n(tracked.runningCount),
+    pending: n(tracked.pendingCount),
+    failed: n(tracked.failedTasks),
+  };
+  const backToPrevious =
+    primary !== tracked && primaryTd === t.previousTaskDefinition && t.previousTaskDefinition !== t.targetTaskDefinition;
 
   if (tracked.rolloutState === 'FAILED') {
     const reasons = [tracked.rolloutStateReason || 'The deployment failed (rolloutState FAILED).'];
@@ -105,7 +128,12 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
     };
   }
   if (tracked.taskDefinition !== t.targetTaskDefinition) {
-    return { ...base, phase: 'failed', counts, reasons: [`Deployment ${tracked.id} runs ${arnTail(tracked.taskDefinition)}, not the planned ${arnTail(t.targetTaskDefinition)}.`] };
+    return {
+      ...base,
+      phase: 'failed',
+      counts,
+      reasons: [`Deployment ${tracked.id} runs ${arnTail(tracked.taskDefinition)}, not the planned ${arnTail(t.targetTaskDefinition)}.`],
+    };
   }
   if (tracked.rolloutState === 'COMPLETED') return { ...base, phase: 'completed', counts, reasons: [] };
   // No rolloutState (e.g. behind a Classic Load Balancer): steady state with only our deployment left.
@@ -113,7 +141,9 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
     return { ...base, phase: 'completed', counts, reasons: [] };
   }
   if (overdue) {
-    const why = [`${counts.running} of ${counts.desired} new tasks running${counts.failed ? `, ${counts.failed} failed` : ''} after the deadline, and the circuit breaker has not stopped the rollout.`];
+    const why = [
+      `${counts.running} of ${counts.desired} new tasks running${counts.failed ? `, ${counts.failed} failed` : ''} after the deadline, and the circuit breaker has not stopped the rollout.`,
+    ];
     const impaired = (service.events ?? []).find((e) => /unable to place|unable to consistently start|insufficient/i.test(e.message ?? ''));
     if (impaired?.message) why.push(impaired.message);
     return { ...base, phase: 'stuck', counts, reasons: why };

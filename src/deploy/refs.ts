@@ -28,17 +28,26 @@ export function parseImageSelector(input: string): { ok: true; value: ImageSelec
   }
   if (TAG_RE.test(s)) return { ok: true, value: { tag: s } };
   if (s.includes('@sha256:')) {
-    return { ok: false, message: `${code(s)} is a full image reference. Give only the digest (\`sha256:…\`) or the tag; the repository comes from chatops.yml.` };
+    return {
+      ok: false,
+      message: `${code(s)} is a full image reference. Give only the digest (\`sha256:…\`) or the tag; the repository comes from chatops.yml.`,
+    };
   }
   if (s.includes('/') || (s.includes(':') && !s.startsWith(':'))) {
     const tail = s.slice(Math.max(s.lastIndexOf(':'), s.lastIndexOf('/')) + 1);
     const guess = TAG_RE.test(tail) ? ` Did you mean ${code(tail)}?` : '';
-    return { ok: false, message: `${code(s)} looks like an image name, not a tag. Give only the tag; the repository comes from chatops.yml.${guess}` };
+    return {
+      ok: false,
+      message: `${code(s)} looks like an image name, not a tag. Give only the tag; the repository comes from chatops.yml.${guess}`,
+    };
   }
   if (s.length > 128) return { ok: false, message: `That tag is ${s.length} characters long; Docker tags have at most 128.` };
   if (/^[.-]/.test(s)) return { ok: false, message: `${code(s)} is not a valid tag: a tag cannot start with \`${s[0]}\`.` };
   const bad = [...new Set(s.replace(/[A-Za-z0-9_.-]/g, ''))].join('');
-  return { ok: false, message: `${code(s)} is not a valid tag: it contains ${code(bad)}. Tags use letters, digits, \`_\`, \`.\` and \`-\`.` };
+  return {
+    ok: false,
+    message: `${code(s)} is not a valid tag: it contains ${code(bad)}. Tags use letters, digits, \`_\`, \`.\` and \`-\`.`,
+  };
 }
 
 /** First 12 hex characters of a digest, as `docker images` shows it. */
@@ -68,7 +77,13 @@ export function splitImage(image: string | undefined): { repository: string; tag
  * same repository (so cross-account registries and pull-through prefixes keep working);
  * otherwise it is the ECR registry of `registryId` in `region`.
  */
-export function pinnedImageUri(opts: { currentImage?: string; repository: string; registryId: string; region: string; digest: string }): string {
+export function pinnedImageUri(opts: {
+  currentImage?: string;
+  repository: string;
+  registryId: string;
+  region: string;
+  digest: string;
+}): string {
   const current = splitImage(opts.currentImage).repository;
   if (current === opts.repository || current.endsWith(`/${opts.repository}`)) return `${current}@${opts.digest}`;
   const suffix = opts.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';

@@ -19,7 +19,12 @@ export const SUMMARY_MAX = 2500;
 export const ABORT_ACTION_ID = 'deploy:abort';
 
 const VERB_TITLE: Record<ChangePlan['verb'], string> = { deploy: 'Deploy', rollback: 'Roll back', scale: 'Scale', restart: 'Restart' };
-const VERB_ING: Record<ChangePlan['verb'], string> = { deploy: 'Deploying', rollback: 'Rolling back', scale: 'Scaling', restart: 'Restarting' };
+const VERB_ING: Record<ChangePlan['verb'], string> = {
+  deploy: 'Deploying',
+  rollback: 'Rolling back',
+  scale: 'Scaling',
+  restart: 'Restarting',
+};
 
 /** AWS text (stop reasons, service events) for mrkdwn: one line, escaped, cut. */
 export function awsLine(text: string | undefined, max = 300): string {
@@ -28,7 +33,10 @@ export function awsLine(text: string | undefined, max = 300): string {
 
 /** Notification text from mrkdwn: no emoji codes, no formatting marks, mentions kept. */
 export function plainText(mrkdwn: string): string {
-  return mrkdwn.replace(/(^|\s):[a-z0-9_+-]+:\s*/g, '$1').replace(/[*`]/g, '').trim();
+  return mrkdwn
+    .replace(/(^|\s):[a-z0-9_+-]+:\s*/g, '$1')
+    .replace(/[*`]/g, '')
+    .trim();
 }
 
 function link(url: string, label: string): string {
@@ -116,7 +124,10 @@ export function dryRunMessage(plan: ChangePlan, summary: string, details: string
 }
 
 /** What the requester sees once the request is posted. */
-export function requestedMessage(plan: ChangePlan, r: { id: string; channel: string; approvalsNeeded: number; state: string }): SlackMessage {
+export function requestedMessage(
+  plan: ChangePlan,
+  r: { id: string; channel: string; approvalsNeeded: number; state: string },
+): SlackMessage {
   const text =
     r.approvalsNeeded > 0 && r.state === 'pending'
       ? `:ballot_box_with_check: Request ${code(r.id)} to ${VERB_TITLE[plan.verb].toLowerCase()} ${code(plan.alias)} is posted in <#${r.channel}> and needs ${plural(r.approvalsNeeded, 'approval')}. Progress will be reported in its thread.`
@@ -189,7 +200,9 @@ export function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: stri
   for (const t of tasks) {
     const containers = t.containers
       .filter((c) => c.exitCode !== undefined || c.reason)
-      .map((c) => `${code(c.name)} ${c.exitCode !== undefined ? `exit ${c.exitCode}` : ''}${c.reason ? ` (${awsLine(c.reason, 200)})` : ''}`.trim())
+      .map((c) =>
+        `${code(c.name)} ${c.exitCode !== undefined ? `exit ${c.exitCode}` : ''}${c.reason ? ` (${awsLine(c.reason, 200)})` : ''}`.trim(),
+      )
       .join('; ');
     out.push(
       `• Task ${link(taskUrl(region, cluster, t.taskId), t.taskId.slice(0, 8))}: ${t.stopCode ? `${code(t.stopCode)} ` : ''}${awsLine(t.stoppedReason, 300) || 'stopped'}${containers ? ` — ${containers}` : ''}`,
@@ -207,7 +220,8 @@ export function statusCard(v: CardView): SlackMessage {
   const title = `${PHASE_ICON[v.phase]} *${what}* ${changeTarget(p, v.registered)} in ${code(p.environment)} — *${PHASE_WORD[v.phase]}*`;
   const blocks: KnownBlock[] = [section(v.note ? `${title}\n${v.note}` : title)];
   const facts: string[] = [];
-  if (p.verb === 'deploy') facts.push(v.registered ? `Task definition ${code(arnTail(v.registered))}` : 'Task definition not registered yet');
+  if (p.verb === 'deploy')
+    facts.push(v.registered ? `Task definition ${code(arnTail(v.registered))}` : 'Task definition not registered yet');
   else if (p.verb === 'rollback') facts.push(`Task definition ${code(arnTail(p.targetTaskDefinition))}`);
   if (v.deploymentId) facts.push(`Deployment ${code(v.deploymentId)}`);
   if (v.startedAt) facts.push(`started ${when(v.startedAt)}`);
@@ -215,9 +229,11 @@ export function statusCard(v: CardView): SlackMessage {
   if (facts.length) blocks.push(context(facts.join(' · '), link(serviceUrl(p.region, p.cluster, p.serviceName), 'ECS console')));
   if (v.abortedBy) blocks.push(section(`:octagonal_sign: Aborted by <@${v.abortedBy}>${v.rolledBack ? '; ECS is rolling back' : ''}.`));
   if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${awsLine(r, 500)}`).join('\n')));
-  if (v.stoppedTasks.length) blocks.push(section(['*Stopped tasks*', ...stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, 600)].join('\n')));
+  if (v.stoppedTasks.length)
+    blocks.push(section(['*Stopped tasks*', ...stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, 600)].join('\n')));
   if (v.phase === 'in_progress' || v.phase === 'stuck' || v.phase === 'starting') {
-    if (v.deploymentId || p.verb === 'scale') blocks.push(abortActions(v.requestId, p.verb === 'scale' ? 'Abort (scale back)' : 'Abort and roll back'));
+    if (v.deploymentId || p.verb === 'scale')
+      blocks.push(abortActions(v.requestId, p.verb === 'scale' ? 'Abort (scale back)' : 'Abort and roll back'));
   }
   const text = `${VERB_ING[p.verb]} ${p.alias} in ${p.environment}: ${PHASE_WORD[v.phase]}${v.counts ? ` (${v.counts.running}/${v.counts.desired} running)` : ''}`;
   return { text, blocks };
@@ -255,7 +271,8 @@ export function registeredMilestone(arn: string, reused: boolean): SlackMessage 
 }
 
 export function startedMilestone(plan: ChangePlan, deploymentId: string | undefined, deadlineMs: number): SlackMessage {
-  const what = plan.verb === 'scale' ? `Desired count set to ${plan.to}` : `Deployment started${deploymentId ? `: ${code(deploymentId)}` : ''}`;
+  const what =
+    plan.verb === 'scale' ? `Desired count set to ${plan.to}` : `Deployment started${deploymentId ? `: ${code(deploymentId)}` : ''}`;
   const text = `:rocket: ${what}. I'll report here when it completes or fails, and call it stuck after ${formatDuration(deadlineMs)}.`;
   return { text: plainText(text), blocks: [section(text)] };
 }
@@ -272,23 +289,25 @@ export function finalMilestone(v: CardView & { phase: 'completed' | 'failed' }, 
     return { text: `${VERB_TITLE[p.verb]} of ${p.alias} completed`, blocks: [section(text)] };
   }
   const blocks: KnownBlock[] = [
-    section(`:x: *${VERB_TITLE[p.verb]} failed*${took}${v.rolledBack ? ` — the service is back on ${code(arnTail(p.currentTaskDefinition))}` : ''}${v.abortedBy ? ` (aborted by <@${v.abortedBy}>)` : ''}.`),
+    section(
+      `:x: *${VERB_TITLE[p.verb]} failed*${took}${v.rolledBack ? ` — the service is back on ${code(arnTail(p.currentTaskDefinition))}` : ''}${v.abortedBy ? ` (aborted by <@${v.abortedBy}>)` : ''}.`,
+    ),
   ];
   if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${awsLine(r, 600)}`).join('\n')));
   if (v.stoppedTasks.length) {
     const lines = stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, 1400);
     blocks.push(section(['*Why tasks stopped*', ...lines].join('\n')));
   }
-  if (v.registered && p.verb === 'deploy') blocks.push(context(`Task definition ${code(arnTail(v.registered))} stays registered but unused.`));
+  if (v.registered && p.verb === 'deploy')
+    blocks.push(context(`Task definition ${code(arnTail(v.registered))} stays registered but unused.`));
   return { text: `${VERB_TITLE[p.verb]} of ${p.alias} failed`, blocks };
 }
 
 export function stuckMilestone(v: CardView): SlackMessage {
-  const blocks: KnownBlock[] = [
-    section(`:warning: *Still not done after ${formatDuration(v.deadlineMs)}* — the rollout looks stuck.`),
-  ];
+  const blocks: KnownBlock[] = [section(`:warning: *Still not done after ${formatDuration(v.deadlineMs)}* — the rollout looks stuck.`)];
   if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${awsLine(r, 500)}`).join('\n')));
-  if (v.stoppedTasks.length) blocks.push(section(['*Stopped tasks*', ...stoppedTaskLines(v.stoppedTasks, v.plan.region, v.plan.cluster, 1400)].join('\n')));
+  if (v.stoppedTasks.length)
+    blocks.push(section(['*Stopped tasks*', ...stoppedTaskLines(v.stoppedTasks, v.plan.region, v.plan.cluster, 1400)].join('\n')));
   blocks.push(context('Roll back stops the deployment and returns the service to what it ran before. I keep watching either way.'));
   blocks.push(abortActions(v.requestId, v.plan.verb === 'scale' ? 'Scale back' : 'Roll back'));
   return { text: `${VERB_TITLE[v.plan.verb]} of ${v.plan.alias} looks stuck`, blocks };

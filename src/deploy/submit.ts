@@ -22,7 +22,11 @@ export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise
 export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Prepared, args: ChangeArgsBase): Promise<void> {
   const { plan } = prepared;
   if (args.dryRun) {
-    await answer(rt, inv, dryRunMessage(plan, prepared.summary, prepared.details, [...prepared.notes, ...(await guardNotes(rt, plan.environment, plan.alias))]));
+    await answer(
+      rt,
+      inv,
+      dryRunMessage(plan, prepared.summary, prepared.details, [...prepared.notes, ...(await guardNotes(rt, plan.environment, plan.alias))]),
+    );
     return;
   }
   const req = await submitRequest(rt, {
@@ -37,7 +41,13 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
     channel: inv.channelId,
     invocationId: inv.id,
   });
-  rt.log.info('change requested', { requestId: req.id, verb: plan.verb, environment: plan.environment, service: plan.alias, state: req.state });
+  rt.log.info('change requested', {
+    requestId: req.id,
+    verb: plan.verb,
+    environment: plan.environment,
+    service: plan.alias,
+    state: req.state,
+  });
   await answer(rt, inv, requestedMessage(plan, req));
 }
 
@@ -47,9 +57,13 @@ async function guardNotes(rt: Runtime, environment: string, alias: string): Prom
     const g = await readGuards(rt.redis, environment, [alias]);
     const now = rt.now();
     const notes: string[] = [];
-    if (g.frozen) notes.push(`:snowflake: ${code(environment)} is frozen ${guardText(g.frozen, now)}: the real request would be refused until it is unfrozen.`);
+    if (g.frozen)
+      notes.push(
+        `:snowflake: ${code(environment)} is frozen ${guardText(g.frozen, now)}: the real request would be refused until it is unfrozen.`,
+      );
     const lock = g.locks[alias];
-    if (lock && lock.kind !== 'change') notes.push(`:lock: ${code(alias)} is locked ${guardText(lock, now)}: the real request would be refused until it is unlocked.`);
+    if (lock && lock.kind !== 'change')
+      notes.push(`:lock: ${code(alias)} is locked ${guardText(lock, now)}: the real request would be refused until it is unlocked.`);
     return notes;
   } catch (err) {
     rt.log.warn('lock and freeze state unavailable for a dry run', { err });

@@ -106,7 +106,12 @@ const PERMANENT_SLACK = /message_not_found|cant_update_message|channel_not_found
  * Show `msg` on the status card: posted (once) when there is none yet, else updated in place
  * when it changed. Non-final content is coalesced (unchanged → nothing; recently sent → later).
  */
-export async function showCard(rt: Runtime, req: ChangeRequest, msg: SlackMessage, opts: { final?: boolean; force?: boolean } = {}): Promise<boolean> {
+export async function showCard(
+  rt: Runtime,
+  req: ChangeRequest,
+  msg: SlackMessage,
+  opts: { final?: boolean; force?: boolean } = {},
+): Promise<boolean> {
   const h = hashOf(msg);
   const track = await trackState(rt, req.id);
   if (track.card === h) return false;
@@ -132,7 +137,13 @@ export async function showCard(rt: Runtime, req: ChangeRequest, msg: SlackMessag
 }
 
 /** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
-export async function stoppedTasksFor(rt: Runtime, plan: ChangePlan, taskDefinition: string, since: number, withLogs: boolean): Promise<StoppedTaskInfo[]> {
+export async function stoppedTasksFor(
+  rt: Runtime,
+  plan: ChangePlan,
+  taskDefinition: string,
+  since: number,
+  withLogs: boolean,
+): Promise<StoppedTaskInfo[]> {
   const ecs = rt.aws.ecs(plan.region);
   const arns = await withThrottleRetry(() => listServiceTasks(ecs, plan.cluster, plan.serviceName, 'STOPPED'));
   if (!arns.length) return [];
@@ -195,9 +206,19 @@ function finishDetail(view: CardView): string {
 }
 
 /** Post the final milestone, put the card in its final state, then finish the request. */
-export async function finalize(rt: Runtime, req: ChangeRequest, view: CardView & { phase: 'completed' | 'failed' }, withLogs: StoppedTaskInfo[]): Promise<void> {
+export async function finalize(
+  rt: Runtime,
+  req: ChangeRequest,
+  view: CardView & { phase: 'completed' | 'failed' },
+  withLogs: StoppedTaskInfo[],
+): Promise<void> {
   const started = view.startedAt;
-  await postOnce(rt, req, 'final', finalMilestone({ ...view, stoppedTasks: withLogs }, started !== undefined ? rt.now() - started : undefined));
+  await postOnce(
+    rt,
+    req,
+    'final',
+    finalMilestone({ ...view, stoppedTasks: withLogs }, started !== undefined ? rt.now() - started : undefined),
+  );
   await showCard(rt, req, statusCard(view), { final: true });
   await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view));
   rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb });
@@ -242,7 +263,14 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
   );
   const giveUp = (a.phase === 'in_progress' || a.phase === 'stuck') && now - startedAt > GIVE_UP_FACTOR * deadlineMs;
   if (giveUp) {
-    a = { ...a, phase: 'failed', reasons: [`Still not finished after ${formatDuration(now - startedAt)}, so I stopped tracking it and released the service's change lock. Check \`/ecs status ${plan.alias}\`.`, ...a.reasons] };
+    a = {
+      ...a,
+      phase: 'failed',
+      reasons: [
+        `Still not finished after ${formatDuration(now - startedAt)}, so I stopped tracking it and released the service's change lock. Check \`/ecs status ${plan.alias}\`.`,
+        ...a.reasons,
+      ],
+    };
   }
 
   const track = await trackState(rt, req.id);
@@ -285,8 +313,15 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
 }
 
 /** For the events consumer: the running change (if any) a service belongs to. */
-export function matchesService(plan: ChangePlan, where: { serviceArn?: string; cluster?: string; serviceName?: string; region?: string }): boolean {
+export function matchesService(
+  plan: ChangePlan,
+  where: { serviceArn?: string; cluster?: string; serviceName?: string; region?: string },
+): boolean {
   if (where.serviceArn && where.serviceArn === plan.serviceArn) return true;
   if (where.region && where.region !== plan.region) return false;
-  return !!where.serviceName && where.serviceName === plan.serviceName && (!where.cluster || where.cluster === plan.cluster || arnTail(where.cluster) === plan.cluster);
+  return (
+    !!where.serviceName &&
+    where.serviceName === plan.serviceName &&
+    (!where.cluster || where.cluster === plan.cluster || arnTail(where.cluster) === plan.cluster)
+  );
 }

@@ -33,7 +33,12 @@ export function registerTick(name: string, fn: Tick): void {
   ticks.set(name, fn);
 }
 
-async function runAll<T extends unknown[]>(entries: Map<string, (...args: T) => Promise<void>>, args: T, rt: Runtime, what: string): Promise<string[]> {
+async function runAll<T extends unknown[]>(
+  entries: Map<string, (...args: T) => Promise<void>>,
+  args: T,
+  rt: Runtime,
+  what: string,
+): Promise<string[]> {
   const failed: string[] = [];
   await Promise.all(
     [...entries].map(async ([name, fn]) => {

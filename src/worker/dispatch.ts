@@ -15,9 +15,9 @@ export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatc
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first hand-off, not at cold start
       const { InvokeCommand } = require('@aws-sdk/client-lambda') as typeof LambdaSdk;
       try {
-        const res = await aws.lambda().send(
-          new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(job)) }),
-        );
+        const res = await aws
+          .lambda()
+          .send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(job)) }));
         if (res.StatusCode !== undefined && res.StatusCode !== 202) throw new Error(`worker invoke answered ${res.StatusCode}`);
       } catch (err) {
         throw new BotError('INTERNAL', `cannot hand off job ${job.kind}: ${(err as Error).message}`, {

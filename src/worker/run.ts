@@ -52,7 +52,9 @@ registerJobKind('command', {
       if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
       await spec.run(parsed, rt, inv);
     } catch (err) {
-      await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false }).catch((e) => log.error('could not report error', { err: e }));
+      await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false }).catch((e) =>
+        log.error('could not report error', { err: e }),
+      );
     }
   },
 });

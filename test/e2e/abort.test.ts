@@ -27,10 +27,21 @@ async function runningDeploy(): Promise<{ req: { id: string; ts: string }; runni
 }
 
 function clickAbort(running: ChangeRequest, user: string) {
-  return h.e2e.click({ action_id: 'deploy:abort', value: running.id, user_id: user, channel_id: 'CPROD', message_ts: running.statusTs!, text: 'Abort and roll back' });
+  return h.e2e.click({
+    action_id: 'deploy:abort',
+    value: running.id,
+    user_id: user,
+    channel_id: 'CPROD',
+    message_ts: running.statusTs!,
+    text: 'Abort and roll back',
+  });
 }
 
-const whispers = () => h.e2e.slack.responses().map((b) => String(b.text)).join('\n');
+const whispers = () =>
+  h.e2e.slack
+    .responses()
+    .map((b) => String(b.text))
+    .join('\n');
 
 describe('Abort on the status card', () => {
   it('stops the deployment with rollback (StopServiceDeployment) and the change ends as failed, aborted', async () => {
@@ -54,7 +65,10 @@ describe('Abort on the status card', () => {
 
   it('falls back to UpdateService back to the previous task definition when ECS cannot stop the deployment', async () => {
     const { req, running } = await runningDeploy();
-    h.world.failNext('StopServiceDeployment', new ServiceDeploymentNotFoundException({ message: 'The service deployment does not exist.', $metadata: META }));
+    h.world.failNext(
+      'StopServiceDeployment',
+      new ServiceDeploymentNotFoundException({ message: 'The service deployment does not exist.', $metadata: META }),
+    );
     await clickAbort(running, 'ULEAD1');
     await h.e2e.drain();
     const updates = h.ecsMock.commandCalls(UpdateServiceCommand);
@@ -65,7 +79,9 @@ describe('Abort on the status card', () => {
     expect(text).toContain('StopServiceDeployment was not available (ServiceDeploymentNotFoundException');
     // ECS now rolls out :42 again; our deployment was replaced: failed, never completed.
     h.world.complete('prod', 'web-prod');
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, h.world.service('prod', 'web-prod').deployments![0]!.id!, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(
+      deploymentEvent(h.clock, SERVICE_ARN, h.world.service('prod', 'web-prod').deployments![0]!.id!, 'SERVICE_DEPLOYMENT_COMPLETED'),
+    );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).not.toContain('Deploy completed');
   });

@@ -23,7 +23,11 @@ let lineLength = 40;
 function logEvents(input: GetLogEventsCommandInput) {
   const n = input.limit ?? 10;
   return {
-    events: Array.from({ length: n }, (_, i) => ({ timestamp: T0 - (n - i) * 1000, message: `line ${i + 1}/${n} ${'x'.repeat(lineLength)}`, ingestionTime: T0 })),
+    events: Array.from({ length: n }, (_, i) => ({
+      timestamp: T0 - (n - i) * 1000,
+      message: `line ${i + 1}/${n} ${'x'.repeat(lineLength)}`,
+      ingestionTime: T0,
+    })),
     nextForwardToken: 'f/1',
     nextBackwardToken: 'b/1',
   };
@@ -39,7 +43,15 @@ beforeEach(async () => {
     taskDefinition: {
       family: 'web',
       revision: 42,
-      containerDefinitions: [{ name: 'web', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'ecs' } } }],
+      containerDefinitions: [
+        {
+          name: 'web',
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'ecs' },
+          },
+        },
+      ],
     },
   });
   logs.on(GetLogEventsCommand).callsFake(logEvents);
@@ -56,7 +68,9 @@ afterEach(async () => {
 async function postAlert(): Promise<{ alert: StoredMessage; button: (id: string) => { action_id: string; value: string } }> {
   await e2e.event(taskStopped({ time: T0, taskId: TASK, exitCode: 1 }));
   const alert = e2e.slack.messages('CALERTS')[0]!;
-  const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+  const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
+    (b) => b.type === 'actions',
+  )!;
   return {
     alert,
     button: (id) => {
@@ -68,7 +82,15 @@ async function postAlert(): Promise<{ alert: StoredMessage; button: (id: string)
 }
 
 function click(alert: StoredMessage, b: { action_id: string; value: string }, user = 'UDEV1', channel = alert.channel) {
-  return e2e.click({ action_id: b.action_id, value: b.value, block_id: 'alert:prod:web', user_id: user, channel_id: channel, message_ts: alert.ts, message: { ts: alert.ts, blocks: alert.blocks } });
+  return e2e.click({
+    action_id: b.action_id,
+    value: b.value,
+    block_id: 'alert:prod:web',
+    user_id: user,
+    channel_id: channel,
+    message_ts: alert.ts,
+    message: { ts: alert.ts, blocks: alert.blocks },
+  });
 }
 
 const whispers = () => e2e.slack.responses().map((r) => `${r.text}\n${JSON.stringify(r.blocks ?? [])}`);
@@ -81,7 +103,12 @@ describe('Status and Roll back', () => {
     expect(res.statusCode).toBe(200);
     expect(spy).toHaveBeenCalledTimes(1);
     const inv = spy.mock.calls[0]![1];
-    expect(inv).toMatchObject({ text: 'status web', userId: 'UDEV1', channelId: 'CALERTS', id: expect.stringMatching(/^alert-\d+\.\d+-UDEV1$/) });
+    expect(inv).toMatchObject({
+      text: 'status web',
+      userId: 'UDEV1',
+      channelId: 'CALERTS',
+      id: expect.stringMatching(/^alert-\d+\.\d+-UDEV1$/),
+    });
     // CALERTS is not one of prod's command channels: the standard refusal, nothing handed off.
     expect(whispers().join('\n')).toContain('Commands for `prod` are not allowed in this channel');
     expect(e2e.handedOff).toHaveLength(0);
@@ -90,7 +117,12 @@ describe('Status and Roll back', () => {
   it('hands `status` to the worker when the alert channel is one of the environment channels', async () => {
     const { alert, button } = await postAlert();
     await click(alert, button('alert:status'), 'UDEV1', 'CPROD');
-    expect(e2e.handedOff).toEqual([expect.objectContaining({ kind: 'command', invocation: expect.objectContaining({ text: 'status web', channelId: 'CPROD', userId: 'UDEV1' }) })]);
+    expect(e2e.handedOff).toEqual([
+      expect.objectContaining({
+        kind: 'command',
+        invocation: expect.objectContaining({ text: 'status web', channelId: 'CPROD', userId: 'UDEV1' }),
+      }),
+    ]);
     // Each click is its own invocation: a second click runs again.
     await click(alert, button('alert:status'), 'UDEV1', 'CPROD');
     expect(e2e.handedOff).toHaveLength(2);
@@ -117,7 +149,16 @@ describe('Logs', () => {
     const { alert, button } = await postAlert();
     await click(alert, button('alert:logs'));
     expect(whispers().join('\n')).toContain('Getting the last 50 log lines');
-    expect(e2e.pending).toEqual([expect.objectContaining({ kind: 'alert-logs', stream: `ecs/web/${TASK}`, group: '/ecs/web', threadTs: alert.ts, channel: 'CALERTS', lines: 50 })]);
+    expect(e2e.pending).toEqual([
+      expect.objectContaining({
+        kind: 'alert-logs',
+        stream: `ecs/web/${TASK}`,
+        group: '/ecs/web',
+        threadTs: alert.ts,
+        channel: 'CALERTS',
+        lines: 50,
+      }),
+    ]);
     await e2e.drain();
     const input = logs.commandCalls(GetLogEventsCommand).at(-1)!.args[0].input;
     expect(input).toEqual({ logGroupName: '/ecs/web', logStreamName: `ecs/web/${TASK}`, limit: 50, startFromHead: false });
@@ -139,7 +180,9 @@ describe('Logs', () => {
 
   it('says in the thread why there are no lines', async () => {
     const { alert, button } = await postAlert();
-    logs.on(GetLogEventsCommand).rejects(Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' }));
+    logs
+      .on(GetLogEventsCommand)
+      .rejects(Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' }));
     await click(alert, button('alert:logs'));
     await e2e.drain();
     const reply = e2e.slack.messages('CALERTS').find((m) => m.thread_ts === alert.ts && m.ts !== alert.ts)!;

@@ -46,7 +46,12 @@ describe('/ecs mute and /ecs unmute', () => {
     const res = await e2e.slash('mute web 10m --reason "load test on checkout"', { channel_id: 'CPROD', user_id: 'UDEV1' });
     expect(res.text).toContain('Alerts for `web` (`prod`) are muted for 10m');
     expect(res.text).toContain('load test on checkout');
-    expect(await e2e.rt.redis.hgetall(keys.alertMute('prod', 'web'))).toEqual({ by: 'UDEV1', reason: 'load test on checkout', since: String(T0), until: String(T0 + 10 * MIN) });
+    expect(await e2e.rt.redis.hgetall(keys.alertMute('prod', 'web'))).toEqual({
+      by: 'UDEV1',
+      reason: 'load test on checkout',
+      since: String(T0),
+      until: String(T0 + 10 * MIN),
+    });
     // Announced where the alerts go.
     const notice = alerts()[0]!;
     expect(notice.text).toBe('Alerts for web muted');
@@ -75,18 +80,26 @@ describe('/ecs mute and /ecs unmute', () => {
     const again = await e2e.slash('unmute web', { channel_id: 'CPROD', user_id: 'UDEV2' });
     expect(again.text).toContain('are not muted');
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
-    expect(alerts().map((m) => m.text)).toEqual(['Alerts for web muted', 'Alerts for web unmuted', '🔥 web (prod): a task failed — exit code 1']);
+    expect(alerts().map((m) => m.text)).toEqual([
+      'Alerts for web muted',
+      'Alerts for web unmuted',
+      '🔥 web (prod): a task failed — exit code 1',
+    ]);
   });
 
   it('checks who may mute, where, and for how long', async () => {
     e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
-    expect((await e2e.slash('mute web 2h', { channel_id: 'CPROD', user_id: 'UNOBODY' })).text).toContain('You are not allowed to request changes in `prod`');
+    expect((await e2e.slash('mute web 2h', { channel_id: 'CPROD', user_id: 'UNOBODY' })).text).toContain(
+      'You are not allowed to request changes in `prod`',
+    );
     expect((await e2e.slash('mute web 2h', { channel_id: 'CALERTS', user_id: 'UDEV1' })).text).toContain('not allowed in this channel');
     expect((await e2e.slash('mute web soon', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('`soon` is not a duration');
     expect((await e2e.slash('mute web 30d', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('The longest mute is 7d');
     expect((await e2e.slash('mute web', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('Missing duration');
     expect((await e2e.slash('mute wbe 1h', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain("I don't know a service called");
-    expect((await e2e.slash('mute web 1h load test', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('`mute web 1h --reason \\"load test\\"`');
+    expect((await e2e.slash('mute web 1h load test', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain(
+      '`mute web 1h --reason \\"load test\\"`',
+    );
     expect(await e2e.rt.redis.exists(keys.alertMute('prod', 'web'))).toBe(0);
     expect(e2e.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });

@@ -4,7 +4,12 @@
  * and AWS stubbed with aws-sdk-client-mock answering the documented response shapes.
  */
 import { CloudWatchLogsClient, GetLogEventsCommand, type GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, type DescribeTaskDefinitionCommandOutput } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  type DescribeTaskDefinitionCommandOutput,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { keys } from '../../src/approvals/keys';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
@@ -34,7 +39,10 @@ function taskDefinition(family: string, container: string, group: string): Descr
           name: container,
           image: `222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/${family}:1.4.2`,
           essential: true,
-          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': group, 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'ecs' } },
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': group, 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'ecs' },
+          },
         },
       ],
     },
@@ -45,7 +53,11 @@ function taskDefinition(family: string, container: string, group: string): Descr
 function logEvents(input: GetLogEventsCommandInput) {
   const n = input.limit ?? 10;
   return {
-    events: Array.from({ length: n }, (_, i) => ({ timestamp: T0 - (n - i) * 1000, message: `log line ${i + 1} of ${n} from ${input.logStreamName}\n`, ingestionTime: T0 })),
+    events: Array.from({ length: n }, (_, i) => ({
+      timestamp: T0 - (n - i) * 1000,
+      message: `log line ${i + 1} of ${n} from ${input.logStreamName}\n`,
+      ingestionTime: T0,
+    })),
     nextForwardToken: 'f/0001',
     nextBackwardToken: 'b/0001',
   };
@@ -70,7 +82,8 @@ afterEach(async () => {
 const posts = () => e2e.slack.callsTo('chat.postMessage').filter((c) => !c.rateLimited && !c.down && !c.failed);
 /** Top-level messages (not thread replies) of a channel. */
 const alerts = (channel = 'CALERTS') => e2e.slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-const replies = (parent: StoredMessage) => e2e.slack.messages(parent.channel).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
+const replies = (parent: StoredMessage) =>
+  e2e.slack.messages(parent.channel).filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts);
 const textOf = (m: StoredMessage | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks)}` : '');
 const logLines = (msg: string) => e2e.logs.filter((l) => l.msg === msg);
 
@@ -110,7 +123,12 @@ describe('a failed task', () => {
     expect(text).not.toContain('log line 1 of 11');
     // The log stream was read once, exactly where awslogs writes it.
     const call = only(logs.commandCalls(GetLogEventsCommand));
-    expect(call.args[0].input).toEqual({ logGroupName: '/ecs/web', logStreamName: 'ecs/web/c13b4cb40f1f4fe4a2971f76ae5a47ad', limit: 10, startFromHead: false });
+    expect(call.args[0].input).toEqual({
+      logGroupName: '/ecs/web',
+      logStreamName: 'ecs/web/c13b4cb40f1f4fe4a2971f76ae5a47ad',
+      limit: 10,
+      startFromHead: false,
+    });
     expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
   });
 
@@ -143,7 +161,12 @@ describe('one incident per service', () => {
     await e2e.event(taskStopped({ time: now, ...OOM }));
     now += 7 * MIN;
     await e2e.event(
-      taskStopped({ time: now, exitCode: null, stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found' }),
+      taskStopped({
+        time: now,
+        exitCode: null,
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
+      }),
     );
     now += MIN;
     await e2e.event(taskStopped({ time: now, ...OOM }));
@@ -185,7 +208,9 @@ describe('one incident per service', () => {
     const alert = only(alerts());
     expect(alert.text).toMatch(/^✅ Recovered: web \(prod\): 2 tasks failed/);
     expect(textOf(alert)).toContain('recovered <!date');
-    expect(only(replies(alert)).text).toBe('✅ Recovered: deployment ecs-svc/8000000000000000001 completed. 2 tasks failed in less than a minute: OutOfMemoryError ×2.');
+    expect(only(replies(alert)).text).toBe(
+      '✅ Recovered: deployment ecs-svc/8000000000000000001 completed. 2 tasks failed in less than a minute: OutOfMemoryError ×2.',
+    );
 
     // A redelivered COMPLETED changes nothing; a new failure is a new incident.
     await e2e.event(deploymentEvent('completed', { time: now, deploymentId: 'ecs-svc/8000000000000000001' }));
@@ -205,7 +230,7 @@ describe('one incident per service', () => {
 });
 
 describe('deployments and service actions', () => {
-  it('alerts on a failed deployment the bot did not start, and leaves the bot\'s own to its request thread', async () => {
+  it("alerts on a failed deployment the bot did not start, and leaves the bot's own to its request thread", async () => {
     await e2e.rt.redis.set(keys.botDeployment('ecs-svc/1111111111111111111'), 'prod.web.r1');
     await e2e.event(deploymentEvent('failed', { time: now, deploymentId: 'ecs-svc/1111111111111111111' }));
     expect(posts()).toHaveLength(0);
@@ -236,15 +261,30 @@ describe('deployments and service actions', () => {
 
 describe('noise posts nothing', () => {
   const cases: Array<[string, () => Json]> = [
-    ['a deployment scale-in (ServiceSchedulerInitiated, exit 0)', () => taskStopped({ time: now, exitCode: 0, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' })],
-    ['a task stopped by a user', () => taskStopped({ time: now, exitCode: 143, stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' })],
+    [
+      'a deployment scale-in (ServiceSchedulerInitiated, exit 0)',
+      () =>
+        taskStopped({
+          time: now,
+          exitCode: 0,
+          stopCode: 'ServiceSchedulerInitiated',
+          stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
+        }),
+    ],
+    [
+      'a task stopped by a user',
+      () => taskStopped({ time: now, exitCode: 143, stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' }),
+    ],
     ['exit code 0', () => taskStopped({ time: now, exitCode: 0 })],
-    ['a running task (the documented sample, moved to prod)', () => {
-      const e = docSample('task-state-change');
-      e.detail.clusterArn = 'arn:aws:ecs:eu-west-1:222222222222:cluster/prod';
-      e.detail.group = 'service:web-prod';
-      return e;
-    }],
+    [
+      'a running task (the documented sample, moved to prod)',
+      () => {
+        const e = docSample('task-state-change');
+        e.detail.clusterArn = 'arn:aws:ecs:eu-west-1:222222222222:cluster/prod';
+        e.detail.group = 'service:web-prod';
+        return e;
+      },
+    ],
     ['a deployment in progress', () => deploymentEvent('in-progress', { time: now })],
     ['a rollback in progress', () => deploymentEvent('rollback-in-progress', { time: now })],
     ['a completed deployment without an incident', () => deploymentEvent('completed', { time: now })],
@@ -283,12 +323,16 @@ describe('faults', () => {
     delete bad.detail.taskArn;
     bad.detail.containers = 'not a list';
     await expect(e2e.event(bad)).resolves.toEqual({ ok: true });
-    expect(only(logLines('malformed ECS event ignored')).issues).toEqual(expect.arrayContaining([expect.stringMatching(/^taskArn/), expect.stringMatching(/^containers/)]));
+    expect(only(logLines('malformed ECS event ignored')).issues).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^taskArn/), expect.stringMatching(/^containers/)]),
+    );
     expect(e2e.slack.calls).toHaveLength(0);
   });
 
   it('still posts the alert when the log group is gone, and says so', async () => {
-    logs.on(GetLogEventsCommand).rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    logs
+      .on(GetLogEventsCommand)
+      .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
     const text = textOf(only(alerts()));
     expect(text).toContain('the log group /ecs/web no longer exists');
@@ -296,7 +340,11 @@ describe('faults', () => {
   });
 
   it('says so when the task definition cannot be read either', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('User is not authorized to perform: ecs:DescribeTaskDefinition'), { name: 'AccessDeniedException' }));
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform: ecs:DescribeTaskDefinition'), { name: 'AccessDeniedException' }),
+      );
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
     expect(textOf(only(alerts()))).toContain('could not read task definition web:42 (AccessDeniedException)');
   });
@@ -335,9 +383,30 @@ describe('services down (scheduled check)', () => {
   function services(web: { desired: number; running: number }) {
     ecs.on(DescribeServicesCommand).resolves({
       services: [
-        { serviceName: 'web-prod', serviceArn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod', status: 'ACTIVE', desiredCount: web.desired, runningCount: web.running, pendingCount: 0 },
-        { serviceName: 'worker-prod', serviceArn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/worker-prod', status: 'ACTIVE', desiredCount: 1, runningCount: 1, pendingCount: 0 },
-        { serviceName: 'web-staging', serviceArn: 'arn:aws:ecs:eu-west-1:111111111111:service/staging/web-staging', status: 'ACTIVE', desiredCount: 1, runningCount: 1, pendingCount: 0 },
+        {
+          serviceName: 'web-prod',
+          serviceArn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod',
+          status: 'ACTIVE',
+          desiredCount: web.desired,
+          runningCount: web.running,
+          pendingCount: 0,
+        },
+        {
+          serviceName: 'worker-prod',
+          serviceArn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/worker-prod',
+          status: 'ACTIVE',
+          desiredCount: 1,
+          runningCount: 1,
+          pendingCount: 0,
+        },
+        {
+          serviceName: 'web-staging',
+          serviceArn: 'arn:aws:ecs:eu-west-1:111111111111:service/staging/web-staging',
+          status: 'ACTIVE',
+          desiredCount: 1,
+          runningCount: 1,
+          pendingCount: 0,
+        },
       ],
       failures: [],
     });

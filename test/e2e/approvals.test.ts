@@ -31,7 +31,8 @@ function input(over: Partial<SubmitInput> = {}): SubmitInput {
   };
 }
 
-function configWith(edit: (doc: Record<string, any>) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any -- raw YAML edited by the test
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw YAML edited by the test
+function configWith(edit: (doc: Record<string, any>) => void): string {
   const doc = parse(readFileSync(FIXTURE_CONFIG, 'utf8'));
   edit(doc);
   const dir = mkdtempSync(join(tmpdir(), 'approvals-e2e-'));
@@ -56,7 +57,12 @@ describe('approval buttons through the Slack Lambda handler', () => {
   });
 
   /** Click a button of the request message as `user`; returns what the clicker was told. */
-  async function click(req: ChangeRequest, action: 'approve' | 'reject' | 'cancel' | string, user: string, extra: { trigger_id?: string } = {}) {
+  async function click(
+    req: ChangeRequest,
+    action: 'approve' | 'reject' | 'cancel' | string,
+    user: string,
+    extra: { trigger_id?: string } = {},
+  ) {
     const replyId = `click-${++clicks}`;
     const stored = e2e.slack.message(req.channel, req.messageTs!);
     const res = await e2e.click({
@@ -189,8 +195,16 @@ describe('approval buttons through the Slack Lambda handler', () => {
     expect(open!.body.trigger_id).toBe('trig-reject-1');
     expect(open!.body.view).toMatchObject({ type: 'modal', callback_id: 'approval:reject', private_metadata: req.id });
 
-    const empty = await e2e.submitView({ callback_id: 'approval:reject', private_metadata: req.id, user_id: 'ULEAD1', values: { reason: { reason: { type: 'plain_text_input', value: '  ' } } } });
-    expect(JSON.parse(empty.body!)).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('at least 3 characters') } });
+    const empty = await e2e.submitView({
+      callback_id: 'approval:reject',
+      private_metadata: req.id,
+      user_id: 'ULEAD1',
+      values: { reason: { reason: { type: 'plain_text_input', value: '  ' } } },
+    });
+    expect(JSON.parse(empty.body!)).toMatchObject({
+      response_action: 'errors',
+      errors: { reason: expect.stringContaining('at least 3 characters') },
+    });
     expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('pending');
 
     const done = await e2e.submitView({
@@ -201,12 +215,21 @@ describe('approval buttons through the Slack Lambda handler', () => {
     });
     expect(done.statusCode).toBe(200);
     expect(done.body ?? '').toBe('');
-    expect((await getRequest(e2e.rt.redis, req.id))!).toMatchObject({ state: 'rejected', decidedBy: 'ULEAD1', decisionReason: 'not during the <!channel> sale' });
+    expect((await getRequest(e2e.rt.redis, req.id))!).toMatchObject({
+      state: 'rejected',
+      decidedBy: 'ULEAD1',
+      decisionReason: 'not during the <!channel> sale',
+    });
     expect(messageText(req)).toContain('*Rejected* by <@ULEAD1>');
     expect(messageText(req)).toContain('not during the &lt;!channel&gt; sale');
 
     // a second approver's late modal submission: closed, and told in the channel
-    await e2e.submitView({ callback_id: 'approval:reject', private_metadata: req.id, user_id: 'ULEAD2', values: { reason: { reason: { type: 'plain_text_input', value: 'me too' } } } });
+    await e2e.submitView({
+      callback_id: 'approval:reject',
+      private_metadata: req.id,
+      user_id: 'ULEAD2',
+      values: { reason: { reason: { type: 'plain_text_input', value: 'me too' } } },
+    });
     const eph = e2e.slack.ephemerals('CPROD').filter((x) => x.user === 'ULEAD2');
     expect(eph.map((x) => JSON.stringify(x.blocks)).join()).toContain('was rejected by <@ULEAD1>');
     expect(executeJobs()).toHaveLength(0);
@@ -250,7 +273,13 @@ describe('approval buttons when Redis is down', () => {
   it('answers "approvals store unavailable, nothing changed"', async () => {
     const e2e = await setupE2E({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
     try {
-      const res = await e2e.click({ action_id: 'approval:approve', value: 'prod.web.m3x7k2a9qz', user_id: 'ULEAD1', channel_id: 'CPROD', response_url: e2e.slack.responseUrl('down') });
+      const res = await e2e.click({
+        action_id: 'approval:approve',
+        value: 'prod.web.m3x7k2a9qz',
+        user_id: 'ULEAD1',
+        channel_id: 'CPROD',
+        response_url: e2e.slack.responseUrl('down'),
+      });
       expect(res.statusCode).toBe(200);
       const text = JSON.stringify(e2e.slack.responses('down'));
       expect(text).toContain("I can't reach the approvals store (Redis) right now, so nothing was changed.");

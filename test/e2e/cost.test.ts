@@ -40,7 +40,8 @@ function lastAnswer(e2e: E2E): string {
 
 const days = (start: string, end: string): string[] => {
   const out: string[] = [];
-  for (let t = Date.parse(start + 'T00:00:00Z'); t < Date.parse(end + 'T00:00:00Z'); t += DAY) out.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(start + 'T00:00:00Z'); t < Date.parse(end + 'T00:00:00Z'); t += DAY)
+    out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 };
 const money = (n: number) => ({ UnblendedCost: { Amount: n.toFixed(10), Unit: 'USD' } });
@@ -145,7 +146,11 @@ describe('/ecs cost through the Lambda handlers', () => {
     ]);
     const fc = ceMock.commandCalls(GetCostForecastCommand).map((c) => c.args[0].input);
     expect(fc).toHaveLength(1);
-    expect(fc[0]).toMatchObject({ TimePeriod: { Start: '2025-05-17', End: '2025-06-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' });
+    expect(fc[0]).toMatchObject({
+      TimePeriod: { Start: '2025-05-17', End: '2025-06-01' },
+      Metric: 'UNBLENDED_COST',
+      Granularity: 'MONTHLY',
+    });
 
     const text = lastAnswer(e2e);
     // May 1–17: 17 days × $42 = $714; April 1–17: 17 × $32 = $544 → +31.3%
@@ -175,10 +180,26 @@ describe('/ecs cost through the Lambda handlers', () => {
 
   it('estimates per service from task size × running tasks × Fargate price when the tags have no data', async () => {
     stubCostExplorer({ tagged: false });
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'web-prod', revision: 43, desired: 3 }), service({ name: 'worker-prod', family: 'worker-prod', revision: 7, desired: 2 })], failures: [] });
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [
+        service({ name: 'web-prod', revision: 43, desired: 3 }),
+        service({ name: 'worker-prod', family: 'worker-prod', revision: 7, desired: 2 }),
+      ],
+      failures: [],
+    });
     ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
       const worker = input.taskDefinition.includes('worker');
-      return { taskDefinition: taskDefinition({ family: worker ? 'worker-prod' : 'web-prod', revision: worker ? 7 : 43, image: `${REGISTRY}/shop/web:v1`, cpu: worker ? '1024' : '512', memory: worker ? '2048' : '1024', arch: worker ? 'ARM64' : 'X86_64' }), tags: [] };
+      return {
+        taskDefinition: taskDefinition({
+          family: worker ? 'worker-prod' : 'web-prod',
+          revision: worker ? 7 : 43,
+          image: `${REGISTRY}/shop/web:v1`,
+          cpu: worker ? '1024' : '512',
+          memory: worker ? '2048' : '1024',
+          arch: worker ? 'ARM64' : 'X86_64',
+        }),
+        tags: [],
+      };
     });
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
@@ -213,9 +234,15 @@ describe('/ecs cost through the Lambda handlers', () => {
     stubCostExplorer();
     await e2e.slash('cost web --by usage-type', { channel_id: 'CPROD' });
     await e2e.drain();
-    const usage = ceMock.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input).find((i) => i.GroupBy?.[0]?.Key === 'USAGE_TYPE');
+    const usage = ceMock
+      .commandCalls(GetCostAndUsageCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.GroupBy?.[0]?.Key === 'USAGE_TYPE');
     expect(usage!.Filter!.And).toEqual(
-      expect.arrayContaining([{ Tags: { Key: 'aws:ecs:clusterName', Values: ['prod'] } }, { Tags: { Key: 'aws:ecs:serviceName', Values: ['web-prod'] } }]),
+      expect.arrayContaining([
+        { Tags: { Key: 'aws:ecs:clusterName', Values: ['prod'] } },
+        { Tags: { Key: 'aws:ecs:serviceName', Values: ['web-prod'] } },
+      ]),
     );
     const text = lastAnswer(e2e);
     expect(text).toContain('*By usage type*');
@@ -226,7 +253,10 @@ describe('/ecs cost through the Lambda handlers', () => {
     stubCostExplorer();
     const p = costPeriods('mtd', NOW);
     // A value of the wrong type under the cache key makes GET fail like an unreadable store.
-    await e2e.rt.redis.hset(costCacheKey('GetCostAndUsage', byAwsServiceRequest({ region: 'eu-west-1', accountId: '222222222222', cluster: 'prod' }, p)), { x: '1' });
+    await e2e.rt.redis.hset(
+      costCacheKey('GetCostAndUsage', byAwsServiceRequest({ region: 'eu-west-1', accountId: '222222222222', cluster: 'prod' }, p)),
+      { x: '1' },
+    );
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
     expect(lastAnswer(e2e)).toContain('*$714.00* month to date');
@@ -234,7 +264,9 @@ describe('/ecs cost through the Lambda handlers', () => {
   });
 
   it('explains DataUnavailableException (Cost Explorer just enabled)', async () => {
-    ceMock.on(GetCostAndUsageCommand).rejects(new DataUnavailableException({ message: 'Data is not available. Please try to adjust the time period.', $metadata: {} }));
+    ceMock
+      .on(GetCostAndUsageCommand)
+      .rejects(new DataUnavailableException({ message: 'Data is not available. Please try to adjust the time period.', $metadata: {} }));
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
     const text = lastAnswer(e2e);
@@ -252,7 +284,9 @@ describe('/ecs cost through the Lambda handlers', () => {
   });
 
   it('names the missing permission on access denied', async () => {
-    ceMock.on(GetCostAndUsageCommand).rejects(accessDenied('User: arn:aws:sts::222222222222:assumed-role/bot/worker is not authorized to perform: ce:GetCostAndUsage'));
+    ceMock
+      .on(GetCostAndUsageCommand)
+      .rejects(accessDenied('User: arn:aws:sts::222222222222:assumed-role/bot/worker is not authorized to perform: ce:GetCostAndUsage'));
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
     expect(lastAnswer(e2e)).toContain("the bot's role needs `ce:GetCostAndUsage`");
@@ -262,7 +296,9 @@ describe('/ecs cost through the Lambda handlers', () => {
     ceMock.on(GetCostAndUsageCommand).rejects(new LimitExceededException({ message: 'You have exceeded the rate limit.', $metadata: {} }));
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
-    expect(lastAnswer(e2e)).toContain('AWS is throttling requests (LimitExceededException) while I tried to read costs from Cost Explorer. I retried with backoff; try again in a minute.');
+    expect(lastAnswer(e2e)).toContain(
+      'AWS is throttling requests (LimitExceededException) while I tried to read costs from Cost Explorer. I retried with backoff; try again in a minute.',
+    );
   });
 
   it('does not cache failures: the next request asks Cost Explorer again', async () => {
@@ -280,7 +316,9 @@ describe('/ecs cost through the Lambda handlers', () => {
 
   it('says when the forecast is unavailable but still answers', async () => {
     stubCostExplorer();
-    ceMock.on(GetCostForecastCommand).rejects(new DataUnavailableException({ message: 'Insufficient amount of historical data to generate forecast.', $metadata: {} }));
+    ceMock
+      .on(GetCostForecastCommand)
+      .rejects(new DataUnavailableException({ message: 'Insufficient amount of historical data to generate forecast.', $metadata: {} }));
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
     const text = lastAnswer(e2e);

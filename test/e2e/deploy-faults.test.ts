@@ -5,12 +5,28 @@
  * on iam:PassRole; the service changed since the request; Slack rate-limiting the thread updates.
  */
 import { DescribeImagesCommand, ImageNotFoundException } from '@aws-sdk/client-ecr';
-import { AccessDeniedException, InvalidParameterException, RegisterTaskDefinitionCommand, ServerException, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  AccessDeniedException,
+  InvalidParameterException,
+  RegisterTaskDefinitionCommand,
+  ServerException,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import type { E2E } from '../helpers/e2e';
 import { awsException, deployment, DIGEST, taskDefinition, tdArn, SERVICE_ARN, TASK_ROLE } from '../helpers/deploy-fixtures';
-import { approve, deploymentEvent, lastResponse, requestMessage, stubImages, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import {
+  approve,
+  deploymentEvent,
+  lastResponse,
+  requestMessage,
+  stubImages,
+  taskEvent,
+  textOf,
+  thread,
+  useDeployHarness,
+} from '../helpers/deploy-e2e';
 import { META } from '../helpers/fake-ecs';
 
 const h = useDeployHarness({ logs: ['boom'] });
@@ -80,7 +96,10 @@ describe('throttling', () => {
 describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
   it('refused by ECS: reported in the thread, the request fails, the registered revision is named as unused', async () => {
     const req = await requestAndApprove();
-    h.world.failNext('UpdateService', new InvalidParameterException({ message: 'The container web does not exist in the task definition.', $metadata: META }));
+    h.world.failNext(
+      'UpdateService',
+      new InvalidParameterException({ message: 'The container web does not exist in the task definition.', $metadata: META }),
+    );
     await h.e2e.drain();
     expect(h.world.registered).toHaveLength(1);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
@@ -119,7 +138,10 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
 
   it('the update went through but its answer was lost: adopted, not repeated', async () => {
     const req = await requestAndApprove();
-    h.world.failAfterApply('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
+    h.world.failAfterApply(
+      'UpdateService',
+      new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }),
+    );
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
     const r = await getRequest(h.e2e.rt.redis, req.id);
@@ -181,7 +203,9 @@ describe('the service changed since the request', () => {
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     const text = replies(req);
-    expect(text).toContain('The service changed since the request was made: it now runs `web-prod:44`, and the plan was based on `web-prod:42`.');
+    expect(text).toContain(
+      'The service changed since the request was made: it now runs `web-prod:44`, and the plan was based on `web-prod:42`.',
+    );
     expect(text).toContain('Request it again: `/ecs deploy web v1.2.3`');
   });
 });
@@ -192,7 +216,9 @@ describe('the approved image is deleted before the change runs', () => {
     h.ecrMock.reset();
     stubImages(h.ecrMock, h.clock, [], []);
     // the digest lookup now answers ImageNotFoundException: only shop/web's other images remain
-    h.ecrMock.on(DescribeImagesCommand, { imageIds: [{ imageDigest: DIGEST }] }).rejects(new ImageNotFoundException({ message: 'The image does not exist', $metadata: META }));
+    h.ecrMock
+      .on(DescribeImagesCommand, { imageIds: [{ imageDigest: DIGEST }] })
+      .rejects(new ImageNotFoundException({ message: 'The image does not exist', $metadata: META }));
     await h.e2e.drain();
     expect(h.world.registered).toHaveLength(0);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
@@ -212,16 +238,40 @@ describe('Slack rate-limits the thread updates', () => {
     // Events that change nothing on the card: nothing is sent.
     for (let i = 0; i < 3; i++) {
       h.clock.advance(5_000);
-      await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: `t${i}`, taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+      await h.e2e.event(
+        taskEvent(h.clock, {
+          cluster: 'prod',
+          service: 'web-prod',
+          taskId: `t${i}`,
+          taskDefinitionArn: tdArn('web-prod', 43),
+          lastStatus: 'RUNNING',
+        }),
+      );
     }
     expect(cardUpdates()).toHaveLength(before);
 
     // Progress twice within the coalescing window: the second is left for later.
     h.world.progress('prod', 'web-prod', 1);
-    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: 'x1', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+    await h.e2e.event(
+      taskEvent(h.clock, {
+        cluster: 'prod',
+        service: 'web-prod',
+        taskId: 'x1',
+        taskDefinitionArn: tdArn('web-prod', 43),
+        lastStatus: 'RUNNING',
+      }),
+    );
     h.world.progress('prod', 'web-prod', 2);
     h.clock.advance(1_000);
-    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: 'x2', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+    await h.e2e.event(
+      taskEvent(h.clock, {
+        cluster: 'prod',
+        service: 'web-prod',
+        taskId: 'x2',
+        taskDefinitionArn: tdArn('web-prod', 43),
+        lastStatus: 'RUNNING',
+      }),
+    );
     expect(cardUpdates()).toHaveLength(before + 1);
     expect(textOf(h.e2e.slack.message('CPROD', r.statusTs!))).toContain('1/4 new tasks running');
 

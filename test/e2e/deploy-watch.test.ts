@@ -18,7 +18,11 @@ it('polls at least 15 s apart until the change is final, through the same tracke
   const describesBefore = h.ecsMock.commandCalls(DescribeServicesCommand).length;
 
   const sleeps: number[] = [];
-  const script = [() => h.world.progress('prod', 'web-prod', 2), () => h.world.progress('prod', 'web-prod', 3), () => h.world.complete('prod', 'web-prod')];
+  const script = [
+    () => h.world.progress('prod', 'web-prod', 2),
+    () => h.world.progress('prod', 'web-prod', 3),
+    () => h.world.complete('prod', 'web-prod'),
+  ];
   const result = await watchRollout(h.e2e.rt, req.id, {
     intervalMs: 1_000, // asked for faster: still bounded
     sleep: async (ms) => {

@@ -5,13 +5,24 @@
  * function). Real Redis, the local Slack API server, ECS/ECR/Logs stubbed with the documented
  * response shapes (a stateful fake ECS: test/helpers/fake-ecs.ts).
  */
-import { RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals';
 import { keys } from '../../src/approvals/keys';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/deploy-fixtures';
 import { approve, deploymentEvent, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 
-const h = useDeployHarness({ logs: ['Listening on :8080', 'Error: connect ECONNREFUSED 10.0.1.5:5432', '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)'] });
+const h = useDeployHarness({
+  logs: [
+    'Listening on :8080',
+    'Error: connect ECONNREFUSED 10.0.1.5:5432',
+    '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)',
+  ],
+});
 
 const NEW_IMAGE = `${REGISTRY}/shop/web@${DIGEST}`;
 
@@ -44,7 +55,14 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     const planned = await getRequest(h.e2e.rt.redis, req.id);
     expect(planned?.state).toBe('pending');
-    expect(planned?.plan).toMatchObject({ verb: 'deploy', digest: DIGEST, image: NEW_IMAGE, currentTaskDefinition: tdArn('web-prod', 42), container: 'web', serviceArn: SERVICE_ARN });
+    expect(planned?.plan).toMatchObject({
+      verb: 'deploy',
+      digest: DIGEST,
+      image: NEW_IMAGE,
+      currentTaskDefinition: tdArn('web-prod', 42),
+      container: 'web',
+      serviceArn: SERVICE_ARN,
+    });
 
     // Planning cost: one ECR lookup, one DescribeServices, one DescribeTaskDefinition.
     expect(h.ecrMock.calls()).toHaveLength(1);
@@ -63,7 +81,18 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     const registers = h.ecsMock.commandCalls(RegisterTaskDefinitionCommand);
     expect(registers).toHaveLength(1);
     const input = registers[0]!.args[0].input;
-    expect(Object.keys(input).sort()).toEqual(['containerDefinitions', 'cpu', 'executionRoleArn', 'family', 'memory', 'networkMode', 'requiresCompatibilities', 'runtimePlatform', 'tags', 'taskRoleArn']);
+    expect(Object.keys(input).sort()).toEqual([
+      'containerDefinitions',
+      'cpu',
+      'executionRoleArn',
+      'family',
+      'memory',
+      'networkMode',
+      'requiresCompatibilities',
+      'runtimePlatform',
+      'tags',
+      'taskRoleArn',
+    ]);
     expect(input.containerDefinitions!.find((c) => c.name === 'web')!.image).toBe(NEW_IMAGE);
     expect(input.containerDefinitions!.find((c) => c.name === 'datadog-agent')!.image).toBe('public.ecr.aws/datadog/agent:7');
     expect(input.tags).toEqual(TAGS);
@@ -75,7 +104,10 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(running?.state).toBe('running');
     const deploymentId = running!.execution!.deploymentId as string;
     expect(deploymentId).toMatch(/^ecs-svc\/\d+$/);
-    expect(running!.execution).toMatchObject({ registeredTaskDefinition: tdArn('web-prod', 43), targetTaskDefinition: tdArn('web-prod', 43) });
+    expect(running!.execution).toMatchObject({
+      registeredTaskDefinition: tdArn('web-prod', 43),
+      targetTaskDefinition: tdArn('web-prod', 43),
+    });
     expect(await h.e2e.rt.redis.get(keys.botDeployment(deploymentId))).toBe(req.id);
 
     // The thread: one status card (updated in place) and milestones.
@@ -85,12 +117,22 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(textOf(card)).toContain('in progress');
     expect(textOf(card)).toContain('0/4 new tasks running');
     expect(textOf(card)).toContain('deploy:abort');
-    expect(replies.map((m) => m.text)).toEqual(expect.arrayContaining(['Task definition registered: web-prod:43.', expect.stringMatching(/^Deployment started: ecs-svc\/\d+\./)]));
+    expect(replies.map((m) => m.text)).toEqual(
+      expect.arrayContaining(['Task definition registered: web-prod:43.', expect.stringMatching(/^Deployment started: ecs-svc\/\d+\./)]),
+    );
 
     // A task of the new revision starts: the card follows.
     h.world.progress('prod', 'web-prod', 2);
     h.clock.advance(30_000);
-    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'web-prod', taskId: 'aaaa1111', taskDefinitionArn: tdArn('web-prod', 43), lastStatus: 'RUNNING' }));
+    await h.e2e.event(
+      taskEvent(h.clock, {
+        cluster: 'prod',
+        service: 'web-prod',
+        taskId: 'aaaa1111',
+        taskDefinitionArn: tdArn('web-prod', 43),
+        lastStatus: 'RUNNING',
+      }),
+    );
     expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(3); // one DescribeServices per event
     expect(textOf(h.e2e.slack.message('CPROD', running!.statusTs!))).toContain('2/4 new tasks running, 2 pending');
 
@@ -131,13 +173,37 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
         stoppedReason: 'ResourceInitializationError: unable to pull secrets or registry auth',
         containers: [{ name: 'web', lastStatus: 'STOPPED', reason: 'CannotStartContainerError' }],
       }),
-      stoppedTask('old00000000000000000000000000000', { taskDefinitionArn: tdArn('web-prod', 42), stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' }, 0),
+      stoppedTask(
+        'old00000000000000000000000000000',
+        {
+          taskDefinitionArn: tdArn('web-prod', 42),
+          stopCode: 'ServiceSchedulerInitiated',
+          stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
+        },
+        0,
+      ),
     ]);
     h.clock.advance(3 * 60_000);
     const rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
     // The rollback deployment's own IN_PROGRESS event is not ours: it must not confuse the thread.
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, rollbackId, 'SERVICE_DEPLOYMENT_IN_PROGRESS', `ECS deployment ${rollbackId} in progress. Rolling back.`));
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_FAILED', 'ECS deployment circuit breaker: tasks failed to start.'));
+    await h.e2e.event(
+      deploymentEvent(
+        h.clock,
+        SERVICE_ARN,
+        rollbackId,
+        'SERVICE_DEPLOYMENT_IN_PROGRESS',
+        `ECS deployment ${rollbackId} in progress. Rolling back.`,
+      ),
+    );
+    await h.e2e.event(
+      deploymentEvent(
+        h.clock,
+        SERVICE_ARN,
+        deploymentId,
+        'SERVICE_DEPLOYMENT_FAILED',
+        'ECS deployment circuit breaker: tasks failed to start.',
+      ),
+    );
 
     const failed = await getRequest(h.e2e.rt.redis, req.id);
     expect(failed?.state).toBe('failed');
@@ -181,7 +247,16 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
   });
 
   it('events of services without a running change cost no AWS call', async () => {
-    await h.e2e.event(taskEvent(h.clock, { cluster: 'prod', service: 'worker-prod', taskId: 'w1', taskDefinitionArn: h.world.tdArn('worker-prod', 10), lastStatus: 'STOPPED', exitCode: 1 }));
+    await h.e2e.event(
+      taskEvent(h.clock, {
+        cluster: 'prod',
+        service: 'worker-prod',
+        taskId: 'w1',
+        taskDefinitionArn: h.world.tdArn('worker-prod', 10),
+        lastStatus: 'STOPPED',
+        exitCode: 1,
+      }),
+    );
     await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, 'ecs-svc/123', 'SERVICE_DEPLOYMENT_COMPLETED'));
     expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(0);
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
@@ -287,12 +362,23 @@ describe('deploy in staging (no approval needed)', () => {
     const registers = h.ecsMock.commandCalls(RegisterTaskDefinitionCommand);
     expect(registers).toHaveLength(1);
     expect(registers[0]!.args[0].input.family).toBe('web-staging');
-    expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({ cluster: 'staging', service: 'web-staging', taskDefinition: h.world.tdArn('web-staging', 8) });
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
+      cluster: 'staging',
+      service: 'web-staging',
+      taskDefinition: h.world.tdArn('web-staging', 8),
+    });
     const req = requestMessage(h.e2e, 'CSTAGING');
     const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     expect(r.state).toBe('running');
     h.world.complete('staging', 'web-staging');
-    await h.e2e.event(deploymentEvent(h.clock, h.world.service('staging', 'web-staging').serviceArn!, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(
+      deploymentEvent(
+        h.clock,
+        h.world.service('staging', 'web-staging').serviceArn!,
+        r.execution!.deploymentId as string,
+        'SERVICE_DEPLOYMENT_COMPLETED',
+      ),
+    );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
     expect(h.ecsMock.commandCalls(DescribeServicesCommand).every((c) => c.args[0].input.cluster === 'staging')).toBe(true);
   });

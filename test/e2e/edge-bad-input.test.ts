@@ -34,7 +34,17 @@ describe('the Slack edge: bad input and faults', () => {
   const prodDev = { channel_id: 'CPROD', user_id: 'UDEV1' };
 
   it('hands read and change commands to the worker without any AWS service call before returning', async () => {
-    for (const text of ['status web', 'logs web --since 2h', 'cost prod', 'images web', 'history web', 'deploy web v1.2.3', 'scale web 4', 'restart web', 'rollback web']) {
+    for (const text of [
+      'status web',
+      'logs web --since 2h',
+      'cost prod',
+      'images web',
+      'history web',
+      'deploy web v1.2.3',
+      'scale web 4',
+      'restart web',
+      'rollback web',
+    ]) {
       const res = await e2e.slash(text, prodDev);
       expect(res.status).toBe(200);
       expect(res.body && res.body.response_type).toBe('ephemeral');
@@ -142,7 +152,15 @@ describe('the Slack edge: bad input and faults', () => {
 
   it('refuses a change clearly when Redis is down, well inside the 3 seconds, and hands nothing off', async () => {
     const rt = createRuntime({
-      env: { ...process.env, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: e2e.slack.apiUrl, WORKER_FUNCTION: 'w', CHATOPS_CONFIG: FIXTURE_CONFIG, REDIS_URL: 'redis://127.0.0.1:1' },
+      env: {
+        ...process.env,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: e2e.slack.apiUrl,
+        WORKER_FUNCTION: 'w',
+        CHATOPS_CONFIG: FIXTURE_CONFIG,
+        REDIS_URL: 'redis://127.0.0.1:1',
+      },
       config: e2e.config,
       profile: 'edge',
     });

@@ -4,7 +4,13 @@
  * verbs do), ECS stubbed with the documented ListServiceDeployments / DescribeServiceRevisions
  * shapes, the answer read from the local Slack server.
  */
-import { AccessDeniedException, DescribeServiceRevisionsCommand, ECSClient, ListServiceDeploymentsCommand, type ServiceRevision } from '@aws-sdk/client-ecs';
+import {
+  AccessDeniedException,
+  DescribeServiceRevisionsCommand,
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  type ServiceRevision,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { finishExecution, recordExecution, startExecution, submitRequest, type SubmitInput } from '../../src/approvals';
 import { approveRequest, rejectRequest } from '../../src/approvals/store';
@@ -73,7 +79,12 @@ describe('/ecs history', () => {
     await approveRequest(e2e.rt, req.id, 'ULEAD1');
     await startExecution(e2e.rt, req.id);
     clock.now += MIN;
-    await recordExecution(e2e.rt, req.id, { targetTaskDefinition: td(42), deploymentId: 'ecs-svc/7000000000000000001', serviceDeploymentArn: sdArn('botDeploy42') }, 'service updated');
+    await recordExecution(
+      e2e.rt,
+      req.id,
+      { targetTaskDefinition: td(42), deploymentId: 'ecs-svc/7000000000000000001', serviceDeploymentArn: sdArn('botDeploy42') },
+      'service updated',
+    );
     clock.now += 6 * MIN;
     await finishExecution(e2e.rt, req.id, 'succeeded', 'rolled out `web-prod:42`');
     return req.id;
@@ -89,17 +100,38 @@ describe('/ecs history', () => {
   it('merges the bot’s requests with ECS’s deployments and marks those the bot did not make', async () => {
     const botId = await botDeploy();
     clock.now += 10 * MIN;
-    const rejected = await submitRequest(e2e.rt, input({ requester: 'UDEV2', reason: 'try 2.0.2', plan: { verb: 'deploy', tag: 'v2.0.2' } }));
+    const rejected = await submitRequest(
+      e2e.rt,
+      input({ requester: 'UDEV2', reason: 'try 2.0.2', plan: { verb: 'deploy', tag: 'v2.0.2' } }),
+    );
     await rejectRequest(e2e.rt, rejected.id, 'ULEAD2', 'wait for the sale to end');
     clock.now += 30 * MIN;
 
     ecsMock.on(ListServiceDeploymentsCommand).resolves({
       serviceDeployments: [
-        { serviceDeploymentArn: sdArn('console43'), serviceArn: 'x', clusterArn: 'y', createdAt: new Date(T0 + 40 * MIN), startedAt: new Date(T0 + 40 * MIN), status: 'ROLLBACK_SUCCESSFUL', statusReason: 'Service deployment rolled back because the circuit breaker threshold was exceeded.', targetServiceRevisionArn: revArn('43') },
-        { serviceDeploymentArn: sdArn('botDeploy42'), createdAt: new Date(T0 + 3 * MIN), finishedAt: new Date(T0 + 9 * MIN), status: 'SUCCESSFUL', targetServiceRevisionArn: revArn('42') },
+        {
+          serviceDeploymentArn: sdArn('console43'),
+          serviceArn: 'x',
+          clusterArn: 'y',
+          createdAt: new Date(T0 + 40 * MIN),
+          startedAt: new Date(T0 + 40 * MIN),
+          status: 'ROLLBACK_SUCCESSFUL',
+          statusReason: 'Service deployment rolled back because the circuit breaker threshold was exceeded.',
+          targetServiceRevisionArn: revArn('43'),
+        },
+        {
+          serviceDeploymentArn: sdArn('botDeploy42'),
+          createdAt: new Date(T0 + 3 * MIN),
+          finishedAt: new Date(T0 + 9 * MIN),
+          status: 'SUCCESSFUL',
+          targetServiceRevisionArn: revArn('42'),
+        },
       ],
     });
-    ecsMock.on(DescribeServiceRevisionsCommand).resolves({ serviceRevisions: [revision('43', 43, `${REGISTRY}/shop/web:hotfix`), revision('42', 42, `${REGISTRY}/shop/web@${DIGEST}`)], failures: [] });
+    ecsMock.on(DescribeServiceRevisionsCommand).resolves({
+      serviceRevisions: [revision('43', 43, `${REGISTRY}/shop/web:hotfix`), revision('42', 42, `${REGISTRY}/shop/web@${DIGEST}`)],
+      failures: [],
+    });
 
     const ack = await e2e.slash('history web --limit 5', { channel_id: 'CPROD', user_id: 'UDEV2' });
     expect(ack.text).toContain('Reading the history of `web` in `prod`');
@@ -107,7 +139,10 @@ describe('/ecs history', () => {
     await e2e.drain();
 
     expect(ecsMock.commandCalls(ListServiceDeploymentsCommand)[0]!.args[0].input).toMatchObject({ cluster: 'prod', service: 'web-prod' });
-    expect(ecsMock.commandCalls(DescribeServiceRevisionsCommand)[0]!.args[0].input.serviceRevisionArns).toEqual([revArn('43'), revArn('42')]);
+    expect(ecsMock.commandCalls(DescribeServiceRevisionsCommand)[0]!.args[0].input.serviceRevisionArns).toEqual([
+      revArn('43'),
+      revArn('42'),
+    ]);
     const text = lastAnswer();
     expect(text).toContain('History: web (prod)');
     // the outside deployment, newest
@@ -128,7 +163,9 @@ describe('/ecs history', () => {
 
   it('still answers from the audit trail when ECS denies the deployment list, naming the permission', async () => {
     await botDeploy();
-    ecsMock.on(ListServiceDeploymentsCommand).rejects(new AccessDeniedException({ message: 'User is not authorized to perform: ecs:ListServiceDeployments', $metadata: {} }));
+    ecsMock
+      .on(ListServiceDeploymentsCommand)
+      .rejects(new AccessDeniedException({ message: 'User is not authorized to perform: ecs:ListServiceDeployments', $metadata: {} }));
     await e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await e2e.drain();
     const text = lastAnswer();
@@ -163,11 +200,22 @@ describe('/ecs history', () => {
 describe('/ecs history when Redis is down', () => {
   it('shows ECS’s list with unknown origin and says the audit trail is missing', async () => {
     ecsMock.reset();
-    ecsMock.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [{ serviceDeploymentArn: sdArn('x1'), createdAt: new Date(T0), status: 'SUCCESSFUL', targetServiceRevisionArn: revArn('42') }] });
+    ecsMock.on(ListServiceDeploymentsCommand).resolves({
+      serviceDeployments: [
+        { serviceDeploymentArn: sdArn('x1'), createdAt: new Date(T0), status: 'SUCCESSFUL', targetServiceRevisionArn: revArn('42') },
+      ],
+    });
     ecsMock.on(DescribeServiceRevisionsCommand).resolves({ serviceRevisions: [revision('42', 42, `${REGISTRY}/shop/web@${DIGEST}`)] });
     const e2e = await setupE2E({ env: { REDIS_URL: 'redis://127.0.0.1:1' }, now: () => T0 });
     try {
-      const inv = { id: 'cmd-h1', text: 'history web', userId: 'UDEV1', channelId: 'CPROD', responseUrl: e2e.slack.responseUrl('h1'), receivedAt: T0 };
+      const inv = {
+        id: 'cmd-h1',
+        text: 'history web',
+        userId: 'UDEV1',
+        channelId: 'CPROD',
+        responseUrl: e2e.slack.responseUrl('h1'),
+        receivedAt: T0,
+      };
       const { parsed } = route(e2e.rt, inv);
       await runHistory(parsed as unknown as Parsed<HistoryArgs>, e2e.rt, inv);
       const text = JSON.stringify(e2e.slack.responses('h1'));

@@ -6,7 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+} from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand, ECRClient, ECRServiceException, RepositoryNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
@@ -24,7 +30,9 @@ function lastAnswer(e2e: E2E): string {
 function stubService(runningDigest: string | undefined, tdImage = `${REGISTRY}/shop/web:v1.4.2`): void {
   const td = taskDefArn('web-prod', 42);
   ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'web-prod', revision: 42 })], failures: [] });
-  ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: tdImage }), tags: [] });
+  ecsMock
+    .on(DescribeTaskDefinitionCommand)
+    .resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: tdImage }), tags: [] });
   const tasks = runningDigest ? [1, 2, 3].map((n) => task({ id: taskIdOf(n), td, digest: runningDigest })) : [];
   ecsMock.on(ListTasksCommand).resolves({ taskArns: tasks.map((t) => t.taskArn!) });
   ecsMock.on(DescribeTasksCommand).resolves({ tasks, failures: [] });
@@ -63,14 +71,24 @@ describe('/ecs images through the Lambda handlers', () => {
     writeFileSync(
       path,
       stringify({
-        environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+        environments: {
+          prod: {
+            region: 'eu-west-1',
+            cluster: 'prod',
+            channels: ['CPROD'],
+            requesters: ['*'],
+            approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+          },
+        },
         services: { [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } },
       }),
     );
     await e2e.close();
     e2e = await setupE2E({ now: () => NOW, configPath: path });
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: `${name}-prod`, desired })], failures: [] });
-    ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinition({ family: `${name}-prod`, revision: 3, image: containerImage }), tags: [] });
+    ecsMock
+      .on(DescribeTaskDefinitionCommand)
+      .resolves({ taskDefinition: taskDefinition({ family: `${name}-prod`, revision: 3, image: containerImage }), tags: [] });
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
   }
 
@@ -103,7 +121,10 @@ describe('/ecs images through the Lambda handlers', () => {
     expect(text).toContain('https://eu-west-1.console.aws.amazon.com/ecr/repositories/private/222222222222/shop/web?region=eu-west-1');
 
     expect(ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(2);
-    expect(ecrMock.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toMatchObject({ repositoryName: 'shop/web', filter: { tagStatus: 'TAGGED' } });
+    expect(ecrMock.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toMatchObject({
+      repositoryName: 'shop/web',
+      filter: { tagStatus: 'TAGGED' },
+    });
     expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
     expect(ecsMock.commandCalls(ListTasksCommand)).toHaveLength(1);
@@ -112,7 +133,11 @@ describe('/ecs images through the Lambda handlers', () => {
 
   it('points out a running image older than the ones shown', async () => {
     stubService(digestOf('v1.0.0'));
-    stubRepository([image({ tag: 'v1.4.3', pushedDaysAgo: 1 }), image({ tag: 'v1.4.2', pushedDaysAgo: 2 }), image({ tag: 'v1.0.0', pushedDaysAgo: 40 })]);
+    stubRepository([
+      image({ tag: 'v1.4.3', pushedDaysAgo: 1 }),
+      image({ tag: 'v1.4.2', pushedDaysAgo: 2 }),
+      image({ tag: 'v1.0.0', pushedDaysAgo: 40 }),
+    ]);
     await e2e.slash('images web --limit 2', { channel_id: 'CPROD' });
     await e2e.drain();
     const text = lastAnswer(e2e);
@@ -130,7 +155,12 @@ describe('/ecs images through the Lambda handlers', () => {
 
   it('names the config entry when the repository does not exist', async () => {
     stubService(digestOf('v1.4.2'));
-    ecrMock.on(DescribeImagesCommand).rejects(new RepositoryNotFoundException({ message: "The repository with name 'shop/web' does not exist in the registry with id '222222222222'", $metadata: {} }));
+    ecrMock.on(DescribeImagesCommand).rejects(
+      new RepositoryNotFoundException({
+        message: "The repository with name 'shop/web' does not exist in the registry with id '222222222222'",
+        $metadata: {},
+      }),
+    );
     await e2e.slash('images web', { channel_id: 'CPROD' });
     await e2e.drain();
     const text = lastAnswer(e2e);
@@ -140,7 +170,14 @@ describe('/ecs images through the Lambda handlers', () => {
 
   it('names the missing permission on access denied', async () => {
     stubService(digestOf('v1.4.2'));
-    ecrMock.on(DescribeImagesCommand).rejects(new ECRServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'User is not authorized to perform: ecr:DescribeImages', $metadata: {} }));
+    ecrMock.on(DescribeImagesCommand).rejects(
+      new ECRServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        message: 'User is not authorized to perform: ecr:DescribeImages',
+        $metadata: {},
+      }),
+    );
     await e2e.slash('images web', { channel_id: 'CPROD' });
     await e2e.drain();
     expect(lastAnswer(e2e)).toContain("the bot's role needs `ecr:DescribeImages`");
@@ -158,7 +195,9 @@ describe('/ecs images through the Lambda handlers', () => {
 
   it('derives the repository and its region from an ECR image URI when none is configured', async () => {
     await serviceWithoutRepository('api', '333333333333.dkr.ecr.us-east-1.amazonaws.com/platform/api:2.1.0', 0);
-    ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ ...image({ tag: '2.1.0', pushedDaysAgo: 3 }), repositoryName: 'platform/api' }] });
+    ecrMock
+      .on(DescribeImagesCommand)
+      .resolves({ imageDetails: [{ ...image({ tag: '2.1.0', pushedDaysAgo: 3 }), repositoryName: 'platform/api' }] });
     await e2e.slash('images api', { channel_id: 'CPROD' });
     await e2e.drain();
     const text = lastAnswer(e2e);

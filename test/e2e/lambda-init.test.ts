@@ -22,7 +22,10 @@ describe('Lambda cold start', () => {
   it('fails INIT with the field path when chatops.yml is invalid', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const bad = join(dir, 'chatops.yml');
-    writeFileSync(bad, 'environments:\n  prod:\n    region: mars-1\n    cluster: prod\n    channels: [C1]\n    requesters: ["*"]\nservices: {}\n');
+    writeFileSync(
+      bad,
+      'environments:\n  prod:\n    region: mars-1\n    cluster: prod\n    channels: [C1]\n    requesters: ["*"]\nservices: {}\n',
+    );
     Object.assign(process.env, {
       AWS_LAMBDA_FUNCTION_NAME: 'ecs-chatops-test-slack',
       SLACK_BOT_TOKEN: 'xoxb-x',

@@ -64,10 +64,14 @@ describe('npm start: the local HTTP server', () => {
   });
 
   it('refuses to start with an invalid config, naming the field', async () => {
-    await expect(startLocal({ env: { ...baseEnv(slack), CHATOPS_CONFIG: '/nonexistent.yml' }, port: 0 })).rejects.toThrow(/Cannot read config file \/nonexistent.yml/);
+    await expect(startLocal({ env: { ...baseEnv(slack), CHATOPS_CONFIG: '/nonexistent.yml' }, port: 0 })).rejects.toThrow(
+      /Cannot read config file \/nonexistent.yml/,
+    );
   });
 
   it('says what to do when neither REDIS_URL nor redis-server exists', async () => {
-    await expect(startLocal({ env: { ...baseEnv(slack), PATH: '/nonexistent' }, port: 0 })).rejects.toThrow(/REDIS_URL is not set and redis-server is not on PATH/);
+    await expect(startLocal({ env: { ...baseEnv(slack), PATH: '/nonexistent' }, port: 0 })).rejects.toThrow(
+      /REDIS_URL is not set and redis-server is not on PATH/,
+    );
   });
 });

@@ -59,13 +59,29 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     expect(res.text).toContain('Locked `web` in `prod`. I told the channel.');
     const [notice] = e2e.slack.messages('CPROD');
     // The grammar already turns Slack's <!channel> into inert text; the notice escapes what is left.
-    expect(notice!.text).toBe(':lock: <@UDEV1> locked `web` in `prod`: “migrating the @channel orders table”. New changes to it are refused until `/ecs unlock web`.');
-    expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toMatchObject({ by: 'UDEV1', kind: 'manual', since: T0, reason: 'migrating the @channel orders table' });
+    expect(notice!.text).toBe(
+      ':lock: <@UDEV1> locked `web` in `prod`: “migrating the @channel orders table”. New changes to it are refused until `/ecs unlock web`.',
+    );
+    expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toMatchObject({
+      by: 'UDEV1',
+      kind: 'manual',
+      since: T0,
+      reason: 'migrating the @channel orders table',
+    });
     expect(e2e.handedOff).toHaveLength(0);
 
     clock.now += 12 * MIN;
     const err = await refusal(
-      submitRequest(e2e.rt, { verb: 'deploy', environment: 'prod', service: 'web', plan: {}, summary: 'x', requester: 'UDEV2', channel: 'CPROD', invocationId: 'cmd-x' }),
+      submitRequest(e2e.rt, {
+        verb: 'deploy',
+        environment: 'prod',
+        service: 'web',
+        plan: {},
+        summary: 'x',
+        requester: 'UDEV2',
+        channel: 'CPROD',
+        invocationId: 'cmd-x',
+      }),
     );
     expect(err.userMessage).toContain('`web` in `prod` is locked by <@UDEV1> since <!date^');
     expect(err.userMessage).toContain('(12m ago): “migrating the @channel orders table”');
@@ -83,7 +99,12 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     const lead = await e2e.slash('unlock web', prod('ULEAD1'));
     expect(lead.text).toContain('Unlocked `web` in `prod`.');
     expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toBeUndefined();
-    expect(e2e.slack.messages('CPROD').map((m) => m.text).pop()).toContain('<@ULEAD1> unlocked `web` in `prod` (locked by <@UDEV1> 0s ago: “db”)');
+    expect(
+      e2e.slack
+        .messages('CPROD')
+        .map((m) => m.text)
+        .pop(),
+    ).toContain('<@ULEAD1> unlocked `web` in `prod` (locked by <@UDEV1> 0s ago: “db”)');
     const audit = await readAudit(e2e.rt.redis, 'prod', { service: 'web', limit: 5 });
     expect(audit.map((a) => [a.event, a.actor])).toEqual([
       ['unlocked', 'ULEAD1'],
@@ -92,7 +113,16 @@ describe('locks and freezes through the Slack Lambda handler', () => {
   });
 
   it('a pending request cannot be approved while its service is locked; the answer says by whom', async () => {
-    const req = await submitRequest(e2e.rt, { verb: 'scale', environment: 'prod', service: 'web', plan: {}, summary: 'scale 2 → 4', requester: 'UDEV1', channel: 'CPROD', invocationId: 'cmd-y' });
+    const req = await submitRequest(e2e.rt, {
+      verb: 'scale',
+      environment: 'prod',
+      service: 'web',
+      plan: {},
+      summary: 'scale 2 → 4',
+      requester: 'UDEV1',
+      channel: 'CPROD',
+      invocationId: 'cmd-y',
+    });
     await e2e.slash('lock web --reason "load test"', prod('UDEV2'));
     const res = await approveRequest(e2e.rt, req.id, 'ULEAD1');
     expect(res).toMatchObject({ ok: false, code: 'LOCKED' });
@@ -106,7 +136,16 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     expect(lead.text).toContain('Froze `prod`. I told the channel.');
     expect(e2e.slack.messages('CPROD').pop()!.text).toContain(':snowflake: <@ULEAD1> froze `prod`: “Black Friday”');
     const err = await refusal(
-      submitRequest(e2e.rt, { verb: 'restart', environment: 'prod', service: 'worker', plan: {}, summary: 'restart', requester: 'UDEV1', channel: 'CPROD', invocationId: 'cmd-z' }),
+      submitRequest(e2e.rt, {
+        verb: 'restart',
+        environment: 'prod',
+        service: 'worker',
+        plan: {},
+        summary: 'restart',
+        requester: 'UDEV1',
+        channel: 'CPROD',
+        invocationId: 'cmd-z',
+      }),
     );
     expect(err.code).toBe('REFUSED');
     expect(err.userMessage).toContain('`prod` is frozen by <@ULEAD1>');
@@ -121,9 +160,12 @@ describe('locks and freezes through the Slack Lambda handler', () => {
 
   it.each([
     ['lock', 'Missing service, e.g. `lock web`.'],
-    ['lock wbe', 'I don\'t know a service called `wbe`.'],
+    ['lock wbe', "I don't know a service called `wbe`."],
     ['lock wbe', 'Known services: `web`, `worker`, `web-staging`.'],
-    ['lock web --reason migrating the DB', 'A reason of several words goes in quotes after --reason, e.g. `/ecs lock web --reason \\"migrating the DB\\"`'],
+    [
+      'lock web --reason migrating the DB',
+      'A reason of several words goes in quotes after --reason, e.g. `/ecs lock web --reason \\"migrating the DB\\"`',
+    ],
     ['lock web --reason', '--reason: needs a value'],
     ['lock web --force', 'Unknown flag `--force`'],
     ['unlock web now', 'Unexpected extra input: `now`'],
@@ -131,7 +173,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     ['unfreeze', 'Missing environment, e.g. `unfreeze prod`.'],
     ['unfreeze prod staging', 'Unexpected extra input: `staging`'],
     ['freeze', 'Missing environment, e.g. `freeze prod`.'],
-    ['freeze prdo', 'I don\'t know an environment called `prdo`.'],
+    ['freeze prdo', "I don't know an environment called `prdo`."],
     ['freeze prdo', 'Environments: `staging`, `prod`.'],
     ['unfreeze prod --reason x', 'Unknown flag `--reason`'],
   ])('/ecs %s is answered with what to type', async (text, expected) => {

@@ -3,8 +3,22 @@
  * documented shapes (FilterLogEvents answers newest first when startFromHead is false, and may
  * return empty pages that still carry a nextToken), answers read from the local Slack server.
  */
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { AccessDeniedException, CloudWatchLogsClient, FilterLogEventsCommand, ResourceNotFoundException, ThrottlingException, type FilterLogEventsRequest, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  AccessDeniedException,
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  ResourceNotFoundException,
+  ThrottlingException,
+  type FilterLogEventsRequest,
+  type FilteredLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { HOUR, logEvent, MIN, NOW, REGISTRY, service, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
@@ -19,12 +33,22 @@ function lastAnswer(e2e: E2E): string {
   return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
 }
 
-function stubWeb(opts: { logDriver?: string; logOptions?: Record<string, string>; name?: string; family?: string; container?: string } = {}): void {
+function stubWeb(
+  opts: { logDriver?: string; logOptions?: Record<string, string>; name?: string; family?: string; container?: string } = {},
+): void {
   const name = opts.name ?? 'web-prod';
   const family = opts.family ?? 'web-prod';
   ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name, family, revision: 43 })], failures: [] });
   ecsMock.on(DescribeTaskDefinitionCommand).resolves({
-    taskDefinition: taskDefinition({ family, revision: 43, container: opts.container ?? 'web', image: `${REGISTRY}/shop/web:v1.4.3`, logDriver: opts.logDriver, logOptions: opts.logOptions, extraContainers: ['otel'] }),
+    taskDefinition: taskDefinition({
+      family,
+      revision: 43,
+      container: opts.container ?? 'web',
+      image: `${REGISTRY}/shop/web:v1.4.3`,
+      logDriver: opts.logDriver,
+      logOptions: opts.logOptions,
+      extraContainers: ['otel'],
+    }),
     tags: [],
   });
 }
@@ -80,7 +104,9 @@ describe('/ecs logs through the Lambda handlers', () => {
     const text = lastAnswer(e2e);
     expect(text).toContain('*Logs of `web`* in `prod` · container `web`');
     expect(text).toContain('3 lines');
-    expect(text).toMatch(/11:50:00 00000001 GET \/health 200\\n11:55:00 00000001 ERROR connecting to postgres:\/\/app:\[masked\]@db:5432\/shop\\n11:58:00 00000001 using key AKIA\[masked\] with Authorization: Bearer \[masked\]/);
+    expect(text).toMatch(
+      /11:50:00 00000001 GET \/health 200\\n11:55:00 00000001 ERROR connecting to postgres:\/\/app:\[masked\]@db:5432\/shop\\n11:58:00 00000001 using key AKIA\[masked\] with Authorization: Bearer \[masked\]/,
+    );
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('IOSFODNN7EXAMPLE');
     expect(text).not.toContain('\\u001b');
@@ -91,7 +117,14 @@ describe('/ecs logs through the Lambda handlers', () => {
     const calls = logsMock.commandCalls(FilterLogEventsCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
-    expect(input).toMatchObject({ logGroupName: '/ecs/web-prod', logStreamNamePrefix: 'ecs/web/', startTime: NOW - 15 * MIN, endTime: NOW, limit: 50, startFromHead: false });
+    expect(input).toMatchObject({
+      logGroupName: '/ecs/web-prod',
+      logStreamNamePrefix: 'ecs/web/',
+      startTime: NOW - 15 * MIN,
+      endTime: NOW,
+      limit: 50,
+      startFromHead: false,
+    });
     expect(input.logStreamNames).toBeUndefined();
     expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
@@ -124,7 +157,9 @@ describe('/ecs logs through the Lambda handlers', () => {
 
   it('answers with the first screenful and the whole result as a file when it does not fit', async () => {
     stubWeb();
-    const events = Array.from({ length: 400 }, (_, i) => logEvent(NOW - (400 - i) * 2_000, `request ${String(i).padStart(3, '0')} ${'x'.repeat(80)} password=s3cret`));
+    const events = Array.from({ length: 400 }, (_, i) =>
+      logEvent(NOW - (400 - i) * 2_000, `request ${String(i).padStart(3, '0')} ${'x'.repeat(80)} password=s3cret`),
+    );
     stubLogGroup(events);
     await e2e.slash('logs web --limit 400', { channel_id: 'CPROD' });
     await e2e.drain();
@@ -166,8 +201,16 @@ describe('/ecs logs through the Lambda handlers', () => {
 
   it('--previous reads the most recently stopped task over its lifetime', async () => {
     stubWeb();
-    const older = task({ id: taskIdOf(7), td: taskDefArn('web-prod', 42), stopped: { minutesAgo: 50, stopCode: 'ServiceSchedulerInitiated', reason: 'Scaling activity', exitCode: 0 } });
-    const last = task({ id: taskIdOf(9), td: taskDefArn('web-prod', 43), stopped: { minutesAgo: 5, stopCode: 'EssentialContainerExited', reason: 'Essential container in task exited', exitCode: 1 } });
+    const older = task({
+      id: taskIdOf(7),
+      td: taskDefArn('web-prod', 42),
+      stopped: { minutesAgo: 50, stopCode: 'ServiceSchedulerInitiated', reason: 'Scaling activity', exitCode: 0 },
+    });
+    const last = task({
+      id: taskIdOf(9),
+      td: taskDefArn('web-prod', 43),
+      stopped: { minutesAgo: 5, stopCode: 'EssentialContainerExited', reason: 'Essential container in task exited', exitCode: 1 },
+    });
     ecsMock.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [older.taskArn!, last.taskArn!] });
     ecsMock.on(DescribeTasksCommand).resolves({ tasks: [older, last], failures: [] });
     const stream = `ecs/web/${taskIdOf(9)}`;
@@ -209,7 +252,9 @@ describe('/ecs logs through the Lambda handlers', () => {
 
   it('says which log group is missing and where its name came from', async () => {
     stubWeb();
-    logsMock.on(FilterLogEventsCommand).rejects(new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: {} }));
+    logsMock
+      .on(FilterLogEventsCommand)
+      .rejects(new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: {} }));
     await e2e.slash('logs web', { channel_id: 'CPROD' });
     await e2e.drain();
     const text = lastAnswer(e2e);
@@ -219,7 +264,13 @@ describe('/ecs logs through the Lambda handlers', () => {
 
   it('names the missing permission when the worker may not read the log group', async () => {
     stubWeb();
-    logsMock.on(FilterLogEventsCommand).rejects(new AccessDeniedException({ message: 'User is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:eu-west-1:222222222222:log-group:/ecs/web-prod', $metadata: {} }));
+    logsMock.on(FilterLogEventsCommand).rejects(
+      new AccessDeniedException({
+        message:
+          'User is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:eu-west-1:222222222222:log-group:/ecs/web-prod',
+        $metadata: {},
+      }),
+    );
     await e2e.slash('logs web', { channel_id: 'CPROD' });
     await e2e.drain();
     expect(lastAnswer(e2e)).toContain("the bot's role needs `logs:FilterLogEvents`");
@@ -230,7 +281,9 @@ describe('/ecs logs through the Lambda handlers', () => {
     logsMock.on(FilterLogEventsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
     await e2e.slash('logs web', { channel_id: 'CPROD' });
     await e2e.drain();
-    expect(lastAnswer(e2e)).toContain('AWS is throttling requests (ThrottlingException) while I tried to read logs from /ecs/web-prod. I retried with backoff; try again in a minute.');
+    expect(lastAnswer(e2e)).toContain(
+      'AWS is throttling requests (ThrottlingException) while I tried to read logs from /ecs/web-prod. I retried with backoff; try again in a minute.',
+    );
   });
 
   it('explains a log driver other than awslogs', async () => {

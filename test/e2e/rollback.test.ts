@@ -5,7 +5,15 @@
  */
 import { AccessDeniedException, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals';
-import { deployment, revisionArn, SERVICE_ARN, serviceDeployment, serviceRevision, taskDefinition, tdArn } from '../helpers/deploy-fixtures';
+import {
+  deployment,
+  revisionArn,
+  SERVICE_ARN,
+  serviceDeployment,
+  serviceRevision,
+  taskDefinition,
+  tdArn,
+} from '../helpers/deploy-fixtures';
 import { approve, deploymentEvent, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { META } from '../helpers/fake-ecs';
 
@@ -46,7 +54,11 @@ describe('/ecs rollback', () => {
     await approve(h.e2e, req, 'ULEAD2');
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
-    expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({ cluster: 'prod', service: 'web-prod', taskDefinition: tdArn('web-prod', 39) });
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
+      cluster: 'prod',
+      service: 'web-prod',
+      taskDefinition: tdArn('web-prod', 39),
+    });
     const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     h.world.complete('prod', 'web-prod');
     await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
@@ -77,7 +89,10 @@ describe('/ecs rollback', () => {
   });
 
   it('without a readable history it asks for --to', async () => {
-    h.world.failNext('ListServiceDeployments', new AccessDeniedException({ message: 'not authorized to perform: ecs:ListServiceDeployments', $metadata: META }));
+    h.world.failNext(
+      'ListServiceDeployments',
+      new AccessDeniedException({ message: 'not authorized to perform: ecs:ListServiceDeployments', $metadata: META }),
+    );
     await h.e2e.slash('rollback web', { channel_id: 'CPROD', user_id: 'UDEV2' });
     await h.e2e.drain();
     const answer = lastResponse(h.e2e);

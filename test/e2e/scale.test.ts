@@ -43,18 +43,32 @@ describe('/ecs scale', () => {
   it('warns in the request when the count is outside the autoscaling range, and says when the range cannot be read', async () => {
     h.autoScalingMock.on(DescribeScalableTargetsCommand).resolves({
       ScalableTargets: [
-        { ServiceNamespace: 'ecs', ResourceId: 'service/prod/web-prod', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: 10, RoleARN: 'arn:aws:iam::222222222222:role/aas', CreationTime: new Date(0) },
+        {
+          ServiceNamespace: 'ecs',
+          ResourceId: 'service/prod/web-prod',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          MinCapacity: 2,
+          MaxCapacity: 10,
+          RoleARN: 'arn:aws:iam::222222222222:role/aas',
+          CreationTime: new Date(0),
+        },
       ],
     });
     await h.e2e.slash('scale web 12', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     expect(textOf(requestMessage(h.e2e, 'CPROD').message)).toContain("outside this service's autoscaling range (2–10)");
     const call = h.autoScalingMock.commandCalls(DescribeScalableTargetsCommand)[0]!.args[0].input;
-    expect(call).toEqual({ ServiceNamespace: 'ecs', ResourceIds: ['service/prod/web-prod'], ScalableDimension: 'ecs:service:DesiredCount' });
+    expect(call).toEqual({
+      ServiceNamespace: 'ecs',
+      ResourceIds: ['service/prod/web-prod'],
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
   });
 
   it('still plans the scale when the autoscaling range cannot be read, and says so', async () => {
-    h.autoScalingMock.on(DescribeScalableTargetsCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+    h.autoScalingMock
+      .on(DescribeScalableTargetsCommand)
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
     await h.e2e.slash('scale web 6', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     expect(textOf(requestMessage(h.e2e, 'CPROD').message)).toContain('I could not check the autoscaling range');

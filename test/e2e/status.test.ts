@@ -21,7 +21,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { stringify } from 'yaml';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { getFreePort } from '../helpers/redis';
-import { deployment, digestOf, MIN, NOW, REGISTRY, service, serviceEvent, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
+import {
+  deployment,
+  digestOf,
+  MIN,
+  NOW,
+  REGISTRY,
+  service,
+  serviceEvent,
+  task,
+  taskDefArn,
+  taskDefinition,
+  taskIdOf,
+} from '../helpers/readers-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const ecrMock = mockClient(ECRClient);
@@ -57,23 +69,58 @@ function stubDeployingWeb(): void {
         pending: 1,
         events,
         deployments: [
-          deployment({ id: 'ecs-svc/2222222222222222222', taskDefinition: newTd, desiredCount: 3, runningCount: 1, pendingCount: 1, failedTasks: 2, rolloutState: 'IN_PROGRESS', rolloutStateReason: 'ECS deployment ecs-svc/2222222222222222222 in progress.', createdAt: new Date(NOW - 4 * MIN), updatedAt: new Date(NOW - MIN) }),
+          deployment({
+            id: 'ecs-svc/2222222222222222222',
+            taskDefinition: newTd,
+            desiredCount: 3,
+            runningCount: 1,
+            pendingCount: 1,
+            failedTasks: 2,
+            rolloutState: 'IN_PROGRESS',
+            rolloutStateReason: 'ECS deployment ecs-svc/2222222222222222222 in progress.',
+            createdAt: new Date(NOW - 4 * MIN),
+            updatedAt: new Date(NOW - MIN),
+          }),
           deployment({ id: 'ecs-svc/1111111111111111111', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
         ],
       }),
     ],
     failures: [],
   });
-  ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: newTd }).resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }), tags: [] });
-  ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: oldTd }).resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }), tags: [] });
+  ecsMock
+    .on(DescribeTaskDefinitionCommand, { taskDefinition: newTd })
+    .resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }), tags: [] });
+  ecsMock
+    .on(DescribeTaskDefinitionCommand, { taskDefinition: oldTd })
+    .resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }), tags: [] });
   const running = [
     task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2222222222222222222', digest: digestOf('v1.4.3') }),
     task({ id: taskIdOf(2), td: oldTd, deploymentId: 'ecs-svc/1111111111111111111', digest: digestOf('v1.4.2') }),
     task({ id: taskIdOf(3), td: oldTd, deploymentId: 'ecs-svc/1111111111111111111', digest: digestOf('v1.4.2') }),
   ];
   const stopped = [
-    task({ id: taskIdOf(9), td: newTd, deploymentId: 'ecs-svc/2222222222222222222', stopped: { minutesAgo: 3, stopCode: 'EssentialContainerExited', reason: 'Essential container in task exited', exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' } }),
-    task({ id: taskIdOf(8), td: oldTd, stopped: { minutesAgo: 200, stopCode: 'ServiceSchedulerInitiated', reason: 'Scaling activity initiated by (deployment ecs-svc/0)', exitCode: 0 } }),
+    task({
+      id: taskIdOf(9),
+      td: newTd,
+      deploymentId: 'ecs-svc/2222222222222222222',
+      stopped: {
+        minutesAgo: 3,
+        stopCode: 'EssentialContainerExited',
+        reason: 'Essential container in task exited',
+        exitCode: 137,
+        containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+      },
+    }),
+    task({
+      id: taskIdOf(8),
+      td: oldTd,
+      stopped: {
+        minutesAgo: 200,
+        stopCode: 'ServiceSchedulerInitiated',
+        reason: 'Scaling activity initiated by (deployment ecs-svc/0)',
+        exitCode: 0,
+      },
+    }),
   ];
   ecsMock.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: running.map((t) => t.taskArn!) });
   ecsMock.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: stopped.map((t) => t.taskArn!) });
@@ -135,9 +182,14 @@ describe('/ecs status through the Lambda handlers', () => {
   it('shows the tag of a digest-pinned image from ECR, and a lock on the service', async () => {
     const digest = digestOf('v2.0.0');
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'web-prod', revision: 50 })], failures: [] });
-    ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web@${digest}` }), tags: [] });
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: taskDefinition({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web@${digest}` }),
+      tags: [],
+    });
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
-    ecrMock.on(DescribeImagesCommand, { repositoryName: 'shop/web', imageIds: [{ imageDigest: digest }] }).resolves({ imageDetails: [{ imageDigest: digest, imageTags: ['v2.0.0'], repositoryName: 'shop/web' }] });
+    ecrMock
+      .on(DescribeImagesCommand, { repositoryName: 'shop/web', imageIds: [{ imageDigest: digest }] })
+      .resolves({ imageDetails: [{ imageDigest: digest, imageTags: ['v2.0.0'], repositoryName: 'shop/web' }] });
     await e2e.rt.redis.hset('lock:{svc:prod:web}', { by: 'ULEAD1', reason: 'DB migration', since: String(NOW - 30 * MIN), kind: 'manual' });
 
     await e2e.slash('status web', { channel_id: 'CPROD' });
@@ -166,7 +218,15 @@ describe('/ecs status through the Lambda handlers', () => {
     const services: Record<string, unknown> = {};
     for (let i = 0; i < 23; i++) services[`svc${i}`] = { environment: 'prod', service: `svc${i}-prod`, container: 'web' };
     const cfg = {
-      environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+      environments: {
+        prod: {
+          region: 'eu-west-1',
+          cluster: 'prod',
+          channels: ['CPROD'],
+          requesters: ['*'],
+          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+        },
+      },
       services,
     };
     const path = join(dir, 'chatops.yml');
@@ -183,11 +243,16 @@ describe('/ecs status through the Lambda handlers', () => {
           if (i === 4) return service({ name: n, desired: 4, running: 2 }); // degraded
           return service({ name: n });
         }),
-      failures: input.services.filter((n) => n === 'svc7-prod').map((n) => ({ arn: `arn:aws:ecs:eu-west-1:222222222222:service/prod/${n}`, reason: 'MISSING' })),
+      failures: input.services
+        .filter((n) => n === 'svc7-prod')
+        .map((n) => ({ arn: `arn:aws:ecs:eu-west-1:222222222222:service/prod/${n}`, reason: 'MISSING' })),
     }));
     ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
       const family = /task-definition\/([^:]+):/.exec(input.taskDefinition)![1]!;
-      return { taskDefinition: taskDefinition({ family, revision: 42, image: `${REGISTRY}/shop/${family}:2025.05.${family.length}` }), tags: [] };
+      return {
+        taskDefinition: taskDefinition({ family, revision: 42, image: `${REGISTRY}/shop/${family}:2025.05.${family.length}` }),
+        tags: [],
+      };
     });
 
     const ack = await e2e.slash('status', { channel_id: 'CPROD' });
@@ -195,7 +260,9 @@ describe('/ecs status through the Lambda handlers', () => {
     await e2e.drain();
     const { text } = lastAnswer(e2e);
     expect(text).toContain('prod: 23 services');
-    expect(text).toContain(':red_circle: *<https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/services/svc3-prod/health?region=eu-west-1|svc3>* down · 0/2 running');
+    expect(text).toContain(
+      ':red_circle: *<https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/services/svc3-prod/health?region=eu-west-1|svc3>* down · 0/2 running',
+    );
     expect(text).toContain('degraded · 2/4 running');
     expect(text).toContain('not found in cluster `prod` (MISSING)');
     expect(text).toContain('`2025.05.');
@@ -211,7 +278,9 @@ describe('/ecs status through the Lambda handlers', () => {
   });
 
   it('says clearly when the service does not exist in the cluster (failures: MISSING)', async () => {
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod', reason: 'MISSING' }] });
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [], failures: [{ arn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod', reason: 'MISSING' }] });
     await e2e.slash('status web', { channel_id: 'CPROD' });
     await e2e.drain();
     const { text } = lastAnswer(e2e);
@@ -221,7 +290,9 @@ describe('/ecs status through the Lambda handlers', () => {
   });
 
   it('names the config entry when the cluster does not exist (ClusterNotFoundException)', async () => {
-    ecsMock.on(DescribeServicesCommand).rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: { httpStatusCode: 400 } }));
+    ecsMock
+      .on(DescribeServicesCommand)
+      .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: { httpStatusCode: 400 } }));
     await e2e.slash('status prod', { channel_id: 'CPROD' });
     await e2e.drain();
     const { text } = lastAnswer(e2e);
@@ -231,7 +302,10 @@ describe('/ecs status through the Lambda handlers', () => {
 
   it('names the missing permission on access denied', async () => {
     ecsMock.on(DescribeServicesCommand).rejects(
-      new AccessDeniedException({ message: 'User: arn:aws:sts::222222222222:assumed-role/bot/worker is not authorized to perform: ecs:DescribeServices', $metadata: {} }),
+      new AccessDeniedException({
+        message: 'User: arn:aws:sts::222222222222:assumed-role/bot/worker is not authorized to perform: ecs:DescribeServices',
+        $metadata: {},
+      }),
     );
     await e2e.slash('status web', { channel_id: 'CPROD' });
     await e2e.drain();

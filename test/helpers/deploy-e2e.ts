@@ -32,7 +32,11 @@ export function buildWorld(clock: Clock): FakeEcs {
   ecs.addTaskDefinition(taskDefinition(42, { registeredAt: at }), TAGS);
   ecs.addService('prod', service({ deployments: [deployment({ createdAt: at, updatedAt: at })] }));
 
-  const workerTd = taskDefinition(10, { family: 'worker-prod', taskDefinitionArn: ecs.tdArn('worker-prod', 10), registeredAt: at }, `${REGISTRY}/shop/worker:v3.0.0`);
+  const workerTd = taskDefinition(
+    10,
+    { family: 'worker-prod', taskDefinitionArn: ecs.tdArn('worker-prod', 10), registeredAt: at },
+    `${REGISTRY}/shop/worker:v3.0.0`,
+  );
   workerTd.containerDefinitions = [{ ...workerTd.containerDefinitions![0]!, name: 'worker' }];
   ecs.addTaskDefinition(workerTd, []);
   ecs.addService(
@@ -41,11 +45,23 @@ export function buildWorld(clock: Clock): FakeEcs {
       serviceName: 'worker-prod',
       serviceArn: ecs.arn('service', 'prod/worker-prod'),
       currentServiceDeployment: ecs.arn('service-deployment', 'prod/worker-prod/wrk1'),
-      deployments: [deployment({ id: 'ecs-svc/1010101010101010101', taskDefinition: workerTd.taskDefinitionArn, desiredCount: 2, runningCount: 2, createdAt: at })],
+      deployments: [
+        deployment({
+          id: 'ecs-svc/1010101010101010101',
+          taskDefinition: workerTd.taskDefinitionArn,
+          desiredCount: 2,
+          runningCount: 2,
+          createdAt: at,
+        }),
+      ],
     }),
   );
 
-  const stagingTd = taskDefinition(7, { family: 'web-staging', taskDefinitionArn: ecs.tdArn('web-staging', 7), registeredAt: at }, `${REGISTRY}/shop/web:v1.2.2`);
+  const stagingTd = taskDefinition(
+    7,
+    { family: 'web-staging', taskDefinitionArn: ecs.tdArn('web-staging', 7), registeredAt: at },
+    `${REGISTRY}/shop/web:v1.2.2`,
+  );
   ecs.addTaskDefinition(stagingTd, []);
   ecs.addService(
     STAGING_CLUSTER,
@@ -54,7 +70,15 @@ export function buildWorld(clock: Clock): FakeEcs {
       serviceArn: ecs.arn('service', 'staging/web-staging'),
       clusterArn: ecs.arn('cluster', 'staging'),
       currentServiceDeployment: ecs.arn('service-deployment', 'staging/web-staging/stg1'),
-      deployments: [deployment({ id: 'ecs-svc/7777777777777777777', taskDefinition: stagingTd.taskDefinitionArn, desiredCount: 2, runningCount: 2, createdAt: at })],
+      deployments: [
+        deployment({
+          id: 'ecs-svc/7777777777777777777',
+          taskDefinition: stagingTd.taskDefinitionArn,
+          desiredCount: 2,
+          runningCount: 2,
+          createdAt: at,
+        }),
+      ],
     }),
   );
   return ecs;
@@ -64,25 +88,45 @@ export function buildWorld(clock: Clock): FakeEcs {
 export function stubImages(ecr: AwsClientStub<ECRClient>, clock: Clock, extra: ImageDetail[] = [], faults: unknown[] = []): void {
   const images = [
     imageDetail({ imagePushedAt: new Date(clock.now() - 2 * 3600_000) }),
-    imageDetail({ imageDigest: 'sha256:' + 'c'.repeat(64), imageTags: ['v0.9.0-bad'], imagePushedAt: new Date(clock.now() - 5 * 3600_000), imageScanFindingsSummary: { findingSeverityCounts: { CRITICAL: 2, HIGH: 4 } } }),
+    imageDetail({
+      imageDigest: 'sha256:' + 'c'.repeat(64),
+      imageTags: ['v0.9.0-bad'],
+      imagePushedAt: new Date(clock.now() - 5 * 3600_000),
+      imageScanFindingsSummary: { findingSeverityCounts: { CRITICAL: 2, HIGH: 4 } },
+    }),
     imageDetail({ imageDigest: 'sha256:' + 'b'.repeat(64), imageTags: ['v1.2.2'], imagePushedAt: new Date(clock.now() - 24 * 3600_000) }),
     ...extra,
   ];
-  ecr.on(DescribeImagesCommand).callsFake((input: { repositoryName: string; imageIds?: Array<{ imageTag?: string; imageDigest?: string }>; filter?: unknown }) => {
-    if (faults.length) throw faults.shift();
-    if (!input.imageIds) return { imageDetails: images.filter((i) => i.repositoryName === input.repositoryName) };
-    const id = input.imageIds[0]!;
-    const found = images.find((i) => i.repositoryName === input.repositoryName && (id.imageDigest ? i.imageDigest === id.imageDigest : i.imageTags?.includes(id.imageTag!)));
-    if (!found) {
-      throw new ImageNotFoundException({ message: `The image with imageId {imageDigest:'null', imageTag:'${id.imageTag}'} does not exist within the repository with name '${input.repositoryName}' in the registry with id '${ACCOUNT}'`, $metadata: META });
-    }
-    return { imageDetails: [found], failures: [] };
-  });
+  ecr
+    .on(DescribeImagesCommand)
+    .callsFake((input: { repositoryName: string; imageIds?: Array<{ imageTag?: string; imageDigest?: string }>; filter?: unknown }) => {
+      if (faults.length) throw faults.shift();
+      if (!input.imageIds) return { imageDetails: images.filter((i) => i.repositoryName === input.repositoryName) };
+      const id = input.imageIds[0]!;
+      const found = images.find(
+        (i) =>
+          i.repositoryName === input.repositoryName &&
+          (id.imageDigest ? i.imageDigest === id.imageDigest : i.imageTags?.includes(id.imageTag!)),
+      );
+      if (!found) {
+        throw new ImageNotFoundException({
+          message: `The image with imageId {imageDigest:'null', imageTag:'${id.imageTag}'} does not exist within the repository with name '${input.repositoryName}' in the registry with id '${ACCOUNT}'`,
+          $metadata: META,
+        });
+      }
+      return { imageDetails: [found], failures: [] };
+    });
 }
 
 export function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock, lines: string[]): void {
   logs.on(FilterLogEventsCommand).callsFake((input: { logStreamNamePrefix?: string }) => ({
-    events: lines.map((message, i) => ({ logStreamName: input.logStreamNamePrefix, timestamp: clock.now() - (lines.length - i) * 1000, message, ingestionTime: clock.now(), eventId: `e${i}` })),
+    events: lines.map((message, i) => ({
+      logStreamName: input.logStreamNamePrefix,
+      timestamp: clock.now() - (lines.length - i) * 1000,
+      message,
+      ingestionTime: clock.now(),
+      eventId: `e${i}`,
+    })),
     searchedLogStreams: [],
   }));
 }
@@ -208,7 +252,13 @@ export function lastResponse(e2e: E2E): string {
 let eventSeq = 0;
 
 /** EventBridge "ECS Deployment State Change" (documented shape). */
-export function deploymentEvent(clock: Clock, serviceArn: string, deploymentId: string, eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' | 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED', reason?: string) {
+export function deploymentEvent(
+  clock: Clock,
+  serviceArn: string,
+  deploymentId: string,
+  eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' | 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED',
+  reason?: string,
+) {
   return {
     version: '0',
     id: `evt-deploy-${++eventSeq}`,
@@ -229,7 +279,10 @@ export function deploymentEvent(clock: Clock, serviceArn: string, deploymentId: 
 }
 
 /** EventBridge "ECS Task State Change" for a service task (documented shape, trimmed to what matters). */
-export function taskEvent(clock: Clock, o: { cluster: string; service: string; taskId: string; taskDefinitionArn: string; lastStatus: 'RUNNING' | 'STOPPED'; exitCode?: number }) {
+export function taskEvent(
+  clock: Clock,
+  o: { cluster: string; service: string; taskId: string; taskDefinitionArn: string; lastStatus: 'RUNNING' | 'STOPPED'; exitCode?: number },
+) {
   return {
     version: '0',
     id: `evt-task-${++eventSeq}`,
@@ -249,7 +302,14 @@ export function taskEvent(clock: Clock, o: { cluster: string; service: string; t
       desiredStatus: o.lastStatus,
       launchType: 'FARGATE',
       version: 3,
-      containers: [{ name: 'web', lastStatus: o.lastStatus, ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}), image: `${REGISTRY}/shop/web@${DIGEST}` }],
+      containers: [
+        {
+          name: 'web',
+          lastStatus: o.lastStatus,
+          ...(o.exitCode !== undefined ? { exitCode: o.exitCode } : {}),
+          image: `${REGISTRY}/shop/web@${DIGEST}`,
+        },
+      ],
       ...(o.lastStatus === 'STOPPED' ? { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' } : {}),
       createdAt: new Date(clock.now() - 60_000).toISOString(),
       updatedAt: new Date(clock.now()).toISOString(),

@@ -69,7 +69,10 @@ export function taskDefinition(revision = 42, over: Partial<TaskDefinition> = {}
     volumes: [],
     placementConstraints: [],
     compatibilities: ['EC2', 'FARGATE'],
-    requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }, { name: 'ecs.capability.execution-role-awslogs' }],
+    requiresAttributes: [
+      { name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' },
+      { name: 'ecs.capability.execution-role-awslogs' },
+    ],
     requiresCompatibilities: ['FARGATE'],
     cpu: '512',
     memory: '1024',
@@ -193,10 +196,21 @@ export function serviceDeployment(id: string, target: string, sources: string[],
 export const revisionArn = (n: string): string => `arn:aws:ecs:${REGION}:${ACCOUNT}:service-revision/${CLUSTER}/${SERVICE}/${n}`;
 
 export function serviceRevision(id: string, taskDefinitionArn: string): ServiceRevision {
-  return { serviceRevisionArn: revisionArn(id), serviceArn: SERVICE_ARN, clusterArn: CLUSTER_ARN, taskDefinition: taskDefinitionArn, launchType: 'FARGATE', createdAt: new Date('2025-11-20T10:05:00Z') };
+  return {
+    serviceRevisionArn: revisionArn(id),
+    serviceArn: SERVICE_ARN,
+    clusterArn: CLUSTER_ARN,
+    taskDefinition: taskDefinitionArn,
+    launchType: 'FARGATE',
+    createdAt: new Date('2025-11-20T10:05:00Z'),
+  };
 }
 
 /** An AWS SDK service exception as the SDK throws it (name, $fault, $metadata). */
 export function awsException(name: string, message: string, fault: 'client' | 'server' = 'client', status = 400): Error {
-  return Object.assign(new Error(message), { name, $fault: fault, $metadata: { httpStatusCode: status, requestId: 'req-1', attempts: 1, totalRetryDelay: 0 } });
+  return Object.assign(new Error(message), {
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status, requestId: 'req-1', attempts: 1, totalRetryDelay: 0 },
+  });
 }

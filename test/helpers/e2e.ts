@@ -16,7 +16,16 @@ import { loadConfigFile } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
 import { createRuntime, setRuntime, type Runtime } from '../../src/runtime';
-import { blockActionsPayload, signedActionEvent, signedSlashEvent, viewSubmissionPayload, type BlockActionsOptions, type EventOptions, type SlashFields, type ViewSubmissionOptions } from './signing';
+import {
+  blockActionsPayload,
+  signedActionEvent,
+  signedSlashEvent,
+  viewSubmissionPayload,
+  type BlockActionsOptions,
+  type EventOptions,
+  type SlashFields,
+  type ViewSubmissionOptions,
+} from './signing';
 import { startSlackServer, type SlackServer } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
 
@@ -125,7 +134,9 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
       return { status: res.statusCode, body, text: ackText(body) };
     },
     click(actionOpts, eventOpts = {}) {
-      return invokeSlack(signedActionEvent(SIGNING_SECRET, blockActionsPayload({ response_url: slack.responseUrl(), ...actionOpts }), eventOpts));
+      return invokeSlack(
+        signedActionEvent(SIGNING_SECRET, blockActionsPayload({ response_url: slack.responseUrl(), ...actionOpts }), eventOpts),
+      );
     },
     submitView(viewOpts) {
       return invokeSlack(signedActionEvent(SIGNING_SECRET, viewSubmissionPayload(viewOpts)));

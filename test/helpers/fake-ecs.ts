@@ -116,7 +116,13 @@ export class FakeEcs {
   complete(cluster: string, name: string): void {
     const s = this.service(cluster, name);
     const p = this.primary(s);
-    Object.assign(p, { rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${p.id} completed.`, runningCount: p.desiredCount, pendingCount: 0, updatedAt: new Date(this.o.now()) });
+    Object.assign(p, {
+      rolloutState: 'COMPLETED',
+      rolloutStateReason: `ECS deployment ${p.id} completed.`,
+      runningCount: p.desiredCount,
+      pendingCount: 0,
+      updatedAt: new Date(this.o.now()),
+    });
     s.deployments = [p];
     Object.assign(s, { runningCount: p.desiredCount, pendingCount: 0, taskDefinition: p.taskDefinition });
   }
@@ -125,7 +131,12 @@ export class FakeEcs {
   progress(cluster: string, name: string, running: number, failed = 0): void {
     const s = this.service(cluster, name);
     const p = this.primary(s);
-    Object.assign(p, { runningCount: running, pendingCount: Math.max(0, (p.desiredCount ?? 0) - running), failedTasks: failed, updatedAt: new Date(this.o.now()) });
+    Object.assign(p, {
+      runningCount: running,
+      pendingCount: Math.max(0, (p.desiredCount ?? 0) - running),
+      failedTasks: failed,
+      updatedAt: new Date(this.o.now()),
+    });
     s.runningCount = running + s.deployments!.filter((d) => d !== p).reduce((n, d) => n + (d.runningCount ?? 0), 0);
   }
 
@@ -211,25 +222,49 @@ export class FakeEcs {
       this.fault('DescribeServices');
       const found = input.services.map((n) => this.services.get(`${input.cluster}/${n}`)).filter((s): s is Service => !!s);
       const missing = input.services.filter((n) => !this.services.has(`${input.cluster}/${n}`));
-      return { services: this.copy(found), failures: missing.map((n) => ({ arn: this.arn('service', `${input.cluster}/${n}`), reason: 'MISSING' })) };
+      return {
+        services: this.copy(found),
+        failures: missing.map((n) => ({ arn: this.arn('service', `${input.cluster}/${n}`), reason: 'MISSING' })),
+      };
     });
     mock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string; include?: string[] }) => {
       let entry = this.taskDefinitions.get(input.taskDefinition);
       if (!entry && !input.taskDefinition.startsWith('arn:')) {
         const [family, rev] = input.taskDefinition.split(':');
-        const candidates = [...this.taskDefinitions.values()].filter((e) => e.taskDefinition.family === family && e.taskDefinition.status === 'ACTIVE');
-        entry = rev ? candidates.find((e) => e.taskDefinition.revision === Number(rev)) : candidates.sort((a, b) => b.taskDefinition.revision! - a.taskDefinition.revision!)[0];
+        const candidates = [...this.taskDefinitions.values()].filter(
+          (e) => e.taskDefinition.family === family && e.taskDefinition.status === 'ACTIVE',
+        );
+        entry = rev
+          ? candidates.find((e) => e.taskDefinition.revision === Number(rev))
+          : candidates.sort((a, b) => b.taskDefinition.revision! - a.taskDefinition.revision!)[0];
       }
       if (!entry) throw new ClientException({ message: 'Unable to describe task definition.', $metadata: META });
-      return { taskDefinition: this.copy(entry.taskDefinition), ...(input.include?.includes('TAGS') ? { tags: this.copy(entry.tags) } : {}) };
+      return {
+        taskDefinition: this.copy(entry.taskDefinition),
+        ...(input.include?.includes('TAGS') ? { tags: this.copy(entry.tags) } : {}),
+      };
     });
     mock.on(RegisterTaskDefinitionCommand).callsFake((input: RegisterTaskDefinitionCommandInput) => {
       this.fault('RegisterTaskDefinition');
-      for (const ro of ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy']) {
+      for (const ro of [
+        'taskDefinitionArn',
+        'revision',
+        'status',
+        'requiresAttributes',
+        'compatibilities',
+        'registeredAt',
+        'registeredBy',
+      ]) {
         if (ro in input) throw new ClientException({ message: `Unexpected key '${ro}' found in params`, $metadata: META });
       }
       this.registered.push(this.copy(input));
-      const revision = Math.max(0, ...[...this.taskDefinitions.values()].filter((e) => e.taskDefinition.family === input.family).map((e) => e.taskDefinition.revision!)) + 1;
+      const revision =
+        Math.max(
+          0,
+          ...[...this.taskDefinitions.values()]
+            .filter((e) => e.taskDefinition.family === input.family)
+            .map((e) => e.taskDefinition.revision!),
+        ) + 1;
       const { tags, ...rest } = input;
       const td: TaskDefinition = {
         ...this.copy(rest),
@@ -245,25 +280,32 @@ export class FakeEcs {
       this.lost('RegisterTaskDefinition');
       return { taskDefinition: this.copy(td), tags: tags ?? [] };
     });
-    mock.on(UpdateServiceCommand).callsFake((input: { cluster: string; service: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) => {
-      this.fault('UpdateService');
-      const s = this.services.get(`${input.cluster}/${input.service}`);
-      if (!s) throw Object.assign(new ClientException({ message: 'Service not found.', $metadata: META }), { name: 'ServiceNotFoundException' });
-      if (input.desiredCount !== undefined) {
-        s.desiredCount = input.desiredCount;
-        const p = this.primary(s);
-        p.desiredCount = input.desiredCount;
-        p.pendingCount = Math.max(0, input.desiredCount - (p.runningCount ?? 0));
-      }
-      if (input.taskDefinition && !this.taskDefinitions.has(input.taskDefinition)) {
-        throw new ClientException({ message: 'TaskDefinition not found.', $metadata: META });
-      }
-      if ((input.taskDefinition && input.taskDefinition !== s.taskDefinition) || input.forceNewDeployment) {
-        this.newDeployment(s, input.taskDefinition ?? s.taskDefinition!);
-      }
-      this.lost('UpdateService');
-      return { service: this.copy(s) };
-    });
+    mock
+      .on(UpdateServiceCommand)
+      .callsFake(
+        (input: { cluster: string; service: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) => {
+          this.fault('UpdateService');
+          const s = this.services.get(`${input.cluster}/${input.service}`);
+          if (!s)
+            throw Object.assign(new ClientException({ message: 'Service not found.', $metadata: META }), {
+              name: 'ServiceNotFoundException',
+            });
+          if (input.desiredCount !== undefined) {
+            s.desiredCount = input.desiredCount;
+            const p = this.primary(s);
+            p.desiredCount = input.desiredCount;
+            p.pendingCount = Math.max(0, input.desiredCount - (p.runningCount ?? 0));
+          }
+          if (input.taskDefinition && !this.taskDefinitions.has(input.taskDefinition)) {
+            throw new ClientException({ message: 'TaskDefinition not found.', $metadata: META });
+          }
+          if ((input.taskDefinition && input.taskDefinition !== s.taskDefinition) || input.forceNewDeployment) {
+            this.newDeployment(s, input.taskDefinition ?? s.taskDefinition!);
+          }
+          this.lost('UpdateService');
+          return { service: this.copy(s) };
+        },
+      );
     mock.on(StopServiceDeploymentCommand).callsFake((input: { serviceDeploymentArn: string; stopType?: string }) => {
       this.fault('StopServiceDeployment');
       const s = [...this.services.values()].find((x) => x.currentServiceDeployment === input.serviceDeploymentArn);
@@ -300,7 +342,10 @@ export class FakeEcs {
     });
     mock.on(DescribeServiceDeploymentsCommand).callsFake((input: { serviceDeploymentArns: string[] }) => {
       const all = [...this.history.values()].flatMap((h) => h.deployments);
-      return { serviceDeployments: this.copy(all.filter((d) => input.serviceDeploymentArns.includes(d.serviceDeploymentArn!))), failures: [] };
+      return {
+        serviceDeployments: this.copy(all.filter((d) => input.serviceDeploymentArns.includes(d.serviceDeploymentArn!))),
+        failures: [],
+      };
     });
     mock.on(DescribeServiceRevisionsCommand).callsFake((input: { serviceRevisionArns: string[] }) => {
       const all = [...this.history.values()].flatMap((h) => h.revisions);

@@ -19,7 +19,8 @@ export const REGION = 'eu-west-1';
 export const ACCOUNT = '222222222222';
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
 
-export const digestOf = (seed: string): string => 'sha256:' + Buffer.from(seed.padEnd(32, '0')).toString('hex').slice(0, 64).padEnd(64, 'a');
+export const digestOf = (seed: string): string =>
+  'sha256:' + Buffer.from(seed.padEnd(32, '0')).toString('hex').slice(0, 64).padEnd(64, 'a');
 /** A 32-hex task id whose first 8 characters (what answers show) differ per n. */
 export const taskIdOf = (n: number): string => n.toString(16).padStart(8, '0') + 'f'.repeat(24);
 
@@ -89,7 +90,15 @@ export function service(o: ServiceOptions): Service {
       maximumPercent: 200,
       minimumHealthyPercent: 100,
     },
-    deployments: o.deployments ?? [deployment({ id: 'ecs-svc/1111111111111111111', taskDefinition: td, desiredCount: desired, runningCount: running, pendingCount: o.pending ?? 0 })],
+    deployments: o.deployments ?? [
+      deployment({
+        id: 'ecs-svc/1111111111111111111',
+        taskDefinition: td,
+        desiredCount: desired,
+        runningCount: running,
+        pendingCount: o.pending ?? 0,
+      }),
+    ],
     events: o.events ?? [serviceEvent(10, `(service ${o.name}) has reached a steady state.`)],
     createdAt: new Date(NOW - 90 * DAY),
     deploymentController: { type: 'ECS' },
@@ -137,7 +146,11 @@ export function taskDefinition(o: TaskDefOptions): TaskDefinition {
           options: o.logOptions ?? { 'awslogs-group': `/ecs/${o.family}`, 'awslogs-region': REGION, 'awslogs-stream-prefix': 'ecs' },
         },
       },
-      ...(o.extraContainers ?? []).map((name) => ({ name, image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0', essential: false })),
+      ...(o.extraContainers ?? []).map((name) => ({
+        name,
+        image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0',
+        essential: false,
+      })),
     ],
     registeredAt: new Date(NOW - 3 * DAY),
     registeredBy: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci`,
@@ -196,13 +209,26 @@ export function task(o: TaskOptions): Task {
       stoppingAt: at,
       stoppedAt: at,
       executionStoppedAt: at,
-      containers: base.containers!.map((c) => ({ ...c, lastStatus: 'STOPPED', exitCode: o.stopped!.exitCode, reason: o.stopped!.containerReason })),
+      containers: base.containers!.map((c) => ({
+        ...c,
+        lastStatus: 'STOPPED',
+        exitCode: o.stopped!.exitCode,
+        reason: o.stopped!.containerReason,
+      })),
     };
   }
   return base;
 }
 
-export function image(o: { tag: string | string[]; digest?: string; pushedDaysAgo: number; sizeMb?: number; critical?: number; high?: number; scan?: 'COMPLETE' | 'IN_PROGRESS' | 'FAILED' | 'none' }): ImageDetail {
+export function image(o: {
+  tag: string | string[];
+  digest?: string;
+  pushedDaysAgo: number;
+  sizeMb?: number;
+  critical?: number;
+  high?: number;
+  scan?: 'COMPLETE' | 'IN_PROGRESS' | 'FAILED' | 'none';
+}): ImageDetail {
   const tags = Array.isArray(o.tag) ? o.tag : [o.tag];
   const scanned = (o.scan ?? 'COMPLETE') === 'COMPLETE';
   const counts: Record<string, number> = {};
@@ -217,8 +243,18 @@ export function image(o: { tag: string | string[]; digest?: string; pushedDaysAg
     imageSizeInBytes: (o.sizeMb ?? 180) * 1024 * 1024,
     imagePushedAt: new Date(NOW - o.pushedDaysAgo * DAY),
     imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    ...(o.scan === 'none' ? {} : { imageScanStatus: { status: o.scan ?? 'COMPLETE', description: 'The scan was completed successfully.' } }),
-    ...(scanned ? { imageScanFindingsSummary: { imageScanCompletedAt: new Date(NOW - o.pushedDaysAgo * DAY + MIN), vulnerabilitySourceUpdatedAt: new Date(NOW - 3 * DAY), findingSeverityCounts: counts } } : {}),
+    ...(o.scan === 'none'
+      ? {}
+      : { imageScanStatus: { status: o.scan ?? 'COMPLETE', description: 'The scan was completed successfully.' } }),
+    ...(scanned
+      ? {
+          imageScanFindingsSummary: {
+            imageScanCompletedAt: new Date(NOW - o.pushedDaysAgo * DAY + MIN),
+            vulnerabilitySourceUpdatedAt: new Date(NOW - 3 * DAY),
+            findingSeverityCounts: counts,
+          },
+        }
+      : {}),
   };
 }
 
@@ -227,18 +263,30 @@ export function logEvent(t: number, message: string, stream = `ecs/web/${taskIdO
 }
 
 /** One DAILY ResultByTime per day from `start` (inclusive) for `days` days. */
-export function dailyResults(startIso: string, amounts: ReadonlyArray<number | Record<string, number>>, groupKey?: (k: string) => string[]): ResultByTime[] {
+export function dailyResults(
+  startIso: string,
+  amounts: ReadonlyArray<number | Record<string, number>>,
+  groupKey?: (k: string) => string[],
+): ResultByTime[] {
   const start = Date.parse(startIso + 'T00:00:00Z');
   return amounts.map((a, i): ResultByTime => {
     const s = new Date(start + i * DAY).toISOString().slice(0, 10);
     const e = new Date(start + (i + 1) * DAY).toISOString().slice(0, 10);
     if (typeof a === 'number') {
-      return { TimePeriod: { Start: s, End: e }, Total: { UnblendedCost: { Amount: a.toFixed(10), Unit: 'USD' } }, Groups: [], Estimated: true };
+      return {
+        TimePeriod: { Start: s, End: e },
+        Total: { UnblendedCost: { Amount: a.toFixed(10), Unit: 'USD' } },
+        Groups: [],
+        Estimated: true,
+      };
     }
     return {
       TimePeriod: { Start: s, End: e },
       Total: {},
-      Groups: Object.entries(a).map(([k, v]) => ({ Keys: groupKey ? groupKey(k) : [k], Metrics: { UnblendedCost: { Amount: v.toFixed(10), Unit: 'USD' } } })),
+      Groups: Object.entries(a).map(([k, v]) => ({
+        Keys: groupKey ? groupKey(k) : [k],
+        Metrics: { UnblendedCost: { Amount: v.toFixed(10), Unit: 'USD' } },
+      })),
       Estimated: true,
     };
   });

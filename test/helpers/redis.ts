@@ -123,13 +123,20 @@ async function startOnce(
 ): Promise<RedisServerHandle> {
   const logFile = path.join(dir, 'redis.log');
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--dir', dir,
-    '--logfile', logFile,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--dir',
+    dir,
+    '--logfile',
+    logFile,
     ...extraArgs,
   ];
   // Not detached: a Ctrl+C to the parent's process group also stops redis-server.

@@ -231,7 +231,8 @@ function validateBlocks(blocks: unknown, maxBlocks: number, pointer = '/blocks')
     const b = raw as SlackBody;
     const textOf = (t: unknown): string | undefined =>
       t != null && typeof t === 'object' && typeof (t as SlackBody).text === 'string' ? (t as SlackBody).text : undefined;
-    if (typeof b.block_id === 'string' && b.block_id.length > 255) errors.push(`must be less than 256 characters [json-pointer:${p}/block_id]`);
+    if (typeof b.block_id === 'string' && b.block_id.length > 255)
+      errors.push(`must be less than 256 characters [json-pointer:${p}/block_id]`);
     if (b.type === 'section') {
       const t = textOf(b.text);
       if (t !== undefined && t.length > 3000) errors.push(`must be less than 3001 characters [json-pointer:${p}/text/text]`);
@@ -250,18 +251,23 @@ function validateBlocks(blocks: unknown, maxBlocks: number, pointer = '/blocks')
       else if (t.length > 150) errors.push(`must be less than 151 characters [json-pointer:${p}/text/text]`);
       if (b.text != null && (b.text as SlackBody).type !== 'plain_text') errors.push(`must be plain_text [json-pointer:${p}/text/type]`);
     } else if (b.type === 'context') {
-      if (!Array.isArray(b.elements) || b.elements.length === 0) errors.push(`missing required field: elements [json-pointer:${p}/elements]`);
+      if (!Array.isArray(b.elements) || b.elements.length === 0)
+        errors.push(`missing required field: elements [json-pointer:${p}/elements]`);
       else if (b.elements.length > 10) errors.push(`no more than 10 items allowed [json-pointer:${p}/elements]`);
     } else if (b.type === 'actions') {
-      if (!Array.isArray(b.elements) || b.elements.length === 0) errors.push(`missing required field: elements [json-pointer:${p}/elements]`);
+      if (!Array.isArray(b.elements) || b.elements.length === 0)
+        errors.push(`missing required field: elements [json-pointer:${p}/elements]`);
       else {
         if (b.elements.length > 25) errors.push(`no more than 25 items allowed [json-pointer:${p}/elements]`);
         b.elements.forEach((e: SlackBody, j: number) => {
           if (e?.type === 'button') {
             const bt = textOf(e.text);
-            if (bt !== undefined && bt.length > 75) errors.push(`must be less than 76 characters [json-pointer:${p}/elements/${j}/text/text]`);
-            if (typeof e.value === 'string' && e.value.length > 2000) errors.push(`must be less than 2001 characters [json-pointer:${p}/elements/${j}/value]`);
-            if (typeof e.action_id === 'string' && e.action_id.length > 255) errors.push(`must be less than 256 characters [json-pointer:${p}/elements/${j}/action_id]`);
+            if (bt !== undefined && bt.length > 75)
+              errors.push(`must be less than 76 characters [json-pointer:${p}/elements/${j}/text/text]`);
+            if (typeof e.value === 'string' && e.value.length > 2000)
+              errors.push(`must be less than 2001 characters [json-pointer:${p}/elements/${j}/value]`);
+            if (typeof e.action_id === 'string' && e.action_id.length > 255)
+              errors.push(`must be less than 256 characters [json-pointer:${p}/elements/${j}/action_id]`);
           }
         });
       }
@@ -599,7 +605,15 @@ export async function startSlackServer(): Promise<SlackServer> {
     }
 
     const token = headerToken ?? (typeof body.token === 'string' ? body.token : undefined);
-    const call = record({ method, body, token, at: Date.now(), path, ...(id !== undefined ? { id } : {}), ...(content !== undefined ? { content } : {}) });
+    const call = record({
+      method,
+      body,
+      token,
+      at: Date.now(),
+      path,
+      ...(id !== undefined ? { id } : {}),
+      ...(content !== undefined ? { content } : {}),
+    });
 
     if (down) {
       call.down = true;
@@ -691,8 +705,7 @@ export async function startSlackServer(): Promise<SlackServer> {
     },
     responses: (id) =>
       calls.filter((c) => c.method === 'response_url' && !c.down && !c.rateLimited && (id === undefined || c.id === id)).map((c) => c.body),
-    messages: (channel) =>
-      [...store.values()].filter((m) => channel === undefined || m.channel === channel).map((m) => ({ ...m })),
+    messages: (channel) => [...store.values()].filter((m) => channel === undefined || m.channel === channel).map((m) => ({ ...m })),
     message(channel, ts) {
       const m = store.get(key(channel, ts));
       return m ? { ...m } : undefined;

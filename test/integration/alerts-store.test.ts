@@ -37,13 +37,28 @@ afterAll(async () => {
 let n = 0;
 function task(over: Partial<SignalInput> = {}): SignalInput {
   n += 1;
-  return { kind: 'task', seenId: `task:t${n}`, reasonKey: 'OutOfMemoryError', reasonLabel: 'OutOfMemoryError', facts: { taskId: `t${n}` }, now: T, windowMs: WINDOW, ...over };
+  return {
+    kind: 'task',
+    seenId: `task:t${n}`,
+    reasonKey: 'OutOfMemoryError',
+    reasonLabel: 'OutOfMemoryError',
+    facts: { taskId: `t${n}` },
+    now: T,
+    windowMs: WINDOW,
+    ...over,
+  };
 }
 
 describe('keys', () => {
   it('puts every key of a service in one hash slot', () => {
     const tag = (k: string) => /\{([^}]*)\}/.exec(k)?.[1];
-    const all = [keys.incident('prod', 'web'), keys.alertSeen('prod', 'web', 'task:abc'), keys.alertMute('prod', 'web'), keys.serviceDown('prod', 'web'), keys.serviceLock('prod', 'web')];
+    const all = [
+      keys.incident('prod', 'web'),
+      keys.alertSeen('prod', 'web', 'task:abc'),
+      keys.alertMute('prod', 'web'),
+      keys.serviceDown('prod', 'web'),
+      keys.serviceLock('prod', 'web'),
+    ];
     expect(new Set(all.map(tag))).toEqual(new Set(['svc:prod:web']));
   });
 });
@@ -51,9 +66,27 @@ describe('keys', () => {
 describe('signal (open or increment)', () => {
   it('opens an incident and gives the opener the lease to post', async () => {
     const r = await recordSignal(redis, svc, task());
-    expect(r).toEqual({ status: 'ok', gen: 1, count: 1, isNew: true, newReason: false, ts: undefined, channel: undefined, action: 'post', rev: 1 });
+    expect(r).toEqual({
+      status: 'ok',
+      gen: 1,
+      count: 1,
+      isNew: true,
+      newReason: false,
+      ts: undefined,
+      channel: undefined,
+      action: 'post',
+      rev: 1,
+    });
     const v = await readIncident(redis, svc);
-    expect(v).toMatchObject({ gen: 1, state: 'open', count: 1, firstFailAt: T, lastFailAt: T, reasons: [{ key: 'OutOfMemoryError', n: 1, kind: 'task' }], first: { taskId: expect.any(String) } });
+    expect(v).toMatchObject({
+      gen: 1,
+      state: 'open',
+      count: 1,
+      firstFailAt: T,
+      lastFailAt: T,
+      reasons: [{ key: 'OutOfMemoryError', n: 1, kind: 'task' }],
+      first: { taskId: expect.any(String) },
+    });
   });
 
   it('counts further failures while someone holds the lease; a task counts once', async () => {
@@ -66,8 +99,12 @@ describe('signal (open or increment)', () => {
 
   it('flags a reason the incident had not seen, once', async () => {
     await recordSignal(redis, svc, task());
-    expect(await recordSignal(redis, svc, task({ reasonKey: 'CannotPullContainerError', reasonLabel: 'CannotPullContainerError' }))).toMatchObject({ newReason: true });
-    expect(await recordSignal(redis, svc, task({ reasonKey: 'CannotPullContainerError', reasonLabel: 'CannotPullContainerError' }))).toMatchObject({ newReason: false });
+    expect(
+      await recordSignal(redis, svc, task({ reasonKey: 'CannotPullContainerError', reasonLabel: 'CannotPullContainerError' })),
+    ).toMatchObject({ newReason: true });
+    expect(
+      await recordSignal(redis, svc, task({ reasonKey: 'CannotPullContainerError', reasonLabel: 'CannotPullContainerError' })),
+    ).toMatchObject({ newReason: false });
     expect(await recordSignal(redis, svc, task())).toMatchObject({ newReason: false });
   });
 
@@ -75,9 +112,23 @@ describe('signal (open or increment)', () => {
     await recordSignal(redis, svc, task({ facts: { taskId: 'first' }, at: T - 5_000 }));
     await recordSignal(redis, svc, task({ facts: { taskId: 'second' }, at: T - 9_000, now: T + 1_000 }));
     await recordSignal(redis, svc, task({ facts: { taskId: 'third' }, at: T + 60_000, now: T + 61_000 }));
-    await recordSignal(redis, svc, { kind: 'deploy', seenId: 'deploy:d1:FAILED', reasonKey: 'deploy:d1', reasonLabel: 'Deployment d1 failed', facts: { deploymentId: 'd1', at: T }, now: T + 62_000, windowMs: WINDOW });
+    await recordSignal(redis, svc, {
+      kind: 'deploy',
+      seenId: 'deploy:d1:FAILED',
+      reasonKey: 'deploy:d1',
+      reasonLabel: 'Deployment d1 failed',
+      facts: { deploymentId: 'd1', at: T },
+      now: T + 62_000,
+      windowMs: WINDOW,
+    });
     const v = await readIncident(redis, svc);
-    expect(v).toMatchObject({ count: 3, first: { taskId: 'first' }, firstFailAt: T - 9_000, lastFailAt: T + 62_000, deploy: { deploymentId: 'd1' } });
+    expect(v).toMatchObject({
+      count: 3,
+      first: { taskId: 'first' },
+      firstFailAt: T - 9_000,
+      lastFailAt: T + 62_000,
+      deploy: { deploymentId: 'd1' },
+    });
   });
 
   it('opens a new incident after the window, or after recovery', async () => {
@@ -89,7 +140,15 @@ describe('signal (open or increment)', () => {
   });
 
   it('keeps one incident while the service is down, however long', async () => {
-    await recordSignal(redis, svc, { kind: 'down', seenId: `down:${T}`, reasonKey: 'down', reasonLabel: 'service down', facts: { since: T, desired: 2, running: 0 }, now: T, windowMs: WINDOW });
+    await recordSignal(redis, svc, {
+      kind: 'down',
+      seenId: `down:${T}`,
+      reasonKey: 'down',
+      reasonLabel: 'service down',
+      facts: { since: T, desired: 2, running: 0 },
+      now: T,
+      windowMs: WINDOW,
+    });
     expect(await recordSignal(redis, svc, task({ now: T + 3 * WINDOW }))).toMatchObject({ gen: 1, isNew: false });
   });
 
@@ -120,7 +179,9 @@ describe('finish (hand the lease back)', () => {
   it('records the message and releases when nothing changed meanwhile', async () => {
     const r = await recordSignal(redis, svc, task());
     if (r.status !== 'ok') throw new Error('no');
-    expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T })).toEqual({ status: 'done' });
+    expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T })).toEqual({
+      status: 'done',
+    });
     expect(await readIncident(redis, svc)).toMatchObject({ ts: '1.1', channel: 'C1', shown: r.rev });
     // The next failure finds the message and takes the lease to update it.
     expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'update', ts: '1.1', channel: 'C1' });
@@ -130,7 +191,9 @@ describe('finish (hand the lease back)', () => {
     const r = await recordSignal(redis, svc, task());
     if (r.status !== 'ok') throw new Error('no');
     await recordSignal(redis, svc, task());
-    expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T })).toEqual({ status: 'again' });
+    expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T })).toEqual({
+      status: 'again',
+    });
     expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'busy' });
   });
 
@@ -139,9 +202,14 @@ describe('finish (hand the lease back)', () => {
     if (r.status !== 'ok') throw new Error('no');
     expect(await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: T })).toEqual({ status: 'released' });
     expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'post' });
-    expect(await finishRender(redis, svc, { gen: r.gen + 5, rev: 1, mode: 'ok', ts: '9.9', channel: 'C1', now: T })).toEqual({ status: 'gone' });
+    expect(await finishRender(redis, svc, { gen: r.gen + 5, rev: 1, mode: 'ok', ts: '9.9', channel: 'C1', now: T })).toEqual({
+      status: 'gone',
+    });
     await finishRender(redis, svc, { gen: r.gen, rev: 0, mode: 'ok', ts: '1.1', channel: 'C1', now: T });
-    expect(await finishRender(redis, svc, { gen: r.gen, rev: 0, mode: 'ok', ts: '2.2', channel: 'C1', now: T })).toEqual({ status: 'duplicate', ts: '1.1' });
+    expect(await finishRender(redis, svc, { gen: r.gen, rev: 0, mode: 'ok', ts: '2.2', channel: 'C1', now: T })).toEqual({
+      status: 'duplicate',
+      ts: '1.1',
+    });
   });
 
   it('attaches facts to the right generation only', async () => {
@@ -163,17 +231,29 @@ describe('recover', () => {
 
   it('closes the open incident once and takes the lease to update the header', async () => {
     await posted();
-    expect(await recoverIncident(redis, svc, { now: T + 10, quietMs: 0, by: 'deployment d completed', seenId: 'deploy:d:COMPLETED' })).toEqual({ status: 'ok', gen: 1, ts: '1.1', channel: 'C1', action: 'update' });
-    expect(await readIncident(redis, svc)).toMatchObject({ state: 'recovered', recoveredAt: T + 10, recoveredBy: 'deployment d completed' });
-    expect(await recoverIncident(redis, svc, { now: T + 11, quietMs: 0, by: 'again', seenId: 'deploy:d:COMPLETED' })).toEqual({ status: 'dup' });
+    expect(
+      await recoverIncident(redis, svc, { now: T + 10, quietMs: 0, by: 'deployment d completed', seenId: 'deploy:d:COMPLETED' }),
+    ).toEqual({ status: 'ok', gen: 1, ts: '1.1', channel: 'C1', action: 'update' });
+    expect(await readIncident(redis, svc)).toMatchObject({
+      state: 'recovered',
+      recoveredAt: T + 10,
+      recoveredBy: 'deployment d completed',
+    });
+    expect(await recoverIncident(redis, svc, { now: T + 11, quietMs: 0, by: 'again', seenId: 'deploy:d:COMPLETED' })).toEqual({
+      status: 'dup',
+    });
     expect(await recoverIncident(redis, svc, { now: T + 11, quietMs: 0, by: 'again' })).toEqual({ status: 'none' });
   });
 
   it('ignores an event older than the last failure, and waits for the quiet period', async () => {
     await posted();
     expect(await recoverIncident(redis, svc, { now: T + 10, at: T - 1, quietMs: 0, by: 'late event' })).toEqual({ status: 'stale' });
-    expect(await recoverIncident(redis, svc, { now: T + 60_000, quietMs: 5 * 60_000, by: 'running = desired' })).toEqual({ status: 'not-quiet' });
-    expect(await recoverIncident(redis, svc, { now: T + 5 * 60_000, quietMs: 5 * 60_000, by: 'running = desired' })).toMatchObject({ status: 'ok' });
+    expect(await recoverIncident(redis, svc, { now: T + 60_000, quietMs: 5 * 60_000, by: 'running = desired' })).toEqual({
+      status: 'not-quiet',
+    });
+    expect(await recoverIncident(redis, svc, { now: T + 5 * 60_000, quietMs: 5 * 60_000, by: 'running = desired' })).toMatchObject({
+      status: 'ok',
+    });
   });
 
   it('closes an incident that never reached Slack without asking to post it', async () => {

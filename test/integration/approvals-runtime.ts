@@ -28,7 +28,8 @@ export interface StoreHarness {
 }
 
 /** The fixture config, optionally changed (e.g. prod needing 2 approvals). */
-export function fixtureConfig(edit?: (doc: Record<string, any>) => void): Config { // eslint-disable-line @typescript-eslint/no-explicit-any -- a raw YAML document, edited freely by tests
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a raw YAML document, edited freely by tests
+export function fixtureConfig(edit?: (doc: Record<string, any>) => void): Config {
   const doc = parseYaml(readFileSync(FIXTURE_CONFIG, 'utf8')) as Record<string, unknown>;
   edit?.(doc);
   return parseConfig(doc, 'test config');
@@ -56,7 +57,9 @@ export async function storeHarness(opts: { config?: Config; redisUrl?: string; f
         if (failDispatch.next) {
           failDispatch.next = false;
           const { BotError } = await import('../../src/errors');
-          throw new BotError('INTERNAL', 'cannot hand off', { userMessage: 'I could not start the work for this command, so nothing was done.' });
+          throw new BotError('INTERNAL', 'cannot hand off', {
+            userMessage: 'I could not start the work for this command, so nothing was done.',
+          });
         }
         jobs.push(job);
       },

@@ -32,7 +32,12 @@ function input(over: Partial<SubmitInput> = {}): SubmitInput {
     verb: 'deploy',
     environment: 'prod',
     service: 'web',
-    plan: { verb: 'deploy', image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'a'.repeat(64), tag: 'v1.2.3', currentTaskDefinition: 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:41' },
+    plan: {
+      verb: 'deploy',
+      image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'a'.repeat(64),
+      tag: 'v1.2.3',
+      currentTaskDefinition: 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:41',
+    },
     summary: 'Deploy `v1.2.3` to *web*',
     details: '- image: …:v1.2.2\n+ image: …@sha256:aaaa',
     requester: 'UDEV1',
@@ -68,7 +73,14 @@ describe('approval store (real Redis)', () => {
   describe('submitRequest', () => {
     it('creates a pending request, posts the request message with buttons and stores its ts', async () => {
       const req = await submitRequest(h.rt, input());
-      expect(req).toMatchObject({ state: 'pending', approvalsNeeded: 1, requester: 'UDEV1', channel: 'CPROD', createdAt: T0, expiresAt: T0 + HOUR });
+      expect(req).toMatchObject({
+        state: 'pending',
+        approvalsNeeded: 1,
+        requester: 'UDEV1',
+        channel: 'CPROD',
+        createdAt: T0,
+        expiresAt: T0 + HOUR,
+      });
       expect(req.id).toMatch(/^prod\.web\.[a-z0-9]+$/);
       const msgs = h.slack.messages('CPROD');
       expect(msgs).toHaveLength(1);
@@ -86,11 +98,29 @@ describe('approval store (real Redis)', () => {
       const req = await submitRequest(h.rt, input());
       const svc = await readAudit(h.rt.redis, 'prod', { service: 'web', limit: 10 });
       expect(svc.map((e) => e.event)).toEqual(['created']);
-      expect(svc[0]).toMatchObject({ requestId: req.id, actor: 'UDEV1', verb: 'deploy', environment: 'prod', service: 'web', state: 'pending', detail: 'hotfix for checkout', at: T0 });
+      expect(svc[0]).toMatchObject({
+        requestId: req.id,
+        actor: 'UDEV1',
+        verb: 'deploy',
+        environment: 'prod',
+        service: 'web',
+        state: 'pending',
+        detail: 'hotfix for checkout',
+        at: T0,
+      });
       const env = await readAudit(h.rt.redis, 'prod', { limit: 10 });
       expect(env.map((e) => [e.event, e.requestId])).toEqual([['created', req.id]]);
       const lines = h.logs.filter((l) => l.msg === 'audit');
-      expect(lines).toEqual([expect.objectContaining({ event: 'created', requestId: req.id, actor: 'UDEV1', environment: 'prod', service: 'web', state: 'pending' })]);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          event: 'created',
+          requestId: req.id,
+          actor: 'UDEV1',
+          environment: 'prod',
+          service: 'web',
+          state: 'pending',
+        }),
+      ]);
     });
 
     it('is idempotent per invocation: the same invocation returns the same request and posts once', async () => {
@@ -234,7 +264,11 @@ describe('approval store (real Redis)', () => {
       try {
         const req = await submitRequest(two.rt, input());
         expect(req.approvalsNeeded).toBe(2);
-        expect(await approveRequest(two.rt, req.id, 'ULEAD1')).toMatchObject({ ok: true, code: 'APPROVAL_RECORDED', request: { state: 'pending' } });
+        expect(await approveRequest(two.rt, req.id, 'ULEAD1')).toMatchObject({
+          ok: true,
+          code: 'APPROVAL_RECORDED',
+          request: { state: 'pending' },
+        });
         const again = await approveRequest(two.rt, req.id, 'ULEAD1');
         expect(again).toMatchObject({ ok: false, code: 'ALREADY_APPROVED' });
         expect(!again.ok && again.message).toContain('1 so far');
@@ -355,11 +389,19 @@ describe('approval store (real Redis)', () => {
     it('records facts idempotently and marks the ECS deployment as the bot’s', async () => {
       const id = await approved();
       await startExecution(h.rt, id);
-      await recordExecution(h.rt, id, { deploymentId: 'ecs-svc/123', serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:2:service-deployment/prod/web-prod/abc' }, 'service updated');
+      await recordExecution(
+        h.rt,
+        id,
+        { deploymentId: 'ecs-svc/123', serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:2:service-deployment/prod/web-prod/abc' },
+        'service updated',
+      );
       const before = await readAudit(h.rt.redis, 'prod', { service: 'web', limit: 50 });
       const again = await recordExecution(h.rt, id, { deploymentId: 'ecs-svc/123' }, 'service updated');
       expect(await readAudit(h.rt.redis, 'prod', { service: 'web', limit: 50 })).toHaveLength(before.length);
-      expect(again.execution).toEqual({ deploymentId: 'ecs-svc/123', serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:2:service-deployment/prod/web-prod/abc' });
+      expect(again.execution).toEqual({
+        deploymentId: 'ecs-svc/123',
+        serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:2:service-deployment/prod/web-prod/abc',
+      });
       expect(await h.rt.redis.get(keys.botDeployment('ecs-svc/123'))).toBe(id);
       expect(await h.rt.redis.ttl(keys.botDeployment('ecs-svc/123'))).toBeGreaterThan(13 * 24 * 3600);
       await recordExecution(h.rt, id, { nested: { a: [1, 2], b: null } });
@@ -372,8 +414,16 @@ describe('approval store (real Redis)', () => {
       await setStatusTs(h.rt, id, '1700000000.000999');
       h.clock.now += 5 * 60_000;
       const done = await finishExecution(h.rt, id, 'succeeded', 'rolled out `web:42`');
-      expect(done).toMatchObject({ state: 'succeeded', statusTs: '1700000000.000999', finishedAt: h.clock.now, decisionReason: 'rolled out `web:42`' });
-      expect(await finishExecution(h.rt, id, 'succeeded', 'again')).toMatchObject({ state: 'succeeded', decisionReason: 'rolled out `web:42`' });
+      expect(done).toMatchObject({
+        state: 'succeeded',
+        statusTs: '1700000000.000999',
+        finishedAt: h.clock.now,
+        decisionReason: 'rolled out `web:42`',
+      });
+      expect(await finishExecution(h.rt, id, 'succeeded', 'again')).toMatchObject({
+        state: 'succeeded',
+        decisionReason: 'rolled out `web:42`',
+      });
       await expect(finishExecution(h.rt, id, 'failed', 'x')).rejects.toMatchObject({ code: 'CONFLICT' });
       expect((await readGuards(h.rt.redis, 'prod', ['web'])).locks.web).toBeUndefined();
       expect(await runningRequests(h.rt)).toEqual([]);
@@ -433,9 +483,15 @@ describe('approval store (real Redis)', () => {
     it('lock, refuse a second lock, unlock by the holder', async () => {
       const g = await lockService(h.rt, 'prod', 'web', 'UDEV1', 'migrating');
       expect(g).toMatchObject({ by: 'UDEV1', reason: 'migrating', since: T0, kind: 'manual' });
-      await expect(lockService(h.rt, 'prod', 'web', 'UDEV2', undefined)).rejects.toMatchObject({ code: 'CONFLICT', userMessage: expect.stringContaining('already locked by <@UDEV1>') });
+      await expect(lockService(h.rt, 'prod', 'web', 'UDEV2', undefined)).rejects.toMatchObject({
+        code: 'CONFLICT',
+        userMessage: expect.stringContaining('already locked by <@UDEV1>'),
+      });
       await expect(unlockService(h.rt, 'prod', 'web', 'UDEV1')).resolves.toMatchObject({ by: 'UDEV1' });
-      await expect(unlockService(h.rt, 'prod', 'web', 'UDEV1')).rejects.toMatchObject({ code: 'CONFLICT', userMessage: expect.stringContaining('not locked') });
+      await expect(unlockService(h.rt, 'prod', 'web', 'UDEV1')).rejects.toMatchObject({
+        code: 'CONFLICT',
+        userMessage: expect.stringContaining('not locked'),
+      });
       const events = (await readAudit(h.rt.redis, 'prod', { service: 'web', limit: 10 })).map((e) => [e.event, e.actor]);
       expect(events).toEqual([
         ['unlocked', 'UDEV1'],
@@ -455,7 +511,9 @@ describe('approval store (real Redis)', () => {
       await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'sale');
       await expect(freezeEnvironment(h.rt, 'prod', 'ULEAD2', 'x')).rejects.toMatchObject({ code: 'CONFLICT' });
       await unfreezeEnvironment(h.rt, 'prod', 'ULEAD2');
-      await expect(unfreezeEnvironment(h.rt, 'prod', 'ULEAD2')).rejects.toMatchObject({ userMessage: expect.stringContaining('not frozen') });
+      await expect(unfreezeEnvironment(h.rt, 'prod', 'ULEAD2')).rejects.toMatchObject({
+        userMessage: expect.stringContaining('not frozen'),
+      });
       const env = await readAudit(h.rt.redis, 'prod', { limit: 10 });
       expect(env.map((e) => [e.event, e.actor, e.detail])).toEqual([
         ['unfrozen', 'ULEAD2', 'freeze of ULEAD1: sale'],

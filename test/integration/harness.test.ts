@@ -76,8 +76,19 @@ describe('signing', () => {
     const a = new URLSearchParams(slashCommandBody({ text: 'deploy web v1.2' }));
     const b = new URLSearchParams(slashCommandBody({ text: 'x', user_id: 'U9', response_url: 'http://x/r' }));
     expect([...a.keys()]).toEqual([
-      'token', 'team_id', 'team_domain', 'channel_id', 'channel_name', 'user_id', 'user_name',
-      'command', 'api_app_id', 'is_enterprise_install', 'response_url', 'trigger_id', 'text',
+      'token',
+      'team_id',
+      'team_domain',
+      'channel_id',
+      'channel_name',
+      'user_id',
+      'user_name',
+      'command',
+      'api_app_id',
+      'is_enterprise_install',
+      'response_url',
+      'trigger_id',
+      'text',
     ]);
     expect(a.get('command')).toBe('/ecs');
     expect(a.get('text')).toBe('deploy web v1.2');
@@ -88,7 +99,9 @@ describe('signing', () => {
   });
 
   it('builds block_actions and view_submission payloads', () => {
-    const p = JSON.parse(new URLSearchParams(blockActionsBody({ action_id: 'deny', value: 'req-1', message_ts: '1.2' })).get('payload') ?? '');
+    const p = JSON.parse(
+      new URLSearchParams(blockActionsBody({ action_id: 'deny', value: 'req-1', message_ts: '1.2' })).get('payload') ?? '',
+    );
     expect(p).toMatchObject({
       type: 'block_actions',
       user: { id: 'U1', username: 'alice', team_id: 'T1' },
@@ -100,9 +113,18 @@ describe('signing', () => {
     expect(typeof p.trigger_id).toBe('string');
     expect(typeof p.actions[0].action_ts).toBe('string');
     const v = JSON.parse(
-      new URLSearchParams(viewSubmissionBody({ callback_id: 'deploy', private_metadata: '{"a":1}', values: { b: { a: { type: 'plain_text_input', value: 'x' } } } })).get('payload') ?? '',
+      new URLSearchParams(
+        viewSubmissionBody({
+          callback_id: 'deploy',
+          private_metadata: '{"a":1}',
+          values: { b: { a: { type: 'plain_text_input', value: 'x' } } },
+        }),
+      ).get('payload') ?? '',
     );
-    expect(v).toMatchObject({ type: 'view_submission', view: { callback_id: 'deploy', private_metadata: '{"a":1}', state: { values: { b: { a: { value: 'x' } } } } } });
+    expect(v).toMatchObject({
+      type: 'view_submission',
+      view: { callback_id: 'deploy', private_metadata: '{"a":1}', state: { values: { b: { a: { value: 'x' } } } } },
+    });
   });
 
   it('builds an API Gateway v2 event (plain and base64)', () => {
@@ -114,7 +136,11 @@ describe('signing', () => {
       rawQueryString: '',
       body: 'a=1',
       isBase64Encoded: false,
-      headers: { 'x-slack-signature': 'v0=abc', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)' },
+      headers: {
+        'x-slack-signature': 'v0=abc',
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      },
       requestContext: { http: { method: 'POST', path: '/slack/events' }, stage: '$default' },
     });
     expect(ev.headers['X-Slack-Signature']).toBeUndefined();
@@ -155,8 +181,12 @@ describe('signing', () => {
     it('accepts signed slash commands, interactions and base64 bodies; rejects bad or stale signatures', async () => {
       expect(await handler(signedSlashEvent(SECRET, 'status web'), {})).toMatchObject({ statusCode: 200, body: 'ok' });
       expect(await handler(signedSlashEvent(SECRET, 'logs api', {}, { base64: true, retryNum: 2 }), {})).toMatchObject({ statusCode: 200 });
-      expect(await handler(signedActionEvent(SECRET, blockActionsPayload({ action_id: 'approve' })), {})).toMatchObject({ statusCode: 200 });
-      expect(await handler(signedActionEvent(SECRET, viewSubmissionPayload({ callback_id: 'deploy', private_metadata: 'pm' })), {})).toMatchObject({ statusCode: 200 });
+      expect(await handler(signedActionEvent(SECRET, blockActionsPayload({ action_id: 'approve' })), {})).toMatchObject({
+        statusCode: 200,
+      });
+      expect(
+        await handler(signedActionEvent(SECRET, viewSubmissionPayload({ callback_id: 'deploy', private_metadata: 'pm' })), {}),
+      ).toMatchObject({ statusCode: 200 });
       expect(await handler(signedSlashEvent(SECRET, 'status', {}, { badSignature: true }), {})).toMatchObject({ statusCode: 401 });
       const stale = Math.floor(Date.now() / 1000) - 10 * 60;
       expect(await handler(signedSlashEvent(SECRET, 'status', {}, { timestamp: stale }), {})).toMatchObject({ statusCode: 401 });
@@ -266,7 +296,11 @@ describe('slack server', () => {
   afterAll(() => slack.close());
 
   it('posts then updates a message; the store holds the current state', async () => {
-    const posted = await web.chat.postMessage({ channel: 'C1', text: 'deploying', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*deploying*' } }] });
+    const posted = await web.chat.postMessage({
+      channel: 'C1',
+      text: 'deploying',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*deploying*' } }],
+    });
     expect(posted.ok).toBe(true);
     expect(posted.channel).toBe('C1');
     expect(posted.ts).toMatch(/^\d{10}\.\d{6}$/);
@@ -274,9 +308,18 @@ describe('slack server', () => {
     const second = await web.chat.postMessage({ channel: 'C1', text: 'other' });
     expect(Number(second.ts)).toBeGreaterThan(Number(posted.ts));
 
-    const updated = await web.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'deployed', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*done*' } }] });
+    const updated = await web.chat.update({
+      channel: 'C1',
+      ts: posted.ts as string,
+      text: 'deployed',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*done*' } }],
+    });
     expect(updated).toMatchObject({ ok: true, channel: 'C1', ts: posted.ts, text: 'deployed' });
-    expect(slack.message('C1', posted.ts as string)).toMatchObject({ text: 'deployed', blocks: [{ text: { text: '*done*' } }], update_count: 1 });
+    expect(slack.message('C1', posted.ts as string)).toMatchObject({
+      text: 'deployed',
+      blocks: [{ text: { text: '*done*' } }],
+      update_count: 1,
+    });
     expect(slack.messages('C1')).toHaveLength(2);
 
     // Recorded with parsed nested JSON and the bearer token.
@@ -328,19 +371,32 @@ describe('slack server', () => {
     expect(res.ok).toBe(true);
     const upload = slack.lastCall('file.upload');
     expect(upload?.content).toBe('line 1\nline 2 ✓');
-    expect(slack.callsTo('files.getUploadURLExternal')[0].body).toMatchObject({ filename: 'logs.txt', length: String(Buffer.byteLength('line 1\nline 2 ✓')) });
+    expect(slack.callsTo('files.getUploadURLExternal')[0].body).toMatchObject({
+      filename: 'logs.txt',
+      length: String(Buffer.byteLength('line 1\nline 2 ✓')),
+    });
     expect(slack.lastCall('files.completeUploadExternal')?.body).toMatchObject({ channel_id: 'C1', files: [{ title: 'logs.txt' }] });
-    expect(slack.files()).toEqual([expect.objectContaining({ filename: 'logs.txt', content: 'line 1\nline 2 ✓', completed: true, channel_id: 'C1' })]);
+    expect(slack.files()).toEqual([
+      expect.objectContaining({ filename: 'logs.txt', content: 'line 1\nline 2 ✓', completed: true, channel_id: 'C1' }),
+    ]);
   });
 
   it('answers the other methods the bot uses', async () => {
     expect(await web.auth.test()).toMatchObject({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
-    expect(await web.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you' })).toMatchObject({ ok: true, message_ts: expect.any(String) });
+    expect(await web.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you' })).toMatchObject({
+      ok: true,
+      message_ts: expect.any(String),
+    });
     expect(slack.ephemerals('C1')).toEqual([expect.objectContaining({ user: 'U1', text: 'only you' })]);
-    const opened = await web.views.open({ trigger_id: 't', view: { type: 'modal', title: { type: 'plain_text', text: 'Deploy' }, blocks: [] } });
+    const opened = await web.views.open({
+      trigger_id: 't',
+      view: { type: 'modal', title: { type: 'plain_text', text: 'Deploy' }, blocks: [] },
+    });
     const viewId = opened.view?.id ?? '';
     expect(viewId).toMatch(/^V/);
-    expect(await web.views.update({ view_id: viewId, view: { type: 'modal', title: { type: 'plain_text', text: 'Done' }, blocks: [] } })).toMatchObject({ ok: true, view: { id: viewId } });
+    expect(
+      await web.views.update({ view_id: viewId, view: { type: 'modal', title: { type: 'plain_text', text: 'Done' }, blocks: [] } }),
+    ).toMatchObject({ ok: true, view: { id: viewId } });
     slack.setUserGroup('S1', ['U1', 'U2']);
     expect((await web.usergroups.users.list({ usergroup: 'S1' })).users).toEqual(['U1', 'U2']);
     expect(await web.conversations.info({ channel: 'C1' })).toMatchObject({ ok: true, channel: { id: 'C1' } });
@@ -349,10 +405,16 @@ describe('slack server', () => {
   });
 
   it('rejects invalid tokens with invalid_auth', async () => {
-    await expect(client(slack, 'xoxp-user').chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
+    await expect(client(slack, 'xoxp-user').chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'invalid_auth' },
+    });
     await expect(client(slack, '').auth.test()).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
     // JSON bodies with a token field work too.
-    const res = await fetch(`${slack.apiUrl}auth.test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) });
+    const res = await fetch(`${slack.apiUrl}auth.test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: TOKEN }),
+    });
     expect(await res.json()).toMatchObject({ ok: true });
   });
 
@@ -362,12 +424,16 @@ describe('slack server', () => {
     await expect(web.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({ data: { error: 'not_in_channel' } });
     await expect(web.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({ ok: true });
 
-    await expect(web.chat.postMessage({ channel: 'C1', text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'a'.repeat(3001) } }] })).rejects.toMatchObject({
+    await expect(
+      web.chat.postMessage({ channel: 'C1', text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'a'.repeat(3001) } }] }),
+    ).rejects.toMatchObject({
       data: { error: 'invalid_blocks' },
     });
 
     slack.setDown(true);
-    const err = (await client(slack, TOKEN, 0).chat.postMessage({ channel: 'C1', text: 'x' }).catch((e: unknown) => e)) as WebAPIHTTPError;
+    const err = (await client(slack, TOKEN, 0)
+      .chat.postMessage({ channel: 'C1', text: 'x' })
+      .catch((e: unknown) => e)) as WebAPIHTTPError;
     expect(err.code).toBe(ErrorCode.HTTPError);
     expect(err.statusCode).toBe(503);
     slack.setDown(false);
@@ -376,7 +442,11 @@ describe('slack server', () => {
 
   it('records response_url posts', async () => {
     const url = slack.responseUrl('cmd-1');
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text: 'working…' }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text: 'working…' }),
+    });
     expect(await res.json()).toEqual({ ok: true });
     expect(slack.lastCall('response_url')).toMatchObject({ id: 'cmd-1', body: { text: 'working…' } });
     expect(slack.responses('cmd-1')).toEqual([{ response_type: 'ephemeral', text: 'working…' }]);

@@ -34,7 +34,12 @@ describe('parsing the documented sample events', () => {
     for (const s of ['deployment-in-progress', 'deployment-rollback-in-progress', 'deployment-completed', 'deployment-failed'] as const) {
       expect(parsed(docSample(s)).kind).toBe('deployment');
     }
-    for (const s of ['service-action-steady-state', 'service-action-capacity-provider-steady-state', 'service-action-task-start-impaired', 'service-action-task-placement-failure'] as const) {
+    for (const s of [
+      'service-action-steady-state',
+      'service-action-capacity-provider-steady-state',
+      'service-action-task-start-impaired',
+      'service-action-task-placement-failure',
+    ] as const) {
       expect(parsed(docSample(s)).kind).toBe('service-action');
     }
   });
@@ -52,8 +57,13 @@ describe('parsing the documented sample events', () => {
     const r = parseAlertEvent(bad as EcsEvent);
     expect(r).toMatchObject({ ok: false, skip: 'malformed' });
     expect(!r.ok && r.skip === 'malformed' && r.issues.join(' ')).toMatch(/taskArn.*lastStatus|lastStatus.*taskArn/);
-    expect(parseAlertEvent({ ...docSample('task-state-change'), source: 'aws.ec2' } as EcsEvent)).toMatchObject({ ok: false, skip: 'not-ecs' });
-    expect(parseAlertEvent({ ...docSample('task-state-change'), 'detail-type': 'ECS Container Instance State Change' } as EcsEvent)).toMatchObject({ ok: false, skip: 'other-type' });
+    expect(parseAlertEvent({ ...docSample('task-state-change'), source: 'aws.ec2' } as EcsEvent)).toMatchObject({
+      ok: false,
+      skip: 'not-ecs',
+    });
+    expect(
+      parseAlertEvent({ ...docSample('task-state-change'), 'detail-type': 'ECS Container Instance State Change' } as EcsEvent),
+    ).toMatchObject({ ok: false, skip: 'other-type' });
   });
 
   it('lets unknown fields through (ECS adds fields over time)', () => {
@@ -67,12 +77,21 @@ describe('mapping an event to a configured service', () => {
   const target = (e: Json) => resolveTarget(config, parsed(e));
 
   it('maps a task by cluster ARN and group "service:<name>"', () => {
-    expect(target(taskStopped({ time: T }))).toMatchObject({ ok: true, target: { service: { alias: 'web', environment: 'prod' }, region: 'eu-west-1', cluster: 'prod' } });
-    expect(target(taskStopped({ time: T, where: STAGING, service: 'web-staging' }))).toMatchObject({ ok: true, target: { service: { alias: 'web-staging' } } });
+    expect(target(taskStopped({ time: T }))).toMatchObject({
+      ok: true,
+      target: { service: { alias: 'web', environment: 'prod' }, region: 'eu-west-1', cluster: 'prod' },
+    });
+    expect(target(taskStopped({ time: T, where: STAGING, service: 'web-staging' }))).toMatchObject({
+      ok: true,
+      target: { service: { alias: 'web-staging' } },
+    });
   });
 
   it('maps service-level events by the service ARN in resources', () => {
-    expect(target(deploymentEvent('failed', { time: T, service: 'worker-prod' }))).toMatchObject({ ok: true, target: { service: { alias: 'worker' } } });
+    expect(target(deploymentEvent('failed', { time: T, service: 'worker-prod' }))).toMatchObject({
+      ok: true,
+      target: { service: { alias: 'worker' } },
+    });
     expect(target(serviceAction('task-placement-failure', { time: T }))).toMatchObject({ ok: true, target: { service: { alias: 'web' } } });
   });
 
@@ -84,7 +103,10 @@ describe('mapping an event to a configured service', () => {
 
   it('ignores what is not configured, saying why', () => {
     expect(target(docSample('deployment-failed'))).toEqual({ ok: false, why: 'cluster default in us-west-2 is not in chatops.yml' });
-    expect(target(taskStopped({ time: T, service: 'billing-prod' }))).toEqual({ ok: false, why: 'service billing-prod in cluster prod is not in chatops.yml' });
+    expect(target(taskStopped({ time: T, service: 'billing-prod' }))).toEqual({
+      ok: false,
+      why: 'service billing-prod in cluster prod is not in chatops.yml',
+    });
     expect(target(taskStopped({ time: T, service: null }))).toEqual({ ok: false, why: 'the task does not belong to a service' });
     // Right cluster name, wrong account.
     expect(target(taskStopped({ time: T, where: { ...PROD, account: '999999999999' } }))).toMatchObject({ ok: false });
@@ -99,7 +121,13 @@ describe('mapping an event to a configured service', () => {
   });
 
   it('parses ARNs', () => {
-    expect(parseArn('arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod')).toEqual({ partition: 'aws', service: 'ecs', region: 'eu-west-1', account: '222222222222', resource: 'service/prod/web-prod' });
+    expect(parseArn('arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod')).toEqual({
+      partition: 'aws',
+      service: 'ecs',
+      region: 'eu-west-1',
+      account: '222222222222',
+      resource: 'service/prod/web-prod',
+    });
     expect(parseArn('not-an-arn')).toBeUndefined();
   });
 });
@@ -119,10 +147,22 @@ describe('what becomes an alert', () => {
   });
 
   it('alerts on out of memory, by reason or by exit 137', () => {
-    expect(failure(taskStopped({ time: T, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' }))).toMatchObject({ kind: 'oom', reasonKey: 'OutOfMemoryError' });
+    expect(
+      failure(taskStopped({ time: T, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' })),
+    ).toMatchObject({ kind: 'oom', reasonKey: 'OutOfMemoryError' });
     expect(failure(taskStopped({ time: T, exitCode: 137 }))).toMatchObject({ kind: 'oom', exitCode: 137 });
     // OOM even when the scheduler is the one that stopped the task.
-    expect(failure(taskStopped({ time: T, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity', exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' }))).toMatchObject({ kind: 'oom' });
+    expect(
+      failure(
+        taskStopped({
+          time: T,
+          stopCode: 'ServiceSchedulerInitiated',
+          stoppedReason: 'Scaling activity',
+          exitCode: 137,
+          containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+        }),
+      ),
+    ).toMatchObject({ kind: 'oom' });
   });
 
   it('alerts on TaskFailedToStart: image pull, secrets, other', () => {
@@ -132,7 +172,8 @@ describe('what becomes an alert', () => {
           time: T,
           exitCode: null,
           stopCode: 'TaskFailedToStart',
-          stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:nope: not found',
+          stoppedReason:
+            'CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:nope: not found',
         }),
       ),
     ).toMatchObject({ kind: 'image-pull', reasonKey: 'CannotPullContainerError', exitCode: null });
@@ -142,11 +183,21 @@ describe('what becomes an alert', () => {
           time: T,
           exitCode: null,
           stopCode: 'TaskFailedToStart',
-          stoppedReason: 'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm',
+          stoppedReason:
+            'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm',
         }),
       ),
     ).toMatchObject({ kind: 'secrets', reasonKey: 'ResourceInitializationError' });
-    expect(failure(taskStopped({ time: T, exitCode: null, stopCode: 'TaskFailedToStart', stoppedReason: 'Timeout waiting for network interface provisioning to complete.' }))).toMatchObject({
+    expect(
+      failure(
+        taskStopped({
+          time: T,
+          exitCode: null,
+          stopCode: 'TaskFailedToStart',
+          stoppedReason: 'Timeout waiting for network interface provisioning to complete.',
+        }),
+      ),
+    ).toMatchObject({
       kind: 'failed-to-start',
       reasonKey: 'TaskFailedToStart',
     });
@@ -159,11 +210,16 @@ describe('what becomes an alert', () => {
           time: T,
           exitCode: 143,
           stopCode: 'ServiceSchedulerInitiated',
-          stoppedReason: 'Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:eu-west-1:222222222222:targetgroup/web/abc)',
+          stoppedReason:
+            'Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:eu-west-1:222222222222:targetgroup/web/abc)',
         }),
       ),
     ).toMatchObject({ kind: 'health-check', reasonKey: 'ELB health checks', reasonLabel: 'failed ELB health checks' });
-    expect(failure(taskStopped({ time: T, exitCode: 0, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' }))).toMatchObject({
+    expect(
+      failure(
+        taskStopped({ time: T, exitCode: 0, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' }),
+      ),
+    ).toMatchObject({
       kind: 'health-check',
       reasonKey: 'container health checks',
     });
@@ -178,11 +234,30 @@ describe('what becomes an alert', () => {
 
 describe('what is noise (unless includeRoutineStops)', () => {
   const cases: Array<[string, Json]> = [
-    ['a deployment or scale-in (ServiceSchedulerInitiated, exit 0)', taskStopped({ time: T, exitCode: 0, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' })],
-    ['a scale-in where the app answered SIGTERM with 143', taskStopped({ time: T, exitCode: 143, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' })],
+    [
+      'a deployment or scale-in (ServiceSchedulerInitiated, exit 0)',
+      taskStopped({
+        time: T,
+        exitCode: 0,
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
+      }),
+    ],
+    [
+      'a scale-in where the app answered SIGTERM with 143',
+      taskStopped({
+        time: T,
+        exitCode: 143,
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
+      }),
+    ],
     ['a stop by a user', taskStopped({ time: T, exitCode: 143, stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' })],
     ['exit code 0', taskStopped({ time: T, exitCode: 0 })],
-    ['a Spot interruption', taskStopped({ time: T, exitCode: 143, stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' })],
+    [
+      'a Spot interruption',
+      taskStopped({ time: T, exitCode: 143, stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' }),
+    ],
   ];
 
   it.each(cases)('%s is not an alert', (_name, e) => {
@@ -194,18 +269,51 @@ describe('what is noise (unless includeRoutineStops)', () => {
   });
 
   it('a task that is still running is never an alert', () => {
-    expect(classifyTaskStop(detail(docSample('task-state-change')), { includeRoutineStops: true })).toEqual({ alert: false, why: 'task is RUNNING, not STOPPED' });
+    expect(classifyTaskStop(detail(docSample('task-state-change')), { includeRoutineStops: true })).toEqual({
+      alert: false,
+      why: 'task is RUNNING, not STOPPED',
+    });
   });
 });
 
 describe('plain words', () => {
   it('explains the common reasons with something to do', () => {
-    expect(explainFailure(failure(taskStopped({ time: T, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' })))).toBe(
-      'Container web ran out of memory and was killed (exit 137). Raise its memory (or the task\'s) in the task definition, or look for a leak or a load spike.',
+    expect(
+      explainFailure(
+        failure(taskStopped({ time: T, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' })),
+      ),
+    ).toBe(
+      "Container web ran out of memory and was killed (exit 137). Raise its memory (or the task's) in the task definition, or look for a leak or a load spike.",
     );
-    expect(explainFailure(failure(taskStopped({ time: T, exitCode: null, stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: x' })))).toMatch(/could not pull the image.*tag exists/);
-    expect(explainFailure(failure(taskStopped({ time: T, exitCode: null, stopCode: 'TaskFailedToStart', stoppedReason: 'ResourceInitializationError: unable to pull secrets' })))).toMatch(/secrets.*execution role/);
-    expect(explainFailure(failure(taskStopped({ time: T, exitCode: 0, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed ELB health checks in (tg)' })))).toMatch(/failed its ELB health checks/);
+    expect(
+      explainFailure(
+        failure(taskStopped({ time: T, exitCode: null, stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: x' })),
+      ),
+    ).toMatch(/could not pull the image.*tag exists/);
+    expect(
+      explainFailure(
+        failure(
+          taskStopped({
+            time: T,
+            exitCode: null,
+            stopCode: 'TaskFailedToStart',
+            stoppedReason: 'ResourceInitializationError: unable to pull secrets',
+          }),
+        ),
+      ),
+    ).toMatch(/secrets.*execution role/);
+    expect(
+      explainFailure(
+        failure(
+          taskStopped({
+            time: T,
+            exitCode: 0,
+            stopCode: 'ServiceSchedulerInitiated',
+            stoppedReason: 'Task failed ELB health checks in (tg)',
+          }),
+        ),
+      ),
+    ).toMatch(/failed its ELB health checks/);
     expect(explainFailure(failure(taskStopped({ time: T, exitCode: 127 })))).toBe(
       'Container web is essential and exited with code 127: the command was not found in the image (check the entry point and command), so ECS stopped the task. The last log lines usually say why.',
     );

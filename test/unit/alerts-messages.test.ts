@@ -3,9 +3,24 @@ import { join } from 'node:path';
 import { classifyTaskStop } from '../../src/alerts/classify';
 import { parseAlertEvent } from '../../src/alerts/events';
 import { headline, parseIncident, spanWords, taskFacts, taskSummary, type IncidentView, type TaskFacts } from '../../src/alerts/incident';
-import { consoleFragmentEncode as cloudWatchFragmentEncode, logStreamUrl as logStreamConsoleUrl, serviceUrl as serviceConsoleUrl, taskUrl as taskConsoleUrl } from '../../src/aws/console';
+import {
+  consoleFragmentEncode as cloudWatchFragmentEncode,
+  logStreamUrl as logStreamConsoleUrl,
+  serviceUrl as serviceConsoleUrl,
+  taskUrl as taskConsoleUrl,
+} from '../../src/aws/console';
 import { logLocation } from '../../src/alerts/logs';
-import { alertMessage, logBlock, logsFitInMessage, logsReply, muteNotice, newReasonReply, recoveredReply, slackDate, tailLines } from '../../src/alerts/messages';
+import {
+  alertMessage,
+  logBlock,
+  logsFitInMessage,
+  logsReply,
+  muteNotice,
+  newReasonReply,
+  recoveredReply,
+  slackDate,
+  tailLines,
+} from '../../src/alerts/messages';
 import { blockTextLength, fitMessage } from '../../src/bot/blocks/message';
 import { LIMITS } from '../../src/bot/blocks/text';
 import { findService, loadConfigFile } from '../../src/config/load';
@@ -39,7 +54,12 @@ function hash(n: number, minutes: number, extra: Record<string, string> = {}): R
     'l:OutOfMemoryError': 'OutOfMemoryError',
     'k:OutOfMemoryError': 'task',
     first: JSON.stringify(oomFacts()),
-    logs: JSON.stringify({ region: 'eu-west-1', group: '/ecs/web', stream: 'ecs/web/a1b2c3d4e5f60718293a4b5c6d7e8f90', lines: ['starting', 'loading catalog', 'java.lang.OutOfMemoryError: Java heap space'] }),
+    logs: JSON.stringify({
+      region: 'eu-west-1',
+      group: '/ecs/web',
+      stream: 'ecs/web/a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      lines: ['starting', 'loading catalog', 'java.lang.OutOfMemoryError: Java heap space'],
+    }),
     rev: '9',
     shown: '8',
     ts: '1700000000.000100',
@@ -53,8 +73,12 @@ const allText = (m: { text: string; blocks: unknown[] }) => m.text + '\n' + JSON
 
 describe('links', () => {
   it('builds the ECS console task and service links', () => {
-    expect(taskConsoleUrl('eu-west-1', 'prod', 'abc123')).toBe('https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/tasks/abc123/configuration?region=eu-west-1');
-    expect(serviceConsoleUrl('eu-west-1', 'prod', 'web-prod')).toBe('https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/services/web-prod/health?region=eu-west-1');
+    expect(taskConsoleUrl('eu-west-1', 'prod', 'abc123')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/tasks/abc123/configuration?region=eu-west-1',
+    );
+    expect(serviceConsoleUrl('eu-west-1', 'prod', 'web-prod')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/services/web-prod/health?region=eu-west-1',
+    );
   });
 
   it("encodes log group and stream the CloudWatch console's way ($252F for /)", () => {
@@ -78,17 +102,37 @@ describe('the log stream of a container', () => {
       ok: true,
       loc: { region: 'eu-west-1', group: '/ecs/web', stream: 'ecs/web/abc' },
     });
-    expect(logLocation(td({ 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs', 'awslogs-region': 'us-east-1' }), 'web', 'abc', 'eu-west-1', '/custom')).toEqual({
+    expect(
+      logLocation(
+        td({ 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs', 'awslogs-region': 'us-east-1' }),
+        'web',
+        'abc',
+        'eu-west-1',
+        '/custom',
+      ),
+    ).toEqual({
       ok: true,
       loc: { region: 'us-east-1', group: '/custom', stream: 'ecs/web/abc' },
     });
   });
 
   it('says why when the stream cannot be known', () => {
-    expect(logLocation(td(undefined), 'web', 'abc', 'eu-west-1')).toMatchObject({ ok: false, error: expect.stringMatching(/no log configuration/) });
-    expect(logLocation(td({ Name: 'firehose' }, 'awsfirelens'), 'web', 'abc', 'eu-west-1')).toMatchObject({ ok: false, error: expect.stringMatching(/awsfirelens, not CloudWatch Logs/) });
-    expect(logLocation(td({ 'awslogs-group': '/ecs/web' }), 'web', 'abc', 'eu-west-1')).toMatchObject({ ok: false, error: expect.stringMatching(/no awslogs-stream-prefix/) });
-    expect(logLocation(td({ 'awslogs-group': '/g', 'awslogs-stream-prefix': 'p' }), 'sidecar', 'abc', 'eu-west-1')).toMatchObject({ ok: false, error: 'container sidecar is not in task definition web:42' });
+    expect(logLocation(td(undefined), 'web', 'abc', 'eu-west-1')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/no log configuration/),
+    });
+    expect(logLocation(td({ Name: 'firehose' }, 'awsfirelens'), 'web', 'abc', 'eu-west-1')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/awsfirelens, not CloudWatch Logs/),
+    });
+    expect(logLocation(td({ 'awslogs-group': '/ecs/web' }), 'web', 'abc', 'eu-west-1')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/no awslogs-stream-prefix/),
+    });
+    expect(logLocation(td({ 'awslogs-group': '/g', 'awslogs-stream-prefix': 'p' }), 'sidecar', 'abc', 'eu-west-1')).toMatchObject({
+      ok: false,
+      error: 'container sidecar is not in task definition web:42',
+    });
   });
 });
 
@@ -96,7 +140,14 @@ describe('incident wording', () => {
   it('summarises counts over time, by reason', () => {
     expect(taskSummary(view(hash(7, 12)))).toBe('7 tasks failed in 12 minutes: OutOfMemoryError ×7');
     expect(taskSummary(view(hash(1, 0)))).toBe('1 task failed: OutOfMemoryError');
-    const mixed = view(hash(9, 75, { 'r:CannotPullContainerError': '2', 'l:CannotPullContainerError': 'CannotPullContainerError', 'k:CannotPullContainerError': 'task', 'r:OutOfMemoryError': '7' }));
+    const mixed = view(
+      hash(9, 75, {
+        'r:CannotPullContainerError': '2',
+        'l:CannotPullContainerError': 'CannotPullContainerError',
+        'k:CannotPullContainerError': 'task',
+        'r:OutOfMemoryError': '7',
+      }),
+    );
     expect(taskSummary(mixed)).toBe('9 tasks failed in 1 hour 15 minutes: OutOfMemoryError ×7, CannotPullContainerError ×2');
   });
 
@@ -110,8 +161,18 @@ describe('incident wording', () => {
   it('changes the header with the state', () => {
     expect(headline(view(hash(7, 12)), web)).toBe('🔥 web (prod): 7 tasks failed');
     expect(headline(view(hash(7, 12, { state: 'recovered' })), web)).toBe('✅ Recovered: web (prod): 7 tasks failed');
-    expect(headline(view(hash(2, 1, { down: JSON.stringify({ since: T, desired: 2, running: 0 }) })), web)).toBe('🔴 web (prod) is down: 2 tasks failed');
-    const deployOnly = view({ gen: '1', state: 'open', openedAt: String(T), lastAt: String(T), count: '0', deploy: JSON.stringify({ deploymentId: 'ecs-svc/1', at: T }), rev: '1' });
+    expect(headline(view(hash(2, 1, { down: JSON.stringify({ since: T, desired: 2, running: 0 }) })), web)).toBe(
+      '🔴 web (prod) is down: 2 tasks failed',
+    );
+    const deployOnly = view({
+      gen: '1',
+      state: 'open',
+      openedAt: String(T),
+      lastAt: String(T),
+      count: '0',
+      deploy: JSON.stringify({ deploymentId: 'ecs-svc/1', at: T }),
+      rev: '1',
+    });
     expect(headline(deployOnly, web)).toBe('❌ web (prod): deployment failed');
     expect(parseIncident({})).toBeUndefined();
   });
@@ -122,13 +183,31 @@ describe('the alert message', () => {
     const msg = alertMessage(view(hash(7, 12)), web);
     expect(msg).toMatchSnapshot();
     const text = allText(msg);
-    for (const needle of ['web-prod', 'web:42', '1.4.2', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', '137', 'EssentialContainerExited', 'ran out of memory', 'Java heap space', '$252Fecs$252Fweb', 'alert:logs', 'alert:status', 'alert:rollback']) {
+    for (const needle of [
+      'web-prod',
+      'web:42',
+      '1.4.2',
+      'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      '137',
+      'EssentialContainerExited',
+      'ran out of memory',
+      'Java heap space',
+      '$252Fecs$252Fweb',
+      'alert:logs',
+      'alert:status',
+      'alert:rollback',
+    ]) {
       expect(text).toContain(needle);
     }
   });
 
   it('says so when the logs could not be read, and then has no Logs button', () => {
-    const msg = alertMessage(view(hash(1, 0, { logs: JSON.stringify({ region: 'eu-west-1', group: '/ecs/web', error: 'the log group /ecs/web no longer exists' }) })), web);
+    const msg = alertMessage(
+      view(
+        hash(1, 0, { logs: JSON.stringify({ region: 'eu-west-1', group: '/ecs/web', error: 'the log group /ecs/web no longer exists' }) }),
+      ),
+      web,
+    );
     expect(allText(msg)).toContain('the log group /ecs/web no longer exists');
     expect(allText(msg)).not.toContain('alert:logs');
     expect(allText(msg)).toContain('alert:status');
@@ -136,7 +215,10 @@ describe('the alert message', () => {
 
   it('escapes what AWS and the logs say (no mentions, no formatting)', () => {
     const facts = { ...oomFacts(), stoppedReason: '<!channel> *bold*', containerReason: undefined };
-    const msg = alertMessage(view(hash(1, 0, { first: JSON.stringify(facts), logs: JSON.stringify({ region: 'eu-west-1', lines: ['<@U123> ```boom```'] }) })), web);
+    const msg = alertMessage(
+      view(hash(1, 0, { first: JSON.stringify(facts), logs: JSON.stringify({ region: 'eu-west-1', lines: ['<@U123> ```boom```'] }) })),
+      web,
+    );
     const text = allText(msg);
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<@U123>');
@@ -147,7 +229,14 @@ describe('the alert message', () => {
     const huge = 'x'.repeat(50_000);
     const facts = { ...oomFacts(), stoppedReason: huge, containerReason: huge, taskDefinition: 'y'.repeat(3_000) };
     const lines = Array.from({ length: 10 }, (_, i) => `${i} ${'z'.repeat(5_000)}`);
-    const msg = fitMessage(alertMessage(view(hash(200, 5, { first: JSON.stringify(facts), logs: JSON.stringify({ region: 'eu-west-1', group: '/g', stream: 's', lines }) })), web));
+    const msg = fitMessage(
+      alertMessage(
+        view(
+          hash(200, 5, { first: JSON.stringify(facts), logs: JSON.stringify({ region: 'eu-west-1', group: '/g', stream: 's', lines }) }),
+        ),
+        web,
+      ),
+    );
     expect(msg.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
     expect(msg.text.length).toBeLessThanOrEqual(LIMITS.text);
     expect(msg.blocks.reduce((n, b) => n + blockTextLength(b), 0)).toBeLessThanOrEqual(LIMITS.totalText);
@@ -173,15 +262,32 @@ describe('the alert message', () => {
   });
 
   it('replies in the thread for a new reason and for recovery', () => {
-    expect(newReasonReply({ ...oomFacts(), reasonLabel: 'CannotPullContainerError', kind: 'image-pull' }, { region: 'eu-west-1', error: 'no stream' })).toMatchSnapshot();
-    expect(recoveredReply(view(hash(7, 12)), 'deployment ecs-svc/9 completed').text).toBe('✅ Recovered: deployment ecs-svc/9 completed. 7 tasks failed in 12 minutes: OutOfMemoryError ×7.');
+    expect(
+      newReasonReply(
+        { ...oomFacts(), reasonLabel: 'CannotPullContainerError', kind: 'image-pull' },
+        { region: 'eu-west-1', error: 'no stream' },
+      ),
+    ).toMatchSnapshot();
+    expect(recoveredReply(view(hash(7, 12)), 'deployment ecs-svc/9 completed').text).toBe(
+      '✅ Recovered: deployment ecs-svc/9 completed. 7 tasks failed in 12 minutes: OutOfMemoryError ×7.',
+    );
   });
 
   it('answers the Logs button, and announces mutes', () => {
-    const meta = { alias: 'web', taskId: 'abc', container: 'web', region: 'eu-west-1', group: '/ecs/web', stream: 'ecs/web/abc', userId: 'U1' };
+    const meta = {
+      alias: 'web',
+      taskId: 'abc',
+      container: 'web',
+      region: 'eu-west-1',
+      group: '/ecs/web',
+      stream: 'ecs/web/abc',
+      userId: 'U1',
+    };
     const first = logsReply(meta, ['a', 'b']).blocks[0]!;
     expect(first.type === 'section' && first.text?.text).toContain('```a\nb```');
-    expect(logsReply(meta, undefined, 'the log group /ecs/web no longer exists').text).toBe('Logs of web task abc: the log group /ecs/web no longer exists');
+    expect(logsReply(meta, undefined, 'the log group /ecs/web no longer exists').text).toBe(
+      'Logs of web task abc: the log group /ecs/web no longer exists',
+    );
     expect(muteNotice(web, 'U1', { until: T, reason: 'load test <!here>' }).blocks).toMatchSnapshot();
     expect(slackDate(T)).toBe('<!date^1772445600^{date_short_pretty} {time}|2026-03-02 10:00 UTC>');
   });

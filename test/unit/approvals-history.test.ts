@@ -2,7 +2,15 @@
 import { blockTextLength, fitMessage } from '../../src/bot/blocks/message';
 import { LIMITS } from '../../src/bot/blocks/text';
 import type { AuditEntry } from '../../src/approvals/audit';
-import { historyMessage, imageText, mergeHistory, runsFromAudit, taskDefName, type BotRun, type EcsDeploymentRow } from '../../src/approvals/history';
+import {
+  historyMessage,
+  imageText,
+  mergeHistory,
+  runsFromAudit,
+  taskDefName,
+  type BotRun,
+  type EcsDeploymentRow,
+} from '../../src/approvals/history';
 import type { ChangeRequest } from '../../src/approvals/types';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
@@ -14,7 +22,19 @@ const IMG = '222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'b
 let seq = 0;
 function entry(at: number, event: string, requestId: string, actor: string, state: string, extra: Partial<AuditEntry> = {}): AuditEntry {
   seq += 1;
-  return { streamId: `${at}-${seq}`, at, event, requestId, verb: 'deploy', environment: 'prod', service: 'web', actor, state, detail: '', ...extra };
+  return {
+    streamId: `${at}-${seq}`,
+    at,
+    event,
+    requestId,
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    actor,
+    state,
+    detail: '',
+    ...extra,
+  };
 }
 
 describe('runsFromAudit', () => {
@@ -67,7 +87,14 @@ describe('runsFromAudit', () => {
       updatedAt: T0,
     };
     const [run] = runsFromAudit([entry(T0, 'created', id, 'UDEV1', 'pending')], new Map([[id, req]]));
-    expect(run).toMatchObject({ image: IMG, tag: 'v1.2.3', taskDefinition: TD42, deploymentIds: ['arn:sd/9', 'ecs-svc/9'], approvers: ['ULEAD2'], state: 'running' });
+    expect(run).toMatchObject({
+      image: IMG,
+      tag: 'v1.2.3',
+      taskDefinition: TD42,
+      deploymentIds: ['arn:sd/9', 'ecs-svc/9'],
+      approvers: ['ULEAD2'],
+      state: 'running',
+    });
   });
 
   it('records auto-approval and rejection', () => {
@@ -104,7 +131,13 @@ describe('mergeHistory', () => {
     deploymentIds: [],
     ...over,
   });
-  const dep = (over: Partial<EcsDeploymentRow>): EcsDeploymentRow => ({ id: 'arn:sd/x', createdAt: T0 + 2 * MIN, status: 'SUCCESSFUL', taskDefinition: TD42, ...over });
+  const dep = (over: Partial<EcsDeploymentRow>): EcsDeploymentRow => ({
+    id: 'arn:sd/x',
+    createdAt: T0 + 2 * MIN,
+    status: 'SUCCESSFUL',
+    taskDefinition: TD42,
+    ...over,
+  });
 
   it('attaches the deployment the request recorded', () => {
     const rows = mergeHistory([run({ deploymentIds: ['arn:sd/1'] })], [dep({ id: 'arn:sd/1', taskDefinition: TD41 })], new Map(), T0, 10);
@@ -113,7 +146,16 @@ describe('mergeHistory', () => {
   });
 
   it('attaches by the bot mark, else by task definition within the run, and keeps the rest as not made by the bot', () => {
-    const runs = [run({}), run({ requestId: 'prod.web.r2aaaaaa', createdAt: T0 + 60 * MIN, startedAt: T0 + 61 * MIN, finishedAt: T0 + 70 * MIN, taskDefinition: 'arn:.../web:43' })];
+    const runs = [
+      run({}),
+      run({
+        requestId: 'prod.web.r2aaaaaa',
+        createdAt: T0 + 60 * MIN,
+        startedAt: T0 + 61 * MIN,
+        finishedAt: T0 + 70 * MIN,
+        taskDefinition: 'arn:.../web:43',
+      }),
+    ];
     const deps = [
       dep({ id: 'arn:sd/a' }), // TD42 during r1 → r1
       dep({ id: 'arn:sd/b', createdAt: T0 + 62 * MIN, taskDefinition: 'arn:other' }), // marked → r2
@@ -158,7 +200,14 @@ describe('history message', () => {
       ],
       [
         { id: 'arn:sd/1', createdAt: T0 + 2 * MIN, status: 'SUCCESSFUL', taskDefinition: TD42 },
-        { id: 'arn:sd/2', createdAt: T0 + 100 * MIN, status: 'ROLLBACK_SUCCESSFUL', statusReason: 'circuit breaker', taskDefinition: 'arn:aws:ecs:eu-west-1:2:task-definition/web:44', image: IMG },
+        {
+          id: 'arn:sd/2',
+          createdAt: T0 + 100 * MIN,
+          status: 'ROLLBACK_SUCCESSFUL',
+          statusReason: 'circuit breaker',
+          taskDefinition: 'arn:aws:ecs:eu-west-1:2:task-definition/web:44',
+          image: IMG,
+        },
       ],
       new Map(),
       T0 + 120 * MIN,

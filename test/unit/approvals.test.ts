@@ -42,15 +42,33 @@ function request(over: Partial<ChangeRequest> = {}): ChangeRequest {
 
 const allText = (msg: { text: string; blocks: unknown[] }) => msg.text + '\n' + JSON.stringify(msg.blocks);
 const actionIds = (msg: { blocks: unknown[] }) =>
-  (msg.blocks as Array<{ type: string; elements?: Array<{ action_id: string }> }>).filter((b) => b.type === 'actions').flatMap((b) => b.elements!.map((e) => e.action_id));
+  (msg.blocks as Array<{ type: string; elements?: Array<{ action_id: string }> }>)
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements!.map((e) => e.action_id));
 
 describe('request message', () => {
   const states: Array<[RequestState, Partial<ChangeRequest>]> = [
     ['pending', {}],
     ['approved', { approvals: [{ user: 'ULEAD1', at: T0 + 5 * MIN }] }],
     ['running', { approvals: [{ user: 'ULEAD1', at: T0 + 5 * MIN }], startedAt: T0 + 5 * MIN }],
-    ['succeeded', { approvals: [{ user: 'ULEAD1', at: T0 + 5 * MIN }], startedAt: T0 + 5 * MIN, finishedAt: T0 + 12 * MIN, decisionReason: 'rolled out `web:42`' }],
-    ['failed', { approvals: [{ user: 'ULEAD1', at: T0 + 5 * MIN }], startedAt: T0 + 5 * MIN, finishedAt: T0 + 12 * MIN, decisionReason: 'circuit breaker rolled back to `web:41`' }],
+    [
+      'succeeded',
+      {
+        approvals: [{ user: 'ULEAD1', at: T0 + 5 * MIN }],
+        startedAt: T0 + 5 * MIN,
+        finishedAt: T0 + 12 * MIN,
+        decisionReason: 'rolled out `web:42`',
+      },
+    ],
+    [
+      'failed',
+      {
+        approvals: [{ user: 'ULEAD1', at: T0 + 5 * MIN }],
+        startedAt: T0 + 5 * MIN,
+        finishedAt: T0 + 12 * MIN,
+        decisionReason: 'circuit breaker rolled back to `web:41`',
+      },
+    ],
     ['rejected', { decidedBy: 'ULEAD2', decisionReason: 'not during the sale', finishedAt: T0 + 3 * MIN }],
     ['expired', { finishedAt: T0 + 60 * MIN }],
     ['cancelled', { decidedBy: 'UDEV1', finishedAt: T0 + 2 * MIN }],
@@ -72,12 +90,15 @@ describe('request message', () => {
     expect(t).toContain('Waiting for 1 more approval');
     expect(t).toContain('(in 45m)');
     expect(t).toContain('```- image: shop/web:v1.2.2');
-    expect(requestMessage(request({ verb: 'scale' }), T0).blocks[0]).toMatchObject({ text: { text: ':raised_hand: Scale request: web → prod' } });
+    expect(requestMessage(request({ verb: 'scale' }), T0).blocks[0]).toMatchObject({
+      text: { text: ':raised_hand: Scale request: web → prod' },
+    });
   });
 
   it('buttons carry the request id', () => {
     const msg = requestMessage(request(), T0);
-    const els = (msg.blocks.find((b) => b.type === 'actions') as unknown as { elements: Array<{ value: string; style?: string }> }).elements;
+    const els = (msg.blocks.find((b) => b.type === 'actions') as unknown as { elements: Array<{ value: string; style?: string }> })
+      .elements;
     expect(els.map((e) => [e.value, e.style])).toEqual([
       ['prod.web.m3x7k2a9qz', 'primary'],
       ['prod.web.m3x7k2a9qz', 'danger'],
@@ -86,7 +107,15 @@ describe('request message', () => {
   });
 
   it('escapes the requester’s reason and the rejection reason (no mentions, no links)', () => {
-    const msg = requestMessage(request({ reason: 'ping <!channel> see <https://evil.example|here> & co', state: 'rejected', decidedBy: 'ULEAD1', decisionReason: '<!here> no' }), T0);
+    const msg = requestMessage(
+      request({
+        reason: 'ping <!channel> see <https://evil.example|here> & co',
+        state: 'rejected',
+        decidedBy: 'ULEAD1',
+        decisionReason: '<!here> no',
+      }),
+      T0,
+    );
     const t = JSON.stringify(msg.blocks);
     expect(t).not.toContain('<!channel>');
     expect(t).not.toContain('<!here>');
@@ -102,7 +131,11 @@ describe('request message', () => {
   });
 
   it('stays within Slack limits and keeps its buttons for oversized summaries and diffs', () => {
-    const huge = request({ summary: 'S'.repeat(9000), details: Array.from({ length: 2000 }, (_, i) => `+ line ${i} ${'x'.repeat(40)}`).join('\n'), reason: 'r'.repeat(5000) });
+    const huge = request({
+      summary: 'S'.repeat(9000),
+      details: Array.from({ length: 2000 }, (_, i) => `+ line ${i} ${'x'.repeat(40)}`).join('\n'),
+      reason: 'r'.repeat(5000),
+    });
     const fitted = fitMessage(requestMessage(huge, T0));
     expect(fitted.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
     const total = fitted.blocks.reduce((n, b) => n + blockTextLength(b), 0);
@@ -196,22 +229,54 @@ describe('ids and keys', () => {
     expect(new Set(tags)).toEqual(new Set(['svc:prod:web-api']));
   });
 
-  it.each([['prod.web'], ['PROD.web.abcdefg'], ['prod.web.abc'], ['prod.web.abcdefg.x'], ['prod.we b.abcdefg'], [''], [42], [undefined], ['p'.repeat(200)]])('rejects malformed %p', (bad) => {
+  it.each([
+    ['prod.web'],
+    ['PROD.web.abcdefg'],
+    ['prod.web.abc'],
+    ['prod.web.abcdefg.x'],
+    ['prod.we b.abcdefg'],
+    [''],
+    [42],
+    [undefined],
+    ['p'.repeat(200)],
+  ])('rejects malformed %p', (bad) => {
     expect(parseRequestId(bad)).toBeUndefined();
   });
 });
 
 describe('hash model', () => {
   it('round-trips a request through its hash fields', () => {
-    const req = request({ state: 'running', approvals: [{ user: 'ULEAD2', at: T0 + 2 }, { user: 'ULEAD1', at: T0 + 1 }], startedAt: T0 + 5, execution: { deploymentId: 'ecs-svc/1', n: 3 } });
+    const req = request({
+      state: 'running',
+      approvals: [
+        { user: 'ULEAD2', at: T0 + 2 },
+        { user: 'ULEAD1', at: T0 + 1 },
+      ],
+      startedAt: T0 + 5,
+      execution: { deploymentId: 'ecs-svc/1', n: 3 },
+    });
     const flat = requestFields(req, 'cmd-1');
     const h: Record<string, string> = {};
     for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
-    Object.assign(h, { id: req.id, state: 'running', createdAt: String(T0), updatedAt: String(T0), startedAt: String(T0 + 5), 'a.ULEAD2': String(T0 + 2), 'a.ULEAD1': String(T0 + 1) });
+    Object.assign(h, {
+      id: req.id,
+      state: 'running',
+      createdAt: String(T0),
+      updatedAt: String(T0),
+      startedAt: String(T0 + 5),
+      'a.ULEAD2': String(T0 + 2),
+      'a.ULEAD1': String(T0 + 1),
+    });
     const pairs = factPairs(req.execution!);
     for (let i = 0; i < pairs.length; i += 2) h[`x.${pairs[i]}`] = pairs[i + 1]!;
     const back = fromHash(h)!;
-    expect(back).toEqual({ ...req, approvals: [{ user: 'ULEAD1', at: T0 + 1 }, { user: 'ULEAD2', at: T0 + 2 }] });
+    expect(back).toEqual({
+      ...req,
+      approvals: [
+        { user: 'ULEAD1', at: T0 + 1 },
+        { user: 'ULEAD2', at: T0 + 2 },
+      ],
+    });
   });
 
   it('an empty hash is no request; bad fact names are refused', () => {
@@ -221,18 +286,30 @@ describe('hash model', () => {
 
   it('parses script replies', () => {
     const r = parseReply(['OK', ['id', 'x', 'state', 'pending'], ['by', 'U1'], [['1-0', ['event', 'created']]]]);
-    expect(r).toEqual({ code: 'OK', request: { id: 'x', state: 'pending' }, extra: { by: 'U1' }, audit: [{ streamId: '1-0', fields: { event: 'created' } }] });
+    expect(r).toEqual({
+      code: 'OK',
+      request: { id: 'x', state: 'pending' },
+      extra: { by: 'U1' },
+      audit: [{ streamId: '1-0', fields: { event: 'created' } }],
+    });
     expect(() => parseReply('nope')).toThrow('unexpected script reply');
   });
 });
 
 describe('formatting', () => {
   it('ages, dates, links, plain text', () => {
-    expect([formatAge(30_000), formatAge(12 * MIN), formatAge(185 * MIN), formatAge(3 * 24 * 60 * MIN)]).toEqual(['30s', '12m', '3h 5m', '3d']);
+    expect([formatAge(30_000), formatAge(12 * MIN), formatAge(185 * MIN), formatAge(3 * 24 * 60 * MIN)]).toEqual([
+      '30s',
+      '12m',
+      '3h 5m',
+      '3d',
+    ]);
     expect(utcText(T0)).toBe('2025-11-25 13:00 UTC');
     expect(slackTime(T0)).toBe(`<!date^${T0 / 1000}^{date_short_pretty} {time}|2025-11-25 13:00 UTC>`);
     expect(requestLink(request())).toBe('<https://slack.com/archives/CPROD/p1764075600000100|request prod.web.m3x7k2a9qz>');
-    expect(plainText('*Locked* by <@U1> since <!date^1^{time}|13:00 UTC>: “a &lt;b&gt;” <!subteam^S1> `x`')).toBe('Locked by @U1 since 13:00 UTC: “a <b>” @S1 x');
+    expect(plainText('*Locked* by <@U1> since <!date^1^{time}|13:00 UTC>: “a &lt;b&gt;” <!subteam^S1> `x`')).toBe(
+      'Locked by @U1 since 13:00 UTC: “a <b>” @S1 x',
+    );
   });
 
   it('guard texts escape the reason', () => {
@@ -244,7 +321,13 @@ describe('formatting', () => {
 });
 
 describe('lock and freeze notices', () => {
-  const base = { user: 'UDEV1', environment: 'prod', service: 'web', guard: { by: 'UDEV1', reason: 'migrating <!here>', since: T0 }, now: T0 + 5 * MIN };
+  const base = {
+    user: 'UDEV1',
+    environment: 'prod',
+    service: 'web',
+    guard: { by: 'UDEV1', reason: 'migrating <!here>', since: T0 },
+    now: T0 + 5 * MIN,
+  };
 
   it('tells the channel and the person', () => {
     expect(guardNotice({ ...base, action: 'locked' }).text).toBe(

@@ -2,7 +2,7 @@ import { autoscalingWarning } from '../../src/aws/autoscaling';
 
 describe('autoscaling warning on /ecs scale', () => {
   it('warns when the count is outside the scalable target, naming the range', () => {
-    expect(autoscalingWarning(12, { min: 2, max: 10 })).toContain('outside this service\'s autoscaling range (2–10)');
+    expect(autoscalingWarning(12, { min: 2, max: 10 })).toContain("outside this service's autoscaling range (2–10)");
     expect(autoscalingWarning(1, { min: 2, max: 10 })).toContain('will move it back');
   });
   it('stays quiet inside the range or without autoscaling', () => {

@@ -43,7 +43,11 @@ describe('text helpers', () => {
 
 describe('fitMessage', () => {
   it('keeps a message within every Slack limit whatever the input', () => {
-    const blocks = [header('h'.repeat(500)), ...Array.from({ length: 120 }, (_, i) => section(`${i} ` + 'y'.repeat(4000))), actions('a', [{ text: 'Approve', actionId: 'x', value: '1' }])];
+    const blocks = [
+      header('h'.repeat(500)),
+      ...Array.from({ length: 120 }, (_, i) => section(`${i} ` + 'y'.repeat(4000))),
+      actions('a', [{ text: 'Approve', actionId: 'x', value: '1' }]),
+    ];
     const fitted = fitMessage({ text: 't'.repeat(10_000), blocks });
     expect(fitted.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
     expect(fitted.text.length).toBeLessThanOrEqual(LIMITS.text);

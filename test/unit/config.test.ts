@@ -29,7 +29,15 @@ describe('config', () => {
 
   it('applies defaults for optional fields', () => {
     const cfg = parseConfig({
-      environments: { dev: { region: 'us-east-1', cluster: 'dev', channels: ['CDEV'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+      environments: {
+        dev: {
+          region: 'us-east-1',
+          cluster: 'dev',
+          channels: ['CDEV'],
+          requesters: ['*'],
+          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+        },
+      },
       services: { api: { environment: 'dev', service: 'api', container: 'api' } },
     });
     expect(cfg.environments.dev!.readers).toEqual(['*']);

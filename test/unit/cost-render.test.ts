@@ -46,8 +46,16 @@ describe('costPeriods', () => {
     expect(p.label).toBe('month to date (Jun 1)');
   });
   it('7d and 30d are whole days before today', () => {
-    expect(costPeriods('7d', NOW)).toMatchObject({ current: { start: '2025-05-10', end: '2025-05-17' }, previous: { start: '2025-05-03', end: '2025-05-10' }, hours: 168 });
-    expect(costPeriods('30d', NOW)).toMatchObject({ current: { start: '2025-04-17', end: '2025-05-17' }, previous: { start: '2025-03-18', end: '2025-04-17' }, label: 'the last 30 days (Apr 17 – May 16)' });
+    expect(costPeriods('7d', NOW)).toMatchObject({
+      current: { start: '2025-05-10', end: '2025-05-17' },
+      previous: { start: '2025-05-03', end: '2025-05-10' },
+      hours: 168,
+    });
+    expect(costPeriods('30d', NOW)).toMatchObject({
+      current: { start: '2025-04-17', end: '2025-05-17' },
+      previous: { start: '2025-03-18', end: '2025-04-17' },
+      label: 'the last 30 days (Apr 17 – May 16)',
+    });
     expect(costPeriods('7d', NOW).forecast).toBeUndefined();
   });
   it('last month in January is December of the year before', () => {
@@ -105,7 +113,11 @@ describe('sums', () => {
     const results: ResultByTime[] = dailyResults(
       '2025-05-01',
       [
-        { 'aws:ecs:clusterName$prod|aws:ecs:serviceName$web-prod': 10, 'aws:ecs:clusterName$staging|aws:ecs:serviceName$web-prod': 3, 'aws:ecs:clusterName$|aws:ecs:serviceName$': 2 },
+        {
+          'aws:ecs:clusterName$prod|aws:ecs:serviceName$web-prod': 10,
+          'aws:ecs:clusterName$staging|aws:ecs:serviceName$web-prod': 3,
+          'aws:ecs:clusterName$|aws:ecs:serviceName$': 2,
+        },
         { 'aws:ecs:clusterName$prod|aws:ecs:serviceName$web-prod': 11, 'aws:ecs:clusterName$prod|aws:ecs:serviceName$api': 1 },
       ],
       key,
@@ -120,11 +132,16 @@ describe('sums', () => {
 });
 
 describe('estimateService', () => {
-  const td = (over: Parameters<typeof taskDefinition>[0] extends infer T ? Partial<T> : never = {}) => taskDefinition({ family: 'web-prod', revision: 1, image: `${REGISTRY}/shop/web:v1`, ...over });
+  const td = (over: Parameters<typeof taskDefinition>[0] extends infer T ? Partial<T> : never = {}) =>
+    taskDefinition({ family: 'web-prod', revision: 1, image: `${REGISTRY}/shop/web:v1`, ...over });
   const base = { alias: 'web', serviceName: 'web-prod', region: 'eu-west-1', hours: 24 };
 
   it('running tasks × size × price × hours, labelled', () => {
-    const e = estimateService({ ...base, service: service({ name: 'web-prod', desired: 3 }), taskDefinition: td({ cpu: '256', memory: '512' }) });
+    const e = estimateService({
+      ...base,
+      service: service({ name: 'web-prod', desired: 3 }),
+      taskDefinition: td({ cpu: '256', memory: '512' }),
+    });
     const hourly = 0.25 * 0.04048 + 0.5 * 0.004445;
     expect(e.amount).toBeCloseTo(hourly * 3 * 24, 10);
     expect(e.detail).toBe('3 × 0.25 vCPU / 0.5 GB x86');
@@ -133,16 +150,34 @@ describe('estimateService', () => {
     expect(hourlyTaskPrice('eu-west-1', { cpuUnits: 1024, memoryMiB: 2048, arch: 'ARM64' })).toBeCloseTo(0.03238 + 2 * 0.00356, 10);
   });
   it('an unknown region says so rather than guessing', () => {
-    expect(estimateService({ ...base, region: 'af-south-1', service: service({ name: 'web-prod' }), taskDefinition: td() })).toEqual({ alias: 'web', serviceName: 'web-prod', reason: 'the bot has no Fargate price for `af-south-1`' });
+    expect(estimateService({ ...base, region: 'af-south-1', service: service({ name: 'web-prod' }), taskDefinition: td() })).toEqual({
+      alias: 'web',
+      serviceName: 'web-prod',
+      reason: 'the bot has no Fargate price for `af-south-1`',
+    });
   });
   it('EC2 capacity, Windows, no task size, missing service: each says why', () => {
-    expect(estimateService({ ...base, service: { ...service({ name: 'web-prod' }), launchType: 'EC2' }, taskDefinition: td() }).reason).toContain('EC2 capacity');
-    expect(estimateService({ ...base, service: service({ name: 'web-prod' }), taskDefinition: { ...td(), runtimePlatform: { operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' } } }).reason).toContain('Windows');
-    expect(estimateService({ ...base, service: service({ name: 'web-prod' }), taskDefinition: { ...td(), cpu: undefined } }).reason).toContain('no task-level CPU and memory');
+    expect(
+      estimateService({ ...base, service: { ...service({ name: 'web-prod' }), launchType: 'EC2' }, taskDefinition: td() }).reason,
+    ).toContain('EC2 capacity');
+    expect(
+      estimateService({
+        ...base,
+        service: service({ name: 'web-prod' }),
+        taskDefinition: { ...td(), runtimePlatform: { operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' } },
+      }).reason,
+    ).toContain('Windows');
+    expect(
+      estimateService({ ...base, service: service({ name: 'web-prod' }), taskDefinition: { ...td(), cpu: undefined } }).reason,
+    ).toContain('no task-level CPU and memory');
     expect(estimateService({ ...base }).reason).toContain('not found');
   });
   it('Fargate Spot is an upper bound', () => {
-    const s = { ...service({ name: 'web-prod' }), launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] };
+    const s = {
+      ...service({ name: 'web-prod' }),
+      launchType: undefined,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    };
     expect(estimateService({ ...base, service: s, taskDefinition: td() }).detail).toContain('Fargate Spot priced as on-demand');
   });
 });
@@ -168,7 +203,16 @@ describe('formatting', () => {
     expect(bar(0.0001, 10, 4)).toBe('▏'); // never invisible when there is spend
   });
   it('barChart aligns amounts and marks today', () => {
-    expect(barChart([{ date: '2025-05-16', amount: 1000 }, { date: '2025-05-17', amount: 250 }], 8, '2025-05-17')).toBe('05-16 ████████ $1,000.00\n05-17 ██         $250.00  (today, so far)');
+    expect(
+      barChart(
+        [
+          { date: '2025-05-16', amount: 1000 },
+          { date: '2025-05-17', amount: 250 },
+        ],
+        8,
+        '2025-05-17',
+      ),
+    ).toBe('05-16 ████████ $1,000.00\n05-17 ██         $250.00  (today, so far)');
   });
 });
 
@@ -184,7 +228,16 @@ const view = (): CostView => ({
     { label: 'ECR', amount: 34 },
   ],
   forecast: { monthEnd: 1302, monthLabel: 'May 2025' },
-  breakdown: { kind: 'tags', title: '*By service*', rows: [{ label: 'web', amount: 510, detail: '`web-prod`' }, { label: 'worker', amount: 136 }], untagged: 34, other: 0 },
+  breakdown: {
+    kind: 'tags',
+    title: '*By service*',
+    rows: [
+      { label: 'web', amount: 510, detail: '`web-prod`' },
+      { label: 'worker', amount: 136 },
+    ],
+    untagged: 34,
+    other: 0,
+  },
   estimated: true,
   dataAsOf: NOW - 2 * 3_600_000,
   cached: true,
@@ -199,7 +252,24 @@ describe('costMessage', () => {
   });
   it('an estimate shows how it was made and how to get real numbers', () => {
     const text = JSON.stringify(
-      costMessage({ ...view(), total: undefined, previous: undefined, daily: undefined, split: undefined, forecast: undefined, breakdown: { kind: 'estimate', title: '*Estimate*', region: 'eu-west-1', pricesAsOf: '2026-03', rows: [{ alias: 'web', serviceName: 'web-prod', amount: 29.33, perDay: 1.78, detail: '3 × 0.5 vCPU / 1 GB x86' }, { alias: 'batch', serviceName: 'batch', reason: 'it runs on EC2 capacity' }] } }).blocks,
+      costMessage({
+        ...view(),
+        total: undefined,
+        previous: undefined,
+        daily: undefined,
+        split: undefined,
+        forecast: undefined,
+        breakdown: {
+          kind: 'estimate',
+          title: '*Estimate*',
+          region: 'eu-west-1',
+          pricesAsOf: '2026-03',
+          rows: [
+            { alias: 'web', serviceName: 'web-prod', amount: 29.33, perDay: 1.78, detail: '3 × 0.5 vCPU / 1 GB x86' },
+            { alias: 'batch', serviceName: 'batch', reason: 'it runs on EC2 capacity' },
+          ],
+        },
+      }).blocks,
     );
     expect(text).toContain('*web* ≈ $29.33 · 3 × 0.5 vCPU / 1 GB x86 · ≈ $1.78/day');
     expect(text).toContain('*batch* estimate unavailable: it runs on EC2 capacity');
@@ -207,11 +277,26 @@ describe('costMessage', () => {
     expect(text).toContain('aws:ecs:serviceName');
   });
   it('stays within Slack limits with 400 services and 300 usage types', () => {
-    const rows = Array.from({ length: 400 }, (_, i) => ({ label: `service-${i}-${'x'.repeat(60)}`, amount: i, detail: '`' + 'y'.repeat(80) + '`' }));
-    const msg = costMessage({ ...view(), scopeLabel: 'p'.repeat(200), breakdown: { kind: 'tags', title: '*By service*', rows, untagged: 1, other: 2 } });
+    const rows = Array.from({ length: 400 }, (_, i) => ({
+      label: `service-${i}-${'x'.repeat(60)}`,
+      amount: i,
+      detail: '`' + 'y'.repeat(80) + '`',
+    }));
+    const msg = costMessage({
+      ...view(),
+      scopeLabel: 'p'.repeat(200),
+      breakdown: { kind: 'tags', title: '*By service*', rows, untagged: 1, other: 2 },
+    });
     for (const b of msg.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
     expectWithinSlackLimits(fitMessage(msg));
-    const usage = costMessage({ ...view(), breakdown: { kind: 'usage-type', title: '*By usage type*', rows: Array.from({ length: 300 }, (_, i) => ({ label: `EUW1-Usage-${i}-${'z'.repeat(100)}`, amount: 300 - i })) } });
+    const usage = costMessage({
+      ...view(),
+      breakdown: {
+        kind: 'usage-type',
+        title: '*By usage type*',
+        rows: Array.from({ length: 300 }, (_, i) => ({ label: `EUW1-Usage-${i}-${'z'.repeat(100)}`, amount: 300 - i })),
+      },
+    });
     expectWithinSlackLimits(fitMessage(usage));
     expect(JSON.stringify(usage.blocks)).toContain('… and 260 smaller usage types');
   });
@@ -219,7 +304,15 @@ describe('costMessage', () => {
 
 describe('cost parse', () => {
   const config = parseConfig({
-    environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+    environments: {
+      prod: {
+        region: 'eu-west-1',
+        cluster: 'prod',
+        channels: ['CPROD'],
+        requesters: ['*'],
+        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+      },
+    },
     services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
   });
   const parse = (text: string) => cost.parse(parseArgs(text), { config, channelId: 'CPROD', userId: 'U1' });

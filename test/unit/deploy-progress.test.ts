@@ -20,7 +20,17 @@ const track = (over: Partial<Tracking> = {}): Tracking => ({
 const rolling = (newOver: Parameters<typeof deployment>[0] = {}, oldOver: Parameters<typeof deployment>[0] = {}) =>
   service({
     deployments: [
-      deployment({ id: NEW_ID, taskDefinition: NEW, status: 'PRIMARY', rolloutState: 'IN_PROGRESS', rolloutStateReason: 'ECS deployment ecs-svc/2222222222222222222 in progress.', runningCount: 1, pendingCount: 2, desiredCount: 4, ...newOver }),
+      deployment({
+        id: NEW_ID,
+        taskDefinition: NEW,
+        status: 'PRIMARY',
+        rolloutState: 'IN_PROGRESS',
+        rolloutStateReason: 'ECS deployment ecs-svc/2222222222222222222 in progress.',
+        runningCount: 1,
+        pendingCount: 2,
+        desiredCount: 4,
+        ...newOver,
+      }),
       deployment({ id: OLD_ID, taskDefinition: OLD, status: 'ACTIVE', runningCount: 4, ...oldOver }),
     ],
   });
@@ -39,8 +49,22 @@ describe('assessRollout', () => {
   it('circuit breaker: FAILED rollout with the old task definition PRIMARY again is a failure with a rollback, never a success', () => {
     const rolledBack = service({
       deployments: [
-        deployment({ id: 'ecs-svc/3333333333333333333', taskDefinition: OLD, status: 'PRIMARY', rolloutState: 'IN_PROGRESS', runningCount: 4 }),
-        deployment({ id: NEW_ID, taskDefinition: NEW, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.', runningCount: 0, failedTasks: 3 }),
+        deployment({
+          id: 'ecs-svc/3333333333333333333',
+          taskDefinition: OLD,
+          status: 'PRIMARY',
+          rolloutState: 'IN_PROGRESS',
+          runningCount: 4,
+        }),
+        deployment({
+          id: NEW_ID,
+          taskDefinition: NEW,
+          status: 'ACTIVE',
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+          runningCount: 0,
+          failedTasks: 3,
+        }),
       ],
     });
     const a = assessRollout(rolledBack, track(), T0 + 300_000);
@@ -52,7 +76,9 @@ describe('assessRollout', () => {
   });
 
   it('the waiter trap: stable on ONE deployment of the OLD task definition (ours gone) is a failure', () => {
-    const stable = service({ deployments: [deployment({ id: 'ecs-svc/3333333333333333333', taskDefinition: OLD, rolloutState: 'COMPLETED' })] });
+    const stable = service({
+      deployments: [deployment({ id: 'ecs-svc/3333333333333333333', taskDefinition: OLD, rolloutState: 'COMPLETED' })],
+    });
     const a = assessRollout(stable, track(), T0 + 600_000);
     expect(a.phase).toBe('failed');
     expect(a.rolledBack).toBe(true);
@@ -73,7 +99,13 @@ describe('assessRollout', () => {
 
   it('stuck past the deadline, with the service event that explains it', () => {
     const s = rolling({ runningCount: 0, pendingCount: 4 });
-    s.events = [{ id: 'e2', createdAt: new Date(T0 + 100_000), message: '(service web-prod) was unable to place a task because no container instance met all of its requirements.' }];
+    s.events = [
+      {
+        id: 'e2',
+        createdAt: new Date(T0 + 100_000),
+        message: '(service web-prod) was unable to place a task because no container instance met all of its requirements.',
+      },
+    ];
     expect(assessRollout(s, track(), T0 + 19 * 60_000).phase).toBe('in_progress');
     const a = assessRollout(s, track(), T0 + 21 * 60_000);
     expect(a.phase).toBe('stuck');
@@ -82,7 +114,9 @@ describe('assessRollout', () => {
   });
 
   it('without rolloutState (Classic Load Balancer): completed at steady state with only our deployment', () => {
-    const s = service({ deployments: [deployment({ id: NEW_ID, taskDefinition: NEW, rolloutState: undefined, rolloutStateReason: undefined })] });
+    const s = service({
+      deployments: [deployment({ id: NEW_ID, taskDefinition: NEW, rolloutState: undefined, rolloutStateReason: undefined })],
+    });
     expect(assessRollout(s, track(), T0 + 60_000).phase).toBe('completed');
     const s2 = service({ deployments: [deployment({ id: NEW_ID, taskDefinition: NEW, rolloutState: undefined, runningCount: 2 })] });
     expect(assessRollout(s2, track(), T0 + 60_000).phase).toBe('in_progress');
@@ -96,9 +130,22 @@ describe('assessRollout', () => {
   describe('scale', () => {
     const scaleTrack = track({ verb: 'scale', targetCount: 8, targetTaskDefinition: OLD });
     it('in progress until running reaches the new count', () => {
-      const s = service({ desiredCount: 8, runningCount: 5, pendingCount: 3, deployments: [deployment({ desiredCount: 8, runningCount: 5 })] });
-      expect(assessRollout(s, scaleTrack, T0 + 60_000)).toMatchObject({ phase: 'in_progress', counts: { desired: 8, running: 5, pending: 3 } });
-      const done = service({ desiredCount: 8, runningCount: 8, pendingCount: 0, deployments: [deployment({ desiredCount: 8, runningCount: 8 })] });
+      const s = service({
+        desiredCount: 8,
+        runningCount: 5,
+        pendingCount: 3,
+        deployments: [deployment({ desiredCount: 8, runningCount: 5 })],
+      });
+      expect(assessRollout(s, scaleTrack, T0 + 60_000)).toMatchObject({
+        phase: 'in_progress',
+        counts: { desired: 8, running: 5, pending: 3 },
+      });
+      const done = service({
+        desiredCount: 8,
+        runningCount: 8,
+        pendingCount: 0,
+        deployments: [deployment({ desiredCount: 8, runningCount: 8 })],
+      });
       expect(assessRollout(done, scaleTrack, T0 + 120_000).phase).toBe('completed');
     });
     it('fails when something else changed the desired count', () => {
@@ -108,7 +155,12 @@ describe('assessRollout', () => {
       expect(a.reasons[0]).toContain('The desired count is now 6, not 8');
     });
     it('stuck after the deadline', () => {
-      const s = service({ desiredCount: 8, runningCount: 4, pendingCount: 4, deployments: [deployment({ desiredCount: 8, runningCount: 4 })] });
+      const s = service({
+        desiredCount: 8,
+        runningCount: 4,
+        pendingCount: 4,
+        deployments: [deployment({ desiredCount: 8, runningCount: 4 })],
+      });
       expect(assessRollout(s, scaleTrack, T0 + 25 * 60_000).phase).toBe('stuck');
     });
   });
@@ -118,7 +170,11 @@ describe('relevantStoppedTasks', () => {
   it('keeps tasks of the new task definition stopped since the change, newest first, at most 3', () => {
     const tasks = [
       stoppedTask('a1', { stoppedAt: new Date(T0 + 10_000) }),
-      stoppedTask('a2', { stoppedAt: new Date(T0 + 30_000), stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)' }),
+      stoppedTask('a2', {
+        stoppedAt: new Date(T0 + 30_000),
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+      }),
       stoppedTask('old', { taskDefinitionArn: OLD, stoppedAt: new Date(T0 + 40_000) }),
       stoppedTask('before', { stoppedAt: new Date(T0 - 3_600_000) }),
       stoppedTask('a3', { stoppedAt: new Date(T0 + 20_000) }),

@@ -43,7 +43,15 @@ const deployPlan: DeployPlan = {
 };
 const plans: ChangePlan[] = [
   deployPlan,
-  { verb: 'rollback', ...base, targetTaskDefinition: tdArn('web-prod', 40), source: 'history', container: 'web', previousImage: `${REGISTRY}/shop/web:v1.2.2`, targetImage: `${REGISTRY}/shop/web@${DIGEST}` },
+  {
+    verb: 'rollback',
+    ...base,
+    targetTaskDefinition: tdArn('web-prod', 40),
+    source: 'history',
+    container: 'web',
+    previousImage: `${REGISTRY}/shop/web:v1.2.2`,
+    targetImage: `${REGISTRY}/shop/web@${DIGEST}`,
+  },
   { verb: 'scale', ...base, from: 4, to: 8 },
   { verb: 'restart', ...base },
 ];
@@ -55,7 +63,10 @@ const stopped: StoppedTaskInfo[] = [
     stopCode: 'EssentialContainerExited',
     stoppedReason: 'Essential container in task exited',
     stoppedAt: NOW,
-    containers: [{ name: 'web', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }, { name: 'datadog-agent', exitCode: 0 }],
+    containers: [
+      { name: 'web', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' },
+      { name: 'datadog-agent', exitCode: 0 },
+    ],
     logLines: ['Error: connect ECONNREFUSED 10.0.1.5:5432', '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)'],
   },
 ];
@@ -92,10 +103,14 @@ describe('dry run and requested answers', () => {
     expect(JSON.stringify(msg.blocks)).toContain('```~ containerDefinitions[web].image: a → b```');
   });
   it('tells the requester where the request is and how many approvals it needs', () => {
-    expect(requestedMessage(deployPlan, { id: 'prod.web.x', channel: 'CPROD', approvalsNeeded: 1, state: 'pending' }).blocks[0]).toMatchObject({
+    expect(
+      requestedMessage(deployPlan, { id: 'prod.web.x', channel: 'CPROD', approvalsNeeded: 1, state: 'pending' }).blocks[0],
+    ).toMatchObject({
       text: { text: expect.stringContaining('is posted in <#CPROD> and needs 1 approval') },
     });
-    expect(requestedMessage(deployPlan, { id: 'staging.web.x', channel: 'CSTAGING', approvalsNeeded: 0, state: 'approved' }).text).toContain('Deploying web in prod now');
+    expect(
+      requestedMessage(deployPlan, { id: 'staging.web.x', channel: 'CSTAGING', approvalsNeeded: 0, state: 'approved' }).text,
+    ).toContain('Deploying web in prod now');
   });
 });
 
@@ -104,7 +119,14 @@ describe('status card', () => {
     expect(statusCard(card())).toMatchSnapshot();
   });
   it('failed with stopped tasks: reasons, exit codes, no button', () => {
-    const msg = statusCard(card({ phase: 'failed', rolledBack: true, reasons: ['ECS deployment circuit breaker: tasks failed to start.'], stoppedTasks: stopped }));
+    const msg = statusCard(
+      card({
+        phase: 'failed',
+        rolledBack: true,
+        reasons: ['ECS deployment circuit breaker: tasks failed to start.'],
+        stoppedTasks: stopped,
+      }),
+    );
     expect(msg).toMatchSnapshot();
     expect(msg.blocks.some((b) => b.type === 'actions')).toBe(false);
   });
@@ -125,7 +147,9 @@ describe('status card', () => {
     expect(progressBar(1, 0)).toBe('');
   });
   it('the abort button asks for confirmation and carries the request id', () => {
-    const b = abortActions('prod.web.x', 'Roll back') as unknown as { elements: Array<{ action_id: string; value: string; confirm?: unknown; style: string }> };
+    const b = abortActions('prod.web.x', 'Roll back') as unknown as {
+      elements: Array<{ action_id: string; value: string; confirm?: unknown; style: string }>;
+    };
     expect(b.elements[0]).toMatchObject({ action_id: 'deploy:abort', value: 'prod.web.x', style: 'danger' });
     expect(b.elements[0]!.confirm).toBeDefined();
   });
@@ -134,12 +158,25 @@ describe('status card', () => {
 describe('milestones', () => {
   it('started, completed, not started', () => {
     expect(startedMilestone(deployPlan, 'ecs-svc/2', 20 * 60_000).blocks).toMatchSnapshot();
-    expect(finalMilestone({ ...card(), phase: 'completed', counts: { desired: 4, running: 4, pending: 0, failed: 0 } }, 6 * 60_000).blocks).toMatchSnapshot();
-    expect(notStartedMilestone(deployPlan, 'The service changed since the request was made.', 'Request it again.', tdArn('web-prod', 43)).blocks).toMatchSnapshot();
+    expect(
+      finalMilestone({ ...card(), phase: 'completed', counts: { desired: 4, running: 4, pending: 0, failed: 0 } }, 6 * 60_000).blocks,
+    ).toMatchSnapshot();
+    expect(
+      notStartedMilestone(deployPlan, 'The service changed since the request was made.', 'Request it again.', tdArn('web-prod', 43)).blocks,
+    ).toMatchSnapshot();
   });
 
   it('failed: the real reasons, stop codes, exit codes and last log lines', () => {
-    const msg = finalMilestone({ ...card(), phase: 'failed', rolledBack: true, reasons: ['ECS deployment circuit breaker: tasks failed to start.'], stoppedTasks: stopped }, 4 * 60_000);
+    const msg = finalMilestone(
+      {
+        ...card(),
+        phase: 'failed',
+        rolledBack: true,
+        reasons: ['ECS deployment circuit breaker: tasks failed to start.'],
+        stoppedTasks: stopped,
+      },
+      4 * 60_000,
+    );
     const text = JSON.stringify(msg.blocks);
     expect(text).toContain('Deploy failed');
     expect(text).toContain('the service is back on `web-prod:42`');

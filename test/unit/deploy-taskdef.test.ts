@@ -1,4 +1,13 @@
-import { registrationInput, withImage, findContainer, roleProblems, rolesOf, familyRevision, revisionArn, REGISTER_FIELDS } from '../../src/deploy/taskdef';
+import {
+  registrationInput,
+  withImage,
+  findContainer,
+  roleProblems,
+  rolesOf,
+  familyRevision,
+  revisionArn,
+  REGISTER_FIELDS,
+} from '../../src/deploy/taskdef';
 import { diffObjects, renderDiff } from '../../src/deploy/diff';
 import { parseImageSelector, pinnedImageUri, splitImage } from '../../src/deploy/refs';
 import { isBotError } from '../../src/errors';
@@ -7,11 +16,28 @@ import { DIGEST, EXEC_ROLE, REGISTRY, TAGS, TASK_ROLE, taskDefinition, tdArn } f
 describe('registrationInput (re-registering a task definition)', () => {
   it('keeps every accepted field and leaves out the read-only ones', () => {
     const input = registrationInput(taskDefinition(42), TAGS) as unknown as Record<string, unknown>;
-    for (const ro of ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy', 'deregisteredAt']) {
+    for (const ro of [
+      'taskDefinitionArn',
+      'revision',
+      'status',
+      'requiresAttributes',
+      'compatibilities',
+      'registeredAt',
+      'registeredBy',
+      'deregisteredAt',
+    ]) {
       expect(input).not.toHaveProperty(ro);
     }
     expect(Object.keys(input).every((k) => (REGISTER_FIELDS as readonly string[]).includes(k) || k === 'tags')).toBe(true);
-    expect(input).toMatchObject({ family: 'web-prod', taskRoleArn: TASK_ROLE, executionRoleArn: EXEC_ROLE, networkMode: 'awsvpc', cpu: '512', memory: '1024', requiresCompatibilities: ['FARGATE'] });
+    expect(input).toMatchObject({
+      family: 'web-prod',
+      taskRoleArn: TASK_ROLE,
+      executionRoleArn: EXEC_ROLE,
+      networkMode: 'awsvpc',
+      cpu: '512',
+      memory: '1024',
+      requiresCompatibilities: ['FARGATE'],
+    });
     expect(input.runtimePlatform).toEqual({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' });
   });
 
@@ -47,7 +73,9 @@ describe('withImage', () => {
     const after = withImage(before, 'web', image);
     expect(after.containerDefinitions![0]!.image).toBe(image);
     expect(after.containerDefinitions![1]).toEqual(before.containerDefinitions![1]);
-    expect(diffObjects(before, after)).toEqual([{ path: 'containerDefinitions[web].image', before: `${REGISTRY}/shop/web:v1.2.2`, after: image }]);
+    expect(diffObjects(before, after)).toEqual([
+      { path: 'containerDefinitions[web].image', before: `${REGISTRY}/shop/web:v1.2.2`, after: image },
+    ]);
     // the input is not mutated
     expect(before.containerDefinitions![0]!.image).toBe(`${REGISTRY}/shop/web:v1.2.2`);
   });
@@ -95,7 +123,10 @@ describe('diff rendering', () => {
       { name: 'FEATURE_X', value: 'on' },
     ];
     const entries = diffObjects(a, registrationInput(td2));
-    expect(entries.map((e) => e.path)).toEqual(['containerDefinitions[web].environment.DB_PASSWORD', 'containerDefinitions[web].environment.FEATURE_X']);
+    expect(entries.map((e) => e.path)).toEqual([
+      'containerDefinitions[web].environment.DB_PASSWORD',
+      'containerDefinitions[web].environment.FEATURE_X',
+    ]);
     const text = renderDiff(entries);
     expect(text).toContain('~ containerDefinitions[web].environment.DB_PASSWORD: (hidden, changed)');
     expect(text).not.toContain('hunter2');
@@ -137,9 +168,21 @@ describe('image references', () => {
   });
 
   it('pins to the registry the container already uses, else the ECR registry of the image', () => {
-    expect(pinnedImageUri({ currentImage: `${REGISTRY}/shop/web:v1`, repository: 'shop/web', registryId: '111111111111', region: 'eu-west-1', digest: DIGEST })).toBe(`${REGISTRY}/shop/web@${DIGEST}`);
-    expect(pinnedImageUri({ currentImage: 'nginx:1', repository: 'shop/web', registryId: '111111111111', region: 'eu-west-1', digest: DIGEST })).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}`);
-    expect(pinnedImageUri({ repository: 'shop/web', registryId: '111111111111', region: 'cn-north-1', digest: DIGEST })).toBe(`111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn/shop/web@${DIGEST}`);
+    expect(
+      pinnedImageUri({
+        currentImage: `${REGISTRY}/shop/web:v1`,
+        repository: 'shop/web',
+        registryId: '111111111111',
+        region: 'eu-west-1',
+        digest: DIGEST,
+      }),
+    ).toBe(`${REGISTRY}/shop/web@${DIGEST}`);
+    expect(
+      pinnedImageUri({ currentImage: 'nginx:1', repository: 'shop/web', registryId: '111111111111', region: 'eu-west-1', digest: DIGEST }),
+    ).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}`);
+    expect(pinnedImageUri({ repository: 'shop/web', registryId: '111111111111', region: 'cn-north-1', digest: DIGEST })).toBe(
+      `111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn/shop/web@${DIGEST}`,
+    );
     expect(splitImage(`${REGISTRY}:5000/a/b:t@${DIGEST}`)).toEqual({ repository: `${REGISTRY}:5000/a/b`, tag: 't', digest: DIGEST });
   });
 });

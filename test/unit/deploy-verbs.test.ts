@@ -46,7 +46,9 @@ describe('deploy', () => {
     expect(parsed.environment).toBe('prod');
     expect(parsed.args).toEqual({ alias: 'web', image: { tag: 'v1.2.3' }, reason: 'checkout fix', dryRun: true });
     expect(spec.kind).toBe('change');
-    expect(parse('deploy web v1.2.3').spec.ackText!(parse('deploy web v1.2.3').parsed as never)).toBe('Preparing the deploy of `web` to `v1.2.3` in `prod`…');
+    expect(parse('deploy web v1.2.3').spec.ackText!(parse('deploy web v1.2.3').parsed as never)).toBe(
+      'Preparing the deploy of `web` to `v1.2.3` in `prod`…',
+    );
   });
 
   it('takes a digest', () => {
@@ -99,7 +101,9 @@ describe('rollback and restart', () => {
   it('rollback to the previous task definition, or --to a revision', () => {
     expect(parse('rollback web').parsed.args).toEqual({ alias: 'web', to: undefined, reason: undefined, dryRun: false });
     expect(parse('rollback web --to 41').parsed.args).toMatchObject({ to: 41 });
-    expect(parse('rollback web').spec.ackText!(parse('rollback web').parsed as never)).toBe('Preparing the rollback of `web` to the previous task definition in `prod`…');
+    expect(parse('rollback web').spec.ackText!(parse('rollback web').parsed as never)).toBe(
+      'Preparing the rollback of `web` to the previous task definition in `prod`…',
+    );
   });
   it.each([
     ['rollback web --to', '`--to` needs a revision number'],
@@ -111,7 +115,11 @@ describe('rollback and restart', () => {
     expect(answer(text)).toContain(expected);
   });
   it('restart takes only the service', () => {
-    expect(parse('restart worker --reason "stuck connections"').parsed.args).toEqual({ alias: 'worker', reason: 'stuck connections', dryRun: false });
+    expect(parse('restart worker --reason "stuck connections"').parsed.args).toEqual({
+      alias: 'worker',
+      reason: 'stuck connections',
+      dryRun: false,
+    });
     expect(answer('restart worker now')).toContain('Unexpected extra input: `now`');
   });
 });

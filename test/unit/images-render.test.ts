@@ -24,7 +24,12 @@ describe('scanSummary', () => {
 describe('runningFromTasks', () => {
   it('counts digests of the named container', () => {
     const td = taskDefArn('web-prod', 1);
-    const tasks = [task({ id: taskIdOf(1), td, digest: digestOf('a') }), task({ id: taskIdOf(2), td, digest: digestOf('a') }), task({ id: taskIdOf(3), td, digest: digestOf('b') }), task({ id: taskIdOf(4), td, container: 'sidecar', digest: digestOf('c') })];
+    const tasks = [
+      task({ id: taskIdOf(1), td, digest: digestOf('a') }),
+      task({ id: taskIdOf(2), td, digest: digestOf('a') }),
+      task({ id: taskIdOf(3), td, digest: digestOf('b') }),
+      task({ id: taskIdOf(4), td, container: 'sidecar', digest: digestOf('c') }),
+    ];
     expect(runningFromTasks(tasks, 'web')).toEqual([
       { digest: digestOf('a'), tasks: 2 },
       { digest: digestOf('b'), tasks: 1 },
@@ -60,11 +65,24 @@ describe('imagesMessage', () => {
     expect(text).toMatch(/`v1\.4\.1`[^•]*:arrow_left: \*running now\* \(2 tasks\)/);
   });
   it('an empty repository', () => {
-    expect(JSON.stringify(imagesMessage(view({ images: [], running: [] })).blocks)).toContain('ECR repository `shop/web` in `eu-west-1` has no tagged images.');
+    expect(JSON.stringify(imagesMessage(view({ images: [], running: [] })).blocks)).toContain(
+      'ECR repository `shop/web` in `eu-west-1` has no tagged images.',
+    );
   });
   it('stays within Slack limits with 30 images of 50 long tags each', () => {
-    const many = Array.from({ length: 1000 }, (_, i) => image({ tag: Array.from({ length: 50 }, (_, j) => `release-${i}-${j}-${'t'.repeat(100)}`), pushedDaysAgo: i }));
-    const msg = imagesMessage(view({ images: many, limit: 30, running: [{ digest: digestOf('not-there'), tasks: 1 }, { digest: many[999]!.imageDigest!, tasks: 2 }] }));
+    const many = Array.from({ length: 1000 }, (_, i) =>
+      image({ tag: Array.from({ length: 50 }, (_, j) => `release-${i}-${j}-${'t'.repeat(100)}`), pushedDaysAgo: i }),
+    );
+    const msg = imagesMessage(
+      view({
+        images: many,
+        limit: 30,
+        running: [
+          { digest: digestOf('not-there'), tasks: 1 },
+          { digest: many[999]!.imageDigest!, tasks: 2 },
+        ],
+      }),
+    );
     for (const b of msg.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
     expectWithinSlackLimits(fitMessage(msg));
   });
@@ -72,11 +90,22 @@ describe('imagesMessage', () => {
 
 describe('images parse', () => {
   const config = parseConfig({
-    environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+    environments: {
+      prod: {
+        region: 'eu-west-1',
+        cluster: 'prod',
+        channels: ['CPROD'],
+        requesters: ['*'],
+        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+      },
+    },
     services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
   });
   it('service and limit', () => {
-    expect(images.parse(parseArgs('images WEB --limit 5'), { config, channelId: 'CPROD', userId: 'U1' })).toMatchObject({ environment: 'prod', args: { alias: 'web', limit: 5 } });
+    expect(images.parse(parseArgs('images WEB --limit 5'), { config, channelId: 'CPROD', userId: 'U1' })).toMatchObject({
+      environment: 'prod',
+      args: { alias: 'web', limit: 5 },
+    });
     expect(images.parse(parseArgs('images web'), { config, channelId: 'CPROD', userId: 'U1' }).args.limit).toBe(10);
   });
 });

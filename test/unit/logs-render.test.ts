@@ -79,14 +79,31 @@ describe('windows', () => {
 
 describe('logs parse', () => {
   const config = parseConfig({
-    environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+    environments: {
+      prod: {
+        region: 'eu-west-1',
+        cluster: 'prod',
+        channels: ['CPROD'],
+        requesters: ['*'],
+        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+      },
+    },
     services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
   });
   const parse = (text: string) => logs.parse(parseArgs(text, new Set(logs.booleanFlags)), { config, channelId: 'CPROD', userId: 'U1' });
 
   it('reads every flag', () => {
     const p = parse('logs web --since 2h --until 30m --filter "connection refused" --limit 200 --container web --task 0123ABCD');
-    expect(p.args).toEqual({ alias: 'web', since: { ago: 2 * HOUR }, until: { ago: 30 * MIN }, filter: 'connection refused', limit: 200, container: 'web', task: '0123abcd', previous: false });
+    expect(p.args).toEqual({
+      alias: 'web',
+      since: { ago: 2 * HOUR },
+      until: { ago: 30 * MIN },
+      filter: 'connection refused',
+      limit: 200,
+      container: 'web',
+      task: '0123abcd',
+      previous: false,
+    });
     expect(p.environment).toBe('prod');
   });
   it('takes a task ARN and keeps its id', () => {
@@ -126,12 +143,21 @@ describe('redaction', () => {
     expect(redactSecrets(input)).toBe(expected);
   });
 
-  it.each(['GET /health 200 in 3ms', 'tokenizer=bpe', '"token": null', 'password reset requested for bob', 'author=alice', 'connected to db:5432'])('leaves %j alone', (input) => {
+  it.each([
+    'GET /health 200 in 3ms',
+    'tokenizer=bpe',
+    '"token": null',
+    'password reset requested for bob',
+    'author=alice',
+    'connected to db:5432',
+  ])('leaves %j alone', (input) => {
     expect(redactSecrets(input)).toBe(input);
   });
 
   it('strips colours, cursor moves, hyperlinks and stray control characters', () => {
-    expect(stripAnsi('\u001b[1;31mERROR\u001b[0m \u001b[2K\u001b]8;;http://x\u0007link\u001b]8;;\u0007 bell\u0007 tab\tok')).toBe('ERROR link bell tab\tok');
+    expect(stripAnsi('\u001b[1;31mERROR\u001b[0m \u001b[2K\u001b]8;;http://x\u0007link\u001b]8;;\u0007 bell\u0007 tab\tok')).toBe(
+      'ERROR link bell tab\tok',
+    );
     expect(cleanLogMessage('\u001b[32mpassword=s3cret\u001b[0m')).toBe('password=[masked]');
   });
 });
@@ -190,7 +216,14 @@ const view = (over: Partial<LogsView> = {}): LogsView => ({
   ],
   limit: 50,
   more: false,
-  consoleUrl: logEventsUrl({ region: 'eu-west-1', logGroup: '/ecs/web-prod', streamPrefix: 'ecs/web/', startMs: NOW - 15 * MIN, endMs: NOW, filterPattern: 'ERROR' }),
+  consoleUrl: logEventsUrl({
+    region: 'eu-west-1',
+    logGroup: '/ecs/web-prod',
+    streamPrefix: 'ecs/web/',
+    startMs: NOW - 15 * MIN,
+    endMs: NOW,
+    filterPattern: 'ERROR',
+  }),
   now: NOW,
   ...over,
 });
@@ -212,19 +245,28 @@ describe('logsAnswer', () => {
   });
 
   it('--previous shows how the task ended', () => {
-    const { message } = logsAnswer(view({ taskId: taskIdOf(9), previous: { stoppedAt: NOW - 4 * MIN, stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' } }));
+    const { message } = logsAnswer(
+      view({
+        taskId: taskIdOf(9),
+        previous: { stoppedAt: NOW - 4 * MIN, stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' },
+      }),
+    );
     const text = JSON.stringify(message.blocks);
     expect(text).toContain('task `00000009` (most recently stopped)');
     expect(text).toContain(':octagonal_sign: stopped 4m ago · `EssentialContainerExited` · Essential container in task exited');
   });
 
   it('oversized: 1,000 events of 3,000 characters stay within Slack limits, and the file holds them all, masked', () => {
-    const events = Array.from({ length: 1000 }, (_, i) => logEvent(NOW - (1000 - i) * 500, `line ${i} password=hunter${i} ${'w'.repeat(3000)}\nsecond line`, `ecs/web/${taskIdOf(i)}`));
+    const events = Array.from({ length: 1000 }, (_, i) =>
+      logEvent(NOW - (1000 - i) * 500, `line ${i} password=hunter${i} ${'w'.repeat(3000)}\nsecond line`, `ecs/web/${taskIdOf(i)}`),
+    );
     const { message, file } = logsAnswer(view({ events, limit: 1000, more: true }));
     expectWithinSlackLimits(message);
     expectWithinSlackLimits(fitMessage(message));
     expect(fitMessage(message).blocks).toHaveLength(message.blocks.length); // nothing had to be dropped
-    expect(JSON.stringify(message.blocks)).toMatch(/1000 lines \(the newest 1000; more exist before these.*\) · showing the newest \d+ here, all 1000 in the file below/);
+    expect(JSON.stringify(message.blocks)).toMatch(
+      /1000 lines \(the newest 1000; more exist before these.*\) · showing the newest \d+ here, all 1000 in the file below/,
+    );
     expect(file!.content.split('\n').filter((l) => /^2025-/.test(l))).toHaveLength(1000);
     expect(file!.content).not.toMatch(/hunter\d/);
     expect(file!.content).toContain('\n    second line');
@@ -243,7 +285,14 @@ describe('logTarget', () => {
   const base = { container: 'web', containerFromFlag: false, alias: 'web', envRegion: 'eu-west-1', usage: 'U' };
 
   it('reads group, region and prefix from the awslogs options', () => {
-    expect(logTarget({ ...base, taskDefinition: td({ logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' } }) })).toEqual({
+    expect(
+      logTarget({
+        ...base,
+        taskDefinition: td({
+          logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' },
+        }),
+      }),
+    ).toEqual({
       logGroup: '/ecs/web',
       region: 'eu-central-1',
       streamPrefix: 'app/web/',
@@ -275,7 +324,9 @@ describe('logTarget', () => {
     expect(e.hint).toContain('services.web.container');
   });
   it('another log driver, or none, gets its own answer', () => {
-    expect(errorOf(() => logTarget({ ...base, taskDefinition: td({ logDriver: 'splunk', logOptions: {} }) })).userMessage).toContain('sends its logs with the `splunk` driver');
+    expect(errorOf(() => logTarget({ ...base, taskDefinition: td({ logDriver: 'splunk', logOptions: {} }) })).userMessage).toContain(
+      'sends its logs with the `splunk` driver',
+    );
     const noLogs = td();
     delete noLogs.containerDefinitions![0]!.logConfiguration;
     expect(errorOf(() => logTarget({ ...base, taskDefinition: noLogs })).userMessage).toContain('has no log configuration');
@@ -284,7 +335,16 @@ describe('logTarget', () => {
 
 describe('console links', () => {
   it('encode the log group and query the way the CloudWatch console expects', () => {
-    expect(logEventsUrl({ region: 'eu-west-1', logGroup: '/ecs/web-prod', streamPrefix: 'ecs/web/', startMs: 1000, endMs: 2000, filterPattern: '"connection refused"' })).toBe(
+    expect(
+      logEventsUrl({
+        region: 'eu-west-1',
+        logGroup: '/ecs/web-prod',
+        streamPrefix: 'ecs/web/',
+        startMs: 1000,
+        endMs: 2000,
+        filterPattern: '"connection refused"',
+      }),
+    ).toBe(
       'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Fecs$252Fweb-prod/log-events$3FfilterPattern$3D$2522connection$2520refused$2522$26logStreamNameFilter$3Decs$252Fweb$252F$26start$3D1000$26end$3D2000',
     );
   });

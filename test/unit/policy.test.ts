@@ -14,7 +14,9 @@ describe('authorization policy', () => {
   });
 
   it('allows readers everywhere the environment allows commands', () => {
-    expect(authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'URANDOM', role: 'reader', userGroups: none })).toEqual({ ok: true });
+    expect(authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'URANDOM', role: 'reader', userGroups: none })).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses a channel that is not allowed and names the right one', () => {
@@ -32,7 +34,9 @@ describe('authorization policy', () => {
   it('grants a role through a user group', () => {
     expect(groupsToResolve(config.environments.prod!, 'requester', 'URANDOM')).toEqual(['SDEVS']);
     expect(groupsToResolve(config.environments.prod!, 'requester', 'UDEV1')).toEqual([]);
-    expect(authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'URANDOM', role: 'requester', userGroups: new Set(['SDEVS']) })).toEqual({ ok: true });
+    expect(
+      authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'URANDOM', role: 'requester', userGroups: new Set(['SDEVS']) }),
+    ).toEqual({ ok: true });
     expect(hasRole(config.environments.prod!, 'approver', 'URANDOM', new Set(['SDEVS']))).toBe(false);
   });
 

@@ -15,7 +15,20 @@ import {
 import { status } from '../../src/commands/status';
 import { parseArgs } from '../../src/commands/grammar';
 import { parseConfig } from '../../src/config/load';
-import { deployment, digestOf, expectWithinSlackLimits, MIN, NOW, REGISTRY, service, serviceEvent, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
+import {
+  deployment,
+  digestOf,
+  expectWithinSlackLimits,
+  MIN,
+  NOW,
+  REGISTRY,
+  service,
+  serviceEvent,
+  task,
+  taskDefArn,
+  taskDefinition,
+  taskIdOf,
+} from '../helpers/readers-fixtures';
 
 const base = (over: Partial<Service>): Service => ({ ...service({ name: 'web-prod' }), ...over });
 
@@ -24,16 +37,33 @@ describe('healthOf', () => {
     ['steady', {}, 'steady'],
     ['down: desired > 0, nothing running', { desiredCount: 2, runningCount: 0 }, 'down'],
     ['degraded: running < desired', { desiredCount: 4, runningCount: 3 }, 'degraded'],
-    ['scaled to zero', { desiredCount: 0, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', desiredCount: 0, runningCount: 0 })] }, 'idle'],
+    [
+      'scaled to zero',
+      { desiredCount: 0, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', desiredCount: 0, runningCount: 0 })] },
+      'idle',
+    ],
     ['inactive', { status: 'DRAINING' }, 'inactive'],
     [
       'deploying: two deployments',
-      { deployments: [deployment({ id: 'd2', taskDefinition: 't2', rolloutState: 'IN_PROGRESS' }), deployment({ id: 'd1', status: 'ACTIVE', taskDefinition: 't1' })] },
+      {
+        deployments: [
+          deployment({ id: 'd2', taskDefinition: 't2', rolloutState: 'IN_PROGRESS' }),
+          deployment({ id: 'd1', status: 'ACTIVE', taskDefinition: 't1' }),
+        ],
+      },
       'deploying',
     ],
-    ['deploying: primary still rolling out', { deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] }, 'deploying'],
+    [
+      'deploying: primary still rolling out',
+      { deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] },
+      'deploying',
+    ],
     ['failed rollout', { deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'FAILED' })] }, 'failed'],
-    ['down wins over deploying', { desiredCount: 3, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] }, 'down'],
+    [
+      'down wins over deploying',
+      { desiredCount: 3, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] },
+      'down',
+    ],
   ])('%s', (_name, over, expected) => {
     expect(healthOf(base(over))).toBe(expected);
   });
@@ -75,7 +105,12 @@ describe('imageLine', () => {
     expect(imageLine(`${REGISTRY}/shop/web@${d1}`, [])).toBe(`\`web\` · digest \`${d1.slice(7, 19)}\``);
   });
   it('says when tasks run different builds', () => {
-    expect(imageLine(`${REGISTRY}/shop/web:latest`, [{ digest: d1, tasks: 2 }, { digest: d2, tasks: 1 }])).toContain('(tasks run different builds)');
+    expect(
+      imageLine(`${REGISTRY}/shop/web:latest`, [
+        { digest: d1, tasks: 2 },
+        { digest: d2, tasks: 1 },
+      ]),
+    ).toContain('(tasks run different builds)');
   });
   it('says when no digest is known yet', () => {
     expect(imageLine(`${REGISTRY}/shop/web:v1`, [])).toBe('`v1` · _digest not reported yet_');
@@ -85,10 +120,23 @@ describe('imageLine', () => {
 describe('circuitBreakerLine', () => {
   it('on with rollback, on without, off, and other controllers', () => {
     expect(circuitBreakerLine(base({}))).toContain('on, rolls back a failed deployment');
-    expect(circuitBreakerLine(base({ deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } } }))).toContain('stops a failed deployment without rolling back');
+    expect(
+      circuitBreakerLine(base({ deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } } })),
+    ).toContain('stops a failed deployment without rolling back');
     expect(circuitBreakerLine(base({ deploymentConfiguration: {} }))).toContain('off: a failing deployment keeps retrying');
-    expect(circuitBreakerLine(base({ deploymentController: { type: 'CODE_DEPLOY' } }))).toContain('not available with the `CODE_DEPLOY` deployment controller');
-    expect(circuitBreakerLine(base({ deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { enable: true, rollback: true, alarmNames: ['web-5xx'] } } }))).toContain('*Alarms:* `web-5xx` (roll back on alarm)');
+    expect(circuitBreakerLine(base({ deploymentController: { type: 'CODE_DEPLOY' } }))).toContain(
+      'not available with the `CODE_DEPLOY` deployment controller',
+    );
+    expect(
+      circuitBreakerLine(
+        base({
+          deploymentConfiguration: {
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            alarms: { enable: true, rollback: true, alarmNames: ['web-5xx'] },
+          },
+        }),
+      ),
+    ).toContain('*Alarms:* `web-5xx` (roll back on alarm)');
   });
 });
 
@@ -99,13 +147,23 @@ describe('tasks', () => {
       task({ id: taskIdOf(1), td, deploymentId: 'new', digest: digestOf('a') }),
       task({ id: taskIdOf(2), td, deploymentId: 'new', digest: digestOf('a') }),
       task({ id: taskIdOf(3), td, deploymentId: 'old', digest: digestOf('b') }),
-      task({ id: taskIdOf(4), td, deploymentId: 'new', digest: digestOf('c'), stopped: { minutesAgo: 1, stopCode: 'UserInitiated', reason: 'x' } }),
+      task({
+        id: taskIdOf(4),
+        td,
+        deploymentId: 'new',
+        digest: digestOf('c'),
+        stopped: { minutesAgo: 1, stopCode: 'UserInitiated', reason: 'x' },
+      }),
     ];
     expect(runningDigests(tasks, 'new', 'web')).toEqual([{ digest: digestOf('a'), tasks: 2 }]);
   });
   it('recentlyStopped keeps the last hour, newest first', () => {
-    const stop = (id: number, minutesAgo: number) => task({ id: taskIdOf(id), td, stopped: { minutesAgo, stopCode: 'EssentialContainerExited', reason: 'x' } });
-    expect(recentlyStopped([stop(1, 30), stop(2, 90), stop(3, 5)], NOW).map((t) => t.taskArn!.split('/').pop()!.slice(0, 8))).toEqual(['00000003', '00000001']);
+    const stop = (id: number, minutesAgo: number) =>
+      task({ id: taskIdOf(id), td, stopped: { minutesAgo, stopCode: 'EssentialContainerExited', reason: 'x' } });
+    expect(recentlyStopped([stop(1, 30), stop(2, 90), stop(3, 5)], NOW).map((t) => t.taskArn!.split('/').pop()!.slice(0, 8))).toEqual([
+      '00000003',
+      '00000001',
+    ]);
   });
 });
 
@@ -123,10 +181,23 @@ function webInput() {
       revision: 43,
       pending: 1,
       deployments: [
-        deployment({ id: 'ecs-svc/2', taskDefinition: newTd, runningCount: 1, pendingCount: 1, failedTasks: 2, rolloutState: 'IN_PROGRESS', rolloutStateReason: 'ECS deployment ecs-svc/2 in progress.', createdAt: new Date(NOW - 4 * MIN), updatedAt: new Date(NOW - MIN) }),
+        deployment({
+          id: 'ecs-svc/2',
+          taskDefinition: newTd,
+          runningCount: 1,
+          pendingCount: 1,
+          failedTasks: 2,
+          rolloutState: 'IN_PROGRESS',
+          rolloutStateReason: 'ECS deployment ecs-svc/2 in progress.',
+          createdAt: new Date(NOW - 4 * MIN),
+          updatedAt: new Date(NOW - MIN),
+        }),
         deployment({ id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
       ],
-      events: [serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).'), ...Array.from({ length: 4 }, (_, i) => serviceEvent(60 * (i + 1), '(service web-prod) has reached a steady state.', `s${i}`))],
+      events: [
+        serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).'),
+        ...Array.from({ length: 4 }, (_, i) => serviceEvent(60 * (i + 1), '(service web-prod) has reached a steady state.', `s${i}`)),
+      ],
     }),
     taskDefinitions: {
       [newTd]: taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }),
@@ -134,7 +205,18 @@ function webInput() {
     },
     tasks: [
       task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2', digest: digestOf('v1.4.3') }),
-      task({ id: taskIdOf(9), td: newTd, deploymentId: 'ecs-svc/2', stopped: { minutesAgo: 3, stopCode: 'EssentialContainerExited', reason: 'Essential container in task exited', exitCode: 137, containerReason: 'OutOfMemoryError' } }),
+      task({
+        id: taskIdOf(9),
+        td: newTd,
+        deploymentId: 'ecs-svc/2',
+        stopped: {
+          minutesAgo: 3,
+          stopCode: 'EssentialContainerExited',
+          reason: 'Essential container in task exited',
+          exitCode: 137,
+          containerReason: 'OutOfMemoryError',
+        },
+      }),
     ],
     guards: { lock: { by: 'ULEAD1', since: NOW - 30 * MIN, reason: 'migration <!channel>', kind: 'manual' as const } },
     now: NOW,
@@ -164,9 +246,15 @@ describe('serviceStatusMessage', () => {
     const long = 'x'.repeat(900);
     input.alias = 'a'.repeat(300);
     input.service.events = Array.from({ length: 100 }, (_, i) => serviceEvent(i, `(service web-prod) event ${i} ${long}`));
-    input.service.deployments = Array.from({ length: 10 }, (_, i) => deployment({ id: `d${i}`, status: i ? 'ACTIVE' : 'PRIMARY', taskDefinition: taskDefArn('web-prod', i), rolloutStateReason: long }));
+    input.service.deployments = Array.from({ length: 10 }, (_, i) =>
+      deployment({ id: `d${i}`, status: i ? 'ACTIVE' : 'PRIMARY', taskDefinition: taskDefArn('web-prod', i), rolloutStateReason: long }),
+    );
     input.tasks = Array.from({ length: 90 }, (_, i) =>
-      task({ id: taskIdOf(100 + i), td: taskDefArn('web-prod', 43), stopped: { minutesAgo: i % 59, stopCode: 'TaskFailedToStart', reason: long, exitCode: 1, containerReason: long } }),
+      task({
+        id: taskIdOf(100 + i),
+        td: taskDefArn('web-prod', 43),
+        stopped: { minutesAgo: i % 59, stopCode: 'TaskFailedToStart', reason: long, exitCode: 1, containerReason: long },
+      }),
     );
     const msg = serviceStatusMessage(input);
     // Every section the builder makes is already within 3,000; fitMessage handles count and total.
@@ -179,14 +267,44 @@ describe('serviceStatusMessage', () => {
 
 describe('environmentStatusMessage', () => {
   const rows = (): EnvironmentRow[] => [
-    { alias: 'web', serviceName: 'web-prod', container: 'web', service: service({ name: 'web-prod' }), taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }) },
-    { alias: 'api', serviceName: 'api-prod', container: 'web', service: service({ name: 'api-prod', desired: 2, running: 0 }), taskDefinition: taskDefinition({ family: 'api-prod', revision: 7, image: `${REGISTRY}/shop/api@${digestOf('api')}` }) },
-    { alias: 'ghost', serviceName: 'ghost-prod', container: 'web', failure: { arn: 'arn:aws:ecs:eu-west-1:1:service/prod/ghost-prod', reason: 'MISSING' } },
-    { alias: 'worker', serviceName: 'worker-prod', container: 'worker', service: service({ name: 'worker-prod', desired: 4, running: 3 }), lock: { by: 'U1', since: NOW } },
+    {
+      alias: 'web',
+      serviceName: 'web-prod',
+      container: 'web',
+      service: service({ name: 'web-prod' }),
+      taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
+    },
+    {
+      alias: 'api',
+      serviceName: 'api-prod',
+      container: 'web',
+      service: service({ name: 'api-prod', desired: 2, running: 0 }),
+      taskDefinition: taskDefinition({ family: 'api-prod', revision: 7, image: `${REGISTRY}/shop/api@${digestOf('api')}` }),
+    },
+    {
+      alias: 'ghost',
+      serviceName: 'ghost-prod',
+      container: 'web',
+      failure: { arn: 'arn:aws:ecs:eu-west-1:1:service/prod/ghost-prod', reason: 'MISSING' },
+    },
+    {
+      alias: 'worker',
+      serviceName: 'worker-prod',
+      container: 'worker',
+      service: service({ name: 'worker-prod', desired: 4, running: 3 }),
+      lock: { by: 'U1', since: NOW },
+    },
   ];
 
   it('renders one line per service, worst first (snapshot)', () => {
-    const msg = environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: rows(), frozen: { by: 'ULEAD1', since: NOW - 2 * 60 * MIN, reason: 'release freeze' }, now: NOW });
+    const msg = environmentStatusMessage({
+      environment: 'prod',
+      cluster: 'prod',
+      region: 'eu-west-1',
+      rows: rows(),
+      frozen: { by: 'ULEAD1', since: NOW - 2 * 60 * MIN, reason: 'release freeze' },
+      now: NOW,
+    });
     expect(msg).toMatchSnapshot();
     const text = JSON.stringify(msg.blocks);
     expect(text.indexOf('|api>')).toBeLessThan(text.indexOf('|worker>'));
@@ -224,7 +342,9 @@ describe('environmentStatusMessage', () => {
       service: service({ name: `svc-${i}-prod` }),
       taskDefinition: taskDefinition({ family: `svc-${i}-prod`, revision: 42, image: `${REGISTRY}/shop/svc:2025.05.17` }),
     }));
-    const fitted = fitMessage(environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: many, now: NOW }));
+    const fitted = fitMessage(
+      environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: many, now: NOW }),
+    );
     expectWithinSlackLimits(fitted);
     const text = JSON.stringify(fitted.blocks);
     for (let i = 0; i < 100; i++) expect(text).toContain(`*svc-${i}* steady`);
@@ -234,7 +354,15 @@ describe('environmentStatusMessage', () => {
 
 describe('status parse', () => {
   const config = parseConfig({
-    environments: { prod: { region: 'eu-west-1', cluster: 'prod', channels: ['CPROD'], requesters: ['*'], approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 } } },
+    environments: {
+      prod: {
+        region: 'eu-west-1',
+        cluster: 'prod',
+        channels: ['CPROD'],
+        requesters: ['*'],
+        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+      },
+    },
     services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
   });
   const parse = (text: string, channelId = 'CPROD') => status.parse(parseArgs(text), { config, channelId, userId: 'U1' });

@@ -13,7 +13,10 @@ export interface SlackMessage {
 }
 
 export const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-export const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: truncate(text, LIMITS.headerText), emoji: true } });
+export const header = (text: string): KnownBlock => ({
+  type: 'header',
+  text: { type: 'plain_text', text: truncate(text, LIMITS.headerText), emoji: true },
+});
 export const context = (...texts: string[]): KnownBlock => ({
   type: 'context',
   elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: t })),

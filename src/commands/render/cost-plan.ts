@@ -64,7 +64,8 @@ export function rangeLabel(r: DateRange): string {
   const e = new Date(parseDay(r.end) - DAY);
   const mon = (d: Date) => MONTHS[d.getUTCMonth()]!.slice(0, 3);
   if (s.getTime() === e.getTime()) return `${mon(s)} ${s.getUTCDate()}`;
-  if (s.getUTCMonth() === e.getUTCMonth() && s.getUTCFullYear() === e.getUTCFullYear()) return `${mon(s)} ${s.getUTCDate()}–${e.getUTCDate()}`;
+  if (s.getUTCMonth() === e.getUTCMonth() && s.getUTCFullYear() === e.getUTCFullYear())
+    return `${mon(s)} ${s.getUTCDate()}–${e.getUTCDate()}`;
   return `${mon(s)} ${s.getUTCDate()} – ${mon(e)} ${e.getUTCDate()}`;
 }
 
@@ -97,13 +98,29 @@ export function costPeriods(period: Period, now: number): CostPeriods {
       const days = period === '7d' ? 7 : 30;
       const current = range(today - days * DAY, today);
       const previous = range(today - 2 * days * DAY, today - days * DAY);
-      return { period, current, previous, label: `the last ${days} days (${rangeLabel(current)})`, previousLabel: `the ${days} days before (${rangeLabel(previous)})`, monthLabel: monthName(month), hours: days * 24 };
+      return {
+        period,
+        current,
+        previous,
+        label: `the last ${days} days (${rangeLabel(current)})`,
+        previousLabel: `the ${days} days before (${rangeLabel(previous)})`,
+        monthLabel: monthName(month),
+        hours: days * 24,
+      };
     }
     case 'last-month': {
       const start = monthStart(now, -1);
       const current = range(start, month);
       const previous = range(monthStart(now, -2), start);
-      return { period, current, previous, label: monthName(start), previousLabel: monthName(monthStart(now, -2)), monthLabel: monthName(start), hours: (month - start) / 3_600_000 };
+      return {
+        period,
+        current,
+        previous,
+        label: monthName(start),
+        previousLabel: monthName(monthStart(now, -2)),
+        monthLabel: monthName(start),
+        hours: (month - start) / 3_600_000,
+      };
     }
   }
 }
@@ -204,13 +221,19 @@ export interface DailyAmount {
 }
 
 /** Every day of a range with the amount of the groups `pick` accepts (all groups, or Total when there are none). */
-export function dailyAmounts(results: readonly ResultByTime[], r: DateRange, pick: (keys: readonly string[]) => boolean = () => true): DailyAmount[] {
+export function dailyAmounts(
+  results: readonly ResultByTime[],
+  r: DateRange,
+  pick: (keys: readonly string[]) => boolean = () => true,
+): DailyAmount[] {
   const byDay = new Map<string, number>();
   for (let t = parseDay(r.start); t < parseDay(r.end); t += DAY) byDay.set(isoDay(t), 0);
   for (const res of results) {
     const day = res.TimePeriod?.Start;
     if (!inRange(day, r)) continue;
-    const amount = res.Groups?.length ? res.Groups.filter((g) => pick(g.Keys ?? [])).reduce((n, g) => n + amountOf(g.Metrics), 0) : amountOf(res.Total);
+    const amount = res.Groups?.length
+      ? res.Groups.filter((g) => pick(g.Keys ?? [])).reduce((n, g) => n + amountOf(g.Metrics), 0)
+      : amountOf(res.Total);
     byDay.set(day!, (byDay.get(day!) ?? 0) + amount);
   }
   return [...byDay].map(([date, amount]) => ({ date, amount }));
@@ -224,7 +247,11 @@ export function anyEstimated(results: readonly ResultByTime[], r: DateRange): bo
 }
 
 /** Per-group totals over a range, by the group key at `index` (e.g. SERVICE or USAGE_TYPE). */
-export function totalsByKey(results: readonly ResultByTime[], r: DateRange | undefined, keyOf: (keys: readonly string[]) => string | undefined): Map<string, number> {
+export function totalsByKey(
+  results: readonly ResultByTime[],
+  r: DateRange | undefined,
+  keyOf: (keys: readonly string[]) => string | undefined,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const res of results) {
     if (r && !inRange(res.TimePeriod?.Start, r)) continue;

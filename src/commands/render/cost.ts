@@ -42,7 +42,10 @@ export function barChart(days: readonly DailyAmount[], width = 24, today?: strin
   const amounts = days.map((d) => money(d.amount));
   const w = Math.max(...amounts.map((a) => a.length), 1);
   return days
-    .map((d, i) => `${d.date.slice(5)} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? '  (today, so far)' : ''}`)
+    .map(
+      (d, i) =>
+        `${d.date.slice(5)} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? '  (today, so far)' : ''}`,
+    )
     .join('\n');
 }
 
@@ -104,23 +107,35 @@ function breakdownBlocks(b: Breakdown, total: number | undefined): KnownBlock[] 
       const rows = [...b.rows].sort((x, y) => y.amount - x.amount);
       const lines = rows.map((r) => `• *${escapeMrkdwn(r.label)}* ${money(r.amount)}${pct(r.amount)}${r.detail ? ` · ${r.detail}` : ''}`);
       if (b.other >= 0.005) lines.push(`• _other services in the cluster_ ${money(b.other)}${pct(b.other)}`);
-      if (b.untagged >= 0.005) lines.push(`• _without the service tag_ ${money(b.untagged)}${pct(b.untagged)} (tasks without managed tags, EC2 capacity, or spend before the tags were active)`);
+      if (b.untagged >= 0.005)
+        lines.push(
+          `• _without the service tag_ ${money(b.untagged)}${pct(b.untagged)} (tasks without managed tags, EC2 capacity, or spend before the tags were active)`,
+        );
       return sectionsOf(lines, b.title);
     }
     case 'usage-type': {
       const rows = [...b.rows].sort((x, y) => y.amount - x.amount);
       const shown = rows.slice(0, 40);
       const lines = shown.map((r) => `• ${code(r.label)} ${money(r.amount)}${pct(r.amount)}`);
-      if (rows.length > shown.length) lines.push(`_… and ${rows.length - shown.length} smaller usage types (${money(rows.slice(40).reduce((n, r) => n + r.amount, 0))})_`);
+      if (rows.length > shown.length)
+        lines.push(
+          `_… and ${rows.length - shown.length} smaller usage types (${money(rows.slice(40).reduce((n, r) => n + r.amount, 0))})_`,
+        );
       if (!rows.length) lines.push('_No usage in this period._');
       return sectionsOf(lines, b.title);
     }
     case 'estimate': {
       const lines = b.rows.map((r) =>
-        r.amount !== undefined ? `• *${escapeMrkdwn(r.alias)}* ≈ ${money(r.amount)}${r.detail ? ` · ${r.detail}` : ''}${r.perDay !== undefined ? ` · ≈ ${money(r.perDay)}/day` : ''}` : `• *${escapeMrkdwn(r.alias)}* estimate unavailable: ${r.reason ?? 'unknown'}`,
+        r.amount !== undefined
+          ? `• *${escapeMrkdwn(r.alias)}* ≈ ${money(r.amount)}${r.detail ? ` · ${r.detail}` : ''}${r.perDay !== undefined ? ` · ≈ ${money(r.perDay)}/day` : ''}`
+          : `• *${escapeMrkdwn(r.alias)}* estimate unavailable: ${r.reason ?? 'unknown'}`,
       );
       const blocks = sectionsOf(lines, b.title);
-      blocks.push(context(`Estimate: tasks running now × task CPU and memory × Fargate on-demand price for \`${b.region}\` (price table of ${b.pricesAsOf}); not from your bill. ${TAGS_HINT}`));
+      blocks.push(
+        context(
+          `Estimate: tasks running now × task CPU and memory × Fargate on-demand price for \`${b.region}\` (price table of ${b.pricesAsOf}); not from your bill. ${TAGS_HINT}`,
+        ),
+      );
       return blocks;
     }
   }
@@ -135,7 +150,11 @@ export function costMessage(v: CostView): SlackMessage {
     lines.push(first);
   }
   if (v.forecast) {
-    lines.push('monthEnd' in v.forecast ? `*Forecast for ${v.forecast.monthLabel}:* ${money(v.forecast.monthEnd)}` : `_Forecast for ${v.forecast.monthLabel} unavailable: ${v.forecast.unavailable}_`);
+    lines.push(
+      'monthEnd' in v.forecast
+        ? `*Forecast for ${v.forecast.monthLabel}:* ${money(v.forecast.monthEnd)}`
+        : `_Forecast for ${v.forecast.monthLabel} unavailable: ${v.forecast.unavailable}_`,
+    );
   }
   if (v.split?.length) lines.push(v.split.map((s) => `${escapeMrkdwn(s.label)} ${money(s.amount)}`).join(' · '));
   if (lines.length) blocks.push(section(lines.join('\n')));
@@ -148,11 +167,16 @@ export function costMessage(v: CostView): SlackMessage {
 
   const ctx: string[] = [];
   if (v.dataAsOf !== undefined) {
-    ctx.push(`Cost Explorer data as of ${ago(v.dataAsOf, v.now)}${v.cached ? ' (cached; Cost Explorer refreshes a few times a day)' : ''} · unblended cost in USD${v.estimated ? ' · recent days are still estimated by AWS' : ''}`);
+    ctx.push(
+      `Cost Explorer data as of ${ago(v.dataAsOf, v.now)}${v.cached ? ' (cached; Cost Explorer refreshes a few times a day)' : ''} · unblended cost in USD${v.estimated ? ' · recent days are still estimated by AWS' : ''}`,
+    );
   }
   if (v.truncated) ctx.push(':warning: Cost Explorer returned more pages than I read; totals may be low.');
   ctx.push(link(costExplorerUrl(), 'Open Cost Explorer'));
   blocks.push(context(...ctx));
-  const text = v.total !== undefined ? `ECS cost of ${v.scopeLabel}, ${v.periodLabel}: ${money(v.total)}` : `ECS cost of ${v.scopeLabel}, ${v.periodLabel}`;
+  const text =
+    v.total !== undefined
+      ? `ECS cost of ${v.scopeLabel}, ${v.periodLabel}: ${money(v.total)}`
+      : `ECS cost of ${v.scopeLabel}, ${v.periodLabel}`;
   return { text, blocks };
 }

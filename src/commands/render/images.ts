@@ -63,8 +63,19 @@ function isRunning(img: ImageDetail, running: readonly RunningImage[]): RunningI
 
 function imageLine(img: ImageDetail, running: readonly RunningImage[], now: number): string {
   const tags = img.imageTags ?? [];
-  const tagText = tags.length ? `${code(tags[0]!)}${tags.length > 1 ? ` (+${tags.slice(1, 4).map((t) => code(t)).join(' ')}${tags.length > 4 ? ' …' : ''})` : ''}` : '_untagged_';
-  const pushed = img.imagePushedAt ? `${slackDate(img.imagePushedAt.getTime(), '{date_short} {time}')} (${ago(img.imagePushedAt, now)})` : 'push time unknown';
+  const tagText = tags.length
+    ? `${code(tags[0]!)}${
+        tags.length > 1
+          ? ` (+${tags
+              .slice(1, 4)
+              .map((t) => code(t))
+              .join(' ')}${tags.length > 4 ? ' …' : ''})`
+          : ''
+      }`
+    : '_untagged_';
+  const pushed = img.imagePushedAt
+    ? `${slackDate(img.imagePushedAt.getTime(), '{date_short} {time}')} (${ago(img.imagePushedAt, now)})`
+    : 'push time unknown';
   const r = isRunning(img, running);
   const runningText = r ? ` · :arrow_left: *running now*${r.tasks ? ` (${r.tasks} task${r.tasks === 1 ? '' : 's'})` : ''}` : '';
   return `• ${tagText} · ${code(shortDigest(img.imageDigest))} · ${pushed} · ${formatBytes(img.imageSizeInBytes)} · ${scanSummary(img)}${runningText}`;
@@ -85,11 +96,16 @@ export function imagesMessage(v: ImagesView): SlackMessage {
     const label = r.digest ? code(shortDigest(r.digest)) : code(r.ref ?? r.tag ?? '?');
     const taskText = r.tasks ? ` on ${r.tasks} task${r.tasks === 1 ? '' : 's'}` : '';
     if (found) notes.push(`*Running now${taskText}:* ${imageLine(found, [], v.now).slice(2)} (older than the ${shown.length} shown)`);
-    else notes.push(`*Running now${taskText}:* ${label}, which is not among the tagged images of ${code(v.repositoryName)}${v.partial ? ' that I read' : ''} (untagged, deleted, or from another repository).`);
+    else
+      notes.push(
+        `*Running now${taskText}:* ${label}, which is not among the tagged images of ${code(v.repositoryName)}${v.partial ? ' that I read' : ''} (untagged, deleted, or from another repository).`,
+      );
   }
   if (!v.running.length) notes.push('_No task of this service is running now._');
   blocks.push(...sectionsOf(notes));
-  const ctx = [`Newest first · ${shown.length} of ${v.images.length}${v.partial ? '+' : ''} tagged images · region ${code(v.region)} · ${link(v.consoleUrl, 'Open in ECR')}`];
+  const ctx = [
+    `Newest first · ${shown.length} of ${v.images.length}${v.partial ? '+' : ''} tagged images · region ${code(v.region)} · ${link(v.consoleUrl, 'Open in ECR')}`,
+  ];
   blocks.push(context(...ctx));
   const text = `${shown.length} recent images of ${v.alias} (${v.repositoryName})`;
   return { text, blocks };

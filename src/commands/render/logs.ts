@@ -66,7 +66,9 @@ export function eventLines(e: FilteredLogEvent, longRange: boolean): string[] {
   const t = e.timestamp ?? 0;
   const stamp = longRange ? `${utcDate(t).slice(5)} ${utcTime(t)}` : utcTime(t);
   const prefix = `${stamp} ${streamTaskId(e.logStreamName).slice(0, 8).padEnd(8)} `;
-  const body = cleanLogMessage(e.message ?? '').replace(/\t/g, '  ').replace(/\s+$/, '');
+  const body = cleanLogMessage(e.message ?? '')
+    .replace(/\t/g, '  ')
+    .replace(/\s+$/, '');
   const raw = body.split(/\r?\n/);
   const cut = (s: string): string => (s.length > MAX_LINE_CHARS ? s.slice(0, MAX_LINE_CHARS - 1) + '…' : s);
   const lines = [prefix + cut(raw[0] ?? '')];
@@ -115,7 +117,9 @@ export function packNewest(events: readonly FilteredLogEvent[], longRange: boole
 
 function rangeText(w: { start: number; end: number }): string {
   const sameDay = utcDate(w.start) === utcDate(w.end);
-  return sameDay ? `${utcTime(w.start).slice(0, 5)}–${utcTime(w.end).slice(0, 5)} UTC ${utcDate(w.end)}` : `${utcDateTime(w.start)} – ${utcDateTime(w.end)}`;
+  return sameDay
+    ? `${utcTime(w.start).slice(0, 5)}–${utcTime(w.end).slice(0, 5)} UTC ${utcDate(w.end)}`
+    : `${utcDateTime(w.start)} – ${utcDateTime(w.end)}`;
 }
 
 function titleLine(v: LogsView): string {
@@ -129,7 +133,11 @@ function titleLine(v: LogsView): string {
 function previousLine(v: LogsView): string | undefined {
   if (!v.previous) return undefined;
   const p = v.previous;
-  const bits = [p.stoppedAt ? `stopped ${formatDuration(v.now - p.stoppedAt)} ago` : 'stopped', p.stopCode ? code(p.stopCode) : '', p.stoppedReason ? escapeMrkdwn(p.stoppedReason.slice(0, 200)) : ''].filter(Boolean);
+  const bits = [
+    p.stoppedAt ? `stopped ${formatDuration(v.now - p.stoppedAt)} ago` : 'stopped',
+    p.stopCode ? code(p.stopCode) : '',
+    p.stoppedReason ? escapeMrkdwn(p.stoppedReason.slice(0, 200)) : '',
+  ].filter(Boolean);
   return `:octagonal_sign: ${bits.join(' · ')}`;
 }
 
@@ -150,7 +158,10 @@ export function logsAnswer(v: LogsView): LogsAnswer {
   if (v.events.length === 0) {
     head.push(`:information_source: No log lines${v.filter ? ' match the filter' : ''} in this range.`);
     blocks.push(section(head.join('\n')));
-    const hint = v.previous || v.taskId ? 'Try a longer range with `--since`, e.g. `--since 2h`.' : 'Try a longer range (`--since 2h`), or `--previous` for the task that stopped last.';
+    const hint =
+      v.previous || v.taskId
+        ? 'Try a longer range with `--since`, e.g. `--since 2h`.'
+        : 'Try a longer range (`--since 2h`), or `--previous` for the task that stopped last.';
     ctx.push(hint);
     if (incomplete) ctx.push(incomplete);
     for (const n of v.notes ?? []) ctx.push(n);
@@ -224,15 +235,26 @@ export function logTarget(i: LogTargetInput): LogTarget {
   const names = defs.map((c) => code(c.name ?? '?')).join(', ');
   if (!def) {
     const userMessage = `Task definition ${code(tdName)} has no container ${code(i.container)}. Its containers: ${names || '(none)'}.`;
-    if (i.containerFromFlag) throw new BotError('BAD_INPUT', `no container ${i.container} in ${tdName}`, { userMessage, usage: i.usage, hint: 'Pick one with `--container NAME`.' });
-    throw new BotError('CONFIG', `no container ${i.container} in ${tdName}`, { userMessage, hint: `Fix \`services.${i.alias}.container\` in chatops.yml, or pick one with \`--container NAME\`.` });
+    if (i.containerFromFlag)
+      throw new BotError('BAD_INPUT', `no container ${i.container} in ${tdName}`, {
+        userMessage,
+        usage: i.usage,
+        hint: 'Pick one with `--container NAME`.',
+      });
+    throw new BotError('CONFIG', `no container ${i.container} in ${tdName}`, {
+      userMessage,
+      hint: `Fix \`services.${i.alias}.container\` in chatops.yml, or pick one with \`--container NAME\`.`,
+    });
   }
   const notes: string[] = [];
   const cfgSource = `\`services.${i.alias}.logGroup\` in chatops.yml`;
   const lc = def.logConfiguration;
   if (!lc || lc.logDriver !== 'awslogs') {
     if (i.configLogGroup) {
-      if (i.taskId) notes.push(`Container ${code(i.container)} does not use the awslogs driver, so I searched the whole log group rather than one task's stream.`);
+      if (i.taskId)
+        notes.push(
+          `Container ${code(i.container)} does not use the awslogs driver, so I searched the whole log group rather than one task's stream.`,
+        );
       return { logGroup: i.configLogGroup, region: i.envRegion, groupSource: cfgSource, notes };
     }
     if (!lc) {
@@ -258,7 +280,10 @@ export function logTarget(i: LogTargetInput): LogTarget {
   const prefix = opts['awslogs-stream-prefix'];
   let streamPrefix: string | undefined;
   if (prefix) streamPrefix = `${prefix}/${i.container}/${i.taskId ?? ''}`;
-  else if (i.taskId) notes.push(`Container ${code(i.container)} has no \`awslogs-stream-prefix\`, so streams do not carry task ids: I searched the whole log group.`);
+  else if (i.taskId)
+    notes.push(
+      `Container ${code(i.container)} has no \`awslogs-stream-prefix\`, so streams do not carry task ids: I searched the whole log group.`,
+    );
   const groupSource = i.configLogGroup ? cfgSource : `the \`awslogs-group\` option of container ${code(i.container)} in ${code(tdName)}`;
   return { logGroup: group, region, streamPrefix, groupSource, notes };
 }

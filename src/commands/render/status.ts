@@ -89,7 +89,11 @@ export function containerImage(td: TaskDefinition | undefined, container: string
 }
 
 /** Digests the running tasks of one deployment report for `container`, with how many tasks run each. */
-export function runningDigests(tasks: readonly Task[], deploymentId: string | undefined, container: string): Array<{ digest: string; tasks: number }> {
+export function runningDigests(
+  tasks: readonly Task[],
+  deploymentId: string | undefined,
+  container: string,
+): Array<{ digest: string; tasks: number }> {
   const counts = new Map<string, number>();
   for (const t of tasks) {
     if (t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') continue;
@@ -101,7 +105,11 @@ export function runningDigests(tasks: readonly Task[], deploymentId: string | un
 }
 
 /** "`v1.4.2` · digest `abcdef123456`", from the task definition's image and the digests tasks report. */
-export function imageLine(image: string | undefined, digests: ReadonlyArray<{ digest: string; tasks: number }>, tagsByDigest: Readonly<Record<string, readonly string[]>> = {}): string {
+export function imageLine(
+  image: string | undefined,
+  digests: ReadonlyArray<{ digest: string; tasks: number }>,
+  tagsByDigest: Readonly<Record<string, readonly string[]>> = {},
+): string {
   if (!image) return '_image unknown_';
   const ref = parseImage(image);
   const pinned = ref.digest;
@@ -109,7 +117,13 @@ export function imageLine(image: string | undefined, digests: ReadonlyArray<{ di
   const parts: string[] = [tag ? code(tag) : code(arnTail(ref.repository) || ref.repository)];
   const shown = digests.length ? digests : pinned ? [{ digest: pinned, tasks: 0 }] : [];
   if (shown.length === 1) parts.push(`digest ${code(shortDigest(shown[0]!.digest))}`);
-  else if (shown.length > 1) parts.push(`digests ${shown.slice(0, 3).map((d) => `${code(shortDigest(d.digest))} ×${d.tasks}`).join(', ')} (tasks run different builds)`);
+  else if (shown.length > 1)
+    parts.push(
+      `digests ${shown
+        .slice(0, 3)
+        .map((d) => `${code(shortDigest(d.digest))} ×${d.tasks}`)
+        .join(', ')} (tasks run different builds)`,
+    );
   else parts.push('_digest not reported yet_');
   return parts.join(' · ');
 }
@@ -150,12 +164,19 @@ export function circuitBreakerLine(svc: Service): string {
   if (controller !== 'ECS') {
     parts.push(`*Circuit breaker:* not available with the \`${controller}\` deployment controller`);
   } else if (cfg?.deploymentCircuitBreaker?.enable) {
-    parts.push(`*Circuit breaker:* on, ${cfg.deploymentCircuitBreaker.rollback ? 'rolls back a failed deployment' : 'stops a failed deployment without rolling back'}`);
+    parts.push(
+      `*Circuit breaker:* on, ${cfg.deploymentCircuitBreaker.rollback ? 'rolls back a failed deployment' : 'stops a failed deployment without rolling back'}`,
+    );
   } else {
     parts.push('*Circuit breaker:* off: a failing deployment keeps retrying until someone stops it');
   }
   if (cfg?.alarms?.enable && cfg.alarms.alarmNames?.length) {
-    parts.push(`*Alarms:* ${cfg.alarms.alarmNames.slice(0, 5).map((a) => code(a)).join(', ')}${cfg.alarms.rollback ? ' (roll back on alarm)' : ''}`);
+    parts.push(
+      `*Alarms:* ${cfg.alarms.alarmNames
+        .slice(0, 5)
+        .map((a) => code(a))
+        .join(', ')}${cfg.alarms.rollback ? ' (roll back on alarm)' : ''}`,
+    );
   }
   return parts.join('\n');
 }
@@ -165,7 +186,10 @@ function stoppedTaskLine(t: Task, region: string, cluster: string, now: number):
   const exits = (t.containers ?? [])
     .filter((c) => c.exitCode !== undefined || c.reason)
     .slice(0, 3)
-    .map((c) => `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? `exit ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${awsText(c.reason, 120)})` : ''}`);
+    .map(
+      (c) =>
+        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? `exit ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${awsText(c.reason, 120)})` : ''}`,
+    );
   return [
     `• ${link(taskUrl(region, cluster, id), shortTaskId(id))} stopped ${ago(t.stoppedAt ?? t.stoppingAt, now)}`,
     t.stopCode ? code(t.stopCode) : undefined,
@@ -227,7 +251,12 @@ export function serviceStatusMessage(input: ServiceStatusInput): SlackMessage {
   blocks.push(section(summary.join('\n')));
 
   if (deployments.length) {
-    blocks.push(...sectionsOf(deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now)), `*Deployments* (${deployments.length})`));
+    blocks.push(
+      ...sectionsOf(
+        deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now)),
+        `*Deployments* (${deployments.length})`,
+      ),
+    );
   }
   blocks.push(section(circuitBreakerLine(svc)));
 
@@ -244,7 +273,9 @@ export function serviceStatusMessage(input: ServiceStatusInput): SlackMessage {
     blocks.push(...sectionsOf(lines, '*Recent events*'));
   }
 
-  const ctx = [`${link(serviceUrl(input.region, input.cluster, name), `Open ${name} in the ECS console`)} · cluster ${code(input.cluster)} · as of ${utcTime(now)} UTC`];
+  const ctx = [
+    `${link(serviceUrl(input.region, input.cluster, name), `Open ${name} in the ECS console`)} · cluster ${code(input.cluster)} · as of ${utcTime(now)} UTC`,
+  ];
   if (input.guards?.unavailable) ctx.push(':warning: Lock and freeze state unavailable (the bot cannot reach Redis).');
   blocks.push(context(...ctx));
 
@@ -312,10 +343,14 @@ export function environmentStatusMessage(input: EnvironmentStatusInput): SlackMe
   } else {
     // Worst first, then by name, so trouble is at the top of a long list.
     const rank = new Map(order.map((h, i) => [h, i]));
-    const rows = [...input.rows].sort((a, b) => rank.get(environmentRowHealth(a))! - rank.get(environmentRowHealth(b))! || a.alias.localeCompare(b.alias));
+    const rows = [...input.rows].sort(
+      (a, b) => rank.get(environmentRowHealth(a))! - rank.get(environmentRowHealth(b))! || a.alias.localeCompare(b.alias),
+    );
     blocks.push(...sectionsOf(rows.map((r) => environmentLine(r, input.region, input.cluster, rows.length <= LINKS_UP_TO))));
   }
-  const ctx = [`cluster ${code(input.cluster)} in ${code(input.region)} · as of ${utcTime(now)} UTC · \`/ecs status &lt;service&gt;\` for details`];
+  const ctx = [
+    `cluster ${code(input.cluster)} in ${code(input.region)} · as of ${utcTime(now)} UTC · \`/ecs status &lt;service&gt;\` for details`,
+  ];
   if (input.guardsUnavailable) ctx.push(':warning: Lock and freeze state unavailable (the bot cannot reach Redis).');
   blocks.push(context(...ctx));
   const bad = input.rows.filter((r) => ['down', 'failed', 'degraded', 'missing'].includes(environmentRowHealth(r))).length;
