@@ -70,8 +70,9 @@ export function endpointEnv(url: string, services?: readonly string[]): Record<s
 export function toAwsJson(value: unknown): string {
   return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     const raw = this[key];
-    if (raw instanceof Date) return raw.getTime() / 1000;
-    if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');
+    // Realm-independent checks: objects copied with structuredClone may come from another realm (jest's vm contexts).
+    if (Object.prototype.toString.call(raw) === '[object Date]') return (raw as Date).getTime() / 1000;
+    if (ArrayBuffer.isView(raw)) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
     return v;
   });
 }
