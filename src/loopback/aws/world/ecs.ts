@@ -60,6 +60,12 @@ export interface ServiceSeed {
   status?: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
 }
 
+export interface ServiceChange {
+  taskDefinition?: string;
+  desiredCount?: number;
+  forceNewDeployment?: boolean;
+}
+
 export interface TaskFailure {
   exitCode?: number;
   /** The container's last log lines before it stopped. */
@@ -281,6 +287,39 @@ export class EcsWorld {
   private lost(action: string): void {
     const f = this.lostAnswers.get(action)?.shift();
     if (f) throw f;
+  }
+
+  /**
+   * UpdateService as ECS does it: a new desired count, and a new deployment when the task
+   * definition changes or forceNewDeployment is set. Throws an AwsFault when ECS would refuse.
+   * Returns the service as UpdateService answers it.
+   */
+  updateService(cluster: string, name: string, change: ServiceChange): Service {
+    const st = this.svcFromInput(cluster, name);
+    const s = st.service;
+    if (s.deploymentController?.type && s.deploymentController.type !== 'ECS' && change.taskDefinition) {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+      );
+    }
+    let td: string | undefined;
+    if (change.taskDefinition) {
+      const entry = this.findTd(change.taskDefinition);
+      if (!entry) throw new AwsFault('ClientException', 'TaskDefinition not found.');
+      if (entry.taskDefinition.status !== 'ACTIVE') throw new AwsFault('ClientException', 'TaskDefinition is inactive');
+      td = entry.taskDefinition.taskDefinitionArn;
+    }
+    if (change.desiredCount !== undefined) {
+      if (!Number.isInteger(change.desiredCount) || change.desiredCount < 0)
+        throw new AwsFault('InvalidParameterException', 'desiredCount must be a non-negative integer.');
+      s.desiredCount = change.desiredCount;
+      const p = this.primary(st);
+      if (p) p.desiredCount = change.desiredCount;
+    }
+    if ((td && td !== s.taskDefinition) || change.forceNewDeployment) this.newDeployment(st, td ?? s.taskDefinition!);
+    this.recount(st);
+    return copy(s);
   }
 
   /* ------------------------------------------------------------ progress */
@@ -752,33 +791,10 @@ export class EcsWorld {
         return { taskDefinition: copy(this.tds.get(arn)!.taskDefinition), tags: copy(tags ?? []) };
       },
       UpdateService: (call) => {
-        const st = this.svcFromInput(this.clusterOf(call), requireString(call, 'service'));
-        const s = st.service;
-        const input = call.input as { taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean };
-        if (s.deploymentController?.type && s.deploymentController.type !== 'ECS' && input.taskDefinition) {
-          throw new AwsFault(
-            'InvalidParameterException',
-            'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
-          );
-        }
-        let td: string | undefined;
-        if (input.taskDefinition) {
-          const entry = this.findTd(input.taskDefinition);
-          if (!entry) throw new AwsFault('ClientException', 'TaskDefinition not found.');
-          if (entry.taskDefinition.status !== 'ACTIVE') throw new AwsFault('ClientException', 'TaskDefinition is inactive');
-          td = entry.taskDefinition.taskDefinitionArn;
-        }
-        if (input.desiredCount !== undefined) {
-          if (!Number.isInteger(input.desiredCount) || input.desiredCount < 0)
-            throw new AwsFault('InvalidParameterException', 'desiredCount must be a non-negative integer.');
-          s.desiredCount = input.desiredCount;
-          const p = this.primary(st);
-          if (p) p.desiredCount = input.desiredCount;
-        }
-        if ((td && td !== s.taskDefinition) || input.forceNewDeployment) this.newDeployment(st, td ?? s.taskDefinition!);
-        this.recount(st);
+        const input = call.input as ServiceChange;
+        const service = this.updateService(this.clusterOf(call), requireString(call, 'service'), input);
         this.lost('UpdateService');
-        return { service: copy(s) };
+        return { service };
       },
       StopServiceDeployment: (call) => {
         const arn = requireString(call, 'serviceDeploymentArn');

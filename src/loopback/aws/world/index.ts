@@ -24,7 +24,7 @@ import { LogsWorld } from './logs';
 export { AutoScalingWorld } from './autoscaling';
 export { CostWorld, type LineItem } from './cost';
 export { EcrWorld, type PushOptions } from './ecr';
-export { EcsWorld, type ServiceSeed, type TaskFailure } from './ecs';
+export { EcsWorld, type ServiceChange, type ServiceSeed, type TaskFailure } from './ecs';
 export { LogsWorld, type LogLine } from './logs';
 export type { EcsEventEnvelope } from './events';
 
