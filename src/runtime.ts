@@ -12,7 +12,8 @@ import { BotError } from './errors';
 import { log as rootLog, type Logger } from './log';
 import { createRedis, type RedisProfile } from './redis/client';
 import type { Dispatcher } from './worker/dispatch';
-import { lambdaDispatcher } from './worker/dispatch';
+import { inProcessDispatcher, lambdaDispatcher } from './worker/dispatch';
+import { runJob } from './worker/run';
 
 export interface Runtime {
   config: Config;
@@ -47,7 +48,13 @@ export interface RuntimeOptions {
   config?: Config;
   profile: RedisProfile;
   mode?: 'lambda' | 'local';
-  /** Defaults to an async Lambda invocation of WORKER_FUNCTION. */
+  /**
+   * Default: the Slack-facing function ('edge') hands jobs to the worker function (an async
+   * Lambda invocation of WORKER_FUNCTION); every other function ('worker': the worker, events
+   * and scheduled functions) runs the jobs it creates itself, in this process after the current
+   * job (its handler awaits dispatcher.idle()). So no function invokes itself or the worker: an
+   * auto-approved change runs in the worker that already holds it.
+   */
   dispatcher?: Dispatcher;
   now?: () => number;
 }
@@ -62,23 +69,25 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
   const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
   let dispatcher = opts.dispatcher;
-  if (!dispatcher) {
+  if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
     dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
   }
-  return {
+  const rt: Runtime = {
     config,
     log,
     slack,
     redis,
     aws,
-    dispatcher,
+    // The in-process dispatcher runs jobs with this runtime (called after it is built).
+    dispatcher: dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log),
     directory: createDirectory(slack, log),
     signingSecret: env.SLACK_SIGNING_SECRET!,
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
     now: opts.now ?? Date.now,
   };
+  return rt;
 }
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */

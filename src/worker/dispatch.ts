@@ -1,4 +1,7 @@
-/** Hand a job to the worker: an async Lambda invocation, or in-process when running locally. */
+/**
+ * Hand a job on: from the Slack-facing function, an async Lambda invocation of the worker; in the
+ * worker, events and scheduled functions (and locally), in-process after the current job.
+ */
 import type * as LambdaSdk from '@aws-sdk/client-lambda';
 import type { AwsClients } from '../aws/clients';
 import { BotError } from '../errors';
@@ -7,6 +10,8 @@ import type { Job } from './jobs';
 
 export interface Dispatcher {
   dispatch(job: Job): Promise<void>;
+  /** Resolves when every job dispatched in this process has run (Lambda handlers await it before returning). */
+  idle?(): Promise<void>;
 }
 
 export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatcher {
@@ -30,7 +35,10 @@ export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatc
   };
 }
 
-/** Runs jobs in this process after the current request has been answered. */
+/**
+ * Runs jobs in this process after the current request or job; idle() waits for them (and for the
+ * jobs they dispatch). A failed job is logged, not rethrown: it is not retried.
+ */
 export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logger): Dispatcher & { idle(): Promise<void> } {
   const pending = new Set<Promise<void>>();
   return {

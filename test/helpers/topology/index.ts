@@ -104,7 +104,7 @@ export interface Topology {
 export interface TopologyOptions {
   /** chatops.yml packaged with every function (default test/fixtures/chatops.topology.yml). */
   config?: string;
-  /** Seeds the fake AWS world before the functions start. */
+  /** Seeds the fake AWS world before the functions start (its clock then reads a day ago). */
   seed?: (world: AwsWorld) => void;
   /** Freeze functions between invocations (default true, as Lambda does). */
   freeze?: boolean;
@@ -163,8 +163,11 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     keyOfFn[k] = id;
   }
 
-  const world = new AwsWorld({ region: REGION, account: ACCOUNT });
+  // The world's clock: seeding happens "a day ago" (the history it writes is a day old), then it runs in real time.
+  let worldOffset = -24 * 3600_000;
+  const world = new AwsWorld({ region: REGION, account: ACCOUNT, now: () => Date.now() + worldOffset });
   opts.seed?.(world);
+  worldOffset = 0;
   const slack = await startSlackServer();
   const aws = await startAwsEndpoint({
     credentials: (id) => keys.get(id)?.secret,
