@@ -90,6 +90,8 @@ export interface Topology {
   submitView(opts: ViewSubmissionOptions): Promise<SlackAnswer>;
   /** The schedule rule fires (the scheduled function's event, asynchronously). */
   tick(): void;
+  /** While true, EventBridge loses the world's ECS events (delivery is best effort). */
+  dropEvents(drop: boolean): void;
   /** Runs every queued invocation and what it causes. */
   settle(): Promise<void>;
   /** Every invocation of a function. */
@@ -235,7 +237,9 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   }
 
   // EventBridge: the world's ECS events reach the targets of every rule whose pattern matches.
+  let dropping = false;
   const unsubscribe = world.ecs.onEvent((event) => {
+    if (dropping) return;
     for (const rule of rules) {
       if (rule.pattern && matchesEventPattern(rule.pattern, event as unknown as Record<string, unknown>)) {
         for (const target of rule.targets) lambda.invokeAsync(target, event);
@@ -274,6 +278,9 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     tick() {
       for (const target of schedule.targets)
         lambda.invokeAsync(target, scheduledEvent({ account: ACCOUNT, region: REGION, ruleArn: schedule.arn }));
+    },
+    dropEvents(drop) {
+      dropping = drop;
     },
     settle: () => lambda.idle(),
     invocations: (fn) => lambda.invocations.filter((i) => i.fn === functions[fn].name),
