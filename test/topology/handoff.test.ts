@@ -4,6 +4,8 @@
  * loopback (reached through AWS_ENDPOINT_URL_LAMBDA), every AWS call checked against the
  * caller's role from the packaged template.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ACCOUNT, REGION, startTopology, type FunctionKey, type Topology } from '../helpers/topology';
 import { seedWorld } from '../helpers/topology/seed';
@@ -46,6 +48,16 @@ describe('the hand-off', () => {
     );
     expect(responsesText(t.slack, responses)).toContain('web in prod: steady, 4/4 running');
     expect(t.denied()).toEqual([]);
+  });
+
+  it('the functions run the built bundles, and no bundle holds the loopback code', () => {
+    for (const fn of ['slack', 'worker', 'events', 'scheduled'] as const) {
+      expect(t.functions[fn].handler).toBe(`dist/${fn}.handler`);
+      const meta = JSON.parse(readFileSync(path.join(t.artifacts.dist, `meta-${fn}.json`), 'utf8')) as { inputs: Record<string, unknown> };
+      const inputs = Object.keys(meta.inputs);
+      expect(inputs).toContain(`src/handlers/${fn}.ts`);
+      expect(inputs.filter((i) => i.includes('loopback') || i.startsWith('test/'))).toEqual([]);
+    }
   });
 
   it('each function signs with its own credentials, so every call is attributable', () => {

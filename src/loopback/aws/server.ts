@@ -412,3 +412,4 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     },
   };
 }
+export { AwsFault, isAwsFault } from './fault';
