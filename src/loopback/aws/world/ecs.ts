@@ -585,7 +585,7 @@ export class EcsWorld {
       if (where && c.essential !== false)
         this.o.logs?.put(where.group, where.stream, [
           { message: `starting ${c.name} (${d.taskDefinition!.split('/').pop()})`, timestamp: at.getTime() },
-          { message: `${c.name} ready`, timestamp: at.getTime() + 1 },
+          { message: `${c.name} ready`, timestamp: at.getTime() },
         ]);
     }
     if (!opts.quiet) this.emit(taskStateChange(this.where(), task));

@@ -83,13 +83,16 @@ export class LogsWorld {
     const now = this.ctx.now();
     for (const line of lines) {
       const l = typeof line === 'string' ? { message: line } : line;
+      // Without a time, a line comes after everything already in the stream (even lines written "now").
+      const last = s.events[s.events.length - 1]?.timestamp ?? 0;
       s.events.push({
-        timestamp: l.timestamp ?? now,
+        timestamp: l.timestamp ?? Math.max(now, last),
         message: l.message,
         ingestionTime: now,
         eventId: String(++eventSeq).padStart(20, '0'),
       });
     }
+    // Stable: lines with the same time keep the order they were written in.
     s.events.sort((a, b) => a.timestamp - b.timestamp);
   }
 
