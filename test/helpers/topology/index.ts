@@ -176,7 +176,18 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     authorize(call) {
       const who = keys.get(call.accessKeyId ?? '');
       if (!who) throw new AwsFault('UnrecognizedClientException', 'The security token included in the request is invalid.');
-      for (const auth of authorizationsFor(call, ACCOUNT)) {
+      let auths: Authorization[];
+      try {
+        auths = authorizationsFor(call, ACCOUNT);
+      } catch (err) {
+        // A call the IAM table does not know yet: refused loudly (t.denied() shows it), never let through unchecked.
+        throw new AwsFault(
+          'AccessDeniedException',
+          `loopback IAM cannot evaluate this call: ${(err as Error).message}`,
+          call.service === 'lambda' ? 403 : 400,
+        );
+      }
+      for (const auth of auths) {
         if (!evaluate(who.def.statements, auth).allowed) {
           throw new AwsFault(
             'AccessDeniedException',
