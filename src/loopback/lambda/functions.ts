@@ -108,7 +108,14 @@ export class LambdaFunctions {
   /** Output lines per function. */
   private readonly output = new Map<string, string[]>();
 
-  constructor(private readonly o: LambdaFunctionsOptions) {}
+  /** Ends the environments if this process exits without close() (a frozen child would otherwise stay stopped). */
+  private readonly onExit = () => {
+    for (const f of this.fns.values()) if (f.env && !f.env.exited) f.env.child.kill('SIGKILL');
+  };
+
+  constructor(private readonly o: LambdaFunctionsOptions) {
+    process.once('exit', this.onExit);
+  }
 
   functionArn(name: string): string {
     return `arn:aws:lambda:${this.o.region}:${this.o.account}:function:${name}`;
@@ -447,6 +454,7 @@ export class LambdaFunctions {
   /** Ends every environment (queued invocations are dropped). */
   async close(): Promise<void> {
     this.closed = true;
+    process.off('exit', this.onExit);
     const exits: Array<Promise<void>> = [];
     for (const f of this.fns.values()) {
       f.queue.length = 0;

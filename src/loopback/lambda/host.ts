@@ -67,6 +67,8 @@ function main(): void {
     process.disconnect?.();
     return;
   }
+  // The Lambda service is gone (its process ended): so is this environment.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (raw: unknown) => {
     const msg = raw as InvokeMessage;
     if (msg?.type !== 'invoke') return;
