@@ -4,15 +4,15 @@
  */
 import type Redis from 'ioredis';
 import { createAwsClients, type AwsClients } from './aws/clients';
-import { createDirectory, type Directory } from './bot/directory';
-import { createSlackGateway, type SlackGateway } from './bot/slack';
+import { createDirectory, type Directory } from './slack/directory';
+import { createSlackGateway, type SlackGateway } from './slack/gateway';
 import { configWarnings, loadConfigFile } from './config/load';
 import type { Config } from './config/schema';
 import { BotError } from './errors';
 import { log as rootLog, type Logger } from './log';
 import { createRedis, type RedisProfile } from './redis/client';
-import type { Dispatcher } from './worker/dispatch';
-import { lambdaDispatcher } from './worker/dispatch';
+import type { Dispatcher } from './aws/lambda';
+import { lambdaDispatcher } from './aws/lambda';
 
 export interface Runtime {
   config: Config;

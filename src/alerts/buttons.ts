@@ -5,10 +5,10 @@
  * Logs hands a job to the worker that posts more lines of the failed container in the thread.
  */
 import { z } from 'zod';
-import type { ActionContext } from '../bot/actions';
-import type { SlackMessage } from '../bot/blocks/message';
-import { code } from '../bot/blocks/text';
-import { submitCommand } from '../bot/edge';
+import type { ActionContext } from '../hooks/actions';
+import type { SlackMessage } from '../slack/blocks';
+import { code } from '../slack/text';
+import { submitCommand } from '../edge/slash';
 import { findService } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Config, ResolvedService } from '../config/schema';
 import { findService } from '../config/load';
 import { arnTail } from '../aws/arn';
-import type { EcsEvent } from '../events/hooks';
+import type { EcsEvent } from '../hooks/events';
 
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';

@@ -5,8 +5,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { ResolvedService } from '../config/schema';
-import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn, LIMITS, truncate } from '../bot/blocks/text';
+import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn, LIMITS, truncate } from '../slack/text';
 import { explainFailure } from './classify';
 import {
   actionLabel,
@@ -20,7 +20,7 @@ import {
   type TaskFacts,
 } from './incident';
 import { arnTail } from '../aws/arn';
-import { slackDate } from '../bot/blocks/time';
+import { slackDate } from '../slack/time';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
 
 export const ACTION_LOGS = 'alert:logs';

@@ -5,12 +5,12 @@
  * incident (one Lua script), and let whoever holds the incident's lease talk to Slack.
  * Never throws for a bad event: it is logged and dropped (EventBridge would only retry it).
  */
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import type { ResolvedService } from '../config/schema';
-import type { EcsEvent } from '../events/hooks';
+import type { EcsEvent } from '../hooks/events';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 import { classifyTaskStop } from './classify';
 import { alertChannelFor, parseAlertEvent, resolveTarget, type AlertEvent } from './events';
 import {

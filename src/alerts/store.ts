@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
-import attachLua from './lua/attach.lua';
-import claimLua from './lua/claim.lua';
-import finishLua from './lua/finish.lua';
-import recoverLua from './lua/recover.lua';
-import signalLua from './lua/signal.lua';
+import attachLua from './lua/attach-1.lua';
+import claimLua from './lua/claim-2.lua';
+import finishLua from './lua/finish-1.lua';
+import recoverLua from './lua/recover-3.lua';
+import signalLua from './lua/signal-3.lua';
 
 /** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
 export const SEEN_TTL_MS = 26 * 3_600_000;

@@ -5,9 +5,9 @@
  * and relays.
  */
 import type { KnownBlock } from '@slack/types';
-import type { ActionContext } from '../bot/actions';
-import type { ViewDef } from '../bot/actions';
-import { section } from '../bot/blocks/message';
+import type { ActionContext } from '../hooks/actions';
+import type { ViewDef } from '../hooks/actions';
+import { section } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
 import { plainText } from './format';

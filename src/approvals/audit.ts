@@ -8,7 +8,7 @@
  */
 import type Redis from 'ioredis';
 import type { Logger } from '../log';
-import { keys } from './keys';
+import { keys } from '../redis/keys';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
 
 export type AuditEvent =

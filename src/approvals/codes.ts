@@ -3,7 +3,7 @@
  * buttons, the slash commands, the executor's startExecution and the refusals of submitRequest
  * all come through here, so the same situation always reads the same.
  */
-import { code, truncate } from '../bot/blocks/text';
+import { code, truncate } from '../slack/text';
 import { BotError, type ErrorCode } from '../errors';
 import { formatAge, guardText, mention, principal, quoteInline, requestLink, slackTime, verbTitle } from './format';
 import type { GuardInfo } from './guards';

@@ -2,7 +2,7 @@
  * Small pure formatters shared by the request message, the answers (codes.ts) and /ecs history:
  * ages, Slack date tokens, links to a request message, who holds a lock or freeze.
  */
-import { code, escapeMrkdwn } from '../bot/blocks/text';
+import { code, escapeMrkdwn } from '../slack/text';
 import { formatDuration } from '../config/duration';
 import type { ChangeVerb } from '../config/schema';
 import type { GuardInfo } from './guards';
@@ -11,7 +11,7 @@ import type { ChangeRequest } from './types';
 /** Ages and durations read the same everywhere in the bot: 45s, 12m, 3h 5m, 2d 4h. */
 export const formatAge = formatDuration;
 
-import { slackDate as slackTime, utcText } from '../bot/blocks/time';
+import { slackDate as slackTime, utcText } from '../slack/time';
 
 export { slackTime, utcText };
 

@@ -9,8 +9,8 @@
  *  2. the deployment targets the task definition the request ran and was created while it ran.
  */
 import type { KnownBlock } from '@slack/types';
-import { context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn, truncate } from '../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn, truncate } from '../slack/text';
 import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import { formatAge, mention, quoteInline, slackTime } from './format';

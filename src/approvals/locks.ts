@@ -3,12 +3,12 @@
  * A lock refuses new requests for the service and approvals of its pending request; a freeze
  * refuses every change in the environment. Each is one Lua script with its audit entry.
  */
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
-import { isApprover } from './authz';
+import { isApprover } from '../edge/authz';
 import { refusal } from './codes';
 import { guardFromHash, type GuardInfo } from './guards';
-import { keys } from './keys';
+import { keys } from '../redis/keys';
 import { guardConfirmation, guardNotice, type GuardNoticeInput } from './notices';
 import { SCRIPTS, type ScriptReply } from './scripts';
 import { execScript as exec, storeOp } from './store';

@@ -4,8 +4,8 @@
  * status card) and re-rendered in place on every transition; buttons only while pending.
  */
 import type { KnownBlock } from '@slack/types';
-import { actions, context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { codeBlock, code, escapeMrkdwn, LIMITS, plural, truncate } from '../bot/blocks/text';
+import { actions, context, header, section, type SlackMessage } from '../slack/blocks';
+import { codeBlock, code, escapeMrkdwn, LIMITS, plural, truncate } from '../slack/text';
 import { requestTitle } from './codes';
 import { formatAge, mention, principal, quoteInline, slackTime } from './format';
 import type { ChangeRequest, RequestState } from './types';

@@ -2,8 +2,8 @@
  * Messages for /ecs lock, unlock, freeze and unfreeze: the channel notice everyone sees and the
  * short confirmation for the person who typed it. Pure.
  */
-import { section, type SlackMessage } from '../bot/blocks/message';
-import { code } from '../bot/blocks/text';
+import { section, type SlackMessage } from '../slack/blocks';
+import { code } from '../slack/text';
 import { formatAge, guardText, mention, quoteInline } from './format';
 import type { GuardInfo } from './guards';
 

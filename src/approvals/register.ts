@@ -3,8 +3,8 @@
  * the expiry tick (the scheduled function on Lambda; the timer in src/local.ts locally).
  * Called from registerAll() (src/register.ts).
  */
-import { registerAction, registerView } from '../bot/actions';
-import { registerTick } from '../events/hooks';
+import { registerAction, registerView } from '../hooks/actions';
+import { registerTick } from '../hooks/events';
 import { handleApprovalAction, rejectView } from './actions';
 import { ACTION_PREFIX } from './message';
 import { expireDue } from './store';

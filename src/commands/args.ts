@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { findService } from '../config/load';
 import type { Config, ResolvedService } from '../config/schema';
 import { BotError, badInput } from '../errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import type { RawArgs } from './grammar';
 import { closest } from './suggest';
 import type { CommandSpec, ParseContext } from './types';

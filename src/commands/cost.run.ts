@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import { isBotError } from '../errors';

@@ -3,7 +3,7 @@
  * what ECS (and ECR) cost, from Cost Explorer, cached for hours. The AWS part is ./cost.run.ts.
  */
 import { z } from 'zod';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, resolveServiceOrEnvironment } from './args';
 import { PERIODS, type Period } from './render/cost-plan';

@@ -1,7 +1,7 @@
 /** `/ecs deploy`, worker part: resolve the image, plan, then dry-run answer or approval request. */
 import type { Runtime } from '../runtime';
 import { planDeploy } from '../deploy/planner';
-import { submitPrepared } from '../deploy/submit';
+import { submitPrepared } from './change.run';
 import type { DeployArgs } from './deploy';
 import type { Invocation, Parsed } from './types';
 

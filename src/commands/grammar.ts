@@ -6,7 +6,7 @@
  * Slack rewrites mentions, channels and links into.
  */
 import { badInput } from '../errors';
-import { escapeMrkdwn, truncate } from '../bot/blocks/text';
+import { escapeMrkdwn, truncate } from '../slack/text';
 
 export interface RawArgs {
   verb: string;

@@ -7,7 +7,7 @@
 import type { ServiceDeploymentBrief, ServiceRevision } from '@aws-sdk/client-ecs';
 import { readAudit } from '../approvals/audit';
 import { historyMessage, mergeHistory, runsFromAudit, type BotRun, type EcsDeploymentRow } from '../approvals/history';
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import { fromHash } from '../approvals/model';
 import { parseRequestId } from '../approvals/ids';
 import type { ChangeRequest } from '../approvals/types';

@@ -4,7 +4,7 @@
  * deployments ECS ran that the bot did not make. Read-only; the AWS part runs in the worker.
  */
 import { z } from 'zod';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, positional, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';

@@ -8,7 +8,7 @@ import { repositoryUrl } from '../aws/console';
 import { recentImages } from '../aws/ecr';
 import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { awsErrorName } from '../aws/errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';

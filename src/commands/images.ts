@@ -3,7 +3,7 @@
  * digest, push time, size, scan findings, and which one runs now. AWS part: ./images.run.ts.
  */
 import { z } from 'zod';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, resolveService, wholeNumber } from './args';
 import { knownServices } from './logs';

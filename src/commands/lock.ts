@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { lockService, announceGuard } from '../approvals/locks';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';

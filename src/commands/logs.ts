@@ -4,7 +4,7 @@
  * containers. Parsing and the time window are pure (here); the AWS part is ./logs.run.ts.
  */
 import { z } from 'zod';
-import { code, escapeMrkdwn } from '../bot/blocks/text';
+import { code, escapeMrkdwn } from '../slack/text';
 import { formatDuration, parseDuration } from '../config/duration';
 import { badInput } from '../errors';
 import { parseRaw, resolveService, wholeNumber } from './args';

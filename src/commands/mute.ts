@@ -5,8 +5,8 @@
  * announced in the service's alert channel. Answered inline (Redis and Slack only).
  */
 import { z } from 'zod';
-import { section } from '../bot/blocks/message';
-import { code, escapeMrkdwn } from '../bot/blocks/text';
+import { section } from '../slack/blocks';
+import { code, escapeMrkdwn } from '../slack/text';
 import { formatDuration, parseDuration } from '../config/duration';
 import { badInput } from '../errors';
 import { withStore } from '../redis/client';
@@ -17,7 +17,7 @@ import { parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 
 const MUTE_USAGE = '/ecs mute <service> <duration> [--reason "…"]';
 const UNMUTE_USAGE = '/ecs unmute <service>';

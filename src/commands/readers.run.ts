@@ -6,9 +6,9 @@
 import type { Service } from '@aws-sdk/client-ecs';
 import { readGuards, type Guards } from '../approvals/guards';
 import { describeServices } from '../aws/ecs';
-import type { SlackMessage } from '../bot/blocks/message';
-import { answerInvocation } from '../bot/reply';
-import { code } from '../bot/blocks/text';
+import type { SlackMessage } from '../slack/blocks';
+import { answerInvocation } from '../slack/reply';
+import { code } from '../slack/text';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';

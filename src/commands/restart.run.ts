@@ -1,7 +1,7 @@
 /** `/ecs restart`, worker part: read the service, plan, then dry-run answer or approval request. */
 import type { Runtime } from '../runtime';
 import { planRestart } from '../deploy/planner';
-import { submitPrepared } from '../deploy/submit';
+import { submitPrepared } from './change.run';
 import type { RestartArgs } from './restart';
 import type { Invocation, Parsed } from './types';
 

@@ -1,7 +1,7 @@
 /** `/ecs rollback`, worker part: find the previous task definition, plan, then dry-run answer or approval request. */
 import type { Runtime } from '../runtime';
 import { planRollback } from '../deploy/planner';
-import { submitPrepared } from '../deploy/submit';
+import { submitPrepared } from './change.run';
 import type { RollbackArgs } from './rollback';
 import type { Invocation, Parsed } from './types';
 

@@ -1,7 +1,7 @@
 /** `/ecs scale`, worker part: read the service, plan, then dry-run answer or approval request. */
 import type { Runtime } from '../runtime';
 import { planScale } from '../deploy/planner';
-import { submitPrepared } from '../deploy/submit';
+import { submitPrepared } from './change.run';
 import type { ScaleArgs } from './scale';
 import type { Invocation, Parsed } from './types';
 

@@ -6,7 +6,7 @@
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { findImageByDigest } from '../aws/ecr';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';

@@ -5,7 +5,7 @@
 import type { Config, ResolvedService } from '../config/schema';
 import type { Role } from '../policy/authorize';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 import type { RawArgs } from './grammar';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { announceGuard, unlockService } from '../approvals/locks';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';

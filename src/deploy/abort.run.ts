@@ -7,8 +7,8 @@
  */
 import type { Runtime } from '../runtime';
 import { BotError, errorMessage } from '../errors';
-import { section } from '../bot/blocks/message';
-import { keys } from '../approvals/keys';
+import { section } from '../slack/blocks';
+import { keys } from '../redis/keys';
 import { getRequest, recordExecution, type ChangeRequest } from '../approvals';
 import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';

@@ -5,9 +5,9 @@
  * request: the click claims it (HSETNX), the worker releases the claim if AWS refuses.
  */
 import { z } from 'zod';
-import type { ActionContext } from '../bot/actions';
-import { code } from '../bot/blocks/text';
-import { keys } from '../approvals/keys';
+import type { ActionContext } from '../hooks/actions';
+import { code } from '../slack/text';
+import { keys } from '../redis/keys';
 import { getRequest } from '../approvals';
 import { groupsToResolve, hasRole, principalsFor } from '../policy/authorize';
 import type { Runtime } from '../runtime';

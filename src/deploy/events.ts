@@ -10,9 +10,9 @@
  * Events arrive at least once and out of order; refreshing is idempotent and reads ECS's current
  * state rather than trusting the event, so duplicates and stale events change nothing.
  */
-import type { EcsEvent } from '../events/hooks';
+import type { EcsEvent } from '../hooks/events';
 import type { Runtime } from '../runtime';
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import { finishExecution, recordExecution, runningRequests, type ChangeRequest } from '../approvals';
 import { describeService } from '../aws/ecs';
 import { parsePlan } from './plan';

@@ -2,7 +2,7 @@
  * Image references as people type them and as ECS needs them. Pure (no SDK import), so the
  * verb parsers on the Slack-facing path can validate a tag before anything calls AWS.
  */
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 
 /** Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 export const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

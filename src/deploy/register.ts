@@ -5,9 +5,9 @@
  * SDK: the worker-side modules are loaded on first use.
  */
 import { z } from 'zod';
-import { registerAction } from '../bot/actions';
-import { registerEventConsumer, registerTick } from '../events/hooks';
-import { registerJobKind } from '../worker/run';
+import { registerAction } from '../hooks/actions';
+import { registerEventConsumer, registerTick } from '../hooks/events';
+import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
 import { ABORT_ACTION_ID } from './render';
 

@@ -4,8 +4,8 @@
  * thread and the milestone replies under it. All text from AWS or people is escaped.
  */
 import type { KnownBlock } from '@slack/types';
-import { context, section, type SlackMessage } from '../bot/blocks/message';
-import { code, codeBlock, escapeMrkdwn, plural, truncate } from '../bot/blocks/text';
+import { context, section, type SlackMessage } from '../slack/blocks';
+import { code, codeBlock, escapeMrkdwn, plural, truncate } from '../slack/text';
 import { formatDuration } from '../config/duration';
 import { serviceUrl, taskUrl } from '../aws/console';
 import type { ChangePlan } from './plan';

@@ -6,7 +6,7 @@
  */
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { arnTail } from '../aws/arn';
 
 /** Top-level fields RegisterTaskDefinition accepts (API reference), except `tags`, which come separately. */

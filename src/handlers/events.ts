@@ -4,8 +4,8 @@
  * EventBridge does not retry it into a storm).
  */
 import { z } from 'zod';
-import { dispatchEvent, type EcsEvent } from '../events/hooks';
-import { registerAll } from '../register';
+import { dispatchEvent, type EcsEvent } from '../hooks/events';
+import { registerAll } from './compose';
 import { createRuntime, getRuntime } from '../runtime';
 
 registerAll();

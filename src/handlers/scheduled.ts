@@ -1,6 +1,6 @@
 /** Lambda entry for the one-minute schedule: approval expiry, deploy deadlines, services-down checks. */
-import { runTicks } from '../events/hooks';
-import { registerAll } from '../register';
+import { runTicks } from '../hooks/events';
+import { registerAll } from './compose';
 import { createRuntime, getRuntime } from '../runtime';
 
 registerAll();

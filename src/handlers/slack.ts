@@ -4,8 +4,8 @@
  */
 import { AwsLambdaReceiver } from '@slack/bolt';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
-import { createApp } from '../bot/app';
-import { registerAll } from '../register';
+import { createApp } from '../edge/app';
+import { registerAll } from './compose';
 import { createRuntime, getRuntime } from '../runtime';
 
 registerAll();

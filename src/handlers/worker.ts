@@ -1,7 +1,7 @@
 /** Lambda entry for the worker: async invocations carrying one job each. */
-import { registerAll } from '../register';
+import { registerAll } from './compose';
 import { createRuntime, getRuntime } from '../runtime';
-import { runJob } from '../worker/run';
+import { runJob } from '../hooks/jobs';
 
 registerAll();
 

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { submitRequest, getRequest, startExecution, finishExecution, type ChangeRequest, type SubmitInput } from '../../src/approvals';
 import { handler as workerHandler } from '../../src/handlers/worker';
-import { registerJobKind } from '../../src/worker/run';
+import { registerJobKind } from '../../src/hooks/jobs';
 import { FIXTURE_CONFIG, setupE2E, type E2E } from '../helpers/e2e';
 import type { SlackBody } from '../helpers/slack-server';
 

@@ -12,7 +12,7 @@ import {
   DescribeTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals';
-import { keys } from '../../src/approvals/keys';
+import { keys } from '../../src/redis/keys';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/deploy-fixtures';
 import { approve, deploymentEvent, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 

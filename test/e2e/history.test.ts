@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { finishExecution, recordExecution, startExecution, submitRequest, type SubmitInput } from '../../src/approvals';
 import { approveRequest, rejectRequest } from '../../src/approvals/store';
-import { route } from '../../src/bot/edge';
+import { route } from '../../src/edge/slash';
 import { runHistory } from '../../src/commands/history.run';
 import type { HistoryArgs } from '../../src/commands/history';
 import type { Parsed } from '../../src/commands/types';

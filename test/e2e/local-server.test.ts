@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocal, StartupError, type LocalServer } from '../../src/bot/local-server';
+import { startLocal, StartupError, type LocalServer } from '../../src/handlers/local-server';
 import { FIXTURE_CONFIG, SIGNING_SECRET } from '../helpers/e2e';
 import { postSigned, slashCommandBody } from '../helpers/signing';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';

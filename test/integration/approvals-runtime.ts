@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
 import { createRuntime, type Runtime } from '../../src/runtime';
-import type { Job } from '../../src/worker/jobs';
+import type { Job } from '../../src/slack/invocation';
 import { FIXTURE_CONFIG } from '../helpers/e2e';
 import { flushRedis } from '../helpers/redis';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';

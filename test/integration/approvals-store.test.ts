@@ -15,7 +15,7 @@ import {
   submitRequest,
   type SubmitInput,
 } from '../../src/approvals';
-import { keys } from '../../src/approvals/keys';
+import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/store';
 import { useWorkerDb } from '../helpers/redis';

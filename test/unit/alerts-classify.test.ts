@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { classifyTaskStop, explainFailure, exitCodeMeaning, imageTagOf, type TaskFailure } from '../../src/alerts/classify';
 import { alertChannelFor, parseAlertEvent, parseArn, resolveTarget, type AlertEvent, type TaskDetail } from '../../src/alerts/events';
 import { loadConfigFile, findService } from '../../src/config/load';
-import type { EcsEvent } from '../../src/events/hooks';
+import type { EcsEvent } from '../../src/hooks/events';
 import { deploymentEvent, docSample, PROD, serviceAction, STAGING, taskStopped, type Json } from '../fixtures/events/samples';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));

@@ -21,10 +21,10 @@ import {
   slackDate,
   tailLines,
 } from '../../src/alerts/messages';
-import { blockTextLength, fitMessage } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { blockTextLength, fitMessage } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 import { findService, loadConfigFile } from '../../src/config/load';
-import type { EcsEvent } from '../../src/events/hooks';
+import type { EcsEvent } from '../../src/hooks/events';
 import { taskStopped } from '../fixtures/events/samples';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));

@@ -1,6 +1,6 @@
 /** /ecs history's pure parts: runs from the audit trail, the merge with ECS's list, the message. */
-import { blockTextLength, fitMessage } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { blockTextLength, fitMessage } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 import type { AuditEntry } from '../../src/approvals/audit';
 import {
   historyMessage,

@@ -2,8 +2,8 @@
  * The approval workflow's pure parts: the request message in every state, the reject modal,
  * the answers for every script code, ids, the hash model, lock/freeze notices, formatting.
  */
-import { fitMessage, blockTextLength } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { fitMessage, blockTextLength } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 import { answerFor, CODES, iconFor, refusal, stateSentence } from '../../src/approvals/codes';
 import { formatAge, guardText, plainText, requestLink, slackTime, utcText } from '../../src/approvals/format';
 import { describeGuard } from '../../src/approvals/guards';

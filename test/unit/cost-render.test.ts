@@ -1,6 +1,6 @@
 /** `/ecs cost`: periods, exact requests, sums, estimates and the message. Pure; fixed clocks; no mocks. */
 import type { ResultByTime } from '@aws-sdk/client-cost-explorer';
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import { cost } from '../../src/commands/cost';
 import { parseArgs } from '../../src/commands/grammar';
 import { bar, barChart, change, costMessage, money, type CostView } from '../../src/commands/render/cost';

@@ -1,5 +1,5 @@
-import { fitMessage, blockTextLength } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { fitMessage, blockTextLength } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 import type { ChangePlan, DeployPlan } from '../../src/deploy/plan';
 import type { StoppedTaskInfo } from '../../src/deploy/progress';
 import {

@@ -3,8 +3,8 @@
  * the edge uses, against the test configuration. No AWS SDK may be loaded on this path.
  */
 import { join } from 'node:path';
-import { route } from '../../src/bot/edge';
-import { errorReply } from '../../src/bot/reply';
+import { route } from '../../src/edge/slash';
+import { errorReply } from '../../src/slack/reply';
 import { loadConfigFile } from '../../src/config/load';
 import { createLogger } from '../../src/log';
 import type { CommandSpec, Parsed } from '../../src/commands/types';

@@ -1,5 +1,5 @@
 /** `/ecs images` builders: pure functions of ECR image details. No mocks. */
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import { repositoryUrl } from '../../src/aws/console';
 import { imagesMessage, scanSummary, type ImagesView } from '../../src/commands/render/images';
 import { runningFromTasks } from '../../src/commands/images.run';

@@ -1,5 +1,5 @@
 /** `/ecs logs`: time parsing, log target, secret masking and the message builder. Pure; no mocks. */
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import { parseArgs } from '../../src/commands/grammar';
 import { checkWindowShape, logs, parseTimeSpec, resolveWindow } from '../../src/commands/logs';
 import { eventLines, logsAnswer, logTarget, packNewest, streamTaskId, type LogsView } from '../../src/commands/render/logs';

@@ -1,6 +1,6 @@
 /** `/ecs status` builders: pure functions of ECS response shapes. No mocks. */
 import type { Service } from '@aws-sdk/client-ecs';
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import {
   circuitBreakerLine,
   dedupeEvents,

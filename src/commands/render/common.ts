@@ -4,11 +4,11 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../config/duration';
-import { section } from '../../bot/blocks/message';
-import { escapeMrkdwn } from '../../bot/blocks/text';
+import { section } from '../../slack/blocks';
+import { escapeMrkdwn } from '../../slack/text';
 import { shortDigest, splitImage } from '../../deploy/refs';
 import { arnTail } from '../../aws/arn';
-import { slackDate, utcText } from '../../bot/blocks/time';
+import { slackDate, utcText } from '../../slack/time';
 
 /** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew). */
 export function ago(then: Date | number | undefined, now: number): string {

@@ -4,8 +4,8 @@
  * ECS-managed tags, or a labelled Fargate estimate, or by usage type).
  */
 import type { KnownBlock } from '@slack/types';
-import { context, header, section, type SlackMessage } from '../../bot/blocks/message';
-import { code, escapeMrkdwn } from '../../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../../slack/blocks';
+import { code, escapeMrkdwn } from '../../slack/text';
 import { costAllocationTagsUrl, costExplorerUrl } from '../../aws/console';
 import { ago, link, sectionsOf } from './common';
 import type { DailyAmount } from './cost-plan';

@@ -4,8 +4,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { ImageDetail } from '@aws-sdk/client-ecr';
-import { context, header, type SlackMessage } from '../../bot/blocks/message';
-import { code, escapeMrkdwn } from '../../bot/blocks/text';
+import { context, header, type SlackMessage } from '../../slack/blocks';
+import { code, escapeMrkdwn } from '../../slack/text';
 import { ago, formatBytes, link, sectionsOf, shortDigest, slackDate } from './common';
 
 /** "2 critical, 5 high", "no critical or high", "not scanned", "scan in progress"… */

@@ -6,8 +6,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { Deployment, Failure, Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { GuardInfo } from '../../approvals/guards';
-import { context, header, section, type SlackMessage } from '../../bot/blocks/message';
-import { code, escapeMrkdwn, plural } from '../../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../../slack/blocks';
+import { code, escapeMrkdwn, plural } from '../../slack/text';
 import { serviceUrl, taskUrl } from '../../aws/console';
 import { ago, arnTail, awsText, link, parseImage, sectionsOf, shortDigest, shortTaskId, taskDefName, utcTime } from './common';
 

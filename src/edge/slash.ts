@@ -11,9 +11,9 @@ import type { CommandSpec, Invocation, Parsed, VerbKind } from '../commands/type
 import { authorize, groupsToResolve, roleFor, type Role } from '../policy/authorize';
 import { withStore } from '../redis/client';
 import type { Runtime } from '../runtime';
-import { code, escapeMrkdwn } from './blocks/text';
-import { section, type SlackMessage } from './blocks/message';
-import { errorReply } from './reply';
+import { code, escapeMrkdwn } from '../slack/text';
+import { section, type SlackMessage } from '../slack/blocks';
+import { errorReply } from '../slack/reply';
 
 export interface SlashCommandBody {
   text: string;

@@ -5,7 +5,7 @@
  * in .local/redis (git-ignored), so a restart keeps pending approvals.
  */
 /* eslint-disable no-console -- this is the interactive local entry point; it talks to a person */
-import { startLocal, StartupError } from './bot/local-server';
+import { startLocal, StartupError } from './local-server';
 
 startLocal({ env: process.env })
   .then((server) => {

@@ -2,9 +2,9 @@
  * Loads the modules that register job kinds, buttons, event consumers and scheduled tasks.
  * Every entry point calls registerAll() so the same behaviour exists on Lambda and locally.
  */
-import { registerApprovals } from './approvals/register';
-import { registerAlerts } from './alerts/register';
-import { registerChanges } from './deploy/register';
+import { registerApprovals } from '../approvals/register';
+import { registerAlerts } from '../alerts/register';
+import { registerChanges } from '../deploy/register';
 
 let done = false;
 

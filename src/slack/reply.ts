@@ -8,8 +8,8 @@ import { isBotError, type BotError } from '../errors';
 import type { Invocation } from '../commands/types';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
-import { context, section, type SlackMessage } from './blocks/message';
-import { escapeMrkdwn } from './blocks/text';
+import { context, section, type SlackMessage } from './blocks';
+import { escapeMrkdwn } from './text';
 
 const ICON: Partial<Record<BotError['code'], string>> = {
   FORBIDDEN: ':no_entry:',

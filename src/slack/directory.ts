@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../log';
 import { BotError } from '../errors';
-import type { SlackGateway } from './slack';
+import type { SlackGateway } from './gateway';
 
 export interface Directory {
   /** Which of `groups` the user belongs to. */

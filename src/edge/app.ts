@@ -4,9 +4,9 @@
  */
 import { App, LogLevel, type Receiver } from '@slack/bolt';
 import type { Runtime } from '../runtime';
-import { installInteractivity } from './actions';
-import { handleSlashCommand } from './edge';
-import { slackClientOptions } from './slack';
+import { installInteractivity } from '../hooks/actions';
+import { handleSlashCommand } from './slash';
+import { slackClientOptions } from '../slack/gateway';
 
 export function createApp(rt: Runtime, receiver: Receiver): App {
   const app = new App({

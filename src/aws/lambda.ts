@@ -1,9 +1,9 @@
 /** Hand a job to the worker: an async Lambda invocation, or in-process when running locally. */
 import type * as LambdaSdk from '@aws-sdk/client-lambda';
-import type { AwsClients } from '../aws/clients';
+import type { AwsClients } from './clients';
 import { BotError } from '../errors';
 import type { Logger } from '../log';
-import type { Job } from './jobs';
+import type { Job } from '../slack/invocation';
 
 export interface Dispatcher {
   dispatch(job: Job): Promise<void>;

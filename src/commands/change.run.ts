@@ -4,15 +4,15 @@
  * service is locked, the environment frozen or another change open, and runs it at once when
  * the environment needs no approval). The requester's answer goes to the response_url.
  */
-import type { Invocation } from '../commands/types';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { Invocation } from './types';
+import type { SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { guardText, readGuards, submitRequest } from '../approvals';
-import { answerInvocation } from '../bot/reply';
-import { code } from '../bot/blocks/text';
-import type { ChangeArgsBase } from './args';
-import type { Prepared } from './planner';
-import { dryRunMessage, requestedMessage } from './render';
+import { answerInvocation } from '../slack/reply';
+import { code } from '../slack/text';
+import type { ChangeArgsBase } from './change-args';
+import type { Prepared } from '../deploy/planner';
+import { dryRunMessage, requestedMessage } from '../deploy/render';
 
 /** The requester's own answers (dry runs, "request posted") are for them only. */
 export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {

@@ -3,12 +3,12 @@
  * delivered twice, and are retried after a crash), so every job id is claimed in Redis first.
  */
 import type { ZodType } from 'zod';
-import { answerInvocation, errorReply } from '../bot/reply';
-import { route } from '../bot/edge';
-import { keys } from '../approvals/keys';
+import { answerInvocation, errorReply } from '../slack/reply';
+import { route } from '../edge/slash';
+import { keys } from '../redis/keys';
 import { storeUnavailable } from '../redis/client';
 import type { Runtime } from '../runtime';
-import { commandJobSchema, jobEnvelope, type Job } from './jobs';
+import { commandJobSchema, jobEnvelope, type Job } from '../slack/invocation';
 
 export type JobHandler = (job: unknown, rt: Runtime) => Promise<void>;
 

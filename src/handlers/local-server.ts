@@ -12,13 +12,13 @@ import { resolve } from 'node:path';
 import { configPath, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { isBotError } from '../errors';
-import { runTicks } from '../events/hooks';
+import { runTicks } from '../hooks/events';
 import { log } from '../log';
-import { registerAll } from '../register';
+import { registerAll } from './compose';
 import { createRuntime, missingEnv, setRuntime, type Runtime } from '../runtime';
-import { inProcessDispatcher } from '../worker/dispatch';
-import { runJob } from '../worker/run';
-import { createApp } from './app';
+import { inProcessDispatcher } from '../aws/lambda';
+import { runJob } from '../hooks/jobs';
+import { createApp } from '../edge/app';
 
 /** A start-up problem explained in one message (the process prints it and exits 1). */
 export class StartupError extends Error {}

@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import type { ResolvedService } from '../config/schema';
 import { badInput } from '../errors';
-import { code } from '../bot/blocks/text';
-import { parseRaw, resolveService } from '../commands/args';
-import type { RawArgs } from '../commands/grammar';
-import type { ParseContext, Parsed } from '../commands/types';
+import { code } from '../slack/text';
+import { parseRaw, resolveService } from './args';
+import type { RawArgs } from './grammar';
+import type { ParseContext, Parsed } from './types';
 
 export const MAX_REASON = 500;
 

@@ -6,8 +6,8 @@
  */
 import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import type { Runtime } from '../runtime';
-import { errorReply } from './reply';
-import { section } from './blocks/message';
+import { errorReply } from '../slack/reply';
+import { section } from '../slack/blocks';
 
 export interface ActionContext {
   rt: Runtime;

@@ -7,7 +7,7 @@ import type { KnownBlock } from '@slack/types';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { BotError, errorMessage } from '../errors';
 import type { Logger } from '../log';
-import { fitMessage, type SlackMessage } from './blocks/message';
+import { fitMessage, type SlackMessage } from './blocks';
 
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 
