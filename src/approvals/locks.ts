@@ -5,7 +5,6 @@
  */
 import type { SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
-import { isApprover } from '../edge/authz';
 import { refusal } from './codes';
 import { guardFromHash, type GuardInfo } from './guards';
 import { keys } from '../redis/keys';
@@ -48,7 +47,8 @@ export async function unlockService(rt: Runtime, environment: string, service: s
   const lockKey = keys.serviceLock(environment, service);
   const current = guardFromHash(await storeOp(() => rt.redis.hgetall(lockKey)));
   // Only look up the role (a Slack call for user groups) when it matters.
-  const approver = current && current.by !== user && current.kind !== 'change' ? await isApprover(rt, environment, user) : false;
+  const approver =
+    current && current.by !== user && current.kind !== 'change' ? await rt.access.holds(environment, user, 'approver') : false;
   const reply = await exec(
     rt,
     SCRIPTS.unlock,

@@ -24,7 +24,6 @@ import { BotError } from '../errors';
 import { storeUnavailable } from '../redis/client';
 import type { Runtime } from '../runtime';
 import { publishAudit } from './audit';
-import { isApprover } from '../edge/authz';
 import { answerFor, refusal, type AnswerContext } from './codes';
 import { mention } from './format';
 import { guardFromHash, readFreeze } from './guards';
@@ -441,7 +440,7 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
   const blocked = await frozenRefusal(rt, ref, user);
   if (blocked) return blocked;
-  const authorized = await isApprover(rt, ref.environment, user);
+  const authorized = await rt.access.holds(ref.environment, user, 'approver');
   const k = requestKeys(ref);
   const reply = await execScript(rt, SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, rt.now(), authorized ? '1' : '0']);
   const req = requestOf(reply);
@@ -476,7 +475,7 @@ export async function checkCanReject(rt: Runtime, id: string, user: string): Pro
   if (req.state !== 'pending') return { ok: false, code: 'NOT_PENDING', message: answerFor('NOT_PENDING', ctx), request: req };
   if (rt.now() >= req.expiresAt) return expireOne(rt, ref, user);
   if (req.requester === user) return { ok: false, code: 'SELF_REJECT', message: answerFor('SELF_REJECT', ctx), request: req };
-  if (!(await isApprover(rt, ref.environment, user)))
+  if (!(await rt.access.holds(ref.environment, user, 'approver')))
     return { ok: false, code: 'NOT_AUTHORIZED', message: answerFor('NOT_AUTHORIZED', ctx), request: req };
   return { ok: true, code: 'OK', request: req };
 }
@@ -497,7 +496,7 @@ async function expireOne(rt: Runtime, ref: RequestRef, user: string): Promise<Cl
 export async function rejectRequest(rt: Runtime, id: string, user: string, reason: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
-  const authorized = await isApprover(rt, ref.environment, user);
+  const authorized = await rt.access.holds(ref.environment, user, 'approver');
   const k = requestKeys(ref);
   const reply = await execScript(rt, SCRIPTS.reject, [k.request, k.active, k.audit], [user, rt.now(), authorized ? '1' : '0', reason]);
   const req = requestOf(reply);

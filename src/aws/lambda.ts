@@ -1,13 +1,8 @@
-/** Hand a job to the worker: an async Lambda invocation, or in-process when running locally. */
+/** The hand-off to the worker on Lambda: an asynchronous invocation of the worker function, one job per invocation. */
 import type * as LambdaSdk from '@aws-sdk/client-lambda';
-import type { AwsClients } from './clients';
 import { BotError } from '../errors';
-import type { Logger } from '../log';
-import type { Job } from '../slack/invocation';
-
-export interface Dispatcher {
-  dispatch(job: Job): Promise<void>;
-}
+import type { Dispatcher } from '../runtime';
+import type { AwsClients } from './clients';
 
 export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatcher {
   return {
@@ -26,23 +21,6 @@ export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatc
           cause: err,
         });
       }
-    },
-  };
-}
-
-/** Runs jobs in this process after the current request has been answered. */
-export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logger): Dispatcher & { idle(): Promise<void> } {
-  const pending = new Set<Promise<void>>();
-  return {
-    async dispatch(job) {
-      const p = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => run(job))
-        .catch((err) => log.error('in-process job failed', { kind: job.kind, id: job.id, err }))
-        .finally(() => pending.delete(p));
-      pending.add(p);
-    },
-    async idle() {
-      while (pending.size) await Promise.all([...pending]);
     },
   };
 }

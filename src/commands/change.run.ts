@@ -4,7 +4,6 @@
  * service is locked, the environment frozen or another change open, and runs it at once when
  * the environment needs no approval). The requester's answer goes to the response_url.
  */
-import type { Invocation } from './types';
 import type { SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { guardText, readGuards, submitRequest } from '../approvals';
@@ -13,6 +12,7 @@ import { code } from '../slack/text';
 import type { ChangeArgsBase } from './change-args';
 import type { Prepared } from '../deploy/planner';
 import { dryRunMessage, requestedMessage } from '../deploy/render';
+import type { Invocation } from '../slack/invocation';
 
 /** The requester's own answers (dry runs, "request posted") are for them only. */
 export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {

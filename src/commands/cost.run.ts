@@ -39,7 +39,8 @@ import {
   type Estimate,
 } from './render/cost-plan';
 import { describeDistinctTaskDefinitions } from './status.run';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** Cost Explorer refreshes up to three times a day: six hours keeps at most one refresh behind. */
 export const COST_CACHE_TTL_SECONDS = 6 * 3600;

@@ -3,7 +3,8 @@ import type { Runtime } from '../runtime';
 import { planDeploy } from '../deploy/planner';
 import { submitPrepared } from './change.run';
 import type { DeployArgs } from './deploy';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 export async function runDeploy(parsed: Parsed<DeployArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const prepared = await planDeploy(rt, parsed.service!, parsed.args.image);

@@ -16,7 +16,8 @@ import { errorMessage, isBotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
 import { answer } from './readers.run';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** Audit entries read per requested row (a request writes about 4–8 entries). */
 const ENTRIES_PER_ROW = 12;

@@ -17,7 +17,8 @@ import { answer, describeConfiguredService } from './readers.run';
 import { ecrRepositoryOf, parseImage } from './render/common';
 import { imagesMessage, type RunningImage } from './render/images';
 import { containerImage } from './render/status';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** DescribeImages pages read at most (1,000 images each); the repository is sorted by push time here. */
 const MAX_ECR_PAGES = 10;

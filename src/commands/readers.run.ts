@@ -12,7 +12,7 @@ import { code } from '../slack/text';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
-import type { Invocation } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** Read-only answers are posted for the channel to see. */
 export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {

@@ -3,7 +3,8 @@ import type { Runtime } from '../runtime';
 import { planScale } from '../deploy/planner';
 import { submitPrepared } from './change.run';
 import type { ScaleArgs } from './scale';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 export async function runScale(parsed: Parsed<ScaleArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const prepared = await planScale(rt, parsed.service!, parsed.args.count);

@@ -14,7 +14,8 @@ import { answer, clusterHint, describeConfiguredService, guardsOrUndefined, mapL
 import { ecrRepositoryOf, parseImage } from './render/common';
 import { containerImage, environmentStatusMessage, serviceStatusMessage, type EnvironmentRow } from './render/status';
 import type { StatusArgs } from './status';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** Running tasks sampled for image digests, and recently stopped tasks shown: one DescribeTasks call. */
 const RUNNING_SAMPLE = 10;

@@ -9,8 +9,7 @@ import type { ActionContext } from '../hooks/actions';
 import { code } from '../slack/text';
 import { keys } from '../redis/keys';
 import { getRequest } from '../approvals';
-import { groupsToResolve, hasRole, principalsFor } from '../policy/authorize';
-import type { Runtime } from '../runtime';
+import { principalsFor } from '../policy/authorize';
 import { TRACK_TTL_SECONDS } from './constants';
 
 export const abortJobSchema = z.object({
@@ -20,18 +19,6 @@ export const abortJobSchema = z.object({
   userId: z.string().min(1),
 });
 export type AbortJob = z.infer<typeof abortJobSchema>;
-
-/** Requester or approver of `environment` (user id, or membership of a listed user group). */
-export async function mayAbort(rt: Pick<Runtime, 'config' | 'directory'>, environment: string, userId: string): Promise<boolean> {
-  const env = rt.config.environments[environment];
-  if (!env) return false;
-  for (const role of ['requester', 'approver'] as const) {
-    const groups = groupsToResolve(env, role, userId);
-    const userGroups = groups.length ? await rt.directory.groupsOf(userId, groups) : new Set<string>();
-    if (hasRole(env, role, userId, userGroups)) return true;
-  }
-  return false;
-}
 
 export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   const { rt, userId } = ctx;
@@ -47,7 +34,8 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     );
     return;
   }
-  if (!(await mayAbort(rt, req.environment, userId))) {
+  // The same permission as the change itself: requester or approver of the environment.
+  if (!(await rt.access.holdsAny(req.environment, userId, ['requester', 'approver']))) {
     const env = rt.config.environments[req.environment];
     const who = env
       ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map((p) =>

@@ -4,7 +4,7 @@
  */
 import { App, LogLevel, type Receiver } from '@slack/bolt';
 import type { Runtime } from '../runtime';
-import { installInteractivity } from '../hooks/actions';
+import { installInteractivity } from './interactivity';
 import { handleSlashCommand } from './slash';
 import { slackClientOptions } from '../slack/gateway';
 

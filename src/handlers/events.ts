@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { dispatchEvent, type EcsEvent } from '../hooks/events';
-import { registerAll } from './compose';
-import { createRuntime, getRuntime } from '../runtime';
+import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
 

@@ -1,7 +1,6 @@
 /** Lambda entry for the one-minute schedule: approval expiry, deploy deadlines, services-down checks. */
 import { runTicks } from '../hooks/events';
-import { registerAll } from './compose';
-import { createRuntime, getRuntime } from '../runtime';
+import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
 

@@ -5,8 +5,7 @@
 import { AwsLambdaReceiver } from '@slack/bolt';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { createApp } from '../edge/app';
-import { registerAll } from './compose';
-import { createRuntime, getRuntime } from '../runtime';
+import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
 

@@ -1,6 +1,5 @@
 /** Lambda entry for the worker: async invocations carrying one job each. */
-import { registerAll } from './compose';
-import { createRuntime, getRuntime } from '../runtime';
+import { registerAll, createRuntime, getRuntime } from './compose';
 import { runJob } from '../hooks/jobs';
 
 registerAll();

@@ -1,13 +1,12 @@
 /**
- * Interactive components (buttons, modals): a table of handlers, registered on the Bolt app.
- * Modules that own buttons (approvals, alerts) add entries with `registerAction`. A click on a
- * button no handler knows (an old message from an earlier version) gets a clear answer instead
- * of Bolt's 404.
+ * Interactive components (buttons, modals): the table features register their handlers into with
+ * `registerAction` / `registerView` (in their register.ts). The Slack edge
+ * (src/edge/interactivity.ts) installs one Bolt listener for each and dispatches through this table.
  */
-import type { App, BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import type { Runtime } from '../runtime';
-import { errorReply } from '../slack/reply';
-import { section } from '../slack/blocks';
+import type { SlackMessage } from '../slack/blocks';
+import type { Invocation } from '../slack/invocation';
 
 export interface ActionContext {
   rt: Runtime;
@@ -18,6 +17,11 @@ export interface ActionContext {
   messageTs?: string;
   /** Reply only to the clicker. */
   whisper(text: string): Promise<void>;
+  /**
+   * Run a command as if the clicker had typed it (the slash-command path: parse, authorize, record
+   * once, answer inline or hand off). The acknowledgement to show, or undefined for a duplicate.
+   */
+  submitCommand(inv: Invocation): Promise<SlackMessage | undefined>;
 }
 
 export interface ActionDef {
@@ -47,41 +51,6 @@ export function findAction(actionId: string): ActionDef | undefined {
   return actionDefs.find((d) => (d.actionId.endsWith(':') ? actionId.startsWith(d.actionId) : d.actionId === actionId));
 }
 
-export function installInteractivity(app: App, rt: Runtime): void {
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
-    await ack();
-    const userId = body.user.id;
-    const channelId = body.channel?.id ?? body.container?.channel_id;
-    const whisper = async (text: string) => {
-      if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
-      else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });
-    };
-    const def = findAction(action.action_id);
-    if (!def) {
-      await whisper(':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.');
-      return;
-    }
-    try {
-      await def.handle({ rt, body, action, userId, channelId, messageTs: body.message?.ts ?? body.container?.message_ts, whisper });
-    } catch (err) {
-      const reply = errorReply(err, rt.log.child({ action: action.action_id, user: userId }));
-      await whisper(reply.blocks.length ? (reply.blocks[0] as { text: { text: string } }).text.text : reply.text).catch(() => undefined);
-    }
-  });
-  app.view({ type: 'view_submission' }, async ({ ack, view, body }) => {
-    const def = viewDefs.find((d) => d.callbackId === view.callback_id);
-    if (!def) {
-      await ack();
-      return;
-    }
-    try {
-      const res = await def.handle(rt, view, body.user.id);
-      if (res && res.errors) await ack({ response_action: 'errors', errors: res.errors });
-      else await ack();
-    } catch (err) {
-      const reply = errorReply(err, rt.log);
-      const firstBlock = Object.keys(view.state.values)[0] ?? 'reason';
-      await ack({ response_action: 'errors', errors: { [firstBlock]: reply.text.slice(0, 150) } });
-    }
-  });
+export function findView(callbackId: string): ViewDef | undefined {
+  return viewDefs.find((d) => d.callbackId === callbackId);
 }

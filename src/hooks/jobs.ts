@@ -1,14 +1,18 @@
 /**
- * The worker: runs each job once. Jobs arrive at least once (Lambda async invocations may be
- * delivered twice, and are retried after a crash), so every job id is claimed in Redis first.
+ * The job kinds table and the worker's job runner. Jobs are the hand-off from the Slack edge (and
+ * from the events/scheduled functions) to the worker: on Lambda the payload of an asynchronous
+ * invocation of the worker function, locally run in-process after the ack. Each kind has a zod
+ * schema and a handler, registered by its feature. The runner runs each job once: jobs arrive at
+ * least once (Lambda async invocations may be delivered twice, and are retried after a crash), so
+ * every job id is claimed in Redis first.
  */
-import type { ZodType } from 'zod';
-import { answerInvocation, errorReply } from '../slack/reply';
-import { route } from '../edge/slash';
-import { keys } from '../redis/keys';
+import { z, type ZodType } from 'zod';
 import { storeUnavailable } from '../redis/client';
-import type { Runtime } from '../runtime';
-import { commandJobSchema, jobEnvelope, type Job } from '../slack/invocation';
+import { keys } from '../redis/keys';
+import type { Job, Runtime } from '../runtime';
+
+/** Every job has a kind and an id (the idempotency key); the rest is the kind's own. */
+export const jobEnvelope = z.object({ kind: z.string().min(1), id: z.string().min(1) }).passthrough();
 
 export type JobHandler = (job: unknown, rt: Runtime) => Promise<void>;
 
@@ -26,38 +30,10 @@ interface JobKind<T> {
 
 const kinds = new Map<string, JobKind<never>>();
 
-/** Register a job kind (called at module load by the modules that define them). */
+/** Register a job kind (each feature's register(), called by registerAll() in src/handlers/compose.ts). */
 export function registerJobKind<T>(kind: string, def: JobKind<T>): void {
   kinds.set(kind, def as unknown as JobKind<never>);
 }
-
-registerJobKind('command', {
-  schema: commandJobSchema,
-  // Claimed inside: a read-only command still answers when Redis is down (a duplicate answer is harmless).
-  once: false,
-  async handle(job, rt) {
-    const inv = job.invocation;
-    const log = rt.log.child({ invocation: inv.id, user: inv.userId });
-    try {
-      const { spec, parsed } = route(rt, inv);
-      const claim = await claimJob(rt, job.id);
-      if (claim === 'duplicate') {
-        log.info('job already ran; duplicate delivery ignored', { kind: job.kind, id: job.id });
-        return;
-      }
-      if (claim instanceof Error) {
-        if (spec.kind !== 'read') throw storeUnavailable(claim);
-        log.warn('redis unavailable; read-only job runs without the duplicate check', { err: claim });
-      }
-      if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
-      await spec.run(parsed, rt, inv);
-    } catch (err) {
-      await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false }).catch((e) =>
-        log.error('could not report error', { err: e }),
-      );
-    }
-  },
-});
 
 const CLAIM_TTL_SECONDS = 24 * 3600;
 

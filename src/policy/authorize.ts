@@ -3,22 +3,8 @@
  * (groupsToResolve tells which groups matter) and passes them in.
  */
 import type { Config, EnvironmentConfig } from '../config/schema';
-import type { VerbKind } from '../commands/types';
 
 export type Role = 'reader' | 'requester' | 'approver';
-
-export function roleFor(kind: VerbKind): Role | undefined {
-  switch (kind) {
-    case 'read':
-      return 'reader';
-    case 'change':
-      return 'requester';
-    case 'admin':
-      return 'approver';
-    case 'meta':
-      return undefined;
-  }
-}
 
 export function principalsFor(env: EnvironmentConfig, role: Role): readonly string[] {
   if (role === 'reader') return env.readers;

@@ -1,11 +1,12 @@
 /**
- * Jobs: the hand-off from the Slack edge (and from the events/scheduled functions) to the worker.
- * On Lambda a job is the payload of an asynchronous invocation of the worker function; locally it
- * runs in-process after the ack. Each kind has a zod schema and a handler (./run.ts).
+ * An invocation: who ran a command, where, and how to answer them. Built by the Slack edge from a
+ * slash command (or a button that runs a command), carried to the worker inside the `command` job,
+ * and used to answer (src/slack/reply.ts). The zod schema is the one definition; the type follows.
  */
 import { z } from 'zod';
 
 export const invocationSchema = z.object({
+  /** Unique per command invocation (derived from trigger_id); the idempotency key. */
   id: z.string().min(1),
   text: z.string(),
   userId: z.string().min(1),
@@ -17,14 +18,4 @@ export const invocationSchema = z.object({
   receivedAt: z.number(),
 });
 
-/** A slash command whose slow part runs in the worker. */
-export const commandJobSchema = z.object({
-  kind: z.literal('command'),
-  id: z.string().min(1),
-  invocation: invocationSchema,
-});
-export type CommandJob = z.infer<typeof commandJobSchema>;
-
-/** Every job has a kind and an id (the idempotency key); the rest is the kind's own. */
-export const jobEnvelope = z.object({ kind: z.string().min(1), id: z.string().min(1) }).passthrough();
-export type Job = z.infer<typeof jobEnvelope>;
+export type Invocation = z.infer<typeof invocationSchema>;

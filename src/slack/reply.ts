@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isBotError, type BotError } from '../errors';
-import type { Invocation } from '../commands/types';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import { context, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn } from './text';
+import type { Invocation } from './invocation';
 
 const ICON: Partial<Record<BotError['code'], string>> = {
   FORBIDDEN: ':no_entry:',

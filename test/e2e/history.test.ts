@@ -14,11 +14,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { finishExecution, recordExecution, startExecution, submitRequest, type SubmitInput } from '../../src/approvals';
 import { approveRequest, rejectRequest } from '../../src/approvals/store';
-import { route } from '../../src/edge/slash';
 import { runHistory } from '../../src/commands/history.run';
 import type { HistoryArgs } from '../../src/commands/history';
 import type { Parsed } from '../../src/commands/types';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { route } from '../../src/commands/router';
 
 const ecsMock = mockClient(ECSClient);
 

@@ -15,7 +15,7 @@ import { handler as scheduledHandler } from '../../src/handlers/scheduled';
 import { loadConfigFile } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
-import { createRuntime, setRuntime, type Runtime } from '../../src/runtime';
+import { type Runtime } from '../../src/runtime';
 import {
   blockActionsPayload,
   signedActionEvent,
@@ -28,6 +28,7 @@ import {
 } from './signing';
 import { startSlackServer, type SlackServer } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
+import { createRuntime, setRuntime } from '../../src/handlers/compose';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';

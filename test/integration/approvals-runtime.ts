@@ -8,11 +8,11 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
-import { createRuntime, type Runtime } from '../../src/runtime';
-import type { Job } from '../../src/slack/invocation';
+import type { Runtime, Job } from '../../src/runtime';
 import { FIXTURE_CONFIG } from '../helpers/e2e';
 import { flushRedis } from '../helpers/redis';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
+import { createRuntime } from '../../src/handlers/compose';
 
 export const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 
