@@ -1,10 +1,10 @@
 /** The hand-off to the worker on Lambda: an asynchronous invocation of the worker function, one job per invocation. */
 import type * as LambdaSdk from '@aws-sdk/client-lambda';
 import { BotError } from '../errors';
-import type { Dispatcher } from '../runtime';
 import type { AwsClients } from './clients';
 
-export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatcher {
+/** A Dispatcher (src/runtime.ts) that invokes `functionName` asynchronously with the job as payload. */
+export function lambdaDispatcher(aws: AwsClients, functionName: string): { dispatch(job: { kind: string; id: string }): Promise<void> } {
   return {
     async dispatch(job) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first hand-off, not at cold start

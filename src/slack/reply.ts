@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isBotError, type BotError } from '../errors';
 import type { Logger } from '../log';
-import type { Runtime } from '../runtime';
+import type { SlackGateway } from './gateway';
 import { context, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn } from './text';
 import type { Invocation } from './invocation';
@@ -48,7 +48,7 @@ function stripMrkdwn(s: string): string {
  * uses), with the bot token — a channel post for public answers, an ephemeral one otherwise.
  */
 export async function answerInvocation(
-  rt: Runtime,
+  rt: { slack: SlackGateway; log: Logger },
   inv: Pick<Invocation, 'id' | 'responseUrl' | 'channelId' | 'userId'>,
   msg: SlackMessage,
   opts: { inChannel: boolean },
