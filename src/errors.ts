@@ -4,7 +4,7 @@
  * Every failure the user can act on is a BotError: `message` is for logs,
  * `userMessage` is what Slack shows (mrkdwn, already escaped where it echoes input),
  * `hint` is the one thing to try next, and `usage` the verb's usage when the input was wrong.
- * `toSlackReply()` in src/bot/reply.ts is the only place that turns errors into messages.
+ * `errorReply()` in src/slack/reply.ts is the only place that turns errors into messages.
  */
 export type ErrorCode =
   | 'BAD_INPUT'

@@ -12,7 +12,7 @@ import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
 import { plainText } from './format';
 import { ACTION, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, withoutButtons } from './message';
-import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './store';
+import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
 
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) return;

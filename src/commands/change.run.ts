@@ -6,13 +6,15 @@
  */
 import type { SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
-import { guardText, readGuards, submitRequest } from '../approvals';
 import { answerInvocation } from '../slack/reply';
 import { code } from '../slack/text';
 import type { ChangeArgsBase } from './change-args';
 import type { Prepared } from '../deploy/planner';
 import { dryRunMessage, requestedMessage } from '../deploy/render';
 import type { Invocation } from '../slack/invocation';
+import { submitRequest } from '../approvals/workflow';
+import { readGuards } from '../approvals/guards';
+import { guardText } from '../approvals/format';
 
 /** The requester's own answers (dry runs, "request posted") are for them only. */
 export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {

@@ -9,7 +9,6 @@ import type { Runtime } from '../runtime';
 import { BotError, errorMessage } from '../errors';
 import { section } from '../slack/blocks';
 import { keys } from '../redis/keys';
-import { getRequest, recordExecution, type ChangeRequest } from '../approvals';
 import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';
 import type { AbortJob } from './abort';
@@ -17,6 +16,9 @@ import { parsePlan, type ChangePlan } from './plan';
 import { abortMilestone, awsLine, plainText } from './render';
 import { withThrottleRetry } from './retry';
 import { factsOf, refreshRequest } from './tracker';
+import type { ChangeRequest } from '../approvals/types';
+import { getRequest } from '../approvals/workflow';
+import { recordExecution } from '../approvals/execution';
 
 /** StopServiceDeployment answers after which UpdateService is the way to go back. */
 const FALLBACK = new Set([

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import type { ActionContext } from '../hooks/actions';
 import { code } from '../slack/text';
 import { keys } from '../redis/keys';
-import { getRequest } from '../approvals';
 import { principalsFor } from '../policy/authorize';
 import { TRACK_TTL_SECONDS } from './constants';
+import { getRequest } from '../approvals/workflow';
 
 export const abortJobSchema = z.object({
   kind: z.literal('change-abort'),

@@ -13,7 +13,6 @@
 import type { EcsEvent } from '../hooks/events';
 import type { Runtime } from '../runtime';
 import { keys } from '../redis/keys';
-import { finishExecution, recordExecution, runningRequests, type ChangeRequest } from '../approvals';
 import { describeService } from '../aws/ecs';
 import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
@@ -21,6 +20,8 @@ import { withThrottleRetry } from './retry';
 import { deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
 import { updateApplied } from './execute';
 import { primaryDeployment, plannedTaskDefinition } from './plan';
+import type { ChangeRequest } from '../approvals/types';
+import { finishExecution, recordExecution, runningRequests } from '../approvals/execution';
 
 export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
 export const TASK_STATE_CHANGE = 'ECS Task State Change';

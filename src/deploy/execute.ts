@@ -20,7 +20,6 @@ import type { Runtime } from '../runtime';
 import type { Logger } from '../log';
 import { BotError, errorMessage } from '../errors';
 import { keys } from '../redis/keys';
-import { finishExecution, getRequest, recordExecution, startExecution, type ChangeRequest } from '../approvals';
 import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { describeImage } from '../aws/ecr';
 import { code } from '../slack/text';
@@ -34,6 +33,9 @@ import { withThrottleRetry, isThrottled } from './retry';
 import { registrationInput, roleProblems, rolesOf, withImage, arnTail } from './taskdef';
 import { deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf, type ExecFacts } from './tracker';
 import { watchRollout } from './watch';
+import type { ChangeRequest } from '../approvals/types';
+import { getRequest } from '../approvals/workflow';
+import { finishExecution, recordExecution, startExecution } from '../approvals/execution';
 
 /** A worker holds the request this long; a crashed worker's lease expires before Lambda's second retry. */
 export const LEASE_SECONDS = 90;

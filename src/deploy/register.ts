@@ -1,7 +1,7 @@
 /**
  * Wires the change verbs' runtime parts into the bot: the 'execute' job (an approved request),
  * the Abort button and its job, the ECS events consumer and the deadline tick.
- * Called from registerAll() (src/register.ts) in every function, so this module imports no AWS
+ * Called from registerAll() (src/handlers/compose.ts) in every function, so this module imports no AWS
  * SDK: the worker-side modules are loaded on first use.
  */
 import { z } from 'zod';

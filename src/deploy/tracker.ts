@@ -17,7 +17,6 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
 import { keys } from '../redis/keys';
-import { finishExecution, getRequest, setStatusTs, type ChangeRequest } from '../approvals';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
@@ -30,6 +29,9 @@ import { awsLine, finalMilestone, statusCard, stuckMilestone, type CardView } fr
 import { withThrottleRetry } from './retry';
 import { arnTail } from './taskdef';
 import { TRACK_TTL_SECONDS } from './constants';
+import type { ChangeRequest } from '../approvals/types';
+import { getRequest } from '../approvals/workflow';
+import { finishExecution, setStatusTs } from '../approvals/execution';
 
 /** While a rollout runs, the card is re-sent at most this often (final states always go out). */
 export const MIN_CARD_INTERVAL_MS = 3_000;

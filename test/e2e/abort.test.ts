@@ -3,10 +3,11 @@
  * StopServiceDeployment with rollback, the UpdateService fallback, permission and state checks.
  */
 import { ServiceDeploymentNotFoundException, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { getRequest, type ChangeRequest } from '../../src/approvals';
 import { SERVICE_ARN, tdArn } from '../helpers/deploy-fixtures';
 import { approve, deploymentEvent, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { META } from '../helpers/fake-ecs';
+import type { ChangeRequest } from '../../src/approvals/types';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({
   before: ({ e2e }) => {

@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { submitRequest, getRequest, startExecution, finishExecution, type ChangeRequest, type SubmitInput } from '../../src/approvals';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { registerJobKind } from '../../src/hooks/jobs';
 import { FIXTURE_CONFIG, setupE2E, type E2E } from '../helpers/e2e';
 import type { SlackBody } from '../helpers/slack-server';
+import type { ChangeRequest } from '../../src/approvals/types';
+import { submitRequest, getRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { startExecution, finishExecution } from '../../src/approvals/execution';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 

@@ -12,7 +12,6 @@ import {
   ServerException,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import type { E2E } from '../helpers/e2e';
 import { awsException, deployment, DIGEST, taskDefinition, tdArn, SERVICE_ARN, TASK_ROLE } from '../helpers/deploy-fixtures';
@@ -28,6 +27,7 @@ import {
   useDeployHarness,
 } from '../helpers/deploy-e2e';
 import { META } from '../helpers/fake-ecs';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({ logs: ['boom'] });
 

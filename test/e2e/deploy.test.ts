@@ -11,10 +11,10 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
 import { keys } from '../../src/redis/keys';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/deploy-fixtures';
 import { approve, deploymentEvent, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({
   logs: [
@@ -316,7 +316,7 @@ describe('deploy refusals, before anything changes', () => {
   });
 
   it('a locked service and a frozen environment are refused', async () => {
-    const { lockService, freezeEnvironment, unlockService } = await import('../../src/approvals');
+    const { lockService, freezeEnvironment, unlockService } = await import('../../src/approvals/locks');
     await lockService(h.e2e.rt, 'prod', 'web', 'ULEAD1', 'DB migration');
     await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();

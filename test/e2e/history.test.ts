@@ -12,13 +12,14 @@ import {
   type ServiceRevision,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { finishExecution, recordExecution, startExecution, submitRequest, type SubmitInput } from '../../src/approvals';
-import { approveRequest, rejectRequest } from '../../src/approvals/store';
 import { runHistory } from '../../src/commands/history.run';
 import type { HistoryArgs } from '../../src/commands/history';
 import type { Parsed } from '../../src/commands/types';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { route } from '../../src/commands/router';
+import { approveRequest, rejectRequest } from '../../src/approvals/clicks';
+import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { finishExecution, recordExecution, startExecution } from '../../src/approvals/execution';
 
 const ecsMock = mockClient(ECSClient);
 

@@ -2,12 +2,12 @@
  * /ecs lock, unlock, freeze, unfreeze end to end through the Slack Lambda handler: answered in the
  * ack (Redis only), announced in the channel, and refusing changes with who / why / since.
  */
-import { submitRequest } from '../../src/approvals';
 import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
-import { approveRequest } from '../../src/approvals/store';
 import { BotError } from '../../src/errors';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { approveRequest } from '../../src/approvals/clicks';
+import { submitRequest } from '../../src/approvals/workflow';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;

@@ -4,7 +4,6 @@
  * definition is registered; same approval, lock and reporting path as deploy.
  */
 import { AccessDeniedException, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
 import {
   deployment,
   revisionArn,
@@ -16,6 +15,7 @@ import {
 } from '../helpers/deploy-fixtures';
 import { approve, deploymentEvent, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { META } from '../helpers/fake-ecs';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({
   before: ({ world, clock }) => {

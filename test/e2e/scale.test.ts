@@ -4,8 +4,8 @@
  */
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
 import { approve, deploymentEvent, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness();
 

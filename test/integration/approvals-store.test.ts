@@ -3,23 +3,15 @@
  * its refusals, its audit entries, and the races (concurrent approvals, duplicate execute jobs).
  */
 import { BotError } from '../../src/errors';
-import {
-  finishExecution,
-  getRequest,
-  readAudit,
-  readGuards,
-  recordExecution,
-  runningRequests,
-  setStatusTs,
-  startExecution,
-  submitRequest,
-  type SubmitInput,
-} from '../../src/approvals';
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
-import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/store';
 import { useWorkerDb } from '../helpers/redis';
 import { fixtureConfig, storeHarness, T0, type StoreHarness } from './approvals-runtime';
+import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
+import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
+import { readAudit } from '../../src/approvals/audit';
+import { readGuards } from '../../src/approvals/guards';
 
 beforeAll(() => {
   useWorkerDb();

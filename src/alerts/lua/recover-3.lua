@@ -1,16 +1,17 @@
 -- Close a service's open incident ("recovered"): a deployment completed, the service reached a
 -- steady state, or the scheduled check found running = desired again.
 --
--- KEYS[1] incident hash   KEYS[2] mute hash   KEYS[3] seen marker (optional)
+-- KEYS[1] incident hash   KEYS[2] mute hash   KEYS[3] seen marker (used when ARGV[8] is '1')
 -- ARGV[1] now (ms)   ARGV[2] event time (ms)   ARGV[3] quiet (ms): only when no failure for this long (0: at once)
 -- ARGV[4] by (what recovered it)   ARGV[5] lease (ms)   ARGV[6] seen TTL (ms)   ARGV[7] incident TTL (ms)
+-- ARGV[8] '1' when the recovering event has a de-duplication id (KEYS[3]), '0' otherwise
 --
 -- Returns {'dup'} | {'none'} (no open incident) | {'stale'} (a failure came after the event) |
 --         {'not-quiet'} | {'ok', gen, ts, channel, action}
 --   action: update (you hold the lease) | busy | muted | unposted (the incident never reached Slack)
 local now = tonumber(ARGV[1])
 local at = tonumber(ARGV[2])
-if KEYS[3] and not redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[6], 'NX') then
+if ARGV[8] == '1' and not redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[6], 'NX') then
   return {'dup'}
 end
 local inc = KEYS[1]
