@@ -41,7 +41,7 @@ const allowed = {
   aws: ['slack', 'config', 'errors', 'log'],
   slack: ['config', 'errors', 'log'],
   redis: ['config', 'errors', 'log'],
-  policy: ['config', 'errors'],
+  policy: ['slack', 'config', 'errors'],
   config: ['errors'],
   errors: [],
   log: [],

@@ -15,8 +15,6 @@ import type { Runtime } from '../runtime';
 import type { LogExcerpt, TaskFacts } from './incident';
 import { logLocation, type LogLocation } from '../aws/log-location';
 
-export { logLocation, type LogLocation, type LocationResult } from '../aws/log-location';
-
 const TD_CACHE_MAX = 200;
 const tdCache = new Map<string, TaskDefinition>();
 

@@ -40,8 +40,6 @@ export interface LogsButtonValue {
   c?: string;
 }
 
-export { slackDate };
-
 /** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
 export function tailLines(lines: readonly string[], maxChars: number, maxLineChars = 400): { text: string; omitted: number } {
   const out: string[] = [];

@@ -10,9 +10,9 @@ import type { ViewDef } from '../hooks/actions';
 import { section } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
-import { plainText } from './format';
 import { ACTION, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, withoutButtons } from './message';
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
+import { plainText } from '../slack/text';
 
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) return;

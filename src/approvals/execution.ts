@@ -8,12 +8,12 @@ import { storeOp } from '../redis/client';
 import { BOT_DEPLOYMENT_TTL_SECONDS, keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { answerFor, refusal } from './codes';
-import { mention } from './format';
 import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId } from './ids';
 import { factPairs, fromHash } from './model';
 import type { ChangeRequest } from './types';
 import { abortRequest, bestEffort, ctxFor, getRequest, refOrThrow, refreshMessage, transit } from './workflow';
+import { mention } from '../slack/text';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
 export const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;

@@ -15,10 +15,10 @@ import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
 import { LOGS_USAGE, resolveWindow, type LogsArgs, type LogWindow } from './logs';
 import { answer, describeConfiguredService } from './readers.run';
-import { arnTail } from './render/common';
 import { logsAnswer, logTarget } from './render/logs';
 import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
+import { arnTail } from '../aws/arn';
 
 /** For --previous without --since: the task's lifetime, at most this long before it stopped. */
 const PREVIOUS_MAX_LOOKBACK_MS = 24 * 3_600_000;

@@ -11,13 +11,14 @@ import { formatDuration, parseDuration } from '../config/duration';
 import { badInput } from '../errors';
 import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';
-import { muteNotice, slackDate } from '../alerts/messages';
+import { muteNotice } from '../alerts/messages';
 import { clearMute, readMute, setMute } from '../alerts/store';
 import { parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
+import { slackDate } from '../slack/time';
 
 const MUTE_USAGE = '/ecs mute <service> <duration> [--reason "…"]';
 const UNMUTE_USAGE = '/ecs unmute <service>';

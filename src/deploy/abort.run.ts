@@ -13,12 +13,13 @@ import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';
 import type { AbortJob } from './abort';
 import { parsePlan, type ChangePlan } from './plan';
-import { abortMilestone, awsLine, plainText } from './render';
+import { abortMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { factsOf, refreshRequest } from './tracker';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { recordExecution } from '../approvals/execution';
+import { notificationText, oneLine } from '../slack/text';
 
 /** StopServiceDeployment answers after which UpdateService is the way to go back. */
 const FALLBACK = new Set([
@@ -34,7 +35,11 @@ export function stopNotAvailable(err: unknown): boolean {
 }
 
 async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
-  await rt.slack.post(req.channel, { text: plainText(text), blocks: [section(text)] }, req.messageTs ? { threadTs: req.messageTs } : {});
+  await rt.slack.post(
+    req.channel,
+    { text: notificationText(text), blocks: [section(text)] },
+    req.messageTs ? { threadTs: req.messageTs } : {},
+  );
 }
 
 async function goBack(
@@ -92,12 +97,12 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     const res = await goBack(rt, plan, ex.serviceDeploymentArn);
     await recordExecution(rt, req.id, { abortedBy: job.userId, abortedAt: rt.now(), abortMethod: res.how }, 'abort');
     const msg = abortMilestone(plan, job.userId, res.how, res.target);
-    if (res.note) msg.blocks.push(section(`_${awsLine(res.note, 300)}_`));
+    if (res.note) msg.blocks.push(section(`_${oneLine(res.note, 300)}_`));
     await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
-    const text = err instanceof BotError ? err.userMessage : `AWS answered ${awsLine(errorMessage(err), 200)}`;
+    const text = err instanceof BotError ? err.userMessage : `AWS answered ${oneLine(errorMessage(err), 200)}`;
     await say(
       rt,
       req,

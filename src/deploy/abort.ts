@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ActionContext } from '../hooks/actions';
-import { code } from '../slack/text';
+import { code, principal } from '../slack/text';
 import { keys } from '../redis/keys';
 import { principalsFor } from '../policy/authorize';
 import { TRACK_TTL_SECONDS } from './constants';
@@ -37,11 +37,7 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   // The same permission as the change itself: requester or approver of the environment.
   if (!(await rt.access.holdsAny(req.environment, userId, ['requester', 'approver']))) {
     const env = rt.config.environments[req.environment];
-    const who = env
-      ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map((p) =>
-          p === '*' ? 'everyone' : p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`,
-        )
-      : [];
+    const who = env ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map(principal) : [];
     await ctx.whisper(
       `:no_entry: Aborting a change in ${code(req.environment)} needs the same permission as making it (requesters or approvers: ${[...new Set(who)].join(', ') || 'nobody configured'}).`,
     );

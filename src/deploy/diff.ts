@@ -1,3 +1,4 @@
+import { truncate } from '../slack/text';
 /**
  * What a change does to a task definition, as lines a reviewer can read in Slack:
  *
@@ -76,7 +77,7 @@ export function diffObjects(before: unknown, after: unknown): DiffEntry[] {
 function shown(path: string, v: string, max: number): string {
   const leaf = path.slice(path.lastIndexOf('.') + 1);
   if (/\.(environment)\./.test(path) && SENSITIVE.test(leaf)) return '(hidden)';
-  return v.length > max ? v.slice(0, max - 1) + '…' : v;
+  return truncate(v, max);
 }
 
 /** One line per entry: `~ path: a → b`, `+ path: b`, `- path: a`. Long values are cut to `maxValue`. */

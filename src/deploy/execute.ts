@@ -30,12 +30,13 @@ import { diffObjects } from './diff';
 import { assertChangeable, parsePlan, plannedTaskDefinition, primaryDeployment, type ChangePlan } from './plan';
 import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
-import { registrationInput, roleProblems, rolesOf, withImage, arnTail } from './taskdef';
+import { registrationInput, roleProblems, rolesOf, withImage } from './taskdef';
 import { deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf, type ExecFacts } from './tracker';
 import { watchRollout } from './watch';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, recordExecution, startExecution } from '../approvals/execution';
+import { arnTail } from '../aws/arn';
 
 /** A worker holds the request this long; a crashed worker's lease expires before Lambda's second retry. */
 export const LEASE_SECONDS = 90;

@@ -12,8 +12,8 @@ import type { ChangeVerb } from '../config/schema';
 import { BotError } from '../errors';
 import { code, plural } from '../slack/text';
 import { formatDuration } from '../config/duration';
-import { arnTail } from './taskdef';
 import { shortDigest } from './refs';
+import { arnTail } from '../aws/arn';
 
 const base = {
   environment: z.string(),

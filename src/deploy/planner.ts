@@ -31,7 +31,8 @@ import {
 import { planSummary } from './render';
 import { pinnedImageUri, type ImageSelector } from './refs';
 import { withThrottleRetry } from './retry';
-import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, arnTail } from './taskdef';
+import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage } from './taskdef';
+import { arnTail } from '../aws/arn';
 
 export interface Prepared {
   plan: ChangePlan;

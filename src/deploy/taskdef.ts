@@ -124,8 +124,6 @@ export function roleProblems(current: Roles, next: Roles, allowed: readonly stri
   return problems;
 }
 
-export { arnTail };
-
 /** "web-prod:42" → { family: 'web-prod', revision: 42 } */
 export function familyRevision(arn: string | undefined): { family: string; revision?: number } {
   const tail = arnTail(arn);

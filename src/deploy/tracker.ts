@@ -25,13 +25,14 @@ import { cleanLogMessage } from '../aws/redact';
 import { formatDuration } from '../config/duration';
 import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
-import { awsLine, finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
+import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
 import { withThrottleRetry } from './retry';
-import { arnTail } from './taskdef';
 import { TRACK_TTL_SECONDS } from './constants';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, setStatusTs } from '../approvals/execution';
+import { arnTail } from '../aws/arn';
+import { oneLine } from '../slack/text';
 
 /** While a rollout runs, the card is re-sent at most this often (final states always go out). */
 export const MIN_CARD_INTERVAL_MS = 3_000;
@@ -203,7 +204,7 @@ function finishDetail(view: CardView): string {
     const td = plannedTaskDefinition(p, view.registered);
     return `completed: \`${arnTail(td)}\` running${view.counts ? ` on ${view.counts.running} task${view.counts.running === 1 ? '' : 's'}` : ''}`;
   }
-  const why = view.reasons[0] ? awsLine(view.reasons[0], 300) : 'see the thread';
+  const why = view.reasons[0] ? oneLine(view.reasons[0], 300) : 'see the thread';
   return `${view.abortedBy ? `aborted by <@${view.abortedBy}>: ` : ''}${view.rolledBack ? 'rolled back: ' : ''}${why}`;
 }
 

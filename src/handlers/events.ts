@@ -4,8 +4,9 @@
  * EventBridge does not retry it into a storm).
  */
 import { z } from 'zod';
-import { dispatchEvent, type EcsEvent } from '../hooks/events';
+import { dispatchEvent } from '../hooks/events';
 import { registerAll, createRuntime, getRuntime } from './compose';
+import type { EcsEvent } from '../aws/ecs-events';
 
 registerAll();
 

@@ -6,18 +6,8 @@
  *   every periodic task (approval expiry, deploy deadlines, services-down checks).
  * Each consumer is isolated: one failing does not stop the others.
  */
+import type { EcsEvent } from '../aws/ecs-events';
 import type { Runtime } from '../runtime';
-
-export interface EcsEvent {
-  id: string;
-  'detail-type': string;
-  source: string;
-  account?: string;
-  time?: string;
-  region?: string;
-  resources?: string[];
-  detail: Record<string, unknown>;
-}
 
 export type EventConsumer = (event: EcsEvent, rt: Runtime) => Promise<void>;
 export type Tick = (rt: Runtime) => Promise<void>;

@@ -3,6 +3,7 @@
  * (groupsToResolve tells which groups matter) and passes them in.
  */
 import type { Config, EnvironmentConfig } from '../config/schema';
+import { principal } from '../slack/text';
 
 export type Role = 'reader' | 'requester' | 'approver';
 
@@ -53,9 +54,7 @@ export function authorize(input: AuthorizeInput): Decision {
     };
   }
   if (!hasRole(env, input.role, input.userId, input.userGroups)) {
-    const who = principalsFor(env, input.role)
-      .map((p) => (p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`))
-      .join(', ');
+    const who = principalsFor(env, input.role).map(principal).join(', ');
     return {
       ok: false,
       reason: `You are not allowed to ${roleWords[input.role]} \`${input.environment}\`. ${who ? `That needs: ${who}.` : 'Nobody is configured for that role.'} Ask an admin to add you in chatops.yml (environments.${input.environment}.${input.role}s).`,

@@ -8,7 +8,7 @@ import { isBotError, type BotError } from '../errors';
 import type { Logger } from '../log';
 import type { SlackGateway } from './gateway';
 import { context, section, type SlackMessage } from './blocks';
-import { escapeMrkdwn } from './text';
+import { escapeMrkdwn, notificationText } from './text';
 import type { Invocation } from './invocation';
 
 const ICON: Partial<Record<BotError['code'], string>> = {
@@ -30,16 +30,12 @@ export function errorReply(err: unknown, log: Logger): SlackMessage {
       if (!err.hint) blocks.push(context('`/ecs help` lists every command.'));
     }
     log.info('answered with error', { code: err.code, detail: err.message });
-    return { text: stripMrkdwn(err.userMessage), blocks };
+    return { text: notificationText(err.userMessage), blocks };
   }
   const ref = randomUUID().slice(0, 8);
   log.error('unexpected error', { ref, err });
   const text = `:boom: Something went wrong on my side (ref \`${ref}\`). Nothing was changed by this error. Try again, and if it keeps happening, give the ref to whoever runs the bot.`;
   return { text: `Something went wrong (ref ${ref})`, blocks: [section(text)] };
-}
-
-function stripMrkdwn(s: string): string {
-  return s.replace(/[*_`]/g, '');
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { context, header, section, type SlackMessage } from '../../slack/blocks';
-import { code, escapeMrkdwn } from '../../slack/text';
+import { code, escapeMrkdwn, link } from '../../slack/text';
 import { costAllocationTagsUrl, costExplorerUrl } from '../../aws/console';
-import { ago, link, sectionsOf } from './common';
+import { ago, sectionsOf } from './common';
 import type { DailyAmount } from './cost-plan';
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });

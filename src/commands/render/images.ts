@@ -5,8 +5,10 @@
 import type { KnownBlock } from '@slack/types';
 import type { ImageDetail } from '@aws-sdk/client-ecr';
 import { context, header, type SlackMessage } from '../../slack/blocks';
-import { code, escapeMrkdwn } from '../../slack/text';
-import { ago, formatBytes, link, sectionsOf, shortDigest, slackDate } from './common';
+import { code, escapeMrkdwn, link } from '../../slack/text';
+import { ago, formatBytes, sectionsOf } from './common';
+import { shortDigest } from '../../deploy/refs';
+import { slackDate } from '../../slack/time';
 
 /** "2 critical, 5 high", "no critical or high", "not scanned", "scan in progress"… */
 export function scanSummary(img: ImageDetail): string {

@@ -8,10 +8,11 @@ import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { BotError } from '../../errors';
 import { context, section, type SlackMessage } from '../../slack/blocks';
-import { code, escapeMrkdwn, plural } from '../../slack/text';
+import { code, escapeMrkdwn, link, plural, truncate } from '../../slack/text';
 import { cleanLogMessage } from '../../aws/redact';
 import { formatDuration } from '../../config/duration';
-import { link, utcDate, utcDateTime, utcTime } from './common';
+import { utcDate, utcTime } from './common';
+import { utcText } from '../../slack/time';
 
 /** Characters of one log line shown in the message (the file keeps the whole line). */
 export const MAX_LINE_CHARS = 240;
@@ -70,7 +71,7 @@ export function eventLines(e: FilteredLogEvent, longRange: boolean): string[] {
     .replace(/\t/g, '  ')
     .replace(/\s+$/, '');
   const raw = body.split(/\r?\n/);
-  const cut = (s: string): string => (s.length > MAX_LINE_CHARS ? s.slice(0, MAX_LINE_CHARS - 1) + '…' : s);
+  const cut = (s: string): string => truncate(s, MAX_LINE_CHARS);
   const lines = [prefix + cut(raw[0] ?? '')];
   const indent = ' '.repeat(prefix.length);
   const rest = raw.slice(1).filter((l) => l.trim() !== '');
@@ -82,7 +83,7 @@ export function eventLines(e: FilteredLogEvent, longRange: boolean): string[] {
 /** One line of the file: full timestamp, full task id, the whole (masked) message. */
 export function fileLine(e: FilteredLogEvent): string {
   const body = cleanLogMessage(e.message ?? '').replace(/\s+$/, '');
-  const cut = body.length > MAX_FILE_LINE_CHARS ? body.slice(0, MAX_FILE_LINE_CHARS - 1) + '…' : body;
+  const cut = truncate(body, MAX_FILE_LINE_CHARS);
   return `${new Date(e.timestamp ?? 0).toISOString()} ${streamTaskId(e.logStreamName)} ${cut.replace(/\r?\n/g, '\n    ')}`;
 }
 
@@ -119,7 +120,7 @@ function rangeText(w: { start: number; end: number }): string {
   const sameDay = utcDate(w.start) === utcDate(w.end);
   return sameDay
     ? `${utcTime(w.start).slice(0, 5)}–${utcTime(w.end).slice(0, 5)} UTC ${utcDate(w.end)}`
-    : `${utcDateTime(w.start)} – ${utcDateTime(w.end)}`;
+    : `${utcText(w.start)} – ${utcText(w.end)}`;
 }
 
 function titleLine(v: LogsView): string {

@@ -7,9 +7,11 @@ import type { KnownBlock } from '@slack/types';
 import type { Deployment, Failure, Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { GuardInfo } from '../../approvals/guards';
 import { context, header, section, type SlackMessage } from '../../slack/blocks';
-import { code, escapeMrkdwn, plural } from '../../slack/text';
+import { code, escapeMrkdwn, link, oneLine, plural } from '../../slack/text';
 import { serviceUrl, taskUrl } from '../../aws/console';
-import { ago, arnTail, awsText, link, parseImage, sectionsOf, shortDigest, shortTaskId, taskDefName, utcTime } from './common';
+import { ago, parseImage, sectionsOf, shortTaskId, taskDefName, utcTime } from './common';
+import { arnTail } from '../../aws/arn';
+import { shortDigest } from '../../deploy/refs';
 
 export type Health = 'steady' | 'deploying' | 'degraded' | 'down' | 'failed' | 'idle' | 'inactive' | 'missing';
 
@@ -153,7 +155,7 @@ function deploymentLine(d: Deployment, tds: Readonly<Record<string, TaskDefiniti
   // A finished rollout's "updated" time and "deployment completed" reason add nothing.
   const live = d.rolloutState !== 'COMPLETED';
   const when = `started ${ago(d.createdAt, now)}${live && d.updatedAt && d.createdAt && d.updatedAt.getTime() - d.createdAt.getTime() > 5_000 ? `, updated ${ago(d.updatedAt, now)}` : ''}`;
-  const reason = live && d.rolloutStateReason ? `\n      _${awsText(d.rolloutStateReason, 200)}_` : '';
+  const reason = live && d.rolloutStateReason ? `\n      _${oneLine(d.rolloutStateReason, 200)}_` : '';
   return `• *${escapeMrkdwn(d.status ?? '?')}* ${code(taskDefName(d.taskDefinition))}${imgText} —${state} ${counts} · ${when}${reason}`;
 }
 
@@ -188,12 +190,12 @@ function stoppedTaskLine(t: Task, region: string, cluster: string, now: number):
     .slice(0, 3)
     .map(
       (c) =>
-        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? `exit ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${awsText(c.reason, 120)})` : ''}`,
+        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? `exit ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${oneLine(c.reason, 120)})` : ''}`,
     );
   return [
     `• ${link(taskUrl(region, cluster, id), shortTaskId(id))} stopped ${ago(t.stoppedAt ?? t.stoppingAt, now)}`,
     t.stopCode ? code(t.stopCode) : undefined,
-    t.stoppedReason ? awsText(t.stoppedReason, 160) : undefined,
+    t.stoppedReason ? oneLine(t.stoppedReason, 160) : undefined,
     exits.length ? exits.join(', ') : undefined,
   ]
     .filter(Boolean)
@@ -269,7 +271,7 @@ export function serviceStatusMessage(input: ServiceStatusInput): SlackMessage {
 
   const events = dedupeEvents(svc.events ?? [], MAX_EVENTS);
   if (events.length) {
-    const lines = events.map((g) => `• ${ago(g.latest, now)} ${g.count > 1 ? `(×${g.count}) ` : ''}${awsText(g.message, 280)}`);
+    const lines = events.map((g) => `• ${ago(g.latest, now)} ${g.count > 1 ? `(×${g.count}) ` : ''}${oneLine(g.message, 280)}`);
     blocks.push(...sectionsOf(lines, '*Recent events*'));
   }
 
