@@ -1,6 +1,7 @@
 /**
- * Argument handling shared by deploy, rollback, scale and restart (pure: imported by the verb
- * modules on the Slack-facing path). Every refusal says what was wrong and what to type instead.
+ * Argument handling shared by the verbs that change something: deploy, rollback, scale and restart
+ * (flags, targets, counts, revisions), and the `--reason` of lock and freeze. Pure: imported by the
+ * verb modules on the Slack-facing path. Every refusal says what was wrong and what to type instead.
  */
 import { z } from 'zod';
 import type { ResolvedService } from '../config/schema';
@@ -107,4 +108,27 @@ export function parseRevision(text: string | true | undefined, usage: string): n
   const n = Number(t);
   if (!Number.isSafeInteger(n) || n < 1) throw badInput(`Revision numbers start at 1; ${code(t)} is not one.`, usage);
   return n;
+}
+
+/* ---- The `--reason` flag of /ecs lock and /ecs freeze (shorter than a change's reason). ---- */
+export const REASON_MAX = 200;
+
+export const reasonFlag = z
+  .string({ error: 'needs a value, e.g. --reason "migrating the orders table"' })
+  .trim()
+  .min(1, 'needs a value, e.g. --reason "migrating the orders table"')
+  .max(REASON_MAX, `keep the reason under ${REASON_MAX} characters`)
+  .optional();
+
+/**
+ * Words left over after the target: most likely a reason of several words typed without quotes
+ * (`--reason migrating the DB`) or without `--reason`. Say how to write it.
+ */
+export function reasonWithoutQuotes(extra: readonly string[], reason: string | undefined, example: string, usage: string): void {
+  if (!extra.length) return;
+  const words = [reason, ...extra].filter((w): w is string => Boolean(w)).join(' ');
+  throw badInput(
+    `Unexpected extra input: ${code(extra.join(' '))}. A reason of several words goes in quotes after --reason, e.g. ${code(`/ecs ${example} --reason "${words}"`)}.`,
+    usage,
+  );
 }

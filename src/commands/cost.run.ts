@@ -26,7 +26,6 @@ import {
   CE_SERVICE,
   costPeriods,
   dailyAmounts,
-  estimateService,
   forecastRequest,
   isoDay,
   isServiceGroup,
@@ -36,11 +35,11 @@ import {
   totalsByKey,
   type CostPeriods,
   type CostScope,
-  type Estimate,
 } from './render/cost-plan';
 import { describeDistinctTaskDefinitions } from './status.run';
 import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
+import { estimateService, type Estimate } from './render/cost-estimate';
 
 /** Cost Explorer refreshes up to three times a day: six hours keeps at most one refresh behind. */
 export const COST_CACHE_TTL_SECONDS = 6 * 3600;

@@ -12,10 +12,11 @@ import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { answer, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
 import { ecrRepositoryOf, parseImage } from './render/common';
-import { containerImage, environmentStatusMessage, serviceStatusMessage, type EnvironmentRow } from './render/status';
+import { containerImage, serviceStatusMessage } from './render/status';
 import type { StatusArgs } from './status';
 import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
+import { environmentStatusMessage, type EnvironmentRow } from './render/status-env';
 
 /** Running tasks sampled for image digests, and recently stopped tasks shown: one DescribeTasks call. */
 const RUNNING_SAMPLE = 10;

@@ -17,11 +17,11 @@ import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
-import { updateApplied } from './execute';
 import { primaryDeployment, plannedTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, recordExecution, runningRequests } from '../approvals/execution';
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
+import { updateApplied } from './apply';
 
 /** A running change with no UpdateService recorded this long after it started, and no worker on it, is settled by the tick. */
 export const EXEC_STALL_MS = 4 * 60_000;

@@ -10,7 +10,6 @@ import {
   byUsageTypeRequest,
   costPeriods,
   dailyAmounts,
-  estimateService,
   forecastRequest,
   rangeLabel,
   stableJson,
@@ -19,6 +18,7 @@ import {
 import { hourlyTaskPrice } from '../../src/aws/fargate-pricing';
 import { parseConfig } from '../../src/config/load';
 import { dailyResults, expectWithinSlackLimits, NOW, service, taskDefinition, REGISTRY } from '../helpers/readers-fixtures';
+import { estimateService } from '../../src/commands/render/cost-estimate';
 
 describe('costPeriods', () => {
   it('month to date: this month through today, the same days of last month, forecast from today', () => {

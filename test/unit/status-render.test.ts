@@ -4,13 +4,11 @@ import { fitMessage } from '../../src/slack/blocks';
 import {
   circuitBreakerLine,
   dedupeEvents,
-  environmentStatusMessage,
   healthOf,
   imageLine,
   recentlyStopped,
   runningDigests,
   serviceStatusMessage,
-  type EnvironmentRow,
 } from '../../src/commands/render/status';
 import { status } from '../../src/commands/status';
 import { parseArgs } from '../../src/commands/grammar';
@@ -29,6 +27,7 @@ import {
   taskDefinition,
   taskIdOf,
 } from '../helpers/readers-fixtures';
+import { environmentStatusMessage, type EnvironmentRow } from '../../src/commands/render/status-env';
 
 const base = (over: Partial<Service>): Service => ({ ...service({ name: 'web-prod' }), ...over });
 
