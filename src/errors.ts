@@ -23,7 +23,7 @@ export type ErrorCode =
   | 'SLACK'
   | 'INTERNAL';
 
-export interface BotErrorOptions {
+interface BotErrorOptions {
   userMessage: string;
   hint?: string;
   usage?: string;
@@ -58,11 +58,4 @@ export function badInput(userMessage: string, usage?: string, hint?: string): Bo
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
-}
-
-export function errorName(err: unknown): string | undefined {
-  if (err && typeof err === 'object' && 'name' in err && typeof (err as { name: unknown }).name === 'string') {
-    return (err as { name: string }).name;
-  }
-  return undefined;
 }

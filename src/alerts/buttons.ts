@@ -15,7 +15,7 @@ import type { Runtime } from '../runtime';
 import { ACTION_LOGS, ACTION_ROLLBACK, ACTION_STATUS } from './messages';
 
 /** Lines the Logs button posts. */
-export const LOGS_BUTTON_LINES = 50;
+const LOGS_BUTTON_LINES = 50;
 
 export const logsJobSchema = z.object({
   kind: z.literal('alert-logs'),

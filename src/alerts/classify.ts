@@ -40,9 +40,9 @@ export interface TaskFailure {
   stoppedReason?: string;
 }
 
-export type StopDecision = { alert: true; failure: TaskFailure } | { alert: false; why: string };
+type StopDecision = { alert: true; failure: TaskFailure } | { alert: false; why: string };
 
-export interface ClassifyOptions {
+interface ClassifyOptions {
   /** environments.<env>.alerts.includeRoutineStops */
   includeRoutineStops: boolean;
   /** The service's main container (chatops.yml `container`), preferred when several failed. */

@@ -7,14 +7,14 @@ import { findService } from '../config/load';
 import { arnTail } from '../aws/arn';
 import { parseArn, type ParsedEcsEvent } from '../aws/ecs-events';
 
-export interface Target {
+interface Target {
   service: ResolvedService;
   /** Region and cluster name as seen in the event. */
   region: string;
   cluster: string;
 }
 
-export type TargetResult = { ok: true; target: Target } | { ok: false; why: string };
+type TargetResult = { ok: true; target: Target } | { ok: false; why: string };
 
 interface Place {
   region: string;
@@ -24,7 +24,7 @@ interface Place {
 }
 
 /** Where the event happened: region, account, cluster and (for service-level events) the ECS service name. */
-export function placeOf(ev: ParsedEcsEvent): Place | undefined {
+function placeOf(ev: ParsedEcsEvent): Place | undefined {
   if (ev.kind === 'task') {
     const c = parseArn(ev.detail.clusterArn);
     if (!c || !c.resource.startsWith('cluster/')) return undefined;

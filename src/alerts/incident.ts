@@ -235,7 +235,7 @@ export function signalLines(v: IncidentView): string[] {
   return out;
 }
 
-export function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
+function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
   return `${svc.alias} (${svc.environment})`;
 }
 

@@ -28,7 +28,7 @@ export const ACTION_STATUS = 'alert:status';
 export const ACTION_ROLLBACK = 'alert:rollback';
 
 /** What the Logs button carries: enough to read the stream again without ECS (stopped tasks vanish from ECS). */
-export interface LogsButtonValue {
+interface LogsButtonValue {
   /** service alias */
   a: string;
   /** region, log group, log stream */
@@ -91,7 +91,7 @@ function whyText(f: TaskFacts): string {
 }
 
 /** The Logs button's value; none when the stream could not be read (the group is gone, not awslogs…). */
-export function logsButtonValue(alias: string, f: TaskFacts | undefined, logs: LogExcerpt | undefined): LogsButtonValue | undefined {
+function logsButtonValue(alias: string, f: TaskFacts | undefined, logs: LogExcerpt | undefined): LogsButtonValue | undefined {
   if (!f || !logs?.group || !logs.stream || logs.error) return undefined;
   return { a: alias, r: logs.region, g: logs.group, s: logs.stream, t: f.taskId, ...(f.container ? { c: f.container } : {}) };
 }

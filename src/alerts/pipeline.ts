@@ -31,9 +31,9 @@ import type { ParsedEcsEvent } from '../aws/ecs-events';
 import { type EcsEvent, parseEcsEvent } from '../aws/ecs-events';
 
 /** Log lines shown in the alert. */
-export const ALERT_LOG_LINES = 10;
+const ALERT_LOG_LINES = 10;
 /** A "running = desired" or steady-state signal closes an incident only after this long without failures. */
-export const RECOVERY_QUIET_MS = 5 * 60_000;
+const RECOVERY_QUIET_MS = 5 * 60_000;
 
 export function recoveryQuietMs(svc: ResolvedService): number {
   return Math.min(RECOVERY_QUIET_MS, svc.env.alerts.incidentWindow);

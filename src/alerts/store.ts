@@ -16,13 +16,13 @@ import recoverLua from './lua/recover-3.lua';
 import signalLua from './lua/signal-3.lua';
 
 /** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
-export const SEEN_TTL_MS = 26 * 3_600_000;
+const SEEN_TTL_MS = 26 * 3_600_000;
 /** How long a worker may hold an incident's message before someone else may take over. */
 export const LEASE_MS = 120_000;
 /** An incident hash lives this long after its last change. */
-export const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
+const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
 /** "Down since" markers expire if the scheduled check stops running. */
-export const DOWN_TTL_MS = 24 * 3_600_000;
+const DOWN_TTL_MS = 24 * 3_600_000;
 
 type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
 
@@ -34,7 +34,7 @@ const ATTACH = luaScript('alert_attach', 1, attachLua);
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
 
-export type SlackAction = 'post' | 'update' | 'busy' | 'muted';
+type SlackAction = 'post' | 'update' | 'busy' | 'muted';
 
 export interface SignalInput {
   kind: SignalKind;
@@ -49,7 +49,7 @@ export interface SignalInput {
   windowMs: number;
 }
 
-export type SignalResult =
+type SignalResult =
   | { status: 'dup' }
   | {
       status: 'ok';
@@ -110,7 +110,7 @@ export interface RecoverInput {
   seenId?: string;
 }
 
-export type RecoverResult =
+type RecoverResult =
   | { status: 'dup' | 'none' | 'stale' | 'not-quiet' }
   | { status: 'ok'; gen: number; ts?: string; channel?: string; action: 'update' | 'busy' | 'muted' | 'unposted' };
 
@@ -141,7 +141,7 @@ export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): 
   };
 }
 
-export type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
+type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
 
 export async function finishRender(
   redis: Redis,
@@ -159,7 +159,7 @@ export async function finishRender(
   return { status: status as 'gone' | 'released' | 'done' | 'again' };
 }
 
-export type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
+type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
 
 export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
   const res = (await runScript(
@@ -185,7 +185,7 @@ export async function readIncident(redis: Redis, svc: Svc): Promise<IncidentView
   return parseIncident(await redis.hgetall(keys.incident(svc.environment, svc.alias)));
 }
 
-export interface MuteRecord {
+interface MuteRecord {
   by: string;
   reason?: string;
   since: number;

@@ -38,7 +38,7 @@ export const CODES = [
   'ALREADY_FROZEN',
   'NOT_FROZEN',
 ] as const;
-export type RefusalCode = (typeof CODES)[number];
+type RefusalCode = (typeof CODES)[number];
 
 export interface AnswerContext {
   now: number;

@@ -16,9 +16,9 @@ import { abortRequest, bestEffort, ctxFor, getRequest, refOrThrow, refreshMessag
 import { mention } from '../slack/text';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
-export const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
+const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
 
-export type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: string; message: string };
+type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: string; message: string };
 
 /**
  * approved → running, exactly once, taking the service's change lock (same script).

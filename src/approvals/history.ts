@@ -54,7 +54,7 @@ export interface EcsDeploymentRow {
   image?: string;
 }
 
-export interface HistoryRow {
+interface HistoryRow {
   at: number;
   run?: BotRun;
   /** The ECS deployment: for a bot run, the one it made (when matched); alone, one the bot did not make. */
@@ -273,7 +273,7 @@ function ecsLine(row: HistoryRow, auditAvailable: boolean): string {
   return `*${d.createdAt ? slackDate(d.createdAt) : 'unknown time'}* · ${who}\n${what} — ${status}${why}`;
 }
 
-export interface HistoryView {
+interface HistoryView {
   service: string;
   environment: string;
   rows: readonly HistoryRow[];

@@ -31,7 +31,7 @@ const HEAD: Record<RequestState, { icon: string; suffix: string }> = {
   cancelled: { icon: ':heavy_multiplication_x:', suffix: ' (cancelled)' },
 };
 
-export interface MessageOptions {
+interface MessageOptions {
   /** Approver principals of the environment, shown while approvals are missing. */
   approvers?: readonly string[];
 }

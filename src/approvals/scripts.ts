@@ -55,7 +55,7 @@ export interface ScriptReply {
   audit: RawAuditEntry[];
 }
 
-export function pairsToRecord(flat: unknown): Record<string, string> {
+function pairsToRecord(flat: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!Array.isArray(flat)) return out;
   for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);

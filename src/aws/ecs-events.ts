@@ -20,9 +20,9 @@ export interface EcsEvent {
   detail: Record<string, unknown>;
 }
 
-export const TASK_STATE_CHANGE = 'ECS Task State Change';
-export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
-export const SERVICE_ACTION = 'ECS Service Action';
+const TASK_STATE_CHANGE = 'ECS Task State Change';
+const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
+const SERVICE_ACTION = 'ECS Service Action';
 
 const containerSchema = z
   .object({
@@ -53,7 +53,7 @@ export const taskDetailSchema = z
   })
   .passthrough();
 
-export const deploymentDetailSchema = z
+const deploymentDetailSchema = z
   .object({
     eventType: z.string().optional(),
     eventName: z.string().min(1),
@@ -64,7 +64,7 @@ export const deploymentDetailSchema = z
   })
   .passthrough();
 
-export const serviceActionDetailSchema = z
+const serviceActionDetailSchema = z
   .object({
     eventType: z.string().optional(),
     eventName: z.string().min(1),
@@ -94,7 +94,7 @@ export type ParsedEcsEvent =
   | ({ kind: 'deployment'; detail: DeploymentDetail } & Envelope)
   | ({ kind: 'service-action'; detail: ServiceActionDetail } & Envelope);
 
-export type ParseResult =
+type ParseResult =
   | { ok: true; event: ParsedEcsEvent }
   | { ok: false; skip: 'not-ecs' | 'other-type'; detailType: string }
   | { ok: false; skip: 'malformed'; detailType: string; issues: string[] };
@@ -136,7 +136,7 @@ export function parseEcsEvent(event: EcsEvent): ParseResult {
   return { ok: true, event: { kind: 'service-action', detail: res.data as ServiceActionDetail, ...env } };
 }
 
-export interface Arn {
+interface Arn {
   partition: string;
   service: string;
   region: string;

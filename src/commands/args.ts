@@ -128,8 +128,3 @@ export function resolveServiceOrEnvironment(
       .join(', ')}.`,
   });
 }
-
-/** Flags that every verb may use are none; this lists a verb's flag names for error messages. */
-export function flagList(shape: Record<string, unknown>): string[] {
-  return Object.keys(shape);
-}

@@ -11,7 +11,7 @@ import { parseRaw, resolveService } from './args';
 import type { RawArgs } from './grammar';
 import type { ParseContext, Parsed } from './types';
 
-export const MAX_REASON = 500;
+const MAX_REASON = 500;
 
 /** Flags every change verb takes. */
 export const commonFlags = {
@@ -29,13 +29,13 @@ export interface ChangeArgsBase {
   dryRun: boolean;
 }
 
-export interface SpecInfo {
+interface SpecInfo {
   verb: string;
   usage: string;
 }
 
 /** A required positional: what it is, and an example command that has it. */
-export interface Required {
+interface Required {
   what: string;
   example: string;
 }
@@ -111,7 +111,7 @@ export function parseRevision(text: string | true | undefined, usage: string): n
 }
 
 /* ---- The `--reason` flag of /ecs lock and /ecs freeze (shorter than a change's reason). ---- */
-export const REASON_MAX = 200;
+const REASON_MAX = 200;
 
 export const reasonFlag = z
   .string({ error: 'needs a value, e.g. --reason "migrating the orders table"' })

@@ -17,7 +17,7 @@ import { readGuards } from '../approvals/guards';
 import { guardText } from '../approvals/format';
 
 /** The requester's own answers (dry runs, "request posted") are for them only. */
-export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
+function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
   return answerInvocation(rt, inv, msg, { inChannel: false });
 }
 

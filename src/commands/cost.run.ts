@@ -42,7 +42,7 @@ import type { Invocation } from '../slack/invocation';
 import { estimateService, type Estimate } from './render/cost-estimate';
 
 /** Cost Explorer refreshes up to three times a day: six hours keeps at most one refresh behind. */
-export const COST_CACHE_TTL_SECONDS = 6 * 3600;
+const COST_CACHE_TTL_SECONDS = 6 * 3600;
 
 interface Fetched<T> {
   data: T;

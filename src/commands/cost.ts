@@ -9,7 +9,7 @@ import { parseRaw, resolveServiceOrEnvironment } from './args';
 import { PERIODS, type Period } from './render/cost-plan';
 import { defineCommand } from './types';
 
-export const COST_USAGE = '/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type]';
+const COST_USAGE = '/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type]';
 
 export type CostBy = 'service' | 'usage-type';
 

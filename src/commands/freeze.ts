@@ -10,7 +10,7 @@ import { reasonFlag, reasonWithoutQuotes } from './change-args';
 
 const USAGE = '/ecs freeze <environment> [--reason …]';
 
-export interface FreezeArgs {
+interface FreezeArgs {
   reason?: string;
 }
 

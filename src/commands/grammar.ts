@@ -15,7 +15,7 @@ export interface RawArgs {
   flags: Record<string, string | true>;
 }
 
-export const MAX_TEXT = 2000;
+const MAX_TEXT = 2000;
 export const MAX_TOKEN = 500;
 
 const QUOTES: Record<string, string> = {

@@ -54,11 +54,7 @@ async function botMarks(rt: Runtime, ids: readonly string[]): Promise<Map<string
   return marks;
 }
 
-export function toDeploymentRow(
-  b: ServiceDeploymentBrief,
-  revisions: ReadonlyMap<string, ServiceRevision>,
-  container: string,
-): EcsDeploymentRow {
+function toDeploymentRow(b: ServiceDeploymentBrief, revisions: ReadonlyMap<string, ServiceRevision>, container: string): EcsDeploymentRow {
   const rev = b.targetServiceRevisionArn ? revisions.get(b.targetServiceRevisionArn) : undefined;
   const img = rev?.containerImages?.find((c) => c.containerName === container) ?? rev?.containerImages?.[0];
   const image =

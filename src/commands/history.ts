@@ -10,8 +10,8 @@ import { parseRaw, positional, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs history <service> [--limit N]';
-export const HISTORY_DEFAULT_LIMIT = 10;
-export const HISTORY_MAX_LIMIT = 50;
+const HISTORY_DEFAULT_LIMIT = 10;
+const HISTORY_MAX_LIMIT = 50;
 
 export interface HistoryArgs {
   alias: string;

@@ -9,9 +9,9 @@ import { parseRaw, resolveService, wholeNumber } from './args';
 import { knownServices } from './logs';
 import { defineCommand } from './types';
 
-export const IMAGES_USAGE = '/ecs images <service> [--limit N]';
-export const DEFAULT_IMAGES = 10;
-export const MAX_IMAGES = 30;
+const IMAGES_USAGE = '/ecs images <service> [--limit N]';
+const DEFAULT_IMAGES = 10;
+const MAX_IMAGES = 30;
 
 export interface ImagesArgs {
   alias: string;

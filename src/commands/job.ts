@@ -10,7 +10,7 @@ import { invocationSchema } from '../slack/invocation';
 import { answerInvocation, errorReply } from '../slack/reply';
 import { route } from './router';
 
-export const commandJobSchema = z.object({
+const commandJobSchema = z.object({
   kind: z.literal('command'),
   id: z.string().min(1),
   invocation: invocationSchema,

@@ -11,7 +11,7 @@ import { defineCommand } from './types';
 
 const USAGE = '/ecs lock <service> [--reason …]';
 
-export interface LockArgs {
+interface LockArgs {
   alias: string;
   reason?: string;
 }

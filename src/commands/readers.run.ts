@@ -72,7 +72,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 export const clusterHint = (env: string): string => `environments.${env}.cluster`;
 
-export function missingService(svc: ResolvedService, reason: string): BotError {
+function missingService(svc: ResolvedService, reason: string): BotError {
   return new BotError('NOT_FOUND', `service ${svc.service} ${reason} in ${svc.env.cluster}`, {
     userMessage: `ECS has no service ${code(svc.service)} in cluster ${code(svc.env.cluster)} (${reason}).`,
     hint: `Check \`services.${svc.alias}.service\` and \`environments.${svc.environment}.cluster\` in chatops.yml, or whether the service was deleted.`,

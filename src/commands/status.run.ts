@@ -67,7 +67,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   }
 }
 
-export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
+async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
   const env = svc.env;
   const ecs = rt.aws.ecs(env.region);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
@@ -96,7 +96,7 @@ export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<
   });
 }
 
-export async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
+async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
   const ecs = rt.aws.ecs(env.region);

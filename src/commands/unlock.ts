@@ -11,7 +11,7 @@ import { defineCommand } from './types';
 
 const USAGE = '/ecs unlock <service>';
 
-export interface UnlockArgs {
+interface UnlockArgs {
   alias: string;
 }
 

@@ -30,7 +30,7 @@ const FALLBACK = new Set([
   'ConflictException',
 ]);
 
-export function stopNotAvailable(err: unknown): boolean {
+function stopNotAvailable(err: unknown): boolean {
   return FALLBACK.has(awsErrorName(err)) || isAccessDenied(err);
 }
 

@@ -9,7 +9,7 @@ import { truncate } from '../slack/text';
  * name, so reordering is not a change. Values of variables whose names look secret are hidden.
  */
 
-export interface DiffEntry {
+interface DiffEntry {
   path: string;
   before?: string;
   after?: string;
@@ -32,7 +32,7 @@ function scalar(v: unknown): string {
 }
 
 /** Flatten an object into `path → value` (scalars only). Named array items become `[name]`, environment entries `.NAME`. */
-export function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
+function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
   if (value === undefined || value === null) return out;
   if (Array.isArray(value)) {
     if (value.length === 0) return out;

@@ -24,7 +24,7 @@ import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
 import { updateApplied } from './apply';
 
 /** A running change with no UpdateService recorded this long after it started, and no worker on it, is settled by the tick. */
-export const EXEC_STALL_MS = 4 * 60_000;
+const EXEC_STALL_MS = 4 * 60_000;
 
 /** Refresh each request; one failing does not stop the others (the first failure is rethrown for the log). */
 async function refreshAll(rt: Runtime, what: string, reqs: ReadonlyArray<string | ChangeRequest>, force: boolean): Promise<void> {
@@ -94,7 +94,7 @@ export async function onTick(rt: Runtime): Promise<void> {
  * A change whose worker stopped between startExecution and recording the deployment. If the
  * update went through, adopt the deployment; otherwise nothing changed: fail it and say so.
  */
-export async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
+async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
   const ex = factsOf(req);
   const startedAt = startedAtOf(req, ex);
   if (rt.now() - startedAt < EXEC_STALL_MS) return;

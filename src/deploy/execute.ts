@@ -40,9 +40,9 @@ import { finishExecution, recordExecution, startExecution } from '../approvals/e
 import { arnTail } from '../aws/arn';
 
 /** A worker holds the request this long; a crashed worker's lease expires before Lambda's second retry. */
-export const LEASE_SECONDS = 90;
+const LEASE_SECONDS = 90;
 /** UpdateService attempts (across job retries) before the change is failed. */
-export const MAX_UPDATE_ATTEMPTS = 3;
+const MAX_UPDATE_ATTEMPTS = 3;
 
 class NotStarted extends Error {
   constructor(

@@ -142,7 +142,7 @@ export function assertChangeable(service: Service, verb: ChangeVerb, alias: stri
   }
 }
 
-export interface ImagePolicy {
+interface ImagePolicy {
   blockCritical: boolean;
   requireScan: boolean;
 }

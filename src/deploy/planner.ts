@@ -131,7 +131,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
  * ECS's deployment history as (target, sources) task definitions: ListServiceDeployments,
  * DescribeServiceDeployments, DescribeServiceRevisions (3 calls for up to 20 deployments).
  */
-export async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
+async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
   const briefs = await withThrottleRetry(() => listServiceDeployments(ecs, cluster, service, max));
   const arns = briefs
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))

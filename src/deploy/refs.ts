@@ -5,9 +5,9 @@
 import { code } from '../slack/text';
 
 /** Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
-export const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** A content digest as ECR reports it: sha256 followed by 64 lower-case hex characters. */
-export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
 export type ImageSelector = { tag: string; digest?: undefined } | { digest: string; tag?: undefined };
 

@@ -11,7 +11,7 @@ import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
 import { ABORT_ACTION_ID } from './render';
 
-export const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
+const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
 let registered = false;
 

@@ -26,7 +26,7 @@ const VERB_ING: Record<ChangePlan['verb'], string> = {
 };
 
 /** "`shop/web:v1.2.3`" or "`shop/web@sha256:3f1c…`" without the registry host. */
-export function imageLabel(image: string | undefined): string {
+function imageLabel(image: string | undefined): string {
   if (!image) return '`(none)`';
   const { repository, tag, digest } = splitImage(image);
   // Docker's rule: the first path segment is a registry host when it has a dot or a port, or is localhost.
@@ -36,7 +36,7 @@ export function imageLabel(image: string | undefined): string {
 }
 
 /** What the change is about, in a few words: "`v1.2.3`", "to `web-prod:41`", "4 → 8 tasks". */
-export function changeTarget(plan: ChangePlan, registered?: string): string {
+function changeTarget(plan: ChangePlan, registered?: string): string {
   switch (plan.verb) {
     case 'deploy':
       return `→ ${code(plan.tag ?? `sha256:${shortDigest(plan.digest)}`)}${plan.tag ? ` (${code('sha256:' + shortDigest(plan.digest))})` : ''}${registered ? ` as ${code(arnTail(registered))}` : ''}`;
@@ -49,7 +49,7 @@ export function changeTarget(plan: ChangePlan, registered?: string): string {
   }
 }
 
-export interface SummaryExtras {
+interface SummaryExtras {
   /** Shown as warnings in the request (e.g. autoscaling range, a rollout of another change). */
   warnings?: string[];
   /** Scan result line for deploys. */
@@ -177,7 +177,7 @@ function when(t: number): string {
   return `<!date^${Math.floor(t / 1000)}^{time}|${iso}>`;
 }
 
-export function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: string, cluster: string, maxLogChars = 1200): string[] {
+function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: string, cluster: string, maxLogChars = 1200): string[] {
   const out: string[] = [];
   for (const t of tasks) {
     const containers = t.containers

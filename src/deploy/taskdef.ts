@@ -69,7 +69,7 @@ export function registrationInput(td: TaskDefinition, tags: readonly Tag[] = [])
   return input as unknown as RegisterTaskDefinitionCommandInput;
 }
 
-export function containerNames(td: Pick<TaskDefinition, 'containerDefinitions'>): string[] {
+function containerNames(td: Pick<TaskDefinition, 'containerDefinitions'>): string[] {
   return (td.containerDefinitions ?? []).map((c) => c.name ?? '').filter(Boolean);
 }
 
@@ -96,7 +96,7 @@ export function withImage(input: RegisterTaskDefinitionCommandInput, name: strin
   return { ...input, containerDefinitions: containers.map((c) => (c.name === name ? { ...c, image } : c)) };
 }
 
-export interface Roles {
+interface Roles {
   taskRoleArn?: string;
   executionRoleArn?: string;
 }

@@ -35,10 +35,10 @@ import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
 
 /** While a rollout runs, the card is re-sent at most this often (final states always go out). */
-export const MIN_CARD_INTERVAL_MS = 3_000;
+const MIN_CARD_INTERVAL_MS = 3_000;
 /** A change still not final after this many deadlines is given up (the change lock expires then too). */
 export const GIVE_UP_FACTOR = 3;
-export const DEFAULT_DEADLINE_MS = 20 * 60_000;
+const DEFAULT_DEADLINE_MS = 20 * 60_000;
 
 /** What the executor records in request.execution (read leniently: facts from older versions pass). */
 export const factsSchema = z
@@ -140,7 +140,7 @@ export async function showCard(
 }
 
 /** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
-export async function stoppedTasksFor(
+async function stoppedTasksFor(
   rt: Runtime,
   plan: ChangePlan,
   taskDefinition: string,
@@ -190,7 +190,7 @@ export async function stoppedTasksFor(
 
 export type RefreshResult = Phase | 'not_running' | 'not_started';
 
-export interface RefreshOptions {
+interface RefreshOptions {
   /** A service description already in hand (the UpdateService response, a fresh DescribeServices). */
   service?: Service;
   /** Re-send the card even if one went out moments ago (deployment events, abort). */
@@ -209,7 +209,7 @@ function finishDetail(view: CardView): string {
 }
 
 /** Post the final milestone, put the card in its final state, then finish the request. */
-export async function finalize(
+async function finalize(
   rt: Runtime,
   req: ChangeRequest,
   view: CardView & { phase: 'completed' | 'failed' },

@@ -10,7 +10,7 @@ import { getRequest } from '../approvals/workflow';
 
 export const MIN_POLL_INTERVAL_MS = 15_000;
 
-export interface WatchOptions {
+interface WatchOptions {
   intervalMs: number;
   sleep: (ms: number) => Promise<void>;
 }

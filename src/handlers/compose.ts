@@ -38,7 +38,7 @@ export function missingEnv(env: NodeJS.ProcessEnv, names: readonly string[]): st
   return names.filter((n) => !env[n] || !env[n]!.trim());
 }
 
-export function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
+function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
   const missing = missingEnv(env, names);
   if (missing.length) {
     throw new BotError('CONFIG', `Missing environment variable${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
@@ -47,7 +47,7 @@ export function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): vo
   }
 }
 
-export interface RuntimeOptions {
+interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   config?: Config;
   profile: RedisProfile;

@@ -20,7 +20,7 @@ import { runJob } from '../hooks/jobs';
 import type { Dispatcher, Job, Runtime } from '../runtime';
 
 /** Runs jobs in this process after the current request has been answered. */
-export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logger): Dispatcher & { idle(): Promise<void> } {
+function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logger): Dispatcher & { idle(): Promise<void> } {
   const pending = new Set<Promise<void>>();
   return {
     async dispatch(job) {
@@ -39,7 +39,7 @@ export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logge
 /** A start-up problem explained in one message (the process prints it and exits 1). */
 export class StartupError extends Error {}
 
-export interface LocalOptions {
+interface LocalOptions {
   env: NodeJS.ProcessEnv;
   /** Port to listen on; default PORT or 3000. 0 picks a free one. */
   port?: number;

@@ -24,7 +24,7 @@ export interface ActionContext {
   submitCommand(inv: Invocation): Promise<SlackMessage | undefined>;
 }
 
-export interface ActionDef {
+interface ActionDef {
   /** Exact action_id, or a prefix ending in ':' (e.g. "approval:"). */
   actionId: string;
   /** Must finish quickly: Redis and Slack only; hand AWS work to the worker. */

@@ -9,8 +9,8 @@
 import type { EcsEvent } from '../aws/ecs-events';
 import type { Runtime } from '../runtime';
 
-export type EventConsumer = (event: EcsEvent, rt: Runtime) => Promise<void>;
-export type Tick = (rt: Runtime) => Promise<void>;
+type EventConsumer = (event: EcsEvent, rt: Runtime) => Promise<void>;
+type Tick = (rt: Runtime) => Promise<void>;
 
 const consumers = new Map<string, EventConsumer>();
 const ticks = new Map<string, Tick>();

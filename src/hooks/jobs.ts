@@ -12,9 +12,7 @@ import { keys } from '../redis/keys';
 import type { Job, Runtime } from '../runtime';
 
 /** Every job has a kind and an id (the idempotency key); the rest is the kind's own. */
-export const jobEnvelope = z.object({ kind: z.string().min(1), id: z.string().min(1) }).passthrough();
-
-export type JobHandler = (job: unknown, rt: Runtime) => Promise<void>;
+const jobEnvelope = z.object({ kind: z.string().min(1), id: z.string().min(1) }).passthrough();
 
 interface JobKind<T> {
   schema: ZodType<T>;

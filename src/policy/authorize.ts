@@ -20,9 +20,9 @@ export function groupsToResolve(env: EnvironmentConfig, role: Role, userId: stri
   return list.filter((p) => p.startsWith('S'));
 }
 
-export type Decision = { ok: true } | { ok: false; reason: string };
+type Decision = { ok: true } | { ok: false; reason: string };
 
-export interface AuthorizeInput {
+interface AuthorizeInput {
   config: Config;
   environment: string;
   channelId: string;

@@ -9,7 +9,7 @@ import { BotError } from '../errors';
 
 export type RedisProfile = 'edge' | 'worker';
 
-export function redisOptions(profile: RedisProfile): RedisOptions {
+function redisOptions(profile: RedisProfile): RedisOptions {
   return {
     lazyConnect: true,
     connectTimeout: profile === 'edge' ? 1_000 : 3_000,

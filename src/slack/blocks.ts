@@ -21,7 +21,6 @@ export const context = (...texts: string[]): KnownBlock => ({
   type: 'context',
   elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: t })),
 });
-export const divider = (): KnownBlock => ({ type: 'divider' });
 
 export interface ButtonSpec {
   text: string;

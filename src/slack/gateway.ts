@@ -9,9 +9,9 @@ import { BotError, errorMessage } from '../errors';
 import type { Logger } from '../log';
 import { fitMessage, type SlackMessage } from './blocks';
 
-export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
+const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 
-export function slackApiUrl(env: NodeJS.ProcessEnv = process.env): string {
+function slackApiUrl(env: NodeJS.ProcessEnv = process.env): string {
   const url = env.SLACK_API_URL || SLACK_DEFAULT_API_URL;
   return url.endsWith('/') ? url : url + '/';
 }

@@ -14,7 +14,7 @@ import { setupE2E, type E2E } from './e2e';
 import { FakeEcs, META } from './fake-ecs';
 import { ACCOUNT, DIGEST, REGION, REGISTRY, TAGS, deployment, imageDetail, service, taskDefinition } from './deploy-fixtures';
 
-export class Clock {
+class Clock {
   constructor(public t: number = Date.now()) {}
   now = (): number => this.t;
   advance(ms: number): void {
@@ -22,10 +22,10 @@ export class Clock {
   }
 }
 
-export const STAGING_CLUSTER = 'staging';
+const STAGING_CLUSTER = 'staging';
 
 /** The services of the test config, at rest: web-prod on web-prod:42 (4 tasks), worker-prod on worker-prod:10, web-staging on web-staging:7. */
-export function buildWorld(clock: Clock): FakeEcs {
+function buildWorld(clock: Clock): FakeEcs {
   const ecs = new FakeEcs({ region: REGION, account: ACCOUNT, now: clock.now });
   const at = new Date(clock.now() - 3 * 24 * 3600_000);
   ecs.addTaskDefinition(taskDefinition(41, { registeredAt: at }, `${REGISTRY}/shop/web:v1.2.1`), TAGS);
@@ -118,7 +118,7 @@ export function stubImages(ecr: AwsClientStub<ECRClient>, clock: Clock, extra: I
     });
 }
 
-export function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock, lines: string[]): void {
+function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock, lines: string[]): void {
   logs.on(FilterLogEventsCommand).callsFake((input: { logStreamNamePrefix?: string }) => ({
     events: lines.map((message, i) => ({
       logStreamName: input.logStreamNamePrefix,
@@ -131,7 +131,7 @@ export function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock
   }));
 }
 
-export interface DeployHarness {
+interface DeployHarness {
   /** The harness of the running test (a new one for each test). */
   readonly e2e: E2E;
   readonly clock: Clock;
@@ -143,7 +143,7 @@ export interface DeployHarness {
   readonly autoScalingMock: AwsClientStub<ApplicationAutoScalingClient>;
 }
 
-export interface DeployHarnessOptions {
+interface DeployHarnessOptions {
   /** The CloudWatch Logs lines every log stream answers with (default: none). */
   logs?: string[];
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */

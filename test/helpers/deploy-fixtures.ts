@@ -12,13 +12,12 @@ import type { ImageDetail } from '@aws-sdk/client-ecr';
 
 export const ACCOUNT = '222222222222';
 export const REGION = 'eu-west-1';
-export const CLUSTER = 'prod';
-export const SERVICE = 'web-prod';
+const CLUSTER = 'prod';
+const SERVICE = 'web-prod';
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
 export const SERVICE_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${CLUSTER}/${SERVICE}`;
-export const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`;
+const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`;
 export const DIGEST = 'sha256:3f1c7e5a9b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e';
-export const OLD_DIGEST = 'sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';
 export const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/web-task`;
 export const EXEC_ROLE = `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`;
 

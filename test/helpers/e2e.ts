@@ -62,14 +62,14 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export function ackText(body: SlashResult['body']): string {
+function ackText(body: SlashResult['body']): string {
   if (!body) return '';
   const parts = [body.text ?? ''];
   for (const b of body.blocks ?? []) parts.push(JSON.stringify(b));
   return parts.join('\n');
 }
 
-export interface SetupOptions {
+interface SetupOptions {
   configPath?: string;
   now?: () => number;
   env?: Record<string, string>;

@@ -15,8 +15,8 @@ export const MIN = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
-export const REGION = 'eu-west-1';
-export const ACCOUNT = '222222222222';
+const REGION = 'eu-west-1';
+const ACCOUNT = '222222222222';
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
 
 export const digestOf = (seed: string): string =>
@@ -24,13 +24,13 @@ export const digestOf = (seed: string): string =>
 /** A 32-hex task id whose first 8 characters (what answers show) differ per n. */
 export const taskIdOf = (n: number): string => n.toString(16).padStart(8, '0') + 'f'.repeat(24);
 
-export function serviceArn(cluster: string, name: string): string {
+function serviceArn(cluster: string, name: string): string {
   return `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${cluster}/${name}`;
 }
 export function taskDefArn(family: string, revision: number): string {
   return `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${family}:${revision}`;
 }
-export function taskArn(cluster: string, id: string): string {
+function taskArn(cluster: string, id: string): string {
   return `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/${id}`;
 }
 
@@ -55,7 +55,7 @@ export function serviceEvent(minutesAgo: number, message: string, id = `e-${minu
   return { id, createdAt: new Date(NOW - minutesAgo * MIN), message };
 }
 
-export interface ServiceOptions {
+interface ServiceOptions {
   cluster?: string;
   name: string;
   family?: string;
@@ -108,7 +108,7 @@ export function service(o: ServiceOptions): Service {
   };
 }
 
-export interface TaskDefOptions {
+interface TaskDefOptions {
   family: string;
   revision: number;
   container?: string;
@@ -157,7 +157,7 @@ export function taskDefinition(o: TaskDefOptions): TaskDefinition {
   };
 }
 
-export interface TaskOptions {
+interface TaskOptions {
   cluster?: string;
   id: string;
   td: string;
@@ -293,7 +293,7 @@ export function dailyResults(
 }
 
 /** Characters of block text a message carries, block by block (what Slack counts). */
-export function blockTexts(msg: { blocks: unknown[] }): number[] {
+function blockTexts(msg: { blocks: unknown[] }): number[] {
   return msg.blocks.map((b) => {
     let n = 0;
     const visit = (v: unknown): void => {

@@ -42,7 +42,7 @@ export function taskDefName(arn: string | undefined): string {
   return arnTail(arn) || '(unknown)';
 }
 
-export type ImageRef = ReturnType<typeof splitImage>;
+type ImageRef = ReturnType<typeof splitImage>;
 
 /** Parse `<registry>/<repo>:<tag>`, `<repo>@sha256:…` or `<repo>:<tag>@sha256:…`; no tag and no digest means `latest`. */
 export function parseImage(image: string | undefined): ImageRef {

@@ -6,7 +6,7 @@ import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import { hourlyTaskPrice, type CpuArchitecture } from '../../aws/fargate-pricing';
 import type { EstimateRow } from './cost';
 
-export interface EstimateInput {
+interface EstimateInput {
   alias: string;
   serviceName: string;
   service?: Service;

@@ -15,10 +15,10 @@ export const CE_SERVICE = {
 } as const;
 
 /** ECS-managed cost-allocation tags (with `enableECSManagedTags` on the service). */
-export const TAG_CLUSTER = 'aws:ecs:clusterName';
-export const TAG_SERVICE = 'aws:ecs:serviceName';
+const TAG_CLUSTER = 'aws:ecs:clusterName';
+const TAG_SERVICE = 'aws:ecs:serviceName';
 
-export const METRIC = 'UnblendedCost';
+const METRIC = 'UnblendedCost';
 
 const DAY = 86_400_000;
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -136,7 +136,7 @@ function and(exprs: Expression[]): Expression {
 }
 
 /** The environment's ECS (and optionally ECR) spend: SERVICE, REGION, and LINKED_ACCOUNT when configured. */
-export function scopeFilter(scope: CostScope, services: ReadonlyArray<keyof typeof CE_SERVICE>, byTags = false): Expression {
+function scopeFilter(scope: CostScope, services: ReadonlyArray<keyof typeof CE_SERVICE>, byTags = false): Expression {
   const parts: Expression[] = [
     { Dimensions: { Key: 'SERVICE', Values: services.map((s) => CE_SERVICE[s]) } },
     { Dimensions: { Key: 'REGION', Values: [scope.region] } },
@@ -262,12 +262,12 @@ export function totalsByKey(
 }
 
 /** "aws:ecs:serviceName$web-prod" → "web-prod"; "aws:ecs:serviceName$" → "" (untagged). */
-export function tagValue(key: string | undefined, tag: string): string | undefined {
+function tagValue(key: string | undefined, tag: string): string | undefined {
   if (key === undefined || !key.startsWith(tag + '$')) return undefined;
   return key.slice(tag.length + 1);
 }
 
-export interface TagBreakdown {
+interface TagBreakdown {
   /** ECS service name → amount, for the environment's cluster. */
   byService: Map<string, number>;
   /** Cost without the tags (untagged tasks, or spend before the tags were activated). */

@@ -96,7 +96,7 @@ export interface CostView {
   now: number;
 }
 
-export const TAGS_HINT = `For per-service numbers from your bill, turn on \`enableECSManagedTags\` on the services and activate the AWS-generated cost allocation tags \`aws:ecs:serviceName\` and \`aws:ecs:clusterName\` (${link(costAllocationTagsUrl(), 'Billing → Cost allocation tags')}); data appears within 24 hours, from then on.`;
+const TAGS_HINT = `For per-service numbers from your bill, turn on \`enableECSManagedTags\` on the services and activate the AWS-generated cost allocation tags \`aws:ecs:serviceName\` and \`aws:ecs:clusterName\` (${link(costAllocationTagsUrl(), 'Billing → Cost allocation tags')}); data appears within 24 hours, from then on.`;
 
 function breakdownBlocks(b: Breakdown, total: number | undefined): KnownBlock[] {
   const pct = (n: number) => (total && total > 0 ? ` (${Math.round((n / total) * 100)}%)` : '');

@@ -15,11 +15,11 @@ import { utcDate, utcTime } from './common';
 import { utcText } from '../../slack/time';
 
 /** Characters of one log line shown in the message (the file keeps the whole line). */
-export const MAX_LINE_CHARS = 240;
+const MAX_LINE_CHARS = 240;
 /** Continuation lines of one multi-line event (stack traces) shown in the message. */
-export const MAX_CONTINUATION_LINES = 12;
+const MAX_CONTINUATION_LINES = 12;
 /** Code blocks per message (about 9,000 characters of code): leaves room for the header and context. */
-export const MAX_CODE_BLOCKS = 3;
+const MAX_CODE_BLOCKS = 3;
 const CODE_BLOCK_CHARS = 2_990;
 /** A line of the file is cut here; the whole file stays under a few MB. */
 const MAX_FILE_LINE_CHARS = 8_000;
@@ -49,7 +49,7 @@ export interface LogsView {
   now: number;
 }
 
-export interface LogsAnswer {
+interface LogsAnswer {
   message: SlackMessage;
   /** The whole result as a file, when the message could not show every line. */
   file?: { filename: string; title: string; content: string };
@@ -81,7 +81,7 @@ export function eventLines(e: FilteredLogEvent, longRange: boolean): string[] {
 }
 
 /** One line of the file: full timestamp, full task id, the whole (masked) message. */
-export function fileLine(e: FilteredLogEvent): string {
+function fileLine(e: FilteredLogEvent): string {
   const body = cleanLogMessage(e.message ?? '').replace(/\s+$/, '');
   const cut = truncate(body, MAX_FILE_LINE_CHARS);
   return `${new Date(e.timestamp ?? 0).toISOString()} ${streamTaskId(e.logStreamName)} ${cut.replace(/\r?\n/g, '\n    ')}`;
@@ -199,7 +199,7 @@ export function logsAnswer(v: LogsView): LogsAnswer {
   };
 }
 
-export interface LogTarget {
+interface LogTarget {
   logGroup: string;
   region: string;
   /** `<prefix>/<container>/` or `<prefix>/<container>/<task id>`; undefined searches the whole group. */
@@ -209,7 +209,7 @@ export interface LogTarget {
   notes: string[];
 }
 
-export interface LogTargetInput {
+interface LogTargetInput {
   taskDefinition: TaskDefinition;
   /** The container to read (--container, else the service's configured container). */
   container: string;

@@ -22,7 +22,7 @@ export interface EnvironmentRow {
   lock?: GuardInfo;
 }
 
-export interface EnvironmentStatusInput {
+interface EnvironmentStatusInput {
   environment: string;
   cluster: string;
   region: string;
@@ -32,13 +32,13 @@ export interface EnvironmentStatusInput {
   now: number;
 }
 
-export function environmentRowHealth(row: EnvironmentRow): Health {
+function environmentRowHealth(row: EnvironmentRow): Health {
   if (!row.service) return 'missing';
   return healthOf(row.service);
 }
 
 /** Above this many services the per-line console links (~120 characters each) are left out so more lines fit. */
-export const LINKS_UP_TO = 30;
+const LINKS_UP_TO = 30;
 
 function environmentLine(row: EnvironmentRow, region: string, cluster: string, withLink: boolean): string {
   const health = environmentRowHealth(row);

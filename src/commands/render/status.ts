@@ -55,7 +55,7 @@ export function healthOf(svc: Service): Health {
   return 'steady';
 }
 
-export interface EventGroup {
+interface EventGroup {
   message: string;
   count: number;
   latest: number;
@@ -130,7 +130,7 @@ export function imageLine(
   return parts.join(' · ');
 }
 
-export interface GuardState {
+interface GuardState {
   frozen?: GuardInfo;
   lock?: GuardInfo;
   /** Redis could not be read: the answer says so instead of claiming there is no lock. */
@@ -213,7 +213,7 @@ export function recentlyStopped(tasks: readonly Task[], now: number, windowMs = 
     .sort((a, b) => ((b.stoppedAt ?? b.stoppingAt)?.getTime() ?? 0) - ((a.stoppedAt ?? a.stoppingAt)?.getTime() ?? 0));
 }
 
-export interface ServiceStatusInput {
+interface ServiceStatusInput {
   alias: string;
   environment: string;
   cluster: string;
