@@ -4,7 +4,6 @@
  * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation) is captured
  * and `drain()` delivers it to the worker handler, as Lambda would.
  */
-import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
@@ -32,7 +31,7 @@ import { createRuntime, setRuntime } from '../../src/handlers/compose';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
-export const FIXTURE_CONFIG = join(__dirname, '../fixtures/chatops.test.yml');
+import { FIXTURE_CONFIG } from './config';
 
 export interface SlashResult {
   status: number;

@@ -16,7 +16,7 @@ import {
   SUMMARY_MAX,
   type CardView,
 } from '../../src/deploy/render';
-import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/deploy-fixtures';
+import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
 
 const NOW = Date.parse('2025-11-25T10:00:00Z');
 const base = {

@@ -8,7 +8,7 @@ import { loadConfigFile } from '../../src/config/load';
 import { createLogger } from '../../src/log';
 import type { CommandSpec, Parsed } from '../../src/commands/types';
 import type * as RegisterModule from '../../src/deploy/register';
-import { DIGEST } from '../helpers/deploy-fixtures';
+import { DIGEST } from '../helpers/aws-fixtures';
 import { route } from '../../src/commands/router';
 
 jest.mock('@aws-sdk/client-ecs', () => {

@@ -6,7 +6,7 @@ import { runningFromTasks } from '../../src/commands/images.run';
 import { images } from '../../src/commands/images';
 import { parseArgs } from '../../src/commands/grammar';
 import { parseConfig } from '../../src/config/load';
-import { digestOf, expectWithinSlackLimits, image, NOW, task, taskDefArn, taskIdOf } from '../helpers/readers-fixtures';
+import { digestOf, expectWithinSlackLimits, image, NOW, task, tdArn, taskIdOf } from '../helpers/aws-fixtures';
 
 describe('scanSummary', () => {
   it.each([
@@ -23,7 +23,7 @@ describe('scanSummary', () => {
 
 describe('runningFromTasks', () => {
   it('counts digests of the named container', () => {
-    const td = taskDefArn('web-prod', 1);
+    const td = tdArn('web-prod', 1);
     const tasks = [
       task({ id: taskIdOf(1), td, digest: digestOf('a') }),
       task({ id: taskIdOf(2), td, digest: digestOf('a') }),
