@@ -52,7 +52,8 @@ export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, me
 
 /**
  * Run a command as if typed: parse, authorize, record once, then answer inline or hand off.
- * Buttons (alerts' Status / Logs / Roll back) call this with a synthesized invocation, so they get
+ * Buttons that run a command (alerts' Status / Roll back) reach this through
+ * ActionContext.submitCommand (./interactivity.ts) with a synthesized invocation, so they get
  * exactly the same checks as the slash command.
  */
 export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<AckReply> {
