@@ -16,6 +16,9 @@ const commandJobSchema = z.object({
   invocation: invocationSchema,
 });
 
+/** How long a command's AWS calls may take in all: the answer comes well within 30 seconds. */
+export const COMMAND_BUDGET_MS = 20_000;
+
 let registered = false;
 
 export function registerCommands(): void {
@@ -23,6 +26,8 @@ export function registerCommands(): void {
   registered = true;
   registerJobKind('command', {
     schema: commandJobSchema,
+    // A person is waiting: whatever AWS does, they get an answer (or "AWS did not answer within N s") in time.
+    budgetMs: COMMAND_BUDGET_MS,
     // Claimed inside: a read-only command still answers when Redis is down (a duplicate answer is harmless).
     once: false,
     async handle(job, rt) {

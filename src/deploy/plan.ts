@@ -26,6 +26,8 @@ const base = {
   currentTaskDefinition: z.string(),
   /** The service's desired count when the plan was made. */
   desiredCount: z.number().int(),
+  /** The image digest the service's tasks ran (the plan's container), when they all ran one. */
+  runningDigest: z.string().optional(),
   madeAt: z.number(),
 };
 
@@ -140,6 +142,35 @@ export function assertChangeable(service: Service, verb: ChangeVerb, alias: stri
       });
     }
   }
+}
+
+/** The service as the executor finds it at start, against which the plan is re-checked. */
+export interface ServiceNow {
+  taskDefinition?: string;
+  desiredCount?: number;
+  /** The image digest its tasks run now (undefined when unknown or mixed). */
+  runningDigest?: string;
+}
+
+/**
+ * What moved since the plan was made (one sentence each; empty when nothing did): the task
+ * definition, the desired count, the image digest the tasks run. An approval covers the plan as
+ * it was shown, so any of these moving means the change must be requested again.
+ */
+export function planDrift(plan: ChangePlan, now: ServiceNow): string[] {
+  const moved: string[] = [];
+  if (now.taskDefinition !== plan.currentTaskDefinition) {
+    moved.push(`it runs ${code(arnTail(now.taskDefinition) || '?')} now, not ${code(arnTail(plan.currentTaskDefinition))}`);
+  }
+  if (now.desiredCount !== undefined && now.desiredCount !== plan.desiredCount) {
+    moved.push(`its desired count is ${now.desiredCount} now, not ${plan.desiredCount}`);
+  }
+  if (plan.runningDigest && now.runningDigest && now.runningDigest !== plan.runningDigest) {
+    moved.push(
+      `its tasks run image ${code(`sha256:${shortDigest(now.runningDigest)}`)} now, not ${code(`sha256:${shortDigest(plan.runningDigest)}`)}`,
+    );
+  }
+  return moved;
 }
 
 interface ImagePolicy {

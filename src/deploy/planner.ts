@@ -8,7 +8,7 @@ import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
 import { code } from '../slack/text';
-import { describeService, describeTaskDefinition, type TaskDefinitionWithTags } from '../aws/ecs';
+import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
 import { describeImage } from '../aws/ecr';
 import { awsErrorName, isAccessDenied } from '../aws/errors';
@@ -63,6 +63,43 @@ function base(svc: ResolvedService, service: Service, now: number) {
   };
 }
 
+/**
+ * The image digest the service's tasks of its current task definition run (the configured
+ * container), when they all run the same one; undefined when there are none, they differ, or ECS
+ * does not report it. Two calls (ListTasks, DescribeTasks of up to 10 tasks).
+ */
+export async function runningImageDigest(
+  ecs: ECSClient,
+  where: { cluster: string; serviceName: string; container: string; taskDefinition?: string },
+): Promise<string | undefined> {
+  const arns = await withThrottleRetry(() => listServiceTasks(ecs, where.cluster, where.serviceName, 'RUNNING'));
+  if (!arns.length) return undefined;
+  const tasks = await withThrottleRetry(() => describeTasks(ecs, where.cluster, arns.slice(0, 10)));
+  const digests = new Set(
+    tasks
+      .filter((t) => !where.taskDefinition || t.taskDefinitionArn === where.taskDefinition)
+      .map((t) => t.containers?.find((c) => c.name === where.container)?.imageDigest),
+  );
+  if (digests.size !== 1) return undefined;
+  return [...digests][0] ?? undefined;
+}
+
+async function withRunningDigest<T extends { cluster: string; serviceName: string; currentTaskDefinition: string }>(
+  rt: Runtime,
+  ecs: ECSClient,
+  svc: ResolvedService,
+  b: T,
+): Promise<T & { runningDigest?: string }> {
+  try {
+    const d = await runningImageDigest(ecs, { ...b, container: svc.container, taskDefinition: b.currentTaskDefinition });
+    return d ? { ...b, runningDigest: d } : b;
+  } catch (err) {
+    // Only the start-time re-check uses it: a plan without it still checks the task definition and the count.
+    rt.log.warn('running image digest unavailable', { service: svc.alias, err });
+    return b;
+  }
+}
+
 async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: ECSClient; service: Service }> {
   const ecs = rt.aws.ecs(svc.env.region);
   const service = await withThrottleRetry(() => describeService(ecs, svc.env.cluster, svc.service, `services.${svc.alias}.service`));
@@ -90,7 +127,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: `ECR returned ${code(ref)} without a digest.` });
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
   const container = findContainer(current.taskDefinition, svc.container);
   const imageUri = pinnedImageUri({
@@ -178,7 +215,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   const now = rt.now();
   const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'rollback', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current = b.currentTaskDefinition;
   const notes: string[] = [];
   let target: string | undefined;
@@ -244,9 +281,9 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
 
 export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {
   const now = rt.now();
-  const { service } = await loadService(rt, svc);
+  const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'scale', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === to) {
     throw new BotError('REFUSED', 'same count', {
       userMessage: `${code(svc.alias)} is already set to ${to} desired task${to === 1 ? '' : 's'} (${service.runningCount ?? 0} running); nothing to change.`,
@@ -270,9 +307,9 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
 
 export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Prepared> {
   const now = rt.now();
-  const { service } = await loadService(rt, svc);
+  const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'restart', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === 0) {
     throw new BotError('REFUSED', 'no tasks', {
       userMessage: `${code(svc.alias)} has 0 desired tasks, so there is nothing to restart.`,

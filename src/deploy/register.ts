@@ -10,6 +10,7 @@ import { registerEventConsumer, registerTick } from '../hooks/events';
 import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
 import { ABORT_ACTION_ID } from './render';
+import { EXECUTE_BUDGET_MS } from './constants';
 
 const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
@@ -22,6 +23,7 @@ export function registerChanges(): void {
     schema: executeJobSchema,
     // startExecution and a lease make it run once; a job claim would also stop the retry that resumes after a crash.
     once: false,
+    budgetMs: EXECUTE_BUDGET_MS,
     handle: async (job, rt) => (await import('./execute')).executeRequest(rt, job.requestId),
   });
   registerJobKind('change-abort', {

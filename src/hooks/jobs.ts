@@ -6,7 +6,9 @@
  * least once (Lambda async invocations may be delivered twice, and are retried after a crash), so
  * every job id is claimed in Redis first.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { z, type ZodType } from 'zod';
+import { withBudget, withoutBudget } from '../aws/budget';
 import { storeUnavailable } from '../redis/client';
 import { keys } from '../redis/keys';
 import type { Logger } from '../log';
@@ -25,7 +27,12 @@ interface JobKind<T> {
    * whose duplicate run is harmless (read-only answers). Default: no, the failure propagates.
    */
   runsWithoutStore?(job: T, rt: Runtime): boolean;
+  /** How long the job's AWS calls may take in all (src/aws/budget.ts); default DEFAULT_JOB_BUDGET_MS. */
+  budgetMs?: number;
 }
+
+/** A job's AWS calls get this long in all unless its kind says otherwise. */
+export const DEFAULT_JOB_BUDGET_MS = 30_000;
 
 const kinds = new Map<string, JobKind<never>>();
 
@@ -46,8 +53,22 @@ export async function claimJob(rt: Runtime, id: string): Promise<'claimed' | 'du
   }
 }
 
+/** The invocation a job runs in: when it ends at the latest (Lambda's deadline; unknown locally). */
+const invocation = new AsyncLocalStorage<{ deadline?: number }>();
+
+/** When the invocation running the current job ends at the latest (epoch ms), if known. */
+export function invocationDeadline(): number | undefined {
+  return invocation.getStore()?.deadline;
+}
+
+export interface RunJobOptions {
+  /** When the invocation ends at the latest (epoch ms): `Date.now() + context.getRemainingTimeInMillis()` on Lambda. */
+  deadline?: number;
+}
+
 /** Run one job. Unknown or malformed jobs are logged and dropped (never retried into a storm). */
-export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
+export async function runJob(raw: unknown, rt: Runtime, opts: RunJobOptions = {}): Promise<void> {
+  if (opts.deadline !== undefined) return invocation.run({ deadline: opts.deadline }, () => runJob(raw, rt));
   const env = jobEnvelope.safeParse(raw);
   if (!env.success) {
     rt.log.error('malformed job dropped', { issues: env.error.issues.slice(0, 3) });
@@ -75,7 +96,7 @@ export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
       rt.log.warn('redis unavailable; read-only job runs without the duplicate check', { kind: job.kind, id: job.id, err: claim });
     }
   }
-  await def.handle(parsed.data, rt);
+  await withBudget(def.budgetMs ?? DEFAULT_JOB_BUDGET_MS, () => def.handle(parsed.data, rt));
 }
 
 /**
@@ -88,8 +109,10 @@ export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logge
   const pending = new Set<Promise<void>>();
   return {
     async dispatch(job) {
-      const p = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => run(job))
+      // The job runs with its own budget, not the one of the work that dispatched it, in the same invocation.
+      const deadline = invocationDeadline();
+      const p = withoutBudget(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => withoutBudget(() => invocation.run({ deadline }, () => run(job))))
         .catch((err) => log.error('in-process job failed', { kind: job.kind, id: job.id, err }))
         .finally(() => pending.delete(p));
       pending.add(p);

@@ -195,7 +195,7 @@ describe('the service changed since the request', () => {
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     const text = replies(req);
     expect(text).toContain(
-      'The service changed since the request was made: it now runs `web-prod:44`, and the plan was based on `web-prod:42`.',
+      'The service changed since the request was made, so the approved plan no longer describes it: it runs `web-prod:44` now, not `web-prod:42`.',
     );
     expect(text).toContain('Request it again: `/ecs deploy web v1.2.3`');
   });
