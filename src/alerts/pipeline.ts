@@ -188,6 +188,13 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
     log.info('duplicate ECS event ignored', { seen: input.seenId });
     return;
   }
+  if (res.status === 'stale') {
+    log.info('ECS failure from before the incident recovered ignored (delivered out of order)', {
+      seen: input.seenId,
+      eventTime: new Date(at).toISOString(),
+    });
+    return;
+  }
   if (res.action === 'muted') log.info('alert muted: counted in the incident, not posted', { seen: input.seenId, count: res.count });
   const task = input.kind === 'task' ? (input.facts as TaskFacts) : undefined;
   let fetched: LogExcerpt | undefined;

@@ -9,6 +9,8 @@
 import type Redis from 'ioredis';
 import type { Logger } from '../log';
 import { keys } from '../redis/keys';
+import { fromHash } from './model';
+import type { ChangeRequest } from './types';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
 
 export type AuditEvent =
@@ -20,6 +22,7 @@ export type AuditEvent =
   | 'cancelled'
   | 'expired'
   | 'aborted'
+  | 'lapsed'
   | 'started'
   | 'succeeded'
   | 'failed'
@@ -121,4 +124,25 @@ export async function publishAudit(redis: Redis, log: Logger, entries: readonly 
   } catch (err) {
     log.warn('could not copy audit entries to the environment stream', { err });
   }
+}
+
+/**
+ * The bot's own record of its recent changes to one service, newest first: the requests named
+ * by the service's audit stream that are still on record (30 days). What each one planned (the
+ * task definition it replaced) and did (execution facts) lets rollback work without ECS's
+ * deployment history.
+ */
+export async function recentChanges(redis: Redis, environment: string, service: string, limit = 300): Promise<ChangeRequest[]> {
+  const entries = await readAudit(redis, environment, { service, limit });
+  const ids = [...new Set(entries.map((e) => e.requestId).filter(Boolean))];
+  if (!ids.length) return [];
+  const pipe = redis.pipeline();
+  for (const id of ids) pipe.hgetall(keys.request(environment, service, id));
+  const res = (await pipe.exec()) ?? [];
+  const out: ChangeRequest[] = [];
+  res.forEach(([err, val]) => {
+    const req = err ? undefined : fromHash((val ?? {}) as Record<string, string>);
+    if (req) out.push(req);
+  });
+  return out.sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt));
 }

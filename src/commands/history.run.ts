@@ -12,7 +12,8 @@ import { fromHash } from '../approvals/model';
 import { parseRequestId } from '../approvals/ids';
 import type { ChangeRequest } from '../approvals/types';
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
-import { errorMessage, isBotError } from '../errors';
+import { isBotError } from '../errors';
+import { awsError, isUnavailableApi } from '../aws/errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
 import { answer } from './readers.run';
@@ -22,8 +23,9 @@ import type { Invocation } from '../slack/invocation';
 /** Audit entries read per requested row (a request writes about 4–8 entries). */
 const ENTRIES_PER_ROW = 12;
 
+/** Why a read failed, for a note: the classified answer (src/aws/errors.ts), never the SDK's own text. */
 function reasonOf(err: unknown): string {
-  return isBotError(err) ? err.userMessage : errorMessage(err);
+  return isBotError(err) ? err.userMessage : awsError(err, { action: 'read the deployment history' }).userMessage;
 }
 
 async function loadRequests(rt: Runtime, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
@@ -107,7 +109,11 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
     deployments = briefs.map((b) => toDeploymentRow(b, revisions, svc.container)).filter((d) => d.id);
   } catch (err) {
     log.warn('history: ECS deployment list unreadable', { err });
-    notes.push(`ECS's own deployment list could not be read, so deployments made outside the bot are not shown: ${reasonOf(err)}`);
+    notes.push(
+      isUnavailableApi(err)
+        ? "ECS's own deployment list is not available to the bot here (`ListServiceDeployments`), so this shows the bot's own changes only."
+        : `ECS's own deployment list could not be read, so deployments made outside the bot are not shown: ${reasonOf(err)}`,
+    );
   }
 
   let marks = new Map<string, string>();

@@ -24,13 +24,13 @@ import { randomUUID } from 'node:crypto';
 import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { Logger } from '../log';
-import { BotError, errorMessage } from '../errors';
+import { BotError } from '../errors';
 import { keys } from '../redis/keys';
 import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { describeImage } from '../aws/ecr';
 import { code } from '../slack/text';
 import { shortDigest } from './refs';
-import { awsError, awsErrorName } from '../aws/errors';
+import { awsError } from '../aws/errors';
 import { registerTaskDefinition, updateServiceRaw } from '../aws/ecs-write';
 import { diffObjects } from './diff';
 import { changeFor, isDefiniteRefusal, updateApplied } from './apply';
@@ -74,7 +74,7 @@ function attemptEnd(rt: Runtime): number {
 /** The request was settled by someone else (the tick failed it, another worker took over): stop without touching anything. */
 class Superseded extends Error {}
 
-interface Lease {
+export interface Lease {
   token: string;
   /** Answers whether the request is still running and the lease still ours, right now (atomically). */
   check(): Promise<boolean>;
@@ -85,16 +85,22 @@ interface Lease {
  * Take the request's lease (one worker at a time) and keep renewing it while the work goes on.
  * Undefined when another worker holds it or the request no longer runs.
  */
-async function takeLease(rt: Runtime, id: string, log: Logger): Promise<Lease | undefined> {
+export async function takeLease(
+  rt: Runtime,
+  id: string,
+  log: Logger,
+  timing: { ttlMs: number; renewEveryMs: number } = { ttlMs: LEASE_MS, renewEveryMs: RENEW_EVERY_MS },
+): Promise<Lease | undefined> {
+  const { ttlMs, renewEveryMs } = timing;
   const token = randomUUID();
-  const got = await leaseOp(rt, id, 'acquire', token, LEASE_MS, attemptEnd(rt));
+  const got = await leaseOp(rt, id, 'acquire', token, ttlMs, attemptEnd(rt));
   if (got.code !== 'OK') {
     log.info('execute: not taking the request', { code: got.code, state: got.request?.state });
     return undefined;
   }
   let lost = false;
   const timer = setInterval(() => {
-    leaseOp(rt, id, 'renew', token, LEASE_MS).then(
+    leaseOp(rt, id, 'renew', token, ttlMs).then(
       (r) => {
         if (r.code !== 'OK') {
           lost = true;
@@ -104,17 +110,17 @@ async function takeLease(rt: Runtime, id: string, log: Logger): Promise<Lease | 
       },
       (err: unknown) => log.warn('execute: could not renew the lease', { err }),
     );
-  }, RENEW_EVERY_MS);
+  }, renewEveryMs);
   timer.unref?.();
   return {
     token,
     async check() {
       if (lost) return false;
-      return (await leaseOp(rt, id, 'check', token, LEASE_MS)).code === 'OK';
+      return (await leaseOp(rt, id, 'check', token, ttlMs)).code === 'OK';
     },
     async release() {
       clearInterval(timer);
-      await leaseOp(rt, id, 'release', token, LEASE_MS).catch((err: unknown) => log.warn('could not release the lease', { err }));
+      await leaseOp(rt, id, 'release', token, ttlMs).catch((err: unknown) => log.warn('could not release the lease', { err }));
     },
   };
 }
@@ -323,11 +329,11 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       if (now && updateApplied(plan, now, factsOf(req), startedAt)) {
         updated = now;
       } else if (attempts >= MAX_UPDATE_ATTEMPTS) {
-        throw new NotStarted(
-          `AWS did not accept the service update after ${attempts} attempts (${awsErrorName(err)}: ${errorMessage(err).slice(0, 200)}).`,
-        );
+        const why = awsError(err, { action: `update service ${plan.serviceName}`, permission: 'ecs:UpdateService' }).userMessage;
+        throw new NotStarted(`AWS did not accept the service update after ${attempts} attempts. The last attempt: ${why}`);
       } else {
-        const note = `:hourglass: AWS did not confirm the service update (${awsErrorName(err)}); trying again shortly (attempt ${attempts} of ${MAX_UPDATE_ATTEMPTS}).`;
+        const why = awsError(err, { action: `update service ${plan.serviceName}`, permission: 'ecs:UpdateService' }).userMessage;
+        const note = `:hourglass: AWS did not confirm the service update; trying again shortly (attempt ${attempts} of ${MAX_UPDATE_ATTEMPTS}). ${why}`;
         await showCard(rt, req, card('starting', note), { force: true }).catch(() => undefined);
         log.warn('execute: UpdateService outcome unknown; the job will be retried', { err, attempts, throttled: isThrottled(err) });
         throw err;

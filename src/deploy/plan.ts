@@ -53,8 +53,8 @@ export const rollbackPlanSchema = z.object({
   ...base,
   /** The task definition the service will run again. */
   targetTaskDefinition: z.string(),
-  /** How the target was chosen: the deployment history, or `--to`. */
-  source: z.enum(['history', 'explicit', 'in-progress']),
+  /** How the target was chosen: ECS's deployment history, the bot's own records, `--to`, or the rollout in progress. */
+  source: z.enum(['history', 'records', 'explicit', 'in-progress']),
   container: z.string(),
   previousImage: z.string().optional(),
   targetImage: z.string().optional(),
@@ -250,6 +250,36 @@ export function previousFromHistory(current: string, history: readonly HistoryEn
     if (h.status && !['SUCCESSFUL', 'IN_PROGRESS', 'PENDING'].includes(h.status)) continue;
     const src = h.sources.find((s) => s && s !== current);
     if (src) return src;
+  }
+  return undefined;
+}
+
+/** One of the bot's own past changes, as its request records it (src/approvals/audit.ts recentChanges). */
+export interface RecordedChange {
+  state: string;
+  plan: unknown;
+  execution?: Record<string, unknown>;
+  finishedAt?: number;
+  updatedAt: number;
+}
+
+/**
+ * The task definition that ran before the bot's last change that brought `current` into
+ * service: the newest succeeded deploy or rollback whose target is `current` recorded, in its
+ * plan, what it replaced. Works without ECS's deployment history (an endpoint or an IAM policy
+ * without ListServiceDeployments); undefined when the bot did not make `current` run.
+ */
+export function previousFromRecords(current: string, changes: readonly RecordedChange[]): string | undefined {
+  const newestFirst = [...changes].sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt));
+  for (const c of newestFirst) {
+    if (c.state !== 'succeeded') continue;
+    const plan = parsePlan(c.plan);
+    if (!plan || (plan.verb !== 'deploy' && plan.verb !== 'rollback')) continue;
+    const ex = c.execution ?? {};
+    const target =
+      (typeof ex.targetTaskDefinition === 'string' ? ex.targetTaskDefinition : undefined) ??
+      plannedTaskDefinition(plan, typeof ex.registeredTaskDefinition === 'string' ? ex.registeredTaskDefinition : undefined);
+    if (target === current && plan.currentTaskDefinition !== current) return plan.currentTaskDefinition;
   }
   return undefined;
 }

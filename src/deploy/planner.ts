@@ -11,7 +11,8 @@ import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
 import { describeImage } from '../aws/ecr';
-import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { awsErrorName, isUnavailableApi } from '../aws/errors';
+import { recentChanges } from '../approvals/audit';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
 import { diffObjects, renderDiff } from './diff';
 import {
@@ -20,6 +21,7 @@ import {
   findingsText,
   previousFromDeployments,
   previousFromHistory,
+  previousFromRecords,
   rolloutInProgress,
   type ChangePlan,
   type DeployPlan,
@@ -194,6 +196,16 @@ async function deploymentHistory(ecs: ECSClient, cluster: string, service: strin
   }));
 }
 
+/** From the bot's own records (Redis): what its last change that deployed `current` replaced. */
+async function botRecordsTarget(rt: Runtime, svc: ResolvedService, current: string): Promise<string | undefined> {
+  try {
+    return previousFromRecords(current, await recentChanges(rt.redis, svc.environment, svc.alias));
+  } catch (err) {
+    rt.log.warn("rollback: the bot's records are unreadable", { service: svc.alias, err });
+    return undefined;
+  }
+}
+
 async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promise<TaskDefinitionWithTags> {
   try {
     return await withThrottleRetry(() => describeTaskDefinition(ecs, arn));
@@ -236,17 +248,31 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   } else {
     source = 'history';
     let history: HistoryEntry[] = [];
+    let historyAvailable = true;
     try {
       history = await deploymentHistory(ecs, b.cluster, b.serviceName);
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
-      if (!isAccessDenied(cause) && !['UnsupportedFeatureException', 'InvalidParameterException'].includes(awsErrorName(cause))) throw err;
-      notes.push(`I could not read the deployment history (${awsErrorName(cause)}).`);
+      if (!isUnavailableApi(err) && !isUnavailableApi(cause) && awsErrorName(cause) !== 'InvalidParameterException') throw err;
+      historyAvailable = false;
+      rt.log.warn('rollback: ECS deployment history unavailable; using the bot records', { service: svc.alias, err });
     }
     target = previousFromHistory(current, history);
     if (!target) {
+      // ECS's history is unavailable (or does not say): what the bot's own last change to `current` replaced.
+      target = await botRecordsTarget(rt, svc, current);
+      if (target) {
+        source = 'records';
+        notes.push(
+          historyAvailable
+            ? `ECS's deployment history does not show what ran before ${code(arnTail(current))}; the target comes from the bot's own record of the change that deployed it.`
+            : `ECS's deployment history is not available to the bot here, so the target comes from the bot's own record of the change that deployed ${code(arnTail(current))}.`,
+        );
+      }
+    }
+    if (!target) {
       throw new BotError('NOT_FOUND', `no previous task definition for ${svc.service}`, {
-        userMessage: `I could not find the task definition ${code(svc.alias)} ran before ${code(arnTail(current))} in ECS's deployment history${notes.length ? ` (${notes.join(' ').replace(/\.$/, '')})` : ''}.`,
+        userMessage: `I could not find the task definition ${code(svc.alias)} ran before ${code(arnTail(current))}: ${historyAvailable ? "ECS's deployment history does not show it" : "ECS's deployment history is not available to the bot here"}, and the bot did not deploy it itself.`,
         hint: `Name the revision to return to: \`/ecs rollback ${svc.alias} --to &lt;revision&gt;\`.`,
         usage: '/ecs rollback <service> [--to <revision>] [--reason "…"] [--dry-run]',
       });

@@ -25,6 +25,10 @@ export function registerChanges(): void {
     once: false,
     budgetMs: EXECUTE_BUDGET_MS,
     handle: async (job, rt) => (await import('./execute')).executeRequest(rt, job.requestId),
+    // Lambda gave up on it: an approved request that never started fails now and frees its service.
+    lost: async (job, rt, why) => {
+      await (await import('../approvals/execution')).failNeverStarted(rt, job.requestId, why);
+    },
   });
   registerJobKind('change-abort', {
     schema: abortJobSchema,

@@ -1,7 +1,8 @@
 /**
  * IAM coverage, both ways, on the deployed topology: a scripted run of every flow (read
  * commands, a deploy with 0 approvals, a deploy approved through an Approve click, rollback,
- * scale, restart, an abort, a failed rollout, an alert and its Logs button, scheduled ticks)
+ * scale, restart, an abort, a failed rollout, an alert and its Logs button, a job Lambda gave up
+ * on and its on-failure queue, scheduled ticks)
  * through the built bundles, each function signing with its own credentials; then
  *   (a) every AWS call each function made, and every log write Lambda made for it, is allowed
  *       by that function's role in the packaged template (action and resource, conditions);
@@ -182,6 +183,20 @@ describe('a scripted run of every flow', () => {
     ).toContain('panic: out of memory');
     t.world.ecs.settle();
     await t.settle();
+  });
+
+  it("a job Lambda gives up on goes to the worker's on-failure queue, and the scheduled function settles it", async () => {
+    await command('deploy web v1.2.3');
+    t.lambda.crashNext(t.functions.worker.name, 2);
+    const req = await approveLatest('CPROD');
+    expect(t.lambda.gaveUp.at(-1)).toMatchObject({ condition: 'RetriesExhausted', delivered: true });
+    expect(t.invocations('scheduled').at(-1)).toMatchObject({ source: 'sqs', result: { ok: true } });
+    expect(textOf(requestIn(t.slack, 'CPROD').message)).toMatch(/failed/i);
+    expect(
+      threadOf(t.slack, 'CPROD', req.ts)
+        .map((m) => textOf(m))
+        .join('\n'),
+    ).toContain('Lambda gave up on the work');
   });
 
   it('scheduled ticks', async () => {
