@@ -207,9 +207,19 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     }
   } catch (err) {
     if (err instanceof Superseded) throw err;
-    if (err instanceof NotStarted || (err instanceof BotError && !isRetryable(err))) {
+    // AWS not answering (or refusing, throttling) before any UpdateService was sent: nothing was
+    // changed, so the request fails now and says why, instead of leaving the people who approved
+    // it looking at "starting" while Lambda retries minutes later. Once an UpdateService may have
+    // been sent, its outcome is unknown: the job is retried and looks first.
+    const beforeAnyUpdate = !factsOf(req).updateAttempts;
+    if (err instanceof NotStarted || (err instanceof BotError && (!isRetryable(err) || (beforeAnyUpdate && isAwsUnanswered(err))))) {
       const message = err instanceof NotStarted ? err.userMessage : (err as BotError).userMessage;
-      const hint = err instanceof NotStarted ? err.hint : (err as BotError).hint;
+      const hint =
+        err instanceof NotStarted
+          ? err.hint
+          : isAwsUnanswered(err as BotError)
+            ? `Nothing was changed on the service, and ${code(plan.alias)} is free for new requests. AWS may be slow or unreachable from the bot right now; request the change again in a few minutes.`
+            : (err as BotError).hint;
       log.info('execute: change did not run', { reason: message });
       await postOnce(rt, req, 'final', notStartedMilestone(plan, message, hint, plan.verb === 'deploy' ? registered : undefined));
       await showCard(
@@ -341,6 +351,11 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     }
     return updated;
   }
+}
+
+/** AWS did not answer, could not be reached, or kept throttling: the SDK's own retries are spent. */
+function isAwsUnanswered(err: BotError): boolean {
+  return err.code === 'AWS_TIMEOUT' || err.code === 'AWS_UNREACHABLE' || err.code === 'AWS_THROTTLED';
 }
 
 /** Throttling and 5xx that outlasted the retries: the job is retried; refusals fail the change. */

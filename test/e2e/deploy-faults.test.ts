@@ -112,7 +112,9 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
     let r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('running');
     expect(r?.execution?.registeredTaskDefinition).toBe(tdArn('web-prod', 43));
-    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('AWS did not confirm the service update (ServerException)');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain(
+      'AWS did not confirm the service update; trying again shortly (attempt 1 of 3). AWS had an internal error (`ServerException`) while I tried to update service web-prod.',
+    );
 
     // Lambda's retry of the same invocation.
     h.e2e.pending.push(job);

@@ -6,7 +6,7 @@
 import { AwsFault } from '../../src/loopback/aws/fault';
 import { ACCOUNT, REGION, startTopology, type Topology } from '../helpers/topology';
 import { seedWorld } from '../helpers/topology/seed';
-import { requestIn, responsesText, textOf } from '../helpers/topology/slack';
+import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 
 let t: Topology;
 
@@ -46,6 +46,42 @@ describe('nothing waits forever', () => {
     expect(answer).toContain('Nothing was changed by this command');
     expectNoInternals(answer);
     t.aws.reset();
+  }, 90_000);
+
+  it('an approved change whose ECS endpoint never answers: its thread says so within 30 seconds, nothing changed, the service is free', async () => {
+    await command('deploy web v1.2.3');
+    const req = requestIn(t.slack, 'CPROD');
+    t.aws.stallNext('ecs', '*', 20);
+    const from = t.callsOf('worker').length;
+    const res = await t.click({ action_id: 'approval:approve', value: req.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: req.ts });
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect(
+      t
+        .callsOf('worker')
+        .slice(from)
+        .filter((c) => c.action === 'UpdateService'),
+    ).toEqual([]);
+    t.aws.reset();
+
+    const thread = threadOf(t.slack, 'CPROD', req.ts)
+      .map((m) => textOf(m))
+      .join('\n');
+    const m = /Deploy did not run\.\* AWS did not answer within (\d+) s while I tried to describe service/.exec(thread);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeLessThanOrEqual(30);
+    expect(thread).toContain('Nothing was changed on the service, and `web` is free for new requests.');
+    expectNoInternals(thread);
+    // Answered by the first attempt: Lambda did not have to retry it.
+    expect(t.invocations('worker').filter((i) => JSON.stringify(i.event).includes(req.id))).toHaveLength(1);
+    expect(t.world.ecs.service('prod', 'web-prod').taskDefinition).toBe(td('web-prod', 42));
+
+    // The service is free: a new request is accepted (and withdrawn again).
+    await command('scale web 6');
+    const next = requestIn(t.slack, 'CPROD');
+    expect(next.id).not.toBe(req.id);
+    await t.click({ action_id: 'approval:cancel', value: next.id, user_id: 'UDEV1', channel_id: 'CPROD', message_ts: next.ts });
+    await t.settle();
   }, 90_000);
 });
 
