@@ -110,9 +110,11 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
   } catch (err) {
     log.warn('history: ECS deployment list unreadable', { err });
     notes.push(
-      isUnavailableApi(err)
-        ? "ECS's own deployment list is not available to the bot here (`ListServiceDeployments`), so this shows the bot's own changes only."
-        : `ECS's own deployment list could not be read, so deployments made outside the bot are not shown: ${reasonOf(err)}`,
+      isBotError(err) && err.code === 'AWS_ACCESS_DENIED'
+        ? "ECS's own deployment list is not available to the bot here (AWS denied `ecs:ListServiceDeployments` to the bot's role), so this shows the bot's own changes only."
+        : isUnavailableApi(err)
+          ? "ECS's own deployment list is not available to the bot here (`ListServiceDeployments`), so this shows the bot's own changes only."
+          : `ECS's own deployment list could not be read, so deployments made outside the bot are not shown: ${reasonOf(err)}`,
     );
   }
 
