@@ -22,7 +22,7 @@ import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { findService } from '../config/load';
 import { cleanLogMessage } from '../aws/redact';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
 import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
