@@ -9,7 +9,7 @@ import { createSlackGateway, type SlackGateway } from './bot/slack';
 import { configWarnings, loadConfigFile } from './config/load';
 import type { Config } from './config/schema';
 import { BotError } from './errors';
-import { log as rootLog, type Logger } from './log';
+import { log as rootLog, registerSecret, type Logger } from './log';
 import { createRedis, type RedisProfile } from './redis/client';
 import type { Dispatcher } from './worker/dispatch';
 import { lambdaDispatcher } from './worker/dispatch';
@@ -55,6 +55,9 @@ export interface RuntimeOptions {
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const env = opts.env ?? process.env;
   requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
+  registerSecret(env.SLACK_BOT_TOKEN);
+  registerSecret(env.SLACK_SIGNING_SECRET);
+  registerSecret(redisPassword(env.REDIS_URL!));
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
@@ -79,6 +82,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     mode: opts.mode ?? 'lambda',
     now: opts.now ?? Date.now,
   };
+}
+
+/** The password in a Redis URL, decoded (undefined when there is none or the URL does not parse). */
+export function redisPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */
