@@ -326,7 +326,7 @@ export function abortMilestone(plan: ChangePlan, by: string, how: 'stop' | 'upda
     how === 'stop'
       ? `:octagonal_sign: <@${by}> aborted the rollout: ECS stops deployment and rolls back to what ran before.`
       : plan.verb === 'scale'
-        ? `:octagonal_sign: <@${by}> aborted: desired count set back to ${target}.`
+        ? `:octagonal_sign: <@${by}> aborted: desired count set back to ${escapeMrkdwn(target)}.`
         : `:octagonal_sign: <@${by}> aborted: the service is updated back to ${code(arnTail(target))}.`;
   return { text: plainText(text), blocks: [section(text)] };
 }
