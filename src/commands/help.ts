@@ -1,7 +1,7 @@
 /** `/ecs help [verb]`: generated from the same table the router dispatches from. */
 import { z } from 'zod';
-import { context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn } from '../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn } from '../slack/text';
 import { BotError } from '../errors';
 import { parseRaw } from './args';
 import { closest } from './suggest';

@@ -1,3 +1,5 @@
+import { MASK, redactSecrets } from '../aws/redact';
+import { truncate } from '../slack/text';
 /**
  * What a change does to a task definition, as lines a reviewer can read in Slack:
  *
@@ -14,9 +16,8 @@
  * the same way, and every value shown goes through the log redactor (a password in a command
  * line, a URL with credentials).
  */
-import { MASK, redactSecrets } from '../aws/redact';
 
-export interface DiffEntry {
+interface DiffEntry {
   path: string;
   before?: string;
   after?: string;
@@ -46,7 +47,7 @@ function scalar(v: unknown): string {
 }
 
 /** Flatten an object into `path → value` (scalars only). Named array items become `[name]`, environment entries `.NAME`. */
-export function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
+function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
   if (value === undefined || value === null) return out;
   if (Array.isArray(value)) {
     if (value.length === 0) return out;
@@ -99,7 +100,7 @@ export function isValueHidden(path: string): boolean {
 function shown(v: string, max: number): string {
   const items = v.split(LIST_SEP);
   const safe = items.map((a, i) => (i > 0 && SECRET_FLAG.test(items[i - 1]!) ? MASK : redactSecrets(a))).join(', ');
-  return safe.length > max ? safe.slice(0, max - 1) + '…' : safe;
+  return truncate(safe, max);
 }
 
 /**

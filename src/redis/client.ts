@@ -9,7 +9,7 @@ import { BotError } from '../errors';
 
 export type RedisProfile = 'edge' | 'worker';
 
-export function redisOptions(profile: RedisProfile): RedisOptions {
+function redisOptions(profile: RedisProfile): RedisOptions {
   return {
     lazyConnect: true,
     connectTimeout: profile === 'edge' ? 1_000 : 3_000,
@@ -52,6 +52,15 @@ export function describeRedisUrl(url: string): string {
   return at < 0 ? `${scheme}://…` : `${scheme}://…@${url.slice(at + 1).replace(/[/?#].*$/, '')}`;
 }
 
+/** The password in a Redis URL, decoded (undefined when there is none or the URL does not parse). */
+export function redisPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function invalidRedisUrl(url: string): BotError {
   const message = `REDIS_URL is not a valid URL (${describeRedisUrl(url)})`;
   return new BotError('CONFIG', message, {
@@ -69,12 +78,29 @@ export function storeUnavailable(err: unknown, action = 'nothing was changed'): 
   });
 }
 
-/** Run a Redis operation, mapping connection failures to STORE_UNAVAILABLE. */
+/** Run a Redis operation, mapping every failure (other than a BotError) to STORE_UNAVAILABLE. */
 export async function withStore<T>(op: () => Promise<T>, action?: string): Promise<T> {
   try {
     return await op();
   } catch (err) {
     if (err instanceof BotError) throw err;
+    throw storeUnavailable(err, action);
+  }
+}
+
+const UNAVAILABLE_REPLY = /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY\b|NOREPLICAS)/;
+
+/**
+ * Run a Redis operation: connection failures (and failover replies) become STORE_UNAVAILABLE
+ * ("nothing was changed"); a script error (a bug) stays an internal error with a log reference.
+ */
+export async function storeOp<T>(op: () => Promise<T>, action?: string): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof BotError) throw err;
+    const e = err as { name?: string; message?: string };
+    if (e?.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message ?? '')) throw err;
     throw storeUnavailable(err, action);
   }
 }

@@ -9,13 +9,13 @@
  * (A REDIS_URL the URL parser rejects, whose error carried the password: test/unit/log-secrets.test.ts.)
  */
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { getRequest } from '../../src/approvals';
+import { getRequest } from '../../src/approvals/workflow';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { BOT_TOKEN, SIGNING_SECRET, type E2E } from '../helpers/e2e';
-import { approve, deploymentEvent, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
-import { SERVICE_ARN, tdArn } from '../helpers/deploy-fixtures';
+import { approve, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis';
-import { taskStopped } from '../fixtures/events/samples';
+import { deploymentEvent, taskStopped } from '../fixtures/events/samples';
 import { PEM_EVENTS, PEM_EVENTS_SECRETS, SECRET_CASES } from '../fixtures/redact-corpus';
 
 const REDIS_PASSWORD = 'r3dis-Pa55w0rd-for-item-4';
@@ -125,7 +125,7 @@ describe('nothing secret is logged or said, through a whole flow', () => {
     );
     h.world.complete('prod', 'web-prod');
     h.clock.advance(60_000);
-    await e2e.event(deploymentEvent(h.clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await e2e.event(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId }));
     expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('succeeded');
     expect(thread(e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('Deploy completed');
 

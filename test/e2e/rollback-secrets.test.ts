@@ -5,7 +5,8 @@
  * never show a value.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
+import { getRequest } from '../../src/approvals/workflow';
+import { deploymentEvent } from '../fixtures/events/samples';
 import {
   ACCOUNT,
   REGION,
@@ -16,8 +17,8 @@ import {
   TAGS,
   taskDefinition,
   tdArn,
-} from '../helpers/deploy-fixtures';
-import { approve, deploymentEvent, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+} from '../helpers/aws-fixtures';
+import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import type { E2E } from '../helpers/e2e';
 
 const DB_NOW = 'postgres://app:Curr3nt-Pg-Pa55@db.internal:5432/shop';
@@ -96,7 +97,9 @@ describe('a rollback whose task definitions carry secrets in their environment',
     await h.e2e.drain();
     const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     h.world.complete('prod', 'web-prod');
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(
+      deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: r.execution!.deploymentId as string }),
+    );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('Roll back completed');
 

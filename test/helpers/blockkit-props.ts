@@ -14,8 +14,8 @@
  */
 import fc from 'fast-check';
 import type { KnownBlock } from '@slack/types';
-import { blockTextLength, fitMessage, type SlackMessage } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { blockTextLength, fitMessage, type SlackMessage } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 
 export const FC_PARAMS: fc.Parameters<unknown> = {
   numRuns: Number(process.env.FC_RUNS) || 100,

@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 export const REDIS_NOT_FOUND_MESSAGE =
   'redis-server is not on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a Redis you can flush.';
 
-export interface StartRedisOptions {
+interface StartRedisOptions {
   /** Port to listen on. Default: a free port chosen by the OS. */
   port?: number;
   /** Working directory for redis-server. Default: a fresh temp dir, removed by stop(). */
@@ -46,7 +46,7 @@ export interface RedisServerHandle {
 }
 
 /** Absolute path of `redis-server` on PATH, or undefined. */
-export function findRedisServer(): string | undefined {
+function findRedisServer(): string | undefined {
   const exe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;

@@ -10,7 +10,7 @@ import { dryRunMessage, planSummary } from '../../src/deploy/render';
 import { requestMessage } from '../../src/approvals/message';
 import type { RollbackPlan } from '../../src/deploy/plan';
 import type { ChangeRequest } from '../../src/approvals/types';
-import { ACCOUNT, REGION, REGISTRY, taskDefinition, tdArn } from '../helpers/deploy-fixtures';
+import { ACCOUNT, REGION, REGISTRY, taskDefinition, tdArn } from '../helpers/aws-fixtures';
 
 const DB_OLD = 'postgres://app:0ld-Pg-Passw0rd@db.internal:5432/shop';
 const DB_NEW = 'postgres://app:N3w-Pg-Passw0rd@db-2.internal:5432/shop';

@@ -6,10 +6,9 @@
 import { inspect } from 'node:util';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
-import { createRuntime } from '../../src/runtime';
+import { createRuntime } from '../../src/handlers/compose';
 import { createLogger, registerSecret, scrubLogLine, setLogSink } from '../../src/log';
-import { redisPassword } from '../../src/runtime';
-import { createRedis, describeRedisUrl } from '../../src/redis/client';
+import { createRedis, describeRedisUrl, redisPassword } from '../../src/redis/client';
 
 const lines: string[] = [];
 let prev: ReturnType<typeof setLogSink>;

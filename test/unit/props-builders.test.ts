@@ -31,7 +31,7 @@ import { costMessage, type CostView } from '../../src/commands/render/cost';
 import { imagesMessage, type ImagesView } from '../../src/commands/render/images';
 import { logsAnswer, type LogsView } from '../../src/commands/render/logs';
 import { serviceStatusMessage } from '../../src/commands/render/status';
-import { errorReply } from '../../src/bot/reply';
+import { errorReply } from '../../src/slack/reply';
 import { repositoryUrl } from '../../src/aws/console';
 import { findService, loadConfigFile } from '../../src/config/load';
 import { BotError } from '../../src/errors';
@@ -47,20 +47,20 @@ import {
   viewProblems,
 } from '../helpers/blockkit-props';
 import {
-  deployment,
+  deploymentWith,
   digestOf,
   image,
   logEvent,
   MIN,
   NOW,
   REGISTRY,
-  service,
+  serviceWith,
   serviceEvent,
   task,
-  taskDefArn,
-  taskDefinition,
+  tdArn,
+  taskDefinitionWith,
   taskIdOf,
-} from '../helpers/readers-fixtures';
+} from '../helpers/aws-fixtures';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const web = findService(config, 'web')!;
@@ -360,19 +360,19 @@ describe('alerts (src/alerts/messages.ts)', () => {
 });
 
 describe('the read verbs (src/commands/render/*)', () => {
-  const newTd = taskDefArn('web-prod', 43);
+  const newTd = tdArn('web-prod', 43);
   const statusBase = {
     alias: 'web',
     environment: 'prod',
     cluster: 'prod',
     region: 'eu-west-1',
     container: 'web',
-    service: service({
+    service: serviceWith({
       name: 'web-prod',
       revision: 43,
       pending: 1,
       deployments: [
-        deployment({
+        deploymentWith({
           id: 'ecs-svc/2',
           taskDefinition: newTd,
           runningCount: 1,
@@ -386,7 +386,7 @@ describe('the read verbs (src/commands/render/*)', () => {
       ],
       events: [serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).')],
     }),
-    taskDefinitions: { [newTd]: taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }) },
+    taskDefinitions: { [newTd]: taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }) },
     tasks: [
       task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2', digest: digestOf('v1.4.3') }),
       task({

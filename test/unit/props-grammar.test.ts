@@ -7,16 +7,19 @@
  */
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { section } from '../../src/bot/blocks/message';
-import { route } from '../../src/bot/edge';
-import { errorReply } from '../../src/bot/reply';
+import { section } from '../../src/slack/blocks';
+import { route } from '../../src/commands/router';
+import { errorReply } from '../../src/slack/reply';
 import { normalizeSlackText, parseArgs, tokenize } from '../../src/commands/grammar';
 import { helpForVerb, helpOverview } from '../../src/commands/help';
-import { commands, verbNames } from '../../src/commands/registry';
+import { findCommand, verbNames } from '../../src/commands/registry';
 import { loadConfigFile } from '../../src/config/load';
 import { isBotError } from '../../src/errors';
 import type { Logger } from '../../src/log';
 import { assertSafe, FC_PARAMS, hostileOrLong, hostileText, TRUSTED_CHANNELS, trustedUser } from '../helpers/blockkit-props';
+
+/** The command table, in order, as the help verb sees it. */
+const commands = verbNames().map((v) => findCommand(v)!);
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };

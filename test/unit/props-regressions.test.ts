@@ -6,20 +6,23 @@ import { join } from 'node:path';
 import { parseIncident } from '../../src/alerts/incident';
 import { alertMessage, logsReply, newReasonReply, recoveredReply, signalReply } from '../../src/alerts/messages';
 import { serviceUrl, taskUrl } from '../../src/aws/console';
-import { fitMessage } from '../../src/bot/blocks/message';
-import { route } from '../../src/bot/edge';
-import { errorReply } from '../../src/bot/reply';
+import { fitMessage } from '../../src/slack/blocks';
+import { route } from '../../src/commands/router';
+import { errorReply } from '../../src/slack/reply';
 import { costMessage } from '../../src/commands/render/cost';
 import { circuitBreakerLine, serviceStatusMessage } from '../../src/commands/render/status';
 import { helpForVerb, helpOverview } from '../../src/commands/help';
-import { commands, findCommand } from '../../src/commands/registry';
+import { findCommand, verbNames } from '../../src/commands/registry';
 import { findService, loadConfigFile } from '../../src/config/load';
 import { abortMilestone } from '../../src/deploy/render';
 import type { ScalePlan } from '../../src/deploy/plan';
 import { BotError, isBotError } from '../../src/errors';
 import type { Logger } from '../../src/log';
 import { assertSafe, slackProblems } from '../helpers/blockkit-props';
-import { deployment, NOW, service } from '../helpers/readers-fixtures';
+import { deploymentWith, NOW, serviceWith } from '../helpers/aws-fixtures';
+
+/** The command table, in order, as the help verb sees it. */
+const commands = verbNames().map((v) => findCommand(v)!);
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const web = findService(config, 'web')!;
@@ -113,11 +116,11 @@ describe('alerts', () => {
 
 describe('the read verbs', () => {
   it('status: an AWS rollout state or deployment controller cannot ping', () => {
-    const svc = service({
+    const svc = serviceWith({
       name: 'web-prod',
       revision: 1,
       deployments: [
-        deployment({
+        deploymentWith({
           id: 'ecs-svc/1',
           taskDefinition: 'arn:aws:ecs:eu-west-1:1:task-definition/web-prod:1',
           rolloutState: '<!channel>' as never,
