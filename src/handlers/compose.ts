@@ -16,8 +16,8 @@ import { registerChanges } from '../deploy/register';
 import { createAccess } from '../edge/authz';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
-import { log as rootLog } from '../log';
-import { createRedis, type RedisProfile } from '../redis/client';
+import { log as rootLog, registerSecret } from '../log';
+import { createRedis, redisPassword, type RedisProfile } from '../redis/client';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
@@ -67,6 +67,9 @@ interface RuntimeOptions {
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const env = opts.env ?? process.env;
   requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
+  registerSecret(env.SLACK_BOT_TOKEN);
+  registerSecret(env.SLACK_SIGNING_SECRET);
+  registerSecret(redisPassword(env.REDIS_URL!));
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
