@@ -2,7 +2,6 @@
  * Everything a handler needs, built once per process from the environment and reused across
  * invocations: config (validated at cold start), Slack, Redis, AWS clients, the dispatcher.
  */
-import type Redis from 'ioredis';
 import { createAwsClients, type AwsClients } from './aws/clients';
 import { createDirectory, type Directory } from './bot/directory';
 import { createSlackGateway, type SlackGateway } from './bot/slack';
@@ -10,7 +9,7 @@ import { configWarnings, loadConfigFile } from './config/load';
 import type { Config } from './config/schema';
 import { BotError } from './errors';
 import { log as rootLog, type Logger } from './log';
-import { createRedis, type RedisProfile } from './redis/client';
+import { createRedisFromEnv, type RedisClient, type RedisProfile } from './redis/client';
 import type { Dispatcher } from './worker/dispatch';
 import { lambdaDispatcher } from './worker/dispatch';
 
@@ -18,7 +17,7 @@ export interface Runtime {
   config: Config;
   log: Logger;
   slack: SlackGateway;
-  redis: Redis;
+  redis: RedisClient;
   aws: AwsClients;
   dispatcher: Dispatcher;
   directory: Directory;
@@ -60,7 +59,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients();
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
-  const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
+  const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;
   if (!dispatcher) {
     requireEnv(env, ['WORKER_FUNCTION']);

@@ -5,7 +5,7 @@
  * each script works on Redis Cluster and ElastiCache Serverless.
  */
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient as Redis } from '../redis/client';
 import { keys } from '../approvals/keys';
 import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';

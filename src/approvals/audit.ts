@@ -6,8 +6,9 @@
  *    a failover may lose the last writes, so the log (CloudWatch Logs) is the record of last resort.
  * Freezes are environment-wide: their scripts write the environment stream directly.
  */
-import type Redis from 'ioredis';
+import type { RedisClient as Redis } from '../redis/client';
 import type { Logger } from '../log';
+import { pipelineBySlot } from '../redis/slots';
 import { keys } from './keys';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
 
@@ -109,13 +110,22 @@ export async function publishAudit(redis: Redis, log: Logger, entries: readonly 
   const copies = entries.filter((e) => e.fields.service);
   if (!copies.length) return;
   try {
-    const pipe = redis.pipeline();
-    for (const e of copies) {
-      const env = e.fields.env ?? '';
-      const flat = Object.entries({ ...e.fields, src: e.streamId }).flat();
-      pipe.xadd(keys.audit(env), 'MAXLEN', '~', AUDIT_MAXLEN, '*', ...flat);
-    }
-    const res = (await pipe.exec()) ?? [];
+    // The environment stream is in another slot than the service stream the script wrote: a
+    // separate round trip (one pipeline per environment stream, in practice one).
+    const res = await pipelineBySlot(
+      redis,
+      copies,
+      (e) => keys.audit(e.fields.env ?? ''),
+      (pipe, e) =>
+        pipe.xadd(
+          keys.audit(e.fields.env ?? ''),
+          'MAXLEN',
+          '~',
+          AUDIT_MAXLEN,
+          '*',
+          ...Object.entries({ ...e.fields, src: e.streamId }).flat(),
+        ),
+    );
     const failed = res.find(([err]) => err);
     if (failed) throw failed[0];
   } catch (err) {

@@ -2,7 +2,8 @@
  * Locks and freezes as read by everyone who must show them (refusals, /ecs status).
  * The transitions that set and clear them live with the approval workflow.
  */
-import type Redis from 'ioredis';
+import type { RedisClient as Redis } from '../redis/client';
+import { pipelineBySlot } from '../redis/slots';
 import { escapeMrkdwn } from '../bot/blocks/text';
 import { keys } from './keys';
 
@@ -33,12 +34,18 @@ export interface Guards {
   locks: Record<string, GuardInfo>;
 }
 
-/** One round trip for the freeze of `env` and the locks of `aliases`. */
+/**
+ * The freeze of `env` and the locks of `aliases`: one HGETALL each, one pipeline per hash slot
+ * (each service's lock has its own), all sent at once.
+ */
 export async function readGuards(redis: Redis, env: string, aliases: readonly string[]): Promise<Guards> {
-  const pipe = redis.pipeline();
-  pipe.hgetall(keys.envFreeze(env));
-  for (const a of aliases) pipe.hgetall(keys.serviceLock(env, a));
-  const res = (await pipe.exec()) ?? [];
+  const guardKeys = [keys.envFreeze(env), ...aliases.map((a) => keys.serviceLock(env, a))];
+  const res = await pipelineBySlot(
+    redis,
+    guardKeys,
+    (k) => k,
+    (pipe, k) => pipe.hgetall(k),
+  );
   const [freezeRes, ...lockRes] = res;
   const locks: Record<string, GuardInfo> = {};
   lockRes.forEach(([err, val], i) => {

@@ -5,7 +5,7 @@
  * turns that into a typed `ScriptReply`. The `.lua` files travel in the bundle as text (esbuild's
  * text loader; a jest transform in tests).
  */
-import type Redis from 'ioredis';
+import type { RedisClient as Redis } from '../redis/client';
 import common from './lua/includes/common.lua';
 import abort from './lua/abort-4.lua';
 import approve from './lua/approve-4.lua';

@@ -2,10 +2,17 @@
  * One ioredis client per process, reused across Lambda invocations, bounded to fit Slack's
  * 3-second budget: short connect timeout, one retry per command, a command timeout.
  * `rediss://` URLs use TLS (ElastiCache Serverless is TLS-only).
+ *
+ * Single node or Redis Cluster (ElastiCache Serverless is cluster-mode only): see
+ * `parseRedisTarget` and ./cluster.ts; docs/redis.md says how to configure either.
  */
 import { readFileSync } from 'node:fs';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { type Cluster, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
+import { createCluster, parseRedisTarget } from './cluster';
+
+/** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
+export type RedisClient = Redis | Cluster;
 
 export type RedisProfile = 'edge' | 'worker';
 
@@ -36,6 +43,31 @@ export function createRedis(url: string, profile: RedisProfile, caFile?: string)
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   return client;
+}
+
+export interface ClusterSettings {
+  /** REDIS_CLUSTER: 'true' | 'false' (unset: the URL decides, see parseRedisTarget). */
+  cluster?: string;
+  /** REDIS_TLS_SERVERNAME: the TLS server name checked on every cluster node (default: the URL's host name). */
+  tlsServername?: string;
+}
+
+/**
+ * A single-node or cluster client (./cluster.ts parseRedisTarget decides which); a single node is
+ * exactly `createRedis(url, profile, caFile)`.
+ */
+export function createRedisClient(url: string, profile: RedisProfile, caFile?: string, settings: ClusterSettings = {}): RedisClient {
+  const target = parseRedisTarget(url, settings.cluster, settings.tlsServername);
+  if (target.cluster) return createCluster(target, redisOptions(profile), caFile);
+  return createRedis(target.url, profile, caFile);
+}
+
+/** The process's client from its environment: REDIS_URL, REDIS_CLUSTER, REDIS_TLS_CA_FILE, REDIS_TLS_SERVERNAME. */
+export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile): RedisClient {
+  return createRedisClient(env.REDIS_URL ?? '', profile, env.REDIS_TLS_CA_FILE || undefined, {
+    cluster: env.REDIS_CLUSTER,
+    tlsServername: env.REDIS_TLS_SERVERNAME || undefined,
+  });
 }
 
 /** Wrap a Redis failure into the user-facing "approvals store unavailable" error. */
