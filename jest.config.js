@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Cluster-only suites (fault and load tests on a real Redis Cluster): jest.cluster.config.js.
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.lua$': '<rootDir>/test/helpers/lua-transform.js',

@@ -12,6 +12,7 @@ import { submitRequest, getRequest, startExecution, finishExecution, type Change
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { registerJobKind } from '../../src/worker/run';
 import { FIXTURE_CONFIG, setupE2E, type E2E } from '../helpers/e2e';
+import { flushRedis } from '../helpers/redis';
 import type { SlackBody } from '../helpers/slack-server';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
@@ -237,7 +238,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   it('a button of a request no longer on record says so and loses its buttons', async () => {
     const req = await submitRequest(e2e.rt, input());
-    await e2e.rt.redis.flushdb();
+    await flushRedis(e2e.rt.redis);
     const res = await click(req, 'approve', 'ULEAD1');
     expect(res.text).toContain('no record of this request');
     expect(messageText(req)).not.toContain('approval:approve');

@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createRuntime, setRuntime } from '../../src/runtime';
 import { resetSlackHandler } from '../../src/handlers/slack';
 import { BOT_TOKEN, FIXTURE_CONFIG, setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
+import { dbSize } from '../helpers/redis';
 
 const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
@@ -109,7 +110,7 @@ describe('the Slack edge: bad input and faults', () => {
     expect(res.text).toContain('not allowed in this channel');
     expect(res.text).toContain('<#CPROD>');
     expect(e2e.handedOff).toHaveLength(0);
-    expect(await e2e.rt.redis.dbsize()).toBe(0);
+    expect(await dbSize(e2e.rt.redis)).toBe(0);
   });
 
   it('refuses a user without the role, and accepts one who has it through a user group', async () => {
