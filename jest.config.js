@@ -12,6 +12,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json', 'lua'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  // Fails a test file whose Redis commands, pipelines or transactions span hash slots (Redis Cluster refuses them).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/slot-guard-setup.ts'],
   testTimeout: 20000,
   maxWorkers: 2,
 };
