@@ -467,6 +467,19 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
       await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
       await refreshMessage(rt, req);
       return clickRefusal(rt, ref, reply.code, user, reply);
+    case 'NOT_PENDING':
+      // Approved with this user's approval but not started: this click's approval went through
+      // earlier and its reply was lost (a Redis failover or timeout; ioredis may also resend the
+      // script), so the hand-off may never have happened. Hand it off now: the start script runs
+      // the change once however many execute jobs arrive.
+      if (req?.state === 'approved' && req.approvals.some((a) => a.user === user)) {
+        rt.log.info('approvals: approved request handed off again', { requestId: id, user });
+        await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+        await refreshMessage(rt, req);
+        await dispatchExecute(rt, req);
+        return { ok: true, code: 'APPROVED', request: req };
+      }
+      return clickRefusal(rt, ref, reply.code, user, reply);
     default:
       return clickRefusal(rt, ref, reply.code, user, reply);
   }
@@ -555,6 +568,15 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
     if (reply.code === 'OK') {
       expired.push(id);
       await refreshMessage(rt, req);
+    } else if (reply.code === 'NOT_PENDING' && req?.state === 'approved') {
+      // Approved, yet still listed as pending and not started by its expiry: the reply to the
+      // approving click was lost (Redis failover, timeout) before the hand-off, and nobody clicked
+      // again. Do not start a change that late: fail it and say so.
+      await abortRequest(
+        rt,
+        id,
+        'not started: it was approved, but the hand-off to the worker was lost (the approvals store failed over). Request it again.',
+      );
     }
   }
   if (expired.length) rt.log.info('approvals: expired requests', { count: expired.length, ids: expired });
