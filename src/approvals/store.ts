@@ -20,6 +20,7 @@
  * re-rendered in place (rt.slack.update).
  */
 import type { RedisClient as Redis } from '../redis/client';
+import { TRACK_TTL_SECONDS } from '../deploy/constants';
 import { BotError } from '../errors';
 import { storeUnavailable } from '../redis/client';
 import { pipelineBySlot } from '../redis/slots';
@@ -444,6 +445,24 @@ async function frozenRefusal(rt: Runtime, ref: RequestRef, user: string): Promis
   return { ok: false, code: 'FROZEN', message: answerFor('FROZEN', ctxFor(rt, ref, { guard: frozen, request: req, user })), request: req };
 }
 
+/**
+ * Claim the hand-off of an approved request to the worker, once: the approving click claims it,
+ * and so may a repeat of that click when its reply was lost (see approveRequest). Kept with the
+ * request's progress bookkeeping (keys.changeTrack, one key). `onError` when Redis cannot say.
+ */
+async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<boolean> {
+  try {
+    const key = keys.changeTrack(id);
+    const res = await rt.redis.multi().hsetnx(key, 'handoff', String(rt.now())).expire(key, TRACK_TTL_SECONDS).exec();
+    const [err, claimed] = res?.[0] ?? [new Error('no reply'), 0];
+    if (err) throw err;
+    return claimed === 1;
+  } catch (err) {
+    rt.log.warn('approvals: could not claim the hand-off', { requestId: id, err });
+    return onError;
+  }
+}
+
 /** Approve button. The last needed approval approves the request and dispatches the execution. */
 export async function approveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
@@ -458,7 +477,8 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
     case 'APPROVED':
       await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
       await refreshMessage(rt, req);
-      await dispatchExecute(rt, req!);
+      // Not claimed only when a repeat of this very click (its reply lost) already handed it off.
+      if (await claimHandOff(rt, id, true)) await dispatchExecute(rt, req!);
       return { ok: true, code: reply.code, request: req! };
     case 'APPROVAL_RECORDED':
       await refreshMessage(rt, req);
@@ -468,11 +488,10 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
       await refreshMessage(rt, req);
       return clickRefusal(rt, ref, reply.code, user, reply);
     case 'NOT_PENDING':
-      // Approved with this user's approval but not started: this click's approval went through
-      // earlier and its reply was lost (a Redis failover or timeout; ioredis may also resend the
-      // script), so the hand-off may never have happened. Hand it off now: the start script runs
-      // the change once however many execute jobs arrive.
-      if (req?.state === 'approved' && req.approvals.some((a) => a.user === user)) {
+      // Approved with this user's approval but not started, and never handed off: this click's
+      // approval went through earlier and its reply was lost (a Redis failover or timeout; ioredis
+      // may also resend the script). Hand it off now (the start script would run it once anyway).
+      if (req?.state === 'approved' && req.approvals.some((a) => a.user === user) && (await claimHandOff(rt, id, false))) {
         rt.log.info('approvals: approved request handed off again', { requestId: id, user });
         await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
         await refreshMessage(rt, req);

@@ -74,6 +74,14 @@ describe('an approving click whose reply was lost', () => {
     expect(h.jobs).toHaveLength(1);
   });
 
+  it('a repeat of an approving click whose reply arrived hands nothing off again', async () => {
+    const req = await submitRequest(h.rt, input());
+    expect(await approveRequest(h.rt, req.id, 'ULEAD1')).toMatchObject({ ok: true, code: 'APPROVED' });
+    const repeats = await Promise.all([1, 2, 3].map(() => approveRequest(h.rt, req.id, 'ULEAD1')));
+    expect(repeats.map((r) => r.code)).toEqual(['NOT_PENDING', 'NOT_PENDING', 'NOT_PENDING']);
+    expect(h.jobs).toHaveLength(1);
+  });
+
   it('is failed by the expiry tick when nobody clicks again, which frees the service', async () => {
     const req = await submitRequest(h.rt, input());
     await approveReplyLost(h, req.id, 'ULEAD1');
