@@ -11,7 +11,7 @@
  * (it rejoins, as a replica if it was replaced).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -29,6 +29,12 @@ export interface StartClusterOptions {
   nodeTimeoutMs?: number;
   /** How long to wait for the cluster to form. Default 30000 ms. */
   readyTimeoutMs?: number;
+  /**
+   * TLS only (clients, replication and the cluster bus), as ElastiCache Serverless: PEM files of
+   * the nodes' certificate, its key and the CA. The URL becomes `rediss://<host>:…`, with
+   * `host` (default 'localhost') the name the certificate is for; nodes still announce 127.0.0.1.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string; host?: string };
 }
 
 export interface ClusterNodeInfo {
@@ -97,8 +103,11 @@ function run(bin: string, args: string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
+/** TLS options of the admin connections (set by startRedisCluster for a TLS cluster). */
+type AdminTls = { ca: Buffer; servername: string } | undefined;
+
 /** A short-lived admin connection to one node; never retries. */
-async function onNode<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
+async function onNode<T>(port: number, fn: (r: Redis) => Promise<T>, tls?: AdminTls): Promise<T> {
   const r = new Redis({
     host: '127.0.0.1',
     port,
@@ -106,6 +115,7 @@ async function onNode<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T>
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 1000,
+    ...(tls ? { tls } : {}),
   });
   r.on('error', () => undefined);
   try {
@@ -152,6 +162,9 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
   const nodeTimeoutMs = opts.nodeTimeoutMs ?? 2000;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const total = masters * (replicas + 1);
+  const tlsFiles = opts.tls;
+  const adminTls: AdminTls = tlsFiles ? { ca: readFileSync(tlsFiles.caFile), servername: tlsFiles.host ?? 'localhost' } : undefined;
+  const onNodeOf = <T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> => onNode(port, fn, adminTls);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-cluster-'));
   const servers = new Map<number, RedisServerHandle>();
@@ -173,13 +186,41 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     // A replica's first sync starts at once (the default waits 5 s for more replicas to share it).
     '--repl-diskless-sync-delay',
     '0',
+    // TLS only: a later --port 0 wins over startRedisServer's --port, so there is no plain-text port.
+    ...(tlsFiles
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cluster',
+          'yes',
+          '--tls-replication',
+          'yes',
+          '--tls-cert-file',
+          tlsFiles.certFile,
+          '--tls-key-file',
+          tlsFiles.keyFile,
+          '--tls-ca-cert-file',
+          tlsFiles.caFile,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : []),
   ];
 
   const startNode = async (port: number): Promise<void> => {
     const nodeDir = path.join(dir, String(port));
     mkdirSync(nodeDir, { recursive: true });
     // startRedisServer adds --save '' --appendonly no --bind 127.0.0.1; the dir is ours (removed by stop()).
-    servers.set(port, await startRedisServer({ port, dir: nodeDir, extraArgs: nodeArgs(port), readyTimeoutMs: 5000 }));
+    const ready = adminTls
+      ? (p: number) =>
+          onNodeOf(p, (r) => r.ping()).then(
+            () => true,
+            () => false,
+          )
+      : undefined;
+    servers.set(port, await startRedisServer({ port, dir: nodeDir, extraArgs: nodeArgs(port), readyTimeoutMs: 5000, ready }));
   };
 
   const stop = async (): Promise<void> => {
@@ -196,7 +237,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     let lastErr: unknown;
     for (const port of running()) {
       try {
-        return parseClusterNodes(String(await onNode(port, (r) => r.cluster('NODES'))));
+        return parseClusterNodes(String(await onNodeOf(port, (r) => r.cluster('NODES'))));
       } catch (err) {
         lastErr = err;
       }
@@ -213,15 +254,15 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       const views: ClusterNodeInfo[][] = [];
       for (const port of alive) {
         try {
-          const info = String(await onNode(port, (r) => r.cluster('INFO')));
+          const info = String(await onNodeOf(port, (r) => r.cluster('INFO')));
           if (!/cluster_state:ok/.test(info)) why = `node ${port}: cluster_state not ok`;
           const known = Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1]);
           if (known < total) why ||= `node ${port} knows ${known} of ${total} nodes`;
-          const view = parseClusterNodes(String(await onNode(port, (r) => r.cluster('NODES'))));
+          const view = parseClusterNodes(String(await onNodeOf(port, (r) => r.cluster('NODES'))));
           views.push(view);
           const me = view.find((n) => n.port === port);
           if (me?.role === 'replica') {
-            const repl = String(await onNode(port, (r) => r.info('replication')));
+            const repl = String(await onNodeOf(port, (r) => r.info('replication')));
             if (!/master_link_status:up/.test(repl)) why ||= `replica ${port}: link to its primary is down`;
           }
         } catch (err) {
@@ -255,7 +296,15 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     await Promise.all(ports.map(startNode));
     const created = await run(
       cli,
-      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+      [
+        ...(tlsFiles ? ['--tls', '--cacert', tlsFiles.caFile] : []),
+        '--cluster',
+        'create',
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        '--cluster-replicas',
+        String(replicas),
+        '--cluster-yes',
+      ],
       readyTimeoutMs,
     );
     if (created.code !== 0) throw new Error(`redis-cli --cluster create failed (exit ${created.code}):\n${created.out.slice(-2000)}`);
@@ -274,7 +323,9 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
   const initialMasters = await masterPorts();
 
   return {
-    url: `${initialMasters.map((p) => `redis://127.0.0.1:${p}`).join(',')}?cluster=true`,
+    url: tlsFiles
+      ? `${initialMasters.map((p) => `rediss://${tlsFiles.host ?? 'localhost'}:${p}`).join(',')}?cluster=true`
+      : `${initialMasters.map((p) => `redis://127.0.0.1:${p}`).join(',')}?cluster=true`,
     ports,
     dir,
     pids: () => [...servers.values()].map((s) => s.pid),
@@ -282,8 +333,8 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     masterPorts,
     async masterPortForKey(key) {
       const port = running()[0]!;
-      const slot = Number(await onNode(port, (r) => r.cluster('KEYSLOT', key)));
-      const slots = await onNode(port, (r) => r.cluster('SLOTS'));
+      const slot = Number(await onNodeOf(port, (r) => r.cluster('KEYSLOT', key)));
+      const slots = await onNodeOf(port, (r) => r.cluster('SLOTS'));
       const range = slots.find(([from, to]) => slot >= from && slot <= to);
       if (!range?.[2]) throw new Error(`no node serves slot ${slot}`);
       return Number(range[2][1]);
@@ -294,7 +345,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       if (!master) throw new Error(`${masterPort} is not a primary`);
       const replica = all.find((n) => n.masterId === master.id && !n.failing && servers.has(n.port));
       if (!replica) throw new Error(`primary ${masterPort} has no running replica`);
-      await onNode(replica.port, (r) => r.cluster('FAILOVER'));
+      await onNodeOf(replica.port, (r) => r.cluster('FAILOVER'));
       const deadline = Date.now() + readyTimeoutMs;
       while (!(await masterPorts().catch(() => [] as number[])).includes(replica.port)) {
         if (Date.now() > deadline) throw new Error(`replica ${replica.port} did not take over from ${masterPort}`);
@@ -317,7 +368,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     },
     waitUntilOk,
     async flushAll() {
-      await Promise.all((await masterPorts()).map((p) => onNode(p, (r) => r.flushall())));
+      await Promise.all((await masterPorts()).map((p) => onNodeOf(p, (r) => r.flushall())));
     },
     stop,
   };

@@ -32,6 +32,8 @@ export interface StartRedisOptions {
   extraArgs?: string[];
   /** How long to wait for PING to answer. Default 5000 ms. */
   readyTimeoutMs?: number;
+  /** Readiness probe instead of a plain-text PING (e.g. for a TLS-only server). */
+  ready?: (port: number) => Promise<boolean>;
 }
 
 export interface RedisServerHandle {
@@ -123,6 +125,7 @@ async function startOnce(
   ownsDir: boolean,
   extraArgs: string[],
   readyTimeoutMs: number,
+  ready: (port: number) => Promise<boolean> = (p) => pingRedis(p),
 ): Promise<RedisServerHandle> {
   const logFile = path.join(dir, 'redis.log');
   const args = [
@@ -191,7 +194,7 @@ async function startOnce(
       await stop();
       throw err;
     }
-    if (await pingRedis(port)) break;
+    if (await ready(port)) break;
     if (Date.now() > deadline) {
       const err = describeFailure(`did not answer PING within ${readyTimeoutMs} ms`);
       await stop();
@@ -224,7 +227,7 @@ export async function startRedisServer(opts: StartRedisOptions = {}): Promise<Re
     const ownsDir = opts.dir === undefined;
     const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-redis-'));
     try {
-      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs);
+      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs, opts.ready);
     } catch (err) {
       lastError = err;
     }

@@ -1,0 +1,90 @@
+/**
+ * A TLS-only Redis Cluster (clients, replication and cluster bus over TLS, as ElastiCache
+ * Serverless), whose certificate names `localhost` only while the nodes announce themselves by IP
+ * (127.0.0.1) in CLUSTER SLOTS — what ElastiCache does behind its configuration endpoint. The
+ * bot's client (src/redis/cluster.ts) keeps the endpoint's name as the TLS server name for every
+ * node; without it, or without the CA, the store is "unavailable", within the command timeout.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster } from 'ioredis';
+import { keys } from '../../src/approvals/keys';
+import { runScript as runAlertScript } from '../../src/alerts/store';
+import { createRedisClient, withStore, type RedisClient } from '../../src/redis/client';
+import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
+
+describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
+  let dir: string;
+  let cluster: RedisClusterHandle;
+  let ca: string;
+  const clients: RedisClient[] = [];
+  const client = (...args: Parameters<typeof createRedisClient>): RedisClient => {
+    const c = createRedisClient(...args);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'redis-tls-cluster-'));
+    ca = join(dir, 'cert.pem');
+    const cert = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      ca,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      // A name only: a node reached by its IP does not match unless the client checks the name.
+      '-addext',
+      'subjectAltName=DNS:localhost',
+    ]);
+    if (cert.status !== 0) throw new Error(`openssl is needed for this test (apt-get install openssl): ${cert.stderr}`);
+    cluster = await startRedisCluster({ masters: 3, replicas: 0, tls: { certFile: ca, keyFile: join(dir, 'key.pem'), caFile: ca } });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects through the endpoint name, reaches every primary by IP, runs commands and scripts', async () => {
+    expect(cluster.url).toMatch(/^rediss:\/\/localhost:\d+,/);
+    const redis = client(cluster.url, 'edge', ca);
+    expect(redis).toBeInstanceOf(Cluster);
+    // Keys of 30 services land on all three primaries.
+    const services = Array.from({ length: 30 }, (_, i) => `svc${i}`);
+    for (const s of services) expect(await redis.set(keys.serviceDown('prod', s), '1', 'PX', 60_000)).toBe('OK');
+    const nodes = (redis as Cluster).nodes('master').map((n) => `${n.options.host}:${n.options.port}`);
+    expect(nodes).toHaveLength(3);
+    for (const n of nodes) expect(n).toMatch(/^127\.0\.0\.1:\d+$/);
+    const perNode = await Promise.all((redis as Cluster).nodes('master').map((n) => n.dbsize()));
+    expect(perNode.every((count) => count > 0)).toBe(true);
+    // A script (EVALSHA, falling back to EVAL on NOSCRIPT) on each of them.
+    for (const s of services) {
+      expect(await runAlertScript(redis, "return redis.call('GET', KEYS[1])", [keys.serviceDown('prod', s)], [])).toBe('1');
+    }
+  });
+
+  it('REDIS_TLS_SERVERNAME names the certificate when the endpoint is given by IP', async () => {
+    const byIp = cluster.url.replace(/localhost/g, '127.0.0.1');
+    const redis = client(byIp, 'edge', ca, { tlsServername: 'localhost' });
+    expect(await redis.ping()).toBe('PONG');
+  });
+
+  it('without the server name, or without the CA, the store is unavailable (within the command timeout)', async () => {
+    const byIp = cluster.url.replace(/localhost/g, '127.0.0.1');
+    for (const redis of [client(byIp, 'edge', ca), client(cluster.url, 'edge')]) {
+      await expect(withStore(() => redis.set('seen:{tls}', '1'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    }
+  });
+});
