@@ -10,10 +10,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
+import { finishExecution, readAudit, readGuards, recordExecution, startExecution, submitRequest } from '../../src/approvals';
 import { keys } from '../../src/approvals/keys';
+import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
+import { approveRequest } from '../../src/approvals/store';
+import { recordSignal } from '../../src/alerts/store';
 import { runScript as runAlertScript } from '../../src/alerts/store';
 import { createRedisClient, withStore, type RedisClient } from '../../src/redis/client';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
+import { storeHarness } from '../integration/approvals-runtime';
+
+/** The ACL rule docs/redis.md gives for the bot's user (ElastiCache: the user's access string). */
+const BOT_ACL = ['on', '>s3cret-Pa55', '~*', '+@all', '-@dangerous', '+info'];
 
 describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
   let dir: string;
@@ -85,6 +93,57 @@ describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
     const byIp = cluster.url.replace(/localhost/g, '127.0.0.1');
     for (const redis of [client(byIp, 'edge', ca), client(cluster.url, 'edge')]) {
       await expect(withStore(() => redis.set('seen:{tls}', '1'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    }
+  });
+
+  it('runs the approval workflow and alerts as an ACL user (AUTH user:password, the documented rule), refused the dangerous commands', async () => {
+    await cluster.onEveryNode('ACL', 'SETUSER', 'chatops', ...BOT_ACL);
+    const url = cluster.url.replace(/rediss:\/\/localhost/g, 'rediss://chatops:s3cret-Pa55@localhost');
+    const h = await storeHarness({ redisUrl: url, flush: false, env: { REDIS_TLS_CA_FILE: ca } });
+    try {
+      h.slack.setUserGroup('SLEADS', []);
+      h.slack.setUserGroup('SDEVS', []);
+      const { rt } = h;
+      expect(await rt.redis.call('ACL', 'WHOAMI')).toBe('chatops');
+      await lockService(rt, 'prod', 'worker', 'ULEAD1', 'acl');
+      await unlockService(rt, 'prod', 'worker', 'ULEAD1');
+      await freezeEnvironment(rt, 'prod', 'ULEAD1', 'acl');
+      await unfreezeEnvironment(rt, 'prod', 'ULEAD1');
+      const req = await submitRequest(rt, {
+        verb: 'deploy',
+        environment: 'prod',
+        service: 'web',
+        plan: { verb: 'deploy', tag: 'acl' },
+        summary: 'Deploy `acl` to `web`',
+        requester: 'UDEV1',
+        channel: 'CPROD',
+        invocationId: 'cmd-acl',
+      });
+      expect((await approveRequest(rt, req.id, 'ULEAD1')).code).toBe('APPROVED');
+      expect((await startExecution(rt, req.id)).ok).toBe(true);
+      await recordExecution(rt, req.id, {
+        deploymentId: 'ecs-svc/acl',
+        serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:1:service-deployment/p/w/acl',
+      });
+      expect((await finishExecution(rt, req.id, 'succeeded', 'ok')).state).toBe('succeeded');
+      expect((await readAudit(rt.redis, 'prod', { limit: 50 })).length).toBeGreaterThan(5);
+      expect((await readGuards(rt.redis, 'prod', ['web', 'worker'])).locks).toEqual({});
+      const sig = await recordSignal(
+        rt.redis,
+        { environment: 'prod', alias: 'web' },
+        {
+          kind: 'task',
+          seenId: 'task:acl',
+          reasonKey: 'exit:1',
+          reasonLabel: 'exit code 1',
+          now: Date.now(),
+          windowMs: 60_000,
+        },
+      );
+      expect(sig.status).toBe('ok');
+      await expect(rt.redis.flushall()).rejects.toThrow(/NOPERM/);
+    } finally {
+      await h.close();
     }
   });
 });

@@ -71,6 +71,8 @@ export interface RedisClusterHandle {
   waitUntilOk(timeoutMs?: number): Promise<void>;
   /** FLUSHALL on every primary. */
   flushAll(): Promise<void>;
+  /** Run one command on every running node (e.g. ACL SETUSER, which a cluster does not propagate). */
+  onEveryNode(command: string, ...args: Array<string | number>): Promise<unknown[]>;
   /** Stop every node, remove the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -367,6 +369,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       await waitUntilOk();
     },
     waitUntilOk,
+    onEveryNode: (command, ...args) => Promise.all(running().map((p) => onNodeOf(p, (r) => r.call(command, ...args)))),
     async flushAll() {
       await Promise.all((await masterPorts()).map((p) => onNodeOf(p, (r) => r.flushall())));
     },
