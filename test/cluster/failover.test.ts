@@ -20,7 +20,7 @@ import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-clu
 import { fixtureConfig, storeHarness, type StoreHarness } from '../integration/approvals-runtime';
 
 const SERVICES = Array.from({ length: 12 }, (_, i) => `s${i}`);
-const ROUNDS = 10;
+const ROUNDS = 16;
 const RANK: Record<string, number> = { pending: 1, approved: 2, running: 3, succeeded: 4 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
