@@ -2,7 +2,7 @@
  * Structured JSON logging: one line per event, so CloudWatch Logs Insights can query it.
  * The audit trail also writes here (see src/approvals/audit.ts): the log is the record of last resort.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -14,7 +14,7 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export type LogSink = (line: string) => void;
+type LogSink = (line: string) => void;
 
 let sink: LogSink = (line) => process.stdout.write(line + '\n');
 

@@ -15,8 +15,6 @@ import type { Runtime } from '../runtime';
 import type { LogExcerpt, TaskFacts } from './incident';
 import { logLocation, type LogLocation } from '../aws/log-location';
 
-export { logLocation, type LogLocation, type LocationResult } from '../aws/log-location';
-
 const TD_CACHE_MAX = 200;
 const tdCache = new Map<string, TaskDefinition>();
 
@@ -26,7 +24,7 @@ export function clearTaskDefinitionCache(): void {
 }
 
 /** DescribeTaskDefinition, cached per process by ARN (a registered revision is immutable). */
-export async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutMs = 5_000): Promise<TaskDefinition> {
+async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutMs = 5_000): Promise<TaskDefinition> {
   const hit = tdCache.get(arn);
   if (hit) return hit;
   const res = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal: AbortSignal.timeout(timeoutMs) });

@@ -5,8 +5,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { ResolvedService } from '../config/schema';
-import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn, LIMITS, truncate } from '../bot/blocks/text';
+import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn, LIMITS, truncate } from '../slack/text';
 import { explainFailure } from './classify';
 import {
   actionLabel,
@@ -20,7 +20,7 @@ import {
   type TaskFacts,
 } from './incident';
 import { arnTail } from '../aws/arn';
-import { slackDate } from '../bot/blocks/time';
+import { slackDate } from '../slack/time';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
 
 export const ACTION_LOGS = 'alert:logs';
@@ -28,7 +28,7 @@ export const ACTION_STATUS = 'alert:status';
 export const ACTION_ROLLBACK = 'alert:rollback';
 
 /** What the Logs button carries: enough to read the stream again without ECS (stopped tasks vanish from ECS). */
-export interface LogsButtonValue {
+interface LogsButtonValue {
   /** service alias */
   a: string;
   /** region, log group, log stream */
@@ -39,8 +39,6 @@ export interface LogsButtonValue {
   t: string;
   c?: string;
 }
-
-export { slackDate };
 
 /** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
 export function tailLines(lines: readonly string[], maxChars: number, maxLineChars = 400): { text: string; omitted: number } {
@@ -93,7 +91,7 @@ function whyText(f: TaskFacts): string {
 }
 
 /** The Logs button's value; none when the stream could not be read (the group is gone, not awslogs…). */
-export function logsButtonValue(alias: string, f: TaskFacts | undefined, logs: LogExcerpt | undefined): LogsButtonValue | undefined {
+function logsButtonValue(alias: string, f: TaskFacts | undefined, logs: LogExcerpt | undefined): LogsButtonValue | undefined {
   if (!f || !logs?.group || !logs.stream || logs.error) return undefined;
   return { a: alias, r: logs.region, g: logs.group, s: logs.stream, t: f.taskId, ...(f.container ? { c: f.container } : {}) };
 }

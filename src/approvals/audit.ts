@@ -6,10 +6,10 @@
  *    a failover may lose the last writes, so the log (CloudWatch Logs) is the record of last resort.
  * Freezes are environment-wide: their scripts write the environment stream directly.
  */
-import type { RedisClient as Redis } from '../redis/client';
+import type { RedisClient } from '../redis/client';
 import type { Logger } from '../log';
+import { keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
-import { keys } from './keys';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
 
 export type AuditEvent =
@@ -51,9 +51,9 @@ export interface AuditEntry {
 }
 
 /** How many entries a stream keeps (approximately; XADD MAXLEN ~ in the scripts). */
-export const AUDIT_MAXLEN = 1000;
+const AUDIT_MAXLEN = 1000;
 
-export function toAuditEntry(raw: RawAuditEntry): AuditEntry {
+function toAuditEntry(raw: RawAuditEntry): AuditEntry {
   const f = raw.fields;
   return {
     streamId: raw.streamId,
@@ -74,7 +74,7 @@ export function toAuditEntry(raw: RawAuditEntry): AuditEntry {
  * Recent audit entries, newest first: the service's stream when `service` is given, else the
  * environment's stream. `limit` is capped at AUDIT_MAXLEN.
  */
-export async function readAudit(redis: Redis, environment: string, opts: { service?: string; limit: number }): Promise<AuditEntry[]> {
+export async function readAudit(redis: RedisClient, environment: string, opts: { service?: string; limit: number }): Promise<AuditEntry[]> {
   const key = opts.service ? keys.serviceAudit(environment, opts.service) : keys.audit(environment);
   const count = Math.max(1, Math.min(AUDIT_MAXLEN, Math.floor(opts.limit)));
   const raw = await redis.xrevrange(key, '+', '-', 'COUNT', count);
@@ -88,7 +88,7 @@ export async function readAudit(redis: Redis, environment: string, opts: { servi
  * After a script: the JSON log line for each entry it wrote and the copy in the environment
  * stream. Never throws: the transition already happened; a failure here is logged.
  */
-export async function publishAudit(redis: Redis, log: Logger, entries: readonly RawAuditEntry[]): Promise<void> {
+export async function publishAudit(redis: RedisClient, log: Logger, entries: readonly RawAuditEntry[]): Promise<void> {
   if (!entries.length) return;
   for (const raw of entries) {
     const e = toAuditEntry(raw);

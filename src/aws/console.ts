@@ -24,7 +24,7 @@ export function consoleFragmentEncode(value: string): string {
   return encodeURIComponent(value).replace(/%/g, '$25');
 }
 
-export interface LogEventsLink {
+interface LogEventsLink {
   region: string;
   logGroup: string;
   /** A stream name prefix narrows the view to one task or container. */

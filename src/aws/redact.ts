@@ -8,7 +8,7 @@
  * Tokens and PEM private key blocks. Over-masking is preferred to leaking.
  */
 
-export const MASK = '[masked]';
+const MASK = '[masked]';
 
 /** CSI sequences (colours, cursor moves), OSC sequences (titles, hyperlinks), other C0 controls except tab and newline. */
 /* eslint-disable no-control-regex -- matching control characters is the point of these three */

@@ -1,7 +1,7 @@
 /** `/ecs help [verb]`: generated from the same table the router dispatches from. */
 import { z } from 'zod';
-import { context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn } from '../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn } from '../slack/text';
 import { BotError } from '../errors';
 import { parseRaw } from './args';
 import { closest } from './suggest';
@@ -9,7 +9,7 @@ import { defineCommand, type CommandSpec } from './types';
 
 const USAGE = '/ecs help [verb]';
 
-export function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage {
+function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage {
   const groups: Array<[string, CommandSpec<never>['kind'][]]> = [
     ['Look', ['read']],
     ['Change production', ['change']],
@@ -25,7 +25,7 @@ export function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage
   return { text: 'ECS ChatOps commands: ' + table.map((c) => c.verb).join(', '), blocks };
 }
 
-export function helpForVerb(spec: CommandSpec<never>): SlackMessage {
+function helpForVerb(spec: CommandSpec<never>): SlackMessage {
   const examples = spec.examples.map((e) => `\`/ecs ${escapeMrkdwn(e)}\``).join('\n');
   return {
     text: `${spec.usage}: ${spec.summary}`,

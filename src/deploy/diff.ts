@@ -1,3 +1,4 @@
+import { truncate } from '../slack/text';
 /**
  * What a change does to a task definition, as lines a reviewer can read in Slack:
  *
@@ -8,7 +9,7 @@
  * name, so reordering is not a change. Values of variables whose names look secret are hidden.
  */
 
-export interface DiffEntry {
+interface DiffEntry {
   path: string;
   before?: string;
   after?: string;
@@ -31,7 +32,7 @@ function scalar(v: unknown): string {
 }
 
 /** Flatten an object into `path → value` (scalars only). Named array items become `[name]`, environment entries `.NAME`. */
-export function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
+function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
   if (value === undefined || value === null) return out;
   if (Array.isArray(value)) {
     if (value.length === 0) return out;
@@ -76,7 +77,7 @@ export function diffObjects(before: unknown, after: unknown): DiffEntry[] {
 function shown(path: string, v: string, max: number): string {
   const leaf = path.slice(path.lastIndexOf('.') + 1);
   if (/\.(environment)\./.test(path) && SENSITIVE.test(leaf)) return '(hidden)';
-  return v.length > max ? v.slice(0, max - 1) + '…' : v;
+  return truncate(v, max);
 }
 
 /** One line per entry: `~ path: a → b`, `+ path: b`, `- path: a`. Long values are cut to `maxValue`. */

@@ -7,7 +7,7 @@ import type { ECSClient, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
 import { describeImage } from '../aws/ecr';
@@ -31,7 +31,8 @@ import {
 import { planSummary } from './render';
 import { pinnedImageUri, type ImageSelector } from './refs';
 import { withThrottleRetry } from './retry';
-import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, arnTail } from './taskdef';
+import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage } from './taskdef';
+import { arnTail } from '../aws/arn';
 
 export interface Prepared {
   plan: ChangePlan;
@@ -130,7 +131,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
  * ECS's deployment history as (target, sources) task definitions: ListServiceDeployments,
  * DescribeServiceDeployments, DescribeServiceRevisions (3 calls for up to 20 deployments).
  */
-export async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
+async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
   const briefs = await withThrottleRetry(() => listServiceDeployments(ecs, cluster, service, max));
   const arns = briefs
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))

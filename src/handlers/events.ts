@@ -4,9 +4,9 @@
  * EventBridge does not retry it into a storm).
  */
 import { z } from 'zod';
-import { dispatchEvent, type EcsEvent } from '../events/hooks';
-import { registerAll } from '../register';
-import { createRuntime, getRuntime } from '../runtime';
+import { dispatchEvent } from '../hooks/events';
+import { registerAll, createRuntime, getRuntime } from './compose';
+import type { EcsEvent } from '../aws/ecs-events';
 
 registerAll();
 

@@ -1,7 +1,6 @@
 /** Lambda entry for the one-minute schedule: approval expiry, deploy deadlines, services-down checks. */
-import { runTicks } from '../events/hooks';
-import { registerAll } from '../register';
-import { createRuntime, getRuntime } from '../runtime';
+import { runTicks } from '../hooks/events';
+import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
 

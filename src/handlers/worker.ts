@@ -1,7 +1,6 @@
 /** Lambda entry for the worker: async invocations carrying one job each. */
-import { registerAll } from '../register';
-import { createRuntime, getRuntime } from '../runtime';
-import { runJob } from '../worker/run';
+import { registerAll, createRuntime, getRuntime } from './compose';
+import { runJob } from '../hooks/jobs';
 
 registerAll();
 

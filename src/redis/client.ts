@@ -79,12 +79,29 @@ export function storeUnavailable(err: unknown, action = 'nothing was changed'): 
   });
 }
 
-/** Run a Redis operation, mapping connection failures to STORE_UNAVAILABLE. */
+/** Run a Redis operation, mapping every failure (other than a BotError) to STORE_UNAVAILABLE. */
 export async function withStore<T>(op: () => Promise<T>, action?: string): Promise<T> {
   try {
     return await op();
   } catch (err) {
     if (err instanceof BotError) throw err;
+    throw storeUnavailable(err, action);
+  }
+}
+
+const UNAVAILABLE_REPLY = /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY\b|NOREPLICAS)/;
+
+/**
+ * Run a Redis operation: connection failures (and failover replies) become STORE_UNAVAILABLE
+ * ("nothing was changed"); a script error (a bug) stays an internal error with a log reference.
+ */
+export async function storeOp<T>(op: () => Promise<T>, action?: string): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof BotError) throw err;
+    const e = err as { name?: string; message?: string };
+    if (e?.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message ?? '')) throw err;
     throw storeUnavailable(err, action);
   }
 }

@@ -2,10 +2,10 @@
  * Hash slots. Redis Cluster (and ElastiCache Serverless) serves each key from slot
  * CRC16(hash tag, or the whole key) mod 16384, and a Lua script, a MULTI/EXEC transaction or an
  * ioredis cluster pipeline may only touch keys of one slot (else CROSSSLOT, or ioredis refuses the
- * pipeline). The bot's keys (src/approvals/keys.ts) put everything one script needs under one
- * tag; reads that gather keys of several slots (the guards of several services, the requests of
- * an index, the bot-deployment marks, the environment audit copies) go through pipelineBySlot:
- * one pipeline per slot, all sent at once, so a single node still answers in about one round trip.
+ * pipeline). The bot's keys (./keys.ts) put everything one script needs under one tag; reads that
+ * gather keys of several slots (the guards of several services, the requests of an index, the
+ * bot-deployment marks, the environment audit copies) go through pipelineBySlot: one pipeline per
+ * slot, all sent at once, so a single node still answers in about one round trip.
  */
 import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander } from 'ioredis';

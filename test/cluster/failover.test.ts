@@ -12,12 +12,17 @@
  * service audit streams), no acknowledged step was lost, no lock or active pointer is left, and a
  * further round runs without a single error.
  */
-import { getRequest, readAudit, type ChangeRequest } from '../../src/approvals';
-import { approveRequest, finishExecution, startExecution, storeOp, submitRequest } from '../../src/approvals/store';
+import { readAudit } from '../../src/approvals/audit';
+import { approveRequest } from '../../src/approvals/clicks';
+import { finishExecution, startExecution } from '../../src/approvals/execution';
+import type { ChangeRequest } from '../../src/approvals/types';
+import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { BotError } from '../../src/errors';
+import { storeOp } from '../../src/redis/client';
+import { fixtureConfig } from '../helpers/config';
 import { allKeys } from '../helpers/redis';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
-import { fixtureConfig, storeHarness, type StoreHarness } from '../integration/approvals-runtime';
+import { storeHarness, type StoreHarness } from '../integration/approvals-runtime';
 
 const SERVICES = Array.from({ length: 12 }, (_, i) => `s${i}`);
 const ROUNDS = 16;

@@ -8,18 +8,17 @@
  *    two approvals recorded, one execute job handed off, one execution however often it arrives,
  *    and every other click told why.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { finishExecution, getRequest, readAudit, startExecution, submitRequest } from '../../src/approvals';
+import { readAudit } from '../../src/approvals/audit';
+import { finishExecution, startExecution } from '../../src/approvals/execution';
+import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { handler as workerHandler } from '../../src/handlers/worker';
-import { registerJobKind } from '../../src/worker/run';
-import { FIXTURE_CONFIG, setupE2E, type E2E } from '../helpers/e2e';
-import { REGISTRY, service, taskDefinition } from '../helpers/readers-fixtures';
+import { registerJobKind } from '../../src/hooks/jobs';
+import { REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
+import { configFile } from '../helpers/config';
+import { setupE2E, type E2E } from '../helpers/e2e';
 import { allKeys } from '../helpers/redis';
 
 const ecsMock = mockClient(ECSClient);
@@ -50,9 +49,9 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
   it('500 slash commands, 50 in flight: every one answered once, none lost, none recorded twice', async () => {
     e2e = await setupE2E();
     expect(e2e.rt.redis.constructor.name).toBe('BoundedCluster');
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'web-prod', revision: 50 })], failures: [] });
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: 'web-prod', revision: 50 })], failures: [] });
     ecsMock.on(DescribeTaskDefinitionCommand).resolves({
-      taskDefinition: taskDefinition({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web:v5.0.0` }),
+      taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web:v5.0.0` }),
       tags: [],
     });
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
@@ -87,11 +86,7 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
   }, 120_000);
 
   it('100 concurrent Approve clicks from 10 approvers, 2 needed: two approvals, one execution', async () => {
-    const doc = parse(readFileSync(FIXTURE_CONFIG, 'utf8'));
-    doc.environments.prod.approvals.deploy = 2;
-    const configPath = join(mkdtempSync(join(tmpdir(), 'cluster-load-')), 'chatops.yml');
-    writeFileSync(configPath, stringify(doc));
-    e2e = await setupE2E({ configPath });
+    e2e = await setupE2E({ configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)) });
     const approvers = Array.from({ length: 10 }, (_, i) => `UAPP${i}`);
     e2e.slack.setUserGroup('SLEADS', approvers);
     e2e.slack.setUserGroup('SDEVS', []);

@@ -10,13 +10,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
-import { finishExecution, readAudit, readGuards, recordExecution, startExecution, submitRequest } from '../../src/approvals';
-import { keys } from '../../src/approvals/keys';
-import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
-import { approveRequest } from '../../src/approvals/store';
 import { recordSignal } from '../../src/alerts/store';
-import { runScript as runAlertScript } from '../../src/alerts/store';
+import { readAudit } from '../../src/approvals/audit';
+import { approveRequest } from '../../src/approvals/clicks';
+import { finishExecution, recordExecution, startExecution } from '../../src/approvals/execution';
+import { readGuards } from '../../src/approvals/guards';
+import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
+import { submitRequest } from '../../src/approvals/workflow';
 import { createRedisClient, withStore, type RedisClient } from '../../src/redis/client';
+import { keys } from '../../src/redis/keys';
+import { luaScript, runScript } from '../../src/redis/scripts';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
 import { storeHarness } from '../integration/approvals-runtime';
 
@@ -77,10 +80,9 @@ describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
     for (const n of nodes) expect(n).toMatch(/^127\.0\.0\.1:\d+$/);
     const perNode = await Promise.all((redis as Cluster).nodes('master').map((n) => n.dbsize()));
     expect(perNode.every((count) => count > 0)).toBe(true);
-    // A script (EVALSHA, falling back to EVAL on NOSCRIPT) on each of them.
-    for (const s of services) {
-      expect(await runAlertScript(redis, "return redis.call('GET', KEYS[1])", [keys.serviceDown('prod', s)], [])).toBe('1');
-    }
+    // A script (the one runner: EVALSHA, falling back to EVAL when the node does not know it) on each of them.
+    const get = luaScript('test_get', 1, "return redis.call('GET', KEYS[1])");
+    for (const s of services) expect(await runScript(redis, get, [keys.serviceDown('prod', s)], [])).toBe('1');
   });
 
   it('REDIS_TLS_SERVERNAME names the certificate when the endpoint is given by IP', async () => {

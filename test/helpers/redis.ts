@@ -23,7 +23,7 @@ import { parseRedisTarget } from '../../src/redis/cluster';
 export const REDIS_NOT_FOUND_MESSAGE =
   'redis-server is not on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a Redis you can flush.';
 
-export interface StartRedisOptions {
+interface StartRedisOptions {
   /** Port to listen on. Default: a free port chosen by the OS. */
   port?: number;
   /** Working directory for redis-server. Default: a fresh temp dir, removed by stop(). */

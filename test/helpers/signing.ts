@@ -8,12 +8,12 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 
-export interface SlackSignatureHeaders {
+interface SlackSignatureHeaders {
   'X-Slack-Signature': string;
   'X-Slack-Request-Timestamp': string;
 }
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Signs a raw body as Slack does. */
 export function signBody(secret: string, body: string, timestamp: number = nowSeconds()): SlackSignatureHeaders {
@@ -23,7 +23,7 @@ export function signBody(secret: string, body: string, timestamp: number = nowSe
 
 let triggerCounter = 0;
 /** A unique, Slack-shaped trigger_id. */
-export function newTriggerId(): string {
+function newTriggerId(): string {
   triggerCounter += 1;
   return `${Date.now()}.${triggerCounter}.abcdef${triggerCounter.toString(16)}`;
 }
@@ -47,7 +47,7 @@ export interface SlashFields {
   trigger_id: string;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   /** Legacy verification token (Slack still sends it; never check it). */
   token: 'xxxx',
   team_id: 'T1',
@@ -62,7 +62,7 @@ export const DEFAULTS = {
 } as const;
 
 /** All slash command fields, defaults filled in (trigger_id unique per call). */
-export function slashCommandFields(overrides: Partial<SlashFields> & { text: string }): SlashFields {
+function slashCommandFields(overrides: Partial<SlashFields> & { text: string }): SlashFields {
   return {
     token: DEFAULTS.token,
     team_id: DEFAULTS.team_id,
@@ -222,7 +222,7 @@ export function viewSubmissionPayload(opts: ViewSubmissionOptions = {}): Json {
 }
 
 /** Any interaction payload as Slack posts it: form body `payload=<JSON>`. */
-export function interactionBody(payload: object): string {
+function interactionBody(payload: object): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
@@ -235,7 +235,7 @@ export function viewSubmissionBody(opts: ViewSubmissionOptions = {}): string {
 }
 
 /** API Gateway HTTP API, payload format 2.0 (structurally compatible with Bolt's AwsEventV2). */
-export interface ApiGatewayV2Event {
+interface ApiGatewayV2Event {
   version: '2.0';
   routeKey: string;
   rawPath: string;
@@ -257,7 +257,7 @@ export interface ApiGatewayV2Event {
   isBase64Encoded: boolean;
 }
 
-export const SLACK_USER_AGENT = 'Slackbot 1.0 (+https://api.slack.com/robots)';
+const SLACK_USER_AGENT = 'Slackbot 1.0 (+https://api.slack.com/robots)';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** API Gateway's requestContext.time format: 25/Nov/2025:13:22:00 +0000 */
@@ -319,7 +319,7 @@ export function apiGatewayV2Event(
   };
 }
 
-export interface SignOptions {
+interface SignOptions {
   /** Request timestamp in seconds (default now). Use an old one to test replay rejection. */
   timestamp?: number;
   /** Adds x-slack-retry-num (and x-slack-retry-reason: http_timeout), as Slack does on redelivery. */
@@ -334,7 +334,7 @@ export interface EventOptions extends SignOptions {
 }
 
 /** The signature + retry headers for `body`. */
-export function slackHeaders(secret: string, body: string, opts: SignOptions = {}): Record<string, string> {
+function slackHeaders(secret: string, body: string, opts: SignOptions = {}): Record<string, string> {
   const signed = signBody(opts.badSignature ? `wrong-${secret}` : secret, body, opts.timestamp ?? nowSeconds());
   const headers: Record<string, string> = {
     'x-slack-signature': signed['X-Slack-Signature'],
@@ -364,7 +364,7 @@ export function signedActionEvent(secret: string, payload: object, opts: EventOp
   return apiGatewayV2Event(body, slackHeaders(secret, body, opts), { base64: opts.base64 });
 }
 
-export interface PostSignedOptions extends SignOptions {
+interface PostSignedOptions extends SignOptions {
   contentType?: string;
   /** Extra headers (override the defaults). */
   headers?: Record<string, string>;

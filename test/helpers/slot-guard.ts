@@ -9,7 +9,8 @@
  *
  * test/helpers/slot-guard-setup.ts installs it for every test file (both jest configs) and fails
  * the file on a violation; test/integration/redis-slots.test.ts also records where each Lua script
- * was called from, to prove every script call site in src was exercised.
+ * was called from (through the one runner, src/redis/scripts.ts), to prove every script call site in
+ * src was exercised.
  */
 import { createHash } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
@@ -35,8 +36,8 @@ export interface ScriptCall {
 export interface SlotGuard {
   violations: SlotViolation[];
   scriptCalls: ScriptCall[];
-  /** Name the scripts (by their Lua source) so calls are recorded under a readable name. */
-  watchScripts(named: Record<string, string>): void;
+  /** Name the scripts (by their Lua source) so calls are recorded under their name (src/redis/scripts.ts definedScripts()). */
+  watchScripts(scripts: ReadonlyArray<{ name: string; lua: string }>): void;
   /** Record the src/ call sites of each script call (captures a stack trace per script call). */
   captureSites: boolean;
   reset(): void;
@@ -81,8 +82,8 @@ export function installSlotGuard(): SlotGuard {
     violations: [],
     scriptCalls: [],
     captureSites: false,
-    watchScripts(named) {
-      for (const [name, lua] of Object.entries(named)) names.set(createHash('sha1').update(lua).digest('hex'), name);
+    watchScripts(scripts) {
+      for (const { name, lua } of scripts) names.set(createHash('sha1').update(lua).digest('hex'), name);
     },
     reset() {
       guard.violations.length = 0;

@@ -4,11 +4,12 @@
  * it to the worker. Clicking again hands it off (once per click, and the start script runs it
  * once); if nobody clicks, the expiry tick fails it instead of leaving the service blocked.
  */
-import { getRequest } from '../../src/approvals';
-import { requestKeys, parseRequestId } from '../../src/approvals/ids';
-import { keys } from '../../src/approvals/keys';
-import { SCRIPTS } from '../../src/approvals/scripts';
-import { approveRequest, execScript, expireDue, startExecution, submitRequest, type SubmitInput } from '../../src/approvals/store';
+import { approveRequest, expireDue } from '../../src/approvals/clicks';
+import { startExecution } from '../../src/approvals/execution';
+import { parseRequestId } from '../../src/approvals/ids';
+import { luaTransitions } from '../../src/approvals/transitions';
+import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { keys } from '../../src/redis/keys';
 import { useWorkerDb } from '../helpers/redis';
 import { storeHarness, type StoreHarness } from './approvals-runtime';
 
@@ -30,8 +31,7 @@ function input(): SubmitInput {
 
 /** The approve script runs in Redis, the bot never sees its reply. */
 async function approveReplyLost(h: StoreHarness, id: string, user: string): Promise<void> {
-  const k = requestKeys(parseRequestId(id)!);
-  const reply = await execScript(h.rt, SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, h.clock.now, '1']);
+  const reply = await luaTransitions(h.rt.redis).approve(parseRequestId(id)!, user, h.clock.now(), true);
   expect(reply.code).toBe('APPROVED');
 }
 
@@ -85,7 +85,7 @@ describe('an approving click whose reply was lost', () => {
   it('is failed by the expiry tick when nobody clicks again, which frees the service', async () => {
     const req = await submitRequest(h.rt, input());
     await approveReplyLost(h, req.id, 'ULEAD1');
-    h.clock.now += 2 * HOUR;
+    h.clock.advance(2 * HOUR);
     expect(await expireDue(h.rt)).toEqual([]);
     const after = await getRequest(h.rt.redis, req.id);
     expect(after).toMatchObject({ state: 'failed' });

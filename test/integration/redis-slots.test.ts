@@ -1,21 +1,20 @@
 /**
  * Every Lua script stays in one hash slot, at every call site in src.
  *
- * The call sites are read from the source (each `SCRIPTS.<name>` passed to execScript in
- * src/approvals, each `runScript(` in src/alerts). The workflow then runs for real (Redis from the
- * jest setup: one node, or the cluster of `npm run test:cluster`) through every transition and
- * alert step, while test/helpers/slot-guard.ts derives the slot of every key each script receives
- * (CRC16 of the hash tag, Redis' algorithm) and remembers the src/ frames it was called from.
- * The test fails on a call site never reached, on a script receiving keys of several slots, and
- * (through the guard's setup file) on any pipeline or transaction spanning slots.
+ * All scripts run through the one runner, src/redis/scripts.ts (`runScript`); its call sites are
+ * read from the source: every call of `runScript(`, and where the caller only forwards its
+ * `script` parameter (a wrapper such as approvals' runApprovalScript or the transitions' `run`),
+ * the calls of that wrapper instead, recursively. Every `<name>-<numKeys>.lua` file under src/ is a
+ * script the runner knows (definedScripts()) with that many keys. The workflow then runs for real
+ * (Redis from the jest setup: one node, or the cluster of `npm run test:cluster`) through every
+ * transition and alert step, while test/helpers/slot-guard.ts derives the slot of every key each
+ * script receives (CRC16 of the hash tag, Redis' algorithm) and remembers the src/ frames it was
+ * called from. The test fails on a call site never reached, a site that runs more than one script,
+ * a script run from src other than through the runner, a script receiving keys of several slots,
+ * and (through the guard's setup file) on any pipeline or transaction spanning slots.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import attachLua from '../../src/alerts/lua/attach.lua';
-import claimLua from '../../src/alerts/lua/claim.lua';
-import finishLua from '../../src/alerts/lua/finish.lua';
-import recoverLua from '../../src/alerts/lua/recover.lua';
-import signalLua from '../../src/alerts/lua/signal.lua';
 import {
   attachToIncident,
   claimForFlush,
@@ -29,77 +28,80 @@ import {
   setMute,
 } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
+import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
+import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
-import { SCRIPTS } from '../../src/approvals/scripts';
-import {
-  abortRequest,
-  approveRequest,
-  cancelRequest,
-  checkCanReject,
-  expireDue,
-  finishExecution,
-  recordExecution,
-  rejectRequest,
-  runningRequests,
-  setStatusTs,
-  startExecution,
-  submitRequest,
-  type SubmitInput,
-} from '../../src/approvals/store';
+import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { definedScripts } from '../../src/redis/scripts';
 import { slotOf } from '../../src/redis/slots';
+import { fixtureConfig } from '../helpers/config';
 import { useWorkerDb } from '../helpers/redis';
 import { installSlotGuard } from '../helpers/slot-guard';
-import { fixtureConfig, storeHarness, T0, type StoreHarness } from './approvals-runtime';
+import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
 
 const ROOT = join(__dirname, '../..');
-const ALERT_SCRIPTS: Record<string, string> = {
-  'alerts/signal': signalLua,
-  'alerts/recover': recoverLua,
-  'alerts/claim': claimLua,
-  'alerts/finish': finishLua,
-  'alerts/attach': attachLua,
-};
+/** The one Lua runner. */
+const RUNNER = 'src/redis/scripts.ts';
 
-function tsFiles(dir: string): string[] {
+interface SourceFile {
+  /** src/…/file.ts */
+  rel: string;
+  lines: string[];
+}
+
+function filesUnder(dir: string, ext: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory() ? filesUnder(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
   );
 }
 
-interface CallSite {
-  /** src/…/file.ts:line of the call expression. */
-  site: string;
-  script: string;
+const relPath = (file: string): string => relative(ROOT, file).replace(/\\/g, '/');
+
+function sources(): SourceFile[] {
+  return filesUnder(join(ROOT, 'src'), '.ts').map((file) => ({ rel: relPath(file), lines: readFileSync(file, 'utf8').split('\n') }));
 }
 
-/** The script call sites in src, read from the source. */
-function scriptCallSites(): CallSite[] {
-  const sites: CallSite[] = [];
-  for (const file of tsFiles(join(ROOT, 'src'))) {
-    const rel = relative(ROOT, file).replace(/\\/g, '/');
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines.forEach((line, i) => {
-      for (const m of line.matchAll(/\bSCRIPTS\.(\w+)/g)) {
-        // The call expression starts at the nearest `exec(` / `execScript(` at or above this line.
-        let start = i;
-        while (start > 0 && !/\b(exec|execScript)\(/.test(lines[start]!)) start--;
-        sites.push({ site: `${rel}:${start + 1}`, script: m[1]! });
-      }
-      if (rel.startsWith('src/alerts/') && /\brunScript\(/.test(line) && !/function runScript/.test(line)) {
-        // The Lua source is named in the call (same line or the next few).
-        const call = lines.slice(i, i + 4).join(' ');
-        const lua = /\b(signal|recover|claim|finish|attach)Lua\b/.exec(call)?.[1];
-        sites.push({ site: `${rel}:${i + 1}`, script: `alerts/${lua ?? '?'}` });
-      }
-    });
+/** The function a line belongs to (nearest `function name(` or `const name = (async) (` at or above it) and whether it is exported. */
+function enclosingFunction(lines: readonly string[], i: number): { name: string; exported: boolean } | undefined {
+  for (let j = i; j >= 0; j--) {
+    const m = /\bfunction (\w+)\s*[<(]/.exec(lines[j]!) ?? /\bconst (\w+) = (?:async )?\(/.exec(lines[j]!);
+    if (m) return { name: m[1]!, exported: /^export\b/.test(lines[j]!) };
   }
-  return sites;
+  return undefined;
+}
+
+/**
+ * The script call sites in src (`src/…/file.ts:line` of the line that calls), found from the
+ * runner: calls of `runScript(`; a call that passes on the caller's own `script` parameter makes
+ * that caller a wrapper, whose calls (in its file, or anywhere when exported) are followed instead.
+ */
+function scriptCallSites(): string[] {
+  const files = sources();
+  const sites = new Set<string>();
+  const follow = (callee: string, scope: readonly SourceFile[], depth: number): void => {
+    if (depth > 5) throw new Error(`wrappers of the Lua runner nested too deep at ${callee}`);
+    for (const f of scope) {
+      f.lines.forEach((line, i) => {
+        if (/^\s*(\*|\/\/)/.test(line) || !new RegExp(`\\b${callee}\\(`).test(line) || new RegExp(`\\bfunction ${callee}\\b`).test(line))
+          return;
+        // The call's arguments (it may span a few lines).
+        const call = f.lines.slice(i, i + 4).join(' ');
+        const wrapper = /[(,]\s*script\s*[,)]/.test(call.slice(call.indexOf(`${callee}(`))) ? enclosingFunction(f.lines, i) : undefined;
+        if (wrapper) follow(wrapper.name, wrapper.exported ? files : [f], depth + 1);
+        else sites.add(`${f.rel}:${i + 1}`);
+      });
+    }
+  };
+  follow(
+    'runScript',
+    files.filter((f) => f.rel !== RUNNER),
+    0,
+  );
+  return [...sites].sort();
 }
 
 const guard = installSlotGuard();
-guard.watchScripts(Object.fromEntries(Object.entries(SCRIPTS).map(([name, s]) => [name, s.lua])));
-guard.watchScripts(ALERT_SCRIPTS);
 
 const HOUR = 3600_000;
 let n = 0;
@@ -123,11 +125,9 @@ describe('hash slots of every script call', () => {
   let h: StoreHarness;
   beforeAll(async () => {
     useWorkerDb();
-    h = await storeHarness({
-      config: fixtureConfig((doc) => {
-        doc.environments.prod.approvals.deploy = 2;
-      }),
-    });
+    h = await storeHarness({ config: fixtureConfig((doc) => (doc.environments.prod.approvals.deploy = 2)) });
+    // Every module that defines a script is loaded by now (the imports above).
+    guard.watchScripts(definedScripts());
     h.slack.setUserGroup('SLEADS', []);
     h.slack.setUserGroup('SDEVS', []);
     guard.reset();
@@ -165,10 +165,10 @@ describe('hash slots of every script call', () => {
     const c = await submitRequest(rt, input());
     expect((await cancelRequest(rt, c.id, 'UDEV1')).code).toBe('OK');
     const d = await submitRequest(rt, input());
-    h.clock.now += 2 * HOUR;
+    h.clock.advance(2 * HOUR);
     expect((await checkCanReject(rt, d.id, 'ULEAD1')).code).toBe('EXPIRED');
     const e = await submitRequest(rt, input());
-    h.clock.now += 2 * HOUR;
+    h.clock.advance(2 * HOUR);
     expect(await expireDue(rt)).toEqual([e.id]);
     const f = await submitRequest(rt, input());
     expect((await abortRequest(rt, f.id, 'aborted by the test'))?.state).toBe('failed');
@@ -205,17 +205,35 @@ describe('hash slots of every script call', () => {
     expect(await markDown(rt.redis, svc, now)).toBe(now);
     await clearDown(rt.redis, svc);
 
-    // Every script call: its keys in one slot.
+    // Every script call: its keys in one slot, as many as the script takes.
     const mixed = guard.scriptCalls.filter((call) => new Set(call.keys.map(slotOf)).size !== 1);
     expect(mixed).toEqual([]);
+    const scripts = definedScripts();
+    const byName = new Map(scripts.map((s) => [s.name, s]));
+    expect(guard.scriptCalls.filter((call) => call.keys.length !== byName.get(call.script)?.numberOfKeys)).toEqual([]);
+    // Every `<name>-<numKeys>.lua` under src/ is a script the runner knows, taking numKeys keys.
+    const luaFiles = filesUnder(join(ROOT, 'src'), '.lua').filter((f) => !/[/\\]includes[/\\]/.test(f));
+    expect(luaFiles.length).toBeGreaterThanOrEqual(19);
+    for (const file of luaFiles) {
+      const numKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
+      const body = readFileSync(file, 'utf8');
+      const script = scripts.find((s) => s.lua.endsWith(body));
+      expect({ file: relPath(file), keys: script?.numberOfKeys }).toEqual({ file: relPath(file), keys: numKeys });
+    }
     // Every script defined was run.
     const ran = new Set(guard.scriptCalls.map((call) => call.script));
-    expect([...Object.keys(SCRIPTS), ...Object.keys(ALERT_SCRIPTS)].filter((name) => !ran.has(name))).toEqual([]);
-    // Every call site in src was reached, with the script it names.
+    expect(scripts.map((s) => s.name).filter((name) => !ran.has(name))).toEqual([]);
+    // Scripts from src run only through the runner. (A command the cluster client sends later, once
+    // connected, has only the client's own frames in src/redis/: its callers are not on that stack.)
+    const fromFeatures = guard.scriptCalls.filter((call) => call.sites.some((site) => !site.startsWith('src/redis/')));
+    expect(fromFeatures.length).toBeGreaterThan(0);
+    expect(fromFeatures.filter((call) => !call.sites.some((site) => site.startsWith(`${RUNNER}:`)))).toEqual([]);
+    // Every call site in src was reached, and each runs one script.
     const sites = scriptCallSites();
-    expect(sites.length).toBeGreaterThanOrEqual(Object.keys(SCRIPTS).length + Object.keys(ALERT_SCRIPTS).length);
-    const missed = sites.filter((s) => !guard.scriptCalls.some((call) => call.script === s.script && call.sites.includes(s.site)));
-    expect(missed).toEqual([]);
+    expect(sites.length).toBeGreaterThanOrEqual(scripts.length);
+    const runAt = (site: string): Set<string> =>
+      new Set(guard.scriptCalls.filter((call) => call.sites.includes(site)).map((call) => call.script));
+    expect(sites.filter((site) => runAt(site).size !== 1).map((site) => ({ site, scripts: [...runAt(site)] }))).toEqual([]);
     // No pipeline or multi-key command across slots either.
     expect(guard.violations).toEqual([]);
   });

@@ -1,5 +1,5 @@
-import { actions, blockTextLength, fitMessage, header, section } from '../../src/bot/blocks/message';
-import { code, codeBlock, escapeMrkdwn, LIMITS, truncate, truncateLines } from '../../src/bot/blocks/text';
+import { actions, blockTextLength, fitMessage, header, section } from '../../src/slack/blocks';
+import { code, codeBlock, escapeMrkdwn, LIMITS, truncate, truncateLines } from '../../src/slack/text';
 import { closest } from '../../src/commands/suggest';
 import { formatDuration, parseDuration } from '../../src/config/duration';
 

@@ -11,7 +11,7 @@ import {
 import { diffObjects, renderDiff } from '../../src/deploy/diff';
 import { parseImageSelector, pinnedImageUri, splitImage } from '../../src/deploy/refs';
 import { isBotError } from '../../src/errors';
-import { DIGEST, EXEC_ROLE, REGISTRY, TAGS, TASK_ROLE, taskDefinition, tdArn } from '../helpers/deploy-fixtures';
+import { DIGEST, EXEC_ROLE, REGISTRY, TAGS, TASK_ROLE, taskDefinition, tdArn } from '../helpers/aws-fixtures';
 
 describe('registrationInput (re-registering a task definition)', () => {
   it('keeps every accepted field and leaves out the read-only ones', () => {
