@@ -17,7 +17,7 @@ import { createAccess } from '../edge/authz';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
 import { log as rootLog, registerSecret } from '../log';
-import { createRedis, redisPassword, type RedisProfile } from '../redis/client';
+import { createRedisFromEnv, redisPassword, type RedisProfile } from '../redis/client';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
@@ -75,7 +75,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients();
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
-  const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
+  const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
