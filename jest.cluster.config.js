@@ -29,6 +29,6 @@ module.exports = {
   ],
   testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/test/helpers/cluster-global-setup.ts',
-  globalTeardown: '<rootDir>/test/helpers/cluster-global-teardown.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   maxWorkers: 1,
 };

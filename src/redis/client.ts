@@ -32,11 +32,7 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
   };
 }
 
-/**
- * `caFile` (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates
- * chain to public CAs and need nothing.
- */
-export function createRedis(url: string, profile: RedisProfile, caFile?: string): Redis {
+function createNode(url: string, profile: RedisProfile, caFile?: string): Redis {
   const options = redisOptions(profile);
   if (caFile && url.startsWith('rediss://')) options.tls = { ca: readFileSync(caFile) };
   const client = new Redis(url, options);
@@ -53,18 +49,19 @@ export interface ClusterSettings {
 }
 
 /**
- * A single-node or cluster client (./cluster.ts parseRedisTarget decides which); a single node is
- * exactly `createRedis(url, profile, caFile)`.
+ * A single-node or cluster client (./cluster.ts parseRedisTarget decides which). `caFile`
+ * (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates chain to
+ * public CAs and need nothing.
  */
-export function createRedisClient(url: string, profile: RedisProfile, caFile?: string, settings: ClusterSettings = {}): RedisClient {
+export function createRedis(url: string, profile: RedisProfile, caFile?: string, settings: ClusterSettings = {}): RedisClient {
   const target = parseRedisTarget(url, settings.cluster, settings.tlsServername);
   if (target.cluster) return createCluster(target, redisOptions(profile), caFile);
-  return createRedis(target.url, profile, caFile);
+  return createNode(target.url, profile, caFile);
 }
 
 /** The process's client from its environment: REDIS_URL, REDIS_CLUSTER, REDIS_TLS_CA_FILE, REDIS_TLS_SERVERNAME. */
 export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile): RedisClient {
-  return createRedisClient(env.REDIS_URL ?? '', profile, env.REDIS_TLS_CA_FILE || undefined, {
+  return createRedis(env.REDIS_URL ?? '', profile, env.REDIS_TLS_CA_FILE || undefined, {
     cluster: env.REDIS_CLUSTER,
     tlsServername: env.REDIS_TLS_SERVERNAME || undefined,
   });
