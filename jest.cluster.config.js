@@ -13,6 +13,7 @@ module.exports = {
   displayName: 'cluster',
   testMatch: [
     '<rootDir>/test/integration/approvals-store.test.ts',
+    '<rootDir>/test/integration/approvals-transitions.test.ts',
     '<rootDir>/test/integration/alerts-store.test.ts',
     '<rootDir>/test/integration/redis-slots.test.ts',
     '<rootDir>/test/integration/approvals-lost-reply.test.ts',
