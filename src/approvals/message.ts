@@ -8,7 +8,7 @@ import { actions, context, header, section, type SlackMessage } from '../slack/b
 import { code, codeBlock, escapeMrkdwn, LIMITS, mention, oneLine, plural, principal, truncate } from '../slack/text';
 import { requestTitle } from './codes';
 import type { ChangeRequest, RequestState } from './types';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { slackDate } from '../slack/time';
 
 /** Button action ids (registered under the prefix in ./actions.ts); the value is the request id. */

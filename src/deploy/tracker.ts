@@ -21,8 +21,8 @@ import { describeService, describeTaskDefinition, describeTasks, listServiceTask
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { findService } from '../config/load';
-import { cleanLogMessage } from '../aws/redact';
-import { formatDuration } from '../config/duration';
+import { cleanLogMessages } from '../aws/redact';
+import { formatDuration } from '../i18n';
 import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
 import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
@@ -177,7 +177,7 @@ async function stoppedTasksFor(
           { region, groupSource: `the awslogs-group option of container ${name} in ${arnTail(taskDefinition)}` },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
         );
-        for (const e of res.events) lines.push(`${multi ? `[${name}] ` : ''}${cleanLogMessage(e.message ?? '').trimEnd()}`);
+        for (const m of cleanLogMessages(res.events.map((e) => e.message ?? ''))) lines.push(`${multi ? `[${name}] ` : ''}${m.trimEnd()}`);
       } catch (err) {
         rt.log.warn('cannot read the logs of a stopped task', { group, task: info.taskId, err });
       }

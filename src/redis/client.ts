@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import Redis, { type Cluster, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
 import { createCluster, parseRedisTarget } from './cluster';
+import { describeRedisUrl } from './url';
 
 /** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
 export type RedisClient = Redis | Cluster;
@@ -35,10 +36,25 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
 function createNode(url: string, profile: RedisProfile, caFile?: string): Redis {
   const options = redisOptions(profile);
   if (caFile && url.startsWith('rediss://')) options.tls = { ca: readFileSync(caFile) };
-  const client = new Redis(url, options);
+  let client: Redis;
+  try {
+    client = new Redis(url, options);
+  } catch {
+    // The URL parser's error carries the whole URL (TypeError's `input`), password included, and
+    // Lambda prints every property of an error that stops a function: say what is wrong without it.
+    throw invalidRedisUrl(url);
+  }
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   return client;
+}
+
+function invalidRedisUrl(url: string): BotError {
+  const message = `REDIS_URL is not a valid URL (${describeRedisUrl(url)})`;
+  return new BotError('CONFIG', message, {
+    userMessage: 'The bot is missing required settings.',
+    hint: 'Percent-encode the characters / ? # @ % in the Redis password (encodeURIComponent), e.g. redis://:p%2Fss@host:6379.',
+  });
 }
 
 export interface ClusterSettings {

@@ -5,7 +5,7 @@
  * Otherwise a private redis-server is started on a free port with no persistence and
  * REDIS_URL is set to it; jest workers inherit the variable.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedisServer } from './redis';
@@ -14,6 +14,11 @@ import { startRedisServer } from './redis';
 export const REDIS_HANDLE_KEY = '__ecsChatopsTestRedis__';
 /** Env var naming a file with {pids, dir}: a fallback for teardown if globalThis was not shared. */
 export const REDIS_STATE_ENV = 'ECS_CHATOPS_TEST_REDIS_STATE';
+/**
+ * A directory private to this jest run (removed by teardown): artifacts built once per run and
+ * shared by the workers live there (test/helpers/topology/artifacts.ts builds them on first use).
+ */
+export const RUN_DIR_ENV = 'ECS_CHATOPS_TEST_RUN_DIR';
 
 /** What the teardown stops: one redis-server, or every node of a cluster (./cluster-global-setup.ts). */
 export interface StartedRedis {
@@ -32,6 +37,7 @@ export function publishRedis(started: StartedRedis, pids: readonly number[]): vo
 }
 
 export default async function globalSetup(): Promise<void> {
+  process.env[RUN_DIR_ENV] = mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-test-run-'));
   if (process.env.REDIS_URL) return;
   const server = await startRedisServer();
   publishRedis(server, [server.pid]);

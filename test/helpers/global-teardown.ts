@@ -4,7 +4,7 @@
  * REDIS_CLUSTER_URL) given from outside is left alone.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { REDIS_HANDLE_KEY, REDIS_STATE_ENV, type StartedRedis } from './global-setup';
+import { REDIS_HANDLE_KEY, REDIS_STATE_ENV, RUN_DIR_ENV, type StartedRedis } from './global-setup';
 
 interface RedisState {
   pids: number[];
@@ -21,6 +21,11 @@ function isAlive(pid: number): boolean {
 }
 
 export default async function globalTeardown(): Promise<void> {
+  const runDir = process.env[RUN_DIR_ENV];
+  if (runDir) {
+    rmSync(runDir, { recursive: true, force: true });
+    delete process.env[RUN_DIR_ENV];
+  }
   const g = globalThis as Record<string, unknown>;
   const handle = g[REDIS_HANDLE_KEY] as StartedRedis | undefined;
   const stateFile = process.env[REDIS_STATE_ENV];

@@ -32,12 +32,14 @@ interface StartRedisOptions {
   extraArgs?: string[];
   /** How long to wait for PING to answer. Default 5000 ms. */
   readyTimeoutMs?: number;
+  /** Require this password (--requirepass); the handle's url then carries it (redis://:password@…). */
+  password?: string;
   /** Readiness probe instead of a plain-text PING (e.g. for a TLS-only server). */
   ready?: (port: number) => Promise<boolean>;
 }
 
 export interface RedisServerHandle {
-  /** redis://127.0.0.1:PORT */
+  /** redis://127.0.0.1:PORT (redis://:PASSWORD@127.0.0.1:PORT with a password) */
   url: string;
   port: number;
   /** pid of the redis-server child process. */
@@ -78,8 +80,8 @@ export function getFreePort(): Promise<number> {
   });
 }
 
-/** Sends one raw RESP `PING` and resolves true if the server answers `+PONG`. Never rejects. */
-export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+/** Sends one raw RESP `PING` (after `AUTH` when a password is given) and resolves true if the server answers `+PONG`. Never rejects. */
+export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
     let received = '';
@@ -91,9 +93,12 @@ export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Pr
       resolve(ok);
     };
     socket.setTimeout(timeoutMs, () => finish(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    const auth = password === undefined ? '' : `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`;
+    socket.on('connect', () => socket.write(`${auth}PING\r\n`));
     socket.on('data', (chunk) => {
       received += chunk.toString('utf8');
+      if (password !== undefined && received.startsWith('+OK\r\n')) received = received.slice(5);
+      else if (password !== undefined && !received.startsWith('+OK') && received.includes('\r\n')) return finish(false);
       if (received.includes('\r\n')) finish(received.startsWith('+PONG'));
     });
     socket.on('error', () => finish(false));
@@ -125,7 +130,8 @@ async function startOnce(
   ownsDir: boolean,
   extraArgs: string[],
   readyTimeoutMs: number,
-  ready: (port: number) => Promise<boolean> = (p) => pingRedis(p),
+  password?: string,
+  ready: (port: number) => Promise<boolean> = (p) => pingRedis(p, '127.0.0.1', 500, password),
 ): Promise<RedisServerHandle> {
   const logFile = path.join(dir, 'redis.log');
   const args = [
@@ -143,6 +149,7 @@ async function startOnce(
     dir,
     '--logfile',
     logFile,
+    ...(password === undefined ? [] : ['--requirepass', password]),
     ...extraArgs,
   ];
   // Not detached: a Ctrl+C to the parent's process group also stops redis-server.
@@ -207,7 +214,8 @@ async function startOnce(
     await stop();
     throw new Error(`redis-server on port ${port} has no pid`);
   }
-  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, dir, stop };
+  const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
+  return { url: `redis://${auth}127.0.0.1:${port}`, port, pid: child.pid, dir, stop };
 }
 
 /**
@@ -227,7 +235,7 @@ export async function startRedisServer(opts: StartRedisOptions = {}): Promise<Re
     const ownsDir = opts.dir === undefined;
     const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-redis-'));
     try {
-      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs, opts.ready);
+      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs, opts.password, opts.ready);
     } catch (err) {
       lastError = err;
     }

@@ -5,6 +5,7 @@
 import { redisOptions } from '../../src/redis/client';
 import { clusterOptions, parseClusterFlag, parseRedisTarget } from '../../src/redis/cluster';
 import { slotOf } from '../../src/redis/slots';
+import { redisPassword } from '../../src/redis/url';
 
 describe('parseRedisTarget', () => {
   it('a plain URL is one node, passed to ioredis unchanged', () => {
@@ -69,6 +70,23 @@ describe('parseRedisTarget', () => {
         expect.objectContaining({ code: 'CONFIG', message: expect.stringMatching(message) }),
       );
     }
+  });
+
+  it('a comma inside one URL (its password) is not a seed list', () => {
+    expect(parseRedisTarget('redis://:pa,ss@h:6379')).toMatchObject({ cluster: false, url: 'redis://:pa,ss@h:6379' });
+    expect(parseRedisTarget('redis://:pa,ss@h:6379', 'true')).toMatchObject({
+      cluster: true,
+      password: 'pa,ss',
+      nodes: [{ host: 'h', port: 6379 }],
+    });
+  });
+
+  it('names a bad seed without its user or password; the seed list’s password is the one to hide in logs', () => {
+    expect(() => parseRedisTarget('redis://a:1,redis://bot:s3cret-pw@b:port')).toThrow(
+      expect.objectContaining({ code: 'CONFIG', message: expect.not.stringContaining('s3cret') }),
+    );
+    expect(() => parseRedisTarget('redis://a:1,redis://bot:s3cret-pw@b:port')).toThrow(/not redis:\/\/…@b:port/);
+    expect(redisPassword('redis://bot:s3cr%2Ft@10.0.0.1:7000,redis://10.0.0.2?cluster=true')).toBe('s3cr/t');
   });
 
   it('parseClusterFlag', () => {
