@@ -15,6 +15,7 @@
 import { BotError } from '../errors';
 import { storeOp, type RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { publishAudit } from './audit';
 import { answerFor, refusal, type AnswerContext } from './codes';
@@ -85,6 +86,28 @@ export async function getRequest(redis: RedisClient, id: string): Promise<Change
   const ref = parseRequestId(id);
   if (!ref) return undefined;
   return fromHash(await redis.hgetall(keys.request(ref.environment, ref.service, ref.id)));
+}
+
+/**
+ * Many requests by id (an index, a history page): one HGETALL each, one pipeline per hash slot
+ * (requests of different services are in different slots), all sent at once. Undefined for a
+ * malformed id or a request no longer on record; rejects when Redis fails.
+ */
+export async function getRequests(redis: RedisClient, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
+  const out = new Map<string, ChangeRequest | undefined>();
+  const refs = ids.flatMap((id) => {
+    const ref = parseRequestId(id);
+    if (!ref) out.set(id, undefined);
+    return ref ? [ref] : [];
+  });
+  const requestKey = (r: RequestRef): string => keys.request(r.environment, r.service, r.id);
+  const res = await pipelineBySlot(redis, refs, requestKey, (pipe, r) => pipe.hgetall(requestKey(r)));
+  refs.forEach((r, i) => {
+    const [err, val] = res[i] ?? [new Error('no reply'), null];
+    if (err) throw err;
+    out.set(r.id, fromHash((val ?? {}) as Record<string, string>));
+  });
+  return out;
 }
 
 /** pending | approved → failed, with the reason (mrkdwn written by the bot); re-renders the message. */
