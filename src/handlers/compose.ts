@@ -20,6 +20,7 @@ import { createRedis, type RedisProfile } from '../redis/client';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
+import { registerSurfaces } from '../surfaces/register';
 
 let registered = false;
 
@@ -31,6 +32,7 @@ export function registerAll(): void {
   registerApprovals();
   registerAlerts();
   registerChanges();
+  registerSurfaces();
 }
 
 /** Names of required variables that are missing or empty. */
