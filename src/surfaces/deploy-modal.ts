@@ -237,6 +237,8 @@ export async function handleFormAction(ctx: ActionContext): Promise<void> {
   const envOk = environments.find((e) => e.name === env);
   if (!envOk) env = service = undefined;
   else if (service && !envOk.services.includes(service)) service = undefined;
+  // An environment with one service: it is the choice.
+  else if (!service && envOk.services.length === 1) service = envOk.services[0];
   const tags = env && service ? await tagsNow(rt, env, service) : undefined;
   const form = deployForm({ locale, now: rt.now(), environments, env, service, tags, originChannel: origin });
   let updated;
