@@ -25,7 +25,8 @@ type Job = { kind: string; status?: boolean; scheduled?: boolean };
 const jobs = (e2e: E2E, kind: string) => (e2e.handedOff as Job[]).filter((j) => j.kind === kind);
 const homeText = (e2e: E2E, user: string) => JSON.stringify(e2e.slack.homeView(user)?.blocks ?? null);
 const publishes = (e2e: E2E, user: string) =>
-  e2e.slack.callsTo('views.publish').filter((c) => c.body.user_id === user && !c.response?.hasOwnProperty('error')).length;
+  e2e.slack.callsTo('views.publish').filter((c) => c.body.user_id === user && (c.response as { ok?: boolean } | undefined)?.ok === true)
+    .length;
 const buttons = (view: SlackBody | undefined) =>
   ((view?.blocks ?? []) as SlackBody[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements as SlackBody[]);
 
