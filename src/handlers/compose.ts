@@ -51,6 +51,8 @@ function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
 
 interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
+  /** Slack delivers over Socket Mode (local use): no request signing, so no signing secret needed. */
+  socketMode?: boolean;
   config?: Config;
   profile: RedisProfile;
   mode?: 'lambda' | 'local';
@@ -61,7 +63,7 @@ interface RuntimeOptions {
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const env = opts.env ?? process.env;
-  requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
+  requireEnv(env, ['SLACK_BOT_TOKEN', ...(opts.socketMode ? [] : ['SLACK_SIGNING_SECRET']), 'REDIS_URL']);
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
@@ -81,7 +83,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     aws,
     dispatcher,
     access: createAccess(config, createDirectory(slack, log)),
-    signingSecret: env.SLACK_SIGNING_SECRET!,
+    signingSecret: env.SLACK_SIGNING_SECRET ?? '',
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
     now: opts.now ?? Date.now,
