@@ -20,8 +20,13 @@ export function installInteractivity(app: App, rt: Runtime): void {
     const whisper = async (text: string) => {
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
       else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });
-      // A click in the Home tab or a modal: no channel to answer in, so the answer opens as a small modal.
-      else if (body.trigger_id) await rt.slack.openView(body.trigger_id, noticeModal(text, rt.config.slack.language));
+      // A click in the Home tab or in a modal: no channel to answer in, so the answer opens as a small
+      // modal (on top of the modal the click came from).
+      else if (body.trigger_id) {
+        const notice = noticeModal(text, rt.config.slack.language);
+        if (body.view?.type === 'modal') await rt.slack.pushView(body.trigger_id, notice);
+        else await rt.slack.openView(body.trigger_id, notice);
+      }
     };
     const def = findAction(action.action_id);
     if (!def) {

@@ -57,6 +57,8 @@ export interface SlackGateway {
   ): Promise<void>;
   /** views.open; the opened view's id and hash (for views.update). */
   openView(triggerId: string, view: Record<string, unknown>): Promise<ViewRef>;
+  /** views.push: a view on top of the modal the trigger came from. */
+  pushView(triggerId: string, view: Record<string, unknown>): Promise<ViewRef>;
   /**
    * views.update of a modal by its id (with `hash`: refused with hash_conflict when the view changed
    * since) or by its external_id.
@@ -168,6 +170,14 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     async openView(triggerId, view) {
       try {
         const res = await client.views.open({ trigger_id: triggerId, view: view as never });
+        return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async pushView(triggerId, view) {
+      try {
+        const res = await client.views.push({ trigger_id: triggerId, view: view as never });
         return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
       } catch (err) {
         throw wrap(err);

@@ -312,6 +312,18 @@ describe('the deploy form', () => {
     expect(opened.body.view.callback_id).toBe('deploy-form');
   });
 
+  it('a select that cannot be answered (Slack refused the update) gets a notice pushed on top of the form', async () => {
+    const { e2e } = h;
+    await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    const viewId = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
+    e2e.slack.failNext('views.update', 'internal_error');
+    await pick(e2e, viewId, 'UDEV1', 'service:prod', 'deployform:service', 'web', selected({}, 'env', 'deployform:env', 'prod'));
+    const push = e2e.slack.lastCall('views.push')!;
+    expect(push.response).toMatchObject({ ok: true });
+    expect(JSON.stringify(push.body.view.blocks)).toContain('internal_error');
+    expect(e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'deploy-form-tags')).toHaveLength(0);
+  });
+
   it('in Korean for a reader whose Slack speaks Korean', async () => {
     const { e2e } = h;
     e2e.slack.setUserLocale('UDEV1', 'ko-KR');

@@ -115,6 +115,8 @@ describe('the Home tab', () => {
     const text = homeText(e2e, 'ULEAD1');
     expect(buttons(e2e.slack.homeView('ULEAD1')).map((b) => b.action_id)).not.toContain('approval:approve');
     expect(text).toContain('Rollouts running now (1)');
+    // The rollout's progress as the tracker last read it from ECS.
+    expect(text).toMatch(/Deploy web → prod\*: \d+\/4 running/);
     expect(text).toContain(`/archives/CPROD/p${req.ts.replace('.', '')}`);
     // Two refresh jobs for the many transitions: the approval's, then (it ran before the executor)
     // one for everything the executor changed (started, facts recorded, status card, progress).
