@@ -13,6 +13,7 @@
  *   ecsdeploy:{<deploymentId>}   deployments the bot started (recordExecution)
  */
 import { BotError } from '../errors';
+import { announceChange } from '../hooks/events';
 import { storeOp, type RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
@@ -46,6 +47,8 @@ export type SubmitInput = Pick<
 export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: string): Promise<Transition> {
   const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
   await publishAudit(rt.redis, rt.log, t.audit);
+  // Something people look at changed (the Home tab): only transitions that wrote something.
+  if (t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
   return t;
 }
 
@@ -78,7 +81,11 @@ export async function bestEffort(rt: Runtime, what: string, op: () => Promise<un
 export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined): Promise<void> {
   if (!req?.messageTs) return;
   await bestEffort(rt, 'update the request message', () =>
-    rt.slack.update(req.channel, req.messageTs!, requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment) })),
+    rt.slack.update(
+      req.channel,
+      req.messageTs!,
+      requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), locale: rt.config.slack.language }),
+    ),
   );
 }
 
@@ -137,7 +144,10 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest): Promise<
 async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<ChangeRequest> {
   let ts: string;
   try {
-    ({ ts } = await rt.slack.post(req.channel, requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment) })));
+    ({ ts } = await rt.slack.post(
+      req.channel,
+      requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), locale: rt.config.slack.language }),
+    ));
   } catch (err) {
     await abortRequest(rt, req.id, 'not started: the request message could not be posted in the channel.').catch((e) =>
       rt.log.error('approvals: could not abort after a failed post', { requestId: req.id, err: e }),
