@@ -9,7 +9,7 @@ import { DescribeLogStreamsCommand, GetLogEventsCommand, type CloudWatchLogsClie
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
 import { plainText } from '../slack/text';
-import { cleanLogMessage } from '../aws/redact';
+import { cleanLogMessages } from '../aws/redact';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import type { LogExcerpt, TaskFacts } from './incident';
@@ -76,7 +76,7 @@ export async function lastLines(logs: CloudWatchLogsClient, loc: LogLocation, li
       abortSignal: AbortSignal.timeout(timeoutMs),
     },
   );
-  return (res.events ?? []).slice(-limit).map((e) => cleanLogMessage((e.message ?? '').replace(/\r?\n$/, '')));
+  return cleanLogMessages((res.events ?? []).slice(-limit).map((e) => (e.message ?? '').replace(/\r?\n$/, '')));
 }
 
 /** The last lines of the failed container, or why there are none. Never throws: an alert goes out either way. */

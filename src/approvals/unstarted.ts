@@ -6,7 +6,7 @@
 import { section, type SlackMessage } from '../slack/blocks';
 import { code, mention, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import type { ChangeRequest } from './types';
 
 type Req = Pick<ChangeRequest, 'verb' | 'service' | 'approvedAt' | 'startBy'>;

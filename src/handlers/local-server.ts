@@ -1,9 +1,10 @@
 /**
- * The local server behind `npm start` (and its tests): Bolt's HTTPReceiver with the same app,
+ * The local server behind `npm start` (and its tests): the same app behind Bolt's HTTPReceiver, or
+ * over Socket Mode (SocketModeReceiver) when SLACK_APP_TOKEN is set — no public URL, no tunnel —,
  * an in-process dispatcher, the scheduled tasks on a timer, and a private redis-server when
- * REDIS_URL is not set.
+ * REDIS_URL is not set. Which Slack credentials are needed is decided here (`localCredentials`).
  */
-import { HTTPReceiver } from '@slack/bolt';
+import { HTTPReceiver, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -18,6 +19,7 @@ import { registerAll, createRuntime, missingEnv, setRuntime } from './compose';
 import { createApp } from '../edge/app';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import type { Runtime } from '../runtime';
+import { slackClientOptions } from '../slack/gateway';
 
 /** A start-up problem explained in one message (the process prints it and exits 1). */
 export class StartupError extends Error {}
@@ -32,7 +34,11 @@ interface LocalOptions {
 }
 
 export interface LocalServer {
+  /** How Slack reaches the app: an HTTP endpoint (a tunnel in front of it), or Socket Mode. */
+  mode: 'http' | 'socket';
+  /** The HTTP port (0 in Socket Mode). */
   port: number;
+  /** The HTTP endpoint, or `socket-mode`. */
   url: string;
   rt: Runtime;
   /** What the operator should know (printed by `npm start`). */
@@ -128,13 +134,37 @@ async function startPrivateRedis(dir: string, path: string | undefined): Promise
   throw new StartupError(`redis-server did not start on port ${port}.`);
 }
 
-export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
-  const missing = missingEnv(opts.env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+/**
+ * The one place that decides which Slack credentials `npm start` needs: the bot token always; then
+ * an app-level token (`xapp-…`, SLACK_APP_TOKEN) for Socket Mode, or else the signing secret for
+ * the HTTP receiver.
+ */
+export function localCredentials(env: NodeJS.ProcessEnv): { mode: 'http' | 'socket' } {
+  const appToken = env.SLACK_APP_TOKEN?.trim();
+  if (appToken) {
+    if (!appToken.startsWith('xapp-')) {
+      throw new StartupError(
+        'SLACK_APP_TOKEN must be an app-level token (xapp-…, Basic Information → App-Level Tokens, scope connections:write). Unset it to use the HTTP receiver instead.',
+      );
+    }
+    if (missingEnv(env, ['SLACK_BOT_TOKEN']).length) {
+      throw new StartupError(
+        "missing SLACK_BOT_TOKEN. Set it from your Slack app's settings (OAuth & Permissions → Bot User OAuth Token).",
+      );
+    }
+    return { mode: 'socket' };
+  }
+  const missing = missingEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
   if (missing.length) {
     throw new StartupError(
       `missing ${missing.join(' and ')}. Set ${missing.length > 1 ? 'them' : 'it'} from your Slack app's settings (Basic Information → Signing Secret; OAuth & Permissions → Bot User OAuth Token).`,
     );
   }
+  return { mode: 'http' };
+}
+
+export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
+  const { mode } = localCredentials(opts.env);
   let config: Config;
   try {
     config = loadConfigFile(configPath(opts.env));
@@ -143,7 +173,8 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   }
   const notes: string[] = [];
   const env = { ...opts.env };
-  const port = opts.port ?? Number(env.PORT || 3000);
+  // Socket Mode listens on no port.
+  const port = mode === 'socket' ? 0 : (opts.port ?? Number(env.PORT || 3000));
   // Before anything is started: a busy port is said in one line, and leaves nothing behind.
   if (port !== 0 && !(await portFree(port))) throw busyPort(port);
 
@@ -157,7 +188,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
     );
   }
   try {
-    return await serve(opts, config, env, port, notes, redis);
+    return await serve(opts, mode, config, env, port, notes, redis);
   } catch (err) {
     // Whatever failed after redis-server started, it does not outlive this process.
     await redis?.stop();
@@ -196,6 +227,7 @@ function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
 
 async function serve(
   opts: LocalOptions,
+  mode: 'http' | 'socket',
   config: Config,
   env: NodeJS.ProcessEnv,
   port: number,
@@ -205,23 +237,40 @@ async function serve(
   registerAll();
   const holder: { rt?: Runtime } = {};
   const dispatcher = inProcessDispatcher((job) => runJob(job, holder.rt!), log);
-  const rt = createRuntime({ env, config, profile: 'worker', mode: 'local', dispatcher });
+  const rt = createRuntime({ env, config, profile: 'worker', mode: 'local', dispatcher, socketMode: mode === 'socket' });
   holder.rt = rt;
   setRuntime(rt);
 
-  const receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
-  const app = createApp(rt, receiver);
-  let server: Server;
+  const where = `config ${configPath(opts.env)}, ${Object.keys(config.services).length} services`;
+  let receiver: Receiver;
+  let server: Server | undefined;
+  let actualPort = 0;
+  let url = 'socket-mode';
+  let app: ReturnType<typeof createApp>;
   try {
-    server = (await app.start(port)) as unknown as Server;
+    if (mode === 'socket') {
+      receiver = new SocketModeReceiver({
+        appToken: env.SLACK_APP_TOKEN!.trim(),
+        logLevel: env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
+        // apps.connections.open goes where the Web API goes (SLACK_API_URL, for tests and proxies).
+        installerOptions: { clientOptions: slackClientOptions(env) },
+      });
+      app = createApp(rt, receiver);
+      await app.start();
+      notes.push(`connected to Slack over Socket Mode: no public URL or tunnel needed (${where})`);
+    } else {
+      receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
+      app = createApp(rt, receiver);
+      server = (await app.start(port)) as unknown as Server;
+      actualPort = (server.address() as { port: number }).port;
+      url = `http://localhost:${actualPort}/slack/events`;
+      notes.push(`listening on ${url} (${where})`);
+    }
   } catch (err) {
     rt.redis.disconnect();
     setRuntime(undefined);
     throw err;
   }
-  const actualPort = (server.address() as { port: number }).port;
-  const url = `http://localhost:${actualPort}/slack/events`;
-  notes.push(`listening on ${url} (config ${configPath(opts.env)}, ${Object.keys(config.services).length} services)`);
 
   // The scheduled tasks on a timer; a tick never starts while the previous one still runs (and
   // runTicks holds a Redis lock per tick besides), so slow AWS answers cannot pile ticks up.
@@ -234,6 +283,7 @@ async function serve(
 
   let stopping: Promise<void> | undefined;
   return {
+    mode,
     port: actualPort,
     url,
     rt,
@@ -243,11 +293,19 @@ async function serve(
       stopping ??= (async () => {
         clearInterval(tick);
         // Stop taking requests, give in-flight work a moment, then close everything regardless.
-        await within(
-          1_000,
-          app.stop().catch(() => undefined),
-        );
-        server.closeAllConnections?.();
+        if (receiver instanceof SocketModeReceiver) {
+          // Close the socket and wait (briefly) for Slack's side of the close handshake (Bolt's stop() does not wait).
+          await within(
+            5_000,
+            receiver.client.disconnect().catch(() => undefined),
+          );
+        } else {
+          await within(
+            1_000,
+            app.stop().catch(() => undefined),
+          );
+          server?.closeAllConnections?.();
+        }
         await within(STOP_GRACE_MS, Promise.all([dispatcher.idle(), ticking]));
         await within(
           500,

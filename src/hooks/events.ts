@@ -3,11 +3,13 @@
  * - ECS events from EventBridge (src/handlers/events.ts) are given to every consumer
  *   (deploy progress tracking, alerts);
  * - the scheduled tick (src/handlers/scheduled.ts, and a timer when running locally) runs
- *   every periodic task (approval expiry, deploy deadlines, services-down checks).
- * Each consumer is isolated: one failing does not stop the others. Each has a budget for its AWS
- * calls (src/aws/budget.ts), and a tick never overlaps itself: it runs under a Redis lock that
- * expires when the invocation could no longer be running, and a tick that finds its lock taken
- * is skipped.
+ *   every periodic task (approval expiry, start deadlines, deploy deadlines, services-down checks);
+ * - changes of what people look at (a request created or decided, a lock, a freeze, an incident,
+ *   a rollout's progress) are announced to every change listener (the Home tab refresh).
+ * Each consumer is isolated: one failing does not stop the others. Event consumers and ticks have
+ * a budget for their AWS calls (src/aws/budget.ts), and a tick never overlaps itself: it runs
+ * under a Redis lock that expires when the invocation could no longer be running, and a tick that
+ * finds its lock taken is skipped.
  */
 import { withBudget } from '../aws/budget';
 import type { EcsEvent } from '../aws/ecs-events';
@@ -18,8 +20,17 @@ import type { Runtime } from '../runtime';
 type EventConsumer = (event: EcsEvent, rt: Runtime) => Promise<void>;
 type Tick = (rt: Runtime) => Promise<void>;
 
+/** Something people see changed: a request ('request'), a lock or freeze ('guard'), an incident, a rollout's progress. */
+export interface Change {
+  what: 'request' | 'guard' | 'incident' | 'rollout';
+  environment?: string;
+  service?: string;
+}
+type ChangeListener = (change: Change, rt: Runtime) => Promise<void>;
+
 const consumers = new Map<string, EventConsumer>();
 const ticks = new Map<string, Tick>();
+const changeListeners = new Map<string, ChangeListener>();
 
 /** An event consumer's AWS calls get this long. */
 const EVENT_BUDGET_MS = 30_000;
@@ -41,7 +52,7 @@ async function runAll<T extends unknown[]>(
   args: T,
   rt: Runtime,
   what: string,
-  around: (name: string, run: () => Promise<void>) => Promise<void>,
+  around: (name: string, run: () => Promise<void>) => Promise<void> = (_name, run) => run(),
 ): Promise<string[]> {
   const failed: string[] = [];
   await Promise.all(
@@ -91,4 +102,17 @@ export function runTicks(rt: Runtime, opts: TickOptions = {}): Promise<string[]>
       if (lock) await releaseLock(rt.redis, lock).catch((err) => rt.log.warn('could not release a scheduled task lock', { name, err }));
     }
   });
+}
+
+export function registerChangeListener(name: string, fn: ChangeListener): void {
+  changeListeners.set(name, fn);
+}
+
+/**
+ * Tell every change listener that something people see changed. Never throws (the change already
+ * happened); listeners must be quick (one Redis round trip, at most a hand-off to the worker).
+ */
+export async function announceChange(rt: Runtime, change: Change): Promise<void> {
+  if (!changeListeners.size) return;
+  await runAll(changeListeners, [change, rt], rt, 'change listener');
 }

@@ -4,7 +4,7 @@
  * leaves a lock that simply expires.
  */
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from './client';
 import releaseLua from './lua/release-1.lua';
 import { luaScript, runScript } from './scripts';
 
@@ -16,13 +16,13 @@ export interface HeldLock {
 }
 
 /** Take `key` for `ttlMs`; undefined when someone holds it. Redis errors propagate. */
-export async function tryLock(redis: Redis, key: string, ttlMs: number): Promise<HeldLock | undefined> {
+export async function tryLock(redis: RedisClient, key: string, ttlMs: number): Promise<HeldLock | undefined> {
   const token = randomUUID();
   const ok = await redis.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
   return ok === 'OK' ? { key, token } : undefined;
 }
 
 /** Release a lock if it is still ours; true when it was. */
-export async function releaseLock(redis: Redis, lock: HeldLock): Promise<boolean> {
+export async function releaseLock(redis: RedisClient, lock: HeldLock): Promise<boolean> {
   return Number(await runScript(redis, RELEASE, [lock.key], [lock.token])) === 1;
 }

@@ -14,7 +14,7 @@
  * "Time passing" (a start deadline, an attempt's end) is simulated by moving the request's
  * recorded times back in Redis: the functions run on the real clock.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../src/redis/client';
 import { parseRequestId } from '../../src/approvals/ids';
 import { keys } from '../../src/redis/keys';
 import { testRedis } from '../helpers/redis';
@@ -23,7 +23,7 @@ import { seedWorld } from '../helpers/topology/seed';
 import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 
 let t: Topology;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   t = await startTopology({ seed: seedWorld });

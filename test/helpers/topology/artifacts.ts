@@ -5,14 +5,15 @@
  *     (the same entries and esbuild options as `npm run build`) into the run directory, plus the
  *     loopback Lambda runtime (src/loopback/lambda/host.ts);
  *   - the CloudFormation template, packaged by `osls package` with the environment CI uses
- *     (.ci/run: dummy credentials, no telemetry), for stage `test`.
+ *     (.ci/run: dummy credentials, no telemetry), for stage `test`, from a staged copy of the
+ *     project holding exactly those bundles.
  *
  * The first worker that asks builds (a lock directory in the run directory, see
- * global-setup.ts); the others wait for its result. Both steps run as child processes, in
- * parallel.
+ * global-setup.ts); the others wait for its result. Both steps run as child processes, one after
+ * the other.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,7 +75,23 @@ async function buildBundles(outdir: string): Promise<number> {
   return ms;
 }
 
-async function packageTemplate(outdir: string): Promise<number> {
+/**
+ * A throw-away copy of the project to package: serverless.yml and package.json, node_modules linked,
+ * the bundles just built as dist/, and the topology's config (test/fixtures/chatops.topology.yml) as chatops.yml. So the
+ * package never depends on what the working tree's dist/ or chatops.yml hold (a fresh clone has neither).
+ */
+function stageProject(dir: string, dist: string): string {
+  const project = path.join(dir, 'project');
+  mkdirSync(path.join(project, 'dist'), { recursive: true });
+  for (const f of ['serverless.yml', 'package.json']) copyFileSync(path.join(ROOT, f), path.join(project, f));
+  copyFileSync(path.join(ROOT, 'test/fixtures/chatops.topology.yml'), path.join(project, 'chatops.yml'));
+  if (!existsSync(path.join(project, 'node_modules')))
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');
+  for (const f of readdirSync(dist)) copyFileSync(path.join(dist, f), path.join(project, 'dist', f));
+  return project;
+}
+
+async function packageTemplate(outdir: string, project: string): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
   Object.assign(env, {
@@ -89,12 +106,15 @@ async function packageTemplate(outdir: string): Promise<number> {
     osls,
     ['package', '--stage', STAGE, '--region', REGION, '--package', outdir, `--param=passRoles=${PASS_ROLES.join(',')}`],
     env,
+    project,
   );
   return ms;
 }
 
 async function buildAll(dir: string): Promise<void> {
-  const [build, pkg] = await Promise.all([buildBundles(path.join(dir, 'dist')), packageTemplate(path.join(dir, 'sls'))]);
+  const dist = path.join(dir, 'dist');
+  const build = await buildBundles(dist);
+  const pkg = await packageTemplate(path.join(dir, 'sls'), stageProject(dir, dist));
   writeFileSync(path.join(dir, 'timings.json'), JSON.stringify({ build, package: pkg }));
 }
 
