@@ -21,6 +21,8 @@ export const CODES = [
   'ALREADY_APPROVED',
   'NOT_AUTHORIZED',
   'NOT_REQUESTER',
+  'NOT_CANCELLER',
+  'START_EXPIRED',
   'LOCKED',
   'FROZEN',
   'BUSY',
@@ -123,6 +125,10 @@ export function answerFor(c: string, ctx: AnswerContext): string {
     }
     case 'NOT_AUTHORIZED':
       return `You are not (or no longer) an approver in ${code(env)}, so nothing was recorded. Approvers: ${approversText(ctx)}. An admin can add you in chatops.yml (\`environments.${env}.approvers\`).`;
+    case 'NOT_CANCELLER':
+      return `Only ${mention(req?.requester ?? '?')}, who asked for this change, or an approver in ${code(env)} can cancel it before it starts. Approvers: ${approversText(ctx)}.`;
+    case 'START_EXPIRED':
+      return `This approval lapsed: the change was approved${req?.approvedAt ? ` ${slackDate(req.approvedAt)}` : ''} but had not started by ${req?.startBy ? slackDate(req.startBy) : 'its start deadline'}, and an approval is only valid that long. Nothing was changed; request it again if it is still needed.`;
     case 'NOT_REQUESTER':
       return `Only ${mention(req?.requester ?? '?')}, who asked for this change, can cancel it.${ctx.approvers ? ' Approvers can reject it instead.' : ''}`;
     case 'LOCKED':
@@ -172,6 +178,8 @@ const ERROR_CODE: Record<RefusalCode, ErrorCode> = {
   ALREADY_APPROVED: 'CONFLICT',
   NOT_AUTHORIZED: 'FORBIDDEN',
   NOT_REQUESTER: 'FORBIDDEN',
+  NOT_CANCELLER: 'FORBIDDEN',
+  START_EXPIRED: 'CONFLICT',
   LOCKED: 'REFUSED',
   FROZEN: 'REFUSED',
   BUSY: 'CONFLICT',
@@ -204,7 +212,7 @@ export function iconFor(c: string): string {
   const kind = ERROR_CODE[c as RefusalCode];
   if (c === 'LOCKED') return ':lock:';
   if (c === 'FROZEN') return ':snowflake:';
-  if (c === 'EXPIRED') return ':hourglass:';
+  if (c === 'EXPIRED' || c === 'START_EXPIRED') return ':hourglass:';
   if (kind === 'FORBIDDEN') return ':no_entry:';
   if (kind === 'REFUSED') return ':no_entry_sign:';
   if (kind === 'CONFLICT') return ':information_source:';

@@ -1,7 +1,8 @@
 /**
  * The request message and the reject modal: pure functions of the request and the time.
  * The message is posted once (a normal channel message, the thread parent of the executor's
- * status card) and re-rendered in place on every transition; buttons only while pending.
+ * status card) and re-rendered in place on every transition; buttons while pending (approve,
+ * reject, cancel) and while approved but not started (cancel).
  */
 import type { KnownBlock } from '@slack/types';
 import { actions, context, header, section, type SlackMessage } from '../slack/blocks';
@@ -83,6 +84,7 @@ export function stateLine(req: ChangeRequest, now: number): string {
 }
 
 function expiryText(req: ChangeRequest, now: number): string {
+  if (req.state === 'approved' && req.startBy) return ` · Must start by ${slackDate(req.startBy, '{time}')}, or it fails`;
   if (req.state !== 'pending') return '';
   const left = req.expiresAt - now;
   return left > 0 ? ` · Expires ${slackDate(req.expiresAt, '{time}')} (in ${formatDuration(left)})` : ' · Expiring now';
@@ -113,6 +115,9 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
         { text: 'Cancel', actionId: ACTION.cancel, value: req.id },
       ]),
     );
+  } else if (req.state === 'approved') {
+    // Approved but not started yet: the requester or an approver may still call it off.
+    blocks.push(actions(undefined, [{ text: 'Cancel', actionId: ACTION.cancel, value: req.id }]));
   }
   const text = `${requestTitle(req)}: ${req.state}, requested by ${mention(req.requester)}`;
   return { text, blocks };

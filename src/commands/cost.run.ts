@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
 import { keys } from '../redis/keys';
 import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
+import { isUnavailableApi } from '../aws/errors';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
 import { code } from '../slack/text';
@@ -127,7 +128,11 @@ async function monthEnd(
     if (!isBotError(err)) throw err;
     rt.log.info('no cost forecast', { code: err.code, detail: err.message });
     const why =
-      err.code === 'NOT_FOUND' ? 'Cost Explorer does not have enough history to forecast yet' : err.userMessage.replace(/[*_`]/g, '');
+      err.code === 'NOT_FOUND'
+        ? 'Cost Explorer does not have enough history to forecast yet'
+        : isUnavailableApi(err)
+          ? 'Cost Explorer forecasts are not available to the bot here'
+          : err.userMessage.replace(/[*_`]/g, '');
     return { unavailable: why, monthLabel: p.monthLabel };
   }
 }

@@ -10,6 +10,7 @@ import { registerEventConsumer, registerTick } from '../hooks/events';
 import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
 import { ABORT_ACTION_ID } from './render';
+import { EXECUTE_BUDGET_MS } from './constants';
 
 const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
@@ -22,7 +23,12 @@ export function registerChanges(): void {
     schema: executeJobSchema,
     // startExecution and a lease make it run once; a job claim would also stop the retry that resumes after a crash.
     once: false,
+    budgetMs: EXECUTE_BUDGET_MS,
     handle: async (job, rt) => (await import('./execute')).executeRequest(rt, job.requestId),
+    // Lambda gave up on it: an approved request that never started fails now and frees its service.
+    lost: async (job, rt, why) => {
+      await (await import('../approvals/execution')).failNeverStarted(rt, job.requestId, why);
+    },
   });
   registerJobKind('change-abort', {
     schema: abortJobSchema,
