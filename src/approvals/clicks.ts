@@ -13,6 +13,7 @@ import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
 import { bestEffort, ctxFor, dispatchExecute, getRequest, refreshMessage, transit } from './workflow';
+import { startScheduled } from './gates';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
 export type ClickResult =
@@ -46,7 +47,10 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
     case 'APPROVED':
       await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
       await refreshMessage(rt, req);
-      await dispatchExecute(rt, req!);
+      // A request with a start time waits for the scheduler (release gates); one approved after its time starts now.
+      if (req!.state === 'scheduled') {
+        if ((req!.startAt ?? 0) <= rt.now()) await startScheduled(rt, req!);
+      } else await dispatchExecute(rt, req!);
       return { ok: true, code: reply.code, request: req! };
     case 'APPROVAL_RECORDED':
       await refreshMessage(rt, req);
@@ -110,7 +114,9 @@ export async function cancelRequest(rt: Runtime, id: string, user: string, reaso
   const reply = await transit(rt, (x) => x.cancel(ref, user, rt.now(), reason));
   const req = reply.request;
   if (reply.code === 'OK' || reply.code === 'EXPIRED') {
-    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    await bestEffort(rt, 'update the indexes', () =>
+      rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.scheduledIndex(), id).exec(),
+    );
     await refreshMessage(rt, req);
   }
   return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);

@@ -8,6 +8,8 @@ import { registerTick } from '../hooks/events';
 import { handleApprovalAction, rejectView } from './actions';
 import { ACTION_PREFIX } from './message';
 import { expireDue } from './clicks';
+import { remindRetro, startDueScheduled } from './gates';
+import { ACK_ACTION_ID, handleAckClick } from './gate-locks';
 
 let registered = false;
 
@@ -16,7 +18,15 @@ export function registerApprovals(): void {
   registered = true;
   registerAction({ actionId: ACTION_PREFIX, handle: handleApprovalAction });
   registerView(rejectView);
+  registerAction({ actionId: ACK_ACTION_ID, handle: handleAckClick });
   registerTick('approvals-expiry', async (rt) => {
     await expireDue(rt);
+  });
+  // Release gates: scheduled starts (`--at`) and the break-glass reminders.
+  registerTick('approvals-scheduled', async (rt) => {
+    await startDueScheduled(rt);
+  });
+  registerTick('approvals-retro', async (rt) => {
+    await remindRetro(rt);
   });
 }

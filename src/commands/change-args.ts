@@ -22,11 +22,44 @@ export const commonFlags = {
     .max(MAX_REASON, `the reason is too long; keep it under ${MAX_REASON} characters`)
     .optional(),
   'dry-run': z.literal(true, { error: '--dry-run takes no value' }).optional(),
+  /** Release gates: start at a time (in the environment's change-window time zone) or in the next change window. */
+  at: z
+    .string({ error: 'give a time, e.g. --at 2026-12-02T02:00, or --at next-window' })
+    .trim()
+    .regex(
+      /^(next-window|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?)$/i,
+      'write a local time like 2026-12-02T02:00 (the environment’s change-window time zone; add Z or +09:00 for another), or next-window',
+    )
+    .optional(),
+  /** Release gates: run without waiting for approval, with a mandatory reason. */
+  'break-glass': z
+    .string({ error: 'break-glass needs the reason in quotes, e.g. --break-glass "checkout is down for everyone"' })
+    .trim()
+    .min(5, 'say why in a few words (at least 5 characters), e.g. --break-glass "checkout is down for everyone"')
+    .max(MAX_REASON, `the break-glass reason is too long; keep it under ${MAX_REASON} characters`)
+    .optional(),
 };
 
 export interface ChangeArgsBase {
   reason?: string;
   dryRun: boolean;
+  /** `--at`: a local time or `next-window` (resolved in the worker against the change windows). */
+  at?: string;
+  /** `--break-glass "reason"`. */
+  breakGlass?: string;
+  /** `/ecs promote`: the environment the digest comes from (checked like the promotion gate), and its tag there. */
+  promoteFrom?: string;
+  promotedTag?: string;
+}
+
+/** The common flags of a change verb as its arguments. */
+export function changeBase(flags: { reason?: string; 'dry-run'?: true; at?: string; 'break-glass'?: string }): ChangeArgsBase {
+  return {
+    reason: flags.reason,
+    dryRun: flags['dry-run'] === true,
+    ...(flags.at ? { at: flags.at.toLowerCase() === 'next-window' ? 'next-window' : flags.at } : {}),
+    ...(flags['break-glass'] ? { breakGlass: flags['break-glass'] } : {}),
+  };
 }
 
 interface SpecInfo {

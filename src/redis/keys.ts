@@ -41,6 +41,10 @@ export const keys = {
    */
   pendingByExpiry: () => 'approvals:{index}:pending',
   runningIndex: () => 'approvals:{index}:running',
+  /** Requests with a start time (`--at`), score = startAt: the scheduler tick starts them (src/approvals/gates.ts). */
+  scheduledIndex: () => 'approvals:{index}:scheduled',
+  /** Break-glass requests waiting for their approval after the fact, score = the next reminder. */
+  retroIndex: () => 'approvals:{index}:retro',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**
@@ -56,9 +60,23 @@ export const keys = {
   changeLease: (requestId: string) => `chg:{${requestId}}:lease`,
   /** Progress reporting of a running change (hash: milestones posted, last card, abort; src/deploy/tracker.ts). */
   changeTrack: (requestId: string) => `chg:{${requestId}}:track`,
+  /**
+   * Healthy completions of one image digest (hash: environment → JSON {service, at, requestId, tag}),
+   * written when a change the bot tracks reaches COMPLETED (src/deploy/promotion.ts); the promotion
+   * gate reads it. Expires HEALTHY_TTL_SECONDS after the last write.
+   */
+  healthyDigest: (digest: string) => `healthy:{img:${digest}}`,
+  /** The digest a service last completed healthy with (JSON {digest, at, requestId, tag, repository}); `/ecs promote` reads it. */
+  healthyService: (env: string, alias: string) => `healthy:{svc:${env}:${alias}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
 } as const;
+
+/**
+ * How long the record of a healthy completion lives (refreshed by every completion): a digest that
+ * completed in staging can be promoted to prod for 30 days after its last healthy completion there.
+ */
+export const HEALTHY_TTL_SECONDS = 30 * 24 * 3600;
 
 /** How long the bot remembers that it started a deployment. */
 export const BOT_DEPLOYMENT_TTL_SECONDS = 14 * 24 * 3600;
