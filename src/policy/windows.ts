@@ -70,7 +70,8 @@ function offsetAt(t: number, timeZone: string): number {
 
 /**
  * The instant at which the wall clock in `timeZone` shows the given local time. A time skipped by
- * a daylight-saving change (02:30 on a spring-forward night) becomes the first instant after the gap.
+ * a daylight-saving change (02:30 on a spring-forward night) moves forward by the gap (03:30), as
+ * Temporal's "compatible" disambiguation does; a repeated one (autumn) is its later occurrence.
  */
 export function zonedTime(year: number, month: number, day: number, minutes: number, timeZone: string): number {
   const naive = Date.UTC(year, month - 1, day, 0, minutes);
