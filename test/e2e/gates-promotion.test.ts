@@ -37,7 +37,9 @@ describe('promotion order (staging → prod)', () => {
     await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     const answer = lastResponse(h.e2e);
-    expect(answer).toContain("I can't deploy `v1.2.3` `sha256:3f1c7e5a9b2d` to `prod`: it has not completed a healthy deployment in `staging`");
+    expect(answer).toContain(
+      "I can't deploy `v1.2.3` `sha256:3f1c7e5a9b2d` to `prod`: it has not completed a healthy deployment in `staging`",
+    );
     expect(answer).toContain('Deploy it to `staging` first (e.g. `/ecs deploy web-staging v1.2.3`)');
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0); // no request
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
@@ -49,7 +51,10 @@ describe('promotion order (staging → prod)', () => {
     expect(record).toMatchObject({ service: 'web-staging', requestId: stagingId, tag: 'v1.2.3' });
     const ttl = await h.e2e.rt.redis.ttl(keys.healthyDigest(DIGEST));
     expect(ttl).toBeGreaterThan(HEALTHY_TTL_SECONDS - 60);
-    expect(JSON.parse((await h.e2e.rt.redis.get(keys.healthyService('staging', 'web-staging')))!)).toMatchObject({ digest: DIGEST, repository: 'shop/web' });
+    expect(JSON.parse((await h.e2e.rt.redis.get(keys.healthyService('staging', 'web-staging')))!)).toMatchObject({
+      digest: DIGEST,
+      repository: 'shop/web',
+    });
 
     // 20 minutes later: not soaked yet.
     h.clock.advance(20 * 60_000);
@@ -68,7 +73,9 @@ describe('promotion order (staging → prod)', () => {
     const req = requestMessage(h.e2e, 'CPROD');
     const card = textOf(req.message);
     expect(card).toContain('Release gates');
-    expect(card).toMatch(/Promotion: `v1\.2\.3` `sha256:3f1c7e5a9b2d` completed healthy in `staging` \(`web-staging`\) <!date\^\d+\^[^>]+>, 1h 20m ago \(soak time 1h passed\)/);
+    expect(card).toMatch(
+      /Promotion: `v1\.2\.3` `sha256:3f1c7e5a9b2d` completed healthy in `staging` \(`web-staging`\) <!date\^\d+\^[^>]+>, 1h 20m ago \(soak time 1h passed\)/,
+    );
     const pending = await getRequest(h.e2e.rt.redis, req.id);
     expect(pending?.plan).toMatchObject({ verb: 'deploy', digest: DIGEST, image: `${REGISTRY}/shop/web@${DIGEST}` });
     expect(pending?.gates?.[0]?.gate).toBe('promotion');
