@@ -30,7 +30,7 @@ const MONDAY_10 = kst('2026-12-07T10:00');
 
 const scaleCalls = () => h.ecsMock.commandCalls(UpdateServiceCommand).filter((c) => c.args[0].input.desiredCount !== undefined);
 
-async function requestAt(text: string): Promise<{ id: string; ts: string }> {
+async function requestAt(text: string): Promise<ReturnType<typeof requestMessage>> {
   await h.e2e.slash(text, { channel_id: 'CPROD', user_id: 'UDEV1' });
   await h.e2e.drain();
   return requestMessage(h.e2e, 'CPROD');
