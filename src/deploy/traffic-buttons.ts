@@ -75,12 +75,12 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
   const env = rt.config.environments[req.environment];
   const who = env ? principalsFor(env, 'shifter').map(principal).join(', ') || '—' : '—';
   if (action === 'CONTINUE') {
-    if (!(await rt.access.holds(req.environment, userId, 'shifter'))) {
-      await ctx.whisper(t('notShifter', { env: req.environment, who }));
-      return;
-    }
     if (userId === req.requester && !env?.gates.trafficShift?.allowRequester) {
       await ctx.whisper(t('selfShift', { who }));
+      return;
+    }
+    if (!(await rt.access.holds(req.environment, userId, 'shifter'))) {
+      await ctx.whisper(t('notShifter', { env: req.environment, who }));
       return;
     }
   } else if (userId !== req.requester && !(await rt.access.holdsAny(req.environment, userId, ['shifter', 'approver']))) {

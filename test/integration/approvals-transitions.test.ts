@@ -336,7 +336,9 @@ export function transitionsContract(name: string, make: (redis: Redis) => Transi
         expect(given.request?.retroExpiredAt).toBe(T0 + 8);
         expect((await t.retroApprove(other.ref, 'ULEAD1', T0 + 9, true)).code).toBe('RETRO_DONE');
         const normal = await created(refFor('api'));
-        expect((await t.retroApprove({ id: normal.id, environment: ENV, service: 'api' }, 'ULEAD1', T0, true)).code).toBe('NOT_BREAK_GLASS');
+        expect((await t.retroApprove({ id: normal.id, environment: ENV, service: 'api' }, 'ULEAD1', T0, true)).code).toBe(
+          'NOT_BREAK_GLASS',
+        );
       });
 
       it('finishing a rollback takes the automatic lock in the same step; any requester may acknowledge it', async () => {
@@ -390,13 +392,19 @@ export function transitionsContract(name: string, make: (redis: Redis) => Transi
       it('records a traffic-shift press once, with the person as the audit actor', async () => {
         const req = await created(refFor('web'), { approvalsNeeded: 0 });
         const ref = { id: req.id, environment: ENV, service: 'web' };
-        expect((await t.press(ref, T0, 'ULEAD1', 'traffic-shifted', 'CONTINUE', 'shift.abc', { action: 'CONTINUE' })).code).toBe('NOT_STARTED');
+        expect((await t.press(ref, T0, 'ULEAD1', 'traffic-shifted', 'CONTINUE', 'shift.abc', { action: 'CONTINUE' })).code).toBe(
+          'NOT_STARTED',
+        );
         await t.start(ref, T0 + 1, 2 * HOUR, 'change running');
-        const p = await t.press(ref, T0 + 2, 'ULEAD1', 'traffic-shifted', 'CONTINUE at POST_TEST_TRAFFIC_SHIFT', 'shift.abc', { action: 'CONTINUE' });
+        const p = await t.press(ref, T0 + 2, 'ULEAD1', 'traffic-shifted', 'CONTINUE at POST_TEST_TRAFFIC_SHIFT', 'shift.abc', {
+          action: 'CONTINUE',
+        });
         expect(p.code).toBe('OK');
         expect(p.audit[0]!.fields).toMatchObject({ event: 'traffic-shifted', actor: 'ULEAD1' });
         expect(p.request?.execution).toEqual({ 'shift.abc': { action: 'CONTINUE' } });
-        expect((await t.press(ref, T0 + 3, 'ULEAD2', 'traffic-shifted', 'again', 'shift.abc', { action: 'CONTINUE' })).code).toBe('UNCHANGED');
+        expect((await t.press(ref, T0 + 3, 'ULEAD2', 'traffic-shifted', 'again', 'shift.abc', { action: 'CONTINUE' })).code).toBe(
+          'UNCHANGED',
+        );
       });
     });
 
