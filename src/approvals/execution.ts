@@ -3,9 +3,9 @@
  * execution facts, running → succeeded | failed, and the running requests for the deadline tick.
  * Each step is one transition (./transitions.ts) through `transit`.
  */
-import type Redis from 'ioredis';
-import { storeOp } from '../redis/client';
+import { storeOp, type RedisClient } from '../redis/client';
 import { BOT_DEPLOYMENT_TTL_SECONDS, keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { answerFor, refusal } from './codes';
 import { guardFromHash, readFreeze } from './guards';
@@ -88,9 +88,12 @@ export async function recordExecution(
   if ((reply.code !== 'OK' && reply.code !== 'UNCHANGED') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
   const deploymentIds = [facts.deploymentId, facts.serviceDeploymentArn].filter((v): v is string => typeof v === 'string' && v.length > 0);
   if (deploymentIds.length) {
-    const pipe = rt.redis.pipeline();
-    for (const d of deploymentIds) pipe.set(keys.botDeployment(d), id, 'EX', BOT_DEPLOYMENT_TTL_SECONDS);
-    await storeOp(() => pipe.exec());
+    // Each mark has its own slot (tagged by the ECS id): one pipeline per slot, sent together.
+    await storeOp(() =>
+      pipelineBySlot(rt.redis, deploymentIds, keys.botDeployment, (pipe, d) =>
+        pipe.set(keys.botDeployment(d), id, 'EX', BOT_DEPLOYMENT_TTL_SECONDS),
+      ),
+    );
   }
   return req;
 }
@@ -144,12 +147,17 @@ export async function finishExecution(
   return reply.extra.autolocked === '1' ? { ...req, autoLocked: true } : req;
 }
 
-async function loadMany(redis: Redis, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
+async function loadMany(redis: RedisClient, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
   const out = new Map<string, ChangeRequest | undefined>();
   const refs = ids.map((id) => [id, parseRequestId(id)] as const);
-  const pipe = redis.pipeline();
-  for (const [, ref] of refs) if (ref) pipe.hgetall(keys.request(ref.environment, ref.service, ref.id));
-  const res = (await pipe.exec()) ?? [];
+  // Requests of different services are in different slots: one pipeline per slot, sent together.
+  const keyList = refs.flatMap(([, ref]) => (ref ? [keys.request(ref.environment, ref.service, ref.id)] : []));
+  const res = await pipelineBySlot(
+    redis,
+    keyList,
+    (k) => k,
+    (pipe, k) => pipe.hgetall(k),
+  );
   let i = 0;
   for (const [id, ref] of refs) {
     if (!ref) {

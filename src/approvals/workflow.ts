@@ -12,9 +12,8 @@
  *   approvals:{index}:running    sorted set by startedAt, for runningRequests()
  *   ecsdeploy:{<deploymentId>}   deployments the bot started (recordExecution)
  */
-import type Redis from 'ioredis';
 import { BotError } from '../errors';
-import { storeOp } from '../redis/client';
+import { storeOp, type RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { publishAudit } from './audit';
@@ -93,7 +92,7 @@ function renderRequest(rt: Runtime, req: ChangeRequest) {
   return requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), ...gateMessageOptions(rt, req.environment) });
 }
 
-export async function getRequest(redis: Redis, id: string): Promise<ChangeRequest | undefined> {
+export async function getRequest(redis: RedisClient, id: string): Promise<ChangeRequest | undefined> {
   const ref = parseRequestId(id);
   if (!ref) return undefined;
   return fromHash(await redis.hgetall(keys.request(ref.environment, ref.service, ref.id)));

@@ -15,6 +15,7 @@ import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-wri
 import { errorMessage, isBotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
+import { pipelineBySlot } from '../redis/slots';
 import { answer } from './readers.run';
 import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
@@ -30,9 +31,8 @@ async function loadRequests(rt: Runtime, ids: readonly string[]): Promise<Map<st
   const out = new Map<string, ChangeRequest | undefined>();
   const refs = ids.map((id) => parseRequestId(id)).filter((r) => r !== undefined);
   if (!refs.length) return out;
-  const pipe = rt.redis.pipeline();
-  for (const r of refs) pipe.hgetall(keys.request(r.environment, r.service, r.id));
-  const res = (await pipe.exec()) ?? [];
+  const requestKey = (r: (typeof refs)[number]): string => keys.request(r.environment, r.service, r.id);
+  const res = await pipelineBySlot(rt.redis, refs, requestKey, (pipe, r) => pipe.hgetall(requestKey(r)));
   refs.forEach((r, i) => {
     const [err, val] = res[i] ?? [];
     out.set(r.id, err ? undefined : fromHash((val ?? {}) as Record<string, string>));
@@ -44,9 +44,7 @@ async function loadRequests(rt: Runtime, ids: readonly string[]): Promise<Map<st
 async function botMarks(rt: Runtime, ids: readonly string[]): Promise<Map<string, string>> {
   const marks = new Map<string, string>();
   if (!ids.length) return marks;
-  const pipe = rt.redis.pipeline();
-  for (const id of ids) pipe.get(keys.botDeployment(id));
-  const res = (await pipe.exec()) ?? [];
+  const res = await pipelineBySlot(rt.redis, ids, keys.botDeployment, (pipe, id) => pipe.get(keys.botDeployment(id)));
   ids.forEach((id, i) => {
     const [err, val] = res[i] ?? [];
     if (!err && typeof val === 'string' && val) marks.set(id, val);

@@ -65,12 +65,15 @@ export async function recordHealthy(rt: Runtime, requestId: string, plan: Change
     ...(d.repository ? { repository: d.repository } : {}),
     ...(d.image ? { image: d.image } : {}),
   };
-  await rt.redis
-    .pipeline()
-    .hset(keys.healthyDigest(d.digest), plan.environment, JSON.stringify(rec))
-    .expire(keys.healthyDigest(d.digest), HEALTHY_TTL_SECONDS)
-    .set(keys.healthyService(plan.environment, plan.alias), JSON.stringify(svc), 'EX', HEALTHY_TTL_SECONDS)
-    .exec();
+  // Two slots (the digest's and the service's): one pipeline each, sent together.
+  await Promise.all([
+    rt.redis
+      .pipeline()
+      .hset(keys.healthyDigest(d.digest), plan.environment, JSON.stringify(rec))
+      .expire(keys.healthyDigest(d.digest), HEALTHY_TTL_SECONDS)
+      .exec(),
+    rt.redis.set(keys.healthyService(plan.environment, plan.alias), JSON.stringify(svc), 'EX', HEALTHY_TTL_SECONDS),
+  ]);
 }
 
 /** Where `digest` completed healthy in `environment` (the newest completion), if the bot saw it. */

@@ -8,12 +8,11 @@
  */
 import { z } from 'zod';
 import type { ActionContext } from '../hooks/actions';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { principalsFor } from '../policy/authorize';
 import { code, mention, principal } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { getRequest } from '../approvals/workflow';
-import { TRACK_TTL_SECONDS } from './constants';
 import { pauseRecordSchema, type PauseRecord, type PressJob } from './traffic-model';
 import { continueLabel, TRAFFIC_ACTION, trafficText } from './traffic-text';
 

@@ -22,7 +22,7 @@
 import type { DeploymentLifecycleHookDetail, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import { BotError, errorMessage } from '../errors';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { continueServiceDeploymentRaw, describeServiceDeployments } from '../aws/ecs-write';
 import { awsErrorName, isAccessDenied } from '../aws/errors';
@@ -39,7 +39,6 @@ import type { Locale } from '../i18n';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { pressExecution } from '../approvals/execution';
-import { TRACK_TTL_SECONDS } from './constants';
 import type { ChangePlan } from './plan';
 import { parsePlan } from './plan';
 import { stoppedTaskLines } from './render';

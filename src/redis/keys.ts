@@ -80,3 +80,5 @@ export const HEALTHY_TTL_SECONDS = 30 * 24 * 3600;
 
 /** How long the bot remembers that it started a deployment. */
 export const BOT_DEPLOYMENT_TTL_SECONDS = 14 * 24 * 3600;
+/** How long the progress bookkeeping of a request (keys.changeTrack) is kept. */
+export const TRACK_TTL_SECONDS = 7 * 24 * 3600;

@@ -68,6 +68,13 @@ function clampBlock(block: KnownBlock): KnownBlock {
     return b;
   }
   if (block.type === 'header') return { ...block, text: { ...block.text, text: truncate(block.text.text, LIMITS.headerText) || ' ' } };
+  if (block.type === 'context')
+    return {
+      ...block,
+      elements: block.elements
+        .slice(0, LIMITS.contextElements)
+        .map((e) => ('text' in e && typeof e.text === 'string' ? { ...e, text: truncate(e.text, LIMITS.sectionText) || ' ' } : e)),
+    };
   return block;
 }
 

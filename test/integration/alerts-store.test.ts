@@ -1,5 +1,5 @@
 /** The incident scripts against the real Redis: one transition each, atomic under concurrency. */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
 import {
   attachToIncident,
@@ -16,16 +16,16 @@ import {
   setMute,
   type SignalInput,
 } from '../../src/alerts/store';
-import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+import { flushRedis, testRedisClient, useWorkerDb } from '../helpers/redis';
 
 const svc = { alias: 'web', environment: 'prod' };
 const T = 1_772_445_600_000;
 const WINDOW = 30 * 60_000;
 
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(() => {
   useWorkerDb();
-  redis = testRedis();
+  redis = testRedisClient();
 });
 beforeEach(async () => {
   await flushRedis(redis);
