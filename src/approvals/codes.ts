@@ -74,7 +74,7 @@ function approvalsText(req: ChangeRequest): string {
 }
 
 /** One sentence on where a request stands (for clicks on a request that moved on). */
-export function stateSentence(req: ChangeRequest, now: number): string {
+export function stateSentence(req: ChangeRequest, now: number, locale: Locale = 'en'): string {
   switch (req.state) {
     case 'pending':
       return `This request is waiting for approval (${req.approvals.length}/${req.approvalsNeeded}).`;
@@ -82,8 +82,11 @@ export function stateSentence(req: ChangeRequest, now: number): string {
       return req.approvalsNeeded === 0 || req.breakGlass
         ? 'This request needed no approval and is starting.'
         : `This request was already approved${approvalsText(req)} and is starting.`;
-    case 'scheduled':
-      return `This request was approved${approvalsText(req)} and starts ${slackDate(req.startAt ?? now)}.`;
+    case 'scheduled': {
+      const t = gatesText.in(locale);
+      const by = req.approvals.length ? t('approvedBy', { users: req.approvals.map((a) => mention(a.user)).join(', ') }) : '';
+      return t('scheduledSentence', { by, at: slackDate(req.startAt ?? now) });
+    }
     case 'running':
       return `This request is already running${req.approvals.length ? ` (approved${approvalsText(req)})` : ''}.`;
     case 'succeeded':
@@ -118,9 +121,9 @@ export function answerFor(c: string, ctx: AnswerContext): string {
     case 'NOT_APPROVED':
     case 'NOT_RUNNING':
     case 'NOT_OPEN':
-      return req ? `${stateSentence(req, ctx.now)} Nothing was changed.` : 'This request is no longer open. Nothing was changed.';
+      return req ? `${stateSentence(req, ctx.now, ctx.locale)} Nothing was changed.` : 'This request is no longer open. Nothing was changed.';
     case 'NOT_STARTED':
-      return req ? `${stateSentence(req, ctx.now)} It never started, so there is nothing to record.` : 'This request never started.';
+      return req ? `${stateSentence(req, ctx.now, ctx.locale)} It never started, so there is nothing to record.` : 'This request never started.';
     case 'EXPIRED':
       return `This request expired${req ? ` ${slackDate(req.expiresAt)}` : ''} before enough approvals came in, so nothing was approved.${req ? ` ${mention(req.requester)} can request it again if it is still needed.` : ''}`;
     case 'SELF_APPROVAL':
@@ -178,7 +181,7 @@ export function answerFor(c: string, ctx: AnswerContext): string {
       return gatesText.in(ctx.locale ?? 'en')('retroAlready');
     case 'NOT_SCHEDULED':
     case 'NOT_DUE':
-      return req ? `${stateSentence(req, ctx.now)} Nothing was changed.` : gatesText.in(ctx.locale ?? 'en')('notScheduled');
+      return req ? `${stateSentence(req, ctx.now, ctx.locale)} Nothing was changed.` : gatesText.in(ctx.locale ?? 'en')('notScheduled');
   }
   return `The approvals store answered ${code(c)}, which I do not know. Nothing was changed.`;
 }

@@ -50,6 +50,12 @@ export const gatesText = defineMessages('approvals.gates', {
     en: 'You broke glass for this change, so you cannot approve it after the fact yourself. Another approver has to: {approvers}.',
     ko: '이 변경을 긴급 실행한 본인은 사후 승인할 수 없습니다. 다른 승인자가 해야 합니다: {approvers}.',
   },
+  scheduledSentence: {
+    en: 'This request was approved{by} and starts {at}.',
+    ko: '이 요청은 승인되었으며{by} {at}에 시작합니다.',
+  },
+  approvedBy: { en: ' by {users}', ko: ' (승인: {users})' },
+  notStartedLocked: { en: 'not started: {why}', ko: '시작되지 않음: {why}' },
   notScheduled: {
     en: 'This request is not waiting for a scheduled start (any more). Nothing was changed.',
     ko: '이 요청은 (더 이상) 예약된 시작을 기다리고 있지 않습니다. 변경된 것이 없습니다.',

@@ -87,7 +87,7 @@ export async function startScheduled(rt: Runtime, req: ChangeRequest): Promise<'
   await bestEffort(rt, 'update the scheduled index', () => rt.redis.zrem(keys.scheduledIndex(), req.id));
   if (reply.code === 'LOCKED') {
     const guard = guardFromHash(reply.extra);
-    await abortRequest(rt, req.id, `not started: ${answerFor('LOCKED', ctxFor(rt, ref, { guard, locale: lang(rt) }))}`);
+    await abortRequest(rt, req.id, gatesText.in(lang(rt))('notStartedLocked', { why: answerFor('LOCKED', ctxFor(rt, ref, { guard })) }));
     return 'failed';
   }
   if (reply.code !== 'OK' || !reply.request) return 'gone';

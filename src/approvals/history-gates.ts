@@ -19,7 +19,15 @@ const text = defineMessages('approvals.history-gates', {
   autoLocked: { en: ':lock: locked after the rollback', ko: ':lock: 롤백 후 잠김' },
   acknowledged: { en: ', acknowledged by {user}', ko: ', {user}님이 확인' },
   gates: { en: 'Gates: {lines}', ko: '게이트: {lines}' },
+  retroApprovedBy: { en: 'approved after the fact by {users}', ko: '{users}님이 사후 승인' },
+  noApprovalBreakGlass: { en: 'no approval (break-glass)', ko: '승인 없음 (긴급 실행)' },
 });
+
+/** "approved after the fact by …" / "no approval (break-glass)" for a break-glass run. */
+export function breakGlassApprovalText(r: BotRun, locale: Locale = 'en'): string {
+  const t = text.in(locale);
+  return r.retro?.state === 'approved' ? t('retroApprovedBy', { users: r.approvers.map(mention).join(', ') }) : t('noApprovalBreakGlass');
+}
 
 /** One line of marks, or '' when the run met no release gate. */
 export function historyGatesLine(r: BotRun, locale: Locale = 'en'): string {

@@ -14,7 +14,7 @@ import { code, escapeMrkdwn, mention, oneLine, truncate } from '../slack/text';
 import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import type { ChangeRequest, GateNote } from './types';
-import { historyGatesLine } from './history-gates';
+import { breakGlassApprovalText, historyGatesLine } from './history-gates';
 import { formatDuration, type Locale } from '../i18n';
 import { slackDate } from '../slack/time';
 
@@ -298,9 +298,7 @@ function runLine(row: HistoryRow, locale: Locale = 'en'): string {
   if (r.detail)
     outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${oneLine(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
   const approved = r.breakGlass
-    ? r.retro?.state === 'approved'
-      ? `approved after the fact by ${r.approvers.map(mention).join(', ')}`
-      : 'no approval (break-glass)'
+    ? breakGlassApprovalText(r, locale)
     : r.autoApproved
       ? 'no approval needed'
       : r.approvers.length

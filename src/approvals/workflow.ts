@@ -71,7 +71,14 @@ function approversOf(rt: Runtime, env: string): readonly string[] {
 }
 
 export function ctxFor(rt: Runtime, ref: Pick<RequestRef, 'environment' | 'service'>, extra: Partial<AnswerContext> = {}): AnswerContext {
-  return { now: rt.now(), environment: ref.environment, service: ref.service, approvers: approversOf(rt, ref.environment), ...extra };
+  return {
+    now: rt.now(),
+    environment: ref.environment,
+    service: ref.service,
+    approvers: approversOf(rt, ref.environment),
+    locale: rt.config.slack.language,
+    ...extra,
+  };
 }
 
 export async function bestEffort(rt: Runtime, what: string, op: () => Promise<unknown>): Promise<void> {

@@ -141,6 +141,11 @@ export const trafficText = defineMessages('deploy.traffic', {
     en: ':warning: {user} pressed *{button}*, but ECS did not take it: {why} The deployment is still paused; press again or use the ECS console.',
     ko: ':warning: {user}님이 *{button}*을(를) 눌렀지만 ECS가 받아들이지 않았습니다: {why} 배포는 여전히 일시 중지 상태입니다. 다시 누르거나 ECS 콘솔을 사용하세요.',
   },
+  noDeploymentRecorded: {
+    en: 'no service deployment was recorded for this change.',
+    ko: '이 변경에 대해 기록된 서비스 배포가 없습니다.',
+  },
+  unavailableFallback: { en: 'Paused deployments cannot be read here', ko: '여기서는 일시 중지된 배포를 읽을 수 없습니다' },
   unavailableThread: {
     en: ':warning: {user} pressed *{button}*, but ContinueServiceDeployment is not available here ({why}). Continue or roll back from the ECS console.',
     ko: ':warning: {user}님이 *{button}*을(를) 눌렀지만 여기서는 ContinueServiceDeployment를 사용할 수 없습니다 ({why}). ECS 콘솔에서 계속하거나 롤백하세요.',

@@ -168,7 +168,7 @@ export async function checkPause(
   } catch (err) {
     if (!unavailable(err)) throw err;
     await postOnce(rt, req, 'pause-unavailable', {
-      text: 'paused deployments cannot be read',
+      text: trafficText.in(lang(rt))('unavailableFallback'),
       blocks: [section(trafficText.in(lang(rt))('unavailable', { why: oneLine(whyText(err), 200) }))],
     });
     return undefined;
@@ -315,11 +315,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   const describe = async () => (await withThrottleRetry(() => describeServiceDeployments(ecs, [arn!])))[0];
   if (!arn) {
     await release();
-    await threadPost(
-      rt,
-      req,
-      t('failedThread', { user: mention(job.userId), button, why: 'no service deployment was recorded for this change.' }),
-    );
+    await threadPost(rt, req, t('failedThread', { user: mention(job.userId), button, why: t('noDeploymentRecorded') }));
     return;
   }
   let sd: ServiceDeployment | undefined;
