@@ -94,6 +94,10 @@ const text = defineMessages('commands.gates', {
     ko: '{at}은(는) {max}보다 먼 미래입니다. 스케줄러는 그 기간까지만 요청을 보관합니다. 가까운 시점에 다시 요청하세요.',
   },
   atMalformed: { en: '`{at}` is not a date and time I can read.', ko: '`{at}`은(는) 읽을 수 있는 날짜와 시각이 아닙니다.' },
+  atFormat: {
+    en: 'Write a real local time in {zone} as `YYYY-MM-DDTHH:MM`, e.g. `--at {example}`, or `--at next-window`.',
+    ko: '{zone} 기준 실제 현지 시각을 `YYYY-MM-DDTHH:MM` 형식으로 쓰세요. 예: `--at {example}`. 또는 `--at next-window`.',
+  },
   nextWindowNoWindows: {
     en: '`{env}` has no change windows, so there is no next window to wait for: run it without `--at`, or name a time.',
     ko: '`{env}`에는 변경 허용 시간이 없어 기다릴 다음 허용 시간이 없습니다. `--at` 없이 실행하거나 시각을 지정하세요.',
@@ -244,8 +248,10 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
       }
     } else {
       const at = resolveAt(args.at, w);
-      if (at === undefined) refuse(t('atMalformed', { at: args.at }));
-      else if (at < now - 60_000) refuse(t('atPast', { at: code(args.at) }));
+      if (at === undefined) {
+        const zone = w?.timeZone ?? 'UTC';
+        refuse(t('atMalformed', { at: args.at }), t('atFormat', { zone, example: localIso(now + 86_400_000, zone) }));
+      } else if (at < now - 60_000) refuse(t('atPast', { at: code(args.at) }));
       else if (at > now + MAX_SCHEDULE_AHEAD_MS)
         refuse(t('atTooFar', { at: code(args.at), max: formatDuration(MAX_SCHEDULE_AHEAD_MS, locale) }));
       else if (gated && !isOpen(w, at)) {

@@ -45,7 +45,7 @@ export const deploy = defineCommand<DeployArgs>({
         `Set \`services.${svc.alias}.repository\` in chatops.yml (the repository name, e.g. \`team/web\`).`,
       );
     }
-    return parsedFor(svc, { alias: svc.alias, image: sel.value, ...changeBase(flags) });
+    return parsedFor(svc, { alias: svc.alias, image: sel.value, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     const ref = parsed.args.image.tag ?? `sha256:${shortDigest(parsed.args.image.digest)}`;

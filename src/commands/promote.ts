@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n';
-import { code } from '../slack/text';
+import { code, escapeMrkdwn } from '../slack/text';
+import { closest } from './suggest';
 import { changeBase, changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
@@ -31,6 +32,12 @@ const text = defineMessages('commands.promote', {
     en: 'Or set `environments.{env}.gates.promotion.from` in chatops.yml.',
     ko: '또는 chatops.yml에 `environments.{env}.gates.promotion.from`을 설정하세요.',
   },
+  fromMissing: {
+    en: '`--from` needs the environment the image comes from, e.g. `/ecs promote {service} --from {example}`.',
+    ko: '`--from`에는 이미지를 가져올 환경이 필요합니다. 예: `/ecs promote {service} --from {example}`.',
+  },
+  envList: { en: 'Environments: {list}.', ko: '환경 목록: {list}.' },
+  didYouMean: { en: 'Did you mean {near}?', ko: '{near}을(를) 말씀하신 건가요?' },
   unknownEnv: { en: '`{from}` is not an environment. Environments: {list}.', ko: '`{from}`은(는) 환경이 아닙니다. 환경 목록: {list}.' },
   sameEnv: {
     en: '{service} is in `{env}` itself; promote from another environment.',
@@ -59,20 +66,37 @@ export const promote = defineCommand<PromoteArgs>({
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'the service', example: 'promote web' }], {
-      from: z.string({ error: 'name the environment, e.g. --from staging' }).trim().min(1).optional(),
+      from: z.union([z.string(), z.literal(true)]).optional(),
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const t = text.in(ctx.config.slack.language);
     const envs = Object.keys(ctx.config.environments);
-    const from = flags.from?.toLowerCase() ?? svc.env.gates.promotion?.from;
+    const exampleFrom = envs.find((e) => e !== svc.environment) ?? 'staging';
+    if (flags.from === true || flags.from?.trim() === '')
+      throw badInput(
+        t('fromMissing', { service: svc.alias, example: exampleFrom }),
+        USAGE,
+        t('envList', { list: envs.map((e) => code(e)).join(', ') }),
+      );
+    const from = flags.from?.trim().toLowerCase() ?? svc.env.gates.promotion?.from;
     if (!from) {
-      const example = envs.find((e) => e !== svc.environment) ?? 'staging';
-      throw badInput(t('noFrom', { env: svc.environment, service: svc.alias, example }), USAGE, t('noFromHint', { env: svc.environment }));
+      throw badInput(
+        t('noFrom', { env: svc.environment, service: svc.alias, example: exampleFrom }),
+        USAGE,
+        t('noFromHint', { env: svc.environment }),
+      );
     }
-    if (!ctx.config.environments[from]) throw badInput(t('unknownEnv', { from, list: envs.map((e) => code(e)).join(', ') }), USAGE);
+    if (!ctx.config.environments[from]) {
+      const near = closest(from, envs);
+      throw badInput(
+        t('unknownEnv', { from: escapeMrkdwn(from), list: envs.map((e) => code(e)).join(', ') }),
+        USAGE,
+        near.length ? t('didYouMean', { near: near.map((e) => `\`--from ${e}\``).join(', ') }) : undefined,
+      );
+    }
     if (from === svc.environment) throw badInput(t('sameEnv', { service: code(svc.alias), env: from }), USAGE);
     if (!svc.repository) throw badInput(t('noRepository', { service: code(svc.alias) }), USAGE);
-    const base = changeBase(flags);
+    const base = changeBase(flags, ctx, SPEC);
     const ack = t('ack', { what: t(base.dryRun ? 'planning' : 'preparing'), from, service: code(svc.alias), env: svc.environment });
     return parsedFor(svc, { alias: svc.alias, from, ack, ...base });
   },

@@ -23,7 +23,7 @@ export const restart = defineCommand<RestartArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'the service', example: 'restart web' }], {});
     const svc = changeTarget(ctx, args[0]!, SPEC);
-    return parsedFor(svc, { alias: svc.alias, ...changeBase(flags) });
+    return parsedFor(svc, { alias: svc.alias, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     return `${parsed.args.dryRun ? 'Planning (dry run)' : 'Preparing'} the restart of ${code(parsed.args.alias)} in ${code(parsed.environment)}…`;

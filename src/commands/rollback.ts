@@ -30,7 +30,7 @@ export const rollback = defineCommand<RollbackArgs>({
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const to = parseRevision(flags.to, USAGE);
-    return parsedFor(svc, { alias: svc.alias, to, ...changeBase(flags) });
+    return parsedFor(svc, { alias: svc.alias, to, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     const target = parsed.args.to ? `revision ${parsed.args.to}` : 'the previous task definition';

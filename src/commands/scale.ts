@@ -34,7 +34,7 @@ export const scale = defineCommand<ScaleArgs>({
     );
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const count = parseCount(args[1]!, svc, USAGE);
-    return parsedFor(svc, { alias: svc.alias, count, ...changeBase(flags) });
+    return parsedFor(svc, { alias: svc.alias, count, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     return `${parsed.args.dryRun ? 'Planning (dry run)' : 'Preparing'} scaling ${code(parsed.args.alias)} to ${plural(parsed.args.count, 'task')} in ${code(parsed.environment)}…`;

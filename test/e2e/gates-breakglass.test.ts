@@ -103,7 +103,8 @@ describe('break-glass', () => {
     expect(lastResponse(h.e2e)).toContain('You may not break glass in `prod`. Who may: <@UDEV2>.');
     expect(lastResponse(h.e2e)).toContain('environments.prod.gates.breakGlass.users');
     const bare = await h.e2e.slash('restart web --break-glass', { channel_id: 'CPROD', user_id: 'UDEV2' });
-    expect(bare.text).toContain('break-glass needs the reason in quotes');
+    expect(bare.text).toContain('`--break-glass` needs the reason in quotes');
+    expect(bare.text).toContain('`/ecs restart &lt;service&gt;');
     await h.e2e.slash('restart web --break-glass "the cache is poisoned" --at next-window', { channel_id: 'CPROD', user_id: 'UDEV2' });
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('`--break-glass` runs the change now; it cannot be combined with `--at`');

@@ -48,6 +48,10 @@ describe('the cost of a change', () => {
     await approve(h.e2e, req, 'ULEAD2');
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toMatchObject({ desiredCount: 12 });
+    // /ecs history keeps the cost line.
+    await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('Gates: Cost: +8 tasks ≈ +$4.74/day, +$144/month');
   });
 
   it('shows savings, and a dry run shows the cost too', async () => {

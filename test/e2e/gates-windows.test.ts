@@ -101,6 +101,10 @@ describe('change windows', () => {
     expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex(), req.id)).toBeNull();
     const events = (await h.e2e.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')).map(([, f]) => f[f.indexOf('event') + 1]);
     expect(events).toEqual(expect.arrayContaining(['created', 'approved', 'scheduled', 'due', 'started']));
+    await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain(`:calendar: scheduled for <!date^${MONDAY_10 / 1000}^`);
+    expect(lastResponse(h.e2e)).toContain('Gates: Change window: scheduled for');
   });
 
   it('refuses an --at time outside the windows, and one too far ahead', async () => {
@@ -114,7 +118,9 @@ describe('change windows', () => {
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('is more than 14d ahead');
     const bad = await h.e2e.slash('scale web 6 --at tomorrow', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    expect(bad.text).toContain('write a local time like 2026-12-02T02:00');
+    expect(bad.text).toContain('`--at tomorrow` is not a time I can read.');
+    expect(bad.text).toContain('`YYYY-MM-DDTHH:MM`');
+    expect(bad.text).toContain('`/ecs scale &lt;service&gt; &lt;count&gt;');
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 

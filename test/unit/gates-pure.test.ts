@@ -13,6 +13,9 @@ import { historyGatesLine } from '../../src/approvals/history-gates';
 import { principalsFor } from '../../src/policy/authorize';
 import { fixtureConfig } from '../helpers/config';
 import { isBotError } from '../../src/errors';
+import { changeBase } from '../../src/commands/change-args';
+import { promote } from '../../src/commands/promote';
+import { parseArgs } from '../../src/commands/grammar';
 
 const td = (cpu: string, memory: string, arch: 'X86_64' | 'ARM64' = 'X86_64') => ({
   cpu,
@@ -288,5 +291,59 @@ describe('history marks of the release gates', () => {
         gates: [{ gate: 'promotion', text: 'Promotion: ok.' }],
       }),
     ).toBe('traffic shifted by <@ULEAD1> · :lock: locked after the rollback, acknowledged by <@UDEV2> · Gates: Promotion: ok');
+  });
+});
+
+describe('the flags of the release gates (--at, --break-glass, promote --from)', () => {
+  const spec = { verb: 'restart', usage: '/ecs restart <service> [--at <time> | next-window] [--break-glass "…"]' };
+  const en = fixtureConfig();
+  const ko = fixtureConfig((doc) => {
+    doc.slack = { ...(doc.slack ?? {}), language: 'ko' };
+  });
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      if (isBotError(err)) return err;
+      throw err;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('reads a local time, a time with an offset, and the next window in its spellings', () => {
+    expect(changeBase({ at: '2026-12-02T02:00' }, { config: en }, spec).at).toBe('2026-12-02T02:00');
+    expect(changeBase({ at: '2026-12-02 02:00' }, { config: en }, spec).at).toBe('2026-12-02T02:00');
+    expect(changeBase({ at: '2026-12-02T02:00+09:00' }, { config: en }, spec).at).toBe('2026-12-02T02:00+09:00');
+    for (const v of ['next-window', 'next window', 'Next-Window', 'nextwindow'])
+      expect(changeBase({ at: v }, { config: en }, spec).at).toBe('next-window');
+    expect(changeBase({ 'break-glass': ' checkout is down ' }, { config: en }, spec).breakGlass).toBe('checkout is down');
+  });
+
+  it('says what was wrong, with the usage and how to write it, in the workspace language', () => {
+    const bad = refusal(() => changeBase({ at: 'tomorrow' }, { config: en }, spec));
+    expect(bad.code).toBe('BAD_INPUT');
+    expect(bad.userMessage).toBe('`--at tomorrow` is not a time I can read.');
+    expect(bad.usage).toBe(spec.usage);
+    expect(bad.hint).toContain('`YYYY-MM-DDTHH:MM`');
+    expect(bad.hint).toContain('`--at next-window`');
+    const missing = refusal(() => changeBase({ at: true }, { config: en }, spec));
+    expect(missing.userMessage).toMatch(/^`--at` needs a time/);
+    const koBad = refusal(() => changeBase({ at: 'tomorrow' }, { config: ko }, spec));
+    expect(koBad.userMessage).toBe('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
+    expect(koBad.usage).toBe(spec.usage);
+    expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessage).toContain('따옴표로 감싼 사유');
+    const short = refusal(() => changeBase({ 'break-glass': 'oops' }, { config: en }, spec));
+    expect(short.userMessage).toContain('`oops` is too short');
+    expect(short.hint).toContain('--break-glass "checkout is down for everyone"');
+  });
+
+  it('promote --from: a missing value and an unknown environment name what to type', () => {
+    const ctx = { config: en, channelId: 'CPROD', userId: 'UDEV1' };
+    const noValue = refusal(() => promote.parse(parseArgs('promote web --from', new Set(promote.booleanFlags)), ctx));
+    expect(noValue.userMessage).toContain('`--from` needs the environment');
+    expect(noValue.usage).toBe(promote.usage);
+    const typo = refusal(() => promote.parse(parseArgs('promote web --from stagin', new Set(promote.booleanFlags)), ctx));
+    expect(typo.userMessage).toContain('is not an environment');
+    expect(typo.hint).toBe('Did you mean `--from staging`?');
   });
 });
