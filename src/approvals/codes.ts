@@ -121,9 +121,13 @@ export function answerFor(c: string, ctx: AnswerContext): string {
     case 'NOT_APPROVED':
     case 'NOT_RUNNING':
     case 'NOT_OPEN':
-      return req ? `${stateSentence(req, ctx.now, ctx.locale)} Nothing was changed.` : 'This request is no longer open. Nothing was changed.';
+      return req
+        ? `${stateSentence(req, ctx.now, ctx.locale)} Nothing was changed.`
+        : 'This request is no longer open. Nothing was changed.';
     case 'NOT_STARTED':
-      return req ? `${stateSentence(req, ctx.now, ctx.locale)} It never started, so there is nothing to record.` : 'This request never started.';
+      return req
+        ? `${stateSentence(req, ctx.now, ctx.locale)} It never started, so there is nothing to record.`
+        : 'This request never started.';
     case 'EXPIRED':
       return `This request expired${req ? ` ${slackDate(req.expiresAt)}` : ''} before enough approvals came in, so nothing was approved.${req ? ` ${mention(req.requester)} can request it again if it is still needed.` : ''}`;
     case 'SELF_APPROVAL':

@@ -206,7 +206,10 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
   if (from && plan.verb === 'deploy') {
     // The configured gate, or `/ecs promote --from` where there is none (then shown, and it passes by construction).
     const soakMs = g.promotion?.from === from ? g.promotion.soak : undefined;
-    const record = await healthyIn(rt, plan.digest, from);
+    // The bot's record, else ECS's deployment history upstream (a deploy made by CI or in the console).
+    const record =
+      (await healthyIn(rt, plan.digest, from)) ??
+      (await (await import('../deploy/promotion.run')).healthyInEcs(rt, plan.digest, from, plan.repository));
     const v = promotionVerdict(record, soakMs, now);
     const tag = plan.tag ?? args.promotedTag;
     const o = { digest: plan.digest, ...(tag ? { tag } : {}), from, ...(soakMs ? { soakMs } : {}), now, locale };

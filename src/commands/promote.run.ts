@@ -11,6 +11,7 @@ import { code } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { planDeploy } from '../deploy/planner';
 import { lastHealthy } from '../deploy/promotion';
+import { lastHealthyInEcs } from '../deploy/promotion.run';
 import { submitPrepared } from './change.run';
 import type { PromoteArgs } from './promote';
 import type { Parsed } from './types';
@@ -29,8 +30,8 @@ const text = defineMessages('commands.promote.run', {
     ko: 'chatops.yml의 `services.{service}.promoteFrom`으로 지정하세요.',
   },
   noRecord: {
-    en: '{upstream} in `{from}` has no healthy deployment on record, so there is nothing to promote. The bot records the image of each deployment it watched reach COMPLETED (for 30 days).',
-    ko: '`{from}`의 {upstream}에는 기록된 정상 배포가 없어 승격할 것이 없습니다. 봇은 COMPLETED까지 지켜본 각 배포의 이미지를 기록합니다 (30일).',
+    en: '{upstream} in `{from}` has no completed deployment, neither in the bot’s record nor in ECS’s deployment history, so there is nothing to promote.',
+    ko: '`{from}`의 {upstream}에는 봇의 기록에도 ECS 배포 기록에도 완료된 배포가 없어 승격할 것이 없습니다.',
   },
   noRecordHint: {
     en: 'Deploy it there first: `/ecs deploy {upstream} <tag>`.',
@@ -71,7 +72,9 @@ export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: 
     }
     upstream = candidates[0]!;
   }
-  const record = await lastHealthy(rt, from, upstream);
+  // The bot's record and ECS's own history (deployments made by CI or in the console count too): the newer.
+  const [bot, ecs] = await Promise.all([lastHealthy(rt, from, upstream), lastHealthyInEcs(rt, from, upstream)]);
+  const record = !bot ? ecs : !ecs ? bot : ecs.digest !== bot.digest && ecs.at > bot.at ? ecs : bot;
   if (!record) {
     throw new BotError('NOT_FOUND', `no healthy record for ${from}/${upstream}`, {
       userMessage: t('noRecord', { upstream: code(upstream), from }),

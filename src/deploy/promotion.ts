@@ -10,7 +10,8 @@
  *   healthy:{svc:<env>:<alias>}     the digest the service last completed with (for /ecs promote)
  *
  * each expiring HEALTHY_TTL_SECONDS (30 days) after its last write. Deployments made outside the
- * bot are not recorded: only what the bot watched complete counts.
+ * bot (CI, the console) are found in ECS's own deployment history when the record has nothing
+ * (./promotion.run.ts, worker only), and recorded then.
  */
 import { z } from 'zod';
 import type { Runtime } from '../runtime';
@@ -57,22 +58,42 @@ function parse<T>(schema: z.ZodType<T>, raw: string | null | undefined): T | und
 export async function recordHealthy(rt: Runtime, requestId: string, plan: ChangePlan): Promise<void> {
   const d = digestOf(plan);
   if (!d) return;
-  const at = rt.now();
-  const rec: HealthyRecord = { service: plan.alias, at, requestId, ...(d.tag ? { tag: d.tag } : {}) };
+  await recordHealthyDigest(rt, { environment: plan.environment, alias: plan.alias, requestId, at: rt.now(), ...d });
+}
+
+/**
+ * Remember that `digest` completed healthy in `environment` (`alias`) at `at`: the digest's record,
+ * and (unless `digestOnly`: an older completion found in ECS's history) the service's last healthy digest.
+ */
+export async function recordHealthyDigest(
+  rt: Runtime,
+  c: {
+    environment: string;
+    alias: string;
+    requestId: string;
+    at: number;
+    digest: string;
+    tag?: string;
+    image?: string;
+    repository?: string;
+  },
+  digestOnly = false,
+): Promise<void> {
+  const rec: HealthyRecord = { service: c.alias, at: c.at, requestId: c.requestId, ...(c.tag ? { tag: c.tag } : {}) };
   const svc: ServiceHealthyRecord = {
     ...rec,
-    digest: d.digest,
-    ...(d.repository ? { repository: d.repository } : {}),
-    ...(d.image ? { image: d.image } : {}),
+    digest: c.digest,
+    ...(c.repository ? { repository: c.repository } : {}),
+    ...(c.image ? { image: c.image } : {}),
   };
   // Two slots (the digest's and the service's): one pipeline each, sent together.
   await Promise.all([
     rt.redis
       .pipeline()
-      .hset(keys.healthyDigest(d.digest), plan.environment, JSON.stringify(rec))
-      .expire(keys.healthyDigest(d.digest), HEALTHY_TTL_SECONDS)
+      .hset(keys.healthyDigest(c.digest), c.environment, JSON.stringify(rec))
+      .expire(keys.healthyDigest(c.digest), HEALTHY_TTL_SECONDS)
       .exec(),
-    rt.redis.set(keys.healthyService(plan.environment, plan.alias), JSON.stringify(svc), 'EX', HEALTHY_TTL_SECONDS),
+    digestOnly ? undefined : rt.redis.set(keys.healthyService(c.environment, c.alias), JSON.stringify(svc), 'EX', HEALTHY_TTL_SECONDS),
   ]);
 }
 
@@ -105,8 +126,8 @@ const text = defineMessages('deploy.promotion', {
   },
   soaked: { en: ' (soak time {soak} passed)', ko: ' (안정화 시간 {soak} 경과)' },
   never: {
-    en: "I can't deploy {digest} to `{env}`: it has not completed a healthy deployment in `{from}`. `{env}` only takes images that did (the bot's own record of deployments that reached COMPLETED, kept for 30 days).",
-    ko: '{digest}을(를) `{env}`에 배포할 수 없습니다: `{from}`에서 정상 완료된 배포가 없습니다. `{env}`은(는) 그런 이미지만 받습니다 (봇이 COMPLETED까지 지켜본 배포 기록, 30일 보관).',
+    en: "I can't deploy {digest} to `{env}`: it has not completed a healthy deployment in `{from}` (neither in the bot's record nor in ECS's deployment history there), and `{env}` only takes images that did.",
+    ko: '{digest}을(를) `{env}`에 배포할 수 없습니다: `{from}`에서 정상 완료된 배포가 없습니다 (봇의 기록에도 그곳의 ECS 배포 기록에도 없음). `{env}`은(는) 그런 이미지만 받습니다.',
   },
   neverHint: {
     en: 'Deploy it to `{from}` first{example}, then `/ecs promote {service}` once it completed there.',

@@ -4,10 +4,10 @@
  * written when the staging change it tracked reached COMPLETED; `/ecs promote web` requests that
  * digest. Real Redis, the local Slack API server, ECS/ECR stubbed in the documented shapes.
  */
-import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ListServiceDeploymentsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { HEALTHY_TTL_SECONDS, keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
-import { DIGEST, REGISTRY } from '../helpers/aws-fixtures';
+import { DIGEST, REGISTRY, digestOf, revisionArn, serviceDeployment, serviceRevision } from '../helpers/aws-fixtures';
 import { configFile } from '../helpers/config';
 import { approve, lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 
@@ -30,6 +30,30 @@ async function completeInStaging(): Promise<string> {
   await h.e2e.tick();
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
   return req.id;
+}
+
+/** CI deployed v1.2.2 to web-staging 30 hours ago and v1.2.3 two hours ago; ECS resolved the digests in the service revisions. */
+function ciHistory(): void {
+  const sd = (id: string, rev: string, finishedAt: number) =>
+    serviceDeployment(id, revisionArn(rev), [], {
+      serviceDeploymentArn: `arn:aws:ecs:eu-west-1:111111111111:service-deployment/staging/web-staging/${id}`,
+      createdAt: new Date(finishedAt - 5 * 60_000),
+      startedAt: new Date(finishedAt - 5 * 60_000),
+      finishedAt: new Date(finishedAt),
+    });
+  const rev = (n: string, digest: string, tag: string) => ({
+    ...serviceRevision(n, 'arn:aws:ecs:eu-west-1:111111111111:task-definition/web-staging:7'),
+    containerImages: [
+      { containerName: 'otel', image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0', imageDigest: digestOf('otel') },
+      { containerName: 'web', image: `${REGISTRY}/shop/web:${tag}`, imageDigest: digest },
+    ],
+  });
+  h.world.setHistory(
+    'staging',
+    'web-staging',
+    [sd('ci-1', '6000000000001', h.clock.now() - 30 * HOUR), sd('ci-2', '6000000000002', h.clock.now() - 2 * HOUR)],
+    [rev('6000000000002', DIGEST, 'v1.2.3'), rev('6000000000001', digestOf('v1.2.2'), 'v1.2.2')],
+  );
 }
 
 describe('promotion order (staging → prod)', () => {
@@ -96,11 +120,46 @@ describe('promotion order (staging → prod)', () => {
   it('promote says so when staging has nothing on record, and a dry run shows the refusal', async () => {
     await h.e2e.slash('promote web', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
-    expect(lastResponse(h.e2e)).toContain('`web-staging` in `staging` has no healthy deployment on record, so there is nothing to promote');
+    expect(lastResponse(h.e2e)).toContain(
+      '`web-staging` in `staging` has no completed deployment, neither in the bot’s record nor in ECS’s deployment history',
+    );
     await h.e2e.slash('deploy web v1.2.3 --dry-run', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('Dry run');
     expect(lastResponse(h.e2e)).toContain('The real request would be refused: I can');
+  });
+
+  it('counts a deployment made outside the bot (CI): found in ECS’s deployment history of staging, then recorded', async () => {
+    ciHistory();
+    // /ecs deploy: the gate finds the completion in ECS's history, and the card says where and when.
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const card = textOf(requestMessage(h.e2e, 'CPROD').message);
+    expect(card).toMatch(
+      /Promotion: `v1\.2\.3` `sha256:3f1c7e5a9b2d` completed healthy in `staging` \(`web-staging`\) <!date\^\d+\^[^>]+>, 2h ago/,
+    );
+    expect(JSON.parse((await h.e2e.rt.redis.hget(keys.healthyDigest(DIGEST), 'staging'))!)).toMatchObject({
+      service: 'web-staging',
+      requestId: 'ecs:ci-2',
+      at: h.clock.now() - 2 * HOUR,
+    });
+    // A completion found there for the gate does not become the service's last healthy digest.
+    expect(await h.e2e.rt.redis.get(keys.healthyService('staging', 'web-staging'))).toBeNull();
+    // The next request needs no call to ECS's history: the record has it.
+    const lists = h.ecsMock.commandCalls(ListServiceDeploymentsCommand).length;
+    await h.e2e.slash('deploy web v1.2.3 --dry-run', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('completed healthy in `staging`');
+    expect(h.ecsMock.commandCalls(ListServiceDeploymentsCommand)).toHaveLength(lists);
+  });
+
+  it('promote takes the newest completion upstream from ECS’s history when the bot has none', async () => {
+    ciHistory();
+    await h.e2e.slash('promote web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.plan).toMatchObject({ verb: 'deploy', digest: DIGEST });
+    expect(textOf(req.message)).toContain('Promotion: `v1.2.3` `sha256:3f1c7e5a9b2d` completed healthy in `staging` (`web-staging`)');
   });
 
   it('refuses promote without a source when the environment has no promotion gate', async () => {

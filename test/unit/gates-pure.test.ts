@@ -14,6 +14,7 @@ import { principalsFor } from '../../src/policy/authorize';
 import { fixtureConfig } from '../helpers/config';
 import { isBotError } from '../../src/errors';
 import { changeBase } from '../../src/commands/change-args';
+import { containerDigest } from '../../src/deploy/promotion.run';
 import { promote } from '../../src/commands/promote';
 import { parseArgs } from '../../src/commands/grammar';
 
@@ -345,5 +346,20 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     const typo = refusal(() => promote.parse(parseArgs('promote web --from stagin', new Set(promote.booleanFlags)), ctx));
     expect(typo.userMessage).toContain('is not an environment');
     expect(typo.hint).toBe('Did you mean `--from staging`?');
+  });
+});
+
+describe('the digest of a service revision (promotion order from ECS history)', () => {
+  it('takes the service container’s digest, else the first digest, else none', () => {
+    const rev = {
+      containerImages: [
+        { containerName: 'otel', image: 'otel:1', imageDigest: 'sha256:aaa' },
+        { containerName: 'web', image: 'repo/web:v1', imageDigest: 'sha256:bbb' },
+      ],
+    };
+    expect(containerDigest(rev, 'web')).toEqual({ digest: 'sha256:bbb', image: 'repo/web:v1' });
+    expect(containerDigest(rev, 'api')).toEqual({ digest: 'sha256:aaa', image: 'otel:1' });
+    expect(containerDigest({ containerImages: [{ containerName: 'web', image: 'repo/web:v1' }] }, 'web')).toBeUndefined();
+    expect(containerDigest({}, 'web')).toBeUndefined();
   });
 });
