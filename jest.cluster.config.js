@@ -13,6 +13,7 @@ module.exports = {
   displayName: 'cluster',
   testMatch: [
     '<rootDir>/test/integration/approvals-store.test.ts',
+    '<rootDir>/test/integration/approvals-transitions.test.ts',
     '<rootDir>/test/integration/alerts-store.test.ts',
     '<rootDir>/test/integration/redis-slots.test.ts',
     '<rootDir>/test/integration/approvals-lost-reply.test.ts',
@@ -29,6 +30,6 @@ module.exports = {
   ],
   testPathIgnorePatterns: ['/node_modules/'],
   globalSetup: '<rootDir>/test/helpers/cluster-global-setup.ts',
-  globalTeardown: '<rootDir>/test/helpers/cluster-global-teardown.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   maxWorkers: 1,
 };

@@ -3,16 +3,16 @@
  * execution facts, running → succeeded | failed, and the running requests for the deadline tick.
  * Each step is one transition (./transitions.ts) through `transit`.
  */
-import { storeOp, type RedisClient } from '../redis/client';
+import { storeOp } from '../redis/client';
 import { BOT_DEPLOYMENT_TTL_SECONDS, keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { answerFor, refusal } from './codes';
 import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId } from './ids';
-import { factPairs, fromHash } from './model';
+import { factPairs } from './model';
 import type { ChangeRequest } from './types';
-import { abortRequest, bestEffort, ctxFor, getRequest, refOrThrow, refreshMessage, transit } from './workflow';
+import { abortRequest, bestEffort, ctxFor, getRequest, getRequests, refOrThrow, refreshMessage, transit } from './workflow';
 import { mention } from '../slack/text';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
@@ -147,35 +147,11 @@ export async function finishExecution(
   return reply.extra.autolocked === '1' ? { ...req, autoLocked: true } : req;
 }
 
-async function loadMany(redis: RedisClient, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
-  const out = new Map<string, ChangeRequest | undefined>();
-  const refs = ids.map((id) => [id, parseRequestId(id)] as const);
-  // Requests of different services are in different slots: one pipeline per slot, sent together.
-  const keyList = refs.flatMap(([, ref]) => (ref ? [keys.request(ref.environment, ref.service, ref.id)] : []));
-  const res = await pipelineBySlot(
-    redis,
-    keyList,
-    (k) => k,
-    (pipe, k) => pipe.hgetall(k),
-  );
-  let i = 0;
-  for (const [id, ref] of refs) {
-    if (!ref) {
-      out.set(id, undefined);
-      continue;
-    }
-    const [err, val] = res[i++] ?? [];
-    if (err) throw err;
-    out.set(id, fromHash((val ?? {}) as Record<string, string>));
-  }
-  return out;
-}
-
 /** Requests running now (for the executor's deadline tick and local watcher). */
 export async function runningRequests(rt: Runtime): Promise<ChangeRequest[]> {
   const ids = await storeOp(() => rt.redis.zrange(keys.runningIndex(), '0', '499'));
   if (!ids.length) return [];
-  const loaded = await storeOp(() => loadMany(rt.redis, ids));
+  const loaded = await storeOp(() => getRequests(rt.redis, ids));
   const running: ChangeRequest[] = [];
   const stale: string[] = [];
   for (const id of ids) {

@@ -11,6 +11,7 @@ import type { ChangeRequest, RequestState } from './types';
 import { formatDuration, type Locale } from '../i18n';
 import { slackDate } from '../slack/time';
 import { gatesText } from './gates-text';
+import { approveConfirm } from './confirm';
 
 /** Button action ids (registered under the prefix in ./actions.ts); the value is the request id. */
 export const ACTION_PREFIX = 'approval:';
@@ -42,7 +43,7 @@ const HEAD: Record<RequestState, { icon: string; suffix: string }> = {
 interface MessageOptions {
   /** Approver principals of the environment, shown while approvals are missing. */
   approvers?: readonly string[];
-  /** The workspace's language (the release-gate lines; the rest is being moved into the catalog). */
+  /** The workspace's language (the release-gate lines and the Approve button's confirmation dialog). */
   locale?: Locale;
   /** Break-glass: how often the thread asks for the approval after the fact, and until when (ms after creation). */
   retro?: { remindEvery: number; deadline: number };
@@ -154,7 +155,13 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   if (req.state === 'pending') {
     blocks.push(
       actions(undefined, [
-        { text: 'Approve', actionId: ACTION.approve, value: req.id, style: 'primary' },
+        {
+          text: 'Approve',
+          actionId: ACTION.approve,
+          value: req.id,
+          style: 'primary',
+          ...(req.approvalsNeeded > 0 ? { confirm: approveConfirm(req, opts.locale ?? 'en') } : {}),
+        },
         { text: 'Reject', actionId: ACTION.reject, value: req.id, style: 'danger' },
         { text: 'Cancel', actionId: ACTION.cancel, value: req.id },
       ]),

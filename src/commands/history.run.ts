@@ -8,9 +8,7 @@ import type { ServiceDeploymentBrief, ServiceRevision } from '@aws-sdk/client-ec
 import { readAudit } from '../approvals/audit';
 import { historyMessage, mergeHistory, runsFromAudit, type BotRun, type EcsDeploymentRow } from '../approvals/history';
 import { keys } from '../redis/keys';
-import { fromHash } from '../approvals/model';
-import { parseRequestId } from '../approvals/ids';
-import type { ChangeRequest } from '../approvals/types';
+import { getRequests } from '../approvals/workflow';
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
 import { errorMessage, isBotError } from '../errors';
 import type { Runtime } from '../runtime';
@@ -25,19 +23,6 @@ const ENTRIES_PER_ROW = 12;
 
 function reasonOf(err: unknown): string {
   return isBotError(err) ? err.userMessage : errorMessage(err);
-}
-
-async function loadRequests(rt: Runtime, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
-  const out = new Map<string, ChangeRequest | undefined>();
-  const refs = ids.map((id) => parseRequestId(id)).filter((r) => r !== undefined);
-  if (!refs.length) return out;
-  const requestKey = (r: (typeof refs)[number]): string => keys.request(r.environment, r.service, r.id);
-  const res = await pipelineBySlot(rt.redis, refs, requestKey, (pipe, r) => pipe.hgetall(requestKey(r)));
-  refs.forEach((r, i) => {
-    const [err, val] = res[i] ?? [];
-    out.set(r.id, err ? undefined : fromHash((val ?? {}) as Record<string, string>));
-  });
-  return out;
 }
 
 /** ECS ids the bot marked as its own (one GET each: the keys live in different slots). */
@@ -79,7 +64,7 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
     try {
       const entries = await readAudit(rt.redis, parsed.environment, { service: alias, limit: Math.min(1000, limit * ENTRIES_PER_ROW) });
       const ids = [...new Set(entries.map((e) => e.requestId).filter(Boolean))];
-      runs = runsFromAudit(entries, await loadRequests(rt, ids));
+      runs = runsFromAudit(entries, await getRequests(rt.redis, ids));
       return true;
     } catch (err) {
       log.warn('history: audit trail unreadable', { err });

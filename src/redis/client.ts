@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import Redis, { type Cluster, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
 import { createCluster, parseRedisTarget } from './cluster';
+import { describeRedisUrl } from './url';
 
 /** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
 export type RedisClient = Redis | Cluster;
@@ -32,11 +33,7 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
   };
 }
 
-/**
- * `caFile` (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates
- * chain to public CAs and need nothing.
- */
-export function createRedis(url: string, profile: RedisProfile, caFile?: string): Redis {
+function createNode(url: string, profile: RedisProfile, caFile?: string): Redis {
   const options = redisOptions(profile);
   if (caFile && url.startsWith('rediss://')) options.tls = { ca: readFileSync(caFile) };
   let client: Redis;
@@ -50,22 +47,6 @@ export function createRedis(url: string, profile: RedisProfile, caFile?: string)
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   return client;
-}
-
-/** The scheme and what follows the last '@' (the host, usually), never the user or password. */
-export function describeRedisUrl(url: string): string {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1] ?? '?';
-  const at = url.lastIndexOf('@');
-  return at < 0 ? `${scheme}://…` : `${scheme}://…@${url.slice(at + 1).replace(/[/?#].*$/, '')}`;
-}
-
-/** The password in a Redis URL (the first seed's, for a comma-separated cluster list), decoded; undefined when there is none or it does not parse. */
-export function redisPassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url.split(',')[0]!.trim()).password) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function invalidRedisUrl(url: string): BotError {
@@ -84,18 +65,19 @@ export interface ClusterSettings {
 }
 
 /**
- * A single-node or cluster client (./cluster.ts parseRedisTarget decides which); a single node is
- * exactly `createRedis(url, profile, caFile)`.
+ * A single-node or cluster client (./cluster.ts parseRedisTarget decides which). `caFile`
+ * (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates chain to
+ * public CAs and need nothing.
  */
-export function createRedisClient(url: string, profile: RedisProfile, caFile?: string, settings: ClusterSettings = {}): RedisClient {
+export function createRedis(url: string, profile: RedisProfile, caFile?: string, settings: ClusterSettings = {}): RedisClient {
   const target = parseRedisTarget(url, settings.cluster, settings.tlsServername);
   if (target.cluster) return createCluster(target, redisOptions(profile), caFile);
-  return createRedis(target.url, profile, caFile);
+  return createNode(target.url, profile, caFile);
 }
 
 /** The process's client from its environment: REDIS_URL, REDIS_CLUSTER, REDIS_TLS_CA_FILE, REDIS_TLS_SERVERNAME. */
 export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile): RedisClient {
-  return createRedisClient(env.REDIS_URL ?? '', profile, env.REDIS_TLS_CA_FILE || undefined, {
+  return createRedis(env.REDIS_URL ?? '', profile, env.REDIS_TLS_CA_FILE || undefined, {
     cluster: env.REDIS_CLUSTER,
     tlsServername: env.REDIS_TLS_SERVERNAME || undefined,
   });

@@ -2,9 +2,5 @@
 declare module 'cluster-key-slot' {
   /** The Redis Cluster hash slot (0..16383) of a key: CRC16 of its hash tag `{…}` (or of the whole key), mod 16384. */
   function calculateSlot(key: string | Buffer): number;
-  namespace calculateSlot {
-    /** The common slot of `keys`, or -1 when they span several. */
-    function generateMulti(keys: Array<string | Buffer>): number;
-  }
   export = calculateSlot;
 }

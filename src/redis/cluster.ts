@@ -26,6 +26,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
+import { describeRedisUrl } from './url';
 
 export interface RedisNodeAddress {
   host: string;
@@ -73,10 +74,12 @@ function parseUrl(raw: string): URL | undefined {
 
 /** Where Redis is and how to talk to it, from REDIS_URL, REDIS_CLUSTER and REDIS_TLS_SERVERNAME. */
 export function parseRedisTarget(rawUrl: string, clusterFlag?: string, servername?: string): RedisTarget {
-  const parts = rawUrl
+  const split = rawUrl
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
+  // Several seed URLs, unless only the whole parses: a comma inside one URL (its password) is not a list.
+  const parts = split.length > 1 && !split.every((p) => parseUrl(p)) && parseUrl(rawUrl.trim()) ? [rawUrl.trim()] : split;
   const urls = parts.map(parseUrl);
   const flag = parseClusterFlag(clusterFlag);
   const params = urls.map((u) => parseClusterFlag(u?.searchParams.get('cluster'), 'the cluster parameter of REDIS_URL'));
@@ -99,9 +102,10 @@ export function parseRedisTarget(rawUrl: string, clusterFlag?: string, servernam
   let username: string | undefined;
   let password: string | undefined;
   urls.forEach((u, i) => {
+    // Named without its user and password (the message reaches the logs).
     if (!u)
       throw configError(
-        `REDIS_URL must be redis://host:port or rediss://host:port in cluster mode, not ${JSON.stringify(parts[i]).slice(0, 80)}`,
+        `REDIS_URL must list redis://host:port or rediss://host:port URLs in cluster mode, not ${describeRedisUrl(parts[i]!)}`,
       );
     if (scheme && u.protocol !== scheme) throw configError('REDIS_URL mixes redis:// and rediss:// seed nodes');
     scheme = u.protocol;

@@ -68,6 +68,23 @@ export const keys = {
   healthyDigest: (digest: string) => `healthy:{img:${digest}}`,
   /** The digest a service last completed healthy with (JSON {digest, at, requestId, tag, repository}); `/ecs promote` reads it. */
   healthyService: (env: string, alias: string) => `healthy:{svc:${env}:${alias}}`,
+  /**
+   * The Home tab (src/surfaces/): who opened it lately (sorted set, score = last opened), the hash of
+   * the view each one was last shown (hash: user → sha1), a "something changed" flag and the
+   * "a refresh is on its way" marker. One tag, so one script marks and schedules.
+   */
+  homeViewers: () => 'home:{index}:viewers',
+  homeShown: () => 'home:{index}:shown',
+  homeDirty: () => 'home:{index}:dirty',
+  homeScheduled: () => 'home:{index}:scheduled',
+  /** The services of an environment as `/ecs status <env>` sees them, cached for the Home tab (JSON: at, rows). */
+  envStatus: (env: string) => `envstatus:{env:${env}}`,
+  /** "A status refresh of the environments is on its way" (SET NX PX: one at a time). */
+  envStatusRefreshing: () => 'envstatus:{index}:refreshing',
+  /** A service's recent ECR tags for the deploy form (JSON: at, tags), cached briefly. */
+  imageTags: (env: string, alias: string) => `imagetags:{svc:${env}:${alias}}`,
+  /** A person's Slack locale (users.info), cached for a day ('' when Slack gave none). */
+  userLocale: (userId: string) => `locale:{${userId}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
 } as const;

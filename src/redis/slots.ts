@@ -16,13 +16,8 @@ export function slotOf(key: string): number {
   return calculateSlot(key);
 }
 
-/** True when every key is in the same slot (true for no keys). */
-export function sameSlot(keys: readonly string[]): boolean {
-  return keys.length === 0 || calculateSlot.generateMulti([...keys]) >= 0;
-}
-
 /** ioredis' pipeline result: [error, reply] per command. */
-export type PipelineEntry = [error: Error | null, reply: unknown];
+type PipelineEntry = [error: Error | null, reply: unknown];
 
 /**
  * Run one command per item, grouped into one pipeline per hash slot of `keyOf(item)` and sent

@@ -20,14 +20,13 @@ import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { BotError } from '../../src/errors';
 import { storeOp } from '../../src/redis/client';
 import { fixtureConfig } from '../helpers/config';
-import { allKeys } from '../helpers/redis';
+import { allKeys, sleep } from '../helpers/redis';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
 import { storeHarness, type StoreHarness } from '../integration/approvals-runtime';
 
 const SERVICES = Array.from({ length: 12 }, (_, i) => `s${i}`);
 const ROUNDS = 16;
 const RANK: Record<string, number> = { pending: 1, approved: 2, running: 3, succeeded: 4 };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('a primary fails over in the middle of a run of approvals', () => {
   let cluster: RedisClusterHandle;

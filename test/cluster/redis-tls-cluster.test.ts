@@ -17,7 +17,7 @@ import { finishExecution, recordExecution, startExecution } from '../../src/appr
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { submitRequest } from '../../src/approvals/workflow';
-import { createRedisClient, withStore, type RedisClient } from '../../src/redis/client';
+import { createRedis, withStore, type RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
 import { luaScript, runScript } from '../../src/redis/scripts';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
@@ -31,8 +31,8 @@ describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
   let cluster: RedisClusterHandle;
   let ca: string;
   const clients: RedisClient[] = [];
-  const client = (...args: Parameters<typeof createRedisClient>): RedisClient => {
-    const c = createRedisClient(...args);
+  const client = (...args: Parameters<typeof createRedis>): RedisClient => {
+    const c = createRedis(...args);
     clients.push(c);
     return c;
   };

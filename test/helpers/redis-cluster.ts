@@ -11,11 +11,11 @@
  * (it rejoins, as a replica if it was replaced).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { findRedisServer, getFreePort, REDIS_NOT_FOUND_MESSAGE, startRedisServer, type RedisServerHandle } from './redis';
+import { findOnPath, getFreePort, REDIS_NOT_FOUND_MESSAGE, sleep, startRedisServer, type RedisServerHandle } from './redis';
 
 export const REDIS_CLI_NOT_FOUND_MESSAGE =
   'redis-cli is not on PATH. Install it (Debian/Ubuntu: apt-get install redis-tools, which redis-server depends on; macOS: brew install redis).';
@@ -76,16 +76,6 @@ export interface RedisClusterHandle {
   /** Stop every node, remove the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
-
-/** Absolute path of `name` on PATH, or undefined. */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function run(bin: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -156,7 +146,7 @@ async function distinctFreePorts(n: number): Promise<number[]> {
 }
 
 export async function startRedisCluster(opts: StartClusterOptions = {}): Promise<RedisClusterHandle> {
-  if (!findRedisServer()) throw new Error(REDIS_NOT_FOUND_MESSAGE);
+  if (!findOnPath('redis-server')) throw new Error(REDIS_NOT_FOUND_MESSAGE);
   const cli = findOnPath('redis-cli');
   if (!cli) throw new Error(REDIS_CLI_NOT_FOUND_MESSAGE);
   const masters = opts.masters ?? 3;

@@ -8,8 +8,8 @@
  *
  * `testRedis` / `flushRedis` / `uniquePrefix` are for tests talking to the Redis in
  * `process.env.REDIS_URL` (set by test/helpers/global-setup.ts unless already set). When it names
- * a Redis Cluster (test/helpers/cluster-global-setup.ts), `testRedisClient`, `flushRedis`,
- * `allKeys` and `dbSize` work on every primary.
+ * a Redis Cluster (test/helpers/cluster-global-setup.ts), `testRedis` connects to the cluster and
+ * `flushRedis`, `allKeys` and `dbSize` work on every primary.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -50,9 +50,9 @@ export interface RedisServerHandle {
   stop(): Promise<void>;
 }
 
-/** Absolute path of `redis-server` on PATH, or undefined. */
-export function findRedisServer(): string | undefined {
-  const exe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
+/** Absolute path of the program `name` on PATH (`name.exe` on Windows), or undefined. */
+export function findOnPath(name: string): string | undefined {
+  const exe = process.platform === 'win32' ? `${name}.exe` : name;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, exe);
@@ -106,7 +106,7 @@ export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500, pas
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
@@ -223,7 +223,7 @@ async function startOnce(
  * Resolves once it answers PING. Throws a clear Error if redis-server is not on PATH.
  */
 export async function startRedisServer(opts: StartRedisOptions = {}): Promise<RedisServerHandle> {
-  const bin = findRedisServer();
+  const bin = findOnPath('redis-server');
   if (!bin) throw new Error(REDIS_NOT_FOUND_MESSAGE);
   const readyTimeoutMs = opts.readyTimeoutMs ?? 5000;
   const extraArgs = opts.extraArgs ?? [];
@@ -254,28 +254,18 @@ function requireRedisUrl(): string {
 }
 
 /**
- * A new ioredis client to process.env.REDIS_URL. The caller owns it and must `quit()` it.
- * Fails fast (no endless reconnects) so a broken Redis makes tests fail instead of hang.
+ * A new client to process.env.REDIS_URL: one node, or the cluster of `npm run test:cluster`. The
+ * caller owns it and must `quit()` it. Fails fast (no endless reconnects) so a broken Redis makes
+ * tests fail instead of hang.
  */
-export function testRedis(): Redis {
-  return new Redis(requireRedisUrl(), {
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => (times > 3 ? null : 50 * times),
-  });
-}
-
-/** True when process.env.REDIS_URL (or `url`) names a Redis Cluster (test/helpers/cluster-global-setup.ts). */
-export function isClusterUrl(url = process.env.REDIS_URL ?? ''): boolean {
-  return parseRedisTarget(url, process.env.REDIS_CLUSTER).cluster;
-}
-
-/**
- * A client to process.env.REDIS_URL, single node or cluster (the caller owns it and must `quit()`
- * it). Fails fast, like testRedis.
- */
-export function testRedisClient(): Redis | Cluster {
+export function testRedis(): Redis | Cluster {
   const target = parseRedisTarget(requireRedisUrl(), process.env.REDIS_CLUSTER);
-  if (!target.cluster) return testRedis();
+  if (!target.cluster) {
+    return new Redis(target.url, {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => (times > 3 ? null : 50 * times),
+    });
+  }
   const cluster = new Cluster(target.nodes, {
     clusterRetryStrategy: (times) => (times > 3 ? null : 50 * times),
     redisOptions: { maxRetriesPerRequest: 1 },
@@ -301,7 +291,7 @@ export async function flushRedis(client?: Redis | Cluster): Promise<void> {
     else await client.flushdb();
     return;
   }
-  const own = testRedisClient();
+  const own = testRedis();
   try {
     await flushRedis(own);
   } finally {
@@ -337,7 +327,7 @@ export function uniquePrefix(label = 't'): string {
  */
 export function useWorkerDb(): string {
   // A cluster has only database 0: its suites run one file at a time instead (jest.cluster.config.js).
-  if (isClusterUrl()) return requireRedisUrl();
+  if (parseRedisTarget(requireRedisUrl(), process.env.REDIS_CLUSTER).cluster) return requireRedisUrl();
   const base = new URL(requireRedisUrl());
   const worker = Number(process.env.JEST_WORKER_ID ?? '1');
   const db = Number.isFinite(worker) && worker > 0 ? ((worker - 1) % 15) + 1 : 1;

@@ -16,7 +16,7 @@ import {
   setMute,
   type SignalInput,
 } from '../../src/alerts/store';
-import { flushRedis, testRedisClient, useWorkerDb } from '../helpers/redis';
+import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
 
 const svc = { alias: 'web', environment: 'prod' };
 const T = 1_772_445_600_000;
@@ -25,7 +25,7 @@ const WINDOW = 30 * 60_000;
 let redis: RedisClient;
 beforeAll(() => {
   useWorkerDb();
-  redis = testRedisClient();
+  redis = testRedis();
 });
 beforeEach(async () => {
   await flushRedis(redis);

@@ -5,14 +5,14 @@
  * port), so it is part of `npm test`.
  */
 import { readGuards } from '../../src/approvals/guards';
-import { createRedisClient, withStore, type RedisClient } from '../../src/redis/client';
+import { createRedis, withStore, type RedisClient } from '../../src/redis/client';
 import { getFreePort } from '../helpers/redis';
 
 describe('cluster client with every node unreachable', () => {
   let redis: RedisClient;
   beforeAll(async () => {
     const port = await getFreePort(); // nothing listens there
-    redis = createRedisClient(`redis://127.0.0.1:${port}?cluster=true`, 'edge');
+    redis = createRedis(`redis://127.0.0.1:${port}?cluster=true`, 'edge');
   });
   afterAll(() => {
     redis.disconnect();

@@ -42,8 +42,10 @@ import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } fr
 import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { remindRetro, retroApproveRequest, startDueScheduled } from '../../src/approvals/gates';
 import { autoLockService, stealLock } from '../../src/approvals/gate-locks';
+import { keys } from '../../src/redis/keys';
 import { definedScripts } from '../../src/redis/scripts';
 import { slotOf } from '../../src/redis/slots';
+import { onChange, runHomeJob } from '../../src/surfaces/home-publish';
 import { fixtureConfig } from '../helpers/config';
 import { useWorkerDb } from '../helpers/redis';
 import { installSlotGuard } from '../helpers/slot-guard';
@@ -232,6 +234,10 @@ describe('hash slots of every script call', () => {
     await remindRetro(rt);
     expect((await stealLock(rt, 'prod', 'worker', 'UDEV2', 'mine')).previous?.by).toBe('ULEAD1');
     expect(await autoLockService(rt, { environment: 'prod', service: 'web', deploymentId: 'ecs-svc/9', channel: 'CALERTS' })).toBe(true);
+    // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
+    await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
+    await onChange({ what: 'request' }, rt);
+    await runHomeJob({ kind: 'home-refresh', id: 'home-slots', scheduled: true }, rt);
 
     // Every script call: its keys in one slot, as many as the script takes.
     const mixed = guard.scriptCalls.filter((call) => new Set(call.keys.map(slotOf)).size !== 1);

@@ -4,7 +4,8 @@
  */
 import { redisOptions } from '../../src/redis/client';
 import { clusterOptions, parseClusterFlag, parseRedisTarget } from '../../src/redis/cluster';
-import { sameSlot, slotOf } from '../../src/redis/slots';
+import { slotOf } from '../../src/redis/slots';
+import { redisPassword } from '../../src/redis/url';
 
 describe('parseRedisTarget', () => {
   it('a plain URL is one node, passed to ioredis unchanged', () => {
@@ -71,6 +72,23 @@ describe('parseRedisTarget', () => {
     }
   });
 
+  it('a comma inside one URL (its password) is not a seed list', () => {
+    expect(parseRedisTarget('redis://:pa,ss@h:6379')).toMatchObject({ cluster: false, url: 'redis://:pa,ss@h:6379' });
+    expect(parseRedisTarget('redis://:pa,ss@h:6379', 'true')).toMatchObject({
+      cluster: true,
+      password: 'pa,ss',
+      nodes: [{ host: 'h', port: 6379 }],
+    });
+  });
+
+  it('names a bad seed without its user or password; the seed list’s password is the one to hide in logs', () => {
+    expect(() => parseRedisTarget('redis://a:1,redis://bot:s3cret-pw@b:port')).toThrow(
+      expect.objectContaining({ code: 'CONFIG', message: expect.not.stringContaining('s3cret') }),
+    );
+    expect(() => parseRedisTarget('redis://a:1,redis://bot:s3cret-pw@b:port')).toThrow(/not redis:\/\/…@b:port/);
+    expect(redisPassword('redis://bot:s3cr%2Ft@10.0.0.1:7000,redis://10.0.0.2?cluster=true')).toBe('s3cr/t');
+  });
+
   it('parseClusterFlag', () => {
     expect([undefined, '', ' ', 'TRUE', '1', 'yes', 'off', '0'].map((v) => parseClusterFlag(v))).toEqual([
       undefined,
@@ -132,9 +150,9 @@ describe('hash slots (Redis: CRC16 of the hash tag, mod 16384)', () => {
     expect(slotOf('foo{{bar}}zap')).toBe(slotOf('{bar'));
   });
 
-  it('sameSlot', () => {
-    expect(sameSlot([])).toBe(true);
-    expect(sameSlot(['req:{svc:prod:web}:1', 'active:{svc:prod:web}', 'audit:{svc:prod:web}'])).toBe(true);
-    expect(sameSlot(['req:{svc:prod:web}:1', 'audit:{env:prod}'])).toBe(false);
+  it('a service’s keys share one slot; the environment’s are elsewhere', () => {
+    const serviceSlots = new Set(['req:{svc:prod:web}:1', 'active:{svc:prod:web}', 'audit:{svc:prod:web}'].map(slotOf));
+    expect(serviceSlots.size).toBe(1);
+    expect(serviceSlots.has(slotOf('audit:{env:prod}'))).toBe(false);
   });
 });
