@@ -112,6 +112,15 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
   await answer(
     rt,
     inv,
-    historyMessage({ service: alias, environment: parsed.environment, rows, limit, notes, now: rt.now(), auditAvailable: redisAvailable }),
+    historyMessage({
+      service: alias,
+      environment: parsed.environment,
+      rows,
+      limit,
+      notes,
+      now: rt.now(),
+      auditAvailable: redisAvailable,
+      locale: rt.config.slack.language,
+    }),
   );
 }

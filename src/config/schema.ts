@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LOCALES } from '../i18n/locale';
 import { parseDuration } from './duration';
+import { gatesSchema } from './gates';
 
 /** A Slack user (U…/W…), a user group (S…), or "*" for everyone in an allowed channel. */
 const principalId = z
@@ -87,6 +88,8 @@ const environment = z
       })
       .strict()
       .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false }),
+    /** Release gates (./gates.ts): promotion order, traffic shift, change windows, break-glass, auto-lock, cost. */
+    gates: gatesSchema.default({}),
   })
   .strict();
 
@@ -109,6 +112,8 @@ const service = z
       .default({ min: 0, max: 10 }),
     logGroup: z.string().min(1).optional(),
     alertChannel: channelId.optional(),
+    /** The service `/ecs promote` takes the image from (default: the one in the promotion environment with the same repository). */
+    promoteFrom: z.string().min(1).optional(),
   })
   .strict();
 
@@ -147,6 +152,34 @@ export const configSchema = z
       }
       if (cfg.environments[name]) {
         ctx.addIssue({ code: 'custom', path: ['services', name], message: `"${name}" is both a service and an environment; rename one` });
+      }
+    }
+    for (const [name, env] of Object.entries(cfg.environments)) {
+      const from = env.gates.promotion?.from;
+      if (from !== undefined && (from === name || !cfg.environments[from])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'gates', 'promotion', 'from'],
+          message: from === name ? 'an environment cannot promote from itself' : `unknown environment "${from}"`,
+        });
+      }
+      if ((env.gates.cost || env.gates.breakGlass) && env.approvers.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'approvers'],
+          message: 'the cost gate and break-glass need approvers (extra and after-the-fact approvals), so list at least one',
+        });
+      }
+    }
+    for (const [alias, svc] of Object.entries(cfg.services)) {
+      if (svc.promoteFrom === undefined) continue;
+      const up = cfg.services[svc.promoteFrom];
+      if (!up || up.environment === svc.environment) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', alias, 'promoteFrom'],
+          message: up ? 'promoteFrom must name a service of another environment' : `unknown service "${svc.promoteFrom}"`,
+        });
       }
     }
     for (const [name, env] of Object.entries(cfg.environments)) {

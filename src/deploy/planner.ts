@@ -35,6 +35,8 @@ import { pinnedImageUri, type ImageSelector } from './refs';
 import { withThrottleRetry } from './retry';
 import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage } from './taskdef';
 import { arnTail } from '../aws/arn';
+import { changesCost, costDelta, type CostDelta } from './cost-delta';
+import { pausesDeployments } from './traffic-model';
 
 export interface Prepared {
   plan: ChangePlan;
@@ -44,6 +46,30 @@ export interface Prepared {
   details?: string;
   /** Extra lines for the dry-run answer. */
   notes: string[];
+  /** Release gates: what the change does to the bill (a scale, a change of task CPU or memory). */
+  cost?: CostDelta;
+  /** Release gates: the stages at which the service's deployments pause for a decision (PAUSE lifecycle hooks). */
+  pauseStages?: string[];
+}
+
+/** The stages a service's deployments pause at (a PAUSE hook on a blue/green, canary or linear strategy). */
+function pauseStagesOf(service: Service): string[] | undefined {
+  if (!pausesDeployments(service)) return undefined;
+  const stages = (service.deploymentConfiguration?.lifecycleHooks ?? [])
+    .filter((h) => h.targetType === 'PAUSE')
+    .flatMap((h) => h.lifecycleStages ?? []);
+  return [...new Set(stages)];
+}
+
+/** The cost delta of running `after` × tasksTo instead of `before` × tasksFrom; only when it changes something. */
+function costOf(svc: ResolvedService, service: Service, before: TaskDefinition, after: TaskDefinition, tasksFrom: number, tasksTo: number) {
+  const d = costDelta({
+    region: svc.env.region,
+    service,
+    before: { taskDefinition: before, tasks: tasksFrom },
+    after: { taskDefinition: after, tasks: tasksTo },
+  });
+  return changesCost(d) ? d : undefined;
 }
 
 function base(svc: ResolvedService, service: Service, now: number) {
@@ -163,7 +189,16 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     : 'not scanned';
   const summary = planSummary(plan, { now, warnings, scan });
   const details = renderDiff(diffObjects(before, after));
-  return { plan, summary, details, notes: [] };
+  const cost = costOf(
+    svc,
+    service,
+    current.taskDefinition,
+    { ...current.taskDefinition, cpu: after.cpu, memory: after.memory },
+    b.desiredCount,
+    b.desiredCount,
+  );
+  const pauseStages = pauseStagesOf(service);
+  return { plan, summary, details, notes: [], ...(cost ? { cost } : {}), ...(pauseStages ? { pauseStages } : {}) };
 }
 
 /**
@@ -302,7 +337,16 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     ...(tgtImage ? { targetImage: tgtImage } : {}),
   };
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
-  return { plan, summary: planSummary(plan, { now, warnings: notes }), details, notes: [] };
+  const cost = costOf(svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount, b.desiredCount);
+  const pauseStages = pauseStagesOf(service);
+  return {
+    plan,
+    summary: planSummary(plan, { now, warnings: notes }),
+    details,
+    notes: [],
+    ...(cost ? { cost } : {}),
+    ...(pauseStages ? { pauseStages } : {}),
+  };
 }
 
 export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {
@@ -328,7 +372,15 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
     rt.log.warn('autoscaling range unavailable', { service: svc.alias, err });
     warnings.push(`I could not check the autoscaling range (${err instanceof BotError ? err.userMessage : 'AWS error'}).`);
   }
-  return { plan, summary: planSummary(plan, { now, warnings, bounds: svc.scale }), notes: [] };
+  // The cost of the change (release gates): the task size of the task definition the service runs.
+  let cost: CostDelta | undefined;
+  try {
+    const td = (await withThrottleRetry(() => describeTaskDefinition(rt.aws.ecs(svc.env.region), b.currentTaskDefinition))).taskDefinition;
+    cost = costOf(svc, service, td, td, b.desiredCount, to);
+  } catch (err) {
+    rt.log.warn('cost of the change unavailable', { service: svc.alias, err });
+  }
+  return { plan, summary: planSummary(plan, { now, warnings, bounds: svc.scale }), notes: [], ...(cost ? { cost } : {}) };
 }
 
 export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Prepared> {

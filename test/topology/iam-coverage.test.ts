@@ -2,8 +2,8 @@
  * IAM coverage, both ways, on the deployed topology: a scripted run of every flow (read
  * commands, a deploy with 0 approvals, a deploy approved through an Approve click, rollback,
  * scale, restart, an abort, a failed rollout, alerts and their Logs button (also for a stream that
- * cannot be read), a job Lambda gave up
- * on and its on-failure queue, scheduled ticks)
+ * cannot be read), a job Lambda gave up on and its on-failure queue, a blue/green deploy paused at
+ * the traffic-shift gate, scheduled ticks)
  * through the built bundles, each function signing with its own credentials; then
  *   (a) every AWS call each function made, and every log write Lambda made for it, is allowed
  *       by that function's role in the packaged template (action and resource, conditions);
@@ -226,6 +226,32 @@ describe('a scripted run of every flow', () => {
         .map((m) => textOf(m))
         .join('\n'),
     ).toContain('Lambda gave up on the work');
+  });
+
+  it('a blue/green deploy pauses at the traffic-shift gate: events and ticks see the pause, Shift production traffic continues it', async () => {
+    await command('deploy worker v3.1.0');
+    await approveLatest('CPROD');
+    const req = requestIn(t.slack, 'CPROD');
+    // A task of the new revision starts (an ECS task event for the events function), and the tick runs.
+    t.world.ecs.step('prod', 'worker-prod');
+    await t.settle();
+    t.tick();
+    await t.settle();
+    const pause = threadOf(t.slack, 'CPROD', req.ts).filter((m) => textOf(m).includes('Deployment paused at'));
+    expect(pause).toHaveLength(1);
+    expect(textOf(pause[0])).toContain('`POST_TEST_TRAFFIC_SHIFT`');
+    const value = /"value":"([^"]+:[0-9a-f]{12})"/.exec(JSON.stringify(pause[0]!.blocks))![1]!;
+    const res = await t.click({ action_id: 'gate:shift', value, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: pause[0]!.ts });
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect(
+      threadOf(t.slack, 'CPROD', req.ts)
+        .map((m) => textOf(m))
+        .join('\n'),
+    ).toContain('<@ULEAD1> pressed *Shift production traffic*');
+    t.world.ecs.complete('prod', 'worker-prod');
+    await t.settle();
+    expect(textOf(requestIn(t.slack, 'CPROD').message)).toMatch(/succeeded/i);
   });
 
   it('scheduled ticks', async () => {
