@@ -28,6 +28,7 @@ import {
   setMute,
 } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
+import { spendOnce } from '../../src/commands/cost-spend';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readGuards } from '../../src/approvals/guards';
@@ -206,6 +207,9 @@ describe('hash slots of every script call', () => {
     expect(await clearMute(rt.redis, svc)).toBe(true);
     expect(await markDown(rt.redis, svc, now)).toBe(now);
     await clearDown(rt.redis, svc);
+
+    // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
+    expect((await spendOnce(rt, 'ULEAD1', 'slots-test', async () => ({ total: 1 }))).cached).toBe(false);
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
