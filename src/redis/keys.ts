@@ -79,6 +79,8 @@ export const keys = {
   costFlight: (requestHash: string) => `cost:{${requestHash}}:flight`,
   /** Cost Explorer calls this clock hour (hash: `all`, `u.<user>`), the hourly budget (src/commands/cost-spend.ts). */
   costBudget: (hour: string) => `costbudget:{${hour}}`,
+  /** A person's commands in the current one-minute window (src/edge/rate.ts). */
+  commandRate: (userId: string) => `rate:{user:${userId}}`,
 } as const;
 
 /** How long the bot remembers that it started a deployment. */

@@ -29,6 +29,7 @@ import {
 } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
 import { spendOnce } from '../../src/commands/cost-spend';
+import { ensureWithinRate } from '../../src/edge/rate';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readGuards } from '../../src/approvals/guards';
@@ -210,6 +211,8 @@ describe('hash slots of every script call', () => {
 
     // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
     expect((await spendOnce(rt, 'ULEAD1', 'slots-test', async () => ({ total: 1 }))).cached).toBe(false);
+    // The per-person command rate.
+    await ensureWithinRate(rt, { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() });
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');

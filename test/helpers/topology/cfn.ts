@@ -33,6 +33,8 @@ export interface FunctionDef {
   statements: PolicyStatement[];
   /** From AWS::Lambda::EventInvokeConfig (Lambda's default is 2). */
   maximumRetryAttempts: number;
+  /** ReservedConcurrentExecutions, when the function has reserved concurrency. */
+  reservedConcurrency?: number;
 }
 
 export interface RuleDef {
@@ -242,6 +244,9 @@ export class Stack {
         roleArn: this.getAtt(role[0], 'Arn'),
         statements,
         maximumRetryAttempts: Number(evConf?.[1].Properties?.MaximumRetryAttempts ?? 2),
+        ...(p.ReservedConcurrentExecutions !== undefined
+          ? { reservedConcurrency: Number(this.resolve(p.ReservedConcurrentExecutions)) }
+          : {}),
       };
     });
   }
