@@ -119,6 +119,9 @@ const service = z
 
 const alias = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'aliases are lower-case letters, digits, - and _ (max 40)');
 
+/** A cold `/ecs cost` makes 2–4 calls: 40 an hour is about ten fresh answers per person; 200 is $2 an hour at most. 20 commands a minute is more than a person types. */
+const LIMIT_DEFAULTS = { costCallsPerUserPerHour: 40, costCallsPerHour: 200, commandsPerUserPerMinute: 20 };
+
 export const configSchema = z
   .object({
     slack: z
@@ -137,6 +140,18 @@ export const configSchema = z
       })
       .strict()
       .default({ language: 'en' }),
+    /** What one person, or the whole workspace, may spend. */
+    limits: z
+      .object({
+        /** Cost Explorer calls ($0.01 each) one person may cause per hour; a cached answer costs none. */
+        costCallsPerUserPerHour: z.number().int().min(1).max(10_000).default(LIMIT_DEFAULTS.costCallsPerUserPerHour),
+        /** Cost Explorer calls the whole workspace may cause per hour. */
+        costCallsPerHour: z.number().int().min(1).max(100_000).default(LIMIT_DEFAULTS.costCallsPerHour),
+        /** Commands (slash commands and the buttons that run one) one person may send per minute. */
+        commandsPerUserPerMinute: z.number().int().min(1).max(1_000).default(LIMIT_DEFAULTS.commandsPerUserPerMinute),
+      })
+      .strict()
+      .default(LIMIT_DEFAULTS),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
   })

@@ -94,6 +94,12 @@ export const keys = {
   userLocale: (userId: string) => `locale:{${userId}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
+  /** One Cost Explorer request in flight (single-flight: the others wait for its cache entry), or its failure for a few seconds. */
+  costFlight: (requestHash: string) => `cost:{${requestHash}}:flight`,
+  /** Cost Explorer calls this clock hour (hash: `all`, `u.<user>`), the hourly budget (src/commands/cost-spend.ts). */
+  costBudget: (hour: string) => `costbudget:{${hour}}`,
+  /** A person's commands in the current one-minute window (src/edge/rate.ts). */
+  commandRate: (userId: string) => `rate:{user:${userId}}`,
 } as const;
 
 /**

@@ -38,6 +38,8 @@ import {
   setStatusTs,
   startExecution,
 } from '../../src/approvals/execution';
+import { spendOnce } from '../../src/commands/cost-spend';
+import { ensureWithinRate } from '../../src/edge/rate';
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
@@ -248,6 +250,11 @@ describe('hash slots of every script call', () => {
     await remindRetro(rt);
     expect((await stealLock(rt, 'prod', 'worker', 'UDEV2', 'mine')).previous?.by).toBe('ULEAD1');
     expect(await autoLockService(rt, { environment: 'prod', service: 'web', deploymentId: 'ecs-svc/9', channel: 'CALERTS' })).toBe(true);
+    // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
+    expect((await spendOnce(rt, 'ULEAD1', 'slots-test', async () => ({ total: 1 }))).cached).toBe(false);
+    // The per-person command rate.
+    await ensureWithinRate(rt, { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() });
+
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
     await onChange({ what: 'request' }, rt);

@@ -38,6 +38,8 @@ export interface FunctionDef {
   onFailure?: string;
   /** From AWS::Lambda::EventInvokeConfig (Lambda's default is 6 hours). */
   maximumEventAgeSeconds?: number;
+  /** ReservedConcurrentExecutions, when the function has reserved concurrency. */
+  reservedConcurrency?: number;
 }
 
 export interface QueueDef {
@@ -269,6 +271,9 @@ export class Stack {
         statements,
         maximumRetryAttempts: Number(evConf?.[1].Properties?.MaximumRetryAttempts ?? 2),
         ...this.invokeConfigExtras(evConf?.[1].Properties),
+        ...(p.ReservedConcurrentExecutions !== undefined
+          ? { reservedConcurrency: Number(this.resolve(p.ReservedConcurrentExecutions)) }
+          : {}),
       };
     });
   }
