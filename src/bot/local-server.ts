@@ -30,6 +30,10 @@ export interface LocalOptions {
   /** Where a private redis-server keeps its data (default .local/redis). */
   redisDir?: string;
   tickMs?: number;
+  /** Interface to listen on (default: all, so a tunnel can reach it; the playground uses 127.0.0.1). */
+  host?: string;
+  /** A config already loaded (the playground's demo config); otherwise CHATOPS_CONFIG is read. */
+  config?: Config;
 }
 
 export interface LocalServer {
@@ -101,7 +105,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   }
   let config: Config;
   try {
-    config = loadConfigFile(configPath(opts.env));
+    config = opts.config ?? loadConfigFile(configPath(opts.env));
   } catch (err) {
     throw new StartupError(isBotError(err) ? err.message : `cannot load ${configPath(opts.env)}: ${(err as Error).message}`);
   }
@@ -128,7 +132,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   const port = opts.port ?? Number(env.PORT || 3000);
   const receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
   const app = createApp(rt, receiver);
-  const server = (await app.start(port)) as unknown as Server;
+  const server = (await app.start(opts.host ? { port, host: opts.host } : port)) as unknown as Server;
   const actualPort = (server.address() as { port: number }).port;
   const url = `http://localhost:${actualPort}/slack/events`;
   notes.push(`listening on ${url} (config ${configPath(opts.env)}, ${Object.keys(config.services).length} services)`);

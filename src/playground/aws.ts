@@ -1,0 +1,138 @@
+/**
+ * The playground's AWS: either the demo world, served on loopback through the AWS SDK's own
+ * AWS_ENDPOINT_URL, or the real account the SDK finds credentials for (read-only unless
+ * --allow-changes). The bot's AWS adapters are the same in both.
+ *
+ * Phase 1: the demo world's endpoint is a placeholder that answers every call with an error saying
+ * the demo world is not plugged in yet. Plugging in src/loopback/aws/ replaces `startDemoEndpoint`.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { AwsClients } from '../aws/clients';
+import { BotError } from '../errors';
+
+export type AwsMode = 'demo' | 'real';
+
+/** Where the SDK would find credentials: the environment, or the shared files of ~/.aws. */
+export function awsCredentialsFound(env: NodeJS.ProcessEnv, home: string = env.HOME || homedir()): boolean {
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true;
+  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) return true;
+  const credentials = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials');
+  const config = env.AWS_CONFIG_FILE || join(home, '.aws', 'config');
+  return existsSync(credentials) || existsSync(config);
+}
+
+export interface AwsSide {
+  mode: AwsMode;
+  /** For the page and the start-up line. */
+  label: string;
+  /** Environment variables the bot's process must have (the SDK reads process.env). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The demo world's endpoint. Phase 1: a placeholder answering every call with a clear error. */
+async function startDemoEndpoint(): Promise<{ url: string; stop(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const operation = target.split('.').pop() || req.url || 'request';
+      const body = JSON.stringify({
+        __type: 'DemoWorldNotReady',
+        message: `The playground's demo AWS world is not plugged in yet (${operation} was not answered).`,
+      });
+      res.writeHead(501, { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export async function startAwsSide(mode: AwsMode, allowChanges: boolean): Promise<AwsSide> {
+  if (mode === 'real') {
+    return {
+      mode,
+      label: allowChanges ? 'your AWS account (changes allowed: --allow-changes)' : 'your AWS account (read-only; --allow-changes to make changes)',
+      env: {},
+      stop: async () => undefined,
+    };
+  }
+  const endpoint = await startDemoEndpoint();
+  return {
+    mode,
+    label: 'demo world (made-up clusters; nothing leaves this machine)',
+    env: {
+      AWS_ENDPOINT_URL: endpoint.url,
+      AWS_ACCESS_KEY_ID: 'playground',
+      AWS_SECRET_ACCESS_KEY: 'playground',
+      AWS_REGION: 'eu-west-1',
+      // The demo world is the only AWS: never read ~/.aws for it.
+      AWS_SDK_LOAD_CONFIG: '0',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    stop: endpoint.stop,
+  };
+}
+
+/** API calls that only read: the playground sends these to a real account without --allow-changes. */
+export function isReadOnlyCall(commandName: string): boolean {
+  const op = commandName.replace(/Command$/, '');
+  // Logs Insights queries read: StartQuery / StopQuery change nothing in the account.
+  return /^(Describe|List|Get|BatchGet|Filter|Search|Lookup)/.test(op) || op === 'StartQuery' || op === 'StopQuery';
+}
+
+interface MiddlewareClient {
+  middlewareStack: {
+    add(
+      mw: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+      opts: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/** AWS clients that refuse every call that would change something, with an answer a person can act on. */
+export function readOnlyAwsClients(inner: AwsClients): AwsClients {
+  const guarded = new WeakSet<object>();
+  const guard = <T>(client: T): T => {
+    const c = client as unknown as MiddlewareClient & object;
+    if (!guarded.has(c)) {
+      guarded.add(c);
+      c.middlewareStack.add(
+        (next, context) => async (args) => {
+          const name = context.commandName ?? 'UnknownCommand';
+          if (!isReadOnlyCall(name)) {
+            const op = name.replace(/Command$/, '');
+            throw new BotError('REFUSED', `playground read-only: ${op} not sent`, {
+              userMessage: `The playground is read-only against a real AWS account, so I did not send \`${op}\`.`,
+              hint: 'Restart it with `npm start -- --allow-changes` to make changes from the playground.',
+            });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'playgroundReadOnly' },
+      );
+    }
+    return client;
+  };
+  return {
+    ecs: (r) => guard(inner.ecs(r)),
+    ecr: (r) => guard(inner.ecr(r)),
+    logs: (r) => guard(inner.logs(r)),
+    costExplorer: () => guard(inner.costExplorer()),
+    lambda: () => guard(inner.lambda()),
+    autoScaling: (r) => guard(inner.autoScaling(r)),
+  };
+}
