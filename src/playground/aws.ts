@@ -65,7 +65,9 @@ export async function startAwsSide(mode: AwsMode, allowChanges: boolean): Promis
   if (mode === 'real') {
     return {
       mode,
-      label: allowChanges ? 'your AWS account (changes allowed: --allow-changes)' : 'your AWS account (read-only; --allow-changes to make changes)',
+      label: allowChanges
+        ? 'your AWS account (changes allowed: --allow-changes)'
+        : 'your AWS account (read-only; --allow-changes to make changes)',
       env: {},
       stop: async () => undefined,
     };

@@ -44,7 +44,8 @@ export interface PlaygroundFlags {
 export function parseFlags(argv: readonly string[]): PlaygroundFlags {
   const known = new Set(['--demo', '--aws', '--allow-changes']);
   const unknown = argv.filter((a) => !known.has(a));
-  if (unknown.length) throw new StartupError(`unknown option ${unknown.join(' ')}; the playground knows --demo, --aws and --allow-changes.`);
+  if (unknown.length)
+    throw new StartupError(`unknown option ${unknown.join(' ')}; the playground knows --demo, --aws and --allow-changes.`);
   if (argv.includes('--demo') && argv.includes('--aws')) throw new StartupError('--demo and --aws exclude each other.');
   return { demo: argv.includes('--demo'), aws: argv.includes('--aws'), allowChanges: argv.includes('--allow-changes') };
 }
@@ -99,7 +100,8 @@ function chooseAws(env: NodeJS.ProcessEnv, flags: PlaygroundFlags): { mode: AwsM
 export async function startPlayground(opts: PlaygroundOptions): Promise<Playground> {
   const flags = parseFlags(opts.argv ?? []);
   const { mode, config, why } = chooseAws(opts.env, flags);
-  const people = mode === 'demo' ? peopleFor(config, { users: DEMO_USERS, groups: DEMO_GROUPS, channels: DEMO_CHANNELS }) : peopleFor(config);
+  const people =
+    mode === 'demo' ? peopleFor(config, { users: DEMO_USERS, groups: DEMO_GROUPS, channels: DEMO_CHANNELS }) : peopleFor(config);
   const signingSecret = randomBytes(16).toString('hex');
   const botToken = `xoxb-playground-${randomBytes(12).toString('hex')}`;
   const pageDir = opts.pageDir ?? join(__dirname, 'playground');
@@ -149,7 +151,8 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     port: opts.port ?? Number(opts.env.PORT || 3000),
     routes,
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new StartupError(`port ${opts.port ?? (opts.env.PORT || 3000)} is in use; set PORT to another one.`);
+    if (err.code === 'EADDRINUSE')
+      throw new StartupError(`port ${opts.port ?? (opts.env.PORT || 3000)} is in use; set PORT to another one.`);
     throw err;
   });
 
@@ -209,7 +212,9 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   installClientRoutes(slack.core, person, () => ({ playground: holder.meta }));
 
   const url = `http://127.0.0.1:${slack.port}/`;
-  const redis = opts.env.REDIS_URL ? `Redis ${new URL(opts.env.REDIS_URL).host}` : `Redis data in ${relativeToCwd(opts.redisDir ?? resolve('.local/redis-playground'))}`;
+  const redis = opts.env.REDIS_URL
+    ? `Redis ${new URL(opts.env.REDIS_URL).host}`
+    : `Redis data in ${relativeToCwd(opts.redisDir ?? resolve('.local/redis-playground'))}`;
   const line = `ecs-chatops playground: ${url} (Slack: local; AWS: ${aws.label}${why ? `, because ${why}` : ''}; ${redis})`;
   const awsSide = aws;
   return {

@@ -70,7 +70,8 @@ export function peopleFor(
   const groups: WorkspaceGroup[] = (known?.groups ?? []).map((g) => ({ ...g, users: [...g.users] }));
   const taken = new Set(users.map((u) => u.id));
   const principals = new Set<string>();
-  for (const env of Object.values(config.environments)) for (const p of [...env.readers, ...env.requesters, ...env.approvers]) principals.add(p);
+  for (const env of Object.values(config.environments))
+    for (const p of [...env.readers, ...env.requesters, ...env.approvers]) principals.add(p);
 
   if (!known) {
     for (const p of principals) {

@@ -62,7 +62,9 @@ export async function startPlaygroundProcess(distDir: string, extraEnv: Record<s
       if (m) resolveUrl(m[1]!);
     };
     child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`local.js exited with ${code} before printing its URL.\nstdout: ${out}\nstderr: ${err}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`local.js exited with ${code} before printing its URL.\nstdout: ${out}\nstderr: ${err}`)),
+    );
     setTimeout(() => reject(new Error(`no URL printed within 60 s.\nstdout: ${out}\nstderr: ${err}`)), 60_000).unref();
   });
   const msToUrl = Date.now() - started;
@@ -86,7 +88,9 @@ export async function startPlaygroundProcess(distDir: string, extraEnv: Record<s
 
 export async function openBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium), or set CHROMIUM_PATH. .ci/run installs it.`);
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium), or set CHROMIUM_PATH. .ci/run installs it.`,
+    );
   }
   const profile = mkdtempSync(join(tmpdir(), 'playground-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

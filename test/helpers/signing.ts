@@ -4,7 +4,14 @@
  * API Gateway HTTP API (payload v2.0) event Lambda receives.
  */
 import { randomUUID } from 'node:crypto';
-import { interactionBody, slackHeaders, slashCommandBody, SLACK_USER_AGENT, type SignOptions, type SlashFields } from '../../src/loopback/slack/signing';
+import {
+  interactionBody,
+  slackHeaders,
+  slashCommandBody,
+  SLACK_USER_AGENT,
+  type SignOptions,
+  type SlashFields,
+} from '../../src/loopback/slack/signing';
 
 export * from '../../src/loopback/slack/signing';
 /** API Gateway HTTP API, payload format 2.0 (structurally compatible with Bolt's AwsEventV2). */
@@ -29,7 +36,6 @@ export interface ApiGatewayV2Event {
   body: string;
   isBase64Encoded: boolean;
 }
-
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** API Gateway's requestContext.time format: 25/Nov/2025:13:22:00 +0000 */
@@ -90,7 +96,6 @@ export function apiGatewayV2Event(
     isBase64Encoded: opts.base64 === true,
   };
 }
-
 
 export interface EventOptions extends SignOptions {
   /** Base64-encode the body (isBase64Encoded: true). */

@@ -47,7 +47,19 @@ export const SLACK_LIMITS = {
   options: 100,
 } as const;
 
-const BLOCK_TYPES = new Set(['section', 'header', 'context', 'actions', 'divider', 'image', 'input', 'rich_text', 'markdown', 'file', 'video']);
+const BLOCK_TYPES = new Set([
+  'section',
+  'header',
+  'context',
+  'actions',
+  'divider',
+  'image',
+  'input',
+  'rich_text',
+  'markdown',
+  'file',
+  'video',
+]);
 const INTERACTIVE = new Set([
   'button',
   'static_select',
@@ -106,7 +118,8 @@ class Checker {
     this.text(obj.text, `${pointer}/text`, { max: SLACK_LIMITS.confirmText, required: true });
     this.text(obj.confirm, `${pointer}/confirm`, { max: SLACK_LIMITS.confirmButton, plainOnly: true, required: true });
     this.text(obj.deny, `${pointer}/deny`, { max: SLACK_LIMITS.confirmButton, plainOnly: true, required: true });
-    if (obj.style !== undefined && obj.style !== 'primary' && obj.style !== 'danger') this.add('must be one of primary, danger', `${pointer}/style`);
+    if (obj.style !== undefined && obj.style !== 'primary' && obj.style !== 'danger')
+      this.add('must be one of primary, danger', `${pointer}/style`);
   }
   options(list: unknown, pointer: string): void {
     if (list === undefined) return;
@@ -118,7 +131,8 @@ class Checker {
     });
   }
   element(e: unknown, pointer: string, actionIds: Set<string>): void {
-    if (e == null || typeof e !== 'object' || typeof (e as Json).type !== 'string') return this.add('missing required field: type', `${pointer}/type`);
+    if (e == null || typeof e !== 'object' || typeof (e as Json).type !== 'string')
+      return this.add('missing required field: type', `${pointer}/type`);
     const el = e as Json;
     if (!INTERACTIVE.has(el.type)) return this.add(`unsupported type: ${el.type}`, `${pointer}/type`);
     if (el.type === 'image') {
@@ -132,13 +146,21 @@ class Checker {
       actionIds.add(el.action_id);
     }
     this.confirm(el.confirm, `${pointer}/confirm`);
-    if (el.placeholder !== undefined) this.text(el.placeholder, `${pointer}/placeholder`, { max: SLACK_LIMITS.placeholder, plainOnly: true });
+    if (el.placeholder !== undefined)
+      this.text(el.placeholder, `${pointer}/placeholder`, { max: SLACK_LIMITS.placeholder, plainOnly: true });
     if (el.type === 'button') {
       this.text(el.text, `${pointer}/text`, { max: SLACK_LIMITS.buttonText, plainOnly: true, required: true });
       this.maxLen(el.value, SLACK_LIMITS.buttonValue, `${pointer}/value`);
       this.maxLen(el.url, SLACK_LIMITS.buttonUrl, `${pointer}/url`);
-      if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger') this.add('must be one of primary, danger', `${pointer}/style`);
-    } else if (el.type === 'static_select' || el.type === 'multi_static_select' || el.type === 'overflow' || el.type === 'radio_buttons' || el.type === 'checkboxes') {
+      if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger')
+        this.add('must be one of primary, danger', `${pointer}/style`);
+    } else if (
+      el.type === 'static_select' ||
+      el.type === 'multi_static_select' ||
+      el.type === 'overflow' ||
+      el.type === 'radio_buttons' ||
+      el.type === 'checkboxes'
+    ) {
       if (el.options === undefined && el.option_groups === undefined) this.add('missing required field: options', `${pointer}/options`);
       this.options(el.options, `${pointer}/options`);
     }

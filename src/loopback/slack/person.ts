@@ -152,7 +152,12 @@ export function createPerson(core: SlackCore, app: AppEndpoint): Person {
       if (!m) return { ok: false, error: 'not_a_command' };
       const [, command, text] = m as unknown as [string, string, string];
       if (command !== app.command) {
-        core.slackbot(channel, user, `\`${command}\` is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`, line.trim());
+        core.slackbot(
+          channel,
+          user,
+          `\`${command}\` is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`,
+          line.trim(),
+        );
         return { ok: false, error: 'invalid_command' };
       }
       const ctx: ResponseContext = { kind: 'command', channel, user, command: line.trim() };
@@ -181,7 +186,15 @@ export function createPerson(core: SlackCore, app: AppEndpoint): Person {
       if (ack) {
         const refused = core.applyResponse(ctx, ack, 'ack');
         if (refused) {
-          core.emit({ type: 'refused', method: 'slash_command ack', error: refused.error, messages: refused.response_metadata?.messages ?? [], channel, user, at: Date.now() });
+          core.emit({
+            type: 'refused',
+            method: 'slash_command ack',
+            error: refused.error,
+            messages: refused.response_metadata?.messages ?? [],
+            channel,
+            user,
+            at: Date.now(),
+          });
           core.slackbot(channel, user, `\`${command}\` failed with the error "${refused.error}"`, line.trim());
           return { ok: false, status: res.status, ms: res.ms, error: refused.error };
         }
@@ -284,23 +297,40 @@ export function createPerson(core: SlackCore, app: AppEndpoint): Person {
         enterprise: null,
       };
       const title = (view.title as SlackBody | undefined)?.text ?? view.callback_id ?? 'modal';
-      const res = await deliver('view_submission', user, interactionBody(payload), 'application/x-www-form-urlencoded', `submitted “${title}”`);
+      const res = await deliver(
+        'view_submission',
+        user,
+        interactionBody(payload),
+        'application/x-www-form-urlencoded',
+        `submitted “${title}”`,
+      );
       // Slack's own words when an app does not answer a submission properly.
       if (res.status !== 200) return { ok: false, status: res.status, ms: res.ms, error: 'We had some trouble connecting. Try again?' };
       const ack = parseAck(res.text, res.contentType);
       const idx = core.modals(user).findIndex((v) => v.id === viewId);
       const action = ack?.response_action as string | undefined;
-      if (action === 'errors') return { ok: false, status: res.status, ms: res.ms, error: 'errors', errors: (ack!.errors ?? {}) as Record<string, string> };
+      if (action === 'errors')
+        return { ok: false, status: res.status, ms: res.ms, error: 'errors', errors: (ack!.errors ?? {}) as Record<string, string> };
       if (action === 'update' || action === 'push') {
         const refused = checkView(ack!.view, 'modal');
         if (refused) {
-          core.emit({ type: 'refused', method: `view_submission response_action ${action}`, error: refused.error, messages: refused.response_metadata?.messages ?? [], user, at: Date.now() });
+          core.emit({
+            type: 'refused',
+            method: `view_submission response_action ${action}`,
+            error: refused.error,
+            messages: refused.response_metadata?.messages ?? [],
+            user,
+            at: Date.now(),
+          });
           return { ok: false, status: res.status, ms: res.ms, error: refused.error };
         }
         const all = core.modals(user);
         if (action === 'update') {
           const updated = core.storeView(ack!.view as SlackBody, user, viewId);
-          core.setModals(user, all.map((v) => (v.id === viewId ? updated : v)));
+          core.setModals(
+            user,
+            all.map((v) => (v.id === viewId ? updated : v)),
+          );
         } else {
           const pushed = core.storeView({ ...(ack!.view as SlackBody), previous_view_id: viewId }, user);
           core.setModals(user, [...all, pushed]);
@@ -353,7 +383,9 @@ export function createPerson(core: SlackCore, app: AppEndpoint): Person {
         type: 'event_callback',
         event_id: `Ev${now.toString(36).toUpperCase()}${Math.random().toString(36).slice(2, 6).toUpperCase()}`,
         event_time: Math.floor(now / 1000),
-        authorizations: [{ enterprise_id: null, team_id: ws().team.id, user_id: ws().bot.user_id, is_bot: true, is_enterprise_install: false }],
+        authorizations: [
+          { enterprise_id: null, team_id: ws().team.id, user_id: ws().bot.user_id, is_bot: true, is_enterprise_install: false },
+        ],
         is_ext_shared_channel: false,
       };
       const res = await deliver('app_home_opened', user, JSON.stringify(event), 'application/json', 'opened the Home tab');

@@ -234,7 +234,6 @@ export function viewSubmissionBody(opts: ViewSubmissionOptions = {}): string {
   return interactionBody(viewSubmissionPayload(opts));
 }
 
-
 export const SLACK_USER_AGENT = 'Slackbot 1.0 (+https://api.slack.com/robots)';
 
 export interface SignOptions {
@@ -259,7 +258,6 @@ export function slackHeaders(secret: string, body: string, opts: SignOptions = {
   }
   return headers;
 }
-
 
 export interface PostSignedOptions extends SignOptions {
   contentType?: string;

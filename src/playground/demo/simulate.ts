@@ -35,8 +35,25 @@ function where(world: DemoWorld, serviceName: string): { svc: DemoService; accou
   return { svc, account: cluster.accountId, region: cluster.region };
 }
 
-function envelope(detailType: string, account: string, region: string, time: number, resources: string[], detail: Record<string, unknown>): EcsEvent {
-  return { version: '0', id: randomUUID(), 'detail-type': detailType, source: 'aws.ecs', account, time: isoSeconds(time), region, resources, detail } as EcsEvent;
+function envelope(
+  detailType: string,
+  account: string,
+  region: string,
+  time: number,
+  resources: string[],
+  detail: Record<string, unknown>,
+): EcsEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source: 'aws.ecs',
+    account,
+    time: isoSeconds(time),
+    region,
+    resources,
+    detail,
+  } as EcsEvent;
 }
 
 function taskStopped(
@@ -93,16 +110,21 @@ function deploymentEvent(ctx: SimulationContext, serviceName: string, outcome: '
   const { svc, account, region } = where(ctx.world, serviceName);
   const current = ctx.currentDeployment?.(svc.cluster, svc.name) ?? svc.deployments.find((d) => d.status === 'PRIMARY');
   const deploymentId = current?.id ?? 'ecs-svc/0';
-  return envelope('ECS Deployment State Change', account, region, ctx.now, [`arn:aws:ecs:${region}:${account}:service/${svc.cluster}/${svc.name}`], {
-    eventType: outcome === 'completed' ? 'INFO' : 'ERROR',
-    eventName: outcome === 'completed' ? 'SERVICE_DEPLOYMENT_COMPLETED' : 'SERVICE_DEPLOYMENT_FAILED',
-    deploymentId,
-    updatedAt: iso(ctx.now),
-    reason:
-      outcome === 'completed'
-        ? `ECS deployment ${deploymentId} completed.`
-        : 'ECS deployment circuit breaker: tasks failed to start.',
-  });
+  return envelope(
+    'ECS Deployment State Change',
+    account,
+    region,
+    ctx.now,
+    [`arn:aws:ecs:${region}:${account}:service/${svc.cluster}/${svc.name}`],
+    {
+      eventType: outcome === 'completed' ? 'INFO' : 'ERROR',
+      eventName: outcome === 'completed' ? 'SERVICE_DEPLOYMENT_COMPLETED' : 'SERVICE_DEPLOYMENT_FAILED',
+      deploymentId,
+      updatedAt: iso(ctx.now),
+      reason:
+        outcome === 'completed' ? `ECS deployment ${deploymentId} completed.` : 'ECS deployment circuit breaker: tasks failed to start.',
+    },
+  );
 }
 
 function serviceAction(ctx: SimulationContext, serviceName: string, eventName: string, eventType: 'WARN' | 'INFO' | 'ERROR'): EcsEvent {

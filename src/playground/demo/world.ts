@@ -90,7 +90,11 @@ export interface DemoImage {
   pushedMinutesAgo: number;
   sizeBytes: number;
   scan:
-    | { status: 'COMPLETE'; findings: Partial<Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL', number>>; completedMinutesAgo: number }
+    | {
+        status: 'COMPLETE';
+        findings: Partial<Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL', number>>;
+        completedMinutesAgo: number;
+      }
     | { status: 'IN_PROGRESS' | 'FAILED' }
     /** Never scanned: DescribeImageScanFindings answers ScanNotFoundException. */
     | { status: 'NONE' };
@@ -239,7 +243,10 @@ function stream(prefix: string, container: string, id: string, lines: string[], 
   const n = lines.length * 4;
   return {
     name: `${prefix}/${container}/${id}`,
-    lines: Array.from({ length: n }, (_, i) => ({ secondsAgo: endSecondsAgo + (n - 1 - i) * everySeconds, message: lines[i % lines.length]! })),
+    lines: Array.from({ length: n }, (_, i) => ({
+      secondsAgo: endSecondsAgo + (n - 1 - i) * everySeconds,
+      message: lines[i % lines.length]!,
+    })),
   };
 }
 
@@ -348,11 +355,31 @@ export const DEMO_WORLD: DemoWorld = {
       name: 'shop/web',
       ...PROD,
       images: [
-        { tags: ['v1.3.0-rc1'], pushedMinutesAgo: 30, sizeBytes: 98_112_031, scan: { status: 'COMPLETE', findings: { CRITICAL: 1, HIGH: 2, MEDIUM: 4 }, completedMinutesAgo: 28 } },
+        {
+          tags: ['v1.3.0-rc1'],
+          pushedMinutesAgo: 30,
+          sizeBytes: 98_112_031,
+          scan: { status: 'COMPLETE', findings: { CRITICAL: 1, HIGH: 2, MEDIUM: 4 }, completedMinutesAgo: 28 },
+        },
         { tags: ['v1.2.4'], pushedMinutesAgo: 8, sizeBytes: 97_004_117, scan: { status: 'IN_PROGRESS' } },
-        { tags: ['v1.2.3', 'latest'], pushedMinutesAgo: 190, sizeBytes: 96_884_410, scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 }, completedMinutesAgo: 188 } },
-        { tags: ['v1.2.2'], pushedMinutesAgo: 2 * 1440 + 30, sizeBytes: 96_870_002, scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 3, LOW: 6 }, completedMinutesAgo: 2 * 1440 + 28 } },
-        { tags: ['v1.2.1'], pushedMinutesAgo: 9 * 1440 + 20, sizeBytes: 96_511_930, scan: { status: 'COMPLETE', findings: { HIGH: 2, MEDIUM: 3, LOW: 6 }, completedMinutesAgo: 9 * 1440 + 18 } },
+        {
+          tags: ['v1.2.3', 'latest'],
+          pushedMinutesAgo: 190,
+          sizeBytes: 96_884_410,
+          scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 }, completedMinutesAgo: 188 },
+        },
+        {
+          tags: ['v1.2.2'],
+          pushedMinutesAgo: 2 * 1440 + 30,
+          sizeBytes: 96_870_002,
+          scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 3, LOW: 6 }, completedMinutesAgo: 2 * 1440 + 28 },
+        },
+        {
+          tags: ['v1.2.1'],
+          pushedMinutesAgo: 9 * 1440 + 20,
+          sizeBytes: 96_511_930,
+          scan: { status: 'COMPLETE', findings: { HIGH: 2, MEDIUM: 3, LOW: 6 }, completedMinutesAgo: 9 * 1440 + 18 },
+        },
       ].map((i) => ({ ...i, digest: demoDigest('shop/web', i.tags[0]!) })) as DemoImage[],
     },
     {
@@ -360,9 +387,24 @@ export const DEMO_WORLD: DemoWorld = {
       ...PROD,
       images: [
         { tags: ['v3.5.0'], pushedMinutesAgo: 120, sizeBytes: 143_200_551, scan: { status: 'NONE' } },
-        { tags: ['v3.4.1'], pushedMinutesAgo: 1440, sizeBytes: 142_981_004, scan: { status: 'COMPLETE', findings: { LOW: 2 }, completedMinutesAgo: 1438 } },
-        { tags: ['v3.4.0'], pushedMinutesAgo: 6 * 1440 + 10, sizeBytes: 142_870_313, scan: { status: 'COMPLETE', findings: { MEDIUM: 1, LOW: 2 }, completedMinutesAgo: 6 * 1440 + 8 } },
-        { tags: ['v3.3.9'], pushedMinutesAgo: 20 * 1440, sizeBytes: 141_002_771, scan: { status: 'COMPLETE', findings: { HIGH: 1, LOW: 3 }, completedMinutesAgo: 20 * 1440 - 2 } },
+        {
+          tags: ['v3.4.1'],
+          pushedMinutesAgo: 1440,
+          sizeBytes: 142_981_004,
+          scan: { status: 'COMPLETE', findings: { LOW: 2 }, completedMinutesAgo: 1438 },
+        },
+        {
+          tags: ['v3.4.0'],
+          pushedMinutesAgo: 6 * 1440 + 10,
+          sizeBytes: 142_870_313,
+          scan: { status: 'COMPLETE', findings: { MEDIUM: 1, LOW: 2 }, completedMinutesAgo: 6 * 1440 + 8 },
+        },
+        {
+          tags: ['v3.3.9'],
+          pushedMinutesAgo: 20 * 1440,
+          sizeBytes: 141_002_771,
+          scan: { status: 'COMPLETE', findings: { HIGH: 1, LOW: 3 }, completedMinutesAgo: 20 * 1440 - 2 },
+        },
       ].map((i) => ({ ...i, digest: demoDigest('shop/worker', i.tags[0]!) })) as DemoImage[],
     },
   ],

@@ -94,7 +94,11 @@ const names: Names = {
 const opts = () => ({ names });
 
 async function post(path: string, body: Json): Promise<Json> {
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: state.user, ...body }) });
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: state.user, ...body }),
+  });
   return (await res.json()) as Json;
 }
 
@@ -158,13 +162,15 @@ function timeline(channel: string, threadTs: string | undefined): Item[] {
     }
   }
   for (const e of state.ephemerals) {
-    if (e.channel === channel && e.user === state.user && (e.thread_ts ?? undefined) === threadTs) items.push({ ts: e.message_ts, html: ephemeralHtml(e) });
+    if (e.channel === channel && e.user === state.user && (e.thread_ts ?? undefined) === threadTs)
+      items.push({ ts: e.message_ts, html: ephemeralHtml(e) });
   }
   for (const f of state.files) {
     if (f.channel_id === channel && (f.thread_ts ?? undefined) === threadTs) items.push({ ts: f.shared_ts ?? '0', html: fileHtml(f) });
   }
   if (threadTs === undefined) {
-    for (const n of state.notices) if (n.channel === channel && (n.user === undefined || n.user === state.user)) items.push({ ts: n.ts, html: noticeHtml(n) });
+    for (const n of state.notices)
+      if (n.channel === channel && (n.user === undefined || n.user === state.user)) items.push({ ts: n.ts, html: noticeHtml(n) });
   }
   return items.sort((a, b) => Number(a.ts) - Number(b.ts));
 }
@@ -172,8 +178,7 @@ function timeline(channel: string, threadTs: string | undefined): Item[] {
 function renderSidebar(): void {
   const channels = state.workspace.channels
     .map(
-      (c) =>
-        `<button class="nav${state.view === c.id ? ' active' : ''}" data-nav="${escapeHtml(c.id)}"># ${escapeHtml(c.name)}</button>`,
+      (c) => `<button class="nav${state.view === c.id ? ' active' : ''}" data-nav="${escapeHtml(c.id)}"># ${escapeHtml(c.name)}</button>`,
     )
     .join('');
   const app = `<button class="nav${state.view === 'home' ? ' active' : ''}" data-nav="home">🤖 ${escapeHtml(state.meta?.app.name ?? 'App')} · Home</button>`;
@@ -198,7 +203,8 @@ function renderMain(): void {
     return;
   }
   const channel = state.workspace.channels.find((c) => c.id === state.view);
-  $('#title').innerHTML = `# ${escapeHtml(channel?.name ?? state.view)} ${channel?.topic ? `<span class="topic">${escapeHtml(channel.topic)}</span>` : ''}`;
+  $('#title').innerHTML =
+    `# ${escapeHtml(channel?.name ?? state.view)} ${channel?.topic ? `<span class="topic">${escapeHtml(channel.topic)}</span>` : ''}`;
   $('#composer').classList.remove('hidden');
   const items = timeline(state.view, undefined);
   list.innerHTML = items.length
@@ -232,7 +238,8 @@ function renderModal(): void {
     root.innerHTML = '';
     return;
   }
-  if (root.dataset.viewId === view.id && root.dataset.hash === view.hash && !root.classList.contains('hidden') && !root.dataset.dirty) return;
+  if (root.dataset.viewId === view.id && root.dataset.hash === view.hash && !root.classList.contains('hidden') && !root.dataset.dirty)
+    return;
   delete root.dataset.dirty;
   root.dataset.viewId = view.id;
   root.dataset.hash = view.hash;
@@ -261,7 +268,10 @@ function renderUserMenu(): void {
   const menu = $('#user') as HTMLSelectElement;
   const people = state.meta?.people ?? [];
   menu.innerHTML = people
-    .map((p) => `<option value="${escapeHtml(p.id)}"${p.id === state.user ? ' selected' : ''}>${escapeHtml(p.real_name ?? p.name)} (@${escapeHtml(p.name)}) — ${escapeHtml(p.kind)}</option>`)
+    .map(
+      (p) =>
+        `<option value="${escapeHtml(p.id)}"${p.id === state.user ? ' selected' : ''}>${escapeHtml(p.real_name ?? p.name)} (@${escapeHtml(p.name)}) — ${escapeHtml(p.kind)}</option>`,
+    )
     .join('');
   const me = people.find((p) => p.id === state.user);
   $('#roles').textContent = me ? (me.roles.length ? me.roles.join(' · ') : 'no role in chatops.yml') : '';
@@ -279,9 +289,19 @@ function renderChrome(): void {
   if (m.simulations.length === 0) sim.classList.add('hidden');
   sim.innerHTML =
     '<option value="">Simulate an ECS event…</option>' +
-    m.simulations.map((s) => `<option value="${escapeHtml(s.id)}" title="${escapeHtml(s.description)}">${escapeHtml(s.label)}</option>`).join('');
-  const examples = m.aws.mode === 'demo' ? ['help', 'status', 'status web', 'deploy web v1.2.3', 'images web', 'logs web --since 1h', 'cost prod'] : ['help', 'status'];
-  $('#examples').innerHTML = examples.map((e) => `<button type="button" class="chip" data-example="${escapeHtml(`${m.app.command} ${e}`)}">${escapeHtml(`${m.app.command} ${e}`)}</button>`).join('');
+    m.simulations
+      .map((s) => `<option value="${escapeHtml(s.id)}" title="${escapeHtml(s.description)}">${escapeHtml(s.label)}</option>`)
+      .join('');
+  const examples =
+    m.aws.mode === 'demo'
+      ? ['help', 'status', 'status web', 'deploy web v1.2.3', 'images web', 'logs web --since 1h', 'cost prod']
+      : ['help', 'status'];
+  $('#examples').innerHTML = examples
+    .map(
+      (e) =>
+        `<button type="button" class="chip" data-example="${escapeHtml(`${m.app.command} ${e}`)}">${escapeHtml(`${m.app.command} ${e}`)}</button>`,
+    )
+    .join('');
   renderUserMenu();
 }
 
@@ -392,7 +412,9 @@ function elementAt(container: HTMLElement, ref: string): Json | undefined {
   let blocks: Json[] | undefined;
   const viewId = container.dataset.viewId;
   if (viewId) {
-    blocks = (state.modals[state.user] ?? []).find((v) => v.id === viewId)?.blocks ?? (state.homes[state.user]?.id === viewId ? state.homes[state.user]!.blocks : undefined);
+    blocks =
+      (state.modals[state.user] ?? []).find((v) => v.id === viewId)?.blocks ??
+      (state.homes[state.user]?.id === viewId ? state.homes[state.user]!.blocks : undefined);
   } else if (container.dataset.ephemeral) {
     blocks = state.ephemerals.find((x) => x.message_ts === container.dataset.ts)?.blocks;
   } else {
@@ -432,7 +454,12 @@ async function act(target: HTMLElement, selected?: string): Promise<void> {
     : { channel: container.dataset.channel, ts: container.dataset.ts, ephemeral: container.dataset.ephemeral === '1' };
   target.classList.add('pending');
   try {
-    const out = await post('/_client/action', { ...where, block: Number(block), element: element === 'accessory' ? 'accessory' : Number(element), ...(selected !== undefined ? { selected } : {}) });
+    const out = await post('/_client/action', {
+      ...where,
+      block: Number(block),
+      element: element === 'accessory' ? 'accessory' : Number(element),
+      ...(selected !== undefined ? { selected } : {}),
+    });
     if (!out.ok) {
       target.classList.add('failed');
       toast(`⚠️ The app did not answer the click: ${escapeHtml(out.error ?? String(out.status))}`);
@@ -455,9 +482,18 @@ function readModalValues(): Json | undefined {
       v = { type, selected_option: s.value ? { text: { type: 'plain_text', text: label }, value: s.value } : null };
     } else if (type === 'radio_buttons') {
       const c = el.querySelector<HTMLInputElement>('input:checked');
-      v = { type, selected_option: c ? { value: c.value, text: { type: 'plain_text', text: c.parentElement?.textContent?.trim() ?? '' } } : null };
+      v = {
+        type,
+        selected_option: c ? { value: c.value, text: { type: 'plain_text', text: c.parentElement?.textContent?.trim() ?? '' } } : null,
+      };
     } else if (type === 'checkboxes') {
-      v = { type, selected_options: Array.from(el.querySelectorAll<HTMLInputElement>('input:checked')).map((c) => ({ value: c.value, text: { type: 'plain_text', text: c.parentElement?.textContent?.trim() ?? '' } })) };
+      v = {
+        type,
+        selected_options: Array.from(el.querySelectorAll<HTMLInputElement>('input:checked')).map((c) => ({
+          value: c.value,
+          text: { type: 'plain_text', text: c.parentElement?.textContent?.trim() ?? '' },
+        })),
+      };
     } else if (type === 'datepicker') {
       v = { type, selected_date: (el as HTMLInputElement).value || null };
     } else if (type === 'timepicker') {
@@ -563,7 +599,13 @@ function wire(): void {
     const id = s.value;
     s.value = '';
     if (!id) return;
-    const out = (await (await fetch('/_playground/simulate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) })).json()) as Json;
+    const out = (await (
+      await fetch('/_playground/simulate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id }),
+      })
+    ).json()) as Json;
     if (!out.ok) toast(`Simulation failed: ${escapeHtml(out.error ?? (out.failed ?? []).join(', '))}`);
   });
 }

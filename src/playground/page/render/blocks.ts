@@ -96,7 +96,8 @@ export function elementHtml(el: Json, ref: string, o: BlockOptions, input = '', 
       const ph = el.placeholder ? ` placeholder="${attr(el.placeholder.text)}"` : '';
       const lim = `${typeof el.max_length === 'number' ? ` maxlength="${el.max_length}"` : ''}`;
       if (el.multiline) return `<textarea class="el-input" rows="4"${ref}${input}${ph}${lim}>${escapeHtml(String(v))}</textarea>`;
-      const type = el.type === 'number_input' ? 'number' : el.type === 'email_text_input' ? 'email' : el.type === 'url_text_input' ? 'url' : 'text';
+      const type =
+        el.type === 'number_input' ? 'number' : el.type === 'email_text_input' ? 'email' : el.type === 'url_text_input' ? 'url' : 'text';
       return `<input type="${type}" class="el-input"${ref}${input}${ph}${lim} value="${attr(v)}">`;
     }
     case 'image':
@@ -118,11 +119,19 @@ function richText(el: Json, o: BlockOptions): string {
     const st = (x.style ?? {}) as Json;
     let h: string;
     if (x.type === 'text') h = escapeHtml(String(x.text ?? '')).replace(/\n/g, '<br>');
-    else if (x.type === 'link') h = `<a href="${attr(x.url)}" target="_blank" rel="noopener">${escapeHtml(String(x.text ?? x.url ?? ''))}</a>`;
+    else if (x.type === 'link')
+      h = `<a href="${attr(x.url)}" target="_blank" rel="noopener">${escapeHtml(String(x.text ?? x.url ?? ''))}</a>`;
     else if (x.type === 'user') h = mrkdwn(`<@${x.user_id}>`, o);
     else if (x.type === 'channel') h = mrkdwn(`<#${x.channel_id}>`, o);
     else if (x.type === 'usergroup') h = mrkdwn(`<!subteam^${x.usergroup_id}>`, o);
-    else if (x.type === 'emoji') h = x.unicode ? String.fromCodePoint(...String(x.unicode).split('-').map((c) => parseInt(c, 16))) : mrkdwn(`:${x.name}:`, o);
+    else if (x.type === 'emoji')
+      h = x.unicode
+        ? String.fromCodePoint(
+            ...String(x.unicode)
+              .split('-')
+              .map((c) => parseInt(c, 16)),
+          )
+        : mrkdwn(`:${x.name}:`, o);
     else if (x.type === 'date') h = mrkdwn(`<!date^${x.timestamp}^${x.format}|${x.fallback ?? ''}>`, o);
     else h = escapeHtml(String(x.text ?? ''));
     if (st.code) h = `<code>${h}</code>`;
@@ -151,13 +160,19 @@ export function blockHtml(b: Json, i: number, o: BlockOptions): string {
       return `<div class="b-header">${textObject(b.text, o)}</div>`;
     case 'section': {
       const text = b.text ? `<div class="b-text">${textObject(b.text, o)}</div>` : '';
-      const fields = Array.isArray(b.fields) ? `<div class="b-fields">${b.fields.map((f: Json) => `<div class="b-field">${textObject(f, o)}</div>`).join('')}</div>` : '';
+      const fields = Array.isArray(b.fields)
+        ? `<div class="b-fields">${b.fields.map((f: Json) => `<div class="b-field">${textObject(f, o)}</div>`).join('')}</div>`
+        : '';
       const acc = b.accessory ? `<div class="b-accessory">${elementHtml(b.accessory, ref('accessory'), o)}</div>` : '';
       return `<div class="b-section"><div class="b-main">${text}${fields}</div>${acc}</div>`;
     }
     case 'context':
       return `<div class="b-context">${((b.elements as Json[]) ?? [])
-        .map((e) => (e?.type === 'image' ? `<img class="ctx-img" src="${attr(e.image_url)}" alt="${attr(e.alt_text)}">` : `<span>${textObject(e, o)}</span>`))
+        .map((e) =>
+          e?.type === 'image'
+            ? `<img class="ctx-img" src="${attr(e.image_url)}" alt="${attr(e.alt_text)}">`
+            : `<span>${textObject(e, o)}</span>`,
+        )
         .join('')}</div>`;
     case 'divider':
       return '<hr class="b-divider">';

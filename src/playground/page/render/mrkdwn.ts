@@ -77,7 +77,13 @@ function ago(seconds: number): string {
   const future = seconds < 0;
   const a = Math.abs(seconds);
   const [n, unit] =
-    a < 60 ? [Math.round(a), 'second'] : a < 3600 ? [Math.round(a / 60), 'minute'] : a < 86400 ? [Math.round(a / 3600), 'hour'] : [Math.round(a / 86400), 'day'];
+    a < 60
+      ? [Math.round(a), 'second']
+      : a < 3600
+        ? [Math.round(a / 60), 'minute']
+        : a < 86400
+          ? [Math.round(a / 3600), 'hour']
+          : [Math.round(a / 86400), 'day'];
   const text = `${n} ${unit}${n === 1 ? '' : 's'}`;
   return future ? `in ${text}` : `${text} ago`;
 }

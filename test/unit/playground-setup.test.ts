@@ -1,0 +1,189 @@
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { AwsClients } from '../../src/aws/clients';
+import { parseConfig } from '../../src/config/load';
+import { awsCredentialsFound, isReadOnlyCall, readOnlyAwsClients, startAwsSide } from '../../src/playground/aws';
+import { DEMO_CHANNELS, DEMO_GROUPS, DEMO_USERS, demoConfig } from '../../src/playground/demo/config';
+import { SIMULATIONS } from '../../src/playground/demo/simulate';
+import { DEMO_WORLD } from '../../src/playground/demo/world';
+import { parseFlags, wantsPlayground } from '../../src/playground';
+import { peopleFor } from '../../src/playground/people';
+
+describe('who acts in the playground', () => {
+  it('the demo: a developer requests, a lead approves, a reader reads', () => {
+    const people = peopleFor(demoConfig(), { users: DEMO_USERS, groups: DEMO_GROUPS, channels: DEMO_CHANNELS });
+    const byName = Object.fromEntries(people.menu.map((p) => [p.name, p]));
+    expect(byName.lee).toMatchObject({ kind: 'approver', roles: expect.arrayContaining(['approver in prod', 'requester in prod']) });
+    expect(byName.dana).toMatchObject({ kind: 'requester', roles: expect.arrayContaining(['requester in prod']) });
+    expect(byName.dana!.roles).not.toContain('approver in prod');
+    expect(byName.riley!.roles).toEqual(['requester in staging', 'reader in staging', 'reader in prod']);
+    expect(people.channels.map((c) => c.name)).toEqual(['deploys', 'oncall', 'staging']);
+  });
+
+  it('any chatops.yml: users and groups become people, and approvals always have a second person', () => {
+    const config = parseConfig({
+      environments: {
+        prod: {
+          region: 'eu-west-1',
+          cluster: 'prod',
+          channels: ['C0DEPLOYS'],
+          readers: ['*'],
+          requesters: ['S0LEADS'],
+          approvers: ['S0LEADS'],
+          alerts: { channel: 'C0ONCALL' },
+        },
+      },
+      services: { web: { environment: 'prod', service: 'web', container: 'web' } },
+    });
+    const people = peopleFor(config);
+    const approvers = people.menu.filter((p) => p.roles.includes('approver in prod'));
+    const requesters = people.menu.filter((p) => p.roles.includes('requester in prod'));
+    expect(approvers.length).toBeGreaterThanOrEqual(2);
+    expect(requesters.length).toBeGreaterThanOrEqual(2);
+    expect(people.menu.some((p) => p.kind === 'reader')).toBe(true);
+    expect(people.groups.find((g) => g.id === 'S0LEADS')!.users).toHaveLength(2);
+    expect(people.channels.map((c) => c.id)).toEqual(['C0DEPLOYS', 'C0ONCALL']);
+    for (const u of people.users) expect(u.id).toMatch(/^[UW][A-Z0-9]{2,}$/);
+  });
+});
+
+describe('which playground', () => {
+  it('npm start is the playground only when neither Slack credential is set', () => {
+    expect(wantsPlayground({})).toBe(true);
+    expect(wantsPlayground({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
+    expect(wantsPlayground({ SLACK_SIGNING_SECRET: 's' })).toBe(false);
+    expect(parseFlags(['--demo', '--allow-changes'])).toEqual({ demo: true, aws: false, allowChanges: true });
+    expect(() => parseFlags(['--yolo'])).toThrow('unknown option --yolo');
+  });
+
+  it('finds AWS credentials where the SDK would', () => {
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    try {
+      expect(awsCredentialsFound({}, home)).toBe(false);
+      expect(awsCredentialsFound({ AWS_PROFILE: 'x' }, home)).toBe(true);
+      mkdirSync(join(home, '.aws'));
+      writeFileSync(join(home, '.aws', 'credentials'), '[default]\n');
+      expect(awsCredentialsFound({}, home)).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a real account is read-only unless --allow-changes', () => {
+  it('knows reads from changes', () => {
+    for (const c of [
+      'DescribeServicesCommand',
+      'ListTasksCommand',
+      'GetCostAndUsageCommand',
+      'FilterLogEventsCommand',
+      'BatchGetImageCommand',
+      'StartQueryCommand',
+    ])
+      expect(isReadOnlyCall(c)).toBe(true);
+    for (const c of [
+      'UpdateServiceCommand',
+      'RegisterTaskDefinitionCommand',
+      'InvokeCommand',
+      'RegisterScalableTargetCommand',
+      'StopTaskCommand',
+    ])
+      expect(isReadOnlyCall(c)).toBe(false);
+  });
+
+  it('refuses a change before it leaves the process, and lets reads through to the endpoint', async () => {
+    const side = await startAwsSide('demo', false);
+    try {
+      const ecs = new ECSClient({
+        region: 'eu-west-1',
+        endpoint: side.env.AWS_ENDPOINT_URL,
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        maxAttempts: 1,
+      });
+      const clients = readOnlyAwsClients({ ecs: () => ecs } as unknown as AwsClients);
+      await expect(
+        clients.ecs('eu-west-1').send(new UpdateServiceCommand({ service: 'web', cluster: 'prod', desiredCount: 3 })),
+      ).rejects.toMatchObject({
+        name: 'BotError',
+        userMessage: 'The playground is read-only against a real AWS account, so I did not send `UpdateService`.',
+      });
+      // A read reaches the endpoint (phase 1: the placeholder answers that the demo world is not plugged in).
+      await expect(
+        clients.ecs('eu-west-1').send(new DescribeServicesCommand({ services: ['web'], cluster: 'prod' })),
+      ).rejects.toMatchObject({
+        name: 'DemoWorldNotReady',
+      });
+    } finally {
+      await side.stop();
+    }
+  });
+});
+
+describe('the demo world', () => {
+  it('has a service, task definition and repository for every service of the demo config', () => {
+    const config = demoConfig();
+    for (const svc of Object.values(config.services)) {
+      const cluster = config.environments[svc.environment]!.cluster;
+      const s = DEMO_WORLD.services.find((x) => x.cluster === cluster && x.name === svc.service);
+      expect(s).toBeDefined();
+      expect(s!.taskDefinitions.at(-1)!.containers.map((c) => c.name)).toContain(svc.container);
+      expect(DEMO_WORLD.repositories.map((r) => r.name)).toContain(svc.repository);
+      for (const c of s!.taskDefinitions.at(-1)!.containers) expect(DEMO_WORLD.logGroups.map((g) => g.name)).toContain(c.logGroup);
+    }
+    // The tag the README's deploy example uses exists and is scanned clean of critical findings.
+    const tag = DEMO_WORLD.repositories.find((r) => r.name === 'shop/web')!.images.find((i) => i.tags.includes('v1.2.3'))!;
+    expect(tag.scan).toMatchObject({ status: 'COMPLETE' });
+  });
+
+  it('simulations are EventBridge ECS events about the demo clusters', () => {
+    for (const sim of SIMULATIONS) {
+      const events = sim.build({ world: DEMO_WORLD, now: Date.UTC(2025, 0, 1) });
+      expect(events.length).toBeGreaterThan(0);
+      for (const e of events) {
+        expect(e).toMatchObject({
+          source: 'aws.ecs',
+          'detail-type': expect.stringMatching(/^ECS (Task State Change|Deployment State Change|Service Action)$/),
+        });
+        expect(e.resources![0]).toMatch(/^arn:aws:ecs:eu-west-1:(111111111111|222222222222):(task|service)\/shop-(prod|staging)\//);
+      }
+    }
+  });
+});
+
+describe('the Lambda bundles contain none of the playground', () => {
+  it.each(['slack', 'worker', 'events', 'scheduled'])('src/handlers/%s.ts', async (name) => {
+    // Our own sources only (packages external): which of them the bundle pulls in.
+    const r = await build({
+      entryPoints: [join(__dirname, `../../src/handlers/${name}.ts`)],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      packages: 'external',
+      loader: { '.lua': 'text' },
+      logLevel: 'silent',
+      outfile: '/nonexistent/out.js',
+    });
+    const inputs = Object.keys(r.metafile.inputs);
+    expect(inputs.length).toBeGreaterThan(20);
+    expect(inputs.filter((i) => i.includes('src/playground/') || i.includes('src/loopback/'))).toEqual([]);
+  });
+
+  it('while local.js (npm start) does include it', async () => {
+    const r = await build({
+      entryPoints: [join(__dirname, '../../src/local.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      packages: 'external',
+      loader: { '.lua': 'text' },
+      logLevel: 'silent',
+      outfile: '/nonexistent/out.js',
+    });
+    expect(Object.keys(r.metafile.inputs).some((i) => i.includes('src/playground/index.ts'))).toBe(true);
+  });
+});
