@@ -83,6 +83,27 @@ describe('the playground in a real browser', () => {
     await expect(page.locator('#status').textContent()).resolves.toMatch(/clicked “Status” → HTTP 200/);
   });
 
+  it('the incident is updated in place, a new reason goes to its thread, and the thread pane shows it', async () => {
+    await pg.channel('oncall');
+    const alerts = page.locator('#messages .msg', { hasText: 'web (prod)' });
+    await expect(alerts.count()).resolves.toBe(1);
+    await pg.simulate('web: a task fails to start (image pull)');
+    const summary = page.locator('#messages .msg', { hasText: 'web (prod)' }).locator('.thread-link');
+    await summary.waitFor();
+    await expect(alerts.count()).resolves.toBe(1);
+    await expect(alerts.locator('.edited').count()).resolves.toBe(1);
+    await summary.click();
+    await pg.thread('CannotPullContainerError').waitFor();
+    await pg.screenshot('alert-thread');
+    await page.locator('[data-close-thread]').click();
+  });
+
+  it('the Home tab: opening it sends app_home_opened; without views.publish the page says so', async () => {
+    await page.locator('[data-nav="home"]').click();
+    await page.locator('#messages .empty', { hasText: 'has not published a Home tab' }).waitFor();
+    await expect(page.locator('#status').textContent()).resolves.toMatch(/opened the Home tab → HTTP 200/);
+  });
+
   it('roles come from the user menu: a developer may not freeze prod, a team lead may', async () => {
     await pg.channel('deploys');
     await pg.actAs('dana');
