@@ -14,7 +14,12 @@ import { flushRedis, useWorkerDb } from '../helpers/redis';
 describe('the playground (in-process)', () => {
   let home: string;
   let pg: Playground | undefined;
-  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, REDIS_URL: process.env.REDIS_URL, HOME: home, ...extra });
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    REDIS_URL: process.env.REDIS_URL,
+    HOME: home,
+    ...extra,
+  });
 
   beforeAll(() => {
     useWorkerDb();
@@ -65,7 +70,9 @@ describe('the playground (in-process)', () => {
     });
     expect(pg.aws).toEqual({ mode: 'real', label: 'your AWS account (read-only; --allow-changes to make changes)' });
     // Nothing that changes the account leaves the process.
-    await expect(pg.local.rt.aws.ecs('eu-west-1').send(new UpdateServiceCommand({ cluster: 'prod', service: 'web-prod', desiredCount: 3 }))).rejects.toMatchObject({
+    await expect(
+      pg.local.rt.aws.ecs('eu-west-1').send(new UpdateServiceCommand({ cluster: 'prod', service: 'web-prod', desiredCount: 3 })),
+    ).rejects.toMatchObject({
       name: 'BotError',
       code: 'REFUSED',
     });
@@ -78,6 +85,8 @@ describe('the playground (in-process)', () => {
     await expect(startPlayground({ env: env(), argv: ['--aws'], port: 0 })).rejects.toThrow(StartupError);
     await expect(startPlayground({ env: env(), argv: ['--aws'], port: 0 })).rejects.toThrow(/--aws needs a chatops.yml/);
     pg = await startPlayground({ env: env(), port: 0, pageDir: home });
-    await expect(startPlayground({ env: env(), port: pg.slack.port })).rejects.toThrow(`port ${pg.slack.port} is in use; set PORT to another one.`);
+    await expect(startPlayground({ env: env(), port: pg.slack.port })).rejects.toThrow(
+      `port ${pg.slack.port} is in use; set PORT to another one.`,
+    );
   });
 });

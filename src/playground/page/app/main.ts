@@ -241,10 +241,12 @@ function renderModal(): void {
   if (root.dataset.viewId === view.id && root.dataset.hash === view.hash && !root.classList.contains('hidden') && !root.dataset.dirty)
     return;
   delete root.dataset.dirty;
+  // What the person typed survives a re-render of the same view (errors shown, another user and back).
+  const typed = root.dataset.viewId === view.id ? readModalValues() : undefined;
   root.dataset.viewId = view.id;
   root.dataset.hash = view.hash;
   const errors = state.modalErrors[view.id] ?? {};
-  const values = readModalValues() ?? view.state?.values ?? {};
+  const values = typed ?? view.state?.values ?? {};
   const submit = view.submit ? `<button type="button" class="btn primary" data-modal-submit>${plainText(view.submit.text)}</button>` : '';
   const close = `<button type="button" class="btn" data-modal-close>${view.close ? plainText(view.close.text) : 'Cancel'}</button>`;
   const back = stack.length > 1 ? '<span class="stack">(' + stack.length + ' views)</span>' : '';
