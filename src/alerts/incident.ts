@@ -5,7 +5,8 @@
  */
 import type { ResolvedService } from '../config/schema';
 import { imageTagOf, type FailureKind, type TaskFailure } from './classify';
-import { lastSegment, type TaskDetail } from './events';
+import { arnTail } from '../aws/arn';
+import type { TaskDetail } from '../aws/ecs-events';
 
 /** What a stopped task tells us, kept with the incident (ECS forgets stopped tasks within an hour). */
 export interface TaskFacts {
@@ -102,11 +103,11 @@ export function taskFacts(d: TaskDetail, failure: TaskFailure, where: { region: 
   const tdArn = d.taskDefinitionArn;
   const stoppedAt = d.stoppedAt ? Date.parse(d.stoppedAt) : NaN;
   return {
-    taskId: lastSegment(d.taskArn),
+    taskId: arnTail(d.taskArn),
     taskArn: d.taskArn,
     region: where.region,
     cluster: where.cluster,
-    taskDefinition: tdArn ? lastSegment(tdArn) : undefined,
+    taskDefinition: tdArn ? arnTail(tdArn) : undefined,
     taskDefinitionArn: tdArn,
     image: container?.image,
     imageTag: imageTagOf(container?.image),
@@ -234,7 +235,7 @@ export function signalLines(v: IncidentView): string[] {
   return out;
 }
 
-export function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
+function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
   return `${svc.alias} (${svc.environment})`;
 }
 

@@ -1,56 +1,40 @@
 /**
  * Alert state in Redis: the incident of each service (one hash, changed only by the Lua scripts in
- * ./lua, one script per transition), the de-duplication markers, mutes and "down since" markers.
- * Every key of a service carries the hash tag `{svc:<env>:<alias>}` (src/approvals/keys.ts), so
+ * ./lua, one script per transition, run by src/redis/scripts.ts), the de-duplication markers, mutes and "down since" markers.
+ * Every key of a service carries the hash tag `{svc:<env>:<alias>}` (src/redis/keys.ts), so
  * each script works on Redis Cluster and ElastiCache Serverless.
  */
-import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
+import { luaScript, runScript } from '../redis/scripts';
 import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
-import attachLua from './lua/attach.lua';
-import claimLua from './lua/claim.lua';
-import finishLua from './lua/finish.lua';
-import recoverLua from './lua/recover.lua';
-import signalLua from './lua/signal.lua';
+import attachLua from './lua/attach-1.lua';
+import claimLua from './lua/claim-2.lua';
+import finishLua from './lua/finish-1.lua';
+import recoverLua from './lua/recover-3.lua';
+import signalLua from './lua/signal-3.lua';
 
 /** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
-export const SEEN_TTL_MS = 26 * 3_600_000;
+const SEEN_TTL_MS = 26 * 3_600_000;
 /** How long a worker may hold an incident's message before someone else may take over. */
 export const LEASE_MS = 120_000;
 /** An incident hash lives this long after its last change. */
-export const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
+const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
 /** "Down since" markers expire if the scheduled check stops running. */
-export const DOWN_TTL_MS = 24 * 3_600_000;
+const DOWN_TTL_MS = 24 * 3_600_000;
 
 type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
 
-const shas = new Map<string, string>();
-
-/** EVALSHA with a fallback to EVAL on NOSCRIPT (after a failover or a restart the cache is empty). */
-export async function runScript(
-  redis: Redis,
-  source: string,
-  keyList: readonly string[],
-  args: ReadonlyArray<string | number>,
-): Promise<unknown> {
-  let sha = shas.get(source);
-  if (!sha) {
-    sha = createHash('sha1').update(source).digest('hex');
-    shas.set(source, sha);
-  }
-  try {
-    return await redis.evalsha(sha, keyList.length, ...keyList, ...args);
-  } catch (err) {
-    if (!/NOSCRIPT/.test((err as Error)?.message ?? '')) throw err;
-    return redis.eval(source, keyList.length, ...keyList, ...args);
-  }
-}
+const SIGNAL = luaScript('alert_signal', 3, signalLua);
+const RECOVER = luaScript('alert_recover', 3, recoverLua);
+const FINISH = luaScript('alert_finish', 1, finishLua);
+const CLAIM = luaScript('alert_claim', 2, claimLua);
+const ATTACH = luaScript('alert_attach', 1, attachLua);
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
 
-export type SlackAction = 'post' | 'update' | 'busy' | 'muted';
+type SlackAction = 'post' | 'update' | 'busy' | 'muted';
 
 export interface SignalInput {
   kind: SignalKind;
@@ -65,7 +49,7 @@ export interface SignalInput {
   windowMs: number;
 }
 
-export type SignalResult =
+type SignalResult =
   | { status: 'dup' }
   | {
       status: 'ok';
@@ -82,7 +66,7 @@ export type SignalResult =
 export async function recordSignal(redis: Redis, svc: Svc, s: SignalInput): Promise<SignalResult> {
   const res = (await runScript(
     redis,
-    signalLua,
+    SIGNAL,
     [
       keys.incident(svc.environment, svc.alias),
       keys.alertSeen(svc.environment, svc.alias, s.seenId),
@@ -126,14 +110,17 @@ export interface RecoverInput {
   seenId?: string;
 }
 
-export type RecoverResult =
+type RecoverResult =
   | { status: 'dup' | 'none' | 'stale' | 'not-quiet' }
   | { status: 'ok'; gen: number; ts?: string; channel?: string; action: 'update' | 'busy' | 'muted' | 'unposted' };
 
 export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): Promise<RecoverResult> {
-  const keyList = [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)];
-  if (r.seenId) keyList.push(keys.alertSeen(svc.environment, svc.alias, r.seenId));
-  const res = (await runScript(redis, recoverLua, keyList, [
+  const keyList = [
+    keys.incident(svc.environment, svc.alias),
+    keys.alertMute(svc.environment, svc.alias),
+    keys.alertSeen(svc.environment, svc.alias, r.seenId ?? ''),
+  ];
+  const res = (await runScript(redis, RECOVER, keyList, [
     r.now,
     r.at ?? r.now,
     r.quietMs,
@@ -141,6 +128,7 @@ export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): 
     LEASE_MS,
     SEEN_TTL_MS,
     INCIDENT_TTL_MS,
+    r.seenId ? '1' : '0',
   ])) as unknown[];
   const status = str(res[0]);
   if (status !== 'ok') return { status: status as 'dup' | 'none' | 'stale' | 'not-quiet' };
@@ -153,7 +141,7 @@ export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): 
   };
 }
 
-export type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
+type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
 
 export async function finishRender(
   redis: Redis,
@@ -162,7 +150,7 @@ export async function finishRender(
 ): Promise<FinishResult> {
   const res = (await runScript(
     redis,
-    finishLua,
+    FINISH,
     [keys.incident(svc.environment, svc.alias)],
     [f.gen, f.rev, f.mode, f.ts ?? '', f.channel ?? '', f.now],
   )) as unknown[];
@@ -171,12 +159,12 @@ export async function finishRender(
   return { status: status as 'gone' | 'released' | 'done' | 'again' };
 }
 
-export type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
+type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
 
 export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
   const res = (await runScript(
     redis,
-    claimLua,
+    CLAIM,
     [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)],
     [now, LEASE_MS, windowMs],
   )) as unknown[];
@@ -189,7 +177,7 @@ export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowM
 export async function attachToIncident(redis: Redis, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
   const args: Array<string | number> = [gen];
   for (const [k, v] of Object.entries(fields)) args.push(k, typeof v === 'string' ? v : JSON.stringify(v));
-  const rev = Number(await runScript(redis, attachLua, [keys.incident(svc.environment, svc.alias)], args));
+  const rev = Number(await runScript(redis, ATTACH, [keys.incident(svc.environment, svc.alias)], args));
   return rev > 0;
 }
 
@@ -197,7 +185,7 @@ export async function readIncident(redis: Redis, svc: Svc): Promise<IncidentView
   return parseIncident(await redis.hgetall(keys.incident(svc.environment, svc.alias)));
 }
 
-export interface MuteRecord {
+interface MuteRecord {
   by: string;
   reason?: string;
   since: number;

@@ -8,7 +8,7 @@
  */
 import type Redis from 'ioredis';
 import type { Logger } from '../log';
-import { keys } from './keys';
+import { keys } from '../redis/keys';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
 
 export type AuditEvent =
@@ -50,9 +50,9 @@ export interface AuditEntry {
 }
 
 /** How many entries a stream keeps (approximately; XADD MAXLEN ~ in the scripts). */
-export const AUDIT_MAXLEN = 1000;
+const AUDIT_MAXLEN = 1000;
 
-export function toAuditEntry(raw: RawAuditEntry): AuditEntry {
+function toAuditEntry(raw: RawAuditEntry): AuditEntry {
   const f = raw.fields;
   return {
     streamId: raw.streamId,

@@ -3,8 +3,8 @@
  * The transitions that set and clear them live with the approval workflow.
  */
 import type Redis from 'ioredis';
-import { escapeMrkdwn } from '../bot/blocks/text';
-import { keys } from './keys';
+import { escapeMrkdwn } from '../slack/text';
+import { keys } from '../redis/keys';
 
 export interface GuardInfo {
   by: string;

@@ -7,7 +7,7 @@
 import type { ServiceDeploymentBrief, ServiceRevision } from '@aws-sdk/client-ecs';
 import { readAudit } from '../approvals/audit';
 import { historyMessage, mergeHistory, runsFromAudit, type BotRun, type EcsDeploymentRow } from '../approvals/history';
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import { fromHash } from '../approvals/model';
 import { parseRequestId } from '../approvals/ids';
 import type { ChangeRequest } from '../approvals/types';
@@ -16,7 +16,8 @@ import { errorMessage, isBotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
 import { answer } from './readers.run';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** Audit entries read per requested row (a request writes about 4–8 entries). */
 const ENTRIES_PER_ROW = 12;
@@ -53,11 +54,7 @@ async function botMarks(rt: Runtime, ids: readonly string[]): Promise<Map<string
   return marks;
 }
 
-export function toDeploymentRow(
-  b: ServiceDeploymentBrief,
-  revisions: ReadonlyMap<string, ServiceRevision>,
-  container: string,
-): EcsDeploymentRow {
+function toDeploymentRow(b: ServiceDeploymentBrief, revisions: ReadonlyMap<string, ServiceRevision>, container: string): EcsDeploymentRow {
   const rev = b.targetServiceRevisionArn ? revisions.get(b.targetServiceRevisionArn) : undefined;
   const img = rev?.containerImages?.find((c) => c.containerName === container) ?? rev?.containerImages?.[0];
   const image =

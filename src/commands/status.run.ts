@@ -6,15 +6,17 @@
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { findImageByDigest } from '../aws/ecr';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { answer, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
 import { ecrRepositoryOf, parseImage } from './render/common';
-import { containerImage, environmentStatusMessage, serviceStatusMessage, type EnvironmentRow } from './render/status';
+import { containerImage, serviceStatusMessage } from './render/status';
 import type { StatusArgs } from './status';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
+import { environmentStatusMessage, type EnvironmentRow } from './render/status-env';
 
 /** Running tasks sampled for image digests, and recently stopped tasks shown: one DescribeTasks call. */
 const RUNNING_SAMPLE = 10;
@@ -65,7 +67,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   }
 }
 
-export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
+async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
   const env = svc.env;
   const ecs = rt.aws.ecs(env.region);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
@@ -94,7 +96,7 @@ export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<
   });
 }
 
-export async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
+async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
   const ecs = rt.aws.ecs(env.region);

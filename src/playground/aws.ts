@@ -13,6 +13,18 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients';
 import { BotError } from '../errors';
+import { defineMessages, type Locale } from '../i18n';
+
+const text = defineMessages('playground', {
+  readOnly: {
+    en: 'The playground is read-only against a real AWS account, so I did not send `{operation}`.',
+    ko: '플레이그라운드는 실제 AWS 계정에 대해 읽기 전용이라 `{operation}` 요청을 보내지 않았습니다.',
+  },
+  readOnlyHint: {
+    en: 'Restart it with `npm start -- --allow-changes` to make changes from the playground.',
+    ko: '플레이그라운드에서 변경하려면 `npm start -- --allow-changes`로 다시 시작하세요.',
+  },
+});
 
 export type AwsMode = 'demo' | 'real';
 
@@ -105,8 +117,9 @@ interface MiddlewareClient {
   };
 }
 
-/** AWS clients that refuse every call that would change something, with an answer a person can act on. */
-export function readOnlyAwsClients(inner: AwsClients): AwsClients {
+/** AWS clients that refuse every call that would change something, with an answer a person can act on (in the workspace's language). */
+export function readOnlyAwsClients(inner: AwsClients, locale: Locale = 'en'): AwsClients {
+  const t = text.in(locale);
   const guarded = new WeakSet<object>();
   const guard = <T>(client: T): T => {
     const c = client as unknown as MiddlewareClient & object;
@@ -118,8 +131,8 @@ export function readOnlyAwsClients(inner: AwsClients): AwsClients {
           if (!isReadOnlyCall(name)) {
             const op = name.replace(/Command$/, '');
             throw new BotError('REFUSED', `playground read-only: ${op} not sent`, {
-              userMessage: `The playground is read-only against a real AWS account, so I did not send \`${op}\`.`,
-              hint: 'Restart it with `npm start -- --allow-changes` to make changes from the playground.',
+              userMessage: t('readOnly', { operation: op }),
+              hint: t('readOnlyHint'),
             });
           }
           return next(args);

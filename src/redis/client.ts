@@ -9,7 +9,7 @@ import { BotError } from '../errors';
 
 export type RedisProfile = 'edge' | 'worker';
 
-export function redisOptions(profile: RedisProfile): RedisOptions {
+function redisOptions(profile: RedisProfile): RedisOptions {
   return {
     lazyConnect: true,
     connectTimeout: profile === 'edge' ? 1_000 : 3_000,
@@ -32,10 +32,41 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
 export function createRedis(url: string, profile: RedisProfile, caFile?: string): Redis {
   const options = redisOptions(profile);
   if (caFile && url.startsWith('rediss://')) options.tls = { ca: readFileSync(caFile) };
-  const client = new Redis(url, options);
+  let client: Redis;
+  try {
+    client = new Redis(url, options);
+  } catch {
+    // The URL parser's error carries the whole URL (TypeError's `input`), password included, and
+    // Lambda prints every property of an error that stops a function: say what is wrong without it.
+    throw invalidRedisUrl(url);
+  }
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   return client;
+}
+
+/** The scheme and what follows the last '@' (the host, usually), never the user or password. */
+export function describeRedisUrl(url: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1] ?? '?';
+  const at = url.lastIndexOf('@');
+  return at < 0 ? `${scheme}://…` : `${scheme}://…@${url.slice(at + 1).replace(/[/?#].*$/, '')}`;
+}
+
+/** The password in a Redis URL, decoded (undefined when there is none or the URL does not parse). */
+export function redisPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function invalidRedisUrl(url: string): BotError {
+  const message = `REDIS_URL is not a valid URL (${describeRedisUrl(url)})`;
+  return new BotError('CONFIG', message, {
+    userMessage: 'The bot is missing required settings.',
+    hint: 'Percent-encode the characters / ? # @ % in the Redis password (encodeURIComponent), e.g. redis://:p%2Fss@host:6379.',
+  });
 }
 
 /** Wrap a Redis failure into the user-facing "approvals store unavailable" error. */
@@ -47,12 +78,29 @@ export function storeUnavailable(err: unknown, action = 'nothing was changed'): 
   });
 }
 
-/** Run a Redis operation, mapping connection failures to STORE_UNAVAILABLE. */
+/** Run a Redis operation, mapping every failure (other than a BotError) to STORE_UNAVAILABLE. */
 export async function withStore<T>(op: () => Promise<T>, action?: string): Promise<T> {
   try {
     return await op();
   } catch (err) {
     if (err instanceof BotError) throw err;
+    throw storeUnavailable(err, action);
+  }
+}
+
+const UNAVAILABLE_REPLY = /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BUSY\b|NOREPLICAS)/;
+
+/**
+ * Run a Redis operation: connection failures (and failover replies) become STORE_UNAVAILABLE
+ * ("nothing was changed"); a script error (a bug) stays an internal error with a log reference.
+ */
+export async function storeOp<T>(op: () => Promise<T>, action?: string): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof BotError) throw err;
+    const e = err as { name?: string; message?: string };
+    if (e?.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message ?? '')) throw err;
     throw storeUnavailable(err, action);
   }
 }

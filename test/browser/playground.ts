@@ -26,7 +26,7 @@ const CHROMIUM_FLAGS = [
 /** Builds local.js and the page into `outdir` with the project's own build script. */
 export function buildInto(outdir: string): void {
   const script = `const m = await import('./scripts/build.mjs');
-await Promise.all([m.buildAll({ outdir: ${JSON.stringify(outdir)}, entries: { local: 'src/local.ts' } }), m.buildPage({ outdir: ${JSON.stringify(outdir)} })]);`;
+await Promise.all([m.buildAll({ outdir: ${JSON.stringify(outdir)}, entries: { local: 'src/handlers/local.ts' } }), m.buildPage({ outdir: ${JSON.stringify(outdir)} })]);`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
 }

@@ -8,9 +8,10 @@ import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createRuntime, setRuntime } from '../../src/runtime';
 import { resetSlackHandler } from '../../src/handlers/slack';
-import { BOT_TOKEN, FIXTURE_CONFIG, setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
+import { BOT_TOKEN, setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
+import { createRuntime, setRuntime } from '../../src/handlers/compose';
+import { FIXTURE_CONFIG } from '../helpers/config';
 
 const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);

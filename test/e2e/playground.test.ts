@@ -6,9 +6,9 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StartupError } from '../../src/bot/local-server';
-import { startPlayground, type Playground } from '../../src/playground';
-import { FIXTURE_CONFIG } from '../helpers/e2e';
+import { StartupError } from '../../src/handlers/local-server';
+import { startPlayground, type Playground } from '../../src/handlers/local-playground';
+import { FIXTURE_CONFIG } from '../helpers/config';
 import { flushRedis, useWorkerDb } from '../helpers/redis';
 
 describe('the playground (in-process)', () => {

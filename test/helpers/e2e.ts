@@ -4,7 +4,6 @@
  * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation) is captured
  * and `drain()` delivers it to the worker handler, as Lambda would.
  */
-import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
@@ -15,7 +14,7 @@ import { handler as scheduledHandler } from '../../src/handlers/scheduled';
 import { loadConfigFile } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
-import { createRuntime, setRuntime, type Runtime } from '../../src/runtime';
+import { type Runtime } from '../../src/runtime';
 import {
   blockActionsPayload,
   signedActionEvent,
@@ -28,10 +27,11 @@ import {
 } from './signing';
 import { startSlackServer, type SlackServer } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
+import { createRuntime, setRuntime } from '../../src/handlers/compose';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
-export const FIXTURE_CONFIG = join(__dirname, '../fixtures/chatops.test.yml');
+import { FIXTURE_CONFIG } from './config';
 
 export interface SlashResult {
   status: number;
@@ -61,14 +61,14 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export function ackText(body: SlashResult['body']): string {
+function ackText(body: SlashResult['body']): string {
   if (!body) return '';
   const parts = [body.text ?? ''];
   for (const b of body.blocks ?? []) parts.push(JSON.stringify(b));
   return parts.join('\n');
 }
 
-export interface SetupOptions {
+interface SetupOptions {
   configPath?: string;
   now?: () => number;
   env?: Record<string, string>;

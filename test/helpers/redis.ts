@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 export const REDIS_NOT_FOUND_MESSAGE =
   'redis-server is not on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a Redis you can flush.';
 
-export interface StartRedisOptions {
+interface StartRedisOptions {
   /** Port to listen on. Default: a free port chosen by the OS. */
   port?: number;
   /** Working directory for redis-server. Default: a fresh temp dir, removed by stop(). */
@@ -29,10 +29,12 @@ export interface StartRedisOptions {
   extraArgs?: string[];
   /** How long to wait for PING to answer. Default 5000 ms. */
   readyTimeoutMs?: number;
+  /** Require this password (--requirepass); the handle's url then carries it (redis://:password@…). */
+  password?: string;
 }
 
 export interface RedisServerHandle {
-  /** redis://127.0.0.1:PORT */
+  /** redis://127.0.0.1:PORT (redis://:PASSWORD@127.0.0.1:PORT with a password) */
   url: string;
   port: number;
   /** pid of the redis-server child process. */
@@ -44,7 +46,7 @@ export interface RedisServerHandle {
 }
 
 /** Absolute path of `redis-server` on PATH, or undefined. */
-export function findRedisServer(): string | undefined {
+function findRedisServer(): string | undefined {
   const exe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
@@ -73,8 +75,8 @@ export function getFreePort(): Promise<number> {
   });
 }
 
-/** Sends one raw RESP `PING` and resolves true if the server answers `+PONG`. Never rejects. */
-export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+/** Sends one raw RESP `PING` (after `AUTH` when a password is given) and resolves true if the server answers `+PONG`. Never rejects. */
+export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
     let received = '';
@@ -86,9 +88,12 @@ export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Pr
       resolve(ok);
     };
     socket.setTimeout(timeoutMs, () => finish(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    const auth = password === undefined ? '' : `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`;
+    socket.on('connect', () => socket.write(`${auth}PING\r\n`));
     socket.on('data', (chunk) => {
       received += chunk.toString('utf8');
+      if (password !== undefined && received.startsWith('+OK\r\n')) received = received.slice(5);
+      else if (password !== undefined && !received.startsWith('+OK') && received.includes('\r\n')) return finish(false);
       if (received.includes('\r\n')) finish(received.startsWith('+PONG'));
     });
     socket.on('error', () => finish(false));
@@ -120,6 +125,7 @@ async function startOnce(
   ownsDir: boolean,
   extraArgs: string[],
   readyTimeoutMs: number,
+  password?: string,
 ): Promise<RedisServerHandle> {
   const logFile = path.join(dir, 'redis.log');
   const args = [
@@ -137,6 +143,7 @@ async function startOnce(
     dir,
     '--logfile',
     logFile,
+    ...(password === undefined ? [] : ['--requirepass', password]),
     ...extraArgs,
   ];
   // Not detached: a Ctrl+C to the parent's process group also stops redis-server.
@@ -188,7 +195,7 @@ async function startOnce(
       await stop();
       throw err;
     }
-    if (await pingRedis(port)) break;
+    if (await pingRedis(port, '127.0.0.1', 500, password)) break;
     if (Date.now() > deadline) {
       const err = describeFailure(`did not answer PING within ${readyTimeoutMs} ms`);
       await stop();
@@ -201,7 +208,8 @@ async function startOnce(
     await stop();
     throw new Error(`redis-server on port ${port} has no pid`);
   }
-  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, dir, stop };
+  const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
+  return { url: `redis://${auth}127.0.0.1:${port}`, port, pid: child.pid, dir, stop };
 }
 
 /**
@@ -221,7 +229,7 @@ export async function startRedisServer(opts: StartRedisOptions = {}): Promise<Re
     const ownsDir = opts.dir === undefined;
     const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-redis-'));
     try {
-      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs);
+      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs, opts.password);
     } catch (err) {
       lastError = err;
     }

@@ -15,7 +15,7 @@ import {
 
 export * from '../../src/loopback/slack/signing';
 /** API Gateway HTTP API, payload format 2.0 (structurally compatible with Bolt's AwsEventV2). */
-export interface ApiGatewayV2Event {
+interface ApiGatewayV2Event {
   version: '2.0';
   routeKey: string;
   rawPath: string;

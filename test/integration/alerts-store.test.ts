@@ -1,6 +1,6 @@
 /** The incident scripts against the real Redis: one transition each, atomic under concurrency. */
 import type Redis from 'ioredis';
-import { keys } from '../../src/approvals/keys';
+import { keys } from '../../src/redis/keys';
 import {
   attachToIncident,
   claimForFlush,

@@ -9,7 +9,7 @@ import { awsCredentialsFound, isReadOnlyCall, readOnlyAwsClients, startAwsSide }
 import { DEMO_CHANNELS, DEMO_GROUPS, DEMO_USERS, demoConfig } from '../../src/playground/demo/config';
 import { SIMULATIONS } from '../../src/playground/demo/simulate';
 import { DEMO_WORLD } from '../../src/playground/demo/world';
-import { parseFlags, wantsPlayground } from '../../src/playground';
+import { parseFlags, wantsPlayground } from '../../src/handlers/local-playground';
 import { peopleFor } from '../../src/playground/people';
 
 describe('who acts in the playground', () => {
@@ -174,7 +174,7 @@ describe('the Lambda bundles contain none of the playground', () => {
 
   it('while local.js (npm start) does include it', async () => {
     const r = await build({
-      entryPoints: [join(__dirname, '../../src/local.ts')],
+      entryPoints: [join(__dirname, '../../src/handlers/local.ts')],
       bundle: true,
       write: false,
       metafile: true,
@@ -184,6 +184,6 @@ describe('the Lambda bundles contain none of the playground', () => {
       logLevel: 'silent',
       outfile: '/nonexistent/out.js',
     });
-    expect(Object.keys(r.metafile.inputs).some((i) => i.includes('src/playground/index.ts'))).toBe(true);
+    expect(Object.keys(r.metafile.inputs).some((i) => i.includes('src/handlers/local-playground.ts'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { checkMessage, checkView, SLACK_LIMITS, validateBlocks } from '../../src/loopback/slack/limits';
-import { fitMessage, section } from '../../src/bot/blocks/message';
+import { fitMessage, section } from '../../src/slack/blocks';
 
 const text = (t: string) => ({ type: 'mrkdwn', text: t });
 const plain = (t: string) => ({ type: 'plain_text', text: t });

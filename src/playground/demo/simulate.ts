@@ -4,7 +4,7 @@
  * the demo world and handed to the same events handler the `events` Lambda runs.
  */
 import { randomUUID } from 'node:crypto';
-import type { EcsEvent } from '../../events/hooks';
+import type { EcsEvent } from '../../aws/ecs-events';
 import type { DemoService, DemoWorld } from './world';
 
 export interface SimulationContext {

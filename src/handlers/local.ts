@@ -1,0 +1,28 @@
+/**
+ * `npm start`: the same app, commands and config as on Lambda, served by Bolt's HTTP receiver
+ * (POST /slack/events on PORT, default 3000). Slow work runs in-process after the ack; the
+ * scheduled tasks run on a timer. Without REDIS_URL it starts its own redis-server with its data
+ * in .local/redis (git-ignored), so a restart keeps pending approvals. Without Slack credentials it
+ * is the playground instead (local-playground.ts).
+ */
+/* eslint-disable no-console -- this is the interactive local entry point; it talks to a person */
+import { startLocal, StartupError } from './local-server';
+import { runPlayground, wantsPlayground } from './local-playground';
+
+// Without Slack credentials, `npm start` is the playground: a local Slack and a web page (src/playground/).
+if (wantsPlayground(process.env)) runPlayground(process.argv.slice(2));
+else startProduction();
+
+function startProduction(): void {
+  startLocal({ env: process.env })
+    .then((server) => {
+      for (const line of server.notes) console.log(`ecs-chatops: ${line}`);
+      const stop = () => void server.stop().finally(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    })
+    .catch((err: unknown) => {
+      console.error(`ecs-chatops: ${err instanceof StartupError ? err.message : ((err as Error).stack ?? String(err))}`);
+      process.exit(1);
+    });
+}
