@@ -5,8 +5,13 @@
  * - Slack is the local Slack (src/loopback/slack/): the bot reaches its Web API through
  *   SLACK_API_URL with a generated bot token, and a person acts on a web page whose gestures are
  *   delivered to the bot signed with a generated signing secret, exactly as Slack delivers them;
- * - AWS is the demo world on loopback (AWS_ENDPOINT_URL), or, when the SDK finds credentials and a
- *   chatops.yml exists, the real account, read-only unless --allow-changes.
+ * - AWS is the demo world on the loopback AWS endpoint (AWS_ENDPOINT_URL; src/playground/demo/),
+ *   whose rollouts progress on a timer and whose ECS events go to the events handler (events.ts)
+ *   as EventBridge would deliver them; or, when the SDK finds credentials and a chatops.yml
+ *   exists, the real account, read-only unless --allow-changes.
+ * Every start is a clean slate: the local Slack and the demo world live in memory, so the
+ * playground's own redis-server keeps nothing either (no pending approval can point at a message
+ * or a deployment that is gone).
  * Production mode (Slack credentials present) never loads this.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,15 +22,15 @@ import { startLocal, StartupError, type LocalServer } from './local-server';
 import { configPath, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { isBotError } from '../errors';
-import { dispatchEvent } from '../hooks/events';
 import { setLogSink } from '../log';
 import { createPerson, installClientRoutes, type Person } from '../loopback/slack/person';
 import { sendJson, sendText, startSlackServer, type SlackServer } from '../loopback/slack/server';
+import type { EcsEventEnvelope } from '../loopback/aws/world';
 import { awsCredentialsFound, readOnlyAwsClients, startAwsSide, type AwsMode, type AwsSide } from '../playground/aws';
 import { DEMO_CHANNELS, DEMO_GROUPS, DEMO_USERS, demoConfig } from '../playground/demo/config';
-import { SIMULATIONS } from '../playground/demo/simulate';
-import { DEMO_WORLD } from '../playground/demo/world';
+import { simulate, simulations, type SimulationItem } from '../playground/demo/simulate';
 import { peopleFor, type People } from '../playground/people';
+import { handler as eventsHandler } from './events';
 
 /** `npm start` is the playground when neither Slack credential is set. */
 export function wantsPlayground(env: NodeJS.ProcessEnv): boolean {
@@ -57,9 +62,9 @@ export interface PlaygroundOptions {
   port?: number;
   /** Where the built page is (dist/playground next to dist/local.js). */
   pageDir?: string;
-  /** Where the private redis-server keeps its data when REDIS_URL is not set. */
-  redisDir?: string;
   tickMs?: number;
+  /** How often the demo world moves on (ms; default PLAYGROUND_STEP_MS or 2000). */
+  stepMs?: number;
 }
 
 export interface Playground {
@@ -72,7 +77,12 @@ export interface Playground {
   slack: SlackServer;
   local: LocalServer;
   person: Person;
-  simulate(id: string): Promise<{ ok: boolean; failed?: string[]; error?: string }>;
+  /** What the simulate menu offers now (demo world only; empty for a real account). */
+  simulations(): SimulationItem[];
+  /** Does a simulation to the demo world, then waits until the events handler has taken every event it caused. */
+  simulate(id: string): Promise<{ ok: boolean; error?: string }>;
+  /** Resolves when every ECS event emitted so far has been handled. */
+  eventsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +118,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   const botUserId = config.slack.botUserId ?? 'U0PLAYBOT';
   const botId = config.slack.botId ?? 'B0PLAYBOT';
 
-  const holder: { meta?: Record<string, unknown>; simulate?: Playground['simulate'] } = {};
+  const holder: { meta?: () => Record<string, unknown>; simulate?: Playground['simulate']; simulations?: Playground['simulations'] } = {};
   const routes = async (req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): Promise<boolean> => {
     const page = PAGE_FILES[url.pathname];
     if (req.method === 'GET' && page) {
@@ -123,6 +133,10 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     }
     if (req.method === 'GET' && url.pathname === '/favicon.ico') {
       res.writeHead(204).end();
+      return true;
+    }
+    if (req.method === 'GET' && url.pathname === '/_playground/simulations' && holder.simulations) {
+      sendJson(res, 200, { simulations: holder.simulations() });
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/_playground/simulate' && holder.simulate) {
@@ -172,14 +186,15 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   };
   let local: LocalServer;
   try {
-    aws = await startAwsSide(mode, flags.allowChanges);
+    const stepMs = opts.stepMs ?? (Number(opts.env.PLAYGROUND_STEP_MS) || undefined);
+    aws = await startAwsSide(mode, flags.allowChanges, { stepMs });
     // The AWS SDK and Bolt's own Slack client read process.env.
     setProcessEnv({ ...aws.env, SLACK_API_URL: slack.apiUrl });
     local = await startLocal({
       env: { ...opts.env, ...aws.env, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl },
       port: 0,
       host: '127.0.0.1',
-      redisDir: opts.redisDir ?? resolve('.local/redis-playground'),
+      redisPersist: false,
       config,
       tickMs: opts.tickMs,
     });
@@ -192,29 +207,43 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   if (mode === 'real' && !flags.allowChanges) local.rt.aws = readOnlyAwsClients(local.rt.aws, config.slack.language);
 
   const person = createPerson(slack.core, { requestUrl: `http://127.0.0.1:${local.port}/slack/events`, signingSecret, command: '/ecs' });
-  const simulations = mode === 'demo' ? SIMULATIONS : [];
+  // EventBridge: the demo world's ECS events go to the events handler, one after another, in the
+  // order ECS sent them (EventBridge promises neither; the handler copes with both).
+  const demo = aws.demo;
+  let events: Promise<void> = Promise.resolve();
+  const deliver = (event: EcsEventEnvelope) => {
+    events = events.then(async () => {
+      const out = await eventsHandler(event).catch((err: unknown) => ({ ok: false, failed: [(err as Error).message] }));
+      if (!out.ok) local.rt.log.warn('playground: an ECS event was not fully handled', { detailType: event['detail-type'], ...out });
+    });
+  };
+  const unsubscribe = demo?.onEvent(deliver);
+  const eventsIdle = async () => {
+    for (let tail = events; ; tail = events) {
+      await tail;
+      if (tail === events) return;
+    }
+  };
+  holder.simulations = () => (demo ? simulations(demo) : []);
   holder.simulate = async (id) => {
-    const sim = simulations.find((s) => s.id === id);
-    if (!sim) return { ok: false, error: `no simulation "${id}"` };
-    const failed: string[] = [];
-    for (const event of sim.build({ world: DEMO_WORLD, now: Date.now() })) failed.push(...(await dispatchEvent(event, local.rt)));
-    return failed.length ? { ok: false, failed } : { ok: true };
+    if (!demo) return { ok: false, error: 'the simulate menu needs the demo world' };
+    const out = simulate(demo, id);
+    await eventsIdle();
+    return out;
   };
   const firstChannel = people.channels[0]?.id;
-  holder.meta = {
+  holder.meta = () => ({
     aws: { mode, label: aws.label, ...(why ? { note: why } : {}) },
     app: { name: 'ECS ChatOps', command: '/ecs', botUserId },
     people: people.menu,
     defaultUser: people.menu.find((p) => p.kind === 'requester')?.id ?? people.menu[0]?.id,
     defaultChannel: firstChannel,
-    simulations: simulations.map(({ id, label, description }) => ({ id, label, description })),
-  };
-  installClientRoutes(slack.core, person, () => ({ playground: holder.meta }));
+    simulations: holder.simulations!(),
+  });
+  installClientRoutes(slack.core, person, () => ({ playground: holder.meta!() }));
 
   const url = `http://127.0.0.1:${slack.port}/`;
-  const redis = opts.env.REDIS_URL
-    ? `Redis ${new URL(opts.env.REDIS_URL).host}`
-    : `Redis data in ${relativeToCwd(opts.redisDir ?? resolve('.local/redis-playground'))}`;
+  const redis = opts.env.REDIS_URL ? `Redis ${new URL(opts.env.REDIS_URL).host}` : 'Redis in memory, fresh each start';
   const line = `ecs-chatops playground: ${url} (Slack: local; AWS: ${aws.label}${why ? `, because ${why}` : ''}; ${redis})`;
   const awsSide = aws;
   return {
@@ -225,8 +254,12 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     slack,
     local,
     person,
+    simulations: () => holder.simulations!(),
     simulate: (id) => holder.simulate!(id),
+    eventsIdle,
     async stop() {
+      unsubscribe?.();
+      await eventsIdle();
       await local.stop();
       await awsSide.stop();
       await slack.close();

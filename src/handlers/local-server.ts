@@ -5,7 +5,8 @@
  */
 import { HTTPReceiver } from '@slack/bolt';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -28,6 +29,11 @@ interface LocalOptions {
   port?: number;
   /** Where a private redis-server keeps its data (default .local/redis). */
   redisDir?: string;
+  /**
+   * false: a private redis-server keeps nothing (no RDB, no AOF, a temporary directory removed on
+   * stop), so every start is empty (the playground, whose Slack and AWS live in memory). Default true.
+   */
+  redisPersist?: boolean;
   tickMs?: number;
   /** Interface to listen on (default: all, so a tunnel can reach it; the playground uses 127.0.0.1). */
   host?: string;
@@ -69,7 +75,7 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function startPrivateRedis(dir: string, path: string | undefined): Promise<{ url: string; child: ChildProcess }> {
+async function startPrivateRedis(dir: string, path: string | undefined, persist: boolean): Promise<{ url: string; child: ChildProcess }> {
   const env = { ...process.env, PATH: path ?? '' };
   if (spawnSync('sh', ['-c', 'command -v redis-server'], { env }).status !== 0) {
     throw new StartupError(
@@ -80,7 +86,10 @@ async function startPrivateRedis(dir: string, path: string | undefined): Promise
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '60 1', '--daemonize', 'no'],
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'],
+      ...(persist ? ['--appendonly', 'yes', '--save', '60 1'] : ['--appendonly', 'no', '--save', '']),
+    ],
     {
       stdio: 'ignore',
       env,
@@ -111,13 +120,20 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   const notes: string[] = [];
   const env = { ...opts.env };
   let redisChild: ChildProcess | undefined;
+  let redisTemp: string | undefined;
   if (!env.REDIS_URL) {
-    const dir = resolve(opts.redisDir ?? '.local/redis');
-    const started = await startPrivateRedis(dir, env.PATH);
+    const persist = opts.redisPersist ?? true;
+    const dir = persist ? resolve(opts.redisDir ?? '.local/redis') : (redisTemp = mkdtempSync(resolve(tmpdir(), 'ecs-chatops-redis-')));
+    const started = await startPrivateRedis(dir, env.PATH, persist).catch((err: unknown) => {
+      if (redisTemp) rmSync(redisTemp, { recursive: true, force: true });
+      throw err;
+    });
     env.REDIS_URL = started.url;
     redisChild = started.child;
     notes.push(
-      `REDIS_URL is not set, so I started redis-server on ${started.url} with its data in ${dir} (pending approvals survive a restart).`,
+      persist
+        ? `REDIS_URL is not set, so I started redis-server on ${started.url} with its data in ${dir} (pending approvals survive a restart).`
+        : `REDIS_URL is not set, so I started redis-server on ${started.url}, in memory (nothing kept after a restart).`,
     );
   }
 
@@ -157,6 +173,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
         child.kill('SIGTERM');
         await exited;
       }
+      if (redisTemp) rmSync(redisTemp, { recursive: true, force: true });
     },
   };
 }

@@ -1,19 +1,18 @@
 /**
- * The playground's AWS: either the demo world, served on loopback through the AWS SDK's own
- * AWS_ENDPOINT_URL, or the real account the SDK finds credentials for (read-only unless
- * --allow-changes). The bot's AWS adapters are the same in both.
- *
- * Phase 1: the demo world's endpoint is a placeholder that answers every call with an error saying
- * the demo world is not plugged in yet. Plugging in src/loopback/aws/ replaces `startDemoEndpoint`.
+ * The playground's AWS: either the demo world (./demo/seed.ts on the loopback AWS endpoint of
+ * src/loopback/aws/, reached through the AWS SDK's own AWS_ENDPOINT_URL), or the real account the
+ * SDK finds credentials for (read-only unless --allow-changes). The bot's AWS adapters are the
+ * same in both.
  */
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients';
 import { BotError } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
+import { startAwsEndpoint } from '../loopback/aws/server';
+import { DemoAws } from './demo/seed';
+import { DEMO_WORLD } from './demo/world';
 
 const text = defineMessages('playground', {
   readOnly: {
@@ -43,37 +42,20 @@ export interface AwsSide {
   label: string;
   /** Environment variables the bot's process must have (the SDK reads process.env). */
   env: Record<string, string>;
+  /** The demo world (demo mode only): what the simulate menu acts on, and where ECS events come from. */
+  demo?: DemoAws;
   stop(): Promise<void>;
 }
 
-/** The demo world's endpoint. Phase 1: a placeholder answering every call with a clear error. */
-async function startDemoEndpoint(): Promise<{ url: string; stop(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const operation = target.split('.').pop() || req.url || 'request';
-      const body = JSON.stringify({
-        __type: 'DemoWorldNotReady',
-        message: `The playground's demo AWS world is not plugged in yet (${operation} was not answered).`,
-      });
-      res.writeHead(501, { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(Buffer.byteLength(body)) });
-      res.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+export interface AwsSideOptions {
+  /** How often the demo world moves on (a rollout starts or stops one task per service per step). Default 2000 ms. */
+  stepMs?: number;
 }
 
-export async function startAwsSide(mode: AwsMode, allowChanges: boolean): Promise<AwsSide> {
+/** Calls the endpoint remembers (it records every call; the playground runs for hours). */
+const KEEP_CALLS = 200;
+
+export async function startAwsSide(mode: AwsMode, allowChanges: boolean, opts: AwsSideOptions = {}): Promise<AwsSide> {
   if (mode === 'real') {
     return {
       mode,
@@ -84,7 +66,16 @@ export async function startAwsSide(mode: AwsMode, allowChanges: boolean): Promis
       stop: async () => undefined,
     };
   }
-  const endpoint = await startDemoEndpoint();
+  const demo = new DemoAws(DEMO_WORLD);
+  const endpoint = await startAwsEndpoint({
+    onCall: () => {
+      if (endpoint.calls.length > 2 * KEEP_CALLS) endpoint.calls.splice(0, endpoint.calls.length - KEEP_CALLS);
+    },
+  });
+  endpoint.handleAll(demo.handlers());
+  const timer = setInterval(() => demo.tick(), opts.stepMs ?? 2000);
+  timer.unref();
+  const region = DEMO_WORLD.clusters[0]!.region;
   return {
     mode,
     label: 'demo world (made-up clusters; nothing leaves this machine)',
@@ -92,12 +83,16 @@ export async function startAwsSide(mode: AwsMode, allowChanges: boolean): Promis
       AWS_ENDPOINT_URL: endpoint.url,
       AWS_ACCESS_KEY_ID: 'playground',
       AWS_SECRET_ACCESS_KEY: 'playground',
-      AWS_REGION: 'eu-west-1',
+      AWS_REGION: region,
       // The demo world is the only AWS: never read ~/.aws for it.
       AWS_SDK_LOAD_CONFIG: '0',
       AWS_EC2_METADATA_DISABLED: 'true',
     },
-    stop: endpoint.stop,
+    demo,
+    async stop() {
+      clearInterval(timer);
+      await endpoint.close();
+    },
   };
 }
 

@@ -7,8 +7,6 @@ import type { AwsClients } from '../../src/aws/clients';
 import { parseConfig } from '../../src/config/load';
 import { awsCredentialsFound, isReadOnlyCall, readOnlyAwsClients, startAwsSide } from '../../src/playground/aws';
 import { DEMO_CHANNELS, DEMO_GROUPS, DEMO_USERS, demoConfig } from '../../src/playground/demo/config';
-import { SIMULATIONS } from '../../src/playground/demo/simulate';
-import { DEMO_WORLD } from '../../src/playground/demo/world';
 import { parseFlags, wantsPlayground } from '../../src/handlers/local-playground';
 import { peopleFor } from '../../src/playground/people';
 
@@ -110,45 +108,12 @@ describe('a real account is read-only unless --allow-changes', () => {
         name: 'BotError',
         userMessage: 'The playground is read-only against a real AWS account, so I did not send `UpdateService`.',
       });
-      // A read reaches the endpoint (phase 1: the placeholder answers that the demo world is not plugged in).
+      // A read reaches the endpoint (here: the demo world's).
       await expect(
-        clients.ecs('eu-west-1').send(new DescribeServicesCommand({ services: ['web'], cluster: 'prod' })),
-      ).rejects.toMatchObject({
-        name: 'DemoWorldNotReady',
-      });
+        clients.ecs('eu-west-1').send(new DescribeServicesCommand({ services: ['web-prod'], cluster: 'shop-prod' })),
+      ).resolves.toMatchObject({ services: [expect.objectContaining({ serviceName: 'web-prod' })] });
     } finally {
       await side.stop();
-    }
-  });
-});
-
-describe('the demo world', () => {
-  it('has a service, task definition and repository for every service of the demo config', () => {
-    const config = demoConfig();
-    for (const svc of Object.values(config.services)) {
-      const cluster = config.environments[svc.environment]!.cluster;
-      const s = DEMO_WORLD.services.find((x) => x.cluster === cluster && x.name === svc.service);
-      expect(s).toBeDefined();
-      expect(s!.taskDefinitions.at(-1)!.containers.map((c) => c.name)).toContain(svc.container);
-      expect(DEMO_WORLD.repositories.map((r) => r.name)).toContain(svc.repository);
-      for (const c of s!.taskDefinitions.at(-1)!.containers) expect(DEMO_WORLD.logGroups.map((g) => g.name)).toContain(c.logGroup);
-    }
-    // The tag the README's deploy example uses exists and is scanned clean of critical findings.
-    const tag = DEMO_WORLD.repositories.find((r) => r.name === 'shop/web')!.images.find((i) => i.tags.includes('v1.2.3'))!;
-    expect(tag.scan).toMatchObject({ status: 'COMPLETE' });
-  });
-
-  it('simulations are EventBridge ECS events about the demo clusters', () => {
-    for (const sim of SIMULATIONS) {
-      const events = sim.build({ world: DEMO_WORLD, now: Date.UTC(2025, 0, 1) });
-      expect(events.length).toBeGreaterThan(0);
-      for (const e of events) {
-        expect(e).toMatchObject({
-          source: 'aws.ecs',
-          'detail-type': expect.stringMatching(/^ECS (Task State Change|Deployment State Change|Service Action)$/),
-        });
-        expect(e.resources![0]).toMatch(/^arn:aws:ecs:eu-west-1:(111111111111|222222222222):(task|service)\/shop-(prod|staging)\//);
-      }
     }
   });
 });

@@ -30,7 +30,7 @@ export const DEMO_CONFIG_DOC = {
   slack: { botId: 'B0PLAYBOT', botUserId: 'U0PLAYBOT' },
   environments: {
     staging: {
-      region: 'eu-west-1',
+      region: 'eu-central-1',
       cluster: 'shop-staging',
       accountId: '111111111111',
       channels: ['C0STAGING'],

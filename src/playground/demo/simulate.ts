@@ -1,187 +1,151 @@
 /**
- * The page's "Simulate" menu: ECS events as EventBridge delivers them (the documented shapes of
- * "ECS Task State Change", "ECS Deployment State Change" and "ECS Service Action"), built from
- * the demo world and handed to the same events handler the `events` Lambda runs.
+ * The page's "Simulate" menu: things that happen to ECS without the bot, done to the demo world
+ * (./seed.ts) so that ECS itself sends the EventBridge events (the documented shapes of "ECS Task
+ * State Change", "ECS Deployment State Change" and "ECS Service Action") to the same events
+ * handler the `events` Lambda runs. A rollout item exists only while a rollout is in progress,
+ * and names that deployment by its real id.
  */
-import { randomUUID } from 'node:crypto';
-import type { EcsEvent } from '../../aws/ecs-events';
-import type { DemoService, DemoWorld } from './world';
+import { serviceAction } from '../../loopback/aws/world/events';
+import { DEMO_CONFIG_DOC } from './config';
+import type { DemoAws } from './seed';
+import { OOM_LOG_LINES, OOM_REASON } from './world';
 
-export interface SimulationContext {
-  world: DemoWorld;
-  now: number;
-  /**
-   * The deployment a rollout event is about: the service's newest deployment as the AWS side knows
-   * it now (a deploy made from the page shows up here), else the demo data's primary one.
-   */
-  currentDeployment?(cluster: string, service: string): { id: string; taskDefinitionRevision?: number } | undefined;
-}
-
-export interface Simulation {
+export interface SimulationItem {
   id: string;
   label: string;
   /** One line for the menu's tooltip. */
   description: string;
-  build(ctx: SimulationContext): EcsEvent[];
+  /** Shown but not choosable (e.g. no rollout to finish yet). */
+  disabled?: boolean;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const isoSeconds = (ms: number): string => iso(ms).replace(/\.\d{3}Z$/, 'Z');
-
-function where(world: DemoWorld, serviceName: string): { svc: DemoService; account: string; region: string } {
-  const svc = world.services.find((s) => s.name === serviceName);
-  if (!svc) throw new Error(`demo world has no service ${serviceName}`);
-  const cluster = world.clusters.find((c) => c.name === svc.cluster)!;
-  return { svc, account: cluster.accountId, region: cluster.region };
+/** The alias chatops.yml gives an ECS service (what people type), e.g. web-prod → web. */
+function aliasOf(serviceName: string): string {
+  return Object.entries(DEMO_CONFIG_DOC.services).find(([, s]) => s.service === serviceName)?.[0] ?? serviceName;
 }
 
-function envelope(
-  detailType: string,
-  account: string,
-  region: string,
-  time: number,
-  resources: string[],
-  detail: Record<string, unknown>,
-): EcsEvent {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': detailType,
-    source: 'aws.ecs',
-    account,
-    time: isoSeconds(time),
-    region,
-    resources,
-    detail,
-  } as EcsEvent;
+const CRASH_LOG_LINES = [
+  'INFO  job 81302 sync-inventory started',
+  'ERROR unhandled rejection: connect ECONNREFUSED 10.0.3.12:5432',
+  '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16)',
+  'FATAL worker exiting (exit code 1)',
+];
+
+const FAILED_ROLLOUT_LOG_LINES = [
+  '{"level":"info","msg":"starting","version":"new"}',
+  '{"level":"error","msg":"config: missing required variable PAYMENT_API_URL"}',
+  '{"level":"fatal","msg":"exiting","code":1}',
+];
+
+const PULL_ERROR =
+  'CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v9.9.9: not found';
+
+const SECRETS_ERROR =
+  'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: AccessDeniedException';
+
+interface Fixed {
+  id: string;
+  label: string;
+  description: string;
+  run(aws: DemoAws): void;
 }
 
-function taskStopped(
-  ctx: SimulationContext,
-  serviceName: string,
-  o: { container: string; exitCode: number; reason?: string; stopCode?: string; stoppedReason?: string },
-): EcsEvent {
-  const { svc, account, region } = where(ctx.world, serviceName);
-  const td = svc.taskDefinitions.at(-1)!;
-  const c = td.containers.find((x) => x.name === o.container) ?? td.containers[0]!;
-  const id = randomUUID().replace(/-/g, '');
-  const taskArn = `arn:aws:ecs:${region}:${account}:task/${svc.cluster}/${id}`;
-  const t = ctx.now;
-  return envelope('ECS Task State Change', account, region, t, [taskArn], {
-    attachments: [{ id: randomUUID(), type: 'eni', status: 'DELETED', details: [] }],
-    availabilityZone: `${region}b`,
-    clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${svc.cluster}`,
-    containers: [
-      {
-        containerArn: `arn:aws:ecs:${region}:${account}:container/${svc.cluster}/${id}/${randomUUID()}`,
-        lastStatus: 'STOPPED',
-        name: c.name,
-        image: `${account}.dkr.ecr.${region}.amazonaws.com/${c.repository}:${c.tag}`,
-        taskArn,
-        exitCode: o.exitCode,
-        ...(o.reason ? { reason: o.reason } : {}),
-        cpu: String(c.cpu),
-        memory: String(c.memory),
-      },
-    ],
-    createdAt: iso(t - 3_600_000),
-    launchType: svc.launchType,
-    cpu: td.cpu,
-    memory: td.memory,
-    desiredStatus: 'STOPPED',
-    group: `service:${svc.name}`,
-    lastStatus: 'STOPPED',
-    startedBy: svc.deployments[0]?.id ?? 'ecs-svc/0',
-    stopCode: o.stopCode ?? 'EssentialContainerExited',
-    stoppedReason: o.stoppedReason ?? 'Essential container in task exited',
-    stoppingAt: iso(t - 2000),
-    executionStoppedAt: iso(t - 1500),
-    stoppedAt: iso(t - 1000),
-    updatedAt: iso(t - 1000),
-    startedAt: iso(t - 3_500_000),
-    taskArn,
-    taskDefinitionArn: `arn:aws:ecs:${region}:${account}:task-definition/${td.family}:${td.revision}`,
-    version: 6,
-    platformVersion: '1.4.0',
-  });
-}
-
-function deploymentEvent(ctx: SimulationContext, serviceName: string, outcome: 'completed' | 'failed'): EcsEvent {
-  const { svc, account, region } = where(ctx.world, serviceName);
-  const current = ctx.currentDeployment?.(svc.cluster, svc.name) ?? svc.deployments.find((d) => d.status === 'PRIMARY');
-  const deploymentId = current?.id ?? 'ecs-svc/0';
-  return envelope(
-    'ECS Deployment State Change',
-    account,
-    region,
-    ctx.now,
-    [`arn:aws:ecs:${region}:${account}:service/${svc.cluster}/${svc.name}`],
-    {
-      eventType: outcome === 'completed' ? 'INFO' : 'ERROR',
-      eventName: outcome === 'completed' ? 'SERVICE_DEPLOYMENT_COMPLETED' : 'SERVICE_DEPLOYMENT_FAILED',
-      deploymentId,
-      updatedAt: iso(ctx.now),
-      reason:
-        outcome === 'completed' ? `ECS deployment ${deploymentId} completed.` : 'ECS deployment circuit breaker: tasks failed to start.',
-    },
-  );
-}
-
-function serviceAction(ctx: SimulationContext, serviceName: string, eventName: string, eventType: 'WARN' | 'INFO' | 'ERROR'): EcsEvent {
-  const { svc, account, region } = where(ctx.world, serviceName);
-  return envelope('ECS Service Action', account, region, ctx.now, [`arn:aws:ecs:${region}:${account}:service/${svc.cluster}/${svc.name}`], {
-    eventType,
-    eventName,
-    clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${svc.cluster}`,
-    createdAt: iso(ctx.now),
-  });
-}
-
-export const SIMULATIONS: Simulation[] = [
+const FIXED: Fixed[] = [
   {
     id: 'task-oom',
     label: 'web: a task runs out of memory',
-    description: 'ECS Task State Change: STOPPED, exit 137, OutOfMemoryError (an alert in #oncall)',
-    build: (ctx) => [
-      taskStopped(ctx, 'web-prod', { container: 'web', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }),
-    ],
+    description: 'A running web-prod task is killed: exit 137, OutOfMemoryError (ECS Task State Change: STOPPED; an alert in #oncall)',
+    run: (aws) => {
+      const ref = aws.service('web-prod');
+      ref.world.ecs.crashTask(ref.demo.cluster, ref.demo.name, { exitCode: 137, containerReason: OOM_REASON, logLines: OOM_LOG_LINES });
+    },
   },
   {
     id: 'task-crash',
     label: 'worker: a task crashes (exit 1)',
-    description: 'ECS Task State Change: STOPPED, essential container exited with code 1',
-    build: (ctx) => [taskStopped(ctx, 'worker-prod', { container: 'worker', exitCode: 1 })],
+    description: 'A running worker-prod task exits with code 1 (ECS Task State Change: STOPPED, EssentialContainerExited)',
+    run: (aws) => {
+      const ref = aws.service('worker-prod');
+      ref.world.ecs.crashTask(ref.demo.cluster, ref.demo.name, { exitCode: 1, logLines: CRASH_LOG_LINES });
+    },
   },
   {
     id: 'task-start-failed',
     label: 'web: a task fails to start (image pull)',
-    description: 'ECS Task State Change: STOPPED, TaskFailedToStart, CannotPullContainerError',
-    build: (ctx) => [
-      taskStopped(ctx, 'web-prod', {
-        container: 'web',
-        exitCode: 0,
-        stopCode: 'TaskFailedToStart',
-        stoppedReason:
-          'CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v9.9.9: not found',
-      }),
-    ],
-  },
-  {
-    id: 'rollout-completed',
-    label: 'web: the rollout completes',
-    description: 'ECS Deployment State Change: SERVICE_DEPLOYMENT_COMPLETED for the newest deployment of web-prod',
-    build: (ctx) => [deploymentEvent(ctx, 'web-prod', 'completed')],
-  },
-  {
-    id: 'rollout-failed',
-    label: 'web: the rollout fails (circuit breaker)',
-    description: 'ECS Deployment State Change: SERVICE_DEPLOYMENT_FAILED for the newest deployment of web-prod',
-    build: (ctx) => [deploymentEvent(ctx, 'web-prod', 'failed')],
+    description: 'A web-prod task stops with TaskFailedToStart: CannotPullContainerError (ECS Task State Change: STOPPED)',
+    run: (aws) => {
+      const ref = aws.service('web-prod');
+      ref.world.ecs.crashTask(ref.demo.cluster, ref.demo.name, { exitCode: 0, stopCode: 'TaskFailedToStart', stoppedReason: PULL_ERROR });
+    },
   },
   {
     id: 'start-impaired',
     label: 'worker: tasks keep failing to start',
-    description: 'ECS Service Action: SERVICE_TASK_START_IMPAIRED',
-    build: (ctx) => [serviceAction(ctx, 'worker-prod', 'SERVICE_TASK_START_IMPAIRED', 'WARN')],
+    description: 'worker-prod tasks fail to start (secrets), and ECS reports SERVICE_TASK_START_IMPAIRED (ECS Service Action)',
+    run: (aws) => {
+      const ref = aws.service('worker-prod');
+      ref.world.ecs.crashTask(ref.demo.cluster, ref.demo.name, {
+        exitCode: 0,
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: SECRETS_ERROR,
+      });
+      const svc = ref.world.ecs.service(ref.demo.cluster, ref.demo.name);
+      const where = { account: ref.cluster.accountId, region: ref.cluster.region, at: Date.now() };
+      aws.emit(serviceAction(where, svc.serviceArn!, svc.clusterArn!, 'SERVICE_TASK_START_IMPAIRED', 'WARN'));
+    },
   },
 ];
+
+/** What the menu offers now: the fixed items, and for every rollout in progress, finishing or failing it. */
+export function simulations(aws: DemoAws): SimulationItem[] {
+  const items: SimulationItem[] = FIXED.map(({ id, label, description }) => ({ id, label, description }));
+  const rollouts = aws.demo.services.flatMap((s) => {
+    const d = aws.rolloutInProgress(s.name);
+    return d ? [{ service: s.name, alias: aliasOf(s.name), id: d.id }] : [];
+  });
+  for (const r of rollouts) {
+    items.push(
+      {
+        id: `rollout-complete:${r.service}`,
+        label: `${r.alias}: rollout ${r.id} completes now`,
+        description: `Every task of ${r.service}'s deployment ${r.id} starts at once (ECS Deployment State Change: SERVICE_DEPLOYMENT_COMPLETED)`,
+      },
+      {
+        id: `rollout-fail:${r.service}`,
+        label: `${r.alias}: rollout ${r.id} fails (circuit breaker)`,
+        description: `The new tasks of ${r.id} exit 1; the circuit breaker fails the deployment and rolls back (SERVICE_DEPLOYMENT_FAILED)`,
+      },
+    );
+  }
+  if (!rollouts.length) {
+    items.push({
+      id: 'rollout-none',
+      label: 'Rollouts: none in progress (deploy first)',
+      description: 'A rollout shows up here while one is in progress, e.g. after /ecs deploy web v1.2.3 is approved',
+      disabled: true,
+    });
+  }
+  return items;
+}
+
+/** Does simulation `id` to the world. */
+export function simulate(aws: DemoAws, id: string): { ok: true } | { ok: false; error: string } {
+  const fixed = FIXED.find((s) => s.id === id);
+  try {
+    if (fixed) {
+      fixed.run(aws);
+      return { ok: true };
+    }
+    const rollout = /^rollout-(complete|fail):(.+)$/.exec(id);
+    if (!rollout) return { ok: false, error: `no simulation "${id}"` };
+    const service = rollout[2]!;
+    if (!aws.demo.services.some((s) => s.name === service)) return { ok: false, error: `no service "${service}" in the demo world` };
+    if (!aws.rolloutInProgress(service)) return { ok: false, error: `${aliasOf(service)} has no rollout in progress` };
+    const ref = aws.service(service);
+    if (rollout[1] === 'complete') ref.world.ecs.complete(ref.demo.cluster, ref.demo.name);
+    else ref.world.ecs.failRollout(ref.demo.cluster, ref.demo.name, { exitCode: 1, logLines: FAILED_ROLLOUT_LOG_LINES });
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}

@@ -1,11 +1,13 @@
 /**
- * The content of the playground's demo AWS world, as data: two clusters, their services with task
- * definitions, deployments, service events and recently stopped tasks; ECR tags with scan results;
- * CloudWatch log lines; Cost Explorer-style daily costs. Times are relative ("minutes ago") so the
- * world is always recent. The AWS-compatible endpoint on loopback (src/loopback/aws/) serves it
- * through the bot's own adapters; nothing here knows about HTTP or the SDK.
+ * The content of the playground's demo AWS world, as data: two clusters in two accounts and
+ * regions (prod in eu-west-1, staging in eu-central-1), their services with the releases that
+ * led to today's task definitions, a task that ran out of memory a while ago, ECR tags with scan
+ * results, what the containers log, and Cost Explorer-style daily costs. Times are relative
+ * ("minutes ago") so the world is always recent.
+ *
+ * Nothing here knows about HTTP or the SDK: ./seed.ts plants it in the stateful world of
+ * src/loopback/aws/world (one per region), which the bot reaches through AWS_ENDPOINT_URL.
  */
-import { createHash } from 'node:crypto';
 
 export interface DemoCluster {
   name: string;
@@ -15,118 +17,76 @@ export interface DemoCluster {
   environment: string;
 }
 
-export interface DemoContainer {
-  name: string;
-  /** Repository name (ECR, in the cluster's account and region) and tag. */
-  repository: string;
-  tag: string;
-  cpu: number;
-  memory: number;
-  port?: number;
-  essential: boolean;
-  logGroup: string;
-  /** awslogs-stream-prefix: streams are <prefix>/<container>/<task id>. */
-  streamPrefix: string;
-  environment?: Record<string, string>;
-}
-
-export interface DemoTaskDefinition {
-  family: string;
+/** One release of a service: a task definition revision running `tag`, deployed `minutesAgo`. */
+export interface DemoRelease {
   revision: number;
-  cpu: string;
-  memory: string;
-  taskRoleArn?: string;
-  executionRoleArn: string;
-  containers: DemoContainer[];
-  registeredMinutesAgo: number;
+  tag: string;
+  minutesAgo: number;
+  /** Task memory (MiB) of this revision, when it differs from the service's. */
+  memory?: string;
 }
 
-export interface DemoDeployment {
-  id: string;
-  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
-  taskDefinitionRevision: number;
-  rolloutState: 'COMPLETED' | 'IN_PROGRESS' | 'FAILED';
-  rolloutStateReason?: string;
-  createdMinutesAgo: number;
-  updatedMinutesAgo: number;
-  /** Who started it: ecs-chatops records this in the deployment's tags; a console change has none. */
-  startedBy?: string;
-}
-
-export interface DemoStoppedTask {
-  taskId: string;
-  taskDefinitionRevision: number;
-  stoppedMinutesAgo: number;
-  stopCode: 'EssentialContainerExited' | 'TaskFailedToStart' | 'ServiceSchedulerInitiated' | 'UserInitiated';
-  stoppedReason: string;
-  container: string;
-  exitCode?: number;
+/** A task that stopped on its own, `minutesAgo` (the scheduler replaced it). */
+export interface DemoIncident {
+  minutesAgo: number;
+  exitCode: number;
+  stopCode?: 'EssentialContainerExited' | 'TaskFailedToStart';
+  stoppedReason?: string;
   containerReason?: string;
+  /** The container's last lines before it stopped. */
+  logLines: string[];
 }
 
 export interface DemoService {
   cluster: string;
   name: string;
-  launchType: 'FARGATE';
   desiredCount: number;
-  runningCount: number;
-  pendingCount: number;
-  /** Every revision of the family, oldest first; deployments name the one that runs. */
-  taskDefinitions: DemoTaskDefinition[];
-  deployments: DemoDeployment[];
-  /** Newest first, as DescribeServices returns them. */
-  events: Array<{ minutesAgo: number; message: string }>;
-  runningTaskIds: string[];
-  stoppedTasks: DemoStoppedTask[];
-  circuitBreaker: { enable: boolean; rollback: boolean };
-  /** Application Auto Scaling target, if any. */
+  container: string;
+  /** ECR repository of the container's image (in the cluster's account and region). */
+  repository: string;
+  cpu: string;
+  memory: string;
+  port?: number;
+  environment: Record<string, string>;
+  taskRoleArn?: string;
+  executionRoleArn: string;
+  /** Oldest first; the last one runs. Each was a deployment that completed. */
+  releases: DemoRelease[];
+  incidents: DemoIncident[];
+  /** What a running task logs, in a loop (one line every `logEverySeconds`). */
+  logLines: string[];
+  logEverySeconds: number;
   autoScaling?: { min: number; max: number };
   tags: Record<string, string>;
 }
 
+export type DemoScan =
+  | { status: 'COMPLETE'; findings: Partial<Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL', number>> }
+  | { status: 'IN_PROGRESS' | 'FAILED' }
+  /** Never scanned: DescribeImageScanFindings answers ScanNotFoundException. */
+  | { status: 'NONE' };
+
 export interface DemoImage {
   tags: string[];
-  digest: string;
   pushedMinutesAgo: number;
   sizeBytes: number;
-  scan:
-    | {
-        status: 'COMPLETE';
-        findings: Partial<Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL', number>>;
-        completedMinutesAgo: number;
-      }
-    | { status: 'IN_PROGRESS' | 'FAILED' }
-    /** Never scanned: DescribeImageScanFindings answers ScanNotFoundException. */
-    | { status: 'NONE' };
+  scan: DemoScan;
 }
 
 export interface DemoRepository {
   name: string;
-  accountId: string;
+  /** Region of the copy (each region's registry has its own). */
   region: string;
   images: DemoImage[];
 }
 
-export interface DemoLogStream {
-  /** <prefix>/<container>/<task id> */
-  name: string;
-  /** Oldest first. */
-  lines: Array<{ secondsAgo: number; message: string }>;
-}
-
-export interface DemoLogGroup {
-  name: string;
-  region: string;
-  streams: DemoLogStream[];
-}
-
 export interface DemoCosts {
   currency: 'USD';
-  /** Daily unblended cost per service (tag aws:ecs:serviceName), split by usage type; today's day is partial. */
+  /** Daily unblended cost per service (tag aws:ecs:serviceName), by usage type; today's day is partial. */
   services: Array<{ cluster: string; service: string; daily: Record<string, number> }>;
-  /** ECR storage and data transfer per day. */
-  ecrDaily: number;
-  /** Multipliers for the last N days, oldest first (a weekly rhythm and a step when web scaled up). */
+  /** ECR storage and data transfer per day, per region. */
+  ecrDaily: Record<string, number>;
+  /** Multipliers for the last N days, oldest first, ending today (a weekly rhythm and a step when web scaled up). */
   trend: number[];
 }
 
@@ -134,79 +94,13 @@ export interface DemoWorld {
   clusters: DemoCluster[];
   services: DemoService[];
   repositories: DemoRepository[];
-  logGroups: DemoLogGroup[];
   costs: DemoCosts;
 }
 
-/** A stable, realistic-looking sha256 digest for a repository and tag. */
-export function demoDigest(repository: string, tag: string): string {
-  return `sha256:${createHash('sha256').update(`${repository}:${tag}`).digest('hex')}`;
-}
-
-const taskId = (seed: string): string => createHash('md5').update(seed).digest('hex');
-
 const PROD = { accountId: '222222222222', region: 'eu-west-1' };
-const STAGING = { accountId: '111111111111', region: 'eu-west-1' };
-const EXEC_ROLE = 'arn:aws:iam::222222222222:role/ecs-task-execution';
-
-function webTaskDef(family: string, revision: number, tag: string, minutesAgo: number, memory = '1024'): DemoTaskDefinition {
-  return {
-    family,
-    revision,
-    cpu: '512',
-    memory,
-    taskRoleArn: 'arn:aws:iam::222222222222:role/web-task',
-    executionRoleArn: EXEC_ROLE,
-    registeredMinutesAgo: minutesAgo,
-    containers: [
-      {
-        name: 'web',
-        repository: 'shop/web',
-        tag,
-        cpu: 512,
-        memory: Number(memory),
-        port: 8080,
-        essential: true,
-        logGroup: `/ecs/${family}`,
-        streamPrefix: 'ecs',
-        environment: { NODE_ENV: 'production', LOG_FORMAT: 'json' },
-      },
-    ],
-  };
-}
-
-function workerTaskDef(revision: number, tag: string, minutesAgo: number): DemoTaskDefinition {
-  return {
-    family: 'worker-prod',
-    revision,
-    cpu: '1024',
-    memory: '2048',
-    taskRoleArn: 'arn:aws:iam::222222222222:role/web-task',
-    executionRoleArn: EXEC_ROLE,
-    registeredMinutesAgo: minutesAgo,
-    containers: [
-      {
-        name: 'worker',
-        repository: 'shop/worker',
-        tag,
-        cpu: 1024,
-        memory: 2048,
-        essential: true,
-        logGroup: '/ecs/worker-prod',
-        streamPrefix: 'ecs',
-        environment: { QUEUE: 'orders', CONCURRENCY: '8' },
-      },
-    ],
-  };
-}
-
-const WEB_TASKS = [0, 1, 2, 3].map((i) => taskId(`web-prod-${i}`));
-const WORKER_TASKS = [0, 1].map((i) => taskId(`worker-prod-${i}`));
-const STAGING_TASKS = [taskId('web-staging-0')];
-const OOM_TASK = taskId('web-prod-oom');
+const STAGING = { accountId: '111111111111', region: 'eu-central-1' };
 
 const WEB_LOG_LINES = [
-  '{"level":"info","msg":"listening","port":8080,"version":"v1.2.2"}',
   '{"level":"info","msg":"GET /health 200","ms":2}',
   '{"level":"info","msg":"GET /api/products?page=2 200","ms":41}',
   '{"level":"info","msg":"POST /api/cart 201","ms":63,"user":"c_81723"}',
@@ -221,7 +115,6 @@ const WEB_LOG_LINES = [
 ];
 
 const WORKER_LOG_LINES = [
-  'INFO  worker started (queue=orders concurrency=8)',
   'INFO  job 81237 send-receipt done in 212ms',
   'INFO  job 81238 sync-inventory done in 1840ms',
   'WARN  job 81239 sync-inventory retry 1/5: 503 from warehouse API',
@@ -231,7 +124,8 @@ const WORKER_LOG_LINES = [
   'INFO  heartbeat ok (lag=0.4s, in-flight=3)',
 ];
 
-const OOM_LOG_LINES = [
+/** The last lines of a web task that runs out of memory (the OOM incident and the simulation). */
+export const OOM_LOG_LINES = [
   '{"level":"info","msg":"GET /api/reports/export 200","ms":5300}',
   '{"level":"warn","msg":"heap usage high","heapUsedMb":871,"limitMb":1024}',
   '{"level":"warn","msg":"heap usage high","heapUsedMb":958,"limitMb":1024}',
@@ -239,16 +133,12 @@ const OOM_LOG_LINES = [
   'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory',
 ];
 
-function stream(prefix: string, container: string, id: string, lines: string[], everySeconds: number, endSecondsAgo = 5): DemoLogStream {
-  const n = lines.length * 4;
-  return {
-    name: `${prefix}/${container}/${id}`,
-    lines: Array.from({ length: n }, (_, i) => ({
-      secondsAgo: endSecondsAgo + (n - 1 - i) * everySeconds,
-      message: lines[i % lines.length]!,
-    })),
-  };
-}
+export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
+
+const WEB_TASK_ROLE = 'arn:aws:iam::222222222222:role/web-task';
+const EXEC_ROLE = 'arn:aws:iam::222222222222:role/ecs-task-execution';
+
+const DAY = 1440;
 
 export const DEMO_WORLD: DemoWorld = {
   clusters: [
@@ -259,179 +149,155 @@ export const DEMO_WORLD: DemoWorld = {
     {
       cluster: 'shop-prod',
       name: 'web-prod',
-      launchType: 'FARGATE',
       desiredCount: 4,
-      runningCount: 4,
-      pendingCount: 0,
-      taskDefinitions: [webTaskDef('web-prod', 41, 'v1.2.1', 9 * 1440), webTaskDef('web-prod', 42, 'v1.2.2', 2 * 1440)],
-      deployments: [
-        {
-          id: 'ecs-svc/4722009614532813542',
-          status: 'PRIMARY',
-          taskDefinitionRevision: 42,
-          rolloutState: 'COMPLETED',
-          rolloutStateReason: 'ECS deployment ecs-svc/4722009614532813542 completed.',
-          createdMinutesAgo: 2 * 1440,
-          updatedMinutesAgo: 2 * 1440 - 6,
-          startedBy: 'U0DANA',
-        },
+      container: 'web',
+      repository: 'shop/web',
+      cpu: '512',
+      memory: '1024',
+      port: 8080,
+      environment: { NODE_ENV: 'production', LOG_FORMAT: 'json' },
+      taskRoleArn: WEB_TASK_ROLE,
+      executionRoleArn: EXEC_ROLE,
+      releases: [
+        { revision: 41, tag: 'v1.2.1', minutesAgo: 9 * DAY },
+        { revision: 42, tag: 'v1.2.2', minutesAgo: 2 * DAY },
       ],
-      events: [
-        { minutesAgo: 12, message: '(service web-prod) has reached a steady state.' },
-        { minutesAgo: 40, message: '(service web-prod) has started 1 tasks: (task ' + WEB_TASKS[3] + ').' },
-        { minutesAgo: 41, message: '(service web-prod) has stopped 1 running tasks: (task ' + OOM_TASK + ').' },
-        { minutesAgo: 2 * 1440 - 6, message: '(service web-prod) (deployment ecs-svc/4722009614532813542) deployment completed.' },
-      ],
-      runningTaskIds: WEB_TASKS,
-      stoppedTasks: [
+      incidents: [
         {
-          taskId: OOM_TASK,
-          taskDefinitionRevision: 42,
-          stoppedMinutesAgo: 41,
+          minutesAgo: 41,
+          exitCode: 137,
           stopCode: 'EssentialContainerExited',
           stoppedReason: 'Essential container in task exited',
-          container: 'web',
-          exitCode: 137,
-          containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+          containerReason: OOM_REASON,
+          logLines: OOM_LOG_LINES,
         },
       ],
-      circuitBreaker: { enable: true, rollback: true },
+      logLines: WEB_LOG_LINES,
+      logEverySeconds: 20,
       autoScaling: { min: 2, max: 40 },
       tags: { team: 'shop', 'cost-center': 'web' },
     },
     {
       cluster: 'shop-prod',
       name: 'worker-prod',
-      launchType: 'FARGATE',
       desiredCount: 2,
-      runningCount: 2,
-      pendingCount: 0,
-      taskDefinitions: [workerTaskDef(16, 'v3.3.9', 20 * 1440), workerTaskDef(17, 'v3.4.0', 6 * 1440)],
-      deployments: [
-        {
-          id: 'ecs-svc/1839926511420934177',
-          status: 'PRIMARY',
-          taskDefinitionRevision: 17,
-          rolloutState: 'COMPLETED',
-          createdMinutesAgo: 6 * 1440,
-          updatedMinutesAgo: 6 * 1440 - 4,
-          // Changed in the console: no startedBy, shown as "outside the bot" in history.
-        },
+      container: 'worker',
+      repository: 'shop/worker',
+      cpu: '1024',
+      memory: '2048',
+      environment: { QUEUE: 'orders', CONCURRENCY: '8' },
+      taskRoleArn: WEB_TASK_ROLE,
+      executionRoleArn: EXEC_ROLE,
+      releases: [
+        { revision: 16, tag: 'v3.3.9', minutesAgo: 20 * DAY },
+        { revision: 17, tag: 'v3.4.0', minutesAgo: 6 * DAY },
       ],
-      events: [{ minutesAgo: 180, message: '(service worker-prod) has reached a steady state.' }],
-      runningTaskIds: WORKER_TASKS,
-      stoppedTasks: [],
-      circuitBreaker: { enable: true, rollback: true },
+      incidents: [],
+      logLines: WORKER_LOG_LINES,
+      logEverySeconds: 45,
       tags: { team: 'shop', 'cost-center': 'fulfilment' },
     },
     {
       cluster: 'shop-staging',
       name: 'web-staging',
-      launchType: 'FARGATE',
       desiredCount: 1,
-      runningCount: 1,
-      pendingCount: 0,
-      taskDefinitions: [webTaskDef('web-staging', 87, 'v1.2.2', 3 * 1440, '512'), webTaskDef('web-staging', 88, 'v1.2.3', 150, '512')],
-      deployments: [
-        {
-          id: 'ecs-svc/9081726354109283746',
-          status: 'PRIMARY',
-          taskDefinitionRevision: 88,
-          rolloutState: 'COMPLETED',
-          createdMinutesAgo: 150,
-          updatedMinutesAgo: 146,
-          startedBy: 'U0DANA',
-        },
+      container: 'web',
+      repository: 'shop/web',
+      cpu: '512',
+      memory: '512',
+      port: 8080,
+      environment: { NODE_ENV: 'staging', LOG_FORMAT: 'json' },
+      executionRoleArn: 'arn:aws:iam::111111111111:role/ecs-task-execution',
+      releases: [
+        { revision: 87, tag: 'v1.2.2', minutesAgo: 3 * DAY },
+        { revision: 88, tag: 'v1.2.3', minutesAgo: 150 },
       ],
-      events: [{ minutesAgo: 146, message: '(service web-staging) has reached a steady state.' }],
-      runningTaskIds: STAGING_TASKS,
-      stoppedTasks: [],
-      circuitBreaker: { enable: true, rollback: true },
+      incidents: [],
+      logLines: WEB_LOG_LINES,
+      logEverySeconds: 120,
       tags: { team: 'shop' },
     },
   ],
   repositories: [
     {
       name: 'shop/web',
-      ...PROD,
+      region: PROD.region,
       images: [
         {
           tags: ['v1.3.0-rc1'],
           pushedMinutesAgo: 30,
           sizeBytes: 98_112_031,
-          scan: { status: 'COMPLETE', findings: { CRITICAL: 1, HIGH: 2, MEDIUM: 4 }, completedMinutesAgo: 28 },
+          scan: { status: 'COMPLETE', findings: { CRITICAL: 1, HIGH: 2, MEDIUM: 4 } },
         },
         { tags: ['v1.2.4'], pushedMinutesAgo: 8, sizeBytes: 97_004_117, scan: { status: 'IN_PROGRESS' } },
         {
           tags: ['v1.2.3', 'latest'],
           pushedMinutesAgo: 190,
           sizeBytes: 96_884_410,
-          scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 }, completedMinutesAgo: 188 },
+          scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 } },
         },
         {
           tags: ['v1.2.2'],
-          pushedMinutesAgo: 2 * 1440 + 30,
+          pushedMinutesAgo: 2 * DAY + 30,
           sizeBytes: 96_870_002,
-          scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 3, LOW: 6 }, completedMinutesAgo: 2 * 1440 + 28 },
+          scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 3, LOW: 6 } },
         },
         {
           tags: ['v1.2.1'],
-          pushedMinutesAgo: 9 * 1440 + 20,
+          pushedMinutesAgo: 9 * DAY + 20,
           sizeBytes: 96_511_930,
-          scan: { status: 'COMPLETE', findings: { HIGH: 2, MEDIUM: 3, LOW: 6 }, completedMinutesAgo: 9 * 1440 + 18 },
+          scan: { status: 'COMPLETE', findings: { HIGH: 2, MEDIUM: 3, LOW: 6 } },
         },
-      ].map((i) => ({ ...i, digest: demoDigest('shop/web', i.tags[0]!) })) as DemoImage[],
+      ],
     },
     {
       name: 'shop/worker',
-      ...PROD,
+      region: PROD.region,
       images: [
         { tags: ['v3.5.0'], pushedMinutesAgo: 120, sizeBytes: 143_200_551, scan: { status: 'NONE' } },
-        {
-          tags: ['v3.4.1'],
-          pushedMinutesAgo: 1440,
-          sizeBytes: 142_981_004,
-          scan: { status: 'COMPLETE', findings: { LOW: 2 }, completedMinutesAgo: 1438 },
-        },
+        { tags: ['v3.4.1'], pushedMinutesAgo: DAY, sizeBytes: 142_981_004, scan: { status: 'COMPLETE', findings: { LOW: 2 } } },
         {
           tags: ['v3.4.0'],
-          pushedMinutesAgo: 6 * 1440 + 10,
+          pushedMinutesAgo: 6 * DAY + 10,
           sizeBytes: 142_870_313,
-          scan: { status: 'COMPLETE', findings: { MEDIUM: 1, LOW: 2 }, completedMinutesAgo: 6 * 1440 + 8 },
+          scan: { status: 'COMPLETE', findings: { MEDIUM: 1, LOW: 2 } },
         },
         {
           tags: ['v3.3.9'],
-          pushedMinutesAgo: 20 * 1440,
+          pushedMinutesAgo: 20 * DAY,
           sizeBytes: 141_002_771,
-          scan: { status: 'COMPLETE', findings: { HIGH: 1, LOW: 3 }, completedMinutesAgo: 20 * 1440 - 2 },
+          scan: { status: 'COMPLETE', findings: { HIGH: 1, LOW: 3 } },
         },
-      ].map((i) => ({ ...i, digest: demoDigest('shop/worker', i.tags[0]!) })) as DemoImage[],
-    },
-  ],
-  logGroups: [
-    {
-      name: '/ecs/web-prod',
-      region: PROD.region,
-      streams: [
-        ...WEB_TASKS.map((id, i) => stream('ecs', 'web', id, WEB_LOG_LINES, 20 + i * 3)),
-        stream('ecs', 'web', OOM_TASK, OOM_LOG_LINES, 30, 41 * 60),
       ],
     },
-    { name: '/ecs/worker-prod', region: PROD.region, streams: WORKER_TASKS.map((id) => stream('ecs', 'worker', id, WORKER_LOG_LINES, 45)) },
-    { name: '/ecs/web-staging', region: STAGING.region, streams: STAGING_TASKS.map((id) => stream('ecs', 'web', id, WEB_LOG_LINES, 120)) },
+    {
+      name: 'shop/web',
+      region: STAGING.region,
+      images: [
+        { tags: ['v1.2.4'], pushedMinutesAgo: 8, sizeBytes: 97_004_117, scan: { status: 'IN_PROGRESS' } },
+        { tags: ['v1.2.3'], pushedMinutesAgo: 190, sizeBytes: 96_884_410, scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 } } },
+        {
+          tags: ['v1.2.2'],
+          pushedMinutesAgo: 3 * DAY + 30,
+          sizeBytes: 96_870_002,
+          scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 3 } },
+        },
+      ],
+    },
   ],
   costs: {
     currency: 'USD',
     services: [
       { cluster: 'shop-prod', service: 'web-prod', daily: { 'EUW1-Fargate-vCPU-Hours:perCPU': 3.95, 'EUW1-Fargate-GB-Hours': 1.73 } },
       { cluster: 'shop-prod', service: 'worker-prod', daily: { 'EUW1-Fargate-vCPU-Hours:perCPU': 1.98, 'EUW1-Fargate-GB-Hours': 0.87 } },
-      { cluster: 'shop-staging', service: 'web-staging', daily: { 'EUW1-Fargate-vCPU-Hours:perCPU': 0.49, 'EUW1-Fargate-GB-Hours': 0.11 } },
+      { cluster: 'shop-staging', service: 'web-staging', daily: { 'EUC1-Fargate-vCPU-Hours:perCPU': 0.53, 'EUC1-Fargate-GB-Hours': 0.12 } },
     ],
-    ecrDaily: 0.31,
-    // 60 days: weekends lighter; web scaled from 3 to 4 tasks 18 days ago.
-    trend: Array.from({ length: 60 }, (_, i) => {
-      const weekend = i % 7 === 5 || i % 7 === 6 ? 0.86 : 1;
-      const step = i >= 42 ? 1 : 0.78;
+    ecrDaily: { [PROD.region]: 0.31, [STAGING.region]: 0.04 },
+    // 75 days ending today: weekends lighter; web scaled from 3 to 4 tasks 18 days ago.
+    trend: Array.from({ length: 75 }, (_, i) => {
+      const daysAgo = 74 - i;
+      const weekend = daysAgo % 7 === 2 || daysAgo % 7 === 3 ? 0.86 : 1;
+      const step = daysAgo < 18 ? 1 : 0.78;
       return Math.round(weekend * step * 100) / 100;
     }),
   },

@@ -57,7 +57,13 @@ interface Meta {
   people: Person[];
   defaultUser?: string;
   defaultChannel?: string;
-  simulations: Array<{ id: string; label: string; description: string }>;
+  simulations: Simulation[];
+}
+interface Simulation {
+  id: string;
+  label: string;
+  description: string;
+  disabled?: boolean;
 }
 interface Notice {
   channel?: string;
@@ -287,13 +293,7 @@ function renderChrome(): void {
   badge.title = m.aws.label + (m.aws.note ? ` (${m.aws.note})` : '');
   $('#aws-label').textContent = m.aws.label;
   $('#team').textContent = state.workspace.team.name;
-  const sim = $('#simulate') as HTMLSelectElement;
-  if (m.simulations.length === 0) sim.classList.add('hidden');
-  sim.innerHTML =
-    '<option value="">Simulate an ECS event…</option>' +
-    m.simulations
-      .map((s) => `<option value="${escapeHtml(s.id)}" title="${escapeHtml(s.description)}">${escapeHtml(s.label)}</option>`)
-      .join('');
+  renderSimulations(m.simulations);
   const examples =
     m.aws.mode === 'demo'
       ? ['help', 'status', 'status web', 'deploy web v1.2.3', 'images web', 'logs web --since 1h', 'cost prod']
@@ -305,6 +305,33 @@ function renderChrome(): void {
     )
     .join('');
   renderUserMenu();
+}
+
+/** The simulate menu: what can happen to the demo world now (a rollout item names the deployment in progress). */
+function renderSimulations(list: Simulation[]): void {
+  const sim = $('#simulate') as HTMLSelectElement;
+  sim.classList.toggle('hidden', list.length === 0);
+  const html =
+    '<option value="">Simulate an ECS event…</option>' +
+    list
+      .map(
+        (s) =>
+          `<option value="${escapeHtml(s.id)}" title="${escapeHtml(s.description)}"${s.disabled ? ' disabled' : ''}>${escapeHtml(s.label)}</option>`,
+      )
+      .join('');
+  if (sim.innerHTML !== html) sim.innerHTML = html;
+}
+
+let simulationsTimer: ReturnType<typeof setTimeout> | undefined;
+/** Asks again what the menu offers (soon after the app changed something: a deploy may have started a rollout). */
+function refreshSimulations(delayMs = 300): void {
+  if (!state.meta?.simulations.length) return;
+  clearTimeout(simulationsTimer);
+  simulationsTimer = setTimeout(async () => {
+    const out = (await (await fetch('/_playground/simulations')).json()) as { simulations: Simulation[] };
+    state.meta!.simulations = out.simulations;
+    renderSimulations(out.simulations);
+  }, delayMs);
 }
 
 function toast(html: string): void {
@@ -388,7 +415,10 @@ function follow(): void {
     if (opened) void load();
     opened = true;
   };
-  feed.onmessage = (m) => applyEvent(JSON.parse(m.data) as Json);
+  feed.onmessage = (m) => {
+    applyEvent(JSON.parse(m.data) as Json);
+    refreshSimulations();
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,7 +639,9 @@ function wire(): void {
       })
     ).json()) as Json;
     if (!out.ok) toast(`Simulation failed: ${escapeHtml(out.error ?? (out.failed ?? []).join(', '))}`);
+    refreshSimulations(0);
   });
+  for (const ev of ['focus', 'pointerdown']) ($('#simulate') as HTMLSelectElement).addEventListener(ev, () => refreshSimulations(0));
 }
 
 wire();
