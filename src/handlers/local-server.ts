@@ -123,7 +123,9 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   let redisTemp: string | undefined;
   if (!env.REDIS_URL) {
     const persist = opts.redisPersist ?? true;
-    const dir = persist ? resolve(opts.redisDir ?? '.local/redis') : (redisTemp = mkdtempSync(resolve(tmpdir(), 'ecs-chatops-redis-')));
+    const dir = persist
+      ? resolve(opts.redisDir ?? '.local/redis')
+      : (redisTemp = mkdtempSync(resolve(tmpdir(), 'ecs-chatops-local-redis-')));
     const started = await startPrivateRedis(dir, env.PATH, persist).catch((err: unknown) => {
       if (redisTemp) rmSync(redisTemp, { recursive: true, force: true });
       throw err;

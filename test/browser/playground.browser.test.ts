@@ -1,17 +1,21 @@
 /**
  * `npm ci && npm start` on a fresh machine, then a person in Chromium: one line with the URL, the
- * page, `/ecs help` answered, a simulated ECS event turned into an alert whose button is clicked
- * (a signed block_actions), roles switched from the user menu (a freeze only an approver may do).
+ * page, `/ecs help` answered, `/ecs status web` from the demo world, a deploy requested by Dana and
+ * approved by Lee that ECS rolls out while the thread follows it to completion, a simulated ECS
+ * event turned into an alert whose button is clicked (a signed block_actions), roles switched from
+ * the user menu (a freeze only an approver may do), and `/ecs cost prod`.
  *
- * Phase 2 (the demo AWS world on loopback) adds the deploy flow with these same page helpers:
- *   send('/ecs deploy web v1.2.3') as dana → actAs('lee') → click(message('Deploy request'), 'Approve')
- *   → open the request's thread → thread('Deploy completed') after simulate('web: the rollout completes').
+ * Pictures of the status, deploy request (and its thread), alert and cost messages are written to
+ * test-artifacts/playground/; `npm run screenshots` runs this test to write the README's pictures.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildInto, openBrowser, PlaygroundPage, startPlaygroundProcess, type Started } from './playground';
+
+/** How long a rollout of web (4 tasks, a step every 2 s) and the bot's reports may take on a busy machine. */
+const ROLLOUT_MS = 90_000;
 
 describe('the playground in a real browser', () => {
   let dist: string;
@@ -39,7 +43,9 @@ describe('the playground in a real browser', () => {
   it('npm start without Slack or AWS prints one line with the URL and serves the page', async () => {
     const lines = run.stdout().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^ecs-chatops playground: http:\/\/127\.0\.0\.1:\d+\/ \(Slack: local; AWS: demo world/);
+    expect(lines[0]).toMatch(
+      /^ecs-chatops playground: http:\/\/127\.0\.0\.1:\d+\/ \(Slack: local; AWS: demo world .*; Redis in memory, fresh each start\); log: \.local\/playground\.log$/,
+    );
     expect(run.stderr()).toBe('');
     // eslint-disable-next-line no-console -- how long the start took, for the report (not asserted)
     console.log(`playground URL printed ${run.msToUrl} ms after spawn`);
@@ -67,6 +73,43 @@ describe('the playground in a real browser', () => {
     await expect(page.locator('#messages .msg', { hasText: 'ECS ChatOps: /ecs commands' }).count()).resolves.toBe(0);
   });
 
+  it('/ecs status web shows the demo world’s service as ECS describes it', async () => {
+    await pg.channel('deploys');
+    await pg.actAs('dana');
+    await pg.send('/ecs status web');
+    const status = pg.message(/web in prod.*steady/s);
+    await status.waitFor();
+    await expect(status.textContent()).resolves.toMatch(/web-prod:42.*v1\.2\.2/s);
+    // The OOM of 41 minutes ago is in the demo world's history.
+    await expect(status.textContent()).resolves.toContain('OutOfMemoryError');
+    await pg.picture('status', status);
+  });
+
+  it('a deploy: Dana types /ecs deploy web v1.2.3, Lee approves, and the thread follows the rollout to completion', async () => {
+    await pg.channel('deploys');
+    await pg.actAs('dana');
+    await pg.send('/ecs deploy web v1.2.3');
+    const request = pg.message(/Deploy request: web → prod/);
+    await request.locator('button[data-el]', { hasText: 'Approve' }).waitFor();
+    await expect(request.textContent()).resolves.toContain('Waiting for 1 more approval');
+    await pg.picture('deploy-request', request);
+
+    await pg.actAs('lee');
+    await pg.click(request, 'Approve');
+    await page.locator('#messages .msg', { hasText: /Deploy request: web → prod \(running\)/ }).waitFor();
+    await request.locator('.thread-link').click();
+    // The deployment ECS started, by its id, then the rollout as ECS reports it, then the end.
+    await pg.thread(/ecs-svc\/\d+/).waitFor();
+    await pg.thread(/Deploy completed/).waitFor({ timeout: ROLLOUT_MS });
+    await expect(page.locator('#thread-messages').textContent()).resolves.toMatch(/web-prod:43.*4 tasks/s);
+    await page.locator('#messages .msg', { hasText: /Deploy request: web → prod \(succeeded\)/ }).waitFor();
+    // The thread's replies (the first message of the pane is the request itself).
+    await pg.picture('deploy-thread', page.locator('#thread-messages .msg:not(:first-child)'));
+    await page.locator('[data-close-thread]').click();
+    // Nothing is rolling out any more: the simulate menu has no rollout to finish.
+    await page.locator('#simulate option[disabled]', { hasText: 'none in progress' }).waitFor({ state: 'attached' });
+  });
+
   it('a simulated OOM becomes an alert in #oncall; its Status button reaches the app as a signed click', async () => {
     await pg.actAs('dana');
     await pg.channel('oncall');
@@ -74,13 +117,12 @@ describe('the playground in a real browser', () => {
     const alert = pg.message('web (prod): a task failed');
     await alert.waitFor();
     await expect(alert.textContent()).resolves.toContain('OutOfMemoryError');
-    await pg.screenshot('alert');
+    await expect(alert.textContent()).resolves.toContain('JavaScript heap out of memory');
+    await pg.picture('alert', alert);
     await pg.click(alert, 'Status');
-    // The app answers the click through its response_url, to the clicker only. (Phase 1: the demo
-    // AWS world is a placeholder, so the answer is the AWS error; phase 2 shows the status.)
-    const answer = page.locator('#messages .msg.ephemeral', { hasText: /web|AWS/ }).last();
-    await answer.waitFor();
-    await expect(page.locator('#status').textContent()).resolves.toMatch(/clicked “Status” → HTTP 200/);
+    // The app answers the click through its response_url (a read is answered in the channel): web's status now.
+    await page.locator('#status', { hasText: /clicked “Status” → HTTP 200/ }).waitFor({ state: 'attached' });
+    await page.locator('#messages .msg', { hasText: /web in prod.*web-prod:43/s }).waitFor();
   });
 
   it('the incident is updated in place, a new reason goes to its thread, and the thread pane shows it', async () => {
@@ -101,7 +143,7 @@ describe('the playground in a real browser', () => {
   it('the Home tab: opening it sends app_home_opened; without views.publish the page says so', async () => {
     await page.locator('[data-nav="home"]').click();
     await page.locator('#messages .empty', { hasText: 'has not published a Home tab' }).waitFor();
-    await expect(page.locator('#status').textContent()).resolves.toMatch(/opened the Home tab → HTTP 200/);
+    await page.locator('#status', { hasText: /opened the Home tab → HTTP 200/ }).waitFor({ state: 'attached' });
   });
 
   it('roles come from the user menu: a developer may not freeze prod, a team lead may', async () => {
@@ -121,6 +163,18 @@ describe('the playground in a real browser', () => {
     await pg.actAs('lee');
     await pg.send('/ecs unfreeze prod');
     await pg.message(/unfroze/i).waitFor();
+  });
+
+  it('/ecs cost prod: what prod’s services cost, from the demo world’s Cost Explorer', async () => {
+    await pg.channel('deploys');
+    await pg.actAs('riley');
+    await pg.send('/ecs cost prod --period 7d');
+    const cost = pg.message(/ECS cost · prod · .*7 days/);
+    await cost.waitFor();
+    await expect(cost.textContent()).resolves.toMatch(/\$\d/);
+    await expect(cost.textContent()).resolves.toMatch(/worker-prod/);
+    await expect(cost.textContent()).resolves.not.toMatch(/web-staging/);
+    await pg.picture('cost', cost);
     expect(pg.errors).toEqual([]);
   });
 });

@@ -2,9 +2,12 @@
  * The playground as a person meets it: bundles built as `npm start` builds them (into a temp dir),
  * `node local.js` run with no Slack or AWS variables in a fresh working directory, and a real
  * headless Chromium (Debian's package) on the page, through a small page object.
+ *
+ * Pictures of messages go to test-artifacts/playground/ (git-ignored); with PLAYGROUND_PICTURES
+ * set (`npm run screenshots`: docs/images) the README's pictures are written there too.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -12,6 +15,8 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 export const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'playground');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where `npm run screenshots` wants the README's pictures (relative to the repository), if it does. */
+export const PICTURES = process.env.PLAYGROUND_PICTURES ? resolve(ROOT, process.env.PLAYGROUND_PICTURES) : undefined;
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -97,7 +102,7 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close():
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS,
-    viewport: { width: 1400, height: 900 },
+    viewport: { width: 1180, height: 900 },
   });
   return {
     context,
@@ -145,8 +150,12 @@ export class PlaygroundPage {
     return this.page.locator('#thread-messages .msg', { hasText: text }).last();
   }
 
+  /** Clicks a button of a message, and confirms Slack's confirmation dialog when the button has one. */
   async click(message: Locator, button: string): Promise<void> {
-    await message.locator('button[data-el]', { hasText: button }).click();
+    const b = message.locator('button[data-el]', { hasText: button });
+    const confirm = (await b.getAttribute('data-confirm')) === '1';
+    await b.click();
+    if (confirm) await this.page.locator('#confirm [data-ok]').click();
   }
 
   async simulate(label: string): Promise<void> {
@@ -157,5 +166,31 @@ export class PlaygroundPage {
   async screenshot(name: string): Promise<void> {
     mkdirSync(ARTIFACTS, { recursive: true });
     await this.page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  }
+
+  /**
+   * A picture cropped to what `what` matches (one message, or several: the box around them all): a
+   * test artifact, and with PLAYGROUND_PICTURES set also the README's `playground-<name>.png`.
+   */
+  async picture(name: string, what: Locator): Promise<void> {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, `message-${name}.png`);
+    const all = await what.all();
+    if (!all.length) throw new Error(`picture ${name}: nothing to take`);
+    await all[0]!.scrollIntoViewIfNeeded();
+    const boxes = (await Promise.all(all.map((l) => l.boundingBox()))).filter((b) => b !== null);
+    const x = Math.min(...boxes.map((b) => b.x));
+    const y = Math.min(...boxes.map((b) => b.y));
+    const clip = {
+      x,
+      y,
+      width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
+      height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
+    };
+    await this.page.screenshot({ path: file, clip, animations: 'disabled', caret: 'hide' });
+    if (PICTURES) {
+      mkdirSync(PICTURES, { recursive: true });
+      copyFileSync(file, join(PICTURES, `playground-${name}.png`));
+    }
   }
 }

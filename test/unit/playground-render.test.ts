@@ -16,6 +16,16 @@ describe('mrkdwn as a Slack client shows it', () => {
     expect(mrkdwn('&gt; quoted *text*\nplain')).toBe('<blockquote>quoted <b>text</b></blockquote>plain');
     // Emphasis needs word boundaries: snake_case and 2*3*4 stay as they are.
     expect(mrkdwn('web_prod_task and 2*3*4')).toBe('web_prod_task and 2*3*4');
+    // Emphasis around code, as the deploy card's title has it; markup inside code stays literal.
+    expect(mrkdwn(':white_check_mark: *Deploy of `web`* → `v1.2.3` — *completed*')).toBe(
+      '<span class="emoji" title=":white_check_mark:">✅</span> <b>Deploy of <code>web</code></b> → <code>v1.2.3</code> — <b>completed</b>',
+    );
+    expect(mrkdwn('`*not bold* <https://x.test>` and _`it`_')).toBe(
+      '<code>*not bold* &lt;https://x.test&gt;</code> and <i><code>it</code></i>',
+    );
+    expect(mrkdwn('<https://x.test|the `web` service> `after`')).toBe(
+      '<a href="https://x.test" target="_blank" rel="noopener noreferrer">the <code>web</code> service</a> <code>after</code>',
+    );
   });
 
   it('links, mentions, special mentions; unsafe links stay text; HTML is escaped', () => {

@@ -159,9 +159,11 @@ function controlSequence(inner: string, o: MrkdwnOptions): string | undefined {
 
 const PH = '\u0000';
 
-/** Inline formatting of text that contains no code: control sequences, emphasis, emoji. */
-function formatInline(text: string, o: MrkdwnOptions, allowLinks = true): string {
-  const held: string[] = [];
+/**
+ * Inline formatting: control sequences, emphasis, emoji. `held` is HTML already made (code spans)
+ * whose placeholders are in `text`; emphasis may enclose them, as in Slack: *Deploy of `web`*.
+ */
+function formatInline(text: string, o: MrkdwnOptions, allowLinks = true, held: string[] = []): string {
   const hold = (html: string) => `${PH}${held.push(html) - 1}${PH}`;
   let s = allowLinks
     ? text.replace(/<([^<>\n]+)>/g, (all, inner: string) => {
@@ -179,19 +181,21 @@ function formatInline(text: string, o: MrkdwnOptions, allowLinks = true): string
     const e = emoji(name);
     return e ? `<span class="emoji" title=":${name}:">${e}</span>` : all;
   });
-  return s.replace(new RegExp(`${PH}(\\d+)${PH}`, 'g'), (_, i: string) => held[Number(i)] ?? '');
+  // A link's label may hold a code span of the text around it: put held HTML back until none is left.
+  const placeholder = new RegExp(`${PH}(\\d+)${PH}`, 'g');
+  for (let i = 0; i <= held.length && s.includes(PH); i++) {
+    s = s.replace(placeholder, (all, n: string) => held[Number(n)] ?? (allowLinks ? '' : all));
+  }
+  return s;
 }
 
 function inlineWithCode(text: string, o: MrkdwnOptions): string {
-  const out: string[] = [];
-  let last = 0;
-  for (const m of text.matchAll(/`([^`\n]+)`/g)) {
-    out.push(formatInline(text.slice(last, m.index), o));
-    out.push(`<code>${escapeHtml(decodeEntities(m[1]!))}</code>`);
-    last = m.index! + m[0].length;
-  }
-  out.push(formatInline(text.slice(last), o));
-  return out.join('');
+  const held: string[] = [];
+  const withoutCode = text.replace(
+    /`([^`\n]+)`/g,
+    (_, code: string) => `${PH}${held.push(`<code>${escapeHtml(decodeEntities(code))}</code>`) - 1}${PH}`,
+  );
+  return formatInline(withoutCode, o, true, held);
 }
 
 function paragraphs(text: string, o: MrkdwnOptions): string {
