@@ -169,6 +169,10 @@ export async function buildPage({ outdir = 'dist' } = {}) {
   });
   await copyFile(join(ROOT, 'src/playground/page/index.html'), join(dir, 'index.html'));
   await copyFile(join(ROOT, 'src/playground/page/playground.css'), join(dir, 'playground.css'));
+  // The app's shortcuts, as Slack knows them from the manifest (the page's ⚡ menu lists them).
+  await copyFile(join(ROOT, 'slack-manifest.yml'), join(dir, 'slack-manifest.yml')).catch((err) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
   return { dir, bytes: (await stat(join(dir, 'playground.js'))).size, ms: performance.now() - t0 };
 }
 

@@ -30,6 +30,7 @@ import { awsCredentialsFound, readOnlyAwsClients, startAwsSide, type AwsMode, ty
 import { DEMO_CHANNELS, DEMO_GROUPS, DEMO_USERS, demoConfig } from '../playground/demo/config';
 import { simulate, simulations, type SimulationItem } from '../playground/demo/simulate';
 import { peopleFor, type People } from '../playground/people';
+import { loadShortcuts } from '../playground/shortcuts';
 import { handler as eventsHandler } from './events';
 
 /** `npm start` is the playground when neither Slack credential is set. */
@@ -232,6 +233,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     return out;
   };
   const firstChannel = people.channels[0]?.id;
+  const shortcuts = loadShortcuts([pageDir, process.cwd()]);
   holder.meta = () => ({
     aws: { mode, label: aws.label, ...(why ? { note: why } : {}) },
     app: { name: 'ECS ChatOps', command: '/ecs', botUserId },
@@ -239,6 +241,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     defaultUser: people.menu.find((p) => p.kind === 'requester')?.id ?? people.menu[0]?.id,
     defaultChannel: firstChannel,
     simulations: holder.simulations!(),
+    shortcuts,
   });
   installClientRoutes(slack.core, person, () => ({ playground: holder.meta!() }));
 

@@ -10,6 +10,7 @@ import { createPerson, installClientRoutes, type Person } from '../../src/loopba
 import { startSlackServer, type FeedEvent, type SlackServer } from '../../src/loopback/slack/server';
 
 const SECRET = 'local-slack-test-secret';
+const shortcutUser = (id: string) => `<@${id}>`;
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 // The slow command acks after Bolt's own 3 s timeout answered; Bolt logs that, which is expected here.
 const silent = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
@@ -112,6 +113,56 @@ describe('the local Slack delivers to a Bolt app as Slack does', () => {
     app.view({ type: 'view_closed', callback_id: 'done' }, async ({ ack, body }) => {
       await ack();
       closed.push(body.user.id);
+    });
+    // A global shortcut opens a form whose first select has dispatch_action: its choice (with what
+    // the form holds so far) comes back as a block_actions from the view, and the form is updated.
+    app.shortcut('pick_one', async ({ ack, shortcut, client }) => {
+      await ack();
+      await client.views.open({
+        trigger_id: shortcut.trigger_id,
+        view: {
+          type: 'modal',
+          callback_id: 'pick',
+          title: plain('Pick'),
+          submit: plain('Go'),
+          blocks: [
+            {
+              type: 'input',
+              block_id: 'env',
+              dispatch_action: true,
+              label: plain('Environment'),
+              element: {
+                type: 'static_select',
+                action_id: 'env_pick',
+                options: ['prod', 'staging'].map((v) => ({ text: plain(v), value: v })),
+              },
+            },
+            {
+              type: 'input',
+              block_id: 'note',
+              optional: true,
+              label: plain('Note'),
+              element: { type: 'plain_text_input', action_id: 'text' },
+            },
+          ],
+        },
+      });
+    });
+    app.action<BlockAction>('env_pick', async ({ ack, body, client }) => {
+      await ack();
+      const view = body.view!;
+      const picked = (body.actions[0] as { selected_option?: { value: string } }).selected_option?.value;
+      const note = view.state.values.note?.text?.value;
+      await client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: {
+          type: 'modal',
+          callback_id: 'pick',
+          title: plain('Pick'),
+          blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${shortcutUser(body.user.id)} picked ${picked} (note: ${note})` } }],
+        },
+      });
     });
     app.event('app_home_opened', async ({ event, client }) => {
       await client.views.publish({
@@ -234,6 +285,25 @@ describe('the local Slack delivers to a Bolt app as Slack does', () => {
     await slack.waitFor(() => slack.home('U2') !== undefined);
     expect(slack.home('U2')).toMatchObject({ type: 'home', blocks: [{ text: { text: 'Hello <@U2>' } }] });
     expect(slack.home('U1')).toBeUndefined();
+  });
+
+  it('a global shortcut is a signed shortcut payload; a dispatch_action select in its modal sends the view with its state', async () => {
+    await expect(person.shortcut('U2', 'pick_one')).resolves.toMatchObject({ ok: true, status: 200 });
+    await slack.waitFor(() => slack.modals('U2').length === 1);
+    const form = slack.modals('U2')[0]!;
+    expect(form).toMatchObject({ callback_id: 'pick' });
+    const values = {
+      env: { env_pick: { type: 'static_select', selected_option: { value: 'staging' } } },
+      note: { text: { type: 'plain_text_input', value: 'hi' } },
+    };
+    await expect(person.click('U2', { viewId: form.id, block: 0, element: 0, selected: 'staging', values })).resolves.toMatchObject({
+      ok: true,
+      status: 200,
+    });
+    await slack.waitFor(() => slack.modals('U2')[0]?.callback_id === 'pick' && (slack.modals('U2')[0]!.blocks as unknown[]).length === 1);
+    expect(slack.modals('U2')[0]).toMatchObject({ id: form.id, blocks: [{ text: { text: '<@U2> picked staging (note: hi)' } }] });
+    expect(feed.some((e) => e.type === 'delivery' && e.kind === 'shortcut' && e.status === 200)).toBe(true);
+    await person.closeView('U2', form.id);
   });
 
   it("Slack's refusals reach the feed; the state and the feed are served over HTTP", async () => {

@@ -9,6 +9,7 @@ import { awsCredentialsFound, isReadOnlyCall, readOnlyAwsClients, startAwsSide }
 import { DEMO_CHANNELS, DEMO_GROUPS, DEMO_USERS, demoConfig } from '../../src/playground/demo/config';
 import { parseFlags, wantsPlayground } from '../../src/handlers/local-playground';
 import { peopleFor } from '../../src/playground/people';
+import { globalShortcuts, loadShortcuts } from '../../src/playground/shortcuts';
 
 describe('who acts in the playground', () => {
   it('the demo: a developer requests, a lead approves, a reader reads', () => {
@@ -45,6 +46,39 @@ describe('who acts in the playground', () => {
     expect(people.groups.find((g) => g.id === 'S0LEADS')!.users).toHaveLength(2);
     expect(people.channels.map((c) => c.id)).toEqual(['C0DEPLOYS', 'C0ONCALL']);
     for (const u of people.users) expect(u.id).toMatch(/^[UW][A-Z0-9]{2,}$/);
+  });
+});
+
+describe('the ⚡ menu lists the global shortcuts of the manifest', () => {
+  it('global shortcuts with their names; message shortcuts and malformed entries are left out', () => {
+    const manifest = {
+      features: {
+        shortcuts: [
+          { name: 'Deploy to ECS', type: 'global', callback_id: 'deploy_to_ecs', description: 'Pick a service' },
+          { name: 'Explain', type: 'message', callback_id: 'explain', description: 'x' },
+          { name: 'No id', type: 'global' },
+        ],
+      },
+    };
+    expect(globalShortcuts(manifest)).toEqual([{ callback_id: 'deploy_to_ecs', name: 'Deploy to ECS', description: 'Pick a service' }]);
+    expect(globalShortcuts({ features: {} })).toEqual([]);
+    expect(globalShortcuts(null)).toEqual([]);
+  });
+
+  it('reads the first slack-manifest.yml found (the built page’s copy, then the working directory)', () => {
+    const a = mkdtempSync(join(tmpdir(), 'shortcuts-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'shortcuts-b-'));
+    try {
+      expect(loadShortcuts([a, b])).toEqual([]);
+      writeFileSync(
+        join(b, 'slack-manifest.yml'),
+        'features:\n  shortcuts:\n    - name: Deploy to ECS\n      type: global\n      callback_id: deploy_to_ecs\n',
+      );
+      expect(loadShortcuts([a, b])).toEqual([{ callback_id: 'deploy_to_ecs', name: 'Deploy to ECS' }]);
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
   });
 });
 

@@ -47,6 +47,11 @@ export interface ClickTarget {
   element: number | 'accessory';
   /** For selects: the chosen option's value. */
   selected?: string;
+  /**
+   * In a view: what the person has entered in its inputs so far (view.state.values), which Slack
+   * sends with a click there, e.g. a select of an input block with dispatch_action.
+   */
+  values?: SlackBody;
 }
 
 /** Slack gives an app 3 seconds to answer. */
@@ -58,6 +63,8 @@ export interface Person {
   submitView(user: string, viewId: string, values: SlackBody): Promise<Outcome>;
   closeView(user: string, viewId: string): Promise<Outcome>;
   openHome(user: string): Promise<Outcome>;
+  /** A global shortcut chosen from the composer's shortcut menu (the app's manifest names them). */
+  shortcut(user: string, callbackId: string): Promise<Outcome>;
 }
 
 function parseAck(text: string, contentType: string | null): SlackBody | undefined {
@@ -221,10 +228,12 @@ export function createPerson(core: SlackCore, app: AppEndpoint): Person {
         if (!view) return { ok: false, error: 'view_not_found' };
         found = findElement(view.blocks, t);
         if (!found) return { ok: false, error: 'element_not_found' };
+        const values = t.values && typeof t.values === 'object' ? t.values : {};
         payload = {
           ...base,
           container: { type: 'view', view_id: view.id },
-          view,
+          view: { ...view, state: { values } },
+          state: { values },
           actions: [actionOf(found.block, found.element, t, t.selected)],
         };
       } else {
@@ -391,6 +400,29 @@ export function createPerson(core: SlackCore, app: AppEndpoint): Person {
       const res = await deliver('app_home_opened', user, JSON.stringify(event), 'application/json', 'opened the Home tab');
       return { ok: res.status === 200, status: res.status, ms: res.ms, ...(res.status === 200 ? {} : { error: failure(res.status) }) };
     },
+
+    async shortcut(user, callbackId) {
+      if (!callbackId) return { ok: false, error: 'invalid_arguments' };
+      const payload = {
+        type: 'shortcut',
+        token: 'xxxx',
+        action_ts: actionTs(),
+        team: { id: ws().team.id, domain: ws().team.domain },
+        user: { id: user, username: userOf(user).username, team_id: ws().team.id },
+        is_enterprise_install: false,
+        enterprise: null,
+        callback_id: callbackId,
+        trigger_id: core.issueTrigger(user),
+      };
+      const res = await deliver(
+        'shortcut',
+        user,
+        interactionBody(payload),
+        'application/x-www-form-urlencoded',
+        `used the shortcut “${callbackId}”`,
+      );
+      return { ok: res.status === 200, status: res.status, ms: res.ms, ...(res.status === 200 ? {} : { error: failure(res.status) }) };
+    },
   };
 }
 
@@ -438,6 +470,7 @@ async function readJson(raw: Buffer): Promise<SlackBody> {
  *   POST /_client/view/submit    {user, viewId, values}
  *   POST /_client/view/close     {user, viewId}
  *   POST /_client/home           {user}
+ *   POST /_client/shortcut       {user, callbackId}
  */
 export function installClientRoutes(core: SlackCore, person: Person, extraState: () => SlackBody = () => ({})): void {
   core.setRouteHandler('/_client/', async (req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer) => {
@@ -479,6 +512,7 @@ export function installClientRoutes(core: SlackCore, person: Person, extraState:
     else if (path === '/_client/view/submit') out = await person.submitView(user, String(b.viewId ?? ''), (b.values ?? {}) as SlackBody);
     else if (path === '/_client/view/close') out = await person.closeView(user, String(b.viewId ?? ''));
     else if (path === '/_client/home') out = await person.openHome(user);
+    else if (path === '/_client/shortcut') out = await person.shortcut(user, String(b.callbackId ?? ''));
     if (!out) return false;
     sendJson(res, 200, out);
     return true;

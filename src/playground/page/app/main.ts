@@ -58,6 +58,13 @@ interface Meta {
   defaultUser?: string;
   defaultChannel?: string;
   simulations: Simulation[];
+  /** The app's global shortcuts, as its manifest names them (the composer's ⚡ menu). */
+  shortcuts?: Shortcut[];
+}
+interface Shortcut {
+  callback_id: string;
+  name: string;
+  description?: string;
 }
 interface Simulation {
   id: string;
@@ -294,6 +301,7 @@ function renderChrome(): void {
   $('#aws-label').textContent = m.aws.label;
   $('#team').textContent = state.workspace.team.name;
   renderSimulations(m.simulations);
+  renderShortcuts(m.shortcuts ?? []);
   const examples =
     m.aws.mode === 'demo'
       ? ['help', 'status', 'status web', 'deploy web v1.2.3', 'images web', 'logs web --since 1h', 'cost prod']
@@ -305,6 +313,17 @@ function renderChrome(): void {
     )
     .join('');
   renderUserMenu();
+}
+
+/** The composer's shortcut menu: the app's global shortcuts, as in Slack's ⚡ menu. */
+function renderShortcuts(list: Shortcut[]): void {
+  const menu = $('#shortcuts') as HTMLSelectElement;
+  menu.classList.toggle('hidden', list.length === 0);
+  menu.innerHTML =
+    '<option value="">⚡ Shortcuts</option>' +
+    list
+      .map((s) => `<option value="${escapeHtml(s.callback_id)}" title="${escapeHtml(s.description ?? '')}">${escapeHtml(s.name)}</option>`)
+      .join('');
 }
 
 /** The simulate menu: what can happen to the demo world now (a rollout item names the deployment in progress). */
@@ -482,7 +501,7 @@ async function act(target: HTMLElement, selected?: string): Promise<void> {
   if (target.dataset.url) window.open(target.dataset.url, '_blank', 'noopener');
   const [block, element] = ref.split(':');
   const where = container.dataset.viewId
-    ? { viewId: container.dataset.viewId }
+    ? { viewId: container.dataset.viewId, ...(container.closest('#modal') ? { values: readModalValues() ?? {} } : {}) }
     : { channel: container.dataset.channel, ts: container.dataset.ts, ephemeral: container.dataset.ephemeral === '1' };
   target.classList.add('pending');
   try {
@@ -602,6 +621,10 @@ function wire(): void {
     if (t.matches('select[data-el]') && !t.dataset.input) {
       const s = t as HTMLSelectElement;
       if (s.value) void act(s, s.value).then(() => (s.value = ''));
+    } else if (t.matches('select[data-el][data-dispatch]')) {
+      // An input with dispatch_action: the choice goes to the app at once, with the form's state.
+      const s = t as HTMLSelectElement;
+      if (s.value) void act(s, s.value);
     }
   });
   const input = $('#input') as HTMLTextAreaElement;
@@ -625,6 +648,14 @@ function wire(): void {
     if (state.view === 'home') void post('/_client/home', {});
     $('#modal').dataset.dirty = '1';
     render();
+  });
+  ($('#shortcuts') as HTMLSelectElement).addEventListener('change', async (ev) => {
+    const s = ev.target as HTMLSelectElement;
+    const callbackId = s.value;
+    s.value = '';
+    if (!callbackId) return;
+    const out = await post('/_client/shortcut', { callbackId });
+    if (!out.ok) toast(`⚠️ The app did not answer the shortcut: ${escapeHtml(out.error ?? String(out.status))}`);
   });
   ($('#simulate') as HTMLSelectElement).addEventListener('change', async (ev) => {
     const s = ev.target as HTMLSelectElement;

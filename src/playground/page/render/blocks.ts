@@ -183,7 +183,8 @@ export function blockHtml(b: Json, i: number, o: BlockOptions): string {
     case 'input': {
       const el = (b.element ?? {}) as Json;
       const blockId = String(b.block_id ?? `b${i}`);
-      const input = ` data-input="${attr(`${blockId}|${el.action_id ?? ''}|${el.type ?? ''}`)}"`;
+      const dispatch = b.dispatch_action === true ? ' data-dispatch="1"' : '';
+      const input = ` data-input="${attr(`${blockId}|${el.action_id ?? ''}|${el.type ?? ''}`)}"${dispatch}`;
       const current = o.values?.[blockId]?.[el.action_id ?? ''];
       const error = o.errors?.[blockId];
       return `<div class="b-input${error ? ' has-error' : ''}" data-block="${attr(blockId)}"><label>${textObject(b.label, o)}${b.optional ? ' <span class="optional">(optional)</span>' : ''}</label>${elementHtml(el, ref(0), o, input, current)}${b.hint ? `<div class="hint">${textObject(b.hint, o)}</div>` : ''}${error ? `<div class="error">${escapeHtml(error)}</div>` : ''}</div>`;
