@@ -113,6 +113,12 @@ export function signedSlashEvent(
   return apiGatewayV2Event(body, slackHeaders(secret, body, opts), { base64: opts.base64 });
 }
 
+/** A signed Events API delivery (JSON body) as the Lambda event. */
+export function signedEventsApiEvent(secret: string, delivery: object, opts: EventOptions = {}): ApiGatewayV2Event {
+  const body = JSON.stringify(delivery);
+  return apiGatewayV2Event(body, { ...slackHeaders(secret, body, opts), 'content-type': 'application/json' }, { base64: opts.base64 });
+}
+
 /** A signed interaction (block_actions, view_submission, …) as the Lambda event. `payload` is the full payload object. */
 export function signedActionEvent(secret: string, payload: object, opts: EventOptions = {}): ApiGatewayV2Event {
   const body = interactionBody(payload);

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkView } from './limits';
 import type { SlackCore } from './server';
 import { sendJson, sendText } from './server';
-import { interactionBody, nowSeconds, signBody, slashCommandFields, SLACK_USER_AGENT } from './signing';
+import { interactionBody, nowSeconds, shortcutPayload, signBody, slashCommandFields, SLACK_USER_AGENT } from './signing';
 import type { FeedEvent, ResponseContext, SlackBody, StoredMessage } from './types';
 
 export interface AppEndpoint {
@@ -403,17 +403,14 @@ export function createPerson(core: SlackCore, app: AppEndpoint): Person {
 
     async shortcut(user, callbackId) {
       if (!callbackId) return { ok: false, error: 'invalid_arguments' };
-      const payload = {
-        type: 'shortcut',
-        token: 'xxxx',
-        action_ts: actionTs(),
-        team: { id: ws().team.id, domain: ws().team.domain },
-        user: { id: user, username: userOf(user).username, team_id: ws().team.id },
-        is_enterprise_install: false,
-        enterprise: null,
+      const payload = shortcutPayload({
         callback_id: callbackId,
+        user_id: user,
+        user_name: userOf(user).username,
+        team_id: ws().team.id,
         trigger_id: core.issueTrigger(user),
-      };
+      });
+      payload.team = { id: ws().team.id, domain: ws().team.domain };
       const res = await deliver(
         'shortcut',
         user,

@@ -77,7 +77,8 @@ export interface SlackServer {
   modals(user: string): StoredView[];
   /** A user's Home tab, once published. */
   home(user: string): StoredView | undefined;
-  view(id: string): StoredView | undefined;
+  /** A view (modal or Home tab) as Slack holds it now, by view id or external_id. */
+  view(idOrExternalId: string): StoredView | undefined;
   workspace(): Workspace;
   /** Listen to every change a Slack client would show; returns the unsubscribe function. */
   subscribe(listener: (event: FeedEvent) => void): () => void;
@@ -98,6 +99,20 @@ export interface SlackServer {
   setDown(down: boolean): void;
   /** Overrides/adds a Web API method. The returned object is sent as JSON ({ok:true} is not added for you). */
   handle(method: string, handler: MethodHandler): void;
+  /** The Home tab last published for a user (views.publish), or undefined (a copy). */
+  homeView(userId: string): SlackBody | undefined;
+  /** From now on views.open/push with this trigger_id (or, with no argument, with any trigger) answer expired_trigger_id. */
+  expireTriggers(triggerId?: string): void;
+  /**
+   * Apply what a view_submission's HTTP answer asks of Slack (response_action update / push / clear;
+   * errors leave the view as it is) to the views held here, as Slack does. Returns the view now on top.
+   * (The playground's person.submitView does this itself; tests that deliver submissions use this.)
+   */
+  answerViewSubmission(viewId: string, answer: SlackBody | undefined): SlackBody | undefined;
+  /** users.info answers this locale for the user (include_locale); default en-US. */
+  setUserLocale(userId: string, locale: string): void;
+  /** apps.connections.open (an xapp- token) answers this WebSocket URL (Socket Mode). */
+  setSocketModeUrl(url: string | undefined): void;
   /** What person.ts builds on: the store as Slack's own side sees it. Not for tests' assertions. */
   readonly core: SlackCore;
 }
@@ -259,6 +274,12 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
   const modalStacks = new Map<string, string[]>();
   const homes = new Map<string, string>();
   const triggers = new Map<string, { user: string; at: number; used: boolean }>();
+  /** Triggers the tests made up themselves (not issued here): each serves one view too. */
+  const usedForeignTriggers = new Set<string>();
+  let expiredTriggers = new Set<string>();
+  let expireAll = false;
+  let userLocales = new Map<string, string>();
+  let socketModeUrl: string | undefined;
   const responseContexts = new Map<string, ResponseContext & { issuedAt: number; uses: number }>();
   const customHandlers = new Map<string, MethodHandler>();
   const listeners = new Set<(e: FeedEvent) => void>();
@@ -394,8 +415,14 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
 
   function useTrigger(triggerId: unknown): { error?: string; user?: string } {
     if (typeof triggerId !== 'string' || triggerId === '') return { error: 'invalid_arguments' };
+    if (expireAll || expiredTriggers.has(triggerId)) return { error: 'expired_trigger_id' };
     const t = triggers.get(triggerId);
-    if (!t) return {}; // not issued here (tests pass their own): accepted, owner unknown
+    if (!t) {
+      // Not issued here (tests pass their own): accepted once, owner unknown.
+      if (usedForeignTriggers.has(triggerId)) return { error: 'exchanged_trigger_id' };
+      usedForeignTriggers.add(triggerId);
+      return {};
+    }
     if (t.used) return { error: 'exchanged_trigger_id' };
     if (Date.now() - t.at > TRIGGER_TTL_MS) return { error: 'expired_trigger_id' };
     t.used = true;
@@ -537,6 +564,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       const u = ws.users.find((x) => x.id === b.user);
       if (!u && ws.users.length > 0) return { ok: false, error: 'user_not_found' };
       const id = String(b.user);
+      if (!u && !/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
       const name = u?.name ?? id.toLowerCase();
       return {
         ok: true,
@@ -548,9 +576,12 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
           tz: 'Etc/UTC',
           is_bot: false,
           profile: { display_name: name, real_name: u?.real_name ?? name, title: u?.title ?? '' },
+          ...(String(b.include_locale) === 'true' ? { locale: userLocales.get(id) ?? 'en-US' } : {}),
         },
       };
     },
+
+    'apps.connections.open': () => (socketModeUrl ? { ok: true, url: socketModeUrl } : { ok: false, error: 'not_allowed_token_type' }),
 
     'usergroups.users.list': (b) => {
       const users = userGroups.get(String(b.usergroup)) ?? ws.groups.find((g) => g.id === b.usergroup)?.users;
@@ -645,6 +676,8 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     if (trigger.error) return { ok: false, error: trigger.error };
     const refused = checkView(b.view, 'modal');
     if (refused) return refused;
+    if (b.view.external_id !== undefined && [...viewStore.values()].some((v) => v.external_id === b.view.external_id))
+      return { ok: false, error: 'duplicate_external_id' };
     const owner = trigger.user;
     if (owner && push && (modalStacks.get(owner)?.length ?? 0) >= MAX_MODAL_STACK) return { ok: false, error: 'push_limit_reached' };
     const view = storeView(b.view, owner);
@@ -807,8 +840,11 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       } else answer = { ok: true };
     } else if (badJson) {
       answer = { ok: false, error: 'invalid_json' };
-    } else if (token === undefined || !token.startsWith('xoxb-')) {
-      answer = { ok: false, error: 'invalid_auth' };
+    } else if (token === undefined || !token.startsWith(method.startsWith('apps.connections.') ? 'xapp-' : 'xoxb-')) {
+      answer = {
+        ok: false,
+        error: method.startsWith('apps.connections.') && token?.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth',
+      };
     } else {
       const custom = customHandlers.get(method);
       const builtin = builtins[method];
@@ -869,7 +905,8 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     },
     message: (channel, ts) => store.get(key(channel, ts)),
     ephemeral: (ts) => ephemeralStore.find((e) => e.message_ts === ts),
-    view: (id) => viewStore.get(id),
+    view: (idOrExternalId) =>
+      viewStore.get(idOrExternalId) ?? [...viewStore.values()].find((v) => v.external_id !== undefined && v.external_id === idOrExternalId),
     viewOwner: (id) => viewOwners.get(id),
     modals: stackOf,
     setModals(user, stack) {
@@ -934,6 +971,11 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       modalStacks.clear();
       homes.clear();
       triggers.clear();
+      usedForeignTriggers.clear();
+      expiredTriggers = new Set();
+      expireAll = false;
+      userLocales = new Map();
+      socketModeUrl = undefined;
       responseContexts.clear();
       customHandlers.clear();
       userGroups = new Map();
@@ -997,6 +1039,50 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     },
     handle(method, handler) {
       customHandlers.set(method, handler);
+    },
+    homeView(userId) {
+      const view = core.home(userId);
+      return view ? structuredClone(view) : undefined;
+    },
+    expireTriggers(triggerId) {
+      if (triggerId === undefined) expireAll = true;
+      else expiredTriggers.add(triggerId);
+    },
+    answerViewSubmission(viewId, answer) {
+      const current = viewStore.get(viewId);
+      if (!current) return undefined;
+      const owner = viewOwners.get(viewId);
+      const action = answer?.response_action;
+      if (action === 'errors') return structuredClone(current);
+      if ((action === 'update' || action === 'push') && answer?.view) {
+        const view =
+          action === 'update'
+            ? storeView({ ...answer.view, state: { values: {} } }, owner, viewId)
+            : storeView(
+                { ...answer.view, state: { values: {} }, previous_view_id: viewId, root_view_id: current.root_view_id ?? viewId },
+                owner,
+              );
+        if (owner && action === 'push') modalStacks.set(owner, [...(modalStacks.get(owner) ?? []), view.id]);
+        if (owner) emitStack(owner);
+        return structuredClone(view);
+      }
+      // No answer, or clear: the modal closes (every view of its stack).
+      const root = current.root_view_id ?? viewId;
+      for (const [id, v] of [...viewStore]) if (id === root || v.root_view_id === root) viewStore.delete(id);
+      if (owner) {
+        modalStacks.set(
+          owner,
+          (modalStacks.get(owner) ?? []).filter((id) => viewStore.has(id)),
+        );
+        emitStack(owner);
+      }
+      return undefined;
+    },
+    setUserLocale(userId, locale) {
+      userLocales.set(userId, locale);
+    },
+    setSocketModeUrl(url) {
+      socketModeUrl = url;
     },
   };
   return api;
