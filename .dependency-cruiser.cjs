@@ -9,6 +9,7 @@
 /** Folders (or single files) of src/, as path regexes. */
 const at = {
   handlers: '^src/handlers/',
+  surfaces: '^src/surfaces/',
   edge: '^src/edge/',
   commands: '^src/commands/',
   deploy: '^src/deploy/',
@@ -39,7 +40,8 @@ const leaves = ['runtime', 'slack', 'redis', 'aws', 'policy', 'config', 'i18n', 
 /** Floor by floor, top to bottom: what each folder may import besides itself. */
 const allowed = {
   // playground and loopback: from handlers/local*.ts only (rule local-only).
-  handlers: ['edge', 'commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves, 'playground', 'loopback'],
+  handlers: ['surfaces', 'edge', 'commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves, 'playground', 'loopback'],
+  surfaces: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   edge: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   commands: ['deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   deploy: ['approvals', 'hooks', ...leaves],

@@ -33,9 +33,9 @@ import { peopleFor, type People } from '../playground/people';
 import { loadShortcuts } from '../playground/shortcuts';
 import { handler as eventsHandler } from './events';
 
-/** `npm start` is the playground when neither Slack credential is set. */
+/** `npm start` is the playground when no Slack credential is set (bot token, signing secret, app-level token). */
 export function wantsPlayground(env: NodeJS.ProcessEnv): boolean {
-  return !env.SLACK_BOT_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim();
+  return !env.SLACK_BOT_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim() && !env.SLACK_APP_TOKEN?.trim();
 }
 
 export interface PlaygroundFlags {

@@ -1,6 +1,6 @@
 /**
- * `npm start`: the same app, commands and config as on Lambda, served by Bolt's HTTP receiver
- * (POST /slack/events on PORT, default 3000). Slow work runs in-process after the ack; the
+ * `npm start`: the same app, commands and config as on Lambda, over Socket Mode when SLACK_APP_TOKEN
+ * is set, else served by Bolt's HTTP receiver (POST /slack/events on PORT, default 3000). Slow work runs in-process after the ack; the
  * scheduled tasks run on a timer. Without REDIS_URL it starts its own redis-server with its data
  * in .local/redis (git-ignored), so a restart keeps pending approvals. Without Slack credentials it
  * is the playground instead (local-playground.ts).

@@ -86,6 +86,8 @@ describe('which playground', () => {
   it('npm start is the playground only when neither Slack credential is set', () => {
     expect(wantsPlayground({})).toBe(true);
     expect(wantsPlayground({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
+    // Socket Mode's app-level token alone is a production start (which then names the missing bot token).
+    expect(wantsPlayground({ SLACK_APP_TOKEN: 'xapp-1' })).toBe(false);
     expect(wantsPlayground({ SLACK_SIGNING_SECRET: 's' })).toBe(false);
     expect(parseFlags(['--demo', '--allow-changes'])).toEqual({ demo: true, aws: false, allowChanges: true });
     expect(() => parseFlags(['--yolo'])).toThrow('unknown option --yolo');
