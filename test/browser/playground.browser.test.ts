@@ -128,6 +128,7 @@ describe('the playground in a real browser', () => {
   it('the incident is updated in place, a new reason goes to its thread, and the thread pane shows it', async () => {
     await pg.channel('oncall');
     const alerts = page.locator('#messages .msg', { hasText: 'web (prod)' });
+    await alerts.first().waitFor();
     await expect(alerts.count()).resolves.toBe(1);
     await pg.simulate('web: a task fails to start (image pull)');
     const summary = page.locator('#messages .msg', { hasText: 'web (prod)' }).locator('.thread-link');
@@ -140,10 +141,39 @@ describe('the playground in a real browser', () => {
     await page.locator('[data-close-thread]').click();
   });
 
-  it('the Home tab: opening it sends app_home_opened; without views.publish the page says so', async () => {
+  it('the deploy form from the ⚡ menu: environment, service, then the tags the worker read from ECR; the request lands in #deploys', async () => {
+    await pg.channel('deploys');
+    await pg.actAs('dana');
+    await page.locator('#shortcuts').selectOption({ label: 'Deploy to ECS' });
+    const form = page.locator('#modal .modal-box');
+    const select = (action: string) => form.locator(`select[data-input*="|deployform:${action}|"]`);
+    await select('env').selectOption('prod');
+    // Each choice goes to the app at once (dispatch_action) and the app updates the form (views.update).
+    await select('service').selectOption('worker');
+    await select('image').locator('option[value="v3.4.1"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await select('image').selectOption('v3.4.1');
+    await form.locator('[data-input*="|deployform:reason|"]').fill('the new queue consumer');
+    await pg.picture('deploy-form', form);
+    await form.locator('[data-modal-submit]').click();
+    // The same request `/ecs deploy worker v3.4.1 --reason …` makes, in prod's first channel.
+    const request = pg.message(/Deploy request: worker → prod/);
+    await request.waitFor({ timeout: 60_000 });
+    await expect(request.textContent()).resolves.toContain('the new queue consumer');
+    await expect(request.textContent()).resolves.toContain('v3.4.1');
+    // The form answers in a view pushed on top of it; close what is left.
+    while (await page.locator('#modal .modal-box').count()) await page.locator('#modal [data-modal-close]').first().click();
+  });
+
+  it('the Home tab: opening it sends app_home_opened, and Lee sees the request waiting for his approval', async () => {
+    await pg.actAs('lee');
     await page.locator('[data-nav="home"]').click();
-    await page.locator('#messages .empty', { hasText: 'has not published a Home tab' }).waitFor();
     await page.locator('#status', { hasText: /opened the Home tab → HTTP 200/ }).waitFor({ state: 'attached' });
+    const home = page.locator('#messages');
+    await home.locator('button[data-el]', { hasText: 'Approve' }).first().waitFor();
+    await expect(home.textContent()).resolves.toMatch(/worker.*prod/s);
+    // The worker reads ECS for the services' health and publishes again.
+    await home.locator('text=/web.*4\\/4/').first().waitFor({ timeout: 30_000 });
+    await pg.picture('home', home.locator('> *'));
   });
 
   it('roles come from the user menu: a developer may not freeze prod, a team lead may', async () => {
