@@ -1,14 +1,16 @@
 // Bundles every entry point into dist/ with esbuild.
 //
 //   node scripts/build.mjs            -> dist/{slack,worker,events,scheduled,local}.js (+ .map, meta-<name>.json)
+//                                        and the playground page: dist/playground/{index.html,playground.js,playground.css}
 //
 // Also importable (the benchmark reuses it):
 //   import { buildAll, ENTRIES } from './scripts/build.mjs';
 //   const results = await buildAll({ outdir: '/tmp/x', entries: { slack: 'src/handlers/slack.ts' } });
 //
-// Every Lambda bundle (all entries except `local`) must export `handler`; the build fails otherwise.
+// Every Lambda bundle (all entries except `local`) must export `handler` and contain nothing of the
+// playground (src/playground/, src/loopback/); the build fails otherwise.
 import { build } from 'esbuild';
-import { mkdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +29,9 @@ export const ENTRIES = Object.freeze({
 
 /** Entries that are not Lambda handlers (no `handler` export required). */
 export const NON_LAMBDA = Object.freeze(['local']);
+
+/** Source folders only `npm start` may bundle: the playground and the local Slack/AWS it serves. */
+export const LOCAL_ONLY_SOURCES = Object.freeze(['src/playground/', 'src/loopback/']);
 
 /** The esbuild options shared by every bundle. Exported so the benchmark can report them. */
 export const BASE_OPTIONS = Object.freeze({
@@ -111,6 +116,10 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
       const ms = performance.now() - t0;
 
       if (!nonLambda.includes(name)) {
+        const leaked = Object.keys(result.metafile.inputs).filter((input) => LOCAL_ONLY_SOURCES.some((dir) => input.startsWith(dir)));
+        if (leaked.length) {
+          throw new Error(`${name}.js bundles playground code, which only npm start may load: ${leaked.slice(0, 5).join(', ')}`);
+        }
         const exported = await exportsOf(entry);
         if (!exported.includes('handler')) {
           throw new Error(`${relative(ROOT, entry)} does not export \`handler\` (exports: ${exported.join(', ') || 'none'})`);
@@ -138,6 +147,35 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
   );
 }
 
+/**
+ * The playground's page: one browser bundle (vanilla TypeScript, no framework) plus its HTML and CSS,
+ * into <outdir>/playground/, where dist/local.js serves it from.
+ */
+export async function buildPage({ outdir = 'dist' } = {}) {
+  const dir = join(toAbs(outdir), 'playground');
+  await mkdir(dir, { recursive: true });
+  const t0 = performance.now();
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/playground/page/app/main.ts'],
+    outfile: join(dir, 'playground.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await copyFile(join(ROOT, 'src/playground/page/index.html'), join(dir, 'index.html'));
+  await copyFile(join(ROOT, 'src/playground/page/playground.css'), join(dir, 'playground.css'));
+  // The app's shortcuts, as Slack knows them from the manifest (the page's ⚡ menu lists them).
+  await copyFile(join(ROOT, 'slack-manifest.yml'), join(dir, 'slack-manifest.yml')).catch((err) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  return { dir, bytes: (await stat(join(dir, 'playground.js'))).size, ms: performance.now() - t0 };
+}
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 /** Render the results of buildAll() as a small fixed-width table. */
@@ -155,8 +193,9 @@ async function main() {
   // Start clean so stale bundles never get packaged.
   await rm(outdir, { recursive: true, force: true });
   const t0 = performance.now();
-  const results = await buildAll({ outdir });
+  const [results, page] = await Promise.all([buildAll({ outdir }), buildPage({ outdir })]);
   console.log(formatTable(results));
+  console.log(`playground page: ${relative(process.cwd(), page.dir) || '.'}/ (${kb(page.bytes)} of script)`);
   const warnings = results.reduce((n, r) => n + r.warnings, 0);
   console.log(
     `built ${results.length} bundles into ${relative(process.cwd(), outdir) || '.'}/ in ${Math.round(performance.now() - t0)} ms` +

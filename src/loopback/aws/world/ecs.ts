@@ -79,6 +79,8 @@ export interface TaskFailure {
   /** Default: EssentialContainerExited (ServiceSchedulerInitiated for exit code 0). */
   stopCode?: 'EssentialContainerExited' | 'TaskFailedToStart' | 'ServiceSchedulerInitiated' | 'UserInitiated' | 'SpotInterruption';
   stoppedReason?: string;
+  /** The essential containers' `reason` (e.g. "OutOfMemoryError: Container killed due to memory usage"). */
+  containerReason?: string;
 }
 
 type Listener = (event: EcsEventEnvelope) => void;
@@ -619,7 +621,11 @@ export class EcsWorld {
     for (const c of task.containers ?? []) {
       const def = td?.containerDefinitions?.find((x) => x.name === c.name);
       const essential = def?.essential !== false;
-      Object.assign(c, { lastStatus: 'STOPPED', exitCode: essential ? exitCode : 0 });
+      Object.assign(c, {
+        lastStatus: 'STOPPED',
+        exitCode: essential ? exitCode : 0,
+        ...(essential && f.containerReason ? { reason: f.containerReason } : {}),
+      });
       const where = def ? this.logTarget(td, def, taskId) : undefined;
       if (where && essential && f.logLines?.length)
         this.o.logs?.put(
