@@ -58,7 +58,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   const repositoryName = svc.repository ?? ecrRef?.repositoryName;
   if (!repositoryName) return {};
   try {
-    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region), repositoryName, ref.digest);
+    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region, svc.env), repositoryName, ref.digest);
     return img?.imageTags?.length ? { [ref.digest]: img.imageTags } : {};
   } catch (err) {
     // The tag is a convenience: the digest is still shown.
@@ -69,7 +69,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
 
 async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
   const env = svc.env;
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, env);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
   const service = await describeConfiguredService(rt, svc);
 
@@ -99,7 +99,7 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMe
 async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, { ...env, name: envName });
   const guardsP = guardsOrUndefined(
     rt,
     envName,

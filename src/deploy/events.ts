@@ -13,6 +13,7 @@
 import type { Runtime } from '../runtime';
 import { keys } from '../redis/keys';
 import { describeService } from '../aws/ecs';
+import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
@@ -104,7 +105,9 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     await finishExecution(rt, req.id, 'failed', 'the stored plan could not be read by this version of the bot; nothing was changed');
     return;
   }
-  const service = await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName));
+  const service = await withThrottleRetry(() =>
+    describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+  );
   if (updateApplied(plan, service, ex, startedAt)) {
     const primary = primaryDeployment(service);
     const facts: Record<string, unknown> = {

@@ -34,6 +34,7 @@ import { withThrottleRetry, isThrottled } from './retry';
 import { registrationInput, roleProblems, rolesOf, withImage } from './taskdef';
 import { deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
 import { watchRollout } from './watch';
+import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, recordExecution, startExecution } from '../approvals/execution';
@@ -131,7 +132,9 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       ...(note ? { note } : {}),
     });
   await showCard(rt, req, card('starting'), { force: true });
-  const ecs = rt.aws.ecs(plan.region);
+  // The change's own role session (request, requester, approvers) when the environment has a role.
+  const access = changeAccess(rt, req, plan);
+  const ecs = rt.aws.ecs(plan.region, access);
   let registered = ex.registeredTaskDefinition;
 
   let applied: Service;
@@ -192,7 +195,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     // 2. Deploy: the approved digest must still exist (tags move; digests get deleted), then register once.
     if (plan.verb === 'deploy' && !registered) {
       try {
-        await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region), plan.repository, { digest: plan.digest }));
+        await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region, access), plan.repository, { digest: plan.digest }));
       } catch (err) {
         if (err instanceof BotError && err.code === 'NOT_FOUND') {
           throw new NotStarted(

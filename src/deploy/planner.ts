@@ -64,7 +64,7 @@ function base(svc: ResolvedService, service: Service, now: number) {
 }
 
 async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: ECSClient; service: Service }> {
-  const ecs = rt.aws.ecs(svc.env.region);
+  const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await withThrottleRetry(() => describeService(ecs, svc.env.cluster, svc.service, `services.${svc.alias}.service`));
   return { ecs, service };
 }
@@ -85,7 +85,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const now = rt.now();
   const repository = svc.repository!;
   const ref = sel.tag ?? sel.digest!;
-  const ecr = rt.aws.ecr(svc.env.region);
+  const ecr = rt.aws.ecr(svc.env.region, svc.env);
   const [image, { ecs, service }] = await Promise.all([withThrottleRetry(() => describeImage(ecr, repository, sel)), loadService(rt, svc)]);
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
@@ -257,7 +257,7 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   const warnings: string[] = [];
   if (to === 0) warnings.push('Scaling to 0 stops every task: the service will serve nothing.');
   try {
-    const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region), svc.env.cluster, svc.service);
+    const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region, svc.env), svc.env.cluster, svc.service);
     const w = autoscalingWarning(to, range);
     if (w) warnings.push(w);
   } catch (err) {

@@ -63,7 +63,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
-  const aws = createAwsClients();
+  const aws = createAwsClients({ locale: config.slack.language, ...(opts.now ? { now: opts.now } : {}) });
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
   const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
   let dispatcher = opts.dispatcher;

@@ -141,6 +141,8 @@ interface DeployHarnessOptions {
   logs?: string[];
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
   before?: (h: DeployHarness) => void | Promise<void>;
+  /** A chatops.yml other than the fixture (test/helpers/config.ts configFile). */
+  configPath?: string;
 }
 
 /**
@@ -180,7 +182,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
 
   beforeEach(async () => {
     clock = new FakeClock();
-    e2e = await setupE2E({ now: clock.now });
+    e2e = await setupE2E({ now: clock.now, ...(opts.configPath ? { configPath: opts.configPath } : {}) });
     world = buildWorld(clock);
     world.install(ecsMock);
     stubImages(ecrMock, clock);
