@@ -17,9 +17,15 @@ export interface Job {
   [field: string]: unknown;
 }
 
-/** Hands a job to the worker: an async Lambda invocation (src/aws/lambda.ts), or in-process locally. */
+/**
+ * Hands a job on: from the Slack-facing function, an async Lambda invocation of the worker
+ * (src/aws/lambda.ts); in the worker, events and scheduled functions (and locally), in-process
+ * after the current job (inProcessDispatcher, src/hooks/jobs.ts).
+ */
 export interface Dispatcher {
   dispatch(job: Job): Promise<void>;
+  /** Resolves when every job dispatched in this process has run (Lambda handlers await it before returning). */
+  idle?(): Promise<void>;
 }
 
 /**

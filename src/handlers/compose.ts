@@ -14,6 +14,7 @@ import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
 import { createAccess } from '../edge/authz';
+import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
 import { log as rootLog } from '../log';
 import { createRedis, type RedisProfile } from '../redis/client';
@@ -52,7 +53,13 @@ interface RuntimeOptions {
   config?: Config;
   profile: RedisProfile;
   mode?: 'lambda' | 'local';
-  /** Defaults to an async Lambda invocation of WORKER_FUNCTION. */
+  /**
+   * Default: the Slack-facing function ('edge') hands jobs to the worker function (an async
+   * Lambda invocation of WORKER_FUNCTION); every other function ('worker': the worker, events
+   * and scheduled functions) runs the jobs it creates itself, in this process after the current
+   * job (its handler awaits dispatcher.idle()). So no function invokes itself or the worker: an
+   * auto-approved change runs in the worker that already holds it.
+   */
   dispatcher?: Dispatcher;
   now?: () => number;
 }
@@ -67,23 +74,25 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
   const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
   let dispatcher = opts.dispatcher;
-  if (!dispatcher) {
+  if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
     dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
   }
-  return {
+  const rt: Runtime = {
     config,
     log,
     slack,
     redis,
     aws,
-    dispatcher,
+    // The in-process dispatcher runs jobs with this runtime (called after it is built).
+    dispatcher: dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log),
     access: createAccess(config, createDirectory(slack, log)),
     signingSecret: env.SLACK_SIGNING_SECRET!,
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
     now: opts.now ?? Date.now,
   };
+  return rt;
 }
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */

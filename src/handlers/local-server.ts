@@ -13,28 +13,11 @@ import { configPath, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { isBotError } from '../errors';
 import { runTicks } from '../hooks/events';
-import { log, type Logger } from '../log';
+import { log } from '../log';
 import { registerAll, createRuntime, missingEnv, setRuntime } from './compose';
 import { createApp } from '../edge/app';
-import { runJob } from '../hooks/jobs';
-import type { Dispatcher, Job, Runtime } from '../runtime';
-
-/** Runs jobs in this process after the current request has been answered. */
-function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logger): Dispatcher & { idle(): Promise<void> } {
-  const pending = new Set<Promise<void>>();
-  return {
-    async dispatch(job) {
-      const p = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => run(job))
-        .catch((err) => log.error('in-process job failed', { kind: job.kind, id: job.id, err }))
-        .finally(() => pending.delete(p));
-      pending.add(p);
-    },
-    async idle() {
-      while (pending.size) await Promise.all([...pending]);
-    },
-  };
-}
+import { inProcessDispatcher, runJob } from '../hooks/jobs';
+import type { Runtime } from '../runtime';
 
 /** A start-up problem explained in one message (the process prints it and exits 1). */
 export class StartupError extends Error {}

@@ -5,7 +5,7 @@
  * Otherwise a private redis-server is started on a free port with no persistence and
  * REDIS_URL is set to it; jest workers inherit the variable.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedisServer } from './redis';
@@ -15,8 +15,14 @@ import type { RedisServerHandle } from './redis';
 export const REDIS_HANDLE_KEY = '__ecsChatopsTestRedis__';
 /** Env var naming a file with {pid, dir}: a fallback for teardown if globalThis was not shared. */
 export const REDIS_STATE_ENV = 'ECS_CHATOPS_TEST_REDIS_STATE';
+/**
+ * A directory private to this jest run (removed by teardown): artifacts built once per run and
+ * shared by the workers live there (test/helpers/topology/artifacts.ts builds them on first use).
+ */
+export const RUN_DIR_ENV = 'ECS_CHATOPS_TEST_RUN_DIR';
 
 export default async function globalSetup(): Promise<void> {
+  process.env[RUN_DIR_ENV] = mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-test-run-'));
   if (process.env.REDIS_URL) return;
 
   const server: RedisServerHandle = await startRedisServer();

@@ -3,7 +3,7 @@
  * and removes its temp dir. A REDIS_URL given from outside is left alone.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { REDIS_HANDLE_KEY, REDIS_STATE_ENV } from './global-setup';
+import { REDIS_HANDLE_KEY, REDIS_STATE_ENV, RUN_DIR_ENV } from './global-setup';
 import type { RedisServerHandle } from './redis';
 
 interface RedisState {
@@ -21,6 +21,11 @@ function isAlive(pid: number): boolean {
 }
 
 export default async function globalTeardown(): Promise<void> {
+  const runDir = process.env[RUN_DIR_ENV];
+  if (runDir) {
+    rmSync(runDir, { recursive: true, force: true });
+    delete process.env[RUN_DIR_ENV];
+  }
   const g = globalThis as Record<string, unknown>;
   const handle = g[REDIS_HANDLE_KEY] as RedisServerHandle | undefined;
   const stateFile = process.env[REDIS_STATE_ENV];
