@@ -7,6 +7,8 @@ import { status } from './status';
 import { logs } from './logs';
 import { cost } from './cost';
 import { images } from './images';
+import { tasks } from './tasks';
+import { taskdef } from './taskdef';
 import { history } from './history';
 import { lock } from './lock';
 import { unlock } from './unlock';
@@ -32,6 +34,8 @@ const commands: readonly AnySpec[] = [
   logs,
   cost,
   images,
+  tasks,
+  taskdef,
   // changes
   deploy,
   rollback,

@@ -4,7 +4,8 @@
  * with the pure builders in ./render/status.ts.
  */
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
-import { describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { describeCluster, describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { isBotError } from '../errors';
 import { findImageByDigest } from '../aws/ecr';
 import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
@@ -105,6 +106,14 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
     envName,
     configured.map((s) => s.alias),
   );
+  // The cluster's own view, read alongside; its failure is a line in the answer, not an error.
+  const clusterP = describeCluster(ecs, env.cluster, clusterHint(envName), rt.config.slack.language).then(
+    (cluster) => ({ cluster }),
+    (err: unknown) => {
+      rt.log.warn('cluster view unavailable', { environment: envName, err });
+      return { error: isBotError(err) ? err.userMessage : String(err) };
+    },
+  );
   const names = [...new Set(configured.map((s) => s.service))];
   const { services, failures } = names.length
     ? await describeServices(ecs, env.cluster, names, clusterHint(envName))
@@ -115,6 +124,7 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
     services.map((s) => s.taskDefinition),
   );
   const guards = await guardsP;
+  const clusterView = await clusterP;
   const rows: EnvironmentRow[] = configured.map((svc) => {
     const service = byName.get(svc.service);
     return {
@@ -128,6 +138,8 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
     };
   });
   return environmentStatusMessage({
+    clusterView,
+    locale: rt.config.slack.language,
     environment: envName,
     cluster: env.cluster,
     region: env.region,

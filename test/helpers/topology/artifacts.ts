@@ -83,7 +83,10 @@ async function buildBundles(outdir: string): Promise<number> {
 function stageProject(dir: string, dist: string): string {
   const project = path.join(dir, 'project');
   mkdirSync(path.join(project, 'dist'), { recursive: true });
-  for (const f of ['serverless.yml', 'package.json']) copyFileSync(path.join(ROOT, f), path.join(project, f));
+  mkdirSync(path.join(project, 'scripts'), { recursive: true });
+  // serverless.yml reads the roles to assume from chatops.yml through scripts/serverless-config.cjs.
+  for (const f of ['serverless.yml', 'package.json', 'scripts/serverless-config.cjs'])
+    copyFileSync(path.join(ROOT, f), path.join(project, f));
   copyFileSync(path.join(ROOT, 'test/fixtures/chatops.topology.yml'), path.join(project, 'chatops.yml'));
   if (!existsSync(path.join(project, 'node_modules')))
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');
