@@ -10,6 +10,7 @@ import { answerInvocation } from '../slack/reply';
 import { code } from '../slack/text';
 import type { ChangeArgsBase } from './change-args';
 import type { Prepared } from '../deploy/planner';
+import { requestVerb } from '../deploy/plan';
 import { dryRunMessage, requestedMessage } from '../deploy/render';
 import type { Invocation } from '../slack/invocation';
 import { submitRequest } from '../approvals/workflow';
@@ -32,7 +33,7 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
     return;
   }
   const req = await submitRequest(rt, {
-    verb: plan.verb,
+    verb: requestVerb(plan),
     environment: plan.environment,
     service: plan.alias,
     plan,
@@ -45,7 +46,7 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
   });
   rt.log.info('change requested', {
     requestId: req.id,
-    verb: plan.verb,
+    verb: requestVerb(plan),
     environment: plan.environment,
     service: plan.alias,
     state: req.state,

@@ -9,6 +9,8 @@ import { cost } from './cost';
 import { images } from './images';
 import { tasks } from './tasks';
 import { taskdef } from './taskdef';
+import { rightsize } from './rightsize';
+import { resize } from './resize';
 import { history } from './history';
 import { lock } from './lock';
 import { unlock } from './unlock';
@@ -36,11 +38,13 @@ const commands: readonly AnySpec[] = [
   images,
   tasks,
   taskdef,
+  rightsize,
   // changes
   deploy,
   rollback,
   scale,
   restart,
+  resize,
   // guard rails
   mute,
   unmute,

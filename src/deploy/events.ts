@@ -18,7 +18,7 @@ import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
-import { primaryDeployment, plannedTaskDefinition } from './plan';
+import { primaryDeployment, plannedTaskDefinition, registersTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, recordExecution, runningRequests } from '../approvals/execution';
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
@@ -130,7 +130,7 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
       plan,
       msg,
       `Request it again with \`/ecs ${plan.verb} ${plan.alias} …\`.`,
-      plan.verb === 'deploy' ? ex.registeredTaskDefinition : undefined,
+      registersTaskDefinition(plan) ? ex.registeredTaskDefinition : undefined,
     ),
   );
   await finishExecution(rt, req.id, 'failed', `did not run: ${msg}`);

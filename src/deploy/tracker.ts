@@ -23,7 +23,7 @@ import { filterLogEvents } from '../aws/logs';
 import { envAccess, findService } from '../config/load';
 import { cleanLogMessage } from '../aws/redact';
 import { formatDuration } from '../i18n';
-import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
+import { parsePlan, plannedTaskDefinition, requestVerb, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
 import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
 import { withThrottleRetry } from './retry';
@@ -258,7 +258,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
   let a: Assessment = assessRollout(
     service,
     {
-      verb: plan.verb,
+      verb: requestVerb(plan),
       deploymentId: ex.deploymentId,
       targetTaskDefinition: target,
       previousTaskDefinition: plan.currentTaskDefinition,
