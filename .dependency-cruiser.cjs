@@ -14,6 +14,7 @@ const at = {
   deploy: '^src/deploy/',
   approvals: '^src/approvals/',
   alerts: '^src/alerts/',
+  images: '^src/images/',
   hooks: '^src/hooks/',
   runtime: '^src/runtime[.]ts$',
   slack: '^src/slack/',
@@ -35,12 +36,13 @@ const leaves = ['runtime', 'slack', 'redis', 'aws', 'policy', 'config', 'i18n', 
 
 /** Floor by floor, top to bottom: what each folder may import besides itself. */
 const allowed = {
-  handlers: ['edge', 'commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
+  handlers: ['edge', 'commands', 'deploy', 'approvals', 'alerts', 'images', 'hooks', ...leaves],
   edge: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   commands: ['deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   deploy: ['approvals', 'hooks', ...leaves],
   approvals: ['hooks', ...leaves],
   alerts: ['hooks', ...leaves],
+  images: ['hooks', ...leaves],
   hooks: leaves,
   runtime: ['slack', 'redis', 'aws', 'policy', 'config', 'i18n', 'errors', 'log'],
   aws: ['slack', 'config', 'i18n', 'errors', 'log'],

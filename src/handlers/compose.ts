@@ -13,6 +13,7 @@ import { registerCommands } from '../commands/job';
 import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
+import { registerImages } from '../images/register';
 import { createAccess } from '../edge/authz';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
@@ -32,6 +33,7 @@ export function registerAll(): void {
   registerApprovals();
   registerAlerts();
   registerChanges();
+  registerImages();
 }
 
 /** Names of required variables that are missing or empty. */
