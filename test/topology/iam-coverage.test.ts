@@ -49,6 +49,28 @@ describe('a scripted run of every flow', () => {
     expect(await command('images web')).toContain('v1.2.3');
     expect(await command('history web')).toContain('web-prod:42');
     expect(await command('cost prod')).toMatch(/\$\d/);
+    expect(await command('status prod')).toContain('*Cluster* `prod`');
+    expect(await command('tasks web')).toContain('running tasks');
+    expect(await command('taskdef web')).toContain('web-prod:42');
+    expect(await command('rightsize web')).toContain('Right-sizing web (prod)');
+  });
+
+  it('an image pushed by CI is announced once, with the size ECR reports (events function)', async () => {
+    const digest = t.world.ecr.push('shop/web', { tags: ['v2.0.0'], findings: { HIGH: 1 } });
+    t.putEvent({
+      version: '0',
+      id: 'ecr-push-topology-1',
+      'detail-type': 'ECR Image Action',
+      source: 'aws.ecr',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'eu-west-1',
+      resources: [],
+      detail: { result: 'SUCCESS', 'repository-name': 'shop/web', 'image-digest': digest, 'action-type': 'PUSH', 'image-tag': 'v2.0.0' },
+    });
+    await t.settle();
+    const posted = t.slack.messages('CPROD').filter((m) => textOf(m).includes('New image: shop/web v2.0.0'));
+    expect(posted).toHaveLength(1);
   });
 
   it('a deploy with 0 approvals runs at once and is tracked to COMPLETED', async () => {

@@ -245,6 +245,8 @@ const TABLE: Record<string, Record<string, Mapper>> = {
   logs: LOGS,
   ce: UNSCOPED('ce', ['GetCostAndUsage', 'GetCostForecast', 'GetDimensionValues']),
   'application-autoscaling': UNSCOPED('application-autoscaling', ['DescribeScalableTargets']),
+  // Signed as `monitoring`; IAM's prefix is `cloudwatch`. GetMetricData has no resource-level permissions.
+  monitoring: { GetMetricData: () => each('cloudwatch:GetMetricData', ['*']) },
   lambda: {
     Invoke: (c, a) => {
       const raw = str(c.input.FunctionName) ?? '';

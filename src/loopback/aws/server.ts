@@ -176,7 +176,7 @@ function route(req: IncomingMessage, body: Buffer): Route {
         throw new AwsFault('SerializationException', 'The request body is not a JSON object');
       }
     }
-    return { service: info.service, action: target.slice(dot + 1), protocol: 'awsJson1_1', input };
+    return { service: info.service, action: target.slice(dot + 1), protocol: info.protocol, input };
   }
   const invoke = LAMBDA_INVOKE.exec(path);
   if (invoke && req.method === 'POST') {
@@ -255,16 +255,23 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
       call.errorMessage = fault.message;
     }
     send(res, fault.httpStatus, JSON.stringify(body), {
-      'Content-Type': protocol === 'restJson1' ? 'application/json' : 'application/x-amz-json-1.1',
+      'Content-Type':
+        protocol === 'restJson1'
+          ? 'application/json'
+          : protocol === 'awsJson1_0'
+            ? 'application/x-amz-json-1.0'
+            : 'application/x-amz-json-1.1',
       'X-Amzn-ErrorType': fault.code,
     });
   }
 
   function sendOutput(res: ServerResponse, call: AwsCall, output: unknown): void {
     call.output = output;
-    if (call.protocol === 'awsJson1_1') {
+    if (call.protocol === 'awsJson1_1' || call.protocol === 'awsJson1_0') {
       call.status = 200;
-      send(res, 200, toAwsJson(output ?? {}), { 'Content-Type': 'application/x-amz-json-1.1' });
+      send(res, 200, toAwsJson(output ?? {}), {
+        'Content-Type': `application/x-amz-json-${call.protocol === 'awsJson1_0' ? '1.0' : '1.1'}`,
+      });
       return;
     }
     // Lambda Invoke (the only restJson1 operation routed).

@@ -92,6 +92,8 @@ export interface Topology {
   tick(): void;
   /** While true, EventBridge loses the world's ECS events (delivery is best effort). */
   dropEvents(drop: boolean): void;
+  /** An event on the bus from another source (ECR's push and scan events): every matching rule's targets get it. */
+  putEvent(event: Record<string, unknown>): void;
   /** Runs every queued invocation and what it causes. */
   settle(): Promise<void>;
   /** Every invocation of a function. */
@@ -209,7 +211,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     account: ACCOUNT,
     freeze: opts.freeze ?? true,
     // Only the SDK's own endpoint variables point the functions at the loopback AWS; Slack through SLACK_API_URL.
-    env: { ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'lambda']), SLACK_API_URL: slack.apiUrl },
+    env: { ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'monitoring', 'lambda']), SLACK_API_URL: slack.apiUrl },
     onOutput(fnName) {
       // Lambda writes what a function prints to its log group, with the function's role.
       if (streamsSeen.has(fnName)) return;
@@ -292,6 +294,11 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     },
     dropEvents(drop) {
       dropping = drop;
+    },
+    putEvent(event) {
+      for (const rule of rules) {
+        if (rule.pattern && matchesEventPattern(rule.pattern, event)) for (const target of rule.targets) lambda.invokeAsync(target, event);
+      }
     },
     settle: () => lambda.idle(),
     invocations: (fn) => lambda.invocations.filter((i) => i.fn === functions[fn].name),

@@ -20,6 +20,7 @@ import { CostWorld } from './cost';
 import { EcrWorld, type PushOptions } from './ecr';
 import { EcsWorld } from './ecs';
 import { LogsWorld } from './logs';
+import { MetricsWorld } from './metrics';
 
 export { AutoScalingWorld } from './autoscaling';
 export { CostWorld, type LineItem } from './cost';
@@ -64,6 +65,7 @@ export class AwsWorld {
   readonly ecs: EcsWorld;
   readonly cost: CostWorld;
   readonly autoScaling: AutoScalingWorld;
+  readonly metrics: MetricsWorld;
   readonly region: string;
   readonly account: string;
 
@@ -76,6 +78,7 @@ export class AwsWorld {
     this.ecs = new EcsWorld({ ...o, ecr: this.ecr, logs: this.logs });
     this.cost = new CostWorld({ ...o, ecs: this.ecs });
     this.autoScaling = new AutoScalingWorld(o);
+    this.metrics = new MetricsWorld();
   }
 
   /** Every operation of the world, by service signing name and action (for AwsEndpoint.handleAll). */
@@ -86,6 +89,7 @@ export class AwsWorld {
       logs: this.logs.handlers(),
       ce: this.cost.handlers(),
       'application-autoscaling': this.autoScaling.handlers(),
+      monitoring: this.metrics.handlers(),
     };
   }
 
