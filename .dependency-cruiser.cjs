@@ -9,6 +9,7 @@
 /** Folders (or single files) of src/, as path regexes. */
 const at = {
   handlers: '^src/handlers/',
+  surfaces: '^src/surfaces/',
   edge: '^src/edge/',
   commands: '^src/commands/',
   deploy: '^src/deploy/',
@@ -36,7 +37,8 @@ const leaves = ['runtime', 'slack', 'redis', 'aws', 'policy', 'config', 'i18n', 
 
 /** Floor by floor, top to bottom: what each folder may import besides itself. */
 const allowed = {
-  handlers: ['edge', 'commands', 'deploy', 'approvals', 'alerts', 'images', 'hooks', ...leaves],
+  handlers: ['surfaces', 'edge', 'commands', 'deploy', 'approvals', 'alerts', 'images', 'hooks', ...leaves],
+  surfaces: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   edge: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   commands: ['deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   deploy: ['approvals', 'hooks', ...leaves],

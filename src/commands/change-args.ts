@@ -103,7 +103,7 @@ export function parseRevision(text: string | true | undefined, usage: string): n
     throw badInput(
       `${code(t)} is not a task definition revision. Give the revision number, e.g. \`--to 41\`.`,
       usage,
-      '`/ecs status <service>` shows the revision the service runs.',
+      '`/ecs status &lt;service&gt;` shows the revision the service runs.',
     );
   const n = Number(t);
   if (!Number.isSafeInteger(n) || n < 1) throw badInput(`Revision numbers start at 1; ${code(t)} is not one.`, usage);

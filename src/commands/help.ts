@@ -9,7 +9,7 @@ import { defineCommand, type CommandSpec } from './types';
 
 const USAGE = '/ecs help [verb]';
 
-function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage {
+export function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage {
   const groups: Array<[string, CommandSpec<never>['kind'][]]> = [
     ['Look', ['read']],
     ['Change production', ['change']],
@@ -21,14 +21,14 @@ function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage {
     const lines = table.filter((c) => kinds.includes(c.kind)).map((c) => `• \`${escapeMrkdwn(c.usage)}\`\n    ${escapeMrkdwn(c.summary)}`);
     if (lines.length) blocks.push(section(`*${title}*\n${lines.join('\n')}`));
   }
-  blocks.push(context('`/ecs help <verb>` shows examples. Changes in protected environments are posted for approval first.'));
+  blocks.push(context('`/ecs help &lt;verb&gt;` shows examples. Changes in protected environments are posted for approval first.'));
   return { text: 'ECS ChatOps commands: ' + table.map((c) => c.verb).join(', '), blocks };
 }
 
-function helpForVerb(spec: CommandSpec<never>): SlackMessage {
+export function helpForVerb(spec: CommandSpec<never>): SlackMessage {
   const examples = spec.examples.map((e) => `\`/ecs ${escapeMrkdwn(e)}\``).join('\n');
   return {
-    text: `${spec.usage}: ${spec.summary}`,
+    text: `${escapeMrkdwn(spec.usage)}: ${escapeMrkdwn(spec.summary)}`,
     blocks: [section(`*${escapeMrkdwn(spec.usage)}*\n${escapeMrkdwn(spec.summary)}`), section(`*Examples*\n${examples}`)],
   };
 }

@@ -99,6 +99,35 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMe
 
 async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
+  const { rows, guards, clusterView } = await readEnvironment(rt, envName, { cluster: true });
+  return environmentStatusMessage({
+    clusterView,
+    locale: rt.config.slack.language,
+    environment: envName,
+    cluster: env.cluster,
+    region: env.region,
+    rows,
+    frozen: guards?.frozen,
+    guardsUnavailable: guards === undefined,
+    now: rt.now(),
+  });
+}
+
+/**
+ * Every configured service of an environment as ECS sees it (DescribeServices batched by 10, each
+ * task definition described once), with its lock: `/ecs status <environment>` and the Home tab's
+ * cache (src/surfaces/home.run.ts).
+ */
+export async function readEnvironment(
+  rt: Runtime,
+  envName: string,
+  opts: { cluster?: boolean } = {},
+): Promise<{
+  rows: EnvironmentRow[];
+  guards: Awaited<ReturnType<typeof guardsOrUndefined>>;
+  clusterView?: Awaited<ReturnType<typeof readClusterView>>;
+}> {
+  const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
   const ecs = rt.aws.ecs(env.region, { ...env, name: envName });
   const guardsP = guardsOrUndefined(
@@ -106,14 +135,8 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
     envName,
     configured.map((s) => s.alias),
   );
-  // The cluster's own view, read alongside; its failure is a line in the answer, not an error.
-  const clusterP = describeCluster(ecs, env.cluster, clusterHint(envName), rt.config.slack.language).then(
-    (cluster) => ({ cluster }),
-    (err: unknown) => {
-      rt.log.warn('cluster view unavailable', { environment: envName, err });
-      return { error: isBotError(err) ? err.userMessage : String(err) };
-    },
-  );
+  // The cluster's own view (only /ecs status <environment>), read alongside.
+  const clusterP = opts.cluster ? readClusterView(rt, ecs, envName) : undefined;
   const names = [...new Set(configured.map((s) => s.service))];
   const { services, failures } = names.length
     ? await describeServices(ecs, env.cluster, names, clusterHint(envName))
@@ -137,15 +160,21 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
       lock: guards?.locks[svc.alias],
     };
   });
-  return environmentStatusMessage({
-    clusterView,
-    locale: rt.config.slack.language,
-    environment: envName,
-    cluster: env.cluster,
-    region: env.region,
-    rows,
-    frozen: guards?.frozen,
-    guardsUnavailable: guards === undefined,
-    now: rt.now(),
-  });
+  return { rows, guards, ...(clusterView ? { clusterView } : {}) };
+}
+
+/** The cluster's view for `/ecs status <environment>`; its failure is a line in the answer, not an error. */
+function readClusterView(
+  rt: Runtime,
+  ecs: ReturnType<Runtime['aws']['ecs']>,
+  envName: string,
+): Promise<{ cluster: Awaited<ReturnType<typeof describeCluster>> } | { error: string }> {
+  const env = rt.config.environments[envName]!;
+  return describeCluster(ecs, env.cluster, clusterHint(envName), rt.config.slack.language).then(
+    (cluster) => ({ cluster }),
+    (err: unknown) => {
+      rt.log.warn('cluster view unavailable', { environment: envName, err });
+      return { error: isBotError(err) ? err.userMessage : String(err) };
+    },
+  );
 }

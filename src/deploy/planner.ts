@@ -169,7 +169,7 @@ async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promi
       const { family, revision } = familyRevision(arn);
       throw new BotError('NOT_FOUND', `task definition ${arn} not found`, {
         userMessage: `Task definition ${code(`${family}:${revision ?? '?'}`)} does not exist, so I can't roll ${code(alias)} back to it.`,
-        hint: '`/ecs status <service>` shows the revision the service runs now; revisions of its family are numbered from 1.',
+        hint: '`/ecs status &lt;service&gt;` shows the revision the service runs now; revisions of its family are numbered from 1.',
         cause: err,
       });
     }
@@ -225,7 +225,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   if (tgt.taskDefinition.status && tgt.taskDefinition.status !== 'ACTIVE') {
     throw new BotError('REFUSED', `target ${target} is ${tgt.taskDefinition.status}`, {
       userMessage: `Task definition ${code(arnTail(target))} is ${code(tgt.taskDefinition.status)} (deregistered), and ECS does not start new tasks from it.`,
-      hint: `Pick an ACTIVE revision with \`--to\`, or deploy the image it used with \`/ecs deploy ${svc.alias} <tag>\`.`,
+      hint: `Pick an ACTIVE revision with \`--to\`, or deploy the image it used with \`/ecs deploy ${svc.alias} &lt;tag&gt;\`.`,
     });
   }
   const problems = roleProblems(rolesOf(cur.taskDefinition), rolesOf(tgt.taskDefinition), svc.env.taskRoles);
@@ -279,7 +279,7 @@ export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Pr
   if (b.desiredCount === 0) {
     throw new BotError('REFUSED', 'no tasks', {
       userMessage: `${code(svc.alias)} has 0 desired tasks, so there is nothing to restart.`,
-      hint: `Start tasks with \`/ecs scale ${svc.alias} <count>\`.`,
+      hint: `Start tasks with \`/ecs scale ${svc.alias} &lt;count&gt;\`.`,
     });
   }
   const plan: RestartPlan = { verb: 'restart', ...b };

@@ -5,7 +5,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { context, section, type SlackMessage } from '../slack/blocks';
-import { code, codeBlock, link, notificationText, oneLine, plural, truncate, verbTitle } from '../slack/text';
+import { code, codeBlock, escapeMrkdwn, link, notificationText, oneLine, plural, truncate, verbTitle } from '../slack/text';
 import { formatDuration } from '../i18n';
 import { serviceUrl, taskUrl } from '../aws/console';
 import { registersTaskDefinition, type ChangePlan } from './plan';
@@ -323,7 +323,7 @@ export function abortMilestone(plan: ChangePlan, by: string, how: 'stop' | 'upda
     how === 'stop'
       ? `:octagonal_sign: <@${by}> aborted the rollout: ECS stops deployment and rolls back to what ran before.`
       : plan.verb === 'scale'
-        ? `:octagonal_sign: <@${by}> aborted: desired count set back to ${target}.`
+        ? `:octagonal_sign: <@${by}> aborted: desired count set back to ${escapeMrkdwn(target)}.`
         : `:octagonal_sign: <@${by}> aborted: the service is updated back to ${code(arnTail(target))}.`;
   return { text: notificationText(text), blocks: [section(text)] };
 }

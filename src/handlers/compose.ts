@@ -17,11 +17,13 @@ import { registerImages } from '../images/register';
 import { createAccess } from '../edge/authz';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
-import { log as rootLog } from '../log';
-import { createRedis, type RedisProfile } from '../redis/client';
+import { log as rootLog, registerSecret } from '../log';
+import { createRedisFromEnv, type RedisProfile } from '../redis/client';
+import { redisPassword } from '../redis/url';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
+import { registerSurfaces } from '../surfaces/register';
 
 let registered = false;
 
@@ -34,6 +36,7 @@ export function registerAll(): void {
   registerAlerts();
   registerChanges();
   registerImages();
+  registerSurfaces();
 }
 
 /** Names of required variables that are missing or empty. */
@@ -52,6 +55,8 @@ function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
 
 interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
+  /** Slack delivers over Socket Mode (local use): no request signing, so no signing secret needed. */
+  socketMode?: boolean;
   config?: Config;
   profile: RedisProfile;
   mode?: 'lambda' | 'local';
@@ -68,13 +73,16 @@ interface RuntimeOptions {
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const env = opts.env ?? process.env;
-  requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
+  requireEnv(env, ['SLACK_BOT_TOKEN', ...(opts.socketMode ? [] : ['SLACK_SIGNING_SECRET']), 'REDIS_URL']);
+  registerSecret(env.SLACK_BOT_TOKEN);
+  registerSecret(env.SLACK_SIGNING_SECRET);
+  registerSecret(redisPassword(env.REDIS_URL!));
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients({ locale: config.slack.language, ...(opts.now ? { now: opts.now } : {}) });
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
-  const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
+  const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
@@ -89,7 +97,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // The in-process dispatcher runs jobs with this runtime (called after it is built).
     dispatcher: dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log),
     access: createAccess(config, createDirectory(slack, log)),
-    signingSecret: env.SLACK_SIGNING_SECRET!,
+    signingSecret: env.SLACK_SIGNING_SECRET ?? '',
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
     now: opts.now ?? Date.now,

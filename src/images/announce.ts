@@ -32,7 +32,7 @@ function accessFor(services: readonly ResolvedService[], ev: ImageEvent): Resolv
 async function readState(rt: Runtime, repository: string, digest: string): Promise<{ state: ImageState; ts?: string; channel?: string }> {
   const [h, tags] = await Promise.all([
     rt.redis.hgetall(keys.imageMessage(repository, digest)),
-    rt.redis.smembers(keys.imageTags(repository, digest)),
+    rt.redis.smembers(keys.imageDigestTags(repository, digest)),
   ]);
   return {
     state: {
@@ -64,7 +64,7 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     return;
   }
   const key = keys.imageMessage(ev.repository, ev.digest);
-  const tagsKey = keys.imageTags(ev.repository, ev.digest);
+  const tagsKey = keys.imageDigestTags(ev.repository, ev.digest);
   const matching = ev.tags.filter((t) => tagMatches(t, repo.tags));
   const known = (await rt.redis.exists(key)) === 1 && !!(await rt.redis.hget(key, 'announce'));
   // A push of a tag the patterns leave out is noise; a scan is kept for a digest that may be announced later.

@@ -44,7 +44,7 @@ export function barChart(days: readonly DailyAmount[], width = 24, today?: strin
   return days
     .map(
       (d, i) =>
-        `${d.date.slice(5)} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? '  (today, so far)' : ''}`,
+        `${escapeMrkdwn(d.date.slice(5))} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? '  (today, so far)' : ''}`,
     )
     .join('\n');
 }

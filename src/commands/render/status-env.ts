@@ -48,7 +48,7 @@ const text = defineMessages('status-cluster', {
   providers: { en: 'Capacity providers: {list}', ko: '용량 공급자: {list}' },
   defaultStrategy: { en: 'default strategy {strategy}', ko: '기본 전략 {strategy}' },
   noProviders: { en: 'Capacity providers: none (launch types only)', ko: '용량 공급자: 없음(시작 유형만 사용)' },
-  insights: { en: 'Container Insights {state}', ko: 'Container Insights {state}' },
+  insights: { en: 'Container Insights {state}', ko: 'Container Insights 상태: {state}' },
   on: { en: 'on', ko: '켜짐' },
   off: { en: 'off', ko: '꺼짐' },
   notSteady: { en: '*Not steady:* {list}', ko: '*안정 상태 아님:* {list}' },

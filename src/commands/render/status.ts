@@ -150,7 +150,7 @@ function deploymentLine(d: Deployment, tds: Readonly<Record<string, TaskDefiniti
   const td = d.taskDefinition ? tds[d.taskDefinition] : undefined;
   const img = parseImage(containerImage(td, container));
   const imgText = img.tag ? ` ${code(img.tag)}` : img.digest ? ` ${code('@' + shortDigest(img.digest))}` : '';
-  const state = d.rolloutState ? ` ${d.rolloutState}` : '';
+  const state = d.rolloutState ? ` ${escapeMrkdwn(d.rolloutState)}` : '';
   const counts = `${d.runningCount ?? 0}/${d.desiredCount ?? 0} running, ${d.pendingCount ?? 0} pending${d.failedTasks ? `, *${d.failedTasks} failed*` : ''}`;
   // A finished rollout's "updated" time and "deployment completed" reason add nothing.
   const live = d.rolloutState !== 'COMPLETED';
@@ -164,7 +164,7 @@ export function circuitBreakerLine(svc: Service): string {
   const cfg = svc.deploymentConfiguration;
   const parts: string[] = [];
   if (controller !== 'ECS') {
-    parts.push(`*Circuit breaker:* not available with the \`${controller}\` deployment controller`);
+    parts.push(`*Circuit breaker:* not available with the ${code(controller)} deployment controller`);
   } else if (cfg?.deploymentCircuitBreaker?.enable) {
     parts.push(
       `*Circuit breaker:* on, ${cfg.deploymentCircuitBreaker.rollback ? 'rolls back a failed deployment' : 'stops a failed deployment without rolling back'}`,
