@@ -9,7 +9,7 @@
  * `serviceId` is the SDK's service id; `AWS_ENDPOINT_URL_<SERVICE_ID upper-cased, spaces as _>`
  * points that client at an endpoint (and AWS_ENDPOINT_URL points every client at one).
  */
-export type AwsProtocol = 'awsJson1_1' | 'awsJson1_0' | 'restJson1';
+export type AwsProtocol = 'awsJson1_1' | 'awsJson1_0' | 'restJson1' | 'awsQuery';
 
 export interface AwsServiceInfo {
   /** Signing name, and the IAM prefix unless `iamPrefix` says otherwise (CloudWatch signs as `monitoring`, IAM says `cloudwatch`). */
@@ -42,6 +42,8 @@ export const AWS_SERVICES: readonly AwsServiceInfo[] = Object.freeze([
     protocol: 'awsJson1_0',
     targetPrefix: 'GraniteServiceVersion20100801',
   },
+  // The query protocol: a form-encoded body with `Action=`, XML answers (./query.ts).
+  { service: 'sts', serviceId: 'STS', protocol: 'awsQuery' },
 ]);
 
 export function serviceByTargetPrefix(prefix: string): AwsServiceInfo | undefined {

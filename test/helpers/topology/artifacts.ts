@@ -44,6 +44,7 @@ export type CfnTemplate = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON is read field by field
   Resources: Record<string, { Type: string; Properties?: any; Condition?: string }>;
   Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Type: string; Default?: string }>;
 };
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ ms: number; output: string }> {

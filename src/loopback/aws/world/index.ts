@@ -21,12 +21,14 @@ import { EcrWorld, type PushOptions } from './ecr';
 import { EcsWorld } from './ecs';
 import { LogsWorld } from './logs';
 import { MetricsWorld } from './metrics';
+import { StsWorld } from './sts';
 
 export { AutoScalingWorld } from './autoscaling';
 export { CostWorld, type LineItem } from './cost';
 export { EcrWorld, type PushOptions } from './ecr';
 export { EcsWorld, type ServiceChange, type ServiceSeed, type TaskFailure } from './ecs';
 export { LogsWorld, type LogLine } from './logs';
+export { StsWorld, type StsSession } from './sts';
 export type { EcsEventEnvelope } from './events';
 
 export interface FargateServiceSpec {
@@ -66,6 +68,7 @@ export class AwsWorld {
   readonly cost: CostWorld;
   readonly autoScaling: AutoScalingWorld;
   readonly metrics: MetricsWorld;
+  readonly sts: StsWorld;
   readonly region: string;
   readonly account: string;
 
@@ -79,6 +82,7 @@ export class AwsWorld {
     this.cost = new CostWorld({ ...o, ecs: this.ecs });
     this.autoScaling = new AutoScalingWorld(o);
     this.metrics = new MetricsWorld();
+    this.sts = new StsWorld(o);
   }
 
   /** Every operation of the world, by service signing name and action (for AwsEndpoint.handleAll). */
@@ -90,6 +94,7 @@ export class AwsWorld {
       ce: this.cost.handlers(),
       'application-autoscaling': this.autoScaling.handlers(),
       monitoring: this.metrics.handlers(),
+      sts: this.sts.handlers(),
     };
   }
 
