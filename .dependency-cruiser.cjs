@@ -15,6 +15,7 @@ const at = {
   deploy: '^src/deploy/',
   approvals: '^src/approvals/',
   alerts: '^src/alerts/',
+  images: '^src/images/',
   hooks: '^src/hooks/',
   runtime: '^src/runtime[.]ts$',
   slack: '^src/slack/',
@@ -40,13 +41,14 @@ const leaves = ['runtime', 'slack', 'redis', 'aws', 'policy', 'config', 'i18n', 
 /** Floor by floor, top to bottom: what each folder may import besides itself. */
 const allowed = {
   // playground and loopback: from handlers/local*.ts only (rule local-only).
-  handlers: ['surfaces', 'edge', 'commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves, 'playground', 'loopback'],
+  handlers: ['surfaces', 'edge', 'commands', 'deploy', 'approvals', 'alerts', 'images', 'hooks', ...leaves, 'playground', 'loopback'],
   surfaces: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   edge: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   commands: ['deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   deploy: ['approvals', 'hooks', ...leaves],
   approvals: ['hooks', ...leaves],
   alerts: ['hooks', ...leaves],
+  images: ['hooks', ...leaves],
   hooks: leaves,
   runtime: ['slack', 'redis', 'aws', 'policy', 'config', 'i18n', 'errors', 'log'],
   aws: ['slack', 'config', 'i18n', 'errors', 'log'],

@@ -27,6 +27,29 @@ export const ENTRIES = Object.freeze({
   local: 'src/handlers/local.ts',
 });
 
+/**
+ * SDK clients a bundle must not hold: the Slack-facing function makes no AWS call but invoking the
+ * worker, yet reaches the command modules whose AWS part is imported lazily (`await import('./x.run')`,
+ * which a CommonJS bundle inlines). CloudWatch (/ecs rightsize) and STS (roles of environments) are
+ * replaced there by a module that throws if it is ever loaded; test/topology/handoff.test.ts checks it.
+ */
+export const WORKER_ONLY_SDKS = Object.freeze({ slack: ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-sts'] });
+
+function workerOnly(pkgs) {
+  return {
+    name: 'worker-only-sdks',
+    setup(b) {
+      const filter = new RegExp(`^(${pkgs.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`);
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'worker-only' }));
+      b.onLoad({ filter: /.*/, namespace: 'worker-only' }, (args) => ({
+        // CommonJS (module.exports), so the named imports of the code that never runs here are not checked.
+        contents: `module.exports = {}; throw new Error(${JSON.stringify(`${args.path} is not in the Slack-facing bundle: this runs in the worker`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 /** Entries that are not Lambda handlers (no `handler` export required). */
 export const NON_LAMBDA = Object.freeze(['local']);
 
@@ -111,6 +134,7 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
         absWorkingDir: ROOT,
         entryPoints: [entry],
         outfile,
+        ...(WORKER_ONLY_SDKS[name] ? { plugins: [workerOnly(WORKER_ONLY_SDKS[name])] } : {}),
         ...overrides,
       });
       const ms = performance.now() - t0;

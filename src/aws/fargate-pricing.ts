@@ -67,3 +67,41 @@ export function hourlyTaskPrice(region: string, size: TaskSize, opts: { spot?: b
   const onDemand = (size.cpuUnits / 1024) * rate.vcpuHour + (size.memoryMiB / 1024) * rate.gbHour;
   return opts.spot ? onDemand * FARGATE_SPOT_FACTOR : onDemand;
 }
+
+/**
+ * Valid Fargate task sizes (Linux): CPU units → memory in MiB. Source: ECS Developer Guide, "Task CPU
+ * and memory" (Fargate): 256 → 512, 1024, 2048; 512 → 1–4 GB; 1024 → 2–8 GB; 2048 → 4–16 GB and
+ * 4096 → 8–30 GB in 1 GB steps; 8192 → 16–60 GB in 4 GB steps; 16384 → 32–120 GB in 8 GB steps.
+ */
+export function fargateMemoryOptions(cpuUnits: number): number[] {
+  const gb = (from: number, to: number, step = 1) => Array.from({ length: (to - from) / step + 1 }, (_, i) => (from + i * step) * 1024);
+  switch (cpuUnits) {
+    case 256:
+      return [512, 1024, 2048];
+    case 512:
+      return gb(1, 4);
+    case 1024:
+      return gb(2, 8);
+    case 2048:
+      return gb(4, 16);
+    case 4096:
+      return gb(8, 30);
+    case 8192:
+      return gb(16, 60, 4);
+    case 16384:
+      return gb(32, 120, 8);
+    default:
+      return [];
+  }
+}
+
+export const FARGATE_CPU_OPTIONS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+
+/** Every valid Fargate size, smallest first. */
+export function fargateSizes(): Array<{ cpu: number; memory: number }> {
+  return FARGATE_CPU_OPTIONS.flatMap((cpu) => fargateMemoryOptions(cpu).map((memory) => ({ cpu, memory })));
+}
+
+export function isFargateSize(cpu: number, memory: number): boolean {
+  return fargateMemoryOptions(cpu).includes(memory);
+}

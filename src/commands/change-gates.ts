@@ -33,6 +33,7 @@ import {
 import type { WindowsConfig } from '../config/gates';
 import { MAX_SCHEDULE_AHEAD_MS } from '../approvals/gate-settings';
 import type { Prepared } from '../deploy/planner';
+import { requestVerb } from '../deploy/plan';
 import { costLine, money } from '../deploy/cost-delta';
 import { healthyIn, promotionBypassedLine, promotionPassedLine, promotionRefusal, promotionVerdict } from '../deploy/promotion';
 import type { ChangeArgsBase } from './change-args';
@@ -299,7 +300,8 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
     const limit = g.cost?.extraApprovalAbove;
     if (limit !== undefined && prepared.cost.ok && prepared.cost.perMonth > limit) {
       out.extraApprovals = 1;
-      const needed = breakGlass ? Math.max(1, env.approvals[plan.verb] + 1) : env.approvals[plan.verb] + 1;
+      const approvals = env.approvals[requestVerb(plan)];
+      const needed = breakGlass ? Math.max(1, approvals + 1) : approvals + 1;
       out.gates.push({
         gate: 'cost',
         text: t(breakGlass ? 'costExtraBg' : 'costExtra', { line, env: envName, limit: money(limit, false), needed }),

@@ -13,6 +13,7 @@ import { announceBreakGlass } from '../approvals/gates';
 import { evaluateGates, gateRequestedText } from './change-gates';
 import type { ChangeArgsBase } from './change-args';
 import type { Prepared } from '../deploy/planner';
+import { requestVerb } from '../deploy/plan';
 import { dryRunMessage, requestedMessage } from '../deploy/render';
 import type { Invocation } from '../slack/invocation';
 import { submitRequest } from '../approvals/workflow';
@@ -42,7 +43,7 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
     return;
   }
   const req = await submitRequest(rt, {
-    verb: plan.verb,
+    verb: requestVerb(plan),
     environment: plan.environment,
     service: plan.alias,
     plan,
@@ -60,7 +61,7 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
   if (req.breakGlass !== undefined) await announceBreakGlass(rt, req);
   rt.log.info('change requested', {
     requestId: req.id,
-    verb: plan.verb,
+    verb: requestVerb(plan),
     environment: plan.environment,
     service: plan.alias,
     state: req.state,

@@ -13,7 +13,8 @@ import { isUnavailableApi } from '../aws/errors';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
 import { code } from '../slack/text';
-import { servicesIn } from '../config/load';
+import { envAccess, servicesIn } from '../config/load';
+import type { AwsAccess } from '../aws/clients';
 import type { ResolvedService } from '../config/schema';
 import { isBotError } from '../errors';
 import type { Runtime } from '../runtime';
@@ -79,9 +80,9 @@ class Sources {
   }
 }
 
-function costAndUsage(rt: Runtime, src: Sources, input: GetCostAndUsageRequest): Promise<CostAndUsage> {
+function costAndUsage(rt: Runtime, src: Sources, access: AwsAccess, input: GetCostAndUsageRequest): Promise<CostAndUsage> {
   return cached(rt, src, 'GetCostAndUsage', input, async () => {
-    const res = await getCostAndUsage(rt.aws.costExplorer(), input);
+    const res = await getCostAndUsage(rt.aws.costExplorer(access), input);
     return { ResultsByTime: res.ResultsByTime ?? [], truncated: res.truncated };
   }).then((f) => {
     src.add(f);
@@ -94,6 +95,7 @@ function costAndUsage(rt: Runtime, src: Sources, input: GetCostAndUsageRequest):
 async function monthEnd(
   rt: Runtime,
   src: Sources,
+  access: AwsAccess,
   input: GetCostForecastRequest | undefined,
   daily: ReadonlyArray<{ date: string; amount: number }>,
   p: CostPeriods,
@@ -101,7 +103,7 @@ async function monthEnd(
   if (!input) return undefined;
   try {
     const f = await cached<Forecast>(rt, src, 'GetCostForecast', input, async () => {
-      const res = await getCostForecast(rt.aws.costExplorer(), input);
+      const res = await getCostForecast(rt.aws.costExplorer(access), input);
       return { amount: Number(res.Total?.Amount ?? 0) || 0 };
     });
     src.add(f);
@@ -124,7 +126,7 @@ async function estimates(rt: Runtime, configured: readonly ResolvedService[], p:
   const first = configured[0];
   if (!first) return [];
   const env = first.env;
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, env);
   let services;
   if (configured.length === 1) {
     services = [await describeConfiguredService(rt, first)];
@@ -152,8 +154,9 @@ const AWS_SERVICE_LABEL: Record<string, string> = { [CE_SERVICE.ecs]: 'ECS', [CE
 
 async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: CostPeriods, src: Sources, now: number): Promise<CostView> {
   const env = rt.config.environments[envName]!;
+  const access = envAccess(rt.config, envName);
   const scope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
-  const q1 = await costAndUsage(rt, src, byAwsServiceRequest(scope, p));
+  const q1 = await costAndUsage(rt, src, access, byAwsServiceRequest(scope, p));
   const daily = dailyAmounts(q1.ResultsByTime, p.current);
   const total = sum(daily);
   const previous = { total: sum(dailyAmounts(q1.ResultsByTime, p.previous)), label: p.previousLabel };
@@ -161,19 +164,19 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
     label: AWS_SERVICE_LABEL[k] ?? k,
     amount,
   }));
-  const forecast = await monthEnd(rt, src, forecastRequest(scope, p), daily, p);
+  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p);
 
   let breakdown: Breakdown;
   const configured = servicesIn(rt.config, envName);
   if (a.by === 'usage-type') {
-    const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
+    const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
     breakdown = {
       kind: 'usage-type',
       title: '*By usage type*',
       rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
     };
   } else {
-    const q2 = await costAndUsage(rt, src, byServiceTagRequest(scope, p));
+    const q2 = await costAndUsage(rt, src, access, byServiceTagRequest(scope, p));
     const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
     if (tags.hasData) {
       const names = new Set(configured.map((s) => s.service));
@@ -212,11 +215,12 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
 
 async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: CostPeriods, src: Sources, now: number): Promise<CostView> {
   const env = svc.env;
+  const access = svc.env;
   const envScope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
   const scope: CostScope = { ...envScope, serviceName: svc.service };
   const scopeLabel = `${svc.alias} (${svc.environment})`;
   // The same request as the environment's per-service breakdown: one cache entry serves both.
-  const q2 = await costAndUsage(rt, src, byServiceTagRequest(envScope, p));
+  const q2 = await costAndUsage(rt, src, access, byServiceTagRequest(envScope, p));
   const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
   if (!tags.hasData) {
     const rows = await estimates(rt, [svc], p);
@@ -241,10 +245,10 @@ async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: Co
   const daily = dailyAmounts(q2.ResultsByTime, p.current, mine);
   const total = sum(daily);
   const previous = { total: sum(dailyAmounts(q2.ResultsByTime, p.previous, mine)), label: p.previousLabel };
-  const forecast = await monthEnd(rt, src, forecastRequest(scope, p), daily, p);
+  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p);
   let breakdown: Breakdown | undefined;
   if (a.by === 'usage-type') {
-    const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
+    const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
     breakdown = {
       kind: 'usage-type',
       title: '*By usage type*',

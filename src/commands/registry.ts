@@ -7,6 +7,10 @@ import { status } from './status';
 import { logs } from './logs';
 import { cost } from './cost';
 import { images } from './images';
+import { tasks } from './tasks';
+import { taskdef } from './taskdef';
+import { rightsize } from './rightsize';
+import { resize } from './resize';
 import { history } from './history';
 import { lock } from './lock';
 import { lockSteal } from './lock-steal';
@@ -34,12 +38,16 @@ const commands: readonly AnySpec[] = [
   logs,
   cost,
   images,
+  tasks,
+  taskdef,
+  rightsize,
   // changes
   deploy,
   rollback,
   scale,
   restart,
   promote,
+  resize,
   // guard rails
   mute,
   unmute,

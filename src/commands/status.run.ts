@@ -4,7 +4,8 @@
  * with the pure builders in ./render/status.ts.
  */
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
-import { describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { describeCluster, describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { isBotError } from '../errors';
 import { findImageByDigest } from '../aws/ecr';
 import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
@@ -58,7 +59,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   const repositoryName = svc.repository ?? ecrRef?.repositoryName;
   if (!repositoryName) return {};
   try {
-    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region), repositoryName, ref.digest);
+    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region, svc.env), repositoryName, ref.digest);
     return img?.imageTags?.length ? { [ref.digest]: img.imageTags } : {};
   } catch (err) {
     // The tag is a convenience: the digest is still shown.
@@ -69,7 +70,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
 
 async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
   const env = svc.env;
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, env);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
   const service = await describeConfiguredService(rt, svc);
 
@@ -98,8 +99,10 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMe
 
 async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
-  const { rows, guards } = await readEnvironment(rt, envName);
+  const { rows, guards, clusterView } = await readEnvironment(rt, envName, { cluster: true });
   return environmentStatusMessage({
+    clusterView,
+    locale: rt.config.slack.language,
     environment: envName,
     cluster: env.cluster,
     region: env.region,
@@ -118,15 +121,22 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
 export async function readEnvironment(
   rt: Runtime,
   envName: string,
-): Promise<{ rows: EnvironmentRow[]; guards: Awaited<ReturnType<typeof guardsOrUndefined>> }> {
+  opts: { cluster?: boolean } = {},
+): Promise<{
+  rows: EnvironmentRow[];
+  guards: Awaited<ReturnType<typeof guardsOrUndefined>>;
+  clusterView?: Awaited<ReturnType<typeof readClusterView>>;
+}> {
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, { ...env, name: envName });
   const guardsP = guardsOrUndefined(
     rt,
     envName,
     configured.map((s) => s.alias),
   );
+  // The cluster's own view (only /ecs status <environment>), read alongside.
+  const clusterP = opts.cluster ? readClusterView(rt, ecs, envName) : undefined;
   const names = [...new Set(configured.map((s) => s.service))];
   const { services, failures } = names.length
     ? await describeServices(ecs, env.cluster, names, clusterHint(envName))
@@ -137,6 +147,7 @@ export async function readEnvironment(
     services.map((s) => s.taskDefinition),
   );
   const guards = await guardsP;
+  const clusterView = await clusterP;
   const rows: EnvironmentRow[] = configured.map((svc) => {
     const service = byName.get(svc.service);
     return {
@@ -149,5 +160,21 @@ export async function readEnvironment(
       lock: guards?.locks[svc.alias],
     };
   });
-  return { rows, guards };
+  return { rows, guards, ...(clusterView ? { clusterView } : {}) };
+}
+
+/** The cluster's view for `/ecs status <environment>`; its failure is a line in the answer, not an error. */
+function readClusterView(
+  rt: Runtime,
+  ecs: ReturnType<Runtime['aws']['ecs']>,
+  envName: string,
+): Promise<{ cluster: Awaited<ReturnType<typeof describeCluster>> } | { error: string }> {
+  const env = rt.config.environments[envName]!;
+  return describeCluster(ecs, env.cluster, clusterHint(envName), rt.config.slack.language).then(
+    (cluster) => ({ cluster }),
+    (err: unknown) => {
+      rt.log.warn('cluster view unavailable', { environment: envName, err });
+      return { error: isBotError(err) ? err.userMessage : String(err) };
+    },
+  );
 }

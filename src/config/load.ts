@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { BotError } from '../errors';
-import { configSchema, type Config, type ResolvedService } from './schema';
+import { configSchema, type Config, type EnvironmentConfig, type ResolvedService } from './schema';
 
 /** Render zod issues as "services.web.scale.max: Too big: expected number to be <=5000". */
 function formatIssues(issues: z.core.$ZodIssue[]): string {
@@ -64,6 +64,16 @@ export function findService(config: Config, alias: string): ResolvedService | un
   if (!svc) return undefined;
   const env = config.environments[svc.environment]!;
   return { ...svc, alias, env: { ...env, name: svc.environment } };
+}
+
+/** An environment with its name: what the AWS clients need to reach its account (src/aws/clients.ts AwsAccess). */
+export function envAccess(config: Config, envName: string): EnvironmentConfig & { name: string } {
+  const env = config.environments[envName];
+  if (!env)
+    throw new BotError('CONFIG', `unknown environment ${envName}`, {
+      userMessage: `The environment \`${envName}\` is no longer in the configuration.`,
+    });
+  return { ...env, name: envName };
 }
 
 export function servicesIn(config: Config, envName: string): ResolvedService[] {

@@ -77,6 +77,24 @@ const environment = z
       .default({ blockCritical: false, requireScan: false }),
     /** Roles that task definitions in this environment may use (iam:PassRole is scoped to these). */
     taskRoles: z.array(roleArn).default([]),
+    /**
+     * The environment lives in another AWS account (or should be reached through its own role): every
+     * AWS call for it runs with this role's credentials (STS AssumeRole). serverless.yml grants
+     * sts:AssumeRole on exactly the roles listed here; cloudformation/target-account-role.yml creates one.
+     */
+    roleArn: roleArn.optional(),
+    /** The ExternalId the role's trust policy requires (sts:ExternalId), if any. */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2–1224 characters of letters, digits and + = , . @ : / -')
+      .optional(),
+    /** Production or not: `/ecs rightsize` suggests Fargate Spot only outside production. Default: production when deploys need approval. */
+    production: z.boolean().optional(),
+    /** `/ecs rightsize`: how much room above the observed peak a recommended size keeps, in percent. */
+    rightsize: z
+      .object({ headroom: z.number().int().min(0).max(300).default(30) })
+      .strict()
+      .default({ headroom: 30 }),
     alerts: z
       .object({
         channel: channelId.optional(),
@@ -91,7 +109,9 @@ const environment = z
     /** Release gates (./gates.ts): promotion order, traffic shift, change windows, break-glass, auto-lock, cost. */
     gates: gatesSchema.default({}),
   })
-  .strict();
+  .strict()
+  // The account of an environment reached through a role is the role's account (console links, ARNs).
+  .transform((e) => (e.roleArn && !e.accountId ? { ...e, accountId: e.roleArn.split(':')[4] } : e));
 
 const service = z
   .object({
@@ -114,6 +134,19 @@ const service = z
     alertChannel: channelId.optional(),
     /** The service `/ecs promote` takes the image from (default: the one in the promotion environment with the same repository). */
     promoteFrom: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** A tag glob for image announcements: letters, digits, _ . - and the wildcards * and ?. */
+const tagGlob = z.string().regex(/^[A-Za-z0-9_.*?-]{1,128}$/, 'must be a tag pattern such as v* or release-?.*');
+
+/** An ECR repository whose pushes are announced in Slack (EventBridge "ECR Image Action" / "ECR Image Scan"). */
+const repository = z
+  .object({
+    /** Where new images are announced. Default: the first channel of the first environment whose services use the repository. */
+    channel: channelId.optional(),
+    /** Only tags matching one of these patterns are announced (default: every tag). */
+    tags: z.array(tagGlob).default([]),
   })
   .strict();
 
@@ -154,6 +187,8 @@ export const configSchema = z
       .default(LIMIT_DEFAULTS),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
+    /** ECR repositories (names, as in services[*].repository) whose new images are posted with deploy buttons. */
+    repositories: z.record(z.string(), repository).default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -167,6 +202,16 @@ export const configSchema = z
       }
       if (cfg.environments[name]) {
         ctx.addIssue({ code: 'custom', path: ['services', name], message: `"${name}" is both a service and an environment; rename one` });
+      }
+    }
+    const used = new Set(Object.values(cfg.services).map((s) => s.repository));
+    for (const name of Object.keys(cfg.repositories)) {
+      if (!used.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['repositories', name],
+          message: `no service uses repository "${name}" (services[*].repository), so its images could not be deployed from Slack`,
+        });
       }
     }
     for (const [name, env] of Object.entries(cfg.environments)) {
@@ -198,6 +243,21 @@ export const configSchema = z
       }
     }
     for (const [name, env] of Object.entries(cfg.environments)) {
+      if (env.externalId && !env.roleArn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'externalId'],
+          message: 'externalId needs roleArn (the role it is passed to)',
+        });
+      }
+      const roleAccount = env.roleArn?.split(':')[4];
+      if (roleAccount && env.accountId && roleAccount !== env.accountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'roleArn'],
+          message: `the role is in account ${roleAccount}, but accountId is ${env.accountId}; the role must be in the environment's account`,
+        });
+      }
       const needsApproval = Object.values(env.approvals).some((n) => n > 0);
       if (needsApproval && env.approvers.length === 0) {
         ctx.addIssue({

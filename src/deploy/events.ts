@@ -13,11 +13,12 @@
 import type { Runtime } from '../runtime';
 import { keys } from '../redis/keys';
 import { describeService } from '../aws/ecs';
+import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
-import { primaryDeployment, plannedTaskDefinition } from './plan';
+import { primaryDeployment, plannedTaskDefinition, registersTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, leaseHeld, recordExecution, runningRequests } from '../approvals/execution';
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
@@ -112,7 +113,9 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     await finishExecution(rt, req.id, 'failed', 'the stored plan could not be read by this version of the bot; nothing was changed');
     return;
   }
-  const service = await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName));
+  const service = await withThrottleRetry(() =>
+    describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+  );
   if (updateApplied(plan, service, ex, startedAt)) {
     const primary = primaryDeployment(service);
     const facts: Record<string, unknown> = {
@@ -135,7 +138,7 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
       plan,
       msg,
       `Request it again with \`/ecs ${plan.verb} ${plan.alias} …\`.`,
-      plan.verb === 'deploy' ? ex.registeredTaskDefinition : undefined,
+      registersTaskDefinition(plan) ? ex.registeredTaskDefinition : undefined,
     ),
   );
   await finishExecution(rt, req.id, 'failed', `did not run: ${msg}`);

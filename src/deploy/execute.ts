@@ -34,13 +34,23 @@ import { awsError } from '../aws/errors';
 import { registerTaskDefinition, updateServiceRaw } from '../aws/ecs-write';
 import { diffObjects } from './diff';
 import { changeFor, isDefiniteRefusal, updateApplied } from './apply';
-import { assertChangeable, parsePlan, planDrift, plannedTaskDefinition, primaryDeployment, type ChangePlan } from './plan';
+import {
+  assertChangeable,
+  parsePlan,
+  planDrift,
+  plannedTaskDefinition,
+  primaryDeployment,
+  registersTaskDefinition,
+  requestVerb,
+  type ChangePlan,
+} from './plan';
 import { runningImageDigest } from './planner';
 import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
-import { registrationInput, roleProblems, rolesOf, withImage } from './taskdef';
+import { registrationInput, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
 import { watchRollout } from './watch';
+import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, leaseOp, recordExecution, startExecution } from '../approvals/execution';
@@ -192,7 +202,9 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       ...(note ? { note } : {}),
     });
   await showCard(rt, req, card('starting'), { force: true });
-  const ecs = rt.aws.ecs(plan.region);
+  // The change's own role session (request, requester, approvers) when the environment has a role.
+  const access = changeAccess(rt, req, plan);
+  const ecs = rt.aws.ecs(plan.region, access);
   let registered = ex.registeredTaskDefinition;
 
   let applied: Service;
@@ -221,7 +233,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
             ? `Nothing was changed on the service, and ${code(plan.alias)} is free for new requests. AWS may be slow or unreachable from the bot right now; request the change again in a few minutes.`
             : (err as BotError).hint;
       log.info('execute: change did not run', { reason: message });
-      await postOnce(rt, req, 'final', notStartedMilestone(plan, message, hint, plan.verb === 'deploy' ? registered : undefined));
+      await postOnce(rt, req, 'final', notStartedMilestone(plan, message, hint, registersTaskDefinition(plan) ? registered : undefined));
       await showCard(
         rt,
         req,
@@ -263,31 +275,41 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     if (moved.length) {
       throw new NotStarted(
         `The service changed since the request was made, so the approved plan no longer describes it: ${moved.join('; ')}.`,
-        `Nothing was changed. Request it again: \`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : ''}\` makes a new plan from what runs now.`,
+        `Nothing was changed. Request it again: \`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : plan.verb === 'resize' ? ` --cpu ${plan.to.cpu} --memory ${plan.to.memory}` : ''}\` makes a new plan from what runs now.`,
       );
     }
     try {
-      assertChangeable(service, plan.verb, plan.alias, rt.now());
+      assertChangeable(service, requestVerb(plan), plan.alias, rt.now());
     } catch (err) {
       if (err instanceof BotError) throw new NotStarted(err.userMessage, err.hint);
       throw err;
     }
 
-    // 2. Deploy: the approved digest must still exist (tags move; digests get deleted), then register once.
-    if (plan.verb === 'deploy' && !registered) {
-      try {
-        await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region), plan.repository, { digest: plan.digest }));
-      } catch (err) {
-        if (err instanceof BotError && err.code === 'NOT_FOUND') {
-          throw new NotStarted(
-            `The approved image ${code(`sha256:${shortDigest(plan.digest)}`)} is no longer in ECR repository ${code(plan.repository)} (deleted since the request).`,
-            'Push the image again and make a new request.',
-          );
+    // 2. Deploy: the approved digest must still exist (tags move; digests get deleted), then register once
+    //    (a resize registers the same way, with only the task size changed).
+    if (registersTaskDefinition(plan) && !registered) {
+      if (plan.verb === 'deploy') {
+        try {
+          await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region, access), plan.repository, { digest: plan.digest }));
+        } catch (err) {
+          if (err instanceof BotError && err.code === 'NOT_FOUND') {
+            throw new NotStarted(
+              `The approved image ${code(`sha256:${shortDigest(plan.digest)}`)} is no longer in ECR repository ${code(plan.repository)} (deleted since the request).`,
+              'Push the image again and make a new request.',
+            );
+          }
+          throw err;
         }
-        throw err;
       }
       const current = await withThrottleRetry(() => describeTaskDefinition(ecs, plan.currentTaskDefinition));
-      const input = withImage(registrationInput(current.taskDefinition, current.tags), plan.container, plan.image);
+      const copy = registrationInput(current.taskDefinition, current.tags);
+      let input: typeof copy;
+      try {
+        input = plan.verb === 'deploy' ? withImage(copy, plan.container, plan.image) : withSize(copy, plan.to.cpu, plan.to.memory);
+      } catch (err) {
+        if (err instanceof BotError) throw new NotStarted(err.userMessage, err.hint);
+        throw err;
+      }
       const problems = roleProblems(
         rolesOf(current.taskDefinition),
         rolesOf(input),
@@ -313,7 +335,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       );
       ex = factsOf(req);
       await postOnce(rt, req, 'registered', registeredMilestone(registered, reused));
-    } else if (plan.verb === 'deploy' && registered) {
+    } else if (registersTaskDefinition(plan) && registered) {
       await postOnce(rt, req, 'registered', registeredMilestone(registered, true));
     }
 

@@ -26,14 +26,17 @@ import {
   type ChangePlan,
   type DeployPlan,
   type HistoryEntry,
+  type ResizePlan,
   type RestartPlan,
   type RollbackPlan,
   type ScalePlan,
 } from './plan';
-import { planSummary } from './render';
+import { planSummary, sizeText } from './render';
+import { defineMessages } from '../i18n';
+import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws/fargate-pricing';
 import { pinnedImageUri, type ImageSelector } from './refs';
 import { withThrottleRetry } from './retry';
-import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage } from './taskdef';
+import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { arnTail } from '../aws/arn';
 import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
@@ -129,7 +132,7 @@ async function withRunningDigest<T extends { cluster: string; serviceName: strin
 }
 
 async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: ECSClient; service: Service }> {
-  const ecs = rt.aws.ecs(svc.env.region);
+  const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await withThrottleRetry(() => describeService(ecs, svc.env.cluster, svc.service, `services.${svc.alias}.service`));
   return { ecs, service };
 }
@@ -150,7 +153,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const now = rt.now();
   const repository = svc.repository!;
   const ref = sel.tag ?? sel.digest!;
-  const ecr = rt.aws.ecr(svc.env.region);
+  const ecr = rt.aws.ecr(svc.env.region, svc.env);
   const [image, { ecs, service }] = await Promise.all([withThrottleRetry(() => describeImage(ecr, repository, sel)), loadService(rt, svc)]);
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
@@ -364,7 +367,7 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   const warnings: string[] = [];
   if (to === 0) warnings.push('Scaling to 0 stops every task: the service will serve nothing.');
   try {
-    const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region), svc.env.cluster, svc.service);
+    const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region, svc.env), svc.env.cluster, svc.service);
     const w = autoscalingWarning(to, range);
     if (w) warnings.push(w);
   } catch (err) {
@@ -396,4 +399,67 @@ export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Pr
   }
   const plan: RestartPlan = { verb: 'restart', ...b };
   return { plan, summary: planSummary(plan, { now }), notes: [] };
+}
+
+const resizeText = defineMessages('deploy-resize', {
+  noTaskSize: {
+    en: 'Task definition {td} sets no task-level CPU and memory, so there is no task size to change.',
+    ko: '작업 정의 {td}에 작업 수준 CPU와 메모리가 없어 바꿀 작업 크기가 없습니다.',
+  },
+  same: {
+    en: '{alias} already runs with {size}; nothing to change.',
+    ko: '{alias}은(는) 이미 {size}(으)로 실행 중입니다. 바꿀 것이 없습니다.',
+  },
+  invalid: {
+    en: '{size} is not a valid Fargate task size. With {cpu} CPU units the memory may be {options}.',
+    ko: '{size}은(는) 올바른 Fargate 작업 크기가 아닙니다. CPU {cpu} 단위에서 메모리는 {options} 중 하나여야 합니다.',
+  },
+  invalidCpu: { en: 'Fargate CPU is one of {options} units.', ko: 'Fargate CPU는 {options} 단위 중 하나입니다.' },
+  hint: {
+    en: '`/ecs rightsize {alias}` recommends a size from what the service uses.',
+    ko: '`/ecs rightsize {alias}`가 서비스 사용량에 맞는 크기를 추천합니다.',
+  },
+  warnSmaller: {
+    en: 'The new size is smaller than what runs now: check `/ecs rightsize {alias}` for the measured peaks.',
+    ko: '새 크기가 지금보다 작습니다. 측정된 최대치는 `/ecs rightsize {alias}`에서 확인하세요.',
+  },
+});
+
+/** A new revision of what runs now with only the task CPU (units) and memory (MiB) changed: a deploy request. */
+export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: number; memory: number }): Promise<Prepared> {
+  const now = rt.now();
+  const t = resizeText.in(rt.config.slack.language);
+  const { ecs, service } = await loadService(rt, svc);
+  assertChangeable(service, 'deploy', svc.alias, now);
+  const b = base(svc, service, now);
+  const current = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
+  const td = current.taskDefinition;
+  const from = { cpu: Number(td.cpu), memory: Number(td.memory) };
+  if (!td.cpu || !td.memory || !Number.isFinite(from.cpu) || !Number.isFinite(from.memory)) {
+    throw new BotError('REFUSED', 'no task-level size', { userMessage: t('noTaskSize', { td: code(arnTail(b.currentTaskDefinition)) }) });
+  }
+  const size = sizeText(to);
+  if (from.cpu === to.cpu && from.memory === to.memory) {
+    throw new BotError('REFUSED', 'same size', { userMessage: t('same', { alias: code(svc.alias), size }) });
+  }
+  const fargate =
+    (td.requiresCompatibilities ?? []).includes('FARGATE') ||
+    service.launchType === 'FARGATE' ||
+    !!service.capacityProviderStrategy?.length;
+  if (fargate && !isFargateSize(to.cpu, to.memory)) {
+    const options = fargateMemoryOptions(to.cpu);
+    throw new BotError('BAD_INPUT', 'invalid fargate size', {
+      userMessage: options.length
+        ? t('invalid', { size, cpu: to.cpu, options: options.map((m) => code(String(m))).join(', ') })
+        : t('invalidCpu', { options: FARGATE_CPU_OPTIONS.map((c) => code(String(c))).join(', ') }),
+      hint: t('hint', { alias: svc.alias }),
+    });
+  }
+  const before = registrationInput(td, current.tags);
+  const after = withSize(before, to.cpu, to.memory);
+  const plan: ResizePlan = { verb: 'resize', ...b, from, to };
+  const warnings = passRoleNotes(td, svc.env.taskRoles);
+  if (to.cpu < from.cpu || to.memory < from.memory) warnings.push(t('warnSmaller', { alias: svc.alias }));
+  const summary = planSummary(plan, { now, warnings });
+  return { plan, summary, details: renderDiff(diffObjects(before, after)), notes: [] };
 }

@@ -8,7 +8,7 @@ import { context, section, type SlackMessage } from '../slack/blocks';
 import { code, codeBlock, escapeMrkdwn, link, notificationText, oneLine, plural, truncate, verbTitle } from '../slack/text';
 import { formatDuration } from '../i18n';
 import { serviceUrl, taskUrl } from '../aws/console';
-import type { ChangePlan } from './plan';
+import { registersTaskDefinition, type ChangePlan } from './plan';
 import type { Counts, Phase, StoppedTaskInfo } from './progress';
 import { shortDigest, splitImage } from './refs';
 import { arnTail } from '../aws/arn';
@@ -28,7 +28,13 @@ const VERB_ING: Record<ChangePlan['verb'], string> = {
   rollback: 'Rolling back',
   scale: 'Scaling',
   restart: 'Restarting',
+  resize: 'Resizing',
 };
+
+/** "`0.5 vCPU / 1 GB`" */
+export function sizeText(s: { cpu: number; memory: number }): string {
+  return code(`${s.cpu / 1024} vCPU / ${s.memory >= 1024 ? `${s.memory / 1024} GB` : `${s.memory} MB`}`);
+}
 
 /** "`shop/web:v1.2.3`" or "`shop/web@sha256:3f1c…`" without the registry host. */
 function imageLabel(image: string | undefined): string {
@@ -51,6 +57,8 @@ function changeTarget(plan: ChangePlan, registered?: string): string {
       return `${plan.from} → ${plural(plan.to, 'task')}`;
     case 'restart':
       return `(new tasks of ${code(arnTail(plan.currentTaskDefinition))})`;
+    case 'resize':
+      return `${sizeText(plan.from)} → ${sizeText(plan.to)}${registered ? ` as ${code(arnTail(registered))}` : ''}`;
   }
 }
 
@@ -94,6 +102,13 @@ export function planSummary(plan: ChangePlan, x: SummaryExtras): string {
     case 'restart':
       lines.push(
         `• A new deployment of the same task definition ${code(arnTail(plan.currentTaskDefinition))}: all ${plural(plan.desiredCount, 'task')} replaced, rolling`,
+      );
+      break;
+    case 'resize':
+      lines.push(
+        `• Task size: ${sizeText(plan.from)} → ${sizeText(plan.to)}`,
+        `• Task definition: a new revision of ${code(arnTail(plan.currentTaskDefinition).split(':')[0] ?? '')} copied from ${code(arnTail(plan.currentTaskDefinition))} (what runs now), only the task CPU and memory changed`,
+        `• Tasks: ${plan.desiredCount} desired, replaced by a rolling deployment`,
       );
       break;
   }
@@ -223,7 +238,7 @@ export function statusCard(v: CardView): SlackMessage {
     blocks.push(section(tt('cardPaused', { stage: code(v.pause.stage), button: v.pause.button, expiry })));
   }
   const facts: string[] = [];
-  if (p.verb === 'deploy')
+  if (registersTaskDefinition(p))
     facts.push(v.registered ? `Task definition ${code(arnTail(v.registered))}` : 'Task definition not registered yet');
   else if (p.verb === 'rollback') facts.push(`Task definition ${code(arnTail(p.targetTaskDefinition))}`);
   if (v.deploymentId) facts.push(`Deployment ${code(v.deploymentId)}`);
@@ -287,7 +302,7 @@ export function finalMilestone(v: CardView & { phase: 'completed' | 'failed' }, 
     const what =
       p.verb === 'scale'
         ? `${code(p.alias)} runs ${plural(p.to, 'task')}`
-        : `${code(p.alias)} runs ${code(arnTail(p.verb === 'deploy' ? v.registered : p.verb === 'rollback' ? p.targetTaskDefinition : p.currentTaskDefinition))}${v.counts ? ` on ${plural(v.counts.running, 'task')}` : ''}`;
+        : `${code(p.alias)} runs ${code(arnTail(registersTaskDefinition(p) ? v.registered : p.verb === 'rollback' ? p.targetTaskDefinition : p.currentTaskDefinition))}${v.counts ? ` on ${plural(v.counts.running, 'task')}` : ''}`;
     const text = `:white_check_mark: *${verbTitle(p.verb)} completed*${took}: ${what}.`;
     return {
       text: `${verbTitle(p.verb)} of ${p.alias} completed`,
@@ -304,7 +319,7 @@ export function finalMilestone(v: CardView & { phase: 'completed' | 'failed' }, 
     const lines = stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, 1400);
     blocks.push(section(['*Why tasks stopped*', ...lines].join('\n')));
   }
-  if (v.registered && p.verb === 'deploy')
+  if (v.registered && registersTaskDefinition(p))
     blocks.push(context(`Task definition ${code(arnTail(v.registered))} stays registered but unused.`));
   if (v.autoLocked) blocks.push(...autoLockBlocks(p, v.locale ?? 'en'));
   return { text: `${verbTitle(p.verb)} of ${p.alias} failed`, blocks };

@@ -21,10 +21,10 @@ import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
-import { findService } from '../config/load';
+import { envAccess, findService } from '../config/load';
 import { cleanLogMessages } from '../aws/redact';
 import { formatDuration } from '../i18n';
-import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
+import { parsePlan, plannedTaskDefinition, requestVerb, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
 import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
 import { withThrottleRetry } from './retry';
@@ -151,7 +151,7 @@ export async function stoppedTasksFor(
   since: number,
   withLogs: boolean,
 ): Promise<StoppedTaskInfo[]> {
-  const ecs = rt.aws.ecs(plan.region);
+  const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
   const arns = await withThrottleRetry(() => listServiceTasks(ecs, plan.cluster, plan.serviceName, 'STOPPED'));
   if (!arns.length) return [];
   const tasks = await withThrottleRetry(() => describeTasks(ecs, plan.cluster, arns.slice(0, 100)));
@@ -177,7 +177,7 @@ export async function stoppedTasksFor(
       const end = (info.stoppedAt ?? rt.now()) + 60_000;
       try {
         const res = await filterLogEvents(
-          rt.aws.logs(region),
+          rt.aws.logs(region, envAccess(rt.config, plan.environment)),
           { logGroupName: group, logStreamNamePrefix: stream, startTime: start, endTime: end, limit: 10 },
           { region, groupSource: `the awslogs-group option of container ${name} in ${arnTail(taskDefinition)}` },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
@@ -289,12 +289,16 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
   const deadlineMs = deadlineOf(rt, plan.environment);
   const startedAt = startedAtOf(req, ex);
   const target = ex.targetTaskDefinition ?? plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition;
-  const service = opts.service ?? (await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName)));
+  const service =
+    opts.service ??
+    (await withThrottleRetry(() =>
+      describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+    ));
   const now = rt.now();
   let a: Assessment = assessRollout(
     service,
     {
-      verb: plan.verb,
+      verb: requestVerb(plan),
       deploymentId: ex.deploymentId,
       targetTaskDefinition: target,
       previousTaskDefinition: plan.currentTaskDefinition,

@@ -13,6 +13,7 @@ import { registerCommands } from '../commands/job';
 import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
+import { registerImages } from '../images/register';
 import { createAccess } from '../edge/authz';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
@@ -34,6 +35,7 @@ export function registerAll(): void {
   registerApprovals();
   registerAlerts();
   registerChanges();
+  registerImages();
   registerSurfaces();
 }
 
@@ -78,7 +80,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
-  const aws = createAwsClients();
+  const aws = createAwsClients({ locale: config.slack.language, ...(opts.now ? { now: opts.now } : {}) });
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
   const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;

@@ -138,11 +138,12 @@ export function readOnlyAwsClients(inner: AwsClients, locale: Locale = 'en'): Aw
     return client;
   };
   return {
-    ecs: (r) => guard(inner.ecs(r)),
-    ecr: (r) => guard(inner.ecr(r)),
-    logs: (r) => guard(inner.logs(r)),
-    costExplorer: () => guard(inner.costExplorer()),
+    ecs: (r, a) => guard(inner.ecs(r, a)),
+    ecr: (r, a) => guard(inner.ecr(r, a)),
+    logs: (r, a) => guard(inner.logs(r, a)),
+    cloudwatch: (r, a) => guard(inner.cloudwatch(r, a)),
+    costExplorer: (a) => guard(inner.costExplorer(a)),
     lambda: () => guard(inner.lambda()),
-    autoScaling: (r) => guard(inner.autoScaling(r)),
+    autoScaling: (r, a) => guard(inner.autoScaling(r, a)),
   };
 }

@@ -3,6 +3,14 @@
  * hash tag `{…}` so the script works on Redis Cluster and ElastiCache Serverless.
  */
 export const keys = {
+  /**
+   * The announcement of one pushed image (hash: channel, ts, region, account, size, pushedAt, scan,
+   * posting) and its tags (set). One digest, one message, updated in place (src/images/).
+   */
+  imageMessage: (repository: string, digest: string) => `img:{${repository}@${digest}}`,
+  imageDigestTags: (repository: string, digest: string) => `img:{${repository}@${digest}}:tags`,
+  /** An ECR / Inspector event already handled (EventBridge delivers at least once). */
+  imageEventSeen: (eventId: string) => `imgev:{${eventId}}`,
   /** A handled slash-command invocation (duplicate deliveries are ignored). */
   seen: (invocationId: string) => `seen:{${invocationId}}`,
   /** A claimed worker job. */

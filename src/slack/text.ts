@@ -85,10 +85,16 @@ export function principal(p: string): string {
   return p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`;
 }
 
-const VERB_TITLE: Record<ChangeVerb, string> = { deploy: 'Deploy', rollback: 'Roll back', scale: 'Scale', restart: 'Restart' };
+const VERB_TITLE: Record<ChangeVerb | 'resize', string> = {
+  deploy: 'Deploy',
+  rollback: 'Roll back',
+  scale: 'Scale',
+  restart: 'Restart',
+  resize: 'Resize',
+};
 
-/** The title of a change verb, one spelling everywhere: "Deploy", "Roll back", "Scale", "Restart". */
-export function verbTitle(verb: ChangeVerb): string {
+/** The title of a change verb, one spelling everywhere: "Deploy", "Roll back", "Scale", "Restart", "Resize". */
+export function verbTitle(verb: ChangeVerb | 'resize'): string {
   return VERB_TITLE[verb] ?? verb;
 }
 

@@ -790,6 +790,40 @@ export class EcsWorld {
 
   handlers(): Record<string, AwsHandler> {
     return {
+      // The cluster's own view: its services' task counts, Fargate capacity providers, Container Insights off.
+      DescribeClusters: (call) => {
+        const names = ((call.input.clusters ?? ['default']) as string[]).map(nameOf);
+        const include = (call.input.include ?? []) as string[];
+        return {
+          clusters: names
+            .filter((n) => this.clusters.has(n))
+            .map((n) => {
+              const svcs = [...this.svcs.entries()].filter(([k]) => k.startsWith(`${n}/`)).map(([, v]) => v.service);
+              const running = svcs.reduce((x, s) => x + (s.runningCount ?? 0), 0);
+              return {
+                clusterArn: this.arn('cluster', n),
+                clusterName: n,
+                status: 'ACTIVE',
+                runningTasksCount: running,
+                pendingTasksCount: svcs.reduce((x, s) => x + (s.pendingCount ?? 0), 0),
+                activeServicesCount: svcs.length,
+                registeredContainerInstancesCount: 0,
+                capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+                defaultCapacityProviderStrategy: [],
+                ...(include.includes('STATISTICS')
+                  ? {
+                      statistics: [
+                        { name: 'runningFargateTasksCount', value: String(running) },
+                        { name: 'runningEC2TasksCount', value: '0' },
+                      ],
+                    }
+                  : {}),
+                ...(include.includes('SETTINGS') ? { settings: [{ name: 'containerInsights', value: 'disabled' }] } : {}),
+              };
+            }),
+          failures: names.filter((n) => !this.clusters.has(n)).map((n) => ({ arn: this.arn('cluster', n), reason: 'MISSING' })),
+        };
+      },
       DescribeServices: (call) => {
         const cluster = this.clusterOf(call);
         if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');

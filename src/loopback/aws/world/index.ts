@@ -20,12 +20,15 @@ import { CostWorld } from './cost';
 import { EcrWorld, type PushOptions } from './ecr';
 import { EcsWorld, type ServiceSeed as EcsServiceSeed } from './ecs';
 import { LogsWorld } from './logs';
+import { MetricsWorld } from './metrics';
+import { StsWorld } from './sts';
 
 export { AutoScalingWorld } from './autoscaling';
 export { CostWorld, type LineItem } from './cost';
 export { EcrWorld, type PushOptions } from './ecr';
 export { EcsWorld, type ServiceChange, type ServiceSeed, type TaskFailure } from './ecs';
 export { LogsWorld, type LogLine } from './logs';
+export { StsWorld, type StsSession } from './sts';
 export type { EcsEventEnvelope } from './events';
 
 export interface FargateServiceSpec {
@@ -66,6 +69,8 @@ export class AwsWorld {
   readonly ecs: EcsWorld;
   readonly cost: CostWorld;
   readonly autoScaling: AutoScalingWorld;
+  readonly metrics: MetricsWorld;
+  readonly sts: StsWorld;
   readonly region: string;
   readonly account: string;
 
@@ -78,6 +83,8 @@ export class AwsWorld {
     this.ecs = new EcsWorld({ ...o, ecr: this.ecr, logs: this.logs });
     this.cost = new CostWorld({ ...o, ecs: this.ecs });
     this.autoScaling = new AutoScalingWorld(o);
+    this.metrics = new MetricsWorld();
+    this.sts = new StsWorld(o);
   }
 
   /** Every operation of the world, by service signing name and action (for AwsEndpoint.handleAll). */
@@ -88,6 +95,8 @@ export class AwsWorld {
       logs: this.logs.handlers(),
       ce: this.cost.handlers(),
       'application-autoscaling': this.autoScaling.handlers(),
+      monitoring: this.metrics.handlers(),
+      sts: this.sts.handlers(),
     };
   }
 
