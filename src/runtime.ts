@@ -4,6 +4,7 @@
  */
 import type Redis from 'ioredis';
 import { createAwsClients, type AwsClients } from './aws/clients';
+import { createAsyncInvoker } from './aws/lambda-invoke';
 import { createDirectory, type Directory } from './bot/directory';
 import { createSlackGateway, type SlackGateway } from './bot/slack';
 import { configWarnings, loadConfigFile } from './config/load';
@@ -64,7 +65,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let dispatcher = opts.dispatcher;
   if (!dispatcher) {
     requireEnv(env, ['WORKER_FUNCTION']);
-    dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
+    dispatcher = lambdaDispatcher(env.WORKER_FUNCTION!, createAsyncInvoker({ env }));
   }
   return {
     config,

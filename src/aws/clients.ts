@@ -10,14 +10,12 @@ import type * as EcsSdk from '@aws-sdk/client-ecs';
 import type * as EcrSdk from '@aws-sdk/client-ecr';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as CeSdk from '@aws-sdk/client-cost-explorer';
-import type * as LambdaSdk from '@aws-sdk/client-lambda';
 import type * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 
 type ECSClient = EcsSdk.ECSClient;
 type ECRClient = EcrSdk.ECRClient;
 type CloudWatchLogsClient = LogsSdk.CloudWatchLogsClient;
 type CostExplorerClient = CeSdk.CostExplorerClient;
-type LambdaClient = LambdaSdk.LambdaClient;
 type ApplicationAutoScalingClient = AutoScalingSdk.ApplicationAutoScalingClient;
 
 export interface AwsClients {
@@ -26,7 +24,6 @@ export interface AwsClients {
   logs(region: string): CloudWatchLogsClient;
   /** Cost Explorer's API lives in us-east-1 whatever the workload's region. */
   costExplorer(): CostExplorerClient;
-  lambda(): LambdaClient;
   autoScaling(region: string): ApplicationAutoScalingClient;
 }
 
@@ -63,16 +60,6 @@ export function createAwsClients(): AwsClients {
           new (require('@aws-sdk/client-application-auto-scaling') as typeof AutoScalingSdk).ApplicationAutoScalingClient({
             region,
             ...common,
-          }),
-      ),
-    // The hand-off runs inside Slack's 3-second ack: bounded connect and request time, two attempts.
-    lambda: () =>
-      get(
-        'lambda',
-        () =>
-          new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient({
-            maxAttempts: 2,
-            requestHandler: { connectionTimeout: 700, requestTimeout: 1_000 },
           }),
       ),
   };

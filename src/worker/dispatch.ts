@@ -1,6 +1,5 @@
 /** Hand a job to the worker: an async Lambda invocation, or in-process when running locally. */
-import type * as LambdaSdk from '@aws-sdk/client-lambda';
-import type { AwsClients } from '../aws/clients';
+import { createAsyncInvoker, type AsyncInvoker } from '../aws/lambda-invoke';
 import { BotError } from '../errors';
 import type { Logger } from '../log';
 import type { Job } from './jobs';
@@ -9,16 +8,15 @@ export interface Dispatcher {
   dispatch(job: Job): Promise<void>;
 }
 
-export function lambdaDispatcher(aws: AwsClients, functionName: string): Dispatcher {
+/**
+ * The hand-off runs inside Slack's 3-second ack: bounded connect and request time, two attempts
+ * (src/aws/lambda-invoke.ts). One invoker, and so one keep-alive connection pool, per dispatcher.
+ */
+export function lambdaDispatcher(functionName: string, invoker: AsyncInvoker = createAsyncInvoker()): Dispatcher {
   return {
     async dispatch(job) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first hand-off, not at cold start
-      const { InvokeCommand } = require('@aws-sdk/client-lambda') as typeof LambdaSdk;
       try {
-        const res = await aws
-          .lambda()
-          .send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(job)) }));
-        if (res.StatusCode !== undefined && res.StatusCode !== 202) throw new Error(`worker invoke answered ${res.StatusCode}`);
+        await invoker.invokeAsync(functionName, JSON.stringify(job));
       } catch (err) {
         throw new BotError('INTERNAL', `cannot hand off job ${job.kind}: ${(err as Error).message}`, {
           userMessage: 'I could not start the work for this command, so nothing was done.',

@@ -1,12 +1,11 @@
 /**
  * End-to-end harness: the real Lambda handlers (src/handlers/*), the real Redis started by
  * jest's global setup, the local Slack Web API server over HTTP, and AWS stubbed with
- * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation) is captured
- * and `drain()` delivers it to the worker handler, as Lambda would.
+ * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation, signed) goes to
+ * a local Invoke endpoint that checks it like Lambda would (./lambda-endpoint.ts), and `drain()`
+ * delivers the captured jobs to the worker handler.
  */
 import { join } from 'node:path';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { handler as slackHandler, resetSlackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
@@ -26,6 +25,7 @@ import {
   type SlashFields,
   type ViewSubmissionOptions,
 } from './signing';
+import { startLambdaEndpoint, TEST_AWS_CREDENTIALS } from './lambda-endpoint';
 import { startSlackServer, type SlackServer } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
 
@@ -79,6 +79,17 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   useWorkerDb();
   const slack = await startSlackServer();
   await flushRedis();
+  const pending: unknown[] = [];
+  const handedOff: unknown[] = [];
+  const lambda = await startLambdaEndpoint({
+    region: 'eu-west-1',
+    onInvoke: (inv) => {
+      if (inv.invocationType !== 'Event')
+        lambda.refused.push(`${inv.functionName} invoked ${inv.invocationType}: the worker must be invoked asynchronously`);
+      pending.push(inv.payload);
+      handedOff.push(inv.payload);
+    },
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -86,20 +97,17 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     SLACK_API_URL: slack.apiUrl,
     WORKER_FUNCTION: 'ecs-chatops-test-worker',
     CHATOPS_CONFIG: opts.configPath ?? FIXTURE_CONFIG,
+    AWS_REGION: 'eu-west-1',
+    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     ...opts.env,
   };
-  Object.assign(process.env, { SLACK_API_URL: slack.apiUrl });
-  const config = loadConfigFile(env.CHATOPS_CONFIG);
-  const pending: unknown[] = [];
-  const handedOff: unknown[] = [];
-  const lambda = mockClient(LambdaClient);
-  lambda.on(InvokeCommand).callsFake((input: { Payload?: Uint8Array; InvocationType?: string }) => {
-    if (input.InvocationType !== 'Event') throw new Error('the worker must be invoked asynchronously');
-    const job = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8'));
-    pending.push(job);
-    handedOff.push(job);
-    return { StatusCode: 202 };
+  // The hand-off signs with the environment's credentials, as on Lambda.
+  Object.assign(process.env, {
+    SLACK_API_URL: slack.apiUrl,
+    AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
   });
+  const config = loadConfigFile(env.CHATOPS_CONFIG);
   const logs: Array<Record<string, unknown>> = [];
   const prevSink = setLogSink((line) => logs.push(JSON.parse(line)));
   // As on Lambda: the Slack-facing function and the worker/events/scheduled functions each have
@@ -150,7 +158,8 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
     async close() {
-      lambda.restore();
+      if (lambda.refused.length) throw new Error(`the Lambda endpoint refused hand-offs: ${lambda.refused.join('; ')}`);
+      await lambda.close();
       setLogSink(prevSink);
       setRuntime(undefined);
       resetSlackHandler();
