@@ -423,6 +423,23 @@ try {
     );
   if (workload.problems.length || e2eProblems.length) console.log(`\nproblems:\n  ${[...workload.problems, ...e2eProblems].join('\n  ')}`);
   console.log(`\nbench/results.json written; all targets met: ${results.allMet ? 'yes' : 'no'}`);
+
+  if (process.env.BENCH_README === '1') {
+    const md = [
+      `Latest run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${results.machine.cpus} × ${results.machine.model}, Node ${process.version}, ` +
+        `${SAMPLES} samples, ${results.durationS.toFixed(0)} s (\`bench/results.json\`).`,
+      '',
+      '| figure | value | target | met | ours vs baseline |',
+      '|---|---|---|---|---|',
+      ...figures.map((f) => `| ${f.name} | ${fmt(f)} | ${tgt(f)} | ${f.met === null ? '' : f.met ? 'yes' : '**no**'} | ${abs(f)} |`),
+    ].join('\n');
+    const readme = join(ROOT, 'README.md');
+    const text = readFileSync(readme, 'utf8');
+    const re = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
+    if (!re.test(text)) throw new Error('README.md has no <!-- bench:start --> … <!-- bench:end --> block');
+    writeFileSync(readme, text.replace(re, `<!-- bench:start -->\n${md}\n<!-- bench:end -->`));
+    console.log('README.md table updated');
+  }
 } finally {
   await lambda?.close();
   redis?.kill('SIGTERM');
