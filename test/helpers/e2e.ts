@@ -101,9 +101,12 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     ...opts.env,
   };
-  // The hand-off signs with the environment's credentials, as on Lambda.
+  // The hand-off signs with the environment's credentials, as on Lambda; runtimes a test builds
+  // from process.env hand off to the same local endpoint.
   Object.assign(process.env, {
     SLACK_API_URL: slack.apiUrl,
+    AWS_REGION: 'eu-west-1',
+    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
   });
