@@ -13,12 +13,15 @@
 //
 // Writes bench/results.json (each figure's value, target and `met`) and prints the table.
 // BENCH_SAMPLES (default 21, minimum 21 for a run that can meet the targets) sets the sample count.
+// BENCH_OURS=<path to a built slack.js> measures that bundle as A in the A/B figures (cold, hand-off,
+// in flight, size, RSS) instead of this checkout's: a what-if for a change, or an older build.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { buildAll, ENTRIES, pluginsFor, ROOT } from '../scripts/build.mjs';
 import { boltLambdaOnly, bytesByPackage } from '../scripts/bundle-plugins.mjs';
 
@@ -77,6 +80,13 @@ try {
     plugins: (name) => (name === 'baselineStubbed' ? [boltLambdaOnly()] : pluginsFor(name)),
   });
   const B = Object.fromEntries(built.map((b) => [b.name, b]));
+  if (process.env.BENCH_OURS) {
+    const outfile = process.env.BENCH_OURS;
+    const code = readFileSync(outfile);
+    const meta = JSON.parse(readFileSync(join(outfile, '..', 'meta-slack.json'), 'utf8'));
+    B.slack = { ...B.slack, outfile, bytes: code.length, gzipBytes: gzipSync(code).length, metafile: meta };
+    log(`A/B figures measure ${outfile} as ours`);
+  }
 
   // --- certificate, Redis over TLS, the Lambda Invoke endpoint over HTTPS ---------------------------
   const certFile = join(work, 'cert.pem');
@@ -367,6 +377,7 @@ try {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, platform: `${process.platform} ${process.arch}` },
     samples: SAMPLES,
+    ours: process.env.BENCH_OURS || 'dist/slack.js as npm run build makes it',
     durationS: (Date.now() - started) / 1000,
     allMet: figures.every((f) => f.met !== false),
     figures,
