@@ -8,6 +8,7 @@
 //                                             signed `/ecs status web` in flight and report each one's time
 //   node bench/child.mjs world <world.js> <bundles dir>        the scripted workload (bench/fixtures/world.ts)
 //   node bench/child.mjs e2e <world.js> <bundles dir>          one cold end-to-end sample
+//   node bench/child.mjs tour <world.js> <bundles dir>         every verb through the built Slack function (test/bundle)
 //   node bench/child.mjs transitions <transitions.js> <n>      Redis round trips per approval transition
 //
 // Every mode prints one JSON line last on stdout.
@@ -82,7 +83,7 @@ if (mode === 'init' || mode === 'handoff') {
     process.send({ latencies: await round() });
   });
   process.send({ ready: true });
-} else if (mode === 'world' || mode === 'e2e') {
+} else if (mode === 'world' || mode === 'e2e' || mode === 'tour') {
   const world = require(bundle);
   const opts = {
     dist: arg,
@@ -90,7 +91,7 @@ if (mode === 'init' || mode === 'handoff') {
     keyFile: process.env.BENCH_KEY_FILE,
     redisPlainUrl: process.env.BENCH_REDIS_PLAIN_URL,
   };
-  done(mode === 'world' ? await world.runWorkload(opts) : await world.e2eSample(opts));
+  done(await (mode === 'world' ? world.runWorkload(opts) : mode === 'e2e' ? world.e2eSample(opts) : world.runEdgeTour(opts)));
 } else if (mode === 'transitions') {
   const { runTransitions } = require(bundle);
   done(await runTransitions({ redisUrl: process.env.BENCH_REDIS_PLAIN_URL, configPath: process.env.CHATOPS_CONFIG, samples: Number(arg) }));

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { WorkloadResult } from '../../bench/fixtures/world';
+import type { TourResult, WorkloadResult } from '../../bench/fixtures/world';
 import { TEST_AWS_CREDENTIALS } from '../helpers/lambda-endpoint';
 import { flushRedis, useWorkerDb } from '../helpers/redis';
 import { FIXTURE_CONFIG } from '../helpers/e2e';
@@ -30,6 +30,7 @@ describe('the built Lambda bundles', () => {
   const dist = mkdtempSync(join(tmpdir(), 'ecs-chatops-bundles-'));
   let built: Built[];
   let result: WorkloadResult;
+  let tour: TourResult;
 
   beforeAll(async () => {
     const redisUrl = useWorkerDb();
@@ -63,11 +64,16 @@ describe('the built Lambda bundles', () => {
       REDIS_URL: redisUrl,
       BENCH_REDIS_PLAIN_URL: redisUrl,
     };
-    const run = await promisify(execFile)(process.execPath, [join(ROOT, 'bench/child.mjs'), 'world', join(dist, 'world.js'), dist], {
-      env,
-      maxBuffer: 1 << 24,
-    });
-    result = JSON.parse(run.stdout.trim().split('\n').pop()!) as WorkloadResult;
+    const child = async <T>(mode: string): Promise<T> => {
+      const run = await promisify(execFile)(process.execPath, [join(ROOT, 'bench/child.mjs'), mode, join(dist, 'world.js'), dist], {
+        env,
+        maxBuffer: 1 << 24,
+      });
+      return JSON.parse(run.stdout.trim().split('\n').pop()!) as T;
+    };
+    result = await child<WorkloadResult>('world');
+    await flushRedis();
+    tour = await child<TourResult>('tour');
   });
 
   afterAll(() => {
@@ -89,6 +95,14 @@ describe('the built Lambda bundles', () => {
     expect(result.awsCalls.logs?.['logs.FilterLogEvents']).toBeGreaterThanOrEqual(10);
     expect(result.costExplorer.requests).toBeGreaterThan(0);
     expect(result.costExplorer.cacheHits).toBeGreaterThan(0);
+  });
+
+  it('answers every verb, refusals included, without reaching anything left out of dist/slack.js', () => {
+    expect(tour.problems).toEqual([]);
+    expect(tour.acks['help']).toContain('ECS ChatOps commands');
+    expect(tour.acks['no-such-verb']).toContain('There is no command');
+    expect(tour.acks['lock web --reason "bench tour"']).toMatch(/lock/i);
+    expect(Object.keys(tour.acks)).toHaveLength(18);
   });
 
   it('makes no AWS call outside an invocation (nothing polls in the background)', () => {
