@@ -122,7 +122,8 @@ try {
     if (i === 99) throw new Error('redis-server did not start (is it built with TLS? Debian/Ubuntu: apt-get install redis-server)');
     await new Promise((r) => setTimeout(r, 50));
   }
-  lambda = await world.startLambdaEndpoint({ region: 'eu-west-1', tls: { cert: readFileSync(certFile), key: readFileSync(keyFile) } });
+  // The hand-off's Lambda Invoke API on the loopback AWS endpoint, over HTTPS, checking each signature.
+  lambda = await world.startHandOffEndpoint({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
 
   const env = {
     ...process.env,
@@ -133,7 +134,8 @@ try {
     REDIS_URL: `rediss://127.0.0.1:${tlsPort}`,
     REDIS_TLS_CA_FILE: certFile,
     NODE_EXTRA_CA_CERTS: certFile,
-    CHATOPS_CONFIG: join(ROOT, 'test/fixtures/chatops.test.yml'),
+    // The topology tests' config: its services are the ones bench/fixtures/world.ts seeds.
+    CHATOPS_CONFIG: join(ROOT, 'test/fixtures/chatops.topology.yml'),
     WORKER_FUNCTION: 'ecs-chatops-bench-worker',
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: world.TEST_AWS_CREDENTIALS.accessKeyId,
@@ -178,6 +180,7 @@ try {
   log(`cold init + first hand-off of /ecs status web: ${SAMPLES} pairs`);
   const handoff = await pairs('handoff', SAMPLES);
   const invokesAfterCold = lambda.invocations.length;
+  if (lambda.refused().length) throw new Error(`the Lambda endpoint refused hand-offs: ${lambda.refused().join('; ')}`);
   if (invokesAfterCold !== SAMPLES)
     throw new Error(`expected ${SAMPLES} hand-offs from the cold samples, the endpoint saw ${invokesAfterCold}`);
 

@@ -23,7 +23,7 @@ export const ENTRIES = Object.freeze({
   worker: 'src/handlers/worker.ts',
   events: 'src/handlers/events.ts',
   scheduled: 'src/handlers/scheduled.ts',
-  local: 'src/local.ts',
+  local: 'src/handlers/local.ts',
 });
 
 /** Entries that are not Lambda handlers (no `handler` export required). */

@@ -4,7 +4,7 @@
  * Every failure the user can act on is a BotError: `message` is for logs,
  * `userMessage` is what Slack shows (mrkdwn, already escaped where it echoes input),
  * `hint` is the one thing to try next, and `usage` the verb's usage when the input was wrong.
- * `toSlackReply()` in src/bot/reply.ts is the only place that turns errors into messages.
+ * `errorReply()` in src/slack/reply.ts is the only place that turns errors into messages.
  */
 export type ErrorCode =
   | 'BAD_INPUT'
@@ -23,7 +23,7 @@ export type ErrorCode =
   | 'SLACK'
   | 'INTERNAL';
 
-export interface BotErrorOptions {
+interface BotErrorOptions {
   userMessage: string;
   hint?: string;
   usage?: string;
@@ -58,11 +58,4 @@ export function badInput(userMessage: string, usage?: string, hint?: string): Bo
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
-}
-
-export function errorName(err: unknown): string | undefined {
-  if (err && typeof err === 'object' && 'name' in err && typeof (err as { name: unknown }).name === 'string') {
-    return (err as { name: string }).name;
-  }
-  return undefined;
 }

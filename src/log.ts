@@ -2,7 +2,7 @@
  * Structured JSON logging: one line per event, so CloudWatch Logs Insights can query it.
  * The audit trail also writes here (see src/approvals/audit.ts): the log is the record of last resort.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -14,7 +14,7 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export type LogSink = (line: string) => void;
+type LogSink = (line: string) => void;
 
 let sink: LogSink = (line) => process.stdout.write(line + '\n');
 
@@ -23,6 +23,27 @@ export function setLogSink(next: LogSink): LogSink {
   const prev = sink;
   sink = next;
   return prev;
+}
+
+const secrets = new Set<string>();
+
+/**
+ * Values that must never reach a log line (the bot token, the signing secret, the Redis
+ * password): replaced by `[secret]` wherever they occur, also JSON- or URL-encoded. A last line
+ * of defence; the code logs no such value on purpose (test/e2e/no-secret-logged.test.ts).
+ */
+export function registerSecret(value: string | undefined): void {
+  if (!value || value.length < 6) return;
+  for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) secrets.add(form);
+}
+
+/** The password of `scheme://user:password@host` in a log line. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"]*):[^\s/@"]+@/gi;
+
+export function scrubLogLine(line: string): string {
+  let out = line;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[secret]');
+  return out.replace(URL_PASSWORD, '$1:[secret]@');
 }
 
 function serializeError(value: unknown): unknown {
@@ -38,7 +59,7 @@ export function createLogger(base: Record<string, unknown> = {}, level: LogLevel
     if (order[lvl] < min) return;
     const entry: Record<string, unknown> = { level: lvl, time: new Date().toISOString(), msg, ...base };
     if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = serializeError(v);
-    sink(JSON.stringify(entry));
+    sink(scrubLogLine(JSON.stringify(entry)));
   };
   return {
     debug: (m, f) => write('debug', m, f),

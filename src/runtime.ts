@@ -1,97 +1,61 @@
 /**
- * Everything a handler needs, built once per process from the environment and reused across
- * invocations: config (validated at cold start), Slack, Redis, AWS clients, the dispatcher.
+ * What every entry, verb and feature is handed: the process's runtime and the interfaces it is made
+ * of. Types only (a leaf of the floor plan, docs/architecture.md); the one place that builds a
+ * Runtime from the environment is src/handlers/compose.ts.
  */
-import type Redis from 'ioredis';
-import { createAwsClients, type AwsClients } from './aws/clients';
-import { createAsyncInvoker } from './aws/lambda-invoke';
-import { createDirectory, type Directory } from './bot/directory';
-import { createSlackGateway, type SlackGateway } from './bot/slack';
-import { configWarnings, loadConfigFile } from './config/load';
+import type { AwsClients } from './aws/clients';
 import type { Config } from './config/schema';
-import { BotError } from './errors';
-import { log as rootLog, type Logger } from './log';
-import { createRedis, type RedisProfile } from './redis/client';
-import type { Dispatcher } from './worker/dispatch';
-import { lambdaDispatcher } from './worker/dispatch';
+import type { Logger } from './log';
+import type { Role } from './policy/authorize';
+import type { RedisClient } from './redis/client';
+import type { SlackGateway } from './slack/gateway';
+
+/** Work for the worker: a kind and an id (the idempotency key); the rest is the kind's own (src/hooks/jobs.ts). */
+export interface Job {
+  kind: string;
+  id: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Hands a job on: from the Slack-facing function, an async Lambda invocation of the worker
+ * (src/aws/lambda.ts); in the worker, events and scheduled functions (and locally), in-process
+ * after the current job (inProcessDispatcher, src/hooks/jobs.ts).
+ */
+export interface Dispatcher {
+  dispatch(job: Job): Promise<void>;
+  /** Resolves when every job dispatched in this process has run (Lambda handlers await it before returning). */
+  idle?(): Promise<void>;
+}
+
+/**
+ * "Does this user hold role X": the one authorization wrapper (src/edge/authz.ts), used by the
+ * slash-command path, the buttons and the verbs that decide by role. User-group membership is read
+ * from Slack (cached briefly), so someone removed from a group loses the right within the cache TTL.
+ */
+export interface Access {
+  /** Whether `userId` holds `role` in `environment` (no channel check: buttons on the bot's own messages). */
+  holds(environment: string, userId: string, role: Role): Promise<boolean>;
+  /** Whether `userId` holds one of `roles` (asked in order). */
+  holdsAny(environment: string, userId: string, roles: readonly Role[]): Promise<boolean>;
+  /**
+   * Throws FORBIDDEN unless the channel is one of the environment's and `userId` holds one of
+   * `roles` there; the refusal names the first role.
+   */
+  ensure(environment: string, channelId: string, userId: string, roles: readonly Role[]): Promise<void>;
+}
 
 export interface Runtime {
   config: Config;
   log: Logger;
   slack: SlackGateway;
-  redis: Redis;
+  /** One node or a Redis Cluster (src/redis/client.ts createRedisFromEnv). */
+  redis: RedisClient;
   aws: AwsClients;
   dispatcher: Dispatcher;
-  directory: Directory;
+  access: Access;
   signingSecret: string;
   botToken: string;
   mode: 'lambda' | 'local';
   now(): number;
-}
-
-/** Names of required variables that are missing or empty. */
-export function missingEnv(env: NodeJS.ProcessEnv, names: readonly string[]): string[] {
-  return names.filter((n) => !env[n] || !env[n]!.trim());
-}
-
-export function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
-  const missing = missingEnv(env, names);
-  if (missing.length) {
-    throw new BotError('CONFIG', `Missing environment variable${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
-      userMessage: 'The bot is missing required settings.',
-    });
-  }
-}
-
-export interface RuntimeOptions {
-  env?: NodeJS.ProcessEnv;
-  config?: Config;
-  profile: RedisProfile;
-  mode?: 'lambda' | 'local';
-  /** Defaults to an async Lambda invocation of WORKER_FUNCTION. */
-  dispatcher?: Dispatcher;
-  now?: () => number;
-}
-
-export function createRuntime(opts: RuntimeOptions): Runtime {
-  const env = opts.env ?? process.env;
-  requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
-  const config = opts.config ?? loadConfigFile();
-  const log = rootLog;
-  for (const warning of configWarnings(config)) log.warn('config warning', { warning });
-  const aws = createAwsClients();
-  const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
-  const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
-  let dispatcher = opts.dispatcher;
-  if (!dispatcher) {
-    requireEnv(env, ['WORKER_FUNCTION']);
-    dispatcher = lambdaDispatcher(env.WORKER_FUNCTION!, createAsyncInvoker({ env }));
-  }
-  return {
-    config,
-    log,
-    slack,
-    redis,
-    aws,
-    dispatcher,
-    directory: createDirectory(slack, log),
-    signingSecret: env.SLACK_SIGNING_SECRET!,
-    botToken: env.SLACK_BOT_TOKEN!,
-    mode: opts.mode ?? 'lambda',
-    now: opts.now ?? Date.now,
-  };
-}
-
-/** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */
-const current: Partial<Record<RedisProfile, Runtime>> = {};
-
-/** The process-wide runtime of a profile (created on first use by the Lambda handlers). */
-export function getRuntime(profile: RedisProfile, factory: () => Runtime): Runtime {
-  return (current[profile] ??= factory());
-}
-
-/** Tests and the local server install their own runtime (for one profile, or both). */
-export function setRuntime(rt: Runtime | undefined, profile?: RedisProfile): void {
-  if (profile) current[profile] = rt;
-  else current.edge = current.worker = rt;
 }

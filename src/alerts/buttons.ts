@@ -5,19 +5,17 @@
  * Logs hands a job to the worker that posts more lines of the failed container in the thread.
  */
 import { z } from 'zod';
-import type { ActionContext } from '../bot/actions';
-import type { SlackMessage } from '../bot/blocks/message';
-import { code } from '../bot/blocks/text';
-import { submitCommand } from '../bot/edge';
+import type { ActionContext } from '../hooks/actions';
+import type { SlackMessage } from '../slack/blocks';
+import { code } from '../slack/text';
 import { findService } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
-import { groupsToResolve, hasRole } from '../policy/authorize';
 import type { Runtime } from '../runtime';
 import { ACTION_LOGS, ACTION_ROLLBACK, ACTION_STATUS } from './messages';
 
 /** Lines the Logs button posts. */
-export const LOGS_BUTTON_LINES = 50;
+const LOGS_BUTTON_LINES = 50;
 
 export const logsJobSchema = z.object({
   kind: z.literal('alert-logs'),
@@ -56,7 +54,7 @@ async function runAsCommand(ctx: ActionContext, verb: 'status' | 'rollback'): Pr
     await ctx.whisper(stale);
     return;
   }
-  const reply = await submitCommand(rt, {
+  const msg = await ctx.submitCommand({
     id: `alert-${action.action_ts}-${userId}`,
     text: `${verb} ${svc.alias}`,
     userId,
@@ -67,16 +65,12 @@ async function runAsCommand(ctx: ActionContext, verb: 'status' | 'rollback'): Pr
     triggerId: body.trigger_id,
     receivedAt: rt.now(),
   });
-  if (reply === '') return;
-  const { response_type: _ignored, ...msg } = reply;
-  await answer(rt, ctx, msg);
+  if (msg) await answer(rt, ctx, msg);
 }
 
 /** Logs are read-only: anyone who may read the environment may ask for more lines of an alert they can see. */
 async function ensureReader(rt: Runtime, svc: ResolvedService, userId: string): Promise<void> {
-  const groups = groupsToResolve(svc.env, 'reader', userId);
-  const userGroups = groups.length ? await rt.directory.groupsOf(userId, groups) : new Set<string>();
-  if (!hasRole(svc.env, 'reader', userId, userGroups)) {
+  if (!(await rt.access.holds(svc.environment, userId, 'reader'))) {
     throw new BotError('FORBIDDEN', `logs button denied for ${userId} in ${svc.environment}`, {
       userMessage: `You are not allowed to read from ${code(svc.environment)}, so I can't show these logs.`,
     });

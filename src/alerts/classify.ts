@@ -1,3 +1,4 @@
+import type { TaskContainer, TaskDetail } from '../aws/ecs-events';
 /**
  * Which stopped tasks are failures worth an alert, and what went wrong in plain words.
  * Pure: a function of the event's detail and the environment's alert settings.
@@ -5,7 +6,6 @@
  * Stop codes: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html (stopCode);
  * error messages: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
  */
-import type { TaskContainer, TaskDetail } from './events';
 
 export type FailureKind =
   /** Out of memory: OutOfMemoryError in a reason, or exit code 137 (SIGKILL). */
@@ -40,9 +40,9 @@ export interface TaskFailure {
   stoppedReason?: string;
 }
 
-export type StopDecision = { alert: true; failure: TaskFailure } | { alert: false; why: string };
+type StopDecision = { alert: true; failure: TaskFailure } | { alert: false; why: string };
 
-export interface ClassifyOptions {
+interface ClassifyOptions {
   /** environments.<env>.alerts.includeRoutineStops */
   includeRoutineStops: boolean;
   /** The service's main container (chatops.yml `container`), preferred when several failed. */

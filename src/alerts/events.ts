@@ -1,160 +1,20 @@
 /**
- * ECS events from EventBridge, as the alerts read them: lenient schemas for the three detail
- * types we subscribe to (ECS adds fields over time, so unknown fields pass through), and the
- * mapping of an event to a service configured in chatops.yml. Pure: no I/O.
- *
- * Shapes: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html,
- * ecs_service_deployment_events.html, ecs_service_events.html (samples in test/fixtures/events/).
+ * ECS events as the alerts read them: the mapping of a parsed event (src/aws/ecs-events.ts) to a
+ * service configured in chatops.yml, and where that service's alerts go. Pure: no I/O.
  */
-import { z } from 'zod';
 import type { Config, ResolvedService } from '../config/schema';
 import { findService } from '../config/load';
 import { arnTail } from '../aws/arn';
-import type { EcsEvent } from '../events/hooks';
+import { parseArn, type ParsedEcsEvent } from '../aws/ecs-events';
 
-export const TASK_STATE_CHANGE = 'ECS Task State Change';
-export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
-export const SERVICE_ACTION = 'ECS Service Action';
-
-const containerSchema = z
-  .object({
-    name: z.string().optional(),
-    // null appears while a container has not exited; absent for containers that never started.
-    exitCode: z.number().int().nullish(),
-    reason: z.string().optional(),
-    lastStatus: z.string().optional(),
-    image: z.string().optional(),
-    imageDigest: z.string().optional(),
-  })
-  .passthrough();
-
-export const taskDetailSchema = z
-  .object({
-    clusterArn: z.string().min(1),
-    taskArn: z.string().min(1),
-    taskDefinitionArn: z.string().optional(),
-    group: z.string().optional(),
-    startedBy: z.string().optional(),
-    lastStatus: z.string().min(1),
-    desiredStatus: z.string().optional(),
-    stopCode: z.string().optional(),
-    stoppedReason: z.string().optional(),
-    stoppedAt: z.string().optional(),
-    containers: z.array(containerSchema).default([]),
-    version: z.number().int().optional(),
-  })
-  .passthrough();
-
-export const deploymentDetailSchema = z
-  .object({
-    eventType: z.string().optional(),
-    eventName: z.string().min(1),
-    deploymentId: z.string().min(1),
-    updatedAt: z.string().optional(),
-    reason: z.string().optional(),
-    clusterArn: z.string().optional(),
-  })
-  .passthrough();
-
-export const serviceActionDetailSchema = z
-  .object({
-    eventType: z.string().optional(),
-    eventName: z.string().min(1),
-    clusterArn: z.string().optional(),
-    createdAt: z.string().optional(),
-    reason: z.string().optional(),
-    capacityProviderArns: z.array(z.string()).optional(),
-  })
-  .passthrough();
-
-export type TaskDetail = z.infer<typeof taskDetailSchema>;
-export type TaskContainer = z.infer<typeof containerSchema>;
-export type DeploymentDetail = z.infer<typeof deploymentDetailSchema>;
-export type ServiceActionDetail = z.infer<typeof serviceActionDetailSchema>;
-
-interface Envelope {
-  id: string;
-  /** Event time in epoch ms (the envelope's `time`), when present and valid. */
-  time?: number;
-  region?: string;
-  account?: string;
-  resources: string[];
-}
-
-export type AlertEvent =
-  | ({ kind: 'task'; detail: TaskDetail } & Envelope)
-  | ({ kind: 'deployment'; detail: DeploymentDetail } & Envelope)
-  | ({ kind: 'service-action'; detail: ServiceActionDetail } & Envelope);
-
-export type ParseResult =
-  | { ok: true; event: AlertEvent }
-  | { ok: false; skip: 'not-ecs' | 'other-type'; detailType: string }
-  | { ok: false; skip: 'malformed'; detailType: string; issues: string[] };
-
-function toMs(iso: string | undefined): number | undefined {
-  if (!iso) return undefined;
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/** Validate the detail of the event types alerts use; anything else is skipped, never an error. */
-export function parseAlertEvent(event: EcsEvent): ParseResult {
-  const detailType = event['detail-type'];
-  if (event.source !== 'aws.ecs') return { ok: false, skip: 'not-ecs', detailType };
-  const env: Envelope = {
-    id: event.id,
-    time: toMs(event.time),
-    region: event.region,
-    account: event.account,
-    resources: Array.isArray(event.resources) ? event.resources.filter((r): r is string => typeof r === 'string') : [],
-  };
-  const schema =
-    detailType === TASK_STATE_CHANGE
-      ? taskDetailSchema
-      : detailType === DEPLOYMENT_STATE_CHANGE
-        ? deploymentDetailSchema
-        : detailType === SERVICE_ACTION
-          ? serviceActionDetailSchema
-          : undefined;
-  if (!schema) return { ok: false, skip: 'other-type', detailType };
-  const res = schema.safeParse(event.detail);
-  if (!res.success) {
-    const issues = res.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(detail)'}: ${i.message}`);
-    return { ok: false, skip: 'malformed', detailType, issues };
-  }
-  if (detailType === TASK_STATE_CHANGE) return { ok: true, event: { kind: 'task', detail: res.data as TaskDetail, ...env } };
-  if (detailType === DEPLOYMENT_STATE_CHANGE)
-    return { ok: true, event: { kind: 'deployment', detail: res.data as DeploymentDetail, ...env } };
-  return { ok: true, event: { kind: 'service-action', detail: res.data as ServiceActionDetail, ...env } };
-}
-
-export interface Arn {
-  partition: string;
-  service: string;
-  region: string;
-  account: string;
-  /** e.g. "cluster/prod", "service/prod/web-prod", "task/prod/abc". */
-  resource: string;
-}
-
-export function parseArn(arn: string | undefined): Arn | undefined {
-  if (!arn) return undefined;
-  const m = /^arn:([\w-]+):([\w-]+):([\w-]*):(\d*):(.+)$/.exec(arn);
-  if (!m) return undefined;
-  return { partition: m[1]!, service: m[2]!, region: m[3]!, account: m[4]!, resource: m[5]! };
-}
-
-/** The last path segment of an ARN (task id, service name, "family:revision"). */
-export const lastSegment = arnTail;
-
-export interface Target {
+interface Target {
   service: ResolvedService;
   /** Region and cluster name as seen in the event. */
   region: string;
   cluster: string;
 }
 
-export type TargetResult = { ok: true; target: Target } | { ok: false; why: string };
+type TargetResult = { ok: true; target: Target } | { ok: false; why: string };
 
 interface Place {
   region: string;
@@ -164,7 +24,7 @@ interface Place {
 }
 
 /** Where the event happened: region, account, cluster and (for service-level events) the ECS service name. */
-export function placeOf(ev: AlertEvent): Place | undefined {
+function placeOf(ev: ParsedEcsEvent): Place | undefined {
   if (ev.kind === 'task') {
     const c = parseArn(ev.detail.clusterArn);
     if (!c || !c.resource.startsWith('cluster/')) return undefined;
@@ -204,7 +64,7 @@ function clusterMatches(
   if (envAccount && account && envAccount !== account) return false;
   if (cluster === undefined) return true;
   // chatops.yml may hold the cluster's name or its full ARN.
-  const configured = envCluster.startsWith('arn:') ? lastSegment(envCluster) : envCluster;
+  const configured = envCluster.startsWith('arn:') ? arnTail(envCluster) : envCluster;
   return configured === cluster;
 }
 
@@ -212,7 +72,7 @@ function clusterMatches(
  * The configured service an event is about: the environment whose cluster (and region, and account
  * when configured) matches, then the service with that ECS name in it.
  */
-export function resolveTarget(config: Config, ev: AlertEvent): TargetResult {
+export function resolveTarget(config: Config, ev: ParsedEcsEvent): TargetResult {
   const place = placeOf(ev);
   if (!place) return { ok: false, why: 'the event names no cluster or service' };
   if (!place.serviceName) return { ok: false, why: 'the task does not belong to a service' };
@@ -231,7 +91,7 @@ export function resolveTarget(config: Config, ev: AlertEvent): TargetResult {
       why: `service ${place.serviceName} matches several entries of chatops.yml (${matches.map((m) => m.alias).join(', ')}); the event names no cluster`,
     };
   const service = matches[0]!;
-  return { ok: true, target: { service, region: place.region, cluster: place.cluster ?? lastSegment(service.env.cluster) } };
+  return { ok: true, target: { service, region: place.region, cluster: place.cluster ?? arnTail(service.env.cluster) } };
 }
 
 /** Where a service's alerts go: its own alertChannel, else its environment's alert channel, else the environment's first channel. */

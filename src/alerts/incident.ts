@@ -5,7 +5,8 @@
  */
 import type { ResolvedService } from '../config/schema';
 import { imageTagOf, type FailureKind, type TaskFailure } from './classify';
-import { lastSegment, type TaskDetail } from './events';
+import { arnTail } from '../aws/arn';
+import type { TaskDetail } from '../aws/ecs-events';
 
 /** What a stopped task tells us, kept with the incident (ECS forgets stopped tasks within an hour). */
 export interface TaskFacts {
@@ -81,6 +82,8 @@ export interface IncidentView {
   /** Tasks that failed. */
   count: number;
   reasons: ReasonCount[];
+  /** The reason of the latest signal (its label is in `reasons`). */
+  lastReason?: string;
   first?: TaskFacts;
   logs?: LogExcerpt;
   deploy?: DeployFacts;
@@ -102,11 +105,11 @@ export function taskFacts(d: TaskDetail, failure: TaskFailure, where: { region: 
   const tdArn = d.taskDefinitionArn;
   const stoppedAt = d.stoppedAt ? Date.parse(d.stoppedAt) : NaN;
   return {
-    taskId: lastSegment(d.taskArn),
+    taskId: arnTail(d.taskArn),
     taskArn: d.taskArn,
     region: where.region,
     cluster: where.cluster,
-    taskDefinition: tdArn ? lastSegment(tdArn) : undefined,
+    taskDefinition: tdArn ? arnTail(tdArn) : undefined,
     taskDefinitionArn: tdArn,
     image: container?.image,
     imageTag: imageTagOf(container?.image),
@@ -180,6 +183,7 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
     lastFailAt: num(h.lastFailAt),
     count: num(h.count),
     reasons,
+    ...(h.lastReason ? { lastReason: h.lastReason } : {}),
     first: json<TaskFacts>(h.first),
     logs: json<LogExcerpt>(h.logs),
     deploy: json<DeployFacts>(h.deploy),
@@ -234,7 +238,7 @@ export function signalLines(v: IncidentView): string[] {
   return out;
 }
 
-export function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
+function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
   return `${svc.alias} (${svc.environment})`;
 }
 

@@ -8,14 +8,12 @@
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { awsErrorName, isAccessDenied } from '../aws/errors';
-import { cleanLogMessage } from '../aws/redact';
+import { cleanLogMessages } from '../aws/redact';
 import type { ResolvedService } from '../config/schema';
 import { errorMessage } from '../errors';
 import type { Runtime } from '../runtime';
 import type { LogExcerpt, TaskFacts } from './incident';
 import { logLocation, type LogLocation } from '../aws/log-location';
-
-export { logLocation, type LogLocation, type LocationResult } from '../aws/log-location';
 
 const TD_CACHE_MAX = 200;
 const tdCache = new Map<string, TaskDefinition>();
@@ -26,7 +24,7 @@ export function clearTaskDefinitionCache(): void {
 }
 
 /** DescribeTaskDefinition, cached per process by ARN (a registered revision is immutable). */
-export async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutMs = 5_000): Promise<TaskDefinition> {
+async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutMs = 5_000): Promise<TaskDefinition> {
   const hit = tdCache.get(arn);
   if (hit) return hit;
   const res = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal: AbortSignal.timeout(timeoutMs) });
@@ -57,7 +55,7 @@ export async function lastLines(logs: CloudWatchLogsClient, loc: LogLocation, li
       abortSignal: AbortSignal.timeout(timeoutMs),
     },
   );
-  return (res.events ?? []).slice(-limit).map((e) => cleanLogMessage((e.message ?? '').replace(/\r?\n$/, '')));
+  return cleanLogMessages((res.events ?? []).slice(-limit).map((e) => (e.message ?? '').replace(/\r?\n$/, '')));
 }
 
 /** The last lines of the failed container, or why there are none. Never throws: an alert goes out either way. */

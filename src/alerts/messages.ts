@@ -5,8 +5,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { ResolvedService } from '../config/schema';
-import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn, LIMITS, truncate } from '../bot/blocks/text';
+import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn, LIMITS, truncate } from '../slack/text';
 import { explainFailure } from './classify';
 import {
   actionLabel,
@@ -20,7 +20,7 @@ import {
   type TaskFacts,
 } from './incident';
 import { arnTail } from '../aws/arn';
-import { slackDate } from '../bot/blocks/time';
+import { slackDate } from '../slack/time';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
 
 export const ACTION_LOGS = 'alert:logs';
@@ -28,7 +28,7 @@ export const ACTION_STATUS = 'alert:status';
 export const ACTION_ROLLBACK = 'alert:rollback';
 
 /** What the Logs button carries: enough to read the stream again without ECS (stopped tasks vanish from ECS). */
-export interface LogsButtonValue {
+interface LogsButtonValue {
   /** service alias */
   a: string;
   /** region, log group, log stream */
@@ -39,8 +39,6 @@ export interface LogsButtonValue {
   t: string;
   c?: string;
 }
-
-export { slackDate };
 
 /** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
 export function tailLines(lines: readonly string[], maxChars: number, maxLineChars = 400): { text: string; omitted: number } {
@@ -93,7 +91,7 @@ function whyText(f: TaskFacts): string {
 }
 
 /** The Logs button's value; none when the stream could not be read (the group is gone, not awslogs…). */
-export function logsButtonValue(alias: string, f: TaskFacts | undefined, logs: LogExcerpt | undefined): LogsButtonValue | undefined {
+function logsButtonValue(alias: string, f: TaskFacts | undefined, logs: LogExcerpt | undefined): LogsButtonValue | undefined {
   if (!f || !logs?.group || !logs.stream || logs.error) return undefined;
   return { a: alias, r: logs.region, g: logs.group, s: logs.stream, t: f.taskId, ...(f.container ? { c: f.container } : {}) };
 }
@@ -143,7 +141,8 @@ export function alertMessage(v: IncidentView, svc: ResolvedService): SlackMessag
   blocks.push(context(links.join(' · '), times.join(' · ')));
   blocks.push(buttons(svc, v));
   const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v), ...signalLines(v)].filter(Boolean).join(' — ');
-  return { text: fallback, blocks };
+  // The fallback (notification) text is mrkdwn too: AWS reasons in it are escaped like in the blocks.
+  return { text: escapeMrkdwn(fallback), blocks };
 }
 
 /** Thread reply when the incident sees a failure reason it had not seen yet. */
@@ -152,13 +151,13 @@ export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined): Slac
   const blocks: KnownBlock[] = [section(`${head}\n${whyText(f)}`)];
   const l = logsSection(logs);
   if (l) blocks.push(l);
-  return { text: `New failure reason: ${f.reasonLabel}`, blocks };
+  return { text: `New failure reason: ${escapeMrkdwn(f.reasonLabel)}`, blocks };
 }
 
 /** Thread reply for another kind of signal joining an open incident. */
 export function signalReply(text: string, detail?: string): SlackMessage {
   const blocks: KnownBlock[] = [section(escapeMrkdwn(text) + (detail ? `\n> ${escapeMrkdwn(truncate(detail, 500))}` : ''))];
-  return { text, blocks };
+  return { text: escapeMrkdwn(text), blocks };
 }
 
 export function deployFailedText(deploymentId: string): string {
@@ -174,7 +173,7 @@ export function recoveredReply(v: IncidentView, by: string): SlackMessage {
   const what = [taskSummary(v), ...signalLines(v).filter((l) => !l.startsWith('Service down') && !l.startsWith('Service was down'))]
     .filter(Boolean)
     .join('; ');
-  const text = `✅ Recovered: ${by}.${what ? ` ${what}.` : ''}`;
+  const text = escapeMrkdwn(`✅ Recovered: ${by}.${what ? ` ${what}.` : ''}`);
   return { text, blocks: [section(`✅ *Recovered:* ${escapeMrkdwn(by)}.${what ? `\n${escapeMrkdwn(what)}.` : ''}`)] };
 }
 
@@ -186,11 +185,18 @@ export function logsReply(
 ): SlackMessage {
   const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
   const head = `Logs of ${code(meta.alias)} task ${code(meta.taskId)}${meta.container ? `, container ${code(meta.container)}` : ''}, for <@${meta.userId}> (${link})`;
-  if (error) return { text: `Logs of ${meta.alias} task ${meta.taskId}: ${error}`, blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)] };
+  if (error)
+    return {
+      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: ${error}`),
+      blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)],
+    };
   if (!lines || lines.length === 0)
-    return { text: `Logs of ${meta.alias} task ${meta.taskId}: no lines`, blocks: [section(`${head}\n_The stream has no log lines._`)] };
+    return {
+      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: no lines`),
+      blocks: [section(`${head}\n_The stream has no log lines._`)],
+    };
   return {
-    text: `Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`,
+    text: escapeMrkdwn(`Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`),
     blocks: [section(`*Last ${lines.length} log lines*: ${head}\n${logBlock(lines)}`)],
   };
 }

@@ -5,14 +5,14 @@
  * incident (one Lua script), and let whoever holds the incident's lease talk to Slack.
  * Never throws for a bad event: it is logged and dropped (EventBridge would only retry it).
  */
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import type { ResolvedService } from '../config/schema';
-import type { EcsEvent } from '../events/hooks';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../bot/blocks/message';
+import { announceChange } from '../hooks/events';
+import type { SlackMessage } from '../slack/blocks';
 import { classifyTaskStop } from './classify';
-import { alertChannelFor, parseAlertEvent, resolveTarget, type AlertEvent } from './events';
+import { alertChannelFor, resolveTarget } from './events';
 import {
   actionLabel,
   isTroubleAction,
@@ -28,11 +28,13 @@ import { excerptFor } from './logs';
 import { alertMessage, deployFailedText, downText, newReasonReply, recoveredReply, signalReply } from './messages';
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
 import { syncIncident } from './sync';
+import type { ParsedEcsEvent } from '../aws/ecs-events';
+import { type EcsEvent, parseEcsEvent } from '../aws/ecs-events';
 
 /** Log lines shown in the alert. */
-export const ALERT_LOG_LINES = 10;
+const ALERT_LOG_LINES = 10;
 /** A "running = desired" or steady-state signal closes an incident only after this long without failures. */
-export const RECOVERY_QUIET_MS = 5 * 60_000;
+const RECOVERY_QUIET_MS = 5 * 60_000;
 
 export function recoveryQuietMs(svc: ResolvedService): number {
   return Math.min(RECOVERY_QUIET_MS, svc.env.alerts.incidentWindow);
@@ -40,7 +42,7 @@ export function recoveryQuietMs(svc: ResolvedService): number {
 
 export async function handleAlertEvent(event: EcsEvent, rt: Runtime): Promise<void> {
   const log = rt.log.child({ consumer: 'alerts', eventId: event.id });
-  const parsed = parseAlertEvent(event);
+  const parsed = parseEcsEvent(event);
   if (!parsed.ok) {
     if (parsed.skip === 'malformed') log.warn('malformed ECS event ignored', { detailType: parsed.detailType, issues: parsed.issues });
     else log.debug('event is not one alerts use', { detailType: parsed.detailType });
@@ -65,7 +67,7 @@ export async function handleAlertEvent(event: EcsEvent, rt: Runtime): Promise<vo
 async function onTaskEvent(
   rt: Runtime,
   svc: ResolvedService,
-  ev: Extract<AlertEvent, { kind: 'task' }>,
+  ev: Extract<ParsedEcsEvent, { kind: 'task' }>,
   where: { region: string; cluster: string },
   now: number,
   at: number,
@@ -93,7 +95,7 @@ async function onTaskEvent(
 async function onDeploymentEvent(
   rt: Runtime,
   svc: ResolvedService,
-  ev: Extract<AlertEvent, { kind: 'deployment' }>,
+  ev: Extract<ParsedEcsEvent, { kind: 'deployment' }>,
   now: number,
   at: number,
   windowMs: number,
@@ -144,7 +146,7 @@ async function onDeploymentEvent(
 async function onServiceAction(
   rt: Runtime,
   svc: ResolvedService,
-  ev: Extract<AlertEvent, { kind: 'service-action' }>,
+  ev: Extract<ParsedEcsEvent, { kind: 'service-action' }>,
   now: number,
   at: number,
   windowMs: number,
@@ -187,6 +189,7 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
     log.info('duplicate ECS event ignored', { seen: input.seenId });
     return;
   }
+  await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });
   if (res.action === 'muted') log.info('alert muted: counted in the incident, not posted', { seen: input.seenId, count: res.count });
   const task = input.kind === 'task' ? (input.facts as TaskFacts) : undefined;
   let fetched: LogExcerpt | undefined;
@@ -247,6 +250,7 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
     return;
   }
   log.info('incident recovered', { by: input.by, posted: !!res.ts });
+  await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });
   if (res.ts && res.channel && res.action !== 'muted') {
     const view = await readIncident(rt.redis, svc);
     if (view && view.gen === res.gen) {

@@ -1,11 +1,11 @@
 /**
  * Wires alerts into the app: the ECS event consumer, the scheduled services-down check, the alert
  * buttons and the Logs job. The parts that call AWS are loaded on first use (await import), so the
- * Slack-facing function, which also runs registerAll(), never loads the SDK at cold start.
+ * Slack-facing function, which also runs registerAll() (src/handlers/compose.ts), never loads the SDK at cold start.
  */
-import { registerAction } from '../bot/actions';
-import { registerEventConsumer, registerTick } from '../events/hooks';
-import { registerJobKind } from '../worker/run';
+import { registerAction } from '../hooks/actions';
+import { registerEventConsumer, registerTick } from '../hooks/events';
+import { registerJobKind } from '../hooks/jobs';
 import { handleAlertButton, logsJobSchema } from './buttons';
 
 let registered = false;

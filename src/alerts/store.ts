@@ -1,56 +1,40 @@
 /**
  * Alert state in Redis: the incident of each service (one hash, changed only by the Lua scripts in
- * ./lua, one script per transition), the de-duplication markers, mutes and "down since" markers.
- * Every key of a service carries the hash tag `{svc:<env>:<alias>}` (src/approvals/keys.ts), so
+ * ./lua, one script per transition, run by src/redis/scripts.ts), the de-duplication markers, mutes and "down since" markers.
+ * Every key of a service carries the hash tag `{svc:<env>:<alias>}` (src/redis/keys.ts), so
  * each script works on Redis Cluster and ElastiCache Serverless.
  */
-import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
-import { keys } from '../approvals/keys';
+import type { RedisClient } from '../redis/client';
+import { keys } from '../redis/keys';
+import { luaScript, runScript } from '../redis/scripts';
 import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
-import attachLua from './lua/attach.lua';
-import claimLua from './lua/claim.lua';
-import finishLua from './lua/finish.lua';
-import recoverLua from './lua/recover.lua';
-import signalLua from './lua/signal.lua';
+import attachLua from './lua/attach-1.lua';
+import claimLua from './lua/claim-2.lua';
+import finishLua from './lua/finish-1.lua';
+import recoverLua from './lua/recover-3.lua';
+import signalLua from './lua/signal-3.lua';
 
 /** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
-export const SEEN_TTL_MS = 26 * 3_600_000;
+const SEEN_TTL_MS = 26 * 3_600_000;
 /** How long a worker may hold an incident's message before someone else may take over. */
 export const LEASE_MS = 120_000;
 /** An incident hash lives this long after its last change. */
-export const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
+const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
 /** "Down since" markers expire if the scheduled check stops running. */
-export const DOWN_TTL_MS = 24 * 3_600_000;
+const DOWN_TTL_MS = 24 * 3_600_000;
 
 type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
 
-const shas = new Map<string, string>();
-
-/** EVALSHA with a fallback to EVAL on NOSCRIPT (after a failover or a restart the cache is empty). */
-export async function runScript(
-  redis: Redis,
-  source: string,
-  keyList: readonly string[],
-  args: ReadonlyArray<string | number>,
-): Promise<unknown> {
-  let sha = shas.get(source);
-  if (!sha) {
-    sha = createHash('sha1').update(source).digest('hex');
-    shas.set(source, sha);
-  }
-  try {
-    return await redis.evalsha(sha, keyList.length, ...keyList, ...args);
-  } catch (err) {
-    if (!/NOSCRIPT/.test((err as Error)?.message ?? '')) throw err;
-    return redis.eval(source, keyList.length, ...keyList, ...args);
-  }
-}
+const SIGNAL = luaScript('alert_signal', 3, signalLua);
+const RECOVER = luaScript('alert_recover', 3, recoverLua);
+const FINISH = luaScript('alert_finish', 1, finishLua);
+const CLAIM = luaScript('alert_claim', 2, claimLua);
+const ATTACH = luaScript('alert_attach', 1, attachLua);
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
 
-export type SlackAction = 'post' | 'update' | 'busy' | 'muted';
+type SlackAction = 'post' | 'update' | 'busy' | 'muted';
 
 export interface SignalInput {
   kind: SignalKind;
@@ -65,7 +49,7 @@ export interface SignalInput {
   windowMs: number;
 }
 
-export type SignalResult =
+type SignalResult =
   | { status: 'dup' }
   | {
       status: 'ok';
@@ -79,10 +63,10 @@ export type SignalResult =
       rev: number;
     };
 
-export async function recordSignal(redis: Redis, svc: Svc, s: SignalInput): Promise<SignalResult> {
+export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput): Promise<SignalResult> {
   const res = (await runScript(
     redis,
-    signalLua,
+    SIGNAL,
     [
       keys.incident(svc.environment, svc.alias),
       keys.alertSeen(svc.environment, svc.alias, s.seenId),
@@ -126,14 +110,17 @@ export interface RecoverInput {
   seenId?: string;
 }
 
-export type RecoverResult =
+type RecoverResult =
   | { status: 'dup' | 'none' | 'stale' | 'not-quiet' }
   | { status: 'ok'; gen: number; ts?: string; channel?: string; action: 'update' | 'busy' | 'muted' | 'unposted' };
 
-export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): Promise<RecoverResult> {
-  const keyList = [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)];
-  if (r.seenId) keyList.push(keys.alertSeen(svc.environment, svc.alias, r.seenId));
-  const res = (await runScript(redis, recoverLua, keyList, [
+export async function recoverIncident(redis: RedisClient, svc: Svc, r: RecoverInput): Promise<RecoverResult> {
+  const keyList = [
+    keys.incident(svc.environment, svc.alias),
+    keys.alertMute(svc.environment, svc.alias),
+    keys.alertSeen(svc.environment, svc.alias, r.seenId ?? ''),
+  ];
+  const res = (await runScript(redis, RECOVER, keyList, [
     r.now,
     r.at ?? r.now,
     r.quietMs,
@@ -141,6 +128,7 @@ export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): 
     LEASE_MS,
     SEEN_TTL_MS,
     INCIDENT_TTL_MS,
+    r.seenId ? '1' : '0',
   ])) as unknown[];
   const status = str(res[0]);
   if (status !== 'ok') return { status: status as 'dup' | 'none' | 'stale' | 'not-quiet' };
@@ -153,16 +141,16 @@ export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): 
   };
 }
 
-export type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
+type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
 
 export async function finishRender(
-  redis: Redis,
+  redis: RedisClient,
   svc: Svc,
   f: { gen: number; rev: number; mode: 'ok' | 'failed'; ts?: string; channel?: string; now: number },
 ): Promise<FinishResult> {
   const res = (await runScript(
     redis,
-    finishLua,
+    FINISH,
     [keys.incident(svc.environment, svc.alias)],
     [f.gen, f.rev, f.mode, f.ts ?? '', f.channel ?? '', f.now],
   )) as unknown[];
@@ -171,12 +159,12 @@ export async function finishRender(
   return { status: status as 'gone' | 'released' | 'done' | 'again' };
 }
 
-export type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
+type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
 
-export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
+export async function claimForFlush(redis: RedisClient, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
   const res = (await runScript(
     redis,
-    claimLua,
+    CLAIM,
     [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)],
     [now, LEASE_MS, windowMs],
   )) as unknown[];
@@ -186,25 +174,25 @@ export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowM
 }
 
 /** Add fields to the incident of generation `gen`; false when a newer incident replaced it. */
-export async function attachToIncident(redis: Redis, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
+export async function attachToIncident(redis: RedisClient, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
   const args: Array<string | number> = [gen];
   for (const [k, v] of Object.entries(fields)) args.push(k, typeof v === 'string' ? v : JSON.stringify(v));
-  const rev = Number(await runScript(redis, attachLua, [keys.incident(svc.environment, svc.alias)], args));
+  const rev = Number(await runScript(redis, ATTACH, [keys.incident(svc.environment, svc.alias)], args));
   return rev > 0;
 }
 
-export async function readIncident(redis: Redis, svc: Svc): Promise<IncidentView | undefined> {
+export async function readIncident(redis: RedisClient, svc: Svc): Promise<IncidentView | undefined> {
   return parseIncident(await redis.hgetall(keys.incident(svc.environment, svc.alias)));
 }
 
-export interface MuteRecord {
+interface MuteRecord {
   by: string;
   reason?: string;
   since: number;
   until: number;
 }
 
-export async function setMute(redis: Redis, svc: Svc, m: MuteRecord): Promise<void> {
+export async function setMute(redis: RedisClient, svc: Svc, m: MuteRecord): Promise<void> {
   const key = keys.alertMute(svc.environment, svc.alias);
   await redis
     .multi()
@@ -215,7 +203,7 @@ export async function setMute(redis: Redis, svc: Svc, m: MuteRecord): Promise<vo
 }
 
 /** The mute in force at `now`, if any. */
-export async function readMute(redis: Redis, svc: Svc, now: number): Promise<MuteRecord | undefined> {
+export async function readMute(redis: RedisClient, svc: Svc, now: number): Promise<MuteRecord | undefined> {
   const h = await redis.hgetall(keys.alertMute(svc.environment, svc.alias));
   const until = Number(h.until);
   if (!h.by || !Number.isFinite(until) || until <= now) return undefined;
@@ -223,18 +211,18 @@ export async function readMute(redis: Redis, svc: Svc, now: number): Promise<Mut
 }
 
 /** Remove a mute; false when there was none. */
-export async function clearMute(redis: Redis, svc: Svc): Promise<boolean> {
+export async function clearMute(redis: RedisClient, svc: Svc): Promise<boolean> {
   return (await redis.del(keys.alertMute(svc.environment, svc.alias))) > 0;
 }
 
 /** Remember when the service was first seen down; returns that time. */
-export async function markDown(redis: Redis, svc: Svc, now: number): Promise<number> {
+export async function markDown(redis: RedisClient, svc: Svc, now: number): Promise<number> {
   const key = keys.serviceDown(svc.environment, svc.alias);
   const res = await redis.multi().set(key, String(now), 'PX', DOWN_TTL_MS, 'NX').get(key).exec();
   const since = Number(res?.[1]?.[1]);
   return Number.isFinite(since) && since > 0 ? since : now;
 }
 
-export async function clearDown(redis: Redis, svc: Svc): Promise<void> {
+export async function clearDown(redis: RedisClient, svc: Svc): Promise<void> {
   await redis.del(keys.serviceDown(svc.environment, svc.alias));
 }

@@ -14,7 +14,7 @@ import { alertMessage } from './messages';
 import { finishRender, readIncident } from './store';
 
 /** Pause between two renders of the same message. */
-export const UPDATE_SPACING_MS = 1_000;
+const UPDATE_SPACING_MS = 1_000;
 /** Renders per lease; whatever changes later is picked up by the next event or the scheduled check. */
 const MAX_ROUNDS = 10;
 

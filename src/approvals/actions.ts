@@ -5,14 +5,14 @@
  * and relays.
  */
 import type { KnownBlock } from '@slack/types';
-import type { ActionContext } from '../bot/actions';
-import type { ViewDef } from '../bot/actions';
-import { section } from '../bot/blocks/message';
+import type { ActionContext } from '../hooks/actions';
+import type { ViewDef } from '../hooks/actions';
+import { section } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
-import { plainText } from './format';
 import { ACTION, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, withoutButtons } from './message';
-import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './store';
+import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
+import { plainText } from '../slack/text';
 
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) return;

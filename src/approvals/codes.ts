@@ -3,11 +3,13 @@
  * buttons, the slash commands, the executor's startExecution and the refusals of submitRequest
  * all come through here, so the same situation always reads the same.
  */
-import { code, truncate } from '../bot/blocks/text';
+import { code, mention, oneLine, principal, truncate, verbTitle } from '../slack/text';
 import { BotError, type ErrorCode } from '../errors';
-import { formatAge, guardText, mention, principal, quoteInline, requestLink, slackTime, verbTitle } from './format';
+import { guardText, requestLink } from './format';
 import type { GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
+import { formatDuration } from '../i18n';
+import { slackDate } from '../slack/time';
 
 export const CODES = [
   // transitions
@@ -36,7 +38,7 @@ export const CODES = [
   'ALREADY_FROZEN',
   'NOT_FROZEN',
 ] as const;
-export type RefusalCode = (typeof CODES)[number];
+type RefusalCode = (typeof CODES)[number];
 
 export interface AnswerContext {
   now: number;
@@ -75,13 +77,13 @@ export function stateSentence(req: ChangeRequest, now: number): string {
     case 'running':
       return `This request is already running${req.approvals.length ? ` (approved${approvalsText(req)})` : ''}.`;
     case 'succeeded':
-      return `This request already ran and succeeded${req.finishedAt ? ` (${formatAge(now - req.finishedAt)} ago)` : ''}.`;
+      return `This request already ran and succeeded${req.finishedAt ? ` (${formatDuration(now - req.finishedAt)} ago)` : ''}.`;
     case 'failed':
       return `This request already ended: it failed${req.decisionReason ? `: ${truncate(req.decisionReason, 500)}` : ''}.`;
     case 'rejected':
-      return `This request was rejected by ${mention(req.decidedBy ?? '?')}${req.decisionReason ? `: “${quoteInline(req.decisionReason)}”` : ''}.`;
+      return `This request was rejected by ${mention(req.decidedBy ?? '?')}${req.decisionReason ? `: “${oneLine(req.decisionReason)}”` : ''}.`;
     case 'expired':
-      return `This request expired ${slackTime(req.expiresAt)} without enough approvals.`;
+      return `This request expired ${slackDate(req.expiresAt)} without enough approvals.`;
     case 'cancelled':
       return `This request was cancelled by ${mention(req.decidedBy ?? '?')}.`;
   }
@@ -110,14 +112,14 @@ export function answerFor(c: string, ctx: AnswerContext): string {
     case 'NOT_STARTED':
       return req ? `${stateSentence(req, ctx.now)} It never started, so there is nothing to record.` : 'This request never started.';
     case 'EXPIRED':
-      return `This request expired${req ? ` ${slackTime(req.expiresAt)}` : ''} before enough approvals came in, so nothing was approved.${req ? ` ${mention(req.requester)} can request it again if it is still needed.` : ''}`;
+      return `This request expired${req ? ` ${slackDate(req.expiresAt)}` : ''} before enough approvals came in, so nothing was approved.${req ? ` ${mention(req.requester)} can request it again if it is still needed.` : ''}`;
     case 'SELF_APPROVAL':
       return `You asked for this change, so you cannot approve it yourself. Another approver has to: ${approversText(ctx)}.`;
     case 'SELF_REJECT':
       return 'You asked for this change: use *Cancel* to withdraw it instead of rejecting it.';
     case 'ALREADY_APPROVED': {
       const mine = req?.approvals.find((a) => a.user === ctx.user);
-      return `You already approved this request${mine ? ` (${slackTime(mine.at, '{time}')})` : ''}. It needs ${req?.approvalsNeeded ?? '?'} approvals from different people; ${req?.approvals.length ?? '?'} so far.`;
+      return `You already approved this request${mine ? ` (${slackDate(mine.at, '{time}')})` : ''}. It needs ${req?.approvalsNeeded ?? '?'} approvals from different people; ${req?.approvals.length ?? '?'} so far.`;
     }
     case 'NOT_AUTHORIZED':
       return `You are not (or no longer) an approver in ${code(env)}, so nothing was recorded. Approvers: ${approversText(ctx)}. An admin can add you in chatops.yml (\`environments.${env}.approvers\`).`;
@@ -129,7 +131,7 @@ export function answerFor(c: string, ctx: AnswerContext): string {
       return `${code(env)} is frozen ${g ? guardText(g, ctx.now) : ''}. No change runs there until an approver runs \`/ecs unfreeze ${env}\`. Nothing was changed.`;
     case 'BUSY': {
       if (!req) return `Another change to ${target(ctx)} is open. Nothing was changed.`;
-      const asked = `asked by ${mention(req.requester)} ${formatAge(ctx.now - req.createdAt)} ago`;
+      const asked = `asked by ${mention(req.requester)} ${formatDuration(ctx.now - req.createdAt)} ago`;
       if (req.state === 'pending') {
         return `There is already a ${req.verb} request for ${code(req.service)} waiting for approval: ${requestLink(req)} (${asked}). Approve, reject or cancel it before asking again.`;
       }
@@ -139,7 +141,7 @@ export function answerFor(c: string, ctx: AnswerContext): string {
       return 'This request is already running.';
     case 'ALREADY_LOCKED':
       return g && g.by === ctx.user
-        ? `You already locked ${target(ctx)} ${slackTime(g.since)} (${formatAge(ctx.now - g.since)} ago). \`/ecs unlock ${svc}\` releases it.`
+        ? `You already locked ${target(ctx)} ${slackDate(g.since)} (${formatDuration(ctx.now - g.since)} ago). \`/ecs unlock ${svc}\` releases it.`
         : `${target(ctx)} is already locked ${g ? guardText(g, ctx.now) : ''}.`;
     case 'CHANGE_RUNNING':
       return `A change to ${target(ctx)} is running${g?.request ? ` (request ${code(g.request)})` : ''} and holds its lock. Lock it after the change finishes.`;

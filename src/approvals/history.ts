@@ -9,12 +9,13 @@
  *  2. the deployment targets the task definition the request ran and was created while it ran.
  */
 import type { KnownBlock } from '@slack/types';
-import { context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn, truncate } from '../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn, mention, oneLine, truncate } from '../slack/text';
 import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
-import { formatAge, mention, quoteInline, slackTime } from './format';
 import type { ChangeRequest } from './types';
+import { formatDuration } from '../i18n';
+import { slackDate } from '../slack/time';
 
 export interface BotRun {
   requestId: string;
@@ -53,7 +54,7 @@ export interface EcsDeploymentRow {
   image?: string;
 }
 
-export interface HistoryRow {
+interface HistoryRow {
   at: number;
   run?: BotRun;
   /** The ECS deployment: for a bot run, the one it made (when matched); alone, one the bot did not make. */
@@ -226,9 +227,6 @@ const ECS_STATUS: Record<string, string> = {
   ACTIVE: ':arrows_counterclockwise: active',
 };
 
-/** `family:revision` from a task definition ARN. */
-export const taskDefName = arnTail;
-
 /** "`v1.2.3` (sha256:abcdef123456)" / "`shop/web@sha256:abcdef123456`" */
 export function imageText(image: string | undefined, tag?: string): string {
   if (!image && !tag) return '';
@@ -244,39 +242,38 @@ export function imageText(image: string | undefined, tag?: string): string {
 
 function runLine(row: HistoryRow): string {
   const r = row.run!;
-  const what = [imageText(r.image, r.tag), r.taskDefinition ? code(taskDefName(r.taskDefinition)) : ''].filter(Boolean).join(' → ');
+  const what = [imageText(r.image, r.tag), r.taskDefinition ? code(arnTail(r.taskDefinition)) : ''].filter(Boolean).join(' → ');
   const verb = r.verb ? r.verb.charAt(0).toUpperCase() + r.verb.slice(1) : 'Change';
   let outcome = OUTCOME[r.state] ?? code(r.state);
   if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? ` by ${mention(r.decidedBy)}` : '';
   if (r.detail)
-    outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${quoteInline(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
+    outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${oneLine(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
   const approved = r.autoApproved
     ? 'no approval needed'
     : r.approvers.length
       ? `approved by ${r.approvers.map(mention).join(', ')}`
       : 'no approvals';
-  const reason = r.reason ? ` (“${quoteInline(r.reason, 150)}”)` : '';
-  const head = `*${slackTime(r.createdAt)}* · ${verb}${what ? ` ${what}` : r.summary ? ` — ${truncate(r.summary, 300)}` : ''}`;
+  const reason = r.reason ? ` (“${oneLine(r.reason, 150)}”)` : '';
+  const head = `*${slackDate(r.createdAt)}* · ${verb}${what ? ` ${what}` : r.summary ? ` — ${truncate(r.summary, 300)}` : ''}`;
   const ecs = row.ecs ? ` · ECS: ${ECS_STATUS[row.ecs.status] ?? escapeMrkdwn(row.ecs.status)}` : '';
-  const took = r.startedAt && r.finishedAt ? ` in ${formatAge(r.finishedAt - r.startedAt)}` : '';
+  const took = r.startedAt && r.finishedAt ? ` in ${formatDuration(r.finishedAt - r.startedAt)}` : '';
   return `${head}\n${outcome}${took}${ecs}\nAsked by ${mention(r.requester)}${reason} · ${approved} · request \`${escapeMrkdwn(r.requestId)}\``;
 }
 
 function ecsLine(row: HistoryRow, auditAvailable: boolean): string {
   const d = row.ecs!;
-  const what =
-    [imageText(d.image), d.taskDefinition ? code(taskDefName(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || 'a deployment';
+  const what = [imageText(d.image), d.taskDefinition ? code(arnTail(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || 'a deployment';
   const status = ECS_STATUS[d.status] ?? escapeMrkdwn(d.status);
-  const why = d.statusReason ? `: ${quoteInline(d.statusReason, 200)}` : '';
+  const why = d.statusReason ? `: ${oneLine(d.statusReason, 200)}` : '';
   const who = row.botRequestId
     ? `:robot_face: Made by the bot (request \`${escapeMrkdwn(row.botRequestId)}\`, no longer in the audit trail)`
     : auditAvailable
       ? ':warning: *Not made by the bot* (console, CI or another tool)'
       : ':grey_question: Origin unknown (the audit trail could not be read)';
-  return `*${d.createdAt ? slackTime(d.createdAt) : 'unknown time'}* · ${who}\n${what} — ${status}${why}`;
+  return `*${d.createdAt ? slackDate(d.createdAt) : 'unknown time'}* · ${who}\n${what} — ${status}${why}`;
 }
 
-export interface HistoryView {
+interface HistoryView {
   service: string;
   environment: string;
   rows: readonly HistoryRow[];

@@ -7,7 +7,7 @@
  * Aliases and environment names are `[a-z0-9][a-z0-9_-]*` (config schema), so they never contain a dot.
  */
 import { randomBytes } from 'node:crypto';
-import { keys } from './keys';
+import { keys } from '../redis/keys';
 
 const NAME = '[a-z0-9][a-z0-9_-]{0,39}';
 const ID_RE = new RegExp(`^(${NAME})\\.(${NAME})\\.([a-z0-9]{6,24})$`);

@@ -3,17 +3,17 @@
  * A lock refuses new requests for the service and approvals of its pending request; a freeze
  * refuses every change in the environment. Each is one Lua script with its audit entry.
  */
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
+import { storeOp } from '../redis/client';
+import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
-import { isApprover } from './authz';
 import { refusal } from './codes';
 import { guardFromHash, type GuardInfo } from './guards';
-import { keys } from './keys';
 import { guardConfirmation, guardNotice, type GuardNoticeInput } from './notices';
-import { SCRIPTS, type ScriptReply } from './scripts';
-import { execScript as exec, storeOp } from './store';
+import type { Transition } from './transitions';
+import { transit } from './workflow';
 
-function guardOf(reply: ScriptReply): GuardInfo | undefined {
+function guardOf(reply: Transition): GuardInfo | undefined {
   return guardFromHash(reply.extra);
 }
 
@@ -29,12 +29,7 @@ export async function lockService(
   user: string,
   reason: string | undefined,
 ): Promise<GuardInfo> {
-  const reply = await exec(
-    rt,
-    SCRIPTS.lock,
-    [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
-    [user, reason ?? '', rt.now(), environment, service],
-  );
+  const reply = await transit(rt, (x) => x.lock(environment, service, user, reason, rt.now()));
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
   return guard;
@@ -48,32 +43,23 @@ export async function unlockService(rt: Runtime, environment: string, service: s
   const lockKey = keys.serviceLock(environment, service);
   const current = guardFromHash(await storeOp(() => rt.redis.hgetall(lockKey)));
   // Only look up the role (a Slack call for user groups) when it matters.
-  const approver = current && current.by !== user && current.kind !== 'change' ? await isApprover(rt, environment, user) : false;
-  const reply = await exec(
-    rt,
-    SCRIPTS.unlock,
-    [lockKey, keys.serviceAudit(environment, service)],
-    [user, approver ? '1' : '0', rt.now(), environment, service],
-  );
+  const approver =
+    current && current.by !== user && current.kind !== 'change' ? await rt.access.holds(environment, user, 'approver') : false;
+  const reply = await transit(rt, (x) => x.unlock(environment, service, user, approver, rt.now()));
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
   return guard;
 }
 
 export async function freezeEnvironment(rt: Runtime, environment: string, user: string, reason: string | undefined): Promise<GuardInfo> {
-  const reply = await exec(
-    rt,
-    SCRIPTS.freeze,
-    [keys.envFreeze(environment), keys.audit(environment)],
-    [user, reason ?? '', rt.now(), environment],
-  );
+  const reply = await transit(rt, (x) => x.freeze(environment, user, reason, rt.now()));
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;
 }
 
 export async function unfreezeEnvironment(rt: Runtime, environment: string, user: string): Promise<GuardInfo> {
-  const reply = await exec(rt, SCRIPTS.unfreeze, [keys.envFreeze(environment), keys.audit(environment)], [user, rt.now(), environment]);
+  const reply = await transit(rt, (x) => x.unfreeze(environment, user, rt.now()));
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;

@@ -4,11 +4,13 @@
  * status card) and re-rendered in place on every transition; buttons only while pending.
  */
 import type { KnownBlock } from '@slack/types';
-import { actions, context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { codeBlock, code, escapeMrkdwn, LIMITS, plural, truncate } from '../bot/blocks/text';
+import { actions, context, header, section, type SlackMessage } from '../slack/blocks';
+import { code, codeBlock, escapeMrkdwn, LIMITS, mention, oneLine, plural, principal, truncate } from '../slack/text';
 import { requestTitle } from './codes';
-import { formatAge, mention, principal, quoteInline, slackTime } from './format';
 import type { ChangeRequest, RequestState } from './types';
+import { formatDuration, type Locale } from '../i18n';
+import { slackDate } from '../slack/time';
+import { approveConfirm } from './confirm';
 
 /** Button action ids (registered under the prefix in ./actions.ts); the value is the request id. */
 export const ACTION_PREFIX = 'approval:';
@@ -30,14 +32,16 @@ const HEAD: Record<RequestState, { icon: string; suffix: string }> = {
   cancelled: { icon: ':heavy_multiplication_x:', suffix: ' (cancelled)' },
 };
 
-export interface MessageOptions {
+interface MessageOptions {
   /** Approver principals of the environment, shown while approvals are missing. */
   approvers?: readonly string[];
+  /** The workspace's language (the Approve button's confirmation dialog). */
+  locale?: Locale;
 }
 
 function approvalsLine(req: ChangeRequest, opts: MessageOptions): string {
   if (req.approvalsNeeded === 0) return `*Approvals:* none needed in ${code(req.environment)}`;
-  const given = req.approvals.map((a) => `${mention(a.user)} (${slackTime(a.at, '{time}')})`);
+  const given = req.approvals.map((a) => `${mention(a.user)} (${slackDate(a.at, '{time}')})`);
   const head = `*Approvals:* ${req.approvals.length} of ${req.approvalsNeeded}`;
   if (given.length) return `${head}: ${given.join(', ')}`;
   const who = opts.approvers?.length ? ` from ${opts.approvers.slice(0, 8).map(principal).join(', ')}` : '';
@@ -50,8 +54,8 @@ function approvedBy(req: ChangeRequest): string {
 
 /** The state line: what happened, by whom, why. */
 export function stateLine(req: ChangeRequest, now: number): string {
-  const why = req.decisionReason ? `: “${quoteInline(req.decisionReason, 1000)}”` : '';
-  const at = (ms: number | undefined) => (ms ? ` ${slackTime(ms)}` : '');
+  const why = req.decisionReason ? `: “${oneLine(req.decisionReason, 1000)}”` : '';
+  const at = (ms: number | undefined) => (ms ? ` ${slackDate(ms)}` : '');
   switch (req.state) {
     case 'pending': {
       const missing = Math.max(1, req.approvalsNeeded - req.approvals.length);
@@ -71,17 +75,17 @@ export function stateLine(req: ChangeRequest, now: number): string {
     case 'rejected':
       return `:no_entry: *Rejected* by ${mention(req.decidedBy ?? '?')}${at(req.finishedAt)}${why}`;
     case 'expired':
-      return `:hourglass: *Expired*${at(req.finishedAt ?? req.expiresAt)}: not enough approvals within ${formatAge(req.expiresAt - req.createdAt)}. Request it again if it is still needed.`;
+      return `:hourglass: *Expired*${at(req.finishedAt ?? req.expiresAt)}: not enough approvals within ${formatDuration(req.expiresAt - req.createdAt)}. Request it again if it is still needed.`;
     case 'cancelled':
       return `:heavy_multiplication_x: *Cancelled* by ${mention(req.decidedBy ?? '?')}${at(req.finishedAt)}${why}`;
   }
-  return `State: ${code(String(req.state))} (as of ${formatAge(now - req.updatedAt)} ago)`;
+  return `State: ${code(String(req.state))} (as of ${formatDuration(now - req.updatedAt)} ago)`;
 }
 
 function expiryText(req: ChangeRequest, now: number): string {
   if (req.state !== 'pending') return '';
   const left = req.expiresAt - now;
-  return left > 0 ? ` · Expires ${slackTime(req.expiresAt, '{time}')} (in ${formatAge(left)})` : ' · Expiring now';
+  return left > 0 ? ` · Expires ${slackDate(req.expiresAt, '{time}')} (in ${formatDuration(left)})` : ' · Expiring now';
 }
 
 export function requestMessage(req: ChangeRequest, now: number, opts: MessageOptions = {}): SlackMessage {
@@ -89,16 +93,22 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   const blocks: KnownBlock[] = [header(`${head.icon} ${requestTitle(req)}${head.suffix}`)];
   blocks.push(section(req.summary.trim() || `${req.verb} ${code(req.service)} in ${code(req.environment)}`));
   if (req.details?.trim()) blocks.push(section(codeBlock(req.details, LIMITS.sectionText - 10)));
-  const reason = req.reason?.trim() ? `“${quoteInline(req.reason, 1000)}”` : '_no reason given_';
+  const reason = req.reason?.trim() ? `“${oneLine(req.reason, 1000)}”` : '_no reason given_';
   blocks.push(
-    section(`*Requested by* ${mention(req.requester)} ${slackTime(req.createdAt)}\n*Reason:* ${reason}\n${approvalsLine(req, opts)}`),
+    section(`*Requested by* ${mention(req.requester)} ${slackDate(req.createdAt)}\n*Reason:* ${reason}\n${approvalsLine(req, opts)}`),
   );
   blocks.push(section(stateLine(req, now)));
   blocks.push(context(`Request \`${escapeMrkdwn(req.id)}\`${expiryText(req, now)}`));
   if (req.state === 'pending') {
     blocks.push(
       actions(undefined, [
-        { text: 'Approve', actionId: ACTION.approve, value: req.id, style: 'primary' },
+        {
+          text: 'Approve',
+          actionId: ACTION.approve,
+          value: req.id,
+          style: 'primary',
+          ...(req.approvalsNeeded > 0 ? { confirm: approveConfirm(req, opts.locale ?? 'en') } : {}),
+        },
         { text: 'Reject', actionId: ACTION.reject, value: req.id, style: 'danger' },
         { text: 'Cancel', actionId: ACTION.cancel, value: req.id },
       ]),

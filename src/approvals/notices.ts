@@ -2,10 +2,11 @@
  * Messages for /ecs lock, unlock, freeze and unfreeze: the channel notice everyone sees and the
  * short confirmation for the person who typed it. Pure.
  */
-import { section, type SlackMessage } from '../bot/blocks/message';
-import { code } from '../bot/blocks/text';
-import { formatAge, guardText, mention, quoteInline } from './format';
+import { section, type SlackMessage } from '../slack/blocks';
+import { code, mention, oneLine } from '../slack/text';
+import { guardText } from './format';
 import type { GuardInfo } from './guards';
+import { formatDuration } from '../i18n';
 
 export type GuardAction = 'locked' | 'unlocked' | 'frozen' | 'unfrozen';
 
@@ -27,7 +28,7 @@ function what(i: GuardNoticeInput): string {
 
 /** The notice posted in the channel. */
 export function guardNotice(i: GuardNoticeInput): SlackMessage {
-  const reason = i.guard.reason ? `: “${quoteInline(i.guard.reason)}”` : '';
+  const reason = i.guard.reason ? `: “${oneLine(i.guard.reason)}”` : '';
   let text: string;
   switch (i.action) {
     case 'locked':
@@ -37,7 +38,8 @@ export function guardNotice(i: GuardNoticeInput): SlackMessage {
       text = `:snowflake: ${mention(i.user)} froze ${what(i)}${reason}. Every change there is refused until an approver runs \`/ecs unfreeze ${i.environment}\`.`;
       break;
     case 'unlocked': {
-      const whose = i.guard.by === i.user ? '' : ` (locked by ${mention(i.guard.by)} ${formatAge(i.now - i.guard.since)} ago${reason})`;
+      const whose =
+        i.guard.by === i.user ? '' : ` (locked by ${mention(i.guard.by)} ${formatDuration(i.now - i.guard.since)} ago${reason})`;
       text = `:unlock: ${mention(i.user)} unlocked ${what(i)}${whose}. Changes can be requested again.`;
       break;
     }

@@ -1,13 +1,13 @@
 /**
  * Wires the approval workflow into the bot: the request message's buttons, the reject modal and
- * the expiry tick (the scheduled function on Lambda; the timer in src/local.ts locally).
- * Called from registerAll() (src/register.ts).
+ * the expiry tick (the scheduled function on Lambda; the timer of src/handlers/local-server.ts locally).
+ * Called from registerAll() (src/handlers/compose.ts).
  */
-import { registerAction, registerView } from '../bot/actions';
-import { registerTick } from '../events/hooks';
+import { registerAction, registerView } from '../hooks/actions';
+import { registerTick } from '../hooks/events';
 import { handleApprovalAction, rejectView } from './actions';
 import { ACTION_PREFIX } from './message';
-import { expireDue } from './store';
+import { expireDue } from './clicks';
 
 let registered = false;
 

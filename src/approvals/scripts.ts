@@ -1,11 +1,11 @@
 /**
- * The approval workflow's Lua scripts: loaded with ioredis `defineCommand` (EVALSHA with EVAL
- * fallback) once per client, each prefixed with the shared helpers in lua/includes/common.lua.
- * Every script answers `{code, request, extra, audit}` (see the include's header); `runScript`
- * turns that into a typed `ScriptReply`. The `.lua` files travel in the bundle as text (esbuild's
- * text loader; a jest transform in tests).
+ * The approval workflow's Lua scripts, each prefixed with the shared helpers in
+ * lua/includes/common.lua and run by the one runner (src/redis/scripts.ts). Every script answers
+ * `{code, request, extra, audit}` (see the include's header); `runApprovalScript` turns that into a
+ * typed `ScriptReply`.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/client';
+import { luaScript, runScript, type LuaScript } from '../redis/scripts';
 import common from './lua/includes/common.lua';
 import abort from './lua/abort-4.lua';
 import approve from './lua/approve-4.lua';
@@ -22,18 +22,7 @@ import start from './lua/start-4.lua';
 import unfreeze from './lua/unfreeze-2.lua';
 import unlock from './lua/unlock-2.lua';
 
-export interface ScriptDef {
-  /** ioredis command name; versioned so a changed script never collides with an old definition. */
-  name: string;
-  numberOfKeys: number;
-  lua: string;
-}
-
-const def = (name: string, numberOfKeys: number, body: string): ScriptDef => ({
-  name: `chatops_${name}_v1`,
-  numberOfKeys,
-  lua: `${common}\n${body}`,
-});
+const def = (name: string, numberOfKeys: number, body: string): LuaScript => luaScript(name, numberOfKeys, body, common);
 
 export const SCRIPTS = {
   create: def('create', 6, create),
@@ -66,7 +55,7 @@ export interface ScriptReply {
   audit: RawAuditEntry[];
 }
 
-export function pairsToRecord(flat: unknown): Record<string, string> {
+function pairsToRecord(flat: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!Array.isArray(flat)) return out;
   for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
@@ -85,27 +74,12 @@ export function parseReply(raw: unknown): ScriptReply {
   return { code: raw[0], request: pairsToRecord(raw[1]), extra: pairsToRecord(raw[2]), audit };
 }
 
-type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-const defined = new WeakMap<Redis, Set<string>>();
-
-/** Run one script on `redis` (defining it on first use for this client). */
-export async function runScript(
-  redis: Redis,
-  script: ScriptDef,
+/** Run one approvals script (src/redis/scripts.ts) and read its `{code, request, extra, audit}` reply. */
+export async function runApprovalScript(
+  redis: RedisClient,
+  script: LuaScript,
   keyList: readonly string[],
   args: ReadonlyArray<string | number>,
 ): Promise<ScriptReply> {
-  if (keyList.length !== script.numberOfKeys) throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keyList.length}`);
-  let names = defined.get(redis);
-  if (!names) {
-    names = new Set();
-    defined.set(redis, names);
-  }
-  if (!names.has(script.name)) {
-    redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-    names.add(script.name);
-  }
-  // defineCommand adds the method at run time; ioredis cannot type it without a global augmentation.
-  const fn = (redis as unknown as Record<string, ScriptFn>)[script.name]!;
-  return parseReply(await fn.call(redis, ...keyList, ...args));
+  return parseReply(await runScript(redis, script, keyList, args));
 }

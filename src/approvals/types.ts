@@ -11,8 +11,6 @@ import type { ChangeVerb } from '../config/schema';
 
 export type RequestState = 'pending' | 'approved' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
 
-export const FINAL_STATES: readonly RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
-
 export interface Approval {
   user: string;
   at: number;

@@ -2,7 +2,7 @@
 import { DescribeScalableTargetsCommand, type ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { callAws } from './errors';
 
-export interface ScalableRange {
+interface ScalableRange {
   min: number;
   max: number;
 }

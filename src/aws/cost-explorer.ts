@@ -15,7 +15,7 @@ import {
 import { BotError } from '../errors';
 import { awsError, awsErrorName } from './errors';
 
-export const MAX_COST_PAGES = 5;
+const MAX_COST_PAGES = 5;
 
 /** GetCostAndUsage, following NextPageToken up to `maxPages` pages (merged into one response). */
 export async function getCostAndUsage(
@@ -58,7 +58,7 @@ export async function getCostForecast(ce: CostExplorerClient, input: GetCostFore
 }
 
 /** Cost Explorer failures a person can fix, then the common AWS mapping. */
-export function costError(err: unknown, permission: string): BotError {
+function costError(err: unknown, permission: string): BotError {
   const name = awsErrorName(err);
   const detail = (err as Error)?.message ?? String(err);
   if (name === 'DataUnavailableException') {

@@ -52,9 +52,6 @@ export async function recentImages(ecr: ECRClient, repositoryName: string, limit
   return all.sort((a, b) => (b.imagePushedAt?.getTime() ?? 0) - (a.imagePushedAt?.getTime() ?? 0)).slice(0, limit);
 }
 
-/** Docker tag grammar and digest: defined in a pure module so verb parsers can use them without the SDK. */
-export { TAG_RE, DIGEST_RE, shortDigest } from '../deploy/refs';
-
 /**
  * The image with this digest, or undefined when the repository has no such image
  * (one DescribeImages call; no fallback listing, unlike describeImage).

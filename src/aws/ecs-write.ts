@@ -22,7 +22,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { awsError, awsErrorName, callAws, isAccessDenied } from './errors';
 
 /** The PassRole denial ECS relays from IAM when the worker may not hand a role to ECS tasks. */

@@ -17,7 +17,7 @@ import {
 import { BotError } from '../errors';
 import { callAws } from './errors';
 
-export interface DescribeServicesResult {
+interface DescribeServicesResult {
   services: Service[];
   /** Names that ECS reported in `failures` (reason MISSING for an unknown service). */
   failures: Failure[];

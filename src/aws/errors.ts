@@ -5,7 +5,7 @@
  */
 import { BotError } from '../errors';
 
-export interface AwsErrorContext {
+interface AwsErrorContext {
   /** What we were doing, e.g. "describe service web-prod". */
   action: string;
   /** The IAM action this call needs, e.g. "ecs:DescribeServices". */

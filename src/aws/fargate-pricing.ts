@@ -10,7 +10,7 @@
  * every region. Re-check these numbers when AWS changes prices; they are an estimate only.
  */
 
-export interface FargateRate {
+interface FargateRate {
   vcpuHour: number;
   gbHour: number;
 }
@@ -29,7 +29,7 @@ function round5(n: number): number {
 
 export const FARGATE_PRICES_AS_OF = '2026-03';
 
-export const FARGATE_PRICES: Readonly<Record<string, Record<CpuArchitecture, FargateRate>>> = {
+const FARGATE_PRICES: Readonly<Record<string, Record<CpuArchitecture, FargateRate>>> = {
   'us-east-1': x86(0.04048, 0.004445),
   'us-east-2': x86(0.04048, 0.004445),
   'us-west-2': x86(0.04048, 0.004445),
@@ -40,11 +40,11 @@ export const FARGATE_PRICES: Readonly<Record<string, Record<CpuArchitecture, Far
   'ap-northeast-1': x86(0.05056, 0.00553),
 };
 
-export function fargateRate(region: string, arch: CpuArchitecture): FargateRate | undefined {
+function fargateRate(region: string, arch: CpuArchitecture): FargateRate | undefined {
   return FARGATE_PRICES[region]?.[arch];
 }
 
-export interface TaskSize {
+interface TaskSize {
   /** Task-level CPU units (1024 = 1 vCPU), as in the task definition. */
   cpuUnits: number;
   /** Task-level memory in MiB. */

@@ -11,7 +11,7 @@ export interface LogLocation {
   stream: string;
 }
 
-export type LocationResult = { ok: true; loc: LogLocation } | { ok: false; error: string; group?: string };
+type LocationResult = { ok: true; loc: LogLocation } | { ok: false; error: string; group?: string };
 
 /** Where a container of a task writes its logs, from the task definition. Pure. */
 export function logLocation(

@@ -10,7 +10,7 @@ import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEven
 import { BotError } from '../errors';
 import { awsError, awsErrorName } from './errors';
 
-export interface LogEventsQuery {
+interface LogEventsQuery {
   logGroupName: string;
   /** `<prefix>/<container>/` or `<prefix>/<container>/<taskId>`; never together with stream names. */
   logStreamNamePrefix?: string;
@@ -21,7 +21,7 @@ export interface LogEventsQuery {
   limit: number;
 }
 
-export interface LogEventsBounds {
+interface LogEventsBounds {
   maxPages: number;
   maxMs: number;
   clock: () => number;
@@ -32,7 +32,7 @@ export const DEFAULT_LOG_BOUNDS: LogEventsBounds = { maxPages: 5, maxMs: 10_000,
 /** `startFromHead: false` is only accepted for start times on or after 2024-01-01. */
 export const NEWEST_FIRST_SINCE = Date.UTC(2024, 0, 1);
 
-export interface LogEventsResult {
+interface LogEventsResult {
   /** Oldest first (newest last), at most `limit`. */
   events: FilteredLogEvent[];
   pages: number;
@@ -44,7 +44,7 @@ export interface LogEventsResult {
   newestFirst: boolean;
 }
 
-export interface LogsErrorContext {
+interface LogsErrorContext {
   region: string;
   /** Where the log group name came from, e.g. "the awslogs-group option of container web in web-prod:42". */
   groupSource: string;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { findService } from '../config/load';
 import type { Config, ResolvedService } from '../config/schema';
 import { BotError, badInput } from '../errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import type { RawArgs } from './grammar';
 import { closest } from './suggest';
 import type { CommandSpec, ParseContext } from './types';
@@ -127,9 +127,4 @@ export function resolveServiceOrEnvironment(
       .map((n) => code(n))
       .join(', ')}.`,
   });
-}
-
-/** Flags that every verb may use are none; this lists a verb's flag names for error messages. */
-export function flagList(shape: Record<string, unknown>): string[] {
-  return Object.keys(shape);
 }

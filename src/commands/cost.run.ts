@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
-import { keys } from '../approvals/keys';
+import { keys } from '../redis/keys';
 import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import { isBotError } from '../errors';
@@ -26,7 +26,6 @@ import {
   CE_SERVICE,
   costPeriods,
   dailyAmounts,
-  estimateService,
   forecastRequest,
   isoDay,
   isServiceGroup,
@@ -36,13 +35,14 @@ import {
   totalsByKey,
   type CostPeriods,
   type CostScope,
-  type Estimate,
 } from './render/cost-plan';
 import { describeDistinctTaskDefinitions } from './status.run';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
+import { estimateService, type Estimate } from './render/cost-estimate';
 
 /** Cost Explorer refreshes up to three times a day: six hours keeps at most one refresh behind. */
-export const COST_CACHE_TTL_SECONDS = 6 * 3600;
+const COST_CACHE_TTL_SECONDS = 6 * 3600;
 
 interface Fetched<T> {
   data: T;

@@ -3,13 +3,13 @@
  * what ECS (and ECR) cost, from Cost Explorer, cached for hours. The AWS part is ./cost.run.ts.
  */
 import { z } from 'zod';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, resolveServiceOrEnvironment } from './args';
 import { PERIODS, type Period } from './render/cost-plan';
 import { defineCommand } from './types';
 
-export const COST_USAGE = '/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type]';
+const COST_USAGE = '/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type]';
 
 export type CostBy = 'service' | 'usage-type';
 

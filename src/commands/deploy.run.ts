@@ -1,9 +1,10 @@
 /** `/ecs deploy`, worker part: resolve the image, plan, then dry-run answer or approval request. */
 import type { Runtime } from '../runtime';
 import { planDeploy } from '../deploy/planner';
-import { submitPrepared } from '../deploy/submit';
+import { submitPrepared } from './change.run';
 import type { DeployArgs } from './deploy';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 export async function runDeploy(parsed: Parsed<DeployArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const prepared = await planDeploy(rt, parsed.service!, parsed.args.image);

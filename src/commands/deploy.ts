@@ -3,9 +3,9 @@
  * service. The tag is validated here, before any AWS call; the worker part (./deploy.run.ts)
  * resolves it to a digest, makes the plan and either shows it (--dry-run) or requests approval.
  */
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
-import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from '../deploy/args';
+import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
 import { parseImageSelector, shortDigest, type ImageSelector } from '../deploy/refs';
 import { defineCommand } from './types';
 

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { announceGuard, freezeEnvironment } from '../approvals/locks';
 import { parseRaw, positional, resolveEnvironment } from './args';
-import { reasonFlag, reasonWithoutQuotes } from './lock';
 import { defineCommand } from './types';
+import { reasonFlag, reasonWithoutQuotes } from './change-args';
 
 const USAGE = '/ecs freeze <environment> [--reason …]';
 
-export interface FreezeArgs {
+interface FreezeArgs {
   reason?: string;
 }
 

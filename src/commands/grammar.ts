@@ -6,7 +6,7 @@
  * Slack rewrites mentions, channels and links into.
  */
 import { badInput } from '../errors';
-import { escapeMrkdwn, truncate } from '../bot/blocks/text';
+import { escapeMrkdwn, truncate } from '../slack/text';
 
 export interface RawArgs {
   verb: string;
@@ -15,7 +15,7 @@ export interface RawArgs {
   flags: Record<string, string | true>;
 }
 
-export const MAX_TEXT = 2000;
+const MAX_TEXT = 2000;
 export const MAX_TOKEN = 500;
 
 const QUOTES: Record<string, string> = {

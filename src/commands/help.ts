@@ -1,7 +1,7 @@
 /** `/ecs help [verb]`: generated from the same table the router dispatches from. */
 import { z } from 'zod';
-import { context, header, section, type SlackMessage } from '../bot/blocks/message';
-import { code, escapeMrkdwn } from '../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../slack/blocks';
+import { code, escapeMrkdwn } from '../slack/text';
 import { BotError } from '../errors';
 import { parseRaw } from './args';
 import { closest } from './suggest';
@@ -21,14 +21,14 @@ export function helpOverview(table: readonly CommandSpec<never>[]): SlackMessage
     const lines = table.filter((c) => kinds.includes(c.kind)).map((c) => `• \`${escapeMrkdwn(c.usage)}\`\n    ${escapeMrkdwn(c.summary)}`);
     if (lines.length) blocks.push(section(`*${title}*\n${lines.join('\n')}`));
   }
-  blocks.push(context('`/ecs help <verb>` shows examples. Changes in protected environments are posted for approval first.'));
+  blocks.push(context('`/ecs help &lt;verb&gt;` shows examples. Changes in protected environments are posted for approval first.'));
   return { text: 'ECS ChatOps commands: ' + table.map((c) => c.verb).join(', '), blocks };
 }
 
 export function helpForVerb(spec: CommandSpec<never>): SlackMessage {
   const examples = spec.examples.map((e) => `\`/ecs ${escapeMrkdwn(e)}\``).join('\n');
   return {
-    text: `${spec.usage}: ${spec.summary}`,
+    text: `${escapeMrkdwn(spec.usage)}: ${escapeMrkdwn(spec.summary)}`,
     blocks: [section(`*${escapeMrkdwn(spec.usage)}*\n${escapeMrkdwn(spec.summary)}`), section(`*Examples*\n${examples}`)],
   };
 }

@@ -4,14 +4,14 @@
  * deployments ECS ran that the bot did not make. Read-only; the AWS part runs in the worker.
  */
 import { z } from 'zod';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, positional, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs history <service> [--limit N]';
-export const HISTORY_DEFAULT_LIMIT = 10;
-export const HISTORY_MAX_LIMIT = 50;
+const HISTORY_DEFAULT_LIMIT = 10;
+const HISTORY_MAX_LIMIT = 50;
 
 export interface HistoryArgs {
   alias: string;

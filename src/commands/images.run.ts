@@ -8,7 +8,7 @@ import { repositoryUrl } from '../aws/console';
 import { recentImages } from '../aws/ecr';
 import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { awsErrorName } from '../aws/errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
@@ -17,7 +17,8 @@ import { answer, describeConfiguredService } from './readers.run';
 import { ecrRepositoryOf, parseImage } from './render/common';
 import { imagesMessage, type RunningImage } from './render/images';
 import { containerImage } from './render/status';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** DescribeImages pages read at most (1,000 images each); the repository is sorted by push time here. */
 const MAX_ECR_PAGES = 10;

@@ -3,15 +3,15 @@
  * digest, push time, size, scan findings, and which one runs now. AWS part: ./images.run.ts.
  */
 import { z } from 'zod';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, resolveService, wholeNumber } from './args';
 import { knownServices } from './logs';
 import { defineCommand } from './types';
 
-export const IMAGES_USAGE = '/ecs images <service> [--limit N]';
-export const DEFAULT_IMAGES = 10;
-export const MAX_IMAGES = 30;
+const IMAGES_USAGE = '/ecs images <service> [--limit N]';
+const DEFAULT_IMAGES = 10;
+const MAX_IMAGES = 30;
 
 export interface ImagesArgs {
   alias: string;

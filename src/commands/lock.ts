@@ -5,37 +5,13 @@
  */
 import { z } from 'zod';
 import { lockService, announceGuard } from '../approvals/locks';
-import { code } from '../bot/blocks/text';
-import { badInput } from '../errors';
 import { parseRaw, positional, resolveService } from './args';
+import { reasonFlag, reasonWithoutQuotes } from './change-args';
 import { defineCommand } from './types';
-
-/* ---- The `--reason` flag, shared with /ecs freeze. ---- */
-export const REASON_MAX = 200;
-
-export const reasonFlag = z
-  .string({ error: 'needs a value, e.g. --reason "migrating the orders table"' })
-  .trim()
-  .min(1, 'needs a value, e.g. --reason "migrating the orders table"')
-  .max(REASON_MAX, `keep the reason under ${REASON_MAX} characters`)
-  .optional();
-
-/**
- * Words left over after the target: most likely a reason of several words typed without quotes
- * (`--reason migrating the DB`) or without `--reason`. Say how to write it.
- */
-export function reasonWithoutQuotes(extra: readonly string[], reason: string | undefined, example: string, usage: string): void {
-  if (!extra.length) return;
-  const words = [reason, ...extra].filter((w): w is string => Boolean(w)).join(' ');
-  throw badInput(
-    `Unexpected extra input: ${code(extra.join(' '))}. A reason of several words goes in quotes after --reason, e.g. ${code(`/ecs ${example} --reason "${words}"`)}.`,
-    usage,
-  );
-}
 
 const USAGE = '/ecs lock <service> [--reason …]';
 
-export interface LockArgs {
+interface LockArgs {
   alias: string;
   reason?: string;
 }

@@ -8,16 +8,17 @@ import type { Task } from '@aws-sdk/client-ecs';
 import { logEventsUrl } from '../aws/console';
 import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { DEFAULT_LOG_BOUNDS, filterLogEvents } from '../aws/logs';
-import { section } from '../bot/blocks/message';
-import { code } from '../bot/blocks/text';
-import { errorReply } from '../bot/reply';
+import { section } from '../slack/blocks';
+import { code } from '../slack/text';
+import { errorReply } from '../slack/reply';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
 import { LOGS_USAGE, resolveWindow, type LogsArgs, type LogWindow } from './logs';
 import { answer, describeConfiguredService } from './readers.run';
-import { arnTail } from './render/common';
 import { logsAnswer, logTarget } from './render/logs';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
+import { arnTail } from '../aws/arn';
 
 /** For --previous without --since: the task's lifetime, at most this long before it stopped. */
 const PREVIOUS_MAX_LOOKBACK_MS = 24 * 3_600_000;

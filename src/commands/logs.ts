@@ -4,8 +4,9 @@
  * containers. Parsing and the time window are pure (here); the AWS part is ./logs.run.ts.
  */
 import { z } from 'zod';
-import { code, escapeMrkdwn } from '../bot/blocks/text';
-import { formatDuration, parseDuration } from '../config/duration';
+import { code, escapeMrkdwn } from '../slack/text';
+import { parseDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { badInput } from '../errors';
 import { parseRaw, resolveService, wholeNumber } from './args';
 import type { Config } from '../config/schema';
@@ -14,11 +15,11 @@ import { defineCommand } from './types';
 export const LOGS_USAGE =
   '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous]';
 
-export const DEFAULT_SINCE_MS = 15 * 60_000;
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 1000;
+const DEFAULT_SINCE_MS = 15 * 60_000;
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1000;
 /** The widest window one answer searches (FilterLogEvents scans the whole range). */
-export const MAX_WINDOW_MS = 7 * 86_400_000;
+const MAX_WINDOW_MS = 7 * 86_400_000;
 
 /** A point in time as the user wrote it: a duration before now, or an absolute time. */
 export type TimeSpec = { ago: number } | { at: number };

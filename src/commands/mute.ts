@@ -5,27 +5,29 @@
  * announced in the service's alert channel. Answered inline (Redis and Slack only).
  */
 import { z } from 'zod';
-import { section } from '../bot/blocks/message';
-import { code, escapeMrkdwn } from '../bot/blocks/text';
-import { formatDuration, parseDuration } from '../config/duration';
+import { section } from '../slack/blocks';
+import { code, escapeMrkdwn } from '../slack/text';
+import { parseDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { badInput } from '../errors';
 import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';
-import { muteNotice, slackDate } from '../alerts/messages';
+import { muteNotice } from '../alerts/messages';
 import { clearMute, readMute, setMute } from '../alerts/store';
 import { parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
+import { slackDate } from '../slack/time';
 
 const MUTE_USAGE = '/ecs mute <service> <duration> [--reason "…"]';
 const UNMUTE_USAGE = '/ecs unmute <service>';
 
-export const MAX_MUTE_MS = 7 * 24 * 3_600_000;
-export const MIN_MUTE_MS = 60_000;
+const MAX_MUTE_MS = 7 * 24 * 3_600_000;
+const MIN_MUTE_MS = 60_000;
 
-export interface MuteArgs {
+interface MuteArgs {
   durationMs: number;
   reason?: string;
 }
@@ -45,7 +47,7 @@ const unmuteSchema = z.object({
 });
 
 /** A mute duration in ms, or a BAD_INPUT error that says what is accepted. Pure. */
-export function parseMuteDuration(text: string): number {
+function parseMuteDuration(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw badInput(`${code(text)} is not a duration. Write e.g. \`30m\`, \`2h\` or \`1d\`.`, MUTE_USAGE);
   if (ms < MIN_MUTE_MS) throw badInput(`Mute for at least 1m (you wrote ${code(text)}).`, MUTE_USAGE);

@@ -6,13 +6,13 @@
 import type { Service } from '@aws-sdk/client-ecs';
 import { readGuards, type Guards } from '../approvals/guards';
 import { describeServices } from '../aws/ecs';
-import type { SlackMessage } from '../bot/blocks/message';
-import { answerInvocation } from '../bot/reply';
-import { code } from '../bot/blocks/text';
+import type { SlackMessage } from '../slack/blocks';
+import { answerInvocation } from '../slack/reply';
+import { code } from '../slack/text';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
-import type { Invocation } from './types';
+import type { Invocation } from '../slack/invocation';
 
 /** Read-only answers are posted for the channel to see. */
 export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
@@ -72,7 +72,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 export const clusterHint = (env: string): string => `environments.${env}.cluster`;
 
-export function missingService(svc: ResolvedService, reason: string): BotError {
+function missingService(svc: ResolvedService, reason: string): BotError {
   return new BotError('NOT_FOUND', `service ${svc.service} ${reason} in ${svc.env.cluster}`, {
     userMessage: `ECS has no service ${code(svc.service)} in cluster ${code(svc.env.cluster)} (${reason}).`,
     hint: `Check \`services.${svc.alias}.service\` and \`environments.${svc.environment}.cluster\` in chatops.yml, or whether the service was deleted.`,

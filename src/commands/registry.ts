@@ -24,7 +24,7 @@ type AnySpec = CommandSpec<never>;
 
 const help = createHelp(() => commands);
 
-export const commands: readonly AnySpec[] = [
+const commands: readonly AnySpec[] = [
   help,
   // read-only verbs
   history,

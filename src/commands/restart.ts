@@ -2,8 +2,8 @@
  * `/ecs restart <service> [--reason "…"] [--dry-run]`: force a new deployment of the task
  * definition the service runs (every task replaced, rolling). Same path as deploy.
  */
-import { code } from '../bot/blocks/text';
-import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from '../deploy/args';
+import { code } from '../slack/text';
+import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs restart <service> [--reason "…"] [--dry-run]';

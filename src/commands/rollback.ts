@@ -3,8 +3,8 @@
  * task definition that ran before its last deploy (from ECS's deployment history, not "revision
  * minus one"), or to a named revision of its family. Same approval, lock and reporting as deploy.
  */
-import { code } from '../bot/blocks/text';
-import { changeTarget, parseChange, parsedFor, parseRevision, type ChangeArgsBase } from '../deploy/args';
+import { code } from '../slack/text';
+import { changeTarget, parseChange, parsedFor, parseRevision, type ChangeArgsBase } from './change-args';
 import { z } from 'zod';
 import { defineCommand } from './types';
 

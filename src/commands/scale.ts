@@ -3,8 +3,8 @@
  * a whole number within `services.<alias>.scale` in chatops.yml. Approval per environment;
  * progress is reported like a deploy (tasks reaching the new count).
  */
-import { code, plural } from '../bot/blocks/text';
-import { changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from '../deploy/args';
+import { code, plural } from '../slack/text';
+import { changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs scale <service> <count> [--reason "…"] [--dry-run]';

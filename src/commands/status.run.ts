@@ -6,15 +6,17 @@
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { findImageByDigest } from '../aws/ecr';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { answer, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
 import { ecrRepositoryOf, parseImage } from './render/common';
-import { containerImage, environmentStatusMessage, serviceStatusMessage, type EnvironmentRow } from './render/status';
+import { containerImage, serviceStatusMessage } from './render/status';
 import type { StatusArgs } from './status';
-import type { Invocation, Parsed } from './types';
+import type { Parsed } from './types';
+import type { Invocation } from '../slack/invocation';
+import { environmentStatusMessage, type EnvironmentRow } from './render/status-env';
 
 /** Running tasks sampled for image digests, and recently stopped tasks shown: one DescribeTasks call. */
 const RUNNING_SAMPLE = 10;
@@ -65,7 +67,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   }
 }
 
-export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
+async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
   const env = svc.env;
   const ecs = rt.aws.ecs(env.region);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
@@ -94,7 +96,29 @@ export async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<
   });
 }
 
-export async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
+async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
+  const env = rt.config.environments[envName]!;
+  const { rows, guards } = await readEnvironment(rt, envName);
+  return environmentStatusMessage({
+    environment: envName,
+    cluster: env.cluster,
+    region: env.region,
+    rows,
+    frozen: guards?.frozen,
+    guardsUnavailable: guards === undefined,
+    now: rt.now(),
+  });
+}
+
+/**
+ * Every configured service of an environment as ECS sees it (DescribeServices batched by 10, each
+ * task definition described once), with its lock: `/ecs status <environment>` and the Home tab's
+ * cache (src/surfaces/home.run.ts).
+ */
+export async function readEnvironment(
+  rt: Runtime,
+  envName: string,
+): Promise<{ rows: EnvironmentRow[]; guards: Awaited<ReturnType<typeof guardsOrUndefined>> }> {
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
   const ecs = rt.aws.ecs(env.region);
@@ -125,13 +149,5 @@ export async function environmentStatus(rt: Runtime, envName: string): Promise<S
       lock: guards?.locks[svc.alias],
     };
   });
-  return environmentStatusMessage({
-    environment: envName,
-    cluster: env.cluster,
-    region: env.region,
-    rows,
-    frozen: guards?.frozen,
-    guardsUnavailable: guards === undefined,
-    now: rt.now(),
-  });
+  return { rows, guards };
 }

@@ -4,7 +4,7 @@
  * worker (./status.run.ts).
  */
 import { z } from 'zod';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { parseRaw, resolveServiceOrEnvironment } from './args';
 import { defineCommand } from './types';
 

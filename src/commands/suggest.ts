@@ -1,6 +1,6 @@
 /** Closest-match suggestions for unknown verbs, services and environments. */
 /** Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of neighbours (wbe → web). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );

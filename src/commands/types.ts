@@ -5,7 +5,8 @@
 import type { Config, ResolvedService } from '../config/schema';
 import type { Role } from '../policy/authorize';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
+import type { Invocation } from '../slack/invocation';
 import type { RawArgs } from './grammar';
 
 /**
@@ -13,6 +14,20 @@ import type { RawArgs } from './grammar';
  * change: changes production (requesters, approval per policy); admin: approvers only.
  */
 export type VerbKind = 'meta' | 'read' | 'change' | 'admin';
+
+/** The role a kind of verb needs (none for meta: help answers anyone). */
+export function roleFor(kind: VerbKind): Role | undefined {
+  switch (kind) {
+    case 'read':
+      return 'reader';
+    case 'change':
+      return 'requester';
+    case 'admin':
+      return 'approver';
+    case 'meta':
+      return undefined;
+  }
+}
 
 export interface ParseContext {
   config: Config;
@@ -27,20 +42,6 @@ export interface Parsed<A> {
   environment: string;
   /** The service, when the command names one. */
   service?: ResolvedService;
-}
-
-/** Who asked, where, and how to answer: carried from the Slack edge to the worker. */
-export interface Invocation {
-  /** Unique per command invocation (derived from trigger_id); the idempotency key. */
-  id: string;
-  text: string;
-  userId: string;
-  userName?: string;
-  channelId: string;
-  teamId?: string;
-  responseUrl?: string;
-  triggerId?: string;
-  receivedAt: number;
 }
 
 export interface CommandSpec<A = unknown> {

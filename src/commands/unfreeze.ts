@@ -1,7 +1,7 @@
 /** `/ecs unfreeze <environment>`: lift a freeze. Approvers only. */
 import { z } from 'zod';
 import { announceGuard, unfreezeEnvironment } from '../approvals/locks';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, positional, resolveEnvironment } from './args';
 import { defineCommand } from './types';

@@ -4,14 +4,14 @@
  */
 import { z } from 'zod';
 import { announceGuard, unlockService } from '../approvals/locks';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs unlock <service>';
 
-export interface UnlockArgs {
+interface UnlockArgs {
   alias: string;
 }
 

@@ -6,7 +6,7 @@ import { BotError } from '../errors';
 import { configSchema, type Config, type ResolvedService } from './schema';
 
 /** Render zod issues as "services.web.scale.max: Too big: expected number to be <=5000". */
-export function formatIssues(issues: z.core.$ZodIssue[]): string {
+function formatIssues(issues: z.core.$ZodIssue[]): string {
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`).join('\n');
 }
 

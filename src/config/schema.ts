@@ -3,17 +3,18 @@
  * See chatops.example.yml for a commented, complete example.
  */
 import { z } from 'zod';
+import { LOCALES } from '../i18n/locale';
 import { parseDuration } from './duration';
 
 /** A Slack user (U…/W…), a user group (S…), or "*" for everyone in an allowed channel. */
-export const principalId = z
+const principalId = z
   .string()
   .regex(/^(\*|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, 'must be a Slack user ID (U…/W…), a user-group ID (S…), or "*"');
 
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…, G… or D…), not a name');
 
 /** A duration like "30m" or "2h", stored as milliseconds. */
-export const duration = z.string().transform((s, ctx) => {
+const duration = z.string().transform((s, ctx) => {
   const ms = parseDuration(s);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write e.g. 90s, 15m, 2h, 1d` });
@@ -121,9 +122,11 @@ export const configSchema = z
           .string()
           .regex(/^[UW][A-Z0-9]+$/)
           .optional(),
+        /** The workspace's language for messages everyone sees; a person's own Slack locale wins for what only they see. */
+        language: z.enum(LOCALES).default('en'),
       })
       .strict()
-      .default({}),
+      .default({ language: 'en' }),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
   })
@@ -153,10 +156,9 @@ export const configSchema = z
     }
   });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type EnvironmentConfig = Config['environments'][string];
-export type ServiceConfig = Config['services'][string];
+type ServiceConfig = Config['services'][string];
 
 /** A service resolved with its alias and environment. */
 export interface ResolvedService extends ServiceConfig {

@@ -7,16 +7,19 @@
  */
 import type { Runtime } from '../runtime';
 import { BotError, errorMessage } from '../errors';
-import { section } from '../bot/blocks/message';
-import { keys } from '../approvals/keys';
-import { getRequest, recordExecution, type ChangeRequest } from '../approvals';
+import { section } from '../slack/blocks';
+import { keys } from '../redis/keys';
 import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';
 import type { AbortJob } from './abort';
 import { parsePlan, type ChangePlan } from './plan';
-import { abortMilestone, awsLine, plainText } from './render';
+import { abortMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { factsOf, refreshRequest } from './tracker';
+import type { ChangeRequest } from '../approvals/types';
+import { getRequest } from '../approvals/workflow';
+import { recordExecution } from '../approvals/execution';
+import { notificationText, oneLine } from '../slack/text';
 
 /** StopServiceDeployment answers after which UpdateService is the way to go back. */
 const FALLBACK = new Set([
@@ -27,12 +30,16 @@ const FALLBACK = new Set([
   'ConflictException',
 ]);
 
-export function stopNotAvailable(err: unknown): boolean {
+function stopNotAvailable(err: unknown): boolean {
   return FALLBACK.has(awsErrorName(err)) || isAccessDenied(err);
 }
 
 async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
-  await rt.slack.post(req.channel, { text: plainText(text), blocks: [section(text)] }, req.messageTs ? { threadTs: req.messageTs } : {});
+  await rt.slack.post(
+    req.channel,
+    { text: notificationText(text), blocks: [section(text)] },
+    req.messageTs ? { threadTs: req.messageTs } : {},
+  );
 }
 
 async function goBack(
@@ -90,12 +97,12 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     const res = await goBack(rt, plan, ex.serviceDeploymentArn);
     await recordExecution(rt, req.id, { abortedBy: job.userId, abortedAt: rt.now(), abortMethod: res.how }, 'abort');
     const msg = abortMilestone(plan, job.userId, res.how, res.target);
-    if (res.note) msg.blocks.push(section(`_${awsLine(res.note, 300)}_`));
+    if (res.note) msg.blocks.push(section(`_${oneLine(res.note, 300)}_`));
     await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
-    const text = err instanceof BotError ? err.userMessage : `AWS answered ${awsLine(errorMessage(err), 200)}`;
+    const text = err instanceof BotError ? err.userMessage : `AWS answered ${oneLine(errorMessage(err), 200)}`;
     await say(
       rt,
       req,

@@ -5,13 +5,11 @@
  * request: the click claims it (HSETNX), the worker releases the claim if AWS refuses.
  */
 import { z } from 'zod';
-import type { ActionContext } from '../bot/actions';
-import { code } from '../bot/blocks/text';
-import { keys } from '../approvals/keys';
-import { getRequest } from '../approvals';
-import { groupsToResolve, hasRole, principalsFor } from '../policy/authorize';
-import type { Runtime } from '../runtime';
-import { TRACK_TTL_SECONDS } from './constants';
+import type { ActionContext } from '../hooks/actions';
+import { code, principal } from '../slack/text';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { principalsFor } from '../policy/authorize';
+import { getRequest } from '../approvals/workflow';
 
 export const abortJobSchema = z.object({
   kind: z.literal('change-abort'),
@@ -20,18 +18,6 @@ export const abortJobSchema = z.object({
   userId: z.string().min(1),
 });
 export type AbortJob = z.infer<typeof abortJobSchema>;
-
-/** Requester or approver of `environment` (user id, or membership of a listed user group). */
-export async function mayAbort(rt: Pick<Runtime, 'config' | 'directory'>, environment: string, userId: string): Promise<boolean> {
-  const env = rt.config.environments[environment];
-  if (!env) return false;
-  for (const role of ['requester', 'approver'] as const) {
-    const groups = groupsToResolve(env, role, userId);
-    const userGroups = groups.length ? await rt.directory.groupsOf(userId, groups) : new Set<string>();
-    if (hasRole(env, role, userId, userGroups)) return true;
-  }
-  return false;
-}
 
 export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   const { rt, userId } = ctx;
@@ -47,13 +33,10 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     );
     return;
   }
-  if (!(await mayAbort(rt, req.environment, userId))) {
+  // The same permission as the change itself: requester or approver of the environment.
+  if (!(await rt.access.holdsAny(req.environment, userId, ['requester', 'approver']))) {
     const env = rt.config.environments[req.environment];
-    const who = env
-      ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map((p) =>
-          p === '*' ? 'everyone' : p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`,
-        )
-      : [];
+    const who = env ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map(principal) : [];
     await ctx.whisper(
       `:no_entry: Aborting a change in ${code(req.environment)} needs the same permission as making it (requesters or approvers: ${[...new Set(who)].join(', ') || 'nobody configured'}).`,
     );

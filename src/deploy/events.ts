@@ -10,26 +10,21 @@
  * Events arrive at least once and out of order; refreshing is idempotent and reads ECS's current
  * state rather than trusting the event, so duplicates and stale events change nothing.
  */
-import type { EcsEvent } from '../events/hooks';
 import type { Runtime } from '../runtime';
-import { keys } from '../approvals/keys';
-import { finishExecution, recordExecution, runningRequests, type ChangeRequest } from '../approvals';
+import { keys } from '../redis/keys';
 import { describeService } from '../aws/ecs';
 import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
-import { updateApplied } from './execute';
 import { primaryDeployment, plannedTaskDefinition } from './plan';
+import type { ChangeRequest } from '../approvals/types';
+import { finishExecution, recordExecution, runningRequests } from '../approvals/execution';
+import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
+import { updateApplied } from './apply';
 
-export const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
-export const TASK_STATE_CHANGE = 'ECS Task State Change';
 /** A running change with no UpdateService recorded this long after it started, and no worker on it, is settled by the tick. */
-export const EXEC_STALL_MS = 4 * 60_000;
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v ? v : undefined;
-}
+const EXEC_STALL_MS = 4 * 60_000;
 
 /** Refresh each request; one failing does not stop the others (the first failure is rethrown for the log). */
 async function refreshAll(rt: Runtime, what: string, reqs: ReadonlyArray<string | ChangeRequest>, force: boolean): Promise<void> {
@@ -46,16 +41,15 @@ async function refreshAll(rt: Runtime, what: string, reqs: ReadonlyArray<string 
 }
 
 export async function onEcsEvent(event: EcsEvent, rt: Runtime): Promise<void> {
-  if (event.source !== 'aws.ecs') return;
-  const type = event['detail-type'];
-  const d = event.detail ?? {};
-  if (type === DEPLOYMENT_STATE_CHANGE) {
-    const deploymentId = str(d.deploymentId);
-    const own = deploymentId ? await rt.redis.get(keys.botDeployment(deploymentId)) : null;
+  const parsed = parseEcsEvent(event);
+  if (!parsed.ok) return;
+  const ev = parsed.event;
+  if (ev.kind === 'deployment') {
+    const own = await rt.redis.get(keys.botDeployment(ev.detail.deploymentId));
     let ids: string[] = own ? [own] : [];
     if (!ids.length) {
       // A rollback deployment ECS made itself, or an event without our id: match the service.
-      const serviceArn = event.resources?.find((r) => r.includes(':service/'));
+      const serviceArn = ev.resources.find((r) => r.includes(':service/'));
       if (!serviceArn) return;
       ids = (await runningRequests(rt))
         .filter((r) => {
@@ -67,14 +61,14 @@ export async function onEcsEvent(event: EcsEvent, rt: Runtime): Promise<void> {
     await refreshAll(rt, 'a deployment event', ids, true);
     return;
   }
-  if (type === TASK_STATE_CHANGE) {
-    const group = str(d.group);
+  if (ev.kind === 'task') {
+    const group = ev.detail.group;
     if (!group?.startsWith('service:')) return;
     const serviceName = group.slice('service:'.length);
-    const cluster = str(d.clusterArn);
+    const cluster = ev.detail.clusterArn;
     const mine = (await runningRequests(rt)).filter((r) => {
       const plan = parsePlan(r.plan);
-      return plan && matchesService(plan, { serviceName, cluster, region: event.region });
+      return plan && matchesService(plan, { serviceName, cluster, region: ev.region });
     });
     await refreshAll(rt, 'a task event', mine, false);
   }
@@ -100,7 +94,7 @@ export async function onTick(rt: Runtime): Promise<void> {
  * A change whose worker stopped between startExecution and recording the deployment. If the
  * update went through, adopt the deployment; otherwise nothing changed: fail it and say so.
  */
-export async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
+async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
   const ex = factsOf(req);
   const startedAt = startedAtOf(req, ex);
   if (rt.now() - startedAt < EXEC_STALL_MS) return;

@@ -19,45 +19,30 @@ import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { Logger } from '../log';
 import { BotError, errorMessage } from '../errors';
-import { keys } from '../approvals/keys';
-import { finishExecution, getRequest, recordExecution, startExecution, type ChangeRequest } from '../approvals';
+import { keys } from '../redis/keys';
 import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { describeImage } from '../aws/ecr';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { shortDigest } from './refs';
-import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
-import { registerTaskDefinition, updateServiceRaw, type UpdateServiceChange } from '../aws/ecs-write';
+import { awsError, awsErrorName } from '../aws/errors';
+import { registerTaskDefinition, updateServiceRaw } from '../aws/ecs-write';
 import { diffObjects } from './diff';
+import { changeFor, isDefiniteRefusal, updateApplied } from './apply';
 import { assertChangeable, parsePlan, plannedTaskDefinition, primaryDeployment, type ChangePlan } from './plan';
 import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
-import { registrationInput, roleProblems, rolesOf, withImage, arnTail } from './taskdef';
-import { deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf, type ExecFacts } from './tracker';
+import { registrationInput, roleProblems, rolesOf, withImage } from './taskdef';
+import { deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
 import { watchRollout } from './watch';
+import type { ChangeRequest } from '../approvals/types';
+import { getRequest } from '../approvals/workflow';
+import { finishExecution, recordExecution, startExecution } from '../approvals/execution';
+import { arnTail } from '../aws/arn';
 
 /** A worker holds the request this long; a crashed worker's lease expires before Lambda's second retry. */
-export const LEASE_SECONDS = 90;
+const LEASE_SECONDS = 90;
 /** UpdateService attempts (across job retries) before the change is failed. */
-export const MAX_UPDATE_ATTEMPTS = 3;
-
-/** ECS errors after which the service certainly did not change. */
-const REFUSALS = new Set([
-  'InvalidParameterException',
-  'ClientException',
-  'ServiceNotActiveException',
-  'ServiceNotFoundException',
-  'ClusterNotFoundException',
-  'PlatformUnknownException',
-  'PlatformTaskDefinitionIncompatibilityException',
-  'AccessDeniedException',
-  'UnsupportedFeatureException',
-  'NamespaceNotFoundException',
-]);
-
-/** Everything else (5xx, timeouts, throttling past the retries, network) may or may not have applied. */
-export function isDefiniteRefusal(err: unknown): boolean {
-  return REFUSALS.has(awsErrorName(err)) || isAccessDenied(err);
-}
+const MAX_UPDATE_ATTEMPTS = 3;
 
 class NotStarted extends Error {
   constructor(
@@ -65,37 +50,6 @@ class NotStarted extends Error {
     readonly hint?: string,
   ) {
     super(userMessage);
-  }
-}
-
-/** True when UpdateService for `plan` has already taken effect on `service` (a crashed attempt's work). */
-export function updateApplied(plan: ChangePlan, service: Service, ex: ExecFacts, startedAt: number): boolean {
-  const primary = primaryDeployment(service);
-  switch (plan.verb) {
-    case 'deploy':
-      return !!ex.registeredTaskDefinition && service.taskDefinition === ex.registeredTaskDefinition;
-    case 'rollback':
-      return service.taskDefinition === plan.targetTaskDefinition && plan.targetTaskDefinition !== plan.currentTaskDefinition;
-    case 'scale':
-      return service.desiredCount === plan.to;
-    case 'restart':
-      return (
-        !!primary?.createdAt && primary.createdAt.getTime() >= startedAt - 5_000 && primary.taskDefinition === plan.currentTaskDefinition
-      );
-  }
-}
-
-function changeFor(plan: ChangePlan, registered: string | undefined): UpdateServiceChange {
-  const where = { cluster: plan.cluster, service: plan.serviceName };
-  switch (plan.verb) {
-    case 'deploy':
-      return { ...where, taskDefinition: registered! };
-    case 'rollback':
-      return { ...where, taskDefinition: plan.targetTaskDefinition };
-    case 'scale':
-      return { ...where, desiredCount: plan.to };
-    case 'restart':
-      return { ...where, forceNewDeployment: true };
   }
 }
 

@@ -10,10 +10,10 @@ import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
 import { BotError } from '../errors';
-import { code, plural } from '../bot/blocks/text';
-import { formatDuration } from '../config/duration';
-import { arnTail } from './taskdef';
+import { code, plural } from '../slack/text';
+import { formatDuration } from '../i18n';
 import { shortDigest } from './refs';
+import { arnTail } from '../aws/arn';
 
 const base = {
   environment: z.string(),
@@ -142,7 +142,7 @@ export function assertChangeable(service: Service, verb: ChangeVerb, alias: stri
   }
 }
 
-export interface ImagePolicy {
+interface ImagePolicy {
   blockCritical: boolean;
   requireScan: boolean;
 }

@@ -7,7 +7,7 @@ import type { ECSClient, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
 import { describeImage } from '../aws/ecr';
@@ -31,7 +31,8 @@ import {
 import { planSummary } from './render';
 import { pinnedImageUri, type ImageSelector } from './refs';
 import { withThrottleRetry } from './retry';
-import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, arnTail } from './taskdef';
+import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage } from './taskdef';
+import { arnTail } from '../aws/arn';
 
 export interface Prepared {
   plan: ChangePlan;
@@ -130,7 +131,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
  * ECS's deployment history as (target, sources) task definitions: ListServiceDeployments,
  * DescribeServiceDeployments, DescribeServiceRevisions (3 calls for up to 20 deployments).
  */
-export async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
+async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
   const briefs = await withThrottleRetry(() => listServiceDeployments(ecs, cluster, service, max));
   const arns = briefs
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
@@ -165,7 +166,7 @@ async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promi
       const { family, revision } = familyRevision(arn);
       throw new BotError('NOT_FOUND', `task definition ${arn} not found`, {
         userMessage: `Task definition ${code(`${family}:${revision ?? '?'}`)} does not exist, so I can't roll ${code(alias)} back to it.`,
-        hint: '`/ecs status <service>` shows the revision the service runs now; revisions of its family are numbered from 1.',
+        hint: '`/ecs status &lt;service&gt;` shows the revision the service runs now; revisions of its family are numbered from 1.',
         cause: err,
       });
     }
@@ -221,7 +222,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   if (tgt.taskDefinition.status && tgt.taskDefinition.status !== 'ACTIVE') {
     throw new BotError('REFUSED', `target ${target} is ${tgt.taskDefinition.status}`, {
       userMessage: `Task definition ${code(arnTail(target))} is ${code(tgt.taskDefinition.status)} (deregistered), and ECS does not start new tasks from it.`,
-      hint: `Pick an ACTIVE revision with \`--to\`, or deploy the image it used with \`/ecs deploy ${svc.alias} <tag>\`.`,
+      hint: `Pick an ACTIVE revision with \`--to\`, or deploy the image it used with \`/ecs deploy ${svc.alias} &lt;tag&gt;\`.`,
     });
   }
   const problems = roleProblems(rolesOf(cur.taskDefinition), rolesOf(tgt.taskDefinition), svc.env.taskRoles);
@@ -275,7 +276,7 @@ export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Pr
   if (b.desiredCount === 0) {
     throw new BotError('REFUSED', 'no tasks', {
       userMessage: `${code(svc.alias)} has 0 desired tasks, so there is nothing to restart.`,
-      hint: `Start tasks with \`/ecs scale ${svc.alias} <count>\`.`,
+      hint: `Start tasks with \`/ecs scale ${svc.alias} &lt;count&gt;\`.`,
     });
   }
   const plan: RestartPlan = { verb: 'restart', ...b };

@@ -10,7 +10,7 @@
  */
 import type { Service, Task } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
-import { arnTail } from './taskdef';
+import { arnTail } from '../aws/arn';
 
 export type Phase = 'in_progress' | 'completed' | 'failed' | 'stuck';
 

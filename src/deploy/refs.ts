@@ -2,12 +2,12 @@
  * Image references as people type them and as ECS needs them. Pure (no SDK import), so the
  * verb parsers on the Slack-facing path can validate a tag before anything calls AWS.
  */
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 
 /** Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
-export const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** A content digest as ECR reports it: sha256 followed by 64 lower-case hex characters. */
-export const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
 export type ImageSelector = { tag: string; digest?: undefined } | { digest: string; tag?: undefined };
 

@@ -1,17 +1,17 @@
 /**
  * Wires the change verbs' runtime parts into the bot: the 'execute' job (an approved request),
  * the Abort button and its job, the ECS events consumer and the deadline tick.
- * Called from registerAll() (src/register.ts) in every function, so this module imports no AWS
+ * Called from registerAll() (src/handlers/compose.ts) in every function, so this module imports no AWS
  * SDK: the worker-side modules are loaded on first use.
  */
 import { z } from 'zod';
-import { registerAction } from '../bot/actions';
-import { registerEventConsumer, registerTick } from '../events/hooks';
-import { registerJobKind } from '../worker/run';
+import { registerAction } from '../hooks/actions';
+import { registerEventConsumer, registerTick } from '../hooks/events';
+import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
 import { ABORT_ACTION_ID } from './render';
 
-export const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
+const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
 let registered = false;
 

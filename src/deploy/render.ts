@@ -4,21 +4,20 @@
  * thread and the milestone replies under it. All text from AWS or people is escaped.
  */
 import type { KnownBlock } from '@slack/types';
-import { context, section, type SlackMessage } from '../bot/blocks/message';
-import { code, codeBlock, escapeMrkdwn, plural, truncate } from '../bot/blocks/text';
-import { formatDuration } from '../config/duration';
+import { context, section, type SlackMessage } from '../slack/blocks';
+import { code, codeBlock, escapeMrkdwn, link, notificationText, oneLine, plural, truncate, verbTitle } from '../slack/text';
+import { formatDuration } from '../i18n';
 import { serviceUrl, taskUrl } from '../aws/console';
 import type { ChangePlan } from './plan';
 import type { Counts, Phase, StoppedTaskInfo } from './progress';
 import { shortDigest, splitImage } from './refs';
-import { arnTail } from './taskdef';
+import { arnTail } from '../aws/arn';
 
 /** submitRequest's limit for the summary. */
 export const SUMMARY_MAX = 2500;
 
 export const ABORT_ACTION_ID = 'deploy:abort';
 
-const VERB_TITLE: Record<ChangePlan['verb'], string> = { deploy: 'Deploy', rollback: 'Roll back', scale: 'Scale', restart: 'Restart' };
 const VERB_ING: Record<ChangePlan['verb'], string> = {
   deploy: 'Deploying',
   rollback: 'Rolling back',
@@ -26,25 +25,8 @@ const VERB_ING: Record<ChangePlan['verb'], string> = {
   restart: 'Restarting',
 };
 
-/** AWS text (stop reasons, service events) for mrkdwn: one line, escaped, cut. */
-export function awsLine(text: string | undefined, max = 300): string {
-  return escapeMrkdwn(truncate((text ?? '').replace(/\s+/g, ' ').trim(), max));
-}
-
-/** Notification text from mrkdwn: no emoji codes, no formatting marks, mentions kept. */
-export function plainText(mrkdwn: string): string {
-  return mrkdwn
-    .replace(/(^|\s):[a-z0-9_+-]+:\s*/g, '$1')
-    .replace(/[*`]/g, '')
-    .trim();
-}
-
-function link(url: string, label: string): string {
-  return `<${url}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
-}
-
 /** "`shop/web:v1.2.3`" or "`shop/web@sha256:3f1c…`" without the registry host. */
-export function imageLabel(image: string | undefined): string {
+function imageLabel(image: string | undefined): string {
   if (!image) return '`(none)`';
   const { repository, tag, digest } = splitImage(image);
   // Docker's rule: the first path segment is a registry host when it has a dot or a port, or is localhost.
@@ -54,7 +36,7 @@ export function imageLabel(image: string | undefined): string {
 }
 
 /** What the change is about, in a few words: "`v1.2.3`", "to `web-prod:41`", "4 → 8 tasks". */
-export function changeTarget(plan: ChangePlan, registered?: string): string {
+function changeTarget(plan: ChangePlan, registered?: string): string {
   switch (plan.verb) {
     case 'deploy':
       return `→ ${code(plan.tag ?? `sha256:${shortDigest(plan.digest)}`)}${plan.tag ? ` (${code('sha256:' + shortDigest(plan.digest))})` : ''}${registered ? ` as ${code(arnTail(registered))}` : ''}`;
@@ -67,7 +49,7 @@ export function changeTarget(plan: ChangePlan, registered?: string): string {
   }
 }
 
-export interface SummaryExtras {
+interface SummaryExtras {
   /** Shown as warnings in the request (e.g. autoscaling range, a rollout of another change). */
   warnings?: string[];
   /** Scan result line for deploys. */
@@ -79,7 +61,7 @@ export interface SummaryExtras {
 
 /** The request summary (mrkdwn, ≤ 2,500 characters): what will change, exactly. */
 export function planSummary(plan: ChangePlan, x: SummaryExtras): string {
-  const head = `*${VERB_TITLE[plan.verb]}* ${code(plan.alias)} (service ${code(plan.serviceName)} in ${code(plan.environment)})`;
+  const head = `*${verbTitle(plan.verb)}* ${code(plan.alias)} (service ${code(plan.serviceName)} in ${code(plan.environment)})`;
   const lines: string[] = [head];
   switch (plan.verb) {
     case 'deploy':
@@ -120,7 +102,7 @@ export function dryRunMessage(plan: ChangePlan, summary: string, details: string
   if (details) blocks.push(section(`*Task definition changes*\n${codeBlock(details, 2900)}`));
   for (const n of notes) blocks.push(context(n));
   blocks.push(context(`Run it without \`--dry-run\` to request the change${plan.environment ? ` in ${code(plan.environment)}` : ''}.`));
-  return { text: `Dry run: ${VERB_TITLE[plan.verb]} ${plan.alias} in ${plan.environment} (nothing changed)`, blocks };
+  return { text: `Dry run: ${verbTitle(plan.verb)} ${plan.alias} in ${plan.environment} (nothing changed)`, blocks };
 }
 
 /** What the requester sees once the request is posted. */
@@ -130,9 +112,9 @@ export function requestedMessage(
 ): SlackMessage {
   const text =
     r.approvalsNeeded > 0 && r.state === 'pending'
-      ? `:ballot_box_with_check: Request ${code(r.id)} to ${VERB_TITLE[plan.verb].toLowerCase()} ${code(plan.alias)} is posted in <#${r.channel}> and needs ${plural(r.approvalsNeeded, 'approval')}. Progress will be reported in its thread.`
+      ? `:ballot_box_with_check: Request ${code(r.id)} to ${verbTitle(plan.verb).toLowerCase()} ${code(plan.alias)} is posted in <#${r.channel}> and needs ${plural(r.approvalsNeeded, 'approval')}. Progress will be reported in its thread.`
       : `:rocket: ${VERB_ING[plan.verb]} ${code(plan.alias)} in ${code(plan.environment)} now (request ${code(r.id)}). Follow the thread in <#${r.channel}>.`;
-  return { text: plainText(text), blocks: [section(text)] };
+  return { text: notificationText(text), blocks: [section(text)] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,17 +177,17 @@ function when(t: number): string {
   return `<!date^${Math.floor(t / 1000)}^{time}|${iso}>`;
 }
 
-export function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: string, cluster: string, maxLogChars = 1200): string[] {
+function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: string, cluster: string, maxLogChars = 1200): string[] {
   const out: string[] = [];
   for (const t of tasks) {
     const containers = t.containers
       .filter((c) => c.exitCode !== undefined || c.reason)
       .map((c) =>
-        `${code(c.name)} ${c.exitCode !== undefined ? `exit ${c.exitCode}` : ''}${c.reason ? ` (${awsLine(c.reason, 200)})` : ''}`.trim(),
+        `${code(c.name)} ${c.exitCode !== undefined ? `exit ${c.exitCode}` : ''}${c.reason ? ` (${oneLine(c.reason, 200)})` : ''}`.trim(),
       )
       .join('; ');
     out.push(
-      `• Task ${link(taskUrl(region, cluster, t.taskId), t.taskId.slice(0, 8))}: ${t.stopCode ? `${code(t.stopCode)} ` : ''}${awsLine(t.stoppedReason, 300) || 'stopped'}${containers ? ` — ${containers}` : ''}`,
+      `• Task ${link(taskUrl(region, cluster, t.taskId), t.taskId.slice(0, 8))}: ${t.stopCode ? `${code(t.stopCode)} ` : ''}${oneLine(t.stoppedReason, 300) || 'stopped'}${containers ? ` — ${containers}` : ''}`,
     );
     if (t.logLines?.length) out.push(codeBlock(t.logLines.join('\n'), maxLogChars));
   }
@@ -216,7 +198,7 @@ export function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: stri
 export function statusCard(v: CardView): SlackMessage {
   const p = v.plan;
   const done = v.phase === 'completed' || v.phase === 'failed';
-  const what = done ? `${VERB_TITLE[p.verb]} of ${code(p.alias)}` : `${VERB_ING[p.verb]} ${code(p.alias)}`;
+  const what = done ? `${verbTitle(p.verb)} of ${code(p.alias)}` : `${VERB_ING[p.verb]} ${code(p.alias)}`;
   const title = `${PHASE_ICON[v.phase]} *${what}* ${changeTarget(p, v.registered)} in ${code(p.environment)} — *${PHASE_WORD[v.phase]}*`;
   const blocks: KnownBlock[] = [section(v.note ? `${title}\n${v.note}` : title)];
   const facts: string[] = [];
@@ -228,7 +210,7 @@ export function statusCard(v: CardView): SlackMessage {
   if (v.counts) blocks.push(section(countsLine(v.counts, p.verb)));
   if (facts.length) blocks.push(context(facts.join(' · '), link(serviceUrl(p.region, p.cluster, p.serviceName), 'ECS console')));
   if (v.abortedBy) blocks.push(section(`:octagonal_sign: Aborted by <@${v.abortedBy}>${v.rolledBack ? '; ECS is rolling back' : ''}.`));
-  if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${awsLine(r, 500)}`).join('\n')));
+  if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${oneLine(r, 500)}`).join('\n')));
   if (v.stoppedTasks.length)
     blocks.push(section(['*Stopped tasks*', ...stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, 600)].join('\n')));
   if (v.phase === 'in_progress' || v.phase === 'stuck' || v.phase === 'starting') {
@@ -267,14 +249,14 @@ export function registeredMilestone(arn: string, reused: boolean): SlackMessage 
   const text = reused
     ? `:package: Reusing task definition ${code(arnTail(arn))}, registered by an earlier attempt of this request.`
     : `:package: Task definition registered: ${code(arnTail(arn))}.`;
-  return { text: plainText(text), blocks: [section(text)] };
+  return { text: notificationText(text), blocks: [section(text)] };
 }
 
 export function startedMilestone(plan: ChangePlan, deploymentId: string | undefined, deadlineMs: number): SlackMessage {
   const what =
     plan.verb === 'scale' ? `Desired count set to ${plan.to}` : `Deployment started${deploymentId ? `: ${code(deploymentId)}` : ''}`;
   const text = `:rocket: ${what}. I'll report here when it completes or fails, and call it stuck after ${formatDuration(deadlineMs)}.`;
-  return { text: plainText(text), blocks: [section(text)] };
+  return { text: notificationText(text), blocks: [section(text)] };
 }
 
 export function finalMilestone(v: CardView & { phase: 'completed' | 'failed' }, durationMs?: number): SlackMessage {
@@ -285,40 +267,40 @@ export function finalMilestone(v: CardView & { phase: 'completed' | 'failed' }, 
       p.verb === 'scale'
         ? `${code(p.alias)} runs ${plural(p.to, 'task')}`
         : `${code(p.alias)} runs ${code(arnTail(p.verb === 'deploy' ? v.registered : p.verb === 'rollback' ? p.targetTaskDefinition : p.currentTaskDefinition))}${v.counts ? ` on ${plural(v.counts.running, 'task')}` : ''}`;
-    const text = `:white_check_mark: *${VERB_TITLE[p.verb]} completed*${took}: ${what}.`;
-    return { text: `${VERB_TITLE[p.verb]} of ${p.alias} completed`, blocks: [section(text)] };
+    const text = `:white_check_mark: *${verbTitle(p.verb)} completed*${took}: ${what}.`;
+    return { text: `${verbTitle(p.verb)} of ${p.alias} completed`, blocks: [section(text)] };
   }
   const blocks: KnownBlock[] = [
     section(
-      `:x: *${VERB_TITLE[p.verb]} failed*${took}${v.rolledBack ? ` — the service is back on ${code(arnTail(p.currentTaskDefinition))}` : ''}${v.abortedBy ? ` (aborted by <@${v.abortedBy}>)` : ''}.`,
+      `:x: *${verbTitle(p.verb)} failed*${took}${v.rolledBack ? ` — the service is back on ${code(arnTail(p.currentTaskDefinition))}` : ''}${v.abortedBy ? ` (aborted by <@${v.abortedBy}>)` : ''}.`,
     ),
   ];
-  if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${awsLine(r, 600)}`).join('\n')));
+  if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${oneLine(r, 600)}`).join('\n')));
   if (v.stoppedTasks.length) {
     const lines = stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, 1400);
     blocks.push(section(['*Why tasks stopped*', ...lines].join('\n')));
   }
   if (v.registered && p.verb === 'deploy')
     blocks.push(context(`Task definition ${code(arnTail(v.registered))} stays registered but unused.`));
-  return { text: `${VERB_TITLE[p.verb]} of ${p.alias} failed`, blocks };
+  return { text: `${verbTitle(p.verb)} of ${p.alias} failed`, blocks };
 }
 
 export function stuckMilestone(v: CardView): SlackMessage {
   const blocks: KnownBlock[] = [section(`:warning: *Still not done after ${formatDuration(v.deadlineMs)}* — the rollout looks stuck.`)];
-  if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${awsLine(r, 500)}`).join('\n')));
+  if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${oneLine(r, 500)}`).join('\n')));
   if (v.stoppedTasks.length)
     blocks.push(section(['*Stopped tasks*', ...stoppedTaskLines(v.stoppedTasks, v.plan.region, v.plan.cluster, 1400)].join('\n')));
   blocks.push(context('Roll back stops the deployment and returns the service to what it ran before. I keep watching either way.'));
   blocks.push(abortActions(v.requestId, v.plan.verb === 'scale' ? 'Scale back' : 'Roll back'));
-  return { text: `${VERB_TITLE[v.plan.verb]} of ${v.plan.alias} looks stuck`, blocks };
+  return { text: `${verbTitle(v.plan.verb)} of ${v.plan.alias} looks stuck`, blocks };
 }
 
 /** A failure before the service was touched (changed since the request, PassRole, UpdateService refused…). */
 export function notStartedMilestone(plan: ChangePlan, message: string, hint?: string, registered?: string): SlackMessage {
-  const blocks: KnownBlock[] = [section(`:x: *${VERB_TITLE[plan.verb]} did not run.* ${message}`)];
+  const blocks: KnownBlock[] = [section(`:x: *${verbTitle(plan.verb)} did not run.* ${message}`)];
   if (hint) blocks.push(context(hint));
   if (registered) blocks.push(context(`Task definition ${code(arnTail(registered))} was registered but is not used by the service.`));
-  return { text: `${VERB_TITLE[plan.verb]} of ${plan.alias} did not run`, blocks };
+  return { text: `${verbTitle(plan.verb)} of ${plan.alias} did not run`, blocks };
 }
 
 export function abortMilestone(plan: ChangePlan, by: string, how: 'stop' | 'update', target: string): SlackMessage {
@@ -326,7 +308,7 @@ export function abortMilestone(plan: ChangePlan, by: string, how: 'stop' | 'upda
     how === 'stop'
       ? `:octagonal_sign: <@${by}> aborted the rollout: ECS stops deployment and rolls back to what ran before.`
       : plan.verb === 'scale'
-        ? `:octagonal_sign: <@${by}> aborted: desired count set back to ${target}.`
+        ? `:octagonal_sign: <@${by}> aborted: desired count set back to ${escapeMrkdwn(target)}.`
         : `:octagonal_sign: <@${by}> aborted: the service is updated back to ${code(arnTail(target))}.`;
-  return { text: plainText(text), blocks: [section(text)] };
+  return { text: notificationText(text), blocks: [section(text)] };
 }

@@ -7,7 +7,7 @@
 import { BotError } from '../errors';
 import { isThrottle } from '../aws/errors';
 
-export interface BackoffOptions {
+interface BackoffOptions {
   attempts: number;
   baseMs: number;
   maxMs: number;
@@ -15,7 +15,7 @@ export interface BackoffOptions {
   random: () => number;
 }
 
-export const defaultBackoff: BackoffOptions = {
+const defaultBackoff: BackoffOptions = {
   attempts: 4,
   baseMs: 250,
   maxMs: 4_000,

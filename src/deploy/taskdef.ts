@@ -6,7 +6,7 @@
  */
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
-import { code } from '../bot/blocks/text';
+import { code } from '../slack/text';
 import { arnTail } from '../aws/arn';
 
 /** Top-level fields RegisterTaskDefinition accepts (API reference), except `tags`, which come separately. */
@@ -69,7 +69,7 @@ export function registrationInput(td: TaskDefinition, tags: readonly Tag[] = [])
   return input as unknown as RegisterTaskDefinitionCommandInput;
 }
 
-export function containerNames(td: Pick<TaskDefinition, 'containerDefinitions'>): string[] {
+function containerNames(td: Pick<TaskDefinition, 'containerDefinitions'>): string[] {
   return (td.containerDefinitions ?? []).map((c) => c.name ?? '').filter(Boolean);
 }
 
@@ -96,7 +96,7 @@ export function withImage(input: RegisterTaskDefinitionCommandInput, name: strin
   return { ...input, containerDefinitions: containers.map((c) => (c.name === name ? { ...c, image } : c)) };
 }
 
-export interface Roles {
+interface Roles {
   taskRoleArn?: string;
   executionRoleArn?: string;
 }
@@ -123,8 +123,6 @@ export function roleProblems(current: Roles, next: Roles, allowed: readonly stri
   }
   return problems;
 }
-
-export { arnTail };
 
 /** "web-prod:42" → { family: 'web-prod', revision: 42 } */
 export function familyRevision(arn: string | undefined): { family: string; revision?: number } {

@@ -14,28 +14,31 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../bot/blocks/message';
+import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
-import { keys } from '../approvals/keys';
-import { finishExecution, getRequest, setStatusTs, type ChangeRequest } from '../approvals';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { findService } from '../config/load';
-import { cleanLogMessage } from '../aws/redact';
-import { formatDuration } from '../config/duration';
+import { cleanLogMessages } from '../aws/redact';
+import { formatDuration } from '../i18n';
 import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
-import { awsLine, finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
+import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
 import { withThrottleRetry } from './retry';
-import { arnTail } from './taskdef';
-import { TRACK_TTL_SECONDS } from './constants';
+import type { ChangeRequest } from '../approvals/types';
+import { getRequest } from '../approvals/workflow';
+import { finishExecution, setStatusTs } from '../approvals/execution';
+import { arnTail } from '../aws/arn';
+import { oneLine } from '../slack/text';
 
 /** While a rollout runs, the card is re-sent at most this often (final states always go out). */
-export const MIN_CARD_INTERVAL_MS = 3_000;
+const MIN_CARD_INTERVAL_MS = 3_000;
 /** A change still not final after this many deadlines is given up (the change lock expires then too). */
 export const GIVE_UP_FACTOR = 3;
-export const DEFAULT_DEADLINE_MS = 20 * 60_000;
+const DEFAULT_DEADLINE_MS = 20 * 60_000;
 
 /** What the executor records in request.execution (read leniently: facts from older versions pass). */
 export const factsSchema = z
@@ -137,7 +140,7 @@ export async function showCard(
 }
 
 /** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
-export async function stoppedTasksFor(
+async function stoppedTasksFor(
   rt: Runtime,
   plan: ChangePlan,
   taskDefinition: string,
@@ -175,7 +178,7 @@ export async function stoppedTasksFor(
           { region, groupSource: `the awslogs-group option of container ${name} in ${arnTail(taskDefinition)}` },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
         );
-        for (const e of res.events) lines.push(`${multi ? `[${name}] ` : ''}${cleanLogMessage(e.message ?? '').trimEnd()}`);
+        for (const m of cleanLogMessages(res.events.map((e) => e.message ?? ''))) lines.push(`${multi ? `[${name}] ` : ''}${m.trimEnd()}`);
       } catch (err) {
         rt.log.warn('cannot read the logs of a stopped task', { group, task: info.taskId, err });
       }
@@ -187,7 +190,7 @@ export async function stoppedTasksFor(
 
 export type RefreshResult = Phase | 'not_running' | 'not_started';
 
-export interface RefreshOptions {
+interface RefreshOptions {
   /** A service description already in hand (the UpdateService response, a fresh DescribeServices). */
   service?: Service;
   /** Re-send the card even if one went out moments ago (deployment events, abort). */
@@ -201,12 +204,12 @@ function finishDetail(view: CardView): string {
     const td = plannedTaskDefinition(p, view.registered);
     return `completed: \`${arnTail(td)}\` running${view.counts ? ` on ${view.counts.running} task${view.counts.running === 1 ? '' : 's'}` : ''}`;
   }
-  const why = view.reasons[0] ? awsLine(view.reasons[0], 300) : 'see the thread';
+  const why = view.reasons[0] ? oneLine(view.reasons[0], 300) : 'see the thread';
   return `${view.abortedBy ? `aborted by <@${view.abortedBy}>: ` : ''}${view.rolledBack ? 'rolled back: ' : ''}${why}`;
 }
 
 /** Post the final milestone, put the card in its final state, then finish the request. */
-export async function finalize(
+async function finalize(
   rt: Runtime,
   req: ChangeRequest,
   view: CardView & { phase: 'completed' | 'failed' },
@@ -275,6 +278,12 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
 
   const track = await trackState(rt, req.id);
   const final = a.phase === 'completed' || a.phase === 'failed';
+  // The rollout's progress as the Home tab shows it (src/surfaces/home-data.ts reads it back).
+  const progress = JSON.stringify({ phase: a.phase, ...a.counts });
+  if (track.progress !== progress) {
+    await setTrack(rt, req.id, { progress });
+    await announceChange(rt, { what: 'rollout', environment: plan.environment, service: plan.alias });
+  }
   let stopped: StoppedTaskInfo[] = track.stopped ? (JSON.parse(track.stopped) as StoppedTaskInfo[]) : [];
   let withLogs = stopped;
   const failedSeen = Number(track.failedSeen ?? 0);

@@ -5,12 +5,12 @@
  * until the change is final. On Lambda nothing waits: events and the scheduled tick do this.
  */
 import type { Runtime } from '../runtime';
-import { getRequest } from '../approvals';
 import { deadlineOf, GIVE_UP_FACTOR, refreshRequest, type RefreshResult } from './tracker';
+import { getRequest } from '../approvals/workflow';
 
 export const MIN_POLL_INTERVAL_MS = 15_000;
 
-export interface WatchOptions {
+interface WatchOptions {
   intervalMs: number;
   sleep: (ms: number) => Promise<void>;
 }

@@ -4,9 +4,9 @@
  * EventBridge does not retry it into a storm).
  */
 import { z } from 'zod';
-import { dispatchEvent, type EcsEvent } from '../events/hooks';
-import { registerAll } from '../register';
-import { createRuntime, getRuntime } from '../runtime';
+import { dispatchEvent } from '../hooks/events';
+import { registerAll, createRuntime, getRuntime } from './compose';
+import type { EcsEvent } from '../aws/ecs-events';
 
 registerAll();
 
@@ -31,5 +31,6 @@ export async function handler(event: unknown): Promise<{ ok: boolean; failed?: s
     return { ok: false };
   }
   const failed = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
+  await rt.dispatcher.idle?.();
   return failed.length ? { ok: false, failed } : { ok: true };
 }

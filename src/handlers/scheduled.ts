@@ -1,7 +1,6 @@
 /** Lambda entry for the one-minute schedule: approval expiry, deploy deadlines, services-down checks. */
-import { runTicks } from '../events/hooks';
-import { registerAll } from '../register';
-import { createRuntime, getRuntime } from '../runtime';
+import { runTicks } from '../hooks/events';
+import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
 
@@ -12,5 +11,6 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRunti
 export async function handler(): Promise<{ ok: boolean; failed?: string[] }> {
   const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
   const failed = await runTicks(rt);
+  await rt.dispatcher.idle?.();
   return failed.length ? { ok: false, failed } : { ok: true };
 }

@@ -4,9 +4,8 @@
  */
 import { AwsLambdaReceiver } from '@slack/bolt';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
-import { createApp } from '../bot/app';
-import { registerAll } from '../register';
-import { createRuntime, getRuntime } from '../runtime';
+import { createApp } from '../edge/app';
+import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
 

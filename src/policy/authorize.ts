@@ -3,22 +3,9 @@
  * (groupsToResolve tells which groups matter) and passes them in.
  */
 import type { Config, EnvironmentConfig } from '../config/schema';
-import type { VerbKind } from '../commands/types';
+import { principal } from '../slack/text';
 
 export type Role = 'reader' | 'requester' | 'approver';
-
-export function roleFor(kind: VerbKind): Role | undefined {
-  switch (kind) {
-    case 'read':
-      return 'reader';
-    case 'change':
-      return 'requester';
-    case 'admin':
-      return 'approver';
-    case 'meta':
-      return undefined;
-  }
-}
 
 export function principalsFor(env: EnvironmentConfig, role: Role): readonly string[] {
   if (role === 'reader') return env.readers;
@@ -33,9 +20,9 @@ export function groupsToResolve(env: EnvironmentConfig, role: Role, userId: stri
   return list.filter((p) => p.startsWith('S'));
 }
 
-export type Decision = { ok: true } | { ok: false; reason: string };
+type Decision = { ok: true } | { ok: false; reason: string };
 
-export interface AuthorizeInput {
+interface AuthorizeInput {
   config: Config;
   environment: string;
   channelId: string;
@@ -67,9 +54,7 @@ export function authorize(input: AuthorizeInput): Decision {
     };
   }
   if (!hasRole(env, input.role, input.userId, input.userGroups)) {
-    const who = principalsFor(env, input.role)
-      .map((p) => (p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`))
-      .join(', ');
+    const who = principalsFor(env, input.role).map(principal).join(', ');
     return {
       ok: false,
       reason: `You are not allowed to ${roleWords[input.role]} \`${input.environment}\`. ${who ? `That needs: ${who}.` : 'Nobody is configured for that role.'} Ask an admin to add you in chatops.yml (environments.${input.environment}.${input.role}s).`,

@@ -3,10 +3,12 @@
  * StopServiceDeployment with rollback, the UpdateService fallback, permission and state checks.
  */
 import { ServiceDeploymentNotFoundException, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { getRequest, type ChangeRequest } from '../../src/approvals';
-import { SERVICE_ARN, tdArn } from '../helpers/deploy-fixtures';
-import { approve, deploymentEvent, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
+import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
+import type { ChangeRequest } from '../../src/approvals/types';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({
   before: ({ e2e }) => {
@@ -80,7 +82,11 @@ describe('Abort on the status card', () => {
     // ECS now rolls out :42 again; our deployment was replaced: failed, never completed.
     h.world.complete('prod', 'web-prod');
     await h.e2e.event(
-      deploymentEvent(h.clock, SERVICE_ARN, h.world.service('prod', 'web-prod').deployments![0]!.id!, 'SERVICE_DEPLOYMENT_COMPLETED'),
+      deploymentEvent('completed', {
+        time: h.clock.now(),
+        serviceArn: SERVICE_ARN,
+        deploymentId: h.world.service('prod', 'web-prod').deployments![0]!.id!,
+      }),
     );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).not.toContain('Deploy completed');

@@ -6,7 +6,7 @@
 import { CloudWatchLogsClient, GetLogEventsCommand, type GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import * as edge from '../../src/bot/edge';
+import * as edge from '../../src/edge/slash';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';

@@ -11,7 +11,7 @@ import {
   type DescribeTaskDefinitionCommandOutput,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { keys } from '../../src/approvals/keys';
+import { keys } from '../../src/redis/keys';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';

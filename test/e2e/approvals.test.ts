@@ -3,16 +3,17 @@
  * the Slack Lambda handler, the real Redis, the local Slack API server. A request is created with
  * the store's API (the change verbs call the same function), then people click.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { submitRequest, getRequest, startExecution, finishExecution, type ChangeRequest, type SubmitInput } from '../../src/approvals';
 import { handler as workerHandler } from '../../src/handlers/worker';
-import { registerJobKind } from '../../src/worker/run';
-import { FIXTURE_CONFIG, setupE2E, type E2E } from '../helpers/e2e';
+import { registerJobKind } from '../../src/hooks/jobs';
+import { configFile } from '../helpers/config';
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { flushRedis } from '../helpers/redis';
 import type { SlackBody } from '../helpers/slack-server';
+import type { ChangeRequest } from '../../src/approvals/types';
+import { submitRequest, getRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { startExecution, finishExecution } from '../../src/approvals/execution';
+import { FakeClock } from '../helpers/clock';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 
@@ -31,24 +32,14 @@ function input(over: Partial<SubmitInput> = {}): SubmitInput {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw YAML edited by the test
-function configWith(edit: (doc: Record<string, any>) => void): string {
-  const doc = parse(readFileSync(FIXTURE_CONFIG, 'utf8'));
-  edit(doc);
-  const dir = mkdtempSync(join(tmpdir(), 'approvals-e2e-'));
-  const path = join(dir, 'chatops.yml');
-  writeFileSync(path, stringify(doc));
-  return path;
-}
-
 describe('approval buttons through the Slack Lambda handler', () => {
   let e2e: E2E;
-  const clock = { now: T0 };
+  const clock = new FakeClock(T0);
   let clicks = 0;
 
   beforeEach(async () => {
-    clock.now = T0;
-    e2e = await setupE2E({ now: () => clock.now });
+    clock.set(T0);
+    e2e = await setupE2E({ now: clock.now });
     e2e.slack.setUserGroup('SLEADS', []);
     e2e.slack.setUserGroup('SDEVS', []);
   });
@@ -115,7 +106,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   it('one person clicking Approve twice counts once when two approvals are needed', async () => {
     await e2e.close();
-    e2e = await setupE2E({ now: () => clock.now, configPath: configWith((d) => (d.environments.prod.approvals.deploy = 2)) });
+    e2e = await setupE2E({ now: clock.now, configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)) });
     e2e.slack.setUserGroup('SLEADS', ['ULEADG']);
     const req = await submitRequest(e2e.rt, input());
     await Promise.all([click(req, 'approve', 'ULEAD1'), click(req, 'approve', 'ULEAD1')]);
@@ -145,7 +136,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   it('a click after the time-to-live expires the request and removes the buttons', async () => {
     const req = await submitRequest(e2e.rt, input());
-    clock.now = req.expiresAt + 1;
+    clock.set(req.expiresAt + 1);
     const res = await click(req, 'approve', 'ULEAD1');
     expect(res.text).toContain('This request expired');
     expect(messageText(req)).toContain('Expired');
@@ -155,10 +146,10 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   it('the scheduled tick expires requests and updates their message', async () => {
     const req = await submitRequest(e2e.rt, input());
-    clock.now = req.expiresAt - 1;
+    clock.set(req.expiresAt - 1);
     await e2e.tick();
     expect(messageText(req)).toContain('approval:approve');
-    clock.now = req.expiresAt + 1;
+    clock.set(req.expiresAt + 1);
     await e2e.tick();
     expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('expired');
     expect(messageText(req)).toContain('Expired');
@@ -237,7 +228,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   it('a button of a request no longer on record says so and loses its buttons', async () => {
     const req = await submitRequest(e2e.rt, input());
-    await e2e.rt.redis.flushdb();
+    await flushRedis(e2e.rt.redis);
     const res = await click(req, 'approve', 'ULEAD1');
     expect(res.text).toContain('no record of this request');
     expect(messageText(req)).not.toContain('approval:approve');

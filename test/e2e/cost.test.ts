@@ -17,7 +17,7 @@ import {
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
-import { DAY, HOUR, NOW, REGISTRY, service, taskDefinition } from '../helpers/readers-fixtures';
+import { DAY, HOUR, NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
 import { byAwsServiceRequest, costPeriods } from '../../src/commands/render/cost-plan';
 import { costCacheKey } from '../../src/commands/cost.run';
 
@@ -182,15 +182,15 @@ describe('/ecs cost through the Lambda handlers', () => {
     stubCostExplorer({ tagged: false });
     ecsMock.on(DescribeServicesCommand).resolves({
       services: [
-        service({ name: 'web-prod', revision: 43, desired: 3 }),
-        service({ name: 'worker-prod', family: 'worker-prod', revision: 7, desired: 2 }),
+        serviceWith({ name: 'web-prod', revision: 43, desired: 3 }),
+        serviceWith({ name: 'worker-prod', family: 'worker-prod', revision: 7, desired: 2 }),
       ],
       failures: [],
     });
     ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
       const worker = input.taskDefinition.includes('worker');
       return {
-        taskDefinition: taskDefinition({
+        taskDefinition: taskDefinitionWith({
           family: worker ? 'worker-prod' : 'web-prod',
           revision: worker ? 7 : 43,
           image: `${REGISTRY}/shop/web:v1`,

@@ -12,22 +12,13 @@ import {
   ServerException,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import type { E2E } from '../helpers/e2e';
-import { awsException, deployment, DIGEST, taskDefinition, tdArn, SERVICE_ARN, TASK_ROLE } from '../helpers/deploy-fixtures';
-import {
-  approve,
-  deploymentEvent,
-  lastResponse,
-  requestMessage,
-  stubImages,
-  taskEvent,
-  textOf,
-  thread,
-  useDeployHarness,
-} from '../helpers/deploy-e2e';
+import { awsException, deployment, DIGEST, taskDefinition, tdArn, SERVICE_ARN, TASK_ROLE } from '../helpers/aws-fixtures';
+import { approve, lastResponse, requestMessage, stubImages, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({ logs: ['boom'] });
 
@@ -279,7 +270,9 @@ describe('Slack rate-limits the thread updates', () => {
     h.world.complete('prod', 'web-prod');
     h.e2e.slack.rateLimitNext('chat.update', 1);
     h.e2e.slack.rateLimitNext('chat.postMessage', 1);
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(
+      deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: r.execution!.deploymentId as string }),
+    );
     expect(h.e2e.slack.callsTo('chat.update').some((c) => c.rateLimited)).toBe(true);
     expect(h.e2e.slack.callsTo('chat.postMessage').some((c) => c.rateLimited)).toBe(true);
     expect(textOf(h.e2e.slack.message('CPROD', r.statusTs!))).toContain('completed');
@@ -293,7 +286,9 @@ describe('Slack rate-limits the thread updates', () => {
     const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     h.world.complete('prod', 'web-prod');
     h.e2e.slack.failNext('chat.postMessage', 'fatal_error');
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(
+      deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: r.execution!.deploymentId as string }),
+    );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
     await h.e2e.tick();
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');

@@ -3,9 +3,9 @@
  * bounded rate and feeds the same tracker. The clock and the sleep are injected.
  */
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
 import { watchRollout, MIN_POLL_INTERVAL_MS } from '../../src/deploy/watch';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness();
 

@@ -11,10 +11,11 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
-import { keys } from '../../src/approvals/keys';
-import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/deploy-fixtures';
-import { approve, deploymentEvent, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { keys } from '../../src/redis/keys';
+import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/aws-fixtures';
+import { approve, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { deploymentEvent } from '../fixtures/events/samples';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({
   logs: [
@@ -139,7 +140,7 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     // ECS reports the deployment COMPLETED; DescribeServices agrees.
     h.world.complete('prod', 'web-prod');
     h.clock.advance(60_000);
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: deploymentId }));
 
     const done = await getRequest(h.e2e.rt.redis, req.id);
     expect(done?.state).toBe('succeeded');
@@ -155,7 +156,7 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
 
     // A duplicate of the same event changes nothing.
     const posts = h.e2e.slack.callsTo('chat.postMessage').length;
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, deploymentId, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: deploymentId }));
     expect(h.e2e.slack.callsTo('chat.postMessage')).toHaveLength(posts);
   });
 
@@ -187,22 +188,20 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     const rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
     // The rollback deployment's own IN_PROGRESS event is not ours: it must not confuse the thread.
     await h.e2e.event(
-      deploymentEvent(
-        h.clock,
-        SERVICE_ARN,
-        rollbackId,
-        'SERVICE_DEPLOYMENT_IN_PROGRESS',
-        `ECS deployment ${rollbackId} in progress. Rolling back.`,
-      ),
+      deploymentEvent('in-progress', {
+        time: h.clock.now(),
+        serviceArn: SERVICE_ARN,
+        deploymentId: rollbackId,
+        reason: `ECS deployment ${rollbackId} in progress. Rolling back.`,
+      }),
     );
     await h.e2e.event(
-      deploymentEvent(
-        h.clock,
-        SERVICE_ARN,
-        deploymentId,
-        'SERVICE_DEPLOYMENT_FAILED',
-        'ECS deployment circuit breaker: tasks failed to start.',
-      ),
+      deploymentEvent('failed', {
+        time: h.clock.now(),
+        serviceArn: SERVICE_ARN,
+        deploymentId: deploymentId,
+        reason: 'ECS deployment circuit breaker: tasks failed to start.',
+      }),
     );
 
     const failed = await getRequest(h.e2e.rt.redis, req.id);
@@ -257,7 +256,7 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
         exitCode: 1,
       }),
     );
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, 'ecs-svc/123', 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: 'ecs-svc/123' }));
     expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(0);
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
@@ -316,7 +315,7 @@ describe('deploy refusals, before anything changes', () => {
   });
 
   it('a locked service and a frozen environment are refused', async () => {
-    const { lockService, freezeEnvironment, unlockService } = await import('../../src/approvals');
+    const { lockService, freezeEnvironment, unlockService } = await import('../../src/approvals/locks');
     await lockService(h.e2e.rt, 'prod', 'web', 'ULEAD1', 'DB migration');
     await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
@@ -372,12 +371,11 @@ describe('deploy in staging (no approval needed)', () => {
     expect(r.state).toBe('running');
     h.world.complete('staging', 'web-staging');
     await h.e2e.event(
-      deploymentEvent(
-        h.clock,
-        h.world.service('staging', 'web-staging').serviceArn!,
-        r.execution!.deploymentId as string,
-        'SERVICE_DEPLOYMENT_COMPLETED',
-      ),
+      deploymentEvent('completed', {
+        time: h.clock.now(),
+        serviceArn: h.world.service('staging', 'web-staging').serviceArn!,
+        deploymentId: r.execution!.deploymentId as string,
+      }),
     );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
     expect(h.ecsMock.commandCalls(DescribeServicesCommand).every((c) => c.args[0].input.cluster === 'staging')).toBe(true);

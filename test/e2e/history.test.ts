@@ -12,13 +12,15 @@ import {
   type ServiceRevision,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { finishExecution, recordExecution, startExecution, submitRequest, type SubmitInput } from '../../src/approvals';
-import { approveRequest, rejectRequest } from '../../src/approvals/store';
-import { route } from '../../src/bot/edge';
 import { runHistory } from '../../src/commands/history.run';
 import type { HistoryArgs } from '../../src/commands/history';
 import type { Parsed } from '../../src/commands/types';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { route } from '../../src/commands/router';
+import { approveRequest, rejectRequest } from '../../src/approvals/clicks';
+import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { finishExecution, recordExecution, startExecution } from '../../src/approvals/execution';
+import { FakeClock } from '../helpers/clock';
 
 const ecsMock = mockClient(ECSClient);
 
@@ -60,12 +62,12 @@ function revision(id: string, rev: number, image: string): ServiceRevision {
 
 describe('/ecs history', () => {
   let e2e: E2E;
-  const clock = { now: T0 };
+  const clock = new FakeClock(T0);
 
   beforeEach(async () => {
-    clock.now = T0;
+    clock.set(T0);
     ecsMock.reset();
-    e2e = await setupE2E({ now: () => clock.now });
+    e2e = await setupE2E({ now: clock.now });
     e2e.slack.setUserGroup('SLEADS', []);
   });
   afterEach(async () => {
@@ -75,17 +77,17 @@ describe('/ecs history', () => {
   /** A deploy made through the bot: requested, approved, run, recorded, finished. */
   async function botDeploy(): Promise<string> {
     const req = await submitRequest(e2e.rt, input());
-    clock.now += 2 * MIN;
+    clock.advance(2 * MIN);
     await approveRequest(e2e.rt, req.id, 'ULEAD1');
     await startExecution(e2e.rt, req.id);
-    clock.now += MIN;
+    clock.advance(MIN);
     await recordExecution(
       e2e.rt,
       req.id,
       { targetTaskDefinition: td(42), deploymentId: 'ecs-svc/7000000000000000001', serviceDeploymentArn: sdArn('botDeploy42') },
       'service updated',
     );
-    clock.now += 6 * MIN;
+    clock.advance(6 * MIN);
     await finishExecution(e2e.rt, req.id, 'succeeded', 'rolled out `web-prod:42`');
     return req.id;
   }
@@ -99,13 +101,13 @@ describe('/ecs history', () => {
 
   it('merges the bot’s requests with ECS’s deployments and marks those the bot did not make', async () => {
     const botId = await botDeploy();
-    clock.now += 10 * MIN;
+    clock.advance(10 * MIN);
     const rejected = await submitRequest(
       e2e.rt,
       input({ requester: 'UDEV2', reason: 'try 2.0.2', plan: { verb: 'deploy', tag: 'v2.0.2' } }),
     );
     await rejectRequest(e2e.rt, rejected.id, 'ULEAD2', 'wait for the sale to end');
-    clock.now += 30 * MIN;
+    clock.advance(30 * MIN);
 
     ecsMock.on(ListServiceDeploymentsCommand).resolves({
       serviceDeployments: [

@@ -2,10 +2,7 @@
  * `/ecs images` end to end through the Lambda handlers, ECS and ECR stubbed with the documented
  * shapes (DescribeImages pages with nextToken, scan summaries, RepositoryNotFoundException).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { configFile } from '../helpers/config';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -16,7 +13,7 @@ import {
 import { DescribeImagesCommand, ECRClient, ECRServiceException, RepositoryNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
-import { digestOf, image, NOW, REGISTRY, service, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
+import { digestOf, image, NOW, REGISTRY, serviceWith, task, tdArn, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const ecrMock = mockClient(ECRClient);
@@ -28,11 +25,11 @@ function lastAnswer(e2e: E2E): string {
 }
 
 function stubService(runningDigest: string | undefined, tdImage = `${REGISTRY}/shop/web:v1.4.2`): void {
-  const td = taskDefArn('web-prod', 42);
-  ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'web-prod', revision: 42 })], failures: [] });
+  const td = tdArn('web-prod', 42);
+  ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: 'web-prod', revision: 42 })], failures: [] });
   ecsMock
     .on(DescribeTaskDefinitionCommand)
-    .resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: tdImage }), tags: [] });
+    .resolves({ taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 42, image: tdImage }), tags: [] });
   const tasks = runningDigest ? [1, 2, 3].map((n) => task({ id: taskIdOf(n), td, digest: runningDigest })) : [];
   ecsMock.on(ListTasksCommand).resolves({ taskArns: tasks.map((t) => t.taskArn!) });
   ecsMock.on(DescribeTasksCommand).resolves({ tasks, failures: [] });
@@ -67,28 +64,24 @@ describe('/ecs images through the Lambda handlers', () => {
    * on task definition `<name>-prod:3`, whose container runs `containerImage`.
    */
   async function serviceWithoutRepository(name: string, containerImage: string, desired?: number): Promise<void> {
-    const path = join(mkdtempSync(join(tmpdir(), 'images-e2e-')), 'chatops.yml');
-    writeFileSync(
-      path,
-      stringify({
-        environments: {
-          prod: {
-            region: 'eu-west-1',
-            cluster: 'prod',
-            channels: ['CPROD'],
-            requesters: ['*'],
-            approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-          },
+    const path = configFile({
+      environments: {
+        prod: {
+          region: 'eu-west-1',
+          cluster: 'prod',
+          channels: ['CPROD'],
+          requesters: ['*'],
+          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
         },
-        services: { [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } },
-      }),
-    );
+      },
+      services: { [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } },
+    });
     await e2e.close();
     e2e = await setupE2E({ now: () => NOW, configPath: path });
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: `${name}-prod`, desired })], failures: [] });
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: `${name}-prod`, desired })], failures: [] });
     ecsMock
       .on(DescribeTaskDefinitionCommand)
-      .resolves({ taskDefinition: taskDefinition({ family: `${name}-prod`, revision: 3, image: containerImage }), tags: [] });
+      .resolves({ taskDefinition: taskDefinitionWith({ family: `${name}-prod`, revision: 3, image: containerImage }), tags: [] });
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
   }
 

@@ -1,8 +1,5 @@
 /** On Lambda (AWS_LAMBDA_FUNCTION_NAME set) the handlers build their runtime during INIT. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FIXTURE_CONFIG } from '../helpers/e2e';
+import { configFile, FIXTURE_CONFIG } from '../helpers/config';
 
 const saved = { ...process.env };
 
@@ -20,12 +17,10 @@ describe('Lambda cold start', () => {
   });
 
   it('fails INIT with the field path when chatops.yml is invalid', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-    const bad = join(dir, 'chatops.yml');
-    writeFileSync(
-      bad,
-      'environments:\n  prod:\n    region: mars-1\n    cluster: prod\n    channels: [C1]\n    requesters: ["*"]\nservices: {}\n',
-    );
+    const bad = configFile({
+      environments: { prod: { region: 'mars-1', cluster: 'prod', channels: ['C1'], requesters: ['*'] } },
+      services: {},
+    });
     Object.assign(process.env, {
       AWS_LAMBDA_FUNCTION_NAME: 'ecs-chatops-test-slack',
       SLACK_BOT_TOKEN: 'xoxb-x',

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocal, StartupError, type LocalServer } from '../../src/bot/local-server';
-import { FIXTURE_CONFIG, SIGNING_SECRET } from '../helpers/e2e';
+import { startLocal, StartupError, type LocalServer } from '../../src/handlers/local-server';
+import { SIGNING_SECRET } from '../helpers/e2e';
 import { postSigned, slashCommandBody } from '../helpers/signing';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
 import { useWorkerDb } from '../helpers/redis';
+import { FIXTURE_CONFIG } from '../helpers/config';
 
 const baseEnv = (slack: SlackServer): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,

@@ -2,23 +2,25 @@
  * /ecs lock, unlock, freeze, unfreeze end to end through the Slack Lambda handler: answered in the
  * ack (Redis only), announced in the channel, and refusing changes with who / why / since.
  */
-import { submitRequest } from '../../src/approvals';
 import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
-import { approveRequest } from '../../src/approvals/store';
 import { BotError } from '../../src/errors';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { approveRequest } from '../../src/approvals/clicks';
+import { submitRequest } from '../../src/approvals/workflow';
+import { FakeClock } from '../helpers/clock';
+import { allKeys } from '../helpers/redis';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
 
 describe('locks and freezes through the Slack Lambda handler', () => {
   let e2e: E2E;
-  const clock = { now: T0 };
+  const clock = new FakeClock(T0);
 
   beforeEach(async () => {
-    clock.now = T0;
-    e2e = await setupE2E({ now: () => clock.now });
+    clock.set(T0);
+    e2e = await setupE2E({ now: clock.now });
     e2e.slack.setUserGroup('SLEADS', []);
     e2e.slack.setUserGroup('SDEVS', []);
   });
@@ -70,7 +72,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     });
     expect(e2e.handedOff).toHaveLength(0);
 
-    clock.now += 12 * MIN;
+    clock.advance(12 * MIN);
     const err = await refusal(
       submitRequest(e2e.rt, {
         verb: 'deploy',
@@ -180,8 +182,8 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     const res = await e2e.slash(text, prod('ULEAD1'));
     expect(res.status).toBe(200);
     expect(res.text).toContain(expected);
-    expect(await e2e.rt.redis.keys('lock:*')).toEqual([]);
-    expect(await e2e.rt.redis.keys('freeze:*')).toEqual([]);
+    expect(await allKeys(e2e.rt.redis, 'lock:*')).toEqual([]);
+    expect(await allKeys(e2e.rt.redis, 'freeze:*')).toEqual([]);
   });
 
   it('refuses a lock from a channel of another environment', async () => {

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
-import { HOUR, logEvent, MIN, NOW, REGISTRY, service, task, taskDefArn, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
+import { HOUR, logEvent, MIN, NOW, REGISTRY, serviceWith, task, tdArn, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const logsMock = mockClient(CloudWatchLogsClient);
@@ -38,9 +38,9 @@ function stubWeb(
 ): void {
   const name = opts.name ?? 'web-prod';
   const family = opts.family ?? 'web-prod';
-  ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name, family, revision: 43 })], failures: [] });
+  ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name, family, revision: 43 })], failures: [] });
   ecsMock.on(DescribeTaskDefinitionCommand).resolves({
-    taskDefinition: taskDefinition({
+    taskDefinition: taskDefinitionWith({
       family,
       revision: 43,
       container: opts.container ?? 'web',
@@ -203,12 +203,12 @@ describe('/ecs logs through the Lambda handlers', () => {
     stubWeb();
     const older = task({
       id: taskIdOf(7),
-      td: taskDefArn('web-prod', 42),
+      td: tdArn('web-prod', 42),
       stopped: { minutesAgo: 50, stopCode: 'ServiceSchedulerInitiated', reason: 'Scaling activity', exitCode: 0 },
     });
     const last = task({
       id: taskIdOf(9),
-      td: taskDefArn('web-prod', 43),
+      td: tdArn('web-prod', 43),
       stopped: { minutesAgo: 5, stopCode: 'EssentialContainerExited', reason: 'Essential container in task exited', exitCode: 1 },
     });
     ecsMock.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [older.taskArn!, last.taskArn!] });
@@ -229,7 +229,7 @@ describe('/ecs logs through the Lambda handlers', () => {
     expect(text).toContain('panic: nil map');
     expect(text).not.toContain('other task');
     // the previous task's own task definition is the one read
-    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)[0]!.args[0].input.taskDefinition).toBe(taskDefArn('web-prod', 43));
+    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)[0]!.args[0].input.taskDefinition).toBe(tdArn('web-prod', 43));
   });
 
   it('--previous with no stopped task says why', async () => {

@@ -4,18 +4,11 @@
  * definition is registered; same approval, lock and reporting path as deploy.
  */
 import { AccessDeniedException, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
-import {
-  deployment,
-  revisionArn,
-  SERVICE_ARN,
-  serviceDeployment,
-  serviceRevision,
-  taskDefinition,
-  tdArn,
-} from '../helpers/deploy-fixtures';
-import { approve, deploymentEvent, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { deployment, revisionArn, SERVICE_ARN, serviceDeployment, serviceRevision, taskDefinition, tdArn } from '../helpers/aws-fixtures';
+import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({
   before: ({ world, clock }) => {
@@ -61,7 +54,9 @@ describe('/ecs rollback', () => {
     });
     const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     h.world.complete('prod', 'web-prod');
-    await h.e2e.event(deploymentEvent(h.clock, SERVICE_ARN, r.execution!.deploymentId as string, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(
+      deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: r.execution!.deploymentId as string }),
+    );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('Roll back completed');
   });

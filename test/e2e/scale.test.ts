@@ -4,8 +4,9 @@
  */
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { getRequest } from '../../src/approvals';
-import { approve, deploymentEvent, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { deploymentEvent } from '../fixtures/events/samples';
+import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness();
 
@@ -101,7 +102,13 @@ describe('/ecs restart', () => {
     const dep = r.execution!.deploymentId as string;
     expect(dep).not.toBe('ecs-svc/7777777777777777777'); // a new deployment, not the one at rest
     h.world.complete('staging', 'web-staging');
-    await h.e2e.event(deploymentEvent(h.clock, h.world.service('staging', 'web-staging').serviceArn!, dep, 'SERVICE_DEPLOYMENT_COMPLETED'));
+    await h.e2e.event(
+      deploymentEvent('completed', {
+        time: h.clock.now(),
+        serviceArn: h.world.service('staging', 'web-staging').serviceArn!,
+        deploymentId: dep,
+      }),
+    );
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
     expect(thread(h.e2e, 'CSTAGING', req.ts).map(textOf).join('\n')).toContain('Restart completed');
   });

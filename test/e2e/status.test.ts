@@ -3,9 +3,6 @@
  * into the worker handler, ECS/ECR stubbed with the documented response shapes, the answer read
  * from the local Slack server. Each test also counts the AWS calls.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AccessDeniedException,
   ClusterNotFoundException,
@@ -18,22 +15,22 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { stringify } from 'yaml';
+import { configFile } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { getFreePort } from '../helpers/redis';
 import {
-  deployment,
+  deploymentWith,
   digestOf,
   MIN,
   NOW,
   REGISTRY,
-  service,
+  serviceWith,
   serviceEvent,
   task,
-  taskDefArn,
-  taskDefinition,
+  tdArn,
+  taskDefinitionWith,
   taskIdOf,
-} from '../helpers/readers-fixtures';
+} from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const ecrMock = mockClient(ECRClient);
@@ -52,8 +49,8 @@ function lastAnswer(e2e: E2E): { text: string; body: Record<string, unknown> } {
 
 /** A prod web service in the middle of a deployment, with a crash-looping task and noisy events. */
 function stubDeployingWeb(): void {
-  const oldTd = taskDefArn('web-prod', 42);
-  const newTd = taskDefArn('web-prod', 43);
+  const oldTd = tdArn('web-prod', 42);
+  const newTd = tdArn('web-prod', 43);
   const events = [
     serviceEvent(1, '(service web-prod) has started 1 tasks: (task 0123456789abcdef0123456789abcdef).'),
     serviceEvent(3, '(service web-prod) has stopped 1 running tasks: (task ' + taskIdOf(9) + ').'),
@@ -61,7 +58,7 @@ function stubDeployingWeb(): void {
   ];
   ecsMock.on(DescribeServicesCommand).resolves({
     services: [
-      service({
+      serviceWith({
         name: 'web-prod',
         revision: 43,
         desired: 3,
@@ -69,7 +66,7 @@ function stubDeployingWeb(): void {
         pending: 1,
         events,
         deployments: [
-          deployment({
+          deploymentWith({
             id: 'ecs-svc/2222222222222222222',
             taskDefinition: newTd,
             desiredCount: 3,
@@ -81,7 +78,7 @@ function stubDeployingWeb(): void {
             createdAt: new Date(NOW - 4 * MIN),
             updatedAt: new Date(NOW - MIN),
           }),
-          deployment({ id: 'ecs-svc/1111111111111111111', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
+          deploymentWith({ id: 'ecs-svc/1111111111111111111', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
         ],
       }),
     ],
@@ -89,10 +86,10 @@ function stubDeployingWeb(): void {
   });
   ecsMock
     .on(DescribeTaskDefinitionCommand, { taskDefinition: newTd })
-    .resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }), tags: [] });
+    .resolves({ taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }), tags: [] });
   ecsMock
     .on(DescribeTaskDefinitionCommand, { taskDefinition: oldTd })
-    .resolves({ taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }), tags: [] });
+    .resolves({ taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }), tags: [] });
   const running = [
     task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2222222222222222222', digest: digestOf('v1.4.3') }),
     task({ id: taskIdOf(2), td: oldTd, deploymentId: 'ecs-svc/1111111111111111111', digest: digestOf('v1.4.2') }),
@@ -181,9 +178,9 @@ describe('/ecs status through the Lambda handlers', () => {
 
   it('shows the tag of a digest-pinned image from ECR, and a lock on the service', async () => {
     const digest = digestOf('v2.0.0');
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ name: 'web-prod', revision: 50 })], failures: [] });
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: 'web-prod', revision: 50 })], failures: [] });
     ecsMock.on(DescribeTaskDefinitionCommand).resolves({
-      taskDefinition: taskDefinition({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web@${digest}` }),
+      taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web@${digest}` }),
       tags: [],
     });
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
@@ -214,7 +211,6 @@ describe('/ecs status through the Lambda handlers', () => {
 
   it('answers an environment with one line per service, batching DescribeServices by 10', async () => {
     // 23 services in one environment → 3 DescribeServices calls, 23 (distinct) task definitions.
-    const dir = mkdtempSync(join(tmpdir(), 'status-e2e-'));
     const services: Record<string, unknown> = {};
     for (let i = 0; i < 23; i++) services[`svc${i}`] = { environment: 'prod', service: `svc${i}-prod`, container: 'web' };
     const cfg = {
@@ -229,8 +225,7 @@ describe('/ecs status through the Lambda handlers', () => {
       },
       services,
     };
-    const path = join(dir, 'chatops.yml');
-    writeFileSync(path, stringify(cfg));
+    const path = configFile(cfg);
     await e2e.close();
     e2e = await setupE2E({ now: () => NOW, configPath: path });
 
@@ -239,9 +234,9 @@ describe('/ecs status through the Lambda handlers', () => {
         .filter((n) => n !== 'svc7-prod')
         .map((n) => {
           const i = Number(/svc(\d+)/.exec(n)![1]);
-          if (i === 3) return service({ name: n, desired: 2, running: 0 }); // down
-          if (i === 4) return service({ name: n, desired: 4, running: 2 }); // degraded
-          return service({ name: n });
+          if (i === 3) return serviceWith({ name: n, desired: 2, running: 0 }); // down
+          if (i === 4) return serviceWith({ name: n, desired: 4, running: 2 }); // degraded
+          return serviceWith({ name: n });
         }),
       failures: input.services
         .filter((n) => n === 'svc7-prod')
@@ -250,7 +245,7 @@ describe('/ecs status through the Lambda handlers', () => {
     ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
       const family = /task-definition\/([^:]+):/.exec(input.taskDefinition)![1]!;
       return {
-        taskDefinition: taskDefinition({ family, revision: 42, image: `${REGISTRY}/shop/${family}:2025.05.${family.length}` }),
+        taskDefinition: taskDefinitionWith({ family, revision: 42, image: `${REGISTRY}/shop/${family}:2025.05.${family.length}` }),
         tags: [],
       };
     });

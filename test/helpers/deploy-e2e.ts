@@ -11,21 +11,14 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { StoredMessage } from './slack-server';
 import { setupE2E, type E2E } from './e2e';
+import { FakeClock } from './clock';
 import { FakeEcs, META } from './fake-ecs';
-import { ACCOUNT, DIGEST, REGION, REGISTRY, TAGS, deployment, imageDetail, service, taskDefinition } from './deploy-fixtures';
+import { ACCOUNT, DIGEST, REGION, REGISTRY, TAGS, deployment, imageDetail, service, taskDefinition } from './aws-fixtures';
 
-export class Clock {
-  constructor(public t: number = Date.now()) {}
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
-export const STAGING_CLUSTER = 'staging';
+const STAGING_CLUSTER = 'staging';
 
 /** The services of the test config, at rest: web-prod on web-prod:42 (4 tasks), worker-prod on worker-prod:10, web-staging on web-staging:7. */
-export function buildWorld(clock: Clock): FakeEcs {
+function buildWorld(clock: FakeClock): FakeEcs {
   const ecs = new FakeEcs({ region: REGION, account: ACCOUNT, now: clock.now });
   const at = new Date(clock.now() - 3 * 24 * 3600_000);
   ecs.addTaskDefinition(taskDefinition(41, { registeredAt: at }, `${REGISTRY}/shop/web:v1.2.1`), TAGS);
@@ -85,7 +78,7 @@ export function buildWorld(clock: Clock): FakeEcs {
 }
 
 /** ECR: v1.2.3 (scanned, 1 high) and v0.9.0-bad (2 critical) in shop/web; other tags are ImageNotFoundException. */
-export function stubImages(ecr: AwsClientStub<ECRClient>, clock: Clock, extra: ImageDetail[] = [], faults: unknown[] = []): void {
+export function stubImages(ecr: AwsClientStub<ECRClient>, clock: FakeClock, extra: ImageDetail[] = [], faults: unknown[] = []): void {
   const images = [
     imageDetail({ imagePushedAt: new Date(clock.now() - 2 * 3600_000) }),
     imageDetail({
@@ -118,7 +111,7 @@ export function stubImages(ecr: AwsClientStub<ECRClient>, clock: Clock, extra: I
     });
 }
 
-export function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock, lines: string[]): void {
+function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: FakeClock, lines: string[]): void {
   logs.on(FilterLogEventsCommand).callsFake((input: { logStreamNamePrefix?: string }) => ({
     events: lines.map((message, i) => ({
       logStreamName: input.logStreamNamePrefix,
@@ -131,10 +124,10 @@ export function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: Clock
   }));
 }
 
-export interface DeployHarness {
+interface DeployHarness {
   /** The harness of the running test (a new one for each test). */
   readonly e2e: E2E;
-  readonly clock: Clock;
+  readonly clock: FakeClock;
   /** The fake ECS of the running test, built by buildWorld and installed on ecsMock. */
   readonly world: FakeEcs;
   readonly ecsMock: AwsClientStub<ECSClient>;
@@ -143,7 +136,7 @@ export interface DeployHarness {
   readonly autoScalingMock: AwsClientStub<ApplicationAutoScalingClient>;
 }
 
-export interface DeployHarnessOptions {
+interface DeployHarnessOptions {
   /** The CloudWatch Logs lines every log stream answers with (default: none). */
   logs?: string[];
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
@@ -163,7 +156,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
   const logsMock = mockClient(CloudWatchLogsClient);
   const autoScalingMock = mockClient(ApplicationAutoScalingClient);
   let e2e: E2E | undefined;
-  let clock: Clock | undefined;
+  let clock: FakeClock | undefined;
   let world: FakeEcs | undefined;
   const ready = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`useDeployHarness: \`${name}\` is only available inside a test (or its hooks)`);
@@ -186,7 +179,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
   };
 
   beforeEach(async () => {
-    clock = new Clock();
+    clock = new FakeClock();
     e2e = await setupE2E({ now: clock.now });
     world = buildWorld(clock);
     world.install(ecsMock);
@@ -251,36 +244,9 @@ export function lastResponse(e2e: E2E): string {
 
 let eventSeq = 0;
 
-/** EventBridge "ECS Deployment State Change" (documented shape). */
-export function deploymentEvent(
-  clock: Clock,
-  serviceArn: string,
-  deploymentId: string,
-  eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' | 'SERVICE_DEPLOYMENT_COMPLETED' | 'SERVICE_DEPLOYMENT_FAILED',
-  reason?: string,
-) {
-  return {
-    version: '0',
-    id: `evt-deploy-${++eventSeq}`,
-    'detail-type': 'ECS Deployment State Change',
-    source: 'aws.ecs',
-    account: ACCOUNT,
-    time: new Date(clock.now()).toISOString(),
-    region: REGION,
-    resources: [serviceArn],
-    detail: {
-      eventType: eventName === 'SERVICE_DEPLOYMENT_FAILED' ? 'ERROR' : 'INFO',
-      eventName,
-      deploymentId,
-      updatedAt: new Date(clock.now()).toISOString(),
-      reason: reason ?? `ECS deployment ${deploymentId} ${eventName.replace('SERVICE_DEPLOYMENT_', '').toLowerCase().replace('_', ' ')}.`,
-    },
-  };
-}
-
 /** EventBridge "ECS Task State Change" for a service task (documented shape, trimmed to what matters). */
 export function taskEvent(
-  clock: Clock,
+  clock: FakeClock,
   o: { cluster: string; service: string; taskId: string; taskDefinitionArn: string; lastStatus: 'RUNNING' | 'STOPPED'; exitCode?: number },
 ) {
   return {

@@ -2,10 +2,9 @@
  * End-to-end harness: the real Lambda handlers (src/handlers/*), the real Redis started by
  * jest's global setup, the local Slack Web API server over HTTP, and AWS stubbed with
  * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation, signed) goes to
- * a local Invoke endpoint that checks it like Lambda would (./lambda-endpoint.ts), and `drain()`
+ * the loopback AWS endpoint, which checks it like Lambda would (./hand-off.ts), and `drain()`
  * delivers the captured jobs to the worker handler.
  */
-import { join } from 'node:path';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { handler as slackHandler, resetSlackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
@@ -14,24 +13,30 @@ import { handler as scheduledHandler } from '../../src/handlers/scheduled';
 import { loadConfigFile } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
-import { createRuntime, setRuntime, type Runtime } from '../../src/runtime';
+import { type Runtime } from '../../src/runtime';
 import {
   blockActionsPayload,
+  eventCallback,
+  shortcutPayload,
+  signedEventsApiEvent,
   signedActionEvent,
   signedSlashEvent,
   viewSubmissionPayload,
   type BlockActionsOptions,
   type EventOptions,
+  type Json,
+  type ShortcutOptions,
   type SlashFields,
   type ViewSubmissionOptions,
 } from './signing';
-import { startLambdaEndpoint, TEST_AWS_CREDENTIALS } from './lambda-endpoint';
+import { handOffEnv, receiveHandOffs, refusedHandOffs, startTestAwsEndpoint } from './hand-off';
 import { startSlackServer, type SlackServer } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
+import { createRuntime, setRuntime } from '../../src/handlers/compose';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
-export const FIXTURE_CONFIG = join(__dirname, '../fixtures/chatops.test.yml');
+import { FIXTURE_CONFIG } from './config';
 
 export interface SlashResult {
   status: number;
@@ -54,6 +59,10 @@ export interface E2E {
   slash(text: string, fields?: Partial<SlashFields>, opts?: EventOptions): Promise<SlashResult>;
   click(opts: BlockActionsOptions, eventOpts?: EventOptions): Promise<AwsResponse>;
   submitView(opts: ViewSubmissionOptions): Promise<AwsResponse>;
+  /** A global shortcut (no channel, a trigger_id). */
+  shortcut(opts: ShortcutOptions): Promise<AwsResponse>;
+  /** An Events API delivery of `event` (e.g. appHomeOpened('U1')). */
+  slackEvent(event: Json): Promise<AwsResponse>;
   /** Deliver every captured worker invocation (and those they cause) to the worker handler. */
   drain(): Promise<void>;
   event(ecsEvent: unknown): Promise<unknown>;
@@ -61,14 +70,14 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export function ackText(body: SlashResult['body']): string {
+function ackText(body: SlashResult['body']): string {
   if (!body) return '';
   const parts = [body.text ?? ''];
   for (const b of body.blocks ?? []) parts.push(JSON.stringify(b));
   return parts.join('\n');
 }
 
-export interface SetupOptions {
+interface SetupOptions {
   configPath?: string;
   now?: () => number;
   env?: Record<string, string>;
@@ -81,14 +90,10 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   await flushRedis();
   const pending: unknown[] = [];
   const handedOff: unknown[] = [];
-  const lambda = await startLambdaEndpoint({
-    region: 'eu-west-1',
-    onInvoke: (inv) => {
-      if (inv.invocationType !== 'Event')
-        lambda.refused.push(`${inv.functionName} invoked ${inv.invocationType}: the worker must be invoked asynchronously`);
-      pending.push(inv.payload);
-      handedOff.push(inv.payload);
-    },
+  const lambda = await startTestAwsEndpoint();
+  receiveHandOffs(lambda, (job) => {
+    pending.push(job);
+    handedOff.push(job);
   });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -97,19 +102,12 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     SLACK_API_URL: slack.apiUrl,
     WORKER_FUNCTION: 'ecs-chatops-test-worker',
     CHATOPS_CONFIG: opts.configPath ?? FIXTURE_CONFIG,
-    AWS_REGION: 'eu-west-1',
-    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+    ...handOffEnv(lambda),
     ...opts.env,
   };
   // The hand-off signs with the environment's credentials, as on Lambda; runtimes a test builds
   // from process.env hand off to the same local endpoint.
-  Object.assign(process.env, {
-    SLACK_API_URL: slack.apiUrl,
-    AWS_REGION: 'eu-west-1',
-    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-    AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
-  });
+  Object.assign(process.env, { SLACK_API_URL: slack.apiUrl, ...handOffEnv(lambda) });
   const config = loadConfigFile(env.CHATOPS_CONFIG);
   const logs: Array<Record<string, unknown>> = [];
   const prevSink = setLogSink((line) => logs.push(JSON.parse(line)));
@@ -152,6 +150,12 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     submitView(viewOpts) {
       return invokeSlack(signedActionEvent(SIGNING_SECRET, viewSubmissionPayload(viewOpts)));
     },
+    shortcut(opts) {
+      return invokeSlack(signedActionEvent(SIGNING_SECRET, shortcutPayload(opts)));
+    },
+    slackEvent(event) {
+      return invokeSlack(signedEventsApiEvent(SIGNING_SECRET, eventCallback(event)));
+    },
     async drain() {
       for (let guard = 0; pending.length && guard < 1000; guard++) {
         const job = pending.shift();
@@ -161,7 +165,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
     async close() {
-      if (lambda.refused.length) throw new Error(`the Lambda endpoint refused hand-offs: ${lambda.refused.join('; ')}`);
+      const refused = refusedHandOffs(lambda);
       await lambda.close();
       setLogSink(prevSink);
       setRuntime(undefined);
@@ -169,6 +173,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
       await rt.redis.quit().catch(() => undefined);
       await workerRt.redis.quit().catch(() => undefined);
       await slack.close();
+      if (refused.length) throw new Error(`the Lambda endpoint refused hand-offs: ${refused.join('; ')}`);
     },
   };
 }

@@ -39,7 +39,7 @@ type EcsStub = AwsClientStub<ECSClient>;
 
 export const META = { httpStatusCode: 400, requestId: 'fake-request', attempts: 1, totalRetryDelay: 0 };
 
-export interface FakeEcsOptions {
+interface FakeEcsOptions {
   region: string;
   account: string;
   now: () => number;

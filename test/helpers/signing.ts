@@ -8,12 +8,12 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 
-export interface SlackSignatureHeaders {
+interface SlackSignatureHeaders {
   'X-Slack-Signature': string;
   'X-Slack-Request-Timestamp': string;
 }
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Signs a raw body as Slack does. */
 export function signBody(secret: string, body: string, timestamp: number = nowSeconds()): SlackSignatureHeaders {
@@ -23,7 +23,7 @@ export function signBody(secret: string, body: string, timestamp: number = nowSe
 
 let triggerCounter = 0;
 /** A unique, Slack-shaped trigger_id. */
-export function newTriggerId(): string {
+function newTriggerId(): string {
   triggerCounter += 1;
   return `${Date.now()}.${triggerCounter}.abcdef${triggerCounter.toString(16)}`;
 }
@@ -47,7 +47,7 @@ export interface SlashFields {
   trigger_id: string;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   /** Legacy verification token (Slack still sends it; never check it). */
   token: 'xxxx',
   team_id: 'T1',
@@ -62,7 +62,7 @@ export const DEFAULTS = {
 } as const;
 
 /** All slash command fields, defaults filled in (trigger_id unique per call). */
-export function slashCommandFields(overrides: Partial<SlashFields> & { text: string }): SlashFields {
+function slashCommandFields(overrides: Partial<SlashFields> & { text: string }): SlashFields {
   return {
     token: DEFAULTS.token,
     team_id: DEFAULTS.team_id,
@@ -221,8 +221,56 @@ export function viewSubmissionPayload(opts: ViewSubmissionOptions = {}): Json {
   };
 }
 
+export interface ShortcutOptions {
+  callback_id: string;
+  user_id?: string;
+  user_name?: string;
+  team_id?: string;
+  trigger_id?: string;
+}
+
+/** A global shortcut's payload (`type: shortcut`): no channel, a trigger_id. */
+export function shortcutPayload(opts: ShortcutOptions): Json {
+  const userId = opts.user_id ?? DEFAULTS.user_id;
+  const teamId = opts.team_id ?? DEFAULTS.team_id;
+  return {
+    type: 'shortcut',
+    token: DEFAULTS.token,
+    action_ts: actionTs(),
+    team: { id: teamId, domain: DEFAULTS.team_domain },
+    user: { id: userId, username: opts.user_name ?? DEFAULTS.user_name, team_id: teamId },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: opts.callback_id,
+    trigger_id: opts.trigger_id ?? newTriggerId(),
+  };
+}
+
+let eventCounter = 0;
+
+/** An Events API delivery (`event_callback`) of `event`, as Slack posts it (JSON). */
+export function eventCallback(event: Json, opts: { team_id?: string } = {}): Json {
+  eventCounter += 1;
+  return {
+    token: DEFAULTS.token,
+    team_id: opts.team_id ?? DEFAULTS.team_id,
+    api_app_id: DEFAULTS.api_app_id,
+    event: { event_ts: actionTs(), ...event },
+    type: 'event_callback',
+    event_id: `Ev${String(eventCounter).padStart(8, '0')}`,
+    event_time: nowSeconds(),
+    authorizations: [{ team_id: opts.team_id ?? DEFAULTS.team_id, user_id: 'UTESTBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+}
+
+/** The `app_home_opened` event of a user opening the bot's Home tab. */
+export function appHomeOpened(userId: string, tab: 'home' | 'messages' = 'home'): Json {
+  return { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab };
+}
+
 /** Any interaction payload as Slack posts it: form body `payload=<JSON>`. */
-export function interactionBody(payload: object): string {
+function interactionBody(payload: object): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
@@ -235,7 +283,7 @@ export function viewSubmissionBody(opts: ViewSubmissionOptions = {}): string {
 }
 
 /** API Gateway HTTP API, payload format 2.0 (structurally compatible with Bolt's AwsEventV2). */
-export interface ApiGatewayV2Event {
+interface ApiGatewayV2Event {
   version: '2.0';
   routeKey: string;
   rawPath: string;
@@ -257,7 +305,7 @@ export interface ApiGatewayV2Event {
   isBase64Encoded: boolean;
 }
 
-export const SLACK_USER_AGENT = 'Slackbot 1.0 (+https://api.slack.com/robots)';
+const SLACK_USER_AGENT = 'Slackbot 1.0 (+https://api.slack.com/robots)';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** API Gateway's requestContext.time format: 25/Nov/2025:13:22:00 +0000 */
@@ -319,7 +367,7 @@ export function apiGatewayV2Event(
   };
 }
 
-export interface SignOptions {
+interface SignOptions {
   /** Request timestamp in seconds (default now). Use an old one to test replay rejection. */
   timestamp?: number;
   /** Adds x-slack-retry-num (and x-slack-retry-reason: http_timeout), as Slack does on redelivery. */
@@ -334,7 +382,7 @@ export interface EventOptions extends SignOptions {
 }
 
 /** The signature + retry headers for `body`. */
-export function slackHeaders(secret: string, body: string, opts: SignOptions = {}): Record<string, string> {
+function slackHeaders(secret: string, body: string, opts: SignOptions = {}): Record<string, string> {
   const signed = signBody(opts.badSignature ? `wrong-${secret}` : secret, body, opts.timestamp ?? nowSeconds());
   const headers: Record<string, string> = {
     'x-slack-signature': signed['X-Slack-Signature'],
@@ -358,13 +406,19 @@ export function signedSlashEvent(
   return apiGatewayV2Event(body, slackHeaders(secret, body, opts), { base64: opts.base64 });
 }
 
+/** A signed Events API delivery (JSON body) as the Lambda event. */
+export function signedEventsApiEvent(secret: string, delivery: object, opts: EventOptions = {}): ApiGatewayV2Event {
+  const body = JSON.stringify(delivery);
+  return apiGatewayV2Event(body, { ...slackHeaders(secret, body, opts), 'content-type': 'application/json' }, { base64: opts.base64 });
+}
+
 /** A signed interaction (block_actions, view_submission, …) as the Lambda event. `payload` is the full payload object. */
 export function signedActionEvent(secret: string, payload: object, opts: EventOptions = {}): ApiGatewayV2Event {
   const body = interactionBody(payload);
   return apiGatewayV2Event(body, slackHeaders(secret, body, opts), { base64: opts.base64 });
 }
 
-export interface PostSignedOptions extends SignOptions {
+interface PostSignedOptions extends SignOptions {
   contentType?: string;
   /** Extra headers (override the defaults). */
   headers?: Record<string, string>;

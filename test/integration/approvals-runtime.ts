@@ -3,16 +3,14 @@
  * database), the local Slack Web API server, a dispatcher that records the jobs it is given, an
  * injected clock, and the log lines captured as JSON. Not a test file itself.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
-import { createRuntime, type Runtime } from '../../src/runtime';
-import type { Job } from '../../src/worker/jobs';
-import { FIXTURE_CONFIG } from '../helpers/e2e';
+import type { Runtime, Job } from '../../src/runtime';
+import { fixtureConfig } from '../helpers/config';
 import { flushRedis } from '../helpers/redis';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
+import { createRuntime } from '../../src/handlers/compose';
+import { FakeClock } from '../helpers/clock';
 
 export const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 
@@ -21,26 +19,20 @@ export interface StoreHarness {
   slack: SlackServer;
   jobs: Job[];
   logs: Array<Record<string, unknown>>;
-  clock: { now: number };
+  clock: FakeClock;
   /** The next dispatch throws (the worker cannot be invoked). */
   failDispatch: { next: boolean };
   close(): Promise<void>;
 }
 
-/** The fixture config, optionally changed (e.g. prod needing 2 approvals). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a raw YAML document, edited freely by tests
-export function fixtureConfig(edit?: (doc: Record<string, any>) => void): Config {
-  const doc = parseYaml(readFileSync(FIXTURE_CONFIG, 'utf8')) as Record<string, unknown>;
-  edit?.(doc);
-  return parseConfig(doc, 'test config');
-}
-
-export async function storeHarness(opts: { config?: Config; redisUrl?: string; flush?: boolean } = {}): Promise<StoreHarness> {
+export async function storeHarness(
+  opts: { config?: Config; redisUrl?: string; flush?: boolean; env?: Record<string, string> } = {},
+): Promise<StoreHarness> {
   const slack = await startSlackServer();
   if (opts.flush !== false) await flushRedis();
   const jobs: Job[] = [];
   const failDispatch = { next: false };
-  const clock = { now: T0 };
+  const clock = new FakeClock(T0);
   const logs: Array<Record<string, unknown>> = [];
   const prev = setLogSink((line) => logs.push(JSON.parse(line)));
   const rt = createRuntime({
@@ -49,6 +41,7 @@ export async function storeHarness(opts: { config?: Config; redisUrl?: string; f
       SLACK_SIGNING_SECRET: 'test-signing-secret',
       SLACK_API_URL: slack.apiUrl,
       REDIS_URL: opts.redisUrl ?? process.env.REDIS_URL!,
+      ...opts.env,
     },
     config: opts.config ?? fixtureConfig(),
     profile: 'edge',
@@ -64,7 +57,7 @@ export async function storeHarness(opts: { config?: Config; redisUrl?: string; f
         jobs.push(job);
       },
     },
-    now: () => clock.now,
+    now: clock.now,
   });
   return {
     rt,

@@ -3,23 +3,16 @@
  * its refusals, its audit entries, and the races (concurrent approvals, duplicate execute jobs).
  */
 import { BotError } from '../../src/errors';
-import {
-  finishExecution,
-  getRequest,
-  readAudit,
-  readGuards,
-  recordExecution,
-  runningRequests,
-  setStatusTs,
-  startExecution,
-  submitRequest,
-  type SubmitInput,
-} from '../../src/approvals';
-import { keys } from '../../src/approvals/keys';
+import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
-import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/store';
-import { useWorkerDb } from '../helpers/redis';
-import { fixtureConfig, storeHarness, T0, type StoreHarness } from './approvals-runtime';
+import { flushRedis, useWorkerDb } from '../helpers/redis';
+import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
+import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
+import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
+import { readAudit } from '../../src/approvals/audit';
+import { readGuards } from '../../src/approvals/guards';
+import { fixtureConfig } from '../helpers/config';
 
 beforeAll(() => {
   useWorkerDb();
@@ -133,7 +126,7 @@ describe('approval store (real Redis)', () => {
 
     it('refuses a second request for a service with a pending one, naming and linking it', async () => {
       const first = await submitRequest(h.rt, input());
-      h.clock.now += 3 * 60_000;
+      h.clock.advance(3 * 60_000);
       const err = await refusalOf(submitRequest(h.rt, input({ requester: 'UDEV2' })));
       expect(err.code).toBe('CONFLICT');
       expect(err.userMessage).toContain('already a deploy request for `web` waiting for approval');
@@ -147,7 +140,7 @@ describe('approval store (real Redis)', () => {
 
     it('refuses while the environment is frozen, with who, why and since (reason escaped)', async () => {
       await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'release <!channel> freeze');
-      h.clock.now += 10 * 60_000;
+      h.clock.advance(10 * 60_000);
       const err = await refusalOf(submitRequest(h.rt, input()));
       expect(err.code).toBe('REFUSED');
       expect(err.userMessage).toContain('`prod` is frozen by <@ULEAD1>');
@@ -202,7 +195,7 @@ describe('approval store (real Redis)', () => {
 
     it('expires a pending request past its time that blocks the service, then creates the new one', async () => {
       const old = await submitRequest(h.rt, input());
-      h.clock.now = old.expiresAt + 1;
+      h.clock.set(old.expiresAt + 1);
       const fresh = await submitRequest(h.rt, input({ requester: 'UDEV2' }));
       expect(fresh.state).toBe('pending');
       expect((await getRequest(h.rt.redis, old.id))!.state).toBe('expired');
@@ -245,7 +238,7 @@ describe('approval store (real Redis)', () => {
 
     it('with two approvals at once exactly one approves and one execution is dispatched', async () => {
       for (let round = 0; round < 5; round++) {
-        await h.rt.redis.flushdb();
+        await flushRedis(h.rt.redis);
         h.jobs.length = 0;
         const req = await submitRequest(h.rt, input());
         const results = await Promise.all([approveRequest(h.rt, req.id, 'ULEAD1'), approveRequest(h.rt, req.id, 'ULEAD2')]);
@@ -293,7 +286,7 @@ describe('approval store (real Redis)', () => {
 
     it('refuses an approval after expiry and expires the request on the way', async () => {
       const req = await submitRequest(h.rt, input());
-      h.clock.now = req.expiresAt;
+      h.clock.set(req.expiresAt);
       const res = await approveRequest(h.rt, req.id, 'ULEAD1');
       expect(res).toMatchObject({ ok: false, code: 'EXPIRED' });
       expect((await getRequest(h.rt.redis, req.id))!.state).toBe('expired');
@@ -350,9 +343,9 @@ describe('approval store (real Redis)', () => {
   describe('expiry tick', () => {
     it('expires due requests only, removes their buttons and keeps the rest', async () => {
       const a = await submitRequest(h.rt, input());
-      h.clock.now += 30 * 60_000;
+      h.clock.advance(30 * 60_000);
       const b = await submitRequest(h.rt, input({ service: 'worker' }));
-      h.clock.now = a.expiresAt + 1;
+      h.clock.set(a.expiresAt + 1);
       expect(await expireDue(h.rt)).toEqual([a.id]);
       expect((await getRequest(h.rt.redis, a.id))!.state).toBe('expired');
       expect((await getRequest(h.rt.redis, b.id))!.state).toBe('pending');
@@ -412,12 +405,12 @@ describe('approval store (real Redis)', () => {
       const id = await approved();
       await startExecution(h.rt, id);
       await setStatusTs(h.rt, id, '1700000000.000999');
-      h.clock.now += 5 * 60_000;
+      h.clock.advance(5 * 60_000);
       const done = await finishExecution(h.rt, id, 'succeeded', 'rolled out `web:42`');
       expect(done).toMatchObject({
         state: 'succeeded',
         statusTs: '1700000000.000999',
-        finishedAt: h.clock.now,
+        finishedAt: h.clock.now(),
         decisionReason: 'rolled out `web:42`',
       });
       expect(await finishExecution(h.rt, id, 'succeeded', 'again')).toMatchObject({

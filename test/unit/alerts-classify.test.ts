@@ -1,16 +1,17 @@
 /** Which ECS events are alerts, for which service, and what they mean in plain words. Pure; no mocks. */
 import { join } from 'node:path';
 import { classifyTaskStop, explainFailure, exitCodeMeaning, imageTagOf, type TaskFailure } from '../../src/alerts/classify';
-import { alertChannelFor, parseAlertEvent, parseArn, resolveTarget, type AlertEvent, type TaskDetail } from '../../src/alerts/events';
+import { alertChannelFor, resolveTarget } from '../../src/alerts/events';
 import { loadConfigFile, findService } from '../../src/config/load';
-import type { EcsEvent } from '../../src/events/hooks';
 import { deploymentEvent, docSample, PROD, serviceAction, STAGING, taskStopped, type Json } from '../fixtures/events/samples';
+import type { ParsedEcsEvent } from '../../src/aws/ecs-events';
+import { type EcsEvent, parseArn, parseEcsEvent, type TaskDetail } from '../../src/aws/ecs-events';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const T = Date.parse('2026-03-02T10:00:00Z');
 
-function parsed(e: Json): AlertEvent {
-  const r = parseAlertEvent(e as EcsEvent);
+function parsed(e: Json): ParsedEcsEvent {
+  const r = parseEcsEvent(e as EcsEvent);
   if (!r.ok) throw new Error(`not parsed: ${JSON.stringify(r)}`);
   return r.event;
 }
@@ -54,15 +55,15 @@ describe('parsing the documented sample events', () => {
     const bad = docSample('task-state-change');
     delete bad.detail.taskArn;
     bad.detail.lastStatus = 42;
-    const r = parseAlertEvent(bad as EcsEvent);
+    const r = parseEcsEvent(bad as EcsEvent);
     expect(r).toMatchObject({ ok: false, skip: 'malformed' });
     expect(!r.ok && r.skip === 'malformed' && r.issues.join(' ')).toMatch(/taskArn.*lastStatus|lastStatus.*taskArn/);
-    expect(parseAlertEvent({ ...docSample('task-state-change'), source: 'aws.ec2' } as EcsEvent)).toMatchObject({
+    expect(parseEcsEvent({ ...docSample('task-state-change'), source: 'aws.ec2' } as EcsEvent)).toMatchObject({
       ok: false,
       skip: 'not-ecs',
     });
     expect(
-      parseAlertEvent({ ...docSample('task-state-change'), 'detail-type': 'ECS Container Instance State Change' } as EcsEvent),
+      parseEcsEvent({ ...docSample('task-state-change'), 'detail-type': 'ECS Container Instance State Change' } as EcsEvent),
     ).toMatchObject({ ok: false, skip: 'other-type' });
   });
 

@@ -1,7 +1,6 @@
 /** The alert's wording, links and Block Kit, including oversized inputs. Pure; no mocks. */
 import { join } from 'node:path';
 import { classifyTaskStop } from '../../src/alerts/classify';
-import { parseAlertEvent } from '../../src/alerts/events';
 import { headline, parseIncident, spanWords, taskFacts, taskSummary, type IncidentView, type TaskFacts } from '../../src/alerts/incident';
 import {
   consoleFragmentEncode as cloudWatchFragmentEncode,
@@ -9,7 +8,6 @@ import {
   serviceUrl as serviceConsoleUrl,
   taskUrl as taskConsoleUrl,
 } from '../../src/aws/console';
-import { logLocation } from '../../src/alerts/logs';
 import {
   alertMessage,
   logBlock,
@@ -18,14 +16,15 @@ import {
   muteNotice,
   newReasonReply,
   recoveredReply,
-  slackDate,
   tailLines,
 } from '../../src/alerts/messages';
-import { blockTextLength, fitMessage } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { blockTextLength, fitMessage } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 import { findService, loadConfigFile } from '../../src/config/load';
-import type { EcsEvent } from '../../src/events/hooks';
 import { taskStopped } from '../fixtures/events/samples';
+import { logLocation } from '../../src/aws/log-location';
+import { slackDate } from '../../src/slack/time';
+import { type EcsEvent, parseEcsEvent } from '../../src/aws/ecs-events';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const web = findService(config, 'web')!;
@@ -33,7 +32,7 @@ const T = Date.parse('2026-03-02T10:00:00Z');
 
 function oomFacts(taskId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'): TaskFacts {
   const e = taskStopped({ time: T, taskId, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' });
-  const r = parseAlertEvent(e as EcsEvent);
+  const r = parseEcsEvent(e as EcsEvent);
   if (!r.ok || r.event.kind !== 'task') throw new Error('bad fixture');
   const d = classifyTaskStop(r.event.detail, { includeRoutineStops: false });
   if (!d.alert) throw new Error('not an alert');

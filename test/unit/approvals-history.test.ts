@@ -1,16 +1,9 @@
 /** /ecs history's pure parts: runs from the audit trail, the merge with ECS's list, the message. */
-import { blockTextLength, fitMessage } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { blockTextLength, fitMessage } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 import type { AuditEntry } from '../../src/approvals/audit';
-import {
-  historyMessage,
-  imageText,
-  mergeHistory,
-  runsFromAudit,
-  taskDefName,
-  type BotRun,
-  type EcsDeploymentRow,
-} from '../../src/approvals/history';
+import { arnTail as taskDefName } from '../../src/aws/arn';
+import { historyMessage, imageText, mergeHistory, runsFromAudit, type BotRun, type EcsDeploymentRow } from '../../src/approvals/history';
 import type { ChangeRequest } from '../../src/approvals/types';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);

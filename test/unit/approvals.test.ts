@@ -2,10 +2,10 @@
  * The approval workflow's pure parts: the request message in every state, the reject modal,
  * the answers for every script code, ids, the hash model, lock/freeze notices, formatting.
  */
-import { fitMessage, blockTextLength } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { fitMessage, blockTextLength } from '../../src/slack/blocks';
+import { LIMITS, plainText } from '../../src/slack/text';
 import { answerFor, CODES, iconFor, refusal, stateSentence } from '../../src/approvals/codes';
-import { formatAge, guardText, plainText, requestLink, slackTime, utcText } from '../../src/approvals/format';
+import { guardText, requestLink } from '../../src/approvals/format';
 import { describeGuard } from '../../src/approvals/guards';
 import { newRequestId, parseRequestId, requestKeys } from '../../src/approvals/ids';
 import { ACTION, rejectModal, requestMessage, stateLine, withoutButtons } from '../../src/approvals/message';
@@ -13,6 +13,8 @@ import { factPairs, fromHash, requestFields } from '../../src/approvals/model';
 import { guardConfirmation, guardNotice } from '../../src/approvals/notices';
 import { parseReply } from '../../src/approvals/scripts';
 import type { ChangeRequest, RequestState } from '../../src/approvals/types';
+import { formatDuration } from '../../src/i18n';
+import { slackDate, utcText } from '../../src/slack/time';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
@@ -298,14 +300,14 @@ describe('hash model', () => {
 
 describe('formatting', () => {
   it('ages, dates, links, plain text', () => {
-    expect([formatAge(30_000), formatAge(12 * MIN), formatAge(185 * MIN), formatAge(3 * 24 * 60 * MIN)]).toEqual([
+    expect([formatDuration(30_000), formatDuration(12 * MIN), formatDuration(185 * MIN), formatDuration(3 * 24 * 60 * MIN)]).toEqual([
       '30s',
       '12m',
       '3h 5m',
       '3d',
     ]);
     expect(utcText(T0)).toBe('2025-11-25 13:00 UTC');
-    expect(slackTime(T0)).toBe(`<!date^${T0 / 1000}^{date_short_pretty} {time}|2025-11-25 13:00 UTC>`);
+    expect(slackDate(T0)).toBe(`<!date^${T0 / 1000}^{date_short_pretty} {time}|2025-11-25 13:00 UTC>`);
     expect(requestLink(request())).toBe('<https://slack.com/archives/CPROD/p1764075600000100|request prod.web.m3x7k2a9qz>');
     expect(plainText('*Locked* by <@U1> since <!date^1^{time}|13:00 UTC>: “a &lt;b&gt;” <!subteam^S1> `x`')).toBe(
       'Locked by @U1 since 13:00 UTC: “a <b>” @S1 x',

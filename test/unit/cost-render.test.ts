@@ -1,6 +1,6 @@
 /** `/ecs cost`: periods, exact requests, sums, estimates and the message. Pure; fixed clocks; no mocks. */
 import type { ResultByTime } from '@aws-sdk/client-cost-explorer';
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import { cost } from '../../src/commands/cost';
 import { parseArgs } from '../../src/commands/grammar';
 import { bar, barChart, change, costMessage, money, type CostView } from '../../src/commands/render/cost';
@@ -10,7 +10,6 @@ import {
   byUsageTypeRequest,
   costPeriods,
   dailyAmounts,
-  estimateService,
   forecastRequest,
   rangeLabel,
   stableJson,
@@ -18,7 +17,8 @@ import {
 } from '../../src/commands/render/cost-plan';
 import { hourlyTaskPrice } from '../../src/aws/fargate-pricing';
 import { parseConfig } from '../../src/config/load';
-import { dailyResults, expectWithinSlackLimits, NOW, service, taskDefinition, REGISTRY } from '../helpers/readers-fixtures';
+import { dailyResults, expectWithinSlackLimits, NOW, serviceWith, taskDefinitionWith, REGISTRY } from '../helpers/aws-fixtures';
+import { estimateService } from '../../src/commands/render/cost-estimate';
 
 describe('costPeriods', () => {
   it('month to date: this month through today, the same days of last month, forecast from today', () => {
@@ -132,14 +132,14 @@ describe('sums', () => {
 });
 
 describe('estimateService', () => {
-  const td = (over: Parameters<typeof taskDefinition>[0] extends infer T ? Partial<T> : never = {}) =>
-    taskDefinition({ family: 'web-prod', revision: 1, image: `${REGISTRY}/shop/web:v1`, ...over });
+  const td = (over: Parameters<typeof taskDefinitionWith>[0] extends infer T ? Partial<T> : never = {}) =>
+    taskDefinitionWith({ family: 'web-prod', revision: 1, image: `${REGISTRY}/shop/web:v1`, ...over });
   const base = { alias: 'web', serviceName: 'web-prod', region: 'eu-west-1', hours: 24 };
 
   it('running tasks × size × price × hours, labelled', () => {
     const e = estimateService({
       ...base,
-      service: service({ name: 'web-prod', desired: 3 }),
+      service: serviceWith({ name: 'web-prod', desired: 3 }),
       taskDefinition: td({ cpu: '256', memory: '512' }),
     });
     const hourly = 0.25 * 0.04048 + 0.5 * 0.004445;
@@ -150,7 +150,7 @@ describe('estimateService', () => {
     expect(hourlyTaskPrice('eu-west-1', { cpuUnits: 1024, memoryMiB: 2048, arch: 'ARM64' })).toBeCloseTo(0.03238 + 2 * 0.00356, 10);
   });
   it('an unknown region says so rather than guessing', () => {
-    expect(estimateService({ ...base, region: 'af-south-1', service: service({ name: 'web-prod' }), taskDefinition: td() })).toEqual({
+    expect(estimateService({ ...base, region: 'af-south-1', service: serviceWith({ name: 'web-prod' }), taskDefinition: td() })).toEqual({
       alias: 'web',
       serviceName: 'web-prod',
       reason: 'the bot has no Fargate price for `af-south-1`',
@@ -158,23 +158,23 @@ describe('estimateService', () => {
   });
   it('EC2 capacity, Windows, no task size, missing service: each says why', () => {
     expect(
-      estimateService({ ...base, service: { ...service({ name: 'web-prod' }), launchType: 'EC2' }, taskDefinition: td() }).reason,
+      estimateService({ ...base, service: { ...serviceWith({ name: 'web-prod' }), launchType: 'EC2' }, taskDefinition: td() }).reason,
     ).toContain('EC2 capacity');
     expect(
       estimateService({
         ...base,
-        service: service({ name: 'web-prod' }),
+        service: serviceWith({ name: 'web-prod' }),
         taskDefinition: { ...td(), runtimePlatform: { operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' } },
       }).reason,
     ).toContain('Windows');
     expect(
-      estimateService({ ...base, service: service({ name: 'web-prod' }), taskDefinition: { ...td(), cpu: undefined } }).reason,
+      estimateService({ ...base, service: serviceWith({ name: 'web-prod' }), taskDefinition: { ...td(), cpu: undefined } }).reason,
     ).toContain('no task-level CPU and memory');
     expect(estimateService({ ...base }).reason).toContain('not found');
   });
   it('Fargate Spot is an upper bound', () => {
     const s = {
-      ...service({ name: 'web-prod' }),
+      ...serviceWith({ name: 'web-prod' }),
       launchType: undefined,
       capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
     };

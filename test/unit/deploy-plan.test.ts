@@ -8,9 +8,9 @@ import {
 } from '../../src/deploy/plan';
 import { withThrottleRetry } from '../../src/deploy/retry';
 import { passRoleDenied } from '../../src/aws/ecs-write';
-import { isDefiniteRefusal } from '../../src/deploy/execute';
 import { isBotError, type BotError } from '../../src/errors';
-import { awsException, deployment, imageDetail, service, tdArn } from '../helpers/deploy-fixtures';
+import { awsException, deployment, imageDetail, service, tdArn } from '../helpers/aws-fixtures';
+import { isDefiniteRefusal } from '../../src/deploy/apply';
 
 const NOW = Date.parse('2025-11-25T10:00:00Z');
 

@@ -1,5 +1,5 @@
 import { assessRollout, relevantStoppedTasks, failedContainers, type Tracking } from '../../src/deploy/progress';
-import { deployment, service, stoppedTask, tdArn } from '../helpers/deploy-fixtures';
+import { deployment, service, stoppedTask, tdArn } from '../helpers/aws-fixtures';
 
 const OLD = tdArn('web-prod', 42);
 const NEW = tdArn('web-prod', 43);

@@ -1,5 +1,5 @@
-import { fitMessage, blockTextLength } from '../../src/bot/blocks/message';
-import { LIMITS } from '../../src/bot/blocks/text';
+import { fitMessage, blockTextLength } from '../../src/slack/blocks';
+import { LIMITS } from '../../src/slack/text';
 import type { ChangePlan, DeployPlan } from '../../src/deploy/plan';
 import type { StoppedTaskInfo } from '../../src/deploy/progress';
 import {
@@ -16,7 +16,7 @@ import {
   SUMMARY_MAX,
   type CardView,
 } from '../../src/deploy/render';
-import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/deploy-fixtures';
+import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
 
 const NOW = Date.parse('2025-11-25T10:00:00Z');
 const base = {

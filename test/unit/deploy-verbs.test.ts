@@ -3,13 +3,13 @@
  * the edge uses, against the test configuration. No AWS SDK may be loaded on this path.
  */
 import { join } from 'node:path';
-import { route } from '../../src/bot/edge';
-import { errorReply } from '../../src/bot/reply';
+import { errorReply } from '../../src/slack/reply';
 import { loadConfigFile } from '../../src/config/load';
 import { createLogger } from '../../src/log';
 import type { CommandSpec, Parsed } from '../../src/commands/types';
 import type * as RegisterModule from '../../src/deploy/register';
-import { DIGEST } from '../helpers/deploy-fixtures';
+import { DIGEST } from '../helpers/aws-fixtures';
+import { route } from '../../src/commands/router';
 
 jest.mock('@aws-sdk/client-ecs', () => {
   throw new Error('the Slack-facing path loaded @aws-sdk/client-ecs');

@@ -1,12 +1,12 @@
 /** `/ecs images` builders: pure functions of ECR image details. No mocks. */
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import { repositoryUrl } from '../../src/aws/console';
 import { imagesMessage, scanSummary, type ImagesView } from '../../src/commands/render/images';
 import { runningFromTasks } from '../../src/commands/images.run';
 import { images } from '../../src/commands/images';
 import { parseArgs } from '../../src/commands/grammar';
 import { parseConfig } from '../../src/config/load';
-import { digestOf, expectWithinSlackLimits, image, NOW, task, taskDefArn, taskIdOf } from '../helpers/readers-fixtures';
+import { digestOf, expectWithinSlackLimits, image, NOW, task, tdArn, taskIdOf } from '../helpers/aws-fixtures';
 
 describe('scanSummary', () => {
   it.each([
@@ -23,7 +23,7 @@ describe('scanSummary', () => {
 
 describe('runningFromTasks', () => {
   it('counts digests of the named container', () => {
-    const td = taskDefArn('web-prod', 1);
+    const td = tdArn('web-prod', 1);
     const tasks = [
       task({ id: taskIdOf(1), td, digest: digestOf('a') }),
       task({ id: taskIdOf(2), td, digest: digestOf('a') }),

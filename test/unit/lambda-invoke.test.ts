@@ -1,15 +1,16 @@
 /**
  * The hand-off without the SDK's LambdaClient: endpoints as the SDK resolves them, a request that
- * Lambda's signature check accepts (re-computed by the local endpoint), and the standard retry
- * mode's decisions.
+ * Lambda's signature check accepts (re-computed by the loopback AWS endpoint), and the standard
+ * retry mode's decisions.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createAsyncInvoker, InvokeError, lambdaEndpoint } from '../../src/aws/lambda-invoke';
-import { lambdaDispatcher } from '../../src/worker/dispatch';
+import { lambdaDispatcher } from '../../src/aws/lambda';
 import { BotError } from '../../src/errors';
-import { startLambdaEndpoint, TEST_AWS_CREDENTIALS, type LambdaEndpoint } from '../helpers/lambda-endpoint';
+import type { AwsEndpoint } from '../../src/loopback/aws/server';
+import { receiveHandOffs, refusedHandOffs, startTestAwsEndpoint, TEST_AWS_CREDENTIALS } from '../helpers/hand-off';
 
 const credentials = async () => ({ ...TEST_AWS_CREDENTIALS });
 
@@ -41,10 +42,14 @@ describe('lambdaEndpoint', () => {
 });
 
 describe('createAsyncInvoker', () => {
-  let endpoint: LambdaEndpoint;
+  let endpoint: AwsEndpoint;
+  let jobs: unknown[];
   beforeEach(async () => {
-    endpoint = await startLambdaEndpoint({ region: 'eu-west-1' });
+    endpoint = await startTestAwsEndpoint();
+    jobs = [];
+    receiveHandOffs(endpoint, (job) => jobs.push(job));
   });
+  const invokes = () => endpoint.callsOf({ service: 'lambda', action: 'Invoke' });
   afterEach(() => endpoint.close());
 
   it('sends a signed asynchronous Invoke that Lambda accepts', async () => {
@@ -52,10 +57,14 @@ describe('createAsyncInvoker', () => {
     await invoker.invokeAsync('ecs-chatops-prod-worker', JSON.stringify({ kind: 'command', id: 'x' }));
     const arn = 'arn:aws:lambda:eu-west-1:222222222222:function:ecs-chatops-prod-worker';
     await invoker.invokeAsync(arn, JSON.stringify({ kind: 'command', id: 'y', text: 'ünïcode ✓' }));
-    expect(endpoint.refused).toEqual([]);
-    expect(endpoint.invocations.map(({ path: _path, ...inv }) => inv)).toEqual([
-      { functionName: 'ecs-chatops-prod-worker', invocationType: 'Event', payload: { kind: 'command', id: 'x' } },
-      { functionName: arn, invocationType: 'Event', payload: { kind: 'command', id: 'y', text: 'ünïcode ✓' } },
+    expect(refusedHandOffs(endpoint)).toEqual([]);
+    expect(invokes().map((c) => [c.region, c.accessKeyId, c.input.FunctionName, c.input.InvocationType])).toEqual([
+      ['eu-west-1', TEST_AWS_CREDENTIALS.accessKeyId, 'ecs-chatops-prod-worker', 'Event'],
+      ['eu-west-1', TEST_AWS_CREDENTIALS.accessKeyId, arn, 'Event'],
+    ]);
+    expect(jobs).toEqual([
+      { kind: 'command', id: 'x' },
+      { kind: 'command', id: 'y', text: 'ünïcode ✓' },
     ]);
   });
 
@@ -68,9 +77,10 @@ describe('createAsyncInvoker', () => {
       arn,
       '{"kind":"command"}',
     );
-    expect(endpoint.refused).toEqual([]);
-    const [theirs, ours] = endpoint.invocations;
-    expect(ours).toEqual(theirs);
+    expect(refusedHandOffs(endpoint)).toEqual([]);
+    const [theirs, ours] = invokes();
+    expect(ours!.input).toEqual(theirs!.input);
+    expect([ours!.region, ours!.accessKeyId, ours!.status]).toEqual([theirs!.region, theirs!.accessKeyId, theirs!.status]);
   });
 
   it('is refused when signed with other credentials', async () => {
@@ -79,7 +89,7 @@ describe('createAsyncInvoker', () => {
       credentials: async () => ({ accessKeyId: TEST_AWS_CREDENTIALS.accessKeyId, secretAccessKey: 'wrong' }),
     });
     await expect(invoker.invokeAsync('w', '{}')).rejects.toMatchObject({ statusCode: 403, errorType: 'InvalidSignatureException' });
-    expect(endpoint.invocations).toEqual([]);
+    expect(jobs).toEqual([]);
   });
 });
 

@@ -5,7 +5,8 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand, InvalidParameterException } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { filterLogEvents, NEWEST_FIRST_SINCE } from '../../src/aws/logs';
-import { logEvent, MIN, NOW } from '../helpers/readers-fixtures';
+import { logEvent, MIN, NOW } from '../helpers/aws-fixtures';
+import { FakeClock } from '../helpers/clock';
 
 const logsMock = mockClient(CloudWatchLogsClient);
 const client = new CloudWatchLogsClient({ region: 'eu-west-1' });
@@ -17,13 +18,12 @@ afterAll(() => logsMock.restore());
 
 describe('filterLogEvents', () => {
   it('stops when the time bound is reached, and says the result may be incomplete', async () => {
-    let t = 0;
-    const clock = () => t;
+    const clock = new FakeClock(0);
     logsMock.on(FilterLogEventsCommand).callsFake(() => {
-      t += 4_000; // each page takes 4 s
+      clock.advance(4_000); // each page takes 4 s
       return { events: [], nextToken: 'more' };
     });
-    const res = await filterLogEvents(client, query, ctx, { maxPages: 50, maxMs: 10_000, clock });
+    const res = await filterLogEvents(client, query, ctx, { maxPages: 50, maxMs: 10_000, clock: clock.now });
     expect(res.incomplete).toBe('time');
     expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(3);
   });

@@ -1,5 +1,5 @@
 /** `/ecs logs`: time parsing, log target, secret masking and the message builder. Pure; no mocks. */
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import { parseArgs } from '../../src/commands/grammar';
 import { checkWindowShape, logs, parseTimeSpec, resolveWindow } from '../../src/commands/logs';
 import { eventLines, logsAnswer, logTarget, packNewest, streamTaskId, type LogsView } from '../../src/commands/render/logs';
@@ -7,7 +7,7 @@ import { cleanLogMessage, redactSecrets, stripAnsi } from '../../src/aws/redact'
 import { logEventsUrl } from '../../src/aws/console';
 import { parseConfig } from '../../src/config/load';
 import { isBotError } from '../../src/errors';
-import { DAY, expectWithinSlackLimits, HOUR, logEvent, MIN, NOW, REGISTRY, taskDefinition, taskIdOf } from '../helpers/readers-fixtures';
+import { DAY, expectWithinSlackLimits, HOUR, logEvent, MIN, NOW, REGISTRY, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 function errorOf(fn: () => unknown): { code: string; userMessage: string; usage?: string; hint?: string } {
   try {
@@ -138,7 +138,10 @@ describe('redaction', () => {
     ['client_secret=abc123 api_key=xyz X-Api-Key: k3y', 'client_secret=[masked] api_key=[masked] X-Api-Key: [masked]'],
     ['token=abc.def', 'token=[masked]'],
     ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl end', 'jwt [masked] end'],
-    ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY----- [masked]'],
+    [
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----',
+      '-----BEGIN RSA PRIVATE KEY----- [masked] -----END RSA PRIVATE KEY-----',
+    ],
   ])('%j', (input, expected) => {
     expect(redactSecrets(input)).toBe(expected);
   });
@@ -280,8 +283,8 @@ describe('logsAnswer', () => {
 });
 
 describe('logTarget', () => {
-  const td = (over: Parameters<typeof taskDefinition>[0] extends infer T ? Partial<T> : never = {}) =>
-    taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1`, extraContainers: ['otel'], ...over });
+  const td = (over: Parameters<typeof taskDefinitionWith>[0] extends infer T ? Partial<T> : never = {}) =>
+    taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1`, extraContainers: ['otel'], ...over });
   const base = { container: 'web', containerFromFlag: false, alias: 'web', envRegion: 'eu-west-1', usage: 'U' };
 
   it('reads group, region and prefix from the awslogs options', () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
-import { authorize, groupsToResolve, hasRole, roleFor } from '../../src/policy/authorize';
+import { authorize, groupsToResolve, hasRole } from '../../src/policy/authorize';
+import { roleFor } from '../../src/commands/types';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const none = new Set<string>();

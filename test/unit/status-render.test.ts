@@ -1,36 +1,35 @@
 /** `/ecs status` builders: pure functions of ECS response shapes. No mocks. */
 import type { Service } from '@aws-sdk/client-ecs';
-import { fitMessage } from '../../src/bot/blocks/message';
+import { fitMessage } from '../../src/slack/blocks';
 import {
   circuitBreakerLine,
   dedupeEvents,
-  environmentStatusMessage,
   healthOf,
   imageLine,
   recentlyStopped,
   runningDigests,
   serviceStatusMessage,
-  type EnvironmentRow,
 } from '../../src/commands/render/status';
 import { status } from '../../src/commands/status';
 import { parseArgs } from '../../src/commands/grammar';
 import { parseConfig } from '../../src/config/load';
 import {
-  deployment,
+  deploymentWith,
   digestOf,
   expectWithinSlackLimits,
   MIN,
   NOW,
   REGISTRY,
-  service,
+  serviceWith,
   serviceEvent,
   task,
-  taskDefArn,
-  taskDefinition,
+  tdArn,
+  taskDefinitionWith,
   taskIdOf,
-} from '../helpers/readers-fixtures';
+} from '../helpers/aws-fixtures';
+import { environmentStatusMessage, type EnvironmentRow } from '../../src/commands/render/status-env';
 
-const base = (over: Partial<Service>): Service => ({ ...service({ name: 'web-prod' }), ...over });
+const base = (over: Partial<Service>): Service => ({ ...serviceWith({ name: 'web-prod' }), ...over });
 
 describe('healthOf', () => {
   it.each<[string, Partial<Service>, string]>([
@@ -39,7 +38,11 @@ describe('healthOf', () => {
     ['degraded: running < desired', { desiredCount: 4, runningCount: 3 }, 'degraded'],
     [
       'scaled to zero',
-      { desiredCount: 0, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', desiredCount: 0, runningCount: 0 })] },
+      {
+        desiredCount: 0,
+        runningCount: 0,
+        deployments: [deploymentWith({ id: 'd1', taskDefinition: 't', desiredCount: 0, runningCount: 0 })],
+      },
       'idle',
     ],
     ['inactive', { status: 'DRAINING' }, 'inactive'],
@@ -47,21 +50,21 @@ describe('healthOf', () => {
       'deploying: two deployments',
       {
         deployments: [
-          deployment({ id: 'd2', taskDefinition: 't2', rolloutState: 'IN_PROGRESS' }),
-          deployment({ id: 'd1', status: 'ACTIVE', taskDefinition: 't1' }),
+          deploymentWith({ id: 'd2', taskDefinition: 't2', rolloutState: 'IN_PROGRESS' }),
+          deploymentWith({ id: 'd1', status: 'ACTIVE', taskDefinition: 't1' }),
         ],
       },
       'deploying',
     ],
     [
       'deploying: primary still rolling out',
-      { deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] },
+      { deployments: [deploymentWith({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] },
       'deploying',
     ],
-    ['failed rollout', { deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'FAILED' })] }, 'failed'],
+    ['failed rollout', { deployments: [deploymentWith({ id: 'd1', taskDefinition: 't', rolloutState: 'FAILED' })] }, 'failed'],
     [
       'down wins over deploying',
-      { desiredCount: 3, runningCount: 0, deployments: [deployment({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] },
+      { desiredCount: 3, runningCount: 0, deployments: [deploymentWith({ id: 'd1', taskDefinition: 't', rolloutState: 'IN_PROGRESS' })] },
       'down',
     ],
   ])('%s', (_name, over, expected) => {
@@ -141,7 +144,7 @@ describe('circuitBreakerLine', () => {
 });
 
 describe('tasks', () => {
-  const td = taskDefArn('web-prod', 43);
+  const td = tdArn('web-prod', 43);
   it('runningDigests counts the running tasks of one deployment only', () => {
     const tasks = [
       task({ id: taskIdOf(1), td, deploymentId: 'new', digest: digestOf('a') }),
@@ -168,20 +171,20 @@ describe('tasks', () => {
 });
 
 function webInput() {
-  const newTd = taskDefArn('web-prod', 43);
-  const oldTd = taskDefArn('web-prod', 42);
+  const newTd = tdArn('web-prod', 43);
+  const oldTd = tdArn('web-prod', 42);
   return {
     alias: 'web',
     environment: 'prod',
     cluster: 'prod',
     region: 'eu-west-1',
     container: 'web',
-    service: service({
+    service: serviceWith({
       name: 'web-prod',
       revision: 43,
       pending: 1,
       deployments: [
-        deployment({
+        deploymentWith({
           id: 'ecs-svc/2',
           taskDefinition: newTd,
           runningCount: 1,
@@ -192,7 +195,7 @@ function webInput() {
           createdAt: new Date(NOW - 4 * MIN),
           updatedAt: new Date(NOW - MIN),
         }),
-        deployment({ id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
+        deploymentWith({ id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
       ],
       events: [
         serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).'),
@@ -200,8 +203,8 @@ function webInput() {
       ],
     }),
     taskDefinitions: {
-      [newTd]: taskDefinition({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }),
-      [oldTd]: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
+      [newTd]: taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }),
+      [oldTd]: taskDefinitionWith({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
     },
     tasks: [
       task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2', digest: digestOf('v1.4.3') }),
@@ -247,12 +250,12 @@ describe('serviceStatusMessage', () => {
     input.alias = 'a'.repeat(300);
     input.service.events = Array.from({ length: 100 }, (_, i) => serviceEvent(i, `(service web-prod) event ${i} ${long}`));
     input.service.deployments = Array.from({ length: 10 }, (_, i) =>
-      deployment({ id: `d${i}`, status: i ? 'ACTIVE' : 'PRIMARY', taskDefinition: taskDefArn('web-prod', i), rolloutStateReason: long }),
+      deploymentWith({ id: `d${i}`, status: i ? 'ACTIVE' : 'PRIMARY', taskDefinition: tdArn('web-prod', i), rolloutStateReason: long }),
     );
     input.tasks = Array.from({ length: 90 }, (_, i) =>
       task({
         id: taskIdOf(100 + i),
-        td: taskDefArn('web-prod', 43),
+        td: tdArn('web-prod', 43),
         stopped: { minutesAgo: i % 59, stopCode: 'TaskFailedToStart', reason: long, exitCode: 1, containerReason: long },
       }),
     );
@@ -271,15 +274,15 @@ describe('environmentStatusMessage', () => {
       alias: 'web',
       serviceName: 'web-prod',
       container: 'web',
-      service: service({ name: 'web-prod' }),
-      taskDefinition: taskDefinition({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
+      service: serviceWith({ name: 'web-prod' }),
+      taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
     },
     {
       alias: 'api',
       serviceName: 'api-prod',
       container: 'web',
-      service: service({ name: 'api-prod', desired: 2, running: 0 }),
-      taskDefinition: taskDefinition({ family: 'api-prod', revision: 7, image: `${REGISTRY}/shop/api@${digestOf('api')}` }),
+      service: serviceWith({ name: 'api-prod', desired: 2, running: 0 }),
+      taskDefinition: taskDefinitionWith({ family: 'api-prod', revision: 7, image: `${REGISTRY}/shop/api@${digestOf('api')}` }),
     },
     {
       alias: 'ghost',
@@ -291,7 +294,7 @@ describe('environmentStatusMessage', () => {
       alias: 'worker',
       serviceName: 'worker-prod',
       container: 'worker',
-      service: service({ name: 'worker-prod', desired: 4, running: 3 }),
+      service: serviceWith({ name: 'worker-prod', desired: 4, running: 3 }),
       lock: { by: 'U1', since: NOW },
     },
   ];
@@ -323,8 +326,8 @@ describe('environmentStatusMessage', () => {
       alias: `service-${i}-${'n'.repeat(30)}`,
       serviceName: `service-${i}-prod-${'n'.repeat(60)}`,
       container: 'web',
-      service: service({ name: `service-${i}`, desired: i % 3, running: i % 2 }),
-      taskDefinition: taskDefinition({ family: `service-${i}`, revision: i, image: `${REGISTRY}/shop/s${i}:${'t'.repeat(100)}` }),
+      service: serviceWith({ name: `service-${i}`, desired: i % 3, running: i % 2 }),
+      taskDefinition: taskDefinitionWith({ family: `service-${i}`, revision: i, image: `${REGISTRY}/shop/s${i}:${'t'.repeat(100)}` }),
     }));
     const msg = environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: many, now: NOW });
     for (const b of msg.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
@@ -339,8 +342,8 @@ describe('environmentStatusMessage', () => {
       alias: `svc-${i}`,
       serviceName: `svc-${i}-prod`,
       container: 'web',
-      service: service({ name: `svc-${i}-prod` }),
-      taskDefinition: taskDefinition({ family: `svc-${i}-prod`, revision: 42, image: `${REGISTRY}/shop/svc:2025.05.17` }),
+      service: serviceWith({ name: `svc-${i}-prod` }),
+      taskDefinition: taskDefinitionWith({ family: `svc-${i}-prod`, revision: 42, image: `${REGISTRY}/shop/svc:2025.05.17` }),
     }));
     const fitted = fitMessage(
       environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: many, now: NOW }),

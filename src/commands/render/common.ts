@@ -3,12 +3,11 @@
  * image references, and packing lines into sections that stay within Slack's limits.
  */
 import type { KnownBlock } from '@slack/types';
-import { formatDuration } from '../../config/duration';
-import { section } from '../../bot/blocks/message';
-import { escapeMrkdwn } from '../../bot/blocks/text';
-import { shortDigest, splitImage } from '../../deploy/refs';
+import { formatDuration } from '../../i18n';
+import { section } from '../../slack/blocks';
+import { splitImage } from '../../deploy/refs';
 import { arnTail } from '../../aws/arn';
-import { slackDate, utcText } from '../../bot/blocks/time';
+import { truncate } from '../../slack/text';
 
 /** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew). */
 export function ago(then: Date | number | undefined, now: number): string {
@@ -33,13 +32,6 @@ export function utcDate(t: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
-/** 2024-05-01 14:03 UTC */
-export const utcDateTime = utcText;
-
-export { slackDate };
-
-export { arnTail };
-
 /** Task ids are 32 hex characters; 8 are plenty to tell tasks apart in one service. */
 export function shortTaskId(taskArnOrId: string | undefined): string {
   return arnTail(taskArnOrId).slice(0, 8);
@@ -50,7 +42,7 @@ export function taskDefName(arn: string | undefined): string {
   return arnTail(arn) || '(unknown)';
 }
 
-export type ImageRef = ReturnType<typeof splitImage>;
+type ImageRef = ReturnType<typeof splitImage>;
 
 /** Parse `<registry>/<repo>:<tag>`, `<repo>@sha256:…` or `<repo>:<tag>@sha256:…`; no tag and no digest means `latest`. */
 export function parseImage(image: string | undefined): ImageRef {
@@ -66,8 +58,6 @@ export function ecrRepositoryOf(image: string | undefined): { registryId: string
   return { registryId: m[1]!, region: m[2]!, repositoryName: m[3]! };
 }
 
-export { shortDigest };
-
 /** Human size: 182 MB, 1.4 GB. Uses powers of 1024 like the ECR console. */
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return '?';
@@ -81,12 +71,6 @@ export function formatBytes(bytes: number | undefined): string {
   return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
-/** Escape text from AWS (service events, stop reasons) for mrkdwn and cut it to `max` characters. */
-export function awsText(text: string | undefined, max = 300): string {
-  const t = (text ?? '').replace(/\s+/g, ' ').trim();
-  return escapeMrkdwn(t.length > max ? t.slice(0, max - 1) + '…' : t);
-}
-
 /**
  * Pack lines into as few section blocks as possible, each within `perSection` characters.
  * The first section starts with `title` (if any). A single over-long line is cut.
@@ -95,7 +79,7 @@ export function sectionsOf(lines: readonly string[], title?: string, perSection 
   const blocks: KnownBlock[] = [];
   let cur = title ?? '';
   for (const raw of lines) {
-    const line = raw.length > perSection - 10 ? raw.slice(0, perSection - 11) + '…' : raw;
+    const line = truncate(raw, perSection - 10);
     const next = cur ? `${cur}\n${line}` : line;
     if (next.length > perSection) {
       blocks.push(section(cur));
@@ -106,9 +90,4 @@ export function sectionsOf(lines: readonly string[], title?: string, perSection 
   }
   if (cur) blocks.push(section(cur));
   return blocks;
-}
-
-/** "link text" as a mrkdwn link, with the label escaped. */
-export function link(url: string, label: string): string {
-  return `<${url}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
 }

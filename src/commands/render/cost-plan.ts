@@ -4,9 +4,6 @@
  * results are summed. No I/O; unit-tested with fixed clocks.
  */
 import type { Expression, GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
-import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
-import { hourlyTaskPrice, type CpuArchitecture } from '../../aws/fargate-pricing';
-import type { EstimateRow } from './cost';
 
 export const PERIODS = ['mtd', '7d', '30d', 'last-month'] as const;
 export type Period = (typeof PERIODS)[number];
@@ -18,10 +15,10 @@ export const CE_SERVICE = {
 } as const;
 
 /** ECS-managed cost-allocation tags (with `enableECSManagedTags` on the service). */
-export const TAG_CLUSTER = 'aws:ecs:clusterName';
-export const TAG_SERVICE = 'aws:ecs:serviceName';
+const TAG_CLUSTER = 'aws:ecs:clusterName';
+const TAG_SERVICE = 'aws:ecs:serviceName';
 
-export const METRIC = 'UnblendedCost';
+const METRIC = 'UnblendedCost';
 
 const DAY = 86_400_000;
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -139,7 +136,7 @@ function and(exprs: Expression[]): Expression {
 }
 
 /** The environment's ECS (and optionally ECR) spend: SERVICE, REGION, and LINKED_ACCOUNT when configured. */
-export function scopeFilter(scope: CostScope, services: ReadonlyArray<keyof typeof CE_SERVICE>, byTags = false): Expression {
+function scopeFilter(scope: CostScope, services: ReadonlyArray<keyof typeof CE_SERVICE>, byTags = false): Expression {
   const parts: Expression[] = [
     { Dimensions: { Key: 'SERVICE', Values: services.map((s) => CE_SERVICE[s]) } },
     { Dimensions: { Key: 'REGION', Values: [scope.region] } },
@@ -265,12 +262,12 @@ export function totalsByKey(
 }
 
 /** "aws:ecs:serviceName$web-prod" → "web-prod"; "aws:ecs:serviceName$" → "" (untagged). */
-export function tagValue(key: string | undefined, tag: string): string | undefined {
+function tagValue(key: string | undefined, tag: string): string | undefined {
   if (key === undefined || !key.startsWith(tag + '$')) return undefined;
   return key.slice(tag.length + 1);
 }
 
-export interface TagBreakdown {
+interface TagBreakdown {
   /** ECS service name → amount, for the environment's cluster. */
   byService: Map<string, number>;
   /** Cost without the tags (untagged tasks, or spend before the tags were activated). */
@@ -306,51 +303,4 @@ export function tagBreakdown(results: readonly ResultByTime[], r: DateRange, clu
 /** Whether a (cluster, service) tag group belongs to one service of the cluster. */
 export function isServiceGroup(cluster: string, serviceName: string): (keys: readonly string[]) => boolean {
   return (keys) => tagValue(keys[0], TAG_CLUSTER) === cluster && tagValue(keys[1], TAG_SERVICE) === serviceName;
-}
-
-export interface EstimateInput {
-  alias: string;
-  serviceName: string;
-  service?: Service;
-  taskDefinition?: TaskDefinition;
-  region: string;
-  /** Hours the estimate covers. */
-  hours: number;
-}
-
-/** One service's estimate (the message renders it as a row). */
-export type Estimate = EstimateRow;
-
-const fmtNum = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, '').replace(/\.$/, ''));
-
-/**
- * A Fargate on-demand estimate for one service: tasks running now × task CPU and memory × the
- * region's price × hours. Undefined amount (with the reason) when it cannot be estimated honestly.
- */
-export function estimateService(i: EstimateInput): Estimate {
-  const base = { alias: i.alias, serviceName: i.serviceName };
-  const s = i.service;
-  if (!s) return { ...base, reason: 'the service was not found in the cluster' };
-  const providers = (s.capacityProviderStrategy ?? []).map((c) => c.capacityProvider ?? '');
-  const fargate = providers.length ? providers.every((p) => p.startsWith('FARGATE')) : s.launchType === 'FARGATE';
-  if (!fargate) return { ...base, reason: 'it runs on EC2 capacity, which is billed per instance, not per task' };
-  const td = i.taskDefinition;
-  if (!td) return { ...base, reason: 'its task definition could not be read' };
-  if (td.runtimePlatform?.operatingSystemFamily && !td.runtimePlatform.operatingSystemFamily.startsWith('LINUX')) {
-    return { ...base, reason: 'Windows tasks are not in the price table' };
-  }
-  const cpuUnits = Number(td.cpu);
-  const memoryMiB = Number(td.memory);
-  if (!cpuUnits || !memoryMiB) return { ...base, reason: 'its task definition has no task-level CPU and memory' };
-  const arch: CpuArchitecture = td.runtimePlatform?.cpuArchitecture === 'ARM64' ? 'ARM64' : 'X86_64';
-  const hourly = hourlyTaskPrice(i.region, { cpuUnits, memoryMiB, arch });
-  if (hourly === undefined) return { ...base, reason: `the bot has no Fargate price for \`${i.region}\`` };
-  const tasks = s.runningCount ?? 0;
-  const spot = providers.some((p) => p === 'FARGATE_SPOT') ? ' (Fargate Spot priced as on-demand: an upper bound)' : '';
-  return {
-    ...base,
-    amount: hourly * tasks * i.hours,
-    perDay: hourly * tasks * 24,
-    detail: `${tasks} × ${fmtNum(cpuUnits / 1024)} vCPU / ${fmtNum(memoryMiB / 1024)} GB ${arch === 'ARM64' ? 'ARM' : 'x86'}${spot}`,
-  };
 }

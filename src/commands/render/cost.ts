@@ -4,10 +4,10 @@
  * ECS-managed tags, or a labelled Fargate estimate, or by usage type).
  */
 import type { KnownBlock } from '@slack/types';
-import { context, header, section, type SlackMessage } from '../../bot/blocks/message';
-import { code, escapeMrkdwn } from '../../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../../slack/blocks';
+import { code, escapeMrkdwn, link } from '../../slack/text';
 import { costAllocationTagsUrl, costExplorerUrl } from '../../aws/console';
-import { ago, link, sectionsOf } from './common';
+import { ago, sectionsOf } from './common';
 import type { DailyAmount } from './cost-plan';
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -44,7 +44,7 @@ export function barChart(days: readonly DailyAmount[], width = 24, today?: strin
   return days
     .map(
       (d, i) =>
-        `${d.date.slice(5)} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? '  (today, so far)' : ''}`,
+        `${escapeMrkdwn(d.date.slice(5))} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? '  (today, so far)' : ''}`,
     )
     .join('\n');
 }
@@ -96,7 +96,7 @@ export interface CostView {
   now: number;
 }
 
-export const TAGS_HINT = `For per-service numbers from your bill, turn on \`enableECSManagedTags\` on the services and activate the AWS-generated cost allocation tags \`aws:ecs:serviceName\` and \`aws:ecs:clusterName\` (${link(costAllocationTagsUrl(), 'Billing → Cost allocation tags')}); data appears within 24 hours, from then on.`;
+const TAGS_HINT = `For per-service numbers from your bill, turn on \`enableECSManagedTags\` on the services and activate the AWS-generated cost allocation tags \`aws:ecs:serviceName\` and \`aws:ecs:clusterName\` (${link(costAllocationTagsUrl(), 'Billing → Cost allocation tags')}); data appears within 24 hours, from then on.`;
 
 function breakdownBlocks(b: Breakdown, total: number | undefined): KnownBlock[] {
   const pct = (n: number) => (total && total > 0 ? ` (${Math.round((n / total) * 100)}%)` : '');

@@ -4,9 +4,11 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { ImageDetail } from '@aws-sdk/client-ecr';
-import { context, header, type SlackMessage } from '../../bot/blocks/message';
-import { code, escapeMrkdwn } from '../../bot/blocks/text';
-import { ago, formatBytes, link, sectionsOf, shortDigest, slackDate } from './common';
+import { context, header, type SlackMessage } from '../../slack/blocks';
+import { code, escapeMrkdwn, link } from '../../slack/text';
+import { ago, formatBytes, sectionsOf } from './common';
+import { shortDigest } from '../../deploy/refs';
+import { slackDate } from '../../slack/time';
 
 /** "2 critical, 5 high", "no critical or high", "not scanned", "scan in progress"… */
 export function scanSummary(img: ImageDetail): string {

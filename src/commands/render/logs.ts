@@ -7,18 +7,19 @@ import type { KnownBlock } from '@slack/types';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { BotError } from '../../errors';
-import { context, section, type SlackMessage } from '../../bot/blocks/message';
-import { code, escapeMrkdwn, plural } from '../../bot/blocks/text';
-import { cleanLogMessage } from '../../aws/redact';
-import { formatDuration } from '../../config/duration';
-import { link, utcDate, utcDateTime, utcTime } from './common';
+import { context, section, type SlackMessage } from '../../slack/blocks';
+import { code, escapeMrkdwn, link, plural, truncate } from '../../slack/text';
+import { cleanLogMessage, cleanLogMessages } from '../../aws/redact';
+import { formatDuration } from '../../i18n';
+import { utcDate, utcTime } from './common';
+import { utcText } from '../../slack/time';
 
 /** Characters of one log line shown in the message (the file keeps the whole line). */
-export const MAX_LINE_CHARS = 240;
+const MAX_LINE_CHARS = 240;
 /** Continuation lines of one multi-line event (stack traces) shown in the message. */
-export const MAX_CONTINUATION_LINES = 12;
+const MAX_CONTINUATION_LINES = 12;
 /** Code blocks per message (about 9,000 characters of code): leaves room for the header and context. */
-export const MAX_CODE_BLOCKS = 3;
+const MAX_CODE_BLOCKS = 3;
 const CODE_BLOCK_CHARS = 2_990;
 /** A line of the file is cut here; the whole file stays under a few MB. */
 const MAX_FILE_LINE_CHARS = 8_000;
@@ -48,7 +49,7 @@ export interface LogsView {
   now: number;
 }
 
-export interface LogsAnswer {
+interface LogsAnswer {
   message: SlackMessage;
   /** The whole result as a file, when the message could not show every line. */
   file?: { filename: string; title: string; content: string };
@@ -70,7 +71,7 @@ export function eventLines(e: FilteredLogEvent, longRange: boolean): string[] {
     .replace(/\t/g, '  ')
     .replace(/\s+$/, '');
   const raw = body.split(/\r?\n/);
-  const cut = (s: string): string => (s.length > MAX_LINE_CHARS ? s.slice(0, MAX_LINE_CHARS - 1) + '…' : s);
+  const cut = (s: string): string => truncate(s, MAX_LINE_CHARS);
   const lines = [prefix + cut(raw[0] ?? '')];
   const indent = ' '.repeat(prefix.length);
   const rest = raw.slice(1).filter((l) => l.trim() !== '');
@@ -80,9 +81,9 @@ export function eventLines(e: FilteredLogEvent, longRange: boolean): string[] {
 }
 
 /** One line of the file: full timestamp, full task id, the whole (masked) message. */
-export function fileLine(e: FilteredLogEvent): string {
+function fileLine(e: FilteredLogEvent): string {
   const body = cleanLogMessage(e.message ?? '').replace(/\s+$/, '');
-  const cut = body.length > MAX_FILE_LINE_CHARS ? body.slice(0, MAX_FILE_LINE_CHARS - 1) + '…' : body;
+  const cut = truncate(body, MAX_FILE_LINE_CHARS);
   return `${new Date(e.timestamp ?? 0).toISOString()} ${streamTaskId(e.logStreamName)} ${cut.replace(/\r?\n/g, '\n    ')}`;
 }
 
@@ -119,7 +120,7 @@ function rangeText(w: { start: number; end: number }): string {
   const sameDay = utcDate(w.start) === utcDate(w.end);
   return sameDay
     ? `${utcTime(w.start).slice(0, 5)}–${utcTime(w.end).slice(0, 5)} UTC ${utcDate(w.end)}`
-    : `${utcDateTime(w.start)} – ${utcDateTime(w.end)}`;
+    : `${utcText(w.start)} – ${utcText(w.end)}`;
 }
 
 function titleLine(v: LogsView): string {
@@ -141,7 +142,28 @@ function previousLine(v: LogsView): string | undefined {
   return `:octagonal_sign: ${bits.join(' · ')}`;
 }
 
-export function logsAnswer(v: LogsView): LogsAnswer {
+/**
+ * The events with their messages cleaned stream by stream, so a private key logged one line per
+ * event is masked whole (eventLines and fileLine clean each message again, which changes nothing).
+ */
+export function maskEvents(events: readonly FilteredLogEvent[]): FilteredLogEvent[] {
+  const byStream = new Map<string, number[]>();
+  events.forEach((e, i) => {
+    const k = e.logStreamName ?? '';
+    const list = byStream.get(k);
+    if (list) list.push(i);
+    else byStream.set(k, [i]);
+  });
+  const out = events.slice();
+  for (const idx of byStream.values()) {
+    const cleaned = cleanLogMessages(idx.map((i) => events[i]!.message ?? ''));
+    idx.forEach((i, j) => (out[i] = { ...events[i]!, message: cleaned[j]! }));
+  }
+  return out;
+}
+
+export function logsAnswer(view: LogsView): LogsAnswer {
+  const v: LogsView = { ...view, events: maskEvents(view.events) };
   const longRange = v.window.end - v.window.start > 20 * 3_600_000;
   const blocks: KnownBlock[] = [];
   const head = [titleLine(v)];
@@ -198,7 +220,7 @@ export function logsAnswer(v: LogsView): LogsAnswer {
   };
 }
 
-export interface LogTarget {
+interface LogTarget {
   logGroup: string;
   region: string;
   /** `<prefix>/<container>/` or `<prefix>/<container>/<task id>`; undefined searches the whole group. */
@@ -208,7 +230,7 @@ export interface LogTarget {
   notes: string[];
 }
 
-export interface LogTargetInput {
+interface LogTargetInput {
   taskDefinition: TaskDefinition;
   /** The container to read (--container, else the service's configured container). */
   container: string;

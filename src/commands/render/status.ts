@@ -4,12 +4,14 @@
  * snapshot-tested and proven within Slack's limits without any AWS.
  */
 import type { KnownBlock } from '@slack/types';
-import type { Deployment, Failure, Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Deployment, Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { GuardInfo } from '../../approvals/guards';
-import { context, header, section, type SlackMessage } from '../../bot/blocks/message';
-import { code, escapeMrkdwn, plural } from '../../bot/blocks/text';
+import { context, header, section, type SlackMessage } from '../../slack/blocks';
+import { code, escapeMrkdwn, link, oneLine } from '../../slack/text';
 import { serviceUrl, taskUrl } from '../../aws/console';
-import { ago, arnTail, awsText, link, parseImage, sectionsOf, shortDigest, shortTaskId, taskDefName, utcTime } from './common';
+import { ago, parseImage, sectionsOf, shortTaskId, taskDefName, utcTime } from './common';
+import { arnTail } from '../../aws/arn';
+import { shortDigest } from '../../deploy/refs';
 
 export type Health = 'steady' | 'deploying' | 'degraded' | 'down' | 'failed' | 'idle' | 'inactive' | 'missing';
 
@@ -53,7 +55,7 @@ export function healthOf(svc: Service): Health {
   return 'steady';
 }
 
-export interface EventGroup {
+interface EventGroup {
   message: string;
   count: number;
   latest: number;
@@ -128,14 +130,14 @@ export function imageLine(
   return parts.join(' · ');
 }
 
-export interface GuardState {
+interface GuardState {
   frozen?: GuardInfo;
   lock?: GuardInfo;
   /** Redis could not be read: the answer says so instead of claiming there is no lock. */
   unavailable?: boolean;
 }
 
-function guardLines(g: GuardState | undefined, environment: string, now: number): string[] {
+export function guardLines(g: GuardState | undefined, environment: string, now: number): string[] {
   if (!g) return [];
   const out: string[] = [];
   const who = (x: GuardInfo) => `<@${escapeMrkdwn(x.by)}> ${ago(x.since, now)}${x.reason ? `: ${escapeMrkdwn(x.reason)}` : ''}`;
@@ -148,12 +150,12 @@ function deploymentLine(d: Deployment, tds: Readonly<Record<string, TaskDefiniti
   const td = d.taskDefinition ? tds[d.taskDefinition] : undefined;
   const img = parseImage(containerImage(td, container));
   const imgText = img.tag ? ` ${code(img.tag)}` : img.digest ? ` ${code('@' + shortDigest(img.digest))}` : '';
-  const state = d.rolloutState ? ` ${d.rolloutState}` : '';
+  const state = d.rolloutState ? ` ${escapeMrkdwn(d.rolloutState)}` : '';
   const counts = `${d.runningCount ?? 0}/${d.desiredCount ?? 0} running, ${d.pendingCount ?? 0} pending${d.failedTasks ? `, *${d.failedTasks} failed*` : ''}`;
   // A finished rollout's "updated" time and "deployment completed" reason add nothing.
   const live = d.rolloutState !== 'COMPLETED';
   const when = `started ${ago(d.createdAt, now)}${live && d.updatedAt && d.createdAt && d.updatedAt.getTime() - d.createdAt.getTime() > 5_000 ? `, updated ${ago(d.updatedAt, now)}` : ''}`;
-  const reason = live && d.rolloutStateReason ? `\n      _${awsText(d.rolloutStateReason, 200)}_` : '';
+  const reason = live && d.rolloutStateReason ? `\n      _${oneLine(d.rolloutStateReason, 200)}_` : '';
   return `• *${escapeMrkdwn(d.status ?? '?')}* ${code(taskDefName(d.taskDefinition))}${imgText} —${state} ${counts} · ${when}${reason}`;
 }
 
@@ -162,7 +164,7 @@ export function circuitBreakerLine(svc: Service): string {
   const cfg = svc.deploymentConfiguration;
   const parts: string[] = [];
   if (controller !== 'ECS') {
-    parts.push(`*Circuit breaker:* not available with the \`${controller}\` deployment controller`);
+    parts.push(`*Circuit breaker:* not available with the ${code(controller)} deployment controller`);
   } else if (cfg?.deploymentCircuitBreaker?.enable) {
     parts.push(
       `*Circuit breaker:* on, ${cfg.deploymentCircuitBreaker.rollback ? 'rolls back a failed deployment' : 'stops a failed deployment without rolling back'}`,
@@ -188,12 +190,12 @@ function stoppedTaskLine(t: Task, region: string, cluster: string, now: number):
     .slice(0, 3)
     .map(
       (c) =>
-        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? `exit ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${awsText(c.reason, 120)})` : ''}`,
+        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? `exit ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${oneLine(c.reason, 120)})` : ''}`,
     );
   return [
     `• ${link(taskUrl(region, cluster, id), shortTaskId(id))} stopped ${ago(t.stoppedAt ?? t.stoppingAt, now)}`,
     t.stopCode ? code(t.stopCode) : undefined,
-    t.stoppedReason ? awsText(t.stoppedReason, 160) : undefined,
+    t.stoppedReason ? oneLine(t.stoppedReason, 160) : undefined,
     exits.length ? exits.join(', ') : undefined,
   ]
     .filter(Boolean)
@@ -211,7 +213,7 @@ export function recentlyStopped(tasks: readonly Task[], now: number, windowMs = 
     .sort((a, b) => ((b.stoppedAt ?? b.stoppingAt)?.getTime() ?? 0) - ((a.stoppedAt ?? a.stoppingAt)?.getTime() ?? 0));
 }
 
-export interface ServiceStatusInput {
+interface ServiceStatusInput {
   alias: string;
   environment: string;
   cluster: string;
@@ -269,7 +271,7 @@ export function serviceStatusMessage(input: ServiceStatusInput): SlackMessage {
 
   const events = dedupeEvents(svc.events ?? [], MAX_EVENTS);
   if (events.length) {
-    const lines = events.map((g) => `• ${ago(g.latest, now)} ${g.count > 1 ? `(×${g.count}) ` : ''}${awsText(g.message, 280)}`);
+    const lines = events.map((g) => `• ${ago(g.latest, now)} ${g.count > 1 ? `(×${g.count}) ` : ''}${oneLine(g.message, 280)}`);
     blocks.push(...sectionsOf(lines, '*Recent events*'));
   }
 
@@ -281,78 +283,4 @@ export function serviceStatusMessage(input: ServiceStatusInput): SlackMessage {
 
   const text = `${input.alias} in ${input.environment}: ${HEALTH_WORD[health]}, ${svc.runningCount ?? 0}/${svc.desiredCount ?? 0} running`;
   return { text, blocks };
-}
-
-export interface EnvironmentRow {
-  alias: string;
-  serviceName: string;
-  container: string;
-  service?: Service;
-  failure?: Failure;
-  taskDefinition?: TaskDefinition;
-  lock?: GuardInfo;
-}
-
-export interface EnvironmentStatusInput {
-  environment: string;
-  cluster: string;
-  region: string;
-  rows: readonly EnvironmentRow[];
-  frozen?: GuardInfo;
-  guardsUnavailable?: boolean;
-  now: number;
-}
-
-export function environmentRowHealth(row: EnvironmentRow): Health {
-  if (!row.service) return 'missing';
-  return healthOf(row.service);
-}
-
-/** Above this many services the per-line console links (~120 characters each) are left out so more lines fit. */
-export const LINKS_UP_TO = 30;
-
-function environmentLine(row: EnvironmentRow, region: string, cluster: string, withLink: boolean): string {
-  const health = environmentRowHealth(row);
-  const nameLink = withLink ? link(serviceUrl(region, cluster, row.serviceName), row.alias) : escapeMrkdwn(row.alias);
-  if (!row.service) {
-    const reason = row.failure?.reason ?? 'MISSING';
-    return `${HEALTH_MARK[health]} *${nameLink}* — not found in cluster ${code(cluster)} (${escapeMrkdwn(reason)}): check \`services.${escapeMrkdwn(row.alias)}.service\``;
-  }
-  const s = row.service;
-  const img = parseImage(containerImage(row.taskDefinition, row.container));
-  const imgText = img.tag ? code(img.tag) : img.digest ? code('@' + shortDigest(img.digest)) : '_image unknown_';
-  const pending = s.pendingCount ? `, ${s.pendingCount} pending` : '';
-  const lock = row.lock ? ' :lock:' : '';
-  return `${HEALTH_MARK[health]} *${nameLink}* ${HEALTH_WORD[health]} · ${s.runningCount ?? 0}/${s.desiredCount ?? 0} running${pending} · ${imgText} · ${code(taskDefName(s.taskDefinition))}${lock}`;
-}
-
-export function environmentStatusMessage(input: EnvironmentStatusInput): SlackMessage {
-  const { now } = input;
-  const blocks: KnownBlock[] = [header(`${input.environment}: ${plural(input.rows.length, 'service')}`)];
-  const counts = new Map<Health, number>();
-  for (const r of input.rows) counts.set(environmentRowHealth(r), (counts.get(environmentRowHealth(r)) ?? 0) + 1);
-  const order: Health[] = ['down', 'failed', 'degraded', 'deploying', 'missing', 'inactive', 'idle', 'steady'];
-  const tally = order.filter((h) => counts.get(h)).map((h) => `${HEALTH_MARK[h]} ${counts.get(h)} ${HEALTH_WORD[h]}`);
-  const top: string[] = [];
-  if (input.frozen) top.push(...guardLines({ frozen: input.frozen }, input.environment, now));
-  if (tally.length) top.push(tally.join('   '));
-  if (top.length) blocks.push(section(top.join('\n')));
-
-  if (input.rows.length === 0) {
-    blocks.push(section(`No services are configured for ${code(input.environment)}. Add them under \`services:\` in chatops.yml.`));
-  } else {
-    // Worst first, then by name, so trouble is at the top of a long list.
-    const rank = new Map(order.map((h, i) => [h, i]));
-    const rows = [...input.rows].sort(
-      (a, b) => rank.get(environmentRowHealth(a))! - rank.get(environmentRowHealth(b))! || a.alias.localeCompare(b.alias),
-    );
-    blocks.push(...sectionsOf(rows.map((r) => environmentLine(r, input.region, input.cluster, rows.length <= LINKS_UP_TO))));
-  }
-  const ctx = [
-    `cluster ${code(input.cluster)} in ${code(input.region)} · as of ${utcTime(now)} UTC · \`/ecs status &lt;service&gt;\` for details`,
-  ];
-  if (input.guardsUnavailable) ctx.push(':warning: Lock and freeze state unavailable (the bot cannot reach Redis).');
-  blocks.push(context(...ctx));
-  const bad = input.rows.filter((r) => ['down', 'failed', 'degraded', 'missing'].includes(environmentRowHealth(r))).length;
-  return { text: `${input.environment}: ${input.rows.length} services${bad ? `, ${bad} need attention` : ', all healthy'}`, blocks };
 }

@@ -1,0 +1,186 @@
+/**
+ * The request message's clicks (approve, reject, cancel; the reject modal asks first whether a
+ * reject would be refused anyway) and the expiry tick, on top of the Redis transitions
+ * (./transitions.ts). The Lua scripts decide (state, expiry, self-approval, double approval, role
+ * at click time); this module reads the role, re-renders the message and dispatches the execution.
+ */
+import { storeOp } from '../redis/client';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import type { Runtime } from '../runtime';
+import { answerFor } from './codes';
+import { guardFromHash, readFreeze } from './guards';
+import { parseRequestId, type RequestRef } from './ids';
+import type { Transition } from './transitions';
+import type { ChangeRequest } from './types';
+import { abortRequest, bestEffort, ctxFor, dispatchExecute, getRequest, refreshMessage, transit } from './workflow';
+
+/** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
+export type ClickResult =
+  { ok: true; code: string; request: ChangeRequest } | { ok: false; code: string; message: string; request?: ChangeRequest };
+
+function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, reply?: Transition): ClickResult {
+  const request = reply?.request;
+  const guard = reply && Object.keys(reply.extra).length ? guardFromHash(reply.extra) : undefined;
+  return { ok: false, code, message: answerFor(code, ctxFor(rt, ref, { request, guard, user })), ...(request ? { request } : {}) };
+}
+
+/** While the environment is frozen nothing gets approved; answers only for a request that is still pending. */
+async function frozenRefusal(rt: Runtime, ref: RequestRef, user: string): Promise<ClickResult | undefined> {
+  const frozen = await storeOp(() => readFreeze(rt.redis, ref.environment));
+  if (!frozen) return undefined;
+  const req = await storeOp(() => getRequest(rt.redis, ref.id));
+  if (req?.state !== 'pending' || rt.now() >= req.expiresAt) return undefined;
+  return { ok: false, code: 'FROZEN', message: answerFor('FROZEN', ctxFor(rt, ref, { guard: frozen, request: req, user })), request: req };
+}
+
+/**
+ * Claim the hand-off of an approved request to the worker, once: the approving click claims it,
+ * and so may a repeat of that click when its reply was lost (see approveRequest). Kept with the
+ * request's progress bookkeeping (keys.changeTrack, one key). `onError` when Redis cannot say.
+ */
+async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<boolean> {
+  try {
+    const key = keys.changeTrack(id);
+    const res = await rt.redis.multi().hsetnx(key, 'handoff', String(rt.now())).expire(key, TRACK_TTL_SECONDS).exec();
+    const [err, claimed] = res?.[0] ?? [new Error('no reply'), 0];
+    if (err) throw err;
+    return claimed === 1;
+  } catch (err) {
+    rt.log.warn('approvals: could not claim the hand-off', { requestId: id, err });
+    return onError;
+  }
+}
+
+/** Approve button. The last needed approval approves the request and dispatches the execution. */
+export async function approveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
+  const ref = parseRequestId(id);
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  const blocked = await frozenRefusal(rt, ref, user);
+  if (blocked) return blocked;
+  const authorized = await rt.access.holds(ref.environment, user, 'approver');
+  const reply = await transit(rt, (x) => x.approve(ref, user, rt.now(), authorized));
+  const req = reply.request;
+  switch (reply.code) {
+    case 'APPROVED':
+      await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+      await refreshMessage(rt, req);
+      // Not claimed only when a repeat of this very click (its reply lost) already handed it off.
+      if (await claimHandOff(rt, id, true)) await dispatchExecute(rt, req!);
+      return { ok: true, code: reply.code, request: req! };
+    case 'APPROVAL_RECORDED':
+      await refreshMessage(rt, req);
+      return { ok: true, code: reply.code, request: req! };
+    case 'EXPIRED':
+      await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+      await refreshMessage(rt, req);
+      return clickRefusal(rt, ref, reply.code, user, reply);
+    case 'NOT_PENDING':
+      // Approved with this user's approval but not started, and never handed off: this click's
+      // approval went through earlier and its reply was lost (a Redis failover or timeout; ioredis
+      // may also resend the script). Hand it off now (the start script would run it once anyway).
+      if (req?.state === 'approved' && req.approvals.some((a) => a.user === user) && (await claimHandOff(rt, id, false))) {
+        rt.log.info('approvals: approved request handed off again', { requestId: id, user });
+        await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+        await refreshMessage(rt, req);
+        await dispatchExecute(rt, req);
+        return { ok: true, code: 'APPROVED', request: req };
+      }
+      return clickRefusal(rt, ref, reply.code, user, reply);
+    default:
+      return clickRefusal(rt, ref, reply.code, user, reply);
+  }
+}
+
+/**
+ * Before opening the reject modal: would this user's reject be refused anyway? Answers at once
+ * instead of after they typed a reason. The reject script re-checks everything on submission.
+ */
+export async function checkCanReject(rt: Runtime, id: string, user: string): Promise<ClickResult> {
+  const ref = parseRequestId(id);
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  const req = await storeOp(() => getRequest(rt.redis, id));
+  const ctx = ctxFor(rt, ref, { request: req, user });
+  if (!req) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', ctx) };
+  if (req.state !== 'pending') return { ok: false, code: 'NOT_PENDING', message: answerFor('NOT_PENDING', ctx), request: req };
+  if (rt.now() >= req.expiresAt) return expireOne(rt, ref, user);
+  if (req.requester === user) return { ok: false, code: 'SELF_REJECT', message: answerFor('SELF_REJECT', ctx), request: req };
+  if (!(await rt.access.holds(ref.environment, user, 'approver')))
+    return { ok: false, code: 'NOT_AUTHORIZED', message: answerFor('NOT_AUTHORIZED', ctx), request: req };
+  return { ok: true, code: 'OK', request: req };
+}
+
+async function expireOne(rt: Runtime, ref: RequestRef, user: string): Promise<ClickResult> {
+  const reply = await transit(rt, (x) => x.expire(ref, rt.now()));
+  const req = reply.request;
+  if (reply.code === 'OK') {
+    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), ref.id));
+    await refreshMessage(rt, req);
+    return clickRefusal(rt, ref, 'EXPIRED', user, reply);
+  }
+  return clickRefusal(rt, ref, reply.code, user, reply);
+}
+
+/** Reject (the modal's submission): an approver, with a reason. */
+export async function rejectRequest(rt: Runtime, id: string, user: string, reason: string): Promise<ClickResult> {
+  const ref = parseRequestId(id);
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  const authorized = await rt.access.holds(ref.environment, user, 'approver');
+  const reply = await transit(rt, (x) => x.reject(ref, user, rt.now(), authorized, reason));
+  const req = reply.request;
+  if (reply.code === 'OK' || reply.code === 'EXPIRED') {
+    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    await refreshMessage(rt, req);
+  }
+  return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
+}
+
+/** Cancel button: only the requester. */
+export async function cancelRequest(rt: Runtime, id: string, user: string, reason = ''): Promise<ClickResult> {
+  const ref = parseRequestId(id);
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  const reply = await transit(rt, (x) => x.cancel(ref, user, rt.now(), reason));
+  const req = reply.request;
+  if (reply.code === 'OK' || reply.code === 'EXPIRED') {
+    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    await refreshMessage(rt, req);
+  }
+  return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
+}
+
+/* ------------------------------------------------------------------ expiry */
+
+/** Expire every pending request past its time (the scheduled tick). Returns the ids expired. */
+export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
+  const now = rt.now();
+  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.pendingByExpiry(), '-inf', now, 'LIMIT', 0, batch));
+  const expired: string[] = [];
+  for (const id of ids) {
+    const ref = parseRequestId(id);
+    if (!ref) {
+      await rt.redis.zrem(keys.pendingByExpiry(), id);
+      continue;
+    }
+    const reply = await transit(rt, (x) => x.expire(ref, now));
+    const req = reply.request;
+    if (reply.code === 'NOT_DUE' && req) {
+      await rt.redis.zadd(keys.pendingByExpiry(), req.expiresAt, id);
+      continue;
+    }
+    await rt.redis.zrem(keys.pendingByExpiry(), id);
+    if (reply.code === 'OK') {
+      expired.push(id);
+      await refreshMessage(rt, req);
+    } else if (reply.code === 'NOT_PENDING' && req?.state === 'approved') {
+      // Approved, yet still listed as pending and not started by its expiry: the reply to the
+      // approving click was lost (Redis failover, timeout) before the hand-off, and nobody clicked
+      // again. Do not start a change that late: fail it and say so.
+      await abortRequest(
+        rt,
+        id,
+        'not started: it was approved, but the hand-off to the worker was lost (the approvals store failed over). Request it again.',
+      );
+    }
+  }
+  if (expired.length) rt.log.info('approvals: expired requests', { count: expired.length, ids: expired });
+  return expired;
+}

@@ -1,0 +1,137 @@
+/**
+ * The executor's side of the approval workflow (src/deploy/ calls it): approved → running,
+ * execution facts, running → succeeded | failed, and the running requests for the deadline tick.
+ * Each step is one transition (./transitions.ts) through `transit`.
+ */
+import { storeOp } from '../redis/client';
+import { BOT_DEPLOYMENT_TTL_SECONDS, keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
+import type { Runtime } from '../runtime';
+import { answerFor, refusal } from './codes';
+import { guardFromHash, readFreeze } from './guards';
+import { parseRequestId } from './ids';
+import { factPairs } from './model';
+import type { ChangeRequest } from './types';
+import { abortRequest, bestEffort, ctxFor, getRequest, getRequests, refOrThrow, refreshMessage, transit } from './workflow';
+import { mention } from '../slack/text';
+
+/** The change lock expires on its own after this (a safety net when a run never finishes). */
+const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
+
+type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: string; message: string };
+
+/**
+ * approved → running, exactly once, taking the service's change lock (same script).
+ * Called by the executor's 'execute' job before it changes anything; a duplicate delivery gets
+ * ALREADY_RUNNING. A request that can no longer start (service locked by hand or environment
+ * frozen since the approval) fails with the reason and its message says so.
+ */
+export async function startExecution(rt: Runtime, id: string): Promise<StartResult> {
+  const ref = parseRequestId(id);
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  const now = rt.now();
+  const envCfg = rt.config.environments[ref.environment];
+  const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
+
+  const frozen = await storeOp(() => readFreeze(rt.redis, ref.environment));
+  if (frozen) {
+    const req = await storeOp(() => getRequest(rt.redis, id));
+    if (req?.state === 'approved') {
+      const failed = await abortRequest(
+        rt,
+        id,
+        `not started: \`${ref.environment}\` was frozen by ${mention(frozen.by)} before it could run.`,
+      );
+      return { ok: false, code: 'FROZEN', message: answerFor('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
+    }
+    // Not ours to fail (running: a duplicate job; final: nothing to do): answer from the state machine below.
+  }
+
+  await storeOp(() => rt.redis.zadd(keys.runningIndex(), now, id));
+  const reply = await transit(rt, (x) => x.start(ref, now, lockTtl, `change running: ${id}`));
+  const req = reply.request;
+  if (reply.code === 'OK' && req) {
+    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    await refreshMessage(rt, req);
+    return { ok: true, request: req };
+  }
+  if (reply.code !== 'ALREADY_RUNNING') await bestEffort(rt, 'update the running index', () => rt.redis.zrem(keys.runningIndex(), id));
+  if (reply.code === 'LOCKED') {
+    const guard = guardFromHash(reply.extra);
+    const failed = await abortRequest(
+      rt,
+      id,
+      `not started: \`${ref.service}\` was locked by ${guard ? mention(guard.by) : 'someone'} before it could run.`,
+    );
+    return { ok: false, code: 'LOCKED', message: answerFor('LOCKED', ctxFor(rt, ref, { guard, request: failed })) };
+  }
+  rt.log.info('approvals: execution not started', { requestId: id, code: reply.code, state: req?.state });
+  return { ok: false, code: reply.code, message: answerFor(reply.code, ctxFor(rt, ref, { request: req })) };
+}
+
+/**
+ * Merge execution facts into request.execution (audited; recording the same facts again changes
+ * nothing). `deploymentId` / `serviceDeploymentArn` facts also mark the ECS deployment as the
+ * bot's (keys.botDeployment), so alerts and /ecs history can tell it from deployments made elsewhere.
+ */
+export async function recordExecution(
+  rt: Runtime,
+  id: string,
+  facts: Record<string, unknown>,
+  auditEvent = 'recorded',
+): Promise<ChangeRequest> {
+  const ref = refOrThrow(id);
+  factPairs(facts); // a bad fact name is a bug: throw it here, not as "store unavailable"
+  const detail = JSON.stringify(facts).slice(0, 500);
+  const reply = await transit(rt, (x) => x.record(ref, rt.now(), auditEvent, detail, facts));
+  const req = reply.request;
+  if ((reply.code !== 'OK' && reply.code !== 'UNCHANGED') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
+  const deploymentIds = [facts.deploymentId, facts.serviceDeploymentArn].filter((v): v is string => typeof v === 'string' && v.length > 0);
+  if (deploymentIds.length) {
+    // Each mark has its own slot (tagged by the ECS id): one pipeline per slot, sent together.
+    await storeOp(() =>
+      pipelineBySlot(rt.redis, deploymentIds, keys.botDeployment, (pipe, d) =>
+        pipe.set(keys.botDeployment(d), id, 'EX', BOT_DEPLOYMENT_TTL_SECONDS),
+      ),
+    );
+  }
+  return req;
+}
+
+/** Remember the ts of the executor's status card (thread reply). */
+export async function setStatusTs(rt: Runtime, id: string, ts: string): Promise<void> {
+  const ref = refOrThrow(id);
+  const reply = await transit(rt, (x) => x.setField(ref, 'statusTs', ts, rt.now()));
+  if (reply.code !== 'OK') throw refusal(reply.code, ctxFor(rt, ref));
+}
+
+/**
+ * running → succeeded | failed; releases the change lock, audited, re-renders the request message.
+ * `detail` is shown on the message (mrkdwn; escape user input). Repeating the same outcome is a no-op.
+ */
+export async function finishExecution(rt: Runtime, id: string, outcome: 'succeeded' | 'failed', detail: string): Promise<ChangeRequest> {
+  const ref = refOrThrow(id);
+  const reply = await transit(rt, (x) => x.finish(ref, outcome, detail, rt.now()));
+  const req = reply.request;
+  if ((reply.code !== 'OK' && reply.code !== 'ALREADY') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
+  await bestEffort(rt, 'update the running index', () => rt.redis.zrem(keys.runningIndex(), id));
+  if (reply.code === 'OK') await refreshMessage(rt, req);
+  return req;
+}
+
+/** Requests running now (for the executor's deadline tick and local watcher). */
+export async function runningRequests(rt: Runtime): Promise<ChangeRequest[]> {
+  const ids = await storeOp(() => rt.redis.zrange(keys.runningIndex(), '0', '499'));
+  if (!ids.length) return [];
+  const loaded = await storeOp(() => getRequests(rt.redis, ids));
+  const running: ChangeRequest[] = [];
+  const stale: string[] = [];
+  for (const id of ids) {
+    const req = loaded.get(id);
+    if (req?.state === 'running') running.push(req);
+    // Index members are added just before the start script: keep approved ones (a start in flight).
+    else if (req?.state !== 'approved') stale.push(id);
+  }
+  if (stale.length) await bestEffort(rt, 'clean the running index', () => rt.redis.zrem(keys.runningIndex(), ...stale));
+  return running;
+}

@@ -1,0 +1,165 @@
+/**
+ * The approval workflow's Redis transitions: every state change of a change request, a lock or a
+ * freeze is one Lua script (./lua/*.lua, run by src/redis/scripts.ts) over keys that share one hash
+ * tag, and nothing else. This interface is all the workflow (./workflow.ts, ./clicks.ts, ./locks.ts)
+ * knows of them; test/integration/approvals-transitions.test.ts is its contract, run against a real
+ * Redis.
+ *
+ *   req:{svc:prod:web}:<id>      the request (hash; ./model.ts)
+ *   active:{svc:prod:web}        id of the service's open request (pending / approved / running)
+ *   lock:{svc:prod:web}          manual lock (/ecs lock) or change lock (held while running)
+ *   audit:{svc:prod:web}         the service's audit stream
+ *   reqinv:{svc:prod:web}:<inv>  invocation → request id (idempotent creation)
+ *   freeze:{env:prod}            the freeze of an environment; audit:{env:prod} its audit stream
+ *
+ * Each method answers the script's result code (./codes.ts turns codes into sentences), the request
+ * as the script left it, the script's extra fields (the lock that refused, an existing request id…)
+ * and the audit entries it wrote, which the caller publishes (./audit.ts).
+ */
+import type { RedisClient } from '../redis/client';
+import { keys } from '../redis/keys';
+import { requestKeys, parseRequestId, type RequestRef } from './ids';
+import { factPairs, fromHash } from './model';
+import { runApprovalScript, SCRIPTS, type RawAuditEntry, type ScriptReply } from './scripts';
+import type { ChangeRequest } from './types';
+
+export interface Transition {
+  code: string;
+  /** The request after the script (undefined when there is none, or for locks and freezes). */
+  request?: ChangeRequest;
+  /** Script-specific fields: a lock or freeze hash, `id` of an existing request, `expired`… */
+  extra: Record<string, string>;
+  /** Audit entries the script wrote; the caller logs and copies them (publishAudit). */
+  audit: RawAuditEntry[];
+}
+
+export interface CreateInput {
+  ref: RequestRef;
+  /** Makes creation idempotent: the same invocation never creates two requests. */
+  invocationId: string;
+  /** The active-request pointer as read just before (the script retries with RETRY when it moved). */
+  seenActive: string;
+  state: 'pending' | 'approved';
+  now: number;
+  /** How long the request hash lives. */
+  ttlMs: number;
+  /** How long the invocation keeps pointing at its request. */
+  invocationTtlMs: number;
+  /** One line for the audit entry. */
+  auditSummary: string;
+  /** The request's fields (./model.ts requestFields). */
+  fields: readonly string[];
+}
+
+export interface Transitions {
+  /** none → pending | approved. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (the active pointer moved). */
+  create(input: CreateInput): Promise<Transition>;
+  /** One approval. Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND. */
+  approve(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
+  /** pending → rejected. Codes: OK, EXPIRED, SELF_REJECT, NOT_AUTHORIZED, NOT_PENDING, NOT_FOUND. */
+  reject(ref: RequestRef, user: string, now: number, authorized: boolean, reason: string): Promise<Transition>;
+  /** pending → cancelled, by the requester. Codes: OK, EXPIRED, NOT_REQUESTER, NOT_PENDING, NOT_FOUND. */
+  cancel(ref: RequestRef, user: string, now: number, reason: string): Promise<Transition>;
+  /** pending → expired once due. Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND. */
+  expire(ref: RequestRef, now: number): Promise<Transition>;
+  /** pending | approved → failed with a reason. Codes: OK, NOT_OPEN, NOT_FOUND. */
+  abort(ref: RequestRef, now: number, actor: string, reason: string): Promise<Transition>;
+  /** approved → running, taking the change lock. Codes: OK, ALREADY_RUNNING, LOCKED, NOT_APPROVED, NOT_FOUND. */
+  start(ref: RequestRef, now: number, lockTtlMs: number, lockReason: string): Promise<Transition>;
+  /** Merge execution facts (audited). Codes: OK, UNCHANGED, NOT_STARTED, NOT_FOUND. */
+  record(ref: RequestRef, now: number, event: string, detail: string, facts: Record<string, unknown>): Promise<Transition>;
+  /** running → succeeded | failed, releasing the change lock. Codes: OK, ALREADY, NOT_RUNNING, NOT_FOUND. */
+  finish(ref: RequestRef, outcome: 'succeeded' | 'failed', detail: string, now: number): Promise<Transition>;
+  /** Set the ts of the request message or of the status card. Codes: OK, NOT_FOUND. */
+  setField(ref: RequestRef, field: 'messageTs' | 'statusTs', value: string, now: number): Promise<Transition>;
+  /** A manual lock. Codes: OK (extra: the lock), ALREADY_LOCKED, CHANGE_RUNNING. */
+  lock(environment: string, service: string, user: string, reason: string | undefined, now: number): Promise<Transition>;
+  /** Remove a manual lock (`approver`: the user may remove someone else's). Codes: OK (extra: the removed lock), NOT_LOCKED, CHANGE_LOCK, NOT_LOCK_OWNER. */
+  unlock(environment: string, service: string, user: string, approver: boolean, now: number): Promise<Transition>;
+  /** Freeze an environment. Codes: OK (extra: the freeze), ALREADY_FROZEN. */
+  freeze(environment: string, user: string, reason: string | undefined, now: number): Promise<Transition>;
+  /** Lift a freeze. Codes: OK (extra: the lifted freeze), NOT_FROZEN. */
+  unfreeze(environment: string, user: string, now: number): Promise<Transition>;
+}
+
+function transition(reply: ScriptReply): Transition {
+  const request = fromHash(reply.request);
+  return { code: reply.code, ...(request ? { request } : {}), extra: reply.extra, audit: reply.audit };
+}
+
+/** The transitions as Lua scripts on `redis`. */
+export function luaTransitions(redis: RedisClient): Transitions {
+  const run = async (script: (typeof SCRIPTS)[keyof typeof SCRIPTS], keyList: readonly string[], args: ReadonlyArray<string | number>) =>
+    transition(await runApprovalScript(redis, script, keyList, args));
+  return {
+    create(i) {
+      const k = requestKeys(i.ref);
+      const seenRef = parseRequestId(i.seenActive);
+      // The open request the pointer names, in the same slot (the script re-reads it).
+      const seenKey =
+        seenRef && seenRef.environment === i.ref.environment && seenRef.service === i.ref.service
+          ? keys.request(i.ref.environment, i.ref.service, i.seenActive)
+          : k.request;
+      return run(
+        SCRIPTS.create,
+        [k.request, k.active, k.lock, keys.requestInvocation(i.ref.environment, i.ref.service, i.invocationId), k.audit, seenKey],
+        [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, ...i.fields],
+      );
+    },
+    approve(ref, user, now, authorized) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, now, authorized ? '1' : '0']);
+    },
+    reject(ref, user, now, authorized, reason) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.reject, [k.request, k.active, k.audit], [user, now, authorized ? '1' : '0', reason]);
+    },
+    cancel(ref, user, now, reason) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.cancel, [k.request, k.active, k.audit], [user, now, reason]);
+    },
+    expire(ref, now) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.expire, [k.request, k.active, k.audit], [now]);
+    },
+    abort(ref, now, actor, reason) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.abort, [k.request, k.lock, k.active, k.audit], [now, actor, reason]);
+    },
+    start(ref, now, lockTtlMs, lockReason) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit], [now, lockTtlMs, lockReason]);
+    },
+    record(ref, now, event, detail, facts) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.record, [k.request, k.audit], [now, event, detail, ...factPairs(facts)]);
+    },
+    finish(ref, outcome, detail, now) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.finish, [k.request, k.lock, k.active, k.audit], [outcome, detail, now]);
+    },
+    setField(ref, field, value, now) {
+      return run(SCRIPTS.setfield, [requestKeys(ref).request], [field, value, now]);
+    },
+    lock(environment, service, user, reason, now) {
+      return run(
+        SCRIPTS.lock,
+        [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
+        [user, reason ?? '', now, environment, service],
+      );
+    },
+    unlock(environment, service, user, approver, now) {
+      return run(
+        SCRIPTS.unlock,
+        [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
+        [user, approver ? '1' : '0', now, environment, service],
+      );
+    },
+    freeze(environment, user, reason, now) {
+      return run(SCRIPTS.freeze, [keys.envFreeze(environment), keys.audit(environment)], [user, reason ?? '', now, environment]);
+    },
+    unfreeze(environment, user, now) {
+      return run(SCRIPTS.unfreeze, [keys.envFreeze(environment), keys.audit(environment)], [user, now, environment]);
+    },
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * The approval workflow around the Redis transitions (./transitions.ts): it reads what the scripts
+ * cannot (the freeze, in another slot), keeps the cross-service indexes, publishes each
+ * transition's audit entries (./audit.ts), re-renders the request message in place and hands
+ * approved requests to the worker. This module: creating (and aborting) a request;
+ * ./execution.ts: the executor's side (start, record, finish); ./clicks.ts: the buttons and the
+ * expiry tick.
+ *
+ * Outside the scripts (other slots; each script re-checks what it needs):
+ *   freeze:{env:prod}            read before creating / approving / starting
+ *   approvals:{index}:pending    sorted set by expiresAt, for the expiry tick
+ *   approvals:{index}:running    sorted set by startedAt, for runningRequests()
+ *   ecsdeploy:{<deploymentId>}   deployments the bot started (recordExecution)
+ */
+import { BotError } from '../errors';
+import { announceChange } from '../hooks/events';
+import { storeOp, type RedisClient } from '../redis/client';
+import { keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
+import type { Runtime } from '../runtime';
+import { publishAudit } from './audit';
+import { answerFor, refusal, type AnswerContext } from './codes';
+import { guardFromHash, readFreeze } from './guards';
+import { newRequestId, parseRequestId, type RequestRef } from './ids';
+import { requestMessage } from './message';
+import { fromHash, requestFields } from './model';
+import { luaTransitions, type Transition, type Transitions } from './transitions';
+import type { ChangeRequest } from './types';
+
+/** The request hash outlives its approval window by this much (late clicks still get "expired", history can read it). */
+export const REQUEST_RETENTION_MS = 30 * 24 * 3600_000;
+/** How long an invocation id keeps pointing at the request it created. */
+export const INVOCATION_TTL_MS = 24 * 3600_000;
+
+export type SubmitInput = Pick<
+  ChangeRequest,
+  'verb' | 'environment' | 'service' | 'plan' | 'summary' | 'details' | 'requester' | 'reason' | 'channel'
+> & {
+  /** Makes creation idempotent: the same invocation never creates two requests. */
+  invocationId: string;
+};
+
+/**
+ * Run one transition: connection failures (and failover replies) become STORE_UNAVAILABLE
+ * ("nothing was changed"), then its audit entries are logged and copied (never throws for those).
+ */
+export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: string): Promise<Transition> {
+  const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
+  await publishAudit(rt.redis, rt.log, t.audit);
+  // Something people look at changed (the Home tab): only transitions that wrote something.
+  if (t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
+  return t;
+}
+
+export function refOrThrow(id: string): RequestRef {
+  const ref = parseRequestId(id);
+  if (!ref)
+    throw new BotError('NOT_FOUND', `malformed request id ${JSON.stringify(id).slice(0, 80)}`, {
+      userMessage: answerFor('NOT_FOUND', { now: 0 }),
+    });
+  return ref;
+}
+
+function approversOf(rt: Runtime, env: string): readonly string[] {
+  return rt.config.environments[env]?.approvers ?? [];
+}
+
+export function ctxFor(rt: Runtime, ref: Pick<RequestRef, 'environment' | 'service'>, extra: Partial<AnswerContext> = {}): AnswerContext {
+  return { now: rt.now(), environment: ref.environment, service: ref.service, approvers: approversOf(rt, ref.environment), ...extra };
+}
+
+export async function bestEffort(rt: Runtime, what: string, op: () => Promise<unknown>): Promise<void> {
+  try {
+    await op();
+  } catch (err) {
+    rt.log.warn(`approvals: could not ${what}`, { err });
+  }
+}
+
+/** Re-render the request message in place. Never throws: the transition already happened. */
+export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined): Promise<void> {
+  if (!req?.messageTs) return;
+  await bestEffort(rt, 'update the request message', () =>
+    rt.slack.update(
+      req.channel,
+      req.messageTs!,
+      requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), locale: rt.config.slack.language }),
+    ),
+  );
+}
+
+export async function getRequest(redis: RedisClient, id: string): Promise<ChangeRequest | undefined> {
+  const ref = parseRequestId(id);
+  if (!ref) return undefined;
+  return fromHash(await redis.hgetall(keys.request(ref.environment, ref.service, ref.id)));
+}
+
+/**
+ * Many requests by id (an index, a history page): one HGETALL each, one pipeline per hash slot
+ * (requests of different services are in different slots), all sent at once. Undefined for a
+ * malformed id or a request no longer on record; rejects when Redis fails.
+ */
+export async function getRequests(redis: RedisClient, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
+  const out = new Map<string, ChangeRequest | undefined>();
+  const refs = ids.flatMap((id) => {
+    const ref = parseRequestId(id);
+    if (!ref) out.set(id, undefined);
+    return ref ? [ref] : [];
+  });
+  const requestKey = (r: RequestRef): string => keys.request(r.environment, r.service, r.id);
+  const res = await pipelineBySlot(redis, refs, requestKey, (pipe, r) => pipe.hgetall(requestKey(r)));
+  refs.forEach((r, i) => {
+    const [err, val] = res[i] ?? [new Error('no reply'), null];
+    if (err) throw err;
+    out.set(r.id, fromHash((val ?? {}) as Record<string, string>));
+  });
+  return out;
+}
+
+/** pending | approved → failed, with the reason (mrkdwn written by the bot); re-renders the message. */
+export async function abortRequest(rt: Runtime, id: string, reason: string, actor = 'bot'): Promise<ChangeRequest | undefined> {
+  const ref = refOrThrow(id);
+  const t = await transit(rt, (x) => x.abort(ref, rt.now(), actor, reason));
+  await bestEffort(rt, 'update the indexes', () =>
+    rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.runningIndex(), id).exec(),
+  );
+  if (t.code === 'OK') await refreshMessage(rt, t.request);
+  return t.request;
+}
+
+/** Hand the approved request to the worker; when the hand-off fails the request fails (never left approved). */
+export async function dispatchExecute(rt: Runtime, req: ChangeRequest): Promise<void> {
+  try {
+    await rt.dispatcher.dispatch({ kind: 'execute', id: `exec-${req.id}`, requestId: req.id });
+    rt.log.info('approvals: execution handed off', { requestId: req.id });
+  } catch (err) {
+    await abortRequest(rt, req.id, 'not started: the worker could not be invoked. Request it again.').catch((e) =>
+      rt.log.error('approvals: could not abort after a failed hand-off', { requestId: req.id, err: e }),
+    );
+    throw err;
+  }
+}
+
+async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<ChangeRequest> {
+  let ts: string;
+  try {
+    ({ ts } = await rt.slack.post(
+      req.channel,
+      requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), locale: rt.config.slack.language }),
+    ));
+  } catch (err) {
+    await abortRequest(rt, req.id, 'not started: the request message could not be posted in the channel.').catch((e) =>
+      rt.log.error('approvals: could not abort after a failed post', { requestId: req.id, err: e }),
+    );
+    throw err;
+  }
+  const ref = refOrThrow(req.id);
+  const t = await transit(rt, (x) => x.setField(ref, 'messageTs', ts, rt.now()));
+  return t.request ?? { ...req, messageTs: ts };
+}
+
+/**
+ * Create a request for a planned change and post the request message in `input.channel`.
+ * needed = the environment's `approvals[verb]`; with 0 the request is created approved (audited
+ * as auto-approved) and the execute job is dispatched at once.
+ * Refuses (BotError) when the environment is frozen, the service is locked by hand, or another
+ * request for the service is open; STORE_UNAVAILABLE when Redis cannot be reached.
+ */
+export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<ChangeRequest> {
+  const envCfg = rt.config.environments[input.environment];
+  const svcCfg = rt.config.services[input.service];
+  if (!envCfg || !svcCfg || svcCfg.environment !== input.environment) {
+    throw new BotError('CONFIG', `no service ${input.service} in environment ${input.environment}`, {
+      userMessage: `The configuration has no service \`${input.service}\` in environment \`${input.environment}\`.`,
+    });
+  }
+  const now = rt.now();
+  const ref0 = { environment: input.environment, service: input.service };
+  const action = 'nothing was requested';
+
+  // The freeze lives in another slot: read here, re-checked when an approval comes and when execution starts.
+  const frozen = await storeOp(() => readFreeze(rt.redis, input.environment), action);
+  if (frozen) throw refusal('FROZEN', ctxFor(rt, ref0, { guard: frozen, user: input.requester }));
+
+  const needed = envCfg.approvals[input.verb];
+  const state = needed === 0 ? 'approved' : 'pending';
+  const id = newRequestId(input.environment, input.service, now);
+  const ref: RequestRef = { id, ...ref0 };
+  const expiresAt = now + envCfg.approvalTtl;
+  const fields = requestFields(
+    {
+      verb: input.verb,
+      environment: input.environment,
+      service: input.service,
+      plan: input.plan,
+      summary: input.summary,
+      ...(input.details !== undefined ? { details: input.details } : {}),
+      requester: input.requester,
+      ...(input.reason?.trim() ? { reason: input.reason.trim() } : {}),
+      channel: input.channel,
+      expiresAt,
+      approvalsNeeded: needed,
+    },
+    input.invocationId,
+  );
+  const auditSummary = input.summary.replace(/\s+/g, ' ').slice(0, 300);
+
+  // Index first, so a crash after the script cannot leave a pending request the expiry tick never sees.
+  if (state === 'pending') await storeOp(() => rt.redis.zadd(keys.pendingByExpiry(), expiresAt, id), action);
+  let reply: Transition | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const seenActive = (await storeOp(() => rt.redis.get(keys.activeRequest(ref.environment, ref.service)), action)) ?? '';
+    reply = await transit(rt, (x) =>
+      x.create({
+        ref,
+        invocationId: input.invocationId,
+        seenActive,
+        state,
+        now,
+        ttlMs: expiresAt - now + REQUEST_RETENTION_MS,
+        invocationTtlMs: INVOCATION_TTL_MS,
+        auditSummary,
+        fields,
+      }),
+    );
+    if (reply.code !== 'RETRY') break;
+  }
+  if (!reply || reply.code !== 'OK') {
+    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+  }
+  if (!reply || reply.code === 'RETRY') {
+    throw new BotError('CONFLICT', `create ${id}: active pointer kept changing`, {
+      userMessage: `Other requests for \`${input.service}\` are being made right now. Nothing was requested; try again in a moment.`,
+    });
+  }
+  const result: Transition = reply;
+  switch (result.code) {
+    case 'OK':
+      break;
+    case 'EXISTS': {
+      // The same invocation again (a retried job): answer with the request it already created.
+      const existing = await storeOp(() => getRequest(rt.redis, result.extra.id ?? ''), action);
+      if (!existing) throw refusal('NOT_FOUND', ctxFor(rt, ref0));
+      if (existing.messageTs || (existing.state !== 'pending' && existing.state !== 'approved')) return existing;
+      const posted = await postRequestMessage(rt, existing);
+      if (posted.state === 'approved') await dispatchExecute(rt, posted);
+      return posted;
+    }
+    case 'LOCKED':
+      throw refusal('LOCKED', ctxFor(rt, ref0, { guard: guardFromHash(result.extra), user: input.requester }));
+    case 'BUSY':
+      throw refusal('BUSY', ctxFor(rt, ref0, { request: result.request, user: input.requester }));
+    default:
+      throw refusal(result.code, ctxFor(rt, ref0, { user: input.requester }));
+  }
+
+  // A stale pending request was expired on the way: clear its buttons too.
+  if (result.extra.expired) {
+    const old = await getRequest(rt.redis, result.extra.expired).catch(() => undefined);
+    await refreshMessage(rt, old);
+    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), result.extra.expired!));
+  }
+  const created = result.request;
+  if (!created) throw new Error(`create ${id}: the script returned no request`);
+  rt.log.info('approvals: request created', {
+    requestId: id,
+    verb: input.verb,
+    environment: input.environment,
+    service: input.service,
+    state,
+    needed,
+  });
+  const posted = await postRequestMessage(rt, created);
+  if (posted.state === 'approved') await dispatchExecute(rt, posted);
+  return posted;
+}

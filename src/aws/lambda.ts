@@ -1,0 +1,31 @@
+/**
+ * The hand-off to the worker on Lambda: an asynchronous invocation of the worker function, one job
+ * per invocation. It runs inside Slack's 3-second ack: bounded connect and request time, two
+ * attempts, signed with the SDK's own SigV4 signer over a keep-alive HTTPS connection
+ * (./lambda-invoke.ts), so the Slack-facing function never loads LambdaClient.
+ */
+import { BotError } from '../errors';
+import { createAsyncInvoker, type AsyncInvoker } from './lambda-invoke';
+
+/**
+ * A Dispatcher (src/runtime.ts) that invokes `functionName` asynchronously with the job as payload.
+ * One invoker, and so one keep-alive connection pool, per dispatcher.
+ */
+export function lambdaDispatcher(
+  functionName: string,
+  invoker: AsyncInvoker = createAsyncInvoker(),
+): { dispatch(job: { kind: string; id: string }): Promise<void> } {
+  return {
+    async dispatch(job) {
+      try {
+        await invoker.invokeAsync(functionName, JSON.stringify(job));
+      } catch (err) {
+        throw new BotError('INTERNAL', `cannot hand off job ${job.kind}: ${(err as Error).message}`, {
+          userMessage: 'I could not start the work for this command, so nothing was done.',
+          hint: 'Try again in a minute.',
+          cause: err,
+        });
+      }
+    },
+  };
+}

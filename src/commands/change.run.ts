@@ -1,0 +1,74 @@
+/**
+ * The end of planning (worker side): answer a dry run with the plan and the diff, or hand the
+ * plan to the approval workflow (which posts the request in the channel, refuses when the
+ * service is locked, the environment frozen or another change open, and runs it at once when
+ * the environment needs no approval). The requester's answer goes to the response_url.
+ */
+import type { SlackMessage } from '../slack/blocks';
+import type { Runtime } from '../runtime';
+import { answerInvocation } from '../slack/reply';
+import { code } from '../slack/text';
+import type { ChangeArgsBase } from './change-args';
+import type { Prepared } from '../deploy/planner';
+import { dryRunMessage, requestedMessage } from '../deploy/render';
+import type { Invocation } from '../slack/invocation';
+import { submitRequest } from '../approvals/workflow';
+import { readGuards } from '../approvals/guards';
+import { guardText } from '../approvals/format';
+
+/** The requester's own answers (dry runs, "request posted") are for them only. */
+function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
+  return answerInvocation(rt, inv, msg, { inChannel: false });
+}
+
+export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Prepared, args: ChangeArgsBase): Promise<void> {
+  const { plan } = prepared;
+  if (args.dryRun) {
+    await answer(
+      rt,
+      inv,
+      dryRunMessage(plan, prepared.summary, prepared.details, [...prepared.notes, ...(await guardNotes(rt, plan.environment, plan.alias))]),
+    );
+    return;
+  }
+  const req = await submitRequest(rt, {
+    verb: plan.verb,
+    environment: plan.environment,
+    service: plan.alias,
+    plan,
+    summary: prepared.summary,
+    ...(prepared.details ? { details: prepared.details } : {}),
+    requester: inv.userId,
+    ...(args.reason ? { reason: args.reason } : {}),
+    channel: inv.channelId,
+    invocationId: inv.id,
+  });
+  rt.log.info('change requested', {
+    requestId: req.id,
+    verb: plan.verb,
+    environment: plan.environment,
+    service: plan.alias,
+    state: req.state,
+  });
+  await answer(rt, inv, requestedMessage(plan, req));
+}
+
+/** A dry run says what would refuse the real request: a lock on the service, a freeze of the environment. */
+async function guardNotes(rt: Runtime, environment: string, alias: string): Promise<string[]> {
+  try {
+    const g = await readGuards(rt.redis, environment, [alias]);
+    const now = rt.now();
+    const notes: string[] = [];
+    if (g.frozen)
+      notes.push(
+        `:snowflake: ${code(environment)} is frozen ${guardText(g.frozen, now)}: the real request would be refused until it is unfrozen.`,
+      );
+    const lock = g.locks[alias];
+    if (lock && lock.kind !== 'change')
+      notes.push(`:lock: ${code(alias)} is locked ${guardText(lock, now)}: the real request would be refused until it is unlocked.`);
+    return notes;
+  } catch (err) {
+    rt.log.warn('lock and freeze state unavailable for a dry run', { err });
+    return ['Lock and freeze state unavailable (the bot cannot reach Redis).'];
+  }
+}

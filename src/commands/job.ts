@@ -1,0 +1,51 @@
+/**
+ * The `command` job kind: a slash command (or a button that runs one) whose slow part runs in the
+ * worker. The job carries the invocation; the worker routes it again through the same table and
+ * runs the verb's `run`. Registered by registerAll() (src/handlers/compose.ts).
+ */
+import { z } from 'zod';
+import { claimJob, registerJobKind } from '../hooks/jobs';
+import { storeUnavailable } from '../redis/client';
+import { invocationSchema } from '../slack/invocation';
+import { answerInvocation, errorReply } from '../slack/reply';
+import { route } from './router';
+
+const commandJobSchema = z.object({
+  kind: z.literal('command'),
+  id: z.string().min(1),
+  invocation: invocationSchema,
+});
+
+let registered = false;
+
+export function registerCommands(): void {
+  if (registered) return;
+  registered = true;
+  registerJobKind('command', {
+    schema: commandJobSchema,
+    // Claimed inside: a read-only command still answers when Redis is down (a duplicate answer is harmless).
+    once: false,
+    async handle(job, rt) {
+      const inv = job.invocation;
+      const log = rt.log.child({ invocation: inv.id, user: inv.userId });
+      try {
+        const { spec, parsed } = route(rt, inv);
+        const claim = await claimJob(rt, job.id);
+        if (claim === 'duplicate') {
+          log.info('job already ran; duplicate delivery ignored', { kind: job.kind, id: job.id });
+          return;
+        }
+        if (claim instanceof Error) {
+          if (spec.kind !== 'read') throw storeUnavailable(claim);
+          log.warn('redis unavailable; read-only job runs without the duplicate check', { err: claim });
+        }
+        if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
+        await spec.run(parsed, rt, inv);
+      } catch (err) {
+        await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false, failed: true }).catch((e) =>
+          log.error('could not report error', { err: e }),
+        );
+      }
+    },
+  });
+}

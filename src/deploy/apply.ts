@@ -1,0 +1,60 @@
+/**
+ * What UpdateService means for a plan, pure: the call a plan makes, whether a (crashed) earlier
+ * attempt already applied it, and which ECS errors certainly changed nothing.
+ */
+import type { Service } from '@aws-sdk/client-ecs';
+import { awsErrorName, isAccessDenied } from '../aws/errors';
+import type { UpdateServiceChange } from '../aws/ecs-write';
+import { primaryDeployment, type ChangePlan } from './plan';
+import type { ExecFacts } from './tracker';
+
+/** ECS errors after which the service certainly did not change. */
+const REFUSALS = new Set([
+  'InvalidParameterException',
+  'ClientException',
+  'ServiceNotActiveException',
+  'ServiceNotFoundException',
+  'ClusterNotFoundException',
+  'PlatformUnknownException',
+  'PlatformTaskDefinitionIncompatibilityException',
+  'AccessDeniedException',
+  'UnsupportedFeatureException',
+  'NamespaceNotFoundException',
+]);
+
+/** Everything else (5xx, timeouts, throttling past the retries, network) may or may not have applied. */
+export function isDefiniteRefusal(err: unknown): boolean {
+  return REFUSALS.has(awsErrorName(err)) || isAccessDenied(err);
+}
+
+/** True when UpdateService for `plan` has already taken effect on `service` (a crashed attempt's work). */
+export function updateApplied(plan: ChangePlan, service: Service, ex: ExecFacts, startedAt: number): boolean {
+  const primary = primaryDeployment(service);
+  switch (plan.verb) {
+    case 'deploy':
+      return !!ex.registeredTaskDefinition && service.taskDefinition === ex.registeredTaskDefinition;
+    case 'rollback':
+      return service.taskDefinition === plan.targetTaskDefinition && plan.targetTaskDefinition !== plan.currentTaskDefinition;
+    case 'scale':
+      return service.desiredCount === plan.to;
+    case 'restart':
+      return (
+        !!primary?.createdAt && primary.createdAt.getTime() >= startedAt - 5_000 && primary.taskDefinition === plan.currentTaskDefinition
+      );
+  }
+}
+
+/** The UpdateService call that carries out `plan` (`registered`: the task definition a deploy registered). */
+export function changeFor(plan: ChangePlan, registered: string | undefined): UpdateServiceChange {
+  const where = { cluster: plan.cluster, service: plan.serviceName };
+  switch (plan.verb) {
+    case 'deploy':
+      return { ...where, taskDefinition: registered! };
+    case 'rollback':
+      return { ...where, taskDefinition: plan.targetTaskDefinition };
+    case 'scale':
+      return { ...where, desiredCount: plan.to };
+    case 'restart':
+      return { ...where, forceNewDeployment: true };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The Bolt app, shared by the Lambda handler (AwsLambdaReceiver) and the local server
+ * (HTTPReceiver). No auth.test call ever: the bot's identity comes from config.
+ */
+import { App, LogLevel, type Receiver } from '@slack/bolt';
+import type { Runtime } from '../runtime';
+import { installInteractivity } from './interactivity';
+import { handleSlashCommand } from './slash';
+import { slackClientOptions } from '../slack/gateway';
+
+export function createApp(rt: Runtime, receiver: Receiver): App {
+  const app = new App({
+    receiver,
+    // A fixed authorization: avoids Bolt's auth.test round trip on cold start.
+    authorize: async () => ({
+      botToken: rt.botToken,
+      botId: rt.config.slack.botId,
+      botUserId: rt.config.slack.botUserId,
+    }),
+    clientOptions: slackClientOptions(process.env, rt.mode === 'lambda' ? 'withinAck' : 'patient'),
+    logLevel: process.env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
+  });
+
+  app.command('/ecs', async ({ command, ack, context }) => {
+    const retryNum = context.retryNum === undefined ? undefined : Number(context.retryNum);
+    const reply = await handleSlashCommand(rt, command, { retryNum });
+    await ack(reply === '' ? undefined : (reply as never));
+  });
+
+  installInteractivity(app, rt);
+
+  app.error(async (err) => {
+    rt.log.error('bolt error', { err });
+  });
+  return app;
+}

@@ -1,0 +1,56 @@
+/**
+ * The one authorization wrapper: "does this user hold role X in environment E" (and, for commands,
+ * "in this channel"). Policy decides (src/policy/authorize.ts, pure); this module resolves the user
+ * groups that matter through the directory (Slack usergroups.users.list, cached briefly), so someone
+ * removed from a group loses the right within the cache TTL. Installed as `rt.access` by
+ * src/handlers/compose.ts and used by the slash-command path, the buttons and the verbs that decide
+ * by role.
+ */
+import type { Config } from '../config/schema';
+import { BotError } from '../errors';
+import { authorize, groupsToResolve, hasRole, type Role } from '../policy/authorize';
+import type { Access } from '../runtime';
+import type { Directory } from '../slack/directory';
+
+export function createAccess(config: Config, directory: Directory): Access {
+  async function userGroups(environment: string, userId: string, role: Role): Promise<Set<string>> {
+    const env = config.environments[environment];
+    const groups = env ? groupsToResolve(env, role, userId) : [];
+    return groups.length ? directory.groupsOf(userId, groups) : new Set<string>();
+  }
+
+  async function holds(environment: string, userId: string, role: Role): Promise<boolean> {
+    const env = config.environments[environment];
+    if (!env) return false;
+    return hasRole(env, role, userId, await userGroups(environment, userId, role));
+  }
+
+  /** Throws FORBIDDEN unless `userId` holds `role` in `environment` and the channel is allowed. */
+  async function ensureOne(environment: string, channelId: string, userId: string, role: Role): Promise<void> {
+    const decision = authorize({ config, environment, channelId, userId, role, userGroups: await userGroups(environment, userId, role) });
+    if (!decision.ok) {
+      throw new BotError('FORBIDDEN', `denied ${role} in ${environment} for ${userId}`, { userMessage: decision.reason });
+    }
+  }
+
+  return {
+    holds,
+    async holdsAny(environment, userId, roles) {
+      for (const role of roles) if (await holds(environment, userId, role)) return true;
+      return false;
+    },
+    async ensure(environment, channelId, userId, roles) {
+      let refusal: unknown;
+      for (const role of roles) {
+        try {
+          await ensureOne(environment, channelId, userId, role);
+          return;
+        } catch (err) {
+          if (!(err instanceof BotError) || err.code !== 'FORBIDDEN') throw err;
+          refusal ??= err;
+        }
+      }
+      throw refusal;
+    },
+  };
+}

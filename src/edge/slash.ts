@@ -1,0 +1,122 @@
+/**
+ * The Slack-facing path of a slash command: verify (Bolt did), parse, authorize, record,
+ * hand off, and return the acknowledgement. It never calls ECS, ECR, Logs or Cost Explorer;
+ * the work runs in the worker. Everything here must fit in Slack's 3 seconds.
+ */
+import { route } from '../commands/router';
+import { findCommandForm, type CommandOutcome } from '../hooks/actions';
+import { roleFor, type VerbKind } from '../commands/types';
+import { withStore } from '../redis/client';
+import { keys } from '../redis/keys';
+import type { Runtime } from '../runtime';
+import { section, type SlackMessage } from '../slack/blocks';
+import type { Invocation } from '../slack/invocation';
+import { errorReply } from '../slack/reply';
+import { escapeMrkdwn } from '../slack/text';
+
+export interface SlashCommandBody {
+  text: string;
+  user_id: string;
+  user_name?: string;
+  channel_id: string;
+  team_id?: string;
+  response_url?: string;
+  trigger_id?: string;
+}
+
+export type AckReply = (SlackMessage & { response_type: 'ephemeral' | 'in_channel' }) | '';
+
+const ephemeral = (msg: SlackMessage): AckReply => ({ response_type: 'ephemeral', ...msg });
+
+/** Seconds a handled command id is remembered (Slack retries within minutes; re-deliveries within 30 min). */
+export const SEEN_TTL_SECONDS = 3600;
+
+export function invocationFrom(body: SlashCommandBody, now: number): Invocation {
+  const id = body.trigger_id ? `cmd-${body.trigger_id}` : `cmd-${body.team_id ?? 'T'}-${body.user_id}-${now}`;
+  return {
+    id,
+    text: body.text ?? '',
+    userId: body.user_id,
+    userName: body.user_name,
+    channelId: body.channel_id,
+    teamId: body.team_id,
+    responseUrl: body.response_url,
+    triggerId: body.trigger_id,
+    receivedAt: now,
+  };
+}
+
+/** Everything between Bolt's signature check and the ack. Never throws: errors become the reply. */
+export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, meta: { retryNum?: number } = {}): Promise<AckReply> {
+  const inv = invocationFrom(body, rt.now());
+  // A verb typed without arguments that has a form (`/ecs deploy`): the form opens instead.
+  const form = inv.triggerId ? findCommandForm(inv.text.trim().toLowerCase()) : undefined;
+  if (form) {
+    try {
+      const reply = await form.open(rt, inv);
+      return reply ? ephemeral(reply) : '';
+    } catch (err) {
+      return ephemeral(errorReply(err, rt.log.child({ invocation: inv.id, user: inv.userId })));
+    }
+  }
+  return submitCommand(rt, inv, meta);
+}
+
+/**
+ * Run a command as if typed: parse, authorize, record once, then answer inline or hand off.
+ * Buttons that run a command (alerts' Status / Roll back) reach this through
+ * ActionContext.submitCommand (./interactivity.ts) with a synthesized invocation, so they get
+ * exactly the same checks as the slash command.
+ */
+export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<AckReply> {
+  const outcome = await runCommand(rt, inv, meta);
+  return outcome.reply ? ephemeral(outcome.reply) : '';
+}
+
+/**
+ * The slash-command path with its outcome spelled out (a modal submission answers a refusal inside
+ * the modal and shows the hand-off there). Never throws: a refusal is the outcome 'refused'.
+ */
+export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<CommandOutcome> {
+  const log = rt.log.child({ invocation: inv.id, user: inv.userId, channel: inv.channelId });
+  try {
+    const { spec, parsed } = route(rt, inv);
+    const role = roleFor(spec.kind);
+    if (role) await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])]);
+
+    if (spec.kind !== 'meta') {
+      const fresh = await recordOnce(rt, inv.id, spec.kind);
+      if (!fresh) {
+        log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
+        return { status: 'duplicate' };
+      }
+    }
+    if (spec.inline) {
+      return { status: 'answered', reply: await spec.inline(parsed, rt, inv) };
+    }
+    await rt.dispatcher.dispatch({ kind: 'command', id: inv.id, invocation: inv });
+    log.info('command handed off', { verb: spec.verb, environment: parsed.environment, service: parsed.service?.alias });
+    const text = spec.ackText?.(parsed) ?? `Working on \`${escapeMrkdwn(spec.verb)}\`…`;
+    return { status: 'handed-off', reply: { text, blocks: [section(`:hourglass_flowing_sand: ${text}`)] } };
+  } catch (err) {
+    return { status: 'refused', reply: errorReply(err, log), error: err };
+  }
+}
+
+/**
+ * Remember this invocation id; false when it was already handled (a Slack retry or a duplicate
+ * delivery). Read-only verbs go on without Redis (a duplicate answer is harmless); anything
+ * that changes state is refused when the store is unreachable.
+ */
+async function recordOnce(rt: Runtime, id: string, kind: VerbKind): Promise<boolean> {
+  try {
+    const res = await withStore(() => rt.redis.set(keys.seen(id), '1', 'EX', SEEN_TTL_SECONDS, 'NX'));
+    return res === 'OK';
+  } catch (err) {
+    if (kind === 'read') {
+      rt.log.warn('redis unavailable; read-only command runs without duplicate check', { err });
+      return true;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The composition root: builds the Runtime from the environment (config validated at cold start,
+ * Slack, Redis, AWS clients, the dispatcher, the authorization wrapper) and registers every
+ * feature's job kinds, buttons, event consumers and ticks (registerAll). Every entry point uses it,
+ * so the same behaviour exists on Lambda and locally. A runtime is built once per process and
+ * reused across invocations.
+ */
+import { registerAlerts } from '../alerts/register';
+import { registerApprovals } from '../approvals/register';
+import { createAwsClients } from '../aws/clients';
+import { lambdaDispatcher } from '../aws/lambda';
+import { createAsyncInvoker } from '../aws/lambda-invoke';
+import { registerCommands } from '../commands/job';
+import { configWarnings, loadConfigFile } from '../config/load';
+import type { Config } from '../config/schema';
+import { registerChanges } from '../deploy/register';
+import { createAccess } from '../edge/authz';
+import { inProcessDispatcher, runJob } from '../hooks/jobs';
+import { BotError } from '../errors';
+import { log as rootLog, registerSecret } from '../log';
+import { createRedisFromEnv, type RedisProfile } from '../redis/client';
+import { redisPassword } from '../redis/url';
+import type { Dispatcher, Runtime } from '../runtime';
+import { createDirectory } from '../slack/directory';
+import { createSlackGateway } from '../slack/gateway';
+import { registerSurfaces } from '../surfaces/register';
+
+let registered = false;
+
+/** Register every feature's job kinds, buttons, event consumers and ticks (src/hooks/). Idempotent. */
+export function registerAll(): void {
+  if (registered) return;
+  registered = true;
+  registerCommands();
+  registerApprovals();
+  registerAlerts();
+  registerChanges();
+  registerSurfaces();
+}
+
+/** Names of required variables that are missing or empty. */
+export function missingEnv(env: NodeJS.ProcessEnv, names: readonly string[]): string[] {
+  return names.filter((n) => !env[n] || !env[n]!.trim());
+}
+
+function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
+  const missing = missingEnv(env, names);
+  if (missing.length) {
+    throw new BotError('CONFIG', `Missing environment variable${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
+      userMessage: 'The bot is missing required settings.',
+    });
+  }
+}
+
+interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Slack delivers over Socket Mode (local use): no request signing, so no signing secret needed. */
+  socketMode?: boolean;
+  config?: Config;
+  profile: RedisProfile;
+  mode?: 'lambda' | 'local';
+  /**
+   * Default: the Slack-facing function ('edge') hands jobs to the worker function (an async
+   * Lambda invocation of WORKER_FUNCTION); every other function ('worker': the worker, events
+   * and scheduled functions) runs the jobs it creates itself, in this process after the current
+   * job (its handler awaits dispatcher.idle()). So no function invokes itself or the worker: an
+   * auto-approved change runs in the worker that already holds it.
+   */
+  dispatcher?: Dispatcher;
+  now?: () => number;
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const env = opts.env ?? process.env;
+  requireEnv(env, ['SLACK_BOT_TOKEN', ...(opts.socketMode ? [] : ['SLACK_SIGNING_SECRET']), 'REDIS_URL']);
+  registerSecret(env.SLACK_BOT_TOKEN);
+  registerSecret(env.SLACK_SIGNING_SECRET);
+  registerSecret(redisPassword(env.REDIS_URL!));
+  const config = opts.config ?? loadConfigFile();
+  const log = rootLog;
+  for (const warning of configWarnings(config)) log.warn('config warning', { warning });
+  const aws = createAwsClients();
+  const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
+  const redis = createRedisFromEnv(env, opts.profile);
+  let dispatcher = opts.dispatcher;
+  if (!dispatcher && opts.profile === 'edge') {
+    requireEnv(env, ['WORKER_FUNCTION']);
+    dispatcher = lambdaDispatcher(env.WORKER_FUNCTION!, createAsyncInvoker({ env }));
+  }
+  const rt: Runtime = {
+    config,
+    log,
+    slack,
+    redis,
+    aws,
+    // The in-process dispatcher runs jobs with this runtime (called after it is built).
+    dispatcher: dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log),
+    access: createAccess(config, createDirectory(slack, log)),
+    signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+    botToken: env.SLACK_BOT_TOKEN!,
+    mode: opts.mode ?? 'lambda',
+    now: opts.now ?? Date.now,
+  };
+  return rt;
+}
+
+/** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */
+const current: Partial<Record<RedisProfile, Runtime>> = {};
+
+/** The process-wide runtime of a profile (created on first use by the Lambda handlers). */
+export function getRuntime(profile: RedisProfile, factory: () => Runtime): Runtime {
+  return (current[profile] ??= factory());
+}
+
+/** Tests and the local server install their own runtime (for one profile, or both). */
+export function setRuntime(rt: Runtime | undefined, profile?: RedisProfile): void {
+  if (profile) current[profile] = rt;
+  else current.edge = current.worker = rt;
+}

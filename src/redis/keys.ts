@@ -1,0 +1,83 @@
+/**
+ * Every Redis key the bot uses, in one place. Keys that a Lua script touches together share one
+ * hash tag `{…}` so the script works on Redis Cluster and ElastiCache Serverless.
+ */
+export const keys = {
+  /** A handled slash-command invocation (duplicate deliveries are ignored). */
+  seen: (invocationId: string) => `seen:{${invocationId}}`,
+  /** A claimed worker job. */
+  job: (jobId: string) => `job:{${jobId}}`,
+  /** Lock on one service (hash: by, reason, since, kind=manual|change, request). */
+  serviceLock: (env: string, alias: string) => `lock:{svc:${env}:${alias}}`,
+  /** Freeze of one environment (hash: by, reason, since). */
+  envFreeze: (env: string) => `freeze:{env:${env}}`,
+  /**
+   * A deployment the bot started: ECS deployment id → the request id that started it.
+   * Alerts use it to leave the bot's own deployments to the request thread.
+   */
+  botDeployment: (deploymentId: string) => `ecsdeploy:{${deploymentId}}`,
+  /**
+   * The audit stream of an environment (XADD, one entry per transition). Tagged like the freeze
+   * key so the freeze scripts append atomically; request transitions are copied here after their
+   * script (their atomic record is the service stream below).
+   */
+  audit: (env: string) => `audit:{env:${env}}`,
+  /** The audit stream of one service, written inside every request / lock script (same slot as the request). */
+  serviceAudit: (env: string, alias: string) => `audit:{svc:${env}:${alias}}`,
+  /**
+   * A change request (hash). Tagged by SERVICE, not by request id, so the request, the service lock,
+   * the active-request pointer and the service audit stream are in one slot and one Lua script can
+   * check and write them together. The id is `<env>.<alias>.<random>` (src/approvals/ids.ts), so
+   * the service, and with it the key, follows from the id alone.
+   */
+  request: (env: string, alias: string, id: string) => `req:{svc:${env}:${alias}}:${id}`,
+  /** The id of the service's open request (pending, approved or running): at most one at a time. */
+  activeRequest: (env: string, alias: string) => `active:{svc:${env}:${alias}}`,
+  /** Slash-command invocation id → the request it created (idempotent creation). */
+  requestInvocation: (env: string, alias: string, invocationId: string) => `reqinv:{svc:${env}:${alias}}:${invocationId}`,
+  /**
+   * Indexes across services (sorted sets, score = expiresAt / startedAt). They cannot share a slot
+   * with the requests, so they are only read outside the scripts; the scripts re-check each request.
+   */
+  pendingByExpiry: () => 'approvals:{index}:pending',
+  runningIndex: () => 'approvals:{index}:running',
+  /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
+  incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
+  /**
+   * An ECS event (task, deployment transition, service action) already counted for a service.
+   * Tagged by the service, not by event id, so the check and the incident update are one script.
+   */
+  alertSeen: (env: string, alias: string, id: string) => `alertseen:{svc:${env}:${alias}}:${id}`,
+  /** Alerts of one service muted (hash: by, reason, since, until) by `/ecs mute`. */
+  alertMute: (env: string, alias: string) => `mute:{svc:${env}:${alias}}`,
+  /** When the scheduled check first saw the service with desired > 0 and running = 0 (epoch ms). */
+  serviceDown: (env: string, alias: string) => `down:{svc:${env}:${alias}}`,
+  /** The worker executing a change request right now (SET NX EX; src/deploy/execute.ts). */
+  changeLease: (requestId: string) => `chg:{${requestId}}:lease`,
+  /** Progress reporting of a running change (hash: milestones posted, last card, abort; src/deploy/tracker.ts). */
+  changeTrack: (requestId: string) => `chg:{${requestId}}:track`,
+  /**
+   * The Home tab (src/surfaces/): who opened it lately (sorted set, score = last opened), the hash of
+   * the view each one was last shown (hash: user → sha1), a "something changed" flag and the
+   * "a refresh is on its way" marker. One tag, so one script marks and schedules.
+   */
+  homeViewers: () => 'home:{index}:viewers',
+  homeShown: () => 'home:{index}:shown',
+  homeDirty: () => 'home:{index}:dirty',
+  homeScheduled: () => 'home:{index}:scheduled',
+  /** The services of an environment as `/ecs status <env>` sees them, cached for the Home tab (JSON: at, rows). */
+  envStatus: (env: string) => `envstatus:{env:${env}}`,
+  /** "A status refresh of the environments is on its way" (SET NX PX: one at a time). */
+  envStatusRefreshing: () => 'envstatus:{index}:refreshing',
+  /** A service's recent ECR tags for the deploy form (JSON: at, tags), cached briefly. */
+  imageTags: (env: string, alias: string) => `imagetags:{svc:${env}:${alias}}`,
+  /** A person's Slack locale (users.info), cached for a day ('' when Slack gave none). */
+  userLocale: (userId: string) => `locale:{${userId}}`,
+  /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
+  costCache: (requestHash: string) => `cost:{${requestHash}}`,
+} as const;
+
+/** How long the bot remembers that it started a deployment. */
+export const BOT_DEPLOYMENT_TTL_SECONDS = 14 * 24 * 3600;
+/** How long the progress bookkeeping of a request (keys.changeTrack) is kept. */
+export const TRACK_TTL_SECONDS = 7 * 24 * 3600;

@@ -1,0 +1,253 @@
+/**
+ * The thin adapter between the bot and Slack's Web API. Every outgoing message passes
+ * `fitMessage` (limits) and, if Slack still rejects the blocks, is re-sent once as plain text,
+ * so a rendering problem never loses an answer.
+ */
+import type { KnownBlock } from '@slack/types';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { BotError, errorMessage } from '../errors';
+import type { Logger } from '../log';
+import { fitMessage, type SlackMessage } from './blocks';
+
+const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
+
+function slackApiUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env.SLACK_API_URL || SLACK_DEFAULT_API_URL;
+  return url.endsWith('/') ? url : url + '/';
+}
+
+/**
+ * 'patient' (the worker): bounded retries, Slack's 429 Retry-After honoured, nothing retried past a
+ * couple of minutes. 'withinAck' (calls made while Slack waits for the 3-second ack): one short
+ * attempt, a 429 is not waited out; callers of such calls fall back instead.
+ */
+export function slackClientOptions(env: NodeJS.ProcessEnv = process.env, mode: 'patient' | 'withinAck' = 'patient'): WebClientOptions {
+  if (mode === 'withinAck')
+    return { slackApiUrl: slackApiUrl(env), timeout: 1_200, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
+  return {
+    slackApiUrl: slackApiUrl(env),
+    timeout: 10_000,
+    rejectRateLimitedCalls: false,
+    retryConfig: { retries: 4, factor: 2, minTimeout: 300, maxTimeout: 5_000, randomize: true },
+  };
+}
+
+export interface PostOptions {
+  threadTs?: string;
+  broadcast?: boolean;
+  /** Posted while Slack waits for the ack (lock, freeze, mute notices): one short attempt, no retries. */
+  withinAck?: boolean;
+}
+
+export interface ViewRef {
+  id: string;
+  hash?: string;
+}
+
+export interface SlackGateway {
+  readonly client: WebClient;
+  post(channel: string, msg: SlackMessage, opts?: PostOptions): Promise<{ channel: string; ts: string }>;
+  update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
+  ephemeral(channel: string, user: string, msg: SlackMessage, threadTs?: string): Promise<void>;
+  /** Answer through a response_url (5 uses in 30 minutes). */
+  respond(
+    responseUrl: string,
+    msg: SlackMessage,
+    opts?: { inChannel?: boolean; replaceOriginal?: boolean; deleteOriginal?: boolean },
+  ): Promise<void>;
+  /** views.open; the opened view's id and hash (for views.update). */
+  openView(triggerId: string, view: Record<string, unknown>): Promise<ViewRef>;
+  /** views.push: a view on top of the modal the trigger came from. */
+  pushView(triggerId: string, view: Record<string, unknown>): Promise<ViewRef>;
+  /**
+   * views.update of a modal by its id (with `hash`: refused with hash_conflict when the view changed
+   * since) or by its external_id.
+   */
+  updateView(target: { viewId: string; hash?: string } | { externalId: string }, view: Record<string, unknown>): Promise<ViewRef>;
+  /** views.publish: a user's Home tab. */
+  publishHome(userId: string, view: Record<string, unknown>): Promise<void>;
+  /** A user's Slack locale (users.info with include_locale), e.g. "ko-KR"; undefined when Slack does not say. */
+  userLocale(userId: string): Promise<string | undefined>;
+  uploadText(
+    channel: string,
+    file: { filename: string; content: string; title?: string; threadTs?: string; comment?: string },
+  ): Promise<void>;
+  /** Members of a user group (usergroups.users.list). */
+  groupMembers(groupId: string): Promise<string[]>;
+}
+
+const BLOCK_ERRORS = new Set(['invalid_blocks', 'msg_blocks_too_long', 'invalid_blocks_format', 'too_many_blocks']);
+
+function slackErrorCode(err: unknown): string | undefined {
+  const data = (err as { data?: { error?: string } }).data;
+  return data?.error;
+}
+
+/**
+ * `allWithinAck`: every call of this gateway runs while Slack waits for an ack (the Slack-facing
+ * Lambda function), so all of them get the short, single-attempt client.
+ */
+export function createSlackGateway(token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, allWithinAck = false): SlackGateway {
+  // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices, request
+  // message updates on a click) use fastClient; their callers fall back (cached membership, a
+  // reworded confirmation, a best-effort update).
+  const fastClient = new WebClient(token, slackClientOptions(env, 'withinAck'));
+  const client = allWithinAck ? fastClient : new WebClient(token, slackClientOptions(env));
+
+  async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
+    const fitted = fitMessage(msg);
+    try {
+      return await send(fitted.text, fitted.blocks.length ? fitted.blocks : undefined);
+    } catch (err) {
+      const code = slackErrorCode(err);
+      if (code && BLOCK_ERRORS.has(code)) {
+        log.warn('slack rejected blocks; resending as text', { error: code });
+        return send(fitted.text, undefined);
+      }
+      throw wrap(err);
+    }
+  }
+
+  return {
+    client,
+    async post(channel, msg, opts = {}) {
+      return withTextFallback(msg, async (text, blocks) => {
+        const args = {
+          channel,
+          text,
+          ...(blocks ? { blocks } : {}),
+          ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+          ...(opts.broadcast ? { reply_broadcast: true } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        };
+        // The SDK's argument type is a union of exclusive shapes (blocks vs text, thread vs not); ours is one of them.
+        const via = opts.withinAck ? fastClient : client;
+        const res = await via.chat.postMessage(args as Parameters<typeof client.chat.postMessage>[0]);
+        return { channel: String(res.channel ?? channel), ts: String(res.ts) };
+      });
+    },
+    async update(channel, ts, msg) {
+      await withTextFallback(msg, (text, blocks) => client.chat.update({ channel, ts, text, blocks: blocks ?? [] }));
+    },
+    async ephemeral(channel, user, msg, threadTs) {
+      await withTextFallback(msg, (text, blocks) =>
+        client.chat.postEphemeral({ channel, user, text, ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) }),
+      );
+    },
+    async respond(responseUrl, msg, opts = {}) {
+      const fitted = fitMessage(msg);
+      const body = {
+        text: fitted.text,
+        blocks: fitted.blocks,
+        response_type: opts.inChannel ? 'in_channel' : 'ephemeral',
+        ...(opts.replaceOriginal !== undefined ? { replace_original: opts.replaceOriginal } : {}),
+        ...(opts.deleteOriginal ? { delete_original: true } : {}),
+      };
+      let lastErr: unknown;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const res = await fetch(responseUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(8_000),
+          });
+          if (res.ok) return;
+          if (res.status === 429 || res.status >= 500) {
+            const wait = Number(res.headers.get('retry-after') ?? '1');
+            await new Promise((r) => setTimeout(r, Math.min(5, Math.max(0.2, wait)) * 1000));
+            lastErr = new Error(`response_url answered HTTP ${res.status}`);
+            continue;
+          }
+          throw new Error(`response_url answered HTTP ${res.status}: ${await res.text()}`);
+        } catch (err) {
+          lastErr = err;
+        }
+      }
+      throw wrap(lastErr);
+    },
+    async openView(triggerId, view) {
+      try {
+        const res = await client.views.open({ trigger_id: triggerId, view: view as never });
+        return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async pushView(triggerId, view) {
+      try {
+        const res = await client.views.push({ trigger_id: triggerId, view: view as never });
+        return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async updateView(target, view) {
+      try {
+        const args =
+          'viewId' in target
+            ? { view_id: target.viewId, ...(target.hash ? { hash: target.hash } : {}) }
+            : { external_id: target.externalId };
+        const res = await client.views.update({ ...args, view: view as never });
+        return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async publishHome(userId, view) {
+      try {
+        await client.views.publish({ user_id: userId, view: view as never });
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async userLocale(userId) {
+      try {
+        const res = await fastClient.users.info({ user: userId, include_locale: true });
+        return res.user?.locale || undefined;
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async uploadText(channel, file) {
+      try {
+        await client.filesUploadV2({
+          channel_id: channel,
+          content: file.content,
+          filename: file.filename,
+          ...(file.title ? { title: file.title } : {}),
+          ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+          ...(file.comment ? { initial_comment: file.comment } : {}),
+        } as never);
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async groupMembers(groupId) {
+      try {
+        const res = await fastClient.usergroups.users.list({ usergroup: groupId });
+        return res.users ?? [];
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+  };
+}
+
+function wrap(err: unknown): BotError {
+  if (err instanceof BotError) return err;
+  const code = slackErrorCode(err);
+  const hints: Record<string, string> = {
+    channel_not_found: 'Invite the bot to the channel (`/invite @ECS ChatOps`) or check the channel ID in chatops.yml.',
+    not_in_channel: 'Invite the bot to the channel (`/invite @ECS ChatOps`).',
+    invalid_auth: 'The Slack bot token is wrong or revoked: check SLACK_BOT_TOKEN.',
+    missing_scope: 'The Slack app lacks a scope: reinstall it from slack-manifest.yml.',
+  };
+  const detail = code ?? errorMessage(err);
+  return new BotError('SLACK', `Slack API error: ${detail}`, {
+    userMessage: `Slack refused the message (${detail}).`,
+    hint: code ? hints[code] : undefined,
+    cause: err,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The one place errors become Slack replies. Known errors (BotError) explain what was wrong,
+ * the usage and what to try; anything else becomes a short apology with a reference that
+ * matches the log line.
+ */
+import { randomUUID } from 'node:crypto';
+import { isBotError, type BotError } from '../errors';
+import type { Logger } from '../log';
+import type { SlackGateway } from './gateway';
+import { context, section, type SlackMessage } from './blocks';
+import { escapeMrkdwn, notificationText } from './text';
+import type { Invocation } from './invocation';
+import { answerModal } from './modal';
+
+const ICON: Partial<Record<BotError['code'], string>> = {
+  FORBIDDEN: ':no_entry:',
+  STORE_UNAVAILABLE: ':warning:',
+  AWS_THROTTLED: ':hourglass:',
+  AWS_ACCESS_DENIED: ':lock:',
+  REFUSED: ':no_entry_sign:',
+  CONFLICT: ':traffic_light:',
+};
+
+export function errorReply(err: unknown, log: Logger): SlackMessage {
+  if (isBotError(err)) {
+    const icon = ICON[err.code] ?? ':warning:';
+    const blocks = [section(`${icon} ${err.userMessage}`)];
+    if (err.usage) blocks.push(section(`*Usage:* \`${escapeMrkdwn(err.usage)}\``));
+    if (err.hint) blocks.push(context(err.hint));
+    if (err.code === 'BAD_INPUT' || err.code === 'UNKNOWN_VERB' || err.code === 'UNKNOWN_SERVICE') {
+      if (!err.hint) blocks.push(context('`/ecs help` lists every command.'));
+    }
+    log.info('answered with error', { code: err.code, detail: err.message });
+    return { text: notificationText(err.userMessage), blocks };
+  }
+  const ref = randomUUID().slice(0, 8);
+  log.error('unexpected error', { ref, err });
+  const text = `:boom: Something went wrong on my side (ref \`${ref}\`). Nothing was changed by this error. Try again, and if it keeps happening, give the ref to whoever runs the bot.`;
+  return { text: `Something went wrong (ref ${ref})`, blocks: [section(text)] };
+}
+
+/**
+ * Answer the person who ran a command, from the worker: in the modal it was submitted from, through
+ * the command's response_url, or, when there is none (a button, a synthesized invocation) or it
+ * stopped working (30 minutes, 5 uses), with the bot token — a channel post for public answers, an
+ * ephemeral one otherwise. `failed`: the answer is a refusal (a modal keeps the form to go back to).
+ */
+export async function answerInvocation(
+  rt: { slack: SlackGateway; log: Logger },
+  inv: Pick<Invocation, 'id' | 'responseUrl' | 'channelId' | 'userId' | 'view'>,
+  msg: SlackMessage,
+  opts: { inChannel: boolean; failed?: boolean },
+): Promise<void> {
+  if (inv.view) {
+    try {
+      const { externalId, title, locale } = inv.view;
+      await rt.slack.updateView({ externalId }, answerModal(msg, { title, locale, failed: opts.failed === true }));
+      return;
+    } catch (err) {
+      rt.log.warn('the modal is gone; answering in the channel instead', { invocation: inv.id, err });
+    }
+  }
+  if (inv.responseUrl) {
+    try {
+      await rt.slack.respond(inv.responseUrl, msg, { inChannel: opts.inChannel });
+      return;
+    } catch (err) {
+      rt.log.warn('response_url failed; answering with the bot token instead', { invocation: inv.id, err });
+    }
+  }
+  if (opts.inChannel) await rt.slack.post(inv.channelId, msg);
+  else await rt.slack.ephemeral(inv.channelId, inv.userId, msg);
+}

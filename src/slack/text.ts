@@ -1,0 +1,120 @@
+/**
+ * Text helpers shared by every Block Kit builder, each in one copy: escaping user input for mrkdwn,
+ * keeping within Slack's limits, one-line quotes, links, mentions and principals, verb titles,
+ * and mrkdwn turned into notification or plain text. Pure functions.
+ */
+import type { ChangeVerb } from '../config/schema';
+
+/** Slack message limits (https://docs.slack.dev/reference/block-kit). */
+export const LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  headerText: 150,
+  fieldText: 2000,
+  fields: 10,
+  buttonText: 75,
+  buttonValue: 2000,
+  contextElements: 10,
+  /** Undocumented ceiling of block text per message (msg_blocks_too_long at ~12–13k); we keep under this. */
+  totalText: 11_000,
+  /** Top-level fallback text. */
+  text: 3000,
+} as const;
+
+/** Escape the three characters mrkdwn treats as control characters. Makes <!channel> inert. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Render user input inside inline code, escaped, so it can never format, link or mention. */
+export function code(text: string): string {
+  return '`' + escapeMrkdwn(text.replace(/`/g, "'")) + '`';
+}
+
+/** Cut to at most `max` characters (counting the ellipsis). */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 1) return text.slice(0, max);
+  return text.slice(0, max - 1) + '…';
+}
+
+/** Cut text at a line boundary to at most `max` characters, saying how many lines were left out. */
+export function truncateLines(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 > max - 40) break;
+    out.push(line);
+    used += line.length + 1;
+  }
+  const omitted = lines.length - out.length;
+  return out.join('\n') + `\n… ${omitted} more line${omitted === 1 ? '' : 's'}`;
+}
+
+/** A code block whose content (with fences) stays within `max`. Backtick runs are broken so the fence holds. */
+export function codeBlock(text: string, max: number = LIMITS.sectionText): string {
+  const safe = escapeMrkdwn(text.replace(/```/g, "'''"));
+  return '```' + truncateLines(safe, max - 6) + '```';
+}
+
+/** Pluralize: plural(3, 'task') → "3 tasks". */
+export function plural(n: number, word: string, pluralWord = word + 's'): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
+}
+
+/** Free text from people or AWS on one line: whitespace collapsed, cut to `max`, escaped (never a mention or a link). */
+export function oneLine(text: string | undefined, max = 300): string {
+  return escapeMrkdwn(truncate((text ?? '').replace(/\s+/g, ' ').trim(), max));
+}
+
+/** A mrkdwn link with its label escaped. */
+export function link(url: string, label: string): string {
+  return `<${url}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
+}
+
+/** A Slack user id as a mention; 'bot' as "the bot"; anything else as inline code. */
+export function mention(user: string): string {
+  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user === 'bot' ? 'the bot' : code(user);
+}
+
+/** A principal of chatops.yml (user id, user-group id, or "*") as Slack shows it. */
+export function principal(p: string): string {
+  if (p === '*') return 'everyone in the channel';
+  return p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`;
+}
+
+const VERB_TITLE: Record<ChangeVerb, string> = { deploy: 'Deploy', rollback: 'Roll back', scale: 'Scale', restart: 'Restart' };
+
+/** The title of a change verb, one spelling everywhere: "Deploy", "Roll back", "Scale", "Restart". */
+export function verbTitle(verb: ChangeVerb): string {
+  return VERB_TITLE[verb] ?? verb;
+}
+
+/**
+ * The top-level `text` of a message (notifications, clients without blocks), from its mrkdwn:
+ * emoji codes and formatting marks dropped; mentions, links and dates kept (Slack renders them there).
+ */
+export function notificationText(mrkdwn: string): string {
+  return mrkdwn
+    .replace(/(^|\s):[a-z0-9_+-]+:\s*/g, '$1')
+    .replace(/[*`]/g, '')
+    .trim();
+}
+
+/** mrkdwn → plain text where nothing renders (modal errors): mentions, links and dates keep their readable part. */
+export function plainText(mrkdwn: string): string {
+  return mrkdwn
+    .replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1')
+    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => label ?? `@${id}`)
+    .replace(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g, '@$1')
+    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => `#${label ?? id}`)
+    .replace(/<([^|>]+)\|([^>]*)>/g, '$2')
+    .replace(/<([^>]+)>/g, '$1')
+    .replace(/[*_`~]/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/:[a-z0-9_+-]+:\s*/g, '');
+}

@@ -1,0 +1,38 @@
+/**
+ * The one way tests change chatops.yml: start from the fixture (test/fixtures/chatops.test.yml) or
+ * from a whole document, edit the raw YAML document, and take it as a Config (`fixtureConfig`) or
+ * as a file for the handlers (`configFile`, for setupE2E({ configPath })).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { parseConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/schema';
+
+export const FIXTURE_CONFIG = join(__dirname, '../fixtures/chatops.test.yml');
+
+// Raw YAML documents, edited freely by tests.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ConfigDoc = Record<string, any>;
+export type ConfigEdit = (doc: ConfigDoc) => void;
+
+/** The fixture document, changed by `edit`. */
+export function fixtureDoc(edit?: ConfigEdit): ConfigDoc {
+  const doc = parse(readFileSync(FIXTURE_CONFIG, 'utf8')) as ConfigDoc;
+  edit?.(doc);
+  return doc;
+}
+
+/** The fixture config, optionally changed (e.g. prod needing 2 approvals). */
+export function fixtureConfig(edit?: ConfigEdit): Config {
+  return parseConfig(fixtureDoc(edit), 'test config');
+}
+
+/** A chatops.yml in a fresh temp folder: the fixture changed by `edit`, or the whole document given. Returns its path. */
+export function configFile(docOrEdit: ConfigDoc | ConfigEdit): string {
+  const doc = typeof docOrEdit === 'function' ? fixtureDoc(docOrEdit as ConfigEdit) : docOrEdit;
+  const path = join(mkdtempSync(join(tmpdir(), 'chatops-test-')), 'chatops.yml');
+  writeFileSync(path, stringify(doc));
+  return path;
+}

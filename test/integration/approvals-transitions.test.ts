@@ -1,0 +1,264 @@
+/**
+ * The contract of the approval workflow's Redis transitions (src/approvals/transitions.ts): what
+ * each transition answers and leaves behind, against a real Redis. `transitionsContract` takes a
+ * factory, so any other implementation of `Transitions` must pass the same suite.
+ */
+import { newRequestId, type RequestRef } from '../../src/approvals/ids';
+import { requestFields } from '../../src/approvals/model';
+import { luaTransitions, type CreateInput, type Transitions } from '../../src/approvals/transitions';
+import type { ChangeRequest } from '../../src/approvals/types';
+import type { RedisClient } from '../../src/redis/client';
+import { keys } from '../../src/redis/keys';
+import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+
+const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
+const HOUR = 3600_000;
+const ENV = 'prod';
+
+let seq = 0;
+
+function refFor(service = 'web'): RequestRef {
+  return { id: newRequestId(ENV, service, T0 + ++seq), environment: ENV, service };
+}
+
+function createInput(ref: RequestRef, over: Partial<CreateInput> & { approvalsNeeded?: number; requester?: string } = {}): CreateInput {
+  const { approvalsNeeded = 1, requester = 'UDEV1', ...rest } = over;
+  const state = rest.state ?? (approvalsNeeded === 0 ? 'approved' : 'pending');
+  return {
+    ref,
+    invocationId: `cmd-${ref.id}`,
+    seenActive: '',
+    state,
+    now: T0,
+    ttlMs: 30 * 24 * HOUR,
+    invocationTtlMs: 24 * HOUR,
+    auditSummary: 'deploy web',
+    fields: requestFields(
+      {
+        verb: 'deploy',
+        environment: ref.environment,
+        service: ref.service,
+        plan: { verb: 'deploy' },
+        summary: 'Deploy `v1` to *web*',
+        requester,
+        channel: 'CPROD',
+        expiresAt: T0 + HOUR,
+        approvalsNeeded,
+      },
+      `cmd-${ref.id}`,
+    ),
+    ...rest,
+  };
+}
+
+export function transitionsContract(name: string, make: (redis: RedisClient) => Transitions): void {
+  describe(`approval transitions: ${name}`, () => {
+    let redis: RedisClient;
+    let t: Transitions;
+
+    beforeAll(() => {
+      useWorkerDb();
+      redis = testRedis();
+    });
+    afterAll(async () => {
+      await redis.quit();
+    });
+    beforeEach(async () => {
+      await flushRedis(redis);
+      t = make(redis);
+    });
+
+    async function created(ref = refFor(), over: Parameters<typeof createInput>[1] = {}): Promise<ChangeRequest> {
+      const res = await t.create(createInput(ref, over));
+      expect(res.code).toBe('OK');
+      return res.request!;
+    }
+
+    describe('create', () => {
+      it('creates a pending request, points the service at it and writes one audit entry', async () => {
+        const ref = refFor();
+        const res = await t.create(createInput(ref));
+        expect(res.code).toBe('OK');
+        expect(res.request).toMatchObject({ id: ref.id, state: 'pending', requester: 'UDEV1', approvalsNeeded: 1, approvals: [] });
+        expect(await redis.get(keys.activeRequest(ENV, 'web'))).toBe(ref.id);
+        expect(res.audit.map((a) => a.fields.event)).toEqual(['created']);
+      });
+
+      it('creates an approved request when no approval is needed (audited as auto-approved)', async () => {
+        const res = await t.create(createInput(refFor(), { approvalsNeeded: 0 }));
+        expect(res.code).toBe('OK');
+        expect(res.request?.state).toBe('approved');
+        expect(res.audit.map((a) => a.fields.event)).toContain('auto-approved');
+      });
+
+      it('answers EXISTS with the id for the same invocation', async () => {
+        const ref = refFor();
+        await created(ref);
+        const again = await t.create({ ...createInput(refFor()), invocationId: `cmd-${ref.id}`, seenActive: ref.id });
+        expect(again.code).toBe('EXISTS');
+        expect(again.extra.id).toBe(ref.id);
+      });
+
+      it('answers BUSY with the open request for another invocation', async () => {
+        const first = await created();
+        const res = await t.create(createInput(refFor(), { seenActive: first.id }));
+        expect(res.code).toBe('BUSY');
+        expect(res.request?.id).toBe(first.id);
+      });
+
+      it('answers RETRY when the active pointer moved since it was read', async () => {
+        await created();
+        const res = await t.create(createInput(refFor(), { seenActive: '' }));
+        expect(res.code).toBe('RETRY');
+      });
+
+      it('answers LOCKED with the lock when the service is locked by hand', async () => {
+        await t.lock(ENV, 'web', 'UOPS1', 'migration', T0);
+        const res = await t.create(createInput(refFor()));
+        expect(res.code).toBe('LOCKED');
+        expect(res.extra).toMatchObject({ by: 'UOPS1', reason: 'migration' });
+      });
+    });
+
+    describe('approve, reject, cancel, expire', () => {
+      it('refuses the requester and a user without the role, then approves', async () => {
+        const req = await created();
+        const ref = { id: req.id, environment: ENV, service: 'web' };
+        expect((await t.approve(ref, 'UDEV1', T0 + 1, true)).code).toBe('SELF_APPROVAL');
+        expect((await t.approve(ref, 'UOTHER', T0 + 2, false)).code).toBe('NOT_AUTHORIZED');
+        const ok = await t.approve(ref, 'ULEAD1', T0 + 3, true);
+        expect(ok.code).toBe('APPROVED');
+        expect(ok.request).toMatchObject({ state: 'approved', approvals: [{ user: 'ULEAD1', at: T0 + 3 }] });
+        expect((await t.approve(ref, 'ULEAD2', T0 + 4, true)).code).toBe('NOT_PENDING');
+      });
+
+      it('records approvals until enough, and refuses a second approval by the same user', async () => {
+        const req = await created(refFor(), { approvalsNeeded: 2 });
+        const ref = { id: req.id, environment: ENV, service: 'web' };
+        expect((await t.approve(ref, 'ULEAD1', T0 + 1, true)).code).toBe('APPROVAL_RECORDED');
+        expect((await t.approve(ref, 'ULEAD1', T0 + 2, true)).code).toBe('ALREADY_APPROVED');
+        expect((await t.approve(ref, 'ULEAD2', T0 + 3, true)).code).toBe('APPROVED');
+      });
+
+      it('expires a request past its time, on the tick or on a click', async () => {
+        const a = await created(refFor('web'));
+        const refA = { id: a.id, environment: ENV, service: 'web' };
+        expect((await t.expire(refA, T0 + HOUR - 1)).code).toBe('NOT_DUE');
+        const exp = await t.expire(refA, T0 + HOUR);
+        expect(exp.code).toBe('OK');
+        expect(exp.request?.state).toBe('expired');
+        expect(await redis.get(keys.activeRequest(ENV, 'web'))).toBeNull();
+
+        const b = await created(refFor('worker'));
+        const late = await t.approve({ id: b.id, environment: ENV, service: 'worker' }, 'ULEAD1', T0 + HOUR, true);
+        expect(late.code).toBe('EXPIRED');
+        expect(late.request?.state).toBe('expired');
+      });
+
+      it('rejects with a reason (never by the requester) and cancels only for the requester', async () => {
+        const a = await created(refFor('web'));
+        const refA = { id: a.id, environment: ENV, service: 'web' };
+        expect((await t.reject(refA, 'UDEV1', T0 + 1, true, 'no')).code).toBe('SELF_REJECT');
+        expect((await t.reject(refA, 'UOTHER', T0 + 1, false, 'no')).code).toBe('NOT_AUTHORIZED');
+        const rej = await t.reject(refA, 'ULEAD1', T0 + 2, true, 'not during the incident');
+        expect(rej.code).toBe('OK');
+        expect(rej.request).toMatchObject({ state: 'rejected', decidedBy: 'ULEAD1', decisionReason: 'not during the incident' });
+
+        const b = await created(refFor('worker'));
+        const refB = { id: b.id, environment: ENV, service: 'worker' };
+        expect((await t.cancel(refB, 'ULEAD1', T0 + 1, '')).code).toBe('NOT_REQUESTER');
+        const can = await t.cancel(refB, 'UDEV1', T0 + 2, '');
+        expect(can.code).toBe('OK');
+        expect(can.request?.state).toBe('cancelled');
+      });
+
+      it('answers NOT_FOUND for a request that is not on record', async () => {
+        const ref = refFor();
+        expect((await t.approve(ref, 'ULEAD1', T0, true)).code).toBe('NOT_FOUND');
+        expect((await t.expire(ref, T0)).code).toBe('NOT_FOUND');
+        expect((await t.abort(ref, T0, 'bot', 'x')).code).toBe('NOT_FOUND');
+        expect((await t.setField(ref, 'messageTs', '1.2', T0)).code).toBe('NOT_FOUND');
+      });
+    });
+
+    describe('execution', () => {
+      it('starts an approved request once, taking the change lock; records facts once; finishes once, releasing it', async () => {
+        const pending = await created(refFor('web'));
+        const ref = { id: pending.id, environment: ENV, service: 'web' };
+        expect((await t.start(ref, T0 + 1, 2 * HOUR, 'change running')).code).toBe('NOT_APPROVED');
+        expect((await t.record(ref, T0 + 1, 'recorded', '{}', { a: 1 })).code).toBe('NOT_STARTED');
+        await t.approve(ref, 'ULEAD1', T0 + 2, true);
+
+        const started = await t.start(ref, T0 + 3, 2 * HOUR, `change running: ${ref.id}`);
+        expect(started.code).toBe('OK');
+        expect(started.request).toMatchObject({ state: 'running', startedAt: T0 + 3 });
+        expect(await redis.hget(keys.serviceLock(ENV, 'web'), 'kind')).toBe('change');
+        expect((await t.start(ref, T0 + 4, 2 * HOUR, 'again')).code).toBe('ALREADY_RUNNING');
+
+        const rec = await t.record(ref, T0 + 5, 'recorded', '{"deploymentId":"ecs-svc/1"}', { deploymentId: 'ecs-svc/1' });
+        expect(rec.code).toBe('OK');
+        expect(rec.request?.execution).toEqual({ deploymentId: 'ecs-svc/1' });
+        expect((await t.record(ref, T0 + 6, 'recorded', '{}', { deploymentId: 'ecs-svc/1' })).code).toBe('UNCHANGED');
+
+        expect((await t.setField(ref, 'statusTs', '1700000000.000200', T0 + 7)).request?.statusTs).toBe('1700000000.000200');
+
+        const done = await t.finish(ref, 'succeeded', 'rolled out', T0 + 8);
+        expect(done.code).toBe('OK');
+        expect(done.request).toMatchObject({ state: 'succeeded', finishedAt: T0 + 8 });
+        expect(await redis.exists(keys.serviceLock(ENV, 'web'))).toBe(0);
+        expect(await redis.get(keys.activeRequest(ENV, 'web'))).toBeNull();
+        expect((await t.finish(ref, 'succeeded', 'again', T0 + 9)).code).toBe('ALREADY');
+      });
+
+      it('aborts an open request with the reason, and refuses one that already ran', async () => {
+        const req = await created(refFor('web'), { approvalsNeeded: 0 });
+        const ref = { id: req.id, environment: ENV, service: 'web' };
+        const res = await t.abort(ref, T0 + 1, 'bot', 'not started: the worker could not be invoked.');
+        expect(res.code).toBe('OK');
+        expect(res.request).toMatchObject({ state: 'failed', decisionReason: 'not started: the worker could not be invoked.' });
+        expect((await t.abort(ref, T0 + 2, 'bot', 'again')).code).toBe('NOT_OPEN');
+        expect((await t.finish(ref, 'failed', 'x', T0 + 3)).code).toBe('ALREADY');
+        expect((await t.finish(ref, 'succeeded', 'x', T0 + 3)).code).toBe('NOT_RUNNING');
+      });
+    });
+
+    describe('locks and freezes', () => {
+      it('locks once, lets the holder or an approver unlock, and never lifts a change lock', async () => {
+        const lock = await t.lock(ENV, 'web', 'UOPS1', 'migration', T0);
+        expect(lock.code).toBe('OK');
+        expect(lock.extra).toMatchObject({ by: 'UOPS1', reason: 'migration', kind: 'manual' });
+        expect((await t.lock(ENV, 'web', 'UOPS2', undefined, T0 + 1)).code).toBe('ALREADY_LOCKED');
+        expect((await t.unlock(ENV, 'web', 'UOPS2', false, T0 + 2)).code).toBe('NOT_LOCK_OWNER');
+        const un = await t.unlock(ENV, 'web', 'ULEAD1', true, T0 + 3);
+        expect(un.code).toBe('OK');
+        expect(un.extra.by).toBe('UOPS1');
+        expect((await t.unlock(ENV, 'web', 'UOPS1', false, T0 + 4)).code).toBe('NOT_LOCKED');
+
+        const req = await created(refFor('web'), { approvalsNeeded: 0 });
+        await t.start({ id: req.id, environment: ENV, service: 'web' }, T0 + 5, 2 * HOUR, 'change running');
+        expect((await t.lock(ENV, 'web', 'UOPS1', undefined, T0 + 6)).code).toBe('CHANGE_RUNNING');
+        expect((await t.unlock(ENV, 'web', 'ULEAD1', true, T0 + 7)).code).toBe('CHANGE_LOCK');
+      });
+
+      it('freezes an environment once and lifts it once, writing the environment audit stream', async () => {
+        const f = await t.freeze(ENV, 'ULEAD1', 'Black Friday', T0);
+        expect(f.code).toBe('OK');
+        expect(f.extra).toMatchObject({ by: 'ULEAD1', reason: 'Black Friday' });
+        expect((await t.freeze(ENV, 'ULEAD2', undefined, T0 + 1)).code).toBe('ALREADY_FROZEN');
+        expect((await t.unfreeze(ENV, 'ULEAD2', T0 + 2)).code).toBe('OK');
+        expect((await t.unfreeze(ENV, 'ULEAD2', T0 + 3)).code).toBe('NOT_FROZEN');
+        const entries = await redis.xrange(keys.audit(ENV), '-', '+');
+        expect(entries.map(([, f]) => f[f.indexOf('event') + 1])).toEqual(['frozen', 'unfrozen']);
+      });
+    });
+
+    it('works again after the server forgot its scripts (SCRIPT FLUSH: EVALSHA falls back to EVAL)', async () => {
+      await created(refFor('web'));
+      await redis.script('FLUSH');
+      const res = await t.create(createInput(refFor('worker')));
+      expect(res.code).toBe('OK');
+    });
+  });
+}
+
+transitionsContract('Lua scripts (src/approvals/lua)', (redis) => luaTransitions(redis));
