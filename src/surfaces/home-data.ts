@@ -5,6 +5,7 @@
  * authorization wrapper, rt.access): requests waiting for *their* approval, their own requests,
  * and only the environments they may read.
  */
+import type { ChainableCommander } from 'ioredis';
 import { z } from 'zod';
 import { guardFromHash, type GuardInfo } from '../approvals/guards';
 import { fromHash } from '../approvals/model';
@@ -12,6 +13,7 @@ import type { ChangeRequest } from '../approvals/types';
 import { parseIncident } from '../alerts/incident';
 import type { Locale } from '../i18n';
 import { keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
 import type { Role } from '../policy/authorize';
 import type { Runtime } from '../runtime';
 import type { HomeEnvironment, HomeGuard, HomeIncident, HomeInput, HomeRollout, StatusRow } from './home';
@@ -63,19 +65,24 @@ function replyOf<T>(res: Array<[Error | null, unknown]> | null, i: number): T {
   return val as T;
 }
 
-/** Everything the Home tab shows that is the same for everyone. Two Redis round trips. */
+/** Everything the Home tab shows that is the same for everyone. Two Redis round trips (one pipeline per hash slot in each). */
 export async function readHomeState(rt: Runtime): Promise<HomeState> {
   const now = rt.now();
   const services = Object.entries(rt.config.services).map(([alias, s]) => ({ alias, environment: s.environment }));
   const envs = Object.keys(rt.config.environments);
 
-  const first = rt.redis.pipeline();
-  for (const s of services) first.get(keys.activeRequest(s.environment, s.alias));
-  for (const s of services) first.hgetall(keys.serviceLock(s.environment, s.alias));
-  for (const s of services) first.hgetall(keys.incident(s.environment, s.alias));
-  for (const e of envs) first.hgetall(keys.envFreeze(e));
-  for (const e of envs) first.get(keys.envStatus(e));
-  const res1 = await first.exec();
+  // The keys live in several hash slots (one per service and environment): one pipeline per slot, sent together.
+  type Read = { key: string; op: 'get' | 'hgetall' | 'progress' };
+  const send = (pipe: ChainableCommander, r: Read): void =>
+    void (r.op === 'get' ? pipe.get(r.key) : r.op === 'hgetall' ? pipe.hgetall(r.key) : pipe.hget(r.key, 'progress'));
+  const reads: Read[] = [
+    ...services.map((s) => ({ key: keys.activeRequest(s.environment, s.alias), op: 'get' as const })),
+    ...services.map((s) => ({ key: keys.serviceLock(s.environment, s.alias), op: 'hgetall' as const })),
+    ...services.map((s) => ({ key: keys.incident(s.environment, s.alias), op: 'hgetall' as const })),
+    ...envs.map((e) => ({ key: keys.envFreeze(e), op: 'hgetall' as const })),
+    ...envs.map((e) => ({ key: keys.envStatus(e), op: 'get' as const })),
+  ];
+  const res1 = await pipelineBySlot(rt.redis, reads, (r) => r.key, send);
   let i = 0;
   const active = services.map(() => replyOf<string | null>(res1, i++));
   const locks = services.map(() => replyOf<Record<string, string>>(res1, i++));
@@ -84,10 +91,11 @@ export async function readHomeState(rt: Runtime): Promise<HomeState> {
   const statusTexts = envs.map(() => replyOf<string | null>(res1, i++));
 
   const withRequest = services.map((s, k) => ({ ...s, id: active[k] })).filter((s): s is typeof s & { id: string } => !!s.id);
-  const second = rt.redis.pipeline();
-  for (const s of withRequest) second.hgetall(keys.request(s.environment, s.alias, s.id));
-  for (const s of withRequest) second.hget(keys.changeTrack(s.id), 'progress');
-  const res2 = withRequest.length ? await second.exec() : [];
+  const second: Read[] = [
+    ...withRequest.map((s) => ({ key: keys.request(s.environment, s.alias, s.id), op: 'hgetall' as const })),
+    ...withRequest.map((s) => ({ key: keys.changeTrack(s.id), op: 'progress' as const })),
+  ];
+  const res2 = withRequest.length ? await pipelineBySlot(rt.redis, second, (r) => r.key, send) : [];
   const requests: ChangeRequest[] = [];
   const progress = new Map<string, HomeRollout['progress']>();
   withRequest.forEach((_s, k) => {

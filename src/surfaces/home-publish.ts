@@ -71,7 +71,8 @@ export async function publishHome(rt: Runtime, user: string, opts: { state?: Hom
   const hash = viewHash(view);
   if (!opts.force && (await rt.redis.hget(keys.homeShown(), user)) === hash) return false;
   await rt.slack.publishHome(user, view as unknown as Record<string, unknown>);
-  await rt.redis.hset(keys.homeShown(), user, hash);
+  // One field per reader; the hash lives as long as someone keeps being shown the Home tab (a lost hash only costs one re-publish).
+  await rt.redis.pipeline().hset(keys.homeShown(), user, hash).pexpire(keys.homeShown(), VIEWER_WINDOW_MS).exec();
   return true;
 }
 
@@ -101,6 +102,7 @@ export async function onHomeOpened(rt: Runtime, event: Record<string, unknown>):
     .pipeline()
     .zadd(keys.homeViewers(), now, user)
     .zremrangebyscore(keys.homeViewers(), '-inf', now - VIEWER_WINDOW_MS)
+    .pexpire(keys.homeViewers(), VIEWER_WINDOW_MS)
     .exec();
   const state = await readHomeState(rt);
   await publishHome(rt, user, { state, force: true });

@@ -118,9 +118,12 @@ describe('the Home tab', () => {
     // The rollout's progress as the tracker last read it from ECS.
     expect(text).toMatch(/Deploy web → prod\*: \d+\/4 running/);
     expect(text).toContain(`/archives/CPROD/p${req.ts.replace('.', '')}`);
-    // Two refresh jobs for the many transitions: the approval's, then (it ran before the executor)
-    // one for everything the executor changed (started, facts recorded, status card, progress).
-    expect(jobs(e2e, 'home-refresh').filter((j) => j.scheduled)).toHaveLength(2);
+    // A handful of refresh jobs for the many transitions (approved, started, facts recorded, status
+    // card, progress): the approval's, and at most one more, depending on whether the executor's
+    // changes arrived while the first still held its marker (it then makes another pass itself).
+    const refreshes = jobs(e2e, 'home-refresh').filter((j) => j.scheduled).length;
+    expect(refreshes).toBeGreaterThanOrEqual(1);
+    expect(refreshes).toBeLessThanOrEqual(2);
   });
 
   it('a refused click in the Home tab answers in a small modal (there is no channel there), and Reject opens the reason form', async () => {

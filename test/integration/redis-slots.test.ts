@@ -33,8 +33,10 @@ import { finishExecution, recordExecution, runningRequests, setStatusTs, startEx
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { keys } from '../../src/redis/keys';
 import { definedScripts } from '../../src/redis/scripts';
 import { slotOf } from '../../src/redis/slots';
+import { onChange, runHomeJob } from '../../src/surfaces/home-publish';
 import { fixtureConfig } from '../helpers/config';
 import { useWorkerDb } from '../helpers/redis';
 import { installSlotGuard } from '../helpers/slot-guard';
@@ -204,6 +206,11 @@ describe('hash slots of every script call', () => {
     expect(await clearMute(rt.redis, svc)).toBe(true);
     expect(await markDown(rt.redis, svc, now)).toBe(now);
     await clearDown(rt.redis, svc);
+
+    // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
+    await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
+    await onChange({ what: 'request' }, rt);
+    await runHomeJob({ kind: 'home-refresh', id: 'home-slots', scheduled: true }, rt);
 
     // Every script call: its keys in one slot, as many as the script takes.
     const mixed = guard.scriptCalls.filter((call) => new Set(call.keys.map(slotOf)).size !== 1);
