@@ -10,6 +10,7 @@
 //   node bench/child.mjs e2e <world.js> <bundles dir>          one cold end-to-end sample
 //   node bench/child.mjs tour <world.js> <bundles dir>         every verb through the built Slack function (test/bundle)
 //   node bench/child.mjs transitions <transitions.js> <n>      Redis round trips per approval transition
+//   node bench/child.mjs transitions-cluster <transitions.js> <n>   the same on a Redis Cluster it starts (3 primaries)
 //
 // Every mode prints one JSON line last on stdout.
 import { createHmac, randomBytes } from 'node:crypto';
@@ -92,9 +93,16 @@ if (mode === 'init' || mode === 'handoff') {
     redisPlainUrl: process.env.BENCH_REDIS_PLAIN_URL,
   };
   done(await (mode === 'world' ? world.runWorkload(opts) : mode === 'e2e' ? world.e2eSample(opts) : world.runEdgeTour(opts)));
-} else if (mode === 'transitions') {
+} else if (mode === 'transitions' || mode === 'transitions-cluster') {
   const { runTransitions } = require(bundle);
-  done(await runTransitions({ redisUrl: process.env.BENCH_REDIS_PLAIN_URL, configPath: process.env.CHATOPS_CONFIG, samples: Number(arg) }));
+  done(
+    await runTransitions({
+      redisUrl: process.env.BENCH_REDIS_PLAIN_URL,
+      configPath: process.env.CHATOPS_CONFIG,
+      samples: Number(arg),
+      cluster: mode === 'transitions-cluster',
+    }),
+  );
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -230,6 +230,8 @@ try {
   const workload = await child(['world', B.world.outfile, bundles]);
   log(`Redis round trips per approval transition: ${SAMPLES} samples`);
   const transitions = await child(['transitions', B.transitions.outfile, String(SAMPLES)]);
+  log(`the same on a Redis Cluster (3 primaries, started by the bench): ${SAMPLES} samples`);
+  const clusterTransitions = await child(['transitions-cluster', B.transitions.outfile, String(SAMPLES)]);
 
   // --- figures -------------------------------------------------------------------------------------
   const med = (xs, f) => median(xs.map(f));
@@ -247,18 +249,24 @@ try {
   const rssB = med(cold.baseline, (s) => s.rss);
   const p99A = median(p99(inflight.ours));
   const p99B = median(p99(inflight.baseline));
-  const trips = Object.fromEntries(
-    Object.entries(transitions.transitions).map(([k, v]) => [
-      k,
-      {
-        median: median(v.roundTrips),
-        range: range(v.roundTrips),
-        commandsPerSample: Object.fromEntries(Object.entries(v.commands).map(([c, n]) => [c, +(n / v.samples).toFixed(2)])),
-      },
-    ]),
-  );
+  const tripsOf = (result) =>
+    Object.fromEntries(
+      Object.entries(result.transitions).map(([k, v]) => [
+        k,
+        {
+          median: median(v.roundTrips),
+          range: range(v.roundTrips),
+          medianMs: median(v.ms),
+          vsPing: median(v.ms) / median(v.pingMs),
+          commandsPerSample: Object.fromEntries(Object.entries(v.commands).map(([c, n]) => [c, +(n / v.samples).toFixed(2)])),
+        },
+      ]),
+    );
+  const trips = tripsOf(transitions);
+  const clusterTrips = tripsOf(clusterTransitions);
   const approvalTransitions = ['create', 'approve', 'reject', 'cancel', 'start', 'finish'];
   const worstTransition = Math.max(...approvalTransitions.map((t) => trips[t].median));
+  const worstClusterTransition = Math.max(...approvalTransitions.map((t) => clusterTrips[t].median));
   const sizeBy = (b) => bytesByPackage(b.metafile);
   const ce = workload.costExplorer;
   const workloadOk =
@@ -336,7 +344,23 @@ try {
       unit: 'round trips',
       value: worstTransition,
       target: 2,
-      detail: { redisVersion: transitions.redisVersion, perTransition: trips },
+      detail: { redisVersion: transitions.redisVersion, topology: transitions.topology, perTransition: trips },
+    }),
+    figure('Redis round trips per approval transition on a Redis Cluster (counted)', {
+      unit: 'round trips',
+      value: worstClusterTransition,
+      target: 2,
+      detail: { redisVersion: clusterTransitions.redisVersion, topology: clusterTransitions.topology, perTransition: clusterTrips },
+    }),
+    figure('trend: slowest approval transition vs PING on the same node, Redis Cluster', {
+      unit: '× PING',
+      value: Math.max(...approvalTransitions.map((t) => clusterTrips[t].vsPing)),
+      detail: {
+        perTransition: Object.fromEntries(
+          approvalTransitions.map((t) => [t, { ms: clusterTrips[t].medianMs, vsPing: clusterTrips[t].vsPing }]),
+        ),
+        singleNode: Object.fromEntries(approvalTransitions.map((t) => [t, { ms: trips[t].medianMs, vsPing: trips[t].vsPing }])),
+      },
     }),
     figure('AWS calls for the scripted workload (counted)', {
       unit: 'cost cache hit rate',
@@ -392,9 +416,11 @@ try {
       ? `${f.value.toFixed(2)}×`
       : f.unit === 'ms' || f.unit === 'KiB'
         ? `${f.value.toFixed(0)} ${f.unit}`
-        : f.unit === 'cost cache hit rate'
-          ? `${(f.value * 100).toFixed(0)}% hit`
-          : `${f.value}`;
+        : f.unit === '× PING'
+          ? `${f.value.toFixed(1)}× PING`
+          : f.unit === 'cost cache hit rate'
+            ? `${(f.value * 100).toFixed(0)}% hit`
+            : `${f.value}`;
   const tgt = (f) =>
     f.target === undefined
       ? 'trend'
@@ -408,6 +434,7 @@ try {
     if ('oursMs' in d) return `${d.oursMs.toFixed(0)} vs ${d.baselineMs.toFixed(0)} ms`;
     if ('oursBytes' in d) return `${(d.oursBytes / 1024).toFixed(0)} vs ${(d.baselineBytes / 1024).toFixed(0)} KiB`;
     if ('oursP99Ms' in d) return `${d.oursP99Ms.toFixed(1)} vs ${d.baselineP99Ms.toFixed(1)} ms`;
+    if ('singleNode' in d) return approvalTransitions.map((t) => `${t} ${d.perTransition[t].vsPing.toFixed(1)}`).join(', ');
     if ('perTransition' in d) return approvalTransitions.map((t) => `${t} ${d.perTransition[t].median}`).join(', ');
     if ('costExplorer' in d)
       return `${d.costExplorer.requests} CE requests / ${d.costExplorer.cacheLookups} lookups; ${d.callsOutsideAnyInvocation} calls outside invocations`;
@@ -428,13 +455,18 @@ try {
         .map(([op, n]) => `${op} ${n}`)
         .join(', ')}`,
     );
-  console.log('\nRedis per transition (round trips; commands):');
-  for (const [t, v] of Object.entries(trips))
-    console.log(
-      `  ${t.padEnd(34)} ${String(v.median).padStart(2)}  ${Object.entries(v.commandsPerSample)
-        .map(([c, n]) => `${c}×${n}`)
-        .join(' ')}`,
-    );
+  for (const [title, table] of [
+    ['single node', trips],
+    ['Redis Cluster', clusterTrips],
+  ]) {
+    console.log(`\nRedis per transition, ${title} (round trips; commands):`);
+    for (const [t, v] of Object.entries(table))
+      console.log(
+        `  ${t.padEnd(34)} ${String(v.median).padStart(2)}  ${Object.entries(v.commandsPerSample)
+          .map(([c, n]) => `${c}×${n}`)
+          .join(' ')}`,
+      );
+  }
   if (workload.problems.length || e2eProblems.length) console.log(`\nproblems:\n  ${[...workload.problems, ...e2eProblems].join('\n  ')}`);
   console.log(`\nbench/results.json written; all targets met: ${results.allMet ? 'yes' : 'no'}`);
 
