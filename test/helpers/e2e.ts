@@ -33,6 +33,8 @@ import { handOffEnv, receiveHandOffs, refusedHandOffs, startTestAwsEndpoint } fr
 import { startSlackServer, type SlackServer } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
 import { createRuntime, setRuntime } from '../../src/handlers/compose';
+import { lambdaDispatcher } from '../../src/aws/lambda';
+import { createAsyncInvoker } from '../../src/aws/lambda-invoke';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -113,7 +115,10 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   const prevSink = setLogSink((line) => logs.push(JSON.parse(line)));
   // As on Lambda: the Slack-facing function and the worker/events/scheduled functions each have
   // their own runtime (the edge one answers within Slack's ack, the worker one is patient).
-  const rt = createRuntime({ env, config, profile: 'edge', now: opts.now });
+  // The Slack function's own hand-off (signed Invoke to the loopback endpoint), with time bounds a
+  // loaded test machine cannot trip; the production bounds are tested in test/unit/lambda-invoke.test.ts.
+  const invoker = createAsyncInvoker({ env, connectTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
+  const rt = createRuntime({ env, config, profile: 'edge', now: opts.now, dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker) });
   const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now });
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
