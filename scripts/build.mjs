@@ -15,6 +15,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
+import { boltLambdaOnly, checkSlackBundle, edgeOnly, zodEnglishOnly } from './bundle-plugins.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,6 +56,28 @@ export const NON_LAMBDA = Object.freeze(['local']);
 
 /** Source folders only `npm start` may bundle: the playground and the local Slack/AWS it serves. */
 export const LOCAL_ONLY_SOURCES = Object.freeze(['src/playground/', 'src/loopback/']);
+/**
+ * esbuild plugins per entry name (scripts/bundle-plugins.mjs). The Slack-facing function drops
+ * Bolt's unused receivers and everything src/ loads lazily (worker code, AWS SDK clients); every
+ * product bundle drops zod's non-English locales. Names not listed (e.g. the benchmark's
+ * baseline) are bundled with BASE_OPTIONS alone.
+ */
+export function pluginsFor(name) {
+  switch (name) {
+    case 'slack':
+      return [boltLambdaOnly(), zodEnglishOnly(), edgeOnly({ root: ROOT }), workerOnly(WORKER_ONLY_SDKS.slack)];
+    case 'worker':
+    case 'events':
+    case 'scheduled':
+    case 'local':
+      return [zodEnglishOnly()];
+    default:
+      return [];
+  }
+}
+
+/** Size guards per entry name: each throws when its bundle's metafile breaks the budget. */
+export const GUARDS = Object.freeze({ slack: checkSlackBundle });
 
 /** The esbuild options shared by every bundle. Exported so the benchmark can report them. */
 export const BASE_OPTIONS = Object.freeze({
@@ -115,9 +138,18 @@ async function fileSize(path) {
  * @param {Record<string,string>} [opts.entries] name -> entry file (default ENTRIES)
  * @param {string[]} [opts.nonLambda] entry names that need not export `handler` (default NON_LAMBDA)
  * @param {import('esbuild').BuildOptions} [opts.overrides] extra esbuild options (e.g. { minify: false })
+ * @param {(name: string) => import('esbuild').Plugin[]} [opts.plugins] plugins per entry name (default pluginsFor)
+ * @param {boolean} [opts.guard] run the size guards of GUARDS (default true)
  * @returns {Promise<Array<{name:string, entry:string, outfile:string, bytes:number, gzipBytes:number, mapBytes:number, ms:number, inputs:number, metafile:object, metafilePath:string, warnings:number}>>}
  */
-export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda = NON_LAMBDA, overrides = {} } = {}) {
+export async function buildAll({
+  outdir = 'dist',
+  entries = ENTRIES,
+  nonLambda = NON_LAMBDA,
+  overrides = {},
+  plugins = pluginsFor,
+  guard = true,
+} = {}) {
   const absOut = toAbs(outdir);
   await mkdir(absOut, { recursive: true });
 
@@ -134,7 +166,7 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
         absWorkingDir: ROOT,
         entryPoints: [entry],
         outfile,
-        ...(WORKER_ONLY_SDKS[name] ? { plugins: [workerOnly(WORKER_ONLY_SDKS[name])] } : {}),
+        plugins: plugins(name),
         ...overrides,
       });
       const ms = performance.now() - t0;
@@ -152,6 +184,7 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
 
       const metafilePath = join(absOut, `meta-${name}.json`);
       await writeFile(metafilePath, JSON.stringify(result.metafile));
+      if (guard && GUARDS[name]) GUARDS[name](result.metafile);
 
       const code = await readFile(outfile);
       return {

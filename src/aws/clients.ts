@@ -21,7 +21,6 @@ import type * as EcsSdk from '@aws-sdk/client-ecs';
 import type * as EcrSdk from '@aws-sdk/client-ecr';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as CeSdk from '@aws-sdk/client-cost-explorer';
-import type * as LambdaSdk from '@aws-sdk/client-lambda';
 import type * as AutoScalingSdk from '@aws-sdk/client-application-auto-scaling';
 import type * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import type * as StsSdk from '@aws-sdk/client-sts';
@@ -35,7 +34,6 @@ type ECSClient = EcsSdk.ECSClient;
 type ECRClient = EcrSdk.ECRClient;
 type CloudWatchLogsClient = LogsSdk.CloudWatchLogsClient;
 type CostExplorerClient = CeSdk.CostExplorerClient;
-type LambdaClient = LambdaSdk.LambdaClient;
 type ApplicationAutoScalingClient = AutoScalingSdk.ApplicationAutoScalingClient;
 type CloudWatchClient = CloudWatchSdk.CloudWatchClient;
 
@@ -59,7 +57,6 @@ export interface AwsClients {
   cloudwatch(region: string, access?: AwsAccess): CloudWatchClient;
   /** Cost Explorer's API lives in us-east-1 whatever the workload's region. */
   costExplorer(access?: AwsAccess): CostExplorerClient;
-  lambda(): LambdaClient;
   autoScaling(region: string, access?: AwsAccess): ApplicationAutoScalingClient;
 }
 
@@ -84,13 +81,11 @@ interface Timeouts {
  * 2 s to connect and 5 s per attempt, 3 attempts, so a dead endpoint is given up in about 16 s
  * and a command (20 s budget, src/hooks/jobs.ts) can still answer within Slack's patience. Cost
  * Explorer is slower (8 s per attempt, 2 attempts), so is CloudWatch GetMetricData (10 s); STS is
- * quick (3 s). The hand-off to the worker runs inside
- * Slack's 3-second ack: 700 ms to connect, 1 s per attempt, 2 attempts.
+ * quick (3 s).
  */
 export const AWS_TIMEOUTS = {
   read: { connectionTimeout: 2_000, requestTimeout: 5_000, maxAttempts: 3 },
   costExplorer: { connectionTimeout: 2_000, requestTimeout: 8_000, maxAttempts: 2 },
-  handOff: { connectionTimeout: 700, requestTimeout: 1_000, maxAttempts: 2 },
   /** GetMetricData over two weeks answers in well under a second; a stuck socket must not hold the worker. */
   metrics: { connectionTimeout: 2_000, requestTimeout: 10_000, maxAttempts: 3 },
   /** AssumeRole, at the regional STS endpoint next to the function. */
@@ -269,8 +264,6 @@ export function createAwsClients(opts: ClientOptions = {}): AwsClients {
         access,
         (c) => new (require('@aws-sdk/client-application-auto-scaling') as typeof AutoScalingSdk).ApplicationAutoScalingClient(c),
       ),
-    lambda: () =>
-      get('lambda', () => new (require('@aws-sdk/client-lambda') as typeof LambdaSdk).LambdaClient(settings(AWS_TIMEOUTS.handOff))),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }

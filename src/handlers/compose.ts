@@ -9,6 +9,7 @@ import { registerAlerts } from '../alerts/register';
 import { registerApprovals } from '../approvals/register';
 import { createAwsClients } from '../aws/clients';
 import { lambdaDispatcher } from '../aws/lambda';
+import { createAsyncInvoker } from '../aws/lambda-invoke';
 import { registerCommands } from '../commands/job';
 import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
@@ -86,7 +87,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
-    dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
+    dispatcher = lambdaDispatcher(env.WORKER_FUNCTION!, createAsyncInvoker({ env }));
   }
   const rt: Runtime = {
     config,

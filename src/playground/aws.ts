@@ -143,7 +143,6 @@ export function readOnlyAwsClients(inner: AwsClients, locale: Locale = 'en'): Aw
     logs: (r, a) => guard(inner.logs(r, a)),
     cloudwatch: (r, a) => guard(inner.cloudwatch(r, a)),
     costExplorer: (a) => guard(inner.costExplorer(a)),
-    lambda: () => guard(inner.lambda()),
     autoScaling: (r, a) => guard(inner.autoScaling(r, a)),
   };
 }

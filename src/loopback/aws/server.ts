@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AwsFault, isAwsFault } from './fault';
 import { parseQueryForm, queryErrorXml, queryResponseXml } from './query';
@@ -84,6 +85,11 @@ export interface AwsEndpointOptions {
   /** Default: a free port chosen by the OS. */
   port?: number;
   /**
+   * HTTPS with this certificate and key (PEM) instead of plain HTTP, as AWS answers (the benchmark
+   * makes a self-signed one and gives the SDK its CA through NODE_EXTRA_CA_CERTS).
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
    * Secrets by access key id. When given, every request must be signed by one of these keys with
    * a valid signature (UnrecognizedClientException / InvalidSignatureException otherwise).
    * Without it, any signature is accepted and only read for attribution.
@@ -102,7 +108,7 @@ export interface CallFilter {
 }
 
 export interface AwsEndpoint {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https:// with `tls`) */
   readonly url: string;
   readonly port: number;
   /** Every call in arrival order (live array; cleared by reset()). */
@@ -417,11 +423,12 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     answer(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendFault(res, 'awsJson1_1', new AwsFault('InternalFailure', String(err), 500));
     });
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -432,7 +439,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host}:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}:${port}`;
 
   return {
     url,
