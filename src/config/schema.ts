@@ -121,6 +121,19 @@ export const configSchema = z
           .string()
           .regex(/^[UW][A-Z0-9]+$/)
           .optional(),
+        /**
+         * The workspace (T…) the app is installed in. Set it: requests from any other workspace, and
+         * clicks by users of another workspace (Slack Connect), are refused.
+         */
+        teamId: z
+          .string()
+          .regex(/^T[A-Z0-9]+$/, 'must be a Slack workspace ID (T…)')
+          .optional(),
+        /** On Enterprise Grid: the org (E…); requests from another org, or from none, are refused. */
+        enterpriseId: z
+          .string()
+          .regex(/^E[A-Z0-9]+$/, 'must be a Slack Enterprise Grid org ID (E…)')
+          .optional(),
       })
       .strict()
       .default({}),
