@@ -7,6 +7,7 @@
  */
 import { registerAlerts } from '../alerts/register';
 import { registerApprovals } from '../approvals/register';
+import { createHmac } from 'node:crypto';
 import { createAwsClients } from '../aws/clients';
 import { lambdaDispatcher } from '../aws/lambda';
 import { registerCommands } from '../commands/job';
@@ -14,6 +15,7 @@ import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
 import { createAccess } from '../edge/authz';
+import { signingDispatcher } from '../hooks/jobs';
 import { BotError } from '../errors';
 import { log as rootLog, registerSecret } from '../log';
 import { createRedis, redisPassword, type RedisProfile } from '../redis/client';
@@ -74,19 +76,43 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     requireEnv(env, ['WORKER_FUNCTION']);
     dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
   }
+  const now = opts.now ?? Date.now;
+  const jobKey = jobSigningKey(env);
+  registerSecret(jobKey);
   return {
     config,
     log,
     slack,
     redis,
     aws,
-    dispatcher,
+    // Every job is signed on its way to the worker, which runs no job it cannot verify (src/hooks/jobs.ts).
+    dispatcher: signingDispatcher(dispatcher, jobKey, now),
     access: createAccess(config, createDirectory(slack, log)),
     signingSecret: env.SLACK_SIGNING_SECRET!,
+    jobKey,
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
-    now: opts.now ?? Date.now,
+    now,
   };
+}
+
+/**
+ * The key worker jobs are signed with: JOB_SIGNING_KEY (at least 32 characters) when set, otherwise
+ * derived from the Slack signing secret, which only the bot's functions read. Whoever may invoke the
+ * worker function but cannot read their environment (or secret store) cannot forge a job.
+ */
+export function jobSigningKey(env: NodeJS.ProcessEnv): string {
+  const own = env.JOB_SIGNING_KEY?.trim();
+  if (own) {
+    if (own.length < 32) {
+      throw new BotError('CONFIG', 'JOB_SIGNING_KEY is shorter than 32 characters', {
+        userMessage: 'The bot is missing required settings.',
+        hint: 'Use a random value of at least 32 characters (e.g. `openssl rand -hex 32`), or leave JOB_SIGNING_KEY unset.',
+      });
+    }
+    return own;
+  }
+  return createHmac('sha256', env.SLACK_SIGNING_SECRET!).update('ecs-chatops worker job key v1').digest('hex');
 }
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */

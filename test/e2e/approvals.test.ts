@@ -84,7 +84,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
     const ok = await click(req, 'approve', 'ULEAD1');
     expect(ok.answers).toHaveLength(0);
-    expect(executeJobs()).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id }]);
+    expect(executeJobs()).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id, auth: expect.any(Object) }]);
     expect(messageText(req)).toContain('*Approved* by <@ULEAD1>');
     expect(messageText(req)).not.toContain('approval:approve');
 
