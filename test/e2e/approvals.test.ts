@@ -196,6 +196,8 @@ describe('approval buttons through the Slack Lambda handler', () => {
       errors: { reason: expect.stringContaining('at least 3 characters') },
     });
     expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('pending');
+    // A second approver opens the form too (and submits it after the first one).
+    await click(req, 'reject', 'ULEAD2');
 
     const done = await e2e.submitView({
       callback_id: 'approval:reject',
