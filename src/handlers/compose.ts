@@ -87,7 +87,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     aws,
     // Every job is signed on its way to the worker, which runs no job it cannot verify (src/hooks/jobs.ts).
     dispatcher: signingDispatcher(dispatcher, jobKey, now),
-    access: createAccess(config, createDirectory(slack, log)),
+    access: createAccess(config, createDirectory(slack, log, { now })),
     signingSecret: env.SLACK_SIGNING_SECRET!,
     jobKey,
     botToken: env.SLACK_BOT_TOKEN!,
