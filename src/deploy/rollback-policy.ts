@@ -9,7 +9,8 @@ import type { ImageDetail } from '@aws-sdk/client-ecr';
 import { code } from '../slack/text';
 import { findingsText, imagePolicyProblems } from './plan';
 import { shortDigest, splitImage } from './refs';
-import { roleProblems, rolesOf } from './taskdef';
+import type { rolesOf } from './taskdef';
+import { roleProblems } from './taskdef';
 import { arnTail } from '../aws/arn';
 
 type Roles = ReturnType<typeof rolesOf>;
