@@ -134,8 +134,12 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
     lines: LOGS_BUTTON_LINES,
   };
   await rt.dispatcher.dispatch(job);
+  const where =
+    svc.env.visibility === 'public'
+      ? 'they will appear in the thread'
+      : 'only you will see them, in the thread (a long excerpt as a file in a direct message)';
   await ctx.whisper(
-    `:hourglass_flowing_sand: Getting the last ${LOGS_BUTTON_LINES} log lines of task ${code(incident.first.taskId)}; they will appear in the thread.`,
+    `:hourglass_flowing_sand: Getting the last ${LOGS_BUTTON_LINES} log lines of task ${code(incident.first.taskId)}; ${where}.`,
   );
 }
 

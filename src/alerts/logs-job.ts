@@ -7,6 +7,8 @@ import type { Runtime } from '../runtime';
 import { incidentOf, ensureReader, type LogsJob } from './buttons';
 import { lastLines, logsErrorText } from './logs';
 import { logsFitInMessage, logsReply } from './messages';
+import { section, type SlackMessage } from '../slack/blocks';
+import { code } from '../slack/text';
 
 export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   const log = rt.log.child({ job: job.id, incident: job.incident });
@@ -33,25 +35,41 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
     ...loc,
     userId: job.userId,
   };
+  // The environment's visibility: private (the default) shows the lines to the clicker only.
+  const isPrivate = svc.env.visibility !== 'public';
+  const say = (msg: SlackMessage): Promise<unknown> =>
+    isPrivate ? rt.slack.ephemeral(channel, job.userId, msg, threadTs) : rt.slack.post(channel, msg, { threadTs });
   let lines: string[];
   try {
     lines = await lastLines(rt.aws.logs(loc.region), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
-    await rt.slack.post(channel, logsReply(meta, undefined, logsErrorText(err, loc)), { threadTs });
+    await say(logsReply(meta, undefined, logsErrorText(err, loc)));
     return;
   }
   if (logsFitInMessage(lines)) {
-    await rt.slack.post(channel, logsReply(meta, lines), { threadTs });
+    await say(logsReply(meta, lines));
     return;
   }
-  // Too long for one message: the whole excerpt as a file in the thread.
+  // Too long for one message: the whole excerpt as a file, in the thread or (private) in a direct message.
   const intro = logsReply(meta, lines.slice(-1));
-  await rt.slack.uploadText(channel, {
+  const file = {
     filename: `${svc.alias}-${meta.taskId}.log`,
     title: `Last ${lines.length} log lines of ${svc.alias} task ${meta.taskId}`,
     content: lines.join('\n') + '\n',
-    threadTs,
     comment: intro.text,
+  };
+  if (!isPrivate) {
+    await rt.slack.uploadText(channel, { ...file, threadTs });
+    return;
+  }
+  await rt.slack.uploadText(await rt.slack.openDm(job.userId), file);
+  await say({
+    text: `The last ${lines.length} log lines of ${svc.alias} task ${meta.taskId} are in the file I sent you in a direct message`,
+    blocks: [
+      section(
+        `:paperclip: The last ${lines.length} log lines of ${code(svc.alias)} task ${code(meta.taskId)} are in the file I sent you in a direct message.`,
+      ),
+    ],
   });
 }

@@ -68,6 +68,13 @@ const environment = z
       })
       .strict()
       .default({ blockCritical: false, requireScan: false }),
+    /**
+     * Who sees read answers that can carry sensitive output in this environment (today `/ecs logs`
+     * answers, their overflow files and the alert Logs button's lines): `private` (the default)
+     * answers only the person who asked, ephemeral, with any file in a direct message to them;
+     * `public` posts for the whole channel. `--public` / `--private` choose for one command.
+     */
+    visibility: z.enum(['private', 'public']).default('private'),
     /** Roles that task definitions in this environment may use (iam:PassRole is scoped to these). */
     taskRoles: z.array(roleArn).default([]),
     alerts: z

@@ -79,6 +79,8 @@ export interface SlackGateway {
   ): Promise<void>;
   /** Members of a user group (usergroups.users.list). */
   groupMembers(groupId: string): Promise<string[]>;
+  /** The id of the bot's direct-message channel with `userId` (conversations.open; scope im:write). */
+  openDm(userId: string): Promise<string>;
 }
 
 const BLOCK_ERRORS = new Set(['invalid_blocks', 'msg_blocks_too_long', 'invalid_blocks_format', 'too_many_blocks']);
@@ -195,6 +197,16 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
           ...(file.comment ? { initial_comment: file.comment } : {}),
         } as never);
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async openDm(userId) {
+      try {
+        const res = await client.conversations.open({ users: userId });
+        const id = (res.channel as { id?: string } | undefined)?.id;
+        if (!id) throw new Error('conversations.open returned no channel');
+        return id;
       } catch (err) {
         throw wrap(err);
       }

@@ -139,7 +139,7 @@ describe('alert buttons', () => {
     expect(whispers()).toContain('belongs to an alert in another channel');
   });
 
-  it('the genuine Logs button reads what the incident recorded and posts in its thread (role re-checked in the worker)', async () => {
+  it('the genuine Logs button reads what the incident recorded and answers the clicker in its thread (role re-checked in the worker)', async () => {
     const alert = await alertFor('web-prod', 'CALERTS', TASK);
     await click(
       alert,
@@ -148,7 +148,7 @@ describe('alert buttons', () => {
     await e2e.drain();
     expect(readGroups()).toEqual(['/ecs/web']);
     expect(buttonReads()[0]!.args[0].input.logStreamName).toBe(`ecs/web/${TASK}`);
-    const reply = e2e.slack.messages('CALERTS').find((m) => m.thread_ts === alert.ts && m.ts !== alert.ts);
+    const reply = e2e.slack.ephemerals('CALERTS').find((m) => m.thread_ts === alert.ts && m.user === 'UDEV1');
     expect(reply?.text).toContain(`log lines of web task ${TASK}`);
   });
 

@@ -150,6 +150,12 @@ describe('Status and Roll back', () => {
 });
 
 describe('Logs', () => {
+  // The public path (the channel sees the lines); private, the default, is test/e2e/logs-visibility.test.ts.
+  beforeEach(async () => {
+    await e2e.close();
+    e2e = await setupE2E({ now: () => T0, configPath: configFile((d) => (d.environments.prod.visibility = 'public')) });
+  });
+
   it('posts the last 50 lines of the failed container in the alert thread (through the worker)', async () => {
     const { alert, button } = await postAlert();
     await click(alert, button('alert:logs'));
