@@ -22,6 +22,7 @@ import {
 } from './incident';
 import { arnTail } from '../aws/arn';
 import { slackDate } from '../slack/time';
+import { formatDuration } from '../config/duration';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
 
 export const ACTION_LOGS = 'alert:logs';
@@ -198,12 +199,16 @@ export function logsFitInMessage(lines: readonly string[], maxChars = 2_800): bo
 export function muteNotice(
   svc: Pick<ResolvedService, 'alias' | 'environment'>,
   by: string,
-  mute: { until: number; reason?: string } | undefined,
+  mute: { until: number; reason?: string; beyondMax?: number } | undefined,
 ): SlackMessage {
   if (!mute) {
     const text = `🔔 <@${by}> unmuted alerts for ${code(svc.alias)} (${code(svc.environment)}).`;
     return { text: `Alerts for ${svc.alias} unmuted`, blocks: [section(text)] };
   }
-  const text = `🔕 <@${by}> muted alerts for ${code(svc.alias)} (${code(svc.environment)}) until ${slackDate(mute.until)}${mute.reason ? `: ${escapeMrkdwn(mute.reason)}` : ''}. Failures are still counted and the incident is posted if it is still open when the mute ends.`;
+  const beyond =
+    mute.beyondMax !== undefined
+      ? ` This is longer than the ${formatDuration(mute.beyondMax)} a requester may mute in ${code(svc.environment)}; <@${by}> set it as an approver.`
+      : '';
+  const text = `🔕 <@${by}> muted alerts for ${code(svc.alias)} (${code(svc.environment)}) until ${slackDate(mute.until)}${mute.reason ? `: ${escapeMrkdwn(mute.reason)}` : ''}. Failures are still counted and the incident is posted if it is still open when the mute ends.${beyond}`;
   return { text: `Alerts for ${svc.alias} muted`, blocks: [section(text)] };
 }

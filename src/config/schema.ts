@@ -22,6 +22,9 @@ const duration = z.string().transform((s, ctx) => {
   return ms;
 });
 
+/** No mute, whoever sets it, lasts longer than this. */
+export const MUTE_CEILING_MS = 7 * 86_400_000;
+
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1');
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
 
@@ -85,9 +88,16 @@ const environment = z
         downAfter: duration.default(5 * 60_000),
         /** Also alert on stops that are normally noise (scale-in, user stops, exit 0). */
         includeRoutineStops: z.boolean().default(false),
+        /**
+         * The longest a requester may mute a service's alerts (`/ecs mute`), counted from when the
+         * mute in force began, so muting again does not extend it. Longer needs an approver (at most 7d).
+         */
+        muteMax: duration
+          .pipe(z.number().min(60_000, 'must be at least 1m').max(MUTE_CEILING_MS, 'must be at most 7d'))
+          .default(4 * 3_600_000),
       })
       .strict()
-      .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false }),
+      .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false, muteMax: 4 * 3_600_000 }),
   })
   .strict();
 
