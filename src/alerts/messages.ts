@@ -22,7 +22,7 @@ import {
 } from './incident';
 import { arnTail } from '../aws/arn';
 import { slackDate } from '../slack/time';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
 
 export const ACTION_LOGS = 'alert:logs';

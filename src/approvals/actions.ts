@@ -43,9 +43,12 @@ const REJECT_FORM_TTL_SECONDS = 3600;
 /**
  * The request a click acts on must be in the channel the click comes from (its message is there):
  * a button replayed from elsewhere is refused. True when the click may go on (including when the
- * request is gone: the transitions answer that).
+ * request is gone: the transitions answer that). A click in the clicker's own Home tab has no
+ * channel: it goes on, and the transitions check the clicker's role as for any click.
  */
 async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<boolean> {
+  const view = (ctx.body as { view?: { type?: string } }).view;
+  if (!ctx.channelId && view?.type === 'home') return true;
   const req = await storeOp(() => getRequest(ctx.rt.redis, id));
   if (!req || req.channel === ctx.channelId) return true;
   ctx.rt.log.warn('request button refused: clicked outside the request channel', {

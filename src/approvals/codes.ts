@@ -8,7 +8,7 @@ import { BotError, type ErrorCode } from '../errors';
 import { guardText, requestLink } from './format';
 import type { GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { slackDate } from '../slack/time';
 
 export const CODES = [

@@ -3,7 +3,7 @@
  * (codes.ts) and /ecs history: links to a request message, who holds a lock or freeze. The
  * generic text helpers (mentions, quotes, verb titles) are in src/slack/text.ts.
  */
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { code, escapeMrkdwn, mention, oneLine } from '../slack/text';
 import { slackDate } from '../slack/time';
 import type { GuardInfo } from './guards';

@@ -14,7 +14,7 @@ import { code, escapeMrkdwn, mention, oneLine, truncate } from '../slack/text';
 import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import type { ChangeRequest } from './types';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { slackDate } from '../slack/time';
 
 export interface BotRun {

@@ -8,8 +8,9 @@ import { actions, context, header, section, type SlackMessage } from '../slack/b
 import { code, codeBlock, escapeMrkdwn, LIMITS, mention, oneLine, plural, principal, truncate } from '../slack/text';
 import { requestTitle } from './codes';
 import type { ChangeRequest, RequestState } from './types';
-import { formatDuration } from '../config/duration';
+import { formatDuration, type Locale } from '../i18n';
 import { slackDate } from '../slack/time';
+import { approveConfirm } from './confirm';
 
 /** Button action ids (registered under the prefix in ./actions.ts); the value is the request id. */
 export const ACTION_PREFIX = 'approval:';
@@ -34,6 +35,8 @@ const HEAD: Record<RequestState, { icon: string; suffix: string }> = {
 interface MessageOptions {
   /** Approver principals of the environment, shown while approvals are missing. */
   approvers?: readonly string[];
+  /** The workspace's language (the Approve button's confirmation dialog). */
+  locale?: Locale;
 }
 
 function approvalsLine(req: ChangeRequest, opts: MessageOptions): string {
@@ -99,7 +102,13 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   if (req.state === 'pending') {
     blocks.push(
       actions(undefined, [
-        { text: 'Approve', actionId: ACTION.approve, value: req.id, style: 'primary' },
+        {
+          text: 'Approve',
+          actionId: ACTION.approve,
+          value: req.id,
+          style: 'primary',
+          ...(req.approvalsNeeded > 0 ? { confirm: approveConfirm(req, opts.locale ?? 'en') } : {}),
+        },
         { text: 'Reject', actionId: ACTION.reject, value: req.id, style: 'danger' },
         { text: 'Cancel', actionId: ACTION.cancel, value: req.id },
       ]),

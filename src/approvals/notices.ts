@@ -6,7 +6,7 @@ import { section, type SlackMessage } from '../slack/blocks';
 import { code, mention, oneLine } from '../slack/text';
 import { guardText } from './format';
 import type { GuardInfo } from './guards';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 
 export type GuardAction = 'locked' | 'unlocked' | 'frozen' | 'unfrozen';
 

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { code, escapeMrkdwn } from '../slack/text';
-import { formatDuration, parseDuration } from '../config/duration';
+import { parseDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { badInput } from '../errors';
 import { parseRaw, resolveService, wholeNumber } from './args';
 import type { Config } from '../config/schema';

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { section } from '../slack/blocks';
 import { code, escapeMrkdwn } from '../slack/text';
-import { formatDuration, parseDuration } from '../config/duration';
+import { parseDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { badInput, errorMessage } from '../errors';
 import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';

@@ -12,15 +12,3 @@ export function parseDuration(text: string): number | undefined {
   for (const m of t.matchAll(PART)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
   return total > 0 ? total : undefined;
 }
-
-/** A compact human rendering: 45s, 12m, 3h 5m, 2d 4h. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
-}

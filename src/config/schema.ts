@@ -3,6 +3,7 @@
  * See chatops.example.yml for a commented, complete example.
  */
 import { z } from 'zod';
+import { LOCALES } from '../i18n/locale';
 import { parseDuration } from './duration';
 
 /** A Slack user (U…/W…), a user group (S…), or "*" for everyone in an allowed channel. */
@@ -151,9 +152,11 @@ export const configSchema = z
           .string()
           .regex(/^E[A-Z0-9]+$/, 'must be a Slack Enterprise Grid org ID (E…)')
           .optional(),
+        /** The workspace's language for messages everyone sees; a person's own Slack locale wins for what only they see. */
+        language: z.enum(LOCALES).default('en'),
       })
       .strict()
-      .default({}),
+      .default({ language: 'en' }),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
   })

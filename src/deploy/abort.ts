@@ -7,9 +7,8 @@
 import { z } from 'zod';
 import type { ActionContext } from '../hooks/actions';
 import { code, principal } from '../slack/text';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { principalsFor } from '../policy/authorize';
-import { TRACK_TTL_SECONDS } from './constants';
 import { getRequest } from '../approvals/workflow';
 
 export const abortJobSchema = z.object({

@@ -11,7 +11,7 @@ import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
 import { BotError } from '../errors';
 import { code, plural } from '../slack/text';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { shortDigest } from './refs';
 import { arnTail } from '../aws/arn';
 

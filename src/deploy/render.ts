@@ -6,7 +6,7 @@
 import type { KnownBlock } from '@slack/types';
 import { context, section, type SlackMessage } from '../slack/blocks';
 import { code, codeBlock, escapeMrkdwn, link, notificationText, oneLine, plural, truncate, verbTitle } from '../slack/text';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { serviceUrl, taskUrl } from '../aws/console';
 import type { ChangePlan } from './plan';
 import type { Counts, Phase, StoppedTaskInfo } from './progress';

@@ -16,18 +16,18 @@ import type { Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { findService } from '../config/load';
 import { cleanLogMessages } from '../aws/redact';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../i18n';
 import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
 import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
 import { withThrottleRetry } from './retry';
-import { TRACK_TTL_SECONDS } from './constants';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, setStatusTs } from '../approvals/execution';
@@ -278,6 +278,12 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
 
   const track = await trackState(rt, req.id);
   const final = a.phase === 'completed' || a.phase === 'failed';
+  // The rollout's progress as the Home tab shows it (src/surfaces/home-data.ts reads it back).
+  const progress = JSON.stringify({ phase: a.phase, ...a.counts });
+  if (track.progress !== progress) {
+    await setTrack(rt, req.id, { progress });
+    await announceChange(rt, { what: 'rollout', environment: plan.environment, service: plan.alias });
+  }
   let stopped: StoppedTaskInfo[] = track.stopped ? (JSON.parse(track.stopped) as StoppedTaskInfo[]) : [];
   let withLogs = stopped;
   const failedSeen = Number(track.failedSeen ?? 0);

@@ -41,7 +41,10 @@ function enterpriseIds(body: Body): string[] {
  * names must be the configured one, unless the org is configured and matches (on Grid, users of the
  * org's other workspaces are the org's people); with an org configured, the body must name it.
  */
-export function foreignWorkspace(slack: Config['slack'], body: Body): { teamId?: string; enterpriseId?: string } | undefined {
+export function foreignWorkspace(
+  slack: Pick<Config['slack'], 'teamId' | 'enterpriseId'>,
+  body: Body,
+): { teamId?: string; enterpriseId?: string } | undefined {
   const teams = teamIds(body);
   const orgs = enterpriseIds(body);
   if (slack.enterpriseId) {

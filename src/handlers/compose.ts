@@ -7,7 +7,7 @@
  */
 import { registerAlerts } from '../alerts/register';
 import { registerApprovals } from '../approvals/register';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createAwsClients } from '../aws/clients';
 import { lambdaDispatcher } from '../aws/lambda';
 import { registerCommands } from '../commands/job';
@@ -15,13 +15,15 @@ import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
 import { createAccess } from '../edge/authz';
-import { signingDispatcher } from '../hooks/jobs';
+import { inProcessDispatcher, runJob, signingDispatcher } from '../hooks/jobs';
 import { BotError } from '../errors';
 import { log as rootLog, registerSecret } from '../log';
-import { createRedis, redisPassword, type RedisProfile } from '../redis/client';
+import { createRedisFromEnv, type RedisProfile } from '../redis/client';
+import { redisPassword } from '../redis/url';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
+import { registerSurfaces } from '../surfaces/register';
 
 let registered = false;
 
@@ -33,6 +35,7 @@ export function registerAll(): void {
   registerApprovals();
   registerAlerts();
   registerChanges();
+  registerSurfaces();
 }
 
 /** Names of required variables that are missing or empty. */
@@ -51,17 +54,25 @@ function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
 
 interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
+  /** Slack delivers over Socket Mode (local use): no request signing, so no signing secret needed. */
+  socketMode?: boolean;
   config?: Config;
   profile: RedisProfile;
   mode?: 'lambda' | 'local';
-  /** Defaults to an async Lambda invocation of WORKER_FUNCTION. */
+  /**
+   * Default: the Slack-facing function ('edge') hands jobs to the worker function (an async
+   * Lambda invocation of WORKER_FUNCTION); every other function ('worker': the worker, events
+   * and scheduled functions) runs the jobs it creates itself, in this process after the current
+   * job (its handler awaits dispatcher.idle()). So no function invokes itself or the worker: an
+   * auto-approved change runs in the worker that already holds it.
+   */
   dispatcher?: Dispatcher;
   now?: () => number;
 }
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const env = opts.env ?? process.env;
-  requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
+  requireEnv(env, ['SLACK_BOT_TOKEN', ...(opts.socketMode ? [] : ['SLACK_SIGNING_SECRET']), 'REDIS_URL']);
   registerSecret(env.SLACK_BOT_TOKEN);
   registerSecret(env.SLACK_SIGNING_SECRET);
   registerSecret(redisPassword(env.REDIS_URL!));
@@ -70,30 +81,32 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients();
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
-  const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
+  const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;
-  if (!dispatcher) {
+  if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
     dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
   }
   const now = opts.now ?? Date.now;
   const jobKey = jobSigningKey(env);
   registerSecret(jobKey);
-  return {
+  const rt: Runtime = {
     config,
     log,
     slack,
     redis,
     aws,
-    // Every job is signed on its way to the worker, which runs no job it cannot verify (src/hooks/jobs.ts).
-    dispatcher: signingDispatcher(dispatcher, jobKey, now),
+    // Every job is signed on its way to the worker (or to this process's in-process runner, which
+    // runs jobs with this runtime once it is built); runJob runs no job it cannot verify (src/hooks/jobs.ts).
+    dispatcher: signingDispatcher(dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log), jobKey, now),
     access: createAccess(config, createDirectory(slack, log, { now })),
-    signingSecret: env.SLACK_SIGNING_SECRET!,
+    signingSecret: env.SLACK_SIGNING_SECRET ?? '',
     jobKey,
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
     now,
   };
+  return rt;
 }
 
 /**
@@ -112,7 +125,9 @@ export function jobSigningKey(env: NodeJS.ProcessEnv): string {
     }
     return own;
   }
-  return createHmac('sha256', env.SLACK_SIGNING_SECRET!).update('ecs-chatops worker job key v1').digest('hex');
+  // Socket Mode (npm start) has no signing secret; its jobs run in this process, so a key of its own will do.
+  if (!env.SLACK_SIGNING_SECRET) return randomBytes(32).toString('hex');
+  return createHmac('sha256', env.SLACK_SIGNING_SECRET).update('ecs-chatops worker job key v1').digest('hex');
 }
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */

@@ -2,14 +2,22 @@
  * One ioredis client per process, reused across Lambda invocations, bounded to fit Slack's
  * 3-second budget: short connect timeout, one retry per command, a command timeout.
  * `rediss://` URLs use TLS (ElastiCache Serverless is TLS-only).
+ *
+ * Single node or Redis Cluster (ElastiCache Serverless is cluster-mode only): see
+ * `parseRedisTarget` and ./cluster.ts; docs/redis.md says how to configure either.
  */
 import { readFileSync } from 'node:fs';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { type Cluster, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
+import { createCluster, parseRedisTarget } from './cluster';
+import { describeRedisUrl } from './url';
+
+/** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
+export type RedisClient = Redis | Cluster;
 
 export type RedisProfile = 'edge' | 'worker';
 
-function redisOptions(profile: RedisProfile): RedisOptions {
+export function redisOptions(profile: RedisProfile): RedisOptions {
   return {
     lazyConnect: true,
     connectTimeout: profile === 'edge' ? 1_000 : 3_000,
@@ -25,11 +33,7 @@ function redisOptions(profile: RedisProfile): RedisOptions {
   };
 }
 
-/**
- * `caFile` (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates
- * chain to public CAs and need nothing.
- */
-export function createRedis(url: string, profile: RedisProfile, caFile?: string): Redis {
+function createNode(url: string, profile: RedisProfile, caFile?: string): Redis {
   const options = redisOptions(profile);
   if (caFile && url.startsWith('rediss://')) options.tls = { ca: readFileSync(caFile) };
   let client: Redis;
@@ -45,27 +49,37 @@ export function createRedis(url: string, profile: RedisProfile, caFile?: string)
   return client;
 }
 
-/** The scheme and what follows the last '@' (the host, usually), never the user or password. */
-export function describeRedisUrl(url: string): string {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1] ?? '?';
-  const at = url.lastIndexOf('@');
-  return at < 0 ? `${scheme}://…` : `${scheme}://…@${url.slice(at + 1).replace(/[/?#].*$/, '')}`;
-}
-
-/** The password in a Redis URL, decoded (undefined when there is none or the URL does not parse). */
-export function redisPassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function invalidRedisUrl(url: string): BotError {
   const message = `REDIS_URL is not a valid URL (${describeRedisUrl(url)})`;
   return new BotError('CONFIG', message, {
     userMessage: 'The bot is missing required settings.',
     hint: 'Percent-encode the characters / ? # @ % in the Redis password (encodeURIComponent), e.g. redis://:p%2Fss@host:6379.',
+  });
+}
+
+export interface ClusterSettings {
+  /** REDIS_CLUSTER: 'true' | 'false' (unset: the URL decides, see parseRedisTarget). */
+  cluster?: string;
+  /** REDIS_TLS_SERVERNAME: the TLS server name checked on every cluster node (default: the URL's host name). */
+  tlsServername?: string;
+}
+
+/**
+ * A single-node or cluster client (./cluster.ts parseRedisTarget decides which). `caFile`
+ * (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates chain to
+ * public CAs and need nothing.
+ */
+export function createRedis(url: string, profile: RedisProfile, caFile?: string, settings: ClusterSettings = {}): RedisClient {
+  const target = parseRedisTarget(url, settings.cluster, settings.tlsServername);
+  if (target.cluster) return createCluster(target, redisOptions(profile), caFile);
+  return createNode(target.url, profile, caFile);
+}
+
+/** The process's client from its environment: REDIS_URL, REDIS_CLUSTER, REDIS_TLS_CA_FILE, REDIS_TLS_SERVERNAME. */
+export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile): RedisClient {
+  return createRedis(env.REDIS_URL ?? '', profile, env.REDIS_TLS_CA_FILE || undefined, {
+    cluster: env.REDIS_CLUSTER,
+    tlsServername: env.REDIS_TLS_SERVERNAME || undefined,
   });
 }
 

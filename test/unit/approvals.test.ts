@@ -13,7 +13,7 @@ import { factPairs, fromHash, requestFields } from '../../src/approvals/model';
 import { guardConfirmation, guardNotice } from '../../src/approvals/notices';
 import { parseReply } from '../../src/approvals/scripts';
 import type { ChangeRequest, RequestState } from '../../src/approvals/types';
-import { formatDuration } from '../../src/config/duration';
+import { formatDuration } from '../../src/i18n';
 import { slackDate, utcText } from '../../src/slack/time';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);

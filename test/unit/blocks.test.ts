@@ -1,7 +1,8 @@
 import { actions, blockTextLength, fitMessage, header, section } from '../../src/slack/blocks';
 import { code, codeBlock, escapeMrkdwn, LIMITS, truncate, truncateLines } from '../../src/slack/text';
 import { closest } from '../../src/commands/suggest';
-import { formatDuration, parseDuration } from '../../src/config/duration';
+import { parseDuration } from '../../src/config/duration';
+import { formatDuration } from '../../src/i18n';
 
 describe('text helpers', () => {
   it('escapes mrkdwn control characters so <!channel> cannot ping', () => {

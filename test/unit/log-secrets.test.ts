@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
 import { createRuntime } from '../../src/handlers/compose';
 import { createLogger, registerSecret, scrubLogLine, setLogSink } from '../../src/log';
-import { createRedis, describeRedisUrl, redisPassword } from '../../src/redis/client';
+import { createRedis } from '../../src/redis/client';
+import { describeRedisUrl, redisPassword } from '../../src/redis/url';
 
 const lines: string[] = [];
 let prev: ReturnType<typeof setLogSink>;

@@ -3,7 +3,7 @@
  * image references, and packing lines into sections that stay within Slack's limits.
  */
 import type { KnownBlock } from '@slack/types';
-import { formatDuration } from '../../config/duration';
+import { formatDuration } from '../../i18n';
 import { section } from '../../slack/blocks';
 import { splitImage } from '../../deploy/refs';
 import { arnTail } from '../../aws/arn';

@@ -10,7 +10,7 @@ import { BotError } from '../../errors';
 import { context, section, type SlackMessage } from '../../slack/blocks';
 import { code, escapeMrkdwn, link, plural, truncate } from '../../slack/text';
 import { cleanLogMessage, cleanLogMessages } from '../../aws/redact';
-import { formatDuration } from '../../config/duration';
+import { formatDuration } from '../../i18n';
 import { utcDate, utcTime } from './common';
 import { utcText } from '../../slack/time';
 

@@ -1,0 +1,92 @@
+/**
+ * The one message catalog: every part defined with defineMessages (loaded here by requiring every
+ * module of src/) has English and Korean for each entry, with the same placeholders, and no Korean
+ * entry is an untranslated copy of the English one unless it says `same: true`.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { catalogParts, defineMessages, format, placeholderNames } from '../../src/i18n/catalog';
+import { formatDuration, localeFor, localeFromSlack } from '../../src/i18n';
+
+const SRC = path.join(__dirname, '../../src');
+/** Modules with side effects on import (they start a server), and the loopback stand-ins for Slack and AWS (not the bot). */
+const SKIP = /^(handlers\/local\.ts|loopback\/)/;
+
+function modules(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return modules(full);
+    return /\.ts$/.test(name) && !/\.d\.ts$/.test(name) && !SKIP.test(path.relative(SRC, full)) ? [full] : [];
+  });
+}
+
+describe('the message catalog', () => {
+  beforeAll(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading every module registers its catalog part
+    for (const file of modules(SRC)) require(file);
+  });
+
+  it('every part has a unique name', () => {
+    const names = catalogParts().map((p) => p.name);
+    expect(names.length).toBe(new Set(names).size);
+  });
+
+  it('every entry has English and Korean with the same placeholders, and Korean is translated', () => {
+    const problems: string[] = [];
+    for (const part of catalogParts()) {
+      for (const [key, entry] of Object.entries(part.entries)) {
+        const where = `${part.name}.${key}`;
+        if (!entry.en.trim()) problems.push(`${where}: English is empty`);
+        if (!entry.ko.trim()) problems.push(`${where}: Korean is empty`);
+        if (placeholderNames(entry.en).join() !== placeholderNames(entry.ko).join()) {
+          problems.push(`${where}: placeholders differ (${placeholderNames(entry.en)} vs ${placeholderNames(entry.ko)})`);
+        }
+        if (entry.en === entry.ko && !entry.same)
+          problems.push(`${where}: Korean is a copy of the English (translate it, or mark it same: true)`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('format', () => {
+  it('fills placeholders and picks plural words by the number', () => {
+    expect(format('{n} {n|task|tasks} on {service}', { n: 1, service: 'web' })).toBe('1 task on web');
+    expect(format('{n} {n|task|tasks} on {service}', { n: 3, service: 'web' })).toBe('3 tasks on web');
+    expect(format('작업 {n}개', { n: 3 })).toBe('작업 3개');
+  });
+
+  it('leaves an unknown placeholder visible rather than inventing a value', () => {
+    expect(format('{a} and {b}', { a: 'x' })).toBe('x and {b}');
+  });
+
+  it('translators are typed by the English text and bound to a locale', () => {
+    const part = defineMessages('test-example', {
+      hello: { en: 'Hello {who}', ko: '{who}님 안녕하세요' },
+      plain: { en: 'OK', ko: '확인' },
+    });
+    expect(part.in('en')('hello', { who: 'Dana' })).toBe('Hello Dana');
+    expect(part.in('ko')('hello', { who: 'Dana' })).toBe('Dana님 안녕하세요');
+    expect(part.in('ko')('plain')).toBe('확인');
+    // @ts-expect-error a missing parameter is a compile error
+    part.in('en')('hello');
+  });
+});
+
+describe('locales and durations', () => {
+  it('maps Slack locales to the bot languages, else the workspace language', () => {
+    expect(localeFromSlack('ko-KR')).toBe('ko');
+    expect(localeFromSlack('en-GB')).toBe('en');
+    expect(localeFromSlack('fr-FR')).toBeUndefined();
+    expect(localeFor('ko', 'fr-FR')).toBe('ko');
+    expect(localeFor('en', 'ko-KR')).toBe('ko');
+    expect(localeFor('en', undefined)).toBe('en');
+  });
+
+  it('writes durations in each language', () => {
+    expect(formatDuration(45_000)).toBe('45s');
+    expect(formatDuration(185 * 60_000)).toBe('3h 5m');
+    expect(formatDuration(185 * 60_000, 'ko')).toBe('3시간 5분');
+    expect(formatDuration(52 * 3600_000, 'ko')).toBe('2일 4시간');
+  });
+});
