@@ -175,8 +175,11 @@ describe('a scripted run of every flow', () => {
     });
     expect(res.status).toBe(200);
     await t.settle();
+    // prod's read answers are private (the default visibility): only the clicker sees the lines, in the thread.
     expect(
-      threadOf(t.slack, 'CWORKERTEAM', alert!.ts)
+      t.slack
+        .ephemerals('CWORKERTEAM')
+        .filter((m) => m.user === 'UDEV1' && m.thread_ts === alert!.ts)
         .map((m) => textOf(m))
         .join('\n'),
     ).toContain('panic: out of memory');
