@@ -44,7 +44,8 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
     lines = await lastLines(rt.aws.logs(loc.region), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
-    await say(logsReply(meta, undefined, logsErrorText(err, loc)));
+    const why = await logsErrorText(rt.aws.logs(loc.region), err, loc);
+    await say(logsReply(meta, undefined, why));
     return;
   }
   if (logsFitInMessage(lines)) {

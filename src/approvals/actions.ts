@@ -12,6 +12,7 @@ import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
 import { ACTION, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, withoutButtons } from './message';
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
+import { retroApproveRequest } from './gates';
 import { plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
@@ -72,6 +73,8 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
       return answer(ctx, await approveRequest(rt, id, userId));
     case ACTION.cancel:
       return answer(ctx, await cancelRequest(rt, id, userId));
+    case ACTION.retro:
+      return answer(ctx, await retroApproveRequest(rt, id, userId));
     case ACTION.reject: {
       const check = await checkCanReject(rt, id, userId);
       if (!check.ok) return answer(ctx, check);

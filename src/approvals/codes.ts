@@ -8,8 +8,9 @@ import { BotError, type ErrorCode } from '../errors';
 import { guardText, requestLink } from './format';
 import type { GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
-import { formatDuration } from '../i18n';
+import { formatDuration, type Locale } from '../i18n';
 import { slackDate } from '../slack/time';
+import { gatesText } from './gates-text';
 
 export const CODES = [
   // transitions
@@ -21,6 +22,8 @@ export const CODES = [
   'ALREADY_APPROVED',
   'NOT_AUTHORIZED',
   'NOT_REQUESTER',
+  'NOT_CANCELLER',
+  'START_EXPIRED',
   'LOCKED',
   'FROZEN',
   'BUSY',
@@ -37,6 +40,11 @@ export const CODES = [
   'NOT_LOCK_OWNER',
   'ALREADY_FROZEN',
   'NOT_FROZEN',
+  // release gates
+  'NOT_BREAK_GLASS',
+  'RETRO_DONE',
+  'NOT_SCHEDULED',
+  'NOT_DUE',
 ] as const;
 type RefusalCode = (typeof CODES)[number];
 
@@ -53,6 +61,8 @@ export interface AnswerContext {
   service?: string;
   /** Approver principals of the environment (for "who can do it instead"). */
   approvers?: readonly string[];
+  /** The language of the answer (the release-gate answers; the others are being moved into the catalog). */
+  locale?: Locale;
 }
 
 function approversText(ctx: AnswerContext): string {
@@ -66,14 +76,19 @@ function approvalsText(req: ChangeRequest): string {
 }
 
 /** One sentence on where a request stands (for clicks on a request that moved on). */
-export function stateSentence(req: ChangeRequest, now: number): string {
+export function stateSentence(req: ChangeRequest, now: number, locale: Locale = 'en'): string {
   switch (req.state) {
     case 'pending':
       return `This request is waiting for approval (${req.approvals.length}/${req.approvalsNeeded}).`;
     case 'approved':
-      return req.approvalsNeeded === 0
+      return req.approvalsNeeded === 0 || req.breakGlass
         ? 'This request needed no approval and is starting.'
         : `This request was already approved${approvalsText(req)} and is starting.`;
+    case 'scheduled': {
+      const t = gatesText.in(locale);
+      const by = req.approvals.length ? t('approvedBy', { users: req.approvals.map((a) => mention(a.user)).join(', ') }) : '';
+      return t('scheduledSentence', { by, at: slackDate(req.startAt ?? now) });
+    }
     case 'running':
       return `This request is already running${req.approvals.length ? ` (approved${approvalsText(req)})` : ''}.`;
     case 'succeeded':
@@ -108,9 +123,13 @@ export function answerFor(c: string, ctx: AnswerContext): string {
     case 'NOT_APPROVED':
     case 'NOT_RUNNING':
     case 'NOT_OPEN':
-      return req ? `${stateSentence(req, ctx.now)} Nothing was changed.` : 'This request is no longer open. Nothing was changed.';
+      return req
+        ? `${stateSentence(req, ctx.now, ctx.locale)} Nothing was changed.`
+        : 'This request is no longer open. Nothing was changed.';
     case 'NOT_STARTED':
-      return req ? `${stateSentence(req, ctx.now)} It never started, so there is nothing to record.` : 'This request never started.';
+      return req
+        ? `${stateSentence(req, ctx.now, ctx.locale)} It never started, so there is nothing to record.`
+        : 'This request never started.';
     case 'EXPIRED':
       return `This request expired${req ? ` ${slackDate(req.expiresAt)}` : ''} before enough approvals came in, so nothing was approved.${req ? ` ${mention(req.requester)} can request it again if it is still needed.` : ''}`;
     case 'SELF_APPROVAL':
@@ -123,9 +142,20 @@ export function answerFor(c: string, ctx: AnswerContext): string {
     }
     case 'NOT_AUTHORIZED':
       return `You are not (or no longer) an approver in ${code(env)}, so nothing was recorded. Approvers: ${approversText(ctx)}. An admin can add you in chatops.yml (\`environments.${env}.approvers\`).`;
+    case 'NOT_CANCELLER':
+      return `Only ${mention(req?.requester ?? '?')}, who asked for this change, or an approver in ${code(env)} can cancel it before it starts. Approvers: ${approversText(ctx)}.`;
+    case 'START_EXPIRED':
+      return `This approval lapsed: the change was approved${req?.approvedAt ? ` ${slackDate(req.approvedAt)}` : ''} but had not started by ${req?.startBy ? slackDate(req.startBy) : 'its start deadline'}, and an approval is only valid that long. Nothing was changed; request it again if it is still needed.`;
     case 'NOT_REQUESTER':
       return `Only ${mention(req?.requester ?? '?')}, who asked for this change, can cancel it.${ctx.approvers ? ' Approvers can reject it instead.' : ''}`;
     case 'LOCKED':
+      if (g?.kind === 'rollback')
+        return gatesText.in(ctx.locale ?? 'en')('lockedAfterRollback', {
+          target: target(ctx),
+          since: `${slackDate(g.since)} (${formatDuration(ctx.now - g.since)} ago)`,
+          reason: oneLine(g.reason ?? ''),
+          service: svc,
+        });
       return `${target(ctx)} is locked ${g ? guardText(g, ctx.now) : ''}. Nothing was changed. It can run after \`/ecs unlock ${svc}\`.`;
     case 'FROZEN':
       return `${code(env)} is frozen ${g ? guardText(g, ctx.now) : ''}. No change runs there until an approver runs \`/ecs unfreeze ${env}\`. Nothing was changed.`;
@@ -155,6 +185,13 @@ export function answerFor(c: string, ctx: AnswerContext): string {
       return `${code(env)} is already frozen ${g ? guardText(g, ctx.now) : ''}.`;
     case 'NOT_FROZEN':
       return `${code(env)} is not frozen, so there is nothing to unfreeze.`;
+    case 'NOT_BREAK_GLASS':
+      return gatesText.in(ctx.locale ?? 'en')('notBreakGlass');
+    case 'RETRO_DONE':
+      return gatesText.in(ctx.locale ?? 'en')('retroAlready');
+    case 'NOT_SCHEDULED':
+    case 'NOT_DUE':
+      return req ? `${stateSentence(req, ctx.now, ctx.locale)} Nothing was changed.` : gatesText.in(ctx.locale ?? 'en')('notScheduled');
   }
   return `The approvals store answered ${code(c)}, which I do not know. Nothing was changed.`;
 }
@@ -172,6 +209,8 @@ const ERROR_CODE: Record<RefusalCode, ErrorCode> = {
   ALREADY_APPROVED: 'CONFLICT',
   NOT_AUTHORIZED: 'FORBIDDEN',
   NOT_REQUESTER: 'FORBIDDEN',
+  NOT_CANCELLER: 'FORBIDDEN',
+  START_EXPIRED: 'CONFLICT',
   LOCKED: 'REFUSED',
   FROZEN: 'REFUSED',
   BUSY: 'CONFLICT',
@@ -183,6 +222,10 @@ const ERROR_CODE: Record<RefusalCode, ErrorCode> = {
   NOT_LOCK_OWNER: 'FORBIDDEN',
   ALREADY_FROZEN: 'CONFLICT',
   NOT_FROZEN: 'CONFLICT',
+  NOT_BREAK_GLASS: 'CONFLICT',
+  RETRO_DONE: 'CONFLICT',
+  NOT_SCHEDULED: 'CONFLICT',
+  NOT_DUE: 'CONFLICT',
 };
 
 /** The same answer as a BotError (for slash commands and the API's refusals). */
@@ -204,7 +247,7 @@ export function iconFor(c: string): string {
   const kind = ERROR_CODE[c as RefusalCode];
   if (c === 'LOCKED') return ':lock:';
   if (c === 'FROZEN') return ':snowflake:';
-  if (c === 'EXPIRED') return ':hourglass:';
+  if (c === 'EXPIRED' || c === 'START_EXPIRED') return ':hourglass:';
   if (kind === 'FORBIDDEN') return ':no_entry:';
   if (kind === 'REFUSED') return ':no_entry_sign:';
   if (kind === 'CONFLICT') return ':information_source:';

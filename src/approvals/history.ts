@@ -13,8 +13,9 @@ import { context, header, section, type SlackMessage } from '../slack/blocks';
 import { code, escapeMrkdwn, mention, oneLine, truncate } from '../slack/text';
 import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
-import type { ChangeRequest } from './types';
-import { formatDuration } from '../i18n';
+import type { ChangeRequest, GateNote } from './types';
+import { breakGlassApprovalText, historyGatesLine } from './history-gates';
+import { formatDuration, type Locale } from '../i18n';
 import { slackDate } from '../slack/time';
 
 export interface BotRun {
@@ -41,6 +42,15 @@ export interface BotRun {
   taskDefinition?: string;
   /** ECS ids the request recorded (deployment id, service deployment ARN). */
   deploymentIds: string[];
+  /** Release gates: the card's gate lines, and what happened at the gates. */
+  gates?: GateNote[];
+  breakGlass?: string;
+  retro?: { state: 'approved' | 'expired'; by: string[] };
+  scheduledFor?: number;
+  /** Presses on the traffic-shift gate, oldest first. */
+  shifts?: Array<{ actor: string; event: string; at: number }>;
+  autoLocked?: boolean;
+  acknowledgedBy?: string;
 }
 
 export interface EcsDeploymentRow {
@@ -119,6 +129,14 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         run.requester = e.actor;
         if (e.detail) run.reason = e.detail;
         if (e.summary) run.summary = e.summary;
+        if (e.gates) {
+          try {
+            const g = JSON.parse(e.gates) as GateNote[];
+            if (Array.isArray(g)) run.gates = g;
+          } catch {
+            // an unreadable gates field: the history shows the rest
+          }
+        }
         break;
       case 'auto-approved':
         run.autoApproved = true;
@@ -129,6 +147,32 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         break;
       case 'started':
         run.startedAt = e.at;
+        break;
+      // Release gates
+      case 'break-glass':
+        run.breakGlass = e.detail;
+        break;
+      case 'retro-approval':
+      case 'retro-approved':
+        if (!run.approvers.includes(e.actor)) run.approvers.push(e.actor);
+        if (e.event === 'retro-approved') run.retro = { state: 'approved', by: [...run.approvers] };
+        break;
+      case 'retro-expired':
+        run.retro = { state: 'expired', by: [...run.approvers] };
+        break;
+      case 'scheduled':
+        if (Number(e.detail)) run.scheduledFor = Number(e.detail);
+        break;
+      case 'traffic-shifted':
+      case 'traffic-rolled-back':
+      case 'traffic-press-late':
+        (run.shifts ??= []).push({ actor: e.actor, event: String(e.event), at: e.at });
+        break;
+      case 'auto-locked':
+        run.autoLocked = true;
+        break;
+      case 'acknowledged':
+        run.acknowledgedBy = e.actor;
         break;
       default:
         if (FINAL_EVENTS.has(String(e.event))) {
@@ -158,6 +202,11 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         ...(req.decidedBy ? { decidedBy: req.decidedBy } : {}),
         summary: req.summary || run.summary,
         ...changeFacts(req),
+        ...(req.gates ? { gates: req.gates } : {}),
+        ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}),
+        ...(req.retroApprovedAt ? { retro: { state: 'approved' as const, by: req.approvals.map((a) => a.user) } } : {}),
+        ...(req.retroExpiredAt ? { retro: { state: 'expired' as const, by: req.approvals.map((a) => a.user) } } : {}),
+        ...(req.startAt ? { scheduledFor: req.startAt } : {}),
       };
     })
     .sort((a, b) => b.createdAt - a.createdAt);
@@ -240,7 +289,7 @@ export function imageText(image: string | undefined, tag?: string): string {
   return code(digest ? `${repoTail}@sha256:${digest}` : repoTail);
 }
 
-function runLine(row: HistoryRow): string {
+function runLine(row: HistoryRow, locale: Locale = 'en'): string {
   const r = row.run!;
   const what = [imageText(r.image, r.tag), r.taskDefinition ? code(arnTail(r.taskDefinition)) : ''].filter(Boolean).join(' → ');
   const verb = r.verb ? r.verb.charAt(0).toUpperCase() + r.verb.slice(1) : 'Change';
@@ -248,16 +297,19 @@ function runLine(row: HistoryRow): string {
   if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? ` by ${mention(r.decidedBy)}` : '';
   if (r.detail)
     outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${oneLine(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
-  const approved = r.autoApproved
-    ? 'no approval needed'
-    : r.approvers.length
-      ? `approved by ${r.approvers.map(mention).join(', ')}`
-      : 'no approvals';
+  const approved = r.breakGlass
+    ? breakGlassApprovalText(r, locale)
+    : r.autoApproved
+      ? 'no approval needed'
+      : r.approvers.length
+        ? `approved by ${r.approvers.map(mention).join(', ')}`
+        : 'no approvals';
   const reason = r.reason ? ` (“${oneLine(r.reason, 150)}”)` : '';
   const head = `*${slackDate(r.createdAt)}* · ${verb}${what ? ` ${what}` : r.summary ? ` — ${truncate(r.summary, 300)}` : ''}`;
   const ecs = row.ecs ? ` · ECS: ${ECS_STATUS[row.ecs.status] ?? escapeMrkdwn(row.ecs.status)}` : '';
   const took = r.startedAt && r.finishedAt ? ` in ${formatDuration(r.finishedAt - r.startedAt)}` : '';
-  return `${head}\n${outcome}${took}${ecs}\nAsked by ${mention(r.requester)}${reason} · ${approved} · request \`${escapeMrkdwn(r.requestId)}\``;
+  const gates = historyGatesLine(r, locale);
+  return `${head}\n${outcome}${took}${ecs}\nAsked by ${mention(r.requester)}${reason} · ${approved} · request \`${escapeMrkdwn(r.requestId)}\`${gates ? `\n${gates}` : ''}`;
 }
 
 function ecsLine(row: HistoryRow, auditAvailable: boolean): string {
@@ -282,6 +334,8 @@ interface HistoryView {
   notes: readonly string[];
   /** False when the audit trail could not be read: ECS rows are then of unknown origin. Default true. */
   auditAvailable?: boolean;
+  /** The workspace's language (the release-gate marks). */
+  locale?: Locale;
   now: number;
 }
 
@@ -294,7 +348,7 @@ export function historyMessage(v: HistoryView): SlackMessage {
     );
   }
   const audit = v.auditAvailable !== false;
-  for (const row of v.rows) blocks.push(section(row.run ? runLine(row) : ecsLine(row, audit)));
+  for (const row of v.rows) blocks.push(section(row.run ? runLine(row, v.locale) : ecsLine(row, audit)));
   const bots = v.rows.filter((r) => r.run || r.botRequestId).length;
   const others = v.rows.length - bots;
   const split = audit ? `${bots} through the bot, ${others} not made by the bot` : `${others} from ECS, origin unknown`;

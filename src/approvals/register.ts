@@ -1,13 +1,15 @@
 /**
  * Wires the approval workflow into the bot: the request message's buttons, the reject modal and
- * the expiry tick (the scheduled function on Lambda; the timer of src/handlers/local-server.ts locally).
+ * the expiry and start-deadline ticks (the scheduled function on Lambda; the timer of src/handlers/local-server.ts locally).
  * Called from registerAll() (src/handlers/compose.ts).
  */
 import { registerAction, registerView } from '../hooks/actions';
 import { registerTick } from '../hooks/events';
 import { handleApprovalAction, rejectView } from './actions';
 import { ACTION_PREFIX } from './message';
-import { expireDue } from './clicks';
+import { expireDue, lapseDue } from './clicks';
+import { remindRetro, startDueScheduled } from './gates';
+import { ACK_ACTION_ID, handleAckClick } from './gate-locks';
 
 let registered = false;
 
@@ -16,7 +18,18 @@ export function registerApprovals(): void {
   registered = true;
   registerAction({ actionId: ACTION_PREFIX, handle: handleApprovalAction });
   registerView(rejectView);
+  registerAction({ actionId: ACK_ACTION_ID, handle: handleAckClick });
   registerTick('approvals-expiry', async (rt) => {
     await expireDue(rt);
+  });
+  registerTick('approvals-start-deadline', async (rt) => {
+    await lapseDue(rt);
+  });
+  // Release gates: scheduled starts (`--at`) and the break-glass reminders.
+  registerTick('approvals-scheduled', async (rt) => {
+    await startDueScheduled(rt);
+  });
+  registerTick('approvals-retro', async (rt) => {
+    await remindRetro(rt);
   });
 }

@@ -10,6 +10,7 @@
  *   lock:{svc:prod:web}          manual lock (/ecs lock) or change lock (held while running)
  *   audit:{svc:prod:web}         the service's audit stream
  *   reqinv:{svc:prod:web}:<inv>  invocation → request id (idempotent creation)
+ *   lease:{svc:prod:web}:<id>    the token of the worker executing a running request
  *   freeze:{env:prod}            the freeze of an environment; audit:{env:prod} its audit stream
  *
  * Each method answers the script's result code (./codes.ts turns codes into sentences), the request
@@ -39,7 +40,7 @@ export interface CreateInput {
   invocationId: string;
   /** The active-request pointer as read just before (the script retries with RETRY when it moved). */
   seenActive: string;
-  state: 'pending' | 'approved';
+  state: 'pending' | 'approved' | 'scheduled';
   now: number;
   /** How long the request hash lives. */
   ttlMs: number;
@@ -52,24 +53,59 @@ export interface CreateInput {
 }
 
 export interface Transitions {
-  /** none → pending | approved. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (the active pointer moved). */
+  /** none → pending | approved | scheduled. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (the active pointer moved). */
   create(input: CreateInput): Promise<Transition>;
-  /** One approval. Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND. */
-  approve(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
+  /**
+   * One approval; the last needed one approves the request, which must then start within
+   * `startDeadlineMs` (startBy). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, SELF_APPROVAL,
+   * ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND.
+   */
+  approve(ref: RequestRef, user: string, now: number, authorized: boolean, startDeadlineMs: number): Promise<Transition>;
   /** pending → rejected. Codes: OK, EXPIRED, SELF_REJECT, NOT_AUTHORIZED, NOT_PENDING, NOT_FOUND. */
   reject(ref: RequestRef, user: string, now: number, authorized: boolean, reason: string): Promise<Transition>;
-  /** pending → cancelled, by the requester. Codes: OK, EXPIRED, NOT_REQUESTER, NOT_PENDING, NOT_FOUND. */
-  cancel(ref: RequestRef, user: string, now: number, reason: string): Promise<Transition>;
+  /**
+   * pending → cancelled by the requester; approved (not started) → cancelled by the requester or an
+   * approver (`approver`: the user holds the role now). Codes: OK, EXPIRED, NOT_REQUESTER,
+   * NOT_CANCELLER, NOT_PENDING, NOT_FOUND.
+   */
+  cancel(ref: RequestRef, user: string, now: number, reason: string, approver: boolean): Promise<Transition>;
   /** pending → expired once due. Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND. */
   expire(ref: RequestRef, now: number): Promise<Transition>;
   /** pending | approved → failed with a reason. Codes: OK, NOT_OPEN, NOT_FOUND. */
   abort(ref: RequestRef, now: number, actor: string, reason: string): Promise<Transition>;
-  /** approved → running, taking the change lock. Codes: OK, ALREADY_RUNNING, LOCKED, NOT_APPROVED, NOT_FOUND. */
-  start(ref: RequestRef, now: number, lockTtlMs: number, lockReason: string): Promise<Transition>;
+  /**
+   * approved → running, taking the change lock and noting until when the starting attempt may run
+   * (attemptUntil); past its startBy the request lapses instead
+   * (approved → failed with `lapseReason`). Codes: OK, ALREADY_RUNNING, START_EXPIRED, LOCKED, NOT_APPROVED, NOT_FOUND.
+   */
+  start(
+    ref: RequestRef,
+    now: number,
+    lockTtlMs: number,
+    lockReason: string,
+    lapseReason: string,
+    attemptUntil: number,
+  ): Promise<Transition>;
+  /** approved → failed once its startBy passed, freeing the service. Codes: OK, NOT_DUE, NOT_APPROVED, NOT_FOUND. */
+  lapse(ref: RequestRef, now: number, reason: string): Promise<Transition>;
+  /**
+   * The executing worker's lease on a running request: acquire (raising attemptUntil to `until`),
+   * renew, check ("still running and mine", extending it) or release. Codes: OK, HELD, NOT_RUNNING, NOT_FOUND.
+   */
+  lease(ref: RequestRef, op: 'acquire' | 'renew' | 'check' | 'release', token: string, ttlMs: number, until?: number): Promise<Transition>;
   /** Merge execution facts (audited). Codes: OK, UNCHANGED, NOT_STARTED, NOT_FOUND. */
   record(ref: RequestRef, now: number, event: string, detail: string, facts: Record<string, unknown>): Promise<Transition>;
-  /** running → succeeded | failed, releasing the change lock. Codes: OK, ALREADY, NOT_RUNNING, NOT_FOUND. */
-  finish(ref: RequestRef, outcome: 'succeeded' | 'failed', detail: string, now: number): Promise<Transition>;
+  /**
+   * running → succeeded | failed, releasing the change lock; with `autoLock` the service is locked
+   * in the same step (kind rollback; extra.autolocked). Codes: OK, ALREADY, NOT_RUNNING, NOT_FOUND.
+   */
+  finish(
+    ref: RequestRef,
+    outcome: 'succeeded' | 'failed',
+    detail: string,
+    now: number,
+    autoLock?: { reason: string; ttlMs?: number },
+  ): Promise<Transition>;
   /** Set the ts of the request message or of the status card. Codes: OK, NOT_FOUND. */
   setField(ref: RequestRef, field: 'messageTs' | 'statusTs', value: string, now: number): Promise<Transition>;
   /** A manual lock. Codes: OK (extra: the lock), ALREADY_LOCKED, CHANGE_RUNNING. */
@@ -80,6 +116,25 @@ export interface Transitions {
   freeze(environment: string, user: string, reason: string | undefined, now: number): Promise<Transition>;
   /** Lift a freeze. Codes: OK (extra: the lifted freeze), NOT_FROZEN. */
   unfreeze(environment: string, user: string, now: number): Promise<Transition>;
+  /** scheduled → approved once startAt is reached. Codes: OK, NOT_DUE, NOT_SCHEDULED, LOCKED (extra: the lock), NOT_FOUND. */
+  wake(ref: RequestRef, now: number, startDeadlineMs: number): Promise<Transition>;
+  /** An approval after the fact of a break-glass request. Codes: RETRO_APPROVED, APPROVAL_RECORDED, NOT_BREAK_GLASS, RETRO_DONE, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, NOT_FOUND. */
+  retroApprove(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
+  /** Stop asking for the approval after the fact. Codes: OK, RETRO_DONE, NOT_BREAK_GLASS, NOT_FOUND. */
+  retroExpire(ref: RequestRef, now: number, detail: string): Promise<Transition>;
+  /** /ecs lock!: lock, taking over someone else's lock. Codes: OK (extra: the lock and prev.*), CHANGE_RUNNING. */
+  steal(environment: string, service: string, user: string, reason: string, now: number): Promise<Transition>;
+  /** Lock after a rollback the bot did not track. Codes: OK (extra: the lock), ALREADY_LOCKED. */
+  autolock(
+    environment: string,
+    service: string,
+    reason: string,
+    now: number,
+    ttlMs: number | undefined,
+    about: string,
+  ): Promise<Transition>;
+  /** Record a traffic-shift press (actor: the person). Codes: OK, UNCHANGED, NOT_STARTED, NOT_FOUND. */
+  press(ref: RequestRef, now: number, user: string, event: string, detail: string, fact: string, value: unknown): Promise<Transition>;
 }
 
 function transition(reply: ScriptReply): Transition {
@@ -106,17 +161,17 @@ export function luaTransitions(redis: RedisClient): Transitions {
         [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, ...i.fields],
       );
     },
-    approve(ref, user, now, authorized) {
+    approve(ref, user, now, authorized, startDeadlineMs) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, now, authorized ? '1' : '0']);
+      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, now, authorized ? '1' : '0', startDeadlineMs]);
     },
     reject(ref, user, now, authorized, reason) {
       const k = requestKeys(ref);
       return run(SCRIPTS.reject, [k.request, k.active, k.audit], [user, now, authorized ? '1' : '0', reason]);
     },
-    cancel(ref, user, now, reason) {
+    cancel(ref, user, now, reason, approver) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.cancel, [k.request, k.active, k.audit], [user, now, reason]);
+      return run(SCRIPTS.cancel, [k.request, k.active, k.audit], [user, now, reason, approver ? '1' : '0']);
     },
     expire(ref, now) {
       const k = requestKeys(ref);
@@ -126,17 +181,32 @@ export function luaTransitions(redis: RedisClient): Transitions {
       const k = requestKeys(ref);
       return run(SCRIPTS.abort, [k.request, k.lock, k.active, k.audit], [now, actor, reason]);
     },
-    start(ref, now, lockTtlMs, lockReason) {
+    start(ref, now, lockTtlMs, lockReason, lapseReason, attemptUntil) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit], [now, lockTtlMs, lockReason]);
+      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit], [now, lockTtlMs, lockReason, lapseReason, attemptUntil]);
+    },
+    lapse(ref, now, reason) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit], [now, reason]);
+    },
+    lease(ref, op, token, ttlMs, until) {
+      return run(
+        SCRIPTS.lease,
+        [requestKeys(ref).request, keys.changeLease(ref.environment, ref.service, ref.id)],
+        [op, token, ttlMs, until ?? 0],
+      );
     },
     record(ref, now, event, detail, facts) {
       const k = requestKeys(ref);
       return run(SCRIPTS.record, [k.request, k.audit], [now, event, detail, ...factPairs(facts)]);
     },
-    finish(ref, outcome, detail, now) {
+    finish(ref, outcome, detail, now, autoLock) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.finish, [k.request, k.lock, k.active, k.audit], [outcome, detail, now]);
+      return run(
+        SCRIPTS.finish,
+        [k.request, k.lock, k.active, k.audit],
+        [outcome, detail, now, autoLock?.reason ?? '', autoLock?.ttlMs !== undefined ? autoLock.ttlMs : ''],
+      );
     },
     setField(ref, field, value, now) {
       return run(SCRIPTS.setfield, [requestKeys(ref).request], [field, value, now]);
@@ -160,6 +230,37 @@ export function luaTransitions(redis: RedisClient): Transitions {
     },
     unfreeze(environment, user, now) {
       return run(SCRIPTS.unfreeze, [keys.envFreeze(environment), keys.audit(environment)], [user, now, environment]);
+    },
+    wake(ref, now, startDeadlineMs) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.wake, [k.request, k.lock, k.active, k.audit], [now, startDeadlineMs]);
+    },
+    retroApprove(ref, user, now, authorized) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.retroApprove, [k.request, k.audit], [user, now, authorized ? '1' : '0']);
+    },
+    retroExpire(ref, now, detail) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.retroExpire, [k.request, k.audit], [now, detail]);
+    },
+    steal(environment, service, user, reason, now) {
+      return run(
+        SCRIPTS.steal,
+        [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
+        [user, reason, now, environment, service],
+      );
+    },
+    autolock(environment, service, reason, now, ttlMs, about) {
+      return run(
+        SCRIPTS.autolock,
+        [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
+        [reason, now, environment, service, ttlMs !== undefined ? ttlMs : '', about],
+      );
+    },
+    press(ref, now, user, event, detail, fact, value) {
+      const k = requestKeys(ref);
+      factPairs({ [fact]: value });
+      return run(SCRIPTS.press, [k.request, k.audit], [now, user, event, detail, fact, JSON.stringify(value)]);
     },
   };
 }

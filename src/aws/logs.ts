@@ -8,6 +8,7 @@
  */
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { BotError } from '../errors';
+import { oneLine } from '../slack/text';
 import { awsError, awsErrorName } from './errors';
 
 interface LogEventsQuery {
@@ -108,7 +109,7 @@ function logsError(err: unknown, q: LogEventsQuery, ctx: LogsErrorContext): BotE
   }
   if (name === 'InvalidParameterException' && q.filterPattern) {
     return new BotError('BAD_INPUT', `filter rejected: ${detail}`, {
-      userMessage: `CloudWatch Logs rejected the request (${detail.slice(0, 200)}). The filter pattern is the likely cause.`,
+      userMessage: `CloudWatch Logs rejected the request (${oneLine(detail, 200)}). The filter pattern is the likely cause.`,
       hint: 'Quote a phrase (`--filter "connection refused"`), or see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html',
       cause: err,
     });

@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto';
 import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
 import { keys } from '../redis/keys';
+import { spendOnce, type Fetched } from './cost-spend';
 import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
+import { isUnavailableApi } from '../aws/errors';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
 import { code } from '../slack/text';
@@ -41,48 +43,30 @@ import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
 import { estimateService, type Estimate } from './render/cost-estimate';
 
-/** Cost Explorer refreshes up to three times a day: six hours keeps at most one refresh behind. */
-const COST_CACHE_TTL_SECONDS = 6 * 3600;
-
-interface Fetched<T> {
-  data: T;
-  fetchedAt: number;
-  cached: boolean;
-}
-
 type CostAndUsage = { ResultsByTime: ResultByTime[]; truncated: boolean };
 type Forecast = { amount: number };
 
-/** The cache key of one exact Cost Explorer request. */
-export function costCacheKey(operation: string, input: unknown): string {
-  return keys.costCache(createHash('sha256').update(stableJson({ operation, input })).digest('hex'));
+/** The SHA-256 naming one exact Cost Explorer request (its cache entry and its flight). */
+function requestHash(operation: string, input: unknown): string {
+  return createHash('sha256').update(stableJson({ operation, input })).digest('hex');
 }
 
-async function cached<T>(rt: Runtime, operation: string, input: unknown, fetch: () => Promise<T>): Promise<Fetched<T>> {
-  const key = costCacheKey(operation, input);
-  try {
-    const hit = await rt.redis.get(key);
-    if (hit) {
-      const v = JSON.parse(hit) as { fetchedAt: number; data: T };
-      return { data: v.data, fetchedAt: v.fetchedAt, cached: true };
-    }
-  } catch (err) {
-    rt.log.warn('cost cache unreadable; asking Cost Explorer', { err });
-  }
-  const data = await fetch();
-  const fetchedAt = rt.now();
-  try {
-    await rt.redis.set(key, JSON.stringify({ fetchedAt, data }), 'EX', COST_CACHE_TTL_SECONDS);
-  } catch (err) {
-    rt.log.warn('cost cache not written', { err });
-  }
-  return { data, fetchedAt, cached: false };
+/** The cache key of one exact Cost Explorer request. */
+export function costCacheKey(operation: string, input: unknown): string {
+  return keys.costCache(requestHash(operation, input));
+}
+
+/** One exact request: cached, shared with identical ones in flight, counted against the asker's budget (./cost-spend.ts). */
+function cached<T>(rt: Runtime, src: Sources, operation: string, input: unknown, fetch: () => Promise<T>): Promise<Fetched<T>> {
+  return spendOnce(rt, src.user, requestHash(operation, input), fetch);
 }
 
 /** Tracks the Cost Explorer results one answer used: the oldest fetch time, cache use, truncation. */
 class Sources {
   private readonly fetched: Array<Fetched<unknown>> = [];
   truncated = false;
+  /** Who asked: the calls this answer makes count against their hourly budget. */
+  constructor(readonly user: string) {}
   add<T>(f: Fetched<T>): Fetched<T> {
     this.fetched.push(f);
     return f;
@@ -96,7 +80,7 @@ class Sources {
 }
 
 function costAndUsage(rt: Runtime, src: Sources, input: GetCostAndUsageRequest): Promise<CostAndUsage> {
-  return cached(rt, 'GetCostAndUsage', input, async () => {
+  return cached(rt, src, 'GetCostAndUsage', input, async () => {
     const res = await getCostAndUsage(rt.aws.costExplorer(), input);
     return { ResultsByTime: res.ResultsByTime ?? [], truncated: res.truncated };
   }).then((f) => {
@@ -116,7 +100,7 @@ async function monthEnd(
 ): Promise<CostView['forecast']> {
   if (!input) return undefined;
   try {
-    const f = await cached<Forecast>(rt, 'GetCostForecast', input, async () => {
+    const f = await cached<Forecast>(rt, src, 'GetCostForecast', input, async () => {
       const res = await getCostForecast(rt.aws.costExplorer(), input);
       return { amount: Number(res.Total?.Amount ?? 0) || 0 };
     });
@@ -127,7 +111,11 @@ async function monthEnd(
     if (!isBotError(err)) throw err;
     rt.log.info('no cost forecast', { code: err.code, detail: err.message });
     const why =
-      err.code === 'NOT_FOUND' ? 'Cost Explorer does not have enough history to forecast yet' : err.userMessage.replace(/[*_`]/g, '');
+      err.code === 'NOT_FOUND'
+        ? 'Cost Explorer does not have enough history to forecast yet'
+        : isUnavailableApi(err)
+          ? 'Cost Explorer forecasts are not available to the bot here'
+          : err.userMessage.replace(/[*_`]/g, '');
     return { unavailable: why, monthLabel: p.monthLabel };
   }
 }
@@ -283,7 +271,7 @@ async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: Co
 export async function runCost(parsed: Parsed<CostArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const now = rt.now();
   const p = costPeriods(parsed.args.period, now);
-  const src = new Sources();
+  const src = new Sources(inv.userId);
   const view = parsed.service
     ? await serviceCost(rt, parsed.service, parsed.args, p, src, now)
     : await environmentCost(rt, parsed.environment, parsed.args, p, src, now);

@@ -5,11 +5,11 @@
  */
 import { code } from '../slack/text';
 import { badInput } from '../errors';
-import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
 import { parseImageSelector, shortDigest, type ImageSelector } from '../deploy/refs';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs deploy <service> <tag | sha256:digest> [--reason "…"] [--dry-run]';
+const USAGE = '/ecs deploy <service> <tag | sha256:digest> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'deploy', usage: USAGE };
 
 export interface DeployArgs extends ChangeArgsBase {
@@ -45,7 +45,7 @@ export const deploy = defineCommand<DeployArgs>({
         `Set \`services.${svc.alias}.repository\` in chatops.yml (the repository name, e.g. \`team/web\`).`,
       );
     }
-    return parsedFor(svc, { alias: svc.alias, image: sel.value, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, image: sel.value, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     const ref = parsed.args.image.tag ?? `sha256:${shortDigest(parsed.args.image.digest)}`;

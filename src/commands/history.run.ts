@@ -10,7 +10,8 @@ import { historyMessage, mergeHistory, runsFromAudit, type BotRun, type EcsDeplo
 import { keys } from '../redis/keys';
 import { getRequests } from '../approvals/workflow';
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
-import { errorMessage, isBotError } from '../errors';
+import { isBotError } from '../errors';
+import { awsError, isUnavailableApi } from '../aws/errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
 import { pipelineBySlot } from '../redis/slots';
@@ -21,8 +22,9 @@ import type { Invocation } from '../slack/invocation';
 /** Audit entries read per requested row (a request writes about 4–8 entries). */
 const ENTRIES_PER_ROW = 12;
 
+/** Why a read failed, for a note: the classified answer (src/aws/errors.ts), never the SDK's own text. */
 function reasonOf(err: unknown): string {
-  return isBotError(err) ? err.userMessage : errorMessage(err);
+  return isBotError(err) ? err.userMessage : awsError(err, { action: 'read the deployment history' }).userMessage;
 }
 
 /** ECS ids the bot marked as its own (one GET each: the keys live in different slots). */
@@ -90,7 +92,13 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
     deployments = briefs.map((b) => toDeploymentRow(b, revisions, svc.container)).filter((d) => d.id);
   } catch (err) {
     log.warn('history: ECS deployment list unreadable', { err });
-    notes.push(`ECS's own deployment list could not be read, so deployments made outside the bot are not shown: ${reasonOf(err)}`);
+    notes.push(
+      isBotError(err) && err.code === 'AWS_ACCESS_DENIED'
+        ? "ECS's own deployment list is not available to the bot here (AWS denied `ecs:ListServiceDeployments` to the bot's role), so this shows the bot's own changes only."
+        : isUnavailableApi(err)
+          ? "ECS's own deployment list is not available to the bot here (`ListServiceDeployments`), so this shows the bot's own changes only."
+          : `ECS's own deployment list could not be read, so deployments made outside the bot are not shown: ${reasonOf(err)}`,
+    );
   }
 
   let marks = new Map<string, string>();
@@ -104,6 +112,15 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
   await answer(
     rt,
     inv,
-    historyMessage({ service: alias, environment: parsed.environment, rows, limit, notes, now: rt.now(), auditAvailable: redisAvailable }),
+    historyMessage({
+      service: alias,
+      environment: parsed.environment,
+      rows,
+      limit,
+      notes,
+      now: rt.now(),
+      auditAvailable: redisAvailable,
+      locale: rt.config.slack.language,
+    }),
   );
 }

@@ -9,6 +9,8 @@ import { cost } from './cost';
 import { images } from './images';
 import { history } from './history';
 import { lock } from './lock';
+import { lockSteal } from './lock-steal';
+import { promote } from './promote';
 import { unlock } from './unlock';
 import { freeze } from './freeze';
 import { unfreeze } from './unfreeze';
@@ -37,10 +39,12 @@ const commands: readonly AnySpec[] = [
   rollback,
   scale,
   restart,
+  promote,
   // guard rails
   mute,
   unmute,
   lock,
+  lockSteal,
   unlock,
   freeze,
   unfreeze,

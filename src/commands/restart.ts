@@ -3,10 +3,10 @@
  * definition the service runs (every task replaced, rolling). Same path as deploy.
  */
 import { code } from '../slack/text';
-import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs restart <service> [--reason "…"] [--dry-run]';
+const USAGE = '/ecs restart <service> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'restart', usage: USAGE };
 
 export interface RestartArgs extends ChangeArgsBase {
@@ -23,7 +23,7 @@ export const restart = defineCommand<RestartArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'the service', example: 'restart web' }], {});
     const svc = changeTarget(ctx, args[0]!, SPEC);
-    return parsedFor(svc, { alias: svc.alias, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     return `${parsed.args.dryRun ? 'Planning (dry run)' : 'Preparing'} the restart of ${code(parsed.args.alias)} in ${code(parsed.environment)}…`;

@@ -4,11 +4,11 @@
  * minus one"), or to a named revision of its family. Same approval, lock and reporting as deploy.
  */
 import { code } from '../slack/text';
-import { changeTarget, parseChange, parsedFor, parseRevision, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parsedFor, parseRevision, type ChangeArgsBase } from './change-args';
 import { z } from 'zod';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs rollback <service> [--to <revision>] [--reason "…"] [--dry-run]';
+const USAGE = '/ecs rollback <service> [--to <revision>] [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'rollback', usage: USAGE };
 
 export interface RollbackArgs extends ChangeArgsBase {
@@ -30,7 +30,7 @@ export const rollback = defineCommand<RollbackArgs>({
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const to = parseRevision(flags.to, USAGE);
-    return parsedFor(svc, { alias: svc.alias, to, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, to, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     const target = parsed.args.to ? `revision ${parsed.args.to}` : 'the previous task definition';

@@ -4,10 +4,10 @@
  * progress is reported like a deploy (tasks reaching the new count).
  */
 import { code, plural } from '../slack/text';
-import { changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs scale <service> <count> [--reason "…"] [--dry-run]';
+const USAGE = '/ecs scale <service> <count> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'scale', usage: USAGE };
 
 export interface ScaleArgs extends ChangeArgsBase {
@@ -34,7 +34,7 @@ export const scale = defineCommand<ScaleArgs>({
     );
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const count = parseCount(args[1]!, svc, USAGE);
-    return parsedFor(svc, { alias: svc.alias, count, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, count, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed) {
     return `${parsed.args.dryRun ? 'Planning (dry run)' : 'Preparing'} scaling ${code(parsed.args.alias)} to ${plural(parsed.args.count, 'task')} in ${code(parsed.environment)}…`;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LOCALES } from '../i18n/locale';
 import { parseDuration } from './duration';
+import { gatesSchema } from './gates';
 
 /** A Slack user (U…/W…), a user group (S…), or "*" for everyone in an allowed channel. */
 const principalId = z
@@ -62,6 +63,11 @@ const environment = z
     approvals: approvalsNeeded.default({ deploy: 1, rollback: 1, scale: 1, restart: 1 }),
     /** How long a request waits for approval before it expires. */
     approvalTtl: duration.default(30 * 60_000),
+    /**
+     * An approved change must start within this: a later start is refused, and the scheduled tick
+     * fails an approved request that never started (its job was lost), freeing the service.
+     */
+    startDeadline: duration.default(10 * 60_000),
     /** A rollout still in progress after this is reported as stuck. */
     deployDeadline: duration.default(20 * 60_000),
     /** Image policy for deploys. */
@@ -99,6 +105,8 @@ const environment = z
       })
       .strict()
       .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false, muteMax: 4 * 3_600_000 }),
+    /** Release gates (./gates.ts): promotion order, traffic shift, change windows, break-glass, auto-lock, cost. */
+    gates: gatesSchema.default({}),
   })
   .strict();
 
@@ -121,10 +129,15 @@ const service = z
       .default({ min: 0, max: 10 }),
     logGroup: z.string().min(1).optional(),
     alertChannel: channelId.optional(),
+    /** The service `/ecs promote` takes the image from (default: the one in the promotion environment with the same repository). */
+    promoteFrom: z.string().min(1).optional(),
   })
   .strict();
 
 const alias = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'aliases are lower-case letters, digits, - and _ (max 40)');
+
+/** A cold `/ecs cost` makes 2–4 calls: 40 an hour is about ten fresh answers per person; 200 is $2 an hour at most. 20 commands a minute is more than a person types. */
+const LIMIT_DEFAULTS = { costCallsPerUserPerHour: 40, costCallsPerHour: 200, commandsPerUserPerMinute: 20 };
 
 export const configSchema = z
   .object({
@@ -157,6 +170,18 @@ export const configSchema = z
       })
       .strict()
       .default({ language: 'en' }),
+    /** What one person, or the whole workspace, may spend. */
+    limits: z
+      .object({
+        /** Cost Explorer calls ($0.01 each) one person may cause per hour; a cached answer costs none. */
+        costCallsPerUserPerHour: z.number().int().min(1).max(10_000).default(LIMIT_DEFAULTS.costCallsPerUserPerHour),
+        /** Cost Explorer calls the whole workspace may cause per hour. */
+        costCallsPerHour: z.number().int().min(1).max(100_000).default(LIMIT_DEFAULTS.costCallsPerHour),
+        /** Commands (slash commands and the buttons that run one) one person may send per minute. */
+        commandsPerUserPerMinute: z.number().int().min(1).max(1_000).default(LIMIT_DEFAULTS.commandsPerUserPerMinute),
+      })
+      .strict()
+      .default(LIMIT_DEFAULTS),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
   })
@@ -172,6 +197,34 @@ export const configSchema = z
       }
       if (cfg.environments[name]) {
         ctx.addIssue({ code: 'custom', path: ['services', name], message: `"${name}" is both a service and an environment; rename one` });
+      }
+    }
+    for (const [name, env] of Object.entries(cfg.environments)) {
+      const from = env.gates.promotion?.from;
+      if (from !== undefined && (from === name || !cfg.environments[from])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'gates', 'promotion', 'from'],
+          message: from === name ? 'an environment cannot promote from itself' : `unknown environment "${from}"`,
+        });
+      }
+      if ((env.gates.cost || env.gates.breakGlass) && env.approvers.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'approvers'],
+          message: 'the cost gate and break-glass need approvers (extra and after-the-fact approvals), so list at least one',
+        });
+      }
+    }
+    for (const [alias, svc] of Object.entries(cfg.services)) {
+      if (svc.promoteFrom === undefined) continue;
+      const up = cfg.services[svc.promoteFrom];
+      if (!up || up.environment === svc.environment) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', alias, 'promoteFrom'],
+          message: up ? 'promoteFrom must name a service of another environment' : `unknown service "${svc.promoteFrom}"`,
+        });
       }
     }
     for (const [name, env] of Object.entries(cfg.environments)) {

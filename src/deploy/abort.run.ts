@@ -6,7 +6,7 @@
  * and the tracker takes it from there (the change ends as failed, "aborted by …").
  */
 import type { Runtime } from '../runtime';
-import { BotError, errorMessage } from '../errors';
+import { BotError } from '../errors';
 import { section } from '../slack/blocks';
 import { keys } from '../redis/keys';
 import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
@@ -19,7 +19,7 @@ import { factsOf, refreshRequest } from './tracker';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { recordExecution } from '../approvals/execution';
-import { notificationText, oneLine } from '../slack/text';
+import { notificationText, oneLine, plainText } from '../slack/text';
 
 /** StopServiceDeployment answers after which UpdateService is the way to go back. */
 const FALLBACK = new Set([
@@ -55,7 +55,7 @@ async function goBack(
       return { how: 'stop', target: plan.currentTaskDefinition };
     } catch (err) {
       if (!stopNotAvailable(err)) throw awsError(err, { action: 'stop the deployment', permission: 'ecs:StopServiceDeployment' });
-      note = `StopServiceDeployment was not available (${awsErrorName(err)}: ${errorMessage(err).slice(0, 160)}).`;
+      note = `StopServiceDeployment was not available (${plainText(awsError(err, { action: 'stop the deployment', permission: 'ecs:StopServiceDeployment' }).userMessage)})`;
       rt.log.info('abort: StopServiceDeployment not available; updating the service back', { err });
     }
   }
@@ -111,7 +111,10 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
-    const text = err instanceof BotError ? err.userMessage : `AWS answered ${oneLine(errorMessage(err), 200)}`;
+    const text =
+      err instanceof BotError
+        ? err.userMessage
+        : "something unexpected failed on my side (whoever runs the bot finds the details in the worker's logs).";
     await say(
       rt,
       req,

@@ -8,10 +8,11 @@ import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
 import { code } from '../slack/text';
-import { describeService, describeTaskDefinition, type TaskDefinitionWithTags } from '../aws/ecs';
+import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
 import { describeImage, findImage } from '../aws/ecr';
-import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { awsErrorName, isUnavailableApi } from '../aws/errors';
+import { recentChanges } from '../approvals/audit';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
 import { diffObjects, renderDiff } from './diff';
 import {
@@ -20,6 +21,7 @@ import {
   findingsText,
   previousFromDeployments,
   previousFromHistory,
+  previousFromRecords,
   rolloutInProgress,
   type ChangePlan,
   type DeployPlan,
@@ -34,6 +36,8 @@ import { rollbackPolicy, type ReturningImage } from './rollback-policy';
 import { withThrottleRetry } from './retry';
 import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage } from './taskdef';
 import { arnTail } from '../aws/arn';
+import { changesCost, costDelta, type CostDelta } from './cost-delta';
+import { pausesDeployments } from './traffic-model';
 
 export interface Prepared {
   plan: ChangePlan;
@@ -43,6 +47,30 @@ export interface Prepared {
   details?: string;
   /** Extra lines for the dry-run answer. */
   notes: string[];
+  /** Release gates: what the change does to the bill (a scale, a change of task CPU or memory). */
+  cost?: CostDelta;
+  /** Release gates: the stages at which the service's deployments pause for a decision (PAUSE lifecycle hooks). */
+  pauseStages?: string[];
+}
+
+/** The stages a service's deployments pause at (a PAUSE hook on a blue/green, canary or linear strategy). */
+function pauseStagesOf(service: Service): string[] | undefined {
+  if (!pausesDeployments(service)) return undefined;
+  const stages = (service.deploymentConfiguration?.lifecycleHooks ?? [])
+    .filter((h) => h.targetType === 'PAUSE')
+    .flatMap((h) => h.lifecycleStages ?? []);
+  return [...new Set(stages)];
+}
+
+/** The cost delta of running `after` × tasksTo instead of `before` × tasksFrom; only when it changes something. */
+function costOf(svc: ResolvedService, service: Service, before: TaskDefinition, after: TaskDefinition, tasksFrom: number, tasksTo: number) {
+  const d = costDelta({
+    region: svc.env.region,
+    service,
+    before: { taskDefinition: before, tasks: tasksFrom },
+    after: { taskDefinition: after, tasks: tasksTo },
+  });
+  return changesCost(d) ? d : undefined;
 }
 
 function base(svc: ResolvedService, service: Service, now: number) {
@@ -62,6 +90,43 @@ function base(svc: ResolvedService, service: Service, now: number) {
     desiredCount: service.desiredCount ?? 0,
     madeAt: now,
   };
+}
+
+/**
+ * The image digest the service's tasks of its current task definition run (the configured
+ * container), when they all run the same one; undefined when there are none, they differ, or ECS
+ * does not report it. Two calls (ListTasks, DescribeTasks of up to 10 tasks).
+ */
+export async function runningImageDigest(
+  ecs: ECSClient,
+  where: { cluster: string; serviceName: string; container: string; taskDefinition?: string },
+): Promise<string | undefined> {
+  const arns = await withThrottleRetry(() => listServiceTasks(ecs, where.cluster, where.serviceName, 'RUNNING'));
+  if (!arns.length) return undefined;
+  const tasks = await withThrottleRetry(() => describeTasks(ecs, where.cluster, arns.slice(0, 10)));
+  const digests = new Set(
+    tasks
+      .filter((t) => !where.taskDefinition || t.taskDefinitionArn === where.taskDefinition)
+      .map((t) => t.containers?.find((c) => c.name === where.container)?.imageDigest),
+  );
+  if (digests.size !== 1) return undefined;
+  return [...digests][0] ?? undefined;
+}
+
+async function withRunningDigest<T extends { cluster: string; serviceName: string; currentTaskDefinition: string }>(
+  rt: Runtime,
+  ecs: ECSClient,
+  svc: ResolvedService,
+  b: T,
+): Promise<T & { runningDigest?: string }> {
+  try {
+    const d = await runningImageDigest(ecs, { ...b, container: svc.container, taskDefinition: b.currentTaskDefinition });
+    return d ? { ...b, runningDigest: d } : b;
+  } catch (err) {
+    // Only the start-time re-check uses it: a plan without it still checks the task definition and the count.
+    rt.log.warn('running image digest unavailable', { service: svc.alias, err });
+    return b;
+  }
 }
 
 async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: ECSClient; service: Service }> {
@@ -91,7 +156,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: `ECR returned ${code(ref)} without a digest.` });
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
   const container = findContainer(current.taskDefinition, svc.container);
   const imageUri = pinnedImageUri({
@@ -125,7 +190,16 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     : 'not scanned';
   const summary = planSummary(plan, { now, warnings, scan });
   const details = renderDiff(diffObjects(before, after));
-  return { plan, summary, details, notes: [] };
+  const cost = costOf(
+    svc,
+    service,
+    current.taskDefinition,
+    { ...current.taskDefinition, cpu: after.cpu, memory: after.memory },
+    b.desiredCount,
+    b.desiredCount,
+  );
+  const pauseStages = pauseStagesOf(service);
+  return { plan, summary, details, notes: [], ...(cost ? { cost } : {}), ...(pauseStages ? { pauseStages } : {}) };
 }
 
 /**
@@ -158,6 +232,16 @@ async function deploymentHistory(ecs: ECSClient, cluster: string, service: strin
   }));
 }
 
+/** From the bot's own records (Redis): what its last change that deployed `current` replaced. */
+async function botRecordsTarget(rt: Runtime, svc: ResolvedService, current: string): Promise<string | undefined> {
+  try {
+    return previousFromRecords(current, await recentChanges(rt.redis, svc.environment, svc.alias));
+  } catch (err) {
+    rt.log.warn("rollback: the bot's records are unreadable", { service: svc.alias, err });
+    return undefined;
+  }
+}
+
 async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promise<TaskDefinitionWithTags> {
   try {
     return await withThrottleRetry(() => describeTaskDefinition(ecs, arn));
@@ -179,7 +263,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   const now = rt.now();
   const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'rollback', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current = b.currentTaskDefinition;
   const notes: string[] = [];
   let target: string | undefined;
@@ -200,17 +284,31 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   } else {
     source = 'history';
     let history: HistoryEntry[] = [];
+    let historyAvailable = true;
     try {
       history = await deploymentHistory(ecs, b.cluster, b.serviceName);
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
-      if (!isAccessDenied(cause) && !['UnsupportedFeatureException', 'InvalidParameterException'].includes(awsErrorName(cause))) throw err;
-      notes.push(`I could not read the deployment history (${awsErrorName(cause)}).`);
+      if (!isUnavailableApi(err) && !isUnavailableApi(cause) && awsErrorName(cause) !== 'InvalidParameterException') throw err;
+      historyAvailable = false;
+      rt.log.warn('rollback: ECS deployment history unavailable; using the bot records', { service: svc.alias, err });
     }
     target = previousFromHistory(current, history);
     if (!target) {
+      // ECS's history is unavailable (or does not say): what the bot's own last change to `current` replaced.
+      target = await botRecordsTarget(rt, svc, current);
+      if (target) {
+        source = 'records';
+        notes.push(
+          historyAvailable
+            ? `ECS's deployment history does not show what ran before ${code(arnTail(current))}; the target comes from the bot's own record of the change that deployed it.`
+            : `ECS's deployment history is not available to the bot here, so the target comes from the bot's own record of the change that deployed ${code(arnTail(current))}.`,
+        );
+      }
+    }
+    if (!target) {
       throw new BotError('NOT_FOUND', `no previous task definition for ${svc.service}`, {
-        userMessage: `I could not find the task definition ${code(svc.alias)} ran before ${code(arnTail(current))} in ECS's deployment history${notes.length ? ` (${notes.join(' ').replace(/\.$/, '')})` : ''}.`,
+        userMessage: `I could not find the task definition ${code(svc.alias)} ran before ${code(arnTail(current))}: ${historyAvailable ? "ECS's deployment history does not show it" : "ECS's deployment history is not available to the bot here"}, and the bot did not deploy it itself.`,
         hint: `Name the revision to return to: \`/ecs rollback ${svc.alias} --to &lt;revision&gt;\`.`,
         usage: '/ecs rollback <service> [--to <revision>] [--reason "…"] [--dry-run]',
       });
@@ -253,7 +351,16 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     ...(tgtImage ? { targetImage: tgtImage } : {}),
   };
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
-  return { plan, summary: planSummary(plan, { now, warnings: notes, checks: policy.checks }), details, notes: [] };
+  const cost = costOf(svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount, b.desiredCount);
+  const pauseStages = pauseStagesOf(service);
+  return {
+    plan,
+    summary: planSummary(plan, { now, warnings: notes, checks: policy.checks }),
+    details,
+    notes: [],
+    ...(cost ? { cost } : {}),
+    ...(pauseStages ? { pauseStages } : {}),
+  };
 }
 
 /** The images of `target`'s containers that differ from what runs now, as ECR describes them (at most 10 lookups). */
@@ -276,9 +383,9 @@ async function returningImages(rt: Runtime, current: TaskDefinition, target: Tas
 
 export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {
   const now = rt.now();
-  const { service } = await loadService(rt, svc);
+  const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'scale', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === to) {
     throw new BotError('REFUSED', 'same count', {
       userMessage: `${code(svc.alias)} is already set to ${to} desired task${to === 1 ? '' : 's'} (${service.runningCount ?? 0} running); nothing to change.`,
@@ -297,14 +404,22 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
     rt.log.warn('autoscaling range unavailable', { service: svc.alias, err });
     warnings.push(`I could not check the autoscaling range (${err instanceof BotError ? err.userMessage : 'AWS error'}).`);
   }
-  return { plan, summary: planSummary(plan, { now, warnings, bounds: svc.scale }), notes: [] };
+  // The cost of the change (release gates): the task size of the task definition the service runs.
+  let cost: CostDelta | undefined;
+  try {
+    const td = (await withThrottleRetry(() => describeTaskDefinition(rt.aws.ecs(svc.env.region), b.currentTaskDefinition))).taskDefinition;
+    cost = costOf(svc, service, td, td, b.desiredCount, to);
+  } catch (err) {
+    rt.log.warn('cost of the change unavailable', { service: svc.alias, err });
+  }
+  return { plan, summary: planSummary(plan, { now, warnings, bounds: svc.scale }), notes: [], ...(cost ? { cost } : {}) };
 }
 
 export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Prepared> {
   const now = rt.now();
-  const { service } = await loadService(rt, svc);
+  const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'restart', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === 0) {
     throw new BotError('REFUSED', 'no tasks', {
       userMessage: `${code(svc.alias)} has 0 desired tasks, so there is nothing to restart.`,

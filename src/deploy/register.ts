@@ -1,6 +1,7 @@
 /**
  * Wires the change verbs' runtime parts into the bot: the 'execute' job (an approved request),
- * the Abort button and its job, the ECS events consumer and the deadline tick.
+ * the Abort button and its job, the traffic-shift gate's buttons and job, the ECS events consumer
+ * and the deadline tick.
  * Called from registerAll() (src/handlers/compose.ts) in every function, so this module imports no AWS
  * SDK: the worker-side modules are loaded on first use.
  */
@@ -10,6 +11,10 @@ import { registerEventConsumer, registerTick } from '../hooks/events';
 import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
 import { ABORT_ACTION_ID } from './render';
+import { EXECUTE_BUDGET_MS } from './constants';
+import { pressJobSchema } from './traffic-model';
+import { handleTrafficClick } from './traffic-buttons';
+import { TRAFFIC_PREFIX } from './traffic-text';
 
 const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
@@ -22,13 +27,26 @@ export function registerChanges(): void {
     schema: executeJobSchema,
     // startExecution and a lease make it run once; a job claim would also stop the retry that resumes after a crash.
     once: false,
+    budgetMs: EXECUTE_BUDGET_MS,
     handle: async (job, rt) => (await import('./execute')).executeRequest(rt, job.requestId),
+    // Lambda gave up on it: an approved request that never started fails now and frees its service.
+    lost: async (job, rt, why) => {
+      await (await import('../approvals/execution')).failNeverStarted(rt, job.requestId, why);
+    },
   });
   registerJobKind('change-abort', {
     schema: abortJobSchema,
     handle: async (job, rt) => (await import('./abort.run')).runAbort(rt, job),
   });
   registerAction({ actionId: ABORT_ACTION_ID, handle: handleAbortClick });
+  // The traffic-shift gate (release gates): Shift production traffic / Roll back on a paused deployment.
+  registerAction({ actionId: TRAFFIC_PREFIX, handle: handleTrafficClick });
+  registerJobKind('traffic-shift', {
+    schema: pressJobSchema,
+    handle: async (job, rt) => (await import('./traffic.run')).runPress(rt, job),
+  });
   registerEventConsumer('deploy-progress', async (event, rt) => (await import('./events')).onEcsEvent(event, rt));
+  // Auto-lock (release gates) after a failed deployment the bot did not start.
+  registerEventConsumer('deploy-autolock', async (event, rt) => (await import('./autolock')).onDeploymentFailed(event, rt));
   registerTick('deploy-deadlines', async (rt) => (await import('./events')).onTick(rt));
 }

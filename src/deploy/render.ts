@@ -12,6 +12,11 @@ import type { ChangePlan } from './plan';
 import type { Counts, Phase, StoppedTaskInfo } from './progress';
 import { shortDigest, splitImage } from './refs';
 import { arnTail } from '../aws/arn';
+import type { Locale } from '../i18n';
+import { slackDate } from '../slack/time';
+import type { PauseState } from './traffic-model';
+import { trafficText } from './traffic-text';
+import { autoLockBlocks } from './autolock';
 
 /** submitRequest's limit for the summary. */
 export const SUMMARY_MAX = 2500;
@@ -142,6 +147,12 @@ export interface CardView {
   abortedBy?: string;
   /** A short note under the title, e.g. why the change could not start. */
   note?: string;
+  /** The deployment waits at a PAUSE lifecycle hook (the traffic-shift gate). */
+  pause?: PauseState;
+  /** The service was locked after this rollback (gates.autoLock): the final message carries the acknowledge button. */
+  autoLocked?: boolean;
+  /** The workspace's language (the release-gate lines). */
+  locale?: Locale;
 }
 
 const PHASE_ICON: Record<CardPhase, string> = {
@@ -180,7 +191,7 @@ function when(t: number): string {
   return `<!date^${Math.floor(t / 1000)}^{time}|${iso}>`;
 }
 
-function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: string, cluster: string, maxLogChars = 1200): string[] {
+export function stoppedTaskLines(tasks: readonly StoppedTaskInfo[], region: string, cluster: string, maxLogChars = 1200): string[] {
   const out: string[] = [];
   for (const t of tasks) {
     const containers = t.containers
@@ -202,8 +213,18 @@ export function statusCard(v: CardView): SlackMessage {
   const p = v.plan;
   const done = v.phase === 'completed' || v.phase === 'failed';
   const what = done ? `${verbTitle(p.verb)} of ${code(p.alias)}` : `${VERB_ING[p.verb]} ${code(p.alias)}`;
-  const title = `${PHASE_ICON[v.phase]} *${what}* ${changeTarget(p, v.registered)} in ${code(p.environment)} — *${PHASE_WORD[v.phase]}*`;
+  const tt = trafficText.in(v.locale ?? 'en');
+  const word = v.pause ? tt('cardPhase') : PHASE_WORD[v.phase];
+  const icon = v.pause ? ':double_vertical_bar:' : PHASE_ICON[v.phase];
+  const title = `${icon} *${what}* ${changeTarget(p, v.registered)} in ${code(p.environment)} — *${word}*`;
   const blocks: KnownBlock[] = [section(v.note ? `${title}\n${v.note}` : title)];
+  if (v.pause) {
+    const expiry =
+      v.pause.expiresAt !== undefined
+        ? tt('cardExpiry', { action: code(v.pause.timeoutAction ?? 'ROLLBACK'), at: slackDate(v.pause.expiresAt) })
+        : '';
+    blocks.push(section(tt('cardPaused', { stage: code(v.pause.stage), button: v.pause.button, expiry })));
+  }
   const facts: string[] = [];
   if (p.verb === 'deploy')
     facts.push(v.registered ? `Task definition ${code(arnTail(v.registered))}` : 'Task definition not registered yet');
@@ -271,7 +292,10 @@ export function finalMilestone(v: CardView & { phase: 'completed' | 'failed' }, 
         ? `${code(p.alias)} runs ${plural(p.to, 'task')}`
         : `${code(p.alias)} runs ${code(arnTail(p.verb === 'deploy' ? v.registered : p.verb === 'rollback' ? p.targetTaskDefinition : p.currentTaskDefinition))}${v.counts ? ` on ${plural(v.counts.running, 'task')}` : ''}`;
     const text = `:white_check_mark: *${verbTitle(p.verb)} completed*${took}: ${what}.`;
-    return { text: `${verbTitle(p.verb)} of ${p.alias} completed`, blocks: [section(text)] };
+    return {
+      text: `${verbTitle(p.verb)} of ${p.alias} completed`,
+      blocks: [section(text), ...(v.autoLocked ? autoLockBlocks(p, v.locale ?? 'en') : [])],
+    };
   }
   const blocks: KnownBlock[] = [
     section(
@@ -285,6 +309,7 @@ export function finalMilestone(v: CardView & { phase: 'completed' | 'failed' }, 
   }
   if (v.registered && p.verb === 'deploy')
     blocks.push(context(`Task definition ${code(arnTail(v.registered))} stays registered but unused.`));
+  if (v.autoLocked) blocks.push(...autoLockBlocks(p, v.locale ?? 'en'));
   return { text: `${verbTitle(p.verb)} of ${p.alias} failed`, blocks };
 }
 

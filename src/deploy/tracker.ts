@@ -33,6 +33,10 @@ import { getRequest } from '../approvals/workflow';
 import { finishExecution, setStatusTs } from '../approvals/execution';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
+import { recordHealthy } from './promotion';
+import { rolledBackAtGate } from './traffic-model';
+import type { PauseState } from './traffic-model';
+import { autoLockReason, type RollbackCause } from './autolock';
 
 /** While a rollout runs, the card is re-sent at most this often (final states always go out). */
 const MIN_CARD_INTERVAL_MS = 3_000;
@@ -140,7 +144,7 @@ export async function showCard(
 }
 
 /** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
-async function stoppedTasksFor(
+export async function stoppedTasksFor(
   rt: Runtime,
   plan: ChangePlan,
   taskDefinition: string,
@@ -208,7 +212,12 @@ function finishDetail(view: CardView): string {
   return `${view.abortedBy ? `aborted by <@${view.abortedBy}>: ` : ''}${view.rolledBack ? 'rolled back: ' : ''}${why}`;
 }
 
-/** Post the final milestone, put the card in its final state, then finish the request. */
+/**
+ * Post the final milestone, put the card in its final state, then finish the request. Release
+ * gates: a healthy completion is recorded for the promotion gate; after a rollback the service is
+ * locked (gates.autoLock) in the same step as the finish, and the final message carries the button
+ * that acknowledges it.
+ */
 async function finalize(
   rt: Runtime,
   req: ChangeRequest,
@@ -216,15 +225,46 @@ async function finalize(
   withLogs: StoppedTaskInfo[],
 ): Promise<void> {
   const started = view.startedAt;
+  const autoLock = autoLockFor(rt, req, view);
   await postOnce(
     rt,
     req,
     'final',
-    finalMilestone({ ...view, stoppedTasks: withLogs }, started !== undefined ? rt.now() - started : undefined),
+    finalMilestone(
+      { ...view, stoppedTasks: withLogs, ...(autoLock ? { autoLocked: true } : {}) },
+      started !== undefined ? rt.now() - started : undefined,
+    ),
   );
   await showCard(rt, req, statusCard(view), { final: true });
-  await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view));
-  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb });
+  if (view.phase === 'completed') {
+    await recordHealthy(rt, req.id, view.plan).catch((err) =>
+      rt.log.warn('promotion: could not record the healthy completion', { requestId: req.id, err }),
+    );
+  }
+  const done = await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view), autoLock);
+  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb, autoLocked: done.autoLocked ?? false });
+}
+
+/** The automatic lock a finished change asks for (gates.autoLock): after any rollback — by a person, the circuit breaker, Abort or the traffic-shift gate. */
+function autoLockFor(
+  rt: Runtime,
+  req: ChangeRequest,
+  view: CardView & { phase: 'completed' | 'failed' },
+): { reason: string; ttlMs?: number } | undefined {
+  const cfg = rt.config.environments[view.plan.environment]?.gates.autoLock;
+  if (!cfg?.afterRollback) return undefined;
+  const why = rollbackCause(view, factsOf(req));
+  if (!why) return undefined;
+  return { reason: autoLockReason(why, view, rt.config.slack.language), ...(cfg.expireAfter ? { ttlMs: cfg.expireAfter } : {}) };
+}
+
+function rollbackCause(view: CardView & { phase: 'completed' | 'failed' }, ex: ExecFacts): RollbackCause | undefined {
+  if (view.plan.verb === 'rollback') return 'person';
+  if (view.phase !== 'failed') return undefined;
+  if (rolledBackAtGate(ex)) return 'gate';
+  if (view.abortedBy) return 'abort';
+  if (view.rolledBack) return 'breaker';
+  return undefined;
 }
 
 /** Fail a running request whose plan this version cannot read (never left running). */
@@ -264,7 +304,18 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     },
     now,
   );
-  const giveUp = (a.phase === 'in_progress' || a.phase === 'stuck') && now - startedAt > GIVE_UP_FACTOR * deadlineMs;
+  // The traffic-shift gate (release gates): a deployment waiting at a PAUSE hook is neither stuck
+  // nor given up; it waits for a person (or the hook's own timeout). Rolling services make no call.
+  let pause: PauseState | undefined;
+  if (a.phase === 'in_progress' || a.phase === 'stuck') {
+    try {
+      pause = await (await import('./traffic.run')).checkPause(rt, req, plan, ex, service);
+    } catch (err) {
+      rt.log.warn('traffic gate: could not check for a paused deployment', { requestId: req.id, err });
+    }
+    if (pause) a = { ...a, phase: 'in_progress', reasons: [] };
+  }
+  const giveUp = !pause && (a.phase === 'in_progress' || a.phase === 'stuck') && now - startedAt > GIVE_UP_FACTOR * deadlineMs;
   if (giveUp) {
     a = {
       ...a,
@@ -311,6 +362,8 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     stoppedTasks: stopped,
     rolledBack: a.rolledBack,
     ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
+    ...(pause ? { pause } : {}),
+    locale: rt.config.slack.language,
   };
   if (final) {
     await finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);

@@ -7,6 +7,7 @@ import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
 import { roleFor, type VerbKind } from '../commands/types';
 import { withStore } from '../redis/client';
+import { ensureWithinRate } from './rate';
 import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
@@ -90,6 +91,7 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
         return { status: 'duplicate' };
       }
+      await ensureWithinRate(rt, inv);
     }
     if (spec.inline) {
       return { status: 'answered', reply: await spec.inline(parsed, rt, inv) };

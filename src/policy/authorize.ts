@@ -5,11 +5,19 @@
 import type { Config, EnvironmentConfig } from '../config/schema';
 import { principal } from '../slack/text';
 
-export type Role = 'reader' | 'requester' | 'approver';
+/**
+ * reader / requester / approver: the environment's lists. breakGlass: who may run a change without
+ * waiting for approval (`gates.breakGlass.users`, nobody when not configured). shifter: who may press
+ * Shift production traffic / Roll back on a paused deployment (`gates.trafficShift.approvers`,
+ * default the approvers).
+ */
+export type Role = 'reader' | 'requester' | 'approver' | 'breakGlass' | 'shifter';
 
 export function principalsFor(env: EnvironmentConfig, role: Role): readonly string[] {
   if (role === 'reader') return env.readers;
   if (role === 'requester') return env.requesters;
+  if (role === 'breakGlass') return env.gates.breakGlass?.users ?? [];
+  if (role === 'shifter') return env.gates.trafficShift?.approvers ?? env.approvers;
   return env.approvers;
 }
 
@@ -36,6 +44,16 @@ const roleWords: Record<Role, string> = {
   reader: 'read from',
   requester: 'request changes in',
   approver: 'approve changes in',
+  breakGlass: 'break glass in',
+  shifter: 'shift production traffic in',
+};
+
+const roleField: Record<Role, string> = {
+  reader: 'readers',
+  requester: 'requesters',
+  approver: 'approvers',
+  breakGlass: 'gates.breakGlass.users',
+  shifter: 'gates.trafficShift.approvers',
 };
 
 export function hasRole(env: EnvironmentConfig, role: Role, userId: string, userGroups: ReadonlySet<string>): boolean {
@@ -57,7 +75,7 @@ export function authorize(input: AuthorizeInput): Decision {
     const who = principalsFor(env, input.role).map(principal).join(', ');
     return {
       ok: false,
-      reason: `You are not allowed to ${roleWords[input.role]} \`${input.environment}\`. ${who ? `That needs: ${who}.` : 'Nobody is configured for that role.'} Ask an admin to add you in chatops.yml (environments.${input.environment}.${input.role}s).`,
+      reason: `You are not allowed to ${roleWords[input.role]} \`${input.environment}\`. ${who ? `That needs: ${who}.` : 'Nobody is configured for that role.'} Ask an admin to add you in chatops.yml (environments.${input.environment}.${roleField[input.role]}).`,
     };
   }
   return { ok: true };

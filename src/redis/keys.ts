@@ -38,11 +38,17 @@ export const keys = {
   /** Slash-command invocation id → the request it created (idempotent creation). */
   requestInvocation: (env: string, alias: string, invocationId: string) => `reqinv:{svc:${env}:${alias}}:${invocationId}`,
   /**
-   * Indexes across services (sorted sets, score = expiresAt / startedAt). They cannot share a slot
+   * Indexes across services (sorted sets, score = expiresAt / startBy / startedAt). They cannot share a slot
    * with the requests, so they are only read outside the scripts; the scripts re-check each request.
    */
   pendingByExpiry: () => 'approvals:{index}:pending',
+  /** Approved requests by the time they must have started (startBy), for the start-deadline tick. */
+  approvedByStartBy: () => 'approvals:{index}:approved',
   runningIndex: () => 'approvals:{index}:running',
+  /** Requests with a start time (`--at`), score = startAt: the scheduler tick starts them (src/approvals/gates.ts). */
+  scheduledIndex: () => 'approvals:{index}:scheduled',
+  /** Break-glass requests waiting for their approval after the fact, score = the next reminder. */
+  retroIndex: () => 'approvals:{index}:retro',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**
@@ -54,10 +60,23 @@ export const keys = {
   alertMute: (env: string, alias: string) => `mute:{svc:${env}:${alias}}`,
   /** When the scheduled check first saw the service with desired > 0 and running = 0 (epoch ms). */
   serviceDown: (env: string, alias: string) => `down:{svc:${env}:${alias}}`,
-  /** The worker executing a change request right now (SET NX EX; src/deploy/execute.ts). */
-  changeLease: (requestId: string) => `chg:{${requestId}}:lease`,
+  /**
+   * The worker executing a change request right now (its token; src/approvals/lua/lease-2.lua).
+   * In the request's slot, so "still running and the lease is mine" is one script.
+   */
+  changeLease: (env: string, alias: string, requestId: string) => `lease:{svc:${env}:${alias}}:${requestId}`,
   /** Progress reporting of a running change (hash: milestones posted, last card, abort; src/deploy/tracker.ts). */
   changeTrack: (requestId: string) => `chg:{${requestId}}:track`,
+  /** A scheduled tick running now (SET NX PX token; src/hooks/events.ts): ticks never overlap themselves. */
+  tickLock: (name: string) => `tick:{${name}}`,
+  /**
+   * Healthy completions of one image digest (hash: environment → JSON {service, at, requestId, tag}),
+   * written when a change the bot tracks reaches COMPLETED (src/deploy/promotion.ts); the promotion
+   * gate reads it. Expires HEALTHY_TTL_SECONDS after the last write.
+   */
+  healthyDigest: (digest: string) => `healthy:{img:${digest}}`,
+  /** The digest a service last completed healthy with (JSON {digest, at, requestId, tag, repository}); `/ecs promote` reads it. */
+  healthyService: (env: string, alias: string) => `healthy:{svc:${env}:${alias}}`,
   /**
    * The Home tab (src/surfaces/): who opened it lately (sorted set, score = last opened), the hash of
    * the view each one was last shown (hash: user → sha1), a "something changed" flag and the
@@ -77,7 +96,19 @@ export const keys = {
   userLocale: (userId: string) => `locale:{${userId}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
+  /** One Cost Explorer request in flight (single-flight: the others wait for its cache entry), or its failure for a few seconds. */
+  costFlight: (requestHash: string) => `cost:{${requestHash}}:flight`,
+  /** Cost Explorer calls this clock hour (hash: `all`, `u.<user>`), the hourly budget (src/commands/cost-spend.ts). */
+  costBudget: (hour: string) => `costbudget:{${hour}}`,
+  /** A person's commands in the current one-minute window (src/edge/rate.ts). */
+  commandRate: (userId: string) => `rate:{user:${userId}}`,
 } as const;
+
+/**
+ * How long the record of a healthy completion lives (refreshed by every completion): a digest that
+ * completed in staging can be promoted to prod for 30 days after its last healthy completion there.
+ */
+export const HEALTHY_TTL_SECONDS = 30 * 24 * 3600;
 
 /** How long the bot remembers that it started a deployment. */
 export const BOT_DEPLOYMENT_TTL_SECONDS = 14 * 24 * 3600;

@@ -139,6 +139,8 @@ interface DeployHarness {
 interface DeployHarnessOptions {
   /** The CloudWatch Logs lines every log stream answers with (default: none). */
   logs?: string[];
+  /** A chatops.yml for the handlers (test/helpers/config.ts configFile); default the fixture. */
+  configPath?: string;
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
   before?: (h: DeployHarness) => void | Promise<void>;
 }
@@ -180,7 +182,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
 
   beforeEach(async () => {
     clock = new FakeClock();
-    e2e = await setupE2E({ now: clock.now });
+    e2e = await setupE2E({ now: clock.now, ...(opts.configPath ? { configPath: opts.configPath } : {}) });
     world = buildWorld(clock);
     world.install(ecsMock);
     stubImages(ecrMock, clock);

@@ -65,6 +65,8 @@ export interface E2E {
   slackEvent(event: Json): Promise<AwsResponse>;
   /** Deliver every captured worker invocation (and those they cause) to the worker handler. */
   drain(): Promise<void>;
+  /** Deliver the captured worker invocations all at once (as many Lambda environments would), then drain what they cause. */
+  drainConcurrently(): Promise<void>;
   event(ecsEvent: unknown): Promise<unknown>;
   tick(): Promise<unknown>;
   close(): Promise<void>;
@@ -163,6 +165,11 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
         const job = pending.shift();
         await workerHandler(job);
       }
+    },
+    async drainConcurrently() {
+      const batch = pending.splice(0);
+      await Promise.all(batch.map((job) => workerHandler(job)));
+      for (let guard = 0; pending.length && guard < 1000; guard++) await workerHandler(pending.shift());
     },
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),

@@ -58,6 +58,9 @@ describe('the hand-off', () => {
       expect(inputs).toContain(`src/handlers/${fn}.ts`);
       expect(inputs.filter((i) => i.includes('loopback') || i.startsWith('test/'))).toEqual([]);
     }
+    // A flood of jobs cannot take the account's whole concurrency: the worker's is reserved (and capped).
+    expect(t.functions.worker.reservedConcurrency).toBe(20);
+    expect(t.functions.slack.reservedConcurrency).toBeUndefined();
   });
 
   it('each function signs with its own credentials, so every call is attributable', () => {

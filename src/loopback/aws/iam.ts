@@ -201,6 +201,7 @@ const ECS: Record<string, Mapper> = {
   DescribeServiceDeployments: (c) => each('ecs:DescribeServiceDeployments', (c.input.serviceDeploymentArns ?? []) as string[]),
   DescribeServiceRevisions: (c) => each('ecs:DescribeServiceRevisions', (c.input.serviceRevisionArns ?? []) as string[]),
   StopServiceDeployment: (c) => each('ecs:StopServiceDeployment', [str(c.input.serviceDeploymentArn) ?? '']),
+  ContinueServiceDeployment: (c) => each('ecs:ContinueServiceDeployment', [str(c.input.serviceDeploymentArn) ?? '']),
 };
 
 const ecrRepo: Mapper = (c, a) => [

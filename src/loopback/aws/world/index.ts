@@ -18,7 +18,7 @@ import { AutoScalingWorld } from './autoscaling';
 import { context, type WorldOptions } from './common';
 import { CostWorld } from './cost';
 import { EcrWorld, type PushOptions } from './ecr';
-import { EcsWorld } from './ecs';
+import { EcsWorld, type ServiceSeed as EcsServiceSeed } from './ecs';
 import { LogsWorld } from './logs';
 
 export { AutoScalingWorld } from './autoscaling';
@@ -56,6 +56,8 @@ export interface FargateServiceSpec {
   /** Revisions registered before the current one (each running the same image), default 0. */
   olderRevisions?: number;
   createdAt?: Date;
+  /** Blue/green deployments that pause at this lifecycle stage (a PAUSE lifecycle hook; the traffic-shift gate). */
+  pauseAt?: EcsServiceSeed['pauseAt'];
 }
 
 export class AwsWorld {
@@ -138,6 +140,7 @@ export class AwsWorld {
       taskDefinition: arn,
       desiredCount: spec.desiredCount,
       ...(spec.createdAt ? { createdAt: spec.createdAt } : {}),
+      ...(spec.pauseAt ? { pauseAt: spec.pauseAt } : {}),
     });
     return arn;
   }
