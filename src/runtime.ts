@@ -55,6 +55,11 @@ export interface Runtime {
   dispatcher: Dispatcher;
   access: Access;
   signingSecret: string;
+  /**
+   * The key worker jobs are signed with (HMAC-SHA256): JOB_SIGNING_KEY, or derived from the signing
+   * secret. Only the bot's functions read it; the worker runs no job it does not verify.
+   */
+  jobKey: string;
   botToken: string;
   mode: 'lambda' | 'local';
   now(): number;

@@ -199,6 +199,20 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
   };
 }
 
+/**
+ * What the alert's buttons carry: `<environment>.<alias>.<gen>`, a reference to one incident
+ * (aliases and environment names have no dots). The buttons act on the incident this names, as
+ * recorded in Redis, and on nothing else a click carries.
+ */
+export function incidentRef(environment: string, alias: string, gen: number): string {
+  return `${environment}.${alias}.${gen}`;
+}
+
+export function parseIncidentRef(value: string | undefined): { environment: string; alias: string; gen: number } | undefined {
+  const m = /^([a-z0-9][a-z0-9_-]{0,39})\.([a-z0-9][a-z0-9_-]{0,39})\.([1-9]\d{0,15})$/.exec(value ?? '');
+  return m ? { environment: m[1]!, alias: m[2]!, gen: Number(m[3]) } : undefined;
+}
+
 /** "less than a minute", "1 minute", "12 minutes", "2 hours 5 minutes", "3 days". */
 export function spanWords(ms: number): string {
   const minutes = Math.floor(Math.max(0, ms) / 60_000);

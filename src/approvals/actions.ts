@@ -14,6 +14,9 @@ import { ACTION, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, wit
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
 import { retroApproveRequest } from './gates';
 import { plainText } from '../slack/text';
+import { storeOp } from '../redis/client';
+import { keys } from '../redis/keys';
+import { getRequest } from './workflow';
 
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) return;
@@ -35,10 +38,36 @@ async function clearStaleButtons(ctx: ActionContext): Promise<void> {
     .catch((err) => ctx.rt.log.warn('could not clear stale approval buttons', { err }));
 }
 
+/** How long a reject form opened from the Reject button may be submitted. */
+const REJECT_FORM_TTL_SECONDS = 3600;
+
+/**
+ * The request a click acts on must be in the channel the click comes from (its message is there):
+ * a button replayed from elsewhere is refused. True when the click may go on (including when the
+ * request is gone: the transitions answer that). A click in the clicker's own Home tab has no
+ * channel: it goes on, and the transitions check the clicker's role as for any click.
+ */
+async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<boolean> {
+  const view = (ctx.body as { view?: { type?: string } }).view;
+  if (!ctx.channelId && view?.type === 'home') return true;
+  const req = await storeOp(() => getRequest(ctx.rt.redis, id));
+  if (!req || req.channel === ctx.channelId) return true;
+  ctx.rt.log.warn('request button refused: clicked outside the request channel', {
+    action: ctx.action.action_id,
+    request: id,
+    user: ctx.userId,
+    channel: ctx.channelId,
+    requestChannel: req.channel,
+  });
+  await ctx.whisper(`:no_entry: This button belongs to a request in another channel (<#${req.channel}>), so I did nothing.`);
+  return false;
+}
+
 /** Handles every `approval:*` button. */
 export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
   const { rt, action, userId } = ctx;
   const id = action.value ?? '';
+  if (!(await clickedInRequestChannel(ctx, id))) return;
   switch (action.action_id) {
     case ACTION.approve:
       return answer(ctx, await approveRequest(rt, id, userId));
@@ -54,6 +83,8 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
         await ctx.whisper(':warning: Slack did not send what I need to open the reject form. Click *Reject* again.');
         return;
       }
+      // The form's submission carries the request id back; it is only honoured for a form opened here.
+      await storeOp(() => rt.redis.set(keys.rejectForm(id, userId), '1', 'EX', REJECT_FORM_TTL_SECONDS));
       await rt.slack.openView(triggerId, rejectModal(check.request));
       return;
     }
@@ -71,6 +102,12 @@ export const rejectView: ViewDef = {
       return { errors: { [REJECT_REASON.block]: 'Say why you reject it (at least 3 characters): the requester sees it.' } };
     if (reason.length > REJECT_REASON_MAX)
       return { errors: { [REJECT_REASON.block]: `Keep the reason under ${REJECT_REASON_MAX} characters.` } };
+    // Only a form this user opened from the request's Reject button (a forged submission names any request).
+    const opened = await storeOp(() => rt.redis.del(keys.rejectForm(view.private_metadata, userId)));
+    if (opened !== 1) {
+      rt.log.warn('reject form refused: not opened from the Reject button', { request: view.private_metadata, user: userId });
+      return { errors: { [REJECT_REASON.block]: 'This form is no longer valid: click Reject on the request again.' } };
+    }
     const res = await rejectRequest(rt, view.private_metadata, userId, reason);
     if (res.ok) return;
     // Close the modal and answer in the request's channel; inside the modal if that is not possible.

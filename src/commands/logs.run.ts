@@ -14,7 +14,9 @@ import { errorReply } from '../slack/reply';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
 import { LOGS_USAGE, resolveWindow, type LogsArgs, type LogWindow } from './logs';
-import { answer, describeConfiguredService } from './readers.run';
+import { describeConfiguredService } from './readers.run';
+import { answerInvocation } from '../slack/reply';
+import type { SlackMessage } from '../slack/blocks';
 import { logsAnswer, logTarget } from './render/logs';
 import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
@@ -45,6 +47,8 @@ async function lastStoppedTask(rt: Runtime, parsed: Parsed<LogsArgs>): Promise<T
 export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const svc = parsed.service!;
   const a = parsed.args;
+  const isPrivate = a.visibility !== 'public';
+  const say = (msg: SlackMessage): Promise<void> => answerInvocation(rt, inv, msg, { inChannel: !isPrivate });
   const now = rt.now();
   const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await describeConfiguredService(rt, svc);
@@ -124,14 +128,17 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
       filterPattern: a.filter,
     }),
     now,
+    fileInDm: isPrivate,
   });
-  await answer(rt, inv, message);
+  await say(message);
   if (file) {
     try {
-      await rt.slack.uploadText(inv.channelId, { filename: file.filename, content: file.content, title: file.title });
+      // A private answer's file goes to a direct message with the requester only.
+      const where = isPrivate ? await rt.slack.openDm(inv.userId) : inv.channelId;
+      await rt.slack.uploadText(where, { filename: file.filename, content: file.content, title: file.title });
     } catch (err) {
       const reply = errorReply(err, rt.log.child({ invocation: inv.id }));
-      await answer(rt, inv, {
+      await say({
         text: `I could not attach the full log file: ${reply.text}`,
         blocks: [section(':paperclip: I could not attach the full result as a file.'), ...reply.blocks],
       });

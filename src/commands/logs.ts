@@ -13,7 +13,7 @@ import type { Config } from '../config/schema';
 import { defineCommand } from './types';
 
 export const LOGS_USAGE =
-  '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous]';
+  '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous] [--public|--private]';
 
 const DEFAULT_SINCE_MS = 15 * 60_000;
 const DEFAULT_LIMIT = 50;
@@ -34,7 +34,15 @@ export interface LogsArgs {
   /** Task id or its leading characters (stream names are matched by prefix). */
   task?: string;
   previous: boolean;
+  /**
+   * Who sees the answer: `private` answers only the requester (ephemeral, the file in a direct
+   * message), `public` the channel. From `--public` / `--private`, else the environment's
+   * `visibility` (private unless chatops.yml says otherwise).
+   */
+  visibility: Visibility;
 }
+
+export type Visibility = 'private' | 'public';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -143,6 +151,8 @@ const schema = z.object({
         .regex(TASK_ID, 'must be a task id (32 hex characters, or the first 8 that `/ecs status` shows) or a task ARN')
         .optional(),
       previous: z.literal(true, { error: 'takes no value: write just `--previous`' }).optional(),
+      public: z.literal(true, { error: 'takes no value: write just `--public`' }).optional(),
+      private: z.literal(true, { error: 'takes no value: write just `--private`' }).optional(),
     })
     .strict(),
 });
@@ -156,15 +166,15 @@ export function knownServices(config: Config): string {
   }.`;
 }
 
-const FLAGS = ['since', 'until', 'filter', 'limit', 'container', 'task', 'previous'] as const;
+const FLAGS = ['since', 'until', 'filter', 'limit', 'container', 'task', 'previous', 'public', 'private'] as const;
 
 export const logs = defineCommand<LogsArgs>({
   verb: 'logs',
   summary: 'Recent log lines of a service (CloudWatch Logs), newest last, with secrets masked.',
   usage: LOGS_USAGE,
-  examples: ['logs web', 'logs web --since 2h --filter ERROR', 'logs worker --previous'],
+  examples: ['logs web', 'logs web --since 2h --filter ERROR', 'logs worker --previous --public'],
   kind: 'read',
-  booleanFlags: ['previous'],
+  booleanFlags: ['previous', 'public', 'private'],
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'logs', usage: LOGS_USAGE }, schema, raw, FLAGS);
     if (!args[0])
@@ -176,7 +186,11 @@ export const logs = defineCommand<LogsArgs>({
     const since = flags.since !== undefined ? parseTimeSpec(flags.since, 'since') : undefined;
     const until = flags.until !== undefined ? parseTimeSpec(flags.until, 'until') : undefined;
     checkWindowShape(since, until);
+    if (flags.public && flags.private) {
+      throw badInput('`--public` and `--private` contradict each other: use one of them.', LOGS_USAGE);
+    }
     const task = flags.task ? TASK_ID.exec(flags.task)![1]!.toLowerCase() : undefined;
+    const visibility: Visibility = flags.public ? 'public' : flags.private ? 'private' : service.env.visibility;
     return {
       args: {
         alias: service.alias,
@@ -187,6 +201,7 @@ export const logs = defineCommand<LogsArgs>({
         container: flags.container,
         task,
         previous: flags.previous === true,
+        visibility,
       },
       environment: service.environment,
       service,
@@ -203,7 +218,8 @@ export const logs = defineCommand<LogsArgs>({
           : a.since
             ? 'the requested range'
             : 'the last 15m';
-    return `Fetching logs of ${code(a.alias)} in ${code(parsed.environment)} (${what})…`;
+    const who = a.visibility === 'private' ? ' (only you will see them; `--public` shares them with the channel)' : '';
+    return `Fetching logs of ${code(a.alias)} in ${code(parsed.environment)} (${what})…${who}`;
   },
   async run(parsed, rt, inv) {
     const { runLogs } = await import('./logs.run');

@@ -94,6 +94,11 @@ export function defaultEnvironmentFor(config: Config, channelId: string): string
  */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
+  if (!config.slack.teamId && !config.slack.enterpriseId) {
+    warnings.push(
+      'slack.teamId is not set: requests from any workspace the app is installed in are accepted. Set it to your workspace ID (T…).',
+    );
+  }
   for (const [name, env] of Object.entries(config.environments)) {
     if (env.alerts.channel && !env.channels.includes(env.alerts.channel)) {
       warnings.push(

@@ -24,6 +24,9 @@ const duration = z.string().transform((s, ctx) => {
   return ms;
 });
 
+/** No mute, whoever sets it, lasts longer than this. */
+export const MUTE_CEILING_MS = 7 * 86_400_000;
+
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1');
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
 
@@ -75,6 +78,13 @@ const environment = z
       })
       .strict()
       .default({ blockCritical: false, requireScan: false }),
+    /**
+     * Who sees read answers that can carry sensitive output in this environment (today `/ecs logs`
+     * answers, their overflow files and the alert Logs button's lines): `private` (the default)
+     * answers only the person who asked, ephemeral, with any file in a direct message to them;
+     * `public` posts for the whole channel. `--public` / `--private` choose for one command.
+     */
+    visibility: z.enum(['private', 'public']).default('private'),
     /** Roles that task definitions in this environment may use (iam:PassRole is scoped to these). */
     taskRoles: z.array(roleArn).default([]),
     /**
@@ -103,9 +113,16 @@ const environment = z
         downAfter: duration.default(5 * 60_000),
         /** Also alert on stops that are normally noise (scale-in, user stops, exit 0). */
         includeRoutineStops: z.boolean().default(false),
+        /**
+         * The longest a requester may mute a service's alerts (`/ecs mute`), counted from when the
+         * mute in force began, so muting again does not extend it. Longer needs an approver (at most 7d).
+         */
+        muteMax: duration
+          .pipe(z.number().min(60_000, 'must be at least 1m').max(MUTE_CEILING_MS, 'must be at most 7d'))
+          .default(4 * 3_600_000),
       })
       .strict()
-      .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false }),
+      .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false, muteMax: 4 * 3_600_000 }),
     /** Release gates (./gates.ts): promotion order, traffic shift, change windows, break-glass, auto-lock, cost. */
     gates: gatesSchema.default({}),
   })
@@ -167,6 +184,19 @@ export const configSchema = z
         botUserId: z
           .string()
           .regex(/^[UW][A-Z0-9]+$/)
+          .optional(),
+        /**
+         * The workspace (T…) the app is installed in. Set it: requests from any other workspace, and
+         * clicks by users of another workspace (Slack Connect), are refused.
+         */
+        teamId: z
+          .string()
+          .regex(/^T[A-Z0-9]+$/, 'must be a Slack workspace ID (T…)')
+          .optional(),
+        /** On Enterprise Grid: the org (E…); requests from another org, or from none, are refused. */
+        enterpriseId: z
+          .string()
+          .regex(/^E[A-Z0-9]+$/, 'must be a Slack Enterprise Grid org ID (E…)')
           .optional(),
         /** The workspace's language for messages everyone sees; a person's own Slack locale wins for what only they see. */
         language: z.enum(LOCALES).default('en'),

@@ -27,6 +27,11 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(':grey_question: This change is no longer on record, so there is nothing to abort.');
     return;
   }
+  if (req.channel !== ctx.channelId) {
+    rt.log.warn('abort button refused: clicked outside the request channel', { request: id, user: userId, channel: ctx.channelId });
+    await ctx.whisper(`:no_entry: This button belongs to a request in another channel (<#${req.channel}>), so I did nothing.`);
+    return;
+  }
   if (req.state !== 'running') {
     await ctx.whisper(
       `This change already ${req.state === 'succeeded' ? 'completed' : req.state}; there is nothing to abort. To undo it, use \`/ecs rollback ${req.service}\`.`,

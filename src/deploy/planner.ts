@@ -10,7 +10,7 @@ import { BotError } from '../errors';
 import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
-import { describeImage } from '../aws/ecr';
+import { describeImage, findImage } from '../aws/ecr';
 import { awsErrorName, isUnavailableApi } from '../aws/errors';
 import { recentChanges } from '../approvals/audit';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
@@ -34,12 +34,14 @@ import {
 import { planSummary, sizeText } from './render';
 import { defineMessages } from '../i18n';
 import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws/fargate-pricing';
-import { pinnedImageUri, type ImageSelector } from './refs';
+import { ecrRepositoryOf, pinnedImageUri, splitImage, type ImageSelector } from './refs';
+import { rollbackPolicy, type ReturningImage } from './rollback-policy';
 import { withThrottleRetry } from './retry';
 import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { arnTail } from '../aws/arn';
 import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
+import type { AwsAccess } from '../aws/clients';
 
 export interface Prepared {
   plan: ChangePlan;
@@ -326,8 +328,21 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       hint: `Pick an ACTIVE revision with \`--to\`, or deploy the image it used with \`/ecs deploy ${svc.alias} &lt;tag&gt;\`.`,
     });
   }
-  const problems = roleProblems(rolesOf(cur.taskDefinition), rolesOf(tgt.taskDefinition), svc.env.taskRoles);
-  for (const p of problems) notes.push(`${p} Check it is still meant to be used.`);
+  // The same policy as a deploy: roles (taskRoles) and every image the rollback brings back.
+  const images = await returningImages(rt, svc.env, cur.taskDefinition, tgt.taskDefinition);
+  const policy = rollbackPolicy({
+    currentRoles: rolesOf(cur.taskDefinition),
+    targetRoles: rolesOf(tgt.taskDefinition),
+    taskRoles: svc.env.taskRoles,
+    images,
+    policy: svc.env.images,
+  });
+  if (policy.problems.length) {
+    throw new BotError('REFUSED', `rollback policy refused ${target}`, {
+      userMessage: `I can't roll ${code(svc.alias)} back to ${code(arnTail(target))}:\n• ${policy.problems.join('\n• ')}`,
+      hint: 'A rollback passes the same checks as a deploy (`taskRoles` and `images` in chatops.yml). Pick another revision with `--to`, or deploy a fixed image.',
+    });
+  }
   const curImage = cur.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
   const tgtImage = tgt.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
   const plan: RollbackPlan = {
@@ -344,12 +359,30 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   const pauseStages = pauseStagesOf(service);
   return {
     plan,
-    summary: planSummary(plan, { now, warnings: notes }),
+    summary: planSummary(plan, { now, warnings: notes, checks: policy.checks }),
     details,
     notes: [],
     ...(cost ? { cost } : {}),
     ...(pauseStages ? { pauseStages } : {}),
   };
+}
+
+/** The images of `target`'s containers that differ from what runs now, as ECR describes them (at most 10 lookups). */
+async function returningImages(rt: Runtime, access: AwsAccess, current: TaskDefinition, target: TaskDefinition): Promise<ReturningImage[]> {
+  const now = new Map((current.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? '']));
+  const changed = (target.containerDefinitions ?? []).filter((c) => c.image && now.get(c.name ?? '') !== c.image).slice(0, 10);
+  return Promise.all(
+    changed.map(async (c): Promise<ReturningImage> => {
+      const image = c.image!;
+      const ecr = ecrRepositoryOf(image);
+      if (!ecr) return { container: c.name ?? '?', image, found: 'not-ecr' };
+      const { tag, digest } = splitImage(image);
+      const found = await withThrottleRetry(() =>
+        findImage(rt.aws.ecr(ecr.region, access), ecr.repositoryName, digest ? { digest } : { tag: tag ?? 'latest' }, ecr.registryId),
+      );
+      return { container: c.name ?? '?', image, found: found ?? 'missing' };
+    }),
+  );
 }
 
 export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {

@@ -69,6 +69,8 @@ interface SummaryExtras {
   scan?: string;
   /** Scale bounds from chatops.yml. */
   bounds?: { min: number; max: number };
+  /** The policy checks the change passed (roles, images), one line each. */
+  checks?: string[];
   now: number;
 }
 
@@ -112,6 +114,7 @@ export function planSummary(plan: ChangePlan, x: SummaryExtras): string {
       );
       break;
   }
+  if (x.checks?.length) lines.push('*Checks*', ...x.checks.map((c) => `:white_check_mark: ${c}`));
   for (const w of x.warnings ?? []) lines.push(`:warning: ${w}`);
   return truncate(lines.join('\n'), SUMMARY_MAX);
 }

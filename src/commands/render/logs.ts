@@ -47,6 +47,8 @@ export interface LogsView {
   notes?: readonly string[];
   consoleUrl: string;
   now: number;
+  /** The answer is private: a file goes to a direct message with the requester, not below it. */
+  fileInDm?: boolean;
 }
 
 interface LogsAnswer {
@@ -196,7 +198,8 @@ export function logsAnswer(view: LogsView): LogsAnswer {
   const total = v.events.length;
   const needFile = shown < total;
   let countLine = `${plural(total, 'line')}${v.more ? ` (the ${v.oldestFirst ? 'oldest' : 'newest'} ${total}; more exist${v.oldestFirst ? ' after these' : ' before these'}: raise \`--limit\` or narrow \`--since\`)` : ''}`;
-  if (needFile) countLine += ` · showing the newest ${shown} here, all ${total} in the file below`;
+  if (needFile)
+    countLine += ` · showing the newest ${shown} here, all ${total} ${v.fileInDm ? 'in the file I sent you in a direct message' : 'in the file below'}`;
   head.push(countLine);
   blocks.push(section(head.join('\n')));
   for (const c of codeBlocks) blocks.push(section('```' + c + '```'));
