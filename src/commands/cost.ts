@@ -35,7 +35,7 @@ const schema = z.object({
         .transform((s) => s.toLowerCase())
         .pipe(
           z.enum(PERIODS, {
-            error: (iss) => `must be one of \`mtd\`, \`7d\`, \`30d\`, \`last-month\` (not \`${String(iss.input).replace(/`/g, "'")}\`)`,
+            error: (iss) => `must be one of \`mtd\`, \`7d\`, \`30d\`, \`last-month\` (not ${code(String(iss.input))})`,
           }),
         )
         .optional(),
@@ -44,7 +44,7 @@ const schema = z.object({
         .transform((s) => s.toLowerCase())
         .pipe(
           z.enum(['service', 'usage-type'], {
-            error: (iss) => `must be \`service\` or \`usage-type\` (not \`${String(iss.input).replace(/`/g, "'")}\`)`,
+            error: (iss) => `must be \`service\` or \`usage-type\` (not ${code(String(iss.input))})`,
           }),
         )
         .optional(),
