@@ -12,6 +12,19 @@ import { guardFromHash, type GuardInfo } from './guards';
 import { guardConfirmation, guardNotice, type GuardNoticeInput } from './notices';
 import type { Transition } from './transitions';
 import { transit } from './workflow';
+import { syncFreezeCopies } from './freeze-copies';
+import { defineMessages } from '../i18n';
+
+const text = defineMessages('approvals-locks', {
+  freezeNotCopied: {
+    en: 'the freeze is recorded, but not every service of the environment sees it yet: run the same command again',
+    ko: '동결은 기록되었지만 환경의 모든 서비스에 아직 적용되지 않았습니다. 같은 명령을 다시 실행하세요',
+  },
+  unfreezeNotCopied: {
+    en: 'the freeze is lifted, but some services of the environment may still see it: run the same command again',
+    ko: '동결은 해제되었지만 환경의 일부 서비스에는 아직 동결이 남아 있을 수 있습니다. 같은 명령을 다시 실행하세요',
+  },
+});
 
 function guardOf(reply: Transition): GuardInfo | undefined {
   return guardFromHash(reply.extra);
@@ -53,6 +66,9 @@ export async function unlockService(rt: Runtime, environment: string, service: s
 
 export async function freezeEnvironment(rt: Runtime, environment: string, user: string, reason: string | undefined): Promise<GuardInfo> {
   const reply = await transit(rt, (x) => x.freeze(environment, user, reason, rt.now()));
+  // The copies the request scripts check (./freeze-copies.ts); ALREADY_FROZEN repairs them too.
+  if (reply.code === 'OK' || reply.code === 'ALREADY_FROZEN')
+    await storeOp(() => syncFreezeCopies(rt, environment, reply.extra), text.in(rt.config.slack.language)('freezeNotCopied'));
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;
@@ -60,6 +76,8 @@ export async function freezeEnvironment(rt: Runtime, environment: string, user: 
 
 export async function unfreezeEnvironment(rt: Runtime, environment: string, user: string): Promise<GuardInfo> {
   const reply = await transit(rt, (x) => x.unfreeze(environment, user, rt.now()));
+  if (reply.code === 'OK' || reply.code === 'NOT_FROZEN')
+    await storeOp(() => syncFreezeCopies(rt, environment, undefined), text.in(rt.config.slack.language)('unfreezeNotCopied'));
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;
