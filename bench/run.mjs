@@ -17,6 +17,7 @@
 // in flight, size, RSS) instead of this checkout's: a what-if for a change, or an older build.
 // BENCH_ONLY=<section,…> (cold, inflight, e2e, workload, transitions) runs only those sections while
 // iterating: it prints their figures and writes bench/results/partial.json, never bench/results.json.
+// BENCH_CPU_PROF=<dir> writes a CPU profile (.cpuprofile) of each in-flight process there.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -198,6 +199,8 @@ try {
       new Promise((resolve, reject) => {
         const p = fork(join(ROOT, 'bench/child.mjs'), ['inflight', b, String(IN_FLIGHT)], {
           env,
+          // BENCH_CPU_PROF=<dir>: a CPU profile of each in-flight process (what the ack path spends).
+          execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         });
         let err = '';
@@ -225,6 +228,9 @@ try {
     fa.send('exit');
     fb.send('exit');
     roundHandOffs = lambda.invocations.length - invokesBeforeRounds;
+    // Every command of every round (and the warm-up's 51) handed off: the figure measures hand-offs, not refusals.
+    if (roundHandOffs !== SAMPLES * IN_FLIGHT)
+      throw new Error(`expected ${SAMPLES * IN_FLIGHT} hand-offs from the in-flight rounds, the endpoint saw ${roundHandOffs}`);
   }
 
   // --- the worker and the end-to-end path: fresh processes, both functions cold ----------------------
