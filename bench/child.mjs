@@ -90,8 +90,24 @@ if (mode === 'init' || mode === 'handoff') {
   // Warm: connections open (Redis TLS, HTTPS keep-alive), code compiled.
   await answer(handler, 'status web');
   await round();
+  // BENCH_CPU_PROF=<dir>: a CPU profile of the measured rounds only (after the warm-up).
+  let profiler;
+  if (process.env.BENCH_CPU_PROF) {
+    const { Session } = await import('node:inspector/promises');
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   process.on('message', async (msg) => {
-    if (msg === 'exit') return process.exit(0);
+    if (msg === 'exit') {
+      if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(`${process.env.BENCH_CPU_PROF}/inflight-${process.pid}.cpuprofile`, JSON.stringify(profile));
+      }
+      return process.exit(0);
+    }
     process.send({ latencies: await round() });
   });
   process.send({ ready: true });

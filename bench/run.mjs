@@ -17,7 +17,7 @@
 // in flight, size, RSS) instead of this checkout's: a what-if for a change, or an older build.
 // BENCH_ONLY=<section,…> (cold, inflight, e2e, workload, transitions) runs only those sections while
 // iterating: it prints their figures and writes bench/results/partial.json, never bench/results.json.
-// BENCH_CPU_PROF=<dir> writes a CPU profile (.cpuprofile) of each in-flight process there.
+// BENCH_CPU_PROF=<dir> writes a CPU profile (.cpuprofile) of each in-flight process's measured rounds there.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -199,8 +199,6 @@ try {
       new Promise((resolve, reject) => {
         const p = fork(join(ROOT, 'bench/child.mjs'), ['inflight', b, String(IN_FLIGHT)], {
           env,
-          // BENCH_CPU_PROF=<dir>: a CPU profile of each in-flight process (what the ack path spends).
-          execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         });
         let err = '';
@@ -225,8 +223,10 @@ try {
             ];
       for (const [who, p] of order) inflight[who].push(await ask(p));
     }
+    const exited = (p) => new Promise((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', resolve)));
     fa.send('exit');
     fb.send('exit');
+    await Promise.all([exited(fa), exited(fb)]);
     roundHandOffs = lambda.invocations.length - invokesBeforeRounds;
     // Every command of every round (and the warm-up's 51) handed off: the figure measures hand-offs, not refusals.
     if (roundHandOffs !== SAMPLES * IN_FLIGHT)

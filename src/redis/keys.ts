@@ -11,8 +11,11 @@ export const keys = {
   imageDigestTags: (repository: string, digest: string) => `img:{${repository}@${digest}}:tags`,
   /** An ECR / Inspector event already handled (EventBridge delivers at least once). */
   imageEventSeen: (eventId: string) => `imgev:{${eventId}}`,
-  /** A handled slash-command invocation (duplicate deliveries are ignored). */
-  seen: (invocationId: string) => `seen:{${invocationId}}`,
+  /**
+   * A handled slash-command invocation (duplicate deliveries are ignored). Tagged by the person, like
+   * their rate window (`commandRate`), so claiming and counting a command is one script (src/edge/rate.ts).
+   */
+  seen: (userId: string, invocationId: string) => `rate:{user:${userId}}:seen:${invocationId}`,
   /** A claimed worker job. */
   job: (jobId: string) => `job:{${jobId}}`,
   /** Lock on one service (hash: by, reason, since, kind=manual|change, request). */

@@ -39,7 +39,7 @@ import {
   startExecution,
 } from '../../src/approvals/execution';
 import { spendOnce } from '../../src/commands/cost-spend';
-import { ensureWithinRate } from '../../src/edge/rate';
+import { admitCommand } from '../../src/edge/rate';
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
@@ -252,8 +252,10 @@ describe('hash slots of every script call', () => {
     expect(await autoLockService(rt, { environment: 'prod', service: 'web', deploymentId: 'ecs-svc/9', channel: 'CALERTS' })).toBe(true);
     // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
     expect((await spendOnce(rt, 'ULEAD1', 'slots-test', async () => ({ total: 1 }))).cached).toBe(false);
-    // The per-person command rate.
-    await ensureWithinRate(rt, { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() });
+    // A command admitted: its claim and the per-person command rate, one script.
+    const inv = { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() };
+    expect(await admitCommand(rt, inv, 'read')).toBe(true);
+    expect(await admitCommand(rt, inv, 'read')).toBe(false);
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
