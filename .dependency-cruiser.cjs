@@ -41,11 +41,11 @@ const allowed = {
   runtime: ['slack', 'redis', 'aws', 'policy', 'config', 'i18n', 'errors', 'log'],
   aws: ['slack', 'config', 'i18n', 'errors', 'log'],
   slack: ['config', 'i18n', 'errors', 'log'],
-  redis: ['config', 'errors', 'log'],
+  redis: ['config', 'i18n', 'errors', 'log'],
   policy: ['slack', 'config', 'i18n', 'errors'],
   config: ['i18n', 'errors'],
   i18n: [],
-  errors: [],
+  errors: ['i18n'],
   log: [],
 };
 

@@ -9,6 +9,7 @@ import type { Config } from './config/schema';
 import type { Logger } from './log';
 import type { Role } from './policy/authorize';
 import type { SlackGateway } from './slack/gateway';
+import type { People } from './slack/people';
 
 /** Work for the worker: a kind and an id (the idempotency key); the rest is the kind's own (src/hooks/jobs.ts). */
 export interface Job {
@@ -47,6 +48,8 @@ export interface Runtime {
   aws: AwsClients;
   dispatcher: Dispatcher;
   access: Access;
+  /** Whose language: the workspace's for channel messages, a person's own for what only they see. */
+  people: People;
   signingSecret: string;
   botToken: string;
   mode: 'lambda' | 'local';

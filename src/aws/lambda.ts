@@ -2,6 +2,15 @@
 import type * as LambdaSdk from '@aws-sdk/client-lambda';
 import { BotError } from '../errors';
 import type { AwsClients } from './clients';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('aws.lambda', {
+  handOff: {
+    en: 'I could not start the work for this command, so nothing was done.',
+    ko: '이 명령의 작업을 시작하지 못해 아무것도 하지 않았습니다.',
+  },
+  tryAgain: { en: 'Try again in a minute.', ko: '1분 뒤에 다시 시도하세요.' },
+});
 
 /** A Dispatcher (src/runtime.ts) that invokes `functionName` asynchronously with the job as payload. */
 export function lambdaDispatcher(aws: AwsClients, functionName: string): { dispatch(job: { kind: string; id: string }): Promise<void> } {
@@ -16,8 +25,8 @@ export function lambdaDispatcher(aws: AwsClients, functionName: string): { dispa
         if (res.StatusCode !== undefined && res.StatusCode !== 202) throw new Error(`worker invoke answered ${res.StatusCode}`);
       } catch (err) {
         throw new BotError('INTERNAL', `cannot hand off job ${job.kind}: ${(err as Error).message}`, {
-          userMessage: 'I could not start the work for this command, so nothing was done.',
-          hint: 'Try again in a minute.',
+          userMessage: M.lazy('handOff'),
+          hint: M.lazy('tryAgain'),
           cause: err,
         });
       }

@@ -51,6 +51,11 @@ const environment = z
     channels: z.array(channelId).min(1, 'list at least one channel where commands for this environment are allowed'),
     /** Who may run read-only verbs (status, logs, cost, images, history). Default: everyone in an allowed channel. */
     readers: z.array(principalId).default(['*']),
+    /**
+     * Who sees the answers of read-only verbs (logs included): `public` (the channel) or `private`
+     * (only the person who asked). `--public` / `--private` override it for one command.
+     */
+    readVisibility: z.enum(['public', 'private']).default('public'),
     /** Who may request changes (deploy, rollback, scale, restart, lock, mute). */
     requesters: z.array(principalId).min(1),
     /** Who may approve changes, unlock someone else's lock, freeze and unfreeze. */

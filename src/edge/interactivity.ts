@@ -10,19 +10,29 @@ import type { Runtime } from '../runtime';
 import { section } from '../slack/blocks';
 import { errorReply } from '../slack/reply';
 import { submitCommand } from './slash';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('edge.interactivity', {
+  staleButton: {
+    en: ':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.',
+    ko: ':grey_question: 더 이상 쓸 수 없는 버튼입니다 (예전 메시지의 버튼입니다). 명령을 다시 실행하세요.',
+  },
+});
 
 export function installInteractivity(app: App, rt: Runtime): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
     await ack();
     const userId = body.user.id;
     const channelId = body.channel?.id ?? body.container?.channel_id;
+    // Answers to the clicker only: their language when cached, else the workspace's (no users.info inside the ack).
+    const locale = await rt.people.cachedLocaleOf(userId);
     const whisper = async (text: string) => {
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
       else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });
     };
     const def = findAction(action.action_id);
     if (!def) {
-      await whisper(':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.');
+      await whisper(M.in(locale)('staleButton'));
       return;
     }
     try {
@@ -32,17 +42,18 @@ export function installInteractivity(app: App, rt: Runtime): void {
         action,
         userId,
         channelId,
+        locale,
         messageTs: body.message?.ts ?? body.container?.message_ts,
         whisper,
         async submitCommand(inv) {
           const reply = await submitCommand(rt, inv);
           if (reply === '') return undefined;
           const { response_type: _ignored, ...msg } = reply;
-          return msg;
+          return { ...msg, locale };
         },
       });
     } catch (err) {
-      const reply = errorReply(err, rt.log.child({ action: action.action_id, user: userId }));
+      const reply = errorReply(err, rt.log.child({ action: action.action_id, user: userId }), locale);
       await whisper(reply.blocks.length ? (reply.blocks[0] as { text: { text: string } }).text.text : reply.text).catch(() => undefined);
     }
   });
@@ -52,12 +63,13 @@ export function installInteractivity(app: App, rt: Runtime): void {
       await ack();
       return;
     }
+    const locale = await rt.people.cachedLocaleOf(body.user.id);
     try {
-      const res = await def.handle(rt, view, body.user.id);
+      const res = await def.handle(rt, view, body.user.id, locale);
       if (res && res.errors) await ack({ response_action: 'errors', errors: res.errors });
       else await ack();
     } catch (err) {
-      const reply = errorReply(err, rt.log);
+      const reply = errorReply(err, rt.log, locale);
       const firstBlock = Object.keys(view.state.values)[0] ?? 'reason';
       await ack({ response_action: 'errors', errors: { [firstBlock]: reply.text.slice(0, 150) } });
     }

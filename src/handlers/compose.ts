@@ -20,6 +20,8 @@ import { createRedis, type RedisProfile } from '../redis/client';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
+import { createPeople } from '../slack/people';
+import { redisLocaleCache } from '../redis/locale-cache';
 
 let registered = false;
 
@@ -79,6 +81,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     aws,
     dispatcher,
     access: createAccess(config, createDirectory(slack, log)),
+    people: createPeople({ workspace: config.slack.language, slack, cache: redisLocaleCache(redis), log, now: opts.now }),
     signingSecret: env.SLACK_SIGNING_SECRET!,
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',

@@ -4,6 +4,7 @@
  * (src/edge/interactivity.ts) installs one Bolt listener for each and dispatches through this table.
  */
 import type { BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { Locale } from '../i18n/locale';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import type { Invocation } from '../slack/invocation';
@@ -15,6 +16,8 @@ export interface ActionContext {
   userId: string;
   channelId?: string;
   messageTs?: string;
+  /** The clicker's language (cached, else the workspace's): for whispers and other answers to them only. */
+  locale: Locale;
   /** Reply only to the clicker. */
   whisper(text: string): Promise<void>;
   /**
@@ -33,7 +36,8 @@ interface ActionDef {
 
 export interface ViewDef {
   callbackId: string;
-  handle(rt: Runtime, view: SlackViewAction['view'], userId: string): Promise<{ errors?: Record<string, string> } | void>;
+  /** `locale`: the submitter's language (errors shown inside the modal are for them). */
+  handle(rt: Runtime, view: SlackViewAction['view'], userId: string, locale: Locale): Promise<{ errors?: Record<string, string> } | void>;
 }
 
 const actionDefs: ActionDef[] = [];

@@ -3,7 +3,25 @@
  * (groupsToResolve tells which groups matter) and passes them in.
  */
 import type { Config, EnvironmentConfig } from '../config/schema';
+import { defineMessages, type Localized } from '../i18n/catalog';
 import { principal } from '../slack/text';
+
+const M = defineMessages('policy.authorize', {
+  unknownEnvironment: { en: 'Environment `{env}` is not configured.', ko: '`{env}` 환경은 설정되어 있지 않습니다.' },
+  wrongChannel: {
+    en: 'Commands for `{env}` are not allowed in this channel. Use {channels}.',
+    ko: '이 채널에서는 `{env}` 환경 명령을 쓸 수 없습니다. {channels} 채널을 이용하세요.',
+  },
+  notAllowed: {
+    en: 'You are not allowed to {what} `{env}`. {who} Ask an admin to add you in chatops.yml (environments.{env}.{role}s).',
+    ko: '`{env}` 환경에서 {what} 권한이 없습니다. {who} 관리자에게 chatops.yml(environments.{env}.{role}s)에 추가해 달라고 요청하세요.',
+  },
+  needs: { en: 'That needs: {who}.', ko: '필요한 권한: {who}.' },
+  nobody: { en: 'Nobody is configured for that role.', ko: '이 역할에는 아무도 설정되어 있지 않습니다.' },
+  reader: { en: 'read from', ko: '조회할' },
+  requester: { en: 'request changes in', ko: '변경을 요청할' },
+  approver: { en: 'approve changes in', ko: '변경을 승인할' },
+});
 
 export type Role = 'reader' | 'requester' | 'approver';
 
@@ -20,7 +38,7 @@ export function groupsToResolve(env: EnvironmentConfig, role: Role, userId: stri
   return list.filter((p) => p.startsWith('S'));
 }
 
-type Decision = { ok: true } | { ok: false; reason: string };
+type Decision = { ok: true } | { ok: false; reason: Localized };
 
 interface AuthorizeInput {
   config: Config;
@@ -32,12 +50,6 @@ interface AuthorizeInput {
   userGroups: ReadonlySet<string>;
 }
 
-const roleWords: Record<Role, string> = {
-  reader: 'read from',
-  requester: 'request changes in',
-  approver: 'approve changes in',
-};
-
 export function hasRole(env: EnvironmentConfig, role: Role, userId: string, userGroups: ReadonlySet<string>): boolean {
   const list = principalsFor(env, role);
   return list.includes('*') || list.includes(userId) || list.some((p) => userGroups.has(p));
@@ -45,19 +57,21 @@ export function hasRole(env: EnvironmentConfig, role: Role, userId: string, user
 
 export function authorize(input: AuthorizeInput): Decision {
   const env = input.config.environments[input.environment];
-  if (!env) return { ok: false, reason: `Environment \`${input.environment}\` is not configured.` };
+  if (!env) return { ok: false, reason: M.lazy('unknownEnvironment', { env: input.environment }) };
   if (!env.channels.includes(input.channelId)) {
     const where = env.channels.map((c) => `<#${c}>`).join(', ');
-    return {
-      ok: false,
-      reason: `Commands for \`${input.environment}\` are not allowed in this channel. Use ${where}.`,
-    };
+    return { ok: false, reason: M.lazy('wrongChannel', { env: input.environment, channels: where }) };
   }
   if (!hasRole(env, input.role, input.userId, input.userGroups)) {
-    const who = principalsFor(env, input.role).map(principal).join(', ');
+    const principals = principalsFor(env, input.role);
+    const role = input.role;
     return {
       ok: false,
-      reason: `You are not allowed to ${roleWords[input.role]} \`${input.environment}\`. ${who ? `That needs: ${who}.` : 'Nobody is configured for that role.'} Ask an admin to add you in chatops.yml (environments.${input.environment}.${input.role}s).`,
+      reason: (locale) => {
+        const t = M.in(locale);
+        const who = principals.map((p) => principal(p, locale)).join(', ');
+        return t('notAllowed', { what: t(role), env: input.environment, who: who ? t('needs', { who }) : t('nobody'), role });
+      },
     };
   }
   return { ok: true };

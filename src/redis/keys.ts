@@ -58,6 +58,8 @@ export const keys = {
   changeTrack: (requestId: string) => `chg:{${requestId}}:track`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
+  /** A person's Slack locale ('ko-KR'; '' when Slack had none), from users.info (src/slack/people.ts); expires after a day. */
+  userLocale: (userId: string) => `locale:{${userId}}`,
 } as const;
 
 /** How long the bot remembers that it started a deployment. */
