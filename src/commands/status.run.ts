@@ -10,7 +10,8 @@ import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
-import { answer, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
+import { answer, audienceOf, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
+import type { Locale } from '../i18n/locale';
 import { ecrRepositoryOf, parseImage } from './render/common';
 import { containerImage, serviceStatusMessage } from './render/status';
 import type { StatusArgs } from './status';
@@ -23,8 +24,11 @@ const RUNNING_SAMPLE = 10;
 const STOPPED_SAMPLE = 90;
 
 export async function runStatus(parsed: Parsed<StatusArgs>, rt: Runtime, inv: Invocation): Promise<void> {
-  const msg = parsed.service ? await serviceStatus(rt, parsed.service) : await environmentStatus(rt, parsed.environment);
-  await answer(rt, inv, msg);
+  const audience = await audienceOf(rt, inv, parsed);
+  const msg = parsed.service
+    ? await serviceStatus(rt, parsed.service, audience.locale)
+    : await environmentStatus(rt, parsed.environment, audience.locale);
+  await answer(rt, inv, msg, audience);
 }
 
 /** Each distinct task definition described once, a few at a time. */
@@ -67,7 +71,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   }
 }
 
-async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
+async function serviceStatus(rt: Runtime, svc: ResolvedService, locale: Locale): Promise<SlackMessage> {
   const env = svc.env;
   const ecs = rt.aws.ecs(env.region);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
@@ -81,22 +85,25 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMe
   const currentTd = service.taskDefinition ? taskDefinitions[service.taskDefinition] : undefined;
   const tagsByDigest = await tagsOfPinnedDigest(rt, svc, containerImage(currentTd, svc.container));
   const guards = await guardsP;
-  return serviceStatusMessage({
-    alias: svc.alias,
-    environment: env.name,
-    cluster: env.cluster,
-    region: env.region,
-    container: svc.container,
-    service,
-    taskDefinitions,
-    tasks,
-    tagsByDigest,
-    guards: guards ? { frozen: guards.frozen, lock: guards.locks[svc.alias] } : { unavailable: true },
-    now: rt.now(),
-  });
+  return serviceStatusMessage(
+    {
+      alias: svc.alias,
+      environment: env.name,
+      cluster: env.cluster,
+      region: env.region,
+      container: svc.container,
+      service,
+      taskDefinitions,
+      tasks,
+      tagsByDigest,
+      guards: guards ? { frozen: guards.frozen, lock: guards.locks[svc.alias] } : { unavailable: true },
+      now: rt.now(),
+    },
+    locale,
+  );
 }
 
-async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
+async function environmentStatus(rt: Runtime, envName: string, locale: Locale): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
   const ecs = rt.aws.ecs(env.region);
@@ -127,13 +134,16 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
       lock: guards?.locks[svc.alias],
     };
   });
-  return environmentStatusMessage({
-    environment: envName,
-    cluster: env.cluster,
-    region: env.region,
-    rows,
-    frozen: guards?.frozen,
-    guardsUnavailable: guards === undefined,
-    now: rt.now(),
-  });
+  return environmentStatusMessage(
+    {
+      environment: envName,
+      cluster: env.cluster,
+      region: env.region,
+      rows,
+      frozen: guards?.frozen,
+      guardsUnavailable: guards === undefined,
+      now: rt.now(),
+    },
+    locale,
+  );
 }

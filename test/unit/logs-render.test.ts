@@ -7,6 +7,7 @@ import { cleanLogMessage, redactSecrets, stripAnsi } from '../../src/aws/redact'
 import { logEventsUrl } from '../../src/aws/console';
 import { parseConfig } from '../../src/config/load';
 import { isBotError } from '../../src/errors';
+import { textIn } from '../../src/i18n/catalog';
 import { DAY, expectWithinSlackLimits, HOUR, logEvent, MIN, NOW, REGISTRY, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 function errorOf(fn: () => unknown): { code: string; userMessage: string; usage?: string; hint?: string } {
@@ -116,9 +117,9 @@ describe('logs parse', () => {
     expect(parse('logs web \u2014since 1h').args.since).toEqual({ ago: HOUR });
   });
   it('ack text says what is fetched', () => {
-    expect(logs.ackText!(parse('logs web'))).toBe('Fetching logs of `web` in `prod` (the last 15m)…');
-    expect(logs.ackText!(parse('logs web --since 2h'))).toBe('Fetching logs of `web` in `prod` (the last 2h)…');
-    expect(logs.ackText!(parse('logs web --task 0123abcd'))).toBe('Fetching logs of `web` in `prod` (task `0123abcd`)…');
+    expect(logs.ackText!(parse('logs web'), 'en')).toBe('Fetching logs of `web` in `prod` (the last 15m)…');
+    expect(logs.ackText!(parse('logs web --since 2h'), 'en')).toBe('Fetching logs of `web` in `prod` (the last 2h)…');
+    expect(logs.ackText!(parse('logs web --task 0123abcd'), 'en')).toBe('Fetching logs of `web` in `prod` (task `0123abcd`)…');
   });
 });
 
@@ -285,20 +286,20 @@ describe('logTarget', () => {
   const base = { container: 'web', containerFromFlag: false, alias: 'web', envRegion: 'eu-west-1', usage: 'U' };
 
   it('reads group, region and prefix from the awslogs options', () => {
-    expect(
-      logTarget({
-        ...base,
-        taskDefinition: td({
-          logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' },
-        }),
+    const t = logTarget({
+      ...base,
+      taskDefinition: td({
+        logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' },
       }),
-    ).toEqual({
+    });
+    expect({ ...t, groupSource: textIn(t.groupSource, 'en') }).toEqual({
       logGroup: '/ecs/web',
       region: 'eu-central-1',
       streamPrefix: 'app/web/',
       groupSource: 'the `awslogs-group` option of container `web` in `web-prod:43`',
       notes: [],
     });
+    expect(textIn(t.groupSource, 'ko')).toContain('`awslogs-group`');
   });
   it('narrows to a task by stream prefix', () => {
     expect(logTarget({ ...base, taskId: 'abc123', taskDefinition: td() }).streamPrefix).toBe('ecs/web/abc123');
@@ -306,12 +307,12 @@ describe('logTarget', () => {
   it('config overrides the group', () => {
     const t = logTarget({ ...base, configLogGroup: '/custom', taskDefinition: td() });
     expect(t.logGroup).toBe('/custom');
-    expect(t.groupSource).toBe('`services.web.logGroup` in chatops.yml');
+    expect(textIn(t.groupSource, 'en')).toBe('`services.web.logGroup` in chatops.yml');
   });
   it('without a stream prefix a task cannot be picked, and the answer says so', () => {
     const t = logTarget({ ...base, taskId: 'abc', taskDefinition: td({ logOptions: { 'awslogs-group': '/ecs/web' } }) });
     expect(t.streamPrefix).toBeUndefined();
-    expect(t.notes[0]).toContain('has no `awslogs-stream-prefix`');
+    expect(textIn(t.notes[0]!, 'en')).toContain('has no `awslogs-stream-prefix`');
   });
   it('an unknown --container is bad input listing the containers', () => {
     const e = errorOf(() => logTarget({ ...base, container: 'nginx', containerFromFlag: true, taskDefinition: td() }));
