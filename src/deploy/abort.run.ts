@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime';
 import { BotError, errorMessage } from '../errors';
 import { section } from '../slack/blocks';
 import { keys } from '../redis/keys';
-import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
+import { awsError, awsErrorName, isAccessDenied, awsActions } from '../aws/errors';
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';
 import type { AbortJob } from './abort';
 import { parsePlan, type ChangePlan } from './plan';
@@ -20,6 +20,33 @@ import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { recordExecution } from '../approvals/execution';
 import { notificationText, oneLine } from '../slack/text';
+import { defineMessages, type Localized } from '../i18n/catalog';
+import { endedWords } from './abort';
+
+const M = defineMessages('deploy.abort.run', {
+  stopUnavailable: {
+    en: 'StopServiceDeployment was not available ({name}: {detail}).',
+    ko: 'StopServiceDeployment를 쓸 수 없었습니다 ({name}: {detail}).',
+  },
+  noDeploymentToStop: { en: 'ECS gave me no deployment to stop.', ko: 'ECS에 멈출 배포가 없었습니다.' },
+  restartCannotGoBack: {
+    en: '{note} A restart runs the same task definition, so there is nothing to update back to; it will finish replacing tasks.',
+    ko: '{note} 재시작은 같은 작업 정의를 쓰므로 되돌릴 대상이 없습니다. 작업 교체는 끝까지 진행됩니다.',
+  },
+  tooLate: {
+    en: ':information_source: {user} asked to abort, but the change already {state}.',
+    ko: ':information_source: {user} 님이 중단을 요청했지만, 변경은 이미 {state}.',
+  },
+  beforeUpdate: {
+    en: ':octagonal_sign: {user} aborted the change; it stops before the service is updated.',
+    ko: ':octagonal_sign: {user} 님이 변경을 중단했습니다. 서비스를 업데이트하기 전에 멈춥니다.',
+  },
+  awsAnswered: { en: 'AWS answered {detail}', ko: 'AWS 응답: {detail}' },
+  didNotWork: {
+    en: ':warning: {user} asked to abort, but it did not work: {why} The rollout goes on; press Abort again or use the ECS console.',
+    ko: ':warning: {user} 님이 중단을 요청했지만 실패했습니다: {why} 롤아웃은 계속됩니다. 중단을 다시 누르거나 ECS 콘솔을 쓰세요.',
+  },
+});
 
 /** StopServiceDeployment answers after which UpdateService is the way to go back. */
 const FALLBACK = new Set([
@@ -37,7 +64,7 @@ function stopNotAvailable(err: unknown): boolean {
 async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
   await rt.slack.post(
     req.channel,
-    { text: notificationText(text), blocks: [section(text)] },
+    { text: notificationText(text), blocks: [section(text)], locale: rt.people.workspace },
     req.messageTs ? { threadTs: req.messageTs } : {},
   );
 }
@@ -46,68 +73,65 @@ async function goBack(
   rt: Runtime,
   plan: ChangePlan,
   stopArn: string | undefined,
-): Promise<{ how: 'stop' | 'update'; target: string; note?: string }> {
+): Promise<{ how: 'stop' | 'update'; target: string; note?: Localized }> {
   const ecs = rt.aws.ecs(plan.region);
-  let note: string | undefined;
+  let note: Localized | undefined;
   if (plan.verb !== 'scale' && stopArn) {
     try {
       await withThrottleRetry(() => stopServiceDeploymentRaw(ecs, stopArn));
       return { how: 'stop', target: plan.currentTaskDefinition };
     } catch (err) {
-      if (!stopNotAvailable(err)) throw awsError(err, { action: 'stop the deployment', permission: 'ecs:StopServiceDeployment' });
-      note = `StopServiceDeployment was not available (${awsErrorName(err)}: ${errorMessage(err).slice(0, 160)}).`;
+      if (!stopNotAvailable(err))
+        throw awsError(err, { action: awsActions.lazy('stopDeployment'), permission: 'ecs:StopServiceDeployment' });
+      note = M.lazy('stopUnavailable', { name: awsErrorName(err), detail: errorMessage(err).slice(0, 160) });
       rt.log.info('abort: StopServiceDeployment not available; updating the service back', { err });
     }
   }
   if (plan.verb === 'restart') {
+    const why = note ?? M.lazy('noDeploymentToStop');
     throw new BotError('REFUSED', 'restart cannot be rolled back by UpdateService', {
-      userMessage: `${note ?? 'ECS gave me no deployment to stop.'} A restart runs the same task definition, so there is nothing to update back to; it will finish replacing tasks.`,
+      userMessage: M.lazy('restartCannotGoBack', { note: why }),
     });
   }
   const change = plan.verb === 'scale' ? { desiredCount: plan.from } : { taskDefinition: plan.currentTaskDefinition };
   try {
     await withThrottleRetry(() => updateServiceRaw(ecs, { cluster: plan.cluster, service: plan.serviceName, ...change }));
   } catch (err) {
-    throw awsError(err, { action: `update service ${plan.serviceName} back`, permission: 'ecs:UpdateService' });
+    throw awsError(err, { action: awsActions.lazy('updateServiceBack', { service: plan.serviceName }), permission: 'ecs:UpdateService' });
   }
   return { how: 'update', target: plan.verb === 'scale' ? String(plan.from) : plan.currentTaskDefinition, ...(note ? { note } : {}) };
 }
 
 export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
+  // Everything here goes to the request's thread: the workspace's language.
+  const w = rt.people.workspace;
+  const t = M.in(w);
+  const user = `<@${job.userId}>`;
   const track = keys.changeTrack(job.requestId);
   const req = await getRequest(rt.redis, job.requestId);
   const plan = req ? parsePlan(req.plan) : undefined;
   if (!req || !plan || req.state !== 'running') {
     await rt.redis.hdel(track, 'abort');
-    if (req && req.state !== 'running')
-      await say(
-        rt,
-        req,
-        `:information_source: <@${job.userId}> asked to abort, but the change already ${req.state === 'succeeded' ? 'completed' : req.state}.`,
-      );
+    if (req && req.state !== 'running') await say(rt, req, t('tooLate', { user, state: endedWords(req.state, w) }));
     return;
   }
   const ex = factsOf(req);
   if (!ex.deploymentId) {
     // Not updated yet: the executor checks the claim before UpdateService and stops there.
-    await say(rt, req, `:octagonal_sign: <@${job.userId}> aborted the change; it stops before the service is updated.`);
+    await say(rt, req, t('beforeUpdate', { user }));
     return;
   }
   try {
     const res = await goBack(rt, plan, ex.serviceDeploymentArn);
     await recordExecution(rt, req.id, { abortedBy: job.userId, abortedAt: rt.now(), abortMethod: res.how }, 'abort');
-    const msg = abortMilestone(plan, job.userId, res.how, res.target);
-    if (res.note) msg.blocks.push(section(`_${oneLine(res.note, 300)}_`));
+    const msg = abortMilestone(plan, job.userId, res.how, res.target, w);
+    if (res.note) msg.blocks.push(section(`_${oneLine(res.note(w), 300)}_`));
     await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
-    const text = err instanceof BotError ? err.userMessage : `AWS answered ${oneLine(errorMessage(err), 200)}`;
-    await say(
-      rt,
-      req,
-      `:warning: <@${job.userId}> asked to abort, but it did not work: ${text} The rollout goes on; press Abort again or use the ECS console.`,
-    );
+    const why = err instanceof BotError ? err.userMessageIn(w) : t('awsAnswered', { detail: oneLine(errorMessage(err), 200) });
+    await say(rt, req, t('didNotWork', { user, why }));
     if (!(err instanceof BotError)) throw err;
   }
 }

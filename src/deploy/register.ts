@@ -9,7 +9,10 @@ import { registerAction } from '../hooks/actions';
 import { registerEventConsumer, registerTick } from '../hooks/events';
 import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
-import { ABORT_ACTION_ID } from './render';
+import { ABORT_ACTION_ID, changeLine, checkLines, detailsMessage } from './render';
+import { parsePlan } from './plan';
+import { registerRequestView } from '../approvals/view';
+import { requestTitle } from '../approvals/codes';
 
 const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
@@ -29,6 +32,17 @@ export function registerChanges(): void {
     handle: async (job, rt) => (await import('./abort.run')).runAbort(rt, job),
   });
   registerAction({ actionId: ABORT_ACTION_ID, handle: handleAbortClick });
+  // The request message shows a change in one line and its checks; Details shows the whole plan.
+  registerRequestView({
+    view(req, locale) {
+      const plan = parsePlan(req.plan);
+      return plan ? { change: changeLine(plan, locale), checks: checkLines(plan, locale) } : undefined;
+    },
+    details(req, locale, now) {
+      const plan = parsePlan(req.plan);
+      return plan ? detailsMessage(plan, req.details, locale, now, requestTitle(req, locale)) : undefined;
+    },
+  });
   registerEventConsumer('deploy-progress', async (event, rt) => (await import('./events')).onEcsEvent(event, rt));
   registerTick('deploy-deadlines', async (rt) => (await import('./events')).onTick(rt));
 }

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { keys } from '../../src/redis/keys';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/aws-fixtures';
-import { approve, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, details, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { getRequest } from '../../src/approvals/workflow';
 
@@ -48,11 +48,20 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     // The request: the pinned digest, the diff, Approve / Reject / Cancel; nothing changed yet.
     const req = requestMessage(h.e2e, 'CPROD');
     const requestText = textOf(req.message);
-    expect(requestText).toContain(`pinned to \`${DIGEST}\``);
-    expect(requestText).toContain('copied from `web-prod:42` (what runs now)');
-    expect(requestText).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
+    // The card says the change once, in one line; the full plan and the diff are behind Details.
+    expect(requestText).toContain('`shop/web v1.2.2 → v1.2.3 (sha256:3f1c7e5a)`');
+    expect(requestText).not.toContain(DIGEST);
     expect(requestText).toContain('approval:approve');
-    expect(lastResponse(h.e2e)).toContain('needs 1 approval');
+    const full = await details(h.e2e, req);
+    expect(full).toContain(`Pinned to \`${DIGEST}\``);
+    expect(full).toContain('copied from `web-prod:42` (what runs now)');
+    expect(full).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
+    expect(
+      h.e2e.slack
+        .responses()
+        .map((r) => r.text ?? '')
+        .join('\n'),
+    ).toContain('needs 1 approval');
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     const planned = await getRequest(h.e2e.rt.redis, req.id);
     expect(planned?.state).toBe('pending');

@@ -235,6 +235,16 @@ export async function approve(e2e: E2E, req: { id: string; ts: string }, user = 
   if (res.statusCode !== 200) throw new Error(`approve click answered ${res.statusCode}`);
 }
 
+/** Clicks the request's Details button and returns what the clicker was shown (the full plan and diff). */
+export async function details(e2e: E2E, req: { id: string; ts: string }, user = 'ULEAD1', channel = 'CPROD'): Promise<string> {
+  const before = e2e.slack.responses().length;
+  const res = await e2e.click({ action_id: 'approval:details', value: req.id, user_id: user, channel_id: channel, message_ts: req.ts });
+  if (res.statusCode !== 200) throw new Error(`details click answered ${res.statusCode}`);
+  await e2e.drain();
+  if (e2e.slack.responses().length === before) throw new Error('the Details click answered nothing');
+  return lastResponse(e2e);
+}
+
 /** The last answer posted to a response_url (dry runs, refusals, "request posted"). */
 export function lastResponse(e2e: E2E): string {
   const r = e2e.slack.responses();
