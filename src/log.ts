@@ -25,6 +25,27 @@ export function setLogSink(next: LogSink): LogSink {
   return prev;
 }
 
+const secrets = new Set<string>();
+
+/**
+ * Values that must never reach a log line (the bot token, the signing secret, the Redis
+ * password): replaced by `[secret]` wherever they occur, also JSON- or URL-encoded. A last line
+ * of defence; the code logs no such value on purpose (test/e2e/no-secret-logged.test.ts).
+ */
+export function registerSecret(value: string | undefined): void {
+  if (!value || value.length < 6) return;
+  for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) secrets.add(form);
+}
+
+/** The password of `scheme://user:password@host` in a log line. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"]*):[^\s/@"]+@/gi;
+
+export function scrubLogLine(line: string): string {
+  let out = line;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[secret]');
+  return out.replace(URL_PASSWORD, '$1:[secret]@');
+}
+
 function serializeError(value: unknown): unknown {
   if (value instanceof Error) {
     return { name: value.name, message: value.message, ...(value.cause ? { cause: serializeError(value.cause) } : {}) };
@@ -38,7 +59,7 @@ export function createLogger(base: Record<string, unknown> = {}, level: LogLevel
     if (order[lvl] < min) return;
     const entry: Record<string, unknown> = { level: lvl, time: new Date().toISOString(), msg, ...base };
     if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = serializeError(v);
-    sink(JSON.stringify(entry));
+    sink(scrubLogLine(JSON.stringify(entry)));
   };
   return {
     debug: (m, f) => write('debug', m, f),

@@ -3,11 +3,11 @@
  * of. Types only (a leaf of the floor plan, docs/architecture.md); the one place that builds a
  * Runtime from the environment is src/handlers/compose.ts.
  */
-import type Redis from 'ioredis';
 import type { AwsClients } from './aws/clients';
 import type { Config } from './config/schema';
 import type { Logger } from './log';
 import type { Role } from './policy/authorize';
+import type { RedisClient } from './redis/client';
 import type { SlackGateway } from './slack/gateway';
 import type { People } from './slack/people';
 
@@ -18,9 +18,15 @@ export interface Job {
   [field: string]: unknown;
 }
 
-/** Hands a job to the worker: an async Lambda invocation (src/aws/lambda.ts), or in-process locally. */
+/**
+ * Hands a job on: from the Slack-facing function, an async Lambda invocation of the worker
+ * (src/aws/lambda.ts); in the worker, events and scheduled functions (and locally), in-process
+ * after the current job (inProcessDispatcher, src/hooks/jobs.ts).
+ */
 export interface Dispatcher {
   dispatch(job: Job): Promise<void>;
+  /** Resolves when every job dispatched in this process has run (Lambda handlers await it before returning). */
+  idle?(): Promise<void>;
 }
 
 /**
@@ -44,7 +50,8 @@ export interface Runtime {
   config: Config;
   log: Logger;
   slack: SlackGateway;
-  redis: Redis;
+  /** One node or a Redis Cluster (src/redis/client.ts createRedisFromEnv). */
+  redis: RedisClient;
   aws: AwsClients;
   dispatcher: Dispatcher;
   access: Access;

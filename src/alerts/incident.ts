@@ -139,6 +139,8 @@ export interface IncidentView {
   /** Tasks that failed. */
   count: number;
   reasons: ReasonCount[];
+  /** The reason of the latest signal (its label is in `reasons`). */
+  lastReason?: string;
   first?: TaskFacts;
   logs?: LogExcerpt;
   deploy?: DeployFacts;
@@ -249,6 +251,7 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
     lastFailAt: num(h.lastFailAt),
     count: num(h.count),
     reasons,
+    ...(h.lastReason ? { lastReason: h.lastReason } : {}),
     first: json<TaskFacts>(h.first),
     logs: json<LogExcerpt>(h.logs),
     deploy: json<DeployFacts>(h.deploy),

@@ -8,7 +8,7 @@
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { awsErrorName, isAccessDenied } from '../aws/errors';
-import { cleanLogMessage } from '../aws/redact';
+import { cleanLogMessages } from '../aws/redact';
 import type { ResolvedService } from '../config/schema';
 import { errorMessage } from '../errors';
 import type { Runtime } from '../runtime';
@@ -55,7 +55,7 @@ export async function lastLines(logs: CloudWatchLogsClient, loc: LogLocation, li
       abortSignal: AbortSignal.timeout(timeoutMs),
     },
   );
-  return (res.events ?? []).slice(-limit).map((e) => cleanLogMessage((e.message ?? '').replace(/\r?\n$/, '')));
+  return cleanLogMessages((res.events ?? []).slice(-limit).map((e) => (e.message ?? '').replace(/\r?\n$/, '')));
 }
 
 /** The last lines of the failed container, or why there are none. Never throws: an alert goes out either way. */

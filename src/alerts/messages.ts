@@ -151,7 +151,8 @@ export function alertMessage(v: IncidentView, svc: ResolvedService): SlackMessag
   blocks.push(context(links.join(' · '), times.join(' · ')));
   blocks.push(buttons(svc, v));
   const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v), ...signalLines(v)].filter(Boolean).join(' — ');
-  return { text: fallback, blocks };
+  // The fallback (notification) text is mrkdwn too: AWS reasons in it are escaped like in the blocks.
+  return { text: escapeMrkdwn(fallback), blocks };
 }
 
 /** Thread reply when the incident sees a failure reason it had not seen yet. */
@@ -160,13 +161,13 @@ export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined): Slac
   const blocks: KnownBlock[] = [section(`${head}\n${whyText(f)}`)];
   const l = logsSection(logs);
   if (l) blocks.push(l);
-  return { text: `New failure reason: ${f.reasonLabel}`, blocks };
+  return { text: `New failure reason: ${escapeMrkdwn(f.reasonLabel)}`, blocks };
 }
 
 /** Thread reply for another kind of signal joining an open incident. */
 export function signalReply(text: string, detail?: string): SlackMessage {
   const blocks: KnownBlock[] = [section(escapeMrkdwn(text) + (detail ? `\n> ${escapeMrkdwn(truncate(detail, 500))}` : ''))];
-  return { text, blocks };
+  return { text: escapeMrkdwn(text), blocks };
 }
 
 export function deployFailedText(deploymentId: string): string {
@@ -182,7 +183,7 @@ export function recoveredReply(v: IncidentView, by: string): SlackMessage {
   const what = [taskSummary(v), ...signalLines(v).filter((l) => !l.startsWith('Service down') && !l.startsWith('Service was down'))]
     .filter(Boolean)
     .join('; ');
-  const text = `✅ Recovered: ${by}.${what ? ` ${what}.` : ''}`;
+  const text = escapeMrkdwn(`✅ Recovered: ${by}.${what ? ` ${what}.` : ''}`);
   return { text, blocks: [section(`✅ *Recovered:* ${escapeMrkdwn(by)}.${what ? `\n${escapeMrkdwn(what)}.` : ''}`)] };
 }
 
@@ -194,11 +195,18 @@ export function logsReply(
 ): SlackMessage {
   const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
   const head = `Logs of ${code(meta.alias)} task ${code(meta.taskId)}${meta.container ? `, container ${code(meta.container)}` : ''}, for <@${meta.userId}> (${link})`;
-  if (error) return { text: `Logs of ${meta.alias} task ${meta.taskId}: ${error}`, blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)] };
+  if (error)
+    return {
+      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: ${error}`),
+      blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)],
+    };
   if (!lines || lines.length === 0)
-    return { text: `Logs of ${meta.alias} task ${meta.taskId}: no lines`, blocks: [section(`${head}\n_The stream has no log lines._`)] };
+    return {
+      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: no lines`),
+      blocks: [section(`${head}\n_The stream has no log lines._`)],
+    };
   return {
-    text: `Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`,
+    text: escapeMrkdwn(`Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`),
     blocks: [section(`*Last ${lines.length} log lines*: ${head}\n${logBlock(lines)}`)],
   };
 }

@@ -9,6 +9,7 @@ import { keys } from '../redis/keys';
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
+import { announceChange } from '../hooks/events';
 import type { SlackMessage } from '../slack/blocks';
 import { classifyTaskStop } from './classify';
 import { alertChannelFor, resolveTarget } from './events';
@@ -188,6 +189,7 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
     log.info('duplicate ECS event ignored', { seen: input.seenId });
     return;
   }
+  await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });
   if (res.action === 'muted') log.info('alert muted: counted in the incident, not posted', { seen: input.seenId, count: res.count });
   const task = input.kind === 'task' ? (input.facts as TaskFacts) : undefined;
   let fetched: LogExcerpt | undefined;
@@ -248,6 +250,7 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
     return;
   }
   log.info('incident recovered', { by: input.by, posted: !!res.ts });
+  await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });
   if (res.ts && res.channel && res.action !== 'muted') {
     const view = await readIncident(rt.redis, svc);
     if (view && view.gen === res.gen) {

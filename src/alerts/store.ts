@@ -4,7 +4,7 @@
  * Every key of a service carries the hash tag `{svc:<env>:<alias>}` (src/redis/keys.ts), so
  * each script works on Redis Cluster and ElastiCache Serverless.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { luaScript, runScript } from '../redis/scripts';
 import type { ResolvedService } from '../config/schema';
@@ -63,7 +63,7 @@ type SignalResult =
       rev: number;
     };
 
-export async function recordSignal(redis: Redis, svc: Svc, s: SignalInput): Promise<SignalResult> {
+export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput): Promise<SignalResult> {
   const res = (await runScript(
     redis,
     SIGNAL,
@@ -114,7 +114,7 @@ type RecoverResult =
   | { status: 'dup' | 'none' | 'stale' | 'not-quiet' }
   | { status: 'ok'; gen: number; ts?: string; channel?: string; action: 'update' | 'busy' | 'muted' | 'unposted' };
 
-export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): Promise<RecoverResult> {
+export async function recoverIncident(redis: RedisClient, svc: Svc, r: RecoverInput): Promise<RecoverResult> {
   const keyList = [
     keys.incident(svc.environment, svc.alias),
     keys.alertMute(svc.environment, svc.alias),
@@ -144,7 +144,7 @@ export async function recoverIncident(redis: Redis, svc: Svc, r: RecoverInput): 
 type FinishResult = { status: 'gone' | 'released' | 'done' | 'again' } | { status: 'duplicate'; ts: string };
 
 export async function finishRender(
-  redis: Redis,
+  redis: RedisClient,
   svc: Svc,
   f: { gen: number; rev: number; mode: 'ok' | 'failed'; ts?: string; channel?: string; now: number },
 ): Promise<FinishResult> {
@@ -161,7 +161,7 @@ export async function finishRender(
 
 type ClaimResult = { status: 'none' | 'muted' | 'busy' | 'stale' } | { status: 'post' | 'update'; gen: number };
 
-export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
+export async function claimForFlush(redis: RedisClient, svc: Svc, now: number, windowMs: number): Promise<ClaimResult> {
   const res = (await runScript(
     redis,
     CLAIM,
@@ -174,14 +174,14 @@ export async function claimForFlush(redis: Redis, svc: Svc, now: number, windowM
 }
 
 /** Add fields to the incident of generation `gen`; false when a newer incident replaced it. */
-export async function attachToIncident(redis: Redis, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
+export async function attachToIncident(redis: RedisClient, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
   const args: Array<string | number> = [gen];
   for (const [k, v] of Object.entries(fields)) args.push(k, typeof v === 'string' ? v : JSON.stringify(v));
   const rev = Number(await runScript(redis, ATTACH, [keys.incident(svc.environment, svc.alias)], args));
   return rev > 0;
 }
 
-export async function readIncident(redis: Redis, svc: Svc): Promise<IncidentView | undefined> {
+export async function readIncident(redis: RedisClient, svc: Svc): Promise<IncidentView | undefined> {
   return parseIncident(await redis.hgetall(keys.incident(svc.environment, svc.alias)));
 }
 
@@ -192,7 +192,7 @@ interface MuteRecord {
   until: number;
 }
 
-export async function setMute(redis: Redis, svc: Svc, m: MuteRecord): Promise<void> {
+export async function setMute(redis: RedisClient, svc: Svc, m: MuteRecord): Promise<void> {
   const key = keys.alertMute(svc.environment, svc.alias);
   await redis
     .multi()
@@ -203,7 +203,7 @@ export async function setMute(redis: Redis, svc: Svc, m: MuteRecord): Promise<vo
 }
 
 /** The mute in force at `now`, if any. */
-export async function readMute(redis: Redis, svc: Svc, now: number): Promise<MuteRecord | undefined> {
+export async function readMute(redis: RedisClient, svc: Svc, now: number): Promise<MuteRecord | undefined> {
   const h = await redis.hgetall(keys.alertMute(svc.environment, svc.alias));
   const until = Number(h.until);
   if (!h.by || !Number.isFinite(until) || until <= now) return undefined;
@@ -211,18 +211,18 @@ export async function readMute(redis: Redis, svc: Svc, now: number): Promise<Mut
 }
 
 /** Remove a mute; false when there was none. */
-export async function clearMute(redis: Redis, svc: Svc): Promise<boolean> {
+export async function clearMute(redis: RedisClient, svc: Svc): Promise<boolean> {
   return (await redis.del(keys.alertMute(svc.environment, svc.alias))) > 0;
 }
 
 /** Remember when the service was first seen down; returns that time. */
-export async function markDown(redis: Redis, svc: Svc, now: number): Promise<number> {
+export async function markDown(redis: RedisClient, svc: Svc, now: number): Promise<number> {
   const key = keys.serviceDown(svc.environment, svc.alias);
   const res = await redis.multi().set(key, String(now), 'PX', DOWN_TTL_MS, 'NX').get(key).exec();
   const since = Number(res?.[1]?.[1]);
   return Number.isFinite(since) && since > 0 ? since : now;
 }
 
-export async function clearDown(redis: Redis, svc: Svc): Promise<void> {
+export async function clearDown(redis: RedisClient, svc: Svc): Promise<void> {
   await redis.del(keys.serviceDown(svc.environment, svc.alias));
 }

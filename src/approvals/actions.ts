@@ -8,7 +8,6 @@ import type { KnownBlock } from '@slack/types';
 import type { ActionContext } from '../hooks/actions';
 import type { ViewDef } from '../hooks/actions';
 import { defineMessages } from '../i18n/catalog';
-import type { Locale } from '../i18n/locale';
 import { section, type SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
@@ -102,7 +101,7 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
 /** The reject modal's submission: the reason is required; the reject script decides. */
 export const rejectView: ViewDef = {
   callbackId: REJECT_VIEW,
-  async handle(rt: Runtime, view, userId, locale: Locale) {
+  async handle(rt: Runtime, view, userId, { locale }) {
     const t = M.in(locale);
     const reason = view.state.values[REJECT_REASON.block]?.[REJECT_REASON.action]?.value?.trim() ?? '';
     if (reason.length < 3) return { errors: { [REJECT_REASON.block]: t('reasonTooShort') } };

@@ -6,9 +6,10 @@
  *    a failover may lose the last writes, so the log (CloudWatch Logs) is the record of last resort.
  * Freezes are environment-wide: their scripts write the environment stream directly.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/client';
 import type { Logger } from '../log';
 import { keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
 
 export type AuditEvent =
@@ -73,7 +74,7 @@ function toAuditEntry(raw: RawAuditEntry): AuditEntry {
  * Recent audit entries, newest first: the service's stream when `service` is given, else the
  * environment's stream. `limit` is capped at AUDIT_MAXLEN.
  */
-export async function readAudit(redis: Redis, environment: string, opts: { service?: string; limit: number }): Promise<AuditEntry[]> {
+export async function readAudit(redis: RedisClient, environment: string, opts: { service?: string; limit: number }): Promise<AuditEntry[]> {
   const key = opts.service ? keys.serviceAudit(environment, opts.service) : keys.audit(environment);
   const count = Math.max(1, Math.min(AUDIT_MAXLEN, Math.floor(opts.limit)));
   const raw = await redis.xrevrange(key, '+', '-', 'COUNT', count);
@@ -87,7 +88,7 @@ export async function readAudit(redis: Redis, environment: string, opts: { servi
  * After a script: the JSON log line for each entry it wrote and the copy in the environment
  * stream. Never throws: the transition already happened; a failure here is logged.
  */
-export async function publishAudit(redis: Redis, log: Logger, entries: readonly RawAuditEntry[]): Promise<void> {
+export async function publishAudit(redis: RedisClient, log: Logger, entries: readonly RawAuditEntry[]): Promise<void> {
   if (!entries.length) return;
   for (const raw of entries) {
     const e = toAuditEntry(raw);
@@ -109,13 +110,22 @@ export async function publishAudit(redis: Redis, log: Logger, entries: readonly 
   const copies = entries.filter((e) => e.fields.service);
   if (!copies.length) return;
   try {
-    const pipe = redis.pipeline();
-    for (const e of copies) {
-      const env = e.fields.env ?? '';
-      const flat = Object.entries({ ...e.fields, src: e.streamId }).flat();
-      pipe.xadd(keys.audit(env), 'MAXLEN', '~', AUDIT_MAXLEN, '*', ...flat);
-    }
-    const res = (await pipe.exec()) ?? [];
+    // The environment stream is in another slot than the service stream the script wrote: a
+    // separate round trip (one pipeline per environment stream, in practice one).
+    const res = await pipelineBySlot(
+      redis,
+      copies,
+      (e) => keys.audit(e.fields.env ?? ''),
+      (pipe, e) =>
+        pipe.xadd(
+          keys.audit(e.fields.env ?? ''),
+          'MAXLEN',
+          '~',
+          AUDIT_MAXLEN,
+          '*',
+          ...Object.entries({ ...e.fields, src: e.streamId }).flat(),
+        ),
+    );
     const failed = res.find(([err]) => err);
     if (failed) throw failed[0];
   } catch (err) {

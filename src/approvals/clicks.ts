@@ -5,7 +5,7 @@
  * at click time); this module reads the role, re-renders the message and dispatches the execution.
  */
 import { storeOp } from '../redis/client';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { answerText } from './codes';
 import type { Localized } from '../i18n/catalog';
@@ -13,7 +13,7 @@ import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
-import { bestEffort, ctxFor, dispatchExecute, getRequest, refreshMessage, transit } from './workflow';
+import { abortRequest, bestEffort, ctxFor, dispatchExecute, getRequest, refreshMessage, transit } from './workflow';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
 /** The outcome of a click; `message` (for the clicker, in their language) when not ok. */
@@ -35,6 +35,24 @@ async function frozenRefusal(rt: Runtime, ref: RequestRef, user: string): Promis
   return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: req, user })), request: req };
 }
 
+/**
+ * Claim the hand-off of an approved request to the worker, once: the approving click claims it,
+ * and so may a repeat of that click when its reply was lost (see approveRequest). Kept with the
+ * request's progress bookkeeping (keys.changeTrack, one key). `onError` when Redis cannot say.
+ */
+async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<boolean> {
+  try {
+    const key = keys.changeTrack(id);
+    const res = await rt.redis.multi().hsetnx(key, 'handoff', String(rt.now())).expire(key, TRACK_TTL_SECONDS).exec();
+    const [err, claimed] = res?.[0] ?? [new Error('no reply'), 0];
+    if (err) throw err;
+    return claimed === 1;
+  } catch (err) {
+    rt.log.warn('approvals: could not claim the hand-off', { requestId: id, err });
+    return onError;
+  }
+}
+
 /** Approve button. The last needed approval approves the request and dispatches the execution. */
 export async function approveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
@@ -48,7 +66,8 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
     case 'APPROVED':
       await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
       await refreshMessage(rt, req);
-      await dispatchExecute(rt, req!);
+      // Not claimed only when a repeat of this very click (its reply lost) already handed it off.
+      if (await claimHandOff(rt, id, true)) await dispatchExecute(rt, req!);
       return { ok: true, code: reply.code, request: req! };
     case 'APPROVAL_RECORDED':
       await refreshMessage(rt, req);
@@ -56,6 +75,18 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
     case 'EXPIRED':
       await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
       await refreshMessage(rt, req);
+      return clickRefusal(rt, ref, reply.code, user, reply);
+    case 'NOT_PENDING':
+      // Approved with this user's approval but not started, and never handed off: this click's
+      // approval went through earlier and its reply was lost (a Redis failover or timeout; ioredis
+      // may also resend the script). Hand it off now (the start script would run it once anyway).
+      if (req?.state === 'approved' && req.approvals.some((a) => a.user === user) && (await claimHandOff(rt, id, false))) {
+        rt.log.info('approvals: approved request handed off again', { requestId: id, user });
+        await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+        await refreshMessage(rt, req);
+        await dispatchExecute(rt, req);
+        return { ok: true, code: 'APPROVED', request: req };
+      }
       return clickRefusal(rt, ref, reply.code, user, reply);
     default:
       return clickRefusal(rt, ref, reply.code, user, reply);
@@ -141,6 +172,15 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
     if (reply.code === 'OK') {
       expired.push(id);
       await refreshMessage(rt, req);
+    } else if (reply.code === 'NOT_PENDING' && req?.state === 'approved') {
+      // Approved, yet still listed as pending and not started by its expiry: the reply to the
+      // approving click was lost (Redis failover, timeout) before the hand-off, and nobody clicked
+      // again. Do not start a change that late: fail it and say so.
+      await abortRequest(
+        rt,
+        id,
+        'not started: it was approved, but the hand-off to the worker was lost (the approvals store failed over). Request it again.',
+      );
     }
   }
   if (expired.length) rt.log.info('approvals: expired requests', { count: expired.length, ids: expired });

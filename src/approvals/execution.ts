@@ -3,17 +3,17 @@
  * execution facts, running → succeeded | failed, and the running requests for the deadline tick.
  * Each step is one transition (./transitions.ts) through `transit`.
  */
-import type Redis from 'ioredis';
 import { storeOp } from '../redis/client';
 import { BOT_DEPLOYMENT_TTL_SECONDS, keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { answerText, refusal } from './codes';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId } from './ids';
-import { factPairs, fromHash } from './model';
+import { factPairs } from './model';
 import type { ChangeRequest } from './types';
-import { abortRequest, bestEffort, ctxFor, getRequest, refOrThrow, refreshMessage, transit } from './workflow';
+import { abortRequest, bestEffort, ctxFor, getRequest, getRequests, refOrThrow, refreshMessage, transit } from './workflow';
 import { mention } from '../slack/text';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
@@ -99,9 +99,12 @@ export async function recordExecution(
   if ((reply.code !== 'OK' && reply.code !== 'UNCHANGED') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
   const deploymentIds = [facts.deploymentId, facts.serviceDeploymentArn].filter((v): v is string => typeof v === 'string' && v.length > 0);
   if (deploymentIds.length) {
-    const pipe = rt.redis.pipeline();
-    for (const d of deploymentIds) pipe.set(keys.botDeployment(d), id, 'EX', BOT_DEPLOYMENT_TTL_SECONDS);
-    await storeOp(() => pipe.exec());
+    // Each mark has its own slot (tagged by the ECS id): one pipeline per slot, sent together.
+    await storeOp(() =>
+      pipelineBySlot(rt.redis, deploymentIds, keys.botDeployment, (pipe, d) =>
+        pipe.set(keys.botDeployment(d), id, 'EX', BOT_DEPLOYMENT_TTL_SECONDS),
+      ),
+    );
   }
   return req;
 }
@@ -127,30 +130,11 @@ export async function finishExecution(rt: Runtime, id: string, outcome: 'succeed
   return req;
 }
 
-async function loadMany(redis: Redis, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
-  const out = new Map<string, ChangeRequest | undefined>();
-  const refs = ids.map((id) => [id, parseRequestId(id)] as const);
-  const pipe = redis.pipeline();
-  for (const [, ref] of refs) if (ref) pipe.hgetall(keys.request(ref.environment, ref.service, ref.id));
-  const res = (await pipe.exec()) ?? [];
-  let i = 0;
-  for (const [id, ref] of refs) {
-    if (!ref) {
-      out.set(id, undefined);
-      continue;
-    }
-    const [err, val] = res[i++] ?? [];
-    if (err) throw err;
-    out.set(id, fromHash((val ?? {}) as Record<string, string>));
-  }
-  return out;
-}
-
 /** Requests running now (for the executor's deadline tick and local watcher). */
 export async function runningRequests(rt: Runtime): Promise<ChangeRequest[]> {
   const ids = await storeOp(() => rt.redis.zrange(keys.runningIndex(), '0', '499'));
   if (!ids.length) return [];
-  const loaded = await storeOp(() => loadMany(rt.redis, ids));
+  const loaded = await storeOp(() => getRequests(rt.redis, ids));
   const running: ChangeRequest[] = [];
   const stale: string[] = [];
   for (const id of ids) {

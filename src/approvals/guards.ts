@@ -2,9 +2,10 @@
  * Locks and freezes as read by everyone who must show them (refusals, /ecs status).
  * The transitions that set and clear them live with the approval workflow.
  */
-import type Redis from 'ioredis';
-import { escapeMrkdwn } from '../slack/text';
+import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
+import { escapeMrkdwn } from '../slack/text';
 
 export interface GuardInfo {
   by: string;
@@ -33,12 +34,18 @@ export interface Guards {
   locks: Record<string, GuardInfo>;
 }
 
-/** One round trip for the freeze of `env` and the locks of `aliases`. */
-export async function readGuards(redis: Redis, env: string, aliases: readonly string[]): Promise<Guards> {
-  const pipe = redis.pipeline();
-  pipe.hgetall(keys.envFreeze(env));
-  for (const a of aliases) pipe.hgetall(keys.serviceLock(env, a));
-  const res = (await pipe.exec()) ?? [];
+/**
+ * The freeze of `env` and the locks of `aliases`: one HGETALL each, one pipeline per hash slot
+ * (each service's lock has its own), all sent at once.
+ */
+export async function readGuards(redis: RedisClient, env: string, aliases: readonly string[]): Promise<Guards> {
+  const guardKeys = [keys.envFreeze(env), ...aliases.map((a) => keys.serviceLock(env, a))];
+  const res = await pipelineBySlot(
+    redis,
+    guardKeys,
+    (k) => k,
+    (pipe, k) => pipe.hgetall(k),
+  );
   const [freezeRes, ...lockRes] = res;
   const locks: Record<string, GuardInfo> = {};
   lockRes.forEach(([err, val], i) => {
@@ -61,6 +68,6 @@ export function guardFromHash(h: Record<string, string>): GuardInfo | undefined 
 }
 
 /** The freeze of one environment, if any. */
-export async function readFreeze(redis: Redis, env: string): Promise<GuardInfo | undefined> {
+export async function readFreeze(redis: RedisClient, env: string): Promise<GuardInfo | undefined> {
   return toGuard(await redis.hgetall(keys.envFreeze(env)));
 }

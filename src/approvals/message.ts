@@ -16,6 +16,7 @@ import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { slackDate } from '../slack/time';
 import { requestDetails, requestView } from './view';
+import { approveConfirm } from './confirm';
 
 /** Button action ids (registered under the prefix in ./actions.ts); the value is the request id. */
 export const ACTION_PREFIX = 'approval:';
@@ -120,7 +121,7 @@ const ICON: Record<RequestState, string> = {
 interface MessageOptions {
   /** Approver principals of the environment, shown while approvals are missing. */
   approvers?: readonly string[];
-  /** The language of the channel (the workspace's). */
+  /** The workspace's language (the channel's message and the Approve button's confirmation dialog). */
   locale?: Locale;
 }
 
@@ -229,7 +230,13 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   const buttons: ButtonSpec[] = [];
   if (req.state === 'pending') {
     buttons.push(
-      { text: t('approve'), actionId: ACTION.approve, value: req.id, style: 'primary' },
+      {
+        text: t('approve'),
+        actionId: ACTION.approve,
+        value: req.id,
+        style: 'primary',
+        ...(req.approvalsNeeded > 0 ? { confirm: approveConfirm(req, locale) } : {}),
+      },
       { text: t('reject'), actionId: ACTION.reject, value: req.id, style: 'danger' },
       { text: t('cancel'), actionId: ACTION.cancel, value: req.id },
     );

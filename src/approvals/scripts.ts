@@ -4,7 +4,7 @@
  * `{code, request, extra, audit}` (see the include's header); `runApprovalScript` turns that into a
  * typed `ScriptReply`.
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/client';
 import { luaScript, runScript, type LuaScript } from '../redis/scripts';
 import common from './lua/includes/common.lua';
 import abort from './lua/abort-4.lua';
@@ -76,7 +76,7 @@ export function parseReply(raw: unknown): ScriptReply {
 
 /** Run one approvals script (src/redis/scripts.ts) and read its `{code, request, extra, audit}` reply. */
 export async function runApprovalScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keyList: readonly string[],
   args: ReadonlyArray<string | number>,

@@ -16,7 +16,7 @@
  * as the script left it, the script's extra fields (the lock that refused, an existing request id…)
  * and the audit entries it wrote, which the caller publishes (./audit.ts).
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { requestKeys, parseRequestId, type RequestRef } from './ids';
 import { factPairs, fromHash } from './model';
@@ -88,7 +88,7 @@ function transition(reply: ScriptReply): Transition {
 }
 
 /** The transitions as Lua scripts on `redis`. */
-export function luaTransitions(redis: Redis): Transitions {
+export function luaTransitions(redis: RedisClient): Transitions {
   const run = async (script: (typeof SCRIPTS)[keyof typeof SCRIPTS], keyList: readonly string[], args: ReadonlyArray<string | number>) =>
     transition(await runApprovalScript(redis, script, keyList, args));
   return {

@@ -12,10 +12,11 @@
  *   approvals:{index}:running    sorted set by startedAt, for runningRequests()
  *   ecsdeploy:{<deploymentId>}   deployments the bot started (recordExecution)
  */
-import type Redis from 'ioredis';
 import { BotError } from '../errors';
-import { storeOp, type StoreOutcome } from '../redis/client';
+import { announceChange } from '../hooks/events';
+import { storeOp, type RedisClient, type StoreOutcome } from '../redis/client';
 import { keys } from '../redis/keys';
+import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { publishAudit } from './audit';
 import { answerText, refusal, type AnswerContext } from './codes';
@@ -66,6 +67,8 @@ export type SubmitInput = Pick<
 export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: StoreOutcome): Promise<Transition> {
   const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
   await publishAudit(rt.redis, rt.log, t.audit);
+  // Something people look at changed (the Home tab): only transitions that wrote something.
+  if (t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
   return t;
 }
 
@@ -106,10 +109,32 @@ export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined
   );
 }
 
-export async function getRequest(redis: Redis, id: string): Promise<ChangeRequest | undefined> {
+export async function getRequest(redis: RedisClient, id: string): Promise<ChangeRequest | undefined> {
   const ref = parseRequestId(id);
   if (!ref) return undefined;
   return fromHash(await redis.hgetall(keys.request(ref.environment, ref.service, ref.id)));
+}
+
+/**
+ * Many requests by id (an index, a history page): one HGETALL each, one pipeline per hash slot
+ * (requests of different services are in different slots), all sent at once. Undefined for a
+ * malformed id or a request no longer on record; rejects when Redis fails.
+ */
+export async function getRequests(redis: RedisClient, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
+  const out = new Map<string, ChangeRequest | undefined>();
+  const refs = ids.flatMap((id) => {
+    const ref = parseRequestId(id);
+    if (!ref) out.set(id, undefined);
+    return ref ? [ref] : [];
+  });
+  const requestKey = (r: RequestRef): string => keys.request(r.environment, r.service, r.id);
+  const res = await pipelineBySlot(redis, refs, requestKey, (pipe, r) => pipe.hgetall(requestKey(r)));
+  refs.forEach((r, i) => {
+    const [err, val] = res[i] ?? [new Error('no reply'), null];
+    if (err) throw err;
+    out.set(r.id, fromHash((val ?? {}) as Record<string, string>));
+  });
+  return out;
 }
 
 /** pending | approved → failed, with the reason (mrkdwn written by the bot); re-renders the message. */

@@ -6,14 +6,19 @@
 
 const base = (region: string): string => `https://${region}.console.aws.amazon.com`;
 
+/** encodeURIComponent that never throws: a lone surrogate (possible in any string from JSON) becomes U+FFFD. */
+function enc(value: string): string {
+  return encodeURIComponent(value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+}
+
 /** ECS console (v2): a service's health tab. */
 export function serviceUrl(region: string, cluster: string, service: string): string {
-  return `${base(region)}/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/health?region=${region}`;
+  return `${base(region)}/ecs/v2/clusters/${enc(cluster)}/services/${enc(service)}/health?region=${region}`;
 }
 
 /** ECS console (v2): one task's configuration, logs and stop reason. */
 export function taskUrl(region: string, cluster: string, taskId: string): string {
-  return `${base(region)}/ecs/v2/clusters/${encodeURIComponent(cluster)}/tasks/${encodeURIComponent(taskId)}/configuration?region=${region}`;
+  return `${base(region)}/ecs/v2/clusters/${enc(cluster)}/tasks/${enc(taskId)}/configuration?region=${region}`;
 }
 
 /**
@@ -21,7 +26,7 @@ export function taskUrl(region: string, cluster: string, taskId: string): string
  * `$25`; the fragment's own `?`, `=` and `&` are written `$3F`, `$3D`, `$26`.
  */
 export function consoleFragmentEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%/g, '$25');
+  return enc(value).replace(/%/g, '$25');
 }
 
 interface LogEventsLink {
@@ -52,7 +57,7 @@ export function logStreamUrl(region: string, logGroup: string, logStream: string
 
 /** ECR console: a private repository's image list. */
 export function repositoryUrl(region: string, registryId: string | undefined, repositoryName: string): string {
-  const owner = registryId ? `${registryId}/` : '';
+  const owner = registryId ? `${enc(registryId)}/` : '';
   return `${base(region)}/ecr/repositories/private/${owner}${repositoryName}?region=${region}`;
 }
 

@@ -49,8 +49,8 @@ export const changeArgsText = defineMessages('commands.change-args', {
     ko: '{input}: 작업 정의 리비전이 아닙니다. 리비전 번호를 쓰세요. 예: `--to 41`',
   },
   revisionHint: {
-    en: '`/ecs status <service>` shows the revision the service runs.',
-    ko: '서비스가 실행 중인 리비전은 `/ecs status <service>`로 볼 수 있습니다.',
+    en: '`/ecs status &lt;service&gt;` shows the revision the service runs.',
+    ko: '서비스가 실행 중인 리비전은 `/ecs status &lt;service&gt;`로 볼 수 있습니다.',
   },
   startsAtOne: {
     en: 'Revision numbers start at 1; {input} is not one.',

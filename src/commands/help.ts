@@ -19,15 +19,15 @@ const M = defineMessages('commands.help', {
   guard: { en: 'Guard rails', ko: '안전장치' },
   help: { en: 'Help', ko: '도움말' },
   footer: {
-    en: '`/ecs help <verb>` (or `/ecs <verb> --help`) shows examples. Read-only answers take `--private` (only you see them). Changes in protected environments are posted for approval first.',
-    ko: '`/ecs help <verb>`(또는 `/ecs <verb> --help`)로 예시를 볼 수 있습니다. 조회 명령에 `--private`를 붙이면 나만 볼 수 있게 답합니다. 보호된 환경의 변경은 먼저 승인 요청으로 올라갑니다.',
+    en: '`/ecs help &lt;verb&gt;` (or `/ecs &lt;verb&gt; --help`) shows examples. Read-only answers take `--private` (only you see them). Changes in protected environments are posted for approval first.',
+    ko: '`/ecs help &lt;verb&gt;`(또는 `/ecs &lt;verb&gt; --help`)로 예시를 볼 수 있습니다. 조회 명령에 `--private`를 붙이면 나만 볼 수 있게 답합니다. 보호된 환경의 변경은 먼저 승인 요청으로 올라갑니다.',
   },
   fallback: { en: 'ECS ChatOps commands: {verbs}', ko: 'ECS ChatOps 명령: {verbs}' },
   examples: { en: 'Examples', ko: '예시' },
   noCommand: { en: 'There is no command {verb}.', ko: '{verb} 명령은 없습니다.' },
 });
 
-function helpOverview(table: readonly CommandSpec<never>[], locale: Locale): SlackMessage {
+export function helpOverview(table: readonly CommandSpec<never>[], locale: Locale = 'en'): SlackMessage {
   const t = M.in(locale);
   const groups: Array<[string, CommandSpec<never>['kind'][]]> = [
     [t('look'), ['read']],
@@ -46,7 +46,7 @@ function helpOverview(table: readonly CommandSpec<never>[], locale: Locale): Sla
   return { text: t('fallback', { verbs: table.map((c) => c.verb).join(', ') }), blocks };
 }
 
-function helpForVerb(spec: CommandSpec<never>, locale: Locale): SlackMessage {
+export function helpForVerb(spec: CommandSpec<never>, locale: Locale = 'en'): SlackMessage {
   const examples = spec.examples.map((e) => `\`/ecs ${escapeMrkdwn(e)}\``).join('\n');
   const summary = spec.summary(locale);
   return {

@@ -8,13 +8,12 @@ import type { ServiceDeploymentBrief, ServiceRevision } from '@aws-sdk/client-ec
 import { readAudit } from '../approvals/audit';
 import { historyMessage, mergeHistory, runsFromAudit, type BotRun, type EcsDeploymentRow } from '../approvals/history';
 import { keys } from '../redis/keys';
-import { fromHash } from '../approvals/model';
-import { parseRequestId } from '../approvals/ids';
-import type { ChangeRequest } from '../approvals/types';
+import { getRequests } from '../approvals/workflow';
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
 import { errorMessage, isBotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
+import { pipelineBySlot } from '../redis/slots';
 import { answer, audienceOf } from './readers.run';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -43,27 +42,11 @@ function reasonOf(err: unknown, locale: Locale): string {
   return isBotError(err) ? err.userMessageIn(locale) : errorMessage(err);
 }
 
-async function loadRequests(rt: Runtime, ids: readonly string[]): Promise<Map<string, ChangeRequest | undefined>> {
-  const out = new Map<string, ChangeRequest | undefined>();
-  const refs = ids.map((id) => parseRequestId(id)).filter((r) => r !== undefined);
-  if (!refs.length) return out;
-  const pipe = rt.redis.pipeline();
-  for (const r of refs) pipe.hgetall(keys.request(r.environment, r.service, r.id));
-  const res = (await pipe.exec()) ?? [];
-  refs.forEach((r, i) => {
-    const [err, val] = res[i] ?? [];
-    out.set(r.id, err ? undefined : fromHash((val ?? {}) as Record<string, string>));
-  });
-  return out;
-}
-
 /** ECS ids the bot marked as its own (one GET each: the keys live in different slots). */
 async function botMarks(rt: Runtime, ids: readonly string[]): Promise<Map<string, string>> {
   const marks = new Map<string, string>();
   if (!ids.length) return marks;
-  const pipe = rt.redis.pipeline();
-  for (const id of ids) pipe.get(keys.botDeployment(id));
-  const res = (await pipe.exec()) ?? [];
+  const res = await pipelineBySlot(rt.redis, ids, keys.botDeployment, (pipe, id) => pipe.get(keys.botDeployment(id)));
   ids.forEach((id, i) => {
     const [err, val] = res[i] ?? [];
     if (!err && typeof val === 'string' && val) marks.set(id, val);
@@ -100,7 +83,7 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
     try {
       const entries = await readAudit(rt.redis, parsed.environment, { service: alias, limit: Math.min(1000, limit * ENTRIES_PER_ROW) });
       const ids = [...new Set(entries.map((e) => e.requestId).filter(Boolean))];
-      runs = runsFromAudit(entries, await loadRequests(rt, ids));
+      runs = runsFromAudit(entries, await getRequests(rt.redis, ids));
       return true;
     } catch (err) {
       log.warn('history: audit trail unreadable', { err });

@@ -42,7 +42,7 @@ export function registerCommands(): void {
         if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
         await spec.run(parsed, rt, inv);
       } catch (err) {
-        await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false }).catch((e) =>
+        await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false, failed: true }).catch((e) =>
           log.error('could not report error', { err: e }),
         );
       }

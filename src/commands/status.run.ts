@@ -105,6 +105,31 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService, locale: Locale):
 
 async function environmentStatus(rt: Runtime, envName: string, locale: Locale): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
+  const { rows, guards } = await readEnvironment(rt, envName);
+  return environmentStatusMessage(
+    {
+      environment: envName,
+      cluster: env.cluster,
+      region: env.region,
+      rows,
+      frozen: guards?.frozen,
+      guardsUnavailable: guards === undefined,
+      now: rt.now(),
+    },
+    locale,
+  );
+}
+
+/**
+ * Every configured service of an environment as ECS sees it (DescribeServices batched by 10, each
+ * task definition described once), with its lock: `/ecs status <environment>` and the Home tab's
+ * cache (src/surfaces/home.run.ts).
+ */
+export async function readEnvironment(
+  rt: Runtime,
+  envName: string,
+): Promise<{ rows: EnvironmentRow[]; guards: Awaited<ReturnType<typeof guardsOrUndefined>> }> {
+  const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
   const ecs = rt.aws.ecs(env.region);
   const guardsP = guardsOrUndefined(
@@ -134,16 +159,5 @@ async function environmentStatus(rt: Runtime, envName: string, locale: Locale): 
       lock: guards?.locks[svc.alias],
     };
   });
-  return environmentStatusMessage(
-    {
-      environment: envName,
-      cluster: env.cluster,
-      region: env.region,
-      rows,
-      frozen: guards?.frozen,
-      guardsUnavailable: guards === undefined,
-      now: rt.now(),
-    },
-    locale,
-  );
+  return { rows, guards };
 }

@@ -43,9 +43,8 @@ export function endedWords(state: string, locale: Locale): string {
   const t = M.in(locale);
   return state === 'succeeded' ? t('completed') : state === 'failed' ? t('failed') : t('other', { state });
 }
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { principalsFor } from '../policy/authorize';
-import { TRACK_TTL_SECONDS } from './constants';
 import { getRequest } from '../approvals/workflow';
 
 export const abortJobSchema = z.object({

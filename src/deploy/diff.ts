@@ -1,12 +1,20 @@
+import { MASK, redactSecrets } from '../aws/redact';
 import { truncate } from '../slack/text';
 /**
  * What a change does to a task definition, as lines a reviewer can read in Slack:
  *
  *   ~ containerDefinitions[web].image: …/shop/web:v1.2.2 → …/shop/web@sha256:3f1c…
- *   + containerDefinitions[web].environment.FEATURE_X: on
+ *   + containerDefinitions[web].environment.FEATURE_X (added)
+ *   ~ containerDefinitions[web].environment.DATABASE_URL (changed)
+ *   ~ containerDefinitions[web].secrets.API_TOKEN: arn:…:parameter/web/api-token → arn:…:parameter/web/api-token-v2
  *
  * Lists of named things (containers, environment variables, secrets, volumes) are keyed by
- * name, so reordering is not a change. Values of variables whose names look secret are hidden.
+ * name, so reordering is not a change. Environment variables are named with added / removed /
+ * changed and their values are never shown (they are where people put connection strings and
+ * keys); secret references show their valueFrom (an ARN or parameter name, not the secret).
+ * Other values whose key looks secret (a log driver's `splunk-token`, a docker label) are hidden
+ * the same way, and every value shown goes through the log redactor (a password in a command
+ * line, a URL with credentials).
  */
 
 interface DiffEntry {
@@ -15,7 +23,14 @@ interface DiffEntry {
   after?: string;
 }
 
-const SENSITIVE = /(secret|token|passw|pwd|credential|private|api[_-]?key|access[_-]?key|auth)/i;
+const SENSITIVE =
+  /(secret|token|passw|pwd|passphrase|credential|private|api[_-]?key|access[_-]?key|account[_-]?key|auth|cookie|signature)/i;
+
+/** Joins the items of a list of scalars (a command line) in a flattened value; shown as ", ". */
+const LIST_SEP = '\u0000';
+
+/** A command-line flag naming a secret: the next argument is its value (`["--password", "x"]`). */
+const SECRET_FLAG = /^--?[\w.-]*(secret|token|passw|pwd|passphrase|credential|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*$/i;
 
 function keyOf(item: unknown): string | undefined {
   if (item && typeof item === 'object' && !Array.isArray(item)) {
@@ -47,7 +62,7 @@ function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map
       return out;
     }
     if (value.every((v) => v === null || typeof v !== 'object')) {
-      out.set(prefix, value.map(scalar).join(', '));
+      out.set(prefix, value.map(scalar).join(LIST_SEP));
       return out;
     }
     value.forEach((item, i) => flatten(item, `${prefix}[${named ? keyOf(item) : i}]`, out));
@@ -74,25 +89,35 @@ export function diffObjects(before: unknown, after: unknown): DiffEntry[] {
   return entries;
 }
 
-function shown(path: string, v: string, max: number): string {
-  const leaf = path.slice(path.lastIndexOf('.') + 1);
-  if (/\.(environment)\./.test(path) && SENSITIVE.test(leaf)) return '(hidden)';
-  return truncate(v, max);
+/** Where values are never shown, only that the entry was added, removed or changed. */
+export function isValueHidden(path: string): boolean {
+  if (/(?:^|\.)environment\.[^.]+$/.test(path)) return true;
+  if (/(?:^|\.)secrets\.[^.]+$/.test(path)) return false;
+  const leaf = path.slice(path.lastIndexOf('.') + 1).replace(/\[.*$/, '');
+  return SENSITIVE.test(leaf);
 }
 
-/** One line per entry: `~ path: a → b`, `+ path: b`, `- path: a`. Long values are cut to `maxValue`. */
+function shown(v: string, max: number): string {
+  const items = v.split(LIST_SEP);
+  const safe = items.map((a, i) => (i > 0 && SECRET_FLAG.test(items[i - 1]!) ? MASK : redactSecrets(a))).join(', ');
+  return truncate(safe, max);
+}
+
+/**
+ * One line per entry: `~ path: a → b`, `+ path: b`, `- path: a`; for environment variables and
+ * other hidden values `~ path (changed)`, `+ path (added)`, `- path (removed)`. Long values are
+ * cut to `maxValue`.
+ */
 export function renderDiff(entries: readonly DiffEntry[], maxValue = 160): string {
   if (!entries.length) return '(no differences)';
   return entries
     .map((e) => {
-      if (e.before !== undefined && e.after !== undefined) {
-        const hidden = shown(e.path, e.before, maxValue) === '(hidden)';
-        return hidden
-          ? `~ ${e.path}: (hidden, changed)`
-          : `~ ${e.path}: ${shown(e.path, e.before, maxValue)} → ${shown(e.path, e.after, maxValue)}`;
-      }
-      if (e.after !== undefined) return `+ ${e.path}: ${shown(e.path, e.after, maxValue)}`;
-      return `- ${e.path}: ${shown(e.path, e.before ?? '', maxValue)}`;
+      const changed = e.before !== undefined && e.after !== undefined;
+      if (isValueHidden(e.path))
+        return changed ? `~ ${e.path} (changed)` : e.after !== undefined ? `+ ${e.path} (added)` : `- ${e.path} (removed)`;
+      if (changed) return `~ ${e.path}: ${shown(e.before!, maxValue)} → ${shown(e.after!, maxValue)}`;
+      if (e.after !== undefined) return `+ ${e.path}: ${shown(e.after, maxValue)}`;
+      return `- ${e.path}: ${shown(e.before ?? '', maxValue)}`;
     })
     .join('\n');
 }

@@ -56,8 +56,8 @@ const M = defineMessages('deploy.planner', {
     ko: '작업 정의 {td}가 없어서 {service} 서비스를 그 버전으로 되돌릴 수 없습니다.',
   },
   noSuchRevisionHint: {
-    en: '`/ecs status <service>` shows the revision the service runs now; revisions of its family are numbered from 1.',
-    ko: '지금 실행 중인 리비전은 `/ecs status <service>`로 볼 수 있습니다. 패밀리의 리비전 번호는 1부터 시작합니다.',
+    en: '`/ecs status &lt;service&gt;` shows the revision the service runs now; revisions of its family are numbered from 1.',
+    ko: '지금 실행 중인 리비전은 `/ecs status &lt;service&gt;`로 볼 수 있습니다. 패밀리의 리비전 번호는 1부터 시작합니다.',
   },
   alreadyOn: {
     en: '{service} already runs {td}; there is nothing to roll back to.',
@@ -85,8 +85,8 @@ const M = defineMessages('deploy.planner', {
     ko: '작업 정의 {td}가 {status} 상태(등록 해제됨)라 ECS가 새 작업을 시작하지 않습니다.',
   },
   inactiveHint: {
-    en: 'Pick an ACTIVE revision with `--to`, or deploy the image it used with `/ecs deploy {service} <tag>`.',
-    ko: '`--to`로 ACTIVE 리비전을 고르거나, 그 버전의 이미지를 `/ecs deploy {service} <tag>`로 배포하세요.',
+    en: 'Pick an ACTIVE revision with `--to`, or deploy the image it used with `/ecs deploy {service} &lt;tag&gt;`.',
+    ko: '`--to`로 ACTIVE 리비전을 고르거나, 그 버전의 이미지를 `/ecs deploy {service} &lt;tag&gt;`로 배포하세요.',
   },
   checkRole: { en: '{problem} Check it is still meant to be used.', ko: '{problem} 계속 써도 되는 역할인지 확인하세요.' },
   sameCount: {
@@ -100,7 +100,10 @@ const M = defineMessages('deploy.planner', {
     en: '{service} has 0 desired tasks, so there is nothing to restart.',
     ko: '{service} 서비스의 원하는 작업 수가 0개라 재시작할 것이 없습니다.',
   },
-  noTasksHint: { en: 'Start tasks with `/ecs scale {service} <count>`.', ko: '`/ecs scale {service} <count>`로 작업을 시작하세요.' },
+  noTasksHint: {
+    en: 'Start tasks with `/ecs scale {service} &lt;count&gt;`.',
+    ko: '`/ecs scale {service} &lt;count&gt;`로 작업을 시작하세요.',
+  },
 });
 
 export interface Prepared {

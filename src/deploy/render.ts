@@ -7,7 +7,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { context, section, type SlackMessage } from '../slack/blocks';
-import { code, codeBlock, link, mention, notificationText, oneLine, truncate, verbTitle } from '../slack/text';
+import { code, codeBlock, escapeMrkdwn, link, mention, notificationText, oneLine, truncate, verbTitle } from '../slack/text';
 import { formatDuration } from '../i18n';
 import { defineMessages, tokenText } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -709,7 +709,7 @@ export function abortMilestone(plan: ChangePlan, by: string, how: 'stop' | 'upda
     how === 'stop'
       ? t('abortStop', { user })
       : plan.verb === 'scale'
-        ? t('abortScaleBack', { user, n: target })
+        ? t('abortScaleBack', { user, n: escapeMrkdwn(target) })
         : t('abortUpdate', { user, td: code(arnTail(target)) });
   return { text: notificationText(text), blocks: [section(text)], locale };
 }

@@ -16,12 +16,13 @@ import type { Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { findService } from '../config/load';
-import { cleanLogMessage } from '../aws/redact';
+import { cleanLogMessages } from '../aws/redact';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -29,7 +30,6 @@ import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
 import { finalMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
 import { withThrottleRetry } from './retry';
-import { TRACK_TTL_SECONDS } from './constants';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, setStatusTs } from '../approvals/execution';
@@ -213,7 +213,7 @@ async function stoppedTasksFor(
           { region, groupSource: M.lazy('logGroupSource', { container: name, td: arnTail(taskDefinition) }) },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
         );
-        for (const e of res.events) lines.push(`${multi ? `[${name}] ` : ''}${cleanLogMessage(e.message ?? '').trimEnd()}`);
+        for (const m of cleanLogMessages(res.events.map((e) => e.message ?? ''))) lines.push(`${multi ? `[${name}] ` : ''}${m.trimEnd()}`);
       } catch (err) {
         rt.log.warn('cannot read the logs of a stopped task', { group, task: info.taskId, err });
       }
@@ -320,6 +320,12 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
 
   const track = await trackState(rt, req.id);
   const final = a.phase === 'completed' || a.phase === 'failed';
+  // The rollout's progress as the Home tab shows it (src/surfaces/home-data.ts reads it back).
+  const progress = JSON.stringify({ phase: a.phase, ...a.counts });
+  if (track.progress !== progress) {
+    await setTrack(rt, req.id, { progress });
+    await announceChange(rt, { what: 'rollout', environment: plan.environment, service: plan.alias });
+  }
   let stopped: StoppedTaskInfo[] = track.stopped ? (JSON.parse(track.stopped) as StoppedTaskInfo[]) : [];
   let withLogs = stopped;
   const failedSeen = Number(track.failedSeen ?? 0);

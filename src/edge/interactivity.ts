@@ -1,15 +1,16 @@
 /**
- * Interactive components on the Bolt app: one listener for button clicks and one for modal
- * submissions, dispatched through the table features register into (src/hooks/actions.ts). A click
- * on a button no handler knows (an old message from an earlier version) gets a clear answer instead
- * of Bolt's 404.
+ * Interactive components on the Bolt app: one listener each for button clicks (and selects), modal
+ * submissions, global shortcuts and the Slack events features registered for, dispatched through
+ * the tables features register into (src/hooks/actions.ts). A click on a button no handler knows
+ * (an old message from an earlier version) gets a clear answer instead of Bolt's 404.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { findAction, findView } from '../hooks/actions';
+import { findAction, findShortcut, findSlackEvents, findView, slackEventTypes } from '../hooks/actions';
 import type { Runtime } from '../runtime';
 import { section } from '../slack/blocks';
+import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
-import { submitCommand } from './slash';
+import { runCommand, submitCommand } from './slash';
 import { defineMessages } from '../i18n/catalog';
 
 const M = defineMessages('edge.interactivity', {
@@ -29,6 +30,13 @@ export function installInteractivity(app: App, rt: Runtime): void {
     const whisper = async (text: string) => {
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
       else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });
+      // A click in the Home tab or in a modal: no channel to answer in, so the answer opens as a small
+      // modal (on top of the modal the click came from).
+      else if (body.trigger_id) {
+        const notice = noticeModal(text, rt.config.slack.language);
+        if (body.view?.type === 'modal') await rt.slack.pushView(body.trigger_id, notice);
+        else await rt.slack.openView(body.trigger_id, notice);
+      }
     };
     const def = findAction(action.action_id);
     if (!def) {
@@ -65,8 +73,11 @@ export function installInteractivity(app: App, rt: Runtime): void {
     }
     const locale = await rt.people.cachedLocaleOf(body.user.id);
     try {
-      const res = await def.handle(rt, view, body.user.id, locale);
-      if (res && res.errors) await ack({ response_action: 'errors', errors: res.errors });
+      const triggerId = (body as { trigger_id?: string }).trigger_id;
+      const res = await def.handle(rt, view, body.user.id, { triggerId, locale, submitCommand: (inv) => runCommand(rt, inv) });
+      if (res?.errors) await ack({ response_action: 'errors', errors: res.errors });
+      else if (res?.push) await ack({ response_action: 'push', view: res.push as never });
+      else if (res?.update) await ack({ response_action: 'update', view: res.update as never });
       else await ack();
     } catch (err) {
       const reply = errorReply(err, rt.log, locale);
@@ -74,4 +85,29 @@ export function installInteractivity(app: App, rt: Runtime): void {
       await ack({ response_action: 'errors', errors: { [firstBlock]: reply.text.slice(0, 150) } });
     }
   });
+
+  app.shortcut({ type: 'shortcut' }, async ({ ack, shortcut }) => {
+    await ack();
+    const def = findShortcut(shortcut.callback_id);
+    if (!def) {
+      rt.log.warn('shortcut nobody handles', { callbackId: shortcut.callback_id });
+      return;
+    }
+    try {
+      await def.handle({ rt, userId: shortcut.user.id, triggerId: shortcut.trigger_id });
+    } catch (err) {
+      errorReply(err, rt.log.child({ shortcut: shortcut.callback_id, user: shortcut.user.id }));
+    }
+  });
+  for (const type of slackEventTypes()) {
+    app.event(type, async ({ event }) => {
+      for (const def of findSlackEvents(type)) {
+        try {
+          await def.handle(rt, event as unknown as Record<string, unknown>);
+        } catch (err) {
+          rt.log.error('slack event handler failed', { type, err });
+        }
+      }
+    });
+  }
 }

@@ -4,6 +4,7 @@
  * the work runs in the worker. Everything here must fit in Slack's 3 seconds.
  */
 import { route } from '../commands/router';
+import { findCommandForm, type CommandOutcome } from '../hooks/actions';
 import { roleFor, type VerbKind } from '../commands/types';
 import { withStore } from '../redis/client';
 import { keys } from '../redis/keys';
@@ -53,7 +54,18 @@ export function invocationFrom(body: SlashCommandBody, now: number): Invocation 
 
 /** Everything between Bolt's signature check and the ack. Never throws: errors become the reply. */
 export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, meta: { retryNum?: number } = {}): Promise<AckReply> {
-  return submitCommand(rt, invocationFrom(body, rt.now()), meta);
+  const inv = invocationFrom(body, rt.now());
+  // A verb typed without arguments that has a form (`/ecs deploy`): the form opens instead.
+  const form = inv.triggerId ? findCommandForm(inv.text.trim().toLowerCase()) : undefined;
+  if (form) {
+    try {
+      const reply = await form.open(rt, inv);
+      return reply ? ephemeral(reply) : '';
+    } catch (err) {
+      return ephemeral(errorReply(err, rt.log.child({ invocation: inv.id, user: inv.userId })));
+    }
+  }
+  return submitCommand(rt, inv, meta);
 }
 
 /**
@@ -63,6 +75,15 @@ export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, me
  * exactly the same checks as the slash command.
  */
 export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<AckReply> {
+  const outcome = await runCommand(rt, inv, meta);
+  return outcome.reply ? ephemeral(outcome.reply) : '';
+}
+
+/**
+ * The slash-command path with its outcome spelled out (a modal submission answers a refusal inside
+ * the modal and shows the hand-off there). Never throws: a refusal is the outcome 'refused'.
+ */
+export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<CommandOutcome> {
   const log = rt.log.child({ invocation: inv.id, user: inv.userId, channel: inv.channelId });
   // The ack is for this person only: their language if it is cached (never users.info here), else the workspace's.
   const localeP = rt.people.cachedLocaleOf(inv.userId);
@@ -75,19 +96,19 @@ export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryN
       const fresh = await recordOnce(rt, inv.id, spec.kind);
       if (!fresh) {
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
-        return '';
+        return { status: 'duplicate' };
       }
     }
     const locale = await localeP;
     if (spec.inline) {
-      return ephemeral(await spec.inline(parsed, rt, inv, locale));
+      return { status: 'answered', reply: await spec.inline(parsed, rt, inv, locale) };
     }
     await rt.dispatcher.dispatch({ kind: 'command', id: inv.id, invocation: inv });
     log.info('command handed off', { verb: spec.verb, environment: parsed.environment, service: parsed.service?.alias });
     const text = spec.ackText?.(parsed, locale) ?? M.in(locale)('working', { verb: `\`${escapeMrkdwn(spec.verb)}\`` });
-    return ephemeral({ text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale });
+    return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };
   } catch (err) {
-    return ephemeral(errorReply(err, log, await localeP));
+    return { status: 'refused', reply: errorReply(err, log, await localeP), error: err };
   }
 }
 

@@ -14,14 +14,17 @@ import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
 import { createAccess } from '../edge/authz';
+import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
-import { log as rootLog } from '../log';
-import { createRedis, type RedisProfile } from '../redis/client';
+import { log as rootLog, registerSecret } from '../log';
+import { createRedisFromEnv, type RedisProfile } from '../redis/client';
+import { redisPassword } from '../redis/url';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
 import { createPeople } from '../slack/people';
 import { redisLocaleCache } from '../redis/locale-cache';
+import { registerSurfaces } from '../surfaces/register';
 
 let registered = false;
 
@@ -33,6 +36,7 @@ export function registerAll(): void {
   registerApprovals();
   registerAlerts();
   registerChanges();
+  registerSurfaces();
 }
 
 /** Names of required variables that are missing or empty. */
@@ -51,42 +55,55 @@ function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
 
 interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
+  /** Slack delivers over Socket Mode (local use): no request signing, so no signing secret needed. */
+  socketMode?: boolean;
   config?: Config;
   profile: RedisProfile;
   mode?: 'lambda' | 'local';
-  /** Defaults to an async Lambda invocation of WORKER_FUNCTION. */
+  /**
+   * Default: the Slack-facing function ('edge') hands jobs to the worker function (an async
+   * Lambda invocation of WORKER_FUNCTION); every other function ('worker': the worker, events
+   * and scheduled functions) runs the jobs it creates itself, in this process after the current
+   * job (its handler awaits dispatcher.idle()). So no function invokes itself or the worker: an
+   * auto-approved change runs in the worker that already holds it.
+   */
   dispatcher?: Dispatcher;
   now?: () => number;
 }
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const env = opts.env ?? process.env;
-  requireEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL']);
+  requireEnv(env, ['SLACK_BOT_TOKEN', ...(opts.socketMode ? [] : ['SLACK_SIGNING_SECRET']), 'REDIS_URL']);
+  registerSecret(env.SLACK_BOT_TOKEN);
+  registerSecret(env.SLACK_SIGNING_SECRET);
+  registerSecret(redisPassword(env.REDIS_URL!));
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients();
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
-  const redis = createRedis(env.REDIS_URL!, opts.profile, env.REDIS_TLS_CA_FILE || undefined);
+  const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;
-  if (!dispatcher) {
+  if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
     dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
   }
-  return {
+  const rt: Runtime = {
     config,
     log,
     slack,
     redis,
     aws,
-    dispatcher,
+    // The in-process dispatcher runs jobs with this runtime (called after it is built).
+    dispatcher: dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log),
     access: createAccess(config, createDirectory(slack, log)),
     people: createPeople({ workspace: config.slack.language, slack, cache: redisLocaleCache(redis), log, now: opts.now }),
-    signingSecret: env.SLACK_SIGNING_SECRET!,
+    signingSecret: env.SLACK_SIGNING_SECRET ?? '',
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
     now: opts.now ?? Date.now,
   };
+  return rt;
 }
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */

@@ -31,5 +31,6 @@ export async function handler(event: unknown): Promise<{ ok: boolean; failed?: s
     return { ok: false };
   }
   const failed = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
+  await rt.dispatcher.idle?.();
   return failed.length ? { ok: false, failed } : { ok: true };
 }

@@ -1,9 +1,10 @@
 /**
- * The local server behind `npm start` (and its tests): Bolt's HTTPReceiver with the same app,
+ * The local server behind `npm start` (and its tests): the same app behind Bolt's HTTPReceiver, or
+ * over Socket Mode (SocketModeReceiver) when SLACK_APP_TOKEN is set — no public URL, no tunnel —,
  * an in-process dispatcher, the scheduled tasks on a timer, and a private redis-server when
- * REDIS_URL is not set.
+ * REDIS_URL is not set. Which Slack credentials are needed is decided here (`localCredentials`).
  */
-import { HTTPReceiver } from '@slack/bolt';
+import { HTTPReceiver, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -13,28 +14,12 @@ import { configPath, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { isBotError } from '../errors';
 import { runTicks } from '../hooks/events';
-import { log, type Logger } from '../log';
+import { log } from '../log';
 import { registerAll, createRuntime, missingEnv, setRuntime } from './compose';
 import { createApp } from '../edge/app';
-import { runJob } from '../hooks/jobs';
-import type { Dispatcher, Job, Runtime } from '../runtime';
-
-/** Runs jobs in this process after the current request has been answered. */
-function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logger): Dispatcher & { idle(): Promise<void> } {
-  const pending = new Set<Promise<void>>();
-  return {
-    async dispatch(job) {
-      const p = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => run(job))
-        .catch((err) => log.error('in-process job failed', { kind: job.kind, id: job.id, err }))
-        .finally(() => pending.delete(p));
-      pending.add(p);
-    },
-    async idle() {
-      while (pending.size) await Promise.all([...pending]);
-    },
-  };
-}
+import { inProcessDispatcher, runJob } from '../hooks/jobs';
+import type { Runtime } from '../runtime';
+import { slackClientOptions } from '../slack/gateway';
 
 /** A start-up problem explained in one message (the process prints it and exits 1). */
 export class StartupError extends Error {}
@@ -49,7 +34,11 @@ interface LocalOptions {
 }
 
 export interface LocalServer {
+  /** How Slack reaches the app: an HTTP endpoint (a tunnel in front of it), or Socket Mode. */
+  mode: 'http' | 'socket';
+  /** The HTTP port (0 in Socket Mode). */
   port: number;
+  /** The HTTP endpoint, or `socket-mode`. */
   url: string;
   rt: Runtime;
   /** What the operator should know (printed by `npm start`). */
@@ -108,13 +97,37 @@ async function startPrivateRedis(dir: string, path: string | undefined): Promise
   throw new StartupError(`redis-server did not start on port ${port}.`);
 }
 
-export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
-  const missing = missingEnv(opts.env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+/**
+ * The one place that decides which Slack credentials `npm start` needs: the bot token always; then
+ * an app-level token (`xapp-…`, SLACK_APP_TOKEN) for Socket Mode, or else the signing secret for
+ * the HTTP receiver.
+ */
+export function localCredentials(env: NodeJS.ProcessEnv): { mode: 'http' | 'socket' } {
+  const appToken = env.SLACK_APP_TOKEN?.trim();
+  if (appToken) {
+    if (!appToken.startsWith('xapp-')) {
+      throw new StartupError(
+        'SLACK_APP_TOKEN must be an app-level token (xapp-…, Basic Information → App-Level Tokens, scope connections:write). Unset it to use the HTTP receiver instead.',
+      );
+    }
+    if (missingEnv(env, ['SLACK_BOT_TOKEN']).length) {
+      throw new StartupError(
+        "missing SLACK_BOT_TOKEN. Set it from your Slack app's settings (OAuth & Permissions → Bot User OAuth Token).",
+      );
+    }
+    return { mode: 'socket' };
+  }
+  const missing = missingEnv(env, ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
   if (missing.length) {
     throw new StartupError(
       `missing ${missing.join(' and ')}. Set ${missing.length > 1 ? 'them' : 'it'} from your Slack app's settings (Basic Information → Signing Secret; OAuth & Permissions → Bot User OAuth Token).`,
     );
   }
+  return { mode: 'http' };
+}
+
+export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
+  const { mode } = localCredentials(opts.env);
   let config: Config;
   try {
     config = loadConfigFile(configPath(opts.env));
@@ -137,22 +150,40 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   registerAll();
   const holder: { rt?: Runtime } = {};
   const dispatcher = inProcessDispatcher((job) => runJob(job, holder.rt!), log);
-  const rt = createRuntime({ env, config, profile: 'worker', mode: 'local', dispatcher });
+  const rt = createRuntime({ env, config, profile: 'worker', mode: 'local', dispatcher, socketMode: mode === 'socket' });
   holder.rt = rt;
   setRuntime(rt);
 
-  const port = opts.port ?? Number(env.PORT || 3000);
-  const receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
-  const app = createApp(rt, receiver);
-  const server = (await app.start(port)) as unknown as Server;
-  const actualPort = (server.address() as { port: number }).port;
-  const url = `http://localhost:${actualPort}/slack/events`;
-  notes.push(`listening on ${url} (config ${configPath(opts.env)}, ${Object.keys(config.services).length} services)`);
+  const where = `config ${configPath(opts.env)}, ${Object.keys(config.services).length} services`;
+  let receiver: Receiver;
+  let actualPort = 0;
+  let url = 'socket-mode';
+  let app: ReturnType<typeof createApp>;
+  if (mode === 'socket') {
+    receiver = new SocketModeReceiver({
+      appToken: env.SLACK_APP_TOKEN!.trim(),
+      logLevel: env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
+      // apps.connections.open goes where the Web API goes (SLACK_API_URL, for tests and proxies).
+      installerOptions: { clientOptions: slackClientOptions(env) },
+    });
+    app = createApp(rt, receiver);
+    await app.start();
+    notes.push(`connected to Slack over Socket Mode: no public URL or tunnel needed (${where})`);
+  } else {
+    const port = opts.port ?? Number(env.PORT || 3000);
+    receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
+    app = createApp(rt, receiver);
+    const server = (await app.start(port)) as unknown as Server;
+    actualPort = (server.address() as { port: number }).port;
+    url = `http://localhost:${actualPort}/slack/events`;
+    notes.push(`listening on ${url} (${where})`);
+  }
 
   const tick = setInterval(() => void runTicks(rt), opts.tickMs ?? 30_000);
   tick.unref();
 
   return {
+    mode,
     port: actualPort,
     url,
     rt,
@@ -160,7 +191,14 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
     idle: () => dispatcher.idle(),
     async stop() {
       clearInterval(tick);
-      await app.stop().catch(() => undefined);
+      if (receiver instanceof SocketModeReceiver) {
+        // Close the socket and wait for Slack's side of the close handshake (Bolt's stop() does not wait).
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([receiver.client.disconnect(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)))]).catch(
+          () => undefined,
+        );
+        clearTimeout(timer);
+      } else await app.stop().catch(() => undefined);
       await dispatcher.idle();
       await rt.redis.quit().catch(() => undefined);
       setRuntime(undefined);

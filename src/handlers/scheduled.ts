@@ -11,5 +11,6 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRunti
 export async function handler(): Promise<{ ok: boolean; failed?: string[] }> {
   const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
   const failed = await runTicks(rt);
+  await rt.dispatcher.idle?.();
   return failed.length ? { ok: false, failed } : { ok: true };
 }

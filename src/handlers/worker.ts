@@ -11,5 +11,7 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRunti
 export async function handler(event: unknown): Promise<{ ok: true }> {
   const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
   await runJob(event, rt);
+  // Jobs this one dispatched (an auto-approved change) run here, before the invocation ends.
+  await rt.dispatcher.idle?.();
   return { ok: true };
 }

@@ -1,7 +1,10 @@
 /**
- * Interactive components (buttons, modals): the table features register their handlers into with
- * `registerAction` / `registerView` (in their register.ts). The Slack edge
- * (src/edge/interactivity.ts) installs one Bolt listener for each and dispatches through this table.
+ * What reacts to Slack besides the slash command: buttons and selects (`registerAction`), modal
+ * submissions (`registerView`), global shortcuts (`registerShortcut`), Slack events such as
+ * `app_home_opened` (`registerSlackEvent`) and forms that open instead of a verb typed without
+ * arguments (`registerCommandForm`). Features register their handlers here (in their register.ts);
+ * the Slack edge (src/edge/) installs one Bolt listener for each kind and dispatches through these
+ * tables.
  */
 import type { BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import type { Locale } from '../i18n/locale';
@@ -34,14 +37,76 @@ interface ActionDef {
   handle(ctx: ActionContext): Promise<void>;
 }
 
+/**
+ * What a command run through the slash-command path gave back: handed to the worker, answered at
+ * once (inline verbs), a duplicate delivery, or refused (bad input, no permission, store down).
+ * `reply` is the acknowledgement or the refusal; `error` the refusal's cause.
+ */
+export interface CommandOutcome {
+  status: 'handed-off' | 'answered' | 'duplicate' | 'refused';
+  reply?: SlackMessage;
+  error?: unknown;
+}
+
+/** A view object (modal or Home tab) as Slack's views.* methods take it. */
+export type SlackView = Record<string, unknown>;
+
+export interface ViewContext {
+  /** The submitter's language (errors shown inside the modal are for them). */
+  locale: Locale;
+  /** The submission's trigger_id (a modal may be pushed or opened from it). */
+  triggerId?: string;
+  /** The slash-command path (parse, authorize, record once, answer inline or hand off), as for a typed command. */
+  submitCommand(inv: Invocation): Promise<CommandOutcome>;
+}
+
+/** How a submission is answered: errors under input blocks, or a view pushed on top / put in place of the modal. */
+export interface ViewResult {
+  errors?: Record<string, string>;
+  push?: SlackView;
+  update?: SlackView;
+}
+
 export interface ViewDef {
   callbackId: string;
-  /** `locale`: the submitter's language (errors shown inside the modal are for them). */
-  handle(rt: Runtime, view: SlackViewAction['view'], userId: string, locale: Locale): Promise<{ errors?: Record<string, string> } | void>;
+  handle(rt: Runtime, view: SlackViewAction['view'], userId: string, ctx: ViewContext): Promise<ViewResult | void>;
+}
+
+export interface ShortcutContext {
+  rt: Runtime;
+  userId: string;
+  /** Valid for 3 seconds (views.open). */
+  triggerId: string;
+}
+
+interface ShortcutDef {
+  /** The shortcut's callback_id (slack-manifest.yml). */
+  callbackId: string;
+  /** Must finish quickly: Redis and Slack only. */
+  handle(ctx: ShortcutContext): Promise<void>;
+}
+
+interface SlackEventDef {
+  /** The Events API event type, e.g. `app_home_opened`. */
+  type: string;
+  /** Must finish quickly: Redis and Slack only (Slack retries an event it got no answer for within 3 seconds). */
+  handle(rt: Runtime, event: Record<string, unknown>): Promise<void>;
+}
+
+interface CommandFormDef {
+  verb: string;
+  /**
+   * `/ecs <verb>` typed without arguments: open a form instead (with `inv.triggerId`). The
+   * acknowledgement to show, or undefined for none (the form opened).
+   */
+  open(rt: Runtime, inv: Invocation): Promise<SlackMessage | undefined>;
 }
 
 const actionDefs: ActionDef[] = [];
 const viewDefs: ViewDef[] = [];
+const shortcutDefs: ShortcutDef[] = [];
+const slackEventDefs: SlackEventDef[] = [];
+const formDefs: CommandFormDef[] = [];
 
 export function registerAction(def: ActionDef): void {
   actionDefs.push(def);
@@ -57,4 +122,33 @@ export function findAction(actionId: string): ActionDef | undefined {
 
 export function findView(callbackId: string): ViewDef | undefined {
   return viewDefs.find((d) => d.callbackId === callbackId);
+}
+
+export function registerShortcut(def: ShortcutDef): void {
+  shortcutDefs.push(def);
+}
+
+export function findShortcut(callbackId: string): ShortcutDef | undefined {
+  return shortcutDefs.find((d) => d.callbackId === callbackId);
+}
+
+export function registerSlackEvent(def: SlackEventDef): void {
+  slackEventDefs.push(def);
+}
+
+/** The Slack event types something registered for (the edge installs one listener per type). */
+export function slackEventTypes(): string[] {
+  return [...new Set(slackEventDefs.map((d) => d.type))];
+}
+
+export function findSlackEvents(type: string): SlackEventDef[] {
+  return slackEventDefs.filter((d) => d.type === type);
+}
+
+export function registerCommandForm(def: CommandFormDef): void {
+  formDefs.push(def);
+}
+
+export function findCommandForm(verb: string): CommandFormDef | undefined {
+  return formDefs.find((d) => d.verb === verb);
 }

@@ -9,7 +9,8 @@
 import { z, type ZodType } from 'zod';
 import { storeUnavailable } from '../redis/client';
 import { keys } from '../redis/keys';
-import type { Job, Runtime } from '../runtime';
+import type { Logger } from '../log';
+import type { Dispatcher, Job, Runtime } from '../runtime';
 
 /** Every job has a kind and an id (the idempotency key); the rest is the kind's own. */
 const jobEnvelope = z.object({ kind: z.string().min(1), id: z.string().min(1) }).passthrough();
@@ -75,4 +76,26 @@ export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
     }
   }
   await def.handle(parsed.data, rt);
+}
+
+/**
+ * Runs jobs in this process after the current request or job; idle() waits for them (and for the
+ * jobs they dispatch). The worker, events and scheduled functions use it (their handlers await
+ * idle() before returning, so no function invokes itself or the worker), and so does `npm start`.
+ * A failed job is logged, not rethrown: it is not retried.
+ */
+export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logger): Dispatcher & { idle(): Promise<void> } {
+  const pending = new Set<Promise<void>>();
+  return {
+    async dispatch(job) {
+      const p = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => run(job))
+        .catch((err) => log.error('in-process job failed', { kind: job.kind, id: job.id, err }))
+        .finally(() => pending.delete(p));
+      pending.add(p);
+    },
+    async idle() {
+      while (pending.size) await Promise.all([...pending]);
+    },
+  };
 }

@@ -2,11 +2,19 @@
  * One ioredis client per process, reused across Lambda invocations, bounded to fit Slack's
  * 3-second budget: short connect timeout, one retry per command, a command timeout.
  * `rediss://` URLs use TLS (ElastiCache Serverless is TLS-only).
+ *
+ * Single node or Redis Cluster (ElastiCache Serverless is cluster-mode only): see
+ * `parseRedisTarget` and ./cluster.ts; docs/redis.md says how to configure either.
  */
 import { readFileSync } from 'node:fs';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { type Cluster, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
 import { defineMessages } from '../i18n/catalog';
+import { createCluster, parseRedisTarget } from './cluster';
+import { describeRedisUrl } from './url';
+
+/** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
+export type RedisClient = Redis | Cluster;
 
 const M = defineMessages('redis.client', {
   unavailable: {
@@ -27,7 +35,7 @@ export type StoreOutcome = 'unchanged' | 'notRequested' | 'muteNotRecorded';
 
 export type RedisProfile = 'edge' | 'worker';
 
-function redisOptions(profile: RedisProfile): RedisOptions {
+export function redisOptions(profile: RedisProfile): RedisOptions {
   return {
     lazyConnect: true,
     connectTimeout: profile === 'edge' ? 1_000 : 3_000,
@@ -43,17 +51,54 @@ function redisOptions(profile: RedisProfile): RedisOptions {
   };
 }
 
-/**
- * `caFile` (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates
- * chain to public CAs and need nothing.
- */
-export function createRedis(url: string, profile: RedisProfile, caFile?: string): Redis {
+function createNode(url: string, profile: RedisProfile, caFile?: string): Redis {
   const options = redisOptions(profile);
   if (caFile && url.startsWith('rediss://')) options.tls = { ca: readFileSync(caFile) };
-  const client = new Redis(url, options);
+  let client: Redis;
+  try {
+    client = new Redis(url, options);
+  } catch {
+    // The URL parser's error carries the whole URL (TypeError's `input`), password included, and
+    // Lambda prints every property of an error that stops a function: say what is wrong without it.
+    throw invalidRedisUrl(url);
+  }
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   return client;
+}
+
+function invalidRedisUrl(url: string): BotError {
+  const message = `REDIS_URL is not a valid URL (${describeRedisUrl(url)})`;
+  return new BotError('CONFIG', message, {
+    userMessage: 'The bot is missing required settings.',
+    hint: 'Percent-encode the characters / ? # @ % in the Redis password (encodeURIComponent), e.g. redis://:p%2Fss@host:6379.',
+  });
+}
+
+export interface ClusterSettings {
+  /** REDIS_CLUSTER: 'true' | 'false' (unset: the URL decides, see parseRedisTarget). */
+  cluster?: string;
+  /** REDIS_TLS_SERVERNAME: the TLS server name checked on every cluster node (default: the URL's host name). */
+  tlsServername?: string;
+}
+
+/**
+ * A single-node or cluster client (./cluster.ts parseRedisTarget decides which). `caFile`
+ * (REDIS_TLS_CA_FILE) trusts a private CA for `rediss://`; ElastiCache's certificates chain to
+ * public CAs and need nothing.
+ */
+export function createRedis(url: string, profile: RedisProfile, caFile?: string, settings: ClusterSettings = {}): RedisClient {
+  const target = parseRedisTarget(url, settings.cluster, settings.tlsServername);
+  if (target.cluster) return createCluster(target, redisOptions(profile), caFile);
+  return createNode(target.url, profile, caFile);
+}
+
+/** The process's client from its environment: REDIS_URL, REDIS_CLUSTER, REDIS_TLS_CA_FILE, REDIS_TLS_SERVERNAME. */
+export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile): RedisClient {
+  return createRedis(env.REDIS_URL ?? '', profile, env.REDIS_TLS_CA_FILE || undefined, {
+    cluster: env.REDIS_CLUSTER,
+    tlsServername: env.REDIS_TLS_SERVERNAME || undefined,
+  });
 }
 
 /** Wrap a Redis failure into the user-facing "approvals store unavailable" error. */

@@ -56,11 +56,28 @@ export const keys = {
   changeLease: (requestId: string) => `chg:{${requestId}}:lease`,
   /** Progress reporting of a running change (hash: milestones posted, last card, abort; src/deploy/tracker.ts). */
   changeTrack: (requestId: string) => `chg:{${requestId}}:track`,
+  /**
+   * The Home tab (src/surfaces/): who opened it lately (sorted set, score = last opened), the hash of
+   * the view each one was last shown (hash: user → sha1), a "something changed" flag and the
+   * "a refresh is on its way" marker. One tag, so one script marks and schedules.
+   */
+  homeViewers: () => 'home:{index}:viewers',
+  homeShown: () => 'home:{index}:shown',
+  homeDirty: () => 'home:{index}:dirty',
+  homeScheduled: () => 'home:{index}:scheduled',
+  /** The services of an environment as `/ecs status <env>` sees them, cached for the Home tab (JSON: at, rows). */
+  envStatus: (env: string) => `envstatus:{env:${env}}`,
+  /** "A status refresh of the environments is on its way" (SET NX PX: one at a time). */
+  envStatusRefreshing: () => 'envstatus:{index}:refreshing',
+  /** A service's recent ECR tags for the deploy form (JSON: at, tags), cached briefly. */
+  imageTags: (env: string, alias: string) => `imagetags:{svc:${env}:${alias}}`,
+  /** A person's Slack locale (users.info), cached for a day ('' when Slack gave none): src/slack/people.ts. */
+  userLocale: (userId: string) => `locale:{${userId}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
-  /** A person's Slack locale ('ko-KR'; '' when Slack had none), from users.info (src/slack/people.ts); expires after a day. */
-  userLocale: (userId: string) => `locale:{${userId}}`,
 } as const;
 
 /** How long the bot remembers that it started a deployment. */
 export const BOT_DEPLOYMENT_TTL_SECONDS = 14 * 24 * 3600;
+/** How long the progress bookkeeping of a request (keys.changeTrack) is kept. */
+export const TRACK_TTL_SECONDS = 7 * 24 * 3600;

@@ -1,8 +1,8 @@
 /** People's Slack locales, cached in Redis (src/slack/people.ts decides what to cache and for how long). */
-import type Redis from 'ioredis';
+import type { RedisClient } from './client';
 import { keys } from './keys';
 
-export function redisLocaleCache(redis: Redis): {
+export function redisLocaleCache(redis: RedisClient): {
   get(userId: string): Promise<string | undefined>;
   set(userId: string, slackLocale: string, ttlSeconds: number): Promise<void>;
 } {

@@ -6,7 +6,7 @@
  * sends EVALSHA and falls back to EVAL when the server does not know the script (after a restart
  * or a failover).
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from './client';
 
 export interface LuaScript {
   /** ioredis command name; versioned so a changed script never collides with an old definition. */
@@ -15,17 +15,34 @@ export interface LuaScript {
   lua: string;
 }
 
-/** A script of `numberOfKeys` keys; `prelude` (shared helpers) is prepended to its source. */
+/** Every script defined in this process, by ioredis command name. */
+const registry = new Map<string, LuaScript>();
+
+/**
+ * A script of `numberOfKeys` keys; `prelude` (shared helpers) is prepended to its source. Two
+ * different scripts under one name would share one ioredis command (the second would run the
+ * first): that throws when the second is defined.
+ */
 export function luaScript(name: string, numberOfKeys: number, body: string, prelude?: string): LuaScript {
-  return { name: `chatops_${name}_v1`, numberOfKeys, lua: prelude ? `${prelude}\n${body}` : body };
+  const script: LuaScript = { name: `chatops_${name}_v1`, numberOfKeys, lua: prelude ? `${prelude}\n${body}` : body };
+  const known = registry.get(script.name);
+  if (known && (known.lua !== script.lua || known.numberOfKeys !== numberOfKeys))
+    throw new Error(`two different Lua scripts named ${name}`);
+  registry.set(script.name, script);
+  return script;
+}
+
+/** The scripts defined so far by the modules loaded (test/integration/redis-slots.test.ts checks each one's call sites). */
+export function definedScripts(): readonly LuaScript[] {
+  return [...registry.values()];
 }
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-const defined = new WeakMap<Redis, Set<string>>();
+const defined = new WeakMap<RedisClient, Set<string>>();
 
 /** Run one script on `redis` (defining it on first use for this client); the raw reply. */
 export async function runScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keyList: readonly string[],
   args: ReadonlyArray<string | number>,

@@ -33,12 +33,39 @@ export const context = (...texts: string[]): KnownBlock => ({
   elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: t })),
 });
 
+/** A confirmation dialog shown before a button acts (Block Kit confirmation dialog object). */
+export interface ConfirmSpec {
+  /** plain text, ≤ 100 */
+  title: string;
+  /** mrkdwn, ≤ 300 */
+  text: string;
+  /** plain text, ≤ 30 */
+  confirm: string;
+  /** plain text, ≤ 30 */
+  deny: string;
+  style?: 'primary' | 'danger';
+}
+
+export const CONFIRM_LIMITS = { title: 100, text: 300, button: 30 } as const;
+
 export interface ButtonSpec {
   text: string;
   actionId: string;
   value: string;
   style?: 'primary' | 'danger';
   url?: string;
+  confirm?: ConfirmSpec;
+}
+
+/** A confirmation dialog object within Slack's limits. */
+export function confirmObject(c: ConfirmSpec) {
+  return {
+    title: { type: 'plain_text' as const, text: truncate(c.title, CONFIRM_LIMITS.title) },
+    text: { type: 'mrkdwn' as const, text: truncate(c.text, CONFIRM_LIMITS.text) },
+    confirm: { type: 'plain_text' as const, text: truncate(c.confirm, CONFIRM_LIMITS.button) },
+    deny: { type: 'plain_text' as const, text: truncate(c.deny, CONFIRM_LIMITS.button) },
+    ...(c.style ? { style: c.style } : {}),
+  };
 }
 
 export const actions = (blockId: string | undefined, buttons: ButtonSpec[]): KnownBlock => ({
@@ -51,6 +78,7 @@ export const actions = (blockId: string | undefined, buttons: ButtonSpec[]): Kno
     value: truncate(b.value, LIMITS.buttonValue),
     ...(b.style ? { style: b.style } : {}),
     ...(b.url ? { url: b.url } : {}),
+    ...(b.confirm ? { confirm: confirmObject(b.confirm) } : {}),
   })),
 });
 
@@ -79,6 +107,13 @@ function clampBlock(block: KnownBlock, locale: Locale): KnownBlock {
     return b;
   }
   if (block.type === 'header') return { ...block, text: { ...block.text, text: truncate(block.text.text, LIMITS.headerText) || ' ' } };
+  if (block.type === 'context')
+    return {
+      ...block,
+      elements: block.elements
+        .slice(0, LIMITS.contextElements)
+        .map((e) => ('text' in e && typeof e.text === 'string' ? { ...e, text: truncate(e.text, LIMITS.sectionText) || ' ' } : e)),
+    };
   return block;
 }
 

@@ -41,6 +41,11 @@ export interface PostOptions {
   withinAck?: boolean;
 }
 
+export interface ViewRef {
+  id: string;
+  hash?: string;
+}
+
 export interface SlackGateway {
   readonly client: WebClient;
   post(channel: string, msg: SlackMessage, opts?: PostOptions): Promise<{ channel: string; ts: string }>;
@@ -52,15 +57,25 @@ export interface SlackGateway {
     msg: SlackMessage,
     opts?: { inChannel?: boolean; replaceOriginal?: boolean; deleteOriginal?: boolean },
   ): Promise<void>;
-  openView(triggerId: string, view: Record<string, unknown>): Promise<void>;
+  /** views.open; the opened view's id and hash (for views.update). */
+  openView(triggerId: string, view: Record<string, unknown>): Promise<ViewRef>;
+  /** views.push: a view on top of the modal the trigger came from. */
+  pushView(triggerId: string, view: Record<string, unknown>): Promise<ViewRef>;
+  /**
+   * views.update of a modal by its id (with `hash`: refused with hash_conflict when the view changed
+   * since) or by its external_id.
+   */
+  updateView(target: { viewId: string; hash?: string } | { externalId: string }, view: Record<string, unknown>): Promise<ViewRef>;
+  /** views.publish: a user's Home tab. */
+  publishHome(userId: string, view: Record<string, unknown>): Promise<void>;
+  /** A user's Slack locale (users.info with include_locale), e.g. "ko-KR"; undefined when Slack does not say. */
+  userLocale(userId: string): Promise<string | undefined>;
   uploadText(
     channel: string,
     file: { filename: string; content: string; title?: string; threadTs?: string; comment?: string },
   ): Promise<void>;
   /** Members of a user group (usergroups.users.list). */
   groupMembers(groupId: string): Promise<string[]>;
-  /** A person's Slack locale, e.g. "ko-KR" (users.info with include_locale); undefined when Slack has none. */
-  userLocale(userId: string): Promise<string | undefined>;
 }
 
 const BLOCK_ERRORS = new Set(['invalid_blocks', 'msg_blocks_too_long', 'invalid_blocks_format', 'too_many_blocks']);
@@ -156,7 +171,43 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async openView(triggerId, view) {
       try {
-        await client.views.open({ trigger_id: triggerId, view: view as never });
+        const res = await client.views.open({ trigger_id: triggerId, view: view as never });
+        return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async pushView(triggerId, view) {
+      try {
+        const res = await client.views.push({ trigger_id: triggerId, view: view as never });
+        return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async updateView(target, view) {
+      try {
+        const args =
+          'viewId' in target
+            ? { view_id: target.viewId, ...(target.hash ? { hash: target.hash } : {}) }
+            : { external_id: target.externalId };
+        const res = await client.views.update({ ...args, view: view as never });
+        return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async publishHome(userId, view) {
+      try {
+        await client.views.publish({ user_id: userId, view: view as never });
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async userLocale(userId) {
+      try {
+        const res = await fastClient.users.info({ user: userId, include_locale: true });
+        return res.user?.locale || undefined;
       } catch (err) {
         throw wrap(err);
       }
@@ -171,14 +222,6 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
           ...(file.comment ? { initial_comment: file.comment } : {}),
         } as never);
-      } catch (err) {
-        throw wrap(err);
-      }
-    },
-    async userLocale(userId) {
-      try {
-        const res = await client.users.info({ user: userId, include_locale: true });
-        return (res.user as { locale?: string } | undefined)?.locale || undefined;
       } catch (err) {
         throw wrap(err);
       }

@@ -29,8 +29,8 @@ export interface People {
 
 /** A learned locale is kept this long (people rarely change their Slack language). */
 export const LOCALE_TTL_SECONDS = 24 * 3600;
-/** Slack had no locale, or could not be asked: ask again after this. */
-const UNKNOWN_TTL_SECONDS = 3600;
+/** Slack could not be asked: ask again after this. */
+const FAILED_TTL_SECONDS = 3600;
 /** Within one process, a locale read from the cache is reused this long. */
 const MEMO_MS = 5 * 60_000;
 
@@ -74,12 +74,12 @@ export function createPeople(d: PeopleDeps): People {
       const v = await cached(userId);
       if (v !== undefined) return pick(v);
       let slackLocale = '';
-      let ttl = UNKNOWN_TTL_SECONDS;
+      let ttl = LOCALE_TTL_SECONDS;
       try {
         slackLocale = (await d.slack.userLocale(userId)) ?? '';
-        if (slackLocale) ttl = LOCALE_TTL_SECONDS;
       } catch (err) {
         d.log.warn('users.info failed; using the workspace language', { user: userId, err });
+        ttl = FAILED_TTL_SECONDS;
       }
       remember(userId, slackLocale);
       await d.cache.set(userId, slackLocale, ttl).catch((err: unknown) => d.log.warn('locale not cached', { err }));

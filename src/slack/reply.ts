@@ -12,6 +12,7 @@ import type { SlackGateway } from './gateway';
 import { context, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn, notificationText } from './text';
 import type { Invocation } from './invocation';
+import { answerModal } from './modal';
 
 const ICON: Partial<Record<BotError['code'], string>> = {
   FORBIDDEN: ':no_entry:',
@@ -54,16 +55,26 @@ export function errorReply(err: unknown, log: Logger, locale: Locale = 'en'): Sl
 }
 
 /**
- * Answer the person who ran a command, from the worker: through the command's response_url, or,
- * when there is none (a button, a synthesized invocation) or it stopped working (30 minutes, 5
- * uses), with the bot token — a channel post for public answers, an ephemeral one otherwise.
+ * Answer the person who ran a command, from the worker: in the modal it was submitted from, through
+ * the command's response_url, or, when there is none (a button, a synthesized invocation) or it
+ * stopped working (30 minutes, 5 uses), with the bot token — a channel post for public answers, an
+ * ephemeral one otherwise. `failed`: the answer is a refusal (a modal keeps the form to go back to).
  */
 export async function answerInvocation(
   rt: { slack: SlackGateway; log: Logger },
-  inv: Pick<Invocation, 'id' | 'responseUrl' | 'channelId' | 'userId'>,
+  inv: Pick<Invocation, 'id' | 'responseUrl' | 'channelId' | 'userId' | 'view'>,
   msg: SlackMessage,
-  opts: { inChannel: boolean },
+  opts: { inChannel: boolean; failed?: boolean },
 ): Promise<void> {
+  if (inv.view) {
+    try {
+      const { externalId, title, locale } = inv.view;
+      await rt.slack.updateView({ externalId }, answerModal(msg, { title, locale, failed: opts.failed === true }));
+      return;
+    } catch (err) {
+      rt.log.warn('the modal is gone; answering in the channel instead', { invocation: inv.id, err });
+    }
+  }
   if (inv.responseUrl) {
     try {
       await rt.slack.respond(inv.responseUrl, msg, { inChannel: opts.inChannel });

@@ -8,6 +8,7 @@ import { handler as workerHandler } from '../../src/handlers/worker';
 import { registerJobKind } from '../../src/hooks/jobs';
 import { configFile } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { flushRedis } from '../helpers/redis';
 import type { SlackBody } from '../helpers/slack-server';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { submitRequest, getRequest, type SubmitInput } from '../../src/approvals/workflow';
@@ -227,7 +228,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   it('a button of a request no longer on record says so and loses its buttons', async () => {
     const req = await submitRequest(e2e.rt, input());
-    await e2e.rt.redis.flushdb();
+    await flushRedis(e2e.rt.redis);
     const res = await click(req, 'approve', 'ULEAD1');
     expect(res.text).toContain('no record of this request');
     expect(messageText(req)).not.toContain('approval:approve');

@@ -12,6 +12,7 @@ import { resetSlackHandler } from '../../src/handlers/slack';
 import { BOT_TOKEN, setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
 import { createRuntime, setRuntime } from '../../src/handlers/compose';
 import { FIXTURE_CONFIG } from '../helpers/config';
+import { dbSize } from '../helpers/redis';
 
 const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
@@ -110,7 +111,7 @@ describe('the Slack edge: bad input and faults', () => {
     expect(res.text).toContain('not allowed in this channel');
     expect(res.text).toContain('<#CPROD>');
     expect(e2e.handedOff).toHaveLength(0);
-    expect(await e2e.rt.redis.dbsize()).toBe(0);
+    expect(await dbSize(e2e.rt.redis)).toBe(0);
   });
 
   it('refuses a user without the role, and accepts one who has it through a user group', async () => {

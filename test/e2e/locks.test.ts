@@ -9,6 +9,7 @@ import { setupE2E, type E2E } from '../helpers/e2e';
 import { approveRequest } from '../../src/approvals/clicks';
 import { submitRequest } from '../../src/approvals/workflow';
 import { FakeClock } from '../helpers/clock';
+import { allKeys } from '../helpers/redis';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
@@ -185,8 +186,8 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     const res = await e2e.slash(text, prod('ULEAD1'));
     expect(res.status).toBe(200);
     expect(res.text).toContain(expected);
-    expect(await e2e.rt.redis.keys('lock:*')).toEqual([]);
-    expect(await e2e.rt.redis.keys('freeze:*')).toEqual([]);
+    expect(await allKeys(e2e.rt.redis, 'lock:*')).toEqual([]);
+    expect(await allKeys(e2e.rt.redis, 'freeze:*')).toEqual([]);
   });
 
   it('refuses a lock from a channel of another environment', async () => {

@@ -1,5 +1,6 @@
 import { setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
 import { signedSlashEvent } from '../helpers/signing';
+import { dbSize } from '../helpers/redis';
 import { handler } from '../../src/handlers/slack';
 
 describe('Slack edge through the Lambda handler', () => {
@@ -21,7 +22,7 @@ describe('Slack edge through the Lambda handler', () => {
   it('rejects a wrong signature with 401 and records nothing', async () => {
     const res = await handler(signedSlashEvent(SIGNING_SECRET, 'help', {}, { badSignature: true }) as never, {});
     expect(res.statusCode).toBe(401);
-    expect(await e2e.rt.redis.dbsize()).toBe(0);
+    expect(await dbSize(e2e.rt.redis)).toBe(0);
   });
 
   it('rejects a timestamp older than 5 minutes with 401', async () => {

@@ -17,11 +17,16 @@ import { setLogSink } from '../../src/log';
 import { type Runtime } from '../../src/runtime';
 import {
   blockActionsPayload,
+  eventCallback,
+  shortcutPayload,
+  signedEventsApiEvent,
   signedActionEvent,
   signedSlashEvent,
   viewSubmissionPayload,
   type BlockActionsOptions,
   type EventOptions,
+  type Json,
+  type ShortcutOptions,
   type SlashFields,
   type ViewSubmissionOptions,
 } from './signing';
@@ -54,6 +59,10 @@ export interface E2E {
   slash(text: string, fields?: Partial<SlashFields>, opts?: EventOptions): Promise<SlashResult>;
   click(opts: BlockActionsOptions, eventOpts?: EventOptions): Promise<AwsResponse>;
   submitView(opts: ViewSubmissionOptions): Promise<AwsResponse>;
+  /** A global shortcut (no channel, a trigger_id). */
+  shortcut(opts: ShortcutOptions): Promise<AwsResponse>;
+  /** An Events API delivery of `event` (e.g. appHomeOpened('U1')). */
+  slackEvent(event: Json): Promise<AwsResponse>;
   /** Deliver every captured worker invocation (and those they cause) to the worker handler. */
   drain(): Promise<void>;
   event(ecsEvent: unknown): Promise<unknown>;
@@ -140,6 +149,12 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     },
     submitView(viewOpts) {
       return invokeSlack(signedActionEvent(SIGNING_SECRET, viewSubmissionPayload(viewOpts)));
+    },
+    shortcut(opts) {
+      return invokeSlack(signedActionEvent(SIGNING_SECRET, shortcutPayload(opts)));
+    },
+    slackEvent(event) {
+      return invokeSlack(signedEventsApiEvent(SIGNING_SECRET, eventCallback(event)));
     },
     async drain() {
       for (let guard = 0; pending.length && guard < 1000; guard++) {

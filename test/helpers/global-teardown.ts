@@ -1,13 +1,13 @@
 /**
- * jest globalTeardown: stops the redis-server started by global-setup.ts (if any)
- * and removes its temp dir. A REDIS_URL given from outside is left alone.
+ * jest globalTeardown (both configs): stops the redis-server started by global-setup.ts, or the
+ * Redis Cluster started by cluster-global-setup.ts, and removes its temp dir. A REDIS_URL (or
+ * REDIS_CLUSTER_URL) given from outside is left alone.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { REDIS_HANDLE_KEY, REDIS_STATE_ENV } from './global-setup';
-import type { RedisServerHandle } from './redis';
+import { REDIS_HANDLE_KEY, REDIS_STATE_ENV, RUN_DIR_ENV, type StartedRedis } from './global-setup';
 
 interface RedisState {
-  pid: number;
+  pids: number[];
   dir: string;
 }
 
@@ -21,8 +21,13 @@ function isAlive(pid: number): boolean {
 }
 
 export default async function globalTeardown(): Promise<void> {
+  const runDir = process.env[RUN_DIR_ENV];
+  if (runDir) {
+    rmSync(runDir, { recursive: true, force: true });
+    delete process.env[RUN_DIR_ENV];
+  }
   const g = globalThis as Record<string, unknown>;
-  const handle = g[REDIS_HANDLE_KEY] as RedisServerHandle | undefined;
+  const handle = g[REDIS_HANDLE_KEY] as StartedRedis | undefined;
   const stateFile = process.env[REDIS_STATE_ENV];
 
   if (handle) {
@@ -37,14 +42,13 @@ export default async function globalTeardown(): Promise<void> {
       state = undefined;
     }
     if (state) {
-      if (isAlive(state.pid)) {
-        process.kill(state.pid, 'SIGTERM');
-        const deadline = Date.now() + 2000;
-        while (isAlive(state.pid) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+      const alive = (): number[] => state.pids.filter(isAlive);
+      for (const pid of alive()) process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 2000;
+      while (alive().length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
       }
+      for (const pid of alive()) process.kill(pid, 'SIGKILL');
       rmSync(state.dir, { recursive: true, force: true });
     }
   }

@@ -7,7 +7,9 @@
  * outage, and by `npm start`'s local mode.
  *
  * `testRedis` / `flushRedis` / `uniquePrefix` are for tests talking to the Redis in
- * `process.env.REDIS_URL` (set by test/helpers/global-setup.ts unless already set).
+ * `process.env.REDIS_URL` (set by test/helpers/global-setup.ts unless already set). When it names
+ * a Redis Cluster (test/helpers/cluster-global-setup.ts), `testRedis` connects to the cluster and
+ * `flushRedis`, `allKeys` and `dbSize` work on every primary.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -15,7 +17,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { parseRedisTarget } from '../../src/redis/cluster';
 
 export const REDIS_NOT_FOUND_MESSAGE =
   'redis-server is not on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a Redis you can flush.';
@@ -29,10 +32,14 @@ interface StartRedisOptions {
   extraArgs?: string[];
   /** How long to wait for PING to answer. Default 5000 ms. */
   readyTimeoutMs?: number;
+  /** Require this password (--requirepass); the handle's url then carries it (redis://:password@…). */
+  password?: string;
+  /** Readiness probe instead of a plain-text PING (e.g. for a TLS-only server). */
+  ready?: (port: number) => Promise<boolean>;
 }
 
 export interface RedisServerHandle {
-  /** redis://127.0.0.1:PORT */
+  /** redis://127.0.0.1:PORT (redis://:PASSWORD@127.0.0.1:PORT with a password) */
   url: string;
   port: number;
   /** pid of the redis-server child process. */
@@ -43,9 +50,9 @@ export interface RedisServerHandle {
   stop(): Promise<void>;
 }
 
-/** Absolute path of `redis-server` on PATH, or undefined. */
-function findRedisServer(): string | undefined {
-  const exe = process.platform === 'win32' ? 'redis-server.exe' : 'redis-server';
+/** Absolute path of the program `name` on PATH (`name.exe` on Windows), or undefined. */
+export function findOnPath(name: string): string | undefined {
+  const exe = process.platform === 'win32' ? `${name}.exe` : name;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, exe);
@@ -73,8 +80,8 @@ export function getFreePort(): Promise<number> {
   });
 }
 
-/** Sends one raw RESP `PING` and resolves true if the server answers `+PONG`. Never rejects. */
-export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+/** Sends one raw RESP `PING` (after `AUTH` when a password is given) and resolves true if the server answers `+PONG`. Never rejects. */
+export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
     let received = '';
@@ -86,9 +93,12 @@ export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Pr
       resolve(ok);
     };
     socket.setTimeout(timeoutMs, () => finish(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    const auth = password === undefined ? '' : `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`;
+    socket.on('connect', () => socket.write(`${auth}PING\r\n`));
     socket.on('data', (chunk) => {
       received += chunk.toString('utf8');
+      if (password !== undefined && received.startsWith('+OK\r\n')) received = received.slice(5);
+      else if (password !== undefined && !received.startsWith('+OK') && received.includes('\r\n')) return finish(false);
       if (received.includes('\r\n')) finish(received.startsWith('+PONG'));
     });
     socket.on('error', () => finish(false));
@@ -96,7 +106,7 @@ export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Pr
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
@@ -120,6 +130,8 @@ async function startOnce(
   ownsDir: boolean,
   extraArgs: string[],
   readyTimeoutMs: number,
+  password?: string,
+  ready: (port: number) => Promise<boolean> = (p) => pingRedis(p, '127.0.0.1', 500, password),
 ): Promise<RedisServerHandle> {
   const logFile = path.join(dir, 'redis.log');
   const args = [
@@ -137,6 +149,7 @@ async function startOnce(
     dir,
     '--logfile',
     logFile,
+    ...(password === undefined ? [] : ['--requirepass', password]),
     ...extraArgs,
   ];
   // Not detached: a Ctrl+C to the parent's process group also stops redis-server.
@@ -188,7 +201,7 @@ async function startOnce(
       await stop();
       throw err;
     }
-    if (await pingRedis(port)) break;
+    if (await ready(port)) break;
     if (Date.now() > deadline) {
       const err = describeFailure(`did not answer PING within ${readyTimeoutMs} ms`);
       await stop();
@@ -201,7 +214,8 @@ async function startOnce(
     await stop();
     throw new Error(`redis-server on port ${port} has no pid`);
   }
-  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, dir, stop };
+  const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
+  return { url: `redis://${auth}127.0.0.1:${port}`, port, pid: child.pid, dir, stop };
 }
 
 /**
@@ -209,7 +223,7 @@ async function startOnce(
  * Resolves once it answers PING. Throws a clear Error if redis-server is not on PATH.
  */
 export async function startRedisServer(opts: StartRedisOptions = {}): Promise<RedisServerHandle> {
-  const bin = findRedisServer();
+  const bin = findOnPath('redis-server');
   if (!bin) throw new Error(REDIS_NOT_FOUND_MESSAGE);
   const readyTimeoutMs = opts.readyTimeoutMs ?? 5000;
   const extraArgs = opts.extraArgs ?? [];
@@ -221,7 +235,7 @@ export async function startRedisServer(opts: StartRedisOptions = {}): Promise<Re
     const ownsDir = opts.dir === undefined;
     const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-redis-'));
     try {
-      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs);
+      return await startOnce(bin, port, dir, ownsDir, extraArgs, readyTimeoutMs, opts.password, opts.ready);
     } catch (err) {
       lastError = err;
     }
@@ -240,28 +254,61 @@ function requireRedisUrl(): string {
 }
 
 /**
- * A new ioredis client to process.env.REDIS_URL. The caller owns it and must `quit()` it.
- * Fails fast (no endless reconnects) so a broken Redis makes tests fail instead of hang.
+ * A new client to process.env.REDIS_URL: one node, or the cluster of `npm run test:cluster`. The
+ * caller owns it and must `quit()` it. Fails fast (no endless reconnects) so a broken Redis makes
+ * tests fail instead of hang.
  */
-export function testRedis(): Redis {
-  return new Redis(requireRedisUrl(), {
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => (times > 3 ? null : 50 * times),
+export function testRedis(): Redis | Cluster {
+  const target = parseRedisTarget(requireRedisUrl(), process.env.REDIS_CLUSTER);
+  if (!target.cluster) {
+    return new Redis(target.url, {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => (times > 3 ? null : 50 * times),
+    });
+  }
+  const cluster = new Cluster(target.nodes, {
+    clusterRetryStrategy: (times) => (times > 3 ? null : 50 * times),
+    redisOptions: { maxRetriesPerRequest: 1 },
   });
+  cluster.on('error', () => undefined);
+  return cluster;
 }
 
-/** FLUSHDB on the database in process.env.REDIS_URL (uses `client` if given, else a short-lived one). */
-export async function flushRedis(client?: Redis): Promise<void> {
+/** The primaries of a cluster client (connecting it first), or the single node itself. */
+async function primaries(client: Redis | Cluster): Promise<Redis[]> {
+  if (!(client instanceof Cluster)) return [client];
+  if (client.status !== 'ready') await client.ping();
+  return client.nodes('master');
+}
+
+/**
+ * Empty the Redis in process.env.REDIS_URL (uses `client` if given, else a short-lived one):
+ * FLUSHDB on a single node (this worker's database), FLUSHALL on every primary of a cluster.
+ */
+export async function flushRedis(client?: Redis | Cluster): Promise<void> {
   if (client) {
-    await client.flushdb();
+    if (client instanceof Cluster) await Promise.all((await primaries(client)).map((n) => n.flushall()));
+    else await client.flushdb();
     return;
   }
   const own = testRedis();
   try {
-    await own.flushdb();
+    await flushRedis(own);
   } finally {
     await own.quit().catch(() => own.disconnect());
   }
+}
+
+/** Every key matching `pattern`, on a single node or on every primary of a cluster (sorted). */
+export async function allKeys(client: Redis | Cluster, pattern = '*'): Promise<string[]> {
+  const lists = await Promise.all((await primaries(client)).map((n) => n.keys(pattern)));
+  return lists.flat().sort();
+}
+
+/** DBSIZE of a single node, or the sum over a cluster's primaries. */
+export async function dbSize(client: Redis | Cluster): Promise<number> {
+  const sizes = await Promise.all((await primaries(client)).map((n) => n.dbsize()));
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 let prefixCounter = 0;
@@ -279,6 +326,8 @@ export function uniquePrefix(label = 't'): string {
  * (jest gives every test file its own copy of process.env). Returns the new URL.
  */
 export function useWorkerDb(): string {
+  // A cluster has only database 0: its suites run one file at a time instead (jest.cluster.config.js).
+  if (parseRedisTarget(requireRedisUrl(), process.env.REDIS_CLUSTER).cluster) return requireRedisUrl();
   const base = new URL(requireRedisUrl());
   const worker = Number(process.env.JEST_WORKER_ID ?? '1');
   const db = Number.isFinite(worker) && worker > 0 ? ((worker - 1) % 15) + 1 : 1;

@@ -221,6 +221,54 @@ export function viewSubmissionPayload(opts: ViewSubmissionOptions = {}): Json {
   };
 }
 
+export interface ShortcutOptions {
+  callback_id: string;
+  user_id?: string;
+  user_name?: string;
+  team_id?: string;
+  trigger_id?: string;
+}
+
+/** A global shortcut's payload (`type: shortcut`): no channel, a trigger_id. */
+export function shortcutPayload(opts: ShortcutOptions): Json {
+  const userId = opts.user_id ?? DEFAULTS.user_id;
+  const teamId = opts.team_id ?? DEFAULTS.team_id;
+  return {
+    type: 'shortcut',
+    token: DEFAULTS.token,
+    action_ts: actionTs(),
+    team: { id: teamId, domain: DEFAULTS.team_domain },
+    user: { id: userId, username: opts.user_name ?? DEFAULTS.user_name, team_id: teamId },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: opts.callback_id,
+    trigger_id: opts.trigger_id ?? newTriggerId(),
+  };
+}
+
+let eventCounter = 0;
+
+/** An Events API delivery (`event_callback`) of `event`, as Slack posts it (JSON). */
+export function eventCallback(event: Json, opts: { team_id?: string } = {}): Json {
+  eventCounter += 1;
+  return {
+    token: DEFAULTS.token,
+    team_id: opts.team_id ?? DEFAULTS.team_id,
+    api_app_id: DEFAULTS.api_app_id,
+    event: { event_ts: actionTs(), ...event },
+    type: 'event_callback',
+    event_id: `Ev${String(eventCounter).padStart(8, '0')}`,
+    event_time: nowSeconds(),
+    authorizations: [{ team_id: opts.team_id ?? DEFAULTS.team_id, user_id: 'UTESTBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+}
+
+/** The `app_home_opened` event of a user opening the bot's Home tab. */
+export function appHomeOpened(userId: string, tab: 'home' | 'messages' = 'home'): Json {
+  return { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab };
+}
+
 /** Any interaction payload as Slack posts it: form body `payload=<JSON>`. */
 function interactionBody(payload: object): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -356,6 +404,12 @@ export function signedSlashEvent(
 ): ApiGatewayV2Event {
   const body = slashCommandBody({ ...overrides, text });
   return apiGatewayV2Event(body, slackHeaders(secret, body, opts), { base64: opts.base64 });
+}
+
+/** A signed Events API delivery (JSON body) as the Lambda event. */
+export function signedEventsApiEvent(secret: string, delivery: object, opts: EventOptions = {}): ApiGatewayV2Event {
+  const body = JSON.stringify(delivery);
+  return apiGatewayV2Event(body, { ...slackHeaders(secret, body, opts), 'content-type': 'application/json' }, { base64: opts.base64 });
 }
 
 /** A signed interaction (block_actions, view_submission, …) as the Lambda event. `payload` is the full payload object. */

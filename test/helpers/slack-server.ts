@@ -124,6 +124,24 @@ export interface SlackServer {
   setDown(down: boolean): void;
   /** Overrides/adds a Web API method. The returned object is sent as JSON ({ok:true} is not added for you). */
   handle(method: string, handler: MethodHandler): void;
+  /**
+   * Views (modals, Home tabs) as Slack holds them now, by view id or external_id. views.open/push
+   * need a trigger_id that is fresh and unused (a trigger serves one view: exchanged_trigger_id).
+   */
+  view(idOrExternalId: string): SlackBody | undefined;
+  /** The Home tab last published for a user (views.publish), or undefined. */
+  homeView(userId: string): SlackBody | undefined;
+  /** From now on views.open/push with this trigger_id (or, with no argument, with any trigger) answer expired_trigger_id. */
+  expireTriggers(triggerId?: string): void;
+  /**
+   * Apply what a view_submission's HTTP answer asks of Slack (response_action update / push / clear;
+   * errors leave the view as it is) to the views held here, as Slack does. Returns the view now on top.
+   */
+  answerViewSubmission(viewId: string, answer: SlackBody | undefined): SlackBody | undefined;
+  /** users.info answers this locale for the user (include_locale); default en-US. */
+  setUserLocale(userId: string, locale: string): void;
+  /** apps.connections.open (an xapp- token) answers this WebSocket URL (Socket Mode). */
+  setSocketModeUrl(url: string | undefined): void;
 }
 
 /** Form fields that WebClient JSON-stringifies and that we parse back. */
@@ -217,7 +235,7 @@ function sendText(res: ServerResponse, status: number, text: string): void {
  * Light validation of Block Kit against Slack's documented limits, so code that would be
  * rejected by real Slack is rejected here too. Returns error strings (empty = valid).
  */
-function validateBlocks(blocks: unknown, maxBlocks: number, pointer = '/blocks'): string[] {
+export function validateBlocks(blocks: unknown, maxBlocks: number, pointer = '/blocks'): string[] {
   if (blocks === undefined) return [];
   if (!Array.isArray(blocks)) return [`must be an array [json-pointer:${pointer}]`];
   const errors: string[] = [];
@@ -268,8 +286,77 @@ function validateBlocks(blocks: unknown, maxBlocks: number, pointer = '/blocks')
               errors.push(`must be less than 2001 characters [json-pointer:${p}/elements/${j}/value]`);
             if (typeof e.action_id === 'string' && e.action_id.length > 255)
               errors.push(`must be less than 256 characters [json-pointer:${p}/elements/${j}/action_id]`);
+            if (e.confirm != null) {
+              const c = e.confirm as SlackBody;
+              const limits: Array<[string, number]> = [
+                ['title', 100],
+                ['text', 300],
+                ['confirm', 30],
+                ['deny', 30],
+              ];
+              for (const [field, max] of limits) {
+                const ct = textOf(c[field]);
+                if (ct === undefined) errors.push(`missing required field: ${field} [json-pointer:${p}/elements/${j}/confirm/${field}]`);
+                else if (ct.length > max)
+                  errors.push(`must be less than ${max + 1} characters [json-pointer:${p}/elements/${j}/confirm/${field}/text]`);
+              }
+            }
           }
         });
+      }
+    }
+  });
+  return errors;
+}
+
+/** The limits of a view (modal or Home tab) Slack checks, as far as this bot uses them. */
+export function validateView(view: SlackBody, type: 'modal' | 'home'): string[] {
+  const errors = validateBlocks(view.blocks, 100, '/view/blocks');
+  if (view.type !== type) errors.push(`must be ${type} [json-pointer:/view/type]`);
+  if (!Array.isArray(view.blocks)) errors.push('missing required field: blocks [json-pointer:/view/blocks]');
+  const textOf = (t: unknown): string | undefined => (t != null && typeof t === 'object' ? (t as SlackBody).text : undefined);
+  for (const field of ['title', 'submit', 'close']) {
+    const t = textOf(view[field]);
+    if (t !== undefined && t.length > 24) errors.push(`must be less than 25 characters [json-pointer:/view/${field}/text]`);
+  }
+  if (type === 'modal' && textOf(view.title) === undefined) errors.push('missing required field: title [json-pointer:/view/title]');
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000)
+    errors.push('must be less than 3001 characters [json-pointer:/view/private_metadata]');
+  for (const field of ['callback_id', 'external_id']) {
+    if (typeof view[field] === 'string' && view[field].length > 255)
+      errors.push(`must be less than 256 characters [json-pointer:/view/${field}]`);
+  }
+  const blocks: SlackBody[] = Array.isArray(view.blocks) ? view.blocks : [];
+  const blockIds = blocks.map((b) => b?.block_id).filter((id): id is string => typeof id === 'string');
+  if (new Set(blockIds).size !== blockIds.length) errors.push('block_id must be unique [json-pointer:/view/blocks]');
+  if (type === 'modal' && blocks.some((b) => b?.type === 'input') && textOf(view.submit) === undefined)
+    errors.push('submit is required when the view has input blocks [json-pointer:/view/submit]');
+  blocks.forEach((b, i) => {
+    const p = `/view/blocks/${i}`;
+    if (b?.type === 'input') {
+      if (type === 'home') errors.push(`input blocks are not allowed in a Home tab [json-pointer:${p}]`);
+      const label = textOf(b.label);
+      if (label === undefined) errors.push(`missing required field: label [json-pointer:${p}/label]`);
+      else if (label.length > 2000) errors.push(`must be less than 2001 characters [json-pointer:${p}/label/text]`);
+      const el = b.element as SlackBody | undefined;
+      if (!el || typeof el.type !== 'string') errors.push(`missing required field: element [json-pointer:${p}/element]`);
+      else if (el.type === 'static_select') {
+        const options: SlackBody[] = Array.isArray(el.options) ? el.options : [];
+        if (!options.length) errors.push(`must provide options [json-pointer:${p}/element/options]`);
+        if (options.length > 100) errors.push(`no more than 100 items allowed [json-pointer:${p}/element/options]`);
+        options.forEach((o, j) => {
+          if ((textOf(o.text) ?? '').length > 75)
+            errors.push(`must be less than 76 characters [json-pointer:${p}/element/options/${j}/text/text]`);
+          if (typeof o.value !== 'string' || o.value.length > 150)
+            errors.push(`must be less than 151 characters [json-pointer:${p}/element/options/${j}/value]`);
+          if ((textOf(o.description) ?? '').length > 75)
+            errors.push(`must be less than 76 characters [json-pointer:${p}/element/options/${j}/description/text]`);
+        });
+        if (el.initial_option && !options.some((o) => o.value === el.initial_option.value))
+          errors.push(`initial_option must be one of the options [json-pointer:${p}/element/initial_option]`);
+      } else if (el.type === 'plain_text_input') {
+        if (typeof el.max_length === 'number' && el.max_length > 3000)
+          errors.push(`must be at most 3000 [json-pointer:${p}/element/max_length]`);
       }
     }
   });
@@ -286,6 +373,12 @@ export async function startSlackServer(): Promise<SlackServer> {
   let ephemeralStore: EphemeralMessage[] = [];
   const fileStore = new Map<string, StoredFile>();
   const viewStore = new Map<string, SlackBody>();
+  const homeStore = new Map<string, string>();
+  const usedTriggers = new Set<string>();
+  let expiredTriggers = new Set<string>();
+  let expireAll = false;
+  let userLocales = new Map<string, string>();
+  let socketModeUrl: string | undefined;
   const customHandlers = new Map<string, MethodHandler>();
   let userGroups = new Map<string, string[]>();
   let missingChannels = new Set<string>();
@@ -430,20 +523,42 @@ export async function startSlackServer(): Promise<SlackServer> {
       if (!old) return { ok: false, error: 'not_found' };
       if (typeof b.hash === 'string' && b.hash !== old.hash) return { ok: false, error: 'hash_conflict' };
       if (b.view == null || typeof b.view !== 'object') return { ok: false, error: 'invalid_arguments' };
-      const blockErrors = validateBlocks(b.view.blocks, 100, '/view/blocks');
-      if (blockErrors.length) return invalid('invalid_arguments', blockErrors);
-      const view = { ...old, ...b.view, id, hash: `${Date.now()}.${nextId('h')}` };
+      const viewErrors = validateView(b.view, 'modal');
+      if (viewErrors.length) return invalid('invalid_arguments', viewErrors);
+      // Kept as Slack keeps them: the place in the stack, the external_id and what was typed.
+      const view = {
+        ...b.view,
+        id,
+        team_id: BOT.team_id,
+        state: old.state ?? { values: {} },
+        hash: `${Date.now()}.${nextId('h')}`,
+        root_view_id: old.root_view_id ?? id,
+        previous_view_id: old.previous_view_id ?? null,
+        ...(old.external_id !== undefined && b.view.external_id === undefined ? { external_id: old.external_id } : {}),
+      };
       viewStore.set(id, view);
       return { ok: true, view };
     },
 
     'views.publish': (b) => {
       if (typeof b.user_id !== 'string' || b.view == null || typeof b.view !== 'object') return { ok: false, error: 'invalid_arguments' };
-      const id = nextId('V');
-      const view = { id, team_id: BOT.team_id, state: { values: {} }, hash: `${Date.now()}.${nextId('h')}`, ...b.view };
+      const viewErrors = validateView(b.view, 'home');
+      if (viewErrors.length) return invalid('invalid_arguments', viewErrors);
+      const id = homeStore.get(b.user_id) ?? nextId('V');
+      const view = { ...b.view, id, team_id: BOT.team_id, state: { values: {} }, hash: `${Date.now()}.${nextId('h')}` };
       viewStore.set(id, view);
+      homeStore.set(b.user_id, id);
       return { ok: true, view };
     },
+
+    'users.info': (b) => {
+      if (typeof b.user !== 'string' || !/^[UW][A-Z0-9]+$/.test(b.user)) return { ok: false, error: 'user_not_found' };
+      const user: SlackBody = { id: b.user, team_id: BOT.team_id, name: b.user.toLowerCase(), tz: 'UTC' };
+      if (String(b.include_locale) === 'true') user.locale = userLocales.get(b.user) ?? 'en-US';
+      return { ok: true, user };
+    },
+
+    'apps.connections.open': () => (socketModeUrl ? { ok: true, url: socketModeUrl } : { ok: false, error: 'not_allowed_token_type' }),
 
     'usergroups.users.list': (b) => {
       const users = userGroups.get(String(b.usergroup));
@@ -526,9 +641,14 @@ export async function startSlackServer(): Promise<SlackServer> {
 
   function openView(b: SlackBody): SlackBody {
     if (typeof b.trigger_id !== 'string' || b.trigger_id === '') return { ok: false, error: 'invalid_arguments' };
+    if (expireAll || expiredTriggers.has(b.trigger_id)) return { ok: false, error: 'expired_trigger_id' };
+    if (usedTriggers.has(b.trigger_id)) return { ok: false, error: 'exchanged_trigger_id' };
     if (b.view == null || typeof b.view !== 'object') return { ok: false, error: 'invalid_arguments' };
-    const blockErrors = validateBlocks(b.view.blocks, 100, '/view/blocks');
-    if (blockErrors.length) return invalid('invalid_arguments', blockErrors);
+    const viewErrors = validateView(b.view, 'modal');
+    if (viewErrors.length) return invalid('invalid_arguments', viewErrors);
+    if (b.view.external_id !== undefined && [...viewStore.values()].some((v) => v.external_id === b.view.external_id))
+      return { ok: false, error: 'duplicate_external_id' };
+    usedTriggers.add(b.trigger_id);
     const id = nextId('V');
     const view = {
       id,
@@ -658,8 +778,11 @@ export async function startSlackServer(): Promise<SlackServer> {
       answer = badJson ? { ok: false, error: 'invalid_json' } : { ok: true };
     } else if (badJson) {
       answer = { ok: false, error: 'invalid_json' };
-    } else if (token === undefined || !token.startsWith('xoxb-')) {
-      answer = { ok: false, error: 'invalid_auth' };
+    } else if (token === undefined || !token.startsWith(method.startsWith('apps.connections.') ? 'xapp-' : 'xoxb-')) {
+      answer = {
+        ok: false,
+        error: method.startsWith('apps.connections.') && token?.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth',
+      };
     } else {
       const custom = customHandlers.get(method);
       const builtin = builtins[method];
@@ -718,6 +841,12 @@ export async function startSlackServer(): Promise<SlackServer> {
       ephemeralStore = [];
       fileStore.clear();
       viewStore.clear();
+      homeStore.clear();
+      usedTriggers.clear();
+      expiredTriggers = new Set();
+      expireAll = false;
+      userLocales = new Map();
+      socketModeUrl = undefined;
       customHandlers.clear();
       userGroups = new Map();
       missingChannels = new Set();
@@ -778,6 +907,60 @@ export async function startSlackServer(): Promise<SlackServer> {
     },
     handle(method, handler) {
       customHandlers.set(method, handler);
+    },
+    view(idOrExternalId) {
+      const v = viewStore.get(idOrExternalId) ?? [...viewStore.values()].find((x) => x.external_id === idOrExternalId);
+      return v ? structuredClone(v) : undefined;
+    },
+    homeView(userId) {
+      const id = homeStore.get(userId);
+      return id ? structuredClone(viewStore.get(id)) : undefined;
+    },
+    expireTriggers(triggerId) {
+      if (triggerId === undefined) expireAll = true;
+      else expiredTriggers.add(triggerId);
+    },
+    answerViewSubmission(viewId, answer) {
+      const current = viewStore.get(viewId);
+      if (!current) return undefined;
+      const action = answer?.response_action;
+      if (action === 'update' && answer?.view) {
+        const view = {
+          ...answer.view,
+          id: viewId,
+          team_id: BOT.team_id,
+          state: { values: {} },
+          hash: `${Date.now()}.${nextId('h')}`,
+          root_view_id: current.root_view_id ?? viewId,
+        };
+        viewStore.set(viewId, view);
+        return structuredClone(view);
+      }
+      if (action === 'push' && answer?.view) {
+        const id = nextId('V');
+        const view = {
+          ...answer.view,
+          id,
+          team_id: BOT.team_id,
+          state: { values: {} },
+          hash: `${Date.now()}.${nextId('h')}`,
+          previous_view_id: viewId,
+          root_view_id: current.root_view_id ?? viewId,
+        };
+        viewStore.set(id, view);
+        return structuredClone(view);
+      }
+      if (action === 'errors') return structuredClone(current);
+      // No answer, or clear: the modal closes (every view of its stack).
+      const root = current.root_view_id ?? viewId;
+      for (const [id, v] of [...viewStore]) if (id === root || v.root_view_id === root) viewStore.delete(id);
+      return undefined;
+    },
+    setUserLocale(userId, locale) {
+      userLocales.set(userId, locale);
+    },
+    setSocketModeUrl(url) {
+      socketModeUrl = url;
     },
   };
   return api;

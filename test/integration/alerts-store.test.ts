@@ -1,5 +1,5 @@
 /** The incident scripts against the real Redis: one transition each, atomic under concurrency. */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
 import {
   attachToIncident,
@@ -22,7 +22,7 @@ const svc = { alias: 'web', environment: 'prod' };
 const T = 1_772_445_600_000;
 const WINDOW = 30 * 60_000;
 
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(() => {
   useWorkerDb();
   redis = testRedis();

@@ -25,7 +25,9 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
-export async function storeHarness(opts: { config?: Config; redisUrl?: string; flush?: boolean } = {}): Promise<StoreHarness> {
+export async function storeHarness(
+  opts: { config?: Config; redisUrl?: string; flush?: boolean; env?: Record<string, string> } = {},
+): Promise<StoreHarness> {
   const slack = await startSlackServer();
   if (opts.flush !== false) await flushRedis();
   const jobs: Job[] = [];
@@ -39,6 +41,7 @@ export async function storeHarness(opts: { config?: Config; redisUrl?: string; f
       SLACK_SIGNING_SECRET: 'test-signing-secret',
       SLACK_API_URL: slack.apiUrl,
       REDIS_URL: opts.redisUrl ?? process.env.REDIS_URL!,
+      ...opts.env,
     },
     config: opts.config ?? fixtureConfig(),
     profile: 'edge',

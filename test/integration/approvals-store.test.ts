@@ -5,7 +5,7 @@
 import { BotError } from '../../src/errors';
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
-import { useWorkerDb } from '../helpers/redis';
+import { flushRedis, useWorkerDb } from '../helpers/redis';
 import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
 import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
@@ -238,7 +238,7 @@ describe('approval store (real Redis)', () => {
 
     it('with two approvals at once exactly one approves and one execution is dispatched', async () => {
       for (let round = 0; round < 5; round++) {
-        await h.rt.redis.flushdb();
+        await flushRedis(h.rt.redis);
         h.jobs.length = 0;
         const req = await submitRequest(h.rt, input());
         const results = await Promise.all([approveRequest(h.rt, req.id, 'ULEAD1'), approveRequest(h.rt, req.id, 'ULEAD2')]);

@@ -3,11 +3,11 @@
  * each transition answers and leaves behind, against a real Redis. `transitionsContract` takes a
  * factory, so any other implementation of `Transitions` must pass the same suite.
  */
-import type Redis from 'ioredis';
 import { newRequestId, type RequestRef } from '../../src/approvals/ids';
 import { requestFields } from '../../src/approvals/model';
 import { luaTransitions, type CreateInput, type Transitions } from '../../src/approvals/transitions';
 import type { ChangeRequest } from '../../src/approvals/types';
+import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
 import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
 
@@ -51,9 +51,9 @@ function createInput(ref: RequestRef, over: Partial<CreateInput> & { approvalsNe
   };
 }
 
-export function transitionsContract(name: string, make: (redis: Redis) => Transitions): void {
+export function transitionsContract(name: string, make: (redis: RedisClient) => Transitions): void {
   describe(`approval transitions: ${name}`, () => {
-    let redis: Redis;
+    let redis: RedisClient;
     let t: Transitions;
 
     beforeAll(() => {

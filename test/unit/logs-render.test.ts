@@ -139,7 +139,10 @@ describe('redaction', () => {
     ['client_secret=abc123 api_key=xyz X-Api-Key: k3y', 'client_secret=[masked] api_key=[masked] X-Api-Key: [masked]'],
     ['token=abc.def', 'token=[masked]'],
     ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl end', 'jwt [masked] end'],
-    ['-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY----- [masked]'],
+    [
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----',
+      '-----BEGIN RSA PRIVATE KEY----- [masked] -----END RSA PRIVATE KEY-----',
+    ],
   ])('%j', (input, expected) => {
     expect(redactSecrets(input)).toBe(expected);
   });

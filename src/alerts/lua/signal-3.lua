@@ -36,6 +36,7 @@ end
 local key = ARGV[6]
 local reasonN = redis.call('HINCRBY', inc, 'r:' .. key, 1)
 redis.call('HSET', inc, 'l:' .. key, ARGV[7], 'k:' .. key, kind)
+redis.call('HSET', inc, 'lastReason', key)
 if kind == 'task' then
   local count = redis.call('HINCRBY', inc, 'count', 1)
   if ARGV[8] ~= '' and redis.call('HEXISTS', inc, 'first') == 0 then

@@ -108,7 +108,7 @@ export function barChart(days: readonly DailyAmount[], width = 24, today?: strin
   return days
     .map(
       (d, i) =>
-        `${d.date.slice(5)} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? M.in(locale)('today') : ''}`,
+        `${escapeMrkdwn(d.date.slice(5))} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? M.in(locale)('today') : ''}`,
     )
     .join('\n');
 }

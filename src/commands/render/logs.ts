@@ -9,7 +9,7 @@ import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { BotError } from '../../errors';
 import { context, section, type SlackMessage } from '../../slack/blocks';
 import { code, escapeMrkdwn, link, truncate } from '../../slack/text';
-import { cleanLogMessage } from '../../aws/redact';
+import { cleanLogMessage, cleanLogMessages } from '../../aws/redact';
 import { formatDuration } from '../../i18n';
 import { utcDate, utcTime } from './common';
 import { utcText } from '../../slack/time';
@@ -256,8 +256,29 @@ function previousLine(v: LogsView, locale: Locale): string | undefined {
   return `:octagonal_sign: ${bits.join(' · ')}`;
 }
 
+/**
+ * The events with their messages cleaned stream by stream, so a private key logged one line per
+ * event is masked whole (eventLines and fileLine clean each message again, which changes nothing).
+ */
+export function maskEvents(events: readonly FilteredLogEvent[]): FilteredLogEvent[] {
+  const byStream = new Map<string, number[]>();
+  events.forEach((e, i) => {
+    const k = e.logStreamName ?? '';
+    const list = byStream.get(k);
+    if (list) list.push(i);
+    else byStream.set(k, [i]);
+  });
+  const out = events.slice();
+  for (const idx of byStream.values()) {
+    const cleaned = cleanLogMessages(idx.map((i) => events[i]!.message ?? ''));
+    idx.forEach((i, j) => (out[i] = { ...events[i]!, message: cleaned[j]! }));
+  }
+  return out;
+}
+
 /** The /ecs logs answer in `locale` (the workspace's when public, the reader's when private), and the file when needed. */
-export function logsAnswer(v: LogsView, locale: Locale = 'en'): LogsAnswer {
+export function logsAnswer(view: LogsView, locale: Locale = 'en'): LogsAnswer {
+  const v: LogsView = { ...view, events: maskEvents(view.events) };
   const t = M.in(locale);
   const longRange = v.window.end - v.window.start > 20 * 3_600_000;
   const blocks: KnownBlock[] = [];

@@ -219,7 +219,7 @@ function deploymentLine(
   const td = d.taskDefinition ? tds[d.taskDefinition] : undefined;
   const img = parseImage(containerImage(td, container));
   const imgText = img.tag ? ` ${code(img.tag)}` : img.digest ? ` ${code('@' + shortDigest(img.digest))}` : '';
-  const state = d.rolloutState ? ` ${d.rolloutState}` : '';
+  const state = d.rolloutState ? ` ${escapeMrkdwn(d.rolloutState)}` : '';
   const counts = t('counts', {
     running: d.runningCount ?? 0,
     desired: d.desiredCount ?? 0,

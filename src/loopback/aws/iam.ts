@@ -1,0 +1,263 @@
+/**
+ * IAM for the loopback endpoint: what each API call asks IAM for (the action, the resource ARN
+ * and the request's condition keys; RegisterTaskDefinition also asks for iam:PassRole on the
+ * task's roles and, with tags, ecs:TagResource), and an evaluator of identity-based policy
+ * statements (Allow/Deny, Action/NotAction and Resource/NotResource with `*` and `?` wildcards,
+ * the usual condition operators with IfExists and ForAnyValue/ForAllValues).
+ *
+ * The action → resource table follows the Service Authorization Reference for the operations the
+ * bot calls; an operation that is not in it throws, so a new call cannot go unchecked.
+ */
+import type { AwsCall } from './server';
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
+}
+
+/** One thing IAM is asked to allow. */
+export interface Authorization {
+  /** `ecs:DescribeServices` */
+  action: string;
+  /** The resource ARN, or `*` for actions without resource-level permissions. */
+  resource: string;
+  /** Condition keys of the request (`iam:PassedToService`, `ecs:cluster`, …). */
+  context?: Record<string, string>;
+}
+
+export interface Decision {
+  allowed: boolean;
+  /** A Deny statement matched. */
+  explicitDeny: boolean;
+  /** The statement that decided (the matching Deny, or the first matching Allow). */
+  statement?: PolicyStatement;
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function globToRegExp(pattern: string, flags = ''): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, flags);
+}
+
+/** IAM's wildcard match: `*` any characters (including `:` and `/`), `?` one; actions match case-insensitively. */
+export function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
+  if (pattern.includes('${')) throw new Error(`policy variables are not supported: ${pattern}`);
+  return globToRegExp(pattern, caseInsensitive ? 'i' : '').test(value);
+}
+
+function actionMatches(s: PolicyStatement, action: string): boolean {
+  if (s.Action !== undefined) return list(s.Action).some((p) => wildcardMatch(p, action, true));
+  if (s.NotAction !== undefined) return !list(s.NotAction).some((p) => wildcardMatch(p, action, true));
+  return false;
+}
+
+function resourceMatches(s: PolicyStatement, resource: string): boolean {
+  if (s.Resource !== undefined) return list(s.Resource).some((p) => p === '*' || wildcardMatch(p, resource));
+  if (s.NotResource !== undefined) return !list(s.NotResource).some((p) => p === '*' || wildcardMatch(p, resource));
+  return false;
+}
+
+type Compare = (pattern: string, value: string) => boolean;
+
+const COMPARE: Record<string, Compare> = {
+  StringEquals: (p, v) => p === v,
+  StringNotEquals: (p, v) => p !== v,
+  StringEqualsIgnoreCase: (p, v) => p.toLowerCase() === v.toLowerCase(),
+  StringNotEqualsIgnoreCase: (p, v) => p.toLowerCase() !== v.toLowerCase(),
+  StringLike: (p, v) => wildcardMatch(p, v),
+  StringNotLike: (p, v) => !wildcardMatch(p, v),
+  ArnEquals: (p, v) => p === v,
+  ArnNotEquals: (p, v) => p !== v,
+  ArnLike: (p, v) => wildcardMatch(p, v),
+  ArnNotLike: (p, v) => !wildcardMatch(p, v),
+  Bool: (p, v) => p.toLowerCase() === v.toLowerCase(),
+};
+
+const NEGATED = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike']);
+
+function conditionHolds(op: string, key: string, values: string[], context: Record<string, string>): boolean {
+  const set = op.match(/^(ForAnyValue|ForAllValues):/)?.[1];
+  const bare = op.replace(/^(ForAnyValue|ForAllValues):/, '');
+  const ifExists = bare.endsWith('IfExists');
+  const name = ifExists ? bare.slice(0, -'IfExists'.length) : bare;
+  const actualKey = Object.keys(context).find((k) => k.toLowerCase() === key.toLowerCase());
+  const value = actualKey === undefined ? undefined : context[actualKey];
+  if (name === 'Null') {
+    const wantsNull = values.some((v) => v.toLowerCase() === 'true');
+    return wantsNull ? value === undefined : value !== undefined;
+  }
+  const compare = COMPARE[name];
+  if (!compare) throw new Error(`condition operator ${op} is not supported by the loopback IAM evaluator`);
+  if (value === undefined) {
+    if (ifExists) return true;
+    if (set === 'ForAllValues') return true;
+    // A missing key: negated operators match, the others do not.
+    return NEGATED.has(name);
+  }
+  // Negated operators hold when the value equals none of the listed ones; the others when it equals any.
+  return NEGATED.has(name) ? values.every((p) => compare(p, value)) : values.some((p) => compare(p, value));
+}
+
+function conditionsHold(s: PolicyStatement, context: Record<string, string>): boolean {
+  for (const [op, block] of Object.entries(s.Condition ?? {})) {
+    for (const [key, raw] of Object.entries(block)) {
+      const values = (Array.isArray(raw) ? raw : [raw]).map(String);
+      if (!conditionHolds(op, key, values, context)) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether `s` applies to `auth` (action, resource and conditions), whatever its effect. */
+export function statementMatches(s: PolicyStatement, auth: Authorization): boolean {
+  return actionMatches(s, auth.action) && resourceMatches(s, auth.resource) && conditionsHold(s, auth.context ?? {});
+}
+
+/** Identity-based evaluation: an explicit Deny wins, then any Allow, else the implicit deny. */
+export function evaluate(statements: readonly PolicyStatement[], auth: Authorization): Decision {
+  const deny = statements.find((s) => s.Effect === 'Deny' && statementMatches(s, auth));
+  if (deny) return { allowed: false, explicitDeny: true, statement: deny };
+  const allow = statements.find((s) => s.Effect === 'Allow' && statementMatches(s, auth));
+  return allow ? { allowed: true, explicitDeny: false, statement: allow } : { allowed: false, explicitDeny: false };
+}
+
+/** Every action a statement names (wildcards as written). */
+export function statementActions(s: PolicyStatement): string[] {
+  return list(s.Action);
+}
+
+/* ------------------------------------------------------------------ calls → authorizations */
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const tail = (v: string): string => (v.startsWith('arn:') ? v.slice(v.lastIndexOf('/') + 1) : v);
+
+function ecsArn(call: AwsCall, account: string, kind: string, path: string): string {
+  return `arn:aws:ecs:${call.region}:${account}:${kind}/${path}`;
+}
+
+function clusterName(call: AwsCall): string {
+  return tail(str(call.input.cluster) ?? 'default');
+}
+
+function logGroupName(call: AwsCall): string {
+  const id = str(call.input.logGroupName) ?? str(call.input.logGroupIdentifier) ?? '';
+  return id.startsWith('arn:') ? id.replace(/^arn:[^:]+:logs:[^:]*:\d*:log-group:/, '').replace(/:\*$/, '') : id;
+}
+
+type Mapper = (call: AwsCall, account: string) => Authorization[];
+
+const each = (action: string, resources: string[], context?: Record<string, string>): Authorization[] =>
+  resources.map((resource) => ({ action, resource, ...(context ? { context } : {}) }));
+
+const ECS: Record<string, Mapper> = {
+  DescribeServices: (c, a) =>
+    each(
+      'ecs:DescribeServices',
+      ((c.input.services ?? []) as string[]).map((s) => (s.startsWith('arn:') ? s : ecsArn(c, a, 'service', `${clusterName(c)}/${s}`))),
+    ),
+  DescribeClusters: (c, a) =>
+    each(
+      'ecs:DescribeClusters',
+      ((c.input.clusters ?? ['default']) as string[]).map((s) => (s.startsWith('arn:') ? s : ecsArn(c, a, 'cluster', s))),
+    ),
+  DescribeTasks: (c, a) =>
+    each(
+      'ecs:DescribeTasks',
+      ((c.input.tasks ?? []) as string[]).map((t) => (t.startsWith('arn:') ? t : ecsArn(c, a, 'task', `${clusterName(c)}/${t}`))),
+    ),
+  // ListTasks is authorized on container instances, with the cluster as a condition key.
+  ListTasks: (c, a) =>
+    each('ecs:ListTasks', [ecsArn(c, a, 'container-instance', `${clusterName(c)}/*`)], {
+      'ecs:cluster': ecsArn(c, a, 'cluster', clusterName(c)),
+    }),
+  // No resource-level permissions.
+  DescribeTaskDefinition: () => each('ecs:DescribeTaskDefinition', ['*']),
+  RegisterTaskDefinition: (c, a) => {
+    const out = each('ecs:RegisterTaskDefinition', ['*']);
+    for (const role of [str(c.input.taskRoleArn), str(c.input.executionRoleArn)]) {
+      if (role) out.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    }
+    if (Array.isArray(c.input.tags) && c.input.tags.length) {
+      out.push({
+        action: 'ecs:TagResource',
+        resource: ecsArn(c, a, 'task-definition', `${str(c.input.family) ?? ''}:*`),
+        context: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
+      });
+    }
+    return out;
+  },
+  UpdateService: (c, a) => each('ecs:UpdateService', [ecsArn(c, a, 'service', `${clusterName(c)}/${tail(str(c.input.service) ?? '')}`)]),
+  ListServiceDeployments: (c, a) =>
+    each('ecs:ListServiceDeployments', [ecsArn(c, a, 'service', `${clusterName(c)}/${tail(str(c.input.service) ?? '')}`)]),
+  DescribeServiceDeployments: (c) => each('ecs:DescribeServiceDeployments', (c.input.serviceDeploymentArns ?? []) as string[]),
+  DescribeServiceRevisions: (c) => each('ecs:DescribeServiceRevisions', (c.input.serviceRevisionArns ?? []) as string[]),
+  StopServiceDeployment: (c) => each('ecs:StopServiceDeployment', [str(c.input.serviceDeploymentArn) ?? '']),
+};
+
+const ecrRepo: Mapper = (c, a) => [
+  {
+    action: '',
+    resource: `arn:aws:ecr:${c.region}:${str(c.input.registryId) ?? a}:repository/${str(c.input.repositoryName) ?? ''}`,
+  },
+];
+
+const ECR: Record<string, Mapper> = {
+  DescribeImages: ecrRepo,
+  DescribeImageScanFindings: ecrRepo,
+  BatchGetImage: ecrRepo,
+  DescribeRepositories: (c, a) =>
+    ((c.input.repositoryNames ?? []) as string[]).length
+      ? ((c.input.repositoryNames ?? []) as string[]).map((n) => ({ action: '', resource: `arn:aws:ecr:${c.region}:${a}:repository/${n}` }))
+      : [{ action: '', resource: `arn:aws:ecr:${c.region}:${a}:repository/*` }],
+};
+
+const logGroup: Mapper = (c, a) => [{ action: '', resource: `arn:aws:logs:${c.region}:${a}:log-group:${logGroupName(c)}` }];
+
+const LOGS: Record<string, Mapper> = {
+  FilterLogEvents: logGroup,
+  DescribeLogStreams: logGroup,
+  GetLogEvents: (c, a) => [
+    { action: '', resource: `arn:aws:logs:${c.region}:${a}:log-group:${logGroupName(c)}:log-stream:${str(c.input.logStreamName) ?? ''}` },
+  ],
+  StartQuery: (c, a) =>
+    ((c.input.logGroupNames ?? [c.input.logGroupName]) as string[]).map((n) => ({
+      action: '',
+      resource: `arn:aws:logs:${c.region}:${a}:log-group:${n}`,
+    })),
+  GetQueryResults: () => [{ action: '', resource: '*' }],
+};
+
+const UNSCOPED = (service: string, actions: string[]): Record<string, Mapper> =>
+  Object.fromEntries(actions.map((op) => [op, () => each(`${service}:${op}`, ['*'])]));
+
+const TABLE: Record<string, Record<string, Mapper>> = {
+  ecs: ECS,
+  ecr: ECR,
+  logs: LOGS,
+  ce: UNSCOPED('ce', ['GetCostAndUsage', 'GetCostForecast', 'GetDimensionValues']),
+  'application-autoscaling': UNSCOPED('application-autoscaling', ['DescribeScalableTargets']),
+  lambda: {
+    Invoke: (c, a) => {
+      const raw = str(c.input.FunctionName) ?? '';
+      const name = raw.startsWith('arn:') ? raw.split(':')[6] : raw.includes(':function:') ? raw.split(':')[2] : raw.split(':')[0];
+      const qualifier = str(c.input.Qualifier) ?? (raw.startsWith('arn:') ? raw.split(':')[7] : undefined);
+      return each('lambda:InvokeFunction', [`arn:aws:lambda:${c.region}:${a}:function:${name}${qualifier ? `:${qualifier}` : ''}`]);
+    },
+  },
+};
+
+/** What IAM is asked for when `call` is made in `account`. Throws for an operation the table does not know. */
+export function authorizationsFor(call: AwsCall, account: string): Authorization[] {
+  const mapper = TABLE[call.service]?.[call.action];
+  if (!mapper) throw new Error(`no IAM mapping for ${call.service}:${call.action}: add it to src/loopback/aws/iam.ts`);
+  return mapper(call, account).map((a) => (a.action ? a : { ...a, action: `${call.service}:${call.action}` }));
+}

@@ -1,0 +1,261 @@
+/**
+ * ECR of the fake world: repositories of images (digest, tags that move on push, push time,
+ * size, basic-scan results). DescribeImages (by tag or digest, or all with paging and the
+ * TAGGED filter), DescribeImageScanFindings, BatchGetImage, DescribeRepositories, in the
+ * documented shapes and errors (RepositoryNotFoundException, ImageNotFoundException,
+ * ScanNotFoundException; BatchGetImage reports missing images in `failures`).
+ */
+import { createHash } from 'node:crypto';
+import type { ImageDetail, ImageIdentifier } from '@aws-sdk/client-ecr';
+import { AwsFault } from '../fault';
+import type { AwsCall, AwsHandler } from '../server';
+import { context, copy, page, requireString, type WorldContext, type WorldOptions } from './common';
+
+export type ScanStatus = 'COMPLETE' | 'IN_PROGRESS' | 'FAILED' | 'UNSUPPORTED_IMAGE';
+
+export interface PushOptions {
+  tags?: string[];
+  /** Default: a digest derived from the repository, tags and push time. */
+  digest?: string;
+  pushedAt?: Date;
+  sizeBytes?: number;
+  /** Basic scan: the status (default COMPLETE when findings are given, else no scan at all). */
+  scanStatus?: ScanStatus;
+  /** Severity counts of a completed scan, e.g. { CRITICAL: 2, HIGH: 4 }. */
+  findings?: Record<string, number>;
+}
+
+interface StoredImage {
+  digest: string;
+  tags: string[];
+  pushedAt: Date;
+  sizeBytes: number;
+  scanStatus?: ScanStatus;
+  findings?: Record<string, number>;
+  scannedAt?: Date;
+}
+
+const MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
+
+export class EcrWorld {
+  private readonly ctx: WorldContext;
+  private readonly repos = new Map<string, { createdAt: Date; images: StoredImage[] }>();
+
+  constructor(o: WorldOptions) {
+    this.ctx = context(o);
+  }
+
+  /** `<account>.dkr.ecr.<region>.amazonaws.com` */
+  get registry(): string {
+    return `${this.ctx.account}.dkr.ecr.${this.ctx.region}.amazonaws.com`;
+  }
+
+  repositoryArn(name: string): string {
+    return `arn:aws:ecr:${this.ctx.region}:${this.ctx.account}:repository/${name}`;
+  }
+
+  addRepository(name: string): void {
+    if (!this.repos.has(name)) this.repos.set(name, { createdAt: new Date(this.ctx.now()), images: [] });
+  }
+
+  /** Pushes an image; its tags move off any older image of the repository. Returns the digest. */
+  push(repository: string, o: PushOptions = {}): string {
+    this.addRepository(repository);
+    const repo = this.repos.get(repository)!;
+    const pushedAt = o.pushedAt ?? new Date(this.ctx.now());
+    const digest =
+      o.digest ??
+      `sha256:${createHash('sha256')
+        .update(`${repository}\0${(o.tags ?? []).join(',')}\0${pushedAt.getTime()}\0${repo.images.length}`)
+        .digest('hex')}`;
+    const tags = o.tags ?? [];
+    for (const img of repo.images) img.tags = img.tags.filter((t) => !tags.includes(t));
+    const existing = repo.images.find((i) => i.digest === digest);
+    const scanStatus = o.scanStatus ?? (o.findings ? 'COMPLETE' : undefined);
+    const image: StoredImage = {
+      digest,
+      tags: [...new Set([...(existing?.tags ?? []), ...tags])],
+      pushedAt,
+      sizeBytes: o.sizeBytes ?? 50_000_000 + (parseInt(digest.slice(7, 13), 16) % 100_000_000),
+      ...(scanStatus ? { scanStatus, scannedAt: new Date(pushedAt.getTime() + 60_000) } : {}),
+      ...(o.findings ? { findings: { ...o.findings } } : {}),
+    };
+    if (existing) Object.assign(existing, image);
+    else repo.images.push(image);
+    return digest;
+  }
+
+  /** Removes an image (by digest) from a repository. */
+  deleteImage(repository: string, digest: string): void {
+    const repo = this.repos.get(repository);
+    if (repo) repo.images = repo.images.filter((i) => i.digest !== digest);
+  }
+
+  /** The digest of `<registry>/<repo>:<tag>` or `…@sha256:…` when that image is in this registry. */
+  digestOf(imageRef: string): string | undefined {
+    const at = imageRef.indexOf('@');
+    if (at >= 0) return imageRef.slice(at + 1);
+    if (!imageRef.startsWith(`${this.registry}/`)) return undefined;
+    const rest = imageRef.slice(this.registry.length + 1);
+    const colon = rest.lastIndexOf(':');
+    const [repo, tag] = colon < 0 ? [rest, 'latest'] : [rest.slice(0, colon), rest.slice(colon + 1)];
+    return this.repos.get(repo)?.images.find((i) => i.tags.includes(tag))?.digest;
+  }
+
+  private repo(call: AwsCall): { name: string; images: StoredImage[]; createdAt: Date } {
+    const name = requireString(call, 'repositoryName');
+    const registryId = (call.input.registryId as string | undefined) ?? this.ctx.account;
+    const repo = registryId === this.ctx.account ? this.repos.get(name) : undefined;
+    if (!repo) {
+      throw new AwsFault(
+        'RepositoryNotFoundException',
+        `The repository with name '${name}' does not exist in the registry with id '${registryId}'`,
+      );
+    }
+    return { name, ...repo };
+  }
+
+  private find(images: StoredImage[], id: ImageIdentifier): StoredImage | undefined {
+    return images.find(
+      (i) => (id.imageDigest ? i.digest === id.imageDigest : false) || (id.imageTag ? i.tags.includes(id.imageTag) : false),
+    );
+  }
+
+  private notFound(repo: string, id: ImageIdentifier): AwsFault {
+    return new AwsFault(
+      'ImageNotFoundException',
+      `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo}' in the registry with id '${this.ctx.account}'`,
+    );
+  }
+
+  private detail(repo: string, i: StoredImage): ImageDetail {
+    return {
+      registryId: this.ctx.account,
+      repositoryName: repo,
+      imageDigest: i.digest,
+      ...(i.tags.length ? { imageTags: [...i.tags] } : {}),
+      imageSizeInBytes: i.sizeBytes,
+      imagePushedAt: i.pushedAt,
+      imageManifestMediaType: MANIFEST_TYPE,
+      artifactMediaType: 'application/vnd.docker.container.image.v1+json',
+      ...(i.scanStatus
+        ? {
+            imageScanStatus: {
+              status: i.scanStatus,
+              description: i.scanStatus === 'COMPLETE' ? 'The scan was completed successfully.' : `The scan is ${i.scanStatus}.`,
+            },
+          }
+        : {}),
+      ...(i.scanStatus === 'COMPLETE'
+        ? { imageScanFindingsSummary: { imageScanCompletedAt: i.scannedAt, findingSeverityCounts: { ...(i.findings ?? {}) } } }
+        : {}),
+    };
+  }
+
+  handlers(): Record<string, AwsHandler> {
+    return {
+      DescribeImages: (call) => {
+        const repo = this.repo(call);
+        const ids = call.input.imageIds as ImageIdentifier[] | undefined;
+        if (ids?.length) {
+          const found = ids.map((id) => {
+            const img = this.find(repo.images, id);
+            if (!img) throw this.notFound(repo.name, id);
+            return this.detail(repo.name, img);
+          });
+          return { imageDetails: copy(found) };
+        }
+        const status = (call.input.filter as { tagStatus?: string } | undefined)?.tagStatus;
+        const images = repo.images
+          .filter((i) => (status === 'TAGGED' ? i.tags.length > 0 : status === 'UNTAGGED' ? i.tags.length === 0 : true))
+          .map((i) => this.detail(repo.name, i));
+        const p = page(images, call.input.nextToken, Math.min(1000, Number(call.input.maxResults) || 100));
+        return { imageDetails: copy(p.items), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+      },
+      DescribeImageScanFindings: (call) => {
+        const repo = this.repo(call);
+        const id = (call.input.imageId ?? {}) as ImageIdentifier;
+        const img = this.find(repo.images, id);
+        if (!img) throw this.notFound(repo.name, id);
+        if (!img.scanStatus) {
+          throw new AwsFault(
+            'ScanNotFoundException',
+            `Image scan does not exist for the image with '{imageDigest:'${img.digest}', imageTag:'${id.imageTag ?? 'null'}'}' in the repository with name '${repo.name}' in the registry with id '${this.ctx.account}'`,
+          );
+        }
+        return {
+          registryId: this.ctx.account,
+          repositoryName: repo.name,
+          imageId: { imageDigest: img.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
+          imageScanStatus: {
+            status: img.scanStatus,
+            description: img.scanStatus === 'COMPLETE' ? 'The scan was completed successfully.' : '',
+          },
+          ...(img.scanStatus === 'COMPLETE'
+            ? {
+                imageScanFindings: {
+                  imageScanCompletedAt: img.scannedAt,
+                  vulnerabilitySourceUpdatedAt: img.scannedAt,
+                  findingSeverityCounts: { ...(img.findings ?? {}) },
+                  findings: [],
+                },
+              }
+            : {}),
+        };
+      },
+      BatchGetImage: (call) => {
+        const repo = this.repo(call);
+        const ids = (call.input.imageIds ?? []) as ImageIdentifier[];
+        const images: unknown[] = [];
+        const failures: unknown[] = [];
+        for (const id of ids) {
+          const img = this.find(repo.images, id);
+          const mismatch = id.imageDigest && id.imageTag && img && (img.digest !== id.imageDigest || !img.tags.includes(id.imageTag));
+          if (!img || mismatch) {
+            failures.push(
+              mismatch
+                ? { imageId: id, failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Invalid image tag for image digest' }
+                : { imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
+            );
+            continue;
+          }
+          images.push({
+            registryId: this.ctx.account,
+            repositoryName: repo.name,
+            imageId: { imageDigest: img.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
+            imageManifest: JSON.stringify({
+              schemaVersion: 2,
+              mediaType: MANIFEST_TYPE,
+              config: { digest: img.digest, size: 1469 },
+              layers: [],
+            }),
+            imageManifestMediaType: MANIFEST_TYPE,
+          });
+        }
+        return { images, failures };
+      },
+      DescribeRepositories: (call) => {
+        const names = (call.input.repositoryNames as string[] | undefined) ?? [...this.repos.keys()];
+        const repositories = names.map((name) => {
+          const r = this.repos.get(name);
+          if (!r)
+            throw new AwsFault(
+              'RepositoryNotFoundException',
+              `The repository with name '${name}' does not exist in the registry with id '${this.ctx.account}'`,
+            );
+          return {
+            repositoryArn: this.repositoryArn(name),
+            registryId: this.ctx.account,
+            repositoryName: name,
+            repositoryUri: `${this.registry}/${name}`,
+            createdAt: r.createdAt,
+            imageTagMutability: 'MUTABLE',
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfiguration: { encryptionType: 'AES256' },
+          };
+        });
+        return { repositories };
+      },
+    };
+  }
+}

@@ -1,0 +1,890 @@
+/**
+ * ECS of the fake world (adapted from test/helpers/fake-ecs.ts, which stubs the SDK client in
+ * process; this one answers over the wire): clusters of services, task definitions with tags,
+ * tasks, and deployments that progress.
+ *
+ *   RegisterTaskDefinition creates the next revision; UpdateService with a new task definition
+ *   (or forceNewDeployment) starts a PRIMARY deployment and the old one becomes ACTIVE; a desired
+ *   count changes the running tasks. The world then moves on only when told: step() starts or
+ *   stops one task per service that is not at rest, complete() runs the rollout to COMPLETED,
+ *   failRollout() trips the circuit breaker (the new tasks exit 1, the deployment FAILS and a
+ *   rollback deployment to the previous task definition starts). Every change emits the
+ *   EventBridge events ECS sends (./events.ts) to onEvent listeners, writes the containers' log
+ *   lines to the Logs world (awslogs options of the task definition), and keeps ECS's deployment
+ *   history (ListServiceDeployments, DescribeServiceDeployments, DescribeServiceRevisions).
+ *
+ * Answers have the documented shapes: DescribeServices with `failures` (MISSING), deployments
+ * with rolloutState, currentServiceDeployment, DescribeTaskDefinition with `tags` for include
+ * TAGS, ListTasks/DescribeTasks (stopped tasks kept for an hour), StopServiceDeployment.
+ * Errors are ECS's: ClusterNotFoundException, ServiceNotFoundException, ClientException
+ * ("Unable to describe task definition."), ServiceDeploymentNotFoundException, InvalidParameterException.
+ */
+import type {
+  ContainerDefinition,
+  Deployment,
+  RegisterTaskDefinitionCommandInput,
+  Service,
+  ServiceDeployment,
+  ServiceRevision,
+  Tag,
+  Task,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { AwsFault } from '../fault';
+import type { AwsCall, AwsHandler } from '../server';
+import { context, copy, hexId, nameOf, page, requireString, type WorldContext, type WorldOptions } from './common';
+import type { EcrWorld } from './ecr';
+import { deploymentStateChange, serviceAction, taskStateChange, type EcsEventEnvelope } from './events';
+import type { LogsWorld } from './logs';
+
+export interface EcsWorldOptions extends WorldOptions {
+  /** Resolves container images to digests (tasks report imageDigest for ECR images). */
+  ecr?: EcrWorld;
+  /** Where containers' awslogs lines go. */
+  logs?: LogsWorld;
+}
+
+export interface ServiceSeed {
+  name: string;
+  /** Task definition ARN the service runs (registered with addTaskDefinition). */
+  taskDefinition: string;
+  desiredCount: number;
+  /** When the service and its deployment were created (default: a day ago). */
+  createdAt?: Date;
+  tags?: Tag[];
+  /** Deployment circuit breaker with rollback (default true). */
+  circuitBreaker?: boolean;
+  deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
+  minimumHealthyPercent?: number;
+  maximumPercent?: number;
+  status?: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+}
+
+export interface ServiceChange {
+  taskDefinition?: string;
+  desiredCount?: number;
+  forceNewDeployment?: boolean;
+}
+
+export interface TaskFailure {
+  exitCode?: number;
+  /** The container's last log lines before it stopped. */
+  logLines?: string[];
+  /** Default: EssentialContainerExited (ServiceSchedulerInitiated for exit code 0). */
+  stopCode?: 'EssentialContainerExited' | 'TaskFailedToStart' | 'ServiceSchedulerInitiated' | 'UserInitiated' | 'SpotInterruption';
+  stoppedReason?: string;
+}
+
+type Listener = (event: EcsEventEnvelope) => void;
+
+interface SvcState {
+  cluster: string;
+  service: Service;
+  tasks: Task[];
+  history: ServiceDeployment[];
+  /** Deployment id → its service deployment ARN. */
+  deploymentArns: Map<string, string>;
+  /** Deployments that are the circuit breaker's (or a stop's) rollback. */
+  rollbacks: Set<string>;
+}
+
+const READ_ONLY_TD_KEYS = [
+  'taskDefinitionArn',
+  'revision',
+  'status',
+  'requiresAttributes',
+  'compatibilities',
+  'registeredAt',
+  'registeredBy',
+  'deregisteredAt',
+];
+
+let deploymentSeq = 0;
+let revisionSeq = 0;
+
+export class EcsWorld {
+  private readonly ctx: WorldContext;
+  private readonly svcs = new Map<string, SvcState>();
+  private readonly clusters = new Set<string>();
+  private readonly tds = new Map<string, { taskDefinition: TaskDefinition; tags: Tag[] }>();
+  private readonly revisions = new Map<string, ServiceRevision>();
+  private readonly listeners = new Set<Listener>();
+  private readonly lostAnswers = new Map<string, AwsFault[]>();
+  /** Every event emitted, oldest first. */
+  readonly events: EcsEventEnvelope[] = [];
+  /** Every RegisterTaskDefinition input, as received. */
+  readonly registered: RegisterTaskDefinitionCommandInput[] = [];
+
+  constructor(private readonly o: EcsWorldOptions) {
+    this.ctx = context(o);
+  }
+
+  /* ------------------------------------------------------------ naming */
+
+  arn(kind: string, path: string): string {
+    return `arn:aws:ecs:${this.ctx.region}:${this.ctx.account}:${kind}/${path}`;
+  }
+
+  tdArn(family: string, revision: number): string {
+    return this.arn('task-definition', `${family}:${revision}`);
+  }
+
+  /* ------------------------------------------------------------ events */
+
+  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: EcsEventEnvelope): void {
+    this.events.push(event);
+    for (const l of this.listeners) l(event);
+  }
+
+  private where() {
+    return { account: this.ctx.account, region: this.ctx.region, at: this.ctx.now() };
+  }
+
+  /* ------------------------------------------------------------ seeding */
+
+  /** Registers a task definition as given (revision = next of its family unless set). Returns its ARN. */
+  addTaskDefinition(td: TaskDefinition & { family: string }, tags: Tag[] = []): string {
+    const revision = td.revision ?? this.nextRevision(td.family);
+    const arn = td.taskDefinitionArn ?? this.tdArn(td.family, revision);
+    this.tds.set(arn, {
+      taskDefinition: {
+        status: 'ACTIVE',
+        registeredAt: new Date(this.ctx.now()),
+        compatibilities: ['EC2', 'FARGATE'],
+        ...copy(td),
+        revision,
+        taskDefinitionArn: arn,
+      },
+      tags: copy(tags),
+    });
+    return arn;
+  }
+
+  taskDefinition(arn: string): TaskDefinition | undefined {
+    return copy(this.tds.get(arn)?.taskDefinition);
+  }
+
+  deregisterTaskDefinition(arn: string): void {
+    const e = this.tds.get(arn);
+    if (e) Object.assign(e.taskDefinition, { status: 'INACTIVE', deregisteredAt: new Date(this.ctx.now()) });
+  }
+
+  private nextRevision(family: string): number {
+    return (
+      Math.max(0, ...[...this.tds.values()].filter((e) => e.taskDefinition.family === family).map((e) => e.taskDefinition.revision ?? 0)) +
+      1
+    );
+  }
+
+  addCluster(name: string): void {
+    this.clusters.add(name);
+  }
+
+  /** A service at rest: one COMPLETED deployment with all its tasks running, and that deployment in ECS's history. */
+  addService(cluster: string, seed: ServiceSeed): Service {
+    if (!this.tds.has(seed.taskDefinition))
+      throw new Error(`addService ${seed.name}: task definition ${seed.taskDefinition} is not registered`);
+    this.clusters.add(cluster);
+    const createdAt = seed.createdAt ?? new Date(this.ctx.now() - 24 * 3600_000);
+    const d: Deployment = {
+      id: this.nextDeploymentId(),
+      status: 'PRIMARY',
+      taskDefinition: seed.taskDefinition,
+      desiredCount: seed.desiredCount,
+      pendingCount: 0,
+      runningCount: 0,
+      failedTasks: 0,
+      createdAt,
+      updatedAt: createdAt,
+      launchType: 'FARGATE',
+      platformVersion: '1.4.0',
+      platformFamily: 'Linux',
+      rolloutState: 'COMPLETED',
+      rolloutStateReason: 'ECS deployment completed.',
+    };
+    const circuitBreaker = seed.circuitBreaker ?? true;
+    const service: Service = {
+      serviceArn: this.arn('service', `${cluster}/${seed.name}`),
+      serviceName: seed.name,
+      clusterArn: this.arn('cluster', cluster),
+      status: seed.status ?? 'ACTIVE',
+      desiredCount: seed.desiredCount,
+      runningCount: 0,
+      pendingCount: 0,
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+      platformFamily: 'Linux',
+      taskDefinition: seed.taskDefinition,
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: { enable: circuitBreaker, rollback: circuitBreaker },
+        maximumPercent: seed.maximumPercent ?? 200,
+        minimumHealthyPercent: seed.minimumHealthyPercent ?? 100,
+      },
+      deploymentController: { type: seed.deploymentController ?? 'ECS' },
+      deployments: [d],
+      events: [],
+      createdAt,
+      createdBy: `arn:aws:iam::${this.ctx.account}:role/deployer`,
+      schedulingStrategy: 'REPLICA',
+      enableECSManagedTags: true,
+      propagateTags: 'SERVICE',
+      enableExecuteCommand: false,
+      availabilityZoneRebalancing: 'ENABLED',
+      ...(seed.tags ? { tags: copy(seed.tags) } : {}),
+    };
+    const st: SvcState = { cluster, service, tasks: [], history: [], deploymentArns: new Map(), rollbacks: new Set() };
+    this.svcs.set(`${cluster}/${seed.name}`, st);
+    this.recordServiceDeployment(st, d, [], createdAt);
+    const sd = st.history[0]!;
+    Object.assign(sd, { status: 'SUCCESSFUL', finishedAt: new Date(createdAt.getTime() + 4 * 60_000), statusReason: undefined });
+    for (let i = 0; i < seed.desiredCount; i++) this.startTask(st, d, { quiet: true, at: createdAt });
+    this.recount(st);
+    this.serviceEvent(st, `(service ${seed.name}) has reached a steady state.`, createdAt);
+    return copy(service);
+  }
+
+  /** Every service: cluster and name. */
+  serviceNames(): Array<{ cluster: string; name: string }> {
+    return [...this.svcs.values()].map((st) => ({ cluster: st.cluster, name: st.service.serviceName! }));
+  }
+
+  /** The live state of a service (a copy). */
+  service(cluster: string, name: string): Service {
+    return copy(this.state(cluster, name).service);
+  }
+
+  /** Tasks of a service: RUNNING ones, or STOPPED ones (newest first), or all. */
+  tasks(cluster: string, name: string, status?: 'RUNNING' | 'STOPPED'): Task[] {
+    const all = this.state(cluster, name).tasks;
+    const pick = status ? all.filter((t) => t.desiredStatus === status) : all;
+    return copy(status === 'STOPPED' ? [...pick].reverse() : pick);
+  }
+
+  /** The service deployments of a service, newest first. */
+  serviceDeployments(cluster: string, name: string): ServiceDeployment[] {
+    return copy([...this.state(cluster, name).history].reverse());
+  }
+
+  private state(cluster: string, name: string): SvcState {
+    const s = this.svcs.get(`${cluster}/${name}`);
+    if (!s) throw new Error(`no service ${cluster}/${name} in the fake ECS world`);
+    return s;
+  }
+
+  /** The next `action` call takes effect, then answers `fault` (the answer was lost: an unknown outcome). */
+  failAfterApply(action: 'RegisterTaskDefinition' | 'UpdateService', fault: AwsFault): void {
+    const q = this.lostAnswers.get(action) ?? [];
+    q.push(fault);
+    this.lostAnswers.set(action, q);
+  }
+
+  private lost(action: string): void {
+    const f = this.lostAnswers.get(action)?.shift();
+    if (f) throw f;
+  }
+
+  /**
+   * UpdateService as ECS does it: a new desired count, and a new deployment when the task
+   * definition changes or forceNewDeployment is set. Throws an AwsFault when ECS would refuse.
+   * Returns the service as UpdateService answers it.
+   */
+  updateService(cluster: string, name: string, change: ServiceChange): Service {
+    const st = this.svcFromInput(cluster, name);
+    const s = st.service;
+    if (s.deploymentController?.type && s.deploymentController.type !== 'ECS' && change.taskDefinition) {
+      throw new AwsFault(
+        'InvalidParameterException',
+        'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+      );
+    }
+    let td: string | undefined;
+    if (change.taskDefinition) {
+      const entry = this.findTd(change.taskDefinition);
+      if (!entry) throw new AwsFault('ClientException', 'TaskDefinition not found.');
+      if (entry.taskDefinition.status !== 'ACTIVE') throw new AwsFault('ClientException', 'TaskDefinition is inactive');
+      td = entry.taskDefinition.taskDefinitionArn;
+    }
+    if (change.desiredCount !== undefined) {
+      if (!Number.isInteger(change.desiredCount) || change.desiredCount < 0)
+        throw new AwsFault('InvalidParameterException', 'desiredCount must be a non-negative integer.');
+      s.desiredCount = change.desiredCount;
+      const p = this.primary(st);
+      if (p) p.desiredCount = change.desiredCount;
+    }
+    if ((td && td !== s.taskDefinition) || change.forceNewDeployment) this.newDeployment(st, td ?? s.taskDefinition!);
+    this.recount(st);
+    return copy(s);
+  }
+
+  /* ------------------------------------------------------------ progress */
+
+  /**
+   * One step of every service not at rest (or of one service): a task of the PRIMARY deployment
+   * starts, else a task of an older deployment stops, else the deployment completes.
+   * Returns whether anything changed.
+   */
+  step(cluster?: string, name?: string): boolean {
+    const targets = cluster && name ? [this.state(cluster, name)] : [...this.svcs.values()];
+    let changed = false;
+    for (const st of targets) changed = this.stepOne(st) || changed;
+    return changed;
+  }
+
+  /** Steps until the service is at rest (its rollout COMPLETED, its task count as desired). */
+  complete(cluster: string, name: string): void {
+    const st = this.state(cluster, name);
+    for (let i = 0; i < 1000 && this.stepOne(st); i++);
+  }
+
+  /** Steps every service until all are at rest. */
+  settle(): void {
+    for (let i = 0; i < 10_000 && this.step(); i++);
+  }
+
+  private stepOne(st: SvcState): boolean {
+    const s = st.service;
+    const p = this.primary(st);
+    if (!p) return false;
+    const running = (d: Deployment) => st.tasks.filter((t) => t.startedBy === d.id && t.desiredStatus === 'RUNNING');
+    if ((p.runningCount ?? 0) < (p.desiredCount ?? 0)) {
+      this.startTask(st, p);
+      this.recount(st);
+      return true;
+    }
+    const old = (s.deployments ?? []).find((d) => d !== p && running(d).length > 0);
+    if (old) {
+      this.stopTask(st, running(old)[0]!, {
+        exitCode: 0,
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: `Scaling activity initiated by (deployment ${p.id})`,
+      });
+      this.recount(st);
+      return true;
+    }
+    if ((p.runningCount ?? 0) > (p.desiredCount ?? 0)) {
+      const tasks = running(p);
+      this.stopTask(st, tasks[tasks.length - 1]!, {
+        exitCode: 0,
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: `Scaling activity initiated by (deployment ${p.id})`,
+      });
+      this.recount(st);
+      return true;
+    }
+    const leftovers = (s.deployments ?? []).filter((d) => d !== p && d.rolloutState !== 'FAILED');
+    const failedOnes = (s.deployments ?? []).filter((d) => d !== p && d.rolloutState === 'FAILED');
+    if (p.rolloutState === 'IN_PROGRESS' || leftovers.length || failedOnes.length) {
+      const wasInProgress = p.rolloutState === 'IN_PROGRESS';
+      Object.assign(p, {
+        rolloutState: 'COMPLETED',
+        rolloutStateReason: `ECS deployment ${p.id} completed.`,
+        updatedAt: new Date(this.ctx.now()),
+      });
+      s.deployments = [p];
+      this.recount(st);
+      if (wasInProgress) {
+        const sd = this.serviceDeploymentOf(st, p.id!);
+        if (sd) {
+          const rollback = st.rollbacks.has(p.id!);
+          Object.assign(sd, {
+            status: rollback ? 'ROLLBACK_SUCCESSFUL' : 'SUCCESSFUL',
+            finishedAt: new Date(this.ctx.now()),
+            updatedAt: new Date(this.ctx.now()),
+            ...(rollback ? {} : { statusReason: undefined }),
+          });
+          if (sd.targetServiceRevision) Object.assign(sd.targetServiceRevision, { runningTaskCount: p.runningCount, pendingTaskCount: 0 });
+        }
+        this.emit(
+          deploymentStateChange(this.where(), s.serviceArn!, p.id!, 'SERVICE_DEPLOYMENT_COMPLETED', `ECS deployment ${p.id} completed.`),
+        );
+        this.serviceEvent(st, `(service ${s.serviceName}) has reached a steady state.`);
+        this.emit(serviceAction(this.where(), s.serviceArn!, s.clusterArn!, 'SERVICE_STEADY_STATE'));
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The circuit breaker trips on the PRIMARY deployment: its new tasks exit (code 1 by default)
+   * after writing `logLines`, the deployment FAILS, and (rollback on) a new PRIMARY deployment of
+   * the previous task definition starts. Returns the rollback deployment's id (undefined without rollback).
+   */
+  failRollout(cluster: string, name: string, failure: TaskFailure & { failedTasks?: number } = {}): string | undefined {
+    const st = this.state(cluster, name);
+    const s = st.service;
+    const failed = this.primary(st);
+    if (!failed || failed.rolloutState !== 'IN_PROGRESS') throw new Error(`failRollout ${cluster}/${name}: no deployment in progress`);
+    const previous = (s.deployments ?? []).find((d) => d !== failed && d.status === 'ACTIVE');
+    const attempts = failure.failedTasks ?? 3;
+    for (const t of st.tasks.filter((x) => x.startedBy === failed.id && x.desiredStatus === 'RUNNING'))
+      this.stopTask(st, t, { exitCode: 1, ...failure });
+    for (let i = 0; i < attempts; i++) {
+      const t = this.startTask(st, failed);
+      this.stopTask(st, t, { exitCode: 1, ...failure });
+    }
+    const reason = 'ECS deployment circuit breaker: tasks failed to start.';
+    Object.assign(failed, {
+      rolloutState: 'FAILED',
+      rolloutStateReason: reason,
+      failedTasks: attempts,
+      runningCount: 0,
+      pendingCount: 0,
+      updatedAt: new Date(this.ctx.now()),
+    });
+    this.emit(deploymentStateChange(this.where(), s.serviceArn!, failed.id!, 'SERVICE_DEPLOYMENT_FAILED', reason));
+    const sd = this.serviceDeploymentOf(st, failed.id!);
+    const rollback = s.deploymentConfiguration?.deploymentCircuitBreaker?.rollback && previous;
+    if (!rollback) {
+      if (sd) Object.assign(sd, { status: 'STOPPED', statusReason: reason, stoppedAt: new Date(this.ctx.now()) });
+      this.recount(st);
+      return undefined;
+    }
+    return this.rollBack(st, failed, previous, reason, sd);
+  }
+
+  private rollBack(st: SvcState, failed: Deployment, previous: Deployment, reason: string, sd: ServiceDeployment | undefined): string {
+    const s = st.service;
+    failed.status = 'ACTIVE';
+    failed.desiredCount = 0;
+    const r: Deployment = {
+      id: this.nextDeploymentId(),
+      status: 'PRIMARY',
+      taskDefinition: previous.taskDefinition,
+      desiredCount: s.desiredCount,
+      pendingCount: 0,
+      runningCount: 0,
+      failedTasks: 0,
+      createdAt: new Date(this.ctx.now()),
+      updatedAt: new Date(this.ctx.now()),
+      launchType: 'FARGATE',
+      platformVersion: '1.4.0',
+      platformFamily: 'Linux',
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: `ECS deployment detected failure. Rolling back to ${previous.id}.`,
+    };
+    // The rollback's old tasks are the ones still running from the previous deployment.
+    for (const t of st.tasks) if (t.startedBy === previous.id && t.desiredStatus === 'RUNNING') t.startedBy = r.id;
+    s.deployments = [r, ...(s.deployments ?? []).filter((d) => d !== previous)];
+    s.taskDefinition = r.taskDefinition;
+    st.rollbacks.add(r.id!);
+    if (sd) {
+      Object.assign(sd, {
+        status: 'ROLLBACK_IN_PROGRESS',
+        statusReason: reason,
+        updatedAt: new Date(this.ctx.now()),
+        rollback: { reason, startedAt: new Date(this.ctx.now()), serviceRevisionArn: sd.sourceServiceRevisions?.[0]?.arn },
+      });
+      st.deploymentArns.set(r.id!, sd.serviceDeploymentArn!);
+    }
+    this.recount(st);
+    this.emit(
+      deploymentStateChange(
+        this.where(),
+        s.serviceArn!,
+        r.id!,
+        'SERVICE_DEPLOYMENT_IN_PROGRESS',
+        `ECS deployment circuit breaker: rolling back to deploymentId ${previous.id}.`,
+      ),
+    );
+    return r.id!;
+  }
+
+  /** A running task of the service crashes (exit code 1 by default); the scheduler starts a replacement at the next step. */
+  crashTask(cluster: string, name: string, failure: TaskFailure = {}): Task {
+    const st = this.state(cluster, name);
+    const t = st.tasks.find((x) => x.desiredStatus === 'RUNNING');
+    if (!t) throw new Error(`crashTask ${cluster}/${name}: no running task`);
+    this.stopTask(st, t, { exitCode: 1, ...failure });
+    this.recount(st);
+    return copy(t);
+  }
+
+  /* ------------------------------------------------------------ internals */
+
+  private nextDeploymentId(): string {
+    return `ecs-svc/${(4_000_000_000_000_000_000n + BigInt(++deploymentSeq) * 7_919n).toString()}`;
+  }
+
+  private primary(st: SvcState): Deployment | undefined {
+    return st.service.deployments?.find((d) => d.status === 'PRIMARY');
+  }
+
+  private recount(st: SvcState): void {
+    const s = st.service;
+    for (const d of s.deployments ?? []) {
+      d.runningCount = st.tasks.filter((t) => t.startedBy === d.id && t.desiredStatus === 'RUNNING').length;
+      d.pendingCount = d.status === 'PRIMARY' && d.rolloutState !== 'FAILED' ? Math.max(0, (d.desiredCount ?? 0) - d.runningCount) : 0;
+    }
+    s.runningCount = (s.deployments ?? []).reduce((n, d) => n + (d.runningCount ?? 0), 0);
+    s.pendingCount = this.primary(st)?.pendingCount ?? 0;
+  }
+
+  private serviceEvent(st: SvcState, message: string, at = new Date(this.ctx.now())): void {
+    const events = st.service.events ?? [];
+    events.unshift({ id: hexId(8) + '-' + hexId(4), createdAt: at, message });
+    st.service.events = events.slice(0, 100);
+  }
+
+  private logTarget(td: TaskDefinition | undefined, c: ContainerDefinition, taskId: string): { group: string; stream: string } | undefined {
+    const lc = c.logConfiguration;
+    if (lc?.logDriver !== 'awslogs') return undefined;
+    const group = lc.options?.['awslogs-group'];
+    const prefix = lc.options?.['awslogs-stream-prefix'];
+    if (!group || !prefix || !td) return undefined;
+    return { group, stream: `${prefix}/${c.name}/${taskId}` };
+  }
+
+  private startTask(st: SvcState, d: Deployment, opts: { quiet?: boolean; at?: Date } = {}): Task {
+    const td = this.tds.get(d.taskDefinition!)?.taskDefinition;
+    const taskId = hexId(32);
+    const at = opts.at ?? new Date(this.ctx.now());
+    const taskArn = this.arn('task', `${st.cluster}/${taskId}`);
+    const task: Task = {
+      taskArn,
+      clusterArn: st.service.clusterArn,
+      taskDefinitionArn: d.taskDefinition,
+      group: `service:${st.service.serviceName}`,
+      startedBy: d.id,
+      lastStatus: 'RUNNING',
+      desiredStatus: 'RUNNING',
+      healthStatus: 'HEALTHY',
+      launchType: 'FARGATE',
+      platformVersion: '1.4.0',
+      platformFamily: 'Linux',
+      connectivity: 'CONNECTED',
+      availabilityZone: `${this.ctx.region}a`,
+      cpu: td?.cpu ?? '256',
+      memory: td?.memory ?? '512',
+      createdAt: at,
+      pullStartedAt: at,
+      pullStoppedAt: at,
+      startedAt: at,
+      connectivityAt: at,
+      version: 3,
+      containers: (td?.containerDefinitions ?? []).map((c) => ({
+        containerArn: this.arn('container', `${st.cluster}/${taskId}/${hexId(8)}-${hexId(4)}-${hexId(4)}-${hexId(4)}-${hexId(12)}`),
+        taskArn,
+        name: c.name,
+        image: c.image,
+        ...(c.image && this.o.ecr?.digestOf(c.image) ? { imageDigest: this.o.ecr.digestOf(c.image) } : {}),
+        lastStatus: 'RUNNING',
+        healthStatus: 'UNKNOWN',
+        cpu: String(c.cpu ?? 0),
+      })),
+    };
+    st.tasks.push(task);
+    for (const c of td?.containerDefinitions ?? []) {
+      const where = this.logTarget(td, c, taskId);
+      if (where && c.essential !== false)
+        this.o.logs?.put(where.group, where.stream, [
+          { message: `starting ${c.name} (${d.taskDefinition!.split('/').pop()})`, timestamp: at.getTime() },
+          { message: `${c.name} ready`, timestamp: at.getTime() },
+        ]);
+    }
+    if (!opts.quiet) this.emit(taskStateChange(this.where(), task));
+    return task;
+  }
+
+  private stopTask(_st: SvcState, task: Task, f: TaskFailure): void {
+    const now = new Date(this.ctx.now());
+    const td = this.tds.get(task.taskDefinitionArn!)?.taskDefinition;
+    const taskId = task.taskArn!.slice(task.taskArn!.lastIndexOf('/') + 1);
+    const exitCode = f.exitCode ?? 1;
+    for (const c of task.containers ?? []) {
+      const def = td?.containerDefinitions?.find((x) => x.name === c.name);
+      const essential = def?.essential !== false;
+      Object.assign(c, { lastStatus: 'STOPPED', exitCode: essential ? exitCode : 0 });
+      const where = def ? this.logTarget(td, def, taskId) : undefined;
+      if (where && essential && f.logLines?.length)
+        this.o.logs?.put(
+          where.group,
+          where.stream,
+          f.logLines.map((message) => ({ message })),
+        );
+    }
+    const stopCode = f.stopCode ?? (exitCode === 0 ? 'ServiceSchedulerInitiated' : 'EssentialContainerExited');
+    Object.assign(task, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode,
+      stoppedReason: f.stoppedReason ?? (stopCode === 'EssentialContainerExited' ? 'Essential container in task exited' : stopCode),
+      stoppingAt: now,
+      stoppedAt: now,
+      executionStoppedAt: now,
+      version: (task.version ?? 3) + 2,
+    });
+    this.emit(taskStateChange(this.where(), task));
+  }
+
+  private revisionFor(st: SvcState, taskDefinition: string): string {
+    const arn = this.arn('service-revision', `${st.cluster}/${st.service.serviceName}/${(6_000_000_000_000 + ++revisionSeq).toString()}`);
+    const td = this.tds.get(taskDefinition)?.taskDefinition;
+    this.revisions.set(arn, {
+      serviceRevisionArn: arn,
+      serviceArn: st.service.serviceArn,
+      clusterArn: st.service.clusterArn,
+      taskDefinition,
+      launchType: 'FARGATE',
+      platformVersion: '1.4.0',
+      platformFamily: 'Linux',
+      containerImages: (td?.containerDefinitions ?? []).map((c) => ({
+        containerName: c.name,
+        image: c.image,
+        ...(c.image && this.o.ecr?.digestOf(c.image) ? { imageDigest: this.o.ecr.digestOf(c.image) } : {}),
+      })),
+      guardDutyEnabled: false,
+      createdAt: new Date(this.ctx.now()),
+    });
+    return arn;
+  }
+
+  private recordServiceDeployment(st: SvcState, d: Deployment, sources: Deployment[], at: Date): ServiceDeployment {
+    const arn = this.arn('service-deployment', `${st.cluster}/${st.service.serviceName}/${hexId(22)}`);
+    const sd: ServiceDeployment = {
+      serviceDeploymentArn: arn,
+      serviceArn: st.service.serviceArn,
+      clusterArn: st.service.clusterArn,
+      createdAt: at,
+      startedAt: at,
+      updatedAt: at,
+      sourceServiceRevisions: sources.map((s) => ({
+        arn: this.revisionFor(st, s.taskDefinition!),
+        requestedTaskCount: 0,
+        runningTaskCount: s.runningCount ?? 0,
+        pendingTaskCount: 0,
+      })),
+      targetServiceRevision: {
+        arn: this.revisionFor(st, d.taskDefinition!),
+        requestedTaskCount: d.desiredCount,
+        runningTaskCount: 0,
+        pendingTaskCount: 0,
+      },
+      status: 'IN_PROGRESS',
+      deploymentConfiguration: copy(st.service.deploymentConfiguration),
+      deploymentCircuitBreaker: { status: 'MONITORING', failureCount: 0, threshold: 3 },
+    };
+    st.history.push(sd);
+    st.deploymentArns.set(d.id!, arn);
+    st.service.currentServiceDeployment = arn;
+    return sd;
+  }
+
+  private serviceDeploymentOf(st: SvcState, deploymentId: string): ServiceDeployment | undefined {
+    const arn = st.deploymentArns.get(deploymentId);
+    return st.history.find((h) => h.serviceDeploymentArn === arn);
+  }
+
+  private newDeployment(st: SvcState, taskDefinition: string): Deployment {
+    const s = st.service;
+    const now = new Date(this.ctx.now());
+    const d: Deployment = {
+      id: this.nextDeploymentId(),
+      status: 'PRIMARY',
+      taskDefinition,
+      desiredCount: s.desiredCount,
+      pendingCount: s.desiredCount,
+      runningCount: 0,
+      failedTasks: 0,
+      createdAt: now,
+      updatedAt: now,
+      launchType: 'FARGATE',
+      platformVersion: '1.4.0',
+      platformFamily: 'Linux',
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: 'ECS deployment in progress.',
+    };
+    const sources = (s.deployments ?? []).filter((x) => (x.runningCount ?? 0) > 0);
+    for (const old of s.deployments ?? []) if (old.status === 'PRIMARY') old.status = 'ACTIVE';
+    s.deployments = [d, ...(s.deployments ?? [])];
+    s.taskDefinition = taskDefinition;
+    this.recordServiceDeployment(st, d, sources, now);
+    this.recount(st);
+    this.serviceEvent(st, `(service ${s.serviceName}) has started 0 tasks: (deployment ${d.id}).`);
+    this.emit(
+      deploymentStateChange(this.where(), s.serviceArn!, d.id!, 'SERVICE_DEPLOYMENT_IN_PROGRESS', `ECS deployment ${d.id} in progress.`),
+    );
+    return d;
+  }
+
+  private svcFromInput(cluster: string, name: string): SvcState {
+    if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
+    const st = this.svcs.get(`${cluster}/${nameOf(name)}`);
+    if (!st) throw new AwsFault('ServiceNotFoundException', 'Service not found.');
+    return st;
+  }
+
+  private clusterOf(call: AwsCall): string {
+    const c = (call.input.cluster as string | undefined) ?? 'default';
+    return nameOf(c);
+  }
+
+  private findTd(ref: string): { taskDefinition: TaskDefinition; tags: Tag[] } | undefined {
+    const byArn = this.tds.get(ref);
+    if (byArn) return byArn;
+    if (ref.startsWith('arn:')) return undefined;
+    const [family, rev] = ref.split(':');
+    const candidates = [...this.tds.values()].filter((e) => e.taskDefinition.family === family);
+    if (rev) return candidates.find((e) => e.taskDefinition.revision === Number(rev));
+    return candidates
+      .filter((e) => e.taskDefinition.status === 'ACTIVE')
+      .sort((a, b) => b.taskDefinition.revision! - a.taskDefinition.revision!)[0];
+  }
+
+  /* ------------------------------------------------------------ the API */
+
+  handlers(): Record<string, AwsHandler> {
+    return {
+      DescribeServices: (call) => {
+        const cluster = this.clusterOf(call);
+        if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
+        const names = ((call.input.services ?? []) as string[]).map(nameOf);
+        if (!names.length || names.length > 10)
+          throw new AwsFault('InvalidParameterException', 'services should have between 1 and 10 items.');
+        const withTags = ((call.input.include ?? []) as string[]).includes('TAGS');
+        const found = names.map((n) => this.svcs.get(`${cluster}/${n}`)).filter((s): s is SvcState => !!s);
+        return {
+          services: found.map((st) => {
+            const { tags, ...rest } = copy(st.service);
+            return withTags && tags ? { ...rest, tags } : rest;
+          }),
+          failures: names
+            .filter((n) => !this.svcs.has(`${cluster}/${n}`))
+            .map((n) => ({ arn: this.arn('service', `${cluster}/${n}`), reason: 'MISSING' })),
+        };
+      },
+      DescribeTaskDefinition: (call) => {
+        const entry = this.findTd(requireString(call, 'taskDefinition'));
+        if (!entry) throw new AwsFault('ClientException', 'Unable to describe task definition.');
+        return {
+          taskDefinition: copy(entry.taskDefinition),
+          ...(((call.input.include ?? []) as string[]).includes('TAGS') ? { tags: copy(entry.tags) } : {}),
+        };
+      },
+      RegisterTaskDefinition: (call) => {
+        const input = call.input as RegisterTaskDefinitionCommandInput;
+        for (const key of READ_ONLY_TD_KEYS) {
+          if (key in input) throw new AwsFault('ClientException', `Unexpected key '${key}' found in params`);
+        }
+        if (!input.family || !input.containerDefinitions?.length)
+          throw new AwsFault('ClientException', 'Family and container definitions are required.');
+        this.registered.push(copy(input));
+        const { tags, ...rest } = input;
+        const revision = this.nextRevision(input.family);
+        const arn = this.addTaskDefinition(
+          {
+            ...copy(rest),
+            family: input.family,
+            revision,
+            requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }],
+            registeredBy: call.accessKeyId ? `arn:aws:sts::${this.ctx.account}:assumed-role/caller/${call.accessKeyId}` : undefined,
+          } as TaskDefinition & { family: string },
+          tags ?? [],
+        );
+        this.lost('RegisterTaskDefinition');
+        return { taskDefinition: copy(this.tds.get(arn)!.taskDefinition), tags: copy(tags ?? []) };
+      },
+      UpdateService: (call) => {
+        const input = call.input as ServiceChange;
+        const service = this.updateService(this.clusterOf(call), requireString(call, 'service'), input);
+        this.lost('UpdateService');
+        return { service };
+      },
+      StopServiceDeployment: (call) => {
+        const arn = requireString(call, 'serviceDeploymentArn');
+        const st = [...this.svcs.values()].find((x) => x.history.some((h) => h.serviceDeploymentArn === arn));
+        const sd = st?.history.find((h) => h.serviceDeploymentArn === arn);
+        if (!st || !sd) throw new AwsFault('ServiceDeploymentNotFoundException', 'The service deployment does not exist.');
+        if (sd.status !== 'IN_PROGRESS' && sd.status !== 'PENDING') {
+          throw new AwsFault('ConflictException', `The service deployment is in ${sd.status} status and cannot be stopped.`);
+        }
+        const p = this.primary(st)!;
+        const previous = (st.service.deployments ?? []).find((d) => d !== p && d.status === 'ACTIVE');
+        const reason = 'Service deployment rolled back because of a stop request.';
+        if (call.input.stopType === 'ROLLBACK' && previous) {
+          Object.assign(p, { rolloutState: 'FAILED', rolloutStateReason: reason, updatedAt: new Date(this.ctx.now()) });
+          for (const t of st.tasks.filter((x) => x.startedBy === p.id && x.desiredStatus === 'RUNNING')) {
+            this.stopTask(st, t, { exitCode: 0, stopCode: 'UserInitiated', stoppedReason: 'Service deployment stopped' });
+          }
+          this.rollBack(st, p, previous, reason, sd);
+        } else {
+          Object.assign(sd, { status: 'STOPPED', statusReason: 'Service deployment stopped.', stoppedAt: new Date(this.ctx.now()) });
+        }
+        return { serviceDeploymentArn: arn };
+      },
+      ListTasks: (call) => {
+        const cluster = this.clusterOf(call);
+        if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
+        const serviceName = call.input.serviceName as string | undefined;
+        const desired = (call.input.desiredStatus as string | undefined) ?? 'RUNNING';
+        const hourAgo = this.ctx.now() - 3600_000;
+        const states = [...this.svcs.values()].filter(
+          (st) => st.cluster === cluster && (!serviceName || st.service.serviceName === nameOf(serviceName)),
+        );
+        if (serviceName && !states.length) throw new AwsFault('ServiceNotFoundException', 'Service not found.');
+        const arns = states
+          .flatMap((st) => st.tasks)
+          .filter((t) => t.desiredStatus === desired && (desired !== 'STOPPED' || (t.stoppedAt?.getTime() ?? 0) >= hourAgo))
+          .map((t) => t.taskArn!);
+        const p = page(
+          desired === 'STOPPED' ? arns.reverse() : arns,
+          call.input.nextToken,
+          Math.min(100, Number(call.input.maxResults) || 100),
+        );
+        return { taskArns: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+      },
+      DescribeTasks: (call) => {
+        const cluster = this.clusterOf(call);
+        if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
+        const wanted = (call.input.tasks ?? []) as string[];
+        if (!wanted.length || wanted.length > 100) throw new AwsFault('InvalidParameterException', 'Tasks cannot be empty.');
+        const all = [...this.svcs.values()].filter((st) => st.cluster === cluster).flatMap((st) => st.tasks);
+        const tasks: Task[] = [];
+        const failures: Array<{ arn: string; reason: string }> = [];
+        for (const w of wanted) {
+          const t = all.find((x) => x.taskArn === w || x.taskArn!.endsWith(`/${w}`));
+          if (t) tasks.push(copy(t));
+          else failures.push({ arn: w.startsWith('arn:') ? w : this.arn('task', `${cluster}/${w}`), reason: 'MISSING' });
+        }
+        return { tasks, failures };
+      },
+      ListServiceDeployments: (call) => {
+        const st = this.svcFromInput(this.clusterOf(call), requireString(call, 'service'));
+        const briefs = [...st.history].reverse().map((d) => ({
+          serviceDeploymentArn: d.serviceDeploymentArn,
+          serviceArn: d.serviceArn,
+          clusterArn: d.clusterArn,
+          startedAt: d.startedAt,
+          createdAt: d.createdAt,
+          finishedAt: d.finishedAt,
+          targetServiceRevisionArn: d.targetServiceRevision?.arn,
+          status: d.status,
+          statusReason: d.statusReason,
+        }));
+        const p = page(briefs, call.input.nextToken, Math.min(100, Number(call.input.maxResults) || 20));
+        return { serviceDeployments: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+      },
+      DescribeServiceDeployments: (call) => {
+        const arns = (call.input.serviceDeploymentArns ?? []) as string[];
+        const all = [...this.svcs.values()].flatMap((st) => st.history);
+        return {
+          serviceDeployments: copy(arns.map((a) => all.find((d) => d.serviceDeploymentArn === a)).filter(Boolean)),
+          failures: arns.filter((a) => !all.some((d) => d.serviceDeploymentArn === a)).map((arn) => ({ arn, reason: 'MISSING' })),
+        };
+      },
+      DescribeServiceRevisions: (call) => {
+        const arns = (call.input.serviceRevisionArns ?? []) as string[];
+        return {
+          serviceRevisions: copy(arns.map((a) => this.revisions.get(a)).filter(Boolean)),
+          failures: arns.filter((a) => !this.revisions.has(a)).map((arn) => ({ arn, reason: 'MISSING' })),
+        };
+      },
+    };
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Load on the Redis Cluster, through the built Lambda handlers (test/helpers/e2e.ts; loopback
+ * only, bounded in count):
+ *  - 500 `/ecs status` commands, 50 in flight, then their 500 worker jobs, 50 in flight: every
+ *    command acked and answered exactly once, each invocation and job recorded once; Slack's
+ *    retries of 50 of them and 50 duplicate job deliveries change nothing.
+ *  - 100 concurrent Approve clicks from 10 approvers on a request that needs 2 approvals: exactly
+ *    two approvals recorded, one execute job handed off, one execution however often it arrives,
+ *    and every other click told why.
+ */
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { z } from 'zod';
+import { readAudit } from '../../src/approvals/audit';
+import { finishExecution, startExecution } from '../../src/approvals/execution';
+import { getRequest, submitRequest } from '../../src/approvals/workflow';
+import { handler as workerHandler } from '../../src/handlers/worker';
+import { registerJobKind } from '../../src/hooks/jobs';
+import { REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
+import { configFile } from '../helpers/config';
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { allKeys } from '../helpers/redis';
+
+const ecsMock = mockClient(ECSClient);
+afterAll(() => ecsMock.restore());
+
+/** Run `tasks` with at most `width` in flight; results in order. */
+async function pool<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
+  return out;
+}
+
+describe('load on the Redis Cluster through the Lambda handlers', () => {
+  let e2e: E2E;
+  afterEach(async () => {
+    ecsMock.reset();
+    await e2e.close();
+  });
+
+  it('500 slash commands, 50 in flight: every one answered once, none lost, none recorded twice', async () => {
+    e2e = await setupE2E();
+    expect(e2e.rt.redis.constructor.name).toBe('BoundedCluster');
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: 'web-prod', revision: 50 })], failures: [] });
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web:v5.0.0` }),
+      tags: [],
+    });
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+    const N = 500;
+    const fields = (i: number) => ({
+      channel_id: 'CPROD',
+      user_id: 'UDEV1',
+      trigger_id: `load.${i}`,
+      response_url: e2e.slack.responseUrl(`L${i}`),
+    });
+
+    const acks = await pool(N, 50, (i) => e2e.slash('status web', fields(i)));
+    expect(acks.filter((a) => a.status === 200 && a.text.includes('Looking up `web` in `prod`'))).toHaveLength(N);
+    const jobIds = e2e.handedOff.map((j) => (j as { id: string }).id);
+    expect(new Set(jobIds).size).toBe(N);
+
+    // The worker, 50 at a time, as Lambda would run the asynchronous invocations.
+    const jobs = e2e.pending.splice(0);
+    await pool(jobs.length, 50, (i) => workerHandler(jobs[i]));
+    for (let i = 0; i < N; i++) expect({ i, answers: e2e.slack.responses(`L${i}`).length }).toEqual({ i, answers: 1 });
+    expect(await allKeys(e2e.rt.redis, 'seen:*')).toHaveLength(N);
+    expect(await allKeys(e2e.rt.redis, 'job:*')).toHaveLength(N);
+
+    // Slack retries 50 of the commands; Lambda delivers 50 jobs twice: nothing happens again.
+    const retries = await pool(50, 50, (i) => e2e.slash('status web', fields(i * 10), { retryNum: 1 }));
+    expect(retries.every((r) => r.status === 200 && r.body === '')).toBe(true);
+    await pool(50, 50, (i) => workerHandler(jobs[i * 10]));
+    expect(e2e.handedOff).toHaveLength(N);
+    expect(e2e.slack.responses()).toHaveLength(N);
+    expect(e2e.logs.filter((l) => l.msg === 'job already ran; duplicate delivery ignored')).toHaveLength(50);
+    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(N);
+  }, 120_000);
+
+  it('100 concurrent Approve clicks from 10 approvers, 2 needed: two approvals, one execution', async () => {
+    e2e = await setupE2E({ configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)) });
+    const approvers = Array.from({ length: 10 }, (_, i) => `UAPP${i}`);
+    e2e.slack.setUserGroup('SLEADS', approvers);
+    e2e.slack.setUserGroup('SDEVS', []);
+    let runs = 0;
+    // Stand-in for the executor's 'execute' job: the same contract (startExecution first), without AWS.
+    registerJobKind('execute', {
+      schema: z.object({ kind: z.literal('execute'), id: z.string(), requestId: z.string() }),
+      once: false,
+      async handle(job, rt) {
+        const started = await startExecution(rt, job.requestId);
+        if (!started.ok) return;
+        runs += 1;
+        await finishExecution(rt, job.requestId, 'succeeded', 'done');
+      },
+    });
+
+    const req = await submitRequest(e2e.rt, {
+      verb: 'deploy',
+      environment: 'prod',
+      service: 'web',
+      plan: { verb: 'deploy', tag: 'v9' },
+      summary: 'Deploy `v9` to `web`',
+      requester: 'UDEV1',
+      channel: 'CPROD',
+      invocationId: 'cmd-load-approvals',
+    });
+    const clicks = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const user = approvers[i % 10]!;
+        const res = await e2e.click({
+          action_id: 'approval:approve',
+          value: req.id,
+          user_id: user,
+          channel_id: 'CPROD',
+          message_ts: req.messageTs,
+          response_url: e2e.slack.responseUrl(`A${i}`),
+        });
+        return { i, user, status: res.statusCode };
+      }),
+    );
+    expect(clicks.every((c) => c.status === 200)).toBe(true);
+
+    const after = (await getRequest(e2e.rt.redis, req.id))!;
+    expect(after.state).toBe('approved');
+    expect(after.approvals).toHaveLength(2);
+    const executeJobs = e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'execute');
+    expect(executeJobs).toHaveLength(1);
+    // Two clicks went through silently (their approval is on the message); every other one was told why.
+    const answered = clicks.map((c) => e2e.slack.responses(`A${c.i}`).length);
+    expect(answered.filter((n) => n === 0)).toHaveLength(2);
+    expect(answered.filter((n) => n === 1)).toHaveLength(98);
+    const silent = clicks.filter((c) => e2e.slack.responses(`A${c.i}`).length === 0).map((c) => c.user);
+    expect(silent.sort()).toEqual(after.approvals.map((a) => a.user).sort());
+
+    // The execute job, delivered three times: one execution.
+    await Promise.all([workerHandler(executeJobs[0]), workerHandler(executeJobs[0]), workerHandler(executeJobs[0])]);
+    expect(runs).toBe(1);
+    expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('succeeded');
+    const events = (await readAudit(e2e.rt.redis, 'prod', { service: 'web', limit: 100 })).map((e) => e.event).sort();
+    expect(events).toEqual(['approval', 'approved', 'created', 'started', 'succeeded']);
+    expect(await allKeys(e2e.rt.redis, 'lock:*')).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,84 @@
+/**
+ * IAM coverage of a topology run, both ways: every AWS call (and every log write Lambda makes
+ * for a function) checked against the function's role from the packaged template, and every
+ * (statement, action, resource pattern) the role allows checked for some call that uses it.
+ */
+import {
+  authorizationsFor,
+  statementActions,
+  statementMatches,
+  evaluate,
+  type Authorization,
+  type PolicyStatement,
+} from '../../../src/loopback/aws/iam';
+import { ACCOUNT } from './artifacts';
+import type { FunctionKey, Topology } from './index';
+
+export interface Use {
+  fn: FunctionKey;
+  /** `ecs:DescribeServices` (the API call), or `platform` for Lambda's own log writes. */
+  call: string;
+  auth: Authorization;
+}
+
+/** Everything each function asked IAM for during the run. */
+export function usesOf(t: Topology): Use[] {
+  const uses: Use[] = [];
+  for (const c of t.aws.calls) {
+    const fn = t.functionOf(c.accessKeyId);
+    if (!fn) continue;
+    for (const auth of authorizationsFor(c, ACCOUNT)) uses.push({ fn, call: `${c.service}:${c.action}`, auth });
+  }
+  for (const p of t.platformCalls) uses.push({ fn: p.fn, call: 'platform', auth: p.auth });
+  return uses;
+}
+
+/** Uses the function's role does not allow: `fn: action on resource (call)`. */
+export function disallowed(t: Topology, uses: readonly Use[]): string[] {
+  return uses
+    .filter((u) => !evaluate(t.functions[u.fn].statements, u.auth).allowed)
+    .map((u) => `${u.fn}: ${u.auth.action} on ${u.auth.resource} (${u.call})`);
+}
+
+export interface Grant {
+  fn: FunctionKey;
+  sid: string;
+  action: string;
+  resource: string;
+  statement: PolicyStatement;
+}
+
+/** Every action × resource pattern of every Allow statement of each function's role. */
+export function grantsOf(t: Topology): Grant[] {
+  const out: Grant[] = [];
+  for (const [fn, def] of Object.entries(t.functions) as Array<[FunctionKey, (typeof t.functions)[FunctionKey]]>) {
+    for (const s of def.statements) {
+      if (s.Effect !== 'Allow') continue;
+      const resources = s.Resource === undefined ? [] : Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      for (const action of statementActions(s)) {
+        for (const resource of resources)
+          out.push({ fn, sid: s.Sid ?? '(no Sid)', action, resource, statement: { ...s, Action: action, Resource: resource } });
+      }
+    }
+  }
+  return out;
+}
+
+/** Grants no use of that function needed: `fn: Sid action on resource`. */
+export function unusedGrants(t: Topology, uses: readonly Use[]): string[] {
+  return grantsOf(t)
+    .filter((g) => !uses.some((u) => u.fn === g.fn && statementMatches(g.statement, u.auth)))
+    .map((g) => `${g.fn}: ${g.sid} ${g.action} on ${g.resource}`);
+}
+
+/** For the report: per function, each used action with the resources it touched. */
+export function usageSummary(uses: readonly Use[]): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, Set<string>>> = {};
+  for (const u of uses) {
+    const byAction = (out[u.fn] ??= {});
+    (byAction[u.auth.action] ??= new Set()).add(u.auth.resource);
+  }
+  return Object.fromEntries(
+    Object.entries(out).map(([fn, m]) => [fn, Object.fromEntries(Object.entries(m).map(([a, r]) => [a, [...r].sort()]))]),
+  );
+}

@@ -1,0 +1,326 @@
+/**
+ * The deployed topology on loopback, for end-to-end tests:
+ *
+ *   - the four BUILT bundles (./artifacts.ts), each a function of its own (its own Node process
+ *     via src/loopback/lambda) with the configuration the packaged CloudFormation template gives
+ *     it (handler, environment with the SSM references resolved, timeout, memory, async
+ *     retries), an artifact laid out as its zip is (dist/<fn>.js + chatops.yml), and its own
+ *     credentials, so every AWS call is attributable;
+ *   - one loopback AWS endpoint (src/loopback/aws) that each function reaches only through the
+ *     SDK's endpoint variables (AWS_ENDPOINT_URL_<SERVICE>): the fake world answers ECS, ECR,
+ *     Logs, Cost Explorer and Application Auto Scaling; Lambda's Invoke hands jobs between the
+ *     functions; every call is checked against the caller's role policy from the template
+ *     (AccessDeniedException when it does not allow the action on the resource);
+ *   - EventBridge as the template's rules say: the world's ECS events go to the functions whose
+ *     rule patterns match, and tick() sends the schedule rule's event;
+ *   - the local Slack Web API server over HTTP, requests signed as Slack signs them, and the
+ *     real redis-server of the jest run (this worker's database).
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AwsFault } from '../../../src/loopback/aws/fault';
+import { authorizationsFor, evaluate, type Authorization } from '../../../src/loopback/aws/iam';
+import { matchesEventPattern, scheduledEvent } from '../../../src/loopback/aws/eventbridge';
+import { startAwsEndpoint, type AwsCall, type AwsEndpoint } from '../../../src/loopback/aws/server';
+import { AwsWorld } from '../../../src/loopback/aws/world';
+import { LambdaFunctions, type Invocation } from '../../../src/loopback/lambda/functions';
+import { flushRedis, useWorkerDb } from '../redis';
+import {
+  blockActionsPayload,
+  signedActionEvent,
+  signedSlashEvent,
+  viewSubmissionPayload,
+  type BlockActionsOptions,
+  type EventOptions,
+  type SlashFields,
+  type ViewSubmissionOptions,
+} from '../signing';
+import { startSlackServer, type SlackServer } from '../slack-server';
+import { ACCOUNT, REGION, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
+import { Stack, type FunctionDef, type RuleDef } from './cfn';
+
+export { ACCOUNT, PASS_ROLES, REGION, STAGE } from './artifacts';
+
+export const SIGNING_SECRET = 'topology-signing-secret';
+export const BOT_TOKEN = 'xoxb-topology-token';
+export const STACK_NAME = `ecs-chatops-${STAGE}`;
+export const TOPOLOGY_CONFIG = path.join(__dirname, '../../fixtures/chatops.topology.yml');
+
+/** The functions by their short name (the part after `ecs-chatops-test-`). */
+export type FunctionKey = 'slack' | 'worker' | 'events' | 'scheduled';
+
+export interface SlackAnswer {
+  status: number;
+  /** The parsed JSON body of the ack ('' when empty). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Slack bodies are read loosely in assertions
+  body: any;
+  /** The ack's text and blocks, joined. */
+  text: string;
+  /** The invocation failed (the handler threw): its error. */
+  error?: string;
+}
+
+/** A write Lambda makes to a function's own log group with the function's role (CreateLogStream, PutLogEvents). */
+export interface PlatformCall {
+  fn: FunctionKey;
+  auth: Authorization;
+}
+
+export interface Topology {
+  artifacts: Artifacts;
+  stack: Stack;
+  functions: Record<FunctionKey, FunctionDef>;
+  rules: RuleDef[];
+  aws: AwsEndpoint;
+  world: AwsWorld;
+  lambda: LambdaFunctions;
+  slack: SlackServer;
+  /** The function that signed with this access key. */
+  functionOf(accessKeyId: string | undefined): FunctionKey | undefined;
+  /** AWS calls a function made. */
+  callsOf(fn: FunctionKey): AwsCall[];
+  /** Log writes Lambda made for the functions (one CreateLogStream per stream, PutLogEvents). */
+  platformCalls: PlatformCall[];
+  /** Calls IAM refused (AccessDeniedException). */
+  denied(): AwsCall[];
+  slash(text: string, fields?: Partial<SlashFields>, opts?: EventOptions): Promise<SlackAnswer>;
+  click(opts: BlockActionsOptions, eventOpts?: EventOptions): Promise<SlackAnswer>;
+  submitView(opts: ViewSubmissionOptions): Promise<SlackAnswer>;
+  /** The schedule rule fires (the scheduled function's event, asynchronously). */
+  tick(): void;
+  /** While true, EventBridge loses the world's ECS events (delivery is best effort). */
+  dropEvents(drop: boolean): void;
+  /** Runs every queued invocation and what it causes. */
+  settle(): Promise<void>;
+  /** Every invocation of a function. */
+  invocations(fn: FunctionKey): Invocation[];
+  /** Invocations that ended in an error (with the function's last log lines). */
+  failures(): string[];
+  /** The JSON log lines a function wrote (parsed; START/END lines skipped). */
+  logLines(fn: FunctionKey): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface TopologyOptions {
+  /** chatops.yml packaged with every function (default test/fixtures/chatops.topology.yml). */
+  config?: string;
+  /** Seeds the fake AWS world before the functions start (its clock then reads a day ago). */
+  seed?: (world: AwsWorld) => void;
+  /** Freeze functions between invocations (default true, as Lambda does). */
+  freeze?: boolean;
+}
+
+const shortName = (name: string): FunctionKey => name.replace(`${STACK_NAME}-`, '') as FunctionKey;
+
+function accessKeyFor(fn: FunctionKey): string {
+  return `ASIA${fn.toUpperCase().padEnd(9, 'X')}${randomBytes(4).toString('hex').toUpperCase()}`.slice(0, 20);
+}
+
+function answer(result: Invocation['result']): SlackAnswer {
+  if (!result) return { status: 0, body: '', text: '', error: 'no result' };
+  if (!result.ok) return { status: 502, body: '', text: '', error: `${result.error.errorType}: ${result.error.errorMessage}` };
+  const res = result.value as { statusCode?: number; body?: string };
+  let body: SlackAnswer['body'] = '';
+  if (res?.body) {
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      body = { text: res.body };
+    }
+  }
+  const text = body ? [body.text ?? '', ...((body.blocks ?? []) as unknown[]).map((b) => JSON.stringify(b))].join('\n') : '';
+  return { status: res?.statusCode ?? 0, body, text };
+}
+
+export async function startTopology(opts: TopologyOptions = {}): Promise<Topology> {
+  const artifacts = await ensureArtifacts();
+  const redisUrl = useWorkerDb();
+  await flushRedis();
+  const stack = new Stack({
+    template: artifacts.template,
+    region: REGION,
+    account: ACCOUNT,
+    stackName: STACK_NAME,
+    ssm: {
+      [`/ecs-chatops/${STAGE}/slack-bot-token`]: BOT_TOKEN,
+      [`/ecs-chatops/${STAGE}/slack-signing-secret`]: SIGNING_SECRET,
+      [`/ecs-chatops/${STAGE}/redis-url`]: redisUrl,
+    },
+  });
+  const defs = stack.functions();
+  const functions = Object.fromEntries(defs.map((d) => [shortName(d.name), d])) as Record<FunctionKey, FunctionDef>;
+  for (const k of ['slack', 'worker', 'events', 'scheduled'] as const) {
+    if (!functions[k])
+      throw new Error(`the packaged template has no function ${STACK_NAME}-${k} (functions: ${defs.map((d) => d.name).join(', ')})`);
+  }
+  const rules = stack.rules();
+
+  const keys = new Map<string, { fn: FunctionKey; secret: string; def: FunctionDef; sessionToken: string }>();
+  const keyOfFn = {} as Record<FunctionKey, string>;
+  for (const [k, def] of Object.entries(functions) as Array<[FunctionKey, FunctionDef]>) {
+    const id = accessKeyFor(k);
+    keys.set(id, { fn: k, def, secret: randomBytes(20).toString('base64'), sessionToken: randomBytes(32).toString('base64') });
+    keyOfFn[k] = id;
+  }
+
+  // The world's clock: seeding happens "a day ago" (the history it writes is a day old), then it runs in real time.
+  let worldOffset = -24 * 3600_000;
+  const world = new AwsWorld({ region: REGION, account: ACCOUNT, now: () => Date.now() + worldOffset });
+  opts.seed?.(world);
+  worldOffset = 0;
+  const slack = await startSlackServer();
+  const aws = await startAwsEndpoint({
+    credentials: (id) => keys.get(id)?.secret,
+    authorize(call) {
+      const who = keys.get(call.accessKeyId ?? '');
+      if (!who) throw new AwsFault('UnrecognizedClientException', 'The security token included in the request is invalid.');
+      let auths: Authorization[];
+      try {
+        auths = authorizationsFor(call, ACCOUNT);
+      } catch (err) {
+        // A call the IAM table does not know yet: refused loudly (t.denied() shows it), never let through unchecked.
+        throw new AwsFault(
+          'AccessDeniedException',
+          `loopback IAM cannot evaluate this call: ${(err as Error).message}`,
+          call.service === 'lambda' ? 403 : 400,
+        );
+      }
+      for (const auth of auths) {
+        if (!evaluate(who.def.statements, auth).allowed) {
+          throw new AwsFault(
+            'AccessDeniedException',
+            `User: arn:aws:sts::${ACCOUNT}:assumed-role/${who.def.roleName}/${who.def.name} is not authorized to perform: ${auth.action} on resource: ${auth.resource} because no identity-based policy allows the ${auth.action} action`,
+            call.service === 'lambda' ? 403 : 400,
+          );
+        }
+      }
+    },
+  });
+  world.install(aws);
+
+  const taskRoots = mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-topology-'));
+  const platformCalls: PlatformCall[] = [];
+  const streamsSeen = new Set<string>();
+  const lambda = new LambdaFunctions({
+    hostScript: artifacts.hostScript,
+    region: REGION,
+    account: ACCOUNT,
+    freeze: opts.freeze ?? true,
+    // Only the SDK's own endpoint variables point the functions at the loopback AWS; Slack through SLACK_API_URL.
+    env: { ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'lambda']), SLACK_API_URL: slack.apiUrl },
+    onOutput(fnName) {
+      // Lambda writes what a function prints to its log group, with the function's role.
+      if (streamsSeen.has(fnName)) return;
+      streamsSeen.add(fnName);
+      const fn = shortName(fnName);
+      const stream = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${fnName}:log-stream:loopback/[$LATEST]${fn}`;
+      platformCalls.push({ fn, auth: { action: 'logs:CreateLogStream', resource: stream } });
+      platformCalls.push({ fn, auth: { action: 'logs:PutLogEvents', resource: stream } });
+    },
+  });
+  aws.handle('lambda', 'Invoke', lambda.invokeHandler());
+
+  const config = opts.config ?? TOPOLOGY_CONFIG;
+  for (const [k, def] of Object.entries(functions) as Array<[FunctionKey, FunctionDef]>) {
+    // The artifact as osls packages it: dist/<fn>.js and its map, and chatops.yml at the root.
+    const root = path.join(taskRoots, k);
+    mkdirSync(path.join(root, 'dist'), { recursive: true });
+    const file = def.handler.slice(0, def.handler.lastIndexOf('.'));
+    for (const ext of ['.js', '.js.map']) {
+      const src = path.join(artifacts.dist, `${path.basename(file)}${ext}`);
+      if (existsSync(src)) copyFileSync(src, path.join(root, `${file}${ext}`));
+    }
+    copyFileSync(config, path.join(root, 'chatops.yml'));
+    const key = keyOfFn[k];
+    const who = keys.get(key)!;
+    lambda.add({
+      name: def.name,
+      handler: def.handler,
+      taskRoot: root,
+      env: def.env,
+      credentials: { accessKeyId: key, secretAccessKey: who.secret, sessionToken: who.sessionToken },
+      timeoutSeconds: def.timeoutSeconds,
+      memoryMb: def.memoryMb,
+      maximumRetryAttempts: def.maximumRetryAttempts,
+    });
+  }
+
+  // EventBridge: the world's ECS events reach the targets of every rule whose pattern matches.
+  let dropping = false;
+  const unsubscribe = world.ecs.onEvent((event) => {
+    if (dropping) return;
+    for (const rule of rules) {
+      if (rule.pattern && matchesEventPattern(rule.pattern, event as unknown as Record<string, unknown>)) {
+        for (const target of rule.targets) lambda.invokeAsync(target, event);
+      }
+    }
+  });
+  const schedule = rules.find((r) => r.schedule);
+  if (!schedule) throw new Error('the packaged template has no schedule rule');
+
+  await lambda.warm();
+
+  const t: Topology = {
+    artifacts,
+    stack,
+    functions,
+    rules,
+    aws,
+    world,
+    lambda,
+    slack,
+    functionOf: (id) => keys.get(id ?? '')?.fn,
+    callsOf: (fn) => aws.callsOf({ accessKeyId: keyOfFn[fn] }),
+    platformCalls,
+    denied: () => aws.calls.filter((c) => c.errorCode === 'AccessDeniedException'),
+    async slash(text, fields = {}, eventOpts = {}) {
+      const event = signedSlashEvent(SIGNING_SECRET, text, { response_url: slack.responseUrl(), ...fields }, eventOpts);
+      return answer(await lambda.invoke(functions.slack.name, event));
+    },
+    async click(actionOpts, eventOpts = {}) {
+      const event = signedActionEvent(SIGNING_SECRET, blockActionsPayload({ response_url: slack.responseUrl(), ...actionOpts }), eventOpts);
+      return answer(await lambda.invoke(functions.slack.name, event));
+    },
+    async submitView(viewOpts) {
+      return answer(await lambda.invoke(functions.slack.name, signedActionEvent(SIGNING_SECRET, viewSubmissionPayload(viewOpts))));
+    },
+    tick() {
+      for (const target of schedule.targets)
+        lambda.invokeAsync(target, scheduledEvent({ account: ACCOUNT, region: REGION, ruleArn: schedule.arn }));
+    },
+    dropEvents(drop) {
+      dropping = drop;
+    },
+    settle: () => lambda.idle(),
+    invocations: (fn) => lambda.invocations.filter((i) => i.fn === functions[fn].name),
+    failures: () =>
+      lambda.invocations
+        .filter((i) => i.result && !i.result.ok)
+        .map((i) => {
+          const err = i.result && !i.result.ok ? i.result.error : undefined;
+          return `${shortName(i.fn)} (${i.type}, attempt ${i.attempt}): ${err?.errorType}: ${err?.errorMessage}\n  last lines: ${lambda.logs(i.fn).slice(-5).join('\n  ')}`;
+        }),
+    logLines(fn) {
+      return lambda
+        .logs(functions[fn].name)
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l) as Record<string, unknown>;
+          } catch {
+            return { raw: l };
+          }
+        });
+    },
+    async close() {
+      unsubscribe();
+      await lambda.close();
+      await aws.close();
+      await slack.close();
+      rmSync(taskRoots, { recursive: true, force: true });
+    },
+  };
+  return t;
+}

@@ -1,0 +1,265 @@
+/**
+ * Every Lua script stays in one hash slot, at every call site in src.
+ *
+ * All scripts run through the one runner, src/redis/scripts.ts (`runScript`); its call sites are
+ * read from the source: every call of `runScript(`, and where the caller only forwards its
+ * `script` parameter (a wrapper such as approvals' runApprovalScript or the transitions' `run`),
+ * the calls of that wrapper instead, recursively. Every `<name>-<numKeys>.lua` file under src/ is a
+ * script the runner knows (definedScripts()) with that many keys. The workflow then runs for real
+ * (Redis from the jest setup: one node, or the cluster of `npm run test:cluster`) through every
+ * transition and alert step, while test/helpers/slot-guard.ts derives the slot of every key each
+ * script receives (CRC16 of the hash tag, Redis' algorithm) and remembers the src/ frames it was
+ * called from. The test fails on a call site never reached, a site that runs more than one script,
+ * a script run from src other than through the runner, a script receiving keys of several slots,
+ * and (through the guard's setup file) on any pipeline or transaction spanning slots.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  attachToIncident,
+  claimForFlush,
+  clearDown,
+  clearMute,
+  finishRender,
+  markDown,
+  readMute,
+  recordSignal,
+  recoverIncident,
+  setMute,
+} from '../../src/alerts/store';
+import { readAudit } from '../../src/approvals/audit';
+import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
+import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
+import { readGuards } from '../../src/approvals/guards';
+import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
+import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { keys } from '../../src/redis/keys';
+import { definedScripts } from '../../src/redis/scripts';
+import { slotOf } from '../../src/redis/slots';
+import { onChange, runHomeJob } from '../../src/surfaces/home-publish';
+import { fixtureConfig } from '../helpers/config';
+import { useWorkerDb } from '../helpers/redis';
+import { installSlotGuard } from '../helpers/slot-guard';
+import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
+
+const ROOT = join(__dirname, '../..');
+/** The one Lua runner. */
+const RUNNER = 'src/redis/scripts.ts';
+
+interface SourceFile {
+  /** src/…/file.ts */
+  rel: string;
+  lines: string[];
+}
+
+function filesUnder(dir: string, ext: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
+  );
+}
+
+const relPath = (file: string): string => relative(ROOT, file).replace(/\\/g, '/');
+
+function sources(): SourceFile[] {
+  return filesUnder(join(ROOT, 'src'), '.ts').map((file) => ({ rel: relPath(file), lines: readFileSync(file, 'utf8').split('\n') }));
+}
+
+/** The function a line belongs to (nearest `function name(` or `const name = (async) (` at or above it) and whether it is exported. */
+function enclosingFunction(lines: readonly string[], i: number): { name: string; exported: boolean } | undefined {
+  for (let j = i; j >= 0; j--) {
+    const m = /\bfunction (\w+)\s*[<(]/.exec(lines[j]!) ?? /\bconst (\w+) = (?:async )?\(/.exec(lines[j]!);
+    if (m) return { name: m[1]!, exported: /^export\b/.test(lines[j]!) };
+  }
+  return undefined;
+}
+
+/**
+ * The script call sites in src (`src/…/file.ts:line` of the line that calls), found from the
+ * runner: calls of `runScript(`; a call that passes on the caller's own `script` parameter makes
+ * that caller a wrapper, whose calls (in its file, or anywhere when exported) are followed instead.
+ */
+function scriptCallSites(): string[] {
+  const files = sources();
+  const sites = new Set<string>();
+  const follow = (callee: string, scope: readonly SourceFile[], depth: number): void => {
+    if (depth > 5) throw new Error(`wrappers of the Lua runner nested too deep at ${callee}`);
+    for (const f of scope) {
+      f.lines.forEach((line, i) => {
+        if (/^\s*(\*|\/\/)/.test(line) || !new RegExp(`\\b${callee}\\(`).test(line) || new RegExp(`\\bfunction ${callee}\\b`).test(line))
+          return;
+        // The call's arguments (it may span a few lines).
+        const call = f.lines.slice(i, i + 4).join(' ');
+        const wrapper = /[(,]\s*script\s*[,)]/.test(call.slice(call.indexOf(`${callee}(`))) ? enclosingFunction(f.lines, i) : undefined;
+        if (wrapper) follow(wrapper.name, wrapper.exported ? files : [f], depth + 1);
+        else sites.add(`${f.rel}:${i + 1}`);
+      });
+    }
+  };
+  follow(
+    'runScript',
+    files.filter((f) => f.rel !== RUNNER),
+    0,
+  );
+  return [...sites].sort();
+}
+
+const guard = installSlotGuard();
+
+const HOUR = 3600_000;
+let n = 0;
+function input(over: Partial<SubmitInput> = {}): SubmitInput {
+  n += 1;
+  return {
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    plan: { verb: 'deploy', image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'a'.repeat(64), tag: 'v1' },
+    summary: 'Deploy `v1` to *web*',
+    requester: 'UDEV1',
+    reason: 'slots',
+    channel: 'CPROD',
+    invocationId: `slots-${n}`,
+    ...over,
+  };
+}
+
+describe('hash slots of every script call', () => {
+  let h: StoreHarness;
+  beforeAll(async () => {
+    useWorkerDb();
+    h = await storeHarness({ config: fixtureConfig((doc) => (doc.environments.prod.approvals.deploy = 2)) });
+    // Every module that defines a script is loaded by now (the imports above).
+    guard.watchScripts(definedScripts());
+    h.slack.setUserGroup('SLEADS', []);
+    h.slack.setUserGroup('SDEVS', []);
+    guard.reset();
+    guard.captureSites = true;
+  });
+  afterAll(async () => {
+    guard.captureSites = false;
+    await h.close();
+  });
+
+  it('runs every transition and alert step, each script within one slot, from every call site in src', async () => {
+    const { rt } = h;
+    // Locks and freezes.
+    await lockService(rt, 'prod', 'worker', 'ULEAD1', 'maintenance');
+    await unlockService(rt, 'prod', 'worker', 'ULEAD1');
+    await freezeEnvironment(rt, 'prod', 'ULEAD1', 'release');
+    await unfreezeEnvironment(rt, 'prod', 'ULEAD1');
+
+    // create → approval → approved → running → recorded → status card → succeeded.
+    const a = await submitRequest(rt, input());
+    expect((await approveRequest(rt, a.id, 'ULEAD1')).code).toBe('APPROVAL_RECORDED');
+    expect((await approveRequest(rt, a.id, 'ULEAD2')).code).toBe('APPROVED');
+    expect((await startExecution(rt, a.id)).ok).toBe(true);
+    expect((await runningRequests(rt)).map((r) => r.id)).toEqual([a.id]);
+    await recordExecution(rt, a.id, {
+      deploymentId: 'ecs-svc/1234567890',
+      serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:222222222222:service-deployment/prod/web-prod/abc',
+    });
+    await setStatusTs(rt, a.id, '1700000000.000100');
+    expect((await finishExecution(rt, a.id, 'succeeded', 'done')).state).toBe('succeeded');
+
+    // rejected, cancelled, expired on a click, expired by the tick, aborted.
+    const b = await submitRequest(rt, input());
+    expect((await rejectRequest(rt, b.id, 'ULEAD1', 'not now')).code).toBe('OK');
+    const c = await submitRequest(rt, input());
+    expect((await cancelRequest(rt, c.id, 'UDEV1')).code).toBe('OK');
+    const d = await submitRequest(rt, input());
+    h.clock.advance(2 * HOUR);
+    expect((await checkCanReject(rt, d.id, 'ULEAD1')).code).toBe('EXPIRED');
+    const e = await submitRequest(rt, input());
+    h.clock.advance(2 * HOUR);
+    expect(await expireDue(rt)).toEqual([e.id]);
+    const f = await submitRequest(rt, input());
+    expect((await abortRequest(rt, f.id, 'aborted by the test'))?.state).toBe('failed');
+
+    // Reads that gather several slots (one pipeline per slot).
+    await lockService(rt, 'prod', 'worker', 'ULEAD1', 'again');
+    const guards = await readGuards(rt.redis, 'prod', ['web', 'worker']);
+    expect(Object.keys(guards.locks)).toEqual(['worker']);
+    expect((await readAudit(rt.redis, 'prod', { limit: 100 })).length).toBeGreaterThan(10);
+
+    // Alerts: every incident script, mute and "down since".
+    const svc = { environment: 'prod', alias: 'web' };
+    const now = T0;
+    const sig = await recordSignal(rt.redis, svc, {
+      kind: 'task',
+      seenId: 'task:t1',
+      reasonKey: 'exit:1',
+      reasonLabel: 'exit code 1',
+      now,
+      windowMs: HOUR,
+    });
+    expect(sig.status).toBe('ok');
+    if (sig.status !== 'ok') return;
+    expect((await finishRender(rt.redis, svc, { gen: sig.gen, rev: sig.rev, mode: 'ok', ts: '1.2', channel: 'CALERTS', now })).status).toBe(
+      'done',
+    );
+    expect(await attachToIncident(rt.redis, svc, sig.gen, { logs: ['line'] })).toBe(true);
+    expect((await claimForFlush(rt.redis, svc, now + HOUR, HOUR)).status).toBeDefined();
+    expect((await recoverIncident(rt.redis, svc, { now: now + HOUR, quietMs: 0, by: 'steady', seenId: 'evt:1' })).status).toBeDefined();
+    expect((await recoverIncident(rt.redis, svc, { now: now + HOUR, quietMs: 0, by: 'steady' })).status).toBeDefined();
+    await setMute(rt.redis, svc, { by: 'ULEAD1', since: now, until: now + HOUR });
+    expect(await readMute(rt.redis, svc, now)).toBeDefined();
+    expect(await clearMute(rt.redis, svc)).toBe(true);
+    expect(await markDown(rt.redis, svc, now)).toBe(now);
+    await clearDown(rt.redis, svc);
+
+    // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
+    await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
+    await onChange({ what: 'request' }, rt);
+    await runHomeJob({ kind: 'home-refresh', id: 'home-slots', scheduled: true }, rt);
+
+    // Every script call: its keys in one slot, as many as the script takes.
+    const mixed = guard.scriptCalls.filter((call) => new Set(call.keys.map(slotOf)).size !== 1);
+    expect(mixed).toEqual([]);
+    const scripts = definedScripts();
+    const byName = new Map(scripts.map((s) => [s.name, s]));
+    expect(guard.scriptCalls.filter((call) => call.keys.length !== byName.get(call.script)?.numberOfKeys)).toEqual([]);
+    // Every `<name>-<numKeys>.lua` under src/ is a script the runner knows, taking numKeys keys.
+    const luaFiles = filesUnder(join(ROOT, 'src'), '.lua').filter((f) => !/[/\\]includes[/\\]/.test(f));
+    expect(luaFiles.length).toBeGreaterThanOrEqual(19);
+    for (const file of luaFiles) {
+      const numKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
+      const body = readFileSync(file, 'utf8');
+      const script = scripts.find((s) => s.lua.endsWith(body));
+      expect({ file: relPath(file), keys: script?.numberOfKeys }).toEqual({ file: relPath(file), keys: numKeys });
+    }
+    // Every script defined was run.
+    const ran = new Set(guard.scriptCalls.map((call) => call.script));
+    expect(scripts.map((s) => s.name).filter((name) => !ran.has(name))).toEqual([]);
+    // Scripts from src run only through the runner. (A command the cluster client sends later, once
+    // connected, has only the client's own frames in src/redis/: its callers are not on that stack.)
+    const fromFeatures = guard.scriptCalls.filter((call) => call.sites.some((site) => !site.startsWith('src/redis/')));
+    expect(fromFeatures.length).toBeGreaterThan(0);
+    expect(fromFeatures.filter((call) => !call.sites.some((site) => site.startsWith(`${RUNNER}:`)))).toEqual([]);
+    // Every call site in src was reached, and each runs one script.
+    const sites = scriptCallSites();
+    expect(sites.length).toBeGreaterThanOrEqual(scripts.length);
+    const runAt = (site: string): Set<string> =>
+      new Set(guard.scriptCalls.filter((call) => call.sites.includes(site)).map((call) => call.script));
+    expect(sites.filter((site) => runAt(site).size !== 1).map((site) => ({ site, scripts: [...runAt(site)] }))).toEqual([]);
+    // No pipeline or multi-key command across slots either.
+    expect(guard.violations).toEqual([]);
+  });
+
+  it('the guard sees a script, a pipeline and a transaction that span slots (they would fail on a cluster)', async () => {
+    const before = guard.violations.length;
+    const { rt } = h;
+    const single = !('isCluster' in rt.redis && rt.redis.isCluster);
+    // On a single node these succeed; on a cluster Redis or ioredis refuses them.
+    const spanning = ['req:{svc:prod:web}:x', 'audit:{env:prod}'];
+    const script = rt.redis.eval('return #KEYS', 2, ...spanning);
+    const pipe = rt.redis.pipeline().get(spanning[0]!).get(spanning[1]!).exec();
+    const multi = rt.redis.multi().get(spanning[0]!).get(spanning[1]!).exec();
+    const settled = await Promise.allSettled([script, pipe, multi]);
+    if (single) expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    else expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const seen = guard.violations.splice(before);
+    // On a cluster, ioredis refuses the pipeline and the transaction before sending anything.
+    expect(seen.map((v) => v.what)).toEqual(single ? ['command', 'pipeline', 'pipeline'] : ['command']);
+    expect(seen[0]!.keys).toEqual(spanning);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * docs/redis.md's key table ("Sizing: every key…") against src/redis/keys.ts: every key builder has
+ * its row, and every row is a key the bot builds, so the table cannot drift from the code.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keys } from '../../src/redis/keys';
+
+const DOC = join(__dirname, '../../docs/redis.md');
+
+/** The first cell (a code span) of every row of the key table. */
+function documentedKeys(): string[] {
+  const lines = readFileSync(DOC, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('## Sizing: every key'));
+  if (start < 0) throw new Error('docs/redis.md has no "## Sizing: every key" section');
+  const header = lines.findIndex((l, i) => i > start && l.startsWith('| Key |'));
+  const rows: string[] = [];
+  for (let i = header + 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
+    const cell = /^\|\s*`([^`]+)`\s*\|/.exec(lines[i]!);
+    if (!cell) throw new Error(`docs/redis.md key table, line ${i + 1}: the first cell is not a code span`);
+    rows.push(cell[1]!);
+  }
+  return rows;
+}
+
+/** A builder's key shape as a pattern: each argument stands for one placeholder of the table (`E`, `<id>`…). */
+function shapeOf(name: string, build: (...args: string[]) => string): { name: string; example: string; pattern: RegExp } {
+  const marks = Array.from({ length: build.length }, (_, i) => `§${i}§`);
+  const example = build(...marks);
+  const escaped = example.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/§\d+§/g, '[^{}:]+');
+  return { name, example: build(...marks.map((_, i) => `a${i}`)), pattern: new RegExp(`^${escaped}$`) };
+}
+
+describe('docs/redis.md key table', () => {
+  const documented = documentedKeys();
+  const shapes = Object.entries(keys).map(([name, build]) => shapeOf(name, build as (...args: string[]) => string));
+
+  it('has a row for every key builder in src/redis/keys.ts', () => {
+    expect(documented.length).toBeGreaterThan(0);
+    const missing = shapes.filter((s) => !documented.some((d) => s.pattern.test(d))).map((s) => `${s.name} (${s.example})`);
+    expect(missing).toEqual([]);
+  });
+
+  it('has no row for a key the bot does not build, and one row per key', () => {
+    expect(documented.filter((d) => !shapes.some((s) => s.pattern.test(d)))).toEqual([]);
+    const matches = shapes.map((s) => ({ key: s.name, rows: documented.filter((d) => s.pattern.test(d)) }));
+    expect(matches.filter((m) => m.rows.length !== 1)).toEqual([]);
+  });
+
+  it('reads placeholders as arguments: a row with a literal where the builder takes one does not match', () => {
+    const { pattern } = shapeOf('request', keys.request);
+    expect(pattern.test('req:{svc:E:S}:<id>')).toBe(true);
+    expect(pattern.test('req:{env:E}:<id>')).toBe(false);
+    expect(shapeOf('audit', keys.audit).pattern.test('audit:{svc:E:S}')).toBe(false);
+  });
+});
