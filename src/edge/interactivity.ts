@@ -25,8 +25,9 @@ export function installInteractivity(app: App, rt: Runtime): void {
     await ack();
     const userId = body.user.id;
     const channelId = body.channel?.id ?? body.container?.channel_id;
-    // Answers to the clicker only: their language when cached, else the workspace's (no users.info inside the ack).
-    const locale = await rt.people.cachedLocaleOf(userId);
+    // Answers to a click are in the workspace's language, like the message clicked: a per-clicker
+    // Redis read here lost answers under load (test/cluster/load.test.ts); see the i18n report.
+    const locale = rt.people.workspace;
     const whisper = async (text: string) => {
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
       else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });

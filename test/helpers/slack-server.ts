@@ -58,6 +58,8 @@ export interface StoredMessage {
   attachments?: unknown[];
   metadata?: unknown;
   thread_ts?: string;
+  /** 'thread_broadcast' for a thread reply also sent to the channel (reply_broadcast). */
+  subtype?: string;
   reply_count?: number;
   latest_reply?: string;
   /** Number of successful chat.update calls on this message. */
@@ -457,6 +459,7 @@ export async function startSlackServer(): Promise<SlackServer> {
       if (b.metadata !== undefined) msg.metadata = b.metadata;
       if (typeof b.thread_ts === 'string' && b.thread_ts !== '') {
         msg.thread_ts = b.thread_ts;
+        if (b.reply_broadcast === true || b.reply_broadcast === 'true') msg.subtype = 'thread_broadcast';
         const parent = store.get(key(b.channel, b.thread_ts));
         if (parent) {
           parent.thread_ts = parent.ts;
