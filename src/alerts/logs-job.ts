@@ -21,7 +21,8 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
     lines = await lastLines(rt.aws.logs(job.region), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
-    await rt.slack.post(job.channel, logsReply(meta, undefined, logsErrorText(err, loc)), { threadTs: job.threadTs });
+    const why = await logsErrorText(rt.aws.logs(job.region), err, loc);
+    await rt.slack.post(job.channel, logsReply(meta, undefined, why), { threadTs: job.threadTs });
     return;
   }
   if (logsFitInMessage(lines)) {

@@ -5,12 +5,12 @@
  * The log group and prefix come from the task definition (DescribeTaskDefinition; a revision never
  * changes, so they are cached for the life of the process).
  */
-import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeLogStreamsCommand, GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
-import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
+import { plainText } from '../slack/text';
 import { cleanLogMessages } from '../aws/redact';
 import type { ResolvedService } from '../config/schema';
-import { errorMessage } from '../errors';
 import type { Runtime } from '../runtime';
 import type { LogExcerpt, TaskFacts } from './incident';
 import { logLocation, type LogLocation } from '../aws/log-location';
@@ -34,17 +34,38 @@ async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutMs = 5_0
   return res.taskDefinition;
 }
 
-/** Why a read failed, in words for the alert. */
-export function logsErrorText(err: unknown, loc: LogLocation): string {
+/**
+ * Does the log group exist? DescribeLogStreams of the group (one stream at most): the group's
+ * ResourceNotFoundException says no; any answer says yes. Other failures propagate.
+ */
+async function groupExists(logs: CloudWatchLogsClient, loc: LogLocation, timeoutMs = 5_000): Promise<boolean> {
+  try {
+    await logs.send(new DescribeLogStreamsCommand({ logGroupName: loc.group, logStreamNamePrefix: loc.stream, limit: 1 }), {
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
+    return true;
+  } catch (err) {
+    if (awsErrorName(err) === 'ResourceNotFoundException') return false;
+    throw err;
+  }
+}
+
+/**
+ * Why a read of the task's stream failed, in words for the alert (plain text). "Not found" is
+ * told apart by asking whether the group exists, never by the wording of the error: no stream
+ * yet for this task (the group is there) vs the group is gone.
+ */
+export async function logsErrorText(logs: CloudWatchLogsClient, err: unknown, loc: LogLocation): Promise<string> {
   const name = awsErrorName(err);
-  const msg = errorMessage(err);
   if (name === 'ResourceNotFoundException') {
-    if (/stream/i.test(msg)) return `the log stream ${loc.stream} does not exist (the container may have stopped before writing anything)`;
-    return `the log group ${loc.group} no longer exists`;
+    const exists = await groupExists(logs, loc).catch(() => undefined);
+    if (exists === false) return `the log group ${loc.group} no longer exists`;
+    if (exists === true)
+      return `there is no log stream for this task yet (${loc.stream} in ${loc.group}): the container may have stopped before it wrote anything, or its awslogs-stream-prefix differs`;
+    return `CloudWatch Logs found nothing to read at ${loc.stream} in ${loc.group}`;
   }
   if (isAccessDenied(err)) return `the bot's role may not read ${loc.group} (it needs logs:GetLogEvents)`;
-  if (name === 'TimeoutError' || name === 'AbortError') return 'CloudWatch Logs did not answer in time';
-  return `CloudWatch Logs answered ${name}: ${msg.slice(0, 200)}`;
+  return plainText(awsError(err, { action: `read the log stream ${loc.stream}`, permission: 'logs:GetLogEvents' }).userMessage);
 }
 
 /** The newest `limit` lines of one stream, oldest first, masked and stripped of colour codes. */
@@ -68,7 +89,8 @@ export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskF
     td = await taskDefinitionCached(rt.aws.ecs(region), facts.taskDefinitionArn);
   } catch (err) {
     rt.log.warn('alert: cannot read the task definition for the log location', { taskDefinition: facts.taskDefinitionArn, err });
-    return { region, error: `could not read task definition ${facts.taskDefinition ?? facts.taskDefinitionArn} (${awsErrorName(err)})` };
+    const why = plainText(awsError(err, { action: 'describe the task definition', permission: 'ecs:DescribeTaskDefinition' }).userMessage);
+    return { region, error: `could not read task definition ${facts.taskDefinition ?? facts.taskDefinitionArn}: ${why}` };
   }
   const where = logLocation(td, facts.container, facts.taskId, region, svc.logGroup);
   if (!where.ok) return { region, group: where.group, error: where.error };
@@ -77,6 +99,7 @@ export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskF
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, lines };
   } catch (err) {
     rt.log.warn('alert: cannot read the last log lines', { group: where.loc.group, stream: where.loc.stream, err });
-    return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, error: logsErrorText(err, where.loc) };
+    const error = await logsErrorText(rt.aws.logs(where.loc.region), err, where.loc);
+    return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, error };
   }
 }

@@ -40,6 +40,18 @@ export function recoveryQuietMs(svc: ResolvedService): number {
   return Math.min(RECOVERY_QUIET_MS, svc.env.alerts.incidentWindow);
 }
 
+/**
+ * When what the event reports happened, as precisely as the event says: a task's stoppedAt, a
+ * deployment's updatedAt, a service action's createdAt (milliseconds), else the envelope's time
+ * (seconds). Out-of-order deliveries are told apart by it (a failure from before a recovery).
+ */
+function eventTime(ev: ParsedEcsEvent): number | undefined {
+  const d = ev.detail as { stoppedAt?: string; updatedAt?: string; createdAt?: string };
+  const precise = ev.kind === 'task' ? (d.stoppedAt ?? d.updatedAt) : ev.kind === 'deployment' ? d.updatedAt : d.createdAt;
+  const ms = precise ? Date.parse(precise) : NaN;
+  return Number.isFinite(ms) ? ms : ev.time;
+}
+
 export async function handleAlertEvent(event: EcsEvent, rt: Runtime): Promise<void> {
   const log = rt.log.child({ consumer: 'alerts', eventId: event.id });
   const parsed = parseEcsEvent(event);
@@ -57,7 +69,7 @@ export async function handleAlertEvent(event: EcsEvent, rt: Runtime): Promise<vo
   const svc = target.target.service;
   const slog = log.child({ service: svc.alias, environment: svc.environment });
   const now = rt.now();
-  const at = Math.min(ev.time ?? now, now);
+  const at = Math.min(eventTime(ev) ?? now, now);
   const windowMs = svc.env.alerts.incidentWindow;
   if (ev.kind === 'task') return onTaskEvent(rt, svc, ev, target.target, now, at, slog);
   if (ev.kind === 'deployment') return onDeploymentEvent(rt, svc, ev, now, at, windowMs, slog);
@@ -187,6 +199,13 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
   }
   if (res.status === 'dup') {
     log.info('duplicate ECS event ignored', { seen: input.seenId });
+    return;
+  }
+  if (res.status === 'stale') {
+    log.info('ECS failure from before the incident recovered ignored (delivered out of order)', {
+      seen: input.seenId,
+      eventTime: new Date(at).toISOString(),
+    });
     return;
   }
   await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });

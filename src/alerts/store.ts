@@ -51,6 +51,7 @@ export interface SignalInput {
 
 type SignalResult =
   | { status: 'dup' }
+  | { status: 'stale' }
   | {
       status: 'ok';
       gen: number;
@@ -86,6 +87,7 @@ export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput)
     ],
   )) as unknown[];
   if (str(res[0]) === 'dup') return { status: 'dup' };
+  if (str(res[0]) === 'stale') return { status: 'stale' };
   return {
     status: 'ok',
     gen: Number(res[1]),

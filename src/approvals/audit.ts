@@ -9,6 +9,8 @@
 import type { RedisClient } from '../redis/client';
 import type { Logger } from '../log';
 import { keys } from '../redis/keys';
+import { fromHash } from './model';
+import type { ChangeRequest } from './types';
 import { pipelineBySlot } from '../redis/slots';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
 
@@ -21,6 +23,7 @@ export type AuditEvent =
   | 'cancelled'
   | 'expired'
   | 'aborted'
+  | 'lapsed'
   | 'started'
   | 'succeeded'
   | 'failed'
@@ -131,4 +134,26 @@ export async function publishAudit(redis: RedisClient, log: Logger, entries: rea
   } catch (err) {
     log.warn('could not copy audit entries to the environment stream', { err });
   }
+}
+
+/**
+ * The bot's own record of its recent changes to one service, newest first: the requests named
+ * by the service's audit stream that are still on record (30 days). What each one planned (the
+ * task definition it replaced) and did (execution facts) lets rollback work without ECS's
+ * deployment history.
+ */
+export async function recentChanges(redis: RedisClient, environment: string, service: string, limit = 300): Promise<ChangeRequest[]> {
+  const entries = await readAudit(redis, environment, { service, limit });
+  const ids = [...new Set(entries.map((e) => e.requestId).filter(Boolean))];
+  if (!ids.length) return [];
+  // One service's requests: one hash slot, one pipeline.
+  const pipe = redis.pipeline();
+  for (const id of ids) pipe.hgetall(keys.request(environment, service, id));
+  const res = (await pipe.exec()) ?? [];
+  const out: ChangeRequest[] = [];
+  res.forEach(([err, val]) => {
+    const req = err ? undefined : fromHash((val ?? {}) as Record<string, string>);
+    if (req) out.push(req);
+  });
+  return out.sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt));
 }

@@ -1,6 +1,6 @@
 /**
  * The request message's clicks (approve, reject, cancel; the reject modal asks first whether a
- * reject would be refused anyway) and the expiry tick, on top of the Redis transitions
+ * reject would be refused anyway), the expiry tick and the start-deadline tick, on top of the Redis transitions
  * (./transitions.ts). The Lua scripts decide (state, expiry, self-approval, double approval, role
  * at click time); this module reads the role, re-renders the message and dispatches the execution.
  */
@@ -13,7 +13,19 @@ import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
-import { abortRequest, bestEffort, ctxFor, dispatchExecute, getRequest, refreshMessage, transit } from './workflow';
+import { cancelledBeforeStartNotice, lapsedNotice, lapseReason } from './unstarted';
+import {
+  abortRequest,
+  bestEffort,
+  ctxFor,
+  dispatchExecute,
+  dropFromIndexes,
+  getRequest,
+  postInThread,
+  refreshMessage,
+  startDeadlineOf,
+  transit,
+} from './workflow';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
 /** The outcome of a click; `message` (for the clicker, in their language) when not ok. */
@@ -60,7 +72,12 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
   const blocked = await frozenRefusal(rt, ref, user);
   if (blocked) return blocked;
   const authorized = await rt.access.holds(ref.environment, user, 'approver');
-  const reply = await transit(rt, (x) => x.approve(ref, user, rt.now(), authorized));
+  const now = rt.now();
+  const deadline = startDeadlineOf(rt, ref.environment);
+  // Indexed first (by when it must have started), so a request approved now is never missed by the
+  // start-deadline tick; an entry for a click that did not approve is dropped by that tick.
+  await storeOp(() => rt.redis.zadd(keys.approvedByStartBy(), now + deadline, id));
+  const reply = await transit(rt, (x) => x.approve(ref, user, now, authorized, deadline));
   const req = reply.request;
   switch (reply.code) {
     case 'APPROVED':
@@ -136,16 +153,23 @@ export async function rejectRequest(rt: Runtime, id: string, user: string, reaso
   return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
-/** Cancel button: only the requester. */
+/**
+ * Cancel button: a pending request by its requester; an approved request that has not started
+ * (its work may be lost, or just not wanted any more) by its requester or an approver.
+ */
 export async function cancelRequest(rt: Runtime, id: string, user: string, reason = ''): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const reply = await transit(rt, (x) => x.cancel(ref, user, rt.now(), reason));
+  const before = await storeOp(() => getRequest(rt.redis, id));
+  const approver =
+    before?.state === 'approved' && before.requester !== user ? await rt.access.holds(ref.environment, user, 'approver') : false;
+  const reply = await transit(rt, (x) => x.cancel(ref, user, rt.now(), reason, approver));
   const req = reply.request;
   if (reply.code === 'OK' || reply.code === 'EXPIRED') {
-    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    await dropFromIndexes(rt, id);
     await refreshMessage(rt, req);
   }
+  if (reply.code === 'OK' && before?.state === 'approved') await postInThread(rt, req, cancelledBeforeStartNotice(req!, user));
   return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
@@ -185,4 +209,39 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
   }
   if (expired.length) rt.log.info('approvals: expired requests', { count: expired.length, ids: expired });
   return expired;
+}
+
+/* ------------------------------------------------------------------ start deadline */
+
+/**
+ * Fail every approved request that did not start by its startBy (the scheduled tick): its execute
+ * job was lost, so nothing would ever start or free it. Each gets a thread reply saying why.
+ * Returns the ids that lapsed.
+ */
+export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
+  const now = rt.now();
+  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.approvedByStartBy(), '-inf', now, 'LIMIT', 0, batch));
+  const lapsed: string[] = [];
+  for (const id of ids) {
+    const ref = parseRequestId(id);
+    if (!ref) {
+      await rt.redis.zrem(keys.approvedByStartBy(), id);
+      continue;
+    }
+    const deadline = startDeadlineOf(rt, ref.environment);
+    const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline)));
+    const req = reply.request;
+    if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy) {
+      await rt.redis.zadd(keys.approvedByStartBy(), req.startBy, id);
+      continue;
+    }
+    await rt.redis.zrem(keys.approvedByStartBy(), id);
+    if (reply.code === 'OK' && req) {
+      lapsed.push(id);
+      await refreshMessage(rt, req);
+      await postInThread(rt, req, lapsedNotice(req, deadline));
+    }
+  }
+  if (lapsed.length) rt.log.warn('approvals: approved requests never started; failed them', { count: lapsed.length, ids: lapsed });
+  return lapsed;
 }

@@ -23,6 +23,8 @@ export const CODES = [
   'ALREADY_APPROVED',
   'NOT_AUTHORIZED',
   'NOT_REQUESTER',
+  'NOT_CANCELLER',
+  'START_EXPIRED',
   'LOCKED',
   'FROZEN',
   'BUSY',
@@ -126,6 +128,15 @@ export const codesText = defineMessages('approvals.codes', {
     en: '{env} is frozen {guard}. No change runs there until an approver runs `/ecs unfreeze {envName}`. Nothing was changed.',
     ko: '{env} 환경이 동결되어 있습니다 — {guard}. 승인자가 `/ecs unfreeze {envName}` 명령을 실행할 때까지 어떤 변경도 실행되지 않습니다. 바뀐 것은 없습니다.',
   },
+  notCanceller: {
+    en: 'Only {user}, who asked for this change, or an approver in {env} can cancel it before it starts. Approvers: {approvers}.',
+    ko: '시작 전에 이 변경을 취소할 수 있는 사람은 요청한 {user} 님이나 {env} 환경의 승인자뿐입니다. 승인자: {approvers}.',
+  },
+  startExpired: {
+    en: 'This approval lapsed: the change was approved{approvedAt} but had not started by {startBy}, and an approval is only valid that long. Nothing was changed; request it again if it is still needed.',
+    ko: '승인 유효 기간이 지났습니다: 변경이{approvedAt} 승인되었지만 {startBy}까지 시작하지 않았고, 승인은 그때까지만 유효합니다. 바뀐 것은 없습니다. 아직 필요하면 다시 요청하세요.',
+  },
+  itsStartDeadline: { en: 'its start deadline', ko: '시작 기한' },
   busyOpen: {
     en: 'Another change to {target} is open. Nothing was changed.',
     ko: '{target} 서비스에 대한 다른 변경이 진행 중입니다. 바뀐 것은 없습니다.',
@@ -253,6 +264,13 @@ export function answerFor(c: string, ctx: AnswerContext, locale: Locale = 'en'):
     }
     case 'NOT_AUTHORIZED':
       return t('notAuthorized', { env: code(env), envName: env, approvers: approversText(ctx, locale) });
+    case 'NOT_CANCELLER':
+      return t('notCanceller', { user: mention(req?.requester ?? '?', locale), env: code(env), approvers: approversText(ctx, locale) });
+    case 'START_EXPIRED':
+      return t('startExpired', {
+        approvedAt: req?.approvedAt ? ` ${slackDate(req.approvedAt)}` : '',
+        startBy: req?.startBy ? slackDate(req.startBy) : t('itsStartDeadline'),
+      });
     case 'NOT_REQUESTER':
       return t('notRequester', { user: mention(req?.requester ?? '?', locale), reject: ctx.approvers ? t('approversReject') : '' });
     case 'LOCKED':
@@ -317,6 +335,8 @@ const ERROR_CODE: Record<RefusalCode, ErrorCode> = {
   ALREADY_APPROVED: 'CONFLICT',
   NOT_AUTHORIZED: 'FORBIDDEN',
   NOT_REQUESTER: 'FORBIDDEN',
+  NOT_CANCELLER: 'FORBIDDEN',
+  START_EXPIRED: 'CONFLICT',
   LOCKED: 'REFUSED',
   FROZEN: 'REFUSED',
   BUSY: 'CONFLICT',
@@ -353,7 +373,7 @@ export function iconFor(c: string): string {
   const kind = ERROR_CODE[c as RefusalCode];
   if (c === 'LOCKED') return ':lock:';
   if (c === 'FROZEN') return ':snowflake:';
-  if (c === 'EXPIRED') return ':hourglass:';
+  if (c === 'EXPIRED' || c === 'START_EXPIRED') return ':hourglass:';
   if (kind === 'FORBIDDEN') return ':no_entry:';
   if (kind === 'REFUSED') return ':no_entry_sign:';
   if (kind === 'CONFLICT') return ':information_source:';

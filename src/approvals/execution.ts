@@ -13,7 +13,20 @@ import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId } from './ids';
 import { factPairs } from './model';
 import type { ChangeRequest } from './types';
-import { abortRequest, bestEffort, ctxFor, getRequest, getRequests, refOrThrow, refreshMessage, transit } from './workflow';
+import {
+  abortRequest,
+  bestEffort,
+  ctxFor,
+  dropFromIndexes,
+  getRequest,
+  getRequests,
+  postInThread,
+  refOrThrow,
+  refreshMessage,
+  startDeadlineOf,
+  transit,
+} from './workflow';
+import { lateStartNotice, lateStartReason, workerFailedNotice, workerFailedReason } from './unstarted';
 import { mention } from '../slack/text';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
@@ -31,15 +44,19 @@ const M = defineMessages('approvals.execution', {
   someone: { en: 'someone', ko: '누군가' },
 });
 
+/** When the caller does not say how long its attempt may run (tests, tools): the worker's timeout. */
+const DEFAULT_ATTEMPT_MS = 3 * 60_000;
+
 type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: string; message: Localized };
 
 /**
- * approved → running, exactly once, taking the service's change lock (same script).
+ * approved → running, exactly once, taking the service's change lock (same script);
+ * `attemptUntil` is when the starting attempt ends at the latest (its invocation's deadline).
  * Called by the executor's 'execute' job before it changes anything; a duplicate delivery gets
  * ALREADY_RUNNING. A request that can no longer start (service locked by hand or environment
  * frozen since the approval) fails with the reason and its message says so.
  */
-export async function startExecution(rt: Runtime, id: string): Promise<StartResult> {
+export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.now() + DEFAULT_ATTEMPT_MS): Promise<StartResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const now = rt.now();
@@ -58,14 +75,24 @@ export async function startExecution(rt: Runtime, id: string): Promise<StartResu
   }
 
   await storeOp(() => rt.redis.zadd(keys.runningIndex(), now, id));
-  const reply = await transit(rt, (x) => x.start(ref, now, lockTtl, `change running: ${id}`));
+  const deadline = startDeadlineOf(rt, ref.environment);
+  const reply = await transit(rt, (x) => x.start(ref, now, lockTtl, `change running: ${id}`, lateStartReason(deadline), attemptUntil));
   const req = reply.request;
   if (reply.code === 'OK' && req) {
-    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    await bestEffort(rt, 'update the indexes', () =>
+      rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).exec(),
+    );
     await refreshMessage(rt, req);
     return { ok: true, request: req };
   }
   if (reply.code !== 'ALREADY_RUNNING') await bestEffort(rt, 'update the running index', () => rt.redis.zrem(keys.runningIndex(), id));
+  if (reply.code === 'START_EXPIRED' && req) {
+    await dropFromIndexes(rt, id);
+    await refreshMessage(rt, req);
+    await postInThread(rt, req, lateStartNotice(req, deadline, now));
+    rt.log.warn('approvals: execution refused, the approval lapsed before it started', { requestId: id });
+    return { ok: false, code: reply.code, message: answerText(reply.code, ctxFor(rt, ref, { request: req })) };
+  }
   if (reply.code === 'LOCKED') {
     const guard = guardFromHash(reply.extra);
     const w = rt.people.workspace;
@@ -145,4 +172,49 @@ export async function runningRequests(rt: Runtime): Promise<ChangeRequest[]> {
   }
   if (stale.length) await bestEffort(rt, 'clean the running index', () => rt.redis.zrem(keys.runningIndex(), ...stale));
   return running;
+}
+
+/* ------------------------------------------------------------------ the executor's lease */
+
+export type LeaseOp = 'acquire' | 'renew' | 'check' | 'release';
+
+/**
+ * The executing worker's lease on a running request (one script: ./lua/lease-2.lua). `acquire`
+ * also raises the request's attemptUntil to `until` (when this attempt ends at the latest);
+ * `check` answers OK only while the request is still running and the lease is `token`'s.
+ */
+export async function leaseOp(
+  rt: Runtime,
+  id: string,
+  op: LeaseOp,
+  token: string,
+  ttlMs: number,
+  until?: number,
+): Promise<{ code: string; request?: ChangeRequest }> {
+  const ref = refOrThrow(id);
+  const t = await transit(rt, (x) => x.lease(ref, op, token, ttlMs, until));
+  return { code: t.code, ...(t.request ? { request: t.request } : {}) };
+}
+
+/** Whether some worker holds the lease of request `id` now. */
+export async function leaseHeld(rt: Runtime, id: string): Promise<boolean> {
+  const ref = refOrThrow(id);
+  return (await storeOp(() => rt.redis.exists(keys.changeLease(ref.environment, ref.service, ref.id)))) === 1;
+}
+
+/* ------------------------------------------------------------------ lost worker invocations */
+
+/**
+ * The worker's invocation for request `id` failed for good (Lambda's on-failure destination): an
+ * approved request that never started is failed now, freeing the service, and its thread is told
+ * why. A running request is left to the deadline tick, which settles it once its attempt is over.
+ * Returns the state the request was in ('gone' when there is none).
+ */
+export async function failNeverStarted(rt: Runtime, id: string, why: string): Promise<string> {
+  const req = await storeOp(() => getRequest(rt.redis, id));
+  if (!req) return 'gone';
+  if (req.state !== 'approved') return req.state;
+  const failed = await abortRequest(rt, id, workerFailedReason(why));
+  if (failed?.state === 'failed') await postInThread(rt, failed, workerFailedNotice(failed, why));
+  return req.state;
 }

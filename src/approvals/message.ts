@@ -4,7 +4,7 @@
  * parent of the executor's status card) and re-rendered in place on every transition. It says each
  * thing once: the change in one line, the checks one line each, who asked and why, the approvals,
  * where it stands. Everything else (full image reference, task definition diff) is behind its
- * Details button. Approve / Reject / Cancel only while pending.
+ * Details button. Approve / Reject / Cancel while pending, Cancel while approved but not started.
  */
 import type { KnownBlock } from '@slack/types';
 import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
@@ -75,6 +75,7 @@ export const messageText = defineMessages('approvals.message', {
   },
   stateUnknown: { en: 'State: {state} (as of {duration} ago)', ko: '상태: {state} ({duration} 전 기준)' },
   expires: { en: ' · Expires {at} (in {duration})', ko: ' · {at} 만료 ({duration} 남음)' },
+  mustStartBy: { en: ' · Must start by {at}, or it fails', ko: ' · {at}까지 시작하지 않으면 실패합니다' },
   expiringNow: { en: ' · Expiring now', ko: ' · 곧 만료' },
   noReason: { en: '_no reason given_', ko: '_사유 없음_' },
   requestedBy: { en: '*Requested by* {user} {at}', ko: '*요청자* {user} {at}' },
@@ -194,6 +195,7 @@ export function stateLine(req: ChangeRequest, now: number, locale: Locale = 'en'
 }
 
 function expiryText(req: ChangeRequest, now: number, locale: Locale): string {
+  if (req.state === 'approved' && req.startBy) return M.in(locale)('mustStartBy', { at: slackDate(req.startBy, '{time}') });
   if (req.state !== 'pending') return '';
   const left = req.expiresAt - now;
   const t = M.in(locale);
@@ -240,6 +242,9 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
       { text: t('reject'), actionId: ACTION.reject, value: req.id, style: 'danger' },
       { text: t('cancel'), actionId: ACTION.cancel, value: req.id },
     );
+  } else if (req.state === 'approved') {
+    // Approved but not started yet: the requester or an approver may still call it off.
+    buttons.push({ text: t('cancel'), actionId: ACTION.cancel, value: req.id });
   }
   buttons.push({ text: t('details'), actionId: ACTION.details, value: req.id });
   blocks.push(actions(undefined, buttons));

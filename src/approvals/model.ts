@@ -29,6 +29,8 @@ export function requestFields(
   if (r.details !== undefined) f.details = r.details;
   if (r.reason !== undefined) f.reason = r.reason;
   if (r.messageTs !== undefined) f.messageTs = r.messageTs;
+  if (r.approvedAt !== undefined) f.approvedAt = String(r.approvedAt);
+  if (r.startBy !== undefined) f.startBy = String(r.startBy);
   return Object.entries(f).flat();
 }
 
@@ -78,6 +80,9 @@ export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
     ...(str(h.decisionReason) !== undefined ? { decisionReason: h.decisionReason } : {}),
     ...(Object.keys(execution).length ? { execution } : {}),
     updatedAt: num(h.updatedAt) ?? 0,
+    ...(num(h.approvedAt) !== undefined ? { approvedAt: num(h.approvedAt) } : {}),
+    ...(num(h.startBy) !== undefined ? { startBy: num(h.startBy) } : {}),
+    ...(num(h.attemptUntil) !== undefined ? { attemptUntil: num(h.attemptUntil) } : {}),
     ...(num(h.startedAt) !== undefined ? { startedAt: num(h.startedAt) } : {}),
     ...(num(h.finishedAt) !== undefined ? { finishedAt: num(h.finishedAt) } : {}),
   };

@@ -1,13 +1,13 @@
 /**
  * Wires the approval workflow into the bot: the request message's buttons, the reject modal and
- * the expiry tick (the scheduled function on Lambda; the timer of src/handlers/local-server.ts locally).
+ * the expiry and start-deadline ticks (the scheduled function on Lambda; the timer of src/handlers/local-server.ts locally).
  * Called from registerAll() (src/handlers/compose.ts).
  */
 import { registerAction, registerView } from '../hooks/actions';
 import { registerTick } from '../hooks/events';
 import { handleApprovalAction, rejectView } from './actions';
 import { ACTION_PREFIX } from './message';
-import { expireDue } from './clicks';
+import { expireDue, lapseDue } from './clicks';
 
 let registered = false;
 
@@ -18,5 +18,8 @@ export function registerApprovals(): void {
   registerView(rejectView);
   registerTick('approvals-expiry', async (rt) => {
     await expireDue(rt);
+  });
+  registerTick('approvals-start-deadline', async (rt) => {
+    await lapseDue(rt);
   });
 }

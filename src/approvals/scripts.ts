@@ -14,6 +14,8 @@ import create from './lua/create-6.lua';
 import expire from './lua/expire-3.lua';
 import finish from './lua/finish-4.lua';
 import freeze from './lua/freeze-2.lua';
+import lapse from './lua/lapse-4.lua';
+import lease from './lua/lease-2.lua';
 import lock from './lua/lock-2.lua';
 import record from './lua/record-2.lua';
 import reject from './lua/reject-3.lua';
@@ -32,6 +34,8 @@ export const SCRIPTS = {
   expire: def('expire', 3, expire),
   abort: def('abort', 4, abort),
   start: def('start', 4, start),
+  lapse: def('lapse', 4, lapse),
+  lease: def('lease', 2, lease),
   finish: def('finish', 4, finish),
   record: def('record', 2, record),
   setfield: def('setfield', 1, setfield),

@@ -10,6 +10,7 @@
  *   lock:{svc:prod:web}          manual lock (/ecs lock) or change lock (held while running)
  *   audit:{svc:prod:web}         the service's audit stream
  *   reqinv:{svc:prod:web}:<inv>  invocation → request id (idempotent creation)
+ *   lease:{svc:prod:web}:<id>    the token of the worker executing a running request
  *   freeze:{env:prod}            the freeze of an environment; audit:{env:prod} its audit stream
  *
  * Each method answers the script's result code (./codes.ts turns codes into sentences), the request
@@ -54,18 +55,44 @@ export interface CreateInput {
 export interface Transitions {
   /** none → pending | approved. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (the active pointer moved). */
   create(input: CreateInput): Promise<Transition>;
-  /** One approval. Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND. */
-  approve(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
+  /**
+   * One approval; the last needed one approves the request, which must then start within
+   * `startDeadlineMs` (startBy). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, SELF_APPROVAL,
+   * ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND.
+   */
+  approve(ref: RequestRef, user: string, now: number, authorized: boolean, startDeadlineMs: number): Promise<Transition>;
   /** pending → rejected. Codes: OK, EXPIRED, SELF_REJECT, NOT_AUTHORIZED, NOT_PENDING, NOT_FOUND. */
   reject(ref: RequestRef, user: string, now: number, authorized: boolean, reason: string): Promise<Transition>;
-  /** pending → cancelled, by the requester. Codes: OK, EXPIRED, NOT_REQUESTER, NOT_PENDING, NOT_FOUND. */
-  cancel(ref: RequestRef, user: string, now: number, reason: string): Promise<Transition>;
+  /**
+   * pending → cancelled by the requester; approved (not started) → cancelled by the requester or an
+   * approver (`approver`: the user holds the role now). Codes: OK, EXPIRED, NOT_REQUESTER,
+   * NOT_CANCELLER, NOT_PENDING, NOT_FOUND.
+   */
+  cancel(ref: RequestRef, user: string, now: number, reason: string, approver: boolean): Promise<Transition>;
   /** pending → expired once due. Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND. */
   expire(ref: RequestRef, now: number): Promise<Transition>;
   /** pending | approved → failed with a reason. Codes: OK, NOT_OPEN, NOT_FOUND. */
   abort(ref: RequestRef, now: number, actor: string, reason: string): Promise<Transition>;
-  /** approved → running, taking the change lock. Codes: OK, ALREADY_RUNNING, LOCKED, NOT_APPROVED, NOT_FOUND. */
-  start(ref: RequestRef, now: number, lockTtlMs: number, lockReason: string): Promise<Transition>;
+  /**
+   * approved → running, taking the change lock and noting until when the starting attempt may run
+   * (attemptUntil); past its startBy the request lapses instead
+   * (approved → failed with `lapseReason`). Codes: OK, ALREADY_RUNNING, START_EXPIRED, LOCKED, NOT_APPROVED, NOT_FOUND.
+   */
+  start(
+    ref: RequestRef,
+    now: number,
+    lockTtlMs: number,
+    lockReason: string,
+    lapseReason: string,
+    attemptUntil: number,
+  ): Promise<Transition>;
+  /** approved → failed once its startBy passed, freeing the service. Codes: OK, NOT_DUE, NOT_APPROVED, NOT_FOUND. */
+  lapse(ref: RequestRef, now: number, reason: string): Promise<Transition>;
+  /**
+   * The executing worker's lease on a running request: acquire (raising attemptUntil to `until`),
+   * renew, check ("still running and mine", extending it) or release. Codes: OK, HELD, NOT_RUNNING, NOT_FOUND.
+   */
+  lease(ref: RequestRef, op: 'acquire' | 'renew' | 'check' | 'release', token: string, ttlMs: number, until?: number): Promise<Transition>;
   /** Merge execution facts (audited). Codes: OK, UNCHANGED, NOT_STARTED, NOT_FOUND. */
   record(ref: RequestRef, now: number, event: string, detail: string, facts: Record<string, unknown>): Promise<Transition>;
   /** running → succeeded | failed, releasing the change lock. Codes: OK, ALREADY, NOT_RUNNING, NOT_FOUND. */
@@ -106,17 +133,17 @@ export function luaTransitions(redis: RedisClient): Transitions {
         [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, ...i.fields],
       );
     },
-    approve(ref, user, now, authorized) {
+    approve(ref, user, now, authorized, startDeadlineMs) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, now, authorized ? '1' : '0']);
+      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, now, authorized ? '1' : '0', startDeadlineMs]);
     },
     reject(ref, user, now, authorized, reason) {
       const k = requestKeys(ref);
       return run(SCRIPTS.reject, [k.request, k.active, k.audit], [user, now, authorized ? '1' : '0', reason]);
     },
-    cancel(ref, user, now, reason) {
+    cancel(ref, user, now, reason, approver) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.cancel, [k.request, k.active, k.audit], [user, now, reason]);
+      return run(SCRIPTS.cancel, [k.request, k.active, k.audit], [user, now, reason, approver ? '1' : '0']);
     },
     expire(ref, now) {
       const k = requestKeys(ref);
@@ -126,9 +153,20 @@ export function luaTransitions(redis: RedisClient): Transitions {
       const k = requestKeys(ref);
       return run(SCRIPTS.abort, [k.request, k.lock, k.active, k.audit], [now, actor, reason]);
     },
-    start(ref, now, lockTtlMs, lockReason) {
+    start(ref, now, lockTtlMs, lockReason, lapseReason, attemptUntil) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit], [now, lockTtlMs, lockReason]);
+      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit], [now, lockTtlMs, lockReason, lapseReason, attemptUntil]);
+    },
+    lapse(ref, now, reason) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit], [now, reason]);
+    },
+    lease(ref, op, token, ttlMs, until) {
+      return run(
+        SCRIPTS.lease,
+        [requestKeys(ref).request, keys.changeLease(ref.environment, ref.service, ref.id)],
+        [op, token, ttlMs, until ?? 0],
+      );
     },
     record(ref, now, event, detail, facts) {
       const k = requestKeys(ref);

@@ -5,6 +5,7 @@
  *
  * States: pending → approved → running → succeeded | failed
  *         pending → rejected | expired | cancelled
+ *         approved → cancelled (not started yet) | failed (did not start by startBy, or could no longer start)
  * An environment that needs no approval creates the request directly in `approved`.
  */
 import type { ChangeVerb } from '../config/schema';
@@ -46,6 +47,12 @@ export interface ChangeRequest {
   /** Execution facts written by the executor (task definition registered, deployment id, outcome…). */
   execution?: Record<string, unknown>;
   updatedAt: number;
+  /** When it was approved (the last needed approval, or creation when none was needed). */
+  approvedAt?: number;
+  /** An approved request must start (approved → running) before this, or it lapses (fails, freeing the service). */
+  startBy?: number;
+  /** Until when the latest execution attempt may run at most (its worker's own timeout): the tick settles a stalled run only after it. */
+  attemptUntil?: number;
   /** When execution started (approved → running) and when the request reached a final state. */
   startedAt?: number;
   finishedAt?: number;

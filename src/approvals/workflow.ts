@@ -9,6 +9,7 @@
  * Outside the scripts (other slots; each script re-checks what it needs):
  *   freeze:{env:prod}            read before creating / approving / starting
  *   approvals:{index}:pending    sorted set by expiresAt, for the expiry tick
+ *   approvals:{index}:approved   sorted set by startBy, for the start-deadline tick
  *   approvals:{index}:running    sorted set by startedAt, for runningRequests()
  *   ecsdeploy:{<deploymentId>}   deployments the bot started (recordExecution)
  */
@@ -26,6 +27,7 @@ import { newRequestId, parseRequestId, type RequestRef } from './ids';
 import { requestMessage } from './message';
 import { fromHash, requestFields } from './model';
 import { luaTransitions, type Transition, type Transitions } from './transitions';
+import type { SlackMessage } from '../slack/blocks';
 import type { ChangeRequest } from './types';
 
 const M = defineMessages('approvals.workflow', {
@@ -51,6 +53,8 @@ const M = defineMessages('approvals.workflow', {
 export const REQUEST_RETENTION_MS = 30 * 24 * 3600_000;
 /** How long an invocation id keeps pointing at the request it created. */
 export const INVOCATION_TTL_MS = 24 * 3600_000;
+/** An approved request must start within this unless its environment says otherwise (chatops.yml startDeadline). */
+const DEFAULT_START_DEADLINE_MS = 10 * 60_000;
 
 export type SubmitInput = Pick<
   ChangeRequest,
@@ -115,6 +119,26 @@ export async function getRequest(redis: RedisClient, id: string): Promise<Change
   return fromHash(await redis.hgetall(keys.request(ref.environment, ref.service, ref.id)));
 }
 
+/** The environment's start deadline: how long an approved request has to start. */
+export function startDeadlineOf(rt: Runtime, environment: string): number {
+  return rt.config.environments[environment]?.startDeadline ?? DEFAULT_START_DEADLINE_MS;
+}
+
+/** A reply in the request's thread (under the request message). Never throws: the transition already happened. */
+export async function postInThread(rt: Runtime, req: ChangeRequest | undefined, msg: SlackMessage): Promise<void> {
+  if (!req?.channel) return;
+  await bestEffort(rt, 'post in the request thread', () =>
+    rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {}),
+  );
+}
+
+/** Every index a request that just ended may still be in. */
+export async function dropFromIndexes(rt: Runtime, id: string): Promise<void> {
+  await bestEffort(rt, 'update the indexes', () =>
+    rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).zrem(keys.runningIndex(), id).exec(),
+  );
+}
+
 /**
  * Many requests by id (an index, a history page): one HGETALL each, one pipeline per hash slot
  * (requests of different services are in different slots), all sent at once. Undefined for a
@@ -141,9 +165,7 @@ export async function getRequests(redis: RedisClient, ids: readonly string[]): P
 export async function abortRequest(rt: Runtime, id: string, reason: string, actor = 'bot'): Promise<ChangeRequest | undefined> {
   const ref = refOrThrow(id);
   const t = await transit(rt, (x) => x.abort(ref, rt.now(), actor, reason));
-  await bestEffort(rt, 'update the indexes', () =>
-    rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.runningIndex(), id).exec(),
-  );
+  await dropFromIndexes(rt, id);
   if (t.code === 'OK') await refreshMessage(rt, t.request);
   return t.request;
 }
@@ -220,13 +242,16 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       channel: input.channel,
       expiresAt,
       approvalsNeeded: needed,
+      // Created approved (no approval needed): it must start within the start deadline like any approval.
+      ...(state === 'approved' ? { approvedAt: now, startBy: now + startDeadlineOf(rt, input.environment) } : {}),
     },
     input.invocationId,
   );
   const auditSummary = input.summary.replace(/\s+/g, ' ').slice(0, 300);
 
-  // Index first, so a crash after the script cannot leave a pending request the expiry tick never sees.
+  // Index first, so a crash after the script cannot leave a request the expiry or start-deadline tick never sees.
   if (state === 'pending') await storeOp(() => rt.redis.zadd(keys.pendingByExpiry(), expiresAt, id), action);
+  else await storeOp(() => rt.redis.zadd(keys.approvedByStartBy(), now + startDeadlineOf(rt, input.environment), id), action);
   let reply: Transition | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const seenActive = (await storeOp(() => rt.redis.get(keys.activeRequest(ref.environment, ref.service)), action)) ?? '';
@@ -246,7 +271,9 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
     if (reply.code !== 'RETRY') break;
   }
   if (!reply || reply.code !== 'OK') {
-    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    await bestEffort(rt, 'update the indexes', () =>
+      rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).exec(),
+    );
   }
   if (!reply || reply.code === 'RETRY') {
     throw new BotError('CONFLICT', `create ${id}: active pointer kept changing`, {

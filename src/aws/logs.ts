@@ -10,7 +10,7 @@ import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEven
 import { BotError } from '../errors';
 import { awsError, awsErrorName, awsActions } from './errors';
 import { defineMessages, type Text } from '../i18n/catalog';
-import { escapeMrkdwn } from '../slack/text';
+import { oneLine } from '../slack/text';
 
 const M = defineMessages('aws.logs', {
   noGroup: { en: 'The log group {group} does not exist in {region}.', ko: '{region}에 {group} 로그 그룹이 없습니다.' },
@@ -126,7 +126,7 @@ function logsError(err: unknown, q: LogEventsQuery, ctx: LogsErrorContext): BotE
   }
   if (name === 'InvalidParameterException' && q.filterPattern) {
     return new BotError('BAD_INPUT', `filter rejected: ${detail}`, {
-      userMessage: M.lazy('badFilter', { detail: escapeMrkdwn(detail.slice(0, 200)) }),
+      userMessage: M.lazy('badFilter', { detail: oneLine(detail, 200) }),
       hint: M.lazy('badFilterHint'),
       cause: err,
     });

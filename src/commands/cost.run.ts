@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
 import { keys } from '../redis/keys';
 import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
+import { isUnavailableApi } from '../aws/errors';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
 import { code } from '../slack/text';
@@ -128,7 +129,12 @@ async function monthEnd(
   } catch (err) {
     if (!isBotError(err)) throw err;
     rt.log.info('no cost forecast', { code: err.code, detail: err.message });
-    const why = err.code === 'NOT_FOUND' ? costText.in(locale)('noForecastHistory') : err.userMessageIn(locale).replace(/[*_`]/g, '');
+    const why =
+      err.code === 'NOT_FOUND'
+        ? costText.in(locale)('noForecastHistory')
+        : isUnavailableApi(err)
+          ? costText.in(locale)('noForecastApi')
+          : err.userMessageIn(locale).replace(/[*_`]/g, '');
     return { unavailable: why, monthLabel: p.monthLabel };
   }
 }

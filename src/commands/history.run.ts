@@ -10,7 +10,8 @@ import { historyMessage, mergeHistory, runsFromAudit, type BotRun, type EcsDeplo
 import { keys } from '../redis/keys';
 import { getRequests } from '../approvals/workflow';
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
-import { errorMessage, isBotError } from '../errors';
+import { isBotError } from '../errors';
+import { awsError, isUnavailableApi } from '../aws/errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
 import { pipelineBySlot } from '../redis/slots';
@@ -27,6 +28,14 @@ const M = defineMessages('commands.history.run', {
     en: "ECS did not describe the deployments' revisions, so their task definitions and images are missing: {why}",
     ko: 'ECS가 배포의 리비전을 알려 주지 않아 작업 정의와 이미지가 빠졌습니다: {why}',
   },
+  noEcsListDenied: {
+    en: "ECS's own deployment list is not available to the bot here (AWS denied `ecs:ListServiceDeployments` to the bot's role), so this shows the bot's own changes only.",
+    ko: '이 환경에서는 봇이 ECS의 배포 목록을 볼 수 없어(AWS가 봇 역할에 `ecs:ListServiceDeployments`를 거부함) 봇이 한 변경만 보여 줍니다.',
+  },
+  noEcsListApi: {
+    en: "ECS's own deployment list is not available to the bot here (`ListServiceDeployments`), so this shows the bot's own changes only.",
+    ko: '이 환경에서는 봇이 ECS의 배포 목록(`ListServiceDeployments`)을 쓸 수 없어 봇이 한 변경만 보여 줍니다.',
+  },
   noEcsList: {
     en: "ECS's own deployment list could not be read, so deployments made outside the bot are not shown: {why}",
     ko: 'ECS의 배포 목록을 읽지 못해 봇 밖에서 한 배포는 보여 주지 못합니다: {why}',
@@ -38,8 +47,9 @@ import type { Invocation } from '../slack/invocation';
 /** Audit entries read per requested row (a request writes about 4–8 entries). */
 const ENTRIES_PER_ROW = 12;
 
+/** Why a read failed, for a note: the classified answer (src/aws/errors.ts), never the SDK's own text. */
 function reasonOf(err: unknown, locale: Locale): string {
-  return isBotError(err) ? err.userMessageIn(locale) : errorMessage(err);
+  return isBotError(err) ? err.userMessageIn(locale) : awsError(err, { action: 'read the deployment history' }).userMessageIn(locale);
 }
 
 /** ECS ids the bot marked as its own (one GET each: the keys live in different slots). */
@@ -107,7 +117,13 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
     deployments = briefs.map((b) => toDeploymentRow(b, revisions, svc.container)).filter((d) => d.id);
   } catch (err) {
     log.warn('history: ECS deployment list unreadable', { err });
-    notes.push(t('noEcsList', { why: reasonOf(err, audience.locale) }));
+    notes.push(
+      isBotError(err) && err.code === 'AWS_ACCESS_DENIED'
+        ? t('noEcsListDenied')
+        : isUnavailableApi(err)
+          ? t('noEcsListApi')
+          : t('noEcsList', { why: reasonOf(err, audience.locale) }),
+    );
   }
 
   let marks = new Map<string, string>();

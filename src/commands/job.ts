@@ -9,12 +9,17 @@ import { storeUnavailable } from '../redis/client';
 import { invocationSchema } from '../slack/invocation';
 import { answerInvocation, errorReply } from '../slack/reply';
 import { route } from './router';
+import { BotError } from '../errors';
+import { code } from '../slack/text';
 
 const commandJobSchema = z.object({
   kind: z.literal('command'),
   id: z.string().min(1),
   invocation: invocationSchema,
 });
+
+/** How long a command's AWS calls may take in all: the answer comes well within 30 seconds. */
+export const COMMAND_BUDGET_MS = 20_000;
 
 let registered = false;
 
@@ -23,8 +28,20 @@ export function registerCommands(): void {
   registered = true;
   registerJobKind('command', {
     schema: commandJobSchema,
+    // A person is waiting: whatever AWS does, they get an answer (or "AWS did not answer within N s") in time.
+    budgetMs: COMMAND_BUDGET_MS,
     // Claimed inside: a read-only command still answers when Redis is down (a duplicate answer is harmless).
     once: false,
+    // Lambda gave up on it: the person who typed it gets an answer instead of silence.
+    async lost(job, rt, why) {
+      const inv = job.invocation;
+      const text = inv.text.trim().split(/\s+/).slice(0, 3).join(' ');
+      const err = new BotError('INTERNAL', `command job lost: ${why}`, {
+        userMessage: `I could not run ${code(`/ecs ${text}`)}: ${why}.`,
+        hint: 'Nothing was changed by it. Try again in a minute; if it keeps happening, whoever runs the bot finds the details in the worker logs.',
+      });
+      await answerInvocation(rt, inv, errorReply(err, rt.log), { inChannel: false });
+    },
     async handle(job, rt) {
       const inv = job.invocation;
       const log = rt.log.child({ invocation: inv.id, user: inv.userId });

@@ -64,6 +64,11 @@ const environment = z
     approvals: approvalsNeeded.default({ deploy: 1, rollback: 1, scale: 1, restart: 1 }),
     /** How long a request waits for approval before it expires. */
     approvalTtl: duration.default(30 * 60_000),
+    /**
+     * An approved change must start within this: a later start is refused, and the scheduled tick
+     * fails an approved request that never started (its job was lost), freeing the service.
+     */
+    startDeadline: duration.default(10 * 60_000),
     /** A rollout still in progress after this is reported as stuck. */
     deployDeadline: duration.default(20 * 60_000),
     /** Image policy for deploys. */

@@ -6,7 +6,7 @@
  * and the tracker takes it from there (the change ends as failed, "aborted by …").
  */
 import type { Runtime } from '../runtime';
-import { BotError, errorMessage } from '../errors';
+import { BotError } from '../errors';
 import { section } from '../slack/blocks';
 import { keys } from '../redis/keys';
 import { awsError, awsErrorName, isAccessDenied, awsActions } from '../aws/errors';
@@ -19,14 +19,14 @@ import { factsOf, refreshRequest } from './tracker';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { recordExecution } from '../approvals/execution';
-import { notificationText, oneLine } from '../slack/text';
+import { notificationText, oneLine, plainText } from '../slack/text';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { endedWords } from './abort';
 
 const M = defineMessages('deploy.abort.run', {
   stopUnavailable: {
-    en: 'StopServiceDeployment was not available ({name}: {detail}).',
-    ko: 'StopServiceDeployment를 쓸 수 없었습니다 ({name}: {detail}).',
+    en: 'StopServiceDeployment was not available ({detail})',
+    ko: 'StopServiceDeployment를 쓸 수 없었습니다 ({detail})',
   },
   noDeploymentToStop: { en: 'ECS gave me no deployment to stop.', ko: 'ECS에 멈출 배포가 없었습니다.' },
   restartCannotGoBack: {
@@ -41,7 +41,10 @@ const M = defineMessages('deploy.abort.run', {
     en: ':octagonal_sign: {user} aborted the change; it stops before the service is updated.',
     ko: ':octagonal_sign: {user} 님이 변경을 중단했습니다. 서비스를 업데이트하기 전에 멈춥니다.',
   },
-  awsAnswered: { en: 'AWS answered {detail}', ko: 'AWS 응답: {detail}' },
+  unexpected: {
+    en: "something unexpected failed on my side (whoever runs the bot finds the details in the worker's logs).",
+    ko: '봇 내부에서 예상하지 못한 오류가 났습니다 (봇 운영자가 워커 로그에서 자세한 내용을 볼 수 있습니다).',
+  },
   didNotWork: {
     en: ':warning: {user} asked to abort, but it did not work: {why} The rollout goes on; press Abort again or use the ECS console.',
     ko: ':warning: {user} 님이 중단을 요청했지만 실패했습니다: {why} 롤아웃은 계속됩니다. 중단을 다시 누르거나 ECS 콘솔을 쓰세요.',
@@ -81,9 +84,9 @@ async function goBack(
       await withThrottleRetry(() => stopServiceDeploymentRaw(ecs, stopArn));
       return { how: 'stop', target: plan.currentTaskDefinition };
     } catch (err) {
-      if (!stopNotAvailable(err))
-        throw awsError(err, { action: awsActions.lazy('stopDeployment'), permission: 'ecs:StopServiceDeployment' });
-      note = M.lazy('stopUnavailable', { name: awsErrorName(err), detail: errorMessage(err).slice(0, 160) });
+      const stopCtx = { action: awsActions.lazy('stopDeployment'), permission: 'ecs:StopServiceDeployment' };
+      if (!stopNotAvailable(err)) throw awsError(err, stopCtx);
+      note = M.lazy('stopUnavailable', { detail: plainText(awsError(err, stopCtx).userMessage) });
       rt.log.info('abort: StopServiceDeployment not available; updating the service back', { err });
     }
   }
@@ -130,7 +133,7 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
-    const why = err instanceof BotError ? err.userMessageIn(w) : t('awsAnswered', { detail: oneLine(errorMessage(err), 200) });
+    const why = err instanceof BotError ? err.userMessageIn(w) : t('unexpected');
     await say(rt, req, t('didNotWork', { user, why }));
     if (!(err instanceof BotError)) throw err;
   }

@@ -19,7 +19,7 @@ import { withThrottleRetry } from './retry';
 import { audienceOf, deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
 import { primaryDeployment, plannedTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
-import { finishExecution, recordExecution, runningRequests } from '../approvals/execution';
+import { finishExecution, leaseHeld, recordExecution, runningRequests } from '../approvals/execution';
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
 import { updateApplied } from './apply';
 import { defineMessages } from '../i18n/catalog';
@@ -37,8 +37,15 @@ const M = defineMessages('deploy.events', {
   didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
 });
 
-/** A running change with no UpdateService recorded this long after it started, and no worker on it, is settled by the tick. */
-const EXEC_STALL_MS = 4 * 60_000;
+/**
+ * A running change with no UpdateService recorded is settled by the tick only once its last
+ * execution attempt is certainly over: no worker holds its lease, and the attempt's own end
+ * (attemptUntil: its invocation's deadline) has passed by this margin, so no UpdateService of
+ * that attempt can still be on its way.
+ */
+const SETTLE_MARGIN_MS = 30_000;
+/** Requests started by an older version have no attemptUntil: their worker could run this long (its former timeout). */
+const LEGACY_ATTEMPT_MS = 15 * 60_000;
 
 /** Refresh each request; one failing does not stop the others (the first failure is rethrown for the log). */
 async function refreshAll(rt: Runtime, what: string, reqs: ReadonlyArray<string | ChangeRequest>, force: boolean): Promise<void> {
@@ -111,8 +118,9 @@ export async function onTick(rt: Runtime): Promise<void> {
 async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
   const ex = factsOf(req);
   const startedAt = startedAtOf(req, ex);
-  if (rt.now() - startedAt < EXEC_STALL_MS) return;
-  if (await rt.redis.exists(keys.changeLease(req.id))) return;
+  const attemptOver = (req.attemptUntil ?? startedAt + LEGACY_ATTEMPT_MS) + SETTLE_MARGIN_MS;
+  if (rt.now() < attemptOver) return;
+  if (await leaseHeld(rt, req.id)) return;
   const w = rt.people.workspace;
   const t = M.in(w);
   const plan = parsePlan(req.plan);

@@ -1,34 +1,41 @@
 /**
  * The 'execute' job: carry out an approved change request exactly once.
  *
- *   startExecution (approved → running, once; takes the service's change lock)
+ *   startExecution (approved → running, once; takes the service's change lock; refused once the
+ *   approval's start deadline has passed)
+ *   → the execution lease (one worker at a time; renewed while it works)
  *   → status card in the request's thread
- *   → re-describe the service: refuse if it changed since the plan was made
+ *   → re-describe the service: refuse if anything the plan was based on moved (task definition,
+ *     desired count, the image digest its tasks run), saying what changed
  *   → deploy only: register the task definition once (its ARN recorded BEFORE UpdateService)
- *   → UpdateService → record the deployment → milestones, card, then tracking (events / tick /
- *     local watcher) until completed or failed.
+ *   → "still running and the lease is mine" checked atomically, then UpdateService
+ *   → record the deployment → milestones, card, then tracking (events / tick / local watcher)
+ *     until completed or failed.
  *
  * Delivery is at least once. A duplicate job finds the request running and returns. A retry
  * after a crash or an unknown outcome (the job throws so Lambda retries it) resumes the running
- * request under a short lease: it reuses the registered task definition, and adopts a
- * registration or an update that went through before the crash instead of repeating it.
- * Nothing here sleeps or waits for a rollout.
+ * request under the lease: it reuses the registered task definition, and adopts a registration
+ * or an update that went through before the crash instead of repeating it. The lease records
+ * until when this attempt may run at most (the invocation's deadline), so the deadline tick
+ * settles a stalled run only once its worker has certainly stopped. Nothing here sleeps or waits
+ * for a rollout.
  */
 import { randomUUID } from 'node:crypto';
 import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { Logger } from '../log';
-import { BotError, errorMessage } from '../errors';
+import { BotError } from '../errors';
 import { keys } from '../redis/keys';
 import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { describeImage } from '../aws/ecr';
-import { code, escapeMrkdwn } from '../slack/text';
+import { code } from '../slack/text';
 import { shortDigest } from './refs';
-import { awsError, awsErrorName, awsActions } from '../aws/errors';
+import { awsError, awsActions } from '../aws/errors';
 import { registerTaskDefinition, updateServiceRaw } from '../aws/ecs-write';
 import { diffObjects } from './diff';
 import { changeFor, isDefiniteRefusal, updateApplied } from './apply';
-import { assertChangeable, parsePlan, plannedTaskDefinition, primaryDeployment, type ChangePlan } from './plan';
+import { assertChangeable, parsePlan, planDrift, plannedTaskDefinition, primaryDeployment, type ChangePlan } from './plan';
+import { runningImageDigest } from './planner';
 import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
 import { registrationInput, roleProblems, rolesOf, withImage } from './taskdef';
@@ -36,8 +43,10 @@ import { audienceOf, deadlineOf, factsOf, postOnce, refreshRequest, showCard, st
 import { watchRollout } from './watch';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
-import { finishExecution, recordExecution, startExecution } from '../approvals/execution';
-import { arnTail } from '../aws/arn';
+import { finishExecution, leaseOp, recordExecution, startExecution } from '../approvals/execution';
+import { invocationDeadline } from '../hooks/jobs';
+import { findService } from '../config/load';
+import { EXECUTE_BUDGET_MS } from './constants';
 import { defineMessages, textIn, tokenText, type Text } from '../i18n/catalog';
 
 const M = defineMessages('deploy.execute', {
@@ -69,14 +78,22 @@ const M = defineMessages('deploy.execute', {
     en: 'AWS did not accept the service update after {n} attempts ({name}: {detail}).',
     ko: 'AWS가 {n}번 시도한 서비스 업데이트를 받아들이지 않았습니다 ({name}: {detail}).',
   },
+  awsUnansweredHint: {
+    en: 'Nothing was changed on the service, and {service} is free for new requests. AWS may be slow or unreachable from the bot right now; request the change again in a few minutes.',
+    ko: '서비스는 바뀌지 않았고 {service} 서비스는 새 요청을 받을 수 있습니다. 지금 봇에서 AWS가 느리거나 닿지 않는 것 같습니다. 몇 분 뒤에 다시 요청하세요.',
+  },
   retrying: {
     en: ':hourglass: AWS did not confirm the service update ({name}); trying again shortly (attempt {n} of {max}).',
     ko: ':hourglass: AWS가 서비스 업데이트를 확인해 주지 않았습니다 ({name}). 곧 다시 시도합니다 ({max}번 중 {n}번째).',
   },
 });
 
-/** A worker holds the request this long; a crashed worker's lease expires before Lambda's second retry. */
-const LEASE_SECONDS = 90;
+/** A worker's lease lasts this long unless renewed; a crashed worker's lease expires before Lambda's retry. */
+const LEASE_MS = 90_000;
+/** The lease is renewed this often while the worker works. */
+const RENEW_EVERY_MS = 30_000;
+/** Without an invocation deadline (npm start), an attempt is over once its AWS budget is spent, plus this. */
+const LOCAL_ATTEMPT_MARGIN_MS = 60_000;
 /** UpdateService attempts (across job retries) before the change is failed. */
 const MAX_UPDATE_ATTEMPTS = 3;
 
@@ -89,15 +106,63 @@ class NotStarted extends Error {
   }
 }
 
-async function acquireLease(rt: Runtime, id: string): Promise<string | undefined> {
-  const token = randomUUID();
-  const ok = await rt.redis.set(keys.changeLease(id), token, 'EX', LEASE_SECONDS, 'NX');
-  return ok === 'OK' ? token : undefined;
+/** Until when this attempt may run at most: its invocation's deadline on Lambda, its AWS budget and a margin locally. */
+function attemptEnd(rt: Runtime): number {
+  return invocationDeadline() ?? rt.now() + EXECUTE_BUDGET_MS + LOCAL_ATTEMPT_MARGIN_MS;
 }
 
-async function releaseLease(rt: Runtime, id: string, token: string): Promise<void> {
-  // Only our own lease: after an expiry another worker may hold it.
-  if ((await rt.redis.get(keys.changeLease(id))) === token) await rt.redis.del(keys.changeLease(id));
+/** The request was settled by someone else (the tick failed it, another worker took over): stop without touching anything. */
+class Superseded extends Error {}
+
+export interface Lease {
+  token: string;
+  /** Answers whether the request is still running and the lease still ours, right now (atomically). */
+  check(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+/**
+ * Take the request's lease (one worker at a time) and keep renewing it while the work goes on.
+ * Undefined when another worker holds it or the request no longer runs.
+ */
+export async function takeLease(
+  rt: Runtime,
+  id: string,
+  log: Logger,
+  timing: { ttlMs: number; renewEveryMs: number } = { ttlMs: LEASE_MS, renewEveryMs: RENEW_EVERY_MS },
+): Promise<Lease | undefined> {
+  const { ttlMs, renewEveryMs } = timing;
+  const token = randomUUID();
+  const got = await leaseOp(rt, id, 'acquire', token, ttlMs, attemptEnd(rt));
+  if (got.code !== 'OK') {
+    log.info('execute: not taking the request', { code: got.code, state: got.request?.state });
+    return undefined;
+  }
+  let lost = false;
+  const timer = setInterval(() => {
+    leaseOp(rt, id, 'renew', token, ttlMs).then(
+      (r) => {
+        if (r.code !== 'OK') {
+          lost = true;
+          clearInterval(timer);
+          log.warn('execute: lease lost while working', { code: r.code });
+        }
+      },
+      (err: unknown) => log.warn('execute: could not renew the lease', { err }),
+    );
+  }, renewEveryMs);
+  timer.unref?.();
+  return {
+    token,
+    async check() {
+      if (lost) return false;
+      return (await leaseOp(rt, id, 'check', token, ttlMs)).code === 'OK';
+    },
+    async release() {
+      clearInterval(timer);
+      await leaseOp(rt, id, 'release', token, ttlMs).catch((err: unknown) => log.warn('could not release the lease', { err }));
+    },
+  };
 }
 
 /** Same registration (the image and everything else) as `input`, made after `since`: a crashed attempt's. */
@@ -117,7 +182,7 @@ async function findOwnRegistration(
 /** Carry out request `id` (the 'execute' job). */
 export async function executeRequest(rt: Runtime, id: string): Promise<void> {
   const log = rt.log.child({ requestId: id });
-  const started = await startExecution(rt, id);
+  const started = await startExecution(rt, id, attemptEnd(rt));
   let req: ChangeRequest;
   let resumed = false;
   if (started.ok) {
@@ -132,19 +197,19 @@ export async function executeRequest(rt: Runtime, id: string): Promise<void> {
     req = current;
     resumed = true;
   }
-  const token = await acquireLease(rt, id);
-  if (!token) {
-    log.info('execute: another worker holds this request');
-    return;
-  }
+  const lease = await takeLease(rt, id, log);
+  if (!lease) return;
   try {
-    await run(rt, req, resumed, log);
+    await run(rt, req, resumed, log, lease);
+  } catch (err) {
+    if (!(err instanceof Superseded)) throw err;
+    log.warn('execute: the request was settled while this worker ran; the service was not changed by it', { reason: err.message });
   } finally {
-    await releaseLease(rt, id, token).catch((err) => log.warn('could not release the lease', { err }));
+    await lease.release();
   }
 }
 
-async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logger): Promise<void> {
+async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logger, lease: Lease): Promise<void> {
   // What goes to the request's thread and message is in the workspace's language.
   const w = rt.people.workspace;
   const plan = parsePlan(req.plan);
@@ -186,9 +251,20 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       applied = await changeService(service, plan);
     }
   } catch (err) {
-    if (err instanceof NotStarted || (err instanceof BotError && !isRetryable(err))) {
+    if (err instanceof Superseded) throw err;
+    // AWS not answering (or refusing, throttling) before any UpdateService was sent: nothing was
+    // changed, so the request fails now and says why, instead of leaving the people who approved
+    // it looking at "starting" while Lambda retries minutes later. Once an UpdateService may have
+    // been sent, its outcome is unknown: the job is retried and looks first.
+    const beforeAnyUpdate = !factsOf(req).updateAttempts;
+    if (err instanceof NotStarted || (err instanceof BotError && (!isRetryable(err) || (beforeAnyUpdate && isAwsUnanswered(err))))) {
       const message = err instanceof NotStarted ? textIn(err.text, w) : (err as BotError).userMessageIn(w);
-      const hint = err instanceof NotStarted ? textIn(err.hint, w) : (err as BotError).hintIn(w);
+      const hint =
+        err instanceof NotStarted
+          ? textIn(err.hint, w)
+          : isAwsUnanswered(err as BotError)
+            ? M.in(w)('awsUnansweredHint', { service: code(plan.alias) })
+            : (err as BotError).hintIn(w);
       log.info('execute: change did not run', { reason: err.message });
       await postOnce(
         rt,
@@ -226,12 +302,22 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
 
   /** Checks, registration (deploy), UpdateService. Throws NotStarted when the service was not changed. */
   async function changeService(service: Service, plan: ChangePlan): Promise<Service> {
-    if (service.taskDefinition !== plan.currentTaskDefinition) {
+    // The whole plan, re-checked against the service as it is now: an approval covers what it showed.
+    const container = 'container' in plan ? plan.container : findService(rt.config, plan.alias)?.container;
+    const runningDigest =
+      plan.runningDigest && container
+        ? await runningImageDigest(ecs, {
+            cluster: plan.cluster,
+            serviceName: plan.serviceName,
+            container,
+            taskDefinition: service.taskDefinition,
+          }).catch(() => undefined)
+        : undefined;
+    const moved = planDrift(plan, { taskDefinition: service.taskDefinition, desiredCount: service.desiredCount, runningDigest });
+    if (moved.length) {
       throw new NotStarted(
-        M.lazy('serviceChanged', { now: tdName(service.taskDefinition), planned: tdName(plan.currentTaskDefinition) }),
-        M.lazy('requestAgain', {
-          command: `\`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : ''}\``,
-        }),
+        `The service changed since the request was made, so the approved plan no longer describes it: ${moved.join('; ')}.`,
+        `Nothing was changed. Request it again: \`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : ''}\` makes a new plan from what runs now.`,
       );
     }
     try {
@@ -289,9 +375,10 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     const abortBy = await rt.redis.hget(keys.changeTrack(req.id), 'abort');
     if (abortBy) throw new NotStarted(M.lazy('abortedBefore', { user: `<@${abortBy}>` }), M.lazy('serviceUntouched'));
 
-    // 3. UpdateService.
+    // 3. UpdateService, only while the request is still running and this worker still holds it.
     const attempts = (ex.updateAttempts ?? 0) + 1;
     req = await recordExecution(rt, req.id, { updateAttempts: attempts }, 'updating service');
+    if (!(await lease.check())) throw new Superseded('the request no longer runs under this worker');
     let updated: Service;
     try {
       updated = await withThrottleRetry(() => updateServiceRaw(ecs, changeFor(plan, registered)));
@@ -308,11 +395,17 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       if (now && updateApplied(plan, now, factsOf(req), startedAt)) {
         updated = now;
       } else if (attempts >= MAX_UPDATE_ATTEMPTS) {
-        throw new NotStarted(
-          M.lazy('notAccepted', { n: attempts, name: awsErrorName(err), detail: escapeMrkdwn(errorMessage(err).slice(0, 200)) }),
-        );
+        const why = awsError(err, {
+          action: awsActions.lazy('updateService', { service: plan.serviceName }),
+          permission: 'ecs:UpdateService',
+        }).userMessageIn(w);
+        throw new NotStarted(`AWS did not accept the service update after ${attempts} attempts. The last attempt: ${why}`);
       } else {
-        const note = M.in(w)('retrying', { name: awsErrorName(err), n: attempts, max: MAX_UPDATE_ATTEMPTS });
+        const why = awsError(err, {
+          action: awsActions.lazy('updateService', { service: plan.serviceName }),
+          permission: 'ecs:UpdateService',
+        }).userMessageIn(w);
+        const note = `:hourglass: AWS did not confirm the service update; trying again shortly (attempt ${attempts} of ${MAX_UPDATE_ATTEMPTS}). ${why}`;
         await showCard(rt, req, card('starting', note), { force: true }).catch(() => undefined);
         log.warn('execute: UpdateService outcome unknown; the job will be retried', { err, attempts, throttled: isThrottled(err) });
         throw err;
@@ -322,13 +415,20 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
   }
 }
 
-/** Throttling and 5xx that outlasted the retries: the job is retried; refusals fail the change. */
-function isRetryable(err: BotError): boolean {
-  return err.code === 'AWS_THROTTLED' || err.code === 'STORE_UNAVAILABLE' || err.code === 'SLACK';
+/** AWS did not answer, could not be reached, or kept throttling: the SDK's own retries are spent. */
+function isAwsUnanswered(err: BotError): boolean {
+  return err.code === 'AWS_TIMEOUT' || err.code === 'AWS_UNREACHABLE' || err.code === 'AWS_THROTTLED';
 }
 
-function tdName(s: string | undefined): string {
-  return '`' + arnTail(s) + '`';
+/** Throttling and 5xx that outlasted the retries: the job is retried; refusals fail the change. */
+function isRetryable(err: BotError): boolean {
+  return (
+    err.code === 'AWS_THROTTLED' ||
+    err.code === 'AWS_TIMEOUT' ||
+    err.code === 'AWS_UNREACHABLE' ||
+    err.code === 'STORE_UNAVAILABLE' ||
+    err.code === 'SLACK'
+  );
 }
 
 async function afterUpdate(

@@ -115,6 +115,8 @@ const base = {
   currentTaskDefinition: z.string(),
   /** The service's desired count when the plan was made. */
   desiredCount: z.number().int(),
+  /** The image digest the service's tasks ran (the plan's container), when they all ran one. */
+  runningDigest: z.string().optional(),
   madeAt: z.number(),
   /** What was checked when the plan was made (absent in plans of older versions). */
   checks: checksSchema.optional(),
@@ -142,8 +144,8 @@ export const rollbackPlanSchema = z.object({
   ...base,
   /** The task definition the service will run again. */
   targetTaskDefinition: z.string(),
-  /** How the target was chosen: the deployment history, or `--to`. */
-  source: z.enum(['history', 'explicit', 'in-progress']),
+  /** How the target was chosen: ECS's deployment history, the bot's own records, `--to`, or the rollout in progress. */
+  source: z.enum(['history', 'records', 'explicit', 'in-progress']),
   container: z.string(),
   previousImage: z.string().optional(),
   targetImage: z.string().optional(),
@@ -236,6 +238,35 @@ export function assertChangeable(service: Service, verb: ChangeVerb, alias: stri
   }
 }
 
+/** The service as the executor finds it at start, against which the plan is re-checked. */
+export interface ServiceNow {
+  taskDefinition?: string;
+  desiredCount?: number;
+  /** The image digest its tasks run now (undefined when unknown or mixed). */
+  runningDigest?: string;
+}
+
+/**
+ * What moved since the plan was made (one sentence each; empty when nothing did): the task
+ * definition, the desired count, the image digest the tasks run. An approval covers the plan as
+ * it was shown, so any of these moving means the change must be requested again.
+ */
+export function planDrift(plan: ChangePlan, now: ServiceNow): string[] {
+  const moved: string[] = [];
+  if (now.taskDefinition !== plan.currentTaskDefinition) {
+    moved.push(`it runs ${code(arnTail(now.taskDefinition) || '?')} now, not ${code(arnTail(plan.currentTaskDefinition))}`);
+  }
+  if (now.desiredCount !== undefined && now.desiredCount !== plan.desiredCount) {
+    moved.push(`its desired count is ${now.desiredCount} now, not ${plan.desiredCount}`);
+  }
+  if (plan.runningDigest && now.runningDigest && now.runningDigest !== plan.runningDigest) {
+    moved.push(
+      `its tasks run image ${code(`sha256:${shortDigest(now.runningDigest)}`)} now, not ${code(`sha256:${shortDigest(plan.runningDigest)}`)}`,
+    );
+  }
+  return moved;
+}
+
 interface ImagePolicy {
   blockCritical: boolean;
   requireScan: boolean;
@@ -325,6 +356,36 @@ export function previousFromHistory(current: string, history: readonly HistoryEn
     if (h.status && !['SUCCESSFUL', 'IN_PROGRESS', 'PENDING'].includes(h.status)) continue;
     const src = h.sources.find((s) => s && s !== current);
     if (src) return src;
+  }
+  return undefined;
+}
+
+/** One of the bot's own past changes, as its request records it (src/approvals/audit.ts recentChanges). */
+export interface RecordedChange {
+  state: string;
+  plan: unknown;
+  execution?: Record<string, unknown>;
+  finishedAt?: number;
+  updatedAt: number;
+}
+
+/**
+ * The task definition that ran before the bot's last change that brought `current` into
+ * service: the newest succeeded deploy or rollback whose target is `current` recorded, in its
+ * plan, what it replaced. Works without ECS's deployment history (an endpoint or an IAM policy
+ * without ListServiceDeployments); undefined when the bot did not make `current` run.
+ */
+export function previousFromRecords(current: string, changes: readonly RecordedChange[]): string | undefined {
+  const newestFirst = [...changes].sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt));
+  for (const c of newestFirst) {
+    if (c.state !== 'succeeded') continue;
+    const plan = parsePlan(c.plan);
+    if (!plan || (plan.verb !== 'deploy' && plan.verb !== 'rollback')) continue;
+    const ex = c.execution ?? {};
+    const target =
+      (typeof ex.targetTaskDefinition === 'string' ? ex.targetTaskDefinition : undefined) ??
+      plannedTaskDefinition(plan, typeof ex.registeredTaskDefinition === 'string' ? ex.registeredTaskDefinition : undefined);
+    if (target === current && plan.currentTaskDefinition !== current) return plan.currentTaskDefinition;
   }
   return undefined;
 }

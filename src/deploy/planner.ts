@@ -9,10 +9,11 @@ import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
 import { defineMessages, tokenText } from '../i18n/catalog';
 import { code } from '../slack/text';
-import { describeService, describeTaskDefinition, type TaskDefinitionWithTags } from '../aws/ecs';
+import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
 import { describeImage } from '../aws/ecr';
-import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { awsErrorName, isUnavailableApi } from '../aws/errors';
+import { recentChanges } from '../approvals/audit';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
 import { diffObjects, renderDiff } from './diff';
 import {
@@ -20,6 +21,7 @@ import {
   assertImageAllowed,
   previousFromDeployments,
   previousFromHistory,
+  previousFromRecords,
   rolloutInProgress,
   type ChangePlan,
   type DeployPlan,
@@ -135,6 +137,43 @@ function base(svc: ResolvedService, service: Service, now: number) {
   };
 }
 
+/**
+ * The image digest the service's tasks of its current task definition run (the configured
+ * container), when they all run the same one; undefined when there are none, they differ, or ECS
+ * does not report it. Two calls (ListTasks, DescribeTasks of up to 10 tasks).
+ */
+export async function runningImageDigest(
+  ecs: ECSClient,
+  where: { cluster: string; serviceName: string; container: string; taskDefinition?: string },
+): Promise<string | undefined> {
+  const arns = await withThrottleRetry(() => listServiceTasks(ecs, where.cluster, where.serviceName, 'RUNNING'));
+  if (!arns.length) return undefined;
+  const tasks = await withThrottleRetry(() => describeTasks(ecs, where.cluster, arns.slice(0, 10)));
+  const digests = new Set(
+    tasks
+      .filter((t) => !where.taskDefinition || t.taskDefinitionArn === where.taskDefinition)
+      .map((t) => t.containers?.find((c) => c.name === where.container)?.imageDigest),
+  );
+  if (digests.size !== 1) return undefined;
+  return [...digests][0] ?? undefined;
+}
+
+async function withRunningDigest<T extends { cluster: string; serviceName: string; currentTaskDefinition: string }>(
+  rt: Runtime,
+  ecs: ECSClient,
+  svc: ResolvedService,
+  b: T,
+): Promise<T & { runningDigest?: string }> {
+  try {
+    const d = await runningImageDigest(ecs, { ...b, container: svc.container, taskDefinition: b.currentTaskDefinition });
+    return d ? { ...b, runningDigest: d } : b;
+  } catch (err) {
+    // Only the start-time re-check uses it: a plan without it still checks the task definition and the count.
+    rt.log.warn('running image digest unavailable', { service: svc.alias, err });
+    return b;
+  }
+}
+
 async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: ECSClient; service: Service }> {
   const ecs = rt.aws.ecs(svc.env.region);
   const service = await withThrottleRetry(() => describeService(ecs, svc.env.cluster, svc.service, `services.${svc.alias}.service`));
@@ -170,7 +209,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
   const container = findContainer(current.taskDefinition, svc.container);
   const imageUri = pinnedImageUri({
@@ -240,6 +279,16 @@ async function deploymentHistory(ecs: ECSClient, cluster: string, service: strin
   }));
 }
 
+/** From the bot's own records (Redis): what its last change that deployed `current` replaced. */
+async function botRecordsTarget(rt: Runtime, svc: ResolvedService, current: string): Promise<string | undefined> {
+  try {
+    return previousFromRecords(current, await recentChanges(rt.redis, svc.environment, svc.alias));
+  } catch (err) {
+    rt.log.warn("rollback: the bot's records are unreadable", { service: svc.alias, err });
+    return undefined;
+  }
+}
+
 async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promise<TaskDefinitionWithTags> {
   try {
     return await withThrottleRetry(() => describeTaskDefinition(ecs, arn));
@@ -261,7 +310,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   const now = rt.now();
   const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'rollback', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current = b.currentTaskDefinition;
   /** Warnings of the request, as catalog tokens. */
   const notes: string[] = [];
@@ -283,24 +332,32 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   } else {
     source = 'history';
     let history: HistoryEntry[] = [];
+    let historyAvailable = true;
     try {
       history = await deploymentHistory(ecs, b.cluster, b.serviceName);
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
-      if (!isAccessDenied(cause) && !['UnsupportedFeatureException', 'InvalidParameterException'].includes(awsErrorName(cause))) throw err;
-      notes.push(M.token('noHistory', { error: awsErrorName(cause) }));
+      if (!isUnavailableApi(err) && !isUnavailableApi(cause) && awsErrorName(cause) !== 'InvalidParameterException') throw err;
+      historyAvailable = false;
+      rt.log.warn('rollback: ECS deployment history unavailable; using the bot records', { service: svc.alias, err });
     }
     target = previousFromHistory(current, history);
     if (!target) {
-      const why = [...notes];
+      // ECS's history is unavailable (or does not say): what the bot's own last change to `current` replaced.
+      target = await botRecordsTarget(rt, svc, current);
+      if (target) {
+        source = 'records';
+        notes.push(
+          historyAvailable
+            ? `ECS's deployment history does not show what ran before ${code(arnTail(current))}; the target comes from the bot's own record of the change that deployed it.`
+            : `ECS's deployment history is not available to the bot here, so the target comes from the bot's own record of the change that deployed ${code(arnTail(current))}.`,
+        );
+      }
+    }
+    if (!target) {
       throw new BotError('NOT_FOUND', `no previous task definition for ${svc.service}`, {
-        userMessage: (l) =>
-          M.in(l)('noPrevious', {
-            service: code(svc.alias),
-            td: code(arnTail(current)),
-            why: why.length ? ` (${why.map((n) => tokenText(n, l).replace(/\.$/, '')).join(' ')})` : '',
-          }),
-        hint: M.lazy('noPreviousHint', { service: svc.alias }),
+        userMessage: `I could not find the task definition ${code(svc.alias)} ran before ${code(arnTail(current))}: ${historyAvailable ? "ECS's deployment history does not show it" : "ECS's deployment history is not available to the bot here"}, and the bot did not deploy it itself.`,
+        hint: `Name the revision to return to: \`/ecs rollback ${svc.alias} --to &lt;revision&gt;\`.`,
         usage: '/ecs rollback <service> [--to <revision>] [--reason "…"] [--dry-run]',
       });
     }
@@ -335,9 +392,9 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
 
 export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {
   const now = rt.now();
-  const { service } = await loadService(rt, svc);
+  const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'scale', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === to) {
     throw new BotError('REFUSED', 'same count', {
       userMessage: M.lazy('sameCount', { service: code(svc.alias), n: to, running: service.runningCount ?? 0 }),
@@ -361,9 +418,9 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
 
 export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Prepared> {
   const now = rt.now();
-  const { service } = await loadService(rt, svc);
+  const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'restart', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === 0) {
     throw new BotError('REFUSED', 'no tasks', {
       userMessage: M.lazy('noTasks', { service: code(svc.alias) }),

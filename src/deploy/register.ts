@@ -13,6 +13,7 @@ import { ABORT_ACTION_ID, changeLine, checkLines, detailsMessage } from './rende
 import { parsePlan } from './plan';
 import { registerRequestView } from '../approvals/view';
 import { requestTitle } from '../approvals/codes';
+import { EXECUTE_BUDGET_MS } from './constants';
 
 const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
@@ -25,7 +26,12 @@ export function registerChanges(): void {
     schema: executeJobSchema,
     // startExecution and a lease make it run once; a job claim would also stop the retry that resumes after a crash.
     once: false,
+    budgetMs: EXECUTE_BUDGET_MS,
     handle: async (job, rt) => (await import('./execute')).executeRequest(rt, job.requestId),
+    // Lambda gave up on it: an approved request that never started fails now and frees its service.
+    lost: async (job, rt, why) => {
+      await (await import('../approvals/execution')).failNeverStarted(rt, job.requestId, why);
+    },
   });
   registerJobKind('change-abort', {
     schema: abortJobSchema,

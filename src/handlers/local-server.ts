@@ -45,7 +45,10 @@ export interface LocalServer {
   notes: string[];
   /** Wait until in-process jobs are done (tests). */
   idle(): Promise<void>;
+  /** Stops within a few seconds: in-flight work gets a short grace, then everything closes, the private redis-server included. */
   stop(): Promise<void>;
+  /** Kills the private redis-server at once (the process is about to exit). */
+  killNow(): void;
 }
 
 function freePort(): Promise<number> {
@@ -71,7 +74,40 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function startPrivateRedis(dir: string, path: string | undefined): Promise<{ url: string; child: ChildProcess }> {
+interface PrivateRedis {
+  url: string;
+  /** SIGTERM, then SIGKILL if it has not exited within 2 s; resolves when it has exited. */
+  stop(): Promise<void>;
+  /** SIGKILL now (the process is exiting). */
+  kill(): void;
+}
+
+function privateRedis(url: string, child: ChildProcess): PrivateRedis {
+  // However this process ends, its redis-server ends with it.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  const exited = new Promise<void>((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) res();
+    else child.once('exit', () => res());
+  });
+  return {
+    url,
+    async stop() {
+      process.off('exit', onExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+    kill: onExit,
+  };
+}
+
+async function startPrivateRedis(dir: string, path: string | undefined): Promise<PrivateRedis> {
   const env = { ...process.env, PATH: path ?? '' };
   if (spawnSync('sh', ['-c', 'command -v redis-server'], { env }).status !== 0) {
     throw new StartupError(
@@ -88,12 +124,13 @@ async function startPrivateRedis(dir: string, path: string | undefined): Promise
       env,
     },
   );
+  const handle = privateRedis(`redis://127.0.0.1:${port}`, child);
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
-    if (await canConnect(port)) return { url: `redis://127.0.0.1:${port}`, child };
+    if (await canConnect(port)) return handle;
     await new Promise((r) => setTimeout(r, 100));
   }
-  child.kill('SIGKILL');
+  handle.kill();
   throw new StartupError(`redis-server did not start on port ${port}.`);
 }
 
@@ -136,17 +173,67 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   }
   const notes: string[] = [];
   const env = { ...opts.env };
-  let redisChild: ChildProcess | undefined;
+  // Socket Mode listens on no port.
+  const port = mode === 'socket' ? 0 : (opts.port ?? Number(env.PORT || 3000));
+  // Before anything is started: a busy port is said in one line, and leaves nothing behind.
+  if (port !== 0 && !(await portFree(port))) throw busyPort(port);
+
+  let redis: PrivateRedis | undefined;
   if (!env.REDIS_URL) {
     const dir = resolve(opts.redisDir ?? '.local/redis');
-    const started = await startPrivateRedis(dir, env.PATH);
-    env.REDIS_URL = started.url;
-    redisChild = started.child;
+    redis = await startPrivateRedis(dir, env.PATH);
+    env.REDIS_URL = redis.url;
     notes.push(
-      `REDIS_URL is not set, so I started redis-server on ${started.url} with its data in ${dir} (pending approvals survive a restart).`,
+      `REDIS_URL is not set, so I started redis-server on ${redis.url} with its data in ${dir} (pending approvals survive a restart).`,
     );
   }
+  try {
+    return await serve(opts, mode, config, env, port, notes, redis);
+  } catch (err) {
+    // Whatever failed after redis-server started, it does not outlive this process.
+    await redis?.stop();
+    if ((err as { code?: string }).code === 'EADDRINUSE') throw busyPort(port);
+    throw err;
+  }
+}
 
+function busyPort(port: number): StartupError {
+  return new StartupError(`port ${port} is already in use (is another \`npm start\` running?). Stop it, or set PORT to a free port.`);
+}
+
+/** Whether nothing listens on `port` (an attempt to listen there, closed at once). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => res(false));
+    srv.listen(port, () => srv.close(() => res(true)));
+  });
+}
+
+/** In-flight jobs get this long to finish when the server stops; then it stops anyway. */
+const STOP_GRACE_MS = 2_000;
+
+function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<undefined>((res) => {
+      timer = setTimeout(() => res(undefined), ms);
+      timer.unref?.();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function serve(
+  opts: LocalOptions,
+  mode: 'http' | 'socket',
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  notes: string[],
+  redis: PrivateRedis | undefined,
+): Promise<LocalServer> {
   registerAll();
   const holder: { rt?: Runtime } = {};
   const dispatcher = inProcessDispatcher((job) => runJob(job, holder.rt!), log);
@@ -156,32 +243,45 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
 
   const where = `config ${configPath(opts.env)}, ${Object.keys(config.services).length} services`;
   let receiver: Receiver;
+  let server: Server | undefined;
   let actualPort = 0;
   let url = 'socket-mode';
   let app: ReturnType<typeof createApp>;
-  if (mode === 'socket') {
-    receiver = new SocketModeReceiver({
-      appToken: env.SLACK_APP_TOKEN!.trim(),
-      logLevel: env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
-      // apps.connections.open goes where the Web API goes (SLACK_API_URL, for tests and proxies).
-      installerOptions: { clientOptions: slackClientOptions(env) },
-    });
-    app = createApp(rt, receiver);
-    await app.start();
-    notes.push(`connected to Slack over Socket Mode: no public URL or tunnel needed (${where})`);
-  } else {
-    const port = opts.port ?? Number(env.PORT || 3000);
-    receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
-    app = createApp(rt, receiver);
-    const server = (await app.start(port)) as unknown as Server;
-    actualPort = (server.address() as { port: number }).port;
-    url = `http://localhost:${actualPort}/slack/events`;
-    notes.push(`listening on ${url} (${where})`);
+  try {
+    if (mode === 'socket') {
+      receiver = new SocketModeReceiver({
+        appToken: env.SLACK_APP_TOKEN!.trim(),
+        logLevel: env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
+        // apps.connections.open goes where the Web API goes (SLACK_API_URL, for tests and proxies).
+        installerOptions: { clientOptions: slackClientOptions(env) },
+      });
+      app = createApp(rt, receiver);
+      await app.start();
+      notes.push(`connected to Slack over Socket Mode: no public URL or tunnel needed (${where})`);
+    } else {
+      receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
+      app = createApp(rt, receiver);
+      server = (await app.start(port)) as unknown as Server;
+      actualPort = (server.address() as { port: number }).port;
+      url = `http://localhost:${actualPort}/slack/events`;
+      notes.push(`listening on ${url} (${where})`);
+    }
+  } catch (err) {
+    rt.redis.disconnect();
+    setRuntime(undefined);
+    throw err;
   }
 
-  const tick = setInterval(() => void runTicks(rt), opts.tickMs ?? 30_000);
+  // The scheduled tasks on a timer; a tick never starts while the previous one still runs (and
+  // runTicks holds a Redis lock per tick besides), so slow AWS answers cannot pile ticks up.
+  let ticking: Promise<unknown> | undefined;
+  const tick = setInterval(() => {
+    if (ticking) return;
+    ticking = runTicks(rt).finally(() => (ticking = undefined));
+  }, opts.tickMs ?? 30_000);
   tick.unref();
 
+  let stopping: Promise<void> | undefined;
   return {
     mode,
     port: actualPort,
@@ -189,25 +289,36 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
     rt,
     notes,
     idle: () => dispatcher.idle(),
-    async stop() {
-      clearInterval(tick);
-      if (receiver instanceof SocketModeReceiver) {
-        // Close the socket and wait for Slack's side of the close handshake (Bolt's stop() does not wait).
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([receiver.client.disconnect(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)))]).catch(
-          () => undefined,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(tick);
+        // Stop taking requests, give in-flight work a moment, then close everything regardless.
+        if (receiver instanceof SocketModeReceiver) {
+          // Close the socket and wait (briefly) for Slack's side of the close handshake (Bolt's stop() does not wait).
+          await within(
+            5_000,
+            receiver.client.disconnect().catch(() => undefined),
+          );
+        } else {
+          await within(
+            1_000,
+            app.stop().catch(() => undefined),
+          );
+          server?.closeAllConnections?.();
+        }
+        await within(STOP_GRACE_MS, Promise.all([dispatcher.idle(), ticking]));
+        await within(
+          500,
+          rt.redis.quit().catch(() => undefined),
         );
-        clearTimeout(timer);
-      } else await app.stop().catch(() => undefined);
-      await dispatcher.idle();
-      await rt.redis.quit().catch(() => undefined);
-      setRuntime(undefined);
-      if (redisChild && redisChild.exitCode === null) {
-        const child = redisChild;
-        const exited = new Promise<void>((res) => child.once('exit', () => res()));
-        child.kill('SIGTERM');
-        await exited;
-      }
+        rt.redis.disconnect();
+        setRuntime(undefined);
+        await redis?.stop();
+      })();
+      return stopping;
+    },
+    killNow() {
+      redis?.kill();
     },
   };
 }

@@ -1,5 +1,10 @@
-/** Lambda entry for the one-minute schedule: approval expiry, deploy deadlines, services-down checks. */
+/**
+ * Lambda entry for the one-minute schedule (approval expiry, start deadlines, deploy deadlines,
+ * services-down checks) and for the worker's failed invocations (an SQS event source on its
+ * on-failure destination: each job Lambda gave up on is settled by its kind).
+ */
 import { runTicks } from '../hooks/events';
+import { handleLostJobs, isSqsBatch } from '../hooks/jobs';
 import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
@@ -8,9 +13,17 @@ registerAll();
 // start-up with the field path, instead of the first event.
 if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRuntime({ profile: 'worker' }));
 
-export async function handler(): Promise<{ ok: boolean; failed?: string[] }> {
+type Result = { ok: boolean; failed?: string[] } | { batchItemFailures: Array<{ itemIdentifier: string }> };
+
+export async function handler(event?: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<Result> {
   const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
-  const failed = await runTicks(rt);
+  if (isSqsBatch(event)) {
+    const res = await handleLostJobs(event.Records, rt);
+    await rt.dispatcher.idle?.();
+    return res;
+  }
+  const left = context?.getRemainingTimeInMillis?.();
+  const failed = await runTicks(rt, left === undefined ? {} : { deadline: Date.now() + left });
   await rt.dispatcher.idle?.();
   return failed.length ? { ok: false, failed } : { ok: true };
 }

@@ -8,9 +8,10 @@ registerAll();
 // start-up with the field path, instead of the first event.
 if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRuntime({ profile: 'worker' }));
 
-export async function handler(event: unknown): Promise<{ ok: true }> {
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<{ ok: true }> {
   const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
-  await runJob(event, rt);
+  const left = context?.getRemainingTimeInMillis?.();
+  await runJob(event, rt, left === undefined ? {} : { deadline: Date.now() + left });
   // Jobs this one dispatched (an auto-approved change) run here, before the invocation ends.
   await rt.dispatcher.idle?.();
   return { ok: true };

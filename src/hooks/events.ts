@@ -3,12 +3,18 @@
  * - ECS events from EventBridge (src/handlers/events.ts) are given to every consumer
  *   (deploy progress tracking, alerts);
  * - the scheduled tick (src/handlers/scheduled.ts, and a timer when running locally) runs
- *   every periodic task (approval expiry, deploy deadlines, services-down checks);
+ *   every periodic task (approval expiry, start deadlines, deploy deadlines, services-down checks);
  * - changes of what people look at (a request created or decided, a lock, a freeze, an incident,
  *   a rollout's progress) are announced to every change listener (the Home tab refresh).
- * Each consumer is isolated: one failing does not stop the others.
+ * Each consumer is isolated: one failing does not stop the others. Event consumers and ticks have
+ * a budget for their AWS calls (src/aws/budget.ts), and a tick never overlaps itself: it runs
+ * under a Redis lock that expires when the invocation could no longer be running, and a tick that
+ * finds its lock taken is skipped.
  */
+import { withBudget } from '../aws/budget';
 import type { EcsEvent } from '../aws/ecs-events';
+import { keys } from '../redis/keys';
+import { releaseLock, tryLock, type HeldLock } from '../redis/locks';
 import type { Runtime } from '../runtime';
 
 type EventConsumer = (event: EcsEvent, rt: Runtime) => Promise<void>;
@@ -26,6 +32,13 @@ const consumers = new Map<string, EventConsumer>();
 const ticks = new Map<string, Tick>();
 const changeListeners = new Map<string, ChangeListener>();
 
+/** An event consumer's AWS calls get this long. */
+const EVENT_BUDGET_MS = 30_000;
+/** A tick's AWS calls get at most this long. */
+const TICK_BUDGET_MS = 50_000;
+/** Without a known end of the invocation (locally), a tick's lock lasts this long. */
+const DEFAULT_TICK_LOCK_MS = 120_000;
+
 export function registerEventConsumer(name: string, fn: EventConsumer): void {
   consumers.set(name, fn);
 }
@@ -39,12 +52,13 @@ async function runAll<T extends unknown[]>(
   args: T,
   rt: Runtime,
   what: string,
+  around: (name: string, run: () => Promise<void>) => Promise<void> = (_name, run) => run(),
 ): Promise<string[]> {
   const failed: string[] = [];
   await Promise.all(
     [...entries].map(async ([name, fn]) => {
       try {
-        await fn(...args);
+        await around(name, () => fn(...args));
       } catch (err) {
         failed.push(name);
         rt.log.error(`${what} failed`, { name, err });
@@ -55,11 +69,39 @@ async function runAll<T extends unknown[]>(
 }
 
 export function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<string[]> {
-  return runAll(consumers, [event, rt], rt, 'event consumer');
+  return runAll(consumers, [event, rt], rt, 'event consumer', (_name, run) => withBudget(EVENT_BUDGET_MS, run));
 }
 
-export function runTicks(rt: Runtime): Promise<string[]> {
-  return runAll(ticks, [rt], rt, 'scheduled task');
+export interface TickOptions {
+  /** When the invocation ends (epoch ms; Lambda's deadline): the ticks' locks expire then, and their budgets end before. */
+  deadline?: number;
+  /** Names of ticks skipped because the previous run still holds the lock (filled in). */
+  skipped?: string[];
+}
+
+export function runTicks(rt: Runtime, opts: TickOptions = {}): Promise<string[]> {
+  const now = Date.now();
+  const lockMs = opts.deadline !== undefined ? Math.max(1_000, opts.deadline - now) : DEFAULT_TICK_LOCK_MS;
+  const budgetMs = Math.min(TICK_BUDGET_MS, Math.max(1_000, lockMs - 5_000));
+  return runAll(ticks, [rt], rt, 'scheduled task', async (name, run) => {
+    let lock: HeldLock | undefined;
+    try {
+      lock = await tryLock(rt.redis, keys.tickLock(name), lockMs);
+      if (!lock) {
+        rt.log.info('scheduled task skipped: its previous run is still going', { name });
+        opts.skipped?.push(name);
+        return;
+      }
+    } catch (err) {
+      // Without Redis most ticks fail anyway; let them say why.
+      rt.log.warn('scheduled task lock unavailable; running without it', { name, err });
+    }
+    try {
+      await withBudget(budgetMs, run);
+    } finally {
+      if (lock) await releaseLock(rt.redis, lock).catch((err) => rt.log.warn('could not release a scheduled task lock', { name, err }));
+    }
+  });
 }
 
 export function registerChangeListener(name: string, fn: ChangeListener): void {

@@ -6,7 +6,9 @@
  * least once (Lambda async invocations may be delivered twice, and are retried after a crash), so
  * every job id is claimed in Redis first.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { z, type ZodType } from 'zod';
+import { withBudget, withoutBudget } from '../aws/budget';
 import { storeUnavailable } from '../redis/client';
 import { keys } from '../redis/keys';
 import type { Logger } from '../log';
@@ -25,7 +27,18 @@ interface JobKind<T> {
    * whose duplicate run is harmless (read-only answers). Default: no, the failure propagates.
    */
   runsWithoutStore?(job: T, rt: Runtime): boolean;
+  /** How long the job's AWS calls may take in all (src/aws/budget.ts); default DEFAULT_JOB_BUDGET_MS. */
+  budgetMs?: number;
+  /**
+   * The job will never run: Lambda gave up on its invocation (every attempt failed, or it aged
+   * out) and sent it to the on-failure destination. End what waits for it; `why` says what
+   * happened, in words for a person.
+   */
+  lost?(job: T, rt: Runtime, why: string): Promise<void>;
 }
+
+/** A job's AWS calls get this long in all unless its kind says otherwise. */
+export const DEFAULT_JOB_BUDGET_MS = 30_000;
 
 const kinds = new Map<string, JobKind<never>>();
 
@@ -46,8 +59,22 @@ export async function claimJob(rt: Runtime, id: string): Promise<'claimed' | 'du
   }
 }
 
+/** The invocation a job runs in: when it ends at the latest (Lambda's deadline; unknown locally). */
+const invocation = new AsyncLocalStorage<{ deadline?: number }>();
+
+/** When the invocation running the current job ends at the latest (epoch ms), if known. */
+export function invocationDeadline(): number | undefined {
+  return invocation.getStore()?.deadline;
+}
+
+export interface RunJobOptions {
+  /** When the invocation ends at the latest (epoch ms): `Date.now() + context.getRemainingTimeInMillis()` on Lambda. */
+  deadline?: number;
+}
+
 /** Run one job. Unknown or malformed jobs are logged and dropped (never retried into a storm). */
-export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
+export async function runJob(raw: unknown, rt: Runtime, opts: RunJobOptions = {}): Promise<void> {
+  if (opts.deadline !== undefined) return invocation.run({ deadline: opts.deadline }, () => runJob(raw, rt));
   const env = jobEnvelope.safeParse(raw);
   if (!env.success) {
     rt.log.error('malformed job dropped', { issues: env.error.issues.slice(0, 3) });
@@ -75,7 +102,7 @@ export async function runJob(raw: unknown, rt: Runtime): Promise<void> {
       rt.log.warn('redis unavailable; read-only job runs without the duplicate check', { kind: job.kind, id: job.id, err: claim });
     }
   }
-  await def.handle(parsed.data, rt);
+  await withBudget(def.budgetMs ?? DEFAULT_JOB_BUDGET_MS, () => def.handle(parsed.data, rt));
 }
 
 /**
@@ -88,8 +115,10 @@ export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logge
   const pending = new Set<Promise<void>>();
   return {
     async dispatch(job) {
-      const p = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => run(job))
+      // The job runs with its own budget, not the one of the work that dispatched it, in the same invocation.
+      const deadline = invocationDeadline();
+      const p = withoutBudget(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => withoutBudget(() => invocation.run({ deadline }, () => run(job))))
         .catch((err) => log.error('in-process job failed', { kind: job.kind, id: job.id, err }))
         .finally(() => pending.delete(p));
       pending.add(p);
@@ -98,4 +127,77 @@ export function inProcessDispatcher(run: (job: Job) => Promise<void>, log: Logge
       while (pending.size) await Promise.all([...pending]);
     },
   };
+}
+
+/* ------------------------------------------------------------------ jobs Lambda gave up on */
+
+/** One SQS record of the worker's on-failure destination (an asynchronous invocation record). */
+interface LostRecord {
+  messageId: string;
+  body: string;
+}
+
+const invocationRecord = z
+  .object({
+    requestContext: z.object({ condition: z.string().optional(), approximateInvokeCount: z.number().optional() }).passthrough().optional(),
+    requestPayload: z.unknown(),
+    responsePayload: z.object({ errorType: z.string().optional(), errorMessage: z.string().optional() }).passthrough().nullish(),
+  })
+  .passthrough();
+
+/** In words for a person: why Lambda gave up on the invocation. */
+function lostBecause(rec: z.infer<typeof invocationRecord>): string {
+  const c = rec.requestContext;
+  if (c?.condition === 'EventAgeExceeded') return 'Lambda could not hand the work to the worker before it grew too old';
+  const n = c?.approximateInvokeCount;
+  const type = rec.responsePayload?.errorType;
+  const how = type === 'Sandbox.Timedout' ? 'timed out' : type?.startsWith('Runtime.') ? 'crashed' : 'failed';
+  return `the worker ${how} on ${n ? `all ${n} attempts` : 'every attempt'}, so Lambda gave up on the work`;
+}
+
+/** Is this an SQS batch (Lambda's event source event)? */
+export function isSqsBatch(event: unknown): event is { Records: LostRecord[] } {
+  const r = (event as { Records?: Array<{ eventSource?: string }> } | null)?.Records;
+  return Array.isArray(r) && r.length > 0 && r.every((x) => x?.eventSource === 'aws:sqs');
+}
+
+/**
+ * The worker's failed invocations (its on-failure destination, an SQS queue): each record names
+ * the job Lambda gave up on; its kind's `lost` ends what waits for it. A record that cannot be
+ * handled now (Redis down) is reported back so SQS delivers it again; one that is not a job is
+ * logged and dropped.
+ */
+export async function handleLostJobs(
+  records: readonly LostRecord[],
+  rt: Runtime,
+): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
+  const failures: Array<{ itemIdentifier: string }> = [];
+  for (const r of records) {
+    let rec: z.infer<typeof invocationRecord>;
+    try {
+      const parsed = invocationRecord.safeParse(JSON.parse(r.body));
+      if (!parsed.success) throw new Error('not an invocation record');
+      rec = parsed.data;
+    } catch (err) {
+      rt.log.error('lost job dropped: the message is not an invocation record', { messageId: r.messageId, err });
+      continue;
+    }
+    const env = jobEnvelope.safeParse(rec.requestPayload);
+    const def = env.success ? kinds.get(env.data.kind) : undefined;
+    const job = env.success ? def?.schema.safeParse(rec.requestPayload) : undefined;
+    if (!env.success || !def || !job?.success) {
+      rt.log.error('lost job dropped: unknown or malformed job', { messageId: r.messageId, kind: env.success ? env.data.kind : undefined });
+      continue;
+    }
+    const why = lostBecause(rec);
+    rt.log.warn('job lost: Lambda gave up on it', { kind: env.data.kind, id: env.data.id, why, error: rec.responsePayload });
+    if (!def.lost) continue;
+    try {
+      await withBudget(DEFAULT_JOB_BUDGET_MS, () => def.lost!(job.data as never, rt, why));
+    } catch (err) {
+      rt.log.error('could not settle a lost job; SQS will deliver it again', { kind: env.data.kind, id: env.data.id, err });
+      failures.push({ itemIdentifier: r.messageId });
+    }
+  }
+  return { batchItemFailures: failures };
 }

@@ -36,10 +36,12 @@ export const keys = {
   /** Slash-command invocation id → the request it created (idempotent creation). */
   requestInvocation: (env: string, alias: string, invocationId: string) => `reqinv:{svc:${env}:${alias}}:${invocationId}`,
   /**
-   * Indexes across services (sorted sets, score = expiresAt / startedAt). They cannot share a slot
+   * Indexes across services (sorted sets, score = expiresAt / startBy / startedAt). They cannot share a slot
    * with the requests, so they are only read outside the scripts; the scripts re-check each request.
    */
   pendingByExpiry: () => 'approvals:{index}:pending',
+  /** Approved requests by the time they must have started (startBy), for the start-deadline tick. */
+  approvedByStartBy: () => 'approvals:{index}:approved',
   runningIndex: () => 'approvals:{index}:running',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
@@ -52,10 +54,15 @@ export const keys = {
   alertMute: (env: string, alias: string) => `mute:{svc:${env}:${alias}}`,
   /** When the scheduled check first saw the service with desired > 0 and running = 0 (epoch ms). */
   serviceDown: (env: string, alias: string) => `down:{svc:${env}:${alias}}`,
-  /** The worker executing a change request right now (SET NX EX; src/deploy/execute.ts). */
-  changeLease: (requestId: string) => `chg:{${requestId}}:lease`,
+  /**
+   * The worker executing a change request right now (its token; src/approvals/lua/lease-2.lua).
+   * In the request's slot, so "still running and the lease is mine" is one script.
+   */
+  changeLease: (env: string, alias: string, requestId: string) => `lease:{svc:${env}:${alias}}:${requestId}`,
   /** Progress reporting of a running change (hash: milestones posted, last card, abort; src/deploy/tracker.ts). */
   changeTrack: (requestId: string) => `chg:{${requestId}}:track`,
+  /** A scheduled tick running now (SET NX PX token; src/hooks/events.ts): ticks never overlap themselves. */
+  tickLock: (name: string) => `tick:{${name}}`,
   /**
    * The Home tab (src/surfaces/): who opened it lately (sorted set, score = last opened), the hash of
    * the view each one was last shown (hash: user → sha1), a "something changed" flag and the

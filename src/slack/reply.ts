@@ -19,6 +19,9 @@ const ICON: Partial<Record<BotError['code'], string>> = {
   STORE_UNAVAILABLE: ':warning:',
   AWS_THROTTLED: ':hourglass:',
   AWS_ACCESS_DENIED: ':lock:',
+  AWS_TIMEOUT: ':hourglass:',
+  AWS_UNREACHABLE: ':electric_plug:',
+  AWS_CREDENTIALS: ':key:',
   REFUSED: ':no_entry_sign:',
   CONFLICT: ':traffic_light:',
 };

@@ -78,7 +78,7 @@ describe('Abort on the status card', () => {
     expect(updates[1]!.args[0].input).toEqual({ cluster: 'prod', service: 'web-prod', taskDefinition: tdArn('web-prod', 42) });
     const text = thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
     expect(text).toContain('the service is updated back to `web-prod:42`');
-    expect(text).toContain('StopServiceDeployment was not available (ServiceDeploymentNotFoundException');
+    expect(text).toContain('StopServiceDeployment was not available (AWS answered ServiceDeploymentNotFoundException');
     // ECS now rolls out :42 again; our deployment was replaced: failed, never completed.
     h.world.complete('prod', 'web-prod');
     await h.e2e.event(

@@ -186,7 +186,7 @@ describe('Logs', () => {
     await click(alert, button('alert:logs'));
     await e2e.drain();
     const reply = e2e.slack.messages('CALERTS').find((m) => m.thread_ts === alert.ts && m.ts !== alert.ts)!;
-    expect(reply.text).toContain(`the log stream ecs/web/${TASK} does not exist`);
+    expect(reply.text).toContain(`there is no log stream for this task yet (ecs/web/${TASK} in /ecs/web)`);
   });
 
   it('refuses a forged or outdated button value', async () => {

@@ -3,7 +3,12 @@
  * dist/events.js bundles) and the scheduled handler, the real Redis, the local Slack API server,
  * and AWS stubbed with aws-sdk-client-mock answering the documented response shapes.
  */
-import { CloudWatchLogsClient, GetLogEventsCommand, type GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  DescribeLogStreamsCommand,
+  GetLogEventsCommand,
+  type GetLogEventsCommandInput,
+} from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -330,13 +335,25 @@ describe('faults', () => {
   });
 
   it('still posts the alert when the log group is gone, and says so', async () => {
-    logs
-      .on(GetLogEventsCommand)
-      .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    const gone = Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' });
+    logs.on(GetLogEventsCommand).rejects(gone);
+    logs.on(DescribeLogStreamsCommand).rejects(gone);
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
     const text = textOf(only(alerts()));
     expect(text).toContain('the log group /ecs/web no longer exists');
     expect(text).not.toContain('"alert:logs"');
+  });
+
+  it('tells "no stream yet for this task" from "the log group is gone" by asking for the group, whatever the error says', async () => {
+    // An endpoint that words a missing stream like a missing group: the group is there all the same.
+    logs
+      .on(GetLogEventsCommand)
+      .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    logs.on(DescribeLogStreamsCommand).resolves({ logStreams: [] });
+    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    const text = textOf(only(alerts()));
+    expect(text).toContain('there is no log stream for this task yet');
+    expect(text).not.toContain('no longer exists');
   });
 
   it('says so when the task definition cannot be read either', async () => {
@@ -346,7 +363,9 @@ describe('faults', () => {
         Object.assign(new Error('User is not authorized to perform: ecs:DescribeTaskDefinition'), { name: 'AccessDeniedException' }),
       );
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
-    expect(textOf(only(alerts()))).toContain('could not read task definition web:42 (AccessDeniedException)');
+    expect(textOf(only(alerts()))).toContain(
+      "could not read task definition web:42: AWS denied access while I tried to describe the task definition: the bot's role needs ecs:DescribeTaskDefinition.",
+    );
   });
 
   it('survives a short Slack outage: the client retries, one message, no duplicate', async () => {

@@ -112,7 +112,9 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
     let r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('running');
     expect(r?.execution?.registeredTaskDefinition).toBe(tdArn('web-prod', 43));
-    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('AWS did not confirm the service update (ServerException)');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain(
+      'AWS did not confirm the service update; trying again shortly (attempt 1 of 3). AWS had an internal error (`ServerException`) while I tried to update service web-prod.',
+    );
 
     // Lambda's retry of the same invocation.
     h.e2e.pending.push(job);
@@ -195,7 +197,7 @@ describe('the service changed since the request', () => {
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     const text = replies(req);
     expect(text).toContain(
-      'The service changed since the request was made: it now runs `web-prod:44`, and the plan was based on `web-prod:42`.',
+      'The service changed since the request was made, so the approved plan no longer describes it: it runs `web-prod:44` now, not `web-prod:42`.',
     );
     expect(text).toContain('Request it again: `/ecs deploy web v1.2.3`');
   });

@@ -93,7 +93,8 @@ describe('/ecs rollback', () => {
     await h.e2e.drain();
     const answer = lastResponse(h.e2e);
     expect(answer).toContain('I could not find the task definition `web` ran before `web-prod:42`');
-    expect(answer).toContain('AccessDeniedException');
+    // Denied by an IAM policy written before the API existed: unavailable, like an endpoint without it.
+    expect(answer).toContain("ECS's deployment history is not available to the bot here, and the bot did not deploy it itself.");
     expect(answer).toContain('/ecs rollback web --to &lt;revision&gt;');
   });
 

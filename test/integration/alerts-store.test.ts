@@ -139,6 +139,16 @@ describe('signal (open or increment)', () => {
     expect(await recordSignal(redis, svc, task({ now: T + WINDOW + 3 }))).toMatchObject({ gen: 3, isNew: true, count: 1 });
   });
 
+  it('does not reopen a recovered incident for a failure that happened before the recovery (delivered out of order)', async () => {
+    await recordSignal(redis, svc, task({ now: T, at: T }));
+    await recoverIncident(redis, svc, { now: T + 60_000, at: T + 50_000, quietMs: 0, by: 'deployment completed' });
+    // A task that stopped before the deployment completed, delivered after it.
+    expect(await recordSignal(redis, svc, task({ now: T + 70_000, at: T + 40_000 }))).toEqual({ status: 'stale' });
+    expect(await readIncident(redis, svc)).toMatchObject({ state: 'recovered', gen: 1 });
+    // One that stopped after the recovery opens a new incident.
+    expect(await recordSignal(redis, svc, task({ now: T + 80_000, at: T + 75_000 }))).toMatchObject({ status: 'ok', gen: 2, isNew: true });
+  });
+
   it('keeps one incident while the service is down, however long', async () => {
     await recordSignal(redis, svc, {
       kind: 'down',

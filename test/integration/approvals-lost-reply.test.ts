@@ -31,7 +31,7 @@ function input(): SubmitInput {
 
 /** The approve script runs in Redis, the bot never sees its reply. */
 async function approveReplyLost(h: StoreHarness, id: string, user: string): Promise<void> {
-  const reply = await luaTransitions(h.rt.redis).approve(parseRequestId(id)!, user, h.clock.now(), true);
+  const reply = await luaTransitions(h.rt.redis).approve(parseRequestId(id)!, user, h.clock.now(), true, 10 * 60_000);
   expect(reply.code).toBe('APPROVED');
 }
 

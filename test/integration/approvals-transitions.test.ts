@@ -14,6 +14,8 @@ import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const HOUR = 3600_000;
 const ENV = 'prod';
+/** The start deadline approvals get in these tests. */
+const START = 10 * 60_000;
 
 let seq = 0;
 
@@ -124,20 +126,20 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
       it('refuses the requester and a user without the role, then approves', async () => {
         const req = await created();
         const ref = { id: req.id, environment: ENV, service: 'web' };
-        expect((await t.approve(ref, 'UDEV1', T0 + 1, true)).code).toBe('SELF_APPROVAL');
-        expect((await t.approve(ref, 'UOTHER', T0 + 2, false)).code).toBe('NOT_AUTHORIZED');
-        const ok = await t.approve(ref, 'ULEAD1', T0 + 3, true);
+        expect((await t.approve(ref, 'UDEV1', T0 + 1, true, START)).code).toBe('SELF_APPROVAL');
+        expect((await t.approve(ref, 'UOTHER', T0 + 2, false, START)).code).toBe('NOT_AUTHORIZED');
+        const ok = await t.approve(ref, 'ULEAD1', T0 + 3, true, START);
         expect(ok.code).toBe('APPROVED');
         expect(ok.request).toMatchObject({ state: 'approved', approvals: [{ user: 'ULEAD1', at: T0 + 3 }] });
-        expect((await t.approve(ref, 'ULEAD2', T0 + 4, true)).code).toBe('NOT_PENDING');
+        expect((await t.approve(ref, 'ULEAD2', T0 + 4, true, START)).code).toBe('NOT_PENDING');
       });
 
       it('records approvals until enough, and refuses a second approval by the same user', async () => {
         const req = await created(refFor(), { approvalsNeeded: 2 });
         const ref = { id: req.id, environment: ENV, service: 'web' };
-        expect((await t.approve(ref, 'ULEAD1', T0 + 1, true)).code).toBe('APPROVAL_RECORDED');
-        expect((await t.approve(ref, 'ULEAD1', T0 + 2, true)).code).toBe('ALREADY_APPROVED');
-        expect((await t.approve(ref, 'ULEAD2', T0 + 3, true)).code).toBe('APPROVED');
+        expect((await t.approve(ref, 'ULEAD1', T0 + 1, true, START)).code).toBe('APPROVAL_RECORDED');
+        expect((await t.approve(ref, 'ULEAD1', T0 + 2, true, START)).code).toBe('ALREADY_APPROVED');
+        expect((await t.approve(ref, 'ULEAD2', T0 + 3, true, START)).code).toBe('APPROVED');
       });
 
       it('expires a request past its time, on the tick or on a click', async () => {
@@ -150,7 +152,7 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
         expect(await redis.get(keys.activeRequest(ENV, 'web'))).toBeNull();
 
         const b = await created(refFor('worker'));
-        const late = await t.approve({ id: b.id, environment: ENV, service: 'worker' }, 'ULEAD1', T0 + HOUR, true);
+        const late = await t.approve({ id: b.id, environment: ENV, service: 'worker' }, 'ULEAD1', T0 + HOUR, true, START);
         expect(late.code).toBe('EXPIRED');
         expect(late.request?.state).toBe('expired');
       });
@@ -166,15 +168,15 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
 
         const b = await created(refFor('worker'));
         const refB = { id: b.id, environment: ENV, service: 'worker' };
-        expect((await t.cancel(refB, 'ULEAD1', T0 + 1, '')).code).toBe('NOT_REQUESTER');
-        const can = await t.cancel(refB, 'UDEV1', T0 + 2, '');
+        expect((await t.cancel(refB, 'ULEAD1', T0 + 1, '', false)).code).toBe('NOT_REQUESTER');
+        const can = await t.cancel(refB, 'UDEV1', T0 + 2, '', false);
         expect(can.code).toBe('OK');
         expect(can.request?.state).toBe('cancelled');
       });
 
       it('answers NOT_FOUND for a request that is not on record', async () => {
         const ref = refFor();
-        expect((await t.approve(ref, 'ULEAD1', T0, true)).code).toBe('NOT_FOUND');
+        expect((await t.approve(ref, 'ULEAD1', T0, true, START)).code).toBe('NOT_FOUND');
         expect((await t.expire(ref, T0)).code).toBe('NOT_FOUND');
         expect((await t.abort(ref, T0, 'bot', 'x')).code).toBe('NOT_FOUND');
         expect((await t.setField(ref, 'messageTs', '1.2', T0)).code).toBe('NOT_FOUND');
@@ -185,15 +187,15 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
       it('starts an approved request once, taking the change lock; records facts once; finishes once, releasing it', async () => {
         const pending = await created(refFor('web'));
         const ref = { id: pending.id, environment: ENV, service: 'web' };
-        expect((await t.start(ref, T0 + 1, 2 * HOUR, 'change running')).code).toBe('NOT_APPROVED');
+        expect((await t.start(ref, T0 + 1, 2 * HOUR, 'change running', 'lapsed', T0 + HOUR)).code).toBe('NOT_APPROVED');
         expect((await t.record(ref, T0 + 1, 'recorded', '{}', { a: 1 })).code).toBe('NOT_STARTED');
-        await t.approve(ref, 'ULEAD1', T0 + 2, true);
+        await t.approve(ref, 'ULEAD1', T0 + 2, true, START);
 
-        const started = await t.start(ref, T0 + 3, 2 * HOUR, `change running: ${ref.id}`);
+        const started = await t.start(ref, T0 + 3, 2 * HOUR, `change running: ${ref.id}`, 'lapsed', T0 + HOUR);
         expect(started.code).toBe('OK');
         expect(started.request).toMatchObject({ state: 'running', startedAt: T0 + 3 });
         expect(await redis.hget(keys.serviceLock(ENV, 'web'), 'kind')).toBe('change');
-        expect((await t.start(ref, T0 + 4, 2 * HOUR, 'again')).code).toBe('ALREADY_RUNNING');
+        expect((await t.start(ref, T0 + 4, 2 * HOUR, 'again', 'lapsed', T0 + HOUR)).code).toBe('ALREADY_RUNNING');
 
         const rec = await t.record(ref, T0 + 5, 'recorded', '{"deploymentId":"ecs-svc/1"}', { deploymentId: 'ecs-svc/1' });
         expect(rec.code).toBe('OK');
@@ -222,6 +224,87 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
       });
     });
 
+    describe('approved but not started (issue 9 §2)', () => {
+      async function approved(service = 'web', requester = 'UDEV1'): Promise<{ req: ChangeRequest; ref: RequestRef }> {
+        const req = await created(refFor(service), { requester });
+        const ref = { id: req.id, environment: ENV, service };
+        const ok = await t.approve(ref, 'ULEAD1', T0 + 1, true, START);
+        expect(ok.code).toBe('APPROVED');
+        return { req: ok.request!, ref };
+      }
+
+      it('an approval records when it was given and until when the change must start', async () => {
+        const { req } = await approved();
+        expect(req).toMatchObject({ state: 'approved', approvedAt: T0 + 1, startBy: T0 + 1 + START });
+      });
+
+      it('a start past startBy is refused: the approval lapses atomically, freeing the service (audited)', async () => {
+        const { ref } = await approved();
+        const late = await t.start(ref, T0 + 1 + START, 2 * HOUR, 'change running', 'not started in time', T0 + 2 * HOUR);
+        expect(late.code).toBe('START_EXPIRED');
+        expect(late.request).toMatchObject({ state: 'failed', decisionReason: 'not started in time', finishedAt: T0 + 1 + START });
+        expect(late.audit.map((a) => a.fields.event)).toEqual(['lapsed']);
+        expect(await redis.get(keys.activeRequest(ENV, 'web'))).toBeNull();
+        expect(await redis.exists(keys.serviceLock(ENV, 'web'))).toBe(0);
+        // A start just before the deadline runs, and notes until when its attempt may run.
+        const { ref: ref2 } = await approved('worker');
+        const ok = await t.start(ref2, T0 + START, 2 * HOUR, 'change running', 'x', T0 + START + 180_000);
+        expect(ok.code).toBe('OK');
+        expect(ok.request).toMatchObject({ state: 'running', attemptUntil: T0 + START + 180_000 });
+      });
+
+      it('the start-deadline tick fails an approved request once due, and nothing else', async () => {
+        const { ref } = await approved();
+        expect((await t.lapse(ref, T0 + START, 'lapsed')).code).toBe('NOT_DUE');
+        const res = await t.lapse(ref, T0 + 1 + START, 'never started');
+        expect(res.code).toBe('OK');
+        expect(res.request).toMatchObject({ state: 'failed', decisionReason: 'never started' });
+        expect(await redis.get(keys.activeRequest(ENV, 'web'))).toBeNull();
+        expect((await t.lapse(ref, T0 + 2 * START, 'again')).code).toBe('NOT_APPROVED');
+
+        const pending = await created(refFor('worker'));
+        expect((await t.lapse({ id: pending.id, environment: ENV, service: 'worker' }, T0 + HOUR, 'x')).code).toBe('NOT_APPROVED');
+      });
+
+      it('an approved request that has not started can be cancelled by its requester or an approver, by nobody else', async () => {
+        const a = await approved('web');
+        expect((await t.cancel(a.ref, 'UOTHER', T0 + 2, '', false)).code).toBe('NOT_CANCELLER');
+        const byApprover = await t.cancel(a.ref, 'ULEAD2', T0 + 3, 'lost', true);
+        expect(byApprover.code).toBe('OK');
+        expect(byApprover.request).toMatchObject({ state: 'cancelled', decidedBy: 'ULEAD2' });
+        expect(await redis.get(keys.activeRequest(ENV, 'web'))).toBeNull();
+
+        const b = await approved('worker');
+        expect((await t.cancel(b.ref, 'UDEV1', T0 + 2, '', false)).code).toBe('OK');
+
+        const c = await approved('api');
+        await t.start(c.ref, T0 + 2, 2 * HOUR, 'change running', 'x', T0 + HOUR);
+        const running = await t.cancel(c.ref, 'ULEAD2', T0 + 3, '', true);
+        expect(running.code).toBe('NOT_PENDING');
+        expect(running.request?.state).toBe('running');
+      });
+
+      it('the execution lease: one holder, renewed and checked only while the request runs, released by its holder', async () => {
+        const { ref } = await approved();
+        expect((await t.lease(ref, 'acquire', 'w1', 90_000, T0 + HOUR)).code).toBe('NOT_RUNNING');
+        await t.start(ref, T0 + 2, 2 * HOUR, 'change running', 'x', T0 + 3 * 60_000);
+        const got = await t.lease(ref, 'acquire', 'w1', 90_000, T0 + HOUR);
+        expect(got.code).toBe('OK');
+        expect(got.request?.attemptUntil).toBe(T0 + HOUR);
+        expect(await redis.pttl(keys.changeLease(ENV, 'web', ref.id))).toBeGreaterThan(0);
+        expect((await t.lease(ref, 'acquire', 'w2', 90_000, T0 + HOUR)).code).toBe('HELD');
+        expect((await t.lease(ref, 'check', 'w2', 90_000)).code).toBe('HELD');
+        expect((await t.lease(ref, 'renew', 'w1', 90_000)).code).toBe('OK');
+        expect((await t.lease(ref, 'check', 'w1', 90_000)).code).toBe('OK');
+        // The tick settles the request meanwhile: the holder's check fails, so it never changes the service.
+        await t.finish(ref, 'failed', 'settled', T0 + 4);
+        expect((await t.lease(ref, 'check', 'w1', 90_000)).code).toBe('NOT_RUNNING');
+        expect((await t.lease(ref, 'release', 'w2', 90_000)).code).toBe('HELD');
+        expect((await t.lease(ref, 'release', 'w1', 90_000)).code).toBe('OK');
+        expect(await redis.exists(keys.changeLease(ENV, 'web', ref.id))).toBe(0);
+      });
+    });
+
     describe('locks and freezes', () => {
       it('locks once, lets the holder or an approver unlock, and never lifts a change lock', async () => {
         const lock = await t.lock(ENV, 'web', 'UOPS1', 'migration', T0);
@@ -235,7 +318,7 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
         expect((await t.unlock(ENV, 'web', 'UOPS1', false, T0 + 4)).code).toBe('NOT_LOCKED');
 
         const req = await created(refFor('web'), { approvalsNeeded: 0 });
-        await t.start({ id: req.id, environment: ENV, service: 'web' }, T0 + 5, 2 * HOUR, 'change running');
+        await t.start({ id: req.id, environment: ENV, service: 'web' }, T0 + 5, 2 * HOUR, 'change running', 'lapsed', T0 + HOUR);
         expect((await t.lock(ENV, 'web', 'UOPS1', undefined, T0 + 6)).code).toBe('CHANGE_RUNNING');
         expect((await t.unlock(ENV, 'web', 'ULEAD1', true, T0 + 7)).code).toBe('CHANGE_LOCK');
       });

@@ -28,12 +28,13 @@ import {
   setMute,
 } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
-import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
-import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
+import { approveRequest, cancelRequest, checkCanReject, expireDue, lapseDue, rejectRequest } from '../../src/approvals/clicks';
+import { finishExecution, leaseOp, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
+import { releaseLock, tryLock } from '../../src/redis/locks';
 import { definedScripts } from '../../src/redis/scripts';
 import { slotOf } from '../../src/redis/slots';
 import { onChange, runHomeJob } from '../../src/surfaces/home-publish';
@@ -159,6 +160,9 @@ describe('hash slots of every script call', () => {
       serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:222222222222:service-deployment/prod/web-prod/abc',
     });
     await setStatusTs(rt, a.id, '1700000000.000100');
+    // The executing worker's lease, in the request's slot.
+    for (const op of ['acquire', 'renew', 'check', 'release'] as const)
+      expect((await leaseOp(rt, a.id, op, 'slots-token', 90_000, rt.now() + 60_000)).code).toBe('OK');
     expect((await finishExecution(rt, a.id, 'succeeded', 'done')).state).toBe('succeeded');
 
     // rejected, cancelled, expired on a click, expired by the tick, aborted.
@@ -174,6 +178,15 @@ describe('hash slots of every script call', () => {
     expect(await expireDue(rt)).toEqual([e.id]);
     const f = await submitRequest(rt, input());
     expect((await abortRequest(rt, f.id, 'aborted by the test'))?.state).toBe('failed');
+    // Approved but never started: the start-deadline tick lapses it.
+    const g = await submitRequest(rt, input());
+    expect((await approveRequest(rt, g.id, 'ULEAD1')).code).toBe('APPROVAL_RECORDED');
+    expect((await approveRequest(rt, g.id, 'ULEAD2')).code).toBe('APPROVED');
+    h.clock.advance(2 * HOUR);
+    expect(await lapseDue(rt)).toEqual([g.id]);
+    // A scheduled tick's lock.
+    const tickLock = await tryLock(rt.redis, keys.tickLock('slots'), 60_000);
+    expect(await releaseLock(rt.redis, tickLock!)).toBe(true);
 
     // Reads that gather several slots (one pipeline per slot).
     await lockService(rt, 'prod', 'worker', 'ULEAD1', 'again');

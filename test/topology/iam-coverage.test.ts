@@ -1,12 +1,15 @@
 /**
  * IAM coverage, both ways, on the deployed topology: a scripted run of every flow (read
  * commands, a deploy with 0 approvals, a deploy approved through an Approve click, rollback,
- * scale, restart, an abort, a failed rollout, an alert and its Logs button, scheduled ticks)
+ * scale, restart, an abort, a failed rollout, alerts and their Logs button (also for a stream that
+ * cannot be read), a job Lambda gave up
+ * on and its on-failure queue, scheduled ticks)
  * through the built bundles, each function signing with its own credentials; then
  *   (a) every AWS call each function made, and every log write Lambda made for it, is allowed
  *       by that function's role in the packaged template (action and resource, conditions);
  *   (b) every action × resource the role allows was used by some flow of that function.
  */
+import { AwsFault } from '../../src/loopback/aws/fault';
 import { startTopology, type Topology } from '../helpers/topology';
 import { disallowed, unusedGrants, usesOf } from '../helpers/topology/coverage';
 import { seedWorld } from '../helpers/topology/seed';
@@ -180,8 +183,49 @@ describe('a scripted run of every flow', () => {
         .map((m) => textOf(m))
         .join('\n'),
     ).toContain('panic: out of memory');
+
+    // Pressed again once the stream cannot be read: the worker asks whether the group is there (DescribeLogStreams).
+    t.aws.failNext('logs', 'GetLogEvents', new AwsFault('ResourceNotFoundException', 'The specified log stream does not exist.'));
+    await t.click({
+      action_id: logs.action_id,
+      value: logs.value,
+      block_id: 'alert:prod:worker',
+      user_id: 'UDEV2',
+      channel_id: 'CWORKERTEAM',
+      message_ts: alert!.ts,
+      message: { ts: alert!.ts, blocks: alert!.blocks },
+    });
+    await t.settle();
+    expect(
+      threadOf(t.slack, 'CWORKERTEAM', alert!.ts)
+        .map((m) => textOf(m))
+        .join('\n'),
+    ).toContain('there is no log stream for this task yet');
     t.world.ecs.settle();
     await t.settle();
+  });
+
+  it('an alert for a task whose log stream cannot be read says whether the group is there (the events function asks)', async () => {
+    t.aws.failNext('logs', 'GetLogEvents', new AwsFault('ResourceNotFoundException', 'The specified log stream does not exist.'));
+    t.world.ecs.crashTask('staging', 'web-staging', { exitCode: 1 });
+    await t.settle();
+    expect(textOf(t.slack.messages('CALERTSSTG').at(-1))).toContain('there is no log stream for this task yet');
+    t.world.ecs.settle();
+    await t.settle();
+  });
+
+  it("a job Lambda gives up on goes to the worker's on-failure queue, and the scheduled function settles it", async () => {
+    await command('deploy web v1.2.3');
+    t.lambda.crashNext(t.functions.worker.name, 2);
+    const req = await approveLatest('CPROD');
+    expect(t.lambda.gaveUp.at(-1)).toMatchObject({ condition: 'RetriesExhausted', delivered: true });
+    expect(t.invocations('scheduled').at(-1)).toMatchObject({ source: 'sqs', result: { ok: true } });
+    expect(textOf(requestIn(t.slack, 'CPROD').message)).toMatch(/failed/i);
+    expect(
+      threadOf(t.slack, 'CPROD', req.ts)
+        .map((m) => textOf(m))
+        .join('\n'),
+    ).toContain('Lambda gave up on the work');
   });
 
   it('scheduled ticks', async () => {

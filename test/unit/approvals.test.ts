@@ -79,7 +79,13 @@ describe('request message', () => {
   it.each(states)('renders %s', (state, over) => {
     const msg = requestMessage(request({ state, ...over }), T0 + 15 * MIN, { approvers: ['ULEAD1', 'ULEAD2', 'SLEADS'] });
     expect(msg).toMatchSnapshot();
-    expect(actionIds(msg)).toEqual(state === 'pending' ? [ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.details] : [ACTION.details]);
+    expect(actionIds(msg)).toEqual(
+      state === 'pending'
+        ? [ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.details]
+        : state === 'approved'
+          ? [ACTION.cancel, ACTION.details]
+          : [ACTION.details],
+    );
   });
 
   it('shows the header per verb, who asked, why, approvals and time left while pending', () => {

@@ -9,7 +9,9 @@
 -- ARGV[6] reason key      ARGV[7] reason label
 -- ARGV[8] facts (JSON; '' for none)   ARGV[9] incident TTL (ms)   ARGV[10] event time (ms)
 --
--- Returns {'dup'} or {'ok', gen, count, isNew, newReason, ts, channel, action, rev}
+-- Returns {'dup'}, {'stale'} (the failure happened before the incident recovered: EventBridge
+-- delivered it late and out of order, so it does not reopen anything) or
+-- {'ok', gen, count, isNew, newReason, ts, channel, action, rev}
 --   action: post (you hold the lease, nothing posted yet) | update (you hold the lease) |
 --           busy (someone else holds it) | muted
 local now = tonumber(ARGV[1])
@@ -20,8 +22,11 @@ end
 local inc = KEYS[1]
 local kind = ARGV[5]
 
-local h = redis.call('HMGET', inc, 'state', 'lastAt', 'down')
+local h = redis.call('HMGET', inc, 'state', 'lastAt', 'down', 'recoveredEventAt')
 local lastAt = tonumber(h[2] or '0')
+if h[1] == 'recovered' and kind ~= 'down' and h[4] and at < tonumber(h[4]) then
+  return {'stale'}
+end
 local isNew = 0
 -- A recovered incident, or one quiet for longer than the window (and not down), is over.
 if h[1] ~= 'open' or (now - lastAt > tonumber(ARGV[2]) and not h[3]) then

@@ -3,12 +3,13 @@
 
   KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
   ARGV[1] user   ARGV[2] now   ARGV[3] '1' when the user holds the approver role now (checked at click time)
+  ARGV[4] start deadline (ms): an approved request must start within this, or it lapses (startBy)
 
   Checks, in this order: exists, pending, not expired, not the requester, not already approved by
   this user, authorized, service not locked by hand.
 
   Output:
-    APPROVED           last needed approval: state → approved; the caller dispatches the execution
+    APPROVED           last needed approval: state → approved (approvedAt, startBy set); the caller dispatches the execution
     APPROVAL_RECORDED  recorded; more approvals are needed
     NOT_FOUND          no such request (TTL passed, store reset): treat as not approved
     NOT_PENDING        already approved / running / finished / rejected / …; request = current state
@@ -34,7 +35,7 @@ local count = redis.call('HINCRBY', KEYS[1], 'approvalCount', 1)
 redis.call('HSET', KEYS[1], 'a.' .. user, now, 'updatedAt', now)
 local progress = count .. '/' .. h.approvalsNeeded
 if count >= tonumber(h.approvalsNeeded) then
-  redis.call('HSET', KEYS[1], 'state', 'approved')
+  redis.call('HSET', KEYS[1], 'state', 'approved', 'approvedAt', now, 'startBy', tonumber(now) + tonumber(ARGV[4]))
   h.state = 'approved'
   audit(KEYS[4], 'approved', h, user, progress, now)
   return answer('APPROVED', KEYS[1])

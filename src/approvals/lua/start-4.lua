@@ -1,12 +1,17 @@
 --[[
-  approved → running, exactly once, taking the service's change lock in the same step.
+  approved → running, exactly once, taking the service's change lock in the same step. An
+  approval is valid for a bounded time: past the request's startBy it lapses here instead
+  (approved → failed, the service freed), so a job delivered late never runs an old approval.
 
   KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
   ARGV[1] now   ARGV[2] change-lock TTL (ms, a safety net if the run never finishes)   ARGV[3] lock reason
+  ARGV[4] the reason written when the approval has lapsed
+  ARGV[5] until when the starting attempt may run at most (epoch ms; the request's attemptUntil)
 
   Output:
     OK               now running; the caller executes the plan
     ALREADY_RUNNING  a duplicate delivery of the execute job: do nothing
+    START_EXPIRED    past startBy: the request failed now (request = it); the caller says so in its thread
     NOT_APPROVED     not approved (pending, or finished); request = current state
     NOT_FOUND        no such request
     LOCKED           the service was locked by hand since the approval; extra = the lock hash
@@ -19,6 +24,10 @@ local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end
 if h.state == 'running' then return answer('ALREADY_RUNNING', KEYS[1]) end
 if h.state ~= 'approved' then return answer('NOT_APPROVED', KEYS[1]) end
+if h.startBy and tonumber(now) >= tonumber(h.startBy) then
+  lapseRequest(KEYS[1], KEYS[2], KEYS[3], KEYS[4], h, now, ARGV[4])
+  return answer('START_EXPIRED', KEYS[1])
+end
 local lock = hgetall(KEYS[2])
 if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
 local detail = ''
@@ -28,7 +37,7 @@ redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id)
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], h.id)
-redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', now, 'updatedAt', now)
+redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', now, 'updatedAt', now, 'attemptUntil', ARGV[5])
 h.state = 'running'
 audit(KEYS[4], 'started', h, 'bot', detail, now)
 return answer('OK', KEYS[1])

@@ -66,6 +66,10 @@ export const costText = defineMessages('commands.render.cost', {
     ko: '*추정*: `aws:ecs:serviceName` 태그에 비용 데이터가 없어 Cost Explorer가 이 서비스만 따로 나눌 수 없습니다',
   },
   noServices: { en: 'No services are configured for {env}.', ko: '{env} 환경에 설정된 서비스가 없습니다.' },
+  noForecastApi: {
+    en: 'Cost Explorer forecasts are not available to the bot here',
+    ko: '이 환경에서는 봇이 Cost Explorer 예측을 쓸 수 없습니다',
+  },
   noForecastHistory: {
     en: 'Cost Explorer does not have enough history to forecast yet',
     ko: 'Cost Explorer에 아직 예측할 만큼의 이력이 없습니다',

@@ -115,12 +115,30 @@ export interface AwsEndpoint {
   failNext(service: string, action: string, fault: AwsFault, times?: number): void;
   /** The next `times` calls of `service:action` ('*' for any) are accepted and never answered (until close()). */
   stallNext(service: string, action: string, times?: number): void;
+  /**
+   * The next `times` calls of `service:action` ('*' for any) get this HTTP answer as it is, not
+   * an AWS-shaped one: what a proxy, a load balancer or an endpoint without the API sends (an
+   * HTML error page, a bare 404, …).
+   */
+  answerNext(service: string, action: string, raw: RawAnswer, times?: number): void;
+  /** The next `times` calls of `service:action` ('*' for any) have their connection cut without an answer (ECONNRESET). */
+  resetNext(service: string, action: string, times?: number): void;
+  /** Removes the handler of `service:action`: it answers UnknownOperationException again, like an endpoint that lacks the API. */
+  unhandle(service: string, action: string): void;
   /** The environment that points SDK clients here (AWS_ENDPOINT_URL, or per service; see endpointEnv()). */
   env(services?: readonly string[]): Record<string, string>;
   /** Forgets recorded calls and pending faults/stalls (handlers stay). */
   reset(): void;
   /** Stops listening and drops every connection (stalled requests included). */
   close(): Promise<void>;
+}
+
+/** An HTTP answer sent as it is (answerNext). */
+export interface RawAnswer {
+  status: number;
+  body: string;
+  /** Default text/html. */
+  contentType?: string;
 }
 
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -206,6 +224,8 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
   const handlers = new Map<string, AwsHandler>();
   let faults = new Map<string, AwsFault[]>();
   let stalls = new Map<string, number>();
+  let raws = new Map<string, RawAnswer[]>();
+  let resets = new Map<string, number>();
   const stalled = new Set<ServerResponse>();
   let seq = 0;
   const secretOf =
@@ -226,12 +246,12 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     }
     return undefined;
   };
-  const takeStall = (service: string, action: string): boolean => {
+  const takeCount = (counts: Map<string, number>, service: string, action: string): boolean => {
     for (const k of [`${service}:${action}`, `${service}:*`]) {
-      const n = stalls.get(k) ?? 0;
+      const n = counts.get(k) ?? 0;
       if (n > 0) {
-        if (n === 1) stalls.delete(k);
-        else stalls.set(k, n - 1);
+        if (n === 1) counts.delete(k);
+        else counts.set(k, n - 1);
         return true;
       }
     }
@@ -319,9 +339,20 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
           );
         }
       }
-      if (takeStall(r.service, r.action)) {
+      if (takeCount(stalls, r.service, r.action)) {
         stalled.add(res);
         res.on('close', () => stalled.delete(res));
+        return;
+      }
+      if (takeCount(resets, r.service, r.action)) {
+        call.errorCode = 'ECONNRESET';
+        res.socket?.destroy();
+        return;
+      }
+      const raw = take(raws, r.service, r.action);
+      if (raw) {
+        call.status = raw.status;
+        send(res, raw.status, raw.body, { 'Content-Type': raw.contentType ?? 'text/html; charset=utf-8' });
         return;
       }
       await opts.authorize?.(call);
@@ -396,11 +427,26 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
       const k = `${service}:${action}`;
       stalls.set(k, (stalls.get(k) ?? 0) + times);
     },
+    answerNext(service, action, raw, times = 1) {
+      const k = `${service}:${action}`;
+      const q = raws.get(k) ?? [];
+      for (let i = 0; i < times; i++) q.push(raw);
+      raws.set(k, q);
+    },
+    resetNext(service, action, times = 1) {
+      const k = `${service}:${action}`;
+      resets.set(k, (resets.get(k) ?? 0) + times);
+    },
+    unhandle(service, action) {
+      handlers.delete(`${service}:${action}`);
+    },
     env: (services) => endpointEnv(url, services),
     reset() {
       calls.length = 0;
       faults = new Map();
       stalls = new Map();
+      raws = new Map();
+      resets = new Map();
     },
     async close() {
       for (const res of stalled) res.destroy();

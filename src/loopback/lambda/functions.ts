@@ -21,7 +21,7 @@
  * `maximumRetryAttempts` times (0–2, default 2).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AwsFault } from '../aws/fault';
 import type { AwsCall, AwsHandler, LambdaInvokeOutput } from '../aws/server';
 import type { FunctionErrorPayload, HostMessage, InvokeContext } from './protocol';
@@ -48,6 +48,34 @@ export interface FunctionSpec {
   memoryMb?: number;
   /** Asynchronous invocations: retries after an error (0–2, default 2). */
   maximumRetryAttempts?: number;
+  /**
+   * Asynchronous invocations: where Lambda sends the invocation record once it gives up (an SQS
+   * queue ARN added with addQueue), with the function's own role (sqs:SendMessage).
+   */
+  onFailure?: string;
+}
+
+/** A function's role is asked before Lambda acts for it (log writes aside): true when allowed. */
+export type PlatformAuthorizer = (fn: string, action: string, resource: string) => boolean;
+
+/** An SQS message as the loopback queues keep it. */
+export interface QueueMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  sentAt: number;
+  receiveCount: number;
+}
+
+/** An SQS event source mapping: Lambda polls `queueArn` and invokes `functionName` with batches. */
+export interface EventSourceMapping {
+  queueArn: string;
+  functionName: string;
+  batchSize?: number;
+  /** The function answers `{ batchItemFailures: [{ itemIdentifier }] }` for the messages to keep. */
+  reportBatchItemFailures?: boolean;
+  /** A message received this many times without being deleted is dropped (a redrive policy). Default 3. */
+  maxReceiveCount?: number;
 }
 
 export interface LambdaFunctionsOptions {
@@ -61,17 +89,23 @@ export interface LambdaFunctionsOptions {
   freeze?: boolean;
   /** Every line a function writes to stdout or stderr. */
   onOutput?: (fn: string, line: string) => void;
+  /** Asked before Lambda calls SQS for a function (destinations, event source polling); default: allowed. */
+  authorizePlatform?: PlatformAuthorizer;
 }
 
 export interface Invocation {
   fn: string;
   requestId: string;
+  /** RequestResponse also for SQS event source batches (source 'sqs'). */
   type: 'RequestResponse' | 'Event';
+  source?: 'sqs';
   event: unknown;
   /** 0 for the first attempt of an asynchronous invocation, 1 and 2 for its retries. */
   attempt: number;
   startedAt?: number;
   endedAt?: number;
+  /** The failure was injected by the test (crashNext). */
+  injected?: true;
   /** The handler's result (ok) or its error. */
   result?: { ok: true; value: unknown } | { ok: false; error: FunctionErrorPayload };
 }
@@ -107,6 +141,13 @@ export class LambdaFunctions {
   readonly invocations: Invocation[] = [];
   /** Output lines per function. */
   private readonly output = new Map<string, string[]>();
+
+  private readonly queues = new Map<string, QueueMessage[]>();
+  private readonly mappings: EventSourceMapping[] = [];
+  private readonly drops = new Map<string, number>();
+  private readonly crashes = new Map<string, number>();
+  /** Asynchronous invocations Lambda gave up on (sent to a destination or dropped), in order. */
+  readonly gaveUp: Array<{ fn: string; requestId: string; condition: string; destination?: string; delivered: boolean }> = [];
 
   /** Ends the environments if this process exits without close() (a frozen child would otherwise stay stopped). */
   private readonly onExit = () => {
@@ -153,26 +194,180 @@ export class LambdaFunctions {
     return new Promise((resolve) => this.enqueue(f, { inv, resolve }));
   }
 
-  /** An asynchronous invocation (Event): queued; retried on error up to the function's maximumRetryAttempts. */
+  /**
+   * An asynchronous invocation (Event): queued; retried on error up to the function's
+   * maximumRetryAttempts; once Lambda gives up, its invocation record goes to the function's
+   * on-failure destination.
+   */
   invokeAsync(name: string, event: unknown): Invocation {
     const f = this.fnOrThrow(name);
     const inv: Invocation = { fn: name, requestId: randomUUID(), type: 'Event', event, attempt: 0 };
     this.invocations.push(inv);
+    if (this.take(this.drops, name)) {
+      // Lost before it ran (the event aged out, or Lambda lost it): no attempt, no destination.
+      inv.result = {
+        ok: false,
+        error: { errorType: 'Loopback.Dropped', errorMessage: 'the event was lost before it reached the function' },
+      };
+      this.gaveUp.push({ fn: name, requestId: inv.requestId, condition: 'Dropped', delivered: false });
+      return inv;
+    }
     const retries = Math.max(0, Math.min(2, f.spec.maximumRetryAttempts ?? 2));
     const attempt = (n: number, current: Invocation) => {
       this.enqueue(f, {
         inv: current,
         resolve: (result) => {
-          if (!result.ok && n < retries && !this.closed) {
+          if (result.ok || this.closed) return;
+          if (n < retries) {
             const retry: Invocation = { ...current, attempt: n + 1, startedAt: undefined, endedAt: undefined, result: undefined };
             this.invocations.push(retry);
             attempt(n + 1, retry);
+          } else {
+            this.onFailure(f, current, result.error, n + 1);
           }
         },
       });
     };
     attempt(0, inv);
     return inv;
+  }
+
+  /** The next `times` asynchronous invocations of `name` are lost before they run (as an event that aged out). */
+  dropNext(name: string, times = 1): void {
+    this.fnOrThrow(name);
+    this.drops.set(name, (this.drops.get(name) ?? 0) + times);
+  }
+
+  /** The next `times` invocations of `name` crash the environment before the handler runs (Runtime.ExitError). */
+  crashNext(name: string, times = 1): void {
+    this.fnOrThrow(name);
+    this.crashes.set(name, (this.crashes.get(name) ?? 0) + times);
+  }
+
+  private take(counts: Map<string, number>, name: string): boolean {
+    const n = counts.get(name) ?? 0;
+    if (n <= 0) return false;
+    if (n === 1) counts.delete(name);
+    else counts.set(name, n - 1);
+    return true;
+  }
+
+  /** An SQS queue (a destination or an event source), by ARN. */
+  addQueue(arn: string): void {
+    if (!this.queues.has(arn)) this.queues.set(arn, []);
+  }
+
+  /** Messages waiting in a queue (not yet deleted). */
+  queueMessages(arn: string): QueueMessage[] {
+    return [...(this.queues.get(arn) ?? [])];
+  }
+
+  /** Lambda polls `queueArn` for `functionName` (messages already waiting are delivered now). */
+  addEventSourceMapping(m: EventSourceMapping): void {
+    this.fnOrThrow(m.functionName);
+    this.addQueue(m.queueArn);
+    this.mappings.push(m);
+    this.poll(m.queueArn);
+  }
+
+  /** Sends a message to a queue (as a producer would), then lets its event source mappings poll. */
+  sendMessage(queueArn: string, body: string): QueueMessage {
+    const q = this.queues.get(queueArn);
+    if (!q) throw new Error(`no loopback queue ${queueArn}`);
+    const msg: QueueMessage = { messageId: randomUUID(), receiptHandle: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 };
+    q.push(msg);
+    this.poll(queueArn);
+    return msg;
+  }
+
+  /** Lambda gave up on an asynchronous invocation: the invocation record goes to the on-failure destination. */
+  private onFailure(f: Fn, inv: Invocation, error: FunctionErrorPayload, attempts: number): void {
+    const dest = f.spec.onFailure;
+    const allowed = dest ? (this.o.authorizePlatform?.(f.spec.name, 'sqs:SendMessage', dest) ?? true) : false;
+    this.gaveUp.push({
+      fn: f.spec.name,
+      requestId: inv.requestId,
+      condition: 'RetriesExhausted',
+      ...(dest ? { destination: dest } : {}),
+      delivered: allowed && !!dest && this.queues.has(dest),
+    });
+    if (!dest || !allowed || !this.queues.has(dest)) return;
+    // The invocation record Lambda writes to an on-failure destination.
+    const record = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: inv.requestId,
+        functionArn: `${this.functionArn(f.spec.name)}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: inv.event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: error.errorType, errorMessage: error.errorMessage },
+    };
+    this.sendMessage(dest, JSON.stringify(record));
+  }
+
+  /** Every event source mapping of `queueArn` takes a batch of the waiting messages and invokes its function. */
+  private poll(queueArn: string): void {
+    if (this.closed) return;
+    const q = this.queues.get(queueArn);
+    for (const m of this.mappings.filter((x) => x.queueArn === queueArn)) {
+      if (!q?.length) return;
+      const fn = m.functionName;
+      const auth = this.o.authorizePlatform;
+      const allowed = ['sqs:ReceiveMessage', 'sqs:GetQueueAttributes', 'sqs:DeleteMessage'].every((a) => auth?.(fn, a, queueArn) ?? true);
+      if (!allowed) return;
+      const batch = q.splice(0, Math.max(1, m.batchSize ?? 10));
+      for (const msg of batch) msg.receiveCount++;
+      const region = this.o.region;
+      const event = {
+        Records: batch.map((msg) => ({
+          messageId: msg.messageId,
+          receiptHandle: msg.receiptHandle,
+          body: msg.body,
+          attributes: {
+            ApproximateReceiveCount: String(msg.receiveCount),
+            SentTimestamp: String(msg.sentAt),
+            ApproximateFirstReceiveTimestamp: String(Date.now()),
+          },
+          messageAttributes: {},
+          md5OfBody: createHash('md5').update(msg.body).digest('hex'),
+          eventSource: 'aws:sqs',
+          eventSourceARN: queueArn,
+          awsRegion: region,
+        })),
+      };
+      const f = this.fnOrThrow(fn);
+      const inv: Invocation = { fn, requestId: randomUUID(), type: 'RequestResponse', source: 'sqs', event, attempt: 0 };
+      this.invocations.push(inv);
+      this.enqueue(f, {
+        inv,
+        resolve: (result) => {
+          // Deleted: every message of a successful batch, except those the function reported as failed.
+          let keep: QueueMessage[] = batch;
+          if (result.ok) {
+            const failed = m.reportBatchItemFailures
+              ? new Set(
+                  ((result.value as { batchItemFailures?: Array<{ itemIdentifier?: string }> } | null)?.batchItemFailures ?? []).map(
+                    (x) => x.itemIdentifier,
+                  ),
+                )
+              : new Set<string | undefined>();
+            keep = batch.filter((msg) => failed.has(msg.messageId));
+          }
+          const max = m.maxReceiveCount ?? 3;
+          q.push(...keep.filter((msg) => msg.receiveCount < max));
+          // Kept messages come back after the visibility timeout: here, with the next message or pollQueues().
+        },
+      });
+    }
+  }
+
+  /** Lets every event source mapping poll again (messages that failed come back, as after their visibility timeout). */
+  pollQueues(): void {
+    for (const arn of this.queues.keys()) this.poll(arn);
   }
 
   /** Resolves when no function is running or has queued invocations (including those queued meanwhile). */
@@ -297,6 +492,15 @@ export class LambdaFunctions {
       }
     }
     inv.startedAt = Date.now();
+    if (this.take(this.crashes, f.spec.name)) {
+      inv.injected = true;
+      // The environment dies before the handler runs (out of memory, a crash in INIT of this invocation…).
+      this.kill(env);
+      f.env = undefined;
+      this.line(f.spec.name, `START RequestId: ${inv.requestId} Version: $LATEST`);
+      this.line(f.spec.name, `END RequestId: ${inv.requestId}`);
+      return { ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed' } };
+    }
     const context: InvokeContext = {
       awsRequestId: inv.requestId,
       functionName: f.spec.name,

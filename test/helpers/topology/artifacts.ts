@@ -1,9 +1,9 @@
 /**
  * What the deployed topology is made of, built once per jest run and shared by its workers:
  *
- *   - the Lambda bundles, built by scripts/build.mjs's buildAll (the same entries and esbuild
- *     options as `npm run build`) into the run directory, plus the loopback Lambda runtime
- *     (src/loopback/lambda/host.ts);
+ *   - the Lambda bundles and `npm start`'s (dist/local.js), built by scripts/build.mjs's buildAll
+ *     (the same entries and esbuild options as `npm run build`) into the run directory, plus the
+ *     loopback Lambda runtime (src/loopback/lambda/host.ts);
  *   - the CloudFormation template, packaged by `osls package` with the environment CI uses
  *     (.ci/run: dummy credentials, no telemetry), for stage `test`, from a staged copy of the
  *     project holding exactly those bundles.
@@ -26,7 +26,7 @@ export const ACCOUNT = '123456789012';
 /** The roles the test world's task definitions use: the worker may pass exactly these (serverless.yml `passRoles`). */
 export const PASS_ROLES = [`arn:aws:iam::${ACCOUNT}:role/web-task`, `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`];
 
-/** The Lambda entries of scripts/build.mjs, and the loopback runtime. */
+/** The Lambda entries of scripts/build.mjs (plus `local`, the entry of `npm start`, and the loopback runtime). */
 const LAMBDA_ENTRIES = ['slack', 'worker', 'events', 'scheduled'] as const;
 
 export interface Artifacts {
@@ -62,14 +62,14 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): P
 }
 
 async function buildBundles(outdir: string): Promise<number> {
-  const entries: Record<string, string> = { 'lambda-host': 'src/loopback/lambda/host.ts' };
+  const entries: Record<string, string> = { 'lambda-host': 'src/loopback/lambda/host.ts', local: 'src/handlers/local.ts' };
   for (const name of LAMBDA_ENTRIES) entries[name] = `src/handlers/${name}.ts`;
   const script = `
     const { buildAll, ENTRIES } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build.mjs')).href)});
     for (const name of ${JSON.stringify(LAMBDA_ENTRIES)}) {
       if (ENTRIES[name] !== ${JSON.stringify('src/handlers/')} + name + '.ts') throw new Error('scripts/build.mjs builds ' + name + ' from ' + ENTRIES[name]);
     }
-    await buildAll({ outdir: ${JSON.stringify(outdir)}, entries: ${JSON.stringify(entries)}, nonLambda: ['lambda-host'] });
+    await buildAll({ outdir: ${JSON.stringify(outdir)}, entries: ${JSON.stringify(entries)}, nonLambda: ['lambda-host', 'local'] });
   `;
   const { ms } = await run(process.execPath, ['--input-type=module', '-e', script], { ...process.env });
   return ms;

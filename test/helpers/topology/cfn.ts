@@ -4,7 +4,8 @@
  * Fn::If with the template's Conditions, AWS::NoValue), dynamic references
  * (`{{resolve:ssm:/name}}`) replaced from a parameter store, and the parts the topology needs:
  * each Lambda function (name, handler, environment, timeout, memory, async retries, its role's
- * policy statements) and each EventBridge rule (pattern or schedule, target functions).
+ * policy statements, its asynchronous invocation config), each EventBridge rule (pattern or
+ * schedule, target functions), each SQS queue and each SQS event source mapping.
  * Anything it cannot resolve throws, so a template change cannot slip past the tests.
  */
 import type { PolicyStatement } from '../../../src/loopback/aws/iam';
@@ -33,6 +34,27 @@ export interface FunctionDef {
   statements: PolicyStatement[];
   /** From AWS::Lambda::EventInvokeConfig (Lambda's default is 2). */
   maximumRetryAttempts: number;
+  /** From AWS::Lambda::EventInvokeConfig: where failed asynchronous invocations go (an SQS queue ARN). */
+  onFailure?: string;
+  /** From AWS::Lambda::EventInvokeConfig (Lambda's default is 6 hours). */
+  maximumEventAgeSeconds?: number;
+}
+
+export interface QueueDef {
+  logicalId: string;
+  name: string;
+  arn: string;
+}
+
+/** An AWS::Lambda::EventSourceMapping from an SQS queue to a function of the stack. */
+export interface EventSourceMappingDef {
+  logicalId: string;
+  queueArn: string;
+  /** The target function's name. */
+  functionName: string;
+  batchSize: number;
+  reportBatchItemFailures: boolean;
+  enabled: boolean;
 }
 
 export interface RuleDef {
@@ -69,6 +91,8 @@ export class Stack {
         return p.RoleName ? this.resolveString(p.RoleName) : `${this.ctx.stackName}-${id}-LOOPBACK0001`.slice(0, 64);
       case 'AWS::Events::Rule':
         return p.Name ? this.resolveString(p.Name) : `${this.ctx.stackName}-${id}`.slice(0, 64);
+      case 'AWS::SQS::Queue':
+        return p.QueueName ? this.resolveString(p.QueueName) : `${this.ctx.stackName}-${id}-LOOPBACK0001`.slice(0, 80);
       default:
         return id;
     }
@@ -87,6 +111,8 @@ export class Stack {
         return `arn:aws:iam::${account}:role/${this.physicalName(id)}`;
       case 'AWS::Events::Rule':
         return `arn:aws:events:${region}:${account}:rule/${this.physicalName(id)}`;
+      case 'AWS::SQS::Queue':
+        return `arn:aws:sqs:${region}:${account}:${this.physicalName(id)}`;
       default:
         throw new Error(`Fn::GetAtt ${id}.Arn for ${r.Type} is not supported`);
     }
@@ -242,6 +268,46 @@ export class Stack {
         roleArn: this.getAtt(role[0], 'Arn'),
         statements,
         maximumRetryAttempts: Number(evConf?.[1].Properties?.MaximumRetryAttempts ?? 2),
+        ...this.invokeConfigExtras(evConf?.[1].Properties),
+      };
+    });
+  }
+
+  private invokeConfigExtras(p: Record<string, unknown> | undefined): Pick<FunctionDef, 'onFailure' | 'maximumEventAgeSeconds'> {
+    if (!p) return {};
+    const dest = this.resolve((p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination);
+    if (dest !== undefined && (typeof dest !== 'string' || !dest.startsWith('arn:aws:sqs:')))
+      throw new Error(`only SQS on-failure destinations are modelled, got ${JSON.stringify(dest)}`);
+    return {
+      ...(dest ? { onFailure: dest } : {}),
+      ...(p.MaximumEventAgeInSeconds !== undefined ? { maximumEventAgeSeconds: Number(p.MaximumEventAgeInSeconds) } : {}),
+    };
+  }
+
+  queues(): QueueDef[] {
+    return this.ofType('AWS::SQS::Queue').map(([id]) => ({ logicalId: id, name: this.physicalName(id), arn: this.getAtt(id, 'Arn') }));
+  }
+
+  eventSourceMappings(): EventSourceMappingDef[] {
+    const fns = new Map(this.functions().map((f) => [f.arn, f.name]));
+    return this.ofType('AWS::Lambda::EventSourceMapping').map(([id, r]) => {
+      const p = this.resolve(r.Properties) as {
+        EventSourceArn: string;
+        FunctionName: string;
+        BatchSize?: number;
+        Enabled?: boolean;
+        FunctionResponseTypes?: string[];
+      };
+      if (!p.EventSourceArn.startsWith('arn:aws:sqs:')) throw new Error(`${id}: only SQS event sources are modelled (${p.EventSourceArn})`);
+      const fn = fns.get(p.FunctionName) ?? [...fns.values()].find((n) => n === p.FunctionName);
+      if (!fn) throw new Error(`${id} targets ${p.FunctionName}, which is not a function of the stack`);
+      return {
+        logicalId: id,
+        queueArn: p.EventSourceArn,
+        functionName: fn,
+        batchSize: Number(p.BatchSize ?? 10),
+        reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+        enabled: p.Enabled !== false,
       };
     });
   }

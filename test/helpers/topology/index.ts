@@ -39,7 +39,7 @@ import {
 } from '../signing';
 import { startSlackServer, type SlackServer } from '../slack-server';
 import { ACCOUNT, REGION, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
-import { Stack, type FunctionDef, type RuleDef } from './cfn';
+import { Stack, type FunctionDef, type QueueDef, type RuleDef } from './cfn';
 
 export { ACCOUNT, PASS_ROLES, REGION, STAGE } from './artifacts';
 
@@ -62,7 +62,7 @@ export interface SlackAnswer {
   error?: string;
 }
 
-/** A write Lambda makes to a function's own log group with the function's role (CreateLogStream, PutLogEvents). */
+/** A call Lambda makes with a function's role: a log write (CreateLogStream, PutLogEvents), an SQS destination or event source call. */
 export interface PlatformCall {
   fn: FunctionKey;
   auth: Authorization;
@@ -81,22 +81,26 @@ export interface Topology {
   functionOf(accessKeyId: string | undefined): FunctionKey | undefined;
   /** AWS calls a function made. */
   callsOf(fn: FunctionKey): AwsCall[];
-  /** Log writes Lambda made for the functions (one CreateLogStream per stream, PutLogEvents). */
+  /** What Lambda did for the functions with their roles: log writes (CreateLogStream, PutLogEvents), SQS destinations and event sources. */
   platformCalls: PlatformCall[];
+  /** The stack's SQS queues. */
+  queues: QueueDef[];
   /** Calls IAM refused (AccessDeniedException). */
   denied(): AwsCall[];
   slash(text: string, fields?: Partial<SlashFields>, opts?: EventOptions): Promise<SlackAnswer>;
   click(opts: BlockActionsOptions, eventOpts?: EventOptions): Promise<SlackAnswer>;
   submitView(opts: ViewSubmissionOptions): Promise<SlackAnswer>;
-  /** The schedule rule fires (the scheduled function's event, asynchronously). */
-  tick(): void;
+  /** The schedule rule fires (the scheduled function's event, asynchronously): its invocations. */
+  tick(): Invocation[];
+  /** Resolves when the invocation has ended (other functions may still be busy). */
+  ended(inv: Invocation): Promise<Invocation>;
   /** While true, EventBridge loses the world's ECS events (delivery is best effort). */
   dropEvents(drop: boolean): void;
   /** Runs every queued invocation and what it causes. */
   settle(): Promise<void>;
   /** Every invocation of a function. */
   invocations(fn: FunctionKey): Invocation[];
-  /** Invocations that ended in an error (with the function's last log lines). */
+  /** Invocations that ended in an error (with the function's last log lines), except failures a test injected (crashNext). */
   failures(): string[];
   /** The JSON log lines a function wrote (parsed; START/END lines skipped). */
   logLines(fn: FunctionKey): Array<Record<string, unknown>>;
@@ -203,7 +207,16 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const taskRoots = mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-topology-'));
   const platformCalls: PlatformCall[] = [];
   const streamsSeen = new Set<string>();
+  const byName = new Map(Object.entries(functions).map(([k, d]) => [d.name, k as FunctionKey]));
   const lambda = new LambdaFunctions({
+    // Lambda's own SQS calls for a function (its on-failure destination, its event source) use the function's role.
+    authorizePlatform(fnName, action, resource) {
+      const fn = byName.get(fnName);
+      if (!fn) return false;
+      const auth = { action, resource };
+      platformCalls.push({ fn, auth });
+      return evaluate(functions[fn].statements, auth).allowed;
+    },
     hostScript: artifacts.hostScript,
     region: REGION,
     account: ACCOUNT,
@@ -244,7 +257,20 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
       timeoutSeconds: def.timeoutSeconds,
       memoryMb: def.memoryMb,
       maximumRetryAttempts: def.maximumRetryAttempts,
+      ...(def.onFailure ? { onFailure: def.onFailure } : {}),
     });
+  }
+  // SQS: the stack's queues, and the event source mappings that feed them to functions.
+  const queues = stack.queues();
+  for (const q of queues) lambda.addQueue(q.arn);
+  for (const m of stack.eventSourceMappings()) {
+    if (m.enabled)
+      lambda.addEventSourceMapping({
+        queueArn: m.queueArn,
+        functionName: m.functionName,
+        batchSize: m.batchSize,
+        reportBatchItemFailures: m.reportBatchItemFailures,
+      });
   }
 
   // EventBridge: the world's ECS events reach the targets of every rule whose pattern matches.
@@ -274,6 +300,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     functionOf: (id) => keys.get(id ?? '')?.fn,
     callsOf: (fn) => aws.callsOf({ accessKeyId: keyOfFn[fn] }),
     platformCalls,
+    queues,
     denied: () => aws.calls.filter((c) => c.errorCode === 'AccessDeniedException'),
     async slash(text, fields = {}, eventOpts = {}) {
       const event = signedSlashEvent(SIGNING_SECRET, text, { response_url: slack.responseUrl(), ...fields }, eventOpts);
@@ -287,9 +314,11 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
       return answer(await lambda.invoke(functions.slack.name, signedActionEvent(SIGNING_SECRET, viewSubmissionPayload(viewOpts))));
     },
     tick() {
-      for (const target of schedule.targets)
-        lambda.invokeAsync(target, scheduledEvent({ account: ACCOUNT, region: REGION, ruleArn: schedule.arn }));
+      return schedule.targets.map((target) =>
+        lambda.invokeAsync(target, scheduledEvent({ account: ACCOUNT, region: REGION, ruleArn: schedule.arn })),
+      );
     },
+    ended: (inv) => waitFor(() => (inv.result ? inv : undefined), `invocation ${inv.requestId} of ${inv.fn} to end`),
     dropEvents(drop) {
       dropping = drop;
     },
@@ -297,7 +326,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     invocations: (fn) => lambda.invocations.filter((i) => i.fn === functions[fn].name),
     failures: () =>
       lambda.invocations
-        .filter((i) => i.result && !i.result.ok)
+        .filter((i) => i.result && !i.result.ok && !i.injected)
         .map((i) => {
           const err = i.result && !i.result.ok ? i.result.error : undefined;
           return `${shortName(i.fn)} (${i.type}, attempt ${i.attempt}): ${err?.errorType}: ${err?.errorMessage}\n  last lines: ${lambda.logs(i.fn).slice(-5).join('\n  ')}`;
@@ -323,4 +352,22 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     },
   };
   return t;
+}
+
+/**
+ * Polls `probe` until it returns something (not undefined/false), for synchronizing with work in
+ * other processes; fails after `timeoutMs` saying what it waited for. Not a timing assertion.
+ */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

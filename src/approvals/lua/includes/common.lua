@@ -47,6 +47,14 @@ local function releaseService(lockKey, activeKey, id)
   if redis.call('GET', activeKey) == id then redis.call('DEL', activeKey) end
 end
 
+-- approved → failed because it did not start in time (its startBy passed), freeing the service.
+local function lapseRequest(reqKey, lockKey, activeKey, stream, h, now, reason)
+  redis.call('HSET', reqKey, 'state', 'failed', 'decisionReason', reason, 'updatedAt', now, 'finishedAt', now)
+  h.state = 'failed'
+  releaseService(lockKey, activeKey, h.id)
+  audit(stream, 'lapsed', h, 'bot', reason, now)
+end
+
 local function answer(code, reqKey, extra)
   local req = {}
   if reqKey then req = redis.call('HGETALL', reqKey) end

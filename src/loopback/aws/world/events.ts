@@ -61,7 +61,7 @@ export function deploymentStateChange(
     eventType: eventName === 'SERVICE_DEPLOYMENT_FAILED' ? 'ERROR' : 'INFO',
     eventName,
     deploymentId,
-    updatedAt: isoSeconds(w.at),
+    updatedAt: new Date(w.at).toISOString(),
     reason,
   });
 }
