@@ -15,6 +15,7 @@ const at = {
   deploy: '^src/deploy/',
   approvals: '^src/approvals/',
   alerts: '^src/alerts/',
+  images: '^src/images/',
   hooks: '^src/hooks/',
   runtime: '^src/runtime[.]ts$',
   slack: '^src/slack/',
@@ -26,23 +27,28 @@ const at = {
   errors: '^src/errors[.]ts$',
   log: '^src/log[.]ts$',
   types: '^src/types[.]d[.]ts$',
-  // Beside the floors: the loopback AWS endpoint for tests and the playground. It imports nothing
-  // from the rest of src/, and nothing in src/ may import it (it is in no one's list below), so no
-  // Lambda handler's graph reaches it (test/topology/handoff.test.ts also checks the built bundles).
+  // Beside the floors, for `npm start` only: the loopback Slack and AWS (tests and the playground
+  // point the bot at them) and the playground (its demo world, people, page). The loopback imports
+  // nothing from the rest of src/; the playground imports the loopback and a few leaves. Only
+  // src/handlers/local*.ts may import either (rule local-only below), so no Lambda handler's graph
+  // reaches them (scripts/build.mjs and test/topology/handoff.test.ts also check the built bundles).
   loopback: '^src/loopback/',
+  playground: '^src/playground/',
 };
 
 const leaves = ['runtime', 'slack', 'redis', 'aws', 'policy', 'config', 'i18n', 'errors', 'log'];
 
 /** Floor by floor, top to bottom: what each folder may import besides itself. */
 const allowed = {
-  handlers: ['surfaces', 'edge', 'commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
+  // playground and loopback: from handlers/local*.ts only (rule local-only).
+  handlers: ['surfaces', 'edge', 'commands', 'deploy', 'approvals', 'alerts', 'images', 'hooks', ...leaves, 'playground', 'loopback'],
   surfaces: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   edge: ['commands', 'deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   commands: ['deploy', 'approvals', 'alerts', 'hooks', ...leaves],
   deploy: ['approvals', 'hooks', ...leaves],
   approvals: ['hooks', ...leaves],
   alerts: ['hooks', ...leaves],
+  images: ['hooks', ...leaves],
   hooks: leaves,
   runtime: ['slack', 'redis', 'aws', 'policy', 'config', 'i18n', 'errors', 'log'],
   aws: ['slack', 'config', 'i18n', 'errors', 'log'],
@@ -54,6 +60,7 @@ const allowed = {
   errors: ['i18n'],
   log: [],
   loopback: [],
+  playground: ['loopback', 'aws', 'config', 'i18n', 'errors', 'log'],
 };
 
 const floorRules = Object.entries(allowed).map(([from, to]) => ({
@@ -68,6 +75,14 @@ const floorRules = Object.entries(allowed).map(([from, to]) => ({
 module.exports = {
   forbidden: [
     ...floorRules,
+    {
+      name: 'local-only',
+      comment:
+        'The playground and the loopback Slack/AWS are for `npm start` only: of the handlers, only local*.ts may import them, so no Lambda bundle holds them.',
+      severity: 'error',
+      from: { path: at.handlers, pathNot: '^src/handlers/local[^/]*[.]ts$' },
+      to: { path: [at.playground, at.loopback] },
+    },
     {
       name: 'no-cycle',
       comment: 'No import cycle, except one closed by a type-only import or through a lazily loaded worker part (*.run.ts).',

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.serverless/', 'coverage/', '.local/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', '.serverless/', 'coverage/', '.local/', 'bench/results/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

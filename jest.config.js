@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Cluster-only suites (fault and load tests on a real Redis Cluster): jest.cluster.config.js.
-  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/'],
+  // The browser test has its own script (npm run test:browser, jest.browser.config.js); cluster-only
+  // suites (fault and load tests on a real Redis Cluster) run with jest.cluster.config.js.
+  testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '/test/cluster/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     '^.+\\.lua$': '<rootDir>/test/helpers/lua-transform.js',

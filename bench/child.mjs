@@ -1,18 +1,31 @@
-// One benchmark sample in a fresh process. Usage:
-//   node bench/child.mjs init <bundle>             → {"initMs":…}
-//   node bench/child.mjs cold <bundle> <text>      → {"initMs":…,"firstMs":…}
-//   node bench/child.mjs latency <bundle> <text> <n> <inflight>  → {"firstMs":…,"seq":[…],"par":[…],"memAfterInit":…,"memAfterLatency":…}
-//   node bench/child.mjs store <bundle> <ops>      → runStoreBench() of bench/fixtures/store-bench.ts (B5)
-// init and latency also report process.memoryUsage() (rss, heapUsed, bytes) right after init; latency
-// again after its loops, plus heapUsed after a full GC when the process runs with --expose-gc.
+// One benchmark sample in a fresh Node process (bench/run.mjs spawns it with the bench's
+// environment: AWS_LAMBDA_FUNCTION_NAME set, so a handler does its own init while it is required,
+// as during Lambda's INIT; Redis over TLS; the hand-off over HTTPS to the bench's Invoke endpoint).
+//
+//   node bench/child.mjs init <bundle>        require + init; RSS; then a signed `/ecs help`
+//   node bench/child.mjs handoff <bundle>     require + init; then a signed `/ecs status web` (Redis claim + hand-off)
+//   node bench/child.mjs inflight <bundle>    (forked, IPC) warm up, then on each {round} message answer 50
+//                                             signed `/ecs status web` in flight and report each one's time
+//   node bench/child.mjs world <world.js> <bundles dir>        the scripted workload (bench/fixtures/world.ts)
+//   node bench/child.mjs e2e <world.js> <bundles dir>          one cold end-to-end sample
+//   node bench/child.mjs tour <world.js> <bundles dir>         every verb through the built Slack function (test/bundle)
+//   node bench/child.mjs transitions <transitions.js> <n>      Redis round trips per approval transition
+//   node bench/child.mjs transitions-cluster <transitions.js> <n>   the same on a Redis Cluster it starts (3 primaries)
+//
+// Every mode prints one JSON line last on stdout.
 import { createHmac, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const [mode, bundle, text = 'help', nArg = '500', inflightArg = '50'] = process.argv.slice(2);
+const [mode, bundle, arg] = process.argv.slice(2);
 const secret = process.env.SLACK_SIGNING_SECRET;
+const since = (t) => Number(process.hrtime.bigint() - t) / 1e6;
+const done = (out) => {
+  process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0));
+};
 
-function event(cmdText) {
+/** A slash command as API Gateway (HTTP API, payload 2.0) hands it to the function, signed like Slack signs it. */
+function slashEvent(text) {
   const body = new URLSearchParams({
     token: 'x',
     team_id: 'T1',
@@ -22,11 +35,11 @@ function event(cmdText) {
     user_id: 'UDEV1',
     user_name: 'bench',
     command: '/ecs',
-    text: cmdText,
+    text,
     api_app_id: 'A1',
     is_enterprise_install: 'false',
-    response_url: 'http://127.0.0.1:9/response',
-    trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+    response_url: 'https://127.0.0.1:9/response',
+    trigger_id: `${Date.now()}.${randomBytes(8).toString('hex')}`,
   }).toString();
   const ts = Math.floor(Date.now() / 1000);
   const sig = 'v0=' + createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex');
@@ -42,46 +55,54 @@ function event(cmdText) {
   };
 }
 
-async function timed(handler, ev) {
+async function answer(handler, text) {
   const t = process.hrtime.bigint();
-  const res = await handler(ev, {});
+  const res = await handler(slashEvent(text), {});
+  const ms = since(t);
   if (res.statusCode !== 200) throw new Error(`handler answered ${res.statusCode}: ${res.body}`);
-  return Number(process.hrtime.bigint() - t) / 1e6;
+  return { ms, body: String(res.body ?? '') };
 }
 
-const mem = () => {
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed };
-};
-
-if (mode === 'store') {
-  const { runStoreBench } = require(bundle);
-  const result = await runStoreBench({ url: process.env.REDIS_URL, ops: Number(text) });
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(0);
+if (mode === 'init' || mode === 'handoff') {
+  const t0 = process.hrtime.bigint();
+  const { handler } = require(bundle);
+  const initMs = since(t0);
+  const { rss, heapUsed } = process.memoryUsage();
+  const first = await answer(handler, mode === 'init' ? 'help' : 'status web');
+  // Ours answers help inline and status with "Working on…"; anything else is an error reply.
+  if (mode === 'handoff' && /could not|can't|cannot/i.test(first.body)) throw new Error(`the hand-off failed: ${first.body.slice(0, 300)}`);
+  done({ initMs, firstMs: first.ms, rss, heapUsed });
+} else if (mode === 'inflight') {
+  const { handler } = require(bundle);
+  const n = Number(arg || 50);
+  const round = async () => Promise.all(Array.from({ length: n }, () => answer(handler, 'status web').then((a) => a.ms)));
+  // Warm: connections open (Redis TLS, HTTPS keep-alive), code compiled.
+  await answer(handler, 'status web');
+  await round();
+  process.on('message', async (msg) => {
+    if (msg === 'exit') return process.exit(0);
+    process.send({ latencies: await round() });
+  });
+  process.send({ ready: true });
+} else if (mode === 'world' || mode === 'e2e' || mode === 'tour') {
+  const world = require(bundle);
+  const opts = {
+    dist: arg,
+    certFile: process.env.BENCH_CERT_FILE,
+    keyFile: process.env.BENCH_KEY_FILE,
+    redisPlainUrl: process.env.BENCH_REDIS_PLAIN_URL,
+  };
+  done(await (mode === 'world' ? world.runWorkload(opts) : mode === 'e2e' ? world.e2eSample(opts) : world.runEdgeTour(opts)));
+} else if (mode === 'transitions' || mode === 'transitions-cluster') {
+  const { runTransitions } = require(bundle);
+  done(
+    await runTransitions({
+      redisUrl: process.env.BENCH_REDIS_PLAIN_URL,
+      configPath: process.env.CHATOPS_CONFIG,
+      samples: Number(arg),
+      cluster: mode === 'transitions-cluster',
+    }),
+  );
+} else {
+  throw new Error(`unknown mode ${mode}`);
 }
-
-const t0 = process.hrtime.bigint();
-const { handler } = require(bundle);
-const initMs = Number(process.hrtime.bigint() - t0) / 1e6;
-const out = { initMs };
-if (mode === 'init' || mode === 'latency') out.memAfterInit = mem();
-if (mode !== 'init') {
-  out.firstMs = await timed(handler, event(text));
-  if (mode === 'latency') {
-    const n = Number(nArg);
-    out.seq = [];
-    for (let i = 0; i < n; i++) out.seq.push(await timed(handler, event(text)));
-    out.par = [];
-    for (let round = 0; round < 5; round++) {
-      out.par.push(...(await Promise.all(Array.from({ length: Number(inflightArg) }, () => timed(handler, event(text))))));
-    }
-    out.memAfterLatency = mem();
-    if (typeof globalThis.gc === 'function') {
-      globalThis.gc();
-      out.memAfterLatency.heapUsedAfterGc = process.memoryUsage().heapUsed;
-    }
-  }
-}
-process.stdout.write(JSON.stringify(out) + '\n');
-process.exit(0);

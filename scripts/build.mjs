@@ -1,18 +1,21 @@
 // Bundles every entry point into dist/ with esbuild.
 //
 //   node scripts/build.mjs            -> dist/{slack,worker,events,scheduled,local}.js (+ .map, meta-<name>.json)
+//                                        and the playground page: dist/playground/{index.html,playground.js,playground.css}
 //
 // Also importable (the benchmark reuses it):
 //   import { buildAll, ENTRIES } from './scripts/build.mjs';
 //   const results = await buildAll({ outdir: '/tmp/x', entries: { slack: 'src/handlers/slack.ts' } });
 //
-// Every Lambda bundle (all entries except `local`) must export `handler`; the build fails otherwise.
+// Every Lambda bundle (all entries except `local`) must export `handler` and contain nothing of the
+// playground (src/playground/, src/loopback/); the build fails otherwise.
 import { build } from 'esbuild';
-import { mkdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
+import { boltLambdaOnly, checkSlackBundle, edgeOnly, zodEnglishOnly } from './bundle-plugins.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,8 +28,56 @@ export const ENTRIES = Object.freeze({
   local: 'src/handlers/local.ts',
 });
 
+/**
+ * SDK clients a bundle must not hold: the Slack-facing function makes no AWS call but invoking the
+ * worker, yet reaches the command modules whose AWS part is imported lazily (`await import('./x.run')`,
+ * which a CommonJS bundle inlines). CloudWatch (/ecs rightsize) and STS (roles of environments) are
+ * replaced there by a module that throws if it is ever loaded; test/topology/handoff.test.ts checks it.
+ */
+export const WORKER_ONLY_SDKS = Object.freeze({ slack: ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-sts'] });
+
+function workerOnly(pkgs) {
+  return {
+    name: 'worker-only-sdks',
+    setup(b) {
+      const filter = new RegExp(`^(${pkgs.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`);
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'worker-only' }));
+      b.onLoad({ filter: /.*/, namespace: 'worker-only' }, (args) => ({
+        // CommonJS (module.exports), so the named imports of the code that never runs here are not checked.
+        contents: `module.exports = {}; throw new Error(${JSON.stringify(`${args.path} is not in the Slack-facing bundle: this runs in the worker`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 /** Entries that are not Lambda handlers (no `handler` export required). */
 export const NON_LAMBDA = Object.freeze(['local']);
+
+/** Source folders only `npm start` may bundle: the playground and the local Slack/AWS it serves. */
+export const LOCAL_ONLY_SOURCES = Object.freeze(['src/playground/', 'src/loopback/']);
+/**
+ * esbuild plugins per entry name (scripts/bundle-plugins.mjs). The Slack-facing function drops
+ * Bolt's unused receivers and everything src/ loads lazily (worker code, AWS SDK clients); every
+ * product bundle drops zod's non-English locales. Names not listed (e.g. the benchmark's
+ * baseline) are bundled with BASE_OPTIONS alone.
+ */
+export function pluginsFor(name) {
+  switch (name) {
+    case 'slack':
+      return [boltLambdaOnly(), zodEnglishOnly(), edgeOnly({ root: ROOT }), workerOnly(WORKER_ONLY_SDKS.slack)];
+    case 'worker':
+    case 'events':
+    case 'scheduled':
+    case 'local':
+      return [zodEnglishOnly()];
+    default:
+      return [];
+  }
+}
+
+/** Size guards per entry name: each throws when its bundle's metafile breaks the budget. */
+export const GUARDS = Object.freeze({ slack: checkSlackBundle });
 
 /** The esbuild options shared by every bundle. Exported so the benchmark can report them. */
 export const BASE_OPTIONS = Object.freeze({
@@ -87,9 +138,18 @@ async function fileSize(path) {
  * @param {Record<string,string>} [opts.entries] name -> entry file (default ENTRIES)
  * @param {string[]} [opts.nonLambda] entry names that need not export `handler` (default NON_LAMBDA)
  * @param {import('esbuild').BuildOptions} [opts.overrides] extra esbuild options (e.g. { minify: false })
+ * @param {(name: string) => import('esbuild').Plugin[]} [opts.plugins] plugins per entry name (default pluginsFor)
+ * @param {boolean} [opts.guard] run the size guards of GUARDS (default true)
  * @returns {Promise<Array<{name:string, entry:string, outfile:string, bytes:number, gzipBytes:number, mapBytes:number, ms:number, inputs:number, metafile:object, metafilePath:string, warnings:number}>>}
  */
-export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda = NON_LAMBDA, overrides = {} } = {}) {
+export async function buildAll({
+  outdir = 'dist',
+  entries = ENTRIES,
+  nonLambda = NON_LAMBDA,
+  overrides = {},
+  plugins = pluginsFor,
+  guard = true,
+} = {}) {
   const absOut = toAbs(outdir);
   await mkdir(absOut, { recursive: true });
 
@@ -106,11 +166,16 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
         absWorkingDir: ROOT,
         entryPoints: [entry],
         outfile,
+        plugins: plugins(name),
         ...overrides,
       });
       const ms = performance.now() - t0;
 
       if (!nonLambda.includes(name)) {
+        const leaked = Object.keys(result.metafile.inputs).filter((input) => LOCAL_ONLY_SOURCES.some((dir) => input.startsWith(dir)));
+        if (leaked.length) {
+          throw new Error(`${name}.js bundles playground code, which only npm start may load: ${leaked.slice(0, 5).join(', ')}`);
+        }
         const exported = await exportsOf(entry);
         if (!exported.includes('handler')) {
           throw new Error(`${relative(ROOT, entry)} does not export \`handler\` (exports: ${exported.join(', ') || 'none'})`);
@@ -119,6 +184,7 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
 
       const metafilePath = join(absOut, `meta-${name}.json`);
       await writeFile(metafilePath, JSON.stringify(result.metafile));
+      if (guard && GUARDS[name]) GUARDS[name](result.metafile);
 
       const code = await readFile(outfile);
       return {
@@ -138,6 +204,35 @@ export async function buildAll({ outdir = 'dist', entries = ENTRIES, nonLambda =
   );
 }
 
+/**
+ * The playground's page: one browser bundle (vanilla TypeScript, no framework) plus its HTML and CSS,
+ * into <outdir>/playground/, where dist/local.js serves it from.
+ */
+export async function buildPage({ outdir = 'dist' } = {}) {
+  const dir = join(toAbs(outdir), 'playground');
+  await mkdir(dir, { recursive: true });
+  const t0 = performance.now();
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/playground/page/app/main.ts'],
+    outfile: join(dir, 'playground.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await copyFile(join(ROOT, 'src/playground/page/index.html'), join(dir, 'index.html'));
+  await copyFile(join(ROOT, 'src/playground/page/playground.css'), join(dir, 'playground.css'));
+  // The app's shortcuts, as Slack knows them from the manifest (the page's ⚡ menu lists them).
+  await copyFile(join(ROOT, 'slack-manifest.yml'), join(dir, 'slack-manifest.yml')).catch((err) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  return { dir, bytes: (await stat(join(dir, 'playground.js'))).size, ms: performance.now() - t0 };
+}
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 /** Render the results of buildAll() as a small fixed-width table. */
@@ -155,8 +250,9 @@ async function main() {
   // Start clean so stale bundles never get packaged.
   await rm(outdir, { recursive: true, force: true });
   const t0 = performance.now();
-  const results = await buildAll({ outdir });
+  const [results, page] = await Promise.all([buildAll({ outdir }), buildPage({ outdir })]);
   console.log(formatTable(results));
+  console.log(`playground page: ${relative(process.cwd(), page.dir) || '.'}/ (${kb(page.bytes)} of script)`);
   const warnings = results.reduce((n, r) => n + r.warnings, 0);
   console.log(
     `built ${results.length} bundles into ${relative(process.cwd(), outdir) || '.'}/ in ${Math.round(performance.now() - t0)} ms` +

@@ -1,4 +1,5 @@
 /** The worker part of the alert's Logs button: read more lines of the failed container, post them in the alert's thread. */
+import { findService } from '../config/load';
 import type { Runtime } from '../runtime';
 import type { LogsJob } from './buttons';
 import { lastLines, logsErrorText } from './logs';
@@ -18,7 +19,7 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   };
   let lines: string[];
   try {
-    lines = await lastLines(rt.aws.logs(job.region), loc, job.lines);
+    lines = await lastLines(rt.aws.logs(job.region, findService(rt.config, job.alias)?.env), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
     const why = await logsErrorText(rt.aws.logs(job.region), err, loc);

@@ -86,7 +86,7 @@ export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskF
     return { region, error: 'the event names no task definition or container, so the log stream is unknown' };
   let td: TaskDefinition;
   try {
-    td = await taskDefinitionCached(rt.aws.ecs(region), facts.taskDefinitionArn);
+    td = await taskDefinitionCached(rt.aws.ecs(region, svc.env), facts.taskDefinitionArn);
   } catch (err) {
     rt.log.warn('alert: cannot read the task definition for the log location', { taskDefinition: facts.taskDefinitionArn, err });
     const why = plainText(awsError(err, { action: 'describe the task definition', permission: 'ecs:DescribeTaskDefinition' }).userMessage);
@@ -95,7 +95,7 @@ export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskF
   const where = logLocation(td, facts.container, facts.taskId, region, svc.logGroup);
   if (!where.ok) return { region, group: where.group, error: where.error };
   try {
-    const lines = await lastLines(rt.aws.logs(where.loc.region), where.loc, limit);
+    const lines = await lastLines(rt.aws.logs(where.loc.region, svc.env), where.loc, limit);
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, lines };
   } catch (err) {
     rt.log.warn('alert: cannot read the last log lines', { group: where.loc.group, stream: where.loc.stream, err });

@@ -27,7 +27,7 @@ async function checkEnvironment(rt: Runtime, envName: string, now: number): Prom
   let described: Service[] | undefined;
   try {
     const res = await describeServices(
-      rt.aws.ecs(env.region),
+      rt.aws.ecs(env.region, { ...env, name: envName }),
       env.cluster,
       services.map((s) => s.service),
       `environments.${envName}.cluster`,

@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
 import { ACTION, detailsMessage, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, withoutButtons } from './message';
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
+import { retroApproveRequest } from './gates';
 import { getRequest } from './workflow';
 import { notificationText, plainText } from '../slack/text';
 
@@ -82,6 +83,8 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
       return answer(ctx, await cancelRequest(rt, id, userId));
     case ACTION.details:
       return showDetails(ctx, id);
+    case ACTION.retro:
+      return answer(ctx, await retroApproveRequest(rt, id, userId));
     case ACTION.reject: {
       const check = await checkCanReject(rt, id, userId);
       if (!check.ok) return answer(ctx, check);

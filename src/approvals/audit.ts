@@ -51,6 +51,8 @@ export interface AuditEntry {
   detail: string;
   /** On 'created': a short summary of the change. */
   summary?: string;
+  /** On 'created': the release gates' lines (JSON of GateNote[]). */
+  gates?: string;
 }
 
 /** How many entries a stream keeps (approximately; XADD MAXLEN ~ in the scripts). */
@@ -70,6 +72,7 @@ function toAuditEntry(raw: RawAuditEntry): AuditEntry {
     state: f.state ?? '',
     detail: f.detail ?? '',
     ...(f.summary ? { summary: f.summary } : {}),
+    ...(f.gates ? { gates: f.gates } : {}),
   };
 }
 

@@ -26,6 +26,7 @@ import {
   startDeadlineOf,
   transit,
 } from './workflow';
+import { startScheduled } from './gates';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
 /** The outcome of a click; `message` (for the clicker, in their language) when not ok. */
@@ -83,8 +84,12 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
     case 'APPROVED':
       await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
       await refreshMessage(rt, req);
+      // A request with a start time waits for the scheduler (release gates); one approved after its time starts now.
+      if (req!.state === 'scheduled') {
+        if ((req!.startAt ?? 0) <= rt.now()) await startScheduled(rt, req!);
+      }
       // Not claimed only when a repeat of this very click (its reply lost) already handed it off.
-      if (await claimHandOff(rt, id, true)) await dispatchExecute(rt, req!);
+      else if (await claimHandOff(rt, id, true)) await dispatchExecute(rt, req!);
       return { ok: true, code: reply.code, request: req! };
     case 'APPROVAL_RECORDED':
       await refreshMessage(rt, req);
@@ -162,7 +167,9 @@ export async function cancelRequest(rt: Runtime, id: string, user: string, reaso
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const before = await storeOp(() => getRequest(rt.redis, id));
   const approver =
-    before?.state === 'approved' && before.requester !== user ? await rt.access.holds(ref.environment, user, 'approver') : false;
+    (before?.state === 'approved' || before?.state === 'scheduled') && before.requester !== user
+      ? await rt.access.holds(ref.environment, user, 'approver')
+      : false;
   const reply = await transit(rt, (x) => x.cancel(ref, user, rt.now(), reason, approver));
   const req = reply.request;
   if (reply.code === 'OK' || reply.code === 'EXPIRED') {

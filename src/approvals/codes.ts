@@ -12,6 +12,7 @@ import { formatDuration } from '../i18n';
 import { defineMessages, type Localized, type Text } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { slackDate } from '../slack/time';
+import { gatesText } from './gates-text';
 
 export const CODES = [
   // transitions
@@ -41,6 +42,11 @@ export const CODES = [
   'NOT_LOCK_OWNER',
   'ALREADY_FROZEN',
   'NOT_FROZEN',
+  // release gates
+  'NOT_BREAK_GLASS',
+  'RETRO_DONE',
+  'NOT_SCHEDULED',
+  'NOT_DUE',
 ] as const;
 type RefusalCode = (typeof CODES)[number];
 
@@ -57,6 +63,8 @@ export interface AnswerContext {
   service?: string;
   /** Approver principals of the environment (for "who can do it instead"). */
   approvers?: readonly string[];
+  /** The language of the answer (the release-gate answers; the others are being moved into the catalog). */
+  locale?: Locale;
 }
 
 export const codesText = defineMessages('approvals.codes', {
@@ -201,7 +209,12 @@ export function stateSentence(req: ChangeRequest, now: number, locale: Locale = 
     case 'pending':
       return t('statePending', { given: req.approvals.length, needed: req.approvalsNeeded });
     case 'approved':
-      return req.approvalsNeeded === 0 ? t('stateAutoApproved') : t('stateApproved', { by: approvalsText(req, locale) });
+      return req.approvalsNeeded === 0 || req.breakGlass ? t('stateAutoApproved') : t('stateApproved', { by: approvalsText(req, locale) });
+    case 'scheduled': {
+      const g = gatesText.in(locale);
+      const by = req.approvals.length ? g('approvedBy', { users: req.approvals.map((a) => mention(a.user, locale)).join(', ') }) : '';
+      return g('scheduledSentence', { by, at: slackDate(req.startAt ?? now) });
+    }
     case 'running':
       return t('stateRunning', { approved: req.approvals.length ? t('approvedParen', { by: approvalsText(req, locale) }) : '' });
     case 'succeeded':
@@ -228,7 +241,7 @@ function target(ctx: AnswerContext, locale: Locale): string {
 }
 
 /** The user-facing sentence(s) for a refusal code (mrkdwn, user input escaped), in `locale`. */
-export function answerFor(c: string, ctx: AnswerContext, locale: Locale = 'en'): string {
+export function answerFor(c: string, ctx: AnswerContext, locale: Locale = ctx.locale ?? 'en'): string {
   const t = codesText.in(locale);
   const req = ctx.request;
   const g = ctx.guard;
@@ -274,6 +287,13 @@ export function answerFor(c: string, ctx: AnswerContext, locale: Locale = 'en'):
     case 'NOT_REQUESTER':
       return t('notRequester', { user: mention(req?.requester ?? '?', locale), reject: ctx.approvers ? t('approversReject') : '' });
     case 'LOCKED':
+      if (g?.kind === 'rollback')
+        return gatesText.in(locale)('lockedAfterRollback', {
+          target: target(ctx, locale),
+          since: `${slackDate(g.since)}${t('agoParen', { duration: formatDuration(ctx.now - g.since, locale) })}`,
+          reason: oneLine(g.reason ?? ''),
+          service: svc,
+        });
       return t('locked', { target: target(ctx, locale), guard, service: svc });
     case 'FROZEN':
       return t('frozen', { env: code(env), envName: env, guard });
@@ -318,6 +338,13 @@ export function answerFor(c: string, ctx: AnswerContext, locale: Locale = 'en'):
       return t('alreadyFrozen', { env: code(env), guard });
     case 'NOT_FROZEN':
       return t('notFrozen', { env: code(env) });
+    case 'NOT_BREAK_GLASS':
+      return gatesText.in(locale)('notBreakGlass');
+    case 'RETRO_DONE':
+      return gatesText.in(locale)('retroAlready');
+    case 'NOT_SCHEDULED':
+    case 'NOT_DUE':
+      return req ? t('nothingChanged', { state: stateSentence(req, ctx.now, locale) }) : gatesText.in(locale)('notScheduled');
   }
   return t('unknownCode', { code: code(c) });
 }
@@ -348,6 +375,10 @@ const ERROR_CODE: Record<RefusalCode, ErrorCode> = {
   NOT_LOCK_OWNER: 'FORBIDDEN',
   ALREADY_FROZEN: 'CONFLICT',
   NOT_FROZEN: 'CONFLICT',
+  NOT_BREAK_GLASS: 'CONFLICT',
+  RETRO_DONE: 'CONFLICT',
+  NOT_SCHEDULED: 'CONFLICT',
+  NOT_DUE: 'CONFLICT',
 };
 
 /** The same answer as a BotError (for slash commands and the API's refusals), written in the reader's language. */

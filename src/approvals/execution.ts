@@ -136,6 +136,26 @@ export async function recordExecution(
   return req;
 }
 
+/**
+ * Record a press on a paused deployment's traffic-shift gate (release gates): the fact `name` with
+ * the person as the audit actor. Recording the same press again changes nothing.
+ */
+export async function pressExecution(
+  rt: Runtime,
+  id: string,
+  user: string,
+  event: string,
+  detail: string,
+  name: string,
+  value: unknown,
+): Promise<ChangeRequest | undefined> {
+  const ref = refOrThrow(id);
+  const reply = await transit(rt, (x) => x.press(ref, rt.now(), user, event, detail.slice(0, 500), name, value));
+  if (reply.code !== 'OK' && reply.code !== 'UNCHANGED')
+    rt.log.warn('traffic gate: press not recorded', { requestId: id, code: reply.code });
+  return reply.request;
+}
+
 /** Remember the ts of the executor's status card (thread reply). */
 export async function setStatusTs(rt: Runtime, id: string, ts: string): Promise<void> {
   const ref = refOrThrow(id);
@@ -146,15 +166,23 @@ export async function setStatusTs(rt: Runtime, id: string, ts: string): Promise<
 /**
  * running → succeeded | failed; releases the change lock, audited, re-renders the request message.
  * `detail` is shown on the message (mrkdwn; escape user input). Repeating the same outcome is a no-op.
+ * `autoLock` (release gates, after a rollback): the service is locked in the same step until someone
+ * acknowledges it; `autoLocked` on the result says whether it was.
  */
-export async function finishExecution(rt: Runtime, id: string, outcome: 'succeeded' | 'failed', detail: string): Promise<ChangeRequest> {
+export async function finishExecution(
+  rt: Runtime,
+  id: string,
+  outcome: 'succeeded' | 'failed',
+  detail: string,
+  autoLock?: { reason: string; ttlMs?: number },
+): Promise<ChangeRequest & { autoLocked?: boolean }> {
   const ref = refOrThrow(id);
-  const reply = await transit(rt, (x) => x.finish(ref, outcome, detail, rt.now()));
+  const reply = await transit(rt, (x) => x.finish(ref, outcome, detail, rt.now(), autoLock));
   const req = reply.request;
   if ((reply.code !== 'OK' && reply.code !== 'ALREADY') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
   await bestEffort(rt, 'update the running index', () => rt.redis.zrem(keys.runningIndex(), id));
   if (reply.code === 'OK') await refreshMessage(rt, req);
-  return req;
+  return reply.extra.autolocked === '1' ? { ...req, autoLocked: true } : req;
 }
 
 /** Requests running now (for the executor's deadline tick and local watcher). */

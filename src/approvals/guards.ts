@@ -11,9 +11,9 @@ export interface GuardInfo {
   by: string;
   reason?: string;
   since: number;
-  /** manual: /ecs lock; change: held while a change to the service runs. */
-  kind?: 'manual' | 'change';
-  /** For change locks: the request holding it. */
+  /** manual: /ecs lock (or lock!); change: held while a change to the service runs; rollback: taken automatically after a rollback (gates.autoLock). */
+  kind?: 'manual' | 'change' | 'rollback';
+  /** For change locks: the request holding it; for rollback locks: the request that rolled back (if the bot's). */
   request?: string;
 }
 
@@ -23,7 +23,7 @@ function toGuard(h: Record<string, string>): GuardInfo | undefined {
     by: h.by,
     reason: h.reason || undefined,
     since: Number(h.since) || 0,
-    kind: h.kind === 'change' ? 'change' : h.kind === 'manual' ? 'manual' : undefined,
+    kind: h.kind === 'change' || h.kind === 'manual' || h.kind === 'rollback' ? h.kind : undefined,
     request: h.request || undefined,
   };
 }

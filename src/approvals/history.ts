@@ -13,7 +13,8 @@ import { context, header, section, type SlackMessage } from '../slack/blocks';
 import { code, escapeMrkdwn, mention, oneLine, truncate } from '../slack/text';
 import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
-import type { ChangeRequest } from './types';
+import type { ChangeRequest, GateNote } from './types';
+import { breakGlassApprovalText, historyGatesLine } from './history-gates';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -45,6 +46,15 @@ export interface BotRun {
   taskDefinition?: string;
   /** ECS ids the request recorded (deployment id, service deployment ARN). */
   deploymentIds: string[];
+  /** Release gates: the card's gate lines, and what happened at the gates. */
+  gates?: GateNote[];
+  breakGlass?: string;
+  retro?: { state: 'approved' | 'expired'; by: string[] };
+  scheduledFor?: number;
+  /** Presses on the traffic-shift gate, oldest first. */
+  shifts?: Array<{ actor: string; event: string; at: number }>;
+  autoLocked?: boolean;
+  acknowledgedBy?: string;
 }
 
 export interface EcsDeploymentRow {
@@ -123,6 +133,14 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         run.requester = e.actor;
         if (e.detail) run.reason = e.detail;
         if (e.summary) run.summary = e.summary;
+        if (e.gates) {
+          try {
+            const g = JSON.parse(e.gates) as GateNote[];
+            if (Array.isArray(g)) run.gates = g;
+          } catch {
+            // an unreadable gates field: the history shows the rest
+          }
+        }
         break;
       case 'auto-approved':
         run.autoApproved = true;
@@ -133,6 +151,32 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         break;
       case 'started':
         run.startedAt = e.at;
+        break;
+      // Release gates
+      case 'break-glass':
+        run.breakGlass = e.detail;
+        break;
+      case 'retro-approval':
+      case 'retro-approved':
+        if (!run.approvers.includes(e.actor)) run.approvers.push(e.actor);
+        if (e.event === 'retro-approved') run.retro = { state: 'approved', by: [...run.approvers] };
+        break;
+      case 'retro-expired':
+        run.retro = { state: 'expired', by: [...run.approvers] };
+        break;
+      case 'scheduled':
+        if (Number(e.detail)) run.scheduledFor = Number(e.detail);
+        break;
+      case 'traffic-shifted':
+      case 'traffic-rolled-back':
+      case 'traffic-press-late':
+        (run.shifts ??= []).push({ actor: e.actor, event: String(e.event), at: e.at });
+        break;
+      case 'auto-locked':
+        run.autoLocked = true;
+        break;
+      case 'acknowledged':
+        run.acknowledgedBy = e.actor;
         break;
       default:
         if (FINAL_EVENTS.has(String(e.event))) {
@@ -162,6 +206,11 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         ...(req.decidedBy ? { decidedBy: req.decidedBy } : {}),
         summary: req.summary || run.summary,
         ...changeFacts(req),
+        ...(req.gates ? { gates: req.gates } : {}),
+        ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}),
+        ...(req.retroApprovedAt ? { retro: { state: 'approved' as const, by: req.approvals.map((a) => a.user) } } : {}),
+        ...(req.retroExpiredAt ? { retro: { state: 'expired' as const, by: req.approvals.map((a) => a.user) } } : {}),
+        ...(req.startAt ? { scheduledFor: req.startAt } : {}),
       };
     })
     .sort((a, b) => b.createdAt - a.createdAt);
@@ -305,17 +354,20 @@ function runLine(row: HistoryRow, locale: Locale): string {
   if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? t('by', { user: mention(r.decidedBy, locale) }) : '';
   if (r.detail)
     outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${oneLine(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
-  const approved = r.autoApproved
-    ? t('noApproval')
-    : r.approvers.length
-      ? t('approvedBy', { users: r.approvers.map((u) => mention(u, locale)).join(', ') })
-      : t('noApprovals');
+  const approved = r.breakGlass
+    ? breakGlassApprovalText(r, locale)
+    : r.autoApproved
+      ? t('noApproval')
+      : r.approvers.length
+        ? t('approvedBy', { users: r.approvers.map((u) => mention(u, locale)).join(', ') })
+        : t('noApprovals');
   const reason = r.reason ? ` (“${oneLine(r.reason, 150)}”)` : '';
   const head = `*${slackDate(r.createdAt)}* · ${verb}${what ? ` ${what}` : r.summary ? ` — ${truncate(r.summary, 300)}` : ''}`;
   const ecs = row.ecs ? t('ecs', { status: ecsStatus(row.ecs.status, locale) }) : '';
   const took = r.startedAt && r.finishedAt ? t('took', { duration: formatDuration(r.finishedAt - r.startedAt, locale) }) : '';
   const asked = t('askedBy', { user: mention(r.requester, locale), reason, approved, id: `\`${escapeMrkdwn(r.requestId)}\`` });
-  return `${head}\n${outcome}${took}${ecs}\n${asked}`;
+  const gates = historyGatesLine(r, locale);
+  return `${head}\n${outcome}${took}${ecs}\n${asked}${gates ? `\n${gates}` : ''}`;
 }
 
 function ecsLine(row: HistoryRow, auditAvailable: boolean, locale: Locale): string {

@@ -16,6 +16,7 @@ import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { slackDate } from '../slack/time';
 import { requestDetails, requestView } from './view';
+import { gatesText } from './gates-text';
 import { approveConfirm } from './confirm';
 
 /** Button action ids (registered under the prefix in ./actions.ts); the value is the request id. */
@@ -25,6 +26,8 @@ export const ACTION = {
   reject: 'approval:reject',
   cancel: 'approval:cancel',
   details: 'approval:details',
+  /** Approve a break-glass request after the fact (release gates). */
+  retro: 'approval:retro',
 } as const;
 /** callback_id of the reject modal; private_metadata carries the request id. */
 export const REJECT_VIEW = 'approval:reject';
@@ -94,6 +97,7 @@ export const messageText = defineMessages('approvals.message', {
   rejectedState: { en: 'rejected', ko: '거절됨' },
   expiredState: { en: 'expired', ko: '만료됨' },
   cancelledState: { en: 'cancelled', ko: '취소됨' },
+  scheduledState: { en: 'scheduled', ko: '예약됨' },
   // The reject modal.
   modalTitle: { en: 'Reject request', ko: '요청 거절' },
   modalSubmit: { en: 'Reject', ko: '거절' },
@@ -111,6 +115,7 @@ const M = messageText;
 const ICON: Record<RequestState, string> = {
   pending: ':raised_hand:',
   approved: ':+1:',
+  scheduled: ':calendar:',
   running: ':arrows_counterclockwise:',
   succeeded: ':white_check_mark:',
   failed: ':x:',
@@ -122,8 +127,10 @@ const ICON: Record<RequestState, string> = {
 interface MessageOptions {
   /** Approver principals of the environment, shown while approvals are missing. */
   approvers?: readonly string[];
-  /** The workspace's language (the channel's message and the Approve button's confirmation dialog). */
+  /** The workspace's language (the release-gate lines and the Approve button's confirmation dialog). */
   locale?: Locale;
+  /** Break-glass: how often the thread asks for the approval after the fact, and until when (ms after creation). */
+  retro?: { remindEvery: number; deadline: number };
 }
 
 /** The state as a word: "pending", "running"… ("승인 대기", "실행 중"…). */
@@ -137,6 +144,7 @@ export function stateWord(state: RequestState, locale: Locale): string {
     rejected: 'rejectedState',
     expired: 'expiredState',
     cancelled: 'cancelledState',
+    scheduled: 'scheduledState',
   } as const;
   return M.in(locale)(key[state] ?? 'pending');
 }
@@ -174,6 +182,11 @@ export function stateLine(req: ChangeRequest, now: number, locale: Locale = 'en'
       return req.approvalsNeeded === 0
         ? t('autoApproved', { env: code(req.environment) })
         : t('approvedNow', { by: approvedBy(req, locale) });
+    case 'scheduled':
+      return gatesText.in(locale)('stateScheduled', {
+        at: slackDate(req.startAt ?? now),
+        left: formatDuration(Math.max(0, (req.startAt ?? now) - now), locale),
+      });
     case 'running':
       return t('runningSince', {
         at: at(req.startedAt),
@@ -202,11 +215,55 @@ function expiryText(req: ChangeRequest, now: number, locale: Locale): string {
   return left > 0 ? t('expires', { at: slackDate(req.expiresAt, '{time}'), duration: formatDuration(left, locale) }) : t('expiringNow');
 }
 
+/** The release-gate lines of the card: each gate's note, break-glass and its approval after the fact. */
+function gateBlocks(req: ChangeRequest, opts: MessageOptions, locale: Locale): KnownBlock[] {
+  const t = gatesText.in(locale);
+  const blocks: KnownBlock[] = [];
+  if (req.gates?.length) blocks.push(section([t('gatesHeading'), ...req.gates.map((g) => `• ${g.text}`)].join('\n')));
+  if (req.state === 'pending' && req.startAt) blocks.push(section(t('pendingStartsAt', { at: slackDate(req.startAt) })));
+  if (req.breakGlass) {
+    const lines = [t('breakGlassLine', { user: mention(req.requester, locale), reason: oneLine(req.breakGlass, 500) })];
+    if (req.retroApprovedAt) {
+      lines.push(
+        t('retroDone', { users: req.approvals.map((a) => mention(a.user, locale)).join(', '), at: slackDate(req.retroApprovedAt) }),
+      );
+    } else if (req.retroExpiredAt) {
+      lines.push(t('retroExpired', { at: slackDate(req.retroExpiredAt) }));
+    } else {
+      const who = opts.approvers?.length
+        ? t('retroFrom', {
+            approvers: opts.approvers
+              .slice(0, 8)
+              .map((p) => principal(p, locale))
+              .join(', '),
+          })
+        : '';
+      lines.push(
+        t('retroWaiting', {
+          given: req.approvals.length,
+          needed: req.approvalsNeeded,
+          who,
+          every: formatDuration(opts.retro?.remindEvery ?? 3600_000, locale),
+          until: slackDate(req.createdAt + (opts.retro?.deadline ?? 7 * 24 * 3600_000)),
+        }),
+      );
+    }
+    blocks.push(section(lines.join('\n')));
+  }
+  return blocks;
+}
+
 /** The request message, in `opts.locale` (the channel's: the workspace's language). */
 export function requestMessage(req: ChangeRequest, now: number, opts: MessageOptions = {}): SlackMessage {
   const locale = opts.locale ?? 'en';
   const t = M.in(locale);
-  const suffix = req.state === 'pending' || !(req.state in ICON) ? '' : t(req.state as Exclude<RequestState, 'pending'>);
+  const g = gatesText.in(locale);
+  const suffix =
+    req.state === 'scheduled'
+      ? g('headScheduled')
+      : req.state === 'pending' || !(req.state in ICON)
+        ? ''
+        : t(req.state as Exclude<RequestState, 'pending' | 'scheduled'>);
   const title = requestTitle(req, locale);
   const blocks: KnownBlock[] = [header(`${ICON[req.state] ?? ICON.pending} ${title}${suffix}`)];
   const view = requestView(req, locale);
@@ -227,9 +284,14 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
       ].join('\n'),
     ),
   );
+  blocks.push(...gateBlocks(req, opts, locale));
   blocks.push(section(stateLine(req, now, locale)));
   blocks.push(context(t('requestId', { id: `\`${escapeMrkdwn(req.id)}\``, expiry: expiryText(req, now, locale) })));
   const buttons: ButtonSpec[] = [];
+  if (req.state === 'scheduled') buttons.push({ text: g('cancelScheduled'), actionId: ACTION.cancel, value: req.id });
+  if (req.breakGlass && !req.retroApprovedAt && !req.retroExpiredAt) {
+    buttons.push({ text: g('retroButton'), actionId: ACTION.retro, value: req.id, style: 'primary' });
+  }
   if (req.state === 'pending') {
     buttons.push(
       {

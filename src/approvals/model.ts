@@ -5,9 +5,19 @@
  * the same fact twice changes nothing).
  */
 import { changeVerbs, type ChangeVerb } from '../config/schema';
-import type { Approval, ChangeRequest, RequestState } from './types';
+import type { Approval, ChangeRequest, GateNote, RequestState } from './types';
 
-const STATES: readonly RequestState[] = ['pending', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
+const STATES: readonly RequestState[] = [
+  'pending',
+  'approved',
+  'scheduled',
+  'running',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+  'cancelled',
+];
 
 /** Fields written at creation (id, state, createdAt, updatedAt, approvalCount are set by the script). */
 export function requestFields(
@@ -31,6 +41,9 @@ export function requestFields(
   if (r.messageTs !== undefined) f.messageTs = r.messageTs;
   if (r.approvedAt !== undefined) f.approvedAt = String(r.approvedAt);
   if (r.startBy !== undefined) f.startBy = String(r.startBy);
+  if (r.gates?.length) f.gates = JSON.stringify(r.gates);
+  if (r.startAt !== undefined) f.startAt = String(r.startAt);
+  if (r.breakGlass !== undefined) f.breakGlass = r.breakGlass;
   return Object.entries(f).flat();
 }
 
@@ -41,6 +54,16 @@ function parseJson(text: string | undefined): unknown {
   } catch {
     return text;
   }
+}
+
+function gatesOf(v: string | undefined): GateNote[] | undefined {
+  const parsed = parseJson(v);
+  if (!Array.isArray(parsed)) return undefined;
+  const notes = parsed.filter(
+    (g): g is GateNote =>
+      !!g && typeof g === 'object' && typeof (g as GateNote).gate === 'string' && typeof (g as GateNote).text === 'string',
+  );
+  return notes.length ? notes : undefined;
 }
 
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
@@ -85,6 +108,11 @@ export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
     ...(num(h.attemptUntil) !== undefined ? { attemptUntil: num(h.attemptUntil) } : {}),
     ...(num(h.startedAt) !== undefined ? { startedAt: num(h.startedAt) } : {}),
     ...(num(h.finishedAt) !== undefined ? { finishedAt: num(h.finishedAt) } : {}),
+    ...(gatesOf(h.gates) ? { gates: gatesOf(h.gates) } : {}),
+    ...(num(h.startAt) !== undefined ? { startAt: num(h.startAt) } : {}),
+    ...(str(h.breakGlass) !== undefined ? { breakGlass: h.breakGlass } : {}),
+    ...(num(h.retroApprovedAt) !== undefined ? { retroApprovedAt: num(h.retroApprovedAt) } : {}),
+    ...(num(h.retroExpiredAt) !== undefined ? { retroExpiredAt: num(h.retroExpiredAt) } : {}),
   };
 }
 

@@ -8,6 +8,8 @@ import { registerTick } from '../hooks/events';
 import { handleApprovalAction, rejectView } from './actions';
 import { ACTION_PREFIX } from './message';
 import { expireDue, lapseDue } from './clicks';
+import { remindRetro, startDueScheduled } from './gates';
+import { ACK_ACTION_ID, handleAckClick } from './gate-locks';
 
 let registered = false;
 
@@ -16,10 +18,18 @@ export function registerApprovals(): void {
   registered = true;
   registerAction({ actionId: ACTION_PREFIX, handle: handleApprovalAction });
   registerView(rejectView);
+  registerAction({ actionId: ACK_ACTION_ID, handle: handleAckClick });
   registerTick('approvals-expiry', async (rt) => {
     await expireDue(rt);
   });
   registerTick('approvals-start-deadline', async (rt) => {
     await lapseDue(rt);
+  });
+  // Release gates: scheduled starts (`--at`) and the break-glass reminders.
+  registerTick('approvals-scheduled', async (rt) => {
+    await startDueScheduled(rt);
+  });
+  registerTick('approvals-retro', async (rt) => {
+    await remindRetro(rt);
   });
 }

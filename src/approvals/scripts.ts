@@ -23,6 +23,12 @@ import setfield from './lua/setfield-1.lua';
 import start from './lua/start-4.lua';
 import unfreeze from './lua/unfreeze-2.lua';
 import unlock from './lua/unlock-2.lua';
+import wake from './lua/wake-4.lua';
+import retroApprove from './lua/retro-approve-2.lua';
+import retroExpire from './lua/retro-expire-2.lua';
+import steal from './lua/steal-2.lua';
+import autolock from './lua/autolock-2.lua';
+import press from './lua/press-2.lua';
 
 const def = (name: string, numberOfKeys: number, body: string): LuaScript => luaScript(name, numberOfKeys, body, common);
 
@@ -43,6 +49,13 @@ export const SCRIPTS = {
   unlock: def('unlock', 2, unlock),
   freeze: def('freeze', 2, freeze),
   unfreeze: def('unfreeze', 2, unfreeze),
+  // release gates
+  wake: def('wake', 4, wake),
+  retroApprove: def('retro_approve', 2, retroApprove),
+  retroExpire: def('retro_expire', 2, retroExpire),
+  steal: def('steal', 2, steal),
+  autolock: def('autolock', 2, autolock),
+  press: def('press', 2, press),
 } as const;
 
 /** One audit entry as XRANGE returns it: stream id and its fields. */

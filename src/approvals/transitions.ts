@@ -40,7 +40,7 @@ export interface CreateInput {
   invocationId: string;
   /** The active-request pointer as read just before (the script retries with RETRY when it moved). */
   seenActive: string;
-  state: 'pending' | 'approved';
+  state: 'pending' | 'approved' | 'scheduled';
   now: number;
   /** How long the request hash lives. */
   ttlMs: number;
@@ -53,7 +53,7 @@ export interface CreateInput {
 }
 
 export interface Transitions {
-  /** none → pending | approved. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (the active pointer moved). */
+  /** none → pending | approved | scheduled. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (the active pointer moved). */
   create(input: CreateInput): Promise<Transition>;
   /**
    * One approval; the last needed one approves the request, which must then start within
@@ -95,8 +95,17 @@ export interface Transitions {
   lease(ref: RequestRef, op: 'acquire' | 'renew' | 'check' | 'release', token: string, ttlMs: number, until?: number): Promise<Transition>;
   /** Merge execution facts (audited). Codes: OK, UNCHANGED, NOT_STARTED, NOT_FOUND. */
   record(ref: RequestRef, now: number, event: string, detail: string, facts: Record<string, unknown>): Promise<Transition>;
-  /** running → succeeded | failed, releasing the change lock. Codes: OK, ALREADY, NOT_RUNNING, NOT_FOUND. */
-  finish(ref: RequestRef, outcome: 'succeeded' | 'failed', detail: string, now: number): Promise<Transition>;
+  /**
+   * running → succeeded | failed, releasing the change lock; with `autoLock` the service is locked
+   * in the same step (kind rollback; extra.autolocked). Codes: OK, ALREADY, NOT_RUNNING, NOT_FOUND.
+   */
+  finish(
+    ref: RequestRef,
+    outcome: 'succeeded' | 'failed',
+    detail: string,
+    now: number,
+    autoLock?: { reason: string; ttlMs?: number },
+  ): Promise<Transition>;
   /** Set the ts of the request message or of the status card. Codes: OK, NOT_FOUND. */
   setField(ref: RequestRef, field: 'messageTs' | 'statusTs', value: string, now: number): Promise<Transition>;
   /** A manual lock. Codes: OK (extra: the lock), ALREADY_LOCKED, CHANGE_RUNNING. */
@@ -107,6 +116,25 @@ export interface Transitions {
   freeze(environment: string, user: string, reason: string | undefined, now: number): Promise<Transition>;
   /** Lift a freeze. Codes: OK (extra: the lifted freeze), NOT_FROZEN. */
   unfreeze(environment: string, user: string, now: number): Promise<Transition>;
+  /** scheduled → approved once startAt is reached. Codes: OK, NOT_DUE, NOT_SCHEDULED, LOCKED (extra: the lock), NOT_FOUND. */
+  wake(ref: RequestRef, now: number, startDeadlineMs: number): Promise<Transition>;
+  /** An approval after the fact of a break-glass request. Codes: RETRO_APPROVED, APPROVAL_RECORDED, NOT_BREAK_GLASS, RETRO_DONE, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, NOT_FOUND. */
+  retroApprove(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
+  /** Stop asking for the approval after the fact. Codes: OK, RETRO_DONE, NOT_BREAK_GLASS, NOT_FOUND. */
+  retroExpire(ref: RequestRef, now: number, detail: string): Promise<Transition>;
+  /** /ecs lock!: lock, taking over someone else's lock. Codes: OK (extra: the lock and prev.*), CHANGE_RUNNING. */
+  steal(environment: string, service: string, user: string, reason: string, now: number): Promise<Transition>;
+  /** Lock after a rollback the bot did not track. Codes: OK (extra: the lock), ALREADY_LOCKED. */
+  autolock(
+    environment: string,
+    service: string,
+    reason: string,
+    now: number,
+    ttlMs: number | undefined,
+    about: string,
+  ): Promise<Transition>;
+  /** Record a traffic-shift press (actor: the person). Codes: OK, UNCHANGED, NOT_STARTED, NOT_FOUND. */
+  press(ref: RequestRef, now: number, user: string, event: string, detail: string, fact: string, value: unknown): Promise<Transition>;
 }
 
 function transition(reply: ScriptReply): Transition {
@@ -172,9 +200,13 @@ export function luaTransitions(redis: RedisClient): Transitions {
       const k = requestKeys(ref);
       return run(SCRIPTS.record, [k.request, k.audit], [now, event, detail, ...factPairs(facts)]);
     },
-    finish(ref, outcome, detail, now) {
+    finish(ref, outcome, detail, now, autoLock) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.finish, [k.request, k.lock, k.active, k.audit], [outcome, detail, now]);
+      return run(
+        SCRIPTS.finish,
+        [k.request, k.lock, k.active, k.audit],
+        [outcome, detail, now, autoLock?.reason ?? '', autoLock?.ttlMs !== undefined ? autoLock.ttlMs : ''],
+      );
     },
     setField(ref, field, value, now) {
       return run(SCRIPTS.setfield, [requestKeys(ref).request], [field, value, now]);
@@ -198,6 +230,37 @@ export function luaTransitions(redis: RedisClient): Transitions {
     },
     unfreeze(environment, user, now) {
       return run(SCRIPTS.unfreeze, [keys.envFreeze(environment), keys.audit(environment)], [user, now, environment]);
+    },
+    wake(ref, now, startDeadlineMs) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.wake, [k.request, k.lock, k.active, k.audit], [now, startDeadlineMs]);
+    },
+    retroApprove(ref, user, now, authorized) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.retroApprove, [k.request, k.audit], [user, now, authorized ? '1' : '0']);
+    },
+    retroExpire(ref, now, detail) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.retroExpire, [k.request, k.audit], [now, detail]);
+    },
+    steal(environment, service, user, reason, now) {
+      return run(
+        SCRIPTS.steal,
+        [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
+        [user, reason, now, environment, service],
+      );
+    },
+    autolock(environment, service, reason, now, ttlMs, about) {
+      return run(
+        SCRIPTS.autolock,
+        [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
+        [reason, now, environment, service, ttlMs !== undefined ? ttlMs : '', about],
+      );
+    },
+    press(ref, now, user, event, detail, fact, value) {
+      const k = requestKeys(ref);
+      factPairs({ [fact]: value });
+      return run(SCRIPTS.press, [k.request, k.audit], [now, user, event, detail, fact, JSON.stringify(value)]);
     },
   };
 }

@@ -6,11 +6,23 @@
  * States: pending → approved → running → succeeded | failed
  *         pending → rejected | expired | cancelled
  *         approved → cancelled (not started yet) | failed (did not start by startBy, or could no longer start)
- * An environment that needs no approval creates the request directly in `approved`.
+ *         pending → scheduled → approved → …   (a start time: `--at`, gates.windows)
+ *         scheduled → cancelled | failed (the window closed, the start was missed)
+ * An environment that needs no approval creates the request directly in `approved` (or
+ * `scheduled`); a break-glass request too, and waits for its approval after the fact.
  */
 import type { ChangeVerb } from '../config/schema';
 
-export type RequestState = 'pending' | 'approved' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
+export type RequestState = 'pending' | 'approved' | 'scheduled' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
+
+/** The release gates a request passed (or bypassed), as shown on its card and kept in the audit trail. */
+export type GateName = 'promotion' | 'window' | 'breakGlass' | 'cost' | 'trafficShift';
+
+export interface GateNote {
+  gate: GateName;
+  /** One line of mrkdwn written by the bot (user input escaped), in the workspace's language. */
+  text: string;
+}
 
 export interface Approval {
   user: string;
@@ -56,4 +68,13 @@ export interface ChangeRequest {
   /** When execution started (approved → running) and when the request reached a final state. */
   startedAt?: number;
   finishedAt?: number;
+  /** The release gates, one line each (src/config/gates.ts). */
+  gates?: GateNote[];
+  /** Scheduled: the scheduler starts it at this time (after the approvals). */
+  startAt?: number;
+  /** Break-glass: ran without waiting for approval, for this reason; approvals come after the fact. */
+  breakGlass?: string;
+  /** Break-glass: when the approvals after the fact were complete, or when asking for them stopped. */
+  retroApprovedAt?: number;
+  retroExpiredAt?: number;
 }

@@ -28,7 +28,8 @@ import { requestMessage } from './message';
 import { fromHash, requestFields } from './model';
 import { luaTransitions, type Transition, type Transitions } from './transitions';
 import type { SlackMessage } from '../slack/blocks';
-import type { ChangeRequest } from './types';
+import type { ChangeRequest, GateNote } from './types';
+import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
 
 const M = defineMessages('approvals.workflow', {
   notInvoked: {
@@ -62,6 +63,14 @@ export type SubmitInput = Pick<
 > & {
   /** Makes creation idempotent: the same invocation never creates two requests. */
   invocationId: string;
+  /** Release gates (src/config/gates.ts): the card's gate lines, kept in the request and its audit entry. */
+  gates?: GateNote[];
+  /** `--at`: approved now, started at this time by the scheduler (./gates.ts). */
+  startAt?: number;
+  /** `--break-glass "reason"`: run without waiting for approval; approvals come after the fact. */
+  breakGlass?: string;
+  /** Approvals needed on top of the environment's (the cost gate). */
+  extraApprovals?: number;
 };
 
 /**
@@ -90,7 +99,14 @@ function approversOf(rt: Runtime, env: string): readonly string[] {
 }
 
 export function ctxFor(rt: Runtime, ref: Pick<RequestRef, 'environment' | 'service'>, extra: Partial<AnswerContext> = {}): AnswerContext {
-  return { now: rt.now(), environment: ref.environment, service: ref.service, approvers: approversOf(rt, ref.environment), ...extra };
+  return {
+    now: rt.now(),
+    environment: ref.environment,
+    service: ref.service,
+    approvers: approversOf(rt, ref.environment),
+    locale: rt.config.slack.language,
+    ...extra,
+  };
 }
 
 export async function bestEffort(rt: Runtime, what: string, op: () => Promise<unknown>): Promise<void> {
@@ -104,13 +120,15 @@ export async function bestEffort(rt: Runtime, what: string, op: () => Promise<un
 /** Re-render the request message in place. Never throws: the transition already happened. */
 export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined): Promise<void> {
   if (!req?.messageTs) return;
-  await bestEffort(rt, 'update the request message', () =>
-    rt.slack.update(
-      req.channel,
-      req.messageTs!,
-      requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), locale: rt.people.workspace }),
-    ),
-  );
+  await bestEffort(rt, 'update the request message', () => rt.slack.update(req.channel, req.messageTs!, renderRequest(rt, req)));
+}
+
+function renderRequest(rt: Runtime, req: ChangeRequest) {
+  return requestMessage(req, rt.now(), {
+    approvers: approversOf(rt, req.environment),
+    ...gateMessageOptions(rt, req.environment),
+    locale: rt.people.workspace,
+  });
 }
 
 export async function getRequest(redis: RedisClient, id: string): Promise<ChangeRequest | undefined> {
@@ -135,7 +153,13 @@ export async function postInThread(rt: Runtime, req: ChangeRequest | undefined, 
 /** Every index a request that just ended may still be in. */
 export async function dropFromIndexes(rt: Runtime, id: string): Promise<void> {
   await bestEffort(rt, 'update the indexes', () =>
-    rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).zrem(keys.runningIndex(), id).exec(),
+    rt.redis
+      .pipeline()
+      .zrem(keys.pendingByExpiry(), id)
+      .zrem(keys.approvedByStartBy(), id)
+      .zrem(keys.runningIndex(), id)
+      .zrem(keys.scheduledIndex(), id)
+      .exec(),
   );
 }
 
@@ -186,10 +210,7 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest): Promise<
 async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<ChangeRequest> {
   let ts: string;
   try {
-    ({ ts } = await rt.slack.post(
-      req.channel,
-      requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), locale: rt.people.workspace }),
-    ));
+    ({ ts } = await rt.slack.post(req.channel, renderRequest(rt, req)));
   } catch (err) {
     await abortRequest(rt, req.id, M.in(rt.people.workspace)('notPosted')).catch((e) =>
       rt.log.error('approvals: could not abort after a failed post', { requestId: req.id, err: e }),
@@ -224,11 +245,16 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   const frozen = await storeOp(() => readFreeze(rt.redis, input.environment), action);
   if (frozen) throw refusal('FROZEN', ctxFor(rt, ref0, { guard: frozen, user: input.requester }));
 
-  const needed = envCfg.approvals[input.verb];
-  const state = needed === 0 ? 'approved' : 'pending';
+  // Break-glass runs at once and its approvals come after the fact (at least one); a start time
+  // makes a request that needs no approval wait in `scheduled`.
+  const base = envCfg.approvals[input.verb] + (input.extraApprovals ?? 0);
+  const needed = input.breakGlass !== undefined ? Math.max(1, base) : base;
+  const state =
+    input.breakGlass !== undefined ? 'approved' : needed > 0 ? 'pending' : input.startAt !== undefined ? 'scheduled' : 'approved';
   const id = newRequestId(input.environment, input.service, now);
   const ref: RequestRef = { id, ...ref0 };
   const expiresAt = now + envCfg.approvalTtl;
+  const lifetime = Math.max(expiresAt - now, gateLifetime(rt, input.environment, now, input));
   const fields = requestFields(
     {
       verb: input.verb,
@@ -244,14 +270,22 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       approvalsNeeded: needed,
       // Created approved (no approval needed): it must start within the start deadline like any approval.
       ...(state === 'approved' ? { approvedAt: now, startBy: now + startDeadlineOf(rt, input.environment) } : {}),
+      ...(input.gates?.length ? { gates: input.gates } : {}),
+      ...(input.startAt !== undefined ? { startAt: input.startAt } : {}),
+      ...(input.breakGlass !== undefined ? { breakGlass: input.breakGlass } : {}),
     },
     input.invocationId,
   );
   const auditSummary = input.summary.replace(/\s+/g, ' ').slice(0, 300);
 
-  // Index first, so a crash after the script cannot leave a request the expiry or start-deadline tick never sees.
+  // Index first, so a crash after the script cannot leave a request the expiry or start-deadline tick
+  // never sees (nor a scheduled one the scheduler never starts, nor a break-glass one nobody is reminded of).
   if (state === 'pending') await storeOp(() => rt.redis.zadd(keys.pendingByExpiry(), expiresAt, id), action);
-  else await storeOp(() => rt.redis.zadd(keys.approvedByStartBy(), now + startDeadlineOf(rt, input.environment), id), action);
+  else if (state === 'approved')
+    await storeOp(() => rt.redis.zadd(keys.approvedByStartBy(), now + startDeadlineOf(rt, input.environment), id), action);
+  if (input.startAt !== undefined) await storeOp(() => rt.redis.zadd(keys.scheduledIndex(), input.startAt!, id), action);
+  if (input.breakGlass !== undefined)
+    await storeOp(() => rt.redis.zadd(keys.retroIndex(), firstReminderAt(rt, input.environment, now), id), action);
   let reply: Transition | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const seenActive = (await storeOp(() => rt.redis.get(keys.activeRequest(ref.environment, ref.service)), action)) ?? '';
@@ -262,7 +296,7 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
         seenActive,
         state,
         now,
-        ttlMs: expiresAt - now + REQUEST_RETENTION_MS,
+        ttlMs: lifetime + REQUEST_RETENTION_MS,
         invocationTtlMs: INVOCATION_TTL_MS,
         auditSummary,
         fields,
@@ -272,7 +306,13 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   }
   if (!reply || reply.code !== 'OK') {
     await bestEffort(rt, 'update the indexes', () =>
-      rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).exec(),
+      rt.redis
+        .pipeline()
+        .zrem(keys.pendingByExpiry(), id)
+        .zrem(keys.approvedByStartBy(), id)
+        .zrem(keys.scheduledIndex(), id)
+        .zrem(keys.retroIndex(), id)
+        .exec(),
     );
   }
   if (!reply || reply.code === 'RETRY') {

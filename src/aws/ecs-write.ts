@@ -1,11 +1,13 @@
 /**
  * ECS adapters for the change verbs: RegisterTaskDefinition, UpdateService, StopServiceDeployment,
+ * ContinueServiceDeployment (the traffic-shift gate),
  * and the service-deployment history reads rollback needs (ListServiceDeployments,
  * DescribeServiceDeployments, DescribeServiceRevisions). One SDK operation per function,
  * returning the SDK's own shapes; failures go through awsError, except where a caller must
  * branch on ECS's answer (then the raw error is rethrown and the caller maps it).
  */
 import {
+  ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   ListServiceDeploymentsCommand,
@@ -100,6 +102,21 @@ export async function updateServiceRaw(ecs: ECSClient, change: UpdateServiceChan
 /** StopServiceDeployment with rollback; the raw SDK error is rethrown (callers fall back to UpdateService). */
 export async function stopServiceDeploymentRaw(ecs: ECSClient, serviceDeploymentArn: string): Promise<string | undefined> {
   const res = await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn, stopType: 'ROLLBACK' }));
+  return res.serviceDeploymentArn;
+}
+
+/**
+ * ContinueServiceDeployment: act on a paused lifecycle hook (a PAUSE hook of a blue/green, canary or
+ * linear deployment) with CONTINUE or ROLLBACK. The raw SDK error is rethrown: the caller tells a
+ * hook that is no longer waiting from an API that is not available here.
+ */
+export async function continueServiceDeploymentRaw(
+  ecs: ECSClient,
+  serviceDeploymentArn: string,
+  hookId: string,
+  action: 'CONTINUE' | 'ROLLBACK',
+): Promise<string | undefined> {
+  const res = await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn, hookId, action }));
   return res.serviceDeploymentArn;
 }
 

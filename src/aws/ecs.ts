@@ -3,6 +3,7 @@
  * (the types are the documented response shapes, which tests stub).
  */
 import {
+  DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -13,10 +14,12 @@ import {
   type Task,
   type TaskDefinition,
   type Tag,
+  type Cluster,
 } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
 import { callAws, awsActions } from './errors';
 import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 
 const M = defineMessages('aws.ecs', {
   noService: {
@@ -34,6 +37,8 @@ const M = defineMessages('aws.ecs', {
     ko: 'chatops.yml에서 지우거나 새 서비스를 가리키게 하세요.',
   },
   noTd: { en: 'Task definition {td} was not found.', ko: '작업 정의 {td}를 찾지 못했습니다.' },
+  noCluster: { en: 'ECS has no active cluster {cluster} ({reason}).', ko: 'ECS에 활성 클러스터 {cluster}이(가) 없습니다({reason}).' },
+  checkConfig: { en: 'Check {field} in chatops.yml.', ko: 'chatops.yml의 {field}을(를) 확인하세요.' },
 });
 
 interface DescribeServicesResult {
@@ -132,4 +137,30 @@ export async function describeTasks(ecs: ECSClient, cluster: string, taskArns: r
     tasks.push(...(res.tasks ?? []));
   }
   return tasks;
+}
+
+/** New read calls are bounded on their own (the ECS client retries; this bounds each attempt chain). */
+const READ_TIMEOUT_MS = 10_000;
+
+/**
+ * The cluster as ECS sees it: capacity providers and the default strategy, running/pending task
+ * counts, active services, and with `include` STATISTICS (Fargate/EC2 task counts) and SETTINGS
+ * (whether Container Insights is on). A missing cluster comes back in `failures` (reason MISSING).
+ */
+export async function describeCluster(ecs: ECSClient, cluster: string, configHint?: string, locale: Locale = 'en'): Promise<Cluster> {
+  const res = await callAws({ action: `describe cluster ${cluster}`, permission: 'ecs:DescribeClusters', configHint }, () =>
+    ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ['STATISTICS', 'SETTINGS'] }), {
+      abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS),
+    }),
+  );
+  const found = res.clusters?.[0];
+  if (!found || found.status === 'INACTIVE') {
+    const reason = res.failures?.[0]?.reason ?? found?.status ?? 'MISSING';
+    const t = M.in(locale);
+    throw new BotError('NOT_FOUND', `cluster ${cluster} ${reason}`, {
+      userMessage: t('noCluster', { cluster: `\`${cluster}\``, reason }),
+      hint: configHint ? t('checkConfig', { field: `\`${configHint}\`` }) : undefined,
+    });
+  }
+  return found;
 }

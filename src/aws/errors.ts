@@ -19,6 +19,19 @@ import { BotError } from '../errors';
 import { defineMessages, textIn, type Text } from '../i18n/catalog';
 import { escapeMrkdwn, oneLine } from '../slack/text';
 import { currentBudget } from './budget';
+import { roleOfError, roleParts } from './session';
+
+const text = defineMessages('aws-errors', {
+  roleDenied: {
+    en: 'AWS denied access while I tried to {action}: role {role} in account {account}, which the bot uses for this environment, needs {perm}.',
+    ko: '{action} 중 AWS가 접근을 거부했습니다. 봇이 이 환경에 쓰는 계정 {account}의 역할 {role}에 {perm} 권한이 필요합니다.',
+  },
+  somePermission: { en: 'the permission named in the refusal', ko: '거부 메시지에 적힌 권한' },
+  roleHint: {
+    en: "Add it to that role in the target account (cloudformation/target-account-role.yml grants everything the bot calls), not to the bot's own role.",
+    ko: '봇 자신의 역할이 아니라 대상 계정의 그 역할에 추가하세요(cloudformation/target-account-role.yml이 봇이 호출하는 모든 권한을 부여합니다).',
+  },
+});
 
 /** What the bot was doing when AWS answered (the `action` of an AwsErrorContext), a verb phrase in each language. */
 export const awsActions = defineMessages('aws.actions', {
@@ -231,6 +244,21 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
   }
   if (DENIED.has(name)) {
     const perm = ctx.permission ?? /not authorized to perform: ([\w:-]+)/.exec(detail)?.[1];
+    const role = roleOfError(err);
+    if (role) {
+      const t = text.in(role.locale);
+      const { account } = roleParts(role.roleArn);
+      return new BotError('AWS_ACCESS_DENIED', `${action}: access denied with ${role.roleArn} (${detail})`, {
+        userMessage: t('roleDenied', {
+          action: escapeMrkdwn(textIn(ctx.action, role.locale)),
+          role: `\`${role.roleArn}\``,
+          account: `\`${account}\``,
+          perm: perm ? `\`${escapeMrkdwn(perm)}\`` : t('somePermission'),
+        }),
+        hint: t('roleHint'),
+        cause: err,
+      });
+    }
     return new BotError('AWS_ACCESS_DENIED', `${action}: access denied (${detail})`, {
       userMessage: `AWS denied access while I tried to ${what}${perm ? `: the bot's role needs \`${escapeMrkdwn(perm)}\`` : ''}.`,
       hint: 'Add the permission to the function role in serverless.yml and redeploy the bot.',

@@ -44,7 +44,7 @@ function fargateRate(region: string, arch: CpuArchitecture): FargateRate | undef
   return FARGATE_PRICES[region]?.[arch];
 }
 
-interface TaskSize {
+export interface TaskSize {
   /** Task-level CPU units (1024 = 1 vCPU), as in the task definition. */
   cpuUnits: number;
   /** Task-level memory in MiB. */
@@ -52,9 +52,56 @@ interface TaskSize {
   arch: CpuArchitecture;
 }
 
-/** Dollars per hour for one task of this size, or undefined when the region is not priced. */
-export function hourlyTaskPrice(region: string, size: TaskSize): number | undefined {
+/**
+ * Fargate Spot as a fraction of the on-demand rate. AWS publishes Spot rates per region on the
+ * Fargate pricing page ("up to 70 % off"); they move with supply and demand, so the bot uses one
+ * assumed discount instead of a stale table: 0.33 of on-demand, close to the observed eu-west-1 /
+ * us-east-1 Spot rates ($0.01334 per vCPU-hour against $0.04048 on-demand). An estimate only.
+ */
+export const FARGATE_SPOT_FACTOR = 0.33;
+
+/** Dollars per hour for one task of this size, or undefined when the region is not priced. `spot`: Fargate Spot. */
+export function hourlyTaskPrice(region: string, size: TaskSize, opts: { spot?: boolean } = {}): number | undefined {
   const rate = fargateRate(region, size.arch);
   if (!rate) return undefined;
-  return (size.cpuUnits / 1024) * rate.vcpuHour + (size.memoryMiB / 1024) * rate.gbHour;
+  const onDemand = (size.cpuUnits / 1024) * rate.vcpuHour + (size.memoryMiB / 1024) * rate.gbHour;
+  return opts.spot ? onDemand * FARGATE_SPOT_FACTOR : onDemand;
+}
+
+/**
+ * Valid Fargate task sizes (Linux): CPU units → memory in MiB. Source: ECS Developer Guide, "Task CPU
+ * and memory" (Fargate): 256 → 512, 1024, 2048; 512 → 1–4 GB; 1024 → 2–8 GB; 2048 → 4–16 GB and
+ * 4096 → 8–30 GB in 1 GB steps; 8192 → 16–60 GB in 4 GB steps; 16384 → 32–120 GB in 8 GB steps.
+ */
+export function fargateMemoryOptions(cpuUnits: number): number[] {
+  const gb = (from: number, to: number, step = 1) => Array.from({ length: (to - from) / step + 1 }, (_, i) => (from + i * step) * 1024);
+  switch (cpuUnits) {
+    case 256:
+      return [512, 1024, 2048];
+    case 512:
+      return gb(1, 4);
+    case 1024:
+      return gb(2, 8);
+    case 2048:
+      return gb(4, 16);
+    case 4096:
+      return gb(8, 30);
+    case 8192:
+      return gb(16, 60, 4);
+    case 16384:
+      return gb(32, 120, 8);
+    default:
+      return [];
+  }
+}
+
+export const FARGATE_CPU_OPTIONS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+
+/** Every valid Fargate size, smallest first. */
+export function fargateSizes(): Array<{ cpu: number; memory: number }> {
+  return FARGATE_CPU_OPTIONS.flatMap((cpu) => fargateMemoryOptions(cpu).map((memory) => ({ cpu, memory })));
+}
+
+export function isFargateSize(cpu: number, memory: number): boolean {
+  return fargateMemoryOptions(cpu).includes(memory);
 }

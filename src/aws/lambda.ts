@@ -1,7 +1,11 @@
-/** The hand-off to the worker on Lambda: an asynchronous invocation of the worker function, one job per invocation. */
-import type * as LambdaSdk from '@aws-sdk/client-lambda';
+/**
+ * The hand-off to the worker on Lambda: an asynchronous invocation of the worker function, one job
+ * per invocation. It runs inside Slack's 3-second ack: bounded connect and request time, two
+ * attempts, signed with the SDK's own SigV4 signer over a keep-alive HTTPS connection
+ * (./lambda-invoke.ts), so the Slack-facing function never loads LambdaClient.
+ */
 import { BotError } from '../errors';
-import type { AwsClients } from './clients';
+import { createAsyncInvoker, type AsyncInvoker } from './lambda-invoke';
 import { defineMessages } from '../i18n/catalog';
 
 const M = defineMessages('aws.lambda', {
@@ -12,17 +16,18 @@ const M = defineMessages('aws.lambda', {
   tryAgain: { en: 'Try again in a minute.', ko: '1분 뒤에 다시 시도하세요.' },
 });
 
-/** A Dispatcher (src/runtime.ts) that invokes `functionName` asynchronously with the job as payload. */
-export function lambdaDispatcher(aws: AwsClients, functionName: string): { dispatch(job: { kind: string; id: string }): Promise<void> } {
+/**
+ * A Dispatcher (src/runtime.ts) that invokes `functionName` asynchronously with the job as payload.
+ * One invoker, and so one keep-alive connection pool, per dispatcher.
+ */
+export function lambdaDispatcher(
+  functionName: string,
+  invoker: AsyncInvoker = createAsyncInvoker(),
+): { dispatch(job: { kind: string; id: string }): Promise<void> } {
   return {
     async dispatch(job) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first hand-off, not at cold start
-      const { InvokeCommand } = require('@aws-sdk/client-lambda') as typeof LambdaSdk;
       try {
-        const res = await aws
-          .lambda()
-          .send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(job)) }));
-        if (res.StatusCode !== undefined && res.StatusCode !== 202) throw new Error(`worker invoke answered ${res.StatusCode}`);
+        await invoker.invokeAsync(functionName, JSON.stringify(job));
       } catch (err) {
         throw new BotError('INTERNAL', `cannot hand off job ${job.kind}: ${(err as Error).message}`, {
           userMessage: M.lazy('handOff'),

@@ -7,9 +7,13 @@
 import type { SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { answerInvocation } from '../slack/reply';
-import { code } from '../slack/text';
+import { code, notificationText } from '../slack/text';
+import { section } from '../slack/blocks';
+import { announceBreakGlass } from '../approvals/gates';
+import { evaluateGates, gateRequestedText } from './change-gates';
 import type { ChangeArgsBase } from './change-args';
 import type { Prepared } from '../deploy/planner';
+import { requestVerb } from '../deploy/plan';
 import { dryRunMessage, requestedMessage } from '../deploy/render';
 import type { Invocation } from '../slack/invocation';
 import { submitRequest } from '../approvals/workflow';
@@ -40,14 +44,21 @@ function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> 
 
 export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Prepared, args: ChangeArgsBase): Promise<void> {
   const { plan } = prepared;
+  // The release gates (promotion, windows, break-glass, cost, traffic shift): refusals throw here.
+  const gates = await evaluateGates(rt, inv, prepared, args);
   if (args.dryRun) {
     const locale = await rt.people.localeOf(inv.userId);
-    const notes = [...prepared.notes, ...(await guardNotes(rt, plan.environment, plan.alias, locale))];
+    const notes = [
+      ...prepared.notes,
+      ...gates.gates.map((g) => g.text),
+      ...gates.refusals,
+      ...(await guardNotes(rt, plan.environment, plan.alias, locale)),
+    ];
     await answer(rt, inv, dryRunMessage(plan, prepared.details, notes, locale, rt.now()));
     return;
   }
   const req = await submitRequest(rt, {
-    verb: plan.verb,
+    verb: requestVerb(plan),
     environment: plan.environment,
     service: plan.alias,
     plan,
@@ -57,15 +68,27 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
     ...(args.reason ? { reason: args.reason } : {}),
     channel: inv.channelId,
     invocationId: inv.id,
+    ...(gates.gates.length ? { gates: gates.gates } : {}),
+    ...(gates.startAt !== undefined ? { startAt: gates.startAt } : {}),
+    ...(gates.breakGlass !== undefined ? { breakGlass: gates.breakGlass } : {}),
+    ...(gates.extraApprovals ? { extraApprovals: gates.extraApprovals } : {}),
   });
+  if (req.breakGlass !== undefined) await announceBreakGlass(rt, req);
   rt.log.info('change requested', {
     requestId: req.id,
-    verb: plan.verb,
+    verb: requestVerb(plan),
     environment: plan.environment,
     service: plan.alias,
     state: req.state,
   });
-  await answer(rt, inv, requestedMessage(plan, req, await rt.people.localeOf(inv.userId)));
+  const special = gateRequestedText(rt, req);
+  await answer(
+    rt,
+    inv,
+    special
+      ? { text: notificationText(special), blocks: [section(special)], locale: rt.config.slack.language }
+      : requestedMessage(plan, req, await rt.people.localeOf(inv.userId)),
+  );
 }
 
 /** A dry run says what would refuse the real request: a lock on the service, a freeze of the environment. */

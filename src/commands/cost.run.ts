@@ -7,12 +7,14 @@
 import { createHash } from 'node:crypto';
 import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
 import { keys } from '../redis/keys';
+import { spendOnce, type Fetched } from './cost-spend';
 import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
 import { isUnavailableApi } from '../aws/errors';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
 import { code } from '../slack/text';
-import { servicesIn } from '../config/load';
+import { envAccess, servicesIn } from '../config/load';
+import type { AwsAccess } from '../aws/clients';
 import type { ResolvedService } from '../config/schema';
 import { isBotError } from '../errors';
 import type { Runtime } from '../runtime';
@@ -43,48 +45,30 @@ import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
 import { estimateService, type Estimate } from './render/cost-estimate';
 
-/** Cost Explorer refreshes up to three times a day: six hours keeps at most one refresh behind. */
-const COST_CACHE_TTL_SECONDS = 6 * 3600;
-
-interface Fetched<T> {
-  data: T;
-  fetchedAt: number;
-  cached: boolean;
-}
-
 type CostAndUsage = { ResultsByTime: ResultByTime[]; truncated: boolean };
 type Forecast = { amount: number };
 
-/** The cache key of one exact Cost Explorer request. */
-export function costCacheKey(operation: string, input: unknown): string {
-  return keys.costCache(createHash('sha256').update(stableJson({ operation, input })).digest('hex'));
+/** The SHA-256 naming one exact Cost Explorer request (its cache entry and its flight). */
+function requestHash(operation: string, input: unknown): string {
+  return createHash('sha256').update(stableJson({ operation, input })).digest('hex');
 }
 
-async function cached<T>(rt: Runtime, operation: string, input: unknown, fetch: () => Promise<T>): Promise<Fetched<T>> {
-  const key = costCacheKey(operation, input);
-  try {
-    const hit = await rt.redis.get(key);
-    if (hit) {
-      const v = JSON.parse(hit) as { fetchedAt: number; data: T };
-      return { data: v.data, fetchedAt: v.fetchedAt, cached: true };
-    }
-  } catch (err) {
-    rt.log.warn('cost cache unreadable; asking Cost Explorer', { err });
-  }
-  const data = await fetch();
-  const fetchedAt = rt.now();
-  try {
-    await rt.redis.set(key, JSON.stringify({ fetchedAt, data }), 'EX', COST_CACHE_TTL_SECONDS);
-  } catch (err) {
-    rt.log.warn('cost cache not written', { err });
-  }
-  return { data, fetchedAt, cached: false };
+/** The cache key of one exact Cost Explorer request. */
+export function costCacheKey(operation: string, input: unknown): string {
+  return keys.costCache(requestHash(operation, input));
+}
+
+/** One exact request: cached, shared with identical ones in flight, counted against the asker's budget (./cost-spend.ts). */
+function cached<T>(rt: Runtime, src: Sources, operation: string, input: unknown, fetch: () => Promise<T>): Promise<Fetched<T>> {
+  return spendOnce(rt, src.user, requestHash(operation, input), fetch);
 }
 
 /** Tracks the Cost Explorer results one answer used: the oldest fetch time, cache use, truncation. */
 class Sources {
   private readonly fetched: Array<Fetched<unknown>> = [];
   truncated = false;
+  /** Who asked: the calls this answer makes count against their hourly budget. */
+  constructor(readonly user: string) {}
   add<T>(f: Fetched<T>): Fetched<T> {
     this.fetched.push(f);
     return f;
@@ -97,9 +81,9 @@ class Sources {
   }
 }
 
-function costAndUsage(rt: Runtime, src: Sources, input: GetCostAndUsageRequest): Promise<CostAndUsage> {
-  return cached(rt, 'GetCostAndUsage', input, async () => {
-    const res = await getCostAndUsage(rt.aws.costExplorer(), input);
+function costAndUsage(rt: Runtime, src: Sources, access: AwsAccess, input: GetCostAndUsageRequest): Promise<CostAndUsage> {
+  return cached(rt, src, 'GetCostAndUsage', input, async () => {
+    const res = await getCostAndUsage(rt.aws.costExplorer(access), input);
     return { ResultsByTime: res.ResultsByTime ?? [], truncated: res.truncated };
   }).then((f) => {
     src.add(f);
@@ -112,6 +96,7 @@ function costAndUsage(rt: Runtime, src: Sources, input: GetCostAndUsageRequest):
 async function monthEnd(
   rt: Runtime,
   src: Sources,
+  access: AwsAccess,
   input: GetCostForecastRequest | undefined,
   daily: ReadonlyArray<{ date: string; amount: number }>,
   p: CostPeriods,
@@ -119,8 +104,8 @@ async function monthEnd(
 ): Promise<CostView['forecast']> {
   if (!input) return undefined;
   try {
-    const f = await cached<Forecast>(rt, 'GetCostForecast', input, async () => {
-      const res = await getCostForecast(rt.aws.costExplorer(), input);
+    const f = await cached<Forecast>(rt, src, 'GetCostForecast', input, async () => {
+      const res = await getCostForecast(rt.aws.costExplorer(access), input);
       return { amount: Number(res.Total?.Amount ?? 0) || 0 };
     });
     src.add(f);
@@ -143,7 +128,7 @@ async function estimates(rt: Runtime, configured: readonly ResolvedService[], p:
   const first = configured[0];
   if (!first) return [];
   const env = first.env;
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, env);
   let services;
   if (configured.length === 1) {
     services = [await describeConfiguredService(rt, first)];
@@ -183,8 +168,9 @@ async function environmentCost(
 ): Promise<CostView> {
   const t = costText.in(locale);
   const env = rt.config.environments[envName]!;
+  const access = envAccess(rt.config, envName);
   const scope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
-  const q1 = await costAndUsage(rt, src, byAwsServiceRequest(scope, p));
+  const q1 = await costAndUsage(rt, src, access, byAwsServiceRequest(scope, p));
   const daily = dailyAmounts(q1.ResultsByTime, p.current);
   const total = sum(daily);
   const previous = { total: sum(dailyAmounts(q1.ResultsByTime, p.previous)), label: p.previousLabel };
@@ -192,19 +178,19 @@ async function environmentCost(
     label: AWS_SERVICE_LABEL[k] ?? k,
     amount,
   }));
-  const forecast = await monthEnd(rt, src, forecastRequest(scope, p), daily, p, locale);
+  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
 
   let breakdown: Breakdown;
   const configured = servicesIn(rt.config, envName);
   if (a.by === 'usage-type') {
-    const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
+    const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
     breakdown = {
       kind: 'usage-type',
       title: t('byUsageType'),
       rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
     };
   } else {
-    const q2 = await costAndUsage(rt, src, byServiceTagRequest(scope, p));
+    const q2 = await costAndUsage(rt, src, access, byServiceTagRequest(scope, p));
     const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
     if (tags.hasData) {
       const names = new Set(configured.map((s) => s.service));
@@ -252,11 +238,12 @@ async function serviceCost(
 ): Promise<CostView> {
   const t = costText.in(locale);
   const env = svc.env;
+  const access = svc.env;
   const envScope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
   const scope: CostScope = { ...envScope, serviceName: svc.service };
   const scopeLabel = `${svc.alias} (${svc.environment})`;
   // The same request as the environment's per-service breakdown: one cache entry serves both.
-  const q2 = await costAndUsage(rt, src, byServiceTagRequest(envScope, p));
+  const q2 = await costAndUsage(rt, src, access, byServiceTagRequest(envScope, p));
   const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
   if (!tags.hasData) {
     const rows = await estimates(rt, [svc], p, locale);
@@ -281,10 +268,10 @@ async function serviceCost(
   const daily = dailyAmounts(q2.ResultsByTime, p.current, mine);
   const total = sum(daily);
   const previous = { total: sum(dailyAmounts(q2.ResultsByTime, p.previous, mine)), label: p.previousLabel };
-  const forecast = await monthEnd(rt, src, forecastRequest(scope, p), daily, p, locale);
+  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
   let breakdown: Breakdown | undefined;
   if (a.by === 'usage-type') {
-    const q4 = await costAndUsage(rt, src, byUsageTypeRequest(scope, p));
+    const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
     breakdown = {
       kind: 'usage-type',
       title: t('byUsageType'),
@@ -312,7 +299,7 @@ export async function runCost(parsed: Parsed<CostArgs>, rt: Runtime, inv: Invoca
   const now = rt.now();
   const audience = await audienceOf(rt, inv, parsed);
   const p = costPeriods(parsed.args.period, now, audience.locale);
-  const src = new Sources();
+  const src = new Sources(inv.userId);
   const view = parsed.service
     ? await serviceCost(rt, parsed.service, parsed.args, p, src, now, audience.locale)
     : await environmentCost(rt, parsed.environment, parsed.args, p, src, now, audience.locale);

@@ -6,11 +6,11 @@
 import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
-import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
 import { parseImageSelector, shortDigest, type ImageSelector } from '../deploy/refs';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs deploy <service> <tag | sha256:digest> [--reason "…"] [--dry-run]';
+const USAGE = '/ecs deploy <service> <tag | sha256:digest> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'deploy', usage: USAGE };
 
 const M = defineMessages('commands.deploy', {
@@ -69,7 +69,7 @@ export const deploy = defineCommand<DeployArgs>({
         M.lazy('noRepositoryHint', { service: svc.alias }),
       );
     }
-    return parsedFor(svc, { alias: svc.alias, image: sel.value, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, image: sel.value, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed, locale) {
     const ref = parsed.args.image.tag ?? `sha256:${shortDigest(parsed.args.image.digest)}`;

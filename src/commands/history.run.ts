@@ -104,7 +104,7 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
 
   let deployments: EcsDeploymentRow[] = [];
   try {
-    const ecs = rt.aws.ecs(svc.env.region);
+    const ecs = rt.aws.ecs(svc.env.region, svc.env);
     const briefs = await listServiceDeployments(ecs, svc.env.cluster, svc.service, Math.min(100, limit + 10));
     const revArns = [...new Set(briefs.map((b) => b.targetServiceRevisionArn).filter((a): a is string => Boolean(a)))];
     const revisions = new Map<string, ServiceRevision>();

@@ -70,7 +70,7 @@ function repositoryOf(svc: ResolvedService, image: string | undefined): { reposi
 
 async function listImages(rt: Runtime, repo: { repositoryName: string; region: string }, svc: ResolvedService): Promise<ImageDetail[]> {
   try {
-    return await recentImages(rt.aws.ecr(repo.region), repo.repositoryName, Number.MAX_SAFE_INTEGER, MAX_ECR_PAGES);
+    return await recentImages(rt.aws.ecr(repo.region, svc.env), repo.repositoryName, Number.MAX_SAFE_INTEGER, MAX_ECR_PAGES);
   } catch (err) {
     const cause = err instanceof BotError ? err.cause : err;
     if (awsErrorName(cause) === 'RepositoryNotFoundException') {
@@ -88,7 +88,7 @@ async function listImages(rt: Runtime, repo: { repositoryName: string; region: s
 
 export async function runImages(parsed: Parsed<ImagesArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const svc = parsed.service!;
-  const ecs = rt.aws.ecs(svc.env.region);
+  const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await describeConfiguredService(rt, svc);
   const [td, tasks] = await Promise.all([
     service.taskDefinition ? describeTaskDefinition(ecs, service.taskDefinition).then((r) => r.taskDefinition) : Promise.resolve(undefined),

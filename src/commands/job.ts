@@ -4,7 +4,10 @@
  * runs the verb's `run`. Registered by registerAll() (src/handlers/compose.ts).
  */
 import { z } from 'zod';
+import { registerAction } from '../hooks/actions';
 import { claimJob, registerJobKind } from '../hooks/jobs';
+import { COMMAND_ACTION } from '../slack/command-button';
+import { handleCommandButton } from './buttons';
 import { storeUnavailable } from '../redis/client';
 import { invocationSchema } from '../slack/invocation';
 import { answerInvocation, errorReply } from '../slack/reply';
@@ -26,6 +29,8 @@ let registered = false;
 export function registerCommands(): void {
   if (registered) return;
   registered = true;
+  // Buttons that run a command as the clicker (src/slack/command-button.ts).
+  registerAction({ actionId: COMMAND_ACTION, handle: handleCommandButton });
   registerJobKind('command', {
     schema: commandJobSchema,
     // A person is waiting: whatever AWS does, they get an answer (or "AWS did not answer within N s") in time.

@@ -44,7 +44,7 @@ const stopTime = (t: Task): number => (t.stoppedAt ?? t.stoppingAt ?? t.createdA
 /** The most recently stopped task of the service (ECS keeps stopped tasks for about an hour). */
 async function lastStoppedTask(rt: Runtime, parsed: Parsed<LogsArgs>): Promise<Task> {
   const svc = parsed.service!;
-  const ecs = rt.aws.ecs(svc.env.region);
+  const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const arns = await listServiceTasks(ecs, svc.env.cluster, svc.service, 'STOPPED');
   const tasks = arns.length ? await describeTasks(ecs, svc.env.cluster, arns.slice(0, 100)) : [];
   const last = tasks.sort((a, b) => stopTime(b) - stopTime(a))[0];
@@ -61,7 +61,7 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
   const svc = parsed.service!;
   const a = parsed.args;
   const now = rt.now();
-  const ecs = rt.aws.ecs(svc.env.region);
+  const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await describeConfiguredService(rt, svc);
 
   let taskId = a.task;
@@ -102,7 +102,7 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
     usage: LOGS_USAGE,
   });
   const result = await filterLogEvents(
-    rt.aws.logs(target.region),
+    rt.aws.logs(target.region, svc.env),
     {
       logGroupName: target.logGroup,
       logStreamNamePrefix: target.streamPrefix,

@@ -112,7 +112,7 @@ function missingService(svc: ResolvedService, reason: string): BotError {
  */
 export async function describeConfiguredService(rt: Runtime, svc: ResolvedService): Promise<Service> {
   const { services, failures } = await describeServices(
-    rt.aws.ecs(svc.env.region),
+    rt.aws.ecs(svc.env.region, svc.env),
     svc.env.cluster,
     [svc.service],
     clusterHint(svc.environment),

@@ -7,8 +7,14 @@ import { status } from './status';
 import { logs } from './logs';
 import { cost } from './cost';
 import { images } from './images';
+import { tasks } from './tasks';
+import { taskdef } from './taskdef';
+import { rightsize } from './rightsize';
+import { resize } from './resize';
 import { history } from './history';
 import { lock } from './lock';
+import { lockSteal } from './lock-steal';
+import { promote } from './promote';
 import { unlock } from './unlock';
 import { freeze } from './freeze';
 import { unfreeze } from './unfreeze';
@@ -32,15 +38,21 @@ const commands: readonly AnySpec[] = [
   logs,
   cost,
   images,
+  tasks,
+  taskdef,
+  rightsize,
   // changes
   deploy,
   rollback,
   scale,
   restart,
+  promote,
+  resize,
   // guard rails
   mute,
   unmute,
   lock,
+  lockSteal,
   unlock,
   freeze,
   unfreeze,

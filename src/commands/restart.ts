@@ -4,10 +4,10 @@
  */
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
-import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs restart <service> [--reason "…"] [--dry-run]';
+const USAGE = '/ecs restart <service> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'restart', usage: USAGE };
 
 const M = defineMessages('commands.restart', {
@@ -36,7 +36,7 @@ export const restart = defineCommand<RestartArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'restart web' }], {});
     const svc = changeTarget(ctx, args[0]!, SPEC);
-    return parsedFor(svc, { alias: svc.alias, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed, locale) {
     return M.in(locale)(parsed.args.dryRun ? 'ackDryRun' : 'ack', { service: code(parsed.args.alias), env: code(parsed.environment) });

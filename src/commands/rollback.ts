@@ -5,11 +5,11 @@
  */
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
-import { changeTarget, parseChange, parsedFor, parseRevision, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parsedFor, parseRevision, type ChangeArgsBase } from './change-args';
 import { z } from 'zod';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs rollback <service> [--to <revision>] [--reason "…"] [--dry-run]';
+const USAGE = '/ecs rollback <service> [--to <revision>] [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'rollback', usage: USAGE };
 
 const M = defineMessages('commands.rollback', {
@@ -45,7 +45,7 @@ export const rollback = defineCommand<RollbackArgs>({
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const to = parseRevision(flags.to, USAGE);
-    return parsedFor(svc, { alias: svc.alias, to, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, to, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed, locale) {
     const t = M.in(locale);

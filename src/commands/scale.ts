@@ -5,10 +5,10 @@
  */
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
-import { changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from './change-args';
+import { changeBase, changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
-const USAGE = '/ecs scale <service> <count> [--reason "…"] [--dry-run]';
+const USAGE = '/ecs scale <service> <count> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'scale', usage: USAGE };
 
 const M = defineMessages('commands.scale', {
@@ -47,7 +47,7 @@ export const scale = defineCommand<ScaleArgs>({
     );
     const svc = changeTarget(ctx, args[0]!, SPEC);
     const count = parseCount(args[1]!, svc, USAGE);
-    return parsedFor(svc, { alias: svc.alias, count, reason: flags.reason, dryRun: flags['dry-run'] === true });
+    return parsedFor(svc, { alias: svc.alias, count, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed, locale) {
     return M.in(locale)(parsed.args.dryRun ? 'ackDryRun' : 'ack', {

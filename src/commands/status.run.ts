@@ -4,7 +4,8 @@
  * with the pure builders in ./render/status.ts.
  */
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
-import { describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { describeCluster, describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { isBotError } from '../errors';
 import { findImageByDigest } from '../aws/ecr';
 import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
@@ -62,7 +63,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   const repositoryName = svc.repository ?? ecrRef?.repositoryName;
   if (!repositoryName) return {};
   try {
-    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region), repositoryName, ref.digest);
+    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region, svc.env), repositoryName, ref.digest);
     return img?.imageTags?.length ? { [ref.digest]: img.imageTags } : {};
   } catch (err) {
     // The tag is a convenience: the digest is still shown.
@@ -73,7 +74,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
 
 async function serviceStatus(rt: Runtime, svc: ResolvedService, locale: Locale): Promise<SlackMessage> {
   const env = svc.env;
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, env);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
   const service = await describeConfiguredService(rt, svc);
 
@@ -105,9 +106,10 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService, locale: Locale):
 
 async function environmentStatus(rt: Runtime, envName: string, locale: Locale): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
-  const { rows, guards } = await readEnvironment(rt, envName);
+  const { rows, guards, clusterView } = await readEnvironment(rt, envName, { cluster: true, locale });
   return environmentStatusMessage(
     {
+      clusterView,
       environment: envName,
       cluster: env.cluster,
       region: env.region,
@@ -128,15 +130,22 @@ async function environmentStatus(rt: Runtime, envName: string, locale: Locale): 
 export async function readEnvironment(
   rt: Runtime,
   envName: string,
-): Promise<{ rows: EnvironmentRow[]; guards: Awaited<ReturnType<typeof guardsOrUndefined>> }> {
+  opts: { cluster?: boolean; locale?: Locale } = {},
+): Promise<{
+  rows: EnvironmentRow[];
+  guards: Awaited<ReturnType<typeof guardsOrUndefined>>;
+  clusterView?: Awaited<ReturnType<typeof readClusterView>>;
+}> {
   const env = rt.config.environments[envName]!;
   const configured = servicesIn(rt.config, envName);
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, { ...env, name: envName });
   const guardsP = guardsOrUndefined(
     rt,
     envName,
     configured.map((s) => s.alias),
   );
+  // The cluster's own view (only /ecs status <environment>), read alongside.
+  const clusterP = opts.cluster ? readClusterView(rt, ecs, envName, opts.locale ?? rt.config.slack.language) : undefined;
   const names = [...new Set(configured.map((s) => s.service))];
   const { services, failures } = names.length
     ? await describeServices(ecs, env.cluster, names, clusterHint(envName))
@@ -147,6 +156,7 @@ export async function readEnvironment(
     services.map((s) => s.taskDefinition),
   );
   const guards = await guardsP;
+  const clusterView = await clusterP;
   const rows: EnvironmentRow[] = configured.map((svc) => {
     const service = byName.get(svc.service);
     return {
@@ -159,5 +169,22 @@ export async function readEnvironment(
       lock: guards?.locks[svc.alias],
     };
   });
-  return { rows, guards };
+  return { rows, guards, ...(clusterView ? { clusterView } : {}) };
+}
+
+/** The cluster's view for `/ecs status <environment>`; its failure is a line in the answer, not an error. */
+function readClusterView(
+  rt: Runtime,
+  ecs: ReturnType<Runtime['aws']['ecs']>,
+  envName: string,
+  locale: Locale,
+): Promise<{ cluster: Awaited<ReturnType<typeof describeCluster>> } | { error: string }> {
+  const env = rt.config.environments[envName]!;
+  return describeCluster(ecs, env.cluster, clusterHint(envName), locale).then(
+    (cluster) => ({ cluster }),
+    (err: unknown) => {
+      rt.log.warn('cluster view unavailable', { environment: envName, err });
+      return { error: isBotError(err) ? err.userMessageIn(locale) : String(err) };
+    },
+  );
 }

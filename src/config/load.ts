@@ -15,7 +15,7 @@ const M = defineMessages('config.load', {
     ko: '{key} 채널({channel})이 environments.{env}.channels에 없습니다. 그 채널 알림의 상태·롤백 버튼은 거절됩니다.',
   },
 });
-import { configSchema, type Config, type ResolvedService } from './schema';
+import { configSchema, type Config, type EnvironmentConfig, type ResolvedService } from './schema';
 
 /** Render zod issues as "services.web.scale.max: Too big: expected number to be <=5000". */
 function formatIssues(issues: z.core.$ZodIssue[]): string {
@@ -76,6 +76,16 @@ export function findService(config: Config, alias: string): ResolvedService | un
   if (!svc) return undefined;
   const env = config.environments[svc.environment]!;
   return { ...svc, alias, env: { ...env, name: svc.environment } };
+}
+
+/** An environment with its name: what the AWS clients need to reach its account (src/aws/clients.ts AwsAccess). */
+export function envAccess(config: Config, envName: string): EnvironmentConfig & { name: string } {
+  const env = config.environments[envName];
+  if (!env)
+    throw new BotError('CONFIG', `unknown environment ${envName}`, {
+      userMessage: `The environment \`${envName}\` is no longer in the configuration.`,
+    });
+  return { ...env, name: envName };
 }
 
 export function servicesIn(config: Config, envName: string): ResolvedService[] {

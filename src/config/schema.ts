@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LOCALES } from '../i18n/locale';
 import { parseDuration } from './duration';
+import { gatesSchema } from './gates';
 
 /** A Slack user (U…/W…), a user group (S…), or "*" for everyone in an allowed channel. */
 const principalId = z
@@ -81,6 +82,24 @@ const environment = z
       .default({ blockCritical: false, requireScan: false }),
     /** Roles that task definitions in this environment may use (iam:PassRole is scoped to these). */
     taskRoles: z.array(roleArn).default([]),
+    /**
+     * The environment lives in another AWS account (or should be reached through its own role): every
+     * AWS call for it runs with this role's credentials (STS AssumeRole). serverless.yml grants
+     * sts:AssumeRole on exactly the roles listed here; cloudformation/target-account-role.yml creates one.
+     */
+    roleArn: roleArn.optional(),
+    /** The ExternalId the role's trust policy requires (sts:ExternalId), if any. */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2–1224 characters of letters, digits and + = , . @ : / -')
+      .optional(),
+    /** Production or not: `/ecs rightsize` suggests Fargate Spot only outside production. Default: production when deploys need approval. */
+    production: z.boolean().optional(),
+    /** `/ecs rightsize`: how much room above the observed peak a recommended size keeps, in percent. */
+    rightsize: z
+      .object({ headroom: z.number().int().min(0).max(300).default(30) })
+      .strict()
+      .default({ headroom: 30 }),
     alerts: z
       .object({
         channel: channelId.optional(),
@@ -92,8 +111,12 @@ const environment = z
       })
       .strict()
       .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false }),
+    /** Release gates (./gates.ts): promotion order, traffic shift, change windows, break-glass, auto-lock, cost. */
+    gates: gatesSchema.default({}),
   })
-  .strict();
+  .strict()
+  // The account of an environment reached through a role is the role's account (console links, ARNs).
+  .transform((e) => (e.roleArn && !e.accountId ? { ...e, accountId: e.roleArn.split(':')[4] } : e));
 
 const service = z
   .object({
@@ -114,10 +137,28 @@ const service = z
       .default({ min: 0, max: 10 }),
     logGroup: z.string().min(1).optional(),
     alertChannel: channelId.optional(),
+    /** The service `/ecs promote` takes the image from (default: the one in the promotion environment with the same repository). */
+    promoteFrom: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** A tag glob for image announcements: letters, digits, _ . - and the wildcards * and ?. */
+const tagGlob = z.string().regex(/^[A-Za-z0-9_.*?-]{1,128}$/, 'must be a tag pattern such as v* or release-?.*');
+
+/** An ECR repository whose pushes are announced in Slack (EventBridge "ECR Image Action" / "ECR Image Scan"). */
+const repository = z
+  .object({
+    /** Where new images are announced. Default: the first channel of the first environment whose services use the repository. */
+    channel: channelId.optional(),
+    /** Only tags matching one of these patterns are announced (default: every tag). */
+    tags: z.array(tagGlob).default([]),
   })
   .strict();
 
 const alias = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'aliases are lower-case letters, digits, - and _ (max 40)');
+
+/** A cold `/ecs cost` makes 2–4 calls: 40 an hour is about ten fresh answers per person; 200 is $2 an hour at most. 20 commands a minute is more than a person types. */
+const LIMIT_DEFAULTS = { costCallsPerUserPerHour: 40, costCallsPerHour: 200, commandsPerUserPerMinute: 20 };
 
 export const configSchema = z
   .object({
@@ -137,8 +178,22 @@ export const configSchema = z
       })
       .strict()
       .default({ language: 'en' }),
+    /** What one person, or the whole workspace, may spend. */
+    limits: z
+      .object({
+        /** Cost Explorer calls ($0.01 each) one person may cause per hour; a cached answer costs none. */
+        costCallsPerUserPerHour: z.number().int().min(1).max(10_000).default(LIMIT_DEFAULTS.costCallsPerUserPerHour),
+        /** Cost Explorer calls the whole workspace may cause per hour. */
+        costCallsPerHour: z.number().int().min(1).max(100_000).default(LIMIT_DEFAULTS.costCallsPerHour),
+        /** Commands (slash commands and the buttons that run one) one person may send per minute. */
+        commandsPerUserPerMinute: z.number().int().min(1).max(1_000).default(LIMIT_DEFAULTS.commandsPerUserPerMinute),
+      })
+      .strict()
+      .default(LIMIT_DEFAULTS),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
+    /** ECR repositories (names, as in services[*].repository) whose new images are posted with deploy buttons. */
+    repositories: z.record(z.string(), repository).default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -154,7 +209,60 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['services', name], message: `"${name}" is both a service and an environment; rename one` });
       }
     }
+    const used = new Set(Object.values(cfg.services).map((s) => s.repository));
+    for (const name of Object.keys(cfg.repositories)) {
+      if (!used.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['repositories', name],
+          message: `no service uses repository "${name}" (services[*].repository), so its images could not be deployed from Slack`,
+        });
+      }
+    }
     for (const [name, env] of Object.entries(cfg.environments)) {
+      const from = env.gates.promotion?.from;
+      if (from !== undefined && (from === name || !cfg.environments[from])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'gates', 'promotion', 'from'],
+          message: from === name ? 'an environment cannot promote from itself' : `unknown environment "${from}"`,
+        });
+      }
+      if ((env.gates.cost || env.gates.breakGlass) && env.approvers.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'approvers'],
+          message: 'the cost gate and break-glass need approvers (extra and after-the-fact approvals), so list at least one',
+        });
+      }
+    }
+    for (const [alias, svc] of Object.entries(cfg.services)) {
+      if (svc.promoteFrom === undefined) continue;
+      const up = cfg.services[svc.promoteFrom];
+      if (!up || up.environment === svc.environment) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', alias, 'promoteFrom'],
+          message: up ? 'promoteFrom must name a service of another environment' : `unknown service "${svc.promoteFrom}"`,
+        });
+      }
+    }
+    for (const [name, env] of Object.entries(cfg.environments)) {
+      if (env.externalId && !env.roleArn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'externalId'],
+          message: 'externalId needs roleArn (the role it is passed to)',
+        });
+      }
+      const roleAccount = env.roleArn?.split(':')[4];
+      if (roleAccount && env.accountId && roleAccount !== env.accountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'roleArn'],
+          message: `the role is in account ${roleAccount}, but accountId is ${env.accountId}; the role must be in the environment's account`,
+        });
+      }
       const needsApproval = Object.values(env.approvals).some((n) => n > 0);
       if (needsApproval && env.approvers.length === 0) {
         ctx.addIssue({

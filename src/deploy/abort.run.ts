@@ -16,6 +16,7 @@ import { parsePlan, type ChangePlan } from './plan';
 import { abortMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { factsOf, refreshRequest } from './tracker';
+import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { recordExecution } from '../approvals/execution';
@@ -74,10 +75,13 @@ async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void>
 
 async function goBack(
   rt: Runtime,
+  req: ChangeRequest,
   plan: ChangePlan,
   stopArn: string | undefined,
+  userId: string,
 ): Promise<{ how: 'stop' | 'update'; target: string; note?: Localized }> {
-  const ecs = rt.aws.ecs(plan.region);
+  // A role session naming the request and who pressed Abort (CloudTrail), when the environment has a role.
+  const ecs = rt.aws.ecs(plan.region, changeAccess(rt, req, plan, 'abort', userId));
   let note: Localized | undefined;
   if (plan.verb !== 'scale' && stopArn) {
     try {
@@ -125,7 +129,7 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     return;
   }
   try {
-    const res = await goBack(rt, plan, ex.serviceDeploymentArn);
+    const res = await goBack(rt, req, plan, ex.serviceDeploymentArn, job.userId);
     await recordExecution(rt, req.id, { abortedBy: job.userId, abortedAt: rt.now(), abortMethod: res.how }, 'abort');
     const msg = abortMilestone(plan, job.userId, res.how, res.target, w);
     if (res.note) msg.blocks.push(section(`_${oneLine(res.note(w), 300)}_`));

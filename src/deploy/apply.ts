@@ -32,6 +32,7 @@ export function updateApplied(plan: ChangePlan, service: Service, ex: ExecFacts,
   const primary = primaryDeployment(service);
   switch (plan.verb) {
     case 'deploy':
+    case 'resize':
       return !!ex.registeredTaskDefinition && service.taskDefinition === ex.registeredTaskDefinition;
     case 'rollback':
       return service.taskDefinition === plan.targetTaskDefinition && plan.targetTaskDefinition !== plan.currentTaskDefinition;
@@ -49,6 +50,7 @@ export function changeFor(plan: ChangePlan, registered: string | undefined): Upd
   const where = { cluster: plan.cluster, service: plan.serviceName };
   switch (plan.verb) {
     case 'deploy':
+    case 'resize':
       return { ...where, taskDefinition: registered! };
     case 'rollback':
       return { ...where, taskDefinition: plan.targetTaskDefinition };

@@ -13,11 +13,12 @@
 import type { Runtime } from '../runtime';
 import { keys } from '../redis/keys';
 import { describeService } from '../aws/ecs';
+import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
 import { audienceOf, deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
-import { primaryDeployment, plannedTaskDefinition } from './plan';
+import { primaryDeployment, plannedTaskDefinition, registersTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, leaseHeld, recordExecution, runningRequests } from '../approvals/execution';
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
@@ -128,7 +129,9 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     await finishExecution(rt, req.id, 'failed', t('unreadablePlan'));
     return;
   }
-  const service = await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName));
+  const service = await withThrottleRetry(() =>
+    describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+  );
   if (updateApplied(plan, service, ex, startedAt)) {
     const primary = primaryDeployment(service);
     const facts: Record<string, unknown> = {
@@ -150,7 +153,7 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
       plan,
       msg,
       t('requestAgain', { command: `\`/ecs ${plan.verb} ${plan.alias} …\`` }),
-      plan.verb === 'deploy' ? ex.registeredTaskDefinition : undefined,
+      registersTaskDefinition(plan) ? ex.registeredTaskDefinition : undefined,
       w,
       audienceOf(req),
     ),

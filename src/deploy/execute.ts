@@ -34,13 +34,23 @@ import { awsError, awsActions } from '../aws/errors';
 import { registerTaskDefinition, updateServiceRaw } from '../aws/ecs-write';
 import { diffObjects } from './diff';
 import { changeFor, isDefiniteRefusal, updateApplied } from './apply';
-import { assertChangeable, parsePlan, planDrift, plannedTaskDefinition, primaryDeployment, type ChangePlan } from './plan';
+import {
+  assertChangeable,
+  parsePlan,
+  planDrift,
+  plannedTaskDefinition,
+  primaryDeployment,
+  registersTaskDefinition,
+  requestVerb,
+  type ChangePlan,
+} from './plan';
 import { runningImageDigest } from './planner';
 import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
-import { registrationInput, roleProblems, rolesOf, withImage } from './taskdef';
+import { registrationInput, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { audienceOf, deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
 import { watchRollout } from './watch';
+import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, leaseOp, recordExecution, startExecution } from '../approvals/execution';
@@ -237,7 +247,9 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       w,
     );
   await showCard(rt, req, card('starting'), { force: true });
-  const ecs = rt.aws.ecs(plan.region);
+  // The change's own role session (request, requester, approvers) when the environment has a role.
+  const access = changeAccess(rt, req, plan);
+  const ecs = rt.aws.ecs(plan.region, access);
   let registered = ex.registeredTaskDefinition;
 
   let applied: Service;
@@ -270,7 +282,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         rt,
         req,
         'final',
-        notStartedMilestone(plan, message, hint, plan.verb === 'deploy' ? registered : undefined, w, audienceOf(req)),
+        notStartedMilestone(plan, message, hint, registersTaskDefinition(plan) ? registered : undefined, w, audienceOf(req)),
         { broadcast: true },
       );
       await showCard(
@@ -317,31 +329,41 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     if (moved.length) {
       throw new NotStarted(
         `The service changed since the request was made, so the approved plan no longer describes it: ${moved.join('; ')}.`,
-        `Nothing was changed. Request it again: \`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : ''}\` makes a new plan from what runs now.`,
+        `Nothing was changed. Request it again: \`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : plan.verb === 'resize' ? ` --cpu ${plan.to.cpu} --memory ${plan.to.memory}` : ''}\` makes a new plan from what runs now.`,
       );
     }
     try {
-      assertChangeable(service, plan.verb, plan.alias, rt.now());
+      assertChangeable(service, requestVerb(plan), plan.alias, rt.now());
     } catch (err) {
       if (err instanceof BotError) throw new NotStarted(err.text, err.hintText);
       throw err;
     }
 
-    // 2. Deploy: the approved digest must still exist (tags move; digests get deleted), then register once.
-    if (plan.verb === 'deploy' && !registered) {
-      try {
-        await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region), plan.repository, { digest: plan.digest }));
-      } catch (err) {
-        if (err instanceof BotError && err.code === 'NOT_FOUND') {
-          throw new NotStarted(
-            M.lazy('imageGone', { digest: code(`sha256:${shortDigest(plan.digest)}`), repository: code(plan.repository) }),
-            M.lazy('pushAgain'),
-          );
+    // 2. Deploy: the approved digest must still exist (tags move; digests get deleted), then register once
+    //    (a resize registers the same way, with only the task size changed).
+    if (registersTaskDefinition(plan) && !registered) {
+      if (plan.verb === 'deploy') {
+        try {
+          await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region, access), plan.repository, { digest: plan.digest }));
+        } catch (err) {
+          if (err instanceof BotError && err.code === 'NOT_FOUND') {
+            throw new NotStarted(
+              M.lazy('imageGone', { digest: code(`sha256:${shortDigest(plan.digest)}`), repository: code(plan.repository) }),
+              M.lazy('pushAgain'),
+            );
+          }
+          throw err;
         }
-        throw err;
       }
       const current = await withThrottleRetry(() => describeTaskDefinition(ecs, plan.currentTaskDefinition));
-      const input = withImage(registrationInput(current.taskDefinition, current.tags), plan.container, plan.image);
+      const copy = registrationInput(current.taskDefinition, current.tags);
+      let input: typeof copy;
+      try {
+        input = plan.verb === 'deploy' ? withImage(copy, plan.container, plan.image) : withSize(copy, plan.to.cpu, plan.to.memory);
+      } catch (err) {
+        if (err instanceof BotError) throw new NotStarted(err.text, err.hintText);
+        throw err;
+      }
       const problems = roleProblems(
         rolesOf(current.taskDefinition),
         rolesOf(input),
@@ -367,7 +389,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       );
       ex = factsOf(req);
       await postOnce(rt, req, 'registered', registeredMilestone(registered, reused, w));
-    } else if (plan.verb === 'deploy' && registered) {
+    } else if (registersTaskDefinition(plan) && registered) {
       await postOnce(rt, req, 'registered', registeredMilestone(registered, true, w));
     }
 

@@ -163,12 +163,34 @@ export const restartPlanSchema = z.object({
   ...base,
 });
 
-export const planSchema = z.discriminatedUnion('verb', [deployPlanSchema, rollbackPlanSchema, scalePlanSchema, restartPlanSchema]);
+const taskSize = z.object({ cpu: z.number().int().positive(), memory: z.number().int().positive() });
+
+/**
+ * A new revision of the task definition that runs now with only the task-level CPU and memory
+ * changed (`/ecs resize`, the Request resize button of `/ecs rightsize`). It is a deploy: the request
+ * is a deploy request (deploy approvals), the revision is registered once and rolled out like one.
+ */
+export const resizePlanSchema = z.object({
+  verb: z.literal('resize'),
+  ...base,
+  /** Task-level CPU units and memory (MiB) now, and after. */
+  from: taskSize,
+  to: taskSize,
+});
+
+export const planSchema = z.discriminatedUnion('verb', [
+  deployPlanSchema,
+  rollbackPlanSchema,
+  scalePlanSchema,
+  restartPlanSchema,
+  resizePlanSchema,
+]);
 
 export type DeployPlan = z.infer<typeof deployPlanSchema>;
 export type RollbackPlan = z.infer<typeof rollbackPlanSchema>;
 export type ScalePlan = z.infer<typeof scalePlanSchema>;
 export type RestartPlan = z.infer<typeof restartPlanSchema>;
+export type ResizePlan = z.infer<typeof resizePlanSchema>;
 export type ChangePlan = z.infer<typeof planSchema>;
 
 /** Read a stored plan back; undefined when it is not one of ours (or from an incompatible version). */
@@ -182,9 +204,19 @@ export function parsePlan(value: unknown): ChangePlan | undefined {
  * deploy (known only after registering), the target for a rollback, the current one otherwise.
  */
 export function plannedTaskDefinition(plan: ChangePlan, registered?: string): string | undefined {
-  if (plan.verb === 'deploy') return registered;
+  if (registersTaskDefinition(plan)) return registered;
   if (plan.verb === 'rollback') return plan.targetTaskDefinition;
   return plan.currentTaskDefinition;
+}
+
+/** The verb of the request that carries a plan (its approvals, its title): a resize is a deploy. */
+export function requestVerb(plan: Pick<ChangePlan, 'verb'>): ChangeVerb {
+  return plan.verb === 'resize' ? 'deploy' : plan.verb;
+}
+
+/** Plans that register a new task definition revision before UpdateService (deploy, resize). */
+export function registersTaskDefinition(plan: ChangePlan): plan is DeployPlan | ResizePlan {
+  return plan.verb === 'deploy' || plan.verb === 'resize';
 }
 
 export function primaryDeployment(service: Pick<Service, 'deployments'>): Deployment | undefined {

@@ -27,15 +27,19 @@ import {
   type DeployPlan,
   type HistoryEntry,
   type PlanChecks,
+  type ResizePlan,
   type RestartPlan,
   type RollbackPlan,
   type ScalePlan,
 } from './plan';
-import { planSummary } from './render';
+import { planSummary, sizeText } from './render';
+import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws/fargate-pricing';
 import { pinnedImageUri, type ImageSelector } from './refs';
 import { withThrottleRetry } from './retry';
-import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage } from './taskdef';
+import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { arnTail } from '../aws/arn';
+import { changesCost, costDelta, type CostDelta } from './cost-delta';
+import { pausesDeployments } from './traffic-model';
 
 const M = defineMessages('deploy.planner', {
   noTaskDefinition: {
@@ -116,6 +120,30 @@ export interface Prepared {
   details?: string;
   /** Extra lines for the dry-run answer. */
   notes: string[];
+  /** Release gates: what the change does to the bill (a scale, a change of task CPU or memory). */
+  cost?: CostDelta;
+  /** Release gates: the stages at which the service's deployments pause for a decision (PAUSE lifecycle hooks). */
+  pauseStages?: string[];
+}
+
+/** The stages a service's deployments pause at (a PAUSE hook on a blue/green, canary or linear strategy). */
+function pauseStagesOf(service: Service): string[] | undefined {
+  if (!pausesDeployments(service)) return undefined;
+  const stages = (service.deploymentConfiguration?.lifecycleHooks ?? [])
+    .filter((h) => h.targetType === 'PAUSE')
+    .flatMap((h) => h.lifecycleStages ?? []);
+  return [...new Set(stages)];
+}
+
+/** The cost delta of running `after` × tasksTo instead of `before` × tasksFrom; only when it changes something. */
+function costOf(svc: ResolvedService, service: Service, before: TaskDefinition, after: TaskDefinition, tasksFrom: number, tasksTo: number) {
+  const d = costDelta({
+    region: svc.env.region,
+    service,
+    before: { taskDefinition: before, tasks: tasksFrom },
+    after: { taskDefinition: after, tasks: tasksTo },
+  });
+  return changesCost(d) ? d : undefined;
 }
 
 function base(svc: ResolvedService, service: Service, now: number) {
@@ -175,7 +203,7 @@ async function withRunningDigest<T extends { cluster: string; serviceName: strin
 }
 
 async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: ECSClient; service: Service }> {
-  const ecs = rt.aws.ecs(svc.env.region);
+  const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await withThrottleRetry(() => describeService(ecs, svc.env.cluster, svc.service, `services.${svc.alias}.service`));
   return { ecs, service };
 }
@@ -204,7 +232,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const now = rt.now();
   const repository = svc.repository!;
   const ref = sel.tag ?? sel.digest!;
-  const ecr = rt.aws.ecr(svc.env.region);
+  const ecr = rt.aws.ecr(svc.env.region, svc.env);
   const [image, { ecs, service }] = await Promise.all([withThrottleRetry(() => describeImage(ecr, repository, sel)), loadService(rt, svc)]);
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
@@ -246,7 +274,23 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     },
   };
   const details = renderDiff(diffObjects(before, after));
-  return { plan, summary: planSummary(plan, rt.people.workspace), details, notes: [] };
+  const cost = costOf(
+    svc,
+    service,
+    current.taskDefinition,
+    { ...current.taskDefinition, cpu: after.cpu, memory: after.memory },
+    b.desiredCount,
+    b.desiredCount,
+  );
+  const pauseStages = pauseStagesOf(service);
+  return {
+    plan,
+    summary: planSummary(plan, rt.people.workspace),
+    details,
+    notes: [],
+    ...(cost ? { cost } : {}),
+    ...(pauseStages ? { pauseStages } : {}),
+  };
 }
 
 /**
@@ -387,7 +431,16 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles), warnings: notes },
   };
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
-  return { plan, summary: planSummary(plan, rt.people.workspace), details, notes: [] };
+  const cost = costOf(svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount, b.desiredCount);
+  const pauseStages = pauseStagesOf(service);
+  return {
+    plan,
+    summary: planSummary(plan, rt.people.workspace),
+    details,
+    notes: [],
+    ...(cost ? { cost } : {}),
+    ...(pauseStages ? { pauseStages } : {}),
+  };
 }
 
 export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {
@@ -403,7 +456,7 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   }
   const warnings: string[] = [];
   try {
-    const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region), svc.env.cluster, svc.service);
+    const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region, svc.env), svc.env.cluster, svc.service);
     const w = autoscalingWarning(to, range);
     if (w) warnings.push(w);
   } catch (err) {
@@ -413,7 +466,15 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
     warnings.push(M.token('noAutoscaling', { error: err instanceof BotError && !err.cause ? err.code : awsErrorName(cause) }));
   }
   const plan: ScalePlan = { verb: 'scale', ...b, from: b.desiredCount, to, checks: { bounds: svc.scale, warnings } };
-  return { plan, summary: planSummary(plan, rt.people.workspace), notes: [] };
+  // The cost of the change (release gates): the task size of the task definition the service runs.
+  let cost: CostDelta | undefined;
+  try {
+    const td = (await withThrottleRetry(() => describeTaskDefinition(rt.aws.ecs(svc.env.region), b.currentTaskDefinition))).taskDefinition;
+    cost = costOf(svc, service, td, td, b.desiredCount, to);
+  } catch (err) {
+    rt.log.warn('cost of the change unavailable', { service: svc.alias, err });
+  }
+  return { plan, summary: planSummary(plan, rt.people.workspace), notes: [], ...(cost ? { cost } : {}) };
 }
 
 export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Prepared> {
@@ -429,4 +490,66 @@ export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Pr
   }
   const plan: RestartPlan = { verb: 'restart', ...b, checks: { warnings: [] } };
   return { plan, summary: planSummary(plan, rt.people.workspace), notes: [] };
+}
+
+const resizeText = defineMessages('deploy-resize', {
+  noTaskSize: {
+    en: 'Task definition {td} sets no task-level CPU and memory, so there is no task size to change.',
+    ko: '작업 정의 {td}에 작업 수준 CPU와 메모리가 없어 바꿀 작업 크기가 없습니다.',
+  },
+  same: {
+    en: '{alias} already runs with {size}; nothing to change.',
+    ko: '{alias}은(는) 이미 {size}(으)로 실행 중입니다. 바꿀 것이 없습니다.',
+  },
+  invalid: {
+    en: '{size} is not a valid Fargate task size. With {cpu} CPU units the memory may be {options}.',
+    ko: '{size}은(는) 올바른 Fargate 작업 크기가 아닙니다. CPU {cpu} 단위에서 메모리는 {options} 중 하나여야 합니다.',
+  },
+  invalidCpu: { en: 'Fargate CPU is one of {options} units.', ko: 'Fargate CPU는 {options} 단위 중 하나입니다.' },
+  hint: {
+    en: '`/ecs rightsize {alias}` recommends a size from what the service uses.',
+    ko: '`/ecs rightsize {alias}`가 서비스 사용량에 맞는 크기를 추천합니다.',
+  },
+  warnSmaller: {
+    en: 'The new size is smaller than what runs now: check `/ecs rightsize {alias}` for the measured peaks.',
+    ko: '새 크기가 지금보다 작습니다. 측정된 최대치는 `/ecs rightsize {alias}`에서 확인하세요.',
+  },
+});
+
+/** A new revision of what runs now with only the task CPU (units) and memory (MiB) changed: a deploy request. */
+export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: number; memory: number }): Promise<Prepared> {
+  const now = rt.now();
+  const t = resizeText.in(rt.config.slack.language);
+  const { ecs, service } = await loadService(rt, svc);
+  assertChangeable(service, 'deploy', svc.alias, now);
+  const b = base(svc, service, now);
+  const current = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
+  const td = current.taskDefinition;
+  const from = { cpu: Number(td.cpu), memory: Number(td.memory) };
+  if (!td.cpu || !td.memory || !Number.isFinite(from.cpu) || !Number.isFinite(from.memory)) {
+    throw new BotError('REFUSED', 'no task-level size', { userMessage: t('noTaskSize', { td: code(arnTail(b.currentTaskDefinition)) }) });
+  }
+  const size = sizeText(to);
+  if (from.cpu === to.cpu && from.memory === to.memory) {
+    throw new BotError('REFUSED', 'same size', { userMessage: t('same', { alias: code(svc.alias), size }) });
+  }
+  const fargate =
+    (td.requiresCompatibilities ?? []).includes('FARGATE') ||
+    service.launchType === 'FARGATE' ||
+    !!service.capacityProviderStrategy?.length;
+  if (fargate && !isFargateSize(to.cpu, to.memory)) {
+    const options = fargateMemoryOptions(to.cpu);
+    throw new BotError('BAD_INPUT', 'invalid fargate size', {
+      userMessage: options.length
+        ? t('invalid', { size, cpu: to.cpu, options: options.map((m) => code(String(m))).join(', ') })
+        : t('invalidCpu', { options: FARGATE_CPU_OPTIONS.map((c) => code(String(c))).join(', ') }),
+      hint: t('hint', { alias: svc.alias }),
+    });
+  }
+  const before = registrationInput(td, current.tags);
+  const after = withSize(before, to.cpu, to.memory);
+  const warnings: string[] = [];
+  if (to.cpu < from.cpu || to.memory < from.memory) warnings.push(resizeText.token('warnSmaller', { alias: svc.alias }));
+  const plan: ResizePlan = { verb: 'resize', ...b, from, to, checks: { roles: rolesCheck(td, after, svc.env.taskRoles), warnings } };
+  return { plan, summary: planSummary(plan, rt.people.workspace), details: renderDiff(diffObjects(before, after)), notes: [] };
 }

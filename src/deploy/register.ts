@@ -1,6 +1,7 @@
 /**
  * Wires the change verbs' runtime parts into the bot: the 'execute' job (an approved request),
- * the Abort button and its job, the ECS events consumer and the deadline tick.
+ * the Abort button and its job, the traffic-shift gate's buttons and job, the ECS events consumer
+ * and the deadline tick.
  * Called from registerAll() (src/handlers/compose.ts) in every function, so this module imports no AWS
  * SDK: the worker-side modules are loaded on first use.
  */
@@ -14,6 +15,9 @@ import { parsePlan } from './plan';
 import { registerRequestView } from '../approvals/view';
 import { requestTitle } from '../approvals/codes';
 import { EXECUTE_BUDGET_MS } from './constants';
+import { pressJobSchema } from './traffic-model';
+import { handleTrafficClick } from './traffic-buttons';
+import { TRAFFIC_PREFIX } from './traffic-text';
 
 const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
 
@@ -38,6 +42,12 @@ export function registerChanges(): void {
     handle: async (job, rt) => (await import('./abort.run')).runAbort(rt, job),
   });
   registerAction({ actionId: ABORT_ACTION_ID, handle: handleAbortClick });
+  // The traffic-shift gate (release gates): Shift production traffic / Roll back on a paused deployment.
+  registerAction({ actionId: TRAFFIC_PREFIX, handle: handleTrafficClick });
+  registerJobKind('traffic-shift', {
+    schema: pressJobSchema,
+    handle: async (job, rt) => (await import('./traffic.run')).runPress(rt, job),
+  });
   // The request message shows a change in one line and its checks; Details shows the whole plan.
   registerRequestView({
     view(req, locale) {
@@ -50,5 +60,7 @@ export function registerChanges(): void {
     },
   });
   registerEventConsumer('deploy-progress', async (event, rt) => (await import('./events')).onEcsEvent(event, rt));
+  // Auto-lock (release gates) after a failed deployment the bot did not start.
+  registerEventConsumer('deploy-autolock', async (event, rt) => (await import('./autolock')).onDeploymentFailed(event, rt));
   registerTick('deploy-deadlines', async (rt) => (await import('./events')).onTick(rt));
 }

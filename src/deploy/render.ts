@@ -12,10 +12,14 @@ import { formatDuration } from '../i18n';
 import { defineMessages, tokenText } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { serviceUrl, taskUrl } from '../aws/console';
-import { countsText, type ChangePlan, type PlanChecks } from './plan';
+import { countsText, registersTaskDefinition, type ChangePlan, type PlanChecks } from './plan';
 import type { Counts, Phase, StoppedTaskInfo } from './progress';
 import { shortDigest, splitImage } from './refs';
 import { arnTail } from '../aws/arn';
+import { slackDate } from '../slack/time';
+import type { PauseState } from './traffic-model';
+import { trafficText } from './traffic-text';
+import { autoLockBlocks } from './autolock';
 
 /** submitRequest's limit for the summary. */
 export const SUMMARY_MAX = 2500;
@@ -100,6 +104,7 @@ export const renderText = defineMessages('deploy.render', {
   rollingBack: { en: 'Rolling back', ko: '롤백 중' },
   scaling: { en: 'Scaling', ko: '스케일 중' },
   restarting: { en: 'Restarting', ko: '재시작 중' },
+  resizing: { en: 'Resizing', ko: '크기 조정 중' },
   // The status card.
   ofService: { en: '{verb} of {service}', ko: '{service} {verb}' },
   ingService: { en: '{verbing} {service}', ko: '{service} {verbing}' },
@@ -203,7 +208,7 @@ export const renderText = defineMessages('deploy.render', {
 });
 const M = renderText;
 
-const VERB_ING = { deploy: 'deploying', rollback: 'rollingBack', scale: 'scaling', restart: 'restarting' } as const;
+const VERB_ING = { deploy: 'deploying', rollback: 'rollingBack', scale: 'scaling', restart: 'restarting', resize: 'resizing' } as const;
 
 /** "Deploying" / "배포 중". */
 function verbing(verb: ChangePlan['verb'], locale: Locale): string {
@@ -218,6 +223,11 @@ function withoutRegistry(repository: string): string {
 
 /** Short digest for one-line texts: `sha256:3f1c7e5a`. */
 const digest8 = (digest: string | undefined): string => `sha256:${(digest ?? '').replace(/^sha256:/, '').slice(0, 8)}`;
+
+/** "`0.5 vCPU / 1 GB`" */
+export function sizeText(s: { cpu: number; memory: number }): string {
+  return code(`${s.cpu / 1024} vCPU / ${s.memory >= 1024 ? `${s.memory / 1024} GB` : `${s.memory} MB`}`);
+}
 
 /** "`shop/web:v1.2.3`" or "`shop/web@sha256:3f1c…`" without the registry host. */
 function imageLabel(image: string | undefined, locale: Locale): string {
@@ -269,6 +279,8 @@ export function changeLine(plan: ChangePlan, locale: Locale): string {
       return t('scaleChange', { service: code(plan.alias), from: plan.from, to: plan.to });
     case 'restart':
       return t('restartChange', { service: code(plan.alias), n: plan.desiredCount, td: code(arnTail(plan.currentTaskDefinition)) });
+    case 'resize':
+      return `${sizeText(plan.from)} → ${sizeText(plan.to)}`;
   }
 }
 
@@ -374,6 +386,13 @@ export function planDetails(plan: ChangePlan, locale: Locale, now: number): stri
     case 'restart':
       lines.push(t('detailRestart', { td, n: plan.desiredCount }));
       break;
+    case 'resize':
+      lines.push(
+        `• Task size: ${sizeText(plan.from)} → ${sizeText(plan.to)}`,
+        `• Task definition: a new revision of ${code(arnTail(plan.currentTaskDefinition).split(':')[0] ?? '')} copied from ${code(arnTail(plan.currentTaskDefinition))} (what runs now), only the task CPU and memory changed`,
+        `• Tasks: ${plan.desiredCount} desired, replaced by a rolling deployment`,
+      );
+      break;
   }
   lines.push(t('detailCluster', { cluster: code(plan.cluster), region: code(plan.region) }));
   return lines.join('\n');
@@ -447,6 +466,12 @@ export interface CardView {
   abortedBy?: string;
   /** A short note under the title, e.g. why the change could not start. */
   note?: string;
+  /** The deployment waits at a PAUSE lifecycle hook (the traffic-shift gate). */
+  pause?: PauseState;
+  /** The service was locked after this rollback (gates.autoLock): the final message carries the acknowledge button. */
+  autoLocked?: boolean;
+  /** The workspace's language (the release-gate lines). */
+  locale?: Locale;
 }
 
 const PHASE_ICON: Record<CardPhase, string> = {
@@ -481,7 +506,7 @@ function when(t: number): string {
   return `<!date^${Math.floor(t / 1000)}^{time}|${iso}>`;
 }
 
-function stoppedTaskLines(
+export function stoppedTaskLines(
   tasks: readonly StoppedTaskInfo[],
   region: string,
   cluster: string,
@@ -524,12 +549,15 @@ function cardTarget(p: ChangePlan, registered: string | undefined, locale: Local
       return t('targetScale', { from: p.from, to: p.to });
     case 'restart':
       return t('targetRestart', { td: code(arnTail(p.currentTaskDefinition)) });
+    case 'resize':
+      return `${sizeText(p.from)} → ${sizeText(p.to)}${registered ? t('asTd', { td: code(arnTail(registered)) }) : ''}`;
   }
 }
 
 /** The status card (a channel message, in the workspace's language): one message in the thread, updated in place until the change is final. */
 export function statusCard(v: CardView, locale: Locale = 'en'): SlackMessage {
   const t = M.in(locale);
+  const tt = trafficText.in(locale);
   const p = v.plan;
   const done = v.phase === 'completed' || v.phase === 'failed';
   const service = code(p.alias);
@@ -537,15 +565,22 @@ export function statusCard(v: CardView, locale: Locale = 'en'): SlackMessage {
     ? t('ofService', { verb: verbTitle(p.verb, locale), service })
     : t('ingService', { verbing: verbing(p.verb, locale), service });
   const title = t('cardTitle', {
-    icon: PHASE_ICON[v.phase],
+    icon: v.pause ? ':double_vertical_bar:' : PHASE_ICON[v.phase],
     what,
     target: cardTarget(p, v.registered, locale),
     env: code(p.environment),
-    phase: t(v.phase),
+    phase: v.pause ? tt('cardPhase') : t(v.phase),
   });
   const blocks: KnownBlock[] = [section(v.note ? `${title}\n${v.note}` : title)];
+  if (v.pause) {
+    const expiry =
+      v.pause.expiresAt !== undefined
+        ? tt('cardExpiry', { action: code(v.pause.timeoutAction ?? 'ROLLBACK'), at: slackDate(v.pause.expiresAt) })
+        : '';
+    blocks.push(section(tt('cardPaused', { stage: code(v.pause.stage), button: v.pause.button, expiry })));
+  }
   const facts: string[] = [];
-  if (p.verb === 'deploy') facts.push(v.registered ? t('tdFact', { td: code(arnTail(v.registered)) }) : t('tdNotYet'));
+  if (registersTaskDefinition(p)) facts.push(v.registered ? t('tdFact', { td: code(arnTail(v.registered)) }) : t('tdNotYet'));
   else if (p.verb === 'rollback') facts.push(t('tdFact', { td: code(arnTail(p.targetTaskDefinition)) }));
   if (v.deploymentId) facts.push(t('deploymentFact', { id: code(v.deploymentId) }));
   if (v.startedAt) facts.push(t('startedFact', { at: when(v.startedAt) }));
@@ -647,12 +682,13 @@ export function finalMilestone(
         : t('completedTd', {
             service: code(p.alias),
             td: code(
-              arnTail(p.verb === 'deploy' ? v.registered : p.verb === 'rollback' ? p.targetTaskDefinition : p.currentTaskDefinition),
+              arnTail(registersTaskDefinition(p) ? v.registered : p.verb === 'rollback' ? p.targetTaskDefinition : p.currentTaskDefinition),
             ),
             on: v.counts ? t('onTasks', { n: v.counts.running }) : '',
           });
     const text = t('completedLine', { verb, took, what });
     const blocks: KnownBlock[] = [section(text)];
+    if (v.autoLocked) blocks.push(...autoLockBlocks(p, locale));
     if (people) blocks.push(context(t('notifyDone', { people })));
     return { text: notificationText(`${text}${people ? ` ${people}` : ''}`), blocks, locale };
   }
@@ -667,7 +703,8 @@ export function finalMilestone(
   if (v.stoppedTasks.length) {
     blocks.push(section([t('whyStopped'), ...stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, locale, 1400)].join('\n')));
   }
-  if (v.registered && p.verb === 'deploy') blocks.push(context(t('unusedTd', { td: code(arnTail(v.registered)) })));
+  if (v.registered && registersTaskDefinition(p)) blocks.push(context(t('unusedTd', { td: code(arnTail(v.registered)) })));
+  if (v.autoLocked) blocks.push(...autoLockBlocks(p, locale));
   if (people) blocks.push(context(t('notifyFailed', { people })));
   return { text: notificationText(`${head}${people ? ` ${people}` : ''}`), blocks, locale };
 }

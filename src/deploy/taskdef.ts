@@ -119,6 +119,24 @@ export function withImage(input: RegisterTaskDefinitionCommandInput, name: strin
   return { ...input, containerDefinitions: containers.map((c) => (c.name === name ? { ...c, image } : c)) };
 }
 
+/**
+ * A copy of `input` with the task-level CPU (units) and memory (MiB) replaced; every container and
+ * every other field unchanged. Refused when a container's own limits would no longer fit.
+ */
+export function withSize(input: RegisterTaskDefinitionCommandInput, cpu: number, memory: number): RegisterTaskDefinitionCommandInput {
+  const containers = input.containerDefinitions ?? [];
+  const cpuSum = containers.reduce((n, c) => n + (c.cpu ?? 0), 0);
+  const memSum = containers.reduce((n, c) => n + (c.memory ?? c.memoryReservation ?? 0), 0);
+  if (cpuSum > cpu || memSum > memory) {
+    const what = cpuSum > cpu ? `${cpuSum} CPU units` : `${memSum} MiB of memory`;
+    throw new BotError('REFUSED', `containers need ${what}`, {
+      userMessage: `The containers of this task definition reserve ${what} themselves, more than the new task size (${cpu} CPU units, ${memory} MiB) holds.`,
+      hint: 'Lower the container-level cpu/memory in the task definition first, or pick a larger size.',
+    });
+  }
+  return { ...input, cpu: String(cpu), memory: String(memory) };
+}
+
 interface Roles {
   taskRoleArn?: string;
   executionRoleArn?: string;

@@ -21,12 +21,12 @@ import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
-import { findService } from '../config/load';
+import { envAccess, findService } from '../config/load';
 import { cleanLogMessages } from '../aws/redact';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { parsePlan, plannedTaskDefinition, type ChangePlan } from './plan';
+import { parsePlan, plannedTaskDefinition, requestVerb, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
 import { finalMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
 import { withThrottleRetry } from './retry';
@@ -35,6 +35,10 @@ import { getRequest } from '../approvals/workflow';
 import { finishExecution, setStatusTs } from '../approvals/execution';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
+import { recordHealthy } from './promotion';
+import { rolledBackAtGate } from './traffic-model';
+import type { PauseState } from './traffic-model';
+import { autoLockReason, type RollbackCause } from './autolock';
 
 const M = defineMessages('deploy.tracker', {
   logGroupSource: {
@@ -175,14 +179,14 @@ export async function showCard(
 }
 
 /** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
-async function stoppedTasksFor(
+export async function stoppedTasksFor(
   rt: Runtime,
   plan: ChangePlan,
   taskDefinition: string,
   since: number,
   withLogs: boolean,
 ): Promise<StoppedTaskInfo[]> {
-  const ecs = rt.aws.ecs(plan.region);
+  const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
   const arns = await withThrottleRetry(() => listServiceTasks(ecs, plan.cluster, plan.serviceName, 'STOPPED'));
   if (!arns.length) return [];
   const tasks = await withThrottleRetry(() => describeTasks(ecs, plan.cluster, arns.slice(0, 100)));
@@ -208,7 +212,7 @@ async function stoppedTasksFor(
       const end = (info.stoppedAt ?? rt.now()) + 60_000;
       try {
         const res = await filterLogEvents(
-          rt.aws.logs(region),
+          rt.aws.logs(region, envAccess(rt.config, plan.environment)),
           { logGroupName: group, logStreamNamePrefix: stream, startTime: start, endTime: end, limit: 10 },
           { region, groupSource: M.lazy('logGroupSource', { container: name, td: arnTail(taskDefinition) }) },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
@@ -248,7 +252,10 @@ function finishDetail(view: CardView, locale: Locale): string {
 /**
  * Post the final milestone (mentioning the requester and the approvers; a failure is also broadcast
  * to the channel), put the card in its final state, then finish the request. Why it failed is said
- * once, in the milestone: the final card only says that it failed.
+ * once, in the milestone: the final card only says that it failed. Release gates: a healthy
+ * completion is recorded for the promotion gate; after a rollback the service is locked
+ * (gates.autoLock) in the same step as the finish, and the final message carries the button that
+ * acknowledges it.
  */
 async function finalize(
   rt: Runtime,
@@ -258,16 +265,49 @@ async function finalize(
 ): Promise<void> {
   const w = rt.people.workspace;
   const started = view.startedAt;
+  const autoLock = autoLockFor(rt, req, view);
   await postOnce(
     rt,
     req,
     'final',
-    finalMilestone({ ...view, stoppedTasks: withLogs }, started !== undefined ? rt.now() - started : undefined, w, audienceOf(req)),
+    finalMilestone(
+      { ...view, stoppedTasks: withLogs, ...(autoLock ? { autoLocked: true } : {}) },
+      started !== undefined ? rt.now() - started : undefined,
+      w,
+      audienceOf(req),
+    ),
     { broadcast: view.phase === 'failed' },
   );
   await showCard(rt, req, statusCard({ ...view, reasons: [], stoppedTasks: [] }, w), { final: true });
-  await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view, w));
-  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb });
+  if (view.phase === 'completed') {
+    await recordHealthy(rt, req.id, view.plan).catch((err) =>
+      rt.log.warn('promotion: could not record the healthy completion', { requestId: req.id, err }),
+    );
+  }
+  const done = await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view, w), autoLock);
+  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb, autoLocked: done.autoLocked ?? false });
+}
+
+/** The automatic lock a finished change asks for (gates.autoLock): after any rollback — by a person, the circuit breaker, Abort or the traffic-shift gate. */
+function autoLockFor(
+  rt: Runtime,
+  req: ChangeRequest,
+  view: CardView & { phase: 'completed' | 'failed' },
+): { reason: string; ttlMs?: number } | undefined {
+  const cfg = rt.config.environments[view.plan.environment]?.gates.autoLock;
+  if (!cfg?.afterRollback) return undefined;
+  const why = rollbackCause(view, factsOf(req));
+  if (!why) return undefined;
+  return { reason: autoLockReason(why, view, rt.config.slack.language), ...(cfg.expireAfter ? { ttlMs: cfg.expireAfter } : {}) };
+}
+
+function rollbackCause(view: CardView & { phase: 'completed' | 'failed' }, ex: ExecFacts): RollbackCause | undefined {
+  if (view.plan.verb === 'rollback') return 'person';
+  if (view.phase !== 'failed') return undefined;
+  if (rolledBackAtGate(ex)) return 'gate';
+  if (view.abortedBy) return 'abort';
+  if (view.rolledBack) return 'breaker';
+  return undefined;
 }
 
 /** Fail a running request whose plan this version cannot read (never left running). */
@@ -292,13 +332,17 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
   const deadlineMs = deadlineOf(rt, plan.environment);
   const startedAt = startedAtOf(req, ex);
   const target = ex.targetTaskDefinition ?? plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition;
-  const service = opts.service ?? (await withThrottleRetry(() => describeService(rt.aws.ecs(plan.region), plan.cluster, plan.serviceName)));
+  const service =
+    opts.service ??
+    (await withThrottleRetry(() =>
+      describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+    ));
   const now = rt.now();
   const w = rt.people.workspace;
   let a: Assessment = assessRollout(
     service,
     {
-      verb: plan.verb,
+      verb: requestVerb(plan),
       deploymentId: ex.deploymentId,
       targetTaskDefinition: target,
       previousTaskDefinition: plan.currentTaskDefinition,
@@ -309,7 +353,18 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     now,
     w,
   );
-  const giveUp = (a.phase === 'in_progress' || a.phase === 'stuck') && now - startedAt > GIVE_UP_FACTOR * deadlineMs;
+  // The traffic-shift gate (release gates): a deployment waiting at a PAUSE hook is neither stuck
+  // nor given up; it waits for a person (or the hook's own timeout). Rolling services make no call.
+  let pause: PauseState | undefined;
+  if (a.phase === 'in_progress' || a.phase === 'stuck') {
+    try {
+      pause = await (await import('./traffic.run')).checkPause(rt, req, plan, ex, service);
+    } catch (err) {
+      rt.log.warn('traffic gate: could not check for a paused deployment', { requestId: req.id, err });
+    }
+    if (pause) a = { ...a, phase: 'in_progress', reasons: [] };
+  }
+  const giveUp = !pause && (a.phase === 'in_progress' || a.phase === 'stuck') && now - startedAt > GIVE_UP_FACTOR * deadlineMs;
   if (giveUp) {
     a = {
       ...a,
@@ -353,6 +408,8 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     stoppedTasks: stopped,
     rolledBack: a.rolledBack,
     ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
+    ...(pause ? { pause } : {}),
+    locale: rt.config.slack.language,
   };
   if (final) {
     await finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);

@@ -7,6 +7,7 @@ import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
 import { roleFor, type VerbKind } from '../commands/types';
 import { withStore } from '../redis/client';
+import { ensureWithinRate } from './rate';
 import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
@@ -98,6 +99,7 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
         return { status: 'duplicate' };
       }
+      await ensureWithinRate(rt, inv);
     }
     const locale = await localeP;
     if (spec.inline) {

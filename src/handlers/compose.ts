@@ -9,10 +9,12 @@ import { registerAlerts } from '../alerts/register';
 import { registerApprovals } from '../approvals/register';
 import { createAwsClients } from '../aws/clients';
 import { lambdaDispatcher } from '../aws/lambda';
+import { createAsyncInvoker } from '../aws/lambda-invoke';
 import { registerCommands } from '../commands/job';
 import { configWarnings, loadConfigFile } from '../config/load';
 import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
+import { registerImages } from '../images/register';
 import { createAccess } from '../edge/authz';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import { BotError } from '../errors';
@@ -36,6 +38,7 @@ export function registerAll(): void {
   registerApprovals();
   registerAlerts();
   registerChanges();
+  registerImages();
   registerSurfaces();
 }
 
@@ -80,13 +83,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const config = opts.config ?? loadConfigFile();
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
-  const aws = createAwsClients();
+  const aws = createAwsClients({ locale: config.slack.language, ...(opts.now ? { now: opts.now } : {}) });
   const slack = createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
   const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
-    dispatcher = lambdaDispatcher(aws, env.WORKER_FUNCTION!);
+    dispatcher = lambdaDispatcher(env.WORKER_FUNCTION!, createAsyncInvoker({ env }));
   }
   const rt: Runtime = {
     config,

@@ -6,7 +6,8 @@
  */
 import { HTTPReceiver, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -30,7 +31,16 @@ interface LocalOptions {
   port?: number;
   /** Where a private redis-server keeps its data (default .local/redis). */
   redisDir?: string;
+  /**
+   * false: a private redis-server keeps nothing (no RDB, no AOF, a temporary directory removed on
+   * stop), so every start is empty (the playground, whose Slack and AWS live in memory). Default true.
+   */
+  redisPersist?: boolean;
   tickMs?: number;
+  /** Interface to listen on (default: all, so a tunnel can reach it; the playground uses 127.0.0.1). */
+  host?: string;
+  /** A config already loaded (the playground's demo config); otherwise CHATOPS_CONFIG is read. */
+  config?: Config;
 }
 
 export interface LocalServer {
@@ -107,7 +117,7 @@ function privateRedis(url: string, child: ChildProcess): PrivateRedis {
   };
 }
 
-async function startPrivateRedis(dir: string, path: string | undefined): Promise<PrivateRedis> {
+async function startPrivateRedis(dir: string, path: string | undefined, persist: boolean): Promise<PrivateRedis> {
   const env = { ...process.env, PATH: path ?? '' };
   if (spawnSync('sh', ['-c', 'command -v redis-server'], { env }).status !== 0) {
     throw new StartupError(
@@ -118,7 +128,10 @@ async function startPrivateRedis(dir: string, path: string | undefined): Promise
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '60 1', '--daemonize', 'no'],
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'],
+      ...(persist ? ['--appendonly', 'yes', '--save', '60 1'] : ['--appendonly', 'no', '--save', '']),
+    ],
     {
       stdio: 'ignore',
       env,
@@ -167,7 +180,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   const { mode } = localCredentials(opts.env);
   let config: Config;
   try {
-    config = loadConfigFile(configPath(opts.env));
+    config = opts.config ?? loadConfigFile(configPath(opts.env));
   } catch (err) {
     throw new StartupError(isBotError(err) ? err.message : `cannot load ${configPath(opts.env)}: ${(err as Error).message}`);
   }
@@ -179,12 +192,34 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   if (port !== 0 && !(await portFree(port))) throw busyPort(port);
 
   let redis: PrivateRedis | undefined;
+  let redisTemp: string | undefined;
   if (!env.REDIS_URL) {
-    const dir = resolve(opts.redisDir ?? '.local/redis');
-    redis = await startPrivateRedis(dir, env.PATH);
+    const persist = opts.redisPersist ?? true;
+    const dir = persist
+      ? resolve(opts.redisDir ?? '.local/redis')
+      : (redisTemp = mkdtempSync(resolve(tmpdir(), 'ecs-chatops-local-redis-')));
+    redis = await startPrivateRedis(dir, env.PATH, persist).catch((err: unknown) => {
+      if (redisTemp) rmSync(redisTemp, { recursive: true, force: true });
+      throw err;
+    });
     env.REDIS_URL = redis.url;
+    if (redisTemp) {
+      // The in-memory redis-server's folder goes with it.
+      const started = redis;
+      const temp = redisTemp;
+      redis = {
+        url: started.url,
+        async stop() {
+          await started.stop();
+          rmSync(temp, { recursive: true, force: true });
+        },
+        kill: started.kill,
+      };
+    }
     notes.push(
-      `REDIS_URL is not set, so I started redis-server on ${redis.url} with its data in ${dir} (pending approvals survive a restart).`,
+      persist
+        ? `REDIS_URL is not set, so I started redis-server on ${redis.url} with its data in ${dir} (pending approvals survive a restart).`
+        : `REDIS_URL is not set, so I started redis-server on ${redis.url}, in memory (nothing kept after a restart).`,
     );
   }
   try {
@@ -261,7 +296,7 @@ async function serve(
     } else {
       receiver = new HTTPReceiver({ signingSecret: rt.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
       app = createApp(rt, receiver);
-      server = (await app.start(port)) as unknown as Server;
+      server = (await app.start(opts.host ? { port, host: opts.host } : port)) as unknown as Server;
       actualPort = (server.address() as { port: number }).port;
       url = `http://localhost:${actualPort}/slack/events`;
       notes.push(`listening on ${url} (${where})`);

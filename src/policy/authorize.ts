@@ -13,21 +13,31 @@ const M = defineMessages('policy.authorize', {
     ko: '이 채널에서는 `{env}` 환경 명령을 쓸 수 없습니다. {channels} 채널을 이용하세요.',
   },
   notAllowed: {
-    en: 'You are not allowed to {what} `{env}`. {who} Ask an admin to add you in chatops.yml (environments.{env}.{role}s).',
-    ko: '`{env}` 환경에서 {what} 권한이 없습니다. {who} 관리자에게 chatops.yml(environments.{env}.{role}s)에 추가해 달라고 요청하세요.',
+    en: 'You are not allowed to {what} `{env}`. {who} Ask an admin to add you in chatops.yml (environments.{env}.{field}).',
+    ko: '`{env}` 환경에서 {what} 권한이 없습니다. {who} 관리자에게 chatops.yml(environments.{env}.{field})에 추가해 달라고 요청하세요.',
   },
   needs: { en: 'That needs: {who}.', ko: '필요한 권한: {who}.' },
   nobody: { en: 'Nobody is configured for that role.', ko: '이 역할에는 아무도 설정되어 있지 않습니다.' },
   reader: { en: 'read from', ko: '조회할' },
   requester: { en: 'request changes in', ko: '변경을 요청할' },
   approver: { en: 'approve changes in', ko: '변경을 승인할' },
+  breakGlass: { en: 'break glass in', ko: '긴급 실행(break-glass)할' },
+  shifter: { en: 'shift production traffic in', ko: '운영 트래픽을 전환할' },
 });
 
-export type Role = 'reader' | 'requester' | 'approver';
+/**
+ * reader / requester / approver: the environment's lists. breakGlass: who may run a change without
+ * waiting for approval (`gates.breakGlass.users`, nobody when not configured). shifter: who may press
+ * Shift production traffic / Roll back on a paused deployment (`gates.trafficShift.approvers`,
+ * default the approvers).
+ */
+export type Role = 'reader' | 'requester' | 'approver' | 'breakGlass' | 'shifter';
 
 export function principalsFor(env: EnvironmentConfig, role: Role): readonly string[] {
   if (role === 'reader') return env.readers;
   if (role === 'requester') return env.requesters;
+  if (role === 'breakGlass') return env.gates.breakGlass?.users ?? [];
+  if (role === 'shifter') return env.gates.trafficShift?.approvers ?? env.approvers;
   return env.approvers;
 }
 
@@ -50,6 +60,14 @@ interface AuthorizeInput {
   userGroups: ReadonlySet<string>;
 }
 
+const roleField: Record<Role, string> = {
+  reader: 'readers',
+  requester: 'requesters',
+  approver: 'approvers',
+  breakGlass: 'gates.breakGlass.users',
+  shifter: 'gates.trafficShift.approvers',
+};
+
 export function hasRole(env: EnvironmentConfig, role: Role, userId: string, userGroups: ReadonlySet<string>): boolean {
   const list = principalsFor(env, role);
   return list.includes('*') || list.includes(userId) || list.some((p) => userGroups.has(p));
@@ -70,7 +88,12 @@ export function authorize(input: AuthorizeInput): Decision {
       reason: (locale) => {
         const t = M.in(locale);
         const who = principals.map((p) => principal(p, locale)).join(', ');
-        return t('notAllowed', { what: t(role), env: input.environment, who: who ? t('needs', { who }) : t('nobody'), role });
+        return t('notAllowed', {
+          what: t(role),
+          env: input.environment,
+          who: who ? t('needs', { who }) : t('nobody'),
+          field: roleField[role],
+        });
       },
     };
   }

@@ -3,6 +3,14 @@
  * hash tag `{…}` so the script works on Redis Cluster and ElastiCache Serverless.
  */
 export const keys = {
+  /**
+   * The announcement of one pushed image (hash: channel, ts, region, account, size, pushedAt, scan,
+   * posting) and its tags (set). One digest, one message, updated in place (src/images/).
+   */
+  imageMessage: (repository: string, digest: string) => `img:{${repository}@${digest}}`,
+  imageDigestTags: (repository: string, digest: string) => `img:{${repository}@${digest}}:tags`,
+  /** An ECR / Inspector event already handled (EventBridge delivers at least once). */
+  imageEventSeen: (eventId: string) => `imgev:{${eventId}}`,
   /** A handled slash-command invocation (duplicate deliveries are ignored). */
   seen: (invocationId: string) => `seen:{${invocationId}}`,
   /** A claimed worker job. */
@@ -43,6 +51,10 @@ export const keys = {
   /** Approved requests by the time they must have started (startBy), for the start-deadline tick. */
   approvedByStartBy: () => 'approvals:{index}:approved',
   runningIndex: () => 'approvals:{index}:running',
+  /** Requests with a start time (`--at`), score = startAt: the scheduler tick starts them (src/approvals/gates.ts). */
+  scheduledIndex: () => 'approvals:{index}:scheduled',
+  /** Break-glass requests waiting for their approval after the fact, score = the next reminder. */
+  retroIndex: () => 'approvals:{index}:retro',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**
@@ -64,6 +76,14 @@ export const keys = {
   /** A scheduled tick running now (SET NX PX token; src/hooks/events.ts): ticks never overlap themselves. */
   tickLock: (name: string) => `tick:{${name}}`,
   /**
+   * Healthy completions of one image digest (hash: environment → JSON {service, at, requestId, tag}),
+   * written when a change the bot tracks reaches COMPLETED (src/deploy/promotion.ts); the promotion
+   * gate reads it. Expires HEALTHY_TTL_SECONDS after the last write.
+   */
+  healthyDigest: (digest: string) => `healthy:{img:${digest}}`,
+  /** The digest a service last completed healthy with (JSON {digest, at, requestId, tag, repository}); `/ecs promote` reads it. */
+  healthyService: (env: string, alias: string) => `healthy:{svc:${env}:${alias}}`,
+  /**
    * The Home tab (src/surfaces/): who opened it lately (sorted set, score = last opened), the hash of
    * the view each one was last shown (hash: user → sha1), a "something changed" flag and the
    * "a refresh is on its way" marker. One tag, so one script marks and schedules.
@@ -82,7 +102,19 @@ export const keys = {
   userLocale: (userId: string) => `locale:{${userId}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
+  /** One Cost Explorer request in flight (single-flight: the others wait for its cache entry), or its failure for a few seconds. */
+  costFlight: (requestHash: string) => `cost:{${requestHash}}:flight`,
+  /** Cost Explorer calls this clock hour (hash: `all`, `u.<user>`), the hourly budget (src/commands/cost-spend.ts). */
+  costBudget: (hour: string) => `costbudget:{${hour}}`,
+  /** A person's commands in the current one-minute window (src/edge/rate.ts). */
+  commandRate: (userId: string) => `rate:{user:${userId}}`,
 } as const;
+
+/**
+ * How long the record of a healthy completion lives (refreshed by every completion): a digest that
+ * completed in staging can be promoted to prod for 30 days after its last healthy completion there.
+ */
+export const HEALTHY_TTL_SECONDS = 30 * 24 * 3600;
 
 /** How long the bot remembers that it started a deployment. */
 export const BOT_DEPLOYMENT_TTL_SECONDS = 14 * 24 * 3600;

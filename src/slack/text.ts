@@ -15,6 +15,7 @@ const M = defineMessages('slack.text', {
   rollback: { en: 'Roll back', ko: '롤백' },
   scale: { en: 'Scale', ko: '스케일' },
   restart: { en: 'Restart', ko: '재시작' },
+  resize: { en: 'Resize', ko: '크기 조정' },
 });
 
 /** Slack message limits (https://docs.slack.dev/reference/block-kit). */
@@ -97,8 +98,8 @@ export function principal(p: string, locale: Locale = 'en'): string {
   return p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`;
 }
 
-/** The title of a change verb, one spelling everywhere: "Deploy", "Roll back", "Scale", "Restart" (배포, 롤백, 스케일, 재시작). */
-export function verbTitle(verb: ChangeVerb, locale: Locale = 'en'): string {
+/** The title of a change verb, one spelling everywhere: "Deploy", "Roll back", "Scale", "Restart", "Resize" (배포, 롤백, 스케일, 재시작, 크기 조정). */
+export function verbTitle(verb: ChangeVerb | 'resize', locale: Locale = 'en'): string {
   return verb in M.entries ? M.in(locale)(verb) : verb;
 }
 

@@ -58,7 +58,8 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
     const N = 500;
     const fields = (i: number) => ({
       channel_id: 'CPROD',
-      user_id: 'UDEV1',
+      // 50 people, 10 commands each: within the per-person rate limit (20 a minute).
+      user_id: `ULOAD${i % 50}`,
       trigger_id: `load.${i}`,
       response_url: e2e.slack.responseUrl(`L${i}`),
     });

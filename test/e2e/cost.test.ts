@@ -17,6 +17,7 @@ import {
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { configFile } from '../helpers/config';
 import { DAY, HOUR, NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
 import { byAwsServiceRequest, costPeriods } from '../../src/commands/render/cost-plan';
 import { costCacheKey } from '../../src/commands/cost.run';
@@ -247,6 +248,46 @@ describe('/ecs cost through the Lambda handlers', () => {
     const text = lastAnswer(e2e);
     expect(text).toContain('*By usage type*');
     expect(text).toContain('• `EUW1-Fargate-vCPU-Hours:perCPU` $408.00 (80%)\\n• `EUW1-Fargate-GB-Hours` $102.00 (20%)');
+  });
+
+  it('20 people asking the same on a cold cache cost one answer’s calls, and all 20 get it', async () => {
+    stubCostExplorer();
+    // Cost Explorer takes a moment, as it does: the 20 workers are all waiting at once.
+    const answerCu = ceMock.commandCalls(GetCostAndUsageCommand).length;
+    ceMock.on(GetCostForecastCommand).callsFake(async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      return { Total: { Amount: '630.0', Unit: 'USD' }, ForecastResultsByTime: [] };
+    });
+    for (let i = 0; i < 20; i++) await e2e.slash('cost prod', { channel_id: 'CPROD', user_id: `UDEV${i}`, trigger_id: `t-${i}` });
+    expect(e2e.pending).toHaveLength(20);
+    await e2e.drainConcurrently();
+    expect(ceMock.commandCalls(GetCostAndUsageCommand).length - answerCu).toBe(2);
+    expect(ceMock.commandCalls(GetCostForecastCommand)).toHaveLength(1);
+    const answers = e2e.slack.responses().map((r) => JSON.stringify(r.blocks ?? []));
+    expect(answers.filter((a) => a.includes('*$714.00* month to date'))).toHaveLength(20);
+  });
+
+  it('past the hourly budget the answer says whose budget is spent and when to ask again; cached answers still come', async () => {
+    await e2e.close();
+    e2e = await setupE2E({
+      now: () => clock,
+      configPath: configFile((doc) => (doc.limits = { costCallsPerUserPerHour: 3, costCallsPerHour: 100 })),
+    });
+    stubCostExplorer();
+    await e2e.slash('cost prod', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await e2e.drain();
+    expect(ceMock.calls()).toHaveLength(3);
+    await e2e.slash('cost prod --period 7d', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await e2e.drain();
+    expect(ceMock.calls()).toHaveLength(3);
+    const refused = lastAnswer(e2e);
+    expect(refused).toContain('You have used this hour’s Cost Explorer budget:* 3 of 3 calls (each costs $0.01)');
+    expect(refused).toContain('limits.costCallsPerUserPerHour');
+    // The same question as before comes from the cache, budget or not.
+    await e2e.slash('cost prod', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('*$714.00* month to date');
+    expect(ceMock.calls()).toHaveLength(3);
   });
 
   it('still answers when the cache cannot be read, straight from Cost Explorer', async () => {

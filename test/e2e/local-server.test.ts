@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocal, StartupError, type LocalServer } from '../../src/handlers/local-server';
@@ -54,6 +54,22 @@ describe('npm start: the local HTTP server', () => {
       server = undefined;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('without persistence (the playground): a private redis-server that keeps nothing, so a restart starts empty', async () => {
+    server = await startLocal({ env: baseEnv(slack), port: 0, redisPersist: false });
+    expect(server.notes.join('\n')).toMatch(
+      /started redis-server on redis:\/\/127\.0\.0\.1:\d+, in memory \(nothing kept after a restart\)/,
+    );
+    expect(await server.rt.redis.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+    expect(await server.rt.redis.config('GET', 'save')).toEqual(['save', '']);
+    const dir = (await server.rt.redis.config('GET', 'dir'))[1]!;
+    expect(existsSync(dir)).toBe(true);
+    await server.rt.redis.set('pending', 'an approval of a message that will be gone');
+    await server.stop();
+    expect(existsSync(dir)).toBe(false);
+    server = await startLocal({ env: baseEnv(slack), port: 0, redisPersist: false });
+    expect(await server.rt.redis.get('pending')).toBeNull();
   });
 
   it('names every missing Slack credential in one message', async () => {

@@ -139,6 +139,8 @@ interface DeployHarness {
 interface DeployHarnessOptions {
   /** The CloudWatch Logs lines every log stream answers with (default: none). */
   logs?: string[];
+  /** A chatops.yml for the handlers (test/helpers/config.ts configFile); default the fixture. */
+  configPath?: string;
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
   before?: (h: DeployHarness) => void | Promise<void>;
 }
@@ -180,7 +182,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
 
   beforeEach(async () => {
     clock = new FakeClock();
-    e2e = await setupE2E({ now: clock.now });
+    e2e = await setupE2E({ now: clock.now, ...(opts.configPath ? { configPath: opts.configPath } : {}) });
     world = buildWorld(clock);
     world.install(ecsMock);
     stubImages(ecrMock, clock);
@@ -219,7 +221,7 @@ export function requestMessage(e2e: E2E, channel: string): { id: string; ts: str
   const msgs = e2e.slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   for (let i = msgs.length - 1; i >= 0; i--) {
     const m = msgs[i]!;
-    const id = /Request `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
+    const id = /(?:Request|요청) `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
     if (id) return { id, ts: m.ts, message: m };
   }
   throw new Error(`no request message in ${channel}; messages: ${msgs.map((m) => m.text).join(' | ')}`);

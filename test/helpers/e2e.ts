@@ -1,11 +1,10 @@
 /**
  * End-to-end harness: the real Lambda handlers (src/handlers/*), the real Redis started by
  * jest's global setup, the local Slack Web API server over HTTP, and AWS stubbed with
- * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation) is captured
- * and `drain()` delivers it to the worker handler, as Lambda would.
+ * aws-sdk-client-mock. The Slack function's hand-off (an async Lambda invocation, signed) goes to
+ * the loopback AWS endpoint, which checks it like Lambda would (./hand-off.ts), and `drain()`
+ * delivers the captured jobs to the worker handler.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { handler as slackHandler, resetSlackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
@@ -30,9 +29,12 @@ import {
   type SlashFields,
   type ViewSubmissionOptions,
 } from './signing';
+import { handOffEnv, receiveHandOffs, refusedHandOffs, startTestAwsEndpoint } from './hand-off';
 import { startSlackServer, type SlackServer } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
 import { createRuntime, setRuntime } from '../../src/handlers/compose';
+import { lambdaDispatcher } from '../../src/aws/lambda';
+import { createAsyncInvoker } from '../../src/aws/lambda-invoke';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -65,6 +67,8 @@ export interface E2E {
   slackEvent(event: Json): Promise<AwsResponse>;
   /** Deliver every captured worker invocation (and those they cause) to the worker handler. */
   drain(): Promise<void>;
+  /** Deliver the captured worker invocations all at once (as many Lambda environments would), then drain what they cause. */
+  drainConcurrently(): Promise<void>;
   event(ecsEvent: unknown): Promise<unknown>;
   tick(): Promise<unknown>;
   close(): Promise<void>;
@@ -88,6 +92,13 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   useWorkerDb();
   const slack = await startSlackServer();
   await flushRedis();
+  const pending: unknown[] = [];
+  const handedOff: unknown[] = [];
+  const lambda = await startTestAwsEndpoint();
+  receiveHandOffs(lambda, (job) => {
+    pending.push(job);
+    handedOff.push(job);
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -95,25 +106,21 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     SLACK_API_URL: slack.apiUrl,
     WORKER_FUNCTION: 'ecs-chatops-test-worker',
     CHATOPS_CONFIG: opts.configPath ?? FIXTURE_CONFIG,
+    ...handOffEnv(lambda),
     ...opts.env,
   };
-  Object.assign(process.env, { SLACK_API_URL: slack.apiUrl });
+  // The hand-off signs with the environment's credentials, as on Lambda; runtimes a test builds
+  // from process.env hand off to the same local endpoint.
+  Object.assign(process.env, { SLACK_API_URL: slack.apiUrl, ...handOffEnv(lambda) });
   const config = loadConfigFile(env.CHATOPS_CONFIG);
-  const pending: unknown[] = [];
-  const handedOff: unknown[] = [];
-  const lambda = mockClient(LambdaClient);
-  lambda.on(InvokeCommand).callsFake((input: { Payload?: Uint8Array; InvocationType?: string }) => {
-    if (input.InvocationType !== 'Event') throw new Error('the worker must be invoked asynchronously');
-    const job = JSON.parse(Buffer.from(input.Payload ?? new Uint8Array()).toString('utf8'));
-    pending.push(job);
-    handedOff.push(job);
-    return { StatusCode: 202 };
-  });
   const logs: Array<Record<string, unknown>> = [];
   const prevSink = setLogSink((line) => logs.push(JSON.parse(line)));
   // As on Lambda: the Slack-facing function and the worker/events/scheduled functions each have
   // their own runtime (the edge one answers within Slack's ack, the worker one is patient).
-  const rt = createRuntime({ env, config, profile: 'edge', now: opts.now });
+  // The Slack function's own hand-off (signed Invoke to the loopback endpoint), with time bounds a
+  // loaded test machine cannot trip; the production bounds are tested in test/unit/lambda-invoke.test.ts.
+  const invoker = createAsyncInvoker({ env, connectTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
+  const rt = createRuntime({ env, config, profile: 'edge', now: opts.now, dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker) });
   const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now });
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
@@ -162,16 +169,23 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
         await workerHandler(job);
       }
     },
+    async drainConcurrently() {
+      const batch = pending.splice(0);
+      await Promise.all(batch.map((job) => workerHandler(job)));
+      for (let guard = 0; pending.length && guard < 1000; guard++) await workerHandler(pending.shift());
+    },
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
     async close() {
-      lambda.restore();
+      const refused = refusedHandOffs(lambda);
+      await lambda.close();
       setLogSink(prevSink);
       setRuntime(undefined);
       resetSlackHandler();
       await rt.redis.quit().catch(() => undefined);
       await workerRt.redis.quit().catch(() => undefined);
       await slack.close();
+      if (refused.length) throw new Error(`the Lambda endpoint refused hand-offs: ${refused.join('; ')}`);
     },
   };
 }

@@ -53,6 +53,7 @@ export class FakeEcs {
   readonly services = new Map<string, Service>();
   readonly taskDefinitions = new Map<string, { taskDefinition: TaskDefinition; tags: Tag[] }>();
   readonly stopped = new Map<string, Task[]>();
+  readonly running = new Map<string, Task[]>();
   readonly history = new Map<string, { deployments: ServiceDeployment[]; revisions: ServiceRevision[] }>();
   readonly registered: RegisterTaskDefinitionCommandInput[] = [];
   private faults = new Map<Op, unknown[]>();
@@ -179,6 +180,11 @@ export class FakeEcs {
 
   setStopped(cluster: string, name: string, tasks: Task[]): void {
     this.stopped.set(`${cluster}/${name}`, tasks);
+  }
+
+  /** Tasks ListTasks (desiredStatus RUNNING) and DescribeTasks answer with for a service. */
+  setRunning(cluster: string, name: string, tasks: Task[]): void {
+    this.running.set(`${cluster}/${name}`, tasks);
   }
 
   setHistory(cluster: string, name: string, deployments: ServiceDeployment[], revisions: ServiceRevision[]): void {
@@ -317,11 +323,14 @@ export class FakeEcs {
       return { serviceDeploymentArn: input.serviceDeploymentArn };
     });
     mock.on(ListTasksCommand).callsFake((input: { cluster: string; serviceName: string; desiredStatus?: string }) => {
-      const tasks = input.desiredStatus === 'STOPPED' ? (this.stopped.get(`${input.cluster}/${input.serviceName}`) ?? []) : [];
+      const tasks =
+        input.desiredStatus === 'STOPPED'
+          ? (this.stopped.get(`${input.cluster}/${input.serviceName}`) ?? [])
+          : (this.running.get(`${input.cluster}/${input.serviceName}`) ?? []);
       return { taskArns: tasks.map((t) => t.taskArn!) };
     });
     mock.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => {
-      const all = [...this.stopped.values()].flat();
+      const all = [...this.stopped.values(), ...this.running.values()].flat();
       return { tasks: this.copy(all.filter((t) => input.tasks.includes(t.taskArn!))), failures: [] };
     });
     mock.on(ListServiceDeploymentsCommand).callsFake((input: { cluster: string; service: string }) => {

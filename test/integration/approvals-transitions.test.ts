@@ -335,6 +335,165 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
       });
     });
 
+    describe('release gates', () => {
+      /** A request with gate fields (a start time, break-glass) in the state the workflow would create it. */
+      async function gated(
+        state: 'pending' | 'approved' | 'scheduled',
+        extra: { startAt?: number; breakGlass?: string; approvalsNeeded?: number },
+        ref = refFor('web'),
+      ): Promise<{ req: ChangeRequest; ref: RequestRef; audit: string[] }> {
+        const base = createInput(ref, { approvalsNeeded: extra.approvalsNeeded ?? 1, state });
+        const fields = requestFields(
+          {
+            verb: 'deploy',
+            environment: ENV,
+            service: ref.service,
+            plan: { verb: 'deploy' },
+            summary: 'Deploy',
+            requester: 'UDEV1',
+            channel: 'CPROD',
+            expiresAt: T0 + HOUR,
+            approvalsNeeded: extra.approvalsNeeded ?? 1,
+            gates: [{ gate: 'window', text: 'Change window: open now.' }],
+            ...(extra.startAt !== undefined ? { startAt: extra.startAt } : {}),
+            ...(extra.breakGlass !== undefined ? { breakGlass: extra.breakGlass } : {}),
+          },
+          base.invocationId,
+        );
+        const res = await t.create({ ...base, fields });
+        expect(res.code).toBe('OK');
+        return { req: res.request!, ref, audit: res.audit.map((a) => a.fields.event!) };
+      }
+
+      it('keeps the gate lines in the request and its created audit entry', async () => {
+        const { req } = await gated('pending', {});
+        expect(req.gates).toEqual([{ gate: 'window', text: 'Change window: open now.' }]);
+        const [entry] = await redis.xrange(keys.serviceAudit(ENV, 'web'), '-', '+');
+        expect(entry![1][entry![1].indexOf('gates') + 1]).toBe(JSON.stringify(req.gates));
+      });
+
+      it('a request with a start time waits in scheduled after its approval, and wakes only when due', async () => {
+        const { req, ref } = await gated('pending', { startAt: T0 + 2 * HOUR });
+        const ok = await t.approve(ref, 'ULEAD1', T0 + 1, true, START);
+        expect(ok.code).toBe('APPROVED');
+        expect(ok.request?.state).toBe('scheduled');
+        expect(ok.request?.startBy).toBeUndefined();
+        expect(ok.audit.map((a) => a.fields.event)).toEqual(['approved', 'scheduled']);
+        expect((await t.create(createInput(refFor('web'), { seenActive: req.id }))).code).toBe('BUSY'); // still the open request
+        expect((await t.start(ref, T0 + 2, 2 * HOUR, 'x', 'lapsed', T0 + 2 + HOUR)).code).toBe('NOT_APPROVED');
+        expect((await t.wake(ref, T0 + HOUR, START)).code).toBe('NOT_DUE');
+        const woke = await t.wake(ref, T0 + 2 * HOUR, START);
+        expect(woke.code).toBe('OK');
+        expect(woke.request?.state).toBe('approved');
+        // Woken, it must start within the start deadline like any approval.
+        expect(woke.request).toMatchObject({ approvedAt: T0 + 2 * HOUR, startBy: T0 + 2 * HOUR + START });
+        expect((await t.wake(ref, T0 + 2 * HOUR + 1, START)).code).toBe('NOT_SCHEDULED');
+      });
+
+      it('creates scheduled when no approval is needed; the requester (or an approver) may cancel it; a lock stops its wake', async () => {
+        const a = await gated('scheduled', { startAt: T0 + HOUR, approvalsNeeded: 0 });
+        expect(a.audit).toEqual(['created', 'auto-approved', 'scheduled']);
+        expect((await t.cancel(a.ref, 'UDEV2', T0 + 1, '', false)).code).toBe('NOT_CANCELLER');
+        expect((await t.cancel(a.ref, 'UDEV1', T0 + 2, 'not today', false)).request?.state).toBe('cancelled');
+        const b = await gated('scheduled', { startAt: T0 + HOUR, approvalsNeeded: 0 });
+        await t.lock(ENV, 'web', 'UOPS1', 'db migration', T0 + 3);
+        const locked = await t.wake(b.ref, T0 + HOUR, START);
+        expect(locked.code).toBe('LOCKED');
+        expect(locked.extra.by).toBe('UOPS1');
+        expect((await t.abort(b.ref, T0 + HOUR, 'bot', 'not started: locked')).request?.state).toBe('failed');
+      });
+
+      it('break-glass: created approved (audited as break-glass), approved after the fact once, or given up', async () => {
+        const { ref, audit } = await gated('approved', { breakGlass: 'checkout is down' });
+        expect(audit).toEqual(['created', 'break-glass']);
+        expect((await t.retroApprove(ref, 'UDEV1', T0 + 1, true)).code).toBe('SELF_APPROVAL');
+        expect((await t.retroApprove(ref, 'UOTHER', T0 + 2, false)).code).toBe('NOT_AUTHORIZED');
+        await t.start(ref, T0 + 3, 2 * HOUR, 'change running', 'lapsed', T0 + 3 + HOUR);
+        await t.finish(ref, 'succeeded', 'done', T0 + 4);
+        const ok = await t.retroApprove(ref, 'ULEAD1', T0 + 5, true);
+        expect(ok.code).toBe('RETRO_APPROVED');
+        expect(ok.request).toMatchObject({ state: 'succeeded', retroApprovedAt: T0 + 5, approvals: [{ user: 'ULEAD1', at: T0 + 5 }] });
+        expect((await t.retroApprove(ref, 'ULEAD2', T0 + 6, true)).code).toBe('RETRO_DONE');
+        expect((await t.retroExpire(ref, T0 + 7, 'x')).code).toBe('RETRO_DONE');
+
+        const other = await gated('approved', { breakGlass: 'again' }, refFor('worker'));
+        const given = await t.retroExpire(other.ref, T0 + 8, 'no approval after the fact within 7d');
+        expect(given.code).toBe('OK');
+        expect(given.request?.retroExpiredAt).toBe(T0 + 8);
+        expect((await t.retroApprove(other.ref, 'ULEAD1', T0 + 9, true)).code).toBe('RETRO_DONE');
+        const normal = await created(refFor('api'));
+        expect((await t.retroApprove({ id: normal.id, environment: ENV, service: 'api' }, 'ULEAD1', T0, true)).code).toBe(
+          'NOT_BREAK_GLASS',
+        );
+      });
+
+      it('finishing a rollback takes the automatic lock in the same step; any requester may acknowledge it', async () => {
+        const req = await created(refFor('web'), { approvalsNeeded: 0 });
+        const ref = { id: req.id, environment: ENV, service: 'web' };
+        await t.start(ref, T0 + 1, 2 * HOUR, 'change running', 'lapsed', T0 + 1 + HOUR);
+        const done = await t.finish(ref, 'failed', 'rolled back', T0 + 2, { reason: 'rolled back: circuit breaker' });
+        expect(done.code).toBe('OK');
+        expect(done.extra.autolocked).toBe('1');
+        expect(done.audit.map((a) => a.fields.event)).toEqual(['failed', 'auto-locked']);
+        expect(await redis.hgetall(keys.serviceLock(ENV, 'web'))).toMatchObject({ by: 'bot', kind: 'rollback', request: req.id });
+        expect(await redis.pttl(keys.serviceLock(ENV, 'web'))).toBe(-1); // until acknowledged
+        expect((await t.create(createInput(refFor('web')))).code).toBe('LOCKED');
+        const ack = await t.unlock(ENV, 'web', 'UDEV2', false, T0 + 3); // not the holder, not an approver
+        expect(ack.code).toBe('OK');
+        expect(ack.audit[0]!.fields).toMatchObject({ event: 'acknowledged', id: req.id, actor: 'UDEV2' });
+      });
+
+      it('keeps a manual lock taken during the change instead of the automatic one, and honours a TTL', async () => {
+        const a = await created(refFor('web'), { approvalsNeeded: 0 });
+        const refA = { id: a.id, environment: ENV, service: 'web' };
+        await t.start(refA, T0 + 1, 2 * HOUR, 'change running', 'lapsed', T0 + 1 + HOUR);
+        await redis.del(keys.serviceLock(ENV, 'web'));
+        await t.lock(ENV, 'web', 'UOPS1', 'hands off', T0 + 2);
+        expect((await t.finish(refA, 'failed', 'x', T0 + 3, { reason: 'rolled back' })).extra.autolocked).toBeUndefined();
+        expect(await redis.hget(keys.serviceLock(ENV, 'web'), 'by')).toBe('UOPS1');
+
+        const b = await created(refFor('worker'), { approvalsNeeded: 0 });
+        const refB = { id: b.id, environment: ENV, service: 'worker' };
+        await t.start(refB, T0 + 4, 2 * HOUR, 'change running', 'lapsed', T0 + 4 + HOUR);
+        await t.finish(refB, 'failed', 'x', T0 + 5, { reason: 'rolled back', ttlMs: HOUR });
+        expect(await redis.pttl(keys.serviceLock(ENV, 'worker'))).toBeGreaterThan(HOUR - 5_000);
+      });
+
+      it('lock! takes over a manual or automatic lock, not a running change', async () => {
+        const fresh = await t.steal(ENV, 'web', 'UDEV1', 'hotfix', T0);
+        expect(fresh.code).toBe('OK');
+        expect(Object.keys(fresh.extra).some((k) => k.startsWith('prev.'))).toBe(false);
+        const taken = await t.steal(ENV, 'web', 'UDEV2', 'my turn', T0 + 1);
+        expect(taken.extra).toMatchObject({ by: 'UDEV2', reason: 'my turn', kind: 'manual', 'prev.by': 'UDEV1', 'prev.reason': 'hotfix' });
+        expect(taken.audit[0]!.fields.event).toBe('lock-taken-over');
+        expect((await t.autolock(ENV, 'web', 'rolled back', T0 + 2, undefined, 'ecs-svc/1')).code).toBe('ALREADY_LOCKED');
+        await t.unlock(ENV, 'web', 'UDEV2', false, T0 + 3);
+        expect((await t.autolock(ENV, 'web', 'rolled back', T0 + 4, undefined, 'ecs-svc/1')).code).toBe('OK');
+        expect((await t.steal(ENV, 'web', 'UDEV1', 'fixing it', T0 + 5)).extra['prev.kind']).toBe('rollback');
+        const req = await created(refFor('worker'), { approvalsNeeded: 0 });
+        await t.start({ id: req.id, environment: ENV, service: 'worker' }, T0 + 6, 2 * HOUR, 'change running', 'lapsed', T0 + HOUR);
+        expect((await t.steal(ENV, 'worker', 'UDEV1', 'mine', T0 + 7)).code).toBe('CHANGE_RUNNING');
+      });
+
+      it('records a traffic-shift press once, with the person as the audit actor', async () => {
+        const req = await created(refFor('web'), { approvalsNeeded: 0 });
+        const ref = { id: req.id, environment: ENV, service: 'web' };
+        expect((await t.press(ref, T0, 'ULEAD1', 'traffic-shifted', 'CONTINUE', 'shift.abc', { action: 'CONTINUE' })).code).toBe(
+          'NOT_STARTED',
+        );
+        await t.start(ref, T0 + 1, 2 * HOUR, 'change running', 'lapsed', T0 + 1 + HOUR);
+        const p = await t.press(ref, T0 + 2, 'ULEAD1', 'traffic-shifted', 'CONTINUE at POST_TEST_TRAFFIC_SHIFT', 'shift.abc', {
+          action: 'CONTINUE',
+        });
+        expect(p.code).toBe('OK');
+        expect(p.audit[0]!.fields).toMatchObject({ event: 'traffic-shifted', actor: 'ULEAD1' });
+        expect(p.request?.execution).toEqual({ 'shift.abc': { action: 'CONTINUE' } });
+        expect((await t.press(ref, T0 + 3, 'ULEAD2', 'traffic-shifted', 'again', 'shift.abc', { action: 'CONTINUE' })).code).toBe(
+          'UNCHANGED',
+        );
+      });
+    });
+
     it('works again after the server forgot its scripts (SCRIPT FLUSH: EVALSHA falls back to EVAL)', async () => {
       await created(refFor('web'));
       await redis.script('FLUSH');

@@ -29,10 +29,22 @@ import {
 } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, lapseDue, rejectRequest } from '../../src/approvals/clicks';
-import { finishExecution, leaseOp, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
+import {
+  finishExecution,
+  leaseOp,
+  pressExecution,
+  recordExecution,
+  runningRequests,
+  setStatusTs,
+  startExecution,
+} from '../../src/approvals/execution';
+import { spendOnce } from '../../src/commands/cost-spend';
+import { ensureWithinRate } from '../../src/edge/rate';
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { remindRetro, retroApproveRequest, startDueScheduled } from '../../src/approvals/gates';
+import { autoLockService, stealLock } from '../../src/approvals/gate-locks';
 import { keys } from '../../src/redis/keys';
 import { releaseLock, tryLock } from '../../src/redis/locks';
 import { definedScripts } from '../../src/redis/scripts';
@@ -219,6 +231,29 @@ describe('hash slots of every script call', () => {
     expect(await clearMute(rt.redis, svc)).toBe(true);
     expect(await markDown(rt.redis, svc, now)).toBe(now);
     await clearDown(rt.redis, svc);
+
+    // Release gates (issue 13): a scheduled start, a traffic-shift press, the auto-lock in the finish,
+    // break-glass and its approval after the fact (given up at the deadline), lock!, the auto-lock of
+    // a rollback the bot did not track.
+    const sch = await submitRequest(rt, input({ startAt: h.clock.now() + HOUR }));
+    expect((await approveRequest(rt, sch.id, 'ULEAD1')).code).toBe('APPROVAL_RECORDED');
+    expect((await approveRequest(rt, sch.id, 'ULEAD2')).request?.state).toBe('scheduled');
+    h.clock.advance(HOUR);
+    expect(await startDueScheduled(rt)).toEqual([sch.id]);
+    expect((await startExecution(rt, sch.id)).ok).toBe(true);
+    await pressExecution(rt, sch.id, 'ULEAD1', 'traffic-rolled-back', 'ROLLBACK', 'shift.k', { action: 'ROLLBACK' });
+    expect((await finishExecution(rt, sch.id, 'failed', 'rolled back', { reason: 'rolled back' })).autoLocked).toBe(true);
+    await unlockService(rt, 'prod', 'web', 'UDEV1');
+    const bg = await submitRequest(rt, input({ breakGlass: 'outage' }));
+    expect((await retroApproveRequest(rt, bg.id, 'ULEAD1')).code).toBe('APPROVAL_RECORDED');
+    h.clock.advance(8 * 24 * HOUR);
+    await remindRetro(rt);
+    expect((await stealLock(rt, 'prod', 'worker', 'UDEV2', 'mine')).previous?.by).toBe('ULEAD1');
+    expect(await autoLockService(rt, { environment: 'prod', service: 'web', deploymentId: 'ecs-svc/9', channel: 'CALERTS' })).toBe(true);
+    // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
+    expect((await spendOnce(rt, 'ULEAD1', 'slots-test', async () => ({ total: 1 }))).cached).toBe(false);
+    // The per-person command rate.
+    await ensureWithinRate(rt, { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() });
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');

@@ -15,6 +15,9 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { StsWorld } from '../../src/loopback/aws/world/sts';
 import { AwsFault } from '../../src/loopback/aws/fault';
 import { startAwsEndpoint, type AwsEndpoint } from '../../src/loopback/aws/server';
 import { AWS_SERVICES, endpointEnv, endpointVariable } from '../../src/loopback/aws/services';
@@ -51,6 +54,8 @@ describe('endpoint variables', () => {
       'AWS_ENDPOINT_URL_COST_EXPLORER',
       'AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING',
       'AWS_ENDPOINT_URL_LAMBDA',
+      'AWS_ENDPOINT_URL_CLOUDWATCH',
+      'AWS_ENDPOINT_URL_STS',
     ]);
     expect(endpointEnv('http://x', ['lambda'])).toEqual({ AWS_ENDPOINT_URL_LAMBDA: 'http://x' });
     expect(() => endpointEnv('http://x', ['s3'])).toThrow('unknown service s3');
@@ -97,6 +102,78 @@ describe('endpoint variables', () => {
     expect(aws.calls[0]!.input).toEqual({ cluster: 'prod', services: ['web'] });
     expect(aws.calls[5]!.input).toEqual({ FunctionName: 'fn', InvocationType: 'Event', Payload: '{"a":1}' });
     expect(aws.callsOf({ accessKeyId: 'AKIDBETA' })).toHaveLength(1);
+  });
+
+  it('CloudWatch on AWS JSON 1.0 and STS on the query protocol (form in, XML out, errors as XML)', async () => {
+    const sts = new StsWorld();
+    aws.handleAll({ sts: sts.handlers() });
+    aws.handle('monitoring', 'GetMetricData', (call) => ({
+      MetricDataResults: [
+        {
+          Id: (call.input.MetricDataQueries as Array<{ Id: string }>)[0]!.Id,
+          Timestamps: [new Date(3_600_000)],
+          Values: [12.5],
+          StatusCode: 'Complete',
+        },
+      ],
+    }));
+    const clients = withEnv(aws.env(['monitoring', 'sts']), () => ({
+      cw: new CloudWatchClient({ region: 'eu-west-1', credentials: creds('AKIDALPHA') }),
+      sts: new STSClient({ region: 'eu-west-1', credentials: creds('AKIDALPHA') }),
+    }));
+    const metrics = await clients.cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(0),
+        EndTime: new Date(7_200_000),
+        MetricDataQueries: [
+          { Id: 'cpu', MetricStat: { Metric: { Namespace: 'AWS/ECS', MetricName: 'CPUUtilization' }, Period: 3600, Stat: 'Average' } },
+        ],
+      }),
+    );
+    expect(metrics.MetricDataResults?.[0]).toMatchObject({ Id: 'cpu', Values: [12.5], Timestamps: [new Date(3_600_000)] });
+
+    const roleArn = 'arn:aws:iam::222222222222:role/ecs-chatops-target';
+    const assumed = await clients.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: 'chatops-r1',
+        ExternalId: 'x-1',
+        SourceIdentity: 'slack.U1',
+        Tags: [
+          { Key: 'chatops:request', Value: 'r1' },
+          { Key: 'chatops:approvers', Value: 'U2 U3' },
+        ],
+        DurationSeconds: 900,
+      }),
+    );
+    expect(assumed.AssumedRoleUser?.Arn).toBe('arn:aws:sts::222222222222:assumed-role/ecs-chatops-target/chatops-r1');
+    expect(assumed.SourceIdentity).toBe('slack.U1');
+    const session = sts.session(assumed.Credentials?.AccessKeyId);
+    expect(session).toMatchObject({
+      roleArn,
+      sessionName: 'chatops-r1',
+      externalId: 'x-1',
+      sourceIdentity: 'slack.U1',
+      tags: { 'chatops:request': 'r1', 'chatops:approvers': 'U2 U3' },
+      assumedBy: 'AKIDALPHA',
+      secretAccessKey: assumed.Credentials?.SecretAccessKey,
+    });
+    expect(assumed.Credentials?.Expiration?.getTime()).toBe(session!.expiration.getTime());
+    expect(aws.calls.slice(-2).map((c) => [c.service, c.action, c.protocol, c.status])).toEqual([
+      ['monitoring', 'GetMetricData', 'awsJson1_0', 200],
+      ['sts', 'AssumeRole', 'awsQuery', 200],
+    ]);
+
+    aws.failNext(
+      'sts',
+      'AssumeRole',
+      new AwsFault('AccessDenied', 'User: arn:aws:sts::1:assumed-role/w/f is not authorized to perform: sts:AssumeRole', 403),
+    );
+    await expect(clients.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'chatops-r2' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringContaining('not authorized to perform: sts:AssumeRole') as unknown,
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   it('AWS_ENDPOINT_URL alone points every client here', async () => {

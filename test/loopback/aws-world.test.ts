@@ -203,6 +203,22 @@ describe('ECS', () => {
     world.ecs.settle();
     expect(world.ecs.tasks('prod', 'web-prod', 'RUNNING')).toHaveLength(1);
   });
+
+  it('a crashed task: its exit code and container reason in DescribeTasks and its event; the scheduler replaces it', async () => {
+    const crashed = world.ecs.crashTask('prod', 'web-prod', {
+      exitCode: 137,
+      containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+    });
+    const { tasks } = await ecs.send(new DescribeTasksCommand({ cluster: 'prod', tasks: [crashed.taskArn!] }));
+    expect(tasks![0]).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited' });
+    expect(tasks![0]!.containers![0]).toMatchObject({ exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' });
+    expect(events.at(-1)!.detail).toMatchObject({
+      lastStatus: 'STOPPED',
+      containers: [expect.objectContaining({ reason: expect.stringMatching(/^OutOfMemoryError/) })],
+    });
+    world.ecs.settle();
+    expect(world.ecs.tasks('prod', 'web-prod', 'RUNNING')).toHaveLength(2);
+  });
 });
 
 describe('ECR', () => {

@@ -57,7 +57,13 @@ describe('the hand-off', () => {
       const inputs = Object.keys(meta.inputs);
       expect(inputs).toContain(`src/handlers/${fn}.ts`);
       expect(inputs.filter((i) => i.includes('loopback') || i.startsWith('test/'))).toEqual([]);
+      // The Slack-facing function makes no AWS call but invoking the worker: no CloudWatch (rightsize) nor STS (roles) in it.
+      if (fn === 'slack') expect(inputs.filter((i) => /@aws-sdk\/client-(cloudwatch|sts)\//.test(i))).toEqual([]);
+      if (fn === 'worker') expect(inputs.filter((i) => /@aws-sdk\/client-(cloudwatch|sts)\//.test(i)).length).toBeGreaterThan(0);
     }
+    // A flood of jobs cannot take the account's whole concurrency: the worker's is reserved (and capped).
+    expect(t.functions.worker.reservedConcurrency).toBe(20);
+    expect(t.functions.slack.reservedConcurrency).toBeUndefined();
   });
 
   it('each function signs with its own credentials, so every call is attributable', () => {

@@ -2,16 +2,20 @@
  * IAM coverage, both ways, on the deployed topology: a scripted run of every flow (read
  * commands, a deploy with 0 approvals, a deploy approved through an Approve click, rollback,
  * scale, restart, an abort, a failed rollout, alerts and their Logs button (also for a stream that
- * cannot be read), a job Lambda gave up
- * on and its on-failure queue, scheduled ticks)
+ * cannot be read), a job Lambda gave up on and its on-failure queue, a blue/green deploy paused at
+ * the traffic-shift gate, scheduled ticks)
  * through the built bundles, each function signing with its own credentials; then
  *   (a) every AWS call each function made, and every log write Lambda made for it, is allowed
  *       by that function's role in the packaged template (action and resource, conditions);
  *   (b) every action × resource the role allows was used by some flow of that function.
+ * Staging runs behind a role to assume (chatops.yml roleArn/externalId; the role as
+ * cloudformation/target-account-role.yml creates it): AssumeRole is asked of the function's role and
+ * of the target role's trust policy, every call made with a session of it is checked against the
+ * target role's policy, and every grant of that policy is used by some staging flow, both ways too.
  */
 import { AwsFault } from '../../src/loopback/aws/fault';
 import { startTopology, type Topology } from '../helpers/topology';
-import { disallowed, unusedGrants, usesOf } from '../helpers/topology/coverage';
+import { disallowed, targetDisallowed, targetUnusedGrants, targetUsesOf, unusedGrants, usesOf } from '../helpers/topology/coverage';
 import { seedWorld } from '../helpers/topology/seed';
 import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 
@@ -52,6 +56,28 @@ describe('a scripted run of every flow', () => {
     expect(await command('images web')).toContain('v1.2.3');
     expect(await command('history web')).toContain('web-prod:42');
     expect(await command('cost prod')).toMatch(/\$\d/);
+    expect(await command('status prod')).toContain('*Cluster* `prod`');
+    expect(await command('tasks web')).toContain('running tasks');
+    expect(await command('taskdef web')).toContain('web-prod:42');
+    expect(await command('rightsize web')).toContain('Right-sizing web (prod)');
+  });
+
+  it('an image pushed by CI is announced once, with the size ECR reports (events function)', async () => {
+    const digest = t.world.ecr.push('shop/web', { tags: ['v2.0.0'], findings: { HIGH: 1 } });
+    t.putEvent({
+      version: '0',
+      id: 'ecr-push-topology-1',
+      'detail-type': 'ECR Image Action',
+      source: 'aws.ecr',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'eu-west-1',
+      resources: [],
+      detail: { result: 'SUCCESS', 'repository-name': 'shop/web', 'image-digest': digest, 'action-type': 'PUSH', 'image-tag': 'v2.0.0' },
+    });
+    await t.settle();
+    const posted = t.slack.messages('CPROD').filter((m) => textOf(m).includes('New image: shop/web v2.0.0'));
+    expect(posted).toHaveLength(1);
   });
 
   it('a deploy with 0 approvals runs at once and is tracked to COMPLETED', async () => {
@@ -59,6 +85,80 @@ describe('a scripted run of every flow', () => {
     t.world.ecs.complete('staging', 'web-staging');
     await t.settle();
     expect(textOf(requestIn(t.slack, 'CSTAGING').message)).toMatch(/succeeded/i);
+    // Staging is behind its role: CloudTrail's UpdateService names the request and who asked.
+    const update = t.aws.calls.filter((c) => c.service === 'ecs' && c.action === 'UpdateService' && c.input.cluster === 'staging').at(-1)!;
+    const session = t.world.sts.session(update.accessKeyId);
+    expect(t.functionOf(update.accessKeyId)).toBe('worker');
+    expect(session).toMatchObject({
+      roleArn: t.targetRole.roleArn,
+      externalId: 'ecs-chatops-staging',
+      sourceIdentity: 'slack.UANY',
+      tags: { 'chatops:request': requestIn(t.slack, 'CSTAGING').id, 'chatops:requester': 'UANY', 'chatops:environment': 'staging' },
+    });
+  });
+
+  it('staging behind its role: read commands, scale, an abort, an alert and its Logs button, each through a session of the role', async () => {
+    const before = t.aws.calls.length;
+    expect(await command('status staging', 'CSTAGING', 'UANY')).toContain('*Cluster* `staging`');
+    expect(await command('status web-staging', 'CSTAGING', 'UANY')).toContain('web-staging in staging');
+    expect(await command('tasks web-staging', 'CSTAGING', 'UANY')).toContain('running tasks');
+    expect(await command('taskdef web-staging', 'CSTAGING', 'UANY')).toContain('web-staging:');
+    expect(await command('rightsize web-staging', 'CSTAGING', 'UANY')).toContain('Right-sizing web-staging (staging)');
+    expect(await command('images web-staging', 'CSTAGING', 'UANY')).toContain('v1.2.3');
+    expect(await command('history web-staging', 'CSTAGING', 'UANY')).toContain('web-staging:');
+    await command('scale web-staging 3', 'CSTAGING', 'UANY');
+    t.world.ecs.settle();
+    await t.settle();
+    expect(t.world.ecs.service('staging', 'web-staging')).toMatchObject({ desiredCount: 3 });
+    await command('rollback web-staging', 'CSTAGING', 'UANY');
+    t.world.ecs.complete('staging', 'web-staging');
+    await t.settle();
+    expect(textOf(requestIn(t.slack, 'CSTAGING').message)).toMatch(/succeeded/i);
+
+    await command('deploy web-staging v1.2.2', 'CSTAGING', 'UANY');
+    const req = requestIn(t.slack, 'CSTAGING');
+    const card = threadOf(t.slack, 'CSTAGING', req.ts).find((m) => textOf(m).includes('deploy:abort'));
+    expect(card).toBeDefined();
+    const res = await t.click({
+      action_id: 'deploy:abort',
+      value: req.id,
+      user_id: 'UANY',
+      channel_id: 'CSTAGING',
+      message_ts: card!.ts,
+      text: 'Abort and roll back',
+    });
+    expect(res.status).toBe(200);
+    await t.settle();
+    t.world.ecs.complete('staging', 'web-staging');
+    await t.settle();
+
+    t.world.ecs.crashTask('staging', 'web-staging', { exitCode: 137, logLines: ['panic: staging out of memory'] });
+    await t.settle();
+    const alert = t.slack.messages('CALERTSSTG').at(-1);
+    expect(textOf(alert)).toContain('panic: staging out of memory');
+    const actions = (alert!.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
+      (b) => b.type === 'actions',
+    )!;
+    const logs = actions.elements!.find((e) => e.action_id === 'alert:logs')!;
+    await t.click({
+      action_id: logs.action_id,
+      value: logs.value,
+      block_id: 'alert:staging:web-staging',
+      user_id: 'UANY',
+      channel_id: 'CALERTSSTG',
+      message_ts: alert!.ts,
+      message: { ts: alert!.ts, blocks: alert!.blocks },
+    });
+    await t.settle();
+    t.world.ecs.settle();
+    await t.settle();
+
+    // Every staging ECS call was made with a session of the role, none with a function's own key.
+    const staging = t.aws.calls
+      .slice(before)
+      .filter((c) => c.service === 'ecs' && (c.input.cluster === 'staging' || c.input.clusters?.[0] === 'staging'));
+    expect(staging.length).toBeGreaterThan(0);
+    expect(staging.filter((c) => !t.world.sts.session(c.accessKeyId))).toEqual([]);
   });
 
   it('a deploy approved with the Approve button, tracked to COMPLETED', async () => {
@@ -124,39 +224,60 @@ describe('a scripted run of every flow', () => {
     ).toContain('aborted');
   });
 
-  it('a rollout the circuit breaker fails: the events function explains it in the thread, with the failed tasks and their last log lines', async () => {
-    await command('deploy web-staging v0.9.0-bad', 'CSTAGING', 'UANY');
-    const req = requestIn(t.slack, 'CSTAGING');
-    t.world.ecs.step('staging', 'web-staging');
-    t.world.ecs.failRollout('staging', 'web-staging', { logLines: ['Error: DATABASE_URL is not set'] });
-    await t.settle();
-    t.world.ecs.complete('staging', 'web-staging');
-    await t.settle();
-    const thread = threadOf(t.slack, 'CSTAGING', req.ts)
-      .map((m) => textOf(m))
-      .join('\n');
-    expect(thread).toContain('DATABASE_URL is not set');
-    expect(textOf(requestIn(t.slack, 'CSTAGING').message)).toMatch(/failed/i);
-  });
+  // Staging (behind its role) and prod (the bot's own roles): each failing path is taken with both kinds of credentials.
+  const WHERE = {
+    staging: { env: 'staging', service: 'web-staging', channel: 'CSTAGING', user: 'UANY', tag: 'v0.9.0-bad' },
+    prod: { env: 'prod', service: 'web-prod', channel: 'CPROD', user: 'UDEV1', tag: 'v0.9.1-bad' },
+  } as const;
 
-  it('EventBridge loses the events of a failing rollout: the scheduled tick finds the failure and explains it', async () => {
-    await command('deploy web-staging v0.9.0-bad', 'CSTAGING', 'UANY');
-    const req = requestIn(t.slack, 'CSTAGING');
-    t.dropEvents(true);
-    t.world.ecs.step('staging', 'web-staging');
-    t.world.ecs.failRollout('staging', 'web-staging', { logLines: ['Error: REDIS_URL is not set'] });
-    t.world.ecs.complete('staging', 'web-staging');
-    t.dropEvents(false);
-    const eventsBefore = t.invocations('events').length;
-    t.tick();
-    await t.settle();
-    expect(t.invocations('events').length).toBe(eventsBefore);
-    const thread = threadOf(t.slack, 'CSTAGING', req.ts)
-      .map((m) => textOf(m))
-      .join('\n');
-    expect(thread).toContain('REDIS_URL is not set');
-    expect(textOf(requestIn(t.slack, 'CSTAGING').message)).toMatch(/failed/i);
-  });
+  /** A deploy of an image that will not start, running (prod: approved). */
+  async function badDeploy(where: keyof typeof WHERE) {
+    const w = WHERE[where];
+    if (where === 'prod' && !t.world.ecr.digestOf(`${t.world.ecr.registry}/shop/web:${w.tag}`))
+      t.world.ecr.push('shop/web', { tags: [w.tag], findings: {} });
+    await command(`deploy ${where === 'prod' ? 'web' : 'web-staging'} ${w.tag}`, w.channel, w.user);
+    return where === 'prod' ? approveLatest(w.channel) : requestIn(t.slack, w.channel);
+  }
+
+  it.each(['staging', 'prod'] as const)(
+    'a rollout the circuit breaker fails (%s): the events function explains it in the thread, with the failed tasks and their last log lines',
+    async (where) => {
+      const w = WHERE[where];
+      const req = await badDeploy(where);
+      t.world.ecs.step(w.env, w.service);
+      t.world.ecs.failRollout(w.env, w.service, { logLines: [`Error: DATABASE_URL is not set in ${where}`] });
+      await t.settle();
+      t.world.ecs.complete(w.env, w.service);
+      await t.settle();
+      const thread = threadOf(t.slack, w.channel, req.ts)
+        .map((m) => textOf(m))
+        .join('\n');
+      expect(thread).toContain(`DATABASE_URL is not set in ${where}`);
+      expect(textOf(requestIn(t.slack, w.channel).message)).toMatch(/failed/i);
+    },
+  );
+
+  it.each(['staging', 'prod'] as const)(
+    'EventBridge loses the events of a failing rollout (%s): the scheduled tick finds the failure and explains it',
+    async (where) => {
+      const w = WHERE[where];
+      const req = await badDeploy(where);
+      t.dropEvents(true);
+      t.world.ecs.step(w.env, w.service);
+      t.world.ecs.failRollout(w.env, w.service, { logLines: [`Error: REDIS_URL is not set in ${where}`] });
+      t.world.ecs.complete(w.env, w.service);
+      t.dropEvents(false);
+      const eventsBefore = t.invocations('events').length;
+      t.tick();
+      await t.settle();
+      expect(t.invocations('events').length).toBe(eventsBefore);
+      const thread = threadOf(t.slack, w.channel, req.ts)
+        .map((m) => textOf(m))
+        .join('\n');
+      expect(thread).toContain(`REDIS_URL is not set in ${where}`);
+      expect(textOf(requestIn(t.slack, w.channel).message)).toMatch(/failed/i);
+    },
+  );
 
   it('a task that crashes raises an alert with its last log lines; the Logs button fetches more', async () => {
     t.world.ecs.crashTask('prod', 'worker-prod', { exitCode: 137, logLines: ['panic: out of memory'] });
@@ -228,6 +349,32 @@ describe('a scripted run of every flow', () => {
     ).toContain('Lambda gave up on the work');
   });
 
+  it('a blue/green deploy pauses at the traffic-shift gate: events and ticks see the pause, Shift production traffic continues it', async () => {
+    await command('deploy worker v3.1.0');
+    await approveLatest('CPROD');
+    const req = requestIn(t.slack, 'CPROD');
+    // A task of the new revision starts (an ECS task event for the events function), and the tick runs.
+    t.world.ecs.step('prod', 'worker-prod');
+    await t.settle();
+    t.tick();
+    await t.settle();
+    const pause = threadOf(t.slack, 'CPROD', req.ts).filter((m) => textOf(m).includes('Deployment paused at'));
+    expect(pause).toHaveLength(1);
+    expect(textOf(pause[0])).toContain('`POST_TEST_TRAFFIC_SHIFT`');
+    const value = /"value":"([^"]+:[0-9a-f]{12})"/.exec(JSON.stringify(pause[0]!.blocks))![1]!;
+    const res = await t.click({ action_id: 'gate:shift', value, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: pause[0]!.ts });
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect(
+      threadOf(t.slack, 'CPROD', req.ts)
+        .map((m) => textOf(m))
+        .join('\n'),
+    ).toContain('<@ULEAD1> pressed *Shift production traffic*');
+    t.world.ecs.complete('prod', 'worker-prod');
+    await t.settle();
+    expect(textOf(requestIn(t.slack, 'CPROD').message)).toMatch(/succeeded/i);
+  });
+
   it('scheduled ticks', async () => {
     t.tick();
     await t.settle();
@@ -247,5 +394,22 @@ describe('IAM coverage', () => {
 
   it('(b) every action the role allows, on every resource it names, is used by some flow of that function', () => {
     expect(unusedGrants(t, usesOf(t))).toEqual([]);
+  });
+
+  it('the worker, events and scheduled functions each assumed the staging role; the worker also tagged sessions and set their source identity', () => {
+    const assumed = t.aws.calls.filter((c) => c.service === 'sts' && c.action === 'AssumeRole' && c.status === 200);
+    expect(new Set(assumed.map((c) => t.functionOf(c.accessKeyId)))).toEqual(new Set(['worker', 'events', 'scheduled']));
+    expect(assumed.filter((c) => c.input.Tags?.length).map((c) => t.functionOf(c.accessKeyId))).toEqual(expect.arrayContaining(['worker']));
+    expect(assumed.filter((c) => c.input.Tags?.length && t.functionOf(c.accessKeyId) !== 'worker')).toEqual([]);
+  });
+
+  it('(a) for the staging role: every call made with one of its sessions is allowed by its policy', () => {
+    const uses = targetUsesOf(t);
+    expect(uses.length).toBeGreaterThan(0);
+    expect(targetDisallowed(t, uses)).toEqual([]);
+  });
+
+  it('(b) for the staging role: every action its policy allows, on every resource, is used by some staging flow', () => {
+    expect(targetUnusedGrants(t, targetUsesOf(t))).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ function readmeVerbs(readme: string): string[] {
     rows.findIndex((r) => !r.startsWith('|')),
   );
   const first = table.map((r) => r.split(/(?<!\\)\|/)[1] ?? '');
-  return [...new Set(first.flatMap((cell) => [...cell.matchAll(/`\/ecs ([a-z-]+)/g)].map((m) => m[1]!)))];
+  return [...new Set(first.flatMap((cell) => [...cell.matchAll(/`\/ecs ([a-z!-]+)/g)].map((m) => m[1]!)))];
 }
 
 describe('the command table', () => {

@@ -9,8 +9,8 @@ import { catalogParts, defineMessages, format, placeholderNames } from '../../sr
 import { formatDuration, localeFor, localeFromSlack } from '../../src/i18n';
 
 const SRC = path.join(__dirname, '../../src');
-/** Modules with side effects on import (they start a server), and the loopback stand-ins for Slack and AWS (not the bot). */
-const SKIP = /^(handlers\/local\.ts|loopback\/)/;
+/** Modules with side effects on import (they start a server), the loopback stand-ins for Slack and AWS (not the bot), and the playground page (browser code). */
+const SKIP = /^(handlers\/local\.ts|loopback\/|playground\/page\/)/;
 
 function modules(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

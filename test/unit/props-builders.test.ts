@@ -22,7 +22,7 @@ import {
   type CardView,
 } from '../../src/deploy/render';
 import { diffObjects, renderDiff } from '../../src/deploy/diff';
-import type { ChangePlan } from '../../src/deploy/plan';
+import { requestVerb, type ChangePlan } from '../../src/deploy/plan';
 import { LOCALES } from '../../src/i18n';
 import { rejectModal, requestMessage } from '../../src/approvals/message';
 import type { ChangeRequest, RequestState } from '../../src/approvals/types';
@@ -245,7 +245,7 @@ describe('the request message (src/approvals/message.ts)', () => {
     })
     .map((r) => ({
       id: r.id,
-      verb: r.plan.verb,
+      verb: requestVerb(r.plan),
       environment: r.plan.environment,
       service: r.plan.alias,
       plan: r.plan,

@@ -13,6 +13,7 @@ const template: CfnTemplate = {
         Handler: 'dist/fn.handler',
         Timeout: 60,
         MemorySize: 512,
+        ReservedConcurrentExecutions: 20,
         Role: { 'Fn::GetAtt': ['FnRole', 'Arn'] },
         Environment: { Variables: { TOKEN: '{{resolve:ssm:/app/test/token}}', OTHER: { Ref: 'AWS::Region' } } },
       },
@@ -64,7 +65,7 @@ const stack = new Stack({
   ssm: { '/app/test/token': 's3cret' },
 });
 
-it('resolves the function: name, handler, environment with SSM references, timeout, retries, role statements', () => {
+it('resolves the function: name, handler, environment with SSM references, timeout, retries, reserved concurrency, role statements', () => {
   const [fn] = stack.functions();
   expect(fn).toMatchObject({
     name: 'app-test-fn',
@@ -74,6 +75,7 @@ it('resolves the function: name, handler, environment with SSM references, timeo
     timeoutSeconds: 60,
     memoryMb: 512,
     maximumRetryAttempts: 1,
+    reservedConcurrency: 20,
     roleLogicalId: 'FnRole',
   });
   expect(fn!.statements.map((s) => s.Resource)).toEqual([

@@ -1,7 +1,8 @@
 --[[
   A request that can no longer start (the request message could not be posted, the worker could
-  not be invoked, the service got locked or the environment frozen before it started):
-  pending | approved → failed, with the reason.
+  not be invoked, the service got locked or the environment frozen before it started; a scheduled
+  start found the change window closed, or came too late):
+  pending | approved | scheduled → failed, with the reason.
 
   KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
   ARGV[1] now   ARGV[2] actor   ARGV[3] reason
@@ -11,7 +12,7 @@
 local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end
-if h.state ~= 'pending' and h.state ~= 'approved' then return answer('NOT_OPEN', KEYS[1]) end
+if h.state ~= 'pending' and h.state ~= 'approved' and h.state ~= 'scheduled' then return answer('NOT_OPEN', KEYS[1]) end
 redis.call('HSET', KEYS[1], 'state', 'failed', 'decisionReason', ARGV[3], 'updatedAt', now, 'finishedAt', now)
 h.state = 'failed'
 releaseService(KEYS[2], KEYS[3], h.id)

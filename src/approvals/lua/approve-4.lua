@@ -9,7 +9,9 @@
   this user, authorized, service not locked by hand.
 
   Output:
-    APPROVED           last needed approval: state → approved (approvedAt, startBy set); the caller dispatches the execution
+    APPROVED           last needed approval: state → approved (approvedAt, startBy set; the caller dispatches
+                       the execution), or → scheduled when the request has a start time (the scheduler
+                       starts it, and sets startBy then)
     APPROVAL_RECORDED  recorded; more approvals are needed
     NOT_FOUND          no such request (TTL passed, store reset): treat as not approved
     NOT_PENDING        already approved / running / finished / rejected / …; request = current state
@@ -35,9 +37,17 @@ local count = redis.call('HINCRBY', KEYS[1], 'approvalCount', 1)
 redis.call('HSET', KEYS[1], 'a.' .. user, now, 'updatedAt', now)
 local progress = count .. '/' .. h.approvalsNeeded
 if count >= tonumber(h.approvalsNeeded) then
-  redis.call('HSET', KEYS[1], 'state', 'approved', 'approvedAt', now, 'startBy', tonumber(now) + tonumber(ARGV[4]))
-  h.state = 'approved'
+  -- With a start time it waits for the scheduler, which checks the change window (even when the time has come).
+  local scheduled = h.startAt ~= nil
+  if scheduled then
+    h.state = 'scheduled'
+    redis.call('HSET', KEYS[1], 'state', 'scheduled')
+  else
+    h.state = 'approved'
+    redis.call('HSET', KEYS[1], 'state', 'approved', 'approvedAt', now, 'startBy', tonumber(now) + tonumber(ARGV[4]))
+  end
   audit(KEYS[4], 'approved', h, user, progress, now)
+  if scheduled then audit(KEYS[4], 'scheduled', h, 'bot', h.startAt, now) end
   return answer('APPROVED', KEYS[1])
 end
 audit(KEYS[4], 'approval', h, user, progress, now)

@@ -1,6 +1,6 @@
 --[[
-  Withdraw a request that has not started: a pending one by its requester; an approved one
-  (its execution has not started yet) by its requester or an approver.
+  Withdraw a request that has not started: a pending one by its requester; an approved or a
+  scheduled one (its execution has not started yet) by its requester or an approver.
 
   KEYS[1] request hash   KEYS[2] active pointer   KEYS[3] service audit stream
   ARGV[1] user   ARGV[2] now   ARGV[3] reason (may be empty)   ARGV[4] '1' when the user holds the approver role now
@@ -12,7 +12,7 @@
 local user, now = ARGV[1], ARGV[2]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end
-if h.state == 'approved' then
+if h.state == 'approved' or h.state == 'scheduled' then
   if user ~= h.requester and ARGV[4] ~= '1' then return answer('NOT_CANCELLER', KEYS[1]) end
 else
   local reply

@@ -8,7 +8,8 @@
   KEYS[5] service audit stream      audit:{svc:<env>:<alias>}
   KEYS[6] the request the caller saw in KEYS[2] (KEYS[1] again when it saw none)
 
-  ARGV[1] id        ARGV[2] now        ARGV[3] initial state: pending | approved (no approval needed)
+  ARGV[1] id        ARGV[2] now        ARGV[3] initial state: pending | approved (no approval needed,
+            or break-glass: the `breakGlass` field says why) | scheduled (no approval needed, `startAt` ahead)
   ARGV[4] TTL of the request hash (ms)  ARGV[5] TTL of the invocation key (ms)
   ARGV[6] the id the caller saw in KEYS[2] ('' for none)
   ARGV[7] short summary for the audit entry
@@ -42,7 +43,7 @@ if active ~= '' then
     if a.state == 'pending' and tonumber(now) >= tonumber(a.expiresAt) then
       expireRequest(KEYS[6], KEYS[2], KEYS[5], a, now)
       extra = { 'expired', a.id }
-    elseif a.state == 'pending' or a.state == 'approved' or a.state == 'running' then
+    elseif a.state == 'pending' or a.state == 'approved' or a.state == 'scheduled' or a.state == 'running' then
       return answer('BUSY', KEYS[6])
     end
   end
@@ -57,8 +58,13 @@ redis.call('SET', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[5])
 
 local h = hgetall(KEYS[1])
-audit(KEYS[5], 'created', h, h.requester, h.reason or '', now, { 'summary', ARGV[7] })
-if ARGV[3] == 'approved' then
+local created = { 'summary', ARGV[7] }
+if h.gates then created = { 'summary', ARGV[7], 'gates', h.gates } end
+audit(KEYS[5], 'created', h, h.requester, h.reason or '', now, created)
+if h.breakGlass then
+  audit(KEYS[5], 'break-glass', h, h.requester, h.breakGlass, now)
+elseif ARGV[3] ~= 'pending' then
   audit(KEYS[5], 'auto-approved', h, 'bot', 'no approval needed in ' .. (h.environment or ''), now)
 end
+if ARGV[3] == 'scheduled' then audit(KEYS[5], 'scheduled', h, 'bot', h.startAt or '', now) end
 return answer('OK', KEYS[1], extra)

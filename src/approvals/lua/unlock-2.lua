@@ -1,5 +1,6 @@
 --[[
-  /ecs unlock: remove a manual lock. Someone else's lock needs an approver.
+  /ecs unlock: remove a manual lock (someone else's needs an approver), or acknowledge the automatic
+  lock taken after a rollback (anyone allowed to run /ecs unlock: requesters and approvers).
 
   KEYS[1] service lock   KEYS[2] service audit stream
   ARGV[1] user   ARGV[2] '1' when the user is an approver   ARGV[3] now   ARGV[4] environment   ARGV[5] service alias
@@ -15,9 +16,11 @@ local lock = hgetall(KEYS[1])
 if not lock.by then return answer('NOT_LOCKED') end
 local flat = redis.call('HGETALL', KEYS[1])
 if lock.kind == 'change' then return answer('CHANGE_LOCK', nil, flat) end
-if lock.by ~= user and ARGV[2] ~= '1' then return answer('NOT_LOCK_OWNER', nil, flat) end
+if lock.kind ~= 'rollback' and lock.by ~= user and ARGV[2] ~= '1' then return answer('NOT_LOCK_OWNER', nil, flat) end
 redis.call('DEL', KEYS[1])
 local detail = 'lock of ' .. lock.by
 if lock.reason and lock.reason ~= '' then detail = detail .. ': ' .. lock.reason end
-audit(KEYS[2], 'unlocked', { environment = ARGV[4], service = ARGV[5], state = 'unlocked' }, user, detail, now)
+local event = 'unlocked'
+if lock.kind == 'rollback' then event = 'acknowledged' end
+audit(KEYS[2], event, { id = lock.request or '', environment = ARGV[4], service = ARGV[5], state = 'unlocked' }, user, detail, now)
 return answer('OK', nil, flat)

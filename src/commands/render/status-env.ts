@@ -3,7 +3,7 @@
  * single-service answer and the health rules are in ./status.ts).
  */
 import type { KnownBlock } from '@slack/types';
-import type { Failure, Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Cluster, Failure, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { GuardInfo } from '../../approvals/guards';
 import { serviceUrl } from '../../aws/console';
 import { shortDigest } from '../../deploy/refs';
@@ -53,7 +53,12 @@ export interface EnvironmentRow {
   lock?: GuardInfo;
 }
 
+/** The cluster as DescribeClusters (STATISTICS, SETTINGS) shows it, or why it could not be read. */
+export type ClusterView = { cluster: Cluster } | { error: string };
+
 interface EnvironmentStatusInput {
+  /** The cluster's own view (capacity providers, task counts, Container Insights). */
+  clusterView?: ClusterView;
   environment: string;
   cluster: string;
   region: string;
@@ -61,6 +66,66 @@ interface EnvironmentStatusInput {
   frozen?: GuardInfo;
   guardsUnavailable?: boolean;
   now: number;
+}
+
+const text = defineMessages('status-cluster', {
+  cluster: {
+    en: '*Cluster* {cluster}: {running} running, {pending} pending {pending|task|tasks} · {services} active {services|service|services}',
+    ko: '*클러스터* {cluster}: 실행 중 {running}, 대기 {pending} · 활성 서비스 {services}',
+  },
+  split: { en: '({fargate} Fargate, {ec2} EC2)', ko: '(Fargate {fargate}, EC2 {ec2})' },
+  providers: { en: 'Capacity providers: {list}', ko: '용량 공급자: {list}' },
+  defaultStrategy: { en: 'default strategy {strategy}', ko: '기본 전략 {strategy}' },
+  noProviders: { en: 'Capacity providers: none (launch types only)', ko: '용량 공급자: 없음(시작 유형만 사용)' },
+  insights: { en: 'Container Insights {state}', ko: 'Container Insights 상태: {state}' },
+  on: { en: 'on', ko: '켜짐' },
+  off: { en: 'off', ko: '꺼짐' },
+  notSteady: { en: '*Not steady:* {list}', ko: '*안정 상태 아님:* {list}' },
+  allSteady: { en: 'Every configured service is steady.', ko: '설정된 모든 서비스가 안정 상태입니다.' },
+  unavailable: { en: ':warning: The cluster view is unavailable: {why}', ko: ':warning: 클러스터 정보를 볼 수 없습니다: {why}' },
+});
+
+function statistic(c: Cluster, key: string): number {
+  return Number(c.statistics?.find((s) => s.name === key)?.value ?? 0) || 0;
+}
+
+/** The cluster's lines: task counts, capacity providers and the default strategy, Container Insights, services not steady. */
+export function clusterLines(view: ClusterView, rows: readonly EnvironmentRow[], locale: Locale): string[] {
+  const t = text.in(locale);
+  if ('error' in view) return [t('unavailable', { why: view.error })];
+  const c = view.cluster;
+  const lines: string[] = [];
+  const fargate = statistic(c, 'runningFargateTasksCount');
+  const ec2 = statistic(c, 'runningEC2TasksCount');
+  lines.push(
+    `${t('cluster', {
+      cluster: code(c.clusterName ?? '?'),
+      running: c.runningTasksCount ?? 0,
+      pending: c.pendingTasksCount ?? 0,
+      services: c.activeServicesCount ?? 0,
+    })}${fargate + ec2 > 0 ? ` ${t('split', { fargate, ec2 })}` : ''}`,
+  );
+  const providers = c.capacityProviders ?? [];
+  const strategy = (c.defaultCapacityProviderStrategy ?? [])
+    .map((s) => `${s.capacityProvider}:${s.weight ?? 0}${s.base ? ` (base ${s.base})` : ''}`)
+    .join(', ');
+  lines.push(
+    providers.length
+      ? `${t('providers', { list: providers.map((p) => code(p)).join(', ') })}${strategy ? ` · ${t('defaultStrategy', { strategy: code(strategy) })}` : ''}`
+      : t('noProviders'),
+  );
+  const insights = c.settings?.find((s) => s.name === 'containerInsights')?.value;
+  if (insights)
+    lines.push(t('insights', { state: insights === 'disabled' ? t('off') : `${t('on')}${insights === 'enhanced' ? ' (enhanced)' : ''}` }));
+  const unsteady = rows.filter((r) => environmentRowHealth(r) !== 'steady' && environmentRowHealth(r) !== 'idle');
+  lines.push(
+    unsteady.length
+      ? t('notSteady', {
+          list: unsteady.map((r) => `${escapeMrkdwn(r.alias)} (${healthWord(environmentRowHealth(r), locale)})`).join(', '),
+        })
+      : t('allSteady'),
+  );
+  return lines;
 }
 
 function environmentRowHealth(row: EnvironmentRow): Health {
@@ -116,6 +181,7 @@ export function environmentStatusMessage(input: EnvironmentStatusInput, locale: 
   if (input.frozen) top.push(...guardLines({ frozen: input.frozen }, input.environment, now, locale));
   if (tally.length) top.push(tally.join('   '));
   if (top.length) blocks.push(section(top.join('\n')));
+  if (input.clusterView) blocks.push(section(clusterLines(input.clusterView, input.rows, locale).join('\n')));
 
   if (input.rows.length === 0) {
     blocks.push(section(t('noServices', { env: code(input.environment) })));

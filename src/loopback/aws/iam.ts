@@ -26,8 +26,8 @@ export interface Authorization {
   action: string;
   /** The resource ARN, or `*` for actions without resource-level permissions. */
   resource: string;
-  /** Condition keys of the request (`iam:PassedToService`, `ecs:cluster`, …). */
-  context?: Record<string, string>;
+  /** Condition keys of the request (`iam:PassedToService`, `ecs:cluster`, …); multivalued keys (`aws:TagKeys`) as lists. */
+  context?: Record<string, string | string[]>;
 }
 
 export interface Decision {
@@ -84,7 +84,7 @@ const COMPARE: Record<string, Compare> = {
 
 const NEGATED = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike']);
 
-function conditionHolds(op: string, key: string, values: string[], context: Record<string, string>): boolean {
+function conditionHolds(op: string, key: string, values: string[], context: Record<string, string | string[]>): boolean {
   const set = op.match(/^(ForAnyValue|ForAllValues):/)?.[1];
   const bare = op.replace(/^(ForAnyValue|ForAllValues):/, '');
   const ifExists = bare.endsWith('IfExists');
@@ -97,17 +97,21 @@ function conditionHolds(op: string, key: string, values: string[], context: Reco
   }
   const compare = COMPARE[name];
   if (!compare) throw new Error(`condition operator ${op} is not supported by the loopback IAM evaluator`);
-  if (value === undefined) {
+  if (value === undefined || (Array.isArray(value) && !value.length)) {
     if (ifExists) return true;
     if (set === 'ForAllValues') return true;
+    if (set === 'ForAnyValue') return false;
     // A missing key: negated operators match, the others do not.
     return NEGATED.has(name);
   }
   // Negated operators hold when the value equals none of the listed ones; the others when it equals any.
-  return NEGATED.has(name) ? values.every((p) => compare(p, value)) : values.some((p) => compare(p, value));
+  const one = (v: string) => (NEGATED.has(name) ? values.every((p) => compare(p, v)) : values.some((p) => compare(p, v)));
+  if (!Array.isArray(value)) return one(value);
+  // A multivalued key: ForAllValues, every value of the request; otherwise (ForAnyValue) at least one.
+  return set === 'ForAllValues' ? value.every(one) : value.some(one);
 }
 
-function conditionsHold(s: PolicyStatement, context: Record<string, string>): boolean {
+function conditionsHold(s: PolicyStatement, context: Record<string, string | string[]>): boolean {
   for (const [op, block] of Object.entries(s.Condition ?? {})) {
     for (const [key, raw] of Object.entries(block)) {
       const values = (Array.isArray(raw) ? raw : [raw]).map(String);
@@ -155,7 +159,7 @@ function logGroupName(call: AwsCall): string {
 
 type Mapper = (call: AwsCall, account: string) => Authorization[];
 
-const each = (action: string, resources: string[], context?: Record<string, string>): Authorization[] =>
+const each = (action: string, resources: string[], context?: Record<string, string | string[]>): Authorization[] =>
   resources.map((resource) => ({ action, resource, ...(context ? { context } : {}) }));
 
 const ECS: Record<string, Mapper> = {
@@ -201,6 +205,7 @@ const ECS: Record<string, Mapper> = {
   DescribeServiceDeployments: (c) => each('ecs:DescribeServiceDeployments', (c.input.serviceDeploymentArns ?? []) as string[]),
   DescribeServiceRevisions: (c) => each('ecs:DescribeServiceRevisions', (c.input.serviceRevisionArns ?? []) as string[]),
   StopServiceDeployment: (c) => each('ecs:StopServiceDeployment', [str(c.input.serviceDeploymentArn) ?? '']),
+  ContinueServiceDeployment: (c) => each('ecs:ContinueServiceDeployment', [str(c.input.serviceDeploymentArn) ?? '']),
 };
 
 const ecrRepo: Mapper = (c, a) => [
@@ -245,6 +250,27 @@ const TABLE: Record<string, Record<string, Mapper>> = {
   logs: LOGS,
   ce: UNSCOPED('ce', ['GetCostAndUsage', 'GetCostForecast', 'GetDimensionValues']),
   'application-autoscaling': UNSCOPED('application-autoscaling', ['DescribeScalableTargets']),
+  // Signed as `monitoring`; IAM's prefix is `cloudwatch`. GetMetricData has no resource-level permissions.
+  monitoring: { GetMetricData: () => each('cloudwatch:GetMetricData', ['*']) },
+  // AssumeRole asks for sts:AssumeRole on the role; session tags add sts:TagSession and a source
+  // identity sts:SetSourceIdentity, each with its condition keys (the trust policy is asked the same).
+  sts: {
+    AssumeRole: (c) => {
+      const role = str(c.input.RoleArn) ?? '';
+      const tags = (c.input.Tags ?? []) as Array<{ Key: string; Value: string }>;
+      const out = each('sts:AssumeRole', [role], c.input.ExternalId ? { 'sts:ExternalId': String(c.input.ExternalId) } : undefined);
+      if (tags.length) {
+        out.push({
+          action: 'sts:TagSession',
+          resource: role,
+          context: { 'aws:TagKeys': tags.map((t) => t.Key), ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])) },
+        });
+      }
+      const si = str(c.input.SourceIdentity);
+      if (si) out.push({ action: 'sts:SetSourceIdentity', resource: role, context: { 'sts:SourceIdentity': si } });
+      return out;
+    },
+  },
   lambda: {
     Invoke: (c, a) => {
       const raw = str(c.input.FunctionName) ?? '';

@@ -10,8 +10,9 @@
  *   aws.calls                                   // every call: who (access key), what, where, input, outcome
  *   await aws.close();
  *
- * It speaks awsJson1_1 (ECS, ECR, CloudWatch Logs, Cost Explorer, Application Auto Scaling) and
- * restJson1 for Lambda's Invoke (./services.ts), reads the SigV4 Authorization header to know
+ * It speaks awsJson1_1 (ECS, ECR, CloudWatch Logs, Cost Explorer, Application Auto Scaling),
+ * awsJson1_0 (CloudWatch), the query protocol (STS: form in, XML out, ./query.ts) and restJson1 for
+ * Lambda's Invoke (./services.ts), reads the SigV4 Authorization header to know
  * which access key made each call (and checks the signature when the key's secret is known),
  * asks an optional `authorize` hook (an IAM policy, say), then a handler. A handler returns the
  * operation's output in the SDK's shape (Dates are written as epoch seconds) or throws an
@@ -22,9 +23,11 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AwsFault, isAwsFault } from './fault';
-import { endpointEnv, serviceByTargetPrefix, toAwsJson, type AwsProtocol } from './services';
+import { parseQueryForm, queryErrorXml, queryResponseXml } from './query';
+import { endpointEnv, serviceByTargetPrefix, serviceInfo, toAwsJson, type AwsProtocol } from './services';
 import { parseAuthorization, verifySignature } from './sigv4';
 
 /** One request to the endpoint, as recorded. `input` is the parsed request; the outcome is filled in when answered. */
@@ -82,6 +85,11 @@ export interface AwsEndpointOptions {
   /** Default: a free port chosen by the OS. */
   port?: number;
   /**
+   * HTTPS with this certificate and key (PEM) instead of plain HTTP, as AWS answers (the benchmark
+   * makes a self-signed one and gives the SDK its CA through NODE_EXTRA_CA_CERTS).
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
    * Secrets by access key id. When given, every request must be signed by one of these keys with
    * a valid signature (UnrecognizedClientException / InvalidSignatureException otherwise).
    * Without it, any signature is accepted and only read for attribution.
@@ -100,7 +108,7 @@ export interface CallFilter {
 }
 
 export interface AwsEndpoint {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https:// with `tls`) */
   readonly url: string;
   readonly port: number;
   /** Every call in arrival order (live array; cleared by reset()). */
@@ -194,7 +202,20 @@ function route(req: IncomingMessage, body: Buffer): Route {
         throw new AwsFault('SerializationException', 'The request body is not a JSON object');
       }
     }
-    return { service: info.service, action: target.slice(dot + 1), protocol: 'awsJson1_1', input };
+    return { service: info.service, action: target.slice(dot + 1), protocol: info.protocol, input };
+  }
+  // The query protocol (STS): POST / with a form body; the service is the signature's scope.
+  if (req.method === 'POST' && path === '/' && /x-www-form-urlencoded/.test(header(req, 'content-type') ?? '')) {
+    const scoped = parseAuthorization(header(req, 'authorization'))?.service;
+    const info = scoped ? serviceInfo(scoped) : undefined;
+    const { action, input } = parseQueryForm(body.toString('utf8'));
+    if (!info || info.protocol !== 'awsQuery' || !action) {
+      throw new AwsFault(
+        'UnknownOperationException',
+        `The loopback endpoint does not know the query action ${action || '(none)'} of ${scoped ?? '?'}`,
+      );
+    }
+    return { service: info.service, action, protocol: 'awsQuery', input };
   }
   const invoke = LAMBDA_INVOKE.exec(path);
   if (invoke && req.method === 'POST') {
@@ -265,26 +286,47 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
   }
 
   function sendFault(res: ServerResponse, protocol: AwsProtocol, fault: AwsFault, call?: AwsCall): void {
-    const body =
-      protocol === 'restJson1'
-        ? { Type: fault.httpStatus >= 500 ? 'Service' : 'User', message: fault.message, ...fault.fields }
-        : { __type: fault.code, message: fault.message, ...fault.fields };
     if (call) {
       call.status = fault.httpStatus;
       call.errorCode = fault.code;
       call.errorMessage = fault.message;
     }
+    if (protocol === 'awsQuery') {
+      const id = randomUUID();
+      send(res, fault.httpStatus, queryErrorXml(call?.service ?? '', fault.code, fault.message, fault.httpStatus, id), {
+        'Content-Type': 'text/xml',
+        'x-amzn-RequestId': id,
+      });
+      return;
+    }
+    const body =
+      protocol === 'restJson1'
+        ? { Type: fault.httpStatus >= 500 ? 'Service' : 'User', message: fault.message, ...fault.fields }
+        : { __type: fault.code, message: fault.message, ...fault.fields };
     send(res, fault.httpStatus, JSON.stringify(body), {
-      'Content-Type': protocol === 'restJson1' ? 'application/json' : 'application/x-amz-json-1.1',
+      'Content-Type':
+        protocol === 'restJson1'
+          ? 'application/json'
+          : protocol === 'awsJson1_0'
+            ? 'application/x-amz-json-1.0'
+            : 'application/x-amz-json-1.1',
       'X-Amzn-ErrorType': fault.code,
     });
   }
 
   function sendOutput(res: ServerResponse, call: AwsCall, output: unknown): void {
     call.output = output;
-    if (call.protocol === 'awsJson1_1') {
+    if (call.protocol === 'awsJson1_1' || call.protocol === 'awsJson1_0') {
       call.status = 200;
-      send(res, 200, toAwsJson(output ?? {}), { 'Content-Type': 'application/x-amz-json-1.1' });
+      send(res, 200, toAwsJson(output ?? {}), {
+        'Content-Type': `application/x-amz-json-${call.protocol === 'awsJson1_0' ? '1.0' : '1.1'}`,
+      });
+      return;
+    }
+    if (call.protocol === 'awsQuery') {
+      call.status = 200;
+      const id = randomUUID();
+      send(res, 200, queryResponseXml(call.service, call.action, output ?? {}, id), { 'Content-Type': 'text/xml', 'x-amzn-RequestId': id });
       return;
     }
     // Lambda Invoke (the only restJson1 operation routed).
@@ -381,11 +423,12 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     answer(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendFault(res, 'awsJson1_1', new AwsFault('InternalFailure', String(err), 500));
     });
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -396,7 +439,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host}:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}:${port}`;
 
   return {
     url,

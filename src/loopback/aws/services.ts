@@ -9,15 +9,16 @@
  * `serviceId` is the SDK's service id; `AWS_ENDPOINT_URL_<SERVICE_ID upper-cased, spaces as _>`
  * points that client at an endpoint (and AWS_ENDPOINT_URL points every client at one).
  */
-export type AwsProtocol = 'awsJson1_1' | 'restJson1';
+export type AwsProtocol = 'awsJson1_1' | 'awsJson1_0' | 'restJson1' | 'awsQuery';
 
 export interface AwsServiceInfo {
-  /** Signing name and IAM prefix. */
+  /** Signing name, and the IAM prefix unless `iamPrefix` says otherwise (CloudWatch signs as `monitoring`, IAM says `cloudwatch`). */
   service: string;
+  iamPrefix?: string;
   /** The SDK's service id (the base of its endpoint variable). */
   serviceId: string;
   protocol: AwsProtocol;
-  /** awsJson1_1 only: the X-Amz-Target prefix. */
+  /** awsJson1_1 / awsJson1_0: the X-Amz-Target prefix. */
   targetPrefix?: string;
 }
 
@@ -33,6 +34,16 @@ export const AWS_SERVICES: readonly AwsServiceInfo[] = Object.freeze([
     targetPrefix: 'AnyScaleFrontendService',
   },
   { service: 'lambda', serviceId: 'Lambda', protocol: 'restJson1' },
+  // @aws-sdk/client-cloudwatch 3.1164 speaks AWS JSON 1.0 (awsQueryCompatible), no longer the query protocol.
+  {
+    service: 'monitoring',
+    iamPrefix: 'cloudwatch',
+    serviceId: 'CloudWatch',
+    protocol: 'awsJson1_0',
+    targetPrefix: 'GraniteServiceVersion20100801',
+  },
+  // The query protocol: a form-encoded body with `Action=`, XML answers (./query.ts).
+  { service: 'sts', serviceId: 'STS', protocol: 'awsQuery' },
 ]);
 
 export function serviceByTargetPrefix(prefix: string): AwsServiceInfo | undefined {

@@ -44,6 +44,7 @@ export type CfnTemplate = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON is read field by field
   Resources: Record<string, { Type: string; Properties?: any; Condition?: string }>;
   Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Type: string; Default?: string }>;
 };
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ ms: number; output: string }> {
@@ -83,7 +84,10 @@ async function buildBundles(outdir: string): Promise<number> {
 function stageProject(dir: string, dist: string): string {
   const project = path.join(dir, 'project');
   mkdirSync(path.join(project, 'dist'), { recursive: true });
-  for (const f of ['serverless.yml', 'package.json']) copyFileSync(path.join(ROOT, f), path.join(project, f));
+  mkdirSync(path.join(project, 'scripts'), { recursive: true });
+  // serverless.yml reads the roles to assume from chatops.yml through scripts/serverless-config.cjs.
+  for (const f of ['serverless.yml', 'package.json', 'scripts/serverless-config.cjs'])
+    copyFileSync(path.join(ROOT, f), path.join(project, f));
   copyFileSync(path.join(ROOT, 'test/fixtures/chatops.topology.yml'), path.join(project, 'chatops.yml'));
   if (!existsSync(path.join(project, 'node_modules')))
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');

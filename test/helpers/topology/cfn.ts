@@ -18,6 +18,8 @@ export interface StackContext {
   stackName: string;
   /** SSM parameters for `{{resolve:ssm:/name}}`. */
   ssm?: Record<string, string>;
+  /** Values of the template's Parameters (their Default otherwise; CommaDelimitedList split on commas). */
+  parameters?: Record<string, string>;
 }
 
 export interface FunctionDef {
@@ -38,6 +40,8 @@ export interface FunctionDef {
   onFailure?: string;
   /** From AWS::Lambda::EventInvokeConfig (Lambda's default is 6 hours). */
   maximumEventAgeSeconds?: number;
+  /** ReservedConcurrentExecutions, when the function has reserved concurrency. */
+  reservedConcurrency?: number;
 }
 
 export interface QueueDef {
@@ -118,7 +122,7 @@ export class Stack {
     }
   }
 
-  private ref(name: string): string | typeof NO_VALUE {
+  private ref(name: string): string | string[] | typeof NO_VALUE {
     switch (name) {
       case 'AWS::Partition':
         return 'aws';
@@ -132,8 +136,13 @@ export class Stack {
         return 'amazonaws.com';
       case 'AWS::NoValue':
         return NO_VALUE;
-      default:
-        return this.physicalName(name);
+      default: {
+        const param = this.ctx.template.Parameters?.[name];
+        if (!param) return this.physicalName(name);
+        const v = this.ctx.parameters?.[name] ?? param.Default;
+        if (v === undefined) throw new Error(`parameter ${name} has no value and no default`);
+        return param.Type === 'CommaDelimitedList' ? (v === '' ? [] : v.split(',')) : v;
+      }
     }
   }
 
@@ -164,7 +173,7 @@ export class Stack {
         return this.getAtt(id, attr);
       }
       const v = this.ref(name);
-      if (v === NO_VALUE) throw new Error(`\${${name}} in Fn::Sub`);
+      if (v === NO_VALUE || Array.isArray(v)) throw new Error(`\${${name}} in Fn::Sub`);
       return v;
     });
   }
@@ -235,8 +244,29 @@ export class Stack {
     return out;
   }
 
+  /** The resources of a type that the stack creates (a resource whose Condition is false is not created). */
   private ofType(type: string): Array<[string, { Type: string; Properties?: Record<string, unknown> }]> {
-    return Object.entries(this.ctx.template.Resources).filter(([, r]) => r.Type === type);
+    return Object.entries(this.ctx.template.Resources).filter(([, r]) => r.Type === type && (!r.Condition || this.condition(r.Condition)));
+  }
+
+  /** A role's statements: its inline Policies and every AWS::IAM::Policy attached to it. */
+  roleStatements(roleId: string): PolicyStatement[] {
+    const roleRes = this.resource(roleId);
+    if (roleRes.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not an AWS::IAM::Role`);
+    const managed = this.resolve(roleRes.Properties?.ManagedPolicyArns) as string[] | undefined;
+    if (managed?.length) throw new Error(`${roleId}: managed policies (${managed.join(', ')}) are not modelled by the loopback IAM`);
+    const inline = (
+      (this.resolve(roleRes.Properties?.Policies) as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>) ?? []
+    ).flatMap((pol) => pol.PolicyDocument.Statement);
+    const attached = this.ofType('AWS::IAM::Policy')
+      .filter(([, r]) => ((r.Properties?.Roles ?? []) as Array<{ Ref?: string }>).some((ref) => ref.Ref === roleId))
+      .flatMap(([, r]) => (this.resolve(r.Properties?.PolicyDocument) as { Statement: PolicyStatement[] }).Statement);
+    return [...inline, ...attached];
+  }
+
+  /** A role's trust policy statements. */
+  trustStatements(roleId: string): Array<PolicyStatement & { Principal?: { AWS?: string | string[]; Service?: string | string[] } }> {
+    return (this.resolve(this.resource(roleId).Properties?.AssumeRolePolicyDocument) as { Statement: PolicyStatement[] }).Statement;
   }
 
   functions(): FunctionDef[] {
@@ -244,13 +274,7 @@ export class Stack {
       const p = r.Properties ?? {};
       const role = (p.Role as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
       if (!role || role[1] !== 'Arn') throw new Error(`${id}: Role must be Fn::GetAtt [<role>, Arn]`);
-      const roleRes = this.resource(role[0]);
-      if (roleRes.Type !== 'AWS::IAM::Role') throw new Error(`${id}: ${role[0]} is not an AWS::IAM::Role`);
-      const managed = this.resolve(roleRes.Properties?.ManagedPolicyArns) as string[] | undefined;
-      if (managed?.length) throw new Error(`${role[0]}: managed policies (${managed.join(', ')}) are not modelled by the loopback IAM`);
-      const statements = (
-        (this.resolve(roleRes.Properties?.Policies) as Array<{ PolicyDocument: { Statement: PolicyStatement[] } }>) ?? []
-      ).flatMap((pol) => pol.PolicyDocument.Statement);
+      const statements = this.roleStatements(role[0]);
       const name = this.physicalName(id);
       const evConf = this.ofType('AWS::Lambda::EventInvokeConfig').find(
         ([, c]) => (c.Properties?.FunctionName as { Ref?: string })?.Ref === id,
@@ -269,6 +293,9 @@ export class Stack {
         statements,
         maximumRetryAttempts: Number(evConf?.[1].Properties?.MaximumRetryAttempts ?? 2),
         ...this.invokeConfigExtras(evConf?.[1].Properties),
+        ...(p.ReservedConcurrentExecutions !== undefined
+          ? { reservedConcurrency: Number(this.resolve(p.ReservedConcurrentExecutions)) }
+          : {}),
       };
     });
   }

@@ -25,6 +25,8 @@ export interface Use {
 export function usesOf(t: Topology): Use[] {
   const uses: Use[] = [];
   for (const c of t.aws.calls) {
+    // Calls signed with a session of the target role are that role's (targetUsesOf).
+    if (t.world.sts.session(c.accessKeyId)) continue;
     const fn = t.functionOf(c.accessKeyId);
     if (!fn) continue;
     for (const auth of authorizationsFor(c, ACCOUNT)) uses.push({ fn, call: `${c.service}:${c.action}`, auth });
@@ -81,4 +83,43 @@ export function usageSummary(uses: readonly Use[]): Record<string, Record<string
   return Object.fromEntries(
     Object.entries(out).map(([fn, m]) => [fn, Object.fromEntries(Object.entries(m).map(([a, r]) => [a, [...r].sort()]))]),
   );
+}
+
+/** A call made with a session of the target role (chatops.yml's roleArn): which function's session, and what IAM was asked. */
+export interface TargetUse {
+  fn: FunctionKey | undefined;
+  call: string;
+  auth: Authorization;
+}
+
+/** Everything the target role's sessions asked IAM for during the run. */
+export function targetUsesOf(t: Topology): TargetUse[] {
+  return t.aws.calls
+    .filter((c) => t.world.sts.session(c.accessKeyId)?.roleArn === t.targetRole.roleArn)
+    .flatMap((c) =>
+      authorizationsFor(c, ACCOUNT).map((auth) => ({ fn: t.functionOf(c.accessKeyId), call: `${c.service}:${c.action}`, auth })),
+    );
+}
+
+/** Target-role uses its policy does not allow. */
+export function targetDisallowed(t: Topology, uses: readonly TargetUse[]): string[] {
+  return uses
+    .filter((u) => !evaluate(t.targetRole.statements, u.auth).allowed)
+    .map((u) => `${u.fn ?? '?'} (as the target role): ${u.auth.action} on ${u.auth.resource} (${u.call})`);
+}
+
+/** Every action × resource pattern the target role allows that no session used. */
+export function targetUnusedGrants(t: Topology, uses: readonly TargetUse[]): string[] {
+  const out: string[] = [];
+  for (const s of t.targetRole.statements) {
+    if (s.Effect !== 'Allow') continue;
+    const resources = s.Resource === undefined ? [] : Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    for (const action of statementActions(s)) {
+      for (const resource of resources) {
+        const g = { ...s, Action: action, Resource: resource };
+        if (!uses.some((u) => statementMatches(g, u.auth))) out.push(`target role: ${s.Sid ?? '(no Sid)'} ${action} on ${resource}`);
+      }
+    }
+  }
+  return out;
 }

@@ -40,6 +40,7 @@ import {
 import { startSlackServer, type SlackServer } from '../slack-server';
 import { ACCOUNT, REGION, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
 import { Stack, type FunctionDef, type QueueDef, type RuleDef } from './cfn';
+import { deployTargetRole, trusts, type TargetRole } from './target-role';
 
 export { ACCOUNT, PASS_ROLES, REGION, STAGE } from './artifacts';
 
@@ -77,15 +78,17 @@ export interface Topology {
   world: AwsWorld;
   lambda: LambdaFunctions;
   slack: SlackServer;
-  /** The function that signed with this access key. */
+  /** The function that signed with this access key (with its own credentials, or a role session it assumed). */
   functionOf(accessKeyId: string | undefined): FunctionKey | undefined;
-  /** AWS calls a function made. */
+  /** The role chatops.yml's `roleArn` names, as cloudformation/target-account-role.yml creates it (see TARGET_ROLE_PARAMETERS). */
+  targetRole: TargetRole;
+  /** AWS calls a function made (with its own credentials or a role session it assumed). */
   callsOf(fn: FunctionKey): AwsCall[];
   /** What Lambda did for the functions with their roles: log writes (CreateLogStream, PutLogEvents), SQS destinations and event sources. */
   platformCalls: PlatformCall[];
   /** The stack's SQS queues. */
   queues: QueueDef[];
-  /** Calls IAM refused (AccessDeniedException). */
+  /** Calls IAM refused (AccessDeniedException; STS says AccessDenied). */
   denied(): AwsCall[];
   slash(text: string, fields?: Partial<SlashFields>, opts?: EventOptions): Promise<SlackAnswer>;
   click(opts: BlockActionsOptions, eventOpts?: EventOptions): Promise<SlackAnswer>;
@@ -96,6 +99,8 @@ export interface Topology {
   ended(inv: Invocation): Promise<Invocation>;
   /** While true, EventBridge loses the world's ECS events (delivery is best effort). */
   dropEvents(drop: boolean): void;
+  /** An event on the bus from another source (ECR's push and scan events): every matching rule's targets get it. */
+  putEvent(event: Record<string, unknown>): void;
   /** Runs every queued invocation and what it causes. */
   settle(): Promise<void>;
   /** Every invocation of a function. */
@@ -114,6 +119,21 @@ export interface TopologyOptions {
   seed?: (world: AwsWorld) => void;
   /** Freeze functions between invocations (default true, as Lambda does). */
   freeze?: boolean;
+}
+
+/**
+ * The parameters the target role of test/fixtures/chatops.topology.yml (staging's roleArn) is deployed
+ * with: trusting this stack's worker, events and scheduled roles, the ExternalId staging names, and
+ * passing staging's task roles. The role lives in the same account (the loopback has one).
+ */
+function targetRoleParameters(functions: Record<FunctionKey, FunctionDef>): Record<string, string> {
+  return {
+    BotWorkerRoleArn: functions.worker.roleArn,
+    BotEventsRoleArn: functions.events.roleArn,
+    BotScheduledRoleArn: functions.scheduled.roleArn,
+    ExternalId: 'ecs-chatops-staging',
+    TaskRoleArns: `arn:aws:iam::${ACCOUNT}:role/web-task,arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
+  };
 }
 
 const shortName = (name: string): FunctionKey => name.replace(`${STACK_NAME}-`, '') as FunctionKey;
@@ -175,9 +195,12 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   opts.seed?.(world);
   worldOffset = 0;
   const slack = await startSlackServer();
+  const targetRole = deployTargetRole({ account: ACCOUNT, region: REGION, parameters: targetRoleParameters(functions) });
   const aws = await startAwsEndpoint({
-    credentials: (id) => keys.get(id)?.secret,
+    credentials: (id) => keys.get(id)?.secret ?? world.sts.session(id)?.secretAccessKey,
     authorize(call) {
+      const session = world.sts.session(call.accessKeyId);
+      if (session) return authorizeSession(call, session.roleArn, session.sessionName);
       const who = keys.get(call.accessKeyId ?? '');
       if (!who) throw new AwsFault('UnrecognizedClientException', 'The security token included in the request is invalid.');
       let auths: Authorization[];
@@ -192,16 +215,34 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
         );
       }
       for (const auth of auths) {
-        if (!evaluate(who.def.statements, auth).allowed) {
-          throw new AwsFault(
-            'AccessDeniedException',
-            `User: arn:aws:sts::${ACCOUNT}:assumed-role/${who.def.roleName}/${who.def.name} is not authorized to perform: ${auth.action} on resource: ${auth.resource} because no identity-based policy allows the ${auth.action} action`,
-            call.service === 'lambda' ? 403 : 400,
-          );
-        }
+        if (!evaluate(who.def.statements, auth).allowed) throw denial(call, `${who.def.roleName}/${who.def.name}`, auth, 'identity-based');
+        // AssumeRole of the target role is also asked of its trust policy.
+        if (call.service === 'sts' && auth.resource === targetRole.roleArn && !trusts(targetRole, who.def.roleArn, auth))
+          throw denial(call, `${who.def.roleName}/${who.def.name}`, auth, 'resource-based');
       }
     },
   });
+
+  /** A call signed with a session of the target role: what the role's policy allows. */
+  function authorizeSession(call: AwsCall, roleArn: string, sessionName: string): void {
+    if (roleArn !== targetRole.roleArn) throw new AwsFault('AccessDeniedException', `no such role in the topology: ${roleArn}`);
+    let auths: Authorization[];
+    try {
+      auths = authorizationsFor(call, ACCOUNT);
+    } catch (err) {
+      throw new AwsFault('AccessDeniedException', `loopback IAM cannot evaluate this call: ${(err as Error).message}`);
+    }
+    for (const auth of auths) {
+      if (!evaluate(targetRole.statements, auth).allowed)
+        throw denial(call, `${roleArn.split('/').pop()}/${sessionName}`, auth, 'identity-based');
+    }
+  }
+
+  function denial(call: AwsCall, who: string, auth: Authorization, kind: string): AwsFault {
+    const message = `User: arn:aws:sts::${ACCOUNT}:assumed-role/${who} is not authorized to perform: ${auth.action} on resource: ${auth.resource} because no ${kind} policy allows the ${auth.action} action`;
+    if (call.service === 'sts') return new AwsFault('AccessDenied', message, 403);
+    return new AwsFault('AccessDeniedException', message, call.service === 'lambda' ? 403 : 400);
+  }
   world.install(aws);
 
   const taskRoots = mkdtempSync(path.join(os.tmpdir(), 'ecs-chatops-topology-'));
@@ -222,7 +263,10 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     account: ACCOUNT,
     freeze: opts.freeze ?? true,
     // Only the SDK's own endpoint variables point the functions at the loopback AWS; Slack through SLACK_API_URL.
-    env: { ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'lambda']), SLACK_API_URL: slack.apiUrl },
+    env: {
+      ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'monitoring', 'sts', 'lambda']),
+      SLACK_API_URL: slack.apiUrl,
+    },
     onOutput(fnName) {
       // Lambda writes what a function prints to its log group, with the function's role.
       if (streamsSeen.has(fnName)) return;
@@ -297,11 +341,13 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     world,
     lambda,
     slack,
-    functionOf: (id) => keys.get(id ?? '')?.fn,
-    callsOf: (fn) => aws.callsOf({ accessKeyId: keyOfFn[fn] }),
+    functionOf: (id) => keys.get(id ?? '')?.fn ?? keys.get(world.sts.session(id)?.assumedBy ?? '')?.fn,
+    targetRole,
+    // With its own key or a role session it assumed.
+    callsOf: (fn) => aws.calls.filter((c) => t.functionOf(c.accessKeyId) === fn),
     platformCalls,
     queues,
-    denied: () => aws.calls.filter((c) => c.errorCode === 'AccessDeniedException'),
+    denied: () => aws.calls.filter((c) => c.errorCode === 'AccessDeniedException' || c.errorCode === 'AccessDenied'),
     async slash(text, fields = {}, eventOpts = {}) {
       const event = signedSlashEvent(SIGNING_SECRET, text, { response_url: slack.responseUrl(), ...fields }, eventOpts);
       return answer(await lambda.invoke(functions.slack.name, event));
@@ -321,6 +367,11 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     ended: (inv) => waitFor(() => (inv.result ? inv : undefined), `invocation ${inv.requestId} of ${inv.fn} to end`),
     dropEvents(drop) {
       dropping = drop;
+    },
+    putEvent(event) {
+      for (const rule of rules) {
+        if (rule.pattern && matchesEventPattern(rule.pattern, event)) for (const target of rule.targets) lambda.invokeAsync(target, event);
+      }
     },
     settle: () => lambda.idle(),
     invocations: (fn) => lambda.invocations.filter((i) => i.fn === functions[fn].name),

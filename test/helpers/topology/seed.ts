@@ -1,6 +1,6 @@
 /**
  * The AWS world of the topology tests (test/fixtures/chatops.topology.yml): three Fargate
- * services with their ECR images, task roles the worker may pass, task definition tags, a
+ * services with their ECR images (worker-prod deploys blue/green and pauses after test traffic), task roles the worker may pass, task definition tags, a
  * deployment history (web-prod went from :41 to :42, so rollback has a target), and an
  * autoscaling target for web-prod.
  */
@@ -24,6 +24,7 @@ export function seedWorld(world: AwsWorld): void {
   world.ecr.push('shop/web', { tags: ['v1.2.3'], pushedAt: ago(2), findings: { HIGH: 1, MEDIUM: 3 } });
   world.ecr.push('shop/web', { tags: ['v0.9.0-bad'], pushedAt: ago(5), findings: { CRITICAL: 2, HIGH: 4 } });
   world.ecr.push('shop/worker', { tags: ['v3.0.0'], pushedAt: ago(50), findings: {} });
+  world.ecr.push('shop/worker', { tags: ['v3.1.0'], pushedAt: ago(1), findings: {} });
 
   // web-prod ran v1.2.1 on :41, then was deployed to v1.2.2 on :42 a day ago.
   const td41 = world.addFargateService({
@@ -66,6 +67,8 @@ export function seedWorld(world: AwsWorld): void {
     taskRoleArn: TASK_ROLE,
     executionRoleArn: EXEC_ROLE,
     createdAt: ago(72),
+    // Blue/green with a PAUSE hook: the traffic-shift gate (release gates).
+    pauseAt: 'POST_TEST_TRAFFIC_SHIFT',
   });
   world.addFargateService({
     cluster: 'staging',

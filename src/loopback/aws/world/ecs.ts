@@ -15,7 +15,11 @@
  *
  * Answers have the documented shapes: DescribeServices with `failures` (MISSING), deployments
  * with rolloutState, currentServiceDeployment, DescribeTaskDefinition with `tags` for include
- * TAGS, ListTasks/DescribeTasks (stopped tasks kept for an hour), StopServiceDeployment.
+ * TAGS, ListTasks/DescribeTasks (stopped tasks kept for an hour), StopServiceDeployment. A service
+ * seeded with `pauseAt` deploys blue/green with a PAUSE lifecycle hook: each new deployment's service
+ * deployment waits at that stage (`lifecycleStage`, `lifecycleHookDetails` AWAITING_ACTION with a
+ * hookId and an expiry) until ContinueServiceDeployment CONTINUE (the hook SUCCEEDED) or ROLLBACK
+ * (a rollback deployment, as a stop with rollback); a hook no longer waiting is refused.
  * Errors are ECS's: ClusterNotFoundException, ServiceNotFoundException, ClientException
  * ("Unable to describe task definition."), ServiceDeploymentNotFoundException, InvalidParameterException.
  */
@@ -58,6 +62,8 @@ export interface ServiceSeed {
   minimumHealthyPercent?: number;
   maximumPercent?: number;
   status?: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+  /** Deploy blue/green, pausing at this lifecycle stage (a PAUSE hook, 60 minutes, then ROLLBACK). */
+  pauseAt?: 'POST_SCALE_UP' | 'POST_TEST_TRAFFIC_SHIFT' | 'PRE_PRODUCTION_TRAFFIC_SHIFT' | 'POST_PRODUCTION_TRAFFIC_SHIFT';
 }
 
 export interface ServiceChange {
@@ -73,6 +79,8 @@ export interface TaskFailure {
   /** Default: EssentialContainerExited (ServiceSchedulerInitiated for exit code 0). */
   stopCode?: 'EssentialContainerExited' | 'TaskFailedToStart' | 'ServiceSchedulerInitiated' | 'UserInitiated' | 'SpotInterruption';
   stoppedReason?: string;
+  /** The essential containers' `reason` (e.g. "OutOfMemoryError: Container killed due to memory usage"). */
+  containerReason?: string;
 }
 
 type Listener = (event: EcsEventEnvelope) => void;
@@ -225,6 +233,19 @@ export class EcsWorld {
         deploymentCircuitBreaker: { enable: circuitBreaker, rollback: circuitBreaker },
         maximumPercent: seed.maximumPercent ?? 200,
         minimumHealthyPercent: seed.minimumHealthyPercent ?? 100,
+        ...(seed.pauseAt
+          ? {
+              strategy: 'BLUE_GREEN' as const,
+              bakeTimeInMinutes: 5,
+              lifecycleHooks: [
+                {
+                  targetType: 'PAUSE' as const,
+                  lifecycleStages: [seed.pauseAt],
+                  timeoutConfiguration: { timeoutInMinutes: 60, action: 'ROLLBACK' as const },
+                },
+              ],
+            }
+          : {}),
       },
       deploymentController: { type: seed.deploymentController ?? 'ECS' },
       deployments: [d],
@@ -600,7 +621,11 @@ export class EcsWorld {
     for (const c of task.containers ?? []) {
       const def = td?.containerDefinitions?.find((x) => x.name === c.name);
       const essential = def?.essential !== false;
-      Object.assign(c, { lastStatus: 'STOPPED', exitCode: essential ? exitCode : 0 });
+      Object.assign(c, {
+        lastStatus: 'STOPPED',
+        exitCode: essential ? exitCode : 0,
+        ...(essential && f.containerReason ? { reason: f.containerReason } : {}),
+      });
       const where = def ? this.logTarget(td, def, taskId) : undefined;
       if (where && essential && f.logLines?.length)
         this.o.logs?.put(
@@ -676,6 +701,29 @@ export class EcsWorld {
     return sd;
   }
 
+  /** A blue/green deployment with a PAUSE hook waits at its stage for ContinueServiceDeployment. */
+  private pauseAtHook(st: SvcState, sd: ServiceDeployment, at: Date): void {
+    const hook = st.service.deploymentConfiguration?.lifecycleHooks?.find((h) => h.targetType === 'PAUSE');
+    const stage = hook?.lifecycleStages?.[0];
+    if (!hook || !stage || st.service.deploymentConfiguration?.strategy === 'ROLLING') return;
+    const minutes = hook.timeoutConfiguration?.timeoutInMinutes ?? 1440;
+    Object.assign(sd, {
+      lifecycleStage: stage === 'PRE_PRODUCTION_TRAFFIC_SHIFT' ? 'POST_TEST_TRAFFIC_SHIFT' : stage,
+      lifecycleHookDetails: [
+        {
+          hookId: `ecs-pause-${hexId(40)}`,
+          targetType: 'PAUSE',
+          status: 'AWAITING_ACTION',
+          expiresAt: new Date(at.getTime() + minutes * 60_000),
+          timeoutAction: hook.timeoutConfiguration?.action ?? 'ROLLBACK',
+        },
+      ],
+    });
+    Object.assign(sd.targetServiceRevision!, { requestedTestTrafficWeight: 100, requestedProductionTrafficWeight: 0 });
+    for (const src of sd.sourceServiceRevisions ?? [])
+      Object.assign(src, { requestedTestTrafficWeight: 0, requestedProductionTrafficWeight: 100 });
+  }
+
   private serviceDeploymentOf(st: SvcState, deploymentId: string): ServiceDeployment | undefined {
     const arn = st.deploymentArns.get(deploymentId);
     return st.history.find((h) => h.serviceDeploymentArn === arn);
@@ -704,7 +752,8 @@ export class EcsWorld {
     for (const old of s.deployments ?? []) if (old.status === 'PRIMARY') old.status = 'ACTIVE';
     s.deployments = [d, ...(s.deployments ?? [])];
     s.taskDefinition = taskDefinition;
-    this.recordServiceDeployment(st, d, sources, now);
+    const sd = this.recordServiceDeployment(st, d, sources, now);
+    this.pauseAtHook(st, sd, now);
     this.recount(st);
     this.serviceEvent(st, `(service ${s.serviceName}) has started 0 tasks: (deployment ${d.id}).`);
     this.emit(
@@ -741,6 +790,40 @@ export class EcsWorld {
 
   handlers(): Record<string, AwsHandler> {
     return {
+      // The cluster's own view: its services' task counts, Fargate capacity providers, Container Insights off.
+      DescribeClusters: (call) => {
+        const names = ((call.input.clusters ?? ['default']) as string[]).map(nameOf);
+        const include = (call.input.include ?? []) as string[];
+        return {
+          clusters: names
+            .filter((n) => this.clusters.has(n))
+            .map((n) => {
+              const svcs = [...this.svcs.entries()].filter(([k]) => k.startsWith(`${n}/`)).map(([, v]) => v.service);
+              const running = svcs.reduce((x, s) => x + (s.runningCount ?? 0), 0);
+              return {
+                clusterArn: this.arn('cluster', n),
+                clusterName: n,
+                status: 'ACTIVE',
+                runningTasksCount: running,
+                pendingTasksCount: svcs.reduce((x, s) => x + (s.pendingCount ?? 0), 0),
+                activeServicesCount: svcs.length,
+                registeredContainerInstancesCount: 0,
+                capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+                defaultCapacityProviderStrategy: [],
+                ...(include.includes('STATISTICS')
+                  ? {
+                      statistics: [
+                        { name: 'runningFargateTasksCount', value: String(running) },
+                        { name: 'runningEC2TasksCount', value: '0' },
+                      ],
+                    }
+                  : {}),
+                ...(include.includes('SETTINGS') ? { settings: [{ name: 'containerInsights', value: 'disabled' }] } : {}),
+              };
+            }),
+          failures: names.filter((n) => !this.clusters.has(n)).map((n) => ({ arn: this.arn('cluster', n), reason: 'MISSING' })),
+        };
+      },
       DescribeServices: (call) => {
         const cluster = this.clusterOf(call);
         if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
@@ -815,6 +898,34 @@ export class EcsWorld {
           this.rollBack(st, p, previous, reason, sd);
         } else {
           Object.assign(sd, { status: 'STOPPED', statusReason: 'Service deployment stopped.', stoppedAt: new Date(this.ctx.now()) });
+        }
+        return { serviceDeploymentArn: arn };
+      },
+      ContinueServiceDeployment: (call) => {
+        const arn = requireString(call, 'serviceDeploymentArn');
+        const hookId = requireString(call, 'hookId');
+        const st = [...this.svcs.values()].find((x) => x.history.some((h) => h.serviceDeploymentArn === arn));
+        const sd = st?.history.find((h) => h.serviceDeploymentArn === arn);
+        if (!st || !sd) throw new AwsFault('ServiceDeploymentNotFoundException', 'The service deployment does not exist.');
+        const hook = sd.lifecycleHookDetails?.find((h) => h.hookId === hookId);
+        if (!hook) throw new AwsFault('InvalidParameterException', 'The lifecycle hook does not exist for this service deployment.');
+        if (hook.status !== 'AWAITING_ACTION')
+          throw new AwsFault('InvalidParameterException', `The lifecycle hook is ${hook.status}, not awaiting action.`);
+        hook.status = 'SUCCEEDED';
+        sd.updatedAt = new Date(this.ctx.now());
+        if (call.input.action === 'ROLLBACK') {
+          const p = this.primary(st)!;
+          const previous = (st.service.deployments ?? []).find((d) => d !== p && d.status === 'ACTIVE');
+          const reason = 'Service deployment rolled back at a lifecycle hook.';
+          Object.assign(p, { rolloutState: 'FAILED', rolloutStateReason: reason, updatedAt: new Date(this.ctx.now()) });
+          for (const t of st.tasks.filter((x) => x.startedBy === p.id && x.desiredStatus === 'RUNNING')) {
+            this.stopTask(st, t, { exitCode: 0, stopCode: 'UserInitiated', stoppedReason: 'Service deployment rolled back' });
+          }
+          if (previous) this.rollBack(st, p, previous, reason, sd);
+        } else {
+          sd.lifecycleStage = 'PRODUCTION_TRAFFIC_SHIFT';
+          Object.assign(sd.targetServiceRevision!, { requestedProductionTrafficWeight: 100 });
+          for (const src of sd.sourceServiceRevisions ?? []) src.requestedProductionTrafficWeight = 0;
         }
         return { serviceDeploymentArn: arn };
       },

@@ -18,14 +18,17 @@ import { AutoScalingWorld } from './autoscaling';
 import { context, type WorldOptions } from './common';
 import { CostWorld } from './cost';
 import { EcrWorld, type PushOptions } from './ecr';
-import { EcsWorld } from './ecs';
+import { EcsWorld, type ServiceSeed as EcsServiceSeed } from './ecs';
 import { LogsWorld } from './logs';
+import { MetricsWorld } from './metrics';
+import { StsWorld } from './sts';
 
 export { AutoScalingWorld } from './autoscaling';
 export { CostWorld, type LineItem } from './cost';
 export { EcrWorld, type PushOptions } from './ecr';
 export { EcsWorld, type ServiceChange, type ServiceSeed, type TaskFailure } from './ecs';
 export { LogsWorld, type LogLine } from './logs';
+export { StsWorld, type StsSession } from './sts';
 export type { EcsEventEnvelope } from './events';
 
 export interface FargateServiceSpec {
@@ -56,6 +59,8 @@ export interface FargateServiceSpec {
   /** Revisions registered before the current one (each running the same image), default 0. */
   olderRevisions?: number;
   createdAt?: Date;
+  /** Blue/green deployments that pause at this lifecycle stage (a PAUSE lifecycle hook; the traffic-shift gate). */
+  pauseAt?: EcsServiceSeed['pauseAt'];
 }
 
 export class AwsWorld {
@@ -64,6 +69,8 @@ export class AwsWorld {
   readonly ecs: EcsWorld;
   readonly cost: CostWorld;
   readonly autoScaling: AutoScalingWorld;
+  readonly metrics: MetricsWorld;
+  readonly sts: StsWorld;
   readonly region: string;
   readonly account: string;
 
@@ -76,6 +83,8 @@ export class AwsWorld {
     this.ecs = new EcsWorld({ ...o, ecr: this.ecr, logs: this.logs });
     this.cost = new CostWorld({ ...o, ecs: this.ecs });
     this.autoScaling = new AutoScalingWorld(o);
+    this.metrics = new MetricsWorld();
+    this.sts = new StsWorld(o);
   }
 
   /** Every operation of the world, by service signing name and action (for AwsEndpoint.handleAll). */
@@ -86,6 +95,8 @@ export class AwsWorld {
       logs: this.logs.handlers(),
       ce: this.cost.handlers(),
       'application-autoscaling': this.autoScaling.handlers(),
+      monitoring: this.metrics.handlers(),
+      sts: this.sts.handlers(),
     };
   }
 
@@ -138,6 +149,7 @@ export class AwsWorld {
       taskDefinition: arn,
       desiredCount: spec.desiredCount,
       ...(spec.createdAt ? { createdAt: spec.createdAt } : {}),
+      ...(spec.pauseAt ? { pauseAt: spec.pauseAt } : {}),
     });
     return arn;
   }

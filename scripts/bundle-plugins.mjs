@@ -1,0 +1,160 @@
+// esbuild plugins and the bundle-size guard used by scripts/build.mjs.
+//
+// The Slack-facing function (dist/slack.js) verifies a request with Bolt's AwsLambdaReceiver,
+// parses, authorizes, records in Redis and hands off to the worker. Everything else it would
+// otherwise carry is dead weight that Node still has to read and compile at every cold start:
+//
+//   boltLambdaOnly   Bolt's receivers the Lambda never constructs (HTTPReceiver, ExpressReceiver,
+//                    SocketModeReceiver) and what only they use (@slack/oauth; raw-body, which
+//                    brings iconv-lite). Bolt's index and App.js require them at load time, so
+//                    esbuild cannot drop them on its own. They become modules whose classes throw
+//                    when constructed. Local mode (dist/local.js) keeps the real ones.
+//   zodEnglishOnly   zod re-exports all of its ~50 locales through `z.locales`; the bot only uses
+//                    the default (English), which zod registers itself. Every bundle.
+//   edgeOnly         every module that src/ loads lazily - `await import('./x.run')`, the
+//                    deploy/alert job handlers, `require('@aws-sdk/client-…')` in aws/clients.ts -
+//                    is worker work, never run by the Slack function. In dist/slack.js such a
+//                    module is replaced by one that throws at load with a message naming it, so a
+//                    mistake fails loudly instead of silently growing the bundle back.
+//
+// The guard: metafile bytes per package in dist/slack.js; a package that is not on the allow-list
+// may add at most 20 KiB, and one that is may not outgrow its ceiling.
+import { dirname, relative, sep } from 'node:path';
+
+const BOLT_DIST = `${sep}node_modules${sep}@slack${sep}bolt${sep}dist${sep}`;
+
+const throwingClass = (name, why) =>
+  `class ${name} { constructor() { throw new Error(${JSON.stringify(`${name} is not in this Lambda bundle: ${why}`)}); } }`;
+
+/** Bolt without the receivers a Lambda never uses. */
+export function boltLambdaOnly() {
+  const why = 'only AwsLambdaReceiver is bundled into dist/slack.js (scripts/bundle-plugins.mjs); local mode uses dist/local.js';
+  const stubs = {
+    './receivers/HTTPReceiver': `${throwingClass('HTTPReceiver', why)}\nexports.default = HTTPReceiver; exports.__esModule = true;`,
+    './receivers/ExpressReceiver': `${throwingClass('ExpressReceiver', why)}\nexports.default = ExpressReceiver; exports.__esModule = true;`,
+    './receivers/SocketModeReceiver': `${throwingClass('SocketModeReceiver', why)}\nexports.default = SocketModeReceiver; exports.__esModule = true;`,
+    '@slack/oauth': [
+      throwingClass('InstallProvider', why),
+      throwingClass('FileInstallationStore', why),
+      throwingClass('MemoryInstallationStore', why),
+      'module.exports = { InstallProvider, FileInstallationStore, MemoryInstallationStore };',
+    ].join('\n'),
+    // Only HTTPModuleFunctions.parseHTTPRequestBody (HTTP receivers) reads a body stream.
+    'raw-body': `module.exports = function getRawBody() { throw new Error(${JSON.stringify(`raw-body is not in this Lambda bundle: ${why}`)}); };`,
+  };
+  return {
+    name: 'bolt-lambda-only',
+    setup(b) {
+      b.onResolve({ filter: /^(\.\/receivers\/(HTTP|Express|SocketMode)Receiver|@slack\/oauth|raw-body)$/ }, (args) => {
+        if (!args.importer.includes(BOLT_DIST)) return undefined;
+        return { path: args.path, namespace: 'bolt-lambda-only' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'bolt-lambda-only' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
+    },
+  };
+}
+
+/** zod with its default English messages only. */
+export function zodEnglishOnly() {
+  return {
+    name: 'zod-english-only',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+        if (!/[\\/]node_modules[\\/]zod[\\/]v4[\\/](core|classic)[\\/]/.test(args.importer)) return undefined;
+        return { path: `${dirname(dirname(args.importer))}${sep}locales${sep}index.js`, namespace: 'zod-english-only' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+        contents: `export { default as en } from ${JSON.stringify(`${dirname(args.path)}${sep}en.js`)};`,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+    },
+  };
+}
+
+/**
+ * Lazy loads from src/ become throwing modules. `allow` lists specifiers (as written in src) that
+ * the bundle must keep.
+ */
+export function edgeOnly({ root, allow = [] } = {}) {
+  const srcDir = `${root}${sep}src${sep}`;
+  return {
+    name: 'edge-only',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind !== 'dynamic-import' && args.kind !== 'require-call') return undefined;
+        if (!args.importer.startsWith(srcDir) || allow.includes(args.path)) return undefined;
+        const from = relative(root, args.importer);
+        return { path: `${args.path} (loaded lazily by ${from})`, namespace: 'edge-only' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'edge-only' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(
+          `${args.path} is worker-side code and is not bundled into dist/slack.js: the Slack-facing function only verifies, records and hands off (scripts/bundle-plugins.mjs)`,
+        )});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The package a metafile input belongs to: `@scope/name`, `name`, `src` or `(stub)`. */
+export function packageOf(input) {
+  if (input.includes(':')) return '(stub)';
+  const parts = input.split(/[\\/]node_modules[\\/]/);
+  if (parts.length < 2) return input.startsWith('node_modules/') ? packageOf(`/${input}`) : input.startsWith('src/') ? 'src' : input;
+  const tail = parts[parts.length - 1].split(/[\\/]/);
+  return tail[0].startsWith('@') ? `${tail[0]}/${tail[1]}` : tail[0];
+}
+
+/** Bytes each package contributes to an output of an esbuild metafile. */
+export function bytesByPackage(metafile, outfileSuffix = '.js') {
+  const out = Object.entries(metafile.outputs).find(([k]) => k.endsWith(outfileSuffix) && !k.endsWith('.map'));
+  if (!out) throw new Error('bytesByPackage: no output in the metafile');
+  const by = {};
+  for (const [file, { bytesInOutput }] of Object.entries(out[1].inputs)) {
+    const p = file.startsWith('node_modules/') ? packageOf(`/${file}`) : packageOf(file);
+    by[p] = (by[p] ?? 0) + bytesInOutput;
+  }
+  return by;
+}
+
+/**
+ * What dist/slack.js may contain, in KiB. A package not listed may add at most `unlisted` KiB.
+ * Raise a ceiling (or add a package) only with a measured reason: `npm run bench` shows what the
+ * bytes cost at cold start.
+ */
+export const SLACK_BUNDLE_BUDGET = Object.freeze({
+  unlisted: 20,
+  allow: Object.freeze({
+    zod: 240, // schemas of chatops.yml, jobs and button payloads (classic API, English messages)
+    ioredis: 160, // the approval store
+    '@ioredis/commands': 45,
+    yaml: 130, // chatops.yml
+    '@slack/bolt': 100, // App + AwsLambdaReceiver (request verification)
+    '@slack/web-api': 60, // Slack Web API client
+    '@smithy/core': 30, // the hand-off's SigV4 signer (src/aws/lambda-invoke.ts): checksum, credential provider plumbing
+    '@smithy/signature-v4': 15,
+    // The bot's own edge code: 356.5 KiB measured with the i18n catalog (every message's en + ko is on the ack path).
+    src: 372,
+  }),
+});
+
+/** Throws when dist/slack.js breaks SLACK_BUNDLE_BUDGET; returns the per-package table otherwise. */
+export function checkSlackBundle(metafile, budget = SLACK_BUNDLE_BUDGET) {
+  const by = bytesByPackage(metafile);
+  const problems = [];
+  for (const [pkg, bytes] of Object.entries(by)) {
+    const kib = bytes / 1024;
+    const ceiling = budget.allow[pkg];
+    if (ceiling === undefined && kib > budget.unlisted)
+      problems.push(`${pkg} adds ${kib.toFixed(1)} KiB (not on the allow-list, limit ${budget.unlisted} KiB)`);
+    else if (ceiling !== undefined && kib > ceiling) problems.push(`${pkg} adds ${kib.toFixed(1)} KiB (allow-list ceiling ${ceiling} KiB)`);
+  }
+  if (problems.length) {
+    throw new Error(
+      `dist/slack.js is over its size budget (scripts/bundle-plugins.mjs SLACK_BUNDLE_BUDGET):\n  ${problems.join('\n  ')}\n` +
+        `Find who imports it in dist/meta-slack.json; if it is really needed on the ack path, add it to the allow-list with the bench numbers.`,
+    );
+  }
+  return by;
+}

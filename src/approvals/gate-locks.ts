@@ -1,0 +1,186 @@
+/**
+ * The locks of the release gates (issue 13), each one Lua transition (./transitions.ts):
+ *
+ *   lock!        take over a lock someone else holds, and tell them directly (a DM; the channel
+ *                notice mentions them either way)
+ *   auto-lock    after a rollback the service is locked until someone acknowledges it: the bot's
+ *                own changes are locked by the finish script (src/deploy/tracker.ts); a rollback
+ *                the bot did not track (the circuit breaker on a deployment made elsewhere) by
+ *                autoLockService. Acknowledging is `/ecs unlock` or the button on the message.
+ */
+import type { KnownBlock } from '@slack/types';
+import type { ActionContext } from '../hooks/actions';
+import { storeOp } from '../redis/client';
+import { keys } from '../redis/keys';
+import type { Runtime } from '../runtime';
+import { actions, context, section, type SlackMessage } from '../slack/blocks';
+import { code, mention, notificationText, oneLine } from '../slack/text';
+import type { Locale } from '../i18n';
+import { gatesText } from './gates-text';
+import { guardFromHash, type GuardInfo } from './guards';
+import { refusal } from './codes';
+import { unlockService } from './locks';
+import { transit } from './workflow';
+
+/** The acknowledge button on a failure message or an auto-lock notice; value `<env>.<alias>`. */
+export const ACK_ACTION_ID = 'lock:ack';
+
+const NAME = /^([a-z0-9][a-z0-9_-]{0,39})\.([a-z0-9][a-z0-9_-]{0,39})$/;
+
+function what(service: string, environment: string): string {
+  return `${code(service)} in ${code(environment)}`;
+}
+
+/** The button that acknowledges an automatic lock (for the failure message and the notice). */
+export function ackButton(environment: string, service: string, locale: Locale = 'en'): KnownBlock {
+  return actions(undefined, [
+    { text: gatesText.in(locale)('ackButton'), actionId: ACK_ACTION_ID, value: `${environment}.${service}`, style: 'primary' },
+  ]);
+}
+
+export interface TakenOver {
+  lock: GuardInfo;
+  /** The lock that was there before, if any. */
+  previous?: GuardInfo;
+}
+
+/** /ecs lock!: lock the service, taking over any manual or automatic lock. Throws the refusal (a change is running). */
+export async function stealLock(rt: Runtime, environment: string, service: string, user: string, reason: string): Promise<TakenOver> {
+  const reply = await transit(rt, (x) => x.steal(environment, service, user, reason, rt.now()));
+  const lock = guardFromHash(reply.extra);
+  if (reply.code !== 'OK' || !lock) {
+    throw refusal(reply.code, {
+      now: rt.now(),
+      environment,
+      service,
+      user,
+      guard: lock,
+      approvers: rt.config.environments[environment]?.approvers,
+    });
+  }
+  const prev: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reply.extra)) if (k.startsWith('prev.')) prev[k.slice(5)] = v;
+  const previous = guardFromHash(prev);
+  return { lock, ...(previous ? { previous } : {}) };
+}
+
+/**
+ * Tell the channel (and the previous holder, directly) that `user` took over the lock, and build
+ * the confirmation for them. The lock is already taken: failures only change the wording.
+ */
+export async function announceTakeOver(
+  rt: Runtime,
+  channel: string,
+  i: { user: string; environment: string; service: string; taken: TakenOver },
+): Promise<SlackMessage> {
+  const t = gatesText.in(rt.config.slack.language);
+  const w = what(i.service, i.environment);
+  const reason = oneLine(i.taken.lock.reason ?? '', 200);
+  const prev = i.taken.previous;
+  const prevReason = prev?.reason ? t('prevReason', { reason: oneLine(prev.reason, 200) }) : '';
+  const notice = prev
+    ? t('tookOver', { user: mention(i.user), what: w, prev: mention(prev.by), prevReason, reason, service: i.service })
+    : t('lockedFresh', { user: mention(i.user), what: w, reason, service: i.service });
+  try {
+    await rt.slack.post(channel, { text: notificationText(notice), blocks: [section(notice)] }, { withinAck: true });
+  } catch (err) {
+    rt.log.warn('lock!: could not post the channel notice', { channel, err });
+  }
+  let told = '';
+  if (prev && prev.by !== i.user && /^[UW][A-Z0-9]+$/.test(prev.by)) {
+    const dm = t('dmTakenOver', { user: mention(i.user), what: w, channel, reason, prevReason });
+    try {
+      // chat.postMessage to a user id posts in the app's direct messages with them.
+      await rt.slack.post(prev.by, { text: notificationText(dm), blocks: [section(dm)] }, { withinAck: true });
+      told = t('toldDm', { prev: mention(prev.by) });
+    } catch (err) {
+      rt.log.warn('lock!: could not message the previous holder', { user: prev.by, err });
+      told = t('toldMention', { prev: mention(prev.by) });
+    }
+  }
+  const text = t('tookOverConfirm', { what: w, told });
+  return { text: notificationText(text), blocks: [section(text)] };
+}
+
+/**
+ * Lock a service after a rollback the bot did not track (a deployment made elsewhere that the
+ * circuit breaker rolled back). Posts the notice with the acknowledge button in `channel`.
+ * Returns false when the service was already locked (nothing posted).
+ */
+export async function autoLockService(
+  rt: Runtime,
+  i: { environment: string; service: string; deploymentId: string; reason?: string; channel: string },
+): Promise<boolean> {
+  const env = rt.config.environments[i.environment];
+  const t = gatesText.in(rt.config.slack.language);
+  const why = i.reason ? `: ${oneLine(i.reason, 200)}` : '';
+  const reply = await transit(rt, (x) =>
+    x.autolock(
+      i.environment,
+      i.service,
+      t('autoLockReason', { why: i.reason ?? i.deploymentId }),
+      rt.now(),
+      env?.gates.autoLock?.expireAfter,
+      i.deploymentId,
+    ),
+  );
+  if (reply.code !== 'OK') return false;
+  const text = t('autoLockedExternal', {
+    what: what(i.service, i.environment),
+    deployment: oneLine(i.deploymentId, 100),
+    reason: why,
+    service: i.service,
+  });
+  try {
+    await rt.slack.post(i.channel, {
+      text: notificationText(text),
+      blocks: [section(text), ackButton(i.environment, i.service, rt.config.slack.language)],
+    });
+  } catch (err) {
+    rt.log.warn('auto-lock: could not post the notice', { channel: i.channel, err });
+  }
+  return true;
+}
+
+/** The acknowledge button: unlock an automatic lock (requesters and approvers of the environment). */
+export async function handleAckClick(ctx: ActionContext): Promise<void> {
+  const { rt, userId } = ctx;
+  const t = gatesText.in(rt.config.slack.language);
+  const m = NAME.exec(ctx.action.value ?? '');
+  if (!m || !rt.config.environments[m[1]!]) {
+    await ctx.whisper(t('ackStale'));
+    return;
+  }
+  const [, environment, service] = m as unknown as [string, string, string];
+  if (!(await rt.access.holdsAny(environment, userId, ['requester', 'approver']))) {
+    await ctx.whisper(t('ackNotAllowed', { env: environment }));
+    return;
+  }
+  const w = what(service, environment);
+  const current = guardFromHash(await storeOp(() => rt.redis.hgetall(keys.serviceLock(environment, service))));
+  if (current?.kind !== 'rollback') {
+    const state = current ? t('stateOtherLock', { who: mention(current.by) }) : t('stateNotLocked');
+    await ctx.whisper(t('ackNothing', { what: w, state }));
+    await clearButtons(ctx);
+    return;
+  }
+  await unlockService(rt, environment, service, userId);
+  const text = t('acknowledged', { user: mention(userId), what: w });
+  if (ctx.channelId) {
+    await rt.slack
+      .post(ctx.channelId, { text: notificationText(text), blocks: [section(text)] }, { withinAck: true })
+      .catch((err) => rt.log.warn('acknowledge: could not post the notice', { err }));
+  }
+  await clearButtons(ctx, text);
+}
+
+/** Take the acknowledge button off the clicked message (best effort). */
+async function clearButtons(ctx: ActionContext, note?: string): Promise<void> {
+  const msg = ctx.body.message as { blocks?: unknown; text?: string } | undefined;
+  if (!ctx.channelId || !ctx.messageTs || !Array.isArray(msg?.blocks)) return;
+  const blocks = (msg.blocks as KnownBlock[]).filter((b) => !(b.type === 'actions' && JSON.stringify(b).includes(`"${ACK_ACTION_ID}"`)));
+  if (note) blocks.push(context(note));
+  await ctx.rt.slack
+    .update(ctx.channelId, ctx.messageTs, { text: msg.text ?? 'lock', blocks })
+    .catch((err) => ctx.rt.log.warn('acknowledge: could not update the message', { err }));
+}

@@ -1,0 +1,231 @@
+/**
+ * The release gates on the approval workflow's side (issue 13), on top of the Redis transitions
+ * (./transitions.ts, one Lua script each):
+ *
+ *   scheduled starts   `--at`: a request approved ahead of its time waits in `scheduled`; the
+ *                      scheduler tick wakes it (scheduled → approved) once its time came, after
+ *                      checking the change window again, and hands it to the worker (whose start
+ *                      re-checks the plan). Too late (SCHEDULED_START_GRACE_MS) or window closed:
+ *                      it fails with the reason. Index: approvals:{index}:scheduled.
+ *   break-glass        announced in the audit channel; the thread asks for the approval after the
+ *                      fact every `remindEvery` until it comes or `retroDeadline` passes (then the
+ *                      audit trail says it was never approved). Index: approvals:{index}:retro.
+ *
+ * Every waiting state here has an expiry and a cleaner: a scheduled request fails once its start
+ * is SCHEDULED_START_GRACE_MS late; the request hash outlives it by REQUEST_RETENTION_MS; the
+ * reminders stop at retroDeadline; index members whose request is gone or final are removed.
+ */
+import type { ChangeRequest } from './types';
+import type { Runtime } from '../runtime';
+import { storeOp } from '../redis/client';
+import { keys } from '../redis/keys';
+import { section } from '../slack/blocks';
+import { code, mention, notificationText, oneLine, principal, verbTitle } from '../slack/text';
+import { slackDate } from '../slack/time';
+import { formatDuration } from '../i18n';
+import type { Localized } from '../i18n/catalog';
+import { closedBecause, closedText, windowsApply } from '../policy/windows';
+import { answerFor } from './codes';
+import { gatesText } from './gates-text';
+import { guardFromHash } from './guards';
+import { requestLink } from './format';
+import { parseRequestId } from './ids';
+import type { ClickResult } from './clicks';
+import { retroSettings, SCHEDULED_START_GRACE_MS } from './gate-settings';
+import { abortRequest, bestEffort, ctxFor, dispatchExecute, getRequest, refreshMessage, startDeadlineOf, transit } from './workflow';
+
+function lang(rt: Runtime) {
+  return rt.config.slack.language;
+}
+
+async function threadPost(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
+  await rt.slack.post(
+    req.channel,
+    { text: notificationText(text), blocks: [section(text)] },
+    req.messageTs ? { threadTs: req.messageTs } : {},
+  );
+}
+
+/* ------------------------------------------------------------------ scheduled starts */
+
+/**
+ * Start a scheduled request whose time has come: the change window is checked again (the
+ * configuration or a blackout may have changed), then scheduled → approved and the execute job.
+ * Returns what happened, for the tick's log.
+ */
+export async function startScheduled(rt: Runtime, req: ChangeRequest): Promise<'started' | 'not-due' | 'failed' | 'gone'> {
+  const now = rt.now();
+  const t = gatesText.in(lang(rt));
+  const ref = parseRequestId(req.id);
+  if (!ref || req.state !== 'scheduled') return 'gone';
+  const startAt = req.startAt ?? now;
+  if (now < startAt) return 'not-due';
+  const late = now - startAt;
+  if (late > SCHEDULED_START_GRACE_MS) {
+    await abortRequest(
+      rt,
+      req.id,
+      t('startMissed', {
+        at: slackDate(startAt),
+        late: formatDuration(late, lang(rt)),
+        grace: formatDuration(SCHEDULED_START_GRACE_MS, lang(rt)),
+      }),
+    );
+    await bestEffort(rt, 'update the scheduled index', () => rt.redis.zrem(keys.scheduledIndex(), req.id));
+    return 'failed';
+  }
+  const w = rt.config.environments[req.environment]?.gates.windows;
+  if (windowsApply(w, req.verb)) {
+    const closed = closedBecause(w, now);
+    if (closed) {
+      await abortRequest(rt, req.id, t('windowClosedAtStart', { env: req.environment, why: closedText(w, closed, lang(rt)) }));
+      await bestEffort(rt, 'update the scheduled index', () => rt.redis.zrem(keys.scheduledIndex(), req.id));
+      return 'failed';
+    }
+  }
+  // Indexed first (by when it must have started), as an approval is: a lost execute job is failed by the start-deadline tick.
+  const deadline = startDeadlineOf(rt, req.environment);
+  await bestEffort(rt, 'index the start deadline', () => rt.redis.zadd(keys.approvedByStartBy(), now + deadline, req.id));
+  const reply = await transit(rt, (x) => x.wake(ref, now, deadline));
+  if (reply.code === 'NOT_DUE') return 'not-due';
+  await bestEffort(rt, 'update the scheduled index', () => rt.redis.zrem(keys.scheduledIndex(), req.id));
+  if (reply.code === 'LOCKED') {
+    const guard = guardFromHash(reply.extra);
+    await abortRequest(rt, req.id, gatesText.in(lang(rt))('notStartedLocked', { why: answerFor('LOCKED', ctxFor(rt, ref, { guard })) }));
+    return 'failed';
+  }
+  if (reply.code !== 'OK' || !reply.request) return 'gone';
+  await refreshMessage(rt, reply.request);
+  await bestEffort(rt, 'say the scheduled start began', () => threadPost(rt, reply.request!, t('startingNow', { at: slackDate(startAt) })));
+  await dispatchExecute(rt, reply.request);
+  return 'started';
+}
+
+/** The scheduler tick: every scheduled request whose time came. Members that ended are cleaned up. */
+export async function startDueScheduled(rt: Runtime, batch = 50): Promise<string[]> {
+  const now = rt.now();
+  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.scheduledIndex(), '-inf', now, 'LIMIT', 0, batch));
+  const started: string[] = [];
+  for (const id of ids) {
+    const req = await storeOp(() => getRequest(rt.redis, id));
+    // Pending (waiting for approval): the approval or the expiry tick decides; keep it.
+    if (req?.state === 'pending') continue;
+    if (req?.state !== 'scheduled') {
+      await rt.redis.zrem(keys.scheduledIndex(), id);
+      continue;
+    }
+    try {
+      if ((await startScheduled(rt, req)) === 'started') started.push(id);
+    } catch (err) {
+      rt.log.warn('scheduler: could not start a scheduled request', { requestId: id, err });
+    }
+  }
+  if (started.length) rt.log.info('scheduler: started scheduled requests', { ids: started });
+  return started;
+}
+
+/* ------------------------------------------------------------------ break-glass */
+
+function approverList(rt: Runtime, env: string): string {
+  return (rt.config.environments[env]?.approvers ?? []).map((p) => principal(p)).join(', ');
+}
+
+/**
+ * A break-glass request was created and its message posted: announce it in the audit channel and
+ * ask the approvers in the thread. Never throws (the change runs regardless); a failed announcement
+ * is said in the thread.
+ */
+export async function announceBreakGlass(rt: Runtime, req: ChangeRequest): Promise<void> {
+  const t = gatesText.in(lang(rt));
+  const s = retroSettings(rt, req.environment);
+  if (s.auditChannel) {
+    const text = t('auditPost', {
+      user: mention(req.requester),
+      env: req.environment,
+      what: `${verbTitle(req.verb)} ${code(req.service)}`,
+      reason: oneLine(req.breakGlass ?? '', 500),
+      link: requestLink(req),
+    });
+    try {
+      await rt.slack.post(s.auditChannel, { text: notificationText(text), blocks: [section(text)] });
+    } catch (err) {
+      rt.log.warn('break-glass: could not post in the audit channel', { requestId: req.id, err });
+      const error = err instanceof Error ? err.message : String(err);
+      await bestEffort(rt, 'say the audit post failed', () =>
+        threadPost(rt, req, t('auditPostFailed', { channel: s.auditChannel!, error: oneLine(error, 120) })),
+      );
+    }
+  }
+  await bestEffort(rt, 'ask for the approval after the fact', () =>
+    threadPost(rt, req, t('threadBreakGlass', { user: mention(req.requester), approvers: approverList(rt, req.environment) })),
+  );
+}
+
+/** "Approve after the fact" on a break-glass request. */
+export async function retroApproveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
+  const ref = parseRequestId(id);
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: (l) => answerFor('NOT_FOUND', { now: rt.now() }, l) };
+  const authorized = await rt.access.holds(ref.environment, user, 'approver');
+  const reply = await transit(rt, (x) => x.retroApprove(ref, user, rt.now(), authorized));
+  const req = reply.request;
+  const t = gatesText.in(lang(rt));
+  if (reply.code === 'RETRO_APPROVED' || reply.code === 'APPROVAL_RECORDED') {
+    if (reply.code === 'RETRO_APPROVED') await bestEffort(rt, 'update the retro index', () => rt.redis.zrem(keys.retroIndex(), id));
+    await refreshMessage(rt, req);
+    await bestEffort(rt, 'say who approved after the fact', () =>
+      threadPost(rt, req!, t('retroApprovedThread', { user: mention(user), progress: `${req!.approvals.length}/${req!.approvalsNeeded}` })),
+    );
+    return { ok: true, code: reply.code, request: req! };
+  }
+  const ctx = ctxFor(rt, ref, { request: req, user, locale: lang(rt) });
+  const message: Localized = (l) =>
+    reply.code === 'SELF_APPROVAL'
+      ? gatesText.in(l)('selfRetro', {
+          approvers:
+            (ctx.approvers ?? [])
+              .filter((p) => p !== user)
+              .map((p) => principal(p, l))
+              .join(', ') || '—',
+        })
+      : answerFor(reply.code, ctx, l);
+  return { ok: false, code: reply.code, message, ...(req ? { request: req } : {}) };
+}
+
+/** The reminder tick: ask again in the thread of every break-glass request still without its approval after the fact. */
+export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
+  const now = rt.now();
+  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.retroIndex(), '-inf', now, 'LIMIT', 0, batch));
+  let reminded = 0;
+  for (const id of ids) {
+    const ref = parseRequestId(id);
+    const req = ref ? await storeOp(() => getRequest(rt.redis, id)) : undefined;
+    if (!ref || !req?.breakGlass || req.retroApprovedAt || req.retroExpiredAt) {
+      await rt.redis.zrem(keys.retroIndex(), id);
+      continue;
+    }
+    const s = retroSettings(rt, req.environment);
+    const t = gatesText.in(lang(rt));
+    try {
+      if (now >= req.createdAt + s.deadline) {
+        const deadline = formatDuration(s.deadline, lang(rt));
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, gatesText.in('en')('retroExpiredDetail', { deadline })));
+        await rt.redis.zrem(keys.retroIndex(), id);
+        if (reply.code === 'OK') {
+          await refreshMessage(rt, reply.request);
+          await threadPost(rt, req, t('retroExpiredThread', { deadline }));
+        }
+        continue;
+      }
+      await threadPost(
+        rt,
+        req,
+        t('reminder', { given: req.approvals.length, needed: req.approvalsNeeded, approvers: approverList(rt, req.environment) }),
+      );
+      reminded++;
+      await rt.redis.zadd(keys.retroIndex(), Math.min(now + s.remindEvery, req.createdAt + s.deadline), id);
+    } catch (err) {
+      rt.log.warn('break-glass: could not remind', { requestId: id, err });
+    }
+  }
+  return reminded;
+}

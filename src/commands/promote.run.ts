@@ -1,0 +1,92 @@
+/**
+ * `/ecs promote`, worker part: the upstream service's last healthy completion (the bot's record,
+ * src/deploy/promotion.ts) names the digest; from there it is a deploy of exactly that digest, with
+ * the same plan, gates and approval.
+ */
+import type { Runtime } from '../runtime';
+import type { Invocation } from '../slack/invocation';
+import { BotError } from '../errors';
+import { defineMessages } from '../i18n';
+import { code } from '../slack/text';
+import { slackDate } from '../slack/time';
+import { planDeploy } from '../deploy/planner';
+import { lastHealthy } from '../deploy/promotion';
+import { lastHealthyInEcs } from '../deploy/promotion.run';
+import { submitPrepared } from './change.run';
+import type { PromoteArgs } from './promote';
+import type { Parsed } from './types';
+
+const text = defineMessages('commands.promote.run', {
+  noUpstream: {
+    en: 'I do not know which service in `{from}` {service} is promoted from: no service there uses ECR repository `{repository}`.',
+    ko: '{service}이(가) `{from}`의 어떤 서비스에서 승격되는지 알 수 없습니다: 그곳에 ECR 저장소 `{repository}`를 쓰는 서비스가 없습니다.',
+  },
+  manyUpstream: {
+    en: 'Several services in `{from}` use ECR repository `{repository}` ({list}), so I do not know which one {service} is promoted from.',
+    ko: '`{from}`에서 여러 서비스가 ECR 저장소 `{repository}`를 사용합니다 ({list}). {service}이(가) 어느 서비스에서 승격되는지 알 수 없습니다.',
+  },
+  upstreamHint: {
+    en: 'Name it with `services.{service}.promoteFrom` in chatops.yml.',
+    ko: 'chatops.yml의 `services.{service}.promoteFrom`으로 지정하세요.',
+  },
+  noRecord: {
+    en: '{upstream} in `{from}` has no completed deployment, neither in the bot’s record nor in ECS’s deployment history, so there is nothing to promote.',
+    ko: '`{from}`의 {upstream}에는 봇의 기록에도 ECS 배포 기록에도 완료된 배포가 없어 승격할 것이 없습니다.',
+  },
+  noRecordHint: {
+    en: 'Deploy it there first: `/ecs deploy {upstream} <tag>`.',
+    ko: '먼저 그곳에 배포하세요: `/ecs deploy {upstream} <tag>`.',
+  },
+  otherRepository: {
+    en: '{upstream} in `{from}` last completed with an image of `{got}`, not of {service}’s repository `{repository}`.',
+    ko: '`{from}`의 {upstream}은(는) 마지막으로 `{got}` 이미지로 완료되었으며, {service}의 저장소 `{repository}`의 이미지가 아닙니다.',
+  },
+  source: {
+    en: 'Promoting the digest {upstream} in `{from}` completed with {at}.',
+    ko: '`{from}`의 {upstream}이(가) {at}에 완료한 다이제스트를 승격합니다.',
+  },
+});
+
+export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const svc = parsed.service!;
+  const { from } = parsed.args;
+  const t = text.in(rt.config.slack.language);
+  const repository = svc.repository!;
+  let upstream = svc.promoteFrom && rt.config.services[svc.promoteFrom]?.environment === from ? svc.promoteFrom : undefined;
+  if (!upstream) {
+    const candidates = Object.entries(rt.config.services)
+      .filter(([, s]) => s.environment === from && s.repository === repository)
+      .map(([alias]) => alias);
+    const hint = t('upstreamHint', { service: svc.alias });
+    if (!candidates.length) {
+      throw new BotError('REFUSED', 'no upstream service', {
+        userMessage: t('noUpstream', { from, service: code(svc.alias), repository }),
+        hint,
+      });
+    }
+    if (candidates.length > 1) {
+      throw new BotError('REFUSED', 'several upstream services', {
+        userMessage: t('manyUpstream', { from, repository, list: candidates.map((c) => code(c)).join(', '), service: code(svc.alias) }),
+        hint,
+      });
+    }
+    upstream = candidates[0]!;
+  }
+  // The bot's record and ECS's own history (deployments made by CI or in the console count too): the newer.
+  const [bot, ecs] = await Promise.all([lastHealthy(rt, from, upstream), lastHealthyInEcs(rt, from, upstream)]);
+  const record = !bot ? ecs : !ecs ? bot : ecs.digest !== bot.digest && ecs.at > bot.at ? ecs : bot;
+  if (!record) {
+    throw new BotError('NOT_FOUND', `no healthy record for ${from}/${upstream}`, {
+      userMessage: t('noRecord', { upstream: code(upstream), from }),
+      hint: t('noRecordHint', { upstream }),
+    });
+  }
+  if (record.repository && record.repository !== repository) {
+    throw new BotError('REFUSED', 'repository mismatch', {
+      userMessage: t('otherRepository', { upstream: code(upstream), from, got: record.repository, service: code(svc.alias), repository }),
+    });
+  }
+  const prepared = await planDeploy(rt, svc, { digest: record.digest });
+  prepared.notes.push(t('source', { upstream: code(upstream), from, at: slackDate(record.at) }));
+  await submitPrepared(rt, inv, prepared, { ...parsed.args, promoteFrom: from, promotedTag: record.tag });
+}

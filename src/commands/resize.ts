@@ -1,0 +1,87 @@
+/**
+ * `/ecs resize <service> --cpu <units> --memory <MiB> [--reason "…"] [--dry-run]`: a new revision of the
+ * task definition that runs now with only the task CPU and memory changed, rolled out like a deploy and
+ * approved like one (a deploy request). `/ecs rightsize` offers it as a button with the recommended size.
+ */
+import { z } from 'zod';
+import { badInput } from '../errors';
+import { defineMessages, type Locale } from '../i18n';
+import { code } from '../slack/text';
+import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
+import { wholeNumber } from './args';
+import { defineCommand } from './types';
+
+const USAGE = '/ecs resize <service> --cpu <units> --memory <MiB> [--reason "…"] [--dry-run]';
+const SPEC = { verb: 'resize', usage: USAGE };
+
+const text = defineMessages('resize-verb', {
+  summary: {
+    en: 'Change the task CPU and memory of a service (a new task definition revision, approved and rolled out like a deploy).',
+    ko: '서비스 작업의 CPU와 메모리를 바꿉니다(새 작업 정의 리비전, 배포처럼 승인되고 롤아웃됨).',
+  },
+  ack: {
+    en: '{what} resizing {alias} to {cpu} CPU units / {memory} MiB in {env}…',
+    ko: '{env}의 {alias} 크기를 CPU {cpu} 단위 / {memory} MiB로 바꾸는 {what} 중…',
+  },
+  planning: { en: 'Planning (dry run):', ko: '계획(드라이 런)' },
+  preparing: { en: 'Preparing', ko: '준비' },
+  needBoth: {
+    en: 'Give both `--cpu` (units, 1024 = 1 vCPU) and `--memory` (MiB), e.g. `/ecs resize web --cpu 512 --memory 1024`.',
+    ko: '`--cpu`(단위, 1024 = 1 vCPU)와 `--memory`(MiB)를 모두 지정하세요. 예: `/ecs resize web --cpu 512 --memory 1024`.',
+  },
+});
+
+export interface ResizeArgs extends ChangeArgsBase {
+  alias: string;
+  cpu: number;
+  memory: number;
+  locale: Locale;
+}
+
+export const resize = defineCommand<ResizeArgs>({
+  verb: 'resize',
+  summary: text.lazy('summary'),
+  usage: USAGE,
+  examples: ['resize web --cpu 512 --memory 1024', 'resize worker --cpu 1024 --memory 3072 --dry-run'],
+  kind: 'change',
+  booleanFlags: ['dry-run'],
+  parse(raw, ctx) {
+    const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'resize web --cpu 512 --memory 1024' }], {
+      cpu: z
+        .string({ error: 'needs CPU units, e.g. `--cpu 512`' })
+        .pipe(wholeNumber('the CPU', 128, 16384))
+        .optional(),
+      memory: z
+        .string({ error: 'needs MiB, e.g. `--memory 1024`' })
+        .pipe(wholeNumber('the memory', 512, 122880))
+        .optional(),
+    });
+    const svc = changeTarget(ctx, args[0]!, SPEC);
+    if (flags.cpu === undefined || flags.memory === undefined) {
+      const msg = text.in(ctx.config.slack.language)('needBoth');
+      throw badInput(msg, USAGE);
+    }
+    return parsedFor(svc, {
+      alias: svc.alias,
+      cpu: flags.cpu,
+      memory: flags.memory,
+      reason: flags.reason,
+      dryRun: flags['dry-run'] === true,
+      locale: ctx.config.slack.language,
+    });
+  },
+  ackText(parsed, locale) {
+    const t = text.in(locale);
+    return t('ack', {
+      what: t(parsed.args.dryRun ? 'planning' : 'preparing'),
+      alias: code(parsed.args.alias),
+      cpu: parsed.args.cpu,
+      memory: parsed.args.memory,
+      env: code(parsed.environment),
+    });
+  },
+  async run(parsed, rt, inv) {
+    const { runResize } = await import('./resize.run');
+    await runResize(parsed, rt, inv);
+  },
+});

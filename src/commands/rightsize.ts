@@ -1,0 +1,70 @@
+/**
+ * `/ecs rightsize <service> [--days 14]`: CPU and memory use (CloudWatch) against the task
+ * definition's reservation, the smallest valid Fargate size with the environment's headroom, the
+ * monthly saving, Fargate Spot outside production, and a button that requests the resize (a deploy
+ * request through every gate and approval). AWS part: ./rightsize.run.ts.
+ */
+import { z } from 'zod';
+import { badInput } from '../errors';
+import { defineMessages, type Locale } from '../i18n';
+import { code } from '../slack/text';
+import { parseRaw, resolveService, wholeNumber } from './args';
+import { knownServices } from './logs';
+import { defineCommand } from './types';
+
+const USAGE = '/ecs rightsize <service> [--days 14]';
+const DEFAULT_DAYS = 14;
+/** Hourly datapoints are kept for 63 days at full resolution. */
+const MAX_DAYS = 63;
+
+const text = defineMessages('rightsize-verb', {
+  summary: {
+    en: 'CPU and memory use against the reservation, the smallest Fargate size that fits, the monthly saving, and a button to request it.',
+    ko: '예약 대비 CPU·메모리 사용량, 맞는 가장 작은 Fargate 크기, 월 절약액, 그리고 변경을 요청하는 버튼.',
+  },
+  missing: { en: 'Name the service to size, e.g. `/ecs rightsize web`.', ko: '크기를 볼 서비스를 지정하세요. 예: `/ecs rightsize web`.' },
+  ack: { en: 'Reading {days} days of CPU and memory of {alias} in {env}…', ko: '{env}의 {alias} CPU·메모리 {days}일치를 읽는 중…' },
+});
+
+export interface RightsizeArgs {
+  alias: string;
+  days: number;
+  locale: Locale;
+}
+
+const schema = z.object({
+  args: z.array(z.string()).max(1),
+  flags: z
+    .object({
+      days: z
+        .string({ error: 'needs a number of days, e.g. `--days 14`' })
+        .pipe(wholeNumber('the number of days', 1, MAX_DAYS))
+        .optional(),
+    })
+    .strict(),
+});
+
+export const rightsize = defineCommand<RightsizeArgs>({
+  verb: 'rightsize',
+  summary: text.lazy('summary'),
+  usage: USAGE,
+  examples: ['rightsize web', 'rightsize worker --days 30'],
+  kind: 'read',
+  parse(raw, ctx) {
+    const { args, flags } = parseRaw({ verb: 'rightsize', usage: USAGE }, schema, raw, ['days']);
+    if (!args[0]) throw badInput(text.in(ctx.config.slack.language)('missing'), USAGE, knownServices(ctx.config));
+    const service = resolveService(ctx.config, args[0], USAGE);
+    return {
+      args: { alias: service.alias, days: flags.days ?? DEFAULT_DAYS, locale: ctx.config.slack.language },
+      environment: service.environment,
+      service,
+    };
+  },
+  ackText(parsed, locale) {
+    return text.in(locale)('ack', { days: parsed.args.days, alias: code(parsed.args.alias), env: code(parsed.environment) });
+  },
+  async run(parsed, rt, inv) {
+    const { runRightsize } = await import('./rightsize.run');
+    await runRightsize(parsed, rt, inv);
+  },
+});

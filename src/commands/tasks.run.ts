@@ -1,0 +1,38 @@
+/** The worker part of `/ecs tasks`: ListTasks (RUNNING or STOPPED), DescribeTasks, newest first. */
+import { describeTasks, listServiceTasks } from '../aws/ecs';
+import type { Runtime } from '../runtime';
+import type { Invocation } from '../slack/invocation';
+import { answer, audienceOf, describeConfiguredService } from './readers.run';
+import { tasksMessage } from './render/tasks';
+import type { TasksArgs } from './tasks';
+import type { Parsed } from './types';
+
+export async function runTasks(parsed: Parsed<TasksArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const audience = await audienceOf(rt, inv, parsed);
+  const svc = parsed.service!;
+  const ecs = rt.aws.ecs(svc.env.region, svc.env);
+  // The service first: a wrong name or cluster is answered as such, not as "no tasks".
+  await describeConfiguredService(rt, svc);
+  const arns = await listServiceTasks(ecs, svc.env.cluster, svc.service, parsed.args.stopped ? 'STOPPED' : 'RUNNING');
+  // DescribeTasks for up to 100 (one call); newest first, then the limit.
+  const described = arns.length ? await describeTasks(ecs, svc.env.cluster, arns.slice(0, 100)) : [];
+  const when = (t: (typeof described)[number]) => (parsed.args.stopped ? t.stoppedAt : (t.startedAt ?? t.createdAt))?.getTime() ?? 0;
+  const sorted = [...described].sort((a, b) => when(b) - when(a));
+  await answer(
+    rt,
+    inv,
+    tasksMessage({
+      alias: svc.alias,
+      serviceName: svc.service,
+      container: svc.container,
+      cluster: svc.env.cluster,
+      region: svc.env.region,
+      stopped: parsed.args.stopped,
+      tasks: sorted.slice(0, parsed.args.limit),
+      total: arns.length,
+      locale: audience.locale,
+      now: rt.now(),
+    }),
+    audience,
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * `/ecs tasks <service> [--stopped] [--limit N]`: the service's running tasks (or its recently
+ * stopped ones, with stop codes, reasons, exit codes and a Logs button each). AWS part: ./tasks.run.ts.
+ */
+import { z } from 'zod';
+import { badInput } from '../errors';
+import { defineMessages, type Locale } from '../i18n';
+import { code } from '../slack/text';
+import { parseRaw, resolveService, wholeNumber } from './args';
+import { knownServices } from './logs';
+import { defineCommand } from './types';
+
+export const TASKS_USAGE = '/ecs tasks <service> [--stopped] [--limit N]';
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 50;
+
+const text = defineMessages('tasks-verb', {
+  summary: {
+    en: 'Tasks of a service: id, revision, image, started, health, zone, IP, size, Fargate/Spot/EC2; --stopped: why they stopped.',
+    ko: '서비스의 작업: ID, 리비전, 이미지, 시작 시각, 상태, 영역, IP, 크기, Fargate/Spot/EC2. --stopped: 중지 이유.',
+  },
+  missing: {
+    en: 'Name the service whose tasks you want, e.g. `/ecs tasks web`.',
+    ko: '작업을 볼 서비스를 지정하세요. 예: `/ecs tasks web`.',
+  },
+  ack: { en: 'Looking up the {state} tasks of {alias} in {env}…', ko: '{env}의 {alias} {state} 작업을 찾는 중…' },
+  running: { en: 'running', ko: '실행 중인' },
+  stopped: { en: 'stopped', ko: '중지된' },
+});
+
+export interface TasksArgs {
+  alias: string;
+  /** The workspace's language, for the acknowledgement. */
+  locale: Locale;
+  stopped: boolean;
+  limit: number;
+}
+
+const schema = z.object({
+  args: z.array(z.string()).max(1),
+  flags: z
+    .object({
+      stopped: z.literal(true, { error: 'takes no value' }).optional(),
+      limit: z
+        .string({ error: 'needs a number, e.g. `--limit 10`' })
+        .pipe(wholeNumber('the task count', 1, MAX_LIMIT))
+        .optional(),
+    })
+    .strict(),
+});
+
+export const tasks = defineCommand<TasksArgs>({
+  verb: 'tasks',
+  summary: text.lazy('summary'),
+  usage: TASKS_USAGE,
+  examples: ['tasks web', 'tasks web --stopped', 'tasks worker --limit 5'],
+  kind: 'read',
+  booleanFlags: ['stopped'],
+  parse(raw, ctx) {
+    const { args, flags } = parseRaw({ verb: 'tasks', usage: TASKS_USAGE }, schema, raw, ['stopped', 'limit']);
+    const t = text.in(ctx.config.slack.language);
+    if (!args[0]) throw badInput(t('missing'), TASKS_USAGE, knownServices(ctx.config));
+    const service = resolveService(ctx.config, args[0], TASKS_USAGE);
+    return {
+      args: {
+        alias: service.alias,
+        locale: ctx.config.slack.language,
+        stopped: flags.stopped === true,
+        limit: flags.limit ?? DEFAULT_LIMIT,
+      },
+      environment: service.environment,
+      service,
+    };
+  },
+  ackText(parsed, locale) {
+    const t = text.in(locale);
+    return t('ack', {
+      state: t(parsed.args.stopped ? 'stopped' : 'running'),
+      alias: code(parsed.args.alias),
+      env: code(parsed.environment),
+    });
+  },
+  async run(parsed, rt, inv) {
+    const { runTasks } = await import('./tasks.run');
+    await runTasks(parsed, rt, inv);
+  },
+});

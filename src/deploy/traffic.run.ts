@@ -1,0 +1,383 @@
+/**
+ * The traffic-shift gate (gate 2), worker side. For a service whose blue/green, canary or linear
+ * deployments pause at a lifecycle stage (a PAUSE lifecycle hook), the bot is the gate:
+ *
+ *   detect   whoever refreshes a running change (the ECS events consumer, the scheduled tick; no
+ *            polling of its own) calls `checkPause`: DescribeServiceDeployments → the hook of
+ *            targetType PAUSE with status AWAITING_ACTION (`lifecycleHookDetails`, its `hookId`),
+ *            the stage (`lifecycleStage`), the weights (`requested…TrafficWeight` of the revisions)
+ *   show     once per hook, a message in the request's thread with the new revision's health
+ *            (running tasks, recent failures, last log lines) and Shift production traffic / Roll back
+ *   press    ./traffic-buttons.ts (Slack side) claims the press and hands `runPress` the job:
+ *            ContinueServiceDeployment with CONTINUE or ROLLBACK and the hook id; a hook that is no
+ *            longer waiting (TIMED_OUT…) gets a clear answer and nothing is sent
+ *   close    a decided or timed-out pause's message loses its buttons and says what happened
+ *
+ * Rolling deployments (no PAUSE hook) are untouched: no extra call is made for them. Where the API
+ * is not available (an old region, no permission) the thread says so once and points to the console.
+ *
+ * Bookkeeping in the change's track hash (keys.changeTrack): `pause.<key>` (the hook: id, stage,
+ * expiry, timeout action, message ts, closed), `press.<key>` (the claim of a press).
+ */
+import type { DeploymentLifecycleHookDetail, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
+import type { Runtime } from '../runtime';
+import { BotError, errorMessage } from '../errors';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { continueServiceDeploymentRaw, describeServiceDeployments } from '../aws/ecs-write';
+import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { logLocation } from '../aws/log-location';
+import { filterLogEvents } from '../aws/logs';
+import { cleanLogMessage } from '../aws/redact';
+import { arnTail } from '../aws/arn';
+import { findService } from '../config/load';
+import { principalsFor } from '../policy/authorize';
+import { section } from '../slack/blocks';
+import { code, mention, notificationText, oneLine, principal } from '../slack/text';
+import { slackDate } from '../slack/time';
+import type { Locale } from '../i18n';
+import type { ChangeRequest } from '../approvals/types';
+import { getRequest } from '../approvals/workflow';
+import { pressExecution } from '../approvals/execution';
+import type { ChangePlan } from './plan';
+import { parsePlan } from './plan';
+import { stoppedTaskLines } from './render';
+import { withThrottleRetry } from './retry';
+import { factsOf, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
+import {
+  pauseKey,
+  pauseRecordSchema,
+  pausesDeployments,
+  waitingHook,
+  weightsOf,
+  type PauseRecord,
+  type PauseState,
+  type PressJob,
+} from './traffic-model';
+import { closedPauseMessage, continueLabel, pausedMessage, pressedOutcome, timedOutOutcome, trafficText } from './traffic-text';
+
+/** ECS answers after which ContinueServiceDeployment / DescribeServiceDeployments is not usable here. */
+function unavailable(err: unknown): boolean {
+  const cause = (err as { cause?: unknown })?.cause ?? err;
+  return ['UnsupportedFeatureException', 'UnknownOperationException'].includes(awsErrorName(cause)) || isAccessDenied(cause);
+}
+
+function whyText(err: unknown): string {
+  if (err instanceof BotError) return err.userMessage;
+  return `${awsErrorName(err)}: ${errorMessage(err).slice(0, 200)}`;
+}
+
+function lang(rt: Runtime): Locale {
+  return rt.config.slack.language;
+}
+
+async function pauseRecord(rt: Runtime, requestId: string, key: string): Promise<PauseRecord | undefined> {
+  const raw = await rt.redis.hget(keys.changeTrack(requestId), `pause.${key}`);
+  if (!raw) return undefined;
+  try {
+    const r = pauseRecordSchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function savePause(rt: Runtime, requestId: string, key: string, rec: PauseRecord): Promise<void> {
+  await rt.redis
+    .pipeline()
+    .hset(keys.changeTrack(requestId), `pause.${key}`, JSON.stringify(rec))
+    .expire(keys.changeTrack(requestId), TRACK_TTL_SECONDS)
+    .exec();
+}
+
+async function threadPost(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
+  await rt.slack.post(
+    req.channel,
+    { text: notificationText(text), blocks: [section(text)] },
+    req.messageTs ? { threadTs: req.messageTs } : {},
+  );
+}
+
+/** Replace a pause's message with its closed form (once). */
+async function closePause(rt: Runtime, req: ChangeRequest, key: string, rec: PauseRecord, outcome: string): Promise<void> {
+  if (rec.closed) return;
+  if (rec.ts) {
+    try {
+      await rt.slack.update(req.channel, rec.ts, closedPauseMessage(rec.stage, outcome, lang(rt)));
+    } catch (err) {
+      rt.log.warn('traffic gate: could not close the pause message', { requestId: req.id, err });
+    }
+  }
+  await savePause(rt, req.id, key, { ...rec, closed: outcome.slice(0, 500) });
+}
+
+/** The last log lines of one running task of the new revision (the configured container). */
+async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: string) {
+  const ecs = rt.aws.ecs(plan.region);
+  const arns = await withThrottleRetry(() => listServiceTasks(ecs, plan.cluster, plan.serviceName, 'RUNNING'));
+  const tasks = arns.length ? await withThrottleRetry(() => describeTasks(ecs, plan.cluster, arns.slice(0, 100))) : [];
+  const task = tasks
+    .filter((t) => t.taskDefinitionArn === taskDefinition)
+    .sort((a, b) => (b.startedAt?.getTime() ?? 0) - (a.startedAt?.getTime() ?? 0))[0];
+  if (!task?.taskArn) return undefined;
+  const svc = findService(rt.config, plan.alias);
+  const container = svc?.container ?? task.containers?.[0]?.name ?? '';
+  const td = (await withThrottleRetry(() => describeTaskDefinition(ecs, taskDefinition))).taskDefinition;
+  const where = logLocation(td, container, arnTail(task.taskArn), plan.region, svc?.logGroup);
+  if (!where.ok) return { error: where.error };
+  const now = rt.now();
+  const res = await filterLogEvents(
+    rt.aws.logs(where.loc.region),
+    {
+      logGroupName: where.loc.group,
+      logStreamNamePrefix: where.loc.stream,
+      startTime: (task.startedAt?.getTime() ?? now) - 60_000,
+      endTime: now + 60_000,
+      limit: 8,
+    },
+    { region: where.loc.region, groupSource: `the awslogs-group option of container ${container} in ${arnTail(taskDefinition)}` },
+    { maxPages: 2, maxMs: 5_000, clock: rt.now },
+  );
+  return { task: arnTail(task.taskArn), container, lines: res.events.map((e) => cleanLogMessage(e.message ?? '').trimEnd()) };
+}
+
+/** Who may press, as people read it. */
+function whoMayPress(rt: Runtime, env: string): { who: string; allowRequester: boolean } {
+  const cfg = rt.config.environments[env];
+  const who = cfg
+    ? principalsFor(cfg, 'shifter')
+        .map((p) => principal(p))
+        .join(', ')
+    : '';
+  return { who: who || '—', allowRequester: cfg?.gates.trafficShift?.allowRequester ?? false };
+}
+
+/**
+ * Part of refreshing a running change: if its deployment waits at a PAUSE hook, show the gate (once
+ * per hook) and answer the pause for the card; close the messages of pauses that ended. Returns
+ * undefined when the deployment is not paused (or the service has no PAUSE hook: no call is made).
+ */
+export async function checkPause(
+  rt: Runtime,
+  req: ChangeRequest,
+  plan: ChangePlan,
+  ex: ExecFacts,
+  service: Service,
+): Promise<PauseState | undefined> {
+  if (!pausesDeployments(service) || !ex.serviceDeploymentArn) return undefined;
+  const ecs = rt.aws.ecs(plan.region);
+  let sd: ServiceDeployment | undefined;
+  try {
+    sd = (await withThrottleRetry(() => describeServiceDeployments(ecs, [ex.serviceDeploymentArn!])))[0];
+  } catch (err) {
+    if (!unavailable(err)) throw err;
+    await postOnce(rt, req, 'pause-unavailable', {
+      text: trafficText.in(lang(rt))('unavailableFallback'),
+      blocks: [section(trafficText.in(lang(rt))('unavailable', { why: oneLine(whyText(err), 200) }))],
+    });
+    return undefined;
+  }
+  if (!sd) return undefined;
+  // Pauses that ended (timed out, or decided in the console): their messages lose the buttons.
+  for (const hook of (sd.lifecycleHookDetails ?? []).filter(
+    (h) => h.targetType === 'PAUSE' && h.hookId && h.status !== 'AWAITING_ACTION',
+  )) {
+    const key = pauseKey(hook.hookId!);
+    const rec = await pauseRecord(rt, req.id, key);
+    if (rec && !rec.closed) {
+      const pressed = await rt.redis.hget(keys.changeTrack(req.id), `press.${key}`);
+      if (!pressed) {
+        await closePause(
+          rt,
+          req,
+          key,
+          rec,
+          timedOutOutcome({
+            status: hook.status ?? 'UNKNOWN',
+            expiresAt: hook.expiresAt?.getTime(),
+            timeoutAction: hook.timeoutAction,
+            locale: lang(rt),
+          }),
+        );
+      }
+    }
+  }
+  const hook = waitingHook(sd);
+  if (!hook) return undefined;
+  const stage = sd.lifecycleStage ?? 'UNKNOWN';
+  const state: PauseState = {
+    stage,
+    ...(hook.expiresAt ? { expiresAt: hook.expiresAt.getTime() } : {}),
+    ...(hook.timeoutAction ? { timeoutAction: hook.timeoutAction } : {}),
+    button: continueLabel(stage, lang(rt)),
+  };
+  const key = pauseKey(hook.hookId!);
+  const rec: PauseRecord = {
+    hookId: hook.hookId!,
+    stage,
+    ...(state.expiresAt !== undefined ? { expiresAt: state.expiresAt } : {}),
+    ...(state.timeoutAction ? { timeoutAction: state.timeoutAction } : {}),
+  };
+  // Claimed once per hook; released when the post fails so the next refresh posts it.
+  const claimed = await rt.redis.hsetnx(keys.changeTrack(req.id), `pause.${key}`, JSON.stringify(rec));
+  if (claimed !== 1) return state;
+  await rt.redis.expire(keys.changeTrack(req.id), TRACK_TTL_SECONDS);
+  try {
+    const target = ex.targetTaskDefinition ?? plan.currentTaskDefinition;
+    const startedAt = ex.startedAt ?? req.startedAt ?? req.updatedAt;
+    const stopped = await stoppedTasksFor(rt, plan, target, startedAt, true).catch((err) => {
+      rt.log.warn('traffic gate: stopped tasks unreadable', { requestId: req.id, err });
+      return [];
+    });
+    const logs = await newRevisionLogs(rt, plan, target).catch((err) => ({ error: whyText(err) }));
+    const rev = sd.targetServiceRevision;
+    const { who, allowRequester } = whoMayPress(rt, plan.environment);
+    const msg = pausedMessage({
+      requestId: req.id,
+      key,
+      service: plan.alias,
+      stage,
+      ...(state.expiresAt !== undefined ? { expiresAt: state.expiresAt } : {}),
+      ...(state.timeoutAction ? { timeoutAction: state.timeoutAction } : {}),
+      weights: weightsOf(sd),
+      health: {
+        running: rev?.runningTaskCount ?? 0,
+        requested: rev?.requestedTaskCount ?? 0,
+        pending: rev?.pendingTaskCount ?? 0,
+        failed: stopped.length,
+      },
+      stoppedLines: stoppedTaskLines(stopped, plan.region, plan.cluster, rt.config.slack.language, 800),
+      ...(logs ? { logs } : {}),
+      who,
+      allowRequester,
+      now: rt.now(),
+      locale: lang(rt),
+    });
+    const { ts } = await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
+    await savePause(rt, req.id, key, { ...rec, ts });
+  } catch (err) {
+    await rt.redis.hdel(keys.changeTrack(req.id), `pause.${key}`).catch(() => undefined);
+    throw err;
+  }
+  return state;
+}
+
+/** The press of a Shift production traffic / Roll back button, in the worker (the 'traffic-shift' job). */
+export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
+  const t = trafficText.in(lang(rt));
+  const track = keys.changeTrack(job.requestId);
+  const release = () => rt.redis.hdel(track, `press.${job.key}`).catch(() => undefined);
+  const req = await getRequest(rt.redis, job.requestId);
+  const plan = req ? parsePlan(req.plan) : undefined;
+  const rec = req ? await pauseRecord(rt, req.id, job.key) : undefined;
+  if (!req || !plan || !rec) {
+    await release();
+    return;
+  }
+  const ex = factsOf(req);
+  const button = job.action === 'CONTINUE' ? continueLabel(rec.stage, lang(rt)) : t('rollbackButton');
+  const ecs = rt.aws.ecs(plan.region);
+  const arn = ex.serviceDeploymentArn;
+  const late = async (hook: DeploymentLifecycleHookDetail | undefined) => {
+    const status = hook?.status ?? 'UNKNOWN';
+    const expiresAt = hook?.expiresAt?.getTime() ?? rec.expiresAt;
+    await pressExecution(
+      rt,
+      req.id,
+      job.userId,
+      'traffic-press-late',
+      `${job.action} at ${rec.stage}: the pause had already ended (${status})`,
+      `shift.${job.key}`,
+      {
+        action: job.action,
+        by: job.userId,
+        at: rt.now(),
+        result: 'late',
+        status,
+      },
+    );
+    await threadPost(
+      rt,
+      req,
+      t('lateThread', {
+        user: mention(job.userId),
+        button,
+        stage: code(rec.stage),
+        status: code(status),
+        at: expiresAt !== undefined ? `, ${slackDate(expiresAt)}` : '',
+        action: code(hook?.timeoutAction ?? rec.timeoutAction ?? 'ROLLBACK'),
+      }),
+    );
+    await closePause(
+      rt,
+      req,
+      job.key,
+      rec,
+      timedOutOutcome({ status, expiresAt, timeoutAction: hook?.timeoutAction ?? rec.timeoutAction, locale: lang(rt) }),
+    );
+  };
+  const describe = async () => (await withThrottleRetry(() => describeServiceDeployments(ecs, [arn!])))[0];
+  if (!arn) {
+    await release();
+    await threadPost(rt, req, t('failedThread', { user: mention(job.userId), button, why: t('noDeploymentRecorded') }));
+    return;
+  }
+  let sd: ServiceDeployment | undefined;
+  try {
+    sd = await describe();
+  } catch (err) {
+    await release();
+    const key = unavailable(err) ? 'unavailableThread' : 'failedThread';
+    await threadPost(rt, req, t(key, { user: mention(job.userId), button, why: oneLine(whyText(err), 300) }));
+    if (!unavailable(err) && !(err instanceof BotError)) throw err;
+    return;
+  }
+  const hook = (sd?.lifecycleHookDetails ?? []).find((h) => h.hookId === rec.hookId);
+  if (!hook || hook.status !== 'AWAITING_ACTION') {
+    await late(hook);
+    return;
+  }
+  try {
+    await withThrottleRetry(() => continueServiceDeploymentRaw(ecs, arn, rec.hookId, job.action));
+  } catch (err) {
+    if (unavailable(err)) {
+      await release();
+      await threadPost(rt, req, t('unavailableThread', { user: mention(job.userId), button, why: oneLine(whyText(err), 300) }));
+      return;
+    }
+    // Refused (e.g. the hook timed out between our read and the call): look again.
+    const again = await describe().catch(() => undefined);
+    const now = (again?.lifecycleHookDetails ?? []).find((h) => h.hookId === rec.hookId);
+    if (again && (!now || now.status !== 'AWAITING_ACTION')) {
+      await late(now);
+      return;
+    }
+    await release();
+    await threadPost(rt, req, t('failedThread', { user: mention(job.userId), button, why: `${oneLine(whyText(err), 300)}.` }));
+    return;
+  }
+  const at = rt.now();
+  await pressExecution(
+    rt,
+    req.id,
+    job.userId,
+    job.action === 'CONTINUE' ? 'traffic-shifted' : 'traffic-rolled-back',
+    `${job.action} at ${rec.stage} (hook ${rec.hookId})`,
+    `shift.${job.key}`,
+    { action: job.action, by: job.userId, at, stage: rec.stage, result: 'sent' },
+  );
+  const outcome = pressedOutcome({ user: job.userId, action: job.action, stage: rec.stage, at, locale: lang(rt) });
+  await closePause(rt, req, job.key, rec, outcome);
+  await threadPost(
+    rt,
+    req,
+    t('pressedThread', {
+      icon: job.action === 'CONTINUE' ? ':white_check_mark:' : ':leftwards_arrow_with_hook:',
+      user: mention(job.userId),
+      button,
+      stage: code(rec.stage),
+      what: job.action === 'CONTINUE' ? t('continued') : t('rolledBack'),
+    }),
+  );
+  await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('traffic gate: refresh after the press failed', { err }));
+}

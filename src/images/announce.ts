@@ -1,0 +1,119 @@
+/**
+ * Images from CI: ECR's push and scan events (EventBridge) for the repositories chatops.yml lists
+ * under `repositories` become ONE message per digest in the repository's channel, updated as more
+ * arrives (another tag, the size, the scan result), never one message per event. EventBridge
+ * delivers at least once and in no particular order: each event id is handled once, what an event
+ * says is merged into the digest's record in Redis first, and then the one message is posted (by
+ * whoever claims it) or updated from that record.
+ */
+import { findImageByDigest } from '../aws/ecr';
+import type { EcsEvent } from '../aws/ecs-events';
+import { findService } from '../config/load';
+import type { ResolvedService } from '../config/schema';
+import { keys } from '../redis/keys';
+import type { Runtime } from '../runtime';
+import { parseImageEvent, tagMatches, type ImageEvent } from './event';
+import { imageMessage, type ImageState } from './message';
+
+/** How long a digest's record (and so its message's updates) is kept. */
+const KEEP_SECONDS = 30 * 86_400;
+
+function servicesOf(rt: Runtime, repository: string): ResolvedService[] {
+  return Object.keys(rt.config.services)
+    .map((a) => findService(rt.config, a)!)
+    .filter((s) => s.repository === repository);
+}
+
+/** The environment whose account the event came from (for the ECR lookup's credentials). */
+function accessFor(services: readonly ResolvedService[], ev: ImageEvent): ResolvedService['env'] | undefined {
+  return (services.find((s) => ev.account && s.env.accountId === ev.account) ?? services.find((s) => !s.env.accountId) ?? services[0])?.env;
+}
+
+async function readState(rt: Runtime, repository: string, digest: string): Promise<{ state: ImageState; ts?: string; channel?: string }> {
+  const [h, tags] = await Promise.all([
+    rt.redis.hgetall(keys.imageMessage(repository, digest)),
+    rt.redis.smembers(keys.imageDigestTags(repository, digest)),
+  ]);
+  return {
+    state: {
+      repository,
+      digest,
+      tags: tags.sort(),
+      ...(h.size ? { size: Number(h.size) } : {}),
+      ...(h.pushedAt ? { pushedAt: Number(h.pushedAt) } : {}),
+      ...(h.scan ? { scan: JSON.parse(h.scan) as ImageState['scan'] } : {}),
+    },
+    ...(h.ts ? { ts: h.ts } : {}),
+    ...(h.channel ? { channel: h.channel } : {}),
+  };
+}
+
+export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> {
+  if (event.source !== 'aws.ecr' && event.source !== 'aws.inspector2') return;
+  const log = rt.log.child({ consumer: 'images', eventId: event.id });
+  const parsed = parseImageEvent(event);
+  if (!parsed.ok) {
+    log.debug('ECR event ignored', { why: parsed.skip, detailType: event['detail-type'] });
+    return;
+  }
+  const ev = parsed.event;
+  const repo = rt.config.repositories[ev.repository];
+  const services = servicesOf(rt, ev.repository);
+  if (!repo || !services.length) {
+    log.debug('ECR event of a repository chatops.yml does not list', { repository: ev.repository });
+    return;
+  }
+  const key = keys.imageMessage(ev.repository, ev.digest);
+  const tagsKey = keys.imageDigestTags(ev.repository, ev.digest);
+  const matching = ev.tags.filter((t) => tagMatches(t, repo.tags));
+  const known = (await rt.redis.exists(key)) === 1 && !!(await rt.redis.hget(key, 'announce'));
+  // A push of a tag the patterns leave out is noise; a scan is kept for a digest that may be announced later.
+  if (ev.kind === 'push' && !matching.length && !known) {
+    log.debug('pushed tag not announced (tag patterns)', { repository: ev.repository, tags: ev.tags });
+    return;
+  }
+  if ((await rt.redis.set(keys.imageEventSeen(ev.id), '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') {
+    log.info('duplicate ECR event ignored');
+    return;
+  }
+  // 1. Merge what this event says into the digest's record.
+  const m = rt.redis.multi();
+  if (matching.length) m.sadd(tagsKey, ...matching);
+  if (ev.kind === 'push' || matching.length) m.hset(key, 'announce', '1');
+  if (ev.scan) {
+    const prev = Number((await rt.redis.hget(key, 'scanAt')) ?? 0);
+    if (!prev || (ev.time ?? 0) >= prev) m.hset(key, 'scan', JSON.stringify(ev.scan), 'scanAt', String(ev.time ?? 0));
+  }
+  m.expire(key, KEEP_SECONDS).expire(tagsKey, KEEP_SECONDS);
+  await m.exec();
+  if (!(await rt.redis.hget(key, 'announce'))) {
+    log.info('scan result kept until the image is pushed with an announced tag', { repository: ev.repository });
+    return;
+  }
+  // 2. Size, push time (and a scan summary ECR already has) once per digest.
+  if (!(await rt.redis.hexists(key, 'size'))) {
+    const env = accessFor(services, ev);
+    try {
+      const img = await findImageByDigest(rt.aws.ecr(ev.region ?? env?.region ?? services[0]!.env.region, env), ev.repository, ev.digest);
+      const fields: string[] = ['size', String(img?.imageSizeInBytes ?? '')];
+      if (img?.imagePushedAt) fields.push('pushedAt', String(img.imagePushedAt.getTime()));
+      await rt.redis.hset(key, ...fields);
+    } catch (err) {
+      log.warn('image details unavailable; announcing without size', { repository: ev.repository, err });
+    }
+  }
+  // 3. One message: the first to claim it posts, everyone else (and the poster, once more) updates.
+  const channel = repo.channel ?? services[0]!.env.channels[0]!;
+  const locale = rt.config.slack.language;
+  const current = await readState(rt, ev.repository, ev.digest);
+  if (current.ts) {
+    await rt.slack.update(current.channel ?? channel, current.ts, imageMessage(current.state, services, locale));
+    return;
+  }
+  if ((await rt.redis.hsetnx(key, 'posting', ev.id)) !== 1) return; // another delivery is posting; it re-reads after
+  const posted = await rt.slack.post(channel, imageMessage(current.state, services, locale));
+  await rt.redis.hset(key, 'ts', posted.ts, 'channel', posted.channel);
+  const after = await readState(rt, ev.repository, ev.digest);
+  if (JSON.stringify(after.state) !== JSON.stringify(current.state))
+    await rt.slack.update(posted.channel, posted.ts, imageMessage(after.state, services, locale));
+}

@@ -1,0 +1,45 @@
+/**
+ * One person flooding the bot with commands (issue 10, item 13): past the per-person limit a
+ * command is refused with a clear answer and nothing is handed to the worker; other people are
+ * not affected, Slack's retries are not counted, `/ecs help` is never limited, and the window ends.
+ */
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { configFile } from '../helpers/config';
+import { keys } from '../../src/redis/keys';
+
+describe('per-person command rate limit', () => {
+  let e2e: E2E;
+  beforeEach(async () => {
+    e2e = await setupE2E({ configPath: configFile((doc) => (doc.limits = { commandsPerUserPerMinute: 5 })) });
+  });
+  afterEach(async () => {
+    await e2e.close();
+  });
+
+  it('hands off the first five of a flood, refuses the rest clearly, and lets others and help through', async () => {
+    const acks = [];
+    for (let i = 0; i < 8; i++)
+      acks.push(await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV1', trigger_id: `flood.${i}` }));
+    expect(e2e.handedOff).toHaveLength(5);
+    expect(acks.slice(0, 5).every((a) => a.text.includes('hourglass'))).toBe(true);
+    for (const refused of acks.slice(5)) {
+      expect(refused.body).toMatchObject({ response_type: 'ephemeral' });
+      expect(refused.text).toContain('Slow down:* you have sent 5 commands in the last minute, the most one person may. Try again in');
+      expect(refused.text).toContain('The commands you already sent keep running');
+    }
+    // A refused command is not counted: the window still holds five.
+    expect(await e2e.rt.redis.get(keys.commandRate('UDEV1'))).toBe('5');
+    // Someone else is not limited, and help is never counted.
+    await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV2', trigger_id: 'other.1' });
+    expect(e2e.handedOff).toHaveLength(6);
+    expect((await e2e.slash('help', { channel_id: 'CPROD', user_id: 'UDEV1', trigger_id: 'help.1' })).text).toContain('/ecs status');
+    // A Slack retry of a handed-off command is a duplicate, not a new command.
+    await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV2', trigger_id: 'other.1' }, { retryNum: 1 });
+    expect(await e2e.rt.redis.get(keys.commandRate('UDEV2'))).toBe('1');
+    // When the window ends, the person may again.
+    await e2e.rt.redis.pexpire(keys.commandRate('UDEV1'), 1);
+    await new Promise((r) => setTimeout(r, 20));
+    await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV1', trigger_id: 'after.1' });
+    expect(e2e.handedOff).toHaveLength(7);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The release gates in a Korean workspace (`slack.language: ko`), end to end through the Lambda
+ * handlers: the refusal outside a change window, a bad `--at`, and the request card's gate lines
+ * come from the catalog's Korean entries (with the usage on bad input).
+ */
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { configFile } from '../helpers/config';
+import { lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
+
+const h = useDeployHarness({
+  configPath: configFile((doc) => {
+    doc.slack.language = 'ko';
+    doc.environments.prod.gates = {
+      windows: { timeZone: 'Asia/Seoul', allow: [{ days: ['mon', 'tue', 'wed', 'thu'], from: '10:00', to: '17:00' }] },
+      cost: { extraApprovalAbove: 100 },
+    };
+  }),
+  before: (x) => x.e2e.slack.setUserGroup('SLEADS', []),
+});
+
+const kst = (iso: string): number => Date.parse(`${iso}+09:00`);
+
+describe('release gates in Korean', () => {
+  it('refuses outside the change windows in Korean, saying when the next window opens', async () => {
+    h.clock.set(kst('2026-12-05T12:00'));
+    await h.e2e.slash('scale web 6', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastResponse(h.e2e);
+    expect(answer).toContain('`prod`은(는) 변경 허용 시간 안에서만 scale 변경을 받으며');
+    expect(answer).toContain('다음 허용 시간은');
+    expect(answer).toContain('`--at next-window`');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  it('a bad --at is answered in Korean with the usage', async () => {
+    const bad = await h.e2e.slash('scale web 6 --at tomorrow', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(bad.text).toContain('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
+    expect(bad.text).toContain('`/ecs scale &lt;service&gt; &lt;count&gt;');
+  });
+
+  it('the request card shows the window and the cost in Korean', async () => {
+    h.clock.set(kst('2026-12-07T11:00'));
+    await h.e2e.slash('scale web 12', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const card = textOf(requestMessage(h.e2e, 'CPROD').message);
+    expect(card).toContain('변경 허용 시간: 지금 열려 있음');
+    expect(card).toContain('비용: ');
+    expect(card).toContain('승인이 하나 더 필요합니다 (모두 2건)');
+  });
+});

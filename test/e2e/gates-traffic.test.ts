@@ -1,0 +1,310 @@
+/**
+ * Release gate 2, the traffic-shift gate, end to end through the Lambda handlers. web-prod deploys
+ * blue/green with a PAUSE lifecycle hook at POST_TEST_TRAFFIC_SHIFT. When the deployment pauses
+ * (noticed from the ECS deployment event, or the scheduled tick), the request thread shows the stage,
+ * the traffic weights and the new revision's health with Shift production traffic and Roll back;
+ * the press calls ContinueServiceDeployment with the hook id from DescribeServiceDeployments'
+ * lifecycleHookDetails. DescribeServiceDeployments answers in the documented shape of a paused
+ * deployment (the SDK's "paused at a lifecycle hook" example), including a hook that timed out.
+ */
+import {
+  ContinueServiceDeploymentCommand,
+  DescribeServiceDeploymentsCommand,
+  type ServiceDeployment,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { keys } from '../../src/redis/keys';
+import { getRequest } from '../../src/approvals/workflow';
+import { awsException, SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fixtures';
+import { configFile } from '../helpers/config';
+import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { deploymentEvent } from '../fixtures/events/samples';
+
+const h = useDeployHarness({
+  logs: ['GET /health 200 2ms', 'GET /checkout 200 41ms'],
+  configPath: configFile((doc) => {
+    doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD1', 'ULEAD2'] }, autoLock: {} };
+  }),
+  before: (x) => {
+    x.e2e.slack.setUserGroup('SLEADS', []);
+    x.e2e.slack.setUserGroup('SDEVS', []);
+  },
+});
+
+const HOOK_ID = 'ecs-pause-Xk7rT2mP9sLwQn4vB8fYd3hJ6gA1cE5iO0uR_ZpWq';
+const STAGE = 'POST_TEST_TRAFFIC_SHIFT';
+
+/** web-prod deploys blue/green and pauses after test traffic reached the new revision. */
+function blueGreen(): void {
+  h.world.service('prod', 'web-prod').deploymentConfiguration = {
+    strategy: 'BLUE_GREEN',
+    bakeTimeInMinutes: 10,
+    maximumPercent: 200,
+    minimumHealthyPercent: 100,
+    lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: [STAGE], timeoutConfiguration: { action: 'ROLLBACK', timeoutInMinutes: 60 } }],
+  };
+}
+
+/** DescribeServiceDeployments' answer for the paused deployment, as documented (example "paused at a lifecycle hook"). */
+function pausedDeployment(arn: string, status: 'AWAITING_ACTION' | 'TIMED_OUT' | 'SUCCEEDED' = 'AWAITING_ACTION'): ServiceDeployment {
+  return {
+    serviceDeploymentArn: arn,
+    serviceArn: SERVICE_ARN,
+    clusterArn: 'arn:aws:ecs:eu-west-1:222222222222:cluster/prod',
+    status: 'IN_PROGRESS',
+    lifecycleStage: STAGE,
+    lifecycleHookDetails: [
+      { expiresAt: new Date(h.clock.now() + 3600_000), hookId: HOOK_ID, status, targetType: 'PAUSE', timeoutAction: 'ROLLBACK' },
+    ],
+    targetServiceRevision: {
+      arn: 'arn:aws:ecs:eu-west-1:222222222222:service-revision/prod/web-prod/1234567890123456789',
+      pendingTaskCount: 1,
+      requestedTaskCount: 2,
+      runningTaskCount: 1,
+      requestedTestTrafficWeight: 100,
+      requestedProductionTrafficWeight: 0,
+    },
+    sourceServiceRevisions: [
+      {
+        arn: 'arn:aws:ecs:eu-west-1:222222222222:service-revision/prod/web-prod/1111111111111111111',
+        requestedTaskCount: 4,
+        runningTaskCount: 4,
+        pendingTaskCount: 0,
+        requestedTestTrafficWeight: 0,
+        requestedProductionTrafficWeight: 100,
+      },
+    ],
+    deploymentConfiguration: h.world.service('prod', 'web-prod').deploymentConfiguration,
+    updatedAt: new Date(h.clock.now()),
+  };
+}
+
+const presses = () => h.ecsMock.commandCalls(ContinueServiceDeploymentCommand);
+
+/** A deploy of web in prod, approved and running, paused at the hook; the events consumer shows the gate. */
+async function pausedDeploy(): Promise<{ id: string; ts: string; arn: string; value: string; pause: () => ReturnType<typeof textOf> }> {
+  blueGreen();
+  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  expect(textOf(req.message)).toContain('Traffic shift: its deployments pause at `POST_TEST_TRAFFIC_SHIFT`');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+  const arn = running.execution!.serviceDeploymentArn as string;
+  expect(arn).toMatch(/service-deployment\/prod\/web-prod\//);
+  // ECS reached the pause: the new revision runs one task, test traffic is on it.
+  const task: Task = {
+    ...stoppedTask('9a8b7c6d5e4f30211203f4e5d6c7b8a9'),
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    taskDefinitionArn: tdArn('web-prod', 43),
+    stoppedAt: undefined,
+    stopCode: undefined,
+    stoppedReason: undefined,
+    startedAt: new Date(h.clock.now()),
+  };
+  h.world.setRunning('prod', 'web-prod', [task]);
+  h.world.setHistory('prod', 'web-prod', [pausedDeployment(arn)], []);
+  h.clock.advance(60_000);
+  await h.e2e.event(
+    deploymentEvent('in-progress', {
+      time: h.clock.now(),
+      serviceArn: SERVICE_ARN,
+      deploymentId: running.execution!.deploymentId as string,
+    }),
+  );
+  const message = () => thread(h.e2e, 'CPROD', req.ts).find((m) => textOf(m).includes('Deployment paused at'));
+  const pause = () => textOf(message());
+  // The buttons' value: the request and the opaque key of the pause.
+  const value = /"value":"([^"]+:[0-9a-f]{12})"/.exec(JSON.stringify(message()!.blocks))![1]!;
+  expect(value.startsWith(`${req.id}:`)).toBe(true);
+  return { ...req, arn, value, pause };
+}
+
+/** A click on the paused message's button (also after the buttons are gone: a stale client). */
+function press(req: { ts: string; value: string }, which: 'shift' | 'rollback', user: string) {
+  const msg = thread(h.e2e, 'CPROD', req.ts).find((m) => textOf(m).includes('Deployment paused at'))!;
+  return h.e2e.click({ action_id: `gate:${which}`, value: req.value, user_id: user, channel_id: 'CPROD', message_ts: msg.ts });
+}
+
+/** ContinueServiceDeployment as ECS answers it: the hook is no longer waiting. */
+function acceptContinue(): void {
+  h.ecsMock.on(ContinueServiceDeploymentCommand).callsFake((input: { serviceDeploymentArn: string; hookId: string }) => {
+    const sd = [...h.world.history.values()]
+      .flatMap((x) => x.deployments)
+      .find((d) => d.serviceDeploymentArn === input.serviceDeploymentArn)!;
+    sd.lifecycleHookDetails = sd.lifecycleHookDetails!.map((d) => (d.hookId === input.hookId ? { ...d, status: 'SUCCEEDED' } : d));
+    return { serviceDeploymentArn: input.serviceDeploymentArn };
+  });
+}
+
+describe('the traffic-shift gate', () => {
+  it('shows the paused deployment with its stage, weights and health; only a shifter other than the requester shifts; the press is recorded', async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    const pause = req.pause();
+    expect(pause).toContain(
+      '*Deployment paused at `POST_TEST_TRAFFIC_SHIFT`* — waiting for a decision. If nobody decides, ECS takes its timeout action (`ROLLBACK`)',
+    );
+    expect(pause).toContain('*Traffic:* production — new revision 0%, current 100% · test — new revision 100%');
+    expect(pause).toContain('*New revision:* 1 of 2 tasks running, 1 pending');
+    expect(pause).toContain('No task of the new revision stopped so far.');
+    expect(pause).toContain('*Last log lines* (task `9a8b7c6d`, container `web`)');
+    expect(pause).toContain('GET /checkout 200 41ms');
+    expect(pause).toContain('Who may press: <@ULEAD1>, <@ULEAD2> (the requester may roll back)');
+    expect(pause).toContain('gate:shift');
+    expect(pause).toContain('Shift production traffic');
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(textOf(h.e2e.slack.message('CPROD', running.statusTs!))).toContain(
+      'Paused at `POST_TEST_TRAFFIC_SHIFT`: waiting for *Shift production traffic* or *Roll back*',
+    );
+
+    // More events and ticks while it waits: one message, and past the deploy deadline it is not "stuck".
+    h.clock.advance(30 * 60_000);
+    await h.e2e.tick();
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('Deployment paused at'))).toHaveLength(1);
+    expect(thread(h.e2e, 'CPROD', req.ts).some((m) => textOf(m).includes('looks stuck'))).toBe(false);
+
+    await press(req, 'shift', 'UDEV1');
+    expect(lastResponse(h.e2e)).toContain('You asked for this change, so another person has to shift its production traffic');
+    await press(req, 'shift', 'UDEV2');
+    expect(lastResponse(h.e2e)).toContain('Shifting production traffic in `prod` needs: <@ULEAD1>, <@ULEAD2>');
+    await press(req, 'shift', 'ULEAD1');
+    expect(lastResponse(h.e2e)).toContain('Sending `CONTINUE` to ECS for the pause at `POST_TEST_TRAFFIC_SHIFT`');
+    expect(presses()).toHaveLength(0); // the click only hands it to the worker
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(1);
+    expect(presses()[0]!.args[0].input).toEqual({ serviceDeploymentArn: req.arn, hookId: HOOK_ID, action: 'CONTINUE' });
+
+    const closed = req.pause();
+    expect(closed).not.toContain('gate:shift');
+    expect(closed).toContain('<@ULEAD1> pressed *Shift production traffic*');
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('<@ULEAD1> pressed *Shift production traffic* at `POST_TEST_TRAFFIC_SHIFT`: ECS continues the deployment.'),
+      ]),
+    );
+    const entry = (await h.e2e.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')).find(([, f]) => f.includes('traffic-shifted'))!;
+    expect(entry[1]).toEqual(expect.arrayContaining(['actor', 'ULEAD1']));
+    await press(req, 'shift', 'ULEAD2');
+    expect(lastResponse(h.e2e)).toContain('<@ULEAD1> already pressed *Shift production traffic* on this pause');
+
+    // ECS finishes: the change succeeds; history shows who shifted the traffic.
+    h.world.complete('prod', 'web-prod');
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('traffic shifted by <@ULEAD1>');
+  });
+
+  it('Roll back at the gate: ECS rolls back, the change fails and the service is locked', async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    await press(req, 'rollback', 'UDEV1'); // the requester may roll back
+    await h.e2e.drain();
+    expect(presses()[0]!.args[0].input).toEqual({ serviceDeploymentArn: req.arn, hookId: HOOK_ID, action: 'ROLLBACK' });
+    expect(req.pause()).toContain('<@UDEV1> pressed *Roll back*');
+    h.world.circuitBreakerRollback('prod', 'web-prod', 0);
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(await h.e2e.rt.redis.hgetall(keys.serviceLock('prod', 'web'))).toMatchObject({
+      kind: 'rollback',
+      reason: 'rolled back at the traffic-shift gate',
+    });
+  });
+
+  it('a press after the hook already timed out gets a clear answer, and nothing is sent to ECS', async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    // ECS timed the hook out (DescribeServiceDeployments says TIMED_OUT) before anyone pressed.
+    h.world.setHistory('prod', 'web-prod', [pausedDeployment(req.arn, 'TIMED_OUT')], []);
+    await press(req, 'shift', 'ULEAD1');
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(0);
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          '<@ULEAD1> pressed *Shift production traffic*, but the pause at `POST_TEST_TRAFFIC_SHIFT` had already ended (`TIMED_OUT`, <!date^',
+        ),
+      ]),
+    );
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain(
+      'ECS took its timeout action `ROLLBACK`. Nothing was sent to ECS.',
+    );
+    expect(req.pause()).toContain('The pause ended without a decision (`TIMED_OUT`)');
+    expect(req.pause()).not.toContain('gate:shift');
+    const late = (await h.e2e.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')).find(([, f]) =>
+      f.includes('traffic-press-late'),
+    );
+    expect(late?.[1]).toEqual(expect.arrayContaining(['actor', 'ULEAD1']));
+    // Another press now: the pause's message says it is over.
+    await press(req, 'shift', 'ULEAD2');
+    expect(lastResponse(h.e2e)).toContain('<@ULEAD1> already pressed');
+  });
+
+  it('a press after the pause’s deadline is answered at once; one ECS refuses because it just timed out is answered too', async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    h.clock.advance(61 * 60_000);
+    await press(req, 'shift', 'ULEAD1');
+    expect(lastResponse(h.e2e)).toContain('Too late: the pause at `POST_TEST_TRAFFIC_SHIFT` timed out');
+    expect(h.e2e.pending).toHaveLength(0);
+
+    const second = await (async () => {
+      h.clock.advance(-61 * 60_000);
+      // ECS refuses the call (the hook timed out between our read and the call), then describes it as TIMED_OUT.
+      h.ecsMock.on(ContinueServiceDeploymentCommand).callsFake(() => {
+        h.world.setHistory('prod', 'web-prod', [pausedDeployment(req.arn, 'TIMED_OUT')], []);
+        throw awsException('InvalidParameterException', 'The lifecycle hook is not awaiting action.');
+      });
+      await press(req, 'rollback', 'ULEAD2');
+      await h.e2e.drain();
+      return thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
+    })();
+    expect(presses()).toHaveLength(1);
+    expect(second).toContain('<@ULEAD2> pressed *Roll back*, but the pause at `POST_TEST_TRAFFIC_SHIFT` had already ended (`TIMED_OUT`');
+  });
+
+  it('the tick closes a pause that timed out with nobody pressing', async () => {
+    const req = await pausedDeploy();
+    h.world.setHistory('prod', 'web-prod', [pausedDeployment(req.arn, 'TIMED_OUT')], []);
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    expect(req.pause()).toContain('The pause ended without a decision (`TIMED_OUT`)');
+    expect(req.pause()).not.toContain('gate:rollback');
+  });
+
+  it('says so once where the API is not available, and points to the console', async () => {
+    blueGreen();
+    h.ecsMock
+      .on(DescribeServiceDeploymentsCommand)
+      .rejects(awsException('UnsupportedFeatureException', 'The operation is not supported in this Region.'));
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    const lines = thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('cannot read or act on them here'));
+    expect(lines).toHaveLength(1);
+    expect(textOf(lines[0])).toContain('Continue or roll back the deployment from the ECS console');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+  });
+
+  it('a rolling service makes no extra call while its deploy runs', async () => {
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    await approve(h.e2e, requestMessage(h.e2e, 'CPROD'));
+    await h.e2e.drain();
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    expect(h.ecsMock.commandCalls(DescribeServiceDeploymentsCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * Release gate 3, change windows, end to end through the Lambda handlers: prod takes deploys,
+ * scales and restarts Mon–Thu 10:00–17:00 in Asia/Seoul, never in the Christmas blackout. Outside,
+ * a request is refused — or, with `--at`, approved now and started by the scheduler (the scheduled
+ * function's tick), which checks the window and the plan again and fails a start that came too late.
+ */
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { keys } from '../../src/redis/keys';
+import { getRequest } from '../../src/approvals/workflow';
+import { tdArn } from '../helpers/aws-fixtures';
+import { configFile } from '../helpers/config';
+import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+
+const h = useDeployHarness({
+  configPath: configFile((doc) => {
+    doc.environments.prod.gates = {
+      windows: {
+        timeZone: 'Asia/Seoul',
+        allow: [{ days: ['mon', 'tue', 'wed', 'thu'], from: '10:00', to: '17:00' }],
+        blackouts: [{ from: '2026-12-24', to: '2026-12-25', reason: 'holidays' }],
+      },
+    };
+  }),
+});
+
+/** Seoul is UTC+9 all year. */
+const kst = (iso: string): number => Date.parse(`${iso}+09:00`);
+const SATURDAY_NOON = kst('2026-12-05T12:00');
+const MONDAY_10 = kst('2026-12-07T10:00');
+
+const scaleCalls = () => h.ecsMock.commandCalls(UpdateServiceCommand).filter((c) => c.args[0].input.desiredCount !== undefined);
+
+async function requestAt(text: string): Promise<ReturnType<typeof requestMessage>> {
+  await h.e2e.slash(text, { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  return requestMessage(h.e2e, 'CPROD');
+}
+
+describe('change windows', () => {
+  it('refuses outside the windows, saying when the next one opens and how to schedule', async () => {
+    h.clock.set(SATURDAY_NOON);
+    await h.e2e.slash('scale web 6', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastResponse(h.e2e);
+    expect(answer).toContain(
+      '`prod` takes scale changes only inside its change windows, and now is outside the change windows Mon–Thu 10:00–17:00 (Asia/Seoul)',
+    );
+    expect(answer).toContain(`The next window opens <!date^${MONDAY_10 / 1000}^`);
+    expect(answer).toContain('`--at next-window`');
+    expect(answer).toContain('`--at 2026-12-07T10:00`');
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
+
+    // In a blackout, the answer names it.
+    h.clock.set(kst('2026-12-24T11:00'));
+    await h.e2e.slash('restart web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('now is blackout 2026-12-24 – 2026-12-25: “holidays”');
+  });
+
+  it('inside a window the card says so; a rollback is not gated by default', async () => {
+    h.clock.set(kst('2026-12-07T11:00'));
+    const req = await requestAt('scale web 6');
+    expect(textOf(req.message)).toContain('Change window: open now (Mon–Thu 10:00–17:00 (Asia/Seoul)), until <!date^');
+    h.clock.set(SATURDAY_NOON);
+    await h.e2e.slash('rollback web --to 41 --dry-run', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('Dry run');
+    expect(lastResponse(h.e2e)).not.toContain('change windows');
+  });
+
+  it('--at next-window: approved now, started by the scheduler when the window opens', async () => {
+    h.clock.set(SATURDAY_NOON);
+    const req = await requestAt('scale web 6 --at next-window --reason "campaign"');
+    expect(lastResponse(h.e2e)).toContain(`It starts <!date^${MONDAY_10 / 1000}^`);
+    expect(textOf(req.message)).toContain(`Change window: scheduled for <!date^${MONDAY_10 / 1000}^`);
+    expect(textOf(req.message)).toContain('Once approved, it starts');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    const scheduled = await getRequest(h.e2e.rt.redis, req.id);
+    expect(scheduled).toMatchObject({ state: 'scheduled', startAt: MONDAY_10 });
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('(scheduled)');
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('Approved; starts');
+    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex(), req.id)).toBe(String(MONDAY_10));
+
+    // Ticks before the time change nothing.
+    h.clock.set(kst('2026-12-06T23:59'));
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect(scaleCalls()).toHaveLength(0);
+
+    // Monday 10:01: the scheduler starts it.
+    h.clock.set(MONDAY_10 + 60_000);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect(scaleCalls()).toHaveLength(1);
+    expect(scaleCalls()[0]!.args[0].input).toMatchObject({ service: 'web-prod', desiredCount: 6 });
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+    expect(thread(h.e2e, 'CPROD', req.ts).map((m) => m.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Scheduled start: starting now/)]),
+    );
+    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex(), req.id)).toBeNull();
+    const events = (await h.e2e.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')).map(([, f]) => f[f.indexOf('event') + 1]);
+    expect(events).toEqual(expect.arrayContaining(['created', 'approved', 'scheduled', 'due', 'started']));
+    await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain(`:calendar: scheduled for <!date^${MONDAY_10 / 1000}^`);
+    expect(lastResponse(h.e2e)).toContain('Gates: Change window: scheduled for');
+  });
+
+  it('refuses an --at time outside the windows, and one too far ahead', async () => {
+    h.clock.set(SATURDAY_NOON);
+    await h.e2e.slash('scale web 6 --at 2026-12-07T18:00', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('`2026-12-07T18:00`');
+    expect(lastResponse(h.e2e)).toContain('is outside the change windows');
+    expect(lastResponse(h.e2e)).toContain('`--at 2026-12-08T10:00`');
+    await h.e2e.slash('scale web 6 --at 2027-02-01T11:00', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('is more than 14d ahead');
+    const bad = await h.e2e.slash('scale web 6 --at tomorrow', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(bad.text).toContain('`--at tomorrow` is not a time I can read.');
+    expect(bad.text).toContain('`YYYY-MM-DDTHH:MM`');
+    expect(bad.text).toContain('`/ecs scale &lt;service&gt; &lt;count&gt;');
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
+  });
+
+  it('a scheduled start re-checks the window: closed by then, it fails with the reason', async () => {
+    h.clock.set(kst('2026-12-07T11:00'));
+    const req = await requestAt('scale web 6 --at 2026-12-07T16:50');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('scheduled');
+    // The scheduler only gets to it at 17:05 (within the 30 min it may be late), after the window closed.
+    h.clock.set(kst('2026-12-07T17:05'));
+    await h.e2e.tick();
+    await h.e2e.drain();
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
+    expect(failed?.state).toBe('failed');
+    expect(failed?.decisionReason).toContain(
+      'not started: the change window of `prod` is closed at the scheduled start (outside the change windows',
+    );
+    expect(scaleCalls()).toHaveLength(0);
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('Failed');
+    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex(), req.id)).toBeNull();
+  });
+
+  it('a scheduled start re-checks the plan: the service changed since, so nothing runs', async () => {
+    h.clock.set(kst('2026-12-07T11:00'));
+    const req = await requestAt('restart web --at 2026-12-07T15:00');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    // Meanwhile someone deployed web-prod:41 from the console.
+    h.world.service('prod', 'web-prod').taskDefinition = tdArn('web-prod', 41);
+    h.clock.set(kst('2026-12-07T15:00'));
+    await h.e2e.tick();
+    await h.e2e.drain();
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
+    expect(failed?.state).toBe('failed');
+    expect(failed?.decisionReason).toContain('The service changed since the request was made');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  it('a start the scheduler missed by more than 30 minutes fails instead of running late', async () => {
+    h.clock.set(kst('2026-12-07T11:00'));
+    const req = await requestAt('scale web 6 --at 2026-12-07T12:00');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    h.clock.set(kst('2026-12-07T14:00'));
+    await h.e2e.tick();
+    await h.e2e.drain();
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
+    expect(failed?.state).toBe('failed');
+    expect(failed?.decisionReason).toContain('passed 2h ago (it can start at most 30m late)');
+    expect(scaleCalls()).toHaveLength(0);
+  });
+
+  it('the requester can cancel a scheduled request before it starts', async () => {
+    h.clock.set(SATURDAY_NOON);
+    const req = await requestAt('scale web 6 --at next-window');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    const res = await h.e2e.click({
+      action_id: 'approval:cancel',
+      value: req.id,
+      user_id: 'UDEV1',
+      channel_id: 'CPROD',
+      message_ts: req.ts,
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('cancelled');
+    h.clock.set(MONDAY_10 + 60_000);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect(scaleCalls()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Images from CI end to end through the events and Slack functions: ECR's documented EventBridge
+ * samples (push, basic scan, Inspector2 scan; test/fixtures/events/aws-doc) moved to the test
+ * config's repository. One message per digest, updated in place; duplicates and unordered delivery;
+ * tag patterns; and the Deploy to staging / Request prod buttons making exactly the request
+ * `/ecs deploy` makes.
+ */
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import push from '../fixtures/events/aws-doc/ecr-image-push.json';
+import scan from '../fixtures/events/aws-doc/ecr-image-scan.json';
+import inspector from '../fixtures/events/aws-doc/inspector2-scan.json';
+import { configFile } from '../helpers/config';
+import { ACCOUNT, DIGEST, REGION, REGISTRY } from '../helpers/aws-fixtures';
+import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import type { StoredMessage } from '../helpers/slack-server';
+
+const h = useDeployHarness({
+  configPath: configFile((doc) => {
+    doc.repositories = { 'shop/web': { tags: ['v*'] } };
+  }),
+});
+
+let seq = 0;
+/** A documented sample moved to shop/web in the test account, with its own event id. */
+function moved<T extends { id: string; account: string; region: string; resources: string[]; detail: Record<string, unknown> }>(
+  sample: T,
+  detail: Record<string, unknown>,
+): T {
+  return {
+    ...structuredClone(sample),
+    id: `${sample.id}-${++seq}`,
+    account: ACCOUNT,
+    region: REGION,
+    resources: sample.resources.length ? [`arn:aws:ecr:${REGION}:${ACCOUNT}:repository/shop/web`] : [],
+    detail: { ...structuredClone(sample.detail), ...detail },
+  };
+}
+
+const pushOf = (tag: string, digest = DIGEST) => moved(push, { 'repository-name': 'shop/web', 'image-digest': digest, 'image-tag': tag });
+const scanOf = (digest = DIGEST, tags: string[] = []) =>
+  moved(scan, { 'repository-name': 'shop/web', 'image-digest': digest, 'image-tags': tags });
+
+function announcements(): StoredMessage[] {
+  return h.e2e.slack.messages('CPROD').filter((m) => textOf(m).includes('New image'));
+}
+
+function buttons(m: StoredMessage): Array<{ action_id: string; value: string; text: { text: string } }> {
+  return (m.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>)
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements ?? []);
+}
+
+describe('ECR events → one message per digest', () => {
+  it('announces a push once, adds the scan to the same message, and ignores duplicate deliveries', async () => {
+    const first = pushOf('v1.2.3');
+    await h.e2e.event(first);
+    await h.e2e.event(first); // EventBridge delivered it twice
+    const [msg, ...more] = announcements();
+    expect(more).toEqual([]);
+    const t0 = textOf(msg);
+    expect(t0).toContain('New image: shop/web v1.2.3');
+    expect(t0).toContain('*Tags* `v1.2.3` · *Digest* `sha256:3f1c7e5a9b2d` · *Size* 94 MB');
+    expect(t0).toContain('*Scan:* waiting for the result');
+    expect(buttons(msg!).map((b) => b.text.text)).toEqual(['Request prod', 'Deploy to staging']);
+    expect(h.ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(1);
+
+    await h.e2e.event(scanOf(DIGEST));
+    expect(announcements()).toHaveLength(1);
+    expect(textOf(h.e2e.slack.message('CPROD', msg!.ts))).toContain(':red_circle: *Scan* (basic): 10 critical, 9 medium');
+    await h.e2e.event(
+      moved(inspector, {
+        'repository-name': `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/shop/web`,
+        'image-digest': DIGEST,
+        'image-tags': ['v1.2.3'],
+      }),
+    );
+    expect(announcements()).toHaveLength(1);
+    expect(textOf(h.e2e.slack.message('CPROD', msg!.ts))).toContain('*Scan* (Inspector): 7 critical, 61 high, 62 medium');
+
+    // Another tag of the same digest: the same message lists both.
+    await h.e2e.event(pushOf('v1.2.3-rc1'));
+    expect(announcements()).toHaveLength(1);
+    expect(textOf(h.e2e.slack.message('CPROD', msg!.ts))).toContain('*Tags* `v1.2.3` `v1.2.3-rc1`');
+    expect(h.ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(1);
+  });
+
+  it('tag patterns keep other pushes out; a scan that arrives first is shown when the push comes', async () => {
+    await h.e2e.event(pushOf('latest', 'sha256:' + 'b'.repeat(64)));
+    expect(announcements()).toEqual([]);
+    await h.e2e.event(scanOf(DIGEST));
+    expect(announcements()).toEqual([]);
+    await h.e2e.event(pushOf('v1.2.3'));
+    const [msg] = announcements();
+    expect(textOf(msg)).toContain('10 critical, 9 medium');
+  });
+
+  it('Deploy to staging runs /ecs deploy in staging as the clicker: the same plan, run at once (no approval there)', async () => {
+    await h.e2e.event(pushOf('v1.2.3'));
+    const staging = buttons(announcements()[0]!).find((b) => b.text.text === 'Deploy to staging')!;
+    expect(JSON.parse(staging.value)).toEqual({ c: `deploy web-staging ${DIGEST}`, ch: 'CSTAGING' });
+    const res = await h.e2e.click({ action_id: staging.action_id, value: staging.value, user_id: 'UANY', channel_id: 'CPROD' });
+    expect(res.statusCode).toBe(200);
+    await h.e2e.drain();
+    const reg = h.ecsMock.commandCalls(RegisterTaskDefinitionCommand);
+    expect(reg).toHaveLength(1);
+    expect(reg[0]!.args[0].input.containerDefinitions!.find((c) => c.name === 'web')!.image).toBe(`${REGISTRY}/shop/web@${DIGEST}`);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input.service).toBe('web-staging');
+    expect(textOf(requestMessage(h.e2e, 'CSTAGING').message)).toContain(`→ ${DIGEST.slice(0, 15)}`); // the one-line card; the full pin is under Details
+  });
+
+  it('Request prod opens the request /ecs deploy would, in prod, waiting for approval; the same authorization applies', async () => {
+    await h.e2e.event(pushOf('v1.2.3'));
+    const prod = buttons(announcements()[0]!).find((b) => b.text.text === 'Request prod')!;
+    // UANY is not a prod requester: refused as if typed.
+    await h.e2e.click({ action_id: prod.action_id, value: prod.value, user_id: 'UANY', channel_id: 'CPROD' });
+    await h.e2e.drain();
+    expect(h.e2e.slack.messages('CPROD').filter((m) => textOf(m).includes('approval:approve'))).toEqual([]);
+    await h.e2e.click({ action_id: prod.action_id, value: prod.value, user_id: 'UDEV1', channel_id: 'CPROD' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    expect(textOf(req.message)).toContain(`→ ${DIGEST.slice(0, 15)}`); // the one-line card; the full pin is under Details
+    expect(textOf(req.message)).toContain('approval:approve');
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+  });
+});
