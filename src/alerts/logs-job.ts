@@ -22,7 +22,7 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
     lines = await lastLines(rt.aws.logs(job.region, findService(rt.config, job.alias)?.env), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
-    const why = await logsErrorText(rt.aws.logs(job.region), err, loc);
+    const why = await logsErrorText(rt.aws.logs(job.region, findService(rt.config, job.alias)?.env), err, loc);
     await rt.slack.post(job.channel, logsReply(meta, undefined, why), { threadTs: job.threadTs });
     return;
   }

@@ -99,7 +99,7 @@ export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskF
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, lines };
   } catch (err) {
     rt.log.warn('alert: cannot read the last log lines', { group: where.loc.group, stream: where.loc.stream, err });
-    const error = await logsErrorText(rt.aws.logs(where.loc.region), err, where.loc);
+    const error = await logsErrorText(rt.aws.logs(where.loc.region, svc.env), err, where.loc);
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, error };
   }
 }

@@ -469,7 +469,8 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   // The cost of the change (release gates): the task size of the task definition the service runs.
   let cost: CostDelta | undefined;
   try {
-    const td = (await withThrottleRetry(() => describeTaskDefinition(rt.aws.ecs(svc.env.region), b.currentTaskDefinition))).taskDefinition;
+    const td = (await withThrottleRetry(() => describeTaskDefinition(rt.aws.ecs(svc.env.region, svc.env), b.currentTaskDefinition)))
+      .taskDefinition;
     cost = costOf(svc, service, td, td, b.desiredCount, to);
   } catch (err) {
     rt.log.warn('cost of the change unavailable', { service: svc.alias, err });

@@ -14,6 +14,7 @@ import type { Config } from '../config/schema';
 type ServiceConfig = Config['services'][string];
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
 import { recordHealthyDigest, type HealthyRecord, type ServiceHealthyRecord } from './promotion';
+import { envAccess } from '../config/load';
 
 export interface EcsCompletion {
   digest: string;
@@ -45,7 +46,7 @@ export async function ecsCompletions(
   svc: Pick<ServiceConfig, 'environment' | 'service' | 'container'>,
 ): Promise<EcsCompletion[]> {
   const env = rt.config.environments[svc.environment]!;
-  const ecs = rt.aws.ecs(env.region);
+  const ecs = rt.aws.ecs(env.region, envAccess(rt.config, svc.environment));
   const done = (await listServiceDeployments(ecs, env.cluster, svc.service, 20))
     .filter((d) => d.status === 'SUCCESSFUL' && d.targetServiceRevisionArn)
     .sort((a, b) => (b.finishedAt?.getTime() ?? b.createdAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? a.createdAt?.getTime() ?? 0));

@@ -30,7 +30,7 @@ import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { cleanLogMessage } from '../aws/redact';
 import { arnTail } from '../aws/arn';
-import { findService } from '../config/load';
+import { envAccess, findService } from '../config/load';
 import { principalsFor } from '../policy/authorize';
 import { section } from '../slack/blocks';
 import { code, mention, notificationText, oneLine, principal } from '../slack/text';
@@ -113,7 +113,7 @@ async function closePause(rt: Runtime, req: ChangeRequest, key: string, rec: Pau
 
 /** The last log lines of one running task of the new revision (the configured container). */
 async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: string) {
-  const ecs = rt.aws.ecs(plan.region);
+  const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
   const arns = await withThrottleRetry(() => listServiceTasks(ecs, plan.cluster, plan.serviceName, 'RUNNING'));
   const tasks = arns.length ? await withThrottleRetry(() => describeTasks(ecs, plan.cluster, arns.slice(0, 100))) : [];
   const task = tasks
@@ -127,7 +127,7 @@ async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: st
   if (!where.ok) return { error: where.error };
   const now = rt.now();
   const res = await filterLogEvents(
-    rt.aws.logs(where.loc.region),
+    rt.aws.logs(where.loc.region, envAccess(rt.config, plan.environment)),
     {
       logGroupName: where.loc.group,
       logStreamNamePrefix: where.loc.stream,
@@ -165,7 +165,7 @@ export async function checkPause(
   service: Service,
 ): Promise<PauseState | undefined> {
   if (!pausesDeployments(service) || !ex.serviceDeploymentArn) return undefined;
-  const ecs = rt.aws.ecs(plan.region);
+  const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
   let sd: ServiceDeployment | undefined;
   try {
     sd = (await withThrottleRetry(() => describeServiceDeployments(ecs, [ex.serviceDeploymentArn!])))[0];
@@ -276,7 +276,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   }
   const ex = factsOf(req);
   const button = job.action === 'CONTINUE' ? continueLabel(rec.stage, lang(rt)) : t('rollbackButton');
-  const ecs = rt.aws.ecs(plan.region);
+  const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
   const arn = ex.serviceDeploymentArn;
   const late = async (hook: DeploymentLifecycleHookDetail | undefined) => {
     const status = hook?.status ?? 'UNKNOWN';

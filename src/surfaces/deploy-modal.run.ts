@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime';
 import { plainText } from '../slack/text';
 import { deployForm, MAX_TAGS, type Scan, type TagOption, type TagsState } from './deploy-form';
 import { formEnvironments, TAGS_TTL_SECONDS, type TagsCache, type TagsJob } from './deploy-modal';
+import { envAccess } from '../config/load';
 
 /** DescribeImages pages read (1,000 images each). */
 const MAX_PAGES = 3;
@@ -52,7 +53,7 @@ export async function runTagsJob(job: TagsJob, rt: Runtime): Promise<void> {
   const region = rt.config.environments[job.env]!.region;
   let tags: TagsState;
   try {
-    const images = await recentImages(rt.aws.ecr(region), svc.repository, MAX_TAGS, MAX_PAGES);
+    const images = await recentImages(rt.aws.ecr(region, envAccess(rt.config, job.env)), svc.repository, MAX_TAGS, MAX_PAGES);
     const cache: TagsCache = { at: rt.now(), repository: svc.repository, tags: tagOptions(images) };
     await rt.redis.set(keys.imageTags(job.env, job.service), JSON.stringify(cache), 'EX', TAGS_TTL_SECONDS);
     tags = { state: 'loaded', ...cache };

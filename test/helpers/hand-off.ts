@@ -45,8 +45,17 @@ export function receiveHandOffs(endpoint: AwsEndpoint, onJob: (job: unknown, cal
 }
 
 /** A loopback endpoint that checks signatures made with TEST_AWS_CREDENTIALS. */
-export function startTestAwsEndpoint(opts: Omit<AwsEndpointOptions, 'credentials'> = {}): Promise<AwsEndpoint> {
-  return startAwsEndpoint({ ...opts, credentials: { [TEST_AWS_CREDENTIALS.accessKeyId]: TEST_AWS_CREDENTIALS.secretAccessKey } });
+export function startTestAwsEndpoint(
+  opts: Omit<AwsEndpointOptions, 'credentials'> & {
+    /** Secrets of other access keys the endpoint accepts (e.g. the sessions an AwsWorld's STS hands out for roleArn environments). */
+    more?: (accessKeyId: string) => string | undefined;
+  } = {},
+): Promise<AwsEndpoint> {
+  const { more, ...rest } = opts;
+  return startAwsEndpoint({
+    ...rest,
+    credentials: (id) => (id === TEST_AWS_CREDENTIALS.accessKeyId ? TEST_AWS_CREDENTIALS.secretAccessKey : more?.(id)),
+  });
 }
 
 /** Invoke calls the endpoint refused (bad signature, wrong type, bad payload), with the reason. */

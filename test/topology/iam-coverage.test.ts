@@ -97,7 +97,7 @@ describe('a scripted run of every flow', () => {
     });
   });
 
-  it('staging behind its role: read commands, scale, an abort, an alert and its Logs button, each through a session of the role', async () => {
+  it('staging behind its role: read commands, scale, an abort, an alert and its Logs button, a paused blue/green deploy, each through a session of the role', async () => {
     const before = t.aws.calls.length;
     expect(await command('status staging', 'CSTAGING', 'UANY')).toContain('*Cluster* `staging`');
     expect(await command('status web-staging', 'CSTAGING', 'UANY')).toContain('web-staging in staging');
@@ -152,6 +152,27 @@ describe('a scripted run of every flow', () => {
     await t.settle();
     t.world.ecs.settle();
     await t.settle();
+
+    // A blue/green deploy behind the role pauses at the traffic-shift gate; an approver shifts the traffic.
+    await command('deploy worker-staging v3.1.0', 'CSTAGING', 'UANY');
+    const bg = requestIn(t.slack, 'CSTAGING');
+    t.world.ecs.step('staging', 'worker-staging');
+    await t.settle();
+    t.tick();
+    await t.settle();
+    const pause = threadOf(t.slack, 'CSTAGING', bg.ts).filter((m) => textOf(m).includes('Deployment paused at'));
+    expect(pause).toHaveLength(1);
+    const pressValue = /"value":"([^"]+:[0-9a-f]{12})"/.exec(JSON.stringify(pause[0]!.blocks))![1]!;
+    await t.click({ action_id: 'gate:shift', value: pressValue, user_id: 'ULEAD1', channel_id: 'CSTAGING', message_ts: pause[0]!.ts });
+    await t.settle();
+    expect(
+      threadOf(t.slack, 'CSTAGING', bg.ts)
+        .map((m) => textOf(m))
+        .join('\n'),
+    ).toContain('<@ULEAD1> pressed *Shift production traffic*');
+    t.world.ecs.complete('staging', 'worker-staging');
+    await t.settle();
+    expect(textOf(requestIn(t.slack, 'CSTAGING').message)).toMatch(/succeeded/i);
 
     // Every staging ECS call was made with a session of the role, none with a function's own key.
     const staging = t.aws.calls
@@ -331,6 +352,13 @@ describe('a scripted run of every flow', () => {
     t.world.ecs.crashTask('staging', 'web-staging', { exitCode: 1 });
     await t.settle();
     expect(textOf(t.slack.messages('CALERTSSTG').at(-1))).toContain('there is no log stream for this task yet');
+    // The same in prod, where the events function asks with its own role (staging asks with the target role).
+    t.world.ecs.settle();
+    await t.settle();
+    t.aws.failNext('logs', 'GetLogEvents', new AwsFault('ResourceNotFoundException', 'The specified log stream does not exist.'));
+    t.world.ecs.crashTask('prod', 'web-prod', { exitCode: 1 });
+    await t.settle();
+    expect(textOf(t.slack.messages('CALERTS').at(-1))).toContain('there is no log stream for this task yet');
     t.world.ecs.settle();
     await t.settle();
   });

@@ -83,5 +83,18 @@ export function seedWorld(world: AwsWorld): void {
     olderRevisions: 6,
     createdAt: ago(72),
   });
+  // Blue/green behind the staging role too: the traffic-shift gate in another account.
+  world.addFargateService({
+    cluster: 'staging',
+    name: 'worker-staging',
+    container: 'worker',
+    repository: 'shop/worker',
+    tag: 'v3.0.0',
+    desiredCount: 1,
+    taskRoleArn: TASK_ROLE,
+    executionRoleArn: EXEC_ROLE,
+    createdAt: ago(72),
+    pauseAt: 'POST_TEST_TRAFFIC_SHIFT',
+  });
   world.autoScaling.register('prod', 'web-prod', 2, 40);
 }
