@@ -58,6 +58,11 @@ export interface Runtime {
   /** Whose language: the workspace's for channel messages, a person's own for what only they see. */
   people: People;
   signingSecret: string;
+  /**
+   * The key worker jobs are signed with (HMAC-SHA256): JOB_SIGNING_KEY, or derived from the signing
+   * secret. Only the bot's functions read it; the worker runs no job it does not verify.
+   */
+  jobKey: string;
   botToken: string;
   mode: 'lambda' | 'local';
   now(): number;

@@ -269,6 +269,20 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
   };
 }
 
+/**
+ * What the alert's buttons carry: `<environment>.<alias>.<gen>`, a reference to one incident
+ * (aliases and environment names have no dots). The buttons act on the incident this names, as
+ * recorded in Redis, and on nothing else a click carries.
+ */
+export function incidentRef(environment: string, alias: string, gen: number): string {
+  return `${environment}.${alias}.${gen}`;
+}
+
+export function parseIncidentRef(value: string | undefined): { environment: string; alias: string; gen: number } | undefined {
+  const m = /^([a-z0-9][a-z0-9_-]{0,39})\.([a-z0-9][a-z0-9_-]{0,39})\.([1-9]\d{0,15})$/.exec(value ?? '');
+  return m ? { environment: m[1]!, alias: m[2]!, gen: Number(m[3]) } : undefined;
+}
+
 /** "less than a minute", "12 minutes", "2 hours 5 minutes", "3 days" ("1분 미만", "12분", "2시간 5분", "3일"). */
 export function spanWords(ms: number, locale: Locale = 'en'): string {
   const t = M.in(locale);

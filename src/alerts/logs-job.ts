@@ -1,42 +1,76 @@
-/** The worker part of the alert's Logs button: read more lines of the failed container, post them in the alert's thread. */
-import { findService } from '../config/load';
+/**
+ * The worker part of the alert's Logs button: read more lines of the failed container and post them
+ * in the alert's thread. The stream, the channel and the thread come from the incident recorded in
+ * Redis (looked up by the job's reference), and the user's read permission is checked again here.
+ */
 import type { Runtime } from '../runtime';
-import type { LogsJob } from './buttons';
+import { incidentOf, ensureReader, type LogsJob } from './buttons';
 import { lastLines, logsErrorText } from './logs';
 import { logsFitInMessage, logsReply } from './messages';
+import { section, type SlackMessage } from '../slack/blocks';
+import { code } from '../slack/text';
 
 export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
-  const log = rt.log.child({ job: job.id, service: job.alias });
-  const loc = { region: job.region, group: job.group, stream: job.stream };
+  const log = rt.log.child({ job: job.id, incident: job.incident });
+  const found = await incidentOf(rt, job.incident);
+  const incident = found?.incident;
+  if (!found || !incident?.first || !incident.logs?.group || !incident.logs.stream || !incident.channel || !incident.ts) {
+    log.warn('alert logs job: the incident is no longer on record, or has no log stream; nothing read');
+    return;
+  }
+  const svc = found.svc;
+  try {
+    await ensureReader(rt, svc, job.userId);
+  } catch (err) {
+    log.error('alert logs job refused: the user may not read this environment', { user: job.userId, err });
+    return;
+  }
+  const loc = { region: incident.logs.region, group: incident.logs.group, stream: incident.logs.stream };
+  const channel = incident.channel;
+  const threadTs = incident.ts;
   const meta = {
-    alias: job.alias,
-    taskId: job.taskId,
-    container: job.container,
-    region: job.region,
-    group: job.group,
-    stream: job.stream,
+    alias: svc.alias,
+    taskId: incident.first.taskId,
+    container: incident.first.container,
+    ...loc,
     userId: job.userId,
   };
+  // The environment's visibility: private (the default) shows the lines to the clicker only.
+  const isPrivate = svc.env.visibility.logs !== 'public';
+  const say = (msg: SlackMessage): Promise<unknown> =>
+    isPrivate ? rt.slack.ephemeral(channel, job.userId, msg, threadTs) : rt.slack.post(channel, msg, { threadTs });
   let lines: string[];
   try {
-    lines = await lastLines(rt.aws.logs(job.region, findService(rt.config, job.alias)?.env), loc, job.lines);
+    lines = await lastLines(rt.aws.logs(loc.region, svc.env), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
-    const why = await logsErrorText(rt.aws.logs(job.region, findService(rt.config, job.alias)?.env), err, loc);
-    await rt.slack.post(job.channel, logsReply(meta, undefined, why), { threadTs: job.threadTs });
+    const why = await logsErrorText(rt.aws.logs(loc.region, svc.env), err, loc);
+    await say(logsReply(meta, undefined, why));
     return;
   }
   if (logsFitInMessage(lines)) {
-    await rt.slack.post(job.channel, logsReply(meta, lines), { threadTs: job.threadTs });
+    await say(logsReply(meta, lines));
     return;
   }
-  // Too long for one message: the whole excerpt as a file in the thread.
+  // Too long for one message: the whole excerpt as a file, in the thread or (private) in a direct message.
   const intro = logsReply(meta, lines.slice(-1));
-  await rt.slack.uploadText(job.channel, {
-    filename: `${job.alias}-${job.taskId}.log`,
-    title: `Last ${lines.length} log lines of ${job.alias} task ${job.taskId}`,
+  const file = {
+    filename: `${svc.alias}-${meta.taskId}.log`,
+    title: `Last ${lines.length} log lines of ${svc.alias} task ${meta.taskId}`,
     content: lines.join('\n') + '\n',
-    threadTs: job.threadTs,
     comment: intro.text,
+  };
+  if (!isPrivate) {
+    await rt.slack.uploadText(channel, { ...file, threadTs });
+    return;
+  }
+  await rt.slack.uploadText(await rt.slack.openDm(job.userId), file);
+  await say({
+    text: `The last ${lines.length} log lines of ${svc.alias} task ${meta.taskId} are in the file I sent you in a direct message`,
+    blocks: [
+      section(
+        `:paperclip: The last ${lines.length} log lines of ${code(svc.alias)} task ${code(meta.taskId)} are in the file I sent you in a direct message.`,
+      ),
+    ],
   });
 }

@@ -13,6 +13,7 @@ import { explainFailure } from './classify';
 import {
   actionLabel,
   headline,
+  incidentRef,
   signalLines,
   spanWords,
   taskReasonsSummary,
@@ -23,32 +24,24 @@ import {
 } from './incident';
 import { arnTail } from '../aws/arn';
 import { slackDate } from '../slack/time';
+import { formatDuration } from '../i18n';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
 
 const M = defineMessages('alerts.messages', {
   unmutedNotice: { en: '🔔 {user} unmuted alerts for {service} ({env}).', ko: '🔔 {user} 님이 {service}({env}) 알림을 다시 켰습니다.' },
   mutedNotice: {
-    en: '🔕 {user} muted alerts for {service} ({env}) until {until}{why}. Failures are still counted and the incident is posted if it is still open when the mute ends.',
-    ko: '🔕 {user} 님이 {service}({env}) 알림을 {until}까지 껐습니다{why}. 실패는 계속 집계되며, 알림이 다시 켜질 때 장애가 아직 열려 있으면 올라옵니다.',
+    en: '🔕 {user} muted alerts for {service} ({env}) until {until}{why}. Failures are still counted and the incident is posted if it is still open when the mute ends.{beyond}',
+    ko: '🔕 {user} 님이 {service}({env}) 알림을 {until}까지 껐습니다{why}. 실패는 계속 집계되며, 알림이 다시 켜질 때 장애가 아직 열려 있으면 올라옵니다.{beyond}',
+  },
+  beyondMax: {
+    en: ' This is longer than the {max} a requester may mute in {env}; {user} set it as an approver.',
+    ko: ' {env}에서 요청자가 끌 수 있는 {max}보다 깁니다. {user} 님이 승인자로서 설정했습니다.',
   },
 });
 
 export const ACTION_LOGS = 'alert:logs';
 export const ACTION_STATUS = 'alert:status';
 export const ACTION_ROLLBACK = 'alert:rollback';
-
-/** What the Logs button carries: enough to read the stream again without ECS (stopped tasks vanish from ECS). */
-interface LogsButtonValue {
-  /** service alias */
-  a: string;
-  /** region, log group, log stream */
-  r: string;
-  g: string;
-  s: string;
-  /** task id, container */
-  t: string;
-  c?: string;
-}
 
 /** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
 export function tailLines(lines: readonly string[], maxChars: number, maxLineChars = 400): { text: string; omitted: number } {
@@ -100,18 +93,18 @@ function whyText(f: TaskFacts): string {
   return `*Why it stopped:* ${reason}\n${escapeMrkdwn(explainFailure({ ...f, exitCode: f.exitCode }))}`;
 }
 
-/** The Logs button's value; none when the stream could not be read (the group is gone, not awslogs…). */
-function logsButtonValue(alias: string, f: TaskFacts | undefined, logs: LogExcerpt | undefined): LogsButtonValue | undefined {
-  if (!f || !logs?.group || !logs.stream || logs.error) return undefined;
-  return { a: alias, r: logs.region, g: logs.group, s: logs.stream, t: f.taskId, ...(f.container ? { c: f.container } : {}) };
+/** Whether the Logs button can read more lines: the incident recorded the failed task's stream, and it was readable. */
+function hasReadableLogs(f: TaskFacts | undefined, logs: LogExcerpt | undefined): boolean {
+  return !!f && !!logs?.group && !!logs.stream && !logs.error;
 }
 
-function buttons(svc: ResolvedService, v: Pick<IncidentView, 'first' | 'logs'>): KnownBlock {
+/** The buttons carry only a reference to the incident (see incidentRef); what they act on is looked up from it. */
+function buttons(svc: ResolvedService, v: Pick<IncidentView, 'first' | 'logs' | 'gen'>): KnownBlock {
+  const ref = incidentRef(svc.environment, svc.alias, v.gen);
   const list: ButtonSpec[] = [];
-  const logsValue = logsButtonValue(svc.alias, v.first, v.logs);
-  if (logsValue) list.push({ text: 'Logs', actionId: ACTION_LOGS, value: JSON.stringify(logsValue) });
-  list.push({ text: 'Status', actionId: ACTION_STATUS, value: svc.alias });
-  list.push({ text: 'Roll back', actionId: ACTION_ROLLBACK, value: svc.alias });
+  if (hasReadableLogs(v.first, v.logs)) list.push({ text: 'Logs', actionId: ACTION_LOGS, value: ref });
+  list.push({ text: 'Status', actionId: ACTION_STATUS, value: ref });
+  list.push({ text: 'Roll back', actionId: ACTION_ROLLBACK, value: ref });
   return actions(`alert:${svc.environment}:${svc.alias}`, list);
 }
 
@@ -220,7 +213,7 @@ export function logsFitInMessage(lines: readonly string[], maxChars = 2_800): bo
 export function muteNotice(
   svc: Pick<ResolvedService, 'alias' | 'environment'>,
   by: string,
-  mute: { until: number; reason?: string } | undefined,
+  mute: { until: number; reason?: string; beyondMax?: number } | undefined,
   locale: Locale = 'en',
 ): SlackMessage {
   const t = M.in(locale);
@@ -234,6 +227,10 @@ export function muteNotice(
     env: code(svc.environment),
     until: slackDate(mute.until),
     why: mute.reason ? `: ${escapeMrkdwn(mute.reason)}` : '',
+    beyond:
+      mute.beyondMax !== undefined
+        ? t('beyondMax', { max: formatDuration(mute.beyondMax, locale), env: code(svc.environment), user: `<@${by}>` })
+        : '',
   });
   return { text: notificationText(text), blocks: [section(text)], locale };
 }

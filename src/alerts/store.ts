@@ -194,13 +194,14 @@ interface MuteRecord {
   until: number;
 }
 
-export async function setMute(redis: RedisClient, svc: Svc, m: MuteRecord): Promise<void> {
+/** Record a mute (`since` is when the mute in force began; the key lives until `until`, counted from `now`). */
+export async function setMute(redis: RedisClient, svc: Svc, m: MuteRecord, now = m.since): Promise<void> {
   const key = keys.alertMute(svc.environment, svc.alias);
   await redis
     .multi()
     .del(key)
     .hset(key, { by: m.by, reason: m.reason ?? '', since: String(m.since), until: String(m.until) })
-    .pexpire(key, Math.max(1, m.until - m.since))
+    .pexpire(key, Math.max(1, m.until - now))
     .exec();
 }
 

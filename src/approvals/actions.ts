@@ -16,6 +16,8 @@ import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type Clic
 import { retroApproveRequest } from './gates';
 import { getRequest } from './workflow';
 import { notificationText, plainText } from '../slack/text';
+import { storeOp } from '../redis/client';
+import { keys } from '../redis/keys';
 
 const M = defineMessages('approvals.actions', {
   noLongerOnRecord: {
@@ -34,6 +36,14 @@ const M = defineMessages('approvals.actions', {
   reasonTooShort: {
     en: 'Say why you reject it (at least 3 characters): the requester sees it.',
     ko: '거절 사유를 3자 이상 써 주세요. 요청자가 보게 됩니다.',
+  },
+  otherChannel: {
+    en: ':no_entry: This button belongs to a request in another channel ({channel}), so I did nothing.',
+    ko: ':no_entry: 다른 채널({channel})의 요청에 속한 버튼이라 아무것도 하지 않았습니다.',
+  },
+  formExpired: {
+    en: 'This form is no longer valid: click Reject on the request again.',
+    ko: '더 이상 유효하지 않은 양식입니다. 요청의 *거절*을 다시 눌러 주세요.',
   },
   reasonTooLong: { en: 'Keep the reason under {max} characters.', ko: '사유는 {max}자 이내로 써 주세요.' },
 });
@@ -72,10 +82,36 @@ async function showDetails(ctx: ActionContext, id: string): Promise<void> {
   await reply(ctx, detailsMessage(req, ctx.rt.now(), ctx.locale));
 }
 
+/** How long a reject form opened from the Reject button may be submitted. */
+const REJECT_FORM_TTL_SECONDS = 3600;
+
+/**
+ * The request a click acts on must be in the channel the click comes from (its message is there):
+ * a button replayed from elsewhere is refused. True when the click may go on (including when the
+ * request is gone: the transitions answer that). A click in the clicker's own Home tab has no
+ * channel: it goes on, and the transitions check the clicker's role as for any click.
+ */
+async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<boolean> {
+  const view = (ctx.body as { view?: { type?: string } }).view;
+  if (!ctx.channelId && view?.type === 'home') return true;
+  const req = await storeOp(() => getRequest(ctx.rt.redis, id));
+  if (!req || req.channel === ctx.channelId) return true;
+  ctx.rt.log.warn('request button refused: clicked outside the request channel', {
+    action: ctx.action.action_id,
+    request: id,
+    user: ctx.userId,
+    channel: ctx.channelId,
+    requestChannel: req.channel,
+  });
+  await ctx.whisper(M.in(ctx.locale)('otherChannel', { channel: `<#${req.channel}>` }));
+  return false;
+}
+
 /** Handles every `approval:*` button. */
 export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
   const { rt, action, userId } = ctx;
   const id = action.value ?? '';
+  if (!(await clickedInRequestChannel(ctx, id))) return;
   switch (action.action_id) {
     case ACTION.approve:
       return answer(ctx, await approveRequest(rt, id, userId));
@@ -93,6 +129,8 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
         await ctx.whisper(M.in(ctx.locale)('noTrigger'));
         return;
       }
+      // The form's submission carries the request id back; it is only honoured for a form opened here.
+      await storeOp(() => rt.redis.set(keys.rejectForm(id, userId), '1', 'EX', REJECT_FORM_TTL_SECONDS));
       await rt.slack.openView(triggerId, rejectModal(check.request, ctx.locale));
       return;
     }
@@ -109,6 +147,12 @@ export const rejectView: ViewDef = {
     const reason = view.state.values[REJECT_REASON.block]?.[REJECT_REASON.action]?.value?.trim() ?? '';
     if (reason.length < 3) return { errors: { [REJECT_REASON.block]: t('reasonTooShort') } };
     if (reason.length > REJECT_REASON_MAX) return { errors: { [REJECT_REASON.block]: t('reasonTooLong', { max: REJECT_REASON_MAX }) } };
+    // Only a form this user opened from the request's Reject button (a forged submission names any request).
+    const opened = await storeOp(() => rt.redis.del(keys.rejectForm(view.private_metadata, userId)));
+    if (opened !== 1) {
+      rt.log.warn('reject form refused: not opened from the Reject button', { request: view.private_metadata, user: userId });
+      return { errors: { [REJECT_REASON.block]: t('formExpired') } };
+    }
     const res = await rejectRequest(rt, view.private_metadata, userId, reason);
     if (res.ok) return;
     // Close the modal and answer in the request's channel; inside the modal if that is not possible.

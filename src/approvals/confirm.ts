@@ -7,7 +7,7 @@
 import { arnTail } from '../aws/arn';
 import { defineMessages, type Locale } from '../i18n';
 import type { ConfirmSpec } from '../slack/blocks';
-import { code } from '../slack/text';
+import { code, escapeMrkdwn } from '../slack/text';
 import type { ChangeRequest } from './types';
 
 const text = defineMessages('approvals-confirm', {
@@ -39,7 +39,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 /** "v1.2.3 (sha256:3f1c7e5a9b2d)" from a tag and a digest; either may be missing. */
 function imageText(tag: string | undefined, digest: string | undefined): string | undefined {
   const short = digest ? `sha256:${digest.replace(/^sha256:/, '').slice(0, 12)}` : undefined;
-  if (tag && short) return `${code(tag)} (${short})`;
+  // Escaped: the digest comes from the request's plan, and the dialog's text is mrkdwn.
+  if (tag && short) return `${code(tag)} (${escapeMrkdwn(short)})`;
   if (tag) return code(tag);
   return short ? code(short) : undefined;
 }

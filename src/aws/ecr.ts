@@ -87,3 +87,25 @@ export async function findImageByDigest(ecr: ECRClient, repositoryName: string, 
     );
   }
 }
+
+/**
+ * The image a tag or digest names in a repository (of `registryId`, another account's registry
+ * included), or undefined when ECR has no such image or repository. One DescribeImages call.
+ */
+export async function findImage(
+  ecr: ECRClient,
+  repositoryName: string,
+  ref: { tag?: string; digest?: string },
+  registryId?: string,
+): Promise<ImageDetail | undefined> {
+  const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag };
+  try {
+    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...(registryId ? { registryId } : {}) }));
+    return res.imageDetails?.[0];
+  } catch (err) {
+    if (['ImageNotFoundException', 'RepositoryNotFoundException'].includes(awsErrorName(err))) return undefined;
+    return callAws({ action: `look up ${ref.tag ?? ref.digest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () =>
+      Promise.reject(err),
+    );
+  }
+}

@@ -49,7 +49,8 @@ export interface CostArgs {
   by: CostBy;
 }
 
-const quoted = (input: unknown): string => '`' + String(input).replace(/`/g, "'") + '`';
+// Escaped: what was typed is echoed into mrkdwn ('<!channel>' must not reach Slack as a mention).
+const quoted = (input: unknown): string => code(String(input));
 
 const schema = z.object({
   args: z.array(z.string()).max(1),

@@ -36,7 +36,8 @@ const M = defineMessages('commands.images.run', {
     ko: '이 이름은 {container} 컨테이너의 이미지에서 가져왔습니다. 바꾸려면 chatops.yml에 `services.{alias}.repository`를 설정하세요.',
   },
 });
-import { ecrRepositoryOf, parseImage } from './render/common';
+import { parseImage } from './render/common';
+import { ecrRepositoryOf } from '../deploy/refs';
 import { imagesMessage, type RunningImage } from './render/images';
 import { containerImage } from './render/status';
 import type { Parsed } from './types';

@@ -1,7 +1,8 @@
 /**
  * The `command` job kind: a slash command (or a button that runs one) whose slow part runs in the
  * worker. The job carries the invocation; the worker routes it again through the same table and
- * runs the verb's `run`. Registered by registerAll() (src/handlers/compose.ts).
+ * runs the verb's `run`, after checking again that the user may run it in that channel. Registered
+ * by registerAll() (src/handlers/compose.ts).
  */
 import { z } from 'zod';
 import { registerAction } from '../hooks/actions';
@@ -12,6 +13,7 @@ import { storeUnavailable } from '../redis/client';
 import { invocationSchema } from '../slack/invocation';
 import { answerInvocation, errorReply } from '../slack/reply';
 import { route } from './router';
+import { roleFor } from './types';
 import { BotError } from '../errors';
 import { code } from '../slack/text';
 
@@ -52,6 +54,10 @@ export function registerCommands(): void {
       const log = rt.log.child({ invocation: inv.id, user: inv.userId });
       try {
         const { spec, parsed } = route(rt, inv);
+        // Re-authorized here, not only at the edge: the worker trusts the signature for where the
+        // job came from, not for who may run it now.
+        const role = roleFor(spec.kind);
+        if (role) await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])]);
         const claim = await claimJob(rt, job.id);
         if (claim === 'duplicate') {
           log.info('job already ran; duplicate delivery ignored', { kind: job.kind, id: job.id });

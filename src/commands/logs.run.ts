@@ -141,14 +141,16 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
         filterPattern: a.filter,
       }),
       now,
-      private: !audience.inChannel,
+      fileInDm: !audience.inChannel,
     },
     audience.locale,
   );
   await answer(rt, inv, message, audience);
   if (file) {
     try {
-      await rt.slack.uploadText(inv.channelId, { filename: file.filename, content: file.content, title: file.title });
+      // A private answer's file goes to a direct message with the requester only.
+      const where = !audience.inChannel ? await rt.slack.openDm(inv.userId) : inv.channelId;
+      await rt.slack.uploadText(where, { filename: file.filename, content: file.content, title: file.title });
     } catch (err) {
       const reply = errorReply(err, rt.log.child({ invocation: inv.id }), audience.locale);
       const note = M.in(audience.locale)('noFile');

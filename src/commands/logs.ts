@@ -2,7 +2,7 @@
  * `/ecs logs <service> [--since 15m|2h|3d|ISO] [--until …] [--filter PATTERN] [--limit N]
  *  [--container NAME] [--task ID] [--previous] [--private|--public]`: recent CloudWatch Logs lines
  * of a service's containers. Parsing and the time window are pure (here); the AWS part is
- * ./logs.run.ts. Who sees the answer follows the environment's `readVisibility` (./visibility.ts).
+ * ./logs.run.ts. Who sees the answer follows the environment's `visibility.logs` (./visibility.ts).
  */
 import { z } from 'zod';
 import { code, escapeMrkdwn } from '../slack/text';
@@ -16,7 +16,7 @@ import { defineCommand } from './types';
 import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
 
 export const LOGS_USAGE =
-  '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous] [--private|--public]';
+  '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous] [--public|--private]';
 
 const M = defineMessages('commands.logs', {
   summary: {
@@ -72,6 +72,10 @@ const M = defineMessages('commands.logs', {
   whatTask: { en: 'task {task}', ko: '작업 {task}' },
   whatLast: { en: 'the last {duration}', ko: '최근 {duration}' },
   whatRange: { en: 'the requested range', ko: '요청한 구간' },
+  onlyYou: {
+    en: ' (only you will see them; `--public` shares them with the channel)',
+    ko: ' (나만 볼 수 있습니다. 채널에 공유하려면 `--public`을 쓰세요)',
+  },
 });
 
 const DEFAULT_SINCE_MS = 15 * 60_000;
@@ -238,7 +242,7 @@ export const logs = defineCommand<LogsArgs>({
       },
       environment: service.environment,
       service,
-      visibility: visibilityOf(ctx.config, service.environment, flags, LOGS_USAGE),
+      visibility: visibilityOf(ctx.config, service.environment, flags, LOGS_USAGE, 'logs'),
     };
   },
   ackText(parsed, locale) {
@@ -253,7 +257,8 @@ export const logs = defineCommand<LogsArgs>({
           : a.since
             ? t('whatRange')
             : t('whatLast', { duration: formatDuration(DEFAULT_SINCE_MS, locale) });
-    return t('ack', { service: code(a.alias), env: code(parsed.environment), what });
+    const who = parsed.visibility === 'private' ? t('onlyYou') : '';
+    return t('ack', { service: code(a.alias), env: code(parsed.environment), what }) + who;
   },
   async run(parsed, rt, inv) {
     const { runLogs } = await import('./logs.run');

@@ -1,8 +1,10 @@
 /**
- * `/ecs mute <service> <duration> [--reason "…"]` and `/ecs unmute <service>`: silence a noisy
+ * `/ecs mute <service> <duration> --reason "…"` and `/ecs unmute <service>`: silence a noisy
  * service's alerts for a while. Failures are still counted in the incident (and logged); an
  * incident still open when the mute ends is posted then. Recorded with who, why and until, and
- * announced in the service's alert channel. Answered inline (Redis and Slack only).
+ * announced in the service's alert channel with who and why. A requester may mute for at most the
+ * environment's `alerts.muteMax` (counted from when the mute in force began, so muting again does
+ * not extend it); a longer mute needs an approver. Answered inline (Redis and Slack only).
  */
 import { z } from 'zod';
 import { section } from '../slack/blocks';
@@ -10,19 +12,21 @@ import { code, escapeMrkdwn, notificationText } from '../slack/text';
 import { parseDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
-import { badInput } from '../errors';
+import { badInput, errorMessage } from '../errors';
 import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';
 import { muteNotice } from '../alerts/messages';
 import { clearMute, readMute, setMute } from '../alerts/store';
 import { extraInput, parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
-import type { ResolvedService } from '../config/schema';
+import { MUTE_CEILING_MS, type ResolvedService } from '../config/schema';
+import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
+import type { Locale } from '../i18n/locale';
 import type { SlackMessage } from '../slack/blocks';
 import { slackDate } from '../slack/time';
 
-const MUTE_USAGE = '/ecs mute <service> <duration> [--reason "…"]';
+const MUTE_USAGE = '/ecs mute <service> <duration> --reason "…"';
 const UNMUTE_USAGE = '/ecs unmute <service>';
 
 const M = defineMessages('commands.mute', {
@@ -49,6 +53,26 @@ const M = defineMessages('commands.mute', {
     ko: '필요 없는 입력이 있습니다: {extra}. 사유는 --reason 뒤에 쓰세요. 예: {example}',
   },
   noReason: { en: ' (no reason given)', ko: ' (사유 없음)' },
+  reasonRequired: {
+    en: 'Say why with --reason: the alert channel is told who muted and why, e.g. {example}.',
+    ko: '--reason으로 사유를 써 주세요. 알림 채널에 누가 왜 껐는지 알립니다. 예: {example}',
+  },
+  notPosted: {
+    en: ' :warning: I could not tell {channel} ({why}): please say it there yourself.',
+    ko: ' :warning: {channel}에 알리지 못했습니다 ({why}). 직접 알려 주세요.',
+  },
+  mutedSince: {
+    en: ' Alerts for {service} have been muted since {since} (by {user}), so a requester may keep them muted until {allowed} at most.',
+    ko: ' {service} 알림은 {since}부터 꺼져 있어 ({user} 님), 요청자는 {allowed}까지만 꺼 둘 수 있습니다.',
+  },
+  beyondMax: {
+    en: ':no_entry: A requester may mute alerts in {env} for at most {max}.{already} A longer mute needs an approver of {env}: ask one to run the command.',
+    ko: ':no_entry: {env}에서 요청자는 알림을 최대 {max}까지만 끌 수 있습니다.{already} 더 길게 끄려면 {env}의 승인자에게 명령 실행을 부탁하세요.',
+  },
+  beyondMaxHint: {
+    en: 'The maximum is `environments.{env}.alerts.muteMax` in chatops.yml.',
+    ko: '최대치는 chatops.yml의 `environments.{env}.alerts.muteMax`입니다.',
+  },
   muted: {
     en: '🔕 Alerts for {service} ({env}) are muted for {duration}, until {until}{why}. Failures are still counted; `/ecs unmute {alias}` turns them back on.',
     ko: '🔕 {service}({env}) 알림을 {duration} 동안, {until}까지 껐습니다{why}. 실패는 계속 집계되며, `/ecs unmute {alias}`로 다시 켤 수 있습니다.',
@@ -60,7 +84,6 @@ const M = defineMessages('commands.mute', {
   },
 });
 
-const MAX_MUTE_MS = 7 * 24 * 3_600_000;
 const MIN_MUTE_MS = 60_000;
 
 interface MuteArgs {
@@ -92,23 +115,69 @@ function parseMuteDuration(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw badInput(M.lazy('notDuration', { input: code(text) }), MUTE_USAGE);
   if (ms < MIN_MUTE_MS) throw badInput(M.lazy('tooShort', { input: code(text) }), MUTE_USAGE);
-  if (ms > MAX_MUTE_MS) throw badInput(M.lazy('tooLong', { input: code(text) }), MUTE_USAGE);
+  if (ms > MUTE_CEILING_MS) throw badInput(M.lazy('tooLong', { input: code(text) }), MUTE_USAGE);
   return ms;
 }
 
-/** Tell the alert channel who muted or unmuted, best effort (the mute itself is already recorded). */
-async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage): Promise<void> {
-  await rt.slack
-    .post(alertChannelFor(svc), msg, { withinAck: true })
-    .catch((err: unknown) => rt.log.warn('mute notice not posted', { service: svc.alias, err }));
+/**
+ * Tell the alert channel who muted or unmuted and why. The mute itself is already recorded, so a
+ * failure here does not undo it: it is logged, and the answer tells the person to say it there.
+ */
+async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage, locale: Locale): Promise<string> {
+  const channel = alertChannelFor(svc);
+  try {
+    await rt.slack.post(channel, msg, { withinAck: true });
+    return '';
+  } catch (err) {
+    rt.log.warn('mute notice not posted', { service: svc.alias, err });
+    return M.in(locale)('notPosted', { channel: `<#${channel}>`, why: escapeMrkdwn(errorMessage(err).slice(0, 120)) });
+  }
+}
+
+/**
+ * May `userId` keep the alerts muted until `until`? A requester may mute for at most the
+ * environment's `alerts.muteMax`, counted from when the mute in force began (muting again does not
+ * extend it; shortening is always fine); longer needs an approver of the environment. Returns the
+ * maximum when the mute goes beyond it (set by an approver), undefined when within it.
+ */
+async function checkMuteLength(
+  rt: Runtime,
+  svc: ResolvedService,
+  userId: string,
+  now: number,
+  until: number,
+  current: { by: string; since: number; until: number } | undefined,
+): Promise<number | undefined> {
+  const max = svc.env.alerts.muteMax;
+  const began = current?.since || now;
+  const allowed = Math.max(began + max, current?.until ?? 0);
+  if (until <= allowed) return undefined;
+  if (await rt.access.holds(svc.environment, userId, 'approver')) return max;
+  throw new BotError('FORBIDDEN', `mute of ${svc.alias} until ${new Date(until).toISOString()} beyond muteMax by ${userId}`, {
+    userMessage: M.lazy('beyondMax', {
+      env: code(svc.environment),
+      max: (locale) => formatDuration(max, locale),
+      already: current
+        ? M.lazy('mutedSince', {
+            service: code(svc.alias),
+            since: slackDate(current.since || now),
+            user: `<@${current.by}>`,
+            allowed: slackDate(allowed),
+          })
+        : '',
+    }),
+    hint: M.lazy('beyondMaxHint', { env: svc.environment }),
+  });
 }
 
 export const mute = defineCommand<MuteArgs>({
   verb: 'mute',
   summary: M.lazy('summaryMute'),
   usage: MUTE_USAGE,
-  examples: ['mute web 2h --reason "load test"', 'mute worker 30m'],
+  examples: ['mute web 2h --reason "load test"', 'mute worker 30m --reason "noisy retries, fix in #123"'],
   kind: 'change',
+  // Approvers may mute too: a mute longer than the environment's muteMax needs one.
+  alsoAllowed: ['approver'],
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'mute', usage: MUTE_USAGE }, muteSchema, raw, ['reason']);
     if (args.length > 2) {
@@ -119,22 +188,35 @@ export const mute = defineCommand<MuteArgs>({
       );
     }
     const service = resolveService(ctx.config, args[0], MUTE_USAGE);
-    return { args: { durationMs: parseMuteDuration(args[1]), reason: flags.reason }, environment: service.environment, service };
+    const durationMs = parseMuteDuration(args[1]);
+    if (!flags.reason) {
+      throw badInput(M.lazy('reasonRequired', { example: code(`mute ${args[0]} ${args[1]} --reason "load test"`) }), MUTE_USAGE);
+    }
+    return { args: { durationMs, reason: flags.reason }, environment: service.environment, service };
   },
   async inline(parsed, rt, inv, locale) {
     const svc = parsed.service!;
     const now = rt.now();
     const until = now + parsed.args.durationMs;
-    await withStore(() => setMute(rt.redis, svc, { by: inv.userId, reason: parsed.args.reason, since: now, until }), 'muteNotRecorded');
+    const current = await withStore(() => readMute(rt.redis, svc, now), 'muteNotRecorded');
+    const beyondMax = await checkMuteLength(rt, svc, inv.userId, now, until, current);
+    const since = current?.since || now;
+    await withStore(() => setMute(rt.redis, svc, { by: inv.userId, reason: parsed.args.reason, since, until }, now), 'muteNotRecorded');
     rt.log.info('alerts muted', {
       service: svc.alias,
       environment: svc.environment,
       by: inv.userId,
       reason: parsed.args.reason,
       until: new Date(until).toISOString(),
+      ...(beyondMax !== undefined ? { beyondMax: formatDuration(beyondMax), asApprover: true } : {}),
     });
-    await announce(rt, svc, muteNotice(svc, inv.userId, { until, reason: parsed.args.reason }, rt.people.workspace));
     const t = M.in(locale);
+    const notPosted = await announce(
+      rt,
+      svc,
+      muteNotice(svc, inv.userId, { until, reason: parsed.args.reason, beyondMax }, rt.people.workspace),
+      locale,
+    );
     const why = parsed.args.reason ? `: ${escapeMrkdwn(parsed.args.reason)}` : t('noReason');
     const text = t('muted', {
       service: code(svc.alias),
@@ -144,7 +226,7 @@ export const mute = defineCommand<MuteArgs>({
       why,
       alias: svc.alias,
     });
-    return { text: notificationText(text), blocks: [section(text)], locale };
+    return { text: notificationText(text), blocks: [section(text + notPosted)], locale };
   },
 });
 
@@ -170,13 +252,13 @@ export const unmute = defineCommand<Record<string, never>>({
       return { text: notificationText(text), blocks: [section(text)], locale };
     }
     rt.log.info('alerts unmuted', { service: svc.alias, environment: svc.environment, by: inv.userId, mutedBy: current.by });
-    await announce(rt, svc, muteNotice(svc, inv.userId, undefined, rt.people.workspace));
+    const notPosted = await announce(rt, svc, muteNotice(svc, inv.userId, undefined, rt.people.workspace), locale);
     const text = t('unmuted', {
       service: code(svc.alias),
       env: code(svc.environment),
       user: `<@${current.by}>`,
       why: current.reason ? `: ${escapeMrkdwn(current.reason)}` : '',
     });
-    return { text: notificationText(text), blocks: [section(text)], locale };
+    return { text: notificationText(text), blocks: [section(text + notPosted)], locale };
   },
 });

@@ -34,7 +34,7 @@ export interface Audience {
   locale: Locale;
 }
 
-/** `--private`, `--public` or the environment's readVisibility decide; a private answer is in the reader's language. */
+/** `--private`, `--public` or the environment's `visibility` decide; a private answer is in the reader's language. */
 export async function audienceOf(rt: Runtime, inv: Invocation, parsed: Pick<Parsed<unknown>, 'visibility'>): Promise<Audience> {
   const inChannel = parsed.visibility !== 'private';
   return { inChannel, locale: inChannel ? rt.people.workspace : await rt.people.localeOf(inv.userId) };

@@ -46,7 +46,7 @@ export interface Parsed<A> {
   service?: ResolvedService;
   /**
    * Read-only verbs: who sees the answer. `--private` / `--public`, else the environment's
-   * `readVisibility` (src/commands/visibility.ts). Absent for verbs that are not read-only.
+   * `visibility` (src/commands/visibility.ts). Absent for verbs that are not read-only.
    */
   visibility?: 'public' | 'private';
 }

@@ -1,7 +1,7 @@
 /**
  * Who sees a read-only answer (status, logs, cost, images, history): the channel, or only the
  * person who asked. `--private` / `--public` decide for one command; otherwise the environment's
- * `readVisibility` in chatops.yml (default public). A private answer is written in the reader's
+ * `visibility` in chatops.yml (`reads` default public, `logs` default private). A private answer is written in the reader's
  * own language, a public one in the workspace's.
  */
 import { z } from 'zod';
@@ -28,10 +28,16 @@ export const visibilityFlags = {
 /** Their names (for "takes --…" answers and booleanFlags, so `--private web` does not eat "web"). */
 export const VISIBILITY_FLAGS = ['private', 'public'] as const;
 
-/** `--private` / `--public`, else the environment's setting. */
-export function visibilityOf(config: Config, environment: string, flags: { private?: true; public?: true }, usage: string): Visibility {
+/** `--private` / `--public`, else the environment's setting for this kind of answer. */
+export function visibilityOf(
+  config: Config,
+  environment: string,
+  flags: { private?: true; public?: true },
+  usage: string,
+  kind: 'reads' | 'logs' = 'reads',
+): Visibility {
   if (flags.private && flags.public) throw badInput(M.lazy('both'), usage);
   if (flags.private) return 'private';
   if (flags.public) return 'public';
-  return config.environments[environment]?.readVisibility ?? 'public';
+  return config.environments[environment]?.visibility[kind] ?? (kind === 'logs' ? 'private' : 'public');
 }

@@ -107,6 +107,11 @@ export function defaultEnvironmentFor(config: Config, channelId: string): string
 export function configWarnings(config: Config, locale: Locale = 'en'): string[] {
   const t = M.in(locale);
   const warnings: string[] = [];
+  if (!config.slack.teamId && !config.slack.enterpriseId) {
+    warnings.push(
+      'slack.teamId is not set: requests from any workspace the app is installed in are accepted. Set it to your workspace ID (T…).',
+    );
+  }
   for (const [name, env] of Object.entries(config.environments)) {
     if (env.alerts.channel && !env.channels.includes(env.alerts.channel)) {
       warnings.push(t('alertChannel', { key: `environments.${name}.alerts.channel`, channel: env.alerts.channel, env: name }));

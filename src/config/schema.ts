@@ -24,6 +24,9 @@ const duration = z.string().transform((s, ctx) => {
   return ms;
 });
 
+/** No mute, whoever sets it, lasts longer than this. */
+export const MUTE_CEILING_MS = 7 * 86_400_000;
+
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1');
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
 
@@ -52,11 +55,6 @@ const environment = z
     channels: z.array(channelId).min(1, 'list at least one channel where commands for this environment are allowed'),
     /** Who may run read-only verbs (status, logs, cost, images, history). Default: everyone in an allowed channel. */
     readers: z.array(principalId).default(['*']),
-    /**
-     * Who sees the answers of read-only verbs (logs included): `public` (the channel) or `private`
-     * (only the person who asked). `--public` / `--private` override it for one command.
-     */
-    readVisibility: z.enum(['public', 'private']).default('public'),
     /** Who may request changes (deploy, rollback, scale, restart, lock, mute). */
     requesters: z.array(principalId).min(1),
     /** Who may approve changes, unlock someone else's lock, freeze and unfreeze. */
@@ -80,6 +78,24 @@ const environment = z
       })
       .strict()
       .default({ blockCritical: false, requireScan: false }),
+    /**
+     * Who sees the answers of read-only verbs: `public` (the channel) or `private` (only the person
+     * who asked: ephemeral, any file in a direct message to them). `reads` covers status, cost,
+     * images, history and tasks (default public); `logs` covers `/ecs logs` answers, their overflow
+     * files and the alert Logs button's lines, which can carry sensitive output (default private).
+     * One word (`visibility: private`) sets both. `--public` / `--private` choose for one command.
+     */
+    visibility: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? { reads: v, logs: v } : v),
+        z
+          .object({
+            reads: z.enum(['public', 'private']).default('public'),
+            logs: z.enum(['public', 'private']).default('private'),
+          })
+          .strict(),
+      )
+      .default({ reads: 'public', logs: 'private' }),
     /** Roles that task definitions in this environment may use (iam:PassRole is scoped to these). */
     taskRoles: z.array(roleArn).default([]),
     /**
@@ -108,9 +124,16 @@ const environment = z
         downAfter: duration.default(5 * 60_000),
         /** Also alert on stops that are normally noise (scale-in, user stops, exit 0). */
         includeRoutineStops: z.boolean().default(false),
+        /**
+         * The longest a requester may mute a service's alerts (`/ecs mute`), counted from when the
+         * mute in force began, so muting again does not extend it. Longer needs an approver (at most 7d).
+         */
+        muteMax: duration
+          .pipe(z.number().min(60_000, 'must be at least 1m').max(MUTE_CEILING_MS, 'must be at most 7d'))
+          .default(4 * 3_600_000),
       })
       .strict()
-      .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false }),
+      .default({ incidentWindow: 30 * 60_000, downAfter: 5 * 60_000, includeRoutineStops: false, muteMax: 4 * 3_600_000 }),
     /** Release gates (./gates.ts): promotion order, traffic shift, change windows, break-glass, auto-lock, cost. */
     gates: gatesSchema.default({}),
   })
@@ -172,6 +195,19 @@ export const configSchema = z
         botUserId: z
           .string()
           .regex(/^[UW][A-Z0-9]+$/)
+          .optional(),
+        /**
+         * The workspace (T…) the app is installed in. Set it: requests from any other workspace, and
+         * clicks by users of another workspace (Slack Connect), are refused.
+         */
+        teamId: z
+          .string()
+          .regex(/^T[A-Z0-9]+$/, 'must be a Slack workspace ID (T…)')
+          .optional(),
+        /** On Enterprise Grid: the org (E…); requests from another org, or from none, are refused. */
+        enterpriseId: z
+          .string()
+          .regex(/^E[A-Z0-9]+$/, 'must be a Slack Enterprise Grid org ID (E…)')
           .optional(),
         /** The workspace's language for messages everyone sees; a person's own Slack locale wins for what only they see. */
         language: z.enum(LOCALES).default('en'),

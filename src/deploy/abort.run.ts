@@ -122,6 +122,15 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     if (req && req.state !== 'running') await say(rt, req, t('tooLate', { user, state: endedWords(req.state, w) }));
     return;
   }
+  // Re-authorized in the worker: the click that claimed this abort must be this user's, and they
+  // must still hold the permission the click needed.
+  const claimedBy = await rt.redis.hget(track, 'abort');
+  if (claimedBy !== job.userId || !(await rt.access.holdsAny(req.environment, job.userId, ['requester', 'approver']))) {
+    rt.log.error('abort job refused: no matching click or no permission', { requestId: req.id, user: job.userId, claimedBy });
+    // Their own claim is released, so someone who may abort can.
+    if (claimedBy === job.userId) await rt.redis.hdel(track, 'abort');
+    return;
+  }
   const ex = factsOf(req);
   if (!ex.deploymentId) {
     // Not updated yet: the executor checks the claim before UpdateService and stops there.

@@ -64,6 +64,11 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('gone'));
     return;
   }
+  if (req.channel !== ctx.channelId) {
+    rt.log.warn('abort button refused: clicked outside the request channel', { request: id, user: userId, channel: ctx.channelId });
+    await ctx.whisper(`:no_entry: This button belongs to a request in another channel (<#${req.channel}>), so I did nothing.`);
+    return;
+  }
   if (req.state !== 'running') {
     await ctx.whisper(t('alreadyDone', { state: endedWords(req.state, ctx.locale), service: req.service }));
     return;

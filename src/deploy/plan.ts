@@ -79,6 +79,15 @@ const M = defineMessages('deploy.plan', {
   },
 });
 
+/** An image a rollback brings back: in ECR (with its scan), missing from ECR, or from another registry. */
+const imageCheckSchema = z.object({
+  container: z.string(),
+  image: z.string(),
+  found: z.enum(['ecr', 'missing', 'not-ecr']),
+  scan: z.object({ status: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
+});
+export type ImageCheck = z.infer<typeof imageCheckSchema>;
+
 /**
  * What was checked when the request was made, shown on the request message one line each.
  * Warnings are catalog tokens (`part.token`), so a stored request is shown in any language.
@@ -98,6 +107,8 @@ export const checksSchema = z.object({
       changed: z.boolean().default(false),
     })
     .optional(),
+  /** Rollback: each image it brings back and what ECR said of it (the rollback policy passed). */
+  images: z.array(imageCheckSchema).optional(),
   /** Scale: the bounds of chatops.yml. */
   bounds: z.object({ min: z.number(), max: z.number() }).optional(),
   warnings: z.array(z.string()).default([]),

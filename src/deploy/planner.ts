@@ -11,7 +11,7 @@ import { defineMessages, tokenText } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
-import { describeImage } from '../aws/ecr';
+import { describeImage, findImage } from '../aws/ecr';
 import { awsErrorName, isUnavailableApi } from '../aws/errors';
 import { recentChanges } from '../approvals/audit';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
@@ -34,12 +34,14 @@ import {
 } from './plan';
 import { planSummary, sizeText } from './render';
 import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws/fargate-pricing';
-import { pinnedImageUri, type ImageSelector } from './refs';
+import { ecrRepositoryOf, pinnedImageUri, splitImage, type ImageSelector } from './refs';
+import { rollbackPolicy, type ReturningImage } from './rollback-policy';
 import { withThrottleRetry } from './retry';
 import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { arnTail } from '../aws/arn';
 import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
+import type { AwsAccess } from '../aws/clients';
 
 const M = defineMessages('deploy.planner', {
   noTaskDefinition: {
@@ -95,6 +97,14 @@ const M = defineMessages('deploy.planner', {
     ko: '`--to`로 ACTIVE 리비전을 고르거나, 그 버전의 이미지를 `/ecs deploy {service} &lt;tag&gt;`로 배포하세요.',
   },
   checkRole: { en: '{problem} Check it is still meant to be used.', ko: '{problem} 계속 써도 되는 역할인지 확인하세요.' },
+  rollbackRefused: {
+    en: "I can't roll {service} back to {td}:\n• {problems}",
+    ko: '{service} 서비스를 {td}(으)로 되돌릴 수 없습니다:\n• {problems}',
+  },
+  rollbackRefusedHint: {
+    en: 'A rollback passes the same checks as a deploy (`taskRoles` and `images` in chatops.yml). Pick another revision with `--to`, or deploy a fixed image.',
+    ko: '롤백도 배포와 같은 검사(chatops.yml의 `taskRoles`, `images`)를 거칩니다. `--to`로 다른 리비전을 고르거나, 고친 이미지를 배포하세요.',
+  },
   sameCount: {
     en: '{service} is already set to {n} desired {n|task|tasks} ({running} running); nothing to change.',
     ko: '{service} 서비스는 이미 원하는 작업 수가 {n}개입니다 ({running}개 실행 중). 바꿀 것이 없습니다.',
@@ -416,8 +426,26 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       hint: M.lazy('inactiveHint', { service: svc.alias }),
     });
   }
-  const problems = roleProblems(rolesOf(cur.taskDefinition), rolesOf(tgt.taskDefinition), svc.env.taskRoles);
-  for (const p of problems) notes.push(M.token('checkRole', { problem: p }));
+  // The same policy as a deploy: roles (taskRoles) and every image the rollback brings back.
+  const images = await returningImages(rt, svc.env, cur.taskDefinition, tgt.taskDefinition);
+  const policyInput = {
+    currentRoles: rolesOf(cur.taskDefinition),
+    targetRoles: rolesOf(tgt.taskDefinition),
+    taskRoles: svc.env.taskRoles,
+    images,
+    policy: svc.env.images,
+  };
+  const policy = rollbackPolicy(policyInput);
+  if (policy.problems.length) {
+    throw new BotError('REFUSED', `rollback policy refused ${target}`, {
+      userMessage: M.lazy('rollbackRefused', {
+        service: code(svc.alias),
+        td: code(arnTail(target)),
+        problems: (locale) => rollbackPolicy(policyInput, locale).problems.join('\n• '),
+      }),
+      hint: M.lazy('rollbackRefusedHint'),
+    });
+  }
   const curImage = cur.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
   const tgtImage = tgt.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
   const plan: RollbackPlan = {
@@ -428,7 +456,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     container: svc.container,
     ...(curImage ? { previousImage: curImage } : {}),
     ...(tgtImage ? { targetImage: tgtImage } : {}),
-    checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles), warnings: notes },
+    checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles), images: policy.images, warnings: notes },
   };
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
   const cost = costOf(svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount, b.desiredCount);
@@ -441,6 +469,24 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     ...(cost ? { cost } : {}),
     ...(pauseStages ? { pauseStages } : {}),
   };
+}
+
+/** The images of `target`'s containers that differ from what runs now, as ECR describes them (at most 10 lookups). */
+async function returningImages(rt: Runtime, access: AwsAccess, current: TaskDefinition, target: TaskDefinition): Promise<ReturningImage[]> {
+  const now = new Map((current.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? '']));
+  const changed = (target.containerDefinitions ?? []).filter((c) => c.image && now.get(c.name ?? '') !== c.image).slice(0, 10);
+  return Promise.all(
+    changed.map(async (c): Promise<ReturningImage> => {
+      const image = c.image!;
+      const ecr = ecrRepositoryOf(image);
+      if (!ecr) return { container: c.name ?? '?', image, found: 'not-ecr' };
+      const { tag, digest } = splitImage(image);
+      const found = await withThrottleRetry(() =>
+        findImage(rt.aws.ecr(ecr.region, access), ecr.repositoryName, digest ? { digest } : { tag: tag ?? 'latest' }, ecr.registryId),
+      );
+      return { container: c.name ?? '?', image, found: found ?? 'missing' };
+    }),
+  );
 }
 
 export async function planScale(rt: Runtime, svc: ResolvedService, to: number): Promise<Prepared> {

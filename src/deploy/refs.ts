@@ -96,6 +96,14 @@ export function splitImage(image: string | undefined): { repository: string; tag
   return { repository: rest, ...(digest ? { digest } : {}) };
 }
 
+/** The ECR registry, region and repository name of an ECR image URI, or undefined for other registries. */
+export function ecrRepositoryOf(image: string | undefined): { registryId: string; region: string; repositoryName: string } | undefined {
+  const { repository } = splitImage(image);
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(.+)$/.exec(repository);
+  if (!m) return undefined;
+  return { registryId: m[1]!, region: m[2]!, repositoryName: m[3]! };
+}
+
 /**
  * The image URI to deploy, pinned by digest: `<registry>/<repository>@sha256:…`.
  * The registry host is taken from the container's current image when that image is from the

@@ -20,6 +20,7 @@ import { slackDate } from '../slack/time';
 import type { PauseState } from './traffic-model';
 import { trafficText } from './traffic-text';
 import { autoLockBlocks } from './autolock';
+import { imageCheckLine, sameImagesLine } from './rollback-policy';
 
 /** submitRequest's limit for the summary. */
 export const SUMMARY_MAX = 2500;
@@ -313,6 +314,7 @@ export function checkLines(plan: ChangePlan, locale: Locale): string[] {
   const lines: string[] = [];
   if (c?.scan) lines.push(scanLine(c.scan, locale));
   if (c?.roles) lines.push(rolesLine(c.roles, locale));
+  if (c?.images) lines.push(...(c.images.length ? c.images.map((i) => imageCheckLine(i, locale)) : [sameImagesLine(locale)]));
   if (plan.verb === 'scale') {
     if (plan.to === 0) lines.push(t('tasksZero'));
     else if (c?.bounds) lines.push(t('tasksBounds', { to: plan.to, min: c.bounds.min, max: c.bounds.max }));

@@ -7,6 +7,7 @@ import type { Runtime } from '../runtime';
 import { installInteractivity } from './interactivity';
 import { handleSlashCommand } from './slash';
 import { slackClientOptions } from '../slack/gateway';
+import { workspaceGuard } from './workspace';
 
 export function createApp(rt: Runtime, receiver: Receiver): App {
   const app = new App({
@@ -20,6 +21,9 @@ export function createApp(rt: Runtime, receiver: Receiver): App {
     clientOptions: slackClientOptions(process.env, rt.mode === 'lambda' ? 'withinAck' : 'patient'),
     logLevel: process.env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
   });
+
+  // Before any listener: requests from another workspace or Enterprise org go no further.
+  app.use(workspaceGuard(rt));
 
   app.command('/ecs', async ({ command, ack, context }) => {
     const retryNum = context.retryNum === undefined ? undefined : Number(context.retryNum);

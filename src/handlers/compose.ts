@@ -7,6 +7,7 @@
  */
 import { registerAlerts } from '../alerts/register';
 import { registerApprovals } from '../approvals/register';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createAwsClients } from '../aws/clients';
 import { lambdaDispatcher } from '../aws/lambda';
 import { createAsyncInvoker } from '../aws/lambda-invoke';
@@ -16,7 +17,7 @@ import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
 import { registerImages } from '../images/register';
 import { createAccess } from '../edge/authz';
-import { inProcessDispatcher, runJob } from '../hooks/jobs';
+import { inProcessDispatcher, runJob, signingDispatcher } from '../hooks/jobs';
 import { BotError } from '../errors';
 import { log as rootLog, registerSecret } from '../log';
 import { createRedisFromEnv, type RedisProfile } from '../redis/client';
@@ -91,22 +92,48 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     requireEnv(env, ['WORKER_FUNCTION']);
     dispatcher = lambdaDispatcher(env.WORKER_FUNCTION!, createAsyncInvoker({ env }));
   }
+  const now = opts.now ?? Date.now;
+  const jobKey = jobSigningKey(env);
+  registerSecret(jobKey);
   const rt: Runtime = {
     config,
     log,
     slack,
     redis,
     aws,
-    // The in-process dispatcher runs jobs with this runtime (called after it is built).
-    dispatcher: dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log),
-    access: createAccess(config, createDirectory(slack, log)),
+    // Every job is signed on its way to the worker (or to this process's in-process runner, which
+    // runs jobs with this runtime once it is built); runJob runs no job it cannot verify (src/hooks/jobs.ts).
+    dispatcher: signingDispatcher(dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log), jobKey, now),
+    access: createAccess(config, createDirectory(slack, log, { now })),
     people: createPeople({ workspace: config.slack.language, slack, cache: redisLocaleCache(redis), log, now: opts.now }),
     signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+    jobKey,
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
-    now: opts.now ?? Date.now,
+    now,
   };
   return rt;
+}
+
+/**
+ * The key worker jobs are signed with: JOB_SIGNING_KEY (at least 32 characters) when set, otherwise
+ * derived from the Slack signing secret, which only the bot's functions read. Whoever may invoke the
+ * worker function but cannot read their environment (or secret store) cannot forge a job.
+ */
+export function jobSigningKey(env: NodeJS.ProcessEnv): string {
+  const own = env.JOB_SIGNING_KEY?.trim();
+  if (own) {
+    if (own.length < 32) {
+      throw new BotError('CONFIG', 'JOB_SIGNING_KEY is shorter than 32 characters', {
+        userMessage: 'The bot is missing required settings.',
+        hint: 'Use a random value of at least 32 characters (e.g. `openssl rand -hex 32`), or leave JOB_SIGNING_KEY unset.',
+      });
+    }
+    return own;
+  }
+  // Socket Mode (npm start) has no signing secret; its jobs run in this process, so a key of its own will do.
+  if (!env.SLACK_SIGNING_SECRET) return randomBytes(32).toString('hex');
+  return createHmac('sha256', env.SLACK_SIGNING_SECRET).update('ecs-chatops worker job key v1').digest('hex');
 }
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */

@@ -1,10 +1,14 @@
 /**
  * Lambda entry for Slack (API Gateway HTTP API → POST /slack/events).
  * Verify, parse, authorize, record, hand off to the worker, return: nothing slow runs here.
+ * Our own pre-check (timestamp within ±5 minutes, signature) runs before Bolt, whose receiver
+ * parses the body before verifying it and only refuses timestamps in the past; Bolt's own
+ * verification then runs unchanged.
  */
 import { AwsLambdaReceiver } from '@slack/bolt';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { createApp } from '../edge/app';
+import { preVerify } from '../edge/verify';
 import { registerAll, createRuntime, getRuntime } from './compose';
 
 registerAll();
@@ -27,7 +31,26 @@ if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaHandler = init();
 
 export async function handler(event: AwsEvent, context: unknown): Promise<AwsResponse> {
   lambdaHandler ??= init();
-  return lambdaHandler(event, context);
+  const rt = getRuntime('edge', () => createRuntime({ profile: 'edge' }));
+  // Wall-clock time, as Slack's timestamp is (not rt.now(), which tests may move).
+  const check = preVerify(event, rt.signingSecret, Date.now());
+  if (!check.ok) {
+    rt.log.warn('request refused before Bolt', { reason: check.reason, ts: headerOf(event, 'x-slack-request-timestamp') });
+    return { statusCode: 401, body: '' };
+  }
+  try {
+    return await lambdaHandler(event, context);
+  } catch (err) {
+    // Only a signed request gets here, so this is Slack sending something Bolt cannot parse.
+    rt.log.error('signed request Bolt could not read', { err });
+    return { statusCode: 400, body: '' };
+  }
+}
+
+function headerOf(event: AwsEvent, name: string): string | undefined {
+  const headers = (event.headers ?? {}) as Record<string, string | undefined>;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : String(headers[key]).slice(0, 20);
 }
 
 /** For tests: forget the built app so a new runtime is picked up. */

@@ -5,7 +5,13 @@
  * schema and a handler, registered by its feature. The runner runs each job once: jobs arrive at
  * least once (Lambda async invocations may be delivered twice, and are retried after a crash), so
  * every job id is claimed in Redis first.
+ *
+ * The worker runs only jobs the bot's own functions handed it: every job is signed when it is
+ * dispatched (an HMAC-SHA256 over the canonical job and the time it was issued, with a key only the
+ * bot's functions read: src/handlers/compose.ts) and verified before anything else here. An unsigned,
+ * changed or stale job is refused and logged, never retried. Each kind then re-checks who may run it.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z, type ZodType } from 'zod';
 import { withBudget, withoutBudget } from '../aws/budget';
@@ -59,6 +65,58 @@ export async function claimJob(rt: Runtime, id: string): Promise<'claimed' | 'du
   }
 }
 
+/**
+ * How long a signed job stays valid: longer than Lambda's async retries (up to 6 h when throttled),
+ * not longer than the run-once claim (CLAIM_TTL_SECONDS), so a replay finds the claim or is refused.
+ */
+const JOB_MAX_AGE_MS = 20 * 3_600_000;
+/** A job issued this far in the future (clock skew between functions) is still accepted. */
+const JOB_MAX_SKEW_MS = 5 * 60_000;
+
+/** The job as signed: keys sorted at every level, the `auth` field left out. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([k, v]) => v !== undefined && k !== 'auth')
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function mac(key: string, iat: number, job: unknown): Buffer {
+  return createHmac('sha256', key)
+    .update(`job:v1:${iat}:${canonical(job)}`)
+    .digest();
+}
+
+/** The job with its signature (`auth: { iat, sig }`), as the dispatcher hands it to the worker. */
+export function signJob<T extends Job>(job: T, key: string, now: number): T & { auth: { iat: number; sig: string } } {
+  return { ...job, auth: { iat: now, sig: mac(key, now, job).toString('hex') } };
+}
+
+type Verdict = { ok: true } | { ok: false; reason: 'unsigned' | 'signature' | 'expired' };
+
+/** Whether `raw` carries a valid signature by `key`, issued within the allowed age at `now`. */
+export function verifyJob(raw: Record<string, unknown>, key: string, now: number): Verdict {
+  const auth = raw.auth as { iat?: unknown; sig?: unknown } | undefined;
+  if (!auth || typeof auth !== 'object' || typeof auth.sig !== 'string' || typeof auth.iat !== 'number')
+    return { ok: false, reason: 'unsigned' };
+  if (!/^[0-9a-f]{64}$/.test(auth.sig)) return { ok: false, reason: 'signature' };
+  if (!timingSafeEqual(mac(key, auth.iat, raw), Buffer.from(auth.sig, 'hex'))) return { ok: false, reason: 'signature' };
+  if (now - auth.iat > JOB_MAX_AGE_MS || auth.iat - now > JOB_MAX_SKEW_MS) return { ok: false, reason: 'expired' };
+  return { ok: true };
+}
+
+/** A dispatcher that signs every job before `inner` hands it over (installed by src/handlers/compose.ts). */
+export function signingDispatcher(inner: Dispatcher, key: string, now: () => number): Dispatcher {
+  return {
+    dispatch: (job) => inner.dispatch(signJob(job, key, now())),
+    ...(inner.idle ? { idle: () => inner.idle!() } : {}),
+  };
+}
+
 /** The invocation a job runs in: when it ends at the latest (Lambda's deadline; unknown locally). */
 const invocation = new AsyncLocalStorage<{ deadline?: number }>();
 
@@ -72,7 +130,7 @@ export interface RunJobOptions {
   deadline?: number;
 }
 
-/** Run one job. Unknown or malformed jobs are logged and dropped (never retried into a storm). */
+/** Run one job. Unsigned, unknown or malformed jobs are logged and dropped (never retried into a storm). */
 export async function runJob(raw: unknown, rt: Runtime, opts: RunJobOptions = {}): Promise<void> {
   if (opts.deadline !== undefined) return invocation.run({ deadline: opts.deadline }, () => runJob(raw, rt));
   const env = jobEnvelope.safeParse(raw);
@@ -81,6 +139,11 @@ export async function runJob(raw: unknown, rt: Runtime, opts: RunJobOptions = {}
     return;
   }
   const job: Job = env.data;
+  const verdict = verifyJob(env.data, rt.jobKey, rt.now());
+  if (!verdict.ok) {
+    rt.log.error('job refused', { reason: verdict.reason, kind: job.kind, id: job.id });
+    return;
+  }
   const def = kinds.get(job.kind);
   if (!def) {
     rt.log.error('unknown job kind dropped', { kind: job.kind, id: job.id });

@@ -41,6 +41,8 @@ export const keys = {
   request: (env: string, alias: string, id: string) => `req:{svc:${env}:${alias}}:${id}`,
   /** The id of the service's open request (pending, approved or running): at most one at a time. */
   activeRequest: (env: string, alias: string) => `active:{svc:${env}:${alias}}`,
+  /** A reject form opened by `userId` from the Reject button of request `id` (its submission is honoured once). */
+  rejectForm: (id: string, userId: string) => `rejectform:{${id}}:${userId}`,
   /** Slash-command invocation id → the request it created (idempotent creation). */
   requestInvocation: (env: string, alias: string, invocationId: string) => `reqinv:{svc:${env}:${alias}}:${invocationId}`,
   /**

@@ -1,6 +1,11 @@
 /**
  * User-group membership, for authorization by Slack user group (S… IDs in chatops.yml).
  * Cached in memory for a few minutes per process: membership changes take effect within the TTL.
+ *
+ * When Slack cannot be asked (rate limited, down), the last answer is used for a bounded time
+ * (`maxStaleMs` past its expiry, logged), then the check fails with a clear refusal: a membership
+ * Slack has not confirmed for that long is not honoured. Concurrent lookups of one group share one
+ * request (single-flight), so a burst of clicks makes one usergroups.users.list call per process.
  */
 import type { Logger } from '../log';
 import { BotError } from '../errors';
@@ -23,20 +28,34 @@ export interface Directory {
   groupsOf(userId: string, groups: readonly string[]): Promise<Set<string>>;
 }
 
-export function createDirectory(slack: SlackGateway, log: Logger, ttlMs = 5 * 60_000, now: () => number = Date.now): Directory {
+export interface DirectoryOptions {
+  /** How long an answer from Slack is used without asking again (default 5 minutes). */
+  ttlMs?: number;
+  /** How long past `ttlMs` the last answer may stand in when Slack cannot be asked (default 15 minutes). */
+  maxStaleMs?: number;
+  now?: () => number;
+}
+
+export function createDirectory(slack: SlackGateway, log: Logger, opts: DirectoryOptions = {}): Directory {
+  const ttlMs = opts.ttlMs ?? 5 * 60_000;
+  const maxStaleMs = opts.maxStaleMs ?? 15 * 60_000;
+  const now = opts.now ?? Date.now;
   const cache = new Map<string, { at: number; members: Set<string> }>();
-  async function members(groupId: string): Promise<Set<string>> {
+  const inflight = new Map<string, Promise<Set<string>>>();
+
+  async function lookup(groupId: string): Promise<Set<string>> {
     const hit = cache.get(groupId);
-    if (hit && now() - hit.at < ttlMs) return hit.members;
     try {
       const list = new Set(await slack.groupMembers(groupId));
       cache.set(groupId, { at: now(), members: list });
       return list;
     } catch (err) {
-      if (hit) {
-        log.warn('user-group lookup failed; using the cached membership', { groupId, err });
+      const age = hit ? now() - hit.at : Infinity;
+      if (hit && age <= ttlMs + maxStaleMs) {
+        log.warn('user-group lookup failed; using the cached membership', { groupId, ageMs: age, err });
         return hit.members;
       }
+      if (hit) log.warn('user-group lookup failed and the cached membership is too old to use', { groupId, ageMs: age, err });
       throw new BotError('SLACK', `cannot read user group ${groupId}`, {
         userMessage: M.lazy('cannotCheck', { group: `<!subteam^${groupId}>` }),
         hint: M.lazy('cannotCheckHint'),
@@ -44,6 +63,18 @@ export function createDirectory(slack: SlackGateway, log: Logger, ttlMs = 5 * 60
       });
     }
   }
+
+  function members(groupId: string): Promise<Set<string>> {
+    const hit = cache.get(groupId);
+    if (hit && now() - hit.at < ttlMs) return Promise.resolve(hit.members);
+    let p = inflight.get(groupId);
+    if (!p) {
+      p = lookup(groupId).finally(() => inflight.delete(groupId));
+      inflight.set(groupId, p);
+    }
+    return p;
+  }
+
   return {
     async groupsOf(userId, groups) {
       const found = new Set<string>();

@@ -34,6 +34,28 @@ export function slackClientOptions(env: NodeJS.ProcessEnv = process.env, mode: '
   };
 }
 
+/** Where Slack's response_urls live; SLACK_RESPONSE_URL_BASE replaces it for tests and local Slack fakes. */
+const SLACK_RESPONSE_URL_BASE = 'https://hooks.slack.com/';
+
+/**
+ * Whether `url` is one of Slack's response_urls: under the configured base, compared as a parsed
+ * URL (scheme, host and port exactly; the path under the base's), so `hooks.slack.com.evil.example`
+ * or `hooks.slack.com@evil.example` do not pass. A response_url is a capability that answers as the
+ * bot; one from anywhere else is refused, never fetched.
+ */
+export function isSlackResponseUrl(url: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  let u: URL;
+  let base: URL;
+  try {
+    u = new URL(url);
+    base = new URL(env.SLACK_RESPONSE_URL_BASE || SLACK_RESPONSE_URL_BASE);
+  } catch {
+    return false;
+  }
+  const basePath = base.pathname.endsWith('/') ? base.pathname : base.pathname + '/';
+  return u.protocol === base.protocol && u.host === base.host && !u.username && !u.password && u.pathname.startsWith(basePath);
+}
+
 export interface PostOptions {
   threadTs?: string;
   broadcast?: boolean;
@@ -76,6 +98,8 @@ export interface SlackGateway {
   ): Promise<void>;
   /** Members of a user group (usergroups.users.list). */
   groupMembers(groupId: string): Promise<string[]>;
+  /** The id of the bot's direct-message channel with `userId` (conversations.open; scope im:write). */
+  openDm(userId: string): Promise<string>;
 }
 
 const BLOCK_ERRORS = new Set(['invalid_blocks', 'msg_blocks_too_long', 'invalid_blocks_format', 'too_many_blocks']);
@@ -138,6 +162,12 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
       );
     },
     async respond(responseUrl, msg, opts = {}) {
+      if (!isSlackResponseUrl(responseUrl, env)) {
+        log.warn('response_url refused: not a Slack URL', { host: hostOf(responseUrl) });
+        throw new BotError('SLACK', 'response_url refused: not a Slack URL', {
+          userMessage: 'I was asked to answer somewhere that is not Slack, so I did not.',
+        });
+      }
       const fitted = fitMessage(msg);
       const body = {
         text: fitted.text,
@@ -226,6 +256,16 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
         throw wrap(err);
       }
     },
+    async openDm(userId) {
+      try {
+        const res = await client.conversations.open({ users: userId });
+        const id = (res.channel as { id?: string } | undefined)?.id;
+        if (!id) throw new Error('conversations.open returned no channel');
+        return id;
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
     async groupMembers(groupId) {
       try {
         const res = await fastClient.usergroups.users.list({ usergroup: groupId });
@@ -255,6 +295,14 @@ const M = defineMessages('slack.gateway', {
 });
 
 const HINTS = new Set(['channel_not_found', 'not_in_channel', 'invalid_auth', 'missing_scope'] as const);
+/** The host of a URL for a log line (never the path: a response_url's path is its secret). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(not a URL)';
+  }
+}
 
 function wrap(err: unknown): BotError {
   if (err instanceof BotError) return err;

@@ -135,12 +135,15 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
     expect(after.approvals).toHaveLength(2);
     const executeJobs = e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'execute');
     expect(executeJobs).toHaveLength(1);
-    // Two clicks went through silently (their approval is on the message); every other one was told why.
+    // The two approving clicks went through silently (their approval is on the message); every other
+    // click was told why, except a repeat by one of those two approvers arriving once the request is
+    // approved: it is taken for a retry of their own click whose reply was lost (silent, no second
+    // hand-off: see the execute jobs above). How many repeats land after the approval depends on timing.
     const answered = clicks.map((c) => e2e.slack.responses(`A${c.i}`).length);
-    expect(answered.filter((n) => n === 0)).toHaveLength(2);
-    expect(answered.filter((n) => n === 1)).toHaveLength(98);
+    expect(answered.every((n) => n <= 1)).toBe(true);
     const silent = clicks.filter((c) => e2e.slack.responses(`A${c.i}`).length === 0).map((c) => c.user);
-    expect(silent.sort()).toEqual(after.approvals.map((a) => a.user).sort());
+    expect(answered.filter((n) => n === 1).length).toBe(100 - silent.length);
+    expect([...new Set(silent)].sort()).toEqual(after.approvals.map((a) => a.user).sort());
 
     // The execute job, delivered three times: one execution.
     await Promise.all([workerHandler(executeJobs[0]), workerHandler(executeJobs[0]), workerHandler(executeJobs[0])]);

@@ -46,6 +46,21 @@ const whispers = () =>
     .join('\n');
 
 describe('Abort on the status card', () => {
+  it('the worker runs an abort job only for the user whose click claimed it, who still may (issue 10, item 6)', async () => {
+    const { running } = await runningDeploy();
+    // Signed by the bot's own dispatcher, but no click claimed it: refused in the worker.
+    await h.e2e.rt.dispatcher.dispatch({ kind: 'change-abort', id: 'abort-forged', requestId: running.id, userId: 'ULEAD1' });
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(h.e2e.logs.some((l) => l.msg === 'abort job refused: no matching click or no permission')).toBe(true);
+    // A click by someone who then loses the group membership before the worker runs.
+    await clickAbort(running, 'UDEV3');
+    h.e2e.slack.setUserGroup('SDEVS', []);
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect((await getRequest(h.e2e.rt.redis, running.id))!.state).toBe('running');
+  });
+
   it('stops the deployment with rollback (StopServiceDeployment) and the change ends as failed, aborted', async () => {
     const { req, running } = await runningDeploy();
     // a member of the requesters' user group may abort

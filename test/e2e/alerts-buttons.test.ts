@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as edge from '../../src/edge/slash';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
 import { taskStopped } from '../fixtures/events/samples';
 
@@ -65,9 +66,11 @@ afterEach(async () => {
 });
 
 /** Post an alert and return it with its buttons. */
-async function postAlert(): Promise<{ alert: StoredMessage; button: (id: string) => { action_id: string; value: string } }> {
+async function postAlert(
+  channel = 'CALERTS',
+): Promise<{ alert: StoredMessage; button: (id: string) => { action_id: string; value: string } }> {
   await e2e.event(taskStopped({ time: T0, taskId: TASK, exitCode: 1 }));
-  const alert = e2e.slack.messages('CALERTS')[0]!;
+  const alert = e2e.slack.messages(channel)[0]!;
   const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
     (b) => b.type === 'actions',
   )!;
@@ -115,7 +118,9 @@ describe('Status and Roll back', () => {
   });
 
   it('hands `status` to the worker when the alert channel is one of the environment channels', async () => {
-    const { alert, button } = await postAlert();
+    await e2e.close();
+    e2e = await setupE2E({ now: () => T0, configPath: configFile((d) => (d.environments.prod.alerts.channel = 'CPROD')) });
+    const { alert, button } = await postAlert('CPROD');
     await click(alert, button('alert:status'), 'UDEV1', 'CPROD');
     expect(e2e.handedOff).toEqual([
       expect.objectContaining({
@@ -139,26 +144,24 @@ describe('Status and Roll back', () => {
 
   it('answers a button for a service that is no longer configured', async () => {
     const { alert } = await postAlert();
-    await click(alert, { action_id: 'alert:status', value: 'gone-service' });
-    expect(whispers().join('\n')).toContain('no longer in the configuration');
+    await click(alert, { action_id: 'alert:status', value: 'prod.gone-service.1' });
+    expect(whispers().join('\n')).toContain('no longer valid');
   });
 });
 
 describe('Logs', () => {
+  // The public path (the channel sees the lines); private, the default, is test/e2e/logs-visibility.test.ts.
+  beforeEach(async () => {
+    await e2e.close();
+    e2e = await setupE2E({ now: () => T0, configPath: configFile((d) => (d.environments.prod.visibility = 'public')) });
+  });
+
   it('posts the last 50 lines of the failed container in the alert thread (through the worker)', async () => {
     const { alert, button } = await postAlert();
     await click(alert, button('alert:logs'));
     expect(whispers().join('\n')).toContain('Getting the last 50 log lines');
-    expect(e2e.pending).toEqual([
-      expect.objectContaining({
-        kind: 'alert-logs',
-        stream: `ecs/web/${TASK}`,
-        group: '/ecs/web',
-        threadTs: alert.ts,
-        channel: 'CALERTS',
-        lines: 50,
-      }),
-    ]);
+    // The job names the incident; the worker reads the stream, channel and thread from it.
+    expect(e2e.pending).toEqual([expect.objectContaining({ kind: 'alert-logs', incident: 'prod.web.1', userId: 'UDEV1', lines: 50 })]);
     await e2e.drain();
     const input = logs.commandCalls(GetLogEventsCommand).at(-1)!.args[0].input;
     expect(input).toEqual({ logGroupName: '/ecs/web', logStreamName: `ecs/web/${TASK}`, limit: 50, startFromHead: false });

@@ -73,9 +73,9 @@ describe('/ecs mute and /ecs unmute', () => {
   });
 
   it('unmutes, says who had muted, and a later failure posts at once', async () => {
-    await e2e.slash('mute web 2h', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await e2e.slash('mute web 2h --reason "deploy window"', { channel_id: 'CPROD', user_id: 'UDEV1' });
     const res = await e2e.slash('unmute web', { channel_id: 'CPROD', user_id: 'UDEV2' });
-    expect(res.text).toContain('Alerts for `web` (`prod`) are back on (muted by <@UDEV1>)');
+    expect(res.text).toContain('Alerts for `web` (`prod`) are back on (muted by <@UDEV1>: deploy window)');
     expect(await e2e.rt.redis.exists(keys.alertMute('prod', 'web'))).toBe(0);
     const again = await e2e.slash('unmute web', { channel_id: 'CPROD', user_id: 'UDEV2' });
     expect(again.text).toContain('are not muted');
@@ -89,10 +89,13 @@ describe('/ecs mute and /ecs unmute', () => {
 
   it('checks who may mute, where, and for how long', async () => {
     e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
-    expect((await e2e.slash('mute web 2h', { channel_id: 'CPROD', user_id: 'UNOBODY' })).text).toContain(
+    e2e.slack.setUserGroup('SLEADS', ['ULEAD3']);
+    expect((await e2e.slash('mute web 2h --reason x', { channel_id: 'CPROD', user_id: 'UNOBODY' })).text).toContain(
       'You are not allowed to request changes in `prod`',
     );
-    expect((await e2e.slash('mute web 2h', { channel_id: 'CALERTS', user_id: 'UDEV1' })).text).toContain('not allowed in this channel');
+    expect((await e2e.slash('mute web 2h --reason x', { channel_id: 'CALERTS', user_id: 'UDEV1' })).text).toContain(
+      'not allowed in this channel',
+    );
     expect((await e2e.slash('mute web soon', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('`soon` is not a duration');
     expect((await e2e.slash('mute web 30d', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('The longest mute is 7d');
     expect((await e2e.slash('mute web', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('Missing duration');

@@ -85,7 +85,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
     const ok = await click(req, 'approve', 'ULEAD1');
     expect(ok.answers).toHaveLength(0);
-    expect(executeJobs()).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id }]);
+    expect(executeJobs()).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id, auth: expect.any(Object) }]);
     expect(messageText(req)).toContain('*Approved* by <@ULEAD1>');
     expect(messageText(req)).not.toContain('approval:approve');
 
@@ -197,6 +197,8 @@ describe('approval buttons through the Slack Lambda handler', () => {
       errors: { reason: expect.stringContaining('at least 3 characters') },
     });
     expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('pending');
+    // A second approver opens the form too (and submits it after the first one).
+    await click(req, 'reject', 'ULEAD2');
 
     const done = await e2e.submitView({
       callback_id: 'approval:reject',

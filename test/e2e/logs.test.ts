@@ -161,7 +161,7 @@ describe('/ecs logs through the Lambda handlers', () => {
       logEvent(NOW - (400 - i) * 2_000, `request ${String(i).padStart(3, '0')} ${'x'.repeat(80)} password=s3cret`),
     );
     stubLogGroup(events);
-    await e2e.slash('logs web --limit 400', { channel_id: 'CPROD' });
+    await e2e.slash('logs web --limit 400 --public', { channel_id: 'CPROD' });
     await e2e.drain();
     const body = e2e.slack.responses().at(-1)!;
     const blocks = body.blocks as Array<{ type: string; text?: { text: string } }>;

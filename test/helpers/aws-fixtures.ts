@@ -535,3 +535,60 @@ export function expectWithinSlackLimits(msg: { text: string; blocks: unknown[] }
   expect(msg.text.length).toBeLessThanOrEqual(3000);
   return { blocks: blocks.length, total };
 }
+
+/** `/ecs status web` in the middle of a rollout: a new revision starting, one task stopped (OOM), the old one steady, a lock by hand. */
+export function webStatusInput() {
+  const newTd = tdArn('web-prod', 43);
+  const oldTd = tdArn('web-prod', 42);
+  return {
+    alias: 'web',
+    environment: 'prod',
+    cluster: 'prod',
+    region: 'eu-west-1',
+    container: 'web',
+    service: serviceWith({
+      name: 'web-prod',
+      revision: 43,
+      pending: 1,
+      deployments: [
+        deploymentWith({
+          id: 'ecs-svc/2',
+          taskDefinition: newTd,
+          runningCount: 1,
+          pendingCount: 1,
+          failedTasks: 2,
+          rolloutState: 'IN_PROGRESS',
+          rolloutStateReason: 'ECS deployment ecs-svc/2 in progress.',
+          createdAt: new Date(NOW - 4 * MIN),
+          updatedAt: new Date(NOW - MIN),
+        }),
+        deploymentWith({ id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
+      ],
+      events: [
+        serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).'),
+        ...Array.from({ length: 4 }, (_, i) => serviceEvent(60 * (i + 1), '(service web-prod) has reached a steady state.', `s${i}`)),
+      ],
+    }),
+    taskDefinitions: {
+      [newTd]: taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }),
+      [oldTd]: taskDefinitionWith({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
+    },
+    tasks: [
+      task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2', digest: digestOf('v1.4.3') }),
+      task({
+        id: taskIdOf(9),
+        td: newTd,
+        deploymentId: 'ecs-svc/2',
+        stopped: {
+          minutesAgo: 3,
+          stopCode: 'EssentialContainerExited',
+          reason: 'Essential container in task exited',
+          exitCode: 137,
+          containerReason: 'OutOfMemoryError',
+        },
+      }),
+    ],
+    guards: { lock: { by: 'ULEAD1', since: NOW - 30 * MIN, reason: 'migration <!channel>', kind: 'manual' as const } },
+    now: NOW,
+  };
+}

@@ -104,6 +104,8 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
+    // The local Slack server's response_urls stand for https://hooks.slack.com/… here.
+    SLACK_RESPONSE_URL_BASE: `${slack.url}/response/`,
     WORKER_FUNCTION: 'ecs-chatops-test-worker',
     CHATOPS_CONFIG: opts.configPath ?? FIXTURE_CONFIG,
     ...handOffEnv(lambda),

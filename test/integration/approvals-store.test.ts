@@ -166,7 +166,7 @@ describe('approval store (real Redis)', () => {
       const req = await submitRequest(h.rt, input({ environment: 'staging', service: 'web-staging', channel: 'CSTAGING' }));
       expect(req.state).toBe('approved');
       expect(req.approvalsNeeded).toBe(0);
-      expect(h.jobs).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id }]);
+      expect(h.jobs).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id, auth: expect.any(Object) }]);
       const audit = await readAudit(h.rt.redis, 'staging', { service: 'web-staging', limit: 10 });
       expect(audit.map((e) => e.event)).toEqual(['auto-approved', 'created']);
       expect(JSON.stringify(h.slack.messages('CSTAGING')[0]!.blocks)).not.toContain('approval:approve');
@@ -224,7 +224,7 @@ describe('approval store (real Redis)', () => {
       expect(await approveRequest(h.rt, req.id, 'UDEV2')).toMatchObject({ ok: false, code: 'NOT_AUTHORIZED' });
       const ok = await approveRequest(h.rt, req.id, 'ULEAD1');
       expect(ok).toMatchObject({ ok: true, code: 'APPROVED', request: { state: 'approved', approvals: [{ user: 'ULEAD1', at: T0 }] } });
-      expect(h.jobs).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id }]);
+      expect(h.jobs).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id, auth: expect.any(Object) }]);
       const late = await approveRequest(h.rt, req.id, 'ULEAD2');
       expect(late).toMatchObject({ ok: false, code: 'NOT_PENDING' });
       expect(!late.ok && late.message('en')).toContain('already approved by <@ULEAD1>');

@@ -117,7 +117,13 @@ describe('the hand-off', () => {
     expect(res.status).toBe(200);
     const handOff = since('slack', slackBefore).filter((c) => c.service === 'lambda');
     expect(handOff).toHaveLength(1);
-    expect(JSON.parse(String(handOff[0]!.input.Payload))).toEqual({ kind: 'execute', id: `exec-${req.id}`, requestId: req.id });
+    // The job as signed by the Slack function (issue 10, item 6): the worker runs no unsigned job.
+    expect(JSON.parse(String(handOff[0]!.input.Payload))).toEqual({
+      kind: 'execute',
+      id: `exec-${req.id}`,
+      requestId: req.id,
+      auth: { iat: expect.any(Number), sig: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     await t.settle();
     expect(t.world.ecs.service('prod', 'web-prod').taskDefinition).toMatch(/web-prod:43$/);
     t.world.ecs.complete('prod', 'web-prod');

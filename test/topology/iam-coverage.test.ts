@@ -320,8 +320,11 @@ describe('a scripted run of every flow', () => {
     });
     expect(res.status).toBe(200);
     await t.settle();
+    // prod's read answers are private (the default visibility): only the clicker sees the lines, in the thread.
     expect(
-      threadOf(t.slack, 'CWORKERTEAM', alert!.ts)
+      t.slack
+        .ephemerals('CWORKERTEAM')
+        .filter((m) => m.user === 'UDEV1' && m.thread_ts === alert!.ts)
         .map((m) => textOf(m))
         .join('\n'),
     ).toContain('panic: out of memory');
@@ -339,7 +342,9 @@ describe('a scripted run of every flow', () => {
     });
     await t.settle();
     expect(
-      threadOf(t.slack, 'CWORKERTEAM', alert!.ts)
+      t.slack
+        .ephemerals('CWORKERTEAM')
+        .filter((m) => m.user === 'UDEV2' && m.thread_ts === alert!.ts)
         .map((m) => textOf(m))
         .join('\n'),
     ).toContain('there is no log stream for this task yet');

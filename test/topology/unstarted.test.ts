@@ -139,7 +139,7 @@ describe('approved, but the execute job is lost', () => {
     t.lambda.dropNext(t.functions.worker.name);
     await click('approve', req, 'ULEAD1');
     const job = t.invocations('worker').at(-1)!.event;
-    expect(job).toEqual({ kind: 'execute', id: `exec-${req.id}`, requestId: req.id });
+    expect(job).toEqual({ kind: 'execute', id: `exec-${req.id}`, requestId: req.id, auth: expect.any(Object) });
 
     await approvalAged(req.id);
     const workerCalls = t.callsOf('worker').length;

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { fixtureConfig } from '../helpers/config';
 import { configWarnings, loadConfigFile, parseConfig, defaultEnvironmentFor, findService } from '../../src/config/load';
 import { isBotError } from '../../src/errors';
 
@@ -97,5 +98,10 @@ describe('config', () => {
       expect.stringContaining('services.worker.alertChannel CWORKERTEAM is not in environments.prod.channels'),
     ]);
     expect(configWarnings(loadConfigFile(example))).toEqual([]);
+  });
+
+  it('warns when no workspace is configured (requests from any workspace would be accepted)', () => {
+    const cfg = fixtureConfig((d) => delete d.slack.teamId);
+    expect(configWarnings(cfg)).toContainEqual(expect.stringContaining('slack.teamId is not set'));
   });
 });

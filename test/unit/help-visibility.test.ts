@@ -1,6 +1,6 @@
 /**
  * `--help` / `-h` after any verb shows that verb's help (it is never taken as a service name), and
- * read-only answers are public unless `--private` (or the environment's readVisibility) says so.
+ * read-only answers are public unless `--private` (or the environment's visibility) says so.
  */
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
@@ -25,7 +25,9 @@ describe('--help and -h on every verb', () => {
 describe('who sees a read-only answer', () => {
   const usage = '/ecs status [service]';
   it('public by default, private with --private, and the two flags together are refused', () => {
-    expect(visibilityOf(config, 'prod', {}, usage)).toBe(config.environments.prod!.readVisibility ?? 'public');
+    expect(visibilityOf(config, 'prod', {}, usage)).toBe(config.environments.prod!.visibility.reads);
+    expect(config.environments.prod!.visibility.reads).toBe('public');
+    expect(visibilityOf(config, 'prod', {}, usage, 'logs')).toBe('private');
     expect(visibilityOf(config, 'prod', { private: true }, usage)).toBe('private');
     expect(visibilityOf(config, 'prod', { public: true }, usage)).toBe('public');
     let err: unknown;
@@ -37,10 +39,13 @@ describe('who sees a read-only answer', () => {
     expect(isBotError(err) && err.code).toBe('BAD_INPUT');
     expect(isBotError(err) && err.userMessageIn('ko')).toContain('--private');
   });
-  it("follows the environment's readVisibility when no flag is given", () => {
+  it("follows the environment's visibility when no flag is given", () => {
     const privateProd = {
       ...config,
-      environments: { ...config.environments, prod: { ...config.environments.prod!, readVisibility: 'private' as const } },
+      environments: {
+        ...config.environments,
+        prod: { ...config.environments.prod!, visibility: { reads: 'private' as const, logs: 'private' as const } },
+      },
     };
     expect(visibilityOf(privateProd, 'prod', {}, usage)).toBe('private');
     expect(visibilityOf(privateProd, 'prod', { public: true }, usage)).toBe('public');

@@ -79,18 +79,21 @@ describe('windows', () => {
 });
 
 describe('logs parse', () => {
-  const config = parseConfig({
-    environments: {
-      prod: {
-        region: 'eu-west-1',
-        cluster: 'prod',
-        channels: ['CPROD'],
-        requesters: ['*'],
-        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+  const configWith = (visibility?: 'public' | 'private') =>
+    parseConfig({
+      environments: {
+        prod: {
+          region: 'eu-west-1',
+          cluster: 'prod',
+          channels: ['CPROD'],
+          requesters: ['*'],
+          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+          ...(visibility ? { visibility } : {}),
+        },
       },
-    },
-    services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
-  });
+      services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
+    });
+  const config = configWith();
   const parse = (text: string) => logs.parse(parseArgs(text, new Set(logs.booleanFlags)), { config, channelId: 'CPROD', userId: 'U1' });
 
   it('reads every flag', () => {
@@ -106,6 +109,17 @@ describe('logs parse', () => {
       previous: false,
     });
     expect(p.environment).toBe('prod');
+    expect(p.visibility).toBe('private');
+  });
+  it('--public / --private choose who sees one answer; the environment decides otherwise (private by default)', () => {
+    expect(parse('logs web').visibility).toBe('private');
+    expect(parse('logs web --public').visibility).toBe('public');
+    expect(errorOf(() => parse('logs --public web --private')).userMessage).toContain('`--public` and `--private`');
+    const open = configWith('public');
+    const parseOpen = (text: string) =>
+      logs.parse(parseArgs(text, new Set(logs.booleanFlags)), { config: open, channelId: 'CPROD', userId: 'U1' });
+    expect(parseOpen('logs web').visibility).toBe('public');
+    expect(parseOpen('logs web --private').visibility).toBe('private');
   });
   it('takes a task ARN and keeps its id', () => {
     expect(parse(`logs web --task arn:aws:ecs:eu-west-1:222222222222:task/prod/${taskIdOf(5)}`).args.task).toBe(taskIdOf(5));
@@ -117,9 +131,10 @@ describe('logs parse', () => {
     expect(parse('logs web \u2014since 1h').args.since).toEqual({ ago: HOUR });
   });
   it('ack text says what is fetched', () => {
-    expect(logs.ackText!(parse('logs web'), 'en')).toBe('Fetching logs of `web` in `prod` (the last 15m)…');
-    expect(logs.ackText!(parse('logs web --since 2h'), 'en')).toBe('Fetching logs of `web` in `prod` (the last 2h)…');
-    expect(logs.ackText!(parse('logs web --task 0123abcd'), 'en')).toBe('Fetching logs of `web` in `prod` (task `0123abcd`)…');
+    const only = ' (only you will see them; `--public` shares them with the channel)';
+    expect(logs.ackText!(parse('logs web'), 'en')).toBe(`Fetching logs of \`web\` in \`prod\` (the last 15m)…${only}`);
+    expect(logs.ackText!(parse('logs web --since 2h'), 'en')).toBe(`Fetching logs of \`web\` in \`prod\` (the last 2h)…${only}`);
+    expect(logs.ackText!(parse('logs web --task 0123abcd --public'), 'en')).toBe('Fetching logs of `web` in `prod` (task `0123abcd`)…');
   });
 });
 

@@ -47,21 +47,7 @@ import {
   trustedUser,
   viewProblems,
 } from '../helpers/blockkit-props';
-import {
-  deploymentWith,
-  digestOf,
-  image,
-  logEvent,
-  MIN,
-  NOW,
-  REGISTRY,
-  serviceWith,
-  serviceEvent,
-  task,
-  tdArn,
-  taskDefinitionWith,
-  taskIdOf,
-} from '../helpers/aws-fixtures';
+import { digestOf, image, logEvent, MIN, NOW, REGISTRY, taskIdOf, webStatusInput } from '../helpers/aws-fixtures';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const web = findService(config, 'web')!;
@@ -364,51 +350,7 @@ describe('alerts (src/alerts/messages.ts)', () => {
 });
 
 describe('the read verbs (src/commands/render/*)', () => {
-  const newTd = tdArn('web-prod', 43);
-  const statusBase = {
-    alias: 'web',
-    environment: 'prod',
-    cluster: 'prod',
-    region: 'eu-west-1',
-    container: 'web',
-    service: serviceWith({
-      name: 'web-prod',
-      revision: 43,
-      pending: 1,
-      deployments: [
-        deploymentWith({
-          id: 'ecs-svc/2',
-          taskDefinition: newTd,
-          runningCount: 1,
-          pendingCount: 1,
-          failedTasks: 2,
-          rolloutState: 'IN_PROGRESS',
-          rolloutStateReason: 'ECS deployment ecs-svc/2 in progress.',
-          createdAt: new Date(NOW - 4 * MIN),
-          updatedAt: new Date(NOW - MIN),
-        }),
-      ],
-      events: [serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).')],
-    }),
-    taskDefinitions: { [newTd]: taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }) },
-    tasks: [
-      task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2', digest: digestOf('v1.4.3') }),
-      task({
-        id: taskIdOf(9),
-        td: newTd,
-        deploymentId: 'ecs-svc/2',
-        stopped: {
-          minutesAgo: 3,
-          stopCode: 'EssentialContainerExited',
-          reason: 'Essential container in task exited',
-          exitCode: 137,
-          containerReason: 'OOM',
-        },
-      }),
-    ],
-    guards: { lock: { by: 'ULEAD1', since: NOW - 30 * MIN, reason: 'migration', kind: 'manual' as const } },
-    now: NOW,
-  };
+  const statusBase = webStatusInput();
 
   it('/ecs status', () => {
     fc.assert(

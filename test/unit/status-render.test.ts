@@ -26,6 +26,7 @@ import {
   tdArn,
   taskDefinitionWith,
   taskIdOf,
+  webStatusInput,
 } from '../helpers/aws-fixtures';
 import { environmentStatusMessage, type EnvironmentRow } from '../../src/commands/render/status-env';
 
@@ -170,82 +171,26 @@ describe('tasks', () => {
   });
 });
 
-function webInput() {
-  const newTd = tdArn('web-prod', 43);
-  const oldTd = tdArn('web-prod', 42);
-  return {
-    alias: 'web',
-    environment: 'prod',
-    cluster: 'prod',
-    region: 'eu-west-1',
-    container: 'web',
-    service: serviceWith({
-      name: 'web-prod',
-      revision: 43,
-      pending: 1,
-      deployments: [
-        deploymentWith({
-          id: 'ecs-svc/2',
-          taskDefinition: newTd,
-          runningCount: 1,
-          pendingCount: 1,
-          failedTasks: 2,
-          rolloutState: 'IN_PROGRESS',
-          rolloutStateReason: 'ECS deployment ecs-svc/2 in progress.',
-          createdAt: new Date(NOW - 4 * MIN),
-          updatedAt: new Date(NOW - MIN),
-        }),
-        deploymentWith({ id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: oldTd, desiredCount: 2, runningCount: 2 }),
-      ],
-      events: [
-        serviceEvent(2, '(service web-prod) has started 1 tasks: (task abc).'),
-        ...Array.from({ length: 4 }, (_, i) => serviceEvent(60 * (i + 1), '(service web-prod) has reached a steady state.', `s${i}`)),
-      ],
-    }),
-    taskDefinitions: {
-      [newTd]: taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web:v1.4.3` }),
-      [oldTd]: taskDefinitionWith({ family: 'web-prod', revision: 42, image: `${REGISTRY}/shop/web:v1.4.2` }),
-    },
-    tasks: [
-      task({ id: taskIdOf(1), td: newTd, deploymentId: 'ecs-svc/2', digest: digestOf('v1.4.3') }),
-      task({
-        id: taskIdOf(9),
-        td: newTd,
-        deploymentId: 'ecs-svc/2',
-        stopped: {
-          minutesAgo: 3,
-          stopCode: 'EssentialContainerExited',
-          reason: 'Essential container in task exited',
-          exitCode: 137,
-          containerReason: 'OutOfMemoryError',
-        },
-      }),
-    ],
-    guards: { lock: { by: 'ULEAD1', since: NOW - 30 * MIN, reason: 'migration <!channel>', kind: 'manual' as const } },
-    now: NOW,
-  };
-}
-
 describe('serviceStatusMessage', () => {
   it('renders one service (snapshot)', () => {
-    const msg = serviceStatusMessage(webInput());
+    const msg = serviceStatusMessage(webStatusInput());
     expect(msg).toMatchSnapshot();
     expectWithinSlackLimits(msg);
   });
 
   it('escapes text that comes from people and AWS', () => {
-    const text = JSON.stringify(serviceStatusMessage(webInput()).blocks);
+    const text = JSON.stringify(serviceStatusMessage(webStatusInput()).blocks);
     expect(text).toContain('migration &lt;!channel&gt;');
     expect(text).not.toContain('<!channel>');
   });
 
   it('says when the lock state is unavailable', () => {
-    const text = JSON.stringify(serviceStatusMessage({ ...webInput(), guards: { unavailable: true } }).blocks);
+    const text = JSON.stringify(serviceStatusMessage({ ...webStatusInput(), guards: { unavailable: true } }).blocks);
     expect(text).toContain('Lock and freeze state unavailable');
   });
 
   it('stays within Slack limits with oversized input: 100 long events, 10 deployments, 90 stopped tasks, a 300-character alias', () => {
-    const input = webInput();
+    const input = webStatusInput();
     const long = 'x'.repeat(900);
     input.alias = 'a'.repeat(300);
     input.service.events = Array.from({ length: 100 }, (_, i) => serviceEvent(i, `(service web-prod) event ${i} ${long}`));

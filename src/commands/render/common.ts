@@ -60,14 +60,6 @@ export function parseImage(image: string | undefined): ImageRef {
   return ref.repository && !ref.tag && !ref.digest ? { ...ref, tag: 'latest' } : ref;
 }
 
-/** The ECR repository name and region of an ECR image URI, or undefined for other registries. */
-export function ecrRepositoryOf(image: string | undefined): { registryId: string; region: string; repositoryName: string } | undefined {
-  const { repository } = parseImage(image);
-  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(.+)$/.exec(repository);
-  if (!m) return undefined;
-  return { registryId: m[1]!, region: m[2]!, repositoryName: m[3]! };
-}
-
 /** Human size: 182 MB, 1.4 GB. Uses powers of 1024 like the ECR console. */
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return '?';

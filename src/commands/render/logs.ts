@@ -58,9 +58,9 @@ const M = defineMessages('commands.render.logs', {
     en: ' · showing the newest {shown} here, all {total} in the file below',
     ko: ' · 여기엔 최신 {shown}줄, 전체 {total}줄은 아래 파일에',
   },
-  notInFile: {
-    en: ' · showing the newest {shown} here; a private answer has no file (ask with `--public` for all {total} in a file)',
-    ko: ' · 여기엔 최신 {shown}줄. 나만 보는 답에는 파일을 붙이지 않습니다 (전체 {total}줄 파일은 `--public`으로 요청하세요)',
+  inDmFile: {
+    en: ' · showing the newest {shown} here, all {total} in the file I sent you in a direct message',
+    ko: ' · 여기엔 최신 {shown}줄, 전체 {total}줄은 DM으로 보낸 파일에',
   },
   legend: {
     en: 'Times in UTC · task ids shortened · secrets masked · newest last',
@@ -153,8 +153,8 @@ export interface LogsView {
   notes?: readonly Text[];
   consoleUrl: string;
   now: number;
-  /** The answer is for the person who asked only (no file: it would be shared with the channel). */
-  private?: boolean;
+  /** The answer is private: a file goes to a direct message with the requester, not below it. */
+  fileInDm?: boolean;
 }
 
 interface LogsAnswer {
@@ -304,7 +304,7 @@ export function logsAnswer(view: LogsView, locale: Locale = 'en'): LogsAnswer {
   const total = v.events.length;
   const needFile = shown < total;
   let countLine = t('count', { n: total }) + (v.more ? t(v.oldestFirst ? 'moreOldest' : 'moreNewest', { n: total }) : '');
-  if (needFile) countLine += t(v.private ? 'notInFile' : 'inFile', { shown, total });
+  if (needFile) countLine += t(v.fileInDm ? 'inDmFile' : 'inFile', { shown, total });
   head.push(countLine);
   blocks.push(section(head.join('\n')));
   for (const c of codeBlocks) blocks.push(section('```' + c + '```'));
@@ -315,7 +315,7 @@ export function logsAnswer(view: LogsView, locale: Locale = 'en'): LogsAnswer {
   blocks.push(context(...ctx));
 
   const message: SlackMessage = { text: t('fallback', { n: total, service: v.alias, env: v.environment }), blocks, locale };
-  if (!needFile || v.private) return { message };
+  if (!needFile) return { message };
   const stamp = new Date(v.window.end).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
   const header = t('fileHeader', {
     service: v.alias,

@@ -611,6 +611,13 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       };
     },
 
+    // A direct message with one user (im:write): the same D… channel for the same user.
+    'conversations.open': (b) => {
+      const users = String(b.users ?? '');
+      if (!/^[UW][A-Z0-9]+$/.test(users)) return { ok: false, error: 'user_not_found' };
+      return { ok: true, channel: { id: `D${users.slice(1)}` } };
+    },
+
     'conversations.history': (b) => {
       const err = channelError(b.channel);
       if (err) return err;

@@ -266,6 +266,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     env: {
       ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'monitoring', 'sts', 'lambda']),
       SLACK_API_URL: slack.apiUrl,
+      SLACK_RESPONSE_URL_BASE: `${slack.url}/response/`,
     },
     onOutput(fnName) {
       // Lambda writes what a function prints to its log group, with the function's role.
