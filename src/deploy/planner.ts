@@ -218,21 +218,27 @@ async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: EC
   return { ecs, service };
 }
 
-/** The roles check of the request: which roles the task definition passes, and which are not in taskRoles. */
+/**
+ * The roles check of the request: which roles the task definition passes, and which are not in
+ * taskRoles. Only registering a task definition passes roles (iam:PassRole): a rollback to an
+ * existing revision (`registers` false) registers nothing, so its unchanged roles are just unchanged.
+ */
 function rolesCheck(
   current: TaskDefinition,
   next: { taskRoleArn?: string; executionRoleArn?: string },
   allowed: readonly string[],
+  registers = true,
 ): PlanChecks['roles'] {
   const roles = rolesOf(next);
   const now = rolesOf(current);
-  const unlisted = allowed.length
-    ? [roles.taskRoleArn, roles.executionRoleArn].filter((r): r is string => Boolean(r) && !allowed.includes(r!))
-    : [];
+  const unlisted =
+    allowed.length && registers
+      ? [roles.taskRoleArn, roles.executionRoleArn].filter((r): r is string => Boolean(r) && !allowed.includes(r!))
+      : [];
   return {
     ...(roles.taskRoleArn ? { task: roles.taskRoleArn } : {}),
     ...(roles.executionRoleArn ? { execution: roles.executionRoleArn } : {}),
-    scoped: allowed.length > 0,
+    scoped: allowed.length > 0 && registers,
     unlisted,
     changed: roles.taskRoleArn !== now.taskRoleArn || roles.executionRoleArn !== now.executionRoleArn,
   };
@@ -456,7 +462,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     container: svc.container,
     ...(curImage ? { previousImage: curImage } : {}),
     ...(tgtImage ? { targetImage: tgtImage } : {}),
-    checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles), images: policy.images, warnings: notes },
+    checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles, false), images: policy.images, warnings: notes },
   };
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
   const cost = costOf(svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount, b.desiredCount);

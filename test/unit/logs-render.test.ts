@@ -114,7 +114,7 @@ describe('logs parse', () => {
   it('--public / --private choose who sees one answer; the environment decides otherwise (private by default)', () => {
     expect(parse('logs web').visibility).toBe('private');
     expect(parse('logs web --public').visibility).toBe('public');
-    expect(errorOf(() => parse('logs --public web --private')).userMessage).toContain('`--public` and `--private`');
+    expect(errorOf(() => parse('logs --public web --private')).userMessage).toContain('`--private` and `--public`');
     const open = configWith('public');
     const parseOpen = (text: string) =>
       logs.parse(parseArgs(text, new Set(logs.booleanFlags)), { config: open, channelId: 'CPROD', userId: 'U1' });
