@@ -3,6 +3,7 @@
  * A lock refuses new requests for the service and approvals of its pending request; a freeze
  * refuses every change in the environment. Each is one Lua script with its audit entry.
  */
+import type { Locale } from '../i18n/locale';
 import type { SlackMessage } from '../slack/blocks';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
@@ -13,18 +14,6 @@ import { guardConfirmation, guardNotice, type GuardNoticeInput } from './notices
 import type { Transition } from './transitions';
 import { transit } from './workflow';
 import { syncFreezeCopies } from './freeze-copies';
-import { defineMessages } from '../i18n';
-
-const text = defineMessages('approvals-locks', {
-  freezeNotCopied: {
-    en: 'the freeze is recorded, but not every service of the environment sees it yet: run the same command again',
-    ko: '동결은 기록되었지만 환경의 모든 서비스에 아직 적용되지 않았습니다. 같은 명령을 다시 실행하세요',
-  },
-  unfreezeNotCopied: {
-    en: 'the freeze is lifted, but some services of the environment may still see it: run the same command again',
-    ko: '동결은 해제되었지만 환경의 일부 서비스에는 아직 동결이 남아 있을 수 있습니다. 같은 명령을 다시 실행하세요',
-  },
-});
 
 function guardOf(reply: Transition): GuardInfo | undefined {
   return guardFromHash(reply.extra);
@@ -68,7 +57,7 @@ export async function freezeEnvironment(rt: Runtime, environment: string, user: 
   const reply = await transit(rt, (x) => x.freeze(environment, user, reason, rt.now()));
   // The copies the request scripts check (./freeze-copies.ts); ALREADY_FROZEN repairs them too.
   if (reply.code === 'OK' || reply.code === 'ALREADY_FROZEN')
-    await storeOp(() => syncFreezeCopies(rt, environment, reply.extra), text.in(rt.config.slack.language)('freezeNotCopied'));
+    await storeOp(() => syncFreezeCopies(rt, environment, reply.extra), 'freezeNotCopied');
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;
@@ -77,23 +66,24 @@ export async function freezeEnvironment(rt: Runtime, environment: string, user: 
 export async function unfreezeEnvironment(rt: Runtime, environment: string, user: string): Promise<GuardInfo> {
   const reply = await transit(rt, (x) => x.unfreeze(environment, user, rt.now()));
   if (reply.code === 'OK' || reply.code === 'NOT_FROZEN')
-    await storeOp(() => syncFreezeCopies(rt, environment, undefined), text.in(rt.config.slack.language)('unfreezeNotCopied'));
+    await storeOp(() => syncFreezeCopies(rt, environment, undefined), 'unfreezeNotCopied');
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;
 }
 
 /**
- * Tell the channel (a normal message) and build the confirmation for the person who typed it.
- * The change already happened: a failed notice only changes the confirmation's wording.
+ * Tell the channel (a normal message, in the workspace's language) and build the confirmation for
+ * the person who typed it (in `locale`, theirs). The change already happened: a failed notice only
+ * changes the confirmation's wording.
  */
-export async function announceGuard(rt: Runtime, channel: string, input: GuardNoticeInput): Promise<SlackMessage> {
+export async function announceGuard(rt: Runtime, channel: string, input: GuardNoticeInput, locale: Locale): Promise<SlackMessage> {
   let announced = true;
   try {
-    await rt.slack.post(channel, guardNotice(input), { withinAck: true });
+    await rt.slack.post(channel, guardNotice(input, rt.people.workspace), { withinAck: true });
   } catch (err) {
     announced = false;
     rt.log.warn('could not announce lock/freeze change in the channel', { channel, action: input.action, err });
   }
-  return guardConfirmation(input, announced);
+  return guardConfirmation(input, announced, locale);
 }
