@@ -193,6 +193,7 @@ try {
   // --- 50 in flight: two warm processes, rounds alternating ------------------------------------------
   const inflight = { ours: [], baseline: [] };
   let roundHandOffs = 0;
+  let notHandedOff = 0;
   if (want('inflight')) {
     log(`ack latency, ${IN_FLIGHT} in flight: ${SAMPLES} rounds each, alternating`);
     const forked = (b) =>
@@ -206,7 +207,14 @@ try {
         p.once('message', () => resolve(p));
         p.once('exit', (code) => reject(new Error(`in-flight child exited ${code}: ${err.slice(-2000)}`)));
       });
-    const ask = (p) => new Promise((resolve) => (p.once('message', (m) => resolve(m.latencies)), p.send('round')));
+    const ask = (p, who) =>
+      new Promise(
+        (resolve) =>
+          p.once('message', (m) => {
+            if (who === 'ours') notHandedOff += m.failed;
+            resolve(m.latencies);
+          }) && p.send('round'),
+      );
     const fa = await forked(B.slack.outfile);
     const fb = await forked(B.baseline.outfile);
     const invokesBeforeRounds = lambda.invocations.length;
@@ -221,16 +229,19 @@ try {
               ['baseline', fb],
               ['ours', fa],
             ];
-      for (const [who, p] of order) inflight[who].push(await ask(p));
+      for (const [who, p] of order) inflight[who].push(await ask(p, who));
     }
     const exited = (p) => new Promise((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', resolve)));
     fa.send('exit');
     fb.send('exit');
     await Promise.all([exited(fa), exited(fb)]);
     roundHandOffs = lambda.invocations.length - invokesBeforeRounds;
-    // Every command of every round (and the warm-up's 51) handed off: the figure measures hand-offs, not refusals.
-    if (roundHandOffs !== SAMPLES * IN_FLIGHT)
-      throw new Error(`expected ${SAMPLES * IN_FLIGHT} hand-offs from the in-flight rounds, the endpoint saw ${roundHandOffs}`);
+    // Every command of every round must hand off: the figure measures hand-offs, not refusals. A
+    // failed hand-off (an overloaded machine) is counted, and the figure is not met with any.
+    if (roundHandOffs + notHandedOff !== SAMPLES * IN_FLIGHT)
+      throw new Error(
+        `expected ${SAMPLES * IN_FLIGHT} hand-offs from the in-flight rounds, the endpoint saw ${roundHandOffs} (${notHandedOff} failed)`,
+      );
   }
 
   // --- the worker and the end-to-end path: fresh processes, both functions cold ----------------------
@@ -370,7 +381,9 @@ try {
           unit: '×',
           value: ratio(p99A, p99B),
           target: 3,
+          ok: ratio(p99A, p99B) <= 3 && notHandedOff === 0,
           detail: {
+            notHandedOff,
             oursP99Ms: p99A,
             baselineP99Ms: p99B,
             oursP50Ms: median(inflight.ours.flat()),
