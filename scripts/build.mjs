@@ -15,7 +15,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { boltLambdaOnly, checkSlackBundle, edgeOnly, zodEnglishOnly } from './bundle-plugins.mjs';
+import { boltLambdaOnly, checkSlackBundle, edgeOnly, luaWithoutComments, zodEnglishOnly } from './bundle-plugins.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -166,7 +166,8 @@ export async function buildAll({
         absWorkingDir: ROOT,
         entryPoints: [entry],
         outfile,
-        plugins: plugins(name),
+        // Every bundle ships its Lua scripts without their comments (as the tests run them).
+        plugins: [luaWithoutComments(), ...plugins(name)],
         ...overrides,
       });
       const ms = performance.now() - t0;

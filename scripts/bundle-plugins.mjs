@@ -19,7 +19,11 @@
 //
 // The guard: metafile bytes per package in dist/slack.js; a package that is not on the allow-list
 // may add at most 20 KiB, and one that is may not outgrow its ceiling.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, relative, sep } from 'node:path';
+
+const { stripLuaComments } = createRequire(import.meta.url)('./lua-strip.cjs');
 
 const BOLT_DIST = `${sep}node_modules${sep}@slack${sep}bolt${sep}dist${sep}`;
 
@@ -92,6 +96,22 @@ export function edgeOnly({ root, allow = [] } = {}) {
           `${args.path} is worker-side code and is not bundled into dist/slack.js: the Slack-facing function only verifies, records and hands off (scripts/bundle-plugins.mjs)`,
         )});`,
         loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * .lua files (imported as text) without their comments: the documentation headers are for readers
+ * of src/, not for Redis, and every byte of the Slack bundle is parsed at cold start.
+ */
+export function luaWithoutComments() {
+  return {
+    name: 'lua-without-comments',
+    setup(b) {
+      b.onLoad({ filter: /\.lua$/ }, async (args) => ({
+        contents: stripLuaComments(await readFile(args.path, 'utf8')),
+        loader: 'text',
       }));
     },
   };
