@@ -66,7 +66,9 @@ function scopedResources(doc, source = 'chatops.yml') {
     if (typeof env.cluster !== 'string' || !NAME.test(env.cluster)) bad(`environments.${name}.cluster`, 'an ECS cluster name', env.cluster);
     const roles = env.taskRoles ?? [];
     if (!Array.isArray(roles)) bad(`environments.${name}.taskRoles`, 'a list of IAM role ARNs', roles);
-    roles.forEach((r, i) => typeof r === 'string' && ROLE_ARN.test(r) || bad(`environments.${name}.taskRoles[${i}]`, 'an IAM role ARN', r));
+    roles.forEach(
+      (r, i) => (typeof r === 'string' && ROLE_ARN.test(r)) || bad(`environments.${name}.taskRoles[${i}]`, 'an IAM role ARN', r),
+    );
     local.set(name, env);
   }
 
@@ -112,7 +114,8 @@ function scopedResources(doc, source = 'chatops.yml') {
       if (announcedNames.includes(svc.repository)) out.announced.push(arn);
     }
     if (svc.logGroup === undefined) wholeRegion.add(env.region);
-    else if (typeof svc.logGroup !== 'string' || !LOG_GROUP.test(svc.logGroup)) bad(`services.${alias}.logGroup`, 'a log group name', svc.logGroup);
+    else if (typeof svc.logGroup !== 'string' || !LOG_GROUP.test(svc.logGroup))
+      bad(`services.${alias}.logGroup`, 'a log group name', svc.logGroup);
     else named.push({ region: env.region, group: svc.logGroup });
   }
   const logs = (region, rest) => `arn:${P}:logs:${region}:${A}:log-group:${rest}`;

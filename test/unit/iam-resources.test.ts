@@ -104,7 +104,9 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
     expect(() => resolver.scopedResources(doc({ cluster: '*' }), 'chatops.yml')).toThrow('chatops.yml: environments.prod.cluster must be');
     expect(() => resolver.scopedResources(doc({ region: 'eu-*' }))).toThrow('environments.prod.region must be an AWS region');
     expect(() => resolver.scopedResources(doc({}, { service: 'web*' }))).toThrow('services.web.service must be an ECS service name');
-    expect(() => resolver.scopedResources(doc({}, { repository: 'shop/*' }))).toThrow('services.web.repository must be an ECR repository name');
+    expect(() => resolver.scopedResources(doc({}, { repository: 'shop/*' }))).toThrow(
+      'services.web.repository must be an ECR repository name',
+    );
     expect(() => resolver.scopedResources(doc({}, { logGroup: '/ecs/*' }))).toThrow('services.web.logGroup must be a log group name');
     expect(() => resolver.scopedResources(doc({ taskRoles: ['arn:aws:iam::1:role/*x'] }))).toThrow('environments.prod.taskRoles[0]');
   });
@@ -140,7 +142,8 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
         const actions: string[] = [s.Action].flat();
         if (s.Resource === '*') {
           expect(actions.filter((a) => !STAR_ONLY.has(a))).toEqual([]);
-          if (actions.includes('ecs:ListTasks')) expect(s.Condition).toEqual({ ArnEquals: { 'ecs:cluster': '${self:custom.iam.clusters}' } });
+          if (actions.includes('ecs:ListTasks'))
+            expect(s.Condition).toEqual({ ArnEquals: { 'ecs:cluster': '${self:custom.iam.clusters}' } });
         } else if (typeof s.Resource === 'string') {
           expect(s.Resource).toMatch(/^\$\{self:custom\.iam\.[a-zA-Z]+\}$/);
         } else {
