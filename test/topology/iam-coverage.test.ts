@@ -20,7 +20,7 @@
 import { AwsFault } from '../../src/loopback/aws/fault';
 import { authorizationsFor } from '../../src/loopback/aws/iam';
 import type { AwsCall } from '../../src/loopback/aws/server';
-import { ACCOUNT, REGION, startTopology, TOPOLOGY_CONFIG, type FunctionKey, type Topology } from '../helpers/topology';
+import { ACCOUNT, REGION, SECRETS_KEY, STAGE, startTopology, TOPOLOGY_CONFIG, type FunctionKey, type Topology } from '../helpers/topology';
 import {
   disallowed,
   scopedArns,
@@ -455,6 +455,37 @@ describe('IAM coverage', () => {
     'cloudwatch:GetMetricData',
   ]);
 
+  const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecs-chatops/${STAGE}/${name}`;
+  /** The SSM parameters each function reads its secrets from: only the slack function the signing secret. */
+  const secretsOf = (fn: FunctionKey) =>
+    [...(fn === 'slack' ? ['slack-signing-secret'] : []), 'slack-bot-token', 'redis-url', 'job-signing-key'].map(parameter);
+
+  it('secrets: each role may read exactly its own parameters, and decrypt them with the key only through SSM', () => {
+    for (const fn of ['slack', 'worker', 'events', 'scheduled'] as const) {
+      const st = t.functions[fn].statements;
+      const read = st.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('ssm:')));
+      expect(read.map((s) => s.Action)).toEqual(['ssm:GetParameters']);
+      expect([read[0]!.Resource].flat().sort()).toEqual(secretsOf(fn).sort());
+      const kms = st.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('kms:')));
+      expect(kms).toEqual([
+        expect.objectContaining({
+          Action: 'kms:Decrypt',
+          Resource: SECRETS_KEY,
+          Condition: { StringEquals: { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` } },
+        }),
+      ]);
+      // No secret value is in the function's configuration: names of parameters only.
+      const env = t.functions[fn].env;
+      for (const v of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL', 'JOB_SIGNING_KEY']) expect(env[v]).toBeUndefined();
+      expect(env.SLACK_BOT_TOKEN_PARAM).toBe(`/ecs-chatops/${STAGE}/slack-bot-token`);
+      expect(env.SLACK_SIGNING_SECRET_PARAM).toBe(fn === 'slack' ? `/ecs-chatops/${STAGE}/slack-signing-secret` : undefined);
+    }
+    // Every function read its secrets from SSM, decrypting them (the calls (a) checked against its role).
+    const reads = t.aws.calls.filter((c) => c.service === 'ssm' && c.action === 'GetParameters' && c.status === 200);
+    expect(new Set(reads.map((c) => t.functionOf(c.accessKeyId)))).toEqual(new Set(['slack', 'worker', 'events', 'scheduled']));
+    expect(reads.every((c) => c.input.WithDecryption === true)).toBe(true);
+  });
+
   it('(c) every resource a role names is one chatops.yml lists, the function\'s own, or "*" where AWS requires it', () => {
     const scoped = scopedArns(TOPOLOGY_CONFIG);
     const own = (fn: FunctionKey) =>
@@ -463,6 +494,8 @@ describe('IAM coverage', () => {
         t.functions.worker.arn,
         ...t.queues.map((q) => q.arn),
         t.targetRole.roleArn,
+        ...secretsOf(fn),
+        SECRETS_KEY,
       ]);
     const outside: string[] = [];
     for (const fn of ['slack', 'worker', 'events', 'scheduled'] as const) {
@@ -505,6 +538,9 @@ describe('IAM coverage', () => {
       ['worker', call('ecr', 'DescribeImages', { repositoryName: 'payments/api' })],
       ['events', call('ecr', 'DescribeImages', { repositoryName: 'shop/worker' })],
       ['scheduled', call('ecs', 'DescribeServices', { cluster: 'payments', services: ['api'] })],
+      // Another function's secret, or another stage's.
+      ['worker', call('ssm', 'GetParameters', { Names: [`/ecs-chatops/${STAGE}/slack-signing-secret`] })],
+      ['events', call('ssm', 'GetParameters', { Names: ['/ecs-chatops/prod/slack-bot-token'] })],
     ];
     const uses: Use[] = attacks.flatMap(([fn, c]) =>
       authorizationsFor(c, ACCOUNT)

@@ -26,6 +26,9 @@ export const ACCOUNT = '123456789012';
 /** The roles the test world's task definitions use: the worker may pass exactly these (chatops.topology.yml taskRoles). */
 export const PASS_ROLES = [`arn:aws:iam::${ACCOUNT}:role/web-task`, `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`];
 
+/** The KMS key the topology's SecureString parameters are encrypted with (packaged as `secretsKmsKeyArn`). */
+export const SECRETS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b0c5e1e-7a11-4c0d-9d00-5ec2e75ec2e7`;
+
 /** The Lambda entries of scripts/build.mjs (plus `local`, the entry of `npm start`, and the loopback runtime). */
 const LAMBDA_ENTRIES = ['slack', 'worker', 'events', 'scheduled'] as const;
 
@@ -108,7 +111,7 @@ async function packageTemplate(outdir: string, project: string): Promise<number>
   const osls = path.join(ROOT, 'node_modules/.bin/osls');
   const { ms } = await run(
     osls,
-    ['package', '--stage', STAGE, '--region', REGION, '--package', outdir],
+    ['package', '--stage', STAGE, '--region', REGION, '--package', outdir, `--param=secretsKmsKeyArn=${SECRETS_KEY}`],
     env,
     project,
   );

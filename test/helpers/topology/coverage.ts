@@ -48,7 +48,8 @@ export function usesOf(t: Topology): Use[] {
     if (t.world.sts.session(c.accessKeyId)) continue;
     const fn = t.functionOf(c.accessKeyId);
     if (!fn) continue;
-    for (const auth of authorizationsFor(c, ACCOUNT)) uses.push({ fn, call: `${c.service}:${c.action}`, auth });
+    for (const auth of authorizationsFor(c, ACCOUNT, { parameterKey: (n) => t.world.ssm.keyOf(n) }))
+      uses.push({ fn, call: `${c.service}:${c.action}`, auth });
   }
   for (const p of t.platformCalls) uses.push({ fn: p.fn, call: 'platform', auth: p.auth });
   return uses;
