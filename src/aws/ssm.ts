@@ -35,7 +35,7 @@ export interface ParameterStoreOptions {
   ttlMs?: number;
   now?: () => number;
   credentials?: AwsCredentialIdentityProvider;
-  timeouts?: Partial<typeof SSM_TIMEOUTS>;
+  timeouts?: Partial<Record<keyof typeof SSM_TIMEOUTS, number>>;
 }
 
 export interface ParameterStore {
@@ -61,6 +61,19 @@ export function ssmEndpoint(env: NodeJS.ProcessEnv = process.env): URL {
   return new URL(`https://ssm${fips ? '-fips' : ''}.${region}.${suffix}`);
 }
 
+/** The function role's credentials Lambda puts in the environment (`env`, when it is not process.env). */
+function credentialsOf(env: NodeJS.ProcessEnv): AwsCredentialIdentityProvider {
+  if (env === process.env) return fromEnv();
+  return async () => {
+    if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new Error('no AWS credentials in the environment (AWS_ACCESS_KEY_ID)');
+    return {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
+  };
+}
+
 function secretsError(message: string, hint: string): BotError {
   return new BotError('CONFIG', message, { userMessage: 'The bot is missing required settings.', hint });
 }
@@ -83,25 +96,34 @@ export function createParameterStore(opts: ParameterStoreOptions = {}): Paramete
 
   async function request(names: readonly string[]): Promise<GetParametersOutput> {
     endpoint ??= ssmEndpoint(env);
-    signer ??= new SignatureV4({ service: 'ssm', region: signingRegion(env), credentials: opts.credentials ?? fromEnv(), sha256: Sha256 });
+    signer ??= new SignatureV4({
+      service: 'ssm',
+      region: signingRegion(env),
+      credentials: opts.credentials ?? credentialsOf(env),
+      sha256: Sha256,
+    });
     const body = JSON.stringify({ Names: names, WithDecryption: true });
     for (let attempt = 1; ; attempt++) {
       requests++;
-      const signed = (await signer.sign({
-        method: 'POST',
-        protocol: endpoint.protocol,
-        hostname: endpoint.hostname,
-        port: endpoint.port ? Number(endpoint.port) : undefined,
-        path: endpoint.pathname || '/',
-        query: {},
-        headers: {
-          host: endpoint.host,
-          'content-type': 'application/x-amz-json-1.1',
-          'content-length': String(Buffer.byteLength(body)),
-          'x-amz-target': 'AmazonSSM.GetParameters',
-        },
-        body,
-      })) as HttpRequest;
+      const signed = (await signer
+        .sign({
+          method: 'POST',
+          protocol: endpoint.protocol,
+          hostname: endpoint.hostname,
+          port: endpoint.port ? Number(endpoint.port) : undefined,
+          path: endpoint.pathname || '/',
+          query: {},
+          headers: {
+            host: endpoint.host,
+            'content-type': 'application/x-amz-json-1.1',
+            'content-length': String(Buffer.byteLength(body)),
+            'x-amz-target': 'AmazonSSM.GetParameters',
+          },
+          body,
+        })
+        .catch((err: Error) => {
+          throw secretsError(`SSM GetParameters for ${names.join(', ')} could not be signed: ${err.message}`, 'Check the AWS credentials.');
+        })) as HttpRequest;
       let retryable = true;
       try {
         const answer = await send(endpoint, signed, t.connectTimeoutMs, t.requestTimeoutMs, 'SSM GetParameters');
