@@ -94,7 +94,13 @@ export interface Answer {
 }
 
 /** Sends a signed request over the keep-alive agent, with a connect and a whole-request timeout (also used by ./ssm.ts). */
-export function send(url: URL, signed: HttpRequest, connectTimeoutMs: number, requestTimeoutMs: number, what = 'Lambda Invoke'): Promise<Answer> {
+export function send(
+  url: URL,
+  signed: HttpRequest,
+  connectTimeoutMs: number,
+  requestTimeoutMs: number,
+  what = 'Lambda Invoke',
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = request({
