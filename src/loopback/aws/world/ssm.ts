@@ -47,6 +47,11 @@ export class SsmWorld {
     });
   }
 
+  /** A parameter's value (decrypted), or undefined. */
+  value(name: string): string | undefined {
+    return this.params.get(name)?.value;
+  }
+
   delete(name: string): void {
     this.params.delete(name);
   }
