@@ -19,7 +19,27 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import { InvokeError, send, signingRegion } from './lambda-invoke';
+
+/** Only operators read these (a function that cannot start logs them); in the catalog all the same. */
+const M = defineMessages('aws.ssm', {
+  settings: { en: 'The bot is missing required settings.', ko: '봇에 필요한 설정이 없습니다.' },
+  grant: {
+    en: "The function's role needs ssm:GetParameters on these parameters (and kms:Decrypt on their key when it is your own).",
+    ko: '함수의 역할에 이 파라미터들에 대한 ssm:GetParameters 권한이 필요합니다(직접 만든 KMS 키라면 그 키에 대한 kms:Decrypt 권한도).',
+  },
+  checkNames: {
+    en: 'Check the parameter names (the *_PARAM variables) and the region.',
+    ko: '파라미터 이름(*_PARAM 변수)과 리전을 확인하세요.',
+  },
+  checkNetwork: { en: 'Check the SSM endpoint and the network.', ko: 'SSM 엔드포인트와 네트워크를 확인하세요.' },
+  checkCredentials: { en: 'Check the AWS credentials.', ko: 'AWS 자격 증명을 확인하세요.' },
+  create: {
+    en: 'Create it (aws ssm put-parameter --type SecureString, docs/deployment.md) or fix the *_PARAM variable.',
+    ko: '파라미터를 만들거나(aws ssm put-parameter --type SecureString, docs/deployment.md) *_PARAM 변수를 고치세요.',
+  },
+});
 
 /** GetParameters at the regional endpoint next to the function: it answers in tens of ms. */
 export const SSM_TIMEOUTS = { connectTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 3 } as const;
@@ -74,8 +94,10 @@ function credentialsOf(env: NodeJS.ProcessEnv): AwsCredentialIdentityProvider {
   };
 }
 
-function secretsError(message: string, hint: string): BotError {
-  return new BotError('CONFIG', message, { userMessage: 'The bot is missing required settings.', hint });
+type Hint = 'grant' | 'checkNames' | 'checkNetwork' | 'checkCredentials' | 'create';
+
+function secretsError(message: string, hint: Hint): BotError {
+  return new BotError('CONFIG', message, { userMessage: M.lazy('settings'), hint: M.lazy(hint) });
 }
 
 interface GetParametersOutput {
@@ -122,7 +144,7 @@ export function createParameterStore(opts: ParameterStoreOptions = {}): Paramete
           body,
         })
         .catch((err: Error) => {
-          throw secretsError(`SSM GetParameters for ${names.join(', ')} could not be signed: ${err.message}`, 'Check the AWS credentials.');
+          throw secretsError(`SSM GetParameters for ${names.join(', ')} could not be signed: ${err.message}`, 'checkCredentials');
         })) as HttpRequest;
       let retryable = true;
       try {
@@ -139,19 +161,14 @@ export function createParameterStore(opts: ParameterStoreOptions = {}): Paramete
         if (!retryable || attempt >= t.maxAttempts) {
           throw secretsError(
             `SSM refused GetParameters for ${names.join(', ')}: ${type || `HTTP ${answer.statusCode}`}`,
-            /AccessDenied|KMS/.test(type)
-              ? "The function's role needs ssm:GetParameters on these parameters (and kms:Decrypt on their key when it is your own)."
-              : 'Check the parameter names (the *_PARAM variables) and the region.',
+            /AccessDenied|KMS/.test(type) ? 'grant' : 'checkNames',
           );
         }
       } catch (err) {
         if (err instanceof BotError) throw err;
         retryable = err instanceof InvokeError ? err.retryable : true;
         if (!retryable || attempt >= t.maxAttempts) {
-          throw secretsError(
-            `SSM GetParameters for ${names.join(', ')} failed: ${(err as Error).message}`,
-            'Check the SSM endpoint and the network.',
-          );
+          throw secretsError(`SSM GetParameters for ${names.join(', ')} failed: ${(err as Error).message}`, 'checkNetwork');
         }
       }
       // The standard retry mode's first delay: full jitter over 100 ms.
@@ -166,14 +183,11 @@ export function createParameterStore(opts: ParameterStoreOptions = {}): Paramete
       const res = await request(batch);
       const invalid = res.InvalidParameters ?? [];
       if (invalid.length) {
-        throw secretsError(
-          `SSM parameter${invalid.length > 1 ? 's' : ''} not found: ${invalid.join(', ')}`,
-          'Create it (aws ssm put-parameter --type SecureString, docs/deployment.md) or fix the *_PARAM variable.',
-        );
+        throw secretsError(`SSM parameter${invalid.length > 1 ? 's' : ''} not found: ${invalid.join(', ')}`, 'create');
       }
       for (const p of res.Parameters ?? []) if (p.Name !== undefined && p.Value !== undefined) out[p.Name] = p.Value;
       const absent = batch.filter((n) => !(n in out));
-      if (absent.length) throw secretsError(`SSM returned no value for ${absent.join(', ')}`, 'Check the parameter names.');
+      if (absent.length) throw secretsError(`SSM returned no value for ${absent.join(', ')}`, 'checkNames');
     }
     const until = now() + ttlMs;
     for (const [name, value] of Object.entries(out)) cache.set(name, { value, until });

@@ -10,6 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createParameterStore, type ParameterStore } from '../aws/ssm';
+import { isBotError } from '../errors';
+import { textIn } from '../i18n/catalog';
 import { log as rootLog, registerSecret, type Logger } from '../log';
 import type { RedisProfile } from '../redis/client';
 import { redisPassword } from '../redis/url';
@@ -78,9 +80,10 @@ export function lambdaRuntime(
     try {
       env = await withSecrets(base, store);
     } catch (err) {
+      const hint = isBotError(err) ? textIn(err.hintText, 'en') : undefined;
       log.error('cannot read the secrets from SSM: the function cannot start', {
         error: (err as Error).message,
-        ...((err as { hint?: string }).hint ? { hint: (err as { hint?: string }).hint } : {}),
+        ...(hint ? { hint } : {}),
       });
       throw err;
     }

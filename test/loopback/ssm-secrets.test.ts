@@ -6,7 +6,8 @@
  * and a missing or refused parameter: one log line naming it, a failed start, never a value.
  */
 import { createParameterStore, ssmEndpoint } from '../../src/aws/ssm';
-import { isBotError } from '../../src/errors';
+import { isBotError, type BotError } from '../../src/errors';
+import { textIn } from '../../src/i18n/catalog';
 import { lambdaRuntime, secretParams, withSecrets } from '../../src/handlers/secrets';
 import { setRuntime } from '../../src/handlers/compose';
 import { setLogSink } from '../../src/log';
@@ -93,16 +94,16 @@ describe('the parameter store', () => {
     const err = await store.get(['/app/slack-bot-token', '/app/nope']).catch((e: unknown) => e);
     expect(isBotError(err) && err.code).toBe('CONFIG');
     expect((err as Error).message).toBe('SSM parameter not found: /app/nope');
-    expect(JSON.stringify({ m: (err as Error).message, h: (err as { hint?: string }).hint })).not.toContain(TOKEN);
+    expect(JSON.stringify({ m: (err as BotError).message, h: textIn((err as BotError).hintText, 'en') })).not.toContain(TOKEN);
   });
 
   it('a refused read: the parameter and the error code, what to grant, no retry', async () => {
     denied.add('/app/slack-signing-secret');
     const store = createParameterStore({ env: baseEnv() });
     const before = ssmCalls().length;
-    const err = (await store.get(['/app/slack-signing-secret']).catch((e: unknown) => e)) as Error & { hint?: string };
+    const err = (await store.get(['/app/slack-signing-secret']).catch((e: unknown) => e)) as BotError;
     expect(err.message).toBe('SSM refused GetParameters for /app/slack-signing-secret: AccessDeniedException');
-    expect(err.hint).toContain('ssm:GetParameters');
+    expect(textIn(err.hintText, 'en')).toContain('ssm:GetParameters');
     expect(ssmCalls().length - before).toBe(1);
   });
 

@@ -144,8 +144,17 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
           expect(actions.filter((a) => !STAR_ONLY.has(a))).toEqual([]);
           if (actions.includes('ecs:ListTasks'))
             expect(s.Condition).toEqual({ ArnEquals: { 'ecs:cluster': '${self:custom.iam.clusters}' } });
+        } else if (actions.includes('kms:Decrypt')) {
+          expect(s.Resource).toBe('${self:custom.secretsKmsKeyArn}');
+          expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } });
         } else if (typeof s.Resource === 'string') {
           expect(s.Resource).toMatch(/^\$\{self:custom\.iam\.[a-zA-Z]+\}$/);
+        } else if (actions.includes('ssm:GetParameters')) {
+          // The function's own secrets, by name under the stage's prefix (test/topology/iam-coverage.test.ts: exactly which).
+          for (const r of s.Resource)
+            expect(r['Fn::Sub']).toMatch(
+              /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\$\{self:custom\.ssmPrefix\}\/[a-z-]+$/,
+            );
         } else {
           for (const r of s.Resource) expect(Object.keys(r)).toEqual(['Fn::GetAtt']);
         }
