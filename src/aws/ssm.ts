@@ -149,7 +149,14 @@ export function createParameterStore(opts: ParameterStoreOptions = {}): Paramete
       let retryable = true;
       try {
         const answer = await send(endpoint, signed, t.connectTimeoutMs, t.requestTimeoutMs, 'SSM GetParameters');
-        if (answer.statusCode === 200) return JSON.parse(answer.body) as GetParametersOutput;
+        if (answer.statusCode === 200) {
+          try {
+            return JSON.parse(answer.body) as GetParametersOutput;
+          } catch {
+            // Never JSON.parse's own message: it quotes the body, which holds the values.
+            throw new InvokeError('SSM answered 200 with a body that is not JSON', true);
+          }
+        }
         let type = String(answer.headers['x-amzn-errortype'] ?? '').split(':')[0] || '';
         try {
           const parsed = JSON.parse(answer.body) as { __type?: string };
@@ -166,6 +173,7 @@ export function createParameterStore(opts: ParameterStoreOptions = {}): Paramete
         }
       } catch (err) {
         if (err instanceof BotError) throw err;
+        // (an InvokeError of our own, or a network error: neither carries a value)
         retryable = err instanceof InvokeError ? err.retryable : true;
         if (!retryable || attempt >= t.maxAttempts) {
           throw secretsError(`SSM GetParameters for ${names.join(', ')} failed: ${(err as Error).message}`, 'checkNetwork');

@@ -119,6 +119,14 @@ describe('the parameter store', () => {
     );
   });
 
+  it('a cut-off answer: retried, and the error never quotes the body (it holds the values)', async () => {
+    aws.answerNext('ssm', 'GetParameters', { status: 200, body: '{"Parameters":[{"Name":"/app/redis-url","Value":"xoxb-cut-off-leak' }, 3);
+    const store = createParameterStore({ env: baseEnv() });
+    const err = (await store.get(['/app/redis-url']).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('SSM GetParameters for /app/redis-url failed: SSM answered 200 with a body that is not JSON');
+    expect(store.requests).toBe(3);
+  });
+
   it('an endpoint that never answers: given up after the request timeout and its attempts', async () => {
     aws.stallNext('ssm', '*', 2);
     const store = createParameterStore({ env: baseEnv(), timeouts: { requestTimeoutMs: 150, maxAttempts: 2 } });
