@@ -17,6 +17,7 @@ module.exports = {
     '<rootDir>/test/integration/alerts-store.test.ts',
     '<rootDir>/test/integration/redis-slots.test.ts',
     '<rootDir>/test/integration/approvals-lost-reply.test.ts',
+    '<rootDir>/test/integration/approvals-two-trips.test.ts',
     '<rootDir>/test/e2e/approvals.test.ts',
     '<rootDir>/test/e2e/locks.test.ts',
     '<rootDir>/test/e2e/alerts.test.ts',

@@ -25,14 +25,14 @@ const done = (out) => {
 };
 
 /** A slash command as API Gateway (HTTP API, payload 2.0) hands it to the function, signed like Slack signs it. */
-function slashEvent(text) {
+function slashEvent(text, user = 'UDEV1') {
   const body = new URLSearchParams({
     token: 'x',
     team_id: 'T1',
     team_domain: 'bench',
     channel_id: 'CPROD',
     channel_name: 'prod',
-    user_id: 'UDEV1',
+    user_id: user,
     user_name: 'bench',
     command: '/ecs',
     text,
@@ -55,9 +55,9 @@ function slashEvent(text) {
   };
 }
 
-async function answer(handler, text) {
+async function answer(handler, text, user) {
   const t = process.hrtime.bigint();
-  const res = await handler(slashEvent(text), {});
+  const res = await handler(slashEvent(text, user), {});
   const ms = since(t);
   if (res.statusCode !== 200) throw new Error(`handler answered ${res.statusCode}: ${res.body}`);
   return { ms, body: String(res.body ?? '') };
@@ -75,13 +75,36 @@ if (mode === 'init' || mode === 'handoff') {
 } else if (mode === 'inflight') {
   const { handler } = require(bundle);
   const n = Number(arg || 50);
-  const round = async () => Promise.all(Array.from({ length: n }, () => answer(handler, 'status web').then((a) => a.ms)));
+  // 50 people at once (one person sending 50 a minute is refused by the per-person rate limit, which
+  // would measure refusals, not hand-offs): a fresh user id per command.
+  let people = 0;
+  /** Each command's time, and how many did not hand off (refused, or the hand-off failed: an overloaded machine). */
+  const round = async () => {
+    const answers = await Promise.all(Array.from({ length: n }, () => answer(handler, 'status web', `UBENCH${process.pid}X${++people}`)));
+    return { latencies: answers.map((a) => a.ms), failed: answers.filter((a) => /could not|can't|cannot|slow down/i.test(a.body)).length };
+  };
   // Warm: connections open (Redis TLS, HTTPS keep-alive), code compiled.
   await answer(handler, 'status web');
   await round();
+  // BENCH_CPU_PROF=<dir>: a CPU profile of the measured rounds only (after the warm-up).
+  let profiler;
+  if (process.env.BENCH_CPU_PROF) {
+    const { Session } = await import('node:inspector/promises');
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   process.on('message', async (msg) => {
-    if (msg === 'exit') return process.exit(0);
-    process.send({ latencies: await round() });
+    if (msg === 'exit') {
+      if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(`${process.env.BENCH_CPU_PROF}/inflight-${process.pid}.cpuprofile`, JSON.stringify(profile));
+      }
+      return process.exit(0);
+    }
+    process.send(await round());
   });
   process.send({ ready: true });
 } else if (mode === 'world' || mode === 'e2e' || mode === 'tour') {

@@ -15,7 +15,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { boltLambdaOnly, checkSlackBundle, edgeOnly, zodEnglishOnly } from './bundle-plugins.mjs';
+import { boltLambdaOnly, checkSlackBundle, edgeOnly, luaWithoutComments, noDebugModule, zodEnglishOnly } from './bundle-plugins.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,14 +58,14 @@ export const NON_LAMBDA = Object.freeze(['local']);
 export const LOCAL_ONLY_SOURCES = Object.freeze(['src/playground/', 'src/loopback/']);
 /**
  * esbuild plugins per entry name (scripts/bundle-plugins.mjs). The Slack-facing function drops
- * Bolt's unused receivers and everything src/ loads lazily (worker code, AWS SDK clients); every
+ * Bolt's unused receivers, the `debug` package and everything src/ loads lazily (worker code, AWS SDK clients); every
  * product bundle drops zod's non-English locales. Names not listed (e.g. the benchmark's
  * baseline) are bundled with BASE_OPTIONS alone.
  */
 export function pluginsFor(name) {
   switch (name) {
     case 'slack':
-      return [boltLambdaOnly(), zodEnglishOnly(), edgeOnly({ root: ROOT }), workerOnly(WORKER_ONLY_SDKS.slack)];
+      return [boltLambdaOnly(), zodEnglishOnly(), noDebugModule(), edgeOnly({ root: ROOT }), workerOnly(WORKER_ONLY_SDKS.slack)];
     case 'worker':
     case 'events':
     case 'scheduled':
@@ -166,7 +166,8 @@ export async function buildAll({
         absWorkingDir: ROOT,
         entryPoints: [entry],
         outfile,
-        plugins: plugins(name),
+        // Every bundle ships its Lua scripts without their comments (as the tests run them).
+        plugins: [luaWithoutComments(), ...plugins(name)],
         ...overrides,
       });
       const ms = performance.now() - t0;

@@ -19,7 +19,11 @@
 //
 // The guard: metafile bytes per package in dist/slack.js; a package that is not on the allow-list
 // may add at most 20 KiB, and one that is may not outgrow its ceiling.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, relative, sep } from 'node:path';
+
+const { stripLuaComments } = createRequire(import.meta.url)('./lua-strip.cjs');
 
 const BOLT_DIST = `${sep}node_modules${sep}@slack${sep}bolt${sep}dist${sep}`;
 
@@ -97,6 +101,50 @@ export function edgeOnly({ root, allow = [] } = {}) {
   };
 }
 
+/**
+ * The `debug` package (ioredis' only use of it: DEBUG=ioredis:* tracing, off unless that variable
+ * is set) as a no-op with its API: ~10 KiB (debug, ms, supports-color, has-flag) less to parse in
+ * the Slack bundle. Tracing ioredis stays possible in every other bundle and locally.
+ */
+export function noDebugModule() {
+  const stub = [
+    'function createDebug(namespace) {',
+    '  const fn = function () {};',
+    '  fn.namespace = namespace; fn.enabled = false; fn.log = function () {};',
+    '  fn.destroy = function () { return true; };',
+    "  fn.extend = function (s, d) { return createDebug(namespace + (d === undefined ? ':' : d) + s); };",
+    '  return fn;',
+    '}',
+    "createDebug.enable = function () {}; createDebug.disable = function () { return ''; };",
+    'createDebug.enabled = function () { return false; };',
+    'createDebug.default = createDebug;',
+    'module.exports = createDebug;',
+  ].join('\n');
+  return {
+    name: 'no-debug-module',
+    setup(b) {
+      b.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'no-debug-module' }));
+      b.onLoad({ filter: /.*/, namespace: 'no-debug-module' }, () => ({ contents: stub, loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * .lua files (imported as text) without their comments: the documentation headers are for readers
+ * of src/, not for Redis, and every byte of the Slack bundle is parsed at cold start.
+ */
+export function luaWithoutComments() {
+  return {
+    name: 'lua-without-comments',
+    setup(b) {
+      b.onLoad({ filter: /\.lua$/ }, async (args) => ({
+        contents: stripLuaComments(await readFile(args.path, 'utf8')),
+        loader: 'text',
+      }));
+    },
+  };
+}
+
 /** The package a metafile input belongs to: `@scope/name`, `name`, `src` or `(stub)`. */
 export function packageOf(input) {
   if (input.includes(':')) return '(stub)';
@@ -129,7 +177,7 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     zod: 240, // schemas of chatops.yml, jobs and button payloads (classic API, English messages)
     ioredis: 160, // the approval store
     '@ioredis/commands': 45,
-    yaml: 130, // chatops.yml
+    'js-yaml': 50, // chatops.yml (46.4 KiB; the `yaml` package it replaced on this path was 119 KiB, and slower to load and parse)
     '@slack/bolt': 100, // App + AwsLambdaReceiver (request verification)
     '@slack/web-api': 60, // Slack Web API client
     '@smithy/core': 30, // the hand-off's SigV4 signer (src/aws/lambda-invoke.ts): checksum, credential provider plumbing

@@ -1,7 +1,8 @@
 /**
  * The audit trail. Each transition script XADDs one entry to the service's stream
  * (`audit:{svc:<env>:<alias>}`, atomic with the change) and the caller then
- *  - copies it to the environment's stream (`audit:{env:<env>}`, for environment-wide views), and
+ *  - copies it to the environment's copy stream (`audit:{index}:env:<env>`, for environment-wide
+ *    views; in the indexes' slot, so the copy goes in the one pipelined write after the script), and
  *  - writes one structured JSON log line (`msg: "audit"`): Redis replication is asynchronous and
  *    a failover may lose the last writes, so the log (CloudWatch Logs) is the record of last resort.
  * Freezes are environment-wide: their scripts write the environment stream directly.
@@ -11,8 +12,8 @@ import type { Logger } from '../log';
 import { keys } from '../redis/keys';
 import { fromHash } from './model';
 import type { ChangeRequest } from './types';
-import { pipelineBySlot } from '../redis/slots';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
+import type { ChainableCommander } from 'ioredis';
 
 export type AuditEvent =
   | 'created'
@@ -78,24 +79,24 @@ function toAuditEntry(raw: RawAuditEntry): AuditEntry {
 
 /**
  * Recent audit entries, newest first: the service's stream when `service` is given, else the
- * environment's stream. `limit` is capped at AUDIT_MAXLEN.
+ * environment's: its copies of the service entries (`keys.envRequestAudit`) merged with its own
+ * stream (freezes, and copies written before the copies moved). `limit` is capped at AUDIT_MAXLEN.
  */
 export async function readAudit(redis: RedisClient, environment: string, opts: { service?: string; limit: number }): Promise<AuditEntry[]> {
-  const key = opts.service ? keys.serviceAudit(environment, opts.service) : keys.audit(environment);
   const count = Math.max(1, Math.min(AUDIT_MAXLEN, Math.floor(opts.limit)));
-  const raw = await redis.xrevrange(key, '+', '-', 'COUNT', count);
-  return raw
-    .map((r) => toRawAuditEntry(r))
-    .filter((e): e is RawAuditEntry => e !== undefined)
-    .map(toAuditEntry);
+  const read = async (key: string) =>
+    (await redis.xrevrange(key, '+', '-', 'COUNT', count))
+      .map((r) => toRawAuditEntry(r))
+      .filter((e): e is RawAuditEntry => e !== undefined)
+      .map(toAuditEntry);
+  if (opts.service) return read(keys.serviceAudit(environment, opts.service));
+  const [copies, own] = await Promise.all([read(keys.envRequestAudit(environment)), read(keys.audit(environment))]);
+  // Two streams (two slots, possibly two nodes): merged by the entries' own time, newest first.
+  return [...copies, ...own].sort((a, b) => b.at - a.at || (a.streamId < b.streamId ? 1 : -1)).slice(0, count);
 }
 
-/**
- * After a script: the JSON log line for each entry it wrote and the copy in the environment
- * stream. Never throws: the transition already happened; a failure here is logged.
- */
-export async function publishAudit(redis: RedisClient, log: Logger, entries: readonly RawAuditEntry[]): Promise<void> {
-  if (!entries.length) return;
+/** After a script: the JSON log line for each audit entry it wrote. */
+export function logAudit(log: Logger, entries: readonly RawAuditEntry[]): void {
   for (const raw of entries) {
     const e = toAuditEntry(raw);
     log.info('audit', {
@@ -112,31 +113,26 @@ export async function publishAudit(redis: RedisClient, log: Logger, entries: rea
       streamId: e.streamId,
     });
   }
-  // Entries already in the environment stream (freezes) are not copied again.
+}
+
+/**
+ * Queue the environment copies of a script's service entries (`keys.envRequestAudit`, in the
+ * indexes' slot) on `pipe`, a pipeline of that slot: the caller sends them with its index updates
+ * in one write. Entries already in an environment stream (freezes) are not copied. Returns how many
+ * commands were queued.
+ */
+export function queueAuditCopies(pipe: ChainableCommander, entries: readonly RawAuditEntry[]): number {
   const copies = entries.filter((e) => e.fields.service);
-  if (!copies.length) return;
-  try {
-    // The environment stream is in another slot than the service stream the script wrote: a
-    // separate round trip (one pipeline per environment stream, in practice one).
-    const res = await pipelineBySlot(
-      redis,
-      copies,
-      (e) => keys.audit(e.fields.env ?? ''),
-      (pipe, e) =>
-        pipe.xadd(
-          keys.audit(e.fields.env ?? ''),
-          'MAXLEN',
-          '~',
-          AUDIT_MAXLEN,
-          '*',
-          ...Object.entries({ ...e.fields, src: e.streamId }).flat(),
-        ),
+  for (const e of copies)
+    pipe.xadd(
+      keys.envRequestAudit(e.fields.env ?? ''),
+      'MAXLEN',
+      '~',
+      AUDIT_MAXLEN,
+      '*',
+      ...Object.entries({ ...e.fields, src: e.streamId }).flat(),
     );
-    const failed = res.find(([err]) => err);
-    if (failed) throw failed[0];
-  } catch (err) {
-    log.warn('could not copy audit entries to the environment stream', { err });
-  }
+  return copies.length;
 }
 
 /**

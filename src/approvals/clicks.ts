@@ -9,7 +9,7 @@ import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { answerText } from './codes';
 import type { Localized } from '../i18n/catalog';
-import { guardFromHash, readFreeze } from './guards';
+import { guardFromHash } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
@@ -19,8 +19,8 @@ import {
   bestEffort,
   ctxFor,
   dispatchExecute,
-  dropFromIndexes,
   getRequest,
+  queueDropFromIndexes,
   postInThread,
   refreshMessage,
   startDeadlineOf,
@@ -39,27 +39,14 @@ function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, 
   return { ok: false, code, message: answerText(code, ctxFor(rt, ref, { request, guard, user })), ...(request ? { request } : {}) };
 }
 
-/** While the environment is frozen nothing gets approved; answers only for a request that is still pending. */
-async function frozenRefusal(rt: Runtime, ref: RequestRef, user: string): Promise<ClickResult | undefined> {
-  const frozen = await storeOp(() => readFreeze(rt.redis, ref.environment));
-  if (!frozen) return undefined;
-  const req = await storeOp(() => getRequest(rt.redis, ref.id));
-  if (req?.state !== 'pending' || rt.now() >= req.expiresAt) return undefined;
-  return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: req, user })), request: req };
-}
-
 /**
- * Claim the hand-off of an approved request to the worker, once: the approving click claims it,
- * and so may a repeat of that click when its reply was lost (see approveRequest). Kept with the
- * request's progress bookkeeping (keys.changeTrack, one key). `onError` when Redis cannot say.
+ * Claim the hand-off of an approved request to the worker, once (keys.handOffClaim, SET NX): the
+ * approving click claims it in the write after its script (approveRequest), and so may a repeat of
+ * that click when its reply was lost (here). `onError` when Redis cannot say.
  */
 async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<boolean> {
   try {
-    const key = keys.changeTrack(id);
-    const res = await rt.redis.multi().hsetnx(key, 'handoff', String(rt.now())).expire(key, TRACK_TTL_SECONDS).exec();
-    const [err, claimed] = res?.[0] ?? [new Error('no reply'), 0];
-    if (err) throw err;
-    return claimed === 1;
+    return (await rt.redis.set(keys.handOffClaim(id), String(rt.now()), 'EX', TRACK_TTL_SECONDS, 'NX')) === 'OK';
   } catch (err) {
     rt.log.warn('approvals: could not claim the hand-off', { requestId: id, err });
     return onError;
@@ -70,32 +57,45 @@ async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<
 export async function approveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const blocked = await frozenRefusal(rt, ref, user);
-  if (blocked) return blocked;
   const authorized = await rt.access.holds(ref.environment, user, 'approver');
   const now = rt.now();
   const deadline = startDeadlineOf(rt, ref.environment);
-  // Indexed first (by when it must have started), so a request approved now is never missed by the
-  // start-deadline tick; an entry for a click that did not approve is dropped by that tick.
-  await storeOp(() => rt.redis.zadd(keys.approvedByStartBy(), now + deadline, id));
-  const reply = await transit(rt, (x) => x.approve(ref, user, now, authorized, deadline));
+  // The script checks the freeze (the service's copy) and decides; the one write after it (transit)
+  // updates the indexes and claims the hand-off. A crash between the two leaves an approved request
+  // in the pending index: the expiry tick fails it (the hand-off was lost), as for a lost reply.
+  let claim = -1;
+  const reply = await transit(
+    rt,
+    (x) => x.approve(ref, user, now, authorized, deadline),
+    undefined,
+    (t, pipe) => {
+      if (t.code !== 'APPROVED' && t.code !== 'EXPIRED') return;
+      pipe.zrem(keys.pendingByExpiry(), id);
+      if (t.code !== 'APPROVED' || t.request?.state !== 'approved') return;
+      pipe.zadd(keys.approvedByStartBy(), t.request.startBy ?? now + deadline, id);
+      pipe.set(keys.handOffClaim(id), String(now), 'EX', TRACK_TTL_SECONDS, 'NX');
+      claim = 2;
+    },
+  );
   const req = reply.request;
   switch (reply.code) {
-    case 'APPROVED':
-      await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
+    case 'APPROVED': {
       await refreshMessage(rt, req);
       // A request with a start time waits for the scheduler (release gates); one approved after its time starts now.
       if (req!.state === 'scheduled') {
         if ((req!.startAt ?? 0) <= rt.now()) await startScheduled(rt, req!);
+        return { ok: true, code: reply.code, request: req! };
       }
-      // Not claimed only when a repeat of this very click (its reply lost) already handed it off.
-      else if (await claimHandOff(rt, id, true)) await dispatchExecute(rt, req!);
+      // Not claimed only when a repeat of this very click (its reply lost) already handed it off;
+      // when Redis could not say, hand it off (the start script runs it once anyway).
+      const [err, claimed] = reply.after[claim] ?? [new Error('no reply'), null];
+      if (err || claimed === 'OK') await dispatchExecute(rt, req!);
       return { ok: true, code: reply.code, request: req! };
+    }
     case 'APPROVAL_RECORDED':
       await refreshMessage(rt, req);
       return { ok: true, code: reply.code, request: req! };
     case 'EXPIRED':
-      await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
       await refreshMessage(rt, req);
       return clickRefusal(rt, ref, reply.code, user, reply);
     case 'NOT_PENDING':
@@ -134,10 +134,14 @@ export async function checkCanReject(rt: Runtime, id: string, user: string): Pro
 }
 
 async function expireOne(rt: Runtime, ref: RequestRef, user: string): Promise<ClickResult> {
-  const reply = await transit(rt, (x) => x.expire(ref, rt.now()));
+  const reply = await transit(
+    rt,
+    (x) => x.expire(ref, rt.now()),
+    undefined,
+    (t, pipe) => void (t.code === 'OK' && pipe.zrem(keys.pendingByExpiry(), ref.id)),
+  );
   const req = reply.request;
   if (reply.code === 'OK') {
-    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), ref.id));
     await refreshMessage(rt, req);
     return clickRefusal(rt, ref, 'EXPIRED', user, reply);
   }
@@ -149,12 +153,14 @@ export async function rejectRequest(rt: Runtime, id: string, user: string, reaso
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const authorized = await rt.access.holds(ref.environment, user, 'approver');
-  const reply = await transit(rt, (x) => x.reject(ref, user, rt.now(), authorized, reason));
+  const reply = await transit(
+    rt,
+    (x) => x.reject(ref, user, rt.now(), authorized, reason),
+    undefined,
+    (t, pipe) => void ((t.code === 'OK' || t.code === 'EXPIRED') && pipe.zrem(keys.pendingByExpiry(), id)),
+  );
   const req = reply.request;
-  if (reply.code === 'OK' || reply.code === 'EXPIRED') {
-    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
-    await refreshMessage(rt, req);
-  }
+  if (reply.code === 'OK' || reply.code === 'EXPIRED') await refreshMessage(rt, req);
   return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
@@ -165,18 +171,20 @@ export async function rejectRequest(rt: Runtime, id: string, user: string, reaso
 export async function cancelRequest(rt: Runtime, id: string, user: string, reason = ''): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const before = await storeOp(() => getRequest(rt.redis, id));
-  const approver =
-    (before?.state === 'approved' || before?.state === 'scheduled') && before.requester !== user
-      ? await rt.access.holds(ref.environment, user, 'approver')
-      : false;
-  const reply = await transit(rt, (x) => x.cancel(ref, user, rt.now(), reason, approver));
+  const attempt = (approver: boolean) =>
+    transit(
+      rt,
+      (x) => x.cancel(ref, user, rt.now(), reason, approver),
+      undefined,
+      (t, pipe) => void ((t.code === 'OK' || t.code === 'EXPIRED') && queueDropFromIndexes(pipe, id)),
+    );
+  // Without reading the request first: the role (a Slack call for user groups) is looked up only when
+  // the script says it matters (someone else's approved or scheduled request), and the script re-checks.
+  let reply = await attempt(false);
+  if (reply.code === 'NOT_CANCELLER' && (await rt.access.holds(ref.environment, user, 'approver'))) reply = await attempt(true);
   const req = reply.request;
-  if (reply.code === 'OK' || reply.code === 'EXPIRED') {
-    await dropFromIndexes(rt, id);
-    await refreshMessage(rt, req);
-  }
-  if (reply.code === 'OK' && before?.state === 'approved') await postInThread(rt, req, cancelledBeforeStartNotice(req!, user));
+  if (reply.code === 'OK' || reply.code === 'EXPIRED') await refreshMessage(rt, req);
+  if (reply.code === 'OK' && reply.extra.was === 'approved') await postInThread(rt, req, cancelledBeforeStartNotice(req!, user));
   return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
@@ -243,6 +251,8 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
       continue;
     }
     await rt.redis.zrem(keys.approvedByStartBy(), id);
+    // Started, but the write after the start script (which moves it to the running index) was lost.
+    if (reply.code === 'NOT_APPROVED' && req?.state === 'running') await rt.redis.zadd(keys.runningIndex(), req.startedAt ?? now, id);
     if (reply.code === 'OK' && req) {
       lapsed.push(id);
       await refreshMessage(rt, req);

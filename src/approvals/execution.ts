@@ -9,7 +9,7 @@ import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { answerText, refusal } from './codes';
 import { defineMessages, type Localized } from '../i18n/catalog';
-import { guardFromHash, readFreeze } from './guards';
+import { guardFromHash } from './guards';
 import { parseRequestId } from './ids';
 import { factPairs } from './model';
 import type { ChangeRequest } from './types';
@@ -17,9 +17,9 @@ import {
   abortRequest,
   bestEffort,
   ctxFor,
-  dropFromIndexes,
   getRequest,
   getRequests,
+  queueDropFromIndexes,
   postInThread,
   refOrThrow,
   refreshMessage,
@@ -63,31 +63,32 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   const envCfg = rt.config.environments[ref.environment];
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
 
-  const frozen = await storeOp(() => readFreeze(rt.redis, ref.environment));
-  if (frozen) {
-    const req = await storeOp(() => getRequest(rt.redis, id));
-    if (req?.state === 'approved') {
-      const w = rt.people.workspace;
-      const failed = await abortRequest(rt, id, M.in(w)('frozen', { env: `\`${ref.environment}\``, user: mention(frozen.by, w) }));
-      return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
-    }
-    // Not ours to fail (running: a duplicate job; final: nothing to do): answer from the state machine below.
-  }
-
-  await storeOp(() => rt.redis.zadd(keys.runningIndex(), now, id));
   const deadline = startDeadlineOf(rt, ref.environment);
-  const reply = await transit(rt, (x) => x.start(ref, now, lockTtl, `change running: ${id}`, lateStartReason(deadline), attemptUntil));
+  // The script checks the freeze (the service's copy); the one write after it (transit) moves the
+  // request between the indexes. A crash between the two leaves a running request in the approved
+  // index only: the start-deadline tick puts it back in the running index (lapseDue).
+  const reply = await transit(
+    rt,
+    (x) => x.start(ref, now, lockTtl, `change running: ${id}`, lateStartReason(deadline), attemptUntil),
+    undefined,
+    (t, pipe) => {
+      if (t.code === 'OK') pipe.zadd(keys.runningIndex(), now, id).zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id);
+      else if (t.code === 'START_EXPIRED') queueDropFromIndexes(pipe, id);
+    },
+  );
   const req = reply.request;
   if (reply.code === 'OK' && req) {
-    await bestEffort(rt, 'update the indexes', () =>
-      rt.redis.pipeline().zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).exec(),
-    );
     await refreshMessage(rt, req);
     return { ok: true, request: req };
   }
-  if (reply.code !== 'ALREADY_RUNNING') await bestEffort(rt, 'update the running index', () => rt.redis.zrem(keys.runningIndex(), id));
+  if (reply.code === 'FROZEN') {
+    // Approved, but the environment was frozen since: it fails with the reason.
+    const frozen = guardFromHash(reply.extra);
+    const w = rt.people.workspace;
+    const failed = await abortRequest(rt, id, M.in(w)('frozen', { env: `\`${ref.environment}\``, user: mention(frozen?.by ?? '', w) }));
+    return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
+  }
   if (reply.code === 'START_EXPIRED' && req) {
-    await dropFromIndexes(rt, id);
     await refreshMessage(rt, req);
     await postInThread(rt, req, lateStartNotice(req, deadline, now));
     rt.log.warn('approvals: execution refused, the approval lapsed before it started', { requestId: id });
@@ -177,10 +178,14 @@ export async function finishExecution(
   autoLock?: { reason: string; ttlMs?: number },
 ): Promise<ChangeRequest & { autoLocked?: boolean }> {
   const ref = refOrThrow(id);
-  const reply = await transit(rt, (x) => x.finish(ref, outcome, detail, rt.now(), autoLock));
+  const reply = await transit(
+    rt,
+    (x) => x.finish(ref, outcome, detail, rt.now(), autoLock),
+    undefined,
+    (t, pipe) => void ((t.code === 'OK' || t.code === 'ALREADY') && pipe.zrem(keys.runningIndex(), id)),
+  );
   const req = reply.request;
   if ((reply.code !== 'OK' && reply.code !== 'ALREADY') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
-  await bestEffort(rt, 'update the running index', () => rt.redis.zrem(keys.runningIndex(), id));
   if (reply.code === 'OK') await refreshMessage(rt, req);
   return reply.extra.autolocked === '1' ? { ...req, autoLocked: true } : req;
 }

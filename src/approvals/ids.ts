@@ -39,5 +39,7 @@ export function requestKeys(ref: RequestRef) {
     lock: keys.serviceLock(ref.environment, ref.service),
     active: keys.activeRequest(ref.environment, ref.service),
     audit: keys.serviceAudit(ref.environment, ref.service),
+    /** The environment's freeze as this service sees it (a copy; ./freeze-copies.ts). */
+    freeze: keys.serviceFreeze(ref.environment, ref.service),
   };
 }

@@ -13,6 +13,7 @@ import { guardFromHash, type GuardInfo } from './guards';
 import { guardConfirmation, guardNotice, type GuardNoticeInput } from './notices';
 import type { Transition } from './transitions';
 import { transit } from './workflow';
+import { syncFreezeCopies } from './freeze-copies';
 
 function guardOf(reply: Transition): GuardInfo | undefined {
   return guardFromHash(reply.extra);
@@ -54,6 +55,9 @@ export async function unlockService(rt: Runtime, environment: string, service: s
 
 export async function freezeEnvironment(rt: Runtime, environment: string, user: string, reason: string | undefined): Promise<GuardInfo> {
   const reply = await transit(rt, (x) => x.freeze(environment, user, reason, rt.now()));
+  // The copies the request scripts check (./freeze-copies.ts); ALREADY_FROZEN repairs them too.
+  if (reply.code === 'OK' || reply.code === 'ALREADY_FROZEN')
+    await storeOp(() => syncFreezeCopies(rt, environment, reply.extra), 'freezeNotCopied');
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;
@@ -61,6 +65,8 @@ export async function freezeEnvironment(rt: Runtime, environment: string, user: 
 
 export async function unfreezeEnvironment(rt: Runtime, environment: string, user: string): Promise<GuardInfo> {
   const reply = await transit(rt, (x) => x.unfreeze(environment, user, rt.now()));
+  if (reply.code === 'OK' || reply.code === 'NOT_FROZEN')
+    await storeOp(() => syncFreezeCopies(rt, environment, undefined), 'unfreezeNotCopied');
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, undefined, guard));
   return guard;

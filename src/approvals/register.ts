@@ -10,6 +10,7 @@ import { ACTION_PREFIX } from './message';
 import { expireDue, lapseDue } from './clicks';
 import { remindRetro, startDueScheduled } from './gates';
 import { ACK_ACTION_ID, handleAckClick } from './gate-locks';
+import { resyncFreezeCopies } from './freeze-copies';
 
 let registered = false;
 
@@ -21,6 +22,10 @@ export function registerApprovals(): void {
   registerAction({ actionId: ACK_ACTION_ID, handle: handleAckClick });
   registerTick('approvals-expiry', async (rt) => {
     await expireDue(rt);
+  });
+  // The freeze copies the request scripts check follow the environments' freezes (./freeze-copies.ts).
+  registerTick('approvals-freeze-copies', async (rt) => {
+    await resyncFreezeCopies(rt);
   });
   registerTick('approvals-start-deadline', async (rt) => {
     await lapseDue(rt);

@@ -8,9 +8,9 @@ import type { RedisClient } from '../redis/client';
 import { luaScript, runScript, type LuaScript } from '../redis/scripts';
 import common from './lua/includes/common.lua';
 import abort from './lua/abort-4.lua';
-import approve from './lua/approve-4.lua';
+import approve from './lua/approve-5.lua';
 import cancel from './lua/cancel-3.lua';
-import create from './lua/create-6.lua';
+import create from './lua/create-7.lua';
 import expire from './lua/expire-3.lua';
 import finish from './lua/finish-4.lua';
 import freeze from './lua/freeze-2.lua';
@@ -20,7 +20,7 @@ import lock from './lua/lock-2.lua';
 import record from './lua/record-2.lua';
 import reject from './lua/reject-3.lua';
 import setfield from './lua/setfield-1.lua';
-import start from './lua/start-4.lua';
+import start from './lua/start-5.lua';
 import unfreeze from './lua/unfreeze-2.lua';
 import unlock from './lua/unlock-2.lua';
 import wake from './lua/wake-4.lua';
@@ -33,13 +33,13 @@ import press from './lua/press-2.lua';
 const def = (name: string, numberOfKeys: number, body: string): LuaScript => luaScript(name, numberOfKeys, body, common);
 
 export const SCRIPTS = {
-  create: def('create', 6, create),
-  approve: def('approve', 4, approve),
+  create: def('create', 7, create),
+  approve: def('approve', 5, approve),
   reject: def('reject', 3, reject),
   cancel: def('cancel', 3, cancel),
   expire: def('expire', 3, expire),
   abort: def('abort', 4, abort),
-  start: def('start', 4, start),
+  start: def('start', 5, start),
   lapse: def('lapse', 4, lapse),
   lease: def('lease', 2, lease),
   finish: def('finish', 4, finish),

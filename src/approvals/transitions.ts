@@ -12,6 +12,7 @@
  *   reqinv:{svc:prod:web}:<inv>  invocation → request id (idempotent creation)
  *   lease:{svc:prod:web}:<id>    the token of the worker executing a running request
  *   freeze:{env:prod}            the freeze of an environment; audit:{env:prod} its audit stream
+ *   freeze:{svc:prod:web}        the freeze of the environment as the service sees it (a copy: ./freeze-copies.ts)
  *
  * Each method answers the script's result code (./codes.ts turns codes into sentences), the request
  * as the script left it, the script's extra fields (the lock that refused, an existing request id…)
@@ -38,7 +39,7 @@ export interface CreateInput {
   ref: RequestRef;
   /** Makes creation idempotent: the same invocation never creates two requests. */
   invocationId: string;
-  /** The active-request pointer as read just before (the script retries with RETRY when it moved). */
+  /** The active-request pointer the caller believes ('' when it has not read it): RETRY (extra.active: the pointer now) when it is not. */
   seenActive: string;
   state: 'pending' | 'approved' | 'scheduled';
   now: number;
@@ -53,11 +54,11 @@ export interface CreateInput {
 }
 
 export interface Transitions {
-  /** none → pending | approved | scheduled. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (the active pointer moved). */
+  /** none → pending | approved | scheduled. Codes: OK (extra.expired: a stale pending request expired on the way), EXISTS (extra.id), FROZEN (extra: the freeze), LOCKED (extra: the lock), BUSY (request: the open one), RETRY (extra.active: the pointer is not what the caller passed). */
   create(input: CreateInput): Promise<Transition>;
   /**
    * One approval; the last needed one approves the request, which must then start within
-   * `startDeadlineMs` (startBy). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, SELF_APPROVAL,
+   * `startDeadlineMs` (startBy). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, FROZEN (extra: the freeze), SELF_APPROVAL,
    * ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND.
    */
   approve(ref: RequestRef, user: string, now: number, authorized: boolean, startDeadlineMs: number): Promise<Transition>;
@@ -76,7 +77,8 @@ export interface Transitions {
   /**
    * approved → running, taking the change lock and noting until when the starting attempt may run
    * (attemptUntil); past its startBy the request lapses instead
-   * (approved → failed with `lapseReason`). Codes: OK, ALREADY_RUNNING, START_EXPIRED, LOCKED, NOT_APPROVED, NOT_FOUND.
+   * (approved → failed with `lapseReason`). Codes: OK, ALREADY_RUNNING, START_EXPIRED, FROZEN (extra: the freeze; nothing
+   * changed), LOCKED, NOT_APPROVED, NOT_FOUND.
    */
   start(
     ref: RequestRef,
@@ -157,13 +159,13 @@ export function luaTransitions(redis: RedisClient): Transitions {
           : k.request;
       return run(
         SCRIPTS.create,
-        [k.request, k.active, k.lock, keys.requestInvocation(i.ref.environment, i.ref.service, i.invocationId), k.audit, seenKey],
+        [k.request, k.active, k.lock, keys.requestInvocation(i.ref.environment, i.ref.service, i.invocationId), k.audit, seenKey, k.freeze],
         [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, ...i.fields],
       );
     },
     approve(ref, user, now, authorized, startDeadlineMs) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit], [user, now, authorized ? '1' : '0', startDeadlineMs]);
+      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit, k.freeze], [user, now, authorized ? '1' : '0', startDeadlineMs]);
     },
     reject(ref, user, now, authorized, reason) {
       const k = requestKeys(ref);
@@ -183,7 +185,7 @@ export function luaTransitions(redis: RedisClient): Transitions {
     },
     start(ref, now, lockTtlMs, lockReason, lapseReason, attemptUntil) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit], [now, lockTtlMs, lockReason, lapseReason, attemptUntil]);
+      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit, k.freeze], [now, lockTtlMs, lockReason, lapseReason, attemptUntil]);
     },
     lapse(ref, now, reason) {
       const k = requestKeys(ref);

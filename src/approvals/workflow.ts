@@ -1,13 +1,15 @@
 /**
- * The approval workflow around the Redis transitions (./transitions.ts): it reads what the scripts
- * cannot (the freeze, in another slot), keeps the cross-service indexes, publishes each
- * transition's audit entries (./audit.ts), re-renders the request message in place and hands
- * approved requests to the worker. This module: creating (and aborting) a request;
+ * The approval workflow around the Redis transitions (./transitions.ts): it keeps the
+ * cross-service indexes, publishes each transition's audit entries (./audit.ts), re-renders the
+ * request message in place and hands approved requests to the worker. A transition is two round
+ * trips: its script (in the request's slot; it also checks the environment's freeze through the
+ * service's copy, ./freeze-copies.ts) and one pipelined write to the indexes' slot (`transit`). This module: creating (and aborting) a request;
  * ./execution.ts: the executor's side (start, record, finish); ./clicks.ts: the buttons and the
  * expiry tick.
  *
  * Outside the scripts (other slots; each script re-checks what it needs):
- *   freeze:{env:prod}            read before creating / approving / starting
+ *   audit:{index}:env:prod       the environment's copy of the audit entries (written by transit)
+ *   approvals:{index}:handoff:<id>  the hand-off of an approved request, claimed once
  *   approvals:{index}:pending    sorted set by expiresAt, for the expiry tick
  *   approvals:{index}:approved   sorted set by startBy, for the start-deadline tick
  *   approvals:{index}:running    sorted set by startedAt, for runningRequests()
@@ -19,10 +21,11 @@ import { storeOp, type RedisClient, type StoreOutcome } from '../redis/client';
 import { keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
-import { publishAudit } from './audit';
+import { logAudit, queueAuditCopies } from './audit';
+import type { ChainableCommander } from 'ioredis';
 import { answerText, refusal, type AnswerContext } from './codes';
 import { defineMessages } from '../i18n/catalog';
-import { guardFromHash, readFreeze } from './guards';
+import { guardFromHash } from './guards';
 import { newRequestId, parseRequestId, type RequestRef } from './ids';
 import { requestMessage } from './message';
 import { fromHash, requestFields } from './model';
@@ -73,16 +76,61 @@ export type SubmitInput = Pick<
   extraApprovals?: number;
 };
 
+/** What a transition's caller writes to the indexes' slot after the script (see `transit`). */
+export type IndexWrites = (t: Transition, pipe: ChainableCommander) => void;
+
 /**
  * Run one transition: connection failures (and failover replies) become STORE_UNAVAILABLE
- * ("nothing was changed"), then its audit entries are logged and copied (never throws for those).
+ * ("nothing was changed"). Then ONE pipelined write to the indexes' slot (`{index}`): the
+ * environment copies of its audit entries and what `index` queues (index updates, the hand-off
+ * claim), so a transition costs two round trips: the script and this write. Its entries are logged
+ * first (the record of last resort). The write never throws (the transition already happened): a
+ * failure is logged, and `after` holds each queued command's [error, reply], in order (the audit
+ * copies first, then `index`'s).
  */
-export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: StoreOutcome): Promise<Transition> {
+export async function transit(
+  rt: Runtime,
+  op: (t: Transitions) => Promise<Transition>,
+  action?: StoreOutcome,
+  index?: IndexWrites,
+): Promise<Transition & { after: Array<[Error | null, unknown]> }> {
+  const { t, write } = await transitThenWrite(rt, op, action, index);
+  return { ...t, after: await write() };
+}
+
+/**
+ * `transit` with the write after the script left to the caller (`write()`, once; it never throws):
+ * submitRequest sends it together with the script that stores the request message's ts, so a
+ * single node answers both in one round trip.
+ */
+export async function transitThenWrite(
+  rt: Runtime,
+  op: (t: Transitions) => Promise<Transition>,
+  action?: StoreOutcome,
+  index?: IndexWrites,
+): Promise<{ t: Transition; write: () => Promise<Array<[Error | null, unknown]>> }> {
   const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
-  await publishAudit(rt.redis, rt.log, t.audit);
-  // Something people look at changed (the Home tab): only transitions that wrote something.
-  if (t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
-  return t;
+  logAudit(rt.log, t.audit);
+  let done: Promise<Array<[Error | null, unknown]>> | undefined;
+  const send = async (): Promise<Array<[Error | null, unknown]>> => {
+    const pipe = rt.redis.pipeline();
+    const copies = queueAuditCopies(pipe, t.audit);
+    index?.(t, pipe);
+    let after: Array<[Error | null, unknown]> = [];
+    if (pipe.length) {
+      try {
+        after = ((await pipe.exec()) ?? []) as Array<[Error | null, unknown]>;
+      } catch (err) {
+        after = Array.from({ length: pipe.length }, () => [err as Error, null]);
+      }
+      const failed = after.find(([err]) => err);
+      if (failed) rt.log.warn('approvals: could not write the audit copies and indexes after a transition', { err: failed[0] });
+    }
+    // Something people look at changed (the Home tab): only transitions that wrote something.
+    if (t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
+    return after.slice(copies);
+  };
+  return { t, write: () => (done ??= send()) };
 }
 
 export function refOrThrow(id: string): RequestRef {
@@ -150,6 +198,11 @@ export async function postInThread(rt: Runtime, req: ChangeRequest | undefined, 
   );
 }
 
+/** Queue the removal of a request from every index it may still be in (inside a transit's write). */
+export function queueDropFromIndexes(pipe: ChainableCommander, id: string): void {
+  pipe.zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).zrem(keys.runningIndex(), id).zrem(keys.scheduledIndex(), id);
+}
+
 /** Every index a request that just ended may still be in. */
 export async function dropFromIndexes(rt: Runtime, id: string): Promise<void> {
   await bestEffort(rt, 'update the indexes', () =>
@@ -188,8 +241,12 @@ export async function getRequests(redis: RedisClient, ids: readonly string[]): P
 /** pending | approved → failed, with the reason (mrkdwn written by the bot); re-renders the message. */
 export async function abortRequest(rt: Runtime, id: string, reason: string, actor = 'bot'): Promise<ChangeRequest | undefined> {
   const ref = refOrThrow(id);
-  const t = await transit(rt, (x) => x.abort(ref, rt.now(), actor, reason));
-  await dropFromIndexes(rt, id);
+  const t = await transit(
+    rt,
+    (x) => x.abort(ref, rt.now(), actor, reason),
+    undefined,
+    (_t, pipe) => queueDropFromIndexes(pipe, id),
+  );
   if (t.code === 'OK') await refreshMessage(rt, t.request);
   return t.request;
 }
@@ -207,18 +264,20 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest): Promise<
   }
 }
 
-async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<ChangeRequest> {
+/** Post the request message and store its ts; `pending`: the creation's write after its script, sent with the ts. */
+async function postRequestMessage(rt: Runtime, req: ChangeRequest, pending?: () => Promise<unknown>): Promise<ChangeRequest> {
   let ts: string;
   try {
     ({ ts } = await rt.slack.post(req.channel, renderRequest(rt, req)));
   } catch (err) {
+    await pending?.();
     await abortRequest(rt, req.id, M.in(rt.people.workspace)('notPosted')).catch((e) =>
       rt.log.error('approvals: could not abort after a failed post', { requestId: req.id, err: e }),
     );
     throw err;
   }
   const ref = refOrThrow(req.id);
-  const t = await transit(rt, (x) => x.setField(ref, 'messageTs', ts, rt.now()));
+  const [t] = await Promise.all([transit(rt, (x) => x.setField(ref, 'messageTs', ts, rt.now())), pending?.()]);
   return t.request ?? { ...req, messageTs: ts };
 }
 
@@ -240,10 +299,6 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   const now = rt.now();
   const ref0 = { environment: input.environment, service: input.service };
   const action = 'notRequested' as const;
-
-  // The freeze lives in another slot: read here, re-checked when an approval comes and when execution starts.
-  const frozen = await storeOp(() => readFreeze(rt.redis, input.environment), action);
-  if (frozen) throw refusal('FROZEN', ctxFor(rt, ref0, { guard: frozen, user: input.requester }));
 
   // Break-glass runs at once and its approvals come after the fact (at least one); a start time
   // makes a request that needs no approval wait in `scheduled`.
@@ -278,42 +333,43 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   );
   const auditSummary = input.summary.replace(/\s+/g, ' ').slice(0, 300);
 
-  // Index first, so a crash after the script cannot leave a request the expiry or start-deadline tick
-  // never sees (nor a scheduled one the scheduler never starts, nor a break-glass one nobody is reminded of).
-  if (state === 'pending') await storeOp(() => rt.redis.zadd(keys.pendingByExpiry(), expiresAt, id), action);
-  else if (state === 'approved')
-    await storeOp(() => rt.redis.zadd(keys.approvedByStartBy(), now + startDeadlineOf(rt, input.environment), id), action);
-  if (input.startAt !== undefined) await storeOp(() => rt.redis.zadd(keys.scheduledIndex(), input.startAt!, id), action);
-  if (input.breakGlass !== undefined)
-    await storeOp(() => rt.redis.zadd(keys.retroIndex(), firstReminderAt(rt, input.environment, now), id), action);
+  // The indexes are written with the audit copy in the one write after the script, sent with the
+  // request message's ts once it is posted. A crash before it leaves the request out of them: a
+  // stale pending one is expired by the next create for the service, an approved one can be cancelled.
+  const indexes: IndexWrites = (t, pipe) => {
+    if (t.code !== 'OK') return;
+    if (state === 'pending') pipe.zadd(keys.pendingByExpiry(), expiresAt, id);
+    else if (state === 'approved') pipe.zadd(keys.approvedByStartBy(), now + startDeadlineOf(rt, input.environment), id);
+    if (input.startAt !== undefined) pipe.zadd(keys.scheduledIndex(), input.startAt, id);
+    if (input.breakGlass !== undefined) pipe.zadd(keys.retroIndex(), firstReminderAt(rt, input.environment, now), id);
+    // A stale pending request expired on the way: out of the pending index.
+    if (t.extra.expired) pipe.zrem(keys.pendingByExpiry(), t.extra.expired);
+  };
   let reply: Transition | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const seenActive = (await storeOp(() => rt.redis.get(keys.activeRequest(ref.environment, ref.service)), action)) ?? '';
-    reply = await transit(rt, (x) =>
-      x.create({
-        ref,
-        invocationId: input.invocationId,
-        seenActive,
-        state,
-        now,
-        ttlMs: lifetime + REQUEST_RETENTION_MS,
-        invocationTtlMs: INVOCATION_TTL_MS,
-        auditSummary,
-        fields,
-      }),
-    );
+  let write: () => Promise<unknown> = async () => undefined;
+  // The script checks the active pointer: the first attempt assumes none (the usual case) instead of
+  // reading it first, and a RETRY names the pointer to retry with.
+  let seenActive = '';
+  for (let attempt = 0; attempt < 4; attempt++) {
+    ({ t: reply, write } = await transitThenWrite(
+      rt,
+      (x) =>
+        x.create({
+          ref,
+          invocationId: input.invocationId,
+          seenActive,
+          state,
+          now,
+          ttlMs: lifetime + REQUEST_RETENTION_MS,
+          invocationTtlMs: INVOCATION_TTL_MS,
+          auditSummary,
+          fields,
+        }),
+      action,
+      indexes,
+    ));
     if (reply.code !== 'RETRY') break;
-  }
-  if (!reply || reply.code !== 'OK') {
-    await bestEffort(rt, 'update the indexes', () =>
-      rt.redis
-        .pipeline()
-        .zrem(keys.pendingByExpiry(), id)
-        .zrem(keys.approvedByStartBy(), id)
-        .zrem(keys.scheduledIndex(), id)
-        .zrem(keys.retroIndex(), id)
-        .exec(),
-    );
+    seenActive = reply.extra.active ?? '';
   }
   if (!reply || reply.code === 'RETRY') {
     throw new BotError('CONFLICT', `create ${id}: active pointer kept changing`, {
@@ -321,6 +377,8 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
     });
   }
   const result: Transition = reply;
+  // Refused: the write after the script now (a refusal writes no audit entry: usually nothing to send).
+  if (result.code !== 'OK') await write();
   switch (result.code) {
     case 'OK':
       break;
@@ -333,8 +391,9 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       if (posted.state === 'approved') await dispatchExecute(rt, posted);
       return posted;
     }
+    case 'FROZEN':
     case 'LOCKED':
-      throw refusal('LOCKED', ctxFor(rt, ref0, { guard: guardFromHash(result.extra), user: input.requester }));
+      throw refusal(result.code, ctxFor(rt, ref0, { guard: guardFromHash(result.extra), user: input.requester }));
     case 'BUSY':
       throw refusal('BUSY', ctxFor(rt, ref0, { request: result.request, user: input.requester }));
     default:
@@ -345,7 +404,6 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   if (result.extra.expired) {
     const old = await getRequest(rt.redis, result.extra.expired).catch(() => undefined);
     await refreshMessage(rt, old);
-    await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), result.extra.expired!));
   }
   const created = result.request;
   if (!created) throw new Error(`create ${id}: the script returned no request`);
@@ -357,7 +415,7 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
     state,
     needed,
   });
-  const posted = await postRequestMessage(rt, created);
+  const posted = await postRequestMessage(rt, created, write);
   if (posted.state === 'approved') await dispatchExecute(rt, posted);
   return posted;
 }

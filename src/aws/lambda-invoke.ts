@@ -13,6 +13,7 @@
  * network errors). Endpoints are Lambda's documented ones for the aws, aws-cn and aws-us-gov
  * partitions; test/unit/lambda-invoke.test.ts checks them against the SDK's own resolver.
  */
+import { createHash } from 'node:crypto';
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
@@ -141,7 +142,7 @@ export function send(
         resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
       });
     });
-    req.end(signed.body as string);
+    req.end(signed.body as Buffer);
   });
 }
 
@@ -182,6 +183,10 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
         sha256: Sha256,
       });
       const base = endpoint.pathname.replace(/\/$/, '');
+      // The payload's SHA-256 once, by node:crypto: the signer takes it from x-amz-content-sha256
+      // instead of converting and hashing the payload itself on every attempt.
+      const body = Buffer.from(payload, 'utf8');
+      const payloadHash = createHash('sha256').update(body).digest('hex');
       for (let attempt = 1; ; attempt++) {
         // A new signature per attempt: its date must be current.
         const signed = (await signer.sign({
@@ -194,10 +199,11 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
           headers: {
             host: endpoint.host,
             'content-type': 'application/octet-stream',
-            'content-length': String(Buffer.byteLength(payload)),
+            'content-length': String(body.length),
             'x-amz-invocation-type': 'Event',
+            'x-amz-content-sha256': payloadHash,
           },
-          body: payload,
+          body,
         })) as HttpRequest;
         try {
           const answer = await send(endpoint, signed, connectTimeoutMs, requestTimeoutMs);

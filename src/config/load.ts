@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import type { z } from 'zod';
 import { BotError } from '../errors';
 import { defineMessages } from '../i18n/catalog';
@@ -52,7 +52,9 @@ export function loadConfigFile(path = configPath()): Config {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // js-yaml with YAML 1.2's core schema (no timestamps, no merge keys; duplicate keys refused), as
+    // the `yaml` package parses by default, at a third of its size and faster at cold start.
+    doc = loadYaml(text, { schema: CORE_SCHEMA, filename: path });
   } catch (err) {
     throw new BotError('CONFIG', `Config file ${path} is not valid YAML: ${(err as Error).message}`, {
       userMessage: M.lazy('notYaml'),

@@ -1,20 +1,26 @@
 /**
- * A per-person rate limit on commands (issue 10, item 13): one person sending a flood of commands
- * gets a clear refusal instead of every one being handed to the worker. A fixed one-minute window
- * per person (`rate:{user:<id>}`, one Lua script: one round trip on the ack path); a refused
- * command is not counted, and a Slack retry never reaches here (it is dropped as a duplicate
- * first). Without Redis the limit does not apply: changes are refused anyway, reads go on.
+ * Admitting a slash command before its ack, in one Lua script (one round trip): its invocation id
+ * is claimed once (a Slack retry or a duplicate delivery is dropped), then it is counted against a
+ * per-person rate limit (issue 10, item 13): one person sending a flood of commands gets a clear
+ * refusal instead of every one being handed to the worker. A fixed one-minute window per person
+ * (`rate:{user:<id>}`); the claim (`rate:{user:<id>}:seen:<id>`) shares its tag. A refused command
+ * is not counted, a duplicate neither. Without Redis: read-only verbs go on unclaimed and unlimited
+ * (a duplicate answer is harmless); anything that changes state is refused.
  */
 import { BotError } from '../errors';
 import { defineMessages, formatDuration } from '../i18n';
 import { keys } from '../redis/keys';
+import { withStore } from '../redis/client';
 import { luaScript, runScript } from '../redis/scripts';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
-import rateLua from './lua/rate-1.lua';
+import type { VerbKind } from '../commands/types';
+import admitLua from './lua/admit-2.lua';
 
-const RATE = luaScript('command_rate', 1, rateLua);
+const ADMIT = luaScript('command_admit', 2, admitLua);
 export const RATE_WINDOW_MS = 60_000;
+/** Seconds a handled command id is remembered (Slack retries within minutes; re-deliveries within 30 min). */
+export const SEEN_TTL_SECONDS = 3600;
 
 const text = defineMessages('edge-rate', {
   tooMany: {
@@ -27,18 +33,25 @@ const text = defineMessages('edge-rate', {
   },
 });
 
-/** Count one command of `inv`'s person, or refuse it past `limits.commandsPerUserPerMinute`. */
-export async function ensureWithinRate(rt: Runtime, inv: Invocation): Promise<void> {
+/**
+ * Claim `inv` and count it for its person: false for a duplicate (already handled); throws the
+ * refusal past `limits.commandsPerUserPerMinute`, and STORE_UNAVAILABLE for a change without Redis.
+ */
+export async function admitCommand(rt: Runtime, inv: Invocation, kind: VerbKind): Promise<boolean> {
   const limit = rt.config.limits.commandsPerUserPerMinute;
   let reply: unknown;
   try {
-    reply = await runScript(rt.redis, RATE, [keys.commandRate(inv.userId)], [limit, RATE_WINDOW_MS]);
+    reply = await withStore(() =>
+      runScript(rt.redis, ADMIT, [keys.commandRate(inv.userId), keys.seen(inv.userId, inv.id)], [limit, RATE_WINDOW_MS, SEEN_TTL_SECONDS]),
+    );
   } catch (err) {
-    rt.log.warn('command rate unreadable; not limited', { err });
-    return;
+    if (kind !== 'read') throw err;
+    rt.log.warn('redis unavailable; read-only command runs without duplicate check or rate limit', { err });
+    return true;
   }
-  const [allowed, value] = (reply as number[]).map(Number) as [number, number];
-  if (allowed === 1) return;
+  const [verdict, value] = (reply as number[]).map(Number) as [number, number];
+  if (verdict === 2) return false;
+  if (verdict === 1) return true;
   const locale = rt.config.slack.language;
   const t = text.in(locale);
   throw new BotError('REFUSED', `rate limit: ${inv.userId} sent ${limit} commands within a minute`, {

@@ -5,10 +5,8 @@
  */
 import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
-import { roleFor, type VerbKind } from '../commands/types';
-import { withStore } from '../redis/client';
-import { ensureWithinRate } from './rate';
-import { keys } from '../redis/keys';
+import { roleFor } from '../commands/types';
+import { admitCommand } from './rate';
 import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
 import type { Invocation } from '../slack/invocation';
@@ -35,8 +33,7 @@ export type AckReply = (SlackMessage & { response_type: 'ephemeral' | 'in_channe
 /** The ack body: Slack's fields only (a message's `locale` is ours, not Slack's). */
 const ephemeral = ({ locale: _locale, ...msg }: SlackMessage): AckReply => ({ response_type: 'ephemeral', ...msg });
 
-/** Seconds a handled command id is remembered (Slack retries within minutes; re-deliveries within 30 min). */
-export const SEEN_TTL_SECONDS = 3600;
+export { SEEN_TTL_SECONDS } from './rate';
 
 export function invocationFrom(body: SlashCommandBody, now: number): Invocation {
   const id = body.trigger_id ? `cmd-${body.trigger_id}` : `cmd-${body.team_id ?? 'T'}-${body.user_id}-${now}`;
@@ -94,12 +91,11 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
     if (role) await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])]);
 
     if (spec.kind !== 'meta') {
-      const fresh = await recordOnce(rt, inv.id, spec.kind);
-      if (!fresh) {
+      // One round trip: the invocation claimed once, then counted against its person's rate limit.
+      if (!(await admitCommand(rt, inv, spec.kind))) {
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
         return { status: 'duplicate' };
       }
-      await ensureWithinRate(rt, inv);
     }
     const locale = await localeP;
     if (spec.inline) {
@@ -111,23 +107,5 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
     return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };
   } catch (err) {
     return { status: 'refused', reply: errorReply(err, log, await localeP), error: err };
-  }
-}
-
-/**
- * Remember this invocation id; false when it was already handled (a Slack retry or a duplicate
- * delivery). Read-only verbs go on without Redis (a duplicate answer is harmless); anything
- * that changes state is refused when the store is unreachable.
- */
-async function recordOnce(rt: Runtime, id: string, kind: VerbKind): Promise<boolean> {
-  try {
-    const res = await withStore(() => rt.redis.set(keys.seen(id), '1', 'EX', SEEN_TTL_SECONDS, 'NX'));
-    return res === 'OK';
-  } catch (err) {
-    if (kind === 'read') {
-      rt.log.warn('redis unavailable; read-only command runs without duplicate check', { err });
-      return true;
-    }
-    throw err;
   }
 }

@@ -36,7 +36,10 @@ function rawBody(event: LambdaHttpEvent): string {
 function isSslCheck(event: LambdaHttpEvent): boolean {
   const type = (header(event, 'content-type') ?? '').split(';')[0]!.trim();
   if (type !== 'application/x-www-form-urlencoded') return false;
-  const form = new URLSearchParams(rawBody(event));
+  const body = rawBody(event);
+  // Every request pays this check: parse the form only when it can be one (the name is never encoded).
+  if (!body.includes('ssl_check')) return false;
+  const form = new URLSearchParams(body);
   return form.has('ssl_check') && !form.has('payload') && !form.has('command');
 }
 

@@ -28,10 +28,18 @@ const M = defineMessages('redis.client', {
   unchanged: { en: 'nothing was changed', ko: '아무것도 바꾸지 않았습니다' },
   notRequested: { en: 'nothing was requested', ko: '아무것도 요청하지 않았습니다' },
   muteNotRecorded: { en: 'the mute was not recorded', ko: '알림 끄기를 기록하지 못했습니다' },
+  freezeNotCopied: {
+    en: 'the freeze is recorded, but not every service of the environment sees it yet: run the same command again',
+    ko: '동결은 기록되었지만 환경의 모든 서비스에 아직 적용되지 않았습니다. 같은 명령을 다시 실행하세요',
+  },
+  unfreezeNotCopied: {
+    en: 'the freeze is lifted, but some services of the environment may still see it: run the same command again',
+    ko: '동결은 해제되었지만 환경의 일부 서비스에는 아직 동결이 남아 있을 수 있습니다. 같은 명령을 다시 실행하세요',
+  },
 });
 
 /** What did not happen because Redis was unreachable. */
-export type StoreOutcome = 'unchanged' | 'notRequested' | 'muteNotRecorded';
+export type StoreOutcome = 'unchanged' | 'notRequested' | 'muteNotRecorded' | 'freezeNotCopied' | 'unfreezeNotCopied';
 
 export type RedisProfile = 'edge' | 'worker';
 

@@ -11,14 +11,24 @@ export const keys = {
   imageDigestTags: (repository: string, digest: string) => `img:{${repository}@${digest}}:tags`,
   /** An ECR / Inspector event already handled (EventBridge delivers at least once). */
   imageEventSeen: (eventId: string) => `imgev:{${eventId}}`,
-  /** A handled slash-command invocation (duplicate deliveries are ignored). */
-  seen: (invocationId: string) => `seen:{${invocationId}}`,
+  /**
+   * A handled slash-command invocation (duplicate deliveries are ignored). Tagged by the person, like
+   * their rate window (`commandRate`), so claiming and counting a command is one script (src/edge/rate.ts).
+   */
+  seen: (userId: string, invocationId: string) => `rate:{user:${userId}}:seen:${invocationId}`,
   /** A claimed worker job. */
   job: (jobId: string) => `job:{${jobId}}`,
   /** Lock on one service (hash: by, reason, since, kind=manual|change, request). */
   serviceLock: (env: string, alias: string) => `lock:{svc:${env}:${alias}}`,
   /** Freeze of one environment (hash: by, reason, since). */
   envFreeze: (env: string) => `freeze:{env:${env}}`,
+  /**
+   * The freeze of `env` as seen from one of its services (a copy of the hash above, in the
+   * service's slot): the request scripts (create, approve, start) check it atomically with their
+   * transition. Written after the freeze script for every configured service of the environment,
+   * deleted after the unfreeze script; the scheduled tick re-syncs it (src/approvals/freeze-copies.ts).
+   */
+  serviceFreeze: (env: string, alias: string) => `freeze:{svc:${env}:${alias}}`,
   /**
    * A deployment the bot started: ECS deployment id → the request id that started it.
    * Alerts use it to leave the bot's own deployments to the request thread.
@@ -30,6 +40,13 @@ export const keys = {
    * script (their atomic record is the service stream below).
    */
   audit: (env: string) => `audit:{env:${env}}`,
+  /**
+   * The environment's copy of every request and lock transition (the service streams' entries),
+   * tagged like the indexes below so the copy and the index updates after a transition are one
+   * pipelined write. The environment-wide history reads it merged with `audit` (freezes, and the
+   * copies written before this key existed).
+   */
+  envRequestAudit: (env: string) => `audit:{index}:env:${env}`,
   /** The audit stream of one service, written inside every request / lock script (same slot as the request). */
   serviceAudit: (env: string, alias: string) => `audit:{svc:${env}:${alias}}`,
   /**
@@ -53,6 +70,8 @@ export const keys = {
   /** Approved requests by the time they must have started (startBy), for the start-deadline tick. */
   approvedByStartBy: () => 'approvals:{index}:approved',
   runningIndex: () => 'approvals:{index}:running',
+  /** The hand-off of an approved request to the worker, claimed once (SET NX) in the indexes' slot, written with them. */
+  handOffClaim: (requestId: string) => `approvals:{index}:handoff:${requestId}`,
   /** Requests with a start time (`--at`), score = startAt: the scheduler tick starts them (src/approvals/gates.ts). */
   scheduledIndex: () => 'approvals:{index}:scheduled',
   /** Break-glass requests waiting for their approval after the fact, score = the next reminder. */

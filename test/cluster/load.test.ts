@@ -73,7 +73,7 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
     const jobs = e2e.pending.splice(0);
     await pool(jobs.length, 50, (i) => workerHandler(jobs[i]));
     for (let i = 0; i < N; i++) expect({ i, answers: e2e.slack.responses(`L${i}`).length }).toEqual({ i, answers: 1 });
-    expect(await allKeys(e2e.rt.redis, 'seen:*')).toHaveLength(N);
+    expect(await allKeys(e2e.rt.redis, 'rate:*:seen:*')).toHaveLength(N);
     expect(await allKeys(e2e.rt.redis, 'job:*')).toHaveLength(N);
 
     // Slack retries 50 of the commands; Lambda delivers 50 jobs twice: nothing happens again.

@@ -39,7 +39,9 @@ import {
   startExecution,
 } from '../../src/approvals/execution';
 import { spendOnce } from '../../src/commands/cost-spend';
-import { ensureWithinRate } from '../../src/edge/rate';
+import { admitCommand } from '../../src/edge/rate';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS helper shared with the build scripts
+const { stripLuaComments } = require('../../scripts/lua-strip.cjs') as { stripLuaComments: (s: string) => string };
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
@@ -252,8 +254,10 @@ describe('hash slots of every script call', () => {
     expect(await autoLockService(rt, { environment: 'prod', service: 'web', deploymentId: 'ecs-svc/9', channel: 'CALERTS' })).toBe(true);
     // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
     expect((await spendOnce(rt, 'ULEAD1', 'slots-test', async () => ({ total: 1 }))).cached).toBe(false);
-    // The per-person command rate.
-    await ensureWithinRate(rt, { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() });
+    // A command admitted: its claim and the per-person command rate, one script.
+    const inv = { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() };
+    expect(await admitCommand(rt, inv, 'read')).toBe(true);
+    expect(await admitCommand(rt, inv, 'read')).toBe(false);
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
@@ -271,7 +275,8 @@ describe('hash slots of every script call', () => {
     expect(luaFiles.length).toBeGreaterThanOrEqual(19);
     for (const file of luaFiles) {
       const numKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
-      const body = readFileSync(file, 'utf8');
+      // As the bundles and jest's .lua transform ship it (comments stripped).
+      const body = stripLuaComments(readFileSync(file, 'utf8'));
       const script = scripts.find((s) => s.lua.endsWith(body));
       expect({ file: relPath(file), keys: script?.numberOfKeys }).toEqual({ file: relPath(file), keys: numKeys });
     }

@@ -5,7 +5,7 @@
   KEYS[1] request hash   KEYS[2] active pointer   KEYS[3] service audit stream
   ARGV[1] user   ARGV[2] now   ARGV[3] reason (may be empty)   ARGV[4] '1' when the user holds the approver role now
 
-  Output: OK (state → cancelled), NOT_FOUND, NOT_PENDING (running or final; request = current),
+  Output: OK (state → cancelled; extra = {'was', <the state it was in>}), NOT_FOUND, NOT_PENDING (running or final; request = current),
           EXPIRED (a pending request past its expiry: expired now), NOT_REQUESTER (pending, someone else),
           NOT_CANCELLER (approved, neither the requester nor an approver)
 ]]
@@ -28,4 +28,4 @@ releaseService(nil, KEYS[2], h.id)
 local detail = ARGV[3]
 if was == 'approved' then detail = 'approved, not started' .. (ARGV[3] ~= '' and (': ' .. ARGV[3]) or '') end
 audit(KEYS[3], 'cancelled', h, user, detail, now)
-return answer('OK', KEYS[1])
+return answer('OK', KEYS[1], { 'was', was })

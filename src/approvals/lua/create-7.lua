@@ -7,6 +7,7 @@
   KEYS[4] invocation → request id   reqinv:{svc:<env>:<alias>}:<invocationId>
   KEYS[5] service audit stream      audit:{svc:<env>:<alias>}
   KEYS[6] the request the caller saw in KEYS[2] (KEYS[1] again when it saw none)
+  KEYS[7] the environment's freeze as this service sees it   freeze:{svc:<env>:<alias>}
 
   ARGV[1] id        ARGV[2] now        ARGV[3] initial state: pending | approved (no approval needed,
             or break-glass: the `breakGlass` field says why) | scheduled (no approval needed, `startAt` ahead)
@@ -18,15 +19,18 @@
   Output:
     OK      created; extra = {'expired', <id>} when a stale pending request was expired on the way
     EXISTS  this invocation already created a request; extra = {'id', <id>}
+    FROZEN  the environment is frozen; extra = the freeze hash
     LOCKED  the service is locked by hand; extra = the lock hash
     BUSY    another request is pending, approved or running; request = that request
-    RETRY   the active pointer changed since the caller read it: read it again and retry
+    RETRY   the active pointer is not what the caller saw (it may pass '' without reading it
+            first); extra = {'active', <the pointer now>}: retry with it
 
   The active pointer is what makes "one open request per service" atomic. A pointer to a request
   that is gone (TTL, flush) or already final is stale and is replaced; a pending request past its
   expiry is expired here, so a lost expiry tick never blocks the service.
 ]]
 local now = ARGV[2]
+if redis.call('EXISTS', KEYS[7]) == 1 then return answer('FROZEN', nil, redis.call('HGETALL', KEYS[7])) end
 local prior = redis.call('GET', KEYS[4])
 if prior then return answer('EXISTS', nil, { 'id', prior }) end
 
@@ -34,7 +38,7 @@ local lock = hgetall(KEYS[3])
 if lock.by and lock.kind ~= 'change' then return answer('LOCKED', nil, redis.call('HGETALL', KEYS[3])) end
 
 local active = redis.call('GET', KEYS[2]) or ''
-if active ~= ARGV[6] then return answer('RETRY') end
+if active ~= ARGV[6] then return answer('RETRY', nil, { 'active', active }) end
 
 local extra = {}
 if active ~= '' then

@@ -4,6 +4,7 @@
   (approved → failed, the service freed), so a job delivered late never runs an old approval.
 
   KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
+  KEYS[5] the environment's freeze as this service sees it (freeze:{svc:<env>:<alias>})
   ARGV[1] now   ARGV[2] change-lock TTL (ms, a safety net if the run never finishes)   ARGV[3] lock reason
   ARGV[4] the reason written when the approval has lapsed
   ARGV[5] until when the starting attempt may run at most (epoch ms; the request's attemptUntil)
@@ -14,6 +15,8 @@
     START_EXPIRED    past startBy: the request failed now (request = it); the caller says so in its thread
     NOT_APPROVED     not approved (pending, or finished); request = current state
     NOT_FOUND        no such request
+    FROZEN           approved, but the environment was frozen since: nothing changed (the caller fails
+                     the request with the reason); extra = the freeze hash
     LOCKED           the service was locked by hand since the approval; extra = the lock hash
 
   A change lock held by ANOTHER request is stale: a running request is always the service's
@@ -24,6 +27,7 @@ local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end
 if h.state == 'running' then return answer('ALREADY_RUNNING', KEYS[1]) end
 if h.state ~= 'approved' then return answer('NOT_APPROVED', KEYS[1]) end
+if redis.call('EXISTS', KEYS[5]) == 1 then return answer('FROZEN', KEYS[1], redis.call('HGETALL', KEYS[5])) end
 if h.startBy and tonumber(now) >= tonumber(h.startBy) then
   lapseRequest(KEYS[1], KEYS[2], KEYS[3], KEYS[4], h, now, ARGV[4])
   return answer('START_EXPIRED', KEYS[1])

@@ -2,10 +2,11 @@
   Record one approval of a pending request; the last needed one approves it.
 
   KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
+  KEYS[5] the environment's freeze as this service sees it (freeze:{svc:<env>:<alias>})
   ARGV[1] user   ARGV[2] now   ARGV[3] '1' when the user holds the approver role now (checked at click time)
   ARGV[4] start deadline (ms): an approved request must start within this, or it lapses (startBy)
 
-  Checks, in this order: exists, pending, not expired, not the requester, not already approved by
+  Checks, in this order: exists, pending, not expired, environment not frozen, not the requester, not already approved by
   this user, authorized, service not locked by hand.
 
   Output:
@@ -16,6 +17,7 @@
     NOT_FOUND          no such request (TTL passed, store reset): treat as not approved
     NOT_PENDING        already approved / running / finished / rejected / …; request = current state
     EXPIRED            it was past its expiry: expired now (the caller updates the message)
+    FROZEN             the environment is frozen: nothing is approved while it is; extra = the freeze hash
     SELF_APPROVAL      the requester clicked Approve on their own request
     ALREADY_APPROVED   this user already approved it
     NOT_AUTHORIZED     the user is not (or no longer) an approver
@@ -27,6 +29,7 @@
 local user, now = ARGV[1], ARGV[2]
 local h, reply = loadPending(KEYS[1], KEYS[3], KEYS[4], now)
 if not h then return reply end
+if redis.call('EXISTS', KEYS[5]) == 1 then return answer('FROZEN', KEYS[1], redis.call('HGETALL', KEYS[5])) end
 if user == h.requester then return answer('SELF_APPROVAL', KEYS[1]) end
 if redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then return answer('ALREADY_APPROVED', KEYS[1]) end
 if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end

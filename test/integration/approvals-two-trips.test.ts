@@ -1,0 +1,150 @@
+/**
+ * What the two-round-trip transitions rely on (issue 11): the freeze as each service sees it (the
+ * copies the create / approve / start scripts check), their re-sync by the tick, the environment's
+ * audit copies merged into its history, the optimistic create (no read of the active pointer first),
+ * and the start-deadline tick putting back a running request whose index write was lost.
+ */
+import { keys } from '../../src/redis/keys';
+import { freezeEnvironment, unfreezeEnvironment } from '../../src/approvals/locks';
+import { resyncFreezeCopies } from '../../src/approvals/freeze-copies';
+import { useWorkerDb } from '../helpers/redis';
+import { storeHarness, type StoreHarness } from './approvals-runtime';
+import { approveRequest, lapseDue } from '../../src/approvals/clicks';
+import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { startExecution } from '../../src/approvals/execution';
+import { readAudit } from '../../src/approvals/audit';
+import { BotError } from '../../src/errors';
+
+beforeAll(() => {
+  useWorkerDb();
+});
+
+function input(over: Partial<SubmitInput> = {}): SubmitInput {
+  return {
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    plan: {
+      verb: 'deploy',
+      image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'a'.repeat(64),
+      tag: 'v1.2.3',
+      currentTaskDefinition: 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:41',
+    },
+    summary: 'Deploy `v1.2.3` to *web*',
+    requester: 'UDEV1',
+    channel: 'CPROD',
+    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
+    ...over,
+  };
+}
+
+async function refusalText(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof BotError) return err.userMessage;
+    throw err;
+  }
+  return 'no refusal';
+}
+
+describe('two round trips per transition: what they rely on (real Redis)', () => {
+  let h: StoreHarness;
+  beforeEach(async () => {
+    h = await storeHarness();
+    h.slack.setUserGroup('SLEADS', []);
+    h.slack.setUserGroup('SDEVS', []);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const prodAliases = () =>
+    Object.entries(h.rt.config.services)
+      .filter(([, s]) => s.environment === 'prod')
+      .map(([a]) => a);
+
+  it('a freeze is copied to every service of its environment, and only there; unfreeze removes the copies', async () => {
+    await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
+    const freeze = await h.rt.redis.hgetall(keys.envFreeze('prod'));
+    expect(freeze.by).toBe('ULEAD1');
+    expect(prodAliases().length).toBeGreaterThan(1);
+    for (const alias of prodAliases()) expect(await h.rt.redis.hgetall(keys.serviceFreeze('prod', alias))).toEqual(freeze);
+    const elsewhere = Object.entries(h.rt.config.services).filter(([, s]) => s.environment !== 'prod');
+    for (const [alias, s] of elsewhere) expect(await h.rt.redis.exists(keys.serviceFreeze(s.environment, alias))).toBe(0);
+
+    await unfreezeEnvironment(h.rt, 'prod', 'ULEAD1');
+    for (const alias of prodAliases()) expect(await h.rt.redis.exists(keys.serviceFreeze('prod', alias))).toBe(0);
+  });
+
+  it('the scripts refuse through the copy: create, approve (pending) and start (approved, then failed)', async () => {
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const pending = await submitRequest(h.rt, input());
+    const approvedOne = await submitRequest(h.rt, input({ service: 'worker' }));
+    await approveRequest(h.rt, approvedOne.id, 'ULEAD1');
+    await freezeEnvironment(h.rt, 'prod', 'ULEAD2', 'incident');
+
+    expect(await refusalText(submitRequest(h.rt, input({ service: 'web', invocationId: 'cmd-other' })))).toContain(
+      'is frozen by <@ULEAD2>',
+    );
+    const click = await approveRequest(h.rt, pending.id, 'ULEAD1');
+    expect(click).toMatchObject({ ok: false, code: 'FROZEN' });
+    expect((await getRequest(h.rt.redis, pending.id))!.state).toBe('pending');
+    expect(await startExecution(h.rt, approvedOne.id)).toMatchObject({ ok: false, code: 'FROZEN' });
+    expect(await getRequest(h.rt.redis, approvedOne.id)).toMatchObject({ state: 'failed' });
+  });
+
+  it('the tick re-syncs a copy that is missing (a service added while frozen, a lost write) and one left over', async () => {
+    await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
+    await h.rt.redis.del(keys.serviceFreeze('prod', 'web'));
+    // Without the copy the script cannot see the freeze...
+    await expect(submitRequest(h.rt, input({ invocationId: 'cmd-a' }))).resolves.toMatchObject({ state: 'pending' });
+    // ...until the tick puts it back.
+    expect(await resyncFreezeCopies(h.rt)).toBe(1);
+    expect(await h.rt.redis.hgetall(keys.serviceFreeze('prod', 'web'))).toEqual(await h.rt.redis.hgetall(keys.envFreeze('prod')));
+    expect(await resyncFreezeCopies(h.rt)).toBe(0);
+
+    // A copy left over after the freeze is gone (an unfreeze whose copy write failed) is removed.
+    await h.rt.redis.del(keys.envFreeze('prod'));
+    expect(await resyncFreezeCopies(h.rt)).toBe(prodAliases().length);
+    for (const alias of prodAliases()) expect(await h.rt.redis.exists(keys.serviceFreeze('prod', alias))).toBe(0);
+  });
+
+  it('the environment history merges the request copies with the freezes, newest first', async () => {
+    await submitRequest(h.rt, input());
+    h.clock.advance(1000);
+    await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
+    expect(await h.rt.redis.xlen(keys.envRequestAudit('prod'))).toBe(1);
+    const entries = await readAudit(h.rt.redis, 'prod', { limit: 10 });
+    expect(entries.map((e) => e.event)).toEqual(['frozen', 'created']);
+    expect((await readAudit(h.rt.redis, 'prod', { limit: 1 })).map((e) => e.event)).toEqual(['frozen']);
+  });
+
+  it('create passes over an open request it did not read first: BUSY, and a stale pending one is expired', async () => {
+    const first = await submitRequest(h.rt, input());
+    expect(await refusalText(submitRequest(h.rt, input()))).toContain('already a deploy request for `web` waiting for approval');
+    expect((await getRequest(h.rt.redis, first.id))!.state).toBe('pending');
+    h.clock.advance(2 * 3600_000);
+    const second = await submitRequest(h.rt, input());
+    expect(second.state).toBe('pending');
+    expect((await getRequest(h.rt.redis, first.id))!.state).toBe('expired');
+    expect(await h.rt.redis.zscore(keys.pendingByExpiry(), first.id)).toBeNull();
+    expect(await h.rt.redis.zscore(keys.pendingByExpiry(), second.id)).not.toBeNull();
+  });
+
+  it('a running request missing from the running index (its write lost) is put back by the start-deadline tick', async () => {
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const req = await submitRequest(h.rt, input());
+    await approveRequest(h.rt, req.id, 'ULEAD1');
+    expect(await h.rt.redis.get(keys.handOffClaim(req.id))).not.toBeNull();
+    const startBy = Number(await h.rt.redis.zscore(keys.approvedByStartBy(), req.id));
+    expect((await startExecution(h.rt, req.id)).ok).toBe(true);
+    // As if the write after the start script had been lost:
+    await h.rt.redis.zrem(keys.runningIndex(), req.id);
+    await h.rt.redis.zadd(keys.approvedByStartBy(), startBy, req.id);
+    h.clock.advance(startBy - h.rt.now() + 1);
+    expect(await lapseDue(h.rt)).toEqual([]);
+    expect(await h.rt.redis.zscore(keys.runningIndex(), req.id)).not.toBeNull();
+    expect((await getRequest(h.rt.redis, req.id))!.state).toBe('running');
+  });
+});
