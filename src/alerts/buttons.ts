@@ -55,7 +55,10 @@ const M = defineMessages('alerts.buttons', {
     en: 'You are not allowed to read from {env}, so you cannot take this alert.',
     ko: '{env}를 조회할 권한이 없어 이 알림을 맡을 수 없습니다.',
   },
-  noStream: { en: ':grey_question: This alert has no log stream I can read.', ko: ':grey_question: 이 알림에는 읽을 수 있는 로그 스트림이 없습니다.' },
+  noStream: {
+    en: ':grey_question: This alert has no log stream I can read.',
+    ko: ':grey_question: 이 알림에는 읽을 수 있는 로그 스트림이 없습니다.',
+  },
   gettingPublic: {
     en: ':hourglass_flowing_sand: Getting the last {n} log lines of task {task}; they will appear in the thread.',
     ko: ':hourglass_flowing_sand: 작업 {task}의 마지막 로그 {n}줄을 가져오는 중입니다. 스레드에 올라옵니다.',
@@ -219,7 +222,9 @@ async function acknowledge(ctx: ActionContext): Promise<void> {
   await ctx.whisper(t('ackDone'));
 }
 
-export async function handleAlertButton(ctx: ActionContext): Promise<void> {
+export async function handleAlertButton(clicked: ActionContext): Promise<void> {
+  // The answers below are for the clicker only: in their Slack language (asked once, then cached).
+  const ctx: ActionContext = { ...clicked, locale: await clicked.rt.people.localeOf(clicked.userId) };
   switch (ctx.action.action_id) {
     case ACTION_STATUS:
       return runAsCommand(ctx, (svc) => `status ${svc.alias}`);

@@ -175,9 +175,7 @@ function alertLogsSection(logs: LogExcerpt | undefined, n: number, locale: Local
   const where = logs.group && logs.stream ? ` (${code(truncate(logs.group, 80))} › ${code(truncate(logs.stream, 100))})` : '';
   if (logs.error) return t('logsError', { where, error: escapeMrkdwn(truncate(oneLine(logs.error), 300)) });
   if (!logs.lines || logs.lines.length === 0) return t('logsEmpty', { where });
-  const shown = logs.lines
-    .slice(-n)
-    .map((l) => escapeMrkdwn(truncate(oneLine(l).replace(/```/g, "'''"), ALERT_LOG_LINE_CHARS)));
+  const shown = logs.lines.slice(-n).map((l) => escapeMrkdwn(truncate(oneLine(l).replace(/```/g, "'''"), ALERT_LOG_LINE_CHARS)));
   return `${t('logsHead', { n: shown.length, where })}\n\`\`\`${shown.join('\n') || ' '}\`\`\``;
 }
 
@@ -190,16 +188,17 @@ function alertLogsSection(logs: LogExcerpt | undefined, n: number, locale: Local
 export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Locale = 'en'): SlackMessage {
   const t = M.in(locale);
   const title = headline(v, svc, locale);
-  const blocks: KnownBlock[] = [header(title)];
+  const blocks: KnownBlock[] = [header(oneLine(title))];
   let used = 1;
   if (v.ackBy) {
     blocks.push(context(t('onIt', { user: `<@${v.ackBy}>`, since: slackDate(v.ackAt ?? v.lastAt) })));
     used += 1;
   }
   const summary = taskSummary(v, locale);
-  const lines = [summary ? `*${escapeMrkdwn(summary)}*` : '', ...signalLines(v, locale).map((l) => `• ${escapeMrkdwn(l)}`)].filter(
-    Boolean,
-  );
+  const lines = [
+    summary ? `*${escapeMrkdwn(oneLine(summary))}*` : '',
+    ...signalLines(v, locale).map((l) => `• ${escapeMrkdwn(truncate(oneLine(l), ALERT_REASON_CHARS))}`),
+  ].filter(Boolean);
   if (v.deploy?.reason) lines.push(`> ${escapeMrkdwn(truncate(oneLine(v.deploy.reason), ALERT_REASON_CHARS))}`);
   if (v.action?.reason)
     lines.push(
@@ -229,13 +228,13 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
     );
   const footLines = 1;
   if (v.first) {
-    blocks.push(section(`${factsLine(v.first, svc, locale)}\n${whyLine(v.first, locale)}`));
+    blocks.push(section(`${oneLine(factsLine(v.first, svc, locale))}\n${oneLine(whyLine(v.first, locale))}`));
     used += 2;
     // The log lines get what is left: a heading line and at least one line, else none.
     const logs = alertLogsSection(v.logs, Math.min(ALERT_LOG_LINES, ALERT_MAX_LINES - used - footLines - 1), locale);
     if (logs && used + logs.split('\n').length + footLines <= ALERT_MAX_LINES) blocks.push(section(logs));
   }
-  blocks.push(context([...links, ...times].join(' · ')));
+  blocks.push(context(oneLine([...links, ...times].join(' · '))));
   blocks.push(buttons(svc, v, locale));
   const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v, locale), ...signalLines(v, locale)].filter(Boolean).join(' — ');
   // The fallback (notification) text is mrkdwn too: AWS reasons in it are escaped like in the blocks.

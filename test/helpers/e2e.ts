@@ -128,7 +128,14 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   // The Slack function's own hand-off (signed Invoke to the loopback endpoint), with time bounds a
   // loaded test machine cannot trip; the production bounds are tested in test/unit/lambda-invoke.test.ts.
   const invoker = createAsyncInvoker({ env, connectTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
-  const rt = createRuntime({ env, config, profile: 'edge', now: opts.now, sleep, dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker) });
+  const rt = createRuntime({
+    env,
+    config,
+    profile: 'edge',
+    now: opts.now,
+    sleep,
+    dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker),
+  });
   const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now, sleep });
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
