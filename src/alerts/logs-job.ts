@@ -64,15 +64,15 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
     const why = await logsErrorText(rt.aws.logs(loc.region, svc.env), err, loc);
-    await say(logsReply(meta, undefined, why));
+    await say(logsReply(meta, undefined, why, locale));
     return;
   }
   if (logsFitInMessage(lines)) {
-    await say(logsReply(meta, lines));
+    await say(logsReply(meta, lines, undefined, locale));
     return;
   }
   // Too long for one message: the whole excerpt as a file, in the thread or (private) in a direct message.
-  const intro = logsReply(meta, lines.slice(-1));
+  const intro = logsReply(meta, lines.slice(-1), undefined, locale);
   const file = {
     filename: `${svc.alias}-${meta.taskId}.log`,
     title: t('fileTitle', { n: lines.length, alias: svc.alias, task: meta.taskId }),

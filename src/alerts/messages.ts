@@ -64,6 +64,16 @@ const M = defineMessages('alerts.messages', {
   timeFirst: { en: 'first {at}', ko: '처음 {at}' },
   timeLast: { en: 'last {at}', ko: '마지막 {at}' },
   timeRecovered: { en: 'recovered {at}', ko: '복구 {at}' },
+  logsOf: { en: 'Logs of {alias} task {task}, for {user} ({link})', ko: '{alias} 작업 {task}의 로그, {user} 님 요청 ({link})' },
+  logsOfContainer: {
+    en: 'Logs of {alias} task {task}, container {container}, for {user} ({link})',
+    ko: '{alias} 작업 {task} 컨테이너 {container}의 로그, {user} 님 요청 ({link})',
+  },
+  logsErrorText: { en: 'Logs of {alias} task {task}: {error}', ko: '{alias} 작업 {task}의 로그: {error}' },
+  logsNoLinesText: { en: 'Logs of {alias} task {task}: no lines', ko: '{alias} 작업 {task}의 로그: 없음' },
+  noLines: { en: 'The stream has no log lines.', ko: '스트림에 로그가 없습니다.' },
+  lastLinesText: { en: 'Last {n} log lines of {alias} task {task}', ko: '{alias} 작업 {task}의 마지막 로그 {n}줄' },
+  lastLinesHead: { en: '*Last {n} log lines*: {head}', ko: '*마지막 로그 {n}줄*: {head}' },
 });
 
 export const ACTION_LOGS = 'alert:logs';
@@ -273,27 +283,38 @@ export function recoveredReply(v: IncidentView, by: string): SlackMessage {
   return { text, blocks: [section(`✅ *Recovered:* ${escapeMrkdwn(by)}.${what ? `\n${escapeMrkdwn(what)}.` : ''}`)] };
 }
 
-/** The Logs button's answer in the thread. */
+/** The Logs button's answer in the thread (in the clicker's language when only they see it, else the workspace's). */
 export function logsReply(
   meta: { alias: string; taskId: string; container?: string; region: string; group: string; stream: string; userId: string },
   lines: readonly string[] | undefined,
   error?: string,
+  locale: Locale = 'en',
 ): SlackMessage {
+  const t = M.in(locale);
   const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
-  const head = `Logs of ${code(meta.alias)} task ${code(meta.taskId)}${meta.container ? `, container ${code(meta.container)}` : ''}, for <@${meta.userId}> (${link})`;
+  const head = t(meta.container ? 'logsOfContainer' : 'logsOf', {
+    alias: code(meta.alias),
+    task: code(meta.taskId),
+    container: meta.container ? code(meta.container) : '',
+    user: `<@${meta.userId}>`,
+    link,
+  });
   if (error)
     return {
-      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: ${error}`),
+      text: escapeMrkdwn(t('logsErrorText', { alias: meta.alias, task: meta.taskId, error })),
       blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)],
+      locale,
     };
   if (!lines || lines.length === 0)
     return {
-      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: no lines`),
-      blocks: [section(`${head}\n_The stream has no log lines._`)],
+      text: escapeMrkdwn(t('logsNoLinesText', { alias: meta.alias, task: meta.taskId })),
+      blocks: [section(`${head}\n_${t('noLines')}_`)],
+      locale,
     };
   return {
-    text: escapeMrkdwn(`Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`),
-    blocks: [section(`*Last ${lines.length} log lines*: ${head}\n${logBlock(lines)}`)],
+    text: escapeMrkdwn(t('lastLinesText', { n: lines.length, alias: meta.alias, task: meta.taskId })),
+    blocks: [section(`${t('lastLinesHead', { n: lines.length, head })}\n${logBlock(lines)}`)],
+    locale,
   };
 }
 
