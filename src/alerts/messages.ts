@@ -148,8 +148,10 @@ const SUMMARY_MAX_LINES = 3;
 /** Log lines shown in the alert at most (the Logs button posts more). */
 const ALERT_LOG_LINES = 5;
 /** Characters of one log line / one quoted reason in the alert. */
-const ALERT_LOG_LINE_CHARS = 160;
-const ALERT_REASON_CHARS = 240;
+const ALERT_LOG_LINE_CHARS = 120;
+const ALERT_REASON_CHARS = 200;
+/** Characters of the "why" line: the reasons and the explanation, about three lines on a laptop screen. */
+const ALERT_WHY_CHARS = 420;
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
@@ -173,9 +175,12 @@ function factsLine(f: TaskFacts, svc: ResolvedService, locale: Locale): string {
 function whyLine(f: TaskFacts, locale: Locale): string {
   const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
   const reason = raw.length
-    ? raw.map((r) => escapeMrkdwn(truncate(oneLine(r), ALERT_REASON_CHARS))).join(' — ')
+    ? raw.map((r) => escapeMrkdwn(truncate(oneLine(r), ALERT_REASON_CHARS / 2))).join(' — ')
     : escapeMrkdwn(f.reasonLabel);
-  return M.in(locale)('whyLine', { reason, explanation: escapeMrkdwn(oneLine(explainFailure({ ...f, exitCode: f.exitCode }))) });
+  return truncate(
+    M.in(locale)('whyLine', { reason, explanation: escapeMrkdwn(oneLine(explainFailure({ ...f, exitCode: f.exitCode }))) }),
+    ALERT_WHY_CHARS,
+  );
 }
 
 /** The last `n` log lines, each on one line and shortened, fenced; with where they come from. */
@@ -206,7 +211,7 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
   }
   const summary = taskSummary(v, locale);
   const lines = [
-    summary ? `*${escapeMrkdwn(oneLine(summary))}*` : '',
+    summary ? `*${escapeMrkdwn(truncate(oneLine(summary), ALERT_REASON_CHARS))}*` : '',
     ...signalLines(v, locale).map((l) => `• ${escapeMrkdwn(truncate(oneLine(l), ALERT_REASON_CHARS))}`),
   ].filter(Boolean);
   if (v.deploy?.reason) lines.push(`> ${escapeMrkdwn(truncate(oneLine(v.deploy.reason), ALERT_REASON_CHARS))}`);
