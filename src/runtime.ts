@@ -66,4 +66,9 @@ export interface Runtime {
   botToken: string;
   mode: 'lambda' | 'local';
   now(): number;
+  /**
+   * Wait `ms` (a timer; the tests hand in their own, moved with their clock). Used where the bot
+   * deliberately waits, e.g. spacing out an alert's updates (src/alerts/sync.ts).
+   */
+  sleep(ms: number): Promise<void>;
 }

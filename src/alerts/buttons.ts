@@ -6,26 +6,83 @@
  * and thread to answer in all come from there, never from the click. A click is refused unless it
  * comes from the channel the alert is in, and the clicker's role is checked (again in the worker).
  *
- * Status and Roll back run `/ecs status <service>` / `/ecs rollback <service>` for the incident's
- * service as if the clicker had typed them in the alert's channel (submitCommand: same parsing,
- * authorization, idempotency and approval workflow). Logs hands a job to the worker that posts
- * more lines of the failed container in the alert's thread.
+ * Status, Roll back and Mute 1 h run `/ecs status <service>`, `/ecs rollback <service>` and
+ * `/ecs mute <service> 1h --reason "muted from the alert"` for the incident's service as if the
+ * clicker had typed them in the alert's channel (submitCommand: same parsing, authorization,
+ * idempotency, approval workflow, mute limits and announcement). Logs hands a job to the worker
+ * that posts more lines of the failed container in the alert's thread. "I'm on it" records who
+ * has the incident (lua/ack-1.lua: the first to press it keeps it; a later clicker is told who has
+ * it, there is no take-over) and the message shows it at once.
+ *
+ * Answers only the clicker sees are in the clicker's language (ctx.locale); the mute reason, which
+ * the channel sees in the mute notice, is in the workspace's.
  */
 import { z } from 'zod';
 import type { ActionContext } from '../hooks/actions';
 import type { SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
+import { slackDate } from '../slack/time';
 import { findService } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { withStore } from '../redis/client';
 import type { Runtime } from '../runtime';
 import { parseIncidentRef, type IncidentView } from './incident';
-import { ACTION_LOGS, ACTION_ROLLBACK, ACTION_STATUS } from './messages';
-import { readIncident } from './store';
+import { ACTION_ACK, ACTION_LOGS, ACTION_MUTE, ACTION_ROLLBACK, ACTION_STATUS } from './messages';
+import { acknowledgeIncident, readIncident } from './store';
+import { syncIncident } from './sync';
+
+const M = defineMessages('alerts.buttons', {
+  invalid: {
+    en: ':grey_question: This button is no longer valid (it belongs to an older message).',
+    ko: ':grey_question: 더 이상 쓸 수 없는 버튼입니다 (이전 메시지의 버튼입니다).',
+  },
+  over: {
+    en: ':grey_question: This alert is over (a newer alert of {service} replaced it, or it is no longer on record). Use `/ecs status {alias}` or `/ecs logs {alias}`.',
+    ko: ':grey_question: 끝난 알림입니다 ({service}의 새 알림으로 바뀌었거나 기록이 더 이상 없습니다). `/ecs status {alias}` 또는 `/ecs logs {alias}`를 쓰세요.',
+  },
+  otherChannel: {
+    en: ':no_entry: This button belongs to an alert in another channel, so I did nothing.',
+    ko: ':no_entry: 다른 채널의 알림 버튼이라 아무것도 하지 않았습니다.',
+  },
+  notReader: {
+    en: "You are not allowed to read from {env}, so I can't show these logs.",
+    ko: '{env}를 조회할 권한이 없어 이 로그를 보여 드릴 수 없습니다.',
+  },
+  notReaderAck: {
+    en: 'You are not allowed to read from {env}, so you cannot take this alert.',
+    ko: '{env}를 조회할 권한이 없어 이 알림을 맡을 수 없습니다.',
+  },
+  noStream: {
+    en: ':grey_question: This alert has no log stream I can read.',
+    ko: ':grey_question: 이 알림에는 읽을 수 있는 로그 스트림이 없습니다.',
+  },
+  gettingPublic: {
+    en: ':hourglass_flowing_sand: Getting the last {n} log lines of task {task}; they will appear in the thread.',
+    ko: ':hourglass_flowing_sand: 작업 {task}의 마지막 로그 {n}줄을 가져오는 중입니다. 스레드에 올라옵니다.',
+  },
+  gettingPrivate: {
+    en: ':hourglass_flowing_sand: Getting the last {n} log lines of task {task}; only you will see them, in the thread (a long excerpt as a file in a direct message).',
+    ko: ':hourglass_flowing_sand: 작업 {task}의 마지막 로그 {n}줄을 가져오는 중입니다. 스레드에서 본인에게만 보입니다 (길면 DM으로 파일을 보냅니다).',
+  },
+  muteReason: { en: 'muted from the alert', ko: '알림에서 끔' },
+  ackDone: {
+    en: "👀 You're on it: the alert says so. Press Mute 1 h if it is noisy while you work on it.",
+    ko: '👀 대응을 맡았습니다. 알림에 표시됩니다. 작업하는 동안 시끄러우면 1시간 알림 끄기를 누르세요.',
+  },
+  ackYours: { en: '👀 You are already on it (since {since}).', ko: '👀 이미 대응 중입니다 ({since}부터).' },
+  ackTaken: {
+    en: '👀 {user} is already on it (since {since}). Ask them in the thread before you step in; the alert keeps showing {user}.',
+    ko: '👀 {user} 님이 이미 대응 중입니다 ({since}부터). 함께하려면 스레드에서 먼저 이야기하세요. 알림에는 계속 {user} 님이 표시됩니다.',
+  },
+});
 
 /** Lines the Logs button posts. */
 const LOGS_BUTTON_LINES = 50;
+/** How long Mute 1 h mutes. */
+const MUTE_BUTTON_DURATION = '1h';
 
 /** The Logs button's job: which incident, for whom. Everything else is read from the incident in the worker. */
 export const logsJobSchema = z.object({
@@ -36,10 +93,6 @@ export const logsJobSchema = z.object({
   lines: z.number().int().min(1).max(500),
 });
 export type LogsJob = z.infer<typeof logsJobSchema>;
-
-const invalid = ':grey_question: This button is no longer valid (it belongs to an older message).';
-const over = (svc: ResolvedService) =>
-  `:grey_question: This alert is over (a newer alert of ${code(svc.alias)} replaced it, or it is no longer on record). Use \`/ecs status ${svc.alias}\` or \`/ecs logs ${svc.alias}\`.`;
 
 /** The incident a reference names, with its service, when both still exist; undefined otherwise. */
 export async function incidentOf(
@@ -54,19 +107,24 @@ export async function incidentOf(
   return { svc, gen: r.gen, ...(incident && incident.gen === r.gen ? { incident } : {}) };
 }
 
+function overText(svc: ResolvedService, locale: Locale): string {
+  return M.in(locale)('over', { service: code(svc.alias), alias: svc.alias });
+}
+
 /**
  * The incident this click acts on, when the click comes from the channel its alert is in;
  * otherwise the clicker is told why not and undefined is returned.
  */
 async function clickedIncident(ctx: ActionContext): Promise<{ svc: ResolvedService; incident: IncidentView } | undefined> {
+  const t = M.in(ctx.locale);
   const found = await incidentOf(ctx.rt, ctx.action.value);
   if (!found) {
-    await ctx.whisper(invalid);
+    await ctx.whisper(t('invalid'));
     return undefined;
   }
   const { svc, incident } = found;
   if (!incident) {
-    await ctx.whisper(over(svc));
+    await ctx.whisper(overText(svc, ctx.locale));
     return undefined;
   }
   if (!incident.channel || incident.channel !== ctx.channelId) {
@@ -77,7 +135,7 @@ async function clickedIncident(ctx: ActionContext): Promise<{ svc: ResolvedServi
       alertChannel: incident.channel,
       service: svc.alias,
     });
-    await ctx.whisper(':no_entry: This button belongs to an alert in another channel, so I did nothing.');
+    await ctx.whisper(t('otherChannel'));
     return undefined;
   }
   return { svc, incident };
@@ -89,13 +147,13 @@ async function answer(rt: Runtime, ctx: ActionContext, msg: SlackMessage): Promi
 }
 
 /** Run a command for the incident's service as if the clicker typed it in the alert's channel. */
-async function runAsCommand(ctx: ActionContext, verb: 'status' | 'rollback'): Promise<void> {
+async function runAsCommand(ctx: ActionContext, command: (svc: ResolvedService) => string): Promise<void> {
   const { rt, body, action, userId } = ctx;
   const found = await clickedIncident(ctx);
   if (!found) return;
   const msg = await ctx.submitCommand({
     id: `alert-${action.action_ts}-${userId}`,
-    text: `${verb} ${found.svc.alias}`,
+    text: command(found.svc),
     userId,
     userName: body.user.username ?? body.user.name,
     channelId: found.incident.channel!,
@@ -108,10 +166,10 @@ async function runAsCommand(ctx: ActionContext, verb: 'status' | 'rollback'): Pr
 }
 
 /** Logs are read-only: anyone who may read the environment may ask for more lines of an alert they can see. */
-export async function ensureReader(rt: Runtime, svc: ResolvedService, userId: string): Promise<void> {
+export async function ensureReader(rt: Runtime, svc: ResolvedService, userId: string, what: 'logs' | 'ack' = 'logs'): Promise<void> {
   if (!(await rt.access.holds(svc.environment, userId, 'reader'))) {
-    throw new BotError('FORBIDDEN', `logs button denied for ${userId} in ${svc.environment}`, {
-      userMessage: `You are not allowed to read from ${code(svc.environment)}, so I can't show these logs.`,
+    throw new BotError('FORBIDDEN', `alert ${what} button denied for ${userId} in ${svc.environment}`, {
+      userMessage: M.lazy(what === 'logs' ? 'notReader' : 'notReaderAck', { env: code(svc.environment) }),
     });
   }
 }
@@ -121,8 +179,9 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
   const found = await clickedIncident(ctx);
   if (!found) return;
   const { svc, incident } = found;
+  const t = M.in(ctx.locale);
   if (!incident.first || !incident.logs?.group || !incident.logs.stream) {
-    await ctx.whisper(':grey_question: This alert has no log stream I can read.');
+    await ctx.whisper(t('noStream'));
     return;
   }
   await ensureReader(rt, svc, userId);
@@ -134,24 +193,53 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
     lines: LOGS_BUTTON_LINES,
   };
   await rt.dispatcher.dispatch(job);
-  const where =
-    svc.env.visibility.logs === 'public'
-      ? 'they will appear in the thread'
-      : 'only you will see them, in the thread (a long excerpt as a file in a direct message)';
-  await ctx.whisper(
-    `:hourglass_flowing_sand: Getting the last ${LOGS_BUTTON_LINES} log lines of task ${code(incident.first.taskId)}; ${where}.`,
-  );
+  const params = { n: LOGS_BUTTON_LINES, task: code(incident.first.taskId) };
+  await ctx.whisper(svc.env.visibility.logs === 'public' ? t('gettingPublic', params) : t('gettingPrivate', params));
 }
 
-export async function handleAlertButton(ctx: ActionContext): Promise<void> {
+/** "I'm on it": record the clicker as the one handling the incident (once) and show it on the alert. */
+async function acknowledge(ctx: ActionContext): Promise<void> {
+  const { rt, userId } = ctx;
+  const found = await clickedIncident(ctx);
+  if (!found) return;
+  const { svc, incident } = found;
+  await ensureReader(rt, svc, userId, 'ack');
+  const t = M.in(ctx.locale);
+  const res = await withStore(() => acknowledgeIncident(rt.redis, svc, incident.gen, userId, rt.now()), 'unchanged');
+  if (res.status === 'already') {
+    const since = slackDate(res.at ?? incident.lastAt);
+    await ctx.whisper(res.by === userId ? t('ackYours', { since }) : t('ackTaken', { user: `<@${res.by}>`, since }));
+    return;
+  }
+  if (res.status !== 'ok') {
+    await ctx.whisper(overText(svc, ctx.locale));
+    return;
+  }
+  const log = rt.log.child({ service: svc.alias, environment: svc.environment, gen: incident.gen });
+  log.info('alert acknowledged', { by: userId, action: res.action });
+  // Whoever holds the lease otherwise renders it: they see `rev` moved and render again.
+  if (res.action === 'update') await syncIncident(rt, svc, incident.gen, log, { immediate: true });
+  await ctx.whisper(t('ackDone'));
+}
+
+export async function handleAlertButton(clicked: ActionContext): Promise<void> {
+  // The answers below are for the clicker only: in their Slack language (asked once, then cached).
+  const ctx: ActionContext = { ...clicked, locale: await clicked.rt.people.localeOf(clicked.userId) };
   switch (ctx.action.action_id) {
     case ACTION_STATUS:
-      return runAsCommand(ctx, 'status');
+      return runAsCommand(ctx, (svc) => `status ${svc.alias}`);
     case ACTION_ROLLBACK:
-      return runAsCommand(ctx, 'rollback');
+      return runAsCommand(ctx, (svc) => `rollback ${svc.alias}`);
+    case ACTION_MUTE:
+      return runAsCommand(
+        ctx,
+        (svc) => `mute ${svc.alias} ${MUTE_BUTTON_DURATION} --reason "${M.in(ctx.rt.people.workspace)('muteReason')}"`,
+      );
     case ACTION_LOGS:
       return requestLogs(ctx);
+    case ACTION_ACK:
+      return acknowledge(ctx);
     default:
-      await ctx.whisper(invalid);
+      await ctx.whisper(M.in(ctx.locale)('invalid'));
   }
 }

@@ -152,6 +152,8 @@ export interface IncidentView {
   channel?: string;
   rev: number;
   shown: number;
+  /** When the message was last posted or updated (ms); the next update waits for the spacing. */
+  shownAt?: number;
   recoveredAt?: number;
   /** Why it recovered (a catalog token or plain text). */
   recoveredBy?: string;
@@ -262,6 +264,7 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
     channel: h.channel || undefined,
     rev: num(h.rev),
     shown: num(h.shown, -1),
+    shownAt: h.shownAt ? num(h.shownAt) : undefined,
     recoveredAt: h.recoveredAt ? num(h.recoveredAt) : undefined,
     recoveredBy: h.recoveredBy || undefined,
     ackBy: h.ackBy || undefined,

@@ -9,6 +9,22 @@ import { lastLines, logsErrorText } from './logs';
 import { logsFitInMessage, logsReply } from './messages';
 import { section, type SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('alerts.logsJob', {
+  fileTitle: {
+    en: 'Last {n} log lines of {alias} task {task}',
+    ko: '{alias} 작업 {task}의 마지막 로그 {n}줄',
+  },
+  inDm: {
+    en: 'The last {n} log lines of {alias} task {task} are in the file I sent you in a direct message',
+    ko: '{alias} 작업 {task}의 마지막 로그 {n}줄은 DM으로 보낸 파일에 있습니다',
+  },
+  inDmBlock: {
+    en: ':paperclip: The last {n} log lines of {alias} task {task} are in the file I sent you in a direct message.',
+    ko: ':paperclip: {alias} 작업 {task}의 마지막 로그 {n}줄은 DM으로 보낸 파일에 있습니다.',
+  },
+});
 
 export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   const log = rt.log.child({ job: job.id, incident: job.incident });
@@ -37,6 +53,9 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   };
   // The environment's visibility: private (the default) shows the lines to the clicker only.
   const isPrivate = svc.env.visibility.logs !== 'public';
+  // What only the clicker sees is in their language; what the thread shows, in the workspace's.
+  const locale = isPrivate ? await rt.people.localeOf(job.userId) : rt.people.workspace;
+  const t = M.in(locale);
   const say = (msg: SlackMessage): Promise<unknown> =>
     isPrivate ? rt.slack.ephemeral(channel, job.userId, msg, threadTs) : rt.slack.post(channel, msg, { threadTs });
   let lines: string[];
@@ -45,18 +64,18 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
     const why = await logsErrorText(rt.aws.logs(loc.region, svc.env), err, loc);
-    await say(logsReply(meta, undefined, why));
+    await say(logsReply(meta, undefined, why, locale));
     return;
   }
   if (logsFitInMessage(lines)) {
-    await say(logsReply(meta, lines));
+    await say(logsReply(meta, lines, undefined, locale));
     return;
   }
   // Too long for one message: the whole excerpt as a file, in the thread or (private) in a direct message.
-  const intro = logsReply(meta, lines.slice(-1));
+  const intro = logsReply(meta, lines.slice(-1), undefined, locale);
   const file = {
     filename: `${svc.alias}-${meta.taskId}.log`,
-    title: `Last ${lines.length} log lines of ${svc.alias} task ${meta.taskId}`,
+    title: t('fileTitle', { n: lines.length, alias: svc.alias, task: meta.taskId }),
     content: lines.join('\n') + '\n',
     comment: intro.text,
   };
@@ -66,11 +85,8 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   }
   await rt.slack.uploadText(await rt.slack.openDm(job.userId), file);
   await say({
-    text: `The last ${lines.length} log lines of ${svc.alias} task ${meta.taskId} are in the file I sent you in a direct message`,
-    blocks: [
-      section(
-        `:paperclip: The last ${lines.length} log lines of ${code(svc.alias)} task ${code(meta.taskId)} are in the file I sent you in a direct message.`,
-      ),
-    ],
+    text: t('inDm', { n: lines.length, alias: svc.alias, task: meta.taskId }),
+    blocks: [section(t('inDmBlock', { n: lines.length, alias: code(svc.alias), task: code(meta.taskId) }))],
+    locale,
   });
 }

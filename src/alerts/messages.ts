@@ -6,13 +6,14 @@
 import type { KnownBlock } from '@slack/types';
 import type { ResolvedService } from '../config/schema';
 import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
-import { code, escapeMrkdwn, LIMITS, notificationText, truncate } from '../slack/text';
+import { code, escapeMrkdwn, notificationText, truncate } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { explainFailure } from './classify';
 import {
   actionLabel,
   headline,
+  labelText,
   incidentRef,
   signalLines,
   spanWords,
@@ -37,11 +38,49 @@ const M = defineMessages('alerts.messages', {
     en: ' This is longer than the {max} a requester may mute in {env}; {user} set it as an approver.',
     ko: ' {env}에서 요청자가 끌 수 있는 {max}보다 깁니다. {user} 님이 승인자로서 설정했습니다.',
   },
+  buttonLogs: { en: 'Logs', ko: '로그' },
+  buttonStatus: { en: 'Status', ko: '상태' },
+  buttonRollback: { en: 'Roll back', ko: '롤백' },
+  buttonMute: { en: 'Mute 1 h', ko: '1시간 알림 끄기' },
+  buttonAck: { en: "I'm on it", ko: '제가 볼게요' },
+  onIt: { en: '👀 {user} is on it (since {since})', ko: '👀 {user} 님이 대응 중 ({since}부터)' },
+  more: { en: '+{n} more in the thread and behind Status', ko: '그 밖에 {n}건: 스레드와 상태 버튼에서 볼 수 있습니다' },
+  circuitBreaker: {
+    en: 'ECS marks a deployment failed when its circuit breaker trips: the new tasks kept failing. With rollback on, the service returns to the last deployment that completed.',
+    ko: 'ECS는 서킷 브레이커가 작동하면 배포를 실패로 표시합니다. 새 작업이 계속 실패했다는 뜻입니다. 롤백이 켜져 있으면 서비스는 마지막으로 완료된 배포로 돌아갑니다.',
+  },
+  factTask: { en: 'task {task}', ko: '작업 {task}' },
+  factImage: { en: 'image {tag}', ko: '이미지 {tag}' },
+  factContainer: { en: 'container {container}', ko: '컨테이너 {container}' },
+  factExit: { en: 'exit {code}', ko: '종료 코드 {code}' },
+  whyLine: { en: '*Why it stopped:* {reason} — {explanation}', ko: '*중지 이유:* {reason} — {explanation}' },
+  logsHead: { en: '*Last {n} {n|log line|log lines}*{where}', ko: '*마지막 로그 {n}줄*{where}' },
+  logsError: { en: '*Logs*{where}: _{error}_', ko: '*로그*{where}: _{error}_' },
+  logsEmpty: { en: '*Logs*{where}: _the stream has no log lines._', ko: '*로그*{where}: _스트림에 로그가 없습니다._' },
+  linkTask: { en: 'Task in the ECS console', ko: 'ECS 콘솔의 작업' },
+  linkLogs: { en: 'Logs in CloudWatch', ko: 'CloudWatch 로그' },
+  linkService: { en: 'Service', ko: '서비스' },
+  fromRequest: { en: 'from bot request {id} (its thread tracks the rollout)', ko: '봇 요청 {id}의 배포 (진행 상황은 요청 스레드에)' },
+  timeFirst: { en: 'first {at}', ko: '처음 {at}' },
+  timeLast: { en: 'last {at}', ko: '마지막 {at}' },
+  timeRecovered: { en: 'recovered {at}', ko: '복구 {at}' },
+  logsOf: { en: 'Logs of {alias} task {task}, for {user} ({link})', ko: '{alias} 작업 {task}의 로그, {user} 님 요청 ({link})' },
+  logsOfContainer: {
+    en: 'Logs of {alias} task {task}, container {container}, for {user} ({link})',
+    ko: '{alias} 작업 {task} 컨테이너 {container}의 로그, {user} 님 요청 ({link})',
+  },
+  logsErrorText: { en: 'Logs of {alias} task {task}: {error}', ko: '{alias} 작업 {task}의 로그: {error}' },
+  logsNoLinesText: { en: 'Logs of {alias} task {task}: no lines', ko: '{alias} 작업 {task}의 로그: 없음' },
+  noLines: { en: 'The stream has no log lines.', ko: '스트림에 로그가 없습니다.' },
+  lastLinesText: { en: 'Last {n} log lines of {alias} task {task}', ko: '{alias} 작업 {task}의 마지막 로그 {n}줄' },
+  lastLinesHead: { en: '*Last {n} log lines*: {head}', ko: '*마지막 로그 {n}줄*: {head}' },
 });
 
 export const ACTION_LOGS = 'alert:logs';
 export const ACTION_STATUS = 'alert:status';
 export const ACTION_ROLLBACK = 'alert:rollback';
+export const ACTION_MUTE = 'alert:mute';
+export const ACTION_ACK = 'alert:ack';
 
 /** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
 export function tailLines(lines: readonly string[], maxChars: number, maxLineChars = 400): { text: string; omitted: number } {
@@ -73,20 +112,6 @@ function logsSection(logs: LogExcerpt | undefined): KnownBlock | undefined {
   return section(`*Last ${n === 1 ? 'log line' : `${n} log lines`}*${where}\n${logBlock(logs.lines)}`);
 }
 
-function taskFields(f: TaskFacts, svc: ResolvedService): KnownBlock {
-  const fields: string[] = [
-    `*Service*\n${code(svc.alias)} (ECS ${code(svc.service)})`,
-    `*Environment*\n${code(svc.environment)}`,
-    `*Task*\n<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>`,
-    `*Task definition*\n${f.taskDefinition ? code(f.taskDefinition) : '_unknown_'}`,
-    `*Image tag*\n${f.imageTag ? code(f.imageTag) : '_unknown_'}`,
-    `*Container*\n${f.container ? code(f.container) : '_none named_'}`,
-    `*Exit code*\n${typeof f.exitCode === 'number' ? String(f.exitCode) : '_none_'}`,
-    `*Stop code*\n${f.stopCode ? code(f.stopCode) : '_none_'}`,
-  ];
-  return { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, LIMITS.fieldText) })) };
-}
-
 function whyText(f: TaskFacts): string {
   const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
   const reason = raw.length ? raw.map((r) => escapeMrkdwn(truncate(r, 600))).join(' — ') : escapeMrkdwn(f.reasonLabel);
@@ -99,53 +124,136 @@ function hasReadableLogs(f: TaskFacts | undefined, logs: LogExcerpt | undefined)
 }
 
 /** The buttons carry only a reference to the incident (see incidentRef); what they act on is looked up from it. */
-function buttons(svc: ResolvedService, v: Pick<IncidentView, 'first' | 'logs' | 'gen'>): KnownBlock {
+function buttons(svc: ResolvedService, v: Pick<IncidentView, 'first' | 'logs' | 'gen' | 'state'>, locale: Locale): KnownBlock {
+  const t = M.in(locale);
   const ref = incidentRef(svc.environment, svc.alias, v.gen);
   const list: ButtonSpec[] = [];
-  if (hasReadableLogs(v.first, v.logs)) list.push({ text: 'Logs', actionId: ACTION_LOGS, value: ref });
-  list.push({ text: 'Status', actionId: ACTION_STATUS, value: ref });
-  list.push({ text: 'Roll back', actionId: ACTION_ROLLBACK, value: ref });
+  if (hasReadableLogs(v.first, v.logs)) list.push({ text: t('buttonLogs'), actionId: ACTION_LOGS, value: ref });
+  list.push({ text: t('buttonStatus'), actionId: ACTION_STATUS, value: ref });
+  list.push({ text: t('buttonRollback'), actionId: ACTION_ROLLBACK, value: ref });
+  if (v.state === 'open') {
+    list.push({ text: t('buttonMute'), actionId: ACTION_MUTE, value: ref });
+    list.push({ text: t('buttonAck'), actionId: ACTION_ACK, value: ref, style: 'primary' });
+  }
   return actions(`alert:${svc.environment}:${svc.alias}`, list);
 }
 
-/** The one message of an incident, rebuilt from its current state on every update. */
-export function alertMessage(v: IncidentView, svc: ResolvedService): SlackMessage {
-  const title = headline(v, svc);
-  const blocks: KnownBlock[] = [header(title)];
-  const summary = taskSummary(v);
-  const lines = [summary ? `*${escapeMrkdwn(summary)}*` : '', ...signalLines(v).map((l) => `• ${escapeMrkdwn(l)}`)].filter(Boolean);
-  if (v.deploy?.reason) lines.push(`> ${escapeMrkdwn(truncate(v.deploy.reason, 500))}`);
-  if (v.action?.reason) lines.push(`> ${escapeMrkdwn(actionLabel(v.action.eventName))}: ${escapeMrkdwn(truncate(v.action.reason, 300))}`);
-  if (v.deploy && !v.first) {
+/**
+ * How many lines the alert may take before its buttons: about what Slack shows of a message
+ * before it folds the rest behind "Show more". test/unit/alerts-messages.test.ts measures it.
+ */
+export const ALERT_MAX_LINES = 12;
+/** Summary lines (count, other signals, reasons quoted) at most; the rest is summed up as "+N more". */
+const SUMMARY_MAX_LINES = 3;
+/** Log lines shown in the alert at most (the Logs button posts more). */
+const ALERT_LOG_LINES = 5;
+/** Characters of one log line / one quoted reason in the alert. */
+const ALERT_LOG_LINE_CHARS = 120;
+const ALERT_REASON_CHARS = 200;
+/** Characters of the "why" line: the reasons and the explanation, about three lines on a laptop screen. */
+const ALERT_WHY_CHARS = 420;
+
+const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** One line of the failed task's facts: service, environment, task, task definition, image tag, container, exit and stop codes. */
+function factsLine(f: TaskFacts, svc: ResolvedService, locale: Locale): string {
+  const t = M.in(locale);
+  const parts = [
+    `${code(svc.alias)} (ECS ${code(svc.service)})`,
+    code(svc.environment),
+    t('factTask', { task: `<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>` }),
+  ];
+  if (f.taskDefinition) parts.push(code(truncate(f.taskDefinition, 80)));
+  if (f.imageTag) parts.push(t('factImage', { tag: code(truncate(f.imageTag, 60)) }));
+  if (f.container) parts.push(t('factContainer', { container: code(truncate(f.container, 60)) }));
+  if (typeof f.exitCode === 'number') parts.push(t('factExit', { code: String(f.exitCode) }));
+  if (f.stopCode) parts.push(code(f.stopCode));
+  return parts.join(' · ');
+}
+
+/** "Why it stopped" on one line: the reasons ECS gave (shortened) and the plain-words explanation. */
+function whyLine(f: TaskFacts, locale: Locale): string {
+  const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
+  const reason = raw.length
+    ? raw.map((r) => escapeMrkdwn(truncate(oneLine(r), ALERT_REASON_CHARS / 2))).join(' — ')
+    : escapeMrkdwn(f.reasonLabel);
+  return truncate(
+    M.in(locale)('whyLine', { reason, explanation: escapeMrkdwn(oneLine(explainFailure({ ...f, exitCode: f.exitCode }))) }),
+    ALERT_WHY_CHARS,
+  );
+}
+
+/** The last `n` log lines, each on one line and shortened, fenced; with where they come from. */
+function alertLogsSection(logs: LogExcerpt | undefined, n: number, locale: Locale): string | undefined {
+  if (!logs || n < 1) return undefined;
+  const t = M.in(locale);
+  const where = logs.group && logs.stream ? ` (${code(truncate(logs.group, 80))} › ${code(truncate(logs.stream, 100))})` : '';
+  if (logs.error) return t('logsError', { where, error: escapeMrkdwn(truncate(oneLine(logs.error), 300)) });
+  if (!logs.lines || logs.lines.length === 0) return t('logsEmpty', { where });
+  const shown = logs.lines.slice(-n).map((l) => escapeMrkdwn(truncate(oneLine(l).replace(/```/g, "'''"), ALERT_LOG_LINE_CHARS)));
+  return `${t('logsHead', { n: shown.length, where })}\n\`\`\`${shown.join('\n') || ' '}\`\`\``;
+}
+
+/**
+ * The one message of an incident, rebuilt from its current state on every update. It fits on one
+ * screen (ALERT_MAX_LINES before the buttons, however many tasks failed and however long the
+ * reasons): a header, who is on it, the summary (at most SUMMARY_MAX_LINES), one line of facts, one
+ * line of why, the last log lines that still fit, links and times. The rest is behind the buttons.
+ */
+export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
+  const title = headline(v, svc, locale);
+  const blocks: KnownBlock[] = [header(oneLine(title))];
+  let used = 1;
+  if (v.ackBy) {
+    blocks.push(context(t('onIt', { user: `<@${v.ackBy}>`, since: slackDate(v.ackAt ?? v.lastAt) })));
+    used += 1;
+  }
+  const summary = taskSummary(v, locale);
+  const lines = [
+    summary ? `*${escapeMrkdwn(truncate(oneLine(summary), ALERT_REASON_CHARS))}*` : '',
+    ...signalLines(v, locale).map((l) => `• ${escapeMrkdwn(truncate(oneLine(l), ALERT_REASON_CHARS))}`),
+  ].filter(Boolean);
+  if (v.deploy?.reason) lines.push(`> ${escapeMrkdwn(truncate(oneLine(v.deploy.reason), ALERT_REASON_CHARS))}`);
+  if (v.action?.reason)
     lines.push(
-      '_ECS marks a deployment failed when its circuit breaker trips: the new tasks kept failing. With rollback on, the service returns to the last deployment that completed._',
+      `> ${escapeMrkdwn(actionLabel(v.action.eventName))}: ${escapeMrkdwn(truncate(oneLine(v.action.reason), ALERT_REASON_CHARS))}`,
     );
+  if (v.deploy && !v.first) lines.push(`_${t('circuitBreaker')}_`);
+  if (lines.length > SUMMARY_MAX_LINES) {
+    const more = lines.length - (SUMMARY_MAX_LINES - 1);
+    lines.splice(SUMMARY_MAX_LINES - 1, lines.length, `_${t('more', { n: more })}_`);
   }
-  if (lines.length) blocks.push(section(lines.join('\n')));
-  if (v.first) {
-    blocks.push(taskFields(v.first, svc));
-    blocks.push(section(whyText(v.first)));
-    if (v.botRequest)
-      blocks.push(
-        context(`These tasks come from a deployment the bot started (request ${code(v.botRequest)}); its thread tracks the rollout.`),
-      );
-    const logs = logsSection(v.logs);
-    if (logs) blocks.push(logs);
+  if (lines.length) {
+    blocks.push(section(lines.join('\n')));
+    used += lines.length;
   }
+  // Links and times, always last before the buttons, on one line.
   const links: string[] = [];
-  if (v.first) links.push(`<${taskUrl(v.first.region, v.first.cluster, v.first.taskId)}|Task in the ECS console>`);
-  if (v.logs?.group && v.logs.stream) links.push(`<${logStreamUrl(v.logs.region, v.logs.group, v.logs.stream)}|Logs in CloudWatch>`);
+  if (v.first) links.push(`<${taskUrl(v.first.region, v.first.cluster, v.first.taskId)}|${t('linkTask')}>`);
+  if (v.logs?.group && v.logs.stream) links.push(`<${logStreamUrl(v.logs.region, v.logs.group, v.logs.stream)}|${t('linkLogs')}>`);
   const cluster = v.first?.cluster ?? svc.env.cluster;
-  links.push(`<${serviceUrl(svc.env.region, arnTail(cluster), svc.service)}|Service>`);
-  const times = [`first ${slackDate(v.openedAt)}`];
-  if (v.lastAt > v.openedAt) times.push(`last ${slackDate(v.lastAt)}`);
+  links.push(`<${serviceUrl(svc.env.region, arnTail(cluster), svc.service)}|${t('linkService')}>`);
+  if (v.botRequest) links.push(t('fromRequest', { id: code(v.botRequest) }));
+  const times = [t('timeFirst', { at: slackDate(v.openedAt) })];
+  if (v.lastAt > v.openedAt) times.push(t('timeLast', { at: slackDate(v.lastAt) }));
   if (v.state === 'recovered' && v.recoveredAt)
-    times.push(`recovered ${slackDate(v.recoveredAt)}${v.recoveredBy ? ` (${escapeMrkdwn(v.recoveredBy)})` : ''}`);
-  blocks.push(context(links.join(' · '), times.join(' · ')));
-  blocks.push(buttons(svc, v));
-  const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v), ...signalLines(v)].filter(Boolean).join(' — ');
+    times.push(
+      t('timeRecovered', { at: slackDate(v.recoveredAt) }) + (v.recoveredBy ? ` (${escapeMrkdwn(labelText(v.recoveredBy, locale))})` : ''),
+    );
+  const footLines = 1;
+  if (v.first) {
+    blocks.push(section(`${oneLine(factsLine(v.first, svc, locale))}\n${oneLine(whyLine(v.first, locale))}`));
+    used += 2;
+    // The log lines get what is left: a heading line and at least one line, else none.
+    const logs = alertLogsSection(v.logs, Math.min(ALERT_LOG_LINES, ALERT_MAX_LINES - used - footLines - 1), locale);
+    if (logs && used + logs.split('\n').length + footLines <= ALERT_MAX_LINES) blocks.push(section(logs));
+  }
+  blocks.push(context(oneLine([...links, ...times].join(' · '))));
+  blocks.push(buttons(svc, v, locale));
+  const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v, locale), ...signalLines(v, locale)].filter(Boolean).join(' — ');
   // The fallback (notification) text is mrkdwn too: AWS reasons in it are escaped like in the blocks.
-  return { text: escapeMrkdwn(fallback), blocks };
+  return { text: escapeMrkdwn(fallback), blocks, locale };
 }
 
 /** Thread reply when the incident sees a failure reason it had not seen yet. */
@@ -180,27 +288,38 @@ export function recoveredReply(v: IncidentView, by: string): SlackMessage {
   return { text, blocks: [section(`✅ *Recovered:* ${escapeMrkdwn(by)}.${what ? `\n${escapeMrkdwn(what)}.` : ''}`)] };
 }
 
-/** The Logs button's answer in the thread. */
+/** The Logs button's answer in the thread (in the clicker's language when only they see it, else the workspace's). */
 export function logsReply(
   meta: { alias: string; taskId: string; container?: string; region: string; group: string; stream: string; userId: string },
   lines: readonly string[] | undefined,
   error?: string,
+  locale: Locale = 'en',
 ): SlackMessage {
+  const t = M.in(locale);
   const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
-  const head = `Logs of ${code(meta.alias)} task ${code(meta.taskId)}${meta.container ? `, container ${code(meta.container)}` : ''}, for <@${meta.userId}> (${link})`;
+  const head = t(meta.container ? 'logsOfContainer' : 'logsOf', {
+    alias: code(meta.alias),
+    task: code(meta.taskId),
+    container: meta.container ? code(meta.container) : '',
+    user: `<@${meta.userId}>`,
+    link,
+  });
   if (error)
     return {
-      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: ${error}`),
+      text: escapeMrkdwn(t('logsErrorText', { alias: meta.alias, task: meta.taskId, error })),
       blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)],
+      locale,
     };
   if (!lines || lines.length === 0)
     return {
-      text: escapeMrkdwn(`Logs of ${meta.alias} task ${meta.taskId}: no lines`),
-      blocks: [section(`${head}\n_The stream has no log lines._`)],
+      text: escapeMrkdwn(t('logsNoLinesText', { alias: meta.alias, task: meta.taskId })),
+      blocks: [section(`${head}\n_${t('noLines')}_`)],
+      locale,
     };
   return {
-    text: escapeMrkdwn(`Last ${lines.length} log lines of ${meta.alias} task ${meta.taskId}`),
-    blocks: [section(`*Last ${lines.length} log lines*: ${head}\n${logBlock(lines)}`)],
+    text: escapeMrkdwn(t('lastLinesText', { n: lines.length, alias: meta.alias, task: meta.taskId })),
+    blocks: [section(`${t('lastLinesHead', { n: lines.length, head })}\n${logBlock(lines)}`)],
+    locale,
   };
 }
 

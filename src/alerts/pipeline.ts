@@ -320,7 +320,7 @@ async function postWithoutStore(rt: Runtime, svc: ResolvedService, input: Signal
   else if (input.kind === 'action') view.action = input.facts as ActionFacts;
   else view.down = input.facts as DownFacts;
   try {
-    await rt.slack.post(alertChannelFor(svc), alertMessage(view, svc));
+    await rt.slack.post(alertChannelFor(svc), alertMessage(view, svc, rt.people.workspace));
   } catch (err) {
     postedWithoutStore.delete(id);
     log.error('alert not delivered (redis and slack both failed)', { seen: input.seenId, err });

@@ -9,6 +9,7 @@ import { keys } from '../redis/keys';
 import { luaScript, runScript } from '../redis/scripts';
 import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
+import ackLua from './lua/ack-1.lua';
 import attachLua from './lua/attach-1.lua';
 import claimLua from './lua/claim-2.lua';
 import finishLua from './lua/finish-1.lua';
@@ -31,6 +32,7 @@ const RECOVER = luaScript('alert_recover', 3, recoverLua);
 const FINISH = luaScript('alert_finish', 1, finishLua);
 const CLAIM = luaScript('alert_claim', 2, claimLua);
 const ATTACH = luaScript('alert_attach', 1, attachLua);
+const ACK = luaScript('alert_ack', 1, ackLua);
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
 
@@ -173,6 +175,20 @@ export async function claimForFlush(redis: RedisClient, svc: Svc, now: number, w
   const status = str(res[0]);
   if (status === 'post' || status === 'update') return { status, gen: Number(res[1]) };
   return { status: status as 'none' | 'muted' | 'busy' | 'stale' };
+}
+
+type AckResult =
+  | { status: 'gone' | 'over' }
+  | { status: 'already'; by: string; at?: number }
+  | { status: 'ok'; action: 'update' | 'busy' | 'unposted'; rev: number };
+
+/** "I'm on it" by `userId` on the incident of generation `gen`: recorded once, atomically (lua/ack-1.lua). */
+export async function acknowledgeIncident(redis: RedisClient, svc: Svc, gen: number, userId: string, now: number): Promise<AckResult> {
+  const res = (await runScript(redis, ACK, [keys.incident(svc.environment, svc.alias)], [gen, userId, now, LEASE_MS])) as unknown[];
+  const status = str(res[0]);
+  if (status === 'already') return { status, by: str(res[1]), ...(str(res[2]) ? { at: Number(res[2]) } : {}) };
+  if (status === 'ok') return { status, action: str(res[1]) as 'update' | 'busy' | 'unposted', rev: Number(res[2]) };
+  return { status: status as 'gone' | 'over' };
 }
 
 /** Add fields to the incident of generation `gen`; false when a newer incident replaced it. */

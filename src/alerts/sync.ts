@@ -1,10 +1,16 @@
 /**
  * Bring an incident's Slack message up to date: post it once, then chat.update it with the latest
- * state. Only the holder of the incident's lease (taken by a Lua script) runs this; it re-reads the
- * incident before every render and renders again while the incident kept changing, so the last
- * update carries the final count however many events arrived meanwhile. Updates after the first
- * render are spaced out, which folds a burst of events into a few updates (Slack allows about one
- * message per second per channel; a 429 is waited out by the Web API client using Retry-After).
+ * state. Only the holder of the incident's lease (taken by a Lua script: signal-3, claim-2, ack-1)
+ * runs this, so concurrent event Lambdas never both render; it re-reads the incident before every
+ * render and renders again while the incident kept changing, so the last update carries the final
+ * state however many events arrived meanwhile.
+ *
+ * Coalescing (issue 10 item 12): an update waits until UPDATE_EVERY_MS after the message was last
+ * shown (`shownAt`, recorded by finish-1.lua), so a message is updated at most once per
+ * UPDATE_EVERY_MS whatever the rate of events. Events arriving meanwhile find the lease held and
+ * only count; the holder's trailing render picks them up (finish-1 says `again` when `rev` moved
+ * during the render). The first post is never delayed, nor is a render a person asked for ("I'm on
+ * it": `immediate`). A 429 is waited out by the Web API client using Retry-After.
  */
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
@@ -13,20 +19,31 @@ import { alertChannelFor } from './events';
 import { alertMessage } from './messages';
 import { finishRender, readIncident } from './store';
 
-/** Pause between two renders of the same message. */
-const UPDATE_SPACING_MS = 1_000;
-/** Renders per lease; whatever changes later is picked up by the next event or the scheduled check. */
-const MAX_ROUNDS = 10;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** At most one chat.update per incident this often. */
+export const UPDATE_EVERY_MS = 3_000;
+/** Renders per lease (about MAX_ROUNDS × UPDATE_EVERY_MS of a Lambda); what changes later is picked up by the next event or the scheduled check. */
+const MAX_ROUNDS = 5;
 
 /** Post or update the message of incident generation `gen` while holding its lease; always hands the lease back. */
-export async function syncIncident(rt: Runtime, svc: ResolvedService, gen: number, log: Logger): Promise<void> {
+export async function syncIncident(
+  rt: Runtime,
+  svc: ResolvedService,
+  gen: number,
+  log: Logger,
+  opts: { immediate?: boolean } = {},
+): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    if (round > 0) await sleep(UPDATE_SPACING_MS);
-    const view = await readIncident(rt.redis, svc);
+    let view = await readIncident(rt.redis, svc);
     if (!view || view.gen !== gen) return;
-    const msg = alertMessage(view, svc);
+    if (view.ts && view.shownAt !== undefined && !(round === 0 && opts.immediate)) {
+      const wait = view.shownAt + UPDATE_EVERY_MS - rt.now();
+      if (wait > 0) {
+        await rt.sleep(wait);
+        view = await readIncident(rt.redis, svc);
+        if (!view || view.gen !== gen) return;
+      }
+    }
+    const msg = alertMessage(view, svc, rt.people.workspace);
     let ts = view.ts;
     let channel = view.channel;
     const posting = !ts;

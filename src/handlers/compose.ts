@@ -73,6 +73,8 @@ interface RuntimeOptions {
    */
   dispatcher?: Dispatcher;
   now?: () => number;
+  /** How the runtime waits (default: a timer); the tests pass one that follows their clock. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
@@ -113,6 +115,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     botToken: env.SLACK_BOT_TOKEN!,
     mode: opts.mode ?? 'lambda',
     now,
+    sleep: opts.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))),
   };
   return rt;
 }

@@ -199,3 +199,102 @@ describe('Logs', () => {
     expect(e2e.pending).toHaveLength(0);
   });
 });
+
+describe("I'm on it", () => {
+  const incident = () => e2e.rt.redis.hgetall('incident:{svc:prod:web}');
+  const current = () => e2e.slack.messages('CALERTS').find((m) => !m.thread_ts || m.thread_ts === m.ts)!;
+
+  it('records who has the alert (once) and shows it under the header at once; a second clicker is told who has it', async () => {
+    const { alert, button } = await postAlert();
+    await click(alert, button('alert:ack'), 'UDEV1');
+    expect(await incident()).toMatchObject({ ackBy: 'UDEV1', ackAt: String(T0) });
+    // The message was updated right away (a person asked), and says who.
+    expect(e2e.slack.callsTo('chat.update')).toHaveLength(1);
+    const blocks = current().blocks as Array<{ type: string }>;
+    expect(blocks[0]!.type).toBe('header');
+    expect(JSON.stringify(blocks[1])).toContain('👀 <@UDEV1> is on it');
+    expect(whispers().at(-1)).toContain("You're on it");
+
+    // Someone else: told who has it; nothing changes (no take-over).
+    await click(alert, button('alert:ack'), 'UDEV2');
+    expect(whispers().at(-1)).toContain('<@UDEV1> is already on it');
+    expect((await incident()).ackBy).toBe('UDEV1');
+    expect(e2e.slack.callsTo('chat.update')).toHaveLength(1);
+    // The same person again.
+    await click(alert, button('alert:ack'), 'UDEV1');
+    expect(whispers().at(-1)).toContain('You are already on it');
+  });
+
+  it("answers in the clicker's language; the alert itself stays in the workspace's", async () => {
+    e2e.slack.setUserLocale('UDEV2', 'ko-KR');
+    const { alert, button } = await postAlert();
+    await click(alert, button('alert:ack'), 'UDEV1');
+    await click(alert, button('alert:ack'), 'UDEV2');
+    expect(whispers().at(-1)).toContain('<@UDEV1> 님이 이미 대응 중입니다');
+    expect(JSON.stringify(current().blocks)).toContain('<@UDEV1> is on it');
+  });
+
+  it('re-checks the channel, the incident and the role', async () => {
+    const { alert, button } = await postAlert();
+    await click(alert, button('alert:ack'), 'UDEV1', 'CPROD');
+    expect(whispers().at(-1)).toContain('belongs to an alert in another channel');
+    await click(alert, { action_id: 'alert:ack', value: 'prod.web.7' }, 'UDEV1');
+    expect(whispers().at(-1)).toContain('This alert is over');
+    expect((await incident()).ackBy).toBeUndefined();
+
+    await e2e.close();
+    e2e = await setupE2E({ now: () => T0, configPath: configFile((d) => (d.environments.prod.readers = ['UDEV2'])) });
+    const again = await postAlert();
+    await click(again.alert, again.button('alert:ack'), 'UDEV1');
+    expect(whispers().at(-1)).toContain('You are not allowed to read from `prod`, so you cannot take this alert');
+    expect((await incident()).ackBy).toBeUndefined();
+  });
+});
+
+describe('Mute 1 h', () => {
+  const mute = () => e2e.rt.redis.hgetall('mute:{svc:prod:web}');
+
+  it('runs `/ecs mute <service> 1h --reason "muted from the alert"` as the clicker: same store, same announcement', async () => {
+    await e2e.close();
+    e2e = await setupE2E({ now: () => T0, configPath: configFile((d) => (d.environments.prod.alerts.channel = 'CPROD')) });
+    const spy = jest.spyOn(edge, 'submitCommand');
+    const { alert, button } = await postAlert('CPROD');
+    await click(alert, button('alert:mute'), 'UDEV1', 'CPROD');
+    expect(spy.mock.calls.map((c) => c[1].text)).toEqual(['mute web 1h --reason "muted from the alert"']);
+    expect(await mute()).toEqual({ by: 'UDEV1', reason: 'muted from the alert', since: String(T0), until: String(T0 + 3_600_000) });
+    // The command's answer to the clicker, and its notice in the alert channel.
+    expect(whispers().join('\n')).toContain('Alerts for `web` (`prod`) are muted for 1h');
+    const notice = e2e.slack.messages('CPROD').find((m) => (m.text ?? '').includes('muted alerts for web'))!;
+    expect(notice.text).toContain('<@UDEV1> muted alerts for web (prod) until');
+    expect(notice.text).toContain('muted from the alert');
+  });
+
+  it("keeps the command's rules: the channel, and a requester's muteMax (an approver may go beyond it)", async () => {
+    const groups = () => {
+      e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
+      e2e.slack.setUserGroup('SLEADS', ['ULEAD3']);
+    };
+    groups();
+    // In CALERTS (not one of prod's command channels): the standard refusal, nothing muted.
+    const first = await postAlert();
+    await click(first.alert, first.button('alert:mute'), 'UDEV1');
+    expect(whispers().join('\n')).toContain('Commands for `prod` are not allowed in this channel');
+    expect(await mute()).toEqual({});
+
+    await e2e.close();
+    e2e = await setupE2E({
+      now: () => T0,
+      configPath: configFile((d) => {
+        d.environments.prod.alerts.channel = 'CPROD';
+        d.environments.prod.alerts.muteMax = '30m';
+      }),
+    });
+    groups();
+    const { alert, button } = await postAlert('CPROD');
+    await click(alert, button('alert:mute'), 'UDEV1', 'CPROD');
+    expect(whispers().join('\n')).toContain('A requester may mute alerts in `prod` for at most 30m');
+    expect(await mute()).toEqual({});
+    await click(alert, button('alert:mute'), 'ULEAD1', 'CPROD');
+    expect(await mute()).toMatchObject({ by: 'ULEAD1', until: String(T0 + 3_600_000) });
+  });
+});

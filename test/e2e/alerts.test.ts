@@ -111,8 +111,8 @@ describe('a failed task', () => {
       'c13b4cb40f1f4fe4a2971f76ae5a47ad', // task id
       'web:42', // task definition revision
       '1.4.2', // image tag
-      '*Container*\\n`web`',
-      '*Exit code*\\n137',
+      'container `web`',
+      'exit 137',
       'EssentialContainerExited',
       'OutOfMemoryError: Container killed due to memory usage',
       'ran out of memory', // plain words

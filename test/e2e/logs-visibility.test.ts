@@ -131,6 +131,36 @@ describe('private by default (prod sets nothing)', () => {
     await e2e.drain();
     expect(e2e.slack.files().map((f) => f.channel_id)).toEqual([expect.stringMatching(/^D/)]);
   });
+
+  it("answers the Logs button in the clicker's language (only they see it)", async () => {
+    e2e.slack.setUserLocale('UDEV2', 'ko-KR');
+    await e2e.event(taskStopped({ time: NOW, taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad', exitCode: 1 }));
+    const alert = e2e.slack.messages('CALERTS')[0]!;
+    const button = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
+      .find((b) => b.type === 'actions')!
+      .elements!.find((b) => b.action_id === 'alert:logs')!;
+    const click = () =>
+      e2e.click({ action_id: button.action_id, value: button.value, user_id: 'UDEV2', channel_id: 'CALERTS', message_ts: alert.ts });
+    await click();
+    expect(
+      e2e.slack
+        .responses()
+        .map((r) => r.text)
+        .join('\n'),
+    ).toContain('마지막 로그 50줄을 가져오는 중입니다');
+    await e2e.drain();
+    const eph = e2e.slack.ephemerals('CALERTS').filter((x) => x.user === 'UDEV2' && x.thread_ts === alert.ts);
+    expect(JSON.stringify(eph)).toContain('마지막 로그 50줄');
+    lineCount = 400;
+    await click();
+    await e2e.drain();
+    const dmNote = e2e.slack
+      .ephemerals('CALERTS')
+      .filter((x) => x.user === 'UDEV2')
+      .at(-1)!;
+    expect(JSON.stringify(dmNote)).toContain('DM으로 보낸 파일에 있습니다');
+    expect(e2e.slack.files()[0]!.title).toContain('마지막 로그 50줄');
+  });
 });
 
 describe('public where the environment says so', () => {

@@ -84,12 +84,18 @@ function ackText(body: SlashResult['body']): string {
 interface SetupOptions {
   configPath?: string;
   now?: () => number;
+  /**
+   * How the bot waits (rt.sleep). Default: not at all (the next turn of the event loop), so a test
+   * never waits in real time; a test about spacing passes one that moves its clock (and may hold it).
+   */
+  sleep?: (ms: number) => Promise<void>;
   env?: Record<string, string>;
 }
 
 export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   // Each jest worker gets its own Redis database, so flushing never disturbs another test file.
   useWorkerDb();
+  const sleep = opts.sleep ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const slack = await startSlackServer();
   await flushRedis();
   const pending: unknown[] = [];
@@ -122,8 +128,15 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   // The Slack function's own hand-off (signed Invoke to the loopback endpoint), with time bounds a
   // loaded test machine cannot trip; the production bounds are tested in test/unit/lambda-invoke.test.ts.
   const invoker = createAsyncInvoker({ env, connectTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
-  const rt = createRuntime({ env, config, profile: 'edge', now: opts.now, dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker) });
-  const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now });
+  const rt = createRuntime({
+    env,
+    config,
+    profile: 'edge',
+    now: opts.now,
+    sleep,
+    dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker),
+  });
+  const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now, sleep });
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
   resetSlackHandler();

@@ -2,6 +2,7 @@
 import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
 import {
+  acknowledgeIncident,
   attachToIncident,
   claimForFlush,
   clearDown,
@@ -311,5 +312,43 @@ describe('mutes and down markers', () => {
     expect(await markDown(redis, svc, T + 60_000)).toBe(T);
     await clearDown(redis, svc);
     expect(await markDown(redis, svc, T + 120_000)).toBe(T + 120_000);
+  });
+});
+
+describe("I'm on it (ack-1.lua)", () => {
+  async function posted(): Promise<number> {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('not recorded');
+    await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T });
+    return r.gen;
+  }
+
+  it('records the first of many concurrent clickers only; the others are told who', async () => {
+    const gen = await posted();
+    const users = Array.from({ length: 20 }, (_, i) => `U${i}`);
+    const res = await Promise.all(users.map((u) => acknowledgeIncident(redis, svc, gen, u, T + 1)));
+    const ok = res.filter((r) => r.status === 'ok');
+    expect(ok).toHaveLength(1);
+    const view = (await readIncident(redis, svc))!;
+    expect(res.filter((r) => r.status === 'already')).toEqual(
+      Array.from({ length: 19 }, () => ({ status: 'already', by: view.ackBy, at: T + 1 })),
+    );
+    // It bumped rev once, and took the free lease to render.
+    expect(view.rev).toBe(2);
+    expect(ok[0]).toEqual({ status: 'ok', action: 'update', rev: 2 });
+  });
+
+  it('refuses an older generation and a recovered incident; does not take a lease someone holds', async () => {
+    const gen = await posted();
+    expect(await acknowledgeIncident(redis, svc, gen + 1, 'U1', T)).toEqual({ status: 'gone' });
+    await redis.hset(keys.incident('prod', 'web'), 'lease', String(T));
+    expect(await acknowledgeIncident(redis, svc, gen, 'U1', T + 1)).toEqual({ status: 'ok', action: 'busy', rev: 2 });
+    await redis.hset(keys.incident('prod', 'web'), 'state', 'recovered');
+    expect(await acknowledgeIncident(redis, svc, gen, 'U2', T + 2)).toEqual({ status: 'over' });
+  });
+
+  it('finish records when the message was shown (the coalescing deadline)', async () => {
+    await posted();
+    expect((await readIncident(redis, svc))!.shownAt).toBe(T);
   });
 });

@@ -16,6 +16,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
+  acknowledgeIncident,
   attachToIncident,
   claimForFlush,
   clearDown,
@@ -225,6 +226,7 @@ describe('hash slots of every script call', () => {
       'done',
     );
     expect(await attachToIncident(rt.redis, svc, sig.gen, { logs: ['line'] })).toBe(true);
+    expect((await acknowledgeIncident(rt.redis, svc, sig.gen, 'UDEV1', now)).status).toBe('ok');
     expect((await claimForFlush(rt.redis, svc, now + HOUR, HOUR)).status).toBeDefined();
     expect((await recoverIncident(rt.redis, svc, { now: now + HOUR, quietMs: 0, by: 'steady', seenId: 'evt:1' })).status).toBeDefined();
     expect((await recoverIncident(rt.redis, svc, { now: now + HOUR, quietMs: 0, by: 'steady' })).status).toBeDefined();

@@ -1,5 +1,6 @@
--- After posting or updating an incident's message: record what Slack now shows and hand the
--- lease back, unless the incident changed meanwhile (then keep it and render again).
+-- After posting or updating an incident's message: record what Slack now shows and when
+-- (`shownAt`: the next update waits until shownAt + the update spacing, src/alerts/sync.ts) and hand
+-- the lease back, unless the incident changed meanwhile (then keep it and render again).
 --
 -- KEYS[1] incident hash
 -- ARGV[1] gen   ARGV[2] rendered rev   ARGV[3] mode: ok | failed   ARGV[4] ts ('' when updating)
@@ -21,7 +22,7 @@ if ARGV[4] ~= '' then
   end
   redis.call('HSET', inc, 'ts', ARGV[4], 'channel', ARGV[5])
 end
-redis.call('HSET', inc, 'shown', ARGV[2])
+redis.call('HSET', inc, 'shown', ARGV[2], 'shownAt', ARGV[6])
 if tonumber(redis.call('HGET', inc, 'rev') or '0') == tonumber(ARGV[2]) then
   redis.call('HDEL', inc, 'lease')
   return {'done'}
