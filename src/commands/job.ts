@@ -80,7 +80,9 @@ export function registerCommands(): void {
         if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
         await spec.run(parsed, rt, inv);
       } catch (err) {
-        await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false, failed: true }).catch((e) =>
+        // The refusal goes to the person who typed it only: in their language.
+        const locale = await rt.people.localeOf(inv.userId).catch(() => rt.people.workspace);
+        await answerInvocation(rt, inv, errorReply(err, log, locale), { inChannel: false, failed: true }).catch((e) =>
           log.error('could not report error', { err: e }),
         );
       }
