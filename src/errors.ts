@@ -8,8 +8,17 @@
  * error becomes a reply. `errorReply()` in src/slack/reply.ts is the only place that turns errors
  * into messages, in the reader's language.
  */
-import { textIn, type Text } from './i18n/catalog';
+import { defineMessages, textIn, type Text } from './i18n/catalog';
 import type { Locale } from './i18n/locale';
+
+/** Sentences several leaves share (a bot that cannot start answers with these). */
+export const errorText = defineMessages('errors', {
+  missingSettings: { en: 'The bot is missing required settings.', ko: '봇에 필요한 설정이 빠져 있습니다.' },
+  signingKeyHint: {
+    en: 'Use a random value of at least 32 characters (e.g. `openssl rand -hex 32`), or leave JOB_SIGNING_KEY unset.',
+    ko: '32자 이상의 무작위 값을 쓰거나(예: `openssl rand -hex 32`), JOB_SIGNING_KEY를 설정하지 마세요.',
+  },
+});
 
 export type ErrorCode =
   | 'BAD_INPUT'

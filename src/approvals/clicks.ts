@@ -13,7 +13,7 @@ import { guardFromHash } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
-import { cancelledBeforeStartNotice, lapsedNotice, lapseReason } from './unstarted';
+import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason } from './unstarted';
 import {
   abortRequest,
   bestEffort,
@@ -184,7 +184,7 @@ export async function cancelRequest(rt: Runtime, id: string, user: string, reaso
   if (reply.code === 'NOT_CANCELLER' && (await rt.access.holds(ref.environment, user, 'approver'))) reply = await attempt(true);
   const req = reply.request;
   if (reply.code === 'OK' || reply.code === 'EXPIRED') await refreshMessage(rt, req);
-  if (reply.code === 'OK' && reply.extra.was === 'approved') await postInThread(rt, req, cancelledBeforeStartNotice(req!, user));
+  if (reply.code === 'OK' && reply.extra.was === 'approved') await postInThread(rt, req, cancelledBeforeStartNotice(req!, user, rt.people.workspace));
   return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
@@ -215,11 +215,7 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
       // Approved, yet still listed as pending and not started by its expiry: the reply to the
       // approving click was lost (Redis failover, timeout) before the hand-off, and nobody clicked
       // again. Do not start a change that late: fail it and say so.
-      await abortRequest(
-        rt,
-        id,
-        'not started: it was approved, but the hand-off to the worker was lost (the approvals store failed over). Request it again.',
-      );
+      await abortRequest(rt, id, handOffLostReason(rt.people.workspace));
     }
   }
   if (expired.length) rt.log.info('approvals: expired requests', { count: expired.length, ids: expired });
@@ -244,7 +240,7 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
       continue;
     }
     const deadline = startDeadlineOf(rt, ref.environment);
-    const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline)));
+    const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline, rt.people.workspace)));
     const req = reply.request;
     if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy) {
       await rt.redis.zadd(keys.approvedByStartBy(), req.startBy, id);
@@ -256,7 +252,7 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
     if (reply.code === 'OK' && req) {
       lapsed.push(id);
       await refreshMessage(rt, req);
-      await postInThread(rt, req, lapsedNotice(req, deadline));
+      await postInThread(rt, req, lapsedNotice(req, deadline, rt.people.workspace));
     }
   }
   if (lapsed.length) rt.log.warn('approvals: approved requests never started; failed them', { count: lapsed.length, ids: lapsed });

@@ -69,7 +69,7 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   // index only: the start-deadline tick puts it back in the running index (lapseDue).
   const reply = await transit(
     rt,
-    (x) => x.start(ref, now, lockTtl, `change running: ${id}`, lateStartReason(deadline), attemptUntil),
+    (x) => x.start(ref, now, lockTtl, `change running: ${id}`, lateStartReason(deadline, rt.people.workspace), attemptUntil),
     undefined,
     (t, pipe) => {
       if (t.code === 'OK') pipe.zadd(keys.runningIndex(), now, id).zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id);
@@ -90,7 +90,7 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   }
   if (reply.code === 'START_EXPIRED' && req) {
     await refreshMessage(rt, req);
-    await postInThread(rt, req, lateStartNotice(req, deadline, now));
+    await postInThread(rt, req, lateStartNotice(req, deadline, now, rt.people.workspace));
     rt.log.warn('approvals: execution refused, the approval lapsed before it started', { requestId: id });
     return { ok: false, code: reply.code, message: answerText(reply.code, ctxFor(rt, ref, { request: req })) };
   }
@@ -243,11 +243,11 @@ export async function leaseHeld(rt: Runtime, id: string): Promise<boolean> {
  * why. A running request is left to the deadline tick, which settles it once its attempt is over.
  * Returns the state the request was in ('gone' when there is none).
  */
-export async function failNeverStarted(rt: Runtime, id: string, why: string): Promise<string> {
+export async function failNeverStarted(rt: Runtime, id: string, why: Localized): Promise<string> {
   const req = await storeOp(() => getRequest(rt.redis, id));
   if (!req) return 'gone';
   if (req.state !== 'approved') return req.state;
-  const failed = await abortRequest(rt, id, workerFailedReason(why));
-  if (failed?.state === 'failed') await postInThread(rt, failed, workerFailedNotice(failed, why));
+  const failed = await abortRequest(rt, id, workerFailedReason(why(rt.people.workspace), rt.people.workspace));
+  if (failed?.state === 'failed') await postInThread(rt, failed, workerFailedNotice(failed, why(rt.people.workspace), rt.people.workspace));
   return req.state;
 }

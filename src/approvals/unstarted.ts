@@ -6,52 +6,103 @@
 import { section, type SlackMessage } from '../slack/blocks';
 import { code, mention, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
-import { formatDuration } from '../i18n';
+import { defineMessages, formatDuration, type Locale } from '../i18n';
 import type { ChangeRequest } from './types';
 
 type Req = Pick<ChangeRequest, 'verb' | 'service' | 'approvedAt' | 'startBy'>;
 
-/** Why the request failed (decisionReason, shown on the request message). */
-export function lapseReason(deadlineMs: number): string {
-  return `not started within ${formatDuration(deadlineMs)} of the approval (the work was lost before it began), so the approval lapsed and the service is free again. Nothing was changed.`;
+const M = defineMessages('approvals.unstarted', {
+  lapseReason: {
+    en: 'not started within {deadline} of the approval (the work was lost before it began), so the approval lapsed and the service is free again. Nothing was changed.',
+    ko: '승인 후 {deadline} 안에 시작하지 않았습니다(시작 전에 작업을 잃었습니다). 그래서 승인이 만료되었고 서비스는 다시 비었습니다. 아무것도 바뀌지 않았습니다.',
+  },
+  lateStartReason: {
+    en: 'not started: the work reached the worker more than {deadline} after the approval, when the approval was no longer valid. Nothing was changed.',
+    ko: '시작하지 않음: 작업이 승인 후 {deadline}이 지나 승인이 더 이상 유효하지 않을 때 워커에 도착했습니다. 아무것도 바뀌지 않았습니다.',
+  },
+  workerFailedReason: { en: 'not started: {why}. Nothing was changed.', ko: '시작하지 않음: {why}. 아무것도 바뀌지 않았습니다.' },
+  handOffLostReason: {
+    en: 'not started: it was approved, but the hand-off to the worker was lost (the approvals store failed over). Request it again.',
+    ko: '시작하지 않음: 승인은 되었지만 워커로 넘기는 과정에서 작업을 잃었습니다(승인 저장소가 장애 조치됨). 다시 요청하세요.',
+  },
+  title: { en: '{verb} of {service}', ko: '{service} {verb}' },
+  lapsed: {
+    en: ':hourglass: This {title} was approved{when} but never started: the bot lost the work before it began (for example the worker could not reach Redis, or stopped first). An approval must start within {deadline}, so I failed the request and {service} is free for new requests. Nothing was changed on the service; request it again if it is still needed.',
+    ko: ':hourglass: 이 {title} 요청은{when} 승인되었지만 시작하지 못했습니다. 시작 전에 봇이 작업을 잃었습니다(예: 워커가 Redis에 닿지 못했거나 먼저 멈춤). 승인은 {deadline} 안에 시작해야 하므로 요청을 실패 처리했고, {service} 서비스는 새 요청을 받을 수 있습니다. 서비스는 바뀌지 않았으니 아직 필요하면 다시 요청하세요.',
+  },
+  lapsedText: { en: '{title} never started; the request failed', ko: '{title}이(가) 시작되지 않아 요청이 실패했습니다' },
+  lateStart: {
+    en: ":hourglass: This {title} was approved{when}, but its work only reached the worker {late} later, after the approval's start deadline ({deadline}). It did not run: nothing was changed, and {service} is free for new requests. Request it again if it is still needed.",
+    ko: ':hourglass: 이 {title} 요청은{when} 승인되었지만, 작업이 승인 시작 기한({deadline})을 넘겨 {late} 뒤에야 워커에 도착했습니다. 실행하지 않았으므로 바뀐 것은 없고, {service} 서비스는 새 요청을 받을 수 있습니다. 아직 필요하면 다시 요청하세요.',
+  },
+  lateStartText: { en: '{title} did not start in time', ko: '{title}이(가) 제때 시작되지 않았습니다' },
+  workerFailed: {
+    en: ':x: This {title} was approved but never started: {why}. I failed the request, so {service} is free for new requests. Nothing was changed on the service; request it again if it is still needed.',
+    ko: ':x: 이 {title} 요청은 승인되었지만 시작하지 못했습니다: {why}. 요청을 실패 처리했으므로 {service} 서비스는 새 요청을 받을 수 있습니다. 서비스는 바뀌지 않았으니 아직 필요하면 다시 요청하세요.',
+  },
+  cancelled: {
+    en: ':heavy_multiplication_x: {user} cancelled this {title} before it started. Nothing was changed on the service.',
+    ko: ':heavy_multiplication_x: {user} 님이 이 {title} 요청을 시작 전에 취소했습니다. 서비스는 바뀌지 않았습니다.',
+  },
+  cancelledText: { en: '{title} cancelled before it started', ko: '{title}이(가) 시작 전에 취소되었습니다' },
+});
+
+/** Why the request failed (decisionReason, shown on the request message), in the workspace's language. */
+export function lapseReason(deadlineMs: number, locale: Locale = 'en'): string {
+  return M.in(locale)('lapseReason', { deadline: formatDuration(deadlineMs, locale) });
 }
 
 /** The reason when the execute job arrives after the start deadline. */
-export function lateStartReason(deadlineMs: number): string {
-  return `not started: the work reached the worker more than ${formatDuration(deadlineMs)} after the approval, when the approval was no longer valid. Nothing was changed.`;
+export function lateStartReason(deadlineMs: number, locale: Locale = 'en'): string {
+  return M.in(locale)('lateStartReason', { deadline: formatDuration(deadlineMs, locale) });
 }
 
 /** The reason when the worker's invocation failed for good (Lambda's on-failure destination). */
-export function workerFailedReason(why: string): string {
-  return `not started: ${why}. Nothing was changed.`;
+export function workerFailedReason(why: string, locale: Locale = 'en'): string {
+  return M.in(locale)('workerFailedReason', { why });
 }
 
-function title(req: Req): string {
-  return `${verbTitle(req.verb)} of ${code(req.service)}`;
+/** The reason when an approved request was still pending at its expiry: the approving click's hand-off was lost. */
+export function handOffLostReason(locale: Locale = 'en'): string {
+  return M.in(locale)('handOffLostReason');
+}
+
+function title(req: Req, locale: Locale, plain = false): string {
+  return M.in(locale)('title', { verb: verbTitle(req.verb, locale), service: plain ? req.service : code(req.service) });
 }
 
 /** The thread reply when the start-deadline tick fails an approved request that never started. */
-export function lapsedNotice(req: Req, deadlineMs: number): SlackMessage {
+export function lapsedNotice(req: Req, deadlineMs: number, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
   const when = req.approvedAt ? ` ${slackDate(req.approvedAt)}` : '';
-  const text = `:hourglass: This ${title(req)} was approved${when} but never started: the bot lost the work before it began (for example the worker could not reach Redis, or stopped first). An approval must start within ${formatDuration(deadlineMs)}, so I failed the request and ${code(req.service)} is free for new requests. Nothing was changed on the service; request it again if it is still needed.`;
-  return { text: `${verbTitle(req.verb)} of ${req.service} never started; the request failed`, blocks: [section(text)] };
+  const text = t('lapsed', { title: title(req, locale), when, deadline: formatDuration(deadlineMs, locale), service: code(req.service) });
+  return { text: t('lapsedText', { title: title(req, locale, true) }), blocks: [section(text)], locale };
 }
 
 /** The thread reply when the execute job reached the worker after the approval's start deadline. */
-export function lateStartNotice(req: Req, deadlineMs: number, now: number): SlackMessage {
+export function lateStartNotice(req: Req, deadlineMs: number, now: number, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
   const when = req.approvedAt ? ` ${slackDate(req.approvedAt)}` : '';
-  const text = `:hourglass: This ${title(req)} was approved${when}, but its work only reached the worker ${formatDuration(Math.max(0, now - (req.approvedAt ?? now)))} later, after the approval's start deadline (${formatDuration(deadlineMs)}). It did not run: nothing was changed, and ${code(req.service)} is free for new requests. Request it again if it is still needed.`;
-  return { text: `${verbTitle(req.verb)} of ${req.service} did not start in time`, blocks: [section(text)] };
+  const text = t('lateStart', {
+    title: title(req, locale),
+    when,
+    late: formatDuration(Math.max(0, now - (req.approvedAt ?? now)), locale),
+    deadline: formatDuration(deadlineMs, locale),
+    service: code(req.service),
+  });
+  return { text: t('lateStartText', { title: title(req, locale, true) }), blocks: [section(text)], locale };
 }
 
 /** The thread reply when Lambda gave up on the worker invocation that should have run it. */
-export function workerFailedNotice(req: Req, why: string): SlackMessage {
-  const text = `:x: This ${title(req)} was approved but never started: ${why}. I failed the request, so ${code(req.service)} is free for new requests. Nothing was changed on the service; request it again if it is still needed.`;
-  return { text: `${verbTitle(req.verb)} of ${req.service} never started; the request failed`, blocks: [section(text)] };
+export function workerFailedNotice(req: Req, why: string, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
+  const text = t('workerFailed', { title: title(req, locale), why, service: code(req.service) });
+  return { text: t('lapsedText', { title: title(req, locale, true) }), blocks: [section(text)], locale };
 }
 
 /** The thread reply when someone cancels an approved request before it starts. */
-export function cancelledBeforeStartNotice(req: Req, user: string): SlackMessage {
-  const text = `:heavy_multiplication_x: ${mention(user)} cancelled this ${title(req)} before it started. Nothing was changed on the service.`;
-  return { text: `${verbTitle(req.verb)} of ${req.service} cancelled before it started`, blocks: [section(text)] };
+export function cancelledBeforeStartNotice(req: Req, user: string, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
+  const text = t('cancelled', { user: mention(user, locale), title: title(req, locale) });
+  return { text: t('cancelledText', { title: title(req, locale, true) }), blocks: [section(text)], locale };
 }

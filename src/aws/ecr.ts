@@ -104,8 +104,12 @@ export async function findImage(
     return res.imageDetails?.[0];
   } catch (err) {
     if (['ImageNotFoundException', 'RepositoryNotFoundException'].includes(awsErrorName(err))) return undefined;
-    return callAws({ action: `look up ${ref.tag ?? ref.digest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () =>
-      Promise.reject(err),
+    return callAws(
+      {
+        action: awsActions.lazy('lookUpImage', { ref: ref.tag ?? ref.digest ?? '?', repository: repositoryName }),
+        permission: 'ecr:DescribeImages',
+      },
+      () => Promise.reject(err),
     );
   }
 }

@@ -148,10 +148,12 @@ const READ_TIMEOUT_MS = 10_000;
  * (whether Container Insights is on). A missing cluster comes back in `failures` (reason MISSING).
  */
 export async function describeCluster(ecs: ECSClient, cluster: string, configHint?: string, locale: Locale = 'en'): Promise<Cluster> {
-  const res = await callAws({ action: `describe cluster ${cluster}`, permission: 'ecs:DescribeClusters', configHint }, () =>
-    ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ['STATISTICS', 'SETTINGS'] }), {
-      abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS),
-    }),
+  const res = await callAws(
+    { action: awsActions.lazy('describeCluster', { cluster }), permission: 'ecs:DescribeClusters', configHint },
+    () =>
+      ecs.send(new DescribeClustersCommand({ clusters: [cluster], include: ['STATISTICS', 'SETTINGS'] }), {
+        abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS),
+      }),
   );
   const found = res.clusters?.[0];
   if (!found || found.status === 'INACTIVE') {

@@ -15,8 +15,8 @@
  * What reaches Slack is our own sentence, the operation, and at most AWS's own error message,
  * escaped and on one line; never the SDK's parser messages, stack traces or the raw response.
  */
-import { BotError } from '../errors';
-import { defineMessages, textIn, type Text } from '../i18n/catalog';
+import { BotError, type ErrorCode } from '../errors';
+import { defineMessages, format, textIn, type Localized, type ParamValue, type Text } from '../i18n/catalog';
 import { escapeMrkdwn, oneLine } from '../slack/text';
 import { currentBudget } from './budget';
 import { roleOfError, roleParts } from './session';
@@ -30,6 +30,134 @@ const text = defineMessages('aws-errors', {
   roleHint: {
     en: "Add it to that role in the target account (cloudformation/target-account-role.yml grants everything the bot calls), not to the bot's own role.",
     ko: '봇 자신의 역할이 아니라 대상 계정의 그 역할에 추가하세요(cloudformation/target-account-role.yml이 봇이 호출하는 모든 권한을 부여합니다).',
+  },
+  refused: {
+    en: 'AWS refused the connection while I tried to {action}: nothing answers at the AWS endpoint the bot uses.',
+    ko: '{action} 중 AWS가 연결을 거부했습니다. 봇이 쓰는 AWS 엔드포인트에서 아무것도 응답하지 않습니다.',
+  },
+  refusedHint: {
+    en: 'Nothing was changed by this command. Check AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) if you set one, and the region in chatops.yml.',
+    ko: '이 명령으로 바뀐 것은 없습니다. AWS_ENDPOINT_URL(또는 AWS_ENDPOINT_URL_<SERVICE>)을 설정했다면 그 값과 chatops.yml의 리전을 확인하세요.',
+  },
+  reset: {
+    en: 'The connection to AWS was cut before AWS answered while I tried to {action}.',
+    ko: '{action} 중 AWS가 응답하기 전에 연결이 끊겼습니다.',
+  },
+  resetHint: {
+    en: 'Try again in a minute. If it keeps happening, something between the bot and AWS (a proxy, a firewall, a NAT gateway) is closing connections.',
+    ko: '1분 뒤에 다시 시도하세요. 계속 되풀이되면 봇과 AWS 사이의 무언가(프록시, 방화벽, NAT 게이트웨이)가 연결을 끊고 있는 것입니다.',
+  },
+  noHost: {
+    en: 'I could not find the AWS endpoint (its host name does not resolve) while I tried to {action}.',
+    ko: '{action} 중 AWS 엔드포인트를 찾지 못했습니다(호스트 이름을 DNS에서 찾을 수 없습니다).',
+  },
+  noHostHint: {
+    en: 'Check the region in chatops.yml (and AWS_ENDPOINT_URL if you set one), and that the bot can resolve DNS names.',
+    ko: 'chatops.yml의 리전(설정했다면 AWS_ENDPOINT_URL도)과 봇이 DNS 이름을 조회할 수 있는지 확인하세요.',
+  },
+  noRoute: {
+    en: 'I could not reach AWS (no network route) while I tried to {action}.',
+    ko: '{action} 중 AWS에 닿지 못했습니다(네트워크 경로가 없습니다).',
+  },
+  noRouteHint: {
+    en: 'In a VPC the bot needs a NAT gateway or VPC endpoints for the AWS services it calls.',
+    ko: 'VPC 안에서는 봇이 호출하는 AWS 서비스로 가는 NAT 게이트웨이나 VPC 엔드포인트가 필요합니다.',
+  },
+  timeoutWithin: {
+    en: 'AWS did not answer within {s} s while I tried to {action}.',
+    ko: '{action} 중 AWS가 {s}초 안에 응답하지 않았습니다.',
+  },
+  timeout: {
+    en: 'AWS did not answer in time while I tried to {action}.',
+    ko: '{action} 중 AWS가 제때 응답하지 않았습니다.',
+  },
+  timeoutHint: {
+    en: 'Nothing was changed by this command. AWS may be slow or unreachable from the bot right now; try again in a minute.',
+    ko: '이 명령으로 바뀐 것은 없습니다. 지금 AWS가 느리거나 봇에서 닿지 않는 상태일 수 있으니 1분 뒤에 다시 시도하세요.',
+  },
+  noCredentials: {
+    en: 'The bot has no AWS credentials, so I could not {action}.',
+    ko: '봇에 AWS 자격 증명이 없어 {action}에 실패했습니다.',
+  },
+  noCredentialsHint: {
+    en: "On Lambda they come from the function's role. Running locally, set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, before `npm start`.",
+    ko: 'Lambda에서는 함수의 역할에서 받습니다. 로컬에서 실행할 때는 `npm start` 전에 AWS_PROFILE이나 AWS_ACCESS_KEY_ID와 AWS_SECRET_ACCESS_KEY를 설정하세요.',
+  },
+  expired: {
+    en: "The bot's AWS credentials have expired, so I could not {action}.",
+    ko: '봇의 AWS 자격 증명이 만료되어 {action}에 실패했습니다.',
+  },
+  expiredHint: {
+    en: 'Running locally, refresh them (e.g. `aws sso login`) and restart the bot. On Lambda the next attempt gets fresh ones; if it persists, check the clock of the machine running the bot.',
+    ko: '로컬에서 실행 중이라면 자격 증명을 갱신하고(예: `aws sso login`) 봇을 다시 시작하세요. Lambda에서는 다음 시도 때 새 자격 증명을 받습니다. 그래도 계속되면 봇이 도는 머신의 시계를 확인하세요.',
+  },
+  rejected: {
+    en: "AWS did not accept the bot's credentials ({name}) while I tried to {action}.",
+    ko: '{action} 중 AWS가 봇의 자격 증명을 받아들이지 않았습니다({name}).',
+  },
+  rejectedHint: {
+    en: 'Check the access key and secret the bot runs with (and that they belong to this AWS partition), and the clock of the machine running the bot.',
+    ko: '봇이 쓰는 액세스 키와 시크릿(이 AWS 파티션의 것인지도), 그리고 봇이 도는 머신의 시계를 확인하세요.',
+  },
+  unsupported: {
+    en: 'The AWS endpoint does not support {op} (it answered {answered}), so I could not {action}.',
+    ko: 'AWS 엔드포인트가 {op}을(를) 지원하지 않아 {action}에 실패했습니다({answered}).',
+  },
+  thisOperation: { en: 'this operation', ko: '이 작업' },
+  answeredCode: { en: '{name}', ko: '응답: {name}' },
+  answeredPage: { en: 'HTTP {status} with a page that is not an AWS answer', ko: 'AWS 응답이 아닌 페이지로 HTTP {status} 응답' },
+  answeredOther: { en: 'with something that is not an AWS answer', ko: 'AWS 응답이 아닌 내용으로 응답' },
+  unsupportedHint: {
+    en: 'If AWS_ENDPOINT_URL points at an AWS-compatible service, it lacks this API. Otherwise a proxy is answering instead of AWS, or the region in chatops.yml is wrong.',
+    ko: 'AWS_ENDPOINT_URL이 AWS 호환 서비스를 가리킨다면 그 서비스에 이 API가 없는 것입니다. 아니라면 AWS 대신 프록시가 응답하고 있거나 chatops.yml의 리전이 잘못되었습니다.',
+  },
+  throttled: {
+    en: 'AWS is throttling requests ({name}) while I tried to {action}. I retried with backoff; try again in a minute.',
+    ko: '{action} 중 AWS가 요청을 제한하고 있습니다({name}). 간격을 두고 재시도했으니 1분 뒤에 다시 시도하세요.',
+  },
+  denied: {
+    en: 'AWS denied access while I tried to {action}.',
+    ko: '{action} 중 AWS가 접근을 거부했습니다.',
+  },
+  deniedNeeds: {
+    en: "AWS denied access while I tried to {action}: the bot's role needs {perm}.",
+    ko: '{action} 중 AWS가 접근을 거부했습니다. 봇의 역할에 {perm} 권한이 필요합니다.',
+  },
+  deniedHint: {
+    en: 'Add the permission to the function role in serverless.yml and redeploy the bot.',
+    ko: 'serverless.yml의 함수 역할에 그 권한을 추가하고 봇을 다시 배포하세요.',
+  },
+  noCluster: {
+    en: 'The ECS cluster was not found while I tried to {action}.',
+    ko: '{action} 중 ECS 클러스터를 찾지 못했습니다.',
+  },
+  noClusterHint: {
+    en: 'Check the cluster name and region in chatops.yml.',
+    ko: 'chatops.yml의 클러스터 이름과 리전을 확인하세요.',
+  },
+  noClusterHintAt: {
+    en: 'Check the cluster name and region in {setting} in chatops.yml.',
+    ko: 'chatops.yml의 {setting}에 있는 클러스터 이름과 리전을 확인하세요.',
+  },
+  internal: {
+    en: 'AWS had an internal error ({name}) while I tried to {action}.',
+    ko: '{action} 중 AWS 내부 오류가 났습니다({name}).',
+  },
+  internalHint: {
+    en: 'Nothing was changed by this command. Try again in a minute.',
+    ko: '이 명령으로 바뀐 것은 없습니다. 1분 뒤에 다시 시도하세요.',
+  },
+  answered: {
+    en: 'AWS answered {name} while I tried to {action}: {detail}',
+    ko: '{action} 중 AWS가 {name}(으)로 응답했습니다: {detail}',
+  },
+  failedBefore: {
+    en: 'The request to AWS failed before AWS answered while I tried to {action}.',
+    ko: '{action} 중 AWS가 응답하기 전에 요청이 실패했습니다.',
+  },
+  failedBeforeHint: {
+    en: 'Try again in a minute. If it keeps happening, whoever runs the bot finds the details in its logs.',
+    ko: '1분 뒤에 다시 시도하세요. 계속 되풀이되면 봇 운영자가 로그에서 자세한 내용을 볼 수 있습니다.',
   },
 });
 
@@ -51,10 +179,12 @@ export const awsActions = defineMessages('aws.actions', {
   autoscalingRange: { en: 'read the autoscaling range of {service}', ko: '{service} 서비스의 오토스케일링 범위 조회' },
   readLogs: { en: 'read logs from {group}', ko: '{group} 로그 읽기' },
   readCosts: { en: 'read costs from Cost Explorer', ko: 'Cost Explorer 비용 조회' },
+  describeCluster: { en: 'describe cluster {cluster}', ko: '클러스터 {cluster} 조회' },
+  readDeploymentHistory: { en: 'read the deployment history', ko: '배포 이력 조회' },
 });
 
 interface AwsErrorContext {
-  /** What we were doing, e.g. "describe service web-prod" (the answers below are English for now). */
+  /** What we were doing, e.g. "describe service web-prod": an `awsActions` entry, so the answer reads in the reader's language. */
   action: Text;
   /** The IAM action this call needs, e.g. "ecs:DescribeServices" (also names the operation). */
   permission?: string;
@@ -161,86 +291,69 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
   const name = awsErrorName(err);
   const detail = e.message ?? String(err);
   const action = textIn(ctx.action, 'en');
-  const what = escapeMrkdwn(action);
   const op = operationOf(ctx);
   const log = `${action}: ${name}: ${detail.slice(0, 500)}`;
   const net = networkCode(err);
 
+  const say =
+    (key: keyof typeof text.entries, params: Record<string, ParamValue> = {}): Localized =>
+    (l) =>
+      format(text.entries[key][l], { action: (al) => escapeMrkdwn(textIn(ctx.action, al)), ...params }, l);
+  const fail = (code: ErrorCode, message: string, userMessage: Localized, hint?: Localized) =>
+    new BotError(code, message, { userMessage, hint, cause: err });
+  const tick = (s: string) => `\`${escapeMrkdwn(s)}\``;
+
   if (net === 'ECONNREFUSED') {
-    return new BotError('AWS_UNREACHABLE', `${action}: connection refused (${detail})`, {
-      userMessage: `AWS refused the connection while I tried to ${what}: nothing answers at the AWS endpoint the bot uses.`,
-      hint: 'Nothing was changed by this command. Check AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) if you set one, and the region in chatops.yml.',
-      cause: err,
-    });
+    return fail('AWS_UNREACHABLE', `${action}: connection refused (${detail})`, say('refused'), say('refusedHint'));
   }
   if (net === 'ECONNRESET' || net === 'EPIPE' || net === 'ECONNABORTED') {
-    return new BotError('AWS_UNREACHABLE', `${action}: connection reset (${detail})`, {
-      userMessage: `The connection to AWS was cut before AWS answered while I tried to ${what}.`,
-      hint: 'Try again in a minute. If it keeps happening, something between the bot and AWS (a proxy, a firewall, a NAT gateway) is closing connections.',
-      cause: err,
-    });
+    return fail('AWS_UNREACHABLE', `${action}: connection reset (${detail})`, say('reset'), say('resetHint'));
   }
   if (net === 'ENOTFOUND' || net === 'EAI_AGAIN' || name === 'UnknownEndpoint' || name === 'EndpointError' || /getaddrinfo/.test(detail)) {
-    return new BotError('CONFIG', `${action}: endpoint unreachable (${detail})`, {
-      userMessage: `I could not find the AWS endpoint (its host name does not resolve) while I tried to ${what}.`,
-      hint: 'Check the region in chatops.yml (and AWS_ENDPOINT_URL if you set one), and that the bot can resolve DNS names.',
-      cause: err,
-    });
+    return fail('CONFIG', `${action}: endpoint unreachable (${detail})`, say('noHost'), say('noHostHint'));
   }
   if (net === 'EHOSTUNREACH' || net === 'ENETUNREACH') {
-    return new BotError('AWS_UNREACHABLE', `${action}: network unreachable (${detail})`, {
-      userMessage: `I could not reach AWS (no network route) while I tried to ${what}.`,
-      hint: 'In a VPC the bot needs a NAT gateway or VPC endpoints for the AWS services it calls.',
-      cause: err,
-    });
+    return fail('AWS_UNREACHABLE', `${action}: network unreachable (${detail})`, say('noRoute'), say('noRouteHint'));
   }
   if (TIMEOUT.has(name) || net === 'ETIMEDOUT') {
     const s = waitedSeconds(ctx);
-    return new BotError('AWS_TIMEOUT', `${action}: no answer${s ? ` within ${s} s` : ''} (${name}: ${detail})`, {
-      userMessage: `AWS did not answer ${s ? `within ${s} s` : 'in time'} while I tried to ${what}.`,
-      hint: 'Nothing was changed by this command. AWS may be slow or unreachable from the bot right now; try again in a minute.',
-      cause: err,
-    });
+    return fail(
+      'AWS_TIMEOUT',
+      `${action}: no answer${s ? ` within ${s} s` : ''} (${name}: ${detail})`,
+      s ? say('timeoutWithin', { s }) : say('timeout'),
+      say('timeoutHint'),
+    );
   }
   if (CREDENTIALS_MISSING.has(name)) {
-    return new BotError('AWS_CREDENTIALS', `${action}: no credentials (${detail})`, {
-      userMessage: `The bot has no AWS credentials, so I could not ${what}.`,
-      hint: "On Lambda they come from the function's role. Running locally, set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, before `npm start`.",
-      cause: err,
-    });
+    return fail('AWS_CREDENTIALS', `${action}: no credentials (${detail})`, say('noCredentials'), say('noCredentialsHint'));
   }
   if (CREDENTIALS_EXPIRED.has(name)) {
-    return new BotError('AWS_CREDENTIALS', `${action}: credentials expired (${detail})`, {
-      userMessage: `The bot's AWS credentials have expired, so I could not ${what}.`,
-      hint: 'Running locally, refresh them (e.g. `aws sso login`) and restart the bot. On Lambda the next attempt gets fresh ones; if it persists, check the clock of the machine running the bot.',
-      cause: err,
-    });
+    return fail('AWS_CREDENTIALS', `${action}: credentials expired (${detail})`, say('expired'), say('expiredHint'));
   }
   if (CREDENTIALS_REJECTED.has(name)) {
-    return new BotError('AWS_CREDENTIALS', `${action}: credentials rejected (${name}: ${detail})`, {
-      userMessage: `AWS did not accept the bot's credentials (\`${name}\`) while I tried to ${what}.`,
-      hint: 'Check the access key and secret the bot runs with (and that they belong to this AWS partition), and the clock of the machine running the bot.',
-      cause: err,
-    });
+    return fail(
+      'AWS_CREDENTIALS',
+      `${action}: credentials rejected (${name}: ${detail})`,
+      say('rejected', { name: tick(name) }),
+      say('rejectedHint'),
+    );
   }
   if (UNSUPPORTED.has(name) || notAnAwsAnswer(err)) {
     const status = e.$metadata?.httpStatusCode;
-    const answered = UNSUPPORTED.has(name)
-      ? `\`${name}\``
+    const answered: Localized = UNSUPPORTED.has(name)
+      ? say('answeredCode', { name: tick(name) })
       : status && status !== 200
-        ? `HTTP ${status} with a page that is not an AWS answer`
-        : 'with something that is not an AWS answer';
-    return new BotError('AWS_UNSUPPORTED', `${action}: operation unsupported (${name}, HTTP ${status ?? '?'})`, {
-      userMessage: `The AWS endpoint does not support ${op ? `\`${op}\`` : 'this operation'} (it answered ${answered}), so I could not ${what}.`,
-      hint: 'If AWS_ENDPOINT_URL points at an AWS-compatible service, it lacks this API. Otherwise a proxy is answering instead of AWS, or the region in chatops.yml is wrong.',
-      cause: err,
-    });
+        ? say('answeredPage', { status })
+        : say('answeredOther');
+    return fail(
+      'AWS_UNSUPPORTED',
+      `${action}: operation unsupported (${name}, HTTP ${status ?? '?'})`,
+      say('unsupported', { op: op ? tick(op) : say('thisOperation'), answered }),
+      say('unsupportedHint'),
+    );
   }
   if (THROTTLE.has(name)) {
-    return new BotError('AWS_THROTTLED', `${action}: throttled (${name})`, {
-      userMessage: `AWS is throttling requests (\`${name}\`) while I tried to ${what}. I retried with backoff; try again in a minute.`,
-      cause: err,
-    });
+    return fail('AWS_THROTTLED', `${action}: throttled (${name})`, say('throttled', { name: tick(name) }));
   }
   if (DENIED.has(name)) {
     const perm = ctx.permission ?? /not authorized to perform: ([\w:-]+)/.exec(detail)?.[1];
@@ -253,45 +366,36 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
           action: escapeMrkdwn(textIn(ctx.action, role.locale)),
           role: `\`${role.roleArn}\``,
           account: `\`${account}\``,
-          perm: perm ? `\`${escapeMrkdwn(perm)}\`` : t('somePermission'),
+          perm: perm ? tick(perm) : t('somePermission'),
         }),
         hint: t('roleHint'),
         cause: err,
       });
     }
-    return new BotError('AWS_ACCESS_DENIED', `${action}: access denied (${detail})`, {
-      userMessage: `AWS denied access while I tried to ${what}${perm ? `: the bot's role needs \`${escapeMrkdwn(perm)}\`` : ''}.`,
-      hint: 'Add the permission to the function role in serverless.yml and redeploy the bot.',
-      cause: err,
-    });
+    return fail(
+      'AWS_ACCESS_DENIED',
+      `${action}: access denied (${detail})`,
+      perm ? say('deniedNeeds', { perm: tick(perm) }) : say('denied'),
+      say('deniedHint'),
+    );
   }
   if (name === 'ClusterNotFoundException') {
-    return new BotError('CONFIG', `${action}: cluster not found`, {
-      userMessage: `The ECS cluster was not found while I tried to ${what}.`,
-      hint: `Check the cluster name and region${ctx.configHint ? ` in \`${ctx.configHint}\`` : ''} in chatops.yml.`,
-      cause: err,
-    });
+    return fail(
+      'CONFIG',
+      `${action}: cluster not found`,
+      say('noCluster'),
+      ctx.configHint ? say('noClusterHintAt', { setting: `\`${ctx.configHint}\`` }) : say('noClusterHint'),
+    );
   }
   if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) {
-    return new BotError('AWS', log, {
-      userMessage: `AWS had an internal error (\`${escapeMrkdwn(name)}\`) while I tried to ${what}.`,
-      hint: 'Nothing was changed by this command. Try again in a minute.',
-      cause: err,
-    });
+    return fail('AWS', log, say('internal', { name: tick(name) }), say('internalHint'));
   }
   if (e.$fault === 'client') {
     // An answer from AWS we have no special words for: its code and its own message, escaped.
-    return new BotError('AWS', log, {
-      userMessage: `AWS answered \`${escapeMrkdwn(name)}\` while I tried to ${what}: ${oneLine(detail, 300)}`,
-      cause: err,
-    });
+    return fail('AWS', log, say('answered', { name: tick(name), detail: oneLine(detail, 300) }));
   }
   // Not an AWS answer and not a known network failure: say so, without the SDK's internals.
-  return new BotError('AWS', log, {
-    userMessage: `The request to AWS failed before AWS answered while I tried to ${what}.`,
-    hint: 'Try again in a minute. If it keeps happening, whoever runs the bot finds the details in its logs.',
-    cause: err,
-  });
+  return fail('AWS', log, say('failedBefore'), say('failedBeforeHint'));
 }
 
 /** Call AWS and map any failure. */

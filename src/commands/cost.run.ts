@@ -12,7 +12,7 @@ import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
 import { isUnavailableApi } from '../aws/errors';
 import { describeServices } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF } from '../aws/fargate-pricing';
-import { code } from '../slack/text';
+import { code, notificationText } from '../slack/text';
 import { envAccess, servicesIn } from '../config/load';
 import type { AwsAccess } from '../aws/clients';
 import type { ResolvedService } from '../config/schema';
@@ -119,7 +119,7 @@ async function monthEnd(
         ? costText.in(locale)('noForecastHistory')
         : isUnavailableApi(err)
           ? costText.in(locale)('noForecastApi')
-          : err.userMessageIn(locale).replace(/[*_`]/g, '');
+          : notificationText(err.userMessageIn(locale));
     return { unavailable: why, monthLabel: p.monthLabel };
   }
 }

@@ -11,7 +11,7 @@ import { keys } from '../redis/keys';
 import { getRequests } from '../approvals/workflow';
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
 import { isBotError } from '../errors';
-import { awsError, isUnavailableApi } from '../aws/errors';
+import { awsActions, awsError, isUnavailableApi } from '../aws/errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
 import { pipelineBySlot } from '../redis/slots';
@@ -49,7 +49,9 @@ const ENTRIES_PER_ROW = 12;
 
 /** Why a read failed, for a note: the classified answer (src/aws/errors.ts), never the SDK's own text. */
 function reasonOf(err: unknown, locale: Locale): string {
-  return isBotError(err) ? err.userMessageIn(locale) : awsError(err, { action: 'read the deployment history' }).userMessageIn(locale);
+  return isBotError(err)
+    ? err.userMessageIn(locale)
+    : awsError(err, { action: awsActions.lazy('readDeploymentHistory') }).userMessageIn(locale);
 }
 
 /** ECS ids the bot marked as its own (one GET each: the keys live in different slots). */

@@ -14,6 +14,15 @@ import { invocationSchema } from '../slack/invocation';
 import { answerInvocation, errorReply } from '../slack/reply';
 import { route } from './router';
 import { roleFor } from './types';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('commands.job', {
+  lost: { en: 'I could not run {command}: {why}.', ko: '{command} 명령을 실행하지 못했습니다: {why}.' },
+  lostHint: {
+    en: 'Nothing was changed by it. Try again in a minute; if it keeps happening, whoever runs the bot finds the details in the worker logs.',
+    ko: '이 명령으로 바뀐 것은 없습니다. 1분 뒤에 다시 시도하세요. 계속 되풀이되면 봇 운영자가 워커 로그에서 자세한 내용을 볼 수 있습니다.',
+  },
+});
 import { BotError } from '../errors';
 import { code } from '../slack/text';
 
@@ -43,11 +52,12 @@ export function registerCommands(): void {
     async lost(job, rt, why) {
       const inv = job.invocation;
       const text = inv.text.trim().split(/\s+/).slice(0, 3).join(' ');
-      const err = new BotError('INTERNAL', `command job lost: ${why}`, {
-        userMessage: `I could not run ${code(`/ecs ${text}`)}: ${why}.`,
-        hint: 'Nothing was changed by it. Try again in a minute; if it keeps happening, whoever runs the bot finds the details in the worker logs.',
+      const err = new BotError('INTERNAL', `command job lost: ${why('en')}`, {
+        userMessage: M.lazy('lost', { command: code(`/ecs ${text}`), why }),
+        hint: M.lazy('lostHint'),
       });
-      await answerInvocation(rt, inv, errorReply(err, rt.log), { inChannel: false });
+      // Only the person who typed it sees this: in their language.
+      await answerInvocation(rt, inv, errorReply(err, rt.log, await rt.people.localeOf(inv.userId)), { inChannel: false });
     },
     async handle(job, rt) {
       const inv = job.invocation;
@@ -70,7 +80,9 @@ export function registerCommands(): void {
         if (!spec.run) throw new Error(`verb ${spec.verb} has no worker part`);
         await spec.run(parsed, rt, inv);
       } catch (err) {
-        await answerInvocation(rt, inv, errorReply(err, log), { inChannel: false, failed: true }).catch((e) =>
+        // The refusal goes to the person who typed it only: in their language.
+        const locale = await rt.people.localeOf(inv.userId).catch(() => rt.people.workspace);
+        await answerInvocation(rt, inv, errorReply(err, log, locale), { inChannel: false, failed: true }).catch((e) =>
           log.error('could not report error', { err: e }),
         );
       }

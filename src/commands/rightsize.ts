@@ -18,6 +18,7 @@ const DEFAULT_DAYS = 14;
 const MAX_DAYS = 63;
 
 const text = defineMessages('rightsize-verb', {
+  needsDays: { en: 'needs a number of days, e.g. `--days 14`', ko: '일 수가 필요합니다. 예: `--days 14`' },
   summary: {
     en: 'CPU and memory use against the reservation, the smallest Fargate size that fits, the monthly saving, and a button to request it.',
     ko: '예약 대비 CPU·메모리 사용량, 맞는 가장 작은 Fargate 크기, 월 절약액, 그리고 변경을 요청하는 버튼.',
@@ -37,7 +38,7 @@ const schema = z.object({
   flags: z
     .object({
       days: z
-        .string({ error: 'needs a number of days, e.g. `--days 14`' })
+        .string({ error: text.token('needsDays') })
         .pipe(wholeNumber('the number of days', 1, MAX_DAYS))
         .optional(),
     })

@@ -15,6 +15,7 @@ import { defineCommand } from './types';
 export const TASKDEF_USAGE = '/ecs taskdef <service> [revision] [--diff <other revision>]';
 
 const text = defineMessages('taskdef-verb', {
+  needsRevision: { en: 'needs a revision number, e.g. `--diff 41`', ko: '리비전 번호가 필요합니다. 예: `--diff 41`' },
   summary: {
     en: 'What a task definition runs (size, containers, images, ports, health checks, logs, variable and secret names, roles), or the diff of two revisions.',
     ko: '작업 정의의 내용(크기, 컨테이너, 이미지, 포트, 상태 검사, 로그, 변수와 시크릿 이름, 역할) 또는 두 리비전의 차이.',
@@ -39,7 +40,14 @@ const revision = wholeNumber('the revision', 1, 10_000_000);
 
 const schema = z.object({
   args: z.array(z.string()).max(2),
-  flags: z.object({ diff: z.string({ error: 'needs a revision number, e.g. `--diff 41`' }).pipe(revision).optional() }).strict(),
+  flags: z
+    .object({
+      diff: z
+        .string({ error: text.token('needsRevision') })
+        .pipe(revision)
+        .optional(),
+    })
+    .strict(),
 });
 
 export const taskdef = defineCommand<TaskdefArgs>({

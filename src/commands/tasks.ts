@@ -15,6 +15,8 @@ const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 50;
 
 const text = defineMessages('tasks-verb', {
+  noValue: { en: 'takes no value', ko: '값을 받지 않습니다' },
+  needsNumber: { en: 'needs a number, e.g. `--limit 10`', ko: '숫자가 필요합니다. 예: `--limit 10`' },
   summary: {
     en: 'Tasks of a service: id, revision, image, started, health, zone, IP, size, Fargate/Spot/EC2; --stopped: why they stopped.',
     ko: '서비스의 작업: ID, 리비전, 이미지, 시작 시각, 상태, 영역, IP, 크기, Fargate/Spot/EC2. --stopped: 중지 이유.',
@@ -40,9 +42,9 @@ const schema = z.object({
   args: z.array(z.string()).max(1),
   flags: z
     .object({
-      stopped: z.literal(true, { error: 'takes no value' }).optional(),
+      stopped: z.literal(true, { error: text.token('noValue') }).optional(),
       limit: z
-        .string({ error: 'needs a number, e.g. `--limit 10`' })
+        .string({ error: text.token('needsNumber') })
         .pipe(wholeNumber('the task count', 1, MAX_LIMIT))
         .optional(),
     })

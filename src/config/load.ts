@@ -7,6 +7,10 @@ import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 
 const M = defineMessages('config.load', {
+  environmentGone: {
+    en: 'The environment {env} is no longer in the configuration.',
+    ko: '{env} 환경이 더 이상 설정에 없습니다.',
+  },
   invalid: { en: "The bot's configuration is invalid ({source}).", ko: '봇 설정이 올바르지 않습니다 ({source}).' },
   unreadable: { en: 'The bot cannot read its configuration file.', ko: '봇이 설정 파일을 읽을 수 없습니다.' },
   notYaml: { en: 'The bot configuration is not valid YAML.', ko: '봇 설정이 올바른 YAML이 아닙니다.' },
@@ -85,7 +89,7 @@ export function envAccess(config: Config, envName: string): EnvironmentConfig & 
   const env = config.environments[envName];
   if (!env)
     throw new BotError('CONFIG', `unknown environment ${envName}`, {
-      userMessage: `The environment \`${envName}\` is no longer in the configuration.`,
+      userMessage: M.lazy('environmentGone', { env: `\`${envName}\`` }),
     });
   return { ...env, name: envName };
 }

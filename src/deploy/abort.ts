@@ -11,6 +11,10 @@ import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 
 const M = defineMessages('deploy.abort', {
+  otherChannel: {
+    en: ':no_entry: This button belongs to a request in another channel ({channel}), so I did nothing.',
+    ko: ':no_entry: 이 버튼은 다른 채널({channel})의 요청에 속한 것이라 아무것도 하지 않았습니다.',
+  },
   gone: {
     en: ':grey_question: This change is no longer on record, so there is nothing to abort.',
     ko: ':grey_question: 이 변경의 기록이 더 이상 없어 중단할 것이 없습니다.',
@@ -66,7 +70,7 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   }
   if (req.channel !== ctx.channelId) {
     rt.log.warn('abort button refused: clicked outside the request channel', { request: id, user: userId, channel: ctx.channelId });
-    await ctx.whisper(`:no_entry: This button belongs to a request in another channel (<#${req.channel}>), so I did nothing.`);
+    await ctx.whisper(t('otherChannel', { channel: `<#${req.channel}>` }));
     return;
   }
   if (req.state !== 'running') {

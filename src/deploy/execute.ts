@@ -92,6 +92,22 @@ const M = defineMessages('deploy.execute', {
     en: 'Nothing was changed on the service, and {service} is free for new requests. AWS may be slow or unreachable from the bot right now; request the change again in a few minutes.',
     ko: '서비스는 바뀌지 않았고 {service} 서비스는 새 요청을 받을 수 있습니다. 지금 봇에서 AWS가 느리거나 닿지 않는 것 같습니다. 몇 분 뒤에 다시 요청하세요.',
   },
+  planMoved: {
+    en: 'The service changed since the request was made, so the approved plan no longer describes it: {moved}.',
+    ko: '요청한 뒤에 서비스가 바뀌어 승인된 계획이 더 이상 맞지 않습니다: {moved}.',
+  },
+  planMovedHint: {
+    en: 'Nothing was changed. Request it again: {command} makes a new plan from what runs now.',
+    ko: '아무것도 바꾸지 않았습니다. 다시 요청하세요. {command} 명령이 지금 실행 중인 것으로 새 계획을 세웁니다.',
+  },
+  notAcceptedLast: {
+    en: 'AWS did not accept the service update after {n} attempts. The last attempt: {why}',
+    ko: 'AWS가 {n}번 시도한 서비스 업데이트를 받아들이지 않았습니다. 마지막 시도: {why}',
+  },
+  retryingWhy: {
+    en: ':hourglass: AWS did not confirm the service update; trying again shortly (attempt {n} of {max}). {why}',
+    ko: ':hourglass: AWS가 서비스 업데이트를 확인해 주지 않아 곧 다시 시도합니다 ({max}번 중 {n}번째). {why}',
+  },
   retrying: {
     en: ':hourglass: AWS did not confirm the service update ({name}); trying again shortly (attempt {n} of {max}).',
     ko: ':hourglass: AWS가 서비스 업데이트를 확인해 주지 않았습니다 ({name}). 곧 다시 시도합니다 ({max}번 중 {n}번째).',
@@ -327,10 +343,8 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         : undefined;
     const moved = planDrift(plan, { taskDefinition: service.taskDefinition, desiredCount: service.desiredCount, runningDigest });
     if (moved.length) {
-      throw new NotStarted(
-        `The service changed since the request was made, so the approved plan no longer describes it: ${moved.join('; ')}.`,
-        `Nothing was changed. Request it again: \`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : plan.verb === 'resize' ? ` --cpu ${plan.to.cpu} --memory ${plan.to.memory}` : ''}\` makes a new plan from what runs now.`,
-      );
+      const command = `\`/ecs ${plan.verb} ${plan.alias}${plan.verb === 'deploy' ? ` ${plan.tag ?? plan.digest}` : plan.verb === 'scale' ? ` ${plan.to}` : plan.verb === 'resize' ? ` --cpu ${plan.to.cpu} --memory ${plan.to.memory}` : ''}\``;
+      throw new NotStarted(M.lazy('planMoved', { moved: (l) => moved.map((m) => m(l)).join('; ') }), M.lazy('planMovedHint', { command }));
     }
     try {
       assertChangeable(service, requestVerb(plan), plan.alias, rt.now());
@@ -420,14 +434,14 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         const why = awsError(err, {
           action: awsActions.lazy('updateService', { service: plan.serviceName }),
           permission: 'ecs:UpdateService',
-        }).userMessageIn(w);
-        throw new NotStarted(`AWS did not accept the service update after ${attempts} attempts. The last attempt: ${why}`);
+        });
+        throw new NotStarted(M.lazy('notAcceptedLast', { n: attempts, why: (l) => why.userMessageIn(l) }));
       } else {
         const why = awsError(err, {
           action: awsActions.lazy('updateService', { service: plan.serviceName }),
           permission: 'ecs:UpdateService',
         }).userMessageIn(w);
-        const note = `:hourglass: AWS did not confirm the service update; trying again shortly (attempt ${attempts} of ${MAX_UPDATE_ATTEMPTS}). ${why}`;
+        const note = M.in(w)('retryingWhy', { n: attempts, max: MAX_UPDATE_ATTEMPTS, why });
         await showCard(rt, req, card('starting', note), { force: true }).catch(() => undefined);
         log.warn('execute: UpdateService outcome unknown; the job will be retried', { err, attempts, throttled: isThrottled(err) });
         throw err;

@@ -18,6 +18,9 @@ import { shortDigest } from './refs';
 import { arnTail } from '../aws/arn';
 
 const M = defineMessages('deploy.plan', {
+  driftTaskDefinition: { en: 'it runs {now} now, not {planned}', ko: '지금은 {planned}이(가) 아니라 {now}을(를) 실행 중입니다' },
+  driftCount: { en: 'its desired count is {now} now, not {planned}', ko: '원하는 작업 수가 {planned}개가 아니라 지금 {now}개입니다' },
+  driftImage: { en: 'its tasks run image {now} now, not {planned}', ko: '작업이 {planned}이(가) 아니라 지금 {now} 이미지를 실행 중입니다' },
   notActive: {
     en: 'Service {service} is {status}, so it cannot be changed.',
     ko: '{service} 서비스가 {status} 상태라 변경할 수 없습니다.',
@@ -290,21 +293,26 @@ export interface ServiceNow {
 }
 
 /**
- * What moved since the plan was made (one sentence each; empty when nothing did): the task
+ * What moved since the plan was made (one clause each, in any language; empty when nothing did): the task
  * definition, the desired count, the image digest the tasks run. An approval covers the plan as
  * it was shown, so any of these moving means the change must be requested again.
  */
-export function planDrift(plan: ChangePlan, now: ServiceNow): string[] {
-  const moved: string[] = [];
+export function planDrift(plan: ChangePlan, now: ServiceNow): Localized[] {
+  const moved: Localized[] = [];
   if (now.taskDefinition !== plan.currentTaskDefinition) {
-    moved.push(`it runs ${code(arnTail(now.taskDefinition) || '?')} now, not ${code(arnTail(plan.currentTaskDefinition))}`);
+    moved.push(
+      M.lazy('driftTaskDefinition', { now: code(arnTail(now.taskDefinition) || '?'), planned: code(arnTail(plan.currentTaskDefinition)) }),
+    );
   }
   if (now.desiredCount !== undefined && now.desiredCount !== plan.desiredCount) {
-    moved.push(`its desired count is ${now.desiredCount} now, not ${plan.desiredCount}`);
+    moved.push(M.lazy('driftCount', { now: now.desiredCount, planned: plan.desiredCount }));
   }
   if (plan.runningDigest && now.runningDigest && now.runningDigest !== plan.runningDigest) {
     moved.push(
-      `its tasks run image ${code(`sha256:${shortDigest(now.runningDigest)}`)} now, not ${code(`sha256:${shortDigest(plan.runningDigest)}`)}`,
+      M.lazy('driftImage', {
+        now: code(`sha256:${shortDigest(now.runningDigest)}`),
+        planned: code(`sha256:${shortDigest(plan.runningDigest)}`),
+      }),
     );
   }
   return moved;

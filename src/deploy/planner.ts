@@ -81,12 +81,24 @@ const M = defineMessages('deploy.planner', {
   },
   noHistory: { en: 'I could not read the deployment history ({error}).', ko: '배포 이력을 읽지 못했습니다 ({error}).' },
   noPrevious: {
-    en: "I could not find the task definition {service} ran before {td} in ECS's deployment history{why}.",
-    ko: 'ECS 배포 이력에서 {service} 서비스가 {td} 전에 실행하던 작업 정의를 찾지 못했습니다{why}.',
+    en: "I could not find the task definition {service} ran before {td}: ECS's deployment history does not show it, and the bot did not deploy it itself.",
+    ko: '{service} 서비스가 {td} 전에 실행하던 작업 정의를 찾지 못했습니다. ECS 배포 이력에 나오지 않고, 봇이 직접 배포한 것도 아닙니다.',
+  },
+  noPreviousNoHistory: {
+    en: "I could not find the task definition {service} ran before {td}: ECS's deployment history is not available to the bot here, and the bot did not deploy it itself.",
+    ko: '{service} 서비스가 {td} 전에 실행하던 작업 정의를 찾지 못했습니다. 여기서는 봇이 ECS 배포 이력을 볼 수 없고, 봇이 직접 배포한 것도 아닙니다.',
   },
   noPreviousHint: {
     en: 'Name the revision to return to: `/ecs rollback {service} --to &lt;revision&gt;`.',
     ko: '되돌아갈 리비전을 지정하세요: `/ecs rollback {service} --to &lt;revision&gt;`',
+  },
+  fromRecords: {
+    en: "ECS's deployment history does not show what ran before {td}; the target comes from the bot's own record of the change that deployed it.",
+    ko: 'ECS 배포 이력에 {td} 전에 실행하던 버전이 나오지 않아, 그것을 배포한 변경에 대한 봇 자체 기록에서 대상을 가져왔습니다.',
+  },
+  fromRecordsNoHistory: {
+    en: "ECS's deployment history is not available to the bot here, so the target comes from the bot's own record of the change that deployed {td}.",
+    ko: '여기서는 봇이 ECS 배포 이력을 볼 수 없어, {td}을(를) 배포한 변경에 대한 봇 자체 기록에서 대상을 가져왔습니다.',
   },
   inactive: {
     en: 'Task definition {td} is {status} (deregistered), and ECS does not start new tasks from it.',
@@ -407,17 +419,17 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       target = await botRecordsTarget(rt, svc, current);
       if (target) {
         source = 'records';
-        notes.push(
-          historyAvailable
-            ? `ECS's deployment history does not show what ran before ${code(arnTail(current))}; the target comes from the bot's own record of the change that deployed it.`
-            : `ECS's deployment history is not available to the bot here, so the target comes from the bot's own record of the change that deployed ${code(arnTail(current))}.`,
-        );
+        const td = code(arnTail(current));
+        notes.push(historyAvailable ? M.token('fromRecords', { td }) : M.token('fromRecordsNoHistory', { td }));
       }
     }
     if (!target) {
       throw new BotError('NOT_FOUND', `no previous task definition for ${svc.service}`, {
-        userMessage: `I could not find the task definition ${code(svc.alias)} ran before ${code(arnTail(current))}: ${historyAvailable ? "ECS's deployment history does not show it" : "ECS's deployment history is not available to the bot here"}, and the bot did not deploy it itself.`,
-        hint: `Name the revision to return to: \`/ecs rollback ${svc.alias} --to &lt;revision&gt;\`.`,
+        userMessage: M.lazy(historyAvailable ? 'noPrevious' : 'noPreviousNoHistory', {
+          service: code(svc.alias),
+          td: code(arnTail(current)),
+        }),
+        hint: M.lazy('noPreviousHint', { service: svc.alias }),
         usage: '/ecs rollback <service> [--to <revision>] [--reason "…"] [--dry-run]',
       });
     }

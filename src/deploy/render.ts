@@ -81,6 +81,11 @@ export const renderText = defineMessages('deploy.render', {
     en: '• A new deployment of the same task definition {td}: all {n} {n|task|tasks} replaced, rolling',
     ko: '• 같은 작업 정의 {td}로 새 배포: 작업 {n}개 모두 롤링 교체',
   },
+  detailSize: { en: '• Task size: {from} → {to}', ko: '• 작업 크기: {from} → {to}' },
+  detailSizeRevision: {
+    en: '• Task definition: a new revision of {family} copied from {td} (what runs now), only the task CPU and memory changed',
+    ko: '• 작업 정의: 지금 실행 중인 작업 정의({td})를 복사한 {family}의 새 리비전, 작업 CPU와 메모리만 바뀜',
+  },
   detailTasks: { en: '• Tasks: {n} desired, replaced by a rolling deployment', ko: '• 작업: 원하는 수 {n}개, 롤링 배포로 교체' },
   detailCluster: { en: '• Cluster {cluster} in {region}', ko: '• 클러스터 {cluster} ({region})' },
   diffTitle: { en: '*Task definition changes*', ko: '*작업 정의 변경 사항*' },
@@ -390,9 +395,12 @@ export function planDetails(plan: ChangePlan, locale: Locale, now: number): stri
       break;
     case 'resize':
       lines.push(
-        `• Task size: ${sizeText(plan.from)} → ${sizeText(plan.to)}`,
-        `• Task definition: a new revision of ${code(arnTail(plan.currentTaskDefinition).split(':')[0] ?? '')} copied from ${code(arnTail(plan.currentTaskDefinition))} (what runs now), only the task CPU and memory changed`,
-        `• Tasks: ${plan.desiredCount} desired, replaced by a rolling deployment`,
+        t('detailSize', { from: sizeText(plan.from), to: sizeText(plan.to) }),
+        t('detailSizeRevision', {
+          family: code(arnTail(plan.currentTaskDefinition).split(':')[0] ?? ''),
+          td: code(arnTail(plan.currentTaskDefinition)),
+        }),
+        t('detailTasks', { n: plan.desiredCount }),
       );
       break;
   }

@@ -24,6 +24,20 @@ const M = defineMessages('deploy.taskdef', {
     ko: '있는 컨테이너: {names}. chatops.yml에서 이 서비스의 `container`를 설정하세요.',
   },
   none: { en: '(none)', ko: '(없음)' },
+  noContainerIn: {
+    en: 'The task definition has no container called {name}.',
+    ko: '작업 정의에 {name} 컨테이너가 없습니다.',
+  },
+  cpuUnits: { en: '{n} CPU units', ko: 'CPU {n}유닛' },
+  memoryMiB: { en: '{n} MiB of memory', ko: '메모리 {n}MiB' },
+  containersTooBig: {
+    en: 'The containers of this task definition reserve {what} themselves, more than the new task size ({cpu} CPU units, {memory} MiB) holds.',
+    ko: '이 작업 정의의 컨테이너가 자체로 {what}을(를) 예약하고 있어, 새 작업 크기(CPU {cpu}유닛, {memory}MiB)에 들어가지 않습니다.',
+  },
+  containersTooBigHint: {
+    en: 'Lower the container-level cpu/memory in the task definition first, or pick a larger size.',
+    ko: '먼저 작업 정의에서 컨테이너 수준의 cpu/memory를 낮추거나, 더 큰 크기를 고르세요.',
+  },
   roleChange: {
     en: "The {which} would change from {from} to {to}, which is not in this environment's `taskRoles`.",
     ko: '{which}이 바뀝니다 ({from} → {to}). 새 역할이 이 환경의 `taskRoles`에 없습니다.',
@@ -112,8 +126,8 @@ export function withImage(input: RegisterTaskDefinitionCommandInput, name: strin
   const containers = input.containerDefinitions ?? [];
   if (!containers.some((c) => c.name === name)) {
     throw new BotError('CONFIG', `container ${name} missing`, {
-      userMessage: `The task definition has no container called ${code(name)}.`,
-      hint: `Its containers: ${containers.map((c) => code(c.name ?? '?')).join(', ')}. Set \`container\` for this service in chatops.yml.`,
+      userMessage: M.lazy('noContainerIn', { name: code(name) }),
+      hint: (l) => M.in(l)('containers', { names: containers.map((c) => code(c.name ?? '?')).join(', ') || M.in(l)('none') }),
     });
   }
   return { ...input, containerDefinitions: containers.map((c) => (c.name === name ? { ...c, image } : c)) };
@@ -128,10 +142,10 @@ export function withSize(input: RegisterTaskDefinitionCommandInput, cpu: number,
   const cpuSum = containers.reduce((n, c) => n + (c.cpu ?? 0), 0);
   const memSum = containers.reduce((n, c) => n + (c.memory ?? c.memoryReservation ?? 0), 0);
   if (cpuSum > cpu || memSum > memory) {
-    const what = cpuSum > cpu ? `${cpuSum} CPU units` : `${memSum} MiB of memory`;
-    throw new BotError('REFUSED', `containers need ${what}`, {
-      userMessage: `The containers of this task definition reserve ${what} themselves, more than the new task size (${cpu} CPU units, ${memory} MiB) holds.`,
-      hint: 'Lower the container-level cpu/memory in the task definition first, or pick a larger size.',
+    const what = cpuSum > cpu ? M.lazy('cpuUnits', { n: cpuSum }) : M.lazy('memoryMiB', { n: memSum });
+    throw new BotError('REFUSED', `containers need ${what('en')}`, {
+      userMessage: M.lazy('containersTooBig', { what, cpu, memory }),
+      hint: M.lazy('containersTooBigHint'),
     });
   }
   return { ...input, cpu: String(cpu), memory: String(memory) };

@@ -60,7 +60,8 @@ export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, me
       const reply = await form.open(rt, inv);
       return reply ? ephemeral(reply) : '';
     } catch (err) {
-      return ephemeral(errorReply(err, rt.log.child({ invocation: inv.id, user: inv.userId })));
+      // Only the typer sees it: their cached language (no Slack call inside the ack).
+      return ephemeral(errorReply(err, rt.log.child({ invocation: inv.id, user: inv.userId }), await rt.people.cachedLocaleOf(inv.userId)));
     }
   }
   return submitCommand(rt, inv, meta);

@@ -18,7 +18,7 @@ import { registerChanges } from '../deploy/register';
 import { registerImages } from '../images/register';
 import { createAccess } from '../edge/authz';
 import { inProcessDispatcher, runJob, signingDispatcher } from '../hooks/jobs';
-import { BotError } from '../errors';
+import { BotError, errorText } from '../errors';
 import { log as rootLog, registerSecret } from '../log';
 import { createRedisFromEnv, type RedisProfile } from '../redis/client';
 import { redisPassword } from '../redis/url';
@@ -52,7 +52,7 @@ function requireEnv(env: NodeJS.ProcessEnv, names: readonly string[]): void {
   const missing = missingEnv(env, names);
   if (missing.length) {
     throw new BotError('CONFIG', `Missing environment variable${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
-      userMessage: 'The bot is missing required settings.',
+      userMessage: errorText.lazy('missingSettings'),
     });
   }
 }
@@ -130,8 +130,8 @@ export function jobSigningKey(env: NodeJS.ProcessEnv): string {
   if (own) {
     if (own.length < 32) {
       throw new BotError('CONFIG', 'JOB_SIGNING_KEY is shorter than 32 characters', {
-        userMessage: 'The bot is missing required settings.',
-        hint: 'Use a random value of at least 32 characters (e.g. `openssl rand -hex 32`), or leave JOB_SIGNING_KEY unset.',
+        userMessage: errorText.lazy('missingSettings'),
+        hint: errorText.lazy('signingKeyHint'),
       });
     }
     return own;

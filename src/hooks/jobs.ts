@@ -18,6 +18,23 @@ import { withBudget, withoutBudget } from '../aws/budget';
 import { storeUnavailable } from '../redis/client';
 import { keys } from '../redis/keys';
 import type { Logger } from '../log';
+import { defineMessages, type Localized } from '../i18n/catalog';
+
+const M = defineMessages('hooks.jobs', {
+  tooOld: {
+    en: 'Lambda could not hand the work to the worker before it grew too old',
+    ko: 'Lambda가 작업이 너무 오래되기 전에 워커에 넘기지 못했습니다',
+  },
+  gaveUp: {
+    en: 'the worker {how} on {attempts}, so Lambda gave up on the work',
+    ko: '워커가 {attempts} {how} Lambda가 작업을 포기했습니다',
+  },
+  timedOut: { en: 'timed out', ko: '시간 초과되어' },
+  crashed: { en: 'crashed', ko: '비정상 종료되어' },
+  failed: { en: 'failed', ko: '실패하여' },
+  allAttempts: { en: 'all {n} attempts', ko: '{n}번의 시도 모두' },
+  everyAttempt: { en: 'every attempt', ko: '모든 시도에서' },
+});
 import type { Dispatcher, Job, Runtime } from '../runtime';
 
 /** Every job has a kind and an id (the idempotency key); the rest is the kind's own. */
@@ -40,7 +57,7 @@ interface JobKind<T> {
    * out) and sent it to the on-failure destination. End what waits for it; `why` says what
    * happened, in words for a person.
    */
-  lost?(job: T, rt: Runtime, why: string): Promise<void>;
+  lost?(job: T, rt: Runtime, why: Localized): Promise<void>;
 }
 
 /** A job's AWS calls get this long in all unless its kind says otherwise. */
@@ -209,13 +226,13 @@ const invocationRecord = z
   .passthrough();
 
 /** In words for a person: why Lambda gave up on the invocation. */
-function lostBecause(rec: z.infer<typeof invocationRecord>): string {
+function lostBecause(rec: z.infer<typeof invocationRecord>): Localized {
   const c = rec.requestContext;
-  if (c?.condition === 'EventAgeExceeded') return 'Lambda could not hand the work to the worker before it grew too old';
+  if (c?.condition === 'EventAgeExceeded') return M.lazy('tooOld');
   const n = c?.approximateInvokeCount;
   const type = rec.responsePayload?.errorType;
-  const how = type === 'Sandbox.Timedout' ? 'timed out' : type?.startsWith('Runtime.') ? 'crashed' : 'failed';
-  return `the worker ${how} on ${n ? `all ${n} attempts` : 'every attempt'}, so Lambda gave up on the work`;
+  const how = type === 'Sandbox.Timedout' ? M.lazy('timedOut') : type?.startsWith('Runtime.') ? M.lazy('crashed') : M.lazy('failed');
+  return M.lazy('gaveUp', { how, attempts: n ? M.lazy('allAttempts', { n }) : M.lazy('everyAttempt') });
 }
 
 /** Is this an SQS batch (Lambda's event source event)? */
@@ -253,7 +270,7 @@ export async function handleLostJobs(
       continue;
     }
     const why = lostBecause(rec);
-    rt.log.warn('job lost: Lambda gave up on it', { kind: env.data.kind, id: env.data.id, why, error: rec.responsePayload });
+    rt.log.warn('job lost: Lambda gave up on it', { kind: env.data.kind, id: env.data.id, why: why('en'), error: rec.responsePayload });
     if (!def.lost) continue;
     try {
       await withBudget(DEFAULT_JOB_BUDGET_MS, () => def.lost!(job.data as never, rt, why));

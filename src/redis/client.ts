@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import Redis, { type Cluster, type RedisOptions } from 'ioredis';
-import { BotError } from '../errors';
+import { BotError, errorText } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { createCluster, parseRedisTarget } from './cluster';
 import { describeRedisUrl } from './url';
@@ -17,6 +17,10 @@ import { describeRedisUrl } from './url';
 export type RedisClient = Redis | Cluster;
 
 const M = defineMessages('redis.client', {
+  badPasswordHint: {
+    en: 'Percent-encode the characters / ? # @ % in the Redis password (encodeURIComponent), e.g. redis://:p%2Fss@host:6379.',
+    ko: 'Redis 비밀번호의 / ? # @ % 문자를 퍼센트 인코딩하세요(encodeURIComponent). 예: redis://:p%2Fss@host:6379',
+  },
   unavailable: {
     en: "I can't reach the approvals store (Redis) right now, so {outcome}.",
     ko: '지금 승인 저장소(Redis)에 연결할 수 없어 {outcome}.',
@@ -78,8 +82,8 @@ function createNode(url: string, profile: RedisProfile, caFile?: string): Redis 
 function invalidRedisUrl(url: string): BotError {
   const message = `REDIS_URL is not a valid URL (${describeRedisUrl(url)})`;
   return new BotError('CONFIG', message, {
-    userMessage: 'The bot is missing required settings.',
-    hint: 'Percent-encode the characters / ? # @ % in the Redis password (encodeURIComponent), e.g. redis://:p%2Fss@host:6379.',
+    userMessage: errorText.lazy('missingSettings'),
+    hint: M.lazy('badPasswordHint'),
   });
 }
 

@@ -26,6 +26,18 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('redis.cluster', {
+  misconfigured: {
+    en: 'The bot is misconfigured: its Redis settings are invalid.',
+    ko: '봇 설정이 잘못되었습니다. Redis 설정이 올바르지 않습니다.',
+  },
+  misconfiguredHint: {
+    en: 'Check REDIS_URL and REDIS_CLUSTER (docs/redis.md).',
+    ko: 'REDIS_URL과 REDIS_CLUSTER를 확인하세요 (docs/redis.md).',
+  },
+});
 import { describeRedisUrl } from './url';
 
 export interface RedisNodeAddress {
@@ -49,8 +61,8 @@ export interface RedisTarget {
 
 function configError(message: string): BotError {
   return new BotError('CONFIG', message, {
-    userMessage: 'The bot is misconfigured: its Redis settings are invalid.',
-    hint: 'Check REDIS_URL and REDIS_CLUSTER (docs/redis.md).',
+    userMessage: M.lazy('misconfigured'),
+    hint: M.lazy('misconfiguredHint'),
   });
 }
 

@@ -165,7 +165,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
       if (!isSlackResponseUrl(responseUrl, env)) {
         log.warn('response_url refused: not a Slack URL', { host: hostOf(responseUrl) });
         throw new BotError('SLACK', 'response_url refused: not a Slack URL', {
-          userMessage: 'I was asked to answer somewhere that is not Slack, so I did not.',
+          userMessage: M.lazy('notSlack'),
         });
       }
       const fitted = fitMessage(msg);
@@ -278,6 +278,10 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
 }
 
 const M = defineMessages('slack.gateway', {
+  notSlack: {
+    en: 'I was asked to answer somewhere that is not Slack, so I did not.',
+    ko: 'Slack이 아닌 곳으로 답하라는 요청을 받아 답하지 않았습니다.',
+  },
   refused: { en: 'Slack refused the message ({detail}).', ko: 'Slack이 메시지를 거부했습니다 ({detail}).' },
   channel_not_found: {
     en: 'Invite the bot to the channel (`/invite @ECS ChatOps`) or check the channel ID in chatops.yml.',

@@ -104,28 +104,60 @@ export function verbTitle(verb: ChangeVerb | 'resize', locale: Locale = 'en'): s
 }
 
 /**
+ * mrkdwn → text, the one conversion (every other place calls one of the two below).
+ *
+ * The text between Slack's `<…>` tokens loses emoji codes and formatting marks: `*bold*`,
+ * `_italic_`, `~strike~` and backticks. A `*`, `_` or `~` between two letters or digits is not a
+ * mark and stays: `snake_case`, `date_short_pretty`, `a*b`. What happens to the tokens (dates
+ * `<!date^…^{date_short_pretty}|…>`, mentions `<@U…>`, `<#C…>`, `<!subteam^S…>`, links
+ * `<url|label>`) depends on where the text goes: `keepTokens` leaves them as they are (Slack renders
+ * them in a notification), otherwise they become their readable part and the entities are decoded.
+ */
+function mrkdwnToText(mrkdwn: string, keepTokens: boolean): string {
+  const parts = mrkdwn.split(/(<[^<>]*>)/);
+  const out = parts.map((part, i) => (i % 2 === 1 ? (keepTokens ? part : tokenText(part)) : unmark(part, keepTokens)));
+  return out.join('').trim();
+}
+
+/** Formatting marks and emoji codes out of text that holds no `<…>` token. */
+function unmark(text: string, keepEntities: boolean): string {
+  const s = text
+    .replace(/(^|[\s(])(?::[a-z0-9_+'-]+:[ \t]*)+/g, '$1')
+    .replace(/`/g, '')
+    .replace(/[*_~]/g, (mark, at: number, all: string) =>
+      /[\p{L}\p{N}]/u.test(all[at - 1] ?? '') && /[\p{L}\p{N}]/u.test(all[at + 1] ?? '') ? mark : '',
+    );
+  return keepEntities ? s : decodeEntities(s);
+}
+
+/** A `<…>` token's readable part: a date's fallback, a mention's name or id, a link's label. */
+function tokenText(token: string): string {
+  const inner = token.slice(1, -1);
+  const bar = inner.indexOf('|');
+  const label = bar < 0 ? undefined : decodeEntities(inner.slice(bar + 1));
+  const target = bar < 0 ? inner : inner.slice(0, bar);
+  if (target.startsWith('!date^')) return label ?? '';
+  if (target.startsWith('!subteam^')) return label ?? `@${target.slice('!subteam^'.length)}`;
+  if (target.startsWith('!')) return `@${target.slice(1)}`;
+  if (target.startsWith('@')) return `@${target.slice(1)}`;
+  if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
+  return label ?? decodeEntities(target);
+}
+
+/** The three entities Slack text uses. */
+function decodeEntities(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
  * The top-level `text` of a message (notifications, clients without blocks), from its mrkdwn:
  * emoji codes and formatting marks dropped; mentions, links and dates kept (Slack renders them there).
  */
 export function notificationText(mrkdwn: string): string {
-  return mrkdwn
-    .replace(/(^|\s):[a-z0-9_+-]+:\s*/g, '$1')
-    .replace(/[*`]/g, '')
-    .trim();
+  return mrkdwnToText(mrkdwn, true);
 }
 
-/** mrkdwn → plain text where nothing renders (modal errors): mentions, links and dates keep their readable part. */
+/** mrkdwn → plain text where nothing renders (modal errors, plain_text fields): mentions, links and dates keep their readable part. */
 export function plainText(mrkdwn: string): string {
-  return mrkdwn
-    .replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1')
-    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => label ?? `@${id}`)
-    .replace(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g, '@$1')
-    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => `#${label ?? id}`)
-    .replace(/<([^|>]+)\|([^>]*)>/g, '$2')
-    .replace(/<([^>]+)>/g, '$1')
-    .replace(/[*_`~]/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/:[a-z0-9_+-]+:\s*/g, '');
+  return mrkdwnToText(mrkdwn, false);
 }

@@ -12,6 +12,11 @@ import { plainText } from '../slack/text';
 import { deployForm, MAX_TAGS, type Scan, type TagOption, type TagsState } from './deploy-form';
 import { formEnvironments, TAGS_TTL_SECONDS, type TagsCache, type TagsJob } from './deploy-modal';
 import { envAccess } from '../config/load';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('surfaces.deploy-modal.run', {
+  ecrSilent: { en: 'ECR did not answer', ko: 'ECR이 응답하지 않았습니다' },
+});
 
 /** DescribeImages pages read (1,000 images each). */
 const MAX_PAGES = 3;
@@ -59,7 +64,11 @@ export async function runTagsJob(job: TagsJob, rt: Runtime): Promise<void> {
     tags = { state: 'loaded', ...cache };
   } catch (err) {
     rt.log.warn('deploy form: could not list the tags', { service: job.service, err });
-    tags = { state: 'error', repository: svc.repository, message: isBotError(err) ? plainText(err.userMessage) : 'ECR did not answer' };
+    tags = {
+      state: 'error',
+      repository: svc.repository,
+      message: isBotError(err) ? plainText(err.userMessageIn(job.locale)) : M.in(job.locale)('ecrSilent'),
+    };
   }
   const environments = await formEnvironments(rt, job.userId, job.origin);
   const view = deployForm({

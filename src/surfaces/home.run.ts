@@ -14,6 +14,11 @@ import type { Runtime } from '../runtime';
 import { plainText } from '../slack/text';
 import type { StatusRow } from './home';
 import type { EnvStatus } from './home-data';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('surfaces.home.run', {
+  ecsSilent: { en: 'ECS did not answer', ko: 'ECS가 응답하지 않았습니다' },
+});
 
 /** The cached health is kept this long (shown with its time), then dropped. */
 const STATUS_TTL_SECONDS = 3600;
@@ -40,7 +45,11 @@ export async function refreshEnvironmentStatus(rt: Runtime): Promise<void> {
       status = { at: rt.now(), rows: rows.map(statusRow) };
     } catch (err) {
       rt.log.warn('home: could not read an environment from ECS', { env, err });
-      status = { at: rt.now(), rows: [], error: isBotError(err) ? plainText(err.userMessage) : 'ECS did not answer' };
+      status = {
+        at: rt.now(),
+        rows: [],
+        error: isBotError(err) ? plainText(err.userMessageIn(rt.people.workspace)) : M.in(rt.people.workspace)('ecsSilent'),
+      };
     }
     await rt.redis.set(keys.envStatus(env), JSON.stringify(status), 'EX', STATUS_TTL_SECONDS);
   }

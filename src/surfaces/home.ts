@@ -13,7 +13,7 @@ import type { ChangeRequest, RequestState } from '../approvals/types';
 import { HEALTH_MARK, type Health } from '../commands/render/status';
 import { defineMessages, type Locale } from '../i18n';
 import { actions, context, header, section } from '../slack/blocks';
-import { code, escapeMrkdwn, LIMITS, mention, oneLine, truncate } from '../slack/text';
+import { code, escapeMrkdwn, LIMITS, mention, oneLine, plainText, truncate } from '../slack/text';
 import { slackDate } from '../slack/time';
 
 export const text = defineMessages('home', {
@@ -234,7 +234,7 @@ function waitingBlocks(input: HomeInput, t: T): KnownBlock[] {
   if (!reqs.length) return [section(`*${escapeMrkdwn(head)}*\n${t('waitingNone')}`)];
   const blocks: KnownBlock[] = [header(head)];
   for (const req of reqs.slice(0, HOME_LIMITS.waitingWithButtons)) {
-    const summary = oneLine((req.summary.split('\n')[0] ?? '').replace(/[*_`~]/g, ''), 300) || code(req.id);
+    const summary = oneLine(plainText(req.summary.split('\n')[0] ?? ''), 300) || code(req.id);
     blocks.push(
       section(
         t('waitingLine', {

@@ -286,6 +286,17 @@ describe('/ecs logs through the Lambda handlers', () => {
     );
   });
 
+  it('answers a refusal in the typer’s own language (Korean Slack, English workspace)', async () => {
+    stubWeb();
+    e2e.slack.setUserLocale('UKO', 'ko-KR');
+    logsMock.on(FilterLogEventsCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    await e2e.slash('logs web', { channel_id: 'CPROD', user_id: 'UKO' });
+    await e2e.drain();
+    const text = lastAnswer(e2e);
+    expect(text).toContain('/ecs/web-prod 로그 읽기 중 AWS가 요청을 제한하고 있습니다');
+    expect(text).not.toContain('throttling');
+  });
+
   it('explains a log driver other than awslogs', async () => {
     stubWeb({ logDriver: 'awsfirelens', logOptions: { Name: 'datadog' } });
     await e2e.slash('logs web', { channel_id: 'CPROD' });

@@ -12,7 +12,7 @@ import { sizeText } from '../../deploy/render';
 import { defineMessages, type Locale } from '../../i18n';
 import { actions, context, header, section, type SlackMessage } from '../../slack/blocks';
 import { commandButton } from '../../slack/command-button';
-import { code } from '../../slack/text';
+import { code, notificationText } from '../../slack/text';
 
 /** Hours in an average month (365 × 24 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -248,5 +248,5 @@ export function rightsizeMessage(v: RightsizeView): SlackMessage {
     }
   }
   blocks.push(context(t('method')));
-  return { text: t('fallback', { alias: v.alias, what: what.replace(/[*`]/g, '') }), blocks };
+  return { text: t('fallback', { alias: v.alias, what: notificationText(what) }), blocks };
 }

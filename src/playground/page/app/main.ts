@@ -5,7 +5,7 @@
  * local Slack, which delivers it to the app signed, as Slack does. Vanilla TypeScript, no framework.
  */
 import { messageBody, renderBlocks } from '../render/blocks';
-import { escapeHtml, mrkdwn, plainText, type Names } from '../render/mrkdwn';
+import { escapeHtml, mrkdwn, plainTextHtml, type Names } from '../render/mrkdwn';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Slack JSON is open-ended
 type Json = Record<string, any>;
@@ -260,10 +260,12 @@ function renderModal(): void {
   root.dataset.hash = view.hash;
   const errors = state.modalErrors[view.id] ?? {};
   const values = typed ?? view.state?.values ?? {};
-  const submit = view.submit ? `<button type="button" class="btn primary" data-modal-submit>${plainText(view.submit.text)}</button>` : '';
-  const close = `<button type="button" class="btn" data-modal-close>${view.close ? plainText(view.close.text) : 'Cancel'}</button>`;
+  const submit = view.submit
+    ? `<button type="button" class="btn primary" data-modal-submit>${plainTextHtml(view.submit.text)}</button>`
+    : '';
+  const close = `<button type="button" class="btn" data-modal-close>${view.close ? plainTextHtml(view.close.text) : 'Cancel'}</button>`;
   const back = stack.length > 1 ? '<span class="stack">(' + stack.length + ' views)</span>' : '';
-  root.innerHTML = `<div class="modal-box" role="dialog" aria-modal="true" data-view-id="${escapeHtml(view.id)}"><div class="modal-head"><span>${plainText(view.title?.text ?? '')}</span>${back}<button type="button" class="x" data-modal-close aria-label="Close">×</button></div><div class="modal-body">${renderBlocks(view.blocks, { ...opts(), surface: 'modal', errors, values })}${errors._ ? `<div class="error">${escapeHtml(errors._)}</div>` : ''}</div><div class="modal-foot">${close}${submit}</div></div>`;
+  root.innerHTML = `<div class="modal-box" role="dialog" aria-modal="true" data-view-id="${escapeHtml(view.id)}"><div class="modal-head"><span>${plainTextHtml(view.title?.text ?? '')}</span>${back}<button type="button" class="x" data-modal-close aria-label="Close">×</button></div><div class="modal-body">${renderBlocks(view.blocks, { ...opts(), surface: 'modal', errors, values })}${errors._ ? `<div class="error">${escapeHtml(errors._)}</div>` : ''}</div><div class="modal-foot">${close}${submit}</div></div>`;
   root.classList.remove('hidden');
 }
 
@@ -480,7 +482,7 @@ function confirmDialog(c: Json): Promise<boolean> {
   return new Promise((resolve) => {
     const root = $('#confirm');
     const style = c.style === 'danger' ? 'danger' : 'primary';
-    root.innerHTML = `<div class="modal-box small" role="alertdialog"><div class="modal-head"><span>${plainText(c.title?.text ?? 'Are you sure?')}</span></div><div class="modal-body">${c.text?.type === 'mrkdwn' ? mrkdwn(c.text.text, opts()) : plainText(c.text?.text ?? '')}</div><div class="modal-foot"><button type="button" class="btn" data-deny>${plainText(c.deny?.text ?? 'Cancel')}</button><button type="button" class="btn ${style}" data-ok>${plainText(c.confirm?.text ?? 'Yes')}</button></div></div>`;
+    root.innerHTML = `<div class="modal-box small" role="alertdialog"><div class="modal-head"><span>${plainTextHtml(c.title?.text ?? 'Are you sure?')}</span></div><div class="modal-body">${c.text?.type === 'mrkdwn' ? mrkdwn(c.text.text, opts()) : plainTextHtml(c.text?.text ?? '')}</div><div class="modal-foot"><button type="button" class="btn" data-deny>${plainTextHtml(c.deny?.text ?? 'Cancel')}</button><button type="button" class="btn ${style}" data-ok>${plainTextHtml(c.confirm?.text ?? 'Yes')}</button></div></div>`;
     root.classList.remove('hidden');
     const done = (v: boolean) => {
       root.classList.add('hidden');

@@ -6,7 +6,7 @@
  * used; inputs carry data-input="<block_id>|<action_id>|<type>" so a modal's values can be read.
  * Pure string in, string out.
  */
-import { escapeHtml, mrkdwn, plainText, type MrkdwnOptions } from './mrkdwn';
+import { escapeHtml, mrkdwn, plainTextHtml, type MrkdwnOptions } from './mrkdwn';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Block Kit JSON is open-ended
 type Json = Record<string, any>;
@@ -23,7 +23,7 @@ export function textObject(t: unknown, o: MrkdwnOptions): string {
   if (t == null || typeof t !== 'object') return '';
   const obj = t as Json;
   if (typeof obj.text !== 'string') return '';
-  return obj.type === 'mrkdwn' ? mrkdwn(obj.text, o) : plainText(obj.text, obj.emoji !== false);
+  return obj.type === 'mrkdwn' ? mrkdwn(obj.text, o) : plainTextHtml(obj.text, obj.emoji !== false);
 }
 
 const attr = (s: unknown): string => escapeHtml(String(s ?? ''));

@@ -241,8 +241,12 @@ export function mrkdwn(text: string, o: MrkdwnOptions = {}): string {
   return out.filter((s) => s !== '').join('');
 }
 
-/** plain_text (emoji shortcodes rendered when emoji is not false). */
-export function plainText(text: string, withEmoji = true): string {
+/**
+ * A Block Kit plain_text object as HTML (emoji shortcodes rendered when emoji is not false). Not a
+ * mrkdwn → text conversion: that exists once, in src/slack/text.ts (notificationText, plainText),
+ * which this browser page may not import (src/playground may import only loopback and a few leaves).
+ */
+export function plainTextHtml(text: string, withEmoji = true): string {
   const s = escapeHtml(text);
   return withEmoji
     ? s.replace(/:([a-z0-9_+-]+):/g, (all, name: string) => {

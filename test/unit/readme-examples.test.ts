@@ -1,0 +1,128 @@
+/**
+ * Issue 12: the README's example messages are produced by the real Block Kit builders. The section
+ * between the `examples` markers in README.md is what `exampleSection()` renders now from the
+ * builders (the approval card and the details of a deploy, in English and Korean); this test fails
+ * when they differ. `npm run docs:examples` rewrites the section (UPDATE_README=1).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { requestMessage } from '../../src/approvals/message';
+import type { ChangeRequest } from '../../src/approvals/types';
+import type { DeployPlan } from '../../src/deploy/plan';
+import { planSummary } from '../../src/deploy/render';
+import type { Locale } from '../../src/i18n';
+import type { SlackMessage } from '../../src/slack/blocks';
+import { plainText } from '../../src/slack/text';
+import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
+
+const README = path.join(__dirname, '../../README.md');
+const START = '<!-- examples:start (npm run docs:examples writes this section from the builders) -->';
+const END = '<!-- examples:end -->';
+
+const T0 = Date.UTC(2025, 10, 25, 12, 40);
+const MIN = 60_000;
+const plan: DeployPlan = {
+  verb: 'deploy',
+  environment: 'prod',
+  alias: 'web',
+  region: 'eu-west-1',
+  cluster: 'prod',
+  serviceName: 'web-prod',
+  serviceArn: SERVICE_ARN,
+  currentTaskDefinition: tdArn('web-prod', 42),
+  desiredCount: 4,
+  madeAt: T0,
+  container: 'web',
+  repository: 'shop/web',
+  tag: 'v1.2.3',
+  digest: DIGEST,
+  image: `${REGISTRY}/shop/web@${DIGEST}`,
+  previousImage: `${REGISTRY}/shop/web:v1.2.2`,
+  imagePushedAt: T0 - 2 * 3600_000,
+};
+
+function request(locale: Locale): ChangeRequest {
+  return {
+    id: 'prod.web.m3x7k2a9qz',
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    plan: { image: plan.image, tag: 'v1.2.3' },
+    summary: planSummary(plan, locale),
+    requester: 'UDANA',
+    reason: 'checkout fix',
+    channel: 'CPROD',
+    messageTs: '1764074400.000100',
+    createdAt: T0,
+    expiresAt: T0 + 60 * MIN,
+    approvalsNeeded: 1,
+    approvals: [],
+    state: 'pending',
+    updatedAt: T0,
+    checks: { roles: [], images: { scan: 'passed', critical: 0, high: 0 }, warnings: [] },
+  } as unknown as ChangeRequest;
+}
+
+/** A message as a Slack client shows it, in plain text: one line per block, buttons in brackets. */
+interface AnyBlock {
+  type: string;
+  text?: { text: string };
+  fields?: Array<{ text: string }>;
+  elements?: Array<{ text?: string | { text: string } }>;
+}
+
+function asText(msg: SlackMessage): string {
+  const lines: string[] = [];
+  const textOf = (t: string | { text: string } | undefined) => (typeof t === 'string' ? t : (t?.text ?? ''));
+  for (const block of msg.blocks as unknown as AnyBlock[]) {
+    if (block.type === 'section' || block.type === 'header') {
+      if (block.text) lines.push(plainText(block.text.text));
+      for (const f of block.fields ?? []) lines.push(plainText(f.text));
+    } else if (block.type === 'context') {
+      lines.push((block.elements ?? []).map((e) => plainText(textOf(e.text))).join(' · '));
+    } else if (block.type === 'actions') {
+      lines.push((block.elements ?? []).map((e) => `[ ${textOf(e.text)} ]`).join('  '));
+    } else if (block.type === 'divider') {
+      lines.push('───');
+    }
+  }
+  return lines.join('\n');
+}
+
+export function exampleSection(): string {
+  const card = (locale: Locale) => asText(requestMessage(request(locale), T0 + 5 * MIN, { approvers: ['ULEAD1'], locale }));
+  return [
+    START,
+    '',
+    'A deploy request as posted in `#deploys` (English workspace, then Korean), rendered as plain text',
+    'by test/unit/readme-examples.test.ts from the same builders the bot uses (times in UTC here; Slack',
+    "shows them in each reader's own time zone and language):",
+    '',
+    '```text',
+    card('en'),
+    '```',
+    '',
+    '```text',
+    card('ko'),
+    '```',
+    '',
+    END,
+  ].join('\n');
+}
+
+describe('README examples', () => {
+  it('the README shows what the builders produce now', () => {
+    const readme = readFileSync(README, 'utf8');
+    const from = readme.indexOf(START);
+    const to = readme.indexOf(END);
+    expect(from).toBeGreaterThan(-1);
+    expect(to).toBeGreaterThan(from);
+    const current = readme.slice(from, to + END.length);
+    const wanted = exampleSection();
+    if (process.env.UPDATE_README === '1' && current !== wanted) {
+      writeFileSync(README, readme.slice(0, from) + wanted + readme.slice(to + END.length));
+      return;
+    }
+    expect(current).toBe(wanted);
+  });
+});
