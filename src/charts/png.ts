@@ -9,6 +9,7 @@
  * serverless.yml packages them with the worker), or, running from the sources (tests, ts-node),
  * the font beside this file and the module in node_modules.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,8 +47,24 @@ function init(): Promise<Uint8Array> {
   return ready;
 }
 
+/** The last few PNGs by their SVG: twenty people asking the same question get one rendering. */
+const recent = new Map<string, Promise<Uint8Array>>();
+const RECENT = 4;
+
 /** The PNG of `svg` at its own size (scaled by `zoom` for sharper text on high-density screens). */
-export async function svgToPng(svg: string, zoom = 1): Promise<Uint8Array> {
+export function svgToPng(svg: string, zoom = 1): Promise<Uint8Array> {
+  const key = createHash('sha256').update(`${zoom}\n${svg}`).digest('hex');
+  let png = recent.get(key);
+  if (!png) {
+    png = render(svg, zoom);
+    recent.set(key, png);
+    png.catch(() => recent.delete(key));
+    while (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+  }
+  return png;
+}
+
+async function render(svg: string, zoom: number): Promise<Uint8Array> {
   const font = await init();
   const r = new Resvg(svg, {
     font: { fontBuffers: [font], defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },

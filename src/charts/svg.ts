@@ -76,6 +76,7 @@ export function niceStep(max: number, count = 5): number {
   if (!(max > 0) || !Number.isFinite(max)) return 1;
   const raw = max / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
+  if (!(mag > 0)) return 1;
   for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
   return 10 * mag;
 }
@@ -88,9 +89,10 @@ export function yAxis(spec: Pick<ChartSpec, 'y' | 'series' | 'rules'>): { max: n
     spec.y.atLeast ?? 0,
   ];
   const top = Math.max(0, ...values);
+  // Below a millionth (or nothing at all) the axis is 0–1: tiny values are drawn on the baseline.
+  if (!(top >= 1e-6)) return { max: 1, step: 0.2 };
   const step = niceStep(top);
-  const max = top > 0 ? Math.ceil(top / step - 1e-9) * step : 1;
-  return { max, step: top > 0 ? step : 0.2 };
+  return { max: Math.ceil(top / step - 1e-9) * step, step };
 }
 
 /** 1234 → "1,234"; 1.5 → "1.5"; 2_500_000 → "2.5M": short enough for a tick label. */
@@ -180,15 +182,19 @@ export function chartSvg(spec: ChartSpec): string {
       const w = barPx / Math.max(1, barSeries.length);
       const offset = barSeries.indexOf(series) * w - barPx / 2;
       for (const p of pts) {
+        // A bar outside the x domain is outside the picture (a line is clamped to the edge instead).
+        if (p.x < spec.x.min || p.x > spec.x.max) continue;
         const y = s.y(Math.max(0, p.y));
-        const x = round(s.x(p.x) + offset + w * 0.1);
+        const x = Math.max(box.left, round(s.x(p.x) + offset + w * 0.1));
+        const width = round(Math.min(w * 0.8, box.right - x));
+        if (!(width > 0)) continue;
         const h = round(s.y(0) - y);
         out.push(
           `<rect${attrs({
             class: 'series',
-            x: Math.max(box.left, x),
+            x,
             y,
-            width: round(Math.max(0.5, Math.min(w * 0.8, box.right - x))),
+            width,
             height: h,
             fill: series.dashed ? 'none' : series.color,
             stroke: series.dashed ? series.color : undefined,
