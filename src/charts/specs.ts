@@ -8,7 +8,14 @@ import type { ChartSpec, Point, Rule, Series, Tick } from './svg';
 
 const DAY_MS = 86_400_000;
 
-export const COLORS = Object.freeze({ cost: '#2a7ab0', forecast: '#8a5cc2', cpu: '#1264a3', memory: '#e8912d', reserved: '#616061', next: '#2bac76' });
+export const COLORS = Object.freeze({
+  cost: '#2a7ab0',
+  forecast: '#8a5cc2',
+  cpu: '#1264a3',
+  memory: '#e8912d',
+  reserved: '#616061',
+  next: '#2bac76',
+});
 
 const dayOf = (iso: string): number => Date.parse(`${iso}T00:00:00Z`);
 const mmdd = (t: number): string => new Date(t).toISOString().slice(5, 10);

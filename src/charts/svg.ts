@@ -217,7 +217,8 @@ export function chartSvg(spec: ChartSpec): string {
           'stroke-linejoin': 'round',
         })}/>`,
       );
-      if (pts.length === 1) out.push(`<circle${attrs({ class: 'series', cx: s.x(pts[0]!.x), cy: s.y(pts[0]!.y), r: 3, fill: series.color })}/>`);
+      if (pts.length === 1)
+        out.push(`<circle${attrs({ class: 'series', cx: s.x(pts[0]!.x), cy: s.y(pts[0]!.y), r: 3, fill: series.color })}/>`);
     }
   }
   for (const r of spec.rules ?? []) {

@@ -31,7 +31,10 @@ export const chartText = defineMessages('commands.chart', {
     en: 'Bar chart of the daily ECS cost of {scope}, {from} to {to}, highest {max} a day{forecast}.',
     ko: '{scope}의 일별 ECS 비용 막대 차트, {from}부터 {to}까지, 하루 최고 {max}{forecast}.',
   },
-  costAltForecast: { en: ', with the forecast of about {perDay} a day until the month ends', ko: ', 월말까지 하루 약 {perDay}의 예측 포함' },
+  costAltForecast: {
+    en: ', with the forecast of about {perDay} a day until the month ends',
+    ko: ', 월말까지 하루 약 {perDay}의 예측 포함',
+  },
   rightsizeTitle: { en: 'CPU and memory of {scope}', ko: '{scope}의 CPU와 메모리' },
   rightsizeCaption: {
     en: 'Chart: hourly CPU (blue) and memory (orange) utilization of {scope} over {days} days in percent of the reservation (grey dashed line at 100%); thick lines are hourly peaks, thin lines averages{next}.',
@@ -52,8 +55,8 @@ export const chartText = defineMessages('commands.chart', {
   },
 });
 
-/** Pixels per SVG unit: 1600 × 800 PNGs stay sharp on high-density screens. */
-export const CHART_ZOOM = 2;
+/** Pixels per SVG unit: 800 × 400 PNGs (Slack shows them at most about 480 px wide; 2× costs about 4× the rendering, docs/charts.md). */
+export const CHART_ZOOM = 1;
 
 export interface Chart {
   spec: ChartSpec;

@@ -122,7 +122,15 @@ export function rightsizeChartOf(view: RightsizeView, series: Record<string, Ser
       : undefined;
   const pct = (n: number) => `${Math.round(n)}%`;
   return {
-    spec: rightsizeChart({ scope, days: view.days, cpuAvg: s('cpu_avg'), cpuMax: s('cpu_max'), memAvg: s('mem_avg'), memMax: s('mem_max'), next }),
+    spec: rightsizeChart({
+      scope,
+      days: view.days,
+      cpuAvg: s('cpu_avg'),
+      cpuMax: s('cpu_max'),
+      memAvg: s('mem_avg'),
+      memMax: s('mem_max'),
+      next,
+    }),
     filename: `rightsize-${view.alias}-${view.environment}.png`.replace(/[^A-Za-z0-9._-]+/g, '-'),
     title: t('rightsizeTitle', { scope }),
     caption: t('rightsizeCaption', { scope, days: view.days, next: next ? t('rightsizeNext') : '' }),

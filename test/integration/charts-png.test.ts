@@ -14,17 +14,27 @@ const svgOf = (body: string) =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="120" height="40" fill="#fff"/>${body}</svg>`;
 
 describe('svgToPng', () => {
-  it('renders the cost chart to a PNG at twice its SVG size', async () => {
+  it('renders the cost chart to a PNG at the zoom the bot uses, and at twice that', async () => {
     const daily = Array.from({ length: 17 }, (_, i) => ({ date: `2025-05-${String(i + 1).padStart(2, '0')}`, amount: 42 }));
-    const png = await svgToPng(chartSvg(costChart({ scope: 'prod', daily, today: '2025-05-17', forecastMonthEnd: 1302 })), CHART_ZOOM);
-    expect(pngSize(png)).toEqual({ width: 1600, height: 800 });
+    const svg = chartSvg(costChart({ scope: 'prod', daily, today: '2025-05-17', forecastMonthEnd: 1302 }));
+    expect(pngSize(await svgToPng(svg, CHART_ZOOM))).toEqual({ width: 800 * CHART_ZOOM, height: 400 * CHART_ZOOM });
+    expect(pngSize(await svgToPng(svg, 2 * CHART_ZOOM))).toEqual({ width: 1600 * CHART_ZOOM, height: 800 * CHART_ZOOM });
   });
 
   it('renders the right-sizing chart, and text is drawn with the embedded font', async () => {
     const t0 = Date.UTC(2025, 4, 1);
     const s = (v: number[]) => ({ timestamps: v.map((_, i) => t0 + i * 3_600_000), values: v });
     const png = await svgToPng(
-      chartSvg(rightsizeChart({ scope: 'web (prod)', days: 1, cpuMax: s([30, 40]), cpuAvg: s([10, 12]), memMax: s([50, 55]), memAvg: s([45, 46]) })),
+      chartSvg(
+        rightsizeChart({
+          scope: 'web (prod)',
+          days: 1,
+          cpuMax: s([30, 40]),
+          cpuAvg: s([10, 12]),
+          memMax: s([50, 55]),
+          memAvg: s([45, 46]),
+        }),
+      ),
     );
     expect(pngSize(png)).toEqual({ width: 800, height: 400 });
     // Without a font resvg draws no text at all: the two would then be the same picture.

@@ -134,7 +134,17 @@ describe('edge cases', () => {
   });
 
   it('huge values: short tick labels, marks still inside', () => {
-    const spec = base([{ kind: 'line', label: 'a', color: '#000', points: [{ x: 0, y: 3.2e9 }, { x: 10, y: 1 }] }]);
+    const spec = base([
+      {
+        kind: 'line',
+        label: 'a',
+        color: '#000',
+        points: [
+          { x: 0, y: 3.2e9 },
+          { x: 10, y: 1 },
+        ],
+      },
+    ]);
     const svg = chartSvg(spec);
     expect(svg).toContain('>$4B<');
     expect(shortNumber(2_500_000)).toBe('2.5M');
@@ -145,7 +155,18 @@ describe('edge cases', () => {
 
   it('non-finite values are skipped, not drawn at NaN', () => {
     const svg = chartSvg(
-      base([{ kind: 'line', label: 'a', color: '#000', points: [{ x: 1, y: NaN }, { x: 2, y: Infinity }, { x: 3, y: 2 }] }]),
+      base([
+        {
+          kind: 'line',
+          label: 'a',
+          color: '#000',
+          points: [
+            { x: 1, y: NaN },
+            { x: 2, y: Infinity },
+            { x: 3, y: 2 },
+          ],
+        },
+      ]),
     );
     expect(svg).not.toMatch(/NaN|Infinity/);
     expect(marks(svg)).toHaveLength(2); // the one point left: its path vertex and its dot
@@ -220,8 +241,7 @@ describe('properties', () => {
         const vertices = marks(chartSvg(spec));
         const max = yAxis(spec).max;
         for (let i = 0; i < ys.length; i++)
-          for (let j = 0; j < ys.length; j++)
-            if (ys[i]! - ys[j]! > max / 1000) expect(vertices[i]!.y).toBeLessThanOrEqual(vertices[j]!.y);
+          for (let j = 0; j < ys.length; j++) if (ys[i]! - ys[j]! > max / 1000) expect(vertices[i]!.y).toBeLessThanOrEqual(vertices[j]!.y);
       }),
       { numRuns: 100 },
     );
