@@ -23,6 +23,7 @@ const at = {
   aws: '^src/aws/',
   policy: '^src/policy/',
   i18n: '^src/i18n/',
+  charts: '^src/charts/',
   config: '^src/config/',
   errors: '^src/errors[.]ts$',
   log: '^src/log[.]ts$',
@@ -36,7 +37,7 @@ const at = {
   playground: '^src/playground/',
 };
 
-const leaves = ['runtime', 'slack', 'redis', 'aws', 'policy', 'config', 'i18n', 'errors', 'log'];
+const leaves = ['runtime', 'slack', 'redis', 'aws', 'policy', 'config', 'i18n', 'charts', 'errors', 'log'];
 
 /** Floor by floor, top to bottom: what each folder may import besides itself. */
 const allowed = {
@@ -57,6 +58,7 @@ const allowed = {
   policy: ['slack', 'config', 'i18n', 'errors'],
   config: ['i18n', 'errors'],
   i18n: [],
+  charts: [],
   errors: ['i18n'],
   log: [],
   loopback: [],

@@ -34,7 +34,7 @@ export const ENTRIES = Object.freeze({
  * which a CommonJS bundle inlines). CloudWatch (/ecs rightsize) and STS (roles of environments) are
  * replaced there by a module that throws if it is ever loaded; test/topology/handoff.test.ts checks it.
  */
-export const WORKER_ONLY_SDKS = Object.freeze({ slack: ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-sts'] });
+export const WORKER_ONLY_SDKS = Object.freeze({ slack: ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-sts', '@resvg/resvg-wasm'] });
 
 function workerOnly(pkgs) {
   return {
@@ -132,6 +132,23 @@ async function fileSize(path) {
 }
 
 /**
+ * What the worker reads from disk when it draws its first chart (src/charts/png.ts), copied next to
+ * the bundles as <outdir>/charts/: the resvg WebAssembly module and the chart font. serverless.yml
+ * packages dist/charts/ with the worker only; dist/slack.js never loads them.
+ */
+export const CHART_ASSETS = Object.freeze({
+  'resvg.wasm': 'node_modules/@resvg/resvg-wasm/index_bg.wasm',
+  'chart-sans.ttf': 'src/charts/chart-sans.ttf',
+  'chart-sans.LICENSE.txt': 'src/charts/chart-sans.LICENSE.txt',
+});
+
+async function copyChartAssets(absOut) {
+  const dir = join(absOut, 'charts');
+  await mkdir(dir, { recursive: true });
+  await Promise.all(Object.entries(CHART_ASSETS).map(([name, from]) => copyFile(join(ROOT, from), join(dir, name))));
+}
+
+/**
  * Bundle each entry into `outdir`.
  * @param {object} [opts]
  * @param {string} [opts.outdir]   output directory (default <repo>/dist); relative paths are resolved from the repo root
@@ -155,6 +172,7 @@ export async function buildAll({
 
   const names = Object.keys(entries);
   if (names.length === 0) throw new Error('buildAll: no entries');
+  if (names.some((n) => n !== 'slack')) await copyChartAssets(absOut);
 
   return Promise.all(
     names.map(async (name) => {

@@ -20,7 +20,9 @@ import { isBotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { CostArgs } from './cost';
 import { answer, audienceOf, clusterHint, describeConfiguredService } from './readers.run';
-import { costMessage, costText, type Breakdown, type CostView } from './render/cost';
+import { costMessage, costText, money, type Breakdown, type CostView } from './render/cost';
+import { costChart } from '../charts/specs';
+import { attachChart, chartText, type Chart } from './chart.run';
 import type { Locale } from '../i18n/locale';
 import {
   anyEstimated,
@@ -304,4 +306,33 @@ export async function runCost(parsed: Parsed<CostArgs>, rt: Runtime, inv: Invoca
     ? await serviceCost(rt, parsed.service, parsed.args, p, src, now, audience.locale)
     : await environmentCost(rt, parsed.environment, parsed.args, p, src, now, audience.locale);
   await answer(rt, inv, costMessage(view, audience.locale), audience);
+  const chart = costChartOf(view, audience.locale);
+  if (chart) await attachChart(rt, inv, audience, chart);
+}
+
+/** The chart of a cost answer with daily amounts (not of an estimate, nor of a period without spend). */
+export function costChartOf(view: CostView, locale: Locale): Chart | undefined {
+  const daily = view.daily ?? [];
+  const monthEnd = view.forecast && 'monthEnd' in view.forecast ? view.forecast.monthEnd : undefined;
+  if (!daily.length || (!daily.some((d) => d.amount > 0) && !monthEnd)) return undefined;
+  const t = chartText.in(locale);
+  const spec = costChart({ scope: view.scopeLabel, daily, today: view.today, forecastMonthEnd: monthEnd });
+  const forecastBars = spec.series.find((s) => s.dashed);
+  const from = daily[0]!.date;
+  const to = daily[daily.length - 1]!.date;
+  const max = Math.max(...daily.map((d) => d.amount));
+  const perDay = forecastBars?.points[0]?.y;
+  return {
+    spec,
+    filename: `cost-${view.scopeLabel.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-|-$/g, '')}-${to}.png`,
+    title: t('costTitle', { scope: view.scopeLabel }),
+    caption: t('costCaption', { scope: view.scopeLabel, forecast: forecastBars ? t('costForecast') : '' }),
+    alt: t('costAlt', {
+      scope: view.scopeLabel,
+      from,
+      to,
+      max: money(max),
+      forecast: perDay !== undefined ? t('costAltForecast', { perDay: money(perDay) }) : '',
+    }),
+  };
 }

@@ -4,7 +4,9 @@
  * where Container Insights is on, the absolute peaks (ECS/ContainerInsights; absent metrics come
  * back empty, so no cluster lookup is needed to know).
  */
-import { getMetricData, type MetricQuery } from '../aws/cloudwatch';
+import { getMetricData, type MetricQuery, type Series } from '../aws/cloudwatch';
+import { rightsizeChart } from '../charts/specs';
+import { attachChart, chartText, type Chart } from './chart.run';
 import { describeTaskDefinition } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF, type CpuArchitecture } from '../aws/fargate-pricing';
 import type { Runtime } from '../runtime';
@@ -101,4 +103,37 @@ export async function runRightsize(parsed: Parsed<RightsizeArgs>, rt: Runtime, i
     locale: audience.locale,
   };
   await answer(rt, inv, rightsizeMessage(view), audience);
+  const chart = rightsizeChartOf(view, series);
+  if (chart) await attachChart(rt, inv, audience, chart);
+}
+
+/** The chart of a right-sizing answer: the hourly series against the reservation (none without data). */
+export function rightsizeChartOf(view: RightsizeView, series: Record<string, Series>): Chart | undefined {
+  const empty: Series = { timestamps: [], values: [] };
+  const s = (id: string) => series[id] ?? empty;
+  if (!s('cpu_max').values.length && !s('mem_max').values.length && !s('cpu_avg').values.length && !s('mem_avg').values.length)
+    return undefined;
+  const t = chartText.in(view.locale);
+  const scope = `${view.alias} (${view.environment})`;
+  const r = view.recommendation;
+  const next =
+    r && r.kind !== 'same' && view.current.cpu > 0 && view.current.memory > 0
+      ? { cpuPct: (r.size.cpu / view.current.cpu) * 100, memoryPct: (r.size.memory / view.current.memory) * 100 }
+      : undefined;
+  const pct = (n: number) => `${Math.round(n)}%`;
+  return {
+    spec: rightsizeChart({
+      scope,
+      days: view.days,
+      cpuAvg: s('cpu_avg'),
+      cpuMax: s('cpu_max'),
+      memAvg: s('mem_avg'),
+      memMax: s('mem_max'),
+      next,
+    }),
+    filename: `rightsize-${view.alias}-${view.environment}.png`.replace(/[^A-Za-z0-9._-]+/g, '-'),
+    title: t('rightsizeTitle', { scope }),
+    caption: t('rightsizeCaption', { scope, days: view.days, next: next ? t('rightsizeNext') : '' }),
+    alt: t('rightsizeAlt', { scope, days: view.days, cpu: pct(view.cpu.max), memory: pct(view.memory.max) }),
+  };
 }

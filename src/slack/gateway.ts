@@ -96,11 +96,23 @@ export interface SlackGateway {
     channel: string,
     file: { filename: string; content: string; title?: string; threadTs?: string; comment?: string },
   ): Promise<void>;
+  /**
+   * A binary file (a chart's PNG) into a channel or a thread: files.getUploadURLExternal, the bytes
+   * POSTed to the upload URL (bounded by a timeout), files.completeUploadExternal. `altText` is what
+   * screen readers say for an image.
+   */
+  uploadFile(
+    channel: string,
+    file: { filename: string; bytes: Uint8Array; title?: string; altText?: string; threadTs?: string; comment?: string },
+  ): Promise<void>;
   /** Members of a user group (usergroups.users.list). */
   groupMembers(groupId: string): Promise<string[]>;
   /** The id of the bot's direct-message channel with `userId` (conversations.open; scope im:write). */
   openDm(userId: string): Promise<string>;
 }
+
+/** How long the bytes of one upload may take to reach Slack's upload URL. */
+const UPLOAD_TIMEOUT_MS = 15_000;
 
 const BLOCK_ERRORS = new Set(['invalid_blocks', 'msg_blocks_too_long', 'invalid_blocks_format', 'too_many_blocks']);
 
@@ -249,6 +261,32 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           content: file.content,
           filename: file.filename,
           ...(file.title ? { title: file.title } : {}),
+          ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+          ...(file.comment ? { initial_comment: file.comment } : {}),
+        } as never);
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async uploadFile(channel, file) {
+      try {
+        const url = await client.files.getUploadURLExternal({
+          filename: file.filename,
+          length: file.bytes.length,
+          ...(file.altText ? { alt_text: file.altText.slice(0, 1000) } : {}),
+        });
+        if (!url.upload_url || !url.file_id) throw new Error('files.getUploadURLExternal returned no upload_url');
+        const res = await fetch(url.upload_url, {
+          method: 'POST',
+          body: file.bytes,
+          headers: { 'content-type': 'application/octet-stream' },
+          signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (!res.ok) throw new Error(`the file upload answered HTTP ${res.status}`);
+        await client.files.completeUploadExternal({
+          files: [{ id: url.file_id, title: file.title ?? file.filename }],
+          channel_id: channel,
           ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
           ...(file.comment ? { initial_comment: file.comment } : {}),
         } as never);

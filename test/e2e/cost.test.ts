@@ -21,6 +21,7 @@ import { configFile } from '../helpers/config';
 import { DAY, HOUR, NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
 import { byAwsServiceRequest, costPeriods } from '../../src/commands/render/cost-plan';
 import { costCacheKey } from '../../src/commands/cost.run';
+import { pngSize } from '../helpers/png';
 
 const ceMock = mockClient(CostExplorerClient);
 const ecsMock = mockClient(ECSClient);
@@ -168,6 +169,26 @@ describe('/ecs cost through the Lambda handlers', () => {
     expect(text).toContain('Cost Explorer data as of just now');
     expect(text).toContain('recent days are still estimated by AWS');
 
+    // The chart, after the text answer: in the channel, a PNG with a caption and alt text.
+    const methods = e2e.slack.calls.map((c) => c.method);
+    expect(methods.lastIndexOf('response_url')).toBeLessThan(methods.indexOf('files.getUploadURLExternal'));
+    const [chart] = e2e.slack.files();
+    expect(chart).toMatchObject({
+      filename: 'cost-prod-2025-05-17.png',
+      channel_id: 'CPROD',
+      completed: true,
+      title: 'ECS cost per day, prod',
+    });
+    expect(pngSize(chart!.bytes!)).toEqual({ width: 800, height: 400 });
+    expect(chart!.length).toBe(chart!.bytes!.length);
+    expect(chart!.initial_comment).toBe(
+      'Chart: daily ECS cost of prod in USD (filled bars); outlined bars: the month-end forecast spread evenly over the days left. Every number is in the answer above.',
+    );
+    // May 17–31: 15 days share the $630 forecast from today.
+    expect(e2e.slack.lastCall('files.getUploadURLExternal')!.body.alt_text).toBe(
+      'Bar chart of the daily ECS cost of prod, 2025-05-01 to 2025-05-17, highest $42.00 a day, with the forecast of about $42.00 a day until the month ends.',
+    );
+
     // Two hours later, the same question: no Cost Explorer request, and the answer says how old the data is.
     clock = NOW + 2 * HOUR;
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
@@ -177,6 +198,22 @@ describe('/ecs cost through the Lambda handlers', () => {
     expect(again).toContain('*$714.00* month to date');
     expect(again).toContain('Cost Explorer data as of 2h ago (cached; Cost Explorer refreshes a few times a day)');
     expect(ecsMock.calls()).toHaveLength(0);
+  });
+
+  it('a private answer gets its chart in a direct message; an upload Slack refuses costs one line, never the answer', async () => {
+    stubCostExplorer();
+    await e2e.slash('cost prod --private', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(e2e.slack.files().map((f) => f.channel_id)).toEqual([expect.stringMatching(/^D/)]);
+    expect(pngSize(e2e.slack.files()[0]!.bytes!)).toEqual({ width: 800, height: 400 });
+
+    e2e.slack.failNext('files.completeUploadExternal', 'not_in_channel');
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const answers = e2e.slack.responses();
+    expect(JSON.stringify(answers.at(-2))).toContain('month to date');
+    expect(answers.at(-1)!.response_type).toBe('in_channel');
+    expect(answers.at(-1)!.text).toContain('The chart could not be uploaded (not_in_channel); the answer above has every number.');
   });
 
   it('estimates per service from task size × running tasks × Fargate price when the tags have no data', async () => {
@@ -214,6 +251,8 @@ describe('/ecs cost through the Lambda handlers', () => {
     expect(text).toContain('activate the AWS-generated cost allocation tags `aws:ecs:serviceName`');
     expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
+    // The environment's daily bill is charted; the estimate itself has no days to draw.
+    expect(e2e.slack.files()).toHaveLength(1);
   });
 
   it('answers one service for the last 7 days from its tag, without a forecast', async () => {

@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { approve, lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import { tdArn } from '../helpers/aws-fixtures';
 import { getRequest } from '../../src/approvals/workflow';
+import { pngSize } from '../helpers/png';
 
 const cwMock = mockClient(CloudWatchClient);
 const h = useDeployHarness();
@@ -90,6 +91,15 @@ describe('/ecs rightsize', () => {
     expect(answer).toContain('Saves about $29.55 a month for 4 tasks at `eu-west-1` Fargate prices (prices as of 2026-03)');
     expect(answer).not.toContain('Fargate Spot'); // prod is production
     expect(answer).toContain('Request resize to 0.25 vCPU / 1 GB');
+    // The chart: utilization against the reservation, uploaded in the channel after the answer.
+    const [chart] = h.e2e.slack.files();
+    expect(chart).toMatchObject({ filename: 'rightsize-web-prod.png', channel_id: 'CPROD', title: 'CPU and memory of web (prod)' });
+    expect(pngSize(chart!.bytes!)).toEqual({ width: 800, height: 400 });
+    expect(chart!.initial_comment).toContain('in percent of the reservation (grey dashed line at 100%)');
+    expect(chart!.initial_comment).toContain('green dashed lines: the recommended size');
+    expect(h.e2e.slack.lastCall('files.getUploadURLExternal')!.body.alt_text).toBe(
+      'Line chart of the CPU and memory utilization of web (prod) over 14 days: CPU peaks up to 90%, memory up to 40% of the reservation.',
+    );
 
     // The button: `/ecs resize web --cpu 256 --memory 1024` as the clicker, a deploy request in prod.
     const body = h.e2e.slack.responses().at(-1)!;
@@ -152,6 +162,7 @@ describe('/ecs rightsize', () => {
     await h.e2e.slash('rightsize web', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('CloudWatch has no CPU or memory data for `web-prod` in cluster `prod` over the last 14 days');
+    expect(h.e2e.slack.files()).toEqual([]); // nothing to draw
     expect((await h.e2e.slash('rightsize', { channel_id: 'CPROD' })).text).toContain('Name the service to size');
     expect((await h.e2e.slash('rightsize web --days 90', { channel_id: 'CPROD' })).text).toContain('the number of days must be at most 63');
     expect((await h.e2e.slash('resize web --cpu 512', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('Give both `--cpu`');

@@ -27,6 +27,7 @@ it('names every missing bundle and chatops.yml, says how to get them, and fails'
   expect(r.status).toBe(1);
   expect(r.out).toContain('package: cannot package');
   for (const fn of ['slack', 'worker', 'events', 'scheduled']) expect(r.out).toContain(`dist/${fn}.js`);
+  expect(r.out).toContain('dist/charts/resvg.wasm');
   expect(r.out).toContain('run `npm run build` first');
   expect(r.out).toContain(
     "chatops.yml: the bot's configuration, packaged with every function, is missing; copy chatops.example.yml to chatops.yml",
@@ -39,6 +40,9 @@ it('an empty bundle counts as missing; with everything present it passes', () =>
     writeFileSync(path.join(dir, 'dist', `${fn}.js`), 'exports.handler = async () => {};');
     writeFileSync(path.join(dir, 'dist', `${fn}.js.map`), '{}');
   }
+  // The worker's chart renderer (src/charts/png.ts) reads these on its first chart.
+  mkdirSync(path.join(dir, 'dist', 'charts'));
+  for (const f of ['resvg.wasm', 'chart-sans.ttf', 'chart-sans.LICENSE.txt']) writeFileSync(path.join(dir, 'dist', 'charts', f), 'x');
   writeFileSync(path.join(dir, 'dist', 'worker.js'), '');
   writeFileSync(path.join(dir, 'chatops.yml'), 'environments: {}');
   let r = check();
@@ -49,7 +53,7 @@ it('an empty bundle counts as missing; with everything present it passes', () =>
   writeFileSync(path.join(dir, 'dist', 'worker.js'), 'exports.handler = async () => {};');
   r = check();
   expect(r.status).toBe(0);
-  expect(r.out).toContain('package: all 9 files of 4 functions are present');
+  expect(r.out).toContain('package: all 12 files of 4 functions are present');
 });
 
 it('`npm run package` and CI run the check before osls package', () => {

@@ -33,6 +33,7 @@ import {
 } from '../helpers/topology/coverage';
 import { seedWorld } from '../helpers/topology/seed';
 import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
+import { pngSize } from '../helpers/png';
 
 let t: Topology;
 
@@ -75,6 +76,11 @@ describe('a scripted run of every flow', () => {
     expect(await command('tasks web')).toContain('running tasks');
     expect(await command('taskdef web')).toContain('web-prod:42');
     expect(await command('rightsize web')).toContain('Right-sizing web (prod)');
+    // Both charts were drawn by the packaged worker (its WebAssembly renderer and font from dist/charts/, as
+    // serverless.yml packages them) and uploaded as PNGs: no AWS call of their own, nothing denied.
+    const charts = t.slack.files().filter((f) => f.filename.endsWith('.png'));
+    expect(charts.map((f) => f.filename)).toEqual([expect.stringMatching(/^cost-prod-\d{4}-\d\d-\d\d\.png$/), 'rightsize-web-prod.png']);
+    for (const f of charts) expect(pngSize(f.bytes!)).toEqual({ width: 800, height: 400 });
   });
 
   it('an image pushed by CI is announced once, with the size ECR reports (events function)', async () => {

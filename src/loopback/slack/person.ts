@@ -493,7 +493,11 @@ export function installClientRoutes(core: SlackCore, person: Person, extraState:
     if (req.method === 'GET' && file) {
       const f = core.file(decodeURIComponent(file[1]!));
       if (!f || f.content === undefined) sendText(res, 404, 'Not Found');
-      else sendText(res, 200, f.content);
+      else if (f.bytes && isPng(f.bytes)) {
+        // A chart: served as the image it is, so the page's "Open" shows it.
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': f.bytes.length });
+        res.end(f.bytes);
+      } else sendText(res, 200, f.content);
       return true;
     }
     if (req.method !== 'POST') return false;
@@ -514,4 +518,10 @@ export function installClientRoutes(core: SlackCore, person: Person, extraState:
     sendJson(res, 200, out);
     return true;
   });
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function isPng(b: Buffer): boolean {
+  return b.length > 8 && b.subarray(0, 8).equals(PNG_SIGNATURE);
 }

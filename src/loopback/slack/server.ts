@@ -671,7 +671,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       for (const f of done) {
         if (f.channel_id) {
           f.shared_ts = nextTs();
-          emit({ type: 'file', file: { ...f } });
+          emit({ type: 'file', file: feedFile(f) });
         }
       }
       return { ok: true, files: out };
@@ -737,6 +737,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     let body: SlackBody = {};
     let content: string | undefined;
     let badJson = false;
+    let uploadedBytes: Buffer | undefined;
 
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
     const respMatch = /^\/response\/([^/]+)$/.exec(path);
@@ -755,6 +756,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
           filename = filePart.filename;
         }
       }
+      uploadedBytes = data;
       content = data.toString('utf8');
       body = { content, length: data.length };
       if (filename !== undefined) body.filename = filename;
@@ -824,6 +826,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
         return;
       }
       file.content = content;
+      file.bytes = Buffer.from(uploadedBytes ?? Buffer.alloc(0));
       answer = 'OK - ' + String(content?.length ?? 0);
       call.response = answer;
       sendText(res, 200, answer as string);
@@ -934,7 +937,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       workspace: ws,
       messages: [...store.values()].map(publicMessage),
       ephemerals: ephemeralStore.map((e) => ({ ...e })),
-      files: [...fileStore.values()].filter((f) => f.completed).map((f) => ({ ...f })),
+      files: [...fileStore.values()].filter((f) => f.completed).map(feedFile),
       modals: Object.fromEntries([...modalStacks.keys()].map((u) => [u, stackOf(u)])),
       homes: Object.fromEntries([...homes].map(([u, id]) => [u, viewStore.get(id)!])),
     }),
@@ -1094,4 +1097,10 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     },
   };
   return api;
+}
+
+/** A file as the feed and snapshots carry it: without its raw bytes (a PNG is served by /_client/files/:id). */
+function feedFile({ bytes, ...f }: StoredFile): StoredFile {
+  if (bytes && !Buffer.from(f.content ?? '', 'utf8').equals(bytes)) return { ...f, content: undefined };
+  return f;
 }

@@ -71,6 +71,8 @@ export interface StoredFile {
   title?: string;
   /** Uploaded content (utf8), once POSTed to the upload URL. */
   content?: string;
+  /** The uploaded bytes as they came (a PNG is not utf8); never part of the feed or a snapshot. */
+  bytes?: Buffer;
   completed: boolean;
   channel_id?: string;
   thread_ts?: string;

@@ -13,7 +13,7 @@
  * the other.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -94,7 +94,8 @@ function stageProject(dir: string, dist: string): string {
   copyFileSync(path.join(ROOT, 'test/fixtures/chatops.topology.yml'), path.join(project, 'chatops.yml'));
   if (!existsSync(path.join(project, 'node_modules')))
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');
-  for (const f of readdirSync(dist)) copyFileSync(path.join(dist, f), path.join(project, 'dist', f));
+  // dist/ as the build leaves it, folders included (dist/charts/: the worker's chart renderer assets).
+  cpSync(dist, path.join(project, 'dist'), { recursive: true });
   return project;
 }
 

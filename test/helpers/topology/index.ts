@@ -16,7 +16,8 @@
  *   - the local Slack Web API server over HTTP, requests signed as Slack signs them, and the
  *     real redis-server of the jest run (this worker's database).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -146,6 +147,16 @@ function targetRoleParameters(functions: Record<FunctionKey, FunctionDef>): Reco
     ExternalId: 'ecs-chatops-staging',
     TaskRoleArns: `arn:aws:iam::${ACCOUNT}:role/web-task,arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
   };
+}
+
+/** The literal files under dist/ (other than the bundle and its map) that serverless.yml packages with function `fn`. */
+function packagedUnderDist(fn: string): string[] {
+  const doc = parseYaml(readFileSync(path.join(__dirname, '../../../serverless.yml'), 'utf8')) as {
+    functions?: Record<string, { package?: { patterns?: string[] } }>;
+  };
+  return (doc.functions?.[fn]?.package?.patterns ?? [])
+    .filter((p) => p.startsWith('dist/') && !/[*?[\]{}!]/.test(p) && !/\.js(\.map)?$/.test(p))
+    .map((p) => p.slice('dist/'.length));
 }
 
 const shortName = (name: string): FunctionKey => name.replace(`${STACK_NAME}-`, '') as FunctionKey;
@@ -298,6 +309,11 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     for (const ext of ['.js', '.js.map']) {
       const src = path.join(artifacts.dist, `${path.basename(file)}${ext}`);
       if (existsSync(src)) copyFileSync(src, path.join(root, `${file}${ext}`));
+    }
+    // And whatever else serverless.yml packages with it under dist/ (the worker's chart renderer assets).
+    for (const extra of packagedUnderDist(k)) {
+      mkdirSync(path.dirname(path.join(root, 'dist', extra)), { recursive: true });
+      copyFileSync(path.join(artifacts.dist, extra), path.join(root, 'dist', extra));
     }
     copyFileSync(config, path.join(root, 'chatops.yml'));
     const key = keyOfFn[k];

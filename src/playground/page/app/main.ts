@@ -157,7 +157,12 @@ function fileHtml(f: SharedFile): string {
   const preview = lines.slice(0, 12).join('\n');
   const more = lines.length > 12 ? `<div class="file-more">… ${lines.length - 12} more lines</div>` : '';
   const comment = f.initial_comment ? `<div class="b-text">${mrkdwn(f.initial_comment, opts())}</div>` : '';
-  return `<div class="msg file-msg" data-file="${escapeHtml(f.id)}">${avatar(state.workspace.bot.user_id)}<div class="msg-body"><div class="msg-head"><span class="who">${escapeHtml(state.meta?.app.name ?? 'App')}</span><span class="app-badge">APP</span><time>${timeOf(f.shared_ts ?? nowTs())}</time></div>${comment}<div class="file"><div class="file-head">📄 <b>${escapeHtml(f.title ?? f.filename)}</b> <span class="file-size">${escapeHtml(f.filename)} · ${f.length.toLocaleString()} bytes</span> <a href="/_client/files/${encodeURIComponent(f.id)}" target="_blank" rel="noopener">Open</a></div><pre class="code">${escapeHtml(preview)}</pre>${more}</div></div></div>`;
+  const src = `/_client/files/${encodeURIComponent(f.id)}`;
+  // A chart (PNG): the picture itself, as Slack shows an uploaded image.
+  const body = /\.png$/i.test(f.filename)
+    ? `<img class="file-image" src="${src}" alt="${escapeHtml(f.title ?? f.filename)}" style="max-width:100%;height:auto">`
+    : `<pre class="code">${escapeHtml(preview)}</pre>${more}`;
+  return `<div class="msg file-msg" data-file="${escapeHtml(f.id)}">${avatar(state.workspace.bot.user_id)}<div class="msg-body"><div class="msg-head"><span class="who">${escapeHtml(state.meta?.app.name ?? 'App')}</span><span class="app-badge">APP</span><time>${timeOf(f.shared_ts ?? nowTs())}</time></div>${comment}<div class="file"><div class="file-head">📄 <b>${escapeHtml(f.title ?? f.filename)}</b> <span class="file-size">${escapeHtml(f.filename)} · ${f.length.toLocaleString()} bytes</span> <a href="/_client/files/${encodeURIComponent(f.id)}" target="_blank" rel="noopener">Open</a></div>${body}</div></div></div>`;
 }
 
 function noticeHtml(n: Notice): string {
