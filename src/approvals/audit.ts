@@ -9,6 +9,7 @@
 import type { RedisClient } from '../redis/client';
 import type { Logger } from '../log';
 import { keys } from '../redis/keys';
+import { AUDIT_MAXLEN, AUDIT_TTL_SECONDS } from '../redis/bounds';
 import { fromHash } from './model';
 import type { ChangeRequest } from './types';
 import { pipelineBySlot } from '../redis/slots';
@@ -54,9 +55,6 @@ export interface AuditEntry {
   /** On 'created': the release gates' lines (JSON of GateNote[]). */
   gates?: string;
 }
-
-/** How many entries a stream keeps (approximately; XADD MAXLEN ~ in the scripts). */
-const AUDIT_MAXLEN = 1000;
 
 function toAuditEntry(raw: RawAuditEntry): AuditEntry {
   const f = raw.fields;
@@ -118,19 +116,26 @@ export async function publishAudit(redis: RedisClient, log: Logger, entries: rea
   try {
     // The environment stream is in another slot than the service stream the script wrote: a
     // separate round trip (one pipeline per environment stream, in practice one).
+    // Each stream's expiry is renewed in the same pipeline as its entries (src/redis/bounds.ts).
+    const streams = [...new Set(copies.map((e) => keys.audit(e.fields.env ?? '')))];
+    type Copy = { entry: RawAuditEntry } | { stream: string };
+    const commands: Copy[] = [...copies.map((entry) => ({ entry })), ...streams.map((stream) => ({ stream }))];
     const res = await pipelineBySlot(
       redis,
-      copies,
-      (e) => keys.audit(e.fields.env ?? ''),
-      (pipe, e) =>
-        pipe.xadd(
-          keys.audit(e.fields.env ?? ''),
-          'MAXLEN',
-          '~',
-          AUDIT_MAXLEN,
-          '*',
-          ...Object.entries({ ...e.fields, src: e.streamId }).flat(),
-        ),
+      commands,
+      (c) => ('stream' in c ? c.stream : keys.audit(c.entry.fields.env ?? '')),
+      (pipe, c) => {
+        if ('stream' in c) pipe.pexpire(c.stream, AUDIT_TTL_SECONDS * 1000);
+        else
+          pipe.xadd(
+            keys.audit(c.entry.fields.env ?? ''),
+            'MAXLEN',
+            '~',
+            AUDIT_MAXLEN,
+            '*',
+            ...Object.entries({ ...c.entry.fields, src: c.entry.streamId }).flat(),
+          );
+      },
     );
     const failed = res.find(([err]) => err);
     if (failed) throw failed[0];

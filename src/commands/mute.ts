@@ -15,7 +15,7 @@ import { badInput, errorMessage } from '../errors';
 import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';
 import { muteNotice } from '../alerts/messages';
-import { clearMute, readMute, setMute } from '../alerts/store';
+import { applyMute, liftMute } from '../alerts/store';
 import { parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
 import { MUTE_CEILING_MS, type ResolvedService } from '../config/schema';
@@ -74,28 +74,29 @@ async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage): P
 }
 
 /**
- * May `userId` keep the alerts muted until `until`? A requester may mute for at most the
- * environment's `alerts.muteMax`, counted from when the mute in force began (muting again does not
- * extend it; shortening is always fine); longer needs an approver of the environment. Returns the
- * maximum when the mute goes beyond it (set by an approver), undefined when within it.
+ * Record the mute, checked against the environment's `alerts.muteMax` in the same script as the
+ * write (src/alerts/lua/mute-1.lua): a requester may mute for at most the maximum, counted from when
+ * the mute in force began (muting again does not extend it; shortening is always fine); longer
+ * needs an approver of the environment, asked only then. Returns the maximum when the mute goes
+ * beyond it (set by an approver), undefined when within it.
  */
-async function checkMuteLength(
+async function recordMute(
   rt: Runtime,
   svc: ResolvedService,
   userId: string,
-  now: number,
-  until: number,
-  current: { by: string; since: number; until: number } | undefined,
+  m: { reason: string; now: number; until: number },
 ): Promise<number | undefined> {
   const max = svc.env.alerts.muteMax;
-  const began = current?.since || now;
-  const allowed = Math.max(began + max, current?.until ?? 0);
-  if (until <= allowed) return undefined;
-  if (await rt.access.holds(svc.environment, userId, 'approver')) return max;
+  const apply = (approver: boolean) =>
+    withStore(() => applyMute(rt.redis, svc, { by: userId, ...m, maxMs: max, approver }), 'the mute was not recorded');
+  let res = await apply(false);
+  if (res.status === 'beyond' && (await rt.access.holds(svc.environment, userId, 'approver'))) res = await apply(true);
+  if (res.status === 'ok') return res.beyond ? max : undefined;
+  const current = res.current;
   const already = current
-    ? ` Alerts for ${code(svc.alias)} have been muted since ${slackDate(current.since || now)} (by <@${current.by}>), so a requester may keep them muted until ${slackDate(allowed)} at most.`
+    ? ` Alerts for ${code(svc.alias)} have been muted since ${slackDate(current.since || m.now)} (by <@${current.by}>), so a requester may keep them muted until ${slackDate(res.allowed)} at most.`
     : '';
-  throw new BotError('FORBIDDEN', `mute of ${svc.alias} until ${new Date(until).toISOString()} beyond muteMax by ${userId}`, {
+  throw new BotError('FORBIDDEN', `mute of ${svc.alias} until ${new Date(m.until).toISOString()} beyond muteMax by ${userId}`, {
     userMessage: `:no_entry: A requester may mute alerts in ${code(svc.environment)} for at most ${formatDuration(max)}.${already} A longer mute needs an approver of ${code(svc.environment)}: ask one to run the command.`,
     hint: `The maximum is \`environments.${svc.environment}.alerts.muteMax\` in chatops.yml.`,
   });
@@ -132,13 +133,7 @@ export const mute = defineCommand<MuteArgs>({
     const svc = parsed.service!;
     const now = rt.now();
     const until = now + parsed.args.durationMs;
-    const current = await withStore(() => readMute(rt.redis, svc, now), 'the mute was not recorded');
-    const beyondMax = await checkMuteLength(rt, svc, inv.userId, now, until, current);
-    const since = current?.since || now;
-    await withStore(
-      () => setMute(rt.redis, svc, { by: inv.userId, reason: parsed.args.reason, since, until }, now),
-      'the mute was not recorded',
-    );
+    const beyondMax = await recordMute(rt, svc, inv.userId, { reason: parsed.args.reason!, now, until });
     rt.log.info('alerts muted', {
       service: svc.alias,
       environment: svc.environment,
@@ -168,9 +163,8 @@ export const unmute = defineCommand<Record<string, never>>({
   },
   async inline(parsed, rt, inv) {
     const svc = parsed.service!;
-    const current = await withStore(() => readMute(rt.redis, svc, rt.now()), 'nothing was changed');
-    const removed = await withStore(() => clearMute(rt.redis, svc), 'nothing was changed');
-    if (!current || !removed) {
+    const current = await withStore(() => liftMute(rt.redis, svc, rt.now()), 'nothing was changed');
+    if (!current) {
       return {
         text: `Alerts for ${svc.alias} are not muted`,
         blocks: [section(`🔔 Alerts for ${code(svc.alias)} (${code(svc.environment)}) are not muted.`)],
