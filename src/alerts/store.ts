@@ -6,6 +6,7 @@
  */
 import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
+import { cutUtf8 } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
 import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
@@ -27,6 +28,22 @@ const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
 const DOWN_TTL_MS = 24 * 3_600_000;
 
 type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
+
+/** Bounds of what an incident keeps (src/redis/bounds.ts), in UTF-8 bytes: a reason's key and label, each text of its facts, a log line. */
+const REASON_KEY_MAX_BYTES = 100;
+const REASON_LABEL_MAX_BYTES = 300;
+const FACT_TEXT_MAX_BYTES = 300;
+/** The message shows at most 400 characters of a log line. */
+const LOG_LINE_MAX_BYTES = 400;
+const LIST_MAX_ITEMS = 10;
+
+/** `v` with every string in it cut to `max` bytes and every list to its last LIST_MAX_ITEMS items (the JSON stays valid; ECS reasons and log lines are free text). */
+function capStrings(v: unknown, max = FACT_TEXT_MAX_BYTES, depth = 0): unknown {
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8') > max ? `${cutUtf8(v, max - 3)}…` : v;
+  if (depth > 4 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.slice(-LIST_MAX_ITEMS).map((x) => capStrings(x, max, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, capStrings(x, max, depth + 1)]));
+}
 
 const SIGNAL = luaScript('alert_signal', 3, signalLua);
 const RECOVER = luaScript('alert_recover', 3, recoverLua);
@@ -83,9 +100,9 @@ export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput)
       SEEN_TTL_MS,
       LEASE_MS,
       s.kind,
-      s.reasonKey,
-      s.reasonLabel,
-      s.facts === undefined ? '' : JSON.stringify(s.facts),
+      cutUtf8(s.reasonKey, REASON_KEY_MAX_BYTES),
+      cutUtf8(s.reasonLabel, REASON_LABEL_MAX_BYTES),
+      s.facts === undefined ? '' : JSON.stringify(capStrings(s.facts)),
       INCIDENT_TTL_MS,
       s.at ?? s.now,
     ],
@@ -182,7 +199,10 @@ export async function claimForFlush(redis: RedisClient, svc: Svc, now: number, w
 /** Add fields to the incident of generation `gen`; false when a newer incident replaced it. */
 export async function attachToIncident(redis: RedisClient, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
   const args: Array<string | number> = [gen];
-  for (const [k, v] of Object.entries(fields)) args.push(k, typeof v === 'string' ? v : JSON.stringify(v));
+  for (const [k, v] of Object.entries(fields)) {
+    const capped = capStrings(v, LOG_LINE_MAX_BYTES);
+    args.push(k, typeof capped === 'string' ? capped : JSON.stringify(capped));
+  }
   const rev = Number(await runScript(redis, ATTACH, [keys.incident(svc.environment, svc.alias)], args));
   return rev > 0;
 }

@@ -5,8 +5,16 @@
  */
 import { BotError } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
-import { REQUEST_DETAILS_MAX_BYTES, REQUEST_GATES_MAX_BYTES, REQUEST_PLAN_MAX_BYTES, REQUEST_SUMMARY_MAX_BYTES } from '../redis/bounds';
+import {
+  cutUtf8,
+  REQUEST_DETAILS_MAX_BYTES,
+  REQUEST_GATES_MAX_BYTES,
+  REQUEST_PLAN_MAX_BYTES,
+  REQUEST_SUMMARY_MAX_BYTES,
+} from '../redis/bounds';
 import type { GateNote } from './types';
+
+export { cutUtf8 };
 
 const text = defineMessages('approvals.fit', {
   summaryCut: {
@@ -28,15 +36,6 @@ const text = defineMessages('approvals.fit', {
 });
 
 const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
-
-/** `s` cut to at most `maxBytes` UTF-8 bytes at a character boundary (never half a character or a lone surrogate). */
-export function cutUtf8(s: string, maxBytes: number): string {
-  if (utf8(s) <= maxBytes) return s;
-  let out = Buffer.from(s, 'utf8').subarray(0, Math.max(0, maxBytes)).toString('utf8');
-  // A cut inside a multi-byte character decodes as U+FFFD: drop it (and re-check the length).
-  while (out.endsWith('\uFFFD') || utf8(out) > maxBytes) out = out.slice(0, -1);
-  return out;
-}
 
 /** `s`, or its start plus `marker`, in at most `maxBytes` bytes. */
 export function fitText(s: string, maxBytes: number, marker: (bytes: number) => string): string {

@@ -62,6 +62,9 @@ export const AUDIT_MAX_BYTES = 4 * KB * KB;
 /** A manual lock, a rollback's automatic lock and a freeze end by themselves after this (a forgotten one does not stay forever). */
 export const HOLD_TTL_SECONDS = 30 * DAY;
 
+/** The largest Cost Explorer answer cached (bytes of JSON; a bigger one is answered but not kept). */
+export const COST_CACHE_MAX_BYTES = 60 * KB;
+
 /** The Home tab remembers at most this many readers (the oldest are dropped; a dropped one costs one re-publish). */
 export const HOME_READERS_MAX = 2000;
 
@@ -76,7 +79,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   job: { bytes: 200, lifetime: ttl(DAY) },
   serviceLock: { bytes: 2 * KB, lifetime: ttl(HOLD_TTL_SECONDS) },
   envFreeze: { bytes: 1 * KB, lifetime: ttl(HOLD_TTL_SECONDS) },
-  botDeployment: { bytes: 400, lifetime: ttl(14 * DAY) },
+  botDeployment: { bytes: 600, lifetime: ttl(14 * DAY) },
   audit: { bytes: AUDIT_MAX_BYTES, lifetime: ttl(AUDIT_TTL_SECONDS) },
   serviceAudit: { bytes: AUDIT_MAX_BYTES, lifetime: ttl(AUDIT_TTL_SECONDS) },
   request: { bytes: REQUEST_MAX_BYTES, lifetime: ttl(REQUEST_WAIT_MAX_SECONDS + REQUEST_KEEP_SECONDS) },
@@ -86,37 +89,37 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   pendingByExpiry: {
     bytes: 200,
     per: 'member',
-    lifetime: { cleaner: 'the decision callers and the expiry tick', test: 'test/integration/ticks.test.ts' },
+    lifetime: { cleaner: 'the decision callers and the expiry tick', test: 'test/integration/redis-bounds.test.ts' },
   },
   approvedByStartBy: {
     bytes: 200,
     per: 'member',
-    lifetime: { cleaner: 'the start, cancel and fail callers and the start-deadline tick', test: 'test/integration/ticks.test.ts' },
+    lifetime: { cleaner: 'the start, cancel and fail callers and the start-deadline tick', test: 'test/integration/redis-bounds.test.ts' },
   },
   runningIndex: {
     bytes: 200,
     per: 'member',
-    lifetime: { cleaner: 'the finish and abort callers; runningRequests prunes', test: 'test/integration/approvals-store.test.ts' },
+    lifetime: { cleaner: 'the finish and abort callers; runningRequests prunes', test: 'test/integration/redis-bounds.test.ts' },
   },
   scheduledIndex: {
     bytes: 200,
     per: 'member',
-    lifetime: { cleaner: 'the scheduler tick; cancel and abort', test: 'test/e2e/gates-schedule.test.ts' },
+    lifetime: { cleaner: 'the scheduler tick; cancel and abort', test: 'test/integration/redis-bounds.test.ts' },
   },
   retroIndex: {
     bytes: 200,
     per: 'member',
-    lifetime: { cleaner: 'the break-glass reminder tick', test: 'test/e2e/gates-breakglass.test.ts' },
+    lifetime: { cleaner: 'the break-glass reminder tick', test: 'test/integration/redis-bounds.test.ts' },
   },
-  incident: { bytes: 8 * KB, lifetime: ttl(7 * DAY) },
+  incident: { bytes: 32 * KB, lifetime: ttl(7 * DAY) },
   alertSeen: { bytes: 300, lifetime: ttl(26 * HOUR) },
   alertMute: { bytes: 2 * KB, lifetime: ttl(7 * DAY) },
   serviceDown: { bytes: 200, lifetime: ttl(DAY) },
   changeLease: { bytes: 200, lifetime: ttl(2 * MINUTE) },
   changeTrack: { bytes: 4 * KB, lifetime: ttl(7 * DAY) },
   tickLock: { bytes: 200, lifetime: ttl(15 * MINUTE) },
-  healthyDigest: { bytes: 400, per: 'member', lifetime: ttl(30 * DAY) },
-  healthyService: { bytes: 1 * KB, lifetime: ttl(30 * DAY) },
+  healthyDigest: { bytes: 600, per: 'member', lifetime: ttl(30 * DAY) },
+  healthyService: { bytes: 2 * KB, lifetime: ttl(30 * DAY) },
   homeViewers: { bytes: 200, per: 'member', maxMembers: HOME_READERS_MAX, lifetime: ttl(14 * DAY) },
   homeShown: { bytes: 200, per: 'member', maxMembers: HOME_READERS_MAX, lifetime: ttl(14 * DAY) },
   homeDirty: { bytes: 200, lifetime: ttl(HOUR) },
@@ -130,6 +133,15 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   costBudget: { bytes: 200, per: 'member', lifetime: ttl(2 * HOUR) },
   commandRate: { bytes: 200, lifetime: ttl(MINUTE) },
 };
+
+/** `s` cut to at most `maxBytes` UTF-8 bytes at a character boundary (never half a character). */
+export function cutUtf8(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= maxBytes) return s;
+  let out = Buffer.from(s, 'utf8').subarray(0, Math.max(0, maxBytes)).toString('utf8');
+  // A cut inside a multi-byte character decodes as U+FFFD: drop it (and re-check the length).
+  while (out.endsWith('\uFFFD') || Buffer.byteLength(out, 'utf8') > maxBytes) out = out.slice(0, -1);
+  return out;
+}
 
 function bytesText(n: number): string {
   if (n >= KB * KB) return `${+(n / (KB * KB)).toFixed(1)} MiB`;
