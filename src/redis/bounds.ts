@@ -25,8 +25,11 @@ export type Lifetime = { ttl: number } | { cleaner: string; test: string };
 export interface KeyBound {
   /** The most `MEMORY USAGE <key> SAMPLES 0` may report: for the key, or per member when `per` is set. */
   bytes: number;
-  /** The bound is per member (zset, hash, set) because the count follows the configuration (services, people). */
-  per?: 'member';
+  /**
+   * The bound is per member (zset, hash, set), or per configured service (a JSON list in a string),
+   * because the count follows the configuration or the people who use the bot.
+   */
+  per?: 'member' | 'service';
   /** At most this many members when `per` is set and the writer caps them (ZREMRANGEBYRANK, HLEN check…). */
   maxMembers?: number;
   lifetime: Lifetime;
@@ -124,7 +127,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   homeShown: { bytes: 200, per: 'member', maxMembers: HOME_READERS_MAX, lifetime: ttl(14 * DAY) },
   homeDirty: { bytes: 200, lifetime: ttl(HOUR) },
   homeScheduled: { bytes: 200, lifetime: ttl(MINUTE) },
-  envStatus: { bytes: 600, per: 'member', lifetime: ttl(HOUR) },
+  envStatus: { bytes: 600, per: 'service', lifetime: ttl(HOUR) },
   envStatusRefreshing: { bytes: 200, lifetime: ttl(MINUTE) },
   imageTags: { bytes: 8 * KB, lifetime: ttl(10 * MINUTE) },
   userLocale: { bytes: 200, lifetime: ttl(DAY) },
@@ -158,7 +161,7 @@ function secondsText(s: number): string {
 
 /** The "Bound" cell of docs/redis.md's key table for a key, e.g. `≤ 20 KiB, TTL ≤ 45 d`. */
 export function boundText(b: KeyBound): string {
-  const size = `≤ ${bytesText(b.bytes)}${b.per ? ' per member' : ''}${b.maxMembers ? `, ≤ ${b.maxMembers} members` : ''}`;
+  const size = `≤ ${bytesText(b.bytes)}${b.per ? ` per ${b.per}` : ''}${b.maxMembers ? `, ≤ ${b.maxMembers} members` : ''}`;
   const life = 'ttl' in b.lifetime ? `TTL ≤ ${secondsText(b.lifetime.ttl)}` : `no TTL: cleaner (${b.lifetime.test})`;
   return `${size}, ${life}`;
 }

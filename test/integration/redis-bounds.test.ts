@@ -94,12 +94,15 @@ async function measure(h: StoreHarness, key: string): Promise<Measured> {
           : type === 'stream'
             ? await redis.xlen(key)
             : 1;
-  return { key, name, type, bytes, members, ttlMs: await redis.pttl(key) };
+  // A per-service bound of a JSON string: its rows are the members.
+  const rows =
+    keyBounds[name].per === 'service' ? ((JSON.parse((await redis.get(key)) ?? '{}') as { rows?: unknown[] }).rows?.length ?? 1) : members;
+  return { key, name, type, bytes, members: rows, ttlMs: await redis.pttl(key) };
 }
 
 /** What is wrong with a key against its bound ('' when it is within it). */
 function violation(m: Measured, b: KeyBound): string {
-  const limit = b.per === 'member' ? b.bytes * Math.max(1, m.members) : b.bytes;
+  const limit = b.per ? b.bytes * Math.max(1, m.members) : b.bytes;
   if (m.bytes > limit) return `${m.bytes} B > ${limit} B`;
   if (b.maxMembers !== undefined && m.members > b.maxMembers) return `${m.members} members > ${b.maxMembers}`;
   if ('ttl' in b.lifetime) {
