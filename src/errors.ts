@@ -1,11 +1,16 @@
 /**
  * Errors that know how to explain themselves to a person in Slack.
  *
- * Every failure the user can act on is a BotError: `message` is for logs,
- * `userMessage` is what Slack shows (mrkdwn, already escaped where it echoes input),
- * `hint` is the one thing to try next, and `usage` the verb's usage when the input was wrong.
- * `errorReply()` in src/slack/reply.ts is the only place that turns errors into messages.
+ * Every failure the user can act on is a BotError: `message` is for logs, the text is what Slack
+ * shows (mrkdwn, already escaped where it echoes input), `hint` is the one thing to try next, and
+ * `usage` the verb's usage when the input was wrong. Text is usually Localized (a catalog entry
+ * not yet written in a language, `part.lazy(key, params)`): the reader is known only where the
+ * error becomes a reply. `errorReply()` in src/slack/reply.ts is the only place that turns errors
+ * into messages, in the reader's language.
  */
+import { textIn, type Text } from './i18n/catalog';
+import type { Locale } from './i18n/locale';
+
 export type ErrorCode =
   | 'BAD_INPUT'
   | 'UNKNOWN_VERB'
@@ -28,25 +33,45 @@ export type ErrorCode =
   | 'INTERNAL';
 
 interface BotErrorOptions {
-  userMessage: string;
-  hint?: string;
+  userMessage: Text;
+  hint?: Text;
   usage?: string;
   cause?: unknown;
 }
 
 export class BotError extends Error {
   readonly code: ErrorCode;
-  readonly userMessage: string;
-  readonly hint?: string;
+  readonly text: Text;
+  readonly hintText?: Text;
   readonly usage?: string;
 
   constructor(code: ErrorCode, message: string, opts: BotErrorOptions) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'BotError';
     this.code = code;
-    this.userMessage = opts.userMessage;
-    this.hint = opts.hint;
+    this.text = opts.userMessage;
+    this.hintText = opts.hint;
     this.usage = opts.usage;
+  }
+
+  /** What the person reads, in their language. */
+  userMessageIn(locale: Locale): string {
+    return textIn(this.text, locale);
+  }
+
+  /** The hint, in the reader's language. */
+  hintIn(locale: Locale): string | undefined {
+    return textIn(this.hintText, locale);
+  }
+
+  /** The English text (logs, tests). */
+  get userMessage(): string {
+    return this.userMessageIn('en');
+  }
+
+  /** The English hint (logs, tests). */
+  get hint(): string | undefined {
+    return this.hintIn('en');
   }
 }
 
@@ -55,8 +80,8 @@ export function isBotError(err: unknown): err is BotError {
 }
 
 /** Shorthand for a bad-input error that carries the verb's usage. */
-export function badInput(userMessage: string, usage?: string, hint?: string): BotError {
-  return new BotError('BAD_INPUT', userMessage, { userMessage, usage, hint });
+export function badInput(userMessage: Text, usage?: string, hint?: Text): BotError {
+  return new BotError('BAD_INPUT', textIn(userMessage, 'en'), { userMessage, usage, hint });
 }
 
 export function errorMessage(err: unknown): string {

@@ -9,6 +9,7 @@ import type { Logger } from './log';
 import type { Role } from './policy/authorize';
 import type { RedisClient } from './redis/client';
 import type { SlackGateway } from './slack/gateway';
+import type { People } from './slack/people';
 
 /** Work for the worker: a kind and an id (the idempotency key); the rest is the kind's own (src/hooks/jobs.ts). */
 export interface Job {
@@ -54,6 +55,8 @@ export interface Runtime {
   aws: AwsClients;
   dispatcher: Dispatcher;
   access: Access;
+  /** Whose language: the workspace's for channel messages, a person's own for what only they see. */
+  people: People;
   signingSecret: string;
   /**
    * The key worker jobs are signed with (HMAC-SHA256): JOB_SIGNING_KEY, or derived from the signing

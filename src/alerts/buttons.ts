@@ -50,7 +50,7 @@ export async function incidentOf(
   if (!r) return undefined;
   const svc = findService(rt.config, r.alias);
   if (!svc || svc.environment !== r.environment) return undefined;
-  const incident = await withStore(() => readIncident(rt.redis, svc), 'nothing was done');
+  const incident = await withStore(() => readIncident(rt.redis, svc), 'unchanged');
   return { svc, gen: r.gen, ...(incident && incident.gen === r.gen ? { incident } : {}) };
 }
 
@@ -135,7 +135,7 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
   };
   await rt.dispatcher.dispatch(job);
   const where =
-    svc.env.visibility === 'public'
+    svc.env.visibility.logs === 'public'
       ? 'they will appear in the thread'
       : 'only you will see them, in the thread (a long excerpt as a file in a direct message)';
   await ctx.whisper(

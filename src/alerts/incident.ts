@@ -7,6 +7,63 @@ import type { ResolvedService } from '../config/schema';
 import { imageTagOf, type FailureKind, type TaskFailure } from './classify';
 import { arnTail } from '../aws/arn';
 import type { TaskDetail } from '../aws/ecs-events';
+import { defineMessages, tokenText } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+/**
+ * Labels kept in the incident (reason labels, who recovered it) are catalog tokens when they are
+ * words (`M.token`), so the stored incident is shown in the channel's language; error names
+ * (OutOfMemoryError) are kept as they are.
+ */
+export const incidentText = defineMessages('alerts.incident', {
+  SERVICE_TASK_PLACEMENT_FAILURE: { en: 'ECS could not place a task', ko: 'ECS가 작업을 배치하지 못함' },
+  SERVICE_TASK_CONFIGURATION_FAILURE: {
+    en: 'ECS could not place a task (configuration error)',
+    ko: 'ECS가 작업을 배치하지 못함 (설정 오류)',
+  },
+  SERVICE_TASK_START_IMPAIRED: { en: 'ECS cannot start tasks consistently', ko: 'ECS가 작업을 안정적으로 시작하지 못함' },
+  SERVICE_DISCOVERY_INSTANCE_UNHEALTHY: { en: 'a task is unhealthy in service discovery', ko: '서비스 디스커버리에서 작업이 비정상' },
+  VPC_LATTICE_TARGET_UNHEALTHY: { en: 'a VPC Lattice target is unhealthy', ko: 'VPC Lattice 대상이 비정상' },
+  SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED: {
+    en: 'a daemon task no longer meets its placement constraints',
+    ko: '데몬 작업이 배치 제약을 더 이상 충족하지 않음',
+  },
+  ECS_OPERATION_THROTTLED: { en: 'the service scheduler is throttled by ECS API limits', ko: '서비스 스케줄러가 ECS API 한도에 걸림' },
+  SERVICE_DISCOVERY_OPERATION_THROTTLED: {
+    en: 'the service scheduler is throttled by Cloud Map API limits',
+    ko: '서비스 스케줄러가 Cloud Map API 한도에 걸림',
+  },
+  deploymentFailed: { en: 'Deployment {id} failed', ko: '배포 {id} 실패' },
+  serviceDown: { en: 'service down', ko: '서비스 중단' },
+  recoveredDeployment: { en: 'deployment {id} completed', ko: '배포 {id} 완료' },
+  recoveredSteady: { en: 'the service reached a steady state', ko: '서비스가 안정 상태가 됨' },
+  recoveredScaledToZero: { en: 'the service was scaled to 0', ko: '서비스 작업 수가 0이 됨' },
+  recoveredRunning: { en: '{running} of {desired} tasks running again', ko: '작업 {desired}개 중 {running}개가 다시 실행 중' },
+  lessThanMinute: { en: 'less than a minute', ko: '1분 미만' },
+  spanMinutes: { en: '{n} {n|minute|minutes}', ko: '{n}분' },
+  spanHours: { en: '{n} {n|hour|hours}', ko: '{n}시간' },
+  spanHoursMinutes: { en: '{h} {h|hour|hours} {m} {m|minute|minutes}', ko: '{h}시간 {m}분' },
+  spanDays: { en: '{n} {n|day|days}', ko: '{n}일' },
+  taskFailed: { en: '1 task failed', ko: '작업 1개 실패' },
+  tasksFailedIn: { en: '{n} tasks failed in {span}', ko: '{span} 동안 작업 {n}개 실패' },
+  withReasons: { en: '{head}: {reasons}', ko: '{head}: {reasons}', same: true },
+  serviceWasDown: {
+    en: 'Service was down: {running} of {desired} tasks running',
+    ko: '서비스 중단이었음: 작업 {desired}개 중 {running}개 실행',
+  },
+  serviceIsDown: { en: 'Service down: {running} of {desired} tasks running', ko: '서비스 중단: 작업 {desired}개 중 {running}개 실행' },
+  aTaskFailed: { en: 'a task failed', ko: '작업 1개 실패' },
+  nTasksFailed: { en: '{n} tasks failed', ko: '작업 {n}개 실패' },
+  deploymentFailedWord: { en: 'deployment failed', ko: '배포 실패' },
+  trouble: { en: 'trouble', ko: '문제 발생' },
+  recovered: { en: '✅ Recovered: {title}: {what}', ko: '✅ 복구됨: {title}: {what}' },
+  isDown: { en: '🔴 {title} is down{what}', ko: '🔴 {title} 중단{what}' },
+  tasksHeadline: { en: '🔥 {title}: {what}', ko: '🔥 {title}: {what}', same: true },
+  deployHeadline: { en: '❌ {title}: deployment failed', ko: '❌ {title}: 배포 실패' },
+  otherHeadline: { en: '⚠️ {title}: {what}', ko: '⚠️ {title}: {what}', same: true },
+  acknowledged: { en: '{headline} · 👀 on it', ko: '{headline} · 👀 확인 중' },
+});
+const M = incidentText;
 
 /** What a stopped task tells us, kept with the incident (ECS forgets stopped tasks within an hour). */
 export interface TaskFacts {
@@ -96,7 +153,11 @@ export interface IncidentView {
   rev: number;
   shown: number;
   recoveredAt?: number;
+  /** Why it recovered (a catalog token or plain text). */
   recoveredBy?: string;
+  /** Who clicked "I'm on it", and when. */
+  ackBy?: string;
+  ackAt?: number;
 }
 
 /** The facts worth keeping from a stopped task. */
@@ -126,25 +187,32 @@ export function taskFacts(d: TaskDetail, failure: TaskFailure, where: { region: 
   };
 }
 
-const ACTION_LABELS: Record<string, string> = {
-  SERVICE_TASK_PLACEMENT_FAILURE: 'ECS could not place a task',
-  SERVICE_TASK_CONFIGURATION_FAILURE: 'ECS could not place a task (configuration error)',
-  SERVICE_TASK_START_IMPAIRED: 'ECS cannot start tasks consistently',
-  SERVICE_DISCOVERY_INSTANCE_UNHEALTHY: 'a task is unhealthy in service discovery',
-  VPC_LATTICE_TARGET_UNHEALTHY: 'a VPC Lattice target is unhealthy',
-  SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED: 'a daemon task no longer meets its placement constraints',
-  ECS_OPERATION_THROTTLED: 'the service scheduler is throttled by ECS API limits',
-  SERVICE_DISCOVERY_OPERATION_THROTTLED: 'the service scheduler is throttled by Cloud Map API limits',
-};
+const ACTION_EVENTS = new Set([
+  'SERVICE_TASK_PLACEMENT_FAILURE',
+  'SERVICE_TASK_CONFIGURATION_FAILURE',
+  'SERVICE_TASK_START_IMPAIRED',
+  'SERVICE_DISCOVERY_INSTANCE_UNHEALTHY',
+  'VPC_LATTICE_TARGET_UNHEALTHY',
+  'SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED',
+  'ECS_OPERATION_THROTTLED',
+  'SERVICE_DISCOVERY_OPERATION_THROTTLED',
+] as const);
+type ActionEvent = typeof ACTION_EVENTS extends Set<infer T> ? T : never;
 
 /** Service action events that are signals of trouble (WARN and ERROR types); INFO ones are not. */
 export function isTroubleAction(eventName: string, eventType: string | undefined): boolean {
-  if (ACTION_LABELS[eventName]) return true;
+  if ((ACTION_EVENTS as Set<string>).has(eventName)) return true;
   return eventType === 'WARN' || eventType === 'ERROR';
 }
 
+/** What a service action event means, as a label to keep (a token for the known ones, else its name). */
 export function actionLabel(eventName: string): string {
-  return ACTION_LABELS[eventName] ?? eventName;
+  return (ACTION_EVENTS as Set<string>).has(eventName) ? M.token(eventName as ActionEvent) : eventName;
+}
+
+/** A stored label in `locale`. */
+export function labelText(label: string, locale: Locale): string {
+  return tokenText(label, locale);
 }
 
 function num(v: string | undefined, dflt = 0): number {
@@ -196,6 +264,8 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
     shown: num(h.shown, -1),
     recoveredAt: h.recoveredAt ? num(h.recoveredAt) : undefined,
     recoveredBy: h.recoveredBy || undefined,
+    ackBy: h.ackBy || undefined,
+    ackAt: h.ackAt ? num(h.ackAt) : undefined,
   };
 }
 
@@ -213,41 +283,47 @@ export function parseIncidentRef(value: string | undefined): { environment: stri
   return m ? { environment: m[1]!, alias: m[2]!, gen: Number(m[3]) } : undefined;
 }
 
-/** "less than a minute", "1 minute", "12 minutes", "2 hours 5 minutes", "3 days". */
-export function spanWords(ms: number): string {
+/** "less than a minute", "12 minutes", "2 hours 5 minutes", "3 days" ("1분 미만", "12분", "2시간 5분", "3일"). */
+export function spanWords(ms: number, locale: Locale = 'en'): string {
+  const t = M.in(locale);
+  // Whole minutes: seconds add nothing to how long an incident lasted.
   const minutes = Math.floor(Math.max(0, ms) / 60_000);
-  if (minutes < 1) return 'less than a minute';
-  const p = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  if (minutes < 60) return p(minutes, 'minute');
+  if (minutes < 1) return t('lessThanMinute');
+  if (minutes < 60) return t('spanMinutes', { n: minutes });
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return minutes % 60 ? `${p(hours, 'hour')} ${p(minutes % 60, 'minute')}` : p(hours, 'hour');
-  return p(Math.floor(hours / 24), 'day');
+  if (hours < 48) return minutes % 60 ? t('spanHoursMinutes', { h: hours, m: minutes % 60 }) : t('spanHours', { n: hours });
+  return t('spanDays', { n: Math.floor(hours / 24) });
 }
 
 /** "OutOfMemoryError ×7, exit code 1" for the task failures of an incident. */
-export function taskReasonsSummary(v: IncidentView): string {
+export function taskReasonsSummary(v: IncidentView, locale: Locale = 'en'): string {
   return v.reasons
     .filter((r) => r.kind === 'task')
-    .map((r) => (r.n > 1 ? `${r.label} ×${r.n}` : r.label))
+    .map((r) => (r.n > 1 ? `${labelText(r.label, locale)} ×${r.n}` : labelText(r.label, locale)))
     .join(', ');
 }
 
 /** "7 tasks failed in 12 minutes: OutOfMemoryError ×7" (or "1 task failed: OutOfMemoryError"). Empty without task failures. */
-export function taskSummary(v: IncidentView): string {
+export function taskSummary(v: IncidentView, locale: Locale = 'en'): string {
   if (v.count === 0) return '';
-  const reasons = taskReasonsSummary(v);
-  const head = v.count === 1 ? '1 task failed' : `${v.count} tasks failed in ${spanWords(v.lastFailAt - (v.firstFailAt || v.openedAt))}`;
-  return reasons ? `${head}: ${reasons}` : head;
+  const t = M.in(locale);
+  const reasons = taskReasonsSummary(v, locale);
+  const head =
+    v.count === 1
+      ? t('taskFailed')
+      : t('tasksFailedIn', { n: v.count, span: spanWords(v.lastFailAt - (v.firstFailAt || v.openedAt), locale) });
+  return reasons ? t('withReasons', { head, reasons }) : head;
 }
 
 /** The other signals of the incident, one line each, plain text. */
-export function signalLines(v: IncidentView): string[] {
+export function signalLines(v: IncidentView, locale: Locale = 'en'): string[] {
+  const t = M.in(locale);
   const out: string[] = [];
   if (v.down)
-    out.push(`${v.state === 'recovered' ? 'Service was down' : 'Service down'}: ${v.down.running} of ${v.down.desired} tasks running`);
+    out.push(t(v.state === 'recovered' ? 'serviceWasDown' : 'serviceIsDown', { running: v.down.running, desired: v.down.desired }));
   for (const r of v.reasons) {
-    if (r.kind === 'deploy') out.push(`${r.label}${r.n > 1 ? ` ×${r.n}` : ''}`);
-    if (r.kind === 'action') out.push(`${r.label} ×${r.n}`);
+    if (r.kind === 'deploy') out.push(`${labelText(r.label, locale)}${r.n > 1 ? ` ×${r.n}` : ''}`);
+    if (r.kind === 'action') out.push(`${labelText(r.label, locale)} ×${r.n}`);
   }
   return out;
 }
@@ -256,24 +332,27 @@ function serviceTitle(svc: Pick<ResolvedService, 'alias' | 'environment'>): stri
   return `${svc.alias} (${svc.environment})`;
 }
 
-/** The header of the alert message, from the state of the incident. */
-export function headline(v: IncidentView, svc: Pick<ResolvedService, 'alias' | 'environment'>): string {
+/** The header of the alert message, from the state of the incident (and who is on it). */
+export function headline(v: IncidentView, svc: Pick<ResolvedService, 'alias' | 'environment'>, locale: Locale = 'en'): string {
+  const t = M.in(locale);
   const title = serviceTitle(svc);
   const what =
     v.count > 0
       ? v.count === 1
-        ? 'a task failed'
-        : `${v.count} tasks failed`
+        ? t('aTaskFailed')
+        : t('nTasksFailed', { n: v.count })
       : v.down
-        ? 'service down'
+        ? t('serviceDown')
         : v.deploy
-          ? 'deployment failed'
+          ? t('deploymentFailedWord')
           : v.action
-            ? actionLabel(v.action.eventName)
-            : 'trouble';
-  if (v.state === 'recovered') return `✅ Recovered: ${title}: ${what}`;
-  if (v.down) return `🔴 ${title} is down${v.count > 0 ? `: ${what}` : ''}`;
-  if (v.count > 0) return `🔥 ${title}: ${what}`;
-  if (v.deploy) return `❌ ${title}: deployment failed`;
-  return `⚠️ ${title}: ${what}`;
+            ? labelText(actionLabel(v.action.eventName), locale)
+            : t('trouble');
+  let line: string;
+  if (v.state === 'recovered') line = t('recovered', { title, what });
+  else if (v.down) line = t('isDown', { title, what: v.count > 0 ? `: ${what}` : '' });
+  else if (v.count > 0) line = t('tasksHeadline', { title, what });
+  else if (v.deploy) line = t('deployHeadline', { title });
+  else line = t('otherHeadline', { title, what });
+  return v.ackBy && v.state !== 'recovered' ? t('acknowledged', { headline: line }) : line;
 }

@@ -36,7 +36,7 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
     userId: job.userId,
   };
   // The environment's visibility: private (the default) shows the lines to the clicker only.
-  const isPrivate = svc.env.visibility !== 'public';
+  const isPrivate = svc.env.visibility.logs !== 'public';
   const say = (msg: SlackMessage): Promise<unknown> =>
     isPrivate ? rt.slack.ephemeral(channel, job.userId, msg, threadTs) : rt.slack.post(channel, msg, { threadTs });
   let lines: string[];

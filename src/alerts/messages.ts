@@ -6,7 +6,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { ResolvedService } from '../config/schema';
 import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
-import { code, escapeMrkdwn, LIMITS, truncate } from '../slack/text';
+import { code, escapeMrkdwn, LIMITS, notificationText, truncate } from '../slack/text';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { explainFailure } from './classify';
 import {
   actionLabel,
@@ -24,6 +26,18 @@ import { arnTail } from '../aws/arn';
 import { slackDate } from '../slack/time';
 import { formatDuration } from '../i18n';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
+
+const M = defineMessages('alerts.messages', {
+  unmutedNotice: { en: '🔔 {user} unmuted alerts for {service} ({env}).', ko: '🔔 {user} 님이 {service}({env}) 알림을 다시 켰습니다.' },
+  mutedNotice: {
+    en: '🔕 {user} muted alerts for {service} ({env}) until {until}{why}. Failures are still counted and the incident is posted if it is still open when the mute ends.{beyond}',
+    ko: '🔕 {user} 님이 {service}({env}) 알림을 {until}까지 껐습니다{why}. 실패는 계속 집계되며, 알림이 다시 켜질 때 장애가 아직 열려 있으면 올라옵니다.{beyond}',
+  },
+  beyondMax: {
+    en: ' This is longer than the {max} a requester may mute in {env}; {user} set it as an approver.',
+    ko: ' {env}에서 요청자가 끌 수 있는 {max}보다 깁니다. {user} 님이 승인자로서 설정했습니다.',
+  },
+});
 
 export const ACTION_LOGS = 'alert:logs';
 export const ACTION_STATUS = 'alert:status';
@@ -195,20 +209,28 @@ export function logsFitInMessage(lines: readonly string[], maxChars = 2_800): bo
   return tailLines(lines.map(escapeMrkdwn), maxChars - 60).omitted === 0;
 }
 
-/** Posted in the alert channel when someone mutes or unmutes a service's alerts. */
+/** Posted in the alert channel (in the workspace's language) when someone mutes or unmutes a service's alerts. */
 export function muteNotice(
   svc: Pick<ResolvedService, 'alias' | 'environment'>,
   by: string,
   mute: { until: number; reason?: string; beyondMax?: number } | undefined,
+  locale: Locale = 'en',
 ): SlackMessage {
+  const t = M.in(locale);
   if (!mute) {
-    const text = `🔔 <@${by}> unmuted alerts for ${code(svc.alias)} (${code(svc.environment)}).`;
-    return { text: `Alerts for ${svc.alias} unmuted`, blocks: [section(text)] };
+    const text = t('unmutedNotice', { user: `<@${by}>`, service: code(svc.alias), env: code(svc.environment) });
+    return { text: notificationText(text), blocks: [section(text)], locale };
   }
-  const beyond =
-    mute.beyondMax !== undefined
-      ? ` This is longer than the ${formatDuration(mute.beyondMax)} a requester may mute in ${code(svc.environment)}; <@${by}> set it as an approver.`
-      : '';
-  const text = `🔕 <@${by}> muted alerts for ${code(svc.alias)} (${code(svc.environment)}) until ${slackDate(mute.until)}${mute.reason ? `: ${escapeMrkdwn(mute.reason)}` : ''}. Failures are still counted and the incident is posted if it is still open when the mute ends.${beyond}`;
-  return { text: `Alerts for ${svc.alias} muted`, blocks: [section(text)] };
+  const text = t('mutedNotice', {
+    user: `<@${by}>`,
+    service: code(svc.alias),
+    env: code(svc.environment),
+    until: slackDate(mute.until),
+    why: mute.reason ? `: ${escapeMrkdwn(mute.reason)}` : '',
+    beyond:
+      mute.beyondMax !== undefined
+        ? t('beyondMax', { max: formatDuration(mute.beyondMax, locale), env: code(svc.environment), user: `<@${by}>` })
+        : '',
+  });
+  return { text: notificationText(text), blocks: [section(text)], locale };
 }

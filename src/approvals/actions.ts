@@ -1,26 +1,56 @@
 /**
  * The request message's buttons and the reject modal. Slack-facing: Redis and Slack only, and
- * everything the clicker needs to know comes back as an ephemeral answer. The Lua scripts decide
- * (state, expiry, self-approval, double approval, role at click time); this module only asks
- * and relays.
+ * everything the clicker needs to know comes back as an ephemeral answer in their language. The
+ * Lua scripts decide (state, expiry, self-approval, double approval, role at click time); this
+ * module only asks and relays.
  */
 import type { KnownBlock } from '@slack/types';
 import type { ActionContext } from '../hooks/actions';
 import type { ViewDef } from '../hooks/actions';
-import { section } from '../slack/blocks';
+import { defineMessages } from '../i18n/catalog';
+import { section, type SlackMessage } from '../slack/blocks';
 import type { Runtime } from '../runtime';
 import { iconFor } from './codes';
-import { ACTION, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, withoutButtons } from './message';
+import { ACTION, detailsMessage, rejectModal, REJECT_REASON, REJECT_REASON_MAX, REJECT_VIEW, withoutButtons } from './message';
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
 import { retroApproveRequest } from './gates';
-import { plainText } from '../slack/text';
+import { getRequest } from './workflow';
+import { notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
-import { getRequest } from './workflow';
+
+const M = defineMessages('approvals.actions', {
+  noLongerOnRecord: {
+    en: ':grey_question: This request is no longer on record; nothing can be approved here.',
+    ko: ':grey_question: 이 요청의 기록이 더 이상 없어 여기서는 아무것도 승인할 수 없습니다.',
+  },
+  noLongerOnRecordText: { en: 'Request no longer on record', ko: '기록이 없는 요청' },
+  noTrigger: {
+    en: ':warning: Slack did not send what I need to open the reject form. Click *Reject* again.',
+    ko: ':warning: Slack이 거절 양식을 여는 데 필요한 정보를 보내지 않았습니다. *거절*을 다시 눌러 주세요.',
+  },
+  staleButton: {
+    en: ':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.',
+    ko: ':grey_question: 더 이상 쓸 수 없는 버튼입니다 (예전 메시지의 버튼입니다). 명령을 다시 실행하세요.',
+  },
+  reasonTooShort: {
+    en: 'Say why you reject it (at least 3 characters): the requester sees it.',
+    ko: '거절 사유를 3자 이상 써 주세요. 요청자가 보게 됩니다.',
+  },
+  otherChannel: {
+    en: ':no_entry: This button belongs to a request in another channel ({channel}), so I did nothing.',
+    ko: ':no_entry: 다른 채널({channel})의 요청에 속한 버튼이라 아무것도 하지 않았습니다.',
+  },
+  formExpired: {
+    en: 'This form is no longer valid: click Reject on the request again.',
+    ko: '더 이상 유효하지 않은 양식입니다. 요청의 *거절*을 다시 눌러 주세요.',
+  },
+  reasonTooLong: { en: 'Keep the reason under {max} characters.', ko: '사유는 {max}자 이내로 써 주세요.' },
+});
 
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) return;
-  await ctx.whisper(`${iconFor(res.code)} ${res.message}`);
+  await ctx.whisper(`${iconFor(res.code)} ${res.message(ctx.locale)}`);
   // A request no longer on record: its buttons would only ever answer this; take them away.
   if (res.code === 'NOT_FOUND') await clearStaleButtons(ctx);
 }
@@ -28,14 +58,28 @@ async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
 async function clearStaleButtons(ctx: ActionContext): Promise<void> {
   const blocks = (ctx.body.message as { blocks?: unknown } | undefined)?.blocks;
   if (!ctx.channelId || !ctx.messageTs || !Array.isArray(blocks)) return;
-  const msg = withoutButtons(
-    blocks as KnownBlock[],
-    ':grey_question: This request is no longer on record; nothing can be approved here.',
-    'Request no longer on record',
-  );
+  // The message is the channel's: its note is in the workspace's language.
+  const t = M.in(ctx.rt.people.workspace);
+  const msg = withoutButtons(blocks as KnownBlock[], t('noLongerOnRecord'), t('noLongerOnRecordText'));
   await ctx.rt.slack
     .update(ctx.channelId, ctx.messageTs, msg)
     .catch((err) => ctx.rt.log.warn('could not clear stale approval buttons', { err }));
+}
+
+/** A message for the clicker only (through the click's response_url, else an ephemeral post). */
+async function reply(ctx: ActionContext, msg: SlackMessage): Promise<void> {
+  if (ctx.body.response_url) await ctx.rt.slack.respond(ctx.body.response_url, msg, { replaceOriginal: false });
+  else if (ctx.channelId) await ctx.rt.slack.ephemeral(ctx.channelId, ctx.userId, msg);
+}
+
+/** The Details button: the full plan, for the clicker only, in their language. */
+async function showDetails(ctx: ActionContext, id: string): Promise<void> {
+  const req = id ? await getRequest(ctx.rt.redis, id) : undefined;
+  if (!req) {
+    await ctx.whisper(M.in(ctx.locale)('noLongerOnRecord'));
+    return;
+  }
+  await reply(ctx, detailsMessage(req, ctx.rt.now(), ctx.locale));
 }
 
 /** How long a reject form opened from the Reject button may be submitted. */
@@ -59,7 +103,7 @@ async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<
     channel: ctx.channelId,
     requestChannel: req.channel,
   });
-  await ctx.whisper(`:no_entry: This button belongs to a request in another channel (<#${req.channel}>), so I did nothing.`);
+  await ctx.whisper(M.in(ctx.locale)('otherChannel', { channel: `<#${req.channel}>` }));
   return false;
 }
 
@@ -73,6 +117,8 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
       return answer(ctx, await approveRequest(rt, id, userId));
     case ACTION.cancel:
       return answer(ctx, await cancelRequest(rt, id, userId));
+    case ACTION.details:
+      return showDetails(ctx, id);
     case ACTION.retro:
       return answer(ctx, await retroApproveRequest(rt, id, userId));
     case ACTION.reject: {
@@ -80,46 +126,46 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
       if (!check.ok) return answer(ctx, check);
       const triggerId = ctx.body.trigger_id;
       if (!triggerId) {
-        await ctx.whisper(':warning: Slack did not send what I need to open the reject form. Click *Reject* again.');
+        await ctx.whisper(M.in(ctx.locale)('noTrigger'));
         return;
       }
       // The form's submission carries the request id back; it is only honoured for a form opened here.
       await storeOp(() => rt.redis.set(keys.rejectForm(id, userId), '1', 'EX', REJECT_FORM_TTL_SECONDS));
-      await rt.slack.openView(triggerId, rejectModal(check.request));
+      await rt.slack.openView(triggerId, rejectModal(check.request, ctx.locale));
       return;
     }
     default:
-      await ctx.whisper(':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.');
+      await ctx.whisper(M.in(ctx.locale)('staleButton'));
   }
 }
 
 /** The reject modal's submission: the reason is required; the reject script decides. */
 export const rejectView: ViewDef = {
   callbackId: REJECT_VIEW,
-  async handle(rt: Runtime, view, userId) {
+  async handle(rt: Runtime, view, userId, { locale }) {
+    const t = M.in(locale);
     const reason = view.state.values[REJECT_REASON.block]?.[REJECT_REASON.action]?.value?.trim() ?? '';
-    if (reason.length < 3)
-      return { errors: { [REJECT_REASON.block]: 'Say why you reject it (at least 3 characters): the requester sees it.' } };
-    if (reason.length > REJECT_REASON_MAX)
-      return { errors: { [REJECT_REASON.block]: `Keep the reason under ${REJECT_REASON_MAX} characters.` } };
+    if (reason.length < 3) return { errors: { [REJECT_REASON.block]: t('reasonTooShort') } };
+    if (reason.length > REJECT_REASON_MAX) return { errors: { [REJECT_REASON.block]: t('reasonTooLong', { max: REJECT_REASON_MAX }) } };
     // Only a form this user opened from the request's Reject button (a forged submission names any request).
     const opened = await storeOp(() => rt.redis.del(keys.rejectForm(view.private_metadata, userId)));
     if (opened !== 1) {
       rt.log.warn('reject form refused: not opened from the Reject button', { request: view.private_metadata, user: userId });
-      return { errors: { [REJECT_REASON.block]: 'This form is no longer valid: click Reject on the request again.' } };
+      return { errors: { [REJECT_REASON.block]: t('formExpired') } };
     }
     const res = await rejectRequest(rt, view.private_metadata, userId, reason);
     if (res.ok) return;
     // Close the modal and answer in the request's channel; inside the modal if that is not possible.
-    const text = `${iconFor(res.code)} ${res.message}`;
+    const message = res.message(locale);
+    const text = `${iconFor(res.code)} ${message}`;
     if (res.request?.channel) {
       try {
-        await rt.slack.ephemeral(res.request.channel, userId, { text: plainText(res.message), blocks: [section(text)] });
+        await rt.slack.ephemeral(res.request.channel, userId, { text: notificationText(text), blocks: [section(text)], locale });
         return;
       } catch (err) {
         rt.log.warn('could not answer the reject submission in the channel', { err });
       }
     }
-    return { errors: { [REJECT_REASON.block]: plainText(res.message).slice(0, 300) } };
+    return { errors: { [REJECT_REASON.block]: plainText(message).slice(0, 300) } };
   },
 };

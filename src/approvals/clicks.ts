@@ -7,7 +7,8 @@
 import { storeOp } from '../redis/client';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import type { Runtime } from '../runtime';
-import { answerFor } from './codes';
+import { answerText } from './codes';
+import type { Localized } from '../i18n/catalog';
 import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
@@ -28,13 +29,14 @@ import {
 import { startScheduled } from './gates';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
+/** The outcome of a click; `message` (for the clicker, in their language) when not ok. */
 export type ClickResult =
-  { ok: true; code: string; request: ChangeRequest } | { ok: false; code: string; message: string; request?: ChangeRequest };
+  { ok: true; code: string; request: ChangeRequest } | { ok: false; code: string; message: Localized; request?: ChangeRequest };
 
 function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, reply?: Transition): ClickResult {
   const request = reply?.request;
   const guard = reply && Object.keys(reply.extra).length ? guardFromHash(reply.extra) : undefined;
-  return { ok: false, code, message: answerFor(code, ctxFor(rt, ref, { request, guard, user })), ...(request ? { request } : {}) };
+  return { ok: false, code, message: answerText(code, ctxFor(rt, ref, { request, guard, user })), ...(request ? { request } : {}) };
 }
 
 /** While the environment is frozen nothing gets approved; answers only for a request that is still pending. */
@@ -43,7 +45,7 @@ async function frozenRefusal(rt: Runtime, ref: RequestRef, user: string): Promis
   if (!frozen) return undefined;
   const req = await storeOp(() => getRequest(rt.redis, ref.id));
   if (req?.state !== 'pending' || rt.now() >= req.expiresAt) return undefined;
-  return { ok: false, code: 'FROZEN', message: answerFor('FROZEN', ctxFor(rt, ref, { guard: frozen, request: req, user })), request: req };
+  return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: req, user })), request: req };
 }
 
 /**
@@ -67,7 +69,7 @@ async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<
 /** Approve button. The last needed approval approves the request and dispatches the execution. */
 export async function approveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
-  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const blocked = await frozenRefusal(rt, ref, user);
   if (blocked) return blocked;
   const authorized = await rt.access.holds(ref.environment, user, 'approver');
@@ -119,15 +121,15 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
  */
 export async function checkCanReject(rt: Runtime, id: string, user: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
-  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const req = await storeOp(() => getRequest(rt.redis, id));
   const ctx = ctxFor(rt, ref, { request: req, user });
-  if (!req) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', ctx) };
-  if (req.state !== 'pending') return { ok: false, code: 'NOT_PENDING', message: answerFor('NOT_PENDING', ctx), request: req };
+  if (!req) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', ctx) };
+  if (req.state !== 'pending') return { ok: false, code: 'NOT_PENDING', message: answerText('NOT_PENDING', ctx), request: req };
   if (rt.now() >= req.expiresAt) return expireOne(rt, ref, user);
-  if (req.requester === user) return { ok: false, code: 'SELF_REJECT', message: answerFor('SELF_REJECT', ctx), request: req };
+  if (req.requester === user) return { ok: false, code: 'SELF_REJECT', message: answerText('SELF_REJECT', ctx), request: req };
   if (!(await rt.access.holds(ref.environment, user, 'approver')))
-    return { ok: false, code: 'NOT_AUTHORIZED', message: answerFor('NOT_AUTHORIZED', ctx), request: req };
+    return { ok: false, code: 'NOT_AUTHORIZED', message: answerText('NOT_AUTHORIZED', ctx), request: req };
   return { ok: true, code: 'OK', request: req };
 }
 
@@ -145,7 +147,7 @@ async function expireOne(rt: Runtime, ref: RequestRef, user: string): Promise<Cl
 /** Reject (the modal's submission): an approver, with a reason. */
 export async function rejectRequest(rt: Runtime, id: string, user: string, reason: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
-  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const authorized = await rt.access.holds(ref.environment, user, 'approver');
   const reply = await transit(rt, (x) => x.reject(ref, user, rt.now(), authorized, reason));
   const req = reply.request;
@@ -162,7 +164,7 @@ export async function rejectRequest(rt: Runtime, id: string, user: string, reaso
  */
 export async function cancelRequest(rt: Runtime, id: string, user: string, reason = ''): Promise<ClickResult> {
   const ref = parseRequestId(id);
-  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const before = await storeOp(() => getRequest(rt.redis, id));
   const approver =
     (before?.state === 'approved' || before?.state === 'scheduled') && before.requester !== user

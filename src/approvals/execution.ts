@@ -7,7 +7,8 @@ import { storeOp } from '../redis/client';
 import { BOT_DEPLOYMENT_TTL_SECONDS, keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
-import { answerFor, refusal } from './codes';
+import { answerText, refusal } from './codes';
+import { defineMessages, type Localized } from '../i18n/catalog';
 import { guardFromHash, readFreeze } from './guards';
 import { parseRequestId } from './ids';
 import { factPairs } from './model';
@@ -31,10 +32,22 @@ import { mention } from '../slack/text';
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
 const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
 
+const M = defineMessages('approvals.execution', {
+  frozen: {
+    en: 'not started: {env} was frozen by {user} before it could run.',
+    ko: '시작하지 못함: 실행 전에 {user} 님이 {env} 환경을 동결했습니다.',
+  },
+  locked: {
+    en: 'not started: {service} was locked by {user} before it could run.',
+    ko: '시작하지 못함: 실행 전에 {user} 님이 {service} 서비스를 잠갔습니다.',
+  },
+  someone: { en: 'someone', ko: '누군가' },
+});
+
 /** When the caller does not say how long its attempt may run (tests, tools): the worker's timeout. */
 const DEFAULT_ATTEMPT_MS = 3 * 60_000;
 
-type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: string; message: string };
+type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: string; message: Localized };
 
 /**
  * approved → running, exactly once, taking the service's change lock (same script);
@@ -45,7 +58,7 @@ type StartResult = { ok: true; request: ChangeRequest } | { ok: false; code: str
  */
 export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.now() + DEFAULT_ATTEMPT_MS): Promise<StartResult> {
   const ref = parseRequestId(id);
-  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const now = rt.now();
   const envCfg = rt.config.environments[ref.environment];
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
@@ -54,12 +67,9 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   if (frozen) {
     const req = await storeOp(() => getRequest(rt.redis, id));
     if (req?.state === 'approved') {
-      const failed = await abortRequest(
-        rt,
-        id,
-        `not started: \`${ref.environment}\` was frozen by ${mention(frozen.by)} before it could run.`,
-      );
-      return { ok: false, code: 'FROZEN', message: answerFor('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
+      const w = rt.people.workspace;
+      const failed = await abortRequest(rt, id, M.in(w)('frozen', { env: `\`${ref.environment}\``, user: mention(frozen.by, w) }));
+      return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
     }
     // Not ours to fail (running: a duplicate job; final: nothing to do): answer from the state machine below.
   }
@@ -81,19 +91,20 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
     await refreshMessage(rt, req);
     await postInThread(rt, req, lateStartNotice(req, deadline, now));
     rt.log.warn('approvals: execution refused, the approval lapsed before it started', { requestId: id });
-    return { ok: false, code: reply.code, message: answerFor(reply.code, ctxFor(rt, ref, { request: req })) };
+    return { ok: false, code: reply.code, message: answerText(reply.code, ctxFor(rt, ref, { request: req })) };
   }
   if (reply.code === 'LOCKED') {
     const guard = guardFromHash(reply.extra);
+    const w = rt.people.workspace;
     const failed = await abortRequest(
       rt,
       id,
-      `not started: \`${ref.service}\` was locked by ${guard ? mention(guard.by) : 'someone'} before it could run.`,
+      M.in(w)('locked', { service: `\`${ref.service}\``, user: guard ? mention(guard.by, w) : M.in(w)('someone') }),
     );
-    return { ok: false, code: 'LOCKED', message: answerFor('LOCKED', ctxFor(rt, ref, { guard, request: failed })) };
+    return { ok: false, code: 'LOCKED', message: answerText('LOCKED', ctxFor(rt, ref, { guard, request: failed })) };
   }
   rt.log.info('approvals: execution not started', { requestId: id, code: reply.code, state: req?.state });
-  return { ok: false, code: reply.code, message: answerFor(reply.code, ctxFor(rt, ref, { request: req })) };
+  return { ok: false, code: reply.code, message: answerText(reply.code, ctxFor(rt, ref, { request: req })) };
 }
 
 /**

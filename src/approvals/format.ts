@@ -4,19 +4,30 @@
  * generic text helpers (mentions, quotes, verb titles) are in src/slack/text.ts.
  */
 import { formatDuration } from '../i18n';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { code, escapeMrkdwn, mention, oneLine } from '../slack/text';
 import { slackDate } from '../slack/time';
 import type { GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
 
+const M = defineMessages('approvals.format', {
+  request: { en: 'request {id}', ko: '요청 {id}' },
+  guard: { en: 'by {user} since {since} ({duration} ago){why}', ko: '{user} 님, {since}부터 ({duration} 전){why}' },
+  noReason: { en: ' (no reason given)', ko: ', 사유 없음' },
+  reason: { en: ': “{reason}”', ko: ', 사유: “{reason}”' },
+});
+
 /** Link to the request message (Slack resolves /archives links for members of the workspace). */
-export function requestLink(req: Pick<ChangeRequest, 'id' | 'channel' | 'messageTs'>, label = `request ${req.id}`): string {
-  if (!req.messageTs || !req.channel) return code(label);
-  return `<https://slack.com/archives/${req.channel}/p${req.messageTs.replace('.', '')}|${escapeMrkdwn(label)}>`;
+export function requestLink(req: Pick<ChangeRequest, 'id' | 'channel' | 'messageTs'>, label?: string, locale: Locale = 'en'): string {
+  const text = label ?? M.in(locale)('request', { id: req.id });
+  if (!req.messageTs || !req.channel) return code(text);
+  return `<https://slack.com/archives/${req.channel}/p${req.messageTs.replace('.', '')}|${escapeMrkdwn(text)}>`;
 }
 
 /** "by <@U1> since <date> (12 min ago): “reason”" for a lock or a freeze. */
-export function guardText(g: GuardInfo, now: number): string {
-  const why = g.reason ? `: “${oneLine(g.reason)}”` : ' (no reason given)';
-  return `by ${mention(g.by)} since ${slackDate(g.since)} (${formatDuration(now - g.since)} ago)${why}`;
+export function guardText(g: GuardInfo, now: number, locale: Locale = 'en'): string {
+  const t = M.in(locale);
+  const why = g.reason ? t('reason', { reason: oneLine(g.reason) }) : t('noReason');
+  return t('guard', { user: mention(g.by, locale), since: slackDate(g.since), duration: formatDuration(now - g.since, locale), why });
 }

@@ -23,6 +23,7 @@ import { section } from '../slack/blocks';
 import { code, mention, notificationText, oneLine, principal, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { formatDuration } from '../i18n';
+import type { Localized } from '../i18n/catalog';
 import { closedBecause, closedText, windowsApply } from '../policy/windows';
 import { answerFor } from './codes';
 import { gatesText } from './gates-text';
@@ -126,7 +127,7 @@ export async function startDueScheduled(rt: Runtime, batch = 50): Promise<string
 /* ------------------------------------------------------------------ break-glass */
 
 function approverList(rt: Runtime, env: string): string {
-  return (rt.config.environments[env]?.approvers ?? []).map(principal).join(', ');
+  return (rt.config.environments[env]?.approvers ?? []).map((p) => principal(p)).join(', ');
 }
 
 /**
@@ -163,7 +164,7 @@ export async function announceBreakGlass(rt: Runtime, req: ChangeRequest): Promi
 /** "Approve after the fact" on a break-glass request. */
 export async function retroApproveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
   const ref = parseRequestId(id);
-  if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerFor('NOT_FOUND', { now: rt.now() }) };
+  if (!ref) return { ok: false, code: 'NOT_FOUND', message: (l) => answerFor('NOT_FOUND', { now: rt.now() }, l) };
   const authorized = await rt.access.holds(ref.environment, user, 'approver');
   const reply = await transit(rt, (x) => x.retroApprove(ref, user, rt.now(), authorized));
   const req = reply.request;
@@ -177,16 +178,16 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string)
     return { ok: true, code: reply.code, request: req! };
   }
   const ctx = ctxFor(rt, ref, { request: req, user, locale: lang(rt) });
-  const message =
+  const message: Localized = (l) =>
     reply.code === 'SELF_APPROVAL'
-      ? t('selfRetro', {
+      ? gatesText.in(l)('selfRetro', {
           approvers:
             (ctx.approvers ?? [])
               .filter((p) => p !== user)
-              .map(principal)
+              .map((p) => principal(p, l))
               .join(', ') || '—',
         })
-      : answerFor(reply.code, ctx);
+      : answerFor(reply.code, ctx, l);
   return { ok: false, code: reply.code, message, ...(req ? { request: req } : {}) };
 }
 

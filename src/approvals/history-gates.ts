@@ -26,7 +26,9 @@ const text = defineMessages('approvals.history-gates', {
 /** "approved after the fact by …" / "no approval (break-glass)" for a break-glass run. */
 export function breakGlassApprovalText(r: BotRun, locale: Locale = 'en'): string {
   const t = text.in(locale);
-  return r.retro?.state === 'approved' ? t('retroApprovedBy', { users: r.approvers.map(mention).join(', ') }) : t('noApprovalBreakGlass');
+  return r.retro?.state === 'approved'
+    ? t('retroApprovedBy', { users: r.approvers.map((u) => mention(u)).join(', ') })
+    : t('noApprovalBreakGlass');
 }
 
 /** One line of marks, or '' when the run met no release gate. */

@@ -15,8 +15,12 @@ import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import type { ChangeRequest, GateNote } from './types';
 import { breakGlassApprovalText, historyGatesLine } from './history-gates';
-import { formatDuration, type Locale } from '../i18n';
+import { formatDuration } from '../i18n';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { slackDate } from '../slack/time';
+import { verbTitle } from '../slack/text';
+import type { ChangeVerb } from '../config/schema';
 
 export interface BotRun {
   requestId: string;
@@ -251,30 +255,80 @@ export function mergeHistory(
   return [...rows.values(), ...loose].sort((a, b) => b.at - a.at).slice(0, Math.max(1, limit));
 }
 
-const OUTCOME: Record<string, string> = {
-  pending: ':raised_hand: waiting for approval',
-  approved: ':+1: approved, starting',
-  running: ':arrows_counterclockwise: running',
-  succeeded: ':white_check_mark: succeeded',
-  failed: ':x: failed',
-  rejected: ':no_entry: rejected',
-  expired: ':hourglass: expired without approval',
-  cancelled: ':heavy_multiplication_x: cancelled',
-};
+const M = defineMessages('approvals.history', {
+  pending: { en: ':raised_hand: waiting for approval', ko: ':raised_hand: 승인 대기 중' },
+  approved: { en: ':+1: approved, starting', ko: ':+1: 승인됨, 시작 중' },
+  running: { en: ':arrows_counterclockwise: running', ko: ':arrows_counterclockwise: 실행 중' },
+  succeeded: { en: ':white_check_mark: succeeded', ko: ':white_check_mark: 성공' },
+  failed: { en: ':x: failed', ko: ':x: 실패' },
+  rejected: { en: ':no_entry: rejected', ko: ':no_entry: 거절됨' },
+  expired: { en: ':hourglass: expired without approval', ko: ':hourglass: 승인 없이 만료' },
+  cancelled: { en: ':heavy_multiplication_x: cancelled', ko: ':heavy_multiplication_x: 취소됨' },
+  SUCCESSFUL: { en: ':white_check_mark: successful', ko: ':white_check_mark: 성공' },
+  IN_PROGRESS: { en: ':arrows_counterclockwise: in progress', ko: ':arrows_counterclockwise: 진행 중' },
+  PENDING: { en: ':arrows_counterclockwise: pending', ko: ':arrows_counterclockwise: 대기 중' },
+  STOPPED: { en: ':x: stopped', ko: ':x: 중지됨' },
+  STOP_REQUESTED: { en: ':x: stop requested', ko: ':x: 중지 요청됨' },
+  ROLLBACK_REQUESTED: { en: ':leftwards_arrow_with_hook: rollback requested', ko: ':leftwards_arrow_with_hook: 롤백 요청됨' },
+  ROLLBACK_IN_PROGRESS: { en: ':leftwards_arrow_with_hook: rolling back', ko: ':leftwards_arrow_with_hook: 롤백 중' },
+  ROLLBACK_SUCCESSFUL: { en: ':leftwards_arrow_with_hook: rolled back', ko: ':leftwards_arrow_with_hook: 롤백됨' },
+  ROLLBACK_FAILED: { en: ':x: rollback failed', ko: ':x: 롤백 실패' },
+  PRIMARY: { en: ':arrows_counterclockwise: primary', ko: ':arrows_counterclockwise: 기본(PRIMARY)' },
+  ACTIVE: { en: ':arrows_counterclockwise: active', ko: ':arrows_counterclockwise: 활성(ACTIVE)' },
+  change: { en: 'Change', ko: '변경' },
+  by: { en: ' by {user}', ko: ' ({user})' },
+  noApproval: { en: 'no approval needed', ko: '승인 필요 없음' },
+  approvedBy: { en: 'approved by {users}', ko: '승인: {users}' },
+  noApprovals: { en: 'no approvals', ko: '승인 없음' },
+  took: { en: ' in {duration}', ko: ' ({duration} 걸림)' },
+  ecs: { en: ' · ECS: {status}', ko: ' · ECS: {status}', same: true },
+  askedBy: { en: 'Asked by {user}{reason} · {approved} · request {id}', ko: '요청자 {user}{reason} · {approved} · 요청 {id}' },
+  aDeployment: { en: 'a deployment', ko: '배포' },
+  madeByBot: {
+    en: ':robot_face: Made by the bot (request {id}, no longer in the audit trail)',
+    ko: ':robot_face: 봇이 한 배포 (요청 {id}, 감사 기록에는 더 이상 없음)',
+  },
+  notByBot: {
+    en: ':warning: *Not made by the bot* (console, CI or another tool)',
+    ko: ':warning: *봇이 하지 않은 배포* (콘솔, CI 또는 다른 도구)',
+  },
+  unknownOrigin: {
+    en: ':grey_question: Origin unknown (the audit trail could not be read)',
+    ko: ':grey_question: 출처 알 수 없음 (감사 기록을 읽지 못함)',
+  },
+  unknownTime: { en: 'unknown time', ko: '시각 알 수 없음' },
+  title: { en: 'History: {service} ({env})', ko: '배포 이력: {service} ({env})' },
+  none: {
+    en: "No deployments of {service} on record: the bot's audit trail has no request for it and ECS lists no deployment.",
+    ko: '{service}의 배포 기록이 없습니다. 봇의 감사 기록에 요청이 없고 ECS에도 배포가 없습니다.',
+  },
+  splitAudit: { en: '{bots} through the bot, {others} not made by the bot', ko: '봇으로 {bots}건, 봇이 아닌 곳에서 {others}건' },
+  splitUnknown: { en: '{others} from ECS, origin unknown', ko: 'ECS 기록 {others}건, 출처 알 수 없음' },
+  footer: {
+    en: 'Newest first, up to {limit}. {split}. `/ecs history {service} --limit N` shows more (up to 50).',
+    ko: '최신순, 최대 {limit}건. {split}. 더 보려면 `/ecs history {service} --limit N` (최대 50).',
+  },
+  fallback: { en: 'History of {service} in {env}: {n} entries ({split})', ko: '{env}의 {service} 배포 이력: {n}건 ({split})' },
+});
 
-const ECS_STATUS: Record<string, string> = {
-  SUCCESSFUL: ':white_check_mark: successful',
-  IN_PROGRESS: ':arrows_counterclockwise: in progress',
-  PENDING: ':arrows_counterclockwise: pending',
-  STOPPED: ':x: stopped',
-  STOP_REQUESTED: ':x: stop requested',
-  ROLLBACK_REQUESTED: ':leftwards_arrow_with_hook: rollback requested',
-  ROLLBACK_IN_PROGRESS: ':leftwards_arrow_with_hook: rolling back',
-  ROLLBACK_SUCCESSFUL: ':leftwards_arrow_with_hook: rolled back',
-  ROLLBACK_FAILED: ':x: rollback failed',
-  PRIMARY: ':arrows_counterclockwise: primary',
-  ACTIVE: ':arrows_counterclockwise: active',
-};
+const OUTCOMES = new Set(['pending', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'expired', 'cancelled']);
+const ECS_STATUSES = new Set([
+  'SUCCESSFUL',
+  'IN_PROGRESS',
+  'PENDING',
+  'STOPPED',
+  'STOP_REQUESTED',
+  'ROLLBACK_REQUESTED',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_SUCCESSFUL',
+  'ROLLBACK_FAILED',
+  'PRIMARY',
+  'ACTIVE',
+]);
+
+function ecsStatus(status: string, locale: Locale): string {
+  return ECS_STATUSES.has(status) ? M.in(locale)(status as 'SUCCESSFUL') : escapeMrkdwn(status);
+}
 
 /** "`v1.2.3` (sha256:abcdef123456)" / "`shop/web@sha256:abcdef123456`" */
 export function imageText(image: string | undefined, tag?: string): string {
@@ -289,40 +343,46 @@ export function imageText(image: string | undefined, tag?: string): string {
   return code(digest ? `${repoTail}@sha256:${digest}` : repoTail);
 }
 
-function runLine(row: HistoryRow, locale: Locale = 'en'): string {
+const VERBS = new Set(['deploy', 'rollback', 'scale', 'restart']);
+
+function runLine(row: HistoryRow, locale: Locale): string {
+  const t = M.in(locale);
   const r = row.run!;
   const what = [imageText(r.image, r.tag), r.taskDefinition ? code(arnTail(r.taskDefinition)) : ''].filter(Boolean).join(' → ');
-  const verb = r.verb ? r.verb.charAt(0).toUpperCase() + r.verb.slice(1) : 'Change';
-  let outcome = OUTCOME[r.state] ?? code(r.state);
-  if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? ` by ${mention(r.decidedBy)}` : '';
+  const verb = VERBS.has(r.verb) ? verbTitle(r.verb as ChangeVerb, locale) : r.verb ? escapeMrkdwn(r.verb) : t('change');
+  let outcome = OUTCOMES.has(r.state) ? t(r.state as 'pending') : code(r.state);
+  if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? t('by', { user: mention(r.decidedBy, locale) }) : '';
   if (r.detail)
     outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${oneLine(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;
   const approved = r.breakGlass
     ? breakGlassApprovalText(r, locale)
     : r.autoApproved
-      ? 'no approval needed'
+      ? t('noApproval')
       : r.approvers.length
-        ? `approved by ${r.approvers.map(mention).join(', ')}`
-        : 'no approvals';
+        ? t('approvedBy', { users: r.approvers.map((u) => mention(u, locale)).join(', ') })
+        : t('noApprovals');
   const reason = r.reason ? ` (“${oneLine(r.reason, 150)}”)` : '';
   const head = `*${slackDate(r.createdAt)}* · ${verb}${what ? ` ${what}` : r.summary ? ` — ${truncate(r.summary, 300)}` : ''}`;
-  const ecs = row.ecs ? ` · ECS: ${ECS_STATUS[row.ecs.status] ?? escapeMrkdwn(row.ecs.status)}` : '';
-  const took = r.startedAt && r.finishedAt ? ` in ${formatDuration(r.finishedAt - r.startedAt)}` : '';
+  const ecs = row.ecs ? t('ecs', { status: ecsStatus(row.ecs.status, locale) }) : '';
+  const took = r.startedAt && r.finishedAt ? t('took', { duration: formatDuration(r.finishedAt - r.startedAt, locale) }) : '';
+  const asked = t('askedBy', { user: mention(r.requester, locale), reason, approved, id: `\`${escapeMrkdwn(r.requestId)}\`` });
   const gates = historyGatesLine(r, locale);
-  return `${head}\n${outcome}${took}${ecs}\nAsked by ${mention(r.requester)}${reason} · ${approved} · request \`${escapeMrkdwn(r.requestId)}\`${gates ? `\n${gates}` : ''}`;
+  return `${head}\n${outcome}${took}${ecs}\n${asked}${gates ? `\n${gates}` : ''}`;
 }
 
-function ecsLine(row: HistoryRow, auditAvailable: boolean): string {
+function ecsLine(row: HistoryRow, auditAvailable: boolean, locale: Locale): string {
+  const t = M.in(locale);
   const d = row.ecs!;
-  const what = [imageText(d.image), d.taskDefinition ? code(arnTail(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || 'a deployment';
-  const status = ECS_STATUS[d.status] ?? escapeMrkdwn(d.status);
+  const what =
+    [imageText(d.image), d.taskDefinition ? code(arnTail(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || t('aDeployment');
+  const status = ecsStatus(d.status, locale);
   const why = d.statusReason ? `: ${oneLine(d.statusReason, 200)}` : '';
   const who = row.botRequestId
-    ? `:robot_face: Made by the bot (request \`${escapeMrkdwn(row.botRequestId)}\`, no longer in the audit trail)`
+    ? t('madeByBot', { id: `\`${escapeMrkdwn(row.botRequestId)}\`` })
     : auditAvailable
-      ? ':warning: *Not made by the bot* (console, CI or another tool)'
-      : ':grey_question: Origin unknown (the audit trail could not be read)';
-  return `*${d.createdAt ? slackDate(d.createdAt) : 'unknown time'}* · ${who}\n${what} — ${status}${why}`;
+      ? t('notByBot')
+      : t('unknownOrigin');
+  return `*${d.createdAt ? slackDate(d.createdAt) : t('unknownTime')}* · ${who}\n${what} — ${status}${why}`;
 }
 
 interface HistoryView {
@@ -334,25 +394,21 @@ interface HistoryView {
   notes: readonly string[];
   /** False when the audit trail could not be read: ECS rows are then of unknown origin. Default true. */
   auditAvailable?: boolean;
-  /** The workspace's language (the release-gate marks). */
-  locale?: Locale;
   now: number;
 }
 
-export function historyMessage(v: HistoryView): SlackMessage {
-  const blocks: KnownBlock[] = [header(`History: ${v.service} (${v.environment})`)];
+/** The /ecs history answer, in `locale` (the workspace's when public, the reader's when private). */
+export function historyMessage(v: HistoryView, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
+  const blocks: KnownBlock[] = [header(t('title', { service: v.service, env: v.environment }))];
   for (const n of v.notes) blocks.push(context(`:warning: ${n}`));
-  if (!v.rows.length) {
-    blocks.push(
-      section(`No deployments of ${code(v.service)} on record: the bot's audit trail has no request for it and ECS lists no deployment.`),
-    );
-  }
+  if (!v.rows.length) blocks.push(section(t('none', { service: code(v.service) })));
   const audit = v.auditAvailable !== false;
-  for (const row of v.rows) blocks.push(section(row.run ? runLine(row, v.locale) : ecsLine(row, audit)));
+  for (const row of v.rows) blocks.push(section(row.run ? runLine(row, locale) : ecsLine(row, audit, locale)));
   const bots = v.rows.filter((r) => r.run || r.botRequestId).length;
   const others = v.rows.length - bots;
-  const split = audit ? `${bots} through the bot, ${others} not made by the bot` : `${others} from ECS, origin unknown`;
-  blocks.push(context(`Newest first, up to ${v.limit}. ${split}. \`/ecs history ${v.service} --limit N\` shows more (up to 50).`));
-  const text = `History of ${v.service} in ${v.environment}: ${v.rows.length} entries (${split})`;
-  return { text, blocks };
+  const split = audit ? t('splitAudit', { bots, others }) : t('splitUnknown', { others });
+  blocks.push(context(t('footer', { limit: v.limit, split, service: v.service })));
+  const text = t('fallback', { service: v.service, env: v.environment, n: v.rows.length, split });
+  return { text, blocks, locale };
 }

@@ -3,6 +3,7 @@
  * A lock refuses new requests for the service and approvals of its pending request; a freeze
  * refuses every change in the environment. Each is one Lua script with its audit entry.
  */
+import type { Locale } from '../i18n/locale';
 import type { SlackMessage } from '../slack/blocks';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
@@ -66,16 +67,17 @@ export async function unfreezeEnvironment(rt: Runtime, environment: string, user
 }
 
 /**
- * Tell the channel (a normal message) and build the confirmation for the person who typed it.
- * The change already happened: a failed notice only changes the confirmation's wording.
+ * Tell the channel (a normal message, in the workspace's language) and build the confirmation for
+ * the person who typed it (in `locale`, theirs). The change already happened: a failed notice only
+ * changes the confirmation's wording.
  */
-export async function announceGuard(rt: Runtime, channel: string, input: GuardNoticeInput): Promise<SlackMessage> {
+export async function announceGuard(rt: Runtime, channel: string, input: GuardNoticeInput, locale: Locale): Promise<SlackMessage> {
   let announced = true;
   try {
-    await rt.slack.post(channel, guardNotice(input), { withinAck: true });
+    await rt.slack.post(channel, guardNotice(input, rt.people.workspace), { withinAck: true });
   } catch (err) {
     announced = false;
     rt.log.warn('could not announce lock/freeze change in the channel', { channel, action: input.action, err });
   }
-  return guardConfirmation(input, announced);
+  return guardConfirmation(input, announced, locale);
 }

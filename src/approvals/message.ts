@@ -1,16 +1,21 @@
 /**
  * The request message and the reject modal: pure functions of the request and the time.
- * The message is posted once (a normal channel message, the thread parent of the executor's
- * status card) and re-rendered in place on every transition; buttons while pending (approve,
- * reject, cancel) and while approved but not started (cancel).
+ * The message is posted once (a normal channel message, in the workspace's language, the thread
+ * parent of the executor's status card) and re-rendered in place on every transition. It says each
+ * thing once: the change in one line, the checks one line each, who asked and why, the approvals,
+ * where it stands. Everything else (full image reference, task definition diff) is behind its
+ * Details button. Approve / Reject / Cancel while pending, Cancel while approved but not started.
  */
 import type { KnownBlock } from '@slack/types';
-import { actions, context, header, section, type SlackMessage } from '../slack/blocks';
-import { code, codeBlock, escapeMrkdwn, LIMITS, mention, oneLine, plural, principal, truncate } from '../slack/text';
+import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
+import { code, codeBlock, escapeMrkdwn, LIMITS, mention, notificationText, oneLine, principal, truncate } from '../slack/text';
 import { requestTitle } from './codes';
 import type { ChangeRequest, RequestState } from './types';
-import { formatDuration, type Locale } from '../i18n';
+import { formatDuration } from '../i18n';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { slackDate } from '../slack/time';
+import { requestDetails, requestView } from './view';
 import { gatesText } from './gates-text';
 import { approveConfirm } from './confirm';
 
@@ -20,6 +25,7 @@ export const ACTION = {
   approve: 'approval:approve',
   reject: 'approval:reject',
   cancel: 'approval:cancel',
+  details: 'approval:details',
   /** Approve a break-glass request after the fact (release gates). */
   retro: 'approval:retro',
 } as const;
@@ -29,16 +35,93 @@ export const REJECT_VIEW = 'approval:reject';
 export const REJECT_REASON = { block: 'reason', action: 'reason' } as const;
 export const REJECT_REASON_MAX = 500;
 
-const HEAD: Record<RequestState, { icon: string; suffix: string }> = {
-  pending: { icon: ':raised_hand:', suffix: '' },
-  approved: { icon: ':+1:', suffix: ' (approved)' },
-  scheduled: { icon: ':calendar:', suffix: '' },
-  running: { icon: ':arrows_counterclockwise:', suffix: ' (running)' },
-  succeeded: { icon: ':white_check_mark:', suffix: ' (succeeded)' },
-  failed: { icon: ':x:', suffix: ' (failed)' },
-  rejected: { icon: ':no_entry:', suffix: ' (rejected)' },
-  expired: { icon: ':hourglass:', suffix: ' (expired)' },
-  cancelled: { icon: ':heavy_multiplication_x:', suffix: ' (cancelled)' },
+export const messageText = defineMessages('approvals.message', {
+  approved: { en: ' (approved)', ko: ' (승인됨)' },
+  running: { en: ' (running)', ko: ' (실행 중)' },
+  succeeded: { en: ' (succeeded)', ko: ' (성공)' },
+  failed: { en: ' (failed)', ko: ' (실패)' },
+  rejected: { en: ' (rejected)', ko: ' (거절됨)' },
+  expired: { en: ' (expired)', ko: ' (만료됨)' },
+  cancelled: { en: ' (cancelled)', ko: ' (취소됨)' },
+  approvalsNone: { en: '*Approvals:* none needed in {env}', ko: '*승인:* {env} 환경은 승인이 필요 없음' },
+  approvalsHead: { en: '*Approvals:* {given} of {needed}', ko: '*승인:* {needed}개 중 {given}개' },
+  approvalsWaiting: { en: ', waiting for an approval{from}', ko: ', 승인 대기 중{from}' },
+  approvalsFrom: { en: ' from {who}', ko: ' ({who})' },
+  waiting: {
+    en: ':hourglass_flowing_sand: *Waiting for {n} more {n|approval|approvals}* from an approver other than the requester.',
+    ko: ':hourglass_flowing_sand: *승인 {n}개를 더 기다리는 중* — 요청자가 아닌 승인자가 승인해야 합니다.',
+  },
+  autoApproved: {
+    en: ':+1: *No approval needed* in {env}: starting now. Progress is posted in the thread.',
+    ko: ':+1: {env} 환경은 *승인이 필요 없어* 지금 시작합니다. 진행 상황은 스레드에 올라옵니다.',
+  },
+  approvedBy: { en: ' by {users}', ko: ' ({users})' },
+  approvedNow: {
+    en: ':+1: *Approved*{by}: starting now. Progress is posted in the thread.',
+    ko: ':+1: *승인됨*{by}: 지금 시작합니다. 진행 상황은 스레드에 올라옵니다.',
+  },
+  runningSince: {
+    en: ':arrows_counterclockwise: *Running* since{at}{approved}. Progress is in the thread.',
+    ko: ':arrows_counterclockwise: *실행 중*{at}{approved}. 진행 상황은 스레드에 있습니다.',
+  },
+  approvedParen: { en: ' (approved{by})', ko: ' (승인됨{by})' },
+  succeededLine: { en: ':white_check_mark: *Succeeded*{at}{detail}', ko: ':white_check_mark: *성공*{at}{detail}' },
+  failedLine: { en: ':x: *Failed*{at}{detail}', ko: ':x: *실패*{at}{detail}' },
+  rejectedLine: { en: ':no_entry: *Rejected* by {user}{at}{why}', ko: ':no_entry: {user} 님이 *거절*{at}{why}' },
+  expiredLine: {
+    en: ':hourglass: *Expired*{at}: not enough approvals within {ttl}. Request it again if it is still needed.',
+    ko: ':hourglass: *만료됨*{at}: {ttl} 안에 승인을 충분히 받지 못했습니다. 아직 필요하면 다시 요청하세요.',
+  },
+  cancelledLine: {
+    en: ':heavy_multiplication_x: *Cancelled* by {user}{at}{why}',
+    ko: ':heavy_multiplication_x: {user} 님이 *취소*{at}{why}',
+  },
+  stateUnknown: { en: 'State: {state} (as of {duration} ago)', ko: '상태: {state} ({duration} 전 기준)' },
+  expires: { en: ' · Expires {at} (in {duration})', ko: ' · {at} 만료 ({duration} 남음)' },
+  mustStartBy: { en: ' · Must start by {at}, or it fails', ko: ' · {at}까지 시작하지 않으면 실패합니다' },
+  expiringNow: { en: ' · Expiring now', ko: ' · 곧 만료' },
+  noReason: { en: '_no reason given_', ko: '_사유 없음_' },
+  requestedBy: { en: '*Requested by* {user} {at}', ko: '*요청자* {user} {at}' },
+  reasonLine: { en: '*Reason:* {reason}', ko: '*사유:* {reason}' },
+  requestId: { en: 'Request {id}{expiry}', ko: '요청 {id}{expiry}' },
+  approve: { en: 'Approve', ko: '승인' },
+  reject: { en: 'Reject', ko: '거절' },
+  cancel: { en: 'Cancel', ko: '취소' },
+  details: { en: 'Details', ko: '상세' },
+  fallback: { en: '{title}: {state}, requested by {user}', ko: '{title}: {state}, 요청자 {user}' },
+  pending: { en: 'pending', ko: '승인 대기' },
+  approvedState: { en: 'approved', ko: '승인됨' },
+  runningState: { en: 'running', ko: '실행 중' },
+  succeededState: { en: 'succeeded', ko: '성공' },
+  failedState: { en: 'failed', ko: '실패' },
+  rejectedState: { en: 'rejected', ko: '거절됨' },
+  expiredState: { en: 'expired', ko: '만료됨' },
+  cancelledState: { en: 'cancelled', ko: '취소됨' },
+  scheduledState: { en: 'scheduled', ko: '예약됨' },
+  // The reject modal.
+  modalTitle: { en: 'Reject request', ko: '요청 거절' },
+  modalSubmit: { en: 'Reject', ko: '거절' },
+  modalClose: { en: 'Back', ko: '돌아가기' },
+  modalRequestedBy: { en: 'Requested by {user}', ko: '요청자 {user}' },
+  modalLabel: { en: 'Why are you rejecting it?', ko: '거절 사유' },
+  modalHint: { en: 'Shown on the request message and kept in the audit trail.', ko: '요청 메시지에 표시되고 감사 기록에 남습니다.' },
+  modalPlaceholder: { en: 'e.g. wait until the incident is over', ko: '예: 장애가 끝날 때까지 기다려 주세요' },
+  // Details without a view (requests of older versions).
+  diffTitle: { en: '*Task definition changes*', ko: '*작업 정의 변경 사항*' },
+  detailsOf: { en: 'Details of {title}', ko: '{title} 상세' },
+});
+const M = messageText;
+
+const ICON: Record<RequestState, string> = {
+  pending: ':raised_hand:',
+  approved: ':+1:',
+  scheduled: ':calendar:',
+  running: ':arrows_counterclockwise:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  rejected: ':no_entry:',
+  expired: ':hourglass:',
+  cancelled: ':heavy_multiplication_x:',
 };
 
 interface MessageOptions {
@@ -50,81 +133,117 @@ interface MessageOptions {
   retro?: { remindEvery: number; deadline: number };
 }
 
-function approvalsLine(req: ChangeRequest, opts: MessageOptions): string {
-  if (req.approvalsNeeded === 0) return `*Approvals:* none needed in ${code(req.environment)}`;
-  const given = req.approvals.map((a) => `${mention(a.user)} (${slackDate(a.at, '{time}')})`);
-  const head = `*Approvals:* ${req.approvals.length} of ${req.approvalsNeeded}`;
-  if (given.length) return `${head}: ${given.join(', ')}`;
-  const who = opts.approvers?.length ? ` from ${opts.approvers.slice(0, 8).map(principal).join(', ')}` : '';
-  return req.state === 'pending' ? `${head}, waiting for an approval${who}` : head;
+/** The state as a word: "pending", "running"… ("승인 대기", "실행 중"…). */
+export function stateWord(state: RequestState, locale: Locale): string {
+  const key = {
+    pending: 'pending',
+    approved: 'approvedState',
+    running: 'runningState',
+    succeeded: 'succeededState',
+    failed: 'failedState',
+    rejected: 'rejectedState',
+    expired: 'expiredState',
+    cancelled: 'cancelledState',
+    scheduled: 'scheduledState',
+  } as const;
+  return M.in(locale)(key[state] ?? 'pending');
 }
 
-function approvedBy(req: ChangeRequest): string {
-  return req.approvals.length ? ` by ${req.approvals.map((a) => mention(a.user)).join(', ')}` : '';
+function approvalsLine(req: ChangeRequest, opts: MessageOptions, locale: Locale): string {
+  const t = M.in(locale);
+  if (req.approvalsNeeded === 0) return t('approvalsNone', { env: code(req.environment) });
+  const given = req.approvals.map((a) => `${mention(a.user, locale)} (${slackDate(a.at, '{time}')})`);
+  const head = t('approvalsHead', { given: req.approvals.length, needed: req.approvalsNeeded });
+  if (given.length) return `${head}: ${given.join(', ')}`;
+  const who = opts.approvers?.length
+    ? t('approvalsFrom', {
+        who: opts.approvers
+          .slice(0, 8)
+          .map((p) => principal(p, locale))
+          .join(', '),
+      })
+    : '';
+  return req.state === 'pending' ? head + t('approvalsWaiting', { from: who }) : head;
+}
+
+function approvedBy(req: ChangeRequest, locale: Locale): string {
+  return req.approvals.length ? M.in(locale)('approvedBy', { users: req.approvals.map((a) => mention(a.user, locale)).join(', ') }) : '';
 }
 
 /** The state line: what happened, by whom, why. */
 export function stateLine(req: ChangeRequest, now: number, locale: Locale = 'en'): string {
+  const t = M.in(locale);
   const why = req.decisionReason ? `: “${oneLine(req.decisionReason, 1000)}”` : '';
   const at = (ms: number | undefined) => (ms ? ` ${slackDate(ms)}` : '');
   switch (req.state) {
-    case 'pending': {
-      const missing = Math.max(1, req.approvalsNeeded - req.approvals.length);
-      return `:hourglass_flowing_sand: *Waiting for ${plural(missing, 'more approval')}* from an approver other than the requester.`;
-    }
+    case 'pending':
+      return t('waiting', { n: Math.max(1, req.approvalsNeeded - req.approvals.length) });
     case 'approved':
       return req.approvalsNeeded === 0
-        ? `:+1: *No approval needed* in ${code(req.environment)}: starting now. Progress is posted in the thread.`
-        : `:+1: *Approved*${approvedBy(req)}: starting now. Progress is posted in the thread.`;
+        ? t('autoApproved', { env: code(req.environment) })
+        : t('approvedNow', { by: approvedBy(req, locale) });
     case 'scheduled':
       return gatesText.in(locale)('stateScheduled', {
         at: slackDate(req.startAt ?? now),
         left: formatDuration(Math.max(0, (req.startAt ?? now) - now), locale),
       });
     case 'running':
-      return `:arrows_counterclockwise: *Running* since${at(req.startedAt)}${req.approvalsNeeded ? ` (approved${approvedBy(req)})` : ''}. Progress is in the thread.`;
+      return t('runningSince', {
+        at: at(req.startedAt),
+        approved: req.approvalsNeeded ? t('approvedParen', { by: approvedBy(req, locale) }) : '',
+      });
     // Outcome details are written by the bot (executor / abort) as mrkdwn with user input escaped.
     case 'succeeded':
-      return `:white_check_mark: *Succeeded*${at(req.finishedAt)}${req.decisionReason ? `: ${truncate(req.decisionReason, 1500)}` : ''}`;
+      return t('succeededLine', { at: at(req.finishedAt), detail: req.decisionReason ? `: ${truncate(req.decisionReason, 1500)}` : '' });
     case 'failed':
-      return `:x: *Failed*${at(req.finishedAt)}${req.decisionReason ? `: ${truncate(req.decisionReason, 1500)}` : ''}`;
+      return t('failedLine', { at: at(req.finishedAt), detail: req.decisionReason ? `: ${truncate(req.decisionReason, 1500)}` : '' });
     case 'rejected':
-      return `:no_entry: *Rejected* by ${mention(req.decidedBy ?? '?')}${at(req.finishedAt)}${why}`;
+      return t('rejectedLine', { user: mention(req.decidedBy ?? '?', locale), at: at(req.finishedAt), why });
     case 'expired':
-      return `:hourglass: *Expired*${at(req.finishedAt ?? req.expiresAt)}: not enough approvals within ${formatDuration(req.expiresAt - req.createdAt)}. Request it again if it is still needed.`;
+      return t('expiredLine', { at: at(req.finishedAt ?? req.expiresAt), ttl: formatDuration(req.expiresAt - req.createdAt, locale) });
     case 'cancelled':
-      return `:heavy_multiplication_x: *Cancelled* by ${mention(req.decidedBy ?? '?')}${at(req.finishedAt)}${why}`;
+      return t('cancelledLine', { user: mention(req.decidedBy ?? '?', locale), at: at(req.finishedAt), why });
   }
-  return `State: ${code(String(req.state))} (as of ${formatDuration(now - req.updatedAt)} ago)`;
+  return t('stateUnknown', { state: code(String(req.state)), duration: formatDuration(now - req.updatedAt, locale) });
 }
 
-function expiryText(req: ChangeRequest, now: number): string {
-  if (req.state === 'approved' && req.startBy) return ` · Must start by ${slackDate(req.startBy, '{time}')}, or it fails`;
+function expiryText(req: ChangeRequest, now: number, locale: Locale): string {
+  if (req.state === 'approved' && req.startBy) return M.in(locale)('mustStartBy', { at: slackDate(req.startBy, '{time}') });
   if (req.state !== 'pending') return '';
   const left = req.expiresAt - now;
-  return left > 0 ? ` · Expires ${slackDate(req.expiresAt, '{time}')} (in ${formatDuration(left)})` : ' · Expiring now';
+  const t = M.in(locale);
+  return left > 0 ? t('expires', { at: slackDate(req.expiresAt, '{time}'), duration: formatDuration(left, locale) }) : t('expiringNow');
 }
 
 /** The release-gate lines of the card: each gate's note, break-glass and its approval after the fact. */
-function gateBlocks(req: ChangeRequest, opts: MessageOptions): KnownBlock[] {
-  const t = gatesText.in(opts.locale ?? 'en');
+function gateBlocks(req: ChangeRequest, opts: MessageOptions, locale: Locale): KnownBlock[] {
+  const t = gatesText.in(locale);
   const blocks: KnownBlock[] = [];
   if (req.gates?.length) blocks.push(section([t('gatesHeading'), ...req.gates.map((g) => `• ${g.text}`)].join('\n')));
   if (req.state === 'pending' && req.startAt) blocks.push(section(t('pendingStartsAt', { at: slackDate(req.startAt) })));
   if (req.breakGlass) {
-    const lines = [t('breakGlassLine', { user: mention(req.requester), reason: oneLine(req.breakGlass, 500) })];
+    const lines = [t('breakGlassLine', { user: mention(req.requester, locale), reason: oneLine(req.breakGlass, 500) })];
     if (req.retroApprovedAt) {
-      lines.push(t('retroDone', { users: req.approvals.map((a) => mention(a.user)).join(', '), at: slackDate(req.retroApprovedAt) }));
+      lines.push(
+        t('retroDone', { users: req.approvals.map((a) => mention(a.user, locale)).join(', '), at: slackDate(req.retroApprovedAt) }),
+      );
     } else if (req.retroExpiredAt) {
       lines.push(t('retroExpired', { at: slackDate(req.retroExpiredAt) }));
     } else {
-      const who = opts.approvers?.length ? t('retroFrom', { approvers: opts.approvers.slice(0, 8).map(principal).join(', ') }) : '';
+      const who = opts.approvers?.length
+        ? t('retroFrom', {
+            approvers: opts.approvers
+              .slice(0, 8)
+              .map((p) => principal(p, locale))
+              .join(', '),
+          })
+        : '';
       lines.push(
         t('retroWaiting', {
           given: req.approvals.length,
           needed: req.approvalsNeeded,
           who,
-          every: formatDuration(opts.retro?.remindEvery ?? 3600_000, opts.locale ?? 'en'),
+          every: formatDuration(opts.retro?.remindEvery ?? 3600_000, locale),
           until: slackDate(req.createdAt + (opts.retro?.deadline ?? 7 * 24 * 3600_000)),
         }),
       );
@@ -134,72 +253,103 @@ function gateBlocks(req: ChangeRequest, opts: MessageOptions): KnownBlock[] {
   return blocks;
 }
 
+/** The request message, in `opts.locale` (the channel's: the workspace's language). */
 export function requestMessage(req: ChangeRequest, now: number, opts: MessageOptions = {}): SlackMessage {
-  const head = HEAD[req.state] ?? HEAD.pending;
-  const t = gatesText.in(opts.locale ?? 'en');
-  const suffix = req.state === 'scheduled' ? t('headScheduled') : head.suffix;
-  const blocks: KnownBlock[] = [header(`${head.icon} ${requestTitle(req)}${suffix}`)];
-  blocks.push(section(req.summary.trim() || `${req.verb} ${code(req.service)} in ${code(req.environment)}`));
-  if (req.details?.trim()) blocks.push(section(codeBlock(req.details, LIMITS.sectionText - 10)));
-  const reason = req.reason?.trim() ? `“${oneLine(req.reason, 1000)}”` : '_no reason given_';
-  blocks.push(
-    section(`*Requested by* ${mention(req.requester)} ${slackDate(req.createdAt)}\n*Reason:* ${reason}\n${approvalsLine(req, opts)}`),
-  );
-  blocks.push(...gateBlocks(req, opts));
-  blocks.push(section(stateLine(req, now, opts.locale)));
-  blocks.push(context(`Request \`${escapeMrkdwn(req.id)}\`${expiryText(req, now)}`));
-  if (req.state === 'scheduled') {
-    blocks.push(actions(undefined, [{ text: t('cancelScheduled'), actionId: ACTION.cancel, value: req.id }]));
+  const locale = opts.locale ?? 'en';
+  const t = M.in(locale);
+  const g = gatesText.in(locale);
+  const suffix =
+    req.state === 'scheduled'
+      ? g('headScheduled')
+      : req.state === 'pending' || !(req.state in ICON)
+        ? ''
+        : t(req.state as Exclude<RequestState, 'pending' | 'scheduled'>);
+  const title = requestTitle(req, locale);
+  const blocks: KnownBlock[] = [header(`${ICON[req.state] ?? ICON.pending} ${title}${suffix}`)];
+  const view = requestView(req, locale);
+  if (view) {
+    blocks.push(section(view.change));
+    if (view.checks.length) blocks.push(section(view.checks.join('\n')));
+  } else {
+    // A request of an older version: its summary as it was written.
+    blocks.push(section(req.summary.trim() || `${req.verb} ${code(req.service)} / ${code(req.environment)}`));
   }
+  const reason = req.reason?.trim() ? `“${oneLine(req.reason, 1000)}”` : t('noReason');
+  blocks.push(
+    section(
+      [
+        t('requestedBy', { user: mention(req.requester, locale), at: slackDate(req.createdAt) }),
+        t('reasonLine', { reason }),
+        approvalsLine(req, opts, locale),
+      ].join('\n'),
+    ),
+  );
+  blocks.push(...gateBlocks(req, opts, locale));
+  blocks.push(section(stateLine(req, now, locale)));
+  blocks.push(context(t('requestId', { id: `\`${escapeMrkdwn(req.id)}\``, expiry: expiryText(req, now, locale) })));
+  const buttons: ButtonSpec[] = [];
+  if (req.state === 'scheduled') buttons.push({ text: g('cancelScheduled'), actionId: ACTION.cancel, value: req.id });
   if (req.breakGlass && !req.retroApprovedAt && !req.retroExpiredAt) {
-    blocks.push(actions(undefined, [{ text: t('retroButton'), actionId: ACTION.retro, value: req.id, style: 'primary' }]));
+    buttons.push({ text: g('retroButton'), actionId: ACTION.retro, value: req.id, style: 'primary' });
   }
   if (req.state === 'pending') {
-    blocks.push(
-      actions(undefined, [
-        {
-          text: 'Approve',
-          actionId: ACTION.approve,
-          value: req.id,
-          style: 'primary',
-          ...(req.approvalsNeeded > 0 ? { confirm: approveConfirm(req, opts.locale ?? 'en') } : {}),
-        },
-        { text: 'Reject', actionId: ACTION.reject, value: req.id, style: 'danger' },
-        { text: 'Cancel', actionId: ACTION.cancel, value: req.id },
-      ]),
+    buttons.push(
+      {
+        text: t('approve'),
+        actionId: ACTION.approve,
+        value: req.id,
+        style: 'primary',
+        ...(req.approvalsNeeded > 0 ? { confirm: approveConfirm(req, locale) } : {}),
+      },
+      { text: t('reject'), actionId: ACTION.reject, value: req.id, style: 'danger' },
+      { text: t('cancel'), actionId: ACTION.cancel, value: req.id },
     );
   } else if (req.state === 'approved') {
     // Approved but not started yet: the requester or an approver may still call it off.
-    blocks.push(actions(undefined, [{ text: 'Cancel', actionId: ACTION.cancel, value: req.id }]));
+    buttons.push({ text: t('cancel'), actionId: ACTION.cancel, value: req.id });
   }
-  const text = `${requestTitle(req)}: ${req.state}, requested by ${mention(req.requester)}`;
-  return { text, blocks };
+  buttons.push({ text: t('details'), actionId: ACTION.details, value: req.id });
+  blocks.push(actions(undefined, buttons));
+  const text = t('fallback', { title, state: stateWord(req.state, locale), user: mention(req.requester, locale) });
+  return { text: notificationText(text), blocks, locale };
 }
 
-/** The reject modal (views.open with the click's trigger_id). */
-export function rejectModal(req: ChangeRequest): Record<string, unknown> {
+/** The full plan of a request for one reader (the Details button): every fact, the checks and the diff. */
+export function detailsMessage(req: ChangeRequest, now: number, locale: Locale): SlackMessage {
+  const fromView = requestDetails(req, locale, now);
+  if (fromView) return fromView;
+  const t = M.in(locale);
+  const blocks: KnownBlock[] = [section(req.summary.trim() || code(req.id))];
+  if (req.details?.trim()) blocks.push(section(`${t('diffTitle')}\n${codeBlock(req.details, LIMITS.sectionText - 40, locale)}`));
+  return { text: t('detailsOf', { title: requestTitle(req, locale) }), blocks, locale };
+}
+
+/** The reject modal (views.open with the click's trigger_id), in the clicker's language. */
+export function rejectModal(req: ChangeRequest, locale: Locale = 'en'): Record<string, unknown> {
+  const t = M.in(locale);
+  const view = requestView(req, locale);
   return {
     type: 'modal',
     callback_id: REJECT_VIEW,
     private_metadata: req.id,
-    title: { type: 'plain_text', text: 'Reject request' },
-    submit: { type: 'plain_text', text: 'Reject' },
-    close: { type: 'plain_text', text: 'Back' },
+    title: { type: 'plain_text', text: t('modalTitle') },
+    submit: { type: 'plain_text', text: t('modalSubmit') },
+    close: { type: 'plain_text', text: t('modalClose') },
     blocks: [
-      section(`*${escapeMrkdwn(requestTitle(req))}*\nRequested by ${mention(req.requester)}`),
-      section(truncate(req.summary.trim() || ' ', 2000)),
+      section(`*${escapeMrkdwn(requestTitle(req, locale))}*\n${t('modalRequestedBy', { user: mention(req.requester, locale) })}`),
+      section(truncate((view?.change ?? req.summary).trim() || ' ', 2000)),
       {
         type: 'input',
         block_id: REJECT_REASON.block,
-        label: { type: 'plain_text', text: 'Why are you rejecting it?' },
-        hint: { type: 'plain_text', text: 'Shown on the request message and kept in the audit trail.' },
+        label: { type: 'plain_text', text: t('modalLabel') },
+        hint: { type: 'plain_text', text: t('modalHint') },
         element: {
           type: 'plain_text_input',
           action_id: REJECT_REASON.action,
           multiline: true,
           min_length: 3,
           max_length: REJECT_REASON_MAX,
-          placeholder: { type: 'plain_text', text: 'e.g. wait until the incident is over' },
+          placeholder: { type: 'plain_text', text: t('modalPlaceholder') },
         },
       },
     ],

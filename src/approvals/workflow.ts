@@ -15,13 +15,14 @@
  */
 import { BotError } from '../errors';
 import { announceChange } from '../hooks/events';
-import { storeOp, type RedisClient } from '../redis/client';
+import { storeOp, type RedisClient, type StoreOutcome } from '../redis/client';
 import { keys } from '../redis/keys';
 import { assertPlanFits, fitRequestTexts } from './fit';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { publishAudit } from './audit';
-import { answerFor, refusal, type AnswerContext } from './codes';
+import { answerText, refusal, type AnswerContext } from './codes';
+import { defineMessages } from '../i18n/catalog';
 import { guardFromHash, readFreeze } from './guards';
 import { newRequestId, parseRequestId, type RequestRef } from './ids';
 import { requestMessage } from './message';
@@ -30,6 +31,25 @@ import { luaTransitions, type Transition, type Transitions } from './transitions
 import type { SlackMessage } from '../slack/blocks';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
+
+const M = defineMessages('approvals.workflow', {
+  notInvoked: {
+    en: 'not started: the worker could not be invoked. Request it again.',
+    ko: '시작하지 못함: 워커를 호출하지 못했습니다. 다시 요청하세요.',
+  },
+  notPosted: {
+    en: 'not started: the request message could not be posted in the channel.',
+    ko: '시작하지 못함: 채널에 요청 메시지를 올리지 못했습니다.',
+  },
+  noService: {
+    en: 'The configuration has no service `{service}` in environment `{env}`.',
+    ko: '설정에 `{env}` 환경의 `{service}` 서비스가 없습니다.',
+  },
+  busyCreating: {
+    en: 'Other requests for `{service}` are being made right now. Nothing was requested; try again in a moment.',
+    ko: '지금 `{service}`에 대한 다른 요청이 만들어지는 중입니다. 아무것도 요청하지 않았습니다. 잠시 뒤에 다시 시도하세요.',
+  },
+});
 
 /** The request hash outlives its approval window by this much (late clicks still get "expired", history can read it). */
 export const REQUEST_RETENTION_MS = 30 * 24 * 3600_000;
@@ -58,7 +78,7 @@ export type SubmitInput = Pick<
  * Run one transition: connection failures (and failover replies) become STORE_UNAVAILABLE
  * ("nothing was changed"), then its audit entries are logged and copied (never throws for those).
  */
-export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: string): Promise<Transition> {
+export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: StoreOutcome): Promise<Transition> {
   const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
   await publishAudit(rt.redis, rt.log, t.audit);
   // Something people look at changed (the Home tab): only transitions that wrote something.
@@ -70,7 +90,7 @@ export function refOrThrow(id: string): RequestRef {
   const ref = parseRequestId(id);
   if (!ref)
     throw new BotError('NOT_FOUND', `malformed request id ${JSON.stringify(id).slice(0, 80)}`, {
-      userMessage: answerFor('NOT_FOUND', { now: 0 }),
+      userMessage: answerText('NOT_FOUND', { now: 0 }),
     });
   return ref;
 }
@@ -105,7 +125,11 @@ export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined
 }
 
 function renderRequest(rt: Runtime, req: ChangeRequest) {
-  return requestMessage(req, rt.now(), { approvers: approversOf(rt, req.environment), ...gateMessageOptions(rt, req.environment) });
+  return requestMessage(req, rt.now(), {
+    approvers: approversOf(rt, req.environment),
+    ...gateMessageOptions(rt, req.environment),
+    locale: rt.people.workspace,
+  });
 }
 
 export async function getRequest(redis: RedisClient, id: string): Promise<ChangeRequest | undefined> {
@@ -177,7 +201,7 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest): Promise<
     await rt.dispatcher.dispatch({ kind: 'execute', id: `exec-${req.id}`, requestId: req.id });
     rt.log.info('approvals: execution handed off', { requestId: req.id });
   } catch (err) {
-    await abortRequest(rt, req.id, 'not started: the worker could not be invoked. Request it again.').catch((e) =>
+    await abortRequest(rt, req.id, M.in(rt.people.workspace)('notInvoked')).catch((e) =>
       rt.log.error('approvals: could not abort after a failed hand-off', { requestId: req.id, err: e }),
     );
     throw err;
@@ -189,7 +213,7 @@ async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<Chan
   try {
     ({ ts } = await rt.slack.post(req.channel, renderRequest(rt, req)));
   } catch (err) {
-    await abortRequest(rt, req.id, 'not started: the request message could not be posted in the channel.').catch((e) =>
+    await abortRequest(rt, req.id, M.in(rt.people.workspace)('notPosted')).catch((e) =>
       rt.log.error('approvals: could not abort after a failed post', { requestId: req.id, err: e }),
     );
     throw err;
@@ -211,12 +235,12 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   const svcCfg = rt.config.services[input.service];
   if (!envCfg || !svcCfg || svcCfg.environment !== input.environment) {
     throw new BotError('CONFIG', `no service ${input.service} in environment ${input.environment}`, {
-      userMessage: `The configuration has no service \`${input.service}\` in environment \`${input.environment}\`.`,
+      userMessage: M.lazy('noService', { service: input.service, env: input.environment }),
     });
   }
   const now = rt.now();
   const ref0 = { environment: input.environment, service: input.service };
-  const action = 'nothing was requested';
+  const action = 'notRequested' as const;
 
   // The freeze lives in another slot: read here, re-checked when an approval comes and when execution starts.
   const frozen = await storeOp(() => readFreeze(rt.redis, input.environment), action);
@@ -304,7 +328,7 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   }
   if (!reply || reply.code === 'RETRY') {
     throw new BotError('CONFLICT', `create ${id}: active pointer kept changing`, {
-      userMessage: `Other requests for \`${input.service}\` are being made right now. Nothing was requested; try again in a moment.`,
+      userMessage: M.lazy('busyCreating', { service: input.service }),
     });
   }
   const result: Transition = reply;

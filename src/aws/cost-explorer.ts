@@ -13,7 +13,29 @@ import {
   type GetCostForecastResponse,
 } from '@aws-sdk/client-cost-explorer';
 import { BotError } from '../errors';
-import { awsError, awsErrorName } from './errors';
+import { awsError, awsErrorName, awsActions } from './errors';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('aws.cost-explorer', {
+  noData: {
+    en: 'Cost Explorer has no data for this account yet (`DataUnavailableException`).',
+    ko: 'Cost Explorer에 아직 이 계정의 데이터가 없습니다 (`DataUnavailableException`).',
+  },
+  noDataHint: {
+    en: 'If Cost Explorer was just enabled, data appears within about 24 hours. In an AWS Organization the management account enables Cost Explorer for member accounts (Billing and Cost Management → Cost Explorer → Launch Cost Explorer).',
+    ko: 'Cost Explorer를 방금 켰다면 24시간쯤 뒤에 데이터가 나옵니다. AWS Organization에서는 관리 계정이 멤버 계정의 Cost Explorer를 켭니다 (Billing and Cost Management → Cost Explorer → Launch Cost Explorer).',
+  },
+  notEnabled: { en: 'Cost Explorer is not enabled for this AWS account.', ko: '이 AWS 계정에는 Cost Explorer가 켜져 있지 않습니다.' },
+  notEnabledHint: {
+    en: 'Open Billing and Cost Management → Cost Explorer and choose Launch Cost Explorer (in an Organization, the management account does this). Data appears within about 24 hours.',
+    ko: 'Billing and Cost Management → Cost Explorer에서 Launch Cost Explorer를 누르세요 (Organization에서는 관리 계정이 합니다). 24시간쯤 뒤에 데이터가 나옵니다.',
+  },
+  expired: {
+    en: 'Cost Explorer no longer has billing data for that period (it keeps 13 months).',
+    ko: 'Cost Explorer에 그 기간의 청구 데이터가 더 이상 없습니다 (13개월까지만 보관합니다).',
+  },
+  expiredHint: { en: 'Pick a more recent period, e.g. `--period 30d`.', ko: '더 최근 기간을 고르세요. 예: `--period 30d`' },
+});
 
 const MAX_COST_PAGES = 5;
 
@@ -63,24 +85,24 @@ function costError(err: unknown, permission: string): BotError {
   const detail = (err as Error)?.message ?? String(err);
   if (name === 'DataUnavailableException') {
     return new BotError('NOT_FOUND', `cost explorer data unavailable: ${detail}`, {
-      userMessage: 'Cost Explorer has no data for this account yet (`DataUnavailableException`).',
-      hint: 'If Cost Explorer was just enabled, data appears within about 24 hours. In an AWS Organization the management account enables Cost Explorer for member accounts (Billing and Cost Management → Cost Explorer → Launch Cost Explorer).',
+      userMessage: M.lazy('noData'),
+      hint: M.lazy('noDataHint'),
       cause: err,
     });
   }
   if (/not enabled for cost explorer/i.test(detail)) {
     return new BotError('CONFIG', `cost explorer not enabled: ${detail}`, {
-      userMessage: 'Cost Explorer is not enabled for this AWS account.',
-      hint: 'Open Billing and Cost Management → Cost Explorer and choose Launch Cost Explorer (in an Organization, the management account does this). Data appears within about 24 hours.',
+      userMessage: M.lazy('notEnabled'),
+      hint: M.lazy('notEnabledHint'),
       cause: err,
     });
   }
   if (name === 'BillExpirationException') {
     return new BotError('BAD_INPUT', `bill expired: ${detail}`, {
-      userMessage: 'Cost Explorer no longer has billing data for that period (it keeps 13 months).',
-      hint: 'Pick a more recent period, e.g. `--period 30d`.',
+      userMessage: M.lazy('expired'),
+      hint: M.lazy('expiredHint'),
       cause: err,
     });
   }
-  return awsError(err, { action: 'read costs from Cost Explorer', permission });
+  return awsError(err, { action: awsActions.lazy('readCosts'), permission });
 }

@@ -1,7 +1,21 @@
 /** ECR read adapters: resolve a tag to its digest, list recent images with scan summaries. */
 import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import { BotError } from '../errors';
-import { awsErrorName, callAws } from './errors';
+import { awsErrorName, callAws, awsActions } from './errors';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('aws.ecr', {
+  noRepository: { en: 'ECR has no repository {repository}.', ko: 'ECR에 {repository} 리포지토리가 없습니다.' },
+  noRepositoryHint: {
+    en: 'Check `repository` for this service in chatops.yml (the name, not the URI).',
+    ko: 'chatops.yml에서 이 서비스의 `repository`를 확인하세요 (URI가 아니라 이름).',
+  },
+  noImage: { en: 'ECR repository {repository} has no image with {what}.', ko: 'ECR 리포지토리 {repository}에 {what} 이미지가 없습니다.' },
+  tag: { en: 'tag {tag}', ko: '태그 {tag}' },
+  digest: { en: 'digest {digest}', ko: '다이제스트 {digest}' },
+  recentTags: { en: 'Most recent tags: {tags}.', ko: '최근 태그: {tags}.' },
+  noTags: { en: 'The repository has no tagged images.', ko: '이 리포지토리에는 태그가 붙은 이미지가 없습니다.' },
+});
 
 /** The image a tag or digest points at now; NOT_FOUND (with recent tags) when it does not exist. */
 export async function describeImage(ecr: ECRClient, repositoryName: string, ref: { tag?: string; digest?: string }): Promise<ImageDetail> {
@@ -14,23 +28,27 @@ export async function describeImage(ecr: ECRClient, repositoryName: string, ref:
     const name = awsErrorName(err);
     if (name === 'RepositoryNotFoundException') {
       throw new BotError('CONFIG', `repository ${repositoryName} not found`, {
-        userMessage: `ECR has no repository \`${repositoryName}\`.`,
-        hint: 'Check `repository` for this service in chatops.yml (the name, not the URI).',
+        userMessage: M.lazy('noRepository', { repository: `\`${repositoryName}\`` }),
+        hint: M.lazy('noRepositoryHint'),
         cause: err,
       });
     }
     if (name !== 'ImageNotFoundException') {
-      await callAws({ action: `look up ${ref.tag ?? ref.digest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () =>
-        Promise.reject(err),
+      await callAws(
+        {
+          action: awsActions.lazy('lookUpImage', { ref: ref.tag ?? ref.digest ?? '', repository: repositoryName }),
+          permission: 'ecr:DescribeImages',
+        },
+        () => Promise.reject(err),
       );
     }
   }
   const recent = await recentImages(ecr, repositoryName, 5).catch(() => [] as ImageDetail[]);
   const tags = recent.flatMap((i) => i.imageTags?.slice(0, 1) ?? []);
-  const what = ref.tag ? `tag \`${ref.tag}\`` : `digest \`${ref.digest}\``;
+  const what = ref.tag ? M.lazy('tag', { tag: `\`${ref.tag}\`` }) : M.lazy('digest', { digest: `\`${ref.digest}\`` });
   throw new BotError('NOT_FOUND', `image ${ref.tag ?? ref.digest} not found in ${repositoryName}`, {
-    userMessage: `ECR repository \`${repositoryName}\` has no image with ${what}.`,
-    hint: tags.length ? `Most recent tags: ${tags.map((t) => `\`${t}\``).join(', ')}.` : 'The repository has no tagged images.',
+    userMessage: M.lazy('noImage', { repository: `\`${repositoryName}\``, what }),
+    hint: tags.length ? M.lazy('recentTags', { tags: tags.map((t) => `\`${t}\``).join(', ') }) : M.lazy('noTags'),
   });
 }
 
@@ -42,8 +60,9 @@ export async function recentImages(ecr: ECRClient, repositoryName: string, limit
   const all: ImageDetail[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < maxPages; page++) {
-    const res = await callAws({ action: `list images in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () =>
-      ecr.send(new DescribeImagesCommand({ repositoryName, nextToken, maxResults: 1000, filter: { tagStatus: 'TAGGED' } })),
+    const res = await callAws(
+      { action: awsActions.lazy('listImages', { repository: repositoryName }), permission: 'ecr:DescribeImages' },
+      () => ecr.send(new DescribeImagesCommand({ repositoryName, nextToken, maxResults: 1000, filter: { tagStatus: 'TAGGED' } })),
     );
     all.push(...(res.imageDetails ?? []));
     nextToken = res.nextToken;
@@ -62,7 +81,10 @@ export async function findImageByDigest(ecr: ECRClient, repositoryName: string, 
     return res.imageDetails?.[0];
   } catch (err) {
     if (awsErrorName(err) === 'ImageNotFoundException') return undefined;
-    return callAws({ action: `look up ${imageDigest} in ${repositoryName}`, permission: 'ecr:DescribeImages' }, () => Promise.reject(err));
+    return callAws(
+      { action: awsActions.lazy('lookUpImage', { ref: imageDigest, repository: repositoryName }), permission: 'ecr:DescribeImages' },
+      () => Promise.reject(err),
+    );
   }
 }
 

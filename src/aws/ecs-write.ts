@@ -25,7 +25,20 @@ import {
 } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
 import { code } from '../slack/text';
-import { awsError, awsErrorName, callAws, isAccessDenied } from './errors';
+import { awsError, awsErrorName, callAws, isAccessDenied, awsActions } from './errors';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('aws.ecs-write', {
+  passRole: {
+    en: "AWS refused to register the new task definition: the bot's role may not pass {role} to ECS (`iam:PassRole`).",
+    ko: 'AWS가 새 작업 정의 등록을 거부했습니다. 봇 역할에는 {role} 역할을 ECS에 넘길 권한(`iam:PassRole`)이 없습니다.',
+  },
+  theRoles: { en: 'the task or execution role', ko: '작업·실행' },
+  passRoleHint: {
+    en: "Allow `iam:PassRole` on that role (condition `iam:PassedToService = ecs-tasks.amazonaws.com`) for the worker role, and list it in the environment's `taskRoles` in chatops.yml.",
+    ko: '워커 역할에 그 역할에 대한 `iam:PassRole`을 허용하고(조건 `iam:PassedToService = ecs-tasks.amazonaws.com`), chatops.yml의 환경 `taskRoles`에도 넣으세요.',
+  },
+});
 
 /** The PassRole denial ECS relays from IAM when the worker may not hand a role to ECS tasks. */
 export function passRoleDenied(err: unknown): { role?: string } | undefined {
@@ -51,13 +64,13 @@ export async function registerTaskDefinition(
     const pr = passRoleDenied(err);
     if (pr) {
       throw new BotError('AWS_ACCESS_DENIED', `iam:PassRole denied registering ${input.family}`, {
-        userMessage: `AWS refused to register the new task definition: the bot's role may not pass ${pr.role ? code(pr.role) : 'the task or execution role'} to ECS (\`iam:PassRole\`).`,
-        hint: `Allow \`iam:PassRole\` on that role (condition \`iam:PassedToService = ecs-tasks.amazonaws.com\`) for the worker role, and list it in the environment's \`taskRoles\` in chatops.yml.`,
+        userMessage: (l) => M.in(l)('passRole', { role: pr.role ? code(pr.role) : M.in(l)('theRoles') }),
+        hint: M.lazy('passRoleHint'),
         cause: err,
       });
     }
     throw awsError(err, {
-      action: `register a new revision of task definition ${input.family}`,
+      action: awsActions.lazy('registerTaskDefinition', { family: input.family ?? '' }),
       permission: isAccessDenied(err) ? undefined : 'ecs:RegisterTaskDefinition',
     });
   }
@@ -114,7 +127,7 @@ export async function listServiceDeployments(
   service: string,
   max = 20,
 ): Promise<ServiceDeploymentBrief[]> {
-  const res = await callAws({ action: `list the deployment history of ${service}`, permission: 'ecs:ListServiceDeployments' }, () =>
+  const res = await callAws({ action: awsActions.lazy('listDeployments', { service }), permission: 'ecs:ListServiceDeployments' }, () =>
     ecs.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: Math.min(100, max) })),
   );
   return res.serviceDeployments ?? [];
@@ -125,7 +138,7 @@ export async function describeServiceDeployments(ecs: ECSClient, arns: readonly 
   const out: ServiceDeployment[] = [];
   for (let i = 0; i < arns.length; i += 20) {
     const batch = arns.slice(i, i + 20);
-    const res = await callAws({ action: 'describe service deployments', permission: 'ecs:DescribeServiceDeployments' }, () =>
+    const res = await callAws({ action: awsActions.lazy('describeDeployments'), permission: 'ecs:DescribeServiceDeployments' }, () =>
       ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [...batch] })),
     );
     out.push(...(res.serviceDeployments ?? []));
@@ -138,7 +151,7 @@ export async function describeServiceRevisions(ecs: ECSClient, arns: readonly st
   const out: ServiceRevision[] = [];
   for (let i = 0; i < arns.length; i += 20) {
     const batch = arns.slice(i, i + 20);
-    const res = await callAws({ action: 'describe service revisions', permission: 'ecs:DescribeServiceRevisions' }, () =>
+    const res = await callAws({ action: awsActions.lazy('describeRevisions'), permission: 'ecs:DescribeServiceRevisions' }, () =>
       ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [...batch] })),
     );
     out.push(...(res.serviceRevisions ?? []));

@@ -17,10 +17,26 @@ import {
   type Cluster,
 } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
-import { callAws } from './errors';
-import { defineMessages, type Locale } from '../i18n';
+import { callAws, awsActions } from './errors';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 
-const text = defineMessages('aws-ecs', {
+const M = defineMessages('aws.ecs', {
+  noService: {
+    en: 'ECS has no service {name} in cluster {cluster} ({reason}).',
+    ko: 'ECS 클러스터 {cluster}에 {name} 서비스가 없습니다 ({reason}).',
+  },
+  checkName: { en: 'Check the service name{where} in chatops.yml.', ko: 'chatops.yml에서 서비스 이름을 확인하세요{where}.' },
+  inKey: { en: ' in {key}', ko: ' ({key})' },
+  inactive: {
+    en: 'Service {name} in cluster {cluster} is INACTIVE (deleted).',
+    ko: '클러스터 {cluster}의 {name} 서비스는 INACTIVE(삭제됨) 상태입니다.',
+  },
+  inactiveHint: {
+    en: 'Remove it from chatops.yml or point it at the new service.',
+    ko: 'chatops.yml에서 지우거나 새 서비스를 가리키게 하세요.',
+  },
+  noTd: { en: 'Task definition {td} was not found.', ko: '작업 정의 {td}를 찾지 못했습니다.' },
   noCluster: { en: 'ECS has no active cluster {cluster} ({reason}).', ko: 'ECS에 활성 클러스터 {cluster}이(가) 없습니다({reason}).' },
   checkConfig: { en: 'Check {field} in chatops.yml.', ko: 'chatops.yml의 {field}을(를) 확인하세요.' },
 });
@@ -42,8 +58,9 @@ export async function describeServices(
   const failures: Failure[] = [];
   for (let i = 0; i < names.length; i += 10) {
     const batch = names.slice(i, i + 10);
-    const res = await callAws({ action: `describe services in cluster ${cluster}`, permission: 'ecs:DescribeServices', configHint }, () =>
-      ecs.send(new DescribeServicesCommand({ cluster, services: [...batch], include: ['TAGS'] })),
+    const res = await callAws(
+      { action: awsActions.lazy('describeServices', { cluster }), permission: 'ecs:DescribeServices', configHint },
+      () => ecs.send(new DescribeServicesCommand({ cluster, services: [...batch], include: ['TAGS'] })),
     );
     services.push(...(res.services ?? []));
     failures.push(...(res.failures ?? []));
@@ -58,14 +75,14 @@ export async function describeService(ecs: ECSClient, cluster: string, name: str
   if (!svc || failures.length) {
     const reason = failures[0]?.reason ?? 'MISSING';
     throw new BotError('NOT_FOUND', `service ${name} ${reason} in ${cluster}`, {
-      userMessage: `ECS has no service \`${name}\` in cluster \`${cluster}\` (${reason}).`,
-      hint: `Check the service name${configHint ? ` in \`${configHint}\`` : ''} in chatops.yml.`,
+      userMessage: M.lazy('noService', { name: `\`${name}\``, cluster: `\`${cluster}\``, reason }),
+      hint: (l) => M.in(l)('checkName', { where: configHint ? M.in(l)('inKey', { key: `\`${configHint}\`` }) : '' }),
     });
   }
   if (svc.status === 'INACTIVE') {
     throw new BotError('NOT_FOUND', `service ${name} inactive`, {
-      userMessage: `Service \`${name}\` in cluster \`${cluster}\` is INACTIVE (deleted).`,
-      hint: `Remove it from chatops.yml or point it at the new service.`,
+      userMessage: M.lazy('inactive', { name: `\`${name}\``, cluster: `\`${cluster}\`` }),
+      hint: M.lazy('inactiveHint'),
     });
   }
   return svc;
@@ -77,12 +94,13 @@ export interface TaskDefinitionWithTags {
 }
 
 export async function describeTaskDefinition(ecs: ECSClient, taskDefinition: string): Promise<TaskDefinitionWithTags> {
-  const res = await callAws({ action: `describe task definition ${taskDefinition}`, permission: 'ecs:DescribeTaskDefinition' }, () =>
-    ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
+  const res = await callAws(
+    { action: awsActions.lazy('describeTaskDefinition', { td: taskDefinition }), permission: 'ecs:DescribeTaskDefinition' },
+    () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
   );
   if (!res.taskDefinition) {
     throw new BotError('NOT_FOUND', `task definition ${taskDefinition} not found`, {
-      userMessage: `Task definition \`${taskDefinition}\` was not found.`,
+      userMessage: M.lazy('noTd', { td: `\`${taskDefinition}\`` }),
     });
   }
   return { taskDefinition: res.taskDefinition, tags: res.tags ?? [] };
@@ -98,7 +116,7 @@ export async function listServiceTasks(
   const arns: string[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < 5; page++) {
-    const res = await callAws({ action: `list tasks of ${serviceName}`, permission: 'ecs:ListTasks' }, () =>
+    const res = await callAws({ action: awsActions.lazy('listTasks', { service: serviceName }), permission: 'ecs:ListTasks' }, () =>
       ecs.send(new ListTasksCommand({ cluster, serviceName, desiredStatus, nextToken, maxResults: 100 })),
     );
     arns.push(...(res.taskArns ?? []));
@@ -113,7 +131,7 @@ export async function describeTasks(ecs: ECSClient, cluster: string, taskArns: r
   const tasks: Task[] = [];
   for (let i = 0; i < taskArns.length; i += 100) {
     const batch = taskArns.slice(i, i + 100);
-    const res = await callAws({ action: 'describe tasks', permission: 'ecs:DescribeTasks' }, () =>
+    const res = await callAws({ action: awsActions.lazy('describeTasks'), permission: 'ecs:DescribeTasks' }, () =>
       ecs.send(new DescribeTasksCommand({ cluster, tasks: [...batch] })),
     );
     tasks.push(...(res.tasks ?? []));
@@ -138,7 +156,7 @@ export async function describeCluster(ecs: ECSClient, cluster: string, configHin
   const found = res.clusters?.[0];
   if (!found || found.status === 'INACTIVE') {
     const reason = res.failures?.[0]?.reason ?? found?.status ?? 'MISSING';
-    const t = text.in(locale);
+    const t = M.in(locale);
     throw new BotError('NOT_FOUND', `cluster ${cluster} ${reason}`, {
       userMessage: t('noCluster', { cluster: `\`${cluster}\``, reason }),
       hint: configHint ? t('checkConfig', { field: `\`${configHint}\`` }) : undefined,

@@ -16,9 +16,9 @@
  * escaped and on one line; never the SDK's parser messages, stack traces or the raw response.
  */
 import { BotError } from '../errors';
+import { defineMessages, textIn, type Text } from '../i18n/catalog';
 import { escapeMrkdwn, oneLine } from '../slack/text';
 import { currentBudget } from './budget';
-import { defineMessages } from '../i18n';
 import { roleOfError, roleParts } from './session';
 
 const text = defineMessages('aws-errors', {
@@ -33,9 +33,29 @@ const text = defineMessages('aws-errors', {
   },
 });
 
+/** What the bot was doing when AWS answered (the `action` of an AwsErrorContext), a verb phrase in each language. */
+export const awsActions = defineMessages('aws.actions', {
+  describeServices: { en: 'describe services in cluster {cluster}', ko: '클러스터 {cluster}의 서비스 조회' },
+  describeTaskDefinition: { en: 'describe task definition {td}', ko: '작업 정의 {td} 조회' },
+  listTasks: { en: 'list tasks of {service}', ko: '{service} 서비스의 작업 목록 조회' },
+  describeTasks: { en: 'describe tasks', ko: '작업 조회' },
+  registerTaskDefinition: { en: 'register a new revision of task definition {family}', ko: '작업 정의 {family}의 새 리비전 등록' },
+  listDeployments: { en: 'list the deployment history of {service}', ko: '{service} 서비스의 배포 이력 조회' },
+  describeDeployments: { en: 'describe service deployments', ko: '서비스 배포 조회' },
+  describeRevisions: { en: 'describe service revisions', ko: '서비스 리비전 조회' },
+  updateService: { en: 'update service {service}', ko: '{service} 서비스 업데이트' },
+  updateServiceBack: { en: 'update service {service} back', ko: '{service} 서비스 되돌리기' },
+  stopDeployment: { en: 'stop the deployment', ko: '배포 중지' },
+  lookUpImage: { en: 'look up {ref} in {repository}', ko: '{repository}에서 {ref} 조회' },
+  listImages: { en: 'list images in {repository}', ko: '{repository}의 이미지 목록 조회' },
+  autoscalingRange: { en: 'read the autoscaling range of {service}', ko: '{service} 서비스의 오토스케일링 범위 조회' },
+  readLogs: { en: 'read logs from {group}', ko: '{group} 로그 읽기' },
+  readCosts: { en: 'read costs from Cost Explorer', ko: 'Cost Explorer 비용 조회' },
+});
+
 interface AwsErrorContext {
-  /** What we were doing, e.g. "describe service web-prod". */
-  action: string;
+  /** What we were doing, e.g. "describe service web-prod" (the answers below are English for now). */
+  action: Text;
   /** The IAM action this call needs, e.g. "ecs:DescribeServices" (also names the operation). */
   permission?: string;
   /** Where the value that may be wrong comes from, e.g. "environments.prod.cluster". */
@@ -140,34 +160,35 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
   const e = asErr(err);
   const name = awsErrorName(err);
   const detail = e.message ?? String(err);
-  const what = escapeMrkdwn(ctx.action);
+  const action = textIn(ctx.action, 'en');
+  const what = escapeMrkdwn(action);
   const op = operationOf(ctx);
-  const log = `${ctx.action}: ${name}: ${detail.slice(0, 500)}`;
+  const log = `${action}: ${name}: ${detail.slice(0, 500)}`;
   const net = networkCode(err);
 
   if (net === 'ECONNREFUSED') {
-    return new BotError('AWS_UNREACHABLE', `${ctx.action}: connection refused (${detail})`, {
+    return new BotError('AWS_UNREACHABLE', `${action}: connection refused (${detail})`, {
       userMessage: `AWS refused the connection while I tried to ${what}: nothing answers at the AWS endpoint the bot uses.`,
       hint: 'Nothing was changed by this command. Check AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) if you set one, and the region in chatops.yml.',
       cause: err,
     });
   }
   if (net === 'ECONNRESET' || net === 'EPIPE' || net === 'ECONNABORTED') {
-    return new BotError('AWS_UNREACHABLE', `${ctx.action}: connection reset (${detail})`, {
+    return new BotError('AWS_UNREACHABLE', `${action}: connection reset (${detail})`, {
       userMessage: `The connection to AWS was cut before AWS answered while I tried to ${what}.`,
       hint: 'Try again in a minute. If it keeps happening, something between the bot and AWS (a proxy, a firewall, a NAT gateway) is closing connections.',
       cause: err,
     });
   }
   if (net === 'ENOTFOUND' || net === 'EAI_AGAIN' || name === 'UnknownEndpoint' || name === 'EndpointError' || /getaddrinfo/.test(detail)) {
-    return new BotError('CONFIG', `${ctx.action}: endpoint unreachable (${detail})`, {
+    return new BotError('CONFIG', `${action}: endpoint unreachable (${detail})`, {
       userMessage: `I could not find the AWS endpoint (its host name does not resolve) while I tried to ${what}.`,
       hint: 'Check the region in chatops.yml (and AWS_ENDPOINT_URL if you set one), and that the bot can resolve DNS names.',
       cause: err,
     });
   }
   if (net === 'EHOSTUNREACH' || net === 'ENETUNREACH') {
-    return new BotError('AWS_UNREACHABLE', `${ctx.action}: network unreachable (${detail})`, {
+    return new BotError('AWS_UNREACHABLE', `${action}: network unreachable (${detail})`, {
       userMessage: `I could not reach AWS (no network route) while I tried to ${what}.`,
       hint: 'In a VPC the bot needs a NAT gateway or VPC endpoints for the AWS services it calls.',
       cause: err,
@@ -175,28 +196,28 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
   }
   if (TIMEOUT.has(name) || net === 'ETIMEDOUT') {
     const s = waitedSeconds(ctx);
-    return new BotError('AWS_TIMEOUT', `${ctx.action}: no answer${s ? ` within ${s} s` : ''} (${name}: ${detail})`, {
+    return new BotError('AWS_TIMEOUT', `${action}: no answer${s ? ` within ${s} s` : ''} (${name}: ${detail})`, {
       userMessage: `AWS did not answer ${s ? `within ${s} s` : 'in time'} while I tried to ${what}.`,
       hint: 'Nothing was changed by this command. AWS may be slow or unreachable from the bot right now; try again in a minute.',
       cause: err,
     });
   }
   if (CREDENTIALS_MISSING.has(name)) {
-    return new BotError('AWS_CREDENTIALS', `${ctx.action}: no credentials (${detail})`, {
+    return new BotError('AWS_CREDENTIALS', `${action}: no credentials (${detail})`, {
       userMessage: `The bot has no AWS credentials, so I could not ${what}.`,
       hint: "On Lambda they come from the function's role. Running locally, set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, before `npm start`.",
       cause: err,
     });
   }
   if (CREDENTIALS_EXPIRED.has(name)) {
-    return new BotError('AWS_CREDENTIALS', `${ctx.action}: credentials expired (${detail})`, {
+    return new BotError('AWS_CREDENTIALS', `${action}: credentials expired (${detail})`, {
       userMessage: `The bot's AWS credentials have expired, so I could not ${what}.`,
       hint: 'Running locally, refresh them (e.g. `aws sso login`) and restart the bot. On Lambda the next attempt gets fresh ones; if it persists, check the clock of the machine running the bot.',
       cause: err,
     });
   }
   if (CREDENTIALS_REJECTED.has(name)) {
-    return new BotError('AWS_CREDENTIALS', `${ctx.action}: credentials rejected (${name}: ${detail})`, {
+    return new BotError('AWS_CREDENTIALS', `${action}: credentials rejected (${name}: ${detail})`, {
       userMessage: `AWS did not accept the bot's credentials (\`${name}\`) while I tried to ${what}.`,
       hint: 'Check the access key and secret the bot runs with (and that they belong to this AWS partition), and the clock of the machine running the bot.',
       cause: err,
@@ -209,14 +230,14 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
       : status && status !== 200
         ? `HTTP ${status} with a page that is not an AWS answer`
         : 'with something that is not an AWS answer';
-    return new BotError('AWS_UNSUPPORTED', `${ctx.action}: operation unsupported (${name}, HTTP ${status ?? '?'})`, {
+    return new BotError('AWS_UNSUPPORTED', `${action}: operation unsupported (${name}, HTTP ${status ?? '?'})`, {
       userMessage: `The AWS endpoint does not support ${op ? `\`${op}\`` : 'this operation'} (it answered ${answered}), so I could not ${what}.`,
       hint: 'If AWS_ENDPOINT_URL points at an AWS-compatible service, it lacks this API. Otherwise a proxy is answering instead of AWS, or the region in chatops.yml is wrong.',
       cause: err,
     });
   }
   if (THROTTLE.has(name)) {
-    return new BotError('AWS_THROTTLED', `${ctx.action}: throttled (${name})`, {
+    return new BotError('AWS_THROTTLED', `${action}: throttled (${name})`, {
       userMessage: `AWS is throttling requests (\`${name}\`) while I tried to ${what}. I retried with backoff; try again in a minute.`,
       cause: err,
     });
@@ -227,9 +248,9 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
     if (role) {
       const t = text.in(role.locale);
       const { account } = roleParts(role.roleArn);
-      return new BotError('AWS_ACCESS_DENIED', `${ctx.action}: access denied with ${role.roleArn} (${detail})`, {
+      return new BotError('AWS_ACCESS_DENIED', `${action}: access denied with ${role.roleArn} (${detail})`, {
         userMessage: t('roleDenied', {
-          action: what,
+          action: escapeMrkdwn(textIn(ctx.action, role.locale)),
           role: `\`${role.roleArn}\``,
           account: `\`${account}\``,
           perm: perm ? `\`${escapeMrkdwn(perm)}\`` : t('somePermission'),
@@ -238,14 +259,14 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
         cause: err,
       });
     }
-    return new BotError('AWS_ACCESS_DENIED', `${ctx.action}: access denied (${detail})`, {
+    return new BotError('AWS_ACCESS_DENIED', `${action}: access denied (${detail})`, {
       userMessage: `AWS denied access while I tried to ${what}${perm ? `: the bot's role needs \`${escapeMrkdwn(perm)}\`` : ''}.`,
       hint: 'Add the permission to the function role in serverless.yml and redeploy the bot.',
       cause: err,
     });
   }
   if (name === 'ClusterNotFoundException') {
-    return new BotError('CONFIG', `${ctx.action}: cluster not found`, {
+    return new BotError('CONFIG', `${action}: cluster not found`, {
       userMessage: `The ECS cluster was not found while I tried to ${what}.`,
       hint: `Check the cluster name and region${ctx.configHint ? ` in \`${ctx.configHint}\`` : ''} in chatops.yml.`,
       cause: err,

@@ -6,6 +6,15 @@
  */
 import { BotError } from '../errors';
 import { createAsyncInvoker, type AsyncInvoker } from './lambda-invoke';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('aws.lambda', {
+  handOff: {
+    en: 'I could not start the work for this command, so nothing was done.',
+    ko: '이 명령의 작업을 시작하지 못해 아무것도 하지 않았습니다.',
+  },
+  tryAgain: { en: 'Try again in a minute.', ko: '1분 뒤에 다시 시도하세요.' },
+});
 
 /**
  * A Dispatcher (src/runtime.ts) that invokes `functionName` asynchronously with the job as payload.
@@ -21,8 +30,8 @@ export function lambdaDispatcher(
         await invoker.invokeAsync(functionName, JSON.stringify(job));
       } catch (err) {
         throw new BotError('INTERNAL', `cannot hand off job ${job.kind}: ${(err as Error).message}`, {
-          userMessage: 'I could not start the work for this command, so nothing was done.',
-          hint: 'Try again in a minute.',
+          userMessage: M.lazy('handOff'),
+          hint: M.lazy('tryAgain'),
           cause: err,
         });
       }

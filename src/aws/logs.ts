@@ -8,8 +8,25 @@
  */
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { BotError } from '../errors';
+import { awsError, awsErrorName, awsActions } from './errors';
+import { defineMessages, type Text } from '../i18n/catalog';
 import { oneLine } from '../slack/text';
-import { awsError, awsErrorName } from './errors';
+
+const M = defineMessages('aws.logs', {
+  noGroup: { en: 'The log group {group} does not exist in {region}.', ko: '{region}에 {group} 로그 그룹이 없습니다.' },
+  noGroupHint: {
+    en: 'It comes from {source}. Check that the container has written logs, and the group name and region there.',
+    ko: '이 이름은 {source}에서 가져왔습니다. 컨테이너가 로그를 쓴 적이 있는지, 그곳의 그룹 이름과 리전이 맞는지 확인하세요.',
+  },
+  badFilter: {
+    en: 'CloudWatch Logs rejected the request ({detail}). The filter pattern is the likely cause.',
+    ko: 'CloudWatch Logs가 요청을 거부했습니다 ({detail}). 필터 패턴이 원인일 가능성이 큽니다.',
+  },
+  badFilterHint: {
+    en: 'Quote a phrase (`--filter "connection refused"`), or see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html',
+    ko: '구절은 따옴표로 감싸거나(`--filter "connection refused"`), https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html 을 참고하세요.',
+  },
+});
 
 interface LogEventsQuery {
   logGroupName: string;
@@ -48,7 +65,7 @@ interface LogEventsResult {
 interface LogsErrorContext {
   region: string;
   /** Where the log group name came from, e.g. "the awslogs-group option of container web in web-prod:42". */
-  groupSource: string;
+  groupSource: Text;
 }
 
 export async function filterLogEvents(
@@ -102,17 +119,17 @@ function logsError(err: unknown, q: LogEventsQuery, ctx: LogsErrorContext): BotE
   const detail = (err as Error)?.message ?? String(err);
   if (name === 'ResourceNotFoundException') {
     return new BotError('NOT_FOUND', `log group ${q.logGroupName} not found in ${ctx.region}`, {
-      userMessage: `The log group \`${q.logGroupName}\` does not exist in \`${ctx.region}\`.`,
-      hint: `It comes from ${ctx.groupSource}. Check that the container has written logs, and the group name and region there.`,
+      userMessage: M.lazy('noGroup', { group: `\`${q.logGroupName}\``, region: `\`${ctx.region}\`` }),
+      hint: M.lazy('noGroupHint', { source: ctx.groupSource }),
       cause: err,
     });
   }
   if (name === 'InvalidParameterException' && q.filterPattern) {
     return new BotError('BAD_INPUT', `filter rejected: ${detail}`, {
-      userMessage: `CloudWatch Logs rejected the request (${oneLine(detail, 200)}). The filter pattern is the likely cause.`,
-      hint: 'Quote a phrase (`--filter "connection refused"`), or see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html',
+      userMessage: M.lazy('badFilter', { detail: oneLine(detail, 200) }),
+      hint: M.lazy('badFilterHint'),
       cause: err,
     });
   }
-  return awsError(err, { action: `read logs from ${q.logGroupName}`, permission: 'logs:FilterLogEvents' });
+  return awsError(err, { action: awsActions.lazy('readLogs', { group: q.logGroupName }), permission: 'logs:FilterLogEvents' });
 }

@@ -7,11 +7,65 @@ import { z } from 'zod';
 import { findService } from '../config/load';
 import type { Config, ResolvedService } from '../config/schema';
 import { BotError, badInput } from '../errors';
+import { defineMessages, localizedToken, textIn, type Localized, type Text } from '../i18n/catalog';
 import { code } from '../slack/text';
 import type { RawArgs } from './grammar';
 import { closest } from './suggest';
 import type { CommandSpec, ParseContext } from './types';
 import { defaultEnvironmentFor } from '../config/load';
+
+export const argsText = defineMessages('commands.args', {
+  unknownFlag: { en: 'Unknown flag {flags}.', ko: '알 수 없는 플래그입니다: {flags}.' },
+  takesFlags: { en: '{verb} takes {flags}.', ko: '{verb}에 쓸 수 있는 플래그: {flags}.' },
+  takesNoFlags: { en: '{verb} takes no flags.', ko: '{verb}에는 플래그가 없습니다.' },
+  didYouMean: { en: 'Did you mean {options}?', ko: '혹시 {options}인가요?' },
+  missing: { en: 'Missing {what}.', ko: '빠진 값이 있습니다: {what}.' },
+  somethingMissing: { en: 'Something is missing.', ko: '입력이 부족합니다.' },
+  extra: { en: 'Unexpected extra input: {extra}.', ko: '필요 없는 입력이 있습니다: {extra}.' },
+  missingExample: { en: 'Missing {what}, e.g. {example}.', ko: '빠진 값이 있습니다: {what}. 예: {example}' },
+  invalid: { en: 'Invalid {what}.', ko: '잘못된 값입니다: {what}.' },
+  notWhole: { en: '{what} must be a whole number like 3', ko: '{what} 값은 3처럼 자연수여야 합니다' },
+  atLeast: { en: '{what} must be at least {min}', ko: '{what} 값은 {min} 이상이어야 합니다' },
+  atMost: { en: '{what} must be at most {max}', ko: '{what} 값은 {max} 이하여야 합니다' },
+  unknownService: { en: "I don't know a service called {name}.", ko: '{name} 서비스를 찾을 수 없습니다.' },
+  unknownEnvironment: { en: "I don't know an environment called {name}.", ko: '{name} 환경을 찾을 수 없습니다.' },
+  unknownTarget: { en: "I don't know a service or environment called {name}.", ko: '{name} 서비스나 환경을 찾을 수 없습니다.' },
+  knownServices: { en: 'Known services: {list}.', ko: '설정된 서비스: {list}.' },
+  services: { en: 'Services: {list}.', ko: '서비스: {list}.' },
+  environments: { en: 'Environments: {list}.', ko: '환경: {list}.' },
+  servicesAndEnvironments: { en: 'Services: {services}. Environments: {environments}.', ko: '서비스: {services}. 환경: {environments}.' },
+  noneConfigured: { en: '(none configured)', ko: '(설정 없음)' },
+  channelWithoutEnvironment: {
+    en: 'This channel is not set up for any environment, so name a service or an environment.',
+    ko: '이 채널에 연결된 환경이 없습니다. 서비스나 환경 이름을 지정해 주세요.',
+  },
+});
+
+/** Nouns named in argument errors (`positional('service', …)`). */
+const NOUN = defineMessages('commands.args.nouns', {
+  service: { en: 'service', ko: '서비스' },
+  environment: { en: 'environment', ko: '환경' },
+  duration: { en: 'duration', ko: '기간' },
+});
+
+const t = argsText;
+
+/** "Did you mean `a`, `b`?" after a sentence, or nothing when there is no close match. */
+export function suggestion(near: readonly string[]): Localized {
+  return (locale) => (near.length ? ' ' + t.in(locale)('didYouMean', { options: near.map((n) => code(n)).join(', ') }) : '');
+}
+
+/** A sentence followed by the closest matches, as one Localized. */
+function withSuggestion(first: Localized, near: readonly string[]): Localized {
+  return (locale) => first(locale) + suggestion(near)(locale);
+}
+
+const codes = (names: readonly string[]): string => names.map((n) => code(n)).join(', ');
+
+/** A zod issue's message: catalog tokens (`part.token`) become text in the reader's language. */
+function issueText(message: string): Text {
+  return localizedToken(message) ?? message;
+}
 
 /** Validate `{ args, flags }` with a verb's schema; every issue becomes a sentence a person can act on. */
 export function parseRaw<T>(
@@ -24,41 +78,59 @@ export function parseRaw<T>(
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const [where, key] = issue.path;
-  let message: string;
+  let message: Text;
   if (issue.code === 'unrecognized_keys' && where === 'flags') {
     const unknown = issue.keys.map((k) => `--${k}`).join(', ');
-    const known = flagNames.length
-      ? `\`${spec.verb}\` takes ${flagNames.map((f) => `--${f}`).join(', ')}.`
-      : `\`${spec.verb}\` takes no flags.`;
+    const verb = `\`${spec.verb}\``;
     const guess = issue.keys.flatMap((k) => closest(k, flagNames, 1)).map((f) => `--${f}`);
-    message = `Unknown flag ${code(unknown)}. ${known}${guess.length ? ` Did you mean ${guess.join(', ')}?` : ''}`;
+    message = (locale) => {
+      const tr = t.in(locale);
+      const known = flagNames.length
+        ? tr('takesFlags', { verb, flags: flagNames.map((f) => `--${f}`).join(', ') })
+        : tr('takesNoFlags', { verb });
+      return `${tr('unknownFlag', { flags: code(unknown) })} ${known}${guess.length ? ' ' + tr('didYouMean', { options: guess.join(', ') }) : ''}`;
+    };
   } else if (where === 'args' && issue.code === 'too_small') {
     // zod reports a short tuple as a whole; name the first missing placeholder from the usage.
     const names = [...spec.usage.replace(/\[[^\]]*\]/g, '').matchAll(/<([^>]+)>/g)].map((m) => m[1]!);
     const missing = names[raw.positionals.length];
-    message = missing ? `Missing ${missing}.` : 'Something is missing.';
+    message = missing ? t.lazy('missing', { what: missing }) : t.lazy('somethingMissing');
   } else if (where === 'args' && issue.code === 'too_big') {
     const extra = raw.positionals.slice(Number(issue.maximum));
-    message = `Unexpected extra input: ${code(extra.join(' '))}.`;
+    message = t.lazy('extra', { extra: code(extra.join(' ')) });
   } else if (where === 'flags' && typeof key === 'string') {
-    message = `--${key}: ${issue.message}`;
+    const inner = issueText(issue.message);
+    message = (locale) => `--${key}: ${textIn(inner, locale)}`;
   } else {
-    message = issue.message;
+    message = issueText(issue.message);
   }
-  throw new BotError('BAD_INPUT', message, { userMessage: message, usage: spec.usage, cause: result.error });
+  throw new BotError('BAD_INPUT', textIn(message, 'en'), { userMessage: message, usage: spec.usage, cause: result.error });
+}
+
+/** Unexpected words after what a verb takes. */
+export function extraInput(extra: readonly string[], usage: string): BotError {
+  return badInput(t.lazy('extra', { extra: code(extra.join(' ')) }), usage);
 }
 
 /** A required positional with a friendly message when missing. */
-export const positional = (what: string, example: string) =>
-  z.string({ error: (iss) => (iss.input === undefined ? `Missing ${what}, e.g. ${code(example)}.` : `Invalid ${what}.`) });
+export const positional = (what: keyof typeof NOUN.entries, example: string) =>
+  z.string({
+    error: (iss) =>
+      iss.input === undefined
+        ? t.token('missingExample', { what: NOUN.token(what), example: code(example) })
+        : t.token('invalid', { what: NOUN.token(what) }),
+  });
 
-/** A whole number flag/argument written as digits only (no 1e3, no 2.5, no -1). */
+/**
+ * A whole number flag/argument written as digits only (no 1e3, no 2.5, no -1). `what` names it in
+ * the messages: a plain name such as `--limit`, or a catalog token (a noun in the reader's language).
+ */
 export const wholeNumber = (what: string, min: number, max: number) =>
   z
-    .string({ error: `Missing ${what}.` })
-    .regex(/^\d+$/, `${what} must be a whole number like 3`)
+    .string({ error: t.token('missing', { what }) })
+    .regex(/^\d+$/, t.token('notWhole', { what }))
     .transform(Number)
-    .pipe(z.number().min(min, `${what} must be at least ${min}`).max(max, `${what} must be at most ${max}`));
+    .pipe(z.number().min(min, t.token('atLeast', { what, min })).max(max, t.token('atMost', { what, max })));
 
 /** Resolve a service alias or throw UNKNOWN_SERVICE with the closest matches. */
 export function resolveService(config: Config, alias: string, usage?: string): ResolvedService {
@@ -66,11 +138,10 @@ export function resolveService(config: Config, alias: string, usage?: string): R
   if (svc) return svc;
   const names = Object.keys(config.services);
   const near = closest(alias, names);
-  const userMessage = `I don't know a service called ${code(alias)}.${near.length ? ` Did you mean ${near.map((n) => code(n)).join(', ')}?` : ''}`;
   throw new BotError('UNKNOWN_SERVICE', `unknown service ${alias}`, {
-    userMessage,
+    userMessage: withSuggestion(t.lazy('unknownService', { name: code(alias) }), near),
     usage,
-    hint: `Known services: ${names.map((n) => code(n)).join(', ') || '(none configured)'}.`,
+    hint: (locale) => t.in(locale)('knownServices', { list: codes(names) || t.in(locale)('noneConfigured') }),
   });
 }
 
@@ -79,13 +150,10 @@ export function resolveEnvironment(config: Config, name: string, usage?: string)
   const n = name.toLowerCase();
   if (config.environments[n]) return n;
   const near = closest(name, Object.keys(config.environments));
-  const userMessage = `I don't know an environment called ${code(name)}.${near.length ? ` Did you mean ${near.map((x) => code(x)).join(', ')}?` : ''}`;
   throw new BotError('UNKNOWN_ENVIRONMENT', `unknown environment ${name}`, {
-    userMessage,
+    userMessage: withSuggestion(t.lazy('unknownEnvironment', { name: code(name) }), near),
     usage,
-    hint: `Environments: ${Object.keys(config.environments)
-      .map((x) => code(x))
-      .join(', ')}.`,
+    hint: t.lazy('environments', { list: codes(Object.keys(config.environments)) }),
   });
 }
 
@@ -99,11 +167,9 @@ export function resolveServiceOrEnvironment(
     const env = defaultEnvironmentFor(ctx.config, ctx.channelId);
     if (!env) {
       throw badInput(
-        'This channel is not set up for any environment, so name a service or an environment.',
+        t.lazy('channelWithoutEnvironment'),
         usage,
-        `Environments: ${Object.keys(ctx.config.environments)
-          .map((x) => code(x))
-          .join(', ')}.`,
+        t.lazy('environments', { list: codes(Object.keys(ctx.config.environments)) }),
       );
     }
     return { environment: env };
@@ -115,16 +181,13 @@ export function resolveServiceOrEnvironment(
     return { environment: service.environment, service };
   }
   const near = closest(name, [...Object.keys(ctx.config.services), ...Object.keys(ctx.config.environments)]);
-  const userMessage = `I don't know a service or environment called ${code(name)}.${near.length ? ` Did you mean ${near.map((n) => code(n)).join(', ')}?` : ''}`;
   throw new BotError('UNKNOWN_SERVICE', `unknown target ${name}`, {
-    userMessage,
+    userMessage: withSuggestion(t.lazy('unknownTarget', { name: code(name) }), near),
     usage,
-    hint: `Services: ${
-      Object.keys(ctx.config.services)
-        .map((n) => code(n))
-        .join(', ') || '(none configured)'
-    }. Environments: ${Object.keys(ctx.config.environments)
-      .map((n) => code(n))
-      .join(', ')}.`,
+    hint: (locale) =>
+      t.in(locale)('servicesAndEnvironments', {
+        services: codes(Object.keys(ctx.config.services)) || t.in(locale)('noneConfigured'),
+        environments: codes(Object.keys(ctx.config.environments)),
+      }),
   });
 }

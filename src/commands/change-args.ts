@@ -6,23 +6,81 @@
 import { z } from 'zod';
 import type { ResolvedService } from '../config/schema';
 import { badInput } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import { code, escapeMrkdwn } from '../slack/text';
-import { defineMessages } from '../i18n';
 import { parseRaw, resolveService } from './args';
 import type { RawArgs } from './grammar';
 import type { ParseContext, Parsed } from './types';
 
 const MAX_REASON = 500;
 
+export const changeArgsText = defineMessages('commands.change-args', {
+  reasonInQuotes: {
+    en: 'give the reason in quotes, e.g. --reason "hotfix for checkout"',
+    ko: '사유는 따옴표로 감싸 쓰세요. 예: --reason "결제 오류 핫픽스"',
+  },
+  reasonEmpty: {
+    en: 'the reason is empty; write it in quotes, e.g. --reason "hotfix for checkout"',
+    ko: '사유가 비어 있습니다. 따옴표로 감싸 쓰세요. 예: --reason "결제 오류 핫픽스"',
+  },
+  reasonTooLong: { en: 'the reason is too long; keep it under {max} characters', ko: '사유가 너무 깁니다. {max}자 이내로 써 주세요' },
+  dryRunNoValue: { en: '--dry-run takes no value', ko: '--dry-run은 값을 받지 않습니다' },
+  missing: { en: 'Missing {what}, e.g. {example}.', ko: '빠진 값이 있습니다: {what}. 예: {example}' },
+  notCount: { en: '{input} is not a task count. {hint}', ko: '{input}: 작업 수로 읽을 수 없습니다. {hint}' },
+  negative: { en: 'A task count cannot be negative.', ko: '작업 수는 음수일 수 없습니다.' },
+  whole: { en: 'Give a whole number of tasks.', ko: '작업 수는 자연수로 쓰세요.' },
+  digits: { en: 'Give the number of tasks as digits.', ko: '작업 수를 숫자로 쓰세요.' },
+  allowed: { en: 'Allowed for {service}: {min} to {max} tasks.', ko: '{service}에 허용된 범위: 작업 {min}~{max}개.' },
+  outOfRange: {
+    en: '{input} is outside the allowed range for {service}: {min} to {max} tasks.',
+    ko: '{input}: {service}에 허용된 범위(작업 {min}~{max}개)를 벗어납니다.',
+  },
+  rangeHint: {
+    en: 'The range is `services.{service}.scale` in chatops.yml.',
+    ko: '범위는 chatops.yml의 `services.{service}.scale`에서 정합니다.',
+  },
+  toNeedsNumber: { en: '`--to` needs a revision number, e.g. `--to 41`.', ko: '`--to`에는 리비전 번호가 필요합니다. 예: `--to 41`' },
+  onlyNumber: {
+    en: "Give only the revision number: `--to {n}` (the family is the service's own).",
+    ko: '리비전 번호만 쓰세요: `--to {n}` (패밀리는 서비스의 것을 씁니다).',
+  },
+  notRevision: {
+    en: '{input} is not a task definition revision. Give the revision number, e.g. `--to 41`.',
+    ko: '{input}: 작업 정의 리비전이 아닙니다. 리비전 번호를 쓰세요. 예: `--to 41`',
+  },
+  revisionHint: {
+    en: '`/ecs status &lt;service&gt;` shows the revision the service runs.',
+    ko: '서비스가 실행 중인 리비전은 `/ecs status &lt;service&gt;`로 볼 수 있습니다.',
+  },
+  startsAtOne: {
+    en: 'Revision numbers start at 1; {input} is not one.',
+    ko: '리비전 번호는 1부터 시작하므로 {input} 값은 쓸 수 없습니다.',
+  },
+  reasonNeedsValue: {
+    en: 'needs a value, e.g. --reason "migrating the orders table"',
+    ko: '값이 필요합니다. 예: --reason "주문 테이블 마이그레이션"',
+  },
+  keepReasonShort: { en: 'keep the reason under {max} characters', ko: '사유는 {max}자 이내로 써 주세요' },
+  reasonWithoutQuotes: {
+    en: 'Unexpected extra input: {extra}. A reason of several words goes in quotes after --reason, e.g. {example}.',
+    ko: '필요 없는 입력이 있습니다: {extra}. 여러 단어로 된 사유는 --reason 뒤에 따옴표로 감싸 쓰세요. 예: {example}',
+  },
+  // What a change verb is missing (the `what` of `missing`).
+  theService: { en: 'the service', ko: '서비스' },
+  theImage: { en: 'the image tag or digest', ko: '이미지 태그나 다이제스트' },
+  theCount: { en: 'the number of tasks', ko: '작업 수' },
+});
+const M = changeArgsText;
+
 /** Flags every change verb takes. */
 export const commonFlags = {
   reason: z
-    .string({ error: 'give the reason in quotes, e.g. --reason "hotfix for checkout"' })
+    .string({ error: M.token('reasonInQuotes') })
     .trim()
-    .min(1, 'the reason is empty; write it in quotes, e.g. --reason "hotfix for checkout"')
-    .max(MAX_REASON, `the reason is too long; keep it under ${MAX_REASON} characters`)
+    .min(1, M.token('reasonEmpty'))
+    .max(MAX_REASON, M.token('reasonTooLong', { max: MAX_REASON }))
     .optional(),
-  'dry-run': z.literal(true, { error: '--dry-run takes no value' }).optional(),
+  'dry-run': z.literal(true, { error: M.token('dryRunNoValue') }).optional(),
   /** Release gates: start at a time or in the next change window (checked in `changeBase`, in the workspace's language). */
   at: z.union([z.string(), z.literal(true)]).optional(),
   /** Release gates: run without waiting for approval, with a mandatory reason (checked in `changeBase`). */
@@ -41,7 +99,7 @@ export interface ChangeArgsBase {
   promotedTag?: string;
 }
 
-const gateFlagText = defineMessages('commands.change-args', {
+const gateFlagText = defineMessages('commands.change-args.gates', {
   atMissing: {
     en: '`--at` needs a time: a local time like `--at {example}`, or `--at next-window`.',
     ko: '`--at`에는 시각이 필요합니다: `--at {example}` 같은 현지 시각이나 `--at next-window`를 쓰세요.',
@@ -121,7 +179,7 @@ interface SpecInfo {
 
 /** A required positional: what it is, and an example command that has it. */
 interface Required {
-  what: string;
+  what: 'theService' | 'theImage' | 'theCount';
   example: string;
 }
 
@@ -136,7 +194,7 @@ export function parseChange<F extends z.ZodRawShape>(
   flags: F,
 ): { args: string[]; flags: z.output<z.ZodObject<F & typeof commonFlags>> } {
   const missing = required[raw.positionals.length];
-  if (missing) throw badInput(`Missing ${missing.what}, e.g. ${code(`/ecs ${missing.example}`)}.`, spec.usage);
+  if (missing) throw badInput(M.lazy('missing', { what: M.lazy(missing.what), example: code(`/ecs ${missing.example}`) }), spec.usage);
   const flagShape = { ...commonFlags, ...flags };
   const schema = z.object({ args: z.array(z.string()).max(required.length), flags: z.object(flagShape).strict() });
   return parseRaw(spec, schema, raw, Object.keys(flagShape)) as { args: string[]; flags: z.output<z.ZodObject<F & typeof commonFlags>> };
@@ -155,23 +213,19 @@ export function parsedFor<A>(svc: ResolvedService, args: A): Parsed<A> {
 export function parseCount(text: string, svc: ResolvedService, usage: string): number {
   const t = text.trim();
   if (!/^\d+$/.test(t)) {
-    const hint = /^-/.test(t)
-      ? 'A task count cannot be negative.'
-      : /[.,]/.test(t)
-        ? 'Give a whole number of tasks.'
-        : `Give the number of tasks as digits.`;
+    const hint = /^-/.test(t) ? M.lazy('negative') : /[.,]/.test(t) ? M.lazy('whole') : M.lazy('digits');
     throw badInput(
-      `${code(t)} is not a task count. ${hint}`,
+      M.lazy('notCount', { input: code(t), hint }),
       usage,
-      `Allowed for ${code(svc.alias)}: ${svc.scale.min} to ${svc.scale.max} tasks.`,
+      M.lazy('allowed', { service: code(svc.alias), min: svc.scale.min, max: svc.scale.max }),
     );
   }
   const n = Number(t);
   if (!Number.isSafeInteger(n) || n < svc.scale.min || n > svc.scale.max) {
     throw badInput(
-      `${code(t)} is outside the allowed range for ${code(svc.alias)}: ${svc.scale.min} to ${svc.scale.max} tasks.`,
+      M.lazy('outOfRange', { input: code(t), service: code(svc.alias), min: svc.scale.min, max: svc.scale.max }),
       usage,
-      `The range is \`services.${svc.alias}.scale\` in chatops.yml.`,
+      M.lazy('rangeHint', { service: svc.alias }),
     );
   }
   return n;
@@ -180,18 +234,13 @@ export function parseCount(text: string, svc: ResolvedService, usage: string): n
 /** `--to 42`: a task definition revision number. */
 export function parseRevision(text: string | true | undefined, usage: string): number | undefined {
   if (text === undefined) return undefined;
-  if (text === true) throw badInput('`--to` needs a revision number, e.g. `--to 41`.', usage);
+  if (text === true) throw badInput(M.lazy('toNeedsNumber'), usage);
   const t = text.trim();
   const named = /^[A-Za-z0-9_-]+:(\d+)$/.exec(t);
-  if (named) throw badInput(`Give only the revision number: \`--to ${named[1]}\` (the family is the service's own).`, usage);
-  if (!/^\d+$/.test(t))
-    throw badInput(
-      `${code(t)} is not a task definition revision. Give the revision number, e.g. \`--to 41\`.`,
-      usage,
-      '`/ecs status &lt;service&gt;` shows the revision the service runs.',
-    );
+  if (named) throw badInput(M.lazy('onlyNumber', { n: named[1]! }), usage);
+  if (!/^\d+$/.test(t)) throw badInput(M.lazy('notRevision', { input: code(t) }), usage, M.lazy('revisionHint'));
   const n = Number(t);
-  if (!Number.isSafeInteger(n) || n < 1) throw badInput(`Revision numbers start at 1; ${code(t)} is not one.`, usage);
+  if (!Number.isSafeInteger(n) || n < 1) throw badInput(M.lazy('startsAtOne', { input: code(t) }), usage);
   return n;
 }
 
@@ -199,10 +248,10 @@ export function parseRevision(text: string | true | undefined, usage: string): n
 const REASON_MAX = 200;
 
 export const reasonFlag = z
-  .string({ error: 'needs a value, e.g. --reason "migrating the orders table"' })
+  .string({ error: M.token('reasonNeedsValue') })
   .trim()
-  .min(1, 'needs a value, e.g. --reason "migrating the orders table"')
-  .max(REASON_MAX, `keep the reason under ${REASON_MAX} characters`)
+  .min(1, M.token('reasonNeedsValue'))
+  .max(REASON_MAX, M.token('keepReasonShort', { max: REASON_MAX }))
   .optional();
 
 /**
@@ -213,7 +262,7 @@ export function reasonWithoutQuotes(extra: readonly string[], reason: string | u
   if (!extra.length) return;
   const words = [reason, ...extra].filter((w): w is string => Boolean(w)).join(' ');
   throw badInput(
-    `Unexpected extra input: ${code(extra.join(' '))}. A reason of several words goes in quotes after --reason, e.g. ${code(`/ecs ${example} --reason "${words}"`)}.`,
+    M.lazy('reasonWithoutQuotes', { extra: code(extra.join(' ')), example: code(`/ecs ${example} --reason "${words}"`) }),
     usage,
   );
 }

@@ -195,7 +195,12 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
     else if (args.at) refuse(t('bgWithAt'));
     else if (!(await rt.access.holds(envName, inv.userId, 'breakGlass'))) {
       refuse(
-        t('bgNotAllowed', { env: envName, who: principalsFor(env, 'breakGlass').map(principal).join(', ') }),
+        t('bgNotAllowed', {
+          env: envName,
+          who: principalsFor(env, 'breakGlass')
+            .map((p) => principal(p))
+            .join(', '),
+        }),
         t('bgHint', { env: envName }),
       );
     } else breakGlass = true;
@@ -315,7 +320,10 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
       gate: 'trafficShift',
       text: t('traffic', {
         stages: prepared.pauseStages.map(code).join(', '),
-        who: principalsFor(env, 'shifter').map(principal).join(', ') || '—',
+        who:
+          principalsFor(env, 'shifter')
+            .map((p) => principal(p))
+            .join(', ') || '—',
       }),
     });
   }

@@ -19,6 +19,23 @@ import type { Invocation } from '../slack/invocation';
 import { submitRequest } from '../approvals/workflow';
 import { readGuards } from '../approvals/guards';
 import { guardText } from '../approvals/format';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('commands.change', {
+  frozen: {
+    en: ':snowflake: {env} is frozen {guard}: the real request would be refused until it is unfrozen.',
+    ko: ':snowflake: {env} 환경이 동결되어 있습니다 — {guard}. 동결을 해제할 때까지 실제 요청은 거절됩니다.',
+  },
+  locked: {
+    en: ':lock: {service} is locked {guard}: the real request would be refused until it is unlocked.',
+    ko: ':lock: {service} 서비스가 잠겨 있습니다 — {guard}. 잠금을 풀 때까지 실제 요청은 거절됩니다.',
+  },
+  unavailable: {
+    en: 'Lock and freeze state unavailable (the bot cannot reach Redis).',
+    ko: '잠금·동결 상태를 확인할 수 없습니다 (봇이 Redis에 연결하지 못함).',
+  },
+});
 
 /** The requester's own answers (dry runs, "request posted") are for them only. */
 function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
@@ -30,16 +47,14 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
   // The release gates (promotion, windows, break-glass, cost, traffic shift): refusals throw here.
   const gates = await evaluateGates(rt, inv, prepared, args);
   if (args.dryRun) {
-    await answer(
-      rt,
-      inv,
-      dryRunMessage(plan, prepared.summary, prepared.details, [
-        ...prepared.notes,
-        ...gates.gates.map((g) => g.text),
-        ...gates.refusals,
-        ...(await guardNotes(rt, plan.environment, plan.alias)),
-      ]),
-    );
+    const locale = await rt.people.localeOf(inv.userId);
+    const notes = [
+      ...prepared.notes,
+      ...gates.gates.map((g) => g.text),
+      ...gates.refusals,
+      ...(await guardNotes(rt, plan.environment, plan.alias, locale)),
+    ];
+    await answer(rt, inv, dryRunMessage(plan, prepared.details, notes, locale, rt.now()));
     return;
   }
   const req = await submitRequest(rt, {
@@ -67,25 +82,28 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
     state: req.state,
   });
   const special = gateRequestedText(rt, req);
-  await answer(rt, inv, special ? { text: notificationText(special), blocks: [section(special)] } : requestedMessage(plan, req));
+  await answer(
+    rt,
+    inv,
+    special
+      ? { text: notificationText(special), blocks: [section(special)], locale: rt.config.slack.language }
+      : requestedMessage(plan, req, await rt.people.localeOf(inv.userId)),
+  );
 }
 
 /** A dry run says what would refuse the real request: a lock on the service, a freeze of the environment. */
-async function guardNotes(rt: Runtime, environment: string, alias: string): Promise<string[]> {
+async function guardNotes(rt: Runtime, environment: string, alias: string, locale: Locale): Promise<string[]> {
+  const t = M.in(locale);
   try {
     const g = await readGuards(rt.redis, environment, [alias]);
     const now = rt.now();
     const notes: string[] = [];
-    if (g.frozen)
-      notes.push(
-        `:snowflake: ${code(environment)} is frozen ${guardText(g.frozen, now)}: the real request would be refused until it is unfrozen.`,
-      );
+    if (g.frozen) notes.push(t('frozen', { env: code(environment), guard: guardText(g.frozen, now, locale) }));
     const lock = g.locks[alias];
-    if (lock && lock.kind !== 'change')
-      notes.push(`:lock: ${code(alias)} is locked ${guardText(lock, now)}: the real request would be refused until it is unlocked.`);
+    if (lock && lock.kind !== 'change') notes.push(t('locked', { service: code(alias), guard: guardText(lock, now, locale) }));
     return notes;
   } catch (err) {
     rt.log.warn('lock and freeze state unavailable for a dry run', { err });
-    return ['Lock and freeze state unavailable (the bot cannot reach Redis).'];
+    return [t('unavailable')];
   }
 }

@@ -19,8 +19,9 @@ import type { ResolvedService } from '../config/schema';
 import { isBotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { CostArgs } from './cost';
-import { answer, clusterHint, describeConfiguredService } from './readers.run';
-import { costMessage, type Breakdown, type CostView } from './render/cost';
+import { answer, audienceOf, clusterHint, describeConfiguredService } from './readers.run';
+import { costMessage, costText, type Breakdown, type CostView } from './render/cost';
+import type { Locale } from '../i18n/locale';
 import {
   anyEstimated,
   byAwsServiceRequest,
@@ -99,6 +100,7 @@ async function monthEnd(
   input: GetCostForecastRequest | undefined,
   daily: ReadonlyArray<{ date: string; amount: number }>,
   p: CostPeriods,
+  locale: Locale,
 ): Promise<CostView['forecast']> {
   if (!input) return undefined;
   try {
@@ -114,15 +116,15 @@ async function monthEnd(
     rt.log.info('no cost forecast', { code: err.code, detail: err.message });
     const why =
       err.code === 'NOT_FOUND'
-        ? 'Cost Explorer does not have enough history to forecast yet'
+        ? costText.in(locale)('noForecastHistory')
         : isUnavailableApi(err)
-          ? 'Cost Explorer forecasts are not available to the bot here'
-          : err.userMessage.replace(/[*_`]/g, '');
+          ? costText.in(locale)('noForecastApi')
+          : err.userMessageIn(locale).replace(/[*_`]/g, '');
     return { unavailable: why, monthLabel: p.monthLabel };
   }
 }
 
-async function estimates(rt: Runtime, configured: readonly ResolvedService[], p: CostPeriods): Promise<Estimate[]> {
+async function estimates(rt: Runtime, configured: readonly ResolvedService[], p: CostPeriods, locale: Locale): Promise<Estimate[]> {
   const first = configured[0];
   if (!first) return [];
   const env = first.env;
@@ -139,20 +141,32 @@ async function estimates(rt: Runtime, configured: readonly ResolvedService[], p:
   );
   return configured.map((svc) => {
     const service = services.find((s) => s.serviceName === svc.service);
-    return estimateService({
-      alias: svc.alias,
-      serviceName: svc.service,
-      service,
-      taskDefinition: service?.taskDefinition ? tds[service.taskDefinition] : undefined,
-      region: env.region,
-      hours: p.hours,
-    });
+    return estimateService(
+      {
+        alias: svc.alias,
+        serviceName: svc.service,
+        service,
+        taskDefinition: service?.taskDefinition ? tds[service.taskDefinition] : undefined,
+        region: env.region,
+        hours: p.hours,
+      },
+      locale,
+    );
   });
 }
 
 const AWS_SERVICE_LABEL: Record<string, string> = { [CE_SERVICE.ecs]: 'ECS', [CE_SERVICE.ecr]: 'ECR' };
 
-async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: CostPeriods, src: Sources, now: number): Promise<CostView> {
+async function environmentCost(
+  rt: Runtime,
+  envName: string,
+  a: CostArgs,
+  p: CostPeriods,
+  src: Sources,
+  now: number,
+  locale: Locale,
+): Promise<CostView> {
+  const t = costText.in(locale);
   const env = rt.config.environments[envName]!;
   const access = envAccess(rt.config, envName);
   const scope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
@@ -164,7 +178,7 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
     label: AWS_SERVICE_LABEL[k] ?? k,
     amount,
   }));
-  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p);
+  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
 
   let breakdown: Breakdown;
   const configured = servicesIn(rt.config, envName);
@@ -172,7 +186,7 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
     const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
     breakdown = {
       kind: 'usage-type',
-      title: '*By usage type*',
+      title: t('byUsageType'),
       rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
     };
   } else {
@@ -182,17 +196,17 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
       const names = new Set(configured.map((s) => s.service));
       const rows = configured.map((s) => ({ label: s.alias, amount: tags.byService.get(s.service) ?? 0, detail: code(s.service) }));
       const other = [...tags.byService].filter(([n]) => !names.has(n)).reduce((n, [, v]) => n + v, 0);
-      breakdown = { kind: 'tags', title: '*By service* (ECS cost-allocation tags)', rows, untagged: tags.untagged, other };
+      breakdown = { kind: 'tags', title: t('byServiceTags'), rows, untagged: tags.untagged, other };
     } else if (configured.length) {
       breakdown = {
         kind: 'estimate',
-        title: '*By service (estimate)*: the `aws:ecs:serviceName` tag has no cost data',
-        rows: await estimates(rt, configured, p),
+        title: t('byServiceEstimate'),
+        rows: await estimates(rt, configured, p, locale),
         region: env.region,
         pricesAsOf: FARGATE_PRICES_AS_OF,
       };
     } else {
-      breakdown = { kind: 'none', note: `No services are configured for ${code(envName)}.` };
+      breakdown = { kind: 'none', note: t('noServices', { env: code(envName) }) };
     }
   }
   return {
@@ -213,7 +227,16 @@ async function environmentCost(rt: Runtime, envName: string, a: CostArgs, p: Cos
   };
 }
 
-async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: CostPeriods, src: Sources, now: number): Promise<CostView> {
+async function serviceCost(
+  rt: Runtime,
+  svc: ResolvedService,
+  a: CostArgs,
+  p: CostPeriods,
+  src: Sources,
+  now: number,
+  locale: Locale,
+): Promise<CostView> {
+  const t = costText.in(locale);
   const env = svc.env;
   const access = svc.env;
   const envScope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
@@ -223,13 +246,13 @@ async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: Co
   const q2 = await costAndUsage(rt, src, access, byServiceTagRequest(envScope, p));
   const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
   if (!tags.hasData) {
-    const rows = await estimates(rt, [svc], p);
+    const rows = await estimates(rt, [svc], p, locale);
     return {
       scopeLabel,
       periodLabel: p.label,
       breakdown: {
         kind: 'estimate',
-        title: '*Estimate*: the `aws:ecs:serviceName` tag has no cost data, so Cost Explorer cannot split this service out',
+        title: t('serviceEstimate'),
         rows,
         region: env.region,
         pricesAsOf: FARGATE_PRICES_AS_OF,
@@ -245,13 +268,13 @@ async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: Co
   const daily = dailyAmounts(q2.ResultsByTime, p.current, mine);
   const total = sum(daily);
   const previous = { total: sum(dailyAmounts(q2.ResultsByTime, p.previous, mine)), label: p.previousLabel };
-  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p);
+  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
   let breakdown: Breakdown | undefined;
   if (a.by === 'usage-type') {
     const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
     breakdown = {
       kind: 'usage-type',
-      title: '*By usage type*',
+      title: t('byUsageType'),
       rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
     };
   }
@@ -274,10 +297,11 @@ async function serviceCost(rt: Runtime, svc: ResolvedService, a: CostArgs, p: Co
 
 export async function runCost(parsed: Parsed<CostArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const now = rt.now();
-  const p = costPeriods(parsed.args.period, now);
+  const audience = await audienceOf(rt, inv, parsed);
+  const p = costPeriods(parsed.args.period, now, audience.locale);
   const src = new Sources(inv.userId);
   const view = parsed.service
-    ? await serviceCost(rt, parsed.service, parsed.args, p, src, now)
-    : await environmentCost(rt, parsed.environment, parsed.args, p, src, now);
-  await answer(rt, inv, costMessage(view));
+    ? await serviceCost(rt, parsed.service, parsed.args, p, src, now, audience.locale)
+    : await environmentCost(rt, parsed.environment, parsed.args, p, src, now, audience.locale);
+  await answer(rt, inv, costMessage(view, audience.locale), audience);
 }

@@ -1,15 +1,45 @@
 /**
- * `/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type]`:
+ * `/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type] [--private]`:
  * what ECS (and ECR) cost, from Cost Explorer, cached for hours. The AWS part is ./cost.run.ts.
  */
 import { z } from 'zod';
 import { code } from '../slack/text';
 import { badInput } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import { parseRaw, resolveServiceOrEnvironment } from './args';
 import { PERIODS, type Period } from './render/cost-plan';
 import { defineCommand } from './types';
+import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
 
-const COST_USAGE = '/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type]';
+const COST_USAGE = '/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type] [--private]';
+
+const M = defineMessages('commands.cost', {
+  summary: {
+    en: 'What ECS and ECR cost: total, change, daily trend, forecast, per service (Cost Explorer, cached).',
+    ko: 'ECS와 ECR 비용: 합계, 증감, 일별 추이, 예측, 서비스별 비용을 보여 줍니다 (Cost Explorer, 캐시 사용).',
+  },
+  periodNeedsValue: {
+    en: 'needs a value: `mtd`, `7d`, `30d` or `last-month`',
+    ko: '값이 필요합니다: `mtd`, `7d`, `30d`, `last-month` 중 하나',
+  },
+  periodOneOf: {
+    en: 'must be one of `mtd`, `7d`, `30d`, `last-month` (not {input})',
+    ko: '`mtd`, `7d`, `30d`, `last-month` 중 하나여야 합니다 (입력: {input})',
+  },
+  byNeedsValue: { en: 'needs a value: `service` or `usage-type`', ko: '값이 필요합니다: `service` 또는 `usage-type`' },
+  byOneOf: { en: 'must be `service` or `usage-type` (not {input})', ko: '`service` 또는 `usage-type`이어야 합니다 (입력: {input})' },
+  byServiceOfService: {
+    en: '`--by service` splits an environment; {service} is one service.',
+    ko: '`--by service`는 환경을 서비스별로 나눌 때 씁니다. 서비스 {service} 하나만으로는 나눌 것이 없습니다.',
+  },
+  byServiceHint: { en: 'Try {a} or {b}.', ko: '{a} 또는 {b} 명령을 써 보세요.' },
+  ack: { en: 'Adding up costs of {what} ({period})…', ko: '{what} 비용을 합산하는 중 ({period})…' },
+  serviceIn: { en: '{service} in {env}', ko: '{env}의 {service}' },
+  mtd: { en: 'month to date', ko: '이번 달 누계' },
+  '7d': { en: 'last 7 days', ko: '최근 7일' },
+  '30d': { en: 'last 30 days', ko: '최근 30일' },
+  'last-month': { en: 'last month', ko: '지난달' },
+});
 
 export type CostBy = 'service' | 'usage-type';
 
@@ -19,64 +49,58 @@ export interface CostArgs {
   by: CostBy;
 }
 
-const PERIOD_WORDS: Record<Period, string> = {
-  mtd: 'month to date',
-  '7d': 'last 7 days',
-  '30d': 'last 30 days',
-  'last-month': 'last month',
-};
+// Escaped: what was typed is echoed into mrkdwn ('<!channel>' must not reach Slack as a mention).
+const quoted = (input: unknown): string => code(String(input));
 
 const schema = z.object({
   args: z.array(z.string()).max(1),
   flags: z
     .object({
       period: z
-        .string({ error: 'needs a value: `mtd`, `7d`, `30d` or `last-month`' })
+        .string({ error: M.token('periodNeedsValue') })
         .transform((s) => s.toLowerCase())
-        .pipe(
-          z.enum(PERIODS, {
-            error: (iss) => `must be one of \`mtd\`, \`7d\`, \`30d\`, \`last-month\` (not ${code(String(iss.input))})`,
-          }),
-        )
+        .pipe(z.enum(PERIODS, { error: (iss) => M.token('periodOneOf', { input: quoted(iss.input) }) }))
         .optional(),
       by: z
-        .string({ error: 'needs a value: `service` or `usage-type`' })
+        .string({ error: M.token('byNeedsValue') })
         .transform((s) => s.toLowerCase())
-        .pipe(
-          z.enum(['service', 'usage-type'], {
-            error: (iss) => `must be \`service\` or \`usage-type\` (not ${code(String(iss.input))})`,
-          }),
-        )
+        .pipe(z.enum(['service', 'usage-type'], { error: (iss) => M.token('byOneOf', { input: quoted(iss.input) }) }))
         .optional(),
+      ...visibilityFlags,
     })
     .strict(),
 });
 
 export const cost = defineCommand<CostArgs>({
   verb: 'cost',
-  summary: 'What ECS and ECR cost: total, change, daily trend, forecast, per service (Cost Explorer, cached).',
+  summary: M.lazy('summary'),
   usage: COST_USAGE,
   examples: ['cost prod', 'cost web --period 30d', 'cost prod --period last-month --by usage-type'],
   kind: 'read',
+  booleanFlags: VISIBILITY_FLAGS,
   parse(raw, ctx) {
-    const { args, flags } = parseRaw({ verb: 'cost', usage: COST_USAGE }, schema, raw, ['period', 'by']);
+    const { args, flags } = parseRaw({ verb: 'cost', usage: COST_USAGE }, schema, raw, ['period', 'by', ...VISIBILITY_FLAGS]);
     const target = resolveServiceOrEnvironment(ctx, args[0], COST_USAGE);
     if (target.service && flags.by === 'service') {
       throw badInput(
-        `\`--by service\` splits an environment; ${code(target.service.alias)} is one service.`,
+        M.lazy('byServiceOfService', { service: code(target.service.alias) }),
         COST_USAGE,
-        `Try \`/ecs cost ${target.service.alias} --by usage-type\` or \`/ecs cost ${target.environment}\`.`,
+        M.lazy('byServiceHint', { a: `\`/ecs cost ${target.service.alias} --by usage-type\``, b: `\`/ecs cost ${target.environment}\`` }),
       );
     }
     return {
       args: { alias: target.service?.alias, period: flags.period ?? 'mtd', by: flags.by ?? 'service' },
       environment: target.environment,
       service: target.service,
+      visibility: visibilityOf(ctx.config, target.environment, flags, COST_USAGE),
     };
   },
-  ackText(parsed) {
-    const what = parsed.service ? `${code(parsed.service.alias)} in ${code(parsed.environment)}` : code(parsed.environment);
-    return `Adding up costs of ${what} (${PERIOD_WORDS[parsed.args.period]})…`;
+  ackText(parsed, locale) {
+    const t = M.in(locale);
+    const what = parsed.service
+      ? t('serviceIn', { service: code(parsed.service.alias), env: code(parsed.environment) })
+      : code(parsed.environment);
+    return t('ack', { what, period: t(parsed.args.period) });
   },
   async run(parsed, rt, inv) {
     const { runCost } = await import('./cost.run');

@@ -6,6 +6,14 @@ import { z } from 'zod';
 import { announceGuard, freezeEnvironment } from '../approvals/locks';
 import { parseRaw, positional, resolveEnvironment } from './args';
 import { defineCommand } from './types';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('commands.freeze', {
+  summary: {
+    en: 'Freeze an environment: every change there is refused until it is unfrozen.',
+    ko: '환경을 동결합니다. 동결을 해제할 때까지 그 환경의 모든 변경이 거절됩니다.',
+  },
+});
 import { reasonFlag, reasonWithoutQuotes } from './change-args';
 
 const USAGE = '/ecs freeze <environment> [--reason …]';
@@ -21,7 +29,7 @@ const schema = z.object({
 
 export const freeze = defineCommand<FreezeArgs>({
   verb: 'freeze',
-  summary: 'Freeze an environment: every change there is refused until it is unfrozen.',
+  summary: M.lazy('summary'),
   usage: USAGE,
   examples: ['freeze prod --reason "Black Friday"', 'freeze staging'],
   kind: 'admin',
@@ -31,8 +39,13 @@ export const freeze = defineCommand<FreezeArgs>({
     const environment = resolveEnvironment(ctx.config, args[0], USAGE);
     return { args: { reason: flags.reason }, environment };
   },
-  async inline(parsed, rt, inv) {
+  async inline(parsed, rt, inv, locale) {
     const guard = await freezeEnvironment(rt, parsed.environment, inv.userId, parsed.args.reason);
-    return announceGuard(rt, inv.channelId, { action: 'frozen', user: inv.userId, environment: parsed.environment, guard, now: rt.now() });
+    return announceGuard(
+      rt,
+      inv.channelId,
+      { action: 'frozen', user: inv.userId, environment: parsed.environment, guard, now: rt.now() },
+      locale,
+    );
   },
 });

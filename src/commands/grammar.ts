@@ -6,7 +6,28 @@
  * Slack rewrites mentions, channels and links into.
  */
 import { badInput } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import { escapeMrkdwn, truncate } from '../slack/text';
+
+const M = defineMessages('commands.grammar', {
+  openQuote: {
+    en: 'A quote is not closed. Put the closing quote after the value, e.g. `--reason "hotfix for checkout"`.',
+    ko: '따옴표가 닫히지 않았습니다. 값 뒤에 닫는 따옴표를 붙여 주세요. 예: `--reason "결제 오류 핫픽스"`',
+  },
+  tooLong: {
+    en: 'That command is {n} characters long; the most I accept is {max}.',
+    ko: '명령이 {n}자입니다. 최대 {max}자까지 받을 수 있습니다.',
+  },
+  tooLongHint: { en: 'Shorten the reason or other free text.', ko: '사유 등 자유 입력 부분을 줄여 주세요.' },
+  valueTooLong: {
+    en: 'One value is {n} characters long ({value}); the most I accept is {max}.',
+    ko: '값 하나가 {n}자입니다({value}). 최대 {max}자까지 받을 수 있습니다.',
+  },
+  valueTooLongHint: {
+    en: 'Check for a pasted log line or a missing space.',
+    ko: '로그 줄을 통째로 붙여 넣었거나 띄어쓰기가 빠지지 않았는지 확인해 주세요.',
+  },
+});
 
 export interface RawArgs {
   verb: string;
@@ -71,8 +92,7 @@ export function tokenize(text: string): string[] {
     cur += ch;
     inToken = true;
   }
-  if (close !== undefined)
-    throw badInput('A quote is not closed. Put the closing quote after the value, e.g. `--reason "hotfix for checkout"`.');
+  if (close !== undefined) throw badInput(M.lazy('openQuote'));
   if (inToken) tokens.push(cur);
   return tokens;
 }
@@ -83,11 +103,7 @@ const DASH_FLAG = /^(?:--|\u2014|\u2013|\u2212)([A-Za-z][\w-]*)(?:=(.*))?$/s;
 export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new Set()): RawArgs {
   const normalized = normalizeSlackText(text).trim();
   if (normalized.length > MAX_TEXT) {
-    throw badInput(
-      `That command is ${normalized.length} characters long; the most I accept is ${MAX_TEXT}.`,
-      undefined,
-      'Shorten the reason or other free text.',
-    );
+    throw badInput(M.lazy('tooLong', { n: normalized.length, max: MAX_TEXT }), undefined, M.lazy('tooLongHint'));
   }
   const tokens = tokenize(normalized);
   const [verb = '', ...rest] = tokens;
@@ -113,9 +129,9 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
   for (const value of [verb, ...positionals, ...checked]) {
     if (typeof value === 'string' && value.length > MAX_TOKEN) {
       throw badInput(
-        `One value is ${value.length} characters long (\`${escapeMrkdwn(truncate(value, 40))}\`); the most I accept is ${MAX_TOKEN}.`,
+        M.lazy('valueTooLong', { n: value.length, value: `\`${escapeMrkdwn(truncate(value, 40))}\``, max: MAX_TOKEN }),
         undefined,
-        'Check for a pasted log line or a missing space.',
+        M.lazy('valueTooLongHint'),
       );
     }
   }

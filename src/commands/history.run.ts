@@ -15,7 +15,32 @@ import { awsError, isUnavailableApi } from '../aws/errors';
 import type { Runtime } from '../runtime';
 import type { HistoryArgs } from './history';
 import { pipelineBySlot } from '../redis/slots';
-import { answer } from './readers.run';
+import { answer, audienceOf } from './readers.run';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('commands.history.run', {
+  noAudit: {
+    en: "The bot's audit trail could not be read (Redis is unreachable), so who asked and who approved is missing and no deployment can be attributed to the bot.",
+    ko: '봇의 감사 기록을 읽지 못해(Redis에 연결할 수 없음) 요청자와 승인자가 빠졌고, 어느 배포가 봇의 것인지 알 수 없습니다.',
+  },
+  noRevisions: {
+    en: "ECS did not describe the deployments' revisions, so their task definitions and images are missing: {why}",
+    ko: 'ECS가 배포의 리비전을 알려 주지 않아 작업 정의와 이미지가 빠졌습니다: {why}',
+  },
+  noEcsListDenied: {
+    en: "ECS's own deployment list is not available to the bot here (AWS denied `ecs:ListServiceDeployments` to the bot's role), so this shows the bot's own changes only.",
+    ko: '이 환경에서는 봇이 ECS의 배포 목록을 볼 수 없어(AWS가 봇 역할에 `ecs:ListServiceDeployments`를 거부함) 봇이 한 변경만 보여 줍니다.',
+  },
+  noEcsListApi: {
+    en: "ECS's own deployment list is not available to the bot here (`ListServiceDeployments`), so this shows the bot's own changes only.",
+    ko: '이 환경에서는 봇이 ECS의 배포 목록(`ListServiceDeployments`)을 쓸 수 없어 봇이 한 변경만 보여 줍니다.',
+  },
+  noEcsList: {
+    en: "ECS's own deployment list could not be read, so deployments made outside the bot are not shown: {why}",
+    ko: 'ECS의 배포 목록을 읽지 못해 봇 밖에서 한 배포는 보여 주지 못합니다: {why}',
+  },
+});
 import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
 
@@ -23,8 +48,8 @@ import type { Invocation } from '../slack/invocation';
 const ENTRIES_PER_ROW = 12;
 
 /** Why a read failed, for a note: the classified answer (src/aws/errors.ts), never the SDK's own text. */
-function reasonOf(err: unknown): string {
-  return isBotError(err) ? err.userMessage : awsError(err, { action: 'read the deployment history' }).userMessage;
+function reasonOf(err: unknown, locale: Locale): string {
+  return isBotError(err) ? err.userMessageIn(locale) : awsError(err, { action: 'read the deployment history' }).userMessageIn(locale);
 }
 
 /** ECS ids the bot marked as its own (one GET each: the keys live in different slots). */
@@ -59,6 +84,8 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
   const svc = parsed.service!;
   const { alias, limit } = parsed.args;
   const log = rt.log.child({ invocation: inv.id, verb: 'history', service: alias });
+  const audience = await audienceOf(rt, inv, parsed);
+  const t = M.in(audience.locale);
   const notes: string[] = [];
 
   let runs: BotRun[] = [];
@@ -70,9 +97,7 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
       return true;
     } catch (err) {
       log.warn('history: audit trail unreadable', { err });
-      notes.push(
-        "The bot's audit trail could not be read (Redis is unreachable), so who asked and who approved is missing and no deployment can be attributed to the bot.",
-      );
+      notes.push(t('noAudit'));
       return false;
     }
   })();
@@ -87,17 +112,17 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
       for (const r of await describeServiceRevisions(ecs, revArns)) if (r.serviceRevisionArn) revisions.set(r.serviceRevisionArn, r);
     } catch (err) {
       log.warn('history: service revisions unreadable', { err });
-      notes.push(`ECS did not describe the deployments' revisions, so their task definitions and images are missing: ${reasonOf(err)}`);
+      notes.push(t('noRevisions', { why: reasonOf(err, audience.locale) }));
     }
     deployments = briefs.map((b) => toDeploymentRow(b, revisions, svc.container)).filter((d) => d.id);
   } catch (err) {
     log.warn('history: ECS deployment list unreadable', { err });
     notes.push(
       isBotError(err) && err.code === 'AWS_ACCESS_DENIED'
-        ? "ECS's own deployment list is not available to the bot here (AWS denied `ecs:ListServiceDeployments` to the bot's role), so this shows the bot's own changes only."
+        ? t('noEcsListDenied')
         : isUnavailableApi(err)
-          ? "ECS's own deployment list is not available to the bot here (`ListServiceDeployments`), so this shows the bot's own changes only."
-          : `ECS's own deployment list could not be read, so deployments made outside the bot are not shown: ${reasonOf(err)}`,
+          ? t('noEcsListApi')
+          : t('noEcsList', { why: reasonOf(err, audience.locale) }),
     );
   }
 
@@ -112,15 +137,10 @@ export async function runHistory(parsed: Parsed<HistoryArgs>, rt: Runtime, inv: 
   await answer(
     rt,
     inv,
-    historyMessage({
-      service: alias,
-      environment: parsed.environment,
-      rows,
-      limit,
-      notes,
-      now: rt.now(),
-      auditAvailable: redisAvailable,
-      locale: rt.config.slack.language,
-    }),
+    historyMessage(
+      { service: alias, environment: parsed.environment, rows, limit, notes, now: rt.now(), auditAvailable: redisAvailable },
+      audience.locale,
+    ),
+    audience,
   );
 }

@@ -13,7 +13,29 @@ import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { ImagesArgs } from './images';
-import { answer, describeConfiguredService } from './readers.run';
+import { answer, audienceOf, describeConfiguredService } from './readers.run';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('commands.images.run', {
+  notEcr: {
+    en: 'Container {container} of {service} runs {image}, which is not an ECR image, so there are no ECR tags to list.',
+    ko: '{service}의 {container} 컨테이너가 실행하는 {image} 이미지는 ECR 이미지가 아니라서 보여 줄 ECR 태그가 없습니다.',
+  },
+  notEcrHint: {
+    en: "If the service's images are in ECR, set `services.{alias}.repository` in chatops.yml.",
+    ko: '서비스 이미지가 ECR에 있다면 chatops.yml에 `services.{alias}.repository`를 설정하세요.',
+  },
+  unknownImage: { en: '(unknown image)', ko: '(알 수 없는 이미지)' },
+  noRepository: { en: 'ECR has no repository {repository} in {region}.', ko: '{region}의 ECR에 {repository} 리포지토리가 없습니다.' },
+  checkRepository: {
+    en: 'Check `services.{alias}.repository` in chatops.yml (the repository name, not its URI).',
+    ko: 'chatops.yml의 `services.{alias}.repository`를 확인하세요 (URI가 아니라 리포지토리 이름).',
+  },
+  fromImage: {
+    en: 'The name comes from the image of container {container}; set `services.{alias}.repository` in chatops.yml to override it.',
+    ko: '이 이름은 {container} 컨테이너의 이미지에서 가져왔습니다. 바꾸려면 chatops.yml에 `services.{alias}.repository`를 설정하세요.',
+  },
+});
 import { parseImage } from './render/common';
 import { ecrRepositoryOf } from '../deploy/refs';
 import { imagesMessage, type RunningImage } from './render/images';
@@ -41,8 +63,9 @@ function repositoryOf(svc: ResolvedService, image: string | undefined): { reposi
   if (svc.repository) return { repositoryName: svc.repository, region: ecr?.region ?? svc.env.region, registryId: ecr?.registryId };
   if (ecr) return ecr;
   throw new BotError('CONFIG', `image ${image} of ${svc.alias} is not in ECR`, {
-    userMessage: `Container ${code(svc.container)} of ${code(svc.alias)} runs ${code(image ?? '(unknown image)')}, which is not an ECR image, so there are no ECR tags to list.`,
-    hint: `If the service's images are in ECR, set \`services.${svc.alias}.repository\` in chatops.yml.`,
+    userMessage: (l) =>
+      M.in(l)('notEcr', { container: code(svc.container), service: code(svc.alias), image: code(image ?? M.in(l)('unknownImage')) }),
+    hint: M.lazy('notEcrHint', { alias: svc.alias }),
   });
 }
 
@@ -53,10 +76,10 @@ async function listImages(rt: Runtime, repo: { repositoryName: string; region: s
     const cause = err instanceof BotError ? err.cause : err;
     if (awsErrorName(cause) === 'RepositoryNotFoundException') {
       throw new BotError('CONFIG', `repository ${repo.repositoryName} not found in ${repo.region}`, {
-        userMessage: `ECR has no repository ${code(repo.repositoryName)} in ${code(repo.region)}.`,
+        userMessage: M.lazy('noRepository', { repository: code(repo.repositoryName), region: code(repo.region) }),
         hint: svc.repository
-          ? `Check \`services.${svc.alias}.repository\` in chatops.yml (the repository name, not its URI).`
-          : `The name comes from the image of container ${code(svc.container)}; set \`services.${svc.alias}.repository\` in chatops.yml to override it.`,
+          ? M.lazy('checkRepository', { alias: svc.alias })
+          : M.lazy('fromImage', { container: code(svc.container), alias: svc.alias }),
         cause,
       });
     }
@@ -84,20 +107,25 @@ export async function runImages(parsed: Parsed<ImagesArgs>, rt: Runtime, inv: In
     const ref = parseImage(image);
     running = [{ digest: ref.digest, tag: ref.digest ? undefined : ref.tag, ref: image, tasks: service.runningCount ?? 0 }];
   }
+  const audience = await audienceOf(rt, inv, parsed);
   await answer(
     rt,
     inv,
-    imagesMessage({
-      alias: svc.alias,
-      environment: svc.environment,
-      repositoryName: repo.repositoryName,
-      region: repo.region,
-      consoleUrl: repositoryUrl(repo.region, repo.registryId, repo.repositoryName),
-      images: all,
-      limit: parsed.args.limit,
-      running,
-      partial: all.length >= MAX_ECR_PAGES * 1000,
-      now: rt.now(),
-    }),
+    imagesMessage(
+      {
+        alias: svc.alias,
+        environment: svc.environment,
+        repositoryName: repo.repositoryName,
+        region: repo.region,
+        consoleUrl: repositoryUrl(repo.region, repo.registryId, repo.repositoryName),
+        images: all,
+        limit: parsed.args.limit,
+        running,
+        partial: all.length >= MAX_ECR_PAGES * 1000,
+        now: rt.now(),
+      },
+      audience.locale,
+    ),
+    audience,
   );
 }

@@ -1,17 +1,33 @@
 /**
- * `/ecs images <service> [--limit N]`: the newest tags of the service's ECR repository, with
- * digest, push time, size, scan findings, and which one runs now. AWS part: ./images.run.ts.
+ * `/ecs images <service> [--limit N] [--private]`: the newest tags of the service's ECR repository,
+ * with digest, push time, size, scan findings, and which one runs now. AWS part: ./images.run.ts.
  */
 import { z } from 'zod';
 import { code } from '../slack/text';
 import { badInput } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import { parseRaw, resolveService, wholeNumber } from './args';
 import { knownServices } from './logs';
 import { defineCommand } from './types';
+import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
 
-const IMAGES_USAGE = '/ecs images <service> [--limit N]';
+const IMAGES_USAGE = '/ecs images <service> [--limit N] [--private]';
 const DEFAULT_IMAGES = 10;
 const MAX_IMAGES = 30;
+
+const M = defineMessages('commands.images', {
+  summary: {
+    en: 'Recent images of a service in ECR: tag, digest, pushed, size, scan findings, and which one runs now.',
+    ko: 'ECR에 있는 서비스의 최근 이미지: 태그, 다이제스트, 푸시 시각, 크기, 스캔 결과, 지금 실행 중인 이미지를 보여 줍니다.',
+  },
+  ack: { en: 'Looking up images of {service} in {env}…', ko: '{env}의 {service} 이미지를 찾는 중…' },
+  nameService: {
+    en: 'Name the service whose images you want, e.g. `/ecs images web`.',
+    ko: '이미지를 볼 서비스를 지정해 주세요. 예: `/ecs images web`',
+  },
+  needsNumber: { en: 'needs a number, e.g. `--limit 20`', ko: '숫자가 필요합니다. 예: `--limit 20`' },
+  imageCount: { en: 'the image count', ko: '이미지 수' },
+});
 
 export interface ImagesArgs {
   alias: string;
@@ -23,28 +39,34 @@ const schema = z.object({
   flags: z
     .object({
       limit: z
-        .string({ error: 'needs a number, e.g. `--limit 20`' })
-        .pipe(wholeNumber('the image count', 1, MAX_IMAGES))
+        .string({ error: M.token('needsNumber') })
+        .pipe(wholeNumber(M.token('imageCount'), 1, MAX_IMAGES))
         .optional(),
+      ...visibilityFlags,
     })
     .strict(),
 });
 
 export const images = defineCommand<ImagesArgs>({
   verb: 'images',
-  summary: 'Recent images of a service in ECR: tag, digest, pushed, size, scan findings, and which one runs now.',
+  summary: M.lazy('summary'),
   usage: IMAGES_USAGE,
   examples: ['images web', 'images worker --limit 20'],
   kind: 'read',
+  booleanFlags: VISIBILITY_FLAGS,
   parse(raw, ctx) {
-    const { args, flags } = parseRaw({ verb: 'images', usage: IMAGES_USAGE }, schema, raw, ['limit']);
-    if (!args[0])
-      throw badInput('Name the service whose images you want, e.g. `/ecs images web`.', IMAGES_USAGE, knownServices(ctx.config));
+    const { args, flags } = parseRaw({ verb: 'images', usage: IMAGES_USAGE }, schema, raw, ['limit', ...VISIBILITY_FLAGS]);
+    if (!args[0]) throw badInput(M.lazy('nameService'), IMAGES_USAGE, knownServices(ctx.config));
     const service = resolveService(ctx.config, args[0], IMAGES_USAGE);
-    return { args: { alias: service.alias, limit: flags.limit ?? DEFAULT_IMAGES }, environment: service.environment, service };
+    return {
+      args: { alias: service.alias, limit: flags.limit ?? DEFAULT_IMAGES },
+      environment: service.environment,
+      service,
+      visibility: visibilityOf(ctx.config, service.environment, flags, IMAGES_USAGE),
+    };
   },
-  ackText(parsed) {
-    return `Looking up images of ${code(parsed.args.alias)} in ${code(parsed.environment)}…`;
+  ackText(parsed, locale) {
+    return M.in(locale)('ack', { service: code(parsed.args.alias), env: code(parsed.environment) });
   },
   async run(parsed, rt, inv) {
     const { runImages } = await import('./images.run');

@@ -15,6 +15,10 @@ import { defineCommand } from './types';
 const USAGE = '/ecs lock! <service> --reason "…"';
 
 const text = defineMessages('commands.lock-steal', {
+  summary: {
+    en: 'Lock a service, taking over a lock someone else holds (they are told directly); the reason is required.',
+    ko: '다른 사람이 건 잠금을 넘겨받아 서비스를 잠급니다 (그 사람에게 직접 알립니다). 사유가 필요합니다.',
+  },
   needReason: {
     en: 'Taking over a lock needs a reason the previous holder will read, e.g. `/ecs lock! {service} --reason "hotfix for the checkout outage"`.',
     ko: '잠금을 넘겨받으려면 이전 잠금자가 읽을 사유가 필요합니다. 예: `/ecs lock! {service} --reason "결제 장애 핫픽스"`.',
@@ -33,7 +37,7 @@ const schema = z.object({
 
 export const lockSteal = defineCommand<LockStealArgs>({
   verb: 'lock!',
-  summary: 'Lock a service, taking over a lock someone else holds (they are told directly); the reason is required.',
+  summary: text.lazy('summary'),
   usage: USAGE,
   examples: ['lock! web --reason "hotfix for the checkout outage"'],
   kind: 'change',

@@ -8,6 +8,14 @@ import { lockService, announceGuard } from '../approvals/locks';
 import { parseRaw, positional, resolveService } from './args';
 import { reasonFlag, reasonWithoutQuotes } from './change-args';
 import { defineCommand } from './types';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('commands.lock', {
+  summary: {
+    en: 'Lock a service: changes to it are refused until it is unlocked.',
+    ko: '서비스를 잠급니다. 잠금을 풀 때까지 그 서비스의 변경은 거절됩니다.',
+  },
+});
 
 const USAGE = '/ecs lock <service> [--reason …]';
 
@@ -23,7 +31,7 @@ const schema = z.object({
 
 export const lock = defineCommand<LockArgs>({
   verb: 'lock',
-  summary: 'Lock a service: changes to it are refused until it is unlocked.',
+  summary: M.lazy('summary'),
   usage: USAGE,
   examples: ['lock web --reason "migrating the orders table"', 'lock worker'],
   kind: 'change',
@@ -35,15 +43,20 @@ export const lock = defineCommand<LockArgs>({
     const service = resolveService(ctx.config, args[0], USAGE);
     return { args: { alias: service.alias, reason: flags.reason }, environment: service.environment, service };
   },
-  async inline(parsed, rt, inv) {
+  async inline(parsed, rt, inv, locale) {
     const guard = await lockService(rt, parsed.environment, parsed.args.alias, inv.userId, parsed.args.reason);
-    return announceGuard(rt, inv.channelId, {
-      action: 'locked',
-      user: inv.userId,
-      environment: parsed.environment,
-      service: parsed.args.alias,
-      guard,
-      now: rt.now(),
-    });
+    return announceGuard(
+      rt,
+      inv.channelId,
+      {
+        action: 'locked',
+        user: inv.userId,
+        environment: parsed.environment,
+        service: parsed.args.alias,
+        guard,
+        now: rt.now(),
+      },
+      locale,
+    );
   },
 });

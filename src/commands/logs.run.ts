@@ -14,9 +14,22 @@ import { errorReply } from '../slack/reply';
 import { BotError } from '../errors';
 import type { Runtime } from '../runtime';
 import { LOGS_USAGE, resolveWindow, type LogsArgs, type LogWindow } from './logs';
-import { describeConfiguredService } from './readers.run';
-import { answerInvocation } from '../slack/reply';
-import type { SlackMessage } from '../slack/blocks';
+import { answer, audienceOf, describeConfiguredService } from './readers.run';
+import { defineMessages } from '../i18n/catalog';
+import { notificationText } from '../slack/text';
+
+const M = defineMessages('commands.logs.run', {
+  noStopped: {
+    en: 'No task of {service} has stopped recently (ECS keeps stopped tasks for about an hour), so there is no previous task to read.',
+    ko: '최근에 중지된 {service} 작업이 없어 읽을 이전 작업이 없습니다 (ECS는 중지된 작업을 1시간쯤만 보관합니다).',
+  },
+  noStoppedHint: {
+    en: "Read the whole service's older logs with `--since`, e.g. `/ecs logs {alias} --since 6h`.",
+    ko: '서비스 전체의 더 오래된 로그는 `--since`로 보세요. 예: `/ecs logs {alias} --since 6h`',
+  },
+  noTaskDefinition: { en: 'ECS reports no task definition for {service}.', ko: 'ECS가 {service} 서비스의 작업 정의를 알려 주지 않습니다.' },
+  noFile: { en: ':paperclip: I could not attach the full result as a file.', ko: ':paperclip: 전체 결과를 파일로 붙이지 못했습니다.' },
+});
 import { logsAnswer, logTarget } from './render/logs';
 import type { Parsed } from './types';
 import type { Invocation } from '../slack/invocation';
@@ -37,8 +50,8 @@ async function lastStoppedTask(rt: Runtime, parsed: Parsed<LogsArgs>): Promise<T
   const last = tasks.sort((a, b) => stopTime(b) - stopTime(a))[0];
   if (!last) {
     throw new BotError('NOT_FOUND', `no stopped task for ${svc.service}`, {
-      userMessage: `No task of ${code(svc.alias)} has stopped recently (ECS keeps stopped tasks for about an hour), so there is no previous task to read.`,
-      hint: `Read the whole service's older logs with \`--since\`, e.g. \`/ecs logs ${svc.alias} --since 6h\`.`,
+      userMessage: M.lazy('noStopped', { service: code(svc.alias) }),
+      hint: M.lazy('noStoppedHint', { alias: svc.alias }),
     });
   }
   return last;
@@ -47,8 +60,6 @@ async function lastStoppedTask(rt: Runtime, parsed: Parsed<LogsArgs>): Promise<T
 export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const svc = parsed.service!;
   const a = parsed.args;
-  const isPrivate = a.visibility !== 'public';
-  const say = (msg: SlackMessage): Promise<void> => answerInvocation(rt, inv, msg, { inChannel: !isPrivate });
   const now = rt.now();
   const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await describeConfiguredService(rt, svc);
@@ -75,7 +86,7 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
   }
   if (!tdArn)
     throw new BotError('NOT_FOUND', `service ${svc.service} has no task definition`, {
-      userMessage: `ECS reports no task definition for ${code(svc.service)}.`,
+      userMessage: M.lazy('noTaskDefinition', { service: code(svc.service) }),
     });
 
   const { taskDefinition } = await describeTaskDefinition(ecs, tdArn);
@@ -103,45 +114,52 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
     { region: target.region, groupSource: target.groupSource },
     DEFAULT_LOG_BOUNDS,
   );
-  const { message, file } = logsAnswer({
-    alias: svc.alias,
-    environment: svc.environment,
-    container,
-    logGroup: target.logGroup,
-    region: target.region,
-    window,
-    filter: a.filter,
-    taskId,
-    previous,
-    events: result.events,
-    limit: a.limit,
-    more: result.more,
-    incomplete: result.incomplete,
-    oldestFirst: !result.newestFirst,
-    notes: target.notes,
-    consoleUrl: logEventsUrl({
-      region: target.region,
+  const audience = await audienceOf(rt, inv, parsed);
+  const { message, file } = logsAnswer(
+    {
+      alias: svc.alias,
+      environment: svc.environment,
+      container,
       logGroup: target.logGroup,
-      streamPrefix: target.streamPrefix,
-      startMs: window.start,
-      endMs: window.end,
-      filterPattern: a.filter,
-    }),
-    now,
-    fileInDm: isPrivate,
-  });
-  await say(message);
+      region: target.region,
+      window,
+      filter: a.filter,
+      taskId,
+      previous,
+      events: result.events,
+      limit: a.limit,
+      more: result.more,
+      incomplete: result.incomplete,
+      oldestFirst: !result.newestFirst,
+      notes: target.notes,
+      consoleUrl: logEventsUrl({
+        region: target.region,
+        logGroup: target.logGroup,
+        streamPrefix: target.streamPrefix,
+        startMs: window.start,
+        endMs: window.end,
+        filterPattern: a.filter,
+      }),
+      now,
+      fileInDm: !audience.inChannel,
+    },
+    audience.locale,
+  );
+  await answer(rt, inv, message, audience);
   if (file) {
     try {
       // A private answer's file goes to a direct message with the requester only.
-      const where = isPrivate ? await rt.slack.openDm(inv.userId) : inv.channelId;
+      const where = !audience.inChannel ? await rt.slack.openDm(inv.userId) : inv.channelId;
       await rt.slack.uploadText(where, { filename: file.filename, content: file.content, title: file.title });
     } catch (err) {
-      const reply = errorReply(err, rt.log.child({ invocation: inv.id }));
-      await say({
-        text: `I could not attach the full log file: ${reply.text}`,
-        blocks: [section(':paperclip: I could not attach the full result as a file.'), ...reply.blocks],
-      });
+      const reply = errorReply(err, rt.log.child({ invocation: inv.id }), audience.locale);
+      const note = M.in(audience.locale)('noFile');
+      await answer(
+        rt,
+        inv,
+        { text: `${notificationText(note)} ${reply.text}`, blocks: [section(note), ...reply.blocks], locale: audience.locale },
+        audience,
+      );
     }
   }
 }

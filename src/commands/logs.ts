@@ -1,19 +1,82 @@
 /**
  * `/ecs logs <service> [--since 15m|2h|3d|ISO] [--until …] [--filter PATTERN] [--limit N]
- *  [--container NAME] [--task ID] [--previous]`: recent CloudWatch Logs lines of a service's
- * containers. Parsing and the time window are pure (here); the AWS part is ./logs.run.ts.
+ *  [--container NAME] [--task ID] [--previous] [--private|--public]`: recent CloudWatch Logs lines
+ * of a service's containers. Parsing and the time window are pure (here); the AWS part is
+ * ./logs.run.ts. Who sees the answer follows the environment's `visibility.logs` (./visibility.ts).
  */
 import { z } from 'zod';
 import { code, escapeMrkdwn } from '../slack/text';
 import { parseDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
+import { defineMessages, type Localized } from '../i18n/catalog';
 import { badInput } from '../errors';
-import { parseRaw, resolveService, wholeNumber } from './args';
+import { argsText, parseRaw, resolveService, wholeNumber } from './args';
 import type { Config } from '../config/schema';
 import { defineCommand } from './types';
+import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
 
 export const LOGS_USAGE =
   '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous] [--public|--private]';
+
+const M = defineMessages('commands.logs', {
+  summary: {
+    en: 'Recent log lines of a service (CloudWatch Logs), newest last, with secrets masked.',
+    ko: '서비스의 최근 로그(CloudWatch Logs)를 보여 줍니다. 최신 줄이 맨 아래, 비밀 값은 가려집니다.',
+  },
+  timeHelp: {
+    en: 'Write a duration before now like `15m`, `2h`, `3d`, or a UTC time like `2025-05-17T09:30Z`.',
+    ko: '`15m`, `2h`, `3d`처럼 지금부터 거슬러 올라갈 기간을 쓰거나, `2025-05-17T09:30Z`처럼 UTC 시각을 쓰세요.',
+  },
+  notATime: { en: '{flag} is not a time. {help}', ko: '{flag}: 시각으로 읽을 수 없습니다. {help}' },
+  emptyWindow: {
+    en: '`--until` is not after `--since`: the window is empty.',
+    ko: '`--until` 시각이 `--since`보다 늦지 않아 조회 구간이 비었습니다.',
+  },
+  emptyWindowHint: {
+    en: 'Put the earlier time in `--since`, e.g. `--since 3h --until 1h`.',
+    ko: '이른 시각을 `--since`에 쓰세요. 예: `--since 3h --until 1h`',
+  },
+  tooWide: {
+    en: 'That window is {length} long; I search at most {max} at a time.',
+    ko: '조회 구간이 {length}입니다. 한 번에 최대 {max}까지만 찾습니다.',
+  },
+  tooWideHint: {
+    en: 'Narrow it with `--since`/`--until`, or use CloudWatch Logs Insights for longer ranges.',
+    ko: '`--since`/`--until`로 좁히거나, 더 긴 구간은 CloudWatch Logs Insights를 쓰세요.',
+  },
+  future: { en: '`--since` is in the future: there are no logs there yet.', ko: '`--since` 시각이 미래라 아직 로그가 없습니다.' },
+  needsValue: { en: 'needs a value, e.g. `--{flag} {example}`', ko: '값이 필요합니다. 예: `--{flag} {example}`' },
+  needsPattern: { en: 'needs a pattern, e.g. `--filter ERROR`', ko: '패턴이 필요합니다. 예: `--filter ERROR`' },
+  patternTooLong: { en: 'is longer than the 1024 characters CloudWatch accepts', ko: 'CloudWatch가 받는 1024자보다 깁니다' },
+  needsNumber: { en: 'needs a number, e.g. `--limit 200`', ko: '숫자가 필요합니다. 예: `--limit 200`' },
+  lineCount: { en: 'the line count', ko: '줄 수' },
+  containerName: {
+    en: 'must be a container name from the task definition (letters, digits, _ and -)',
+    ko: '작업 정의에 있는 컨테이너 이름이어야 합니다 (영문자, 숫자, _, -)',
+  },
+  taskId: {
+    en: 'must be a task id (32 hex characters, or the first 8 that `/ecs status` shows) or a task ARN',
+    ko: '작업 ID(16진수 32자, 또는 `/ecs status`에 나오는 앞 8자)나 작업 ARN이어야 합니다',
+  },
+  noValue: { en: 'takes no value: write just `--previous`', ko: '값을 받지 않습니다. `--previous`만 쓰세요' },
+  nameService: {
+    en: 'Name the service whose logs you want, e.g. `/ecs logs web --since 1h`.',
+    ko: '로그를 볼 서비스를 지정해 주세요. 예: `/ecs logs web --since 1h`',
+  },
+  taskAndPrevious: {
+    en: '`--task` and `--previous` both pick a task: use one of them.',
+    ko: '`--task`, `--previous` 옵션은 둘 다 작업을 고릅니다. 하나만 쓰세요.',
+  },
+  ack: { en: 'Fetching logs of {service} in {env} ({what})…', ko: '{env}의 {service} 로그를 가져오는 중 ({what})…' },
+  whatPrevious: { en: 'the most recently stopped task', ko: '가장 최근에 중지된 작업' },
+  whatTask: { en: 'task {task}', ko: '작업 {task}' },
+  whatLast: { en: 'the last {duration}', ko: '최근 {duration}' },
+  whatRange: { en: 'the requested range', ko: '요청한 구간' },
+  onlyYou: {
+    en: ' (only you will see them; `--public` shares them with the channel)',
+    ko: ' (나만 볼 수 있습니다. 채널에 공유하려면 `--public`을 쓰세요)',
+  },
+});
 
 const DEFAULT_SINCE_MS = 15 * 60_000;
 const DEFAULT_LIMIT = 50;
@@ -34,19 +97,11 @@ export interface LogsArgs {
   /** Task id or its leading characters (stream names are matched by prefix). */
   task?: string;
   previous: boolean;
-  /**
-   * Who sees the answer: `private` answers only the requester (ephemeral, the file in a direct
-   * message), `public` the channel. From `--public` / `--private`, else the environment's
-   * `visibility` (private unless chatops.yml says otherwise).
-   */
-  visibility: Visibility;
 }
-
-export type Visibility = 'private' | 'public';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
-const TIME_HELP = 'Write a duration before now like `15m`, `2h`, `3d`, or a UTC time like `2025-05-17T09:30Z`.';
+const TIME_HELP = M.lazy('timeHelp');
 
 /** Parse `15m` / `2h30m` / `now` / `2025-05-17` / `2025-05-17T09:30` / `2025-05-17T09:30:00+02:00`. Times without a zone are UTC. */
 export function parseTimeSpec(text: string, flag: string): TimeSpec {
@@ -72,7 +127,7 @@ export function parseTimeSpec(text: string, flag: string): TimeSpec {
       return { at };
     }
   }
-  throw badInput(`\`--${flag} ${escapeMrkdwn(t.replace(/`/g, "'"))}\` is not a time. ${TIME_HELP}`, LOGS_USAGE);
+  throw badInput(M.lazy('notATime', { flag: `\`--${flag} ${escapeMrkdwn(t.replace(/`/g, "'"))}\``, help: TIME_HELP }), LOGS_USAGE);
 }
 
 export interface LogWindow {
@@ -81,16 +136,12 @@ export interface LogWindow {
 }
 
 /** Why a window from `start` to `end` (ms) cannot be searched, or undefined when it can. */
-function windowProblem(start: number, end: number): { message: string; hint: string } | undefined {
-  if (end <= start)
-    return {
-      message: '`--until` is not after `--since`: the window is empty.',
-      hint: 'Put the earlier time in `--since`, e.g. `--since 3h --until 1h`.',
-    };
+function windowProblem(start: number, end: number): { message: Localized; hint: Localized } | undefined {
+  if (end <= start) return { message: M.lazy('emptyWindow'), hint: M.lazy('emptyWindowHint') };
   if (end - start > MAX_WINDOW_MS) {
     return {
-      message: `That window is ${formatDuration(end - start)} long; I search at most ${formatDuration(MAX_WINDOW_MS)} at a time.`,
-      hint: 'Narrow it with `--since`/`--until`, or use CloudWatch Logs Insights for longer ranges.',
+      message: (l) => M.in(l)('tooWide', { length: formatDuration(end - start, l), max: formatDuration(MAX_WINDOW_MS, l) }),
+      hint: M.lazy('tooWideHint'),
     };
   }
   return undefined;
@@ -119,13 +170,13 @@ export function resolveWindow(
   const abs = (t: TimeSpec): number => ('ago' in t ? now - t.ago : t.at);
   const end = until ? abs(until) : now;
   const start = since ? abs(since) : end - defaultSinceMs;
-  if (start >= now) throw badInput('`--since` is in the future: there are no logs there yet.', LOGS_USAGE, TIME_HELP);
+  if (start >= now) throw badInput(M.lazy('future'), LOGS_USAGE, TIME_HELP);
   const problem = windowProblem(start, end);
   if (problem) throw badInput(problem.message, LOGS_USAGE, problem.hint);
   return { start, end: Math.min(end, now) };
 }
 
-const valueOf = (flag: string, example: string) => z.string({ error: `needs a value, e.g. \`--${flag} ${example}\`` });
+const valueOf = (flag: string, example: string) => z.string({ error: M.token('needsValue', { flag, example }) });
 
 const TASK_ID = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/[A-Za-z0-9_-]+\/)?([a-f0-9]{4,32})$/i;
 
@@ -136,61 +187,48 @@ const schema = z.object({
       since: valueOf('since', '2h').optional(),
       until: valueOf('until', '30m').optional(),
       filter: valueOf('filter', 'ERROR')
-        .pipe(
-          z.string().min(1, 'needs a pattern, e.g. `--filter ERROR`').max(1024, 'is longer than the 1024 characters CloudWatch accepts'),
-        )
+        .pipe(z.string().min(1, M.token('needsPattern')).max(1024, M.token('patternTooLong')))
         .optional(),
       limit: z
-        .string({ error: 'needs a number, e.g. `--limit 200`' })
-        .pipe(wholeNumber('the line count', 1, MAX_LIMIT))
+        .string({ error: M.token('needsNumber') })
+        .pipe(wholeNumber(M.token('lineCount'), 1, MAX_LIMIT))
         .optional(),
       container: valueOf('container', 'web')
-        .regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be a container name from the task definition (letters, digits, _ and -)')
+        .regex(/^[A-Za-z0-9_-]{1,255}$/, M.token('containerName'))
         .optional(),
-      task: valueOf('task', 'a1b2c3d4')
-        .regex(TASK_ID, 'must be a task id (32 hex characters, or the first 8 that `/ecs status` shows) or a task ARN')
-        .optional(),
-      previous: z.literal(true, { error: 'takes no value: write just `--previous`' }).optional(),
-      public: z.literal(true, { error: 'takes no value: write just `--public`' }).optional(),
-      private: z.literal(true, { error: 'takes no value: write just `--private`' }).optional(),
+      task: valueOf('task', 'a1b2c3d4').regex(TASK_ID, M.token('taskId')).optional(),
+      previous: z.literal(true, { error: M.token('noValue') }).optional(),
+      ...visibilityFlags,
     })
     .strict(),
 });
 
 /** "Services: `web`, `worker`." for a hint. */
-export function knownServices(config: Config): string {
-  return `Services: ${
-    Object.keys(config.services)
-      .map((n) => code(n))
-      .join(', ') || '(none configured)'
-  }.`;
+export function knownServices(config: Config): Localized {
+  const list = Object.keys(config.services)
+    .map((n) => code(n))
+    .join(', ');
+  return (l) => argsText.in(l)('services', { list: list || argsText.in(l)('noneConfigured') });
 }
 
-const FLAGS = ['since', 'until', 'filter', 'limit', 'container', 'task', 'previous', 'public', 'private'] as const;
+const FLAGS = ['since', 'until', 'filter', 'limit', 'container', 'task', 'previous', ...VISIBILITY_FLAGS] as const;
 
 export const logs = defineCommand<LogsArgs>({
   verb: 'logs',
-  summary: 'Recent log lines of a service (CloudWatch Logs), newest last, with secrets masked.',
+  summary: M.lazy('summary'),
   usage: LOGS_USAGE,
-  examples: ['logs web', 'logs web --since 2h --filter ERROR', 'logs worker --previous --public'],
+  examples: ['logs web', 'logs web --since 2h --filter ERROR', 'logs worker --previous', 'logs web --private'],
   kind: 'read',
-  booleanFlags: ['previous', 'public', 'private'],
+  booleanFlags: ['previous', ...VISIBILITY_FLAGS],
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'logs', usage: LOGS_USAGE }, schema, raw, FLAGS);
-    if (!args[0])
-      throw badInput('Name the service whose logs you want, e.g. `/ecs logs web --since 1h`.', LOGS_USAGE, knownServices(ctx.config));
+    if (!args[0]) throw badInput(M.lazy('nameService'), LOGS_USAGE, knownServices(ctx.config));
     const service = resolveService(ctx.config, args[0], LOGS_USAGE);
-    if (flags.task && flags.previous) {
-      throw badInput('`--task` and `--previous` both pick a task: use one of them.', LOGS_USAGE);
-    }
+    if (flags.task && flags.previous) throw badInput(M.lazy('taskAndPrevious'), LOGS_USAGE);
     const since = flags.since !== undefined ? parseTimeSpec(flags.since, 'since') : undefined;
     const until = flags.until !== undefined ? parseTimeSpec(flags.until, 'until') : undefined;
     checkWindowShape(since, until);
-    if (flags.public && flags.private) {
-      throw badInput('`--public` and `--private` contradict each other: use one of them.', LOGS_USAGE);
-    }
     const task = flags.task ? TASK_ID.exec(flags.task)![1]!.toLowerCase() : undefined;
-    const visibility: Visibility = flags.public ? 'public' : flags.private ? 'private' : service.env.visibility;
     return {
       args: {
         alias: service.alias,
@@ -201,25 +239,26 @@ export const logs = defineCommand<LogsArgs>({
         container: flags.container,
         task,
         previous: flags.previous === true,
-        visibility,
       },
       environment: service.environment,
       service,
+      visibility: visibilityOf(ctx.config, service.environment, flags, LOGS_USAGE, 'logs'),
     };
   },
-  ackText(parsed) {
+  ackText(parsed, locale) {
     const a = parsed.args;
+    const t = M.in(locale);
     const what = a.previous
-      ? 'the most recently stopped task'
+      ? t('whatPrevious')
       : a.task
-        ? `task ${code(a.task)}`
+        ? t('whatTask', { task: code(a.task) })
         : a.since && 'ago' in a.since
-          ? `the last ${formatDuration(a.since.ago)}`
+          ? t('whatLast', { duration: formatDuration(a.since.ago, locale) })
           : a.since
-            ? 'the requested range'
-            : 'the last 15m';
-    const who = a.visibility === 'private' ? ' (only you will see them; `--public` shares them with the channel)' : '';
-    return `Fetching logs of ${code(a.alias)} in ${code(parsed.environment)} (${what})…${who}`;
+            ? t('whatRange')
+            : t('whatLast', { duration: formatDuration(DEFAULT_SINCE_MS, locale) });
+    const who = parsed.visibility === 'private' ? t('onlyYou') : '';
+    return t('ack', { service: code(a.alias), env: code(parsed.environment), what }) + who;
   },
   async run(parsed, rt, inv) {
     const { runLogs } = await import('./logs.run');

@@ -18,6 +18,10 @@ const USAGE = '/ecs promote <service> [--from <environment>] [--reason "…"] [-
 const SPEC = { verb: 'promote', usage: USAGE };
 
 const text = defineMessages('commands.promote', {
+  summary: {
+    en: 'Deploy the image digest that last completed healthy upstream (e.g. staging → prod), through the same gates and approval as a deploy.',
+    ko: '상위 환경(예: staging → prod)에서 마지막으로 정상 완료된 이미지 다이제스트를 배포와 같은 게이트와 승인을 거쳐 배포합니다.',
+  },
   ack: {
     en: '{what} the image that completed healthy in `{from}` to {service} in `{env}`…',
     ko: '`{from}`에서 정상 완료된 이미지를 `{env}`의 {service}(으)로 {what}…',
@@ -58,14 +62,13 @@ export interface PromoteArgs extends ChangeArgsBase {
 
 export const promote = defineCommand<PromoteArgs>({
   verb: 'promote',
-  summary:
-    'Deploy the image digest that last completed healthy upstream (e.g. staging → prod), through the same gates and approval as a deploy.',
+  summary: text.lazy('summary'),
   usage: USAGE,
   examples: ['promote web', 'promote web --from staging --reason "release 1.2.3"', 'promote web --at next-window'],
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
-    const { args, flags } = parseChange(SPEC, raw, [{ what: 'the service', example: 'promote web' }], {
+    const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'promote web' }], {
       from: z.union([z.string(), z.literal(true)]).optional(),
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);

@@ -11,12 +11,38 @@ import { answerInvocation } from '../slack/reply';
 import { code } from '../slack/text';
 import type { ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
+import type { Parsed } from './types';
 
-/** Read-only answers are posted for the channel to see. */
-export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage): Promise<void> {
-  return answerInvocation(rt, inv, msg, { inChannel: true });
+const M = defineMessages('commands.readers', {
+  missing: {
+    en: 'ECS has no service {service} in cluster {cluster} ({reason}).',
+    ko: 'ECS 클러스터 {cluster}에 {service} 서비스가 없습니다 ({reason}).',
+  },
+  missingHint: {
+    en: 'Check `services.{alias}.service` and `environments.{env}.cluster` in chatops.yml, or whether the service was deleted.',
+    ko: 'chatops.yml의 `services.{alias}.service`와 `environments.{env}.cluster`를 확인하거나, 서비스가 삭제되지 않았는지 확인하세요.',
+  },
+});
+
+/** Who a read-only answer is for: the channel (the workspace's language) or only the person who asked (theirs). */
+export interface Audience {
+  inChannel: boolean;
+  locale: Locale;
+}
+
+/** `--private`, `--public` or the environment's `visibility` decide; a private answer is in the reader's language. */
+export async function audienceOf(rt: Runtime, inv: Invocation, parsed: Pick<Parsed<unknown>, 'visibility'>): Promise<Audience> {
+  const inChannel = parsed.visibility !== 'private';
+  return { inChannel, locale: inChannel ? rt.people.workspace : await rt.people.localeOf(inv.userId) };
+}
+
+/** Answer a read-only command: in the channel, or privately (ephemeral) when the audience says so. */
+export function answer(rt: Runtime, inv: Invocation, msg: SlackMessage, audience: Pick<Audience, 'inChannel'>): Promise<void> {
+  return answerInvocation(rt, inv, msg, { inChannel: audience.inChannel });
 }
 
 /**
@@ -74,8 +100,8 @@ export const clusterHint = (env: string): string => `environments.${env}.cluster
 
 function missingService(svc: ResolvedService, reason: string): BotError {
   return new BotError('NOT_FOUND', `service ${svc.service} ${reason} in ${svc.env.cluster}`, {
-    userMessage: `ECS has no service ${code(svc.service)} in cluster ${code(svc.env.cluster)} (${reason}).`,
-    hint: `Check \`services.${svc.alias}.service\` and \`environments.${svc.environment}.cluster\` in chatops.yml, or whether the service was deleted.`,
+    userMessage: M.lazy('missing', { service: code(svc.service), cluster: code(svc.env.cluster), reason }),
+    hint: M.lazy('missingHint', { alias: svc.alias, env: svc.environment }),
   });
 }
 

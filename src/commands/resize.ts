@@ -40,13 +40,13 @@ export interface ResizeArgs extends ChangeArgsBase {
 
 export const resize = defineCommand<ResizeArgs>({
   verb: 'resize',
-  summary: text.in('en')('summary'),
+  summary: text.lazy('summary'),
   usage: USAGE,
   examples: ['resize web --cpu 512 --memory 1024', 'resize worker --cpu 1024 --memory 3072 --dry-run'],
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
-    const { args, flags } = parseChange(SPEC, raw, [{ what: 'the service', example: 'resize web --cpu 512 --memory 1024' }], {
+    const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'resize web --cpu 512 --memory 1024' }], {
       cpu: z
         .string({ error: 'needs CPU units, e.g. `--cpu 512`' })
         .pipe(wholeNumber('the CPU', 128, 16384))
@@ -70,8 +70,8 @@ export const resize = defineCommand<ResizeArgs>({
       locale: ctx.config.slack.language,
     });
   },
-  ackText(parsed) {
-    const t = text.in(parsed.args.locale);
+  ackText(parsed, locale) {
+    const t = text.in(locale);
     return t('ack', {
       what: t(parsed.args.dryRun ? 'planning' : 'preparing'),
       alias: code(parsed.args.alias),

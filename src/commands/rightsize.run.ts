@@ -9,7 +9,7 @@ import { describeTaskDefinition } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF, type CpuArchitecture } from '../aws/fargate-pricing';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
-import { answer, describeConfiguredService } from './readers.run';
+import { answer, audienceOf, describeConfiguredService } from './readers.run';
 import { recommend, rightsizeMessage, statsOf, type RightsizeView } from './render/rightsize';
 import type { RightsizeArgs } from './rightsize';
 import type { Parsed } from './types';
@@ -45,6 +45,7 @@ export function rightsizeQueries(cluster: string, service: string): MetricQuery[
 }
 
 export async function runRightsize(parsed: Parsed<RightsizeArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const audience = await audienceOf(rt, inv, parsed);
   const svc = parsed.service!;
   const env = svc.env;
   const now = rt.now();
@@ -97,7 +98,7 @@ export async function runRightsize(parsed: Parsed<RightsizeArgs>, rt: Runtime, i
         }
       : {}),
     pricesAsOf: FARGATE_PRICES_AS_OF,
-    locale: rt.config.slack.language,
+    locale: audience.locale,
   };
-  await answer(rt, inv, rightsizeMessage(view));
+  await answer(rt, inv, rightsizeMessage(view), audience);
 }

@@ -46,7 +46,7 @@ const schema = z.object({
 
 export const rightsize = defineCommand<RightsizeArgs>({
   verb: 'rightsize',
-  summary: text.in('en')('summary'),
+  summary: text.lazy('summary'),
   usage: USAGE,
   examples: ['rightsize web', 'rightsize worker --days 30'],
   kind: 'read',
@@ -60,8 +60,8 @@ export const rightsize = defineCommand<RightsizeArgs>({
       service,
     };
   },
-  ackText(parsed) {
-    return text.in(parsed.args.locale)('ack', { days: parsed.args.days, alias: code(parsed.args.alias), env: code(parsed.environment) });
+  ackText(parsed, locale) {
+    return text.in(locale)('ack', { days: parsed.args.days, alias: code(parsed.args.alias), env: code(parsed.environment) });
   },
   async run(parsed, rt, inv) {
     const { runRightsize } = await import('./rightsize.run');

@@ -3,12 +3,25 @@
  * a whole number within `services.<alias>.scale` in chatops.yml. Approval per environment;
  * progress is reported like a deploy (tasks reaching the new count).
  */
-import { code, plural } from '../slack/text';
+import { code } from '../slack/text';
+import { defineMessages } from '../i18n/catalog';
 import { changeBase, changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs scale <service> <count> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
 const SPEC = { verb: 'scale', usage: USAGE };
+
+const M = defineMessages('commands.scale', {
+  summary: {
+    en: 'Set the number of tasks of a service (within its configured bounds).',
+    ko: '서비스의 작업 수를 (설정된 범위 안에서) 정합니다.',
+  },
+  ackDryRun: {
+    en: 'Planning (dry run) scaling {service} to {n} {n|task|tasks} in {env}…',
+    ko: '{env}에서 {service} 작업 수를 {n}개로 바꾸는 계획을 세우는 중 (드라이 런)…',
+  },
+  ack: { en: 'Preparing scaling {service} to {n} {n|task|tasks} in {env}…', ko: '{env}에서 {service} 작업 수를 {n}개로 바꿀 준비 중…' },
+});
 
 export interface ScaleArgs extends ChangeArgsBase {
   alias: string;
@@ -17,7 +30,7 @@ export interface ScaleArgs extends ChangeArgsBase {
 
 export const scale = defineCommand<ScaleArgs>({
   verb: 'scale',
-  summary: 'Set the number of tasks of a service (within its configured bounds).',
+  summary: M.lazy('summary'),
   usage: USAGE,
   examples: ['scale web 8 --reason "campaign traffic"', 'scale worker 2', 'scale web 12 --dry-run'],
   kind: 'change',
@@ -27,8 +40,8 @@ export const scale = defineCommand<ScaleArgs>({
       SPEC,
       raw,
       [
-        { what: 'the service', example: 'scale web 8' },
-        { what: 'the number of tasks', example: `scale ${raw.positionals[0] ?? 'web'} 8` },
+        { what: 'theService', example: 'scale web 8' },
+        { what: 'theCount', example: `scale ${raw.positionals[0] ?? 'web'} 8` },
       ],
       {},
     );
@@ -36,8 +49,12 @@ export const scale = defineCommand<ScaleArgs>({
     const count = parseCount(args[1]!, svc, USAGE);
     return parsedFor(svc, { alias: svc.alias, count, ...changeBase(flags, ctx, SPEC) });
   },
-  ackText(parsed) {
-    return `${parsed.args.dryRun ? 'Planning (dry run)' : 'Preparing'} scaling ${code(parsed.args.alias)} to ${plural(parsed.args.count, 'task')} in ${code(parsed.environment)}…`;
+  ackText(parsed, locale) {
+    return M.in(locale)(parsed.args.dryRun ? 'ackDryRun' : 'ack', {
+      service: code(parsed.args.alias),
+      n: parsed.args.count,
+      env: code(parsed.environment),
+    });
   },
   async run(parsed, rt, inv) {
     const { runScale } = await import('./scale.run');

@@ -11,7 +11,8 @@ import type { SlackMessage } from '../slack/blocks';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
-import { answer, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
+import { answer, audienceOf, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
+import type { Locale } from '../i18n/locale';
 import { parseImage } from './render/common';
 import { ecrRepositoryOf } from '../deploy/refs';
 import { containerImage, serviceStatusMessage } from './render/status';
@@ -25,8 +26,11 @@ const RUNNING_SAMPLE = 10;
 const STOPPED_SAMPLE = 90;
 
 export async function runStatus(parsed: Parsed<StatusArgs>, rt: Runtime, inv: Invocation): Promise<void> {
-  const msg = parsed.service ? await serviceStatus(rt, parsed.service) : await environmentStatus(rt, parsed.environment);
-  await answer(rt, inv, msg);
+  const audience = await audienceOf(rt, inv, parsed);
+  const msg = parsed.service
+    ? await serviceStatus(rt, parsed.service, audience.locale)
+    : await environmentStatus(rt, parsed.environment, audience.locale);
+  await answer(rt, inv, msg, audience);
 }
 
 /** Each distinct task definition described once, a few at a time. */
@@ -69,7 +73,7 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   }
 }
 
-async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMessage> {
+async function serviceStatus(rt: Runtime, svc: ResolvedService, locale: Locale): Promise<SlackMessage> {
   const env = svc.env;
   const ecs = rt.aws.ecs(env.region, env);
   const guardsP = guardsOrUndefined(rt, env.name, [svc.alias]);
@@ -83,35 +87,40 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService): Promise<SlackMe
   const currentTd = service.taskDefinition ? taskDefinitions[service.taskDefinition] : undefined;
   const tagsByDigest = await tagsOfPinnedDigest(rt, svc, containerImage(currentTd, svc.container));
   const guards = await guardsP;
-  return serviceStatusMessage({
-    alias: svc.alias,
-    environment: env.name,
-    cluster: env.cluster,
-    region: env.region,
-    container: svc.container,
-    service,
-    taskDefinitions,
-    tasks,
-    tagsByDigest,
-    guards: guards ? { frozen: guards.frozen, lock: guards.locks[svc.alias] } : { unavailable: true },
-    now: rt.now(),
-  });
+  return serviceStatusMessage(
+    {
+      alias: svc.alias,
+      environment: env.name,
+      cluster: env.cluster,
+      region: env.region,
+      container: svc.container,
+      service,
+      taskDefinitions,
+      tasks,
+      tagsByDigest,
+      guards: guards ? { frozen: guards.frozen, lock: guards.locks[svc.alias] } : { unavailable: true },
+      now: rt.now(),
+    },
+    locale,
+  );
 }
 
-async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMessage> {
+async function environmentStatus(rt: Runtime, envName: string, locale: Locale): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
-  const { rows, guards, clusterView } = await readEnvironment(rt, envName, { cluster: true });
-  return environmentStatusMessage({
-    clusterView,
-    locale: rt.config.slack.language,
-    environment: envName,
-    cluster: env.cluster,
-    region: env.region,
-    rows,
-    frozen: guards?.frozen,
-    guardsUnavailable: guards === undefined,
-    now: rt.now(),
-  });
+  const { rows, guards, clusterView } = await readEnvironment(rt, envName, { cluster: true, locale });
+  return environmentStatusMessage(
+    {
+      clusterView,
+      environment: envName,
+      cluster: env.cluster,
+      region: env.region,
+      rows,
+      frozen: guards?.frozen,
+      guardsUnavailable: guards === undefined,
+      now: rt.now(),
+    },
+    locale,
+  );
 }
 
 /**
@@ -122,7 +131,7 @@ async function environmentStatus(rt: Runtime, envName: string): Promise<SlackMes
 export async function readEnvironment(
   rt: Runtime,
   envName: string,
-  opts: { cluster?: boolean } = {},
+  opts: { cluster?: boolean; locale?: Locale } = {},
 ): Promise<{
   rows: EnvironmentRow[];
   guards: Awaited<ReturnType<typeof guardsOrUndefined>>;
@@ -137,7 +146,7 @@ export async function readEnvironment(
     configured.map((s) => s.alias),
   );
   // The cluster's own view (only /ecs status <environment>), read alongside.
-  const clusterP = opts.cluster ? readClusterView(rt, ecs, envName) : undefined;
+  const clusterP = opts.cluster ? readClusterView(rt, ecs, envName, opts.locale ?? rt.config.slack.language) : undefined;
   const names = [...new Set(configured.map((s) => s.service))];
   const { services, failures } = names.length
     ? await describeServices(ecs, env.cluster, names, clusterHint(envName))
@@ -169,13 +178,14 @@ function readClusterView(
   rt: Runtime,
   ecs: ReturnType<Runtime['aws']['ecs']>,
   envName: string,
+  locale: Locale,
 ): Promise<{ cluster: Awaited<ReturnType<typeof describeCluster>> } | { error: string }> {
   const env = rt.config.environments[envName]!;
-  return describeCluster(ecs, env.cluster, clusterHint(envName), rt.config.slack.language).then(
+  return describeCluster(ecs, env.cluster, clusterHint(envName), locale).then(
     (cluster) => ({ cluster }),
     (err: unknown) => {
       rt.log.warn('cluster view unavailable', { environment: envName, err });
-      return { error: isBotError(err) ? err.userMessage : String(err) };
+      return { error: isBotError(err) ? err.userMessageIn(locale) : String(err) };
     },
   );
 }

@@ -11,7 +11,7 @@ import { defineMessages, type Locale } from '../i18n';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import { code } from '../slack/text';
-import { answer, describeConfiguredService } from './readers.run';
+import { answer, audienceOf, describeConfiguredService } from './readers.run';
 import { taskdefDiffMessage, taskdefMessage } from './render/taskdef';
 import { TASKDEF_USAGE, type TaskdefArgs } from './taskdef';
 import type { Parsed } from './types';
@@ -57,17 +57,18 @@ async function revisionOf(
 }
 
 export async function runTaskdef(parsed: Parsed<TaskdefArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const audience = await audienceOf(rt, inv, parsed);
   const svc = parsed.service!;
-  const locale = rt.config.slack.language;
+  const locale = audience.locale;
   const ecs = rt.aws.ecs(svc.env.region, svc.env);
   const service = await describeConfiguredService(rt, svc);
   const current = service.taskDefinition!;
   const a = parsed.args;
   const first = await revisionOf(ecs, current, a.revision, svc.alias, locale);
   if (a.diff === undefined) {
-    await answer(rt, inv, taskdefMessage({ alias: svc.alias, td: first, current: first.taskDefinitionArn === current, locale }));
+    await answer(rt, inv, taskdefMessage({ alias: svc.alias, td: first, current: first.taskDefinitionArn === current, locale }), audience);
     return;
   }
   const other = await revisionOf(ecs, current, a.diff, svc.alias, locale);
-  await answer(rt, inv, taskdefDiffMessage(svc.alias, first, other, locale));
+  await answer(rt, inv, taskdefDiffMessage(svc.alias, first, other, locale), audience);
 }

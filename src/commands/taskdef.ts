@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
+import { tokenText } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { parseRaw, resolveService, wholeNumber } from './args';
 import { knownServices } from './logs';
@@ -43,7 +44,7 @@ const schema = z.object({
 
 export const taskdef = defineCommand<TaskdefArgs>({
   verb: 'taskdef',
-  summary: text.in('en')('summary'),
+  summary: text.lazy('summary'),
   usage: TASKDEF_USAGE,
   examples: ['taskdef web', 'taskdef web 41', 'taskdef web --diff 41'],
   kind: 'read',
@@ -55,7 +56,10 @@ export const taskdef = defineCommand<TaskdefArgs>({
     let rev: number | undefined;
     if (args[1] !== undefined) {
       const r = revision.safeParse(args[1]);
-      if (!r.success) throw badInput(r.error.issues[0]!.message, TASKDEF_USAGE);
+      if (!r.success) {
+        const message = r.error.issues[0]!.message;
+        throw badInput((l) => tokenText(message, l), TASKDEF_USAGE);
+      }
       rev = r.data;
     }
     if (rev !== undefined && rev === flags.diff) throw badInput(t('same'), TASKDEF_USAGE);
@@ -70,8 +74,8 @@ export const taskdef = defineCommand<TaskdefArgs>({
       service,
     };
   },
-  ackText(parsed) {
-    return text.in(parsed.args.locale)(parsed.args.diff !== undefined ? 'ackDiff' : 'ack', { alias: code(parsed.args.alias) });
+  ackText(parsed, locale) {
+    return text.in(locale)(parsed.args.diff !== undefined ? 'ackDiff' : 'ack', { alias: code(parsed.args.alias) });
   },
   async run(parsed, rt, inv) {
     const { runTaskdef } = await import('./taskdef.run');

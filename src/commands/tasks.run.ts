@@ -2,12 +2,13 @@
 import { describeTasks, listServiceTasks } from '../aws/ecs';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
-import { answer, describeConfiguredService } from './readers.run';
+import { answer, audienceOf, describeConfiguredService } from './readers.run';
 import { tasksMessage } from './render/tasks';
 import type { TasksArgs } from './tasks';
 import type { Parsed } from './types';
 
 export async function runTasks(parsed: Parsed<TasksArgs>, rt: Runtime, inv: Invocation): Promise<void> {
+  const audience = await audienceOf(rt, inv, parsed);
   const svc = parsed.service!;
   const ecs = rt.aws.ecs(svc.env.region, svc.env);
   // The service first: a wrong name or cluster is answered as such, not as "no tasks".
@@ -29,8 +30,9 @@ export async function runTasks(parsed: Parsed<TasksArgs>, rt: Runtime, inv: Invo
       stopped: parsed.args.stopped,
       tasks: sorted.slice(0, parsed.args.limit),
       total: arns.length,
-      locale: rt.config.slack.language,
+      locale: audience.locale,
       now: rt.now(),
     }),
+    audience,
   );
 }

@@ -51,7 +51,7 @@ const schema = z.object({
 
 export const tasks = defineCommand<TasksArgs>({
   verb: 'tasks',
-  summary: text.in('en')('summary'),
+  summary: text.lazy('summary'),
   usage: TASKS_USAGE,
   examples: ['tasks web', 'tasks web --stopped', 'tasks worker --limit 5'],
   kind: 'read',
@@ -72,8 +72,8 @@ export const tasks = defineCommand<TasksArgs>({
       service,
     };
   },
-  ackText(parsed) {
-    const t = text.in(parsed.args.locale);
+  ackText(parsed, locale) {
+    const t = text.in(locale);
     return t('ack', {
       state: t(parsed.args.stopped ? 'stopped' : 'running'),
       alias: code(parsed.args.alias),

@@ -3,6 +3,8 @@
  * `/ecs help`, authorization and the worker all read the same table.
  */
 import type { Config, ResolvedService } from '../config/schema';
+import type { Localized } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import type { Role } from '../policy/authorize';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
@@ -42,11 +44,17 @@ export interface Parsed<A> {
   environment: string;
   /** The service, when the command names one. */
   service?: ResolvedService;
+  /**
+   * Read-only verbs: who sees the answer. `--private` / `--public`, else the environment's
+   * `visibility` (src/commands/visibility.ts). Absent for verbs that are not read-only.
+   */
+  visibility?: 'public' | 'private';
 }
 
 export interface CommandSpec<A = unknown> {
   verb: string;
-  summary: string;
+  /** One sentence on what the verb does (a catalog entry: `/ecs help` is shown in the reader's language). */
+  summary: Localized;
   /** e.g. `/ecs scale <service> <count>` */
   usage: string;
   /** Two or three examples, without the leading `/ecs `. */
@@ -61,13 +69,14 @@ export interface CommandSpec<A = unknown> {
   booleanFlags?: readonly string[];
   /** Turn tokens into a typed command. Pure apart from reading config; throws BotError. */
   parse(raw: RawArgs, ctx: ParseContext): Parsed<A>;
-  /** Text of the immediate (ephemeral) acknowledgement when the work goes to the worker. */
-  ackText?(parsed: Parsed<A>): string;
+  /** Text of the immediate (ephemeral) acknowledgement when the work goes to the worker, in the reader's language. */
+  ackText?(parsed: Parsed<A>, locale: Locale): string;
   /**
    * Answer inside the Slack request itself (no AWS calls allowed: Redis and Slack only),
-   * e.g. help, lock, unlock. When present, no job is dispatched.
+   * e.g. help, lock, unlock. When present, no job is dispatched. `locale` is the reader's (the
+   * answer is ephemeral); what goes to the channel is in the workspace's (`rt.people.workspace`).
    */
-  inline?(parsed: Parsed<A>, rt: Runtime, inv: Invocation): Promise<SlackMessage>;
+  inline?(parsed: Parsed<A>, rt: Runtime, inv: Invocation, locale: Locale): Promise<SlackMessage>;
   /** The slow part, in the worker (AWS calls allowed). */
   run?(parsed: Parsed<A>, rt: Runtime, inv: Invocation): Promise<void>;
 }

@@ -1,10 +1,16 @@
 /** `/ecs unfreeze <environment>`: lift a freeze. Approvers only. */
 import { z } from 'zod';
 import { announceGuard, unfreezeEnvironment } from '../approvals/locks';
-import { code } from '../slack/text';
-import { badInput } from '../errors';
-import { parseRaw, positional, resolveEnvironment } from './args';
+import { extraInput, parseRaw, positional, resolveEnvironment } from './args';
 import { defineCommand } from './types';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('commands.unfreeze', {
+  summary: {
+    en: 'Lift the freeze of an environment.',
+    ko: '환경 동결을 해제합니다.',
+  },
+});
 
 const USAGE = '/ecs unfreeze <environment>';
 
@@ -16,23 +22,28 @@ const schema = z.object({
 
 export const unfreeze = defineCommand<Record<string, never>>({
   verb: 'unfreeze',
-  summary: 'Lift the freeze of an environment.',
+  summary: M.lazy('summary'),
   usage: USAGE,
   examples: ['unfreeze prod'],
   kind: 'admin',
   parse(raw, ctx) {
     const { args } = parseRaw({ verb: 'unfreeze', usage: USAGE }, schema, raw, []);
-    if (args.length > 1) throw badInput(`Unexpected extra input: ${code(args.slice(1).join(' '))}.`, USAGE);
+    if (args.length > 1) throw extraInput(args.slice(1), USAGE);
     return { args: {}, environment: resolveEnvironment(ctx.config, args[0], USAGE) };
   },
-  async inline(parsed, rt, inv) {
+  async inline(parsed, rt, inv, locale) {
     const guard = await unfreezeEnvironment(rt, parsed.environment, inv.userId);
-    return announceGuard(rt, inv.channelId, {
-      action: 'unfrozen',
-      user: inv.userId,
-      environment: parsed.environment,
-      guard,
-      now: rt.now(),
-    });
+    return announceGuard(
+      rt,
+      inv.channelId,
+      {
+        action: 'unfrozen',
+        user: inv.userId,
+        environment: parsed.environment,
+        guard,
+        now: rt.now(),
+      },
+      locale,
+    );
   },
 });

@@ -4,10 +4,16 @@
  */
 import { z } from 'zod';
 import { announceGuard, unlockService } from '../approvals/locks';
-import { code } from '../slack/text';
-import { badInput } from '../errors';
-import { parseRaw, positional, resolveService } from './args';
+import { extraInput, parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('commands.unlock', {
+  summary: {
+    en: 'Unlock a service (someone else’s lock needs an approver).',
+    ko: '서비스 잠금을 풉니다 (다른 사람의 잠금은 승인자만 풀 수 있습니다).',
+  },
+});
 
 const USAGE = '/ecs unlock <service>';
 
@@ -23,7 +29,7 @@ const schema = z.object({
 
 export const unlock = defineCommand<UnlockArgs>({
   verb: 'unlock',
-  summary: 'Unlock a service (someone else’s lock needs an approver).',
+  summary: M.lazy('summary'),
   usage: USAGE,
   examples: ['unlock web'],
   kind: 'change',
@@ -31,19 +37,24 @@ export const unlock = defineCommand<UnlockArgs>({
   alsoAllowed: ['approver'],
   parse(raw, ctx) {
     const { args } = parseRaw({ verb: 'unlock', usage: USAGE }, schema, raw, []);
-    if (args.length > 1) throw badInput(`Unexpected extra input: ${code(args.slice(1).join(' '))}.`, USAGE);
+    if (args.length > 1) throw extraInput(args.slice(1), USAGE);
     const service = resolveService(ctx.config, args[0], USAGE);
     return { args: { alias: service.alias }, environment: service.environment, service };
   },
-  async inline(parsed, rt, inv) {
+  async inline(parsed, rt, inv, locale) {
     const guard = await unlockService(rt, parsed.environment, parsed.args.alias, inv.userId);
-    return announceGuard(rt, inv.channelId, {
-      action: 'unlocked',
-      user: inv.userId,
-      environment: parsed.environment,
-      service: parsed.args.alias,
-      guard,
-      now: rt.now(),
-    });
+    return announceGuard(
+      rt,
+      inv.channelId,
+      {
+        action: 'unlocked',
+        user: inv.userId,
+        environment: parsed.environment,
+        service: parsed.args.alias,
+        guard,
+        now: rt.now(),
+      },
+      locale,
+    );
   },
 });

@@ -3,6 +3,18 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('config.load', {
+  invalid: { en: "The bot's configuration is invalid ({source}).", ko: '봇 설정이 올바르지 않습니다 ({source}).' },
+  unreadable: { en: 'The bot cannot read its configuration file.', ko: '봇이 설정 파일을 읽을 수 없습니다.' },
+  notYaml: { en: 'The bot configuration is not valid YAML.', ko: '봇 설정이 올바른 YAML이 아닙니다.' },
+  alertChannel: {
+    en: '{key} {channel} is not in environments.{env}.channels: the Status and Roll back buttons on its alerts will be refused there.',
+    ko: '{key} 채널({channel})이 environments.{env}.channels에 없습니다. 그 채널 알림의 상태·롤백 버튼은 거절됩니다.',
+  },
+});
 import { configSchema, type Config, type EnvironmentConfig, type ResolvedService } from './schema';
 
 /** Render zod issues as "services.web.scale.max: Too big: expected number to be <=5000". */
@@ -16,7 +28,7 @@ export function parseConfig(doc: unknown, source = 'config'): Config {
   if (!result.success) {
     const detail = formatIssues(result.error.issues);
     throw new BotError('CONFIG', `Invalid ${source}:\n${detail}`, {
-      userMessage: `The bot's configuration is invalid (${source}).`,
+      userMessage: M.lazy('invalid', { source }),
       cause: result.error,
     });
   }
@@ -34,7 +46,7 @@ export function loadConfigFile(path = configPath()): Config {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new BotError('CONFIG', `Cannot read config file ${path}: ${(err as Error).message}`, {
-      userMessage: 'The bot cannot read its configuration file.',
+      userMessage: M.lazy('unreadable'),
       cause: err,
     });
   }
@@ -43,7 +55,7 @@ export function loadConfigFile(path = configPath()): Config {
     doc = parseYaml(text);
   } catch (err) {
     throw new BotError('CONFIG', `Config file ${path} is not valid YAML: ${(err as Error).message}`, {
-      userMessage: 'The bot configuration is not valid YAML.',
+      userMessage: M.lazy('notYaml'),
       cause: err,
     });
   }
@@ -92,7 +104,8 @@ export function defaultEnvironmentFor(config: Config, channelId: string): string
  * run as commands in the alert's channel, so an alert channel that is not one of the
  * environment's command channels makes them answer "not allowed in this channel".
  */
-export function configWarnings(config: Config): string[] {
+export function configWarnings(config: Config, locale: Locale = 'en'): string[] {
+  const t = M.in(locale);
   const warnings: string[] = [];
   if (!config.slack.teamId && !config.slack.enterpriseId) {
     warnings.push(
@@ -101,17 +114,13 @@ export function configWarnings(config: Config): string[] {
   }
   for (const [name, env] of Object.entries(config.environments)) {
     if (env.alerts.channel && !env.channels.includes(env.alerts.channel)) {
-      warnings.push(
-        `environments.${name}.alerts.channel ${env.alerts.channel} is not in environments.${name}.channels: the Status and Roll back buttons on its alerts will be refused there.`,
-      );
+      warnings.push(t('alertChannel', { key: `environments.${name}.alerts.channel`, channel: env.alerts.channel, env: name }));
     }
   }
   for (const [alias, svc] of Object.entries(config.services)) {
     const env = config.environments[svc.environment];
     if (svc.alertChannel && env && !env.channels.includes(svc.alertChannel)) {
-      warnings.push(
-        `services.${alias}.alertChannel ${svc.alertChannel} is not in environments.${svc.environment}.channels: the Status and Roll back buttons on its alerts will be refused there.`,
-      );
+      warnings.push(t('alertChannel', { key: `services.${alias}.alertChannel`, channel: svc.alertChannel, env: svc.environment }));
     }
   }
   return warnings;

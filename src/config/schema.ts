@@ -80,12 +80,23 @@ const environment = z
       .strict()
       .default({ blockCritical: false, requireScan: false }),
     /**
-     * Who sees read answers that can carry sensitive output in this environment (today `/ecs logs`
-     * answers, their overflow files and the alert Logs button's lines): `private` (the default)
-     * answers only the person who asked, ephemeral, with any file in a direct message to them;
-     * `public` posts for the whole channel. `--public` / `--private` choose for one command.
+     * Who sees the answers of read-only verbs: `public` (the channel) or `private` (only the person
+     * who asked: ephemeral, any file in a direct message to them). `reads` covers status, cost,
+     * images, history and tasks (default public); `logs` covers `/ecs logs` answers, their overflow
+     * files and the alert Logs button's lines, which can carry sensitive output (default private).
+     * One word (`visibility: private`) sets both. `--public` / `--private` choose for one command.
      */
-    visibility: z.enum(['private', 'public']).default('private'),
+    visibility: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? { reads: v, logs: v } : v),
+        z
+          .object({
+            reads: z.enum(['public', 'private']).default('public'),
+            logs: z.enum(['public', 'private']).default('private'),
+          })
+          .strict(),
+      )
+      .default({ reads: 'public', logs: 'private' }),
     /** Roles that task definitions in this environment may use (iam:PassRole is scoped to these). */
     taskRoles: z.array(roleArn).default([]),
     /**

@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
 import { section } from '../slack/blocks';
 import { keys } from '../redis/keys';
-import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
+import { awsError, awsErrorName, isAccessDenied, awsActions } from '../aws/errors';
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';
 import type { AbortJob } from './abort';
 import { parsePlan, type ChangePlan } from './plan';
@@ -21,6 +21,36 @@ import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { recordExecution } from '../approvals/execution';
 import { notificationText, oneLine, plainText } from '../slack/text';
+import { defineMessages, type Localized } from '../i18n/catalog';
+import { endedWords } from './abort';
+
+const M = defineMessages('deploy.abort.run', {
+  stopUnavailable: {
+    en: 'StopServiceDeployment was not available ({detail})',
+    ko: 'StopServiceDeployment를 쓸 수 없었습니다 ({detail})',
+  },
+  noDeploymentToStop: { en: 'ECS gave me no deployment to stop.', ko: 'ECS에 멈출 배포가 없었습니다.' },
+  restartCannotGoBack: {
+    en: '{note} A restart runs the same task definition, so there is nothing to update back to; it will finish replacing tasks.',
+    ko: '{note} 재시작은 같은 작업 정의를 쓰므로 되돌릴 대상이 없습니다. 작업 교체는 끝까지 진행됩니다.',
+  },
+  tooLate: {
+    en: ':information_source: {user} asked to abort, but the change already {state}.',
+    ko: ':information_source: {user} 님이 중단을 요청했지만, 변경은 이미 {state}.',
+  },
+  beforeUpdate: {
+    en: ':octagonal_sign: {user} aborted the change; it stops before the service is updated.',
+    ko: ':octagonal_sign: {user} 님이 변경을 중단했습니다. 서비스를 업데이트하기 전에 멈춥니다.',
+  },
+  unexpected: {
+    en: "something unexpected failed on my side (whoever runs the bot finds the details in the worker's logs).",
+    ko: '봇 내부에서 예상하지 못한 오류가 났습니다 (봇 운영자가 워커 로그에서 자세한 내용을 볼 수 있습니다).',
+  },
+  didNotWork: {
+    en: ':warning: {user} asked to abort, but it did not work: {why} The rollout goes on; press Abort again or use the ECS console.',
+    ko: ':warning: {user} 님이 중단을 요청했지만 실패했습니다: {why} 롤아웃은 계속됩니다. 중단을 다시 누르거나 ECS 콘솔을 쓰세요.',
+  },
+});
 
 /** StopServiceDeployment answers after which UpdateService is the way to go back. */
 const FALLBACK = new Set([
@@ -38,7 +68,7 @@ function stopNotAvailable(err: unknown): boolean {
 async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
   await rt.slack.post(
     req.channel,
-    { text: notificationText(text), blocks: [section(text)] },
+    { text: notificationText(text), blocks: [section(text)], locale: rt.people.workspace },
     req.messageTs ? { threadTs: req.messageTs } : {},
   );
 }
@@ -49,46 +79,47 @@ async function goBack(
   plan: ChangePlan,
   stopArn: string | undefined,
   userId: string,
-): Promise<{ how: 'stop' | 'update'; target: string; note?: string }> {
+): Promise<{ how: 'stop' | 'update'; target: string; note?: Localized }> {
   // A role session naming the request and who pressed Abort (CloudTrail), when the environment has a role.
   const ecs = rt.aws.ecs(plan.region, changeAccess(rt, req, plan, 'abort', userId));
-  let note: string | undefined;
+  let note: Localized | undefined;
   if (plan.verb !== 'scale' && stopArn) {
     try {
       await withThrottleRetry(() => stopServiceDeploymentRaw(ecs, stopArn));
       return { how: 'stop', target: plan.currentTaskDefinition };
     } catch (err) {
-      if (!stopNotAvailable(err)) throw awsError(err, { action: 'stop the deployment', permission: 'ecs:StopServiceDeployment' });
-      note = `StopServiceDeployment was not available (${plainText(awsError(err, { action: 'stop the deployment', permission: 'ecs:StopServiceDeployment' }).userMessage)})`;
+      const stopCtx = { action: awsActions.lazy('stopDeployment'), permission: 'ecs:StopServiceDeployment' };
+      if (!stopNotAvailable(err)) throw awsError(err, stopCtx);
+      note = M.lazy('stopUnavailable', { detail: plainText(awsError(err, stopCtx).userMessage) });
       rt.log.info('abort: StopServiceDeployment not available; updating the service back', { err });
     }
   }
   if (plan.verb === 'restart') {
+    const why = note ?? M.lazy('noDeploymentToStop');
     throw new BotError('REFUSED', 'restart cannot be rolled back by UpdateService', {
-      userMessage: `${note ?? 'ECS gave me no deployment to stop.'} A restart runs the same task definition, so there is nothing to update back to; it will finish replacing tasks.`,
+      userMessage: M.lazy('restartCannotGoBack', { note: why }),
     });
   }
   const change = plan.verb === 'scale' ? { desiredCount: plan.from } : { taskDefinition: plan.currentTaskDefinition };
   try {
     await withThrottleRetry(() => updateServiceRaw(ecs, { cluster: plan.cluster, service: plan.serviceName, ...change }));
   } catch (err) {
-    throw awsError(err, { action: `update service ${plan.serviceName} back`, permission: 'ecs:UpdateService' });
+    throw awsError(err, { action: awsActions.lazy('updateServiceBack', { service: plan.serviceName }), permission: 'ecs:UpdateService' });
   }
   return { how: 'update', target: plan.verb === 'scale' ? String(plan.from) : plan.currentTaskDefinition, ...(note ? { note } : {}) };
 }
 
 export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
+  // Everything here goes to the request's thread: the workspace's language.
+  const w = rt.people.workspace;
+  const t = M.in(w);
+  const user = `<@${job.userId}>`;
   const track = keys.changeTrack(job.requestId);
   const req = await getRequest(rt.redis, job.requestId);
   const plan = req ? parsePlan(req.plan) : undefined;
   if (!req || !plan || req.state !== 'running') {
     await rt.redis.hdel(track, 'abort');
-    if (req && req.state !== 'running')
-      await say(
-        rt,
-        req,
-        `:information_source: <@${job.userId}> asked to abort, but the change already ${req.state === 'succeeded' ? 'completed' : req.state}.`,
-      );
+    if (req && req.state !== 'running') await say(rt, req, t('tooLate', { user, state: endedWords(req.state, w) }));
     return;
   }
   // Re-authorized in the worker: the click that claimed this abort must be this user's, and they
@@ -103,27 +134,20 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   const ex = factsOf(req);
   if (!ex.deploymentId) {
     // Not updated yet: the executor checks the claim before UpdateService and stops there.
-    await say(rt, req, `:octagonal_sign: <@${job.userId}> aborted the change; it stops before the service is updated.`);
+    await say(rt, req, t('beforeUpdate', { user }));
     return;
   }
   try {
     const res = await goBack(rt, req, plan, ex.serviceDeploymentArn, job.userId);
     await recordExecution(rt, req.id, { abortedBy: job.userId, abortedAt: rt.now(), abortMethod: res.how }, 'abort');
-    const msg = abortMilestone(plan, job.userId, res.how, res.target);
-    if (res.note) msg.blocks.push(section(`_${oneLine(res.note, 300)}_`));
+    const msg = abortMilestone(plan, job.userId, res.how, res.target, w);
+    if (res.note) msg.blocks.push(section(`_${oneLine(res.note(w), 300)}_`));
     await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
-    const text =
-      err instanceof BotError
-        ? err.userMessage
-        : "something unexpected failed on my side (whoever runs the bot finds the details in the worker's logs).";
-    await say(
-      rt,
-      req,
-      `:warning: <@${job.userId}> asked to abort, but it did not work: ${text} The rollout goes on; press Abort again or use the ECS console.`,
-    );
+    const why = err instanceof BotError ? err.userMessageIn(w) : t('unexpected');
+    await say(rt, req, t('didNotWork', { user, why }));
     if (!(err instanceof BotError)) throw err;
   }
 }

@@ -6,7 +6,43 @@
  */
 import { z } from 'zod';
 import type { ActionContext } from '../hooks/actions';
-import { code, principal } from '../slack/text';
+import { code, principal, verbTitle } from '../slack/text';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('deploy.abort', {
+  gone: {
+    en: ':grey_question: This change is no longer on record, so there is nothing to abort.',
+    ko: ':grey_question: 이 변경의 기록이 더 이상 없어 중단할 것이 없습니다.',
+  },
+  alreadyDone: {
+    en: 'This change already {state}; there is nothing to abort. To undo it, use `/ecs rollback {service}`.',
+    ko: '이 변경은 이미 {state}. 중단할 것이 없습니다. 되돌리려면 `/ecs rollback {service}`를 쓰세요.',
+  },
+  completed: { en: 'completed', ko: '완료되었습니다' },
+  failed: { en: 'failed', ko: '실패했습니다' },
+  other: { en: 'ended ({state})', ko: '끝났습니다 ({state})' },
+  forbidden: {
+    en: ':no_entry: Aborting a change in {env} needs the same permission as making it (requesters or approvers: {who}).',
+    ko: ':no_entry: {env} 환경의 변경을 중단하려면 변경할 때와 같은 권한이 필요합니다 (요청자나 승인자: {who}).',
+  },
+  nobody: { en: 'nobody configured', ko: '설정된 사람 없음' },
+  alreadyAborting: {
+    en: ':hourglass: {user} is already aborting this change.',
+    ko: ':hourglass: {user} 님이 이미 이 변경을 중단하는 중입니다.',
+  },
+  someone: { en: 'someone', ko: '누군가' },
+  aborting: {
+    en: ":octagonal_sign: Aborting the {verb} of {service}… I'll report in the thread.",
+    ko: ':octagonal_sign: {service} {verb} 작업을 중단하는 중… 결과는 스레드에 알리겠습니다.',
+  },
+});
+
+/** "completed" / "failed" / "ended (rejected)" for a request that is no longer running. */
+export function endedWords(state: string, locale: Locale): string {
+  const t = M.in(locale);
+  return state === 'succeeded' ? t('completed') : state === 'failed' ? t('failed') : t('other', { state });
+}
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { principalsFor } from '../policy/authorize';
 import { getRequest } from '../approvals/workflow';
@@ -23,8 +59,9 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   const { rt, userId } = ctx;
   const id = ctx.action.value ?? '';
   const req = id ? await getRequest(rt.redis, id) : undefined;
+  const t = M.in(ctx.locale);
   if (!req) {
-    await ctx.whisper(':grey_question: This change is no longer on record, so there is nothing to abort.');
+    await ctx.whisper(t('gone'));
     return;
   }
   if (req.channel !== ctx.channelId) {
@@ -33,25 +70,21 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     return;
   }
   if (req.state !== 'running') {
-    await ctx.whisper(
-      `This change already ${req.state === 'succeeded' ? 'completed' : req.state}; there is nothing to abort. To undo it, use \`/ecs rollback ${req.service}\`.`,
-    );
+    await ctx.whisper(t('alreadyDone', { state: endedWords(req.state, ctx.locale), service: req.service }));
     return;
   }
   // The same permission as the change itself: requester or approver of the environment.
   if (!(await rt.access.holdsAny(req.environment, userId, ['requester', 'approver']))) {
     const env = rt.config.environments[req.environment];
-    const who = env ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map(principal) : [];
-    await ctx.whisper(
-      `:no_entry: Aborting a change in ${code(req.environment)} needs the same permission as making it (requesters or approvers: ${[...new Set(who)].join(', ') || 'nobody configured'}).`,
-    );
+    const who = env ? [...principalsFor(env, 'requester'), ...principalsFor(env, 'approver')].map((p) => principal(p, ctx.locale)) : [];
+    await ctx.whisper(t('forbidden', { env: code(req.environment), who: [...new Set(who)].join(', ') || t('nobody') }));
     return;
   }
   const track = keys.changeTrack(id);
   const claimed = await rt.redis.hsetnx(track, 'abort', userId);
   if (claimed !== 1) {
     const by = await rt.redis.hget(track, 'abort');
-    await ctx.whisper(`:hourglass: <@${by ?? 'someone'}> is already aborting this change.`);
+    await ctx.whisper(t('alreadyAborting', { user: by ? `<@${by}>` : t('someone') }));
     return;
   }
   await rt.redis.expire(track, TRACK_TTL_SECONDS);
@@ -62,5 +95,7 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
     throw err;
   }
-  await ctx.whisper(`:octagonal_sign: Aborting the ${req.verb} of ${code(req.service)}… I'll report in the thread.`);
+  // "the rollback of web" (the noun), "web 롤백 작업".
+  const verb = ctx.locale === 'en' ? req.verb : verbTitle(req.verb, ctx.locale);
+  await ctx.whisper(t('aborting', { verb, service: code(req.service) }));
 }

@@ -17,12 +17,26 @@ import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
 import { notStartedMilestone, startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
-import { deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
+import { audienceOf, deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
 import { primaryDeployment, plannedTaskDefinition, registersTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, leaseHeld, recordExecution, runningRequests } from '../approvals/execution';
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
 import { updateApplied } from './apply';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('deploy.events', {
+  unreadablePlan: {
+    en: 'the stored plan could not be read by this version of the bot; nothing was changed',
+    ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 아무것도 바꾸지 않았습니다',
+  },
+  stalled: {
+    en: 'The worker stopped before the service was updated (it was interrupted and its retries ran out). The service was not changed.',
+    ko: '서비스를 업데이트하기 전에 워커가 멈췄습니다 (중단된 뒤 재시도도 모두 실패했습니다). 서비스는 바뀌지 않았습니다.',
+  },
+  requestAgain: { en: 'Request it again with {command}.', ko: '{command} 명령으로 다시 요청하세요.' },
+  didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
+});
 
 /**
  * A running change with no UpdateService recorded is settled by the tick only once its last
@@ -108,9 +122,11 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
   const attemptOver = (req.attemptUntil ?? startedAt + LEGACY_ATTEMPT_MS) + SETTLE_MARGIN_MS;
   if (rt.now() < attemptOver) return;
   if (await leaseHeld(rt, req.id)) return;
+  const w = rt.people.workspace;
+  const t = M.in(w);
   const plan = parsePlan(req.plan);
   if (!plan) {
-    await finishExecution(rt, req.id, 'failed', 'the stored plan could not be read by this version of the bot; nothing was changed');
+    await finishExecution(rt, req.id, 'failed', t('unreadablePlan'));
     return;
   }
   const service = await withThrottleRetry(() =>
@@ -124,12 +140,11 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     if (primary?.id) facts.deploymentId = primary.id;
     if (service.currentServiceDeployment) facts.serviceDeploymentArn = service.currentServiceDeployment;
     const updated = await recordExecution(rt, req.id, facts, 'service update adopted');
-    await postOnce(rt, updated, 'started', startedMilestone(plan, primary?.id, deadlineOf(rt, plan.environment)));
+    await postOnce(rt, updated, 'started', startedMilestone(plan, primary?.id, deadlineOf(rt, plan.environment), w));
     await refreshRequest(rt, updated, { service, force: true });
     return;
   }
-  const msg =
-    'The worker stopped before the service was updated (it was interrupted and its retries ran out). The service was not changed.';
+  const msg = t('stalled');
   await postOnce(
     rt,
     req,
@@ -137,9 +152,12 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     notStartedMilestone(
       plan,
       msg,
-      `Request it again with \`/ecs ${plan.verb} ${plan.alias} …\`.`,
+      t('requestAgain', { command: `\`/ecs ${plan.verb} ${plan.alias} …\`` }),
       registersTaskDefinition(plan) ? ex.registeredTaskDefinition : undefined,
+      w,
+      audienceOf(req),
     ),
+    { broadcast: true },
   );
-  await finishExecution(rt, req.id, 'failed', `did not run: ${msg}`);
+  await finishExecution(rt, req.id, 'failed', t('didNotRun', { message: msg }));
 }

@@ -30,7 +30,7 @@ import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { describeImage } from '../aws/ecr';
 import { code } from '../slack/text';
 import { shortDigest } from './refs';
-import { awsError } from '../aws/errors';
+import { awsError, awsActions } from '../aws/errors';
 import { registerTaskDefinition, updateServiceRaw } from '../aws/ecs-write';
 import { diffObjects } from './diff';
 import { changeFor, isDefiniteRefusal, updateApplied } from './apply';
@@ -48,7 +48,7 @@ import { runningImageDigest } from './planner';
 import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
 import { registrationInput, roleProblems, rolesOf, withImage, withSize } from './taskdef';
-import { deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
+import { audienceOf, deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
 import { watchRollout } from './watch';
 import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
@@ -57,6 +57,46 @@ import { finishExecution, leaseOp, recordExecution, startExecution } from '../ap
 import { invocationDeadline } from '../hooks/jobs';
 import { findService } from '../config/load';
 import { EXECUTE_BUDGET_MS } from './constants';
+import { defineMessages, textIn, tokenText, type Text } from '../i18n/catalog';
+
+const M = defineMessages('deploy.execute', {
+  unreadablePlan: {
+    en: 'the stored plan could not be read by this version of the bot; nothing was changed',
+    ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 아무것도 바꾸지 않았습니다',
+  },
+  didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
+  serviceChanged: {
+    en: 'The service changed since the request was made: it now runs {now}, and the plan was based on {planned}.',
+    ko: '요청한 뒤에 서비스가 바뀌었습니다. 지금은 {now} 작업 정의를 실행하는데, 계획은 {planned} 기준이었습니다.',
+  },
+  requestAgain: {
+    en: 'Request it again: {command} makes a new plan from what runs now.',
+    ko: '다시 요청하세요. {command} 명령이 지금 실행 중인 것으로 새 계획을 세웁니다.',
+  },
+  imageGone: {
+    en: 'The approved image {digest} is no longer in ECR repository {repository} (deleted since the request).',
+    ko: '승인된 이미지 {digest}가 더 이상 ECR 리포지토리 {repository}에 없습니다 (요청 뒤에 삭제됨).',
+  },
+  pushAgain: { en: 'Push the image again and make a new request.', ko: '이미지를 다시 푸시하고 새로 요청하세요.' },
+  nothingRegistered: { en: 'Nothing was registered or changed.', ko: '아무것도 등록하거나 바꾸지 않았습니다.' },
+  abortedBefore: {
+    en: '{user} aborted the change before the service was updated.',
+    ko: '서비스를 업데이트하기 전에 {user} 님이 변경을 중단했습니다.',
+  },
+  serviceUntouched: { en: 'Nothing was changed on the service.', ko: '서비스는 바뀌지 않았습니다.' },
+  notAccepted: {
+    en: 'AWS did not accept the service update after {n} attempts ({name}: {detail}).',
+    ko: 'AWS가 {n}번 시도한 서비스 업데이트를 받아들이지 않았습니다 ({name}: {detail}).',
+  },
+  awsUnansweredHint: {
+    en: 'Nothing was changed on the service, and {service} is free for new requests. AWS may be slow or unreachable from the bot right now; request the change again in a few minutes.',
+    ko: '서비스는 바뀌지 않았고 {service} 서비스는 새 요청을 받을 수 있습니다. 지금 봇에서 AWS가 느리거나 닿지 않는 것 같습니다. 몇 분 뒤에 다시 요청하세요.',
+  },
+  retrying: {
+    en: ':hourglass: AWS did not confirm the service update ({name}); trying again shortly (attempt {n} of {max}).',
+    ko: ':hourglass: AWS가 서비스 업데이트를 확인해 주지 않았습니다 ({name}). 곧 다시 시도합니다 ({max}번 중 {n}번째).',
+  },
+});
 
 /** A worker's lease lasts this long unless renewed; a crashed worker's lease expires before Lambda's retry. */
 const LEASE_MS = 90_000;
@@ -69,10 +109,10 @@ const MAX_UPDATE_ATTEMPTS = 3;
 
 class NotStarted extends Error {
   constructor(
-    readonly userMessage: string,
-    readonly hint?: string,
+    readonly text: Text,
+    readonly hint?: Text,
   ) {
-    super(userMessage);
+    super(textIn(text, 'en'));
   }
 }
 
@@ -180,9 +220,11 @@ export async function executeRequest(rt: Runtime, id: string): Promise<void> {
 }
 
 async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logger, lease: Lease): Promise<void> {
+  // What goes to the request's thread and message is in the workspace's language.
+  const w = rt.people.workspace;
   const plan = parsePlan(req.plan);
   if (!plan) {
-    await finishExecution(rt, req.id, 'failed', 'the stored plan could not be read by this version of the bot; nothing was changed');
+    await finishExecution(rt, req.id, 'failed', M.in(w)('unreadablePlan'));
     return;
   }
   let ex = factsOf(req);
@@ -190,17 +232,20 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
   if (ex.startedAt === undefined) req = await recordExecution(rt, req.id, { startedAt }, 'execution started');
   const deadlineMs = deadlineOf(rt, plan.environment);
   const card = (phase: 'starting', note?: string) =>
-    statusCard({
-      requestId: req.id,
-      plan,
-      phase,
-      ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
-      deadlineMs,
-      reasons: [],
-      stoppedTasks: [],
-      startedAt,
-      ...(note ? { note } : {}),
-    });
+    statusCard(
+      {
+        requestId: req.id,
+        plan,
+        phase,
+        ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+        deadlineMs,
+        reasons: [],
+        stoppedTasks: [],
+        startedAt,
+        ...(note ? { note } : {}),
+      },
+      w,
+    );
   await showCard(rt, req, card('starting'), { force: true });
   // The change's own role session (request, requester, approvers) when the environment has a role.
   const access = changeAccess(rt, req, plan);
@@ -225,32 +270,41 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     // been sent, its outcome is unknown: the job is retried and looks first.
     const beforeAnyUpdate = !factsOf(req).updateAttempts;
     if (err instanceof NotStarted || (err instanceof BotError && (!isRetryable(err) || (beforeAnyUpdate && isAwsUnanswered(err))))) {
-      const message = err instanceof NotStarted ? err.userMessage : (err as BotError).userMessage;
+      const message = err instanceof NotStarted ? textIn(err.text, w) : (err as BotError).userMessageIn(w);
       const hint =
         err instanceof NotStarted
-          ? err.hint
+          ? textIn(err.hint, w)
           : isAwsUnanswered(err as BotError)
-            ? `Nothing was changed on the service, and ${code(plan.alias)} is free for new requests. AWS may be slow or unreachable from the bot right now; request the change again in a few minutes.`
-            : (err as BotError).hint;
-      log.info('execute: change did not run', { reason: message });
-      await postOnce(rt, req, 'final', notStartedMilestone(plan, message, hint, registersTaskDefinition(plan) ? registered : undefined));
+            ? M.in(w)('awsUnansweredHint', { service: code(plan.alias) })
+            : (err as BotError).hintIn(w);
+      log.info('execute: change did not run', { reason: err.message });
+      await postOnce(
+        rt,
+        req,
+        'final',
+        notStartedMilestone(plan, message, hint, registersTaskDefinition(plan) ? registered : undefined, w, audienceOf(req)),
+        { broadcast: true },
+      );
       await showCard(
         rt,
         req,
-        statusCard({
-          requestId: req.id,
-          plan,
-          phase: 'failed',
-          ...(registered ? { registered } : {}),
-          deadlineMs,
-          reasons: [],
-          stoppedTasks: [],
-          startedAt,
-          note: message,
-        }),
+        statusCard(
+          {
+            requestId: req.id,
+            plan,
+            phase: 'failed',
+            ...(registered ? { registered } : {}),
+            deadlineMs,
+            reasons: [],
+            stoppedTasks: [],
+            startedAt,
+            note: message,
+          },
+          w,
+        ),
         { final: true },
       );
-      await finishExecution(rt, req.id, 'failed', `did not run: ${message}`.slice(0, 600));
+      await finishExecution(rt, req.id, 'failed', M.in(w)('didNotRun', { message }).slice(0, 600));
       return;
     }
     throw err;
@@ -281,7 +335,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     try {
       assertChangeable(service, requestVerb(plan), plan.alias, rt.now());
     } catch (err) {
-      if (err instanceof BotError) throw new NotStarted(err.userMessage, err.hint);
+      if (err instanceof BotError) throw new NotStarted(err.text, err.hintText);
       throw err;
     }
 
@@ -294,8 +348,8 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         } catch (err) {
           if (err instanceof BotError && err.code === 'NOT_FOUND') {
             throw new NotStarted(
-              `The approved image ${code(`sha256:${shortDigest(plan.digest)}`)} is no longer in ECR repository ${code(plan.repository)} (deleted since the request).`,
-              'Push the image again and make a new request.',
+              M.lazy('imageGone', { digest: code(`sha256:${shortDigest(plan.digest)}`), repository: code(plan.repository) }),
+              M.lazy('pushAgain'),
             );
           }
           throw err;
@@ -307,7 +361,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       try {
         input = plan.verb === 'deploy' ? withImage(copy, plan.container, plan.image) : withSize(copy, plan.to.cpu, plan.to.memory);
       } catch (err) {
-        if (err instanceof BotError) throw new NotStarted(err.userMessage, err.hint);
+        if (err instanceof BotError) throw new NotStarted(err.text, err.hintText);
         throw err;
       }
       const problems = roleProblems(
@@ -315,7 +369,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         rolesOf(input),
         rt.config.environments[plan.environment]?.taskRoles ?? [],
       );
-      if (problems.length) throw new NotStarted(problems.join(' '), 'Nothing was registered or changed.');
+      if (problems.length) throw new NotStarted((l) => problems.map((p) => tokenText(p, l)).join(' '), M.lazy('nothingRegistered'));
       let reused = false;
       if (resumed && ex.registering) {
         registered = await findOwnRegistration(ecs, input, ex.registering).catch(() => undefined);
@@ -334,15 +388,14 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         'task definition registered',
       );
       ex = factsOf(req);
-      await postOnce(rt, req, 'registered', registeredMilestone(registered, reused));
+      await postOnce(rt, req, 'registered', registeredMilestone(registered, reused, w));
     } else if (registersTaskDefinition(plan) && registered) {
-      await postOnce(rt, req, 'registered', registeredMilestone(registered, true));
+      await postOnce(rt, req, 'registered', registeredMilestone(registered, true, w));
     }
 
     // Someone pressed Abort before the service was touched.
     const abortBy = await rt.redis.hget(keys.changeTrack(req.id), 'abort');
-    if (abortBy)
-      throw new NotStarted(`<@${abortBy}> aborted the change before the service was updated.`, 'Nothing was changed on the service.');
+    if (abortBy) throw new NotStarted(M.lazy('abortedBefore', { user: `<@${abortBy}>` }), M.lazy('serviceUntouched'));
 
     // 3. UpdateService, only while the request is still running and this worker still holds it.
     const attempts = (ex.updateAttempts ?? 0) + 1;
@@ -353,18 +406,27 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       updated = await withThrottleRetry(() => updateServiceRaw(ecs, changeFor(plan, registered)));
     } catch (err) {
       if (isDefiniteRefusal(err)) {
-        const mapped = awsError(err, { action: `update service ${plan.serviceName}`, permission: 'ecs:UpdateService' });
-        throw new NotStarted(mapped.userMessage, mapped.hint);
+        const mapped = awsError(err, {
+          action: awsActions.lazy('updateService', { service: plan.serviceName }),
+          permission: 'ecs:UpdateService',
+        });
+        throw new NotStarted(mapped.text, mapped.hintText);
       }
       // Unknown outcome: look before trying again.
       const now = await withThrottleRetry(() => describeService(ecs, plan.cluster, plan.serviceName)).catch(() => undefined);
       if (now && updateApplied(plan, now, factsOf(req), startedAt)) {
         updated = now;
       } else if (attempts >= MAX_UPDATE_ATTEMPTS) {
-        const why = awsError(err, { action: `update service ${plan.serviceName}`, permission: 'ecs:UpdateService' }).userMessage;
+        const why = awsError(err, {
+          action: awsActions.lazy('updateService', { service: plan.serviceName }),
+          permission: 'ecs:UpdateService',
+        }).userMessageIn(w);
         throw new NotStarted(`AWS did not accept the service update after ${attempts} attempts. The last attempt: ${why}`);
       } else {
-        const why = awsError(err, { action: `update service ${plan.serviceName}`, permission: 'ecs:UpdateService' }).userMessage;
+        const why = awsError(err, {
+          action: awsActions.lazy('updateService', { service: plan.serviceName }),
+          permission: 'ecs:UpdateService',
+        }).userMessageIn(w);
         const note = `:hourglass: AWS did not confirm the service update; trying again shortly (attempt ${attempts} of ${MAX_UPDATE_ATTEMPTS}). ${why}`;
         await showCard(rt, req, card('starting', note), { force: true }).catch(() => undefined);
         log.warn('execute: UpdateService outcome unknown; the job will be retried', { err, attempts, throttled: isThrottled(err) });
@@ -409,7 +471,7 @@ async function afterUpdate(
   // this fails the job fails, and its retry adopts the update (updateApplied) instead of repeating it.
   req = await recordExecution(rt, req.id, facts, 'service updated');
   try {
-    await postOnce(rt, req, 'started', startedMilestone(plan, primary?.id, deadlineMs));
+    await postOnce(rt, req, 'started', startedMilestone(plan, primary?.id, deadlineMs, rt.people.workspace));
     // Abort pressed while the service was being updated: do it now that there is a deployment to stop.
     const abortBy = await rt.redis.hget(keys.changeTrack(req.id), 'abort');
     if (abortBy && !factsOf(req).abortedBy) {

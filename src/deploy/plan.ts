@@ -10,10 +10,110 @@ import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
 import { BotError } from '../errors';
-import { code, plural } from '../slack/text';
+import { code } from '../slack/text';
 import { formatDuration } from '../i18n';
+import { defineMessages, type Localized } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { shortDigest } from './refs';
 import { arnTail } from '../aws/arn';
+
+const M = defineMessages('deploy.plan', {
+  notActive: {
+    en: 'Service {service} is {status}, so it cannot be changed.',
+    ko: '{service} 서비스가 {status} 상태라 변경할 수 없습니다.',
+  },
+  notActiveHint: {
+    en: 'A DRAINING or INACTIVE service is being deleted. Check the service name in chatops.yml.',
+    ko: 'DRAINING이나 INACTIVE 상태의 서비스는 삭제되는 중입니다. chatops.yml의 서비스 이름을 확인하세요.',
+  },
+  codeDeploy: {
+    en: 'Its deployments are blue/green through AWS CodeDeploy: start them from CodeDeploy (or your pipeline).',
+    ko: '이 서비스는 AWS CodeDeploy로 블루/그린 배포를 합니다. CodeDeploy(또는 파이프라인)에서 시작하세요.',
+  },
+  external: {
+    en: 'Its deployments are managed outside ECS (EXTERNAL controller, task sets): use the tool that owns them.',
+    ko: '이 서비스의 배포는 ECS 밖에서 관리됩니다 (EXTERNAL 컨트롤러, 작업 세트). 그 도구를 쓰세요.',
+  },
+  controller: {
+    en: "I can't {verb} {service}: it uses the {controller} deployment controller, and ECS only lets UpdateService change the task definition of services with the rolling (`ECS`) controller.",
+    ko: '{service} 서비스는 {controller} 배포 컨트롤러를 써서 {verb} 작업을 할 수 없습니다. ECS는 롤링(`ECS`) 컨트롤러를 쓰는 서비스만 UpdateService로 작업 정의를 바꿀 수 있습니다.',
+  },
+  controllerHint: { en: '{how} `/ecs scale` still works for it.', ko: '{how} `/ecs scale`은 이 서비스에도 쓸 수 있습니다.' },
+  inProgress: {
+    en: 'A rollout of {service} is already in progress (deployment {deployment} to {td}{since}).',
+    ko: '{service} 서비스의 롤아웃이 이미 진행 중입니다 (배포 {deployment}, 대상 {td}{since}).',
+  },
+  startedAgo: { en: ' started {duration} ago', ko: ', {duration} 전 시작' },
+  inProgressHint: {
+    en: 'Wait for it to finish (`/ecs status {service}`), or roll it back with `/ecs rollback {service}`.',
+    ko: '끝날 때까지 기다리거나(`/ecs status {service}`), `/ecs rollback {service}`로 되돌리세요.',
+  },
+  noFindings: { en: 'no findings', ko: '발견 사항 없음' },
+  severity: { en: '{n} {level}', ko: '{level} {n}개' },
+  critical: { en: 'critical', ko: '심각' },
+  high: { en: 'high', ko: '높음' },
+  medium: { en: 'medium', ko: '중간' },
+  low: { en: 'low', ko: '낮음' },
+  archived: {
+    en: 'The image is {status} in ECR and cannot be pulled until it is restored.',
+    ko: '이미지가 ECR에서 {status} 상태라 복원하기 전에는 가져올 수 없습니다.',
+  },
+  neverScanned: { en: 'has never been scanned', ko: '스캔된 적이 없습니다' },
+  beingScanned: { en: 'is still being scanned', ko: '아직 스캔 중입니다' },
+  noUsableScan: { en: 'has no usable scan result ({status})', ko: '쓸 수 있는 스캔 결과가 없습니다 ({status})' },
+  requiresScan: {
+    en: 'This environment requires a vulnerability scan, and the image {what}.',
+    ko: '이 환경은 취약점 스캔을 요구하는데, 이미지가 {what}.',
+  },
+  blocksCritical: {
+    en: 'The image has {n} critical {n|finding|findings} ({findings}), and this environment blocks critical findings.',
+    ko: '이미지에 심각 등급 발견 사항이 {n}개 있습니다 ({findings}). 이 환경은 심각 등급 발견 사항이 있으면 막습니다.',
+  },
+  refused: {
+    en: "I can't deploy {ref} ({digest}) to {env}:\n{problems}",
+    ko: '{ref}({digest}) 이미지를 {env} 환경에 배포할 수 없습니다:\n{problems}',
+  },
+  refusedHint: {
+    en: 'Fix the findings and push a new image, or wait for the scan to finish and try again. The policy is `images` in chatops.yml.',
+    ko: '발견 사항을 고쳐 새 이미지를 푸시하거나, 스캔이 끝난 뒤 다시 시도하세요. 정책은 chatops.yml의 `images`입니다.',
+  },
+});
+
+/** An image a rollback brings back: in ECR (with its scan), missing from ECR, or from another registry. */
+const imageCheckSchema = z.object({
+  container: z.string(),
+  image: z.string(),
+  found: z.enum(['ecr', 'missing', 'not-ecr']),
+  scan: z.object({ status: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
+});
+export type ImageCheck = z.infer<typeof imageCheckSchema>;
+
+/**
+ * What was checked when the request was made, shown on the request message one line each.
+ * Warnings are catalog tokens (`part.token`), so a stored request is shown in any language.
+ */
+export const checksSchema = z.object({
+  /** Deploy: the image's last scan (ECR status and severity counts). */
+  scan: z.object({ status: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
+  /** The roles the new task definition passes to ECS; `scoped` when the environment lists taskRoles. */
+  roles: z
+    .object({
+      task: z.string().optional(),
+      execution: z.string().optional(),
+      scoped: z.boolean(),
+      /** Roles not in taskRoles. */
+      unlisted: z.array(z.string()).default([]),
+      /** The roles differ from what the service runs now (rollback). */
+      changed: z.boolean().default(false),
+    })
+    .optional(),
+  /** Rollback: each image it brings back and what ECR said of it (the rollback policy passed). */
+  images: z.array(imageCheckSchema).optional(),
+  /** Scale: the bounds of chatops.yml. */
+  bounds: z.object({ min: z.number(), max: z.number() }).optional(),
+  warnings: z.array(z.string()).default([]),
+});
+export type PlanChecks = z.infer<typeof checksSchema>;
 
 const base = {
   environment: z.string(),
@@ -29,6 +129,8 @@ const base = {
   /** The image digest the service's tasks ran (the plan's container), when they all ran one. */
   runningDigest: z.string().optional(),
   madeAt: z.number(),
+  /** What was checked when the plan was made (absent in plans of older versions). */
+  checks: checksSchema.optional(),
 };
 
 export const deployPlanSchema = z.object({
@@ -149,28 +251,31 @@ export function rolloutInProgress(service: Pick<Service, 'deployments'>): Deploy
 export function assertChangeable(service: Service, verb: ChangeVerb, alias: string, now: number): void {
   if (service.status && service.status !== 'ACTIVE') {
     throw new BotError('REFUSED', `service ${service.serviceName} is ${service.status}`, {
-      userMessage: `Service ${code(alias)} is ${code(service.status)}, so it cannot be changed.`,
-      hint: 'A DRAINING or INACTIVE service is being deleted. Check the service name in chatops.yml.',
+      userMessage: M.lazy('notActive', { service: code(alias), status: code(service.status) }),
+      hint: M.lazy('notActiveHint'),
     });
   }
   const controller = service.deploymentController?.type ?? 'ECS';
   if (controller !== 'ECS' && verb !== 'scale') {
-    const how =
-      controller === 'CODE_DEPLOY'
-        ? 'Its deployments are blue/green through AWS CodeDeploy: start them from CodeDeploy (or your pipeline).'
-        : 'Its deployments are managed outside ECS (EXTERNAL controller, task sets): use the tool that owns them.';
+    const how = controller === 'CODE_DEPLOY' ? M.lazy('codeDeploy') : M.lazy('external');
     throw new BotError('REFUSED', `service ${service.serviceName} uses the ${controller} deployment controller`, {
-      userMessage: `I can't ${verb} ${code(alias)}: it uses the ${code(controller)} deployment controller, and ECS only lets UpdateService change the task definition of services with the rolling (\`ECS\`) controller.`,
-      hint: `${how} \`/ecs scale\` still works for it.`,
+      userMessage: M.lazy('controller', { verb, service: code(alias), controller: code(controller) }),
+      hint: M.lazy('controllerHint', { how }),
     });
   }
   if (verb !== 'rollback') {
     const running = rolloutInProgress(service);
     if (running) {
-      const since = running.createdAt ? ` started ${formatDuration(now - running.createdAt.getTime())} ago` : '';
+      const created = running.createdAt?.getTime();
       throw new BotError('CONFLICT', `rollout in progress on ${service.serviceName}`, {
-        userMessage: `A rollout of ${code(alias)} is already in progress (deployment ${code(running.id ?? '?')} to ${code(arnTail(running.taskDefinition))}${since}).`,
-        hint: `Wait for it to finish (\`/ecs status ${alias}\`), or roll it back with \`/ecs rollback ${alias}\`.`,
+        userMessage: (l) =>
+          M.in(l)('inProgress', {
+            service: code(alias),
+            deployment: code(running.id ?? '?'),
+            td: code(arnTail(running.taskDefinition)),
+            since: created !== undefined ? M.in(l)('startedAgo', { duration: formatDuration(now - created, l) }) : '',
+          }),
+        hint: M.lazy('inProgressHint', { service: alias }),
       });
     }
   }
@@ -212,52 +317,64 @@ interface ImagePolicy {
 
 const SCANNED = new Set(['COMPLETE', 'ACTIVE']);
 
+const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
+
+/** Severity counts of a scan, e.g. "2 critical, 5 high" ("심각 2개, 높음 5개"); "no findings" when none. */
+export function countsText(counts: Partial<Record<string, number>>, locale: Locale = 'en'): string {
+  const t = M.in(locale);
+  const parts = SEVERITIES.filter((s) => (counts[s] ?? 0) > 0).map((s) =>
+    t('severity', { n: counts[s] ?? 0, level: t(s.toLowerCase() as 'critical' | 'high' | 'medium' | 'low') }),
+  );
+  return parts.length ? parts.join(', ') : t('noFindings');
+}
+
 /** Severity counts of an image's last scan, e.g. "2 critical, 5 high". */
-export function findingsText(image: Pick<ImageDetail, 'imageScanFindingsSummary'>): string {
-  const counts = image.imageScanFindingsSummary?.findingSeverityCounts ?? {};
-  const parts = (['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const)
-    .filter((s) => (counts[s] ?? 0) > 0)
-    .map((s) => `${counts[s]} ${s.toLowerCase()}`);
-  return parts.length ? parts.join(', ') : 'no findings';
+export function findingsText(image: Pick<ImageDetail, 'imageScanFindingsSummary'>, locale: Locale = 'en'): string {
+  return countsText(image.imageScanFindingsSummary?.findingSeverityCounts ?? {}, locale);
 }
 
 /** Sentences for each reason the environment's image policy refuses this image (empty = allowed). */
 export function imagePolicyProblems(
   image: Pick<ImageDetail, 'imageScanStatus' | 'imageScanFindingsSummary' | 'imageStatus'>,
   policy: ImagePolicy,
+  locale: Locale = 'en',
 ): string[] {
+  const t = M.in(locale);
   const problems: string[] = [];
   if (image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING') {
-    problems.push(`The image is ${image.imageStatus.toLowerCase()} in ECR and cannot be pulled until it is restored.`);
+    problems.push(t('archived', { status: image.imageStatus.toLowerCase() }));
   }
   const status = image.imageScanStatus?.status;
   const scanned = status !== undefined && SCANNED.has(status);
   if (policy.requireScan && !scanned) {
     const what =
       status === undefined
-        ? 'has never been scanned'
+        ? t('neverScanned')
         : status === 'IN_PROGRESS' || status === 'PENDING'
-          ? 'is still being scanned'
-          : `has no usable scan result (${status}${image.imageScanStatus?.description ? `: ${image.imageScanStatus.description}` : ''})`;
-    problems.push(`This environment requires a vulnerability scan, and the image ${what}.`);
+          ? t('beingScanned')
+          : t('noUsableScan', { status: `${status}${image.imageScanStatus?.description ? `: ${image.imageScanStatus.description}` : ''}` });
+    problems.push(t('requiresScan', { what }));
   }
   const critical = image.imageScanFindingsSummary?.findingSeverityCounts?.CRITICAL ?? 0;
   if (policy.blockCritical && critical > 0) {
-    problems.push(
-      `The image has ${plural(critical, 'critical finding')} (${findingsText(image)}), and this environment blocks critical findings.`,
-    );
+    problems.push(t('blocksCritical', { n: critical, findings: findingsText(image, locale) }));
   }
   return problems;
 }
 
 /** Refuse an image the policy does not allow, saying which rule and what to do. */
 export function assertImageAllowed(image: ImageDetail, policy: ImagePolicy, ref: string, envName: string): void {
-  const problems = imagePolicyProblems(image, policy);
-  if (!problems.length) return;
-  throw new BotError('REFUSED', `image policy refused ${ref}`, {
-    userMessage: `I can't deploy ${code(ref)} (${code('sha256:' + shortDigest(image.imageDigest))}) to ${code(envName)}:\n• ${problems.join('\n• ')}`,
-    hint: 'Fix the findings and push a new image, or wait for the scan to finish and try again. The policy is `images` in chatops.yml.',
-  });
+  if (!imagePolicyProblems(image, policy).length) return;
+  const userMessage: Localized = (l) =>
+    M.in(l)('refused', {
+      ref: code(ref),
+      digest: code('sha256:' + shortDigest(image.imageDigest)),
+      env: code(envName),
+      problems: imagePolicyProblems(image, policy, l)
+        .map((p) => `• ${p}`)
+        .join('\n'),
+    });
+  throw new BotError('REFUSED', `image policy refused ${ref}`, { userMessage, hint: M.lazy('refusedHint') });
 }
 
 export interface HistoryEntry {

@@ -7,6 +7,7 @@ import type { ECSClient, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
+import { defineMessages, tokenText } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
@@ -18,7 +19,6 @@ import { diffObjects, renderDiff } from './diff';
 import {
   assertChangeable,
   assertImageAllowed,
-  findingsText,
   previousFromDeployments,
   previousFromHistory,
   previousFromRecords,
@@ -26,13 +26,13 @@ import {
   type ChangePlan,
   type DeployPlan,
   type HistoryEntry,
+  type PlanChecks,
   type ResizePlan,
   type RestartPlan,
   type RollbackPlan,
   type ScalePlan,
 } from './plan';
 import { planSummary, sizeText } from './render';
-import { defineMessages } from '../i18n';
 import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws/fargate-pricing';
 import { ecrRepositoryOf, pinnedImageUri, splitImage, type ImageSelector } from './refs';
 import { rollbackPolicy, type ReturningImage } from './rollback-policy';
@@ -43,9 +43,88 @@ import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
 import type { AwsAccess } from '../aws/clients';
 
+const M = defineMessages('deploy.planner', {
+  noTaskDefinition: {
+    en: 'ECS returned service {service} without a task definition.',
+    ko: 'ECS가 {service} 서비스를 작업 정의 없이 돌려주었습니다.',
+  },
+  passRole: {
+    en: "The {which} role {role} is not in this environment's `taskRoles`, so registering may be refused (`iam:PassRole`).",
+    ko: '{which} 역할 {role}이(가) 이 환경의 `taskRoles`에 없어 등록이 거절될 수 있습니다 (`iam:PassRole`).',
+  },
+  task: { en: 'task', ko: '작업' },
+  execution: { en: 'execution', ko: '실행' },
+  noDigest: { en: 'ECR returned {ref} without a digest.', ko: 'ECR이 {ref} 이미지를 다이제스트 없이 돌려주었습니다.' },
+  sameImage: {
+    en: 'The service already runs exactly this image; the deploy replaces every task with an identical one.',
+    ko: '서비스가 이미 정확히 이 이미지를 실행 중입니다. 배포하면 모든 작업이 똑같은 작업으로 교체됩니다.',
+  },
+  noSuchRevision: {
+    en: "Task definition {td} does not exist, so I can't roll {service} back to it.",
+    ko: '작업 정의 {td}가 없어서 {service} 서비스를 그 버전으로 되돌릴 수 없습니다.',
+  },
+  noSuchRevisionHint: {
+    en: '`/ecs status &lt;service&gt;` shows the revision the service runs now; revisions of its family are numbered from 1.',
+    ko: '지금 실행 중인 리비전은 `/ecs status &lt;service&gt;`로 볼 수 있습니다. 패밀리의 리비전 번호는 1부터 시작합니다.',
+  },
+  alreadyOn: {
+    en: '{service} already runs {td}; there is nothing to roll back to.',
+    ko: '{service} 서비스는 이미 {td} 작업 정의를 실행 중이라 되돌릴 것이 없습니다.',
+  },
+  alreadyOnHint: {
+    en: 'Name another revision with `--to`, or use `/ecs restart {service}` to replace its tasks.',
+    ko: '`--to`로 다른 리비전을 지정하거나, 작업을 교체하려면 `/ecs restart {service}`를 쓰세요.',
+  },
+  rolloutInProgress: {
+    en: 'A rollout to {td} is in progress; rolling back returns to what ran before it.',
+    ko: '{td} 작업 정의로 롤아웃이 진행 중입니다. 롤백하면 그 전에 실행하던 버전으로 돌아갑니다.',
+  },
+  noHistory: { en: 'I could not read the deployment history ({error}).', ko: '배포 이력을 읽지 못했습니다 ({error}).' },
+  noPrevious: {
+    en: "I could not find the task definition {service} ran before {td} in ECS's deployment history{why}.",
+    ko: 'ECS 배포 이력에서 {service} 서비스가 {td} 전에 실행하던 작업 정의를 찾지 못했습니다{why}.',
+  },
+  noPreviousHint: {
+    en: 'Name the revision to return to: `/ecs rollback {service} --to &lt;revision&gt;`.',
+    ko: '되돌아갈 리비전을 지정하세요: `/ecs rollback {service} --to &lt;revision&gt;`',
+  },
+  inactive: {
+    en: 'Task definition {td} is {status} (deregistered), and ECS does not start new tasks from it.',
+    ko: '작업 정의 {td}가 {status} 상태(등록 해제됨)라 ECS가 새 작업을 시작하지 않습니다.',
+  },
+  inactiveHint: {
+    en: 'Pick an ACTIVE revision with `--to`, or deploy the image it used with `/ecs deploy {service} &lt;tag&gt;`.',
+    ko: '`--to`로 ACTIVE 리비전을 고르거나, 그 버전의 이미지를 `/ecs deploy {service} &lt;tag&gt;`로 배포하세요.',
+  },
+  checkRole: { en: '{problem} Check it is still meant to be used.', ko: '{problem} 계속 써도 되는 역할인지 확인하세요.' },
+  rollbackRefused: {
+    en: "I can't roll {service} back to {td}:\n• {problems}",
+    ko: '{service} 서비스를 {td}(으)로 되돌릴 수 없습니다:\n• {problems}',
+  },
+  rollbackRefusedHint: {
+    en: 'A rollback passes the same checks as a deploy (`taskRoles` and `images` in chatops.yml). Pick another revision with `--to`, or deploy a fixed image.',
+    ko: '롤백도 배포와 같은 검사(chatops.yml의 `taskRoles`, `images`)를 거칩니다. `--to`로 다른 리비전을 고르거나, 고친 이미지를 배포하세요.',
+  },
+  sameCount: {
+    en: '{service} is already set to {n} desired {n|task|tasks} ({running} running); nothing to change.',
+    ko: '{service} 서비스는 이미 원하는 작업 수가 {n}개입니다 ({running}개 실행 중). 바꿀 것이 없습니다.',
+  },
+  sameCountHint: { en: 'Use `/ecs restart {service}` to replace its tasks.', ko: '작업을 교체하려면 `/ecs restart {service}`를 쓰세요.' },
+  noAutoscaling: { en: 'I could not check the autoscaling range ({error}).', ko: '오토스케일링 범위를 확인하지 못했습니다 ({error}).' },
+  awsError: { en: 'AWS error', ko: 'AWS 오류' },
+  noTasks: {
+    en: '{service} has 0 desired tasks, so there is nothing to restart.',
+    ko: '{service} 서비스의 원하는 작업 수가 0개라 재시작할 것이 없습니다.',
+  },
+  noTasksHint: {
+    en: 'Start tasks with `/ecs scale {service} &lt;count&gt;`.',
+    ko: '`/ecs scale {service} &lt;count&gt;`로 작업을 시작하세요.',
+  },
+});
+
 export interface Prepared {
   plan: ChangePlan;
-  /** mrkdwn, ≤ 2,500 characters. */
+  /** mrkdwn, ≤ 2,500 characters, in the workspace's language: the audit trail's and /ecs history's summary. */
   summary: string;
   /** The task definition diff, when the change has one. */
   details?: string;
@@ -80,7 +159,7 @@ function costOf(svc: ResolvedService, service: Service, before: TaskDefinition, 
 function base(svc: ResolvedService, service: Service, now: number) {
   if (!service.taskDefinition || !service.serviceArn) {
     throw new BotError('AWS', `service ${svc.service} has no task definition`, {
-      userMessage: `ECS returned service ${code(svc.service)} without a task definition.`,
+      userMessage: M.lazy('noTaskDefinition', { service: code(svc.service) }),
     });
   }
   return {
@@ -139,16 +218,30 @@ async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: EC
   return { ecs, service };
 }
 
-/** Warn when iam:PassRole is scoped (taskRoles) and the roles the service uses are not in the list. */
-function passRoleNotes(td: TaskDefinition, allowed: readonly string[]): string[] {
-  if (!allowed.length) return [];
-  const roles = rolesOf(td);
-  return (['taskRoleArn', 'executionRoleArn'] as const)
-    .filter((k) => roles[k] && !allowed.includes(roles[k]!))
-    .map(
-      (k) =>
-        `The ${k === 'taskRoleArn' ? 'task' : 'execution'} role ${code(roles[k]!)} is not in this environment's \`taskRoles\`, so registering may be refused (\`iam:PassRole\`).`,
-    );
+/**
+ * The roles check of the request: which roles the task definition passes, and which are not in
+ * taskRoles. Only registering a task definition passes roles (iam:PassRole): a rollback to an
+ * existing revision (`registers` false) registers nothing, so its unchanged roles are just unchanged.
+ */
+function rolesCheck(
+  current: TaskDefinition,
+  next: { taskRoleArn?: string; executionRoleArn?: string },
+  allowed: readonly string[],
+  registers = true,
+): PlanChecks['roles'] {
+  const roles = rolesOf(next);
+  const now = rolesOf(current);
+  const unlisted =
+    allowed.length && registers
+      ? [roles.taskRoleArn, roles.executionRoleArn].filter((r): r is string => Boolean(r) && !allowed.includes(r!))
+      : [];
+  return {
+    ...(roles.taskRoleArn ? { task: roles.taskRoleArn } : {}),
+    ...(roles.executionRoleArn ? { execution: roles.executionRoleArn } : {}),
+    scoped: allowed.length > 0 && registers,
+    unlisted,
+    changed: roles.taskRoleArn !== now.taskRoleArn || roles.executionRoleArn !== now.executionRoleArn,
+  };
 }
 
 export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {
@@ -159,7 +252,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const [image, { ecs, service }] = await Promise.all([withThrottleRetry(() => describeImage(ecr, repository, sel)), loadService(rt, svc)]);
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
-  if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: `ECR returned ${code(ref)} without a digest.` });
+  if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
   const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
   const container = findContainer(current.taskDefinition, svc.container);
@@ -173,7 +266,10 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const before = registrationInput(current.taskDefinition, current.tags);
   const after = withImage(before, svc.container, imageUri);
   const problems = roleProblems(rolesOf(current.taskDefinition), rolesOf(after), svc.env.taskRoles);
-  if (problems.length) throw new BotError('REFUSED', 'role change', { userMessage: problems.join('\n') });
+  if (problems.length)
+    throw new BotError('REFUSED', 'role change', { userMessage: (l) => problems.map((p) => tokenText(p, l)).join('\n') });
+  const warnings: string[] = [];
+  if (container.image === imageUri) warnings.push(M.token('sameImage'));
   const plan: DeployPlan = {
     verb: 'deploy',
     ...b,
@@ -184,15 +280,15 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     image: imageUri,
     previousImage: container.image ?? '',
     ...(image.imagePushedAt ? { imagePushedAt: image.imagePushedAt.getTime() } : {}),
+    checks: {
+      scan: {
+        ...(image.imageScanStatus?.status ? { status: image.imageScanStatus.status } : {}),
+        counts: { ...(image.imageScanFindingsSummary?.findingSeverityCounts ?? {}) },
+      },
+      roles: rolesCheck(current.taskDefinition, after, svc.env.taskRoles),
+      warnings,
+    },
   };
-  const warnings = passRoleNotes(current.taskDefinition, svc.env.taskRoles);
-  if (container.image === imageUri)
-    warnings.push(`The service already runs exactly this image; the deploy replaces every task with an identical one.`);
-  const scanStatus = image.imageScanStatus?.status;
-  const scan = scanStatus
-    ? `${scanStatus.toLowerCase()}${scanStatus === 'COMPLETE' || scanStatus === 'ACTIVE' ? `, ${findingsText(image)}` : ''}`
-    : 'not scanned';
-  const summary = planSummary(plan, { now, warnings, scan });
   const details = renderDiff(diffObjects(before, after));
   const cost = costOf(
     svc,
@@ -203,7 +299,14 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     b.desiredCount,
   );
   const pauseStages = pauseStagesOf(service);
-  return { plan, summary, details, notes: [], ...(cost ? { cost } : {}), ...(pauseStages ? { pauseStages } : {}) };
+  return {
+    plan,
+    summary: planSummary(plan, rt.people.workspace),
+    details,
+    notes: [],
+    ...(cost ? { cost } : {}),
+    ...(pauseStages ? { pauseStages } : {}),
+  };
 }
 
 /**
@@ -254,8 +357,8 @@ async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promi
     if (awsErrorName(cause) === 'ClientException' || (err instanceof BotError && err.code === 'NOT_FOUND')) {
       const { family, revision } = familyRevision(arn);
       throw new BotError('NOT_FOUND', `task definition ${arn} not found`, {
-        userMessage: `Task definition ${code(`${family}:${revision ?? '?'}`)} does not exist, so I can't roll ${code(alias)} back to it.`,
-        hint: '`/ecs status &lt;service&gt;` shows the revision the service runs now; revisions of its family are numbered from 1.',
+        userMessage: M.lazy('noSuchRevision', { td: code(`${family}:${revision ?? '?'}`), service: code(alias) }),
+        hint: M.lazy('noSuchRevisionHint'),
         cause: err,
       });
     }
@@ -269,14 +372,15 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   assertChangeable(service, 'rollback', svc.alias, now);
   const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current = b.currentTaskDefinition;
+  /** Warnings of the request, as catalog tokens. */
   const notes: string[] = [];
   let target: string | undefined;
   let source: RollbackPlan['source'];
   if (to !== undefined) {
     if (familyRevision(current).revision === to) {
       throw new BotError('REFUSED', 'already on that revision', {
-        userMessage: `${code(svc.alias)} already runs ${code(arnTail(current))}; there is nothing to roll back to.`,
-        hint: `Name another revision with \`--to\`, or use \`/ecs restart ${svc.alias}\` to replace its tasks.`,
+        userMessage: M.lazy('alreadyOn', { service: code(svc.alias), td: code(arnTail(current)) }),
+        hint: M.lazy('alreadyOnHint', { service: svc.alias }),
       });
     }
     target = revisionArn(current, to);
@@ -284,7 +388,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   } else if (rolloutInProgress(service) && previousFromDeployments(service)) {
     target = previousFromDeployments(service);
     source = 'in-progress';
-    notes.push(`A rollout to ${code(arnTail(current))} is in progress; rolling back returns to what ran before it.`);
+    notes.push(M.token('rolloutInProgress', { td: code(arnTail(current)) }));
   } else {
     source = 'history';
     let history: HistoryEntry[] = [];
@@ -324,23 +428,28 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   ]);
   if (tgt.taskDefinition.status && tgt.taskDefinition.status !== 'ACTIVE') {
     throw new BotError('REFUSED', `target ${target} is ${tgt.taskDefinition.status}`, {
-      userMessage: `Task definition ${code(arnTail(target))} is ${code(tgt.taskDefinition.status)} (deregistered), and ECS does not start new tasks from it.`,
-      hint: `Pick an ACTIVE revision with \`--to\`, or deploy the image it used with \`/ecs deploy ${svc.alias} &lt;tag&gt;\`.`,
+      userMessage: M.lazy('inactive', { td: code(arnTail(target)), status: code(tgt.taskDefinition.status) }),
+      hint: M.lazy('inactiveHint', { service: svc.alias }),
     });
   }
   // The same policy as a deploy: roles (taskRoles) and every image the rollback brings back.
   const images = await returningImages(rt, svc.env, cur.taskDefinition, tgt.taskDefinition);
-  const policy = rollbackPolicy({
+  const policyInput = {
     currentRoles: rolesOf(cur.taskDefinition),
     targetRoles: rolesOf(tgt.taskDefinition),
     taskRoles: svc.env.taskRoles,
     images,
     policy: svc.env.images,
-  });
+  };
+  const policy = rollbackPolicy(policyInput);
   if (policy.problems.length) {
     throw new BotError('REFUSED', `rollback policy refused ${target}`, {
-      userMessage: `I can't roll ${code(svc.alias)} back to ${code(arnTail(target))}:\n• ${policy.problems.join('\n• ')}`,
-      hint: 'A rollback passes the same checks as a deploy (`taskRoles` and `images` in chatops.yml). Pick another revision with `--to`, or deploy a fixed image.',
+      userMessage: M.lazy('rollbackRefused', {
+        service: code(svc.alias),
+        td: code(arnTail(target)),
+        problems: (locale) => rollbackPolicy(policyInput, locale).problems.join('\n• '),
+      }),
+      hint: M.lazy('rollbackRefusedHint'),
     });
   }
   const curImage = cur.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
@@ -353,13 +462,14 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     container: svc.container,
     ...(curImage ? { previousImage: curImage } : {}),
     ...(tgtImage ? { targetImage: tgtImage } : {}),
+    checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles, false), images: policy.images, warnings: notes },
   };
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
   const cost = costOf(svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount, b.desiredCount);
   const pauseStages = pauseStagesOf(service);
   return {
     plan,
-    summary: planSummary(plan, { now, warnings: notes, checks: policy.checks }),
+    summary: planSummary(plan, rt.people.workspace),
     details,
     notes: [],
     ...(cost ? { cost } : {}),
@@ -392,13 +502,11 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === to) {
     throw new BotError('REFUSED', 'same count', {
-      userMessage: `${code(svc.alias)} is already set to ${to} desired task${to === 1 ? '' : 's'} (${service.runningCount ?? 0} running); nothing to change.`,
-      hint: `Use \`/ecs restart ${svc.alias}\` to replace its tasks.`,
+      userMessage: M.lazy('sameCount', { service: code(svc.alias), n: to, running: service.runningCount ?? 0 }),
+      hint: M.lazy('sameCountHint', { service: svc.alias }),
     });
   }
-  const plan: ScalePlan = { verb: 'scale', ...b, from: b.desiredCount, to };
   const warnings: string[] = [];
-  if (to === 0) warnings.push('Scaling to 0 stops every task: the service will serve nothing.');
   try {
     const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region, svc.env), svc.env.cluster, svc.service);
     const w = autoscalingWarning(to, range);
@@ -406,8 +514,10 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   } catch (err) {
     // The range only decides a warning: say it could not be checked, and go on.
     rt.log.warn('autoscaling range unavailable', { service: svc.alias, err });
-    warnings.push(`I could not check the autoscaling range (${err instanceof BotError ? err.userMessage : 'AWS error'}).`);
+    const cause = err instanceof BotError ? (err.cause ?? err) : err;
+    warnings.push(M.token('noAutoscaling', { error: err instanceof BotError && !err.cause ? err.code : awsErrorName(cause) }));
   }
+  const plan: ScalePlan = { verb: 'scale', ...b, from: b.desiredCount, to, checks: { bounds: svc.scale, warnings } };
   // The cost of the change (release gates): the task size of the task definition the service runs.
   let cost: CostDelta | undefined;
   try {
@@ -417,7 +527,7 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   } catch (err) {
     rt.log.warn('cost of the change unavailable', { service: svc.alias, err });
   }
-  return { plan, summary: planSummary(plan, { now, warnings, bounds: svc.scale }), notes: [], ...(cost ? { cost } : {}) };
+  return { plan, summary: planSummary(plan, rt.people.workspace), notes: [], ...(cost ? { cost } : {}) };
 }
 
 export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Prepared> {
@@ -427,12 +537,12 @@ export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Pr
   const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   if (b.desiredCount === 0) {
     throw new BotError('REFUSED', 'no tasks', {
-      userMessage: `${code(svc.alias)} has 0 desired tasks, so there is nothing to restart.`,
-      hint: `Start tasks with \`/ecs scale ${svc.alias} &lt;count&gt;\`.`,
+      userMessage: M.lazy('noTasks', { service: code(svc.alias) }),
+      hint: M.lazy('noTasksHint', { service: svc.alias }),
     });
   }
-  const plan: RestartPlan = { verb: 'restart', ...b };
-  return { plan, summary: planSummary(plan, { now }), notes: [] };
+  const plan: RestartPlan = { verb: 'restart', ...b, checks: { warnings: [] } };
+  return { plan, summary: planSummary(plan, rt.people.workspace), notes: [] };
 }
 
 const resizeText = defineMessages('deploy-resize', {
@@ -491,9 +601,8 @@ export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: n
   }
   const before = registrationInput(td, current.tags);
   const after = withSize(before, to.cpu, to.memory);
-  const plan: ResizePlan = { verb: 'resize', ...b, from, to };
-  const warnings = passRoleNotes(td, svc.env.taskRoles);
-  if (to.cpu < from.cpu || to.memory < from.memory) warnings.push(t('warnSmaller', { alias: svc.alias }));
-  const summary = planSummary(plan, { now, warnings });
-  return { plan, summary, details: renderDiff(diffObjects(before, after)), notes: [] };
+  const warnings: string[] = [];
+  if (to.cpu < from.cpu || to.memory < from.memory) warnings.push(resizeText.token('warnSmaller', { alias: svc.alias }));
+  const plan: ResizePlan = { verb: 'resize', ...b, from, to, checks: { roles: rolesCheck(td, after, svc.env.taskRoles), warnings } };
+  return { plan, summary: planSummary(plan, rt.people.workspace), details: renderDiff(diffObjects(before, after)), notes: [] };
 }

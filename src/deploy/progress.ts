@@ -11,6 +11,47 @@
 import type { Service, Task } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
 import { arnTail } from '../aws/arn';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('deploy.progress', {
+  countMoved: {
+    en: 'The desired count is now {desired}, not {target}: something else changed it (Application Auto Scaling or another change).',
+    ko: '원하는 작업 수가 {target}개가 아니라 {desired}개입니다. 다른 무언가(Application Auto Scaling이나 다른 변경)가 바꿨습니다.',
+  },
+  scaleOverdue: {
+    en: '{running} of {target} tasks running after the deadline.',
+    ko: '기한이 지났는데 작업 {target}개 중 {running}개만 실행 중입니다.',
+  },
+  goneRolledBack: {
+    en: 'Deployment {id} is gone and the service runs {td} again: ECS rolled it back.',
+    ko: '배포({id})가 사라지고 서비스가 다시 {td} 작업 정의를 실행합니다. ECS가 롤백했습니다.',
+  },
+  gone: {
+    en: 'Deployment {id} no longer exists; the service now runs {td}.',
+    ko: '배포({id})가 더 이상 없습니다. 서비스는 지금 {td} 작업 정의를 실행합니다.',
+  },
+  failed: { en: 'The deployment failed (rolloutState FAILED).', ko: '배포가 실패했습니다 (rolloutState FAILED).' },
+  rollingBack: { en: 'ECS is rolling the service back to {td}.', ko: 'ECS가 서비스를 {td} 작업 정의로 롤백하는 중입니다.' },
+  replacedByRollback: {
+    en: 'Deployment {id} was replaced by a rollback to {td}.',
+    ko: '배포({id})가 {td} 작업 정의로 돌아가는 롤백으로 대체되었습니다.',
+  },
+  replaced: {
+    en: 'Deployment {id} was replaced by another deployment ({other} to {td}).',
+    ko: '배포({id})가 다른 배포({other}, 대상 {td})로 대체되었습니다.',
+  },
+  otherTd: {
+    en: 'Deployment {id} runs {td}, not the planned {planned}.',
+    ko: '배포({id})가 계획한 작업 정의({planned})가 아니라 {td} 작업 정의를 실행합니다.',
+  },
+  overdue: {
+    en: '{running} of {desired} new tasks running{failed} after the deadline, and the circuit breaker has not stopped the rollout.',
+    ko: '기한이 지났는데 새 작업 {desired}개 중 {running}개만 실행 중이고{failed}, 서킷 브레이커도 롤아웃을 멈추지 않았습니다.',
+  },
+  overdueFailed: { en: ', {n} failed', ko: ' {n}개는 실패했으며' },
+  unknown: { en: '(unknown)', ko: '(알 수 없음)' },
+});
 
 export type Phase = 'in_progress' | 'completed' | 'failed' | 'stuck';
 
@@ -34,6 +75,8 @@ export interface Counts {
   running: number;
   pending: number;
   failed: number;
+  /** ECS is taking the service back to this task definition: the counts are of that rollback, not of new tasks. */
+  back?: string;
 }
 
 export interface Assessment {
@@ -49,7 +92,9 @@ export interface Assessment {
 
 const n = (v: number | undefined): number => v ?? 0;
 
-export function assessRollout(service: Service, t: Tracking, now: number): Assessment {
+/** How the rollout stands; `locale` is the language of the reasons (the card's: the workspace's). */
+export function assessRollout(service: Service, t: Tracking, now: number, locale: Locale = 'en'): Assessment {
+  const say = M.in(locale);
   const deployments = service.deployments ?? [];
   const primary = deployments.find((d) => d.status === 'PRIMARY');
   const primaryTd = primary?.taskDefinition ?? service.taskDefinition;
@@ -69,9 +114,7 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
         ...base,
         phase: 'failed',
         counts,
-        reasons: [
-          `The desired count is now ${counts.desired}, not ${target}: something else changed it (Application Auto Scaling or another change).`,
-        ],
+        reasons: [say('countMoved', { desired: counts.desired, target })],
       };
     }
     if (counts.running === target && counts.pending === 0) return { ...base, phase: 'completed', counts, reasons: [] };
@@ -79,14 +122,25 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
       ...base,
       phase: overdue ? 'stuck' : 'in_progress',
       counts,
-      reasons: overdue ? [`${counts.running} of ${target} tasks running after the deadline.`] : [],
+      reasons: overdue ? [say('scaleOverdue', { running: counts.running, target })] : [],
     };
   }
 
   const tracked = t.deploymentId ? deployments.find((d) => d.id === t.deploymentId) : undefined;
+  const unknown = say('unknown');
+  /** While ECS takes the service back, the progress shown is that of the way back (not the failed deployment's 0 of 0). */
+  const backCounts = (failed = 0): Counts => ({
+    desired: n(primary?.desiredCount ?? service.desiredCount),
+    running: n(primary?.runningCount),
+    pending: n(primary?.pendingCount),
+    failed,
+    back: primaryTd,
+  });
   if (!tracked) {
-    const counts: Counts = { desired: n(primary?.desiredCount ?? service.desiredCount), running: 0, pending: 0, failed: 0 };
     const back = primaryTd === t.previousTaskDefinition;
+    const counts: Counts = back
+      ? backCounts()
+      : { desired: n(primary?.desiredCount ?? service.desiredCount), running: 0, pending: 0, failed: 0 };
     return {
       ...base,
       phase: 'failed',
@@ -94,8 +148,8 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
       rolledBack: back,
       reasons: [
         back
-          ? `Deployment ${t.deploymentId ?? '(unknown)'} is gone and the service runs ${arnTail(primaryTd)} again: ECS rolled it back.`
-          : `Deployment ${t.deploymentId ?? '(unknown)'} no longer exists; the service now runs ${arnTail(primaryTd) || '(unknown)'}.`,
+          ? say('goneRolledBack', { id: t.deploymentId ?? unknown, td: arnTail(primaryTd) })
+          : say('gone', { id: t.deploymentId ?? unknown, td: arnTail(primaryTd) || unknown }),
       ],
     };
   }
@@ -110,20 +164,20 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
     primary !== tracked && primaryTd === t.previousTaskDefinition && t.previousTaskDefinition !== t.targetTaskDefinition;
 
   if (tracked.rolloutState === 'FAILED') {
-    const reasons = [tracked.rolloutStateReason || 'The deployment failed (rolloutState FAILED).'];
-    if (backToPrevious) reasons.push(`ECS is rolling the service back to ${arnTail(primaryTd)}.`);
-    return { ...base, phase: 'failed', counts, reasons, rolledBack: backToPrevious };
+    const reasons = [tracked.rolloutStateReason || say('failed')];
+    if (backToPrevious) reasons.push(say('rollingBack', { td: arnTail(primaryTd) }));
+    return { ...base, phase: 'failed', counts: backToPrevious ? backCounts(counts.failed) : counts, reasons, rolledBack: backToPrevious };
   }
   if (tracked.status !== 'PRIMARY') {
     return {
       ...base,
       phase: 'failed',
-      counts,
+      counts: backToPrevious ? backCounts(counts.failed) : counts,
       rolledBack: backToPrevious,
       reasons: [
         backToPrevious
-          ? `Deployment ${tracked.id} was replaced by a rollback to ${arnTail(primaryTd)}.`
-          : `Deployment ${tracked.id} was replaced by another deployment (${primary?.id ?? '?'} to ${arnTail(primaryTd) || '?'}).`,
+          ? say('replacedByRollback', { id: tracked.id ?? '?', td: arnTail(primaryTd) })
+          : say('replaced', { id: tracked.id ?? '?', other: primary?.id ?? '?', td: arnTail(primaryTd) || '?' }),
       ],
     };
   }
@@ -132,7 +186,7 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
       ...base,
       phase: 'failed',
       counts,
-      reasons: [`Deployment ${tracked.id} runs ${arnTail(tracked.taskDefinition)}, not the planned ${arnTail(t.targetTaskDefinition)}.`],
+      reasons: [say('otherTd', { id: tracked.id ?? '?', td: arnTail(tracked.taskDefinition), planned: arnTail(t.targetTaskDefinition) })],
     };
   }
   if (tracked.rolloutState === 'COMPLETED') return { ...base, phase: 'completed', counts, reasons: [] };
@@ -142,7 +196,11 @@ export function assessRollout(service: Service, t: Tracking, now: number): Asses
   }
   if (overdue) {
     const why = [
-      `${counts.running} of ${counts.desired} new tasks running${counts.failed ? `, ${counts.failed} failed` : ''} after the deadline, and the circuit breaker has not stopped the rollout.`,
+      say('overdue', {
+        running: counts.running,
+        desired: counts.desired,
+        failed: counts.failed ? say('overdueFailed', { n: counts.failed }) : '',
+      }),
     ];
     const impaired = (service.events ?? []).find((e) => /unable to place|unable to consistently start|insufficient/i.test(e.message ?? ''));
     if (impaired?.message) why.push(impaired.message);

@@ -2,7 +2,37 @@
  * Image references as people type them and as ECS needs them. Pure (no SDK import), so the
  * verb parsers on the Slack-facing path can validate a tag before anything calls AWS.
  */
+import { defineMessages, type Localized } from '../i18n/catalog';
 import { code } from '../slack/text';
+
+const M = defineMessages('deploy.refs', {
+  badDigest: {
+    en: '{input} is not a valid image digest: after `sha256:` there must be exactly 64 hex characters (got {n}{notHex}).',
+    ko: '{input}: 올바른 이미지 다이제스트가 아닙니다. `sha256:` 뒤에는 16진수가 정확히 64자 와야 합니다 (입력 {n}자{notHex}).',
+  },
+  notHex: { en: ', some of them not hex', ko: ', 16진수가 아닌 문자 포함' },
+  fullReference: {
+    en: '{input} is a full image reference. Give only the digest (`sha256:…`) or the tag; the repository comes from chatops.yml.',
+    ko: '{input}: 이미지 전체 참조입니다. 다이제스트(`sha256:…`)나 태그만 쓰세요. 리포지토리는 chatops.yml에서 가져옵니다.',
+  },
+  imageName: {
+    en: '{input} looks like an image name, not a tag. Give only the tag; the repository comes from chatops.yml.{guess}',
+    ko: '{input}: 태그가 아니라 이미지 이름으로 보입니다. 태그만 쓰세요. 리포지토리는 chatops.yml에서 가져옵니다.{guess}',
+  },
+  guess: { en: ' Did you mean {tag}?', ko: ' 혹시 {tag}인가요?' },
+  tagTooLong: {
+    en: 'That tag is {n} characters long; Docker tags have at most 128.',
+    ko: '태그가 {n}자입니다. Docker 태그는 최대 128자입니다.',
+  },
+  badStart: {
+    en: '{input} is not a valid tag: a tag cannot start with {char}.',
+    ko: '{input}: 올바른 태그가 아닙니다. 태그는 {char} 문자로 시작할 수 없습니다.',
+  },
+  badChars: {
+    en: '{input} is not a valid tag: it contains {chars}. Tags use letters, digits, `_`, `.` and `-`.',
+    ko: '{input}: 올바른 태그가 아닙니다. {chars} 문자가 들어 있습니다. 태그에는 영문자, 숫자, `_`, `.`, `-`만 쓸 수 있습니다.',
+  },
+});
 
 /** Docker tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -15,39 +45,34 @@ export type ImageSelector = { tag: string; digest?: undefined } | { digest: stri
  * Validate what followed the service in `/ecs deploy <service> <tag | sha256:digest>`.
  * Returns the selector, or a sentence saying exactly what is wrong with the input.
  */
-export function parseImageSelector(input: string): { ok: true; value: ImageSelector } | { ok: false; message: string } {
+export function parseImageSelector(input: string): { ok: true; value: ImageSelector } | { ok: false; message: Localized } {
   const s = input.trim();
   if (/^sha256:/i.test(s)) {
     const lower = s.toLowerCase();
     if (DIGEST_RE.test(lower)) return { ok: true, value: { digest: lower } };
     const hex = s.slice('sha256:'.length);
+    const notHex = /[^a-fA-F0-9]/.test(hex);
     return {
       ok: false,
-      message: `${code(s)} is not a valid image digest: after \`sha256:\` there must be exactly 64 hex characters (got ${hex.length}${/[^a-fA-F0-9]/.test(hex) ? ', some of them not hex' : ''}).`,
+      message: (l) => M.in(l)('badDigest', { input: code(s), n: hex.length, notHex: notHex ? M.in(l)('notHex') : '' }),
     };
   }
   if (TAG_RE.test(s)) return { ok: true, value: { tag: s } };
   if (s.includes('@sha256:')) {
-    return {
-      ok: false,
-      message: `${code(s)} is a full image reference. Give only the digest (\`sha256:…\`) or the tag; the repository comes from chatops.yml.`,
-    };
+    return { ok: false, message: M.lazy('fullReference', { input: code(s) }) };
   }
   if (s.includes('/') || (s.includes(':') && !s.startsWith(':'))) {
     const tail = s.slice(Math.max(s.lastIndexOf(':'), s.lastIndexOf('/')) + 1);
-    const guess = TAG_RE.test(tail) ? ` Did you mean ${code(tail)}?` : '';
+    const guess = TAG_RE.test(tail);
     return {
       ok: false,
-      message: `${code(s)} looks like an image name, not a tag. Give only the tag; the repository comes from chatops.yml.${guess}`,
+      message: (l) => M.in(l)('imageName', { input: code(s), guess: guess ? M.in(l)('guess', { tag: code(tail) }) : '' }),
     };
   }
-  if (s.length > 128) return { ok: false, message: `That tag is ${s.length} characters long; Docker tags have at most 128.` };
-  if (/^[.-]/.test(s)) return { ok: false, message: `${code(s)} is not a valid tag: a tag cannot start with \`${s[0]}\`.` };
+  if (s.length > 128) return { ok: false, message: M.lazy('tagTooLong', { n: s.length }) };
+  if (/^[.-]/.test(s)) return { ok: false, message: M.lazy('badStart', { input: code(s), char: `\`${s[0]}\`` }) };
   const bad = [...new Set(s.replace(/[A-Za-z0-9_.-]/g, ''))].join('');
-  return {
-    ok: false,
-    message: `${code(s)} is not a valid tag: it contains ${code(bad)}. Tags use letters, digits, \`_\`, \`.\` and \`-\`.`,
-  };
+  return { ok: false, message: M.lazy('badChars', { input: code(s), chars: code(bad) }) };
 }
 
 /** First 12 hex characters of a digest, as `docker images` shows it. */

@@ -10,7 +10,10 @@ import { registerAction } from '../hooks/actions';
 import { registerEventConsumer, registerTick } from '../hooks/events';
 import { registerJobKind } from '../hooks/jobs';
 import { abortJobSchema, handleAbortClick } from './abort';
-import { ABORT_ACTION_ID } from './render';
+import { ABORT_ACTION_ID, changeLine, checkLines, detailsMessage } from './render';
+import { parsePlan } from './plan';
+import { registerRequestView } from '../approvals/view';
+import { requestTitle } from '../approvals/codes';
 import { EXECUTE_BUDGET_MS } from './constants';
 import { pressJobSchema } from './traffic-model';
 import { handleTrafficClick } from './traffic-buttons';
@@ -44,6 +47,17 @@ export function registerChanges(): void {
   registerJobKind('traffic-shift', {
     schema: pressJobSchema,
     handle: async (job, rt) => (await import('./traffic.run')).runPress(rt, job),
+  });
+  // The request message shows a change in one line and its checks; Details shows the whole plan.
+  registerRequestView({
+    view(req, locale) {
+      const plan = parsePlan(req.plan);
+      return plan ? { change: changeLine(plan, locale), checks: checkLines(plan, locale) } : undefined;
+    },
+    details(req, locale, now) {
+      const plan = parsePlan(req.plan);
+      return plan ? detailsMessage(plan, req.details, locale, now, requestTitle(req, locale)) : undefined;
+    },
   });
   registerEventConsumer('deploy-progress', async (event, rt) => (await import('./events')).onEcsEvent(event, rt));
   // Auto-lock (release gates) after a failed deployment the bot did not start.

@@ -6,8 +6,31 @@
  */
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { arnTail } from '../aws/arn';
+
+const M = defineMessages('deploy.taskdef', {
+  noFamily: {
+    en: 'Task definition {td} has no family or no containers, so I cannot make a new revision of it.',
+    ko: '작업 정의 {td}에 패밀리나 컨테이너가 없어 새 리비전을 만들 수 없습니다.',
+  },
+  noContainer: {
+    en: 'The task definition the service runs ({td}) has no container called {name}.',
+    ko: '서비스가 실행 중인 작업 정의({td})에 {name} 컨테이너가 없습니다.',
+  },
+  containers: {
+    en: 'Its containers: {names}. Set `container` for this service in chatops.yml.',
+    ko: '있는 컨테이너: {names}. chatops.yml에서 이 서비스의 `container`를 설정하세요.',
+  },
+  none: { en: '(none)', ko: '(없음)' },
+  roleChange: {
+    en: "The {which} would change from {from} to {to}, which is not in this environment's `taskRoles`.",
+    ko: '{which}이 바뀝니다 ({from} → {to}). 새 역할이 이 환경의 `taskRoles`에 없습니다.',
+  },
+  taskRole: { en: 'task role', ko: '작업 역할' },
+  executionRole: { en: 'execution role', ko: '실행 역할' },
+});
 
 /** Top-level fields RegisterTaskDefinition accepts (API reference), except `tags`, which come separately. */
 export const REGISTER_FIELDS = [
@@ -53,7 +76,7 @@ function clean<T>(value: T): T {
 export function registrationInput(td: TaskDefinition, tags: readonly Tag[] = []): RegisterTaskDefinitionCommandInput {
   if (!td.family || !td.containerDefinitions?.length) {
     throw new BotError('AWS', `task definition ${td.taskDefinitionArn} has no family or containers`, {
-      userMessage: `Task definition ${code(td.taskDefinitionArn ?? '(unknown)')} has no family or no containers, so I cannot make a new revision of it.`,
+      userMessage: M.lazy('noFamily', { td: code(td.taskDefinitionArn ?? '(unknown)') }),
     });
   }
   const input: Record<string, unknown> = {};
@@ -79,8 +102,8 @@ export function findContainer(td: Pick<TaskDefinition, 'containerDefinitions' | 
   if (c) return c;
   const names = containerNames(td);
   throw new BotError('CONFIG', `container ${name} not in ${td.taskDefinitionArn}`, {
-    userMessage: `The task definition the service runs (${code(arnTail(td.taskDefinitionArn))}) has no container called ${code(name)}.`,
-    hint: `Its containers: ${names.map((n) => code(n)).join(', ') || '(none)'}. Set \`container\` for this service in chatops.yml.`,
+    userMessage: M.lazy('noContainer', { td: code(arnTail(td.taskDefinitionArn)), name: code(name) }),
+    hint: (l) => M.in(l)('containers', { names: names.map((n) => code(n)).join(', ') || M.in(l)('none') }),
   });
 }
 
@@ -126,7 +149,8 @@ export function rolesOf(td: Roles): Roles {
 /**
  * iam:PassRole guard. Registering (or running) a task definition hands its roles to ECS, so a
  * change may only use roles the service already uses, or roles listed in the environment's
- * `taskRoles`. Returns one sentence per role that would be refused (empty = fine).
+ * `taskRoles`. Returns one sentence per role that would be refused (empty = fine), each a catalog
+ * token (`tokenText` writes it in a language; a request keeps it as is).
  */
 export function roleProblems(current: Roles, next: Roles, allowed: readonly string[]): string[] {
   const problems: string[] = [];
@@ -134,9 +158,12 @@ export function roleProblems(current: Roles, next: Roles, allowed: readonly stri
     const role = next[key];
     if (!role || role === current[key]) continue;
     if (allowed.includes(role)) continue;
-    const what = key === 'taskRoleArn' ? 'task role' : 'execution role';
     problems.push(
-      `The ${what} would change from ${code(current[key] ?? '(none)')} to ${code(role)}, which is not in this environment's \`taskRoles\`.`,
+      M.token('roleChange', {
+        which: M.token(key === 'taskRoleArn' ? 'taskRole' : 'executionRole'),
+        from: code(current[key] ?? '(none)'),
+        to: code(role),
+      }),
     );
   }
   return problems;

@@ -24,9 +24,11 @@ import { filterLogEvents } from '../aws/logs';
 import { envAccess, findService } from '../config/load';
 import { cleanLogMessages } from '../aws/redact';
 import { formatDuration } from '../i18n';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { parsePlan, plannedTaskDefinition, requestVerb, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
-import { finalMilestone, statusCard, stuckMilestone, type CardView } from './render';
+import { finalMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
 import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
@@ -37,6 +39,32 @@ import { recordHealthy } from './promotion';
 import { rolledBackAtGate } from './traffic-model';
 import type { PauseState } from './traffic-model';
 import { autoLockReason, type RollbackCause } from './autolock';
+
+const M = defineMessages('deploy.tracker', {
+  logGroupSource: {
+    en: 'the awslogs-group option of container {container} in {td}',
+    ko: '{td}에 있는 {container} 컨테이너의 awslogs-group 옵션',
+  },
+  completedScale: { en: 'completed: {service} runs {n} {n|task|tasks}', ko: '완료: {service} 작업 {n}개 실행 중' },
+  completedTd: { en: 'completed: {td} running{on}', ko: '완료: {td} 실행 중{on}' },
+  onTasks: { en: ' on {n} {n|task|tasks}', ko: ' (작업 {n}개)' },
+  seeThread: { en: 'see the thread', ko: '스레드 참고' },
+  abortedBy: { en: 'aborted by {user}: ', ko: '{user} 님이 중단: ' },
+  rolledBack: { en: 'rolled back: ', ko: '롤백됨: ' },
+  unreadablePlan: {
+    en: 'the stored plan could not be read by this version of the bot; nothing was changed by it',
+    ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 이 계획으로 바뀐 것은 없습니다',
+  },
+  gaveUp: {
+    en: "Still not finished after {duration}, so I stopped tracking it and released the service's change lock. Check `/ecs status {service}`.",
+    ko: '{duration} 동안 끝나지 않아 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. `/ecs status {service}`로 확인하세요.',
+  },
+});
+
+/** Who the end of a change is for: the person who asked and the people who approved. */
+export function audienceOf(req: Pick<ChangeRequest, 'requester' | 'approvals'>): Audience {
+  return { requester: req.requester, approvers: req.approvals.map((a) => a.user) };
+}
 
 /** While a rollout runs, the card is re-sent at most this often (final states always go out). */
 const MIN_CARD_INTERVAL_MS = 3_000;
@@ -92,13 +120,20 @@ async function setTrack(rt: Runtime, id: string, fields: Record<string, string |
  * Post a thread reply at most once per request and `name`: claimed first (HSETNX), released
  * when the post fails so a later attempt can post it. Returns false when it was already posted.
  */
-export async function postOnce(rt: Runtime, req: ChangeRequest, name: string, msg: SlackMessage): Promise<boolean> {
+export async function postOnce(
+  rt: Runtime,
+  req: ChangeRequest,
+  name: string,
+  msg: SlackMessage,
+  opts: { broadcast?: boolean } = {},
+): Promise<boolean> {
   const field = `m:${name}`;
   const claimed = await rt.redis.hsetnx(keys.changeTrack(req.id), field, String(rt.now()));
   if (claimed !== 1) return false;
   await rt.redis.expire(keys.changeTrack(req.id), TRACK_TTL_SECONDS);
   try {
-    await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
+    // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
+    await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {});
     return true;
   } catch (err) {
     await rt.redis.hdel(keys.changeTrack(req.id), field).catch(() => undefined);
@@ -179,7 +214,7 @@ export async function stoppedTasksFor(
         const res = await filterLogEvents(
           rt.aws.logs(region, envAccess(rt.config, plan.environment)),
           { logGroupName: group, logStreamNamePrefix: stream, startTime: start, endTime: end, limit: 10 },
-          { region, groupSource: `the awslogs-group option of container ${name} in ${arnTail(taskDefinition)}` },
+          { region, groupSource: M.lazy('logGroupSource', { container: name, td: arnTail(taskDefinition) }) },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
         );
         for (const m of cleanLogMessages(res.events.map((e) => e.message ?? ''))) lines.push(`${multi ? `[${name}] ` : ''}${m.trimEnd()}`);
@@ -201,22 +236,26 @@ interface RefreshOptions {
   force?: boolean;
 }
 
-function finishDetail(view: CardView): string {
+/** The outcome shown on the request message (the workspace's language). */
+function finishDetail(view: CardView, locale: Locale): string {
+  const t = M.in(locale);
   const p = view.plan;
   if (view.phase === 'completed') {
-    if (p.verb === 'scale') return `completed: ${p.alias} runs ${p.to} task${p.to === 1 ? '' : 's'}`;
+    if (p.verb === 'scale') return t('completedScale', { service: p.alias, n: p.to });
     const td = plannedTaskDefinition(p, view.registered);
-    return `completed: \`${arnTail(td)}\` running${view.counts ? ` on ${view.counts.running} task${view.counts.running === 1 ? '' : 's'}` : ''}`;
+    return t('completedTd', { td: `\`${arnTail(td)}\``, on: view.counts ? t('onTasks', { n: view.counts.running }) : '' });
   }
-  const why = view.reasons[0] ? oneLine(view.reasons[0], 300) : 'see the thread';
-  return `${view.abortedBy ? `aborted by <@${view.abortedBy}>: ` : ''}${view.rolledBack ? 'rolled back: ' : ''}${why}`;
+  const why = view.reasons[0] ? oneLine(view.reasons[0], 300) : t('seeThread');
+  return `${view.abortedBy ? t('abortedBy', { user: `<@${view.abortedBy}>` }) : ''}${view.rolledBack ? t('rolledBack') : ''}${why}`;
 }
 
 /**
- * Post the final milestone, put the card in its final state, then finish the request. Release
- * gates: a healthy completion is recorded for the promotion gate; after a rollback the service is
- * locked (gates.autoLock) in the same step as the finish, and the final message carries the button
- * that acknowledges it.
+ * Post the final milestone (mentioning the requester and the approvers; a failure is also broadcast
+ * to the channel), put the card in its final state, then finish the request. Why it failed is said
+ * once, in the milestone: the final card only says that it failed. Release gates: a healthy
+ * completion is recorded for the promotion gate; after a rollback the service is locked
+ * (gates.autoLock) in the same step as the finish, and the final message carries the button that
+ * acknowledges it.
  */
 async function finalize(
   rt: Runtime,
@@ -224,6 +263,7 @@ async function finalize(
   view: CardView & { phase: 'completed' | 'failed' },
   withLogs: StoppedTaskInfo[],
 ): Promise<void> {
+  const w = rt.people.workspace;
   const started = view.startedAt;
   const autoLock = autoLockFor(rt, req, view);
   await postOnce(
@@ -233,15 +273,18 @@ async function finalize(
     finalMilestone(
       { ...view, stoppedTasks: withLogs, ...(autoLock ? { autoLocked: true } : {}) },
       started !== undefined ? rt.now() - started : undefined,
+      w,
+      audienceOf(req),
     ),
+    { broadcast: view.phase === 'failed' },
   );
-  await showCard(rt, req, statusCard(view), { final: true });
+  await showCard(rt, req, statusCard({ ...view, reasons: [], stoppedTasks: [] }, w), { final: true });
   if (view.phase === 'completed') {
     await recordHealthy(rt, req.id, view.plan).catch((err) =>
       rt.log.warn('promotion: could not record the healthy completion', { requestId: req.id, err }),
     );
   }
-  const done = await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view), autoLock);
+  const done = await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view, w), autoLock);
   rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb, autoLocked: done.autoLocked ?? false });
 }
 
@@ -269,7 +312,7 @@ function rollbackCause(view: CardView & { phase: 'completed' | 'failed' }, ex: E
 
 /** Fail a running request whose plan this version cannot read (never left running). */
 async function failUnreadable(rt: Runtime, req: ChangeRequest): Promise<void> {
-  await finishExecution(rt, req.id, 'failed', 'the stored plan could not be read by this version of the bot; nothing was changed by it');
+  await finishExecution(rt, req.id, 'failed', M.in(rt.people.workspace)('unreadablePlan'));
 }
 
 /**
@@ -295,6 +338,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
       describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
     ));
   const now = rt.now();
+  const w = rt.people.workspace;
   let a: Assessment = assessRollout(
     service,
     {
@@ -307,6 +351,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
       deadlineMs,
     },
     now,
+    w,
   );
   // The traffic-shift gate (release gates): a deployment waiting at a PAUSE hook is neither stuck
   // nor given up; it waits for a person (or the hook's own timeout). Rolling services make no call.
@@ -324,10 +369,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     a = {
       ...a,
       phase: 'failed',
-      reasons: [
-        `Still not finished after ${formatDuration(now - startedAt)}, so I stopped tracking it and released the service's change lock. Check \`/ecs status ${plan.alias}\`.`,
-        ...a.reasons,
-      ],
+      reasons: [M.in(w)('gaveUp', { duration: formatDuration(now - startedAt, w), service: plan.alias }), ...a.reasons],
     };
   }
 
@@ -373,8 +415,8 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     await finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);
     return a.phase;
   }
-  await showCard(rt, req, statusCard(view), { force: opts.force });
-  if (a.phase === 'stuck') await postOnce(rt, req, 'stuck', stuckMilestone({ ...view, stoppedTasks: withLogs }));
+  await showCard(rt, req, statusCard(view, w), { force: opts.force });
+  if (a.phase === 'stuck') await postOnce(rt, req, 'stuck', stuckMilestone({ ...view, stoppedTasks: withLogs }, w));
   return a.phase;
 }
 

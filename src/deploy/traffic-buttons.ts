@@ -72,7 +72,11 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
     return;
   }
   const env = rt.config.environments[req.environment];
-  const who = env ? principalsFor(env, 'shifter').map(principal).join(', ') || '—' : '—';
+  const who = env
+    ? principalsFor(env, 'shifter')
+        .map((p) => principal(p))
+        .join(', ') || '—'
+    : '—';
   if (action === 'CONTINUE') {
     if (userId === req.requester && !env?.gates.trafficShift?.allowRequester) {
       await ctx.whisper(t('selfShift', { who }));

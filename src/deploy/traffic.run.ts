@@ -144,7 +144,11 @@ async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: st
 /** Who may press, as people read it. */
 function whoMayPress(rt: Runtime, env: string): { who: string; allowRequester: boolean } {
   const cfg = rt.config.environments[env];
-  const who = cfg ? principalsFor(cfg, 'shifter').map(principal).join(', ') : '';
+  const who = cfg
+    ? principalsFor(cfg, 'shifter')
+        .map((p) => principal(p))
+        .join(', ')
+    : '';
   return { who: who || '—', allowRequester: cfg?.gates.trafficShift?.allowRequester ?? false };
 }
 
@@ -242,7 +246,7 @@ export async function checkPause(
         pending: rev?.pendingTaskCount ?? 0,
         failed: stopped.length,
       },
-      stoppedLines: stoppedTaskLines(stopped, plan.region, plan.cluster, 800),
+      stoppedLines: stoppedTaskLines(stopped, plan.region, plan.cluster, rt.config.slack.language, 800),
       ...(logs ? { logs } : {}),
       who,
       allowRequester,

@@ -11,12 +11,23 @@ import { section } from '../slack/blocks';
 import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
 import { runCommand, submitCommand } from './slash';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('edge.interactivity', {
+  staleButton: {
+    en: ':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.',
+    ko: ':grey_question: 더 이상 쓸 수 없는 버튼입니다 (예전 메시지의 버튼입니다). 명령을 다시 실행하세요.',
+  },
+});
 
 export function installInteractivity(app: App, rt: Runtime): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
     await ack();
     const userId = body.user.id;
     const channelId = body.channel?.id ?? body.container?.channel_id;
+    // Answers to a click are in the workspace's language, like the message clicked: a per-clicker
+    // Redis read here lost answers under load (test/cluster/load.test.ts); see the i18n report.
+    const locale = rt.people.workspace;
     const whisper = async (text: string) => {
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
       else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });
@@ -30,7 +41,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
     };
     const def = findAction(action.action_id);
     if (!def) {
-      await whisper(':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.');
+      await whisper(M.in(locale)('staleButton'));
       return;
     }
     try {
@@ -40,17 +51,18 @@ export function installInteractivity(app: App, rt: Runtime): void {
         action,
         userId,
         channelId,
+        locale,
         messageTs: body.message?.ts ?? body.container?.message_ts,
         whisper,
         async submitCommand(inv) {
           const reply = await submitCommand(rt, inv);
           if (reply === '') return undefined;
           const { response_type: _ignored, ...msg } = reply;
-          return msg;
+          return { ...msg, locale };
         },
       });
     } catch (err) {
-      const reply = errorReply(err, rt.log.child({ action: action.action_id, user: userId }));
+      const reply = errorReply(err, rt.log.child({ action: action.action_id, user: userId }), locale);
       await whisper(reply.blocks.length ? (reply.blocks[0] as { text: { text: string } }).text.text : reply.text).catch(() => undefined);
     }
   });
@@ -60,15 +72,16 @@ export function installInteractivity(app: App, rt: Runtime): void {
       await ack();
       return;
     }
+    const locale = await rt.people.cachedLocaleOf(body.user.id);
     try {
       const triggerId = (body as { trigger_id?: string }).trigger_id;
-      const res = await def.handle(rt, view, body.user.id, { triggerId, submitCommand: (inv) => runCommand(rt, inv) });
+      const res = await def.handle(rt, view, body.user.id, { triggerId, locale, submitCommand: (inv) => runCommand(rt, inv) });
       if (res?.errors) await ack({ response_action: 'errors', errors: res.errors });
       else if (res?.push) await ack({ response_action: 'push', view: res.push as never });
       else if (res?.update) await ack({ response_action: 'update', view: res.update as never });
       else await ack();
     } catch (err) {
-      const reply = errorReply(err, rt.log);
+      const reply = errorReply(err, rt.log, locale);
       const firstBlock = Object.keys(view.state.values)[0] ?? 'reason';
       await ack({ response_action: 'errors', errors: { [firstBlock]: reply.text.slice(0, 150) } });
     }

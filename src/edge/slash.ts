@@ -13,7 +13,12 @@ import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
 import type { Invocation } from '../slack/invocation';
 import { errorReply } from '../slack/reply';
-import { escapeMrkdwn } from '../slack/text';
+import { escapeMrkdwn, notificationText } from '../slack/text';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('edge.slash', {
+  working: { en: 'Working on {verb}…', ko: '{verb} 처리 중…' },
+});
 
 export interface SlashCommandBody {
   text: string;
@@ -27,7 +32,8 @@ export interface SlashCommandBody {
 
 export type AckReply = (SlackMessage & { response_type: 'ephemeral' | 'in_channel' }) | '';
 
-const ephemeral = (msg: SlackMessage): AckReply => ({ response_type: 'ephemeral', ...msg });
+/** The ack body: Slack's fields only (a message's `locale` is ours, not Slack's). */
+const ephemeral = ({ locale: _locale, ...msg }: SlackMessage): AckReply => ({ response_type: 'ephemeral', ...msg });
 
 /** Seconds a handled command id is remembered (Slack retries within minutes; re-deliveries within 30 min). */
 export const SEEN_TTL_SECONDS = 3600;
@@ -80,6 +86,8 @@ export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryN
  */
 export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<CommandOutcome> {
   const log = rt.log.child({ invocation: inv.id, user: inv.userId, channel: inv.channelId });
+  // The ack is for this person only: their language if it is cached (never users.info here), else the workspace's.
+  const localeP = rt.people.cachedLocaleOf(inv.userId);
   try {
     const { spec, parsed } = route(rt, inv);
     const role = roleFor(spec.kind);
@@ -93,15 +101,16 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
       }
       await ensureWithinRate(rt, inv);
     }
+    const locale = await localeP;
     if (spec.inline) {
-      return { status: 'answered', reply: await spec.inline(parsed, rt, inv) };
+      return { status: 'answered', reply: await spec.inline(parsed, rt, inv, locale) };
     }
     await rt.dispatcher.dispatch({ kind: 'command', id: inv.id, invocation: inv });
     log.info('command handed off', { verb: spec.verb, environment: parsed.environment, service: parsed.service?.alias });
-    const text = spec.ackText?.(parsed) ?? `Working on \`${escapeMrkdwn(spec.verb)}\`…`;
-    return { status: 'handed-off', reply: { text, blocks: [section(`:hourglass_flowing_sand: ${text}`)] } };
+    const text = spec.ackText?.(parsed, locale) ?? M.in(locale)('working', { verb: `\`${escapeMrkdwn(spec.verb)}\`` });
+    return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };
   } catch (err) {
-    return { status: 'refused', reply: errorReply(err, log), error: err };
+    return { status: 'refused', reply: errorReply(err, log, await localeP), error: err };
   }
 }
 

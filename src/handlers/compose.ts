@@ -25,6 +25,8 @@ import { redisPassword } from '../redis/url';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway } from '../slack/gateway';
+import { createPeople } from '../slack/people';
+import { redisLocaleCache } from '../redis/locale-cache';
 import { registerSurfaces } from '../surfaces/register';
 
 let registered = false;
@@ -103,6 +105,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // runs jobs with this runtime once it is built); runJob runs no job it cannot verify (src/hooks/jobs.ts).
     dispatcher: signingDispatcher(dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log), jobKey, now),
     access: createAccess(config, createDirectory(slack, log, { now })),
+    people: createPeople({ workspace: config.slack.language, slack, cache: redisLocaleCache(redis), log, now: opts.now }),
     signingSecret: env.SLACK_SIGNING_SECRET ?? '',
     jobKey,
     botToken: env.SLACK_BOT_TOKEN!,

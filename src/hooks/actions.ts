@@ -7,6 +7,7 @@
  * tables.
  */
 import type { BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
+import type { Locale } from '../i18n/locale';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import type { Invocation } from '../slack/invocation';
@@ -18,6 +19,8 @@ export interface ActionContext {
   userId: string;
   channelId?: string;
   messageTs?: string;
+  /** The clicker's language (cached, else the workspace's): for whispers and other answers to them only. */
+  locale: Locale;
   /** Reply only to the clicker. */
   whisper(text: string): Promise<void>;
   /**
@@ -49,6 +52,8 @@ export interface CommandOutcome {
 export type SlackView = Record<string, unknown>;
 
 export interface ViewContext {
+  /** The submitter's language (errors shown inside the modal are for them). */
+  locale: Locale;
   /** The submission's trigger_id (a modal may be pushed or opened from it). */
   triggerId?: string;
   /** The slash-command path (parse, authorize, record once, answer inline or hand off), as for a typed command. */

@@ -31,28 +31,76 @@ export type Placeholders<S extends string> = S extends `${string}{${infer Name}}
   ? (Name extends `${infer N}|${string}` ? N : Name) | Placeholders<Rest>
   : never;
 
-export type ParamValue = string | number;
+/** A value for a placeholder; a Localized one is written in the message's language. */
+export type ParamValue = string | number | ((locale: Locale) => string);
 type Args<S extends string> = [Placeholders<S>] extends [never] ? [] : [params: { [K in Placeholders<S>]: ParamValue }];
 
 /** A translator bound to one locale: `t(key, params)`. */
 export type Translate<T extends Record<string, Entry>> = <K extends keyof T & string>(key: K, ...args: Args<T[K]['en']>) => string;
+
+/** A message not written yet: rendered once the reader's language is known (e.g. a BotError's text). */
+export type Localized = (locale: Locale) => string;
+
+/** Text for a person: already written in the reader's language, or written when it is known. */
+export type Text = string | Localized;
+
+/** The text in `locale` (a plain string is already in its language). */
+export function textIn(text: Text, locale: Locale): string;
+export function textIn(text: Text | undefined, locale: Locale): string | undefined;
+export function textIn(text: Text | undefined, locale: Locale): string | undefined {
+  return typeof text === 'function' ? text(locale) : text;
+}
+
+/** A lazy text (`part.lazy`) bound to the key and parameters, written in whichever language is asked. */
+export type Lazy<T extends Record<string, Entry>> = <K extends keyof T & string>(key: K, ...args: Args<T[K]['en']>) => Localized;
 
 export interface Messages<T extends Record<string, Entry>> {
   readonly name: string;
   readonly entries: T;
   /** The translator for a locale. */
   in(locale: Locale): Translate<T>;
+  /** The same entry as a Localized, for text whose reader is not known yet (errors thrown deep down). */
+  lazy: Lazy<T>;
+  /**
+   * The entry as a string token, for libraries that only carry strings (zod's error messages):
+   * `localizedToken(token)` turns it back into a Localized.
+   */
+  token: <K extends keyof T & string>(key: K, ...args: Args<T[K]['en']>) => string;
+}
+
+const TOKEN = '\u0000i18n\u0000';
+
+/** A string kept for later (a request's warnings): a token is written in `locale`, any other string is shown as it is. */
+export function tokenText(s: string, locale: Locale): string {
+  const l = localizedToken(s);
+  return l ? l(locale) : s;
+}
+
+/** The Localized a `part.token(...)` string stands for; undefined for any other string. */
+export function localizedToken(s: string): Localized | undefined {
+  if (!s.startsWith(TOKEN)) return undefined;
+  const [name, key, json] = s.slice(TOKEN.length).split('\u0000');
+  const entry = registry.find((p) => p.name === name)?.entries[key ?? ''];
+  if (!entry) return undefined;
+  const raw = json ? (JSON.parse(json) as Record<string, string | number>) : {};
+  // A parameter may itself be a token (a noun in the reader's language).
+  const params: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(raw)) params[k] = (typeof v === 'string' && localizedToken(v)) || v;
+  return (locale) => format(entry[locale], params, locale);
 }
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)(?:\|([^|}]*)\|([^|}]*))?\}/g;
 
-/** Fill a template: `{name}` → the value, `{n|one|other}` → one when n is 1, other otherwise. */
-export function format(template: string, params: Record<string, ParamValue> = {}): string {
+/**
+ * Fill a template: `{name}` → the value (a Localized value in `locale`), `{n|one|other}` → one
+ * when n is 1, other otherwise.
+ */
+export function format(template: string, params: Record<string, ParamValue> = {}, locale: Locale = 'en'): string {
   return template.replace(PLACEHOLDER, (whole, name: string, one?: string, other?: string) => {
     const v = params[name];
     if (v === undefined) return whole;
     if (one !== undefined && other !== undefined) return Number(v) === 1 ? one : other;
-    return String(v);
+    return typeof v === 'function' ? v(locale) : String(v);
   });
 }
 
@@ -69,8 +117,12 @@ export function defineMessages<const T extends Record<string, Entry>>(name: stri
     name,
     entries,
     in(locale) {
-      return ((key: string, params?: Record<string, ParamValue>) => format(entries[key]![locale], params)) as Translate<T>;
+      return ((key: string, params?: Record<string, ParamValue>) => format(entries[key]![locale], params, locale)) as Translate<T>;
     },
+    lazy: ((key: string, params?: Record<string, ParamValue>) => (locale: Locale) =>
+      format(entries[key]![locale], params, locale)) as Lazy<T>,
+    token: ((key: string, params?: Record<string, ParamValue>) =>
+      `${TOKEN}${name}\u0000${key}\u0000${params ? JSON.stringify(params) : ''}`) as Messages<T>['token'],
   };
   registry.push(part as unknown as Messages<Record<string, Entry>>);
   return part;

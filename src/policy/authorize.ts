@@ -3,7 +3,27 @@
  * (groupsToResolve tells which groups matter) and passes them in.
  */
 import type { Config, EnvironmentConfig } from '../config/schema';
+import { defineMessages, type Localized } from '../i18n/catalog';
 import { principal } from '../slack/text';
+
+const M = defineMessages('policy.authorize', {
+  unknownEnvironment: { en: 'Environment `{env}` is not configured.', ko: '`{env}` 환경은 설정되어 있지 않습니다.' },
+  wrongChannel: {
+    en: 'Commands for `{env}` are not allowed in this channel. Use {channels}.',
+    ko: '이 채널에서는 `{env}` 환경 명령을 쓸 수 없습니다. {channels} 채널을 이용하세요.',
+  },
+  notAllowed: {
+    en: 'You are not allowed to {what} `{env}`. {who} Ask an admin to add you in chatops.yml (environments.{env}.{field}).',
+    ko: '`{env}` 환경에서 {what} 권한이 없습니다. {who} 관리자에게 chatops.yml(environments.{env}.{field})에 추가해 달라고 요청하세요.',
+  },
+  needs: { en: 'That needs: {who}.', ko: '필요한 권한: {who}.' },
+  nobody: { en: 'Nobody is configured for that role.', ko: '이 역할에는 아무도 설정되어 있지 않습니다.' },
+  reader: { en: 'read from', ko: '조회할' },
+  requester: { en: 'request changes in', ko: '변경을 요청할' },
+  approver: { en: 'approve changes in', ko: '변경을 승인할' },
+  breakGlass: { en: 'break glass in', ko: '긴급 실행(break-glass)할' },
+  shifter: { en: 'shift production traffic in', ko: '운영 트래픽을 전환할' },
+});
 
 /**
  * reader / requester / approver: the environment's lists. breakGlass: who may run a change without
@@ -28,7 +48,7 @@ export function groupsToResolve(env: EnvironmentConfig, role: Role, userId: stri
   return list.filter((p) => p.startsWith('S'));
 }
 
-type Decision = { ok: true } | { ok: false; reason: string };
+type Decision = { ok: true } | { ok: false; reason: Localized };
 
 interface AuthorizeInput {
   config: Config;
@@ -39,14 +59,6 @@ interface AuthorizeInput {
   /** The user-groups (among groupsToResolve) that the user belongs to. */
   userGroups: ReadonlySet<string>;
 }
-
-const roleWords: Record<Role, string> = {
-  reader: 'read from',
-  requester: 'request changes in',
-  approver: 'approve changes in',
-  breakGlass: 'break glass in',
-  shifter: 'shift production traffic in',
-};
 
 const roleField: Record<Role, string> = {
   reader: 'readers',
@@ -63,19 +75,26 @@ export function hasRole(env: EnvironmentConfig, role: Role, userId: string, user
 
 export function authorize(input: AuthorizeInput): Decision {
   const env = input.config.environments[input.environment];
-  if (!env) return { ok: false, reason: `Environment \`${input.environment}\` is not configured.` };
+  if (!env) return { ok: false, reason: M.lazy('unknownEnvironment', { env: input.environment }) };
   if (!env.channels.includes(input.channelId)) {
     const where = env.channels.map((c) => `<#${c}>`).join(', ');
-    return {
-      ok: false,
-      reason: `Commands for \`${input.environment}\` are not allowed in this channel. Use ${where}.`,
-    };
+    return { ok: false, reason: M.lazy('wrongChannel', { env: input.environment, channels: where }) };
   }
   if (!hasRole(env, input.role, input.userId, input.userGroups)) {
-    const who = principalsFor(env, input.role).map(principal).join(', ');
+    const principals = principalsFor(env, input.role);
+    const role = input.role;
     return {
       ok: false,
-      reason: `You are not allowed to ${roleWords[input.role]} \`${input.environment}\`. ${who ? `That needs: ${who}.` : 'Nobody is configured for that role.'} Ask an admin to add you in chatops.yml (environments.${input.environment}.${roleField[input.role]}).`,
+      reason: (locale) => {
+        const t = M.in(locale);
+        const who = principals.map((p) => principal(p, locale)).join(', ');
+        return t('notAllowed', {
+          what: t(role),
+          env: input.environment,
+          who: who ? t('needs', { who }) : t('nobody'),
+          field: roleField[role],
+        });
+      },
     };
   }
   return { ok: true };

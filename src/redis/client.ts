@@ -9,11 +9,29 @@
 import { readFileSync } from 'node:fs';
 import Redis, { type Cluster, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import { createCluster, parseRedisTarget } from './cluster';
 import { describeRedisUrl } from './url';
 
 /** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
 export type RedisClient = Redis | Cluster;
+
+const M = defineMessages('redis.client', {
+  unavailable: {
+    en: "I can't reach the approvals store (Redis) right now, so {outcome}.",
+    ko: '지금 승인 저장소(Redis)에 연결할 수 없어 {outcome}.',
+  },
+  unavailableHint: {
+    en: 'Try again in a minute. If it persists, check the Redis endpoint (REDIS_URL) and its security group.',
+    ko: '1분 뒤에 다시 시도하세요. 계속되면 Redis 엔드포인트(REDIS_URL)와 보안 그룹을 확인하세요.',
+  },
+  unchanged: { en: 'nothing was changed', ko: '아무것도 바꾸지 않았습니다' },
+  notRequested: { en: 'nothing was requested', ko: '아무것도 요청하지 않았습니다' },
+  muteNotRecorded: { en: 'the mute was not recorded', ko: '알림 끄기를 기록하지 못했습니다' },
+});
+
+/** What did not happen because Redis was unreachable. */
+export type StoreOutcome = 'unchanged' | 'notRequested' | 'muteNotRecorded';
 
 export type RedisProfile = 'edge' | 'worker';
 
@@ -84,16 +102,16 @@ export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile
 }
 
 /** Wrap a Redis failure into the user-facing "approvals store unavailable" error. */
-export function storeUnavailable(err: unknown, action = 'nothing was changed'): BotError {
+export function storeUnavailable(err: unknown, outcome: StoreOutcome = 'unchanged'): BotError {
   return new BotError('STORE_UNAVAILABLE', `Redis unavailable: ${(err as Error)?.message ?? String(err)}`, {
-    userMessage: `I can't reach the approvals store (Redis) right now, so ${action}.`,
-    hint: 'Try again in a minute. If it persists, check the Redis endpoint (REDIS_URL) and its security group.',
+    userMessage: M.lazy('unavailable', { outcome: M.lazy(outcome) }),
+    hint: M.lazy('unavailableHint'),
     cause: err,
   });
 }
 
 /** Run a Redis operation, mapping every failure (other than a BotError) to STORE_UNAVAILABLE. */
-export async function withStore<T>(op: () => Promise<T>, action?: string): Promise<T> {
+export async function withStore<T>(op: () => Promise<T>, action?: StoreOutcome): Promise<T> {
   try {
     return await op();
   } catch (err) {
@@ -108,7 +126,7 @@ const UNAVAILABLE_REPLY = /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BU
  * Run a Redis operation: connection failures (and failover replies) become STORE_UNAVAILABLE
  * ("nothing was changed"); a script error (a bug) stays an internal error with a log reference.
  */
-export async function storeOp<T>(op: () => Promise<T>, action?: string): Promise<T> {
+export async function storeOp<T>(op: () => Promise<T>, action?: StoreOutcome): Promise<T> {
   try {
     return await op();
   } catch (err) {

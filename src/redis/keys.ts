@@ -100,7 +100,7 @@ export const keys = {
   envStatusRefreshing: () => 'envstatus:{index}:refreshing',
   /** A service's recent ECR tags for the deploy form (JSON: at, tags), cached briefly. */
   imageTags: (env: string, alias: string) => `imagetags:{svc:${env}:${alias}}`,
-  /** A person's Slack locale (users.info), cached for a day ('' when Slack gave none). */
+  /** A person's Slack locale (users.info), cached for a day ('' when Slack gave none): src/slack/people.ts. */
   userLocale: (userId: string) => `locale:{${userId}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,

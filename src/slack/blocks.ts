@@ -4,12 +4,23 @@
  * never rejected by Slack.
  */
 import type { KnownBlock } from '@slack/types';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import { LIMITS, truncate, truncateLines } from './text';
+
+const M = defineMessages('slack.blocks', {
+  leftOut: {
+    en: '_… {n} more {n|part|parts} left out to fit in one Slack message._',
+    ko: '_… 메시지 하나에 담으려고 {n}개 부분을 생략했습니다._',
+  },
+});
 
 export interface SlackMessage {
   /** Fallback text for notifications and clients without blocks. */
   text: string;
   blocks: KnownBlock[];
+  /** The language it is written in (for what fitMessage adds); English when not set. */
+  locale?: Locale;
 }
 
 export const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
@@ -88,10 +99,10 @@ export function blockTextLength(block: KnownBlock): number {
   return n;
 }
 
-function clampBlock(block: KnownBlock): KnownBlock {
+function clampBlock(block: KnownBlock, locale: Locale): KnownBlock {
   if (block.type === 'section') {
     const b = { ...block };
-    if (b.text) b.text = { ...b.text, text: truncateLines(b.text.text, LIMITS.sectionText) || ' ' };
+    if (b.text) b.text = { ...b.text, text: truncateLines(b.text.text, LIMITS.sectionText, locale) || ' ' };
     if (b.fields) b.fields = b.fields.slice(0, LIMITS.fields).map((f) => ({ ...f, text: truncate(f.text, LIMITS.fieldText) || ' ' }));
     return b;
   }
@@ -112,7 +123,8 @@ function clampBlock(block: KnownBlock): KnownBlock {
  * Blocks that do not fit are dropped from the end and replaced by one note.
  */
 export function fitMessage(msg: SlackMessage, totalBudget: number = LIMITS.totalText): SlackMessage {
-  const clamped = msg.blocks.map(clampBlock);
+  const locale = msg.locale ?? 'en';
+  const clamped = msg.blocks.map((b) => clampBlock(b, locale));
   const kept: KnownBlock[] = [];
   let used = 0;
   // Keep trailing action blocks (buttons) when we must cut: they are how people act on the message.
@@ -130,7 +142,7 @@ export function fitMessage(msg: SlackMessage, totalBudget: number = LIMITS.total
     kept.push(b);
     used += len;
   }
-  if (dropped > 0) kept.push(context(`_… ${dropped} more part${dropped === 1 ? '' : 's'} left out to fit in one Slack message._`));
+  if (dropped > 0) kept.push(context(M.in(locale)('leftOut', { n: dropped })));
   if (trailingActions) kept.push(trailingActions);
-  return { text: truncate(msg.text, LIMITS.text), blocks: kept };
+  return { text: truncate(msg.text, LIMITS.text), blocks: kept, ...(msg.locale ? { locale: msg.locale } : {}) };
 }

@@ -9,6 +9,18 @@
  */
 import type { Logger } from '../log';
 import { BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
+
+const M = defineMessages('slack.directory', {
+  cannotCheck: {
+    en: 'I could not check your membership of user group {group} with Slack, so I did not run the command.',
+    ko: 'Slack에서 사용자 그룹 {group} 소속을 확인하지 못해 명령을 실행하지 않았습니다.',
+  },
+  cannotCheckHint: {
+    en: 'Try again in a moment. The Slack app needs the usergroups:read scope.',
+    ko: '잠시 뒤에 다시 시도하세요. Slack 앱에 usergroups:read 권한이 필요합니다.',
+  },
+});
 import type { SlackGateway } from './gateway';
 
 export interface Directory {
@@ -45,8 +57,8 @@ export function createDirectory(slack: SlackGateway, log: Logger, opts: Director
       }
       if (hit) log.warn('user-group lookup failed and the cached membership is too old to use', { groupId, ageMs: age, err });
       throw new BotError('SLACK', `cannot read user group ${groupId}`, {
-        userMessage: `I could not check your membership of user group <!subteam^${groupId}> with Slack, so I did not run the command.`,
-        hint: 'Try again in a moment. The Slack app needs the usergroups:read scope.',
+        userMessage: M.lazy('cannotCheck', { group: `<!subteam^${groupId}>` }),
+        hint: M.lazy('cannotCheckHint'),
         cause: err,
       });
     }

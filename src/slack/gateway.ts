@@ -6,8 +6,10 @@
 import type { KnownBlock } from '@slack/types';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { BotError, errorMessage } from '../errors';
+import { defineMessages } from '../i18n/catalog';
 import type { Logger } from '../log';
 import { fitMessage, type SlackMessage } from './blocks';
+import { escapeMrkdwn } from './text';
 
 const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 
@@ -275,6 +277,24 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
   };
 }
 
+const M = defineMessages('slack.gateway', {
+  refused: { en: 'Slack refused the message ({detail}).', ko: 'Slack이 메시지를 거부했습니다 ({detail}).' },
+  channel_not_found: {
+    en: 'Invite the bot to the channel (`/invite @ECS ChatOps`) or check the channel ID in chatops.yml.',
+    ko: '봇을 채널에 초대하거나(`/invite @ECS ChatOps`) chatops.yml의 채널 ID를 확인하세요.',
+  },
+  not_in_channel: { en: 'Invite the bot to the channel (`/invite @ECS ChatOps`).', ko: '봇을 채널에 초대하세요 (`/invite @ECS ChatOps`).' },
+  invalid_auth: {
+    en: 'The Slack bot token is wrong or revoked: check SLACK_BOT_TOKEN.',
+    ko: 'Slack 봇 토큰이 틀렸거나 폐기되었습니다. SLACK_BOT_TOKEN을 확인하세요.',
+  },
+  missing_scope: {
+    en: 'The Slack app lacks a scope: reinstall it from slack-manifest.yml.',
+    ko: 'Slack 앱에 권한(scope)이 빠졌습니다. slack-manifest.yml로 다시 설치하세요.',
+  },
+});
+
+const HINTS = new Set(['channel_not_found', 'not_in_channel', 'invalid_auth', 'missing_scope'] as const);
 /** The host of a URL for a log line (never the path: a response_url's path is its secret). */
 function hostOf(url: string): string {
   try {
@@ -287,16 +307,11 @@ function hostOf(url: string): string {
 function wrap(err: unknown): BotError {
   if (err instanceof BotError) return err;
   const code = slackErrorCode(err);
-  const hints: Record<string, string> = {
-    channel_not_found: 'Invite the bot to the channel (`/invite @ECS ChatOps`) or check the channel ID in chatops.yml.',
-    not_in_channel: 'Invite the bot to the channel (`/invite @ECS ChatOps`).',
-    invalid_auth: 'The Slack bot token is wrong or revoked: check SLACK_BOT_TOKEN.',
-    missing_scope: 'The Slack app lacks a scope: reinstall it from slack-manifest.yml.',
-  };
   const detail = code ?? errorMessage(err);
+  const hint = code && (HINTS as Set<string>).has(code) ? M.lazy(code as 'channel_not_found') : undefined;
   return new BotError('SLACK', `Slack API error: ${detail}`, {
-    userMessage: `Slack refused the message (${detail}).`,
-    hint: code ? hints[code] : undefined,
+    userMessage: M.lazy('refused', { detail: escapeMrkdwn(detail) }),
+    hint,
     cause: err,
   });
 }

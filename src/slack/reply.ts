@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isBotError, type BotError } from '../errors';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 import type { Logger } from '../log';
 import type { SlackGateway } from './gateway';
 import { context, section, type SlackMessage } from './blocks';
@@ -24,22 +26,35 @@ const ICON: Partial<Record<BotError['code'], string>> = {
   CONFLICT: ':traffic_light:',
 };
 
-export function errorReply(err: unknown, log: Logger): SlackMessage {
+export const replyText = defineMessages('reply', {
+  usage: { en: '*Usage:* {usage}', ko: '*사용법:* {usage}' },
+  helpHint: { en: '`/ecs help` lists every command.', ko: '`/ecs help`로 모든 명령을 볼 수 있습니다.' },
+  internal: {
+    en: ':boom: Something went wrong on my side (ref `{ref}`). Nothing was changed by this error. Try again, and if it keeps happening, give the ref to whoever runs the bot.',
+    ko: ':boom: 봇 내부에서 문제가 생겼습니다 (참조 `{ref}`). 이 오류로 바뀐 것은 없습니다. 다시 시도해 보고, 계속 되풀이되면 봇 운영자에게 참조 번호를 전해 주세요.',
+  },
+  internalText: { en: 'Something went wrong (ref {ref})', ko: '문제가 생겼습니다 (참조 {ref})' },
+});
+
+/** An error as a Slack reply in the reader's language (`locale`: theirs for an answer to one person). */
+export function errorReply(err: unknown, log: Logger, locale: Locale = 'en'): SlackMessage {
+  const t = replyText.in(locale);
   if (isBotError(err)) {
     const icon = ICON[err.code] ?? ':warning:';
-    const blocks = [section(`${icon} ${err.userMessage}`)];
-    if (err.usage) blocks.push(section(`*Usage:* \`${escapeMrkdwn(err.usage)}\``));
-    if (err.hint) blocks.push(context(err.hint));
+    const message = err.userMessageIn(locale);
+    const hint = err.hintIn(locale);
+    const blocks = [section(`${icon} ${message}`)];
+    if (err.usage) blocks.push(section(t('usage', { usage: '`' + escapeMrkdwn(err.usage) + '`' })));
+    if (hint) blocks.push(context(hint));
     if (err.code === 'BAD_INPUT' || err.code === 'UNKNOWN_VERB' || err.code === 'UNKNOWN_SERVICE') {
-      if (!err.hint) blocks.push(context('`/ecs help` lists every command.'));
+      if (!hint) blocks.push(context(t('helpHint')));
     }
     log.info('answered with error', { code: err.code, detail: err.message });
-    return { text: notificationText(err.userMessage), blocks };
+    return { text: notificationText(message), blocks };
   }
   const ref = randomUUID().slice(0, 8);
   log.error('unexpected error', { ref, err });
-  const text = `:boom: Something went wrong on my side (ref \`${ref}\`). Nothing was changed by this error. Try again, and if it keeps happening, give the ref to whoever runs the bot.`;
-  return { text: `Something went wrong (ref ${ref})`, blocks: [section(text)] };
+  return { text: t('internalText', { ref }), blocks: [section(t('internal', { ref }))] };
 }
 
 /**

@@ -4,6 +4,19 @@
  * and mrkdwn turned into notification or plain text. Pure functions.
  */
 import type { ChangeVerb } from '../config/schema';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('slack.text', {
+  moreLines: { en: '… {n} more {n|line|lines}', ko: '… {n}줄 더 있음' },
+  theBot: { en: 'the bot', ko: '봇' },
+  everyone: { en: 'everyone in the channel', ko: '채널의 모든 사람' },
+  deploy: { en: 'Deploy', ko: '배포' },
+  rollback: { en: 'Roll back', ko: '롤백' },
+  scale: { en: 'Scale', ko: '스케일' },
+  restart: { en: 'Restart', ko: '재시작' },
+  resize: { en: 'Resize', ko: '크기 조정' },
+});
 
 /** Slack message limits (https://docs.slack.dev/reference/block-kit). */
 export const LIMITS = {
@@ -39,7 +52,7 @@ export function truncate(text: string, max: number): string {
 }
 
 /** Cut text at a line boundary to at most `max` characters, saying how many lines were left out. */
-export function truncateLines(text: string, max: number): string {
+export function truncateLines(text: string, max: number, locale: Locale = 'en'): string {
   if (text.length <= max) return text;
   const lines = text.split('\n');
   const out: string[] = [];
@@ -50,13 +63,13 @@ export function truncateLines(text: string, max: number): string {
     used += line.length + 1;
   }
   const omitted = lines.length - out.length;
-  return out.join('\n') + `\n… ${omitted} more line${omitted === 1 ? '' : 's'}`;
+  return out.join('\n') + '\n' + M.in(locale)('moreLines', { n: omitted });
 }
 
 /** A code block whose content (with fences) stays within `max`. Backtick runs are broken so the fence holds. */
-export function codeBlock(text: string, max: number = LIMITS.sectionText): string {
+export function codeBlock(text: string, max: number = LIMITS.sectionText, locale: Locale = 'en'): string {
   const safe = escapeMrkdwn(text.replace(/```/g, "'''"));
-  return '```' + truncateLines(safe, max - 6) + '```';
+  return '```' + truncateLines(safe, max - 6, locale) + '```';
 }
 
 /** Pluralize: plural(3, 'task') → "3 tasks". */
@@ -75,27 +88,19 @@ export function link(url: string, label: string): string {
 }
 
 /** A Slack user id as a mention; 'bot' as "the bot"; anything else as inline code. */
-export function mention(user: string): string {
-  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user === 'bot' ? 'the bot' : code(user);
+export function mention(user: string, locale: Locale = 'en'): string {
+  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user === 'bot' ? M.in(locale)('theBot') : code(user);
 }
 
 /** A principal of chatops.yml (user id, user-group id, or "*") as Slack shows it. */
-export function principal(p: string): string {
-  if (p === '*') return 'everyone in the channel';
+export function principal(p: string, locale: Locale = 'en'): string {
+  if (p === '*') return M.in(locale)('everyone');
   return p.startsWith('S') ? `<!subteam^${p}>` : `<@${p}>`;
 }
 
-const VERB_TITLE: Record<ChangeVerb | 'resize', string> = {
-  deploy: 'Deploy',
-  rollback: 'Roll back',
-  scale: 'Scale',
-  restart: 'Restart',
-  resize: 'Resize',
-};
-
-/** The title of a change verb, one spelling everywhere: "Deploy", "Roll back", "Scale", "Restart", "Resize". */
-export function verbTitle(verb: ChangeVerb | 'resize'): string {
-  return VERB_TITLE[verb] ?? verb;
+/** The title of a change verb, one spelling everywhere: "Deploy", "Roll back", "Scale", "Restart", "Resize" (배포, 롤백, 스케일, 재시작, 크기 조정). */
+export function verbTitle(verb: ChangeVerb | 'resize', locale: Locale = 'en'): string {
+  return verb in M.entries ? M.in(locale)(verb) : verb;
 }
 
 /**

@@ -54,7 +54,7 @@ describe('/ecs mute and /ecs unmute', () => {
     });
     // Announced where the alerts go.
     const notice = alerts()[0]!;
-    expect(notice.text).toBe('Alerts for web muted');
+    expect(notice.text).toContain('<@UDEV1> muted alerts for web (prod) until');
     expect(JSON.stringify(notice.blocks)).toContain('<@UDEV1> muted alerts for `web`');
 
     now += 5 * MIN;
@@ -80,9 +80,9 @@ describe('/ecs mute and /ecs unmute', () => {
     const again = await e2e.slash('unmute web', { channel_id: 'CPROD', user_id: 'UDEV2' });
     expect(again.text).toContain('are not muted');
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
-    expect(alerts().map((m) => m.text)).toEqual([
-      'Alerts for web muted',
-      'Alerts for web unmuted',
+    expect(alerts().map((m) => (m.text ?? '').split(' until ')[0])).toEqual([
+      '🔕 <@UDEV1> muted alerts for web (prod)',
+      '🔔 <@UDEV2> unmuted alerts for web (prod).',
       '🔥 web (prod): a task failed — exit code 1',
     ]);
   });

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { keys } from '../../src/redis/keys';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/aws-fixtures';
-import { approve, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, details, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { getRequest } from '../../src/approvals/workflow';
 
@@ -48,11 +48,20 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     // The request: the pinned digest, the diff, Approve / Reject / Cancel; nothing changed yet.
     const req = requestMessage(h.e2e, 'CPROD');
     const requestText = textOf(req.message);
-    expect(requestText).toContain(`pinned to \`${DIGEST}\``);
-    expect(requestText).toContain('copied from `web-prod:42` (what runs now)');
-    expect(requestText).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
+    // The card says the change once, in one line; the full plan and the diff are behind Details.
+    expect(requestText).toContain('`shop/web v1.2.2 → v1.2.3 (sha256:3f1c7e5a)`');
+    expect(requestText).not.toContain(DIGEST);
     expect(requestText).toContain('approval:approve');
-    expect(lastResponse(h.e2e)).toContain('needs 1 approval');
+    const full = await details(h.e2e, req);
+    expect(full).toContain(`Pinned to \`${DIGEST}\``);
+    expect(full).toContain('copied from `web-prod:42` (what runs now)');
+    expect(full).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
+    expect(
+      h.e2e.slack
+        .responses()
+        .map((r) => r.text ?? '')
+        .join('\n'),
+    ).toContain('needs 1 approval');
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     const planned = await getRequest(h.e2e.rt.redis, req.id);
     expect(planned?.state).toBe('pending');
@@ -149,7 +158,12 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(textOf(finalCard)).not.toContain('deploy:abort');
     replies = thread(h.e2e, 'CPROD', req.ts);
     expect(replies.filter((m) => textOf(m).includes('Deploy completed'))).toHaveLength(1);
-    expect(textOf(replies.find((m) => textOf(m).includes('Deploy completed')))).toContain('`web` runs `web-prod:43` on 4 tasks');
+    const completed = replies.find((m) => textOf(m).includes('Deploy completed'))!;
+    expect(textOf(completed)).toContain('`web` runs `web-prod:43` on 4 tasks');
+    // The end of the change reaches the requester and the approver; a success stays in the thread.
+    expect(textOf(completed)).toContain('<@UDEV1>');
+    expect(textOf(completed)).toContain('<@ULEAD1>');
+    expect(completed.subtype).toBeUndefined();
     // Only one status card was ever posted: the rest were chat.update calls on it.
     expect(replies.filter((m) => textOf(m).includes('Deploying `web`') || textOf(m).includes('Deploy of `web`'))).toHaveLength(1);
     expect(h.e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === running!.statusTs).length).toBeGreaterThanOrEqual(2);
@@ -217,6 +231,14 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(t).toContain('`TaskFailedToStart` ResourceInitializationError: unable to pull secrets or registry auth');
     expect(t).toContain('ECONNREFUSED 10.0.1.5:5432');
     expect(t).not.toContain('ServiceSchedulerInitiated'); // the old revision's routine stop is not a reason
+    // A failure mentions the requester and the approver and is also broadcast to the channel.
+    expect(t).toContain('<@UDEV1>');
+    expect(t).toContain('<@ULEAD1>');
+    expect(final.subtype).toBe('thread_broadcast');
+    // The failure details are said once in the thread (the final reply), not again on the card.
+    expect(
+      replies.concat(h.e2e.slack.message('CPROD', running.statusTs!)!).filter((m) => textOf(m).includes('ECONNREFUSED 10.0.1.5:5432')),
+    ).toHaveLength(1);
     expect(textOf(h.e2e.slack.message('CPROD', running.statusTs!))).toContain('failed');
     expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toMatch(/failed/i);
   });

@@ -106,7 +106,7 @@ describe('ECR events → one message per digest', () => {
     expect(reg).toHaveLength(1);
     expect(reg[0]!.args[0].input.containerDefinitions!.find((c) => c.name === 'web')!.image).toBe(`${REGISTRY}/shop/web@${DIGEST}`);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input.service).toBe('web-staging');
-    expect(textOf(requestMessage(h.e2e, 'CSTAGING').message)).toContain(`pinned to \`${DIGEST}\``);
+    expect(textOf(requestMessage(h.e2e, 'CSTAGING').message)).toContain(`→ ${DIGEST.slice(0, 15)}`); // the one-line card; the full pin is under Details
   });
 
   it('Request prod opens the request /ecs deploy would, in prod, waiting for approval; the same authorization applies', async () => {
@@ -119,7 +119,7 @@ describe('ECR events → one message per digest', () => {
     await h.e2e.click({ action_id: prod.action_id, value: prod.value, user_id: 'UDEV1', channel_id: 'CPROD' });
     await h.e2e.drain();
     const req = requestMessage(h.e2e, 'CPROD');
-    expect(textOf(req.message)).toContain(`pinned to \`${DIGEST}\``);
+    expect(textOf(req.message)).toContain(`→ ${DIGEST.slice(0, 15)}`); // the one-line card; the full pin is under Details
     expect(textOf(req.message)).toContain('approval:approve');
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
   });

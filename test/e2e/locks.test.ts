@@ -61,8 +61,12 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     expect(res.text).toContain('Locked `web` in `prod`. I told the channel.');
     const [notice] = e2e.slack.messages('CPROD');
     // The grammar already turns Slack's <!channel> into inert text; the notice escapes what is left.
-    expect(notice!.text).toBe(
+    expect(JSON.stringify(notice!.blocks)).toContain(
       ':lock: <@UDEV1> locked `web` in `prod`: “migrating the @channel orders table”. New changes to it are refused until `/ecs unlock web`.',
+    );
+    // The notification says the same without mrkdwn.
+    expect(notice!.text).toBe(
+      '<@UDEV1> locked web in prod: “migrating the @channel orders table”. New changes to it are refused until /ecs unlock web.',
     );
     expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toMatchObject({
       by: 'UDEV1',
@@ -104,7 +108,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     expect(
       e2e.slack
         .messages('CPROD')
-        .map((m) => m.text)
+        .map((m) => JSON.stringify(m.blocks))
         .pop(),
     ).toContain('<@ULEAD1> unlocked `web` in `prod` (locked by <@UDEV1> 0s ago: “db”)');
     const audit = await readAudit(e2e.rt.redis, 'prod', { service: 'web', limit: 5 });
@@ -128,7 +132,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     await e2e.slash('lock web --reason "load test"', prod('UDEV2'));
     const res = await approveRequest(e2e.rt, req.id, 'ULEAD1');
     expect(res).toMatchObject({ ok: false, code: 'LOCKED' });
-    expect(!res.ok && res.message).toContain('locked by <@UDEV2>');
+    expect(!res.ok && res.message('en')).toContain('locked by <@UDEV2>');
   });
 
   it('freeze is for approvers; it refuses every change in the environment until unfrozen', async () => {
@@ -136,7 +140,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     expect(dev.text).toContain('You are not allowed to approve changes in `prod`');
     const lead = await e2e.slash('freeze prod --reason "Black Friday"', prod('ULEAD1'));
     expect(lead.text).toContain('Froze `prod`. I told the channel.');
-    expect(e2e.slack.messages('CPROD').pop()!.text).toContain(':snowflake: <@ULEAD1> froze `prod`: “Black Friday”');
+    expect(JSON.stringify(e2e.slack.messages('CPROD').pop()!.blocks)).toContain(':snowflake: <@ULEAD1> froze `prod`: “Black Friday”');
     const err = await refusal(
       submitRequest(e2e.rt, {
         verb: 'restart',

@@ -109,7 +109,7 @@ describe('private by default (prod sets nothing)', () => {
 
   it('--public and --private together are refused', async () => {
     const ack = await e2e.slash('logs web --public --private', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    expect(ack.text).toContain('`--public` and `--private`');
+    expect(ack.text).toContain('--private and --public contradict each other');
     expect(e2e.handedOff).toHaveLength(0);
   });
 
@@ -151,9 +151,16 @@ describe('public where the environment says so', () => {
 describe('configuration', () => {
   beforeEach(() => start());
 
-  it('environments.<env>.visibility is private or public, private by default', () => {
-    expect(fixtureConfig().environments.prod!.visibility).toBe('private');
-    expect(fixtureConfig((d) => (d.environments.prod.visibility = 'public')).environments.prod!.visibility).toBe('public');
+  it('environments.<env>.visibility: logs private and other reads public by default; one word sets both', () => {
+    expect(fixtureConfig().environments.prod!.visibility).toEqual({ reads: 'public', logs: 'private' });
+    expect(fixtureConfig((d) => (d.environments.prod.visibility = 'public')).environments.prod!.visibility).toEqual({
+      reads: 'public',
+      logs: 'public',
+    });
+    expect(fixtureConfig((d) => (d.environments.prod.visibility = { logs: 'public' })).environments.prod!.visibility).toEqual({
+      reads: 'public',
+      logs: 'public',
+    });
     expect(() => fixtureConfig((d) => (d.environments.prod.visibility = 'everyone'))).toThrow(/environments\.prod\.visibility/);
   });
 });

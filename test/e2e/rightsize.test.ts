@@ -103,8 +103,8 @@ describe('/ecs rightsize', () => {
     const req = requestMessage(h.e2e, 'CPROD');
     const requestText = textOf(req.message);
     expect(requestText).toContain('Deploy request');
-    expect(requestText).toContain('Task size: `0.5 vCPU / 1 GB` → `0.25 vCPU / 1 GB`');
-    expect(requestText).toContain('~ cpu: 512 → 256');
+    // The one-line card names the sizes; the task definition diff is under Details.
+    expect(requestText).toContain('`0.5 vCPU / 1 GB` → `0.25 vCPU / 1 GB`');
     expect(requestText).toContain('approval:approve');
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
 

@@ -5,7 +5,7 @@
  */
 import { AccessDeniedException, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { deployment, revisionArn, SERVICE_ARN, serviceDeployment, serviceRevision, taskDefinition, tdArn } from '../helpers/aws-fixtures';
-import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, details, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
 import { getRequest } from '../../src/approvals/workflow';
@@ -39,7 +39,8 @@ describe('/ecs rollback', () => {
     await h.e2e.slash('rollback web --reason "5xx after v1.2.2"', { channel_id: 'CPROD', user_id: 'UDEV2' });
     await h.e2e.drain();
     const req = requestMessage(h.e2e, 'CPROD');
-    const text = textOf(req.message);
+    expect(textOf(req.message)).toContain('`shop/web v1.2.2 → v1.1.9` · `web-prod:42 → web-prod:39`');
+    const text = await details(h.e2e, req);
     expect(text).toContain('`web-prod:42` (now) → `web-prod:39` (what ran before the last deploy)');
     expect(text).toContain('`shop/web:v1.2.2` → `shop/web:v1.1.9`');
     expect(text).toContain('~ containerDefinitions[web].image:');

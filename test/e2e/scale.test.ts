@@ -4,7 +4,7 @@
  */
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, details, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { getRequest } from '../../src/approvals/workflow';
 
@@ -15,7 +15,9 @@ describe('/ecs scale', () => {
     await h.e2e.slash('scale web 8 --reason "campaign traffic"', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     const req = requestMessage(h.e2e, 'CPROD');
-    expect(textOf(req.message)).toContain('Desired tasks: 4 → 8 (allowed 2–40)');
+    expect(textOf(req.message)).toContain('`web`: 4 → 8 tasks');
+    expect(textOf(req.message)).toContain('Tasks: 8 is within 2–40');
+    expect(await details(h.e2e, req)).toContain('Desired tasks: 4 → 8 (allowed 2–40)');
     await approve(h.e2e, req);
     await h.e2e.drain();
 

@@ -221,7 +221,7 @@ export function requestMessage(e2e: E2E, channel: string): { id: string; ts: str
   const msgs = e2e.slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
   for (let i = msgs.length - 1; i >= 0; i--) {
     const m = msgs[i]!;
-    const id = /Request `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
+    const id = /(?:Request|요청) `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
     if (id) return { id, ts: m.ts, message: m };
   }
   throw new Error(`no request message in ${channel}; messages: ${msgs.map((m) => m.text).join(' | ')}`);
@@ -235,6 +235,16 @@ export function thread(e2e: E2E, channel: string, ts: string): StoredMessage[] {
 export async function approve(e2e: E2E, req: { id: string; ts: string }, user = 'ULEAD1', channel = 'CPROD'): Promise<void> {
   const res = await e2e.click({ action_id: 'approval:approve', value: req.id, user_id: user, channel_id: channel, message_ts: req.ts });
   if (res.statusCode !== 200) throw new Error(`approve click answered ${res.statusCode}`);
+}
+
+/** Clicks the request's Details button and returns what the clicker was shown (the full plan and diff). */
+export async function details(e2e: E2E, req: { id: string; ts: string }, user = 'ULEAD1', channel = 'CPROD'): Promise<string> {
+  const before = e2e.slack.responses().length;
+  const res = await e2e.click({ action_id: 'approval:details', value: req.id, user_id: user, channel_id: channel, message_ts: req.ts });
+  if (res.statusCode !== 200) throw new Error(`details click answered ${res.statusCode}`);
+  await e2e.drain();
+  if (e2e.slack.responses().length === before) throw new Error('the Details click answered nothing');
+  return lastResponse(e2e);
 }
 
 /** The last answer posted to a response_url (dry runs, refusals, "request posted"). */

@@ -227,7 +227,7 @@ describe('approval store (real Redis)', () => {
       expect(h.jobs).toEqual([{ kind: 'execute', id: `exec-${req.id}`, requestId: req.id, auth: expect.any(Object) }]);
       const late = await approveRequest(h.rt, req.id, 'ULEAD2');
       expect(late).toMatchObject({ ok: false, code: 'NOT_PENDING' });
-      expect(!late.ok && late.message).toContain('already approved by <@ULEAD1>');
+      expect(!late.ok && late.message('en')).toContain('already approved by <@ULEAD1>');
       expect(h.jobs).toHaveLength(1);
       const msg = h.slack.message('CPROD', req.messageTs!)!;
       expect(msg.update_count).toBe(1);
@@ -264,7 +264,7 @@ describe('approval store (real Redis)', () => {
         });
         const again = await approveRequest(two.rt, req.id, 'ULEAD1');
         expect(again).toMatchObject({ ok: false, code: 'ALREADY_APPROVED' });
-        expect(!again.ok && again.message).toContain('1 so far');
+        expect(!again.ok && again.message('en')).toContain('1 so far');
         expect(two.jobs).toHaveLength(0);
         expect(await approveRequest(two.rt, req.id, 'ULEAD2')).toMatchObject({ ok: true, code: 'APPROVED' });
         expect(two.jobs).toHaveLength(1);
@@ -299,7 +299,7 @@ describe('approval store (real Redis)', () => {
       await lockService(h.rt, 'prod', 'web', 'UDEV2', 'db migration');
       const locked = await approveRequest(h.rt, req.id, 'ULEAD1');
       expect(locked).toMatchObject({ ok: false, code: 'LOCKED' });
-      expect(!locked.ok && locked.message).toContain('locked by <@UDEV2>');
+      expect(!locked.ok && locked.message('en')).toContain('locked by <@UDEV2>');
       await unlockService(h.rt, 'prod', 'web', 'UDEV2');
       await freezeEnvironment(h.rt, 'prod', 'ULEAD2', 'incident');
       const frozen = await approveRequest(h.rt, req.id, 'ULEAD1');
@@ -324,7 +324,7 @@ describe('approval store (real Redis)', () => {
       const res = await rejectRequest(h.rt, req.id, 'ULEAD1', 'not during the sale');
       expect(res).toMatchObject({ ok: true, request: { state: 'rejected', decidedBy: 'ULEAD1', decisionReason: 'not during the sale' } });
       const after = await approveRequest(h.rt, req.id, 'ULEAD2');
-      expect(!after.ok && after.message).toContain('rejected by <@ULEAD1>: “not during the sale”');
+      expect(!after.ok && after.message('en')).toContain('rejected by <@ULEAD1>: “not during the sale”');
       expect(JSON.stringify(h.slack.message('CPROD', req.messageTs!)!.blocks)).toContain('Rejected');
       await expect(submitRequest(h.rt, input())).resolves.toMatchObject({ state: 'pending' });
     });
@@ -333,7 +333,7 @@ describe('approval store (real Redis)', () => {
       const req = await submitRequest(h.rt, input());
       const other = await cancelRequest(h.rt, req.id, 'ULEAD1');
       expect(other).toMatchObject({ ok: false, code: 'NOT_REQUESTER' });
-      expect(!other.ok && other.message).toContain('Only <@UDEV1>');
+      expect(!other.ok && other.message('en')).toContain('Only <@UDEV1>');
       expect(await cancelRequest(h.rt, req.id, 'UDEV1')).toMatchObject({ ok: true, request: { state: 'cancelled', decidedBy: 'UDEV1' } });
       expect(await cancelRequest(h.rt, req.id, 'UDEV1')).toMatchObject({ ok: false, code: 'NOT_PENDING' });
       expect(await h.rt.redis.zscore(keys.pendingByExpiry(), req.id)).toBeNull();
@@ -350,7 +350,7 @@ describe('approval store (real Redis)', () => {
       expect((await getRequest(h.rt.redis, a.id))!.state).toBe('expired');
       expect((await getRequest(h.rt.redis, b.id))!.state).toBe('pending');
       const msg = h.slack.message('CPROD', a.messageTs!)!;
-      expect(JSON.stringify(msg.blocks)).not.toContain('approval:');
+      expect(JSON.stringify(msg.blocks)).not.toContain('approval:approve');
       expect(JSON.stringify(msg.blocks)).toContain('Expired');
       expect(await expireDue(h.rt)).toEqual([]);
       const [latest] = await readAudit(h.rt.redis, 'prod', { service: 'web', limit: 1 });
@@ -369,7 +369,7 @@ describe('approval store (real Redis)', () => {
       const id = await approved();
       const [a, b] = await Promise.all([startExecution(h.rt, id), startExecution(h.rt, id)]);
       expect([a.ok, b.ok].sort()).toEqual([false, true]);
-      const refused = (a.ok ? b : a) as { ok: false; code: string; message: string };
+      const refused = (a.ok ? b : a) as { ok: false; code: string };
       expect(refused.code).toBe('ALREADY_RUNNING');
       const guards = await readGuards(h.rt.redis, 'prod', ['web']);
       expect(guards.locks.web).toMatchObject({ kind: 'change', request: id, by: 'UDEV1' });
@@ -438,7 +438,7 @@ describe('approval store (real Redis)', () => {
       await lockService(h.rt, 'prod', 'web', 'UDEV2', 'hands off');
       const res = await startExecution(h.rt, id);
       expect(res).toMatchObject({ ok: false, code: 'LOCKED' });
-      expect(!res.ok && res.message).toContain('locked by <@UDEV2>');
+      expect(!res.ok && res.message('en')).toContain('locked by <@UDEV2>');
       const failed = (await getRequest(h.rt.redis, id))!;
       expect(failed).toMatchObject({ state: 'failed' });
       expect(failed.decisionReason).toContain('was locked by <@UDEV2>');

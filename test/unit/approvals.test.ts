@@ -8,7 +8,7 @@ import { answerFor, CODES, iconFor, refusal, stateSentence } from '../../src/app
 import { guardText, requestLink } from '../../src/approvals/format';
 import { describeGuard } from '../../src/approvals/guards';
 import { newRequestId, parseRequestId, requestKeys } from '../../src/approvals/ids';
-import { ACTION, rejectModal, requestMessage, stateLine, withoutButtons } from '../../src/approvals/message';
+import { ACTION, detailsMessage, rejectModal, requestMessage, stateLine, withoutButtons } from '../../src/approvals/message';
 import { factPairs, fromHash, requestFields } from '../../src/approvals/model';
 import { guardConfirmation, guardNotice } from '../../src/approvals/notices';
 import { parseReply } from '../../src/approvals/scripts';
@@ -80,7 +80,11 @@ describe('request message', () => {
     const msg = requestMessage(request({ state, ...over }), T0 + 15 * MIN, { approvers: ['ULEAD1', 'ULEAD2', 'SLEADS'] });
     expect(msg).toMatchSnapshot();
     expect(actionIds(msg)).toEqual(
-      state === 'pending' ? [ACTION.approve, ACTION.reject, ACTION.cancel] : state === 'approved' ? [ACTION.cancel] : [],
+      state === 'pending'
+        ? [ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.details]
+        : state === 'approved'
+          ? [ACTION.cancel, ACTION.details]
+          : [ACTION.details],
     );
   });
 
@@ -93,7 +97,9 @@ describe('request message', () => {
     expect(t).toContain('*Approvals:* 1 of 2: <@ULEAD1>');
     expect(t).toContain('Waiting for 1 more approval');
     expect(t).toContain('(in 45m)');
-    expect(t).toContain('```- image: shop/web:v1.2.2');
+    // The diff is not on the card: it is behind the Details button.
+    expect(t).not.toContain('```- image: shop/web:v1.2.2');
+    expect(allText(detailsMessage(request(), T0, 'en'))).toContain('```- image: shop/web:v1.2.2');
     expect(requestMessage(request({ verb: 'scale' }), T0).blocks[0]).toMatchObject({
       text: { text: ':raised_hand: Scale request: web → prod' },
     });
@@ -106,6 +112,7 @@ describe('request message', () => {
     expect(els.map((e) => [e.value, e.style])).toEqual([
       ['prod.web.m3x7k2a9qz', 'primary'],
       ['prod.web.m3x7k2a9qz', 'danger'],
+      ['prod.web.m3x7k2a9qz', undefined],
       ['prod.web.m3x7k2a9qz', undefined],
     ]);
   });
@@ -334,13 +341,18 @@ describe('lock and freeze notices', () => {
   };
 
   it('tells the channel and the person', () => {
-    expect(guardNotice({ ...base, action: 'locked' }).text).toBe(
+    const locked = guardNotice({ ...base, action: 'locked' });
+    expect(allText(locked)).toContain(
       ':lock: <@UDEV1> locked `web` in `prod`: “migrating &lt;!here&gt;”. New changes to it are refused until `/ecs unlock web`.',
     );
+    // The notification text is the same sentence without mrkdwn.
+    expect(locked.text).toBe(
+      '<@UDEV1> locked web in prod: “migrating &lt;!here&gt;”. New changes to it are refused until /ecs unlock web.',
+    );
     expect(guardNotice({ ...base, action: 'unlocked', user: 'ULEAD1' }).text).toContain('(locked by <@UDEV1> 5m ago');
-    expect(guardNotice({ ...base, action: 'frozen', service: undefined }).text).toContain('froze `prod`');
-    expect(guardNotice({ ...base, action: 'unfrozen', service: undefined }).text).toContain('unfroze `prod` (frozen by <@UDEV1>');
-    expect(guardConfirmation({ ...base, action: 'locked' }, true).text).toBe(':lock: Locked `web` in `prod`. I told the channel.');
+    expect(allText(guardNotice({ ...base, action: 'frozen', service: undefined }))).toContain('froze `prod`');
+    expect(allText(guardNotice({ ...base, action: 'unfrozen', service: undefined }))).toContain('unfroze `prod` (frozen by <@UDEV1>');
+    expect(allText(guardConfirmation({ ...base, action: 'locked' }, true))).toContain(':lock: Locked `web` in `prod`. I told the channel.');
     expect(guardConfirmation({ ...base, action: 'locked' }, false).text).toContain('could not post the notice');
   });
 });

@@ -33,7 +33,8 @@ describe('the command table', () => {
     expect(new Set(verbNames()).size).toBe(verbNames().length);
     for (const c of verbNames().map((v) => findCommand(v)!)) {
       expect(c.usage.startsWith(`/ecs ${c.verb}`)).toBe(true);
-      expect(c.summary.length).toBeGreaterThan(10);
+      expect(c.summary('en').length).toBeGreaterThan(10);
+      expect(c.summary('ko').length).toBeGreaterThan(5);
       expect(c.examples.length).toBeGreaterThan(0);
       for (const e of c.examples) expect(e.startsWith(c.verb)).toBe(true);
     }

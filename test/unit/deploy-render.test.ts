@@ -4,6 +4,7 @@ import type { ChangePlan, DeployPlan } from '../../src/deploy/plan';
 import type { StoppedTaskInfo } from '../../src/deploy/progress';
 import {
   abortActions,
+  checkLines,
   dryRunMessage,
   finalMilestone,
   notStartedMilestone,
@@ -87,18 +88,28 @@ const card = (over: Partial<CardView> = {}): CardView => ({
 
 describe('request summary', () => {
   it.each(plans.map((p) => [p.verb, p] as const))('%s: what will change, exactly', (_v, plan) => {
-    expect(planSummary(plan, { now: NOW, bounds: { min: 2, max: 40 }, scan: 'complete, 1 high' })).toMatchSnapshot();
+    const checked: ChangePlan = {
+      ...plan,
+      checks: {
+        scan: { status: 'COMPLETE', counts: { HIGH: 1 } },
+        roles: { scoped: false, unlisted: [], changed: false },
+        bounds: { min: 2, max: 40 },
+        warnings: [],
+      },
+    };
+    expect({ summary: planSummary(checked, 'en'), checks: checkLines(checked, 'en') }).toMatchSnapshot();
   });
 
   it('stays within the 2,500 characters of the request message', () => {
-    const warnings = Array.from({ length: 40 }, (_, i) => `warning ${i} ${'x'.repeat(100)}`);
-    expect(planSummary(deployPlan, { now: NOW, warnings }).length).toBeLessThanOrEqual(SUMMARY_MAX);
+    const long: DeployPlan = { ...deployPlan, alias: 'w'.repeat(3000), repository: 'r'.repeat(3000) };
+    expect(planSummary(long, 'en').length).toBeLessThanOrEqual(SUMMARY_MAX);
+    expect(planSummary(long, 'ko').length).toBeLessThanOrEqual(SUMMARY_MAX);
   });
 });
 
 describe('dry run and requested answers', () => {
   it('shows the plan and the diff and says nothing changed', () => {
-    const msg = dryRunMessage(deployPlan, planSummary(deployPlan, { now: NOW }), '~ containerDefinitions[web].image: a → b');
+    const msg = dryRunMessage(deployPlan, '~ containerDefinitions[web].image: a → b', [], 'en', NOW);
     expect(msg.text).toContain('nothing changed');
     expect(JSON.stringify(msg.blocks)).toContain('```~ containerDefinitions[web].image: a → b```');
   });

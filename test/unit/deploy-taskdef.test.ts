@@ -12,6 +12,7 @@ import { diffObjects, renderDiff } from '../../src/deploy/diff';
 import { parseImageSelector, pinnedImageUri, splitImage } from '../../src/deploy/refs';
 import { isBotError } from '../../src/errors';
 import { DIGEST, EXEC_ROLE, REGISTRY, TAGS, TASK_ROLE, taskDefinition, tdArn } from '../helpers/aws-fixtures';
+import { tokenText } from '../../src/i18n/catalog';
 
 describe('registrationInput (re-registering a task definition)', () => {
   it('keeps every accepted field and leaves out the read-only ones', () => {
@@ -100,8 +101,9 @@ describe('roleProblems (iam:PassRole guard)', () => {
     expect(roleProblems(cur, { ...cur, taskRoleArn: other }, [other])).toEqual([]);
     const problems = roleProblems(cur, { ...cur, taskRoleArn: other }, [TASK_ROLE]);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain('task role would change');
-    expect(problems[0]).toContain('role/admin');
+    expect(tokenText(problems[0]!, 'en')).toContain('task role would change');
+    expect(tokenText(problems[0]!, 'en')).toContain('role/admin');
+    expect(tokenText(problems[0]!, 'ko')).toContain('role/admin');
   });
 });
 
@@ -164,7 +166,7 @@ describe('image references', () => {
   ])('refuses %s with a reason', (input, reason) => {
     const r = parseImageSelector(input);
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.message).toContain(reason);
+    expect(!r.ok && r.message('en')).toContain(reason);
   });
 
   it('pins to the registry the container already uses, else the ECR registry of the image', () => {

@@ -46,7 +46,7 @@ describe('deploy', () => {
     expect(parsed.environment).toBe('prod');
     expect(parsed.args).toEqual({ alias: 'web', image: { tag: 'v1.2.3' }, reason: 'checkout fix', dryRun: true });
     expect(spec.kind).toBe('change');
-    expect(parse('deploy web v1.2.3').spec.ackText!(parse('deploy web v1.2.3').parsed as never)).toBe(
+    expect(parse('deploy web v1.2.3').spec.ackText!(parse('deploy web v1.2.3').parsed as never, 'en')).toBe(
       'Preparing the deploy of `web` to `v1.2.3` in `prod`…',
     );
   });
@@ -83,7 +83,9 @@ it('a reason longer than 500 characters is refused with the limit named', () => 
 describe('scale', () => {
   it('parses a count within the bounds', () => {
     expect(parse('scale web 8').parsed.args).toEqual({ alias: 'web', count: 8, reason: undefined, dryRun: false });
-    expect(parse('scale web 8').spec.ackText!(parse('scale web 8').parsed as never)).toBe('Preparing scaling `web` to 8 tasks in `prod`…');
+    expect(parse('scale web 8').spec.ackText!(parse('scale web 8').parsed as never, 'en')).toBe(
+      'Preparing scaling `web` to 8 tasks in `prod`…',
+    );
   });
   it.each([
     ['scale web 41', 'outside the allowed range for `web`: 2 to 40 tasks'],
@@ -101,7 +103,7 @@ describe('rollback and restart', () => {
   it('rollback to the previous task definition, or --to a revision', () => {
     expect(parse('rollback web').parsed.args).toEqual({ alias: 'web', to: undefined, reason: undefined, dryRun: false });
     expect(parse('rollback web --to 41').parsed.args).toMatchObject({ to: 41 });
-    expect(parse('rollback web').spec.ackText!(parse('rollback web').parsed as never)).toBe(
+    expect(parse('rollback web').spec.ackText!(parse('rollback web').parsed as never, 'en')).toBe(
       'Preparing the rollback of `web` to the previous task definition in `prod`…',
     );
   });

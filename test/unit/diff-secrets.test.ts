@@ -128,8 +128,8 @@ describe('task definition diffs show no values of environment variables', () => 
       previousImage: current.containerDefinitions![0]!.image!,
       targetImage: target.containerDefinitions![0]!.image!,
     };
-    const summary = planSummary(plan, { now: 0 });
-    const dry = dryRunMessage(plan, summary, text);
+    const summary = planSummary(plan, 'en');
+    const dry = dryRunMessage(plan, text, [], 'en', 0);
     const req: ChangeRequest = {
       id: 'r1',
       plan,

@@ -7,6 +7,7 @@ import { cleanLogMessage, redactSecrets, stripAnsi } from '../../src/aws/redact'
 import { logEventsUrl } from '../../src/aws/console';
 import { parseConfig } from '../../src/config/load';
 import { isBotError } from '../../src/errors';
+import { textIn } from '../../src/i18n/catalog';
 import { DAY, expectWithinSlackLimits, HOUR, logEvent, MIN, NOW, REGISTRY, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 function errorOf(fn: () => unknown): { code: string; userMessage: string; usage?: string; hint?: string } {
@@ -106,19 +107,19 @@ describe('logs parse', () => {
       container: 'web',
       task: '0123abcd',
       previous: false,
-      visibility: 'private',
     });
     expect(p.environment).toBe('prod');
+    expect(p.visibility).toBe('private');
   });
   it('--public / --private choose who sees one answer; the environment decides otherwise (private by default)', () => {
-    expect(parse('logs web').args.visibility).toBe('private');
-    expect(parse('logs web --public').args.visibility).toBe('public');
-    expect(errorOf(() => parse('logs --public web --private')).userMessage).toContain('`--public` and `--private`');
+    expect(parse('logs web').visibility).toBe('private');
+    expect(parse('logs web --public').visibility).toBe('public');
+    expect(errorOf(() => parse('logs --public web --private')).userMessage).toContain('`--private` and `--public`');
     const open = configWith('public');
     const parseOpen = (text: string) =>
       logs.parse(parseArgs(text, new Set(logs.booleanFlags)), { config: open, channelId: 'CPROD', userId: 'U1' });
-    expect(parseOpen('logs web').args.visibility).toBe('public');
-    expect(parseOpen('logs web --private').args.visibility).toBe('private');
+    expect(parseOpen('logs web').visibility).toBe('public');
+    expect(parseOpen('logs web --private').visibility).toBe('private');
   });
   it('takes a task ARN and keeps its id', () => {
     expect(parse(`logs web --task arn:aws:ecs:eu-west-1:222222222222:task/prod/${taskIdOf(5)}`).args.task).toBe(taskIdOf(5));
@@ -131,9 +132,9 @@ describe('logs parse', () => {
   });
   it('ack text says what is fetched', () => {
     const only = ' (only you will see them; `--public` shares them with the channel)';
-    expect(logs.ackText!(parse('logs web'))).toBe(`Fetching logs of \`web\` in \`prod\` (the last 15m)…${only}`);
-    expect(logs.ackText!(parse('logs web --since 2h'))).toBe(`Fetching logs of \`web\` in \`prod\` (the last 2h)…${only}`);
-    expect(logs.ackText!(parse('logs web --task 0123abcd --public'))).toBe('Fetching logs of `web` in `prod` (task `0123abcd`)…');
+    expect(logs.ackText!(parse('logs web'), 'en')).toBe(`Fetching logs of \`web\` in \`prod\` (the last 15m)…${only}`);
+    expect(logs.ackText!(parse('logs web --since 2h'), 'en')).toBe(`Fetching logs of \`web\` in \`prod\` (the last 2h)…${only}`);
+    expect(logs.ackText!(parse('logs web --task 0123abcd --public'), 'en')).toBe('Fetching logs of `web` in `prod` (task `0123abcd`)…');
   });
 });
 
@@ -303,20 +304,20 @@ describe('logTarget', () => {
   const base = { container: 'web', containerFromFlag: false, alias: 'web', envRegion: 'eu-west-1', usage: 'U' };
 
   it('reads group, region and prefix from the awslogs options', () => {
-    expect(
-      logTarget({
-        ...base,
-        taskDefinition: td({
-          logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' },
-        }),
+    const t = logTarget({
+      ...base,
+      taskDefinition: td({
+        logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' },
       }),
-    ).toEqual({
+    });
+    expect({ ...t, groupSource: textIn(t.groupSource, 'en') }).toEqual({
       logGroup: '/ecs/web',
       region: 'eu-central-1',
       streamPrefix: 'app/web/',
       groupSource: 'the `awslogs-group` option of container `web` in `web-prod:43`',
       notes: [],
     });
+    expect(textIn(t.groupSource, 'ko')).toContain('`awslogs-group`');
   });
   it('narrows to a task by stream prefix', () => {
     expect(logTarget({ ...base, taskId: 'abc123', taskDefinition: td() }).streamPrefix).toBe('ecs/web/abc123');
@@ -324,12 +325,12 @@ describe('logTarget', () => {
   it('config overrides the group', () => {
     const t = logTarget({ ...base, configLogGroup: '/custom', taskDefinition: td() });
     expect(t.logGroup).toBe('/custom');
-    expect(t.groupSource).toBe('`services.web.logGroup` in chatops.yml');
+    expect(textIn(t.groupSource, 'en')).toBe('`services.web.logGroup` in chatops.yml');
   });
   it('without a stream prefix a task cannot be picked, and the answer says so', () => {
     const t = logTarget({ ...base, taskId: 'abc', taskDefinition: td({ logOptions: { 'awslogs-group': '/ecs/web' } }) });
     expect(t.streamPrefix).toBeUndefined();
-    expect(t.notes[0]).toContain('has no `awslogs-stream-prefix`');
+    expect(textIn(t.notes[0]!, 'en')).toContain('has no `awslogs-stream-prefix`');
   });
   it('an unknown --container is bad input listing the containers', () => {
     const e = errorOf(() => logTarget({ ...base, container: 'nginx', containerFromFlag: true, taskDefinition: td() }));

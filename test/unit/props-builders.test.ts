@@ -23,6 +23,7 @@ import {
 } from '../../src/deploy/render';
 import { diffObjects, renderDiff } from '../../src/deploy/diff';
 import { requestVerb, type ChangePlan } from '../../src/deploy/plan';
+import { LOCALES } from '../../src/i18n';
 import { rejectModal, requestMessage } from '../../src/approvals/message';
 import type { ChangeRequest, RequestState } from '../../src/approvals/types';
 import { parseIncident, type IncidentView } from '../../src/alerts/incident';
@@ -181,13 +182,16 @@ describe('the change verbs (src/deploy/render.ts)', () => {
         fc.array(hostileText(3), { maxLength: 3 }),
         fc.constantFrom(...TRUSTED_CHANNELS),
         (p, d, warnings, channel) => {
-          const summary = planSummary(p, {
-            now: NOW,
-            warnings: warnings.map((w) => `\`${w.replace(/[`<>&]/g, '')}\``),
-            scan: 'complete, no findings',
-          });
-          check('dry run', () => dryRunMessage(p, summary, d));
-          check('requested', () => requestedMessage(p, { id: 'prod.web.abc', channel, approvalsNeeded: 1, state: 'pending' }));
+          const checked: ChangePlan = {
+            ...p,
+            checks: { scan: { status: 'COMPLETE', counts: {} }, warnings: warnings.map((w) => `\`${w.replace(/[`<>&]/g, '')}\``) },
+          };
+          for (const locale of LOCALES) {
+            check('dry run', () => dryRunMessage(checked, d, [], locale, NOW));
+            check('requested', () =>
+              requestedMessage(checked, { id: 'prod.web.abc', channel, approvalsNeeded: 1, state: 'pending' }, locale),
+            );
+          }
         },
       ),
       FC_PARAMS,
@@ -231,7 +235,7 @@ describe('the request message (src/approvals/message.ts)', () => {
       environment: r.plan.environment,
       service: r.plan.alias,
       plan: r.plan,
-      summary: planSummary(r.plan, { now: NOW }),
+      summary: planSummary(r.plan, 'en'),
       ...(r.details !== undefined ? { details: r.details } : {}),
       requester: r.requester,
       ...(r.reason !== undefined ? { reason: r.reason } : {}),

@@ -137,8 +137,10 @@ describe('every verb through the router', () => {
       fc.property(commandText, trustedUser(), fc.constantFrom(...TRUSTED_CHANNELS, 'CSTAGING'), (text, userId, channelId) => {
         try {
           const { spec, parsed } = route({ config }, { text, channelId, userId });
-          const ack = spec.ackText?.(parsed);
-          if (ack !== undefined) assertSafe({ text: ack, blocks: [section(`:hourglass_flowing_sand: ${ack}`)] }, `ack of ${spec.verb}`);
+          for (const locale of ['en', 'ko'] as const) {
+            const ack = spec.ackText?.(parsed, locale);
+            if (ack !== undefined) assertSafe({ text: ack, blocks: [section(`:hourglass_flowing_sand: ${ack}`)] }, `ack of ${spec.verb}`);
+          }
         } catch (err) {
           if (!isBotError(err)) throw err;
           assertSafe(errorReply(err, quiet), `error reply to ${JSON.stringify(text.slice(0, 80))}`);

@@ -1,5 +1,5 @@
 /** Issue 10, item 7: the rollback policy as a pure function (the e2e test drives it through the planner). */
-import { rollbackPolicy, type ReturningImage } from '../../src/deploy/rollback-policy';
+import { imageCheckLine, rollbackPolicy, sameImagesLine, type ReturningImage } from '../../src/deploy/rollback-policy';
 import { imageDetail, REGISTRY, TASK_ROLE, EXEC_ROLE } from '../helpers/aws-fixtures';
 
 const OTHER = 'arn:aws:iam::222222222222:role/other';
@@ -11,8 +11,9 @@ describe('rollbackPolicy', () => {
   it('roles: unchanged passes; a change to a role outside taskRoles is refused (also when taskRoles is empty); inside passes', () => {
     expect(rollbackPolicy({ currentRoles: roles, targetRoles: roles, taskRoles: [], images: [], policy: strict })).toEqual({
       problems: [],
-      checks: ['Task role `web-task`: unchanged', 'Execution role `ecsTaskExecutionRole`: unchanged', 'Images: the same as what runs now'],
+      images: [],
     });
+    expect(sameImagesLine('en')).toBe(':white_check_mark: Images: the same as what runs now');
     const changed = { ...roles, taskRoleArn: OTHER };
     expect(rollbackPolicy({ currentRoles: roles, targetRoles: changed, taskRoles: [], images: [], policy: strict }).problems).toHaveLength(
       1,
@@ -22,7 +23,10 @@ describe('rollbackPolicy', () => {
     ).toHaveLength(1);
     const ok = rollbackPolicy({ currentRoles: roles, targetRoles: changed, taskRoles: [OTHER], images: [], policy: strict });
     expect(ok.problems).toEqual([]);
-    expect(ok.checks[0]).toBe("Task role `web-task` → `other`: in this environment's `taskRoles`");
+    // Refusals are written in the reader's language.
+    expect(
+      rollbackPolicy({ currentRoles: roles, targetRoles: changed, taskRoles: [], images: [], policy: strict }, 'ko').problems[0],
+    ).not.toBe(rollbackPolicy({ currentRoles: roles, targetRoles: changed, taskRoles: [], images: [], policy: strict }, 'en').problems[0]);
   });
 
   it('images: critical findings, no scan where one is required, not in ECR or another registry where one is required', () => {
@@ -37,6 +41,10 @@ describe('rollbackPolicy', () => {
     expect(run(img('missing')).problems[0]).toContain('is not in ECR');
     expect(run(img('not-ecr', 'docker.io/library/nginx:1')).problems[0]).toContain('`library/nginx:1`');
     expect(run(img('missing'), { blockCritical: true, requireScan: false })).toMatchObject({ problems: [] });
-    expect(run(img(imageDetail())).checks).toContain('Image `shop/web:v1` (container `web`): scanned, 1 high, 3 medium');
+    const [checked] = run(img(imageDetail())).images;
+    expect(imageCheckLine(checked!, 'en')).toBe(':white_check_mark: Image `shop/web:v1` (container `web`): scanned, 1 high, 3 medium');
+    expect(imageCheckLine(checked!, 'ko')).toContain('스캔됨');
+    const [missing] = run(img('missing'), { blockCritical: true, requireScan: false }).images;
+    expect(imageCheckLine(missing!, 'en')).toContain('is not in ECR (deleted, or never pushed there): not checked');
   });
 });

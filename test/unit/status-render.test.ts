@@ -322,11 +322,11 @@ describe('status parse', () => {
   });
 
   it('ack text names what is looked up', () => {
-    expect(status.ackText!(parse('status web'))).toBe('Looking up `web` in `prod`…');
-    expect(status.ackText!(parse('status'))).toBe('Looking up every service in `prod`…');
+    expect(status.ackText!(parse('status web'), 'en')).toBe('Looking up `web` in `prod`…');
+    expect(status.ackText!(parse('status'), 'en')).toBe('Looking up every service in `prod`…');
   });
 
   it('rejects flags', () => {
-    expect(() => parse('status web --events 5')).toThrow(/Unknown flag `--events`. `status` takes no flags./);
+    expect(() => parse('status web --events 5')).toThrow(/Unknown flag `--events`. `status` takes --private, --public./);
   });
 });

@@ -4,18 +4,28 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../i18n';
+import { defineMessages } from '../../i18n/catalog';
+import type { Locale } from '../../i18n/locale';
 import { section } from '../../slack/blocks';
 import { splitImage } from '../../deploy/refs';
 import { arnTail } from '../../aws/arn';
 import { truncate } from '../../slack/text';
 
-/** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew). */
-export function ago(then: Date | number | undefined, now: number): string {
-  if (then === undefined) return 'at an unknown time';
+const M = defineMessages('commands.render.common', {
+  unknownTime: { en: 'at an unknown time', ko: '알 수 없는 시각' },
+  justNow: { en: 'just now', ko: '방금' },
+  ago: { en: '{duration} ago', ko: '{duration} 전' },
+  in: { en: 'in {duration}', ko: '{duration} 후' },
+});
+
+/** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew); "12분 전", "방금", "3분 후". */
+export function ago(then: Date | number | undefined, now: number, locale: Locale = 'en'): string {
+  const tr = M.in(locale);
+  if (then === undefined) return tr('unknownTime');
   const t = typeof then === 'number' ? then : then.getTime();
   const d = now - t;
-  if (Math.abs(d) < 5_000) return 'just now';
-  return d >= 0 ? `${formatDuration(d)} ago` : `in ${formatDuration(-d)}`;
+  if (Math.abs(d) < 5_000) return tr('justNow');
+  return d >= 0 ? tr('ago', { duration: formatDuration(d, locale) }) : tr('in', { duration: formatDuration(-d, locale) });
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');

@@ -4,6 +4,16 @@
  * results are summed. No I/O; unit-tested with fixed clocks.
  */
 import type { Expression, GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
+import { defineMessages } from '../../i18n/catalog';
+import type { Locale } from '../../i18n/locale';
+
+const M = defineMessages('commands.render.cost-plan', {
+  mtd: { en: 'month to date ({range})', ko: '이번 달 누계 ({range})' },
+  sameDaysOf: { en: 'the same days of {month} ({range})', ko: '{month}의 같은 기간 ({range})' },
+  lastDays: { en: 'the last {n} days ({range})', ko: '최근 {n}일 ({range})' },
+  daysBefore: { en: 'the {n} days before ({range})', ko: '그 전 {n}일 ({range})' },
+  monthYear: { en: '{month} {year}', ko: '{year}년 {month}' },
+});
 
 export const PERIODS = ['mtd', '7d', '30d', 'last-month'] as const;
 export type Period = (typeof PERIODS)[number];
@@ -55,10 +65,22 @@ const dayStart = (t: number): number => Date.UTC(new Date(t).getUTCFullYear(), n
 const monthStart = (t: number, offset = 0): number => Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth() + offset, 1);
 const parseDay = (d: string): number => Date.parse(d + 'T00:00:00Z');
 
-/** "May 1–17", "Apr 28 – May 4" for an end-exclusive range. */
-export function rangeLabel(r: DateRange): string {
+/** The name of a month: "May" / "5월". */
+function monthWord(m: number, locale: Locale): string {
+  return locale === 'ko' ? `${m + 1}월` : MONTHS[m]!;
+}
+
+/** "May 1–17", "Apr 28 – May 4" for an end-exclusive range ("5월 1–17일", "4월 28일 – 5월 4일"). */
+export function rangeLabel(r: DateRange, locale: Locale = 'en'): string {
   const s = new Date(parseDay(r.start));
   const e = new Date(parseDay(r.end) - DAY);
+  if (locale === 'ko') {
+    const m = (d: Date) => `${d.getUTCMonth() + 1}월`;
+    if (s.getTime() === e.getTime()) return `${m(s)} ${s.getUTCDate()}일`;
+    if (s.getUTCMonth() === e.getUTCMonth() && s.getUTCFullYear() === e.getUTCFullYear())
+      return `${m(s)} ${s.getUTCDate()}–${e.getUTCDate()}일`;
+    return `${m(s)} ${s.getUTCDate()}일 – ${m(e)} ${e.getUTCDate()}일`;
+  }
   const mon = (d: Date) => MONTHS[d.getUTCMonth()]!.slice(0, 3);
   if (s.getTime() === e.getTime()) return `${mon(s)} ${s.getUTCDate()}`;
   if (s.getUTCMonth() === e.getUTCMonth() && s.getUTCFullYear() === e.getUTCFullYear())
@@ -66,11 +88,14 @@ export function rangeLabel(r: DateRange): string {
   return `${mon(s)} ${s.getUTCDate()} – ${mon(e)} ${e.getUTCDate()}`;
 }
 
-export function costPeriods(period: Period, now: number): CostPeriods {
+/** The dates of a period and their labels in `locale`. */
+export function costPeriods(period: Period, now: number, locale: Locale = 'en'): CostPeriods {
+  const t = M.in(locale);
   const today = dayStart(now);
   const tomorrow = today + DAY;
   const month = monthStart(now);
-  const monthName = (t: number) => `${MONTHS[new Date(t).getUTCMonth()]} ${new Date(t).getUTCFullYear()}`;
+  const monthName = (ms: number) =>
+    t('monthYear', { month: monthWord(new Date(ms).getUTCMonth(), locale), year: new Date(ms).getUTCFullYear() });
   const range = (a: number, b: number): DateRange => ({ start: isoDay(a), end: isoDay(b) });
   switch (period) {
     case 'mtd': {
@@ -83,8 +108,11 @@ export function costPeriods(period: Period, now: number): CostPeriods {
         period,
         current,
         previous,
-        label: `month to date (${rangeLabel(current)})`,
-        previousLabel: `the same days of ${MONTHS[new Date(prevStart).getUTCMonth()]} (${rangeLabel(previous)})`,
+        label: t('mtd', { range: rangeLabel(current, locale) }),
+        previousLabel: t('sameDaysOf', {
+          month: monthWord(new Date(prevStart).getUTCMonth(), locale),
+          range: rangeLabel(previous, locale),
+        }),
         forecast: range(today, nextMonth),
         monthLabel: monthName(month),
         hours: (now - month) / 3_600_000,
@@ -99,8 +127,8 @@ export function costPeriods(period: Period, now: number): CostPeriods {
         period,
         current,
         previous,
-        label: `the last ${days} days (${rangeLabel(current)})`,
-        previousLabel: `the ${days} days before (${rangeLabel(previous)})`,
+        label: t('lastDays', { n: days, range: rangeLabel(current, locale) }),
+        previousLabel: t('daysBefore', { n: days, range: rangeLabel(previous, locale) }),
         monthLabel: monthName(month),
         hours: days * 24,
       };

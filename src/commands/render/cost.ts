@@ -9,6 +9,73 @@ import { code, escapeMrkdwn, link } from '../../slack/text';
 import { costAllocationTagsUrl, costExplorerUrl } from '../../aws/console';
 import { ago, sectionsOf } from './common';
 import type { DailyAmount } from './cost-plan';
+import { defineMessages } from '../../i18n/catalog';
+import type { Locale } from '../../i18n/locale';
+
+export const costText = defineMessages('commands.render.cost', {
+  noSpend: { en: 'no spend in either period', ko: '두 기간 모두 비용 없음' },
+  newSpend: { en: 'new spend (nothing in the previous period)', ko: '새 비용 (이전 기간에는 없음)' },
+  noChange: { en: 'no change', ko: '변화 없음' },
+  today: { en: '  (today, so far)', ko: '  (오늘, 지금까지)' },
+  tagsHint: {
+    en: 'For per-service numbers from your bill, turn on `enableECSManagedTags` on the services and activate the AWS-generated cost allocation tags `aws:ecs:serviceName` and `aws:ecs:clusterName` ({link}); data appears within 24 hours, from then on.',
+    ko: '청구서 기준의 서비스별 금액을 보려면 서비스에 `enableECSManagedTags`를 켜고, AWS가 만드는 비용 할당 태그 `aws:ecs:serviceName`, `aws:ecs:clusterName`을 활성화하세요 ({link}). 그때부터의 데이터가 24시간 안에 나옵니다.',
+  },
+  tagsLink: { en: 'Billing → Cost allocation tags', ko: 'Billing → Cost allocation tags', same: true },
+  otherServices: { en: '• _other services in the cluster_ {amount}{pct}', ko: '• _클러스터의 다른 서비스_ {amount}{pct}' },
+  untagged: {
+    en: '• _without the service tag_ {amount}{pct} (tasks without managed tags, EC2 capacity, or spend before the tags were active)',
+    ko: '• _서비스 태그 없음_ {amount}{pct} (관리형 태그가 없는 작업, EC2 용량, 또는 태그 활성화 전 비용)',
+  },
+  smallerTypes: { en: '_… and {n} smaller usage types ({amount})_', ko: '_… 그 밖의 작은 사용 유형 {n}개 ({amount})_' },
+  noUsage: { en: '_No usage in this period._', ko: '_이 기간에는 사용량이 없습니다._' },
+  perDay: { en: ' · ≈ {amount}/day', ko: ' · 하루 ≈ {amount}' },
+  estimateUnavailable: { en: '• *{service}* estimate unavailable: {reason}', ko: '• *{service}* 추정 불가: {reason}' },
+  unknown: { en: 'unknown', ko: '알 수 없음' },
+  estimateNote: {
+    en: 'Estimate: tasks running now × task CPU and memory × Fargate on-demand price for {region} (price table of {asOf}); not from your bill. {hint}',
+    ko: '추정: 지금 실행 중인 작업 수 × 작업 CPU·메모리 × {region}의 Fargate 온디맨드 가격 ({asOf} 가격표 기준). 청구서 금액이 아닙니다. {hint}',
+  },
+  title: { en: 'ECS cost · {scope} · {period}', ko: 'ECS 비용 · {scope} · {period}' },
+  vs: { en: ' · {change} vs {label} ({amount})', ko: ' · {label} ({amount}) 대비 {change}' },
+  forecast: { en: '*Forecast for {month}:* {amount}', ko: '*{month} 예측:* {amount}' },
+  forecastUnavailable: { en: '_Forecast for {month} unavailable: {why}_', ko: '_{month} 예측 불가: {why}_' },
+  daily: { en: '*Daily*', ko: '*일별*' },
+  asOf: {
+    en: 'Cost Explorer data as of {ago}{cached} · unblended cost in USD{estimated}',
+    ko: 'Cost Explorer 데이터 {ago} 기준{cached} · 비혼합 비용, USD{estimated}',
+  },
+  cached: { en: ' (cached; Cost Explorer refreshes a few times a day)', ko: ' (캐시. Cost Explorer는 하루 몇 번 갱신됩니다)' },
+  estimated: { en: ' · recent days are still estimated by AWS', ko: ' · 최근 며칠은 아직 AWS 추정치입니다' },
+  truncated: {
+    en: ':warning: Cost Explorer returned more pages than I read; totals may be low.',
+    ko: ':warning: Cost Explorer 결과를 다 읽지 못했습니다. 합계가 실제보다 적을 수 있습니다.',
+  },
+  openCe: { en: 'Open Cost Explorer', ko: 'Cost Explorer 열기' },
+  fallbackTotal: { en: 'ECS cost of {scope}, {period}: {amount}', ko: '{scope} ECS 비용, {period}: {amount}' },
+  fallback: { en: 'ECS cost of {scope}, {period}', ko: '{scope} ECS 비용, {period}' },
+  // Breakdown titles (set by the worker part).
+  byUsageType: { en: '*By usage type*', ko: '*사용 유형별*' },
+  byServiceTags: { en: '*By service* (ECS cost-allocation tags)', ko: '*서비스별* (ECS 비용 할당 태그)' },
+  byServiceEstimate: {
+    en: '*By service (estimate)*: the `aws:ecs:serviceName` tag has no cost data',
+    ko: '*서비스별 (추정)*: `aws:ecs:serviceName` 태그에 비용 데이터가 없습니다',
+  },
+  serviceEstimate: {
+    en: '*Estimate*: the `aws:ecs:serviceName` tag has no cost data, so Cost Explorer cannot split this service out',
+    ko: '*추정*: `aws:ecs:serviceName` 태그에 비용 데이터가 없어 Cost Explorer가 이 서비스만 따로 나눌 수 없습니다',
+  },
+  noServices: { en: 'No services are configured for {env}.', ko: '{env} 환경에 설정된 서비스가 없습니다.' },
+  noForecastApi: {
+    en: 'Cost Explorer forecasts are not available to the bot here',
+    ko: '이 환경에서는 봇이 Cost Explorer 예측을 쓸 수 없습니다',
+  },
+  noForecastHistory: {
+    en: 'Cost Explorer does not have enough history to forecast yet',
+    ko: 'Cost Explorer에 아직 예측할 만큼의 이력이 없습니다',
+  },
+});
+const M = costText;
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -19,10 +86,11 @@ export function money(n: number): string {
 }
 
 /** ":arrow_up_small: +12.3%" against the previous amount; words when there is nothing to compare. */
-export function change(current: number, previous: number): string {
-  if (previous < 0.005) return current < 0.005 ? 'no spend in either period' : 'new spend (nothing in the previous period)';
+export function change(current: number, previous: number, locale: Locale = 'en'): string {
+  const t = M.in(locale);
+  if (previous < 0.005) return current < 0.005 ? t('noSpend') : t('newSpend');
   const pct = ((current - previous) / previous) * 100;
-  if (Math.abs(pct) < 0.05) return 'no change';
+  if (Math.abs(pct) < 0.05) return t('noChange');
   const sign = pct > 0 ? '+' : '−';
   return `${pct > 0 ? ':arrow_up_small:' : ':arrow_down_small:'} ${sign}${Math.abs(pct).toFixed(1)}%`;
 }
@@ -37,14 +105,14 @@ export function bar(value: number, max: number, width: number): string {
 }
 
 /** One line per day: "05-01 ████████▌            $71.20". Today (partial) is marked. */
-export function barChart(days: readonly DailyAmount[], width = 24, today?: string): string {
+export function barChart(days: readonly DailyAmount[], width = 24, today?: string, locale: Locale = 'en'): string {
   const max = Math.max(0, ...days.map((d) => d.amount));
   const amounts = days.map((d) => money(d.amount));
   const w = Math.max(...amounts.map((a) => a.length), 1);
   return days
     .map(
       (d, i) =>
-        `${escapeMrkdwn(d.date.slice(5))} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? '  (today, so far)' : ''}`,
+        `${escapeMrkdwn(d.date.slice(5))} ${bar(d.amount, max, width).padEnd(width)} ${amounts[i]!.padStart(w)}${d.date === today ? M.in(locale)('today') : ''}`,
     )
     .join('\n');
 }
@@ -96,9 +164,8 @@ export interface CostView {
   now: number;
 }
 
-const TAGS_HINT = `For per-service numbers from your bill, turn on \`enableECSManagedTags\` on the services and activate the AWS-generated cost allocation tags \`aws:ecs:serviceName\` and \`aws:ecs:clusterName\` (${link(costAllocationTagsUrl(), 'Billing → Cost allocation tags')}); data appears within 24 hours, from then on.`;
-
-function breakdownBlocks(b: Breakdown, total: number | undefined): KnownBlock[] {
+function breakdownBlocks(b: Breakdown, total: number | undefined, locale: Locale): KnownBlock[] {
+  const t = M.in(locale);
   const pct = (n: number) => (total && total > 0 ? ` (${Math.round((n / total) * 100)}%)` : '');
   switch (b.kind) {
     case 'none':
@@ -106,11 +173,8 @@ function breakdownBlocks(b: Breakdown, total: number | undefined): KnownBlock[] 
     case 'tags': {
       const rows = [...b.rows].sort((x, y) => y.amount - x.amount);
       const lines = rows.map((r) => `• *${escapeMrkdwn(r.label)}* ${money(r.amount)}${pct(r.amount)}${r.detail ? ` · ${r.detail}` : ''}`);
-      if (b.other >= 0.005) lines.push(`• _other services in the cluster_ ${money(b.other)}${pct(b.other)}`);
-      if (b.untagged >= 0.005)
-        lines.push(
-          `• _without the service tag_ ${money(b.untagged)}${pct(b.untagged)} (tasks without managed tags, EC2 capacity, or spend before the tags were active)`,
-        );
+      if (b.other >= 0.005) lines.push(t('otherServices', { amount: money(b.other), pct: pct(b.other) }));
+      if (b.untagged >= 0.005) lines.push(t('untagged', { amount: money(b.untagged), pct: pct(b.untagged) }));
       return sectionsOf(lines, b.title);
     }
     case 'usage-type': {
@@ -118,65 +182,65 @@ function breakdownBlocks(b: Breakdown, total: number | undefined): KnownBlock[] 
       const shown = rows.slice(0, 40);
       const lines = shown.map((r) => `• ${code(r.label)} ${money(r.amount)}${pct(r.amount)}`);
       if (rows.length > shown.length)
-        lines.push(
-          `_… and ${rows.length - shown.length} smaller usage types (${money(rows.slice(40).reduce((n, r) => n + r.amount, 0))})_`,
-        );
-      if (!rows.length) lines.push('_No usage in this period._');
+        lines.push(t('smallerTypes', { n: rows.length - shown.length, amount: money(rows.slice(40).reduce((n, r) => n + r.amount, 0)) }));
+      if (!rows.length) lines.push(t('noUsage'));
       return sectionsOf(lines, b.title);
     }
     case 'estimate': {
       const lines = b.rows.map((r) =>
         r.amount !== undefined
-          ? `• *${escapeMrkdwn(r.alias)}* ≈ ${money(r.amount)}${r.detail ? ` · ${r.detail}` : ''}${r.perDay !== undefined ? ` · ≈ ${money(r.perDay)}/day` : ''}`
-          : `• *${escapeMrkdwn(r.alias)}* estimate unavailable: ${r.reason ?? 'unknown'}`,
+          ? `• *${escapeMrkdwn(r.alias)}* ≈ ${money(r.amount)}${r.detail ? ` · ${r.detail}` : ''}${r.perDay !== undefined ? t('perDay', { amount: money(r.perDay) }) : ''}`
+          : t('estimateUnavailable', { service: escapeMrkdwn(r.alias), reason: r.reason ?? t('unknown') }),
       );
       const blocks = sectionsOf(lines, b.title);
-      blocks.push(
-        context(
-          `Estimate: tasks running now × task CPU and memory × Fargate on-demand price for \`${b.region}\` (price table of ${b.pricesAsOf}); not from your bill. ${TAGS_HINT}`,
-        ),
-      );
+      const hint = t('tagsHint', { link: link(costAllocationTagsUrl(), t('tagsLink')) });
+      blocks.push(context(t('estimateNote', { region: `\`${b.region}\``, asOf: b.pricesAsOf, hint })));
       return blocks;
     }
   }
 }
 
-export function costMessage(v: CostView): SlackMessage {
-  const blocks: KnownBlock[] = [header(`ECS cost · ${v.scopeLabel} · ${v.periodLabel}`.slice(0, 150))];
+/** The /ecs cost answer, in `locale` (the view's labels are already in it: see src/commands/cost.run.ts). */
+export function costMessage(v: CostView, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
+  const blocks: KnownBlock[] = [header(t('title', { scope: v.scopeLabel, period: v.periodLabel }).slice(0, 150))];
   const lines: string[] = [];
   if (v.total !== undefined) {
     let first = `*${money(v.total)}* ${v.periodLabel}`;
-    if (v.previous) first += ` · ${change(v.total, v.previous.total)} vs ${v.previous.label} (${money(v.previous.total)})`;
+    if (v.previous)
+      first += t('vs', { change: change(v.total, v.previous.total, locale), label: v.previous.label, amount: money(v.previous.total) });
     lines.push(first);
   }
   if (v.forecast) {
     lines.push(
       'monthEnd' in v.forecast
-        ? `*Forecast for ${v.forecast.monthLabel}:* ${money(v.forecast.monthEnd)}`
-        : `_Forecast for ${v.forecast.monthLabel} unavailable: ${v.forecast.unavailable}_`,
+        ? t('forecast', { month: v.forecast.monthLabel, amount: money(v.forecast.monthEnd) })
+        : t('forecastUnavailable', { month: v.forecast.monthLabel, why: v.forecast.unavailable }),
     );
   }
   if (v.split?.length) lines.push(v.split.map((s) => `${escapeMrkdwn(s.label)} ${money(s.amount)}`).join(' · '));
   if (lines.length) blocks.push(section(lines.join('\n')));
 
   if (v.daily?.length) {
-    const chart = barChart(v.daily, 24, v.today);
-    blocks.push(section(`*Daily*\n\`\`\`${chart}\`\`\``));
+    const chart = barChart(v.daily, 24, v.today, locale);
+    blocks.push(section(`${t('daily')}\n\`\`\`${chart}\`\`\``));
   }
-  if (v.breakdown) blocks.push(...breakdownBlocks(v.breakdown, v.total));
+  if (v.breakdown) blocks.push(...breakdownBlocks(v.breakdown, v.total, locale));
 
   const ctx: string[] = [];
   if (v.dataAsOf !== undefined) {
     ctx.push(
-      `Cost Explorer data as of ${ago(v.dataAsOf, v.now)}${v.cached ? ' (cached; Cost Explorer refreshes a few times a day)' : ''} · unblended cost in USD${v.estimated ? ' · recent days are still estimated by AWS' : ''}`,
+      t('asOf', {
+        ago: ago(v.dataAsOf, v.now, locale),
+        cached: v.cached ? t('cached') : '',
+        estimated: v.estimated ? t('estimated') : '',
+      }),
     );
   }
-  if (v.truncated) ctx.push(':warning: Cost Explorer returned more pages than I read; totals may be low.');
-  ctx.push(link(costExplorerUrl(), 'Open Cost Explorer'));
+  if (v.truncated) ctx.push(t('truncated'));
+  ctx.push(link(costExplorerUrl(), t('openCe')));
   blocks.push(context(...ctx));
-  const text =
-    v.total !== undefined
-      ? `ECS cost of ${v.scopeLabel}, ${v.periodLabel}: ${money(v.total)}`
-      : `ECS cost of ${v.scopeLabel}, ${v.periodLabel}`;
-  return { text, blocks };
+  const params = { scope: v.scopeLabel, period: v.periodLabel };
+  const text = v.total !== undefined ? t('fallbackTotal', { ...params, amount: money(v.total) }) : t('fallback', params);
+  return { text, blocks, locale };
 }

@@ -4,14 +4,44 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { Cluster, Failure, Service, TaskDefinition } from '@aws-sdk/client-ecs';
-import { defineMessages, type Locale } from '../../i18n';
 import type { GuardInfo } from '../../approvals/guards';
 import { serviceUrl } from '../../aws/console';
 import { shortDigest } from '../../deploy/refs';
 import { context, header, section, type SlackMessage } from '../../slack/blocks';
-import { code, escapeMrkdwn, link, plural } from '../../slack/text';
+import { code, escapeMrkdwn, link } from '../../slack/text';
+import { defineMessages } from '../../i18n/catalog';
+import type { Locale } from '../../i18n/locale';
 import { parseImage, sectionsOf, taskDefName, utcTime } from './common';
-import { containerImage, guardLines, HEALTH_MARK, HEALTH_WORD, healthOf, type Health } from './status';
+import { containerImage, guardLines, HEALTH_MARK, healthOf, healthWord, type Health } from './status';
+
+const M = defineMessages('commands.render.status-env', {
+  notFound: {
+    en: '{mark} *{name}* — not found in cluster {cluster} ({reason}): check `services.{alias}.service`',
+    ko: '{mark} *{name}* — 클러스터 {cluster}에 없음 ({reason}): `services.{alias}.service`를 확인하세요',
+  },
+  imageUnknown: { en: '_image unknown_', ko: '_이미지 알 수 없음_' },
+  pending: { en: ', {n} pending', ko: ', 대기 {n}' },
+  line: {
+    en: '{mark} *{name}* {health} · {running}/{desired} running{pending} · {image} · {td}{lock}',
+    ko: '{mark} *{name}* {health} · {running}/{desired} 실행 중{pending} · {image} · {td}{lock}',
+  },
+  title: { en: '{env}: {n} {n|service|services}', ko: '{env}: 서비스 {n}개' },
+  tally: { en: '{mark} {n} {health}', ko: '{mark} {health} {n}' },
+  noServices: {
+    en: 'No services are configured for {env}. Add them under `services:` in chatops.yml.',
+    ko: '{env} 환경에 설정된 서비스가 없습니다. chatops.yml의 `services:`에 추가하세요.',
+  },
+  footer: {
+    en: 'cluster {cluster} in {region} · as of {time} UTC · `/ecs status &lt;service&gt;` for details',
+    ko: '클러스터 {cluster} ({region}) · {time} UTC 기준 · 자세한 내용은 `/ecs status &lt;service&gt;`',
+  },
+  guardsUnavailable: {
+    en: ':warning: Lock and freeze state unavailable (the bot cannot reach Redis).',
+    ko: ':warning: 잠금·동결 상태를 확인할 수 없습니다 (봇이 Redis에 연결하지 못함).',
+  },
+  fallbackBad: { en: '{env}: {n} services, {bad} need attention', ko: '{env}: 서비스 {n}개, 확인 필요 {bad}개' },
+  fallbackGood: { en: '{env}: {n} services, all healthy', ko: '{env}: 서비스 {n}개, 모두 정상' },
+});
 
 export interface EnvironmentRow {
   alias: string;
@@ -29,7 +59,6 @@ export type ClusterView = { cluster: Cluster } | { error: string };
 interface EnvironmentStatusInput {
   /** The cluster's own view (capacity providers, task counts, Container Insights). */
   clusterView?: ClusterView;
-  locale?: Locale;
   environment: string;
   cluster: string;
   region: string;
@@ -91,7 +120,9 @@ export function clusterLines(view: ClusterView, rows: readonly EnvironmentRow[],
   const unsteady = rows.filter((r) => environmentRowHealth(r) !== 'steady' && environmentRowHealth(r) !== 'idle');
   lines.push(
     unsteady.length
-      ? t('notSteady', { list: unsteady.map((r) => `${escapeMrkdwn(r.alias)} (${HEALTH_WORD[environmentRowHealth(r)]})`).join(', ') })
+      ? t('notSteady', {
+          list: unsteady.map((r) => `${escapeMrkdwn(r.alias)} (${healthWord(environmentRowHealth(r), locale)})`).join(', '),
+        })
       : t('allSteady'),
   );
   return lines;
@@ -105,49 +136,67 @@ function environmentRowHealth(row: EnvironmentRow): Health {
 /** Above this many services the per-line console links (~120 characters each) are left out so more lines fit. */
 const LINKS_UP_TO = 30;
 
-function environmentLine(row: EnvironmentRow, region: string, cluster: string, withLink: boolean): string {
+function environmentLine(row: EnvironmentRow, region: string, cluster: string, withLink: boolean, locale: Locale): string {
+  const t = M.in(locale);
   const health = environmentRowHealth(row);
-  const nameLink = withLink ? link(serviceUrl(region, cluster, row.serviceName), row.alias) : escapeMrkdwn(row.alias);
+  const name = withLink ? link(serviceUrl(region, cluster, row.serviceName), row.alias) : escapeMrkdwn(row.alias);
   if (!row.service) {
     const reason = row.failure?.reason ?? 'MISSING';
-    return `${HEALTH_MARK[health]} *${nameLink}* — not found in cluster ${code(cluster)} (${escapeMrkdwn(reason)}): check \`services.${escapeMrkdwn(row.alias)}.service\``;
+    return t('notFound', {
+      mark: HEALTH_MARK[health],
+      name,
+      cluster: code(cluster),
+      reason: escapeMrkdwn(reason),
+      alias: escapeMrkdwn(row.alias),
+    });
   }
   const s = row.service;
   const img = parseImage(containerImage(row.taskDefinition, row.container));
-  const imgText = img.tag ? code(img.tag) : img.digest ? code('@' + shortDigest(img.digest)) : '_image unknown_';
-  const pending = s.pendingCount ? `, ${s.pendingCount} pending` : '';
-  const lock = row.lock ? ' :lock:' : '';
-  return `${HEALTH_MARK[health]} *${nameLink}* ${HEALTH_WORD[health]} · ${s.runningCount ?? 0}/${s.desiredCount ?? 0} running${pending} · ${imgText} · ${code(taskDefName(s.taskDefinition))}${lock}`;
+  const image = img.tag ? code(img.tag) : img.digest ? code('@' + shortDigest(img.digest)) : t('imageUnknown');
+  return t('line', {
+    mark: HEALTH_MARK[health],
+    name,
+    health: healthWord(health, locale),
+    running: s.runningCount ?? 0,
+    desired: s.desiredCount ?? 0,
+    pending: s.pendingCount ? t('pending', { n: s.pendingCount }) : '',
+    image,
+    td: code(taskDefName(s.taskDefinition)),
+    lock: row.lock ? ' :lock:' : '',
+  });
 }
 
-export function environmentStatusMessage(input: EnvironmentStatusInput): SlackMessage {
+/** The /ecs status answer for an environment, in `locale`. */
+export function environmentStatusMessage(input: EnvironmentStatusInput, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
   const { now } = input;
-  const blocks: KnownBlock[] = [header(`${input.environment}: ${plural(input.rows.length, 'service')}`)];
+  const blocks: KnownBlock[] = [header(t('title', { env: input.environment, n: input.rows.length }))];
   const counts = new Map<Health, number>();
   for (const r of input.rows) counts.set(environmentRowHealth(r), (counts.get(environmentRowHealth(r)) ?? 0) + 1);
   const order: Health[] = ['down', 'failed', 'degraded', 'deploying', 'missing', 'inactive', 'idle', 'steady'];
-  const tally = order.filter((h) => counts.get(h)).map((h) => `${HEALTH_MARK[h]} ${counts.get(h)} ${HEALTH_WORD[h]}`);
+  const tally = order
+    .filter((h) => counts.get(h))
+    .map((h) => t('tally', { mark: HEALTH_MARK[h], n: counts.get(h) ?? 0, health: healthWord(h, locale) }));
   const top: string[] = [];
-  if (input.frozen) top.push(...guardLines({ frozen: input.frozen }, input.environment, now));
+  if (input.frozen) top.push(...guardLines({ frozen: input.frozen }, input.environment, now, locale));
   if (tally.length) top.push(tally.join('   '));
   if (top.length) blocks.push(section(top.join('\n')));
-  if (input.clusterView) blocks.push(section(clusterLines(input.clusterView, input.rows, input.locale ?? 'en').join('\n')));
+  if (input.clusterView) blocks.push(section(clusterLines(input.clusterView, input.rows, locale).join('\n')));
 
   if (input.rows.length === 0) {
-    blocks.push(section(`No services are configured for ${code(input.environment)}. Add them under \`services:\` in chatops.yml.`));
+    blocks.push(section(t('noServices', { env: code(input.environment) })));
   } else {
     // Worst first, then by name, so trouble is at the top of a long list.
     const rank = new Map(order.map((h, i) => [h, i]));
     const rows = [...input.rows].sort(
       (a, b) => rank.get(environmentRowHealth(a))! - rank.get(environmentRowHealth(b))! || a.alias.localeCompare(b.alias),
     );
-    blocks.push(...sectionsOf(rows.map((r) => environmentLine(r, input.region, input.cluster, rows.length <= LINKS_UP_TO))));
+    blocks.push(...sectionsOf(rows.map((r) => environmentLine(r, input.region, input.cluster, rows.length <= LINKS_UP_TO, locale))));
   }
-  const ctx = [
-    `cluster ${code(input.cluster)} in ${code(input.region)} · as of ${utcTime(now)} UTC · \`/ecs status &lt;service&gt;\` for details`,
-  ];
-  if (input.guardsUnavailable) ctx.push(':warning: Lock and freeze state unavailable (the bot cannot reach Redis).');
+  const ctx = [t('footer', { cluster: code(input.cluster), region: code(input.region), time: utcTime(now) })];
+  if (input.guardsUnavailable) ctx.push(t('guardsUnavailable'));
   blocks.push(context(...ctx));
   const bad = input.rows.filter((r) => ['down', 'failed', 'degraded', 'missing'].includes(environmentRowHealth(r))).length;
-  return { text: `${input.environment}: ${input.rows.length} services${bad ? `, ${bad} need attention` : ', all healthy'}`, blocks };
+  const params = { env: input.environment, n: input.rows.length, bad };
+  return { text: bad ? t('fallbackBad', params) : t('fallbackGood', params), blocks, locale };
 }

@@ -12,6 +12,69 @@ import { serviceUrl, taskUrl } from '../../aws/console';
 import { ago, parseImage, sectionsOf, shortTaskId, taskDefName, utcTime } from './common';
 import { arnTail } from '../../aws/arn';
 import { shortDigest } from '../../deploy/refs';
+import { defineMessages } from '../../i18n/catalog';
+import type { Locale } from '../../i18n/locale';
+
+export const statusText = defineMessages('commands.render.status', {
+  steady: { en: 'steady', ko: '정상' },
+  deploying: { en: 'deploying', ko: '배포 중' },
+  degraded: { en: 'degraded', ko: '성능 저하' },
+  down: { en: 'down', ko: '중단' },
+  failed: { en: 'deployment failed', ko: '배포 실패' },
+  idle: { en: 'scaled to 0', ko: '작업 0개' },
+  inactive: { en: 'inactive', ko: '비활성' },
+  missing: { en: 'not found', ko: '찾을 수 없음' },
+  imageUnknown: { en: '_image unknown_', ko: '_이미지 알 수 없음_' },
+  digest: { en: 'digest {digest}', ko: '다이제스트 {digest}' },
+  digests: { en: 'digests {digests} (tasks run different builds)', ko: '다이제스트 {digests} (작업마다 빌드가 다름)' },
+  noDigestYet: { en: '_digest not reported yet_', ko: '_다이제스트 아직 보고 안 됨_' },
+  frozen: { en: ':snowflake: *{env} is frozen* by {who}', ko: ':snowflake: *{env} 환경 동결됨* — {who}' },
+  locked: { en: ':lock: *Locked* {change}by {who}', ko: ':lock: *잠김* {change}— {who}' },
+  changeRunning: { en: '(a change is running) ', ko: '(변경 실행 중) ' },
+  started: { en: 'started {ago}', ko: '{ago} 시작' },
+  updated: { en: ', updated {ago}', ko: ', {ago} 갱신' },
+  counts: { en: '{running}/{desired} running, {pending} pending{failed}', ko: '{running}/{desired} 실행 중, 대기 {pending}{failed}' },
+  failedTasks: { en: ', *{n} failed*', ko: ', *실패 {n}*' },
+  cbNotAvailable: {
+    en: '*Circuit breaker:* not available with the `{controller}` deployment controller',
+    ko: '*서킷 브레이커:* `{controller}` 배포 컨트롤러에서는 쓸 수 없음',
+  },
+  cbRollsBack: { en: '*Circuit breaker:* on, rolls back a failed deployment', ko: '*서킷 브레이커:* 켜짐, 실패한 배포를 롤백' },
+  cbStops: {
+    en: '*Circuit breaker:* on, stops a failed deployment without rolling back',
+    ko: '*서킷 브레이커:* 켜짐, 실패한 배포를 롤백 없이 멈춤',
+  },
+  cbOff: {
+    en: '*Circuit breaker:* off: a failing deployment keeps retrying until someone stops it',
+    ko: '*서킷 브레이커:* 꺼짐 — 실패하는 배포는 누군가 멈출 때까지 계속 재시도합니다',
+  },
+  alarms: { en: '*Alarms:* {alarms}{rollback}', ko: '*알람:* {alarms}{rollback}' },
+  rollbackOnAlarm: { en: ' (roll back on alarm)', ko: ' (알람 시 롤백)' },
+  exit: { en: 'exit {code}', ko: '종료 코드 {code}' },
+  noExit: { en: 'no exit code', ko: '종료 코드 없음' },
+  stoppedAgo: { en: 'stopped {ago}', ko: '{ago} 중지' },
+  title: { en: '{service} in {env}', ko: '{env}의 {service}' },
+  summary: {
+    en: '{mark} *{health}* · *{running}* running / {desired} desired / {pending} pending',
+    ko: '{mark} *{health}* · 실행 *{running}* / 원하는 수 {desired} / 대기 {pending}',
+  },
+  tdAndImage: { en: '*Task definition* {td} · *image* {image}', ko: '*작업 정의* {td} · *이미지* {image}' },
+  deployments: { en: '*Deployments* ({n})', ko: '*배포* ({n})' },
+  andMore: { en: '_… and {n} more_', ko: '_… 외 {n}개_' },
+  stoppedLastHour: { en: '*Stopped in the last hour* ({n})', ko: '*최근 1시간 동안 중지됨* ({n})' },
+  recentEvents: { en: '*Recent events*', ko: '*최근 이벤트*' },
+  openConsole: { en: 'Open {name} in the ECS console', ko: 'ECS 콘솔에서 {name} 열기' },
+  footer: { en: '{link} · cluster {cluster} · as of {time} UTC', ko: '{link} · 클러스터 {cluster} · {time} UTC 기준' },
+  guardsUnavailable: {
+    en: ':warning: Lock and freeze state unavailable (the bot cannot reach Redis).',
+    ko: ':warning: 잠금·동결 상태를 확인할 수 없습니다 (봇이 Redis에 연결하지 못함).',
+  },
+  fallback: {
+    en: '{service} in {env}: {health}, {running}/{desired} running',
+    ko: '{env}의 {service}: {health}, {running}/{desired} 실행 중',
+  },
+});
+const M = statusText;
 
 export type Health = 'steady' | 'deploying' | 'degraded' | 'down' | 'failed' | 'idle' | 'inactive' | 'missing';
 
@@ -26,16 +89,10 @@ export const HEALTH_MARK: Record<Health, string> = {
   missing: ':grey_question:',
 };
 
-export const HEALTH_WORD: Record<Health, string> = {
-  steady: 'steady',
-  deploying: 'deploying',
-  degraded: 'degraded',
-  down: 'down',
-  failed: 'deployment failed',
-  idle: 'scaled to 0',
-  inactive: 'inactive',
-  missing: 'not found',
-};
+/** The health as a word: "steady", "deploying"… ("정상", "배포 중"…). */
+export function healthWord(h: Health, locale: Locale): string {
+  return M.in(locale)(h);
+}
 
 /**
  * down: desired > 0 and nothing running; failed: a deployment's rollout FAILED (circuit breaker);
@@ -111,22 +168,26 @@ export function imageLine(
   image: string | undefined,
   digests: ReadonlyArray<{ digest: string; tasks: number }>,
   tagsByDigest: Readonly<Record<string, readonly string[]>> = {},
+  locale: Locale = 'en',
 ): string {
-  if (!image) return '_image unknown_';
+  const t = M.in(locale);
+  if (!image) return t('imageUnknown');
   const ref = parseImage(image);
   const pinned = ref.digest;
   const tag = ref.tag ?? (pinned ? tagsByDigest[pinned]?.[0] : undefined);
   const parts: string[] = [tag ? code(tag) : code(arnTail(ref.repository) || ref.repository)];
   const shown = digests.length ? digests : pinned ? [{ digest: pinned, tasks: 0 }] : [];
-  if (shown.length === 1) parts.push(`digest ${code(shortDigest(shown[0]!.digest))}`);
+  if (shown.length === 1) parts.push(t('digest', { digest: code(shortDigest(shown[0]!.digest)) }));
   else if (shown.length > 1)
     parts.push(
-      `digests ${shown
-        .slice(0, 3)
-        .map((d) => `${code(shortDigest(d.digest))} ×${d.tasks}`)
-        .join(', ')} (tasks run different builds)`,
+      t('digests', {
+        digests: shown
+          .slice(0, 3)
+          .map((d) => `${code(shortDigest(d.digest))} ×${d.tasks}`)
+          .join(', '),
+      }),
     );
-  else parts.push('_digest not reported yet_');
+  else parts.push(t('noDigestYet'));
   return parts.join(' · ');
 }
 
@@ -137,65 +198,85 @@ interface GuardState {
   unavailable?: boolean;
 }
 
-export function guardLines(g: GuardState | undefined, environment: string, now: number): string[] {
+export function guardLines(g: GuardState | undefined, environment: string, now: number, locale: Locale = 'en'): string[] {
   if (!g) return [];
+  const t = M.in(locale);
   const out: string[] = [];
-  const who = (x: GuardInfo) => `<@${escapeMrkdwn(x.by)}> ${ago(x.since, now)}${x.reason ? `: ${escapeMrkdwn(x.reason)}` : ''}`;
-  if (g.frozen) out.push(`:snowflake: *${escapeMrkdwn(environment)} is frozen* by ${who(g.frozen)}`);
-  if (g.lock) out.push(`:lock: *Locked* ${g.lock.kind === 'change' ? '(a change is running) ' : ''}by ${who(g.lock)}`);
+  const who = (x: GuardInfo) => `<@${escapeMrkdwn(x.by)}> ${ago(x.since, now, locale)}${x.reason ? `: ${escapeMrkdwn(x.reason)}` : ''}`;
+  if (g.frozen) out.push(t('frozen', { env: escapeMrkdwn(environment), who: who(g.frozen) }));
+  if (g.lock) out.push(t('locked', { change: g.lock.kind === 'change' ? t('changeRunning') : '', who: who(g.lock) }));
   return out;
 }
 
-function deploymentLine(d: Deployment, tds: Readonly<Record<string, TaskDefinition>>, container: string, now: number): string {
+function deploymentLine(
+  d: Deployment,
+  tds: Readonly<Record<string, TaskDefinition>>,
+  container: string,
+  now: number,
+  locale: Locale,
+): string {
+  const t = M.in(locale);
   const td = d.taskDefinition ? tds[d.taskDefinition] : undefined;
   const img = parseImage(containerImage(td, container));
   const imgText = img.tag ? ` ${code(img.tag)}` : img.digest ? ` ${code('@' + shortDigest(img.digest))}` : '';
   const state = d.rolloutState ? ` ${escapeMrkdwn(d.rolloutState)}` : '';
-  const counts = `${d.runningCount ?? 0}/${d.desiredCount ?? 0} running, ${d.pendingCount ?? 0} pending${d.failedTasks ? `, *${d.failedTasks} failed*` : ''}`;
+  const counts = t('counts', {
+    running: d.runningCount ?? 0,
+    desired: d.desiredCount ?? 0,
+    pending: d.pendingCount ?? 0,
+    failed: d.failedTasks ? t('failedTasks', { n: d.failedTasks }) : '',
+  });
   // A finished rollout's "updated" time and "deployment completed" reason add nothing.
   const live = d.rolloutState !== 'COMPLETED';
-  const when = `started ${ago(d.createdAt, now)}${live && d.updatedAt && d.createdAt && d.updatedAt.getTime() - d.createdAt.getTime() > 5_000 ? `, updated ${ago(d.updatedAt, now)}` : ''}`;
+  const updated =
+    live && d.updatedAt && d.createdAt && d.updatedAt.getTime() - d.createdAt.getTime() > 5_000
+      ? t('updated', { ago: ago(d.updatedAt, now, locale) })
+      : '';
+  const when = t('started', { ago: ago(d.createdAt, now, locale) }) + updated;
   const reason = live && d.rolloutStateReason ? `\n      _${oneLine(d.rolloutStateReason, 200)}_` : '';
   return `• *${escapeMrkdwn(d.status ?? '?')}* ${code(taskDefName(d.taskDefinition))}${imgText} —${state} ${counts} · ${when}${reason}`;
 }
 
-export function circuitBreakerLine(svc: Service): string {
+export function circuitBreakerLine(svc: Service, locale: Locale = 'en'): string {
+  const t = M.in(locale);
   const controller = svc.deploymentController?.type ?? 'ECS';
   const cfg = svc.deploymentConfiguration;
   const parts: string[] = [];
   if (controller !== 'ECS') {
-    parts.push(`*Circuit breaker:* not available with the ${code(controller)} deployment controller`);
+    parts.push(t('cbNotAvailable', { controller: escapeMrkdwn(controller) }));
   } else if (cfg?.deploymentCircuitBreaker?.enable) {
-    parts.push(
-      `*Circuit breaker:* on, ${cfg.deploymentCircuitBreaker.rollback ? 'rolls back a failed deployment' : 'stops a failed deployment without rolling back'}`,
-    );
+    parts.push(t(cfg.deploymentCircuitBreaker.rollback ? 'cbRollsBack' : 'cbStops'));
   } else {
-    parts.push('*Circuit breaker:* off: a failing deployment keeps retrying until someone stops it');
+    parts.push(t('cbOff'));
   }
   if (cfg?.alarms?.enable && cfg.alarms.alarmNames?.length) {
     parts.push(
-      `*Alarms:* ${cfg.alarms.alarmNames
-        .slice(0, 5)
-        .map((a) => code(a))
-        .join(', ')}${cfg.alarms.rollback ? ' (roll back on alarm)' : ''}`,
+      t('alarms', {
+        alarms: cfg.alarms.alarmNames
+          .slice(0, 5)
+          .map((a) => code(a))
+          .join(', '),
+        rollback: cfg.alarms.rollback ? t('rollbackOnAlarm') : '',
+      }),
     );
   }
   return parts.join('\n');
 }
 
-function stoppedTaskLine(t: Task, region: string, cluster: string, now: number): string {
-  const id = arnTail(t.taskArn);
-  const exits = (t.containers ?? [])
+function stoppedTaskLine(task: Task, region: string, cluster: string, now: number, locale: Locale): string {
+  const t = M.in(locale);
+  const id = arnTail(task.taskArn);
+  const exits = (task.containers ?? [])
     .filter((c) => c.exitCode !== undefined || c.reason)
     .slice(0, 3)
     .map(
       (c) =>
-        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? `exit ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${oneLine(c.reason, 120)})` : ''}`,
+        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? t('exit', { code: c.exitCode }) : t('noExit')}${c.reason ? ` (${oneLine(c.reason, 120)})` : ''}`,
     );
   return [
-    `• ${link(taskUrl(region, cluster, id), shortTaskId(id))} stopped ${ago(t.stoppedAt ?? t.stoppingAt, now)}`,
-    t.stopCode ? code(t.stopCode) : undefined,
-    t.stoppedReason ? oneLine(t.stoppedReason, 160) : undefined,
+    `• ${link(taskUrl(region, cluster, id), shortTaskId(id))} ${t('stoppedAgo', { ago: ago(task.stoppedAt ?? task.stoppingAt, now, locale) })}`,
+    task.stopCode ? code(task.stopCode) : undefined,
+    task.stoppedReason ? oneLine(task.stoppedReason, 160) : undefined,
     exits.length ? exits.join(', ') : undefined,
   ]
     .filter(Boolean)
@@ -234,7 +315,9 @@ interface ServiceStatusInput {
 const MAX_STOPPED = 10;
 const MAX_EVENTS = 8;
 
-export function serviceStatusMessage(input: ServiceStatusInput): SlackMessage {
+/** The /ecs status answer for one service, in `locale` (the workspace's when public, the reader's when private). */
+export function serviceStatusMessage(input: ServiceStatusInput, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
   const { service: svc, now } = input;
   const health = healthOf(svc);
   const deployments = [...(svc.deployments ?? [])].sort((a, b) => (a.status === 'PRIMARY' ? -1 : b.status === 'PRIMARY' ? 1 : 0));
@@ -244,43 +327,59 @@ export function serviceStatusMessage(input: ServiceStatusInput): SlackMessage {
   const digests = runningDigests(input.tasks, primary?.id, input.container);
   const name = svc.serviceName ?? input.alias;
 
-  const blocks: KnownBlock[] = [header(`${input.alias} in ${input.environment}`)];
+  const blocks: KnownBlock[] = [header(t('title', { service: input.alias, env: input.environment }))];
   const summary = [
-    `${HEALTH_MARK[health]} *${HEALTH_WORD[health]}* · *${svc.runningCount ?? 0}* running / ${svc.desiredCount ?? 0} desired / ${svc.pendingCount ?? 0} pending`,
-    `*Task definition* ${code(taskDefName(currentTd))} · *image* ${imageLine(image, digests, input.tagsByDigest)}`,
-    ...guardLines(input.guards, input.environment, now),
+    t('summary', {
+      mark: HEALTH_MARK[health],
+      health: healthWord(health, locale),
+      running: svc.runningCount ?? 0,
+      desired: svc.desiredCount ?? 0,
+      pending: svc.pendingCount ?? 0,
+    }),
+    t('tdAndImage', { td: code(taskDefName(currentTd)), image: imageLine(image, digests, input.tagsByDigest, locale) }),
+    ...guardLines(input.guards, input.environment, now, locale),
   ];
   blocks.push(section(summary.join('\n')));
 
   if (deployments.length) {
     blocks.push(
       ...sectionsOf(
-        deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now)),
-        `*Deployments* (${deployments.length})`,
+        deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now, locale)),
+        t('deployments', { n: deployments.length }),
       ),
     );
   }
-  blocks.push(section(circuitBreakerLine(svc)));
+  blocks.push(section(circuitBreakerLine(svc, locale)));
 
   const stopped = recentlyStopped(input.tasks, now);
   if (stopped.length) {
-    const lines = stopped.slice(0, MAX_STOPPED).map((t) => stoppedTaskLine(t, input.region, input.cluster, now));
-    if (stopped.length > MAX_STOPPED) lines.push(`_… and ${stopped.length - MAX_STOPPED} more_`);
-    blocks.push(...sectionsOf(lines, `*Stopped in the last hour* (${stopped.length})`));
+    const lines = stopped.slice(0, MAX_STOPPED).map((task) => stoppedTaskLine(task, input.region, input.cluster, now, locale));
+    if (stopped.length > MAX_STOPPED) lines.push(t('andMore', { n: stopped.length - MAX_STOPPED }));
+    blocks.push(...sectionsOf(lines, t('stoppedLastHour', { n: stopped.length })));
   }
 
   const events = dedupeEvents(svc.events ?? [], MAX_EVENTS);
   if (events.length) {
-    const lines = events.map((g) => `• ${ago(g.latest, now)} ${g.count > 1 ? `(×${g.count}) ` : ''}${oneLine(g.message, 280)}`);
-    blocks.push(...sectionsOf(lines, '*Recent events*'));
+    const lines = events.map((g) => `• ${ago(g.latest, now, locale)} ${g.count > 1 ? `(×${g.count}) ` : ''}${oneLine(g.message, 280)}`);
+    blocks.push(...sectionsOf(lines, t('recentEvents')));
   }
 
   const ctx = [
-    `${link(serviceUrl(input.region, input.cluster, name), `Open ${name} in the ECS console`)} · cluster ${code(input.cluster)} · as of ${utcTime(now)} UTC`,
+    t('footer', {
+      link: link(serviceUrl(input.region, input.cluster, name), t('openConsole', { name })),
+      cluster: code(input.cluster),
+      time: utcTime(now),
+    }),
   ];
-  if (input.guards?.unavailable) ctx.push(':warning: Lock and freeze state unavailable (the bot cannot reach Redis).');
+  if (input.guards?.unavailable) ctx.push(t('guardsUnavailable'));
   blocks.push(context(...ctx));
 
-  const text = `${input.alias} in ${input.environment}: ${HEALTH_WORD[health]}, ${svc.runningCount ?? 0}/${svc.desiredCount ?? 0} running`;
-  return { text, blocks };
+  const text = t('fallback', {
+    service: input.alias,
+    env: input.environment,
+    health: healthWord(health, locale),
+    running: svc.runningCount ?? 0,
+    desired: svc.desiredCount ?? 0,
+  });
+  return { text, blocks, locale };
 }

@@ -356,6 +356,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     if (b.metadata !== undefined) msg.metadata = b.metadata;
     if (typeof b.thread_ts === 'string' && b.thread_ts !== '') {
       msg.thread_ts = b.thread_ts;
+      if (b.reply_broadcast === true || b.reply_broadcast === 'true') msg.subtype = 'thread_broadcast';
       const parent = store.get(key(channel, b.thread_ts));
       if (parent) {
         parent.thread_ts = parent.ts;

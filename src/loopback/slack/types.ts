@@ -43,6 +43,8 @@ export interface StoredMessage {
   attachments?: unknown[];
   metadata?: unknown;
   thread_ts?: string;
+  /** 'thread_broadcast' for a thread reply also sent to the channel (reply_broadcast). */
+  subtype?: string;
   reply_count?: number;
   latest_reply?: string;
   /** Number of successful chat.update calls on this message. */

@@ -1,0 +1,89 @@
+/**
+ * Whose language a message is written in. What everyone sees is in the workspace's language
+ * (`slack.language` in chatops.yml); what only one person sees (ephemeral answers, errors to one
+ * person, direct messages) is in that person's own Slack language when it is one the bot writes.
+ *
+ * A person's Slack locale comes from users.info (include_locale) and is cached in Redis for a day,
+ * so Slack is asked at most once a day per person, and only by the worker: the Slack-facing path
+ * (inside the 3-second ack) reads the cache and otherwise uses the workspace's language.
+ */
+import { localeFromSlack, type Locale } from '../i18n/locale';
+import type { Logger } from '../log';
+import type { SlackGateway } from './gateway';
+
+/** Where learned Slack locales are kept (Redis in the bot: src/redis/locale-cache.ts). */
+export interface LocaleCache {
+  /** The Slack locale stored for the user ('ko-KR'), '' when Slack had none, undefined when not cached. */
+  get(userId: string): Promise<string | undefined>;
+  set(userId: string, slackLocale: string, ttlSeconds: number): Promise<void>;
+}
+
+export interface People {
+  /** The workspace's language: for channel messages everyone sees. */
+  readonly workspace: Locale;
+  /** A person's language from what is cached (no Slack call: for the ack path), else the workspace's. Never throws. */
+  cachedLocaleOf(userId: string): Promise<Locale>;
+  /** A person's language: cached, else asked from Slack (users.info) and cached. Never throws. */
+  localeOf(userId: string): Promise<Locale>;
+}
+
+/** A learned locale is kept this long (people rarely change their Slack language). */
+export const LOCALE_TTL_SECONDS = 24 * 3600;
+/** Slack could not be asked: ask again after this. */
+const FAILED_TTL_SECONDS = 3600;
+/** Within one process, a locale read from the cache is reused this long. */
+const MEMO_MS = 5 * 60_000;
+
+interface PeopleDeps {
+  workspace: Locale;
+  slack: Pick<SlackGateway, 'userLocale'>;
+  cache: LocaleCache;
+  log: Logger;
+  now?: () => number;
+}
+
+export function createPeople(d: PeopleDeps): People {
+  const now = d.now ?? Date.now;
+  const memo = new Map<string, { at: number; slackLocale: string }>();
+  const remember = (userId: string, slackLocale: string): void => {
+    if (memo.size > 5_000) memo.clear();
+    memo.set(userId, { at: now(), slackLocale });
+  };
+  const pick = (slackLocale: string): Locale => localeFromSlack(slackLocale || undefined) ?? d.workspace;
+
+  async function cached(userId: string): Promise<string | undefined> {
+    const hit = memo.get(userId);
+    if (hit && now() - hit.at < MEMO_MS) return hit.slackLocale;
+    try {
+      const v = await d.cache.get(userId);
+      if (v !== undefined) remember(userId, v);
+      return v;
+    } catch (err) {
+      d.log.warn('locale cache unreadable; using the workspace language', { err });
+      return undefined;
+    }
+  }
+
+  return {
+    workspace: d.workspace,
+    async cachedLocaleOf(userId) {
+      const v = await cached(userId);
+      return v === undefined ? d.workspace : pick(v);
+    },
+    async localeOf(userId) {
+      const v = await cached(userId);
+      if (v !== undefined) return pick(v);
+      let slackLocale = '';
+      let ttl = LOCALE_TTL_SECONDS;
+      try {
+        slackLocale = (await d.slack.userLocale(userId)) ?? '';
+      } catch (err) {
+        d.log.warn('users.info failed; using the workspace language', { user: userId, err });
+        ttl = FAILED_TTL_SECONDS;
+      }
+      remember(userId, slackLocale);
+      await d.cache.set(userId, slackLocale, ttl).catch((err: unknown) => d.log.warn('locale not cached', { err }));
+      return pick(slackLocale);
+    },
+  };
+}
