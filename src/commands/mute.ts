@@ -27,6 +27,8 @@ import type { SlackMessage } from '../slack/blocks';
 import { slackDate } from '../slack/time';
 
 const MUTE_USAGE = '/ecs mute <service> <duration> --reason "…"';
+/** The longest mute reason (what the mute key stores is bounded: src/redis/bounds.ts). */
+const MUTE_REASON_MAX = 300;
 const UNMUTE_USAGE = '/ecs unmute <service>';
 
 const M = defineMessages('commands.mute', {
@@ -35,6 +37,10 @@ const M = defineMessages('commands.mute', {
     ko: '서비스 알림을 잠시 끕니다 (실패는 계속 집계됩니다). 사유를 함께 남깁니다.',
   },
   summaryUnmute: { en: "Turn a muted service's alerts back on.", ko: '꺼 둔 서비스 알림을 다시 켭니다.' },
+  reasonTooLong: {
+    en: 'the reason is too long; keep it under {max} characters (the alert channel shows it)',
+    ko: '사유가 너무 깁니다. {max}자 이내로 줄여 주세요(알림 채널에 표시됩니다)',
+  },
   reasonValue: {
     en: 'write the reason after --reason, in quotes if it has spaces',
     ko: '사유는 --reason 뒤에 쓰고, 띄어쓰기가 있으면 따옴표로 감싸세요',
@@ -99,7 +105,7 @@ const muteSchema = z.object({
         .string({ error: M.token('reasonValue') })
         .trim()
         .min(1)
-        .max(300)
+        .max(MUTE_REASON_MAX, M.token('reasonTooLong', { max: MUTE_REASON_MAX }))
         .optional(),
     })
     .strict(),
