@@ -115,7 +115,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
     lifetime: { cleaner: 'the break-glass reminder tick', test: 'test/integration/redis-bounds.test.ts' },
   },
   incident: { bytes: 32 * KB, lifetime: ttl(7 * DAY) },
-  alertSeen: { bytes: 300, lifetime: ttl(26 * HOUR) },
+  alertSeen: { bytes: 400, lifetime: ttl(26 * HOUR) },
   alertMute: { bytes: 2 * KB, lifetime: ttl(7 * DAY) },
   serviceDown: { bytes: 200, lifetime: ttl(DAY) },
   changeLease: { bytes: 200, lifetime: ttl(2 * MINUTE) },
