@@ -1,16 +1,8 @@
--- /ecs mute: check the mute's length against the environment's maximum and record it, in one step
--- (a read and a separate write let two mutes, or a mute and an unmute, interleave: a requester
--- could then keep a service muted past the maximum).
---
+-- /ecs mute: check the length against the maximum and record it in one step (src/commands/mute.ts).
 -- KEYS[1] mute hash
--- ARGV[1] user   ARGV[2] reason   ARGV[3] now (ms)   ARGV[4] until (ms)   ARGV[5] maximum for a requester (ms)
--- ARGV[6] '1' when the user is an approver (may mute beyond the maximum)
---
--- The maximum counts from when the mute in force began (muting again does not extend it; shortening
--- is always fine). Returns
---   {'ok', since, beyond}             recorded; beyond = '1' when past the maximum (an approver's mute)
---   {'beyond', by, since, until, allowed}   not recorded: past the maximum and the user is no approver
---                                     (by/since/until of the mute in force, '' when none)
+-- ARGV[1] user  ARGV[2] reason  ARGV[3] now  ARGV[4] until  ARGV[5] requester maximum (ms)  ARGV[6] '1': approver
+-- The maximum counts from when the mute in force began. Returns {'ok', since, beyond '1'|'0'} or,
+-- not recorded, {'beyond', by, since, until (of the mute in force, '' when none), allowed}.
 local now, untilAt, max = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local h = redis.call('HMGET', KEYS[1], 'by', 'since', 'until')
 local current = h[1] and h[1] ~= '' and tonumber(h[3] or '0') > now
