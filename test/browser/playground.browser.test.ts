@@ -134,6 +134,8 @@ describe('the playground in a real browser', () => {
     const summary = page.locator('#messages .msg', { hasText: 'web (prod)' }).locator('.thread-link');
     await summary.waitFor();
     await expect(alerts.count()).resolves.toBe(1);
+    // The thread reply and the in-place update are two calls: wait for the edit mark, do not race it.
+    await alerts.locator('.edited').waitFor();
     await expect(alerts.locator('.edited').count()).resolves.toBe(1);
     await summary.click();
     await pg.thread('CannotPullContainerError').waitFor();
