@@ -72,7 +72,7 @@ export function lambdaEndpoint(env: NodeJS.ProcessEnv = process.env): URL {
 }
 
 /** The signing region: the configured region, whatever the endpoint. */
-function signingRegion(env: NodeJS.ProcessEnv): string {
+export function signingRegion(env: NodeJS.ProcessEnv): string {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (!region) throw new InvokeError('no AWS region: set AWS_REGION', false);
   return region;
@@ -87,13 +87,20 @@ function agentFor(url: URL): HttpsAgent | HttpAgent {
   return (httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: 50 }));
 }
 
-interface Answer {
+export interface Answer {
   statusCode: number;
   headers: IncomingMessage['headers'];
   body: string;
 }
 
-function send(url: URL, signed: HttpRequest, connectTimeoutMs: number, requestTimeoutMs: number): Promise<Answer> {
+/** Sends a signed request over the keep-alive agent, with a connect and a whole-request timeout (also used by ./ssm.ts). */
+export function send(
+  url: URL,
+  signed: HttpRequest,
+  connectTimeoutMs: number,
+  requestTimeoutMs: number,
+  what = 'Lambda Invoke',
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = request({
@@ -112,7 +119,7 @@ function send(url: URL, signed: HttpRequest, connectTimeoutMs: number, requestTi
     };
     let connectTimer: NodeJS.Timeout | undefined;
     const requestTimer = setTimeout(
-      () => req.destroy(new InvokeError(`Lambda Invoke took longer than ${requestTimeoutMs} ms`, true)),
+      () => req.destroy(new InvokeError(`${what} took longer than ${requestTimeoutMs} ms`, true)),
       requestTimeoutMs,
     );
     req.on('socket', (socket) => {

@@ -77,7 +77,9 @@ interface RuntimeOptions {
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const env = opts.env ?? process.env;
-  requireEnv(env, ['SLACK_BOT_TOKEN', ...(opts.socketMode ? [] : ['SLACK_SIGNING_SECRET']), 'REDIS_URL']);
+  // Only the Slack-facing side verifies Slack's signatures; the worker, events and scheduled functions
+  // are not given the signing secret (they sign and verify jobs with JOB_SIGNING_KEY).
+  requireEnv(env, ['SLACK_BOT_TOKEN', ...(opts.socketMode || opts.profile !== 'edge' ? [] : ['SLACK_SIGNING_SECRET']), 'REDIS_URL']);
   registerSecret(env.SLACK_BOT_TOKEN);
   registerSecret(env.SLACK_SIGNING_SECRET);
   registerSecret(redisPassword(env.REDIS_URL!));
@@ -138,6 +140,11 @@ export function jobSigningKey(env: NodeJS.ProcessEnv): string {
 
 /** One runtime per profile: the Slack-facing function's ('edge') and everyone else's ('worker'). */
 const current: Partial<Record<RedisProfile, Runtime>> = {};
+
+/** The runtime installed for a profile, if any (src/handlers/secrets.ts rebuilds it when a secret changed). */
+export function currentRuntime(profile: RedisProfile): Runtime | undefined {
+  return current[profile];
+}
 
 /** The process-wide runtime of a profile (created on first use by the Lambda handlers). */
 export function getRuntime(profile: RedisProfile, factory: () => Runtime): Runtime {

@@ -5,14 +5,17 @@
  */
 import { z } from 'zod';
 import { dispatchEvent } from '../hooks/events';
-import { registerAll, createRuntime, getRuntime } from './compose';
+import { registerAll, createRuntime } from './compose';
+import { lambdaRuntime } from './secrets';
 import type { EcsEvent } from '../aws/ecs-events';
 
 registerAll();
 
-// On Lambda, build the runtime during INIT: an invalid chatops.yml or a missing variable fails
-// start-up with the field path, instead of the first event.
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRuntime({ profile: 'worker' }));
+// The runtime, with the secrets read from SSM when *_PARAM variables name them (./secrets.ts). On Lambda
+// it is built during INIT: an invalid chatops.yml or a missing variable fails start-up with the field
+// path (a missing SSM parameter: one log line naming it), instead of the first event.
+const runtime = lambdaRuntime('worker', (env) => createRuntime({ profile: 'worker', env }));
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) runtime.prime();
 
 const envelope = z
   .object({
@@ -24,7 +27,7 @@ const envelope = z
   .passthrough();
 
 export async function handler(event: unknown): Promise<{ ok: boolean; failed?: string[] }> {
-  const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
+  const rt = await runtime.ready();
   const parsed = envelope.safeParse(event);
   if (!parsed.success) {
     rt.log.error('malformed event dropped', { issues: parsed.error.issues.slice(0, 3) });

@@ -5,18 +5,21 @@
  */
 import { runTicks } from '../hooks/events';
 import { handleLostJobs, isSqsBatch } from '../hooks/jobs';
-import { registerAll, createRuntime, getRuntime } from './compose';
+import { registerAll, createRuntime } from './compose';
+import { lambdaRuntime } from './secrets';
 
 registerAll();
 
-// On Lambda, build the runtime during INIT: an invalid chatops.yml or a missing variable fails
-// start-up with the field path, instead of the first event.
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRuntime({ profile: 'worker' }));
+// The runtime, with the secrets read from SSM when *_PARAM variables name them (./secrets.ts). On Lambda
+// it is built during INIT: an invalid chatops.yml or a missing variable fails start-up with the field
+// path (a missing SSM parameter: one log line naming it), instead of the first event.
+const runtime = lambdaRuntime('worker', (env) => createRuntime({ profile: 'worker', env }));
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) runtime.prime();
 
 type Result = { ok: boolean; failed?: string[] } | { batchItemFailures: Array<{ itemIdentifier: string }> };
 
 export async function handler(event?: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<Result> {
-  const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
+  const rt = await runtime.ready();
   if (isSqsBatch(event)) {
     const res = await handleLostJobs(event.Records, rt);
     await rt.dispatcher.idle?.();

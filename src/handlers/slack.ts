@@ -9,14 +9,26 @@ import { AwsLambdaReceiver } from '@slack/bolt';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import { createApp } from '../edge/app';
 import { preVerify } from '../edge/verify';
-import { registerAll, createRuntime, getRuntime } from './compose';
+import type { Runtime } from '../runtime';
+import { registerAll, createRuntime } from './compose';
+import { lambdaRuntime } from './secrets';
 
 registerAll();
 
-let lambdaHandler: ((event: AwsEvent, context: unknown) => Promise<AwsResponse>) | undefined;
+type LambdaHandler = (event: AwsEvent, context: unknown) => Promise<AwsResponse>;
 
-function init() {
-  const rt = getRuntime('edge', () => createRuntime({ profile: 'edge' }));
+/** The Bolt app built for a runtime (rebuilt with it when a secret changed in SSM: ./secrets.ts). */
+let built: { rt: Runtime; handler: LambdaHandler } | undefined;
+
+const runtime = lambdaRuntime('edge', (env) => createRuntime({ profile: 'edge', env }));
+
+async function ready(): Promise<{ rt: Runtime; handler: LambdaHandler }> {
+  const rt = await runtime.ready();
+  if (built?.rt !== rt) built = { rt, handler: init(rt) };
+  return built;
+}
+
+function init(rt: Runtime): LambdaHandler {
   const receiver = new AwsLambdaReceiver({
     signingSecret: rt.signingSecret,
     invalidRequestSignatureHandler: ({ ts }) => rt.log.warn('rejected request with an invalid signature or stale timestamp', { ts }),
@@ -25,13 +37,20 @@ function init() {
   return receiver.toHandler();
 }
 
-// On Lambda, build the app during INIT: an invalid chatops.yml or a missing variable fails
-// start-up with the field path, and the first Slack request does not pay for it.
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaHandler = init();
+// On Lambda, build the runtime during INIT (reading the secrets from SSM when *_PARAM variables name
+// them): an invalid chatops.yml or a missing variable fails start-up with the field path (a missing SSM
+// parameter: one log line naming it), and the first Slack request does not pay for it.
+let atInit: Promise<{ rt: Runtime; handler: LambdaHandler }> | undefined;
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+  runtime.prime();
+  atInit = ready();
+  atInit.catch(() => undefined); // logged by ./secrets.ts; the first request sees the error
+}
 
 export async function handler(event: AwsEvent, context: unknown): Promise<AwsResponse> {
-  lambdaHandler ??= init();
-  const rt = getRuntime('edge', () => createRuntime({ profile: 'edge' }));
+  const pending = atInit ?? ready();
+  atInit = undefined;
+  const { rt, handler: lambdaHandler } = await pending;
   // Wall-clock time, as Slack's timestamp is (not rt.now(), which tests may move).
   const check = preVerify(event, rt.signingSecret, Date.now());
   if (!check.ok) {
@@ -55,5 +74,5 @@ function headerOf(event: AwsEvent, name: string): string | undefined {
 
 /** For tests: forget the built app so a new runtime is picked up. */
 export function resetSlackHandler(): void {
-  lambdaHandler = undefined;
+  built = undefined;
 }

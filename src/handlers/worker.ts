@@ -1,15 +1,18 @@
 /** Lambda entry for the worker: async invocations carrying one job each. */
-import { registerAll, createRuntime, getRuntime } from './compose';
+import { registerAll, createRuntime } from './compose';
+import { lambdaRuntime } from './secrets';
 import { runJob } from '../hooks/jobs';
 
 registerAll();
 
-// On Lambda, build the runtime during INIT: an invalid chatops.yml or a missing variable fails
-// start-up with the field path, instead of the first event.
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) getRuntime('worker', () => createRuntime({ profile: 'worker' }));
+// The runtime, with the secrets read from SSM when *_PARAM variables name them (./secrets.ts). On Lambda
+// it is built during INIT: an invalid chatops.yml or a missing variable fails start-up with the field
+// path (a missing SSM parameter: one log line naming it), instead of the first event.
+const runtime = lambdaRuntime('worker', (env) => createRuntime({ profile: 'worker', env }));
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) runtime.prime();
 
 export async function handler(event: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<{ ok: true }> {
-  const rt = getRuntime('worker', () => createRuntime({ profile: 'worker' }));
+  const rt = await runtime.ready();
   const left = context?.getRemainingTimeInMillis?.();
   await runJob(event, rt, left === undefined ? {} : { deadline: Date.now() + left });
   // Jobs this one dispatched (an auto-approved change) run here, before the invocation ends.

@@ -54,6 +54,7 @@ describe('endpoint variables', () => {
       'AWS_ENDPOINT_URL_COST_EXPLORER',
       'AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING',
       'AWS_ENDPOINT_URL_LAMBDA',
+      'AWS_ENDPOINT_URL_SSM',
       'AWS_ENDPOINT_URL_CLOUDWATCH',
       'AWS_ENDPOINT_URL_STS',
     ]);

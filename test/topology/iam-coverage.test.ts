@@ -7,15 +7,30 @@
  * through the built bundles, each function signing with its own credentials; then
  *   (a) every AWS call each function made, and every log write Lambda made for it, is allowed
  *       by that function's role in the packaged template (action and resource, conditions);
- *   (b) every action × resource the role allows was used by some flow of that function.
+ *   (b) every action × resource the role allows was used by some flow of that function (a resource
+ *       chatops.yml names: the action was used on one of its statement's resources);
+ *   (c) every resource a role names is one chatops.yml lists (scripts/iam-resources.cjs), the
+ *       function's own, or "*" where AWS requires it; so a call outside them (another cluster's
+ *       service, another log group, another repository, another role to pass) is refused.
  * Staging runs behind a role to assume (chatops.yml roleArn/externalId; the role as
  * cloudformation/target-account-role.yml creates it): AssumeRole is asked of the function's role and
  * of the target role's trust policy, every call made with a session of it is checked against the
  * target role's policy, and every grant of that policy is used by some staging flow, both ways too.
  */
 import { AwsFault } from '../../src/loopback/aws/fault';
-import { startTopology, type Topology } from '../helpers/topology';
-import { disallowed, targetDisallowed, targetUnusedGrants, targetUsesOf, unusedGrants, usesOf } from '../helpers/topology/coverage';
+import { authorizationsFor } from '../../src/loopback/aws/iam';
+import type { AwsCall } from '../../src/loopback/aws/server';
+import { ACCOUNT, REGION, SECRETS_KEY, STAGE, startTopology, TOPOLOGY_CONFIG, type FunctionKey, type Topology } from '../helpers/topology';
+import {
+  disallowed,
+  scopedArns,
+  targetDisallowed,
+  targetUnusedGrants,
+  targetUsesOf,
+  unusedGrants,
+  usesOf,
+  type Use,
+} from '../helpers/topology/coverage';
 import { seedWorld } from '../helpers/topology/seed';
 import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 
@@ -426,7 +441,113 @@ describe('IAM coverage', () => {
   });
 
   it('(b) every action the role allows, on every resource it names, is used by some flow of that function', () => {
-    expect(unusedGrants(t, usesOf(t))).toEqual([]);
+    expect(unusedGrants(t, usesOf(t), scopedArns(TOPOLOGY_CONFIG))).toEqual([]);
+  });
+
+  /** Where AWS requires "*": no resource-level permissions (ListTasks: scoped by its ecs:cluster condition). */
+  const STAR_ONLY = new Set([
+    'ecs:ListTasks',
+    'ecs:DescribeTaskDefinition',
+    'ecs:RegisterTaskDefinition',
+    'ce:GetCostAndUsage',
+    'ce:GetCostForecast',
+    'application-autoscaling:DescribeScalableTargets',
+    'cloudwatch:GetMetricData',
+  ]);
+
+  const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecs-chatops/${STAGE}/${name}`;
+  /** The SSM parameters each function reads its secrets from: only the slack function the signing secret. */
+  const secretsOf = (fn: FunctionKey) =>
+    [...(fn === 'slack' ? ['slack-signing-secret'] : []), 'slack-bot-token', 'redis-url', 'job-signing-key'].map(parameter);
+
+  it('secrets: each role may read exactly its own parameters, and decrypt them with the key only through SSM', () => {
+    for (const fn of ['slack', 'worker', 'events', 'scheduled'] as const) {
+      const st = t.functions[fn].statements;
+      const read = st.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('ssm:')));
+      expect(read.map((s) => s.Action)).toEqual(['ssm:GetParameters']);
+      expect([read[0]!.Resource].flat().sort()).toEqual(secretsOf(fn).sort());
+      const kms = st.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('kms:')));
+      expect(kms).toEqual([
+        expect.objectContaining({
+          Action: 'kms:Decrypt',
+          Resource: SECRETS_KEY,
+          Condition: { StringEquals: { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` } },
+        }),
+      ]);
+      // No secret value is in the function's configuration: names of parameters only.
+      const env = t.functions[fn].env;
+      for (const v of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL', 'JOB_SIGNING_KEY']) expect(env[v]).toBeUndefined();
+      expect(env.SLACK_BOT_TOKEN_PARAM).toBe(`/ecs-chatops/${STAGE}/slack-bot-token`);
+      expect(env.SLACK_SIGNING_SECRET_PARAM).toBe(fn === 'slack' ? `/ecs-chatops/${STAGE}/slack-signing-secret` : undefined);
+    }
+    // Every function read its secrets from SSM, decrypting them (the calls (a) checked against its role).
+    const reads = t.aws.calls.filter((c) => c.service === 'ssm' && c.action === 'GetParameters' && c.status === 200);
+    expect(new Set(reads.map((c) => t.functionOf(c.accessKeyId)))).toEqual(new Set(['slack', 'worker', 'events', 'scheduled']));
+    expect(reads.every((c) => c.input.WithDecryption === true)).toBe(true);
+  });
+
+  it('(c) every resource a role names is one chatops.yml lists, the function\'s own, or "*" where AWS requires it', () => {
+    const scoped = scopedArns(TOPOLOGY_CONFIG);
+    const own = (fn: FunctionKey) =>
+      new Set([
+        `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${t.functions[fn].name}:*`,
+        t.functions.worker.arn,
+        ...t.queues.map((q) => q.arn),
+        t.targetRole.roleArn,
+        ...secretsOf(fn),
+        SECRETS_KEY,
+      ]);
+    const outside: string[] = [];
+    for (const fn of ['slack', 'worker', 'events', 'scheduled'] as const) {
+      for (const s of t.functions[fn].statements) {
+        for (const r of [s.Resource ?? []].flat()) {
+          const actions = [s.Action ?? []].flat();
+          const ok = r === '*' ? actions.every((a) => STAR_ONLY.has(a)) : scoped.has(r) || own(fn).has(r);
+          if (!ok) outside.push(`${fn}: ${s.Sid} ${actions.join(',')} on ${r}`);
+        }
+      }
+    }
+    expect(outside).toEqual([]);
+    // ListTasks on "*" is held to the configured clusters by its condition.
+    const listTasks = t.functions.worker.statements.find((s) => [s.Action].flat().includes('ecs:ListTasks'))!;
+    expect(listTasks.Condition).toEqual({ ArnEquals: { 'ecs:cluster': [`arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`] } });
+  });
+
+  it('(c) a call outside the scoped resources is refused: another cluster, service, log group, repository or role', () => {
+    const call = (service: string, action: string, input: Record<string, unknown>) =>
+      ({ service, action, input, region: REGION }) as unknown as AwsCall;
+    const attacks: Array<[FunctionKey, AwsCall]> = [
+      ['worker', call('ecs', 'UpdateService', { cluster: 'payments', service: 'api', desiredCount: 0 })],
+      ['worker', call('ecs', 'UpdateService', { cluster: 'prod', service: 'payments-prod', desiredCount: 0 })],
+      [
+        'worker',
+        call('ecs', 'StopServiceDeployment', {
+          serviceDeploymentArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/payments/api/x1`,
+        }),
+      ],
+      ['worker', call('ecs', 'DescribeServices', { cluster: 'prod', services: ['payments-prod'] })],
+      ['worker', call('ecs', 'ListTasks', { cluster: 'payments', serviceName: 'api' })],
+      ['worker', call('ecs', 'DescribeTasks', { cluster: 'payments', tasks: ['t1'] })],
+      // The configured cluster and service, in another region.
+      ['worker', { ...call('ecs', 'UpdateService', { cluster: 'prod', service: 'web-prod' }), region: 'us-east-1' } as AwsCall],
+      ['worker', call('ecs', 'RegisterTaskDefinition', { family: 'x', taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/admin` })],
+      ['worker', call('logs', 'FilterLogEvents', { logGroupName: '/aws/lambda/payments-prod' })],
+      ['worker', call('logs', 'GetLogEvents', { logGroupName: '/aws/lambda/payments-prod', logStreamName: 's' })],
+      ['events', call('logs', 'GetLogEvents', { logGroupName: '/ecs/payments', logStreamName: 'ecs/api/t1' })],
+      ['scheduled', call('logs', 'FilterLogEvents', { logGroupName: '/ecs/payments' })],
+      ['worker', call('ecr', 'DescribeImages', { repositoryName: 'payments/api' })],
+      ['events', call('ecr', 'DescribeImages', { repositoryName: 'shop/worker' })],
+      ['scheduled', call('ecs', 'DescribeServices', { cluster: 'payments', services: ['api'] })],
+      // Another function's secret, or another stage's.
+      ['worker', call('ssm', 'GetParameters', { Names: [`/ecs-chatops/${STAGE}/slack-signing-secret`] })],
+      ['events', call('ssm', 'GetParameters', { Names: ['/ecs-chatops/prod/slack-bot-token'] })],
+    ];
+    const uses: Use[] = attacks.flatMap(([fn, c]) =>
+      authorizationsFor(c, ACCOUNT)
+        .filter((auth) => auth.action !== 'ecs:RegisterTaskDefinition')
+        .map((auth) => ({ fn, call: `${c.service}:${c.action}`, auth })),
+    );
+    expect(disallowed(t, uses)).toHaveLength(uses.length);
   });
 
   it('the worker, events and scheduled functions each assumed the staging role; the worker also tagged sessions and set their source identity', () => {

@@ -157,7 +157,13 @@ function logGroupName(call: AwsCall): string {
   return id.startsWith('arn:') ? id.replace(/^arn:[^:]+:logs:[^:]*:\d*:log-group:/, '').replace(/:\*$/, '') : id;
 }
 
-type Mapper = (call: AwsCall, account: string) => Authorization[];
+/** What the world knows that a call alone does not say (which KMS key encrypts a parameter). */
+export interface IamLookup {
+  /** The KMS key of a SecureString parameter: a key ARN, `alias/aws/ssm`, or undefined (a String, or no such parameter). */
+  parameterKey?(name: string): string | undefined;
+}
+
+type Mapper = (call: AwsCall, account: string, lookup: IamLookup) => Authorization[];
 
 const each = (action: string, resources: string[], context?: Record<string, string | string[]>): Authorization[] =>
   resources.map((resource) => ({ action, resource, ...(context ? { context } : {}) }));
@@ -244,7 +250,37 @@ const LOGS: Record<string, Mapper> = {
 const UNSCOPED = (service: string, actions: string[]): Record<string, Mapper> =>
   Object.fromEntries(actions.map((op) => [op, () => each(`${service}:${op}`, ['*'])]));
 
+const parameterArn = (c: AwsCall, a: string, name: string) =>
+  `arn:aws:ssm:${c.region}:${a}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+
+/**
+ * ssm:GetParameter(s) on each parameter; decrypting a SecureString under a key of your own also asks
+ * kms:Decrypt on that key, through SSM (kms:ViaService). The AWS managed key (alias/aws/ssm) needs no
+ * grant: its key policy allows every principal of the account, through SSM.
+ */
+const ssmGet =
+  (action: string, namesOf: (c: AwsCall) => string[]): Mapper =>
+  (c, a, lookup) => {
+    const out: Authorization[] = [];
+    for (const name of namesOf(c)) {
+      const arn = parameterArn(c, a, name);
+      out.push({ action, resource: arn });
+      const key = c.input.WithDecryption === true ? lookup.parameterKey?.(name) : undefined;
+      if (key?.startsWith('arn:'))
+        out.push({
+          action: 'kms:Decrypt',
+          resource: key,
+          context: { 'kms:ViaService': `ssm.${c.region}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': arn },
+        });
+    }
+    return out;
+  };
+
 const TABLE: Record<string, Record<string, Mapper>> = {
+  ssm: {
+    GetParameters: ssmGet('ssm:GetParameters', (c) => (c.input.Names ?? []) as string[]),
+    GetParameter: ssmGet('ssm:GetParameter', (c) => [str(c.input.Name) ?? '']),
+  },
   ecs: ECS,
   ecr: ECR,
   logs: LOGS,
@@ -282,8 +318,8 @@ const TABLE: Record<string, Record<string, Mapper>> = {
 };
 
 /** What IAM is asked for when `call` is made in `account`. Throws for an operation the table does not know. */
-export function authorizationsFor(call: AwsCall, account: string): Authorization[] {
+export function authorizationsFor(call: AwsCall, account: string, lookup: IamLookup = {}): Authorization[] {
   const mapper = TABLE[call.service]?.[call.action];
   if (!mapper) throw new Error(`no IAM mapping for ${call.service}:${call.action}: add it to src/loopback/aws/iam.ts`);
-  return mapper(call, account).map((a) => (a.action ? a : { ...a, action: `${call.service}:${call.action}` }));
+  return mapper(call, account, lookup).map((a) => (a.action ? a : { ...a, action: `${call.service}:${call.action}` }));
 }

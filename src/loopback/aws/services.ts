@@ -34,6 +34,8 @@ export const AWS_SERVICES: readonly AwsServiceInfo[] = Object.freeze([
     targetPrefix: 'AnyScaleFrontendService',
   },
   { service: 'lambda', serviceId: 'Lambda', protocol: 'restJson1' },
+  // The bot's secrets (src/aws/ssm.ts speaks it without the SDK client, the same way).
+  { service: 'ssm', serviceId: 'SSM', protocol: 'awsJson1_1', targetPrefix: 'AmazonSSM' },
   // @aws-sdk/client-cloudwatch 3.1164 speaks AWS JSON 1.0 (awsQueryCompatible), no longer the query protocol.
   {
     service: 'monitoring',

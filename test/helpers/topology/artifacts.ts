@@ -23,8 +23,11 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export const STAGE = 'test';
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
-/** The roles the test world's task definitions use: the worker may pass exactly these (serverless.yml `passRoles`). */
+/** The roles the test world's task definitions use: the worker may pass exactly these (chatops.topology.yml taskRoles). */
 export const PASS_ROLES = [`arn:aws:iam::${ACCOUNT}:role/web-task`, `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`];
+
+/** The KMS key the topology's SecureString parameters are encrypted with (packaged as `secretsKmsKeyArn`). */
+export const SECRETS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b0c5e1e-7a11-4c0d-9d00-5ec2e75ec2e7`;
 
 /** The Lambda entries of scripts/build.mjs (plus `local`, the entry of `npm start`, and the loopback runtime). */
 const LAMBDA_ENTRIES = ['slack', 'worker', 'events', 'scheduled'] as const;
@@ -85,8 +88,8 @@ function stageProject(dir: string, dist: string): string {
   const project = path.join(dir, 'project');
   mkdirSync(path.join(project, 'dist'), { recursive: true });
   mkdirSync(path.join(project, 'scripts'), { recursive: true });
-  // serverless.yml reads the roles to assume from chatops.yml through scripts/serverless-config.cjs.
-  for (const f of ['serverless.yml', 'package.json', 'scripts/serverless-config.cjs'])
+  // serverless.yml reads the roles to assume and the IAM resources from chatops.yml (scripts/serverless-config.cjs, scripts/iam-resources.cjs).
+  for (const f of ['serverless.yml', 'package.json', 'scripts/serverless-config.cjs', 'scripts/iam-resources.cjs'])
     copyFileSync(path.join(ROOT, f), path.join(project, f));
   copyFileSync(path.join(ROOT, 'test/fixtures/chatops.topology.yml'), path.join(project, 'chatops.yml'));
   if (!existsSync(path.join(project, 'node_modules')))
@@ -108,7 +111,7 @@ async function packageTemplate(outdir: string, project: string): Promise<number>
   const osls = path.join(ROOT, 'node_modules/.bin/osls');
   const { ms } = await run(
     osls,
-    ['package', '--stage', STAGE, '--region', REGION, '--package', outdir, `--param=passRoles=${PASS_ROLES.join(',')}`],
+    ['package', '--stage', STAGE, '--region', REGION, '--package', outdir, `--param=secretsKmsKeyArn=${SECRETS_KEY}`],
     env,
     project,
   );

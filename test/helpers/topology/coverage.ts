@@ -11,8 +11,27 @@ import {
   type Authorization,
   type PolicyStatement,
 } from '../../../src/loopback/aws/iam';
-import { ACCOUNT } from './artifacts';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { ACCOUNT, ROOT } from './artifacts';
 import type { FunctionKey, Topology } from './index';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the resolver is the CommonJS file osls loads
+const resolver = require(`${ROOT}/scripts/iam-resources.cjs`) as { scopedResources(doc: unknown): Record<string, string[]> };
+
+/**
+ * The resources chatops.yml names for the roles (scripts/iam-resources.cjs, as packaged), resolved for
+ * the topology's stack: every ARN a role may name besides its own function's (log group, worker,
+ * queue), the target roles, and "*" where AWS requires it.
+ */
+export function scopedArns(configFile: string): Set<string> {
+  const scoped = resolver.scopedResources(parse(readFileSync(configFile, 'utf8')));
+  return new Set(
+    Object.values(scoped)
+      .flat()
+      .map((arn) => arn.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', ACCOUNT)),
+  );
+}
 
 export interface Use {
   fn: FunctionKey;
@@ -29,7 +48,8 @@ export function usesOf(t: Topology): Use[] {
     if (t.world.sts.session(c.accessKeyId)) continue;
     const fn = t.functionOf(c.accessKeyId);
     if (!fn) continue;
-    for (const auth of authorizationsFor(c, ACCOUNT)) uses.push({ fn, call: `${c.service}:${c.action}`, auth });
+    for (const auth of authorizationsFor(c, ACCOUNT, { parameterKey: (n) => t.world.ssm.keyOf(n) }))
+      uses.push({ fn, call: `${c.service}:${c.action}`, auth });
   }
   for (const p of t.platformCalls) uses.push({ fn: p.fn, call: 'platform', auth: p.auth });
   return uses;
@@ -66,11 +86,27 @@ export function grantsOf(t: Topology): Grant[] {
   return out;
 }
 
-/** Grants no use of that function needed: `fn: Sid action on resource`. */
-export function unusedGrants(t: Topology, uses: readonly Use[]): string[] {
+/**
+ * Grants no use of that function needed: `fn: Sid action on resource`. A resource chatops.yml names
+ * (`scoped`: a configured service, log group, repository…) is the configuration's, not the scripted
+ * run's to cover: for those the action must be used on one of the statement's resources; every other
+ * resource (the function's own, "*") must be used itself.
+ */
+export function unusedGrants(t: Topology, uses: readonly Use[], scoped: ReadonlySet<string> = new Set()): string[] {
   return grantsOf(t)
-    .filter((g) => !uses.some((u) => u.fn === g.fn && statementMatches(g.statement, u.auth)))
+    .filter((g) => {
+      const statement = scoped.has(g.resource)
+        ? { ...g.statement, Resource: [g.statement.Resource ?? []].flat().concat(sameStatement(t, g)) }
+        : g.statement;
+      return !uses.some((u) => u.fn === g.fn && statementMatches(statement, u.auth));
+    })
     .map((g) => `${g.fn}: ${g.sid} ${g.action} on ${g.resource}`);
+}
+
+/** The resources of the statement a grant comes from. */
+function sameStatement(t: Topology, g: Grant): string[] {
+  const s = t.functions[g.fn].statements.find((x) => (x.Sid ?? '(no Sid)') === g.sid && [x.Resource].flat().includes(g.resource));
+  return s ? [s.Resource ?? []].flat() : [];
 }
 
 /** For the report: per function, each used action with the resources it touched. */

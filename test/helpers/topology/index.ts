@@ -38,15 +38,27 @@ import {
   type ViewSubmissionOptions,
 } from '../signing';
 import { startSlackServer, type SlackServer } from '../slack-server';
-import { ACCOUNT, REGION, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
+import { ACCOUNT, REGION, SECRETS_KEY, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
 import { Stack, type FunctionDef, type QueueDef, type RuleDef } from './cfn';
 import { deployTargetRole, trusts, type TargetRole } from './target-role';
 
-export { ACCOUNT, PASS_ROLES, REGION, STAGE } from './artifacts';
+export { ACCOUNT, PASS_ROLES, REGION, SECRETS_KEY, STAGE } from './artifacts';
 
 export const SIGNING_SECRET = 'topology-signing-secret';
 export const BOT_TOKEN = 'xoxb-topology-token';
 export const STACK_NAME = `ecs-chatops-${STAGE}`;
+/** A job signing key of the topology (SSM parameter job-signing-key). */
+export const JOB_KEY = 'topology-job-signing-key-0123456789abcdef0123456789abcdef';
+
+/** The SSM parameters the stack's functions read their secrets from (serverless.yml's *_PARAM variables). */
+export function secretParameters(redisUrl: string): Record<string, string> {
+  return {
+    [`/ecs-chatops/${STAGE}/slack-bot-token`]: BOT_TOKEN,
+    [`/ecs-chatops/${STAGE}/slack-signing-secret`]: SIGNING_SECRET,
+    [`/ecs-chatops/${STAGE}/redis-url`]: redisUrl,
+    [`/ecs-chatops/${STAGE}/job-signing-key`]: JOB_KEY,
+  };
+}
 export const TOPOLOGY_CONFIG = path.join(__dirname, '../../fixtures/chatops.topology.yml');
 
 /** The functions by their short name (the part after `ecs-chatops-test-`). */
@@ -167,11 +179,6 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     region: REGION,
     account: ACCOUNT,
     stackName: STACK_NAME,
-    ssm: {
-      [`/ecs-chatops/${STAGE}/slack-bot-token`]: BOT_TOKEN,
-      [`/ecs-chatops/${STAGE}/slack-signing-secret`]: SIGNING_SECRET,
-      [`/ecs-chatops/${STAGE}/redis-url`]: redisUrl,
-    },
   });
   const defs = stack.functions();
   const functions = Object.fromEntries(defs.map((d) => [shortName(d.name), d])) as Record<FunctionKey, FunctionDef>;
@@ -194,6 +201,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const world = new AwsWorld({ region: REGION, account: ACCOUNT, now: () => Date.now() + worldOffset });
   opts.seed?.(world);
   worldOffset = 0;
+  // The secrets, as SecureString parameters under the stack's own key: the functions read them at cold start.
+  for (const [name, value] of Object.entries(secretParameters(redisUrl))) world.ssm.put(name, value, { keyId: SECRETS_KEY });
   const slack = await startSlackServer();
   const targetRole = deployTargetRole({ account: ACCOUNT, region: REGION, parameters: targetRoleParameters(functions) });
   const aws = await startAwsEndpoint({
@@ -205,7 +214,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
       if (!who) throw new AwsFault('UnrecognizedClientException', 'The security token included in the request is invalid.');
       let auths: Authorization[];
       try {
-        auths = authorizationsFor(call, ACCOUNT);
+        auths = authorizationsFor(call, ACCOUNT, { parameterKey: (n) => world.ssm.keyOf(n) });
       } catch (err) {
         // A call the IAM table does not know yet: refused loudly (t.denied() shows it), never let through unchecked.
         throw new AwsFault(
@@ -228,7 +237,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     if (roleArn !== targetRole.roleArn) throw new AwsFault('AccessDeniedException', `no such role in the topology: ${roleArn}`);
     let auths: Authorization[];
     try {
-      auths = authorizationsFor(call, ACCOUNT);
+      auths = authorizationsFor(call, ACCOUNT, { parameterKey: (n) => world.ssm.keyOf(n) });
     } catch (err) {
       throw new AwsFault('AccessDeniedException', `loopback IAM cannot evaluate this call: ${(err as Error).message}`);
     }
@@ -264,7 +273,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     freeze: opts.freeze ?? true,
     // Only the SDK's own endpoint variables point the functions at the loopback AWS; Slack through SLACK_API_URL.
     env: {
-      ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'monitoring', 'sts', 'lambda']),
+      ...aws.env(['ecs', 'ecr', 'logs', 'ce', 'application-autoscaling', 'monitoring', 'sts', 'lambda', 'ssm']),
       SLACK_API_URL: slack.apiUrl,
       SLACK_RESPONSE_URL_BASE: `${slack.url}/response/`,
     },

@@ -21,6 +21,7 @@ import { EcrWorld, type PushOptions } from './ecr';
 import { EcsWorld, type ServiceSeed as EcsServiceSeed } from './ecs';
 import { LogsWorld } from './logs';
 import { MetricsWorld } from './metrics';
+import { SsmWorld } from './ssm';
 import { StsWorld } from './sts';
 
 export { AutoScalingWorld } from './autoscaling';
@@ -29,6 +30,7 @@ export { EcrWorld, type PushOptions } from './ecr';
 export { EcsWorld, type ServiceChange, type ServiceSeed, type TaskFailure } from './ecs';
 export { LogsWorld, type LogLine } from './logs';
 export { StsWorld, type StsSession } from './sts';
+export { AWS_MANAGED_SSM_KEY, SsmWorld, type ParameterSeed } from './ssm';
 export type { EcsEventEnvelope } from './events';
 
 export interface FargateServiceSpec {
@@ -69,6 +71,8 @@ export class AwsWorld {
   readonly ecs: EcsWorld;
   readonly cost: CostWorld;
   readonly autoScaling: AutoScalingWorld;
+  /** SSM Parameter Store (the bot's secrets). */
+  readonly ssm: SsmWorld;
   readonly metrics: MetricsWorld;
   readonly sts: StsWorld;
   readonly region: string;
@@ -83,6 +87,7 @@ export class AwsWorld {
     this.ecs = new EcsWorld({ ...o, ecr: this.ecr, logs: this.logs });
     this.cost = new CostWorld({ ...o, ecs: this.ecs });
     this.autoScaling = new AutoScalingWorld(o);
+    this.ssm = new SsmWorld(o);
     this.metrics = new MetricsWorld();
     this.sts = new StsWorld(o);
   }
@@ -97,6 +102,7 @@ export class AwsWorld {
       'application-autoscaling': this.autoScaling.handlers(),
       monitoring: this.metrics.handlers(),
       sts: this.sts.handlers(),
+      ssm: this.ssm.handlers(),
     };
   }
 

@@ -1,0 +1,169 @@
+/**
+ * The IAM resources serverless.yml names come from chatops.yml (scripts/iam-resources.cjs, read by osls
+ * when packaging): the clusters, services, log groups, repositories and task roles of the environments
+ * the functions reach with their own credentials, and nothing of the environments behind a role.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+type Scoped = Record<
+  | 'clusters'
+  | 'services'
+  | 'tasks'
+  | 'serviceDeployments'
+  | 'serviceRevisions'
+  | 'taskDefinitions'
+  | 'passRoles'
+  | 'repositories'
+  | 'announced'
+  | 'logGroups'
+  | 'logStreams',
+  string[]
+>;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the resolver is the CommonJS file osls loads
+const resolver = require('../../scripts/iam-resources.cjs') as { scopedResources(doc: unknown, source?: string): Scoped };
+
+const ROOT = join(__dirname, '../..');
+const ecs = (rest: string, region = 'eu-west-1') => `arn:\${AWS::Partition}:ecs:${region}:\${AWS::AccountId}:${rest}`;
+const logs = (rest: string, region = 'eu-west-1') => `arn:\${AWS::Partition}:logs:${region}:\${AWS::AccountId}:log-group:${rest}`;
+
+const env = (extra: Record<string, unknown> = {}) => ({ region: 'eu-west-1', cluster: 'prod', ...extra });
+
+describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
+  it("names each configured service, its cluster, tasks, deployments and revisions, never another cluster's", () => {
+    const r = resolver.scopedResources({
+      environments: { prod: env(), qa: env({ region: 'us-east-2', cluster: 'qa' }) },
+      services: {
+        web: { environment: 'prod', service: 'web-prod', repository: 'shop/web', logGroup: '/ecs/web-prod' },
+        api: { environment: 'qa', service: 'api-qa', repository: 'shop/api', logGroup: '/ecs/api-qa' },
+      },
+    });
+    expect(r.clusters).toEqual([ecs('cluster/prod'), ecs('cluster/qa', 'us-east-2')]);
+    expect(r.services).toEqual([ecs('service/prod/web-prod'), ecs('service/qa/api-qa', 'us-east-2')]);
+    expect(r.tasks).toEqual([ecs('task/prod/*'), ecs('task/qa/*', 'us-east-2')]);
+    expect(r.serviceDeployments).toEqual([ecs('service-deployment/prod/web-prod/*'), ecs('service-deployment/qa/api-qa/*', 'us-east-2')]);
+    expect(r.serviceRevisions).toEqual([ecs('service-revision/prod/web-prod/*'), ecs('service-revision/qa/api-qa/*', 'us-east-2')]);
+    expect(r.taskDefinitions).toEqual([ecs('task-definition/*'), ecs('task-definition/*', 'us-east-2')]);
+    expect(r.repositories).toEqual([
+      'arn:${AWS::Partition}:ecr:eu-west-1:*:repository/shop/web',
+      'arn:${AWS::Partition}:ecr:us-east-2:*:repository/shop/api',
+    ]);
+    expect(r.logGroups).toEqual([logs('/ecs/web-prod'), logs('/ecs/api-qa', 'us-east-2')]);
+    expect(r.logStreams).toEqual([logs('/ecs/web-prod:log-stream:*'), logs('/ecs/api-qa:log-stream:*', 'us-east-2')]);
+  });
+
+  it('an environment behind a role contributes nothing (its role grants it); its task roles are passed in its account', () => {
+    const r = resolver.scopedResources({
+      environments: {
+        prod: env({ roleArn: 'arn:aws:iam::222222222222:role/ecs-chatops-target', taskRoles: ['arn:aws:iam::222222222222:role/web-task'] }),
+        staging: env({ cluster: 'staging', taskRoles: ['arn:aws:iam::111111111111:role/web-task'] }),
+      },
+      services: {
+        web: { environment: 'prod', service: 'web-prod', repository: 'shop/web' },
+        'web-staging': { environment: 'staging', service: 'web-staging', repository: 'shop/web-staging' },
+      },
+      repositories: { 'shop/web': {}, 'shop/web-staging': {} },
+    });
+    expect(r.clusters).toEqual([ecs('cluster/staging')]);
+    expect(r.services).toEqual([ecs('service/staging/web-staging')]);
+    expect(r.passRoles).toEqual(['arn:aws:iam::111111111111:role/web-task']);
+    expect(r.repositories).toEqual(['arn:${AWS::Partition}:ecr:eu-west-1:*:repository/shop/web-staging']);
+    // Announced pushes of shop/web are read with prod's role; only shop/web-staging with the function's own.
+    expect(r.announced).toEqual(['arn:${AWS::Partition}:ecr:eu-west-1:*:repository/shop/web-staging']);
+  });
+
+  it("a service without logGroup reads its task definition's group: every group of that region, and then no named group of it", () => {
+    const r = resolver.scopedResources({
+      environments: { prod: env(), dr: env({ region: 'eu-central-1', cluster: 'dr' }) },
+      services: {
+        web: { environment: 'prod', service: 'web-prod', logGroup: '/ecs/web-prod' },
+        worker: { environment: 'prod', service: 'worker-prod' },
+        'web-dr': { environment: 'dr', service: 'web-dr', logGroup: '/ecs/web-dr' },
+      },
+    });
+    expect(r.logGroups).toEqual([logs('*'), logs('/ecs/web-dr', 'eu-central-1')]);
+    expect(r.logStreams).toEqual([logs('*'), logs('/ecs/web-dr:log-stream:*', 'eu-central-1')]);
+  });
+
+  it('no environment of its own: every list is empty (serverless.yml then leaves those statements out)', () => {
+    const r = resolver.scopedResources({
+      environments: { prod: env({ roleArn: 'arn:aws:iam::222222222222:role/x' }) },
+      services: { web: { environment: 'prod', service: 'web-prod', repository: 'shop/web' } },
+    });
+    for (const list of Object.values(r)) expect(list).toEqual([]);
+    expect(Object.values(resolver.scopedResources({})).flat()).toEqual([]);
+  });
+
+  it('refuses values that would widen or break an ARN', () => {
+    const doc = (e: Record<string, unknown>, s: Record<string, unknown> = {}) => ({
+      environments: { prod: env(e) },
+      services: { web: { environment: 'prod', service: 'web-prod', ...s } },
+    });
+    expect(() => resolver.scopedResources(doc({ cluster: '*' }), 'chatops.yml')).toThrow('chatops.yml: environments.prod.cluster must be');
+    expect(() => resolver.scopedResources(doc({ region: 'eu-*' }))).toThrow('environments.prod.region must be an AWS region');
+    expect(() => resolver.scopedResources(doc({}, { service: 'web*' }))).toThrow('services.web.service must be an ECS service name');
+    expect(() => resolver.scopedResources(doc({}, { repository: 'shop/*' }))).toThrow(
+      'services.web.repository must be an ECR repository name',
+    );
+    expect(() => resolver.scopedResources(doc({}, { logGroup: '/ecs/*' }))).toThrow('services.web.logGroup must be a log group name');
+    expect(() => resolver.scopedResources(doc({ taskRoles: ['arn:aws:iam::1:role/*x'] }))).toThrow('environments.prod.taskRoles[0]');
+  });
+
+  it('chatops.example.yml: prod is behind its role, so only staging is named', () => {
+    const r = resolver.scopedResources(parse(readFileSync(join(ROOT, 'chatops.example.yml'), 'utf8')));
+    expect(r.clusters).toEqual([ecs('cluster/staging')]);
+    expect(r.services).toEqual([ecs('service/staging/web-staging')]);
+    expect(r.passRoles).toEqual([]);
+  });
+});
+
+describe('serverless.yml takes every scoped resource from the resolver', () => {
+  /* eslint-disable @typescript-eslint/no-explicit-any -- serverless.yml is untyped YAML */
+  const sls = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as any;
+  const statementsOf = (role: string): any[] =>
+    (sls.resources.Resources[role].Properties.Policies[0].PolicyDocument.Statement as any[]).map((s) => (s['Fn::If'] ? s['Fn::If'][1] : s));
+  /** Where AWS requires "*": no resource-level permissions (or, for ListTasks, a condition key instead). */
+  const STAR_ONLY = new Set([
+    'ecs:ListTasks',
+    'ecs:DescribeTaskDefinition',
+    'ecs:RegisterTaskDefinition',
+    'ce:GetCostAndUsage',
+    'ce:GetCostForecast',
+    'application-autoscaling:DescribeScalableTargets',
+    'cloudwatch:GetMetricData',
+  ]);
+
+  it.each(['SlackRole', 'WorkerRole', 'EventsRole', 'ScheduledRole'])(
+    '%s: every resource is the function\'s own (GetAtt), a custom.iam list, or "*" only where AWS requires it',
+    (role) => {
+      for (const s of statementsOf(role)) {
+        const actions: string[] = [s.Action].flat();
+        if (s.Resource === '*') {
+          expect(actions.filter((a) => !STAR_ONLY.has(a))).toEqual([]);
+          if (actions.includes('ecs:ListTasks'))
+            expect(s.Condition).toEqual({ ArnEquals: { 'ecs:cluster': '${self:custom.iam.clusters}' } });
+        } else if (actions.includes('kms:Decrypt')) {
+          expect(s.Resource).toBe('${self:custom.secretsKmsKeyArn}');
+          expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } });
+        } else if (typeof s.Resource === 'string') {
+          expect(s.Resource).toMatch(/^\$\{self:custom\.iam\.[a-zA-Z]+\}$/);
+        } else if (actions.includes('ssm:GetParameters')) {
+          // The function's own secrets, by name under the stage's prefix (test/topology/iam-coverage.test.ts: exactly which).
+          for (const r of s.Resource)
+            expect(r['Fn::Sub']).toMatch(
+              /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\$\{self:custom\.ssmPrefix\}\/[a-z-]+$/,
+            );
+        } else {
+          for (const r of s.Resource) expect(Object.keys(r)).toEqual(['Fn::GetAtt']);
+        }
+      }
+    },
+  );
+
+  it('each custom.iam list is read from the resolver, and no statement uses custom.passRoles any more', () => {
+    for (const [k, v] of Object.entries(sls.custom.iam)) expect(v).toBe(`\${file(./scripts/iam-resources.cjs):${k}}`);
+    expect(sls.custom.passRoles).toBeUndefined();
+  });
+});
