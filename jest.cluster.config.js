@@ -16,6 +16,7 @@ module.exports = {
     '<rootDir>/test/integration/approvals-transitions.test.ts',
     '<rootDir>/test/integration/alerts-store.test.ts',
     '<rootDir>/test/integration/redis-slots.test.ts',
+    '<rootDir>/test/integration/redis-bounds.test.ts',
     '<rootDir>/test/integration/approvals-lost-reply.test.ts',
     '<rootDir>/test/integration/approvals-two-trips.test.ts',
     '<rootDir>/test/e2e/approvals.test.ts',

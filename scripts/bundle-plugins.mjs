@@ -191,7 +191,9 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // never-started notices, plan drift and the rest moved into the catalog (branch i18n2; string literals
     // only, bench not re-run for it). The charts (issue 14 §5) add 0.7 KiB: the Slack gateway's binary upload
     // (uploadFile; the gateway is one module for every function); nothing of the chart renderer is in dist/slack.js.
-    src: 400,
+    // The Redis bounds (issue 10 item 14: request texts fitted with en + ko markers, the one-script mute and
+    // unmute, the audit caps in the Lua prelude) add about 6.4 KiB.
+    src: 420,
   }),
 });
 

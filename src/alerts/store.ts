@@ -6,6 +6,7 @@
  */
 import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
+import { cutUtf8 } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
 import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
@@ -15,6 +16,8 @@ import claimLua from './lua/claim-2.lua';
 import finishLua from './lua/finish-1.lua';
 import recoverLua from './lua/recover-3.lua';
 import signalLua from './lua/signal-3.lua';
+import muteLua from './lua/mute-1.lua';
+import unmuteLua from './lua/unmute-1.lua';
 
 /** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
 const SEEN_TTL_MS = 26 * 3_600_000;
@@ -27,12 +30,30 @@ const DOWN_TTL_MS = 24 * 3_600_000;
 
 type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
 
+/** Bounds of what an incident keeps (src/redis/bounds.ts), in UTF-8 bytes: a reason's key and label, each text of its facts, a log line. */
+const REASON_KEY_MAX_BYTES = 100;
+const REASON_LABEL_MAX_BYTES = 300;
+const FACT_TEXT_MAX_BYTES = 300;
+/** The message shows at most 400 characters of a log line. */
+const LOG_LINE_MAX_BYTES = 400;
+const LIST_MAX_ITEMS = 10;
+
+/** `v` with every string in it cut to `max` bytes and every list to its last LIST_MAX_ITEMS items (the JSON stays valid; ECS reasons and log lines are free text). */
+function capStrings(v: unknown, max = FACT_TEXT_MAX_BYTES, depth = 0): unknown {
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8') > max ? `${cutUtf8(v, max - 3)}…` : v;
+  if (depth > 4 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.slice(-LIST_MAX_ITEMS).map((x) => capStrings(x, max, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, capStrings(x, max, depth + 1)]));
+}
+
 const SIGNAL = luaScript('alert_signal', 3, signalLua);
 const RECOVER = luaScript('alert_recover', 3, recoverLua);
 const FINISH = luaScript('alert_finish', 1, finishLua);
 const CLAIM = luaScript('alert_claim', 2, claimLua);
 const ATTACH = luaScript('alert_attach', 1, attachLua);
 const ACK = luaScript('alert_ack', 1, ackLua);
+const MUTE = luaScript('alert_mute', 1, muteLua);
+const UNMUTE = luaScript('alert_unmute', 1, unmuteLua);
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
 
@@ -81,9 +102,9 @@ export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput)
       SEEN_TTL_MS,
       LEASE_MS,
       s.kind,
-      s.reasonKey,
-      s.reasonLabel,
-      s.facts === undefined ? '' : JSON.stringify(s.facts),
+      cutUtf8(s.reasonKey, REASON_KEY_MAX_BYTES),
+      cutUtf8(s.reasonLabel, REASON_LABEL_MAX_BYTES),
+      s.facts === undefined ? '' : JSON.stringify(capStrings(s.facts)),
       INCIDENT_TTL_MS,
       s.at ?? s.now,
     ],
@@ -194,7 +215,10 @@ export async function acknowledgeIncident(redis: RedisClient, svc: Svc, gen: num
 /** Add fields to the incident of generation `gen`; false when a newer incident replaced it. */
 export async function attachToIncident(redis: RedisClient, svc: Svc, gen: number, fields: Record<string, unknown>): Promise<boolean> {
   const args: Array<string | number> = [gen];
-  for (const [k, v] of Object.entries(fields)) args.push(k, typeof v === 'string' ? v : JSON.stringify(v));
+  for (const [k, v] of Object.entries(fields)) {
+    const capped = capStrings(v, LOG_LINE_MAX_BYTES);
+    args.push(k, typeof capped === 'string' ? capped : JSON.stringify(capped));
+  }
   const rev = Number(await runScript(redis, ATTACH, [keys.incident(svc.environment, svc.alias)], args));
   return rev > 0;
 }
@@ -210,15 +234,34 @@ interface MuteRecord {
   until: number;
 }
 
-/** Record a mute (`since` is when the mute in force began; the key lives until `until`, counted from `now`). */
-export async function setMute(redis: RedisClient, svc: Svc, m: MuteRecord, now = m.since): Promise<void> {
-  const key = keys.alertMute(svc.environment, svc.alias);
-  await redis
-    .multi()
-    .del(key)
-    .hset(key, { by: m.by, reason: m.reason ?? '', since: String(m.since), until: String(m.until) })
-    .pexpire(key, Math.max(1, m.until - now))
-    .exec();
+export type MuteOutcome =
+  | { status: 'ok'; since: number; beyond: boolean }
+  /** Past the maximum and the user is no approver: nothing recorded. `current` is the mute in force, `allowed` the latest end a requester may set. */
+  | { status: 'beyond'; current?: { by: string; since: number; until: number }; allowed: number };
+
+/**
+ * Record a mute until `until`, checking it against `maxMs` in the same script (./lua/mute-1.lua):
+ * the maximum counts from when the mute in force began (`since` is kept), and only an `approver`
+ * may go beyond it. The key lives until `until`.
+ */
+export async function applyMute(
+  redis: RedisClient,
+  svc: Svc,
+  m: { by: string; reason?: string; now: number; until: number; maxMs: number; approver: boolean },
+): Promise<MuteOutcome> {
+  const res = (await runScript(
+    redis,
+    MUTE,
+    [keys.alertMute(svc.environment, svc.alias)],
+    [m.by, m.reason ?? '', m.now, m.until, m.maxMs, m.approver ? '1' : '0'],
+  )) as unknown[];
+  if (str(res[0]) === 'ok') return { status: 'ok', since: Number(res[1]), beyond: str(res[2]) === '1' };
+  const by = str(res[1]);
+  return {
+    status: 'beyond',
+    ...(by ? { current: { by, since: Number(res[2]), until: Number(res[3]) } } : {}),
+    allowed: Number(res[4]),
+  };
 }
 
 /** The mute in force at `now`, if any. */
@@ -229,9 +272,11 @@ export async function readMute(redis: RedisClient, svc: Svc, now: number): Promi
   return { by: h.by, reason: h.reason || undefined, since: Number(h.since) || 0, until };
 }
 
-/** Remove a mute; false when there was none. */
-export async function clearMute(redis: RedisClient, svc: Svc): Promise<boolean> {
-  return (await redis.del(keys.alertMute(svc.environment, svc.alias))) > 0;
+/** Remove the mute; the mute that was in force at `now`, undefined when there was none (one script, ./lua/unmute-1.lua). */
+export async function liftMute(redis: RedisClient, svc: Svc, now: number): Promise<MuteRecord | undefined> {
+  const res = (await runScript(redis, UNMUTE, [keys.alertMute(svc.environment, svc.alias)], [now])) as unknown[];
+  if (!res.length) return undefined;
+  return { by: str(res[0]), reason: str(res[1]) || undefined, since: Number(res[2]) || 0, until: Number(res[3]) };
 }
 
 /** Remember when the service was first seen down; returns that time. */

@@ -10,6 +10,7 @@
 import type { RedisClient } from '../redis/client';
 import type { Logger } from '../log';
 import { keys } from '../redis/keys';
+import { AUDIT_MAXLEN, AUDIT_TTL_SECONDS } from '../redis/bounds';
 import { fromHash } from './model';
 import type { ChangeRequest } from './types';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
@@ -55,9 +56,6 @@ export interface AuditEntry {
   /** On 'created': the release gates' lines (JSON of GateNote[]). */
   gates?: string;
 }
-
-/** How many entries a stream keeps (approximately; XADD MAXLEN ~ in the scripts). */
-const AUDIT_MAXLEN = 1000;
 
 function toAuditEntry(raw: RawAuditEntry): AuditEntry {
   const f = raw.fields;
@@ -123,16 +121,15 @@ export function logAudit(log: Logger, entries: readonly RawAuditEntry[]): void {
  */
 export function queueAuditCopies(pipe: ChainableCommander, entries: readonly RawAuditEntry[]): number {
   const copies = entries.filter((e) => e.fields.service);
-  for (const e of copies)
-    pipe.xadd(
-      keys.envRequestAudit(e.fields.env ?? ''),
-      'MAXLEN',
-      '~',
-      AUDIT_MAXLEN,
-      '*',
-      ...Object.entries({ ...e.fields, src: e.streamId }).flat(),
-    );
-  return copies.length;
+  const streams = new Set<string>();
+  for (const e of copies) {
+    const stream = keys.envRequestAudit(e.fields.env ?? '');
+    streams.add(stream);
+    pipe.xadd(stream, 'MAXLEN', '~', AUDIT_MAXLEN, '*', ...Object.entries({ ...e.fields, src: e.streamId }).flat());
+  }
+  // Each stream's expiry is renewed in the same write as its entries (src/redis/bounds.ts).
+  for (const stream of streams) pipe.pexpire(stream, AUDIT_TTL_SECONDS * 1000);
+  return copies.length + streams.size;
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
+import { HOLD_TTL_SECONDS } from '../redis/bounds';
 import type { RedisClient } from '../redis/client';
 import type { Runtime } from '../runtime';
 
@@ -32,11 +33,26 @@ export async function writeFreezeCopies(
 ): Promise<void> {
   if (!aliases.length) return;
   const fields = freeze && freeze.by ? Object.entries(freeze).flat() : undefined;
+  // A copy ends by itself like the freeze it copies (HOLD_TTL_SECONDS); the tick repairs any drift.
+  type Op = { alias: string; op: 'set' | 'ttl' | 'del' };
+  const ops = aliases.flatMap((alias): Op[] =>
+    fields
+      ? [
+          { alias, op: 'set' as const },
+          { alias, op: 'ttl' as const },
+        ]
+      : [{ alias, op: 'del' as const }],
+  );
   const res = await pipelineBySlot(
     redis,
-    aliases,
-    (a) => keys.serviceFreeze(environment, a),
-    (pipe, a) => (fields ? pipe.hset(keys.serviceFreeze(environment, a), ...fields) : pipe.del(keys.serviceFreeze(environment, a))),
+    ops,
+    (o) => keys.serviceFreeze(environment, o.alias),
+    (pipe, o) => {
+      const key = keys.serviceFreeze(environment, o.alias);
+      if (o.op === 'set') pipe.hset(key, ...fields!);
+      else if (o.op === 'ttl') pipe.pexpire(key, HOLD_TTL_SECONDS * 1000);
+      else pipe.del(key);
+    },
   );
   const failed = res.find(([err]) => err);
   if (failed) throw failed[0];

@@ -5,6 +5,7 @@
  * the same fact twice changes nothing).
  */
 import { changeVerbs, type ChangeVerb } from '../config/schema';
+import { REQUEST_FACT_MAX_BYTES } from '../redis/bounds';
 import type { Approval, ChangeRequest, GateNote, RequestState } from './types';
 
 const STATES: readonly RequestState[] = [
@@ -122,7 +123,11 @@ export function factPairs(facts: Record<string, unknown>): string[] {
   for (const [name, value] of Object.entries(facts)) {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error(`invalid execution fact name ${JSON.stringify(name)}`);
     if (value === undefined) continue;
-    out.push(name, JSON.stringify(value));
+    const json = JSON.stringify(value);
+    // The request hash is bounded (src/redis/bounds.ts): facts are small by construction, so a big one is a bug.
+    if (Buffer.byteLength(json, 'utf8') > REQUEST_FACT_MAX_BYTES)
+      throw new Error(`execution fact ${name} is ${Buffer.byteLength(json, 'utf8')} bytes (at most ${REQUEST_FACT_MAX_BYTES})`);
+    out.push(name, json);
   }
   return out;
 }

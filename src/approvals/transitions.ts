@@ -22,6 +22,10 @@ import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { requestKeys, parseRequestId, type RequestRef } from './ids';
 import { factPairs, fromHash } from './model';
+import { HOLD_TTL_SECONDS } from '../redis/bounds';
+
+/** A manual lock, an automatic lock and a freeze end by themselves after this (src/redis/bounds.ts). */
+const HOLD_TTL_MS = HOLD_TTL_SECONDS * 1000;
 import { runApprovalScript, SCRIPTS, type RawAuditEntry, type ScriptReply } from './scripts';
 import type { ChangeRequest } from './types';
 
@@ -207,7 +211,7 @@ export function luaTransitions(redis: RedisClient): Transitions {
       return run(
         SCRIPTS.finish,
         [k.request, k.lock, k.active, k.audit],
-        [outcome, detail, now, autoLock?.reason ?? '', autoLock?.ttlMs !== undefined ? autoLock.ttlMs : ''],
+        [outcome, detail, now, autoLock?.reason ?? '', Math.min(autoLock?.ttlMs ?? HOLD_TTL_MS, HOLD_TTL_MS)],
       );
     },
     setField(ref, field, value, now) {
@@ -217,7 +221,7 @@ export function luaTransitions(redis: RedisClient): Transitions {
       return run(
         SCRIPTS.lock,
         [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
-        [user, reason ?? '', now, environment, service],
+        [user, reason ?? '', now, environment, service, HOLD_TTL_MS],
       );
     },
     unlock(environment, service, user, approver, now) {
@@ -228,7 +232,11 @@ export function luaTransitions(redis: RedisClient): Transitions {
       );
     },
     freeze(environment, user, reason, now) {
-      return run(SCRIPTS.freeze, [keys.envFreeze(environment), keys.audit(environment)], [user, reason ?? '', now, environment]);
+      return run(
+        SCRIPTS.freeze,
+        [keys.envFreeze(environment), keys.audit(environment)],
+        [user, reason ?? '', now, environment, HOLD_TTL_MS],
+      );
     },
     unfreeze(environment, user, now) {
       return run(SCRIPTS.unfreeze, [keys.envFreeze(environment), keys.audit(environment)], [user, now, environment]);
@@ -249,14 +257,14 @@ export function luaTransitions(redis: RedisClient): Transitions {
       return run(
         SCRIPTS.steal,
         [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
-        [user, reason, now, environment, service],
+        [user, reason, now, environment, service, HOLD_TTL_MS],
       );
     },
     autolock(environment, service, reason, now, ttlMs, about) {
       return run(
         SCRIPTS.autolock,
         [keys.serviceLock(environment, service), keys.serviceAudit(environment, service)],
-        [reason, now, environment, service, ttlMs !== undefined ? ttlMs : '', about],
+        [reason, now, environment, service, Math.min(ttlMs ?? HOLD_TTL_MS, HOLD_TTL_MS), about],
       );
     },
     press(ref, now, user, event, detail, fact, value) {

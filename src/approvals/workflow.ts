@@ -19,6 +19,7 @@ import { BotError } from '../errors';
 import { announceChange } from '../hooks/events';
 import { storeOp, type RedisClient, type StoreOutcome } from '../redis/client';
 import { keys } from '../redis/keys';
+import { assertPlanFits, fitRequestTexts } from './fit';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { logAudit, queueAuditCopies } from './audit';
@@ -310,14 +311,24 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   const ref: RequestRef = { id, ...ref0 };
   const expiresAt = now + envCfg.approvalTtl;
   const lifetime = Math.max(expiresAt - now, gateLifetime(rt, input.environment, now, input));
+  // Bounded (src/redis/bounds.ts): a plan too big to keep is refused, long texts are shortened with a marker.
+  assertPlanFits(input.plan, rt.config.slack.language);
+  const texts = fitRequestTexts(
+    {
+      summary: input.summary,
+      ...(input.details !== undefined ? { details: input.details } : {}),
+      ...(input.gates?.length ? { gates: input.gates } : {}),
+    },
+    rt.config.slack.language,
+  );
   const fields = requestFields(
     {
       verb: input.verb,
       environment: input.environment,
       service: input.service,
       plan: input.plan,
-      summary: input.summary,
-      ...(input.details !== undefined ? { details: input.details } : {}),
+      summary: texts.summary,
+      ...(texts.details !== undefined ? { details: texts.details } : {}),
       requester: input.requester,
       ...(input.reason?.trim() ? { reason: input.reason.trim() } : {}),
       channel: input.channel,
@@ -325,7 +336,7 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       approvalsNeeded: needed,
       // Created approved (no approval needed): it must start within the start deadline like any approval.
       ...(state === 'approved' ? { approvedAt: now, startBy: now + startDeadlineOf(rt, input.environment) } : {}),
-      ...(input.gates?.length ? { gates: input.gates } : {}),
+      ...(texts.gates?.length ? { gates: texts.gates } : {}),
       ...(input.startAt !== undefined ? { startAt: input.startAt } : {}),
       ...(input.breakGlass !== undefined ? { breakGlass: input.breakGlass } : {}),
     },

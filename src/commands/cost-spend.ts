@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { BotError, isBotError, type ErrorCode } from '../errors';
 import { defineMessages } from '../i18n';
 import { keys } from '../redis/keys';
+import { COST_CACHE_MAX_BYTES } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
 import { slackDate } from '../slack/time';
 import type { Runtime } from '../runtime';
@@ -205,7 +206,13 @@ async function ask<T>(
   }
   const fetchedAt = rt.now();
   try {
-    await runScript(rt.redis, STORE, [k.cacheKey, k.flightKey], [JSON.stringify({ fetchedAt, data }), COST_CACHE_TTL_SECONDS, k.token]);
+    const stored = await runScript(
+      rt.redis,
+      STORE,
+      [k.cacheKey, k.flightKey],
+      [JSON.stringify({ fetchedAt, data }), COST_CACHE_TTL_SECONDS, k.token, COST_CACHE_MAX_BYTES],
+    );
+    if (Number(stored) !== 1) rt.log.warn('cost answer too big to cache', { key: k.cacheKey, max: COST_CACHE_MAX_BYTES });
   } catch (err) {
     rt.log.warn('cost cache not written', { err });
   }

@@ -38,6 +38,8 @@ export interface RawArgs {
 
 const MAX_TEXT = 2000;
 export const MAX_TOKEN = 500;
+/** Flags whose value is free text with its own limit, checked by the verb's schema (the whole text stays within MAX_TEXT). */
+const FREE_TEXT_FLAGS: ReadonlySet<string> = new Set(['reason', 'break-glass']);
 
 const QUOTES: Record<string, string> = {
   '"': '"',
@@ -120,7 +122,11 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
     }
     positionals.push(tok);
   }
-  for (const value of [verb, ...positionals, ...Object.values(flags)]) {
+  // Free text (a reason) is checked by its verb against its own limit, with the usage (src/commands/change-args.ts, mute.ts).
+  const checked = Object.entries(flags)
+    .filter(([name]) => !FREE_TEXT_FLAGS.has(name))
+    .map(([, v]) => v);
+  for (const value of [verb, ...positionals, ...checked]) {
     if (typeof value === 'string' && value.length > MAX_TOKEN) {
       throw badInput(
         M.lazy('valueTooLong', { n: value.length, value: `\`${escapeMrkdwn(truncate(value, 40))}\``, max: MAX_TOKEN }),

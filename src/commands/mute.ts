@@ -16,7 +16,7 @@ import { badInput, errorMessage } from '../errors';
 import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';
 import { muteNotice } from '../alerts/messages';
-import { clearMute, readMute, setMute } from '../alerts/store';
+import { applyMute, liftMute } from '../alerts/store';
 import { extraInput, parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
 import { MUTE_CEILING_MS, type ResolvedService } from '../config/schema';
@@ -27,6 +27,8 @@ import type { SlackMessage } from '../slack/blocks';
 import { slackDate } from '../slack/time';
 
 const MUTE_USAGE = '/ecs mute <service> <duration> --reason "…"';
+/** The longest mute reason (what the mute key stores is bounded: src/redis/bounds.ts). */
+const MUTE_REASON_MAX = 300;
 const UNMUTE_USAGE = '/ecs unmute <service>';
 
 const M = defineMessages('commands.mute', {
@@ -35,6 +37,10 @@ const M = defineMessages('commands.mute', {
     ko: '서비스 알림을 잠시 끕니다 (실패는 계속 집계됩니다). 사유를 함께 남깁니다.',
   },
   summaryUnmute: { en: "Turn a muted service's alerts back on.", ko: '꺼 둔 서비스 알림을 다시 켭니다.' },
+  reasonTooLong: {
+    en: 'the reason is too long; keep it under {max} characters (the alert channel shows it)',
+    ko: '사유가 너무 깁니다. {max}자 이내로 줄여 주세요(알림 채널에 표시됩니다)',
+  },
   reasonValue: {
     en: 'write the reason after --reason, in quotes if it has spaces',
     ko: '사유는 --reason 뒤에 쓰고, 띄어쓰기가 있으면 따옴표로 감싸세요',
@@ -99,7 +105,7 @@ const muteSchema = z.object({
         .string({ error: M.token('reasonValue') })
         .trim()
         .min(1)
-        .max(300)
+        .max(MUTE_REASON_MAX, M.token('reasonTooLong', { max: MUTE_REASON_MAX }))
         .optional(),
     })
     .strict(),
@@ -135,34 +141,35 @@ async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage, lo
 }
 
 /**
- * May `userId` keep the alerts muted until `until`? A requester may mute for at most the
- * environment's `alerts.muteMax`, counted from when the mute in force began (muting again does not
- * extend it; shortening is always fine); longer needs an approver of the environment. Returns the
- * maximum when the mute goes beyond it (set by an approver), undefined when within it.
+ * Record the mute, checked against the environment's `alerts.muteMax` in the same script as the
+ * write (src/alerts/lua/mute-1.lua): a requester may mute for at most the maximum, counted from when
+ * the mute in force began (muting again does not extend it; shortening is always fine); longer
+ * needs an approver of the environment, asked only then. Returns the maximum when the mute goes
+ * beyond it (set by an approver), undefined when within it.
  */
-async function checkMuteLength(
+async function recordMute(
   rt: Runtime,
   svc: ResolvedService,
   userId: string,
-  now: number,
-  until: number,
-  current: { by: string; since: number; until: number } | undefined,
+  m: { reason: string; now: number; until: number },
 ): Promise<number | undefined> {
   const max = svc.env.alerts.muteMax;
-  const began = current?.since || now;
-  const allowed = Math.max(began + max, current?.until ?? 0);
-  if (until <= allowed) return undefined;
-  if (await rt.access.holds(svc.environment, userId, 'approver')) return max;
-  throw new BotError('FORBIDDEN', `mute of ${svc.alias} until ${new Date(until).toISOString()} beyond muteMax by ${userId}`, {
+  const apply = (approver: boolean) =>
+    withStore(() => applyMute(rt.redis, svc, { by: userId, ...m, maxMs: max, approver }), 'muteNotRecorded');
+  let res = await apply(false);
+  if (res.status === 'beyond' && (await rt.access.holds(svc.environment, userId, 'approver'))) res = await apply(true);
+  if (res.status === 'ok') return res.beyond ? max : undefined;
+  const current = res.current;
+  throw new BotError('FORBIDDEN', `mute of ${svc.alias} until ${new Date(m.until).toISOString()} beyond muteMax by ${userId}`, {
     userMessage: M.lazy('beyondMax', {
       env: code(svc.environment),
       max: (locale) => formatDuration(max, locale),
       already: current
         ? M.lazy('mutedSince', {
             service: code(svc.alias),
-            since: slackDate(current.since || now),
+            since: slackDate(current.since || m.now),
             user: `<@${current.by}>`,
-            allowed: slackDate(allowed),
+            allowed: slackDate(res.allowed),
           })
         : '',
     }),
@@ -198,10 +205,7 @@ export const mute = defineCommand<MuteArgs>({
     const svc = parsed.service!;
     const now = rt.now();
     const until = now + parsed.args.durationMs;
-    const current = await withStore(() => readMute(rt.redis, svc, now), 'muteNotRecorded');
-    const beyondMax = await checkMuteLength(rt, svc, inv.userId, now, until, current);
-    const since = current?.since || now;
-    await withStore(() => setMute(rt.redis, svc, { by: inv.userId, reason: parsed.args.reason, since, until }, now), 'muteNotRecorded');
+    const beyondMax = await recordMute(rt, svc, inv.userId, { reason: parsed.args.reason!, now, until });
     rt.log.info('alerts muted', {
       service: svc.alias,
       environment: svc.environment,
@@ -245,9 +249,8 @@ export const unmute = defineCommand<Record<string, never>>({
   async inline(parsed, rt, inv, locale) {
     const svc = parsed.service!;
     const t = M.in(locale);
-    const current = await withStore(() => readMute(rt.redis, svc, rt.now()), 'unchanged');
-    const removed = await withStore(() => clearMute(rt.redis, svc), 'unchanged');
-    if (!current || !removed) {
+    const current = await withStore(() => liftMute(rt.redis, svc, rt.now()), 'unchanged');
+    if (!current) {
       const text = t('notMuted', { service: code(svc.alias), env: code(svc.environment) });
       return { text: notificationText(text), blocks: [section(text)], locale };
     }

@@ -109,7 +109,7 @@ export const gatesSchema = z
         /** How often the thread asks for the retrospective approval. */
         remindEvery: duration.default(60 * 60_000),
         /** Reminders stop (and the audit trail says it was never approved) after this. */
-        retroDeadline: duration.default(7 * 24 * 3600_000),
+        retroDeadline: duration.pipe(z.number().max(14 * 24 * 3600_000, 'must be at most 14d')).default(7 * 24 * 3600_000),
       })
       .strict()
       .optional(),

@@ -62,7 +62,8 @@ const environment = z
     /** How many distinct approvals each verb needs; 0 runs at once (still recorded, audited, locked). */
     approvals: approvalsNeeded.default({ deploy: 1, rollback: 1, scale: 1, restart: 1 }),
     /** How long a request waits for approval before it expires. */
-    approvalTtl: duration.default(30 * 60_000),
+    /** At most 7 days: the request record's lifetime is bounded by it (src/redis/bounds.ts). */
+    approvalTtl: duration.pipe(z.number().max(7 * 86_400_000, 'must be at most 7d')).default(30 * 60_000),
     /**
      * An approved change must start within this: a later start is refused, and the scheduled tick
      * fails an approved request that never started (its job was lost), freeing the service.

@@ -48,6 +48,7 @@ export function endedWords(state: string, locale: Locale): string {
   return state === 'succeeded' ? t('completed') : state === 'failed' ? t('failed') : t('other', { state });
 }
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { claimField } from '../redis/claim';
 import { principalsFor } from '../policy/authorize';
 import { getRequest } from '../approvals/workflow';
 
@@ -85,13 +86,12 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     return;
   }
   const track = keys.changeTrack(id);
-  const claimed = await rt.redis.hsetnx(track, 'abort', userId);
-  if (claimed !== 1) {
+  const claimed = await claimField(rt.redis, track, 'abort', userId, TRACK_TTL_SECONDS);
+  if (!claimed) {
     const by = await rt.redis.hget(track, 'abort');
     await ctx.whisper(t('alreadyAborting', { user: by ? `<@${by}>` : t('someone') }));
     return;
   }
-  await rt.redis.expire(track, TRACK_TTL_SECONDS);
   try {
     const job: AbortJob = { kind: 'change-abort', id: `abort-${id}-${rt.now()}`, requestId: id, userId };
     await rt.dispatcher.dispatch(job);

@@ -17,7 +17,7 @@ import { truncate } from '../slack/text';
  * line, a URL with credentials).
  */
 
-interface DiffEntry {
+export interface DiffEntry {
   path: string;
   before?: string;
   after?: string;

@@ -17,6 +17,7 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { claimField } from '../redis/claim';
 import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { logLocation } from '../aws/log-location';
@@ -128,9 +129,8 @@ export async function postOnce(
   opts: { broadcast?: boolean } = {},
 ): Promise<boolean> {
   const field = `m:${name}`;
-  const claimed = await rt.redis.hsetnx(keys.changeTrack(req.id), field, String(rt.now()));
-  if (claimed !== 1) return false;
-  await rt.redis.expire(keys.changeTrack(req.id), TRACK_TTL_SECONDS);
+  const claimed = await claimField(rt.redis, keys.changeTrack(req.id), field, String(rt.now()), TRACK_TTL_SECONDS);
+  if (!claimed) return false;
   try {
     // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
     await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {});

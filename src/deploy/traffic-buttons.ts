@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { ActionContext } from '../hooks/actions';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { claimField } from '../redis/claim';
 import { principalsFor } from '../policy/authorize';
 import { code, mention, principal } from '../slack/text';
 import { slackDate } from '../slack/time';
@@ -90,13 +91,18 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('notRollbacker', { env: req.environment, who }));
     return;
   }
-  const claimed = await rt.redis.hsetnx(track, `press.${v.key}`, JSON.stringify({ user: userId, action, at: rt.now() }));
-  if (claimed !== 1) {
+  const claimed = await claimField(
+    rt.redis,
+    track,
+    `press.${v.key}`,
+    JSON.stringify({ user: userId, action, at: rt.now() }),
+    TRACK_TTL_SECONDS,
+  );
+  if (!claimed) {
     const other = parseJson(pressClaimSchema, await rt.redis.hget(track, `press.${v.key}`));
     await ctx.whisper(t('alreadyPressed', { user: mention(other?.user ?? 'bot'), button, at: slackDate(other?.at ?? rt.now()) }));
     return;
   }
-  await rt.redis.expire(track, TRACK_TTL_SECONDS);
   try {
     const job: PressJob = {
       kind: 'traffic-shift',

@@ -23,6 +23,7 @@ import type { DeploymentLifecycleHookDetail, Service, ServiceDeployment } from '
 import type { Runtime } from '../runtime';
 import { BotError, errorMessage } from '../errors';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { claimField } from '../redis/claim';
 import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { continueServiceDeploymentRaw, describeServiceDeployments } from '../aws/ecs-write';
 import { awsErrorName, isAccessDenied } from '../aws/errors';
@@ -219,9 +220,8 @@ export async function checkPause(
     ...(state.timeoutAction ? { timeoutAction: state.timeoutAction } : {}),
   };
   // Claimed once per hook; released when the post fails so the next refresh posts it.
-  const claimed = await rt.redis.hsetnx(keys.changeTrack(req.id), `pause.${key}`, JSON.stringify(rec));
-  if (claimed !== 1) return state;
-  await rt.redis.expire(keys.changeTrack(req.id), TRACK_TTL_SECONDS);
+  const claimed = await claimField(rt.redis, keys.changeTrack(req.id), `pause.${key}`, JSON.stringify(rec), TRACK_TTL_SECONDS);
+  if (!claimed) return state;
   try {
     const target = ex.targetTaskDefinition ?? plan.currentTaskDefinition;
     const startedAt = ex.startedAt ?? req.startedAt ?? req.updatedAt;

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { keys } from '../redis/keys';
+import { HOME_READERS_MAX } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
 import type { Runtime } from '../runtime';
 import type { Change } from '../hooks/events';
@@ -72,7 +73,14 @@ export async function publishHome(rt: Runtime, user: string, opts: { state?: Hom
   if (!opts.force && (await rt.redis.hget(keys.homeShown(), user)) === hash) return false;
   await rt.slack.publishHome(user, view as unknown as Record<string, unknown>);
   // One field per reader; the hash lives as long as someone keeps being shown the Home tab (a lost hash only costs one re-publish).
-  await rt.redis.pipeline().hset(keys.homeShown(), user, hash).pexpire(keys.homeShown(), VIEWER_WINDOW_MS).exec();
+  const res = await rt.redis
+    .pipeline()
+    .hset(keys.homeShown(), user, hash)
+    .pexpire(keys.homeShown(), VIEWER_WINDOW_MS)
+    .hlen(keys.homeShown())
+    .exec();
+  // Bounded (src/redis/bounds.ts): past HOME_READERS_MAX readers the hash starts over (each costs one re-publish).
+  if (Number(res?.[2]?.[1]) > HOME_READERS_MAX) await rt.redis.del(keys.homeShown());
   return true;
 }
 
@@ -102,6 +110,8 @@ export async function onHomeOpened(rt: Runtime, event: Record<string, unknown>):
     .pipeline()
     .zadd(keys.homeViewers(), now, user)
     .zremrangebyscore(keys.homeViewers(), '-inf', now - VIEWER_WINDOW_MS)
+    // Bounded (src/redis/bounds.ts): the newest HOME_READERS_MAX openings are kept.
+    .zremrangebyrank(keys.homeViewers(), 0, -HOME_READERS_MAX - 1)
     .pexpire(keys.homeViewers(), VIEWER_WINDOW_MS)
     .exec();
   const state = await readHomeState(rt);

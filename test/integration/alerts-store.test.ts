@@ -6,7 +6,6 @@ import {
   attachToIncident,
   claimForFlush,
   clearDown,
-  clearMute,
   finishRender,
   LEASE_MS,
   markDown,
@@ -14,7 +13,8 @@ import {
   readMute,
   recordSignal,
   recoverIncident,
-  setMute,
+  applyMute,
+  liftMute,
   type SignalInput,
 } from '../../src/alerts/store';
 import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
@@ -22,6 +22,7 @@ import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
 const svc = { alias: 'web', environment: 'prod' };
 const T = 1_772_445_600_000;
 const WINDOW = 30 * 60_000;
+const HOUR = 3_600_000;
 
 let redis: RedisClient;
 beforeAll(() => {
@@ -164,7 +165,7 @@ describe('signal (open or increment)', () => {
   });
 
   it('does not post while the service is muted, but counts', async () => {
-    await setMute(redis, svc, { by: 'U1', reason: 'load test', since: T, until: T + 60_000 });
+    await applyMute(redis, svc, { by: 'U1', reason: 'load test', now: T, until: T + 60_000, maxMs: HOUR, approver: false });
     expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'muted', count: 1 });
     expect(await recordSignal(redis, svc, task())).toMatchObject({ action: 'muted', count: 2 });
     // The mute has ended (by the injected clock): the next failure posts.
@@ -291,7 +292,7 @@ describe('claim (the scheduled safety net)', () => {
     const r = await recordSignal(redis, svc, task());
     if (r.status !== 'ok') throw new Error('no');
     await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: T });
-    await setMute(redis, svc, { by: 'U1', since: T, until: T + 60_000 });
+    await applyMute(redis, svc, { by: 'U1', now: T, until: T + 60_000, maxMs: HOUR, approver: false });
     expect(await claimForFlush(redis, svc, T + 1, WINDOW)).toEqual({ status: 'muted' });
     expect(await claimForFlush(redis, svc, T + WINDOW + 1, WINDOW)).toEqual({ status: 'stale' });
   });
@@ -299,12 +300,50 @@ describe('claim (the scheduled safety net)', () => {
 
 describe('mutes and down markers', () => {
   it('records who muted, why and until, and forgets it after', async () => {
-    await setMute(redis, svc, { by: 'U1', reason: 'load test', since: T, until: T + 60_000 });
+    expect(await applyMute(redis, svc, { by: 'U1', reason: 'load test', now: T, until: T + 60_000, maxMs: HOUR, approver: false })).toEqual(
+      {
+        status: 'ok',
+        since: T,
+        beyond: false,
+      },
+    );
     expect(await readMute(redis, svc, T + 1)).toEqual({ by: 'U1', reason: 'load test', since: T, until: T + 60_000 });
     expect(await readMute(redis, svc, T + 60_000)).toBeUndefined();
     expect(await redis.pttl(keys.alertMute('prod', 'web'))).toBeGreaterThan(0);
-    expect(await clearMute(redis, svc)).toBe(true);
-    expect(await clearMute(redis, svc)).toBe(false);
+    expect(await liftMute(redis, svc, T + 1)).toEqual({ by: 'U1', reason: 'load test', since: T, until: T + 60_000 });
+    expect(await liftMute(redis, svc, T + 2)).toBeUndefined();
+  });
+
+  it('counts the maximum from when the mute in force began; only an approver goes beyond it', async () => {
+    const mute = (now: number, until: number, approver = false, by = 'U1') =>
+      applyMute(redis, svc, { by, reason: 'r', now, until, maxMs: HOUR, approver });
+    expect(await mute(T, T + HOUR)).toMatchObject({ status: 'ok', since: T });
+    // Muting again 30 min later for another hour would end 1.5 h after the mute began: refused, nothing written.
+    expect(await mute(T + HOUR / 2, T + (3 * HOUR) / 2, false, 'U2')).toEqual({
+      status: 'beyond',
+      current: { by: 'U1', since: T, until: T + HOUR },
+      allowed: T + HOUR,
+    });
+    expect(await readMute(redis, svc, T + HOUR / 2)).toMatchObject({ by: 'U1', until: T + HOUR });
+    // Shorter is fine and keeps when it began; an approver may go beyond.
+    expect(await mute(T + HOUR / 2, T + (3 * HOUR) / 4, false, 'U2')).toEqual({ status: 'ok', since: T, beyond: false });
+    expect(await mute(T + HOUR / 2, T + 5 * HOUR, true, 'ULEAD')).toEqual({ status: 'ok', since: T, beyond: true });
+    expect(await readMute(redis, svc, T + HOUR / 2)).toEqual({ by: 'ULEAD', reason: 'r', since: T, until: T + 5 * HOUR });
+  });
+
+  it('concurrent mutes by requesters cannot stretch a mute past the maximum (the check and the write are one script)', async () => {
+    // 50 requesters, each muting for the full maximum from a slightly later clock, all at once.
+    // Read-then-write let a later one record since=now after an earlier one's check; the script keeps the first since.
+    const res = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        applyMute(redis, svc, { by: `U${i}`, now: T + i * 60_000, until: T + i * 60_000 + HOUR, maxMs: HOUR, approver: false }),
+      ),
+    );
+    // The first mute began at T, so no requester may keep the service muted past T + 1 h. (Read-then-write
+    // read "no mute" 50 times and then wrote 50 mutes, each with its own since: the last ended at T + 49 min + 1 h.)
+    const m = await readMute(redis, svc, T);
+    expect(m).toMatchObject({ by: 'U0', since: T, until: T + HOUR });
+    expect(res.filter((r) => r.status === 'ok')).toHaveLength(1);
   });
 
   it('remembers when the service was first seen down', async () => {

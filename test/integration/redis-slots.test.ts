@@ -20,13 +20,13 @@ import {
   attachToIncident,
   claimForFlush,
   clearDown,
-  clearMute,
   finishRender,
   markDown,
   readMute,
   recordSignal,
   recoverIncident,
-  setMute,
+  applyMute,
+  liftMute,
 } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, lapseDue, rejectRequest } from '../../src/approvals/clicks';
@@ -230,9 +230,9 @@ describe('hash slots of every script call', () => {
     expect((await claimForFlush(rt.redis, svc, now + HOUR, HOUR)).status).toBeDefined();
     expect((await recoverIncident(rt.redis, svc, { now: now + HOUR, quietMs: 0, by: 'steady', seenId: 'evt:1' })).status).toBeDefined();
     expect((await recoverIncident(rt.redis, svc, { now: now + HOUR, quietMs: 0, by: 'steady' })).status).toBeDefined();
-    await setMute(rt.redis, svc, { by: 'ULEAD1', since: now, until: now + HOUR });
+    expect((await applyMute(rt.redis, svc, { by: 'ULEAD1', now, until: now + HOUR, maxMs: HOUR, approver: false })).status).toBe('ok');
     expect(await readMute(rt.redis, svc, now)).toBeDefined();
-    expect(await clearMute(rt.redis, svc)).toBe(true);
+    expect(await liftMute(rt.redis, svc, now)).toBeDefined();
     expect(await markDown(rt.redis, svc, now)).toBe(now);
     await clearDown(rt.redis, svc);
 

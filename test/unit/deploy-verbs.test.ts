@@ -76,8 +76,10 @@ describe('deploy', () => {
   });
 });
 
-it('a reason longer than 500 characters is refused with the limit named', () => {
-  expect(answer(`deploy web v1 --reason "${'x'.repeat(501)}"`)).toContain('the most I accept is 500');
+it('a reason longer than 500 characters is refused with the limit named and the usage', () => {
+  const refused = answer(`deploy web v1 --reason "${'x'.repeat(501)}"`);
+  expect(refused).toContain('keep it under 500 characters');
+  expect(refused).toContain('*Usage:* `/ecs deploy');
 });
 
 describe('scale', () => {

@@ -1,26 +1,36 @@
 /**
  * docs/redis.md's key table ("Sizing: every key…") against src/redis/keys.ts: every key builder has
- * its row, and every row is a key the bot builds, so the table cannot drift from the code.
+ * its row, and every row is a key the bot builds, so the table cannot drift from the code; each row's
+ * "Bound" cell is the bound src/redis/bounds.ts states (and test/integration/redis-bounds.test.ts measures).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keys } from '../../src/redis/keys';
+import { boundText, keyBounds } from '../../src/redis/bounds';
 
 const DOC = join(__dirname, '../../docs/redis.md');
 
-/** The first cell (a code span) of every row of the key table. */
-function documentedKeys(): string[] {
+/** Every row of the key table: its first cell (a code span) and its "Bound" cell. */
+function documentedRows(): Array<{ key: string; bound: string }> {
   const lines = readFileSync(DOC, 'utf8').split('\n');
   const start = lines.findIndex((l) => l.startsWith('## Sizing: every key'));
   if (start < 0) throw new Error('docs/redis.md has no "## Sizing: every key" section');
   const header = lines.findIndex((l, i) => i > start && l.startsWith('| Key |'));
-  const rows: string[] = [];
+  const boundColumn = lines[header]!.split('|')
+    .map((c) => c.trim())
+    .indexOf('Bound');
+  if (boundColumn < 0) throw new Error('docs/redis.md key table has no "Bound" column');
+  const rows: Array<{ key: string; bound: string }> = [];
   for (let i = header + 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
     const cell = /^\|\s*`([^`]+)`\s*\|/.exec(lines[i]!);
     if (!cell) throw new Error(`docs/redis.md key table, line ${i + 1}: the first cell is not a code span`);
-    rows.push(cell[1]!);
+    rows.push({ key: cell[1]!, bound: (lines[i]!.split('|')[boundColumn] ?? '').trim() });
   }
   return rows;
+}
+
+function documentedKeys(): string[] {
+  return documentedRows().map((r) => r.key);
 }
 
 /** A builder's key shape as a pattern: each argument stands for one placeholder of the table (`E`, `<id>`…). */
@@ -45,6 +55,18 @@ describe('docs/redis.md key table', () => {
     expect(documented.filter((d) => !shapes.some((s) => s.pattern.test(d)))).toEqual([]);
     const matches = shapes.map((s) => ({ key: s.name, rows: documented.filter((d) => s.pattern.test(d)) }));
     expect(matches.filter((m) => m.rows.length !== 1)).toEqual([]);
+  });
+
+  it("states each key's bound exactly as src/redis/bounds.ts does (size, and TTL or cleaner)", () => {
+    const rows = documentedRows();
+    const wrong = shapes.flatMap((s) => {
+      const row = rows.find((r) => s.pattern.test(r.key));
+      const want = boundText(keyBounds[s.name as keyof typeof keyBounds]);
+      return row && row.bound !== want ? [{ key: row.key, doc: row.bound, code: want }] : [];
+    });
+    expect(wrong).toEqual([]);
+    // Every key builder has a bound, and every bound a key builder.
+    expect(Object.keys(keyBounds).sort()).toEqual(Object.keys(keys).sort());
   });
 
   it('reads placeholders as arguments: a row with a literal where the builder takes one does not match', () => {

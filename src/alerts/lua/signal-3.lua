@@ -38,10 +38,18 @@ if h[1] ~= 'open' or (now - lastAt > tonumber(ARGV[2]) and not h[3]) then
   isNew = 1
 end
 
+-- Bounded (src/redis/bounds.ts): at most MAX_REASONS distinct reasons per incident; a signal with a
+-- further reason is still counted (count, lastFailAt) without a reason line of its own.
+local MAX_REASONS = 16
 local key = ARGV[6]
-local reasonN = redis.call('HINCRBY', inc, 'r:' .. key, 1)
-redis.call('HSET', inc, 'l:' .. key, ARGV[7], 'k:' .. key, kind)
-redis.call('HSET', inc, 'lastReason', key)
+local reasonN = 0
+local known = redis.call('HEXISTS', inc, 'r:' .. key) == 1
+if known or tonumber(redis.call('HGET', inc, 'reasons') or '0') < MAX_REASONS then
+  if not known then redis.call('HINCRBY', inc, 'reasons', 1) end
+  reasonN = redis.call('HINCRBY', inc, 'r:' .. key, 1)
+  redis.call('HSET', inc, 'l:' .. key, ARGV[7], 'k:' .. key, kind)
+  redis.call('HSET', inc, 'lastReason', key)
+end
 if kind == 'task' then
   local count = redis.call('HINCRBY', inc, 'count', 1)
   if ARGV[8] ~= '' and redis.call('HEXISTS', inc, 'first') == 0 then

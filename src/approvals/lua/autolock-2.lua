@@ -4,7 +4,7 @@
   Rollbacks of the bot's own changes are locked by the finish script instead.
 
   KEYS[1] service lock   KEYS[2] service audit stream
-  ARGV[1] reason   ARGV[2] now   ARGV[3] environment   ARGV[4] service alias   ARGV[5] TTL in ms ('' = none)
+  ARGV[1] reason   ARGV[2] now   ARGV[3] environment   ARGV[4] service alias   ARGV[5] TTL in ms (at most 30 days; '' = none)
   ARGV[6] what it is about (an ECS deployment id), for the audit entry
 
   Output (extra = the lock): OK (locked), ALREADY_LOCKED (a lock was there: kept as it is)

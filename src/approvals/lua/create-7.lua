@@ -11,7 +11,7 @@
 
   ARGV[1] id        ARGV[2] now        ARGV[3] initial state: pending | approved (no approval needed,
             or break-glass: the `breakGlass` field says why) | scheduled (no approval needed, `startAt` ahead)
-  ARGV[4] TTL of the request hash (ms)  ARGV[5] TTL of the invocation key (ms)
+  ARGV[4] TTL of the request hash and of the active pointer (ms)  ARGV[5] TTL of the invocation key (ms)
   ARGV[6] the id the caller saw in KEYS[2] ('' for none)
   ARGV[7] short summary for the audit entry
   ARGV[8..] field, value pairs of the request hash
@@ -58,7 +58,7 @@ for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'state', ARGV[3], 'createdAt', now, 'updatedAt', now, 'approvalCount', '0')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[4])
 redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[5])
 
 local h = hgetall(KEYS[1])

@@ -3,6 +3,7 @@
 
   KEYS[1] service lock   KEYS[2] service audit stream
   ARGV[1] user   ARGV[2] reason   ARGV[3] now   ARGV[4] environment   ARGV[5] service alias
+  ARGV[6] how long the lock may live (ms; a forgotten lock ends by itself)
 
   Output (extra = the lock hash):
     OK              locked
@@ -16,5 +17,6 @@ if lock.by then
   return answer('ALREADY_LOCKED', nil, redis.call('HGETALL', KEYS[1]))
 end
 redis.call('HSET', KEYS[1], 'by', user, 'reason', ARGV[2], 'since', now, 'kind', 'manual')
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
 audit(KEYS[2], 'locked', { environment = ARGV[4], service = ARGV[5], state = 'locked' }, user, ARGV[2], now)
 return answer('OK', nil, redis.call('HGETALL', KEYS[1]))

@@ -40,7 +40,10 @@ if lock.by and lock.request ~= h.id then detail = 'replaced a stale change lock 
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id)
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('SET', KEYS[3], h.id)
+-- The active pointer lives no longer than the request it points to (src/redis/bounds.ts).
+local reqTtl = redis.call('PTTL', KEYS[1])
+if reqTtl <= 0 then reqTtl = ARGV[2] end
+redis.call('SET', KEYS[3], h.id, 'PX', reqTtl)
 redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', now, 'updatedAt', now, 'attemptUntil', ARGV[5])
 h.state = 'running'
 audit(KEYS[4], 'started', h, 'bot', detail, now)

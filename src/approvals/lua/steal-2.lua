@@ -4,6 +4,7 @@
 
   KEYS[1] service lock   KEYS[2] service audit stream
   ARGV[1] user   ARGV[2] reason   ARGV[3] now   ARGV[4] environment   ARGV[5] service alias
+  ARGV[6] how long the lock may live (ms; a forgotten lock ends by itself)
 
   Output (extra = the new lock, plus the previous one as prev.by, prev.reason, prev.since, prev.kind):
     OK              locked by the user (taken over, or locked when there was no lock)
@@ -14,6 +15,7 @@ local lock = hgetall(KEYS[1])
 if lock.kind == 'change' then return answer('CHANGE_RUNNING', nil, redis.call('HGETALL', KEYS[1])) end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'by', user, 'reason', ARGV[2], 'since', now, 'kind', 'manual')
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
 local target = { environment = ARGV[4], service = ARGV[5], state = 'locked' }
 if lock.by then
   local detail = 'took over the lock of ' .. lock.by

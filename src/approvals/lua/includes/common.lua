@@ -8,8 +8,28 @@
     extra    a flat field/value list (e.g. the lock that refused), possibly empty
     audit    the audit entries written, each {streamId, {field, value, ...}} as XRANGE returns them
 ]]
+-- Bounds of the audit streams (src/redis/bounds.ts: AUDIT_MAXLEN, AUDIT_VALUE_MAX_BYTES, AUDIT_EXTRA_MAX_BYTES, AUDIT_TTL_SECONDS).
 local AUDIT_MAXLEN = 1000
+local AUDIT_VALUE_MAX_BYTES = 600
+local AUDIT_EXTRA_MAX_BYTES = 2048
+local AUDIT_TTL_MS = 400 * 86400000
 local WRITTEN = {}
+
+-- `s` cut to at most `n` bytes without leaving half a UTF-8 character at the end.
+local function cutUtf8(s, n)
+  if #s <= n then return s end
+  s = string.sub(s, 1, n)
+  local i = #s
+  -- back over continuation bytes (10xxxxxx) to the lead byte of the last character
+  while i > 0 and s:byte(i) >= 0x80 and s:byte(i) < 0xC0 do i = i - 1 end
+  if i > 0 and s:byte(i) >= 0xC0 then
+    local lead = s:byte(i)
+    local len = 2
+    if lead >= 0xF0 then len = 4 elseif lead >= 0xE0 then len = 3 end
+    if #s - i + 1 < len then s = string.sub(s, 1, i - 1) end
+  end
+  return s
+end
 
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
@@ -23,12 +43,13 @@ local function audit(stream, event, h, actor, detail, now, extra)
   local fields = {
     'at', now, 'event', event, 'id', h.id or '', 'verb', h.verb or '',
     'env', h.environment or '', 'service', h.service or '', 'actor', actor or '',
-    'state', h.state or '', 'detail', detail or '',
+    'state', h.state or '', 'detail', cutUtf8(detail or '', AUDIT_VALUE_MAX_BYTES),
   }
   if extra then
-    for i = 1, #extra do fields[#fields + 1] = extra[i] end
+    for i = 1, #extra do fields[#fields + 1] = cutUtf8(extra[i], AUDIT_EXTRA_MAX_BYTES) end
   end
   local sid = redis.call('XADD', stream, 'MAXLEN', '~', AUDIT_MAXLEN, '*', unpack(fields))
+  redis.call('PEXPIRE', stream, AUDIT_TTL_MS)
   WRITTEN[#WRITTEN + 1] = { sid, fields }
   return sid
 end

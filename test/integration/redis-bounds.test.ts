@@ -1,0 +1,412 @@
+/**
+ * Every Redis key stays within the bound src/redis/bounds.ts states (and docs/redis.md shows):
+ * the writers are driven with every input at its limit (the longest reason, summary, diff, gate
+ * notes, the most approvers, execution facts, incident reasons, log lines, a cost answer…) against
+ * the real redis-server of the jest setup, then every key in the database is matched to its key
+ * builder and measured: `MEMORY USAGE … SAMPLES 0` within its size bound (per member where the
+ * count follows the configuration), and a TTL within its lifetime bound, or, for the indexes that
+ * have no TTL, a cleaner shown removing its members (below).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyMute, attachToIncident, markDown, recordSignal } from '../../src/alerts/store';
+import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
+import {
+  finishExecution,
+  leaseOp,
+  pressExecution,
+  recordExecution,
+  runningRequests,
+  setStatusTs,
+  startExecution,
+} from '../../src/approvals/execution';
+import { remindRetro, startDueScheduled } from '../../src/approvals/gates';
+import { stealLock } from '../../src/approvals/gate-locks';
+import { freezeEnvironment, lockService } from '../../src/approvals/locks';
+import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { spendOnce } from '../../src/commands/cost-spend';
+import { renderDiff, type DiffEntry } from '../../src/deploy/diff';
+import { recordHealthyDigest } from '../../src/deploy/promotion';
+import { postOnce } from '../../src/deploy/tracker';
+import { admitCommand } from '../../src/edge/rate';
+import { claimJob } from '../../src/hooks/jobs';
+import {
+  AUDIT_EXTRA_MAX_BYTES,
+  AUDIT_MAXLEN,
+  AUDIT_TTL_SECONDS,
+  AUDIT_VALUE_MAX_BYTES,
+  keyBounds,
+  REQUEST_DETAILS_MAX_BYTES,
+  REQUEST_MAX_BYTES,
+  REQUEST_SUMMARY_MAX_BYTES,
+  type KeyBound,
+} from '../../src/redis/bounds';
+import { keys } from '../../src/redis/keys';
+import { tryLock } from '../../src/redis/locks';
+import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
+import { fixtureConfig } from '../helpers/config';
+import { allKeys, flushRedis, useWorkerDb } from '../helpers/redis';
+import { storeHarness, type StoreHarness } from './approvals-runtime';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const ROOT = join(__dirname, '../..');
+
+/** `n` characters of Korean text: 3 bytes each in UTF-8, the most bytes a character typed in Slack usually takes. */
+const ko = (n: number): string => '가나다라마바사'.repeat(Math.ceil(n / 7)).slice(0, n);
+
+type Name = keyof typeof keys;
+
+/** The key builder a key was made by (the same placeholder matching as the docs table test). */
+function builderOf(key: string): Name | undefined {
+  for (const [name, build] of Object.entries(keys) as Array<[Name, (...a: string[]) => string]>) {
+    const marks = Array.from({ length: build.length }, (_, i) => `§${i}§`);
+    const pattern = build(...marks)
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/§\d+§/g, '[^{}]+');
+    if (new RegExp(`^${pattern}$`).test(key)) return name;
+  }
+  return undefined;
+}
+
+interface Measured {
+  key: string;
+  name: Name;
+  type: string;
+  bytes: number;
+  members: number;
+  ttlMs: number;
+}
+
+async function measure(h: StoreHarness, key: string): Promise<Measured> {
+  const redis = h.rt.redis;
+  const name = builderOf(key);
+  if (!name) throw new Error(`key ${key} matches no builder in src/redis/keys.ts`);
+  const type = await redis.type(key);
+  const bytes = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+  const members =
+    type === 'zset'
+      ? await redis.zcard(key)
+      : type === 'hash'
+        ? await redis.hlen(key)
+        : type === 'set'
+          ? await redis.scard(key)
+          : type === 'stream'
+            ? await redis.xlen(key)
+            : 1;
+  // A per-service bound of a JSON string: its rows are the members.
+  const rows =
+    keyBounds[name].per === 'service' ? ((JSON.parse((await redis.get(key)) ?? '{}') as { rows?: unknown[] }).rows?.length ?? 1) : members;
+  return { key, name, type, bytes, members: rows, ttlMs: await redis.pttl(key) };
+}
+
+/** What is wrong with a key against its bound ('' when it is within it). */
+function violation(m: Measured, b: KeyBound): string {
+  const limit = b.per ? b.bytes * Math.max(1, m.members) : b.bytes;
+  if (m.bytes > limit) return `${m.bytes} B > ${limit} B`;
+  if (b.maxMembers !== undefined && m.members > b.maxMembers) return `${m.members} members > ${b.maxMembers}`;
+  if ('ttl' in b.lifetime) {
+    if (m.ttlMs <= 0) return `no TTL (PTTL ${m.ttlMs})`;
+    if (m.ttlMs > b.lifetime.ttl * 1000) return `TTL ${m.ttlMs} ms > ${b.lifetime.ttl} s`;
+  }
+  return '';
+}
+
+/** Written by code these tests do not drive; each line says why its bound holds. */
+const NOT_DRIVEN: Partial<Record<Name, string>> = {
+  imageMessage: 'src/images/announce.ts: fixed fields of one ECR event, EXPIRE in the same MULTI',
+  imageDigestTags: 'src/images/announce.ts: SADD of the tags matching the configured patterns, EXPIRE in the same MULTI',
+  imageEventSeen: 'src/images/announce.ts: SET … EX 7 days NX',
+  rejectForm: 'src/approvals/actions.ts: SET … EX 3600',
+  envStatus: 'src/surfaces/home.run.ts: SET … EX (a status row per configured service)',
+  imageTags: 'src/surfaces/deploy-modal.run.ts: SET … EX 600 of at most MAX_TAGS tag options',
+  costFlight: 'src/commands/cost-spend.ts: SET … PX; the Lua claim and store end it',
+};
+
+describe('Redis keys within their bounds (src/redis/bounds.ts), every input at its limit', () => {
+  let h: StoreHarness;
+  beforeAll(() => useWorkerDb());
+  beforeEach(async () => {
+    h = await storeHarness({
+      config: fixtureConfig((doc) => {
+        doc.environments.prod.approvals.deploy = 5;
+        doc.environments.prod.approvalTtl = '7d';
+      }),
+    });
+    h.slack.setUserGroup('SLEADS', ['ULEAD3', 'ULEAD4', 'ULEAD5']);
+    h.slack.setUserGroup('SDEVS', []);
+  });
+  afterEach(async () => {
+    await h.close();
+    await flushRedis();
+  });
+
+  /** A deploy request with every text at its limit. */
+  function longest(over: Partial<SubmitInput> = {}): SubmitInput {
+    // A task-definition diff of 300 changed values of 2 000 characters (a task definition may be 64 KiB).
+    const entries: DiffEntry[] = Array.from({ length: 300 }, (_, i) => ({
+      path: `containerDefinitions.web.command.${i}`,
+      before: 'x'.repeat(2000),
+      after: ko(2000),
+    }));
+    return {
+      verb: 'deploy',
+      environment: 'prod',
+      service: 'web',
+      plan: {
+        verb: 'deploy',
+        environment: 'prod',
+        alias: 'web',
+        region: 'eu-west-1',
+        cluster: 'prod',
+        serviceName: 'web-prod',
+        serviceArn: `arn:aws:ecs:eu-west-1:222222222222:service/prod/${'w'.repeat(255)}`,
+        currentTaskDefinition: `arn:aws:ecs:eu-west-1:222222222222:task-definition/${'w'.repeat(255)}:41`,
+        desiredCount: 40,
+        madeAt: h.clock.now(),
+        container: 'c'.repeat(255),
+        repository: 'r'.repeat(256),
+        tag: 't'.repeat(128),
+        digest: `sha256:${'a'.repeat(64)}`,
+        image: `222222222222.dkr.ecr.eu-west-1.amazonaws.com/${'r'.repeat(256)}@sha256:${'a'.repeat(64)}`,
+        previousImage: `222222222222.dkr.ecr.eu-west-1.amazonaws.com/${'r'.repeat(256)}:${'t'.repeat(128)}`,
+      },
+      summary: ko(12_000),
+      details: renderDiff(entries, 2000),
+      requester: 'UDEV1',
+      reason: ko(500),
+      channel: 'CPROD',
+      invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
+      gates: Array.from({ length: 12 }, () => ({ gate: 'promotion' as const, text: ko(1000) })),
+      ...over,
+    };
+  }
+
+  it('drives every writer at its limit; every key it leaves is within its size and lifetime bound', async () => {
+    const { rt, clock } = h;
+    const now = () => clock.now();
+
+    // A change request with every input at its limit, approved by 5 people, run, with its facts and thread progress.
+    const req = await submitRequest(rt, longest());
+    for (const u of ['ULEAD1', 'ULEAD2', 'ULEAD3', 'ULEAD4', 'ULEAD5']) await approveRequest(rt, req.id, u);
+    expect((await startExecution(rt, req.id)).ok).toBe(true);
+    await recordExecution(rt, req.id, {
+      deploymentId: `ecs-svc/${'9'.repeat(19)}`,
+      serviceDeploymentArn: `arn:aws:ecs:eu-west-1:222222222222:service-deployment/prod/${'w'.repeat(255)}/${'x'.repeat(22)}`,
+      targetTaskDefinition: `arn:aws:ecs:eu-west-1:222222222222:task-definition/${'w'.repeat(255)}:42`,
+      registering: now(),
+      updateAttempts: 5,
+      serviceUpdatedAt: now(),
+      startedAt: now(),
+    });
+    await recordExecution(rt, req.id, { abortedBy: 'ULEAD1', abortedAt: now(), abortMethod: 'stop-deployment' });
+    await setStatusTs(rt, req.id, '1700000000.000100');
+    await leaseOp(rt, req.id, 'acquire', 'bounds-token', 90_000, now() + 60_000);
+    await pressExecution(rt, req.id, 'ULEAD1', 'traffic-shifted', ko(500), 'shift.primary', { action: 'SHIFT', user: 'ULEAD1', at: now() });
+    const running = (await runningRequests(rt)).find((r) => r.id === req.id)!;
+    for (let i = 0; i < 12; i++) await postOnce(rt, running, `milestone-${i}`, { text: 'progress', blocks: [] });
+
+    // The longest reasons on a lock, a lock taken over, a freeze; the longest mute reason for 7 days.
+    await lockService(rt, 'prod', 'worker', 'ULEAD1', ko(200));
+    await stealLock(rt, 'prod', 'worker', 'ULEAD2', ko(200));
+    await freezeEnvironment(rt, 'staging', 'ULEAD1', ko(200));
+    expect(
+      (
+        await applyMute(
+          rt.redis,
+          { environment: 'prod', alias: 'web' },
+          { by: 'ULEAD1', reason: ko(300), now: now(), until: now() + 7 * DAY, maxMs: HOUR, approver: true },
+        )
+      ).status,
+    ).toBe('ok');
+
+    // An incident with more distinct reasons than it keeps, long ECS reasons and long log lines.
+    const svc = { environment: 'prod', alias: 'worker' };
+    let gen = 0;
+    for (let i = 0; i < 40; i++) {
+      const r = await recordSignal(rt.redis, svc, {
+        kind: 'task',
+        seenId: `task:${'t'.repeat(200)}${i}`,
+        reasonKey: `exit:${i}:${'k'.repeat(300)}`,
+        reasonLabel: ko(300),
+        facts: { stoppedReason: ko(5000), containers: Array.from({ length: 50 }, () => ({ reason: ko(2000) })) },
+        now: now(),
+        windowMs: HOUR,
+      });
+      if (r.status === 'ok') gen = r.gen;
+    }
+    expect(
+      await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
+    ).toBe(true);
+    await markDown(rt.redis, svc, now());
+
+    // The rest: the deployment mark (above), healthy records, a tick lock, a job claim, the command rate, cost, Home.
+    await recordHealthyDigest(rt, {
+      environment: 'prod',
+      alias: 'web',
+      requestId: req.id,
+      at: now(),
+      digest: `sha256:${'a'.repeat(64)}`,
+      tag: 't'.repeat(128),
+      image: `222222222222.dkr.ecr.eu-west-1.amazonaws.com/${'r'.repeat(256)}@sha256:${'a'.repeat(64)}`,
+      repository: 'r'.repeat(256),
+    });
+    expect(await tryLock(rt.redis, keys.tickLock('expiry'), 120_000)).toBeDefined();
+    expect(await claimJob(rt, `job-${'j'.repeat(100)}`)).toBe('claimed');
+    await admitCommand(rt, { id: 'cmd-bounds', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: now() }, 'read');
+    const bigAnswer = {
+      rows: Array.from({ length: 400 }, (_, i) => ({ service: `svc-${i}`, days: Array.from({ length: 31 }, () => 1234.56) })),
+    };
+    await spendOnce(rt, 'ULEAD1', 'b'.repeat(64), async () => bigAnswer); // too big to cache: answered, not kept
+    await spendOnce(rt, 'ULEAD1', 'c'.repeat(64), async () => ({ rows: bigAnswer.rows.slice(0, 100) }));
+    expect(await rt.redis.exists(keys.costCache('b'.repeat(64)))).toBe(0);
+    for (let i = 0; i < 30; i++) await onHomeOpened(rt, { tab: 'home', user: `UVIEWER${i}` });
+    await onChange({ what: 'request' }, rt);
+
+    const measured = await Promise.all((await allKeys(rt.redis)).map((k) => measure(h, k)));
+    const wrong = measured.flatMap((m) => {
+      const v = violation(m, keyBounds[m.name]);
+      return v ? [{ key: m.key, problem: v }] : [];
+    });
+    expect(wrong).toEqual([]);
+
+    // The request at its limit: the texts were shortened with a marker, and the whole hash is within REQUEST_MAX_BYTES.
+    const stored = await rt.redis.hgetall(keys.request('prod', 'web', req.id));
+    expect(Buffer.byteLength(stored.summary!, 'utf8')).toBeLessThanOrEqual(REQUEST_SUMMARY_MAX_BYTES);
+    expect(stored.summary).toMatch(/shortened: the summary was \d+ bytes/);
+    expect(Buffer.byteLength(stored.details!, 'utf8')).toBeLessThanOrEqual(REQUEST_DETAILS_MAX_BYTES);
+    expect(stored.details).toMatch(/\d+ more lines not kept/);
+    expect(stored.details).not.toContain('\uFFFD');
+    expect(JSON.parse(stored.gates!).at(-1).text).toMatch(/more gate notes not kept/);
+    const requestBytes = measured.find((m) => m.name === 'request' && m.key.endsWith(req.id))!.bytes;
+    expect(requestBytes).toBeLessThanOrEqual(REQUEST_MAX_BYTES);
+
+    // Every key builder is driven here, or named (with why its bound holds) in NOT_DRIVEN.
+    const seen = new Set(measured.map((m) => m.name));
+    const names = Object.keys(keys) as Name[];
+    expect(names.filter((n) => !seen.has(n) && !(n in NOT_DRIVEN) && !('cleaner' in keyBounds[n].lifetime))).toEqual([]);
+    expect(names.filter((n) => seen.has(n) && n in NOT_DRIVEN)).toEqual([]);
+
+    if (process.env.BOUNDS_REPORT) {
+      const rows = measured.map((m) => `${m.name}\t${m.type}\t${m.bytes}\t${m.members}\t${m.ttlMs}\t${m.key.slice(0, 60)}`);
+      // eslint-disable-next-line no-console -- opt-in measurement for the issue note
+      console.log(rows.sort().join('\n'));
+    }
+  });
+
+  it('an audit stream keeps about its newest 1 000 entries at the longest detail, expires after 400 days idle', async () => {
+    const { rt } = h;
+    for (let i = 0; i < 700; i++) {
+      await lockService(rt, 'prod', 'worker', 'ULEAD1', ko(200));
+      await stealLock(rt, 'prod', 'worker', 'ULEAD2', ko(200));
+      await rt.redis.del(keys.serviceLock('prod', 'worker'));
+    }
+    for (const key of [keys.serviceAudit('prod', 'worker'), keys.envRequestAudit('prod')]) {
+      const m = await measure(h, key);
+      expect(m.members).toBeGreaterThanOrEqual(AUDIT_MAXLEN);
+      // MAXLEN ~ trims whole stream nodes (100 entries by default).
+      expect(m.members).toBeLessThanOrEqual(AUDIT_MAXLEN + 100);
+      expect(violation(m, keyBounds[m.name])).toBe('');
+      expect(m.ttlMs).toBeGreaterThan((AUDIT_TTL_SECONDS - 60) * 1000);
+    }
+    // A detail longer than the cap is cut at a character boundary.
+    const [entry] = await rt.redis.xrevrange(keys.serviceAudit('prod', 'worker'), '+', '-', 'COUNT', 1);
+    const fields = entry![1];
+    const detail = fields[fields.indexOf('detail') + 1]!;
+    expect(Buffer.byteLength(detail, 'utf8')).toBeLessThanOrEqual(AUDIT_VALUE_MAX_BYTES);
+    expect(detail).not.toContain('\uFFFD');
+  });
+
+  it('the Lua scripts use the caps of src/redis/bounds.ts', () => {
+    const common = readFileSync(join(ROOT, 'src/approvals/lua/includes/common.lua'), 'utf8');
+    const num = (name: string): number => {
+      const m = new RegExp(`local ${name} = ([\\d *]+)`).exec(common);
+      if (!m) throw new Error(`common.lua has no ${name}`);
+      return m[1]!.split('*').reduce((a, b) => a * Number(b.trim()), 1);
+    };
+    expect(num('AUDIT_MAXLEN')).toBe(AUDIT_MAXLEN);
+    expect(num('AUDIT_VALUE_MAX_BYTES')).toBe(AUDIT_VALUE_MAX_BYTES);
+    expect(num('AUDIT_EXTRA_MAX_BYTES')).toBe(AUDIT_EXTRA_MAX_BYTES);
+    expect(num('AUDIT_TTL_MS')).toBe(AUDIT_TTL_SECONDS * 1000);
+  });
+
+  it('locks, freezes and the active pointer no longer live forever', async () => {
+    const { rt } = h;
+    await lockService(rt, 'prod', 'worker', 'ULEAD1', 'migration');
+    await freezeEnvironment(rt, 'staging', 'ULEAD1', 'release');
+    const req = await submitRequest(rt, longest({ gates: [] }));
+    for (const key of [keys.serviceLock('prod', 'worker'), keys.envFreeze('staging'), keys.activeRequest('prod', 'web')]) {
+      expect({ key, ttl: (await rt.redis.pttl(key)) > 0 }).toEqual({ key, ttl: true });
+    }
+    // The pointer lives as long as the request it points to.
+    const [a, r] = [await rt.redis.pttl(keys.activeRequest('prod', 'web')), await rt.redis.pttl(keys.request('prod', 'web', req.id))];
+    expect(Math.abs(a - r)).toBeLessThan(5_000);
+  });
+});
+
+describe('the indexes without a TTL: their cleaners remove what they hold', () => {
+  let h: StoreHarness;
+  beforeAll(() => useWorkerDb());
+  beforeEach(async () => {
+    h = await storeHarness();
+    h.slack.setUserGroup('SLEADS', []);
+    h.slack.setUserGroup('SDEVS', []);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const input = (over: Partial<SubmitInput> = {}): SubmitInput => ({
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    plan: { verb: 'deploy', image: 'img', tag: 'v1' },
+    summary: 'Deploy v1',
+    requester: 'UDEV1',
+    reason: 'r',
+    channel: 'CPROD',
+    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
+    ...over,
+  });
+  const empty = async (key: string) => expect({ key, n: await h.rt.redis.zcard(key) }).toEqual({ key, n: 0 });
+
+  it('pending: the expiry tick', async () => {
+    await submitRequest(h.rt, input());
+    expect(await h.rt.redis.zcard(keys.pendingByExpiry())).toBe(1);
+    h.clock.advance(2 * HOUR);
+    expect(await expireDue(h.rt)).toHaveLength(1);
+    await empty(keys.pendingByExpiry());
+  });
+
+  it('approved: the start-deadline tick; running: finish and runningRequests', async () => {
+    const a = await submitRequest(h.rt, input());
+    await approveRequest(h.rt, a.id, 'ULEAD1');
+    expect(await h.rt.redis.zcard(keys.approvedByStartBy())).toBe(1);
+    h.clock.advance(2 * HOUR);
+    expect(await lapseDue(h.rt)).toEqual([a.id]);
+    await empty(keys.approvedByStartBy());
+    const b = await submitRequest(h.rt, input());
+    await approveRequest(h.rt, b.id, 'ULEAD1');
+    expect((await startExecution(h.rt, b.id)).ok).toBe(true);
+    expect(await h.rt.redis.zcard(keys.runningIndex())).toBe(1);
+    await finishExecution(h.rt, b.id, 'succeeded', 'done');
+    await runningRequests(h.rt);
+    await empty(keys.runningIndex());
+  });
+
+  it('scheduled: the scheduler tick; retro: the reminder tick at the deadline', async () => {
+    const s = await submitRequest(h.rt, input({ startAt: h.clock.now() + HOUR }));
+    await approveRequest(h.rt, s.id, 'ULEAD1');
+    expect(await h.rt.redis.zcard(keys.scheduledIndex())).toBe(1);
+    h.clock.advance(HOUR);
+    expect(await startDueScheduled(h.rt)).toEqual([s.id]);
+    await empty(keys.scheduledIndex());
+    await startExecution(h.rt, s.id);
+    await finishExecution(h.rt, s.id, 'succeeded', 'done');
+    await submitRequest(h.rt, input({ breakGlass: 'outage' }));
+    expect(await h.rt.redis.zcard(keys.retroIndex())).toBe(1);
+    h.clock.advance(8 * DAY);
+    await remindRetro(h.rt);
+    await empty(keys.retroIndex());
+  });
+});
