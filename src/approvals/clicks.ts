@@ -184,7 +184,8 @@ export async function cancelRequest(rt: Runtime, id: string, user: string, reaso
   if (reply.code === 'NOT_CANCELLER' && (await rt.access.holds(ref.environment, user, 'approver'))) reply = await attempt(true);
   const req = reply.request;
   if (reply.code === 'OK' || reply.code === 'EXPIRED') await refreshMessage(rt, req);
-  if (reply.code === 'OK' && reply.extra.was === 'approved') await postInThread(rt, req, cancelledBeforeStartNotice(req!, user, rt.people.workspace));
+  if (reply.code === 'OK' && reply.extra.was === 'approved')
+    await postInThread(rt, req, cancelledBeforeStartNotice(req!, user, rt.people.workspace));
   return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
