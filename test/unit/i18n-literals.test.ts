@@ -41,13 +41,18 @@ const ALLOWED: Array<{ file: string; contains: string; why: string }> = [
   { file: 'config/load.ts', contains: 'slack.teamId is not set', why: 'a startup warning in the log for the operator' },
   { file: 'handlers/local-server.ts', contains: '', why: "`npm start`'s terminal output for the person running it" },
   { file: 'handlers/local-playground.ts', contains: '', why: 'the playground page (English demo) for the person running `npm start`' },
-  // Not done in this branch: src/alerts/ is being reworked by another helper in parallel (issue 12's alert messages);
-  // its sentences and aws/log-location's reasons (read only by alerts and the traffic gate) move to the catalog with that work.
-  ...['alerts/buttons.ts', 'alerts/logs.ts', 'alerts/logs-job.ts', 'alerts/messages.ts'].map((file) => ({
+  // Not done yet: the alert thread replies (alerts/messages.ts) and alerts/logs.ts's error text are still English
+  // (the alert itself, its buttons and the Logs answers are in the catalog); aws/log-location's reasons go with them.
+  ...['alerts/logs.ts', 'alerts/messages.ts'].map((file) => ({
     file,
     contains: '',
-    why: 'src/alerts/ belongs to the alerts rework in progress; moves to the catalog there',
+    why: 'alert thread replies and log errors not yet moved to the catalog',
   })),
+  {
+    file: 'charts/specs.ts',
+    contains: '',
+    why: 'chart labels are digits, units and a few Latin words: the embedded font has no Hangul (docs/charts.md); the caption next to the image is in the catalog',
+  },
   {
     file: 'aws/log-location.ts',
     contains: '',
