@@ -355,6 +355,8 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
     if (input.breakGlass !== undefined) pipe.zadd(keys.retroIndex(), firstReminderAt(rt, input.environment, now), id);
     // A stale pending request expired on the way: out of the pending index.
     if (t.extra.expired) pipe.zrem(keys.pendingByExpiry(), t.extra.expired);
+    // An approved request past its startBy lapsed on the way: out of the start-deadline index.
+    if (t.extra.lapsed) pipe.zrem(keys.approvedByStartBy(), t.extra.lapsed);
   };
   let reply: Transition | undefined;
   let write: () => Promise<unknown> = async () => undefined;
@@ -411,9 +413,10 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       throw refusal(result.code, ctxFor(rt, ref0, { user: input.requester }));
   }
 
-  // A stale pending request was expired on the way: clear its buttons too.
-  if (result.extra.expired) {
-    const old = await getRequest(rt.redis, result.extra.expired).catch(() => undefined);
+  // A stale pending request expired (or an approved one lapsed) on the way: clear its buttons too.
+  const stale = result.extra.expired ?? result.extra.lapsed;
+  if (stale) {
+    const old = await getRequest(rt.redis, stale).catch(() => undefined);
     await refreshMessage(rt, old);
   }
   const created = result.request;

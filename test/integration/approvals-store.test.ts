@@ -204,6 +204,24 @@ describe('approval store (real Redis)', () => {
       expect(oldMsg.text).toContain('expired');
     });
 
+    it('lapses an approved request that never started and is missing from the start-deadline index (its write was lost), then creates the new one', async () => {
+      const old = await submitRequest(h.rt, input());
+      expect((await approveRequest(h.rt, old.id, 'ULEAD1')).ok).toBe(true);
+      const approved = (await getRequest(h.rt.redis, old.id))!;
+      expect(approved.state).toBe('approved');
+      // The write after the script was lost: the tick that fails unstarted requests never sees it.
+      await h.rt.redis.zrem(keys.approvedByStartBy(), old.id);
+      // Before its start deadline it still holds the service…
+      await expect(refusalOf(submitRequest(h.rt, input({ requester: 'UDEV2' })))).resolves.toMatchObject({ code: 'CONFLICT' });
+      // …after it, the next request for the service lapses it on the way.
+      h.clock.set(Number(approved.startBy) + 1);
+      const fresh = await submitRequest(h.rt, input({ requester: 'UDEV2', invocationId: 'cmd-after-lapse' }));
+      expect(fresh.state).toBe('pending');
+      expect((await getRequest(h.rt.redis, old.id))!.state).toBe('failed');
+      const [lapsed] = await readAudit(h.rt.redis, 'prod', { service: 'web', limit: 3 }).then((a) => a.filter((e) => e.event === 'lapsed'));
+      expect(lapsed).toMatchObject({ requestId: old.id });
+    });
+
     it('answers STORE_UNAVAILABLE when Redis cannot be reached, and posts nothing', async () => {
       const down = await storeHarness({ redisUrl: 'redis://127.0.0.1:1', flush: false });
       try {

@@ -17,7 +17,8 @@
   ARGV[8..] field, value pairs of the request hash
 
   Output:
-    OK      created; extra = {'expired', <id>} when a stale pending request was expired on the way
+    OK      created; extra = {'expired', <id>} when a stale pending request was expired on the way,
+            {'lapsed', <id>} when an approved request past its startBy lapsed on the way
     EXISTS  this invocation already created a request; extra = {'id', <id>}
     FROZEN  the environment is frozen; extra = the freeze hash
     LOCKED  the service is locked by hand; extra = the lock hash
@@ -27,7 +28,8 @@
 
   The active pointer is what makes "one open request per service" atomic. A pointer to a request
   that is gone (TTL, flush) or already final is stale and is replaced; a pending request past its
-  expiry is expired here, so a lost expiry tick never blocks the service.
+  expiry is expired here, and an approved one past its startBy lapses here, so neither a lost tick
+  nor a lost index write blocks the service.
 ]]
 local now = ARGV[2]
 if redis.call('EXISTS', KEYS[7]) == 1 then return answer('FROZEN', nil, redis.call('HGETALL', KEYS[7])) end
@@ -47,6 +49,11 @@ if active ~= '' then
     if a.state == 'pending' and tonumber(now) >= tonumber(a.expiresAt) then
       expireRequest(KEYS[6], KEYS[2], KEYS[5], a, now)
       extra = { 'expired', a.id }
+    elseif a.state == 'approved' and a.startBy and tonumber(now) >= tonumber(a.startBy) then
+      -- Approved but never started by its deadline, and out of the start-deadline tick's index (the
+      -- write after its script was lost): it lapses here, so it never blocks the service.
+      lapseRequest(KEYS[6], KEYS[3], KEYS[2], KEYS[5], a, now, 'it did not start before its start deadline')
+      extra = { 'lapsed', a.id }
     elseif a.state == 'pending' or a.state == 'approved' or a.state == 'scheduled' or a.state == 'running' then
       return answer('BUSY', KEYS[6])
     end
