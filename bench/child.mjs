@@ -68,7 +68,9 @@ if (mode === 'init' || mode === 'handoff') {
   const { handler } = require(bundle);
   const initMs = since(t0);
   const { rss, heapUsed } = process.memoryUsage();
-  const first = await answer(handler, mode === 'init' ? 'help' : 'status web');
+  // One person per fresh process: 42 cold samples by one person within a minute would meet the
+  // per-person rate limit (limits.commandsPerUserPerMinute) and time refusals, not hand-offs.
+  const first = await answer(handler, mode === 'init' ? 'help' : 'status web', `UCOLD${process.pid}`);
   // Ours answers help inline and status with "Working on…"; anything else is an error reply.
   if (mode === 'handoff' && /could not|can't|cannot/i.test(first.body)) throw new Error(`the hand-off failed: ${first.body.slice(0, 300)}`);
   done({ initMs, firstMs: first.ms, rss, heapUsed });
