@@ -14,9 +14,7 @@
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- osls loads this file as CommonJS */
 
-const { readFileSync } = require('node:fs');
-const { resolve } = require('node:path');
-const { parse } = require('yaml');
+const { readChatopsFile } = require('./chatops-file.cjs');
 
 const P = '${AWS::Partition}';
 const A = '${AWS::AccountId}';
@@ -132,17 +130,9 @@ function scopedResources(doc, source = 'chatops.yml') {
   return out;
 }
 
-function load(file = process.env.CHATOPS_CONFIG || 'chatops.yml') {
-  const path = resolve(process.cwd(), file);
-  let text;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `serverless.yml reads the IAM resources from ${path}, which cannot be read (${err.code || err.message}). Create it from chatops.example.yml.`,
-    );
-  }
-  return scopedResources(parse(text), path);
+function load(file) {
+  const { doc, path } = readChatopsFile('the IAM resources', file);
+  return scopedResources(doc, path);
 }
 
 /** A list for a statement's Resource: each ARN as Fn::Sub (its pseudo parameters resolved by CloudFormation). */

@@ -12,9 +12,7 @@
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- osls loads this file as CommonJS */
 
-const { readFileSync } = require('node:fs');
-const { resolve } = require('node:path');
-const { parse } = require('yaml');
+const { readChatopsFile } = require('./chatops-file.cjs');
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 
@@ -33,17 +31,9 @@ function roleArnsOf(doc, source) {
   return arns;
 }
 
-function load(file = process.env.CHATOPS_CONFIG || 'chatops.yml') {
-  const path = resolve(process.cwd(), file);
-  let text;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `serverless.yml reads the roles to assume from ${path}, which cannot be read (${err.code || err.message}). Create it from chatops.example.yml.`,
-    );
-  }
-  return roleArnsOf(parse(text), path);
+function load(file) {
+  const { doc, path } = readChatopsFile('the roles to assume', file);
+  return roleArnsOf(doc, path);
 }
 
 module.exports = {

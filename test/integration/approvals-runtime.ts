@@ -11,6 +11,7 @@ import { flushRedis } from '../helpers/redis';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
 import { createRuntime } from '../../src/handlers/compose';
 import { FakeClock } from '../helpers/clock';
+import type { SubmitInput } from '../../src/approvals/workflow';
 
 export const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 
@@ -78,5 +79,27 @@ export async function storeHarness(
       }
       await slack.close();
     },
+  };
+}
+
+/** A deploy request as the slash command submits it (prod/web), with `over` on top. */
+export function submitInput(over: Partial<SubmitInput> = {}): SubmitInput {
+  return {
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    plan: {
+      verb: 'deploy',
+      image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'a'.repeat(64),
+      tag: 'v1.2.3',
+      currentTaskDefinition: 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:41',
+    },
+    summary: 'Deploy `v1.2.3` to *web*',
+    details: '- image: …:v1.2.2\n+ image: …@sha256:aaaa',
+    requester: 'UDEV1',
+    reason: 'hotfix for checkout',
+    channel: 'CPROD',
+    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
+    ...over,
   };
 }

@@ -6,9 +6,9 @@ import { BotError } from '../../src/errors';
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { flushRedis, useWorkerDb } from '../helpers/redis';
-import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
+import { storeHarness, submitInput, T0, type StoreHarness } from './approvals-runtime';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
-import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
@@ -20,26 +20,7 @@ beforeAll(() => {
 
 const HOUR = 3600_000;
 
-function input(over: Partial<SubmitInput> = {}): SubmitInput {
-  return {
-    verb: 'deploy',
-    environment: 'prod',
-    service: 'web',
-    plan: {
-      verb: 'deploy',
-      image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'a'.repeat(64),
-      tag: 'v1.2.3',
-      currentTaskDefinition: 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:41',
-    },
-    summary: 'Deploy `v1.2.3` to *web*',
-    details: '- image: …:v1.2.2\n+ image: …@sha256:aaaa',
-    requester: 'UDEV1',
-    reason: 'hotfix for checkout',
-    channel: 'CPROD',
-    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
-    ...over,
-  };
-}
+const input = submitInput;
 
 async function refusalOf(p: Promise<unknown>): Promise<BotError> {
   try {

@@ -8,9 +8,9 @@ import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, unfreezeEnvironment } from '../../src/approvals/locks';
 import { resyncFreezeCopies } from '../../src/approvals/freeze-copies';
 import { useWorkerDb } from '../helpers/redis';
-import { storeHarness, type StoreHarness } from './approvals-runtime';
+import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
 import { approveRequest, lapseDue } from '../../src/approvals/clicks';
-import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { startExecution } from '../../src/approvals/execution';
 import { readAudit } from '../../src/approvals/audit';
 import { BotError } from '../../src/errors';
@@ -19,24 +19,7 @@ beforeAll(() => {
   useWorkerDb();
 });
 
-function input(over: Partial<SubmitInput> = {}): SubmitInput {
-  return {
-    verb: 'deploy',
-    environment: 'prod',
-    service: 'web',
-    plan: {
-      verb: 'deploy',
-      image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'a'.repeat(64),
-      tag: 'v1.2.3',
-      currentTaskDefinition: 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:41',
-    },
-    summary: 'Deploy `v1.2.3` to *web*',
-    requester: 'UDEV1',
-    channel: 'CPROD',
-    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
-    ...over,
-  };
-}
+const input = submitInput;
 
 async function refusalText(p: Promise<unknown>): Promise<string> {
   try {

@@ -88,8 +88,15 @@ function stageProject(dir: string, dist: string): string {
   const project = path.join(dir, 'project');
   mkdirSync(path.join(project, 'dist'), { recursive: true });
   mkdirSync(path.join(project, 'scripts'), { recursive: true });
-  // serverless.yml reads the roles to assume and the IAM resources from chatops.yml (scripts/serverless-config.cjs, scripts/iam-resources.cjs).
-  for (const f of ['serverless.yml', 'package.json', 'scripts/serverless-config.cjs', 'scripts/iam-resources.cjs'])
+  // serverless.yml reads the roles to assume and the IAM resources from chatops.yml (scripts/serverless-config.cjs,
+  // scripts/iam-resources.cjs, both through scripts/chatops-file.cjs).
+  for (const f of [
+    'serverless.yml',
+    'package.json',
+    'scripts/serverless-config.cjs',
+    'scripts/iam-resources.cjs',
+    'scripts/chatops-file.cjs',
+  ])
     copyFileSync(path.join(ROOT, f), path.join(project, f));
   copyFileSync(path.join(ROOT, 'test/fixtures/chatops.topology.yml'), path.join(project, 'chatops.yml'));
   if (!existsSync(path.join(project, 'node_modules')))
