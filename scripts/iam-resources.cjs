@@ -47,7 +47,7 @@ const uniq = (xs) => [...new Set(xs)];
  *                       (its group is then the task definition's)
  *   logStreams          the same groups' log-stream:*                      GetLogEvents
  */
-function scopedResources(doc, source = 'chatops.yml') {
+function scopedResources(doc, source = 'chatops.yml', opts = {}) {
   const root = doc && typeof doc === 'object' ? doc : {};
   const envs = root.environments && typeof root.environments === 'object' ? root.environments : {};
   const services = root.services && typeof root.services === 'object' ? root.services : {};
@@ -56,10 +56,15 @@ function scopedResources(doc, source = 'chatops.yml') {
     throw new Error(`${source}: ${path} must be ${what} (got ${JSON.stringify(v)})`);
   };
 
-  /** Environments reached with the functions' own credentials. */
+  /**
+   * Environments reached with the functions' own credentials; or, with `opts.environment`, that one
+   * environment in the account of its `roleArn` (what its target-account role needs: target-role.cjs).
+   */
   const local = new Map();
+  const account = opts.environment ? accountOf(envs[opts.environment], opts.environment, bad) : { partition: P, id: A };
   for (const [name, env] of Object.entries(envs)) {
-    if (!env || typeof env !== 'object' || env.roleArn) continue;
+    if (!env || typeof env !== 'object') continue;
+    if (opts.environment ? name !== opts.environment : env.roleArn) continue;
     if (typeof env.region !== 'string' || !REGION.test(env.region)) bad(`environments.${name}.region`, 'an AWS region', env.region);
     if (typeof env.cluster !== 'string' || !NAME.test(env.cluster)) bad(`environments.${name}.cluster`, 'an ECS cluster name', env.cluster);
     const roles = env.taskRoles ?? [];
@@ -83,7 +88,7 @@ function scopedResources(doc, source = 'chatops.yml') {
     logGroups: [],
     logStreams: [],
   };
-  const ecs = (region, rest) => `arn:${P}:ecs:${region}:${A}:${rest}`;
+  const ecs = (region, rest) => `arn:${account.partition}:ecs:${region}:${account.id}:${rest}`;
   for (const env of local.values()) {
     out.clusters.push(ecs(env.region, `cluster/${env.cluster}`));
     out.tasks.push(ecs(env.region, `task/${env.cluster}/*`));
@@ -107,7 +112,7 @@ function scopedResources(doc, source = 'chatops.yml') {
       // The registry's account is the one in the image URI (a shared registry account is common), so
       // the repository is scoped by name and region; reading another account's repository also needs
       // that repository's own policy to allow it.
-      const arn = `arn:${P}:ecr:${env.region}:*:repository/${svc.repository}`;
+      const arn = `arn:${account.partition}:ecr:${env.region}:*:repository/${svc.repository}`;
       out.repositories.push(arn);
       if (announcedNames.includes(svc.repository)) out.announced.push(arn);
     }
@@ -116,7 +121,7 @@ function scopedResources(doc, source = 'chatops.yml') {
       bad(`services.${alias}.logGroup`, 'a log group name', svc.logGroup);
     else named.push({ region: env.region, group: svc.logGroup });
   }
-  const logs = (region, rest) => `arn:${P}:logs:${region}:${A}:log-group:${rest}`;
+  const logs = (region, rest) => `arn:${account.partition}:logs:${region}:${account.id}:log-group:${rest}`;
   for (const region of wholeRegion) {
     out.logGroups.push(logs(region, '*'));
     out.logStreams.push(logs(region, '*'));
@@ -128,6 +133,15 @@ function scopedResources(doc, source = 'chatops.yml') {
   }
   for (const k of Object.keys(out)) out[k] = uniq(out[k]);
   return out;
+}
+
+/** The partition and account of an environment's `roleArn` (its target account). */
+function accountOf(env, name, bad) {
+  if (!env || typeof env !== 'object') bad(`environments.${name}`, 'an environment of chatops.yml', env);
+  if (typeof env.roleArn !== 'string' || !ROLE_ARN.test(env.roleArn))
+    bad(`environments.${name}.roleArn`, 'the ARN of the role the bot assumes there', env.roleArn);
+  const [, partition, , , id] = env.roleArn.split(':');
+  return { partition, id };
 }
 
 function load(file) {

@@ -29,6 +29,20 @@ function accessFor(services: readonly ResolvedService[], ev: ImageEvent): Resolv
   return (services.find((s) => ev.account && s.env.accountId === ev.account) ?? services.find((s) => !s.env.accountId) ?? services[0])?.env;
 }
 
+/**
+ * A write to the digest's record that cannot outlive it: the record may expire between two of its
+ * writes (30 days after the last event), and a bare HSET would then recreate it without a TTL. Each
+ * write carries its EXPIRE in the same MULTI. Returns the write's own reply.
+ */
+async function keptWrite(rt: Runtime, key: string, write: (m: ReturnType<Runtime['redis']['multi']>) => unknown): Promise<unknown> {
+  const m = rt.redis.multi();
+  write(m);
+  const replies = await m.expire(key, KEEP_SECONDS).exec();
+  const [err, reply] = replies?.[0] ?? [];
+  if (err) throw err;
+  return reply;
+}
+
 async function readState(rt: Runtime, repository: string, digest: string): Promise<{ state: ImageState; ts?: string; channel?: string }> {
   const [h, tags] = await Promise.all([
     rt.redis.hgetall(keys.imageMessage(repository, digest)),
@@ -97,7 +111,7 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
       const img = await findImageByDigest(rt.aws.ecr(ev.region ?? env?.region ?? services[0]!.env.region, env), ev.repository, ev.digest);
       const fields: string[] = ['size', String(img?.imageSizeInBytes ?? '')];
       if (img?.imagePushedAt) fields.push('pushedAt', String(img.imagePushedAt.getTime()));
-      await rt.redis.hset(key, ...fields);
+      await keptWrite(rt, key, (m) => m.hset(key, ...fields));
     } catch (err) {
       log.warn('image details unavailable; announcing without size', { repository: ev.repository, err });
     }
@@ -110,9 +124,9 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     await rt.slack.update(current.channel ?? channel, current.ts, imageMessage(current.state, services, locale));
     return;
   }
-  if ((await rt.redis.hsetnx(key, 'posting', ev.id)) !== 1) return; // another delivery is posting; it re-reads after
+  if ((await keptWrite(rt, key, (m) => m.hsetnx(key, 'posting', ev.id))) !== 1) return; // another delivery is posting; it re-reads after
   const posted = await rt.slack.post(channel, imageMessage(current.state, services, locale));
-  await rt.redis.hset(key, 'ts', posted.ts, 'channel', posted.channel);
+  await keptWrite(rt, key, (m) => m.hset(key, 'ts', posted.ts, 'channel', posted.channel));
   const after = await readState(rt, ev.repository, ev.digest);
   if (JSON.stringify(after.state) !== JSON.stringify(current.state))
     await rt.slack.update(posted.channel, posted.ts, imageMessage(after.state, services, locale));

@@ -10,6 +10,7 @@ import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/cl
 import push from '../fixtures/events/aws-doc/ecr-image-push.json';
 import scan from '../fixtures/events/aws-doc/ecr-image-scan.json';
 import inspector from '../fixtures/events/aws-doc/inspector2-scan.json';
+import { keys } from '../../src/redis/keys';
 import { configFile } from '../helpers/config';
 import { ACCOUNT, DIGEST, REGION, REGISTRY } from '../helpers/aws-fixtures';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
@@ -93,6 +94,22 @@ describe('ECR events → one message per digest', () => {
     await h.e2e.event(pushOf('v1.2.3'));
     const [msg] = announcements();
     expect(textOf(msg)).toContain('10 critical, 9 medium');
+  });
+
+  it('a record that expires while ECR is asked is not recreated without a TTL (every later write carries its EXPIRE)', async () => {
+    const redis = h.e2e.rt.redis;
+    const record = keys.imageMessage('shop/web', DIGEST);
+    // The record's 30 days run out while the size is being looked up: the write after it must not
+    // leave a key that never expires (it would outlive every bound in docs/redis.md).
+    h.ecrMock.on(DescribeImagesCommand).callsFake(async () => {
+      await redis.del(record);
+      return { imageDetails: [] };
+    });
+    await h.e2e.event(pushOf('v1.2.3'));
+    expect(await redis.exists(record)).toBe(1);
+    const ttl = await redis.ttl(record);
+    expect(ttl).toBeGreaterThan(29 * 86_400);
+    expect(await redis.ttl(keys.imageDigestTags('shop/web', DIGEST))).toBeGreaterThan(29 * 86_400);
   });
 
   it('Deploy to staging runs /ecs deploy in staging as the clicker: the same plan, run at once (no approval there)', async () => {

@@ -17,6 +17,8 @@
  * of the target role's trust policy, every call made with a session of it is checked against the
  * target role's policy, and every grant of that policy is used by some staging flow, both ways too.
  */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { AwsFault } from '../../src/loopback/aws/fault';
 import { authorizationsFor } from '../../src/loopback/aws/iam';
 import type { AwsCall } from '../../src/loopback/aws/server';
@@ -29,9 +31,14 @@ import {
   targetUsesOf,
   unusedGrants,
   usesOf,
+  type TargetUse,
   type Use,
 } from '../helpers/topology/coverage';
 import { seedWorld } from '../helpers/topology/seed';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS script `npm run target-role` runs
+const { targetRoleParameters } = require('../../scripts/target-role.cjs') as {
+  targetRoleParameters(doc: unknown, environment: string): Record<string, string>;
+};
 import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 import { pngSize } from '../helpers/png';
 
@@ -570,6 +577,30 @@ describe('IAM coverage', () => {
   });
 
   it('(b) for the staging role: every action its policy allows, on every resource, is used by some staging flow', () => {
-    expect(targetUnusedGrants(t, targetUsesOf(t))).toEqual([]);
+    const scoped = new Set(
+      Object.values(targetRoleParameters(parseYaml(readFileSync(TOPOLOGY_CONFIG, 'utf8')), 'staging')).flatMap((v) => v.split(',')),
+    );
+    expect(targetUnusedGrants(t, targetUsesOf(t), scoped)).toEqual([]);
+  });
+
+  it('(c) for the staging role, deployed with what `npm run target-role -- staging` prints: a call outside staging is refused', () => {
+    // The sessions of the role, asking for what chatops.yml does not list for staging (same account).
+    const session = (action: string, resource: string): TargetUse => ({ fn: 'worker', call: action, auth: { action, resource } });
+    const ecs = (rest: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:${rest}`;
+    const attacks = [
+      session('ecs:UpdateService', ecs('service/prod/web-prod')),
+      session('ecs:UpdateService', ecs('service/staging/payments-staging')),
+      session('ecs:DescribeServices', ecs('service/payments/api')),
+      session('ecs:DescribeClusters', ecs('cluster/prod')),
+      session('ecs:DescribeTasks', ecs('task/prod/t1')),
+      session('ecs:StopServiceDeployment', ecs('service-deployment/prod/web-prod/x1')),
+      session('ecs:DescribeServiceRevisions', ecs('service-revision/payments/api/1')),
+      session('ecr:DescribeImages', `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/payments/api`),
+      session('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/admin`),
+    ];
+    expect(targetDisallowed(t, attacks)).toHaveLength(attacks.length);
+    // ListTasks on "*" is held to staging's cluster by its condition.
+    const listTasks = t.targetRole.statements.find((s) => [s.Action].flat().includes('ecs:ListTasks'))!;
+    expect(listTasks.Condition).toEqual({ ArnEquals: { 'ecs:cluster': [ecs('cluster/staging')] } });
   });
 });

@@ -144,15 +144,19 @@ export function targetDisallowed(t: Topology, uses: readonly TargetUse[]): strin
     .map((u) => `${u.fn ?? '?'} (as the target role): ${u.auth.action} on ${u.auth.resource} (${u.call})`);
 }
 
-/** Every action × resource pattern the target role allows that no session used. */
-export function targetUnusedGrants(t: Topology, uses: readonly TargetUse[]): string[] {
+/**
+ * Every action × resource pattern the target role allows that no session used. A resource of
+ * `scoped` (what chatops.yml lists: one service among several) counts as used when the action was
+ * used on any resource of its statement, as for the functions' own roles (unusedGrants).
+ */
+export function targetUnusedGrants(t: Topology, uses: readonly TargetUse[], scoped: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   for (const s of t.targetRole.statements) {
     if (s.Effect !== 'Allow') continue;
     const resources = s.Resource === undefined ? [] : Array.isArray(s.Resource) ? s.Resource : [s.Resource];
     for (const action of statementActions(s)) {
       for (const resource of resources) {
-        const g = { ...s, Action: action, Resource: resource };
+        const g = { ...s, Action: action, Resource: scoped.has(resource) ? resources : resource };
         if (!uses.some((u) => statementMatches(g, u.auth))) out.push(`target role: ${s.Sid ?? '(no Sid)'} ${action} on ${resource}`);
       }
     }

@@ -135,17 +135,21 @@ export interface TopologyOptions {
 }
 
 /**
- * The parameters the target role of test/fixtures/chatops.topology.yml (staging's roleArn) is deployed
- * with: trusting this stack's worker, events and scheduled roles, the ExternalId staging names, and
- * passing staging's task roles. The role lives in the same account (the loopback has one).
+ * The parameters the target role of the packaged chatops.yml (staging's roleArn in
+ * test/fixtures/chatops.topology.yml) is deployed with, as docs/deployment.md says to: what
+ * `npm run target-role -- <environment>` prints (its cluster, services, deployments, revisions,
+ * repositories, log groups, task roles and ExternalId), plus this stack's worker, events and scheduled
+ * roles to trust. The role lives in the same account (the loopback has one).
  */
-function targetRoleParameters(functions: Record<FunctionKey, FunctionDef>): Record<string, string> {
+function targetRoleParameters(functions: Record<FunctionKey, FunctionDef>, config: string): Record<string, string> {
+  const doc = parseYaml(readFileSync(config, 'utf8')) as { environments?: Record<string, { roleArn?: string }> };
+  const behindRole = Object.entries(doc.environments ?? {}).filter(([, env]) => env?.roleArn);
+  if (behindRole.length > 1) throw new Error(`${config}: the topology deploys one target role; ${behindRole.length} environments name one`);
   return {
     BotWorkerRoleArn: functions.worker.roleArn,
     BotEventsRoleArn: functions.events.roleArn,
     BotScheduledRoleArn: functions.scheduled.roleArn,
-    ExternalId: 'ecs-chatops-staging',
-    TaskRoleArns: `arn:aws:iam::${ACCOUNT}:role/web-task,arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
+    ...(behindRole[0] ? scopedTargetRole(doc, behindRole[0][0], config) : {}),
   };
 }
 
@@ -158,6 +162,11 @@ function packagedUnderDist(fn: string): string[] {
     .filter((p) => p.startsWith('dist/') && !/[*?[\]{}!]/.test(p) && !/\.js(\.map)?$/.test(p))
     .map((p) => p.slice('dist/'.length));
 }
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS script `npm run target-role` runs
+const { targetRoleParameters: scopedTargetRole } = require('../../../scripts/target-role.cjs') as {
+  targetRoleParameters(doc: unknown, environment: string, source?: string): Record<string, string>;
+};
 
 const shortName = (name: string): FunctionKey => name.replace(`${STACK_NAME}-`, '') as FunctionKey;
 
@@ -215,7 +224,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   // The secrets, as SecureString parameters under the stack's own key: the functions read them at cold start.
   for (const [name, value] of Object.entries(secretParameters(redisUrl))) world.ssm.put(name, value, { keyId: SECRETS_KEY });
   const slack = await startSlackServer();
-  const targetRole = deployTargetRole({ account: ACCOUNT, region: REGION, parameters: targetRoleParameters(functions) });
+  const config = opts.config ?? TOPOLOGY_CONFIG;
+  const targetRole = deployTargetRole({ account: ACCOUNT, region: REGION, parameters: targetRoleParameters(functions, config) });
   const aws = await startAwsEndpoint({
     credentials: (id) => keys.get(id)?.secret ?? world.sts.session(id)?.secretAccessKey,
     authorize(call) {
@@ -300,7 +310,6 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   });
   aws.handle('lambda', 'Invoke', lambda.invokeHandler());
 
-  const config = opts.config ?? TOPOLOGY_CONFIG;
   for (const [k, def] of Object.entries(functions) as Array<[FunctionKey, FunctionDef]>) {
     // The artifact as osls packages it: dist/<fn>.js and its map, and chatops.yml at the root.
     const root = path.join(taskRoots, k);
