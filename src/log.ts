@@ -43,7 +43,8 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"]*):[^\s/@"]+@/gi;
 export function scrubLogLine(line: string): string {
   let out = line;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[secret]');
-  return out.replace(URL_PASSWORD, '$1:[secret]@');
+  // Every line pays this: the pattern can only match where a URL scheme is.
+  return out.includes('://') ? out.replace(URL_PASSWORD, '$1:[secret]@') : out;
 }
 
 function serializeError(value: unknown): unknown {
@@ -53,21 +54,44 @@ function serializeError(value: unknown): unknown {
   return value;
 }
 
-export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info'): Logger {
-  const min = order[level] ?? order.info;
-  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (order[lvl] < min) return;
-    const entry: Record<string, unknown> = { level: lvl, time: new Date().toISOString(), msg, ...base };
-    if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = serializeError(v);
+/**
+ * A logger is an object with its fields, its methods on the prototype: `child()` runs for every
+ * request (each command's logger names its invocation), so it allocates one object, not a set of
+ * closures (the bundles keep function names, which costs a property definition per closure).
+ */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly base: Record<string, unknown>,
+    private readonly level: LogLevel,
+    private readonly min: number,
+  ) {}
+
+  private write(lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+    if (order[lvl] < this.min) return;
+    const entry: Record<string, unknown> = { level: lvl, time: new Date().toISOString(), msg, ...this.base };
+    if (fields) for (const k in fields) if (Object.hasOwn(fields, k)) entry[k] = serializeError(fields[k]);
     sink(scrubLogLine(JSON.stringify(entry)));
-  };
-  return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    child: (fields) => createLogger({ ...base, ...fields }, level),
-  };
+  }
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.write('debug', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.write('info', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.write('warn', msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.write('error', msg, fields);
+  }
+  child(fields: Record<string, unknown>): Logger {
+    return new JsonLogger({ ...this.base, ...fields }, this.level, this.min);
+  }
+}
+
+export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info'): Logger {
+  return new JsonLogger(base, level, order[level] ?? order.info);
 }
 
 export const log = createLogger({ app: 'ecs-chatops' });

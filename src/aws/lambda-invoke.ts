@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { isIP } from 'node:net';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -88,6 +89,12 @@ function agentFor(url: URL): HttpsAgent | HttpAgent {
   return (httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: 50 }));
 }
 
+/** The TLS server name (SNI) of an endpoint: its host name, none for an IP address (as node:https works it out per request). */
+function serverName(url: URL): string {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) ? '' : host;
+}
+
 export interface Answer {
   statusCode: number;
   headers: IncomingMessage['headers'];
@@ -112,6 +119,8 @@ export function send(
       path: signed.path,
       headers: signed.headers,
       agent: agentFor(url),
+      // What the agent would work out from the Host header on every request (no SNI for an IP address).
+      servername: serverName(url),
     });
     const fail = (err: Error) => {
       clearTimeout(requestTimer);
@@ -142,7 +151,8 @@ export function send(
         resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
       });
     });
-    req.end(signed.body as Buffer);
+    // A string body (both callers) is written with the request head in one write.
+    req.end(signed.body as string | Buffer);
   });
 }
 
@@ -184,9 +194,11 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
       });
       const base = endpoint.pathname.replace(/\/$/, '');
       // The payload's SHA-256 once, by node:crypto: the signer takes it from x-amz-content-sha256
-      // instead of converting and hashing the payload itself on every attempt.
-      const body = Buffer.from(payload, 'utf8');
-      const payloadHash = createHash('sha256').update(body).digest('hex');
+      // instead of converting and hashing the payload itself on every attempt. The body stays a
+      // string: node:http then sends the request head and the body in one write (one TLS record)
+      // instead of a writev of two.
+      const body = payload;
+      const payloadHash = createHash('sha256').update(body, 'utf8').digest('hex');
       for (let attempt = 1; ; attempt++) {
         // A new signature per attempt: its date must be current.
         const signed = (await signer.sign({
@@ -199,7 +211,7 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
           headers: {
             host: endpoint.host,
             'content-type': 'application/octet-stream',
-            'content-length': String(body.length),
+            'content-length': String(Buffer.byteLength(body, 'utf8')),
             'x-amz-invocation-type': 'Event',
             'x-amz-content-sha256': payloadHash,
           },

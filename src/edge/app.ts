@@ -20,6 +20,9 @@ export function createApp(rt: Runtime, receiver: Receiver): App {
     }),
     clientOptions: slackClientOptions(process.env, rt.mode === 'lambda' ? 'withinAck' : 'patient'),
     logLevel: process.env.LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.WARN,
+    // No listener reads context.conversation: without the store, Bolt skips a global middleware
+    // that looks the channel up (and rejects with a new Error when it is not there) on every request.
+    convoStore: false,
   });
 
   // Before any listener: requests from another workspace or Enterprise org go no further.

@@ -92,12 +92,25 @@ const JOB_MAX_SKEW_MS = 5 * 60_000;
 
 /** The job as signed: keys sorted at every level, the `auth` field left out. */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  // Runs for every hand-off inside the ack: plain loops, no intermediate arrays of entries.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonical(value[i]);
+    return out + ']';
+  }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([k, v]) => v !== undefined && k !== 'auth')
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    const obj = value as Record<string, unknown>;
+    // The default sort compares UTF-16 code units, as `<` does.
+    const names = Object.keys(obj).sort();
+    let out = '{';
+    let first = true;
+    for (const k of names) {
+      const v = obj[k];
+      if (v === undefined || k === 'auth') continue;
+      out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonical(v);
+      first = false;
+    }
+    return out + '}';
   }
   return JSON.stringify(value) ?? 'null';
 }

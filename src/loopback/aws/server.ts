@@ -280,9 +280,12 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
   };
 
   function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
-    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    res.writeHead(status, { 'x-amzn-RequestId': randomUUID(), 'Content-Length': String(buf.length), ...headers });
-    res.end(buf);
+    const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+    res.writeHead(status, { 'x-amzn-RequestId': randomUUID(), 'Content-Length': String(length), ...headers });
+    // A string body goes out with the head in one write; an empty one is not written at all.
+    if (length === 0) res.end();
+    else if (typeof body === 'string') res.end(body, 'utf8');
+    else res.end(body);
   }
 
   function sendFault(res: ServerResponse, protocol: AwsProtocol, fault: AwsFault, call?: AwsCall): void {
@@ -336,7 +339,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     if (out.ExecutedVersion) headers['X-Amz-Executed-Version'] = out.ExecutedVersion;
     if (out.LogResult) headers['X-Amz-Log-Result'] = out.LogResult;
     call.status = out.StatusCode;
-    const payload = out.Payload === undefined ? Buffer.alloc(0) : typeof out.Payload === 'string' ? out.Payload : Buffer.from(out.Payload);
+    const payload = out.Payload === undefined ? '' : typeof out.Payload === 'string' ? out.Payload : Buffer.from(out.Payload);
     send(res, out.StatusCode, payload, headers);
   }
 

@@ -129,11 +129,24 @@ export function expectedSignature(req: SignedRequest, auth: SigV4Authorization, 
     scope,
     createHash('sha256').update(canonicalRequest(req, auth.signedHeaders), 'utf8').digest('hex'),
   ].join('\n');
-  const kDate = hmac(`AWS4${secretAccessKey}`, auth.date);
-  const kRegion = hmac(kDate, auth.region);
-  const kService = hmac(kRegion, auth.service);
-  const kSigning = hmac(kService, 'aws4_request');
-  return hmac(kSigning, stringToSign).toString('hex');
+  return hmac(signingKey(secretAccessKey, auth.date, auth.region, auth.service), stringToSign).toString('hex');
+}
+
+/** Derived signing keys by secret, date, region and service (AWS and the SDK's signer cache them the same way: they change once a day). */
+const signingKeys = new Map<string, Buffer>();
+
+function signingKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
+  const id = `${secretAccessKey}\n${date}\n${region}\n${service}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    const kDate = hmac(`AWS4${secretAccessKey}`, date);
+    const kRegion = hmac(kDate, region);
+    const kService = hmac(kRegion, service);
+    key = hmac(kService, 'aws4_request');
+    if (signingKeys.size >= 50) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 /** True when `auth.signature` is the signature of `req` with `secretAccessKey`. */
