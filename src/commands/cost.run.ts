@@ -34,8 +34,10 @@ import {
   CE_SERVICE,
   costPeriods,
   bothPeriods,
+  compactResults,
   dailyAmounts,
   environmentDailyRequest,
+  expandResults,
   forecastRequest,
   isoDay,
   isServiceGroup,
@@ -45,6 +47,7 @@ import {
   sum,
   tagBreakdown,
   totalsByKey,
+  type CompactResults,
   type CostPeriods,
   type CostScope,
   type DateRange,
@@ -56,6 +59,8 @@ import { estimateService, type Estimate } from './render/cost-estimate';
 
 type CostAndUsage = { ResultsByTime: ResultByTime[]; truncated: boolean };
 type Forecast = { amount: number };
+/** One month of the environment's daily results as cached (compact: see compactResults). */
+type CompactMonth = { results: CompactResults; truncated: boolean };
 
 /** The SHA-256 naming one exact Cost Explorer request (its cache entry and its flight). */
 function requestHash(operation: string, input: unknown): string {
@@ -123,7 +128,7 @@ async function environmentDaily(
   for (const [i, slice] of slices.entries()) {
     const input = environmentDailyRequest(scope, slice);
     const hash = requestHash('GetCostAndUsage', input);
-    const f = await spendOnce<CostAndUsage>(rt, src.user, hash, async () => {
+    const f = await spendOnce<CompactMonth>(rt, src.user, hash, async () => {
       const older = slices.slice(i);
       const res = await getCostAndUsage(
         rt.aws.costExplorer(access),
@@ -135,14 +140,14 @@ async function environmentDaily(
         older.slice(1).map((o) => {
           const h = requestHash('GetCostAndUsage', environmentDailyRequest(scope, o));
           src.storedHere.add(h);
-          return cacheAnswer<CostAndUsage>(rt, h, { ResultsByTime: resultsIn(all, o), truncated: res.truncated }, fetchedAt);
+          return cacheAnswer<CompactMonth>(rt, h, { results: compactResults(resultsIn(all, o)), truncated: res.truncated }, fetchedAt);
         }),
       );
-      return { ResultsByTime: resultsIn(all, slice), truncated: res.truncated };
+      return { results: compactResults(resultsIn(all, slice)), truncated: res.truncated };
     });
     src.add(f, hash);
     if (f.data.truncated) src.truncated = true;
-    out.push(...f.data.ResultsByTime);
+    out.push(...expandResults(f.data.results));
   }
   return out;
 }

@@ -7,9 +7,11 @@ import { bar, barChart, change, costMessage, money, type CostView } from '../../
 import {
   bothPeriods,
   byUsageTypeRequest,
+  compactResults,
   costPeriods,
   dailyAmounts,
   environmentDailyRequest,
+  expandResults,
   forecastRequest,
   isServiceGroup,
   monthSlices,
@@ -18,6 +20,7 @@ import {
   stableJson,
   tagBreakdown,
 } from '../../src/commands/render/cost-plan';
+import { COST_CACHE_MAX_BYTES } from '../../src/redis/bounds';
 import { hourlyTaskPrice } from '../../src/aws/fargate-pricing';
 import { parseConfig } from '../../src/config/load';
 import { dailyResults, expectWithinSlackLimits, NOW, serviceWith, taskDefinitionWith, REGISTRY } from '../helpers/aws-fixtures';
@@ -174,6 +177,53 @@ describe('sums', () => {
     expect(dailyAmounts(results, range, isServiceGroup('web-prod')).map((d) => d.amount)).toEqual([10, 11, 0]);
     expect(dailyAmounts(results, range, isServiceGroup('api')).map((d) => d.amount)).toEqual([0, 1, 0]);
     expect(resultsIn(results, { start: '2025-05-02', end: '2025-05-03' }).map((r) => r.TimePeriod!.Start)).toEqual(['2025-05-02']);
+  });
+});
+
+describe('compactResults', () => {
+  const ECS = 'Amazon Elastic Container Service';
+  const ECR = 'Amazon EC2 Container Registry (ECR)';
+  /** A month of an environment with `n` tagged services, as Cost Explorer answers it. */
+  const month = (n: number): ResultByTime[] =>
+    Array.from({ length: 31 }, (_, d) => {
+      const day = `2025-05-${String(d + 1).padStart(2, '0')}`;
+      const next = d === 30 ? '2025-06-01' : `2025-05-${String(d + 2).padStart(2, '0')}`;
+      const amount = (x: number) => ({ UnblendedCost: { Amount: x.toFixed(10), Unit: 'USD' } });
+      return {
+        TimePeriod: { Start: day, End: next },
+        Estimated: d > 28,
+        Total: {},
+        Groups: [
+          ...Array.from({ length: n }, (_, i) => ({
+            Keys: [ECS, `aws:ecs:serviceName$service-number-${i}-prod`],
+            Metrics: amount(1.2345678901 * (i + 1)),
+          })),
+          { Keys: [ECS, 'aws:ecs:serviceName$'], Metrics: amount(0.5) },
+          { Keys: [ECR, 'aws:ecs:serviceName$'], Metrics: amount(2) },
+        ],
+      };
+    });
+  it('reads back to the same sums, per day, per service and per AWS service', () => {
+    const raw = month(3);
+    const back = expandResults(JSON.parse(JSON.stringify(compactResults(raw))));
+    const range = { start: '2025-05-01', end: '2025-06-01' };
+    const cents = (xs: Array<{ amount: number }>) => xs.map((x) => x.amount.toFixed(4));
+    expect(cents(dailyAmounts(back, range))).toEqual(cents(dailyAmounts(raw, range)));
+    const services = (t: ReturnType<typeof tagBreakdown>) => [...t.byService].map(([k, v]) => [k, v.toFixed(4)]);
+    expect(services(tagBreakdown(back, range))).toEqual(services(tagBreakdown(raw, range)));
+    expect(tagBreakdown(back, range).untagged).toBeCloseTo(tagBreakdown(raw, range).untagged, 6);
+    expect(back.map((r) => r.Estimated)).toEqual(raw.map((r) => r.Estimated));
+    expect(back[0]!.Groups![0]!.Keys).toEqual([ECS, 'aws:ecs:serviceName$service-number-0-prod']);
+    // A result without groups keeps its total.
+    const totals = dailyResults('2025-05-01', [3, 4]);
+    expect(dailyAmounts(expandResults(compactResults(totals)), { start: '2025-05-01', end: '2025-05-03' }).map((d) => d.amount)).toEqual([
+      3, 4,
+    ]);
+  });
+  it('a month of an environment with 50 services fits the cache; as Cost Explorer answers it, it would not', () => {
+    const raw = month(50);
+    expect(Buffer.byteLength(JSON.stringify(raw))).toBeGreaterThan(COST_CACHE_MAX_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(compactResults(raw)))).toBeLessThan(COST_CACHE_MAX_BYTES * 0.6);
   });
 });
 

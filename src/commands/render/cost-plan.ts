@@ -373,3 +373,49 @@ export function tagBreakdown(results: readonly ResultByTime[], r: DateRange): Ta
 export function isServiceGroup(serviceName: string): (keys: readonly string[]) => boolean {
   return (keys) => keys[0] === CE_SERVICE.ecs && tagValue(keys[1], TAG_SERVICE) === serviceName;
 }
+
+/**
+ * Daily grouped results as they are cached: each group key string once, each group a row of key
+ * indexes and its amount (to a millionth of a dollar). A month of an environment with 50 services
+ * fits the cache this way (src/redis/bounds.ts COST_CACHE_MAX_BYTES), where Cost Explorer's own
+ * JSON of it would not (test/unit/cost-render.test.ts).
+ */
+export interface CompactResults {
+  keys: string[];
+  /** [start, end, estimated (1/0), total without groups, [[key index…, amount]…]] */
+  days: Array<[string, string, number, number, number[][]]>;
+}
+
+const micro = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+export function compactResults(results: readonly ResultByTime[]): CompactResults {
+  const keys: string[] = [];
+  const index = new Map<string, number>();
+  const id = (k: string): number => {
+    let i = index.get(k);
+    if (i === undefined) {
+      i = keys.push(k) - 1;
+      index.set(k, i);
+    }
+    return i;
+  };
+  const days = results.map((res): CompactResults['days'][number] => [
+    res.TimePeriod?.Start ?? '',
+    res.TimePeriod?.End ?? '',
+    res.Estimated ? 1 : 0,
+    res.Groups?.length ? 0 : micro(amountOf(res.Total)),
+    (res.Groups ?? []).map((g) => [...(g.Keys ?? []).map(id), micro(amountOf(g.Metrics))]),
+  ]);
+  return { keys, days };
+}
+
+/** compactResults, read back (amounts in the metric this module asks for). */
+export function expandResults(c: CompactResults): ResultByTime[] {
+  const money = (n: number) => ({ [METRIC]: { Amount: String(n), Unit: 'USD' } });
+  return c.days.map(([start, end, estimated, total, groups]) => ({
+    TimePeriod: { Start: start, End: end },
+    Estimated: estimated === 1,
+    Total: groups.length ? {} : money(total),
+    Groups: groups.map((row) => ({ Keys: row.slice(0, -1).map((i) => c.keys[i] ?? ''), Metrics: money(row.at(-1) ?? 0) })),
+  }));
+}
