@@ -102,7 +102,11 @@ export async function transit(
 /**
  * `transit` with the write after the script left to the caller (`write()`, once; it never throws):
  * submitRequest sends it together with the script that stores the request message's ts, so a
- * single node answers both in one round trip.
+ * single node answers both in one round trip. On a Redis Cluster the two go to two nodes at once:
+ * creating is two steps in time but three round trips counted (the ts is only known once the
+ * message is posted, after the script's checks). Fewer would need the message posted before the
+ * checks (a refused request would notify its approvers), its ts kept outside the request hash,
+ * or the indexes and the environment's audit copies in each service's slot.
  */
 export async function transitThenWrite(
   rt: Runtime,

@@ -172,6 +172,22 @@ export async function spendOnce<T>(rt: Runtime, user: string, hash: string, fetc
   }
 }
 
+/**
+ * Cache an answer that came with another request's (a month asked together with a newer one):
+ * the next lookup of `hash` finds it. Outside any flight; a caller already asking it stores its
+ * own answer after this one. Never throws: without it the next lookup only asks again.
+ */
+export async function cacheAnswer<T>(rt: Runtime, hash: string, data: T, fetchedAt: number): Promise<void> {
+  const value = JSON.stringify({ fetchedAt, data });
+  if (Buffer.byteLength(value) > COST_CACHE_MAX_BYTES) {
+    rt.log.warn('cost answer too big to cache', { key: keys.costCache(hash), max: COST_CACHE_MAX_BYTES });
+    return;
+  }
+  await rt.redis.set(keys.costCache(hash), value, 'EX', COST_CACHE_TTL_SECONDS).catch((err: unknown) => {
+    rt.log.warn('cost cache not written', { err });
+  });
+}
+
 function readCached<T>(hit: string): Fetched<T> | undefined {
   try {
     const v = JSON.parse(hit) as { fetchedAt: number; data: T };

@@ -2,12 +2,16 @@
  * The worker part of `/ecs cost`. Every Cost Explorer request costs $0.01 and the data only
  * refreshes a few times a day, so each exact request is cached in Redis for hours (keyed by the
  * SHA-256 of the request) together with when it was fetched; the answer says how old it is.
+ * An environment's daily cost is one request grouped by AWS service and the service tag, kept
+ * per calendar month (environmentDaily): it answers the environment (total, ECS / ECR split, per
+ * service) and each of its services, for every period. Forecasts are asked as they are (one per
+ * environment or service scope): they cannot be grouped, and are never derived here.
  * A Redis outage only costs money: the answer still comes, straight from Cost Explorer.
  */
 import { createHash } from 'node:crypto';
 import type { GetCostAndUsageRequest, GetCostForecastRequest, ResultByTime } from '@aws-sdk/client-cost-explorer';
 import { keys } from '../redis/keys';
-import { spendOnce, type Fetched } from './cost-spend';
+import { cacheAnswer, spendOnce, type Fetched } from './cost-spend';
 import { getCostAndUsage, getCostForecast } from '../aws/cost-explorer';
 import { isUnavailableApi } from '../aws/errors';
 import { describeServices } from '../aws/ecs';
@@ -26,21 +30,27 @@ import { attachChart, chartText, type Chart } from './chart.run';
 import type { Locale } from '../i18n/locale';
 import {
   anyEstimated,
-  byAwsServiceRequest,
-  byServiceTagRequest,
   byUsageTypeRequest,
   CE_SERVICE,
   costPeriods,
+  bothPeriods,
+  compactResults,
   dailyAmounts,
+  environmentDailyRequest,
+  expandResults,
   forecastRequest,
   isoDay,
   isServiceGroup,
+  monthSlices,
+  resultsIn,
   stableJson,
   sum,
   tagBreakdown,
   totalsByKey,
+  type CompactResults,
   type CostPeriods,
   type CostScope,
+  type DateRange,
 } from './render/cost-plan';
 import { describeDistinctTaskDefinitions } from './status.run';
 import type { Parsed } from './types';
@@ -49,6 +59,8 @@ import { estimateService, type Estimate } from './render/cost-estimate';
 
 type CostAndUsage = { ResultsByTime: ResultByTime[]; truncated: boolean };
 type Forecast = { amount: number };
+/** One month of the environment's daily results as cached (compact: see compactResults). */
+type CompactMonth = { results: CompactResults; truncated: boolean };
 
 /** The SHA-256 naming one exact Cost Explorer request (its cache entry and its flight). */
 function requestHash(operation: string, input: unknown): string {
@@ -69,10 +81,12 @@ function cached<T>(rt: Runtime, src: Sources, operation: string, input: unknown,
 class Sources {
   private readonly fetched: Array<Fetched<unknown>> = [];
   truncated = false;
+  /** Requests whose answers this answer cached itself (months asked together): not "cached" when read back. */
+  readonly storedHere = new Set<string>();
   /** Who asked: the calls this answer makes count against their hourly budget. */
   constructor(readonly user: string) {}
-  add<T>(f: Fetched<T>): Fetched<T> {
-    this.fetched.push(f);
+  add<T>(f: Fetched<T>, hash?: string): Fetched<T> {
+    this.fetched.push(hash && f.cached && this.storedHere.has(hash) ? { ...f, cached: false } : f);
     return f;
   }
   get dataAsOf(): number | undefined {
@@ -92,6 +106,50 @@ function costAndUsage(rt: Runtime, src: Sources, access: AwsAccess, input: GetCo
     if (f.data.truncated) src.truncated = true;
     return f.data;
   });
+}
+
+/**
+ * The environment's daily results (environmentDailyRequest) over `range`, one cache entry per
+ * calendar month: the months are looked up newest first, and the first one missing is asked
+ * together with every older month the range needs (one request), each kept as its own entry. So
+ * the environment and each of its services, and every period, share what was asked once, and a
+ * month already asked is not asked again when the current month is.
+ */
+async function environmentDaily(
+  rt: Runtime,
+  src: Sources,
+  access: AwsAccess,
+  scope: CostScope,
+  range: DateRange,
+  now: number,
+): Promise<ResultByTime[]> {
+  const slices = monthSlices(range, now);
+  const out: ResultByTime[] = [];
+  for (const [i, slice] of slices.entries()) {
+    const input = environmentDailyRequest(scope, slice);
+    const hash = requestHash('GetCostAndUsage', input);
+    const f = await spendOnce<CompactMonth>(rt, src.user, hash, async () => {
+      const older = slices.slice(i);
+      const res = await getCostAndUsage(
+        rt.aws.costExplorer(access),
+        environmentDailyRequest(scope, { start: older.at(-1)!.start, end: slice.end }),
+      );
+      const all = res.ResultsByTime ?? [];
+      const fetchedAt = rt.now();
+      await Promise.all(
+        older.slice(1).map((o) => {
+          const h = requestHash('GetCostAndUsage', environmentDailyRequest(scope, o));
+          src.storedHere.add(h);
+          return cacheAnswer<CompactMonth>(rt, h, { results: compactResults(resultsIn(all, o)), truncated: res.truncated }, fetchedAt);
+        }),
+      );
+      return { results: compactResults(resultsIn(all, slice)), truncated: res.truncated };
+    });
+    src.add(f, hash);
+    if (f.data.truncated) src.truncated = true;
+    out.push(...expandResults(f.data.results));
+  }
+  return out;
 }
 
 /** Month end = actual cost before today + the forecast from today; a forecast failure is a line, not an error. */
@@ -172,11 +230,11 @@ async function environmentCost(
   const env = rt.config.environments[envName]!;
   const access = envAccess(rt.config, envName);
   const scope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
-  const q1 = await costAndUsage(rt, src, access, byAwsServiceRequest(scope, p));
-  const daily = dailyAmounts(q1.ResultsByTime, p.current);
+  const results = await environmentDaily(rt, src, access, scope, bothPeriods(p), now);
+  const daily = dailyAmounts(results, p.current);
   const total = sum(daily);
-  const previous = { total: sum(dailyAmounts(q1.ResultsByTime, p.previous)), label: p.previousLabel };
-  const split = [...totalsByKey(q1.ResultsByTime, p.current, (k) => k[0])].map(([k, amount]) => ({
+  const previous = { total: sum(dailyAmounts(results, p.previous)), label: p.previousLabel };
+  const split = [...totalsByKey(results, p.current, (k) => k[0])].map(([k, amount]) => ({
     label: AWS_SERVICE_LABEL[k] ?? k,
     amount,
   }));
@@ -192,8 +250,7 @@ async function environmentCost(
       rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
     };
   } else {
-    const q2 = await costAndUsage(rt, src, access, byServiceTagRequest(scope, p));
-    const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
+    const tags = tagBreakdown(results, p.current);
     if (tags.hasData) {
       const names = new Set(configured.map((s) => s.service));
       const rows = configured.map((s) => ({ label: s.alias, amount: tags.byService.get(s.service) ?? 0, detail: code(s.service) }));
@@ -221,7 +278,7 @@ async function environmentCost(
     split,
     forecast,
     breakdown,
-    estimated: anyEstimated(q1.ResultsByTime, p.current),
+    estimated: anyEstimated(results, p.current),
     dataAsOf: src.dataAsOf,
     cached: src.cached,
     truncated: src.truncated,
@@ -244,9 +301,9 @@ async function serviceCost(
   const envScope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
   const scope: CostScope = { ...envScope, serviceName: svc.service };
   const scopeLabel = `${svc.alias} (${svc.environment})`;
-  // The same request as the environment's per-service breakdown: one cache entry serves both.
-  const q2 = await costAndUsage(rt, src, access, byServiceTagRequest(envScope, p));
-  const tags = tagBreakdown(q2.ResultsByTime, p.current, env.cluster);
+  // The environment's own requests: the same cache entries serve the environment and each service.
+  const results = await environmentDaily(rt, src, access, envScope, bothPeriods(p), now);
+  const tags = tagBreakdown(results, p.current);
   if (!tags.hasData) {
     const rows = await estimates(rt, [svc], p, locale);
     return {
@@ -266,10 +323,10 @@ async function serviceCost(
       now,
     };
   }
-  const mine = isServiceGroup(env.cluster, svc.service);
-  const daily = dailyAmounts(q2.ResultsByTime, p.current, mine);
+  const mine = isServiceGroup(svc.service);
+  const daily = dailyAmounts(results, p.current, mine);
   const total = sum(daily);
-  const previous = { total: sum(dailyAmounts(q2.ResultsByTime, p.previous, mine)), label: p.previousLabel };
+  const previous = { total: sum(dailyAmounts(results, p.previous, mine)), label: p.previousLabel };
   const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
   let breakdown: Breakdown | undefined;
   if (a.by === 'usage-type') {
@@ -289,7 +346,7 @@ async function serviceCost(
     today: p.period === 'mtd' ? isoDay(now) : undefined,
     forecast,
     breakdown,
-    estimated: anyEstimated(q2.ResultsByTime, p.current),
+    estimated: anyEstimated(results, p.current),
     dataAsOf: src.dataAsOf,
     cached: src.cached,
     truncated: src.truncated,

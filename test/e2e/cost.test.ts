@@ -2,7 +2,8 @@
  * `/ecs cost` end to end through the Lambda handlers: Cost Explorer stubbed with the documented
  * response shapes (DAILY ResultsByTime, groups keyed "aws:ecs:serviceName$web-prod", forecast
  * Total), ECS for the estimate, real Redis for the cache. Counts Cost Explorer requests, which
- * cost $0.01 each.
+ * cost $0.01 each: one daily request per environment (by AWS service and service tag) serves the
+ * environment and each of its services, kept per calendar month.
  */
 import {
   CostExplorerClient,
@@ -19,7 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import { DAY, HOUR, NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
-import { byAwsServiceRequest, costPeriods } from '../../src/commands/render/cost-plan';
+import { environmentDailyRequest } from '../../src/commands/render/cost-plan';
 import { costCacheKey } from '../../src/commands/cost.run';
 import { pngSize } from '../helpers/png';
 
@@ -50,8 +51,9 @@ const money = (n: number) => ({ UnblendedCost: { Amount: n.toFixed(10), Unit: 'U
 
 /**
  * A Cost Explorer that answers like the real one for this account: April costs $30/day of ECS,
- * May $40/day, ECR $2/day; with tags, web-prod is 3/4 of ECS and worker-prod the rest (or, when
- * `tagged` is false, everything is in the empty "aws:ecs:serviceName$" group).
+ * May $40/day, ECR $2/day; with tags, web-prod is 3/4 of ECS, worker-prod 1/5 and the rest
+ * untagged (or, when `tagged` is false, all ECS is in the empty "aws:ecs:serviceName$" group);
+ * ECR is never tagged by ECS.
  */
 function stubCostExplorer(opts: { tagged: boolean } = { tagged: true }): void {
   ceMock.on(GetCostAndUsageCommand).callsFake((input: GetCostAndUsageRequest) => {
@@ -79,19 +81,15 @@ function stubCostExplorer(opts: { tagged: boolean } = { tagged: true }): void {
       const period = { Start: d, End: new Date(Date.parse(d) + DAY).toISOString().slice(0, 10) };
       const groupBy = input.GroupBy ?? [];
       let groups;
-      if (groupBy[0]?.Key === 'SERVICE') {
-        groups = [
-          { Keys: [ECS], Metrics: money(ecsPerDay(d)) },
-          { Keys: [ECR], Metrics: money(2) },
-        ];
-      } else if (groupBy[0]?.Type === 'TAG') {
-        groups = opts.tagged
+      if (groupBy[0]?.Key === 'SERVICE' && groupBy[1]?.Key === 'aws:ecs:serviceName') {
+        const ecs = opts.tagged
           ? [
-              { Keys: ['aws:ecs:clusterName$prod', 'aws:ecs:serviceName$web-prod'], Metrics: money(ecsPerDay(d) * 0.75) },
-              { Keys: ['aws:ecs:clusterName$prod', 'aws:ecs:serviceName$worker-prod'], Metrics: money(ecsPerDay(d) * 0.2) },
-              { Keys: ['aws:ecs:clusterName$', 'aws:ecs:serviceName$'], Metrics: money(ecsPerDay(d) * 0.05) },
+              { Keys: [ECS, 'aws:ecs:serviceName$web-prod'], Metrics: money(ecsPerDay(d) * 0.75) },
+              { Keys: [ECS, 'aws:ecs:serviceName$worker-prod'], Metrics: money(ecsPerDay(d) * 0.2) },
+              { Keys: [ECS, 'aws:ecs:serviceName$'], Metrics: money(ecsPerDay(d) * 0.05) },
             ]
-          : [{ Keys: ['aws:ecs:clusterName$', 'aws:ecs:serviceName$'], Metrics: money(ecsPerDay(d)) }];
+          : [{ Keys: [ECS, 'aws:ecs:serviceName$'], Metrics: money(ecsPerDay(d)) }];
+        groups = [...ecs, { Keys: [ECR, 'aws:ecs:serviceName$'], Metrics: money(2) }];
       } else {
         throw new Error(`unexpected GroupBy ${JSON.stringify(groupBy)}`);
       }
@@ -126,9 +124,10 @@ describe('/ecs cost through the Lambda handlers', () => {
     expect(ceMock.calls()).toHaveLength(0);
     await e2e.drain();
 
-    // Exact requests: both periods in one DAILY request, end exclusive, scoped to the environment.
+    // Exact requests: both months in one DAILY request, end exclusive, scoped to the environment,
+    // by AWS service and service tag: the total, the ECS / ECR split and the per-service rows.
     const cu = ceMock.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input);
-    expect(cu).toHaveLength(2);
+    expect(cu).toHaveLength(1);
     expect(cu[0]).toEqual({
       TimePeriod: { Start: '2025-04-01', End: '2025-05-18' },
       Granularity: 'DAILY',
@@ -138,14 +137,19 @@ describe('/ecs cost through the Lambda handlers', () => {
           { Dimensions: { Key: 'SERVICE', Values: [ECS, ECR] } },
           { Dimensions: { Key: 'REGION', Values: ['eu-west-1'] } },
           { Dimensions: { Key: 'LINKED_ACCOUNT', Values: ['222222222222'] } },
+          {
+            Or: [
+              { Tags: { Key: 'aws:ecs:clusterName', Values: ['prod'] } },
+              { Tags: { Key: 'aws:ecs:clusterName', MatchOptions: ['ABSENT'] } },
+            ],
+          },
         ],
       },
-      GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+      GroupBy: [
+        { Type: 'DIMENSION', Key: 'SERVICE' },
+        { Type: 'TAG', Key: 'aws:ecs:serviceName' },
+      ],
     });
-    expect(cu[1]!.GroupBy).toEqual([
-      { Type: 'TAG', Key: 'aws:ecs:clusterName' },
-      { Type: 'TAG', Key: 'aws:ecs:serviceName' },
-    ]);
     const fc = ceMock.commandCalls(GetCostForecastCommand).map((c) => c.args[0].input);
     expect(fc).toHaveLength(1);
     expect(fc[0]).toMatchObject({
@@ -193,11 +197,44 @@ describe('/ecs cost through the Lambda handlers', () => {
     clock = NOW + 2 * HOUR;
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
-    expect(ceMock.calls()).toHaveLength(3);
+    expect(ceMock.calls()).toHaveLength(2);
     const again = lastAnswer(e2e);
     expect(again).toContain('*$714.00* month to date');
     expect(again).toContain('Cost Explorer data as of 2h ago (cached; Cost Explorer refreshes a few times a day)');
     expect(ecsMock.calls()).toHaveLength(0);
+  });
+
+  it('one environment request serves its services and the other periods: only what is missing is asked, month by month', async () => {
+    stubCostExplorer();
+    await e2e.slash('cost prod', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).not.toContain('(cached;');
+    expect(ceMock.commandCalls(GetCostAndUsageCommand)).toHaveLength(1);
+
+    // A service: its figures come from the environment's months; only its own forecast is asked.
+    await e2e.slash('cost web', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('*$510.00* month to date (May 1–17)');
+    expect(lastAnswer(e2e)).toContain('(cached;');
+    expect(ceMock.commandCalls(GetCostAndUsageCommand)).toHaveLength(1);
+    const fc = ceMock.commandCalls(GetCostForecastCommand).map((c) => c.args[0].input);
+    expect(fc).toHaveLength(2);
+    expect(fc[1]!.Filter!.And).toContainEqual({ Tags: { Key: 'aws:ecs:serviceName', Values: ['web-prod'] } });
+
+    // Another period in the same months: nothing asked.
+    await e2e.slash('cost worker --period 7d', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toContain('*$56.00* the last 7 days');
+    expect(ceMock.calls()).toHaveLength(3);
+
+    // Last month against the month before: April is kept, only March is asked.
+    await e2e.slash('cost prod --period last-month', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const cu = ceMock.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input);
+    expect(cu).toHaveLength(2);
+    expect(cu[1]!.TimePeriod).toEqual({ Start: '2025-03-01', End: '2025-04-01' });
+    // April: 30 days × $32.
+    expect(lastAnswer(e2e)).toContain('*$960.00* April 2025');
   });
 
   it('a private answer gets its chart in a direct message; an upload Slack refuses costs one line, never the answer', async () => {
@@ -262,7 +299,8 @@ describe('/ecs cost through the Lambda handlers', () => {
     await e2e.drain();
     const cu = ceMock.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input);
     expect(cu).toHaveLength(1);
-    expect(cu[0]!.TimePeriod).toEqual({ Start: '2025-05-03', End: '2025-05-17' });
+    // This month so far (the environment's request: it serves both weeks, and mtd after it).
+    expect(cu[0]!.TimePeriod).toEqual({ Start: '2025-05-01', End: '2025-05-18' });
     expect(ceMock.commandCalls(GetCostForecastCommand)).toHaveLength(0);
     const text = lastAnswer(e2e);
     // 7 × $30 for web-prod; the week before 7 × $30 too
@@ -300,7 +338,7 @@ describe('/ecs cost through the Lambda handlers', () => {
     for (let i = 0; i < 20; i++) await e2e.slash('cost prod', { channel_id: 'CPROD', user_id: `UDEV${i}`, trigger_id: `t-${i}` });
     expect(e2e.pending).toHaveLength(20);
     await e2e.drainConcurrently();
-    expect(ceMock.commandCalls(GetCostAndUsageCommand).length - answerCu).toBe(2);
+    expect(ceMock.commandCalls(GetCostAndUsageCommand).length - answerCu).toBe(1);
     expect(ceMock.commandCalls(GetCostForecastCommand)).toHaveLength(1);
     const answers = e2e.slack.responses().map((r) => JSON.stringify(r.blocks ?? []));
     expect(answers.filter((a) => a.includes('*$714.00* month to date'))).toHaveLength(20);
@@ -310,31 +348,42 @@ describe('/ecs cost through the Lambda handlers', () => {
     await e2e.close();
     e2e = await setupE2E({
       now: () => clock,
-      configPath: configFile((doc) => (doc.limits = { costCallsPerUserPerHour: 3, costCallsPerHour: 100 })),
+      configPath: configFile((doc) => (doc.limits = { costCallsPerUserPerHour: 2, costCallsPerHour: 100 })),
     });
     stubCostExplorer();
     await e2e.slash('cost prod', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await e2e.drain();
-    expect(ceMock.calls()).toHaveLength(3);
+    expect(ceMock.calls()).toHaveLength(2);
+    // The last 7 days are in the month already asked: answered, budget or not.
     await e2e.slash('cost prod --period 7d', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await e2e.drain();
-    expect(ceMock.calls()).toHaveLength(3);
+    expect(lastAnswer(e2e)).toContain('*$294.00* the last 7 days');
+    expect(ceMock.calls()).toHaveLength(2);
+    // Last month's comparison needs March, not asked yet: refused.
+    await e2e.slash('cost prod --period last-month', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await e2e.drain();
+    expect(ceMock.calls()).toHaveLength(2);
     const refused = lastAnswer(e2e);
-    expect(refused).toContain('You have used this hour’s Cost Explorer budget:* 3 of 3 calls (each costs $0.01)');
+    expect(refused).toContain('You have used this hour’s Cost Explorer budget:* 2 of 2 calls (each costs $0.01)');
     expect(refused).toContain('limits.costCallsPerUserPerHour');
     // The same question as before comes from the cache, budget or not.
     await e2e.slash('cost prod', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await e2e.drain();
     expect(lastAnswer(e2e)).toContain('*$714.00* month to date');
-    expect(ceMock.calls()).toHaveLength(3);
+    expect(ceMock.calls()).toHaveLength(2);
   });
 
   it('still answers when the cache cannot be read, straight from Cost Explorer', async () => {
     stubCostExplorer();
-    const p = costPeriods('mtd', NOW);
-    // A value of the wrong type under the cache key makes GET fail like an unreadable store.
+    // A value of the wrong type under the cache key (this month's) makes GET fail like an unreadable store.
     await e2e.rt.redis.hset(
-      costCacheKey('GetCostAndUsage', byAwsServiceRequest({ region: 'eu-west-1', accountId: '222222222222', cluster: 'prod' }, p)),
+      costCacheKey(
+        'GetCostAndUsage',
+        environmentDailyRequest(
+          { region: 'eu-west-1', accountId: '222222222222', cluster: 'prod' },
+          { start: '2025-05-01', end: '2025-05-18' },
+        ),
+      ),
       { x: '1' },
     );
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
@@ -391,7 +440,7 @@ describe('/ecs cost through the Lambda handlers', () => {
     await e2e.slash('cost prod', { channel_id: 'CPROD' });
     await e2e.drain();
     expect(lastAnswer(e2e)).toContain('*$714.00* month to date');
-    expect(ceMock.commandCalls(GetCostAndUsageCommand)).toHaveLength(2);
+    expect(ceMock.commandCalls(GetCostAndUsageCommand)).toHaveLength(1);
   });
 
   it('says when the forecast is unavailable but still answers', async () => {

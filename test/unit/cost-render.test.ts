@@ -5,16 +5,22 @@ import { cost } from '../../src/commands/cost';
 import { parseArgs } from '../../src/commands/grammar';
 import { bar, barChart, change, costMessage, money, type CostView } from '../../src/commands/render/cost';
 import {
-  byAwsServiceRequest,
-  byServiceTagRequest,
+  bothPeriods,
   byUsageTypeRequest,
+  compactResults,
   costPeriods,
   dailyAmounts,
+  environmentDailyRequest,
+  expandResults,
   forecastRequest,
+  isServiceGroup,
+  monthSlices,
   rangeLabel,
+  resultsIn,
   stableJson,
   tagBreakdown,
 } from '../../src/commands/render/cost-plan';
+import { COST_CACHE_MAX_BYTES } from '../../src/redis/bounds';
 import { hourlyTaskPrice } from '../../src/aws/fargate-pricing';
 import { parseConfig } from '../../src/config/load';
 import { dailyResults, expectWithinSlackLimits, NOW, serviceWith, taskDefinitionWith, REGISTRY } from '../helpers/aws-fixtures';
@@ -78,16 +84,32 @@ describe('requests', () => {
   const p = costPeriods('mtd', NOW);
   it('are exactly what Cost Explorer is asked (snapshot)', () => {
     expect({
-      byAwsService: byAwsServiceRequest(scope, p),
-      byServiceTag: byServiceTagRequest(scope, p),
+      environmentDaily: environmentDailyRequest(scope, { start: '2025-04-01', end: '2025-05-18' }),
+      forecastEnv: forecastRequest(scope, p),
       byUsageTypeEnv: byUsageTypeRequest(scope, p),
       byUsageTypeService: byUsageTypeRequest({ ...scope, serviceName: 'web-prod' }, p),
       forecastService: forecastRequest({ ...scope, serviceName: 'web-prod' }, p),
     }).toMatchSnapshot();
   });
   it('leave out LINKED_ACCOUNT without an account id, and use a bare expression for one condition', () => {
-    const r = byAwsServiceRequest({ region: 'eu-west-1', cluster: 'prod' }, p);
+    const r = environmentDailyRequest({ region: 'eu-west-1', cluster: 'prod' }, p.current);
     expect(JSON.stringify(r.Filter)).not.toContain('LINKED_ACCOUNT');
+    expect(JSON.stringify(forecastRequest({ region: 'eu-west-1', cluster: 'prod', serviceName: 'web-prod' }, p)!.Filter)).not.toContain(
+      'LINKED_ACCOUNT',
+    );
+  });
+  it("the environment's request keeps its cluster's tagged cost and what has no cluster tag, not other clusters'", () => {
+    const r = environmentDailyRequest(scope, p.current);
+    expect(r.Filter!.And).toContainEqual({
+      Or: [{ Tags: { Key: 'aws:ecs:clusterName', Values: ['prod'] } }, { Tags: { Key: 'aws:ecs:clusterName', MatchOptions: ['ABSENT'] } }],
+    });
+    expect(r.GroupBy).toEqual([
+      { Type: 'DIMENSION', Key: 'SERVICE' },
+      { Type: 'TAG', Key: 'aws:ecs:serviceName' },
+    ]);
+    // The environment's forecast and usage-type breakdown cover what its total covers.
+    expect(forecastRequest(scope, p)!.Filter).toEqual(r.Filter);
+    expect(byUsageTypeRequest(scope, p).Filter).toEqual(r.Filter);
   });
   it('no forecast outside month to date', () => {
     expect(forecastRequest(scope, costPeriods('30d', NOW))).toBeUndefined();
@@ -95,6 +117,29 @@ describe('requests', () => {
   it('stableJson: the same request hashes the same whatever the key order', () => {
     expect(stableJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } })).toBe(stableJson({ a: { d: [1, { x: 1, y: 2 }] }, b: 1 }));
     expect(stableJson({ a: 1 })).not.toBe(stableJson({ a: 2 }));
+  });
+});
+
+describe('monthSlices', () => {
+  it('month to date: this month to tomorrow and all of last month, newest first', () => {
+    expect(monthSlices(bothPeriods(costPeriods('mtd', NOW)), NOW)).toEqual([
+      { month: '2025-05', start: '2025-05-01', end: '2025-05-18' },
+      { month: '2025-04', start: '2025-04-01', end: '2025-05-01' },
+    ]);
+  });
+  it('every period asks the same month slices: 7d inside this month, 30d over three months, last month over two', () => {
+    expect(monthSlices(bothPeriods(costPeriods('7d', NOW)), NOW)).toEqual([{ month: '2025-05', start: '2025-05-01', end: '2025-05-18' }]);
+    expect(monthSlices(bothPeriods(costPeriods('30d', NOW)), NOW).map((s) => s.month)).toEqual(['2025-05', '2025-04', '2025-03']);
+    expect(monthSlices(bothPeriods(costPeriods('last-month', NOW)), NOW)).toEqual([
+      { month: '2025-04', start: '2025-04-01', end: '2025-05-01' },
+      { month: '2025-03', start: '2025-03-01', end: '2025-04-01' },
+    ]);
+  });
+  it('across a year end, and on the 1st of a month', () => {
+    expect(monthSlices(bothPeriods(costPeriods('mtd', Date.UTC(2025, 0, 1, 9))), Date.UTC(2025, 0, 1, 9))).toEqual([
+      { month: '2025-01', start: '2025-01-01', end: '2025-01-02' },
+      { month: '2024-12', start: '2024-12-01', end: '2025-01-01' },
+    ]);
   });
 });
 
@@ -108,26 +153,77 @@ describe('sums', () => {
       { date: '2025-05-03', amount: 0 },
     ]);
   });
-  it('tagBreakdown: per service in the cluster, untagged apart, other clusters ignored', () => {
-    const key = (k: string) => k.split('|');
-    const results: ResultByTime[] = dailyResults(
-      '2025-05-01',
-      [
-        {
-          'aws:ecs:clusterName$prod|aws:ecs:serviceName$web-prod': 10,
-          'aws:ecs:clusterName$staging|aws:ecs:serviceName$web-prod': 3,
-          'aws:ecs:clusterName$|aws:ecs:serviceName$': 2,
-        },
-        { 'aws:ecs:clusterName$prod|aws:ecs:serviceName$web-prod': 11, 'aws:ecs:clusterName$prod|aws:ecs:serviceName$api': 1 },
-      ],
-      key,
-    );
-    const t = tagBreakdown(results, range, 'prod');
+  const ECS = 'Amazon Elastic Container Service';
+  const ECR = 'Amazon EC2 Container Registry (ECR)';
+  const key = (k: string) => k.split('|');
+  const results: ResultByTime[] = dailyResults(
+    '2025-05-01',
+    [
+      { [`${ECS}|aws:ecs:serviceName$web-prod`]: 10, [`${ECS}|aws:ecs:serviceName$`]: 2, [`${ECR}|aws:ecs:serviceName$`]: 4 },
+      { [`${ECS}|aws:ecs:serviceName$web-prod`]: 11, [`${ECS}|aws:ecs:serviceName$api`]: 1, [`${ECR}|aws:ecs:serviceName$`]: 4 },
+    ],
+    key,
+  );
+  it('tagBreakdown: per ECS service, untagged ECS apart, ECR (never tagged by ECS) in neither', () => {
+    const t = tagBreakdown(results, range);
     expect(Object.fromEntries(t.byService)).toEqual({ 'web-prod': 21, api: 1 });
     expect(t.untagged).toBe(2);
     expect(t.hasData).toBe(true);
-    const onlyUntagged = tagBreakdown(dailyResults('2025-05-01', [{ 'aws:ecs:clusterName$|aws:ecs:serviceName$': 9 }], key), range, 'prod');
+    const onlyUntagged = tagBreakdown(dailyResults('2025-05-01', [{ [`${ECS}|aws:ecs:serviceName$`]: 9 }], key), range);
     expect(onlyUntagged.hasData).toBe(false);
+  });
+  it('one request serves the environment (all groups, split by AWS service) and each service (its groups)', () => {
+    expect(dailyAmounts(results, range).map((d) => d.amount)).toEqual([16, 16, 0]);
+    expect(dailyAmounts(results, range, isServiceGroup('web-prod')).map((d) => d.amount)).toEqual([10, 11, 0]);
+    expect(dailyAmounts(results, range, isServiceGroup('api')).map((d) => d.amount)).toEqual([0, 1, 0]);
+    expect(resultsIn(results, { start: '2025-05-02', end: '2025-05-03' }).map((r) => r.TimePeriod!.Start)).toEqual(['2025-05-02']);
+  });
+});
+
+describe('compactResults', () => {
+  const ECS = 'Amazon Elastic Container Service';
+  const ECR = 'Amazon EC2 Container Registry (ECR)';
+  /** A month of an environment with `n` tagged services, as Cost Explorer answers it. */
+  const month = (n: number): ResultByTime[] =>
+    Array.from({ length: 31 }, (_, d) => {
+      const day = `2025-05-${String(d + 1).padStart(2, '0')}`;
+      const next = d === 30 ? '2025-06-01' : `2025-05-${String(d + 2).padStart(2, '0')}`;
+      const amount = (x: number) => ({ UnblendedCost: { Amount: x.toFixed(10), Unit: 'USD' } });
+      return {
+        TimePeriod: { Start: day, End: next },
+        Estimated: d > 28,
+        Total: {},
+        Groups: [
+          ...Array.from({ length: n }, (_, i) => ({
+            Keys: [ECS, `aws:ecs:serviceName$service-number-${i}-prod`],
+            Metrics: amount(1.2345678901 * (i + 1)),
+          })),
+          { Keys: [ECS, 'aws:ecs:serviceName$'], Metrics: amount(0.5) },
+          { Keys: [ECR, 'aws:ecs:serviceName$'], Metrics: amount(2) },
+        ],
+      };
+    });
+  it('reads back to the same sums, per day, per service and per AWS service', () => {
+    const raw = month(3);
+    const back = expandResults(JSON.parse(JSON.stringify(compactResults(raw))));
+    const range = { start: '2025-05-01', end: '2025-06-01' };
+    const cents = (xs: Array<{ amount: number }>) => xs.map((x) => x.amount.toFixed(4));
+    expect(cents(dailyAmounts(back, range))).toEqual(cents(dailyAmounts(raw, range)));
+    const services = (t: ReturnType<typeof tagBreakdown>) => [...t.byService].map(([k, v]) => [k, v.toFixed(4)]);
+    expect(services(tagBreakdown(back, range))).toEqual(services(tagBreakdown(raw, range)));
+    expect(tagBreakdown(back, range).untagged).toBeCloseTo(tagBreakdown(raw, range).untagged, 6);
+    expect(back.map((r) => r.Estimated)).toEqual(raw.map((r) => r.Estimated));
+    expect(back[0]!.Groups![0]!.Keys).toEqual([ECS, 'aws:ecs:serviceName$service-number-0-prod']);
+    // A result without groups keeps its total.
+    const totals = dailyResults('2025-05-01', [3, 4]);
+    expect(dailyAmounts(expandResults(compactResults(totals)), { start: '2025-05-01', end: '2025-05-03' }).map((d) => d.amount)).toEqual([
+      3, 4,
+    ]);
+  });
+  it('a month of an environment with 50 services fits the cache; as Cost Explorer answers it, it would not', () => {
+    const raw = month(50);
+    expect(Buffer.byteLength(JSON.stringify(raw))).toBeGreaterThan(COST_CACHE_MAX_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(compactResults(raw)))).toBeLessThan(COST_CACHE_MAX_BYTES * 0.6);
   });
 });
 

@@ -163,43 +163,85 @@ function and(exprs: Expression[]): Expression {
   return exprs.length === 1 ? exprs[0]! : { And: exprs };
 }
 
-/** The environment's ECS (and optionally ECR) spend: SERVICE, REGION, and LINKED_ACCOUNT when configured. */
-function scopeFilter(scope: CostScope, services: ReadonlyArray<keyof typeof CE_SERVICE>, byTags = false): Expression {
+/** ECS (and optionally ECR) spend in the region: SERVICE, REGION, and LINKED_ACCOUNT when configured. */
+function scopeParts(scope: CostScope, services: ReadonlyArray<keyof typeof CE_SERVICE>): Expression[] {
   const parts: Expression[] = [
     { Dimensions: { Key: 'SERVICE', Values: services.map((s) => CE_SERVICE[s]) } },
     { Dimensions: { Key: 'REGION', Values: [scope.region] } },
   ];
   if (scope.accountId) parts.push({ Dimensions: { Key: 'LINKED_ACCOUNT', Values: [scope.accountId] } });
-  if (byTags && scope.serviceName) {
-    parts.push({ Tags: { Key: TAG_CLUSTER, Values: [scope.cluster] } });
-    parts.push({ Tags: { Key: TAG_SERVICE, Values: [scope.serviceName] } });
+  return parts;
+}
+
+/** One service's ECS spend: its cluster and service tags. */
+function serviceFilter(scope: CostScope & { serviceName: string }): Expression {
+  return and([
+    ...scopeParts(scope, ['ecs']),
+    { Tags: { Key: TAG_CLUSTER, Values: [scope.cluster] } },
+    { Tags: { Key: TAG_SERVICE, Values: [scope.serviceName] } },
+  ]);
+}
+
+/**
+ * The environment's cost: ECS and ECR in its region (and account), without what other clusters'
+ * services cost (tagged with another `aws:ecs:clusterName`); cost without the cluster tag (ECR,
+ * untagged tasks) stays in. So one request grouped by the service tag alone splits the
+ * environment's own services apart, and serves every service's figure too.
+ */
+function environmentFilter(scope: CostScope): Expression {
+  return and([
+    ...scopeParts(scope, ['ecs', 'ecr']),
+    { Or: [{ Tags: { Key: TAG_CLUSTER, Values: [scope.cluster] } }, { Tags: { Key: TAG_CLUSTER, MatchOptions: ['ABSENT'] } }] },
+  ]);
+}
+
+/** One calendar month of daily data (the current month up to today), or several in a row. */
+export interface MonthSlice extends DateRange {
+  /** YYYY-MM */
+  month: string;
+}
+
+/**
+ * The calendar months a range touches, newest first: each from its first day to the next month's
+ * (the current month to tomorrow: today so far). A month's slice depends on the month and today
+ * only, not on the period asked: mtd, 7d, 30d and last-month share the months they have in common.
+ */
+export function monthSlices(r: DateRange, now: number): MonthSlice[] {
+  const tomorrow = dayStart(now) + DAY;
+  const out: MonthSlice[] = [];
+  const last = parseDay(r.end) - DAY;
+  for (let m = monthStart(parseDay(r.start)); m <= last; m = monthStart(m, 1)) {
+    out.push({ month: isoDay(m).slice(0, 7), start: isoDay(m), end: isoDay(Math.min(monthStart(m, 1), tomorrow)) });
   }
-  return and(parts);
+  return out.reverse();
 }
 
-/** Daily ECS + ECR cost of the environment over both periods, split by AWS service. */
-export function byAwsServiceRequest(scope: CostScope, p: CostPeriods): GetCostAndUsageRequest {
+/**
+ * The environment's daily cost over `r` (one month slice, or consecutive ones asked together),
+ * grouped by AWS service (ECS / ECR) and the `aws:ecs:serviceName` tag: the total, the ECS / ECR
+ * split, every service's figure and what is untagged, from one request.
+ */
+export function environmentDailyRequest(scope: CostScope, r: DateRange): GetCostAndUsageRequest {
   return {
-    TimePeriod: { Start: p.previous.start, End: p.current.end },
+    TimePeriod: { Start: r.start, End: r.end },
     Granularity: 'DAILY',
     Metrics: [METRIC],
-    Filter: scopeFilter({ ...scope, serviceName: undefined }, ['ecs', 'ecr']),
-    GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
-  };
-}
-
-/** Daily ECS cost over both periods by the ECS-managed tags (cluster, service). */
-export function byServiceTagRequest(scope: CostScope, p: CostPeriods): GetCostAndUsageRequest {
-  return {
-    TimePeriod: { Start: p.previous.start, End: p.current.end },
-    Granularity: 'DAILY',
-    Metrics: [METRIC],
-    Filter: scopeFilter({ ...scope, serviceName: undefined }, ['ecs']),
+    Filter: environmentFilter(scope),
     GroupBy: [
-      { Type: 'TAG', Key: TAG_CLUSTER },
+      { Type: 'DIMENSION', Key: 'SERVICE' },
       { Type: 'TAG', Key: TAG_SERVICE },
     ],
   };
+}
+
+/** The previous period and the current one together (the previous one always comes first). */
+export function bothPeriods(p: CostPeriods): DateRange {
+  return { start: p.previous.start, end: p.current.end };
+}
+
+/** The results of the days in `r`. */
+export function resultsIn(results: readonly ResultByTime[], r: DateRange): ResultByTime[] {
+  return results.filter((res) => inRange(res.TimePeriod?.Start, r));
 }
 
 /** The current period by usage type (Fargate vCPU hours, GB hours, ECR storage…), for an environment or one tagged service. */
@@ -208,7 +250,7 @@ export function byUsageTypeRequest(scope: CostScope, p: CostPeriods): GetCostAnd
     TimePeriod: { Start: p.current.start, End: p.current.end },
     Granularity: 'MONTHLY',
     Metrics: [METRIC],
-    Filter: scope.serviceName ? scopeFilter(scope, ['ecs'], true) : scopeFilter(scope, ['ecs', 'ecr']),
+    Filter: scope.serviceName ? serviceFilter({ ...scope, serviceName: scope.serviceName }) : environmentFilter(scope),
     GroupBy: [{ Type: 'DIMENSION', Key: 'USAGE_TYPE' }],
   };
 }
@@ -220,7 +262,7 @@ export function forecastRequest(scope: CostScope, p: CostPeriods): GetCostForeca
     TimePeriod: { Start: p.forecast.start, End: p.forecast.end },
     Metric: 'UNBLENDED_COST',
     Granularity: 'MONTHLY',
-    Filter: scope.serviceName ? scopeFilter(scope, ['ecs'], true) : scopeFilter(scope, ['ecs', 'ecr']),
+    Filter: scope.serviceName ? serviceFilter({ ...scope, serviceName: scope.serviceName }) : environmentFilter(scope),
   };
 }
 
@@ -298,29 +340,28 @@ function tagValue(key: string | undefined, tag: string): string | undefined {
 interface TagBreakdown {
   /** ECS service name → amount, for the environment's cluster. */
   byService: Map<string, number>;
-  /** Cost without the tags (untagged tasks, or spend before the tags were activated). */
+  /** ECS cost without the service tag (untagged tasks, or spend before the tags were activated). */
   untagged: number;
-  /** Whether any cost in the cluster carries the service tag: the tags are active and have data. */
+  /** Whether any cost carries the service tag: the tags are active and have data. */
   hasData: boolean;
 }
 
-/** The tag-grouped results (cluster, service) for one cluster over a range. */
-export function tagBreakdown(results: readonly ResultByTime[], r: DateRange, cluster: string): TagBreakdown {
+/** The environment's results (AWS service, service tag: environmentDailyRequest) by ECS service over a range. */
+export function tagBreakdown(results: readonly ResultByTime[], r: DateRange): TagBreakdown {
   const byService = new Map<string, number>();
   let untagged = 0;
   let hasData = false;
   for (const res of results) {
     if (!inRange(res.TimePeriod?.Start, r)) continue;
     for (const g of res.Groups ?? []) {
-      const [ck, sk] = g.Keys ?? [];
-      const c = tagValue(ck, TAG_CLUSTER);
-      const s = tagValue(sk, TAG_SERVICE);
+      const [service, tag] = g.Keys ?? [];
+      if (service !== CE_SERVICE.ecs) continue;
+      const s = tagValue(tag, TAG_SERVICE);
       const amount = amountOf(g.Metrics);
       if (!s) {
         untagged += amount;
         continue;
       }
-      if (c !== cluster) continue;
       if (amount > 0) hasData = true;
       byService.set(s, (byService.get(s) ?? 0) + amount);
     }
@@ -328,7 +369,53 @@ export function tagBreakdown(results: readonly ResultByTime[], r: DateRange, clu
   return { byService, untagged, hasData };
 }
 
-/** Whether a (cluster, service) tag group belongs to one service of the cluster. */
-export function isServiceGroup(cluster: string, serviceName: string): (keys: readonly string[]) => boolean {
-  return (keys) => tagValue(keys[0], TAG_CLUSTER) === cluster && tagValue(keys[1], TAG_SERVICE) === serviceName;
+/** Whether an (AWS service, service tag) group is one ECS service's. */
+export function isServiceGroup(serviceName: string): (keys: readonly string[]) => boolean {
+  return (keys) => keys[0] === CE_SERVICE.ecs && tagValue(keys[1], TAG_SERVICE) === serviceName;
+}
+
+/**
+ * Daily grouped results as they are cached: each group key string once, each group a row of key
+ * indexes and its amount (to a millionth of a dollar). A month of an environment with 50 services
+ * fits the cache this way (src/redis/bounds.ts COST_CACHE_MAX_BYTES), where Cost Explorer's own
+ * JSON of it would not (test/unit/cost-render.test.ts).
+ */
+export interface CompactResults {
+  keys: string[];
+  /** [start, end, estimated (1/0), total without groups, [[key index…, amount]…]] */
+  days: Array<[string, string, number, number, number[][]]>;
+}
+
+const micro = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+export function compactResults(results: readonly ResultByTime[]): CompactResults {
+  const keys: string[] = [];
+  const index = new Map<string, number>();
+  const id = (k: string): number => {
+    let i = index.get(k);
+    if (i === undefined) {
+      i = keys.push(k) - 1;
+      index.set(k, i);
+    }
+    return i;
+  };
+  const days = results.map((res): CompactResults['days'][number] => [
+    res.TimePeriod?.Start ?? '',
+    res.TimePeriod?.End ?? '',
+    res.Estimated ? 1 : 0,
+    res.Groups?.length ? 0 : micro(amountOf(res.Total)),
+    (res.Groups ?? []).map((g) => [...(g.Keys ?? []).map(id), micro(amountOf(g.Metrics))]),
+  ]);
+  return { keys, days };
+}
+
+/** compactResults, read back (amounts in the metric this module asks for). */
+export function expandResults(c: CompactResults): ResultByTime[] {
+  const money = (n: number) => ({ [METRIC]: { Amount: String(n), Unit: 'USD' } });
+  return c.days.map(([start, end, estimated, total, groups]) => ({
+    TimePeriod: { Start: start, End: end },
+    Estimated: estimated === 1,
+    Total: groups.length ? {} : money(total),
+    Groups: groups.map((row) => ({ Keys: row.slice(0, -1).map((i) => c.keys[i] ?? ''), Metrics: money(row.at(-1) ?? 0) })),
+  }));
 }
