@@ -15,7 +15,15 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { boltLambdaOnly, checkSlackBundle, edgeOnly, luaWithoutComments, noDebugModule, zodEnglishOnly } from './bundle-plugins.mjs';
+import {
+  boltLambdaOnly,
+  checkSlackBundle,
+  edgeOnly,
+  ioredisLightPrototype,
+  luaWithoutComments,
+  noDebugModule,
+  zodEnglishOnly,
+} from './bundle-plugins.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -65,12 +73,19 @@ export const LOCAL_ONLY_SOURCES = Object.freeze(['src/playground/', 'src/loopbac
 export function pluginsFor(name) {
   switch (name) {
     case 'slack':
-      return [boltLambdaOnly(), zodEnglishOnly(), noDebugModule(), edgeOnly({ root: ROOT }), workerOnly(WORKER_ONLY_SDKS.slack)];
+      return [
+        boltLambdaOnly(),
+        zodEnglishOnly(),
+        ioredisLightPrototype(),
+        noDebugModule(),
+        edgeOnly({ root: ROOT }),
+        workerOnly(WORKER_ONLY_SDKS.slack),
+      ];
     case 'worker':
     case 'events':
     case 'scheduled':
     case 'local':
-      return [zodEnglishOnly()];
+      return [zodEnglishOnly(), ioredisLightPrototype()];
     default:
       return [];
   }

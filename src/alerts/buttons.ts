@@ -17,7 +17,8 @@
  * Answers only the clicker sees are in the clicker's language (ctx.locale); the mute reason, which
  * the channel sees in the mute notice, is in the workspace's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
 import type { SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
@@ -85,13 +86,15 @@ const LOGS_BUTTON_LINES = 50;
 const MUTE_BUTTON_DURATION = '1h';
 
 /** The Logs button's job: which incident, for whom. Everything else is read from the incident in the worker. */
-export const logsJobSchema = z.object({
-  kind: z.literal('alert-logs'),
-  id: z.string().min(1),
-  incident: z.string().min(1),
-  userId: z.string().min(1),
-  lines: z.number().int().min(1).max(500),
-});
+export const logsJobSchema = lazySchema(() =>
+  z.object({
+    kind: z.literal('alert-logs'),
+    id: z.string().min(1),
+    incident: z.string().min(1),
+    userId: z.string().min(1),
+    lines: z.number().int().min(1).max(500),
+  }),
+);
 export type LogsJob = z.infer<typeof logsJobSchema>;
 
 /** The incident a reference names, with its service, when both still exist; undefined otherwise. */

@@ -6,7 +6,8 @@
  * Shapes: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html,
  * ecs_service_deployment_events.html, ecs_service_events.html (samples in test/fixtures/events/).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 
 /** An event as EventBridge hands it to the events function (src/handlers/events.ts checks the envelope). */
 export interface EcsEvent {
@@ -24,56 +25,64 @@ const TASK_STATE_CHANGE = 'ECS Task State Change';
 const DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
 const SERVICE_ACTION = 'ECS Service Action';
 
-const containerSchema = z
-  .object({
-    name: z.string().optional(),
-    // null appears while a container has not exited; absent for containers that never started.
-    exitCode: z.number().int().nullish(),
-    reason: z.string().optional(),
-    lastStatus: z.string().optional(),
-    image: z.string().optional(),
-    imageDigest: z.string().optional(),
-  })
-  .passthrough();
+const containerSchema = lazySchema(() =>
+  z
+    .object({
+      name: z.string().optional(),
+      // null appears while a container has not exited; absent for containers that never started.
+      exitCode: z.number().int().nullish(),
+      reason: z.string().optional(),
+      lastStatus: z.string().optional(),
+      image: z.string().optional(),
+      imageDigest: z.string().optional(),
+    })
+    .passthrough(),
+);
 
-export const taskDetailSchema = z
-  .object({
-    clusterArn: z.string().min(1),
-    taskArn: z.string().min(1),
-    taskDefinitionArn: z.string().optional(),
-    group: z.string().optional(),
-    startedBy: z.string().optional(),
-    lastStatus: z.string().min(1),
-    desiredStatus: z.string().optional(),
-    stopCode: z.string().optional(),
-    stoppedReason: z.string().optional(),
-    stoppedAt: z.string().optional(),
-    containers: z.array(containerSchema).default([]),
-    version: z.number().int().optional(),
-  })
-  .passthrough();
+export const taskDetailSchema = lazySchema(() =>
+  z
+    .object({
+      clusterArn: z.string().min(1),
+      taskArn: z.string().min(1),
+      taskDefinitionArn: z.string().optional(),
+      group: z.string().optional(),
+      startedBy: z.string().optional(),
+      lastStatus: z.string().min(1),
+      desiredStatus: z.string().optional(),
+      stopCode: z.string().optional(),
+      stoppedReason: z.string().optional(),
+      stoppedAt: z.string().optional(),
+      containers: z.array(containerSchema).default([]),
+      version: z.number().int().optional(),
+    })
+    .passthrough(),
+);
 
-const deploymentDetailSchema = z
-  .object({
-    eventType: z.string().optional(),
-    eventName: z.string().min(1),
-    deploymentId: z.string().min(1),
-    updatedAt: z.string().optional(),
-    reason: z.string().optional(),
-    clusterArn: z.string().optional(),
-  })
-  .passthrough();
+const deploymentDetailSchema = lazySchema(() =>
+  z
+    .object({
+      eventType: z.string().optional(),
+      eventName: z.string().min(1),
+      deploymentId: z.string().min(1),
+      updatedAt: z.string().optional(),
+      reason: z.string().optional(),
+      clusterArn: z.string().optional(),
+    })
+    .passthrough(),
+);
 
-const serviceActionDetailSchema = z
-  .object({
-    eventType: z.string().optional(),
-    eventName: z.string().min(1),
-    clusterArn: z.string().optional(),
-    createdAt: z.string().optional(),
-    reason: z.string().optional(),
-    capacityProviderArns: z.array(z.string()).optional(),
-  })
-  .passthrough();
+const serviceActionDetailSchema = lazySchema(() =>
+  z
+    .object({
+      eventType: z.string().optional(),
+      eventName: z.string().min(1),
+      clusterArn: z.string().optional(),
+      createdAt: z.string().optional(),
+      reason: z.string().optional(),
+      capacityProviderArns: z.array(z.string()).optional(),
+    })
+    .passthrough(),
+);
 
 export type TaskDetail = z.infer<typeof taskDetailSchema>;
 export type TaskContainer = z.infer<typeof containerSchema>;

@@ -3,7 +3,7 @@
  * clear BAD_INPUT errors carrying the verb's usage; service and environment resolution with
  * closest-match suggestions.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { findService } from '../config/load';
 import type { Config, ResolvedService } from '../config/schema';
 import { BotError, badInput } from '../errors';

@@ -3,7 +3,8 @@
  * (flags, targets, counts, revisions), and the `--reason` of lock and freeze. Pure: imported by the
  * verb modules on the Slack-facing path. Every refusal says what was wrong and what to type instead.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { ResolvedService } from '../config/schema';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
@@ -72,19 +73,21 @@ export const changeArgsText = defineMessages('commands.change-args', {
 });
 const M = changeArgsText;
 
-/** Flags every change verb takes. */
+/** Flags every change verb takes (each schema built on first use). */
 export const commonFlags = {
-  reason: z
-    .string({ error: M.token('reasonInQuotes') })
-    .trim()
-    .min(1, M.token('reasonEmpty'))
-    .max(MAX_REASON, M.token('reasonTooLong', { max: MAX_REASON }))
-    .optional(),
-  'dry-run': z.literal(true, { error: M.token('dryRunNoValue') }).optional(),
+  reason: lazySchema(() =>
+    z
+      .string({ error: M.token('reasonInQuotes') })
+      .trim()
+      .min(1, M.token('reasonEmpty'))
+      .max(MAX_REASON, M.token('reasonTooLong', { max: MAX_REASON }))
+      .optional(),
+  ),
+  'dry-run': lazySchema(() => z.literal(true, { error: M.token('dryRunNoValue') }).optional()),
   /** Release gates: start at a time or in the next change window (checked in `changeBase`, in the workspace's language). */
-  at: z.union([z.string(), z.literal(true)]).optional(),
+  at: lazySchema(() => z.union([z.string(), z.literal(true)]).optional()),
   /** Release gates: run without waiting for approval, with a mandatory reason (checked in `changeBase`). */
-  'break-glass': z.union([z.string(), z.literal(true)]).optional(),
+  'break-glass': lazySchema(() => z.union([z.string(), z.literal(true)]).optional()),
 };
 
 export interface ChangeArgsBase {
@@ -247,12 +250,14 @@ export function parseRevision(text: string | true | undefined, usage: string): n
 /* ---- The `--reason` flag of /ecs lock and /ecs freeze (shorter than a change's reason). ---- */
 const REASON_MAX = 200;
 
-export const reasonFlag = z
-  .string({ error: M.token('reasonNeedsValue') })
-  .trim()
-  .min(1, M.token('reasonNeedsValue'))
-  .max(REASON_MAX, M.token('keepReasonShort', { max: REASON_MAX }))
-  .optional();
+export const reasonFlag = lazySchema(() =>
+  z
+    .string({ error: M.token('reasonNeedsValue') })
+    .trim()
+    .min(1, M.token('reasonNeedsValue'))
+    .max(REASON_MAX, M.token('keepReasonShort', { max: REASON_MAX }))
+    .optional(),
+);
 
 /**
  * Words left over after the target: most likely a reason of several words typed without quotes

@@ -2,7 +2,8 @@
  * `/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type] [--private]`:
  * what ECS (and ECR) cost, from Cost Explorer, cached for hours. The AWS part is ./cost.run.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
@@ -52,24 +53,26 @@ export interface CostArgs {
 // Escaped: what was typed is echoed into mrkdwn ('<!channel>' must not reach Slack as a mention).
 const quoted = (input: unknown): string => code(String(input));
 
-const schema = z.object({
-  args: z.array(z.string()).max(1),
-  flags: z
-    .object({
-      period: z
-        .string({ error: M.token('periodNeedsValue') })
-        .transform((s) => s.toLowerCase())
-        .pipe(z.enum(PERIODS, { error: (iss) => M.token('periodOneOf', { input: quoted(iss.input) }) }))
-        .optional(),
-      by: z
-        .string({ error: M.token('byNeedsValue') })
-        .transform((s) => s.toLowerCase())
-        .pipe(z.enum(['service', 'usage-type'], { error: (iss) => M.token('byOneOf', { input: quoted(iss.input) }) }))
-        .optional(),
-      ...visibilityFlags,
-    })
-    .strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.array(z.string()).max(1),
+    flags: z
+      .object({
+        period: z
+          .string({ error: M.token('periodNeedsValue') })
+          .transform((s) => s.toLowerCase())
+          .pipe(z.enum(PERIODS, { error: (iss) => M.token('periodOneOf', { input: quoted(iss.input) }) }))
+          .optional(),
+        by: z
+          .string({ error: M.token('byNeedsValue') })
+          .transform((s) => s.toLowerCase())
+          .pipe(z.enum(['service', 'usage-type'], { error: (iss) => M.token('byOneOf', { input: quoted(iss.input) }) }))
+          .optional(),
+        ...visibilityFlags,
+      })
+      .strict(),
+  }),
+);
 
 export const cost = defineCommand<CostArgs>({
   verb: 'cost',

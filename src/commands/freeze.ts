@@ -2,7 +2,8 @@
  * `/ecs freeze <environment> [--reason …]`: refuse every change in an environment (new requests,
  * approvals, and approved requests that have not started yet) until `/ecs unfreeze`. Approvers only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { announceGuard, freezeEnvironment } from '../approvals/locks';
 import { parseRaw, positional, resolveEnvironment } from './args';
 import { defineCommand } from './types';
@@ -22,10 +23,12 @@ interface FreezeArgs {
   reason?: string;
 }
 
-const schema = z.object({
-  args: z.tuple([positional('environment', 'freeze prod')], z.string()),
-  flags: z.object({ reason: reasonFlag }).strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.tuple([positional('environment', 'freeze prod')], z.string()),
+    flags: z.object({ reason: reasonFlag }).strict(),
+  }),
+);
 
 export const freeze = defineCommand<FreezeArgs>({
   verb: 'freeze',

@@ -1,5 +1,5 @@
 /** `/ecs help [verb]` (and `--help` / `-h` after any verb): generated from the same table the router dispatches from. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { context, header, section, type SlackMessage } from '../slack/blocks';
 import { code, escapeMrkdwn } from '../slack/text';
 import { BotError } from '../errors';

@@ -3,7 +3,8 @@
  * image / task definition, who asked and who approved (the bot's audit trail), how it ended, and
  * the deployments ECS ran that the bot did not make. Read-only; the AWS part runs in the worker.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import { extraInput, parseRaw, positional, resolveService, wholeNumber } from './args';
@@ -27,11 +28,13 @@ export interface HistoryArgs {
   limit: number;
 }
 
-const schema = z.object({
-  // With a rest element zod reports a missing first value as that value ("Missing service…"); extra words are refused in parse.
-  args: z.tuple([positional('service', 'history web')], z.string()),
-  flags: z.object({ limit: wholeNumber('--limit', 1, HISTORY_MAX_LIMIT).optional(), ...visibilityFlags }).strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    // With a rest element zod reports a missing first value as that value ("Missing service…"); extra words are refused in parse.
+    args: z.tuple([positional('service', 'history web')], z.string()),
+    flags: z.object({ limit: wholeNumber('--limit', 1, HISTORY_MAX_LIMIT).optional(), ...visibilityFlags }).strict(),
+  }),
+);
 
 export const history = defineCommand<HistoryArgs>({
   verb: 'history',

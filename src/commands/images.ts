@@ -2,7 +2,8 @@
  * `/ecs images <service> [--limit N] [--private]`: the newest tags of the service's ECR repository,
  * with digest, push time, size, scan findings, and which one runs now. AWS part: ./images.run.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
@@ -34,18 +35,20 @@ export interface ImagesArgs {
   limit: number;
 }
 
-const schema = z.object({
-  args: z.array(z.string()).max(1),
-  flags: z
-    .object({
-      limit: z
-        .string({ error: M.token('needsNumber') })
-        .pipe(wholeNumber(M.token('imageCount'), 1, MAX_IMAGES))
-        .optional(),
-      ...visibilityFlags,
-    })
-    .strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.array(z.string()).max(1),
+    flags: z
+      .object({
+        limit: z
+          .string({ error: M.token('needsNumber') })
+          .pipe(wholeNumber(M.token('imageCount'), 1, MAX_IMAGES))
+          .optional(),
+        ...visibilityFlags,
+      })
+      .strict(),
+  }),
+);
 
 export const images = defineCommand<ImagesArgs>({
   verb: 'images',

@@ -4,7 +4,8 @@
  * runs the verb's `run`, after checking again that the user may run it in that channel. Registered
  * by registerAll() (src/handlers/compose.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { registerAction } from '../hooks/actions';
 import { claimJob, registerJobKind } from '../hooks/jobs';
 import { COMMAND_ACTION } from '../slack/command-button';
@@ -26,11 +27,13 @@ const M = defineMessages('commands.job', {
 import { BotError } from '../errors';
 import { code } from '../slack/text';
 
-const commandJobSchema = z.object({
-  kind: z.literal('command'),
-  id: z.string().min(1),
-  invocation: invocationSchema,
-});
+const commandJobSchema = lazySchema(() =>
+  z.object({
+    kind: z.literal('command'),
+    id: z.string().min(1),
+    invocation: invocationSchema,
+  }),
+);
 
 /** How long a command's AWS calls may take in all: the answer comes well within 30 seconds. */
 export const COMMAND_BUDGET_MS = 20_000;

@@ -4,7 +4,8 @@
  * required: it is what the previous holder reads. A change that is running keeps its lock.
  * Answered in the ack (Redis and Slack only).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { announceTakeOver, stealLock } from '../approvals/gate-locks';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n';
@@ -30,10 +31,12 @@ interface LockStealArgs {
   reason: string;
 }
 
-const schema = z.object({
-  args: z.tuple([positional('service', 'lock! web --reason "hotfix"')], z.string()),
-  flags: z.object({ reason: reasonFlag }).strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.tuple([positional('service', 'lock! web --reason "hotfix"')], z.string()),
+    flags: z.object({ reason: reasonFlag }).strict(),
+  }),
+);
 
 export const lockSteal = defineCommand<LockStealArgs>({
   verb: 'lock!',

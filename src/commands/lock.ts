@@ -3,7 +3,8 @@
  * for it are refused and its pending request cannot be approved; who, why and since when show in
  * every refusal and in `/ecs status`. Answered in the ack (Redis and Slack only).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { lockService, announceGuard } from '../approvals/locks';
 import { parseRaw, positional, resolveService } from './args';
 import { reasonFlag, reasonWithoutQuotes } from './change-args';
@@ -24,10 +25,12 @@ interface LockArgs {
   reason?: string;
 }
 
-const schema = z.object({
-  args: z.tuple([positional('service', 'lock web')], z.string()),
-  flags: z.object({ reason: reasonFlag }).strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.tuple([positional('service', 'lock web')], z.string()),
+    flags: z.object({ reason: reasonFlag }).strict(),
+  }),
+);
 
 export const lock = defineCommand<LockArgs>({
   verb: 'lock',

@@ -4,7 +4,8 @@
  * of a service's containers. Parsing and the time window are pure (here); the AWS part is
  * ./logs.run.ts. Who sees the answer follows the environment's `visibility.logs` (./visibility.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { code, escapeMrkdwn } from '../slack/text';
 import { parseDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
@@ -180,28 +181,30 @@ const valueOf = (flag: string, example: string) => z.string({ error: M.token('ne
 
 const TASK_ID = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/[A-Za-z0-9_-]+\/)?([a-f0-9]{4,32})$/i;
 
-const schema = z.object({
-  args: z.array(z.string()).max(1),
-  flags: z
-    .object({
-      since: valueOf('since', '2h').optional(),
-      until: valueOf('until', '30m').optional(),
-      filter: valueOf('filter', 'ERROR')
-        .pipe(z.string().min(1, M.token('needsPattern')).max(1024, M.token('patternTooLong')))
-        .optional(),
-      limit: z
-        .string({ error: M.token('needsNumber') })
-        .pipe(wholeNumber(M.token('lineCount'), 1, MAX_LIMIT))
-        .optional(),
-      container: valueOf('container', 'web')
-        .regex(/^[A-Za-z0-9_-]{1,255}$/, M.token('containerName'))
-        .optional(),
-      task: valueOf('task', 'a1b2c3d4').regex(TASK_ID, M.token('taskId')).optional(),
-      previous: z.literal(true, { error: M.token('noValue') }).optional(),
-      ...visibilityFlags,
-    })
-    .strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.array(z.string()).max(1),
+    flags: z
+      .object({
+        since: valueOf('since', '2h').optional(),
+        until: valueOf('until', '30m').optional(),
+        filter: valueOf('filter', 'ERROR')
+          .pipe(z.string().min(1, M.token('needsPattern')).max(1024, M.token('patternTooLong')))
+          .optional(),
+        limit: z
+          .string({ error: M.token('needsNumber') })
+          .pipe(wholeNumber(M.token('lineCount'), 1, MAX_LIMIT))
+          .optional(),
+        container: valueOf('container', 'web')
+          .regex(/^[A-Za-z0-9_-]{1,255}$/, M.token('containerName'))
+          .optional(),
+        task: valueOf('task', 'a1b2c3d4').regex(TASK_ID, M.token('taskId')).optional(),
+        previous: z.literal(true, { error: M.token('noValue') }).optional(),
+        ...visibilityFlags,
+      })
+      .strict(),
+  }),
+);
 
 /** "Services: `web`, `worker`." for a hint. */
 export function knownServices(config: Config): Localized {

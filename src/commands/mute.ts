@@ -6,7 +6,8 @@
  * environment's `alerts.muteMax` (counted from when the mute in force began, so muting again does
  * not extend it); a longer mute needs an approver. Answered inline (Redis and Slack only).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { section } from '../slack/blocks';
 import { code, escapeMrkdwn, notificationText } from '../slack/text';
 import { parseDuration } from '../config/duration';
@@ -97,24 +98,28 @@ interface MuteArgs {
   reason?: string;
 }
 
-const muteSchema = z.object({
-  args: z.tuple([positional('service', 'mute web 2h'), positional('duration', 'mute web 2h')], z.string()),
-  flags: z
-    .object({
-      reason: z
-        .string({ error: M.token('reasonValue') })
-        .trim()
-        .min(1)
-        .max(MUTE_REASON_MAX, M.token('reasonTooLong', { max: MUTE_REASON_MAX }))
-        .optional(),
-    })
-    .strict(),
-});
+const muteSchema = lazySchema(() =>
+  z.object({
+    args: z.tuple([positional('service', 'mute web 2h'), positional('duration', 'mute web 2h')], z.string()),
+    flags: z
+      .object({
+        reason: z
+          .string({ error: M.token('reasonValue') })
+          .trim()
+          .min(1)
+          .max(MUTE_REASON_MAX, M.token('reasonTooLong', { max: MUTE_REASON_MAX }))
+          .optional(),
+      })
+      .strict(),
+  }),
+);
 
-const unmuteSchema = z.object({
-  args: z.tuple([positional('service', 'unmute web')], z.string()),
-  flags: z.object({}).strict(),
-});
+const unmuteSchema = lazySchema(() =>
+  z.object({
+    args: z.tuple([positional('service', 'unmute web')], z.string()),
+    flags: z.object({}).strict(),
+  }),
+);
 
 /** A mute duration in ms, or a BAD_INPUT error that says what is accepted. Pure. */
 function parseMuteDuration(text: string): number {

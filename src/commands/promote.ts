@@ -6,7 +6,7 @@
  * repository. The record of healthy completions is the bot's own (src/deploy/promotion.ts). The
  * worker part (./promote.run.ts) reads it and makes the same plan and request as `/ecs deploy`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n';
 import { code, escapeMrkdwn } from '../slack/text';

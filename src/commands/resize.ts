@@ -3,7 +3,7 @@
  * task definition that runs now with only the task CPU and memory changed, rolled out like a deploy and
  * approved like one (a deploy request). `/ecs rightsize` offers it as a button with the recommended size.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';

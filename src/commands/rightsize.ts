@@ -4,7 +4,8 @@
  * monthly saving, Fargate Spot outside production, and a button that requests the resize (a deploy
  * request through every gate and approval). AWS part: ./rightsize.run.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';
@@ -33,17 +34,19 @@ export interface RightsizeArgs {
   locale: Locale;
 }
 
-const schema = z.object({
-  args: z.array(z.string()).max(1),
-  flags: z
-    .object({
-      days: z
-        .string({ error: text.token('needsDays') })
-        .pipe(wholeNumber('the number of days', 1, MAX_DAYS))
-        .optional(),
-    })
-    .strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.array(z.string()).max(1),
+    flags: z
+      .object({
+        days: z
+          .string({ error: text.token('needsDays') })
+          .pipe(wholeNumber('the number of days', 1, MAX_DAYS))
+          .optional(),
+      })
+      .strict(),
+  }),
+);
 
 export const rightsize = defineCommand<RightsizeArgs>({
   verb: 'rightsize',

@@ -6,7 +6,7 @@
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import { changeBase, changeTarget, parseChange, parsedFor, parseRevision, type ChangeArgsBase } from './change-args';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs rollback <service> [--to <revision>] [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';

@@ -3,7 +3,8 @@
  * of an environment (no argument: the channel's environment). Read-only; the AWS part runs in the
  * worker (./status.run.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import { parseRaw, resolveServiceOrEnvironment } from './args';
@@ -26,10 +27,12 @@ export interface StatusArgs {
   alias?: string;
 }
 
-const schema = z.object({
-  args: z.array(z.string()).max(1),
-  flags: z.object({ ...visibilityFlags }).strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.array(z.string()).max(1),
+    flags: z.object({ ...visibilityFlags }).strict(),
+  }),
+);
 
 export const status = defineCommand<StatusArgs>({
   verb: 'status',

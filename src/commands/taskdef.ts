@@ -3,7 +3,8 @@
  * task definition runs (default: the one the service runs now), or the diff between two revisions.
  * Variables and secrets by name only. AWS part: ./taskdef.run.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { tokenText } from '../i18n/catalog';
@@ -36,19 +37,21 @@ export interface TaskdefArgs {
   locale: Locale;
 }
 
-const revision = wholeNumber('the revision', 1, 10_000_000);
+const revision = lazySchema(() => wholeNumber('the revision', 1, 10_000_000));
 
-const schema = z.object({
-  args: z.array(z.string()).max(2),
-  flags: z
-    .object({
-      diff: z
-        .string({ error: text.token('needsRevision') })
-        .pipe(revision)
-        .optional(),
-    })
-    .strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.array(z.string()).max(2),
+    flags: z
+      .object({
+        diff: z
+          .string({ error: text.token('needsRevision') })
+          .pipe(revision)
+          .optional(),
+      })
+      .strict(),
+  }),
+);
 
 export const taskdef = defineCommand<TaskdefArgs>({
   verb: 'taskdef',

@@ -2,7 +2,8 @@
  * `/ecs tasks <service> [--stopped] [--limit N]`: the service's running tasks (or its recently
  * stopped ones, with stop codes, reasons, exit codes and a Logs button each). AWS part: ./tasks.run.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';
@@ -38,18 +39,20 @@ export interface TasksArgs {
   limit: number;
 }
 
-const schema = z.object({
-  args: z.array(z.string()).max(1),
-  flags: z
-    .object({
-      stopped: z.literal(true, { error: text.token('noValue') }).optional(),
-      limit: z
-        .string({ error: text.token('needsNumber') })
-        .pipe(wholeNumber('the task count', 1, MAX_LIMIT))
-        .optional(),
-    })
-    .strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    args: z.array(z.string()).max(1),
+    flags: z
+      .object({
+        stopped: z.literal(true, { error: text.token('noValue') }).optional(),
+        limit: z
+          .string({ error: text.token('needsNumber') })
+          .pipe(wholeNumber('the task count', 1, MAX_LIMIT))
+          .optional(),
+      })
+      .strict(),
+  }),
+);
 
 export const tasks = defineCommand<TasksArgs>({
   verb: 'tasks',

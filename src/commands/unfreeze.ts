@@ -1,5 +1,6 @@
 /** `/ecs unfreeze <environment>`: lift a freeze. Approvers only. */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { announceGuard, unfreezeEnvironment } from '../approvals/locks';
 import { extraInput, parseRaw, positional, resolveEnvironment } from './args';
 import { defineCommand } from './types';
@@ -14,11 +15,13 @@ const M = defineMessages('commands.unfreeze', {
 
 const USAGE = '/ecs unfreeze <environment>';
 
-const schema = z.object({
-  // With a rest element zod reports a missing first value as that value ("Missing environment…"); extra words are refused in parse.
-  args: z.tuple([positional('environment', 'unfreeze prod')], z.string()),
-  flags: z.object({}).strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    // With a rest element zod reports a missing first value as that value ("Missing environment…"); extra words are refused in parse.
+    args: z.tuple([positional('environment', 'unfreeze prod')], z.string()),
+    flags: z.object({}).strict(),
+  }),
+);
 
 export const unfreeze = defineCommand<Record<string, never>>({
   verb: 'unfreeze',

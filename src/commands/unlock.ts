@@ -2,7 +2,8 @@
  * `/ecs unlock <service>`: remove a manual lock. Your own lock, or anyone's if you are an approver
  * in the service's environment. A change lock (held while a change runs) is released by the change.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { announceGuard, unlockService } from '../approvals/locks';
 import { extraInput, parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
@@ -21,11 +22,13 @@ interface UnlockArgs {
   alias: string;
 }
 
-const schema = z.object({
-  // With a rest element zod reports a missing first value as that value ("Missing service…"); extra words are refused in parse.
-  args: z.tuple([positional('service', 'unlock web')], z.string()),
-  flags: z.object({}).strict(),
-});
+const schema = lazySchema(() =>
+  z.object({
+    // With a rest element zod reports a missing first value as that value ("Missing service…"); extra words are refused in parse.
+    args: z.tuple([positional('service', 'unlock web')], z.string()),
+    flags: z.object({}).strict(),
+  }),
+);
 
 export const unlock = defineCommand<UnlockArgs>({
   verb: 'unlock',

@@ -4,7 +4,8 @@
  * `visibility` in chatops.yml (`reads` default public, `logs` default private). A private answer is written in the reader's
  * own language, a public one in the workspace's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { Config } from '../config/schema';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
@@ -21,8 +22,8 @@ export type Visibility = 'public' | 'private';
 
 /** The flags every read-only verb takes (spread into its flags schema). */
 export const visibilityFlags = {
-  private: z.literal(true, { error: M.token('noValue', { flag: 'private' }) }).optional(),
-  public: z.literal(true, { error: M.token('noValue', { flag: 'public' }) }).optional(),
+  private: lazySchema(() => z.literal(true, { error: M.token('noValue', { flag: 'private' }) }).optional()),
+  public: lazySchema(() => z.literal(true, { error: M.token('noValue', { flag: 'public' }) }).optional()),
 };
 
 /** Their names (for "takes --…" answers and booleanFlags, so `--private web` does not eat "web"). */

@@ -12,7 +12,7 @@
  *
  * chatops.example.yml documents each field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration';
 
 const principalId = z

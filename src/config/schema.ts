@@ -2,7 +2,7 @@
  * The shape of chatops.yml, validated once at cold start.
  * See chatops.example.yml for a commented, complete example.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOCALES } from '../i18n/locale';
 import { parseDuration } from './duration';
 import { gatesSchema } from './gates';

@@ -4,7 +4,8 @@
  * the environment); the AWS part runs in the worker (./abort.run.ts). One abort at a time per
  * request: the click claims it (HSETNX), the worker releases the claim if AWS refuses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
 import { code, principal, verbTitle } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
@@ -52,12 +53,14 @@ import { claimField } from '../redis/claim';
 import { principalsFor } from '../policy/authorize';
 import { getRequest } from '../approvals/workflow';
 
-export const abortJobSchema = z.object({
-  kind: z.literal('change-abort'),
-  id: z.string().min(1),
-  requestId: z.string().min(1),
-  userId: z.string().min(1),
-});
+export const abortJobSchema = lazySchema(() =>
+  z.object({
+    kind: z.literal('change-abort'),
+    id: z.string().min(1),
+    requestId: z.string().min(1),
+    userId: z.string().min(1),
+  }),
+);
 export type AbortJob = z.infer<typeof abortJobSchema>;
 
 export async function handleAbortClick(ctx: ActionContext): Promise<void> {

@@ -5,7 +5,8 @@
  *
  * Everything here is pure: the AWS lookups happen in ./planner.ts, the rendering in ./render.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
@@ -83,42 +84,47 @@ const M = defineMessages('deploy.plan', {
 });
 
 /** An image a rollback brings back: in ECR (with its scan), missing from ECR, or from another registry. */
-const imageCheckSchema = z.object({
-  container: z.string(),
-  image: z.string(),
-  found: z.enum(['ecr', 'missing', 'not-ecr']),
-  scan: z.object({ status: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
-});
+const imageCheckSchema = lazySchema(() =>
+  z.object({
+    container: z.string(),
+    image: z.string(),
+    found: z.enum(['ecr', 'missing', 'not-ecr']),
+    scan: z.object({ status: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
+  }),
+);
 export type ImageCheck = z.infer<typeof imageCheckSchema>;
 
 /**
  * What was checked when the request was made, shown on the request message one line each.
  * Warnings are catalog tokens (`part.token`), so a stored request is shown in any language.
  */
-export const checksSchema = z.object({
-  /** Deploy: the image's last scan (ECR status and severity counts). */
-  scan: z.object({ status: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
-  /** The roles the new task definition passes to ECS; `scoped` when the environment lists taskRoles. */
-  roles: z
-    .object({
-      task: z.string().optional(),
-      execution: z.string().optional(),
-      scoped: z.boolean(),
-      /** Roles not in taskRoles. */
-      unlisted: z.array(z.string()).default([]),
-      /** The roles differ from what the service runs now (rollback). */
-      changed: z.boolean().default(false),
-    })
-    .optional(),
-  /** Rollback: each image it brings back and what ECR said of it (the rollback policy passed). */
-  images: z.array(imageCheckSchema).optional(),
-  /** Scale: the bounds of chatops.yml. */
-  bounds: z.object({ min: z.number(), max: z.number() }).optional(),
-  warnings: z.array(z.string()).default([]),
-});
+export const checksSchema = lazySchema(() =>
+  z.object({
+    /** Deploy: the image's last scan (ECR status and severity counts). */
+    scan: z.object({ status: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
+    /** The roles the new task definition passes to ECS; `scoped` when the environment lists taskRoles. */
+    roles: z
+      .object({
+        task: z.string().optional(),
+        execution: z.string().optional(),
+        scoped: z.boolean(),
+        /** Roles not in taskRoles. */
+        unlisted: z.array(z.string()).default([]),
+        /** The roles differ from what the service runs now (rollback). */
+        changed: z.boolean().default(false),
+      })
+      .optional(),
+    /** Rollback: each image it brings back and what ECR said of it (the rollback policy passed). */
+    images: z.array(imageCheckSchema).optional(),
+    /** Scale: the bounds of chatops.yml. */
+    bounds: z.object({ min: z.number(), max: z.number() }).optional(),
+    warnings: z.array(z.string()).default([]),
+  }),
+);
 export type PlanChecks = z.infer<typeof checksSchema>;
 
-const base = {
+/** The fields every plan has (a function: the schemas are built with the plan schemas, on first use). */
+const base = () => ({
   environment: z.string(),
   alias: z.string(),
   region: z.string(),
@@ -134,71 +140,77 @@ const base = {
   madeAt: z.number(),
   /** What was checked when the plan was made (absent in plans of older versions). */
   checks: checksSchema.optional(),
-};
-
-export const deployPlanSchema = z.object({
-  verb: z.literal('deploy'),
-  ...base,
-  container: z.string(),
-  /** ECR repository name (chatops.yml `repository`). */
-  repository: z.string(),
-  /** The tag asked for (absent when a digest was given). */
-  tag: z.string().optional(),
-  /** The digest pinned when the request was made: exactly this image is deployed. */
-  digest: z.string(),
-  /** `<registry>/<repository>@sha256:…` */
-  image: z.string(),
-  /** The container's image in the current task definition. */
-  previousImage: z.string(),
-  imagePushedAt: z.number().optional(),
 });
 
-export const rollbackPlanSchema = z.object({
-  verb: z.literal('rollback'),
-  ...base,
-  /** The task definition the service will run again. */
-  targetTaskDefinition: z.string(),
-  /** How the target was chosen: ECS's deployment history, the bot's own records, `--to`, or the rollout in progress. */
-  source: z.enum(['history', 'records', 'explicit', 'in-progress']),
-  container: z.string(),
-  previousImage: z.string().optional(),
-  targetImage: z.string().optional(),
-});
+export const deployPlanSchema = lazySchema(() =>
+  z.object({
+    verb: z.literal('deploy'),
+    ...base(),
+    container: z.string(),
+    /** ECR repository name (chatops.yml `repository`). */
+    repository: z.string(),
+    /** The tag asked for (absent when a digest was given). */
+    tag: z.string().optional(),
+    /** The digest pinned when the request was made: exactly this image is deployed. */
+    digest: z.string(),
+    /** `<registry>/<repository>@sha256:…` */
+    image: z.string(),
+    /** The container's image in the current task definition. */
+    previousImage: z.string(),
+    imagePushedAt: z.number().optional(),
+  }),
+);
 
-export const scalePlanSchema = z.object({
-  verb: z.literal('scale'),
-  ...base,
-  from: z.number().int(),
-  to: z.number().int(),
-});
+export const rollbackPlanSchema = lazySchema(() =>
+  z.object({
+    verb: z.literal('rollback'),
+    ...base(),
+    /** The task definition the service will run again. */
+    targetTaskDefinition: z.string(),
+    /** How the target was chosen: ECS's deployment history, the bot's own records, `--to`, or the rollout in progress. */
+    source: z.enum(['history', 'records', 'explicit', 'in-progress']),
+    container: z.string(),
+    previousImage: z.string().optional(),
+    targetImage: z.string().optional(),
+  }),
+);
 
-export const restartPlanSchema = z.object({
-  verb: z.literal('restart'),
-  ...base,
-});
+export const scalePlanSchema = lazySchema(() =>
+  z.object({
+    verb: z.literal('scale'),
+    ...base(),
+    from: z.number().int(),
+    to: z.number().int(),
+  }),
+);
 
-const taskSize = z.object({ cpu: z.number().int().positive(), memory: z.number().int().positive() });
+export const restartPlanSchema = lazySchema(() =>
+  z.object({
+    verb: z.literal('restart'),
+    ...base(),
+  }),
+);
+
+const taskSize = lazySchema(() => z.object({ cpu: z.number().int().positive(), memory: z.number().int().positive() }));
 
 /**
  * A new revision of the task definition that runs now with only the task-level CPU and memory
  * changed (`/ecs resize`, the Request resize button of `/ecs rightsize`). It is a deploy: the request
  * is a deploy request (deploy approvals), the revision is registered once and rolled out like one.
  */
-export const resizePlanSchema = z.object({
-  verb: z.literal('resize'),
-  ...base,
-  /** Task-level CPU units and memory (MiB) now, and after. */
-  from: taskSize,
-  to: taskSize,
-});
+export const resizePlanSchema = lazySchema(() =>
+  z.object({
+    verb: z.literal('resize'),
+    ...base(),
+    /** Task-level CPU units and memory (MiB) now, and after. */
+    from: taskSize,
+    to: taskSize,
+  }),
+);
 
-export const planSchema = z.discriminatedUnion('verb', [
-  deployPlanSchema,
-  rollbackPlanSchema,
-  scalePlanSchema,
-  restartPlanSchema,
-  resizePlanSchema,
-]);
+export const planSchema = lazySchema(() =>
+  z.discriminatedUnion('verb', [deployPlanSchema, rollbackPlanSchema, scalePlanSchema, restartPlanSchema, resizePlanSchema]),
+);
 
 export type DeployPlan = z.infer<typeof deployPlanSchema>;
 export type RollbackPlan = z.infer<typeof rollbackPlanSchema>;

@@ -13,7 +13,8 @@
  * bot (CI, the console) are found in ECS's own deployment history when the record has nothing
  * (./promotion.run.ts, worker only), and recorded then.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { Runtime } from '../runtime';
 import { HEALTHY_TTL_SECONDS, keys } from '../redis/keys';
 import { code, oneLine } from '../slack/text';
@@ -22,15 +23,19 @@ import { defineMessages, formatDuration, type Locale } from '../i18n';
 import type { ChangePlan } from './plan';
 import { shortDigest } from './refs';
 
-const recordSchema = z.object({
-  service: z.string(),
-  at: z.number(),
-  requestId: z.string(),
-  tag: z.string().optional(),
-});
+const recordSchema = lazySchema(() =>
+  z.object({
+    service: z.string(),
+    at: z.number(),
+    requestId: z.string(),
+    tag: z.string().optional(),
+  }),
+);
 export type HealthyRecord = z.infer<typeof recordSchema>;
 
-const serviceRecordSchema = recordSchema.extend({ digest: z.string(), repository: z.string().optional(), image: z.string().optional() });
+const serviceRecordSchema = lazySchema(() =>
+  recordSchema.extend({ digest: z.string(), repository: z.string().optional(), image: z.string().optional() }),
+);
 export type ServiceHealthyRecord = z.infer<typeof serviceRecordSchema>;
 
 /** The digest a change leaves running: the deploy's pinned digest, or the digest in a rollback's target image. */

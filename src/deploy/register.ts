@@ -5,7 +5,8 @@
  * Called from registerAll() (src/handlers/compose.ts) in every function, so this module imports no AWS
  * SDK: the worker-side modules are loaded on first use.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { registerAction } from '../hooks/actions';
 import { registerEventConsumer, registerTick } from '../hooks/events';
 import { registerJobKind } from '../hooks/jobs';
@@ -19,7 +20,7 @@ import { pressJobSchema } from './traffic-model';
 import { handleTrafficClick } from './traffic-buttons';
 import { TRAFFIC_PREFIX } from './traffic-text';
 
-const executeJobSchema = z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) });
+const executeJobSchema = lazySchema(() => z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) }));
 
 let registered = false;
 

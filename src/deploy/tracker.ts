@@ -11,7 +11,8 @@
  * so a failure to post leaves the request running and the next event or tick posts it.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
@@ -74,22 +75,24 @@ export const GIVE_UP_FACTOR = 3;
 const DEFAULT_DEADLINE_MS = 20 * 60_000;
 
 /** What the executor records in request.execution (read leniently: facts from older versions pass). */
-export const factsSchema = z
-  .object({
-    startedAt: z.number().optional(),
-    registering: z.number().optional(),
-    registeredTaskDefinition: z.string().optional(),
-    targetTaskDefinition: z.string().optional(),
-    deploymentId: z.string().optional(),
-    serviceDeploymentArn: z.string().optional(),
-    serviceUpdatedAt: z.number().optional(),
-    updateAttempts: z.number().optional(),
-    abortedBy: z.string().optional(),
-    abortedAt: z.number().optional(),
-    abortMethod: z.enum(['stop', 'update']).optional(),
-    outcome: z.string().optional(),
-  })
-  .passthrough();
+export const factsSchema = lazySchema(() =>
+  z
+    .object({
+      startedAt: z.number().optional(),
+      registering: z.number().optional(),
+      registeredTaskDefinition: z.string().optional(),
+      targetTaskDefinition: z.string().optional(),
+      deploymentId: z.string().optional(),
+      serviceDeploymentArn: z.string().optional(),
+      serviceUpdatedAt: z.number().optional(),
+      updateAttempts: z.number().optional(),
+      abortedBy: z.string().optional(),
+      abortedAt: z.number().optional(),
+      abortMethod: z.enum(['stop', 'update']).optional(),
+      outcome: z.string().optional(),
+    })
+    .passthrough(),
+);
 export type ExecFacts = z.infer<typeof factsSchema>;
 
 export function factsOf(req: Pick<ChangeRequest, 'execution'>): ExecFacts {

@@ -6,7 +6,8 @@
  * the worker (./traffic.run.ts) sends it to ECS, or releases the claim when ECS could not take it.
  * A press after the pause's timeout is answered at once, without asking ECS.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { claimField } from '../redis/claim';
@@ -17,7 +18,7 @@ import { getRequest } from '../approvals/workflow';
 import { pauseRecordSchema, type PauseRecord, type PressJob } from './traffic-model';
 import { continueLabel, TRAFFIC_ACTION, trafficText } from './traffic-text';
 
-const pressClaimSchema = z.object({ user: z.string(), action: z.enum(['CONTINUE', 'ROLLBACK']), at: z.number() });
+const pressClaimSchema = lazySchema(() => z.object({ user: z.string(), action: z.enum(['CONTINUE', 'ROLLBACK']), at: z.number() }));
 
 function parseValue(value: string | undefined): { requestId: string; key: string } | undefined {
   const m = /^(.{1,120}):([0-9a-f]{12})$/.exec(value ?? '');

@@ -4,29 +4,34 @@
  * ./traffic.run.ts, the buttons ./traffic-buttons.ts, the messages ./traffic-text.ts.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { DeploymentLifecycleHookDetail, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
 import type { ExecFacts } from './tracker';
 
 /** A pause the bot showed: what the press needs (stored as `pause.<key>` in the track hash). */
-export const pauseRecordSchema = z.object({
-  hookId: z.string(),
-  stage: z.string(),
-  expiresAt: z.number().optional(),
-  timeoutAction: z.string().optional(),
-  ts: z.string().optional(),
-  closed: z.string().optional(),
-});
+export const pauseRecordSchema = lazySchema(() =>
+  z.object({
+    hookId: z.string(),
+    stage: z.string(),
+    expiresAt: z.number().optional(),
+    timeoutAction: z.string().optional(),
+    ts: z.string().optional(),
+    closed: z.string().optional(),
+  }),
+);
 export type PauseRecord = z.infer<typeof pauseRecordSchema>;
 
-export const pressJobSchema = z.object({
-  kind: z.literal('traffic-shift'),
-  id: z.string().min(1),
-  requestId: z.string().min(1),
-  key: z.string().min(1),
-  action: z.enum(['CONTINUE', 'ROLLBACK']),
-  userId: z.string().min(1),
-});
+export const pressJobSchema = lazySchema(() =>
+  z.object({
+    kind: z.literal('traffic-shift'),
+    id: z.string().min(1),
+    requestId: z.string().min(1),
+    key: z.string().min(1),
+    action: z.enum(['CONTINUE', 'ROLLBACK']),
+    userId: z.string().min(1),
+  }),
+);
 export type PressJob = z.infer<typeof pressJobSchema>;
 
 /** The opaque key of a hook in button values and track fields. */

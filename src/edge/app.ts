@@ -12,9 +12,10 @@ import { workspaceGuard } from './workspace';
 export function createApp(rt: Runtime, receiver: Receiver): App {
   const app = new App({
     receiver,
-    // A fixed authorization: avoids Bolt's auth.test round trip on cold start.
+    // A fixed authorization: avoids Bolt's auth.test round trip on cold start. No bot token: every
+    // Slack call goes through rt.slack (and a reply through response_url), never through the client
+    // Bolt hands listeners, so Bolt does not build a WebClient for it on the first request.
     authorize: async () => ({
-      botToken: rt.botToken,
       botId: rt.config.slack.botId,
       botUserId: rt.config.slack.botUserId,
     }),

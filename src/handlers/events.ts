@@ -3,7 +3,7 @@
  * consumers de-duplicate. A malformed event is logged and dropped (returning normally, so
  * EventBridge does not retry it into a storm).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { dispatchEvent } from '../hooks/events';
 import { registerAll, createRuntime } from './compose';
 import { lambdaRuntime } from './secrets';

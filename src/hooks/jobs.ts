@@ -13,7 +13,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { z, type ZodType } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { withBudget, withoutBudget } from '../aws/budget';
 import { storeUnavailable } from '../redis/client';
 import { keys } from '../redis/keys';
@@ -38,10 +39,10 @@ const M = defineMessages('hooks.jobs', {
 import type { Dispatcher, Job, Runtime } from '../runtime';
 
 /** Every job has a kind and an id (the idempotency key); the rest is the kind's own. */
-const jobEnvelope = z.object({ kind: z.string().min(1), id: z.string().min(1) }).passthrough();
+const jobEnvelope = lazySchema(() => z.object({ kind: z.string().min(1), id: z.string().min(1) }).passthrough());
 
 interface JobKind<T> {
-  schema: ZodType<T>;
+  schema: z.ZodType<T>;
   handle(job: T, rt: Runtime): Promise<void>;
   /** Claim the job id before running (default true). Kinds with their own state machine may opt out. */
   once?: boolean;
@@ -230,13 +231,18 @@ interface LostRecord {
   body: string;
 }
 
-const invocationRecord = z
-  .object({
-    requestContext: z.object({ condition: z.string().optional(), approximateInvokeCount: z.number().optional() }).passthrough().optional(),
-    requestPayload: z.unknown(),
-    responsePayload: z.object({ errorType: z.string().optional(), errorMessage: z.string().optional() }).passthrough().nullish(),
-  })
-  .passthrough();
+const invocationRecord = lazySchema(() =>
+  z
+    .object({
+      requestContext: z
+        .object({ condition: z.string().optional(), approximateInvokeCount: z.number().optional() })
+        .passthrough()
+        .optional(),
+      requestPayload: z.unknown(),
+      responsePayload: z.object({ errorType: z.string().optional(), errorMessage: z.string().optional() }).passthrough().nullish(),
+    })
+    .passthrough(),
+);
 
 /** In words for a person: why Lambda gave up on the invocation. */
 function lostBecause(rec: z.infer<typeof invocationRecord>): Localized {

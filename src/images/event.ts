@@ -4,7 +4,8 @@
  * whose `repository-name` is the repository ARN). Lenient: unknown fields pass, a missing field
  * makes the event one we skip. Samples: test/fixtures/events/aws-doc/ecr-*.json, inspector2-scan.json.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { EcsEvent } from '../aws/ecs-events';
 
 export interface ImageEvent {
@@ -19,27 +20,31 @@ export interface ImageEvent {
   scan?: { status: string; counts: Record<string, number>; source: 'basic' | 'inspector' };
 }
 
-const counts = z.record(z.string(), z.number()).default({});
+const counts = lazySchema(() => z.record(z.string(), z.number()).default({}));
 
-const pushSchema = z
-  .object({
-    result: z.string(),
-    'repository-name': z.string().min(1),
-    'image-digest': z.string().regex(/^sha256:[a-f0-9]+$/i),
-    'action-type': z.string(),
-    'image-tag': z.string().optional(),
-  })
-  .passthrough();
+const pushSchema = lazySchema(() =>
+  z
+    .object({
+      result: z.string(),
+      'repository-name': z.string().min(1),
+      'image-digest': z.string().regex(/^sha256:[a-f0-9]+$/i),
+      'action-type': z.string(),
+      'image-tag': z.string().optional(),
+    })
+    .passthrough(),
+);
 
-const scanSchema = z
-  .object({
-    'scan-status': z.string(),
-    'repository-name': z.string().min(1),
-    'image-digest': z.string().regex(/^sha256:[a-f0-9]+$/i),
-    'image-tags': z.array(z.string()).default([]),
-    'finding-severity-counts': counts,
-  })
-  .passthrough();
+const scanSchema = lazySchema(() =>
+  z
+    .object({
+      'scan-status': z.string(),
+      'repository-name': z.string().min(1),
+      'image-digest': z.string().regex(/^sha256:[a-f0-9]+$/i),
+      'image-tags': z.array(z.string()).default([]),
+      'finding-severity-counts': counts,
+    })
+    .passthrough(),
+);
 
 /** "arn:aws:ecr:us-east-2:123456789012:repository/amazon/sample" or "amazon/sample" → "amazon/sample". */
 function repositoryName(value: string): string {

@@ -8,19 +8,22 @@
  * `ch` it runs in the channel of the message; with it, in that channel (an image announcement's
  * "Request prod" runs in prod's channel, where the request is posted and prod's rules apply).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { ButtonSpec } from './blocks';
 
 /** action_id prefix; each button of a block gets its own suffix (action_ids are unique per block). */
 export const COMMAND_ACTION = 'command:run:';
 
-const valueSchema = z.object({
-  c: z.string().min(1).max(1_500),
-  ch: z
-    .string()
-    .regex(/^[CGD][A-Z0-9]{2,}$/)
-    .optional(),
-});
+const valueSchema = lazySchema(() =>
+  z.object({
+    c: z.string().min(1).max(1_500),
+    ch: z
+      .string()
+      .regex(/^[CGD][A-Z0-9]{2,}$/)
+      .optional(),
+  }),
+);
 
 export type CommandButtonValue = z.infer<typeof valueSchema>;
 

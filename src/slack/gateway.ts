@@ -129,8 +129,12 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
   // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices, request
   // message updates on a click) use fastClient; their callers fall back (cached membership, a
   // reworded confirmation, a best-effort update).
-  const fastClient = new WebClient(token, slackClientOptions(env, 'withinAck'));
-  const client = allWithinAck ? fastClient : new WebClient(token, slackClientOptions(env));
+  // Built on first use: a WebClient builds its whole method tree (hundreds of bound functions) when
+  // constructed, and many cold starts (the Slack function answering help, handing off) call no Slack API.
+  let fast: WebClient | undefined;
+  let patient: WebClient | undefined;
+  const fastClient = (): WebClient => (fast ??= new WebClient(token, slackClientOptions(env, 'withinAck')));
+  const client = (): WebClient => (allWithinAck ? fastClient() : (patient ??= new WebClient(token, slackClientOptions(env))));
 
   async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
     const fitted = fitMessage(msg);
@@ -147,7 +151,9 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
   }
 
   return {
-    client,
+    get client() {
+      return client();
+    },
     async post(channel, msg, opts = {}) {
       return withTextFallback(msg, async (text, blocks) => {
         const args = {
@@ -160,17 +166,17 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           unfurl_media: false,
         };
         // The SDK's argument type is a union of exclusive shapes (blocks vs text, thread vs not); ours is one of them.
-        const via = opts.withinAck ? fastClient : client;
-        const res = await via.chat.postMessage(args as Parameters<typeof client.chat.postMessage>[0]);
+        const via = opts.withinAck ? fastClient() : client();
+        const res = await via.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0]);
         return { channel: String(res.channel ?? channel), ts: String(res.ts) };
       });
     },
     async update(channel, ts, msg) {
-      await withTextFallback(msg, (text, blocks) => client.chat.update({ channel, ts, text, blocks: blocks ?? [] }));
+      await withTextFallback(msg, (text, blocks) => client().chat.update({ channel, ts, text, blocks: blocks ?? [] }));
     },
     async ephemeral(channel, user, msg, threadTs) {
       await withTextFallback(msg, (text, blocks) =>
-        client.chat.postEphemeral({ channel, user, text, ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) }),
+        client().chat.postEphemeral({ channel, user, text, ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) }),
       );
     },
     async respond(responseUrl, msg, opts = {}) {
@@ -213,7 +219,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async openView(triggerId, view) {
       try {
-        const res = await client.views.open({ trigger_id: triggerId, view: view as never });
+        const res = await client().views.open({ trigger_id: triggerId, view: view as never });
         return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
       } catch (err) {
         throw wrap(err);
@@ -221,7 +227,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async pushView(triggerId, view) {
       try {
-        const res = await client.views.push({ trigger_id: triggerId, view: view as never });
+        const res = await client().views.push({ trigger_id: triggerId, view: view as never });
         return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
       } catch (err) {
         throw wrap(err);
@@ -233,7 +239,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           'viewId' in target
             ? { view_id: target.viewId, ...(target.hash ? { hash: target.hash } : {}) }
             : { external_id: target.externalId };
-        const res = await client.views.update({ ...args, view: view as never });
+        const res = await client().views.update({ ...args, view: view as never });
         return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
       } catch (err) {
         throw wrap(err);
@@ -241,14 +247,14 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async publishHome(userId, view) {
       try {
-        await client.views.publish({ user_id: userId, view: view as never });
+        await client().views.publish({ user_id: userId, view: view as never });
       } catch (err) {
         throw wrap(err);
       }
     },
     async userLocale(userId) {
       try {
-        const res = await fastClient.users.info({ user: userId, include_locale: true });
+        const res = await fastClient().users.info({ user: userId, include_locale: true });
         return res.user?.locale || undefined;
       } catch (err) {
         throw wrap(err);
@@ -256,7 +262,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async uploadText(channel, file) {
       try {
-        await client.filesUploadV2({
+        await client().filesUploadV2({
           channel_id: channel,
           content: file.content,
           filename: file.filename,
@@ -270,7 +276,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async uploadFile(channel, file) {
       try {
-        const url = await client.files.getUploadURLExternal({
+        const url = await client().files.getUploadURLExternal({
           filename: file.filename,
           length: file.bytes.length,
           ...(file.altText ? { alt_text: file.altText.slice(0, 1000) } : {}),
@@ -284,7 +290,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
         });
         await res.arrayBuffer().catch(() => undefined);
         if (!res.ok) throw new Error(`the file upload answered HTTP ${res.status}`);
-        await client.files.completeUploadExternal({
+        await client().files.completeUploadExternal({
           files: [{ id: url.file_id, title: file.title ?? file.filename }],
           channel_id: channel,
           ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
@@ -296,7 +302,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async openDm(userId) {
       try {
-        const res = await client.conversations.open({ users: userId });
+        const res = await client().conversations.open({ users: userId });
         const id = (res.channel as { id?: string } | undefined)?.id;
         if (!id) throw new Error('conversations.open returned no channel');
         return id;
@@ -306,7 +312,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async groupMembers(groupId) {
       try {
-        const res = await fastClient.usergroups.users.list({ usergroup: groupId });
+        const res = await fastClient().usergroups.users.list({ usergroup: groupId });
         return res.users ?? [];
       } catch (err) {
         throw wrap(err);

@@ -12,7 +12,8 @@
  *   answered under the field (`response_action: errors`); what only ECR can tell (a tag deleted
  *   meanwhile) and the outcome appear in the view pushed on top of the form.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import type { Config } from '../config/schema';
 import { BotError, isBotError } from '../errors';
 import type { ActionContext, SlackView, ViewContext, ViewDef, ViewResult } from '../hooks/actions';
@@ -45,31 +46,37 @@ export const TAGS_FRESH_MS = 60_000;
 /** The tags of a service are cached this long (a submission checks its tag against them). */
 export const TAGS_TTL_SECONDS = 600;
 
-const scanSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('clean') }),
-  z.object({ kind: z.literal('findings'), critical: z.number(), high: z.number() }),
-  z.object({ kind: z.literal('pending') }),
-  z.object({ kind: z.literal('none') }),
-  z.object({ kind: z.literal('other'), status: z.string() }),
-]);
-export const tagsCacheSchema = z.object({
-  at: z.number(),
-  repository: z.string(),
-  tags: z.array(z.object({ tag: z.string(), digest: z.string(), pushedAt: z.number().optional(), scan: scanSchema })),
-});
+const scanSchema = lazySchema(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('clean') }),
+    z.object({ kind: z.literal('findings'), critical: z.number(), high: z.number() }),
+    z.object({ kind: z.literal('pending') }),
+    z.object({ kind: z.literal('none') }),
+    z.object({ kind: z.literal('other'), status: z.string() }),
+  ]),
+);
+export const tagsCacheSchema = lazySchema(() =>
+  z.object({
+    at: z.number(),
+    repository: z.string(),
+    tags: z.array(z.object({ tag: z.string(), digest: z.string(), pushedAt: z.number().optional(), scan: scanSchema })),
+  }),
+);
 export type TagsCache = z.infer<typeof tagsCacheSchema>;
 
-export const tagsJobSchema = z.object({
-  kind: z.literal('deploy-form-tags'),
-  id: z.string().min(1),
-  viewId: z.string().min(1),
-  hash: z.string().optional(),
-  userId: z.string().min(1),
-  env: z.string().min(1),
-  service: z.string().min(1),
-  origin: z.string().optional(),
-  locale: z.enum(LOCALES),
-});
+export const tagsJobSchema = lazySchema(() =>
+  z.object({
+    kind: z.literal('deploy-form-tags'),
+    id: z.string().min(1),
+    viewId: z.string().min(1),
+    hash: z.string().optional(),
+    userId: z.string().min(1),
+    env: z.string().min(1),
+    service: z.string().min(1),
+    origin: z.string().optional(),
+    locale: z.enum(LOCALES),
+  }),
+);
 export type TagsJob = z.infer<typeof tagsJobSchema>;
 
 /** The channel a request from the form goes to: where the form was opened when it is one of the environment's, else its first. */

@@ -6,7 +6,8 @@
  * and only the environments they may read.
  */
 import type { ChainableCommander } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { guardFromHash, type GuardInfo } from '../approvals/guards';
 import { fromHash } from '../approvals/model';
 import type { ChangeRequest } from '../approvals/types';
@@ -21,23 +22,27 @@ import type { HomeEnvironment, HomeGuard, HomeIncident, HomeInput, HomeRollout, 
 const OPEN_STATES = new Set(['pending', 'approved', 'running']);
 
 /** The worker's cache of an environment's services (./home.run.ts writes it). */
-export const envStatusSchema = z.object({
-  at: z.number(),
-  rows: z.array(
-    z.object({
-      alias: z.string(),
-      health: z.enum(['steady', 'deploying', 'degraded', 'down', 'failed', 'idle', 'inactive', 'missing']),
-      running: z.number(),
-      desired: z.number(),
-      pending: z.number(),
-      image: z.string().optional(),
-    }),
-  ),
-  error: z.string().optional(),
-});
+export const envStatusSchema = lazySchema(() =>
+  z.object({
+    at: z.number(),
+    rows: z.array(
+      z.object({
+        alias: z.string(),
+        health: z.enum(['steady', 'deploying', 'degraded', 'down', 'failed', 'idle', 'inactive', 'missing']),
+        running: z.number(),
+        desired: z.number(),
+        pending: z.number(),
+        image: z.string().optional(),
+      }),
+    ),
+    error: z.string().optional(),
+  }),
+);
 export type EnvStatus = z.infer<typeof envStatusSchema>;
 
-const progressSchema = z.object({ phase: z.string(), desired: z.number(), running: z.number(), pending: z.number(), failed: z.number() });
+const progressSchema = lazySchema(() =>
+  z.object({ phase: z.string(), desired: z.number(), running: z.number(), pending: z.number(), failed: z.number() }),
+);
 
 export interface HomeState {
   now: number;

@@ -13,7 +13,8 @@
  *   get a new view; changes during the refresh get one more pass.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
 import { keys } from '../redis/keys';
 import { HOME_READERS_MAX } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
@@ -42,14 +43,16 @@ const STATUS_REFRESHING_TTL_MS = 30_000;
 /** Passes of one refresh job before it hands over to a new one. */
 const MAX_PASSES = 3;
 
-export const homeJobSchema = z.object({
-  kind: z.literal('home-refresh'),
-  id: z.string().min(1),
-  /** Read the services' health from ECS first (asked when someone opened the Home tab). */
-  status: z.boolean().optional(),
-  /** This job holds the "scheduled" marker (it came from a change). */
-  scheduled: z.boolean().optional(),
-});
+export const homeJobSchema = lazySchema(() =>
+  z.object({
+    kind: z.literal('home-refresh'),
+    id: z.string().min(1),
+    /** Read the services' health from ECS first (asked when someone opened the Home tab). */
+    status: z.boolean().optional(),
+    /** This job holds the "scheduled" marker (it came from a change). */
+    scheduled: z.boolean().optional(),
+  }),
+);
 export type HomeJob = z.infer<typeof homeJobSchema>;
 
 function viewHash(view: { blocks: ReadonlyArray<{ block_id?: string }> }): string {

@@ -56,3 +56,31 @@ describe('the dist/slack.js size guard', () => {
     expect(error).toMatch(/zod adds 300\.0 KiB \(allow-list ceiling \d+ KiB\)/);
   });
 });
+
+describe('ioredis with its command methods on a dictionary-mode prototype (ioredisLightPrototype)', () => {
+  it('bundles ioredis with every command method, the prototype switched to dictionary mode before they are added', () => {
+    const script = [
+      `import { build } from 'esbuild';`,
+      `import { ioredisLightPrototype } from ${JSON.stringify(PLUGINS)};`,
+      `const r = await build({ stdin: { contents: "module.exports = require('ioredis')", resolveDir: ${JSON.stringify(join(__dirname, '../..'))} },`,
+      `  bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent', plugins: [ioredisLightPrototype()] });`,
+      `const code = r.outputFiles[0].text;`,
+      `const m = { exports: {} }; new Function('module', 'exports', 'require', code)(m, m.exports, (await import('node:module')).createRequire(import.meta.url));`,
+      `const Redis = m.exports.default ?? m.exports;`,
+      `const client = new Redis({ lazyConnect: true });`,
+      `const names = ['get', 'getBuffer', 'hgetall', 'evalsha', 'xadd', 'zrem', 'call', 'sentinel'];`,
+      `console.log(JSON.stringify({ prelude: code.includes('__dictionaryMode'), methods: names.filter((n) => typeof client[n] === 'function'), pipeline: typeof client.pipeline().get }));`,
+      `client.disconnect();`,
+    ].join('\n');
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim().split('\n').pop()!,
+    ) as {
+      prelude: boolean;
+      methods: string[];
+      pipeline: string;
+    };
+    expect(out.prelude).toBe(true);
+    expect(out.methods).toEqual(['get', 'getBuffer', 'hgetall', 'evalsha', 'xadd', 'zrem', 'call', 'sentinel']);
+    expect(out.pipeline).toBe('function');
+  });
+});
