@@ -125,7 +125,7 @@ async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: st
   const container = svc?.container ?? task.containers?.[0]?.name ?? '';
   const td = (await withThrottleRetry(() => describeTaskDefinition(ecs, taskDefinition))).taskDefinition;
   const where = logLocation(td, container, arnTail(task.taskArn), plan.region, svc?.logGroup);
-  if (!where.ok) return { error: where.error };
+  if (!where.ok) return { error: where.error(lang(rt)) };
   const now = rt.now();
   const res = await filterLogEvents(
     rt.aws.logs(where.loc.region, envAccess(rt.config, plan.environment)),
