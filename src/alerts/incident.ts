@@ -88,6 +88,11 @@ export interface TaskFacts {
   kind: FailureKind;
   reasonKey: string;
   reasonLabel: string;
+  /**
+   * What the failure means in plain words (explain.ts), in the workspace's language, written by the
+   * worker when the incident records the task. Incidents recorded before it have none.
+   */
+  explanation?: string;
 }
 
 /** The last lines of the failed container, fetched when the event arrived. */

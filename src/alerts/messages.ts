@@ -10,7 +10,6 @@ import { actions, context, header, section, type ButtonSpec, type SlackMessage }
 import { code, escapeMrkdwn, notificationText, truncate } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { explainFailure } from './classify';
 import {
   actionLabel,
   headline,
@@ -54,6 +53,7 @@ const M = defineMessages('alerts.messages', {
   factContainer: { en: 'container {container}', ko: '컨테이너 {container}' },
   factExit: { en: 'exit {code}', ko: '종료 코드 {code}' },
   whyLine: { en: '*Why it stopped:* {reason} — {explanation}', ko: '*중지 이유:* {reason} — {explanation}' },
+  whyOnly: { en: '*Why it stopped:* {reason}', ko: '*중지 이유:* {reason}' },
   logsHead: { en: '*Last {n} {n|log line|log lines}*{where}', ko: '*마지막 로그 {n}줄*{where}' },
   logsError: { en: '*Logs*{where}: _{error}_', ko: '*로그*{where}: _{error}_' },
   logsEmpty: { en: '*Logs*{where}: _the stream has no log lines._', ko: '*로그*{where}: _스트림에 로그가 없습니다._' },
@@ -125,16 +125,15 @@ function factsLine(f: TaskFacts, svc: ResolvedService, locale: Locale): string {
   return parts.join(' · ');
 }
 
-/** "Why it stopped" on one line: the reasons ECS gave (shortened) and the plain-words explanation. */
+/** "Why it stopped" on one line: the reasons ECS gave (shortened) and the plain-words explanation recorded with the facts. */
 function whyLine(f: TaskFacts, locale: Locale): string {
   const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
   const reason = raw.length
     ? raw.map((r) => escapeMrkdwn(truncate(oneLine(r), ALERT_REASON_CHARS / 2))).join(' — ')
     : escapeMrkdwn(f.reasonLabel);
-  return truncate(
-    M.in(locale)('whyLine', { reason, explanation: escapeMrkdwn(oneLine(explainFailure({ ...f, exitCode: f.exitCode }, locale))) }),
-    ALERT_WHY_CHARS,
-  );
+  const t = M.in(locale);
+  const line = f.explanation ? t('whyLine', { reason, explanation: escapeMrkdwn(oneLine(f.explanation)) }) : t('whyOnly', { reason });
+  return truncate(line, ALERT_WHY_CHARS);
 }
 
 /** The last `n` log lines, each on one line and shortened, fenced; with where they come from. */

@@ -13,6 +13,7 @@ import { announceChange } from '../hooks/events';
 import type { SlackMessage } from '../slack/blocks';
 import type { Locale } from '../i18n/locale';
 import { classifyTaskStop } from './classify';
+import { explainFailure } from './explain';
 import { alertChannelFor, resolveTarget } from './events';
 import {
   actionLabel,
@@ -97,7 +98,10 @@ async function onTaskEvent(
     return;
   }
   const windowMs = svc.env.alerts.incidentWindow;
-  const f = taskFacts(ev.detail, decision.failure, where);
+  const f: TaskFacts = {
+    ...taskFacts(ev.detail, decision.failure, where),
+    explanation: explainFailure(decision.failure, rt.people.workspace),
+  };
   await processSignal(
     rt,
     svc,

@@ -11,7 +11,7 @@ import { section, type SlackMessage } from '../slack/blocks';
 import { code, escapeMrkdwn, truncate } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { explainFailure } from './classify';
+import { explainFailure } from './explain';
 import {
   incidentText,
   labelText,

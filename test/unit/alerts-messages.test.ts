@@ -1,6 +1,7 @@
 /** The alert's wording, links and Block Kit, including oversized inputs. Pure; no mocks. */
 import { join } from 'node:path';
-import { classifyTaskStop, explainFailure } from '../../src/alerts/classify';
+import { classifyTaskStop } from '../../src/alerts/classify';
+import { explainFailure } from '../../src/alerts/explain';
 import {
   actionLabel,
   headline,
@@ -42,13 +43,17 @@ const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const web = findService(config, 'web')!;
 const T = Date.parse('2026-03-02T10:00:00Z');
 
-function oomFacts(taskId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'): TaskFacts {
+/** The facts the pipeline records for an OOM-killed task (its explanation in the workspace's language). */
+function oomFacts(taskId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90', locale: 'en' | 'ko' = 'en'): TaskFacts {
   const e = taskStopped({ time: T, taskId, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' });
   const r = parseEcsEvent(e as EcsEvent);
   if (!r.ok || r.event.kind !== 'task') throw new Error('bad fixture');
   const d = classifyTaskStop(r.event.detail, { includeRoutineStops: false });
   if (!d.alert) throw new Error('not an alert');
-  return taskFacts(r.event.detail, d.failure, { region: 'eu-west-1', cluster: 'prod' });
+  return {
+    ...taskFacts(r.event.detail, d.failure, { region: 'eu-west-1', cluster: 'prod' }),
+    explanation: explainFailure(d.failure, locale),
+  };
 }
 
 /** The hash the Lua scripts would leave after `n` OOM failures over `minutes`. */
@@ -332,10 +337,16 @@ describe('the alert message', () => {
     );
     expect(explainFailure({ ...f, kind: 'oom', exitCode: 137 }, 'ko')).toContain('(종료 코드 137)');
     expect(explainFailure({ ...f, kind: 'health-check', reasonKey: 'ELB health checks' }, 'ko')).toContain('ELB 헬스 체크에 실패해');
-    // The alert itself in a Korean workspace explains in Korean too.
-    expect(allText(alertMessage(view(hash(1, 0)), web, 'ko'))).not.toMatch(/ran out of memory/);
-    expect(allText(alertMessage(view(hash(1, 0)), web, 'ko'))).toContain('메모리가 부족해 강제 종료되었습니다');
+    // The alert in a Korean workspace shows the explanation recorded in Korean with the facts.
+    const ko = allText(alertMessage(view(hash(1, 0, { first: JSON.stringify(oomFacts(undefined, 'ko')) })), web, 'ko'));
+    expect(ko).toContain('메모리가 부족해 강제 종료되었습니다');
+    expect(ko).not.toMatch(/ran out of memory/);
     expect(allText(alertMessage(view(hash(1, 0)), web, 'en'))).toContain('ran out of memory and was killed');
+    // An incident recorded before explanations were kept: the reasons alone, nothing lost.
+    const { explanation: _none, ...old } = oomFacts();
+    const before = allText(alertMessage(view(hash(1, 0, { first: JSON.stringify(old) })), web, 'en'));
+    expect(before).toContain('*Why it stopped:* OutOfMemoryError');
+    expect(before).not.toContain('ran out of memory and was killed');
   });
 
   it('answers the Logs button, and announces mutes', () => {
