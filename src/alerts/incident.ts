@@ -33,7 +33,6 @@ export const incidentText = defineMessages('alerts.incident', {
     en: 'the service scheduler is throttled by Cloud Map API limits',
     ko: '서비스 스케줄러가 Cloud Map API 한도에 걸림',
   },
-  deploymentFailed: { en: 'Deployment {id} failed', ko: '배포 {id} 실패' },
   serviceDown: { en: 'service down', ko: '서비스 중단' },
   recoveredDeployment: { en: 'deployment {id} completed', ko: '배포 {id} 완료' },
   recoveredSteady: { en: 'the service reached a steady state', ko: '서비스가 안정 상태가 됨' },
