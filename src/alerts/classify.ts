@@ -163,46 +163,6 @@ export function classifyTaskStop(d: TaskDetail, opts: ClassifyOptions): StopDeci
   return routine(`stopped without a failure (${stopCode || 'no stop code'}${stoppedReason ? `: ${stoppedReason}` : ''})`);
 }
 
-const EXIT_MEANINGS: Record<number, string> = {
-  1: 'a generic application error (an unhandled exception, a failed start-up check or bad configuration)',
-  2: 'a misused shell command or invalid arguments',
-  126: 'the command is not executable',
-  127: 'the command was not found in the image (check the entry point and command)',
-  134: 'the process aborted (SIGABRT: a failed assertion or a crash in native code)',
-  137: 'the process was killed (SIGKILL), most often for running out of memory',
-  139: 'the process crashed with a segmentation fault (SIGSEGV)',
-  143: 'the process was terminated (SIGTERM)',
-};
-
-export function exitCodeMeaning(code: number): string | undefined {
-  return EXIT_MEANINGS[code];
-}
-
-/** Two or three sentences a tired person can act on. Mrkdwn-free plain text (callers escape it). */
-export function explainFailure(f: TaskFailure): string {
-  const who = f.container ? `Container ${f.container}` : 'The container';
-  switch (f.kind) {
-    case 'oom':
-      return `${who} ran out of memory and was killed${f.exitCode === 137 ? ' (exit 137)' : ''}. Raise its memory (or the task's) in the task definition, or look for a leak or a load spike.`;
-    case 'image-pull':
-      return 'ECS could not pull the image. Check that the tag exists in the repository, that the task can reach the registry (NAT gateway or VPC endpoints in private subnets), and that the execution role may pull from it.';
-    case 'secrets':
-      return "ECS could not prepare the task, most often because it could not fetch its secrets (Secrets Manager / SSM Parameter Store) or registry credentials. Check the execution role's permissions, that the secret exists, and the network route to those services.";
-    case 'health-check':
-      return `The task failed its ${f.reasonKey} and ECS replaced it. The app may start too slowly for the grace period, listen on another port, or fail the health check path.`;
-    case 'cannot-start':
-      return 'The container runtime could not create or start the container: check the command, mounts, ulimits and the image platform (arm64/x86_64).';
-    case 'failed-to-start':
-      return 'ECS could not start the task (placement, capacity, network or configuration). The reason below says which.';
-    case 'exit': {
-      const meaning = typeof f.exitCode === 'number' ? exitCodeMeaning(f.exitCode) : undefined;
-      return `${who} is essential and exited with code ${f.exitCode}${meaning ? `: ${meaning}` : ''}, so ECS stopped the task. The last log lines usually say why.`;
-    }
-    case 'routine':
-      return 'A routine stop, reported because includeRoutineStops is on for this environment.';
-  }
-}
-
 /** "1.4.2" from "…/shop/web:1.4.2"; a short digest for "…@sha256:…"; undefined for neither. */
 export function imageTagOf(image: string | undefined): string | undefined {
   if (!image) return undefined;

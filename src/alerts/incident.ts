@@ -33,7 +33,6 @@ export const incidentText = defineMessages('alerts.incident', {
     en: 'the service scheduler is throttled by Cloud Map API limits',
     ko: '서비스 스케줄러가 Cloud Map API 한도에 걸림',
   },
-  deploymentFailed: { en: 'Deployment {id} failed', ko: '배포 {id} 실패' },
   serviceDown: { en: 'service down', ko: '서비스 중단' },
   recoveredDeployment: { en: 'deployment {id} completed', ko: '배포 {id} 완료' },
   recoveredSteady: { en: 'the service reached a steady state', ko: '서비스가 안정 상태가 됨' },
@@ -88,6 +87,11 @@ export interface TaskFacts {
   kind: FailureKind;
   reasonKey: string;
   reasonLabel: string;
+  /**
+   * What the failure means in plain words (explain.ts), in the workspace's language, written by the
+   * worker when the incident records the task. Incidents recorded before it have none.
+   */
+  explanation?: string;
 }
 
 /** The last lines of the failed container, fetched when the event arrived. */

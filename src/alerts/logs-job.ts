@@ -6,7 +6,7 @@
 import type { Runtime } from '../runtime';
 import { incidentOf, ensureReader, type LogsJob } from './buttons';
 import { lastLines, logsErrorText } from './logs';
-import { logsFitInMessage, logsReply } from './messages';
+import { logsFitInMessage, logsReply } from './replies';
 import { section, type SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
@@ -63,7 +63,7 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
     lines = await lastLines(rt.aws.logs(loc.region, svc.env), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
-    const why = await logsErrorText(rt.aws.logs(loc.region, svc.env), err, loc);
+    const why = await logsErrorText(rt.aws.logs(loc.region, svc.env), err, loc, locale);
     await say(logsReply(meta, undefined, why, locale));
     return;
   }

@@ -14,6 +14,31 @@ import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import type { LogExcerpt, TaskFacts } from './incident';
 import { logLocation, type LogLocation } from '../aws/log-location';
+import { defineMessages, textIn } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('alerts.logs', {
+  groupGone: { en: 'the log group {group} no longer exists', ko: '로그 그룹 {group}이(가) 더 이상 없습니다' },
+  noStreamYet: {
+    en: 'there is no log stream for this task yet ({stream} in {group}): the container may have stopped before it wrote anything, or its awslogs-stream-prefix differs',
+    ko: '이 작업의 로그 스트림이 아직 없습니다 ({group}의 {stream}). 컨테이너가 아무것도 쓰기 전에 멈췄거나 awslogs-stream-prefix가 다를 수 있습니다',
+  },
+  nothingFound: {
+    en: 'CloudWatch Logs found nothing to read at {stream} in {group}',
+    ko: 'CloudWatch Logs에서 {group}의 {stream}에 읽을 것이 없습니다',
+  },
+  denied: {
+    en: "the bot's role may not read {group} (it needs logs:GetLogEvents)",
+    ko: '봇의 역할에 {group}을(를) 읽을 권한이 없습니다 (logs:GetLogEvents가 필요합니다)',
+  },
+  readStream: { en: 'read the log stream {stream}', ko: '로그 스트림 {stream} 읽기' },
+  describeTd: { en: 'describe the task definition', ko: '작업 정의 조회' },
+  streamUnknown: {
+    en: 'the event names no task definition or container, so the log stream is unknown',
+    ko: '이벤트에 작업 정의나 컨테이너가 없어 로그 스트림을 알 수 없습니다',
+  },
+  tdUnreadable: { en: 'could not read task definition {td}: {why}', ko: '작업 정의 {td}을(를) 읽지 못했습니다: {why}' },
+});
 
 const TD_CACHE_MAX = 200;
 const tdCache = new Map<string, TaskDefinition>();
@@ -51,21 +76,23 @@ async function groupExists(logs: CloudWatchLogsClient, loc: LogLocation, timeout
 }
 
 /**
- * Why a read of the task's stream failed, in words for the alert (plain text). "Not found" is
- * told apart by asking whether the group exists, never by the wording of the error: no stream
- * yet for this task (the group is there) vs the group is gone.
+ * Why a read of the task's stream failed, in words for the alert (plain text, in `locale`). "Not
+ * found" is told apart by asking whether the group exists, never by the wording of the error: no
+ * stream yet for this task (the group is there) vs the group is gone.
  */
-export async function logsErrorText(logs: CloudWatchLogsClient, err: unknown, loc: LogLocation): Promise<string> {
+export async function logsErrorText(logs: CloudWatchLogsClient, err: unknown, loc: LogLocation, locale: Locale = 'en'): Promise<string> {
+  const t = M.in(locale);
   const name = awsErrorName(err);
   if (name === 'ResourceNotFoundException') {
     const exists = await groupExists(logs, loc).catch(() => undefined);
-    if (exists === false) return `the log group ${loc.group} no longer exists`;
-    if (exists === true)
-      return `there is no log stream for this task yet (${loc.stream} in ${loc.group}): the container may have stopped before it wrote anything, or its awslogs-stream-prefix differs`;
-    return `CloudWatch Logs found nothing to read at ${loc.stream} in ${loc.group}`;
+    if (exists === false) return t('groupGone', { group: loc.group });
+    if (exists === true) return t('noStreamYet', { stream: loc.stream, group: loc.group });
+    return t('nothingFound', { stream: loc.stream, group: loc.group });
   }
-  if (isAccessDenied(err)) return `the bot's role may not read ${loc.group} (it needs logs:GetLogEvents)`;
-  return plainText(awsError(err, { action: `read the log stream ${loc.stream}`, permission: 'logs:GetLogEvents' }).userMessage);
+  if (isAccessDenied(err)) return t('denied', { group: loc.group });
+  return plainText(
+    textIn(awsError(err, { action: M.lazy('readStream', { stream: loc.stream }), permission: 'logs:GetLogEvents' }).userMessage, locale),
+  );
 }
 
 /** The newest `limit` lines of one stream, oldest first, masked and stripped of colour codes. */
@@ -79,27 +106,38 @@ export async function lastLines(logs: CloudWatchLogsClient, loc: LogLocation, li
   return cleanLogMessages((res.events ?? []).slice(-limit).map((e) => (e.message ?? '').replace(/\r?\n$/, '')));
 }
 
-/** The last lines of the failed container, or why there are none. Never throws: an alert goes out either way. */
-export async function excerptFor(rt: Runtime, svc: ResolvedService, facts: TaskFacts, limit: number): Promise<LogExcerpt> {
+/**
+ * The last lines of the failed container, or why there are none (in `locale`: the alert is the
+ * channel's, so the workspace's language). Never throws: an alert goes out either way.
+ */
+export async function excerptFor(
+  rt: Runtime,
+  svc: ResolvedService,
+  facts: TaskFacts,
+  limit: number,
+  locale: Locale = rt.people.workspace,
+): Promise<LogExcerpt> {
+  const t = M.in(locale);
   const region = facts.region;
-  if (!facts.taskDefinitionArn || !facts.container)
-    return { region, error: 'the event names no task definition or container, so the log stream is unknown' };
+  if (!facts.taskDefinitionArn || !facts.container) return { region, error: t('streamUnknown') };
   let td: TaskDefinition;
   try {
     td = await taskDefinitionCached(rt.aws.ecs(region, svc.env), facts.taskDefinitionArn);
   } catch (err) {
     rt.log.warn('alert: cannot read the task definition for the log location', { taskDefinition: facts.taskDefinitionArn, err });
-    const why = plainText(awsError(err, { action: 'describe the task definition', permission: 'ecs:DescribeTaskDefinition' }).userMessage);
-    return { region, error: `could not read task definition ${facts.taskDefinition ?? facts.taskDefinitionArn}: ${why}` };
+    const why = plainText(
+      textIn(awsError(err, { action: M.lazy('describeTd'), permission: 'ecs:DescribeTaskDefinition' }).userMessage, locale),
+    );
+    return { region, error: t('tdUnreadable', { td: facts.taskDefinition ?? facts.taskDefinitionArn, why }) };
   }
   const where = logLocation(td, facts.container, facts.taskId, region, svc.logGroup);
-  if (!where.ok) return { region, group: where.group, error: where.error };
+  if (!where.ok) return { region, group: where.group, error: where.error(locale) };
   try {
     const lines = await lastLines(rt.aws.logs(where.loc.region, svc.env), where.loc, limit);
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, lines };
   } catch (err) {
     rt.log.warn('alert: cannot read the last log lines', { group: where.loc.group, stream: where.loc.stream, err });
-    const error = await logsErrorText(rt.aws.logs(where.loc.region, svc.env), err, where.loc);
+    const error = await logsErrorText(rt.aws.logs(where.loc.region, svc.env), err, where.loc, locale);
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, error };
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Block Kit for alerts: the incident message (updated in place), its thread replies (a new
- * failure reason, a failed deployment, "service down", "recovered"), and the Logs button's answer.
- * Pure functions of plain data; the Slack adapter applies fitMessage to everything it sends.
+ * Block Kit for alerts: the incident message (updated in place; the Slack function re-renders it
+ * when someone clicks "I'm on it") and the mute notices. Pure functions of plain data; the Slack
+ * adapter applies fitMessage to everything it sends. The thread replies and the Logs button's answer,
+ * which only the worker writes, are in replies.ts (kept out of dist/slack.js).
  */
 import type { KnownBlock } from '@slack/types';
 import type { ResolvedService } from '../config/schema';
@@ -9,14 +10,12 @@ import { actions, context, header, section, type ButtonSpec, type SlackMessage }
 import { code, escapeMrkdwn, notificationText, truncate } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { explainFailure } from './classify';
 import {
   actionLabel,
   headline,
   labelText,
   incidentRef,
   signalLines,
-  spanWords,
   taskReasonsSummary,
   taskSummary,
   type IncidentView,
@@ -54,6 +53,7 @@ const M = defineMessages('alerts.messages', {
   factContainer: { en: 'container {container}', ko: '컨테이너 {container}' },
   factExit: { en: 'exit {code}', ko: '종료 코드 {code}' },
   whyLine: { en: '*Why it stopped:* {reason} — {explanation}', ko: '*중지 이유:* {reason} — {explanation}' },
+  whyOnly: { en: '*Why it stopped:* {reason}', ko: '*중지 이유:* {reason}' },
   logsHead: { en: '*Last {n} {n|log line|log lines}*{where}', ko: '*마지막 로그 {n}줄*{where}' },
   logsError: { en: '*Logs*{where}: _{error}_', ko: '*로그*{where}: _{error}_' },
   logsEmpty: { en: '*Logs*{where}: _the stream has no log lines._', ko: '*로그*{where}: _스트림에 로그가 없습니다._' },
@@ -64,16 +64,6 @@ const M = defineMessages('alerts.messages', {
   timeFirst: { en: 'first {at}', ko: '처음 {at}' },
   timeLast: { en: 'last {at}', ko: '마지막 {at}' },
   timeRecovered: { en: 'recovered {at}', ko: '복구 {at}' },
-  logsOf: { en: 'Logs of {alias} task {task}, for {user} ({link})', ko: '{alias} 작업 {task}의 로그, {user} 님 요청 ({link})' },
-  logsOfContainer: {
-    en: 'Logs of {alias} task {task}, container {container}, for {user} ({link})',
-    ko: '{alias} 작업 {task} 컨테이너 {container}의 로그, {user} 님 요청 ({link})',
-  },
-  logsErrorText: { en: 'Logs of {alias} task {task}: {error}', ko: '{alias} 작업 {task}의 로그: {error}' },
-  logsNoLinesText: { en: 'Logs of {alias} task {task}: no lines', ko: '{alias} 작업 {task}의 로그: 없음' },
-  noLines: { en: 'The stream has no log lines.', ko: '스트림에 로그가 없습니다.' },
-  lastLinesText: { en: 'Last {n} log lines of {alias} task {task}', ko: '{alias} 작업 {task}의 마지막 로그 {n}줄' },
-  lastLinesHead: { en: '*Last {n} log lines*: {head}', ko: '*마지막 로그 {n}줄*: {head}' },
 });
 
 export const ACTION_LOGS = 'alert:logs';
@@ -81,42 +71,6 @@ export const ACTION_STATUS = 'alert:status';
 export const ACTION_ROLLBACK = 'alert:rollback';
 export const ACTION_MUTE = 'alert:mute';
 export const ACTION_ACK = 'alert:ack';
-
-/** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
-export function tailLines(lines: readonly string[], maxChars: number, maxLineChars = 400): { text: string; omitted: number } {
-  const out: string[] = [];
-  let used = 0;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = truncate(lines[i]!, maxLineChars);
-    if (used + line.length + 1 > maxChars) break;
-    out.unshift(line);
-    used += line.length + 1;
-  }
-  return { text: out.join('\n'), omitted: lines.length - out.length };
-}
-
-/** A fenced, escaped block of log lines, newest kept, within `maxChars` including the fences and note. */
-export function logBlock(lines: readonly string[], maxChars = 2_800): string {
-  const safe = lines.map((l) => escapeMrkdwn(l.replace(/```/g, "'''")));
-  const { text, omitted } = tailLines(safe, maxChars - 60);
-  const note = omitted > 0 ? `\n_… ${omitted} earlier line${omitted === 1 ? '' : 's'} left out_` : '';
-  return '```' + (text || ' ') + '```' + note;
-}
-
-function logsSection(logs: LogExcerpt | undefined): KnownBlock | undefined {
-  if (!logs) return undefined;
-  const where = logs.group && logs.stream ? ` (${code(logs.group)} › ${code(logs.stream)})` : '';
-  if (logs.error) return section(`*Logs*${where}: _${escapeMrkdwn(logs.error)}_`);
-  if (!logs.lines || logs.lines.length === 0) return section(`*Logs*${where}: _the stream has no log lines._`);
-  const n = logs.lines.length;
-  return section(`*Last ${n === 1 ? 'log line' : `${n} log lines`}*${where}\n${logBlock(logs.lines)}`);
-}
-
-function whyText(f: TaskFacts): string {
-  const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
-  const reason = raw.length ? raw.map((r) => escapeMrkdwn(truncate(r, 600))).join(' — ') : escapeMrkdwn(f.reasonLabel);
-  return `*Why it stopped:* ${reason}\n${escapeMrkdwn(explainFailure({ ...f, exitCode: f.exitCode }))}`;
-}
 
 /** Whether the Logs button can read more lines: the incident recorded the failed task's stream, and it was readable. */
 function hasReadableLogs(f: TaskFacts | undefined, logs: LogExcerpt | undefined): boolean {
@@ -171,16 +125,15 @@ function factsLine(f: TaskFacts, svc: ResolvedService, locale: Locale): string {
   return parts.join(' · ');
 }
 
-/** "Why it stopped" on one line: the reasons ECS gave (shortened) and the plain-words explanation. */
+/** "Why it stopped" on one line: the reasons ECS gave (shortened) and the plain-words explanation recorded with the facts. */
 function whyLine(f: TaskFacts, locale: Locale): string {
   const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
   const reason = raw.length
     ? raw.map((r) => escapeMrkdwn(truncate(oneLine(r), ALERT_REASON_CHARS / 2))).join(' — ')
     : escapeMrkdwn(f.reasonLabel);
-  return truncate(
-    M.in(locale)('whyLine', { reason, explanation: escapeMrkdwn(oneLine(explainFailure({ ...f, exitCode: f.exitCode }))) }),
-    ALERT_WHY_CHARS,
-  );
+  const t = M.in(locale);
+  const line = f.explanation ? t('whyLine', { reason, explanation: escapeMrkdwn(oneLine(f.explanation)) }) : t('whyOnly', { reason });
+  return truncate(line, ALERT_WHY_CHARS);
 }
 
 /** The last `n` log lines, each on one line and shortened, fenced; with where they come from. */
@@ -254,78 +207,6 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
   const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v, locale), ...signalLines(v, locale)].filter(Boolean).join(' — ');
   // The fallback (notification) text is mrkdwn too: AWS reasons in it are escaped like in the blocks.
   return { text: escapeMrkdwn(fallback), blocks, locale };
-}
-
-/** Thread reply when the incident sees a failure reason it had not seen yet. */
-export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined): SlackMessage {
-  const head = `*New failure reason:* ${escapeMrkdwn(f.reasonLabel)} (task <${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>${f.container ? `, container ${code(f.container)}` : ''}${typeof f.exitCode === 'number' ? `, exit ${f.exitCode}` : ''})`;
-  const blocks: KnownBlock[] = [section(`${head}\n${whyText(f)}`)];
-  const l = logsSection(logs);
-  if (l) blocks.push(l);
-  return { text: `New failure reason: ${escapeMrkdwn(f.reasonLabel)}`, blocks };
-}
-
-/** Thread reply for another kind of signal joining an open incident. */
-export function signalReply(text: string, detail?: string): SlackMessage {
-  const blocks: KnownBlock[] = [section(escapeMrkdwn(text) + (detail ? `\n> ${escapeMrkdwn(truncate(detail, 500))}` : ''))];
-  return { text: escapeMrkdwn(text), blocks };
-}
-
-export function deployFailedText(deploymentId: string): string {
-  return `❌ Deployment ${deploymentId} failed.`;
-}
-
-export function downText(desired: number, running: number, forMs: number): string {
-  return `🔴 Service down: ${running} of ${desired} tasks running for ${spanWords(forMs)}.`;
-}
-
-/** Thread reply that closes an incident. */
-export function recoveredReply(v: IncidentView, by: string): SlackMessage {
-  const what = [taskSummary(v), ...signalLines(v).filter((l) => !l.startsWith('Service down') && !l.startsWith('Service was down'))]
-    .filter(Boolean)
-    .join('; ');
-  const text = escapeMrkdwn(`✅ Recovered: ${by}.${what ? ` ${what}.` : ''}`);
-  return { text, blocks: [section(`✅ *Recovered:* ${escapeMrkdwn(by)}.${what ? `\n${escapeMrkdwn(what)}.` : ''}`)] };
-}
-
-/** The Logs button's answer in the thread (in the clicker's language when only they see it, else the workspace's). */
-export function logsReply(
-  meta: { alias: string; taskId: string; container?: string; region: string; group: string; stream: string; userId: string },
-  lines: readonly string[] | undefined,
-  error?: string,
-  locale: Locale = 'en',
-): SlackMessage {
-  const t = M.in(locale);
-  const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
-  const head = t(meta.container ? 'logsOfContainer' : 'logsOf', {
-    alias: code(meta.alias),
-    task: code(meta.taskId),
-    container: meta.container ? code(meta.container) : '',
-    user: `<@${meta.userId}>`,
-    link,
-  });
-  if (error)
-    return {
-      text: escapeMrkdwn(t('logsErrorText', { alias: meta.alias, task: meta.taskId, error })),
-      blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)],
-      locale,
-    };
-  if (!lines || lines.length === 0)
-    return {
-      text: escapeMrkdwn(t('logsNoLinesText', { alias: meta.alias, task: meta.taskId })),
-      blocks: [section(`${head}\n_${t('noLines')}_`)],
-      locale,
-    };
-  return {
-    text: escapeMrkdwn(t('lastLinesText', { n: lines.length, alias: meta.alias, task: meta.taskId })),
-    blocks: [section(`${t('lastLinesHead', { n: lines.length, head })}\n${logBlock(lines)}`)],
-    locale,
-  };
-}
-
-/** True when the lines fit in one message without leaving any out. */
-export function logsFitInMessage(lines: readonly string[], maxChars = 2_800): boolean {
-  return tailLines(lines.map(escapeMrkdwn), maxChars - 60).omitted === 0;
 }
 
 /** Posted in the alert channel (in the workspace's language) when someone mutes or unmutes a service's alerts. */

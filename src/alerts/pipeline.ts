@@ -11,7 +11,9 @@ import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import { announceChange } from '../hooks/events';
 import type { SlackMessage } from '../slack/blocks';
+import type { Locale } from '../i18n/locale';
 import { classifyTaskStop } from './classify';
+import { explainFailure } from './explain';
 import { alertChannelFor, resolveTarget } from './events';
 import {
   actionLabel,
@@ -25,7 +27,8 @@ import {
   type TaskFacts,
 } from './incident';
 import { excerptFor } from './logs';
-import { alertMessage, deployFailedText, downText, newReasonReply, recoveredReply, signalReply } from './messages';
+import { alertMessage } from './messages';
+import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, recoveredReply, signalReply } from './replies';
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
 import { syncIncident } from './sync';
 import type { ParsedEcsEvent } from '../aws/ecs-events';
@@ -95,7 +98,10 @@ async function onTaskEvent(
     return;
   }
   const windowMs = svc.env.alerts.incidentWindow;
-  const f = taskFacts(ev.detail, decision.failure, where);
+  const f: TaskFacts = {
+    ...taskFacts(ev.detail, decision.failure, where),
+    explanation: explainFailure(decision.failure, rt.people.workspace),
+  };
   await processSignal(
     rt,
     svc,
@@ -118,7 +124,7 @@ async function onDeploymentEvent(
     await processRecover(
       rt,
       svc,
-      { now, at, quietMs: 0, by: `deployment ${d.deploymentId} completed`, seenId: `deploy:${d.deploymentId}:COMPLETED` },
+      { now, at, quietMs: 0, by: recoveredBy.deployment(d.deploymentId), seenId: `deploy:${d.deploymentId}:COMPLETED` },
       log,
     );
     return;
@@ -166,7 +172,7 @@ async function onServiceAction(
 ): Promise<void> {
   const d = ev.detail;
   if (d.eventName === 'SERVICE_STEADY_STATE') {
-    await processRecover(rt, svc, { now, at, quietMs: recoveryQuietMs(svc), by: 'the service reached a steady state' }, log);
+    await processRecover(rt, svc, { now, at, quietMs: recoveryQuietMs(svc), by: recoveredBy.steady() }, log);
     return;
   }
   if (!isTroubleAction(d.eventName, d.eventType)) {
@@ -224,7 +230,7 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
     await attachToIncident(rt.redis, svc, res.gen, extra);
   }
   if (res.newReason && res.ts && res.channel && res.action !== 'muted') {
-    const reply = await replyFor(input, taskLogs);
+    const reply = await replyFor(input, taskLogs, rt.people.workspace);
     if (reply) {
       await rt.slack
         .post(res.channel, reply, { threadTs: res.ts })
@@ -234,23 +240,27 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
   if (res.action === 'post' || res.action === 'update') await syncIncident(rt, svc, res.gen, log);
 }
 
-async function replyFor(input: SignalInput, taskLogs: (f: TaskFacts) => Promise<LogExcerpt>): Promise<SlackMessage | undefined> {
+async function replyFor(
+  input: SignalInput,
+  taskLogs: (f: TaskFacts) => Promise<LogExcerpt>,
+  locale: Locale,
+): Promise<SlackMessage | undefined> {
   switch (input.kind) {
     case 'task': {
       const f = input.facts as TaskFacts;
-      return newReasonReply(f, await taskLogs(f));
+      return newReasonReply(f, await taskLogs(f), locale);
     }
     case 'deploy': {
       const d = input.facts as DeployFacts;
-      return signalReply(deployFailedText(d.deploymentId), d.reason);
+      return signalReply(deployFailedText(d.deploymentId, locale), d.reason, locale);
     }
     case 'action': {
       const a = input.facts as ActionFacts;
-      return signalReply(`⚠️ ${actionLabel(a.eventName)}.`, a.reason);
+      return signalReply(actionText(actionLabel(a.eventName), locale), a.reason, locale);
     }
     case 'down': {
       const d = input.facts as DownFacts;
-      return signalReply(downText(d.desired, d.running, input.now - d.since));
+      return signalReply(downText(d.desired, d.running, input.now - d.since, locale), undefined, locale);
     }
   }
 }
@@ -274,7 +284,7 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
     const view = await readIncident(rt.redis, svc);
     if (view && view.gen === res.gen) {
       await rt.slack
-        .post(res.channel, recoveredReply(view, input.by), { threadTs: res.ts })
+        .post(res.channel, recoveredReply(view, input.by, rt.people.workspace), { threadTs: res.ts })
         .catch((err: unknown) => log.error('alert: recovery reply not delivered', { err }));
     }
   }

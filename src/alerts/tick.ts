@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import type { DownFacts } from './incident';
 import { processRecover, processSignal, recoveryQuietMs } from './pipeline';
+import { recoveredBy } from './replies';
 import { claimForFlush, clearDown, markDown } from './store';
 import { syncIncident } from './sync';
 
@@ -75,7 +76,7 @@ async function checkService(rt: Runtime, svc: ResolvedService, s: Service, now: 
   }
   await clearDown(rt.redis, svc);
   if (running >= desired) {
-    const by = desired === 0 ? 'the service was scaled to 0' : `${running} of ${desired} tasks running again`;
+    const by = desired === 0 ? recoveredBy.scaledToZero() : recoveredBy.running(running, desired);
     await processRecover(rt, svc, { now, at: now, quietMs: recoveryQuietMs(svc), by }, log);
   }
 }

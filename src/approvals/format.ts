@@ -8,7 +8,7 @@ import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { code, escapeMrkdwn, mention, oneLine } from '../slack/text';
 import { slackDate } from '../slack/time';
-import type { GuardInfo } from './guards';
+import { guardReason, type GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
 
 const M = defineMessages('approvals.format', {
@@ -28,6 +28,7 @@ export function requestLink(req: Pick<ChangeRequest, 'id' | 'channel' | 'message
 /** "by <@U1> since <date> (12 min ago): “reason”" for a lock or a freeze. */
 export function guardText(g: GuardInfo, now: number, locale: Locale = 'en'): string {
   const t = M.in(locale);
-  const why = g.reason ? t('reason', { reason: oneLine(g.reason) }) : t('noReason');
+  const reason = guardReason(g, locale);
+  const why = reason ? t('reason', { reason: oneLine(reason) }) : t('noReason');
   return t('guard', { user: mention(g.by, locale), since: slackDate(g.since), duration: formatDuration(now - g.since, locale), why });
 }

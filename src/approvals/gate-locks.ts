@@ -17,7 +17,7 @@ import { actions, context, section, type SlackMessage } from '../slack/blocks';
 import { code, mention, notificationText, oneLine } from '../slack/text';
 import type { Locale } from '../i18n';
 import { gatesText } from './gates-text';
-import { guardFromHash, type GuardInfo } from './guards';
+import { guardFromHash, guardReason, type GuardInfo } from './guards';
 import { refusal } from './codes';
 import { unlockService } from './locks';
 import { transit } from './workflow';
@@ -77,7 +77,8 @@ export async function announceTakeOver(
   const w = what(i.service, i.environment);
   const reason = oneLine(i.taken.lock.reason ?? '', 200);
   const prev = i.taken.previous;
-  const prevReason = prev?.reason ? t('prevReason', { reason: oneLine(prev.reason, 200) }) : '';
+  const prevWhy = prev ? guardReason(prev, rt.config.slack.language) : undefined;
+  const prevReason = prevWhy ? t('prevReason', { reason: oneLine(prevWhy, 200) }) : '';
   const notice = prev
     ? t('tookOver', { user: mention(i.user), what: w, prev: mention(prev.by), prevReason, reason, service: i.service })
     : t('lockedFresh', { user: mention(i.user), what: w, reason, service: i.service });

@@ -6,6 +6,12 @@ import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
 import { escapeMrkdwn } from '../slack/text';
+import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
+
+const M = defineMessages('approvals.guards', {
+  changeRunning: { en: 'change running: {id}', ko: '변경 실행 중: {id}' },
+});
 
 export interface GuardInfo {
   by: string;
@@ -15,6 +21,16 @@ export interface GuardInfo {
   kind?: 'manual' | 'change' | 'rollback';
   /** For change locks: the request holding it; for rollback locks: the request that rolled back (if the bot's). */
   request?: string;
+}
+
+/**
+ * Why a lock or freeze is held, in `locale`. A change's lock is written at render time from its
+ * request id (its stored reason, "change running: <id>", is English and kept only for records
+ * written before this); any other reason is the person's own words, shown as they wrote them.
+ */
+export function guardReason(g: Pick<GuardInfo, 'kind' | 'request' | 'reason'>, locale: Locale): string | undefined {
+  if (g.kind === 'change' && g.request) return M.in(locale)('changeRunning', { id: g.request });
+  return g.reason;
 }
 
 function toGuard(h: Record<string, string>): GuardInfo | undefined {

@@ -5,7 +5,7 @@
 import { section, type SlackMessage } from '../slack/blocks';
 import { code, mention, notificationText, oneLine } from '../slack/text';
 import { guardText } from './format';
-import type { GuardInfo } from './guards';
+import { guardReason, type GuardInfo } from './guards';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -62,7 +62,8 @@ function what(i: GuardNoticeInput, locale: Locale): string {
 /** The notice posted in the channel, in the workspace's language. */
 export function guardNotice(i: GuardNoticeInput, locale: Locale = 'en'): SlackMessage {
   const t = M.in(locale);
-  const reason = i.guard.reason ? t('reason', { reason: oneLine(i.guard.reason) }) : '';
+  const why = guardReason(i.guard, locale);
+  const reason = why ? t('reason', { reason: oneLine(why) }) : '';
   const user = mention(i.user, locale);
   let text: string;
   switch (i.action) {

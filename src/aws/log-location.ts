@@ -1,9 +1,32 @@
 /**
  * Where one container of one task writes its logs, read from the task definition's awslogs
  * options: `<awslogs-stream-prefix>/<container>/<task id>` in `awslogs-group` (or the service's
- * configured log group). Pure; used by alerts and by the deploy thread's failure reasons.
+ * configured log group). Pure; used by alerts and by the deploy thread's failure reasons. Why the
+ * stream cannot be known is a Localized text: written in the reader's language when it is shown.
  */
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
+import { defineMessages, type Localized } from '../i18n/catalog';
+
+const M = defineMessages('aws.log-location', {
+  notInTaskDefinition: {
+    en: 'container {container} is not in task definition {td}',
+    ko: '컨테이너 {container}이(가) 작업 정의 {td}에 없습니다',
+  },
+  noLogConfiguration: {
+    en: 'container {container} has no log configuration, so its output is not kept',
+    ko: '컨테이너 {container}에 로그 설정이 없어 출력이 남지 않습니다',
+  },
+  otherDriver: {
+    en: 'container {container} logs through {driver}, not CloudWatch Logs (awslogs)',
+    ko: '컨테이너 {container}은(는) CloudWatch Logs(awslogs)가 아닌 {driver}(으)로 로그를 보냅니다',
+  },
+  unknownDriver: { en: 'an unknown driver', ko: '알 수 없는 드라이버' },
+  noGroup: { en: 'container {container} has no awslogs-group', ko: '컨테이너 {container}에 awslogs-group이 없습니다' },
+  noPrefix: {
+    en: 'container {container} has no awslogs-stream-prefix, so its stream cannot be named',
+    ko: '컨테이너 {container}에 awslogs-stream-prefix가 없어 로그 스트림 이름을 알 수 없습니다',
+  },
+});
 
 export interface LogLocation {
   region: string;
@@ -11,7 +34,7 @@ export interface LogLocation {
   stream: string;
 }
 
-type LocationResult = { ok: true; loc: LogLocation } | { ok: false; error: string; group?: string };
+type LocationResult = { ok: true; loc: LogLocation } | { ok: false; error: Localized; group?: string };
 
 /** Where a container of a task writes its logs, from the task definition. Pure. */
 export function logLocation(
@@ -22,19 +45,19 @@ export function logLocation(
   groupOverride?: string,
 ): LocationResult {
   const def = td.containerDefinitions?.find((c) => c.name === container);
-  if (!def) return { ok: false, error: `container ${container} is not in task definition ${td.family ?? ''}:${td.revision ?? ''}` };
+  if (!def) return { ok: false, error: M.lazy('notInTaskDefinition', { container, td: `${td.family ?? ''}:${td.revision ?? ''}` }) };
   const lc = def.logConfiguration;
-  if (!lc) return { ok: false, error: `container ${container} has no log configuration, so its output is not kept` };
+  if (!lc) return { ok: false, error: M.lazy('noLogConfiguration', { container }) };
   if (lc.logDriver !== 'awslogs')
     return {
       ok: false,
-      error: `container ${container} logs through ${lc.logDriver ?? 'an unknown driver'}, not CloudWatch Logs (awslogs)`,
+      error: M.lazy('otherDriver', { container, driver: lc.logDriver ?? M.lazy('unknownDriver') }),
       group: groupOverride,
     };
   const opts = lc.options ?? {};
   const group = groupOverride ?? opts['awslogs-group'];
-  if (!group) return { ok: false, error: `container ${container} has no awslogs-group` };
+  if (!group) return { ok: false, error: M.lazy('noGroup', { container }) };
   const prefix = opts['awslogs-stream-prefix'];
-  if (!prefix) return { ok: false, error: `container ${container} has no awslogs-stream-prefix, so its stream cannot be named`, group };
+  if (!prefix) return { ok: false, error: M.lazy('noPrefix', { container }), group };
   return { ok: true, loc: { region: opts['awslogs-region'] ?? defaultRegion, group, stream: `${prefix}/${container}/${taskId}` } };
 }

@@ -16,7 +16,8 @@ const text = defineMessages('command-buttons', {
 
 export async function handleCommandButton(ctx: ActionContext): Promise<void> {
   const { rt, body, action, userId } = ctx;
-  const locale: Locale = rt.config.slack.language;
+  // The stale-button answer is for the clicker only: in their language.
+  const locale: Locale = ctx.locale;
   const cmd = readCommandButton(action.value);
   const channelId = cmd?.ch ?? ctx.channelId;
   if (!cmd || !channelId) {

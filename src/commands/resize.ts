@@ -15,6 +15,8 @@ const USAGE = '/ecs resize <service> --cpu <units> --memory <MiB> [--reason "…
 const SPEC = { verb: 'resize', usage: USAGE };
 
 const text = defineMessages('resize-verb', {
+  cpuWord: { en: 'the CPU', ko: 'CPU' },
+  memoryWord: { en: 'the memory', ko: '메모리' },
   summary: {
     en: 'Change the task CPU and memory of a service (a new task definition revision, approved and rolled out like a deploy).',
     ko: '서비스 작업의 CPU와 메모리를 바꿉니다(새 작업 정의 리비전, 배포처럼 승인되고 롤아웃됨).',
@@ -49,11 +51,11 @@ export const resize = defineCommand<ResizeArgs>({
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'resize web --cpu 512 --memory 1024' }], {
       cpu: z
         .string({ error: 'needs CPU units, e.g. `--cpu 512`' })
-        .pipe(wholeNumber('the CPU', 128, 16384))
+        .pipe(wholeNumber(text.token('cpuWord'), 128, 16384))
         .optional(),
       memory: z
         .string({ error: 'needs MiB, e.g. `--memory 1024`' })
-        .pipe(wholeNumber('the memory', 512, 122880))
+        .pipe(wholeNumber(text.token('memoryWord'), 512, 122880))
         .optional(),
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);

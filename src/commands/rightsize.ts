@@ -19,6 +19,7 @@ const DEFAULT_DAYS = 14;
 const MAX_DAYS = 63;
 
 const text = defineMessages('rightsize-verb', {
+  dayCount: { en: 'the number of days', ko: '일 수' },
   needsDays: { en: 'needs a number of days, e.g. `--days 14`', ko: '일 수가 필요합니다. 예: `--days 14`' },
   summary: {
     en: 'CPU and memory use against the reservation, the smallest Fargate size that fits, the monthly saving, and a button to request it.',
@@ -41,7 +42,7 @@ const schema = lazySchema(() =>
       .object({
         days: z
           .string({ error: text.token('needsDays') })
-          .pipe(wholeNumber('the number of days', 1, MAX_DAYS))
+          .pipe(wholeNumber(text.token('dayCount'), 1, MAX_DAYS))
           .optional(),
       })
       .strict(),

@@ -16,6 +16,7 @@ import { defineCommand } from './types';
 export const TASKDEF_USAGE = '/ecs taskdef <service> [revision] [--diff <other revision>]';
 
 const text = defineMessages('taskdef-verb', {
+  revisionWord: { en: 'the revision', ko: '리비전' },
   needsRevision: { en: 'needs a revision number, e.g. `--diff 41`', ko: '리비전 번호가 필요합니다. 예: `--diff 41`' },
   summary: {
     en: 'What a task definition runs (size, containers, images, ports, health checks, logs, variable and secret names, roles), or the diff of two revisions.',
@@ -37,7 +38,7 @@ export interface TaskdefArgs {
   locale: Locale;
 }
 
-const revision = lazySchema(() => wholeNumber('the revision', 1, 10_000_000));
+const revision = lazySchema(() => wholeNumber(text.token('revisionWord'), 1, 10_000_000));
 
 const schema = lazySchema(() =>
   z.object({

@@ -16,6 +16,7 @@ const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 50;
 
 const text = defineMessages('tasks-verb', {
+  taskCount: { en: 'the task count', ko: '작업 수' },
   noValue: { en: 'takes no value', ko: '값을 받지 않습니다' },
   needsNumber: { en: 'needs a number, e.g. `--limit 10`', ko: '숫자가 필요합니다. 예: `--limit 10`' },
   summary: {
@@ -47,7 +48,7 @@ const schema = lazySchema(() =>
         stopped: z.literal(true, { error: text.token('noValue') }).optional(),
         limit: z
           .string({ error: text.token('needsNumber') })
-          .pipe(wholeNumber('the task count', 1, MAX_LIMIT))
+          .pipe(wholeNumber(text.token('taskCount'), 1, MAX_LIMIT))
           .optional(),
       })
       .strict(),

@@ -65,14 +65,6 @@ const M = defineMessages('deploy.execute', {
     ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 아무것도 바꾸지 않았습니다',
   },
   didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
-  serviceChanged: {
-    en: 'The service changed since the request was made: it now runs {now}, and the plan was based on {planned}.',
-    ko: '요청한 뒤에 서비스가 바뀌었습니다. 지금은 {now} 작업 정의를 실행하는데, 계획은 {planned} 기준이었습니다.',
-  },
-  requestAgain: {
-    en: 'Request it again: {command} makes a new plan from what runs now.',
-    ko: '다시 요청하세요. {command} 명령이 지금 실행 중인 것으로 새 계획을 세웁니다.',
-  },
   imageGone: {
     en: 'The approved image {digest} is no longer in ECR repository {repository} (deleted since the request).',
     ko: '승인된 이미지 {digest}가 더 이상 ECR 리포지토리 {repository}에 없습니다 (요청 뒤에 삭제됨).',
@@ -84,10 +76,6 @@ const M = defineMessages('deploy.execute', {
     ko: '서비스를 업데이트하기 전에 {user} 님이 변경을 중단했습니다.',
   },
   serviceUntouched: { en: 'Nothing was changed on the service.', ko: '서비스는 바뀌지 않았습니다.' },
-  notAccepted: {
-    en: 'AWS did not accept the service update after {n} attempts ({name}: {detail}).',
-    ko: 'AWS가 {n}번 시도한 서비스 업데이트를 받아들이지 않았습니다 ({name}: {detail}).',
-  },
   awsUnansweredHint: {
     en: 'Nothing was changed on the service, and {service} is free for new requests. AWS may be slow or unreachable from the bot right now; request the change again in a few minutes.',
     ko: '서비스는 바뀌지 않았고 {service} 서비스는 새 요청을 받을 수 있습니다. 지금 봇에서 AWS가 느리거나 닿지 않는 것 같습니다. 몇 분 뒤에 다시 요청하세요.',
@@ -107,10 +95,6 @@ const M = defineMessages('deploy.execute', {
   retryingWhy: {
     en: ':hourglass: AWS did not confirm the service update; trying again shortly (attempt {n} of {max}). {why}',
     ko: ':hourglass: AWS가 서비스 업데이트를 확인해 주지 않아 곧 다시 시도합니다 ({max}번 중 {n}번째). {why}',
-  },
-  retrying: {
-    en: ':hourglass: AWS did not confirm the service update ({name}); trying again shortly (attempt {n} of {max}).',
-    ko: ':hourglass: AWS가 서비스 업데이트를 확인해 주지 않았습니다 ({name}). 곧 다시 시도합니다 ({max}번 중 {n}번째).',
   },
 });
 

@@ -48,12 +48,6 @@ const M = defineMessages('deploy.planner', {
     en: 'ECS returned service {service} without a task definition.',
     ko: 'ECS가 {service} 서비스를 작업 정의 없이 돌려주었습니다.',
   },
-  passRole: {
-    en: "The {which} role {role} is not in this environment's `taskRoles`, so registering may be refused (`iam:PassRole`).",
-    ko: '{which} 역할 {role}이(가) 이 환경의 `taskRoles`에 없어 등록이 거절될 수 있습니다 (`iam:PassRole`).',
-  },
-  task: { en: 'task', ko: '작업' },
-  execution: { en: 'execution', ko: '실행' },
   noDigest: { en: 'ECR returned {ref} without a digest.', ko: 'ECR이 {ref} 이미지를 다이제스트 없이 돌려주었습니다.' },
   sameImage: {
     en: 'The service already runs exactly this image; the deploy replaces every task with an identical one.',
@@ -79,7 +73,6 @@ const M = defineMessages('deploy.planner', {
     en: 'A rollout to {td} is in progress; rolling back returns to what ran before it.',
     ko: '{td} 작업 정의로 롤아웃이 진행 중입니다. 롤백하면 그 전에 실행하던 버전으로 돌아갑니다.',
   },
-  noHistory: { en: 'I could not read the deployment history ({error}).', ko: '배포 이력을 읽지 못했습니다 ({error}).' },
   noPrevious: {
     en: "I could not find the task definition {service} ran before {td}: ECS's deployment history does not show it, and the bot did not deploy it itself.",
     ko: '{service} 서비스가 {td} 전에 실행하던 작업 정의를 찾지 못했습니다. ECS 배포 이력에 나오지 않고, 봇이 직접 배포한 것도 아닙니다.',
@@ -108,7 +101,6 @@ const M = defineMessages('deploy.planner', {
     en: 'Pick an ACTIVE revision with `--to`, or deploy the image it used with `/ecs deploy {service} &lt;tag&gt;`.',
     ko: '`--to`로 ACTIVE 리비전을 고르거나, 그 버전의 이미지를 `/ecs deploy {service} &lt;tag&gt;`로 배포하세요.',
   },
-  checkRole: { en: '{problem} Check it is still meant to be used.', ko: '{problem} 계속 써도 되는 역할인지 확인하세요.' },
   rollbackRefused: {
     en: "I can't roll {service} back to {td}:\n• {problems}",
     ko: '{service} 서비스를 {td}(으)로 되돌릴 수 없습니다:\n• {problems}',
@@ -123,7 +115,6 @@ const M = defineMessages('deploy.planner', {
   },
   sameCountHint: { en: 'Use `/ecs restart {service}` to replace its tasks.', ko: '작업을 교체하려면 `/ecs restart {service}`를 쓰세요.' },
   noAutoscaling: { en: 'I could not check the autoscaling range ({error}).', ko: '오토스케일링 범위를 확인하지 못했습니다 ({error}).' },
-  awsError: { en: 'AWS error', ko: 'AWS 오류' },
   noTasks: {
     en: '{service} has 0 desired tasks, so there is nothing to restart.',
     ko: '{service} 서비스의 원하는 작업 수가 0개라 재시작할 것이 없습니다.',

@@ -174,12 +174,10 @@ export const renderText = defineMessages('deploy.render', {
   completedTd: { en: '{service} runs {td}{on}', ko: '{service}: {td} 실행 중{on}' },
   onTasks: { en: ' on {n} {n|task|tasks}', ko: ' (작업 {n}개)' },
   completedLine: { en: ':white_check_mark: *{verb} completed*{took}: {what}.', ko: ':white_check_mark: *{verb} 완료*{took}: {what}.' },
-  completedFallback: { en: '{verb} of {service} completed', ko: '{service} {verb} 완료' },
   failedLine: { en: ':x: *{verb} failed*{took}{back}{aborted}.', ko: ':x: *{verb} 실패*{took}{back}{aborted}.' },
   backOn: { en: ' — the service is back on {td}', ko: ' — 서비스가 이전 작업 정의({td})로 돌아갔습니다' },
   abortedParen: { en: ' (aborted by {user})', ko: ' ({user} 님이 중단)' },
   unusedTd: { en: 'Task definition {td} stays registered but unused.', ko: '작업 정의 {td}: 등록된 채 쓰이지 않습니다.' },
-  failedFallback: { en: '{verb} of {service} failed', ko: '{service} {verb} 실패' },
   notifyDone: { en: '{people}: this change is done.', ko: '{people} 님, 이 변경이 끝났습니다.' },
   notifyFailed: { en: '{people}: this change failed.', ko: '{people} 님, 이 변경이 실패했습니다.' },
   stuckLine: {

@@ -26,7 +26,7 @@ import { filterLogEvents } from '../aws/logs';
 import { envAccess, findService } from '../config/load';
 import { cleanLogMessages } from '../aws/redact';
 import { formatDuration } from '../i18n';
-import { defineMessages } from '../i18n/catalog';
+import { defineMessages, type Localized } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { parsePlan, plannedTaskDefinition, requestVerb, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
@@ -62,6 +62,9 @@ const M = defineMessages('deploy.tracker', {
     ko: '{duration} 동안 끝나지 않아 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. `/ecs status {service}`로 확인하세요.',
   },
 });
+
+/** Where a container's log group comes from (for "no such log group" answers), in the reader's language. */
+export const logGroupSource = (container: string, td: string): Localized => M.lazy('logGroupSource', { container, td });
 
 /** Who the end of a change is for: the person who asked and the people who approved. */
 export function audienceOf(req: Pick<ChangeRequest, 'requester' | 'approvals'>): Audience {
@@ -217,7 +220,7 @@ export async function stoppedTasksFor(
         const res = await filterLogEvents(
           rt.aws.logs(region, envAccess(rt.config, plan.environment)),
           { logGroupName: group, logStreamNamePrefix: stream, startTime: start, endTime: end, limit: 10 },
-          { region, groupSource: M.lazy('logGroupSource', { container: name, td: arnTail(taskDefinition) }) },
+          { region, groupSource: logGroupSource(name, arnTail(taskDefinition)) },
           { maxPages: 2, maxMs: 5_000, clock: rt.now },
         );
         for (const m of cleanLogMessages(res.events.map((e) => e.message ?? ''))) lines.push(`${multi ? `[${name}] ` : ''}${m.trimEnd()}`);

@@ -77,10 +77,6 @@ export const trafficText = defineMessages('deploy.traffic', {
     en: ':information_source: The pause is over ({status}); the buttons no longer apply.',
     ko: ':information_source: 일시 중지가 끝났습니다 ({status}). 버튼은 더 이상 적용되지 않습니다.',
   },
-  closedEnded: {
-    en: ':information_source: The change ended ({state}); the buttons no longer apply.',
-    ko: ':information_source: 변경이 끝났습니다 ({state}). 버튼은 더 이상 적용되지 않습니다.',
-  },
 
   // The card
   cardPaused: {

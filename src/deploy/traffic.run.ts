@@ -44,7 +44,7 @@ import type { ChangePlan } from './plan';
 import { parsePlan } from './plan';
 import { stoppedTaskLines } from './render';
 import { withThrottleRetry } from './retry';
-import { factsOf, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
+import { factsOf, logGroupSource, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
 import {
   pauseKey,
   pauseRecordSchema,
@@ -125,7 +125,7 @@ async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: st
   const container = svc?.container ?? task.containers?.[0]?.name ?? '';
   const td = (await withThrottleRetry(() => describeTaskDefinition(ecs, taskDefinition))).taskDefinition;
   const where = logLocation(td, container, arnTail(task.taskArn), plan.region, svc?.logGroup);
-  if (!where.ok) return { error: where.error };
+  if (!where.ok) return { error: where.error(lang(rt)) };
   const now = rt.now();
   const res = await filterLogEvents(
     rt.aws.logs(where.loc.region, envAccess(rt.config, plan.environment)),
@@ -136,7 +136,7 @@ async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: st
       endTime: now + 60_000,
       limit: 8,
     },
-    { region: where.loc.region, groupSource: `the awslogs-group option of container ${container} in ${arnTail(taskDefinition)}` },
+    { region: where.loc.region, groupSource: logGroupSource(container, arnTail(taskDefinition)) },
     { maxPages: 2, maxMs: 5_000, clock: rt.now },
   );
   return { task: arnTail(task.taskArn), container, lines: res.events.map((e) => cleanLogMessage(e.message ?? '').trimEnd()) };

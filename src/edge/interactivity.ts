@@ -20,21 +20,31 @@ const M = defineMessages('edge.interactivity', {
   },
 });
 
+/**
+ * How long a click waits for the clicker's cached language (one Redis read, usually memoized in the
+ * process) before answering in the workspace's: well inside Slack's 3-second window for the answer.
+ */
+export const CLICK_LOCALE_MS = 250;
+
 export function installInteractivity(app: App, rt: Runtime): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
-    await ack();
     const userId = body.user.id;
+    // Answers to the clicker only are in their language when it is cached (never users.info here).
+    // The read starts before the ack and is bounded (CLICK_LOCALE_MS): under load a slow read
+    // answers in the workspace's language rather than late or not at all. What the channel sees
+    // (the request message, its thread) stays in the workspace's language: the handlers use
+    // rt.people.workspace for it.
+    const localeP = rt.people.cachedLocaleOf(userId, { withinMs: CLICK_LOCALE_MS });
+    await ack();
     const channelId = body.channel?.id ?? body.container?.channel_id;
-    // Answers to a click are in the workspace's language, like the message clicked: a per-clicker
-    // Redis read here lost answers under load (test/cluster/load.test.ts); see the i18n report.
-    const locale = rt.people.workspace;
+    const locale = await localeP;
     const whisper = async (text: string) => {
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
       else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });
       // A click in the Home tab or in a modal: no channel to answer in, so the answer opens as a small
       // modal (on top of the modal the click came from).
       else if (body.trigger_id) {
-        const notice = noticeModal(text, rt.config.slack.language);
+        const notice = noticeModal(text, locale);
         if (body.view?.type === 'modal') await rt.slack.pushView(body.trigger_id, notice);
         else await rt.slack.openView(body.trigger_id, notice);
       }
@@ -72,7 +82,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
       await ack();
       return;
     }
-    const locale = await rt.people.cachedLocaleOf(body.user.id);
+    const locale = await rt.people.cachedLocaleOf(body.user.id, { withinMs: CLICK_LOCALE_MS });
     try {
       const triggerId = (body as { trigger_id?: string }).trigger_id;
       const res = await def.handle(rt, view, body.user.id, { triggerId, locale, submitCommand: (inv) => runCommand(rt, inv) });

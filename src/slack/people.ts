@@ -21,8 +21,12 @@ export interface LocaleCache {
 export interface People {
   /** The workspace's language: for channel messages everyone sees. */
   readonly workspace: Locale;
-  /** A person's language from what is cached (no Slack call: for the ack path), else the workspace's. Never throws. */
-  cachedLocaleOf(userId: string): Promise<Locale>;
+  /**
+   * A person's language from what is cached (no Slack call: for the ack path), else the workspace's.
+   * With `withinMs`, a cache read that takes longer is not waited for: the workspace's language is
+   * given at that bound (the read goes on and is remembered for the next time). Never throws.
+   */
+  cachedLocaleOf(userId: string, opts?: { withinMs?: number }): Promise<Locale>;
   /** A person's language: cached, else asked from Slack (users.info) and cached. Never throws. */
   localeOf(userId: string): Promise<Locale>;
 }
@@ -66,9 +70,22 @@ export function createPeople(d: PeopleDeps): People {
 
   return {
     workspace: d.workspace,
-    async cachedLocaleOf(userId) {
-      const v = await cached(userId);
-      return v === undefined ? d.workspace : pick(v);
+    async cachedLocaleOf(userId, opts = {}) {
+      const read = cached(userId).then((v) => (v === undefined ? d.workspace : pick(v)));
+      if (opts.withinMs === undefined) return read;
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<Locale>((resolve) => {
+        timer = setTimeout(() => {
+          d.log.warn('locale cache read slower than its bound; using the workspace language', { user: userId, withinMs: opts.withinMs });
+          resolve(d.workspace);
+        }, opts.withinMs);
+        timer.unref?.();
+      });
+      try {
+        return await Promise.race([read, bound]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async localeOf(userId) {
       const v = await cached(userId);

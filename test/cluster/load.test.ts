@@ -6,7 +6,7 @@
  *    retries of 50 of them and 50 duplicate job deliveries change nothing.
  *  - 100 concurrent Approve clicks from 10 approvers on a request that needs 2 approvals: exactly
  *    two approvals recorded, one execute job handed off, one execution however often it arrives,
- *    and every other click told why.
+ *    and every other click told why (half the clickers in Korean, their locale read on the click path).
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,6 +16,7 @@ import { finishExecution, startExecution } from '../../src/approvals/execution';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { registerJobKind } from '../../src/hooks/jobs';
+import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
 import { configFile } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
@@ -91,6 +92,9 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
     const approvers = Array.from({ length: 10 }, (_, i) => `UAPP${i}`);
     e2e.slack.setUserGroup('SLEADS', approvers);
     e2e.slack.setUserGroup('SDEVS', []);
+    // Half the approvers write Korean (learned earlier): their clicks read their locale on the click
+    // path (bounded, src/edge/interactivity.ts), and none of their answers may be lost for it.
+    for (const user of approvers.slice(0, 5)) await redisLocaleCache(e2e.rt.redis).set(user, 'ko-KR', 3600);
     let runs = 0;
     // Stand-in for the executor's 'execute' job: the same contract (startExecution first), without AWS.
     registerJobKind('execute', {
@@ -143,6 +147,9 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
     expect(answered.every((n) => n <= 1)).toBe(true);
     const silent = clicks.filter((c) => e2e.slack.responses(`A${c.i}`).length === 0).map((c) => c.user);
     expect(answered.filter((n) => n === 1).length).toBe(100 - silent.length);
+    // Those whose language is not known are answered in the workspace's (English).
+    const english = clicks.filter((c) => !approvers.slice(0, 5).includes(c.user));
+    for (const c of english) for (const a of e2e.slack.responses(`A${c.i}`)) expect(JSON.stringify(a)).not.toMatch(/[\uac00-\ud7a3]/);
     expect([...new Set(silent)].sort()).toEqual(after.approvals.map((a) => a.user).sort());
 
     // The execute job, delivered three times: one execution.

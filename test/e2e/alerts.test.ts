@@ -19,6 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { keys } from '../../src/redis/keys';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
 import { deploymentEvent, docSample, serviceAction, STAGING, taskStopped, type Json } from '../fixtures/events/samples';
 
@@ -495,5 +496,38 @@ describe('services down (scheduled check)', () => {
     now += 3 * MIN;
     await e2e.tick();
     expect(alerts()[0]!.text).toMatch(/^✅ Recovered/);
+  });
+});
+
+describe('in a Korean workspace (slack.language: ko)', () => {
+  it('writes the alert, its thread replies and the log errors in Korean', async () => {
+    await e2e.close();
+    e2e = await setupE2E({ now: () => now, configPath: configFile((d) => (d.slack.language = 'ko')) });
+    const gone = Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' });
+    logs.on(GetLogEventsCommand).rejects(gone);
+    logs.on(DescribeLogStreamsCommand).rejects(gone);
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    now += MIN;
+    await e2e.event(
+      taskStopped({
+        time: now,
+        exitCode: null,
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
+      }),
+    );
+    now += 4 * MIN;
+    await e2e.event(deploymentEvent('completed', { time: now, deploymentId: 'ecs-svc/8000000000000000001' }));
+
+    const alert = only(alerts());
+    const text = textOf(alert);
+    expect(text).toContain('메모리가 부족해 강제 종료되었습니다');
+    expect(text).toContain('로그 그룹 /ecs/web이(가) 더 이상 없습니다');
+    expect(text).not.toMatch(/ran out of memory|no longer exists/);
+    const [reason, recovered] = replies(alert);
+    expect(textOf(reason)).toContain('*새 실패 원인:* CannotPullContainerError');
+    expect(textOf(reason)).toContain('ECS가 이미지를 가져오지 못했습니다');
+    expect(textOf(reason)).not.toMatch(/New failure reason|could not pull/);
+    expect(recovered!.text).toMatch(/^✅ 복구됨: 배포 ecs-svc\/8000000000000000001 완료\./);
   });
 });

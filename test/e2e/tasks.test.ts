@@ -17,6 +17,7 @@ import {
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { logEvent, NOW, REGISTRY, serviceWith, task, taskDefinition, taskIdOf, tdArn } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
@@ -182,6 +183,12 @@ describe('tasks, task definitions and the cluster view', () => {
     expect(badLimit.text).toContain('--limit: the task count must be at least 1');
     const badRev = await e2e.slash('taskdef web latest', { channel_id: 'CPROD' });
     expect(badRev.text).toContain('the revision must be a whole number');
+    // The argument's name is in the typer's language too (a Korean Slack user, learned earlier).
+    await redisLocaleCache(e2e.rt.redis).set('UKO', 'ko-KR', 3600);
+    const koLimit = await e2e.slash('tasks web --limit 0', { channel_id: 'CPROD', user_id: 'UKO' });
+    expect(koLimit.text).toContain('--limit: 작업 수 값은 1 이상이어야 합니다');
+    const koRev = await e2e.slash('taskdef web latest', { channel_id: 'CPROD', user_id: 'UKO' });
+    expect(koRev.text).toContain('리비전 값은 3처럼 자연수여야 합니다');
     ecsMock
       .on(DescribeTaskDefinitionCommand)
       .rejects(new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }));

@@ -1,23 +1,36 @@
 /** The alert's wording, links and Block Kit, including oversized inputs. Pure; no mocks. */
 import { join } from 'node:path';
 import { classifyTaskStop } from '../../src/alerts/classify';
-import { headline, parseIncident, spanWords, taskFacts, taskSummary, type IncidentView, type TaskFacts } from '../../src/alerts/incident';
+import { explainFailure } from '../../src/alerts/explain';
+import {
+  actionLabel,
+  headline,
+  parseIncident,
+  spanWords,
+  taskFacts,
+  taskSummary,
+  type IncidentView,
+  type TaskFacts,
+} from '../../src/alerts/incident';
 import {
   consoleFragmentEncode as cloudWatchFragmentEncode,
   logStreamUrl as logStreamConsoleUrl,
   serviceUrl as serviceConsoleUrl,
   taskUrl as taskConsoleUrl,
 } from '../../src/aws/console';
+import { alertMessage, muteNotice } from '../../src/alerts/messages';
 import {
-  alertMessage,
+  actionText,
+  deployFailedText,
+  downText,
   logBlock,
   logsFitInMessage,
   logsReply,
-  muteNotice,
   newReasonReply,
+  recoveredBy,
   recoveredReply,
   tailLines,
-} from '../../src/alerts/messages';
+} from '../../src/alerts/replies';
 import { blockTextLength, fitMessage } from '../../src/slack/blocks';
 import { LIMITS } from '../../src/slack/text';
 import { findService, loadConfigFile } from '../../src/config/load';
@@ -30,13 +43,17 @@ const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const web = findService(config, 'web')!;
 const T = Date.parse('2026-03-02T10:00:00Z');
 
-function oomFacts(taskId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'): TaskFacts {
+/** The facts the pipeline records for an OOM-killed task (its explanation in the workspace's language). */
+function oomFacts(taskId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90', locale: 'en' | 'ko' = 'en'): TaskFacts {
   const e = taskStopped({ time: T, taskId, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' });
   const r = parseEcsEvent(e as EcsEvent);
   if (!r.ok || r.event.kind !== 'task') throw new Error('bad fixture');
   const d = classifyTaskStop(r.event.detail, { includeRoutineStops: false });
   if (!d.alert) throw new Error('not an alert');
-  return taskFacts(r.event.detail, d.failure, { region: 'eu-west-1', cluster: 'prod' });
+  return {
+    ...taskFacts(r.event.detail, d.failure, { region: 'eu-west-1', cluster: 'prod' }),
+    explanation: explainFailure(d.failure, locale),
+  };
 }
 
 /** The hash the Lua scripts would leave after `n` OOM failures over `minutes`. */
@@ -115,23 +132,23 @@ describe('the log stream of a container', () => {
     });
   });
 
-  it('says why when the stream cannot be known', () => {
-    expect(logLocation(td(undefined), 'web', 'abc', 'eu-west-1')).toMatchObject({
-      ok: false,
-      error: expect.stringMatching(/no log configuration/),
-    });
-    expect(logLocation(td({ Name: 'firehose' }, 'awsfirelens'), 'web', 'abc', 'eu-west-1')).toMatchObject({
-      ok: false,
-      error: expect.stringMatching(/awsfirelens, not CloudWatch Logs/),
-    });
-    expect(logLocation(td({ 'awslogs-group': '/ecs/web' }), 'web', 'abc', 'eu-west-1')).toMatchObject({
-      ok: false,
-      error: expect.stringMatching(/no awslogs-stream-prefix/),
-    });
-    expect(logLocation(td({ 'awslogs-group': '/g', 'awslogs-stream-prefix': 'p' }), 'sidecar', 'abc', 'eu-west-1')).toMatchObject({
-      ok: false,
-      error: 'container sidecar is not in task definition web:42',
-    });
+  it('says why when the stream cannot be known, in the reader’s language', () => {
+    const why = (r: ReturnType<typeof logLocation>, locale: 'en' | 'ko' = 'en') => {
+      expect(r.ok).toBe(false);
+      return r.ok ? '' : r.error(locale);
+    };
+    expect(why(logLocation(td(undefined), 'web', 'abc', 'eu-west-1'))).toMatch(/no log configuration/);
+    expect(why(logLocation(td(undefined), 'web', 'abc', 'eu-west-1'), 'ko')).toBe('컨테이너 web에 로그 설정이 없어 출력이 남지 않습니다');
+    expect(why(logLocation(td({ Name: 'firehose' }, 'awsfirelens'), 'web', 'abc', 'eu-west-1'))).toMatch(
+      /awsfirelens, not CloudWatch Logs/,
+    );
+    expect(why(logLocation(td({ 'awslogs-group': '/ecs/web' }), 'web', 'abc', 'eu-west-1'))).toMatch(/no awslogs-stream-prefix/);
+    expect(why(logLocation(td({ 'awslogs-group': '/g', 'awslogs-stream-prefix': 'p' }), 'sidecar', 'abc', 'eu-west-1'))).toBe(
+      'container sidecar is not in task definition web:42',
+    );
+    expect(why(logLocation(td({ 'awslogs-group': '/g', 'awslogs-stream-prefix': 'p' }), 'sidecar', 'abc', 'eu-west-1'), 'ko')).toBe(
+      '컨테이너 sidecar이(가) 작업 정의 web:42에 없습니다',
+    );
   });
 });
 
@@ -270,6 +287,66 @@ describe('the alert message', () => {
     expect(recoveredReply(view(hash(7, 12)), 'deployment ecs-svc/9 completed').text).toBe(
       '✅ Recovered: deployment ecs-svc/9 completed. 7 tasks failed in 12 minutes: OutOfMemoryError ×7.',
     );
+  });
+
+  it('writes the thread replies in the workspace language (Korean), a stored recovery label in either', () => {
+    const reply = newReasonReply(
+      { ...oomFacts(), reasonLabel: 'CannotPullContainerError', kind: 'image-pull' },
+      { region: 'eu-west-1', error: 'no stream' },
+      'ko',
+    );
+    const ko = allText(reply);
+    expect(ko).toContain('*새 실패 원인:* CannotPullContainerError');
+    expect(ko).toContain('ECS가 이미지를 가져오지 못했습니다');
+    expect(ko).toContain('*중지 이유:*');
+    expect(ko).not.toMatch(/New failure reason|Why it stopped|could not pull/);
+    expect(reply.locale).toBe('ko');
+
+    const by = recoveredBy.deployment('ecs-svc/9');
+    expect(recoveredReply(view(hash(7, 12)), by, 'ko').text).toBe(
+      '✅ 복구됨: 배포 ecs-svc/9 완료. 12분 동안 작업 7개 실패: OutOfMemoryError ×7.',
+    );
+    expect(recoveredReply(view(hash(7, 12)), by, 'en').text).toBe(
+      '✅ Recovered: deployment ecs-svc/9 completed. 7 tasks failed in 12 minutes: OutOfMemoryError ×7.',
+    );
+    // A label stored in English before the catalog (a record already in Redis) is shown as it is.
+    expect(recoveredReply(view(hash(7, 12)), 'the service reached a steady state', 'ko').text).toContain(
+      '✅ 복구됨: the service reached a steady state.',
+    );
+    expect(recoveredReply(view(hash(0, 0)), recoveredBy.running(3, 3), 'ko').text).toBe('✅ 복구됨: 작업 3개 중 3개가 다시 실행 중.');
+    expect(downText(4, 1, 12 * 60_000, 'ko')).toBe('🔴 서비스 중단: 12분 동안 작업 4개 중 1개만 실행 중입니다.');
+    expect(deployFailedText('ecs-svc/9', 'ko')).toBe('❌ 배포 ecs-svc/9이(가) 실패했습니다.');
+    expect(actionText(actionLabel('SERVICE_TASK_PLACEMENT_FAILURE'), 'ko')).toBe('⚠️ ECS가 작업을 배치하지 못함.');
+    expect(actionText(actionLabel('SERVICE_TASK_PLACEMENT_FAILURE'), 'en')).toBe('⚠️ ECS could not place a task.');
+    expect(
+      logBlock(
+        Array.from({ length: 100 }, (_, i) => `line ${i} ${'.'.repeat(60)}`),
+        2_800,
+        'ko',
+      ),
+    ).toMatch(/… 앞의 \d+줄 생략/);
+  });
+
+  it('explains a failure in either language, with the exit code’s meaning', () => {
+    const f = { kind: 'exit' as const, reasonKey: 'exit code 127', reasonLabel: 'exit code 127', container: 'web', exitCode: 127 };
+    expect(explainFailure(f, 'en')).toBe(
+      'Container web is essential and exited with code 127: the command was not found in the image (check the entry point and command), so ECS stopped the task. The last log lines usually say why.',
+    );
+    expect(explainFailure(f, 'ko')).toBe(
+      '컨테이너 web는 필수 컨테이너인데 종료 코드 127 (이미지에서 명령을 찾지 못함 (엔트리포인트와 명령을 확인하세요))로 종료되어 ECS가 작업을 중지했습니다. 대개 마지막 로그에 이유가 있습니다.',
+    );
+    expect(explainFailure({ ...f, kind: 'oom', exitCode: 137 }, 'ko')).toContain('(종료 코드 137)');
+    expect(explainFailure({ ...f, kind: 'health-check', reasonKey: 'ELB health checks' }, 'ko')).toContain('ELB 헬스 체크에 실패해');
+    // The alert in a Korean workspace shows the explanation recorded in Korean with the facts.
+    const ko = allText(alertMessage(view(hash(1, 0, { first: JSON.stringify(oomFacts(undefined, 'ko')) })), web, 'ko'));
+    expect(ko).toContain('메모리가 부족해 강제 종료되었습니다');
+    expect(ko).not.toMatch(/ran out of memory/);
+    expect(allText(alertMessage(view(hash(1, 0)), web, 'en'))).toContain('ran out of memory and was killed');
+    // An incident recorded before explanations were kept: the reasons alone, nothing lost.
+    const { explanation: _none, ...old } = oomFacts();
+    const before = allText(alertMessage(view(hash(1, 0, { first: JSON.stringify(old) })), web, 'en'));
+    expect(before).toContain('*Why it stopped:* OutOfMemoryError');
+    expect(before).not.toContain('ran out of memory and was killed');
   });
 
   it('answers the Logs button, and announces mutes', () => {

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { parseIncident } from '../../src/alerts/incident';
-import { alertMessage, logsReply, newReasonReply, recoveredReply, signalReply } from '../../src/alerts/messages';
+import { alertMessage } from '../../src/alerts/messages';
+import { logsReply, newReasonReply, recoveredReply, signalReply } from '../../src/alerts/replies';
 import { serviceUrl, taskUrl } from '../../src/aws/console';
 import { fitMessage } from '../../src/slack/blocks';
 import { route } from '../../src/commands/router';

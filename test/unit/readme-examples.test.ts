@@ -10,6 +10,7 @@ import { requestMessage } from '../../src/approvals/message';
 import type { ChangeRequest } from '../../src/approvals/types';
 import type { DeployPlan } from '../../src/deploy/plan';
 import { planSummary } from '../../src/deploy/render';
+import { registerChanges } from '../../src/deploy/register';
 import type { Locale } from '../../src/i18n';
 import type { SlackMessage } from '../../src/slack/blocks';
 import { plainText } from '../../src/slack/text';
@@ -39,7 +40,23 @@ const plan: DeployPlan = {
   image: `${REGISTRY}/shop/web@${DIGEST}`,
   previousImage: `${REGISTRY}/shop/web:v1.2.2`,
   imagePushedAt: T0 - 2 * 3600_000,
+  // What the planner checked when the request was made (src/deploy/planner.ts): a clean scan with
+  // a few low findings, the task and execution roles the environment lists in taskRoles.
+  checks: {
+    scan: { status: 'COMPLETE', counts: { MEDIUM: 1, LOW: 3 } },
+    roles: {
+      task: 'arn:aws:iam::111111111111:role/web-prod-task',
+      execution: 'arn:aws:iam::111111111111:role/ecsTaskExecutionRole',
+      scoped: true,
+      unlisted: [],
+      changed: false,
+    },
+    warnings: [],
+  },
 };
+
+// The request message shows the change and its checks through the view the deploy feature registers, as in the bot.
+registerChanges();
 
 function request(locale: Locale): ChangeRequest {
   return {
@@ -47,7 +64,7 @@ function request(locale: Locale): ChangeRequest {
     verb: 'deploy',
     environment: 'prod',
     service: 'web',
-    plan: { image: plan.image, tag: 'v1.2.3' },
+    plan,
     summary: planSummary(plan, locale),
     requester: 'UDANA',
     reason: 'checkout fix',
@@ -59,8 +76,7 @@ function request(locale: Locale): ChangeRequest {
     approvals: [],
     state: 'pending',
     updatedAt: T0,
-    checks: { roles: [], images: { scan: 'passed', critical: 0, high: 0 }, warnings: [] },
-  } as unknown as ChangeRequest;
+  };
 }
 
 /** A message as a Slack client shows it, in plain text: one line per block, buttons in brackets. */
@@ -111,6 +127,20 @@ export function exampleSection(): string {
 }
 
 describe('README examples', () => {
+  it('show the card as a real request has it: the change line and one line per check', () => {
+    const section = exampleSection();
+    for (const line of [
+      'shop/web v1.2.2 → v1.2.3 (sha256:3f1c7e5a)',
+      'Scan: ',
+      'Roles: ',
+      'Tasks: 4 desired',
+      '스캔: ',
+      '역할: ',
+      '작업: ',
+    ])
+      expect(section).toContain(line);
+  });
+
   it('the README shows what the builders produce now', () => {
     const readme = readFileSync(README, 'utf8');
     const from = readme.indexOf(START);

@@ -5,7 +5,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { Deployment, Service, ServiceEvent, Task, TaskDefinition } from '@aws-sdk/client-ecs';
-import type { GuardInfo } from '../../approvals/guards';
+import { guardReason, type GuardInfo } from '../../approvals/guards';
 import { context, header, section, type SlackMessage } from '../../slack/blocks';
 import { code, escapeMrkdwn, link, oneLine } from '../../slack/text';
 import { serviceUrl, taskUrl } from '../../aws/console';
@@ -202,7 +202,10 @@ export function guardLines(g: GuardState | undefined, environment: string, now: 
   if (!g) return [];
   const t = M.in(locale);
   const out: string[] = [];
-  const who = (x: GuardInfo) => `<@${escapeMrkdwn(x.by)}> ${ago(x.since, now, locale)}${x.reason ? `: ${escapeMrkdwn(x.reason)}` : ''}`;
+  const who = (x: GuardInfo) => {
+    const why = guardReason(x, locale);
+    return `<@${escapeMrkdwn(x.by)}> ${ago(x.since, now, locale)}${why ? `: ${escapeMrkdwn(why)}` : ''}`;
+  };
   if (g.frozen) out.push(t('frozen', { env: escapeMrkdwn(environment), who: who(g.frozen) }));
   if (g.lock) out.push(t('locked', { change: g.lock.kind === 'change' ? t('changeRunning') : '', who: who(g.lock) }));
   return out;
