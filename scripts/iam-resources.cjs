@@ -144,9 +144,41 @@ function accountOf(env, name, bad) {
   return { partition, id };
 }
 
+/**
+ * The services (aliases, by region) whose log group is not named, of the environments the functions
+ * reach with their own credentials: each widens the logs statements to every group of its region.
+ */
+function servicesWithoutLogGroup(doc) {
+  const root = doc && typeof doc === 'object' ? doc : {};
+  const envs = root.environments && typeof root.environments === 'object' ? root.environments : {};
+  const services = root.services && typeof root.services === 'object' ? root.services : {};
+  return Object.entries(services)
+    .filter(([, svc]) => svc && svc.logGroup === undefined && envs[svc.environment] && !envs[svc.environment].roleArn)
+    .map(([alias, svc]) => ({ alias, region: envs[svc.environment].region }));
+}
+
+/** The packaging warning for servicesWithoutLogGroup, or undefined. */
+function logGroupWarning(doc, source = 'chatops.yml') {
+  const missing = servicesWithoutLogGroup(doc);
+  if (!missing.length) return undefined;
+  const regions = [...new Set(missing.map((m) => m.region))].join(', ');
+  return (
+    `${source}: ${missing.map((m) => m.alias).join(', ')} name${missing.length === 1 ? 's' : ''} no logGroup, so the roles may read ` +
+    `every CloudWatch log group of ${regions} in this account. Set services.<name>.logGroup on each to narrow them (docs/deployment.md).`
+  );
+}
+
+let warned = false;
 function load(file) {
   const { doc, path } = readChatopsFile('the IAM resources', file);
-  return scopedResources(doc, path);
+  const resources = scopedResources(doc, path);
+  // osls resolves every custom.iam entry through this file: say it once per packaging.
+  const warning = logGroupWarning(doc, path);
+  if (warning && !warned) {
+    warned = true;
+    process.stderr.write(`Warning: ${warning}\n`);
+  }
+  return resources;
 }
 
 /** A list for a statement's Resource: each ARN as Fn::Sub (its pseudo parameters resolved by CloudFormation). */
@@ -154,7 +186,7 @@ const sub = (arns) => arns.map((arn) => (arn.includes('${') ? { 'Fn::Sub': arn }
 /** 'true' / 'false' for a CloudFormation condition (Fn::Equals with 'true'). */
 const has = (arns) => (arns.length ? 'true' : 'false');
 
-const exported = { scopedResources };
+const exported = { scopedResources, logGroupWarning };
 for (const key of [
   'clusters',
   'services',

@@ -23,7 +23,10 @@ type Scoped = Record<
 >;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the resolver is the CommonJS file osls loads
-const resolver = require('../../scripts/iam-resources.cjs') as { scopedResources(doc: unknown, source?: string): Scoped };
+const resolver = require('../../scripts/iam-resources.cjs') as {
+  scopedResources(doc: unknown, source?: string): Scoped;
+  logGroupWarning(doc: unknown, source?: string): string | undefined;
+};
 
 const ROOT = join(__dirname, '../..');
 const ecs = (rest: string, region = 'eu-west-1') => `arn:\${AWS::Partition}:ecs:${region}:\${AWS::AccountId}:${rest}`;
@@ -85,6 +88,22 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
     });
     expect(r.logGroups).toEqual([logs('*'), logs('/ecs/web-dr', 'eu-central-1')]);
     expect(r.logStreams).toEqual([logs('*'), logs('/ecs/web-dr:log-stream:*', 'eu-central-1')]);
+  });
+
+  it('packaging warns, naming the services without logGroup and the regions they widen (environments behind a role do not count)', () => {
+    const doc: { environments: object; services: Record<string, { environment: string; service: string; logGroup?: string }> } = {
+      environments: { prod: env(), other: env({ roleArn: 'arn:aws:iam::222233334444:role/r' }) },
+      services: {
+        web: { environment: 'prod', service: 'web-prod', logGroup: '/ecs/web-prod' },
+        worker: { environment: 'prod', service: 'worker-prod' },
+        remote: { environment: 'other', service: 'remote' },
+      },
+    };
+    expect(resolver.logGroupWarning(doc, 'chatops.yml')).toBe(
+      'chatops.yml: worker names no logGroup, so the roles may read every CloudWatch log group of eu-west-1 in this account. Set services.<name>.logGroup on each to narrow them (docs/deployment.md).',
+    );
+    doc.services.worker = { ...doc.services.worker!, logGroup: '/ecs/worker-prod' };
+    expect(resolver.logGroupWarning(doc)).toBeUndefined();
   });
 
   it('no environment of its own: every list is empty (serverless.yml then leaves those statements out)', () => {
