@@ -217,6 +217,10 @@ export async function executeRequest(rt: Runtime, id: string): Promise<void> {
   } finally {
     await lease.release();
   }
+  // The people who asked and approved may only ever click (never type a command or open Home): learn
+  // their Slack language here (users.info once a day each, cached), so their next clicks on the card
+  // (Details, Abort, refusals) are answered in it. The Slack-facing path only reads that cache.
+  await Promise.all([...new Set([req.requester, ...req.approvals.map((a) => a.user)])].map((u) => rt.people.localeOf(u)));
 }
 
 async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logger, lease: Lease): Promise<void> {
