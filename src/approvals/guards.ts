@@ -82,8 +82,3 @@ export function describeGuard(g: GuardInfo, now: number, formatAge: (ms: number)
 export function guardFromHash(h: Record<string, string>): GuardInfo | undefined {
   return toGuard(h);
 }
-
-/** The freeze of one environment, if any. */
-export async function readFreeze(redis: RedisClient, env: string): Promise<GuardInfo | undefined> {
-  return toGuard(await redis.hgetall(keys.envFreeze(env)));
-}

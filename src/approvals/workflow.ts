@@ -208,19 +208,6 @@ export function queueDropFromIndexes(pipe: ChainableCommander, id: string): void
   pipe.zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).zrem(keys.runningIndex(), id).zrem(keys.scheduledIndex(), id);
 }
 
-/** Every index a request that just ended may still be in. */
-export async function dropFromIndexes(rt: Runtime, id: string): Promise<void> {
-  await bestEffort(rt, 'update the indexes', () =>
-    rt.redis
-      .pipeline()
-      .zrem(keys.pendingByExpiry(), id)
-      .zrem(keys.approvedByStartBy(), id)
-      .zrem(keys.runningIndex(), id)
-      .zrem(keys.scheduledIndex(), id)
-      .exec(),
-  );
-}
-
 /**
  * Many requests by id (an index, a history page): one HGETALL each, one pipeline per hash slot
  * (requests of different services are in different slots), all sent at once. Undefined for a

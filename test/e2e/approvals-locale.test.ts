@@ -7,29 +7,15 @@
  * language once the bound (CLICK_LOCALE_MS) has passed.
  */
 import type { ChangeRequest } from '../../src/approvals/types';
-import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { submitRequest } from '../../src/approvals/workflow';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { createPeople } from '../../src/slack/people';
 import { configFile } from '../helpers/config';
+import { submitInput as input } from '../integration/approvals-runtime';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import type { SlackBody } from '../helpers/slack-server';
 
 const HANGUL = /[\uac00-\ud7a3]/;
-
-function input(over: Partial<SubmitInput> = {}): SubmitInput {
-  return {
-    verb: 'deploy',
-    environment: 'prod',
-    service: 'web',
-    plan: { verb: 'deploy', tag: 'v1.2.3' },
-    summary: 'Deploy `v1.2.3` to `web`',
-    requester: 'UDEV1',
-    reason: 'hotfix',
-    channel: 'CPROD',
-    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
-    ...over,
-  };
-}
 
 describe('approval-card clicks are answered in the clicker’s language', () => {
   let e2e: E2E;

@@ -4,36 +4,21 @@
  * worker runs from a directory where none of its candidate paths exists). Its own file, so that the
  * rasterizer of this jest module registry has not started yet when the first chart is asked for.
  */
-import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lastResponse, useDeployHarness } from '../helpers/deploy-e2e';
 import { pngSize } from '../helpers/png';
+import { stubMetrics } from '../helpers/cloudwatch';
 
 const cwMock = mockClient(CloudWatchClient);
 const h = useDeployHarness();
 
-/** GetMetricData's documented answer: 14 days of hourly values for every query id. */
-function stubMetrics(): void {
-  cwMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
-    const start = input.StartTime!.getTime();
-    return {
-      MetricDataResults: input.MetricDataQueries!.map((q) => {
-        const values = Array.from({ length: 14 * 24 }, (_, i) => (q.Id!.startsWith('cpu') ? 20 : 35) + (i % 24) / 4);
-        return {
-          Id: q.Id,
-          Label: q.MetricStat!.Metric!.MetricName,
-          Timestamps: values.map((_, i) => new Date(start + i * 3600_000)),
-          Values: values,
-          StatusCode: 'Complete',
-        };
-      }),
-      Messages: [],
-    };
-  });
-}
+/** 14 days of hourly CPU and memory values for every query of /ecs rightsize. */
+const hourly = (base: number) => Array.from({ length: 14 * 24 }, (_, i) => base + (i % 24) / 4);
+const metrics = { cpu_avg: hourly(20), cpu_max: hourly(20), mem_avg: hourly(35), mem_max: hourly(35) };
 
 const home = process.cwd();
 let elsewhere: string;
@@ -48,7 +33,7 @@ afterAll(() => {
 });
 
 it('a chart that cannot be drawn is one line after the complete answer; the next one is drawn', async () => {
-  stubMetrics();
+  stubMetrics(cwMock, metrics);
   process.chdir(elsewhere); // the WebAssembly module is found nowhere
   await h.e2e.slash('rightsize web', { channel_id: 'CPROD', user_id: 'UDEV1' });
   await h.e2e.drain();

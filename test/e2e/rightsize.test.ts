@@ -5,13 +5,14 @@
  * prod (approval, registration of the resized revision, UpdateService), Fargate Spot outside
  * production, and bad input.
  */
-import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { approve, lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import { tdArn } from '../helpers/aws-fixtures';
 import { getRequest } from '../../src/approvals/workflow';
 import { pngSize } from '../helpers/png';
+import { stubMetrics } from '../helpers/cloudwatch';
 
 const cwMock = mockClient(CloudWatchClient);
 const h = useDeployHarness();
@@ -23,25 +24,8 @@ function wave(hours: number, low: number, high: number, spike?: number): number[
   );
 }
 
-/** GetMetricData's documented answer: one result per query id, timestamps ascending. */
-function stubMetrics(series: Record<string, number[]>): void {
-  cwMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
-    const start = input.StartTime!.getTime();
-    return {
-      MetricDataResults: input.MetricDataQueries!.map((q) => {
-        const values = series[q.Id!] ?? [];
-        return {
-          Id: q.Id,
-          Label: q.MetricStat!.Metric!.MetricName,
-          Timestamps: values.map((_, i) => new Date(start + i * 3600_000)),
-          Values: values,
-          StatusCode: 'Complete',
-        };
-      }),
-      Messages: [],
-    };
-  });
-}
+/** GetMetricData's documented answer for web's queries. */
+const stub = (series: Record<string, number[]>): void => stubMetrics(cwMock, series);
 
 afterEach(() => cwMock.reset());
 afterAll(() => cwMock.restore());
@@ -50,7 +34,7 @@ describe('/ecs rightsize', () => {
   it('recommends the smallest Fargate size with headroom, prices the saving, and its button requests the resize as a deploy', async () => {
     const hours = 14 * 24;
     // web-prod reserves 512 CPU units and 1024 MiB (4 tasks): CPU peaks ~30 % (one 90 % spike), memory ≤ 40 %.
-    stubMetrics({
+    stub({
       cpu_avg: wave(hours, 8, 18),
       cpu_max: wave(hours, 15, 30, 90),
       mem_avg: wave(hours, 30, 35),
@@ -140,7 +124,7 @@ describe('/ecs rightsize', () => {
 
   it('outside production it suggests Fargate Spot with its estimate; a service that needs more says so', async () => {
     const hours = 7 * 24;
-    stubMetrics({
+    stub({
       cpu_avg: wave(hours, 60, 80),
       cpu_max: wave(hours, 80, 95),
       mem_avg: wave(hours, 70, 80),
@@ -158,7 +142,7 @@ describe('/ecs rightsize', () => {
   });
 
   it('no metrics, and bad input, get clear answers', async () => {
-    stubMetrics({});
+    stub({});
     await h.e2e.slash('rightsize web', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('CloudWatch has no CPU or memory data for `web-prod` in cluster `prod` over the last 14 days');

@@ -35,12 +35,9 @@ import {
   type Use,
 } from '../helpers/topology/coverage';
 import { seedWorld } from '../helpers/topology/seed';
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS script `npm run target-role` runs
-const { targetRoleParameters } = require('../../scripts/target-role.cjs') as {
-  targetRoleParameters(doc: unknown, environment: string): Record<string, string>;
-};
 import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 import { pngSize } from '../helpers/png';
+import { STAR_ONLY, targetRoleParameters } from '../helpers/iam';
 
 let t: Topology;
 
@@ -457,17 +454,6 @@ describe('IAM coverage', () => {
     expect(unusedGrants(t, usesOf(t), scopedArns(TOPOLOGY_CONFIG))).toEqual([]);
   });
 
-  /** Where AWS requires "*": no resource-level permissions (ListTasks: scoped by its ecs:cluster condition). */
-  const STAR_ONLY = new Set([
-    'ecs:ListTasks',
-    'ecs:DescribeTaskDefinition',
-    'ecs:RegisterTaskDefinition',
-    'ce:GetCostAndUsage',
-    'ce:GetCostForecast',
-    'application-autoscaling:DescribeScalableTargets',
-    'cloudwatch:GetMetricData',
-  ]);
-
   const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecs-chatops/${STAGE}/${name}`;
   /** The SSM parameters each function reads its secrets from: only the slack function the signing secret. */
   const secretsOf = (fn: FunctionKey) =>
@@ -577,13 +563,13 @@ describe('IAM coverage', () => {
   });
 
   it('(b) for the staging role: every action its policy allows, on every resource, is used by some staging flow', () => {
-    const scoped = new Set(
-      Object.values(targetRoleParameters(parseYaml(readFileSync(TOPOLOGY_CONFIG, 'utf8')), 'staging')).flatMap((v) => v.split(',')),
-    );
+    // What chatops.yml lists for staging (one service among several counts as used with the others of its statement).
+    const scoped = new Set(Object.values(t.targetRole.parameters).flatMap((v) => v.split(',')));
     expect(targetUnusedGrants(t, targetUsesOf(t), scoped)).toEqual([]);
   });
 
   it('(c) for the staging role, deployed with what `npm run target-role -- staging` prints: a call outside staging is refused', () => {
+    expect(t.targetRole.parameters).toMatchObject(targetRoleParameters(parseYaml(readFileSync(TOPOLOGY_CONFIG, 'utf8')), 'staging'));
     // The sessions of the role, asking for what chatops.yml does not list for staging (same account).
     const session = (action: string, resource: string): TargetUse => ({ fn: 'worker', call: action, auth: { action, resource } });
     const ecs = (rest: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:${rest}`;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { STAR_ONLY } from '../helpers/iam';
 
 type Scoped = Record<
   | 'clusters'
@@ -143,16 +144,6 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
   const sls = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as any;
   const statementsOf = (role: string): any[] =>
     (sls.resources.Resources[role].Properties.Policies[0].PolicyDocument.Statement as any[]).map((s) => (s['Fn::If'] ? s['Fn::If'][1] : s));
-  /** Where AWS requires "*": no resource-level permissions (or, for ListTasks, a condition key instead). */
-  const STAR_ONLY = new Set([
-    'ecs:ListTasks',
-    'ecs:DescribeTaskDefinition',
-    'ecs:RegisterTaskDefinition',
-    'ce:GetCostAndUsage',
-    'ce:GetCostForecast',
-    'application-autoscaling:DescribeScalableTargets',
-    'cloudwatch:GetMetricData',
-  ]);
 
   it.each(['SlackRole', 'WorkerRole', 'EventsRole', 'ScheduledRole'])(
     '%s: every resource is the function\'s own (GetAtt), a custom.iam list, or "*" only where AWS requires it',

@@ -5,11 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS script `npm run target-role` runs
-const { targetRoleParameters } = require('../../scripts/target-role.cjs') as {
-  targetRoleParameters(doc: unknown, environment: string, source?: string): Record<string, string>;
-};
+import { targetRoleParameters } from '../helpers/iam';
 
 const fixture = () => parse(readFileSync(join(__dirname, '../fixtures/chatops.topology.yml'), 'utf8'));
 

@@ -42,6 +42,7 @@ import { startSlackServer, type SlackServer } from '../slack-server';
 import { ACCOUNT, REGION, SECRETS_KEY, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
 import { Stack, type FunctionDef, type QueueDef, type RuleDef } from './cfn';
 import { deployTargetRole, trusts, type TargetRole } from './target-role';
+import { targetRoleParameters as scopedTargetRole } from '../iam';
 
 export { ACCOUNT, PASS_ROLES, REGION, SECRETS_KEY, STAGE } from './artifacts';
 
@@ -162,11 +163,6 @@ function packagedUnderDist(fn: string): string[] {
     .filter((p) => p.startsWith('dist/') && !/[*?[\]{}!]/.test(p) && !/\.js(\.map)?$/.test(p))
     .map((p) => p.slice('dist/'.length));
 }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS script `npm run target-role` runs
-const { targetRoleParameters: scopedTargetRole } = require('../../../scripts/target-role.cjs') as {
-  targetRoleParameters(doc: unknown, environment: string, source?: string): Record<string, string>;
-};
 
 const shortName = (name: string): FunctionKey => name.replace(`${STACK_NAME}-`, '') as FunctionKey;
 

@@ -25,6 +25,8 @@ const cfnTags: Array<ScalarTag | CollectionTag> = ['Ref', 'Sub', 'GetAtt', 'If',
 
 export interface TargetRole {
   roleArn: string;
+  /** What the stack was deployed with (for the staging role: what `npm run target-role -- staging` prints, and the bot's roles). */
+  parameters: Record<string, string>;
   /** Trust statements with their principals. */
   trust: Array<PolicyStatement & { Principal?: { AWS?: string | string[] } }>;
   /** The role's permissions. */
@@ -38,6 +40,7 @@ export function deployTargetRole(o: { account: string; region: string; parameter
   const stack = new Stack({ template, region: o.region, account: o.account, stackName: 'ecs-chatops-target', parameters: o.parameters });
   return {
     roleArn: stack.getAtt('Role', 'Arn'),
+    parameters: o.parameters,
     trust: stack.trustStatements('Role'),
     statements: stack.roleStatements('Role'),
   };
