@@ -85,9 +85,10 @@ if (mode === 'init' || mode === 'handoff') {
     const answers = await Promise.all(Array.from({ length: n }, () => answer(handler, 'status web', `UBENCH${process.pid}X${++people}`)));
     return { latencies: answers.map((a) => a.ms), failed: answers.filter((a) => /could not|can't|cannot|slow down/i.test(a.body)).length };
   };
-  // Warm: connections open (Redis TLS, HTTPS keep-alive), code compiled.
+  // Warm: connections open (Redis TLS, HTTPS keep-alive), code compiled. BENCH_WARM_ROUNDS (default 1)
+  // more warm-up rounds show how the figure moves as the JIT settles; the targets are for 1.
   await answer(handler, 'status web');
-  await round();
+  for (let w = 0; w < Math.max(1, Number(process.env.BENCH_WARM_ROUNDS || 1)); w++) await round();
   // BENCH_CPU_PROF=<dir>: a CPU profile of the measured rounds only (after the warm-up).
   let profiler;
   if (process.env.BENCH_CPU_PROF) {
