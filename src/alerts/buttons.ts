@@ -225,9 +225,14 @@ async function acknowledge(ctx: ActionContext): Promise<void> {
   await ctx.whisper(t('ackDone'));
 }
 
+/** How long an alert button waits for the clicker's language (users.info on a cache miss) before answering in the workspace's. */
+export const ALERT_CLICK_LOCALE_MS = 700;
+
 export async function handleAlertButton(clicked: ActionContext): Promise<void> {
   // The answers below are for the clicker only: in their Slack language (asked once, then cached).
-  const ctx: ActionContext = { ...clicked, locale: await clicked.rt.people.localeOf(clicked.userId) };
+  // The on-call person may never have used the bot, so Slack is asked here, but within a bound: this
+  // runs before the Lambda returns the ack, and the action itself still needs Redis and Slack.
+  const ctx: ActionContext = { ...clicked, locale: await clicked.rt.people.localeOf(clicked.userId, { withinMs: ALERT_CLICK_LOCALE_MS }) };
   switch (ctx.action.action_id) {
     case ACTION_STATUS:
       return runAsCommand(ctx, (svc) => `status ${svc.alias}`);

@@ -4,8 +4,10 @@
  * person, direct messages) is in that person's own Slack language when it is one the bot writes.
  *
  * A person's Slack locale comes from users.info (include_locale) and is cached in Redis for a day,
- * so Slack is asked at most once a day per person, and only by the worker: the Slack-facing path
- * (inside the 3-second ack) reads the cache and otherwise uses the workspace's language.
+ * so Slack is asked at most once a day per person, and by the worker: the Slack-facing path (inside
+ * the 3-second ack) reads the cache and otherwise uses the workspace's language. The one exception is
+ * an alert button (src/alerts/buttons.ts), whose clicker may be new to the bot: it asks Slack within
+ * a bound, answering in the workspace's language when Slack is slow.
  */
 import { localeFromSlack, type Locale } from '../i18n/locale';
 import type { Logger } from '../log';
@@ -27,8 +29,13 @@ export interface People {
    * given at that bound (the read goes on and is remembered for the next time). Never throws.
    */
   cachedLocaleOf(userId: string, opts?: { withinMs?: number }): Promise<Locale>;
-  /** A person's language: cached, else asked from Slack (users.info) and cached. Never throws. */
-  localeOf(userId: string): Promise<Locale>;
+  /**
+   * A person's language: cached, else asked from Slack (users.info) and cached. Never throws.
+   * With `withinMs` (a click path, inside Slack's 3 seconds), a lookup that takes longer is not
+   * waited for: the workspace's language is given at that bound, and what Slack answers later is
+   * cached for the next time (a failure after the bound is not: it may be the bound's own doing).
+   */
+  localeOf(userId: string, opts?: { withinMs?: number }): Promise<Locale>;
 }
 
 /** A learned locale is kept this long (people rarely change their Slack language). */
@@ -68,39 +75,57 @@ export function createPeople(d: PeopleDeps): People {
     }
   }
 
+  /** `read`, or the workspace's language once `withinMs` has passed (`read` goes on; `onLate` marks it late). */
+  async function within(read: Promise<Locale>, userId: string, withinMs: number | undefined, what: string, onLate?: () => void) {
+    if (withinMs === undefined) return read;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<Locale>((resolve) => {
+      timer = setTimeout(() => {
+        onLate?.();
+        d.log.warn(`${what} slower than its bound; using the workspace language`, { user: userId, withinMs });
+        resolve(d.workspace);
+      }, withinMs);
+      timer.unref?.();
+    });
+    try {
+      return await Promise.race([read, bound]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function lookUp(userId: string, late: () => boolean): Promise<Locale> {
+    const v = await cached(userId);
+    if (v !== undefined) return pick(v);
+    let slackLocale = '';
+    let ttl = LOCALE_TTL_SECONDS;
+    try {
+      slackLocale = (await d.slack.userLocale(userId)) ?? '';
+    } catch (err) {
+      d.log.warn('users.info failed; using the workspace language', { user: userId, err });
+      if (late()) return d.workspace;
+      ttl = FAILED_TTL_SECONDS;
+    }
+    remember(userId, slackLocale);
+    await d.cache.set(userId, slackLocale, ttl).catch((err: unknown) => d.log.warn('locale not cached', { err }));
+    return pick(slackLocale);
+  }
+
   return {
     workspace: d.workspace,
-    async cachedLocaleOf(userId, opts = {}) {
+    cachedLocaleOf(userId, opts = {}) {
       const read = cached(userId).then((v) => (v === undefined ? d.workspace : pick(v)));
-      if (opts.withinMs === undefined) return read;
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<Locale>((resolve) => {
-        timer = setTimeout(() => {
-          d.log.warn('locale cache read slower than its bound; using the workspace language', { user: userId, withinMs: opts.withinMs });
-          resolve(d.workspace);
-        }, opts.withinMs);
-        timer.unref?.();
-      });
-      try {
-        return await Promise.race([read, bound]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return within(read, userId, opts.withinMs, 'locale cache read');
     },
-    async localeOf(userId) {
-      const v = await cached(userId);
-      if (v !== undefined) return pick(v);
-      let slackLocale = '';
-      let ttl = LOCALE_TTL_SECONDS;
-      try {
-        slackLocale = (await d.slack.userLocale(userId)) ?? '';
-      } catch (err) {
-        d.log.warn('users.info failed; using the workspace language', { user: userId, err });
-        ttl = FAILED_TTL_SECONDS;
-      }
-      remember(userId, slackLocale);
-      await d.cache.set(userId, slackLocale, ttl).catch((err: unknown) => d.log.warn('locale not cached', { err }));
-      return pick(slackLocale);
+    localeOf(userId, opts = {}) {
+      let late = false;
+      return within(
+        lookUp(userId, () => late),
+        userId,
+        opts.withinMs,
+        'locale lookup',
+        () => (late = true),
+      );
     },
   };
 }

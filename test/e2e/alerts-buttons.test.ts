@@ -8,6 +8,7 @@ import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as edge from '../../src/edge/slash';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
+import { ALERT_CLICK_LOCALE_MS } from '../../src/alerts/buttons';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
@@ -232,6 +233,27 @@ describe("I'm on it", () => {
     await click(alert, button('alert:ack'), 'UDEV2');
     expect(whispers().at(-1)).toContain('<@UDEV1> 님이 이미 대응 중입니다');
     expect(JSON.stringify(current().blocks)).toContain('<@UDEV1> is on it');
+  });
+
+  it("a slow users.info is not waited for: the workspace's language now, the clicker's once Slack has answered", async () => {
+    let answered = false;
+    e2e.slack.handle('users.info', async (b) => {
+      if (b.user !== 'UDEV2') return { ok: true, user: { id: b.user, name: 'dev1', locale: 'en-US' } };
+      // Slower than the bound (ALERT_CLICK_LOCALE_MS), inside the Slack client's own timeout.
+      await new Promise((r) => setTimeout(r, ALERT_CLICK_LOCALE_MS + 300));
+      answered = true;
+      return { ok: true, user: { id: b.user, name: 'dev2', locale: 'ko-KR' } };
+    });
+    const { alert, button } = await postAlert();
+    await click(alert, button('alert:ack'), 'UDEV1');
+    await click(alert, button('alert:ack'), 'UDEV2');
+    // Answered before Slack said Korean: in the workspace's language.
+    expect(answered).toBe(false);
+    expect(whispers().at(-1)).toContain('<@UDEV1> is already on it');
+    // The late answer is cached, so the next click is in Korean.
+    for (let i = 0; i < 100 && (await e2e.rt.redis.get('locale:{UDEV2}')) !== 'ko-KR'; i++) await new Promise((r) => setTimeout(r, 20));
+    await click(alert, button('alert:ack'), 'UDEV2');
+    expect(whispers().at(-1)).toContain('<@UDEV1> 님이 이미 대응 중입니다');
   });
 
   it('re-checks the channel, the incident and the role', async () => {
