@@ -8,16 +8,16 @@
  * (a duplicate answer is harmless); anything that changes state is refused.
  */
 import { BotError } from '../errors';
-import { defineMessages, formatDuration } from '../i18n';
+import { defineMessages, formatDuration, type Locale } from '../i18n';
 import { keys } from '../redis/keys';
 import { withStore } from '../redis/client';
 import { luaScript, runScript } from '../redis/scripts';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import type { VerbKind } from '../commands/types';
-import admitLua from './lua/admit-2.lua';
+import admitLua from './lua/admit-3.lua';
 
-const ADMIT = luaScript('command_admit', 2, admitLua);
+const ADMIT = luaScript('command_admit', 3, admitLua);
 export const RATE_WINDOW_MS = 60_000;
 /** Seconds a handled command id is remembered (Slack retries within minutes; re-deliveries within 30 min). */
 export const SEEN_TTL_SECONDS = 3600;
@@ -33,29 +33,42 @@ const text = defineMessages('edge-rate', {
   },
 });
 
+/** What admitting a command found: whether it is new, and the person's language. */
+export interface Admission {
+  /** False for a duplicate (already handled). */
+  fresh: boolean;
+  /** The person's language from their cached Slack locale (the workspace's when none is cached); undefined when Redis did not answer. */
+  locale?: Locale;
+}
+
 /**
- * Claim `inv` and count it for its person: false for a duplicate (already handled); throws the
- * refusal past `limits.commandsPerUserPerMinute`, and STORE_UNAVAILABLE for a change without Redis.
+ * Claim `inv` and count it for its person, reading their cached Slack locale in the same script:
+ * `fresh` false for a duplicate; throws the refusal (in the person's language when it is cached)
+ * past `limits.commandsPerUserPerMinute`, and STORE_UNAVAILABLE for a change without Redis.
  */
-export async function admitCommand(rt: Runtime, inv: Invocation, kind: VerbKind): Promise<boolean> {
+export async function admitCommand(rt: Runtime, inv: Invocation, kind: VerbKind): Promise<Admission> {
   const limit = rt.config.limits.commandsPerUserPerMinute;
   let reply: unknown;
   try {
     reply = await withStore(() =>
-      runScript(rt.redis, ADMIT, [keys.commandRate(inv.userId), keys.seen(inv.userId, inv.id)], [limit, RATE_WINDOW_MS, SEEN_TTL_SECONDS]),
+      runScript(
+        rt.redis,
+        ADMIT,
+        [keys.commandRate(inv.userId), keys.seen(inv.userId, inv.id), keys.userLocale(inv.userId)],
+        [limit, RATE_WINDOW_MS, SEEN_TTL_SECONDS],
+      ),
     );
   } catch (err) {
     if (kind !== 'read') throw err;
     rt.log.warn('redis unavailable; read-only command runs without duplicate check or rate limit', { err });
-    return true;
+    return { fresh: true };
   }
-  const [verdict, value] = (reply as number[]).map(Number) as [number, number];
-  if (verdict === 2) return false;
-  if (verdict === 1) return true;
-  const locale = rt.config.slack.language;
+  const [verdict, value, cached] = reply as [number, number, string | null | undefined];
+  const locale = rt.people.fromCache(inv.userId, typeof cached === 'string' ? cached : undefined);
+  if (Number(verdict) !== 0) return { fresh: Number(verdict) !== 2, locale };
   const t = text.in(locale);
   throw new BotError('REFUSED', `rate limit: ${inv.userId} sent ${limit} commands within a minute`, {
-    userMessage: t('tooMany', { limit, wait: formatDuration(Math.max(1_000, value), locale) }),
+    userMessage: t('tooMany', { limit, wait: formatDuration(Math.max(1_000, Number(value)), locale) }),
     hint: t('hint'),
   });
 }

@@ -13,6 +13,7 @@ import type { Invocation } from '../slack/invocation';
 import { errorReply } from '../slack/reply';
 import { escapeMrkdwn, notificationText } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
+import type { Locale } from '../i18n/locale';
 
 const M = defineMessages('edge.slash', {
   working: { en: 'Working on {verb}…', ko: '{verb} 처리 중…' },
@@ -84,8 +85,10 @@ export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryN
  */
 export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<CommandOutcome> {
   const log = rt.log.child({ invocation: inv.id, user: inv.userId, channel: inv.channelId });
-  // The ack is for this person only: their language if it is cached (never users.info here), else the workspace's.
-  const localeP = rt.people.cachedLocaleOf(inv.userId);
+  // The ack is for this person only: their language if it is cached (never users.info here), else the
+  // workspace's. A command that is admitted gets it from the admit script; the others read it.
+  let localeP: Promise<Locale> | undefined;
+  const localeOf = () => (localeP ??= rt.people.cachedLocaleOf(inv.userId));
   try {
     const { spec, parsed } = route(rt, inv);
     const role = roleFor(spec.kind);
@@ -93,12 +96,14 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
 
     if (spec.kind !== 'meta') {
       // One round trip: the invocation claimed once, then counted against its person's rate limit.
-      if (!(await admitCommand(rt, inv, spec.kind))) {
+      const admission = await admitCommand(rt, inv, spec.kind);
+      if (!admission.fresh) {
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
         return { status: 'duplicate' };
       }
+      if (admission.locale) localeP = Promise.resolve(admission.locale);
     }
-    const locale = await localeP;
+    const locale = await localeOf();
     if (spec.inline) {
       return { status: 'answered', reply: await spec.inline(parsed, rt, inv, locale) };
     }
@@ -107,6 +112,6 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
     const text = spec.ackText?.(parsed, locale) ?? M.in(locale)('working', { verb: `\`${escapeMrkdwn(spec.verb)}\`` });
     return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };
   } catch (err) {
-    return { status: 'refused', reply: errorReply(err, log, await localeP), error: err };
+    return { status: 'refused', reply: errorReply(err, log, await localeOf()), error: err };
   }
 }

@@ -119,8 +119,11 @@ export const keys = {
   envStatusRefreshing: () => 'envstatus:{index}:refreshing',
   /** A service's recent ECR tags for the deploy form (JSON: at, tags), cached briefly. */
   imageTags: (env: string, alias: string) => `imagetags:{svc:${env}:${alias}}`,
-  /** A person's Slack locale (users.info), cached for a day ('' when Slack gave none): src/slack/people.ts. */
-  userLocale: (userId: string) => `locale:{${userId}}`,
+  /**
+   * A person's Slack locale (users.info), cached for a day ('' when Slack gave none): src/slack/people.ts.
+   * Tagged by the person like `commandRate`, so admitting a command reads it in the same script.
+   */
+  userLocale: (userId: string) => `locale:{user:${userId}}`,
   /** A cached Cost Explorer answer (JSON: fetchedAt, data), keyed by the SHA-256 of the exact request (src/commands/cost.run.ts). */
   costCache: (requestHash: string) => `cost:{${requestHash}}`,
   /** One Cost Explorer request in flight (single-flight: the others wait for its cache entry), or its failure for a few seconds. */

@@ -30,6 +30,12 @@ export interface People {
    */
   cachedLocaleOf(userId: string, opts?: { withinMs?: number }): Promise<Locale>;
   /**
+   * A person's language from a cached Slack locale read elsewhere (the command's admit script reads
+   * it in the same round trip): remembered in the process like a cache read; undefined (nothing
+   * cached) gives the workspace's language.
+   */
+  fromCache(userId: string, slackLocale: string | undefined): Locale;
+  /**
    * A person's language: cached, else asked from Slack (users.info) and cached. Never throws.
    * With `withinMs` (a click path, inside Slack's 3 seconds), a lookup that takes longer is not
    * waited for: the workspace's language is given at that bound, and what Slack answers later is
@@ -113,6 +119,11 @@ export function createPeople(d: PeopleDeps): People {
 
   return {
     workspace: d.workspace,
+    fromCache(userId, slackLocale) {
+      if (slackLocale === undefined) return d.workspace;
+      remember(userId, slackLocale);
+      return pick(slackLocale);
+    },
     cachedLocaleOf(userId, opts = {}) {
       const read = cached(userId).then((v) => (v === undefined ? d.workspace : pick(v)));
       return within(read, userId, opts.withinMs, 'locale cache read');

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import * as edge from '../../src/edge/slash';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { ALERT_CLICK_LOCALE_MS } from '../../src/alerts/buttons';
+import { keys } from '../../src/redis/keys';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
@@ -251,7 +252,8 @@ describe("I'm on it", () => {
     expect(answered).toBe(false);
     expect(whispers().at(-1)).toContain('<@UDEV1> is already on it');
     // The late answer is cached, so the next click is in Korean.
-    for (let i = 0; i < 100 && (await e2e.rt.redis.get('locale:{UDEV2}')) !== 'ko-KR'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await e2e.rt.redis.get(keys.userLocale('UDEV2'))) !== 'ko-KR'; i++)
+      await new Promise((r) => setTimeout(r, 20));
     await click(alert, button('alert:ack'), 'UDEV2');
     expect(whispers().at(-1)).toContain('<@UDEV1> 님이 이미 대응 중입니다');
   });

@@ -42,4 +42,23 @@ describe('per-person command rate limit', () => {
     await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV1', trigger_id: 'after.1' });
     expect(e2e.handedOff).toHaveLength(7);
   });
+
+  it("answers in the person's cached language, read by the admit script itself (no second read on the ack path)", async () => {
+    await e2e.rt.redis.set(keys.userLocale('UDEV1'), 'ko-KR');
+    const separateRead = jest.spyOn(e2e.rt.people, 'cachedLocaleOf');
+    const acks = [];
+    for (let i = 0; i < 5; i++) acks.push(await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV1', trigger_id: `ko.${i}` }));
+    expect(e2e.handedOff).toHaveLength(5);
+    expect(acks.every((a) => a.text.includes('hourglass') && /[가-힣]/.test(a.text))).toBe(true);
+    expect(separateRead).not.toHaveBeenCalled();
+    // Nothing cached: the workspace's language, still without a second read.
+    expect((await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV2', trigger_id: 'en.1' })).text).toContain(
+      'Looking up `web` in `prod`',
+    );
+    expect(e2e.handedOff).toHaveLength(6);
+    expect(separateRead).not.toHaveBeenCalled();
+    // The refusal past the limit is in the person's language too.
+    const refused = await e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV1', trigger_id: 'ko.6' });
+    expect(refused.text).toContain('잠시 기다려 주세요:* 최근 1분 동안 한 사람이 보낼 수 있는 최대 5개의 명령을 보냈습니다');
+  });
 });

@@ -256,10 +256,11 @@ describe('hash slots of every script call', () => {
     expect(await autoLockService(rt, { environment: 'prod', service: 'web', deploymentId: 'ecs-svc/9', channel: 'CALERTS' })).toBe(true);
     // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
     expect((await spendOnce(rt, 'ULEAD1', 'slots-test', async () => ({ total: 1 }))).cached).toBe(false);
-    // A command admitted: its claim and the per-person command rate, one script.
+    // A command admitted: its claim, the per-person command rate and the person's cached locale, one script.
     const inv = { id: 'cmd-slots', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: rt.now() };
-    expect(await admitCommand(rt, inv, 'read')).toBe(true);
-    expect(await admitCommand(rt, inv, 'read')).toBe(false);
+    await rt.redis.set(keys.userLocale('ULEAD1'), 'ko-KR');
+    expect(await admitCommand(rt, inv, 'read')).toEqual({ fresh: true, locale: 'ko' });
+    expect(await admitCommand(rt, inv, 'read')).toEqual({ fresh: false, locale: 'ko' });
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
