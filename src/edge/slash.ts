@@ -95,7 +95,7 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
     if (role) await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])]);
 
     if (spec.kind !== 'meta') {
-      // One round trip: the invocation claimed once, then counted against its person's rate limit.
+      // One round trip: the invocation claimed once, counted against its person's rate limit, and their cached language read.
       const admission = await admitCommand(rt, inv, spec.kind);
       if (!admission.fresh) {
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
