@@ -26,10 +26,23 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
+/** The fixture's user groups (SLEADS approves in prod, SDEVS requests), empty unless `members` fills them. */
+export function fixtureGroups(members: { SLEADS?: string[]; SDEVS?: string[] } = {}): Record<string, string[]> {
+  return { SLEADS: [], SDEVS: [], ...members };
+}
+
 export async function storeHarness(
-  opts: { config?: Config; redisUrl?: string; flush?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    config?: Config;
+    redisUrl?: string;
+    flush?: boolean;
+    env?: Record<string, string>;
+    /** User groups the local Slack API answers for (e.g. `fixtureGroups()`). */
+    groups?: Record<string, string[]>;
+  } = {},
 ): Promise<StoreHarness> {
   const slack = await startSlackServer();
+  for (const [id, members] of Object.entries(opts.groups ?? {})) slack.setUserGroup(id, members);
   if (opts.flush !== false) await flushRedis();
   const jobs: Job[] = [];
   const failDispatch = { next: false };

@@ -6,7 +6,7 @@ import { BotError } from '../../src/errors';
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { flushRedis, useWorkerDb } from '../helpers/redis';
-import { storeHarness, submitInput, T0, type StoreHarness } from './approvals-runtime';
+import { fixtureGroups, storeHarness, submitInput, T0, type StoreHarness } from './approvals-runtime';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
@@ -35,10 +35,7 @@ async function refusalOf(p: Promise<unknown>): Promise<BotError> {
 describe('approval store (real Redis)', () => {
   let h: StoreHarness;
   beforeEach(async () => {
-    h = await storeHarness();
-    // The fixture's user groups: SLEADS approves in prod, SDEVS requests; empty unless a test fills them.
-    h.slack.setUserGroup('SLEADS', []);
-    h.slack.setUserGroup('SDEVS', []);
+    h = await storeHarness({ groups: fixtureGroups() });
   });
   afterEach(async () => {
     await h.close();
@@ -251,8 +248,7 @@ describe('approval store (real Redis)', () => {
       const cfg = fixtureConfig((doc) => {
         doc.environments.prod.approvals.deploy = 2;
       });
-      const two = await storeHarness({ config: cfg });
-      two.slack.setUserGroup('SLEADS', []);
+      const two = await storeHarness({ config: cfg, groups: { SLEADS: [] } });
       try {
         const req = await submitRequest(two.rt, input());
         expect(req.approvalsNeeded).toBe(2);
