@@ -12,17 +12,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand, ECRClient, ECRServiceException, RepositoryNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
 import { digestOf, image, NOW, REGISTRY, serviceWith, task, tdArn, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const ecrMock = mockClient(ECRClient);
-
-function lastAnswer(e2e: E2E): string {
-  const body = e2e.slack.responses().at(-1);
-  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
-  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
-}
 
 function stubService(runningDigest: string | undefined, tdImage = `${REGISTRY}/shop/web:v1.4.2`): void {
   const td = tdArn('web-prod', 42);

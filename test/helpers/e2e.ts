@@ -204,3 +204,16 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     },
   };
 }
+
+/** The last answer posted through a response_url (an error naming the Slack calls made when there is none). */
+export function lastResponse(e2e: E2E): ReturnType<SlackServer['responses']>[number] {
+  const body = e2e.slack.responses().at(-1);
+  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
+  return body;
+}
+
+/** The last response_url answer as one string to assert on: its blocks as JSON, then its text. */
+export function lastAnswer(e2e: E2E): string {
+  const body = lastResponse(e2e);
+  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
+}
