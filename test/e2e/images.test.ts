@@ -2,7 +2,7 @@
  * `/ecs images` end to end through the Lambda handlers, ECS and ECR stubbed with the documented
  * shapes (DescribeImages pages with nextToken, scan summaries, RepositoryNotFoundException).
  */
-import { configFile } from '../helpers/config';
+import { configFile, prodOnlyDoc } from '../helpers/config';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -58,18 +58,7 @@ describe('/ecs images through the Lambda handlers', () => {
    * on task definition `<name>-prod:3`, whose container runs `containerImage`.
    */
   async function serviceWithoutRepository(name: string, containerImage: string, desired?: number): Promise<void> {
-    const path = configFile({
-      environments: {
-        prod: {
-          region: 'eu-west-1',
-          cluster: 'prod',
-          channels: ['CPROD'],
-          requesters: ['*'],
-          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-        },
-      },
-      services: { [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } },
-    });
+    const path = configFile(prodOnlyDoc({ [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } }));
     await e2e.close();
     e2e = await setupE2E({ now: () => NOW, configPath: path });
     ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: `${name}-prod`, desired })], failures: [] });

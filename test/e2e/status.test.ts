@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { configFile } from '../helpers/config';
+import { configFile, prodOnlyDoc } from '../helpers/config';
 import { lastAnswer as answerText, lastResponse, setupE2E, type E2E } from '../helpers/e2e';
 import { getFreePort } from '../helpers/redis';
 import {
@@ -210,19 +210,7 @@ describe('/ecs status through the Lambda handlers', () => {
     // 23 services in one environment → 3 DescribeServices calls, 23 (distinct) task definitions.
     const services: Record<string, unknown> = {};
     for (let i = 0; i < 23; i++) services[`svc${i}`] = { environment: 'prod', service: `svc${i}-prod`, container: 'web' };
-    const cfg = {
-      environments: {
-        prod: {
-          region: 'eu-west-1',
-          cluster: 'prod',
-          channels: ['CPROD'],
-          requesters: ['*'],
-          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-        },
-      },
-      services,
-    };
-    const path = configFile(cfg);
+    const path = configFile(prodOnlyDoc(services));
     await e2e.close();
     e2e = await setupE2E({ now: () => NOW, configPath: path });
 
