@@ -18,7 +18,7 @@ import { handler as workerHandler } from '../../src/handlers/worker';
 import { registerJobKind } from '../../src/hooks/jobs';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { allKeys } from '../helpers/redis';
 
@@ -88,10 +88,11 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
   }, 120_000);
 
   it('100 concurrent Approve clicks from 10 approvers, 2 needed: two approvals, one execution', async () => {
-    e2e = await setupE2E({ configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)) });
     const approvers = Array.from({ length: 10 }, (_, i) => `UAPP${i}`);
-    e2e.slack.setUserGroup('SLEADS', approvers);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({
+      configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)),
+      groups: fixtureGroups({ SLEADS: approvers }),
+    });
     // Half the approvers write Korean (learned earlier): their clicks read their locale on the click
     // path (bounded, src/edge/interactivity.ts), and none of their answers may be lost for it.
     for (const user of approvers.slice(0, 5)) await redisLocaleCache(e2e.rt.redis).set(user, 'ko-KR', 3600);

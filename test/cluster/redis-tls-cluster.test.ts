@@ -22,6 +22,7 @@ import { keys } from '../../src/redis/keys';
 import { luaScript, runScript } from '../../src/redis/scripts';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
 import { storeHarness } from '../integration/approvals-runtime';
+import { fixtureGroups } from '../helpers/config';
 
 /** The ACL rule docs/redis.md gives for the bot's user (ElastiCache: the user's access string). */
 const BOT_ACL = ['on', '>s3cret-Pa55', '~*', '+@all', '-@dangerous', '+info'];
@@ -101,10 +102,8 @@ describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
   it('runs the approval workflow and alerts as an ACL user (AUTH user:password, the documented rule), refused the dangerous commands', async () => {
     await cluster.onEveryNode('ACL', 'SETUSER', 'chatops', ...BOT_ACL);
     const url = cluster.url.replace(/rediss:\/\/localhost/g, 'rediss://chatops:s3cret-Pa55@localhost');
-    const h = await storeHarness({ redisUrl: url, flush: false, env: { REDIS_TLS_CA_FILE: ca } });
+    const h = await storeHarness({ redisUrl: url, flush: false, env: { REDIS_TLS_CA_FILE: ca }, groups: fixtureGroups() });
     try {
-      h.slack.setUserGroup('SLEADS', []);
-      h.slack.setUserGroup('SDEVS', []);
       const { rt } = h;
       expect(await rt.redis.call('ACL', 'WHOAMI')).toBe('chatops');
       await lockService(rt, 'prod', 'worker', 'ULEAD1', 'acl');

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { registerJobKind } from '../../src/hooks/jobs';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { flushRedis } from '../helpers/redis';
 import type { SlackBody } from '../helpers/slack-server';
@@ -39,9 +39,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   beforeEach(async () => {
     clock.set(T0);
-    e2e = await setupE2E({ now: clock.now });
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups() });
   });
   afterEach(async () => {
     await e2e.close();

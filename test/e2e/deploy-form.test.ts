@@ -10,7 +10,7 @@ import { DescribeImagesCommand, ImageNotFoundException, type ImageDetail } from 
 import { getRequest } from '../../src/approvals/workflow';
 import { ACCOUNT, imageDetail } from '../helpers/aws-fixtures';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { META } from '../helpers/fake-ecs';
 import type { SlackBody } from '../helpers/slack-server';
@@ -20,9 +20,8 @@ const MIN = 60_000;
 let images: ImageDetail[] = [];
 
 const h = useDeployHarness({
-  before: ({ e2e, ecrMock, clock }) => {
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+  groups: fixtureGroups(),
+  before: ({ ecrMock, clock }) => {
     images = [
       imageDetail({ imageTags: ['v1.2.3'], imagePushedAt: new Date(clock.now() - 2 * 3600_000) }),
       imageDetail({

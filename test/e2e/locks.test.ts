@@ -10,6 +10,7 @@ import { approveRequest } from '../../src/approvals/clicks';
 import { submitRequest } from '../../src/approvals/workflow';
 import { FakeClock } from '../helpers/clock';
 import { allKeys } from '../helpers/redis';
+import { fixtureGroups } from '../helpers/config';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
@@ -20,9 +21,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
 
   beforeEach(async () => {
     clock.set(T0);
-    e2e = await setupE2E({ now: clock.now });
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups() });
   });
   afterEach(async () => {
     await e2e.close();

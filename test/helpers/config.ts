@@ -60,3 +60,8 @@ export function prodOnlyDoc(
     services,
   };
 }
+
+/** The fixture's user groups (SLEADS approves in prod, SDEVS requests), empty unless `members` fills them. */
+export function fixtureGroups(members: { SLEADS?: string[]; SDEVS?: string[] } = {}): Record<string, string[]> {
+  return { SLEADS: [], SDEVS: [], ...members };
+}

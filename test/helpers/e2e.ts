@@ -90,6 +90,8 @@ interface SetupOptions {
    */
   sleep?: (ms: number) => Promise<void>;
   env?: Record<string, string>;
+  /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, ./config.ts). */
+  groups?: Record<string, string[]>;
 }
 
 export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
@@ -97,6 +99,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   useWorkerDb();
   const sleep = opts.sleep ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const slack = await startSlackServer();
+  for (const [id, members] of Object.entries(opts.groups ?? {})) slack.setUserGroup(id, members);
   await flushRedis();
   const pending: unknown[] = [];
   const handedOff: unknown[] = [];

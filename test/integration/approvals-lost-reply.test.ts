@@ -11,7 +11,8 @@ import { luaTransitions } from '../../src/approvals/transitions';
 import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
 import { useWorkerDb } from '../helpers/redis';
-import { fixtureGroups, storeHarness, type StoreHarness } from './approvals-runtime';
+import { storeHarness, type StoreHarness } from './approvals-runtime';
+import { fixtureGroups } from '../helpers/config';
 
 const HOUR = 3600_000;
 let n = 0;

@@ -26,18 +26,13 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
-/** The fixture's user groups (SLEADS approves in prod, SDEVS requests), empty unless `members` fills them. */
-export function fixtureGroups(members: { SLEADS?: string[]; SDEVS?: string[] } = {}): Record<string, string[]> {
-  return { SLEADS: [], SDEVS: [], ...members };
-}
-
 export async function storeHarness(
   opts: {
     config?: Config;
     redisUrl?: string;
     flush?: boolean;
     env?: Record<string, string>;
-    /** User groups the local Slack API answers for (e.g. `fixtureGroups()`). */
+    /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, test/helpers/config.ts). */
     groups?: Record<string, string[]>;
   } = {},
 ): Promise<StoreHarness> {

@@ -6,13 +6,13 @@ import { BotError } from '../../src/errors';
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { flushRedis, useWorkerDb } from '../helpers/redis';
-import { fixtureGroups, storeHarness, submitInput, T0, type StoreHarness } from './approvals-runtime';
+import { storeHarness, submitInput, T0, type StoreHarness } from './approvals-runtime';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
-import { fixtureConfig } from '../helpers/config';
+import { fixtureConfig, fixtureGroups } from '../helpers/config';
 
 beforeAll(() => {
   useWorkerDb();

@@ -44,9 +44,9 @@ import {
 import { keys } from '../../src/redis/keys';
 import { tryLock } from '../../src/redis/locks';
 import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
-import { fixtureConfig } from '../helpers/config';
+import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { allKeys, flushRedis, useWorkerDb } from '../helpers/redis';
-import { fixtureGroups, storeHarness, type StoreHarness } from './approvals-runtime';
+import { storeHarness, type StoreHarness } from './approvals-runtime';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

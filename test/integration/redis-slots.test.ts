@@ -53,10 +53,10 @@ import { releaseLock, tryLock } from '../../src/redis/locks';
 import { definedScripts } from '../../src/redis/scripts';
 import { slotOf } from '../../src/redis/slots';
 import { onChange, runHomeJob } from '../../src/surfaces/home-publish';
-import { fixtureConfig } from '../helpers/config';
+import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { useWorkerDb } from '../helpers/redis';
 import { installSlotGuard } from '../helpers/slot-guard';
-import { fixtureGroups, storeHarness, T0, type StoreHarness } from './approvals-runtime';
+import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
 
 const ROOT = join(__dirname, '../..');
 /** The one Lua runner. */
