@@ -2,7 +2,6 @@
  * The approval store against the real Redis and the local Slack API server: every transition,
  * its refusals, its audit entries, and the races (concurrent approvals, duplicate execute jobs).
  */
-import { BotError } from '../../src/errors';
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { flushRedis, useWorkerDb } from '../helpers/redis';
@@ -13,6 +12,7 @@ import { finishExecution, recordExecution, runningRequests, setStatusTs, startEx
 import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
+import { refusalOf } from '../helpers/refusal';
 
 beforeAll(() => {
   useWorkerDb();
@@ -21,16 +21,6 @@ beforeAll(() => {
 const HOUR = 3600_000;
 
 const input = submitInput;
-
-async function refusalOf(p: Promise<unknown>): Promise<BotError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BotError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('approval store (real Redis)', () => {
   let h: StoreHarness;
