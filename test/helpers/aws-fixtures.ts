@@ -27,6 +27,21 @@ export const EXEC_ROLE = `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`;
 
 export const tdArn = (family: string, revision: number): string => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${family}:${revision}`;
 
+/** What every change plan of prod/web carries: the service as planned at `madeAt`, 4 tasks of web-prod:42. */
+export function planBase(madeAt: number) {
+  return {
+    environment: 'prod',
+    alias: 'web',
+    region: REGION,
+    cluster: CLUSTER,
+    serviceName: SERVICE,
+    serviceArn: SERVICE_ARN,
+    currentTaskDefinition: tdArn(SERVICE, 42),
+    desiredCount: 4,
+    madeAt,
+  };
+}
+
 /** A task definition exactly as DescribeTaskDefinition returns it, read-only fields included. */
 export function taskDefinition(revision = 42, over: Partial<TaskDefinition> = {}, image = `${REGISTRY}/shop/web:v1.2.2`): TaskDefinition {
   return {

@@ -14,7 +14,7 @@ import { registerChanges } from '../../src/deploy/register';
 import type { Locale } from '../../src/i18n';
 import type { SlackMessage } from '../../src/slack/blocks';
 import { plainText } from '../../src/slack/text';
-import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
+import { DIGEST, planBase, REGISTRY } from '../helpers/aws-fixtures';
 
 const README = path.join(__dirname, '../../README.md');
 const START = '<!-- examples:start (npm run docs:examples writes this section from the builders) -->';
@@ -24,15 +24,7 @@ const T0 = Date.UTC(2025, 10, 25, 12, 40);
 const MIN = 60_000;
 const plan: DeployPlan = {
   verb: 'deploy',
-  environment: 'prod',
-  alias: 'web',
-  region: 'eu-west-1',
-  cluster: 'prod',
-  serviceName: 'web-prod',
-  serviceArn: SERVICE_ARN,
-  currentTaskDefinition: tdArn('web-prod', 42),
-  desiredCount: 4,
-  madeAt: T0,
+  ...planBase(T0),
   container: 'web',
   repository: 'shop/web',
   tag: 'v1.2.3',
