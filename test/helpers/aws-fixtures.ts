@@ -13,6 +13,7 @@ import type { Deployment, Service, ServiceDeployment, ServiceEvent, ServiceRevis
 import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import type { ResultByTime } from '@aws-sdk/client-cost-explorer';
+import type { DeployPlan } from '../../src/deploy/plan';
 
 export const ACCOUNT = '222222222222';
 export const REGION = 'eu-west-1';
@@ -39,6 +40,21 @@ export function planBase(madeAt: number) {
     currentTaskDefinition: tdArn(SERVICE, 42),
     desiredCount: 4,
     madeAt,
+  };
+}
+
+/** A deploy of web to `v1.2.3` (pinned to DIGEST, pushed 2 hours before `madeAt`) from `v1.2.2`. */
+export function deployPlanAt(madeAt: number): DeployPlan {
+  return {
+    verb: 'deploy',
+    ...planBase(madeAt),
+    container: 'web',
+    repository: 'shop/web',
+    tag: 'v1.2.3',
+    digest: DIGEST,
+    image: `${REGISTRY}/shop/web@${DIGEST}`,
+    previousImage: `${REGISTRY}/shop/web:v1.2.2`,
+    imagePushedAt: madeAt - 2 * 3600_000,
   };
 }
 
