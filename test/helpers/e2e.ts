@@ -30,7 +30,7 @@ import {
   type ViewSubmissionOptions,
 } from './signing';
 import { handOffEnv, receiveHandOffs, refusedHandOffs, startTestAwsEndpoint } from './hand-off';
-import { startSlackServer, type SlackServer } from './slack-server';
+import { startSlackServer, type SlackServer, type StoredMessage } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
 import { createRuntime, setRuntime } from '../../src/handlers/compose';
 import { lambdaDispatcher } from '../../src/aws/lambda';
@@ -219,4 +219,23 @@ export function lastResponse(e2e: E2E): ReturnType<SlackServer['responses']>[num
 export function lastAnswer(e2e: E2E): string {
   const body = lastResponse(e2e);
   return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
+}
+
+/** `user` clicks button `b` of an alert of prod/web (block `alert:prod:web`), in `channel` (the alert's own by default). */
+export function clickAlertButton(
+  e2e: E2E,
+  alert: StoredMessage,
+  b: { action_id: string; value: string },
+  user = 'UDEV1',
+  channel = alert.channel,
+): Promise<AwsResponse> {
+  return e2e.click({
+    action_id: b.action_id,
+    value: b.value,
+    block_id: 'alert:prod:web',
+    user_id: user,
+    channel_id: channel,
+    message_ts: alert.ts,
+    message: { ts: alert.ts, blocks: alert.blocks },
+  });
 }
