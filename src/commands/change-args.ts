@@ -208,6 +208,31 @@ export function changeTarget(ctx: ParseContext, alias: string, spec: SpecInfo): 
   return resolveService(ctx.config, alias, spec.usage);
 }
 
+/**
+ * `<verb> <service> <value>` (deploy, scale): both positionals (a missing one named, with an example
+ * `/ecs <verb> web <sample>`), the service, the value `read` against it, then the common flags.
+ */
+export function parseServiceAndValue<V>(
+  spec: SpecInfo,
+  raw: RawArgs,
+  ctx: ParseContext,
+  value: { what: Required['what']; sample: string },
+  read: (text: string, svc: ResolvedService) => V,
+): { svc: ResolvedService; value: V; base: ChangeArgsBase } {
+  const { args, flags } = parseChange(
+    spec,
+    raw,
+    [
+      { what: 'theService', example: `${spec.verb} web ${value.sample}` },
+      { what: value.what, example: `${spec.verb} ${raw.positionals[0] ?? 'web'} ${value.sample}` },
+    ],
+    {},
+  );
+  const svc = changeTarget(ctx, args[0]!, spec);
+  const v = read(args[1]!, svc);
+  return { svc, value: v, base: changeBase(flags, ctx, spec) };
+}
+
 export function parsedFor<A>(svc: ResolvedService, args: A): Parsed<A> {
   return { args, environment: svc.environment, service: svc };
 }

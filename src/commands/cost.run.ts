@@ -217,6 +217,68 @@ async function estimates(rt: Runtime, configured: readonly ResolvedService[], p:
 
 const AWS_SERVICE_LABEL: Record<string, string> = { [CE_SERVICE.ecs]: 'ECS', [CE_SERVICE.ecr]: 'ECR' };
 
+/** Where the answer's Cost Explorer data came from: how old it is, whether cached, whether cut short. */
+function provenance(src: Sources, now: number): Pick<CostView, 'dataAsOf' | 'cached' | 'truncated' | 'now'> {
+  return { dataAsOf: src.dataAsOf, cached: src.cached, truncated: src.truncated, now };
+}
+
+/**
+ * The actual cost of a scope in the period (its daily amounts, total, the previous period and the
+ * month-end forecast), from the environment's daily results; `mine` picks a service's share.
+ */
+async function actuals(
+  rt: Runtime,
+  src: Sources,
+  access: AwsAccess,
+  scope: CostScope,
+  results: ResultByTime[],
+  p: CostPeriods,
+  now: number,
+  locale: Locale,
+  mine?: (keys: readonly string[]) => boolean,
+): Promise<Pick<CostView, 'total' | 'previous' | 'daily' | 'today' | 'forecast' | 'estimated'>> {
+  const daily = dailyAmounts(results, p.current, mine);
+  const previous = { total: sum(dailyAmounts(results, p.previous, mine)), label: p.previousLabel };
+  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
+  return {
+    total: sum(daily),
+    previous,
+    daily,
+    today: p.period === 'mtd' ? isoDay(now) : undefined,
+    forecast,
+    estimated: anyEstimated(results, p.current),
+  };
+}
+
+/** `--by usage-type`: the period's cost of the scope by usage type (one more request). */
+async function usageTypeBreakdown(
+  rt: Runtime,
+  src: Sources,
+  access: AwsAccess,
+  scope: CostScope,
+  p: CostPeriods,
+  locale: Locale,
+): Promise<Breakdown> {
+  const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
+  return {
+    kind: 'usage-type',
+    title: costText.in(locale)('byUsageType'),
+    rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
+  };
+}
+
+/** Without cost allocation tags: what the services would cost at Fargate list prices. */
+async function estimateBreakdown(
+  rt: Runtime,
+  configured: readonly ResolvedService[],
+  p: CostPeriods,
+  title: string,
+  region: string,
+  locale: Locale,
+): Promise<Breakdown> {
+  return { kind: 'estimate', title, rows: await estimates(rt, configured, p, locale), region, pricesAsOf: FARGATE_PRICES_AS_OF };
+}
+
 async function environmentCost(
   rt: Runtime,
   envName: string,
@@ -231,24 +293,16 @@ async function environmentCost(
   const access = envAccess(rt.config, envName);
   const scope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
   const results = await environmentDaily(rt, src, access, scope, bothPeriods(p), now);
-  const daily = dailyAmounts(results, p.current);
-  const total = sum(daily);
-  const previous = { total: sum(dailyAmounts(results, p.previous)), label: p.previousLabel };
   const split = [...totalsByKey(results, p.current, (k) => k[0])].map(([k, amount]) => ({
     label: AWS_SERVICE_LABEL[k] ?? k,
     amount,
   }));
-  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
+  const actual = await actuals(rt, src, access, scope, results, p, now, locale);
 
   let breakdown: Breakdown;
   const configured = servicesIn(rt.config, envName);
   if (a.by === 'usage-type') {
-    const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
-    breakdown = {
-      kind: 'usage-type',
-      title: t('byUsageType'),
-      rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
-    };
+    breakdown = await usageTypeBreakdown(rt, src, access, scope, p, locale);
   } else {
     const tags = tagBreakdown(results, p.current);
     if (tags.hasData) {
@@ -257,33 +311,12 @@ async function environmentCost(
       const other = [...tags.byService].filter(([n]) => !names.has(n)).reduce((n, [, v]) => n + v, 0);
       breakdown = { kind: 'tags', title: t('byServiceTags'), rows, untagged: tags.untagged, other };
     } else if (configured.length) {
-      breakdown = {
-        kind: 'estimate',
-        title: t('byServiceEstimate'),
-        rows: await estimates(rt, configured, p, locale),
-        region: env.region,
-        pricesAsOf: FARGATE_PRICES_AS_OF,
-      };
+      breakdown = await estimateBreakdown(rt, configured, p, t('byServiceEstimate'), env.region, locale);
     } else {
       breakdown = { kind: 'none', note: t('noServices', { env: code(envName) }) };
     }
   }
-  return {
-    scopeLabel: envName,
-    periodLabel: p.label,
-    total,
-    previous,
-    daily,
-    today: p.period === 'mtd' ? isoDay(now) : undefined,
-    split,
-    forecast,
-    breakdown,
-    estimated: anyEstimated(results, p.current),
-    dataAsOf: src.dataAsOf,
-    cached: src.cached,
-    truncated: src.truncated,
-    now,
-  };
+  return { scopeLabel: envName, periodLabel: p.label, ...actual, split, breakdown, ...provenance(src, now) };
 }
 
 async function serviceCost(
@@ -295,7 +328,6 @@ async function serviceCost(
   now: number,
   locale: Locale,
 ): Promise<CostView> {
-  const t = costText.in(locale);
   const env = svc.env;
   const access = svc.env;
   const envScope: CostScope = { region: env.region, accountId: env.accountId, cluster: env.cluster };
@@ -305,53 +337,12 @@ async function serviceCost(
   const results = await environmentDaily(rt, src, access, envScope, bothPeriods(p), now);
   const tags = tagBreakdown(results, p.current);
   if (!tags.hasData) {
-    const rows = await estimates(rt, [svc], p, locale);
-    return {
-      scopeLabel,
-      periodLabel: p.label,
-      breakdown: {
-        kind: 'estimate',
-        title: t('serviceEstimate'),
-        rows,
-        region: env.region,
-        pricesAsOf: FARGATE_PRICES_AS_OF,
-      },
-      estimated: false,
-      dataAsOf: src.dataAsOf,
-      cached: src.cached,
-      truncated: src.truncated,
-      now,
-    };
+    const breakdown = await estimateBreakdown(rt, [svc], p, costText.in(locale)('serviceEstimate'), env.region, locale);
+    return { scopeLabel, periodLabel: p.label, breakdown, estimated: false, ...provenance(src, now) };
   }
-  const mine = isServiceGroup(svc.service);
-  const daily = dailyAmounts(results, p.current, mine);
-  const total = sum(daily);
-  const previous = { total: sum(dailyAmounts(results, p.previous, mine)), label: p.previousLabel };
-  const forecast = await monthEnd(rt, src, access, forecastRequest(scope, p), daily, p, locale);
-  let breakdown: Breakdown | undefined;
-  if (a.by === 'usage-type') {
-    const q4 = await costAndUsage(rt, src, access, byUsageTypeRequest(scope, p));
-    breakdown = {
-      kind: 'usage-type',
-      title: t('byUsageType'),
-      rows: [...totalsByKey(q4.ResultsByTime, undefined, (k) => k[0])].map(([label, amount]) => ({ label, amount })),
-    };
-  }
-  return {
-    scopeLabel,
-    periodLabel: p.label,
-    total,
-    previous,
-    daily,
-    today: p.period === 'mtd' ? isoDay(now) : undefined,
-    forecast,
-    breakdown,
-    estimated: anyEstimated(results, p.current),
-    dataAsOf: src.dataAsOf,
-    cached: src.cached,
-    truncated: src.truncated,
-    now,
-  };
+  const actual = await actuals(rt, src, access, scope, results, p, now, locale, isServiceGroup(svc.service));
+  const breakdown = a.by === 'usage-type' ? await usageTypeBreakdown(rt, src, access, scope, p, locale) : undefined;
+  return { scopeLabel, periodLabel: p.label, ...actual, breakdown, ...provenance(src, now) };
 }
 
 export async function runCost(parsed: Parsed<CostArgs>, rt: Runtime, inv: Invocation): Promise<void> {

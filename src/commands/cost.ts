@@ -10,7 +10,7 @@ import { defineMessages } from '../i18n/catalog';
 import { parseRaw, resolveServiceOrEnvironment } from './args';
 import { PERIODS, type Period } from './render/cost-plan';
 import { defineCommand } from './types';
-import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
 const COST_USAGE = '/ecs cost [environment | service] [--period mtd|7d|30d|last-month] [--by service|usage-type] [--private]';
 
@@ -91,12 +91,11 @@ export const cost = defineCommand<CostArgs>({
         M.lazy('byServiceHint', { a: `\`/ecs cost ${target.service.alias} --by usage-type\``, b: `\`/ecs cost ${target.environment}\`` }),
       );
     }
-    return {
-      args: { alias: target.service?.alias, period: flags.period ?? 'mtd', by: flags.by ?? 'service' },
-      environment: target.environment,
-      service: target.service,
-      visibility: visibilityOf(ctx.config, target.environment, flags, COST_USAGE),
-    };
+    return readParsed(ctx.config, target, flags, COST_USAGE, {
+      alias: target.service?.alias,
+      period: flags.period ?? 'mtd',
+      by: flags.by ?? 'service',
+    });
   },
   ackText(parsed, locale) {
     const t = M.in(locale);

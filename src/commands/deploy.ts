@@ -6,7 +6,7 @@
 import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
-import { changeBase, changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
+import { parsedFor, parseServiceAndValue, type ChangeArgsBase } from './change-args';
 import { parseImageSelector, shortDigest, type ImageSelector } from '../deploy/refs';
 import { defineCommand } from './types';
 
@@ -50,26 +50,19 @@ export const deploy = defineCommand<DeployArgs>({
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
-    const { args, flags } = parseChange(
-      SPEC,
-      raw,
-      [
-        { what: 'theService', example: 'deploy web v1.2.3' },
-        { what: 'theImage', example: `deploy ${raw.positionals[0] ?? 'web'} v1.2.3` },
-      ],
-      {},
-    );
-    const svc = changeTarget(ctx, args[0]!, SPEC);
-    const sel = parseImageSelector(args[1]!);
-    if (!sel.ok) throw badInput(sel.message, USAGE, M.lazy('selectorHint'));
-    if (!svc.repository) {
-      throw badInput(
-        M.lazy('noRepository', { service: code(svc.alias), ref: code(args[1]!) }),
-        USAGE,
-        M.lazy('noRepositoryHint', { service: svc.alias }),
-      );
-    }
-    return parsedFor(svc, { alias: svc.alias, image: sel.value, ...changeBase(flags, ctx, SPEC) });
+    const { svc, value, base } = parseServiceAndValue(SPEC, raw, ctx, { what: 'theImage', sample: 'v1.2.3' }, (text, target) => {
+      const sel = parseImageSelector(text);
+      if (!sel.ok) throw badInput(sel.message, USAGE, M.lazy('selectorHint'));
+      if (!target.repository) {
+        throw badInput(
+          M.lazy('noRepository', { service: code(target.alias), ref: code(text) }),
+          USAGE,
+          M.lazy('noRepositoryHint', { service: target.alias }),
+        );
+      }
+      return sel.value;
+    });
+    return parsedFor(svc, { alias: svc.alias, image: value, ...base });
   },
   ackText(parsed, locale) {
     const ref = parsed.args.image.tag ?? `sha256:${shortDigest(parsed.args.image.digest)}`;

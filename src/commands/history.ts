@@ -9,7 +9,7 @@ import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import { extraInput, parseRaw, positional, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
-import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
 const USAGE = '/ecs history <service> [--limit N] [--private]';
 const HISTORY_DEFAULT_LIMIT = 10;
@@ -47,12 +47,10 @@ export const history = defineCommand<HistoryArgs>({
     const { args, flags } = parseRaw({ verb: 'history', usage: USAGE }, schema, raw, ['limit', ...VISIBILITY_FLAGS]);
     if (args.length > 1) throw extraInput(args.slice(1), USAGE);
     const service = resolveService(ctx.config, args[0], USAGE);
-    return {
-      args: { alias: service.alias, limit: flags.limit ?? HISTORY_DEFAULT_LIMIT },
-      environment: service.environment,
-      service,
-      visibility: visibilityOf(ctx.config, service.environment, flags, USAGE),
-    };
+    return readParsed(ctx.config, { environment: service.environment, service }, flags, USAGE, {
+      alias: service.alias,
+      limit: flags.limit ?? HISTORY_DEFAULT_LIMIT,
+    });
   },
   ackText(parsed, locale) {
     return M.in(locale)('ack', { service: code(parsed.args.alias), env: code(parsed.environment) });

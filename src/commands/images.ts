@@ -10,7 +10,7 @@ import { defineMessages } from '../i18n/catalog';
 import { parseRaw, resolveService, wholeNumber } from './args';
 import { knownServices } from './logs';
 import { defineCommand } from './types';
-import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
 const IMAGES_USAGE = '/ecs images <service> [--limit N] [--private]';
 const DEFAULT_IMAGES = 10;
@@ -61,12 +61,10 @@ export const images = defineCommand<ImagesArgs>({
     const { args, flags } = parseRaw({ verb: 'images', usage: IMAGES_USAGE }, schema, raw, ['limit', ...VISIBILITY_FLAGS]);
     if (!args[0]) throw badInput(M.lazy('nameService'), IMAGES_USAGE, knownServices(ctx.config));
     const service = resolveService(ctx.config, args[0], IMAGES_USAGE);
-    return {
-      args: { alias: service.alias, limit: flags.limit ?? DEFAULT_IMAGES },
-      environment: service.environment,
-      service,
-      visibility: visibilityOf(ctx.config, service.environment, flags, IMAGES_USAGE),
-    };
+    return readParsed(ctx.config, { environment: service.environment, service }, flags, IMAGES_USAGE, {
+      alias: service.alias,
+      limit: flags.limit ?? DEFAULT_IMAGES,
+    });
   },
   ackText(parsed, locale) {
     return M.in(locale)('ack', { service: code(parsed.args.alias), env: code(parsed.environment) });

@@ -14,7 +14,7 @@ import { badInput } from '../errors';
 import { argsText, parseRaw, resolveService, wholeNumber } from './args';
 import type { Config } from '../config/schema';
 import { defineCommand } from './types';
-import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
 export const LOGS_USAGE =
   '/ecs logs <service> [--since 15m|2h|3d] [--until …] [--filter PATTERN] [--limit N] [--container NAME] [--task ID] [--previous] [--public|--private]';
@@ -232,8 +232,12 @@ export const logs = defineCommand<LogsArgs>({
     const until = flags.until !== undefined ? parseTimeSpec(flags.until, 'until') : undefined;
     checkWindowShape(since, until);
     const task = flags.task ? TASK_ID.exec(flags.task)![1]!.toLowerCase() : undefined;
-    return {
-      args: {
+    return readParsed(
+      ctx.config,
+      { environment: service.environment, service },
+      flags,
+      LOGS_USAGE,
+      {
         alias: service.alias,
         since,
         until,
@@ -243,10 +247,8 @@ export const logs = defineCommand<LogsArgs>({
         task,
         previous: flags.previous === true,
       },
-      environment: service.environment,
-      service,
-      visibility: visibilityOf(ctx.config, service.environment, flags, LOGS_USAGE, 'logs'),
-    };
+      'logs',
+    );
   },
   ackText(parsed, locale) {
     const a = parsed.args;

@@ -5,7 +5,7 @@
  */
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
-import { changeBase, changeTarget, parseChange, parseCount, parsedFor, type ChangeArgsBase } from './change-args';
+import { parseCount, parsedFor, parseServiceAndValue, type ChangeArgsBase } from './change-args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs scale <service> <count> [--reason "…"] [--at <time> | next-window] [--break-glass "…"] [--dry-run]';
@@ -36,18 +36,10 @@ export const scale = defineCommand<ScaleArgs>({
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
-    const { args, flags } = parseChange(
-      SPEC,
-      raw,
-      [
-        { what: 'theService', example: 'scale web 8' },
-        { what: 'theCount', example: `scale ${raw.positionals[0] ?? 'web'} 8` },
-      ],
-      {},
+    const { svc, value, base } = parseServiceAndValue(SPEC, raw, ctx, { what: 'theCount', sample: '8' }, (text, target) =>
+      parseCount(text, target, USAGE),
     );
-    const svc = changeTarget(ctx, args[0]!, SPEC);
-    const count = parseCount(args[1]!, svc, USAGE);
-    return parsedFor(svc, { alias: svc.alias, count, ...changeBase(flags, ctx, SPEC) });
+    return parsedFor(svc, { alias: svc.alias, count: value, ...base });
   },
   ackText(parsed, locale) {
     return M.in(locale)(parsed.args.dryRun ? 'ackDryRun' : 'ack', {

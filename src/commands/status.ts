@@ -9,7 +9,7 @@ import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import { parseRaw, resolveServiceOrEnvironment } from './args';
 import { defineCommand } from './types';
-import { VISIBILITY_FLAGS, visibilityFlags, visibilityOf } from './visibility';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
 const USAGE = '/ecs status [service | environment] [--private]';
 
@@ -44,12 +44,7 @@ export const status = defineCommand<StatusArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'status', usage: USAGE }, schema, raw, VISIBILITY_FLAGS);
     const target = resolveServiceOrEnvironment(ctx, args[0], USAGE);
-    return {
-      args: { alias: target.service?.alias },
-      environment: target.environment,
-      service: target.service,
-      visibility: visibilityOf(ctx.config, target.environment, flags, USAGE),
-    };
+    return readParsed(ctx.config, target, flags, USAGE, { alias: target.service?.alias });
   },
   ackText(parsed, locale) {
     const t = M.in(locale);

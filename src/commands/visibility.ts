@@ -6,9 +6,10 @@
  */
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
-import type { Config } from '../config/schema';
+import type { Config, ResolvedService } from '../config/schema';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
+import type { Parsed } from './types';
 
 const M = defineMessages('commands.visibility', {
   noValue: { en: 'takes no value: write just `--{flag}`', ko: '값을 받지 않습니다. `--{flag}`만 쓰세요' },
@@ -41,4 +42,21 @@ export function visibilityOf(
   if (flags.private) return 'private';
   if (flags.public) return 'public';
   return config.environments[environment]?.visibility[kind] ?? (kind === 'logs' ? 'private' : 'public');
+}
+
+/** A read-only verb's parse result: what it reads (an environment, or a service in it) and who sees the answer. */
+export function readParsed<A>(
+  config: Config,
+  target: { environment: string; service?: ResolvedService },
+  flags: { private?: true; public?: true },
+  usage: string,
+  args: A,
+  kind: 'reads' | 'logs' = 'reads',
+): Parsed<A> {
+  return {
+    args,
+    environment: target.environment,
+    service: target.service,
+    visibility: visibilityOf(config, target.environment, flags, usage, kind),
+  };
 }

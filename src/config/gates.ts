@@ -13,21 +13,7 @@
  * chatops.example.yml documents each field.
  */
 import * as z from 'zod';
-import { parseDuration } from './duration';
-
-const principalId = z
-  .string()
-  .regex(/^(\*|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, 'must be a Slack user ID (U…/W…), a user-group ID (S…), or "*"');
-const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…, G… or D…), not a name');
-
-const duration = z.string().transform((s, ctx) => {
-  const ms = parseDuration(s);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write e.g. 90s, 15m, 2h, 1d` });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { channelId, duration, principalId } from './fields';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -4,25 +4,8 @@
  */
 import * as z from 'zod';
 import { LOCALES } from '../i18n/locale';
-import { parseDuration } from './duration';
+import { channelId, duration, principalId } from './fields';
 import { gatesSchema } from './gates';
-
-/** A Slack user (U…/W…), a user group (S…), or "*" for everyone in an allowed channel. */
-const principalId = z
-  .string()
-  .regex(/^(\*|[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,})$/, 'must be a Slack user ID (U…/W…), a user-group ID (S…), or "*"');
-
-const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…, G… or D…), not a name');
-
-/** A duration like "30m" or "2h", stored as milliseconds. */
-const duration = z.string().transform((s, ctx) => {
-  const ms = parseDuration(s);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write e.g. 90s, 15m, 2h, 1d` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 /** No mute, whoever sets it, lasts longer than this. */
 export const MUTE_CEILING_MS = 7 * 86_400_000;

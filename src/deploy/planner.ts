@@ -159,6 +159,32 @@ function costOf(svc: ResolvedService, service: Service, before: TaskDefinition, 
   return changesCost(d) ? d : undefined;
 }
 
+/**
+ * A change that rolls out another task definition (deploy, rollback): its summary and diff, what it
+ * does to the bill (`before` → `after` at the same task count), and where the service's deployments pause.
+ */
+function rolloutPrepared(
+  rt: Runtime,
+  plan: ChangePlan,
+  details: string,
+  svc: ResolvedService,
+  service: Service,
+  before: TaskDefinition,
+  after: TaskDefinition,
+  tasks: number,
+): Prepared {
+  const cost = costOf(svc, service, before, after, tasks, tasks);
+  const pauseStages = pauseStagesOf(service);
+  return {
+    plan,
+    summary: planSummary(plan, rt.people.workspace),
+    details,
+    notes: [],
+    ...(cost ? { cost } : {}),
+    ...(pauseStages ? { pauseStages } : {}),
+  };
+}
+
 function base(svc: ResolvedService, service: Service, now: number) {
   if (!service.taskDefinition || !service.serviceArn) {
     throw new BotError('AWS', `service ${svc.service} has no task definition`, {
@@ -293,23 +319,8 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     },
   };
   const details = renderDiff(diffObjects(before, after));
-  const cost = costOf(
-    svc,
-    service,
-    current.taskDefinition,
-    { ...current.taskDefinition, cpu: after.cpu, memory: after.memory },
-    b.desiredCount,
-    b.desiredCount,
-  );
-  const pauseStages = pauseStagesOf(service);
-  return {
-    plan,
-    summary: planSummary(plan, rt.people.workspace),
-    details,
-    notes: [],
-    ...(cost ? { cost } : {}),
-    ...(pauseStages ? { pauseStages } : {}),
-  };
+  const costed = { ...current.taskDefinition, cpu: after.cpu, memory: after.memory };
+  return rolloutPrepared(rt, plan, details, svc, service, current.taskDefinition, costed, b.desiredCount);
 }
 
 /**
@@ -468,16 +479,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles, false), images: policy.images, warnings: notes },
   };
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
-  const cost = costOf(svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount, b.desiredCount);
-  const pauseStages = pauseStagesOf(service);
-  return {
-    plan,
-    summary: planSummary(plan, rt.people.workspace),
-    details,
-    notes: [],
-    ...(cost ? { cost } : {}),
-    ...(pauseStages ? { pauseStages } : {}),
-  };
+  return rolloutPrepared(rt, plan, details, svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount);
 }
 
 /** The images of `target`'s containers that differ from what runs now, as ECR describes them (at most 10 lookups). */

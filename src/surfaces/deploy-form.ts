@@ -177,6 +177,30 @@ function option(label: string, value: string, description?: string) {
   };
 }
 
+/** A select that the form reacts to at once (dispatch_action): the first MAX_OPTIONS options, `selected` chosen. */
+function choice(
+  blockId: string,
+  actionId: string,
+  label: string,
+  placeholder: string,
+  options: ReturnType<typeof option>[],
+  selected: string | undefined,
+): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    dispatch_action: true,
+    label: plain(label, 2000),
+    element: {
+      type: 'static_select',
+      action_id: actionId,
+      placeholder: plain(placeholder, 150),
+      options: options.slice(0, MAX_OPTIONS),
+      ...(selected ? { initial_option: options.find((o) => o.value === selected) } : {}),
+    },
+  } as KnownBlock;
+}
+
 export function scanText(scan: Scan, t: T): string {
   switch (scan.kind) {
     case 'clean':
@@ -221,38 +245,14 @@ export function deployForm(s: FormState): Record<string, unknown> {
   const envOptions = s.environments.map((e) =>
     option(e.approvals > 0 ? t('envNeedsApproval', { env: e.name, n: e.approvals }) : t('envNoApproval', { env: e.name }), e.name),
   );
-  blocks.push({
-    type: 'input',
-    block_id: FORM.envBlock,
-    dispatch_action: true,
-    label: plain(t('envLabel'), 2000),
-    element: {
-      type: 'static_select',
-      action_id: FORM.envAction,
-      placeholder: plain(t('envPlaceholder'), 150),
-      options: envOptions.slice(0, MAX_OPTIONS),
-      ...(env ? { initial_option: envOptions.find((o) => o.value === env.name) } : {}),
-    },
-  } as KnownBlock);
+  blocks.push(choice(FORM.envBlock, FORM.envAction, t('envLabel'), t('envPlaceholder'), envOptions, env?.name));
 
   if (!env) {
     blocks.push(context(t('pickEnvFirst')));
   } else {
     const serviceOptions = env.services.map((a) => option(a, a));
     const service = env.services.includes(s.service ?? '') ? s.service : undefined;
-    blocks.push({
-      type: 'input',
-      block_id: serviceBlock(env.name),
-      dispatch_action: true,
-      label: plain(t('serviceLabel'), 2000),
-      element: {
-        type: 'static_select',
-        action_id: FORM.serviceAction,
-        placeholder: plain(t('servicePlaceholder'), 150),
-        options: serviceOptions.slice(0, MAX_OPTIONS),
-        ...(service ? { initial_option: serviceOptions.find((o) => o.value === service) } : {}),
-      },
-    } as KnownBlock);
+    blocks.push(choice(serviceBlock(env.name), FORM.serviceAction, t('serviceLabel'), t('servicePlaceholder'), serviceOptions, service));
     const notes: string[] = [];
     if (serviceOptions.length > MAX_OPTIONS) notes.push(t('moreServices', { n: serviceOptions.length - MAX_OPTIONS }));
     if (env.withoutRepository) notes.push(t('noRepository', { n: env.withoutRepository }));

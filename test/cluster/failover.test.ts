@@ -19,7 +19,7 @@ import type { ChangeRequest } from '../../src/approvals/types';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { BotError } from '../../src/errors';
 import { storeOp } from '../../src/redis/client';
-import { fixtureConfig } from '../helpers/config';
+import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { allKeys, sleep } from '../helpers/redis';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
 import { storeHarness, type StoreHarness } from '../integration/approvals-runtime';
@@ -40,9 +40,8 @@ describe('a primary fails over in the middle of a run of approvals', () => {
       config: fixtureConfig((doc) => {
         for (const s of SERVICES) doc.services[s] = { environment: 'prod', service: `${s}-prod`, container: s, repository: `shop/${s}` };
       }),
+      groups: fixtureGroups(),
     });
-    h.slack.setUserGroup('SLEADS', []);
-    h.slack.setUserGroup('SDEVS', []);
   }, 60_000);
 
   afterAll(async () => {

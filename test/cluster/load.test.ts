@@ -10,17 +10,15 @@
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { z } from 'zod';
 import { readAudit } from '../../src/approvals/audit';
-import { finishExecution, startExecution } from '../../src/approvals/execution';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { handler as workerHandler } from '../../src/handlers/worker';
-import { registerJobKind } from '../../src/hooks/jobs';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { allKeys } from '../helpers/redis';
+import { standInExecuteJob } from '../helpers/execute-stand-in';
 
 const ecsMock = mockClient(ECSClient);
 afterAll(() => ecsMock.restore());
@@ -88,25 +86,15 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
   }, 120_000);
 
   it('100 concurrent Approve clicks from 10 approvers, 2 needed: two approvals, one execution', async () => {
-    e2e = await setupE2E({ configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)) });
     const approvers = Array.from({ length: 10 }, (_, i) => `UAPP${i}`);
-    e2e.slack.setUserGroup('SLEADS', approvers);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({
+      configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)),
+      groups: fixtureGroups({ SLEADS: approvers }),
+    });
     // Half the approvers write Korean (learned earlier): their clicks read their locale on the click
     // path (bounded, src/edge/interactivity.ts), and none of their answers may be lost for it.
     for (const user of approvers.slice(0, 5)) await redisLocaleCache(e2e.rt.redis).set(user, 'ko-KR', 3600);
-    let runs = 0;
-    // Stand-in for the executor's 'execute' job: the same contract (startExecution first), without AWS.
-    registerJobKind('execute', {
-      schema: z.object({ kind: z.literal('execute'), id: z.string(), requestId: z.string() }),
-      once: false,
-      async handle(job, rt) {
-        const started = await startExecution(rt, job.requestId);
-        if (!started.ok) return;
-        runs += 1;
-        await finishExecution(rt, job.requestId, 'succeeded', 'done');
-      },
-    });
+    const executed = standInExecuteJob();
 
     const req = await submitRequest(e2e.rt, {
       verb: 'deploy',
@@ -154,7 +142,7 @@ describe('load on the Redis Cluster through the Lambda handlers', () => {
 
     // The execute job, delivered three times: one execution.
     await Promise.all([workerHandler(executeJobs[0]), workerHandler(executeJobs[0]), workerHandler(executeJobs[0])]);
-    expect(runs).toBe(1);
+    expect(executed.runs).toBe(1);
     expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('succeeded');
     const events = (await readAudit(e2e.rt.redis, 'prod', { service: 'web', limit: 100 })).map((e) => e.event).sort();
     expect(events).toEqual(['approval', 'approved', 'created', 'started', 'succeeded']);

@@ -5,7 +5,6 @@
  * bot's client (src/redis/cluster.ts) keeps the endpoint's name as the TLS server name for every
  * node; without it, or without the CA, the store is "unavailable", within the command timeout.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,9 @@ import { createRedis, withStore, type RedisClient } from '../../src/redis/client
 import { keys } from '../../src/redis/keys';
 import { luaScript, runScript } from '../../src/redis/scripts';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster';
+import { selfSignedCert } from '../helpers/tls';
 import { storeHarness } from '../integration/approvals-runtime';
+import { fixtureGroups } from '../helpers/config';
 
 /** The ACL rule docs/redis.md gives for the bot's user (ElastiCache: the user's access string). */
 const BOT_ACL = ['on', '>s3cret-Pa55', '~*', '+@all', '-@dangerous', '+info'];
@@ -39,27 +40,10 @@ describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'redis-tls-cluster-'));
-    ca = join(dir, 'cert.pem');
-    const cert = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      ca,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      // A name only: a node reached by its IP does not match unless the client checks the name.
-      '-addext',
-      'subjectAltName=DNS:localhost',
-    ]);
-    if (cert.status !== 0) throw new Error(`openssl is needed for this test (apt-get install openssl): ${cert.stderr}`);
-    cluster = await startRedisCluster({ masters: 3, replicas: 0, tls: { certFile: ca, keyFile: join(dir, 'key.pem'), caFile: ca } });
+    // A name only: a node reached by its IP does not match unless the client checks the name.
+    const { cert, key } = selfSignedCert(dir, 'DNS:localhost');
+    ca = cert;
+    cluster = await startRedisCluster({ masters: 3, replicas: 0, tls: { certFile: cert, keyFile: key, caFile: cert } });
   }, 60_000);
 
   afterAll(async () => {
@@ -101,10 +85,8 @@ describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
   it('runs the approval workflow and alerts as an ACL user (AUTH user:password, the documented rule), refused the dangerous commands', async () => {
     await cluster.onEveryNode('ACL', 'SETUSER', 'chatops', ...BOT_ACL);
     const url = cluster.url.replace(/rediss:\/\/localhost/g, 'rediss://chatops:s3cret-Pa55@localhost');
-    const h = await storeHarness({ redisUrl: url, flush: false, env: { REDIS_TLS_CA_FILE: ca } });
+    const h = await storeHarness({ redisUrl: url, flush: false, env: { REDIS_TLS_CA_FILE: ca }, groups: fixtureGroups() });
     try {
-      h.slack.setUserGroup('SLEADS', []);
-      h.slack.setUserGroup('SDEVS', []);
       const { rt } = h;
       expect(await rt.redis.call('ACL', 'WHOAMI')).toBe('chatops');
       await lockService(rt, 'prod', 'worker', 'ULEAD1', 'acl');

@@ -9,7 +9,7 @@ import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as slash from '../../src/edge/slash';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { clickAlertButton, setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
 import { taskStopped } from '../fixtures/events/samples';
@@ -76,17 +76,7 @@ describe('alert buttons', () => {
     return e2e.slack.messages(channel).find((m) => JSON.stringify(m.blocks ?? []).includes(taskId))!;
   }
 
-  function click(alert: StoredMessage, b: Button, user = 'UDEV1', channel = alert.channel) {
-    return e2e.click({
-      action_id: b.action_id,
-      value: b.value,
-      block_id: 'alert:prod:web',
-      user_id: user,
-      channel_id: channel,
-      message_ts: alert.ts,
-      message: { ts: alert.ts, blocks: alert.blocks },
-    });
-  }
+  const click = (alert: StoredMessage, b: Button, user?: string, channel?: string) => clickAlertButton(e2e, alert, b, user, channel);
 
   const whispers = () =>
     e2e.slack

@@ -10,7 +10,7 @@ import * as edge from '../../src/edge/slash';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { ALERT_CLICK_LOCALE_MS } from '../../src/alerts/buttons';
 import { keys } from '../../src/redis/keys';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { clickAlertButton, setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
 import { taskStopped } from '../fixtures/events/samples';
@@ -86,17 +86,8 @@ async function postAlert(
   };
 }
 
-function click(alert: StoredMessage, b: { action_id: string; value: string }, user = 'UDEV1', channel = alert.channel) {
-  return e2e.click({
-    action_id: b.action_id,
-    value: b.value,
-    block_id: 'alert:prod:web',
-    user_id: user,
-    channel_id: channel,
-    message_ts: alert.ts,
-    message: { ts: alert.ts, blocks: alert.blocks },
-  });
-}
+const click = (alert: StoredMessage, b: { action_id: string; value: string }, user?: string, channel?: string) =>
+  clickAlertButton(e2e, alert, b, user, channel);
 
 const whispers = () => e2e.slack.responses().map((r) => `${r.text}\n${JSON.stringify(r.blocks ?? [])}`);
 

@@ -10,7 +10,7 @@ import type { ChangeRequest } from '../../src/approvals/types';
 import { submitRequest } from '../../src/approvals/workflow';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { createPeople } from '../../src/slack/people';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { submitInput as input } from '../integration/approvals-runtime';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import type { SlackBody } from '../helpers/slack-server';
@@ -25,9 +25,7 @@ describe('approval-card clicks are answered in the clicker’s language', () => 
   });
 
   async function start(workspace: 'en' | 'ko'): Promise<void> {
-    e2e = await setupE2E({ configPath: configFile((d) => (d.slack.language = workspace)) });
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({ configPath: configFile((d) => (d.slack.language = workspace)), groups: fixtureGroups() });
   }
 
   /** As the worker does once it has asked Slack (users.info) for a person's locale. */

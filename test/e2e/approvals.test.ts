@@ -3,10 +3,8 @@
  * the Slack Lambda handler, the real Redis, the local Slack API server. A request is created with
  * the store's API (the change verbs call the same function), then people click.
  */
-import { z } from 'zod';
 import { handler as workerHandler } from '../../src/handlers/worker';
-import { registerJobKind } from '../../src/hooks/jobs';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { flushRedis } from '../helpers/redis';
 import type { SlackBody } from '../helpers/slack-server';
@@ -14,6 +12,7 @@ import type { ChangeRequest } from '../../src/approvals/types';
 import { submitRequest, getRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { startExecution, finishExecution } from '../../src/approvals/execution';
 import { FakeClock } from '../helpers/clock';
+import { standInExecuteJob } from '../helpers/execute-stand-in';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 
@@ -39,9 +38,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
 
   beforeEach(async () => {
     clock.set(T0);
-    e2e = await setupE2E({ now: clock.now });
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups() });
   });
   afterEach(async () => {
     await e2e.close();
@@ -240,24 +237,13 @@ describe('approval buttons through the Slack Lambda handler', () => {
   });
 
   it('the duplicated execute job runs once (the state machine decides, not a job claim)', async () => {
-    let runs = 0;
-    // Stand-in for the executor's 'execute' job: the same contract (startExecution first), without AWS.
-    registerJobKind('execute', {
-      schema: z.object({ kind: z.literal('execute'), id: z.string(), requestId: z.string() }),
-      once: false,
-      async handle(job, rt) {
-        const started = await startExecution(rt, job.requestId);
-        if (!started.ok) return;
-        runs += 1;
-        await finishExecution(rt, job.requestId, 'succeeded', 'done');
-      },
-    });
+    const executed = standInExecuteJob();
     const req = await submitRequest(e2e.rt, input());
     await click(req, 'approve', 'ULEAD1');
     const [job] = executeJobs();
     await Promise.all([workerHandler(job), workerHandler(job)]);
     await workerHandler(job);
-    expect(runs).toBe(1);
+    expect(executed.runs).toBe(1);
     expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('succeeded');
   });
 });

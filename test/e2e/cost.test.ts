@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cost-explorer';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import { DAY, HOUR, NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
 import { environmentDailyRequest } from '../../src/commands/render/cost-plan';
@@ -34,12 +34,6 @@ function accessDenied(message: string): CostExplorerServiceException {
 
 const ECS = 'Amazon Elastic Container Service';
 const ECR = 'Amazon EC2 Container Registry (ECR)';
-
-function lastAnswer(e2e: E2E): string {
-  const body = e2e.slack.responses().at(-1);
-  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
-  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
-}
 
 const days = (start: string, end: string): string[] => {
   const out: string[] = [];

@@ -10,7 +10,7 @@ import { DescribeImagesCommand, ImageNotFoundException, type ImageDetail } from 
 import { getRequest } from '../../src/approvals/workflow';
 import { ACCOUNT, imageDetail } from '../helpers/aws-fixtures';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { META } from '../helpers/fake-ecs';
 import type { SlackBody } from '../helpers/slack-server';
@@ -20,9 +20,8 @@ const MIN = 60_000;
 let images: ImageDetail[] = [];
 
 const h = useDeployHarness({
-  before: ({ e2e, ecrMock, clock }) => {
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+  groups: fixtureGroups(),
+  before: ({ ecrMock, clock }) => {
     images = [
       imageDetail({ imageTags: ['v1.2.3'], imagePushedAt: new Date(clock.now() - 2 * 3600_000) }),
       imageDetail({
@@ -101,6 +100,13 @@ async function pick(
   return next;
 }
 
+/** The id of the view the last views.open opened (the form). */
+const openedViewId = (e2e: E2E) => (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
+
+/** `user` picks prod, then web, in the form: what is chosen so far. */
+const pickProdWeb = (e2e: E2E, viewId: string, user: string) =>
+  pick(e2e, viewId, user, 'service:prod', 'deployform:service', 'web', selected({}, 'env', 'deployform:env', 'prod'));
+
 /** Submit the form; the HTTP answer is applied to the views as Slack would. */
 async function submit(e2e: E2E, viewId: string, user: string, values: Values) {
   const view = form(e2e, viewId);
@@ -132,8 +138,7 @@ describe('the deploy form', () => {
     expect(optionsOf(form(e2e, viewId), 'service:prod')).toEqual(['web', 'worker']);
     expect(h.ecrMock.calls()).toHaveLength(0);
 
-    let values = selected({}, 'env', 'deployform:env', 'prod');
-    values = await pick(e2e, viewId, 'UDEV1', 'service:prod', 'deployform:service', 'web', values);
+    let values = await pickProdWeb(e2e, viewId, 'UDEV1');
     expect(JSON.stringify(form(e2e, viewId).blocks)).toContain('Loading the recent tags of `shop/web`');
     expect(h.ecrMock.calls()).toHaveLength(0);
     await e2e.drain();
@@ -173,9 +178,8 @@ describe('the deploy form', () => {
   it('a tag deleted after the list was loaded: ECR says so in the worker, inside the modal, and nothing is requested', async () => {
     const { e2e } = h;
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    const viewId = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
-    let values = selected({}, 'env', 'deployform:env', 'prod');
-    values = await pick(e2e, viewId, 'UDEV1', 'service:prod', 'deployform:service', 'web', values);
+    const viewId = openedViewId(e2e);
+    let values = await pickProdWeb(e2e, viewId, 'UDEV1');
     await e2e.drain();
     images = images.filter((i) => !i.imageTags?.includes('v1.2.3'));
 
@@ -196,9 +200,8 @@ describe('the deploy form', () => {
   it('a tag deleted and the list refreshed since: answered under the tag field (response_action errors), nothing handed off', async () => {
     const { e2e, clock } = h;
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    const viewId = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
-    let values = selected({}, 'env', 'deployform:env', 'prod');
-    values = await pick(e2e, viewId, 'UDEV1', 'service:prod', 'deployform:service', 'web', values);
+    const viewId = openedViewId(e2e);
+    let values = await pickProdWeb(e2e, viewId, 'UDEV1');
     await e2e.drain();
     values = selected(values, 'image:prod:web', 'deployform:image', 'v1.2.3');
 
@@ -206,8 +209,8 @@ describe('the deploy form', () => {
     images = images.filter((i) => !i.imageTags?.includes('v1.2.3'));
     clock.advance(2 * MIN);
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV2' });
-    const other = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
-    await pick(e2e, other, 'UDEV2', 'service:prod', 'deployform:service', 'web', selected({}, 'env', 'deployform:env', 'prod'));
+    const other = openedViewId(e2e);
+    await pickProdWeb(e2e, other, 'UDEV2');
     await e2e.drain();
 
     const before = e2e.handedOff.length;
@@ -224,9 +227,8 @@ describe('the deploy form', () => {
   it('a refusal of the workflow (the environment is frozen) comes back into the modal, with Back to the form', async () => {
     const { e2e } = h;
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    const viewId = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
-    let values = selected({}, 'env', 'deployform:env', 'prod');
-    values = await pick(e2e, viewId, 'UDEV1', 'service:prod', 'deployform:service', 'web', values);
+    const viewId = openedViewId(e2e);
+    const values = await pickProdWeb(e2e, viewId, 'UDEV1');
     await e2e.drain();
     await e2e.slash('freeze prod --reason "release day"', { channel_id: 'CPROD', user_id: 'ULEAD1' });
     const { top } = await submit(e2e, viewId, 'UDEV1', selected(values, 'image:prod:web', 'deployform:image', 'v1.2.2'));
@@ -240,7 +242,7 @@ describe('the deploy form', () => {
   it('wrong choices are answered under the field: no environment, a service of another environment, no tag yet, no permission', async () => {
     const { e2e } = h;
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    const viewId = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
+    const viewId = openedViewId(e2e);
     expect((await submit(e2e, viewId, 'UDEV1', {})).ack).toMatchObject({
       response_action: 'errors',
       errors: { env: 'Choose an environment.' },
@@ -280,7 +282,7 @@ describe('the deploy form', () => {
   it('the shortcut and the Home button open the form with every environment the person may deploy; one service is chosen for them', async () => {
     const { e2e } = h;
     await e2e.shortcut({ callback_id: 'deploy_to_ecs', user_id: 'UDEV1' });
-    const viewId = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
+    const viewId = openedViewId(e2e);
     const envs = ((form(e2e, viewId).blocks as SlackBody[]).find((b) => b.block_id === 'env')!.element.options as SlackBody[]).map(
       (o) => o.text.text,
     );
@@ -315,9 +317,9 @@ describe('the deploy form', () => {
   it('a select that cannot be answered (Slack refused the update) gets a notice pushed on top of the form', async () => {
     const { e2e } = h;
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    const viewId = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view.id as string;
+    const viewId = openedViewId(e2e);
     e2e.slack.failNext('views.update', 'internal_error');
-    await pick(e2e, viewId, 'UDEV1', 'service:prod', 'deployform:service', 'web', selected({}, 'env', 'deployform:env', 'prod'));
+    await pickProdWeb(e2e, viewId, 'UDEV1');
     const push = e2e.slack.lastCall('views.push')!;
     expect(push.response).toMatchObject({ ok: true });
     expect(JSON.stringify(push.body.view.blocks)).toContain('internal_error');

@@ -8,10 +8,11 @@
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 
 const h = useDeployHarness({
+  groups: fixtureGroups(),
   configPath: configFile((doc) => {
     doc.environments.prod.gates = {
       breakGlass: { users: ['UDEV2'], auditChannel: 'CAUDIT', remindEvery: '1h', retroDeadline: '4h' },
@@ -36,8 +37,6 @@ async function breakGlass(text: string, user = 'UDEV2'): Promise<{ id: string; t
 describe('break-glass', () => {
   beforeEach(() => {
     h.clock.set(SATURDAY_NOON);
-    h.e2e.slack.setUserGroup('SLEADS', []);
-    h.e2e.slack.setUserGroup('SDEVS', []);
   });
 
   it('runs at once past approval, window and promotion; announces it; asks for the approval after the fact until given', async () => {

@@ -16,7 +16,7 @@ import {
 import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
 import { awsException, SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fixtures';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 
@@ -25,10 +25,7 @@ const h = useDeployHarness({
   configPath: configFile((doc) => {
     doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD1', 'ULEAD2'] }, autoLock: {} };
   }),
-  before: (x) => {
-    x.e2e.slack.setUserGroup('SLEADS', []);
-    x.e2e.slack.setUserGroup('SDEVS', []);
-  },
+  groups: fixtureGroups(),
 });
 
 const HOOK_ID = 'ecs-pause-Xk7rT2mP9sLwQn4vB8fYd3hJ6gA1cE5iO0uR_ZpWq';

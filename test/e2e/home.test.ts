@@ -8,18 +8,13 @@
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { deployment, service } from '../helpers/aws-fixtures';
-import { configFile } from '../helpers/config';
+import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
 import { appHomeOpened } from '../helpers/signing';
 import type { SlackBody } from '../helpers/slack-server';
 
-const h = useDeployHarness({
-  before: ({ e2e }) => {
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
-  },
-});
+const h = useDeployHarness({ groups: fixtureGroups() });
 
 type Job = { kind: string; status?: boolean; scheduled?: boolean };
 const jobs = (e2e: E2E, kind: string) => (e2e.handedOff as Job[]).filter((j) => j.kind === kind);
@@ -195,9 +190,7 @@ describe('the Home tab at scale', () => {
         };
       }
     });
-    e2e = await setupE2E({ configPath: path });
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({ configPath: path, groups: fixtureGroups() });
     h.ecsMock.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
       // Every third service is down (nothing running).
       services: input.services.map((name) =>

@@ -2,7 +2,7 @@
  * `/ecs images` end to end through the Lambda handlers, ECS and ECR stubbed with the documented
  * shapes (DescribeImages pages with nextToken, scan summaries, RepositoryNotFoundException).
  */
-import { configFile } from '../helpers/config';
+import { configFile, prodOnlyDoc } from '../helpers/config';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -12,17 +12,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand, ECRClient, ECRServiceException, RepositoryNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
 import { digestOf, image, NOW, REGISTRY, serviceWith, task, tdArn, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const ecrMock = mockClient(ECRClient);
-
-function lastAnswer(e2e: E2E): string {
-  const body = e2e.slack.responses().at(-1);
-  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
-  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
-}
 
 function stubService(runningDigest: string | undefined, tdImage = `${REGISTRY}/shop/web:v1.4.2`): void {
   const td = tdArn('web-prod', 42);
@@ -64,18 +58,7 @@ describe('/ecs images through the Lambda handlers', () => {
    * on task definition `<name>-prod:3`, whose container runs `containerImage`.
    */
   async function serviceWithoutRepository(name: string, containerImage: string, desired?: number): Promise<void> {
-    const path = configFile({
-      environments: {
-        prod: {
-          region: 'eu-west-1',
-          cluster: 'prod',
-          channels: ['CPROD'],
-          requesters: ['*'],
-          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-        },
-      },
-      services: { [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } },
-    });
+    const path = configFile(prodOnlyDoc({ [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } }));
     await e2e.close();
     e2e = await setupE2E({ now: () => NOW, configPath: path });
     ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: `${name}-prod`, desired })], failures: [] });

@@ -4,12 +4,13 @@
  */
 import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
-import { BotError } from '../../src/errors';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { approveRequest } from '../../src/approvals/clicks';
 import { submitRequest } from '../../src/approvals/workflow';
 import { FakeClock } from '../helpers/clock';
 import { allKeys } from '../helpers/redis';
+import { fixtureGroups } from '../helpers/config';
+import { refusalOf } from '../helpers/refusal';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
@@ -20,25 +21,13 @@ describe('locks and freezes through the Slack Lambda handler', () => {
 
   beforeEach(async () => {
     clock.set(T0);
-    e2e = await setupE2E({ now: clock.now });
-    e2e.slack.setUserGroup('SLEADS', []);
-    e2e.slack.setUserGroup('SDEVS', []);
+    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups() });
   });
   afterEach(async () => {
     await e2e.close();
   });
 
   const prod = (user: string) => ({ channel_id: 'CPROD', user_id: user });
-
-  async function refusal(p: Promise<unknown>): Promise<BotError> {
-    try {
-      await p;
-    } catch (err) {
-      if (err instanceof BotError) return err;
-      throw err;
-    }
-    throw new Error('expected a refusal');
-  }
 
   it('still answers inside the 3 seconds when Slack is slow to take the channel notice; the lock holds', async () => {
     e2e.slack.handle('chat.postMessage', async () => {
@@ -77,7 +66,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     expect(e2e.handedOff).toHaveLength(0);
 
     clock.advance(12 * MIN);
-    const err = await refusal(
+    const err = await refusalOf(
       submitRequest(e2e.rt, {
         verb: 'deploy',
         environment: 'prod',
@@ -141,7 +130,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     const lead = await e2e.slash('freeze prod --reason "Black Friday"', prod('ULEAD1'));
     expect(lead.text).toContain('Froze `prod`. I told the channel.');
     expect(JSON.stringify(e2e.slack.messages('CPROD').pop()!.blocks)).toContain(':snowflake: <@ULEAD1> froze `prod`: “Black Friday”');
-    const err = await refusal(
+    const err = await refusalOf(
       submitRequest(e2e.rt, {
         verb: 'restart',
         environment: 'prod',

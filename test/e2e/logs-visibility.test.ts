@@ -74,6 +74,18 @@ const channelPosts = (channel: string) => e2e.slack.callsTo('chat.postMessage').
 const lastResponse = () => e2e.slack.responses().at(-1)!;
 const dmOf = (user: string) => e2e.slack.callsTo('conversations.open').find((c) => c.body.users === user);
 
+/** A stopped task's alert in CALERTS, and `user` clicking its Logs button (as often as called). */
+async function alertLogsButton(user: string) {
+  await e2e.event(taskStopped({ time: NOW, taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad', exitCode: 1 }));
+  const alert = e2e.slack.messages('CALERTS')[0]!;
+  const button = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
+    .find((b) => b.type === 'actions')!
+    .elements!.find((b) => b.action_id === 'alert:logs')!;
+  const click = () =>
+    e2e.click({ action_id: button.action_id, value: button.value, user_id: user, channel_id: 'CALERTS', message_ts: alert.ts });
+  return { alert, click };
+}
+
 describe('private by default (prod sets nothing)', () => {
   beforeEach(() => start());
 
@@ -114,13 +126,7 @@ describe('private by default (prod sets nothing)', () => {
   });
 
   it("the alert's Logs button answers only the clicker (ephemeral in the thread), the file in a direct message", async () => {
-    await e2e.event(taskStopped({ time: NOW, taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad', exitCode: 1 }));
-    const alert = e2e.slack.messages('CALERTS')[0]!;
-    const button = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
-      .find((b) => b.type === 'actions')!
-      .elements!.find((b) => b.action_id === 'alert:logs')!;
-    const click = () =>
-      e2e.click({ action_id: button.action_id, value: button.value, user_id: 'UDEV1', channel_id: 'CALERTS', message_ts: alert.ts });
+    const { alert, click } = await alertLogsButton('UDEV1');
     await click();
     await e2e.drain();
     expect(e2e.slack.messages('CALERTS').filter((m) => m.thread_ts === alert.ts && m.ts !== alert.ts)).toHaveLength(0);
@@ -134,13 +140,7 @@ describe('private by default (prod sets nothing)', () => {
 
   it("answers the Logs button in the clicker's language (only they see it)", async () => {
     e2e.slack.setUserLocale('UDEV2', 'ko-KR');
-    await e2e.event(taskStopped({ time: NOW, taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad', exitCode: 1 }));
-    const alert = e2e.slack.messages('CALERTS')[0]!;
-    const button = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
-      .find((b) => b.type === 'actions')!
-      .elements!.find((b) => b.action_id === 'alert:logs')!;
-    const click = () =>
-      e2e.click({ action_id: button.action_id, value: button.value, user_id: 'UDEV2', channel_id: 'CALERTS', message_ts: alert.ts });
+    const { alert, click } = await alertLogsButton('UDEV2');
     await click();
     expect(
       e2e.slack

@@ -20,18 +20,11 @@ import {
   type FilteredLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
 import { HOUR, logEvent, MIN, NOW, REGISTRY, serviceWith, task, tdArn, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const logsMock = mockClient(CloudWatchLogsClient);
-
-function lastAnswer(e2e: E2E): string {
-  const bodies = e2e.slack.responses();
-  const body = bodies[bodies.length - 1];
-  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
-  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
-}
 
 function stubWeb(
   opts: { logDriver?: string; logOptions?: Record<string, string>; name?: string; family?: string; container?: string } = {},

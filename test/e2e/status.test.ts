@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { configFile } from '../helpers/config';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { configFile, prodOnlyDoc } from '../helpers/config';
+import { lastAnswer as answerText, lastResponse, setupE2E, type E2E } from '../helpers/e2e';
 import { getFreePort } from '../helpers/redis';
 import {
   deploymentWith,
@@ -41,10 +41,7 @@ afterAll(() => {
 
 /** The text of every block of the last answer posted through response_url. */
 function lastAnswer(e2e: E2E): { text: string; body: Record<string, unknown> } {
-  const bodies = e2e.slack.responses();
-  const body = bodies[bodies.length - 1];
-  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
-  return { text: JSON.stringify(body.blocks ?? []) + '\n' + String(body.text), body };
+  return { text: answerText(e2e), body: lastResponse(e2e) };
 }
 
 /** A prod web service in the middle of a deployment, with a crash-looping task and noisy events. */
@@ -213,19 +210,7 @@ describe('/ecs status through the Lambda handlers', () => {
     // 23 services in one environment → 3 DescribeServices calls, 23 (distinct) task definitions.
     const services: Record<string, unknown> = {};
     for (let i = 0; i < 23; i++) services[`svc${i}`] = { environment: 'prod', service: `svc${i}-prod`, container: 'web' };
-    const cfg = {
-      environments: {
-        prod: {
-          region: 'eu-west-1',
-          cluster: 'prod',
-          channels: ['CPROD'],
-          requesters: ['*'],
-          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-        },
-      },
-      services,
-    };
-    const path = configFile(cfg);
+    const path = configFile(prodOnlyDoc(services));
     await e2e.close();
     e2e = await setupE2E({ now: () => NOW, configPath: path });
 

@@ -16,18 +16,12 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { logEvent, NOW, REGISTRY, serviceWith, task, taskDefinition, taskIdOf, tdArn } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
 const logsMock = mockClient(CloudWatchLogsClient);
-
-function lastAnswer(e2e: E2E): string {
-  const body = e2e.slack.responses().at(-1);
-  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
-  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
-}
 
 /** A running Fargate (Spot) task with its ENI attachment, as DescribeTasks returns it. */
 function running(n: number, over: Partial<Task> = {}): Task {

@@ -13,6 +13,7 @@ import type { Deployment, Service, ServiceDeployment, ServiceEvent, ServiceRevis
 import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import type { ResultByTime } from '@aws-sdk/client-cost-explorer';
+import type { DeployPlan } from '../../src/deploy/plan';
 
 export const ACCOUNT = '222222222222';
 export const REGION = 'eu-west-1';
@@ -26,6 +27,36 @@ export const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/web-task`;
 export const EXEC_ROLE = `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`;
 
 export const tdArn = (family: string, revision: number): string => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${family}:${revision}`;
+
+/** What every change plan of prod/web carries: the service as planned at `madeAt`, 4 tasks of web-prod:42. */
+export function planBase(madeAt: number) {
+  return {
+    environment: 'prod',
+    alias: 'web',
+    region: REGION,
+    cluster: CLUSTER,
+    serviceName: SERVICE,
+    serviceArn: SERVICE_ARN,
+    currentTaskDefinition: tdArn(SERVICE, 42),
+    desiredCount: 4,
+    madeAt,
+  };
+}
+
+/** A deploy of web to `v1.2.3` (pinned to DIGEST, pushed 2 hours before `madeAt`) from `v1.2.2`. */
+export function deployPlanAt(madeAt: number): DeployPlan {
+  return {
+    verb: 'deploy',
+    ...planBase(madeAt),
+    container: 'web',
+    repository: 'shop/web',
+    tag: 'v1.2.3',
+    digest: DIGEST,
+    image: `${REGISTRY}/shop/web@${DIGEST}`,
+    previousImage: `${REGISTRY}/shop/web:v1.2.2`,
+    imagePushedAt: madeAt - 2 * 3600_000,
+  };
+}
 
 /** A task definition exactly as DescribeTaskDefinition returns it, read-only fields included. */
 export function taskDefinition(revision = 42, over: Partial<TaskDefinition> = {}, image = `${REGISTRY}/shop/web:v1.2.2`): TaskDefinition {

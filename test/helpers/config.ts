@@ -36,3 +36,32 @@ export function configFile(docOrEdit: ConfigDoc | ConfigEdit): string {
   writeFileSync(path, stringify(doc));
   return path;
 }
+
+/**
+ * A whole document of one environment, `prod` (eu-west-1, cluster `prod`, channel CPROD, anyone may
+ * ask, no approvals; `prod` adds or overrides fields), holding `services` (default: `web`, ECS
+ * service `web-prod`, container `web`).
+ */
+export function prodOnlyDoc(
+  services: ConfigDoc = { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
+  prod: ConfigDoc = {},
+): ConfigDoc {
+  return {
+    environments: {
+      prod: {
+        region: 'eu-west-1',
+        cluster: 'prod',
+        channels: ['CPROD'],
+        requesters: ['*'],
+        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+        ...prod,
+      },
+    },
+    services,
+  };
+}
+
+/** The fixture's user groups (SLEADS approves in prod, SDEVS requests), empty unless `members` fills them. */
+export function fixtureGroups(members: { SLEADS?: string[]; SDEVS?: string[] } = {}): Record<string, string[]> {
+  return { SLEADS: [], SDEVS: [], ...members };
+}

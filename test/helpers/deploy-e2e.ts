@@ -141,6 +141,8 @@ interface DeployHarnessOptions {
   logs?: string[];
   /** A chatops.yml for the handlers (test/helpers/config.ts configFile); default the fixture. */
   configPath?: string;
+  /** User groups the local Slack API answers for (setupE2E's `groups`). */
+  groups?: Record<string, string[]>;
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
   before?: (h: DeployHarness) => void | Promise<void>;
 }
@@ -182,7 +184,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
 
   beforeEach(async () => {
     clock = new FakeClock();
-    e2e = await setupE2E({ now: clock.now, ...(opts.configPath ? { configPath: opts.configPath } : {}) });
+    e2e = await setupE2E({ now: clock.now, ...(opts.configPath ? { configPath: opts.configPath } : {}), groups: opts.groups });
     world = buildWorld(clock);
     world.install(ecsMock);
     stubImages(ecrMock, clock);

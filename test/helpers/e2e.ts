@@ -30,7 +30,7 @@ import {
   type ViewSubmissionOptions,
 } from './signing';
 import { handOffEnv, receiveHandOffs, refusedHandOffs, startTestAwsEndpoint } from './hand-off';
-import { startSlackServer, type SlackServer } from './slack-server';
+import { startSlackServer, type SlackServer, type StoredMessage } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
 import { createRuntime, setRuntime } from '../../src/handlers/compose';
 import { lambdaDispatcher } from '../../src/aws/lambda';
@@ -90,6 +90,8 @@ interface SetupOptions {
    */
   sleep?: (ms: number) => Promise<void>;
   env?: Record<string, string>;
+  /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, ./config.ts). */
+  groups?: Record<string, string[]>;
 }
 
 export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
@@ -97,6 +99,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   useWorkerDb();
   const sleep = opts.sleep ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const slack = await startSlackServer();
+  for (const [id, members] of Object.entries(opts.groups ?? {})) slack.setUserGroup(id, members);
   await flushRedis();
   const pending: unknown[] = [];
   const handedOff: unknown[] = [];
@@ -203,4 +206,36 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
       if (refused.length) throw new Error(`the Lambda endpoint refused hand-offs: ${refused.join('; ')}`);
     },
   };
+}
+
+/** The last answer posted through a response_url (an error naming the Slack calls made when there is none). */
+export function lastResponse(e2e: E2E): ReturnType<SlackServer['responses']>[number] {
+  const body = e2e.slack.responses().at(-1);
+  if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
+  return body;
+}
+
+/** The last response_url answer as one string to assert on: its blocks as JSON, then its text. */
+export function lastAnswer(e2e: E2E): string {
+  const body = lastResponse(e2e);
+  return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
+}
+
+/** `user` clicks button `b` of an alert of prod/web (block `alert:prod:web`), in `channel` (the alert's own by default). */
+export function clickAlertButton(
+  e2e: E2E,
+  alert: StoredMessage,
+  b: { action_id: string; value: string },
+  user = 'UDEV1',
+  channel = alert.channel,
+): Promise<AwsResponse> {
+  return e2e.click({
+    action_id: b.action_id,
+    value: b.value,
+    block_id: 'alert:prod:web',
+    user_id: user,
+    channel_id: channel,
+    message_ts: alert.ts,
+    message: { ts: alert.ts, blocks: alert.blocks },
+  });
 }

@@ -12,6 +12,7 @@ import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals
 import { keys } from '../../src/redis/keys';
 import { useWorkerDb } from '../helpers/redis';
 import { storeHarness, type StoreHarness } from './approvals-runtime';
+import { fixtureGroups } from '../helpers/config';
 
 const HOUR = 3600_000;
 let n = 0;
@@ -41,9 +42,7 @@ describe('an approving click whose reply was lost', () => {
     useWorkerDb();
   });
   beforeEach(async () => {
-    h = await storeHarness();
-    h.slack.setUserGroup('SLEADS', []);
-    h.slack.setUserGroup('SDEVS', []);
+    h = await storeHarness({ groups: fixtureGroups() });
   });
   afterEach(async () => {
     await h.close();

@@ -27,9 +27,17 @@ export interface StoreHarness {
 }
 
 export async function storeHarness(
-  opts: { config?: Config; redisUrl?: string; flush?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    config?: Config;
+    redisUrl?: string;
+    flush?: boolean;
+    env?: Record<string, string>;
+    /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, test/helpers/config.ts). */
+    groups?: Record<string, string[]>;
+  } = {},
 ): Promise<StoreHarness> {
   const slack = await startSlackServer();
+  for (const [id, members] of Object.entries(opts.groups ?? {})) slack.setUserGroup(id, members);
   if (opts.flush !== false) await flushRedis();
   const jobs: Job[] = [];
   const failDispatch = { next: false };

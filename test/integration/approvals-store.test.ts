@@ -2,7 +2,6 @@
  * The approval store against the real Redis and the local Slack API server: every transition,
  * its refusals, its audit entries, and the races (concurrent approvals, duplicate execute jobs).
  */
-import { BotError } from '../../src/errors';
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
 import { flushRedis, useWorkerDb } from '../helpers/redis';
@@ -12,7 +11,8 @@ import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
-import { fixtureConfig } from '../helpers/config';
+import { fixtureConfig, fixtureGroups } from '../helpers/config';
+import { refusalOf } from '../helpers/refusal';
 
 beforeAll(() => {
   useWorkerDb();
@@ -22,23 +22,10 @@ const HOUR = 3600_000;
 
 const input = submitInput;
 
-async function refusalOf(p: Promise<unknown>): Promise<BotError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BotError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('approval store (real Redis)', () => {
   let h: StoreHarness;
   beforeEach(async () => {
-    h = await storeHarness();
-    // The fixture's user groups: SLEADS approves in prod, SDEVS requests; empty unless a test fills them.
-    h.slack.setUserGroup('SLEADS', []);
-    h.slack.setUserGroup('SDEVS', []);
+    h = await storeHarness({ groups: fixtureGroups() });
   });
   afterEach(async () => {
     await h.close();
@@ -251,8 +238,7 @@ describe('approval store (real Redis)', () => {
       const cfg = fixtureConfig((doc) => {
         doc.environments.prod.approvals.deploy = 2;
       });
-      const two = await storeHarness({ config: cfg });
-      two.slack.setUserGroup('SLEADS', []);
+      const two = await storeHarness({ config: cfg, groups: { SLEADS: [] } });
       try {
         const req = await submitRequest(two.rt, input());
         expect(req.approvalsNeeded).toBe(2);

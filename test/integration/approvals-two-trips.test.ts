@@ -9,6 +9,7 @@ import { freezeEnvironment, unfreezeEnvironment } from '../../src/approvals/lock
 import { resyncFreezeCopies } from '../../src/approvals/freeze-copies';
 import { useWorkerDb } from '../helpers/redis';
 import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+import { fixtureGroups } from '../helpers/config';
 import { approveRequest, lapseDue } from '../../src/approvals/clicks';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { startExecution } from '../../src/approvals/execution';
@@ -34,9 +35,7 @@ async function refusalText(p: Promise<unknown>): Promise<string> {
 describe('two round trips per transition: what they rely on (real Redis)', () => {
   let h: StoreHarness;
   beforeEach(async () => {
-    h = await storeHarness();
-    h.slack.setUserGroup('SLEADS', []);
-    h.slack.setUserGroup('SDEVS', []);
+    h = await storeHarness({ groups: fixtureGroups() });
   });
   afterEach(async () => {
     await h.close();

@@ -44,7 +44,7 @@ import {
 import { keys } from '../../src/redis/keys';
 import { tryLock } from '../../src/redis/locks';
 import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
-import { fixtureConfig } from '../helpers/config';
+import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { allKeys, flushRedis, useWorkerDb } from '../helpers/redis';
 import { storeHarness, type StoreHarness } from './approvals-runtime';
 
@@ -132,9 +132,8 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
         doc.environments.prod.approvals.deploy = 5;
         doc.environments.prod.approvalTtl = '7d';
       }),
+      groups: fixtureGroups({ SLEADS: ['ULEAD3', 'ULEAD4', 'ULEAD5'] }),
     });
-    h.slack.setUserGroup('SLEADS', ['ULEAD3', 'ULEAD4', 'ULEAD5']);
-    h.slack.setUserGroup('SDEVS', []);
   });
   afterEach(async () => {
     await h.close();
@@ -348,9 +347,7 @@ describe('the indexes without a TTL: their cleaners remove what they hold', () =
   let h: StoreHarness;
   beforeAll(() => useWorkerDb());
   beforeEach(async () => {
-    h = await storeHarness();
-    h.slack.setUserGroup('SLEADS', []);
-    h.slack.setUserGroup('SDEVS', []);
+    h = await storeHarness({ groups: fixtureGroups() });
   });
   afterEach(async () => {
     await h.close();

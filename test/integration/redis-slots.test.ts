@@ -53,7 +53,7 @@ import { releaseLock, tryLock } from '../../src/redis/locks';
 import { definedScripts } from '../../src/redis/scripts';
 import { slotOf } from '../../src/redis/slots';
 import { onChange, runHomeJob } from '../../src/surfaces/home-publish';
-import { fixtureConfig } from '../helpers/config';
+import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { useWorkerDb } from '../helpers/redis';
 import { installSlotGuard } from '../helpers/slot-guard';
 import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
@@ -143,11 +143,9 @@ describe('hash slots of every script call', () => {
   let h: StoreHarness;
   beforeAll(async () => {
     useWorkerDb();
-    h = await storeHarness({ config: fixtureConfig((doc) => (doc.environments.prod.approvals.deploy = 2)) });
+    h = await storeHarness({ config: fixtureConfig((doc) => (doc.environments.prod.approvals.deploy = 2)), groups: fixtureGroups() });
     // Every module that defines a script is loaded by now (the imports above).
     guard.watchScripts(definedScripts());
-    h.slack.setUserGroup('SLEADS', []);
-    h.slack.setUserGroup('SDEVS', []);
     guard.reset();
     guard.captureSites = true;
   });

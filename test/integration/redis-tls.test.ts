@@ -2,12 +2,13 @@
  * rediss:// (TLS), as ElastiCache Serverless requires: a real redis-server with TLS on, a
  * certificate made for this test, the bot's own client factory and one of its Lua scripts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis, withStore } from '../../src/redis/client';
 import { getFreePort } from '../helpers/redis';
+import { selfSignedCert } from '../helpers/tls';
 
 describe('Redis over TLS (rediss://)', () => {
   let dir: string;
@@ -16,24 +17,7 @@ describe('Redis over TLS (rediss://)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
-    const cert = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ]);
-    if (cert.status !== 0) throw new Error(`openssl is needed for this test (apt-get install openssl): ${cert.stderr}`);
+    selfSignedCert(dir, 'IP:127.0.0.1,DNS:localhost');
     port = await getFreePort();
     server = spawn(
       'redis-server',

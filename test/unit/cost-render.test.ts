@@ -23,6 +23,7 @@ import {
 import { COST_CACHE_MAX_BYTES } from '../../src/redis/bounds';
 import { hourlyTaskPrice } from '../../src/aws/fargate-pricing';
 import { parseConfig } from '../../src/config/load';
+import { prodOnlyDoc } from '../helpers/config';
 import { dailyResults, expectWithinSlackLimits, NOW, serviceWith, taskDefinitionWith, REGISTRY } from '../helpers/aws-fixtures';
 import { estimateService } from '../../src/commands/render/cost-estimate';
 
@@ -399,18 +400,7 @@ describe('costMessage', () => {
 });
 
 describe('cost parse', () => {
-  const config = parseConfig({
-    environments: {
-      prod: {
-        region: 'eu-west-1',
-        cluster: 'prod',
-        channels: ['CPROD'],
-        requesters: ['*'],
-        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-      },
-    },
-    services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
-  });
+  const config = parseConfig(prodOnlyDoc());
   const parse = (text: string) => cost.parse(parseArgs(text), { config, channelId: 'CPROD', userId: 'U1' });
   it('defaults to month to date by service for the channel environment', () => {
     expect(parse('cost')).toMatchObject({ environment: 'prod', args: { period: 'mtd', by: 'service', alias: undefined } });

@@ -17,31 +17,11 @@ import {
   SUMMARY_MAX,
   type CardView,
 } from '../../src/deploy/render';
-import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
+import { DIGEST, deployPlanAt, planBase, REGISTRY, tdArn } from '../helpers/aws-fixtures';
 
 const NOW = Date.parse('2025-11-25T10:00:00Z');
-const base = {
-  environment: 'prod',
-  alias: 'web',
-  region: 'eu-west-1',
-  cluster: 'prod',
-  serviceName: 'web-prod',
-  serviceArn: SERVICE_ARN,
-  currentTaskDefinition: tdArn('web-prod', 42),
-  desiredCount: 4,
-  madeAt: NOW,
-};
-const deployPlan: DeployPlan = {
-  verb: 'deploy',
-  ...base,
-  container: 'web',
-  repository: 'shop/web',
-  tag: 'v1.2.3',
-  digest: DIGEST,
-  image: `${REGISTRY}/shop/web@${DIGEST}`,
-  previousImage: `${REGISTRY}/shop/web:v1.2.2`,
-  imagePushedAt: NOW - 2 * 3600_000,
-};
+const base = planBase(NOW);
+const deployPlan: DeployPlan = deployPlanAt(NOW);
 const plans: ChangePlan[] = [
   deployPlan,
   {

@@ -10,7 +10,7 @@ import { dryRunMessage, planSummary } from '../../src/deploy/render';
 import { requestMessage } from '../../src/approvals/message';
 import type { RollbackPlan } from '../../src/deploy/plan';
 import type { ChangeRequest } from '../../src/approvals/types';
-import { ACCOUNT, REGION, REGISTRY, taskDefinition, tdArn } from '../helpers/aws-fixtures';
+import { ACCOUNT, REGION, REGISTRY, taskDefinition, tdArn, planBase } from '../helpers/aws-fixtures';
 
 const DB_OLD = 'postgres://app:0ld-Pg-Passw0rd@db.internal:5432/shop';
 const DB_NEW = 'postgres://app:N3w-Pg-Passw0rd@db-2.internal:5432/shop';
@@ -113,15 +113,7 @@ describe('task definition diffs show no values of environment variables', () => 
   it('the rollback request, its dry run and the approval message carry no value', () => {
     const plan: RollbackPlan = {
       verb: 'rollback',
-      environment: 'prod',
-      alias: 'web',
-      region: REGION,
-      cluster: 'prod',
-      serviceName: 'web-prod',
-      serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/web-prod`,
-      currentTaskDefinition: tdArn('web-prod', 42),
-      desiredCount: 4,
-      madeAt: 0,
+      ...planBase(0),
       targetTaskDefinition: tdArn('web-prod', 39),
       source: 'explicit',
       container: 'web',

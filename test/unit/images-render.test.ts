@@ -6,6 +6,7 @@ import { runningFromTasks } from '../../src/commands/images.run';
 import { images } from '../../src/commands/images';
 import { parseArgs } from '../../src/commands/grammar';
 import { parseConfig } from '../../src/config/load';
+import { prodOnlyDoc } from '../helpers/config';
 import { digestOf, expectWithinSlackLimits, image, NOW, task, tdArn, taskIdOf } from '../helpers/aws-fixtures';
 
 describe('scanSummary', () => {
@@ -89,18 +90,7 @@ describe('imagesMessage', () => {
 });
 
 describe('images parse', () => {
-  const config = parseConfig({
-    environments: {
-      prod: {
-        region: 'eu-west-1',
-        cluster: 'prod',
-        channels: ['CPROD'],
-        requesters: ['*'],
-        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-      },
-    },
-    services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
-  });
+  const config = parseConfig(prodOnlyDoc());
   it('service and limit', () => {
     expect(images.parse(parseArgs('images WEB --limit 5'), { config, channelId: 'CPROD', userId: 'U1' })).toMatchObject({
       environment: 'prod',

@@ -6,6 +6,7 @@ import { eventLines, logsAnswer, logTarget, packNewest, streamTaskId, type LogsV
 import { cleanLogMessage, redactSecrets, stripAnsi } from '../../src/aws/redact';
 import { logEventsUrl } from '../../src/aws/console';
 import { parseConfig } from '../../src/config/load';
+import { prodOnlyDoc } from '../helpers/config';
 import { isBotError } from '../../src/errors';
 import { textIn } from '../../src/i18n/catalog';
 import { DAY, expectWithinSlackLimits, HOUR, logEvent, MIN, NOW, REGISTRY, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
@@ -79,20 +80,7 @@ describe('windows', () => {
 });
 
 describe('logs parse', () => {
-  const configWith = (visibility?: 'public' | 'private') =>
-    parseConfig({
-      environments: {
-        prod: {
-          region: 'eu-west-1',
-          cluster: 'prod',
-          channels: ['CPROD'],
-          requesters: ['*'],
-          approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-          ...(visibility ? { visibility } : {}),
-        },
-      },
-      services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
-    });
+  const configWith = (visibility?: 'public' | 'private') => parseConfig(prodOnlyDoc(undefined, visibility ? { visibility } : {}));
   const config = configWith();
   const parse = (text: string) => logs.parse(parseArgs(text, new Set(logs.booleanFlags)), { config, channelId: 'CPROD', userId: 'U1' });
 

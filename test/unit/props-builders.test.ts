@@ -48,7 +48,7 @@ import {
   trustedUser,
   viewProblems,
 } from '../helpers/blockkit-props';
-import { digestOf, image, logEvent, MIN, NOW, REGISTRY, taskIdOf, webStatusInput } from '../helpers/aws-fixtures';
+import { digestOf, image, logEvent, MIN, NOW, REGISTRY, taskIdOf, webStatusInput, planBase } from '../helpers/aws-fixtures';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const web = findService(config, 'web')!;
@@ -65,15 +65,7 @@ const ARN = 'arn:aws:ecs:eu-west-1:222222222222';
 const basePlans: ChangePlan[] = [
   {
     verb: 'deploy',
-    environment: 'prod',
-    alias: 'web',
-    region: 'eu-west-1',
-    cluster: 'prod',
-    serviceName: 'web-prod',
-    serviceArn: `${ARN}:service/prod/web-prod`,
-    currentTaskDefinition: `${ARN}:task-definition/web-prod:42`,
-    desiredCount: 4,
-    madeAt: NOW,
+    ...planBase(NOW),
     container: 'web',
     repository: 'shop/web',
     tag: 'v1.2.3',
@@ -84,15 +76,7 @@ const basePlans: ChangePlan[] = [
   },
   {
     verb: 'rollback',
-    environment: 'prod',
-    alias: 'web',
-    region: 'eu-west-1',
-    cluster: 'prod',
-    serviceName: 'web-prod',
-    serviceArn: `${ARN}:service/prod/web-prod`,
-    currentTaskDefinition: `${ARN}:task-definition/web-prod:42`,
-    desiredCount: 4,
-    madeAt: NOW,
+    ...planBase(NOW),
     targetTaskDefinition: `${ARN}:task-definition/web-prod:39`,
     source: 'history',
     container: 'web',
@@ -101,15 +85,7 @@ const basePlans: ChangePlan[] = [
   },
   {
     verb: 'scale',
-    environment: 'prod',
-    alias: 'web',
-    region: 'eu-west-1',
-    cluster: 'prod',
-    serviceName: 'web-prod',
-    serviceArn: `${ARN}:service/prod/web-prod`,
-    currentTaskDefinition: `${ARN}:task-definition/web-prod:42`,
-    desiredCount: 4,
-    madeAt: NOW,
+    ...planBase(NOW),
     from: 4,
     to: 40,
   },

@@ -14,7 +14,7 @@ import { registerChanges } from '../../src/deploy/register';
 import type { Locale } from '../../src/i18n';
 import type { SlackMessage } from '../../src/slack/blocks';
 import { plainText } from '../../src/slack/text';
-import { DIGEST, REGISTRY, SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
+import { deployPlanAt } from '../helpers/aws-fixtures';
 
 const README = path.join(__dirname, '../../README.md');
 const START = '<!-- examples:start (npm run docs:examples writes this section from the builders) -->';
@@ -23,23 +23,7 @@ const END = '<!-- examples:end -->';
 const T0 = Date.UTC(2025, 10, 25, 12, 40);
 const MIN = 60_000;
 const plan: DeployPlan = {
-  verb: 'deploy',
-  environment: 'prod',
-  alias: 'web',
-  region: 'eu-west-1',
-  cluster: 'prod',
-  serviceName: 'web-prod',
-  serviceArn: SERVICE_ARN,
-  currentTaskDefinition: tdArn('web-prod', 42),
-  desiredCount: 4,
-  madeAt: T0,
-  container: 'web',
-  repository: 'shop/web',
-  tag: 'v1.2.3',
-  digest: DIGEST,
-  image: `${REGISTRY}/shop/web@${DIGEST}`,
-  previousImage: `${REGISTRY}/shop/web:v1.2.2`,
-  imagePushedAt: T0 - 2 * 3600_000,
+  ...deployPlanAt(T0),
   // What the planner checked when the request was made (src/deploy/planner.ts): a clean scan with
   // a few low findings, the task and execution roles the environment lists in taskRoles.
   checks: {

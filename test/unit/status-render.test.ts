@@ -13,6 +13,7 @@ import {
 import { status } from '../../src/commands/status';
 import { parseArgs } from '../../src/commands/grammar';
 import { parseConfig } from '../../src/config/load';
+import { prodOnlyDoc } from '../helpers/config';
 import {
   deploymentWith,
   digestOf,
@@ -301,18 +302,7 @@ describe('environmentStatusMessage', () => {
 });
 
 describe('status parse', () => {
-  const config = parseConfig({
-    environments: {
-      prod: {
-        region: 'eu-west-1',
-        cluster: 'prod',
-        channels: ['CPROD'],
-        requesters: ['*'],
-        approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
-      },
-    },
-    services: { web: { environment: 'prod', service: 'web-prod', container: 'web' } },
-  });
+  const config = parseConfig(prodOnlyDoc());
   const parse = (text: string, channelId = 'CPROD') => status.parse(parseArgs(text), { config, channelId, userId: 'U1' });
 
   it('a service, an environment, or the channel default', () => {
