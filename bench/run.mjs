@@ -19,7 +19,7 @@
 // iterating: it prints their figures and writes bench/results/partial.json, never bench/results.json.
 // BENCH_CPU_PROF=<dir> writes a CPU profile (.cpuprofile) of each in-flight process's measured rounds there.
 // BENCH_WARM_ROUNDS=<n> (default 1) warm-up rounds per in-flight process; the in-flight figure is met only with 1.
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -99,34 +99,11 @@ try {
   }
 
   // --- certificate, Redis over TLS, the Lambda Invoke endpoint over HTTPS ---------------------------
-  const certFile = join(work, 'cert.pem');
-  const keyFile = join(work, 'key.pem');
-  const cert = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (cert.status !== 0) throw new Error(`openssl could not make the certificate (apt-get install openssl): ${cert.stderr}`);
+  const world = require(B.world.outfile);
+  const { cert: certFile, key: keyFile } = world.selfSignedCert(work, 'IP:127.0.0.1,DNS:localhost');
   const [plainPort, tlsPort] = [await freePort(), await freePort()];
   // prettier-ignore
   redis = spawn('redis-server', ['--port', String(plainPort), '--tls-port', String(tlsPort), '--bind', '127.0.0.1', '--tls-cert-file', certFile, '--tls-key-file', keyFile, '--tls-ca-cert-file', certFile, '--tls-auth-clients', 'no', '--save', '', '--appendonly', 'no', '--dir', work], { stdio: 'ignore' });
-  const world = require(B.world.outfile);
   for (let i = 0; i < 100; i++) {
     if (await world.redisAnswers(`redis://127.0.0.1:${plainPort}`)) break;
     if (i === 99) throw new Error('redis-server did not start (is it built with TLS? Debian/Ubuntu: apt-get install redis-server)');

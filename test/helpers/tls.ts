@@ -1,5 +1,5 @@
 /**
- * A self-signed certificate for TLS tests, made with openssl in `dir`: `cert.pem` (which is also
+ * A self-signed certificate for the TLS tests and the bench (bench/fixtures/world.ts re-exports it), made with openssl in `dir`: `cert.pem` (which is also
  * the CA to trust) and `key.pem`, valid one day for CN=localhost with the given subjectAltName.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +25,6 @@ export function selfSignedCert(dir: string, subjectAltName: string): { cert: str
     '-addext',
     `subjectAltName=${subjectAltName}`,
   ]);
-  if (made.status !== 0) throw new Error(`openssl is needed for this test (apt-get install openssl): ${made.stderr}`);
+  if (made.status !== 0) throw new Error(`openssl could not make a self-signed certificate (apt-get install openssl): ${made.stderr}`);
   return { cert, key };
 }
