@@ -48,9 +48,18 @@ const M = defineMessages('approvals.actions', {
   reasonTooLong: { en: 'Keep the reason under {max} characters.', ko: '사유는 {max}자 이내로 써 주세요.' },
 });
 
+/**
+ * How long a refused click waits for the clicker's language when the bot has not learnt it yet
+ * (someone who never used it: users.info, cached for the next time) before answering in the
+ * workspace's. A refusal's path is short (one script or read, then this answer), so it fits in
+ * Slack's 3 seconds with room to spare.
+ */
+export const REFUSAL_LOCALE_MS = 500;
+
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) return;
-  await ctx.whisper(`${iconFor(res.code)} ${res.message(ctx.locale)}`);
+  const locale = await ctx.rt.people.localeOf(ctx.userId, { withinMs: REFUSAL_LOCALE_MS });
+  await ctx.whisper(`${iconFor(res.code)} ${res.message(locale)}`);
   // A request no longer on record: its buttons would only ever answer this; take them away.
   if (res.code === 'NOT_FOUND') await clearStaleButtons(ctx);
 }

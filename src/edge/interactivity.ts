@@ -29,7 +29,8 @@ export const CLICK_LOCALE_MS = 250;
 export function installInteractivity(app: App, rt: Runtime): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
     const userId = body.user.id;
-    // Answers to the clicker only are in their language when it is cached (never users.info here).
+    // Answers to the clicker only are in their language when it is cached (a handler may ask Slack
+    // within a bound of its own: alert buttons, approval-card refusals).
     // The read starts before the ack and is bounded (CLICK_LOCALE_MS): under load a slow read
     // answers in the workspace's language rather than late or not at all. What the channel sees
     // (the request message, its thread) stays in the workspace's language: the handlers use

@@ -5,9 +5,10 @@
  *
  * A person's Slack locale comes from users.info (include_locale) and is cached in Redis for a day,
  * so Slack is asked at most once a day per person, and by the worker: the Slack-facing path (inside
- * the 3-second ack) reads the cache and otherwise uses the workspace's language. The one exception is
- * an alert button (src/alerts/buttons.ts), whose clicker may be new to the bot: it asks Slack within
- * a bound, answering in the workspace's language when Slack is slow.
+ * the 3-second ack) reads the cache and otherwise uses the workspace's language. The exceptions are
+ * an alert button (src/alerts/buttons.ts) and a refused approval-card click (src/approvals/actions.ts),
+ * whose clicker may be new to the bot: they ask Slack within a bound, answering in the workspace's
+ * language when Slack is slow.
  */
 import { localeFromSlack, type Locale } from '../i18n/locale';
 import type { Logger } from '../log';

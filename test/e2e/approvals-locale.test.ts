@@ -2,12 +2,15 @@
  * Whose language a click on the request message is answered in, end to end through the Slack Lambda
  * handler, the real Redis and the local Slack API server: what only the clicker sees (refusals,
  * "you cannot approve your own request", Details) is in the clicker's Slack language when it is
- * cached (src/slack/people.ts); what the channel sees (the request message) stays in the
- * workspace's. A locale read that hangs does not lose the answer: it comes in the workspace's
- * language once the bound (CLICK_LOCALE_MS) has passed.
+ * cached (src/slack/people.ts), and a refusal asks Slack for it (within REFUSAL_LOCALE_MS) when the
+ * clicker is new to the bot; what the channel sees (the request message) stays in the workspace's.
+ * A locale read that hangs does not lose the answer: it comes in the workspace's language once the
+ * bound (CLICK_LOCALE_MS) has passed.
  */
 import type { ChangeRequest } from '../../src/approvals/types';
 import { submitRequest } from '../../src/approvals/workflow';
+import { REFUSAL_LOCALE_MS } from '../../src/approvals/actions';
+import { keys } from '../../src/redis/keys';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { createPeople } from '../../src/slack/people';
 import { configFile, fixtureGroups } from '../helpers/config';
@@ -91,13 +94,31 @@ describe('approval-card clicks are answered in the clicker’s language', () => 
     const self = await click(req, 'approve', 'UDEV1');
     expect(self).toContain('You asked for this change, so you cannot approve it yourself');
     expect(self).not.toMatch(/직접 요청한/);
-    // A clicker whose language is not known: the workspace's (Korean).
+    // A refused clicker the bot has not learnt yet: Slack is asked (within REFUSAL_LOCALE_MS), and says English.
     const dev = await click(req, 'approve', 'UDEV2');
-    expect(dev).toContain('승인자가 아니므로');
+    expect(dev).toContain('You are not (or no longer) an approver in `prod`');
+    expect(await e2e.rt.redis.get(keys.userLocale('UDEV2'))).toBe('en-US');
     const before = card(req);
     const details = await click(req, 'details', 'UDEV1');
     expect(details).not.toMatch(/직접 요청한|승인자가/);
     expect(card(req)).toBe(before);
+  });
+
+  it("a refused clicker new to the bot, Slack slower than the bound: the workspace's language now, theirs next time", async () => {
+    await start('ko');
+    let answered = 0;
+    e2e.slack.handle('users.info', async (b) => {
+      await new Promise((r) => setTimeout(r, REFUSAL_LOCALE_MS + 300));
+      answered++;
+      return { ok: true, user: { id: b.user, name: 'dev2', locale: 'en-US' } };
+    });
+    const req = await submitRequest(e2e.rt, input());
+    expect(await click(req, 'approve', 'UDEV2')).toContain('승인자가 아니므로');
+    expect(answered).toBe(0);
+    for (let i = 0; i < 100 && (await e2e.rt.redis.get(keys.userLocale('UDEV2'))) !== 'en-US'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await click(req, 'approve', 'UDEV2')).toContain('You are not (or no longer) an approver in `prod`');
+    expect(answered).toBe(1);
   });
 
   it('a locale read that never returns: the click is still answered, in the workspace language', async () => {
