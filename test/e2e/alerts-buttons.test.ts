@@ -10,6 +10,7 @@ import * as edge from '../../src/edge/slash';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { ALERT_CLICK_LOCALE_MS } from '../../src/alerts/buttons';
 import { keys } from '../../src/redis/keys';
+import { waitFor } from '../helpers/wait';
 import { clickAlertButton, setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
@@ -243,8 +244,11 @@ describe("I'm on it", () => {
     expect(answered).toBe(false);
     expect(whispers().at(-1)).toContain('<@UDEV1> is already on it');
     // The late answer is cached, so the next click is in Korean.
-    for (let i = 0; i < 100 && (await e2e.rt.redis.get(keys.userLocale('UDEV2'))) !== 'ko-KR'; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(
+      async () => (await e2e.rt.redis.get(keys.userLocale('UDEV2'))) === 'ko-KR',
+      "Slack's late answer in the locale cache",
+      5_000,
+    );
     await click(alert, button('alert:ack'), 'UDEV2');
     expect(whispers().at(-1)).toContain('<@UDEV1> 님이 이미 대응 중입니다');
   });

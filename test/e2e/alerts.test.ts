@@ -26,6 +26,11 @@ import { deploymentEvent, docSample, serviceAction, STAGING, taskStopped, type J
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 const OOM = { exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' };
+const PULL_FAILED = {
+  exitCode: null,
+  stopCode: 'TaskFailedToStart',
+  stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
+};
 
 let now = T0;
 let e2e: E2E;
@@ -166,14 +171,7 @@ describe('one incident per service', () => {
     now += 5 * MIN;
     await e2e.event(taskStopped({ time: now, ...OOM }));
     now += 7 * MIN;
-    await e2e.event(
-      taskStopped({
-        time: now,
-        exitCode: null,
-        stopCode: 'TaskFailedToStart',
-        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
-      }),
-    );
+    await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
     now += MIN;
     await e2e.event(taskStopped({ time: now, ...OOM }));
 
@@ -508,14 +506,7 @@ describe('in a Korean workspace (slack.language: ko)', () => {
     logs.on(DescribeLogStreamsCommand).rejects(gone);
     await e2e.event(taskStopped({ time: now, ...OOM }));
     now += MIN;
-    await e2e.event(
-      taskStopped({
-        time: now,
-        exitCode: null,
-        stopCode: 'TaskFailedToStart',
-        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
-      }),
-    );
+    await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
     now += 4 * MIN;
     await e2e.event(deploymentEvent('completed', { time: now, deploymentId: 'ecs-svc/8000000000000000001' }));
 

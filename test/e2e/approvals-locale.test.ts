@@ -11,6 +11,7 @@ import type { ChangeRequest } from '../../src/approvals/types';
 import { submitRequest } from '../../src/approvals/workflow';
 import { REFUSAL_LOCALE_MS } from '../../src/approvals/actions';
 import { keys } from '../../src/redis/keys';
+import { waitFor } from '../helpers/wait';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { createPeople } from '../../src/slack/people';
 import { configFile, fixtureGroups } from '../helpers/config';
@@ -115,8 +116,11 @@ describe('approval-card clicks are answered in the clicker’s language', () => 
     const req = await submitRequest(e2e.rt, input());
     expect(await click(req, 'approve', 'UDEV2')).toContain('승인자가 아니므로');
     expect(answered).toBe(0);
-    for (let i = 0; i < 100 && (await e2e.rt.redis.get(keys.userLocale('UDEV2'))) !== 'en-US'; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(
+      async () => (await e2e.rt.redis.get(keys.userLocale('UDEV2'))) === 'en-US',
+      "Slack's late answer in the locale cache",
+      5_000,
+    );
     expect(await click(req, 'approve', 'UDEV2')).toContain('You are not (or no longer) an approver in `prod`');
     expect(answered).toBe(1);
   });

@@ -43,6 +43,7 @@ import { ACCOUNT, REGION, SECRETS_KEY, STAGE, ensureArtifacts, type Artifacts } 
 import { Stack, type FunctionDef, type QueueDef, type RuleDef } from './cfn';
 import { deployTargetRole, trusts, type TargetRole } from './target-role';
 import { targetRoleParameters as scopedTargetRole } from '../iam';
+import { waitFor } from '../wait';
 
 export { ACCOUNT, PASS_ROLES, REGION, SECRETS_KEY, STAGE } from './artifacts';
 
@@ -436,20 +437,4 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   return t;
 }
 
-/**
- * Polls `probe` until it returns something (not undefined/false), for synchronizing with work in
- * other processes; fails after `timeoutMs` saying what it waited for. Not a timing assertion.
- */
-export async function waitFor<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor };
