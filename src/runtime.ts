@@ -24,7 +24,11 @@ export interface Job {
  * after the current job (inProcessDispatcher, src/hooks/jobs.ts).
  */
 export interface Dispatcher {
-  dispatch(job: Job): Promise<void>;
+  /**
+   * `withinMs`: the hand-off's time within a click's budget (src/slack/click-budget.ts): the Lambda
+   * dispatcher fits its attempts into it; the in-process one returns at once anyway.
+   */
+  dispatch(job: Job, opts?: { withinMs?: number }): Promise<void>;
   /** Resolves when every job dispatched in this process has run (Lambda handlers await it before returning). */
   idle?(): Promise<void>;
 }
@@ -35,8 +39,12 @@ export interface Dispatcher {
  * from Slack (cached briefly), so someone removed from a group loses the right within the cache TTL.
  */
 export interface Access {
-  /** Whether `userId` holds `role` in `environment` (no channel check: buttons on the bot's own messages). */
-  holds(environment: string, userId: string, role: Role): Promise<boolean>;
+  /**
+   * Whether `userId` holds `role` in `environment` (no channel check: buttons on the bot's own
+   * messages). `withinMs`: how long a user-group lookup may wait for Slack (a click's budget); past
+   * it the lookup counts as failed (the cached membership within its grace, else a refusal).
+   */
+  holds(environment: string, userId: string, role: Role, opts?: { withinMs?: number }): Promise<boolean>;
   /** Whether `userId` holds one of `roles` (asked in order). */
   holdsAny(environment: string, userId: string, roles: readonly Role[]): Promise<boolean>;
   /**

@@ -20,6 +20,8 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
+import { handOffWithin, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
 import { slackDate } from '../slack/time';
@@ -169,8 +171,15 @@ async function runAsCommand(ctx: ActionContext, command: (svc: ResolvedService) 
 }
 
 /** Logs are read-only: anyone who may read the environment may ask for more lines of an alert they can see. */
-export async function ensureReader(rt: Runtime, svc: ResolvedService, userId: string, what: 'logs' | 'ack' = 'logs'): Promise<void> {
-  if (!(await rt.access.holds(svc.environment, userId, 'reader'))) {
+export async function ensureReader(
+  rt: Runtime,
+  svc: ResolvedService,
+  userId: string,
+  what: 'logs' | 'ack' = 'logs',
+  budget?: ClickBudget,
+): Promise<void> {
+  const within = budget ? lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.handOff + RESERVE.answer) : undefined;
+  if (!(await rt.access.holds(svc.environment, userId, 'reader', within))) {
     throw new BotError('FORBIDDEN', `alert ${what} button denied for ${userId} in ${svc.environment}`, {
       userMessage: M.lazy(what === 'logs' ? 'notReader' : 'notReaderAck', { env: code(svc.environment) }),
     });
@@ -187,7 +196,7 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('noStream'));
     return;
   }
-  await ensureReader(rt, svc, userId);
+  await ensureReader(rt, svc, userId, 'logs', ctx.budget);
   const job: LogsJob = {
     kind: 'alert-logs',
     id: `alert-logs-${action.action_ts}-${userId}`,
@@ -195,7 +204,8 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
     userId,
     lines: LOGS_BUTTON_LINES,
   };
-  await rt.dispatcher.dispatch(job);
+  const handOff = handOffWithin(ctx.budget);
+  await (handOff ? rt.dispatcher.dispatch(job, handOff) : rt.dispatcher.dispatch(job));
   const params = { n: LOGS_BUTTON_LINES, task: code(incident.first.taskId) };
   await ctx.whisper(svc.env.visibility.logs === 'public' ? t('gettingPublic', params) : t('gettingPrivate', params));
 }
@@ -206,7 +216,7 @@ async function acknowledge(ctx: ActionContext): Promise<void> {
   const found = await clickedIncident(ctx);
   if (!found) return;
   const { svc, incident } = found;
-  await ensureReader(rt, svc, userId, 'ack');
+  await ensureReader(rt, svc, userId, 'ack', ctx.budget);
   const t = M.in(ctx.locale);
   const res = await withStore(() => acknowledgeIncident(rt.redis, svc, incident.gen, userId, rt.now()), 'unchanged');
   if (res.status === 'already') {

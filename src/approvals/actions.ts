@@ -18,6 +18,7 @@ import { getRequest } from './workflow';
 import { notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 const M = defineMessages('approvals.actions', {
   noLongerOnRecord: {
@@ -46,6 +47,22 @@ const M = defineMessages('approvals.actions', {
     ko: '더 이상 유효하지 않은 양식입니다. 요청의 *거절*을 다시 눌러 주세요.',
   },
   reasonTooLong: { en: 'Keep the reason under {max} characters.', ko: '사유는 {max}자 이내로 써 주세요.' },
+  approvedCardLate: {
+    en: ':white_check_mark: Approved, and the change was handed to the worker. The request message could not be updated in time; it will show the change when it starts.',
+    ko: ':white_check_mark: 승인했고 변경을 워커에 넘겼습니다. 요청 메시지를 제때 고치지 못했습니다. 변경이 시작되면 메시지에 표시됩니다.',
+  },
+  scheduledCardLate: {
+    en: ':white_check_mark: Approved; the change starts at its scheduled time. The request message could not be updated in time, so it may still show the request as pending.',
+    ko: ':white_check_mark: 승인했습니다. 변경은 예약된 시각에 시작합니다. 요청 메시지를 제때 고치지 못해 아직 대기 중으로 보일 수 있습니다.',
+  },
+  recordedCardLate: {
+    en: ':white_check_mark: Your approval is recorded. The request message could not be updated in time, so it may not show your approval until its next update.',
+    ko: ':white_check_mark: 승인이 기록되었습니다. 요청 메시지를 제때 고치지 못해 다음에 메시지가 바뀔 때까지 승인이 보이지 않을 수 있습니다.',
+  },
+  doneCardLate: {
+    en: ':white_check_mark: Done. The request message could not be updated in time, so it may still show the earlier state; its buttons answer with what the request is now.',
+    ko: ':white_check_mark: 처리했습니다. 요청 메시지를 제때 고치지 못해 이전 상태로 보일 수 있습니다. 메시지의 버튼은 요청의 지금 상태로 답합니다.',
+  },
 });
 
 /**
@@ -56,12 +73,29 @@ const M = defineMessages('approvals.actions', {
  */
 export const REFUSAL_LOCALE_MS = 500;
 
+/**
+ * The clicker's answer: nothing when the request message shows what happened; a short note when the
+ * click went through but the message could not be updated within the click's budget; the refusal.
+ */
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
-  if (res.ok) return;
+  if (res.ok) {
+    const note = M.in(ctx.locale)(lateNote(res));
+    if (res.cardLate)
+      await ctx.budget
+        .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => ctx.whisper(note))
+        .catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
+    return;
+  }
   const locale = await ctx.rt.people.localeOf(ctx.userId, { withinMs: REFUSAL_LOCALE_MS });
   await ctx.whisper(`${iconFor(res.code)} ${res.message(locale)}`);
   // A request no longer on record: its buttons would only ever answer this; take them away.
   if (res.code === 'NOT_FOUND') await clearStaleButtons(ctx);
+}
+
+function lateNote(res: ClickResult & { ok: true }): 'approvedCardLate' | 'scheduledCardLate' | 'recordedCardLate' | 'doneCardLate' {
+  if (res.code === 'APPROVED') return res.request.state === 'scheduled' ? 'scheduledCardLate' : 'approvedCardLate';
+  if (res.code === 'APPROVAL_RECORDED') return 'recordedCardLate';
+  return 'doneCardLate';
 }
 
 async function clearStaleButtons(ctx: ActionContext): Promise<void> {
@@ -123,15 +157,15 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
   if (!(await clickedInRequestChannel(ctx, id))) return;
   switch (action.action_id) {
     case ACTION.approve:
-      return answer(ctx, await approveRequest(rt, id, userId));
+      return answer(ctx, await approveRequest(rt, id, userId, ctx.budget));
     case ACTION.cancel:
-      return answer(ctx, await cancelRequest(rt, id, userId));
+      return answer(ctx, await cancelRequest(rt, id, userId, '', ctx.budget));
     case ACTION.details:
       return showDetails(ctx, id);
     case ACTION.retro:
-      return answer(ctx, await retroApproveRequest(rt, id, userId));
+      return answer(ctx, await retroApproveRequest(rt, id, userId, ctx.budget));
     case ACTION.reject: {
-      const check = await checkCanReject(rt, id, userId);
+      const check = await checkCanReject(rt, id, userId, ctx.budget);
       if (!check.ok) return answer(ctx, check);
       const triggerId = ctx.body.trigger_id;
       if (!triggerId) {
@@ -151,7 +185,7 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
 /** The reject modal's submission: the reason is required; the reject script decides. */
 export const rejectView: ViewDef = {
   callbackId: REJECT_VIEW,
-  async handle(rt: Runtime, view, userId, { locale }) {
+  async handle(rt: Runtime, view, userId, { locale, budget }) {
     const t = M.in(locale);
     const reason = view.state.values[REJECT_REASON.block]?.[REJECT_REASON.action]?.value?.trim() ?? '';
     if (reason.length < 3) return { errors: { [REJECT_REASON.block]: t('reasonTooShort') } };
@@ -162,8 +196,16 @@ export const rejectView: ViewDef = {
       rt.log.warn('reject form refused: not opened from the Reject button', { request: view.private_metadata, user: userId });
       return { errors: { [REJECT_REASON.block]: t('formExpired') } };
     }
-    const res = await rejectRequest(rt, view.private_metadata, userId, reason);
-    if (res.ok) return;
+    const res = await rejectRequest(rt, view.private_metadata, userId, reason, budget);
+    if (res.ok) {
+      if (res.cardLate && res.request.channel) {
+        const text = M.in(locale)('doneCardLate');
+        await rt.slack
+          .ephemeral(res.request.channel, userId, { text: notificationText(text), blocks: [section(text)], locale })
+          .catch((err) => rt.log.warn('could not answer the reject submission in the channel', { err }));
+      }
+      return;
+    }
     // Close the modal and answer in the request's channel; inside the modal if that is not possible.
     const message = res.message(locale);
     const text = `${iconFor(res.code)} ${message}`;

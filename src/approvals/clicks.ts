@@ -23,15 +23,28 @@ import {
   queueDropFromIndexes,
   postInThread,
   refreshMessage,
+  refreshWithin,
   startDeadlineOf,
   transit,
 } from './workflow';
 import { startScheduled } from './gates';
+import { lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
 /** The outcome of a click; `message` (for the clicker, in their language) when not ok. */
+/** `cardLate`: the click went through but the request message could not be updated within the click's budget. */
 export type ClickResult =
-  { ok: true; code: string; request: ChangeRequest } | { ok: false; code: string; message: Localized; request?: ChangeRequest };
+  | { ok: true; code: string; request: ChangeRequest; cardLate?: boolean }
+  | { ok: false; code: string; message: Localized; request?: ChangeRequest };
+
+/**
+ * A group lookup's bound inside a click: Slack's own timeout, cut so that the transition, the
+ * hand-off and a failed hand-off's abort still fit after it.
+ */
+function lookupBound(budget: ClickBudget, after: number): { withinMs: number } | undefined {
+  return lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, after);
+}
 
 function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, reply?: Transition): ClickResult {
   const request = reply?.request;
@@ -53,11 +66,20 @@ async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<
   }
 }
 
-/** Approve button. The last needed approval approves the request and dispatches the execution. */
-export async function approveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
+/**
+ * Approve button. The last needed approval approves the request and dispatches the execution.
+ * Within a click's budget (src/slack/click-budget.ts): the group lookup leaves room for the
+ * transition and the hand-off; the card refresh before the hand-off is cosmetic (the worker
+ * re-renders the card when it starts the change, startExecution) and gets only what the hand-off
+ * and the answer do not need; the hand-off is essential (its failure fails the request). The
+ * refresh stays before the hand-off so a late "approved" render cannot land after the worker's
+ * "running" one (a cut-short refresh was sent before the hand-off began).
+ */
+export async function approveRequest(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const authorized = await rt.access.holds(ref.environment, user, 'approver');
+  const handOffNeeds = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
+  const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + handOffNeeds));
   const now = rt.now();
   const deadline = startDeadlineOf(rt, ref.environment);
   // The script checks the freeze (the service's copy) and decides; the one write after it (transit)
@@ -80,23 +102,28 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
   const req = reply.request;
   switch (reply.code) {
     case 'APPROVED': {
-      await refreshMessage(rt, req);
       // A request with a start time waits for the scheduler (release gates); one approved after its time starts now.
       if (req!.state === 'scheduled') {
-        if ((req!.startAt ?? 0) <= rt.now()) await startScheduled(rt, req!);
-        return { ok: true, code: reply.code, request: req! };
+        const startsNow = (req!.startAt ?? 0) <= rt.now();
+        // Its card says "scheduled" only through this refresh: it gets all but the answer's reserve (and the start's).
+        const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer + (startsNow ? handOffNeeds : 0));
+        if (startsNow) await startScheduled(rt, req!);
+        return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
       }
+      const cardUpdated = await refreshWithin(rt, req, budget, handOffNeeds);
       // Not claimed only when a repeat of this very click (its reply lost) already handed it off;
       // when Redis could not say, hand it off (the start script runs it once anyway).
       const [err, claimed] = reply.after[claim] ?? [new Error('no reply'), null];
-      if (err || claimed === 'OK') await dispatchExecute(rt, req!);
-      return { ok: true, code: reply.code, request: req! };
+      if (err || claimed === 'OK') await dispatchExecute(rt, req!, budget);
+      return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
     }
-    case 'APPROVAL_RECORDED':
-      await refreshMessage(rt, req);
-      return { ok: true, code: reply.code, request: req! };
+    case 'APPROVAL_RECORDED': {
+      // The card is the only place this approval shows: all but the answer's reserve.
+      const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer);
+      return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
+    }
     case 'EXPIRED':
-      await refreshMessage(rt, req);
+      await refreshWithin(rt, req, budget, RESERVE.answer);
       return clickRefusal(rt, ref, reply.code, user, reply);
     case 'NOT_PENDING':
       // Approved with this user's approval but not started, and never handed off: this click's
@@ -105,9 +132,9 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
       if (req?.state === 'approved' && req.approvals.some((a) => a.user === user) && (await claimHandOff(rt, id, false))) {
         rt.log.info('approvals: approved request handed off again', { requestId: id, user });
         await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
-        await refreshMessage(rt, req);
-        await dispatchExecute(rt, req);
-        return { ok: true, code: 'APPROVED', request: req };
+        const cardUpdated = await refreshWithin(rt, req, budget, handOffNeeds);
+        await dispatchExecute(rt, req, budget);
+        return { ok: true, code: 'APPROVED', request: req, ...(cardUpdated ? {} : { cardLate: true }) };
       }
       return clickRefusal(rt, ref, reply.code, user, reply);
     default:
@@ -119,7 +146,7 @@ export async function approveRequest(rt: Runtime, id: string, user: string): Pro
  * Before opening the reject modal: would this user's reject be refused anyway? Answers at once
  * instead of after they typed a reason. The reject script re-checks everything on submission.
  */
-export async function checkCanReject(rt: Runtime, id: string, user: string): Promise<ClickResult> {
+export async function checkCanReject(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const req = await storeOp(() => getRequest(rt.redis, id));
@@ -128,7 +155,8 @@ export async function checkCanReject(rt: Runtime, id: string, user: string): Pro
   if (req.state !== 'pending') return { ok: false, code: 'NOT_PENDING', message: answerText('NOT_PENDING', ctx), request: req };
   if (rt.now() >= req.expiresAt) return expireOne(rt, ref, user);
   if (req.requester === user) return { ok: false, code: 'SELF_REJECT', message: answerText('SELF_REJECT', ctx), request: req };
-  if (!(await rt.access.holds(ref.environment, user, 'approver')))
+  // The modal must open within the trigger's 3 seconds: the lookup leaves it (and the form's Redis mark) their time.
+  if (!(await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.openView + RESERVE.transition))))
     return { ok: false, code: 'NOT_AUTHORIZED', message: answerText('NOT_AUTHORIZED', ctx), request: req };
   return { ok: true, code: 'OK', request: req };
 }
@@ -149,10 +177,16 @@ async function expireOne(rt: Runtime, ref: RequestRef, user: string): Promise<Cl
 }
 
 /** Reject (the modal's submission): an approver, with a reason. */
-export async function rejectRequest(rt: Runtime, id: string, user: string, reason: string): Promise<ClickResult> {
+export async function rejectRequest(
+  rt: Runtime,
+  id: string,
+  user: string,
+  reason: string,
+  budget: ClickBudget = noBudget(),
+): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const authorized = await rt.access.holds(ref.environment, user, 'approver');
+  const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + RESERVE.answer));
   const reply = await transit(
     rt,
     (x) => x.reject(ref, user, rt.now(), authorized, reason),
@@ -160,15 +194,23 @@ export async function rejectRequest(rt: Runtime, id: string, user: string, reaso
     (t, pipe) => void ((t.code === 'OK' || t.code === 'EXPIRED') && pipe.zrem(keys.pendingByExpiry(), id)),
   );
   const req = reply.request;
-  if (reply.code === 'OK' || reply.code === 'EXPIRED') await refreshMessage(rt, req);
-  return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
+  const cardUpdated = reply.code === 'OK' || reply.code === 'EXPIRED' ? await refreshWithin(rt, req, budget, RESERVE.answer) : true;
+  return reply.code === 'OK'
+    ? { ok: true, code: 'OK', request: req!, ...(cardUpdated ? {} : { cardLate: true }) }
+    : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
 /**
  * Cancel button: a pending request by its requester; an approved request that has not started
  * (its work may be lost, or just not wanted any more) by its requester or an approver.
  */
-export async function cancelRequest(rt: Runtime, id: string, user: string, reason = ''): Promise<ClickResult> {
+export async function cancelRequest(
+  rt: Runtime,
+  id: string,
+  user: string,
+  reason = '',
+  budget: ClickBudget = noBudget(),
+): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const attempt = (approver: boolean) =>
@@ -181,12 +223,21 @@ export async function cancelRequest(rt: Runtime, id: string, user: string, reaso
   // Without reading the request first: the role (a Slack call for user groups) is looked up only when
   // the script says it matters (someone else's approved or scheduled request), and the script re-checks.
   let reply = await attempt(false);
-  if (reply.code === 'NOT_CANCELLER' && (await rt.access.holds(ref.environment, user, 'approver'))) reply = await attempt(true);
+  if (
+    reply.code === 'NOT_CANCELLER' &&
+    (await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + RESERVE.answer)))
+  )
+    reply = await attempt(true);
   const req = reply.request;
-  if (reply.code === 'OK' || reply.code === 'EXPIRED') await refreshMessage(rt, req);
-  if (reply.code === 'OK' && reply.extra.was === 'approved')
-    await postInThread(rt, req, cancelledBeforeStartNotice(req!, user, rt.people.workspace));
-  return reply.code === 'OK' ? { ok: true, code: 'OK', request: req! } : clickRefusal(rt, ref, reply.code, user, reply);
+  const cardUpdated = reply.code === 'OK' || reply.code === 'EXPIRED' ? await refreshWithin(rt, req, budget, RESERVE.answer) : true;
+  if (reply.code === 'OK' && reply.extra.was === 'approved') {
+    const notice = cancelledBeforeStartNotice(req!, user, rt.people.workspace);
+    // The thread note is cosmetic next to the card (which says cancelled): what is left of the budget.
+    await budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, RESERVE.answer, () => postInThread(rt, req, notice)).catch(() => undefined);
+  }
+  return reply.code === 'OK'
+    ? { ok: true, code: 'OK', request: req!, ...(cardUpdated ? {} : { cardLate: true }) }
+    : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
 /* ------------------------------------------------------------------ expiry */

@@ -32,7 +32,19 @@ import { requestLink } from './format';
 import { parseRequestId } from './ids';
 import type { ClickResult } from './clicks';
 import { retroSettings, SCHEDULED_START_GRACE_MS } from './gate-settings';
-import { abortRequest, bestEffort, ctxFor, dispatchExecute, getRequest, refreshMessage, startDeadlineOf, transit } from './workflow';
+import {
+  abortRequest,
+  bestEffort,
+  ctxFor,
+  dispatchExecute,
+  getRequest,
+  refreshMessage,
+  refreshWithin,
+  startDeadlineOf,
+  transit,
+} from './workflow';
+import { lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 function lang(rt: Runtime) {
   return rt.config.slack.language;
@@ -162,20 +174,31 @@ export async function announceBreakGlass(rt: Runtime, req: ChangeRequest): Promi
 }
 
 /** "Approve after the fact" on a break-glass request. */
-export async function retroApproveRequest(rt: Runtime, id: string, user: string): Promise<ClickResult> {
+export async function retroApproveRequest(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: (l) => answerFor('NOT_FOUND', { now: rt.now() }, l) };
-  const authorized = await rt.access.holds(ref.environment, user, 'approver');
+  const authorized = await rt.access.holds(
+    ref.environment,
+    user,
+    'approver',
+    lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.answer),
+  );
   const reply = await transit(rt, (x) => x.retroApprove(ref, user, rt.now(), authorized));
   const req = reply.request;
   const t = gatesText.in(lang(rt));
   if (reply.code === 'RETRO_APPROVED' || reply.code === 'APPROVAL_RECORDED') {
     if (reply.code === 'RETRO_APPROVED') await bestEffort(rt, 'update the retro index', () => rt.redis.zrem(keys.retroIndex(), id));
-    await refreshMessage(rt, req);
+    const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer);
     await bestEffort(rt, 'say who approved after the fact', () =>
-      threadPost(rt, req!, t('retroApprovedThread', { user: mention(user), progress: `${req!.approvals.length}/${req!.approvalsNeeded}` })),
+      budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, RESERVE.answer, () =>
+        threadPost(
+          rt,
+          req!,
+          t('retroApprovedThread', { user: mention(user), progress: `${req!.approvals.length}/${req!.approvalsNeeded}` }),
+        ),
+      ),
     );
-    return { ok: true, code: reply.code, request: req! };
+    return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
   }
   const ctx = ctxFor(rt, ref, { request: req, user, locale: lang(rt) });
   const message: Localized = (l) =>

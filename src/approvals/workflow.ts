@@ -32,6 +32,8 @@ import { requestMessage } from './message';
 import { fromHash, requestFields } from './model';
 import { luaTransitions, type Transition, type Transitions } from './transitions';
 import type { SlackMessage } from '../slack/blocks';
+import { handOffWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
 
@@ -176,6 +178,25 @@ export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined
   await bestEffort(rt, 'update the request message', () => rt.slack.update(req.channel, req.messageTs!, renderRequest(rt, req)));
 }
 
+/**
+ * Re-render the request message within a click's budget, keeping `reserveMs` for the essential
+ * steps after it. True when the message is up to date (or there is none); false when the update
+ * was skipped (no time), cut short (it may still land: the call is not cancelled) or failed; the
+ * caller then tells the clicker. Never throws.
+ */
+export async function refreshWithin(rt: Runtime, req: ChangeRequest | undefined, budget: ClickBudget, reserveMs: number): Promise<boolean> {
+  if (!req?.messageTs) return true;
+  try {
+    const res = await budget.optional('refreshCard', WITHIN_ACK_TIMEOUT_MS, reserveMs, () =>
+      rt.slack.update(req.channel, req.messageTs!, renderRequest(rt, req)),
+    );
+    return res.done;
+  } catch (err) {
+    rt.log.warn('approvals: could not update the request message', { err });
+    return false;
+  }
+}
+
 function renderRequest(rt: Runtime, req: ChangeRequest) {
   return requestMessage(req, rt.now(), {
     approvers: approversOf(rt, req.environment),
@@ -231,7 +252,13 @@ export async function getRequests(redis: RedisClient, ids: readonly string[]): P
 }
 
 /** pending | approved → failed, with the reason (mrkdwn written by the bot); re-renders the message. */
-export async function abortRequest(rt: Runtime, id: string, reason: string, actor = 'bot'): Promise<ChangeRequest | undefined> {
+export async function abortRequest(
+  rt: Runtime,
+  id: string,
+  reason: string,
+  actor = 'bot',
+  budget?: ClickBudget,
+): Promise<ChangeRequest | undefined> {
   const ref = refOrThrow(id);
   const t = await transit(
     rt,
@@ -239,17 +266,26 @@ export async function abortRequest(rt: Runtime, id: string, reason: string, acto
     undefined,
     (_t, pipe) => queueDropFromIndexes(pipe, id),
   );
-  if (t.code === 'OK') await refreshMessage(rt, t.request);
+  if (t.code === 'OK') {
+    if (budget) await refreshWithin(rt, t.request, budget, RESERVE.answer);
+    else await refreshMessage(rt, t.request);
+  }
   return t.request;
 }
 
-/** Hand the approved request to the worker; when the hand-off fails the request fails (never left approved). */
-export async function dispatchExecute(rt: Runtime, req: ChangeRequest): Promise<void> {
+/**
+ * Hand the approved request to the worker; when the hand-off fails the request fails (never left
+ * approved). Within a click's budget the hand-off gets what is left but the abort's and the
+ * answer's reserve: a hand-off that does not fit fails like one Lambda refused.
+ */
+export async function dispatchExecute(rt: Runtime, req: ChangeRequest, budget: ClickBudget = noBudget()): Promise<void> {
+  const within = handOffWithin(budget, RESERVE.abort + RESERVE.answer);
+  const job = { kind: 'execute', id: `exec-${req.id}`, requestId: req.id };
   try {
-    await rt.dispatcher.dispatch({ kind: 'execute', id: `exec-${req.id}`, requestId: req.id });
+    await (within ? rt.dispatcher.dispatch(job, within) : rt.dispatcher.dispatch(job));
     rt.log.info('approvals: execution handed off', { requestId: req.id });
   } catch (err) {
-    await abortRequest(rt, req.id, M.in(rt.people.workspace)('notInvoked')).catch((e) =>
+    await abortRequest(rt, req.id, M.in(rt.people.workspace)('notInvoked'), 'bot', budget).catch((e) =>
       rt.log.error('approvals: could not abort after a failed hand-off', { requestId: req.id, err: e }),
     );
     throw err;

@@ -33,9 +33,36 @@ export interface InvokeOptions {
   credentials?: AwsCredentialIdentityProvider;
 }
 
+export interface InvokeCallOptions {
+  /**
+   * All attempts of this call together within this many ms (a click's budget, src/slack/click-budget.ts):
+   * each attempt's connect and request timeouts are cut to what is left, and the retry is made only
+   * when at least MIN_RETRY_MS are left after its delay. An attempt stopped this way is a failed
+   * hand-off like any other (the caller cannot know whether Lambda queued it: the worker's start
+   * script runs a job at most once and only for an approved request).
+   */
+  withinMs?: number;
+}
+
 export interface AsyncInvoker {
   /** Queue one asynchronous invocation; resolves when Lambda accepted it (HTTP 202). */
-  invokeAsync(functionName: string, payload: string): Promise<void>;
+  invokeAsync(functionName: string, payload: string, opts?: InvokeCallOptions): Promise<void>;
+}
+
+/** A retry with less time than this left is not made (it could not connect and be answered). */
+export const MIN_RETRY_MS = 150;
+
+/**
+ * One attempt's connect and request timeouts within what is left of a call's time; undefined when
+ * nothing is left. Pure.
+ */
+export function attemptBounds(
+  connectTimeoutMs: number,
+  requestTimeoutMs: number,
+  leftMs: number,
+): { connectMs: number; requestMs: number } | undefined {
+  if (!(leftMs > 0)) return undefined;
+  return { connectMs: Math.min(connectTimeoutMs, leftMs), requestMs: Math.min(requestTimeoutMs, leftMs) };
 }
 
 export class InvokeError extends Error {
@@ -184,7 +211,10 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
   let endpoint: URL | undefined;
 
   return {
-    async invokeAsync(functionName, payload) {
+    async invokeAsync(functionName, payload, callOpts = {}) {
+      const startedAt = performance.now();
+      const within = callOpts.withinMs ?? Infinity;
+      const left = () => within - (performance.now() - startedAt);
       endpoint ??= lambdaEndpoint(env);
       signer ??= new SignatureV4({
         service: 'lambda',
@@ -217,15 +247,18 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
           },
           body,
         })) as HttpRequest;
+        const bounds = attemptBounds(connectTimeoutMs, requestTimeoutMs, left());
+        if (!bounds) throw new InvokeError(`Lambda Invoke: no time left within ${within} ms`, false);
         try {
-          const answer = await send(endpoint, signed, connectTimeoutMs, requestTimeoutMs);
+          const answer = await send(endpoint, signed, bounds.connectMs, bounds.requestMs);
           if (answer.statusCode === 202) return;
           throw errorOf(answer);
         } catch (err) {
           const retryable = err instanceof InvokeError ? err.retryable : true;
-          if (!retryable || attempt >= maxAttempts) throw err;
           // The standard retry mode's first delay: full jitter over 100 ms.
-          await new Promise((r) => setTimeout(r, Math.random() * 100));
+          const delay = Math.random() * 100;
+          if (!retryable || attempt >= maxAttempts || left() - delay < MIN_RETRY_MS) throw err;
+          await new Promise((r) => setTimeout(r, delay));
         }
       }
     },

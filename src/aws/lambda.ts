@@ -23,11 +23,11 @@ const M = defineMessages('aws.lambda', {
 export function lambdaDispatcher(
   functionName: string,
   invoker: AsyncInvoker = createAsyncInvoker(),
-): { dispatch(job: { kind: string; id: string }): Promise<void> } {
+): { dispatch(job: { kind: string; id: string }, opts?: { withinMs?: number }): Promise<void> } {
   return {
-    async dispatch(job) {
+    async dispatch(job, opts = {}) {
       try {
-        await invoker.invokeAsync(functionName, JSON.stringify(job));
+        await invoker.invokeAsync(functionName, JSON.stringify(job), opts.withinMs !== undefined ? { withinMs: opts.withinMs } : {});
       } catch (err) {
         throw new BotError('INTERNAL', `cannot hand off job ${job.kind}: ${(err as Error).message}`, {
           userMessage: M.lazy('handOff'),

@@ -9,6 +9,8 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
+import { handOffWithin, lookupWithin, RESERVE } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { claimField } from '../redis/claim';
 import { principalsFor } from '../policy/authorize';
@@ -84,7 +86,14 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
       await ctx.whisper(t('selfShift', { who }));
       return;
     }
-    if (!(await rt.access.holds(req.environment, userId, 'shifter'))) {
+    if (
+      !(await rt.access.holds(
+        req.environment,
+        userId,
+        'shifter',
+        lookupWithin(ctx.budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.handOff + RESERVE.answer),
+      ))
+    ) {
       await ctx.whisper(t('notShifter', { env: req.environment, who }));
       return;
     }
@@ -113,7 +122,8 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
       action,
       userId,
     };
-    await rt.dispatcher.dispatch(job);
+    const within = handOffWithin(ctx.budget);
+    await (within ? rt.dispatcher.dispatch(job, within) : rt.dispatcher.dispatch(job));
   } catch (err) {
     await rt.redis.hdel(track, `press.${v.key}`).catch(() => undefined);
     throw err;

@@ -13,16 +13,16 @@ import type { Access } from '../runtime';
 import type { Directory } from '../slack/directory';
 
 export function createAccess(config: Config, directory: Directory): Access {
-  async function userGroups(environment: string, userId: string, role: Role): Promise<Set<string>> {
+  async function userGroups(environment: string, userId: string, role: Role, opts: { withinMs?: number } = {}): Promise<Set<string>> {
     const env = config.environments[environment];
     const groups = env ? groupsToResolve(env, role, userId) : [];
-    return groups.length ? directory.groupsOf(userId, groups) : new Set<string>();
+    return groups.length ? directory.groupsOf(userId, groups, opts) : new Set<string>();
   }
 
-  async function holds(environment: string, userId: string, role: Role): Promise<boolean> {
+  async function holds(environment: string, userId: string, role: Role, opts: { withinMs?: number } = {}): Promise<boolean> {
     const env = config.environments[environment];
     if (!env) return false;
-    return hasRole(env, role, userId, await userGroups(environment, userId, role));
+    return hasRole(env, role, userId, await userGroups(environment, userId, role, opts));
   }
 
   /** Throws FORBIDDEN unless `userId` holds `role` in `environment` and the channel is allowed. */

@@ -12,6 +12,7 @@ import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
 import { runCommand, submitCommand } from './slash';
 import { defineMessages } from '../i18n/catalog';
+import { createClickBudget, type ClickBudget } from '../slack/click-budget';
 
 const M = defineMessages('edge.interactivity', {
   staleButton: {
@@ -26,8 +27,20 @@ const M = defineMessages('edge.interactivity', {
  */
 export const CLICK_LOCALE_MS = 250;
 
+/**
+ * A click's budget (src/slack/click-budget.ts), started when its listener starts: on Lambda Slack
+ * gets its answer only when the listener returns. Steps skipped or cut short are logged.
+ */
+function clickBudget(rt: Runtime, what: string, userId: string): ClickBudget {
+  return createClickBudget(rt.now, {
+    onShort: (step) => rt.log.warn('click budget: step cut short', { what, user: userId, ...step }),
+    onLateFailure: (step, err) => rt.log.warn('click budget: a call cut short failed later', { what, step, err }),
+  });
+}
+
 export function installInteractivity(app: App, rt: Runtime): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
+    const budget = clickBudget(rt, action.action_id, body.user.id);
     const userId = body.user.id;
     // Answers to the clicker only are in their language when it is cached (a handler may ask Slack
     // within a bound of its own: alert buttons, approval-card refusals).
@@ -65,6 +78,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
         locale,
         messageTs: body.message?.ts ?? body.container?.message_ts,
         whisper,
+        budget,
         async submitCommand(inv) {
           const reply = await submitCommand(rt, inv);
           if (reply === '') return undefined;
@@ -78,6 +92,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
     }
   });
   app.view({ type: 'view_submission' }, async ({ ack, view, body }) => {
+    const budget = clickBudget(rt, view.callback_id, body.user.id);
     const def = findView(view.callback_id);
     if (!def) {
       await ack();
@@ -86,7 +101,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
     const locale = await rt.people.cachedLocaleOf(body.user.id, { withinMs: CLICK_LOCALE_MS });
     try {
       const triggerId = (body as { trigger_id?: string }).trigger_id;
-      const res = await def.handle(rt, view, body.user.id, { triggerId, locale, submitCommand: (inv) => runCommand(rt, inv) });
+      const res = await def.handle(rt, view, body.user.id, { triggerId, locale, budget, submitCommand: (inv) => runCommand(rt, inv) });
       if (res?.errors) await ack({ response_action: 'errors', errors: res.errors });
       else if (res?.push) await ack({ response_action: 'push', view: res.push as never });
       else if (res?.update) await ack({ response_action: 'update', view: res.update as never });

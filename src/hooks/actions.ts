@@ -10,6 +10,7 @@ import type { BlockAction, ButtonAction, SlackViewAction } from '@slack/bolt';
 import type { Locale } from '../i18n/locale';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
+import type { ClickBudget } from '../slack/click-budget';
 import type { Invocation } from '../slack/invocation';
 
 export interface ActionContext {
@@ -23,6 +24,11 @@ export interface ActionContext {
   locale: Locale;
   /** Reply only to the clicker. */
   whisper(text: string): Promise<void>;
+  /**
+   * The click's time budget inside Slack's 3 seconds (src/slack/click-budget.ts), started with the
+   * listener: Slack, hand-off and group-lookup calls on the click's path take their bounds from it.
+   */
+  budget: ClickBudget;
   /**
    * Run a command as if the clicker had typed it (the slash-command path: parse, authorize, record
    * once, answer inline or hand off). The acknowledgement to show, or undefined for a duplicate.
@@ -56,6 +62,8 @@ export interface ViewContext {
   locale: Locale;
   /** The submission's trigger_id (a modal may be pushed or opened from it). */
   triggerId?: string;
+  /** The submission's time budget inside Slack's 3 seconds (src/slack/click-budget.ts). */
+  budget: ClickBudget;
   /** The slash-command path (parse, authorize, record once, answer inline or hand off), as for a typed command. */
   submitCommand(inv: Invocation): Promise<CommandOutcome>;
 }

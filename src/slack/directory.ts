@@ -24,8 +24,13 @@ const M = defineMessages('slack.directory', {
 import type { SlackGateway } from './gateway';
 
 export interface Directory {
-  /** Which of `groups` the user belongs to. */
-  groupsOf(userId: string, groups: readonly string[]): Promise<Set<string>>;
+  /**
+   * Which of `groups` the user belongs to. `withinMs`: how long to wait for Slack (a click's
+   * budget); a lookup not answered by then counts as failed for this caller (the cached membership
+   * within its grace, else the refusal) and goes on in the background, filling the cache for the
+   * next click.
+   */
+  groupsOf(userId: string, groups: readonly string[], opts?: { withinMs?: number }): Promise<Set<string>>;
 }
 
 export interface DirectoryOptions {
@@ -43,12 +48,38 @@ export function createDirectory(slack: SlackGateway, log: Logger, opts: Director
   const cache = new Map<string, { at: number; members: Set<string> }>();
   const inflight = new Map<string, Promise<Set<string>>>();
 
-  async function lookup(groupId: string): Promise<Set<string>> {
+  /** Slack's answer for a group, shared by concurrent lookups; fills the cache. */
+  function ask(groupId: string): Promise<Set<string>> {
+    let p = inflight.get(groupId);
+    if (!p) {
+      p = slack
+        .groupMembers(groupId)
+        .then((users) => {
+          const list = new Set(users);
+          cache.set(groupId, { at: now(), members: list });
+          return list;
+        })
+        .finally(() => inflight.delete(groupId));
+      // A caller that stopped waiting (withinMs) leaves it unobserved: its failure is handled by those still waiting.
+      p.catch(() => undefined);
+      inflight.set(groupId, p);
+    }
+    return p;
+  }
+
+  async function lookup(groupId: string, withinMs: number | undefined): Promise<Set<string>> {
     const hit = cache.get(groupId);
     try {
-      const list = new Set(await slack.groupMembers(groupId));
-      cache.set(groupId, { at: now(), members: list });
-      return list;
+      if (withinMs === undefined) return await ask(groupId);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`usergroups.users.list did not answer within ${withinMs} ms`)), withinMs);
+      });
+      try {
+        return await Promise.race([ask(groupId), late]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (err) {
       const age = hit ? now() - hit.at : Infinity;
       if (hit && age <= ttlMs + maxStaleMs) {
@@ -64,21 +95,16 @@ export function createDirectory(slack: SlackGateway, log: Logger, opts: Director
     }
   }
 
-  function members(groupId: string): Promise<Set<string>> {
+  function members(groupId: string, withinMs: number | undefined): Promise<Set<string>> {
     const hit = cache.get(groupId);
     if (hit && now() - hit.at < ttlMs) return Promise.resolve(hit.members);
-    let p = inflight.get(groupId);
-    if (!p) {
-      p = lookup(groupId).finally(() => inflight.delete(groupId));
-      inflight.set(groupId, p);
-    }
-    return p;
+    return lookup(groupId, withinMs);
   }
 
   return {
-    async groupsOf(userId, groups) {
+    async groupsOf(userId, groups, opts = {}) {
       const found = new Set<string>();
-      const sets = await Promise.all(groups.map(async (g) => [g, await members(g)] as const));
+      const sets = await Promise.all(groups.map(async (g) => [g, await members(g, opts.withinMs)] as const));
       for (const [g, m] of sets) if (m.has(userId)) found.add(g);
       return found;
     },

@@ -23,9 +23,12 @@ function slackApiUrl(env: NodeJS.ProcessEnv = process.env): string {
  * couple of minutes. 'withinAck' (calls made while Slack waits for the 3-second ack): one short
  * attempt, a 429 is not waited out; callers of such calls fall back instead.
  */
+/** The timeout of one Web API call made while Slack waits for the answer (the 'withinAck' client; a click's budget cuts it further). */
+export const WITHIN_ACK_TIMEOUT_MS = 1_200;
+
 export function slackClientOptions(env: NodeJS.ProcessEnv = process.env, mode: 'patient' | 'withinAck' = 'patient'): WebClientOptions {
   if (mode === 'withinAck')
-    return { slackApiUrl: slackApiUrl(env), timeout: 1_200, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
+    return { slackApiUrl: slackApiUrl(env), timeout: WITHIN_ACK_TIMEOUT_MS, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
   return {
     slackApiUrl: slackApiUrl(env),
     timeout: 10_000,
