@@ -19,6 +19,7 @@ import { notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
+import { RESERVE } from '../slack/click-budget';
 
 const M = defineMessages('approvals.actions', {
   noLongerOnRecord: {
@@ -82,7 +83,7 @@ async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
     const note = M.in(ctx.locale)(lateNote(res));
     if (res.cardLate)
       await ctx.budget
-        .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => ctx.whisper(note))
+        .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => ctx.whisper(note), RESERVE.answer)
         .catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
     return;
   }

@@ -285,6 +285,7 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest, budget: C
     await (within ? rt.dispatcher.dispatch(job, within) : rt.dispatcher.dispatch(job));
     rt.log.info('approvals: execution handed off', { requestId: req.id });
   } catch (err) {
+    rt.log.warn('approvals: the hand-off failed; failing the request', { requestId: req.id, withinMs: within?.withinMs, err });
     await abortRequest(rt, req.id, M.in(rt.people.workspace)('notInvoked'), 'bot', budget).catch((e) =>
       rt.log.error('approvals: could not abort after a failed hand-off', { requestId: req.id, err: e }),
     );

@@ -143,7 +143,8 @@ export function verifyJob(raw: Record<string, unknown>, key: string, now: number
 /** A dispatcher that signs every job before `inner` hands it over (installed by src/handlers/compose.ts). */
 export function signingDispatcher(inner: Dispatcher, key: string, now: () => number): Dispatcher {
   return {
-    dispatch: (job) => inner.dispatch(signJob(job, key, now())),
+    // The options (a click's hand-off time) pass through unchanged.
+    dispatch: (job, opts) => (opts ? inner.dispatch(signJob(job, key, now()), opts) : inner.dispatch(signJob(job, key, now()))),
     ...(inner.idle ? { idle: () => inner.idle!() } : {}),
   };
 }

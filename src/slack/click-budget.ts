@@ -78,9 +78,10 @@ export interface ClickBudget {
    * started), `cutShort` when it did not finish within it. A cut-short call is not cancelled: it
    * goes on in the background until its own timeout and its outcome is only logged (on Lambda it
    * may also be frozen with the function and finish, or fail, at the next invocation).
-   * A step that fails within its bound rejects as it would without a budget.
+   * A step that fails within its bound rejects as it would without a budget. `floorMs`: the least
+   * bound the step gets even past the budget (the clicker's answer: a late answer beats none).
    */
-  optional<T>(step: string, ownMs: number, reserveMs: number, op: () => Promise<T>): Promise<StepOutcome<T>>;
+  optional<T>(step: string, ownMs: number, reserveMs: number, op: () => Promise<T>, floorMs?: number): Promise<StepOutcome<T>>;
   /** Every bound given so far. */
   readonly steps: readonly StepRecord[];
 }
@@ -109,8 +110,8 @@ export function createClickBudget(now: () => number, opts: BudgetOptions = {}): 
     boundFor(step, ownMs, reserveMs = 0) {
       return record({ step, boundMs: boundWithin(now(), endsAt, ownMs, reserveMs), outcome: 'given' }).boundMs;
     },
-    async optional(step, ownMs, reserveMs, op) {
-      const boundMs = boundWithin(now(), endsAt, ownMs, reserveMs);
+    async optional(step, ownMs, reserveMs, op, floorMs = 0) {
+      const boundMs = Math.max(Math.min(floorMs, ownMs), boundWithin(now(), endsAt, ownMs, reserveMs));
       if (boundMs < MIN_STEP_MS) {
         record({ step, boundMs, outcome: 'skipped' });
         return { done: false, why: 'skipped' };

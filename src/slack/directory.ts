@@ -73,7 +73,10 @@ export function createDirectory(slack: SlackGateway, log: Logger, opts: Director
       if (withinMs === undefined) return await ask(groupId);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`usergroups.users.list did not answer within ${withinMs} ms`)), withinMs);
+        timer = setTimeout(() => {
+          log.warn('user-group lookup: Slack did not answer within the bound; it goes on in the background', { groupId, withinMs });
+          reject(new Error(`usergroups.users.list did not answer within ${withinMs} ms`));
+        }, withinMs);
       });
       try {
         return await Promise.race([ask(groupId), late]);

@@ -39,6 +39,7 @@ import { createAsyncInvoker } from '../../src/aws/lambda-invoke';
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
 import { FIXTURE_CONFIG } from './config';
+import type { AwsEndpoint } from '../../src/loopback/aws/server';
 
 export interface SlashResult {
   status: number;
@@ -50,6 +51,8 @@ export interface SlashResult {
 
 export interface E2E {
   slack: SlackServer;
+  /** The local AWS endpoint the Slack function hands off to (Lambda's Invoke): stall or fail it here. */
+  lambda: AwsEndpoint;
   rt: Runtime;
   config: Config;
   /** Jobs handed to the worker and not yet delivered. */
@@ -150,6 +153,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
 
   return {
     slack,
+    lambda,
     rt,
     config,
     pending,

@@ -99,6 +99,14 @@ describe('createClickBudget', () => {
     expect(late).toEqual(['refreshCard']);
   });
 
+  it('gives a step with a floor (the answer to the clicker) at least the floor, even past the budget', async () => {
+    const clock = new FakeClock(0);
+    const budget = createClickBudget(clock.now, { totalMs: 2_500 });
+    clock.advance(10_000);
+    await expect(budget.optional('answer', 1_200, 0, async () => 'sent', RESERVE.answer)).resolves.toEqual({ done: true, value: 'sent' });
+    expect(budget.steps).toEqual([{ step: 'answer', boundMs: RESERVE.answer, outcome: 'done' }]);
+  });
+
   it('hands back the value of a step done in time, and its failure as without a budget', async () => {
     const budget = createClickBudget(new FakeClock(0).now);
     await expect(budget.optional('x', 1_200, 0, async () => 42)).resolves.toEqual({ done: true, value: 42 });
