@@ -72,8 +72,10 @@ async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<
  * transition and the hand-off; the card refresh before the hand-off is cosmetic (the worker
  * re-renders the card when it starts the change, startExecution) and gets only what the hand-off
  * and the answer do not need; the hand-off is essential (its failure fails the request). The
- * refresh stays before the hand-off so a late "approved" render cannot land after the worker's
- * "running" one (a cut-short refresh was sent before the hand-off began).
+ * refresh stays before the hand-off, so the worker's "running" render comes after it. A refresh
+ * cut short is not cancelled (./workflow.ts refreshWithin): it was started before the hand-off and
+ * normally reaches Slack long before the worker starts; should it land later (a Lambda frozen
+ * mid-request), the card shows "approved" until the worker's next render of it (the change's end).
  */
 export async function approveRequest(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
   const ref = parseRequestId(id);

@@ -139,6 +139,32 @@ describe('retries', () => {
     expect(seen).toBe(1);
   });
 
+  it('within a per-call time (a click budget): a stalled attempt ends at it and the retry is not made when it cannot fit', async () => {
+    // The answer never comes for the first request (the server holds it): the attempt's request
+    // timeout is cut to the call's time (its own is 10 s here), and no retry fits after it.
+    const held: Array<() => void> = [];
+    server.removeAllListeners('request');
+    server.on('request', (req, res) => {
+      seen++;
+      req.resume();
+      held.push(() => res.destroy());
+    });
+    const slow = createAsyncInvoker({
+      env: { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_LAMBDA: url },
+      credentials,
+      connectTimeoutMs: 10_000,
+      requestTimeoutMs: 10_000,
+    });
+    await expect(slow.invokeAsync('w', '{}', { withinMs: 200 })).rejects.toMatchObject({ name: 'InvokeError', retryable: true });
+    expect(seen).toBe(1);
+    held.forEach((h) => h());
+  });
+
+  it('refuses at once, without a request, a call given no time', async () => {
+    await expect(invoker().invokeAsync('w', '{}', { withinMs: 0 })).rejects.toMatchObject({ name: 'InvokeError', retryable: false });
+    expect(seen).toBe(0);
+  });
+
   it('turns an unreachable endpoint into a BotError for the user', async () => {
     const dead = createAsyncInvoker({ env: { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9' }, credentials });
     const err = await lambdaDispatcher('w', dead)
