@@ -51,7 +51,7 @@ export interface Access {
    * Throws FORBIDDEN unless the channel is one of the environment's and `userId` holds one of
    * `roles` there; the refusal names the first role.
    */
-  ensure(environment: string, channelId: string, userId: string, roles: readonly Role[]): Promise<void>;
+  ensure(environment: string, channelId: string, userId: string, roles: readonly Role[], opts?: { withinMs?: number }): Promise<void>;
 }
 
 export interface Runtime {

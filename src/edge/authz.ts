@@ -26,8 +26,15 @@ export function createAccess(config: Config, directory: Directory): Access {
   }
 
   /** Throws FORBIDDEN unless `userId` holds `role` in `environment` and the channel is allowed. */
-  async function ensureOne(environment: string, channelId: string, userId: string, role: Role): Promise<void> {
-    const decision = authorize({ config, environment, channelId, userId, role, userGroups: await userGroups(environment, userId, role) });
+  async function ensureOne(environment: string, channelId: string, userId: string, role: Role, opts: { withinMs?: number }): Promise<void> {
+    const decision = authorize({
+      config,
+      environment,
+      channelId,
+      userId,
+      role,
+      userGroups: await userGroups(environment, userId, role, opts),
+    });
     if (!decision.ok) {
       throw new BotError('FORBIDDEN', `denied ${role} in ${environment} for ${userId}`, { userMessage: decision.reason });
     }
@@ -39,11 +46,11 @@ export function createAccess(config: Config, directory: Directory): Access {
       for (const role of roles) if (await holds(environment, userId, role)) return true;
       return false;
     },
-    async ensure(environment, channelId, userId, roles) {
+    async ensure(environment, channelId, userId, roles, opts = {}) {
       let refusal: unknown;
       for (const role of roles) {
         try {
-          await ensureOne(environment, channelId, userId, role);
+          await ensureOne(environment, channelId, userId, role, opts);
           return;
         } catch (err) {
           if (!(err instanceof BotError) || err.code !== 'FORBIDDEN') throw err;

@@ -80,7 +80,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
         whisper,
         budget,
         async submitCommand(inv) {
-          const reply = await submitCommand(rt, inv);
+          const reply = await submitCommand(rt, inv, { budget });
           if (reply === '') return undefined;
           const { response_type: _ignored, ...msg } = reply;
           return { ...msg, locale };
@@ -101,7 +101,12 @@ export function installInteractivity(app: App, rt: Runtime): void {
     const locale = await rt.people.cachedLocaleOf(body.user.id, { withinMs: CLICK_LOCALE_MS });
     try {
       const triggerId = (body as { trigger_id?: string }).trigger_id;
-      const res = await def.handle(rt, view, body.user.id, { triggerId, locale, budget, submitCommand: (inv) => runCommand(rt, inv) });
+      const res = await def.handle(rt, view, body.user.id, {
+        triggerId,
+        locale,
+        budget,
+        submitCommand: (inv) => runCommand(rt, inv, { budget }),
+      });
       if (res?.errors) await ack({ response_action: 'errors', errors: res.errors });
       else if (res?.push) await ack({ response_action: 'push', view: res.push as never });
       else if (res?.update) await ack({ response_action: 'update', view: res.update as never });

@@ -3,6 +3,8 @@
  * hand off, and return the acknowledgement. It never calls ECS, ECR, Logs or Cost Explorer;
  * the work runs in the worker. Everything here must fit in Slack's 3 seconds.
  */
+import { handOffWithin, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
 import { roleFor } from '../commands/types';
@@ -74,16 +76,25 @@ export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, me
  * ActionContext.submitCommand (./interactivity.ts) with a synthesized invocation, so they get
  * exactly the same checks as the slash command.
  */
-export async function submitCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<AckReply> {
+export async function submitCommand(rt: Runtime, inv: Invocation, meta: CommandMeta = {}): Promise<AckReply> {
   const outcome = await runCommand(rt, inv, meta);
   return outcome.reply ? ephemeral(outcome.reply) : '';
+}
+
+/**
+ * `budget`: the time budget of the click or submission that runs the command (a button, a form):
+ * the group lookups and the hand-off take their bounds from it (src/slack/click-budget.ts).
+ */
+export interface CommandMeta {
+  retryNum?: number;
+  budget?: ClickBudget;
 }
 
 /**
  * The slash-command path with its outcome spelled out (a modal submission answers a refusal inside
  * the modal and shows the hand-off there). Never throws: a refusal is the outcome 'refused'.
  */
-export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?: number } = {}): Promise<CommandOutcome> {
+export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta = {}): Promise<CommandOutcome> {
   const log = rt.log.child({ invocation: inv.id, user: inv.userId, channel: inv.channelId });
   // The ack is for this person only: their language if it is cached (never users.info here), else the
   // workspace's. A command that is admitted gets it from the admit script; the others read it.
@@ -92,7 +103,13 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
   try {
     const { spec, parsed } = route(rt, inv);
     const role = roleFor(spec.kind);
-    if (role) await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])]);
+    if (role) {
+      // Within a click: the admit script and the hand-off still fit after the lookup.
+      const within = meta.budget
+        ? lookupWithin(meta.budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.handOff + RESERVE.answer)
+        : undefined;
+      await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])], within);
+    }
 
     if (spec.kind !== 'meta') {
       // One round trip: the invocation claimed once, counted against its person's rate limit, and their cached language read.
@@ -107,7 +124,9 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: { retryNum?
     if (spec.inline) {
       return { status: 'answered', reply: await spec.inline(parsed, rt, inv, locale) };
     }
-    await rt.dispatcher.dispatch({ kind: 'command', id: inv.id, invocation: inv });
+    const job = { kind: 'command', id: inv.id, invocation: inv };
+    const handOff = meta.budget ? handOffWithin(meta.budget) : undefined;
+    await (handOff ? rt.dispatcher.dispatch(job, handOff) : rt.dispatcher.dispatch(job));
     log.info('command handed off', { verb: spec.verb, environment: parsed.environment, service: parsed.service?.alias });
     const text = spec.ackText?.(parsed, locale) ?? M.in(locale)('working', { verb: `\`${escapeMrkdwn(spec.verb)}\`` });
     return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };
