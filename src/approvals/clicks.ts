@@ -109,7 +109,7 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
         const startsNow = (req!.startAt ?? 0) <= rt.now();
         // Its card says "scheduled" only through this refresh: it gets all but the answer's reserve (and the start's).
         const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer + (startsNow ? handOffNeeds : 0));
-        if (startsNow) await startScheduled(rt, req!);
+        if (startsNow) await startScheduled(rt, req!, budget);
         return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
       }
       const cardUpdated = await refreshWithin(rt, req, budget, handOffNeeds);

@@ -65,7 +65,11 @@ async function threadPost(rt: Runtime, req: ChangeRequest, text: string): Promis
  * configuration or a blackout may have changed), then scheduled → approved and the execute job.
  * Returns what happened, for the tick's log.
  */
-export async function startScheduled(rt: Runtime, req: ChangeRequest): Promise<'started' | 'not-due' | 'failed' | 'gone'> {
+export async function startScheduled(
+  rt: Runtime,
+  req: ChangeRequest,
+  budget: ClickBudget = noBudget(),
+): Promise<'started' | 'not-due' | 'failed' | 'gone'> {
   const now = rt.now();
   const t = gatesText.in(lang(rt));
   const ref = parseRequestId(req.id);
@@ -107,9 +111,16 @@ export async function startScheduled(rt: Runtime, req: ChangeRequest): Promise<'
     return 'failed';
   }
   if (reply.code !== 'OK' || !reply.request) return 'gone';
-  await refreshMessage(rt, reply.request);
-  await bestEffort(rt, 'say the scheduled start began', () => threadPost(rt, reply.request!, t('startingNow', { at: slackDate(startAt) })));
-  await dispatchExecute(rt, reply.request);
+  // Inside a click (approved after its start time): the card and the thread note are cosmetic (the
+  // worker renders the card when it starts), the hand-off keeps its reserve.
+  const handOffNeeds = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
+  await refreshWithin(rt, reply.request, budget, handOffNeeds);
+  await bestEffort(rt, 'say the scheduled start began', () =>
+    budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, handOffNeeds, () =>
+      threadPost(rt, reply.request!, t('startingNow', { at: slackDate(startAt) })),
+    ),
+  );
+  await dispatchExecute(rt, reply.request, budget);
   return 'started';
 }
 

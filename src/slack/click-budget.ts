@@ -66,6 +66,8 @@ export interface StepRecord {
 export interface ClickBudget {
   /** When the budget ends (the clock's ms), Infinity for no budget. */
   readonly endsAt: number;
+  /** False for no budget (noBudget): every step then runs as it would without one, unraced. */
+  readonly bounded: boolean;
   /** Ms left (Infinity for no budget). */
   left(): number;
   /**
@@ -103,14 +105,18 @@ export function createClickBudget(now: () => number, opts: BudgetOptions = {}): 
     if (r.outcome === 'skipped' || r.outcome === 'cutShort') opts.onShort?.(r);
     return r;
   };
+  const bounded = Number.isFinite(endsAt);
   return {
     endsAt,
+    bounded,
     steps,
     left: () => Math.max(0, endsAt - now()),
     boundFor(step, ownMs, reserveMs = 0) {
       return record({ step, boundMs: boundWithin(now(), endsAt, ownMs, reserveMs), outcome: 'given' }).boundMs;
     },
     async optional(step, ownMs, reserveMs, op, floorMs = 0) {
+      // No budget (the worker, a tick): the call's own timeout and retries decide, as before.
+      if (!bounded) return { done: true, value: await op() };
       const boundMs = Math.max(Math.min(floorMs, ownMs), boundWithin(now(), endsAt, ownMs, reserveMs));
       if (boundMs < MIN_STEP_MS) {
         record({ step, boundMs, outcome: 'skipped' });
@@ -155,8 +161,8 @@ export const HAND_OFF_FLOOR_MS = 300;
  * failed hand-off's clean-up, the answer), never under HAND_OFF_FLOOR_MS; none without a budget.
  */
 export function handOffWithin(budget: ClickBudget, reserveMs: number = RESERVE.answer): { withinMs: number } | undefined {
-  const withinMs = Math.max(HAND_OFF_FLOOR_MS, budget.boundFor('handOff', Infinity, reserveMs));
-  return Number.isFinite(withinMs) ? { withinMs } : undefined;
+  if (!budget.bounded) return undefined;
+  return { withinMs: Math.max(HAND_OFF_FLOOR_MS, budget.boundFor('handOff', Infinity, reserveMs)) };
 }
 
 /**
@@ -164,6 +170,6 @@ export function handOffWithin(budget: ClickBudget, reserveMs: number = RESERVE.a
  * follow it (`reserveMs`) still fits; none without a budget.
  */
 export function lookupWithin(budget: ClickBudget, ownMs: number, reserveMs: number): { withinMs: number } | undefined {
-  const withinMs = budget.boundFor('groupLookup', ownMs, reserveMs);
-  return Number.isFinite(withinMs) ? { withinMs } : undefined;
+  if (!budget.bounded) return undefined;
+  return { withinMs: budget.boundFor('groupLookup', ownMs, reserveMs) };
 }

@@ -118,7 +118,22 @@ describe('createClickBudget', () => {
     const budget = noBudget();
     expect(budget.boundFor('groupLookup', 1_200, 10_000)).toBe(1_200);
     expect(handOffWithin(budget)).toBeUndefined();
-    expect(lookupWithin(budget, 1_200, 10_000)).toEqual({ withinMs: 1_200 });
+    expect(lookupWithin(budget, 1_200, 10_000)).toBeUndefined();
+  });
+
+  it('without a budget an optional step is waited for to its end, past any bound a click would give it', async () => {
+    jest.useFakeTimers();
+    try {
+      const budget = noBudget();
+      let finish!: () => void;
+      const res = budget.optional('refreshCard', 1_200, 0, () => new Promise<string>((r) => (finish = () => r('updated'))));
+      // Well past the step's own 1,200 ms (timers moved by jest, not waited for): a race would have cut it.
+      await jest.advanceTimersByTimeAsync(5_000);
+      finish();
+      await expect(res).resolves.toEqual({ done: true, value: 'updated' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('a hand-off gets what is left but its reserve, and never less than one short attempt', () => {
