@@ -49,20 +49,20 @@ const M = defineMessages('approvals.actions', {
   },
   reasonTooLong: { en: 'Keep the reason under {max} characters.', ko: '사유는 {max}자 이내로 써 주세요.' },
   approvedCardLate: {
-    en: ':white_check_mark: Approved, and the change was handed to the worker. The request message could not be updated in time; it will show the change when it starts.',
-    ko: ':white_check_mark: 승인했고 변경을 워커에 넘겼습니다. 요청 메시지를 제때 고치지 못했습니다. 변경이 시작되면 메시지에 표시됩니다.',
+    en: ':white_check_mark: Approved, and the change was handed to the worker. The request message could not be updated right away; it will show the change when it starts.',
+    ko: ':white_check_mark: 승인했고 변경을 워커에 넘겼습니다. 요청 메시지를 바로 고치지 못했습니다. 변경이 시작되면 메시지에 표시됩니다.',
   },
   scheduledCardLate: {
-    en: ':white_check_mark: Approved; the change starts at its scheduled time. The request message could not be updated in time, so it may still show the request as pending.',
-    ko: ':white_check_mark: 승인했습니다. 변경은 예약된 시각에 시작합니다. 요청 메시지를 제때 고치지 못해 아직 대기 중으로 보일 수 있습니다.',
+    en: ':white_check_mark: Approved; the change starts at its scheduled time. The request message could not be updated right away, so it may still show the request as pending.',
+    ko: ':white_check_mark: 승인했습니다. 변경은 예약된 시각에 시작합니다. 요청 메시지를 바로 고치지 못해 아직 대기 중으로 보일 수 있습니다.',
   },
   recordedCardLate: {
-    en: ':white_check_mark: Your approval is recorded. The request message could not be updated in time, so it may not show your approval until its next update.',
-    ko: ':white_check_mark: 승인이 기록되었습니다. 요청 메시지를 제때 고치지 못해 다음에 메시지가 바뀔 때까지 승인이 보이지 않을 수 있습니다.',
+    en: ':white_check_mark: Your approval is recorded. The request message could not be updated right away, so it may not show your approval until its next update.',
+    ko: ':white_check_mark: 승인이 기록되었습니다. 요청 메시지를 바로 고치지 못해 다음에 메시지가 바뀔 때까지 승인이 보이지 않을 수 있습니다.',
   },
   doneCardLate: {
-    en: ':white_check_mark: Done. The request message could not be updated in time, so it may still show the earlier state; its buttons answer with what the request is now.',
-    ko: ':white_check_mark: 처리했습니다. 요청 메시지를 제때 고치지 못해 이전 상태로 보일 수 있습니다. 메시지의 버튼은 요청의 지금 상태로 답합니다.',
+    en: ':white_check_mark: Done. The request message could not be updated right away, so it may still show the earlier state; its buttons answer with what the request is now.',
+    ko: ':white_check_mark: 처리했습니다. 요청 메시지를 바로 고치지 못해 이전 상태로 보일 수 있습니다. 메시지의 버튼은 요청의 지금 상태로 답합니다.',
   },
 });
 
@@ -87,7 +87,10 @@ async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
         .catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
     return;
   }
-  const locale = await ctx.rt.people.localeOf(ctx.userId, { withinMs: REFUSAL_LOCALE_MS });
+  // Within what the click has left, keeping the answer's own time.
+  const locale = await ctx.rt.people.localeOf(ctx.userId, {
+    withinMs: ctx.budget.boundFor('refusalLocale', REFUSAL_LOCALE_MS, RESERVE.answer),
+  });
   await ctx.whisper(`${iconFor(res.code)} ${res.message(locale)}`);
   // A request no longer on record: its buttons would only ever answer this; take them away.
   if (res.code === 'NOT_FOUND') await clearStaleButtons(ctx);
