@@ -108,6 +108,15 @@ describe('a click answers within its budget when a dependency hangs', () => {
     expect(answer).toContain('승인했고 변경을 워커에 넘겼습니다');
   });
 
+  it('chat.update hanging after a cancel: cancelled, and the clicker told the message may still show the request', async () => {
+    e2e = await setupE2E({ now: new FakeClock(T0).now, groups: fixtureGroups() });
+    const req = await submitRequest(e2e.rt, input());
+    e2e.slack.handle('chat.update', hang);
+    const answer = await click(req, 'cancel', 'UDEV1');
+    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('cancelled');
+    expect(answer).toContain('Done. The request message could not be updated right away');
+  });
+
   it('usergroups.users.list hanging: the lookup stops at its bound, nothing is approved, the clicker is told to try again', async () => {
     const clock = new FakeClock(T0);
     e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
