@@ -143,7 +143,13 @@ describe('hash slots of every script call', () => {
   let h: StoreHarness;
   beforeAll(async () => {
     useWorkerDb();
-    h = await storeHarness({ config: fixtureConfig((doc) => (doc.environments.prod.approvals.deploy = 2)), groups: fixtureGroups() });
+    // Worker profile: this test is about hash slots, not the edge's 1 s Redis bound, which a loaded machine's
+    // event loop alone can overrun in this long run (seen as a Redis command timeout under load).
+    h = await storeHarness({
+      config: fixtureConfig((doc) => (doc.environments.prod.approvals.deploy = 2)),
+      groups: fixtureGroups(),
+      profile: 'worker',
+    });
     // Every module that defines a script is loaded by now (the imports above).
     guard.watchScripts(definedScripts());
     guard.reset();
