@@ -33,22 +33,21 @@ describe('locks and freezes through the Slack Lambda handler', () => {
   it('does not wait for Slack to take the channel notice: answers with the Slack call still unanswered; the lock holds', async () => {
     // Slack takes the notice but does not answer until the test is over: the answer must come from
     // the edge's own bound on that call, not from Slack. No wall-clock assertion (a loaded machine
-    // stretches any bound); the bound itself: one attempt, well inside Slack's 3 seconds.
+    // stretches any bound); the bound itself: one attempt, well inside Slack's 3 seconds. (Whether the
+    // local Slack server, in this same loaded process, even read the request before the client gave up
+    // is not guaranteed, so it is not asserted.)
     expect(slackClientOptions({}, 'withinAck')).toMatchObject({ retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
     expect(slackClientOptions({}, 'withinAck').timeout).toBeLessThanOrEqual(1_500);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    let asked = false;
     let answered = false;
     e2e.slack.handle('chat.postMessage', async () => {
-      asked = true;
       await held;
       answered = true;
       return { ok: true, channel: 'CPROD', ts: '1700000000.000999' };
     });
     try {
       const res = await e2e.slash('lock web --reason "db migration"', prod('UDEV1'));
-      expect(asked).toBe(true);
       expect(answered).toBe(false);
       expect(res.text).toContain('Locked `web` in `prod`.');
       expect(res.text).toContain('I could not post the notice in this channel');
