@@ -68,14 +68,15 @@ describe('stale membership is bounded', () => {
 describe('single-flight', () => {
   it('100 concurrent commands needing the same group make one lookup', async () => {
     const answers = await Promise.all(Array.from({ length: 100 }, () => unfreeze()));
-    expect(answers.every((a) => a.text.includes('is not frozen'))).toBe(true);
+    // The answers that are not the expected one, by text (a failure says which refusal it was).
+    expect([...new Set(answers.map((a) => a.text).filter((t) => !t.includes('is not frozen')))]).toEqual([]);
     expect(lookups()).toBe(1);
   });
 
   it('a failing lookup is shared too, and not cached: the next command asks again', async () => {
     e2e.slack.failNext('usergroups.users.list', 'ratelimited', 1);
     const answers = await Promise.all(Array.from({ length: 20 }, () => unfreeze()));
-    expect(answers.every((a) => a.text.includes('I could not check your membership'))).toBe(true);
+    expect([...new Set(answers.map((a) => a.text).filter((t) => !t.includes('I could not check your membership')))]).toEqual([]);
     expect(lookups()).toBe(1);
     expect((await unfreeze()).text).toContain('is not frozen');
     expect(lookups()).toBe(2);

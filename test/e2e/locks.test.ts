@@ -11,6 +11,7 @@ import { FakeClock } from '../helpers/clock';
 import { allKeys } from '../helpers/redis';
 import { fixtureGroups } from '../helpers/config';
 import { refusalOf } from '../helpers/refusal';
+import { slackClientOptions } from '../../src/slack/gateway';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
@@ -29,18 +30,31 @@ describe('locks and freezes through the Slack Lambda handler', () => {
 
   const prod = (user: string) => ({ channel_id: 'CPROD', user_id: user });
 
-  it('still answers inside the 3 seconds when Slack is slow to take the channel notice; the lock holds', async () => {
+  it('does not wait for Slack to take the channel notice: answers with the Slack call still unanswered; the lock holds', async () => {
+    // Slack takes the notice but does not answer until the test is over: the answer must come from
+    // the edge's own bound on that call, not from Slack. No wall-clock assertion (a loaded machine
+    // stretches any bound); the bound itself: one attempt, well inside Slack's 3 seconds. (Whether the
+    // local Slack server, in this same loaded process, even read the request before the client gave up
+    // is not guaranteed, so it is not asserted.)
+    expect(slackClientOptions({}, 'withinAck')).toMatchObject({ retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    expect(slackClientOptions({}, 'withinAck').timeout).toBeLessThanOrEqual(1_500);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let answered = false;
     e2e.slack.handle('chat.postMessage', async () => {
-      await new Promise((r) => setTimeout(r, 2500));
+      await held;
+      answered = true;
       return { ok: true, channel: 'CPROD', ts: '1700000000.000999' };
     });
-    const started = Date.now();
-    const res = await e2e.slash('lock web --reason "db migration"', prod('UDEV1'));
-    // Not a speed measurement: the hard 3-second contract with Slack.
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(res.text).toContain('Locked `web` in `prod`.');
-    expect(res.text).toContain('I could not post the notice in this channel');
-    expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toMatchObject({ by: 'UDEV1', kind: 'manual' });
+    try {
+      const res = await e2e.slash('lock web --reason "db migration"', prod('UDEV1'));
+      expect(answered).toBe(false);
+      expect(res.text).toContain('Locked `web` in `prod`.');
+      expect(res.text).toContain('I could not post the notice in this channel');
+      expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toMatchObject({ by: 'UDEV1', kind: 'manual' });
+    } finally {
+      release();
+    }
   });
 
   it('locks a service, tells the channel, and refuses changes with who, why and since', async () => {

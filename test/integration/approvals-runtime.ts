@@ -4,7 +4,9 @@
  * injected clock, and the log lines captured as JSON. Not a test file itself.
  */
 import type { Config } from '../../src/config/schema';
-import { setLogSink } from '../../src/log';
+import { log as rootLog, setLogSink } from '../../src/log';
+import type { RedisProfile } from '../../src/redis/client';
+import { createSlackGateway } from '../../src/slack/gateway';
 import type { Runtime, Job } from '../../src/runtime';
 import { fixtureConfig } from '../helpers/config';
 import { flushRedis } from '../helpers/redis';
@@ -34,6 +36,14 @@ export async function storeHarness(
     env?: Record<string, string>;
     /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, test/helpers/config.ts). */
     groups?: Record<string, string[]>;
+    /**
+     * The runtime's profile (default 'edge': 1 s Redis command timeout, every Slack call one short
+     * attempt). 'worker' for a test whose subject is not those bounds: a loaded machine stretches the
+     * test's own event loop past them (tests of the bounds keep 'edge').
+     */
+    profile?: RedisProfile;
+    /** Slack posts through the patient client (a loaded machine cannot trip it) while Redis keeps the profile's bounds. */
+    patientSlack?: boolean;
   } = {},
 ): Promise<StoreHarness> {
   const slack = await startSlackServer();
@@ -44,16 +54,18 @@ export async function storeHarness(
   const clock = new FakeClock(T0);
   const logs: Array<Record<string, unknown>> = [];
   const prev = setLogSink((line) => logs.push(JSON.parse(line)));
+  const env: NodeJS.ProcessEnv = {
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: 'test-signing-secret',
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: opts.redisUrl ?? process.env.REDIS_URL!,
+    ...opts.env,
+  };
   const rt = createRuntime({
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: 'test-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: opts.redisUrl ?? process.env.REDIS_URL!,
-      ...opts.env,
-    },
+    env,
     config: opts.config ?? fixtureConfig(),
-    profile: 'edge',
+    profile: opts.profile ?? 'edge',
+    ...(opts.patientSlack ? { slack: createSlackGateway(env.SLACK_BOT_TOKEN!, rootLog, env, false) } : {}),
     dispatcher: {
       async dispatch(job) {
         if (failDispatch.next) {
