@@ -18,7 +18,6 @@ import { getRequest } from './workflow';
 import { notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
-import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { RESERVE } from '../slack/click-budget';
 
 const M = defineMessages('approvals.actions', {
@@ -81,10 +80,8 @@ export const REFUSAL_LOCALE_MS = 500;
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) {
     const note = M.in(ctx.locale)(lateNote(res));
-    if (res.cardLate)
-      await ctx.budget
-        .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => ctx.whisper(note), RESERVE.answer)
-        .catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
+    // ctx.whisper is bounded by the click's budget (src/edge/interactivity.ts).
+    if (res.cardLate) await ctx.whisper(note).catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
     return;
   }
   // Within what the click has left, keeping the answer's own time.

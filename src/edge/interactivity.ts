@@ -12,7 +12,8 @@ import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
 import { runCommand, submitCommand } from './slash';
 import { defineMessages } from '../i18n/catalog';
-import { createClickBudget, type ClickBudget } from '../slack/click-budget';
+import { createClickBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 const M = defineMessages('edge.interactivity', {
   staleButton: {
@@ -52,7 +53,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
     await ack();
     const channelId = body.channel?.id ?? body.container?.channel_id;
     const locale = await localeP;
-    const whisper = async (text: string) => {
+    const send = async (text: string) => {
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: [section(text)] as never });
       else if (channelId) await rt.slack.ephemeral(channelId, userId, { text, blocks: [section(text)] });
       // A click in the Home tab or in a modal: no channel to answer in, so the answer opens as a small
@@ -62,6 +63,13 @@ export function installInteractivity(app: App, rt: Runtime): void {
         if (body.view?.type === 'modal') await rt.slack.pushView(body.trigger_id, notice);
         else await rt.slack.openView(body.trigger_id, notice);
       }
+    };
+    // Every answer to the clicker (refusals, errors, notes) within what the click has left, never
+    // under the answer's own reserve (a late answer beats none): Bolt's respond() has no timeout of
+    // its own, so a response_url that does not answer would otherwise hold the click's response.
+    // An answer cut short is logged (the budget's onShort) and may still arrive.
+    const whisper = async (text: string) => {
+      await budget.optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => send(text), RESERVE.answer);
     };
     const def = findAction(action.action_id);
     if (!def) {

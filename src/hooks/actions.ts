@@ -22,7 +22,10 @@ export interface ActionContext {
   messageTs?: string;
   /** The clicker's language (cached, else the workspace's): for whispers and other answers to them only. */
   locale: Locale;
-  /** Reply only to the clicker. */
+  /**
+   * Reply only to the clicker, within what the click's budget has left (never under the answer's
+   * reserve): an answer Slack has not taken by then is logged as cut short and may still arrive.
+   */
   whisper(text: string): Promise<void>;
   /**
    * The click's time budget inside Slack's 3 seconds (src/slack/click-budget.ts), started with the

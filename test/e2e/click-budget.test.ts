@@ -138,6 +138,45 @@ describe('a click answers within its budget when a dependency hangs', () => {
     ]);
   });
 
+  it('the answer to the clicker hanging (a refusal through a response_url that never answers): the handler returns, the answer cut at its floor', async () => {
+    const clock = new FakeClock(T0);
+    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
+    const req = await submitRequest(e2e.rt, input());
+    // The lookup spends the whole budget: the refusal's answer gets only its own reserve.
+    e2e.slack.handle('usergroups.users.list', () => {
+      clock.advance(CLICK_BUDGET_MS);
+      return { ok: true, users: ['UGRP1'] };
+    });
+    // A response_url that takes the request and never answers (Bolt's respond() has no timeout of its own).
+    const posted: string[] = [];
+    e2e.slack.core.setRouteHandler('/hang/', (_req, res, _url, raw) => {
+      posted.push(raw.toString('utf8'));
+      return new Promise<boolean>((resolve) =>
+        release.push(() => {
+          res.end();
+          resolve(true);
+        }),
+      );
+    });
+
+    const res = await e2e.click({
+      action_id: 'approval:approve',
+      value: req.id,
+      user_id: 'UDEV2',
+      channel_id: req.channel,
+      message_ts: req.messageTs,
+      response_url: `${e2e.slack.url}/hang/1`,
+    });
+
+    expect(res.statusCode).toBe(200);
+    // The refusal was sent (and is still waiting for Slack's answer), nothing was approved.
+    expect(posted.join('\n')).toContain('approver');
+    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('pending');
+    expect(logged('click budget: step cut short')).toEqual([
+      expect.objectContaining({ step: 'answer', outcome: 'cutShort', boundMs: RESERVE.answer }),
+    ]);
+  });
+
   it('the Invoke stalling: one attempt within the budget, then the request fails (never left approved) and the clicker is told', async () => {
     // The runtime's real clock: the stalled Invoke spends real time.
     e2e = await setupE2E({ groups: fixtureGroups() });
