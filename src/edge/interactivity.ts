@@ -12,7 +12,8 @@ import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
 import { runCommand, submitCommand } from './slash';
 import { defineMessages } from '../i18n/catalog';
-import { createClickBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { RESERVE } from '../slack/click-budget';
+import { listenerBudget } from './budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 const M = defineMessages('edge.interactivity', {
@@ -28,20 +29,9 @@ const M = defineMessages('edge.interactivity', {
  */
 export const CLICK_LOCALE_MS = 250;
 
-/**
- * A click's budget (src/slack/click-budget.ts), started when its listener starts: on Lambda Slack
- * gets its answer only when the listener returns. Steps skipped or cut short are logged.
- */
-function clickBudget(rt: Runtime, what: string, userId: string): ClickBudget {
-  return createClickBudget(rt.now, {
-    onShort: (step) => rt.log.warn('click budget: step cut short', { what, user: userId, ...step }),
-    onLateFailure: (step, err) => rt.log.warn('click budget: a call cut short failed later', { what, step, err }),
-  });
-}
-
 export function installInteractivity(app: App, rt: Runtime): void {
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions' }, async ({ ack, body, action, respond }) => {
-    const budget = clickBudget(rt, action.action_id, body.user.id);
+    const budget = listenerBudget(rt, action.action_id, body.user.id);
     const userId = body.user.id;
     // Answers to the clicker only are in their language when it is cached (a handler may ask Slack
     // within a bound of its own: alert buttons, approval-card refusals).
@@ -100,7 +90,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
     }
   });
   app.view({ type: 'view_submission' }, async ({ ack, view, body }) => {
-    const budget = clickBudget(rt, view.callback_id, body.user.id);
+    const budget = listenerBudget(rt, view.callback_id, body.user.id);
     const def = findView(view.callback_id);
     if (!def) {
       await ack();

@@ -9,6 +9,7 @@ import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
 import { roleFor } from '../commands/types';
 import { admitCommand } from './rate';
+import { listenerBudget } from './budget';
 import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
 import type { Invocation } from '../slack/invocation';
@@ -54,7 +55,7 @@ export function invocationFrom(body: SlashCommandBody, now: number): Invocation 
 }
 
 /** Everything between Bolt's signature check and the ack. Never throws: errors become the reply. */
-export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, meta: { retryNum?: number } = {}): Promise<AckReply> {
+export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, meta: CommandMeta = {}): Promise<AckReply> {
   const inv = invocationFrom(body, rt.now());
   // A verb typed without arguments that has a form (`/ecs deploy`): the form opens instead.
   const form = inv.triggerId ? findCommandForm(inv.text.trim().toLowerCase()) : undefined;
@@ -67,7 +68,9 @@ export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, me
       return ephemeral(errorReply(err, rt.log.child({ invocation: inv.id, user: inv.userId }), await rt.people.cachedLocaleOf(inv.userId)));
     }
   }
-  return submitCommand(rt, inv, meta);
+  // A typed command has the same budget as a click: its hand-off fits in what is left (one attempt
+  // when the first is slow, instead of up to two full ones past Slack's 3 seconds).
+  return submitCommand(rt, inv, { ...meta, budget: meta.budget ?? listenerBudget(rt, 'slash command', inv.userId) });
 }
 
 /**

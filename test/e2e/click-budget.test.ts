@@ -195,4 +195,18 @@ describe('a click answers within its budget when a dependency hangs', () => {
     expect(failed?.withinMs).toBeGreaterThanOrEqual(HAND_OFF_FLOOR_MS);
     expect(failed?.withinMs).toBeLessThanOrEqual(CLICK_BUDGET_MS - RESERVE.abort - RESERVE.answer);
   });
+
+  it("a typed command whose Invoke stalls: one attempt within the budget, then a clear answer (not two full attempts past Slack's 3 seconds)", async () => {
+    // The runtime's real clock: the stalled Invoke spends real time (the test runtime's own Invoke
+    // timeouts are 10 s each: without the budget this command would wait for two of them).
+    e2e = await setupE2E({ groups: fixtureGroups() });
+    e2e.lambda.stallNext('lambda', 'Invoke', 2);
+
+    const res = await e2e.slash('status web', { channel_id: 'CPROD' });
+
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('I could not start the work for this command, so nothing was done');
+    expect(e2e.lambda.callsOf({ service: 'lambda', action: 'Invoke' })).toHaveLength(1);
+    expect(e2e.handedOff).toHaveLength(0);
+  });
 });
