@@ -16,8 +16,7 @@ import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { createPeople } from '../../src/slack/people';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { submitInput as input } from '../integration/approvals-runtime';
-import { setupE2E, type E2E } from '../helpers/e2e';
-import type { SlackBody } from '../helpers/slack-server';
+import { clickRequestButton, setupE2E, type E2E } from '../helpers/e2e';
 
 const HANGUL = /[\uac00-\ud7a3]/;
 
@@ -38,19 +37,9 @@ describe('approval-card clicks are answered in the clicker’s language', () => 
   }
 
   async function click(req: ChangeRequest, action: string, user: string): Promise<string> {
-    const replyId = `loc-${++clicks}`;
-    const res = await e2e.click({
-      action_id: `approval:${action}`,
-      value: req.id,
-      user_id: user,
-      channel_id: req.channel,
-      message_ts: req.messageTs,
-      response_url: e2e.slack.responseUrl(replyId),
-    });
-    expect(res.statusCode).toBe(200);
-    const answers = e2e.slack.responses(replyId);
+    const answers = await clickRequestButton(e2e, req, action, user, `loc-${++clicks}`);
     expect(answers).toHaveLength(1);
-    return answers.map((a: SlackBody) => `${a.text}\n${JSON.stringify(a.blocks)}`).join('\n');
+    return answers.join('\n');
   }
   const card = (req: ChangeRequest) => JSON.stringify(e2e.slack.message(req.channel, req.messageTs!)!.blocks);
 

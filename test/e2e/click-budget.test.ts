@@ -6,31 +6,16 @@
  * clock, which the tests move). Nothing here asserts how long anything took.
  */
 import { fixtureGroups } from '../helpers/config';
-import { setupE2E, type E2E } from '../helpers/e2e';
-import type { SlackBody } from '../helpers/slack-server';
+import { clickRequestButton, setupE2E, type E2E } from '../helpers/e2e';
+import { submitInput } from '../integration/approvals-runtime';
 import type { ChangeRequest } from '../../src/approvals/types';
-import { submitRequest, getRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { submitRequest, getRequest } from '../../src/approvals/workflow';
 import { CLICK_BUDGET_MS, HAND_OFF_FLOOR_MS, RESERVE } from '../../src/slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../../src/slack/gateway';
 import { FakeClock } from '../helpers/clock';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
-
-function input(over: Partial<SubmitInput> = {}): SubmitInput {
-  return {
-    verb: 'deploy',
-    environment: 'prod',
-    service: 'web',
-    plan: { verb: 'deploy', tag: 'v1.2.3' },
-    summary: 'Deploy `v1.2.3` to `web`',
-    requester: 'UDEV1',
-    reason: 'hotfix',
-    channel: 'CPROD',
-    invocationId: `cmd-${Math.random().toString(36).slice(2)}`,
-    ...over,
-  };
-}
 
 /** What is left after the group lookup for the approval's essential steps (./clicks.ts). */
 const HAND_OFF_NEEDS = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
@@ -47,29 +32,15 @@ describe('a click answers within its budget when a dependency hangs', () => {
     await e2e.close();
   });
 
-  async function click(req: ChangeRequest, action: string, user: string) {
-    const replyId = `click-${++clicks}`;
-    const res = await e2e.click({
-      action_id: `approval:${action}`,
-      value: req.id,
-      user_id: user,
-      channel_id: req.channel,
-      message_ts: req.messageTs,
-      response_url: e2e.slack.responseUrl(replyId),
-    });
-    expect(res.statusCode).toBe(200);
-    return e2e.slack
-      .responses(replyId)
-      .map((a: SlackBody) => `${a.text}\n${JSON.stringify(a.blocks)}`)
-      .join('\n');
-  }
+  const click = async (req: ChangeRequest, action: string, user: string) =>
+    (await clickRequestButton(e2e, req, action, user, `click-${++clicks}`)).join('\n');
   const executeJobs = () => e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'execute');
   const logged = (msg: string) => e2e.logs.filter((l) => l.msg === msg);
 
   it('chat.update hanging after an approval: approved and handed off, the card refresh cut at its bound, the clicker told', async () => {
     const clock = new FakeClock(T0);
     e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
-    const req = await submitRequest(e2e.rt, input());
+    const req = await submitRequest(e2e.rt, submitInput());
     // The group lookup answers, but it took 600 ms of the click's clock.
     e2e.slack.handle('usergroups.users.list', () => {
       clock.advance(600);
@@ -93,7 +64,7 @@ describe('a click answers within its budget when a dependency hangs', () => {
   it('the clicker told in Korean when the card could not be updated', async () => {
     const clock = new FakeClock(T0);
     e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
-    const req = await submitRequest(e2e.rt, input());
+    const req = await submitRequest(e2e.rt, submitInput());
     await redisLocaleCache(e2e.rt.redis).set('UGRP1', 'ko-KR', 3600);
     e2e.slack.handle('usergroups.users.list', () => {
       clock.advance(CLICK_BUDGET_MS);
@@ -110,7 +81,7 @@ describe('a click answers within its budget when a dependency hangs', () => {
 
   it('chat.update hanging after a cancel: cancelled, and the clicker told the message may still show the request', async () => {
     e2e = await setupE2E({ now: new FakeClock(T0).now, groups: fixtureGroups() });
-    const req = await submitRequest(e2e.rt, input());
+    const req = await submitRequest(e2e.rt, submitInput());
     e2e.slack.handle('chat.update', hang);
     const answer = await click(req, 'cancel', 'UDEV1');
     expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('cancelled');
@@ -120,7 +91,7 @@ describe('a click answers within its budget when a dependency hangs', () => {
   it('usergroups.users.list hanging: the lookup stops at its bound, nothing is approved, the clicker is told to try again', async () => {
     const clock = new FakeClock(T0);
     e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
-    const req = await submitRequest(e2e.rt, input());
+    const req = await submitRequest(e2e.rt, submitInput());
     e2e.slack.handle('usergroups.users.list', hang);
 
     const answer = await click(req, 'approve', 'UGRP1');
@@ -141,7 +112,7 @@ describe('a click answers within its budget when a dependency hangs', () => {
   it('the answer to the clicker hanging (a refusal through a response_url that never answers): the handler returns, the answer cut at its floor', async () => {
     const clock = new FakeClock(T0);
     e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
-    const req = await submitRequest(e2e.rt, input());
+    const req = await submitRequest(e2e.rt, submitInput());
     // The lookup spends the whole budget: the refusal's answer gets only its own reserve.
     e2e.slack.handle('usergroups.users.list', () => {
       clock.advance(CLICK_BUDGET_MS);
@@ -180,7 +151,7 @@ describe('a click answers within its budget when a dependency hangs', () => {
   it('the Invoke stalling: one attempt within the budget, then the request fails (never left approved) and the clicker is told', async () => {
     // The runtime's real clock: the stalled Invoke spends real time.
     e2e = await setupE2E({ groups: fixtureGroups() });
-    const req = await submitRequest(e2e.rt, input());
+    const req = await submitRequest(e2e.rt, submitInput());
     e2e.lambda.stallNext('lambda', 'Invoke', 2);
 
     const answer = await click(req, 'approve', 'ULEAD1');

@@ -14,6 +14,7 @@ import { loadConfigFile } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { setLogSink } from '../../src/log';
 import { type Runtime } from '../../src/runtime';
+import type { ChangeRequest } from '../../src/approvals/types';
 import {
   blockActionsPayload,
   eventCallback,
@@ -242,4 +243,21 @@ export function clickAlertButton(
     message_ts: alert.ts,
     message: { ts: alert.ts, blocks: alert.blocks },
   });
+}
+
+/**
+ * `user` clicks `approval:<action>` on the request message of `req`; the answers that reached the
+ * clicker through the click's own response_url (`replyId`), each as its text and then its blocks as JSON.
+ */
+export async function clickRequestButton(e2e: E2E, req: ChangeRequest, action: string, user: string, replyId: string): Promise<string[]> {
+  const res = await e2e.click({
+    action_id: `approval:${action}`,
+    value: req.id,
+    user_id: user,
+    channel_id: req.channel,
+    message_ts: req.messageTs,
+    response_url: e2e.slack.responseUrl(replyId),
+  });
+  expect(res.statusCode).toBe(200);
+  return e2e.slack.responses(replyId).map((a) => `${a.text}\n${JSON.stringify(a.blocks)}`);
 }
