@@ -286,9 +286,20 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest, budget: C
     rt.log.info('approvals: execution handed off', { requestId: req.id });
   } catch (err) {
     rt.log.warn('approvals: the hand-off failed; failing the request', { requestId: req.id, withinMs: within?.withinMs, err });
-    await abortRequest(rt, req.id, M.in(rt.people.workspace)('notInvoked'), 'bot', budget).catch((e) =>
-      rt.log.error('approvals: could not abort after a failed hand-off', { requestId: req.id, err: e }),
-    );
+    const after = await abortRequest(rt, req.id, M.in(rt.people.workspace)('notInvoked'), 'bot', budget).catch((e) => {
+      rt.log.error('approvals: could not abort after a failed hand-off', { requestId: req.id, err: e });
+      return undefined;
+    });
+    // The abort found the change already started: Lambda took the hand-off although its answer did
+    // not reach us in time (a timeout on our side), and the worker runs it. Saying "nothing was
+    // done" would be false: the hand-off counts as made, and the card shows the run.
+    if (after?.startedAt !== undefined) {
+      rt.log.warn('approvals: the hand-off was not confirmed in time, but the worker started the change', {
+        requestId: req.id,
+        state: after.state,
+      });
+      return;
+    }
     throw err;
   }
 }

@@ -13,6 +13,7 @@ import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { refusalOf } from '../helpers/refusal';
+import { InvokeError } from '../../src/aws/lambda-invoke';
 
 beforeAll(() => {
   useWorkerDb();
@@ -159,6 +160,24 @@ describe('approval store (real Redis)', () => {
       expect(msg.text).toContain('failed');
       expect(JSON.stringify(msg.blocks)).toContain('the worker could not be invoked');
       expect(await h.rt.redis.exists(keys.activeRequest('staging', 'web-staging'))).toBe(0);
+    });
+
+    it('a hand-off whose answer did not come in time, but which the worker started: not failed, not reported as nothing done', async () => {
+      // As when the Invoke times out on our side after Lambda queued it and the worker already ran the start script.
+      const dispatch = h.rt.dispatcher.dispatch;
+      h.rt.dispatcher.dispatch = async (job) => {
+        expect(await startExecution(h.rt, String((job as { requestId?: string }).requestId))).toMatchObject({ ok: true });
+        throw new InvokeError('Lambda Invoke took longer than 300 ms', true);
+      };
+      try {
+        const req = await submitRequest(h.rt, input({ environment: 'staging', service: 'web-staging', channel: 'CSTAGING' }));
+        expect(req.state).toBe('approved');
+      } finally {
+        h.rt.dispatcher.dispatch = dispatch;
+      }
+      const stored = await getRequest(h.rt.redis, (await h.rt.redis.get(keys.activeRequest('staging', 'web-staging')))!);
+      expect(stored?.state).toBe('running');
+      expect(h.logs.map((l) => l.msg)).toContain('approvals: the hand-off was not confirmed in time, but the worker started the change');
     });
 
     it('expires a pending request past its time that blocks the service, then creates the new one', async () => {
