@@ -33,6 +33,7 @@ import { fromHash, requestFields } from './model';
 import { luaTransitions, type Transition, type Transitions } from './transitions';
 import type { SlackMessage } from '../slack/blocks';
 import { handOffWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { nothingRan } from '../aws/lambda';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
@@ -300,7 +301,8 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest, budget: C
       });
       return;
     }
-    throw err;
+    // Failed here, the request cannot start any more, even if Lambda queued the job.
+    throw after?.state === 'failed' ? nothingRan(err) : err;
   }
 }
 

@@ -71,6 +71,12 @@ export class InvokeError extends Error {
     readonly retryable: boolean,
     readonly statusCode?: number,
     readonly errorType?: string,
+    /**
+     * The whole request reached the endpoint and no answer came back (the request timeout, or the
+     * connection lost after sending): Lambda may have queued the invocation. False when it cannot
+     * have (no connection, or Lambda answered with an error).
+     */
+    readonly unconfirmed = false,
   ) {
     super(message);
     this.name = 'InvokeError';
@@ -154,9 +160,13 @@ export function send(
       clearTimeout(connectTimer);
       reject(err);
     };
+    // The request (head and body) handed to the connection: from then on an error or a timeout
+    // leaves it unknown whether the endpoint acted on it.
+    let sent = false;
+    req.once('finish', () => (sent = true));
     let connectTimer: NodeJS.Timeout | undefined;
     const requestTimer = setTimeout(
-      () => req.destroy(new InvokeError(`${what} took longer than ${requestTimeoutMs} ms`, true)),
+      () => req.destroy(new InvokeError(`${what} took longer than ${requestTimeoutMs} ms`, true, undefined, undefined, sent)),
       requestTimeoutMs,
     );
     req.on('socket', (socket) => {
@@ -167,11 +177,11 @@ export function send(
       );
       socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
-    req.on('error', (err) => fail(err instanceof InvokeError ? err : new InvokeError(err.message, true)));
+    req.on('error', (err) => fail(err instanceof InvokeError ? err : new InvokeError(err.message, true, undefined, undefined, sent)));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (err) => fail(new InvokeError(err.message, true)));
+      res.on('error', (err) => fail(new InvokeError(err.message, true, undefined, undefined, true)));
       res.on('end', () => {
         clearTimeout(requestTimer);
         clearTimeout(connectTimer);
@@ -229,6 +239,8 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
       // instead of a writev of two.
       const body = payload;
       const payloadHash = createHash('sha256').update(body, 'utf8').digest('hex');
+      // An earlier attempt that may have been queued: a later failure is then unconfirmed too.
+      let maybeQueued = false;
       for (let attempt = 1; ; attempt++) {
         // A new signature per attempt: its date must be current.
         const signed = (await signer.sign({
@@ -255,9 +267,20 @@ export function createAsyncInvoker(opts: InvokeOptions = {}): AsyncInvoker {
           throw errorOf(answer);
         } catch (err) {
           const retryable = err instanceof InvokeError ? err.retryable : true;
+          maybeQueued ||= err instanceof InvokeError && err.unconfirmed;
           // The standard retry mode's first delay: full jitter over 100 ms.
           const delay = Math.random() * 100;
-          if (!retryable || attempt >= maxAttempts || left() - delay < MIN_RETRY_MS) throw err;
+          if (!retryable || attempt >= maxAttempts || left() - delay < MIN_RETRY_MS) {
+            if (maybeQueued && err instanceof InvokeError && !err.unconfirmed)
+              throw new InvokeError(
+                `${err.message} (an earlier attempt was not answered)`,
+                err.retryable,
+                err.statusCode,
+                err.errorType,
+                true,
+              );
+            throw err;
+          }
           await new Promise((r) => setTimeout(r, delay));
         }
       }

@@ -176,7 +176,7 @@ describe('a click answers within its budget when a dependency hangs', () => {
     const res = await e2e.slash('status web', { channel_id: 'CPROD' });
 
     expect(res.status).toBe(200);
-    expect(res.text).toContain('I could not start the work for this command, so nothing was done');
+    expect(res.text).toContain('Lambda did not confirm in time that it took the work for this command, so it may or may not run');
     expect(e2e.lambda.callsOf({ service: 'lambda', action: 'Invoke' })).toHaveLength(1);
     expect(e2e.handedOff).toHaveLength(0);
   });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createAsyncInvoker, InvokeError, lambdaEndpoint } from '../../src/aws/lambda-invoke';
-import { lambdaDispatcher } from '../../src/aws/lambda';
+import { lambdaDispatcher, nothingRan } from '../../src/aws/lambda';
 import { BotError } from '../../src/errors';
 import type { AwsEndpoint } from '../../src/loopback/aws/server';
 import { receiveHandOffs, refusedHandOffs, startTestAwsEndpoint, TEST_AWS_CREDENTIALS } from '../helpers/hand-off';
@@ -155,9 +155,48 @@ describe('retries', () => {
       connectTimeoutMs: 10_000,
       requestTimeoutMs: 10_000,
     });
-    await expect(slow.invokeAsync('w', '{}', { withinMs: 200 })).rejects.toMatchObject({ name: 'InvokeError', retryable: true });
+    // Sent and never answered: Lambda may have queued it.
+    await expect(slow.invokeAsync('w', '{}', { withinMs: 200 })).rejects.toMatchObject({
+      name: 'InvokeError',
+      retryable: true,
+      unconfirmed: true,
+    });
     expect(seen).toBe(1);
+    // The person is told it may or may not run, not that nothing was done.
+    const err = await lambdaDispatcher('w', slow)
+      .dispatch({ kind: 'command', id: 'j2' }, { withinMs: 200 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BotError);
+    expect((err as BotError).userMessage).toMatch(/did not confirm in time .* may or may not run/);
+    // Once the caller made sure it cannot run (the approval workflow failed the request): nothing was done.
+    expect((nothingRan(err) as BotError).userMessage).toMatch(/could not start the work for this command, so nothing was done/);
     held.forEach((h) => h());
+  });
+
+  it('a request Lambda answered with errors, or that never connected, is not unconfirmed', async () => {
+    answers = [
+      [500, 'ServiceException'],
+      [503, 'ServiceException'],
+    ];
+    await expect(invoker().invokeAsync('w', '{}')).rejects.toMatchObject({ unconfirmed: false });
+    const dead = createAsyncInvoker({ env: { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9' }, credentials });
+    await expect(dead.invokeAsync('w', '{}')).rejects.toMatchObject({ unconfirmed: false });
+  });
+
+  it('an unanswered first attempt makes the call unconfirmed even when the retry is refused', async () => {
+    let n = 0;
+    server.removeAllListeners('request');
+    server.on('request', (req, res) => {
+      req.resume();
+      // The first request is taken and its connection dropped without an answer; the retry is refused.
+      if (++n === 1) return void req.on('end', () => res.destroy());
+      req.on('end', () => {
+        res.writeHead(500, { 'x-amzn-errortype': 'ServiceException' });
+        res.end('{}');
+      });
+    });
+    await expect(invoker().invokeAsync('w', '{}')).rejects.toMatchObject({ unconfirmed: true, statusCode: 500 });
+    expect(n).toBe(2);
   });
 
   it('refuses at once, without a request, a call given no time', async () => {
