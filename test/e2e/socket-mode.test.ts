@@ -7,7 +7,7 @@
 import { startLocal, StartupError, type LocalServer } from '../../src/handlers/local-server';
 import { keys } from '../../src/redis/keys';
 import { FIXTURE_CONFIG } from '../helpers/config';
-import { useWorkerDb } from '../helpers/redis';
+import { flushRedis, useWorkerDb } from '../helpers/redis';
 import { appHomeOpened } from '../helpers/signing';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
 import { startSocketModeServer, type SocketModeServer } from '../helpers/socket-mode-server';
@@ -22,6 +22,9 @@ describe('npm start over Socket Mode', () => {
     useWorkerDb();
   });
   beforeEach(async () => {
+    // This worker's database may hold what an earlier test file left (a person's cached language:
+    // UDEV1 learnt as Korean made the Home tab Korean here).
+    await flushRedis();
     slack = await startSlackServer();
     socket = await startSocketModeServer(slack);
   });
