@@ -20,7 +20,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
-import { handOffWithin, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { dispatchWithin, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
@@ -204,8 +204,7 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
     userId,
     lines: LOGS_BUTTON_LINES,
   };
-  const handOff = handOffWithin(ctx.budget);
-  await (handOff ? rt.dispatcher.dispatch(job, handOff) : rt.dispatcher.dispatch(job));
+  await dispatchWithin(rt.dispatcher, job, ctx.budget);
   const params = { n: LOGS_BUTTON_LINES, task: code(incident.first.taskId) };
   await ctx.whisper(svc.env.visibility.logs === 'public' ? t('gettingPublic', params) : t('gettingPrivate', params));
 }

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
-import { handOffWithin } from '../slack/click-budget';
+import { dispatchWithin } from '../slack/click-budget';
 import { code, principal, verbTitle } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -98,8 +98,7 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   }
   try {
     const job: AbortJob = { kind: 'change-abort', id: `abort-${id}-${rt.now()}`, requestId: id, userId };
-    const within = handOffWithin(ctx.budget);
-    await (within ? rt.dispatcher.dispatch(job, within) : rt.dispatcher.dispatch(job));
+    await dispatchWithin(rt.dispatcher, job, ctx.budget);
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
     throw err;

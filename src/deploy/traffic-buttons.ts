@@ -9,7 +9,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
-import { handOffWithin, lookupWithin, RESERVE } from '../slack/click-budget';
+import { dispatchWithin, lookupWithin, RESERVE } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { claimField } from '../redis/claim';
@@ -122,8 +122,7 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
       action,
       userId,
     };
-    const within = handOffWithin(ctx.budget);
-    await (within ? rt.dispatcher.dispatch(job, within) : rt.dispatcher.dispatch(job));
+    await dispatchWithin(rt.dispatcher, job, ctx.budget);
   } catch (err) {
     await rt.redis.hdel(track, `press.${v.key}`).catch(() => undefined);
     throw err;

@@ -3,7 +3,7 @@
  * hand off, and return the acknowledgement. It never calls ECS, ECR, Logs or Cost Explorer;
  * the work runs in the worker. Everything here must fit in Slack's 3 seconds.
  */
-import { handOffWithin, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { dispatchWithin, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
@@ -128,8 +128,7 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
       return { status: 'answered', reply: await spec.inline(parsed, rt, inv, locale) };
     }
     const job = { kind: 'command', id: inv.id, invocation: inv };
-    const handOff = meta.budget ? handOffWithin(meta.budget) : undefined;
-    await (handOff ? rt.dispatcher.dispatch(job, handOff) : rt.dispatcher.dispatch(job));
+    await dispatchWithin(rt.dispatcher, job, meta.budget ?? noBudget());
     log.info('command handed off', { verb: spec.verb, environment: parsed.environment, service: parsed.service?.alias });
     const text = spec.ackText?.(parsed, locale) ?? M.in(locale)('working', { verb: `\`${escapeMrkdwn(spec.verb)}\`` });
     return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };

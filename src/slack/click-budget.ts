@@ -173,3 +173,17 @@ export function lookupWithin(budget: ClickBudget, ownMs: number, reserveMs: numb
   if (!budget.bounded) return undefined;
   return { withinMs: budget.boundFor('groupLookup', ownMs, reserveMs) };
 }
+
+/**
+ * Hand `job` off within what the click has left (handOffWithin); with no budget the dispatcher is
+ * called exactly as without one.
+ */
+export function dispatchWithin<J>(
+  dispatcher: { dispatch(job: J, opts?: { withinMs?: number }): Promise<void> },
+  job: J,
+  budget: ClickBudget,
+  reserveMs?: number,
+): Promise<void> {
+  const within = handOffWithin(budget, reserveMs);
+  return within ? dispatcher.dispatch(job, within) : dispatcher.dispatch(job);
+}

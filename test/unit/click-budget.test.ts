@@ -7,6 +7,7 @@ import {
   boundWithin,
   CLICK_BUDGET_MS,
   createClickBudget,
+  dispatchWithin,
   HAND_OFF_FLOOR_MS,
   handOffWithin,
   lookupWithin,
@@ -143,6 +144,19 @@ describe('createClickBudget', () => {
     expect(handOffWithin(budget, 500)).toEqual({ withinMs: 1_000 });
     clock.advance(1_400);
     expect(handOffWithin(budget, 500)).toEqual({ withinMs: HAND_OFF_FLOOR_MS });
+  });
+});
+
+describe('dispatchWithin', () => {
+  it("passes the hand-off's time within a budget, and calls the dispatcher exactly as before without one", async () => {
+    const calls: unknown[][] = [];
+    const dispatcher = { dispatch: async (...args: unknown[]) => void calls.push(args) };
+    const clock = new FakeClock(0);
+    const budget = createClickBudget(clock.now, { totalMs: 2_500 });
+    clock.advance(500);
+    await dispatchWithin(dispatcher, { kind: 'x' }, budget);
+    await dispatchWithin(dispatcher, { kind: 'y' }, noBudget());
+    expect(calls).toEqual([[{ kind: 'x' }, { withinMs: 2_500 - 500 - RESERVE.answer }], [{ kind: 'y' }]]);
   });
 });
 
