@@ -20,7 +20,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
-import { dispatchWithin, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { COMMAND_NEEDS, dispatchWithin, lookupWithin, noBudget, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
@@ -178,7 +178,7 @@ export async function ensureReader(
   what: 'logs' | 'ack' = 'logs',
   budget?: ClickBudget,
 ): Promise<void> {
-  const within = budget ? lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.handOff + RESERVE.answer) : undefined;
+  const within = lookupWithin(budget ?? noBudget(), WITHIN_ACK_TIMEOUT_MS, COMMAND_NEEDS);
   if (!(await rt.access.holds(svc.environment, userId, 'reader', within))) {
     throw new BotError('FORBIDDEN', `alert ${what} button denied for ${userId} in ${svc.environment}`, {
       userMessage: M.lazy(what === 'logs' ? 'notReader' : 'notReaderAck', { env: code(svc.environment) }),

@@ -28,7 +28,7 @@ import {
   transit,
 } from './workflow';
 import { startScheduled } from './gates';
-import { lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
@@ -80,8 +80,7 @@ async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<
 export async function approveRequest(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const handOffNeeds = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
-  const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + handOffNeeds));
+  const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + HAND_OFF_NEEDS));
   const now = rt.now();
   const deadline = startDeadlineOf(rt, ref.environment);
   // The script checks the freeze (the service's copy) and decides; the one write after it (transit)
@@ -108,21 +107,21 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
       if (req!.state === 'scheduled') {
         const startsNow = (req!.startAt ?? 0) <= rt.now();
         // Its card says "scheduled" only through this refresh: it gets all but the answer's reserve (and the start's).
-        const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer + (startsNow ? handOffNeeds : 0));
+        const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer + (startsNow ? HAND_OFF_NEEDS : 0));
         if (startsNow) await startScheduled(rt, req!, budget);
-        return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
+        return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
       }
-      const cardUpdated = await refreshWithin(rt, req, budget, handOffNeeds);
+      const cardUpdated = await refreshWithin(rt, req, budget, HAND_OFF_NEEDS);
       // Not claimed only when a repeat of this very click (its reply lost) already handed it off;
       // when Redis could not say, hand it off (the start script runs it once anyway).
       const [err, claimed] = reply.after[claim] ?? [new Error('no reply'), null];
       if (err || claimed === 'OK') await dispatchExecute(rt, req!, budget);
-      return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
+      return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
     }
     case 'APPROVAL_RECORDED': {
       // The card is the only place this approval shows: all but the answer's reserve.
       const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer);
-      return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
+      return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
     }
     case 'EXPIRED':
       await refreshWithin(rt, req, budget, RESERVE.answer);
@@ -134,9 +133,9 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
       if (req?.state === 'approved' && req.approvals.some((a) => a.user === user) && (await claimHandOff(rt, id, false))) {
         rt.log.info('approvals: approved request handed off again', { requestId: id, user });
         await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
-        const cardUpdated = await refreshWithin(rt, req, budget, handOffNeeds);
+        const cardUpdated = await refreshWithin(rt, req, budget, HAND_OFF_NEEDS);
         await dispatchExecute(rt, req, budget);
-        return { ok: true, code: 'APPROVED', request: req, ...(cardUpdated ? {} : { cardLate: true }) };
+        return { ok: true, code: 'APPROVED', request: req, cardLate: !cardUpdated };
       }
       return clickRefusal(rt, ref, reply.code, user, reply);
     default:
@@ -198,7 +197,7 @@ export async function rejectRequest(
   const req = reply.request;
   const cardUpdated = reply.code === 'OK' || reply.code === 'EXPIRED' ? await refreshWithin(rt, req, budget, RESERVE.answer) : true;
   return reply.code === 'OK'
-    ? { ok: true, code: 'OK', request: req!, ...(cardUpdated ? {} : { cardLate: true }) }
+    ? { ok: true, code: 'OK', request: req!, cardLate: !cardUpdated }
     : clickRefusal(rt, ref, reply.code, user, reply);
 }
 
@@ -238,7 +237,7 @@ export async function cancelRequest(
     await budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, RESERVE.answer, () => postInThread(rt, req, notice)).catch(() => undefined);
   }
   return reply.code === 'OK'
-    ? { ok: true, code: 'OK', request: req!, ...(cardUpdated ? {} : { cardLate: true }) }
+    ? { ok: true, code: 'OK', request: req!, cardLate: !cardUpdated }
     : clickRefusal(rt, ref, reply.code, user, reply);
 }
 

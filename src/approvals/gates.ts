@@ -43,7 +43,7 @@ import {
   startDeadlineOf,
   transit,
 } from './workflow';
-import { lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 function lang(rt: Runtime) {
@@ -113,10 +113,9 @@ export async function startScheduled(
   if (reply.code !== 'OK' || !reply.request) return 'gone';
   // Inside a click (approved after its start time): the card and the thread note are cosmetic (the
   // worker renders the card when it starts), the hand-off keeps its reserve.
-  const handOffNeeds = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
-  await refreshWithin(rt, reply.request, budget, handOffNeeds);
+  await refreshWithin(rt, reply.request, budget, HAND_OFF_NEEDS);
   await bestEffort(rt, 'say the scheduled start began', () =>
-    budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, handOffNeeds, () =>
+    budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, HAND_OFF_NEEDS, () =>
       threadPost(rt, reply.request!, t('startingNow', { at: slackDate(startAt) })),
     ),
   );
@@ -209,7 +208,7 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string,
         ),
       ),
     );
-    return { ok: true, code: reply.code, request: req!, ...(cardUpdated ? {} : { cardLate: true }) };
+    return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
   }
   const ctx = ctxFor(rt, ref, { request: req, user, locale: lang(rt) });
   const message: Localized = (l) =>

@@ -9,7 +9,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
-import { dispatchWithin, lookupWithin, RESERVE } from '../slack/click-budget';
+import { COMMAND_NEEDS, dispatchWithin, lookupWithin } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { claimField } from '../redis/claim';
@@ -86,14 +86,7 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
       await ctx.whisper(t('selfShift', { who }));
       return;
     }
-    if (
-      !(await rt.access.holds(
-        req.environment,
-        userId,
-        'shifter',
-        lookupWithin(ctx.budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.handOff + RESERVE.answer),
-      ))
-    ) {
+    if (!(await rt.access.holds(req.environment, userId, 'shifter', lookupWithin(ctx.budget, WITHIN_ACK_TIMEOUT_MS, COMMAND_NEEDS)))) {
       await ctx.whisper(t('notShifter', { env: req.environment, who }));
       return;
     }

@@ -3,7 +3,7 @@
  * hand off, and return the acknowledgement. It never calls ECS, ECR, Logs or Cost Explorer;
  * the work runs in the worker. Everything here must fit in Slack's 3 seconds.
  */
-import { dispatchWithin, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { COMMAND_NEEDS, dispatchWithin, lookupWithin, noBudget, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
@@ -106,11 +106,10 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
   try {
     const { spec, parsed } = route(rt, inv);
     const role = roleFor(spec.kind);
+    // Within the budget (src/edge/budget.ts): the admit script and the hand-off still fit after the lookup.
+    const budget = meta.budget ?? noBudget();
     if (role) {
-      // Within a click: the admit script and the hand-off still fit after the lookup.
-      const within = meta.budget
-        ? lookupWithin(meta.budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.handOff + RESERVE.answer)
-        : undefined;
+      const within = lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, COMMAND_NEEDS);
       await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])], within);
     }
 
@@ -128,7 +127,7 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
       return { status: 'answered', reply: await spec.inline(parsed, rt, inv, locale) };
     }
     const job = { kind: 'command', id: inv.id, invocation: inv };
-    await dispatchWithin(rt.dispatcher, job, meta.budget ?? noBudget());
+    await dispatchWithin(rt.dispatcher, job, budget);
     log.info('command handed off', { verb: spec.verb, environment: parsed.environment, service: parsed.service?.alias });
     const text = spec.ackText?.(parsed, locale) ?? M.in(locale)('working', { verb: `\`${escapeMrkdwn(spec.verb)}\`` });
     return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };

@@ -42,6 +42,12 @@ export const RESERVE = {
   openView: 600,
 } as const;
 
+/** What an approved request's hand-off needs after a step: the Invoke, a failed hand-off's abort, the answer. */
+export const HAND_OFF_NEEDS = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
+
+/** What a command run from a click needs after its group lookup: the admit script, the hand-off, the answer. */
+export const COMMAND_NEEDS = RESERVE.transition + RESERVE.handOff + RESERVE.answer;
+
 /** A bound under this is not worth starting an optional call for: it is skipped instead. */
 export const MIN_STEP_MS = 100;
 

@@ -10,15 +10,12 @@ import { clickRequestButton, setupE2E, type E2E } from '../helpers/e2e';
 import { submitInput } from '../integration/approvals-runtime';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { submitRequest, getRequest } from '../../src/approvals/workflow';
-import { CLICK_BUDGET_MS, HAND_OFF_FLOOR_MS, RESERVE } from '../../src/slack/click-budget';
+import { CLICK_BUDGET_MS, HAND_OFF_FLOOR_MS, HAND_OFF_NEEDS, RESERVE } from '../../src/slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../../src/slack/gateway';
 import { FakeClock } from '../helpers/clock';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
-
-/** What is left after the group lookup for the approval's essential steps (./clicks.ts). */
-const HAND_OFF_NEEDS = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
 
 describe('a click answers within its budget when a dependency hangs', () => {
   let e2e: E2E;
