@@ -48,7 +48,7 @@ export interface Transition {
   request?: ChangeRequest;
   /** Script-specific fields: a lock or freeze hash, `id` of an existing request, `expired`… */
   extra: Record<string, string>;
-  /** Audit entries the script wrote; the caller logs and copies them (publishAudit). */
+  /** Audit entries the script wrote; the caller logs them (./audit.ts logAudit). */
   audit: RawAuditEntry[];
 }
 

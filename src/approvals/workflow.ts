@@ -77,10 +77,11 @@ export type SubmitInput = Pick<
 
 /**
  * Run one transition: one script (connection failures and failover replies become
- * STORE_UNAVAILABLE, "nothing was changed"). Its audit entries are logged (the record of last
- * resort), and the Home tab is told something changed (./hooks/events.ts announceChange: in-process
- * listeners; none writes to Redis inside the transition). Nothing is written after the script: it
- * kept the service's indexes itself.
+ * STORE_UNAVAILABLE, "nothing was changed"), which kept the service's indexes itself: nothing of the
+ * transition is written after it. Its audit entries are logged (the record of last resort), and
+ * the change listeners are told (src/hooks/events.ts announceChange): where the Home tab is
+ * registered, its listener marks it dirty with one script in the `home:{index}` slot (a round trip
+ * of its own, after the transition, never part of it).
  */
 export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: StoreOutcome): Promise<Transition> {
   const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
