@@ -219,10 +219,13 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
     if (reply.code === 'OK') {
       expired.push(id);
       await refreshMessage(rt, req);
-    } else if (entry.legacy && reply.code === 'NOT_PENDING' && req?.state === 'approved') {
-      // Approved, yet still in the legacy pending index and not started by its expiry: the write
-      // after its approve script (the old scheme) was lost with the reply to the approving click,
-      // before the hand-off, and nobody clicked again. Do not start a change that late: fail it.
+    } else if (entry.legacy && reply.code === 'NOT_PENDING' && req?.state === 'approved' && req.startBy === undefined) {
+      // Approved, still in the legacy pending index, and without a start deadline (written before
+      // startBy existed): nothing else would ever fail it if its hand-off was lost. Fail it now.
+      // With a startBy (the usual case: approved by this code while the old scheme's member was
+      // still there, or a lost write after the old approve script), the expire script re-indexed
+      // it by its startBy and the start-deadline tick fails it if it has not started by then: never
+      // aborted here while its approval is still valid and its hand-off may have been made.
       await abortRequest(rt, id, handOffLostReason(rt.people.workspace));
     }
   }

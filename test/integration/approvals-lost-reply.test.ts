@@ -109,10 +109,29 @@ describe('an approving click whose reply was lost', () => {
     expect((await submitRequest(h.rt, input())).state).toBe('pending');
   });
 
-  it('left in the legacy pending index by the old scheme (its write after the script lost), it is failed by the expiry tick', async () => {
+  it('left in the legacy pending index by the old scheme (its write after the script lost), the expiry tick re-indexes it and the start-deadline tick fails it', async () => {
     const req = await submitRequest(h.rt, input());
     await approveReplyLost(h, req.id, 'ULEAD1');
     // The old scheme: the pending index member was removed by the write after the script, which was lost.
+    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
+    // Its approval is still valid at its expiry (startBy later): never aborted then.
+    const { startBy } = (await getRequest(h.rt.redis, req.id))!;
+    h.clock.set(Math.max(req.expiresAt, startBy! - 1000));
+    expect(await expireDue(h.rt)).toEqual([]);
+    expect(await h.rt.redis.exists(keys.legacyPendingIndex())).toBe(0);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'approved' });
+    expect(Number(await h.rt.redis.zscore(keys.approvedIndex('prod', 'web'), req.id))).toBe(startBy);
+    h.clock.set(startBy! + 1);
+    expect(await lapseDue(h.rt)).toEqual([req.id]);
+    expect(h.jobs).toHaveLength(0);
+    expect(await h.rt.redis.get(keys.activeRequest('prod', 'web'))).toBeNull();
+  });
+
+  it('left in the legacy pending index without a start deadline (written before startBy existed), it is failed by the expiry tick', async () => {
+    const req = await submitRequest(h.rt, input());
+    await approveReplyLost(h, req.id, 'ULEAD1');
+    await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
     await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
     await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
     h.clock.advance(2 * HOUR);

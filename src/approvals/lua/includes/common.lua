@@ -88,13 +88,16 @@ local function reindex(reqKey)
   if not INDEXES then return end
   local f = redis.call('HMGET', reqKey, 'id', 'state', 'expiresAt', 'startBy', 'startedAt', 'startAt', 'approvedAt',
     'breakGlass', 'retroApprovedAt', 'retroExpiredAt', 'updatedAt')
+  -- f: 1 id, 2 state, 3 expiresAt, 4 startBy, 5 startedAt, 6 startAt, 7 approvedAt, 8 breakGlass,
+  --    9 retroApprovedAt, 10 retroExpiredAt, 11 updatedAt
   local id, state = f[1], f[2]
   if not id then return end
   local pending, approved, running, scheduled, retro =
     KEYS[INDEXES], KEYS[INDEXES + 1], KEYS[INDEXES + 2], KEYS[INDEXES + 3], KEYS[INDEXES + 4]
   if state == 'pending' and f[3] then redis.call('ZADD', pending, f[3], id) else redis.call('ZREM', pending, id) end
-  if state == 'approved' then
-    redis.call('ZADD', approved, f[4] or f[7] or f[11] or 0, id)
+  -- By startBy (every approval sets it; without one the start-deadline tick could not lapse it anyway).
+  if state == 'approved' and f[4] then
+    redis.call('ZADD', approved, f[4], id)
   else
     redis.call('ZREM', approved, id)
   end
