@@ -95,10 +95,11 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
       await refreshWithin(rt, req, budget, RESERVE.answer);
       return clickRefusal(rt, ref, reply.code, user, reply);
     case 'NOT_PENDING':
-      // Approved with this user's approval but not started, and the hand-off claimed longer ago
-      // than the approving click needs to hand off (HAND_OFF_REPEAT_MS): that click's reply was
-      // lost (a Redis failover or timeout; ioredis may also resend the script) or its hand-off was.
-      // The script claimed it again for this click: hand it off now (the start script runs it once).
+      // Approved with this user's approval but not started, and the hand-off claimed by this very
+      // click (ioredis resent the script after the reply to its first run was lost) or longer ago
+      // than the approving click needs to hand off (HAND_OFF_REPEAT_MS: that click's reply, or its
+      // hand-off, was lost). The script claimed it again for this click: hand it off now (the start
+      // script runs it once).
       if (req?.state === 'approved' && reply.extra.handoff === '1') {
         rt.log.info('approvals: approved request handed off again', { requestId: id, user });
         const cardUpdated = await refreshWithin(rt, req, budget, HAND_OFF_NEEDS);

@@ -22,6 +22,7 @@
  * as the script left it, the script's extra fields (the lock that refused, an existing request id…)
  * and the audit entries it wrote, which the caller publishes (./audit.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../redis/client';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { requestKeys, parseRequestId, type RequestRef } from './ids';
@@ -77,10 +78,18 @@ export interface Transitions {
   create(input: CreateInput): Promise<Transition>;
   /**
    * One approval; the last needed one approves the request, which must then start within
-   * `startDeadlineMs` (startBy). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, FROZEN (extra: the freeze), SELF_APPROVAL,
+   * `startDeadlineMs` (startBy), and the hand-off is claimed for this click (`clickToken`, random by
+   * default: a resend of the same script carries the same one). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, FROZEN (extra: the freeze), SELF_APPROVAL,
    * ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND.
    */
-  approve(ref: RequestRef, user: string, now: number, authorized: boolean, startDeadlineMs: number): Promise<Transition>;
+  approve(
+    ref: RequestRef,
+    user: string,
+    now: number,
+    authorized: boolean,
+    startDeadlineMs: number,
+    clickToken?: string,
+  ): Promise<Transition>;
   /** pending → rejected. Codes: OK, EXPIRED, SELF_REJECT, NOT_AUTHORIZED, NOT_PENDING, NOT_FOUND. */
   reject(ref: RequestRef, user: string, now: number, authorized: boolean, reason: string): Promise<Transition>;
   /**
@@ -191,12 +200,12 @@ export function luaTransitions(redis: RedisClient): Transitions {
         [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, i.retroAt ?? '', ...i.fields],
       );
     },
-    approve(ref, user, now, authorized, startDeadlineMs) {
+    approve(ref, user, now, authorized, startDeadlineMs, clickToken = randomBytes(6).toString('hex')) {
       const k = requestKeys(ref);
       return run(
         SCRIPTS.approve,
         [k.request, k.lock, k.active, k.audit, k.freeze, ...k.indexes, keys.handOffClaim(ref.environment, ref.service, ref.id)],
-        [user, now, authorized ? '1' : '0', startDeadlineMs, HAND_OFF_CLAIM_TTL_MS, HAND_OFF_REPEAT_MS],
+        [user, now, authorized ? '1' : '0', startDeadlineMs, HAND_OFF_CLAIM_TTL_MS, HAND_OFF_REPEAT_MS, clickToken],
       );
     },
     reject(ref, user, now, authorized, reason) {

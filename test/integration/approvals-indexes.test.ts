@@ -108,7 +108,7 @@ describe('every transition script keeps its service indexes itself (no write aft
     const a = await x.approve(ref, 'ULEAD1', h.clock.now(), true, DEADLINE);
     expect(a.code).toBe('APPROVED');
     expect(await indexed(h, ref.id)).toEqual({ approved: a.request!.startBy });
-    expect(await h.rt.redis.get(keys.handOffClaim('prod', 'web', ref.id))).toBe(String(h.clock.now()));
+    expect(await h.rt.redis.get(keys.handOffClaim('prod', 'web', ref.id))).toMatch(new RegExp(`^${h.clock.now()}:[0-9a-f]{12}$`));
 
     h.clock.advance(1000);
     const s = await x.start(ref, h.clock.now(), HOUR, 'r', 'late', h.clock.now() + MIN);

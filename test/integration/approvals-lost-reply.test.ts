@@ -84,6 +84,20 @@ describe('an approving click whose reply was lost', () => {
     expect(h.jobs).toHaveLength(1);
   });
 
+  it('the same click resent by ioredis (the reply to its first run lost) hands it off; another click then does not', async () => {
+    const req = await submitRequest(h.rt, input());
+    const x = luaTransitions(h.rt.redis);
+    const ref = parseRequestId(req.id)!;
+    expect((await x.approve(ref, 'ULEAD1', h.clock.now(), true, 10 * 60_000, 'click-1')).code).toBe('APPROVED');
+    // The resend: same script, same arguments.
+    expect(await x.approve(ref, 'ULEAD1', h.clock.now(), true, 10 * 60_000, 'click-1')).toMatchObject({
+      code: 'NOT_PENDING',
+      extra: { handoff: '1' },
+    });
+    // A different click of the same approver right after it: a double click, nothing to hand off.
+    expect((await x.approve(ref, 'ULEAD1', h.clock.now(), true, 10 * 60_000, 'click-2')).extra).toEqual({});
+  });
+
   it('a repeat of an approving click whose reply arrived hands nothing off again', async () => {
     const req = await submitRequest(h.rt, input());
     expect(await approveRequest(h.rt, req.id, 'ULEAD1')).toMatchObject({ ok: true, code: 'APPROVED' });

@@ -7,7 +7,9 @@
   ARGV[4] start deadline (ms): an approved request must start within this, or it lapses (startBy)
   ARGV[5] how long the hand-off claim is kept (ms)
   ARGV[6] how old the claim must be before a repeat of the approving click may claim it again (ms)
-  KEYS[11] the hand-off claim of this request (approvals:{svc:<env>:<alias>}:handoff:<id>; value: when claimed)
+  ARGV[7] this click's token (random per click; the same when ioredis resends the script)
+  KEYS[11] the hand-off claim of this request (approvals:{svc:<env>:<alias>}:handoff:<id>; value:
+           '<when claimed>:<token of the click that claimed it>')
 
   Checks, in this order: exists, pending, not expired, environment not frozen, not the requester, not already approved by
   this user, authorized, service not locked by hand.
@@ -20,8 +22,10 @@
     NOT_FOUND          no such request (TTL passed, store reset): treat as not approved
     NOT_PENDING        already approved / running / finished / rejected / …; request = current state;
                        extra = {'handoff', '1'} when it is approved (not started) with this user's
-                       approval, and the hand-off claim is missing or older than ARGV[6]: a repeat of
-                       an approving click whose reply was lost, which now hands it off (claimed again)
+                       approval, and the hand-off claim is this very click's (ioredis resent the
+                       script after the reply to its first run was lost), or missing, or older than
+                       ARGV[6] (a repeat of an approving click whose reply was lost): it hands it off
+                       now (claimed again)
     EXPIRED            it was past its expiry: expired now (the caller updates the message)
     FROZEN             the environment is frozen: nothing is approved while it is; extra = the freeze hash
     SELF_APPROVAL      the requester clicked Approve on their own request
@@ -39,8 +43,10 @@ INDEXES = 6
 local user, now = ARGV[1], ARGV[2]
 if redis.call('HGET', KEYS[1], 'state') == 'approved' and redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then
   local claimed = redis.call('GET', KEYS[11])
-  if not claimed or tonumber(now) - (tonumber(claimed) or 0) >= tonumber(ARGV[6]) then
-    redis.call('SET', KEYS[11], now, 'PX', ARGV[5])
+  local at, token = '0', ''
+  if claimed then at, token = string.match(claimed, '^(%d*):?(.*)$') end
+  if not claimed or token == ARGV[7] or tonumber(now) - (tonumber(at) or 0) >= tonumber(ARGV[6]) then
+    redis.call('SET', KEYS[11], now .. ':' .. ARGV[7], 'PX', ARGV[5])
     return answer('NOT_PENDING', KEYS[1], { 'handoff', '1' })
   end
 end
@@ -65,7 +71,7 @@ if count >= tonumber(h.approvalsNeeded) then
   else
     h.state = 'approved'
     redis.call('HSET', KEYS[1], 'state', 'approved', 'approvedAt', now, 'startBy', tonumber(now) + tonumber(ARGV[4]))
-    redis.call('SET', KEYS[11], now, 'PX', ARGV[5])
+    redis.call('SET', KEYS[11], now .. ':' .. ARGV[7], 'PX', ARGV[5])
   end
   audit(KEYS[4], 'approved', h, user, progress, now)
   if scheduled then audit(KEYS[4], 'scheduled', h, 'bot', h.startAt, now) end
