@@ -81,13 +81,19 @@ export type SubmitInput = Pick<
  * transition is written after it. Its audit entries are logged (the record of last resort), and
  * the change listeners are told (src/hooks/events.ts announceChange): where the Home tab is
  * registered, its listener marks it dirty with one script in the `home:{index}` slot (a round trip
- * of its own, after the transition, never part of it).
+ * of its own, after the transition, never part of it). `announce: false` leaves that to the caller
+ * (submitRequest announces a new request once its card is posted, so the Home tab links to it).
  */
-export async function transit(rt: Runtime, op: (t: Transitions) => Promise<Transition>, action?: StoreOutcome): Promise<Transition> {
+export async function transit(
+  rt: Runtime,
+  op: (t: Transitions) => Promise<Transition>,
+  action?: StoreOutcome,
+  announce = true,
+): Promise<Transition> {
   const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
   logAudit(rt.log, t.audit);
   // Something people look at changed (the Home tab): only transitions that wrote something.
-  if (t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
+  if (announce && t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
   return t;
 }
 
@@ -259,6 +265,8 @@ async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<Chan
   }
   const ref = refOrThrow(req.id);
   const t = await transit(rt, (x) => x.setField(ref, 'messageTs', ts, rt.now()));
+  // The request is on the Home tab from now on, with the link to its card.
+  await announceChange(rt, { what: 'request', environment: req.environment });
   return t.request ?? { ...req, messageTs: ts };
 }
 
@@ -349,6 +357,8 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
           ...(retroAt !== undefined ? { retroAt } : {}),
         }),
       action,
+      // Announced once its card is posted (postRequestMessage).
+      false,
     );
     if (reply.code !== 'RETRY') break;
     seenActive = reply.extra.active ?? '';
