@@ -79,9 +79,11 @@ export const keys = {
   scheduledIndex: (env: string, alias: string) => `approvals:{svc:${env}:${alias}}:scheduled`,
   retroIndex: (env: string, alias: string) => `approvals:{svc:${env}:${alias}}:retro`,
   /**
-   * The hand-off of an approved request to the worker (value: when it was claimed): claimed by the
-   * approve script when it approves, and again by a repeat of the approving click once the first
-   * claim is older than HAND_OFF_REPEAT_MS (src/approvals/clicks.ts).
+   * The hand-off of an approved request to the worker (value: `<when>:<click token>`): claimed by
+   * the approve script when it approves, and again by the same click resent by ioredis or by a
+   * repeat of the approving click once the claim is older than HAND_OFF_REPEAT_MS
+   * (src/approvals/transitions.ts; src/approvals/lua/approve-11.lua). The old scheme's claims
+   * (`approvals:{index}:handoff:<id>`) are no longer read and end with their 7-day TTL.
    */
   handOffClaim: (env: string, alias: string, requestId: string) => `approvals:{svc:${env}:${alias}}:handoff:${requestId}`,
   /**
