@@ -1,20 +1,20 @@
 /**
  * The audit trail. Each transition script XADDs one entry to the service's stream
- * (`audit:{svc:<env>:<alias>}`, atomic with the change) and the caller then
- *  - copies it to the environment's copy stream (`audit:{index}:env:<env>`, for environment-wide
- *    views; in the indexes' slot, so the copy goes in the one pipelined write after the script), and
- *  - writes one structured JSON log line (`msg: "audit"`): Redis replication is asynchronous and
- *    a failover may lose the last writes, so the log (CloudWatch Logs) is the record of last resort.
- * Freezes are environment-wide: their scripts write the environment stream directly.
+ * (`audit:{svc:<env>:<alias>}`, atomic with the change), and the caller writes one structured JSON
+ * log line (`msg: "audit"`): Redis replication is asynchronous and a failover may lose the last
+ * writes, so the log (CloudWatch Logs) is the record of last resort. Freezes are environment-wide:
+ * their scripts write the environment stream (`audit:{env:<env>}`). The environment-wide history
+ * merges the environment stream with its services' streams (and the legacy copy stream
+ * `audit:{index}:env:<env>`, written by the old scheme, until it expires).
  */
 import type { RedisClient } from '../redis/client';
 import type { Logger } from '../log';
 import { keys } from '../redis/keys';
-import { AUDIT_MAXLEN, AUDIT_TTL_SECONDS } from '../redis/bounds';
+import { AUDIT_MAXLEN } from '../redis/bounds';
 import { fromHash } from './model';
 import type { ChangeRequest } from './types';
 import { toRawAuditEntry, type RawAuditEntry } from './scripts';
-import type { ChainableCommander } from 'ioredis';
+import { pipelineBySlot } from '../redis/slots';
 
 export type AuditEvent =
   | 'created'
@@ -75,22 +75,50 @@ function toAuditEntry(raw: RawAuditEntry): AuditEntry {
   };
 }
 
+/** Which entries to read: one service's stream, or the environment's history over its services. */
+export type AuditScope = { service: string; limit: number } | { services: readonly string[]; limit: number };
+
 /**
- * Recent audit entries, newest first: the service's stream when `service` is given, else the
- * environment's: its copies of the service entries (`keys.envRequestAudit`) merged with its own
- * stream (freezes, and copies written before the copies moved). `limit` is capped at AUDIT_MAXLEN.
+ * Recent audit entries, newest first: the service's stream when `service` is given; else the
+ * environment's history: its own stream (freezes), the stream of each of `services` (its configured
+ * src/config/load.ts servicesIn), and the legacy copy stream (`keys.legacyEnvRequestAudit`,
+ * copies of service entries written before this change; a copy whose original (`src`) is in a
+ * service stream read here is dropped), merged by time, newest first. One read per stream (each its
+ * own slot), all sent at once. `limit` is capped at AUDIT_MAXLEN.
  */
-export async function readAudit(redis: RedisClient, environment: string, opts: { service?: string; limit: number }): Promise<AuditEntry[]> {
-  const count = Math.max(1, Math.min(AUDIT_MAXLEN, Math.floor(opts.limit)));
-  const read = async (key: string) =>
-    (await redis.xrevrange(key, '+', '-', 'COUNT', count))
-      .map((r) => toRawAuditEntry(r))
-      .filter((e): e is RawAuditEntry => e !== undefined)
-      .map(toAuditEntry);
-  if (opts.service) return read(keys.serviceAudit(environment, opts.service));
-  const [copies, own] = await Promise.all([read(keys.envRequestAudit(environment)), read(keys.audit(environment))]);
-  // Two streams (two slots, possibly two nodes): merged by the entries' own time, newest first.
-  return [...copies, ...own].sort((a, b) => b.at - a.at || (a.streamId < b.streamId ? 1 : -1)).slice(0, count);
+export async function readAudit(redis: RedisClient, environment: string, scope: AuditScope): Promise<AuditEntry[]> {
+  const count = Math.max(1, Math.min(AUDIT_MAXLEN, Math.floor(scope.limit)));
+  const parse = (rows: unknown): RawAuditEntry[] =>
+    (Array.isArray(rows) ? rows : []).map((r) => toRawAuditEntry(r)).filter((e): e is RawAuditEntry => e !== undefined);
+  if ('service' in scope)
+    return parse(await redis.xrevrange(keys.serviceAudit(environment, scope.service), '+', '-', 'COUNT', count)).map(toAuditEntry);
+  const streams = [
+    keys.audit(environment),
+    ...[...new Set(scope.services)].map((alias) => keys.serviceAudit(environment, alias)),
+    keys.legacyEnvRequestAudit(environment),
+  ];
+  const legacy = keys.legacyEnvRequestAudit(environment);
+  const res = await pipelineBySlot(
+    redis,
+    streams,
+    (k) => k,
+    (pipe, k) => pipe.xrevrange(k, '+', '-', 'COUNT', count),
+  );
+  const read: RawAuditEntry[] = [];
+  const copies: RawAuditEntry[] = [];
+  streams.forEach((stream, i) => {
+    const [err, rows] = res[i] ?? [new Error('no reply'), null];
+    if (err) throw err;
+    (stream === legacy ? copies : read).push(...parse(rows));
+  });
+  // A legacy copy names its original's stream id (`src`); ids are unique per stream, and the copy's
+  // service tells which stream: drop the copies whose original was read.
+  const seen = new Set(read.map((e) => `${e.fields.service ?? ''} ${e.streamId}`));
+  const kept = copies.filter((c) => !(c.fields.src && seen.has(`${c.fields.service ?? ''} ${c.fields.src}`)));
+  return [...read, ...kept]
+    .map(toAuditEntry)
+    .sort((a, b) => b.at - a.at || (a.streamId < b.streamId ? 1 : -1))
+    .slice(0, count);
 }
 
 /** After a script: the JSON log line for each audit entry it wrote. */
@@ -111,25 +139,6 @@ export function logAudit(log: Logger, entries: readonly RawAuditEntry[]): void {
       streamId: e.streamId,
     });
   }
-}
-
-/**
- * Queue the environment copies of a script's service entries (`keys.envRequestAudit`, in the
- * indexes' slot) on `pipe`, a pipeline of that slot: the caller sends them with its index updates
- * in one write. Entries already in an environment stream (freezes) are not copied. Returns how many
- * commands were queued.
- */
-export function queueAuditCopies(pipe: ChainableCommander, entries: readonly RawAuditEntry[]): number {
-  const copies = entries.filter((e) => e.fields.service);
-  const streams = new Set<string>();
-  for (const e of copies) {
-    const stream = keys.envRequestAudit(e.fields.env ?? '');
-    streams.add(stream);
-    pipe.xadd(stream, 'MAXLEN', '~', AUDIT_MAXLEN, '*', ...Object.entries({ ...e.fields, src: e.streamId }).flat());
-  }
-  // Each stream's expiry is renewed in the same write as its entries (src/redis/bounds.ts).
-  for (const stream of streams) pipe.pexpire(stream, AUDIT_TTL_SECONDS * 1000);
-  return copies.length + streams.size;
 }
 
 /**

@@ -5,7 +5,7 @@
  * at click time); this module reads the role, re-renders the message and dispatches the execution.
  */
 import { storeOp } from '../redis/client';
-import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { dropEntry, dueEntries } from './indexes';
 import type { Runtime } from '../runtime';
 import { answerText } from './codes';
 import type { Localized } from '../i18n/catalog';
@@ -16,11 +16,9 @@ import type { ChangeRequest } from './types';
 import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason } from './unstarted';
 import {
   abortRequest,
-  bestEffort,
   ctxFor,
   dispatchExecute,
   getRequest,
-  queueDropFromIndexes,
   postInThread,
   refreshMessage,
   refreshWithin,
@@ -53,20 +51,6 @@ function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, 
 }
 
 /**
- * Claim the hand-off of an approved request to the worker, once (keys.handOffClaim, SET NX): the
- * approving click claims it in the write after its script (approveRequest), and so may a repeat of
- * that click when its reply was lost (here). `onError` when Redis cannot say.
- */
-async function claimHandOff(rt: Runtime, id: string, onError: boolean): Promise<boolean> {
-  try {
-    return (await rt.redis.set(keys.handOffClaim(id), String(rt.now()), 'EX', TRACK_TTL_SECONDS, 'NX')) === 'OK';
-  } catch (err) {
-    rt.log.warn('approvals: could not claim the hand-off', { requestId: id, err });
-    return onError;
-  }
-}
-
-/**
  * Approve button. The last needed approval approves the request and dispatches the execution.
  * Within a click's budget (src/slack/click-budget.ts): the group lookup leaves room for the
  * transition and the hand-off; the card refresh before the hand-off is cosmetic (the worker
@@ -83,23 +67,9 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
   const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + HAND_OFF_NEEDS));
   const now = rt.now();
   const deadline = startDeadlineOf(rt, ref.environment);
-  // The script checks the freeze (the service's copy) and decides; the one write after it (transit)
-  // updates the indexes and claims the hand-off. A crash between the two leaves an approved request
-  // in the pending index: the expiry tick fails it (the hand-off was lost), as for a lost reply.
-  let claim = -1;
-  const reply = await transit(
-    rt,
-    (x) => x.approve(ref, user, now, authorized, deadline),
-    undefined,
-    (t, pipe) => {
-      if (t.code !== 'APPROVED' && t.code !== 'EXPIRED') return;
-      pipe.zrem(keys.pendingByExpiry(), id);
-      if (t.code !== 'APPROVED' || t.request?.state !== 'approved') return;
-      pipe.zadd(keys.approvedByStartBy(), t.request.startBy ?? now + deadline, id);
-      pipe.set(keys.handOffClaim(id), String(now), 'EX', TRACK_TTL_SECONDS, 'NX');
-      claim = 2;
-    },
-  );
+  // The script checks the freeze (the service's copy), decides, moves the request between its
+  // service's indexes and, when it approves, claims the hand-off: all in one step.
+  const reply = await transit(rt, (x) => x.approve(ref, user, now, authorized, deadline));
   const req = reply.request;
   switch (reply.code) {
     case 'APPROVED': {
@@ -112,10 +82,8 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
         return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
       }
       const cardUpdated = await refreshWithin(rt, req, budget, HAND_OFF_NEEDS);
-      // Not claimed only when a repeat of this very click (its reply lost) already handed it off;
-      // when Redis could not say, hand it off (the start script runs it once anyway).
-      const [err, claimed] = reply.after[claim] ?? [new Error('no reply'), null];
-      if (err || claimed === 'OK') await dispatchExecute(rt, req!, budget);
+      // The script claimed the hand-off with the approval: this click hands it off.
+      await dispatchExecute(rt, req!, budget);
       return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
     }
     case 'APPROVAL_RECORDED': {
@@ -127,12 +95,13 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
       await refreshWithin(rt, req, budget, RESERVE.answer);
       return clickRefusal(rt, ref, reply.code, user, reply);
     case 'NOT_PENDING':
-      // Approved with this user's approval but not started, and never handed off: this click's
-      // approval went through earlier and its reply was lost (a Redis failover or timeout; ioredis
-      // may also resend the script). Hand it off now (the start script would run it once anyway).
-      if (req?.state === 'approved' && req.approvals.some((a) => a.user === user) && (await claimHandOff(rt, id, false))) {
+      // Approved with this user's approval but not started, and the hand-off claimed by this very
+      // click (ioredis resent the script after the reply to its first run was lost) or longer ago
+      // than the approving click needs to hand off (HAND_OFF_REPEAT_MS: that click's reply, or its
+      // hand-off, was lost). The script claimed it again for this click: hand it off now (the start
+      // script runs it once).
+      if (req?.state === 'approved' && reply.extra.handoff === '1') {
         rt.log.info('approvals: approved request handed off again', { requestId: id, user });
-        await bestEffort(rt, 'update the pending index', () => rt.redis.zrem(keys.pendingByExpiry(), id));
         const cardUpdated = await refreshWithin(rt, req, budget, HAND_OFF_NEEDS);
         await dispatchExecute(rt, req, budget);
         return { ok: true, code: 'APPROVED', request: req, cardLate: !cardUpdated };
@@ -163,12 +132,7 @@ export async function checkCanReject(rt: Runtime, id: string, user: string, budg
 }
 
 async function expireOne(rt: Runtime, ref: RequestRef, user: string): Promise<ClickResult> {
-  const reply = await transit(
-    rt,
-    (x) => x.expire(ref, rt.now()),
-    undefined,
-    (t, pipe) => void (t.code === 'OK' && pipe.zrem(keys.pendingByExpiry(), ref.id)),
-  );
+  const reply = await transit(rt, (x) => x.expire(ref, rt.now()));
   const req = reply.request;
   if (reply.code === 'OK') {
     await refreshMessage(rt, req);
@@ -188,12 +152,7 @@ export async function rejectRequest(
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + RESERVE.answer));
-  const reply = await transit(
-    rt,
-    (x) => x.reject(ref, user, rt.now(), authorized, reason),
-    undefined,
-    (t, pipe) => void ((t.code === 'OK' || t.code === 'EXPIRED') && pipe.zrem(keys.pendingByExpiry(), id)),
-  );
+  const reply = await transit(rt, (x) => x.reject(ref, user, rt.now(), authorized, reason));
   const req = reply.request;
   const cardUpdated = reply.code === 'OK' || reply.code === 'EXPIRED' ? await refreshWithin(rt, req, budget, RESERVE.answer) : true;
   return reply.code === 'OK'
@@ -214,13 +173,7 @@ export async function cancelRequest(
 ): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const attempt = (approver: boolean) =>
-    transit(
-      rt,
-      (x) => x.cancel(ref, user, rt.now(), reason, approver),
-      undefined,
-      (t, pipe) => void ((t.code === 'OK' || t.code === 'EXPIRED') && queueDropFromIndexes(pipe, id)),
-    );
+  const attempt = (approver: boolean) => transit(rt, (x) => x.cancel(ref, user, rt.now(), reason, approver));
   // Without reading the request first: the role (a Slack call for user groups) is looked up only when
   // the script says it matters (someone else's approved or scheduled request), and the script re-checks.
   let reply = await attempt(false);
@@ -243,31 +196,37 @@ export async function cancelRequest(
 
 /* ------------------------------------------------------------------ expiry */
 
-/** Expire every pending request past its time (the scheduled tick). Returns the ids expired. */
+/**
+ * Expire every pending request past its time (the scheduled tick), found in every service's pending
+ * index and in the legacy one (./indexes.ts). The expire script re-checks the request and re-indexes
+ * it (a member not due after all gets its real score back); a legacy member is removed once handled.
+ * Returns the ids expired.
+ */
 export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
   const now = rt.now();
-  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.pendingByExpiry(), '-inf', now, 'LIMIT', 0, batch));
+  const entries = await storeOp(() => dueEntries(rt, 'pending', now, batch));
   const expired: string[] = [];
-  for (const id of ids) {
+  for (const entry of entries) {
+    const id = entry.id;
     const ref = parseRequestId(id);
     if (!ref) {
-      await rt.redis.zrem(keys.pendingByExpiry(), id);
+      await dropEntry(rt, entry);
       continue;
     }
     const reply = await transit(rt, (x) => x.expire(ref, now));
     const req = reply.request;
-    if (reply.code === 'NOT_DUE' && req) {
-      await rt.redis.zadd(keys.pendingByExpiry(), req.expiresAt, id);
-      continue;
-    }
-    await rt.redis.zrem(keys.pendingByExpiry(), id);
+    // The script keeps the service's index; a legacy member, or one whose request is gone, is removed here.
+    if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
     if (reply.code === 'OK') {
       expired.push(id);
       await refreshMessage(rt, req);
-    } else if (reply.code === 'NOT_PENDING' && req?.state === 'approved') {
-      // Approved, yet still listed as pending and not started by its expiry: the reply to the
-      // approving click was lost (Redis failover, timeout) before the hand-off, and nobody clicked
-      // again. Do not start a change that late: fail it and say so.
+    } else if (entry.legacy && reply.code === 'NOT_PENDING' && req?.state === 'approved' && req.startBy === undefined) {
+      // Approved, still in the legacy pending index, and without a start deadline (written before
+      // startBy existed): nothing else would ever fail it if its hand-off was lost. Fail it now.
+      // With a startBy (the usual case: approved by this code while the old scheme's member was
+      // still there, or a lost write after the old approve script), the expire script re-indexed
+      // it by its startBy and the start-deadline tick fails it if it has not started by then: never
+      // aborted here while its approval is still valid and its hand-off may have been made.
       await abortRequest(rt, id, handOffLostReason(rt.people.workspace));
     }
   }
@@ -279,29 +238,25 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
 
 /**
  * Fail every approved request that did not start by its startBy (the scheduled tick): its execute
- * job was lost, so nothing would ever start or free it. Each gets a thread reply saying why.
- * Returns the ids that lapsed.
+ * job was lost, so nothing would ever start or free it. Each gets a thread reply saying why. Found
+ * in every service's approved index and in the legacy one; the lapse script re-checks and re-indexes
+ * (a request that started after all goes to its running index). Returns the ids that lapsed.
  */
 export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
   const now = rt.now();
-  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.approvedByStartBy(), '-inf', now, 'LIMIT', 0, batch));
+  const entries = await storeOp(() => dueEntries(rt, 'approved', now, batch));
   const lapsed: string[] = [];
-  for (const id of ids) {
+  for (const entry of entries) {
+    const id = entry.id;
     const ref = parseRequestId(id);
     if (!ref) {
-      await rt.redis.zrem(keys.approvedByStartBy(), id);
+      await dropEntry(rt, entry);
       continue;
     }
     const deadline = startDeadlineOf(rt, ref.environment);
     const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline, rt.people.workspace)));
     const req = reply.request;
-    if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy) {
-      await rt.redis.zadd(keys.approvedByStartBy(), req.startBy, id);
-      continue;
-    }
-    await rt.redis.zrem(keys.approvedByStartBy(), id);
-    // Started, but the write after the start script (which moves it to the running index) was lost.
-    if (reply.code === 'NOT_APPROVED' && req?.state === 'running') await rt.redis.zadd(keys.runningIndex(), req.startedAt ?? now, id);
+    if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
     if (reply.code === 'OK' && req) {
       lapsed.push(id);
       await refreshMessage(rt, req);

@@ -6,6 +6,7 @@
 import { storeOp } from '../redis/client';
 import { BOT_DEPLOYMENT_TTL_SECONDS, keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
+import { dropEntry, dueEntries, type IndexEntry } from './indexes';
 import type { Runtime } from '../runtime';
 import { answerText, refusal } from './codes';
 import { defineMessages, type Localized } from '../i18n/catalog';
@@ -19,7 +20,6 @@ import {
   ctxFor,
   getRequest,
   getRequests,
-  queueDropFromIndexes,
   postInThread,
   refOrThrow,
   refreshMessage,
@@ -64,17 +64,10 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
 
   const deadline = startDeadlineOf(rt, ref.environment);
-  // The script checks the freeze (the service's copy); the one write after it (transit) moves the
-  // request between the indexes. A crash between the two leaves a running request in the approved
-  // index only: the start-deadline tick puts it back in the running index (lapseDue).
-  const reply = await transit(
-    rt,
-    (x) => x.start(ref, now, lockTtl, `change running: ${id}`, lateStartReason(deadline, rt.people.workspace), attemptUntil),
-    undefined,
-    (t, pipe) => {
-      if (t.code === 'OK') pipe.zadd(keys.runningIndex(), now, id).zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id);
-      else if (t.code === 'START_EXPIRED') queueDropFromIndexes(pipe, id);
-    },
+  // The script checks the freeze (the service's copy) and moves the request from its service's
+  // approved index to its running index (or out of both when it lapsed), in one step.
+  const reply = await transit(rt, (x) =>
+    x.start(ref, now, lockTtl, `change running: ${id}`, lateStartReason(deadline, rt.people.workspace), attemptUntil),
   );
   const req = reply.request;
   if (reply.code === 'OK' && req) {
@@ -178,33 +171,32 @@ export async function finishExecution(
   autoLock?: { reason: string; ttlMs?: number },
 ): Promise<ChangeRequest & { autoLocked?: boolean }> {
   const ref = refOrThrow(id);
-  const reply = await transit(
-    rt,
-    (x) => x.finish(ref, outcome, detail, rt.now(), autoLock),
-    undefined,
-    (t, pipe) => void ((t.code === 'OK' || t.code === 'ALREADY') && pipe.zrem(keys.runningIndex(), id)),
-  );
+  const reply = await transit(rt, (x) => x.finish(ref, outcome, detail, rt.now(), autoLock));
   const req = reply.request;
   if ((reply.code !== 'OK' && reply.code !== 'ALREADY') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
   if (reply.code === 'OK') await refreshMessage(rt, req);
   return reply.extra.autolocked === '1' ? { ...req, autoLocked: true } : req;
 }
 
-/** Requests running now (for the executor's deadline tick and local watcher). */
+/**
+ * Requests running now (for the executor's deadline tick and local watcher): every service's
+ * running index and the legacy one (./indexes.ts). Members whose request is no longer running are
+ * removed (the scripts keep the services' indexes; this drains the legacy one).
+ */
 export async function runningRequests(rt: Runtime): Promise<ChangeRequest[]> {
-  const ids = await storeOp(() => rt.redis.zrange(keys.runningIndex(), '0', '499'));
-  if (!ids.length) return [];
-  const loaded = await storeOp(() => getRequests(rt.redis, ids));
-  const running: ChangeRequest[] = [];
-  const stale: string[] = [];
-  for (const id of ids) {
-    const req = loaded.get(id);
-    if (req?.state === 'running') running.push(req);
-    // Index members are added just before the start script: keep approved ones (a start in flight).
-    else if (req?.state !== 'approved') stale.push(id);
+  const entries = await storeOp(() => dueEntries(rt, 'running', '+inf', 500));
+  if (!entries.length) return [];
+  const loaded = await storeOp(() => getRequests(rt.redis, [...new Set(entries.map((e) => e.id))]));
+  const running = new Map<string, ChangeRequest>();
+  const stale: IndexEntry[] = [];
+  for (const entry of entries) {
+    const req = loaded.get(entry.id);
+    if (req?.state === 'running') running.set(req.id, req);
+    // A legacy member was added just before the start script (the old scheme): keep approved ones (a start in flight).
+    else if (!(entry.legacy && req?.state === 'approved')) stale.push(entry);
   }
-  if (stale.length) await bestEffort(rt, 'clean the running index', () => rt.redis.zrem(keys.runningIndex(), ...stale));
-  return running;
+  for (const entry of stale) await bestEffort(rt, 'clean the running index', () => dropEntry(rt, entry));
+  return [...running.values()];
 }
 
 /* ------------------------------------------------------------------ the executor's lease */

@@ -6,19 +6,20 @@
  *                      scheduler tick wakes it (scheduled → approved) once its time came, after
  *                      checking the change window again, and hands it to the worker (whose start
  *                      re-checks the plan). Too late (SCHEDULED_START_GRACE_MS) or window closed:
- *                      it fails with the reason. Index: approvals:{index}:scheduled.
+ *                      it fails with the reason. Index: approvals:{svc:<env>:<alias>}:scheduled.
  *   break-glass        announced in the audit channel; the thread asks for the approval after the
  *                      fact every `remindEvery` until it comes or `retroDeadline` passes (then the
- *                      audit trail says it was never approved). Index: approvals:{index}:retro.
+ *                      audit trail says it was never approved). Index: approvals:{svc:<env>:<alias>}:retro.
  *
  * Every waiting state here has an expiry and a cleaner: a scheduled request fails once its start
  * is SCHEDULED_START_GRACE_MS late; the request hash outlives it by REQUEST_RETENTION_MS; the
- * reminders stop at retroDeadline; index members whose request is gone or final are removed.
+ * reminders stop at retroDeadline; index members whose request is gone or final are removed. The
+ * scripts keep each service's indexes (./indexes.ts); the ticks also drain the legacy global ones.
  */
 import type { ChangeRequest } from './types';
 import type { Runtime } from '../runtime';
 import { storeOp } from '../redis/client';
-import { keys } from '../redis/keys';
+import { dropEntry, dueEntries, serviceIndex } from './indexes';
 import { section } from '../slack/blocks';
 import { code, mention, notificationText, oneLine, principal, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
@@ -87,7 +88,6 @@ export async function startScheduled(
         grace: formatDuration(SCHEDULED_START_GRACE_MS, lang(rt)),
       }),
     );
-    await bestEffort(rt, 'update the scheduled index', () => rt.redis.zrem(keys.scheduledIndex(), req.id));
     return 'failed';
   }
   const w = rt.config.environments[req.environment]?.gates.windows;
@@ -95,16 +95,14 @@ export async function startScheduled(
     const closed = closedBecause(w, now);
     if (closed) {
       await abortRequest(rt, req.id, t('windowClosedAtStart', { env: req.environment, why: closedText(w, closed, lang(rt)) }));
-      await bestEffort(rt, 'update the scheduled index', () => rt.redis.zrem(keys.scheduledIndex(), req.id));
       return 'failed';
     }
   }
-  // Indexed first (by when it must have started), as an approval is: a lost execute job is failed by the start-deadline tick.
+  // The wake script moves it from its service's scheduled index to the approved one (by when it must
+  // have started, as an approval does): a lost execute job is failed by the start-deadline tick.
   const deadline = startDeadlineOf(rt, req.environment);
-  await bestEffort(rt, 'index the start deadline', () => rt.redis.zadd(keys.approvedByStartBy(), now + deadline, req.id));
   const reply = await transit(rt, (x) => x.wake(ref, now, deadline));
   if (reply.code === 'NOT_DUE') return 'not-due';
-  await bestEffort(rt, 'update the scheduled index', () => rt.redis.zrem(keys.scheduledIndex(), req.id));
   if (reply.code === 'LOCKED') {
     const guard = guardFromHash(reply.extra);
     await abortRequest(rt, req.id, gatesText.in(lang(rt))('notStartedLocked', { why: answerFor('LOCKED', ctxFor(rt, ref, { guard })) }));
@@ -123,21 +121,28 @@ export async function startScheduled(
   return 'started';
 }
 
-/** The scheduler tick: every scheduled request whose time came. Members that ended are cleaned up. */
+/**
+ * The scheduler tick: every scheduled request whose time came, from every service's scheduled index
+ * and the legacy one. Members that ended are removed; a legacy member once handled.
+ */
 export async function startDueScheduled(rt: Runtime, batch = 50): Promise<string[]> {
   const now = rt.now();
-  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.scheduledIndex(), '-inf', now, 'LIMIT', 0, batch));
+  const entries = await storeOp(() => dueEntries(rt, 'scheduled', now, batch));
   const started: string[] = [];
-  for (const id of ids) {
+  for (const entry of entries) {
+    const id = entry.id;
     const req = await storeOp(() => getRequest(rt.redis, id));
     // Pending (waiting for approval): the approval or the expiry tick decides; keep it.
     if (req?.state === 'pending') continue;
     if (req?.state !== 'scheduled') {
-      await rt.redis.zrem(keys.scheduledIndex(), id);
+      await dropEntry(rt, entry);
       continue;
     }
     try {
-      if ((await startScheduled(rt, req)) === 'started') started.push(id);
+      const done = await startScheduled(rt, req);
+      if (done === 'started') started.push(id);
+      // Handled: the scripts re-indexed it in its service's indexes.
+      if (entry.legacy && done !== 'not-due') await dropEntry(rt, entry);
     } catch (err) {
       rt.log.warn('scheduler: could not start a scheduled request', { requestId: id, err });
     }
@@ -197,7 +202,6 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string,
   const req = reply.request;
   const t = gatesText.in(lang(rt));
   if (reply.code === 'RETRO_APPROVED' || reply.code === 'APPROVAL_RECORDED') {
-    if (reply.code === 'RETRO_APPROVED') await bestEffort(rt, 'update the retro index', () => rt.redis.zrem(keys.retroIndex(), id));
     const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer);
     await bestEffort(rt, 'say who approved after the fact', () =>
       budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, RESERVE.answer, () =>
@@ -224,16 +228,21 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string,
   return { ok: false, code: reply.code, message, ...(req ? { request: req } : {}) };
 }
 
-/** The reminder tick: ask again in the thread of every break-glass request still without its approval after the fact. */
+/**
+ * The reminder tick: ask again in the thread of every break-glass request still without its approval
+ * after the fact, from every service's retro index and the legacy one (its members move to their
+ * service's index at their next reminder).
+ */
 export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
   const now = rt.now();
-  const ids = await storeOp(() => rt.redis.zrangebyscore(keys.retroIndex(), '-inf', now, 'LIMIT', 0, batch));
+  const entries = await storeOp(() => dueEntries(rt, 'retro', now, batch));
   let reminded = 0;
-  for (const id of ids) {
+  for (const entry of entries) {
+    const id = entry.id;
     const ref = parseRequestId(id);
     const req = ref ? await storeOp(() => getRequest(rt.redis, id)) : undefined;
     if (!ref || !req?.breakGlass || req.retroApprovedAt || req.retroExpiredAt) {
-      await rt.redis.zrem(keys.retroIndex(), id);
+      await dropEntry(rt, entry);
       continue;
     }
     const s = retroSettings(rt, req.environment);
@@ -241,8 +250,9 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
     try {
       if (now >= req.createdAt + s.deadline) {
         const deadline = formatDuration(s.deadline, lang(rt));
+        // The script takes it out of its service's retro index.
         const reply = await transit(rt, (x) => x.retroExpire(ref, now, gatesText.in('en')('retroExpiredDetail', { deadline })));
-        await rt.redis.zrem(keys.retroIndex(), id);
+        if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);
           await threadPost(rt, req, t('retroExpiredThread', { deadline }));
@@ -255,7 +265,9 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
         t('reminder', { given: req.approvals.length, needed: req.approvalsNeeded, approvers: approverList(rt, req.environment) }),
       );
       reminded++;
-      await rt.redis.zadd(keys.retroIndex(), Math.min(now + s.remindEvery, req.createdAt + s.deadline), id);
+      const next = Math.min(now + s.remindEvery, req.createdAt + s.deadline);
+      await rt.redis.zadd(serviceIndex('retro', ref.environment, ref.service), next, id);
+      if (entry.legacy) await dropEntry(rt, entry);
     } catch (err) {
       rt.log.warn('break-glass: could not remind', { requestId: id, err });
     }

@@ -41,5 +41,18 @@ export function requestKeys(ref: RequestRef) {
     audit: keys.serviceAudit(ref.environment, ref.service),
     /** The environment's freeze as this service sees it (a copy; ./freeze-copies.ts). */
     freeze: keys.serviceFreeze(ref.environment, ref.service),
+    /** The service's approval indexes, in the order the scripts take them (the last five KEYS; lua/includes/common.lua reindex). */
+    indexes: serviceIndexKeys(ref.environment, ref.service),
   };
+}
+
+/** The approval indexes of one service: pending, approved, running, scheduled, retro. */
+export function serviceIndexKeys(environment: string, service: string): [string, string, string, string, string] {
+  return [
+    keys.pendingIndex(environment, service),
+    keys.approvedIndex(environment, service),
+    keys.runningIndex(environment, service),
+    keys.scheduledIndex(environment, service),
+    keys.retroIndex(environment, service),
+  ];
 }

@@ -7,25 +7,25 @@
 import type { RedisClient } from '../redis/client';
 import { luaScript, runScript, type LuaScript } from '../redis/scripts';
 import common from './lua/includes/common.lua';
-import abort from './lua/abort-4.lua';
-import approve from './lua/approve-5.lua';
-import cancel from './lua/cancel-3.lua';
-import create from './lua/create-7.lua';
-import expire from './lua/expire-3.lua';
-import finish from './lua/finish-4.lua';
+import abort from './lua/abort-9.lua';
+import approve from './lua/approve-11.lua';
+import cancel from './lua/cancel-8.lua';
+import create from './lua/create-12.lua';
+import expire from './lua/expire-8.lua';
+import finish from './lua/finish-9.lua';
 import freeze from './lua/freeze-2.lua';
-import lapse from './lua/lapse-4.lua';
+import lapse from './lua/lapse-9.lua';
 import lease from './lua/lease-2.lua';
 import lock from './lua/lock-2.lua';
 import record from './lua/record-2.lua';
-import reject from './lua/reject-3.lua';
+import reject from './lua/reject-8.lua';
 import setfield from './lua/setfield-1.lua';
-import start from './lua/start-5.lua';
+import start from './lua/start-10.lua';
 import unfreeze from './lua/unfreeze-2.lua';
 import unlock from './lua/unlock-2.lua';
-import wake from './lua/wake-4.lua';
-import retroApprove from './lua/retro-approve-2.lua';
-import retroExpire from './lua/retro-expire-2.lua';
+import wake from './lua/wake-9.lua';
+import retroApprove from './lua/retro-approve-7.lua';
+import retroExpire from './lua/retro-expire-7.lua';
 import steal from './lua/steal-2.lua';
 import autolock from './lua/autolock-2.lua';
 import press from './lua/press-2.lua';
@@ -33,16 +33,16 @@ import press from './lua/press-2.lua';
 const def = (name: string, numberOfKeys: number, body: string): LuaScript => luaScript(name, numberOfKeys, body, common);
 
 export const SCRIPTS = {
-  create: def('create', 7, create),
-  approve: def('approve', 5, approve),
-  reject: def('reject', 3, reject),
-  cancel: def('cancel', 3, cancel),
-  expire: def('expire', 3, expire),
-  abort: def('abort', 4, abort),
-  start: def('start', 5, start),
-  lapse: def('lapse', 4, lapse),
+  create: def('create', 12, create),
+  approve: def('approve', 11, approve),
+  reject: def('reject', 8, reject),
+  cancel: def('cancel', 8, cancel),
+  expire: def('expire', 8, expire),
+  abort: def('abort', 9, abort),
+  start: def('start', 10, start),
+  lapse: def('lapse', 9, lapse),
   lease: def('lease', 2, lease),
-  finish: def('finish', 4, finish),
+  finish: def('finish', 9, finish),
   record: def('record', 2, record),
   setfield: def('setfield', 1, setfield),
   lock: def('lock', 2, lock),
@@ -50,9 +50,9 @@ export const SCRIPTS = {
   freeze: def('freeze', 2, freeze),
   unfreeze: def('unfreeze', 2, unfreeze),
   // release gates
-  wake: def('wake', 4, wake),
-  retroApprove: def('retro_approve', 2, retroApprove),
-  retroExpire: def('retro_expire', 2, retroExpire),
+  wake: def('wake', 9, wake),
+  retroApprove: def('retro_approve', 7, retroApprove),
+  retroExpire: def('retro_expire', 7, retroExpire),
   steal: def('steal', 2, steal),
   autolock: def('autolock', 2, autolock),
   press: def('press', 2, press),

@@ -13,19 +13,33 @@
  *   lease:{svc:prod:web}:<id>    the token of the worker executing a running request
  *   freeze:{env:prod}            the freeze of an environment; audit:{env:prod} its audit stream
  *   freeze:{svc:prod:web}        the freeze of the environment as the service sees it (a copy: ./freeze-copies.ts)
+ *   approvals:{svc:prod:web}:pending|approved|running|scheduled|retro
+ *                                the service's approval indexes: every request script re-indexes the
+ *                                request it answers about (lua/includes/common.lua reindex)
+ *   approvals:{svc:prod:web}:handoff:<id>  the hand-off claim (the approve script)
  *
  * Each method answers the script's result code (./codes.ts turns codes into sentences), the request
  * as the script left it, the script's extra fields (the lock that refused, an existing request id…)
  * and the audit entries it wrote, which the caller publishes (./audit.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../redis/client';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { requestKeys, parseRequestId, type RequestRef } from './ids';
 import { factPairs, fromHash } from './model';
 import { HOLD_TTL_SECONDS } from '../redis/bounds';
 
 /** A manual lock, an automatic lock and a freeze end by themselves after this (src/redis/bounds.ts). */
 const HOLD_TTL_MS = HOLD_TTL_SECONDS * 1000;
+/** The hand-off claim (keys.handOffClaim) is kept this long (src/redis/bounds.ts). */
+export const HAND_OFF_CLAIM_TTL_MS = TRACK_TTL_SECONDS * 1000;
+/**
+ * A repeat of the approving click may hand the request off again once the claim is this old and the
+ * request has still not started: the approving click hands off within its 3-second budget, so by
+ * then its reply was lost (or its hand-off was); a second hand-off is harmless (the start script
+ * runs a request once).
+ */
+export const HAND_OFF_REPEAT_MS = 15_000;
 import { runApprovalScript, SCRIPTS, type RawAuditEntry, type ScriptReply } from './scripts';
 import type { ChangeRequest } from './types';
 
@@ -35,7 +49,7 @@ export interface Transition {
   request?: ChangeRequest;
   /** Script-specific fields: a lock or freeze hash, `id` of an existing request, `expired`… */
   extra: Record<string, string>;
-  /** Audit entries the script wrote; the caller logs and copies them (publishAudit). */
+  /** Audit entries the script wrote; the caller logs them (./audit.ts logAudit). */
   audit: RawAuditEntry[];
 }
 
@@ -55,6 +69,8 @@ export interface CreateInput {
   auditSummary: string;
   /** The request's fields (./model.ts requestFields). */
   fields: readonly string[];
+  /** A break-glass request's first reminder (its score in the service's retro index). */
+  retroAt?: number;
 }
 
 export interface Transitions {
@@ -62,10 +78,18 @@ export interface Transitions {
   create(input: CreateInput): Promise<Transition>;
   /**
    * One approval; the last needed one approves the request, which must then start within
-   * `startDeadlineMs` (startBy). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, FROZEN (extra: the freeze), SELF_APPROVAL,
+   * `startDeadlineMs` (startBy), and the hand-off is claimed for this click (`clickToken`, random by
+   * default: a resend of the same script carries the same one). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, FROZEN (extra: the freeze), SELF_APPROVAL,
    * ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND.
    */
-  approve(ref: RequestRef, user: string, now: number, authorized: boolean, startDeadlineMs: number): Promise<Transition>;
+  approve(
+    ref: RequestRef,
+    user: string,
+    now: number,
+    authorized: boolean,
+    startDeadlineMs: number,
+    clickToken?: string,
+  ): Promise<Transition>;
   /** pending → rejected. Codes: OK, EXPIRED, SELF_REJECT, NOT_AUTHORIZED, NOT_PENDING, NOT_FOUND. */
   reject(ref: RequestRef, user: string, now: number, authorized: boolean, reason: string): Promise<Transition>;
   /**
@@ -163,37 +187,54 @@ export function luaTransitions(redis: RedisClient): Transitions {
           : k.request;
       return run(
         SCRIPTS.create,
-        [k.request, k.active, k.lock, keys.requestInvocation(i.ref.environment, i.ref.service, i.invocationId), k.audit, seenKey, k.freeze],
-        [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, ...i.fields],
+        [
+          k.request,
+          k.active,
+          k.lock,
+          keys.requestInvocation(i.ref.environment, i.ref.service, i.invocationId),
+          k.audit,
+          seenKey,
+          k.freeze,
+          ...k.indexes,
+        ],
+        [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, i.retroAt ?? '', ...i.fields],
       );
     },
-    approve(ref, user, now, authorized, startDeadlineMs) {
+    approve(ref, user, now, authorized, startDeadlineMs, clickToken = randomBytes(6).toString('hex')) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.approve, [k.request, k.lock, k.active, k.audit, k.freeze], [user, now, authorized ? '1' : '0', startDeadlineMs]);
+      return run(
+        SCRIPTS.approve,
+        [k.request, k.lock, k.active, k.audit, k.freeze, ...k.indexes, keys.handOffClaim(ref.environment, ref.service, ref.id)],
+        [user, now, authorized ? '1' : '0', startDeadlineMs, HAND_OFF_CLAIM_TTL_MS, HAND_OFF_REPEAT_MS, clickToken],
+      );
     },
     reject(ref, user, now, authorized, reason) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.reject, [k.request, k.active, k.audit], [user, now, authorized ? '1' : '0', reason]);
+      return run(SCRIPTS.reject, [k.request, k.active, k.audit, ...k.indexes], [user, now, authorized ? '1' : '0', reason]);
     },
     cancel(ref, user, now, reason, approver) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.cancel, [k.request, k.active, k.audit], [user, now, reason, approver ? '1' : '0']);
+      return run(SCRIPTS.cancel, [k.request, k.active, k.audit, ...k.indexes], [user, now, reason, approver ? '1' : '0']);
     },
     expire(ref, now) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.expire, [k.request, k.active, k.audit], [now]);
+      return run(SCRIPTS.expire, [k.request, k.active, k.audit, ...k.indexes], [now]);
     },
     abort(ref, now, actor, reason) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.abort, [k.request, k.lock, k.active, k.audit], [now, actor, reason]);
+      return run(SCRIPTS.abort, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, actor, reason]);
     },
     start(ref, now, lockTtlMs, lockReason, lapseReason, attemptUntil) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.start, [k.request, k.lock, k.active, k.audit, k.freeze], [now, lockTtlMs, lockReason, lapseReason, attemptUntil]);
+      return run(
+        SCRIPTS.start,
+        [k.request, k.lock, k.active, k.audit, k.freeze, ...k.indexes],
+        [now, lockTtlMs, lockReason, lapseReason, attemptUntil],
+      );
     },
     lapse(ref, now, reason) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit], [now, reason]);
+      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, reason]);
     },
     lease(ref, op, token, ttlMs, until) {
       return run(
@@ -210,7 +251,7 @@ export function luaTransitions(redis: RedisClient): Transitions {
       const k = requestKeys(ref);
       return run(
         SCRIPTS.finish,
-        [k.request, k.lock, k.active, k.audit],
+        [k.request, k.lock, k.active, k.audit, ...k.indexes],
         [outcome, detail, now, autoLock?.reason ?? '', Math.min(autoLock?.ttlMs ?? HOLD_TTL_MS, HOLD_TTL_MS)],
       );
     },
@@ -243,15 +284,15 @@ export function luaTransitions(redis: RedisClient): Transitions {
     },
     wake(ref, now, startDeadlineMs) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.wake, [k.request, k.lock, k.active, k.audit], [now, startDeadlineMs]);
+      return run(SCRIPTS.wake, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, startDeadlineMs]);
     },
     retroApprove(ref, user, now, authorized) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.retroApprove, [k.request, k.audit], [user, now, authorized ? '1' : '0']);
+      return run(SCRIPTS.retroApprove, [k.request, k.audit, ...k.indexes], [user, now, authorized ? '1' : '0']);
     },
     retroExpire(ref, now, detail) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.retroExpire, [k.request, k.audit], [now, detail]);
+      return run(SCRIPTS.retroExpire, [k.request, k.audit, ...k.indexes], [now, detail]);
     },
     steal(environment, service, user, reason, now) {
       return run(

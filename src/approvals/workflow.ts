@@ -1,19 +1,15 @@
 /**
- * The approval workflow around the Redis transitions (./transitions.ts): it keeps the
- * cross-service indexes, publishes each transition's audit entries (./audit.ts), re-renders the
- * request message in place and hands approved requests to the worker. A transition is two round
- * trips: its script (in the request's slot; it also checks the environment's freeze through the
- * service's copy, ./freeze-copies.ts) and one pipelined write to the indexes' slot (`transit`). This module: creating (and aborting) a request;
- * ./execution.ts: the executor's side (start, record, finish); ./clicks.ts: the buttons and the
- * expiry tick.
+ * The approval workflow around the Redis transitions (./transitions.ts): it publishes each
+ * transition's audit entries (./audit.ts), re-renders the request message in place and hands
+ * approved requests to the worker. A transition is one round trip: its script, in the request's
+ * slot, which checks the environment's freeze through the service's copy (./freeze-copies.ts),
+ * writes the request, its service's audit stream and its service's approval indexes
+ * (`approvals:{svc:<env>:<alias>}:…`, read by the ticks through ./indexes.ts) and, on approval, the
+ * hand-off claim. Nothing is written after the script, so no crash or timeout can leave a request
+ * out of the indexes. This module: creating (and aborting) a request; ./execution.ts: the
+ * executor's side (start, record, finish); ./clicks.ts: the buttons and the expiry tick.
  *
- * Outside the scripts (other slots; each script re-checks what it needs):
- *   audit:{index}:env:prod       the environment's copy of the audit entries (written by transit)
- *   approvals:{index}:handoff:<id>  the hand-off of an approved request, claimed once
- *   approvals:{index}:pending    sorted set by expiresAt, for the expiry tick
- *   approvals:{index}:approved   sorted set by startBy, for the start-deadline tick
- *   approvals:{index}:running    sorted set by startedAt, for runningRequests()
- *   ecsdeploy:{<deploymentId>}   deployments the bot started (recordExecution)
+ * Outside the scripts: ecsdeploy:{<deploymentId>} (deployments the bot started, recordExecution).
  */
 import { BotError } from '../errors';
 import { announceChange } from '../hooks/events';
@@ -22,8 +18,7 @@ import { keys } from '../redis/keys';
 import { assertPlanFits, fitRequestTexts } from './fit';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
-import { logAudit, queueAuditCopies } from './audit';
-import type { ChainableCommander } from 'ioredis';
+import { logAudit } from './audit';
 import { answerText, refusal, type AnswerContext } from './codes';
 import { defineMessages } from '../i18n/catalog';
 import { guardFromHash } from './guards';
@@ -80,65 +75,26 @@ export type SubmitInput = Pick<
   extraApprovals?: number;
 };
 
-/** What a transition's caller writes to the indexes' slot after the script (see `transit`). */
-export type IndexWrites = (t: Transition, pipe: ChainableCommander) => void;
-
 /**
- * Run one transition: connection failures (and failover replies) become STORE_UNAVAILABLE
- * ("nothing was changed"). Then ONE pipelined write to the indexes' slot (`{index}`): the
- * environment copies of its audit entries and what `index` queues (index updates, the hand-off
- * claim), so a transition costs two round trips: the script and this write. Its entries are logged
- * first (the record of last resort). The write never throws (the transition already happened): a
- * failure is logged, and `after` holds each queued command's [error, reply], in order (the audit
- * copies first, then `index`'s).
+ * Run one transition: one script (connection failures and failover replies become
+ * STORE_UNAVAILABLE, "nothing was changed"), which kept the service's indexes itself: nothing of the
+ * transition is written after it. Its audit entries are logged (the record of last resort), and
+ * the change listeners are told (src/hooks/events.ts announceChange): where the Home tab is
+ * registered, its listener marks it dirty with one script in the `home:{index}` slot (a round trip
+ * of its own, after the transition, never part of it). `announce: false` leaves that to the caller
+ * (submitRequest announces a new request once its card is posted, so the Home tab links to it).
  */
 export async function transit(
   rt: Runtime,
   op: (t: Transitions) => Promise<Transition>,
   action?: StoreOutcome,
-  index?: IndexWrites,
-): Promise<Transition & { after: Array<[Error | null, unknown]> }> {
-  const { t, write } = await transitThenWrite(rt, op, action, index);
-  return { ...t, after: await write() };
-}
-
-/**
- * `transit` with the write after the script left to the caller (`write()`, once; it never throws):
- * submitRequest sends it together with the script that stores the request message's ts, so a
- * single node answers both in one round trip. On a Redis Cluster the two go to two nodes at once:
- * creating is two steps in time but three round trips counted (the ts is only known once the
- * message is posted, after the script's checks). Fewer would need the message posted before the
- * checks (a refused request would notify its approvers), its ts kept outside the request hash,
- * or the indexes and the environment's audit copies in each service's slot.
- */
-export async function transitThenWrite(
-  rt: Runtime,
-  op: (t: Transitions) => Promise<Transition>,
-  action?: StoreOutcome,
-  index?: IndexWrites,
-): Promise<{ t: Transition; write: () => Promise<Array<[Error | null, unknown]>> }> {
+  announce = true,
+): Promise<Transition> {
   const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
   logAudit(rt.log, t.audit);
-  let done: Promise<Array<[Error | null, unknown]>> | undefined;
-  const send = async (): Promise<Array<[Error | null, unknown]>> => {
-    const pipe = rt.redis.pipeline();
-    const copies = queueAuditCopies(pipe, t.audit);
-    index?.(t, pipe);
-    let after: Array<[Error | null, unknown]> = [];
-    if (pipe.length) {
-      try {
-        after = ((await pipe.exec()) ?? []) as Array<[Error | null, unknown]>;
-      } catch (err) {
-        after = Array.from({ length: pipe.length }, () => [err as Error, null]);
-      }
-      const failed = after.find(([err]) => err);
-      if (failed) rt.log.warn('approvals: could not write the audit copies and indexes after a transition', { err: failed[0] });
-    }
-    // Something people look at changed (the Home tab): only transitions that wrote something.
-    if (t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
-    return after.slice(copies);
-  };
-  return { t, write: () => (done ??= send()) };
+  // Something people look at changed (the Home tab): only transitions that wrote something.
+  if (announce && t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });
+  return t;
 }
 
 export function refOrThrow(id: string): RequestRef {
@@ -225,11 +181,6 @@ export async function postInThread(rt: Runtime, req: ChangeRequest | undefined, 
   );
 }
 
-/** Queue the removal of a request from every index it may still be in (inside a transit's write). */
-export function queueDropFromIndexes(pipe: ChainableCommander, id: string): void {
-  pipe.zrem(keys.pendingByExpiry(), id).zrem(keys.approvedByStartBy(), id).zrem(keys.runningIndex(), id).zrem(keys.scheduledIndex(), id);
-}
-
 /**
  * Many requests by id (an index, a history page): one HGETALL each, one pipeline per hash slot
  * (requests of different services are in different slots), all sent at once. Undefined for a
@@ -261,12 +212,7 @@ export async function abortRequest(
   budget?: ClickBudget,
 ): Promise<ChangeRequest | undefined> {
   const ref = refOrThrow(id);
-  const t = await transit(
-    rt,
-    (x) => x.abort(ref, rt.now(), actor, reason),
-    undefined,
-    (_t, pipe) => queueDropFromIndexes(pipe, id),
-  );
+  const t = await transit(rt, (x) => x.abort(ref, rt.now(), actor, reason));
   if (t.code === 'OK') {
     if (budget) await refreshWithin(rt, t.request, budget, RESERVE.answer);
     else await refreshMessage(rt, t.request);
@@ -306,20 +252,21 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest, budget: C
   }
 }
 
-/** Post the request message and store its ts; `pending`: the creation's write after its script, sent with the ts. */
-async function postRequestMessage(rt: Runtime, req: ChangeRequest, pending?: () => Promise<unknown>): Promise<ChangeRequest> {
+/** Post the request message and store its ts (when the post fails, the request fails: never left open unseen). */
+async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<ChangeRequest> {
   let ts: string;
   try {
     ({ ts } = await rt.slack.post(req.channel, renderRequest(rt, req)));
   } catch (err) {
-    await pending?.();
     await abortRequest(rt, req.id, M.in(rt.people.workspace)('notPosted')).catch((e) =>
       rt.log.error('approvals: could not abort after a failed post', { requestId: req.id, err: e }),
     );
     throw err;
   }
   const ref = refOrThrow(req.id);
-  const [t] = await Promise.all([transit(rt, (x) => x.setField(ref, 'messageTs', ts, rt.now())), pending?.()]);
+  const t = await transit(rt, (x) => x.setField(ref, 'messageTs', ts, rt.now()));
+  // The request is on the Home tab from now on, with the link to its card.
+  await announceChange(rt, { what: 'request', environment: req.environment });
   return t.request ?? { ...req, messageTs: ts };
 }
 
@@ -385,27 +332,16 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
   );
   const auditSummary = input.summary.replace(/\s+/g, ' ').slice(0, 300);
 
-  // The indexes are written with the audit copy in the one write after the script, sent with the
-  // request message's ts once it is posted. A crash before it leaves the request out of them: a
-  // stale pending one is expired by the next create for the service, an approved one can be cancelled.
-  const indexes: IndexWrites = (t, pipe) => {
-    if (t.code !== 'OK') return;
-    if (state === 'pending') pipe.zadd(keys.pendingByExpiry(), expiresAt, id);
-    else if (state === 'approved') pipe.zadd(keys.approvedByStartBy(), now + startDeadlineOf(rt, input.environment), id);
-    if (input.startAt !== undefined) pipe.zadd(keys.scheduledIndex(), input.startAt, id);
-    if (input.breakGlass !== undefined) pipe.zadd(keys.retroIndex(), firstReminderAt(rt, input.environment, now), id);
-    // A stale pending request expired on the way: out of the pending index.
-    if (t.extra.expired) pipe.zrem(keys.pendingByExpiry(), t.extra.expired);
-    // An approved request past its startBy lapsed on the way: out of the start-deadline index.
-    if (t.extra.lapsed) pipe.zrem(keys.approvedByStartBy(), t.extra.lapsed);
-  };
+  // The create script puts the request in its service's indexes (pending by expiresAt, approved by
+  // startBy, scheduled by startAt, retro by the first reminder) and takes out one that expired or
+  // lapsed on the way, atomically with the request: nothing to write after it.
+  const retroAt = input.breakGlass !== undefined ? firstReminderAt(rt, input.environment, now) : undefined;
   let reply: Transition | undefined;
-  let write: () => Promise<unknown> = async () => undefined;
   // The script checks the active pointer: the first attempt assumes none (the usual case) instead of
   // reading it first, and a RETRY names the pointer to retry with.
   let seenActive = '';
   for (let attempt = 0; attempt < 4; attempt++) {
-    ({ t: reply, write } = await transitThenWrite(
+    reply = await transit(
       rt,
       (x) =>
         x.create({
@@ -418,10 +354,12 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
           invocationTtlMs: INVOCATION_TTL_MS,
           auditSummary,
           fields,
+          ...(retroAt !== undefined ? { retroAt } : {}),
         }),
       action,
-      indexes,
-    ));
+      // Announced once its card is posted (postRequestMessage).
+      false,
+    );
     if (reply.code !== 'RETRY') break;
     seenActive = reply.extra.active ?? '';
   }
@@ -431,8 +369,6 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
     });
   }
   const result: Transition = reply;
-  // Refused: the write after the script now (a refusal writes no audit entry: usually nothing to send).
-  if (result.code !== 'OK') await write();
   switch (result.code) {
     case 'OK':
       break;
@@ -470,7 +406,7 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
     state,
     needed,
   });
-  const posted = await postRequestMessage(rt, created, write);
+  const posted = await postRequestMessage(rt, created);
   if (posted.state === 'approved') await dispatchExecute(rt, posted);
   return posted;
 }

@@ -35,18 +35,19 @@ export const keys = {
    */
   botDeployment: (deploymentId: string) => `ecsdeploy:{${deploymentId}}`,
   /**
-   * The audit stream of an environment (XADD, one entry per transition). Tagged like the freeze
-   * key so the freeze scripts append atomically; request transitions are copied here after their
-   * script (their atomic record is the service stream below).
+   * The audit stream of an environment (XADD, one entry per transition): the freezes, whose scripts
+   * append atomically (same tag as the freeze key). Request and lock transitions are recorded in
+   * their service's stream (`serviceAudit`); the environment-wide history merges them
+   * (src/approvals/audit.ts readAudit).
    */
   audit: (env: string) => `audit:{env:${env}}`,
   /**
-   * The environment's copy of every request and lock transition (the service streams' entries),
-   * tagged like the indexes below so the copy and the index updates after a transition are one
-   * pipelined write. The environment-wide history reads it merged with `audit` (freezes, and the
-   * copies written before this key existed).
+   * LEGACY: the environment's copy of the service entries, written after each transition until the
+   * indexes moved into the services' slots. No longer written; the environment-wide history still
+   * reads it (entries it has that the service streams do not) until it expires (400 days after its
+   * last entry).
    */
-  envRequestAudit: (env: string) => `audit:{index}:env:${env}`,
+  legacyEnvRequestAudit: (env: string) => `audit:{index}:env:${env}`,
   /** The audit stream of one service, written inside every request / lock script (same slot as the request). */
   serviceAudit: (env: string, alias: string) => `audit:{svc:${env}:${alias}}`,
   /**
@@ -63,19 +64,39 @@ export const keys = {
   /** Slash-command invocation id → the request it created (idempotent creation). */
   requestInvocation: (env: string, alias: string, invocationId: string) => `reqinv:{svc:${env}:${alias}}:${invocationId}`,
   /**
-   * Indexes across services (sorted sets, score = expiresAt / startBy / startedAt). They cannot share a slot
-   * with the requests, so they are only read outside the scripts; the scripts re-check each request.
+   * The approval indexes of one service (sorted sets), in the request's slot: the transition scripts
+   * write them atomically with the request (src/approvals/lua/includes/common.lua `reindex`), so a
+   * request is in exactly the indexes its state calls for. The ticks read every configured service's
+   * (src/approvals/indexes.ts) and re-check each request in its script.
+   * pending: score expiresAt (the expiry tick); approved: startBy (the start-deadline tick);
+   * running: startedAt (runningRequests); scheduled: startAt (`--at`, pending or scheduled; the
+   * scheduler tick); retro: the next reminder of a break-glass request waiting for its approval
+   * after the fact (the reminder tick).
    */
-  pendingByExpiry: () => 'approvals:{index}:pending',
-  /** Approved requests by the time they must have started (startBy), for the start-deadline tick. */
-  approvedByStartBy: () => 'approvals:{index}:approved',
-  runningIndex: () => 'approvals:{index}:running',
-  /** The hand-off of an approved request to the worker, claimed once (SET NX) in the indexes' slot, written with them. */
-  handOffClaim: (requestId: string) => `approvals:{index}:handoff:${requestId}`,
-  /** Requests with a start time (`--at`), score = startAt: the scheduler tick starts them (src/approvals/gates.ts). */
-  scheduledIndex: () => 'approvals:{index}:scheduled',
-  /** Break-glass requests waiting for their approval after the fact, score = the next reminder. */
-  retroIndex: () => 'approvals:{index}:retro',
+  pendingIndex: (env: string, alias: string) => `approvals:{svc:${env}:${alias}}:pending`,
+  approvedIndex: (env: string, alias: string) => `approvals:{svc:${env}:${alias}}:approved`,
+  runningIndex: (env: string, alias: string) => `approvals:{svc:${env}:${alias}}:running`,
+  scheduledIndex: (env: string, alias: string) => `approvals:{svc:${env}:${alias}}:scheduled`,
+  retroIndex: (env: string, alias: string) => `approvals:{svc:${env}:${alias}}:retro`,
+  /**
+   * The hand-off of an approved request to the worker (value: `<when>:<click token>`): claimed by
+   * the approve script when it approves, and again by the same click resent by ioredis or by a
+   * repeat of the approving click once the claim is older than HAND_OFF_REPEAT_MS
+   * (src/approvals/transitions.ts; src/approvals/lua/approve-11.lua). The old scheme's claims
+   * (`approvals:{index}:handoff:<id>`) are no longer read and end with their 7-day TTL.
+   */
+  handOffClaim: (env: string, alias: string, requestId: string) => `approvals:{svc:${env}:${alias}}:handoff:${requestId}`,
+  /**
+   * LEGACY: the indexes across services in one slot (`{index}`), written after each transition's
+   * script until the indexes moved into the services' slots. No longer written: the ticks read them
+   * with the services' indexes and remove each member they handle or find stale (drained), so they
+   * are empty once every request indexed there has ended.
+   */
+  legacyPendingIndex: () => 'approvals:{index}:pending',
+  legacyApprovedIndex: () => 'approvals:{index}:approved',
+  legacyRunningIndex: () => 'approvals:{index}:running',
+  legacyScheduledIndex: () => 'approvals:{index}:scheduled',
+  legacyRetroIndex: () => 'approvals:{index}:retro',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**

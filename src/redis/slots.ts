@@ -4,7 +4,7 @@
  * ioredis cluster pipeline may only touch keys of one slot (else CROSSSLOT, or ioredis refuses the
  * pipeline). The bot's keys (./keys.ts) put everything one script needs under one tag; reads that
  * gather keys of several slots (the guards of several services, the requests of an index, the
- * bot-deployment marks, the environment audit copies) go through pipelineBySlot: one pipeline per
+ * bot-deployment marks, the environment history's streams, the approval indexes) go through pipelineBySlot: one pipeline per
  * slot, all sent at once, so a single node still answers in about one round trip.
  */
 import calculateSlot from 'cluster-key-slot';

@@ -27,7 +27,7 @@ export const CLICK_BUDGET_MS = 2_500;
  * costs on a healthy dependency plus room for one slow answer.
  */
 export const RESERVE = {
-  /** A Redis transition: its Lua script and the one pipelined write after it (a few ms each when healthy). */
+  /** A Redis transition: its Lua script, and the Home tab's mark after it (a few ms each when healthy). */
   transition: 200,
   /**
    * The hand-off to the worker: one Invoke attempt, including a new TLS connection when the

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { recordSignal } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
+import { servicesIn } from '../../src/config/load';
 import { approveRequest } from '../../src/approvals/clicks';
 import { finishExecution, recordExecution, startExecution } from '../../src/approvals/execution';
 import { readGuards } from '../../src/approvals/guards';
@@ -110,7 +111,9 @@ describe('Redis Cluster over TLS (rediss://, ?cluster=true)', () => {
         serviceDeploymentArn: 'arn:aws:ecs:eu-west-1:1:service-deployment/p/w/acl',
       });
       expect((await finishExecution(rt, req.id, 'succeeded', 'ok')).state).toBe('succeeded');
-      expect((await readAudit(rt.redis, 'prod', { limit: 50 })).length).toBeGreaterThan(5);
+      expect(
+        (await readAudit(rt.redis, 'prod', { services: servicesIn(rt.config, 'prod').map((s) => s.alias), limit: 50 })).length,
+      ).toBeGreaterThan(5);
       expect((await readGuards(rt.redis, 'prod', ['web', 'worker'])).locks).toEqual({});
       const sig = await recordSignal(
         rt.redis,

@@ -88,7 +88,7 @@ describe('break-glass', () => {
     h.clock.advance(2 * HOUR);
     await h.e2e.tick();
     expect(reminders(req.ts)).toHaveLength(1);
-    expect(await h.e2e.rt.redis.zscore(keys.retroIndex(), req.id)).toBeNull();
+    expect(await h.e2e.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id)).toBeNull();
 
     await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();

@@ -80,7 +80,7 @@ describe('change windows', () => {
     expect(scheduled).toMatchObject({ state: 'scheduled', startAt: MONDAY_10 });
     expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('(scheduled)');
     expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('Approved; starts');
-    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex(), req.id)).toBe(String(MONDAY_10));
+    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id)).toBe(String(MONDAY_10));
 
     // Ticks before the time change nothing.
     h.clock.set(kst('2026-12-06T23:59'));
@@ -98,7 +98,7 @@ describe('change windows', () => {
     expect(thread(h.e2e, 'CPROD', req.ts).map((m) => m.text)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Scheduled start: starting now/)]),
     );
-    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex(), req.id)).toBeNull();
+    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id)).toBeNull();
     const events = (await h.e2e.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')).map(([, f]) => f[f.indexOf('event') + 1]);
     expect(events).toEqual(expect.arrayContaining(['created', 'approved', 'scheduled', 'due', 'started']));
     await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
@@ -141,7 +141,7 @@ describe('change windows', () => {
     );
     expect(scaleCalls()).toHaveLength(0);
     expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('Failed');
-    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex(), req.id)).toBeNull();
+    expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id)).toBeNull();
   });
 
   it('a scheduled start re-checks the plan: the service changed since, so nothing runs', async () => {

@@ -3,6 +3,7 @@
  * ack (Redis only), announced in the channel, and refusing changes with who / why / since.
  */
 import { readAudit } from '../../src/approvals/audit';
+import { servicesIn } from '../../src/config/load';
 import { readGuards } from '../../src/approvals/guards';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { approveRequest } from '../../src/approvals/clicks';
@@ -163,7 +164,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     expect((await e2e.slash('freeze prod', prod('ULEAD2'))).text).toContain('`prod` is already frozen by <@ULEAD1>');
     expect((await e2e.slash('unfreeze prod', prod('ULEAD2'))).text).toContain('Unfroze `prod`.');
     expect((await e2e.slash('unfreeze prod', prod('ULEAD2'))).text).toContain('`prod` is not frozen');
-    const envAudit = await readAudit(e2e.rt.redis, 'prod', { limit: 5 });
+    const envAudit = await readAudit(e2e.rt.redis, 'prod', { services: servicesIn(e2e.rt.config, 'prod').map((s) => s.alias), limit: 5 });
     expect(envAudit.map((a) => a.event)).toEqual(['unfrozen', 'frozen']);
   });
 

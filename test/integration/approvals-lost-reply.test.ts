@@ -1,13 +1,15 @@
 /**
  * An approving click whose reply is lost (Redis failed over or timed out after running the
- * script; ioredis may also resend it): the request is approved in Redis but the bot never handed
- * it to the worker. Clicking again hands it off (once per click, and the start script runs it
- * once); if nobody clicks, the expiry tick fails it instead of leaving the service blocked.
+ * script; ioredis may also resend it): the request is approved in Redis (and its hand-off claimed
+ * by the script) but the bot never handed it to the worker. Clicking again once the claim is older
+ * than HAND_OFF_REPEAT_MS hands it off (once per click, and the start script runs it once); if
+ * nobody clicks, the start-deadline tick fails it instead of leaving the service blocked. The old
+ * scheme's leftover (an approved request still in the legacy pending index) is failed by the expiry tick.
  */
-import { approveRequest, expireDue } from '../../src/approvals/clicks';
+import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import { startExecution } from '../../src/approvals/execution';
 import { parseRequestId } from '../../src/approvals/ids';
-import { luaTransitions } from '../../src/approvals/transitions';
+import { HAND_OFF_REPEAT_MS, luaTransitions } from '../../src/approvals/transitions';
 import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
 import { useWorkerDb } from '../helpers/redis';
@@ -53,10 +55,19 @@ describe('an approving click whose reply was lost', () => {
     await approveReplyLost(h, req.id, 'ULEAD1');
     expect(h.jobs).toHaveLength(0);
 
+    // Right after the approval, a repeat is taken for a double click: the approving click hands off.
+    expect(await approveRequest(h.rt, req.id, 'ULEAD1')).toMatchObject({ ok: false, code: 'NOT_PENDING' });
+    expect(h.jobs).toHaveLength(0);
+    h.clock.advance(HAND_OFF_REPEAT_MS);
     const again = await approveRequest(h.rt, req.id, 'ULEAD1');
     expect(again).toMatchObject({ ok: true, code: 'APPROVED' });
     expect(h.jobs).toEqual([expect.objectContaining({ kind: 'execute', id: `exec-${req.id}`, requestId: req.id })]);
-    expect(await h.rt.redis.zscore(keys.pendingByExpiry(), req.id)).toBeNull();
+    // The approve script moved it between its service's indexes itself.
+    expect(await h.rt.redis.zscore(keys.pendingIndex('prod', 'web'), req.id)).toBeNull();
+    expect(await h.rt.redis.zscore(keys.approvedIndex('prod', 'web'), req.id)).not.toBeNull();
+    // A second repeat right after this one hands nothing off again.
+    expect(await approveRequest(h.rt, req.id, 'ULEAD1')).toMatchObject({ ok: false, code: 'NOT_PENDING' });
+    expect(h.jobs).toHaveLength(1);
     // The message lost its buttons.
     expect(JSON.stringify(h.slack.message('CPROD', req.messageTs!)!.blocks)).not.toContain('approval:approve');
 
@@ -73,19 +84,73 @@ describe('an approving click whose reply was lost', () => {
     expect(h.jobs).toHaveLength(1);
   });
 
+  it('the same click resent by ioredis (the reply to its first run lost) hands it off; another click then does not', async () => {
+    const req = await submitRequest(h.rt, input());
+    const x = luaTransitions(h.rt.redis);
+    const ref = parseRequestId(req.id)!;
+    expect((await x.approve(ref, 'ULEAD1', h.clock.now(), true, 10 * 60_000, 'click-1')).code).toBe('APPROVED');
+    // The resend: same script, same arguments.
+    expect(await x.approve(ref, 'ULEAD1', h.clock.now(), true, 10 * 60_000, 'click-1')).toMatchObject({
+      code: 'NOT_PENDING',
+      extra: { handoff: '1' },
+    });
+    // A different click of the same approver right after it: a double click, nothing to hand off.
+    expect((await x.approve(ref, 'ULEAD1', h.clock.now(), true, 10 * 60_000, 'click-2')).extra).toEqual({});
+  });
+
   it('a repeat of an approving click whose reply arrived hands nothing off again', async () => {
     const req = await submitRequest(h.rt, input());
     expect(await approveRequest(h.rt, req.id, 'ULEAD1')).toMatchObject({ ok: true, code: 'APPROVED' });
     const repeats = await Promise.all([1, 2, 3].map(() => approveRequest(h.rt, req.id, 'ULEAD1')));
     expect(repeats.map((r) => r.code)).toEqual(['NOT_PENDING', 'NOT_PENDING', 'NOT_PENDING']);
     expect(h.jobs).toHaveLength(1);
+    // Later repeats may hand it off again, once per HAND_OFF_REPEAT_MS, however many come at once.
+    h.clock.advance(HAND_OFF_REPEAT_MS);
+    const later = await Promise.all([1, 2, 3].map(() => approveRequest(h.rt, req.id, 'ULEAD1')));
+    expect(later.map((r) => r.code).sort()).toEqual(['APPROVED', 'NOT_PENDING', 'NOT_PENDING']);
+    expect(h.jobs).toHaveLength(2);
   });
 
-  it('is failed by the expiry tick when nobody clicks again, which frees the service', async () => {
+  it('is failed by the start-deadline tick when nobody clicks again, which frees the service', async () => {
     const req = await submitRequest(h.rt, input());
     await approveReplyLost(h, req.id, 'ULEAD1');
     h.clock.advance(2 * HOUR);
     expect(await expireDue(h.rt)).toEqual([]);
+    expect(await lapseDue(h.rt)).toEqual([req.id]);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'failed' });
+    expect(h.jobs).toHaveLength(0);
+    expect(await h.rt.redis.get(keys.activeRequest('prod', 'web'))).toBeNull();
+    expect((await submitRequest(h.rt, input())).state).toBe('pending');
+  });
+
+  it('left in the legacy pending index by the old scheme (its write after the script lost), the expiry tick re-indexes it and the start-deadline tick fails it', async () => {
+    const req = await submitRequest(h.rt, input());
+    await approveReplyLost(h, req.id, 'ULEAD1');
+    // The old scheme: the pending index member was removed by the write after the script, which was lost.
+    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
+    // Its approval is still valid at its expiry (startBy later): never aborted then.
+    const { startBy } = (await getRequest(h.rt.redis, req.id))!;
+    h.clock.set(Math.max(req.expiresAt, startBy! - 1000));
+    expect(await expireDue(h.rt)).toEqual([]);
+    expect(await h.rt.redis.exists(keys.legacyPendingIndex())).toBe(0);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'approved' });
+    expect(Number(await h.rt.redis.zscore(keys.approvedIndex('prod', 'web'), req.id))).toBe(startBy);
+    h.clock.set(startBy! + 1);
+    expect(await lapseDue(h.rt)).toEqual([req.id]);
+    expect(h.jobs).toHaveLength(0);
+    expect(await h.rt.redis.get(keys.activeRequest('prod', 'web'))).toBeNull();
+  });
+
+  it('left in the legacy pending index without a start deadline (written before startBy existed), it is failed by the expiry tick', async () => {
+    const req = await submitRequest(h.rt, input());
+    await approveReplyLost(h, req.id, 'ULEAD1');
+    await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
+    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
+    h.clock.advance(2 * HOUR);
+    expect(await expireDue(h.rt)).toEqual([]);
+    expect(await h.rt.redis.exists(keys.legacyPendingIndex())).toBe(0);
     const after = await getRequest(h.rt.redis, req.id);
     expect(after).toMatchObject({ state: 'failed' });
     expect(after!.decisionReason ?? JSON.stringify(after)).toContain('hand-off to the worker was lost');

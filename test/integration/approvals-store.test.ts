@@ -10,6 +10,7 @@ import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
 import { readAudit } from '../../src/approvals/audit';
+import { servicesIn } from '../../src/config/load';
 import { readGuards } from '../../src/approvals/guards';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { refusalOf } from '../helpers/refusal';
@@ -53,7 +54,7 @@ describe('approval store (real Redis)', () => {
       expect(actions).toContain('approval:cancel');
       expect(h.jobs).toHaveLength(0);
       expect(await getRequest(h.rt.redis, req.id)).toEqual(req);
-      expect(await h.rt.redis.zscore(keys.pendingByExpiry(), req.id)).toBe(String(T0 + HOUR));
+      expect(await h.rt.redis.zscore(keys.pendingIndex('prod', 'web'), req.id)).toBe(String(T0 + HOUR));
     });
 
     it('audits the creation in the service stream, the environment stream and one JSON log line', async () => {
@@ -70,7 +71,7 @@ describe('approval store (real Redis)', () => {
         detail: 'hotfix for checkout',
         at: T0,
       });
-      const env = await readAudit(h.rt.redis, 'prod', { limit: 10 });
+      const env = await readAudit(h.rt.redis, 'prod', { services: servicesIn(h.rt.config, 'prod').map((s) => s.alias), limit: 10 });
       expect(env.map((e) => [e.event, e.requestId])).toEqual([['created', req.id]]);
       const lines = h.logs.filter((l) => l.msg === 'audit');
       expect(lines).toEqual([
@@ -128,7 +129,7 @@ describe('approval store (real Redis)', () => {
       expect(err.userMessage).toContain('`web` in `prod` is locked by <@UDEV2>');
       expect(err.userMessage).toContain('migrating the DB');
       expect(err.userMessage).toContain('/ecs unlock web');
-      expect(await h.rt.redis.zcard(keys.pendingByExpiry())).toBe(0);
+      expect(await h.rt.redis.zcard(keys.pendingIndex('prod', 'web'))).toBe(0);
     });
 
     it('creates the request approved and dispatches the execution at once where no approval is needed', async () => {
@@ -191,13 +192,13 @@ describe('approval store (real Redis)', () => {
       expect(oldMsg.text).toContain('expired');
     });
 
-    it('lapses an approved request that never started and is missing from the start-deadline index (its write was lost), then creates the new one', async () => {
+    it('lapses an approved request that never started and that the start-deadline tick did not fail, then creates the new one', async () => {
       const old = await submitRequest(h.rt, input());
       expect((await approveRequest(h.rt, old.id, 'ULEAD1')).ok).toBe(true);
       const approved = (await getRequest(h.rt.redis, old.id))!;
       expect(approved.state).toBe('approved');
-      // The write after the script was lost: the tick that fails unstarted requests never sees it.
-      await h.rt.redis.zrem(keys.approvedByStartBy(), old.id);
+      // As if the tick that fails unstarted requests had not run (or had lost the index member):
+      await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), old.id);
       // Before its start deadline it still holds the service…
       await expect(refusalOf(submitRequest(h.rt, input({ requester: 'UDEV2' })))).resolves.toMatchObject({ code: 'CONFLICT' });
       // …after it, the next request for the service lapses it on the way.
@@ -340,7 +341,7 @@ describe('approval store (real Redis)', () => {
       expect(!other.ok && other.message('en')).toContain('Only <@UDEV1>');
       expect(await cancelRequest(h.rt, req.id, 'UDEV1')).toMatchObject({ ok: true, request: { state: 'cancelled', decidedBy: 'UDEV1' } });
       expect(await cancelRequest(h.rt, req.id, 'UDEV1')).toMatchObject({ ok: false, code: 'NOT_PENDING' });
-      expect(await h.rt.redis.zscore(keys.pendingByExpiry(), req.id)).toBeNull();
+      expect(await h.rt.redis.zscore(keys.pendingIndex('prod', 'web'), req.id)).toBeNull();
     });
   });
 
@@ -511,7 +512,7 @@ describe('approval store (real Redis)', () => {
       await expect(unfreezeEnvironment(h.rt, 'prod', 'ULEAD2')).rejects.toMatchObject({
         userMessage: expect.stringContaining('not frozen'),
       });
-      const env = await readAudit(h.rt.redis, 'prod', { limit: 10 });
+      const env = await readAudit(h.rt.redis, 'prod', { services: servicesIn(h.rt.config, 'prod').map((s) => s.alias), limit: 10 });
       expect(env.map((e) => [e.event, e.actor, e.detail])).toEqual([
         ['unfrozen', 'ULEAD2', 'freeze of ULEAD1: sale'],
         ['frozen', 'ULEAD1', 'sale'],

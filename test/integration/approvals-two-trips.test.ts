@@ -1,8 +1,9 @@
 /**
- * What the two-round-trip transitions rely on (issue 11): the freeze as each service sees it (the
+ * What the one-round-trip transitions rely on (issue 11): the freeze as each service sees it (the
  * copies the create / approve / start scripts check), their re-sync by the tick, the environment's
- * audit copies merged into its history, the optimistic create (no read of the active pointer first),
- * and the start-deadline tick putting back a running request whose index write was lost.
+ * history merged from its services' streams (no copy written after the script), the optimistic
+ * create (no read of the active pointer first), and the start-deadline tick re-indexing a running
+ * request the old scheme left in the legacy approved index.
  */
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, unfreezeEnvironment } from '../../src/approvals/locks';
@@ -14,6 +15,7 @@ import { approveRequest, lapseDue } from '../../src/approvals/clicks';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { startExecution } from '../../src/approvals/execution';
 import { readAudit } from '../../src/approvals/audit';
+import { servicesIn } from '../../src/config/load';
 import { BotError } from '../../src/errors';
 
 beforeAll(() => {
@@ -96,10 +98,15 @@ describe('two round trips per transition: what they rely on (real Redis)', () =>
     await submitRequest(h.rt, input());
     h.clock.advance(1000);
     await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
-    expect(await h.rt.redis.xlen(keys.envRequestAudit('prod'))).toBe(1);
-    const entries = await readAudit(h.rt.redis, 'prod', { limit: 10 });
+    // Nothing is copied after the script any more: the history reads the service's stream.
+    expect(await h.rt.redis.exists(keys.legacyEnvRequestAudit('prod'))).toBe(0);
+    const entries = await readAudit(h.rt.redis, 'prod', { services: servicesIn(h.rt.config, 'prod').map((s) => s.alias), limit: 10 });
     expect(entries.map((e) => e.event)).toEqual(['frozen', 'created']);
-    expect((await readAudit(h.rt.redis, 'prod', { limit: 1 })).map((e) => e.event)).toEqual(['frozen']);
+    expect(
+      (await readAudit(h.rt.redis, 'prod', { services: servicesIn(h.rt.config, 'prod').map((s) => s.alias), limit: 1 })).map(
+        (e) => e.event,
+      ),
+    ).toEqual(['frozen']);
   });
 
   it('create passes over an open request it did not read first: BUSY, and a stale pending one is expired', async () => {
@@ -110,23 +117,24 @@ describe('two round trips per transition: what they rely on (real Redis)', () =>
     const second = await submitRequest(h.rt, input());
     expect(second.state).toBe('pending');
     expect((await getRequest(h.rt.redis, first.id))!.state).toBe('expired');
-    expect(await h.rt.redis.zscore(keys.pendingByExpiry(), first.id)).toBeNull();
-    expect(await h.rt.redis.zscore(keys.pendingByExpiry(), second.id)).not.toBeNull();
+    expect(await h.rt.redis.zscore(keys.pendingIndex('prod', 'web'), first.id)).toBeNull();
+    expect(await h.rt.redis.zscore(keys.pendingIndex('prod', 'web'), second.id)).not.toBeNull();
   });
 
-  it('a running request missing from the running index (its write lost) is put back by the start-deadline tick', async () => {
+  it('a running request left in the legacy approved index (a write after its start script lost, old scheme) is re-indexed and drained by the start-deadline tick', async () => {
     h.slack.setUserGroup('SLEADS', ['ULEAD1']);
     const req = await submitRequest(h.rt, input());
     await approveRequest(h.rt, req.id, 'ULEAD1');
-    expect(await h.rt.redis.get(keys.handOffClaim(req.id))).not.toBeNull();
-    const startBy = Number(await h.rt.redis.zscore(keys.approvedByStartBy(), req.id));
+    expect(await h.rt.redis.get(keys.handOffClaim('prod', 'web', req.id))).not.toBeNull();
+    const startBy = Number(await h.rt.redis.zscore(keys.approvedIndex('prod', 'web'), req.id));
     expect((await startExecution(h.rt, req.id)).ok).toBe(true);
-    // As if the write after the start script had been lost:
-    await h.rt.redis.zrem(keys.runningIndex(), req.id);
-    await h.rt.redis.zadd(keys.approvedByStartBy(), startBy, req.id);
+    // As the old scheme could leave it: in the legacy approved index, in no running index.
+    await h.rt.redis.zrem(keys.runningIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyApprovedIndex(), startBy, req.id);
     h.clock.advance(startBy - h.rt.now() + 1);
     expect(await lapseDue(h.rt)).toEqual([]);
-    expect(await h.rt.redis.zscore(keys.runningIndex(), req.id)).not.toBeNull();
+    expect(await h.rt.redis.zscore(keys.runningIndex('prod', 'web'), req.id)).not.toBeNull();
+    expect(await h.rt.redis.exists(keys.legacyApprovedIndex())).toBe(0);
     expect((await getRequest(h.rt.redis, req.id))!.state).toBe('running');
   });
 });

@@ -121,6 +121,8 @@ const NOT_DRIVEN: Partial<Record<Name, string>> = {
   envStatus: 'src/surfaces/home.run.ts: SET … EX (a status row per configured service)',
   imageTags: 'src/surfaces/deploy-modal.run.ts: SET … EX 600 of at most MAX_TAGS tag options',
   costFlight: 'src/commands/cost-spend.ts: SET … PX; the Lua claim and store end it',
+  legacyEnvRequestAudit:
+    'no longer written (read until it expires): its bound is the one its writer kept, XADD MAXLEN ~ 1000 and PEXPIRE 400 d',
 };
 
 describe('Redis keys within their bounds (src/redis/bounds.ts), every input at its limit', () => {
@@ -300,7 +302,7 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       await stealLock(rt, 'prod', 'worker', 'ULEAD2', ko(200));
       await rt.redis.del(keys.serviceLock('prod', 'worker'));
     }
-    for (const key of [keys.serviceAudit('prod', 'worker'), keys.envRequestAudit('prod')]) {
+    for (const key of [keys.serviceAudit('prod', 'worker')]) {
       const m = await measure(h, key);
       expect(m.members).toBeGreaterThanOrEqual(AUDIT_MAXLEN);
       // MAXLEN ~ trims whole stream nodes (100 entries by default).
@@ -369,41 +371,41 @@ describe('the indexes without a TTL: their cleaners remove what they hold', () =
 
   it('pending: the expiry tick', async () => {
     await submitRequest(h.rt, input());
-    expect(await h.rt.redis.zcard(keys.pendingByExpiry())).toBe(1);
+    expect(await h.rt.redis.zcard(keys.pendingIndex('prod', 'web'))).toBe(1);
     h.clock.advance(2 * HOUR);
     expect(await expireDue(h.rt)).toHaveLength(1);
-    await empty(keys.pendingByExpiry());
+    await empty(keys.pendingIndex('prod', 'web'));
   });
 
   it('approved: the start-deadline tick; running: finish and runningRequests', async () => {
     const a = await submitRequest(h.rt, input());
     await approveRequest(h.rt, a.id, 'ULEAD1');
-    expect(await h.rt.redis.zcard(keys.approvedByStartBy())).toBe(1);
+    expect(await h.rt.redis.zcard(keys.approvedIndex('prod', 'web'))).toBe(1);
     h.clock.advance(2 * HOUR);
     expect(await lapseDue(h.rt)).toEqual([a.id]);
-    await empty(keys.approvedByStartBy());
+    await empty(keys.approvedIndex('prod', 'web'));
     const b = await submitRequest(h.rt, input());
     await approveRequest(h.rt, b.id, 'ULEAD1');
     expect((await startExecution(h.rt, b.id)).ok).toBe(true);
-    expect(await h.rt.redis.zcard(keys.runningIndex())).toBe(1);
+    expect(await h.rt.redis.zcard(keys.runningIndex('prod', 'web'))).toBe(1);
     await finishExecution(h.rt, b.id, 'succeeded', 'done');
     await runningRequests(h.rt);
-    await empty(keys.runningIndex());
+    await empty(keys.runningIndex('prod', 'web'));
   });
 
   it('scheduled: the scheduler tick; retro: the reminder tick at the deadline', async () => {
     const s = await submitRequest(h.rt, input({ startAt: h.clock.now() + HOUR }));
     await approveRequest(h.rt, s.id, 'ULEAD1');
-    expect(await h.rt.redis.zcard(keys.scheduledIndex())).toBe(1);
+    expect(await h.rt.redis.zcard(keys.scheduledIndex('prod', 'web'))).toBe(1);
     h.clock.advance(HOUR);
     expect(await startDueScheduled(h.rt)).toEqual([s.id]);
-    await empty(keys.scheduledIndex());
+    await empty(keys.scheduledIndex('prod', 'web'));
     await startExecution(h.rt, s.id);
     await finishExecution(h.rt, s.id, 'succeeded', 'done');
     await submitRequest(h.rt, input({ breakGlass: 'outage' }));
-    expect(await h.rt.redis.zcard(keys.retroIndex())).toBe(1);
+    expect(await h.rt.redis.zcard(keys.retroIndex('prod', 'web'))).toBe(1);
     h.clock.advance(8 * DAY);
     await remindRetro(h.rt);
-    await empty(keys.retroIndex());
+    await empty(keys.retroIndex('prod', 'web'));
   });
 });

@@ -29,6 +29,7 @@ import {
   liftMute,
 } from '../../src/alerts/store';
 import { readAudit } from '../../src/approvals/audit';
+import { servicesIn } from '../../src/config/load';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, lapseDue, rejectRequest } from '../../src/approvals/clicks';
 import {
   finishExecution,
@@ -211,7 +212,9 @@ describe('hash slots of every script call', () => {
     await lockService(rt, 'prod', 'worker', 'ULEAD1', 'again');
     const guards = await readGuards(rt.redis, 'prod', ['web', 'worker']);
     expect(Object.keys(guards.locks)).toEqual(['worker']);
-    expect((await readAudit(rt.redis, 'prod', { limit: 100 })).length).toBeGreaterThan(10);
+    expect(
+      (await readAudit(rt.redis, 'prod', { services: servicesIn(rt.config, 'prod').map((s) => s.alias), limit: 100 })).length,
+    ).toBeGreaterThan(10);
 
     // Alerts: every incident script, mute and "down since".
     const svc = { environment: 'prod', alias: 'web' };

@@ -78,7 +78,8 @@ async function stateOf(id: string): Promise<Record<string, string>> {
 async function approvalAged(id: string): Promise<void> {
   const now = Date.now();
   await redis.hset(requestKey(id), { approvedAt: String(now - 11 * MIN), startBy: String(now - MIN) });
-  await redis.zadd(keys.approvedByStartBy(), now - MIN, id);
+  const ref = parseRequestId(id)!;
+  await redis.zadd(keys.approvedIndex(ref.environment, ref.service), now - MIN, id);
 }
 
 async function tickAndWait(): Promise<void> {

@@ -236,7 +236,9 @@ describe('ids and keys', () => {
     const id = newRequestId('prod', 'web-api', T0);
     expect(parseRequestId(id)).toEqual({ id, environment: 'prod', service: 'web-api' });
     const k = requestKeys(parseRequestId(id)!);
-    const tags = Object.values(k).map((key) => /\{([^}]+)\}/.exec(key)![1]);
+    const tags = Object.values(k)
+      .flat()
+      .map((key) => /\{([^}]+)\}/.exec(key)![1]);
     expect(new Set(tags)).toEqual(new Set(['svc:prod:web-api']));
   });
 

@@ -76,8 +76,49 @@ local function lapseRequest(reqKey, lockKey, activeKey, stream, h, now, reason)
   audit(stream, 'lapsed', h, 'bot', reason, now)
 end
 
+-- The KEYS position of the service's five approval indexes (pending, approved, running, scheduled,
+-- retro: approvals:{svc:<env>:<alias>}:…), set by each script that declares them (the last five KEYS).
+-- With it, every answer about a request puts that request in exactly the indexes its state calls
+-- for, in the same script: no write after it, and a refusal repairs an index that disagrees.
+local INDEXES = nil
+-- The first reminder of a break-glass request (the retro index's score), set by the create script.
+local RETRO_AT = nil
+
+local function reindex(reqKey)
+  if not INDEXES then return end
+  local f = redis.call('HMGET', reqKey, 'id', 'state', 'expiresAt', 'startBy', 'startedAt', 'startAt', 'approvedAt',
+    'breakGlass', 'retroApprovedAt', 'retroExpiredAt', 'updatedAt')
+  -- f: 1 id, 2 state, 3 expiresAt, 4 startBy, 5 startedAt, 6 startAt, 7 approvedAt, 8 breakGlass,
+  --    9 retroApprovedAt, 10 retroExpiredAt, 11 updatedAt
+  local id, state = f[1], f[2]
+  if not id then return end
+  local pending, approved, running, scheduled, retro =
+    KEYS[INDEXES], KEYS[INDEXES + 1], KEYS[INDEXES + 2], KEYS[INDEXES + 3], KEYS[INDEXES + 4]
+  if state == 'pending' and f[3] then redis.call('ZADD', pending, f[3], id) else redis.call('ZREM', pending, id) end
+  -- By startBy (every approval sets it; without one the start-deadline tick could not lapse it anyway).
+  if state == 'approved' and f[4] then
+    redis.call('ZADD', approved, f[4], id)
+  else
+    redis.call('ZREM', approved, id)
+  end
+  if state == 'running' then redis.call('ZADD', running, f[5] or f[11] or 0, id) else redis.call('ZREM', running, id) end
+  -- A start time keeps it in the scheduler's index while it waits for approval and for its time.
+  if f[6] and (state == 'pending' or state == 'scheduled') then
+    redis.call('ZADD', scheduled, f[6], id)
+  else
+    redis.call('ZREM', scheduled, id)
+  end
+  -- Asked for its approval after the fact until it comes or the asking stops.
+  if not f[8] or f[9] or f[10] then
+    redis.call('ZREM', retro, id)
+  elseif RETRO_AT then
+    redis.call('ZADD', retro, 'NX', RETRO_AT, id)
+  end
+end
+
 local function answer(code, reqKey, extra)
   local req = {}
+  if reqKey then reindex(reqKey) end
   if reqKey then req = redis.call('HGETALL', reqKey) end
   return { code, req, extra or {}, WRITTEN }
 end

@@ -8,7 +8,11 @@
   ARGV[1] now   ARGV[2] actor   ARGV[3] reason
 
   Output: OK, NOT_FOUND, NOT_OPEN (already running or final; request = current state)
+
+  KEYS[5..9] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 5
 local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

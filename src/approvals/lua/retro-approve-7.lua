@@ -17,7 +17,11 @@
     ALREADY_APPROVED   this user already approved it
     NOT_AUTHORIZED     the user is not (or no longer) an approver
     NOT_FOUND          no such request
+
+  KEYS[3..7] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 3
 local user, now = ARGV[1], ARGV[2]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

@@ -14,7 +14,8 @@
   ARGV[4] TTL of the request hash and of the active pointer (ms)  ARGV[5] TTL of the invocation key (ms)
   ARGV[6] the id the caller saw in KEYS[2] ('' for none)
   ARGV[7] short summary for the audit entry
-  ARGV[8..] field, value pairs of the request hash
+  ARGV[8] the first reminder of a break-glass request (its retro index score; '' for none)
+  ARGV[9..] field, value pairs of the request hash
 
   Output:
     OK      created; extra = {'expired', <id>} when a stale pending request was expired on the way,
@@ -29,8 +30,14 @@
   The active pointer is what makes "one open request per service" atomic. A pointer to a request
   that is gone (TTL, flush) or already final is stale and is replaced; a pending request past its
   expiry is expired here, and an approved one past its startBy lapses here, so neither a lost tick
-  nor a lost index write blocks the service.
+  nor a lost tick blocks the service. The request (and one expired or lapsed on the way) is in its
+  service's indexes when the script returns.
+
+  KEYS[8..12] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 8
+if ARGV[8] ~= '' then RETRO_AT = ARGV[8] end
 local now = ARGV[2]
 if redis.call('EXISTS', KEYS[7]) == 1 then return answer('FROZEN', nil, redis.call('HGETALL', KEYS[7])) end
 local prior = redis.call('GET', KEYS[4])
@@ -48,11 +55,13 @@ if active ~= '' then
   if a.id == active then
     if a.state == 'pending' and tonumber(now) >= tonumber(a.expiresAt) then
       expireRequest(KEYS[6], KEYS[2], KEYS[5], a, now)
+      reindex(KEYS[6])
       extra = { 'expired', a.id }
     elseif a.state == 'approved' and a.startBy and tonumber(now) >= tonumber(a.startBy) then
-      -- Approved but never started by its deadline, and out of the start-deadline tick's index (the
-      -- write after its script was lost): it lapses here, so it never blocks the service.
+      -- Approved but never started by its deadline (a start-deadline tick not run yet): it lapses
+      -- here, so it never blocks the service.
       lapseRequest(KEYS[6], KEYS[3], KEYS[2], KEYS[5], a, now, 'it did not start before its start deadline')
+      reindex(KEYS[6])
       extra = { 'lapsed', a.id }
     elseif a.state == 'pending' or a.state == 'approved' or a.state == 'scheduled' or a.state == 'running' then
       return answer('BUSY', KEYS[6])
@@ -61,7 +70,7 @@ if active ~= '' then
 end
 
 local fields = {}
-for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'state', ARGV[3], 'createdAt', now, 'updatedAt', now, 'approvalCount', '0')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])

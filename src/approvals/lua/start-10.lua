@@ -21,7 +21,11 @@
 
   A change lock held by ANOTHER request is stale: a running request is always the service's
   active request, and this request (approved) is the active one, so the other is not running.
+
+  KEYS[6..10] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 6
 local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

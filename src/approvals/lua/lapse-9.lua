@@ -7,7 +7,11 @@
   ARGV[1] now   ARGV[2] reason
 
   Output: OK (state → failed), NOT_DUE (startBy is still ahead, or unknown), NOT_APPROVED (request = current), NOT_FOUND
+
+  KEYS[5..9] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 5
 local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

@@ -5,17 +5,27 @@
   KEYS[5] the environment's freeze as this service sees it (freeze:{svc:<env>:<alias>})
   ARGV[1] user   ARGV[2] now   ARGV[3] '1' when the user holds the approver role now (checked at click time)
   ARGV[4] start deadline (ms): an approved request must start within this, or it lapses (startBy)
+  ARGV[5] how long the hand-off claim is kept (ms)
+  ARGV[6] how old the claim must be before a repeat of the approving click may claim it again (ms)
+  ARGV[7] this click's token (random per click; the same when ioredis resends the script)
+  KEYS[11] the hand-off claim of this request (approvals:{svc:<env>:<alias>}:handoff:<id>; value:
+           '<when claimed>:<token of the click that claimed it>')
 
   Checks, in this order: exists, pending, not expired, environment not frozen, not the requester, not already approved by
   this user, authorized, service not locked by hand.
 
   Output:
-    APPROVED           last needed approval: state → approved (approvedAt, startBy set; the caller dispatches
-                       the execution), or → scheduled when the request has a start time (the scheduler
+    APPROVED           last needed approval: state → approved (approvedAt, startBy set; the hand-off
+                       claimed: the caller dispatches the execution), or → scheduled when the request has a start time (the scheduler
                        starts it, and sets startBy then)
     APPROVAL_RECORDED  recorded; more approvals are needed
     NOT_FOUND          no such request (TTL passed, store reset): treat as not approved
-    NOT_PENDING        already approved / running / finished / rejected / …; request = current state
+    NOT_PENDING        already approved / running / finished / rejected / …; request = current state;
+                       extra = {'handoff', '1'} when it is approved (not started) with this user's
+                       approval, and the hand-off claim is this very click's (ioredis resent the
+                       script after the reply to its first run was lost), or missing, or older than
+                       ARGV[6] (a repeat of an approving click whose reply was lost): it hands it off
+                       now (claimed again)
     EXPIRED            it was past its expiry: expired now (the caller updates the message)
     FROZEN             the environment is frozen: nothing is approved while it is; extra = the freeze hash
     SELF_APPROVAL      the requester clicked Approve on their own request
@@ -25,8 +35,21 @@
 
   Two concurrent clicks are serialized by Redis: exactly one of them sees 'pending' with the last
   approval missing and gets APPROVED; the other gets NOT_PENDING (or ALREADY_APPROVED).
+
+  KEYS[6..10] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 6
 local user, now = ARGV[1], ARGV[2]
+if redis.call('HGET', KEYS[1], 'state') == 'approved' and redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then
+  local claimed = redis.call('GET', KEYS[11])
+  local at, token = '0', ''
+  if claimed then at, token = string.match(claimed, '^(%d*):?(.*)$') end
+  if not claimed or token == ARGV[7] or tonumber(now) - (tonumber(at) or 0) >= tonumber(ARGV[6]) then
+    redis.call('SET', KEYS[11], now .. ':' .. ARGV[7], 'PX', ARGV[5])
+    return answer('NOT_PENDING', KEYS[1], { 'handoff', '1' })
+  end
+end
 local h, reply = loadPending(KEYS[1], KEYS[3], KEYS[4], now)
 if not h then return reply end
 if redis.call('EXISTS', KEYS[5]) == 1 then return answer('FROZEN', KEYS[1], redis.call('HGETALL', KEYS[5])) end
@@ -48,6 +71,7 @@ if count >= tonumber(h.approvalsNeeded) then
   else
     h.state = 'approved'
     redis.call('HSET', KEYS[1], 'state', 'approved', 'approvedAt', now, 'startBy', tonumber(now) + tonumber(ARGV[4]))
+    redis.call('SET', KEYS[11], now .. ':' .. ARGV[7], 'PX', ARGV[5])
   end
   audit(KEYS[4], 'approved', h, user, progress, now)
   if scheduled then audit(KEYS[4], 'scheduled', h, 'bot', h.startAt, now) end

@@ -11,7 +11,11 @@
     NOT_SCHEDULED  not scheduled (cancelled, already started, failed…); request = current
     LOCKED         the service was locked since the approval; extra = the lock (the caller fails it)
     NOT_FOUND      no such request
+
+  KEYS[5..9] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 5
 local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

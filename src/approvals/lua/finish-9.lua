@@ -12,7 +12,11 @@
     ALREADY      already in that outcome (a repeated call): nothing written
     NOT_RUNNING  not running (never started, or finished with the other outcome); request = current
     NOT_FOUND    no such request
+
+  KEYS[5..9] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 5
 local outcome, now = ARGV[1], ARGV[3]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

@@ -6,7 +6,11 @@
   ARGV[1] now   ARGV[2] detail
 
   Output: OK (retroExpiredAt set), RETRO_DONE (approved, or already given up), NOT_BREAK_GLASS, NOT_FOUND
+
+  KEYS[3..7] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 3
 local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

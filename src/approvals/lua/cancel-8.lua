@@ -8,7 +8,11 @@
   Output: OK (state → cancelled; extra = {'was', <the state it was in>}), NOT_FOUND, NOT_PENDING (running or final; request = current),
           EXPIRED (a pending request past its expiry: expired now), NOT_REQUESTER (pending, someone else),
           NOT_CANCELLER (approved, neither the requester nor an approver)
+
+  KEYS[4..8] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 4
 local user, now = ARGV[1], ARGV[2]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

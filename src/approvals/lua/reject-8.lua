@@ -6,7 +6,11 @@
 
   Output: OK (state → rejected), NOT_FOUND, NOT_PENDING, EXPIRED (expired now), SELF_REJECT (the
   requester: they cancel instead), NOT_AUTHORIZED
+
+  KEYS[4..8] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 4
 local user, now = ARGV[1], ARGV[2]
 local h, reply = loadPending(KEYS[1], KEYS[2], KEYS[3], now)
 if not h then return reply end

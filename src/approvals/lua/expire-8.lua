@@ -5,7 +5,11 @@
   ARGV[1] now
 
   Output: OK (state → expired), NOT_FOUND, NOT_PENDING, NOT_DUE (expiresAt is still ahead)
+
+  KEYS[4..8] the service's approval indexes: approvals:{svc:<env>:<alias>}:pending, :approved, :running,
+  :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
+INDEXES = 4
 local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end

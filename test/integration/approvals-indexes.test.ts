@@ -1,0 +1,352 @@
+/**
+ * The approval indexes in each service's slot (issue 11): every transition SCRIPT keeps its
+ * service's indexes itself, so what the script answers and what the indexes hold agree the moment
+ * it returns, with no write after it (these tests call the scripts alone, through
+ * luaTransitions, and never the callers that used to write the indexes after them). The ticks read
+ * every configured service's indexes and the legacy global ones of the old scheme, which they drain;
+ * the environment's history merges its services' streams with the legacy copy stream, without
+ * duplicates. Real Redis, no mocks.
+ */
+import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
+import { readAudit } from '../../src/approvals/audit';
+import { runningRequests, startExecution } from '../../src/approvals/execution';
+import { remindRetro, startDueScheduled } from '../../src/approvals/gates';
+import { freezeEnvironment } from '../../src/approvals/locks';
+import { requestFields } from '../../src/approvals/model';
+import { parseRequestId, type RequestRef } from '../../src/approvals/ids';
+import { luaTransitions, type Transition } from '../../src/approvals/transitions';
+import { getRequest, submitRequest } from '../../src/approvals/workflow';
+import { servicesIn } from '../../src/config/load';
+import { keys } from '../../src/redis/keys';
+import { useWorkerDb } from '../helpers/redis';
+import { fixtureGroups } from '../helpers/config';
+import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+
+const HOUR = 3600_000;
+const MIN = 60_000;
+const DEADLINE = 10 * MIN;
+
+beforeAll(() => useWorkerDb());
+
+/** Where request `id` is indexed in its service's indexes: index name → score. */
+async function indexed(h: StoreHarness, id: string): Promise<Record<string, number>> {
+  const ref = parseRequestId(id)!;
+  const out: Record<string, number> = {};
+  const all = {
+    pending: keys.pendingIndex(ref.environment, ref.service),
+    approved: keys.approvedIndex(ref.environment, ref.service),
+    running: keys.runningIndex(ref.environment, ref.service),
+    scheduled: keys.scheduledIndex(ref.environment, ref.service),
+    retro: keys.retroIndex(ref.environment, ref.service),
+  };
+  for (const [name, key] of Object.entries(all)) {
+    const score = await h.rt.redis.zscore(key, id);
+    if (score !== null) out[name] = Number(score);
+  }
+  return out;
+}
+
+let n = 0;
+/** Create through the create script alone (no caller code around it). */
+async function createByScript(
+  h: StoreHarness,
+  over: { state?: 'pending' | 'approved' | 'scheduled'; startAt?: number; breakGlass?: string; retroAt?: number; service?: string } = {},
+): Promise<{ ref: RequestRef; t: Transition }> {
+  const now = h.clock.now();
+  n += 1;
+  const service = over.service ?? 'web';
+  const ref = { id: `prod.${service}.idx${n}${now.toString(36)}`, environment: 'prod', service };
+  const state = over.state ?? 'pending';
+  const fields = requestFields(
+    {
+      verb: 'deploy',
+      environment: 'prod',
+      service,
+      plan: { verb: 'deploy', image: 'img', tag: 'v1' },
+      summary: 's',
+      requester: 'UDEV1',
+      channel: 'CPROD',
+      expiresAt: now + HOUR,
+      approvalsNeeded: 1,
+      ...(state === 'approved' ? { approvedAt: now, startBy: now + DEADLINE } : {}),
+      ...(over.startAt !== undefined ? { startAt: over.startAt } : {}),
+      ...(over.breakGlass !== undefined ? { breakGlass: over.breakGlass } : {}),
+    },
+    `inv-${n}`,
+  );
+  const t = await luaTransitions(h.rt.redis).create({
+    ref,
+    invocationId: `inv-${n}`,
+    seenActive: '',
+    state,
+    now,
+    ttlMs: 40 * 24 * HOUR,
+    invocationTtlMs: HOUR,
+    auditSummary: 's',
+    fields,
+    ...(over.retroAt !== undefined ? { retroAt: over.retroAt } : {}),
+  });
+  return { ref, t };
+}
+
+describe('every transition script keeps its service indexes itself (no write after it)', () => {
+  let h: StoreHarness;
+  let x: ReturnType<typeof luaTransitions>;
+  beforeEach(async () => {
+    h = await storeHarness({ groups: fixtureGroups() });
+    x = luaTransitions(h.rt.redis);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('create → pending (by expiresAt); approve → approved (by startBy) with the hand-off claimed; start → running; finish → out', async () => {
+    const { ref, t } = await createByScript(h);
+    expect(t.code).toBe('OK');
+    expect(await indexed(h, ref.id)).toEqual({ pending: t.request!.expiresAt });
+
+    const a = await x.approve(ref, 'ULEAD1', h.clock.now(), true, DEADLINE);
+    expect(a.code).toBe('APPROVED');
+    expect(await indexed(h, ref.id)).toEqual({ approved: a.request!.startBy });
+    expect(await h.rt.redis.get(keys.handOffClaim('prod', 'web', ref.id))).toMatch(new RegExp(`^${h.clock.now()}:[0-9a-f]{12}$`));
+
+    h.clock.advance(1000);
+    const s = await x.start(ref, h.clock.now(), HOUR, 'r', 'late', h.clock.now() + MIN);
+    expect(s.code).toBe('OK');
+    expect(await indexed(h, ref.id)).toEqual({ running: s.request!.startedAt });
+
+    const f = await x.finish(ref, 'succeeded', 'done', h.clock.now());
+    expect(f.code).toBe('OK');
+    expect(await indexed(h, ref.id)).toEqual({});
+  });
+
+  it('reject, cancel, expire and abort take a request out of every index', async () => {
+    const r = await createByScript(h);
+    expect((await x.reject(r.ref, 'ULEAD1', h.clock.now(), true, 'no')).code).toBe('OK');
+    expect(await indexed(h, r.ref.id)).toEqual({});
+
+    const c = await createByScript(h, { startAt: h.clock.now() + HOUR });
+    expect(await indexed(h, c.ref.id)).toEqual({ pending: c.t.request!.expiresAt, scheduled: h.clock.now() + HOUR });
+    expect((await x.cancel(c.ref, 'UDEV1', h.clock.now(), '', false)).code).toBe('OK');
+    expect(await indexed(h, c.ref.id)).toEqual({});
+
+    const e = await createByScript(h);
+    h.clock.advance(HOUR);
+    expect((await x.expire(e.ref, h.clock.now())).code).toBe('OK');
+    expect(await indexed(h, e.ref.id)).toEqual({});
+
+    const b = await createByScript(h, { state: 'approved' });
+    expect(await indexed(h, b.ref.id)).toEqual({ approved: h.clock.now() + DEADLINE });
+    expect((await x.abort(b.ref, h.clock.now(), 'bot', 'why')).code).toBe('OK');
+    expect(await indexed(h, b.ref.id)).toEqual({});
+  });
+
+  it('lapse, start past startBy, and a create that expires a stale request on the way', async () => {
+    const l = await createByScript(h, { state: 'approved' });
+    h.clock.advance(DEADLINE);
+    expect((await x.lapse(l.ref, h.clock.now(), 'late')).code).toBe('OK');
+    expect(await indexed(h, l.ref.id)).toEqual({});
+
+    const s = await createByScript(h, { state: 'approved' });
+    h.clock.advance(DEADLINE);
+    expect((await x.start(s.ref, h.clock.now(), HOUR, 'r', 'late', h.clock.now() + MIN)).code).toBe('START_EXPIRED');
+    expect(await indexed(h, s.ref.id)).toEqual({});
+
+    const stale = await createByScript(h);
+    h.clock.advance(HOUR);
+    const first = await createByScript(h);
+    expect(first.t.code).toBe('RETRY');
+    const now = h.clock.now();
+    const fresh = await x.create({
+      ref: { id: `prod.web.fresh${now.toString(36)}`, environment: 'prod', service: 'web' },
+      invocationId: 'inv-fresh',
+      seenActive: stale.ref.id,
+      state: 'pending',
+      now,
+      ttlMs: 40 * 24 * HOUR,
+      invocationTtlMs: HOUR,
+      auditSummary: 's',
+      fields: requestFields(
+        {
+          verb: 'deploy',
+          environment: 'prod',
+          service: 'web',
+          plan: { verb: 'deploy', image: 'img', tag: 'v1' },
+          summary: 's',
+          requester: 'UDEV1',
+          channel: 'CPROD',
+          expiresAt: now + HOUR,
+          approvalsNeeded: 1,
+        },
+        'inv-fresh',
+      ),
+    });
+    expect(fresh).toMatchObject({ code: 'OK', extra: { expired: stale.ref.id } });
+    expect(await indexed(h, stale.ref.id)).toEqual({});
+    expect(await indexed(h, fresh.request!.id)).toEqual({ pending: now + HOUR });
+  });
+
+  it('a scheduled request: approve → scheduled (by startAt); wake → approved (by startBy)', async () => {
+    const at = h.clock.now() + HOUR;
+    const { ref } = await createByScript(h, { startAt: at });
+    const a = await x.approve(ref, 'ULEAD1', h.clock.now(), true, DEADLINE);
+    expect(a.request!.state).toBe('scheduled');
+    expect(await indexed(h, ref.id)).toEqual({ scheduled: at });
+    h.clock.set(at);
+    expect((await x.wake(ref, h.clock.now(), DEADLINE)).code).toBe('OK');
+    expect(await indexed(h, ref.id)).toEqual({ approved: at + DEADLINE });
+  });
+
+  it('break-glass: in the retro index from its creation until the approval after the fact (or the asking stops)', async () => {
+    const remind = h.clock.now() + HOUR;
+    const one = await createByScript(h, { state: 'approved', breakGlass: 'outage', retroAt: remind });
+    expect(await indexed(h, one.ref.id)).toEqual({ approved: h.clock.now() + DEADLINE, retro: remind });
+    expect((await x.abort(one.ref, h.clock.now(), 'bot', 'x')).code).toBe('OK');
+    // Failed, but still asked for its approval after the fact.
+    expect(await indexed(h, one.ref.id)).toEqual({ retro: remind });
+    expect((await x.retroApprove(one.ref, 'ULEAD1', h.clock.now(), true)).code).toBe('RETRO_APPROVED');
+    expect(await indexed(h, one.ref.id)).toEqual({});
+
+    const two = await createByScript(h, { state: 'approved', breakGlass: 'outage', retroAt: remind, service: 'worker' });
+    expect((await x.retroExpire(two.ref, h.clock.now(), 'gave up')).code).toBe('OK');
+    expect(await indexed(h, two.ref.id)).toEqual({ approved: h.clock.now() + DEADLINE });
+  });
+
+  it('a refusal repairs an index that disagrees with the request', async () => {
+    const { ref, t } = await createByScript(h);
+    await h.rt.redis.zrem(keys.pendingIndex('prod', 'web'), ref.id);
+    await h.rt.redis.zadd(keys.runningIndex('prod', 'web'), 1, ref.id);
+    expect((await x.approve(ref, 'UDEV1', h.clock.now(), true, DEADLINE)).code).toBe('SELF_APPROVAL');
+    expect(await indexed(h, ref.id)).toEqual({ pending: t.request!.expiresAt });
+  });
+});
+
+describe('the ticks read every service index and drain the legacy global ones', () => {
+  let h: StoreHarness;
+  beforeEach(async () => {
+    h = await storeHarness({ groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('expiry tick: due requests of several services, and a legacy member (re-indexed when not due, removed either way)', async () => {
+    const web = await submitRequest(h.rt, submitInput());
+    const worker = await submitRequest(h.rt, submitInput({ service: 'worker' }));
+    // A request the old scheme indexed: in the legacy index only.
+    await h.rt.redis.zrem(keys.pendingIndex('prod', 'worker'), worker.id);
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), worker.expiresAt, worker.id);
+    // A legacy member of a request that is gone.
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), 1, 'prod.web.gone000000');
+    h.clock.advance(2 * HOUR);
+    expect((await expireDue(h.rt)).sort()).toEqual([web.id, worker.id].sort());
+    expect(await getRequest(h.rt.redis, worker.id)).toMatchObject({ state: 'expired' });
+    expect(await h.rt.redis.exists(keys.legacyPendingIndex())).toBe(0);
+    expect(await h.rt.redis.zcard(keys.pendingIndex('prod', 'web'))).toBe(0);
+    expect(await h.rt.redis.zcard(keys.pendingIndex('prod', 'worker'))).toBe(0);
+
+    // A legacy member with a stale score (not due after all) moves to its service's index.
+    const later = await submitRequest(h.rt, submitInput());
+    await h.rt.redis.zrem(keys.pendingIndex('prod', 'web'), later.id);
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), 0, later.id);
+    expect(await expireDue(h.rt)).toEqual([]);
+    expect(await h.rt.redis.exists(keys.legacyPendingIndex())).toBe(0);
+    expect(await indexed(h, later.id)).toEqual({ pending: later.expiresAt });
+  });
+
+  it('start-deadline tick: a legacy member lapses and is removed', async () => {
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const req = await submitRequest(h.rt, submitInput());
+    await approveRequest(h.rt, req.id, 'ULEAD1');
+    const approved = (await getRequest(h.rt.redis, req.id))!;
+    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyApprovedIndex(), approved.startBy!, req.id);
+    h.clock.set(approved.startBy! + 1);
+    expect(await lapseDue(h.rt)).toEqual([req.id]);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'failed' });
+    expect(await h.rt.redis.exists(keys.legacyApprovedIndex())).toBe(0);
+  });
+
+  it('runningRequests: the services’ running requests and a legacy one; stale legacy members removed', async () => {
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const web = await submitRequest(h.rt, submitInput());
+    await approveRequest(h.rt, web.id, 'ULEAD1');
+    expect((await startExecution(h.rt, web.id)).ok).toBe(true);
+    const worker = await submitRequest(h.rt, submitInput({ service: 'worker' }));
+    await approveRequest(h.rt, worker.id, 'ULEAD1');
+    expect((await startExecution(h.rt, worker.id)).ok).toBe(true);
+    await h.rt.redis.zrem(keys.runningIndex('prod', 'worker'), worker.id);
+    await h.rt.redis.zadd(keys.legacyRunningIndex(), 1, worker.id);
+    await h.rt.redis.zadd(keys.legacyRunningIndex(), 2, 'prod.web.gone000000');
+    expect((await runningRequests(h.rt)).map((r) => r.id).sort()).toEqual([web.id, worker.id].sort());
+    expect(await h.rt.redis.zrange(keys.legacyRunningIndex(), '0', '-1')).toEqual([worker.id]);
+  });
+
+  it('scheduler tick: a legacy scheduled member starts and is removed', async () => {
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const at = h.clock.now() + HOUR;
+    const req = await submitRequest(h.rt, submitInput({ startAt: at }));
+    await approveRequest(h.rt, req.id, 'ULEAD1');
+    await h.rt.redis.zrem(keys.scheduledIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyScheduledIndex(), at, req.id);
+    h.clock.set(at);
+    expect(await startDueScheduled(h.rt)).toEqual([req.id]);
+    expect(await h.rt.redis.exists(keys.legacyScheduledIndex())).toBe(0);
+    expect(await indexed(h, req.id)).toEqual({ approved: at + DEADLINE });
+    expect(h.jobs.map((j) => j.kind)).toEqual(['execute']);
+  });
+
+  it('reminder tick: a legacy retro member is reminded and moves to its service index', async () => {
+    const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
+    const score = Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id));
+    expect(score).toBeGreaterThan(h.clock.now());
+    await h.rt.redis.zrem(keys.retroIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyRetroIndex(), score, req.id);
+    h.clock.set(score);
+    expect(await remindRetro(h.rt)).toBe(1);
+    expect(await h.rt.redis.exists(keys.legacyRetroIndex())).toBe(0);
+    expect(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id))).toBeGreaterThan(score);
+  });
+});
+
+describe("the environment's history: its services' streams, its own, and the legacy copies", () => {
+  let h: StoreHarness;
+  beforeEach(async () => {
+    h = await storeHarness({ groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  const prod = () => servicesIn(h.rt.config, 'prod').map((s) => s.alias);
+
+  it('merges them newest first, without the legacy copies of entries the service streams still hold', async () => {
+    // The old scheme: an entry copied to the legacy stream, whose original is no longer kept.
+    await h.rt.redis.xadd(
+      keys.legacyEnvRequestAudit('prod'),
+      '*',
+      ...['at', String(h.clock.now()), 'event', 'created', 'id', 'prod.web.old0000000', 'env', 'prod', 'service', 'web'],
+      ...['actor', 'UOLD', 'state', 'pending', 'detail', '', 'src', '1-1'],
+    );
+    h.clock.advance(1000);
+    const web = await submitRequest(h.rt, submitInput());
+    // …and the old scheme's copy of this one too (its original is in the web stream).
+    const [[srcId, fields]] = (await h.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')) as Array<[string, string[]]>;
+    await h.rt.redis.xadd(keys.legacyEnvRequestAudit('prod'), '*', ...fields, 'src', srcId);
+    h.clock.advance(1000);
+    const worker = await submitRequest(h.rt, submitInput({ service: 'worker' }));
+    h.clock.advance(1000);
+    await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
+
+    const all = await readAudit(h.rt.redis, 'prod', { services: prod(), limit: 10 });
+    expect(all.map((e) => [e.event, e.requestId])).toEqual([
+      ['frozen', ''],
+      ['created', worker.id],
+      ['created', web.id],
+      ['created', 'prod.web.old0000000'],
+    ]);
+    expect((await readAudit(h.rt.redis, 'prod', { services: prod(), limit: 2 })).map((e) => e.event)).toEqual(['frozen', 'created']);
+    // Another environment's services are not in it.
+    await submitRequest(h.rt, submitInput({ environment: 'staging', service: 'web-staging', channel: 'CSTAGING' }));
+    expect(await readAudit(h.rt.redis, 'prod', { services: prod(), limit: 10 })).toHaveLength(4);
+  });
+});
