@@ -35,11 +35,14 @@ const HOLD_TTL_MS = HOLD_TTL_SECONDS * 1000;
 export const HAND_OFF_CLAIM_TTL_MS = TRACK_TTL_SECONDS * 1000;
 /**
  * A repeat of the approving click may hand the request off again once the claim is this old and the
- * request has still not started: the approving click hands off within its 3-second budget, so by
- * then its reply was lost (or its hand-off was); a second hand-off is harmless (the start script
- * runs a request once).
+ * request has still not started. The approving click hands off within Slack's 3 seconds (its budget
+ * is 2.5 s, src/slack/click-budget.ts), so a later repeat is a person trying again after that
+ * click's reply (or its hand-off) was lost, and must not be told "it is starting" while nothing
+ * was handed off. A quicker one is a double click. A second hand-off is harmless and cheap: the
+ * worker claims the job id `exec-<id>` once (src/hooks/jobs.ts claimJob) and the start script runs
+ * a request once.
  */
-export const HAND_OFF_REPEAT_MS = 15_000;
+export const HAND_OFF_REPEAT_MS = 3_000;
 import { runApprovalScript, SCRIPTS, type RawAuditEntry, type ScriptReply } from './scripts';
 import type { ChangeRequest } from './types';
 
