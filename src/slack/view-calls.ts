@@ -15,9 +15,7 @@ import type { ClickBudget } from './click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from './gateway';
 
 export type ViewCallOutcome<T> =
-  | { done: true; value: T }
-  | { done: false; why: 'expired' | 'notConfirmed' }
-  | { done: false; why: 'refused'; code: string };
+  { done: true; value: T } | { done: false; why: 'expired' | 'notConfirmed' } | { done: false; why: 'refused'; code: string };
 
 const TRIGGER_ERRORS = new Set(['expired_trigger_id', 'exchanged_trigger_id', 'invalid_trigger_id']);
 

@@ -169,17 +169,21 @@ async function askForTags(
   view: { id: string; hash?: string },
   budget: ClickBudget,
 ): Promise<void> {
-  await dispatchWithin(rt.dispatcher, {
-    kind: 'deploy-form-tags',
-    id: `tags-${view.id}-${rt.now()}`,
-    viewId: view.id,
-    ...(view.hash ? { hash: view.hash } : {}),
-    userId: shown.userId,
-    env: shown.env,
-    service: shown.service,
-    ...(shown.origin ? { origin: shown.origin } : {}),
-    locale: shown.locale,
-  }, budget);
+  await dispatchWithin(
+    rt.dispatcher,
+    {
+      kind: 'deploy-form-tags',
+      id: `tags-${view.id}-${rt.now()}`,
+      viewId: view.id,
+      ...(view.hash ? { hash: view.hash } : {}),
+      userId: shown.userId,
+      env: shown.env,
+      service: shown.service,
+      ...(shown.origin ? { origin: shown.origin } : {}),
+      locale: shown.locale,
+    },
+    budget,
+  );
 }
 
 /** The form opened, or why not (the caller tells the person with `notOpenedMessage`, in `locale`). */
@@ -215,7 +219,11 @@ export async function openDeployForm(
     rt.slack.openView(opts.triggerId, view),
   );
   if (!opened.done) {
-    rt.log.warn('deploy form: the form did not open', { user: opts.userId, why: opened.why, code: 'code' in opened ? opened.code : undefined });
+    rt.log.warn('deploy form: the form did not open', {
+      user: opts.userId,
+      why: opened.why,
+      code: 'code' in opened ? opened.code : undefined,
+    });
     const { done: _done, ...why } = opened;
     return { opened: false, ...why, locale };
   }

@@ -182,7 +182,13 @@ export async function deployableEnvironments(rt: Runtime, user: string, opts: Lo
 }
 
 /** The Home tab's input for one reader. */
-export async function homeInputFor(rt: Runtime, state: HomeState, user: string, locale: Locale, opts: LookupOptions = {}): Promise<HomeInput> {
+export async function homeInputFor(
+  rt: Runtime,
+  state: HomeState,
+  user: string,
+  locale: Locale,
+  opts: LookupOptions = {},
+): Promise<HomeInput> {
   const [readable, approverIn, deployable] = await Promise.all([
     environmentsWhere(rt, user, ['reader', 'requester', 'approver'], opts),
     environmentsWhere(rt, user, ['approver'], opts),

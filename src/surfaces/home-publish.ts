@@ -24,6 +24,7 @@ import type { ActionContext, SlackEventContext } from '../hooks/actions';
 import { defineMessages } from '../i18n/catalog';
 import { dispatchWithin, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
+import { viewCallWithin } from '../slack/view-calls';
 import { homeView, HOME_UPDATED_BLOCK } from './home';
 import { homeInputFor, readHomeState, type HomeState } from './home-data';
 import markLua from './lua/mark-3.lua';
@@ -31,8 +32,8 @@ import releaseLua from './lua/release-2.lua';
 
 const M = defineMessages('home-publish', {
   notRefreshed: {
-    en: 'Slack did not confirm in time that your Home tab was refreshed. It may still change in a moment; if it does not, press Refresh again.',
-    ko: 'Slack이 홈 탭을 새로 고쳤는지 제때 확인해 주지 않았습니다. 곧 바뀔 수도 있으며, 바뀌지 않으면 새로 고침을 다시 누르세요.',
+    en: 'Slack did not confirm that your Home tab was refreshed. It may still change in a moment; if it does not, press Refresh again.',
+    ko: 'Slack이 홈 탭을 새로 고쳤다고 확인해 주지 않았습니다. 곧 바뀔 수도 있으며, 바뀌지 않으면 새로 고침을 다시 누르세요.',
   },
 });
 
@@ -104,11 +105,11 @@ export async function publishHome(
   const view = homeView(await homeInputFor(rt, state, user, locale, lookups));
   const hash = viewHash(view);
   if (!opts.force && (await rt.redis.hget(keys.homeShown(), user)) === hash) return false;
-  const published = await budget.optional('publishHome', WITHIN_ACK_TIMEOUT_MS, reserveMs, () =>
-    rt.slack.publishHome(user, view as unknown as Record<string, unknown>),
-  );
+  const publish = () => rt.slack.publishHome(user, view as unknown as Record<string, unknown>);
+  // Without a budget (the worker) a failure throws as before; within one it is an outcome (the caller tells the clicker).
+  const published = budget.bounded ? await viewCallWithin(budget, 'publishHome', reserveMs, publish) : (await publish(), { done: true });
   if (!published.done) {
-    rt.log.warn('home: views.publish did not answer within the budget; it goes on unrecorded', { user, why: published.why });
+    rt.log.warn('home: views.publish not done within the budget; not recorded as shown', { user, ...published });
     return false;
   }
   // One field per reader; the hash lives as long as someone keeps being shown the Home tab (a lost hash only costs one re-publish).
@@ -151,7 +152,11 @@ async function ensureStatusFresh(rt: Runtime, state: HomeState, budget: ClickBud
  * (and may or may not land) never leaves a record of a view Slack did not accept. Returns whether
  * Slack took the publish in time.
  */
-export async function onHomeOpened(rt: Runtime, event: Record<string, unknown>, ctx: SlackEventContext = { budget: noBudget() }): Promise<boolean> {
+export async function onHomeOpened(
+  rt: Runtime,
+  event: Record<string, unknown>,
+  ctx: SlackEventContext = { budget: noBudget() },
+): Promise<boolean> {
   if (event.tab !== 'home' || typeof event.user !== 'string') return false;
   const user = event.user;
   const now = rt.now();
