@@ -96,7 +96,7 @@ export const text = defineMessages('deploy-form', {
   },
   unchecked: {
     en: 'Slack did not answer in time about your user groups in {envs}, so {n|it is|they are} not listed. Close the form and open it again to see {n|it|them}.',
-    ko: '{envs}의 사용자 그룹을 Slack이 제때 알려 주지 않아 목록에 없습니다. 양식을 닫고 다시 열면 보입니다.',
+    ko: '환경 {n}곳({envs})은 Slack이 사용자 그룹을 제때 알려 주지 않아 목록에 없습니다. 양식을 닫고 다시 열면 보입니다.',
   },
   nowhereUnchecked: {
     en: 'Slack did not answer in time about your user groups, so I cannot tell where you may deploy. Close this and try again in a moment.',

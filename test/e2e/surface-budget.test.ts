@@ -93,6 +93,21 @@ describe('the form, the shortcut and the Home tab answer within their budget whe
     expect(res.text).not.toContain('Slack API error');
   });
 
+  it('usergroups.users.list hanging while the form opens: it opens with what is known, and names the environment it could not check', async () => {
+    // UOTHER may request in prod through the SDEVS group only; staging is open to everyone.
+    e2e.slack.handle('usergroups.users.list', hang);
+
+    await e2e.shortcut({ callback_id: 'deploy_to_ecs', user_id: 'UOTHER' });
+
+    const open = e2e.slack.callsTo('views.open').at(-1)!;
+    expect(open.response).toMatchObject({ ok: true });
+    const blocks = JSON.stringify(open.body.view.blocks);
+    expect(blocks).toContain('Slack did not answer in time about your user groups in `prod`');
+    const envs = (open.body.view.blocks as SlackBody[]).find((b) => b.block_id === 'env')!.element.options as SlackBody[];
+    expect(envs.map((o) => o.value)).toEqual(['staging']);
+    expect(e2e.slack.messages('UOTHER')).toHaveLength(0);
+  });
+
   it('a choice in the form, views.update hanging: cut at its bound (the tags hand-off keeps its reserve), the person told to choose again', async () => {
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
     const opened = e2e.slack.callsTo('views.open').at(-1)!;
