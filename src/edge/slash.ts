@@ -116,7 +116,7 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
 
     if (spec.kind !== 'meta') {
       // One round trip: the invocation claimed once, counted against its person's rate limit, and their cached language read.
-      const admission = await admitCommand(rt, inv, spec.kind);
+      const admission = await admitCommand(rt, inv, spec.kind, budget);
       if (!admission.fresh) {
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
         return { status: 'duplicate' };
