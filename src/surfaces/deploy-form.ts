@@ -94,6 +94,10 @@ export const text = defineMessages('deploy-form', {
     en: 'Slack refused to update the form ({code}). Choose again, or close the form and open it again.',
     ko: 'Slack이 양식 고치기를 거부했습니다({code}). 다시 고르거나, 양식을 닫고 다시 여세요.',
   },
+  tagsNotAsked: {
+    en: 'The deploy form is open, but I could not start loading the image tags, so it will keep saying they are loading. Close it and open it again.',
+    ko: '배포 양식은 열렸지만 이미지 태그 불러오기를 시작하지 못해 계속 불러오는 중으로 표시됩니다. 양식을 닫고 다시 여세요.',
+  },
   unchecked: {
     en: 'Slack did not answer in time about your user groups in {envs}, so {n|it is|they are} not listed. Close the form and open it again to see {n|it|them}.',
     ko: '환경 {n}곳({envs})은 Slack이 사용자 그룹을 제때 알려 주지 않아 목록에 없습니다. 양식을 닫고 다시 열면 보입니다.',
@@ -397,6 +401,12 @@ export function notOpenedMessage(outcome: NotOpened, locale: Locale): SlackMessa
       ? t('refusedOpen', { usage: USAGE, code: code(outcome.code) })
       : t(outcome.why === 'expired' ? 'expired' : 'notConfirmed', { usage: USAGE });
   return { text: body.replace(/`/g, ''), blocks: [section(`:hourglass: ${body}`)] };
+}
+
+/** The answer when the form opened but its tags could not be asked for (the hand-off failed). */
+export function tagsNotAskedMessage(locale: Locale): SlackMessage {
+  const body = text.in(locale)('tagsNotAsked');
+  return { text: body, blocks: [section(`:warning: ${body}`)] };
 }
 
 /** What the person is told when a choice in the form could not be shown (views.update not done). */

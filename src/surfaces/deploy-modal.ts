@@ -36,6 +36,8 @@ import {
   imageBlock,
   notOpenedMessage,
   notUpdatedText,
+  tagsNotAskedMessage,
+  text,
   nowhereView,
   type NotOpened,
   preparingView,
@@ -163,13 +165,17 @@ interface Shown {
   locale: Locale;
 }
 
+/**
+ * Hand the tags' lookup to the worker within what the request has left. False when the hand-off
+ * failed: the form shows "loading" and stays so (the caller tells the person to open it again).
+ */
 async function askForTags(
   rt: Runtime,
   shown: Shown & { env: string; service: string },
   view: { id: string; hash?: string },
   budget: ClickBudget,
-): Promise<void> {
-  await dispatchWithin(
+): Promise<boolean> {
+  return dispatchWithin(
     rt.dispatcher,
     {
       kind: 'deploy-form-tags',
@@ -183,11 +189,26 @@ async function askForTags(
       locale: shown.locale,
     },
     budget,
+  ).then(
+    () => true,
+    (err: unknown) => {
+      rt.log.warn('deploy form: the tags could not be handed to the worker', { user: shown.userId, view: view.id, err });
+      return false;
+    },
   );
 }
 
-/** The form opened, or why not (the caller tells the person with `notOpenedMessage`, in `locale`). */
-export type OpenOutcome = ({ opened: true } | ({ opened: false } & NotOpened)) & { locale: Locale };
+/**
+ * The form opened (`tagsNotAsked`: but its tags could not be asked for), or why not; the caller tells
+ * the person with `notOpenedMessage` / `tagsNotAskedMessage`, in `locale`.
+ */
+export type OpenOutcome = ({ opened: true; tagsNotAsked?: boolean } | ({ opened: false } & NotOpened)) & { locale: Locale };
+
+/** What the person is told about an outcome, or nothing when the form opened with everything it needs. */
+function openAnswer(res: OpenOutcome): SlackMessage | undefined {
+  if (!res.opened) return notOpenedMessage(res, res.locale);
+  return res.tagsNotAsked ? tagsNotAskedMessage(res.locale) : undefined;
+}
 
 /**
  * Open the form with `triggerId` within `budget` (the request's: its trigger_id is valid for 3
@@ -227,7 +248,7 @@ export async function openDeployForm(
     const { done: _done, ...why } = opened;
     return { opened: false, ...why, locale };
   }
-  if (wantTags) await askForTags(rt, wantTags, opened.value, budget);
+  if (wantTags && !(await askForTags(rt, wantTags, opened.value, budget))) return { opened: true, tagsNotAsked: true, locale };
   return { opened: true, locale };
 }
 
@@ -236,16 +257,16 @@ export async function openDeployForm(
  * within what the request has left (never under the answer's reserve: a late answer beats none).
  */
 async function answerDirectly(rt: Runtime, userId: string, outcome: OpenOutcome, budget: ClickBudget): Promise<void> {
-  if (outcome.opened) return;
+  const answer = openAnswer(outcome);
+  if (!answer) return;
   await budget
-    .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => rt.slack.post(userId, notOpenedMessage(outcome, outcome.locale)), RESERVE.answer)
-    .catch((err) => rt.log.warn('deploy form: could not tell that the form did not open', { user: userId, err }));
+    .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => rt.slack.post(userId, answer), RESERVE.answer)
+    .catch((err) => rt.log.warn('deploy form: could not tell what happened to the form', { user: userId, err }));
 }
 
 /** `/ecs deploy` typed without arguments (registered as the verb's form): the answer is the command's ack. */
 export async function openFromCommand(rt: Runtime, inv: Invocation, budget: ClickBudget): Promise<SlackMessage | undefined> {
-  const res = await openDeployForm(rt, { triggerId: inv.triggerId!, userId: inv.userId, originChannel: inv.channelId, budget });
-  return res.opened ? undefined : notOpenedMessage(res, res.locale);
+  return openAnswer(await openDeployForm(rt, { triggerId: inv.triggerId!, userId: inv.userId, originChannel: inv.channelId, budget }));
 }
 
 /** The global shortcut "Deploy to ECS". */
@@ -304,7 +325,7 @@ export async function handleFormAction(ctx: ActionContext): Promise<void> {
     await ctx.whisper(notUpdatedText(updated, ctx.locale));
     return;
   }
-  if (wantTags) await askForTags(rt, wantTags, updated.value, ctx.budget);
+  if (wantTags && !(await askForTags(rt, wantTags, updated.value, ctx.budget))) await ctx.whisper(text.in(ctx.locale)('tagsNotAsked'));
 }
 
 /** Quote a value so the command grammar (src/commands/grammar.ts) reads it back unchanged. */

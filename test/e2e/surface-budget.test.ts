@@ -108,6 +108,19 @@ describe('the form, the shortcut and the Home tab answer within their budget whe
     expect(e2e.slack.messages('UOTHER')).toHaveLength(0);
   });
 
+  it('the form opens but the Invoke asking for its tags stalls: one attempt within what is left, then the person is told the form will not fill', async () => {
+    // staging has one service: the form opened from its channel chooses it and asks the worker for its tags.
+    e2e.lambda.stallNext('lambda', 'Invoke', 2);
+
+    const res = await e2e.slash('deploy', { channel_id: 'CSTAGING', user_id: 'UDEV1' });
+
+    expect(e2e.slack.callsTo('views.open').at(-1)!.response).toMatchObject({ ok: true });
+    expect(res.text).toContain('The deploy form is open, but I could not start loading the image tags');
+    expect(res.text).not.toContain('nothing was done');
+    expect(e2e.lambda.callsOf({ service: 'lambda', action: 'Invoke' })).toHaveLength(1);
+    expect(e2e.handedOff).toHaveLength(0);
+  });
+
   it('a choice in the form, views.update hanging: cut at its bound (the tags hand-off keeps its reserve), the person told to choose again', async () => {
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
     const opened = e2e.slack.callsTo('views.open').at(-1)!;
