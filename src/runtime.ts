@@ -45,8 +45,8 @@ export interface Access {
    * it the lookup counts as failed (the cached membership within its grace, else a refusal).
    */
   holds(environment: string, userId: string, role: Role, opts?: { withinMs?: number }): Promise<boolean>;
-  /** Whether `userId` holds one of `roles` (asked in order). */
-  holdsAny(environment: string, userId: string, roles: readonly Role[]): Promise<boolean>;
+  /** Whether `userId` holds one of `roles` (asked in order); `withinMs` as for `holds`, for all of them together. */
+  holdsAny(environment: string, userId: string, roles: readonly Role[], opts?: { withinMs?: number }): Promise<boolean>;
   /**
    * Throws FORBIDDEN unless the channel is one of the environment's and `userId` holds one of
    * `roles` there; the refusal names the first role.

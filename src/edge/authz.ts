@@ -42,8 +42,13 @@ export function createAccess(config: Config, directory: Directory): Access {
 
   return {
     holds,
-    async holdsAny(environment, userId, roles) {
-      for (const role of roles) if (await holds(environment, userId, role)) return true;
+    async holdsAny(environment, userId, roles, opts = {}) {
+      // One bound for all the roles' lookups together (they are asked in turn).
+      const endsAt = opts.withinMs === undefined ? undefined : Date.now() + opts.withinMs;
+      for (const role of roles) {
+        const within = endsAt === undefined ? {} : { withinMs: Math.max(0, endsAt - Date.now()) };
+        if (await holds(environment, userId, role, within)) return true;
+      }
       return false;
     },
     async ensure(environment, channelId, userId, roles, opts = {}) {

@@ -117,6 +117,9 @@ export function installInteractivity(app: App, rt: Runtime): void {
   });
 
   app.shortcut({ type: 'shortcut' }, async ({ ack, shortcut }) => {
+    // On Lambda Slack gets the answer when the listener returns: the shortcut's Slack calls (views.open
+    // with a trigger valid for 3 seconds, an answer in a direct message) take their bounds from this.
+    const budget = listenerBudget(rt, `shortcut ${shortcut.callback_id}`, shortcut.user.id);
     await ack();
     const def = findShortcut(shortcut.callback_id);
     if (!def) {
@@ -124,16 +127,26 @@ export function installInteractivity(app: App, rt: Runtime): void {
       return;
     }
     try {
-      await def.handle({ rt, userId: shortcut.user.id, triggerId: shortcut.trigger_id });
+      await def.handle({ rt, userId: shortcut.user.id, triggerId: shortcut.trigger_id, budget });
     } catch (err) {
       errorReply(err, rt.log.child({ shortcut: shortcut.callback_id, user: shortcut.user.id }));
     }
   });
   for (const type of slackEventTypes()) {
-    app.event(type, async ({ event }) => {
+    app.event(type, async ({ event, context }) => {
+      // Slack sends a delivery again when it got no answer within 3 seconds (x-slack-retry-reason
+      // http_timeout), whether or not the first one is still running: that one does the work (its
+      // calls are bounded by its budget), so the retry is answered at once instead of doing it twice.
+      // Retries for other reasons (an error answer, no connection) are handled like a first delivery.
+      const retryNum = context.retryNum === undefined ? 0 : Number(context.retryNum);
+      if (retryNum > 0 && context.retryReason === 'http_timeout') {
+        rt.log.info('slack event: a retry after a late answer; the first delivery handles it', { type, retryNum });
+        return;
+      }
+      const budget = listenerBudget(rt, `event ${type}`, String((event as { user?: unknown }).user ?? ''));
       for (const def of findSlackEvents(type)) {
         try {
-          await def.handle(rt, event as unknown as Record<string, unknown>);
+          await def.handle(rt, event as unknown as Record<string, unknown>, { budget });
         } catch (err) {
           rt.log.error('slack event handler failed', { type, err });
         }

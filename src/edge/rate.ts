@@ -13,6 +13,7 @@ import { keys } from '../redis/keys';
 import { withStore } from '../redis/client';
 import { luaScript, runScript } from '../redis/scripts';
 import type { Runtime } from '../runtime';
+import { noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import type { Invocation } from '../slack/invocation';
 import type { VerbKind } from '../commands/types';
 import admitLua from './lua/admit-3.lua';
@@ -33,6 +34,9 @@ const text = defineMessages('edge-rate', {
   },
 });
 
+/** The admit script's own bound: the edge's Redis command timeout (src/redis/client.ts). */
+export const ADMIT_OWN_MS = 1_000;
+
 /** What admitting a command found: whether it is new, and the person's language. */
 export interface Admission {
   /** False for a duplicate (already handled). */
@@ -45,19 +49,29 @@ export interface Admission {
  * Claim `inv` and count it for its person, reading their cached Slack locale in the same script:
  * `fresh` false for a duplicate; throws the refusal (in the person's language when it is cached)
  * past `limits.commandsPerUserPerMinute`, and STORE_UNAVAILABLE for a change without Redis.
+ *
+ * `budget` (the typed command's or the click's): the script waits min(its own 1 s, what is left
+ * minus the hand-off and the answer), never under one healthy round trip (RESERVE.transition). A
+ * reply it stopped waiting for counts as Redis not answering (a read goes on unclaimed, a change is
+ * refused: nothing was handed off). The script may still have run; that only claimed this one
+ * invocation id and counted it once, which a refused command can afford.
  */
-export async function admitCommand(rt: Runtime, inv: Invocation, kind: VerbKind): Promise<Admission> {
+export async function admitCommand(rt: Runtime, inv: Invocation, kind: VerbKind, budget: ClickBudget = noBudget()): Promise<Admission> {
   const limit = rt.config.limits.commandsPerUserPerMinute;
   let reply: unknown;
   try {
-    reply = await withStore(() =>
-      runScript(
-        rt.redis,
-        ADMIT,
-        [keys.commandRate(inv.userId), keys.seen(inv.userId, inv.id), keys.userLocale(inv.userId)],
-        [limit, RATE_WINDOW_MS, SEEN_TTL_SECONDS],
-      ),
-    );
+    reply = await withStore(async () => {
+      const run = () =>
+        runScript(
+          rt.redis,
+          ADMIT,
+          [keys.commandRate(inv.userId), keys.seen(inv.userId, inv.id), keys.userLocale(inv.userId)],
+          [limit, RATE_WINDOW_MS, SEEN_TTL_SECONDS],
+        );
+      const res = await budget.optional('admit', ADMIT_OWN_MS, RESERVE.handOff + RESERVE.answer, run, RESERVE.transition);
+      if (!res.done) throw new Error(`the admit script did not answer within the command's budget (${res.why})`);
+      return res.value;
+    });
   } catch (err) {
     if (kind !== 'read') throw err;
     rt.log.warn('redis unavailable; read-only command runs without duplicate check or rate limit', { err });

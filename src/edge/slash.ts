@@ -61,7 +61,8 @@ export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, me
   const form = inv.triggerId ? findCommandForm(inv.text.trim().toLowerCase()) : undefined;
   if (form) {
     try {
-      const reply = await form.open(rt, inv);
+      // The trigger_id is valid for 3 seconds: views.open and what comes before it fit in the command's budget.
+      const reply = await form.open(rt, inv, meta.budget ?? listenerBudget(rt, `form ${inv.text.trim()}`, inv.userId));
       return reply ? ephemeral(reply) : '';
     } catch (err) {
       // Only the typer sees it: their cached language (no Slack call inside the ack).
@@ -115,7 +116,7 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
 
     if (spec.kind !== 'meta') {
       // One round trip: the invocation claimed once, counted against its person's rate limit, and their cached language read.
-      const admission = await admitCommand(rt, inv, spec.kind);
+      const admission = await admitCommand(rt, inv, spec.kind, budget);
       if (!admission.fresh) {
         log.info('duplicate delivery ignored', { retryNum: meta.retryNum });
         return { status: 'duplicate' };

@@ -88,6 +88,11 @@ export interface ShortcutContext {
   userId: string;
   /** Valid for 3 seconds (views.open). */
   triggerId: string;
+  /**
+   * The shortcut's time budget inside Slack's 3 seconds (src/slack/click-budget.ts), started with the
+   * listener: its Slack calls (views.open, an answer in a direct message) take their bounds from it.
+   */
+  budget: ClickBudget;
 }
 
 interface ShortcutDef {
@@ -97,20 +102,30 @@ interface ShortcutDef {
   handle(ctx: ShortcutContext): Promise<void>;
 }
 
+export interface SlackEventContext {
+  /**
+   * The delivery's time budget inside Slack's 3 seconds (src/slack/click-budget.ts), started with the
+   * listener: Slack answers late deliveries with a retry, so every call on the path takes its bound
+   * from it (a Home publish that does not fit is left to go on in the background, unrecorded).
+   */
+  budget: ClickBudget;
+}
+
 interface SlackEventDef {
   /** The Events API event type, e.g. `app_home_opened`. */
   type: string;
   /** Must finish quickly: Redis and Slack only (Slack retries an event it got no answer for within 3 seconds). */
-  handle(rt: Runtime, event: Record<string, unknown>): Promise<void>;
+  handle(rt: Runtime, event: Record<string, unknown>, ctx: SlackEventContext): Promise<void>;
 }
 
 interface CommandFormDef {
   verb: string;
   /**
    * `/ecs <verb>` typed without arguments: open a form instead (with `inv.triggerId`). The
-   * acknowledgement to show, or undefined for none (the form opened).
+   * acknowledgement to show, or undefined for none (the form opened). `budget`: the typed command's
+   * (src/slack/click-budget.ts): views.open and the calls before it take their bounds from it.
    */
-  open(rt: Runtime, inv: Invocation): Promise<SlackMessage | undefined>;
+  open(rt: Runtime, inv: Invocation, budget: ClickBudget): Promise<SlackMessage | undefined>;
 }
 
 const actionDefs: ActionDef[] = [];

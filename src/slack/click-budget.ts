@@ -48,6 +48,9 @@ export const HAND_OFF_NEEDS = RESERVE.handOff + RESERVE.abort + RESERVE.answer;
 /** What a command run from a click needs after its group lookup: the admit script, the hand-off, the answer. */
 export const COMMAND_NEEDS = RESERVE.transition + RESERVE.handOff + RESERVE.answer;
 
+/** What a form needs after the steps before it (its locale, the group lookups): views.open, and the answer when it did not open. */
+export const FORM_NEEDS = RESERVE.openView + RESERVE.answer;
+
 /** A bound under this is not worth starting an optional call for: it is skipped instead. */
 export const MIN_STEP_MS = 100;
 

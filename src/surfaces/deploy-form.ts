@@ -78,7 +78,39 @@ export const text = defineMessages('deploy-form', {
     en: 'The deploy form could not open in time (Slack allows 3 seconds for that). Try again, or type the command in one line: {usage}',
     ko: '배포 양식을 제때 열지 못했습니다(Slack은 3초를 허용합니다). 다시 시도하거나 명령을 한 줄로 입력하세요: {usage}',
   },
+  notConfirmed: {
+    en: 'Slack did not confirm in time that the deploy form opened. If it does not appear, try again, or type the command in one line: {usage}',
+    ko: 'Slack이 배포 양식을 열었는지 제때 확인해 주지 않았습니다. 양식이 나타나지 않으면 다시 시도하거나 명령을 한 줄로 입력하세요: {usage}',
+  },
+  refusedOpen: {
+    en: 'Slack refused to open the deploy form ({code}). Try again, or type the command in one line: {usage}',
+    ko: 'Slack이 배포 양식 열기를 거부했습니다({code}). 다시 시도하거나 명령을 한 줄로 입력하세요: {usage}',
+  },
+  updateNotConfirmed: {
+    en: 'Slack did not confirm in time that the form was updated. If it does not show your choice, choose again.',
+    ko: 'Slack이 양식을 고쳤는지 제때 확인해 주지 않았습니다. 양식에 고른 항목이 보이지 않으면 다시 고르세요.',
+  },
+  updateRefused: {
+    en: 'Slack refused to update the form ({code}). Choose again, or close the form and open it again.',
+    ko: 'Slack이 양식 고치기를 거부했습니다({code}). 다시 고르거나, 양식을 닫고 다시 여세요.',
+  },
+  tagsNotAsked: {
+    en: 'The deploy form is open, but I could not start loading the image tags, so it will keep saying they are loading. Close it and open it again.',
+    ko: '배포 양식은 열렸지만 이미지 태그 불러오기를 시작하지 못해 계속 불러오는 중으로 표시됩니다. 양식을 닫고 다시 여세요.',
+  },
+  unchecked: {
+    en: 'Slack did not answer in time about your user groups in {envs}, so {n|it is|they are} not listed. Close the form and open it again to see {n|it|them}.',
+    ko: '환경 {n}곳({envs})은 Slack이 사용자 그룹을 제때 알려 주지 않아 목록에 없습니다. 양식을 닫고 다시 열면 보입니다.',
+  },
+  nowhereUnchecked: {
+    en: 'Slack did not answer in time about your user groups, so I cannot tell where you may deploy. Close this and try again in a moment.',
+    ko: 'Slack이 사용자 그룹을 제때 알려 주지 않아 어디에 배포할 수 있는지 알 수 없습니다. 이 창을 닫고 잠시 후 다시 시도하세요.',
+  },
   errPickEnv: { en: 'Choose an environment.', ko: '환경을 고르세요.' },
+  errUnchecked: {
+    en: 'Slack did not answer in time about your user groups; submit again in a moment.',
+    ko: 'Slack이 사용자 그룹을 제때 알려 주지 않았습니다. 잠시 후 다시 제출하세요.',
+  },
   errEnvNotAllowed: { en: 'You may not request deploys in {env}.', ko: '{env}에는 배포를 요청할 수 없습니다.' },
   errPickService: { en: 'Choose a service.', ko: '서비스를 고르세요.' },
   errServiceNotAllowed: {
@@ -164,6 +196,8 @@ export interface FormState {
   tags?: TagsState;
   /** The channel the form was opened from (the request goes there when it is one of the environment's). */
   originChannel?: string;
+  /** Environments left out because the reader's user groups could not be checked in time. */
+  unchecked?: string[];
 }
 
 const plain = (t: string, max: number) => ({ type: 'plain_text' as const, text: truncate(t, max), emoji: true });
@@ -246,6 +280,8 @@ export function deployForm(s: FormState): Record<string, unknown> {
     option(e.approvals > 0 ? t('envNeedsApproval', { env: e.name, n: e.approvals }) : t('envNoApproval', { env: e.name }), e.name),
   );
   blocks.push(choice(FORM.envBlock, FORM.envAction, t('envLabel'), t('envPlaceholder'), envOptions, env?.name));
+  if (s.unchecked?.length)
+    blocks.push(context(`:warning: ${t('unchecked', { envs: s.unchecked.map(code).join(', '), n: s.unchecked.length })}`));
 
   if (!env) {
     blocks.push(context(t('pickEnvFirst')));
@@ -337,21 +373,46 @@ export function preparingView(
 }
 
 /** For someone who may request deploys nowhere. */
-export function nowhereView(locale: Locale): Record<string, unknown> {
+export function nowhereView(locale: Locale, unchecked: readonly string[] = []): Record<string, unknown> {
   const t = text.in(locale);
   return {
     type: 'modal',
     title: plain(t('title'), VIEW_LIMITS.title),
     close: plain(t('close'), VIEW_LIMITS.button),
-    blocks: [section(t('nowhere'))],
+    blocks: [section(unchecked.length ? `:warning: ${t('nowhereUnchecked')}` : t('nowhere'))],
   };
 }
 
+const USAGE = '`/ecs deploy <service> <tag> --reason "…"`';
+
 /** The answer when the trigger expired before the form could open. */
 export function expiredMessage(locale: Locale): SlackMessage {
+  return notOpenedMessage({ why: 'expired' }, locale);
+}
+
+/** Why the form did not open (src/slack/view-calls.ts): the trigger expired, no answer in time, or Slack's error code. */
+export type NotOpened = { why: 'expired' | 'notConfirmed' } | { why: 'refused'; code: string };
+
+/** The one answer when the form did not open, whichever way it was asked for (typed, shortcut, Home tab). */
+export function notOpenedMessage(outcome: NotOpened, locale: Locale): SlackMessage {
   const t = text.in(locale);
-  const body = t('expired', { usage: '`/ecs deploy <service> <tag> --reason "…"`' });
+  const body =
+    outcome.why === 'refused'
+      ? t('refusedOpen', { usage: USAGE, code: code(outcome.code) })
+      : t(outcome.why === 'expired' ? 'expired' : 'notConfirmed', { usage: USAGE });
   return { text: body.replace(/`/g, ''), blocks: [section(`:hourglass: ${body}`)] };
+}
+
+/** The answer when the form opened but its tags could not be asked for (the hand-off failed). */
+export function tagsNotAskedMessage(locale: Locale): SlackMessage {
+  const body = text.in(locale)('tagsNotAsked');
+  return { text: body, blocks: [section(`:warning: ${body}`)] };
+}
+
+/** What the person is told when a choice in the form could not be shown (views.update not done). */
+export function notUpdatedText(outcome: NotOpened, locale: Locale): string {
+  const t = text.in(locale);
+  return outcome.why === 'refused' ? t('updateRefused', { code: code(outcome.code) }) : t('updateNotConfirmed');
 }
 
 /** Messages for the form's own validation (./deploy-modal.ts). */

@@ -16,23 +16,30 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { Config } from '../config/schema';
 import { BotError, isBotError } from '../errors';
-import type { ActionContext, SlackView, ViewContext, ViewDef, ViewResult } from '../hooks/actions';
+import type { ActionContext, ShortcutContext, SlackView, ViewContext, ViewDef, ViewResult } from '../hooks/actions';
 import { LOCALES, type Locale } from '../i18n';
 import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
+import type { SlackMessage } from '../slack/blocks';
+import { COMMAND_NEEDS, dispatchWithin, FORM_NEEDS, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { Invocation } from '../slack/invocation';
 import { answerModal } from '../slack/modal';
 import { plainText, truncate } from '../slack/text';
-import { deployableEnvironments } from './home-data';
-import { readerLocale } from './locale';
+import { viewCallWithin } from '../slack/view-calls';
+import { deployableEnvironments, type LookupOptions } from './home-data';
 import {
   deployForm,
-  expiredMessage,
   FORM,
   formMeta,
   formText,
   imageBlock,
+  notOpenedMessage,
+  notUpdatedText,
+  tagsNotAskedMessage,
+  text,
   nowhereView,
+  type NotOpened,
   preparingView,
   REASON_MAX,
   serviceBlock,
@@ -85,9 +92,9 @@ export function channelFor(config: Config, env: string, origin?: string): string
   return origin && channels.includes(origin) ? origin : channels[0]!;
 }
 
-/** The environments (and services) `user` may deploy, as the form offers them. */
-export async function formEnvironments(rt: Runtime, user: string, origin?: string): Promise<FormEnvironment[]> {
-  const envs = await deployableEnvironments(rt, user);
+/** The environments (and services) `user` may deploy, as the form offers them (`opts`: the lookups' bound, where to note those not checked). */
+export async function formEnvironments(rt: Runtime, user: string, origin?: string, opts: LookupOptions = {}): Promise<FormEnvironment[]> {
+  const envs = await deployableEnvironments(rt, user, opts);
   return envs.map((name) => {
     const services = Object.entries(rt.config.services).filter(([, s]) => s.environment === name);
     return {
@@ -101,6 +108,33 @@ export async function formEnvironments(rt: Runtime, user: string, origin?: strin
       withoutRepository: services.filter(([, s]) => !s.repository).length,
     };
   });
+}
+
+/**
+ * How long the reader's language may take (users.info when it is not cached): a form in the
+ * workspace's language beats one that opens too late.
+ */
+export const FORM_LOCALE_MS = 500;
+
+/**
+ * What the form shows, read within `budget` (the reader's language and the group lookups, side by
+ * side), keeping `reserveMs` for what must follow. Environments whose lookup did not answer in time
+ * are left out and named (`unchecked`), so the form never says "nowhere" because Slack was slow.
+ */
+async function readForm(
+  rt: Runtime,
+  user: string,
+  origin: string | undefined,
+  budget: ClickBudget,
+  reserveMs: number,
+): Promise<{ locale: Locale; environments: FormEnvironment[]; unchecked: string[] }> {
+  const unchecked = new Set<string>();
+  const localeOpts = budget.bounded ? { withinMs: budget.boundFor('formLocale', FORM_LOCALE_MS, reserveMs) } : {};
+  const [locale, environments] = await Promise.all([
+    rt.people.localeOf(user, localeOpts),
+    formEnvironments(rt, user, origin, { ...lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, reserveMs), unchecked }),
+  ]);
+  return { locale, environments, unchecked: [...unchecked].sort() };
 }
 
 export async function readTags(rt: Runtime, env: string, service: string): Promise<TagsCache | undefined> {
@@ -123,12 +157,6 @@ async function tagsNow(rt: Runtime, env: string, service: string): Promise<TagsS
   return { state: 'loading', repository };
 }
 
-const TRIGGER_ERRORS = /expired_trigger_id|exchanged_trigger_id|invalid_trigger_id|trigger_id/;
-
-function isTriggerProblem(err: unknown): boolean {
-  return isBotError(err) && err.code === 'SLACK' && TRIGGER_ERRORS.test(err.message);
-}
-
 interface Shown {
   userId: string;
   env?: string;
@@ -137,84 +165,123 @@ interface Shown {
   locale: Locale;
 }
 
+/**
+ * Hand the tags' lookup to the worker within what the request has left. False when the hand-off
+ * failed: the form shows "loading" and stays so (the caller tells the person to open it again).
+ */
 async function askForTags(
   rt: Runtime,
   shown: Shown & { env: string; service: string },
   view: { id: string; hash?: string },
-): Promise<void> {
-  await rt.dispatcher.dispatch({
-    kind: 'deploy-form-tags',
-    id: `tags-${view.id}-${rt.now()}`,
-    viewId: view.id,
-    ...(view.hash ? { hash: view.hash } : {}),
-    userId: shown.userId,
-    env: shown.env,
-    service: shown.service,
-    ...(shown.origin ? { origin: shown.origin } : {}),
-    locale: shown.locale,
-  });
+  budget: ClickBudget,
+): Promise<boolean> {
+  return dispatchWithin(
+    rt.dispatcher,
+    {
+      kind: 'deploy-form-tags',
+      id: `tags-${view.id}-${rt.now()}`,
+      viewId: view.id,
+      ...(view.hash ? { hash: view.hash } : {}),
+      userId: shown.userId,
+      env: shown.env,
+      service: shown.service,
+      ...(shown.origin ? { origin: shown.origin } : {}),
+      locale: shown.locale,
+    },
+    budget,
+  ).then(
+    () => true,
+    (err: unknown) => {
+      rt.log.warn('deploy form: the tags could not be handed to the worker', { user: shown.userId, view: view.id, err });
+      return false;
+    },
+  );
 }
 
 /**
- * Open the form with `triggerId`. 'expired' when Slack refused the trigger (more than 3 seconds
- * old, or used already): the caller tells the person what to do instead.
+ * The form opened (`tagsNotAsked`: but its tags could not be asked for), or why not; the caller tells
+ * the person with `notOpenedMessage` / `tagsNotAskedMessage`, in `locale`.
+ */
+export type OpenOutcome = ({ opened: true; tagsNotAsked?: boolean } | ({ opened: false } & NotOpened)) & { locale: Locale };
+
+/** What the person is told about an outcome, or nothing when the form opened with everything it needs. */
+function openAnswer(res: OpenOutcome): SlackMessage | undefined {
+  if (!res.opened) return notOpenedMessage(res, res.locale);
+  return res.tagsNotAsked ? tagsNotAskedMessage(res.locale) : undefined;
+}
+
+/**
+ * Open the form with `triggerId` within `budget` (the request's: its trigger_id is valid for 3
+ * seconds): the reader's language and the group lookups leave views.open its reserve, views.open is
+ * bounded to what is left (a trigger Slack would refuse by then is not waited for), and the tags
+ * are asked for within what remains after it.
  */
 export async function openDeployForm(
   rt: Runtime,
-  opts: { triggerId: string; userId: string; originChannel?: string },
-): Promise<'opened' | 'expired'> {
-  const locale = await readerLocale(rt, opts.userId);
-  const environments = await formEnvironments(rt, opts.userId, opts.originChannel);
+  opts: { triggerId: string; userId: string; originChannel?: string; budget: ClickBudget },
+): Promise<OpenOutcome> {
+  const { budget } = opts;
+  const { locale, environments, unchecked } = await readForm(rt, opts.userId, opts.originChannel, budget, FORM_NEEDS);
   let view: SlackView;
   let wantTags: (Shown & { env: string; service: string }) | undefined;
-  if (!environments.length) view = nowhereView(locale);
+  if (!environments.length) view = nowhereView(locale, unchecked);
   else {
     const env =
       environments.find((e) => opts.originChannel && rt.config.environments[e.name]!.channels.includes(opts.originChannel)) ??
       (environments.length === 1 ? environments[0] : undefined);
     const service = env?.services.length === 1 ? env.services[0] : undefined;
     const tags = env && service ? await tagsNow(rt, env.name, service) : undefined;
-    view = deployForm({ locale, now: rt.now(), environments, env: env?.name, service, tags, originChannel: opts.originChannel });
+    view = deployForm({ locale, now: rt.now(), environments, env: env?.name, service, tags, originChannel: opts.originChannel, unchecked });
     if (env && service && tags?.state === 'loading')
       wantTags = { userId: opts.userId, env: env.name, service, origin: opts.originChannel, locale };
   }
-  let opened;
-  try {
-    opened = await rt.slack.openView(opts.triggerId, view);
-  } catch (err) {
-    if (isTriggerProblem(err)) {
-      rt.log.warn('deploy form: the trigger expired before the form could open', { user: opts.userId, err });
-      return 'expired';
-    }
-    throw err;
+  // After views.open: the tags' hand-off when the form opened, the answer when it did not.
+  const opened = await viewCallWithin(budget, 'openView', wantTags ? RESERVE.handOff : RESERVE.answer, () =>
+    rt.slack.openView(opts.triggerId, view),
+  );
+  if (!opened.done) {
+    rt.log.warn('deploy form: the form did not open', {
+      user: opts.userId,
+      why: opened.why,
+      code: 'code' in opened ? opened.code : undefined,
+    });
+    const { done: _done, ...why } = opened;
+    return { opened: false, ...why, locale };
   }
-  if (wantTags) await askForTags(rt, wantTags, opened);
-  return 'opened';
+  if (wantTags && !(await askForTags(rt, wantTags, opened.value, budget))) return { opened: true, tagsNotAsked: true, locale };
+  return { opened: true, locale };
 }
 
-/** Where there is no channel to answer in (the shortcut, the Home tab): the bot's direct message. */
-async function answerExpiredDirectly(rt: Runtime, userId: string): Promise<void> {
-  await rt.slack
-    .post(userId, expiredMessage(await readerLocale(rt, userId)))
-    .catch((err) => rt.log.warn('deploy form: could not tell about the expired trigger', { user: userId, err }));
+/**
+ * Where there is no channel to answer in (the shortcut, the Home tab): the bot's direct message,
+ * within what the request has left (never under the answer's reserve: a late answer beats none).
+ */
+async function answerDirectly(rt: Runtime, userId: string, outcome: OpenOutcome, budget: ClickBudget): Promise<void> {
+  const answer = openAnswer(outcome);
+  if (!answer) return;
+  await budget
+    .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => rt.slack.post(userId, answer), RESERVE.answer)
+    .catch((err) => rt.log.warn('deploy form: could not tell what happened to the form', { user: userId, err }));
 }
 
-/** `/ecs deploy` typed without arguments (registered as the verb's form). */
-export async function openFromCommand(rt: Runtime, inv: Invocation): Promise<ReturnType<typeof expiredMessage> | undefined> {
-  const res = await openDeployForm(rt, { triggerId: inv.triggerId!, userId: inv.userId, originChannel: inv.channelId });
-  return res === 'expired' ? expiredMessage(await readerLocale(rt, inv.userId)) : undefined;
+/** `/ecs deploy` typed without arguments (registered as the verb's form): the answer is the command's ack. */
+export async function openFromCommand(rt: Runtime, inv: Invocation, budget: ClickBudget): Promise<SlackMessage | undefined> {
+  return openAnswer(await openDeployForm(rt, { triggerId: inv.triggerId!, userId: inv.userId, originChannel: inv.channelId, budget }));
 }
 
 /** The global shortcut "Deploy to ECS". */
-export async function openFromShortcut(rt: Runtime, userId: string, triggerId: string): Promise<void> {
-  if ((await openDeployForm(rt, { triggerId, userId })) === 'expired') await answerExpiredDirectly(rt, userId);
+export async function openFromShortcut(ctx: ShortcutContext): Promise<void> {
+  const res = await openDeployForm(ctx.rt, { triggerId: ctx.triggerId, userId: ctx.userId, budget: ctx.budget });
+  await answerDirectly(ctx.rt, ctx.userId, res, ctx.budget);
 }
 
 /** The Home tab's Deploy… button. */
 export async function openFromHome(ctx: ActionContext): Promise<void> {
   const triggerId = ctx.body.trigger_id;
-  if (!triggerId || (await openDeployForm(ctx.rt, { triggerId, userId: ctx.userId })) === 'expired')
-    await answerExpiredDirectly(ctx.rt, ctx.userId);
+  const res: OpenOutcome = triggerId
+    ? await openDeployForm(ctx.rt, { triggerId, userId: ctx.userId, budget: ctx.budget })
+    : { opened: false, why: 'expired', locale: ctx.locale };
+  await answerDirectly(ctx.rt, ctx.userId, res, ctx.budget);
 }
 
 interface FormViewPayload {
@@ -239,24 +306,26 @@ export async function handleFormAction(ctx: ActionContext): Promise<void> {
     service = picked;
   } else return; // the tag select and the reason need nothing until submission
   const origin = formMeta(view).c;
-  const locale = await readerLocale(rt, userId);
-  const environments = await formEnvironments(rt, userId, origin);
+  const { locale, environments, unchecked } = await readForm(rt, userId, origin, ctx.budget, FORM_NEEDS);
   const envOk = environments.find((e) => e.name === env);
   if (!envOk) env = service = undefined;
   else if (service && !envOk.services.includes(service)) service = undefined;
   // An environment with one service: it is the choice.
   else if (!service && envOk.services.length === 1) service = envOk.services[0];
   const tags = env && service ? await tagsNow(rt, env, service) : undefined;
-  const form = deployForm({ locale, now: rt.now(), environments, env, service, tags, originChannel: origin });
-  let updated;
-  try {
-    updated = await rt.slack.updateView({ viewId: view.id, ...(view.hash ? { hash: view.hash } : {}) }, form);
-  } catch (err) {
+  const form = deployForm({ locale, now: rt.now(), environments, env, service, tags, originChannel: origin, unchecked });
+  const wantTags = env && service && tags?.state === 'loading' ? { userId, env, service, origin, locale } : undefined;
+  const updated = await viewCallWithin(ctx.budget, 'updateView', wantTags ? RESERVE.handOff : RESERVE.answer, () =>
+    rt.slack.updateView({ viewId: view.id, ...(view.hash ? { hash: view.hash } : {}) }, form),
+  );
+  if (!updated.done) {
     // Another change of the form got there first; it shows its own state.
-    if (isBotError(err) && /hash_conflict/.test(err.message)) return;
-    throw err;
+    if (updated.why === 'refused' && updated.code === 'hash_conflict') return;
+    rt.log.warn('deploy form: the form was not updated', { user: userId, why: updated.why });
+    await ctx.whisper(notUpdatedText(updated, ctx.locale));
+    return;
   }
-  if (env && service && tags?.state === 'loading') await askForTags(rt, { userId, env, service, origin, locale }, updated);
+  if (wantTags && !(await askForTags(rt, wantTags, updated.value, ctx.budget))) await ctx.whisper(text.in(ctx.locale)('tagsNotAsked'));
 }
 
 /** Quote a value so the command grammar (src/commands/grammar.ts) reads it back unchanged. */
@@ -298,13 +367,15 @@ function refusalText(err: unknown, fallback: string): string {
 export const deployFormView: ViewDef = {
   callbackId: FORM.callbackId,
   async handle(rt, view, userId, ctx: ViewContext): Promise<ViewResult | void> {
-    const locale = await readerLocale(rt, userId);
-    const t = formText(locale);
     const values = (view.state?.values ?? {}) as NonNullable<NonNullable<FormViewPayload['state']>['values']>;
     const env = values[FORM.envBlock]?.[FORM.envAction]?.selected_option?.value ?? undefined;
-    if (!env) return { errors: { [FORM.envBlock]: t('errPickEnv') } };
     const origin = formMeta(view).c;
-    const fe = (await formEnvironments(rt, userId, origin)).find((e) => e.name === env);
+    // Within the submission's budget: the command path (its own lookup, the admit script, the hand-off) still fits after.
+    const { locale, environments, unchecked } = await readForm(rt, userId, origin, ctx.budget, COMMAND_NEEDS);
+    const t = formText(locale);
+    if (!env) return { errors: { [FORM.envBlock]: t('errPickEnv') } };
+    const fe = environments.find((e) => e.name === env);
+    if (!fe && unchecked.includes(env)) return { errors: { [FORM.envBlock]: t('errUnchecked') } };
     if (!fe) return { errors: { [FORM.envBlock]: t('errEnvNotAllowed', { env }) } };
     const sBlock = serviceBlock(env);
     const service = values[sBlock]?.[FORM.serviceAction]?.selected_option?.value ?? undefined;

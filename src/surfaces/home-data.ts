@@ -147,14 +147,25 @@ export async function readHomeState(rt: Runtime): Promise<HomeState> {
   return { now, requests, progress, guards, incidents, status };
 }
 
-/** Environments where `user` holds `role`; a lookup that fails (Slack down) counts as "no". */
-async function environmentsWhere(rt: Runtime, user: string, roles: readonly Role[]): Promise<Set<string>> {
+/**
+ * How long a role lookup may wait for Slack (a request's time budget: `withinMs`), and where to note
+ * the environments whose lookup failed (left out although the person may hold the role there).
+ */
+export interface LookupOptions {
+  withinMs?: number;
+  unchecked?: Set<string>;
+}
+
+/** Environments where `user` holds `role`; a lookup that fails (Slack down) counts as "no" (and is noted in `opts.unchecked`). */
+async function environmentsWhere(rt: Runtime, user: string, roles: readonly Role[], opts: LookupOptions = {}): Promise<Set<string>> {
   const out = new Set<string>();
+  const within = opts.withinMs === undefined ? {} : { withinMs: opts.withinMs };
   await Promise.all(
     Object.keys(rt.config.environments).map(async (env) => {
       try {
-        if (await rt.access.holdsAny(env, user, roles)) out.add(env);
+        if (await rt.access.holdsAny(env, user, roles, within)) out.add(env);
       } catch (err) {
+        opts.unchecked?.add(env);
         rt.log.warn('home: role lookup failed; the environment is left out', { env, user, err });
       }
     }),
@@ -163,19 +174,25 @@ async function environmentsWhere(rt: Runtime, user: string, roles: readonly Role
 }
 
 /** Environments where `user` may request a deploy of at least one service (with an ECR repository). */
-export async function deployableEnvironments(rt: Runtime, user: string): Promise<string[]> {
-  const requesterIn = await environmentsWhere(rt, user, ['requester']);
+export async function deployableEnvironments(rt: Runtime, user: string, opts: LookupOptions = {}): Promise<string[]> {
+  const requesterIn = await environmentsWhere(rt, user, ['requester'], opts);
   return Object.keys(rt.config.environments).filter(
     (env) => requesterIn.has(env) && Object.values(rt.config.services).some((s) => s.environment === env && s.repository),
   );
 }
 
 /** The Home tab's input for one reader. */
-export async function homeInputFor(rt: Runtime, state: HomeState, user: string, locale: Locale): Promise<HomeInput> {
+export async function homeInputFor(
+  rt: Runtime,
+  state: HomeState,
+  user: string,
+  locale: Locale,
+  opts: LookupOptions = {},
+): Promise<HomeInput> {
   const [readable, approverIn, deployable] = await Promise.all([
-    environmentsWhere(rt, user, ['reader', 'requester', 'approver']),
-    environmentsWhere(rt, user, ['approver']),
-    deployableEnvironments(rt, user),
+    environmentsWhere(rt, user, ['reader', 'requester', 'approver'], opts),
+    environmentsWhere(rt, user, ['approver'], opts),
+    deployableEnvironments(rt, user, opts),
   ]);
   const now = state.now;
   const waiting = state.requests.filter(

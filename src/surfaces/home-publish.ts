@@ -20,11 +20,27 @@ import { HOME_READERS_MAX } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
 import type { Runtime } from '../runtime';
 import type { Change } from '../hooks/events';
+import type { ActionContext, SlackEventContext } from '../hooks/actions';
+import { defineMessages } from '../i18n/catalog';
+import { dispatchWithin, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
+import { viewCallWithin } from '../slack/view-calls';
 import { homeView, HOME_UPDATED_BLOCK } from './home';
 import { homeInputFor, readHomeState, type HomeState } from './home-data';
-import { readerLocale } from './locale';
 import markLua from './lua/mark-3.lua';
 import releaseLua from './lua/release-2.lua';
+
+const M = defineMessages('home-publish', {
+  notRefreshed: {
+    en: 'Slack did not confirm that your Home tab was refreshed. It may still change in a moment; if it does not, press Refresh again.',
+    ko: 'Slack이 홈 탭을 새로 고쳤다고 확인해 주지 않았습니다. 곧 바뀔 수도 있으며, 바뀌지 않으면 새로 고침을 다시 누르세요.',
+  },
+});
+
+/** How long the reader's language may take when their Home is published inside Slack's 3 seconds (users.info when not cached). */
+export const HOME_LOCALE_MS = 500;
+/** What publishing needs after the reader's language and role lookups: views.publish itself. */
+const PUBLISH_RESERVE = RESERVE.openView;
 
 const MARK = luaScript('home_mark', 3, markLua);
 const RELEASE = luaScript('home_release', 2, releaseLua);
@@ -67,14 +83,35 @@ function jobId(rt: Runtime, what: string): string {
 /**
  * Build and publish one reader's Home tab. Without `force`, nothing is sent when the view is the
  * same as the one they were last shown. Returns whether it was published.
+ *
+ * `budget` (an event or a click inside Slack's 3 seconds; none in the worker): the reader's language,
+ * the role lookups and views.publish are bounded by it, keeping `reserveMs` for what follows. A
+ * publish that does not fit is left to go on in the background, and is not recorded as shown (only
+ * a view Slack accepted in time is: a late one costs one re-publish at the next refresh).
  */
-export async function publishHome(rt: Runtime, user: string, opts: { state?: HomeState; force?: boolean } = {}): Promise<boolean> {
+export async function publishHome(
+  rt: Runtime,
+  user: string,
+  opts: { state?: HomeState; force?: boolean; budget?: ClickBudget; reserveMs?: number } = {},
+): Promise<boolean> {
+  const budget = opts.budget ?? noBudget();
+  const reserveMs = opts.reserveMs ?? 0;
   const state = opts.state ?? (await readHomeState(rt));
-  const locale = await readerLocale(rt, user);
-  const view = homeView(await homeInputFor(rt, state, user, locale));
+  const locale = await rt.people.localeOf(
+    user,
+    budget.bounded ? { withinMs: budget.boundFor('homeLocale', HOME_LOCALE_MS, PUBLISH_RESERVE + reserveMs) } : {},
+  );
+  const lookups = lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, PUBLISH_RESERVE + reserveMs) ?? {};
+  const view = homeView(await homeInputFor(rt, state, user, locale, lookups));
   const hash = viewHash(view);
   if (!opts.force && (await rt.redis.hget(keys.homeShown(), user)) === hash) return false;
-  await rt.slack.publishHome(user, view as unknown as Record<string, unknown>);
+  const publish = () => rt.slack.publishHome(user, view as unknown as Record<string, unknown>);
+  // Without a budget (the worker) a failure throws as before; within one it is an outcome (the caller tells the clicker).
+  const published = budget.bounded ? await viewCallWithin(budget, 'publishHome', reserveMs, publish) : (await publish(), { done: true });
+  if (!published.done) {
+    rt.log.warn('home: views.publish not done within the budget; not recorded as shown', { user, ...published });
+    return false;
+  }
   // One field per reader; the hash lives as long as someone keeps being shown the Home tab (a lost hash only costs one re-publish).
   const res = await rt.redis
     .pipeline()
@@ -87,26 +124,40 @@ export async function publishHome(rt: Runtime, user: string, opts: { state?: Hom
   return true;
 }
 
-/** When the services' health is stale (or missing), ask the worker to read it again: one refresh at a time. */
-async function ensureStatusFresh(rt: Runtime, state: HomeState): Promise<void> {
-  const stale = Object.keys(rt.config.environments).some((e) => {
+/** Whether the services' health is stale (or missing) somewhere. */
+function statusStale(rt: Runtime, state: HomeState): boolean {
+  return Object.keys(rt.config.environments).some((e) => {
     const s = state.status.get(e);
     return !s || rt.now() - s.at > STATUS_FRESH_MS;
   });
-  if (!stale) return;
+}
+
+/** When the services' health is stale (or missing), ask the worker to read it again: one refresh at a time. */
+async function ensureStatusFresh(rt: Runtime, state: HomeState, budget: ClickBudget): Promise<void> {
+  if (!statusStale(rt, state)) return;
   const claimed = await rt.redis.set(keys.envStatusRefreshing(), String(rt.now()), 'PX', STATUS_REFRESHING_TTL_MS, 'NX');
   if (claimed !== 'OK') return;
   try {
-    await rt.dispatcher.dispatch({ kind: 'home-refresh', id: jobId(rt, 'status'), status: true });
+    await dispatchWithin(rt.dispatcher, { kind: 'home-refresh', id: jobId(rt, 'status'), status: true }, budget, 0);
   } catch (err) {
     await rt.redis.del(keys.envStatusRefreshing()).catch(() => undefined);
     throw err;
   }
 }
 
-/** `app_home_opened` (Slack-facing): remember the viewer, publish from Redis at once, refresh the health if stale. */
-export async function onHomeOpened(rt: Runtime, event: Record<string, unknown>): Promise<void> {
-  if (event.tab !== 'home' || typeof event.user !== 'string') return;
+/**
+ * `app_home_opened` (Slack-facing): remember the viewer, publish from Redis at once, refresh the
+ * health if stale; all within the delivery's budget (ctx.budget). The viewer's "last shown" record is
+ * cleared in the same round trip as the opening is noted, so a publish that goes on past the budget
+ * (and may or may not land) never leaves a record of a view Slack did not accept. Returns whether
+ * Slack took the publish in time.
+ */
+export async function onHomeOpened(
+  rt: Runtime,
+  event: Record<string, unknown>,
+  ctx: SlackEventContext = { budget: noBudget() },
+): Promise<boolean> {
+  if (event.tab !== 'home' || typeof event.user !== 'string') return false;
   const user = event.user;
   const now = rt.now();
   await rt.redis
@@ -116,15 +167,20 @@ export async function onHomeOpened(rt: Runtime, event: Record<string, unknown>):
     // Bounded (src/redis/bounds.ts): the newest HOME_READERS_MAX openings are kept.
     .zremrangebyrank(keys.homeViewers(), 0, -HOME_READERS_MAX - 1)
     .pexpire(keys.homeViewers(), VIEWER_WINDOW_MS)
+    .hdel(keys.homeShown(), user)
     .exec();
   const state = await readHomeState(rt);
-  await publishHome(rt, user, { state, force: true });
-  await ensureStatusFresh(rt, state);
+  // The health's hand-off, when it is stale, follows the publish: its reserve is kept.
+  const reserveMs = statusStale(rt, state) ? RESERVE.handOff : 0;
+  const published = await publishHome(rt, user, { state, force: true, budget: ctx.budget, reserveMs });
+  await ensureStatusFresh(rt, state, ctx.budget);
+  return published;
 }
 
-/** The Home tab's Refresh button: the same as opening it. */
-export async function refreshHomeFor(rt: Runtime, user: string): Promise<void> {
-  await onHomeOpened(rt, { tab: 'home', user });
+/** The Home tab's Refresh button: the same as opening it; the clicker is told when Slack did not take it in time. */
+export async function refreshHomeFor(ctx: ActionContext): Promise<void> {
+  const published = await onHomeOpened(ctx.rt, { tab: 'home', user: ctx.userId }, { budget: ctx.budget });
+  if (!published && ctx.budget.bounded) await ctx.whisper(M.in(ctx.locale)('notRefreshed'));
 }
 
 /** The change listener: mark, and hand one refresh to the worker unless one is on its way. */

@@ -17,15 +17,15 @@ let registered = false;
 export function registerSurfaces(): void {
   if (registered) return;
   registered = true;
-  registerSlackEvent({ type: 'app_home_opened', handle: onHomeOpened });
-  registerAction({ actionId: HOME_ACTION.refresh, handle: (ctx) => refreshHomeFor(ctx.rt, ctx.userId) });
+  registerSlackEvent({ type: 'app_home_opened', handle: async (rt, event, ctx) => void (await onHomeOpened(rt, event, ctx)) });
+  registerAction({ actionId: HOME_ACTION.refresh, handle: refreshHomeFor });
   registerAction({ actionId: HOME_ACTION.deploy, handle: openFromHome });
   registerJobKind('home-refresh', { schema: homeJobSchema, once: false, handle: runHomeJob });
   registerChangeListener('home', onChange);
   registerTick('home-refresh', homeTick);
 
   registerCommandForm({ verb: 'deploy', open: openFromCommand });
-  registerShortcut({ callbackId: FORM.shortcut, handle: (ctx) => openFromShortcut(ctx.rt, ctx.userId, ctx.triggerId) });
+  registerShortcut({ callbackId: FORM.shortcut, handle: openFromShortcut });
   registerAction({ actionId: FORM.actionPrefix, handle: handleFormAction });
   registerView(deployFormView);
   registerJobKind('deploy-form-tags', {

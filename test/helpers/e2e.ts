@@ -67,8 +67,8 @@ export interface E2E {
   submitView(opts: ViewSubmissionOptions): Promise<AwsResponse>;
   /** A global shortcut (no channel, a trigger_id). */
   shortcut(opts: ShortcutOptions): Promise<AwsResponse>;
-  /** An Events API delivery of `event` (e.g. appHomeOpened('U1')). */
-  slackEvent(event: Json): Promise<AwsResponse>;
+  /** An Events API delivery of `event` (e.g. appHomeOpened('U1')); `opts.retryNum`: a redelivery after a late answer. */
+  slackEvent(event: Json, opts?: EventOptions): Promise<AwsResponse>;
   /** Deliver every captured worker invocation (and those they cause) to the worker handler. */
   drain(): Promise<void>;
   /** Deliver the captured worker invocations all at once (as many Lambda environments would), then drain what they cause. */
@@ -183,8 +183,8 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     shortcut(opts) {
       return invokeSlack(signedActionEvent(SIGNING_SECRET, shortcutPayload(opts)));
     },
-    slackEvent(event) {
-      return invokeSlack(signedEventsApiEvent(SIGNING_SECRET, eventCallback(event)));
+    slackEvent(event, eventOpts = {}) {
+      return invokeSlack(signedEventsApiEvent(SIGNING_SECRET, eventCallback(event), eventOpts));
     },
     async drain() {
       for (let guard = 0; pending.length && guard < 1000; guard++) {
