@@ -15,10 +15,11 @@ import { ACTION, detailsMessage, rejectModal, REJECT_REASON, REJECT_REASON_MAX, 
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
 import { retroApproveRequest } from './gates';
 import { getRequest } from './workflow';
-import { notificationText, plainText } from '../slack/text';
+import { code, notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
 import { RESERVE } from '../slack/click-budget';
+import { viewCallWithin } from '../slack/view-calls';
 
 const M = defineMessages('approvals.actions', {
   noLongerOnRecord: {
@@ -29,6 +30,18 @@ const M = defineMessages('approvals.actions', {
   noTrigger: {
     en: ':warning: Slack did not send what I need to open the reject form. Click *Reject* again.',
     ko: ':warning: Slack이 거절 양식을 여는 데 필요한 정보를 보내지 않았습니다. *거절*을 다시 눌러 주세요.',
+  },
+  rejectFormExpired: {
+    en: ':hourglass: The reject form could not open in time (Slack allows 3 seconds for that). Click *Reject* again.',
+    ko: ':hourglass: 거절 양식을 제때 열지 못했습니다(Slack은 3초를 허용합니다). *거절*을 다시 눌러 주세요.',
+  },
+  rejectFormNotConfirmed: {
+    en: ':hourglass: Slack did not confirm in time that the reject form opened. If it does not appear, click *Reject* again.',
+    ko: ':hourglass: Slack이 거절 양식을 열었는지 제때 확인해 주지 않았습니다. 양식이 나타나지 않으면 *거절*을 다시 눌러 주세요.',
+  },
+  rejectFormRefused: {
+    en: ':warning: Slack refused to open the reject form ({code}). Click *Reject* again in a moment.',
+    ko: ':warning: Slack이 거절 양식 열기를 거부했습니다({code}). 잠시 후 *거절*을 다시 눌러 주세요.',
   },
   staleButton: {
     en: ':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.',
@@ -175,7 +188,18 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
       }
       // The form's submission carries the request id back; it is only honoured for a form opened here.
       await storeOp(() => rt.redis.set(keys.rejectForm(id, userId), '1', 'EX', REJECT_FORM_TTL_SECONDS));
-      await rt.slack.openView(triggerId, rejectModal(check.request, ctx.locale));
+      // Within the click's budget (the trigger is valid for 3 seconds); what did not open is said in one line.
+      const opened = await viewCallWithin(ctx.budget, 'openView', RESERVE.answer, () =>
+        rt.slack.openView(triggerId, rejectModal(check.request, ctx.locale)),
+      );
+      if (opened.done) return;
+      const t = M.in(ctx.locale);
+      rt.log.warn('approvals: the reject form did not open', { requestId: id, user: userId, why: opened.why });
+      await ctx.whisper(
+        opened.why === 'refused'
+          ? t('rejectFormRefused', { code: code(opened.code) })
+          : t(opened.why === 'expired' ? 'rejectFormExpired' : 'rejectFormNotConfirmed'),
+      );
       return;
     }
     default:

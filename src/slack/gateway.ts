@@ -330,6 +330,18 @@ const M = defineMessages('slack.gateway', {
     ko: 'Slack이 아닌 곳으로 답하라는 요청을 받아 답하지 않았습니다.',
   },
   refused: { en: 'Slack refused the message ({detail}).', ko: 'Slack이 메시지를 거부했습니다 ({detail}).' },
+  noAnswer: {
+    en: 'Slack did not answer in time (it may be slow or out of reach), so this may not have gone through. Try again in a moment.',
+    ko: 'Slack이 제때 응답하지 않아(느리거나 연결되지 않음) 처리되지 않았을 수 있습니다. 잠시 후 다시 시도하세요.',
+  },
+  httpError: {
+    en: 'Slack answered with an error of its own (HTTP {status}). Try again in a moment.',
+    ko: 'Slack이 자체 오류로 응답했습니다 (HTTP {status}). 잠시 후 다시 시도하세요.',
+  },
+  rateLimited: {
+    en: 'Slack is limiting how often the bot may call it. Try again in a minute.',
+    ko: 'Slack이 봇의 호출 횟수를 제한하고 있습니다. 1분 뒤에 다시 시도하세요.',
+  },
   channel_not_found: {
     en: 'Invite the bot to the channel (`/invite @ECS ChatOps`) or check the channel ID in chatops.yml.',
     ko: '봇을 채널에 초대하거나(`/invite @ECS ChatOps`) chatops.yml의 채널 ID를 확인하세요.',
@@ -355,14 +367,22 @@ function hostOf(url: string): string {
   }
 }
 
+/**
+ * What a person is told about a failed Slack call: Slack's own error code when it answered one;
+ * otherwise what happened in plain words (the SDK's error text stays in the log, never in Slack).
+ */
+function userMessageOf(err: unknown, code: string | undefined) {
+  if (code) return M.lazy('refused', { detail: escapeMrkdwn(code) });
+  const { code: sdkCode, statusCode } = err as { code?: unknown; statusCode?: unknown };
+  if (sdkCode === 'slack_webapi_rate_limited_error') return M.lazy('rateLimited');
+  if (sdkCode === 'slack_webapi_http_error' && typeof statusCode === 'number') return M.lazy('httpError', { status: statusCode });
+  return M.lazy('noAnswer');
+}
+
 function wrap(err: unknown): BotError {
   if (err instanceof BotError) return err;
   const code = slackErrorCode(err);
   const detail = code ?? errorMessage(err);
   const hint = code && (HINTS as Set<string>).has(code) ? M.lazy(code as 'channel_not_found') : undefined;
-  return new BotError('SLACK', `Slack API error: ${detail}`, {
-    userMessage: M.lazy('refused', { detail: escapeMrkdwn(detail) }),
-    hint,
-    cause: err,
-  });
+  return new BotError('SLACK', `Slack API error: ${detail}`, { userMessage: userMessageOf(err, code), hint, cause: err });
 }

@@ -85,6 +85,29 @@ describe('a click answers within its budget when a dependency hangs', () => {
     expect(answer).toContain('Done. The request message could not be updated right away');
   });
 
+  it('views.open hanging on Reject: the form is given what the click has left but the answer, and the clicker is told it may not have opened', async () => {
+    const clock = new FakeClock(T0);
+    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
+    const req = await submitRequest(e2e.rt, submitInput());
+    e2e.slack.handle('usergroups.users.list', () => {
+      clock.advance(1_500);
+      return { ok: true, users: ['UGRP1'] };
+    });
+    e2e.slack.handle('views.open', hang);
+
+    const answer = await click(req, 'reject', 'UGRP1');
+
+    expect(answer).toContain('Slack did not confirm in time that the reject form opened. If it does not appear, click *Reject* again.');
+    expect(answer).not.toContain('Slack API error');
+    expect(e2e.slack.callsTo('views.open')).toHaveLength(1);
+    expect(logged('click budget: step cut short')).toEqual([
+      expect.objectContaining({ step: 'openView', outcome: 'cutShort', boundMs: CLICK_BUDGET_MS - 1_500 - RESERVE.answer }),
+    ]);
+    expect(CLICK_BUDGET_MS - 1_500 - RESERVE.answer).toBeLessThan(WITHIN_ACK_TIMEOUT_MS);
+    // Nothing was rejected: the request waits for a reject form that is submitted.
+    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('pending');
+  });
+
   it('usergroups.users.list hanging: the lookup stops at its bound, nothing is approved, the clicker is told to try again', async () => {
     const clock = new FakeClock(T0);
     e2e = await setupE2E({ now: clock.now, groups: fixtureGroups({ SLEADS: ['UGRP1'] }) });
