@@ -7,7 +7,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { findAction, findShortcut, findSlackEvents, findView, slackEventTypes } from '../hooks/actions';
 import type { Runtime } from '../runtime';
-import { section } from '../slack/blocks';
+import { section, type SlackMessage } from '../slack/blocks';
+import type { Locale } from '../i18n/locale';
+import { notificationText } from '../slack/text';
 import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
 import { runCommand, submitCommand } from './slash';
@@ -20,6 +22,10 @@ const M = defineMessages('edge.interactivity', {
   staleButton: {
     en: ':grey_question: This button is no longer valid (it belongs to an older message). Run the command again.',
     ko: ':grey_question: 더 이상 쓸 수 없는 버튼입니다 (예전 메시지의 버튼입니다). 명령을 다시 실행하세요.',
+  },
+  unknownShortcut: {
+    en: ':grey_question: This shortcut is not one this bot handles (the Slack app may list an old one). Type `/ecs help` for what the bot can do.',
+    ko: ':grey_question: 이 봇이 처리하지 않는 바로가기입니다 (Slack 앱에 예전 바로가기가 남아 있을 수 있습니다). `/ecs help`로 할 수 있는 일을 확인하세요.',
   },
 });
 
@@ -121,15 +127,27 @@ export function installInteractivity(app: App, rt: Runtime): void {
     // with a trigger valid for 3 seconds, an answer in a direct message) take their bounds from this.
     const budget = listenerBudget(rt, `shortcut ${shortcut.callback_id}`, shortcut.user.id);
     await ack();
+    const userId = shortcut.user.id;
+    const log = rt.log.child({ shortcut: shortcut.callback_id, user: userId });
+    // A shortcut has no channel to answer in: what went wrong goes to the person's direct message
+    // with the bot, in their cached language, within what the shortcut has left.
+    const tell = async (reply: (locale: Locale) => SlackMessage): Promise<void> => {
+      const locale = await rt.people.cachedLocaleOf(userId, { withinMs: CLICK_LOCALE_MS }).catch(() => rt.people.workspace);
+      await budget
+        .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => rt.slack.post(userId, reply(locale)), RESERVE.answer)
+        .catch((err) => log.warn('shortcut: could not tell the person what went wrong', { err }));
+    };
     const def = findShortcut(shortcut.callback_id);
     if (!def) {
-      rt.log.warn('shortcut nobody handles', { callbackId: shortcut.callback_id });
+      log.warn('shortcut nobody handles');
+      const text = (locale: Locale) => M.in(locale)('unknownShortcut');
+      await tell((locale) => ({ text: notificationText(text(locale)), blocks: [section(text(locale))], locale }));
       return;
     }
     try {
-      await def.handle({ rt, userId: shortcut.user.id, triggerId: shortcut.trigger_id, budget });
+      await def.handle({ rt, userId, triggerId: shortcut.trigger_id, budget });
     } catch (err) {
-      errorReply(err, rt.log.child({ shortcut: shortcut.callback_id, user: shortcut.user.id }));
+      await tell((locale) => errorReply(err, log, locale));
     }
   });
   for (const type of slackEventTypes()) {

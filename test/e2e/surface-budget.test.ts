@@ -15,6 +15,8 @@ import { appHomeOpened } from '../helpers/signing';
 import { CLICK_BUDGET_MS, RESERVE } from '../../src/slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../../src/slack/gateway';
 import { keys } from '../../src/redis/keys';
+import { registerShortcut } from '../../src/hooks/actions';
+import { BotError } from '../../src/errors';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
@@ -84,6 +86,30 @@ describe('the form, the shortcut and the Home tab answer within their budget whe
     expect(dm).toHaveLength(1);
     expect(dm[0]!.text).toContain('The deploy form could not open in time');
     expect(dm[0]!.text).not.toContain('expired_trigger_id');
+  });
+
+  it('a shortcut nobody handles, or one whose handler fails: the person is told in a direct message, never nothing', async () => {
+    registerShortcut({
+      callbackId: 'test_refuses',
+      handle: async () => {
+        throw new BotError('CONFLICT', 'test refusal', { userMessage: 'The service is busy with another change.' });
+      },
+    });
+    registerShortcut({
+      callbackId: 'test_breaks',
+      handle: async () => {
+        throw new Error('a bug');
+      },
+    });
+    await e2e.shortcut({ callback_id: 'old_shortcut', user_id: 'UDEV2' });
+    await e2e.shortcut({ callback_id: 'test_refuses', user_id: 'UDEV2' });
+    await e2e.shortcut({ callback_id: 'test_breaks', user_id: 'UDEV2' });
+    const dm = e2e.slack.messages('UDEV2').map((m) => m.text ?? '');
+    expect(dm).toHaveLength(3);
+    expect(dm[0]).toContain('This shortcut is not one this bot handles');
+    expect(dm[1]).toContain('The service is busy with another change.');
+    expect(dm[2]).toMatch(/Something went wrong.*ref [0-9a-f]{8}/);
+    expect(dm.join('\n')).not.toContain('a bug');
   });
 
   it('views.open refused with an error: the person reads the error code in the one answer, not the SDK text', async () => {
