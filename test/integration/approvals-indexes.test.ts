@@ -350,3 +350,50 @@ describe("the environment's history: its services' streams, its own, and the leg
     expect(await readAudit(h.rt.redis, 'prod', { services: prod(), limit: 10 })).toHaveLength(4);
   });
 });
+
+describe('review: a break-glass reminder time belongs to the request created with it; the reminder tick handles a request once', () => {
+  let h: StoreHarness;
+  beforeEach(async () => {
+    h = await storeHarness({ groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  /** Reminders posted in the channel (the thread of every request there). */
+  const reminders = () =>
+    h.slack.messages('CPROD').filter((m) => JSON.stringify(m).includes('Still waiting for an approval after the fact')).length;
+  /** A break-glass request of the old scheme: its reminder only in the legacy retro index. */
+  async function legacyBreakGlass(service = 'web'): Promise<{ id: string; score: number }> {
+    const r = await submitRequest(h.rt, submitInput({ breakGlass: 'outage', service }));
+    const score = Number(await h.rt.redis.zscore(keys.retroIndex('prod', service), r.id));
+    await h.rt.redis.zrem(keys.retroIndex('prod', service), r.id);
+    await h.rt.redis.zadd(keys.legacyRetroIndex(), score, r.id);
+    return { id: r.id, score };
+  }
+
+  it('a break-glass create refused BUSY, or lapsing the open request on the way, does not give that request its own reminder time', async () => {
+    const open = await legacyBreakGlass();
+    expect((await startExecution(h.rt, open.id)).ok).toBe(true);
+    h.clock.advance(10 * MIN);
+    await expect(submitRequest(h.rt, submitInput({ breakGlass: 'again', requester: 'UDEV2' }))).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), open.id)).toBeNull();
+
+    // An approved break-glass request past its startBy (its hand-off lost), lapsed by the next create.
+    const stale = await legacyBreakGlass('worker');
+    h.clock.advance(DEADLINE);
+    const next = await submitRequest(h.rt, submitInput({ breakGlass: 'again', requester: 'UDEV2', service: 'worker' }));
+    expect(await getRequest(h.rt.redis, stale.id)).toMatchObject({ state: 'failed' });
+    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), stale.id)).toBeNull();
+    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), next.id)).not.toBeNull();
+  });
+
+  it('a request in its service retro index and the legacy one, both due, is reminded once in one run', async () => {
+    const r = await legacyBreakGlass();
+    await h.rt.redis.zadd(keys.retroIndex('prod', 'web'), r.score, r.id);
+    h.clock.set(r.score);
+    expect(await remindRetro(h.rt)).toBe(1);
+    expect(reminders()).toBe(1);
+    expect(await h.rt.redis.exists(keys.legacyRetroIndex())).toBe(0);
+    expect(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), r.id))).toBeGreaterThan(r.score);
+  });
+});
