@@ -397,3 +397,35 @@ describe('review: a break-glass reminder time belongs to the request created wit
     expect(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), r.id))).toBeGreaterThan(r.score);
   });
 });
+
+describe("review: the environment's history and the copies the old scheme wrote into the environment's own stream", () => {
+  let h: StoreHarness;
+  beforeEach(async () => {
+    h = await storeHarness({ groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('drops a copy in audit:{env:E} (written before the copies moved to audit:{index}:env:E) whose original it reads', async () => {
+    const web = await submitRequest(h.rt, submitInput());
+    const [[srcId, fields]] = (await h.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')) as Array<[string, string[]]>;
+    // The scheme before the legacy copy stream: copies (with their original's id, `src`) in the environment's own stream.
+    await h.rt.redis.xadd(keys.audit('prod'), '*', ...fields, 'src', srcId);
+    // One whose original is no longer in the service stream stays.
+    await h.rt.redis.xadd(
+      keys.audit('prod'),
+      '*',
+      ...['at', String(h.clock.now() - HOUR), 'event', 'created', 'id', 'prod.web.old0000000', 'env', 'prod', 'service', 'web'],
+      ...['actor', 'UOLD', 'state', 'pending', 'detail', '', 'src', '1-1'],
+    );
+    h.clock.advance(1000);
+    await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
+    const all = await readAudit(h.rt.redis, 'prod', { services: servicesIn(h.rt.config, 'prod').map((s) => s.alias), limit: 10 });
+    expect(all.map((e) => [e.event, e.requestId])).toEqual([
+      ['frozen', ''],
+      ['created', web.id],
+      ['created', 'prod.web.old0000000'],
+    ]);
+  });
+});
