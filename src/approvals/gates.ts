@@ -237,15 +237,8 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
   const now = rt.now();
   const entries = await storeOp(() => dueEntries(rt, 'retro', now, batch));
   let reminded = 0;
-  const seen = new Set<string>();
   for (const entry of entries) {
     const id = entry.id;
-    // In its service's index and the legacy one: reminded once per run (the legacy member drained).
-    if (seen.has(id)) {
-      if (entry.legacy) await dropEntry(rt, entry);
-      continue;
-    }
-    seen.add(id);
     const ref = parseRequestId(id);
     const req = ref ? await storeOp(() => getRequest(rt.redis, id)) : undefined;
     if (!ref || !req?.breakGlass || req.retroApprovedAt || req.retroExpiredAt) {

@@ -351,7 +351,7 @@ describe("the environment's history: its services' streams, its own, and the leg
   });
 });
 
-describe('review: a break-glass reminder time belongs to the request created with it; the reminder tick handles a request once', () => {
+describe('review: a break-glass reminder time belongs to the request created with it', () => {
   let h: StoreHarness;
   beforeEach(async () => {
     h = await storeHarness({ groups: fixtureGroups() });
@@ -359,9 +359,6 @@ describe('review: a break-glass reminder time belongs to the request created wit
   afterEach(async () => {
     await h.close();
   });
-  /** Reminders posted in the channel (the thread of every request there). */
-  const reminders = () =>
-    h.slack.messages('CPROD').filter((m) => JSON.stringify(m).includes('Still waiting for an approval after the fact')).length;
   /** A break-glass request of the old scheme: its reminder only in the legacy retro index. */
   async function legacyBreakGlass(service = 'web'): Promise<{ id: string; score: number }> {
     const r = await submitRequest(h.rt, submitInput({ breakGlass: 'outage', service }));
@@ -385,16 +382,6 @@ describe('review: a break-glass reminder time belongs to the request created wit
     expect(await getRequest(h.rt.redis, stale.id)).toMatchObject({ state: 'failed' });
     expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), stale.id)).toBeNull();
     expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), next.id)).not.toBeNull();
-  });
-
-  it('a request in its service retro index and the legacy one, both due, is reminded once in one run', async () => {
-    const r = await legacyBreakGlass();
-    await h.rt.redis.zadd(keys.retroIndex('prod', 'web'), r.score, r.id);
-    h.clock.set(r.score);
-    expect(await remindRetro(h.rt)).toBe(1);
-    expect(reminders()).toBe(1);
-    expect(await h.rt.redis.exists(keys.legacyRetroIndex())).toBe(0);
-    expect(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), r.id))).toBeGreaterThan(r.score);
   });
 });
 
