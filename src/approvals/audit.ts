@@ -109,7 +109,11 @@ export async function readAudit(redis: RedisClient, environment: string, scope: 
   streams.forEach((stream, i) => {
     const [err, rows] = res[i] ?? [new Error('no reply'), null];
     if (err) throw err;
-    (stream === legacy ? copies : read).push(...parse(rows));
+    for (const e of parse(rows)) {
+      // A copy names its original (`src`): the legacy copy stream's entries, and the copies the scheme
+      // before it wrote into the environment's own stream (freezes there have no `src`).
+      (stream === legacy || e.fields.src ? copies : read).push(e);
+    }
   });
   // A legacy copy names its original's stream id (`src`); ids are unique per stream, and the copy's
   // service tells which stream: drop the copies whose original was read.

@@ -350,3 +350,69 @@ describe("the environment's history: its services' streams, its own, and the leg
     expect(await readAudit(h.rt.redis, 'prod', { services: prod(), limit: 10 })).toHaveLength(4);
   });
 });
+
+describe('review: a break-glass reminder time belongs to the request created with it', () => {
+  let h: StoreHarness;
+  beforeEach(async () => {
+    h = await storeHarness({ groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  /** A break-glass request of the old scheme: its reminder only in the legacy retro index. */
+  async function legacyBreakGlass(service = 'web'): Promise<{ id: string; score: number }> {
+    const r = await submitRequest(h.rt, submitInput({ breakGlass: 'outage', service }));
+    const score = Number(await h.rt.redis.zscore(keys.retroIndex('prod', service), r.id));
+    await h.rt.redis.zrem(keys.retroIndex('prod', service), r.id);
+    await h.rt.redis.zadd(keys.legacyRetroIndex(), score, r.id);
+    return { id: r.id, score };
+  }
+
+  it('a break-glass create refused BUSY, or lapsing the open request on the way, does not give that request its own reminder time', async () => {
+    const open = await legacyBreakGlass();
+    expect((await startExecution(h.rt, open.id)).ok).toBe(true);
+    h.clock.advance(10 * MIN);
+    await expect(submitRequest(h.rt, submitInput({ breakGlass: 'again', requester: 'UDEV2' }))).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), open.id)).toBeNull();
+
+    // An approved break-glass request past its startBy (its hand-off lost), lapsed by the next create.
+    const stale = await legacyBreakGlass('worker');
+    h.clock.advance(DEADLINE);
+    const next = await submitRequest(h.rt, submitInput({ breakGlass: 'again', requester: 'UDEV2', service: 'worker' }));
+    expect(await getRequest(h.rt.redis, stale.id)).toMatchObject({ state: 'failed' });
+    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), stale.id)).toBeNull();
+    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), next.id)).not.toBeNull();
+  });
+});
+
+describe("review: the environment's history and the copies the old scheme wrote into the environment's own stream", () => {
+  let h: StoreHarness;
+  beforeEach(async () => {
+    h = await storeHarness({ groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('drops a copy in audit:{env:E} (written before the copies moved to audit:{index}:env:E) whose original it reads', async () => {
+    const web = await submitRequest(h.rt, submitInput());
+    const [[srcId, fields]] = (await h.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')) as Array<[string, string[]]>;
+    // The scheme before the legacy copy stream: copies (with their original's id, `src`) in the environment's own stream.
+    await h.rt.redis.xadd(keys.audit('prod'), '*', ...fields, 'src', srcId);
+    // One whose original is no longer in the service stream stays.
+    await h.rt.redis.xadd(
+      keys.audit('prod'),
+      '*',
+      ...['at', String(h.clock.now() - HOUR), 'event', 'created', 'id', 'prod.web.old0000000', 'env', 'prod', 'service', 'web'],
+      ...['actor', 'UOLD', 'state', 'pending', 'detail', '', 'src', '1-1'],
+    );
+    h.clock.advance(1000);
+    await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
+    const all = await readAudit(h.rt.redis, 'prod', { services: servicesIn(h.rt.config, 'prod').map((s) => s.alias), limit: 10 });
+    expect(all.map((e) => [e.event, e.requestId])).toEqual([
+      ['frozen', ''],
+      ['created', web.id],
+      ['created', 'prod.web.old0000000'],
+    ]);
+  });
+});

@@ -37,7 +37,6 @@
   :scheduled, :retro (every answer about a request re-indexes it: includes/common.lua reindex)
 ]]
 INDEXES = 8
-if ARGV[8] ~= '' then RETRO_AT = ARGV[8] end
 local now = ARGV[2]
 if redis.call('EXISTS', KEYS[7]) == 1 then return answer('FROZEN', nil, redis.call('HGETALL', KEYS[7])) end
 local prior = redis.call('GET', KEYS[4])
@@ -87,4 +86,7 @@ elseif ARGV[3] ~= 'pending' then
   audit(KEYS[5], 'auto-approved', h, 'bot', 'no approval needed in ' .. (h.environment or ''), now)
 end
 if ARGV[3] == 'scheduled' then audit(KEYS[5], 'scheduled', h, 'bot', h.startAt or '', now) end
+-- The first reminder is the created request's only: set here, after the other request (the open one
+-- answered BUSY, or the stale one expired or lapsed on the way) was re-indexed without it.
+if ARGV[8] ~= '' then RETRO_AT = ARGV[8] end
 return answer('OK', KEYS[1], extra)
