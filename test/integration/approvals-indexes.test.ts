@@ -27,6 +27,14 @@ const MIN = 60_000;
 const DEADLINE = 10 * MIN;
 
 beforeAll(() => useWorkerDb());
+/** Every test: a fresh store harness (real Redis, the local Slack API, a fake clock). */
+let h: StoreHarness;
+beforeEach(async () => {
+  h = await storeHarness({ groups: fixtureGroups() });
+});
+afterEach(async () => {
+  await h.close();
+});
 
 /** Where request `id` is indexed in its service's indexes: index name → score. */
 async function indexed(h: StoreHarness, id: string): Promise<Record<string, number>> {
@@ -90,14 +98,9 @@ async function createByScript(
 }
 
 describe('every transition script keeps its service indexes itself (no write after it)', () => {
-  let h: StoreHarness;
   let x: ReturnType<typeof luaTransitions>;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
+  beforeEach(() => {
     x = luaTransitions(h.rt.redis);
-  });
-  afterEach(async () => {
-    await h.close();
   });
 
   it('create → pending (by expiresAt); approve → approved (by startBy) with the hand-off claimed; start → running; finish → out', async () => {
@@ -222,14 +225,6 @@ describe('every transition script keeps its service indexes itself (no write aft
 });
 
 describe('the ticks read every service index and drain the legacy global ones', () => {
-  let h: StoreHarness;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   it('expiry tick: due requests of several services, and a legacy member (re-indexed when not due, removed either way)', async () => {
     const web = await submitRequest(h.rt, submitInput());
     const worker = await submitRequest(h.rt, submitInput({ service: 'worker' }));
@@ -310,13 +305,6 @@ describe('the ticks read every service index and drain the legacy global ones', 
 });
 
 describe("the environment's history: its services' streams, its own, and the legacy copies", () => {
-  let h: StoreHarness;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
   const prod = () => servicesIn(h.rt.config, 'prod').map((s) => s.alias);
 
   it('merges them newest first, without the legacy copies of entries the service streams still hold', async () => {
@@ -352,13 +340,6 @@ describe("the environment's history: its services' streams, its own, and the leg
 });
 
 describe('review: a break-glass reminder time belongs to the request created with it', () => {
-  let h: StoreHarness;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
   /** A break-glass request of the old scheme: its reminder only in the legacy retro index. */
   async function legacyBreakGlass(service = 'web'): Promise<{ id: string; score: number }> {
     const r = await submitRequest(h.rt, submitInput({ breakGlass: 'outage', service }));
@@ -386,14 +367,6 @@ describe('review: a break-glass reminder time belongs to the request created wit
 });
 
 describe("review: the environment's history and the copies the old scheme wrote into the environment's own stream", () => {
-  let h: StoreHarness;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   it('drops a copy in audit:{env:E} (written before the copies moved to audit:{index}:env:E) whose original it reads', async () => {
     const web = await submitRequest(h.rt, submitInput());
     const [[srcId, fields]] = (await h.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')) as Array<[string, string[]]>;
