@@ -389,3 +389,25 @@ describe("review: the environment's history and the copies the old scheme wrote 
     ]);
   });
 });
+
+describe('a service no longer in chatops.yml (the ticks read only configured services)', () => {
+  it('its approved request is not started: it fails with the reason, and the service is free again', async () => {
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const req = await submitRequest(h.rt, submitInput());
+    await approveRequest(h.rt, req.id, 'ULEAD1');
+    // The worker runs with a configuration that no longer names the service (removed, renamed or moved).
+    const { web: _gone, ...services } = h.rt.config.services;
+    const without = { ...h.rt, config: { ...h.rt.config, services } };
+
+    const started = await startExecution(without, req.id);
+
+    expect(started).toMatchObject({ ok: false, code: 'NOT_CONFIGURED' });
+    if (!started.ok) expect(started.message('en')).toContain('chatops.yml no longer names `web` in `prod`');
+    const failed = await getRequest(h.rt.redis, req.id);
+    expect(failed).toMatchObject({ state: 'failed' });
+    expect(failed?.decisionReason).toContain('no longer names');
+    expect(await indexed(h, req.id)).toEqual({});
+    // Nothing holds the service: a new request for it (once configured again) is not refused as busy.
+    await expect(submitRequest(h.rt, submitInput())).resolves.toMatchObject({ state: 'pending' });
+  });
+});
