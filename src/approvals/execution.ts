@@ -70,15 +70,10 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   // fails with the reason before anything is touched (the ticks, which read the configured services'
   // indexes, would not see it again).
   if (rt.config.services[ref.service]?.environment !== ref.environment || !envCfg) {
-    const w = rt.people.workspace;
-    const reason = M.in(w)('unconfigured', { service: `\`${ref.service}\``, env: `\`${ref.environment}\`` });
-    const failed = await abortRequest(rt, id, reason);
+    const message = M.lazy('unconfigured', { service: `\`${ref.service}\``, env: `\`${ref.environment}\`` });
+    const failed = await abortRequest(rt, id, message(rt.people.workspace));
     rt.log.warn('approvals: execution refused, the service is no longer configured', { requestId: id, state: failed?.state });
-    return {
-      ok: false,
-      code: 'NOT_CONFIGURED',
-      message: (locale) => M.in(locale)('unconfigured', { service: `\`${ref.service}\``, env: `\`${ref.environment}\`` }),
-    };
+    return { ok: false, code: 'NOT_CONFIGURED', message };
   }
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
 

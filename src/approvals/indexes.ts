@@ -46,7 +46,7 @@ export function serviceIndex(name: IndexName, environment: string, alias: string
 }
 
 /** The index `name` of every configured service, then the legacy global one. */
-export function indexKeys(rt: Runtime, name: IndexName): string[] {
+function indexKeys(rt: Runtime, name: IndexName): string[] {
   const own = Object.entries(rt.config.services).map(([alias, s]) => SERVICE_INDEX[name](s.environment, alias));
   return [...own, LEGACY_INDEX[name]()];
 }

@@ -8,10 +8,10 @@
  */
 import type { ChartSpec } from '../charts/svg';
 import { chartSvg } from '../charts/svg';
-import { isBotError } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { context } from '../slack/blocks';
+import { slackErrorCodeOf } from '../slack/gateway';
 import type { Invocation } from '../slack/invocation';
 import { escapeMrkdwn } from '../slack/text';
 import type { Runtime } from '../runtime';
@@ -69,13 +69,9 @@ export interface Chart {
   alt: string;
 }
 
-/** Slack's error code of a wrapped Web API error (e.g. not_in_channel), or a short word. */
+/** Slack's error code of a failed upload (e.g. not_in_channel), or "Slack" when Slack answered none (never the SDK's text). */
 function uploadReason(err: unknown): string {
-  const cause = isBotError(err) ? (err.cause as { data?: { error?: string } } | undefined) : undefined;
-  const code = cause?.data?.error;
-  if (code) return code;
-  const m = /Slack API error: ([\w.-]+)/.exec(err instanceof Error ? err.message : '');
-  return m?.[1] ?? 'Slack';
+  return slackErrorCodeOf(err) ?? 'Slack';
 }
 
 /**

@@ -14,7 +14,7 @@ import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
 import { runCommand, submitCommand } from './slash';
 import { defineMessages } from '../i18n/catalog';
-import { RESERVE } from '../slack/click-budget';
+import { answerWithin } from '../slack/click-budget';
 import { listenerBudget } from './budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
@@ -65,7 +65,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
     // its own, so a response_url that does not answer would otherwise hold the click's response.
     // An answer cut short is logged (the budget's onShort) and may still arrive.
     const whisper = async (text: string) => {
-      await budget.optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => send(text), RESERVE.answer);
+      await answerWithin(budget, WITHIN_ACK_TIMEOUT_MS, () => send(text));
     };
     const def = findAction(action.action_id);
     if (!def) {
@@ -133,9 +133,9 @@ export function installInteractivity(app: App, rt: Runtime): void {
     // with the bot, in their cached language, within what the shortcut has left.
     const tell = async (reply: (locale: Locale) => SlackMessage): Promise<void> => {
       const locale = await rt.people.cachedLocaleOf(userId, { withinMs: CLICK_LOCALE_MS }).catch(() => rt.people.workspace);
-      await budget
-        .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => rt.slack.post(userId, reply(locale)), RESERVE.answer)
-        .catch((err) => log.warn('shortcut: could not tell the person what went wrong', { err }));
+      await answerWithin(budget, WITHIN_ACK_TIMEOUT_MS, () => rt.slack.post(userId, reply(locale))).catch((err) =>
+        log.warn('shortcut: could not tell the person what went wrong', { err }),
+      );
     };
     const def = findShortcut(shortcut.callback_id);
     if (!def) {

@@ -105,6 +105,14 @@ export interface BudgetOptions {
   onLateFailure?: (step: string, err: unknown) => void;
 }
 
+/**
+ * An answer to the person (a refusal, an error, a note) within what is left, never under the
+ * answer's own reserve: a late answer beats none. `ownMs`: the call's own timeout.
+ */
+export function answerWithin<T>(budget: ClickBudget, ownMs: number, send: () => Promise<T>): Promise<StepOutcome<T>> {
+  return budget.optional('answer', ownMs, 0, send, RESERVE.answer);
+}
+
 /** A budget on `now` (the runtime's clock, so the tests can move it) starting now. */
 export function createClickBudget(now: () => number, opts: BudgetOptions = {}): ClickBudget {
   const endsAt = now() + (opts.totalMs ?? CLICK_BUDGET_MS);

@@ -119,9 +119,17 @@ const UPLOAD_TIMEOUT_MS = 15_000;
 
 const BLOCK_ERRORS = new Set(['invalid_blocks', 'msg_blocks_too_long', 'invalid_blocks_format', 'too_many_blocks']);
 
-function slackErrorCode(err: unknown): string | undefined {
-  const data = (err as { data?: { error?: string } }).data;
-  return data?.error;
+/**
+ * The Web API error code Slack answered (`data.error` of the SDK's platform error), looked for on
+ * the error and its causes (a gateway BotError wraps the SDK's error), or undefined when Slack
+ * answered none (a timeout, a network failure, an HTTP error).
+ */
+export function slackErrorCodeOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { data?: { error?: unknown } }).data?.error;
+    if (typeof code === 'string' && code) return code;
+  }
+  return undefined;
 }
 
 /**
@@ -144,7 +152,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     try {
       return await send(fitted.text, fitted.blocks.length ? fitted.blocks : undefined);
     } catch (err) {
-      const code = slackErrorCode(err);
+      const code = slackErrorCodeOf(err);
       if (code && BLOCK_ERRORS.has(code)) {
         log.warn('slack rejected blocks; resending as text', { error: code });
         return send(fitted.text, undefined);
@@ -381,7 +389,7 @@ function userMessageOf(err: unknown, code: string | undefined) {
 
 function wrap(err: unknown): BotError {
   if (err instanceof BotError) return err;
-  const code = slackErrorCode(err);
+  const code = slackErrorCodeOf(err);
   const detail = code ?? errorMessage(err);
   const hint = code && (HINTS as Set<string>).has(code) ? M.lazy(code as 'channel_not_found') : undefined;
   return new BotError('SLACK', `Slack API error: ${detail}`, { userMessage: userMessageOf(err, code), hint, cause: err });

@@ -12,21 +12,12 @@
  */
 import { isBotError } from '../errors';
 import type { ClickBudget } from './click-budget';
-import { WITHIN_ACK_TIMEOUT_MS } from './gateway';
+import { slackErrorCodeOf, WITHIN_ACK_TIMEOUT_MS } from './gateway';
 
 export type ViewCallOutcome<T> =
   { done: true; value: T } | { done: false; why: 'expired' | 'notConfirmed' } | { done: false; why: 'refused'; code: string };
 
 const TRIGGER_ERRORS = new Set(['expired_trigger_id', 'exchanged_trigger_id', 'invalid_trigger_id']);
-
-/** The Web API error code behind a gateway error (`data.error` of the SDK's platform error), if Slack answered one. */
-export function slackErrorCodeOf(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { data?: { error?: unknown } }).data?.error;
-    if (typeof code === 'string' && code) return code;
-  }
-  return undefined;
-}
 
 /** What a failed views.* call comes to (pure). */
 export function viewCallFailure(err: unknown): { why: 'expired' | 'notConfirmed' } | { why: 'refused'; code: string } {

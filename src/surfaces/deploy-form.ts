@@ -385,11 +385,6 @@ export function nowhereView(locale: Locale, unchecked: readonly string[] = []): 
 
 const USAGE = '`/ecs deploy <service> <tag> --reason "…"`';
 
-/** The answer when the trigger expired before the form could open. */
-export function expiredMessage(locale: Locale): SlackMessage {
-  return notOpenedMessage({ why: 'expired' }, locale);
-}
-
 /** Why the form did not open (src/slack/view-calls.ts): the trigger expired, no answer in time, or Slack's error code. */
 export type NotOpened = { why: 'expired' | 'notConfirmed' } | { why: 'refused'; code: string };
 

@@ -21,7 +21,7 @@ import { LOCALES, type Locale } from '../i18n';
 import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
-import { COMMAND_NEEDS, dispatchWithin, FORM_NEEDS, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { answerWithin, COMMAND_NEEDS, dispatchWithin, FORM_NEEDS, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { Invocation } from '../slack/invocation';
 import { answerModal } from '../slack/modal';
@@ -259,9 +259,9 @@ export async function openDeployForm(
 async function answerDirectly(rt: Runtime, userId: string, outcome: OpenOutcome, budget: ClickBudget): Promise<void> {
   const answer = openAnswer(outcome);
   if (!answer) return;
-  await budget
-    .optional('answer', WITHIN_ACK_TIMEOUT_MS, 0, () => rt.slack.post(userId, answer), RESERVE.answer)
-    .catch((err) => rt.log.warn('deploy form: could not tell what happened to the form', { user: userId, err }));
+  await answerWithin(budget, WITHIN_ACK_TIMEOUT_MS, () => rt.slack.post(userId, answer)).catch((err) =>
+    rt.log.warn('deploy form: could not tell what happened to the form', { user: userId, err }),
+  );
 }
 
 /** `/ecs deploy` typed without arguments (registered as the verb's form): the answer is the command's ack. */

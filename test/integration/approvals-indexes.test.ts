@@ -58,7 +58,15 @@ let n = 0;
 /** Create through the create script alone (no caller code around it). */
 async function createByScript(
   h: StoreHarness,
-  over: { state?: 'pending' | 'approved' | 'scheduled'; startAt?: number; breakGlass?: string; retroAt?: number; service?: string } = {},
+  over: {
+    state?: 'pending' | 'approved' | 'scheduled';
+    startAt?: number;
+    breakGlass?: string;
+    retroAt?: number;
+    service?: string;
+    /** The open request the caller saw (the script retries without it). */
+    seenActive?: string;
+  } = {},
 ): Promise<{ ref: RequestRef; t: Transition }> {
   const now = h.clock.now();
   n += 1;
@@ -85,7 +93,7 @@ async function createByScript(
   const t = await luaTransitions(h.rt.redis).create({
     ref,
     invocationId: `inv-${n}`,
-    seenActive: '',
+    seenActive: over.seenActive ?? '',
     state,
     now,
     ttlMs: 40 * 24 * HOUR,
@@ -160,30 +168,7 @@ describe('every transition script keeps its service indexes itself (no write aft
     const first = await createByScript(h);
     expect(first.t.code).toBe('RETRY');
     const now = h.clock.now();
-    const fresh = await x.create({
-      ref: { id: `prod.web.fresh${now.toString(36)}`, environment: 'prod', service: 'web' },
-      invocationId: 'inv-fresh',
-      seenActive: stale.ref.id,
-      state: 'pending',
-      now,
-      ttlMs: 40 * 24 * HOUR,
-      invocationTtlMs: HOUR,
-      auditSummary: 's',
-      fields: requestFields(
-        {
-          verb: 'deploy',
-          environment: 'prod',
-          service: 'web',
-          plan: { verb: 'deploy', image: 'img', tag: 'v1' },
-          summary: 's',
-          requester: 'UDEV1',
-          channel: 'CPROD',
-          expiresAt: now + HOUR,
-          approvalsNeeded: 1,
-        },
-        'inv-fresh',
-      ),
-    });
+    const { t: fresh } = await createByScript(h, { seenActive: stale.ref.id });
     expect(fresh).toMatchObject({ code: 'OK', extra: { expired: stale.ref.id } });
     expect(await indexed(h, stale.ref.id)).toEqual({});
     expect(await indexed(h, fresh.request!.id)).toEqual({ pending: now + HOUR });

@@ -17,9 +17,9 @@ import { CONFIRM_LIMITS } from '../../src/slack/blocks';
 import { homeView, HOME_LIMITS, HOME_UPDATED_BLOCK, type HomeInput, type StatusRow } from '../../src/surfaces/home';
 import {
   deployForm,
-  expiredMessage,
   FORM,
   imageBlock,
+  notOpenedMessage,
   nowhereView,
   preparingView,
   serviceBlock,
@@ -354,9 +354,11 @@ describe.each(LOCALES)('the deploy form (%s)', (locale: Locale) => {
     );
     expectWithinLimits(answer as SlackBody, 'modal');
     expect(answer.clear_on_close).toBe(false);
-    const expired = expiredMessage(locale);
-    expect(validateBlocks(expired.blocks, 50)).toEqual([]);
-    expect(expired.text).toContain('/ecs deploy <service> <tag>');
+    for (const outcome of [{ why: 'expired' }, { why: 'notConfirmed' }, { why: 'refused', code: 'internal_error' }] as const) {
+      const notOpened = notOpenedMessage(outcome, locale);
+      expect(validateBlocks(notOpened.blocks, 50)).toEqual([]);
+      expect(notOpened.text).toContain('/ecs deploy <service> <tag>');
+    }
   });
 });
 

@@ -11,7 +11,8 @@ import { BotError } from '../../src/errors';
 import { CLICK_BUDGET_MS, createClickBudget, FORM_NEEDS, lookupWithin, MIN_STEP_MS, RESERVE } from '../../src/slack/click-budget';
 import type { Directory } from '../../src/slack/directory';
 import { WITHIN_ACK_TIMEOUT_MS } from '../../src/slack/gateway';
-import { slackErrorCodeOf, viewCallFailure, viewCallWithin } from '../../src/slack/view-calls';
+import { viewCallFailure, viewCallWithin } from '../../src/slack/view-calls';
+import { slackErrorCodeOf } from '../../src/slack/gateway';
 import { FakeClock } from '../helpers/clock';
 
 /** A gateway error as src/slack/gateway.ts wraps the SDK's platform error. */
