@@ -81,9 +81,17 @@ if (mode === 'init' || mode === 'handoff') {
   // would measure refusals, not hand-offs): a fresh user id per command.
   let people = 0;
   /** Each command's time, and how many did not hand off (refused, or the hand-off failed: an overloaded machine). */
+  // The round's CPU (this process, user + system) per command: with all 50 on one thread the p99 is
+  // about the CPU of a round, so this shows what each command costs where the latency comes from.
   const round = async () => {
+    const cpu = process.cpuUsage();
     const answers = await Promise.all(Array.from({ length: n }, () => answer(handler, 'status web', `UBENCH${process.pid}X${++people}`)));
-    return { latencies: answers.map((a) => a.ms), failed: answers.filter((a) => /could not|can't|cannot|slow down/i.test(a.body)).length };
+    const used = process.cpuUsage(cpu);
+    return {
+      latencies: answers.map((a) => a.ms),
+      failed: answers.filter((a) => /could not|can't|cannot|slow down/i.test(a.body)).length,
+      cpuMsPerCommand: (used.user + used.system) / 1000 / n,
+    };
   };
   // Warm: connections open (Redis TLS, HTTPS keep-alive), code compiled. BENCH_WARM_ROUNDS (default 1)
   // more warm-up rounds show how the figure moves as the JIT settles; the targets are for 1.

@@ -177,6 +177,8 @@ try {
   // Redis script and one signed hand-off, nothing else), one round each in turn; which goes first
   // rotates. Each round's hand-offs are counted from the endpoint, per process.
   const inflight = { ours: [], baseline: [], floor: [] };
+  /** Per round, each process's CPU per command (ms). */
+  const cpuPerCommand = { ours: [], baseline: [], floor: [] };
   // Per process that hands off: hand-offs the endpoint saw, and commands that answered without one.
   const handOffsBy = { ours: 0, floor: 0 };
   const failedBy = { ours: 0, floor: 0 };
@@ -201,6 +203,7 @@ try {
             handOffsBy[who] += lambda.invocations.length - before;
             failedBy[who] += m.failed;
           }
+          cpuPerCommand[who].push(m.cpuMsPerCommand);
           resolve(m.latencies);
         });
         p.send('round');
@@ -380,6 +383,9 @@ try {
             rounds: SAMPLES,
             floorP99Ms: p99F,
             oursVsFloor: ratio(p99A, p99F),
+            oursCpuMsPerCommand: median(cpuPerCommand.ours),
+            baselineCpuMsPerCommand: median(cpuPerCommand.baseline),
+            floorCpuMsPerCommand: median(cpuPerCommand.floor),
           },
         }),
     ],
@@ -513,7 +519,13 @@ try {
     if ('oursMs' in d) return `${d.oursMs.toFixed(0)} vs ${d.baselineMs.toFixed(0)} ms`;
     if ('oursBytes' in d) return `${(d.oursBytes / 1024).toFixed(0)} vs ${(d.baselineBytes / 1024).toFixed(0)} KiB`;
     if ('oursP99Ms' in d)
-      return `${d.oursP99Ms.toFixed(1)} vs ${d.baselineP99Ms.toFixed(1)} ms${Number.isFinite(d.floorP99Ms) ? `; ${d.oursVsFloor.toFixed(2)}× the floor` : ''}`;
+      return (
+        `${d.oursP99Ms.toFixed(1)} vs ${d.baselineP99Ms.toFixed(1)} ms` +
+        (Number.isFinite(d.floorP99Ms) ? `; ${d.oursVsFloor.toFixed(2)}× the floor` : '') +
+        (Number.isFinite(d.oursCpuMsPerCommand)
+          ? `; CPU per command ${d.oursCpuMsPerCommand.toFixed(2)} vs ${d.baselineCpuMsPerCommand.toFixed(2)} ms (floor ${d.floorCpuMsPerCommand.toFixed(2)})`
+          : '')
+      );
     if ('floorP99Ms' in d) return `${d.floorP99Ms.toFixed(1)} vs ${d.baselineP99Ms.toFixed(1)} ms`;
     if ('singleNode' in d) return approvalTransitions.map((t) => `${t} ${d.perTransition[t].vsPing.toFixed(1)}`).join(', ');
     if ('perTransition' in d) return approvalTransitions.map((t) => `${t} ${d.perTransition[t].median}`).join(', ');
