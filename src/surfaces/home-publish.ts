@@ -25,7 +25,7 @@ import { defineMessages } from '../i18n/catalog';
 import { dispatchWithin, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { viewCallWithin } from '../slack/view-calls';
-import { homeView, HOME_UPDATED_BLOCK } from './home';
+import { homeUnavailableView, homeView, HOME_UPDATED_BLOCK } from './home';
 import { homeInputFor, readHomeState, type HomeState } from './home-data';
 import markLua from './lua/mark-3.lua';
 import releaseLua from './lua/release-2.lua';
@@ -39,6 +39,8 @@ const M = defineMessages('home-publish', {
 
 /** How long the reader's language may take when their Home is published inside Slack's 3 seconds (users.info when not cached). */
 export const HOME_LOCALE_MS = 500;
+/** Each of the Home tab's two store round trips on opening: Redis's own timeout on the Slack-facing side (src/redis/client.ts). */
+const HOME_STORE_MS = 1_000;
 /** What publishing needs after the reader's language and role lookups: views.publish itself. */
 const PUBLISH_RESERVE = RESERVE.openView;
 
@@ -160,21 +162,57 @@ export async function onHomeOpened(
   if (event.tab !== 'home' || typeof event.user !== 'string') return false;
   const user = event.user;
   const now = rt.now();
-  await rt.redis
-    .pipeline()
-    .zadd(keys.homeViewers(), now, user)
-    .zremrangebyscore(keys.homeViewers(), '-inf', now - VIEWER_WINDOW_MS)
-    // Bounded (src/redis/bounds.ts): the newest HOME_READERS_MAX openings are kept.
-    .zremrangebyrank(keys.homeViewers(), 0, -HOME_READERS_MAX - 1)
-    .pexpire(keys.homeViewers(), VIEWER_WINDOW_MS)
-    .hdel(keys.homeShown(), user)
-    .exec();
-  const state = await readHomeState(rt);
+  const { budget } = ctx;
+  // The store's two round trips each get Redis's own timeout, cut so that publishing still fits.
+  // A store that fails or does not answer in time gets a view that says so, not silence: Slack
+  // would go on showing the last view, which looks current.
+  const fromStore = async <T>(step: string, op: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      const res = await budget.optional(step, HOME_STORE_MS, PUBLISH_RESERVE, op);
+      return res.done ? res.value : undefined;
+    } catch (err) {
+      rt.log.warn('home: the store failed', { step, err });
+      return undefined;
+    }
+  };
+  const noted = await fromStore('homeViewer', async () => {
+    const res = await rt.redis
+      .pipeline()
+      .zadd(keys.homeViewers(), now, user)
+      .zremrangebyscore(keys.homeViewers(), '-inf', now - VIEWER_WINDOW_MS)
+      // Bounded (src/redis/bounds.ts): the newest HOME_READERS_MAX openings are kept.
+      .zremrangebyrank(keys.homeViewers(), 0, -HOME_READERS_MAX - 1)
+      .pexpire(keys.homeViewers(), VIEWER_WINDOW_MS)
+      .hdel(keys.homeShown(), user)
+      .exec();
+    const failed = res?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+    return true;
+  });
+  const state = noted && (await fromStore('homeState', () => readHomeState(rt)));
+  if (!state) return publishUnavailable(rt, user, budget);
   // The health's hand-off, when it is stale, follows the publish: its reserve is kept.
   const reserveMs = statusStale(rt, state) ? RESERVE.handOff : 0;
-  const published = await publishHome(rt, user, { state, force: true, budget: ctx.budget, reserveMs });
-  await ensureStatusFresh(rt, state, ctx.budget);
+  const published = await publishHome(rt, user, { state, force: true, budget, reserveMs });
+  await ensureStatusFresh(rt, state, budget);
   return published;
+}
+
+/**
+ * The Home tab saying the store is not answering (./home.ts homeUnavailableView), within the budget.
+ * Not recorded as shown (that needs the store): the reader's next opening or Refresh publishes
+ * the real view; a refresh after a change may skip them when their last recorded view is unchanged.
+ */
+async function publishUnavailable(rt: Runtime, user: string, budget: ClickBudget): Promise<boolean> {
+  const locale = await rt.people.localeOf(
+    user,
+    budget.bounded ? { withinMs: budget.boundFor('homeLocale', HOME_LOCALE_MS, PUBLISH_RESERVE) } : {},
+  );
+  const view = homeUnavailableView(locale, rt.now());
+  const publish = () => rt.slack.publishHome(user, view as unknown as Record<string, unknown>);
+  const published = budget.bounded ? await viewCallWithin(budget, 'publishHome', 0, publish) : (await publish(), { done: true });
+  if (!published.done) rt.log.warn('home: the "store unavailable" view was not published within the budget', { user, ...published });
+  return published.done;
 }
 
 /** The Home tab's Refresh button: the same as opening it; the clicker is told when Slack did not take it in time. */

@@ -84,6 +84,10 @@ export const text = defineMessages('home', {
   imageUnknown: { en: '_image unknown_', ko: '_이미지 알 수 없음_' },
   moreServices: { en: '…and {n} more {n|service|services} (healthiest last)', ko: '…그 밖에 서비스 {n}개 (상태가 좋은 순서로 생략)' },
   moreEnvironments: { en: '…and {n} more {n|environment|environments}: {names}', ko: '…그 밖에 환경 {n}개: {names}' },
+  storeUnavailable: {
+    en: ':warning: The bot cannot read its store (Redis) right now, so approvals, rollouts, locks and incidents are not shown here. Read-only commands such as `/ecs status` still work; changes wait until the store is back. Press *Refresh* in a minute.',
+    ko: ':warning: 지금 봇의 저장소(Redis)를 읽을 수 없어 승인 요청, 배포 진행, 잠금, 장애를 여기에 보여 줄 수 없습니다. `/ecs status` 같은 조회 명령은 계속 쓸 수 있고, 변경은 저장소가 돌아온 뒤에 할 수 있습니다. 잠시 후 *새로 고침*을 누르세요.',
+  },
   nothingToRead: {
     en: 'You are not a reader of any environment in this bot’s configuration, so there is nothing to show here.',
     ko: '이 봇 설정에서 읽기 권한이 있는 환경이 없어 보여 줄 내용이 없습니다.',
@@ -395,17 +399,31 @@ function environmentBlocks(env: HomeEnvironment, budget: number, t: T): KnownBlo
 }
 
 /** The Home tab view for one reader. */
-export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[] } {
-  const t = text.in(input.locale);
-  const top: KnownBlock[] = [
+/** The title, the "Updated" line and the buttons every Home view starts with. */
+function homeTop(t: T, now: number, canDeploy: boolean): KnownBlock[] {
+  return [
     header(t('title')),
     // Left out of the "did it change" hash (./home-publish.ts): only this block changes with the clock.
-    { type: 'context', block_id: HOME_UPDATED_BLOCK, elements: [{ type: 'mrkdwn', text: t('updated', { when: slackDate(input.now) }) }] },
+    { type: 'context', block_id: HOME_UPDATED_BLOCK, elements: [{ type: 'mrkdwn', text: t('updated', { when: slackDate(now) }) }] },
     actions('home-actions', [
-      ...(input.canDeploy ? [{ text: t('deployButton'), actionId: HOME_ACTION.deploy, value: 'deploy', style: 'primary' as const }] : []),
+      ...(canDeploy ? [{ text: t('deployButton'), actionId: HOME_ACTION.deploy, value: 'deploy', style: 'primary' as const }] : []),
       { text: t('refreshButton'), actionId: HOME_ACTION.refresh, value: 'refresh' },
     ]),
   ];
+}
+
+/**
+ * The Home tab when the store did not answer in time (./home-publish.ts): says so instead of
+ * leaving an older view that looks current. No Deploy button: a change needs the store.
+ */
+export function homeUnavailableView(locale: Locale, now: number): { type: 'home'; blocks: KnownBlock[] } {
+  const t = text.in(locale);
+  return { type: 'home', blocks: [...homeTop(t, now, false), section(t('storeUnavailable'))] };
+}
+
+export function homeView(input: HomeInput): { type: 'home'; blocks: KnownBlock[] } {
+  const t = text.in(input.locale);
+  const top = homeTop(t, input.now, input.canDeploy);
   const parts = [waitingBlocks(input, t), mineBlocks(input, t), rolloutBlocks(input, t), guardBlocks(input, t), incidentBlocks(input, t)];
   const blocks: KnownBlock[] = [...top, ...parts.flat()];
   if (!input.environments.length) {

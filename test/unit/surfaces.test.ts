@@ -14,7 +14,7 @@ import { route } from '../../src/commands/router';
 import { LOCALES, type Locale } from '../../src/i18n';
 import { answerModal, noticeModal } from '../../src/slack/modal';
 import { CONFIRM_LIMITS } from '../../src/slack/blocks';
-import { homeView, HOME_LIMITS, HOME_UPDATED_BLOCK, type HomeInput, type StatusRow } from '../../src/surfaces/home';
+import { homeUnavailableView, homeView, HOME_LIMITS, HOME_UPDATED_BLOCK, type HomeInput, type StatusRow } from '../../src/surfaces/home';
 import {
   deployForm,
   FORM,
@@ -222,6 +222,15 @@ describe.each(LOCALES)('the Home tab (%s)', (locale: Locale) => {
     const stable = (v: { blocks?: unknown }) => blocksOf(v).filter((x) => x.block_id !== HOME_UPDATED_BLOCK);
     expect(stable(a)).toEqual(stable(b));
     expect(a.blocks).not.toEqual(b.blocks);
+  });
+
+  it('the store not answering: said so, with Refresh and without Deploy', () => {
+    const view = homeUnavailableView(locale, T0);
+    expectWithinLimits(view, 'home');
+    expect(textOf(view)).toContain(locale === 'en' ? 'cannot read its store (Redis)' : '저장소(Redis)를 읽을 수 없어');
+    const ids = JSON.stringify(view.blocks);
+    expect(ids).toContain('home:refresh');
+    expect(ids).not.toContain('home:deploy');
   });
 });
 
