@@ -21,7 +21,16 @@ import { LOCALES, type Locale } from '../i18n';
 import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
-import { answerWithin, COMMAND_NEEDS, dispatchWithin, FORM_NEEDS, lookupWithin, RESERVE, type ClickBudget } from '../slack/click-budget';
+import {
+  answerWithin,
+  COMMAND_NEEDS,
+  dispatchWithin,
+  FORM_NEEDS,
+  lookupWithin,
+  MIN_STEP_MS,
+  RESERVE,
+  type ClickBudget,
+} from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { Invocation } from '../slack/invocation';
 import { answerModal } from '../slack/modal';
@@ -148,10 +157,21 @@ export async function readTags(rt: Runtime, env: string, service: string): Promi
   }
 }
 
-/** The tags as the form can show them now: from a fresh cache, or "loading" (the worker is asked). */
-async function tagsNow(rt: Runtime, env: string, service: string): Promise<TagsState> {
+/** The tags cache's read on the Slack-facing side: Redis's own bound there (src/redis/client.ts). */
+const TAGS_READ_MS = 1_000;
+
+/**
+ * The tags as the form can show them now: from a fresh cache, or "loading" (the worker is asked).
+ * The cache read waits what `budget` leaves after the views call's reserve, never under one healthy
+ * round trip (MIN_STEP_MS: a read skipped would cost a hand-off to the worker instead); a read that
+ * fails or does not answer in time counts as "not cached".
+ */
+export async function tagsNow(rt: Runtime, env: string, service: string, budget: ClickBudget): Promise<TagsState> {
   const repository = rt.config.services[service]?.repository ?? service;
-  const cached = await readTags(rt, env, service).catch(() => undefined);
+  const read = await budget
+    .optional('formTags', TAGS_READ_MS, RESERVE.openView, () => readTags(rt, env, service), MIN_STEP_MS)
+    .catch(() => undefined);
+  const cached = read?.done ? read.value : undefined;
   if (cached && rt.now() - cached.at < TAGS_FRESH_MS)
     return { state: 'loaded', repository, at: cached.at, tags: cached.tags as TagOption[] };
   return { state: 'loading', repository };
@@ -230,7 +250,7 @@ export async function openDeployForm(
       environments.find((e) => opts.originChannel && rt.config.environments[e.name]!.channels.includes(opts.originChannel)) ??
       (environments.length === 1 ? environments[0] : undefined);
     const service = env?.services.length === 1 ? env.services[0] : undefined;
-    const tags = env && service ? await tagsNow(rt, env.name, service) : undefined;
+    const tags = env && service ? await tagsNow(rt, env.name, service, budget) : undefined;
     view = deployForm({ locale, now: rt.now(), environments, env: env?.name, service, tags, originChannel: opts.originChannel, unchecked });
     if (env && service && tags?.state === 'loading')
       wantTags = { userId: opts.userId, env: env.name, service, origin: opts.originChannel, locale };
@@ -312,7 +332,7 @@ export async function handleFormAction(ctx: ActionContext): Promise<void> {
   else if (service && !envOk.services.includes(service)) service = undefined;
   // An environment with one service: it is the choice.
   else if (!service && envOk.services.length === 1) service = envOk.services[0];
-  const tags = env && service ? await tagsNow(rt, env, service) : undefined;
+  const tags = env && service ? await tagsNow(rt, env, service, ctx.budget) : undefined;
   const form = deployForm({ locale, now: rt.now(), environments, env, service, tags, originChannel: origin, unchecked });
   const wantTags = env && service && tags?.state === 'loading' ? { userId, env, service, origin, locale } : undefined;
   const updated = await viewCallWithin(ctx.budget, 'updateView', wantTags ? RESERVE.handOff : RESERVE.answer, () =>

@@ -3,19 +3,22 @@
  * connection and never answers (a TCP server that reads and says nothing, as a stalled node does),
  * reached with the edge's own client options. The script waits what the budget leaves it (never
  * under one round trip's floor) instead of its whole 1-second timeout; a read goes on unclaimed, a
- * change is refused with "nothing was changed". The bound is read from the budget's record, computed
- * on an injected clock; nothing asserts how long anything took.
+ * change is refused with "nothing was changed". The deploy form's tags cache read
+ * (src/surfaces/deploy-modal.ts tagsNow) likewise waits what is left but the views call's reserve,
+ * and the form then shows "loading". The bound is read from the budget's record, computed on an
+ * injected clock; nothing asserts how long anything took.
  */
 import net from 'node:net';
 import Redis from 'ioredis';
 import { admitCommand, ADMIT_OWN_MS } from '../../src/edge/rate';
 import { redisOptions } from '../../src/redis/client';
 import type { Runtime } from '../../src/runtime';
-import { CLICK_BUDGET_MS, createClickBudget, RESERVE } from '../../src/slack/click-budget';
+import { CLICK_BUDGET_MS, createClickBudget, MIN_STEP_MS, RESERVE } from '../../src/slack/click-budget';
+import { tagsNow } from '../../src/surfaces/deploy-modal';
 import type { Invocation } from '../../src/slack/invocation';
 import { FakeClock } from '../helpers/clock';
 
-describe('the admit script within the command budget, Redis not answering', () => {
+describe("the admit script and the deploy form's tags read within the budget, Redis not answering", () => {
   let server: net.Server;
   let sockets: net.Socket[] = [];
   let redis: Redis;
@@ -69,5 +72,29 @@ describe('the admit script within the command budget, Redis not answering', () =
     expect(bound).toBeLessThan(ADMIT_OWN_MS);
     expect(budget.steps).toEqual([{ step: 'admit', boundMs: bound, outcome: 'cutShort' }]);
     expect(warned).toContain('redis unavailable; read-only command runs without duplicate check or rate limit');
+  });
+
+  it('the deploy form\'s tags cache read: it waits what is left but the views call\'s reserve, then the form shows "loading"', async () => {
+    const clock = new FakeClock(0);
+    const budget = createClickBudget(clock.now);
+    clock.advance(1_500); // the reader's language and the group lookups took that long
+    const withTags = {
+      ...rt,
+      config: { services: { web: { environment: 'prod', repository: 'web-repo' } } },
+      now: clock.now,
+    } as unknown as Runtime;
+    expect(await tagsNow(withTags, 'prod', 'web', budget)).toEqual({ state: 'loading', repository: 'web-repo' });
+    const bound = CLICK_BUDGET_MS - 1_500 - RESERVE.openView;
+    expect(bound).toBeLessThan(1_000); // Redis's own bound, which it waited before
+    expect(budget.steps).toEqual([{ step: 'formTags', boundMs: bound, outcome: 'cutShort' }]);
+  });
+
+  it('the tags cache read with the budget spent still gets one round trip (skipping it would cost a hand-off)', async () => {
+    const clock = new FakeClock(0);
+    const budget = createClickBudget(clock.now);
+    clock.advance(CLICK_BUDGET_MS);
+    const withTags = { ...rt, config: { services: {} }, now: clock.now } as unknown as Runtime;
+    expect(await tagsNow(withTags, 'prod', 'web', budget)).toEqual({ state: 'loading', repository: 'web' });
+    expect(budget.steps).toEqual([{ step: 'formTags', boundMs: MIN_STEP_MS, outcome: 'cutShort' }]);
   });
 });
