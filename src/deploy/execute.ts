@@ -45,10 +45,10 @@ import {
   type ChangePlan,
 } from './plan';
 import { runningImageDigest } from './planner';
-import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
+import { registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
 import { registrationInput, roleProblems, rolesOf, withImage, withSize } from './taskdef';
-import { audienceOf, deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
+import { deadlineOf, factsOf, finishNotStarted, notStartedFact, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
 import { watchRollout } from './watch';
 import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
@@ -64,7 +64,6 @@ const M = defineMessages('deploy.execute', {
     en: 'the stored plan could not be read by this version of the bot; nothing was changed',
     ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 아무것도 바꾸지 않았습니다',
   },
-  didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
   imageGone: {
     en: 'The approved image {digest} is no longer in ECR repository {repository} (deleted since the request).',
     ko: '승인된 이미지 {digest}가 더 이상 ECR 리포지토리 {repository}에 없습니다 (요청 뒤에 삭제됨).',
@@ -232,6 +231,11 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     return;
   }
   let ex = factsOf(req);
+  if (ex.notStarted) {
+    // An earlier attempt decided the change does not run (and may have said so): finish that, change nothing.
+    await finishNotStarted(rt, req, plan, ex.notStarted);
+    return;
+  }
   const startedAt = ex.startedAt ?? startedAtOf(req, ex);
   if (ex.startedAt === undefined) req = await recordExecution(rt, req.id, { startedAt }, 'execution started');
   const deadlineMs = deadlineOf(rt, plan.environment);
@@ -282,33 +286,12 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
             ? M.in(w)('awsUnansweredHint', { service: code(plan.alias) })
             : (err as BotError).hintIn(w);
       log.info('execute: change did not run', { reason: err.message });
-      await postOnce(
-        rt,
-        req,
-        'final',
-        notStartedMilestone(plan, message, hint, registersTaskDefinition(plan) ? registered : undefined, w, audienceOf(req)),
-        { broadcast: true },
-      );
-      await showCard(
-        rt,
-        req,
-        statusCard(
-          {
-            requestId: req.id,
-            plan,
-            phase: 'failed',
-            ...(registered ? { registered } : {}),
-            deadlineMs,
-            reasons: [],
-            stoppedTasks: [],
-            startedAt,
-            note: message,
-          },
-          w,
-        ),
-        { final: true },
-      );
-      await finishExecution(rt, req.id, 'failed', M.in(w)('didNotRun', { message }).slice(0, 600));
+      // Decided, and recorded before anyone is told: when the card or the finish fails below, the
+      // job's retry (or the tick) ends the change this same way, instead of running the change the
+      // thread already said did not run.
+      const why = notStartedFact({ message, ...(hint ? { hint } : {}) });
+      req = await recordExecution(rt, req.id, { notStarted: why }, 'did not run');
+      await finishNotStarted(rt, req, plan, why);
       return;
     }
     throw err;

@@ -18,6 +18,7 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { cutUtf8, REQUEST_FACT_MAX_BYTES } from '../redis/bounds';
 import { claimField } from '../redis/claim';
 import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
@@ -28,9 +29,9 @@ import { cleanLogMessages } from '../aws/redact';
 import { formatDuration } from '../i18n';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { parsePlan, plannedTaskDefinition, requestVerb, type ChangePlan } from './plan';
+import { parsePlan, plannedTaskDefinition, registersTaskDefinition, requestVerb, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
-import { finalMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
+import { finalMilestone, notStartedMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
 import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
@@ -57,6 +58,7 @@ const M = defineMessages('deploy.tracker', {
     en: 'the stored plan could not be read by this version of the bot; nothing was changed by it',
     ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 이 계획으로 바뀐 것은 없습니다',
   },
+  didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
   gaveUp: {
     en: "Still not finished after {duration}, so I stopped tracking it and released the service's change lock. Check `/ecs status {service}`.",
     ko: '{duration} 동안 끝나지 않아 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. `/ecs status {service}`로 확인하세요.',
@@ -93,6 +95,8 @@ export const factsSchema = lazySchema(() =>
       abortedAt: z.number().optional(),
       abortMethod: z.enum(['stop', 'update']).optional(),
       outcome: z.string().optional(),
+      /** The change did not run (why, and what to do), decided before anyone was told: every later attempt ends it that way. */
+      notStarted: z.object({ message: z.string(), hint: z.string().optional() }).optional(),
     })
     .passthrough(),
 );
@@ -182,6 +186,48 @@ export async function showCard(
   }
   await setTrack(rt, req.id, { card: h, cardAt: now });
   return true;
+}
+
+export interface NotStarted {
+  message: string;
+  hint?: string;
+}
+
+/** `why` as an execution fact (at most REQUEST_FACT_MAX_BYTES: long AWS texts are cut). */
+export function notStartedFact(why: NotStarted): NotStarted {
+  const cut = (s: string, max: number) => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
+  for (let max = 700; ; max -= 100) {
+    const fact = { message: cut(why.message, max), ...(why.hint ? { hint: cut(why.hint, 250) } : {}) };
+    if (max <= 100 || Buffer.byteLength(JSON.stringify(fact), 'utf8') <= REQUEST_FACT_MAX_BYTES) return fact;
+  }
+}
+
+/**
+ * End a change that did not change the service: the final reply (why, what to do; broadcast), the
+ * card in its final state, then the request failed, freeing the service. Each step is repeatable:
+ * when Slack or Redis fails on the way, the job's retry (or the tick) runs it again from the
+ * recorded `notStarted` fact, and the reply is posted once.
+ */
+export async function finishNotStarted(rt: Runtime, req: ChangeRequest, plan: ChangePlan, why: NotStarted): Promise<void> {
+  const w = rt.people.workspace;
+  const ex = factsOf(req);
+  const registered = registersTaskDefinition(plan) ? ex.registeredTaskDefinition : undefined;
+  await postOnce(rt, req, 'final', notStartedMilestone(plan, why.message, why.hint, registered, w, audienceOf(req)), {
+    broadcast: true,
+  });
+  const card: CardView = {
+    requestId: req.id,
+    plan,
+    phase: 'failed',
+    ...(registered ? { registered } : {}),
+    deadlineMs: deadlineOf(rt, plan.environment),
+    reasons: [],
+    stoppedTasks: [],
+    startedAt: startedAtOf(req, ex),
+    note: why.message,
+  };
+  await showCard(rt, req, statusCard(card, w), { final: true });
+  await finishExecution(rt, req.id, 'failed', M.in(w)('didNotRun', { message: why.message }).slice(0, 600));
 }
 
 /** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
