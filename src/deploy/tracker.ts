@@ -59,6 +59,11 @@ const M = defineMessages('deploy.tracker', {
     ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 이 계획으로 바뀐 것은 없습니다',
   },
   didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
+  gaveUpUnread: {
+    en: "I could not read the service for {duration}, so I stopped tracking the change and released the service's change lock. {why} Check `/ecs status {service}`.",
+    ko: '{duration} 동안 서비스를 읽지 못해 변경 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. {why} `/ecs status {service}`로 확인하세요.',
+  },
+  unreadableService: { en: 'AWS gave no usable answer.', ko: 'AWS가 쓸 수 있는 답을 주지 않았습니다.' },
   gaveUp: {
     en: "Still not finished after {duration}, so I stopped tracking it and released the service's change lock. Check `/ecs status {service}`.",
     ko: '{duration} 동안 끝나지 않아 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. `/ecs status {service}`로 확인하세요.',
@@ -384,13 +389,39 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
   const deadlineMs = deadlineOf(rt, plan.environment);
   const startedAt = startedAtOf(req, ex);
   const target = ex.targetTaskDefinition ?? plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition;
-  const service =
-    opts.service ??
-    (await withThrottleRetry(() =>
-      describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
-    ));
-  const now = rt.now();
   const w = rt.people.workspace;
+  let service: Service;
+  try {
+    service =
+      opts.service ??
+      (await withThrottleRetry(() =>
+        describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+      ));
+  } catch (err) {
+    // One failed read is no answer (the next event or tick reads again); but a service that cannot
+    // be read past the give-up time (deleted, access revoked, AWS unreachable for that long) would
+    // otherwise keep the change running, and the service blocked, forever.
+    const elapsed = rt.now() - startedAt;
+    if (elapsed <= GIVE_UP_FACTOR * deadlineMs) throw err;
+    rt.log.warn('deploy progress: the service cannot be read past the give-up time; giving up', { requestId: req.id, err });
+    const why = err instanceof BotError ? err.userMessageIn(w) : M.in(w)('unreadableService');
+    const view: CardView = {
+      requestId: req.id,
+      plan,
+      phase: 'failed',
+      ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+      deploymentId: ex.deploymentId,
+      startedAt,
+      deadlineMs,
+      reasons: [M.in(w)('gaveUpUnread', { duration: formatDuration(elapsed, w), service: plan.alias, why })],
+      stoppedTasks: [],
+      ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
+      locale: rt.config.slack.language,
+    };
+    await finalize(rt, req, view as CardView & { phase: 'failed' }, []);
+    return 'failed';
+  }
+  const now = rt.now();
   let a: Assessment = assessRollout(
     service,
     {

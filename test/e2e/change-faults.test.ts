@@ -65,3 +65,26 @@ describe('the worker stopped before the service was updated (its retries ran out
     expect(card).toContain('failed');
   });
 });
+
+describe('a rollout whose service can no longer be read', () => {
+  it('deleted while it rolls out: the tick gives up after the give-up time, says why, and frees the service', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.deploymentId).toBeDefined();
+    // Someone deletes the service (console, IaC) in the middle of the rollout.
+    h.world.service('prod', 'web-prod').status = 'INACTIVE';
+    h.clock.advance(5 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running'); // one failed read is not an answer
+    h.clock.advance(60 * 60_000); // past 3 deadlines (15 min each in prod)
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    const text = replies(req);
+    expect(text).toContain('Deploy failed');
+    expect(text).toContain('I could not read the service for 1h 5m, so I stopped tracking the change');
+    expect(text).toContain('Service `web-prod` in cluster `prod` is INACTIVE (deleted).');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
+    expect(await h.e2e.rt.redis.exists('lock:{svc:prod:web}')).toBe(0);
+  });
+});
