@@ -3,14 +3,20 @@
  * card could not be updated, a change settled by the tick after its worker stopped, and a rollout
  * whose service can no longer be read. Each must end truthful, with nothing left running.
  */
-import { RegisterTaskDefinitionCommand, ServerException, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { RegisterTaskDefinitionCommand, ServerException, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { META } from '../helpers/fake-ecs';
 import type { E2E } from '../helpers/e2e';
 import { awsException } from '../helpers/aws-fixtures';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { getRequest } from '../../src/approvals/workflow';
 
-const h = useDeployHarness({ logs: ['boom'] });
+const h = useDeployHarness({
+  logs: ['boom'],
+  before: ({ e2e }) => {
+    e2e.slack.setUserGroup('SDEVS', []);
+    e2e.slack.setUserGroup('SLEADS', []);
+  },
+});
 
 async function requestAndApprove(): Promise<{ id: string; ts: string }> {
   await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
@@ -86,5 +92,31 @@ describe('a rollout whose service can no longer be read', () => {
     expect(text).toContain('Service `web-prod` in cluster `prod` is INACTIVE (deleted).');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
     expect(await h.e2e.rt.redis.exists('lock:{svc:prod:web}')).toBe(0);
+  });
+});
+
+describe('Abort while Slack has a bad moment', () => {
+  it('ECS took the abort but its thread reply failed: the thread never says the abort did not work, and the change ends aborted', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    await h.e2e.click({
+      action_id: 'deploy:abort',
+      value: running.id,
+      user_id: 'ULEAD1',
+      channel_id: 'CPROD',
+      message_ts: running.statusTs!,
+      text: 'Abort and roll back',
+    });
+    h.e2e.slack.failNext('chat.postMessage', 'fatal_error'); // the "aborted the rollout" reply
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(replies(req)).not.toContain('it did not work');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.abortedBy).toBe('ULEAD1');
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    expect(replies(req)).toContain('aborted by <@ULEAD1>');
+    expect(replies(req)).not.toContain('The rollout goes on');
   });
 });
