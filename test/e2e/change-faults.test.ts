@@ -6,7 +6,7 @@
 import { RegisterTaskDefinitionCommand, ServerException, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { META } from '../helpers/fake-ecs';
 import type { E2E } from '../helpers/e2e';
-import { awsException } from '../helpers/aws-fixtures';
+import { awsException, tdArn } from '../helpers/aws-fixtures';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { getRequest } from '../../src/approvals/workflow';
 
@@ -118,5 +118,50 @@ describe('Abort while Slack has a bad moment', () => {
     expect(r?.state).toBe('failed');
     expect(replies(req)).toContain('aborted by <@ULEAD1>');
     expect(replies(req)).not.toContain('The rollout goes on');
+  });
+});
+
+describe("someone else's deployment from outside the bot", () => {
+  it('after our rollout completed (its event not yet seen): the change ends completed, not failed', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    h.world.complete('prod', 'web-prod');
+    // CI deploys web-prod:44 a few seconds later, before the bot heard of the completion.
+    const s = h.world.service('prod', 'web-prod');
+    const ours = s.deployments![0]!;
+    ours.status = 'ACTIVE';
+    s.deployments = [
+      {
+        ...ours,
+        id: 'ecs-svc/5555555555555555555',
+        status: 'PRIMARY',
+        taskDefinition: tdArn('web-prod', 44),
+        rolloutState: 'IN_PROGRESS',
+        runningCount: 0,
+      },
+      ours,
+    ];
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(replies(req)).toContain('Deploy completed');
+    expect(replies(req)).not.toContain('was replaced by another deployment');
+  });
+
+  it('while our rollout runs: the change ends failed, naming the other deployment', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    h.world.progress('prod', 'web-prod', 1);
+    const s = h.world.service('prod', 'web-prod');
+    const ours = s.deployments![0]!;
+    ours.status = 'ACTIVE';
+    s.deployments = [
+      { ...ours, id: 'ecs-svc/5555555555555555555', status: 'PRIMARY', taskDefinition: tdArn('web-prod', 44), runningCount: 0 },
+      ...s.deployments!,
+    ];
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(replies(req)).toContain('was replaced by another deployment (ecs-svc/5555555555555555555 to web-prod:44)');
+    expect(replies(req)).toContain('Deploy failed');
   });
 });
