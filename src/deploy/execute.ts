@@ -254,7 +254,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       },
       w,
     );
-  await showCard(rt, req, card('starting'), { force: true });
+  await reportBeforeUpdate(log, 'show the status card', () => showCard(rt, req, card('starting'), { force: true }));
   // The change's own role session (request, requester, approvers) when the environment has a role.
   const access = changeAccess(rt, req, plan);
   const ecs = rt.aws.ecs(plan.region, access);
@@ -373,9 +373,13 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         'task definition registered',
       );
       ex = factsOf(req);
-      await postOnce(rt, req, 'registered', registeredMilestone(registered, reused, w));
+      await reportBeforeUpdate(log, 'post the registered milestone', () =>
+        postOnce(rt, req, 'registered', registeredMilestone(registered!, reused, w)),
+      );
     } else if (registersTaskDefinition(plan) && registered) {
-      await postOnce(rt, req, 'registered', registeredMilestone(registered, true, w));
+      await reportBeforeUpdate(log, 'post the registered milestone', () =>
+        postOnce(rt, req, 'registered', registeredMilestone(registered!, true, w)),
+      );
     }
 
     // Someone pressed Abort before the service was touched.
@@ -419,6 +423,29 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       }
     }
     return updated;
+  }
+}
+
+/**
+ * Reporting before the service is updated (the starting card, the registered milestone) never stops
+ * an approved change: Slack failing, or slow, is logged and the change goes on, within a bound so a
+ * hanging Slack does not spend the attempt's AWS budget. The tracker puts the card right once
+ * Slack answers again (it posts one when none exists).
+ */
+const REPORT_BEFORE_UPDATE_MS = 10_000;
+
+async function reportBeforeUpdate(log: Logger, what: string, op: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${REPORT_BEFORE_UPDATE_MS} ms`)), REPORT_BEFORE_UPDATE_MS);
+    timer.unref?.();
+  });
+  try {
+    await Promise.race([op(), bound]);
+  } catch (err) {
+    log.warn(`execute: could not ${what}; the change goes on`, { err });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

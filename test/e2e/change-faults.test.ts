@@ -165,3 +165,28 @@ describe("someone else's deployment from outside the bot", () => {
     expect(replies(req)).toContain('Deploy failed');
   });
 });
+
+describe('Slack down when an approved change starts', () => {
+  it('the change still runs (the card and the milestones are reporting); the card is put right once Slack is back', async () => {
+    const req = await requestAndApprove();
+    h.e2e.slack.setDown(true);
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand).length).toBe(1);
+    let r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('running');
+    expect(r?.execution?.deploymentId).toBeDefined();
+
+    h.e2e.slack.setDown(false);
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('in progress');
+    h.world.complete('prod', 'web-prod');
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(replies(req)).toContain('Deploy completed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+  }, 90_000); // every Slack call of the worker is retried (with backoff) while Slack is down
+});
