@@ -17,7 +17,7 @@ import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
 import { startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
-import { deadlineOf, factsOf, finishNotStarted, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
+import { deadlineOf, factsOf, finishNotStarted, giveUpUnreadable, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
 import { primaryDeployment, plannedTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, leaseHeld, recordExecution, runningRequests } from '../approvals/execution';
@@ -133,9 +133,15 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     await finishNotStarted(rt, req, plan, ex.notStarted);
     return;
   }
-  const service = await withThrottleRetry(() =>
-    describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
-  );
+  let service;
+  try {
+    service = await withThrottleRetry(() =>
+      describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+    );
+  } catch (err) {
+    if (await giveUpUnreadable(rt, req, plan, err)) return;
+    throw err;
+  }
   if (updateApplied(plan, service, ex, startedAt)) {
     const primary = primaryDeployment(service);
     const facts: Record<string, unknown> = {

@@ -373,6 +373,38 @@ async function failUnreadable(rt: Runtime, req: ChangeRequest): Promise<void> {
 }
 
 /**
+ * The service of a running change could not be read (`err`). One failed read is no answer (the next
+ * event or tick reads again: false); but past the give-up time a service that cannot be read
+ * (deleted, access revoked, AWS unreachable that long) would otherwise keep the change running, and
+ * the service blocked, forever: the change ends as failed, saying why (true).
+ */
+export async function giveUpUnreadable(rt: Runtime, req: ChangeRequest, plan: ChangePlan, err: unknown): Promise<boolean> {
+  const ex = factsOf(req);
+  const startedAt = startedAtOf(req, ex);
+  const deadlineMs = deadlineOf(rt, plan.environment);
+  const elapsed = rt.now() - startedAt;
+  if (elapsed <= GIVE_UP_FACTOR * deadlineMs) return false;
+  rt.log.warn('deploy progress: the service cannot be read past the give-up time; giving up', { requestId: req.id, err });
+  const w = rt.people.workspace;
+  const why = err instanceof BotError ? err.userMessageIn(w) : M.in(w)('unreadableService');
+  const view: CardView & { phase: 'failed' } = {
+    requestId: req.id,
+    plan,
+    phase: 'failed',
+    ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+    ...(ex.deploymentId ? { deploymentId: ex.deploymentId } : {}),
+    startedAt,
+    deadlineMs,
+    reasons: [M.in(w)('gaveUpUnread', { duration: formatDuration(elapsed, w), service: plan.alias, why })],
+    stoppedTasks: [],
+    ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
+    locale: rt.config.slack.language,
+  };
+  await finalize(rt, req, view, []);
+  return true;
+}
+
+/**
  * Bring the thread up to date with the service. Returns the phase (or why nothing was done).
  * Throws when Slack or AWS could not be reached: callers log it, and the next event or tick retries.
  */
@@ -398,28 +430,8 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
         describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
       ));
   } catch (err) {
-    // One failed read is no answer (the next event or tick reads again); but a service that cannot
-    // be read past the give-up time (deleted, access revoked, AWS unreachable for that long) would
-    // otherwise keep the change running, and the service blocked, forever.
-    const elapsed = rt.now() - startedAt;
-    if (elapsed <= GIVE_UP_FACTOR * deadlineMs) throw err;
-    rt.log.warn('deploy progress: the service cannot be read past the give-up time; giving up', { requestId: req.id, err });
-    const why = err instanceof BotError ? err.userMessageIn(w) : M.in(w)('unreadableService');
-    const view: CardView = {
-      requestId: req.id,
-      plan,
-      phase: 'failed',
-      ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
-      deploymentId: ex.deploymentId,
-      startedAt,
-      deadlineMs,
-      reasons: [M.in(w)('gaveUpUnread', { duration: formatDuration(elapsed, w), service: plan.alias, why })],
-      stoppedTasks: [],
-      ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
-      locale: rt.config.slack.language,
-    };
-    await finalize(rt, req, view as CardView & { phase: 'failed' }, []);
-    return 'failed';
+    if (await giveUpUnreadable(rt, req, plan, err)) return 'failed';
+    throw err;
   }
   const now = rt.now();
   let a: Assessment = assessRollout(

@@ -95,6 +95,24 @@ describe('a rollout whose service can no longer be read', () => {
   });
 });
 
+describe('a stalled start whose service can no longer be read', () => {
+  it('the tick gives up after the give-up time instead of trying every minute forever', async () => {
+    const req = await requestAndApprove();
+    h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
+    await expect(h.e2e.drain()).rejects.toThrow();
+    h.world.service('prod', 'web-prod').status = 'INACTIVE';
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+    h.clock.advance(60 * 60_000);
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    expect(replies(req)).toContain('I could not read the service for 1h 10m');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
+  });
+});
+
 describe('Abort while Slack has a bad moment', () => {
   it('ECS took the abort but its thread reply failed: the thread never says the abort did not work, and the change ends aborted', async () => {
     const req = await requestAndApprove();
