@@ -137,17 +137,28 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     await say(rt, req, t('beforeUpdate', { user }));
     return;
   }
+  let res: Awaited<ReturnType<typeof goBack>>;
   try {
-    const res = await goBack(rt, req, plan, ex.serviceDeploymentArn, job.userId);
-    await recordExecution(rt, req.id, { abortedBy: job.userId, abortedAt: rt.now(), abortMethod: res.how }, 'abort');
-    const msg = abortMilestone(plan, job.userId, res.how, res.target, w);
-    if (res.note) msg.blocks.push(section(`_${oneLine(res.note(w), 300)}_`));
-    await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
-    await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
+    res = await goBack(rt, req, plan, ex.serviceDeploymentArn, job.userId);
   } catch (err) {
     await rt.redis.hdel(track, 'abort').catch(() => undefined);
     const why = err instanceof BotError ? err.userMessageIn(w) : t('unexpected');
     await say(rt, req, t('didNotWork', { user, why }));
     if (!(err instanceof BotError)) throw err;
+    return;
   }
+  // ECS took the abort: from here on only the report of it can fail, and that never makes it
+  // "did not work" (the claim stays, so nobody aborts twice). The final reply and the card say
+  // "aborted by …" from the recorded fact; without it (Redis failed) they still say how it ended.
+  try {
+    await recordExecution(rt, req.id, { abortedBy: job.userId, abortedAt: rt.now(), abortMethod: res.how }, 'abort');
+  } catch (err) {
+    rt.log.error('abort: ECS took the abort but it could not be recorded', { requestId: req.id, err });
+  }
+  const msg = abortMilestone(plan, job.userId, res.how, res.target, w);
+  if (res.note) msg.blocks.push(section(`_${oneLine(res.note(w), 300)}_`));
+  await rt.slack
+    .post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {})
+    .catch((err: unknown) => rt.log.warn('abort: the thread reply failed', { requestId: req.id, err }));
+  await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
 }

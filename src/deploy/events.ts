@@ -15,10 +15,10 @@ import { keys } from '../redis/keys';
 import { describeService } from '../aws/ecs';
 import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
-import { notStartedMilestone, startedMilestone } from './render';
+import { startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
-import { audienceOf, deadlineOf, factsOf, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
-import { primaryDeployment, plannedTaskDefinition, registersTaskDefinition } from './plan';
+import { deadlineOf, factsOf, finishNotStarted, giveUpUnreadable, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
+import { primaryDeployment, plannedTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, leaseHeld, recordExecution, runningRequests } from '../approvals/execution';
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
@@ -35,7 +35,6 @@ const M = defineMessages('deploy.events', {
     ko: '서비스를 업데이트하기 전에 워커가 멈췄습니다 (중단된 뒤 재시도도 모두 실패했습니다). 서비스는 바뀌지 않았습니다.',
   },
   requestAgain: { en: 'Request it again with {command}.', ko: '{command} 명령으로 다시 요청하세요.' },
-  didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
 });
 
 /**
@@ -129,9 +128,20 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     await finishExecution(rt, req.id, 'failed', t('unreadablePlan'));
     return;
   }
-  const service = await withThrottleRetry(() =>
-    describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
-  );
+  // The worker decided the change does not run but stopped before it finished saying so.
+  if (ex.notStarted) {
+    await finishNotStarted(rt, req, plan, ex.notStarted);
+    return;
+  }
+  let service;
+  try {
+    service = await withThrottleRetry(() =>
+      describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+    );
+  } catch (err) {
+    if (await giveUpUnreadable(rt, req, plan, err)) return;
+    throw err;
+  }
   if (updateApplied(plan, service, ex, startedAt)) {
     const primary = primaryDeployment(service);
     const facts: Record<string, unknown> = {
@@ -144,20 +154,8 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     await refreshRequest(rt, updated, { service, force: true });
     return;
   }
-  const msg = t('stalled');
-  await postOnce(
-    rt,
-    req,
-    'final',
-    notStartedMilestone(
-      plan,
-      msg,
-      t('requestAgain', { command: `\`/ecs ${plan.verb} ${plan.alias} …\`` }),
-      registersTaskDefinition(plan) ? ex.registeredTaskDefinition : undefined,
-      w,
-      audienceOf(req),
-    ),
-    { broadcast: true },
-  );
-  await finishExecution(rt, req.id, 'failed', t('didNotRun', { message: msg }));
+  await finishNotStarted(rt, req, plan, {
+    message: t('stalled'),
+    hint: t('requestAgain', { command: `\`/ecs ${plan.verb} ${plan.alias} …\`` }),
+  });
 }

@@ -45,10 +45,10 @@ import {
   type ChangePlan,
 } from './plan';
 import { runningImageDigest } from './planner';
-import { notStartedMilestone, registeredMilestone, startedMilestone, statusCard } from './render';
+import { registeredMilestone, startedMilestone, statusCard } from './render';
 import { withThrottleRetry, isThrottled } from './retry';
 import { registrationInput, roleProblems, rolesOf, withImage, withSize } from './taskdef';
-import { audienceOf, deadlineOf, factsOf, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
+import { deadlineOf, factsOf, finishNotStarted, notStartedFact, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';
 import { watchRollout } from './watch';
 import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
@@ -64,7 +64,6 @@ const M = defineMessages('deploy.execute', {
     en: 'the stored plan could not be read by this version of the bot; nothing was changed',
     ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 아무것도 바꾸지 않았습니다',
   },
-  didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
   imageGone: {
     en: 'The approved image {digest} is no longer in ECR repository {repository} (deleted since the request).',
     ko: '승인된 이미지 {digest}가 더 이상 ECR 리포지토리 {repository}에 없습니다 (요청 뒤에 삭제됨).',
@@ -232,6 +231,11 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     return;
   }
   let ex = factsOf(req);
+  if (ex.notStarted) {
+    // An earlier attempt decided the change does not run (and may have said so): finish that, change nothing.
+    await finishNotStarted(rt, req, plan, ex.notStarted);
+    return;
+  }
   const startedAt = ex.startedAt ?? startedAtOf(req, ex);
   if (ex.startedAt === undefined) req = await recordExecution(rt, req.id, { startedAt }, 'execution started');
   const deadlineMs = deadlineOf(rt, plan.environment);
@@ -250,7 +254,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       },
       w,
     );
-  await showCard(rt, req, card('starting'), { force: true });
+  await reportBeforeUpdate(log, 'show the status card', () => showCard(rt, req, card('starting'), { force: true }));
   // The change's own role session (request, requester, approvers) when the environment has a role.
   const access = changeAccess(rt, req, plan);
   const ecs = rt.aws.ecs(plan.region, access);
@@ -282,33 +286,12 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
             ? M.in(w)('awsUnansweredHint', { service: code(plan.alias) })
             : (err as BotError).hintIn(w);
       log.info('execute: change did not run', { reason: err.message });
-      await postOnce(
-        rt,
-        req,
-        'final',
-        notStartedMilestone(plan, message, hint, registersTaskDefinition(plan) ? registered : undefined, w, audienceOf(req)),
-        { broadcast: true },
-      );
-      await showCard(
-        rt,
-        req,
-        statusCard(
-          {
-            requestId: req.id,
-            plan,
-            phase: 'failed',
-            ...(registered ? { registered } : {}),
-            deadlineMs,
-            reasons: [],
-            stoppedTasks: [],
-            startedAt,
-            note: message,
-          },
-          w,
-        ),
-        { final: true },
-      );
-      await finishExecution(rt, req.id, 'failed', M.in(w)('didNotRun', { message }).slice(0, 600));
+      // Decided, and recorded before anyone is told: when the card or the finish fails below, the
+      // job's retry (or the tick) ends the change this same way, instead of running the change the
+      // thread already said did not run.
+      const why = notStartedFact({ message, ...(hint ? { hint } : {}) });
+      req = await recordExecution(rt, req.id, { notStarted: why }, 'did not run');
+      await finishNotStarted(rt, req, plan, why);
       return;
     }
     throw err;
@@ -390,9 +373,13 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
         'task definition registered',
       );
       ex = factsOf(req);
-      await postOnce(rt, req, 'registered', registeredMilestone(registered, reused, w));
+      await reportBeforeUpdate(log, 'post the registered milestone', () =>
+        postOnce(rt, req, 'registered', registeredMilestone(registered!, reused, w)),
+      );
     } else if (registersTaskDefinition(plan) && registered) {
-      await postOnce(rt, req, 'registered', registeredMilestone(registered, true, w));
+      await reportBeforeUpdate(log, 'post the registered milestone', () =>
+        postOnce(rt, req, 'registered', registeredMilestone(registered!, true, w)),
+      );
     }
 
     // Someone pressed Abort before the service was touched.
@@ -436,6 +423,29 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       }
     }
     return updated;
+  }
+}
+
+/**
+ * Reporting before the service is updated (the starting card, the registered milestone) never stops
+ * an approved change: Slack failing, or slow, is logged and the change goes on, within a bound so a
+ * hanging Slack does not spend the attempt's AWS budget. The tracker puts the card right once
+ * Slack answers again (it posts one when none exists).
+ */
+const REPORT_BEFORE_UPDATE_MS = 10_000;
+
+async function reportBeforeUpdate(log: Logger, what: string, op: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${REPORT_BEFORE_UPDATE_MS} ms`)), REPORT_BEFORE_UPDATE_MS);
+    timer.unref?.();
+  });
+  try {
+    await Promise.race([op(), bound]);
+  } catch (err) {
+    log.warn(`execute: could not ${what}; the change goes on`, { err });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

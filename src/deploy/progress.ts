@@ -6,7 +6,8 @@
  * Success is strict (the waiter's "one deployment, running == desired" is also true after the
  * circuit breaker rolled back): the tracked deployment must be PRIMARY, run the planned task
  * definition and have rolloutState COMPLETED. A FAILED rollout, or the tracked deployment gone
- * or demoted while the old task definition is PRIMARY again, is a failure.
+ * or demoted while the old task definition is PRIMARY again, is a failure. A tracked deployment
+ * that reached COMPLETED and was then replaced by someone else's completed before it was replaced.
  */
 import type { Service, Task } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
@@ -167,6 +168,11 @@ export function assessRollout(service: Service, t: Tracking, now: number, locale
     const reasons = [tracked.rolloutStateReason || say('failed')];
     if (backToPrevious) reasons.push(say('rollingBack', { td: arnTail(primaryTd) }));
     return { ...base, phase: 'failed', counts: backToPrevious ? backCounts(counts.failed) : counts, reasons, rolledBack: backToPrevious };
+  }
+  if (tracked.status !== 'PRIMARY' && tracked.rolloutState === 'COMPLETED' && tracked.taskDefinition === t.targetTaskDefinition) {
+    // It reached steady state before someone else's deployment replaced it (its event came late or
+    // was missed): this change completed; what came after it is theirs.
+    return { ...base, phase: 'completed', counts, reasons: [] };
   }
   if (tracked.status !== 'PRIMARY') {
     return {

@@ -18,6 +18,7 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { cutUtf8, REQUEST_FACT_MAX_BYTES } from '../redis/bounds';
 import { claimField } from '../redis/claim';
 import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
@@ -28,9 +29,9 @@ import { cleanLogMessages } from '../aws/redact';
 import { formatDuration } from '../i18n';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { parsePlan, plannedTaskDefinition, requestVerb, type ChangePlan } from './plan';
+import { parsePlan, plannedTaskDefinition, registersTaskDefinition, requestVerb, type ChangePlan } from './plan';
 import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
-import { finalMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
+import { finalMilestone, notStartedMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
 import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
@@ -57,6 +58,12 @@ const M = defineMessages('deploy.tracker', {
     en: 'the stored plan could not be read by this version of the bot; nothing was changed by it',
     ko: '이 버전의 봇이 저장된 계획을 읽지 못했습니다. 이 계획으로 바뀐 것은 없습니다',
   },
+  didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
+  gaveUpUnread: {
+    en: "I could not read the service for {duration}, so I stopped tracking the change and released the service's change lock. {why} Check `/ecs status {service}`.",
+    ko: '{duration} 동안 서비스를 읽지 못해 변경 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. {why} `/ecs status {service}`로 확인하세요.',
+  },
+  unreadableService: { en: 'AWS gave no usable answer.', ko: 'AWS가 쓸 수 있는 답을 주지 않았습니다.' },
   gaveUp: {
     en: "Still not finished after {duration}, so I stopped tracking it and released the service's change lock. Check `/ecs status {service}`.",
     ko: '{duration} 동안 끝나지 않아 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. `/ecs status {service}`로 확인하세요.',
@@ -93,6 +100,8 @@ export const factsSchema = lazySchema(() =>
       abortedAt: z.number().optional(),
       abortMethod: z.enum(['stop', 'update']).optional(),
       outcome: z.string().optional(),
+      /** The change did not run (why, and what to do), decided before anyone was told: every later attempt ends it that way. */
+      notStarted: z.object({ message: z.string(), hint: z.string().optional() }).optional(),
     })
     .passthrough(),
 );
@@ -182,6 +191,48 @@ export async function showCard(
   }
   await setTrack(rt, req.id, { card: h, cardAt: now });
   return true;
+}
+
+export interface NotStarted {
+  message: string;
+  hint?: string;
+}
+
+/** `why` as an execution fact (at most REQUEST_FACT_MAX_BYTES: long AWS texts are cut). */
+export function notStartedFact(why: NotStarted): NotStarted {
+  const cut = (s: string, max: number) => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
+  for (let max = 700; ; max -= 100) {
+    const fact = { message: cut(why.message, max), ...(why.hint ? { hint: cut(why.hint, 250) } : {}) };
+    if (max <= 100 || Buffer.byteLength(JSON.stringify(fact), 'utf8') <= REQUEST_FACT_MAX_BYTES) return fact;
+  }
+}
+
+/**
+ * End a change that did not change the service: the final reply (why, what to do; broadcast), the
+ * card in its final state, then the request failed, freeing the service. Each step is repeatable:
+ * when Slack or Redis fails on the way, the job's retry (or the tick) runs it again from the
+ * recorded `notStarted` fact, and the reply is posted once.
+ */
+export async function finishNotStarted(rt: Runtime, req: ChangeRequest, plan: ChangePlan, why: NotStarted): Promise<void> {
+  const w = rt.people.workspace;
+  const ex = factsOf(req);
+  const registered = registersTaskDefinition(plan) ? ex.registeredTaskDefinition : undefined;
+  await postOnce(rt, req, 'final', notStartedMilestone(plan, why.message, why.hint, registered, w, audienceOf(req)), {
+    broadcast: true,
+  });
+  const card: CardView = {
+    requestId: req.id,
+    plan,
+    phase: 'failed',
+    ...(registered ? { registered } : {}),
+    deadlineMs: deadlineOf(rt, plan.environment),
+    reasons: [],
+    stoppedTasks: [],
+    startedAt: startedAtOf(req, ex),
+    note: why.message,
+  };
+  await showCard(rt, req, statusCard(card, w), { final: true });
+  await finishExecution(rt, req.id, 'failed', M.in(w)('didNotRun', { message: why.message }).slice(0, 600));
 }
 
 /** The stopped tasks that explain a failure, with the last log lines of their failed containers. */
@@ -322,6 +373,38 @@ async function failUnreadable(rt: Runtime, req: ChangeRequest): Promise<void> {
 }
 
 /**
+ * The service of a running change could not be read (`err`). One failed read is no answer (the next
+ * event or tick reads again: false); but past the give-up time a service that cannot be read
+ * (deleted, access revoked, AWS unreachable that long) would otherwise keep the change running, and
+ * the service blocked, forever: the change ends as failed, saying why (true).
+ */
+export async function giveUpUnreadable(rt: Runtime, req: ChangeRequest, plan: ChangePlan, err: unknown): Promise<boolean> {
+  const ex = factsOf(req);
+  const startedAt = startedAtOf(req, ex);
+  const deadlineMs = deadlineOf(rt, plan.environment);
+  const elapsed = rt.now() - startedAt;
+  if (elapsed <= GIVE_UP_FACTOR * deadlineMs) return false;
+  rt.log.warn('deploy progress: the service cannot be read past the give-up time; giving up', { requestId: req.id, err });
+  const w = rt.people.workspace;
+  const why = err instanceof BotError ? err.userMessageIn(w) : M.in(w)('unreadableService');
+  const view: CardView & { phase: 'failed' } = {
+    requestId: req.id,
+    plan,
+    phase: 'failed',
+    ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+    ...(ex.deploymentId ? { deploymentId: ex.deploymentId } : {}),
+    startedAt,
+    deadlineMs,
+    reasons: [M.in(w)('gaveUpUnread', { duration: formatDuration(elapsed, w), service: plan.alias, why })],
+    stoppedTasks: [],
+    ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
+    locale: rt.config.slack.language,
+  };
+  await finalize(rt, req, view, []);
+  return true;
+}
+
+/**
  * Bring the thread up to date with the service. Returns the phase (or why nothing was done).
  * Throws when Slack or AWS could not be reached: callers log it, and the next event or tick retries.
  */
@@ -338,13 +421,19 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
   const deadlineMs = deadlineOf(rt, plan.environment);
   const startedAt = startedAtOf(req, ex);
   const target = ex.targetTaskDefinition ?? plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition;
-  const service =
-    opts.service ??
-    (await withThrottleRetry(() =>
-      describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
-    ));
-  const now = rt.now();
   const w = rt.people.workspace;
+  let service: Service;
+  try {
+    service =
+      opts.service ??
+      (await withThrottleRetry(() =>
+        describeService(rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment)), plan.cluster, plan.serviceName),
+      ));
+  } catch (err) {
+    if (await giveUpUnreadable(rt, req, plan, err)) return 'failed';
+    throw err;
+  }
+  const now = rt.now();
   let a: Assessment = assessRollout(
     service,
     {

@@ -97,6 +97,16 @@ describe('assessRollout', () => {
     expect(a.reasons[0]).toContain('replaced by another deployment (ecs-svc/999 to web-prod:44)');
   });
 
+  it('completed before someone else’s deployment replaced it: completed, not "replaced"', () => {
+    const later = service({
+      deployments: [
+        deployment({ id: 'ecs-svc/999', taskDefinition: tdArn('web-prod', 44), status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }),
+        deployment({ id: NEW_ID, taskDefinition: NEW, status: 'ACTIVE', rolloutState: 'COMPLETED' }),
+      ],
+    });
+    expect(assessRollout(later, track(), T0 + 600_000)).toMatchObject({ phase: 'completed', reasons: [] });
+  });
+
   it('stuck past the deadline, with the service event that explains it', () => {
     const s = rolling({ runningCount: 0, pendingCount: 4 });
     s.events = [

@@ -1,0 +1,210 @@
+/**
+ * Fault injection on the worker's change path (session 9 review): a "did not run" decision whose
+ * card could not be updated, a change settled by the tick after its worker stopped, and a rollout
+ * whose service can no longer be read. Each must end truthful, with nothing left running.
+ */
+import { RegisterTaskDefinitionCommand, ServerException, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { META } from '../helpers/fake-ecs';
+import type { E2E } from '../helpers/e2e';
+import { awsException, tdArn } from '../helpers/aws-fixtures';
+import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { getRequest } from '../../src/approvals/workflow';
+
+const h = useDeployHarness({
+  logs: ['boom'],
+  before: ({ e2e }) => {
+    e2e.slack.setUserGroup('SDEVS', []);
+    e2e.slack.setUserGroup('SLEADS', []);
+  },
+});
+
+async function requestAndApprove(): Promise<{ id: string; ts: string }> {
+  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  return req;
+}
+
+const executeJobs = (e: E2E) => e.pending.filter((j) => (j as { kind: string }).kind === 'execute');
+const replies = (req: { ts: string }) => thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
+const throttle = () => awsException('ThrottlingException', 'Rate exceeded');
+
+describe('a "did not run" decision whose status card could not be updated', () => {
+  it("Lambda's retry of the job does not run the change the thread said did not run; it finishes the request and repairs the card", async () => {
+    const req = await requestAndApprove();
+    const job = structuredClone(executeJobs(h.e2e)[0]);
+    // ECS keeps throttling DescribeServices past every retry: nothing can be checked, nothing is changed.
+    for (let i = 0; i < 4; i++) h.world.failNext('DescribeServices', throttle());
+    // The thread reply saying so goes out; the card's update fails (Slack has a bad moment).
+    h.e2e.slack.failNext('chat.update', 'fatal_error', 2); // the request message's re-render (best effort), then the card
+    await expect(h.e2e.drain()).rejects.toThrow();
+    expect(replies(req)).toContain('Deploy did not run.');
+
+    // Lambda retries the invocation a minute later; ECS answers again.
+    h.clock.advance(60_000);
+    h.e2e.pending.push(job);
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand).length).toBe(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand).length).toBe(0);
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
+    expect(replies(req)).not.toContain('Deployment started');
+  });
+});
+
+describe('the worker stopped before the service was updated (its retries ran out)', () => {
+  it('the tick that fails the request also puts its status card in its final state', async () => {
+    const req = await requestAndApprove();
+    h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
+    await expect(h.e2e.drain()).rejects.toThrow();
+    const before = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(textOf(h.e2e.slack.message('CPROD', before.statusTs!))).toContain('trying again shortly');
+    h.clock.advance(7 * 60_000);
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    expect(replies(req)).toContain('The worker stopped before the service was updated');
+    const card = textOf(h.e2e.slack.message('CPROD', r!.statusTs!));
+    expect(card).not.toContain('trying again shortly');
+    expect(card).toContain('failed');
+  });
+});
+
+describe('a rollout whose service can no longer be read', () => {
+  it('deleted while it rolls out: the tick gives up after the give-up time, says why, and frees the service', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.deploymentId).toBeDefined();
+    // Someone deletes the service (console, IaC) in the middle of the rollout.
+    h.world.service('prod', 'web-prod').status = 'INACTIVE';
+    h.clock.advance(5 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running'); // one failed read is not an answer
+    h.clock.advance(60 * 60_000); // past 3 deadlines (15 min each in prod)
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    const text = replies(req);
+    expect(text).toContain('Deploy failed');
+    expect(text).toContain('I could not read the service for 1h 5m, so I stopped tracking the change');
+    expect(text).toContain('Service `web-prod` in cluster `prod` is INACTIVE (deleted).');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
+    expect(await h.e2e.rt.redis.exists('lock:{svc:prod:web}')).toBe(0);
+  });
+});
+
+describe('a stalled start whose service can no longer be read', () => {
+  it('the tick gives up after the give-up time instead of trying every minute forever', async () => {
+    const req = await requestAndApprove();
+    h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
+    await expect(h.e2e.drain()).rejects.toThrow();
+    h.world.service('prod', 'web-prod').status = 'INACTIVE';
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+    h.clock.advance(60 * 60_000);
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    expect(replies(req)).toContain('I could not read the service for 1h 10m');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
+  });
+});
+
+describe('Abort while Slack has a bad moment', () => {
+  it('ECS took the abort but its thread reply failed: the thread never says the abort did not work, and the change ends aborted', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    await h.e2e.click({
+      action_id: 'deploy:abort',
+      value: running.id,
+      user_id: 'ULEAD1',
+      channel_id: 'CPROD',
+      message_ts: running.statusTs!,
+      text: 'Abort and roll back',
+    });
+    h.e2e.slack.failNext('chat.postMessage', 'fatal_error'); // the "aborted the rollout" reply
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+    expect(replies(req)).not.toContain('it did not work');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.abortedBy).toBe('ULEAD1');
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    expect(replies(req)).toContain('aborted by <@ULEAD1>');
+    expect(replies(req)).not.toContain('The rollout goes on');
+  });
+});
+
+describe("someone else's deployment from outside the bot", () => {
+  it('after our rollout completed (its event not yet seen): the change ends completed, not failed', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    h.world.complete('prod', 'web-prod');
+    // CI deploys web-prod:44 a few seconds later, before the bot heard of the completion.
+    const s = h.world.service('prod', 'web-prod');
+    const ours = s.deployments![0]!;
+    ours.status = 'ACTIVE';
+    s.deployments = [
+      {
+        ...ours,
+        id: 'ecs-svc/5555555555555555555',
+        status: 'PRIMARY',
+        taskDefinition: tdArn('web-prod', 44),
+        rolloutState: 'IN_PROGRESS',
+        runningCount: 0,
+      },
+      ours,
+    ];
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(replies(req)).toContain('Deploy completed');
+    expect(replies(req)).not.toContain('was replaced by another deployment');
+  });
+
+  it('while our rollout runs: the change ends failed, naming the other deployment', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    h.world.progress('prod', 'web-prod', 1);
+    const s = h.world.service('prod', 'web-prod');
+    const ours = s.deployments![0]!;
+    ours.status = 'ACTIVE';
+    s.deployments = [
+      { ...ours, id: 'ecs-svc/5555555555555555555', status: 'PRIMARY', taskDefinition: tdArn('web-prod', 44), runningCount: 0 },
+      ...s.deployments!,
+    ];
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(replies(req)).toContain('was replaced by another deployment (ecs-svc/5555555555555555555 to web-prod:44)');
+    expect(replies(req)).toContain('Deploy failed');
+  });
+});
+
+describe('Slack down when an approved change starts', () => {
+  it('the change still runs (the card and the milestones are reporting); the card is put right once Slack is back', async () => {
+    const req = await requestAndApprove();
+    h.e2e.slack.setDown(true);
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand).length).toBe(1);
+    let r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('running');
+    expect(r?.execution?.deploymentId).toBeDefined();
+
+    h.e2e.slack.setDown(false);
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('in progress');
+    h.world.complete('prod', 'web-prod');
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(replies(req)).toContain('Deploy completed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+  }, 90_000); // every Slack call of the worker is retried (with backoff) while Slack is down
+});
