@@ -174,6 +174,7 @@ export const awsActions = defineMessages('aws.actions', {
   updateService: { en: 'update service {service}', ko: '{service} 서비스 업데이트' },
   updateServiceBack: { en: 'update service {service} back', ko: '{service} 서비스 되돌리기' },
   stopDeployment: { en: 'stop the deployment', ko: '배포 중지' },
+  continueDeployment: { en: 'continue or roll back the paused deployment', ko: '일시 중지된 배포의 계속 진행 또는 롤백' },
   lookUpImage: { en: 'look up {ref} in {repository}', ko: '{repository}에서 {ref} 조회' },
   listImages: { en: 'list images in {repository}', ko: '{repository}의 이미지 목록 조회' },
   autoscalingRange: { en: 'read the autoscaling range of {service}', ko: '{service} 서비스의 오토스케일링 범위 조회' },

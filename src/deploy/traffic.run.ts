@@ -21,12 +21,12 @@
  */
 import type { DeploymentLifecycleHookDetail, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
-import { BotError, errorMessage } from '../errors';
+import { BotError } from '../errors';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { claimField } from '../redis/claim';
 import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
 import { continueServiceDeploymentRaw, describeServiceDeployments } from '../aws/ecs-write';
-import { awsErrorName, isAccessDenied } from '../aws/errors';
+import { awsActions, awsError, awsErrorName, isAccessDenied } from '../aws/errors';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { cleanLogMessage } from '../aws/redact';
@@ -63,9 +63,13 @@ function unavailable(err: unknown): boolean {
   return ['UnsupportedFeatureException', 'UnknownOperationException'].includes(awsErrorName(cause)) || isAccessDenied(cause);
 }
 
-function whyText(err: unknown): string {
-  if (err instanceof BotError) return err.userMessage;
-  return `${awsErrorName(err)}: ${errorMessage(err).slice(0, 200)}`;
+/** Why a call failed, in the reader's language: a mapped error's own text, a raw one (continueServiceDeploymentRaw) mapped here. */
+function whyText(err: unknown, locale: Locale): string {
+  const mapped =
+    err instanceof BotError
+      ? err
+      : awsError(err, { action: awsActions.lazy('continueDeployment'), permission: 'ecs:ContinueServiceDeployment' });
+  return mapped.userMessageIn(locale);
 }
 
 function lang(rt: Runtime): Locale {
@@ -174,7 +178,7 @@ export async function checkPause(
     if (!unavailable(err)) throw err;
     await postOnce(rt, req, 'pause-unavailable', {
       text: trafficText.in(lang(rt))('unavailableFallback'),
-      blocks: [section(trafficText.in(lang(rt))('unavailable', { why: oneLine(whyText(err), 200) }))],
+      blocks: [section(trafficText.in(lang(rt))('unavailable', { why: oneLine(whyText(err, lang(rt)), 200) }))],
     });
     return undefined;
   }
@@ -229,7 +233,7 @@ export async function checkPause(
       rt.log.warn('traffic gate: stopped tasks unreadable', { requestId: req.id, err });
       return [];
     });
-    const logs = await newRevisionLogs(rt, plan, target).catch((err) => ({ error: whyText(err) }));
+    const logs = await newRevisionLogs(rt, plan, target).catch((err) => ({ error: whyText(err, lang(rt)) }));
     const rev = sd.targetServiceRevision;
     const { who, allowRequester } = whoMayPress(rt, plan.environment);
     const msg = pausedMessage({
@@ -328,7 +332,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   } catch (err) {
     await release();
     const key = unavailable(err) ? 'unavailableThread' : 'failedThread';
-    await threadPost(rt, req, t(key, { user: mention(job.userId), button, why: oneLine(whyText(err), 300) }));
+    await threadPost(rt, req, t(key, { user: mention(job.userId), button, why: oneLine(whyText(err, lang(rt)), 300) }));
     if (!unavailable(err) && !(err instanceof BotError)) throw err;
     return;
   }
@@ -342,7 +346,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   } catch (err) {
     if (unavailable(err)) {
       await release();
-      await threadPost(rt, req, t('unavailableThread', { user: mention(job.userId), button, why: oneLine(whyText(err), 300) }));
+      await threadPost(rt, req, t('unavailableThread', { user: mention(job.userId), button, why: oneLine(whyText(err, lang(rt)), 300) }));
       return;
     }
     // Refused (e.g. the hook timed out between our read and the call): look again.
@@ -353,7 +357,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
       return;
     }
     await release();
-    await threadPost(rt, req, t('failedThread', { user: mention(job.userId), button, why: `${oneLine(whyText(err), 300)}.` }));
+    await threadPost(rt, req, t('failedThread', { user: mention(job.userId), button, why: `${oneLine(whyText(err, lang(rt)), 300)}.` }));
     return;
   }
   const at = rt.now();

@@ -266,6 +266,18 @@ describe('the traffic-shift gate', () => {
     expect(second).toContain('<@ULEAD2> pressed *Roll back*, but the pause at `POST_TEST_TRAFFIC_SHIFT` had already ended (`TIMED_OUT`');
   });
 
+  it('ECS refusing the press while the pause still waits: the thread gives AWS’s reason in the bot’s words, not the SDK’s', async () => {
+    const req = await pausedDeploy();
+    h.ecsMock.on(ContinueServiceDeploymentCommand).rejects(awsException('InvalidParameterException', 'The deployment is being updated.'));
+    await press(req, 'shift', 'ULEAD1');
+    await h.e2e.drain();
+    const said = thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
+    expect(said).toContain(
+      'AWS answered `InvalidParameterException` while I tried to continue or roll back the paused deployment: The deployment is being updated.',
+    );
+    expect(said).not.toContain('InvalidParameterException: The deployment');
+  });
+
   it('the tick closes a pause that timed out with nobody pressing', async () => {
     const req = await pausedDeploy();
     h.world.setHistory('prod', 'web-prod', [pausedDeployment(req.arn, 'TIMED_OUT')], []);
