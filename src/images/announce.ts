@@ -11,6 +11,7 @@ import type { EcsEvent } from '../aws/ecs-events';
 import { findService } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import { keys } from '../redis/keys';
+import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import { parseImageEvent, tagMatches, type ImageEvent } from './event';
 import { imageMessage, type ImageState } from './message';
@@ -86,10 +87,30 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     log.debug('pushed tag not announced (tag patterns)', { repository: ev.repository, tags: ev.tags });
     return;
   }
-  if ((await rt.redis.set(keys.imageEventSeen(ev.id), '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') {
+  const seenKey = keys.imageEventSeen(ev.id);
+  if ((await rt.redis.set(seenKey, '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') {
     log.info('duplicate ECR event ignored');
     return;
   }
+  try {
+    await announce(rt, ev, services, key, tagsKey, matching, log);
+  } catch (err) {
+    // Not done: forget the event, so Lambda's retry of this invocation (the same event id) does it.
+    await rt.redis.del(seenKey).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function announce(
+  rt: Runtime,
+  ev: ImageEvent,
+  services: ResolvedService[],
+  key: string,
+  tagsKey: string,
+  matching: string[],
+  log: Logger,
+): Promise<void> {
+  const repo = rt.config.repositories[ev.repository]!;
   // 1. Merge what this event says into the digest's record.
   const m = rt.redis.multi();
   if (matching.length) m.sadd(tagsKey, ...matching);
@@ -125,7 +146,14 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     return;
   }
   if ((await keptWrite(rt, key, (m) => m.hsetnx(key, 'posting', ev.id))) !== 1) return; // another delivery is posting; it re-reads after
-  const posted = await rt.slack.post(channel, imageMessage(current.state, services, locale));
+  let posted;
+  try {
+    posted = await rt.slack.post(channel, imageMessage(current.state, services, locale));
+  } catch (err) {
+    // Nothing was posted: give the claim back, or no later event of this digest would ever post it.
+    await rt.redis.hdel(key, 'posting').catch(() => undefined);
+    throw err;
+  }
   await keptWrite(rt, key, (m) => m.hset(key, 'ts', posted.ts, 'channel', posted.channel));
   const after = await readState(rt, ev.repository, ev.digest);
   if (JSON.stringify(after.state) !== JSON.stringify(current.state))

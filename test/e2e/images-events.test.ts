@@ -96,6 +96,28 @@ describe('ECR events → one message per digest', () => {
     expect(textOf(msg)).toContain('10 critical, 9 medium');
   });
 
+  it('a push whose announcement Slack refused is announced by its redelivery, or by the next event of the digest', async () => {
+    const first = pushOf('v1.2.3');
+    h.e2e.slack.failNext('chat.postMessage', 'fatal_error');
+    // The invocation fails, so Lambda retries it.
+    await expect(h.e2e.event(first)).rejects.toThrow('event consumers failed: images');
+    expect(announcements()).toEqual([]);
+    // Lambda's retry of the failed invocation (the same event id) posts it.
+    await h.e2e.event(first);
+    expect(announcements()).toHaveLength(1);
+    expect(textOf(announcements()[0])).toContain('*Tags* `v1.2.3`');
+
+    // Another digest: Slack fails its push, and no redelivery comes; its scan result posts the message.
+    const other = 'sha256:' + 'c'.repeat(64);
+    h.e2e.slack.failNext('chat.postMessage', 'fatal_error');
+    await expect(h.e2e.event(pushOf('v1.2.4', other))).rejects.toThrow('images');
+    expect(announcements()).toHaveLength(1);
+    await h.e2e.event(scanOf(other));
+    expect(announcements()).toHaveLength(2);
+    expect(textOf(announcements()[1])).toContain('New image: shop/web v1.2.4');
+    expect(textOf(announcements()[1])).toContain('10 critical, 9 medium');
+  });
+
   it('a record that expires while ECR is asked is not recreated without a TTL (every later write carries its EXPIRE)', async () => {
     const redis = h.e2e.rt.redis;
     const record = keys.imageMessage('shop/web', DIGEST);
