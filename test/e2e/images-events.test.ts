@@ -118,6 +118,29 @@ describe('ECR events → one message per digest', () => {
     expect(textOf(announcements()[1])).toContain('10 critical, 9 medium');
   });
 
+  it('a tag moved to another digest leaves the old message; a late delivery of the older push does not take it back', async () => {
+    const other = 'sha256:' + 'd'.repeat(64);
+    const at = (e: ReturnType<typeof pushOf>, iso: string) => ({ ...e, time: iso });
+    await h.e2e.event(at(pushOf('v1.2.3'), '2026-03-02T10:00:00Z'));
+    await h.e2e.event(at(pushOf('v1.2.4'), '2026-03-02T10:00:05Z'));
+    const [old] = announcements();
+    expect(textOf(old)).toContain('*Tags* `v1.2.3` `v1.2.4`');
+
+    // CI pushes a new image as v1.2.4: ECR moves the tag.
+    await h.e2e.event(at(pushOf('v1.2.4', other), '2026-03-02T11:00:00Z'));
+    expect(announcements()).toHaveLength(2);
+    expect(textOf(h.e2e.slack.message('CPROD', old!.ts))).toContain('*Tags* `v1.2.3` ·');
+    expect(textOf(announcements()[1])).toContain('*Tags* `v1.2.4` ·');
+
+    // A push of v1.2.4 to the first digest from before the move, delivered late (its own event id), and a
+    // scan of the first digest still listing it: the tag stays with the digest pushed last.
+    await h.e2e.event(at(pushOf('v1.2.4'), '2026-03-02T10:30:00Z'));
+    await h.e2e.event(scanOf(DIGEST, ['v1.2.3', 'v1.2.4']));
+    expect(announcements()).toHaveLength(2);
+    expect(textOf(h.e2e.slack.message('CPROD', old!.ts))).toContain('*Tags* `v1.2.3` ·');
+    expect(textOf(h.e2e.slack.message('CPROD', announcements()[1]!.ts))).toContain('*Tags* `v1.2.4` ·');
+  });
+
   it('a record that expires while ECR is asked is not recreated without a TTL (every later write carries its EXPIRE)', async () => {
     const redis = h.e2e.rt.redis;
     const record = keys.imageMessage('shop/web', DIGEST);
