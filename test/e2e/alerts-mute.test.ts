@@ -161,6 +161,11 @@ describe('Redis down', () => {
     expect(logLines('redis unavailable: alert posted without grouping, de-duplication or mute')).toHaveLength(1);
     expect(logLines('redis unavailable: alert updated in place (grouped in this process only)')).toHaveLength(1);
     expect(logLines('duplicate ECS event ignored (in-process check; redis unavailable)')).toHaveLength(1);
+    // Nothing is on record, so no buttons (each would only refuse): what to type instead.
+    const blocks = alerts()[0]!.blocks as Array<{ type: string; elements?: Array<{ text?: string }> }>;
+    expect(blocks.filter((b) => b.type === 'actions')).toEqual([]);
+    expect(JSON.stringify(blocks)).toContain('No buttons: I could not reach my store (Redis) when I posted this');
+    expect(JSON.stringify(blocks)).toContain('`/ecs status web`');
   });
 
   it('a storm while Redis is down is one message per service, updated in place at most once per 3 s, ending on the last count', async () => {
