@@ -19,6 +19,8 @@ import { imageMessage, type ImageState } from './message';
 
 /** How long a digest's record (and so its message's updates) is kept. */
 const KEEP_SECONDS = 30 * 86_400;
+/** A claim to post a digest's message older than this was left by an invocation that stopped (the events function runs at most 60 s). */
+const POSTING_STALE_MS = 5 * 60_000;
 
 function servicesOf(rt: Runtime, repository: string): ResolvedService[] {
   return Object.keys(rt.config.services)
@@ -149,7 +151,16 @@ async function announce(
     await rt.slack.update(current.channel ?? channel, current.ts, imageMessage(current.state, services, locale));
     return;
   }
-  if ((await keptWrite(rt, key, (m) => m.hsetnx(key, 'posting', ev.id))) !== 1) return; // another delivery is posting; it re-reads after
+  const claim = `${rt.now()}|${ev.id}`;
+  if ((await keptWrite(rt, key, (m) => m.hsetnx(key, 'posting', claim))) !== 1) {
+    // Another delivery is posting (it re-reads after), unless its invocation stopped mid-post (a Lambda
+    // timeout while Slack was slow): then its claim would keep every later event from posting.
+    const held = (await rt.redis.hget(key, 'posting')) ?? '';
+    const since = held.includes('|') ? Number(held.slice(0, held.indexOf('|'))) : 0;
+    if (Number.isFinite(since) && rt.now() - since <= POSTING_STALE_MS) return;
+    log.warn('image announcement: taking over a claim to post that was never completed', { repository: ev.repository, claim: held });
+    await keptWrite(rt, key, (m) => m.hset(key, 'posting', claim));
+  }
   let posted;
   try {
     posted = await rt.slack.post(channel, imageMessage(current.state, services, locale));

@@ -118,6 +118,24 @@ describe('ECR events → one message per digest', () => {
     expect(textOf(announcements()[1])).toContain('10 critical, 9 medium');
   });
 
+  it('a claim to post left by an invocation that stopped mid-post (a Lambda timeout) is taken over by the next event of the digest', async () => {
+    const redis = h.e2e.rt.redis;
+    const record = keys.imageMessage('shop/web', DIGEST);
+    // What a push leaves when its invocation is killed while Slack is slow: the record, its tag, a claim, no message.
+    await redis.hset(record, 'announce', '1', 'size', '1000', 'posting', `${h.clock.now() - 60_000}|push-that-died`);
+    await redis.sadd(keys.imageDigestTags('shop/web', DIGEST), 'v1.2.3');
+    // A minute old: it may still be posting; the scan only updates the record.
+    await h.e2e.event(scanOf(DIGEST));
+    expect(announcements()).toEqual([]);
+    // Older than any invocation can run: the next event posts the message, once.
+    h.clock.advance(10 * 60_000);
+    await h.e2e.event(scanOf(DIGEST));
+    expect(announcements()).toHaveLength(1);
+    expect(textOf(announcements()[0])).toContain('10 critical, 9 medium');
+    await h.e2e.event(pushOf('v1.2.3'));
+    expect(announcements()).toHaveLength(1);
+  });
+
   it('a tag moved to another digest leaves the old message; a late delivery of the older push does not take it back', async () => {
     const other = 'sha256:' + 'd'.repeat(64);
     const at = (e: ReturnType<typeof pushOf>, iso: string) => ({ ...e, time: iso });
