@@ -42,6 +42,10 @@ const M = defineMessages('alerts.messages', {
   buttonRollback: { en: 'Roll back', ko: '롤백' },
   buttonMute: { en: 'Mute 1 h', ko: '1시간 알림 끄기' },
   buttonAck: { en: "I'm on it", ko: '제가 볼게요' },
+  noButtons: {
+    en: 'No buttons: I could not reach my store (Redis) when I posted this, so nothing here is on record. Use {status} or {logs}.',
+    ko: '버튼 없음: 이 알림을 올릴 때 저장소(Redis)에 연결하지 못해 기록된 것이 없습니다. {status} 또는 {logs}를 쓰세요.',
+  },
   onIt: { en: '👀 {user} is on it (since {since})', ko: '👀 {user} 님이 대응 중 ({since}부터)' },
   more: { en: '+{n} more in the thread and behind Status', ko: '그 밖에 {n}건: 스레드와 상태 버튼에서 볼 수 있습니다' },
   circuitBreaker: {
@@ -203,7 +207,10 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
     if (logs && used + logs.split('\n').length + footLines <= ALERT_MAX_LINES) blocks.push(section(logs));
   }
   blocks.push(context(oneLine([...links, ...times].join(' · '))));
-  blocks.push(buttons(svc, v, locale));
+  // Generation 0: posted while Redis was unreachable (pipeline.ts, postWithoutStore). A button acts on the
+  // incident on record, and there is none: say what to type instead of buttons that could only refuse.
+  if (v.gen > 0) blocks.push(buttons(svc, v, locale));
+  else blocks.push(context(t('noButtons', { status: code(`/ecs status ${svc.alias}`), logs: code(`/ecs logs ${svc.alias}`) })));
   const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v, locale), ...signalLines(v, locale)].filter(Boolean).join(' — ');
   // The fallback (notification) text is mrkdwn too: AWS reasons in it are escaped like in the blocks.
   return { text: escapeMrkdwn(fallback), blocks, locale };

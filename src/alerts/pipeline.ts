@@ -30,7 +30,7 @@ import { excerptFor } from './logs';
 import { alertMessage } from './messages';
 import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, recoveredReply, signalReply } from './replies';
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
-import { syncIncident } from './sync';
+import { syncIncident, UPDATE_EVERY_MS } from './sync';
 import type { ParsedEcsEvent } from '../aws/ecs-events';
 import { type EcsEvent, parseEcsEvent } from '../aws/ecs-events';
 
@@ -291,48 +291,133 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
   if (res.action === 'update') await syncIncident(rt, svc, res.gen, log);
 }
 
-/** Signals posted while Redis is unreachable (per process), so a redelivered event still posts once. */
+/** Signals counted while Redis is unreachable (per process), so a redelivered event counts once. */
 const postedWithoutStore = new Set<string>();
 const POSTED_WITHOUT_STORE_MAX = 10_000;
+/** Reasons one alert lists at most (as signal-3.lua's MAX_REASONS). */
+const FALLBACK_MAX_REASONS = 16;
 
 /**
- * Redis is down: no incident, no grouping, no cross-process de-duplication, no mute. The alert is
- * still posted (an alert nobody sees is worse than two), and the log says why.
+ * While Redis is unreachable, the alert of each service in this process: one message, grouped and
+ * updated in place as signal-3.lua and sync.ts do with Redis (same incident window, same update
+ * spacing), so a storm is one message per service per process instead of one per failed task.
+ */
+interface FallbackAlert {
+  view: IncidentView;
+  /** When the last signal was counted: the incident window runs from it. */
+  lastSeen: number;
+  ts?: string;
+  channel?: string;
+  /** A render is under way in this process; it renders again while `dirty`. */
+  rendering: boolean;
+  /** Something was counted that Slack does not show yet. */
+  dirty: boolean;
+}
+const fallbackAlerts = new Map<string, FallbackAlert>();
+
+/** Forget what this process posted while Redis was unreachable (tests: a new Slack, a new clock). */
+export function clearFallbackAlerts(): void {
+  fallbackAlerts.clear();
+  postedWithoutStore.clear();
+}
+
+/** Count one signal into a fallback alert's view (what signal-3.lua does to the incident hash). */
+function addToView(v: IncidentView, input: SignalInput, at: number): void {
+  const reason = v.reasons.find((r) => r.key === input.reasonKey);
+  if (reason) reason.n += 1;
+  else if (v.reasons.length < FALLBACK_MAX_REASONS)
+    v.reasons.push({ key: input.reasonKey, label: input.reasonLabel, kind: input.kind, n: 1 });
+  v.lastReason = input.reasonKey;
+  if (input.kind === 'task') {
+    v.count += 1;
+    v.firstFailAt = v.firstFailAt ? Math.min(v.firstFailAt, at) : at;
+    v.first ??= input.facts as TaskFacts;
+  } else if (input.kind === 'deploy') v.deploy = input.facts as DeployFacts;
+  else if (input.kind === 'action') v.action = input.facts as ActionFacts;
+  else v.down = input.facts as DownFacts;
+  if (input.kind !== 'down') v.lastFailAt = Math.max(v.lastFailAt, at);
+  v.lastAt = Math.max(v.lastAt, at);
+  v.rev += 1;
+}
+
+/**
+ * Redis is down: no incident in Redis, no cross-process de-duplication, no mute. The alert is
+ * still posted (an alert nobody sees is worse than two), grouped per service in this process and
+ * updated in place, and the log says why.
  */
 async function postWithoutStore(rt: Runtime, svc: ResolvedService, input: SignalInput, cause: unknown, log: Logger): Promise<void> {
   const id = `${svc.environment}:${svc.alias}:${input.seenId}`;
+  const svcKey = `${svc.environment}:${svc.alias}`;
+  let fb = fallbackAlerts.get(svcKey);
   if (postedWithoutStore.has(id)) {
     log.info('duplicate ECS event ignored (in-process check; redis unavailable)', { seen: input.seenId });
+    // A redelivery of a signal Slack has not shown yet (Slack failed too) tries again.
+    if (fb?.dirty && !fb.rendering) await renderFallback(rt, svc, fb, log);
     return;
   }
   if (postedWithoutStore.size >= POSTED_WITHOUT_STORE_MAX) postedWithoutStore.clear();
   postedWithoutStore.add(id);
-  log.warn('redis unavailable: alert posted without grouping, de-duplication or mute', { seen: input.seenId, err: cause });
   const at = input.at ?? input.now;
+  if (fb && input.now - fb.lastSeen > input.windowMs) fb = undefined;
+  if (fb) {
+    addToView(fb.view, input, at);
+    fb.lastSeen = input.now;
+    fb.dirty = true;
+    log.info('redis unavailable: alert updated in place (grouped in this process only)', { seen: input.seenId, count: fb.view.count });
+    if (!fb.rendering) await renderFallback(rt, svc, fb, log);
+    return;
+  }
+  log.warn('redis unavailable: alert posted without grouping, de-duplication or mute', { seen: input.seenId, err: cause });
   const view: IncidentView = {
     gen: 0,
     state: 'open',
     openedAt: at,
     lastAt: at,
-    firstFailAt: input.kind === 'task' ? at : 0,
-    lastFailAt: input.kind === 'down' ? 0 : at,
-    count: input.kind === 'task' ? 1 : 0,
-    reasons: [{ key: input.reasonKey, label: input.reasonLabel, kind: input.kind, n: 1 }],
+    firstFailAt: 0,
+    lastFailAt: 0,
+    count: 0,
+    reasons: [],
     rev: 0,
     shown: -1,
   };
-  let logs: LogExcerpt | undefined;
-  if (input.kind === 'task') {
-    view.first = input.facts as TaskFacts;
-    logs = await excerptFor(rt, svc, view.first, ALERT_LOG_LINES);
-    view.logs = logs;
-  } else if (input.kind === 'deploy') view.deploy = input.facts as DeployFacts;
-  else if (input.kind === 'action') view.action = input.facts as ActionFacts;
-  else view.down = input.facts as DownFacts;
+  addToView(view, input, at);
+  // Rendering from the start: signals counted while the log lines are fetched wait for this render.
+  const created: FallbackAlert = { view, lastSeen: input.now, rendering: true, dirty: true };
+  fallbackAlerts.set(svcKey, created);
   try {
-    await rt.slack.post(alertChannelFor(svc), alertMessage(view, svc, rt.people.workspace));
-  } catch (err) {
-    postedWithoutStore.delete(id);
-    log.error('alert not delivered (redis and slack both failed)', { seen: input.seenId, err });
+    if (view.first) view.logs = await excerptFor(rt, svc, view.first, ALERT_LOG_LINES);
+  } finally {
+    created.rendering = false;
+  }
+  await renderFallback(rt, svc, created, log);
+}
+
+/** Post or update a fallback alert until Slack shows what was counted; updates keep UPDATE_EVERY_MS apart. */
+async function renderFallback(rt: Runtime, svc: ResolvedService, fb: FallbackAlert, log: Logger): Promise<void> {
+  fb.rendering = true;
+  try {
+    while (fb.dirty) {
+      if (fb.ts && fb.view.shownAt !== undefined) {
+        const wait = fb.view.shownAt + UPDATE_EVERY_MS - rt.now();
+        if (wait > 0) await rt.sleep(wait);
+      }
+      fb.dirty = false;
+      const msg = alertMessage(fb.view, svc, rt.people.workspace);
+      try {
+        if (fb.ts && fb.channel) await rt.slack.update(fb.channel, fb.ts, msg);
+        else {
+          const res = await rt.slack.post(alertChannelFor(svc), msg);
+          fb.ts = res.ts;
+          fb.channel = res.channel;
+        }
+        fb.view.shownAt = rt.now();
+      } catch (err) {
+        fb.dirty = true;
+        log.error('alert not delivered (redis and slack both failed); the next event of this service retries', { err });
+        return;
+      }
+    }
+  } finally {
+    fb.rendering = false;
   }
 }

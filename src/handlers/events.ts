@@ -1,7 +1,11 @@
 /**
  * Lambda entry for ECS events from EventBridge. Delivery is at least once and unordered;
  * consumers de-duplicate. A malformed event is logged and dropped (returning normally, so
- * EventBridge does not retry it into a storm).
+ * EventBridge does not retry it into a storm). When a consumer failed (Slack or Redis refused
+ * what it had to do), the invocation fails, so Lambda retries the event (EventBridge invokes
+ * asynchronously: two more attempts, a minute and two minutes later); every consumer is safe to
+ * run again on the same event (alerts and images de-duplicate by event or task, deploy tracking
+ * re-reads ECS).
  */
 import * as z from 'zod';
 import { dispatchEvent } from '../hooks/events';
@@ -26,7 +30,7 @@ const envelope = z
   })
   .passthrough();
 
-export async function handler(event: unknown): Promise<{ ok: boolean; failed?: string[] }> {
+export async function handler(event: unknown): Promise<{ ok: boolean }> {
   const rt = await runtime.ready();
   const parsed = envelope.safeParse(event);
   if (!parsed.success) {
@@ -35,5 +39,14 @@ export async function handler(event: unknown): Promise<{ ok: boolean; failed?: s
   }
   const failed = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
   await rt.dispatcher.idle?.();
-  return failed.length ? { ok: false, failed } : { ok: true };
+  if (failed.length) throw new ConsumersFailed(failed);
+  return { ok: true };
+}
+
+/** Thrown so Lambda retries the event: the consumers named did not finish (each logged why). */
+export class ConsumersFailed extends Error {
+  constructor(readonly failed: string[]) {
+    super(`event consumers failed: ${failed.join(', ')}; Lambda retries the event`);
+    this.name = 'ConsumersFailed';
+  }
 }

@@ -4,19 +4,23 @@
  * arrives (another tag, the size, the scan result), never one message per event. EventBridge
  * delivers at least once and in no particular order: each event id is handled once, what an event
  * says is merged into the digest's record in Redis first, and then the one message is posted (by
- * whoever claims it) or updated from that record.
+ * whoever claims it) or updated from that record. A tag points at one digest, the one pushed last
+ * with it (keys.imageTagDigest): a push that moves a tag updates the message of the digest that had it.
  */
 import { findImageByDigest } from '../aws/ecr';
 import type { EcsEvent } from '../aws/ecs-events';
 import { findService } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import { keys } from '../redis/keys';
+import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import { parseImageEvent, tagMatches, type ImageEvent } from './event';
 import { imageMessage, type ImageState } from './message';
 
 /** How long a digest's record (and so its message's updates) is kept. */
 const KEEP_SECONDS = 30 * 86_400;
+/** A claim to post a digest's message older than this was left by an invocation that stopped (the events function runs at most 60 s). */
+const POSTING_STALE_MS = 5 * 60_000;
 
 function servicesOf(rt: Runtime, repository: string): ResolvedService[] {
   return Object.keys(rt.config.services)
@@ -86,13 +90,36 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     log.debug('pushed tag not announced (tag patterns)', { repository: ev.repository, tags: ev.tags });
     return;
   }
-  if ((await rt.redis.set(keys.imageEventSeen(ev.id), '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') {
+  const seenKey = keys.imageEventSeen(ev.id);
+  if ((await rt.redis.set(seenKey, '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') {
     log.info('duplicate ECR event ignored');
     return;
   }
+  try {
+    await announce(rt, ev, services, key, tagsKey, matching, log);
+  } catch (err) {
+    // Not done: forget the event, so Lambda's retry of this invocation (the same event id) does it.
+    await rt.redis.del(seenKey).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function announce(
+  rt: Runtime,
+  ev: ImageEvent,
+  services: ResolvedService[],
+  key: string,
+  tagsKey: string,
+  matching: string[],
+  log: Logger,
+): Promise<void> {
+  const repo = rt.config.repositories[ev.repository]!;
+  const channel = repo.channel ?? services[0]!.env.channels[0]!;
+  const locale = rt.config.slack.language;
+  const { tags, took } = await claimTags(rt, ev, matching);
   // 1. Merge what this event says into the digest's record.
   const m = rt.redis.multi();
-  if (matching.length) m.sadd(tagsKey, ...matching);
+  if (tags.length) m.sadd(tagsKey, ...tags);
   if (ev.kind === 'push' || matching.length) m.hset(key, 'announce', '1');
   if (ev.scan) {
     const prev = Number((await rt.redis.hget(key, 'scanAt')) ?? 0);
@@ -100,6 +127,8 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
   }
   m.expire(key, KEEP_SECONDS).expire(tagsKey, KEEP_SECONDS);
   await m.exec();
+  // The digests this push took a tag from no longer list it.
+  for (const t of took) await releaseTag(rt, ev.repository, t, services, channel, log);
   if (!(await rt.redis.hget(key, 'announce'))) {
     log.info('scan result kept until the image is pushed with an announced tag', { repository: ev.repository });
     return;
@@ -117,17 +146,84 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     }
   }
   // 3. One message: the first to claim it posts, everyone else (and the poster, once more) updates.
-  const channel = repo.channel ?? services[0]!.env.channels[0]!;
-  const locale = rt.config.slack.language;
   const current = await readState(rt, ev.repository, ev.digest);
   if (current.ts) {
     await rt.slack.update(current.channel ?? channel, current.ts, imageMessage(current.state, services, locale));
     return;
   }
-  if ((await keptWrite(rt, key, (m) => m.hsetnx(key, 'posting', ev.id))) !== 1) return; // another delivery is posting; it re-reads after
-  const posted = await rt.slack.post(channel, imageMessage(current.state, services, locale));
+  const claim = `${rt.now()}|${ev.id}`;
+  if ((await keptWrite(rt, key, (m) => m.hsetnx(key, 'posting', claim))) !== 1) {
+    // Another delivery is posting (it re-reads after), unless its invocation stopped mid-post (a Lambda
+    // timeout while Slack was slow): then its claim would keep every later event from posting.
+    const held = (await rt.redis.hget(key, 'posting')) ?? '';
+    const since = held.includes('|') ? Number(held.slice(0, held.indexOf('|'))) : 0;
+    if (Number.isFinite(since) && rt.now() - since <= POSTING_STALE_MS) return;
+    log.warn('image announcement: taking over a claim to post that was never completed', { repository: ev.repository, claim: held });
+    await keptWrite(rt, key, (m) => m.hset(key, 'posting', claim));
+  }
+  let posted;
+  try {
+    posted = await rt.slack.post(channel, imageMessage(current.state, services, locale));
+  } catch (err) {
+    // Nothing was posted: give the claim back, or no later event of this digest would ever post it.
+    await rt.redis.hdel(key, 'posting').catch(() => undefined);
+    throw err;
+  }
   await keptWrite(rt, key, (m) => m.hset(key, 'ts', posted.ts, 'channel', posted.channel));
   const after = await readState(rt, ev.repository, ev.digest);
   if (JSON.stringify(after.state) !== JSON.stringify(current.state))
     await rt.slack.update(posted.channel, posted.ts, imageMessage(after.state, services, locale));
+}
+
+/** `<time>|<digest>` of keys.imageTagDigest. */
+function tagOwner(value: string | null): { at: number; digest: string } | undefined {
+  const i = value?.indexOf('|') ?? -1;
+  if (!value || i < 0) return undefined;
+  return { at: Number(value.slice(0, i)) || 0, digest: value.slice(i + 1) };
+}
+
+/**
+ * A tag points at one digest: the one pushed last with it (ECR moves a tag on each push). A push
+ * takes its tags, and says which digests had them; a tag pushed since to another digest is not
+ * added by a late delivery of an older push, nor by a scan result that still lists it.
+ */
+async function claimTags(
+  rt: Runtime,
+  ev: ImageEvent,
+  matching: readonly string[],
+): Promise<{ tags: string[]; took: Array<{ tag: string; digest: string }> }> {
+  const tags: string[] = [];
+  const took: Array<{ tag: string; digest: string }> = [];
+  const at = ev.time ?? 0;
+  for (const tag of matching) {
+    const k = keys.imageTagDigest(ev.repository, tag);
+    const cur = tagOwner(await rt.redis.get(k));
+    const elsewhere = !!cur && cur.digest !== ev.digest;
+    if (elsewhere && (ev.kind !== 'push' || cur.at > at)) continue;
+    tags.push(tag);
+    if (ev.kind === 'push') await rt.redis.set(k, `${elsewhere || !cur ? at : Math.max(cur.at, at)}|${ev.digest}`, 'EX', KEEP_SECONDS);
+    else if (!cur) await rt.redis.set(k, `${at}|${ev.digest}`, 'EX', KEEP_SECONDS, 'NX');
+    if (elsewhere) took.push({ tag, digest: cur.digest });
+  }
+  return { tags, took };
+}
+
+/** The digest a tag moved away from: drop the tag from its record and show it on its message. A failure is logged, not retried. */
+async function releaseTag(
+  rt: Runtime,
+  repository: string,
+  t: { tag: string; digest: string },
+  services: readonly ResolvedService[],
+  channel: string,
+  log: Logger,
+): Promise<void> {
+  try {
+    await rt.redis.srem(keys.imageDigestTags(repository, t.digest), t.tag);
+    const before = await readState(rt, repository, t.digest);
+    if (before.ts)
+      await rt.slack.update(before.channel ?? channel, before.ts, imageMessage(before.state, services, rt.config.slack.language));
+    log.info('tag moved to another digest', { repository, tag: t.tag, from: t.digest });
+  } catch (err) {
+    log.warn('tag moved to another digest; the old message still lists it', { repository, tag: t.tag, from: t.digest, err });
+  }
 }

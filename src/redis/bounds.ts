@@ -75,6 +75,7 @@ export const HOME_READERS_MAX = 2000;
 export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   imageMessage: { bytes: 2 * KB, lifetime: { ttl: 30 * DAY } },
   imageDigestTags: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
+  imageTagDigest: { bytes: 200, lifetime: { ttl: 30 * DAY } },
   imageEventSeen: { bytes: 200, lifetime: { ttl: 7 * DAY } },
   seen: { bytes: 200, lifetime: { ttl: HOUR } },
   job: { bytes: 200, lifetime: { ttl: DAY } },

@@ -9,6 +9,8 @@ export const keys = {
    */
   imageMessage: (repository: string, digest: string) => `img:{${repository}@${digest}}`,
   imageDigestTags: (repository: string, digest: string) => `img:{${repository}@${digest}}:tags`,
+  /** Which digest an announced tag of a repository points at, as `<event time ms>|<digest>` (a tag moves to the digest pushed last). */
+  imageTagDigest: (repository: string, tag: string) => `imgtag:{${repository}}:${tag}`,
   /** An ECR / Inspector event already handled (EventBridge delivers at least once). */
   imageEventSeen: (eventId: string) => `imgev:{${eventId}}`,
   /**

@@ -7,9 +7,11 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } fro
 import { mockClient } from 'aws-sdk-client-mock';
 import { keys } from '../../src/redis/keys';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
+import { clearFallbackAlerts } from '../../src/alerts/pipeline';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { getFreePort } from '../helpers/redis';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
+import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
@@ -19,10 +21,11 @@ let e2e: E2E;
 let ecs: ReturnType<typeof mockClient>;
 let logs: ReturnType<typeof mockClient>;
 
-async function start(env?: Record<string, string>): Promise<void> {
+async function start(env?: Record<string, string>, sleep?: (ms: number) => Promise<void>): Promise<void> {
   now = T0;
-  e2e = await setupE2E({ now: () => now, env });
+  e2e = await setupE2E({ now: () => now, env, ...(sleep ? { sleep } : {}) });
   clearTaskDefinitionCache();
+  clearFallbackAlerts();
   ecs = mockClient(ECSClient);
   logs = mockClient(CloudWatchLogsClient);
   ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'web', revision: 42, containerDefinitions: [] } });
@@ -119,19 +122,81 @@ describe('/ecs mute and /ecs unmute', () => {
 });
 
 describe('Redis down', () => {
+  /** The bot's waits (rt.sleep), held until the test releases them; releasing moves the clock by the wait. */
+  let waits: Array<{ ms: number; release: () => void }> = [];
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      waits.push({
+        ms,
+        release: () => {
+          now += ms;
+          resolve();
+        },
+      });
+    });
+  /** Wait until `done()`; the events wait for Redis's connection to be refused (real time), so this polls (at most 30 s). */
+  async function until(done: () => boolean): Promise<void> {
+    for (let i = 0; i < 3_000 && !done(); i++) await new Promise<void>((r) => setTimeout(r, 10));
+    expect(done()).toBe(true);
+  }
+  const updates = () => e2e.slack.callsTo('chat.update').filter((c) => !c.rateLimited && !c.down && !c.failed);
+  /** An event delivered while Redis is down: the alert is posted, and the invocation still fails (deploy tracking needs Redis), so Lambda retries it. */
+  const event = (ev: unknown) =>
+    e2e.event(ev).catch((err: Error) => expect(err.message).toBe('event consumers failed: deploy-progress; Lambda retries the event'));
+
   beforeEach(async () => {
+    waits = [];
     const port = await getFreePort();
-    await start({ REDIS_URL: `redis://127.0.0.1:${port}/0` });
+    await start({ REDIS_URL: `redis://127.0.0.1:${port}/0` }, sleep);
   });
 
-  it('still posts alerts (no grouping, no de-duplication across processes) and says so in the log', async () => {
+  it('still posts alerts, grouped per service in the process (no de-duplication across processes), and says so in the log', async () => {
     const ev = taskStopped({ time: now, exitCode: 1 });
-    await e2e.event(ev);
-    await e2e.event(ev); // a redelivery to the same process
-    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    await event(ev);
+    await event(ev); // a redelivery to the same process
+    now += 5_000;
+    await event(taskStopped({ time: now, exitCode: 1 }));
     const texts = alerts().map((m) => m.text);
-    expect(texts).toEqual(['🔥 web (prod): a task failed — exit code 1', '🔥 web (prod): a task failed — exit code 1']);
-    expect(logLines('redis unavailable: alert posted without grouping, de-duplication or mute')).toHaveLength(2);
+    expect(texts).toEqual(['🔥 web (prod): 2 tasks failed — 2 tasks failed in less than a minute: exit code 1 ×2']);
+    expect(logLines('redis unavailable: alert posted without grouping, de-duplication or mute')).toHaveLength(1);
+    expect(logLines('redis unavailable: alert updated in place (grouped in this process only)')).toHaveLength(1);
     expect(logLines('duplicate ECS event ignored (in-process check; redis unavailable)')).toHaveLength(1);
+    // Nothing is on record, so no buttons (each would only refuse): what to type instead.
+    const blocks = alerts()[0]!.blocks as Array<{ type: string; elements?: Array<{ text?: string }> }>;
+    expect(blocks.filter((b) => b.type === 'actions')).toEqual([]);
+    expect(JSON.stringify(blocks)).toContain('No buttons: I could not reach my store (Redis) when I posted this');
+    expect(JSON.stringify(blocks)).toContain('`/ecs status web`');
+  });
+
+  it('a storm while Redis is down is one message per service, updated in place at most once per 3 s, ending on the last count', async () => {
+    const web = () => taskStopped({ time: now, exitCode: 1 });
+    const worker = () => taskStopped({ time: now, exitCode: 1, service: 'worker-prod', container: 'worker' });
+    await event(web());
+    await event(worker());
+    const both = () => [...alerts(), ...alerts('CWORKERTEAM')];
+    expect(both()).toHaveLength(2);
+    // 60 more at once in this process: the first of each service waits for the spacing, the others only count.
+    let settled = 0;
+    const storm = Array.from({ length: 60 }, (_, i) => event(i % 4 === 3 ? worker() : web()).then(() => settled++));
+    await until(() => settled === 58 && waits.length === 2);
+    expect(waits.map((w) => w.ms)).toEqual([UPDATE_EVERY_MS, UPDATE_EVERY_MS]);
+    expect(updates()).toHaveLength(0);
+    for (const w of waits) w.release();
+    await Promise.all(storm);
+    expect(e2e.slack.callsTo('chat.postMessage')).toHaveLength(2);
+    expect(updates()).toHaveLength(2);
+    const texts = both().map((m) => m.text ?? '');
+    expect(texts).toHaveLength(2);
+    expect(texts.find((t) => t.startsWith('🔥 web (prod)'))).toContain('46 tasks failed');
+    expect(texts.find((t) => t.startsWith('🔥 worker (prod)'))).toContain('16 tasks failed');
+  }, 60_000);
+
+  it('when Slack fails too, the next event of the service posts everything counted so far', async () => {
+    e2e.slack.failNext('chat.postMessage', 'fatal_error');
+    await event(taskStopped({ time: now, exitCode: 1 }));
+    expect(alerts()).toEqual([]);
+    now += 5_000;
+    await event(taskStopped({ time: now, exitCode: 1 }));
+    expect(alerts().map((m) => m.text)).toEqual(['🔥 web (prod): 2 tasks failed — 2 tasks failed in less than a minute: exit code 1 ×2']);
   });
 });

@@ -96,6 +96,69 @@ describe('ECR events → one message per digest', () => {
     expect(textOf(msg)).toContain('10 critical, 9 medium');
   });
 
+  it('a push whose announcement Slack refused is announced by its redelivery, or by the next event of the digest', async () => {
+    const first = pushOf('v1.2.3');
+    h.e2e.slack.failNext('chat.postMessage', 'fatal_error');
+    // The invocation fails, so Lambda retries it.
+    await expect(h.e2e.event(first)).rejects.toThrow('event consumers failed: images');
+    expect(announcements()).toEqual([]);
+    // Lambda's retry of the failed invocation (the same event id) posts it.
+    await h.e2e.event(first);
+    expect(announcements()).toHaveLength(1);
+    expect(textOf(announcements()[0])).toContain('*Tags* `v1.2.3`');
+
+    // Another digest: Slack fails its push, and no redelivery comes; its scan result posts the message.
+    const other = 'sha256:' + 'c'.repeat(64);
+    h.e2e.slack.failNext('chat.postMessage', 'fatal_error');
+    await expect(h.e2e.event(pushOf('v1.2.4', other))).rejects.toThrow('images');
+    expect(announcements()).toHaveLength(1);
+    await h.e2e.event(scanOf(other));
+    expect(announcements()).toHaveLength(2);
+    expect(textOf(announcements()[1])).toContain('New image: shop/web v1.2.4');
+    expect(textOf(announcements()[1])).toContain('10 critical, 9 medium');
+  });
+
+  it('a claim to post left by an invocation that stopped mid-post (a Lambda timeout) is taken over by the next event of the digest', async () => {
+    const redis = h.e2e.rt.redis;
+    const record = keys.imageMessage('shop/web', DIGEST);
+    // What a push leaves when its invocation is killed while Slack is slow: the record, its tag, a claim, no message.
+    await redis.hset(record, 'announce', '1', 'size', '1000', 'posting', `${h.clock.now() - 60_000}|push-that-died`);
+    await redis.sadd(keys.imageDigestTags('shop/web', DIGEST), 'v1.2.3');
+    // A minute old: it may still be posting; the scan only updates the record.
+    await h.e2e.event(scanOf(DIGEST));
+    expect(announcements()).toEqual([]);
+    // Older than any invocation can run: the next event posts the message, once.
+    h.clock.advance(10 * 60_000);
+    await h.e2e.event(scanOf(DIGEST));
+    expect(announcements()).toHaveLength(1);
+    expect(textOf(announcements()[0])).toContain('10 critical, 9 medium');
+    await h.e2e.event(pushOf('v1.2.3'));
+    expect(announcements()).toHaveLength(1);
+  });
+
+  it('a tag moved to another digest leaves the old message; a late delivery of the older push does not take it back', async () => {
+    const other = 'sha256:' + 'd'.repeat(64);
+    const at = (e: ReturnType<typeof pushOf>, iso: string) => ({ ...e, time: iso });
+    await h.e2e.event(at(pushOf('v1.2.3'), '2026-03-02T10:00:00Z'));
+    await h.e2e.event(at(pushOf('v1.2.4'), '2026-03-02T10:00:05Z'));
+    const [old] = announcements();
+    expect(textOf(old)).toContain('*Tags* `v1.2.3` `v1.2.4`');
+
+    // CI pushes a new image as v1.2.4: ECR moves the tag.
+    await h.e2e.event(at(pushOf('v1.2.4', other), '2026-03-02T11:00:00Z'));
+    expect(announcements()).toHaveLength(2);
+    expect(textOf(h.e2e.slack.message('CPROD', old!.ts))).toContain('*Tags* `v1.2.3` ·');
+    expect(textOf(announcements()[1])).toContain('*Tags* `v1.2.4` ·');
+
+    // A push of v1.2.4 to the first digest from before the move, delivered late (its own event id), and a
+    // scan of the first digest still listing it: the tag stays with the digest pushed last.
+    await h.e2e.event(at(pushOf('v1.2.4'), '2026-03-02T10:30:00Z'));
+    await h.e2e.event(scanOf(DIGEST, ['v1.2.3', 'v1.2.4']));
+    expect(announcements()).toHaveLength(2);
+    expect(textOf(h.e2e.slack.message('CPROD', old!.ts))).toContain('*Tags* `v1.2.3` ·');
+    expect(textOf(h.e2e.slack.message('CPROD', announcements()[1]!.ts))).toContain('*Tags* `v1.2.4` ·');
+  });
+
   it('a record that expires while ECR is asked is not recreated without a TTL (every later write carries its EXPIRE)', async () => {
     const redis = h.e2e.rt.redis;
     const record = keys.imageMessage('shop/web', DIGEST);

@@ -141,6 +141,22 @@ describe('signal (open or increment)', () => {
     expect(await recordSignal(redis, svc, task({ now: T + WINDOW + 3 }))).toMatchObject({ gen: 3, isNew: true, count: 1 });
   });
 
+  it('counts a late delivery of a failure in the incident it happened in, not in a new one (the window runs in event time)', async () => {
+    await recordSignal(redis, svc, task({ now: T, at: T }));
+    // Stopped a minute after the first, delivered just past the window (a retried invocation): the same incident.
+    expect(await recordSignal(redis, svc, task({ now: T + WINDOW + 60_000, at: T + 60_000 }))).toMatchObject({
+      status: 'ok',
+      gen: 1,
+      isNew: false,
+      count: 2,
+    });
+    // Quiet past the window, in event time and in delivery time: a new incident.
+    expect(await recordSignal(redis, svc, task({ now: T + 2 * WINDOW + 70_000, at: T + 2 * WINDOW + 65_000 }))).toMatchObject({
+      gen: 2,
+      isNew: true,
+    });
+  });
+
   it('does not reopen a recovered incident for a failure that happened before the recovery (delivered out of order)', async () => {
     await recordSignal(redis, svc, task({ now: T, at: T }));
     await recoverIncident(redis, svc, { now: T + 60_000, at: T + 50_000, quietMs: 0, by: 'deployment completed' });

@@ -22,14 +22,17 @@ end
 local inc = KEYS[1]
 local kind = ARGV[5]
 
-local h = redis.call('HMGET', inc, 'state', 'lastAt', 'down', 'recoveredEventAt')
+local h = redis.call('HMGET', inc, 'state', 'lastAt', 'down', 'recoveredEventAt', 'lastFailAt')
 local lastAt = tonumber(h[2] or '0')
+local window = tonumber(ARGV[2])
 if h[1] == 'recovered' and kind ~= 'down' and h[4] and at < tonumber(h[4]) then
   return {'stale'}
 end
 local isNew = 0
--- A recovered incident, or one quiet for longer than the window (and not down), is over.
-if h[1] ~= 'open' or (now - lastAt > tonumber(ARGV[2]) and not h[3]) then
+-- A recovered incident, or one quiet for longer than the window (and not down), is over. Quiet in
+-- event time too: a late delivery of a failure that happened within the window after the last one
+-- (a retried invocation) belongs to this incident, not to a new message.
+if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > window and not h[3]) then
   redis.call('HINCRBY', inc, 'gen', 1)
   for _, f in ipairs(redis.call('HKEYS', inc)) do
     if f ~= 'gen' then redis.call('HDEL', inc, f) end
