@@ -13,7 +13,7 @@ import { guardFromHash } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
-import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason } from './unstarted';
+import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason, notConfiguredReason } from './unstarted';
 import {
   abortRequest,
   ctxFor,
@@ -240,17 +240,32 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
  * Fail every approved request that did not start by its startBy (the scheduled tick): its execute
  * job was lost, so nothing would ever start or free it. Each gets a thread reply saying why. Found
  * in every service's approved index and in the legacy one; the lapse script re-checks and re-indexes
- * (a request that started after all goes to its running index). Returns the ids that lapsed.
+ * (a request that started after all goes to its running index). An approved request of a service
+ * chatops.yml no longer names fails at once, with that reason (./indexes.ts reads those services'
+ * indexes until they are empty). Returns the ids that lapsed or failed.
  */
 export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
   const now = rt.now();
-  const entries = await storeOp(() => dueEntries(rt, 'approved', now, batch));
+  // A service no longer configured: its approved requests can never start (the worker refuses them),
+  // so they fail now, not at their start deadline.
+  const entries = await storeOp(() => dueEntries(rt, 'approved', now, batch, { orphansUpTo: '+inf' }));
   const lapsed: string[] = [];
   for (const entry of entries) {
     const id = entry.id;
     const ref = parseRequestId(id);
     if (!ref) {
       await dropEntry(rt, entry);
+      continue;
+    }
+    if (entry.orphan) {
+      // The abort script re-indexes it (out of the approved index); one that started meanwhile is left running.
+      const reason = notConfiguredReason(ref.environment, ref.service)(rt.people.workspace);
+      const reply = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', reason));
+      if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
+      if (reply.code === 'OK') {
+        lapsed.push(id);
+        await refreshMessage(rt, reply.request);
+      }
       continue;
     }
     const deadline = startDeadlineOf(rt, ref.environment);

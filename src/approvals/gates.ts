@@ -127,7 +127,8 @@ export async function startScheduled(
  */
 export async function startDueScheduled(rt: Runtime, batch = 50): Promise<string[]> {
   const now = rt.now();
-  const entries = await storeOp(() => dueEntries(rt, 'scheduled', now, batch));
+  // A service no longer configured: its scheduled requests can never start, so they fail now, not at their time.
+  const entries = await storeOp(() => dueEntries(rt, 'scheduled', now, batch, { orphansUpTo: '+inf' }));
   const started: string[] = [];
   for (const entry of entries) {
     const id = entry.id;
@@ -139,6 +140,12 @@ export async function startDueScheduled(rt: Runtime, batch = 50): Promise<string
       continue;
     }
     try {
+      if (entry.orphan) {
+        const t = gatesText.in(lang(rt));
+        // The abort script takes it out of its service's scheduled index.
+        await abortRequest(rt, id, t('notStartedUnconfigured', { service: code(req.service), env: code(req.environment) }));
+        continue;
+      }
       const done = await startScheduled(rt, req);
       if (done === 'started') started.push(id);
       // Handled: the scripts re-indexed it in its service's indexes.
@@ -248,6 +255,17 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
     const s = retroSettings(rt, req.environment);
     const t = gatesText.in(lang(rt));
     try {
+      if (entry.orphan && !rt.config.environments[req.environment]) {
+        // Its environment is gone from chatops.yml: nobody holds its approver role any more. End the asking, saying why.
+        const detail = gatesText.in('en')('retroEndedUnconfiguredDetail', { env: req.environment });
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, detail));
+        if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
+        if (reply.code === 'OK') {
+          await refreshMessage(rt, reply.request);
+          await threadPost(rt, req, t('retroEndedUnconfigured', { env: code(req.environment) }));
+        }
+        continue;
+      }
       if (now >= req.createdAt + s.deadline) {
         const deadline = formatDuration(s.deadline, lang(rt));
         // The script takes it out of its service's retro index.
@@ -259,11 +277,11 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
         }
         continue;
       }
-      await threadPost(
-        rt,
-        req,
-        t('reminder', { given: req.approvals.length, needed: req.approvalsNeeded, approvers: approverList(rt, req.environment) }),
-      );
+      const reminder = t('reminder', { given: req.approvals.length, needed: req.approvalsNeeded, approvers: approverList(rt, req.environment) });
+      // Its service is no longer configured (its environment is): keep asking, and say so.
+      const note = entry.orphan ? `\n${t('reminderUnconfigured', { service: code(req.service), env: code(req.environment) })}` : '';
+      await threadPost(rt, req, reminder + note);
+      if (entry.orphan) await refreshMessage(rt, req);
       reminded++;
       const next = Math.min(now + s.remindEvery, req.createdAt + s.deadline);
       await rt.redis.zadd(serviceIndex('retro', ref.environment, ref.service), next, id);

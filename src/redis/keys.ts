@@ -97,6 +97,14 @@ export const keys = {
   legacyRunningIndex: () => 'approvals:{index}:running',
   legacyScheduledIndex: () => 'approvals:{index}:scheduled',
   legacyRetroIndex: () => 'approvals:{index}:retro',
+  /**
+   * The services that may have requests in their approval indexes (a set of `<env>.<alias>`): the
+   * ticks read the indexes of every configured service and of every member here, so a service
+   * removed, renamed or moved in chatops.yml keeps being read until its indexes are empty. Written
+   * by the ticks only (src/approvals/indexes.ts), never by a transition; expires 30 days after the
+   * last write.
+   */
+  indexedServices: () => 'approvals:{index}:services',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**
