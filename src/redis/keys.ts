@@ -66,8 +66,9 @@ export const keys = {
   /**
    * The approval indexes of one service (sorted sets), in the request's slot: the transition scripts
    * write them atomically with the request (src/approvals/lua/includes/common.lua `reindex`), so a
-   * request is in exactly the indexes its state calls for. The ticks read every configured service's
-   * (src/approvals/indexes.ts) and re-check each request in its script.
+   * request is in exactly the indexes its state calls for. The ticks read every configured service's,
+   * and those of the services of `indexedServices` no longer configured until they are empty
+   * (src/approvals/indexes.ts), and re-check each request in its script.
    * pending: score expiresAt (the expiry tick); approved: startBy (the start-deadline tick);
    * running: startedAt (runningRequests); scheduled: startAt (`--at`, pending or scheduled; the
    * scheduler tick); retro: the next reminder of a break-glass request waiting for its approval
