@@ -276,6 +276,21 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
       lapsed.push(id);
       await refreshMessage(rt, req);
       await postInThread(rt, req, lapsedNotice(req, deadline, rt.people.workspace));
+    } else if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy === undefined) {
+      // Approved before requests had a start deadline of their own (only a legacy index holds it: the
+      // scripts index an approved request by its startBy): it lapses the environment's start deadline
+      // after its approval, like any other, instead of holding its service until its record expires.
+      const due = (req.approvedAt ?? req.updatedAt) + deadline;
+      if (now < due) {
+        await rt.redis.zadd(entry.key, due, id);
+        continue;
+      }
+      const failed = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', lapseReason(deadline, rt.people.workspace)));
+      if (failed.code === 'OK' && failed.request) {
+        lapsed.push(id);
+        await refreshMessage(rt, failed.request);
+        await postInThread(rt, failed.request, lapsedNotice(failed.request, deadline, rt.people.workspace));
+      }
     }
   }
   if (lapsed.length) rt.log.warn('approvals: approved requests never started; failed them', { count: lapsed.length, ids: lapsed });

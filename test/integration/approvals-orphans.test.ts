@@ -205,3 +205,50 @@ describe('the registry of indexed services', () => {
     expect(ttl).toBeLessThanOrEqual(30 * 24 * HOUR);
   });
 });
+
+describe('the scheduler tick: overdue pending `--at` requests do not take the batch of the starts that are due', () => {
+  it('a due scheduled start is made in the same tick although overdue pending requests fill the batch', async () => {
+    const t0 = h.clock.now();
+    const web = await submitRequest(h.rt, submitInput({ startAt: t0 + MIN }));
+    const worker = await submitRequest(h.rt, submitInput({ service: 'worker', startAt: t0 + MIN }));
+    const due = await submitRequest(
+      h.rt,
+      submitInput({ environment: 'staging', service: 'web-staging', channel: 'CSTAGING', startAt: t0 + 2 * MIN }),
+    );
+    expect(due.state).toBe('scheduled');
+    h.clock.set(t0 + 2 * MIN);
+
+    // A batch of 2: the two pending requests (waiting for an approval, their time passed) come first by score.
+    expect(await startDueScheduled(h.rt, 2)).toEqual([due.id]);
+    expect(h.jobs.map((j) => j.requestId)).toEqual([due.id]);
+    // Still pending and still in the scheduler's index (an approval starts them at once).
+    for (const r of [web, worker]) {
+      expect(await getRequest(h.rt.redis, r.id)).toMatchObject({ state: 'pending' });
+      expect(await h.rt.redis.zscore(keys.scheduledIndex('prod', r.service), r.id)).not.toBeNull();
+    }
+  });
+});
+
+describe('the start-deadline tick: an approved request without a startBy (from before start deadlines) in the legacy index', () => {
+  it('lapses the start deadline after its approval, freeing its service, instead of being dropped', async () => {
+    const req = await submitRequest(h.rt, submitInput());
+    await approveRequest(h.rt, req.id, 'ULEAD1');
+    const approved = (await getRequest(h.rt.redis, req.id))!;
+    // As the old scheme left it: no startBy, indexed only in the legacy approved index (by its approval time).
+    await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
+    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyApprovedIndex(), approved.approvedAt!, req.id);
+
+    // Before its deadline: kept (in the legacy index, by when it lapses).
+    expect(await lapseDue(h.rt)).toEqual([]);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'approved' });
+    h.clock.set(approved.approvedAt! + 10 * MIN);
+    expect(await lapseDue(h.rt)).toEqual([req.id]);
+    const failed = await getRequest(h.rt.redis, req.id);
+    expect(failed).toMatchObject({ state: 'failed' });
+    expect(failed?.decisionReason).toContain('not started within 10m of the approval');
+    expect(await h.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
+    expect(await h.rt.redis.exists(keys.legacyApprovedIndex())).toBe(0);
+    expect(thread(req).join('\n')).toContain('never started');
+  });
+});
