@@ -105,20 +105,12 @@ export const gatesText = defineMessages('approvals.gates', {
     ko: ':hourglass: {deadline} 안에 아무도 이 긴급 실행 변경을 사후 승인하지 않아 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
   },
   reminderUnconfigured: {
-    en: 'chatops.yml no longer names {service} in {env} (removed, renamed or moved since this change), but the change ran: its approval after the fact is still asked for the record.',
-    ko: 'chatops.yml에 {env}의 {service} 서비스가 더 이상 없지만(이 변경 이후 삭제·이름 변경·이동됨) 변경은 실행되었으므로, 기록을 위해 사후 승인은 계속 요청합니다.',
+    en: 'chatops.yml no longer names {service} in {env}, but the change ran: its approval after the fact is still asked.',
+    ko: 'chatops.yml에 {env}의 {service} 서비스가 더 이상 없지만 변경은 실행되었으므로 사후 승인은 계속 요청합니다.',
   },
   retroEndedUnconfigured: {
-    en: ':information_source: chatops.yml no longer names the environment {env}, so nobody can approve this break-glass change after the fact any more and I stopped asking. The audit trail records it as never approved.',
-    ko: ':information_source: chatops.yml에 {env} 환경이 더 이상 없어 이 긴급 실행 변경을 사후 승인할 사람이 없으므로 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
-  },
-  retroEndedUnconfiguredDetail: {
-    en: 'the environment {env} is no longer in chatops.yml: nobody can approve it after the fact',
-    ko: 'chatops.yml에 {env} 환경이 더 이상 없어 사후 승인할 수 없음',
-  },
-  notStartedUnconfigured: {
-    en: 'not started at its time: chatops.yml no longer names {service} in {env} (removed, renamed or moved since the request), so the bot does not change it. Request it again if it is still wanted.',
-    ko: '예약 시각에 시작하지 않음: chatops.yml에 {env}의 {service} 서비스가 더 이상 없습니다(요청 이후 삭제·이름 변경·이동됨). 그래서 봇이 바꾸지 않습니다. 여전히 필요하면 다시 요청하세요.',
+    en: ':information_source: chatops.yml no longer names the environment {env}: nobody can approve this change after the fact, so I stopped asking. The audit trail records it as never approved.',
+    ko: ':information_source: chatops.yml에 {env} 환경이 더 이상 없어 사후 승인할 사람이 없으므로 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
   },
   retroExpiredDetail: {
     en: 'no approval after the fact within {deadline}',

@@ -44,6 +44,7 @@ import {
   startDeadlineOf,
   transit,
 } from './workflow';
+import { notConfiguredReason } from './unstarted';
 import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
@@ -169,9 +170,8 @@ async function schedulerPass(rt: Runtime, batch: number, started: string[]): Pro
     }
     try {
       if (entry.orphan) {
-        const t = gatesText.in(lang(rt));
         // The abort script takes it out of its service's scheduled index.
-        await abortRequest(rt, id, t('notStartedUnconfigured', { service: code(req.service), env: code(req.environment) }));
+        await abortRequest(rt, id, notConfiguredReason(req.environment, req.service)(lang(rt)));
         continue;
       }
       const done = await startScheduled(rt, req);
@@ -284,8 +284,7 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
     try {
       if (entry.orphan && !rt.config.environments[req.environment]) {
         // Its environment is gone from chatops.yml: nobody holds its approver role any more. End the asking, saying why.
-        const detail = gatesText.in('en')('retroEndedUnconfiguredDetail', { env: req.environment });
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, detail));
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, `environment ${req.environment} no longer in chatops.yml`));
         if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);
