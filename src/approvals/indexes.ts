@@ -16,14 +16,19 @@
  * the same pipeline as the legacy index read, so a tick with no orphan is still one round trip; an
  * orphan costs one more (its indexes), and forgetting it one more.
  *
- * The gap it leaves: a service configured, given a request and removed again before any tick of a
- * process with that configuration ran (ticks run every minute), or removed by the same deploy that
- * brings this registry (its requests were never registered). Its indexes are then read by nobody;
- * the worker still refuses to start its change (NOT_CONFIGURED) and its requests end with their TTL.
+ * What the ticks cannot have registered (a service configured, given a request and removed again
+ * before any tick of a process with that configuration ran; a service removed before the registry
+ * existed) is found by a sweep: the first tick that sees a configuration (its services' signature not
+ * in keys.indexSweeps, checked in the same pipeline) scans the keyspace once for service indexes
+ * (SCAN MATCH, every primary of a cluster) and registers what it finds. A process sweeps a
+ * configuration at most once (a failed sweep again at its next tick); the sweep reads at most
+ * SWEEP_MAX_SCANS pages (a bigger keyspace is swept again, from the start, by the next process to
+ * see the configuration, and the log says so).
  *
  * A tick reads its indexes with one pipeline per hash slot, all sent at once (src/redis/slots.ts), so a
  * single node answers in one round trip.
  */
+import { createHash } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import type { Config } from '../config/schema';
 import { isConfigured } from '../config/load';
@@ -51,7 +56,7 @@ const SERVICE_INDEX: Record<IndexName, (env: string, alias: string) => string> =
   scheduled: keys.scheduledIndex,
   retro: keys.retroIndex,
 };
-const INDEX_NAMES = Object.keys(SERVICE_INDEX) as IndexName[];
+export const INDEX_NAMES = Object.keys(SERVICE_INDEX) as IndexName[];
 
 const LEGACY_INDEX: Record<IndexName, () => string> = {
   pending: keys.legacyPendingIndex,
@@ -73,20 +78,28 @@ export function serviceIndex(name: IndexName, environment: string, alias: string
   return SERVICE_INDEX[name](environment, alias);
 }
 
-interface Svc {
+export interface Svc {
   environment: string;
   alias: string;
 }
 
-const member = (s: Svc): string => `${s.environment}.${s.alias}`;
+export const member = (s: Svc): string => `${s.environment}.${s.alias}`;
 function parseMember(m: string): Svc | undefined {
   const dot = m.indexOf('.');
   return dot > 0 && dot < m.length - 1 ? { environment: m.slice(0, dot), alias: m.slice(dot + 1) } : undefined;
 }
 
-type Read = { kind: 'index'; key: string } | { kind: 'register'; members: string[] } | { kind: 'expire' } | { kind: 'registry' };
+type Read =
+  | { kind: 'index'; key: string }
+  | { kind: 'register'; members: string[] }
+  | { kind: 'expire'; key: string }
+  | { kind: 'registry' }
+  | { kind: 'swept'; sig: string };
 
-function flatEntries(val: unknown, key: string, legacy: boolean, orphan: boolean): IndexEntry[] {
+/** The sweep of each configuration in this process (one at a time, however many ticks ask). */
+const sweeps = new WeakMap<Config, Promise<boolean>>();
+
+export function flatEntries(val: unknown, key: string, legacy: boolean, orphan: boolean): IndexEntry[] {
   const flat = (val ?? []) as string[];
   const out: IndexEntry[] = [];
   for (let j = 0; j + 1 < flat.length; j += 2) out.push({ id: flat[j]!, score: Number(flat[j + 1]), key, legacy, orphan });
@@ -111,11 +124,19 @@ export async function dueEntries(
   const registry = keys.indexedServices();
   const now = rt.now();
   const write = (registered.get(rt.config) ?? -Infinity) + REGISTRY_REFRESH_MS <= now;
+  const members = configured.map(member).sort();
+  const sig = createHash('sha1').update(members.join(',')).digest('hex').slice(0, 16);
   const reads: Read[] = [
     ...configured.map((s): Read => ({ kind: 'index', key: SERVICE_INDEX[name](s.environment, s.alias) })),
     { kind: 'index', key: legacy },
-    ...(write && configured.length ? ([{ kind: 'register', members: configured.map(member) }, { kind: 'expire' }] as Read[]) : []),
+    ...(write && members.length
+      ? ([
+          { kind: 'register', members },
+          { kind: 'expire', key: registry },
+        ] as Read[])
+      : []),
     { kind: 'registry' },
+    ...(sweeps.has(rt.config) ? [] : [{ kind: 'swept', sig } as Read]),
   ];
   const range = (pipe: ChainableCommander, key: string, to: number | '+inf') =>
     pipe.zrangebyscore(key, '-inf', to, 'WITHSCORES', 'LIMIT', 0, batch);
@@ -127,58 +148,48 @@ export async function dueEntries(
       if (r.kind === 'index') range(pipe, r.key, upTo);
       else if (r.kind === 'register') pipe.sadd(registry, ...r.members);
       else if (r.kind === 'expire') pipe.pexpire(registry, REGISTRY_TTL_MS);
+      else if (r.kind === 'swept') pipe.sismember(keys.indexSweeps(), r.sig);
       else pipe.smembers(registry);
     },
   );
   const out: IndexEntry[] = [];
   let registeredMembers: string[] = [];
+  let swept = true;
   reads.forEach((r, i) => {
     const [err, val] = res[i] ?? [new Error('no reply'), null];
     if (err) throw err;
     if (r.kind === 'index') out.push(...flatEntries(val, r.key, r.key === legacy, false));
     else if (r.kind === 'registry') registeredMembers = (val ?? []) as string[];
+    else if (r.kind === 'swept') swept = Number(val) === 1;
   });
   if (write) registered.set(rt.config, now);
+  if (!swept) {
+    // This configuration was never swept: find the services with indexes that no tick registered, then read the registry again.
+    // A failed sweep is tried again by the next tick; one cut short (SWEEP_MAX_SCANS) by the next process.
+    const config = rt.config;
+    let running = sweeps.get(config);
+    if (!running) {
+      running = import('./indexes.run')
+        .then(({ sweep }) => sweep(rt, sig))
+        .catch((err: unknown) => {
+          rt.log.warn('approvals: the sweep for indexes of unconfigured services failed', { err });
+          sweeps.delete(config);
+          return false;
+        });
+      sweeps.set(config, running);
+    }
+    if (await running) registeredMembers = await rt.redis.smembers(registry);
+  }
 
   const orphans = registeredMembers.flatMap((m) => {
     const s = parseMember(m);
     return s && !isConfigured(rt.config, s.environment, s.alias) ? [s] : [];
   });
-  if (orphans.length) out.push(...(await orphanEntries(rt, name, orphans, opts.orphansUpTo ?? upTo, batch)));
-  return out.sort((a, b) => a.score - b.score).slice(0, batch);
-}
-
-/**
- * The index `name` of each service no longer configured, and whether it has any index left: one
- * pipeline per slot (its index, and EXISTS on its five); a service with none left is forgotten.
- */
-async function orphanEntries(rt: Runtime, name: IndexName, orphans: Svc[], upTo: number | '+inf', batch: number): Promise<IndexEntry[]> {
-  const items = orphans.flatMap((s) => [
-    { s, key: SERVICE_INDEX[name](s.environment, s.alias), exists: false },
-    { s, key: SERVICE_INDEX[name](s.environment, s.alias), exists: true },
-  ]);
-  const res = await pipelineBySlot(
-    rt.redis,
-    items,
-    (i) => i.key,
-    (pipe, i) => {
-      if (i.exists) pipe.exists(...INDEX_NAMES.map((n) => SERVICE_INDEX[n](i.s.environment, i.s.alias)));
-      else pipe.zrangebyscore(i.key, '-inf', upTo, 'WITHSCORES', 'LIMIT', 0, batch);
-    },
-  );
-  const out: IndexEntry[] = [];
-  const empty: string[] = [];
-  items.forEach((i, j) => {
-    const [err, val] = res[j] ?? [new Error('no reply'), null];
-    if (err) throw err;
-    if (!i.exists) out.push(...flatEntries(val, i.key, false, true));
-    else if (Number(val) === 0) empty.push(member(i.s));
-  });
-  if (empty.length) {
-    await rt.redis.srem(keys.indexedServices(), ...empty);
-    rt.log.info('approvals: forgot services no longer configured whose indexes are empty', { services: empty });
+  if (orphans.length) {
+    const { orphanEntries } = await import('./indexes.run');
+    out.push(...(await orphanEntries(rt, name, orphans, opts.orphansUpTo ?? upTo, batch)));
   }
-  return out;
+  return out.sort((a, b) => a.score - b.score).slice(0, batch);
 }
 
 /** Remove a member from the index it was read from (handled, stale, or drained from the legacy index). */

@@ -106,6 +106,11 @@ export const keys = {
    * last write.
    */
   indexedServices: () => 'approvals:{index}:services',
+  /**
+   * The configurations (a signature of their services) whose sweep for service indexes no tick had
+   * registered is done (a set; src/approvals/indexes.ts). Expires 30 days after the last sweep.
+   */
+  indexSweeps: () => 'approvals:{index}:swept',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**

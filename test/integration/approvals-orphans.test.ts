@@ -193,6 +193,23 @@ describe('the ticks see the requests of a service chatops.yml no longer names, u
   });
 });
 
+describe('a service removed before any tick registered it (or before the registry existed): found by the sweep', () => {
+  it('the first tick with the new configuration finds its indexes, handles its request, and the service is forgotten after', async () => {
+    const req = await submitRequest(h.rt, submitInput());
+    await approveRequest(h.rt, req.id, 'ULEAD1');
+    // No tick ran with the configuration that named prod/web.
+    expect(await h.rt.redis.exists(keys.indexedServices())).toBe(0);
+    const rt = removed('service');
+
+    expect(await lapseDue(rt)).toEqual([req.id]);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'failed' });
+    expect(await h.rt.redis.ttl(keys.indexSweeps())).toBeGreaterThan(0);
+    await lapseDue(rt);
+    expect(await registered()).not.toContain('prod.web');
+    expect(await h.rt.redis.scard(keys.indexSweeps())).toBe(1);
+  });
+});
+
 describe('the registry of indexed services', () => {
   it('holds the configured services with an expiry, written by the ticks (not by the transitions)', async () => {
     await submitRequest(h.rt, submitInput());
