@@ -162,6 +162,8 @@ export async function dueEntries(
     else if (r.kind === 'registry') registeredMembers = (val ?? []) as string[];
     else if (r.kind === 'swept') swept = Number(val) === 1;
   });
+  // Swept already (by this process or another): not asked again by this process.
+  if (swept && !sweeps.has(rt.config)) sweeps.set(rt.config, Promise.resolve(true));
   if (write) registered.set(rt.config, now);
   if (!swept) {
     // This configuration was never swept: find the services with indexes that no tick registered, then read the registry again.

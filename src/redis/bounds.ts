@@ -116,7 +116,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   },
   handOffClaim: { bytes: 200, lifetime: { ttl: 7 * DAY } },
   indexedServices: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
-  indexSweeps: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
+  indexSweeps: { bytes: 300, per: 'member', lifetime: { ttl: 30 * DAY } },
   legacyPendingIndex: {
     bytes: 200,
     per: 'member',
