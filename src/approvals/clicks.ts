@@ -13,7 +13,7 @@ import { guardFromHash } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
-import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason } from './unstarted';
+import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason, notConfiguredReason } from './unstarted';
 import {
   abortRequest,
   ctxFor,
@@ -240,17 +240,32 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
  * Fail every approved request that did not start by its startBy (the scheduled tick): its execute
  * job was lost, so nothing would ever start or free it. Each gets a thread reply saying why. Found
  * in every service's approved index and in the legacy one; the lapse script re-checks and re-indexes
- * (a request that started after all goes to its running index). Returns the ids that lapsed.
+ * (a request that started after all goes to its running index). An approved request of a service
+ * chatops.yml no longer names fails at once, with that reason (./indexes.ts reads those services'
+ * indexes until they are empty). Returns the ids that lapsed or failed.
  */
 export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
   const now = rt.now();
-  const entries = await storeOp(() => dueEntries(rt, 'approved', now, batch));
+  // A service no longer configured: its approved requests can never start (the worker refuses them),
+  // so they fail now, not at their start deadline.
+  const entries = await storeOp(() => dueEntries(rt, 'approved', now, batch, { orphansUpTo: '+inf' }));
   const lapsed: string[] = [];
   for (const entry of entries) {
     const id = entry.id;
     const ref = parseRequestId(id);
     if (!ref) {
       await dropEntry(rt, entry);
+      continue;
+    }
+    if (entry.orphan) {
+      // The abort script re-indexes it (out of the approved index); one that started meanwhile is left running.
+      const reason = notConfiguredReason(ref.environment, ref.service)(rt.people.workspace);
+      const reply = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', reason));
+      if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
+      if (reply.code === 'OK') {
+        lapsed.push(id);
+        await refreshMessage(rt, reply.request);
+      }
       continue;
     }
     const deadline = startDeadlineOf(rt, ref.environment);
@@ -261,6 +276,21 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
       lapsed.push(id);
       await refreshMessage(rt, req);
       await postInThread(rt, req, lapsedNotice(req, deadline, rt.people.workspace));
+    } else if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy === undefined) {
+      // Approved before requests had a start deadline of their own (only a legacy index holds it: the
+      // scripts index an approved request by its startBy): it lapses the environment's start deadline
+      // after its approval, like any other, instead of holding its service until its record expires.
+      const due = (req.approvedAt ?? req.updatedAt) + deadline;
+      if (now < due) {
+        await rt.redis.zadd(entry.key, due, id);
+        continue;
+      }
+      const failed = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', lapseReason(deadline, rt.people.workspace)));
+      if (failed.code === 'OK' && failed.request) {
+        lapsed.push(id);
+        await refreshMessage(rt, failed.request);
+        await postInThread(rt, failed.request, lapsedNotice(failed.request, deadline, rt.people.workspace));
+      }
     }
   }
   if (lapsed.length) rt.log.warn('approvals: approved requests never started; failed them', { count: lapsed.length, ids: lapsed });

@@ -26,7 +26,8 @@ import {
   startDeadlineOf,
   transit,
 } from './workflow';
-import { lateStartNotice, lateStartReason, workerFailedNotice, workerFailedReason } from './unstarted';
+import { lateStartNotice, lateStartReason, notConfiguredReason, workerFailedNotice, workerFailedReason } from './unstarted';
+import { isConfigured } from '../config/load';
 import { mention } from '../slack/text';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
@@ -42,10 +43,6 @@ const M = defineMessages('approvals.execution', {
     ko: '시작하지 못함: 실행 전에 {user} 님이 {service} 서비스를 잠갔습니다.',
   },
   someone: { en: 'someone', ko: '누군가' },
-  unconfigured: {
-    en: 'not started: chatops.yml no longer names {service} in {env} (removed, renamed or moved since the request), so the bot does not change it. Request it again if it is still wanted.',
-    ko: '시작하지 못함: chatops.yml에 {env}의 {service} 서비스가 더 이상 없습니다(요청 이후 삭제·이름 변경·이동됨). 그래서 봇이 바꾸지 않습니다. 여전히 필요하면 다시 요청하세요.',
-  },
 });
 
 /** When the caller does not say how long its attempt may run (tests, tools): the worker's timeout. */
@@ -67,10 +64,9 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   const envCfg = rt.config.environments[ref.environment];
   // The configuration no longer names the service in this environment (removed, renamed or moved
   // since the request): the roles no longer allow changing it and nobody expects it to change. It
-  // fails with the reason before anything is touched (the ticks, which read the configured services'
-  // indexes, would not see it again).
-  if (rt.config.services[ref.service]?.environment !== ref.environment || !envCfg) {
-    const message = M.lazy('unconfigured', { service: `\`${ref.service}\``, env: `\`${ref.environment}\`` });
+  // fails with the reason before anything is touched.
+  if (!isConfigured(rt.config, ref.environment, ref.service) || !envCfg) {
+    const message = notConfiguredReason(ref.environment, ref.service);
     const failed = await abortRequest(rt, id, message(rt.people.workspace));
     rt.log.warn('approvals: execution refused, the service is no longer configured', { requestId: id, state: failed?.state });
     return { ok: false, code: 'NOT_CONFIGURED', message };

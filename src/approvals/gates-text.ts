@@ -104,6 +104,14 @@ export const gatesText = defineMessages('approvals.gates', {
     en: ':hourglass: Nobody approved this break-glass change after the fact within {deadline}, so I stopped asking. The audit trail records it as never approved.',
     ko: ':hourglass: {deadline} 안에 아무도 이 긴급 실행 변경을 사후 승인하지 않아 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
   },
+  reminderUnconfigured: {
+    en: 'chatops.yml no longer names {service} in {env}, but the change ran: its approval after the fact is still asked.',
+    ko: 'chatops.yml에 {env}의 {service} 서비스가 더 이상 없지만 변경은 실행되었으므로 사후 승인은 계속 요청합니다.',
+  },
+  retroEndedUnconfigured: {
+    en: ':information_source: chatops.yml no longer names the environment {env}: nobody can approve this change after the fact, so I stopped asking. The audit trail records it as never approved.',
+    ko: ':information_source: chatops.yml에 {env} 환경이 더 이상 없어 사후 승인할 사람이 없으므로 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
+  },
   retroExpiredDetail: {
     en: 'no approval after the fact within {deadline}',
     ko: '{deadline} 안에 사후 승인 없음',

@@ -44,6 +44,7 @@ import {
   startDeadlineOf,
   transit,
 } from './workflow';
+import { notConfiguredReason } from './unstarted';
 import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
@@ -122,23 +123,57 @@ export async function startScheduled(
 }
 
 /**
+ * A pending `--at` request past its start time waits for its approval (which starts it at once) or
+ * its expiry: the scheduler has nothing to do with it. Its index member is moved this far ahead so
+ * that it does not take a place in every tick's batch (the next transition puts its startAt back;
+ * within the start grace, so a start lost between the approval and the wake is still made in time).
+ */
+const OVERDUE_PENDING_RESCORE_MS = SCHEDULED_START_GRACE_MS / 2;
+/** Reads of the scheduled indexes per tick when a batch was taken by overdue pending requests. */
+const SCHEDULER_PASSES = 3;
+
+/**
  * The scheduler tick: every scheduled request whose time came, from every service's scheduled index
- * and the legacy one. Members that ended are removed; a legacy member once handled.
+ * and the legacy one. Members that ended are removed; a legacy member once handled. Overdue pending
+ * members are moved ahead (OVERDUE_PENDING_RESCORE_MS) and the indexes read again, so they cannot
+ * starve the starts that are due.
  */
 export async function startDueScheduled(rt: Runtime, batch = 50): Promise<string[]> {
-  const now = rt.now();
-  const entries = await storeOp(() => dueEntries(rt, 'scheduled', now, batch));
   const started: string[] = [];
+  for (let pass = 0; pass < SCHEDULER_PASSES; pass++) {
+    const { read, moved } = await schedulerPass(rt, batch, started);
+    if (!moved || read < batch) break;
+  }
+  if (started.length) rt.log.info('scheduler: started scheduled requests', { ids: started });
+  return started;
+}
+
+async function schedulerPass(rt: Runtime, batch: number, started: string[]): Promise<{ read: number; moved: number }> {
+  const now = rt.now();
+  // A service no longer configured: its scheduled requests can never start, so they fail now, not at their time.
+  const entries = await storeOp(() => dueEntries(rt, 'scheduled', now, batch, { orphansUpTo: '+inf' }));
+  let moved = 0;
   for (const entry of entries) {
     const id = entry.id;
     const req = await storeOp(() => getRequest(rt.redis, id));
-    // Pending (waiting for approval): the approval or the expiry tick decides; keep it.
-    if (req?.state === 'pending') continue;
+    // Pending (waiting for approval): the approval or the expiry tick decides; keep it, out of the next batches.
+    if (req?.state === 'pending') {
+      if (entry.score <= now) {
+        await storeOp(() => rt.redis.zadd(entry.key, 'XX', now + OVERDUE_PENDING_RESCORE_MS, id));
+        moved += 1;
+      }
+      continue;
+    }
     if (req?.state !== 'scheduled') {
       await dropEntry(rt, entry);
       continue;
     }
     try {
+      if (entry.orphan) {
+        // The abort script takes it out of its service's scheduled index.
+        await abortRequest(rt, id, notConfiguredReason(req.environment, req.service)(lang(rt)));
+        continue;
+      }
       const done = await startScheduled(rt, req);
       if (done === 'started') started.push(id);
       // Handled: the scripts re-indexed it in its service's indexes.
@@ -147,8 +182,7 @@ export async function startDueScheduled(rt: Runtime, batch = 50): Promise<string
       rt.log.warn('scheduler: could not start a scheduled request', { requestId: id, err });
     }
   }
-  if (started.length) rt.log.info('scheduler: started scheduled requests', { ids: started });
-  return started;
+  return { read: entries.length, moved };
 }
 
 /* ------------------------------------------------------------------ break-glass */
@@ -248,6 +282,16 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
     const s = retroSettings(rt, req.environment);
     const t = gatesText.in(lang(rt));
     try {
+      if (entry.orphan && !rt.config.environments[req.environment]) {
+        // Its environment is gone from chatops.yml: nobody holds its approver role any more. End the asking, saying why.
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, `environment ${req.environment} no longer in chatops.yml`));
+        if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
+        if (reply.code === 'OK') {
+          await refreshMessage(rt, reply.request);
+          await threadPost(rt, req, t('retroEndedUnconfigured', { env: code(req.environment) }));
+        }
+        continue;
+      }
       if (now >= req.createdAt + s.deadline) {
         const deadline = formatDuration(s.deadline, lang(rt));
         // The script takes it out of its service's retro index.
@@ -259,11 +303,15 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
         }
         continue;
       }
-      await threadPost(
-        rt,
-        req,
-        t('reminder', { given: req.approvals.length, needed: req.approvalsNeeded, approvers: approverList(rt, req.environment) }),
-      );
+      const reminder = t('reminder', {
+        given: req.approvals.length,
+        needed: req.approvalsNeeded,
+        approvers: approverList(rt, req.environment),
+      });
+      // Its service is no longer configured (its environment is): keep asking, and say so.
+      const note = entry.orphan ? `\n${t('reminderUnconfigured', { service: code(req.service), env: code(req.environment) })}` : '';
+      await threadPost(rt, req, reminder + note);
+      if (entry.orphan) await refreshMessage(rt, req);
       reminded++;
       const next = Math.min(now + s.remindEvery, req.createdAt + s.deadline);
       await rt.redis.zadd(serviceIndex('retro', ref.environment, ref.service), next, id);

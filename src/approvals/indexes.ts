@@ -6,9 +6,32 @@
  * a tick handles their members like the others and removes each one it handled or found stale
  * (`dropEntry`), so they drain as the requests indexed there end.
  *
- * A tick reads every configured service's index and the legacy one: one pipeline per hash slot, all
- * sent at once (src/redis/slots.ts), so a single node answers in one round trip.
+ * Which services: every service configured now, and every service of the registry
+ * (keys.indexedServices, `<env>.<alias>` members). A service removed, renamed or moved in chatops.yml
+ * may still have requests in its indexes (pending, approved, running, scheduled, break-glass): they
+ * must still expire, lapse, be settled or be reminded, so the ticks keep reading the indexes of a
+ * registered service that is no longer configured (an "orphan") until all five are empty, and then
+ * forget it. The registry is the ticks' own: they add the configured services (when this process
+ * has not written them for its configuration in the last hour; nothing on the transitions' path), in
+ * the same pipeline as the legacy index read, so a tick with no orphan is still one round trip; an
+ * orphan costs one more (its indexes), and forgetting it one more.
+ *
+ * What the ticks cannot have registered (a service configured, given a request and removed again
+ * before any tick of a process with that configuration ran; a service removed before the registry
+ * existed) is found by a sweep: the first tick that sees a configuration (its services' signature not
+ * in keys.indexSweeps, checked in the same pipeline) scans the keyspace once for service indexes
+ * (SCAN MATCH, every primary of a cluster) and registers what it finds. A process sweeps a
+ * configuration at most once (a failed sweep again at its next tick); the sweep reads at most
+ * SWEEP_MAX_SCANS pages (a bigger keyspace is swept again, from the start, by the next process to
+ * see the configuration, and the log says so).
+ *
+ * A tick reads its indexes with one pipeline per hash slot, all sent at once (src/redis/slots.ts), so a
+ * single node answers in one round trip.
  */
+import { createHash } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
+import type { Config } from '../config/schema';
+import { isConfigured } from '../config/load';
 import { keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
@@ -22,6 +45,8 @@ export interface IndexEntry {
   key: string;
   /** Read from the legacy global index (to be removed once handled). */
   legacy: boolean;
+  /** Its service is no longer configured in its environment (removed, renamed or moved in chatops.yml). */
+  orphan: boolean;
 }
 
 const SERVICE_INDEX: Record<IndexName, (env: string, alias: string) => string> = {
@@ -31,6 +56,7 @@ const SERVICE_INDEX: Record<IndexName, (env: string, alias: string) => string> =
   scheduled: keys.scheduledIndex,
   retro: keys.retroIndex,
 };
+export const INDEX_NAMES = Object.keys(SERVICE_INDEX) as IndexName[];
 
 const LEGACY_INDEX: Record<IndexName, () => string> = {
   pending: keys.legacyPendingIndex,
@@ -40,37 +66,131 @@ const LEGACY_INDEX: Record<IndexName, () => string> = {
   retro: keys.legacyRetroIndex,
 };
 
+/** The registry expires this long after its last write (src/redis/bounds.ts indexedServices). */
+export const REGISTRY_TTL_MS = 30 * 86_400_000;
+/** A process writes its configured services again after this (a lost or expired registry is rebuilt). */
+const REGISTRY_REFRESH_MS = 3_600_000;
+/** When this process last wrote the services of a configuration (each loaded configuration is one object). */
+const registered = new WeakMap<Config, number>();
+
 /** The index `name` of one service. */
 export function serviceIndex(name: IndexName, environment: string, alias: string): string {
   return SERVICE_INDEX[name](environment, alias);
 }
 
-/** The index `name` of every configured service, then the legacy global one. */
-function indexKeys(rt: Runtime, name: IndexName): string[] {
-  const own = Object.entries(rt.config.services).map(([alias, s]) => SERVICE_INDEX[name](s.environment, alias));
-  return [...own, LEGACY_INDEX[name]()];
+export interface Svc {
+  environment: string;
+  alias: string;
+}
+
+export const member = (s: Svc): string => `${s.environment}.${s.alias}`;
+function parseMember(m: string): Svc | undefined {
+  const dot = m.indexOf('.');
+  return dot > 0 && dot < m.length - 1 ? { environment: m.slice(0, dot), alias: m.slice(dot + 1) } : undefined;
+}
+
+type Read =
+  | { kind: 'index'; key: string }
+  | { kind: 'register'; members: string[] }
+  | { kind: 'expire'; key: string }
+  | { kind: 'registry' }
+  | { kind: 'swept'; sig: string };
+
+/** The sweep of each configuration in this process (one at a time, however many ticks ask). */
+const sweeps = new WeakMap<Config, Promise<boolean>>();
+
+export function flatEntries(val: unknown, key: string, legacy: boolean, orphan: boolean): IndexEntry[] {
+  const flat = (val ?? []) as string[];
+  const out: IndexEntry[] = [];
+  for (let j = 0; j + 1 < flat.length; j += 2) out.push({ id: flat[j]!, score: Number(flat[j + 1]), key, legacy, orphan });
+  return out;
 }
 
 /**
  * The members of index `name` with a score up to `upTo` ('+inf': all), lowest score first, at most
- * `batch` in all: from every configured service's index and from the legacy one. Rejects when Redis fails.
+ * `batch` in all: from every configured service's index, from the legacy one, and from the index of
+ * every registered service no longer configured (up to `orphansUpTo`, default `upTo`: a tick that
+ * can end an orphan's requests before their time reads them all). Rejects when Redis fails.
  */
-export async function dueEntries(rt: Runtime, name: IndexName, upTo: number | '+inf', batch: number): Promise<IndexEntry[]> {
-  const list = indexKeys(rt, name);
+export async function dueEntries(
+  rt: Runtime,
+  name: IndexName,
+  upTo: number | '+inf',
+  batch: number,
+  opts: { orphansUpTo?: number | '+inf' } = {},
+): Promise<IndexEntry[]> {
+  const configured: Svc[] = Object.entries(rt.config.services).map(([alias, s]) => ({ environment: s.environment, alias }));
   const legacy = LEGACY_INDEX[name]();
+  const registry = keys.indexedServices();
+  const now = rt.now();
+  const write = (registered.get(rt.config) ?? -Infinity) + REGISTRY_REFRESH_MS <= now;
+  const members = configured.map(member).sort();
+  const sig = createHash('sha1').update(members.join(',')).digest('hex').slice(0, 16);
+  const reads: Read[] = [
+    ...configured.map((s): Read => ({ kind: 'index', key: SERVICE_INDEX[name](s.environment, s.alias) })),
+    { kind: 'index', key: legacy },
+    ...(write && members.length
+      ? ([
+          { kind: 'register', members },
+          { kind: 'expire', key: registry },
+        ] as Read[])
+      : []),
+    { kind: 'registry' },
+    ...(sweeps.has(rt.config) ? [] : [{ kind: 'swept', sig } as Read]),
+  ];
+  const range = (pipe: ChainableCommander, key: string, to: number | '+inf') =>
+    pipe.zrangebyscore(key, '-inf', to, 'WITHSCORES', 'LIMIT', 0, batch);
   const res = await pipelineBySlot(
     rt.redis,
-    list,
-    (k) => k,
-    (pipe, k) => pipe.zrangebyscore(k, '-inf', upTo, 'WITHSCORES', 'LIMIT', 0, batch),
+    reads,
+    (r) => (r.kind === 'index' ? r.key : registry),
+    (pipe, r) => {
+      if (r.kind === 'index') range(pipe, r.key, upTo);
+      else if (r.kind === 'register') pipe.sadd(registry, ...r.members);
+      else if (r.kind === 'expire') pipe.pexpire(registry, REGISTRY_TTL_MS);
+      else if (r.kind === 'swept') pipe.sismember(keys.indexSweeps(), r.sig);
+      else pipe.smembers(registry);
+    },
   );
   const out: IndexEntry[] = [];
-  list.forEach((key, i) => {
+  let registeredMembers: string[] = [];
+  let swept = true;
+  reads.forEach((r, i) => {
     const [err, val] = res[i] ?? [new Error('no reply'), null];
     if (err) throw err;
-    const flat = (val ?? []) as string[];
-    for (let j = 0; j + 1 < flat.length; j += 2) out.push({ id: flat[j]!, score: Number(flat[j + 1]), key, legacy: key === legacy });
+    if (r.kind === 'index') out.push(...flatEntries(val, r.key, r.key === legacy, false));
+    else if (r.kind === 'registry') registeredMembers = (val ?? []) as string[];
+    else if (r.kind === 'swept') swept = Number(val) === 1;
   });
+  // Swept already (by this process or another): not asked again by this process.
+  if (swept && !sweeps.has(rt.config)) sweeps.set(rt.config, Promise.resolve(true));
+  if (write) registered.set(rt.config, now);
+  if (!swept) {
+    // This configuration was never swept: find the services with indexes that no tick registered, then read the registry again.
+    // A failed sweep is tried again by the next tick; one cut short (SWEEP_MAX_SCANS) by the next process.
+    const config = rt.config;
+    let running = sweeps.get(config);
+    if (!running) {
+      running = import('./indexes.run')
+        .then(({ sweep }) => sweep(rt, sig))
+        .catch((err: unknown) => {
+          rt.log.warn('approvals: the sweep for indexes of unconfigured services failed', { err });
+          sweeps.delete(config);
+          return false;
+        });
+      sweeps.set(config, running);
+    }
+    if (await running) registeredMembers = await rt.redis.smembers(registry);
+  }
+
+  const orphans = registeredMembers.flatMap((m) => {
+    const s = parseMember(m);
+    return s && !isConfigured(rt.config, s.environment, s.alias) ? [s] : [];
+  });
+  if (orphans.length) {
+    const { orphanEntries } = await import('./indexes.run');
+    out.push(...(await orphanEntries(rt, name, orphans, opts.orphansUpTo ?? upTo, batch)));
+  }
   return out.sort((a, b) => a.score - b.score).slice(0, batch);
 }
 

@@ -84,6 +84,10 @@ export const messageText = defineMessages('approvals.message', {
   requestedBy: { en: '*Requested by* {user} {at}', ko: '*요청자* {user} {at}' },
   reasonLine: { en: '*Reason:* {reason}', ko: '*사유:* {reason}' },
   requestId: { en: 'Request {id}{expiry}', ko: '요청 {id}{expiry}' },
+  unconfigured: {
+    en: ':warning: chatops.yml no longer names {service} in {env} (removed, renamed or moved since this request).',
+    ko: ':warning: chatops.yml에 {env}의 {service} 서비스가 더 이상 없습니다(이 요청 이후 삭제·이름 변경·이동됨).',
+  },
   approve: { en: 'Approve', ko: '승인' },
   reject: { en: 'Reject', ko: '거절' },
   cancel: { en: 'Cancel', ko: '취소' },
@@ -131,6 +135,8 @@ interface MessageOptions {
   locale?: Locale;
   /** Break-glass: how often the thread asks for the approval after the fact, and until when (ms after creation). */
   retro?: { remindEvery: number; deadline: number };
+  /** chatops.yml no longer names the request's service in its environment (removed, renamed or moved since). */
+  unconfigured?: boolean;
 }
 
 /** The state as a word: "pending", "running"… ("승인 대기", "실행 중"…). */
@@ -286,6 +292,7 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   );
   blocks.push(...gateBlocks(req, opts, locale));
   blocks.push(section(stateLine(req, now, locale)));
+  if (opts.unconfigured) blocks.push(context(t('unconfigured', { service: code(req.service), env: code(req.environment) })));
   blocks.push(context(t('requestId', { id: `\`${escapeMrkdwn(req.id)}\``, expiry: expiryText(req, now, locale) })));
   const buttons: ButtonSpec[] = [];
   if (req.state === 'scheduled') buttons.push({ text: g('cancelScheduled'), actionId: ACTION.cancel, value: req.id });

@@ -7,6 +7,7 @@ import { section, type SlackMessage } from '../slack/blocks';
 import { code, mention, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
+import type { Localized } from '../i18n/catalog';
 import type { ChangeRequest } from './types';
 
 type Req = Pick<ChangeRequest, 'verb' | 'service' | 'approvedAt' | 'startBy'>;
@@ -24,6 +25,10 @@ const M = defineMessages('approvals.unstarted', {
   handOffLostReason: {
     en: 'not started: it was approved, but the hand-off to the worker was lost (the approvals store failed over). Request it again.',
     ko: '시작하지 않음: 승인은 되었지만 워커로 넘기는 과정에서 작업을 잃었습니다(승인 저장소가 장애 조치됨). 다시 요청하세요.',
+  },
+  notConfigured: {
+    en: 'not started: chatops.yml no longer names {service} in {env} (removed, renamed or moved since the request), so the bot does not change it. Request it again if it is still wanted.',
+    ko: '시작하지 못함: chatops.yml에 {env}의 {service} 서비스가 더 이상 없습니다(요청 이후 삭제·이름 변경·이동됨). 그래서 봇이 바꾸지 않습니다. 여전히 필요하면 다시 요청하세요.',
   },
   title: { en: '{verb} of {service}', ko: '{service} {verb}' },
   lapsed: {
@@ -60,6 +65,14 @@ export function lateStartReason(deadlineMs: number, locale: Locale = 'en'): stri
 /** The reason when the worker's invocation failed for good (Lambda's on-failure destination). */
 export function workerFailedReason(why: string, locale: Locale = 'en'): string {
   return M.in(locale)('workerFailedReason', { why });
+}
+
+/**
+ * The reason when a request can no longer start because chatops.yml no longer names its service in
+ * its environment (the worker's refusal, and the ticks that end such a request before its time).
+ */
+export function notConfiguredReason(environment: string, service: string): Localized {
+  return M.lazy('notConfigured', { service: `\`${service}\``, env: `\`${environment}\`` });
 }
 
 /** The reason when an approved request was still pending at its expiry: the approving click's hand-off was lost. */

@@ -11,6 +11,7 @@
  *
  * Outside the scripts: ecsdeploy:{<deploymentId>} (deployments the bot started, recordExecution).
  */
+import { isConfigured } from '../config/load';
 import { BotError } from '../errors';
 import { announceChange } from '../hooks/events';
 import { storeOp, type RedisClient, type StoreOutcome } from '../redis/client';
@@ -159,6 +160,7 @@ function renderRequest(rt: Runtime, req: ChangeRequest) {
     approvers: approversOf(rt, req.environment),
     ...gateMessageOptions(rt, req.environment),
     locale: rt.people.workspace,
+    ...(isConfigured(rt.config, req.environment, req.service) ? {} : { unconfigured: true }),
   });
 }
 

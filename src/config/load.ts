@@ -84,6 +84,14 @@ export function findService(config: Config, alias: string): ResolvedService | un
   return { ...svc, alias, env: { ...env, name: svc.environment } };
 }
 
+/**
+ * Whether the configuration names service `alias` in environment `env` (a request's service: it may
+ * have been removed, renamed or moved to another environment since the request was made).
+ */
+export function isConfigured(config: Config, env: string, alias: string): boolean {
+  return config.services[alias]?.environment === env && config.environments[env] !== undefined;
+}
+
 /** An environment with its name: what the AWS clients need to reach its account (src/aws/clients.ts AwsAccess). */
 export function envAccess(config: Config, envName: string): EnvironmentConfig & { name: string } {
   const env = config.environments[envName];

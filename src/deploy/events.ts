@@ -24,6 +24,7 @@ import { finishExecution, leaseHeld, recordExecution, runningRequests } from '..
 import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
 import { updateApplied } from './apply';
 import { defineMessages } from '../i18n/catalog';
+import { section } from '../slack/blocks';
 
 const M = defineMessages('deploy.events', {
   unreadablePlan: {
@@ -35,6 +36,10 @@ const M = defineMessages('deploy.events', {
     ko: '서비스를 업데이트하기 전에 워커가 멈췄습니다 (중단된 뒤 재시도도 모두 실패했습니다). 서비스는 바뀌지 않았습니다.',
   },
   requestAgain: { en: 'Request it again with {command}.', ko: '{command} 명령으로 다시 요청하세요.' },
+  envGone: {
+    en: 'outcome unknown: chatops.yml no longer names the environment {env}, so the bot can no longer reach its AWS account to follow this change and stopped following it. The service may have been changed: check {service} in the ECS console.',
+    ko: '결과 알 수 없음: chatops.yml에 {env} 환경이 더 이상 없어 봇이 그 AWS 계정에 접근해 이 변경을 따라갈 수 없으므로 추적을 멈췄습니다. 서비스가 바뀌었을 수 있으니 ECS 콘솔에서 {service} 서비스를 확인하세요.',
+  },
 });
 
 /**
@@ -101,7 +106,9 @@ export async function onTick(rt: Runtime): Promise<void> {
   const failures: unknown[] = [];
   for (const r of running) {
     try {
-      if (factsOf(r).deploymentId) await refreshRequest(rt, r);
+      // Its environment is gone from chatops.yml (so is the access to its account): settle it from its record.
+      if (!rt.config.environments[r.environment]) await settleWithoutEnvironment(rt, r);
+      else if (factsOf(r).deploymentId) await refreshRequest(rt, r);
       else await settleStalled(rt, r);
     } catch (err) {
       failures.push(err);
@@ -109,6 +116,26 @@ export async function onTick(rt: Runtime): Promise<void> {
     }
   }
   if (failures.length) throw failures[0];
+}
+
+/**
+ * A running change of an environment chatops.yml no longer names (a service removed, renamed or moved
+ * keeps being tracked through its plan while its environment remains). Nothing can read the service
+ * any more: once its last attempt is over and no worker holds it, it ends as failed with the truth
+ * (outcome unknown), freeing the service, and its thread is told.
+ */
+async function settleWithoutEnvironment(rt: Runtime, req: ChangeRequest): Promise<void> {
+  const startedAt = startedAtOf(req, factsOf(req));
+  const attemptOver = (req.attemptUntil ?? startedAt + LEGACY_ATTEMPT_MS) + SETTLE_MARGIN_MS;
+  if (rt.now() < attemptOver) return;
+  if (await leaseHeld(rt, req.id)) return;
+  const w = rt.people.workspace;
+  const detail = M.in(w)('envGone', { env: `\`${req.environment}\``, service: `\`${req.service}\`` });
+  const done = await finishExecution(rt, req.id, 'failed', detail);
+  // The card says it already; the thread note is for those who follow the thread.
+  await postOnce(rt, done, 'final', { text: detail, blocks: [section(`:grey_question: ${detail}`)], locale: w }).catch((err: unknown) =>
+    rt.log.warn('deploy deadlines: could not post in the thread', { requestId: req.id, err }),
+  );
 }
 
 /**

@@ -257,7 +257,9 @@ export async function stoppedTasksFor(
     return infos;
   }
   const multi = (td.containerDefinitions?.length ?? 0) > 1;
-  const groupOverride = findService(rt.config, plan.alias)?.logGroup;
+  // The alias may since name a service of another environment (moved or renamed in chatops.yml): not its log group.
+  const configured = findService(rt.config, plan.alias);
+  const groupOverride = configured?.environment === plan.environment ? configured.logGroup : undefined;
   for (const info of infos.slice(0, 2)) {
     const task = tasks.find((t) => arnTail(t.taskArn) === info.taskId);
     const lines: string[] = [];

@@ -116,6 +116,8 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
     lifetime: { cleaner: 'the retro scripts (reindex); the break-glass reminder tick', test: 'test/integration/redis-bounds.test.ts' },
   },
   handOffClaim: { bytes: 200, lifetime: { ttl: 7 * DAY } },
+  indexedServices: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
+  indexSweeps: { bytes: 300, per: 'member', lifetime: { ttl: 30 * DAY } },
   legacyPendingIndex: {
     bytes: 200,
     per: 'member',

@@ -68,8 +68,9 @@ export const keys = {
   /**
    * The approval indexes of one service (sorted sets), in the request's slot: the transition scripts
    * write them atomically with the request (src/approvals/lua/includes/common.lua `reindex`), so a
-   * request is in exactly the indexes its state calls for. The ticks read every configured service's
-   * (src/approvals/indexes.ts) and re-check each request in its script.
+   * request is in exactly the indexes its state calls for. The ticks read every configured service's,
+   * and those of the services of `indexedServices` no longer configured until they are empty
+   * (src/approvals/indexes.ts), and re-check each request in its script.
    * pending: score expiresAt (the expiry tick); approved: startBy (the start-deadline tick);
    * running: startedAt (runningRequests); scheduled: startAt (`--at`, pending or scheduled; the
    * scheduler tick); retro: the next reminder of a break-glass request waiting for its approval
@@ -99,6 +100,19 @@ export const keys = {
   legacyRunningIndex: () => 'approvals:{index}:running',
   legacyScheduledIndex: () => 'approvals:{index}:scheduled',
   legacyRetroIndex: () => 'approvals:{index}:retro',
+  /**
+   * The services that may have requests in their approval indexes (a set of `<env>.<alias>`): the
+   * ticks read the indexes of every configured service and of every member here, so a service
+   * removed, renamed or moved in chatops.yml keeps being read until its indexes are empty. Written
+   * by the ticks only (src/approvals/indexes.ts), never by a transition; expires 30 days after the
+   * last write.
+   */
+  indexedServices: () => 'approvals:{index}:services',
+  /**
+   * The configurations (a signature of their services) whose sweep for service indexes no tick had
+   * registered is done (a set; src/approvals/indexes.ts). Expires 30 days after the last sweep.
+   */
+  indexSweeps: () => 'approvals:{index}:swept',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**
