@@ -375,7 +375,7 @@ describe("review: the environment's history and the copies the old scheme wrote 
   });
 });
 
-describe('a service no longer in chatops.yml (the ticks read only configured services)', () => {
+describe('a service no longer in chatops.yml, at the worker (the ticks: approvals-orphans.test.ts)', () => {
   it('its approved request is not started: it fails with the reason, and the service is free again', async () => {
     h.slack.setUserGroup('SLEADS', ['ULEAD1']);
     const req = await submitRequest(h.rt, submitInput());
