@@ -30,12 +30,20 @@ import { formatDuration } from '../i18n';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { parsePlan, plannedTaskDefinition, registersTaskDefinition, requestVerb, type ChangePlan } from './plan';
-import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
+import {
+  assessRollout,
+  failedContainers,
+  relevantStoppedTasks,
+  type Assessment,
+  type Counts,
+  type Phase,
+  type StoppedTaskInfo,
+} from './progress';
 import { finalMilestone, notStartedMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
 import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
-import { finishExecution, setStatusTs } from '../approvals/execution';
+import { finishExecution, pressExecution, setStatusTs } from '../approvals/execution';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
 import { recordHealthy } from './promotion';
@@ -102,6 +110,19 @@ export const factsSchema = lazySchema(() =>
       outcome: z.string().optional(),
       /** The change did not run (why, and what to do), decided before anyone was told: every later attempt ends it that way. */
       notStarted: z.object({ message: z.string(), hint: z.string().optional() }).optional(),
+      /** How the rollout ended, decided once before anyone was told: every later attempt finishes it this way. */
+      ended: z
+        .object({
+          phase: z.enum(['completed', 'failed']),
+          reasons: z.array(z.string()),
+          rolledBack: z.boolean().optional(),
+          abortedBy: z.string().optional(),
+          counts: z
+            .object({ desired: z.number(), running: z.number(), pending: z.number(), failed: z.number(), back: z.string().optional() })
+            .optional(),
+          at: z.number(),
+        })
+        .optional(),
     })
     .passthrough(),
 );
@@ -306,43 +327,125 @@ function finishDetail(view: CardView, locale: Locale): string {
   return `${view.abortedBy ? t('abortedBy', { user: `<@${view.abortedBy}>` }) : ''}${view.rolledBack ? t('rolledBack') : ''}${why}`;
 }
 
+/** How a rollout ended, as recorded in the execution fact `ended` (small: the inputs of the final texts). */
+export interface Ended {
+  phase: 'completed' | 'failed';
+  reasons: string[];
+  rolledBack?: boolean;
+  abortedBy?: string;
+  counts?: Counts;
+  /** When it was decided (the duration the final reply gives). */
+  at: number;
+}
+
+/** `view`'s outcome as an execution fact (at most REQUEST_FACT_MAX_BYTES: long reasons are cut, at most 3 kept). */
+export function endedFact(view: CardView & { phase: 'completed' | 'failed' }, at: number): Ended {
+  const cut = (s: string, max: number) => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
+  for (let max = 400; ; max -= 100) {
+    const fact: Ended = {
+      phase: view.phase,
+      reasons: view.reasons.slice(0, 3).map((r) => cut(r, max)),
+      ...(view.rolledBack ? { rolledBack: true } : {}),
+      ...(view.abortedBy ? { abortedBy: view.abortedBy } : {}),
+      ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cut(view.counts.back, 300) } : {}) } } : {}),
+      at,
+    };
+    if (max <= 100 || Buffer.byteLength(JSON.stringify(fact), 'utf8') <= REQUEST_FACT_MAX_BYTES) return fact;
+  }
+}
+
 /**
- * Post the final milestone (mentioning the requester and the approvers; a failure is also broadcast
- * to the channel), put the card in its final state, then finish the request. Why it failed is said
- * once, in the milestone: the final card only says that it failed. Release gates: a healthy
- * completion is recorded for the promotion gate; after a rollback the service is locked
- * (gates.autoLock) in the same step as the finish, and the final message carries the button that
- * acknowledges it.
+ * The end of a rollout is decided once: the outcome is recorded as the execution fact `ended` (the
+ * first one recorded wins: a concurrent refresh that assessed otherwise finishes the recorded
+ * outcome), before the final reply is posted. Then the change is finished from it.
  */
 async function finalize(
   rt: Runtime,
   req: ChangeRequest,
   view: CardView & { phase: 'completed' | 'failed' },
   withLogs: StoppedTaskInfo[],
+): Promise<Phase> {
+  const mine = endedFact(view, rt.now());
+  const recorded = await pressExecution(
+    rt,
+    req.id,
+    'bot',
+    'rollout ended',
+    mine.reasons[0] ? `${mine.phase}: ${mine.reasons[0]}` : mine.phase,
+    'ended',
+    mine,
+  );
+  const ended = recorded ? factsOf(recorded).ended : undefined;
+  if (!recorded || !ended) throw new Error(`the end of change ${req.id} could not be recorded`);
+  const same = ended.phase === mine.phase && ended.at === mine.at;
+  await finishEnded(rt, recorded, view.plan, ended, same ? withLogs : undefined);
+  return ended.phase;
+}
+
+/**
+ * Finish a rollout from its recorded end (`ended`), never from a new look at the service: post the
+ * final milestone (mentioning the requester and the approvers; a failure is also broadcast to the
+ * channel) if it was not posted yet, put the card in its final state, then finish the request.
+ * Each step is repeatable: when Slack or Redis fails on the way, the next refresh (the job's
+ * retry, an event, the tick) runs it again. Why it failed is said once, in the milestone: the
+ * final card only says that it failed. Release gates: a healthy completion is recorded for the
+ * promotion gate; after a rollback the service is locked (gates.autoLock) in the same step as the
+ * finish, and the final message carries the button that acknowledges it.
+ */
+export async function finishEnded(
+  rt: Runtime,
+  req: ChangeRequest,
+  plan: ChangePlan,
+  ended: Ended,
+  withLogs?: StoppedTaskInfo[],
 ): Promise<void> {
   const w = rt.people.workspace;
-  const started = view.startedAt;
+  const ex = factsOf(req);
+  const startedAt = startedAtOf(req, ex);
+  const view: CardView & { phase: 'completed' | 'failed' } = {
+    requestId: req.id,
+    plan,
+    phase: ended.phase,
+    ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+    ...(ex.deploymentId ? { deploymentId: ex.deploymentId } : {}),
+    ...(ended.counts ? { counts: ended.counts } : {}),
+    startedAt,
+    deadlineMs: deadlineOf(rt, plan.environment),
+    reasons: ended.reasons,
+    stoppedTasks: [],
+    ...(ended.rolledBack ? { rolledBack: true } : {}),
+    ...(ended.abortedBy ? { abortedBy: ended.abortedBy } : {}),
+    locale: rt.config.slack.language,
+  };
   const autoLock = autoLockFor(rt, req, view);
+  const track = await trackState(rt, req.id);
+  let stopped = withLogs;
+  if (!stopped) {
+    // A later attempt: the stopped tasks that explain a failure (details, not a new assessment), only while the reply is still to be posted.
+    stopped = [];
+    if (ended.phase === 'failed' && !track['m:final']) {
+      const target = ex.targetTaskDefinition ?? plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition;
+      stopped = await stoppedTasksFor(rt, plan, target, startedAt, true).catch((err: unknown) => {
+        rt.log.warn('cannot read the stopped tasks', { requestId: req.id, err });
+        return track.stopped ? (JSON.parse(track.stopped) as StoppedTaskInfo[]) : [];
+      });
+    }
+  }
   await postOnce(
     rt,
     req,
     'final',
-    finalMilestone(
-      { ...view, stoppedTasks: withLogs, ...(autoLock ? { autoLocked: true } : {}) },
-      started !== undefined ? rt.now() - started : undefined,
-      w,
-      audienceOf(req),
-    ),
+    finalMilestone({ ...view, stoppedTasks: stopped, ...(autoLock ? { autoLocked: true } : {}) }, ended.at - startedAt, w, audienceOf(req)),
     { broadcast: view.phase === 'failed' },
   );
-  await showCard(rt, req, statusCard({ ...view, reasons: [], stoppedTasks: [] }, w), { final: true });
+  await showCard(rt, req, statusCard(view, w), { final: true });
   if (view.phase === 'completed') {
-    await recordHealthy(rt, req.id, view.plan).catch((err) =>
+    await recordHealthy(rt, req.id, plan).catch((err) =>
       rt.log.warn('promotion: could not record the healthy completion', { requestId: req.id, err }),
     );
   }
   const done = await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view, w), autoLock);
-  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb, autoLocked: done.autoLocked ?? false });
+  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: plan.verb, autoLocked: done.autoLocked ?? false });
 }
 
 /** The automatic lock a finished change asks for (gates.autoLock): after any rollback — by a person, the circuit breaker, Abort or the traffic-shift gate. */
@@ -417,6 +520,11 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     return 'failed';
   }
   const ex = factsOf(req);
+  // The end was decided (and maybe told) already: finish that, never assess the rollout again.
+  if (ex.ended) {
+    await finishEnded(rt, req, plan, ex.ended);
+    return ex.ended.phase;
+  }
   if (!ex.deploymentId) return 'not_started';
   const deadlineMs = deadlineOf(rt, plan.environment);
   const startedAt = startedAtOf(req, ex);
@@ -506,10 +614,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     ...(pause ? { pause } : {}),
     locale: rt.config.slack.language,
   };
-  if (final) {
-    await finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);
-    return a.phase;
-  }
+  if (final) return finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);
   await showCard(rt, req, statusCard(view, w), { force: opts.force });
   if (a.phase === 'stuck') await postOnce(rt, req, 'stuck', stuckMilestone({ ...view, stoppedTasks: withLogs }, w));
   return a.phase;

@@ -208,3 +208,32 @@ describe('Slack down when an approved change starts', () => {
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
   }, 90_000); // every Slack call of the worker is retried (with backoff) while Slack is down
 });
+
+describe('the end of a rollout whose status card could not be updated', () => {
+  it('a completed scale stays completed when autoscaling moves the desired count before the next tick', async () => {
+    await h.e2e.slash('scale web 8', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    const s = h.world.service('prod', 'web-prod');
+    Object.assign(s, { runningCount: 8, pendingCount: 0 });
+    h.clock.advance(60_000);
+    // The tick sees the count reached: the "completed" reply goes out, the card's update fails.
+    h.e2e.slack.failNext('chat.update', 'fatal_error');
+    await h.e2e.tick().catch(() => undefined);
+    expect(replies(req)).toContain('`web` runs 8 tasks');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+
+    // Autoscaling scales in before the next tick looks.
+    Object.assign(s, { desiredCount: 6, runningCount: 6 });
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).not.toContain('failed');
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => /Scale (completed|failed)/.test(textOf(m)))).toHaveLength(1);
+    expect(replies(req)).not.toContain('desired count');
+  });
+});
