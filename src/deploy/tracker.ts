@@ -22,6 +22,7 @@ import { cutUtf8, REQUEST_FACT_MAX_BYTES } from '../redis/bounds';
 import { claimField } from '../redis/claim';
 import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { describeServiceDeployments } from '../aws/ecs-write';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { envAccess, findService } from '../config/load';
@@ -508,6 +509,26 @@ export async function giveUpUnreadable(rt: Runtime, req: ChangeRequest, plan: Ch
 }
 
 /**
+ * Our deployment is no longer in the service's deployment list (someone else's deployment came and
+ * finished before the bot looked): did it complete before it was replaced? ECS's record of our
+ * service deployment (DescribeServiceDeployments on the ARN recorded at UpdateService) says so;
+ * SUCCESSFUL means it reached steady state, and what came after it is someone else's. Anything
+ * else, no recorded ARN, or no answer: false (the rollout is assessed as before).
+ */
+async function completedOutOfSight(rt: Runtime, req: ChangeRequest, plan: ChangePlan, ex: ExecFacts, service: Service): Promise<boolean> {
+  if (plan.verb === 'scale' || !ex.serviceDeploymentArn || !ex.deploymentId) return false;
+  if ((service.deployments ?? []).some((d) => d.id === ex.deploymentId)) return false;
+  try {
+    const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
+    const [sd] = await withThrottleRetry(() => describeServiceDeployments(ecs, [ex.serviceDeploymentArn!]));
+    return sd?.serviceDeploymentArn === ex.serviceDeploymentArn && sd.status === 'SUCCESSFUL';
+  } catch (err) {
+    rt.log.warn('deploy progress: could not read our service deployment', { requestId: req.id, err });
+    return false;
+  }
+}
+
+/**
  * Bring the thread up to date with the service. Returns the phase (or why nothing was done).
  * Throws when Slack or AWS could not be reached: callers log it, and the next event or tick retries.
  */
@@ -556,6 +577,9 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     now,
     w,
   );
+  // Gone from the list: it may have completed before someone else's deployment replaced it.
+  const outOfSight = a.phase === 'failed' && (await completedOutOfSight(rt, req, plan, ex, service));
+  if (outOfSight) a = { ...a, phase: 'completed', reasons: [], rolledBack: false };
   // The traffic-shift gate (release gates): a deployment waiting at a PAUSE hook is neither stuck
   // nor given up; it waits for a person (or the hook's own timeout). Rolling services make no call.
   let pause: PauseState | undefined;
@@ -604,7 +628,8 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     phase: a.phase,
     ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
     deploymentId: ex.deploymentId,
-    counts: a.counts,
+    // Out of sight, the service's counts are someone else's deployment's: none is shown.
+    ...(outOfSight ? {} : { counts: a.counts }),
     startedAt,
     deadlineMs,
     reasons: a.reasons,

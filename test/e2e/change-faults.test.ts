@@ -166,6 +166,49 @@ describe("someone else's deployment from outside the bot", () => {
     expect(replies(req)).not.toContain('was replaced by another deployment');
   });
 
+  it("after our rollout completed and theirs completed too (ours gone from the list): ECS's record of ours says completed", async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    const ex = (await getRequest(h.e2e.rt.redis, req.id))!.execution!;
+    h.world.complete('prod', 'web-prod');
+    // CI deployed web-prod:44 and it finished too before the bot looked: ECS lists only theirs.
+    const s = h.world.service('prod', 'web-prod');
+    const theirs = 'ecs-svc/5555555555555555555';
+    s.deployments = [{ ...s.deployments![0]!, id: theirs, taskDefinition: tdArn('web-prod', 44), rolloutState: 'COMPLETED' }];
+    s.taskDefinition = tdArn('web-prod', 44);
+    const sd = (arn: string, status: 'SUCCESSFUL') => ({
+      serviceDeploymentArn: arn,
+      serviceArn: s.serviceArn,
+      clusterArn: s.clusterArn,
+      status,
+    });
+    h.world.setHistory(
+      'prod',
+      'web-prod',
+      [sd(ex.serviceDeploymentArn as string, 'SUCCESSFUL'), sd(`${s.clusterArn}/x/5555555555555555555`, 'SUCCESSFUL')],
+      [],
+    );
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(replies(req)).toContain('Deploy completed');
+    expect(replies(req)).not.toContain('failed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+  });
+
+  it("ours gone from the list and ECS's record of it does not say it succeeded: the change ends failed as before", async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    const s = h.world.service('prod', 'web-prod');
+    s.deployments = [
+      { ...s.deployments![0]!, id: 'ecs-svc/5555555555555555555', taskDefinition: tdArn('web-prod', 44), rolloutState: 'COMPLETED' },
+    ];
+    s.taskDefinition = tdArn('web-prod', 44);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(replies(req)).toContain('Deploy failed');
+  });
+
   it('while our rollout runs: the change ends failed, naming the other deployment', async () => {
     const req = await requestAndApprove();
     await h.e2e.drain();
