@@ -139,6 +139,35 @@ describe('Abort while Slack has a bad moment', () => {
   });
 });
 
+describe('Abort pressed after the end of the rollout was decided (its card update failed)', () => {
+  it('is too late: nothing is rolled back and the change ends as the thread said', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    h.world.complete('prod', 'web-prod');
+    h.e2e.slack.failNext('chat.update', 'fatal_error');
+    await h.e2e.tick().catch(() => undefined);
+    expect(replies(req)).toContain('Deploy completed');
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(running.state).toBe('running');
+    const updates = h.ecsMock.commandCalls(UpdateServiceCommand).length;
+    await h.e2e.click({
+      action_id: 'deploy:abort',
+      value: running.id,
+      user_id: 'ULEAD1',
+      channel_id: 'CPROD',
+      message_ts: running.statusTs!,
+      text: 'Abort and roll back',
+    });
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(updates);
+    expect(replies(req)).toContain('asked to abort, but the change already completed');
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+  });
+});
+
 describe("someone else's deployment from outside the bot", () => {
   it('after our rollout completed (its event not yet seen): the change ends completed, not failed', async () => {
     const req = await requestAndApprove();
