@@ -339,16 +339,21 @@ export interface Ended {
   at: number;
 }
 
-/** `view`'s outcome as an execution fact (at most REQUEST_FACT_MAX_BYTES: long reasons are cut, at most 3 kept). */
-export function endedFact(view: CardView & { phase: 'completed' | 'failed' }, at: number): Ended {
+/** `view`'s outcome as an execution fact (at most REQUEST_FACT_MAX_BYTES: long reasons are cut, at most 3 kept; a short first reason is kept whole). */
+export function endedFact(
+  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts'> & { phase: 'completed' | 'failed' },
+  at: number,
+): Ended {
   const cut = (s: string, max: number) => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
-  for (let max = 400; ; max -= 100) {
+  // The first reason is the one people read (and the request message shows): it keeps the most.
+  for (let max = 800; ; max -= 100) {
     const fact: Ended = {
       phase: view.phase,
-      reasons: view.reasons.slice(0, 3).map((r) => cut(r, max)),
+      reasons: view.reasons.slice(0, 3).map((r, i) => cut(r, i === 0 ? max : Math.min(max, 200))),
       ...(view.rolledBack ? { rolledBack: true } : {}),
       ...(view.abortedBy ? { abortedBy: view.abortedBy } : {}),
-      ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cut(view.counts.back, 300) } : {}) } } : {}),
+      // Only the task definition's name:revision of `back` is ever shown.
+      ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cut(arnTail(view.counts.back), 300) } : {}) } } : {}),
       at,
     };
     if (max <= 100 || Buffer.byteLength(JSON.stringify(fact), 'utf8') <= REQUEST_FACT_MAX_BYTES) return fact;

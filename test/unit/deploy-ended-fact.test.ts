@@ -1,7 +1,9 @@
 import { endedFact, factsSchema } from '../../src/deploy/tracker';
 import { factPairs } from '../../src/approvals/model';
 import { REQUEST_FACT_MAX_BYTES } from '../../src/redis/bounds';
-import { deployPlanAt } from '../helpers/aws-fixtures';
+import { deployPlanAt, tdArn } from '../helpers/aws-fixtures';
+
+const tdArnOf = (rev: number) => tdArn('web-prod', rev);
 
 const view = (reasons: string[]) => ({
   requestId: 'r1',
@@ -30,6 +32,17 @@ describe('the recorded end of a rollout (execution fact "ended")', () => {
     expect(fact.reasons).toHaveLength(3);
     expect(fact.reasons[0]!.startsWith('서비스 배포가')).toBe(true);
     expect(factsSchema.parse({ ended: JSON.parse(JSON.stringify(fact)) }).ended).toEqual(fact);
+  });
+
+  it('keeps a first reason of a few hundred bytes whole (the give-up text in Korean with its why)', () => {
+    const first = '한'.repeat(220); // 660 bytes
+    const fact = endedFact(
+      { ...view([first, 'x'.repeat(1000)]), counts: { desired: 4, running: 4, pending: 0, failed: 2, back: tdArnOf(42) } },
+      5,
+    );
+    expect(fact.counts?.back).toBe('web-prod:42');
+    expect(fact.reasons[0]).toBe(first);
+    expect(Buffer.byteLength(JSON.stringify(fact), 'utf8')).toBeLessThanOrEqual(REQUEST_FACT_MAX_BYTES);
   });
 
   it('keeps short reasons whole', () => {
