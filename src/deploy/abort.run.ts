@@ -132,6 +132,14 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     return;
   }
   const ex = factsOf(req);
+  if (ex.ended) {
+    // Its end is decided (and may have been said in the thread) but not yet all recorded: too late
+    // to go back; nothing is changed, and the change is finished the way it was decided.
+    await rt.redis.hdel(track, 'abort');
+    await say(rt, req, t('tooLate', { user, state: endedWords(ex.ended.phase === 'completed' ? 'succeeded' : 'failed', w) }));
+    await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
+    return;
+  }
   if (!ex.deploymentId) {
     // Not updated yet: the executor checks the claim before UpdateService and stops there.
     await say(rt, req, t('beforeUpdate', { user }));

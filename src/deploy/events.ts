@@ -17,7 +17,17 @@ import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
 import { startedMilestone } from './render';
 import { withThrottleRetry } from './retry';
-import { deadlineOf, factsOf, finishNotStarted, giveUpUnreadable, matchesService, postOnce, refreshRequest, startedAtOf } from './tracker';
+import {
+  deadlineOf,
+  factsOf,
+  finishEnded,
+  finishNotStarted,
+  giveUpUnreadable,
+  matchesService,
+  postOnce,
+  refreshRequest,
+  startedAtOf,
+} from './tracker';
 import { primaryDeployment, plannedTaskDefinition } from './plan';
 import type { ChangeRequest } from '../approvals/types';
 import { finishExecution, leaseHeld, recordExecution, runningRequests } from '../approvals/execution';
@@ -158,6 +168,11 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
   // The worker decided the change does not run but stopped before it finished saying so.
   if (ex.notStarted) {
     await finishNotStarted(rt, req, plan, ex.notStarted);
+    return;
+  }
+  // Its end was decided (given up: the service could not be read) but not all of it was said or recorded.
+  if (ex.ended) {
+    await finishEnded(rt, req, plan, ex.ended);
     return;
   }
   let service;

@@ -22,6 +22,7 @@ import { cutUtf8, REQUEST_FACT_MAX_BYTES } from '../redis/bounds';
 import { claimField } from '../redis/claim';
 import { announceChange } from '../hooks/events';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { describeServiceDeployments } from '../aws/ecs-write';
 import { logLocation } from '../aws/log-location';
 import { filterLogEvents } from '../aws/logs';
 import { envAccess, findService } from '../config/load';
@@ -30,12 +31,20 @@ import { formatDuration } from '../i18n';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { parsePlan, plannedTaskDefinition, registersTaskDefinition, requestVerb, type ChangePlan } from './plan';
-import { assessRollout, failedContainers, relevantStoppedTasks, type Assessment, type Phase, type StoppedTaskInfo } from './progress';
+import {
+  assessRollout,
+  failedContainers,
+  relevantStoppedTasks,
+  type Assessment,
+  type Counts,
+  type Phase,
+  type StoppedTaskInfo,
+} from './progress';
 import { finalMilestone, notStartedMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
 import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
-import { finishExecution, setStatusTs } from '../approvals/execution';
+import { finishExecution, pressExecution, setStatusTs } from '../approvals/execution';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
 import { recordHealthy } from './promotion';
@@ -102,6 +111,19 @@ export const factsSchema = lazySchema(() =>
       outcome: z.string().optional(),
       /** The change did not run (why, and what to do), decided before anyone was told: every later attempt ends it that way. */
       notStarted: z.object({ message: z.string(), hint: z.string().optional() }).optional(),
+      /** How the rollout ended, decided once before anyone was told: every later attempt finishes it this way. */
+      ended: z
+        .object({
+          phase: z.enum(['completed', 'failed']),
+          reasons: z.array(z.string()),
+          rolledBack: z.boolean().optional(),
+          abortedBy: z.string().optional(),
+          counts: z
+            .object({ desired: z.number(), running: z.number(), pending: z.number(), failed: z.number(), back: z.string().optional() })
+            .optional(),
+          at: z.number(),
+        })
+        .optional(),
     })
     .passthrough(),
 );
@@ -308,43 +330,130 @@ function finishDetail(view: CardView, locale: Locale): string {
   return `${view.abortedBy ? t('abortedBy', { user: `<@${view.abortedBy}>` }) : ''}${view.rolledBack ? t('rolledBack') : ''}${why}`;
 }
 
+/** How a rollout ended, as recorded in the execution fact `ended` (small: the inputs of the final texts). */
+export interface Ended {
+  phase: 'completed' | 'failed';
+  reasons: string[];
+  rolledBack?: boolean;
+  abortedBy?: string;
+  counts?: Counts;
+  /** When it was decided (the duration the final reply gives). */
+  at: number;
+}
+
+/** `view`'s outcome as an execution fact (at most REQUEST_FACT_MAX_BYTES: long reasons are cut, at most 3 kept; a short first reason is kept whole). */
+export function endedFact(
+  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts'> & { phase: 'completed' | 'failed' },
+  at: number,
+): Ended {
+  const cut = (s: string, max: number) => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
+  // The first reason is the one people read (and the request message shows): it keeps the most.
+  for (let max = 800; ; max -= 100) {
+    const fact: Ended = {
+      phase: view.phase,
+      reasons: view.reasons.slice(0, 3).map((r, i) => cut(r, i === 0 ? max : Math.min(max, 200))),
+      ...(view.rolledBack ? { rolledBack: true } : {}),
+      ...(view.abortedBy ? { abortedBy: view.abortedBy } : {}),
+      // Only the task definition's name:revision of `back` is ever shown.
+      ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cut(arnTail(view.counts.back), 300) } : {}) } } : {}),
+      at,
+    };
+    if (max <= 100 || Buffer.byteLength(JSON.stringify(fact), 'utf8') <= REQUEST_FACT_MAX_BYTES) return fact;
+  }
+}
+
 /**
- * Post the final milestone (mentioning the requester and the approvers; a failure is also broadcast
- * to the channel), put the card in its final state, then finish the request. Why it failed is said
- * once, in the milestone: the final card only says that it failed. Release gates: a healthy
- * completion is recorded for the promotion gate; after a rollback the service is locked
- * (gates.autoLock) in the same step as the finish, and the final message carries the button that
- * acknowledges it.
+ * The end of a rollout is decided once: the outcome is recorded as the execution fact `ended` (the
+ * first one recorded wins: a concurrent refresh that assessed otherwise finishes the recorded
+ * outcome), before the final reply is posted. Then the change is finished from it.
  */
 async function finalize(
   rt: Runtime,
   req: ChangeRequest,
   view: CardView & { phase: 'completed' | 'failed' },
   withLogs: StoppedTaskInfo[],
+): Promise<Phase> {
+  const mine = endedFact(view, rt.now());
+  const recorded = await pressExecution(
+    rt,
+    req.id,
+    'bot',
+    'rollout ended',
+    mine.reasons[0] ? `${mine.phase}: ${mine.reasons[0]}` : mine.phase,
+    'ended',
+    mine,
+  );
+  const ended = recorded ? factsOf(recorded).ended : undefined;
+  if (!recorded || !ended) throw new Error(`the end of change ${req.id} could not be recorded`);
+  const same = ended.phase === mine.phase && ended.at === mine.at;
+  await finishEnded(rt, recorded, view.plan, ended, same ? withLogs : undefined);
+  return ended.phase;
+}
+
+/**
+ * Finish a rollout from its recorded end (`ended`), never from a new look at the service: post the
+ * final milestone (mentioning the requester and the approvers; a failure is also broadcast to the
+ * channel) if it was not posted yet, put the card in its final state, then finish the request.
+ * Each step is repeatable: when Slack or Redis fails on the way, the next refresh (the job's
+ * retry, an event, the tick) runs it again. Why it failed is said once, in the milestone: the
+ * final card only says that it failed. Release gates: a healthy completion is recorded for the
+ * promotion gate; after a rollback the service is locked (gates.autoLock) in the same step as the
+ * finish, and the final message carries the button that acknowledges it.
+ */
+export async function finishEnded(
+  rt: Runtime,
+  req: ChangeRequest,
+  plan: ChangePlan,
+  ended: Ended,
+  withLogs?: StoppedTaskInfo[],
 ): Promise<void> {
   const w = rt.people.workspace;
-  const started = view.startedAt;
+  const ex = factsOf(req);
+  const startedAt = startedAtOf(req, ex);
+  const view: CardView & { phase: 'completed' | 'failed' } = {
+    requestId: req.id,
+    plan,
+    phase: ended.phase,
+    ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
+    ...(ex.deploymentId ? { deploymentId: ex.deploymentId } : {}),
+    ...(ended.counts ? { counts: ended.counts } : {}),
+    startedAt,
+    deadlineMs: deadlineOf(rt, plan.environment),
+    reasons: ended.reasons,
+    stoppedTasks: [],
+    ...(ended.rolledBack ? { rolledBack: true } : {}),
+    ...(ended.abortedBy ? { abortedBy: ended.abortedBy } : {}),
+    locale: rt.config.slack.language,
+  };
   const autoLock = autoLockFor(rt, req, view);
+  const track = await trackState(rt, req.id);
+  let stopped = withLogs;
+  if (!stopped) {
+    // A later attempt: the stopped tasks that explain a failure (details, not a new assessment), only while the reply is still to be posted.
+    stopped = [];
+    if (ended.phase === 'failed' && !track['m:final']) {
+      const target = ex.targetTaskDefinition ?? plannedTaskDefinition(plan, ex.registeredTaskDefinition) ?? plan.currentTaskDefinition;
+      stopped = await stoppedTasksFor(rt, plan, target, startedAt, true).catch((err: unknown) => {
+        rt.log.warn('cannot read the stopped tasks', { requestId: req.id, err });
+        return track.stopped ? (JSON.parse(track.stopped) as StoppedTaskInfo[]) : [];
+      });
+    }
+  }
   await postOnce(
     rt,
     req,
     'final',
-    finalMilestone(
-      { ...view, stoppedTasks: withLogs, ...(autoLock ? { autoLocked: true } : {}) },
-      started !== undefined ? rt.now() - started : undefined,
-      w,
-      audienceOf(req),
-    ),
+    finalMilestone({ ...view, stoppedTasks: stopped, ...(autoLock ? { autoLocked: true } : {}) }, ended.at - startedAt, w, audienceOf(req)),
     { broadcast: view.phase === 'failed' },
   );
-  await showCard(rt, req, statusCard({ ...view, reasons: [], stoppedTasks: [] }, w), { final: true });
+  await showCard(rt, req, statusCard(view, w), { final: true });
   if (view.phase === 'completed') {
-    await recordHealthy(rt, req.id, view.plan).catch((err) =>
+    await recordHealthy(rt, req.id, plan).catch((err) =>
       rt.log.warn('promotion: could not record the healthy completion', { requestId: req.id, err }),
     );
   }
   const done = await finishExecution(rt, req.id, view.phase === 'completed' ? 'succeeded' : 'failed', finishDetail(view, w), autoLock);
-  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: view.plan.verb, autoLocked: done.autoLocked ?? false });
+  rt.log.info('change finished', { requestId: req.id, phase: view.phase, verb: plan.verb, autoLocked: done.autoLocked ?? false });
 }
 
 /** The automatic lock a finished change asks for (gates.autoLock): after any rollback — by a person, the circuit breaker, Abort or the traffic-shift gate. */
@@ -407,6 +516,26 @@ export async function giveUpUnreadable(rt: Runtime, req: ChangeRequest, plan: Ch
 }
 
 /**
+ * Our deployment is no longer in the service's deployment list (someone else's deployment came and
+ * finished before the bot looked): did it complete before it was replaced? ECS's record of our
+ * service deployment (DescribeServiceDeployments on the ARN recorded at UpdateService) says so;
+ * SUCCESSFUL means it reached steady state, and what came after it is someone else's. Anything
+ * else, no recorded ARN, or no answer: false (the rollout is assessed as before).
+ */
+async function completedOutOfSight(rt: Runtime, req: ChangeRequest, plan: ChangePlan, ex: ExecFacts, service: Service): Promise<boolean> {
+  if (plan.verb === 'scale' || !ex.serviceDeploymentArn || !ex.deploymentId) return false;
+  if ((service.deployments ?? []).some((d) => d.id === ex.deploymentId)) return false;
+  try {
+    const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
+    const [sd] = await withThrottleRetry(() => describeServiceDeployments(ecs, [ex.serviceDeploymentArn!]));
+    return sd?.serviceDeploymentArn === ex.serviceDeploymentArn && sd.status === 'SUCCESSFUL';
+  } catch (err) {
+    rt.log.warn('deploy progress: could not read our service deployment', { requestId: req.id, err });
+    return false;
+  }
+}
+
+/**
  * Bring the thread up to date with the service. Returns the phase (or why nothing was done).
  * Throws when Slack or AWS could not be reached: callers log it, and the next event or tick retries.
  */
@@ -419,6 +548,11 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     return 'failed';
   }
   const ex = factsOf(req);
+  // The end was decided (and maybe told) already: finish that, never assess the rollout again.
+  if (ex.ended) {
+    await finishEnded(rt, req, plan, ex.ended);
+    return ex.ended.phase;
+  }
   if (!ex.deploymentId) return 'not_started';
   const deadlineMs = deadlineOf(rt, plan.environment);
   const startedAt = startedAtOf(req, ex);
@@ -450,6 +584,9 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     now,
     w,
   );
+  // Gone from the list: it may have completed before someone else's deployment replaced it.
+  const outOfSight = a.phase === 'failed' && (await completedOutOfSight(rt, req, plan, ex, service));
+  if (outOfSight) a = { ...a, phase: 'completed', reasons: [], rolledBack: false };
   // The traffic-shift gate (release gates): a deployment waiting at a PAUSE hook is neither stuck
   // nor given up; it waits for a person (or the hook's own timeout). Rolling services make no call.
   let pause: PauseState | undefined;
@@ -498,7 +635,8 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     phase: a.phase,
     ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
     deploymentId: ex.deploymentId,
-    counts: a.counts,
+    // Out of sight, the service's counts are someone else's deployment's: none is shown.
+    ...(outOfSight ? {} : { counts: a.counts }),
     startedAt,
     deadlineMs,
     reasons: a.reasons,
@@ -508,10 +646,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     ...(pause ? { pause } : {}),
     locale: rt.config.slack.language,
   };
-  if (final) {
-    await finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);
-    return a.phase;
-  }
+  if (final) return finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);
   await showCard(rt, req, statusCard(view, w), { force: opts.force });
   if (a.phase === 'stuck') await postOnce(rt, req, 'stuck', stuckMilestone({ ...view, stoppedTasks: withLogs }, w));
   return a.phase;

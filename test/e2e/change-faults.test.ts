@@ -139,6 +139,35 @@ describe('Abort while Slack has a bad moment', () => {
   });
 });
 
+describe('Abort pressed after the end of the rollout was decided (its card update failed)', () => {
+  it('is too late: nothing is rolled back and the change ends as the thread said', async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    h.world.complete('prod', 'web-prod');
+    h.e2e.slack.failNext('chat.update', 'fatal_error');
+    await h.e2e.tick().catch(() => undefined);
+    expect(replies(req)).toContain('Deploy completed');
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(running.state).toBe('running');
+    const updates = h.ecsMock.commandCalls(UpdateServiceCommand).length;
+    await h.e2e.click({
+      action_id: 'deploy:abort',
+      value: running.id,
+      user_id: 'ULEAD1',
+      channel_id: 'CPROD',
+      message_ts: running.statusTs!,
+      text: 'Abort and roll back',
+    });
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(updates);
+    expect(replies(req)).toContain('asked to abort, but the change already completed');
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+  });
+});
+
 describe("someone else's deployment from outside the bot", () => {
   it('after our rollout completed (its event not yet seen): the change ends completed, not failed', async () => {
     const req = await requestAndApprove();
@@ -164,6 +193,49 @@ describe("someone else's deployment from outside the bot", () => {
     expect(r?.state).toBe('succeeded');
     expect(replies(req)).toContain('Deploy completed');
     expect(replies(req)).not.toContain('was replaced by another deployment');
+  });
+
+  it("after our rollout completed and theirs completed too (ours gone from the list): ECS's record of ours says completed", async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    const ex = (await getRequest(h.e2e.rt.redis, req.id))!.execution!;
+    h.world.complete('prod', 'web-prod');
+    // CI deployed web-prod:44 and it finished too before the bot looked: ECS lists only theirs.
+    const s = h.world.service('prod', 'web-prod');
+    const theirs = 'ecs-svc/5555555555555555555';
+    s.deployments = [{ ...s.deployments![0]!, id: theirs, taskDefinition: tdArn('web-prod', 44), rolloutState: 'COMPLETED' }];
+    s.taskDefinition = tdArn('web-prod', 44);
+    const sd = (arn: string, status: 'SUCCESSFUL') => ({
+      serviceDeploymentArn: arn,
+      serviceArn: s.serviceArn,
+      clusterArn: s.clusterArn,
+      status,
+    });
+    h.world.setHistory(
+      'prod',
+      'web-prod',
+      [sd(ex.serviceDeploymentArn as string, 'SUCCESSFUL'), sd(`${s.clusterArn}/x/5555555555555555555`, 'SUCCESSFUL')],
+      [],
+    );
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(replies(req)).toContain('Deploy completed');
+    expect(replies(req)).not.toContain('failed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+  });
+
+  it("ours gone from the list and ECS's record of it does not say it succeeded: the change ends failed as before", async () => {
+    const req = await requestAndApprove();
+    await h.e2e.drain();
+    const s = h.world.service('prod', 'web-prod');
+    s.deployments = [
+      { ...s.deployments![0]!, id: 'ecs-svc/5555555555555555555', taskDefinition: tdArn('web-prod', 44), rolloutState: 'COMPLETED' },
+    ];
+    s.taskDefinition = tdArn('web-prod', 44);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(replies(req)).toContain('Deploy failed');
   });
 
   it('while our rollout runs: the change ends failed, naming the other deployment', async () => {
@@ -207,4 +279,33 @@ describe('Slack down when an approved change starts', () => {
     expect(replies(req)).toContain('Deploy completed');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
   }, 90_000); // every Slack call of the worker is retried (with backoff) while Slack is down
+});
+
+describe('the end of a rollout whose status card could not be updated', () => {
+  it('a completed scale stays completed when autoscaling moves the desired count before the next tick', async () => {
+    await h.e2e.slash('scale web 8', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    const s = h.world.service('prod', 'web-prod');
+    Object.assign(s, { runningCount: 8, pendingCount: 0 });
+    h.clock.advance(60_000);
+    // The tick sees the count reached: the "completed" reply goes out, the card's update fails.
+    h.e2e.slack.failNext('chat.update', 'fatal_error');
+    await h.e2e.tick().catch(() => undefined);
+    expect(replies(req)).toContain('`web` runs 8 tasks');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+
+    // Autoscaling scales in before the next tick looks.
+    Object.assign(s, { desiredCount: 6, runningCount: 6 });
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('succeeded');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).not.toContain('failed');
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => /Scale (completed|failed)/.test(textOf(m)))).toHaveLength(1);
+    expect(replies(req)).not.toContain('desired count');
+  });
 });

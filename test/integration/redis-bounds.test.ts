@@ -27,7 +27,7 @@ import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { spendOnce } from '../../src/commands/cost-spend';
 import { renderDiff, type DiffEntry } from '../../src/deploy/diff';
 import { recordHealthyDigest } from '../../src/deploy/promotion';
-import { postOnce } from '../../src/deploy/tracker';
+import { endedFact, postOnce } from '../../src/deploy/tracker';
 import { admitCommand } from '../../src/edge/rate';
 import { claimJob } from '../../src/hooks/jobs';
 import {
@@ -202,6 +202,19 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       startedAt: now(),
     });
     await recordExecution(rt, req.id, { abortedBy: 'ULEAD1', abortedAt: now(), abortMethod: 'stop-deployment' });
+    // How the rollout ended, at its largest (cut to one fact's bound by src/deploy/tracker.ts endedFact).
+    const reasons = [ko(2000), ko(2000), ko(2000), ko(2000)];
+    const back = `arn:aws:ecs:eu-west-1:222222222222:task-definition/${'w'.repeat(255)}:42`;
+    const counts = { desired: 1000, running: 1000, pending: 1000, failed: 1000, back };
+    await pressExecution(
+      rt,
+      req.id,
+      'bot',
+      'rollout ended',
+      ko(500),
+      'ended',
+      endedFact({ phase: 'failed', reasons, rolledBack: true, abortedBy: 'ULEAD1', counts }, now()),
+    );
     await setStatusTs(rt, req.id, '1700000000.000100');
     await leaseOp(rt, req.id, 'acquire', 'bounds-token', 90_000, now() + 60_000);
     await pressExecution(rt, req.id, 'ULEAD1', 'traffic-shifted', ko(500), 'shift.primary', { action: 'SHIFT', user: 'ULEAD1', at: now() });
