@@ -5,9 +5,8 @@
  */
 import { RegisterTaskDefinitionCommand, ServerException, StopServiceDeploymentCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { META } from '../helpers/fake-ecs';
-import type { E2E } from '../helpers/e2e';
 import { awsException, tdArn } from '../helpers/aws-fixtures';
-import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, executeJobs, replies, requestAndApprove, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({
@@ -18,28 +17,18 @@ const h = useDeployHarness({
   },
 });
 
-async function requestAndApprove(): Promise<{ id: string; ts: string }> {
-  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  const req = requestMessage(h.e2e, 'CPROD');
-  await approve(h.e2e, req);
-  return req;
-}
-
-const executeJobs = (e: E2E) => e.pending.filter((j) => (j as { kind: string }).kind === 'execute');
-const replies = (req: { ts: string }) => thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
 const throttle = () => awsException('ThrottlingException', 'Rate exceeded');
 
 describe('a "did not run" decision whose status card could not be updated', () => {
   it("Lambda's retry of the job does not run the change the thread said did not run; it finishes the request and repairs the card", async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     const job = structuredClone(executeJobs(h.e2e)[0]);
     // ECS keeps throttling DescribeServices past every retry: nothing can be checked, nothing is changed.
     for (let i = 0; i < 4; i++) h.world.failNext('DescribeServices', throttle());
     // The thread reply saying so goes out; the card's update fails (Slack has a bad moment).
     h.e2e.slack.failNext('chat.update', 'fatal_error', 2); // the request message's re-render (best effort), then the card
     await expect(h.e2e.drain()).rejects.toThrow();
-    expect(replies(req)).toContain('Deploy did not run.');
+    expect(replies(h.e2e, req)).toContain('Deploy did not run.');
 
     // Lambda retries the invocation a minute later; ECS answers again.
     h.clock.advance(60_000);
@@ -50,13 +39,13 @@ describe('a "did not run" decision whose status card could not be updated', () =
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
-    expect(replies(req)).not.toContain('Deployment started');
+    expect(replies(h.e2e, req)).not.toContain('Deployment started');
   });
 });
 
 describe('the worker stopped before the service was updated (its retries ran out)', () => {
   it('the tick that fails the request also puts its status card in its final state', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
     await expect(h.e2e.drain()).rejects.toThrow();
     const before = (await getRequest(h.e2e.rt.redis, req.id))!;
@@ -65,7 +54,7 @@ describe('the worker stopped before the service was updated (its retries ran out
     await h.e2e.tick();
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
-    expect(replies(req)).toContain('The worker stopped before the service was updated');
+    expect(replies(h.e2e, req)).toContain('The worker stopped before the service was updated');
     const card = textOf(h.e2e.slack.message('CPROD', r!.statusTs!));
     expect(card).not.toContain('trying again shortly');
     expect(card).toContain('failed');
@@ -74,7 +63,7 @@ describe('the worker stopped before the service was updated (its retries ran out
 
 describe('a rollout whose service can no longer be read', () => {
   it('deleted while it rolls out: the tick gives up after the give-up time, says why, and frees the service', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.deploymentId).toBeDefined();
     // Someone deletes the service (console, IaC) in the middle of the rollout.
@@ -86,7 +75,7 @@ describe('a rollout whose service can no longer be read', () => {
     await h.e2e.tick();
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
-    const text = replies(req);
+    const text = replies(h.e2e, req);
     expect(text).toContain('Deploy failed');
     expect(text).toContain('I could not read the service for 1h 5m, so I stopped tracking the change');
     expect(text).toContain('Service `web-prod` in cluster `prod` is INACTIVE (deleted).');
@@ -97,7 +86,7 @@ describe('a rollout whose service can no longer be read', () => {
 
 describe('a stalled start whose service can no longer be read', () => {
   it('the tick gives up after the give-up time instead of trying every minute forever', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
     await expect(h.e2e.drain()).rejects.toThrow();
     h.world.service('prod', 'web-prod').status = 'INACTIVE';
@@ -108,14 +97,14 @@ describe('a stalled start whose service can no longer be read', () => {
     await h.e2e.tick();
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
-    expect(replies(req)).toContain('I could not read the service for 1h 10m');
+    expect(replies(h.e2e, req)).toContain('I could not read the service for 1h 10m');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('failed');
   });
 });
 
 describe('Abort while Slack has a bad moment', () => {
   it('ECS took the abort but its thread reply failed: the thread never says the abort did not work, and the change ends aborted', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     const running = (await getRequest(h.e2e.rt.redis, req.id))!;
     await h.e2e.click({
@@ -129,24 +118,24 @@ describe('Abort while Slack has a bad moment', () => {
     h.e2e.slack.failNext('chat.postMessage', 'fatal_error'); // the "aborted the rollout" reply
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
-    expect(replies(req)).not.toContain('it did not work');
+    expect(replies(h.e2e, req)).not.toContain('it did not work');
     expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.abortedBy).toBe('ULEAD1');
     await h.e2e.tick();
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
-    expect(replies(req)).toContain('aborted by <@ULEAD1>');
-    expect(replies(req)).not.toContain('The rollout goes on');
+    expect(replies(h.e2e, req)).toContain('aborted by <@ULEAD1>');
+    expect(replies(h.e2e, req)).not.toContain('The rollout goes on');
   });
 });
 
 describe('Abort pressed after the end of the rollout was decided (its card update failed)', () => {
   it('is too late: nothing is rolled back and the change ends as the thread said', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     h.world.complete('prod', 'web-prod');
     h.e2e.slack.failNext('chat.update', 'fatal_error');
     await h.e2e.tick().catch(() => undefined);
-    expect(replies(req)).toContain('Deploy completed');
+    expect(replies(h.e2e, req)).toContain('Deploy completed');
     const running = (await getRequest(h.e2e.rt.redis, req.id))!;
     expect(running.state).toBe('running');
     const updates = h.ecsMock.commandCalls(UpdateServiceCommand).length;
@@ -161,7 +150,7 @@ describe('Abort pressed after the end of the rollout was decided (its card updat
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(updates);
-    expect(replies(req)).toContain('asked to abort, but the change already completed');
+    expect(replies(h.e2e, req)).toContain('asked to abort, but the change already completed');
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('succeeded');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
@@ -170,7 +159,7 @@ describe('Abort pressed after the end of the rollout was decided (its card updat
 
 describe("someone else's deployment from outside the bot", () => {
   it('after our rollout completed (its event not yet seen): the change ends completed, not failed', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     h.world.complete('prod', 'web-prod');
     // CI deploys web-prod:44 a few seconds later, before the bot heard of the completion.
@@ -191,12 +180,12 @@ describe("someone else's deployment from outside the bot", () => {
     await h.e2e.tick();
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('succeeded');
-    expect(replies(req)).toContain('Deploy completed');
-    expect(replies(req)).not.toContain('was replaced by another deployment');
+    expect(replies(h.e2e, req)).toContain('Deploy completed');
+    expect(replies(h.e2e, req)).not.toContain('was replaced by another deployment');
   });
 
   it("after our rollout completed and theirs completed too (ours gone from the list): ECS's record of ours says completed", async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     const ex = (await getRequest(h.e2e.rt.redis, req.id))!.execution!;
     h.world.complete('prod', 'web-prod');
@@ -220,13 +209,13 @@ describe("someone else's deployment from outside the bot", () => {
     await h.e2e.tick();
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('succeeded');
-    expect(replies(req)).toContain('Deploy completed');
-    expect(replies(req)).not.toContain('failed');
+    expect(replies(h.e2e, req)).toContain('Deploy completed');
+    expect(replies(h.e2e, req)).not.toContain('failed');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
   });
 
   it("ours gone from the list and ECS's record of it does not say it succeeded: the change ends failed as before", async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     const s = h.world.service('prod', 'web-prod');
     s.deployments = [
@@ -235,11 +224,11 @@ describe("someone else's deployment from outside the bot", () => {
     s.taskDefinition = tdArn('web-prod', 44);
     await h.e2e.tick();
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
-    expect(replies(req)).toContain('Deploy failed');
+    expect(replies(h.e2e, req)).toContain('Deploy failed');
   });
 
   it('while our rollout runs: the change ends failed, naming the other deployment', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     h.world.progress('prod', 'web-prod', 1);
     const s = h.world.service('prod', 'web-prod');
@@ -251,14 +240,14 @@ describe("someone else's deployment from outside the bot", () => {
     ];
     await h.e2e.tick();
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
-    expect(replies(req)).toContain('was replaced by another deployment (ecs-svc/5555555555555555555 to web-prod:44)');
-    expect(replies(req)).toContain('Deploy failed');
+    expect(replies(h.e2e, req)).toContain('was replaced by another deployment (ecs-svc/5555555555555555555 to web-prod:44)');
+    expect(replies(h.e2e, req)).toContain('Deploy failed');
   });
 });
 
 describe('Slack down when an approved change starts', () => {
   it('the change still runs (the card and the milestones are reporting); the card is put right once Slack is back', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.e2e.slack.setDown(true);
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(UpdateServiceCommand).length).toBe(1);
@@ -276,7 +265,7 @@ describe('Slack down when an approved change starts', () => {
     await h.e2e.tick();
     r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('succeeded');
-    expect(replies(req)).toContain('Deploy completed');
+    expect(replies(h.e2e, req)).toContain('Deploy completed');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
   }, 90_000); // every Slack call of the worker is retried (with backoff) while Slack is down
 });
@@ -294,7 +283,7 @@ describe('the end of a rollout whose status card could not be updated', () => {
     // The tick sees the count reached: the "completed" reply goes out, the card's update fails.
     h.e2e.slack.failNext('chat.update', 'fatal_error');
     await h.e2e.tick().catch(() => undefined);
-    expect(replies(req)).toContain('`web` runs 8 tasks');
+    expect(replies(h.e2e, req)).toContain('`web` runs 8 tasks');
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
 
     // Autoscaling scales in before the next tick looks.
@@ -306,6 +295,6 @@ describe('the end of a rollout whose status card could not be updated', () => {
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('completed');
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).not.toContain('failed');
     expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => /Scale (completed|failed)/.test(textOf(m)))).toHaveLength(1);
-    expect(replies(req)).not.toContain('desired count');
+    expect(replies(h.e2e, req)).not.toContain('desired count');
   });
 });

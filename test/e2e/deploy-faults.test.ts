@@ -13,31 +13,31 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { handler as workerHandler } from '../../src/handlers/worker';
-import type { E2E } from '../helpers/e2e';
 import { awsException, deployment, DIGEST, taskDefinition, tdArn, SERVICE_ARN, TASK_ROLE } from '../helpers/aws-fixtures';
-import { approve, lastResponse, requestMessage, stubImages, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import {
+  approve,
+  executeJobs,
+  replies,
+  requestAndApprove,
+  lastResponse,
+  requestMessage,
+  stubImages,
+  taskEvent,
+  textOf,
+  thread,
+  useDeployHarness,
+} from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({ logs: ['boom'] });
 
-/** Request a deploy in prod and approve it; the execute job is left pending (not run). */
-async function requestAndApprove(): Promise<{ id: string; ts: string }> {
-  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  const req = requestMessage(h.e2e, 'CPROD');
-  await approve(h.e2e, req);
-  return req;
-}
-
-const executeJobs = (e: E2E) => e.pending.filter((j) => (j as { kind: string }).kind === 'execute');
-const replies = (req: { ts: string }) => thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
 const throttle = () => awsException('ThrottlingException', 'Rate exceeded');
 
 describe('the worker invoked twice with the same job', () => {
   it('one after the other: the change runs once', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     expect(executeJobs(h.e2e)).toHaveLength(1);
     h.e2e.pending.push(structuredClone(executeJobs(h.e2e)[0]));
     await h.e2e.drain();
@@ -49,7 +49,7 @@ describe('the worker invoked twice with the same job', () => {
   });
 
   it('at the same time: the change runs once', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     const job = executeJobs(h.e2e)[0];
     h.e2e.pending.length = 0;
     await Promise.all([workerHandler(structuredClone(job)), workerHandler(structuredClone(job)), workerHandler(structuredClone(job))]);
@@ -86,7 +86,7 @@ describe('throttling', () => {
 
 describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
   it('refused by ECS: reported in the thread, the request fails, the registered revision is named as unused', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.world.failNext(
       'UpdateService',
       new InvalidParameterException({ message: 'The container web does not exist in the task definition.', $metadata: META }),
@@ -97,7 +97,7 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
     expect(r?.execution?.deploymentId).toBeUndefined();
-    const text = replies(req);
+    const text = replies(h.e2e, req);
     expect(text).toContain('Deploy did not run.');
     expect(text).toContain('InvalidParameterException');
     expect(text).toContain('Task definition `web-prod:43` was registered but is not used by the service.');
@@ -105,7 +105,7 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
   });
 
   it('unknown outcome (5xx): the job fails so Lambda retries it; the retry reuses the registered revision', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     const job = structuredClone(executeJobs(h.e2e)[0]);
     h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
     await expect(h.e2e.drain()).rejects.toThrow('Internal error');
@@ -130,7 +130,7 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
   });
 
   it('the update went through but its answer was lost: adopted, not repeated', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.world.failAfterApply(
       'UpdateService',
       new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }),
@@ -139,11 +139,11 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.execution?.deploymentId).toBe(h.world.service('prod', 'web-prod').deployments![0]!.id);
-    expect(replies(req)).toContain('Deployment started');
+    expect(replies(h.e2e, req)).toContain('Deployment started');
   });
 
   it('the worker never comes back (retries exhausted): the tick settles the request, nothing changed', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.world.failNext('UpdateService', new ServerException({ message: 'Internal error', $metadata: { ...META, httpStatusCode: 500 } }));
     await expect(h.e2e.drain()).rejects.toThrow();
     h.clock.advance(2 * 60_000);
@@ -153,14 +153,14 @@ describe('RegisterTaskDefinition succeeds, UpdateService fails', () => {
     await h.e2e.tick();
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
-    expect(replies(req)).toContain('The worker stopped before the service was updated');
-    expect(replies(req)).toContain('`web-prod:43` was registered but is not used');
+    expect(replies(h.e2e, req)).toContain('The worker stopped before the service was updated');
+    expect(replies(h.e2e, req)).toContain('`web-prod:43` was registered but is not used');
   });
 });
 
 describe('access denied on iam:PassRole', () => {
   it('is reported, naming the permission and the role, before anything changes', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.world.failNext(
       'RegisterTaskDefinition',
       new AccessDeniedException({
@@ -173,7 +173,7 @@ describe('access denied on iam:PassRole', () => {
     expect(h.world.registered).toHaveLength(0);
     const r = await getRequest(h.e2e.rt.redis, req.id);
     expect(r?.state).toBe('failed');
-    const text = replies(req);
+    const text = replies(h.e2e, req);
     expect(text).toContain('`iam:PassRole`');
     expect(text).toContain(TASK_ROLE);
     expect(text).toContain('iam:PassedToService = ecs-tasks.amazonaws.com');
@@ -195,7 +195,7 @@ describe('the service changed since the request', () => {
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
-    const text = replies(req);
+    const text = replies(h.e2e, req);
     expect(text).toContain(
       'The service changed since the request was made, so the approved plan no longer describes it: it runs `web-prod:44` now, not `web-prod:42`.',
     );
@@ -205,7 +205,7 @@ describe('the service changed since the request', () => {
 
 describe('the approved image is deleted before the change runs', () => {
   it('is refused before anything is registered', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     h.ecrMock.reset();
     stubImages(h.ecrMock, h.clock, [], []);
     // the digest lookup now answers ImageNotFoundException: only shop/web's other images remain
@@ -215,14 +215,14 @@ describe('the approved image is deleted before the change runs', () => {
     await h.e2e.drain();
     expect(h.world.registered).toHaveLength(0);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
-    expect(replies(req)).toContain('is no longer in ECR repository `shop/web` (deleted since the request)');
+    expect(replies(h.e2e, req)).toContain('is no longer in ECR repository `shop/web` (deleted since the request)');
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
   });
 });
 
 describe('Slack rate-limits the thread updates', () => {
   it('429 is honoured, unchanged cards are not re-sent, and the final state is always posted', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     const cardUpdates = () => h.e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === r.statusTs);
@@ -278,12 +278,12 @@ describe('Slack rate-limits the thread updates', () => {
     expect(h.e2e.slack.callsTo('chat.update').some((c) => c.rateLimited)).toBe(true);
     expect(h.e2e.slack.callsTo('chat.postMessage').some((c) => c.rateLimited)).toBe(true);
     expect(textOf(h.e2e.slack.message('CPROD', r.statusTs!))).toContain('completed');
-    expect(replies(req)).toContain('Deploy completed');
+    expect(replies(h.e2e, req)).toContain('Deploy completed');
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
   });
 
   it('when Slack keeps failing, the request stays running and the next tick posts the final state', async () => {
-    const req = await requestAndApprove();
+    const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     const r = (await getRequest(h.e2e.rt.redis, req.id))!;
     h.world.complete('prod', 'web-prod');

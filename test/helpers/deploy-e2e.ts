@@ -239,6 +239,21 @@ export async function approve(e2e: E2E, req: { id: string; ts: string }, user = 
   if (res.statusCode !== 200) throw new Error(`approve click answered ${res.statusCode}`);
 }
 
+/** `/ecs deploy web v1.2.3` in prod by UDEV1, approved by ULEAD1; the execute job is left pending (not run). */
+export async function requestAndApprove(e2e: E2E): Promise<{ id: string; ts: string }> {
+  await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await e2e.drain();
+  const req = requestMessage(e2e, 'CPROD');
+  await approve(e2e, req);
+  return req;
+}
+
+/** The execute jobs waiting to be delivered to the worker. */
+export const executeJobs = (e: E2E) => e.pending.filter((j) => (j as { kind: string }).kind === 'execute');
+
+/** Every reply in a prod request's thread, as one text. */
+export const replies = (e2e: E2E, req: { ts: string }): string => thread(e2e, 'CPROD', req.ts).map(textOf).join('\n');
+
 /** Clicks the request's Details button and returns what the clicker was shown (the full plan and diff). */
 export async function details(e2e: E2E, req: { id: string; ts: string }, user = 'ULEAD1', channel = 'CPROD'): Promise<string> {
   const before = e2e.slack.responses().length;
