@@ -102,19 +102,23 @@ describe('a stalled start whose service can no longer be read', () => {
   });
 });
 
+/** ULEAD1 presses Abort on the change's status card. */
+const pressAbort = (running: { id: string; statusTs?: string }) =>
+  h.e2e.click({
+    action_id: 'deploy:abort',
+    value: running.id,
+    user_id: 'ULEAD1',
+    channel_id: 'CPROD',
+    message_ts: running.statusTs!,
+    text: 'Abort and roll back',
+  });
+
 describe('Abort while Slack has a bad moment', () => {
   it('ECS took the abort but its thread reply failed: the thread never says the abort did not work, and the change ends aborted', async () => {
     const req = await requestAndApprove(h.e2e);
     await h.e2e.drain();
     const running = (await getRequest(h.e2e.rt.redis, req.id))!;
-    await h.e2e.click({
-      action_id: 'deploy:abort',
-      value: running.id,
-      user_id: 'ULEAD1',
-      channel_id: 'CPROD',
-      message_ts: running.statusTs!,
-      text: 'Abort and roll back',
-    });
+    await pressAbort(running);
     h.e2e.slack.failNext('chat.postMessage', 'fatal_error'); // the "aborted the rollout" reply
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
@@ -139,14 +143,7 @@ describe('Abort pressed after the end of the rollout was decided (its card updat
     const running = (await getRequest(h.e2e.rt.redis, req.id))!;
     expect(running.state).toBe('running');
     const updates = h.ecsMock.commandCalls(UpdateServiceCommand).length;
-    await h.e2e.click({
-      action_id: 'deploy:abort',
-      value: running.id,
-      user_id: 'ULEAD1',
-      channel_id: 'CPROD',
-      message_ts: running.statusTs!,
-      text: 'Abort and roll back',
-    });
+    await pressAbort(running);
     await h.e2e.drain();
     expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(updates);
