@@ -141,8 +141,9 @@ export async function recordExecution(
 }
 
 /**
- * Record a press on a paused deployment's traffic-shift gate (release gates): the fact `name` with
- * the person as the audit actor. Recording the same press again changes nothing.
+ * Record the execution fact `name` once, with `user` as the audit actor: a press on a paused
+ * deployment's traffic-shift gate (release gates), or the end of a rollout decided by the tracker
+ * (`ended`, actor `bot`). The first one recorded stays; recording again changes nothing.
  */
 export async function pressExecution(
   rt: Runtime,
@@ -156,7 +157,7 @@ export async function pressExecution(
   const ref = refOrThrow(id);
   const reply = await transit(rt, (x) => x.press(ref, rt.now(), user, event, detail.slice(0, 500), name, value));
   if (reply.code !== 'OK' && reply.code !== 'UNCHANGED')
-    rt.log.warn('traffic gate: press not recorded', { requestId: id, code: reply.code });
+    rt.log.warn('execution fact not recorded', { requestId: id, fact: name, event, code: reply.code });
   return reply.request;
 }
 
