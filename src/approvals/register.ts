@@ -11,6 +11,7 @@ import { expireDue, lapseDue } from './clicks';
 import { remindRetro, startDueScheduled } from './gates';
 import { ACK_ACTION_ID, handleAckClick } from './gate-locks';
 import { resyncFreezeCopies } from './freeze-copies';
+import { rerenderTick } from './workflow';
 
 let registered = false;
 
@@ -23,6 +24,8 @@ export function registerApprovals(): void {
   registerTick('approvals-expiry', async (rt) => {
     await expireDue(rt);
   });
+  // Request messages Slack did not take after a transition are rendered again (./workflow.ts).
+  registerTick('approvals-rerender', rerenderTick);
   // The freeze copies the request scripts check follow the environments' freezes (./freeze-copies.ts).
   registerTick('approvals-freeze-copies', async (rt) => {
     await resyncFreezeCopies(rt);

@@ -16,6 +16,7 @@ import { BotError } from '../errors';
 import { announceChange } from '../hooks/events';
 import { storeOp, type RedisClient, type StoreOutcome } from '../redis/client';
 import { keys } from '../redis/keys';
+import { RERENDER_QUEUE_MAX } from '../redis/bounds';
 import { assertPlanFits, fitRequestTexts } from './fit';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
@@ -30,7 +31,7 @@ import { luaTransitions, type Transition, type Transitions } from './transitions
 import type { SlackMessage } from '../slack/blocks';
 import { handOffWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { nothingRan } from '../aws/lambda';
-import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
+import { slackErrorCodeOf, WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
 
@@ -130,10 +131,81 @@ export async function bestEffort(rt: Runtime, what: string, op: () => Promise<un
   }
 }
 
-/** Re-render the request message in place. Never throws: the transition already happened. */
+/**
+ * Re-render the request message in place. Never throws: the transition already happened. When Slack
+ * does not take it (down, an internal error), the request is queued for the tick `approvals-rerender`,
+ * which renders it again from its current state until Slack does: the message people act on must
+ * not keep showing a state the request has left ("running" after it completed, Approve after it expired).
+ */
 export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined): Promise<void> {
   if (!req?.messageTs) return;
-  await bestEffort(rt, 'update the request message', () => rt.slack.update(req.channel, req.messageTs!, renderRequest(rt, req)));
+  try {
+    await rt.slack.update(req.channel, req.messageTs, renderRequest(rt, req));
+  } catch (err) {
+    rt.log.warn('approvals: could not update the request message', { requestId: req.id, err });
+    if (!messageGone(err))
+      await bestEffort(rt, 'queue the request message for a re-render', () => queueRerender(rt, req.id, RERENDER_RETRY_MS));
+  }
+}
+
+/** Slack's answers after which rendering the message again cannot help (it or its channel is gone, or the bot cannot edit it). */
+const MESSAGE_GONE = new Set([
+  'message_not_found',
+  'cant_update_message',
+  'channel_not_found',
+  'is_archived',
+  'not_in_channel',
+  'edit_window_closed',
+]);
+const messageGone = (err: unknown): boolean => MESSAGE_GONE.has(slackErrorCodeOf(err) ?? '');
+
+/** When a queued re-render is tried again after a failure. */
+export const RERENDER_RETRY_MS = 60_000;
+/** A request whose message could not be re-rendered for this long after its last change is given up (logged). */
+const RERENDER_GIVE_UP_MS = 24 * 3600_000;
+/** Re-renders per tick at most. */
+const RERENDER_BATCH = 20;
+
+async function queueRerender(rt: Runtime, id: string, afterMs: number): Promise<void> {
+  const key = keys.rerenderQueue();
+  await rt.redis
+    .pipeline()
+    .zadd(key, rt.now() + afterMs, id)
+    // Bounded (src/redis/bounds.ts): the newest RERENDER_QUEUE_MAX are kept.
+    .zremrangebyrank(key, 0, -RERENDER_QUEUE_MAX - 1)
+    .pexpire(key, RERENDER_GIVE_UP_MS)
+    .exec();
+}
+
+/**
+ * The tick `approvals-rerender`: render each queued request message whose time has come from the
+ * request's current state. Done when Slack took it and the request did not change meanwhile (a
+ * render of an older state may have landed after a newer one: it is rendered again at the next
+ * tick); dropped when the request or its message is gone or it kept failing for a day.
+ */
+export async function rerenderTick(rt: Runtime): Promise<void> {
+  const key = keys.rerenderQueue();
+  const now = rt.now();
+  const due = await rt.redis.zrangebyscore(key, '-inf', now, 'LIMIT', 0, RERENDER_BATCH);
+  for (const id of due) {
+    const req = parseRequestId(id) ? await getRequest(rt.redis, id) : undefined;
+    if (!req?.messageTs || now - req.updatedAt > RERENDER_GIVE_UP_MS) {
+      if (req) rt.log.warn('approvals: request message not re-rendered; given up', { requestId: id });
+      await rt.redis.zrem(key, id);
+      continue;
+    }
+    try {
+      await rt.slack.update(req.channel, req.messageTs, renderRequest(rt, req));
+    } catch (err) {
+      rt.log.warn('approvals: request message still not re-rendered', { requestId: id, err });
+      if (messageGone(err)) await rt.redis.zrem(key, id);
+      else await queueRerender(rt, id, RERENDER_RETRY_MS);
+      continue;
+    }
+    const after = await getRequest(rt.redis, id);
+    if (after && after.updatedAt !== req.updatedAt) await queueRerender(rt, id, 0);
+    else await rt.redis.zrem(key, id);
+  }
 }
 
 /**

@@ -70,6 +70,8 @@ export const COST_CACHE_MAX_BYTES = 60 * KB;
 
 /** The Home tab remembers at most this many readers (the oldest are dropped; a dropped one costs one re-publish). */
 export const HOME_READERS_MAX = 2000;
+/** Request messages waiting for a re-render at most (the oldest are dropped past it). */
+export const RERENDER_QUEUE_MAX = 1000;
 
 /** Every key builder of src/redis/keys.ts, bounded. (Plain literals: the bundles that only need the caps above drop the table.) */
 export const keyBounds: Record<keyof typeof keys, KeyBound> = {
@@ -118,6 +120,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   handOffClaim: { bytes: 200, lifetime: { ttl: 7 * DAY } },
   indexedServices: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
   indexSweeps: { bytes: 300, per: 'member', lifetime: { ttl: 30 * DAY } },
+  rerenderQueue: { bytes: 200, per: 'member', maxMembers: RERENDER_QUEUE_MAX, lifetime: { ttl: DAY } },
   legacyPendingIndex: {
     bytes: 200,
     per: 'member',

@@ -113,6 +113,12 @@ export const keys = {
    * registered is done (a set; src/approvals/indexes.ts). Expires 30 days after the last sweep.
    */
   indexSweeps: () => 'approvals:{index}:swept',
+  /**
+   * Request messages whose re-render after a transition failed (a sorted set of request ids, scored
+   * by when to try again): the tick `approvals-rerender` (src/approvals/workflow.ts) renders each
+   * from its current state until Slack takes it. Capped, expires a day after the last write.
+   */
+  rerenderQueue: () => 'approvals:{index}:rerender',
   /** The alert incident of one service (hash; src/alerts/store.ts). Same slot as the keys below. */
   incident: (env: string, alias: string) => `incident:{svc:${env}:${alias}}`,
   /**

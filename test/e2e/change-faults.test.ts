@@ -8,6 +8,7 @@ import { META } from '../helpers/fake-ecs';
 import { awsException, tdArn } from '../helpers/aws-fixtures';
 import { approve, executeJobs, replies, requestAndApprove, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { getRequest } from '../../src/approvals/workflow';
+import { keys } from '../../src/redis/keys';
 
 const h = useDeployHarness({
   logs: ['boom'],
@@ -293,5 +294,47 @@ describe('the end of a rollout whose status card could not be updated', () => {
     expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).not.toContain('failed');
     expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => /Scale (completed|failed)/.test(textOf(m)))).toHaveLength(1);
     expect(replies(h.e2e, req)).not.toContain('desired count');
+  });
+});
+
+describe('the request message whose re-render Slack did not take', () => {
+  it('is rendered again by the tick until it shows the outcome (it never stays "running")', async () => {
+    const req = await requestAndApprove(h.e2e);
+    await h.e2e.drain();
+    const runningText = textOf(h.e2e.slack.message('CPROD', req.ts));
+    // Slack has a bad moment with the request message only (the card and the thread work).
+    let refuse = true;
+    h.e2e.slack.handle('chat.update', (body, _call, builtin) =>
+      refuse && body.ts === req.ts ? { ok: false, error: 'internal_error' } : builtin!(),
+    );
+    h.world.complete('prod', 'web-prod');
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    expect(replies(h.e2e, req)).toContain('Deploy completed');
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toBe(runningText);
+
+    // Still refused at the next tick: tried again later, not dropped.
+    h.clock.advance(61_000);
+    await h.e2e.tick();
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toBe(runningText);
+
+    refuse = false;
+    h.clock.advance(61_000);
+    await h.e2e.tick();
+    const shown = textOf(h.e2e.slack.message('CPROD', req.ts));
+    expect(shown).not.toBe(runningText);
+    expect(shown).toMatch(/completed|succeeded/i);
+  });
+
+  it('is not queued when the message is gone (deleted): rendering it again cannot help', async () => {
+    const req = await requestAndApprove(h.e2e);
+    await h.e2e.drain();
+    h.e2e.slack.handle('chat.update', (body, _call, builtin) =>
+      body.ts === req.ts ? { ok: false, error: 'message_not_found' } : builtin!(),
+    );
+    h.world.complete('prod', 'web-prod');
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    expect(await h.e2e.rt.redis.zscore(keys.rerenderQueue(), req.id)).toBeNull();
   });
 });

@@ -23,7 +23,7 @@ import {
 import { remindRetro, startDueScheduled } from '../../src/approvals/gates';
 import { stealLock } from '../../src/approvals/gate-locks';
 import { freezeEnvironment, lockService } from '../../src/approvals/locks';
-import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { getRequest, refreshMessage, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { spendOnce } from '../../src/commands/cost-spend';
 import { renderDiff, type DiffEntry } from '../../src/deploy/diff';
 import { recordHealthyDigest } from '../../src/deploy/promotion';
@@ -277,6 +277,10 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     expect(await rt.redis.exists(keys.costCache('b'.repeat(64)))).toBe(0);
     for (let i = 0; i < 30; i++) await onHomeOpened(rt, { tab: 'home', user: `UVIEWER${i}` });
     await onChange({ what: 'request' }, rt);
+    // A request message Slack did not take: queued for the re-render tick.
+    h.slack.failNext('chat.update', 'fatal_error');
+    await refreshMessage(rt, await getRequest(rt.redis, req.id));
+    expect(await rt.redis.zscore(keys.rerenderQueue(), req.id)).not.toBeNull();
 
     const measured = await Promise.all((await allKeys(rt.redis)).map((k) => measure(h, k)));
     const wrong = measured.flatMap((m) => {

@@ -33,7 +33,8 @@ import type {
 
 export type * from './types';
 
-export type MethodHandler = (body: SlackBody, call: RecordedCall) => unknown | Promise<unknown>;
+/** A test's answer for a method; `builtin` answers as this server would without it (none for a method it does not know). */
+export type MethodHandler = (body: SlackBody, call: RecordedCall, builtin?: () => unknown) => unknown | Promise<unknown>;
 
 /** Extra HTTP routes served by the same server (the playground's page). Return true when handled. */
 export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => boolean | Promise<boolean>;
@@ -859,7 +860,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     } else {
       const custom = customHandlers.get(method);
       const builtin = builtins[method];
-      if (custom) answer = await custom(body, call);
+      if (custom) answer = await custom(body, call, builtin ? () => builtin(body) : undefined);
       else if (builtin) answer = builtin(body);
       else answer = { ok: false, error: 'unknown_method' };
     }
