@@ -711,7 +711,10 @@ export function finalMilestone(
   if (v.stoppedTasks.length) {
     blocks.push(section([t('whyStopped'), ...stoppedTaskLines(v.stoppedTasks, p.region, p.cluster, locale, 1400)].join('\n')));
   }
-  if (v.registered && registersTaskDefinition(p)) blocks.push(context(t('unusedTd', { td: code(arnTail(v.registered)) })));
+  // "Unused" only when it is known: ECS rolled back, or the service was never updated to it. A change
+  // given up (stuck, or its service unreadable) may still run some tasks on it.
+  if (v.registered && registersTaskDefinition(p) && (v.rolledBack || !v.deploymentId))
+    blocks.push(context(t('unusedTd', { td: code(arnTail(v.registered)) })));
   if (v.autoLocked) blocks.push(...autoLockBlocks(p, locale));
   if (people) blocks.push(context(t('notifyFailed', { people })));
   return { text: notificationText(`${head}${people ? ` ${people}` : ''}`), blocks, locale };
