@@ -259,13 +259,9 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
     }
     if (entry.orphan) {
       // The abort script re-indexes it (out of the approved index); one that started meanwhile is left running.
-      const reason = notConfiguredReason(ref.environment, ref.service)(rt.people.workspace);
-      const reply = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', reason));
-      if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
-      if (reply.code === 'OK') {
-        lapsed.push(id);
-        await refreshMessage(rt, reply.request);
-      }
+      const failed = await abortRequest(rt, id, notConfiguredReason(ref.environment, ref.service)(rt.people.workspace));
+      if (!failed) await dropEntry(rt, entry);
+      else if (failed.state === 'failed') lapsed.push(id);
       continue;
     }
     const deadline = startDeadlineOf(rt, ref.environment);
@@ -285,11 +281,10 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
         await rt.redis.zadd(entry.key, due, id);
         continue;
       }
-      const failed = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', lapseReason(deadline, rt.people.workspace)));
-      if (failed.code === 'OK' && failed.request) {
+      const failed = await abortRequest(rt, id, lapseReason(deadline, rt.people.workspace));
+      if (failed?.state === 'failed') {
         lapsed.push(id);
-        await refreshMessage(rt, failed.request);
-        await postInThread(rt, failed.request, lapsedNotice(failed.request, deadline, rt.people.workspace));
+        await postInThread(rt, failed, lapsedNotice(failed, deadline, rt.people.workspace));
       }
     }
   }

@@ -6,8 +6,9 @@
  * Success is strict (the waiter's "one deployment, running == desired" is also true after the
  * circuit breaker rolled back): the tracked deployment must be PRIMARY, run the planned task
  * definition and have rolloutState COMPLETED. A FAILED rollout, or the tracked deployment gone
- * or demoted while the old task definition is PRIMARY again, is a failure. A tracked deployment
- * that reached COMPLETED and was then replaced by someone else's completed before it was replaced.
+ * or demoted while the old task definition is PRIMARY again, is a failure. A tracked deployment on
+ * the planned task definition that reached COMPLETED and was then replaced by someone else's is a
+ * completion (it completed before it was replaced).
  */
 import type { Service, Task } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';

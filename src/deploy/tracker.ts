@@ -220,13 +220,23 @@ export interface NotStarted {
   hint?: string;
 }
 
-/** `why` as an execution fact (at most REQUEST_FACT_MAX_BYTES: long AWS texts are cut). */
-export function notStartedFact(why: NotStarted): NotStarted {
-  const cut = (s: string, max: number) => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
-  for (let max = 700; ; max -= 100) {
-    const fact = { message: cut(why.message, max), ...(why.hint ? { hint: cut(why.hint, 250) } : {}) };
+/** `s` within `max` bytes of UTF-8, marked with "…" when cut. */
+const cutText = (s: string, max: number): string => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
+
+/**
+ * An execution fact within REQUEST_FACT_MAX_BYTES: `build(max)` with its longest text at most `max`
+ * bytes, from `start` down by 100 until it fits (at 100 it is taken as it is).
+ */
+function fitFact<T>(start: number, build: (max: number) => T): T {
+  for (let max = start; ; max -= 100) {
+    const fact = build(max);
     if (max <= 100 || Buffer.byteLength(JSON.stringify(fact), 'utf8') <= REQUEST_FACT_MAX_BYTES) return fact;
   }
+}
+
+/** `why` as an execution fact (long AWS texts are cut). */
+export function notStartedFact(why: NotStarted): NotStarted {
+  return fitFact(700, (max) => ({ message: cutText(why.message, max), ...(why.hint ? { hint: cutText(why.hint, 250) } : {}) }));
 }
 
 /**
@@ -346,20 +356,16 @@ export function endedFact(
   view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts'> & { phase: 'completed' | 'failed' },
   at: number,
 ): Ended {
-  const cut = (s: string, max: number) => (Buffer.byteLength(s, 'utf8') > max ? `${cutUtf8(s, max - 3)}…` : s);
   // The first reason is the one people read (and the request message shows): it keeps the most.
-  for (let max = 800; ; max -= 100) {
-    const fact: Ended = {
-      phase: view.phase,
-      reasons: view.reasons.slice(0, 3).map((r, i) => cut(r, i === 0 ? max : Math.min(max, 200))),
-      ...(view.rolledBack ? { rolledBack: true } : {}),
-      ...(view.abortedBy ? { abortedBy: view.abortedBy } : {}),
-      // Only the task definition's name:revision of `back` is ever shown.
-      ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cut(arnTail(view.counts.back), 300) } : {}) } } : {}),
-      at,
-    };
-    if (max <= 100 || Buffer.byteLength(JSON.stringify(fact), 'utf8') <= REQUEST_FACT_MAX_BYTES) return fact;
-  }
+  return fitFact(800, (max): Ended => ({
+    phase: view.phase,
+    reasons: view.reasons.slice(0, 3).map((r, i) => cutText(r, i === 0 ? max : Math.min(max, 200))),
+    ...(view.rolledBack ? { rolledBack: true } : {}),
+    ...(view.abortedBy ? { abortedBy: view.abortedBy } : {}),
+    // Only the task definition's name:revision of `back` is ever shown.
+    ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cutText(arnTail(view.counts.back), 300) } : {}) } } : {}),
+    at,
+  }));
 }
 
 /**

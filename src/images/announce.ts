@@ -82,7 +82,6 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     return;
   }
   const key = keys.imageMessage(ev.repository, ev.digest);
-  const tagsKey = keys.imageDigestTags(ev.repository, ev.digest);
   const matching = ev.tags.filter((t) => tagMatches(t, repo.tags));
   const known = (await rt.redis.exists(key)) === 1 && !!(await rt.redis.hget(key, 'announce'));
   // A push of a tag the patterns leave out is noise; a scan is kept for a digest that may be announced later.
@@ -96,7 +95,7 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
     return;
   }
   try {
-    await announce(rt, ev, services, key, tagsKey, matching, log);
+    await announce(rt, ev, services, repo.channel ?? services[0]!.env.channels[0]!, matching, log);
   } catch (err) {
     // Not done: forget the event, so Lambda's retry of this invocation (the same event id) does it.
     await rt.redis.del(seenKey).catch(() => undefined);
@@ -104,17 +103,17 @@ export async function onImageEvent(event: EcsEvent, rt: Runtime): Promise<void> 
   }
 }
 
+/** Merge what `ev` says into its digest's record, then post or update the digest's one message in `channel`. */
 async function announce(
   rt: Runtime,
   ev: ImageEvent,
   services: ResolvedService[],
-  key: string,
-  tagsKey: string,
+  channel: string,
   matching: string[],
   log: Logger,
 ): Promise<void> {
-  const repo = rt.config.repositories[ev.repository]!;
-  const channel = repo.channel ?? services[0]!.env.channels[0]!;
+  const key = keys.imageMessage(ev.repository, ev.digest);
+  const tagsKey = keys.imageDigestTags(ev.repository, ev.digest);
   const locale = rt.config.slack.language;
   const { tags, took } = await claimTags(rt, ev, matching);
   // 1. Merge what this event says into the digest's record.
