@@ -5,7 +5,9 @@
 //   node bench/child.mjs init <bundle>        require + init; RSS; then a signed `/ecs help`
 //   node bench/child.mjs handoff <bundle>     require + init; then a signed `/ecs status web` (Redis claim + hand-off)
 //   node bench/child.mjs inflight <bundle>    (forked, IPC) warm up, then on each {round} message answer 50
-//                                             signed `/ecs status web` in flight and report each one's time
+//                                             signed `/ecs status web` in flight and report each one's time;
+//                                             on {parts} (the floor's bundle) time its Redis script and its
+//                                             signed hand-off alone, 50 in flight each
 //   node bench/child.mjs world <world.js> <bundles dir>        the scripted workload (bench/fixtures/world.ts)
 //   node bench/child.mjs e2e <world.js> <bundles dir>          one cold end-to-end sample
 //   node bench/child.mjs tour <world.js> <bundles dir>         every verb through the built Slack function (test/bundle)
@@ -75,7 +77,7 @@ if (mode === 'init' || mode === 'handoff') {
   if (mode === 'handoff' && /could not|can't|cannot/i.test(first.body)) throw new Error(`the hand-off failed: ${first.body.slice(0, 300)}`);
   done({ initMs, firstMs: first.ms, rss, heapUsed });
 } else if (mode === 'inflight') {
-  const { handler } = require(bundle);
+  const { handler, parts } = require(bundle);
   const n = Number(arg || 50);
   // 50 people at once (one person sending 50 a minute is refused by the per-person rate limit, which
   // would measure refusals, not hand-offs): a fresh user id per command.
@@ -106,7 +108,22 @@ if (mode === 'init' || mode === 'handoff') {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
+  // The floor's parts alone (its bundle exports them): each part's CPU per command with n in flight,
+  // the same way a round measures it, after one warm-up round of each.
+  let partCalls = 0;
+  const partRound = async (f) => {
+    const cpu = process.cpuUsage();
+    await Promise.all(Array.from({ length: n }, () => f(++partCalls)));
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / 1000 / n;
+  };
+  if (parts) for (const f of Object.values(parts)) await partRound(f);
   process.on('message', async (msg) => {
+    if (msg === 'parts') {
+      const out = {};
+      for (const [name, f] of Object.entries(parts ?? {})) out[name] = await partRound(f);
+      return process.send({ parts: out });
+    }
     if (msg === 'exit') {
       if (profiler) {
         const { profile } = await profiler.post('Profiler.stop');

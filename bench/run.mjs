@@ -18,6 +18,8 @@
 // BENCH_ONLY=<section,…> (cold, inflight, e2e, workload, transitions) runs only those sections while
 // iterating: it prints their figures and writes bench/results/partial.json, never bench/results.json.
 // BENCH_CPU_PROF=<dir> writes a CPU profile (.cpuprofile) of each in-flight process's measured rounds there.
+// BENCH_NO_MINIFY=1 builds every bundle unminified (readable names in those profiles); its figures are
+// not the shipped bundles' (size, cold init), so use it with BENCH_ONLY=inflight while profiling.
 // BENCH_WARM_ROUNDS=<n> (default 1) warm-up rounds per in-flight process; the in-flight figure is met only with 1.
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +38,9 @@ const IN_FLIGHT = 50;
 const WARM_ROUNDS = Math.max(1, Number(process.env.BENCH_WARM_ROUNDS || 1));
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : undefined;
 const want = (section) => !ONLY || ONLY.includes(section);
+/** Unminified bundles (for profiling) are not what ships: such a run never writes bench/results.json or the README. */
+const UNMINIFIED = process.env.BENCH_NO_MINIFY === '1';
+const PARTIAL = !!ONLY || UNMINIFIED;
 const started = Date.now();
 const log = (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${msg}\n`);
 
@@ -84,6 +89,7 @@ try {
       transitions: 'bench/fixtures/transitions.ts',
     },
     nonLambda: ['world', 'transitions'],
+    ...(UNMINIFIED ? { overrides: { minify: false }, guard: false } : {}),
     // The baseline is bundled like a plain Bolt app; `baselineStubbed` (informational) shows what
     // the same receiver stubs would do for it.
     // The floor (informational) is bundled like ours: it is the least our design can do per command.
@@ -179,6 +185,8 @@ try {
   const inflight = { ours: [], baseline: [], floor: [] };
   /** Per round, each process's CPU per command (ms). */
   const cpuPerCommand = { ours: [], baseline: [], floor: [] };
+  /** Per round, the floor's parts alone (bench/fixtures/handoff-floor.ts `parts`): CPU per command of each. */
+  const partsCpu = { admit: [], handOff: [] };
   // Per process that hands off: hand-offs the endpoint saw, and commands that answered without one.
   const handOffsBy = { ours: 0, floor: 0 };
   const failedBy = { ours: 0, floor: 0 };
@@ -216,6 +224,14 @@ try {
     for (let i = 0; i < SAMPLES; i++) {
       const order = [...procs.slice(i % 3), ...procs.slice(0, i % 3)];
       for (const [who, p] of order) inflight[who].push(await ask(p, who));
+      // Between rounds (outside every round's hand-off count): the floor's Redis script and its
+      // signed hand-off alone, 50 in flight each.
+      const floorProc = procs.find(([who]) => who === 'floor')[1];
+      const { parts } = await new Promise((resolve) => {
+        floorProc.once('message', resolve);
+        floorProc.send('parts');
+      });
+      for (const k of Object.keys(partsCpu)) partsCpu[k].push(parts[k]);
     }
     const exited = (p) => new Promise((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', resolve)));
     for (const [, p] of procs) p.send('exit');
@@ -399,6 +415,28 @@ try {
         }),
     ],
     [
+      'inflight',
+      () => {
+        // Where the floor's CPU goes, part by part, against what the ack p99 target leaves: with every
+        // command on one thread a round's p99 is about its CPU (the baseline's p99 is ~50 × its CPU
+        // per command), so ≤ 3× the baseline's p99 leaves about 3 × that p99 / 50 of CPU per command.
+        const parts = {
+          boltAck: median(cpuPerCommand.baseline),
+          admitScript: median(partsCpu.admit),
+          signedHandOff: median(partsCpu.handOff),
+        };
+        const sum = parts.boltAck + parts.admitScript + parts.signedHandOff;
+        return figure(
+          `trend: CPU per command of the floor's parts (Bolt's ack + the Redis script + the signed hand-off), ${IN_FLIGHT} in flight`,
+          {
+            unit: 'ms',
+            value: sum,
+            detail: { partsMs: parts, sumMs: sum, allowedByTargetMs: (3 * p99B) / IN_FLIGHT, floorMeasuredMs: median(cpuPerCommand.floor) },
+          },
+        );
+      },
+    ],
+    [
       'transitions',
       () =>
         figure('Redis round trips per approval transition (counted)', {
@@ -494,13 +532,14 @@ try {
     figures,
   };
   if (ONLY) results.only = ONLY;
-  writeFileSync(join(ROOT, ONLY ? 'bench/results/partial.json' : 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
+  if (UNMINIFIED) results.unminified = true;
+  writeFileSync(join(ROOT, PARTIAL ? 'bench/results/partial.json' : 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 
   const fmt = (f) =>
     f.unit === '×'
       ? `${f.value.toFixed(2)}×`
       : f.unit === 'ms' || f.unit === 'KiB'
-        ? `${f.value.toFixed(0)} ${f.unit}`
+        ? `${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit}`
         : f.unit === '× PING'
           ? `${f.value.toFixed(1)}× PING`
           : f.unit === 'cost cache hit rate'
@@ -525,6 +564,11 @@ try {
         (Number.isFinite(d.oursCpuMsPerCommand)
           ? `; CPU per command ${d.oursCpuMsPerCommand.toFixed(2)} vs ${d.baselineCpuMsPerCommand.toFixed(2)} ms (floor ${d.floorCpuMsPerCommand.toFixed(2)})`
           : '')
+      );
+    if ('partsMs' in d)
+      return (
+        `${d.partsMs.boltAck.toFixed(2)} + ${d.partsMs.admitScript.toFixed(2)} + ${d.partsMs.signedHandOff.toFixed(2)} ms ` +
+        `(the floor measured ${d.floorMeasuredMs.toFixed(2)}); the ack p99 target leaves ≈ ${d.allowedByTargetMs.toFixed(2)} ms`
       );
     if ('floorP99Ms' in d) return `${d.floorP99Ms.toFixed(1)} vs ${d.baselineP99Ms.toFixed(1)} ms`;
     if ('singleNode' in d) return approvalTransitions.map((t) => `${t} ${d.perTransition[t].vsPing.toFixed(1)}`).join(', ');
@@ -562,9 +606,11 @@ try {
   }
   const problems = [...(workload?.problems ?? []), ...e2eProblems];
   if (problems.length) console.log(`\nproblems:\n  ${problems.join('\n  ')}`);
-  console.log(`\n${ONLY ? 'bench/results/partial.json' : 'bench/results.json'} written; all targets met: ${results.allMet ? 'yes' : 'no'}`);
+  console.log(
+    `\n${PARTIAL ? 'bench/results/partial.json' : 'bench/results.json'} written; all targets met: ${results.allMet ? 'yes' : 'no'}`,
+  );
 
-  if (process.env.BENCH_README === '1' && !ONLY) {
+  if (process.env.BENCH_README === '1' && !PARTIAL) {
     const md = [
       `Latest run: ${results.date.slice(0, 16).replace('T', ' ')} UTC, ${results.machine.cpus} × ${results.machine.model}, Node ${process.version}, ` +
         `${SAMPLES} samples, ${results.durationS.toFixed(0)} s (\`bench/results.json\`).`,
