@@ -162,7 +162,8 @@ function repositoryOf(svc, alias, bad) {
   if (typeof v === 'string') {
     const uri = REPOSITORY_URI.exec(v);
     if (uri && REPOSITORY.test(uri[3])) return { name: uri[3], registry: { accountId: uri[1], region: uri[2] } };
-    if (!uri && REPOSITORY.test(v)) return { name: v };
+    // A name with a registry host in it is a URI written wrong (the account is not 12 digits…), not a name.
+    if (!uri && REPOSITORY.test(v) && !v.includes('.dkr.ecr')) return { name: v };
   }
   return bad(
     `services.${alias}.repository`,

@@ -167,7 +167,8 @@ const service = z
     repository: z
       .string()
       .refine(
-        (v) => REPOSITORY_NAME.test(v) || registryOfUri(v) !== undefined,
+        // A name with a registry host in it is a URI written wrong (the account is not 12 digits…), not a name.
+        (v) => (REPOSITORY_NAME.test(v) && !v.includes('.dkr.ecr')) || registryOfUri(v) !== undefined,
         'must be an ECR repository name such as team/web, or its URI such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/web',
       )
       .optional(),
