@@ -532,6 +532,8 @@ describe('IAM coverage', () => {
       );
     // The target role of staging: the same registry, in its parameters.
     expect(t.targetRole.parameters.RepositoryArns!.split(',').sort()).toEqual([repo('shop/web'), repo('shop/worker')]);
+    expect(t.targetRole.parameters.LogGroupArns).toBe(group('/ecs/*'));
+    expect(t.targetRole.parameters.LogStreamArns).toBe(group('/ecs/*:log-stream:*'));
     // Every ECR call asked the configured registry (registryId), which is what the roles name.
     const ecrCalls = t.aws.calls.filter((c) => c.service === 'ecr');
     expect(ecrCalls.length).toBeGreaterThan(0);
@@ -614,6 +616,10 @@ describe('IAM coverage', () => {
       session('ecs:DescribeServiceRevisions', ecs('service-revision/payments/api/1')),
       session('ecr:DescribeImages', `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/payments/api`),
       session('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/admin`),
+      // Outside its logGroupPrefix (/ecs/), and the repository in another registry.
+      session('logs:FilterLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/payments`),
+      session('logs:GetLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/payments/api:log-stream:ecs/api/t1`),
+      session('ecr:DescribeImages', `arn:aws:ecr:${REGION}:210987654321:repository/shop/web`),
     ];
     expect(targetDisallowed(t, attacks)).toHaveLength(attacks.length);
     // ListTasks on "*" is held to staging's cluster by its condition.
