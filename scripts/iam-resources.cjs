@@ -178,8 +178,7 @@ function registryBlock(v, path, bad) {
   if (typeof v !== 'object' || Array.isArray(v)) return bad(path, 'a registry ({ accountId, region })', v);
   if (typeof v.accountId !== 'string' || !ACCOUNT.test(v.accountId))
     bad(`${path}.accountId`, 'the 12-digit AWS account ID of the registry, in quotes', v.accountId);
-  if (v.region !== undefined && (typeof v.region !== 'string' || !REGION.test(v.region)))
-    bad(`${path}.region`, 'an AWS region', v.region);
+  if (v.region !== undefined && (typeof v.region !== 'string' || !REGION.test(v.region))) bad(`${path}.region`, 'an AWS region', v.region);
   return { accountId: v.accountId, ...(v.region ? { region: v.region } : {}) };
 }
 
@@ -199,7 +198,8 @@ function registryOf(root, svc, alias, bad) {
 /** Where a service's log groups are: { group }, { prefix }, or { wholeRegion: true } (neither is known). */
 function logsOf(svc, env, alias, envName, bad) {
   if (svc.logGroup !== undefined) {
-    if (typeof svc.logGroup !== 'string' || !LOG_GROUP.test(svc.logGroup)) bad(`services.${alias}.logGroup`, 'a log group name', svc.logGroup);
+    if (typeof svc.logGroup !== 'string' || !LOG_GROUP.test(svc.logGroup))
+      bad(`services.${alias}.logGroup`, 'a log group name', svc.logGroup);
     return { group: svc.logGroup };
   }
   for (const [path, v] of [
@@ -246,7 +246,9 @@ function packageWarnings(doc, source = 'chatops.yml', opts = {}) {
       noLogs.push({ alias, envName, region: env.region });
     if (svc.repository !== undefined) {
       const known =
-        svc.registry !== undefined || root.registry !== undefined || (typeof svc.repository === 'string' && REPOSITORY_URI.test(svc.repository));
+        svc.registry !== undefined ||
+        root.registry !== undefined ||
+        (typeof svc.repository === 'string' && REPOSITORY_URI.test(svc.repository));
       if (!known) noRegistry.push({ alias });
     }
   }

@@ -81,7 +81,13 @@ export async function recentImages(
       { action: awsActions.lazy('listImages', { repository: repositoryName }), permission: 'ecr:DescribeImages' },
       () =>
         ecr.send(
-          new DescribeImagesCommand({ repositoryName, nextToken, maxResults: 1000, filter: { tagStatus: 'TAGGED' }, ...inRegistry(registryId) }),
+          new DescribeImagesCommand({
+            repositoryName,
+            nextToken,
+            maxResults: 1000,
+            filter: { tagStatus: 'TAGGED' },
+            ...inRegistry(registryId),
+          }),
         ),
     );
     all.push(...(res.imageDetails ?? []));

@@ -330,7 +330,12 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
       if (plan.verb === 'deploy') {
         try {
           await withThrottleRetry(() =>
-            describeImage(rt.aws.ecr(plan.registryRegion ?? plan.region, access), plan.repository, { digest: plan.digest }, plan.registryId),
+            describeImage(
+              rt.aws.ecr(plan.registryRegion ?? plan.region, access),
+              plan.repository,
+              { digest: plan.digest },
+              plan.registryId,
+            ),
           );
         } catch (err) {
           if (err instanceof BotError && err.code === 'NOT_FOUND') {

@@ -537,7 +537,11 @@ describe('IAM coverage', () => {
     // Every ECR call asked the configured registry (registryId), which is what the roles name.
     const ecrCalls = t.aws.calls.filter((c) => c.service === 'ecr');
     expect(ecrCalls.length).toBeGreaterThan(0);
-    expect(ecrCalls.filter((c) => c.input.registryId !== ACCOUNT).map((c) => `${t.functionOf(c.accessKeyId)} ${c.action} ${c.input.repositoryName}`)).toEqual([]);
+    expect(
+      ecrCalls
+        .filter((c) => c.input.registryId !== ACCOUNT)
+        .map((c) => `${t.functionOf(c.accessKeyId)} ${c.action} ${c.input.repositoryName}`),
+    ).toEqual([]);
   });
 
   it('(c) a call outside the scoped resources is refused: another cluster, service, log group, repository or role', () => {

@@ -132,7 +132,7 @@ describe('the log stream of a container', () => {
     });
   });
 
-  it('a group outside the service\'s logGroupPrefix is not read (the roles name only <prefix>*), and says so in the reader\'s language', () => {
+  it("a group outside the service's logGroupPrefix is not read (the roles name only <prefix>*), and says so in the reader's language", () => {
     const opts = { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs' };
     expect(logLocation(td(opts), 'web', 'abc', 'eu-west-1', undefined, '/ecs/')).toEqual({
       ok: true,

@@ -25,7 +25,7 @@ type Scoped = Record<
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the resolver is the CommonJS file osls loads
 const resolver = require('../../scripts/iam-resources.cjs') as {
-  scopedResources(doc: unknown, source?: string): Scoped;
+  scopedResources(doc: unknown, source?: string, opts?: { environment?: string }): Scoped;
   logGroupWarning(doc: unknown, source?: string): string | undefined;
   packageWarnings(doc: unknown, source?: string, opts?: { environment?: string }): string[];
 };
@@ -110,7 +110,7 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
     expect(resolver.packageWarnings(doc)).toEqual([]);
   });
 
-  it('logGroupPrefix (the service\'s, else its environment\'s) narrows a service without logGroup to <prefix>* groups, not the whole region', () => {
+  it("logGroupPrefix (the service's, else its environment's) narrows a service without logGroup to <prefix>* groups, not the whole region", () => {
     const doc = {
       environments: { prod: env({ logGroupPrefix: '/ecs/prod/' }), dr: env({ region: 'eu-central-1', cluster: 'dr' }) },
       services: {
@@ -129,21 +129,38 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
     expect(resolver.packageWarnings(doc)).toEqual([]);
     // In the target account of an environment behind a role, the same.
     const target = resolver.scopedResources(
-      { ...doc, environments: { ...doc.environments, prod: env({ logGroupPrefix: '/ecs/', roleArn: 'arn:aws:iam::222233334444:role/r' }) } },
+      {
+        ...doc,
+        environments: { ...doc.environments, prod: env({ logGroupPrefix: '/ecs/', roleArn: 'arn:aws:iam::222233334444:role/r' }) },
+      },
       'chatops.yml',
-      { environment: 'prod' } as never,
+      { environment: 'prod' },
     );
-    expect(target.logGroups).toEqual(['arn:aws:logs:eu-west-1:222233334444:log-group:/ecs/web-prod', 'arn:aws:logs:eu-west-1:222233334444:log-group:/ecs/*']);
+    expect(target.logGroups).toEqual([
+      'arn:aws:logs:eu-west-1:222233334444:log-group:/ecs/web-prod',
+      'arn:aws:logs:eu-west-1:222233334444:log-group:/ecs/*',
+    ]);
   });
 
-  it('ECR: the registry of chatops.yml (top level, the service\'s, or its repository URI) makes exact repository ARNs; the region defaults to the environment\'s', () => {
+  it("ECR: the registry of chatops.yml (top level, the service's, or its repository URI) makes exact repository ARNs; the region defaults to the environment's", () => {
     const doc = {
       registry: { accountId: '999988887777' },
       environments: { prod: env(), qa: env({ region: 'us-east-2', cluster: 'qa' }) },
       services: {
         web: { environment: 'prod', service: 'web-prod', repository: 'shop/web', logGroup: '/ecs/web' },
-        api: { environment: 'qa', service: 'api-qa', repository: 'shop/api', registry: { accountId: '111122223333', region: 'eu-west-1' }, logGroup: '/ecs/api' },
-        jobs: { environment: 'qa', service: 'jobs-qa', repository: '444455556666.dkr.ecr.eu-central-1.amazonaws.com/shop/jobs', logGroup: '/ecs/jobs' },
+        api: {
+          environment: 'qa',
+          service: 'api-qa',
+          repository: 'shop/api',
+          registry: { accountId: '111122223333', region: 'eu-west-1' },
+          logGroup: '/ecs/api',
+        },
+        jobs: {
+          environment: 'qa',
+          service: 'jobs-qa',
+          repository: '444455556666.dkr.ecr.eu-central-1.amazonaws.com/shop/jobs',
+          logGroup: '/ecs/jobs',
+        },
       },
       repositories: { 'shop/web': {}, 'shop/jobs': {} },
     };
@@ -157,7 +174,11 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
       'arn:${AWS::Partition}:ecr:eu-west-1:999988887777:repository/shop/web',
       'arn:${AWS::Partition}:ecr:eu-central-1:444455556666:repository/shop/jobs',
     ]);
-    expect(Object.values(r).flat().filter((arn) => arn.includes(':*:'))).toEqual([]);
+    expect(
+      Object.values(r)
+        .flat()
+        .filter((arn) => arn.includes(':*:')),
+    ).toEqual([]);
     expect(resolver.packageWarnings(doc)).toEqual([]);
   });
 
@@ -207,14 +228,16 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
       'services.web.repository must be an ECR repository name',
     );
     expect(() => resolver.scopedResources(doc({}, { logGroup: '/ecs/*' }))).toThrow('services.web.logGroup must be a log group name');
-    expect(() => resolver.scopedResources(doc({}, { logGroupPrefix: '/ecs/*' }))).toThrow('services.web.logGroupPrefix must be the start of a log group name');
+    expect(() => resolver.scopedResources(doc({}, { logGroupPrefix: '/ecs/*' }))).toThrow(
+      'services.web.logGroupPrefix must be the start of a log group name',
+    );
     expect(() => resolver.scopedResources(doc({ logGroupPrefix: '' }))).toThrow('environments.prod.logGroupPrefix must be');
     expect(() => resolver.scopedResources(doc({}, { repository: 'shop/web', registry: { accountId: '*' } }))).toThrow(
       'services.web.registry.accountId must be the 12-digit AWS account ID',
     );
-    expect(() => resolver.scopedResources(doc({}, { repository: 'shop/web', registry: { accountId: '111122223333', region: '*' } }))).toThrow(
-      'services.web.registry.region must be an AWS region',
-    );
+    expect(() =>
+      resolver.scopedResources(doc({}, { repository: 'shop/web', registry: { accountId: '111122223333', region: '*' } })),
+    ).toThrow('services.web.registry.region must be an AWS region');
     expect(() => resolver.scopedResources({ ...doc({}, { repository: 'shop/web' }), registry: { accountId: 111122223333 } })).toThrow(
       'registry.accountId must be the 12-digit AWS account ID of the registry, in quotes',
     );
