@@ -23,6 +23,11 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const LOG_GROUP = /^[\w#./-]{1,512}$/;
+/** The start of a log group name (no wildcard): the roles then name `log-group:<prefix>*`. */
+const LOG_GROUP_PREFIX = /^[\w#./-]{1,511}$/;
+const ACCOUNT = /^\d{12}$/;
+/** An ECR repository URI: <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<name> (as src/deploy/refs.ts reads an image). */
+const REPOSITORY_URI = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/(.+)$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 const uniq = (xs) => [...new Set(xs)];
@@ -40,12 +45,20 @@ const uniq = (xs) => [...new Set(xs)];
  *   taskDefinitions     ecs task-definition/*, per region                 TagResource while registering (the family is
  *                                                                          the running task definition's, not in chatops.yml)
  *   passRoles           environments[*].taskRoles                          iam:PassRole
- *   repositories        ecr repository/<services[*].repository>            DescribeImages (worker)
+ *   repositories        ecr repository/<services[*].repository>, in      DescribeImages (worker)
+ *                       the registry's account and region (see below)
  *   announced           ecr repository/<repositories key>                  DescribeImages (events: image announcements)
- *   logGroups           logs log-group:<services[*].logGroup>, or every     FilterLogEvents, DescribeLogStreams
- *                       group of the region when a service names none
- *                       (its group is then the task definition's)
+ *   logGroups           logs log-group:<services[*].logGroup>; or          FilterLogEvents, DescribeLogStreams
+ *                       log-group:<logGroupPrefix>* (service's, else its
+ *                       environment's); or, with neither, every group of
+ *                       the region (its group is the task definition's)
  *   logStreams          the same groups' log-stream:*                      GetLogEvents
+ *
+ * The registry of a service's repository: `services.<name>.registry`, else the account and region of
+ * `services.<name>.repository` written as a repository URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>),
+ * else the top-level `registry`; its region defaults to the environment's. With none of them the
+ * account is `*` (a shared registry account is common, so it cannot be assumed to be the stack's):
+ * packageWarnings() names those services.
  */
 function scopedResources(doc, source = 'chatops.yml', opts = {}) {
   const root = doc && typeof doc === 'object' ? doc : {};
@@ -95,7 +108,7 @@ function scopedResources(doc, source = 'chatops.yml', opts = {}) {
     out.taskDefinitions.push(ecs(env.region, 'task-definition/*'));
     out.passRoles.push(...(env.taskRoles ?? []));
   }
-  /** Per region: every group of the region (a service without logGroup), or the named ones. */
+  /** Per region: every group of the region (a service with neither logGroup nor logGroupPrefix), or the named groups and prefixes. */
   const wholeRegion = new Set();
   const named = [];
   for (const [alias, svc] of Object.entries(services)) {
@@ -107,29 +120,28 @@ function scopedResources(doc, source = 'chatops.yml', opts = {}) {
     out.serviceDeployments.push(ecs(env.region, `service-deployment/${path}/*`));
     out.serviceRevisions.push(ecs(env.region, `service-revision/${path}/*`));
     if (svc.repository !== undefined) {
-      if (typeof svc.repository !== 'string' || !REPOSITORY.test(svc.repository))
-        bad(`services.${alias}.repository`, 'an ECR repository name', svc.repository);
-      // The registry's account is the one in the image URI (a shared registry account is common), so
-      // the repository is scoped by name and region; reading another account's repository also needs
-      // that repository's own policy to allow it.
-      const arn = `arn:${account.partition}:ecr:${env.region}:*:repository/${svc.repository}`;
+      const repo = repositoryOf(svc, alias, bad);
+      const registry = registryOf(root, svc, alias, bad);
+      // The registry's account: the configured one, or "*" when nothing says (packageWarnings names
+      // the service). Reading another account's repository also needs that repository's own policy.
+      const arn = `arn:${account.partition}:ecr:${registry?.region ?? env.region}:${registry?.accountId ?? '*'}:repository/${repo.name}`;
       out.repositories.push(arn);
-      if (announcedNames.includes(svc.repository)) out.announced.push(arn);
+      if (announcedNames.includes(repo.name)) out.announced.push(arn);
     }
-    if (svc.logGroup === undefined) wholeRegion.add(env.region);
-    else if (typeof svc.logGroup !== 'string' || !LOG_GROUP.test(svc.logGroup))
-      bad(`services.${alias}.logGroup`, 'a log group name', svc.logGroup);
-    else named.push({ region: env.region, group: svc.logGroup });
+    const where = logsOf(svc, env, alias, svc.environment, bad);
+    if (where.wholeRegion) wholeRegion.add(env.region);
+    else named.push({ region: env.region, ...where });
   }
   const logs = (region, rest) => `arn:${account.partition}:logs:${region}:${account.id}:log-group:${rest}`;
   for (const region of wholeRegion) {
     out.logGroups.push(logs(region, '*'));
     out.logStreams.push(logs(region, '*'));
   }
-  for (const { region, group } of named) {
+  for (const { region, group, prefix } of named) {
     if (wholeRegion.has(region)) continue;
-    out.logGroups.push(logs(region, group));
-    out.logStreams.push(logs(region, `${group}:log-stream:*`));
+    const name = group ?? `${prefix}*`;
+    out.logGroups.push(logs(region, name));
+    out.logStreams.push(logs(region, `${name}:log-stream:*`));
   }
   for (const k of Object.keys(out)) out[k] = uniq(out[k]);
   return out;
@@ -144,28 +156,128 @@ function accountOf(env, name, bad) {
   return { partition, id };
 }
 
+/** A service's repository name, and the registry of its URI form (validated). */
+function repositoryOf(svc, alias, bad) {
+  const v = svc.repository;
+  if (typeof v === 'string') {
+    const uri = REPOSITORY_URI.exec(v);
+    if (uri && REPOSITORY.test(uri[3])) return { name: uri[3], registry: { accountId: uri[1], region: uri[2] } };
+    // A name with a registry host in it is a URI written wrong (the account is not 12 digits…), not a name.
+    if (!uri && REPOSITORY.test(v) && !v.includes('.dkr.ecr')) return { name: v };
+  }
+  return bad(
+    `services.${alias}.repository`,
+    'an ECR repository name such as team/web, or its URI such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/web',
+    v,
+  );
+}
+
+/** A `registry: { accountId, region? }` block of chatops.yml, validated; undefined when absent. */
+function registryBlock(v, path, bad) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) return bad(path, 'a registry ({ accountId, region })', v);
+  if (typeof v.accountId !== 'string' || !ACCOUNT.test(v.accountId))
+    bad(`${path}.accountId`, 'the 12-digit AWS account ID of the registry, in quotes', v.accountId);
+  if (v.region !== undefined && (typeof v.region !== 'string' || !REGION.test(v.region))) bad(`${path}.region`, 'an AWS region', v.region);
+  return { accountId: v.accountId, ...(v.region ? { region: v.region } : {}) };
+}
+
 /**
- * The services (aliases, by region) whose log group is not named, of the environments the functions
- * reach with their own credentials: each widens the logs statements to every group of its region.
+ * The registry (account, and region when it is not the environment's) holding a service's images:
+ * services.<name>.registry, else its repository URI's, else the top-level registry; undefined when
+ * chatops.yml does not say. A registry block and a URI that disagree are refused.
  */
-function servicesWithoutLogGroup(doc) {
+function registryOf(root, svc, alias, bad) {
+  const own = registryBlock(svc.registry, `services.${alias}.registry`, bad);
+  const uri = repositoryOf(svc, alias, bad).registry;
+  if (own && uri && (own.accountId !== uri.accountId || (own.region ?? uri.region) !== uri.region))
+    bad(`services.${alias}.registry`, `the registry of its repository URI (${uri.accountId}, ${uri.region})`, svc.registry);
+  return own ?? uri ?? registryBlock(root.registry, 'registry', bad);
+}
+
+/** Where a service's log groups are: { group }, { prefix }, or { wholeRegion: true } (neither is known). */
+function logsOf(svc, env, alias, envName, bad) {
+  if (svc.logGroup !== undefined) {
+    if (typeof svc.logGroup !== 'string' || !LOG_GROUP.test(svc.logGroup))
+      bad(`services.${alias}.logGroup`, 'a log group name', svc.logGroup);
+    return { group: svc.logGroup };
+  }
+  for (const [path, v] of [
+    [`services.${alias}.logGroupPrefix`, svc.logGroupPrefix],
+    [`environments.${envName}.logGroupPrefix`, env.logGroupPrefix],
+  ]) {
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !LOG_GROUP_PREFIX.test(v)) bad(path, 'the start of a log group name, such as /ecs/ (no wildcard)', v);
+    return { prefix: v };
+  }
+  return { wholeRegion: true };
+}
+
+/**
+ * The environments a role reaches (as scopedResources): the functions' own, or with
+ * `opts.environment` that one. Yields [alias, service, environment name, environment].
+ */
+function* servicesReached(doc, opts = {}) {
   const root = doc && typeof doc === 'object' ? doc : {};
   const envs = root.environments && typeof root.environments === 'object' ? root.environments : {};
   const services = root.services && typeof root.services === 'object' ? root.services : {};
-  return Object.entries(services)
-    .filter(([, svc]) => svc && svc.logGroup === undefined && envs[svc.environment] && !envs[svc.environment].roleArn)
-    .map(([alias, svc]) => ({ alias, region: envs[svc.environment].region }));
+  for (const [alias, svc] of Object.entries(services)) {
+    const env = svc && envs[svc.environment];
+    if (!env || typeof env !== 'object') continue;
+    if (opts.environment ? svc.environment !== opts.environment : env.roleArn) continue;
+    yield [alias, svc, svc.environment, env];
+  }
 }
 
-/** The packaging warning for servicesWithoutLogGroup, or undefined. */
-function logGroupWarning(doc, source = 'chatops.yml') {
-  const missing = servicesWithoutLogGroup(doc);
-  if (!missing.length) return undefined;
-  const regions = [...new Set(missing.map((m) => m.region))].join(', ');
-  return (
-    `${source}: ${missing.map((m) => m.alias).join(', ')} name${missing.length === 1 ? 's' : ''} no logGroup, so the roles may read ` +
-    `every CloudWatch log group of ${regions} in this account. Set services.<name>.logGroup on each to narrow them (docs/deployment.md).`
-  );
+/**
+ * The packaging warnings: what chatops.yml leaves the roles no way to narrow, naming the services
+ * and what to add. [] when everything is exact. Pure (doc: chatops.yml as parsed YAML).
+ *   - logs: a service with neither logGroup nor logGroupPrefix widens the logs statements to every
+ *     log group of its region in the account;
+ *   - ECR: a service with a repository but no registry account names repositories of that name in
+ *     every account.
+ */
+function packageWarnings(doc, source = 'chatops.yml', opts = {}) {
+  const root = doc && typeof doc === 'object' ? doc : {};
+  const noLogs = [];
+  const noRegistry = [];
+  for (const [alias, svc, envName, env] of servicesReached(doc, opts)) {
+    if (svc.logGroup === undefined && svc.logGroupPrefix === undefined && env.logGroupPrefix === undefined)
+      noLogs.push({ alias, envName, region: env.region });
+    if (svc.repository !== undefined) {
+      const known =
+        svc.registry !== undefined ||
+        root.registry !== undefined ||
+        (typeof svc.repository === 'string' && REPOSITORY_URI.test(svc.repository));
+      if (!known) noRegistry.push({ alias });
+    }
+  }
+  const where = opts.environment ? `the account of environment ${opts.environment}` : 'this account';
+  const out = [];
+  if (noLogs.length) {
+    const regions = uniq(noLogs.map((m) => m.region)).join(', ');
+    const envNames = uniq(noLogs.map((m) => m.envName));
+    out.push(
+      `${source}: ${noLogs.map((m) => `services.${m.alias}`).join(', ')} name${noLogs.length === 1 ? 's' : ''} neither logGroup nor logGroupPrefix, ` +
+        `so the roles may read every CloudWatch log group of ${regions} in ${where}. ` +
+        `Set logGroup on each (the awslogs-group of its task definition), or logGroupPrefix (the start its log groups share, e.g. /ecs/) ` +
+        `on each or on ${envNames.map((e) => `environments.${e}`).join(', ')} (docs/deployment.md).`,
+    );
+  }
+  if (noRegistry.length) {
+    out.push(
+      `${source}: ${noRegistry.map((m) => `services.${m.alias}`).join(', ')} name${noRegistry.length === 1 ? 's' : ''} a repository but not the account of its registry, ` +
+        `so the roles may read repositories of that name in any account (ecr:<region>:*:repository/<name>). ` +
+        `Set registry.accountId (every service's images), services.<name>.registry.accountId, or write the repository as its URI ` +
+        `(<account>.dkr.ecr.<region>.amazonaws.com/<name>) (docs/deployment.md).`,
+    );
+  }
+  return out;
+}
+
+/** The logs part of packageWarnings, or undefined. */
+function logGroupWarning(doc, source = 'chatops.yml', opts = {}) {
+  return packageWarnings(doc, source, opts).find((w) => w.includes('logGroupPrefix'));
 }
 
 let warned = false;
@@ -173,10 +285,9 @@ function load(file) {
   const { doc, path } = readChatopsFile('the IAM resources', file);
   const resources = scopedResources(doc, path);
   // osls resolves every custom.iam entry through this file: say it once per packaging.
-  const warning = logGroupWarning(doc, path);
-  if (warning && !warned) {
+  if (!warned) {
     warned = true;
-    process.stderr.write(`Warning: ${warning}\n`);
+    for (const w of packageWarnings(doc, path)) process.stderr.write(`Warning: ${w}\n`);
   }
   return resources;
 }
@@ -186,7 +297,7 @@ const sub = (arns) => arns.map((arn) => (arn.includes('${') ? { 'Fn::Sub': arn }
 /** 'true' / 'false' for a CloudFormation condition (Fn::Equals with 'true'). */
 const has = (arns) => (arns.length ? 'true' : 'false');
 
-const exported = { scopedResources, logGroupWarning };
+const exported = { scopedResources, packageWarnings, logGroupWarning };
 for (const key of [
   'clusters',
   'services',

@@ -130,7 +130,7 @@ export async function excerptFor(
     );
     return { region, error: t('tdUnreadable', { td: facts.taskDefinition ?? facts.taskDefinitionArn, why }) };
   }
-  const where = logLocation(td, facts.container, facts.taskId, region, svc.logGroup);
+  const where = logLocation(td, facts.container, facts.taskId, region, svc.logGroup, svc.logGroupPrefix);
   if (!where.ok) return { region, group: where.group, error: where.error(locale) };
   try {
     const lines = await lastLines(rt.aws.logs(where.loc.region, svc.env), where.loc, limit);

@@ -17,11 +17,22 @@ const M = defineMessages('aws.ecr', {
   noTags: { en: 'The repository has no tagged images.', ko: '이 리포지토리에는 태그가 붙은 이미지가 없습니다.' },
 });
 
-/** The image a tag or digest points at now; NOT_FOUND (with recent tags) when it does not exist. */
-export async function describeImage(ecr: ECRClient, repositoryName: string, ref: { tag?: string; digest?: string }): Promise<ImageDetail> {
+/** `registryId` for a request: the registry's account, or none (the caller's own registry). */
+const inRegistry = (registryId: string | undefined) => (registryId ? { registryId } : {});
+
+/**
+ * The image a tag or digest points at now; NOT_FOUND (with recent tags) when it does not exist.
+ * `registryId`: the account of the registry (chatops.yml `registry`); default the caller's.
+ */
+export async function describeImage(
+  ecr: ECRClient,
+  repositoryName: string,
+  ref: { tag?: string; digest?: string },
+  registryId?: string,
+): Promise<ImageDetail> {
   const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag };
   try {
-    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId] }));
+    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...inRegistry(registryId) }));
     const img = res.imageDetails?.[0];
     if (img) return img;
   } catch (err) {
@@ -43,7 +54,7 @@ export async function describeImage(ecr: ECRClient, repositoryName: string, ref:
       );
     }
   }
-  const recent = await recentImages(ecr, repositoryName, 5).catch(() => [] as ImageDetail[]);
+  const recent = await recentImages(ecr, repositoryName, 5, undefined, registryId).catch(() => [] as ImageDetail[]);
   const tags = recent.flatMap((i) => i.imageTags?.slice(0, 1) ?? []);
   const what = ref.tag ? M.lazy('tag', { tag: `\`${ref.tag}\`` }) : M.lazy('digest', { digest: `\`${ref.digest}\`` });
   throw new BotError('NOT_FOUND', `image ${ref.tag ?? ref.digest} not found in ${repositoryName}`, {
@@ -56,13 +67,28 @@ export async function describeImage(ecr: ECRClient, repositoryName: string, ref:
  * The most recently pushed images (DescribeImages has no server-side sort: page through the
  * repository, bounded, and sort by push time).
  */
-export async function recentImages(ecr: ECRClient, repositoryName: string, limit: number, maxPages = 10): Promise<ImageDetail[]> {
+export async function recentImages(
+  ecr: ECRClient,
+  repositoryName: string,
+  limit: number,
+  maxPages = 10,
+  registryId?: string,
+): Promise<ImageDetail[]> {
   const all: ImageDetail[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < maxPages; page++) {
     const res = await callAws(
       { action: awsActions.lazy('listImages', { repository: repositoryName }), permission: 'ecr:DescribeImages' },
-      () => ecr.send(new DescribeImagesCommand({ repositoryName, nextToken, maxResults: 1000, filter: { tagStatus: 'TAGGED' } })),
+      () =>
+        ecr.send(
+          new DescribeImagesCommand({
+            repositoryName,
+            nextToken,
+            maxResults: 1000,
+            filter: { tagStatus: 'TAGGED' },
+            ...inRegistry(registryId),
+          }),
+        ),
     );
     all.push(...(res.imageDetails ?? []));
     nextToken = res.nextToken;
@@ -75,9 +101,14 @@ export async function recentImages(ecr: ECRClient, repositoryName: string, limit
  * The image with this digest, or undefined when the repository has no such image
  * (one DescribeImages call; no fallback listing, unlike describeImage).
  */
-export async function findImageByDigest(ecr: ECRClient, repositoryName: string, imageDigest: string): Promise<ImageDetail | undefined> {
+export async function findImageByDigest(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigest: string,
+  registryId?: string,
+): Promise<ImageDetail | undefined> {
   try {
-    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest }] }));
+    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest }], ...inRegistry(registryId) }));
     return res.imageDetails?.[0];
   } catch (err) {
     if (awsErrorName(err) === 'ImageNotFoundException') return undefined;
@@ -100,7 +131,7 @@ export async function findImage(
 ): Promise<ImageDetail | undefined> {
   const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag };
   try {
-    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...(registryId ? { registryId } : {}) }));
+    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...inRegistry(registryId) }));
     return res.imageDetails?.[0];
   } catch (err) {
     if (['ImageNotFoundException', 'RepositoryNotFoundException'].includes(awsErrorName(err))) return undefined;

@@ -26,7 +26,20 @@ const M = defineMessages('aws.log-location', {
     en: 'container {container} has no awslogs-stream-prefix, so its stream cannot be named',
     ko: '컨테이너 {container}에 awslogs-stream-prefix가 없어 로그 스트림 이름을 알 수 없습니다',
   },
+  outsidePrefix: {
+    en: 'log group {group} is outside logGroupPrefix {prefix} of chatops.yml, so the bot may not read it',
+    ko: '로그 그룹 {group}이(가) chatops.yml의 logGroupPrefix {prefix} 밖에 있어 봇이 읽을 수 없습니다',
+  },
 });
+
+/**
+ * Why a log group found in a task definition may not be read: the roles read only groups that start
+ * with the service's `logGroupPrefix` (scripts/iam-resources.cjs), so a group outside it is refused
+ * here, clearly, rather than by IAM. Undefined when it may be read (or no prefix is configured).
+ */
+export function outsideLogGroupPrefix(group: string, prefix: string | undefined): Localized | undefined {
+  return prefix !== undefined && !group.startsWith(prefix) ? M.lazy('outsidePrefix', { group, prefix }) : undefined;
+}
 
 export interface LogLocation {
   region: string;
@@ -43,6 +56,8 @@ export function logLocation(
   taskId: string,
   defaultRegion: string,
   groupOverride?: string,
+  /** The service's `logGroupPrefix` (chatops.yml): a group of the task definition outside it is not read. */
+  groupPrefix?: string,
 ): LocationResult {
   const def = td.containerDefinitions?.find((c) => c.name === container);
   if (!def) return { ok: false, error: M.lazy('notInTaskDefinition', { container, td: `${td.family ?? ''}:${td.revision ?? ''}` }) };
@@ -57,6 +72,8 @@ export function logLocation(
   const opts = lc.options ?? {};
   const group = groupOverride ?? opts['awslogs-group'];
   if (!group) return { ok: false, error: M.lazy('noGroup', { container }) };
+  const outside = groupOverride === undefined ? outsideLogGroupPrefix(group, groupPrefix) : undefined;
+  if (outside) return { ok: false, error: outside, group };
   const prefix = opts['awslogs-stream-prefix'];
   if (!prefix) return { ok: false, error: M.lazy('noPrefix', { container }), group };
   return { ok: true, loc: { region: opts['awslogs-region'] ?? defaultRegion, group, stream: `${prefix}/${container}/${taskId}` } };

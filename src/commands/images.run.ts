@@ -60,6 +60,9 @@ export function runningFromTasks(tasks: readonly Task[], container: string): Run
 
 function repositoryOf(svc: ResolvedService, image: string | undefined): { repositoryName: string; region: string; registryId?: string } {
   const ecr = ecrRepositoryOf(image);
+  // The registry chatops.yml names wins over the running image's (what the roles are scoped to).
+  if (svc.repository && svc.registry)
+    return { repositoryName: svc.repository, region: svc.registry.region, registryId: svc.registry.accountId };
   if (svc.repository) return { repositoryName: svc.repository, region: ecr?.region ?? svc.env.region, registryId: ecr?.registryId };
   if (ecr) return ecr;
   throw new BotError('CONFIG', `image ${image} of ${svc.alias} is not in ECR`, {
@@ -69,9 +72,19 @@ function repositoryOf(svc: ResolvedService, image: string | undefined): { reposi
   });
 }
 
-async function listImages(rt: Runtime, repo: { repositoryName: string; region: string }, svc: ResolvedService): Promise<ImageDetail[]> {
+async function listImages(
+  rt: Runtime,
+  repo: { repositoryName: string; region: string; registryId?: string },
+  svc: ResolvedService,
+): Promise<ImageDetail[]> {
   try {
-    return await recentImages(rt.aws.ecr(repo.region, svc.env), repo.repositoryName, Number.MAX_SAFE_INTEGER, MAX_ECR_PAGES);
+    return await recentImages(
+      rt.aws.ecr(repo.region, svc.env),
+      repo.repositoryName,
+      Number.MAX_SAFE_INTEGER,
+      MAX_ECR_PAGES,
+      repo.registryId,
+    );
   } catch (err) {
     const cause = err instanceof BotError ? err.cause : err;
     if (awsErrorName(cause) === 'RepositoryNotFoundException') {

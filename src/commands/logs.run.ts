@@ -97,6 +97,7 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
     containerFromFlag: a.container !== undefined,
     alias: svc.alias,
     configLogGroup: svc.logGroup,
+    ...(svc.logGroupPrefix !== undefined ? { logGroupPrefix: svc.logGroupPrefix } : {}),
     envRegion: svc.env.region,
     taskId,
     usage: LOGS_USAGE,

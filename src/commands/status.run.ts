@@ -63,8 +63,15 @@ async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: stri
   const ecrRef = ecrRepositoryOf(image);
   const repositoryName = svc.repository ?? ecrRef?.repositoryName;
   if (!repositoryName) return {};
+  // The registry chatops.yml names (what the roles are scoped to), else the running image's.
+  const registry = svc.repository && svc.registry ? { registryId: svc.registry.accountId, region: svc.registry.region } : ecrRef;
   try {
-    const img = await findImageByDigest(rt.aws.ecr(ecrRef?.region ?? svc.env.region, svc.env), repositoryName, ref.digest);
+    const img = await findImageByDigest(
+      rt.aws.ecr(registry?.region ?? svc.env.region, svc.env),
+      repositoryName,
+      ref.digest,
+      registry?.registryId,
+    );
     return img?.imageTags?.length ? { [ref.digest]: img.imageTags } : {};
   } catch (err) {
     // The tag is a convenience: the digest is still shown.

@@ -12,6 +12,31 @@ export const MUTE_CEILING_MS = 7 * 86_400_000;
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1');
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
+const accountId = z
+  .string({ error: 'must be the 12-digit AWS account ID, in quotes (such as "111122223333")' })
+  .regex(/^\d{12}$/, 'must be the 12-digit AWS account ID, in quotes (such as "111122223333")');
+
+/** An ECR repository name (team/web). */
+const REPOSITORY_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+/** An ECR repository URI: <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<name> (scripts/iam-resources.cjs reads it alike). */
+const REPOSITORY_URI = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/(.+)$/;
+/** The registry of a repository URI, or undefined for a plain name. */
+export function registryOfUri(repository: string): { accountId: string; region: string; name: string } | undefined {
+  const m = REPOSITORY_URI.exec(repository);
+  return m && REPOSITORY_NAME.test(m[3]!) ? { accountId: m[1]!, region: m[2]!, name: m[3]! } : undefined;
+}
+
+/**
+ * The ECR registry that holds images: its account, and its region when it is not the environment's.
+ * The roles then name exactly `ecr:<region>:<account>:repository/<name>` (scripts/iam-resources.cjs),
+ * and every ECR call for the service asks that registry (registryId).
+ */
+const registry = z.object({ accountId, region: awsRegion.optional() }).strict();
+
+/** The start of the log group names a service's task definitions use (the roles name `<prefix>*`). */
+const logGroupPrefix = z
+  .string()
+  .regex(/^[\w#./-]{1,511}$/, 'must be the start of a log group name, such as /ecs/ (letters, digits, _ - / . #; no wildcard)');
 
 export const changeVerbs = ['deploy', 'rollback', 'scale', 'restart'] as const;
 export type ChangeVerb = (typeof changeVerbs)[number];
@@ -30,10 +55,7 @@ const environment = z
     region: awsRegion,
     cluster: z.string().min(1).max(255),
     /** 12-digit account id: used for console links and IAM resource ARNs. */
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, 'must be the 12-digit AWS account ID')
-      .optional(),
+    accountId: accountId.optional(),
     /** Channels where commands for this environment may be run. */
     channels: z.array(channelId).min(1, 'list at least one channel where commands for this environment are allowed'),
     /** Who may run read-only verbs (status, logs, cost, images, history). Default: everyone in an allowed channel. */
@@ -80,6 +102,12 @@ const environment = z
           .strict(),
       )
       .default({ reads: 'public', logs: 'private' }),
+    /**
+     * The start shared by the log group names of this environment's task definitions (awslogs-group),
+     * for its services that name no `logGroup`: the roles read only `<prefix>*` groups, and a group
+     * found outside it is refused with a clear answer instead of an access error.
+     */
+    logGroupPrefix: logGroupPrefix.optional(),
     /** Roles that task definitions in this environment may use (iam:PassRole is scoped to these). */
     taskRoles: z.array(roleArn).default([]),
     /**
@@ -132,22 +160,49 @@ const service = z
     service: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an ECS service name (letters, digits, _ and -)'),
     /** The container whose image deploy replaces. */
     container: z.string().min(1).max(255),
-    /** The ECR repository name (not the URI). */
+    /**
+     * The ECR repository: its name (team/web), or its URI (<account>.dkr.ecr.<region>.amazonaws.com/team/web),
+     * which also says the registry it is in. Read as the name plus `registry`.
+     */
     repository: z
       .string()
-      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an ECR repository name such as team/web')
+      .refine(
+        // A name with a registry host in it is a URI written wrong (the account is not 12 digits…), not a name.
+        (v) => (REPOSITORY_NAME.test(v) && !v.includes('.dkr.ecr')) || registryOfUri(v) !== undefined,
+        'must be an ECR repository name such as team/web, or its URI such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/web',
+      )
       .optional(),
+    /** The registry of `repository` (default: its URI's, else the top-level `registry`). */
+    registry: registry.optional(),
     scale: z
       .object({ min: z.number().int().min(0), max: z.number().int().min(1).max(5000) })
       .strict()
       .refine((s) => s.min <= s.max, 'min must not be greater than max')
       .default({ min: 0, max: 10 }),
     logGroup: z.string().min(1).optional(),
+    /** Instead of `logGroup`: the start of its task definitions' log group names (default: the environment's). */
+    logGroupPrefix: logGroupPrefix.optional(),
     alertChannel: channelId.optional(),
     /** The service `/ecs promote` takes the image from (default: the one in the promotion environment with the same repository). */
     promoteFrom: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    const uri = s.repository === undefined ? undefined : registryOfUri(s.repository);
+    if (uri && s.registry && (s.registry.accountId !== uri.accountId || (s.registry.region ?? uri.region) !== uri.region))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['registry'],
+        message: `the repository URI is in registry ${uri.accountId} (${uri.region}); registry must agree with it, or be left out`,
+      });
+    if (s.logGroup !== undefined && s.logGroupPrefix !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['logGroupPrefix'], message: 'set logGroup or logGroupPrefix, not both' });
+  })
+  // A repository URI is read as its name and its registry.
+  .transform((s) => {
+    const uri = s.repository === undefined ? undefined : registryOfUri(s.repository);
+    return uri ? { ...s, repository: uri.name, registry: s.registry ?? { accountId: uri.accountId, region: uri.region } } : s;
+  });
 
 /** A tag glob for image announcements: letters, digits, _ . - and the wildcards * and ?. */
 const tagGlob = z.string().regex(/^[A-Za-z0-9_.*?-]{1,128}$/, 'must be a tag pattern such as v* or release-?.*');
@@ -212,6 +267,12 @@ export const configSchema = z
       .default(LIMIT_DEFAULTS),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
+    /**
+     * The ECR registry holding the services' images (a shared registry account is common): its
+     * account, and its region when it is not the environment's. A service's own `registry` (or
+     * repository URI) wins. Without any, the roles name repositories in every account.
+     */
+    registry: registry.optional(),
     /** ECR repositories (names, as in services[*].repository) whose new images are posted with deploy buttons. */
     repositories: z.record(z.string(), repository).default({}),
   })
@@ -292,7 +353,28 @@ export const configSchema = z
         });
       }
     }
-  });
+  })
+  // Each service with its registry (its own, else the file's; the region defaults to its environment's)
+  // and, when it names no logGroup, its log group prefix (its own, else its environment's), resolved.
+  .transform((cfg) => ({
+    ...cfg,
+    services: Object.fromEntries(
+      Object.entries(cfg.services).map(([alias, s]) => {
+        const env = cfg.environments[s.environment];
+        const reg = s.registry ?? cfg.registry;
+        const prefix = s.logGroup === undefined ? (s.logGroupPrefix ?? env?.logGroupPrefix) : undefined;
+        const { registry: _r, logGroupPrefix: _p, ...rest } = s;
+        return [
+          alias,
+          {
+            ...rest,
+            ...(reg ? { registry: { accountId: reg.accountId, region: reg.region ?? env?.region ?? '' } } : {}),
+            ...(prefix !== undefined ? { logGroupPrefix: prefix } : {}),
+          },
+        ];
+      }),
+    ),
+  }));
 
 export type Config = z.output<typeof configSchema>;
 export type EnvironmentConfig = Config['environments'][string];

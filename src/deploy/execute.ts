@@ -329,7 +329,14 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     if (registersTaskDefinition(plan) && !registered) {
       if (plan.verb === 'deploy') {
         try {
-          await withThrottleRetry(() => describeImage(rt.aws.ecr(plan.region, access), plan.repository, { digest: plan.digest }));
+          await withThrottleRetry(() =>
+            describeImage(
+              rt.aws.ecr(plan.registryRegion ?? plan.region, access),
+              plan.repository,
+              { digest: plan.digest },
+              plan.registryId,
+            ),
+          );
         } catch (err) {
           if (err instanceof BotError && err.code === 'NOT_FOUND') {
             throw new NotStarted(

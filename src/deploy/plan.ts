@@ -149,6 +149,9 @@ export const deployPlanSchema = lazySchema(() =>
     container: z.string(),
     /** ECR repository name (chatops.yml `repository`). */
     repository: z.string(),
+    /** The registry holding it (chatops.yml `registry`): its account and region; absent: the environment's own. */
+    registryId: z.string().optional(),
+    registryRegion: z.string().optional(),
     /** The tag asked for (absent when a digest was given). */
     tag: z.string().optional(),
     /** The digest pinned when the request was made: exactly this image is deployed. */

@@ -277,8 +277,13 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const now = rt.now();
   const repository = svc.repository!;
   const ref = sel.tag ?? sel.digest!;
-  const ecr = rt.aws.ecr(svc.env.region, svc.env);
-  const [image, { ecs, service }] = await Promise.all([withThrottleRetry(() => describeImage(ecr, repository, sel)), loadService(rt, svc)]);
+  // The registry chatops.yml names (a shared registry account), else the environment's own.
+  const registryRegion = svc.registry?.region ?? svc.env.region;
+  const ecr = rt.aws.ecr(registryRegion, svc.env);
+  const [image, { ecs, service }] = await Promise.all([
+    withThrottleRetry(() => describeImage(ecr, repository, sel, svc.registry?.accountId)),
+    loadService(rt, svc),
+  ]);
   assertChangeable(service, 'deploy', svc.alias, now);
   assertImageAllowed(image, svc.env.images, ref, svc.environment);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
@@ -288,8 +293,8 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const imageUri = pinnedImageUri({
     currentImage: container.image,
     repository,
-    registryId: image.registryId ?? '',
-    region: svc.env.region,
+    registryId: image.registryId ?? svc.registry?.accountId ?? '',
+    region: registryRegion,
     digest: image.imageDigest,
   });
   const before = registrationInput(current.taskDefinition, current.tags);
@@ -304,6 +309,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     ...b,
     container: svc.container,
     repository,
+    ...(svc.registry ? { registryId: svc.registry.accountId, registryRegion } : {}),
     ...(sel.tag ? { tag: sel.tag } : {}),
     digest: image.imageDigest,
     image: imageUri,

@@ -292,11 +292,12 @@ export async function stoppedTasksFor(
   // The alias may since name a service of another environment (moved or renamed in chatops.yml): not its log group.
   const configured = findService(rt.config, plan.alias);
   const groupOverride = configured?.environment === plan.environment ? configured.logGroup : undefined;
+  const groupPrefix = configured?.environment === plan.environment ? configured.logGroupPrefix : undefined;
   for (const info of infos.slice(0, 2)) {
     const task = tasks.find((t) => arnTail(t.taskArn) === info.taskId);
     const lines: string[] = [];
     for (const name of failedContainers(info).slice(0, 2)) {
-      const where = logLocation(td, name, info.taskId, plan.region, groupOverride);
+      const where = logLocation(td, name, info.taskId, plan.region, groupOverride, groupPrefix);
       if (!where.ok) continue;
       const { region, group, stream } = where.loc;
       const start = (task?.createdAt?.getTime() ?? since) - 60_000;

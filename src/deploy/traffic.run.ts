@@ -128,7 +128,7 @@ async function newRevisionLogs(rt: Runtime, plan: ChangePlan, taskDefinition: st
   const svc = findService(rt.config, plan.alias);
   const container = svc?.container ?? task.containers?.[0]?.name ?? '';
   const td = (await withThrottleRetry(() => describeTaskDefinition(ecs, taskDefinition))).taskDefinition;
-  const where = logLocation(td, container, arnTail(task.taskArn), plan.region, svc?.logGroup);
+  const where = logLocation(td, container, arnTail(task.taskArn), plan.region, svc?.logGroup, svc?.logGroupPrefix);
   if (!where.ok) return { error: where.error(lang(rt)) };
   const now = rt.now();
   const res = await filterLogEvents(

@@ -136,7 +136,13 @@ async function announce(
   if (!(await rt.redis.hexists(key, 'size'))) {
     const env = accessFor(services, ev);
     try {
-      const img = await findImageByDigest(rt.aws.ecr(ev.region ?? env?.region ?? services[0]!.env.region, env), ev.repository, ev.digest);
+      // The pushed image is in the registry of the event's account and region (a shared registry included).
+      const img = await findImageByDigest(
+        rt.aws.ecr(ev.region ?? env?.region ?? services[0]!.env.region, env),
+        ev.repository,
+        ev.digest,
+        ev.account,
+      );
       const fields: string[] = ['size', String(img?.imageSizeInBytes ?? '')];
       if (img?.imagePushedAt) fields.push('pushedAt', String(img.imagePushedAt.getTime()));
       await keptWrite(rt, key, (m) => m.hset(key, ...fields));

@@ -58,7 +58,13 @@ export async function runTagsJob(job: TagsJob, rt: Runtime): Promise<void> {
   const region = rt.config.environments[job.env]!.region;
   let tags: TagsState;
   try {
-    const images = await recentImages(rt.aws.ecr(region, envAccess(rt.config, job.env)), svc.repository, MAX_TAGS, MAX_PAGES);
+    const images = await recentImages(
+      rt.aws.ecr(svc.registry?.region ?? region, envAccess(rt.config, job.env)),
+      svc.repository,
+      MAX_TAGS,
+      MAX_PAGES,
+      svc.registry?.accountId,
+    );
     const cache: TagsCache = { at: rt.now(), repository: svc.repository, tags: tagOptions(images) };
     await rt.redis.set(keys.imageTags(job.env, job.service), JSON.stringify(cache), 'EX', TAGS_TTL_SECONDS);
     tags = { state: 'loaded', ...cache };

@@ -512,6 +512,38 @@ describe('IAM coverage', () => {
     expect(listTasks.Condition).toEqual({ ArnEquals: { 'ecs:cluster': [`arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`] } });
   });
 
+  it('(c) ECR and Logs are exact: the registry chatops.yml names (no "*" account), the named log group and the logGroupPrefix, never the whole region', () => {
+    const resourcesOf = (fn: FunctionKey, prefix: string) =>
+      [
+        ...new Set(
+          t.functions[fn].statements
+            .filter((s) => [s.Action].flat().some((a) => String(a).startsWith(prefix)))
+            .flatMap((s) => [s.Resource ?? []].flat())
+            .filter((r) => !r.includes(':log-group:/aws/lambda/')),
+        ),
+      ].sort();
+    const repo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
+    const group = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
+    expect(resourcesOf('worker', 'ecr:')).toEqual([repo('shop/web'), repo('shop/worker')]);
+    expect(resourcesOf('events', 'ecr:')).toEqual([repo('shop/web')]);
+    for (const fn of ['worker', 'events'] as const)
+      expect(resourcesOf(fn, 'logs:')).toEqual(
+        [group('/ecs/web-prod'), group('/ecs/web-prod:log-stream:*'), group('/ecs/worker-*'), group('/ecs/worker-*:log-stream:*')].sort(),
+      );
+    // The target role of staging: the same registry, in its parameters.
+    expect(t.targetRole.parameters.RepositoryArns!.split(',').sort()).toEqual([repo('shop/web'), repo('shop/worker')]);
+    expect(t.targetRole.parameters.LogGroupArns).toBe(group('/ecs/*'));
+    expect(t.targetRole.parameters.LogStreamArns).toBe(group('/ecs/*:log-stream:*'));
+    // Every ECR call asked the configured registry (registryId), which is what the roles name.
+    const ecrCalls = t.aws.calls.filter((c) => c.service === 'ecr');
+    expect(ecrCalls.length).toBeGreaterThan(0);
+    expect(
+      ecrCalls
+        .filter((c) => c.input.registryId !== ACCOUNT)
+        .map((c) => `${t.functionOf(c.accessKeyId)} ${c.action} ${c.input.repositoryName}`),
+    ).toEqual([]);
+  });
+
   it('(c) a call outside the scoped resources is refused: another cluster, service, log group, repository or role', () => {
     const call = (service: string, action: string, input: Record<string, unknown>) =>
       ({ service, action, input, region: REGION }) as unknown as AwsCall;
@@ -535,6 +567,11 @@ describe('IAM coverage', () => {
       ['events', call('logs', 'GetLogEvents', { logGroupName: '/ecs/payments', logStreamName: 'ecs/api/t1' })],
       ['scheduled', call('logs', 'FilterLogEvents', { logGroupName: '/ecs/payments' })],
       ['worker', call('ecr', 'DescribeImages', { repositoryName: 'payments/api' })],
+      // The configured repository in another account's registry; a log group outside the prefix.
+      ['worker', call('ecr', 'DescribeImages', { repositoryName: 'shop/web', registryId: '210987654321' })],
+      ['events', call('ecr', 'DescribeImages', { repositoryName: 'shop/web', registryId: '210987654321' })],
+      ['worker', call('logs', 'FilterLogEvents', { logGroupName: '/ecs/workers-prod' })],
+      ['events', call('logs', 'GetLogEvents', { logGroupName: '/ecs/other-prod', logStreamName: 'ecs/worker/t1' })],
       ['events', call('ecr', 'DescribeImages', { repositoryName: 'shop/worker' })],
       ['scheduled', call('ecs', 'DescribeServices', { cluster: 'payments', services: ['api'] })],
       // Another function's secret, or another stage's.
@@ -583,6 +620,10 @@ describe('IAM coverage', () => {
       session('ecs:DescribeServiceRevisions', ecs('service-revision/payments/api/1')),
       session('ecr:DescribeImages', `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/payments/api`),
       session('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/admin`),
+      // Outside its logGroupPrefix (/ecs/), and the repository in another registry.
+      session('logs:FilterLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/payments`),
+      session('logs:GetLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/payments/api:log-stream:ecs/api/t1`),
+      session('ecr:DescribeImages', `arn:aws:ecr:${REGION}:210987654321:repository/shop/web`),
     ];
     expect(targetDisallowed(t, attacks)).toHaveLength(attacks.length);
     // ListTasks on "*" is held to staging's cluster by its condition.

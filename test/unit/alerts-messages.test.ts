@@ -132,6 +132,20 @@ describe('the log stream of a container', () => {
     });
   });
 
+  it("a group outside the service's logGroupPrefix is not read (the roles name only <prefix>*), and says so in the reader's language", () => {
+    const opts = { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs' };
+    expect(logLocation(td(opts), 'web', 'abc', 'eu-west-1', undefined, '/ecs/')).toEqual({
+      ok: true,
+      loc: { region: 'eu-west-1', group: '/ecs/web', stream: 'ecs/web/abc' },
+    });
+    const r = logLocation(td(opts), 'web', 'abc', 'eu-west-1', undefined, '/shop/');
+    expect(r.ok ? '' : [r.error('en'), r.error('ko'), r.group]).toEqual([
+      'log group /ecs/web is outside logGroupPrefix /shop/ of chatops.yml, so the bot may not read it',
+      '로그 그룹 /ecs/web이(가) chatops.yml의 logGroupPrefix /shop/ 밖에 있어 봇이 읽을 수 없습니다',
+      '/ecs/web',
+    ]);
+  });
+
   it('says why when the stream cannot be known, in the reader’s language', () => {
     const why = (r: ReturnType<typeof logLocation>, locale: 'en' | 'ko' = 'en') => {
       expect(r.ok).toBe(false);

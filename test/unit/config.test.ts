@@ -81,6 +81,69 @@ describe('config', () => {
     expect(errorOf(() => loadConfigFile(bad))).toContain('is not valid YAML');
   });
 
+  it("registry: the service's own, its repository URI's, else the top-level one; the region defaults to the environment's", () => {
+    const doc = parse(readFileSync(fixture, 'utf8'));
+    doc.registry = { accountId: '999988887777' };
+    doc.services.web.repository = '111122223333.dkr.ecr.us-east-1.amazonaws.com/shop/web';
+    doc.services.worker.registry = { accountId: '444455556666' };
+    const cfg = parseConfig(doc);
+    expect(cfg.services.web!.repository).toBe('shop/web');
+    expect(cfg.services.web!.registry).toEqual({ accountId: '111122223333', region: 'us-east-1' });
+    expect(cfg.services.worker!.registry).toEqual({
+      accountId: '444455556666',
+      region: cfg.environments[cfg.services.worker!.environment]!.region,
+    });
+    const other = Object.keys(cfg.services).find((a) => !['web', 'worker'].includes(a))!;
+    expect(cfg.services[other]!.registry).toEqual({
+      accountId: '999988887777',
+      region: cfg.environments[cfg.services[other]!.environment]!.region,
+    });
+    // Announced repositories still match services by name.
+    expect(errorOf(() => parseConfig({ ...doc, repositories: { 'shop/nothing': {} } }))).toContain('repositories.shop/nothing');
+    expect(() => parseConfig({ ...doc, repositories: { 'shop/web': {} } })).not.toThrow();
+  });
+
+  it('registry and logGroupPrefix: clear errors for a bad account, region, URI or prefix, and for settings that disagree', () => {
+    const doc = parse(readFileSync(fixture, 'utf8'));
+    doc.registry = { accountId: 111122223333 };
+    doc.services.web.registry = { accountId: '1111', region: 'eu-*' };
+    doc.services.worker.repository = '1111.dkr.ecr.eu-west-1.amazonaws.com/shop/worker';
+    const envName = doc.services.web.environment;
+    doc.environments[envName].logGroupPrefix = '/ecs/*';
+    const msg = errorOf(() => parseConfig(doc, 'chatops.yml'));
+    expect(msg).toContain('registry.accountId: must be the 12-digit AWS account ID, in quotes (such as "111122223333")');
+    expect(msg).toContain('services.web.registry.accountId: must be the 12-digit AWS account ID');
+    expect(msg).toContain('services.web.registry.region: must be an AWS region');
+    expect(msg).toContain(
+      'services.worker.repository: must be an ECR repository name such as team/web, or its URI such as 111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/web',
+    );
+    expect(msg).toContain(`environments.${envName}.logGroupPrefix: must be the start of a log group name, such as /ecs/`);
+
+    const clash = parse(readFileSync(fixture, 'utf8'));
+    clash.services.web.repository = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web';
+    clash.services.web.registry = { accountId: '999988887777' };
+    clash.services.worker.logGroupPrefix = '/ecs/';
+    clash.services.worker.logGroup = '/ecs/worker';
+    const both = errorOf(() => parseConfig(clash));
+    expect(both).toContain(
+      'services.web.registry: the repository URI is in registry 111122223333 (eu-west-1); registry must agree with it, or be left out',
+    );
+    expect(both).toContain('services.worker.logGroupPrefix: set logGroup or logGroupPrefix, not both');
+  });
+
+  it("logGroupPrefix: a service without logGroup takes its own, else its environment's; a service with logGroup has none", () => {
+    const doc = parse(readFileSync(fixture, 'utf8'));
+    for (const e of Object.values(doc.environments) as Array<Record<string, unknown>>) e.logGroupPrefix = '/ecs/';
+    for (const s of Object.values(doc.services) as Array<Record<string, unknown>>) delete s.logGroup;
+    doc.services.web.logGroup = '/ecs/web-prod';
+    doc.services.worker.logGroupPrefix = '/workers/';
+    const cfg = parseConfig(doc);
+    expect(cfg.services.web!.logGroupPrefix).toBeUndefined();
+    expect(cfg.services.worker!.logGroupPrefix).toBe('/workers/');
+    const other = Object.keys(cfg.services).find((a) => !['web', 'worker'].includes(a))!;
+    expect(cfg.services[other]!.logGroupPrefix).toBe('/ecs/');
+  });
+
   it('resolves services and the default environment of a channel', () => {
     const cfg = loadConfigFile(fixture);
     expect(findService(cfg, 'web')!.env.cluster).toBe('prod');

@@ -25,8 +25,9 @@ type Scoped = Record<
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the resolver is the CommonJS file osls loads
 const resolver = require('../../scripts/iam-resources.cjs') as {
-  scopedResources(doc: unknown, source?: string): Scoped;
+  scopedResources(doc: unknown, source?: string, opts?: { environment?: string }): Scoped;
   logGroupWarning(doc: unknown, source?: string): string | undefined;
+  packageWarnings(doc: unknown, source?: string, opts?: { environment?: string }): string[];
 };
 
 const ROOT = join(__dirname, '../..');
@@ -91,7 +92,7 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
     expect(r.logStreams).toEqual([logs('*'), logs('/ecs/web-dr:log-stream:*', 'eu-central-1')]);
   });
 
-  it('packaging warns, naming the services without logGroup and the regions they widen (environments behind a role do not count)', () => {
+  it('packaging warns, naming the services without logGroup or logGroupPrefix and what to add (environments behind a role do not count)', () => {
     const doc: { environments: object; services: Record<string, { environment: string; service: string; logGroup?: string }> } = {
       environments: { prod: env(), other: env({ roleArn: 'arn:aws:iam::222233334444:role/r' }) },
       services: {
@@ -101,10 +102,109 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
       },
     };
     expect(resolver.logGroupWarning(doc, 'chatops.yml')).toBe(
-      'chatops.yml: worker names no logGroup, so the roles may read every CloudWatch log group of eu-west-1 in this account. Set services.<name>.logGroup on each to narrow them (docs/deployment.md).',
+      'chatops.yml: services.worker names neither logGroup nor logGroupPrefix, so the roles may read every CloudWatch log group of eu-west-1 in this account. ' +
+        'Set logGroup on each (the awslogs-group of its task definition), or logGroupPrefix (the start its log groups share, e.g. /ecs/) on each or on environments.prod (docs/deployment.md).',
     );
     doc.services.worker = { ...doc.services.worker!, logGroup: '/ecs/worker-prod' };
     expect(resolver.logGroupWarning(doc)).toBeUndefined();
+    expect(resolver.packageWarnings(doc)).toEqual([]);
+  });
+
+  it("logGroupPrefix (the service's, else its environment's) narrows a service without logGroup to <prefix>* groups, not the whole region", () => {
+    const doc = {
+      environments: { prod: env({ logGroupPrefix: '/ecs/prod/' }), dr: env({ region: 'eu-central-1', cluster: 'dr' }) },
+      services: {
+        web: { environment: 'prod', service: 'web-prod', logGroup: '/ecs/web-prod' },
+        worker: { environment: 'prod', service: 'worker-prod' },
+        'web-dr': { environment: 'dr', service: 'web-dr', logGroupPrefix: '/copilot/shop-dr-' },
+      },
+    };
+    const r = resolver.scopedResources(doc);
+    expect(r.logGroups).toEqual([logs('/ecs/web-prod'), logs('/ecs/prod/*'), logs('/copilot/shop-dr-*', 'eu-central-1')]);
+    expect(r.logStreams).toEqual([
+      logs('/ecs/web-prod:log-stream:*'),
+      logs('/ecs/prod/*:log-stream:*'),
+      logs('/copilot/shop-dr-*:log-stream:*', 'eu-central-1'),
+    ]);
+    expect(resolver.packageWarnings(doc)).toEqual([]);
+    // In the target account of an environment behind a role, the same.
+    const target = resolver.scopedResources(
+      {
+        ...doc,
+        environments: { ...doc.environments, prod: env({ logGroupPrefix: '/ecs/', roleArn: 'arn:aws:iam::222233334444:role/r' }) },
+      },
+      'chatops.yml',
+      { environment: 'prod' },
+    );
+    expect(target.logGroups).toEqual([
+      'arn:aws:logs:eu-west-1:222233334444:log-group:/ecs/web-prod',
+      'arn:aws:logs:eu-west-1:222233334444:log-group:/ecs/*',
+    ]);
+  });
+
+  it("ECR: the registry of chatops.yml (top level, the service's, or its repository URI) makes exact repository ARNs; the region defaults to the environment's", () => {
+    const doc = {
+      registry: { accountId: '999988887777' },
+      environments: { prod: env(), qa: env({ region: 'us-east-2', cluster: 'qa' }) },
+      services: {
+        web: { environment: 'prod', service: 'web-prod', repository: 'shop/web', logGroup: '/ecs/web' },
+        api: {
+          environment: 'qa',
+          service: 'api-qa',
+          repository: 'shop/api',
+          registry: { accountId: '111122223333', region: 'eu-west-1' },
+          logGroup: '/ecs/api',
+        },
+        jobs: {
+          environment: 'qa',
+          service: 'jobs-qa',
+          repository: '444455556666.dkr.ecr.eu-central-1.amazonaws.com/shop/jobs',
+          logGroup: '/ecs/jobs',
+        },
+      },
+      repositories: { 'shop/web': {}, 'shop/jobs': {} },
+    };
+    const r = resolver.scopedResources(doc);
+    expect(r.repositories).toEqual([
+      'arn:${AWS::Partition}:ecr:eu-west-1:999988887777:repository/shop/web',
+      'arn:${AWS::Partition}:ecr:eu-west-1:111122223333:repository/shop/api',
+      'arn:${AWS::Partition}:ecr:eu-central-1:444455556666:repository/shop/jobs',
+    ]);
+    expect(r.announced).toEqual([
+      'arn:${AWS::Partition}:ecr:eu-west-1:999988887777:repository/shop/web',
+      'arn:${AWS::Partition}:ecr:eu-central-1:444455556666:repository/shop/jobs',
+    ]);
+    expect(
+      Object.values(r)
+        .flat()
+        .filter((arn) => arn.includes(':*:')),
+    ).toEqual([]);
+    expect(resolver.packageWarnings(doc)).toEqual([]);
+  });
+
+  it('ECR: "*" stays only for the services whose registry nothing names, and packaging warns, naming them and what to add', () => {
+    const doc = {
+      environments: { prod: env({ logGroupPrefix: '/ecs/' }), other: env({ roleArn: 'arn:aws:iam::222233334444:role/r' }) },
+      services: {
+        web: { environment: 'prod', service: 'web-prod', repository: 'shop/web' },
+        api: { environment: 'prod', service: 'api-prod', repository: 'shop/api' },
+        jobs: { environment: 'prod', service: 'jobs-prod', repository: 'shop/jobs', registry: { accountId: '111122223333' } },
+        remote: { environment: 'other', service: 'remote', repository: 'shop/remote' },
+      },
+    };
+    expect(resolver.scopedResources(doc).repositories).toEqual([
+      'arn:${AWS::Partition}:ecr:eu-west-1:*:repository/shop/web',
+      'arn:${AWS::Partition}:ecr:eu-west-1:*:repository/shop/api',
+      'arn:${AWS::Partition}:ecr:eu-west-1:111122223333:repository/shop/jobs',
+    ]);
+    expect(resolver.packageWarnings(doc, 'chatops.yml')).toEqual([
+      'chatops.yml: services.web, services.api name a repository but not the account of its registry, so the roles may read repositories of that name in any account (ecr:<region>:*:repository/<name>). ' +
+        "Set registry.accountId (every service's images), services.<name>.registry.accountId, or write the repository as its URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>) (docs/deployment.md).",
+    ]);
+    // For the target role of `other`, its own services.
+    expect(resolver.packageWarnings(doc, 'chatops.yml', { environment: 'other' }).join('\n')).toMatch(
+      /^chatops\.yml: services\.remote names neither logGroup nor logGroupPrefix, so the roles may read every CloudWatch log group of eu-west-1 in the account of environment other\. [^\n]+\nchatops\.yml: services\.remote names a repository but not the account of its registry/,
+    );
   });
 
   it('no environment of its own: every list is empty (serverless.yml then leaves those statements out)', () => {
@@ -128,6 +228,27 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
       'services.web.repository must be an ECR repository name',
     );
     expect(() => resolver.scopedResources(doc({}, { logGroup: '/ecs/*' }))).toThrow('services.web.logGroup must be a log group name');
+    expect(() => resolver.scopedResources(doc({}, { logGroupPrefix: '/ecs/*' }))).toThrow(
+      'services.web.logGroupPrefix must be the start of a log group name',
+    );
+    expect(() => resolver.scopedResources(doc({ logGroupPrefix: '' }))).toThrow('environments.prod.logGroupPrefix must be');
+    expect(() => resolver.scopedResources(doc({}, { repository: 'shop/web', registry: { accountId: '*' } }))).toThrow(
+      'services.web.registry.accountId must be the 12-digit AWS account ID',
+    );
+    expect(() =>
+      resolver.scopedResources(doc({}, { repository: 'shop/web', registry: { accountId: '111122223333', region: '*' } })),
+    ).toThrow('services.web.registry.region must be an AWS region');
+    expect(() => resolver.scopedResources({ ...doc({}, { repository: 'shop/web' }), registry: { accountId: 111122223333 } })).toThrow(
+      'registry.accountId must be the 12-digit AWS account ID of the registry, in quotes',
+    );
+    expect(() => resolver.scopedResources(doc({}, { repository: '1111.dkr.ecr.eu-west-1.amazonaws.com/shop/web' }))).toThrow(
+      'services.web.repository must be an ECR repository name such as team/web, or its URI',
+    );
+    expect(() =>
+      resolver.scopedResources(
+        doc({}, { repository: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web', registry: { accountId: '999988887777' } }),
+      ),
+    ).toThrow('services.web.registry must be the registry of its repository URI (111122223333, eu-west-1)');
     expect(() => resolver.scopedResources(doc({ taskRoles: ['arn:aws:iam::1:role/*x'] }))).toThrow('environments.prod.taskRoles[0]');
   });
 

@@ -330,6 +330,23 @@ describe('logTarget', () => {
     expect(e.code).toBe('CONFIG');
     expect(e.hint).toContain('services.web.container');
   });
+  it('logGroupPrefix: a group of the task definition inside it is read; one outside it is refused with what to change (en and ko)', () => {
+    const opts = { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs' };
+    expect(logTarget({ ...base, logGroupPrefix: '/ecs/', taskDefinition: td({ logOptions: opts }) }).logGroup).toBe('/ecs/web');
+    const e = errorOf(() => logTarget({ ...base, logGroupPrefix: '/ecs/shop-', taskDefinition: td({ logOptions: opts }) }));
+    expect(e.code).toBe('CONFIG');
+    expect(e.userMessage).toBe(
+      'The log group `/ecs/web` of container `web` in `web-prod:43` does not start with `/ecs/shop-` (`logGroupPrefix` in chatops.yml), so the bot may not read it.',
+    );
+    expect(e.hint).toBe(
+      'Set `services.web.logGroup` to that group, or change `logGroupPrefix`, in chatops.yml; then package and deploy the bot again (its roles read only the log groups chatops.yml names).',
+    );
+    const ko = e as unknown as { userMessageIn(l: 'ko'): string; hintIn(l: 'ko'): string };
+    expect(ko.userMessageIn('ko')).toContain('`logGroupPrefix`)로 시작하지 않아 봇이 읽을 수 없습니다');
+    expect(ko.hintIn('ko')).toContain('`services.web.logGroup`을 그 그룹으로 설정하거나');
+    // The group chatops.yml names is read as it is.
+    expect(logTarget({ ...base, configLogGroup: '/custom', logGroupPrefix: '/ecs/shop-', taskDefinition: td() }).logGroup).toBe('/custom');
+  });
   it('another log driver, or none, gets its own answer', () => {
     expect(errorOf(() => logTarget({ ...base, taskDefinition: td({ logDriver: 'splunk', logOptions: {} }) })).userMessage).toContain(
       'sends its logs with the `splunk` driver',

@@ -22,7 +22,12 @@ describe('npm run target-role', () => {
     expect(p.ServiceArns!.split(',')).toEqual(expect.arrayContaining([ecs('service/staging/web-staging')]));
     expect(p.ServiceArns).not.toContain('prod');
     expect(p.ServiceDeploymentArns!.split(',')).toContain(ecs('service-deployment/staging/web-staging/*'));
-    expect(p.RepositoryArns!.split(',')).toContain('arn:aws:ecr:eu-west-1:*:repository/shop/web');
+    // The registry chatops.yml names (its top-level `registry`), not "*"; logs held to staging's logGroupPrefix.
+    expect(p.RepositoryArns!.split(',')).toEqual([
+      'arn:aws:ecr:eu-west-1:123456789012:repository/shop/web',
+      'arn:aws:ecr:eu-west-1:123456789012:repository/shop/worker',
+    ]);
+    expect(p.LogGroupArns).toBe('arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/*');
   });
 
   it('takes the partition and account from roleArn, and narrows logs to the named groups', () => {

@@ -114,6 +114,14 @@ const M = defineMessages('commands.render.logs', {
     en: 'Container {container} has no `awslogs-stream-prefix`, so streams do not carry task ids: I searched the whole log group.',
     ko: '{container} 컨테이너에 `awslogs-stream-prefix`가 없어 스트림에 작업 ID가 없습니다. 로그 그룹 전체를 찾았습니다.',
   },
+  outsidePrefix: {
+    en: 'The log group {group} of container {container} in {td} does not start with {prefix} (`logGroupPrefix` in chatops.yml), so the bot may not read it.',
+    ko: '{td}에 있는 {container} 컨테이너의 로그 그룹 {group}이(가) {prefix}(chatops.yml의 `logGroupPrefix`)로 시작하지 않아 봇이 읽을 수 없습니다.',
+  },
+  outsidePrefixHint: {
+    en: 'Set `services.{alias}.logGroup` to that group, or change `logGroupPrefix`, in chatops.yml; then package and deploy the bot again (its roles read only the log groups chatops.yml names).',
+    ko: 'chatops.yml에서 `services.{alias}.logGroup`을 그 그룹으로 설정하거나 `logGroupPrefix`를 바꾼 뒤, 봇을 다시 패키징해 배포하세요 (봇의 역할은 chatops.yml에 적힌 로그 그룹만 읽습니다).',
+  },
   groupOption: {
     en: 'the `awslogs-group` option of container {container} in {td}',
     ko: '{td}에 있는 {container} 컨테이너의 `awslogs-group` 옵션',
@@ -357,6 +365,8 @@ interface LogTargetInput {
   alias: string;
   /** `services.<alias>.logGroup` from chatops.yml, which overrides the task definition. */
   configLogGroup?: string;
+  /** `logGroupPrefix` of the service (or its environment): the task definition's group must start with it. */
+  logGroupPrefix?: string;
   envRegion: string;
   taskId?: string;
   usage: string;
@@ -413,6 +423,12 @@ export function logTarget(i: LogTargetInput): LogTarget {
     throw new BotError('CONFIG', `no awslogs-group for ${i.container} in ${tdName}`, {
       userMessage: M.lazy('noGroup', { container, td: tdText }),
       hint: M.lazy('setLogGroup', { alias: i.alias }),
+    });
+  }
+  if (!i.configLogGroup && i.logGroupPrefix !== undefined && !group.startsWith(i.logGroupPrefix)) {
+    throw new BotError('CONFIG', `log group ${group} of ${i.container} in ${tdName} is outside logGroupPrefix ${i.logGroupPrefix}`, {
+      userMessage: M.lazy('outsidePrefix', { group: code(group), container, td: tdText, prefix: code(i.logGroupPrefix) }),
+      hint: M.lazy('outsidePrefixHint', { alias: i.alias }),
     });
   }
   const region = opts['awslogs-region'] || i.envRegion;
