@@ -38,13 +38,13 @@ import {
   bestEffort,
   ctxFor,
   dispatchExecute,
+  failUnconfigured,
   getRequest,
   refreshMessage,
   refreshWithin,
   startDeadlineOf,
   transit,
 } from './workflow';
-import { notConfiguredReason } from './unstarted';
 import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
@@ -170,8 +170,8 @@ async function schedulerPass(rt: Runtime, batch: number, started: string[]): Pro
     }
     try {
       if (entry.orphan) {
-        // The abort script takes it out of its service's scheduled index.
-        await abortRequest(rt, id, notConfiguredReason(req.environment, req.service)(lang(rt)));
+        // The abort script takes it out of its service's scheduled index; the thread is told.
+        await failUnconfigured(rt, id);
         continue;
       }
       const done = await startScheduled(rt, req);

@@ -119,8 +119,12 @@ export interface Transitions {
     lapseReason: string,
     attemptUntil: number,
   ): Promise<Transition>;
-  /** approved → failed once its startBy passed, freeing the service. Codes: OK, NOT_DUE, NOT_APPROVED, NOT_FOUND. */
-  lapse(ref: RequestRef, now: number, reason: string): Promise<Transition>;
+  /**
+   * approved → failed once its startBy passed, freeing the service (audited `lapsed`). A request
+   * approved before requests had a startBy of their own lapses `startDeadlineMs` after its approval
+   * when given (without it: NOT_DUE). Codes: OK, NOT_DUE, NOT_APPROVED, NOT_FOUND.
+   */
+  lapse(ref: RequestRef, now: number, reason: string, startDeadlineMs?: number): Promise<Transition>;
   /**
    * The executing worker's lease on a running request: acquire (raising attemptUntil to `until`),
    * renew, check ("still running and mine", extending it) or release. Codes: OK, HELD, NOT_RUNNING, NOT_FOUND.
@@ -235,9 +239,9 @@ export function luaTransitions(redis: RedisClient): Transitions {
         [now, lockTtlMs, lockReason, lapseReason, attemptUntil],
       );
     },
-    lapse(ref, now, reason) {
+    lapse(ref, now, reason, startDeadlineMs) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, reason]);
+      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, reason, startDeadlineMs ?? '']);
     },
     lease(ref, op, token, ttlMs, until) {
       return run(

@@ -34,6 +34,7 @@ import { nothingRan } from '../aws/lambda';
 import { slackErrorCodeOf, WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
+import { notConfiguredNotice, notConfiguredReason } from './unstarted';
 
 const M = defineMessages('approvals.workflow', {
   notInvoked: {
@@ -305,6 +306,23 @@ export async function abortRequest(
     else await refreshMessage(rt, t.request);
   }
   return t.request;
+}
+
+/**
+ * A tick's end of an approved or scheduled request whose service chatops.yml no longer names (it
+ * can never start): failed with the reason (the abort script, which re-indexes it), its message
+ * re-rendered and its thread told. The transition's reply: OK when this call failed it; NOT_OPEN
+ * (started meanwhile, or already ended) and NOT_FOUND change nothing and say nothing.
+ */
+export async function failUnconfigured(rt: Runtime, id: string): Promise<Transition> {
+  const ref = refOrThrow(id);
+  const w = rt.people.workspace;
+  const t = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', notConfiguredReason(ref.environment, ref.service)(w)));
+  if (t.code === 'OK' && t.request) {
+    await refreshMessage(rt, t.request);
+    await postInThread(rt, t.request, notConfiguredNotice(t.request, w));
+  }
+  return t;
 }
 
 /**

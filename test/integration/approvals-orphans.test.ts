@@ -104,11 +104,28 @@ describe('the ticks see the requests of a service chatops.yml no longer names, u
     expect(failed).toMatchObject({ state: 'failed' });
     expect(failed?.decisionReason).toContain('chatops.yml no longer names `web` in `prod`');
     expect(card(req)).toContain('no longer names');
+    // Said in its thread too, like the other failures.
+    expect(thread(req).filter((m) => m.includes('did not start: chatops.yml no longer names `web` in `prod`'))).toHaveLength(1);
     expect(await h.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
     expect(await webIndexes()).toBe(0);
 
     await lapseDue(rt);
     expect(await registered()).not.toContain('prod.web');
+  });
+
+  it('approved, already failed but still in a stale index: removed, not counted as lapsed, nothing said again', async () => {
+    const req = await submitRequest(h.rt, submitInput());
+    expect((await approveRequest(h.rt, req.id, 'ULEAD1')).ok).toBe(true);
+    await tickBeforeTheChange();
+    const rt = removed('service');
+    expect(await lapseDue(rt)).toEqual([req.id]);
+    const said = thread(req).length;
+    // A stale member (a lost write of the old scheme, a restore): the request failed already.
+    await h.rt.redis.zadd(keys.approvedIndex('prod', 'web'), 1, req.id);
+
+    expect(await lapseDue(rt)).toEqual([]);
+    expect(await h.rt.redis.zscore(keys.approvedIndex('prod', 'web'), req.id)).toBeNull();
+    expect(thread(req)).toHaveLength(said);
   });
 
   it('scheduled (`--at`): not started, failed with the reason before its time', async () => {
@@ -124,6 +141,7 @@ describe('the ticks see the requests of a service chatops.yml no longer names, u
     expect(failed).toMatchObject({ state: 'failed' });
     expect(failed?.decisionReason).toContain('no longer names `web` in `prod`');
     expect(card(req)).toContain('no longer names');
+    expect(thread(req).join('\n')).toContain('did not start: chatops.yml no longer names `web` in `prod`');
     expect(h.jobs).toEqual([]);
     expect(await webIndexes()).toBe(0);
 
@@ -267,5 +285,8 @@ describe('the start-deadline tick: an approved request without a startBy (from b
     expect(await h.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
     expect(await h.rt.redis.exists(keys.legacyApprovedIndex())).toBe(0);
     expect(thread(req).join('\n')).toContain('never started');
+    // Audited as a lapse (the start deadline passed), not as an abort.
+    const [[, last]] = (await h.rt.redis.xrevrange(keys.serviceAudit('prod', 'web'), '+', '-', 'COUNT', 1)) as [[string, string[]]];
+    expect(last[last.indexOf('event') + 1]).toBe('lapsed');
   });
 });
