@@ -31,6 +31,7 @@ import { gatesText } from './gates-text';
 import { guardFromHash } from './guards';
 import { requestLink } from './format';
 import { parseRequestId } from './ids';
+import { endedUnstarted } from './model';
 import type { ClickResult } from './clicks';
 import { retroSettings, SCHEDULED_START_GRACE_MS } from './gate-settings';
 import {
@@ -282,6 +283,17 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
     const s = retroSettings(rt, req.environment);
     const t = gatesText.in(lang(rt));
     try {
+      if (endedUnstarted(req)) {
+        // It ended without ever starting (the scripts made it due at once): nothing ran, nothing to
+        // approve after the fact. Stop asking, and say why (its card already does).
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroNotRunDetail')));
+        if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
+        if (reply.code === 'OK') {
+          await refreshMessage(rt, reply.request);
+          await threadPost(rt, req, t('retroEndedNotRun'));
+        }
+        continue;
+      }
       if (entry.orphan && !rt.config.environments[req.environment]) {
         // Its environment is gone from chatops.yml: nobody holds its approver role any more. End the asking, saying why.
         const reply = await transit(rt, (x) => x.retroExpire(ref, now, `environment ${req.environment} no longer in chatops.yml`));
