@@ -121,6 +121,10 @@ export const gatesText = defineMessages('approvals.gates', {
     ko: ':information_source: 이 긴급 실행 변경은 실행되지 않았으므로(바뀐 것 없음) 사후 승인이 필요 없어 요청을 멈췄습니다.',
   },
   retroNotRunDetail: { en: 'it did not run: no approval after the fact needed', ko: '실행되지 않음: 사후 승인 필요 없음' },
+  retroEndedUnconfiguredDetail: {
+    en: 'environment {env} no longer in chatops.yml',
+    ko: 'chatops.yml에 {env} 환경이 더 이상 없음',
+  },
   retroExpiredDetail: {
     en: 'no approval after the fact within {deadline}',
     ko: '{deadline} 안에 사후 승인 없음',

@@ -296,7 +296,7 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
       }
       if (entry.orphan && !rt.config.environments[req.environment]) {
         // Its environment is gone from chatops.yml: nobody holds its approver role any more. End the asking, saying why.
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, `environment ${req.environment} no longer in chatops.yml`));
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroEndedUnconfiguredDetail', { env: req.environment })));
         if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);
@@ -307,7 +307,7 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
       if (now >= req.createdAt + s.deadline) {
         const deadline = formatDuration(s.deadline, lang(rt));
         // The script takes it out of its service's retro index.
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, gatesText.in('en')('retroExpiredDetail', { deadline })));
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroExpiredDetail', { deadline })));
         if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);

@@ -67,6 +67,12 @@ function thread(req: ChangeRequest): string[] {
     .map((m) => JSON.stringify(m.blocks ?? m.text));
 }
 
+/** The detail of prod/web's newest audit entry. */
+async function lastAuditDetail(): Promise<string | undefined> {
+  const [[, last]] = (await h.rt.redis.xrevrange(keys.serviceAudit('prod', 'web'), '+', '-', 'COUNT', 1)) as [[string, string[]]];
+  return last[last.indexOf('detail') + 1];
+}
+
 /** A tick of the process with the whole configuration ran before the change of chatops.yml: it registered the services. */
 async function tickBeforeTheChange(): Promise<void> {
   await expireDue(h.rt);
@@ -203,11 +209,27 @@ describe('the ticks see the requests of a service chatops.yml no longer names, u
     expect(thread(req).join('\n')).toContain('no longer names the environment `prod`');
     expect(card(req)).toContain('no longer names `web` in `prod`');
 
+    expect(await lastAuditDetail()).toBe('environment prod no longer in chatops.yml');
+
     // What is left of it (the approved break-glass request whose work never started) fails too; then the service is forgotten.
     await lapseDue(rt);
     expect(await webIndexes()).toBe(0);
     await remindRetro(rt);
     expect(await registered()).not.toContain('prod.web');
+  });
+});
+
+describe('the audit detail when break-glass reminders stop for a removed environment', () => {
+  it("follows the workspace's language, like the other audit and thread texts", async () => {
+    const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
+    expect((await startExecution(h.rt, req.id)).ok).toBe(true);
+    await tickBeforeTheChange();
+    h.clock.set(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id)));
+    const rt = removed('environment');
+    const ko: Runtime = { ...rt, config: { ...rt.config, slack: { ...rt.config.slack, language: 'ko' } } };
+    expect(await remindRetro(ko)).toBe(0);
+    expect((await getRequest(h.rt.redis, req.id))?.retroExpiredAt).toBe(h.clock.now());
+    expect(await lastAuditDetail()).toBe('chatops.yml에 prod 환경이 더 이상 없음');
   });
 });
 
