@@ -157,11 +157,15 @@ async function schedulerPass(rt: Runtime, batch: number, started: string[]): Pro
   for (const entry of entries) {
     const id = entry.id;
     const req = await storeOp(() => getRequest(rt.redis, id));
-    // Pending (waiting for approval): the approval or the expiry tick decides; keep it, out of the next batches.
-    if (req?.state === 'pending') {
+    // Pending (waiting for approval): the approval or the expiry tick decides; keep it, out of the next
+    // batches. The defer script moves it only if it is still pending then (one step with the check).
+    const ref = parseRequestId(id);
+    if (req?.state === 'pending' && ref) {
       if (entry.score <= now) {
-        await storeOp(() => rt.redis.zadd(entry.key, 'XX', now + OVERDUE_PENDING_RESCORE_MS, id));
-        moved += 1;
+        const reply = await transit(rt, (x) => x.defer(ref, now, now + OVERDUE_PENDING_RESCORE_MS));
+        if (reply.code === 'OK') moved += 1;
+        // The script (re-)indexed it in its service's index: a legacy member is drained.
+        if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
       }
       continue;
     }

@@ -155,6 +155,12 @@ export interface Transitions {
   unfreeze(environment: string, user: string, now: number): Promise<Transition>;
   /** scheduled → approved once startAt is reached. Codes: OK, NOT_DUE, NOT_SCHEDULED, LOCKED (extra: the lock), NOT_FOUND. */
   wake(ref: RequestRef, now: number, startDeadlineMs: number): Promise<Transition>;
+  /**
+   * The scheduler's move of an overdue pending `--at` request's scheduled-index member to `until`,
+   * only while it is pending and its startAt has passed (no audit: the request does not change).
+   * Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND.
+   */
+  defer(ref: RequestRef, now: number, until: number): Promise<Transition>;
   /** An approval after the fact of a break-glass request. Codes: RETRO_APPROVED, APPROVAL_RECORDED, NOT_BREAK_GLASS, RETRO_DONE, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, NOT_FOUND. */
   retroApprove(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
   /** Stop asking for the approval after the fact. Codes: OK, RETRO_DONE, NOT_BREAK_GLASS, NOT_FOUND. */
@@ -292,6 +298,10 @@ export function luaTransitions(redis: RedisClient): Transitions {
     wake(ref, now, startDeadlineMs) {
       const k = requestKeys(ref);
       return run(SCRIPTS.wake, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, startDeadlineMs]);
+    },
+    defer(ref, now, until) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.defer, [k.request, ...k.indexes], [now, until]);
     },
     retroApprove(ref, user, now, authorized) {
       const k = requestKeys(ref);

@@ -13,6 +13,8 @@ import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { onTick } from '../../src/deploy/events';
 import { keys } from '../../src/redis/keys';
+import { parseRequestId } from '../../src/approvals/ids';
+import { luaTransitions } from '../../src/approvals/transitions';
 import type { Runtime } from '../../src/runtime';
 import { useWorkerDb } from '../helpers/redis';
 import { fixtureGroups } from '../helpers/config';
@@ -283,6 +285,51 @@ describe('the scheduler tick: overdue pending `--at` requests do not take the ba
       expect(await getRequest(h.rt.redis, r.id)).toMatchObject({ state: 'pending' });
       expect(await h.rt.redis.zscore(keys.scheduledIndex('prod', r.service), r.id)).not.toBeNull();
     }
+  });
+});
+
+describe('the scheduler tick: moving an overdue pending `--at` request is one step with its check', () => {
+  it('an approval landing between its read and its move is not undone: the scheduled start stays due and is made', async () => {
+    const t0 = h.clock.now();
+    const req = await submitRequest(h.rt, submitInput({ startAt: t0 + MIN }));
+    expect(req.state).toBe('pending');
+    h.clock.set(t0 + 2 * MIN);
+    const ref = parseRequestId(req.id)!;
+    const requestKey = keys.request('prod', 'web', ref.id);
+    // The tick reads the request (pending); the last approval lands right after that read (its click's own start lost).
+    let approved = false;
+    const redis = new Proxy(h.rt.redis, {
+      get(target, prop) {
+        if (prop === 'hgetall')
+          return async (key: string) => {
+            const hash = await target.hgetall(key);
+            if (key === requestKey && !approved) {
+              approved = true;
+              const a = await luaTransitions(target).approve(ref, 'ULEAD1', h.clock.now(), true, 10 * MIN);
+              expect(a.request?.state).toBe('scheduled');
+            }
+            return hash;
+          };
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    expect(await startDueScheduled({ ...h.rt, redis })).toEqual([]);
+    expect(approved).toBe(true);
+    // Still due at its start time (not moved 15 minutes ahead): the next tick starts it.
+    expect(Number(await h.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id))).toBe(t0 + MIN);
+    expect(await startDueScheduled(h.rt)).toEqual([req.id]);
+  });
+
+  it('one still pending is moved ahead, out of the next batches, and keeps its start time once approved', async () => {
+    const t0 = h.clock.now();
+    const req = await submitRequest(h.rt, submitInput({ startAt: t0 + MIN }));
+    h.clock.set(t0 + 2 * MIN);
+    expect(await startDueScheduled(h.rt)).toEqual([]);
+    expect(Number(await h.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id))).toBeGreaterThan(h.clock.now());
+    const a = await approveRequest(h.rt, req.id, 'ULEAD1');
+    expect(a.ok).toBe(true);
+    expect(h.jobs.map((j) => j.requestId)).toEqual([req.id]);
   });
 });
 
