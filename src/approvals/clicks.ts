@@ -60,7 +60,8 @@ function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, 
  * refresh stays before the hand-off, so the worker's "running" render comes after it. A refresh
  * cut short is not cancelled (./workflow.ts refreshWithin): it was started before the hand-off and
  * normally reaches Slack long before the worker starts; should it land later (a Lambda frozen
- * mid-request), the card shows "approved" until the worker's next render of it (the change's end).
+ * mid-request), the card shows "approved" until the tick approvals-rerender renders the request's
+ * current state over it (a refresh cut short is queued for it).
  */
 export async function approveRequest(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
   const ref = parseRequestId(id);

@@ -394,6 +394,10 @@ describe('a service no longer in chatops.yml, at the worker (the ticks: approval
     const failed = await getRequest(h.rt.redis, req.id);
     expect(failed).toMatchObject({ state: 'failed' });
     expect(failed?.decisionReason).toContain('no longer names');
+    // Said in its thread, as when a tick fails it.
+    const replies = h.slack.messages(req.channel).filter((m) => m.thread_ts === req.messageTs);
+    expect(replies.map((m) => m.text ?? '').join('\n')).toContain('never started');
+    expect(JSON.stringify(replies.map((m) => m.blocks))).toContain('did not start: chatops.yml no longer names `web` in `prod`');
     expect(await indexed(h, req.id)).toEqual({});
     // Nothing holds the service: a new request for it (once configured again) is not refused as busy.
     await expect(submitRequest(h.rt, submitInput())).resolves.toMatchObject({ state: 'pending' });
