@@ -50,6 +50,10 @@ export const gatesText = defineMessages('approvals.gates', {
     en: 'This break-glass change was already approved after the fact (or asking for it stopped). Nothing was recorded.',
     ko: '이 긴급 실행 변경은 이미 사후 승인되었거나 요청이 종료되었습니다. 기록된 것이 없습니다.',
   },
+  retroNotRun: {
+    en: 'This break-glass change did not run, so there is nothing to approve after the fact. Nothing was recorded.',
+    ko: '이 긴급 실행 변경은 실행되지 않았으므로 사후 승인할 것이 없습니다. 기록된 것이 없습니다.',
+  },
   selfRetro: {
     en: 'You broke glass for this change, so you cannot approve it after the fact yourself. Another approver has to: {approvers}.',
     ko: '이 변경을 긴급 실행한 본인은 사후 승인할 수 없습니다. 다른 승인자가 해야 합니다: {approvers}.',

@@ -253,6 +253,8 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string,
     );
     return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
   }
+  // It never ran (a card not yet re-rendered still showed the button): put the card right.
+  if (reply.code === 'RETRO_NOT_RUN') await refreshWithin(rt, req, budget, RESERVE.answer);
   const ctx = ctxFor(rt, ref, { request: req, user, locale: lang(rt) });
   const message: Localized = (l) =>
     reply.code === 'SELF_APPROVAL'

@@ -161,7 +161,7 @@ export interface Transitions {
    * Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND.
    */
   defer(ref: RequestRef, now: number, until: number): Promise<Transition>;
-  /** An approval after the fact of a break-glass request. Codes: RETRO_APPROVED, APPROVAL_RECORDED, NOT_BREAK_GLASS, RETRO_DONE, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, NOT_FOUND. */
+  /** An approval after the fact of a break-glass request. Codes: RETRO_APPROVED, APPROVAL_RECORDED, NOT_BREAK_GLASS, RETRO_DONE, RETRO_NOT_RUN, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, NOT_FOUND. */
   retroApprove(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
   /** Stop asking for the approval after the fact. Codes: OK, RETRO_DONE, NOT_BREAK_GLASS, NOT_FOUND. */
   retroExpire(ref: RequestRef, now: number, detail: string): Promise<Transition>;

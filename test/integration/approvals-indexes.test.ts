@@ -10,7 +10,7 @@
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import { readAudit } from '../../src/approvals/audit';
 import { runningRequests, startExecution } from '../../src/approvals/execution';
-import { remindRetro, startDueScheduled } from '../../src/approvals/gates';
+import { remindRetro, retroApproveRequest, startDueScheduled } from '../../src/approvals/gates';
 import { freezeEnvironment } from '../../src/approvals/locks';
 import { requestFields } from '../../src/approvals/model';
 import { parseRequestId, type RequestRef } from '../../src/approvals/ids';
@@ -193,7 +193,9 @@ describe('every transition script keeps its service indexes itself (no write aft
     expect((await x.abort(one.ref, h.clock.now(), 'bot', 'x')).code).toBe('OK');
     // Failed before it started: it never ran, so the reminder tick is to stop the asking at once (due now).
     expect(await indexed(h, one.ref.id)).toEqual({ retro: h.clock.now() });
-    expect((await x.retroApprove(one.ref, 'ULEAD1', h.clock.now(), true)).code).toBe('RETRO_APPROVED');
+    // Nothing to approve after the fact; the asking stops (the reminder tick's retro-expire).
+    expect((await x.retroApprove(one.ref, 'ULEAD1', h.clock.now(), true)).code).toBe('RETRO_NOT_RUN');
+    expect((await x.retroExpire(one.ref, h.clock.now(), 'it did not run')).code).toBe('OK');
     expect(await indexed(h, one.ref.id)).toEqual({});
 
     const two = await createByScript(h, { state: 'approved', breakGlass: 'outage', retroAt: remind, service: 'worker' });
@@ -418,6 +420,12 @@ describe('a break-glass request that never ran (failed or cancelled before it st
     h.clock.advance(DEADLINE + MIN);
     expect(await lapseDue(h.rt)).toEqual([req.id]);
     const asked = thread(req).length;
+    // An approver pressing "Approve after the fact" on it is told it did not run; nothing is recorded.
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const retro = await retroApproveRequest(h.rt, req.id, 'ULEAD1');
+    expect(retro).toMatchObject({ ok: false, code: 'RETRO_NOT_RUN' });
+    if (!retro.ok) expect(retro.message('ko')).toContain('실행되지 않았으므로');
+    expect((await getRequest(h.rt.redis, req.id))?.approvals).toEqual([]);
 
     expect(await remindRetro(h.rt)).toBe(0);
     const ended = (await getRequest(h.rt.redis, req.id))!;
