@@ -19,7 +19,7 @@ local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end
 if h.state ~= 'approved' then return answer('NOT_APPROVED', KEYS[1]) end
 local by = tonumber(h.startBy)
-if not by and ARGV[3] ~= '' then by = tonumber(h.approvedAt or h.updatedAt) + tonumber(ARGV[3]) end
+if not by and ARGV[3] and ARGV[3] ~= '' then by = tonumber(h.approvedAt or h.updatedAt) + tonumber(ARGV[3]) end
 if not by or tonumber(now) < by then return answer('NOT_DUE', KEYS[1]) end
 lapseRequest(KEYS[1], KEYS[2], KEYS[3], KEYS[4], h, now, ARGV[2])
 return answer('OK', KEYS[1])
