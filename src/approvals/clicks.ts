@@ -13,11 +13,12 @@ import { guardFromHash } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
-import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason, notConfiguredReason } from './unstarted';
+import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason } from './unstarted';
 import {
   abortRequest,
   ctxFor,
   dispatchExecute,
+  failUnconfigured,
   getRequest,
   postInThread,
   refreshMessage,
@@ -59,7 +60,8 @@ function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, 
  * refresh stays before the hand-off, so the worker's "running" render comes after it. A refresh
  * cut short is not cancelled (./workflow.ts refreshWithin): it was started before the hand-off and
  * normally reaches Slack long before the worker starts; should it land later (a Lambda frozen
- * mid-request), the card shows "approved" until the worker's next render of it (the change's end).
+ * mid-request), the card shows "approved" until the tick approvals-rerender renders the request's
+ * current state over it (a refresh cut short is queued for it).
  */
 export async function approveRequest(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
   const ref = parseRequestId(id);
@@ -259,33 +261,28 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
     }
     if (entry.orphan) {
       // The abort script re-indexes it (out of the approved index); one that started meanwhile is left running.
-      const failed = await abortRequest(rt, id, notConfiguredReason(ref.environment, ref.service)(rt.people.workspace));
-      if (!failed) await dropEntry(rt, entry);
-      else if (failed.state === 'failed') lapsed.push(id);
+      const reply = await failUnconfigured(rt, id);
+      if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
+      // Only what this tick failed (an already failed request still in a stale index is not counted).
+      if (reply.code === 'OK') lapsed.push(id);
       continue;
     }
     const deadline = startDeadlineOf(rt, ref.environment);
-    const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline, rt.people.workspace)));
+    // The deadline also lapses a request approved before requests had a startBy of their own (only a
+    // legacy index holds it: the scripts index an approved request by its startBy) that long after its
+    // approval, like any other, instead of holding its service until its record expires.
+    const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline, rt.people.workspace), deadline));
     const req = reply.request;
+    if (reply.code === 'NOT_DUE' && entry.legacy && req?.state === 'approved' && req.startBy === undefined) {
+      // Not yet: kept in the legacy index, by when it lapses.
+      await rt.redis.zadd(entry.key, (req.approvedAt ?? req.updatedAt) + deadline, id);
+      continue;
+    }
     if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
     if (reply.code === 'OK' && req) {
       lapsed.push(id);
       await refreshMessage(rt, req);
       await postInThread(rt, req, lapsedNotice(req, deadline, rt.people.workspace));
-    } else if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy === undefined) {
-      // Approved before requests had a start deadline of their own (only a legacy index holds it: the
-      // scripts index an approved request by its startBy): it lapses the environment's start deadline
-      // after its approval, like any other, instead of holding its service until its record expires.
-      const due = (req.approvedAt ?? req.updatedAt) + deadline;
-      if (now < due) {
-        await rt.redis.zadd(entry.key, due, id);
-        continue;
-      }
-      const failed = await abortRequest(rt, id, lapseReason(deadline, rt.people.workspace));
-      if (failed?.state === 'failed') {
-        lapsed.push(id);
-        await postInThread(rt, failed, lapsedNotice(failed, deadline, rt.people.workspace));
-      }
     }
   }
   if (lapsed.length) rt.log.warn('approvals: approved requests never started; failed them', { count: lapsed.length, ids: lapsed });

@@ -45,6 +45,7 @@ export const CODES = [
   // release gates
   'NOT_BREAK_GLASS',
   'RETRO_DONE',
+  'RETRO_NOT_RUN',
   'NOT_SCHEDULED',
   'NOT_DUE',
 ] as const;
@@ -342,6 +343,8 @@ export function answerFor(c: string, ctx: AnswerContext, locale: Locale = ctx.lo
       return gatesText.in(locale)('notBreakGlass');
     case 'RETRO_DONE':
       return gatesText.in(locale)('retroAlready');
+    case 'RETRO_NOT_RUN':
+      return gatesText.in(locale)('retroNotRun');
     case 'NOT_SCHEDULED':
     case 'NOT_DUE':
       return req ? t('nothingChanged', { state: stateSentence(req, ctx.now, locale) }) : gatesText.in(locale)('notScheduled');
@@ -377,6 +380,7 @@ const ERROR_CODE: Record<RefusalCode, ErrorCode> = {
   NOT_FROZEN: 'CONFLICT',
   NOT_BREAK_GLASS: 'CONFLICT',
   RETRO_DONE: 'CONFLICT',
+  RETRO_NOT_RUN: 'CONFLICT',
   NOT_SCHEDULED: 'CONFLICT',
   NOT_DUE: 'CONFLICT',
 };

@@ -18,6 +18,7 @@ import {
   abortRequest,
   bestEffort,
   ctxFor,
+  failUnconfigured,
   getRequest,
   getRequests,
   postInThread,
@@ -66,10 +67,10 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   // since the request): the roles no longer allow changing it and nobody expects it to change. It
   // fails with the reason before anything is touched.
   if (!isConfigured(rt.config, ref.environment, ref.service) || !envCfg) {
-    const message = notConfiguredReason(ref.environment, ref.service);
-    const failed = await abortRequest(rt, id, message(rt.people.workspace));
-    rt.log.warn('approvals: execution refused, the service is no longer configured', { requestId: id, state: failed?.state });
-    return { ok: false, code: 'NOT_CONFIGURED', message };
+    // Failed with the reason, its message re-rendered and its thread told (as the ticks do).
+    const failed = await failUnconfigured(rt, id);
+    rt.log.warn('approvals: execution refused, the service is no longer configured', { requestId: id, state: failed.request?.state });
+    return { ok: false, code: 'NOT_CONFIGURED', message: notConfiguredReason(ref.environment, ref.service) };
   }
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
 

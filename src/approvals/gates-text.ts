@@ -34,6 +34,10 @@ export const gatesText = defineMessages('approvals.gates', {
     en: ':warning: *Never approved after the fact*: I stopped asking {at}. The audit trail says so.',
     ko: ':warning: *사후 승인되지 않음*: {at}에 요청을 멈췄습니다. 감사 기록에 그렇게 남아 있습니다.',
   },
+  breakGlassNotRun: {
+    en: ':rotating_light: *Break-glass* by {user}: “{reason}”. It did not run, so no approval after the fact is needed.',
+    ko: ':rotating_light: {user}님이 *긴급 실행(break-glass)*: “{reason}”. 실행되지 않았으므로 사후 승인은 필요 없습니다.',
+  },
   retroButton: { en: 'Approve after the fact', ko: '사후 승인' },
   cancelScheduled: { en: 'Cancel', ko: '취소' },
 
@@ -45,6 +49,10 @@ export const gatesText = defineMessages('approvals.gates', {
   retroAlready: {
     en: 'This break-glass change was already approved after the fact (or asking for it stopped). Nothing was recorded.',
     ko: '이 긴급 실행 변경은 이미 사후 승인되었거나 요청이 종료되었습니다. 기록된 것이 없습니다.',
+  },
+  retroNotRun: {
+    en: 'This break-glass change did not run, so there is nothing to approve after the fact. Nothing was recorded.',
+    ko: '이 긴급 실행 변경은 실행되지 않았으므로 사후 승인할 것이 없습니다. 기록된 것이 없습니다.',
   },
   selfRetro: {
     en: 'You broke glass for this change, so you cannot approve it after the fact yourself. Another approver has to: {approvers}.',
@@ -111,6 +119,15 @@ export const gatesText = defineMessages('approvals.gates', {
   retroEndedUnconfigured: {
     en: ':information_source: chatops.yml no longer names the environment {env}: nobody can approve this change after the fact, so I stopped asking. The audit trail records it as never approved.',
     ko: ':information_source: chatops.yml에 {env} 환경이 더 이상 없어 사후 승인할 사람이 없으므로 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
+  },
+  retroEndedNotRun: {
+    en: ':information_source: This break-glass change did not run (nothing was changed), so no approval after the fact is needed: I stopped asking.',
+    ko: ':information_source: 이 긴급 실행 변경은 실행되지 않았으므로(바뀐 것 없음) 사후 승인이 필요 없어 요청을 멈췄습니다.',
+  },
+  retroNotRunDetail: { en: 'it did not run: no approval after the fact needed', ko: '실행되지 않음: 사후 승인 필요 없음' },
+  retroEndedUnconfiguredDetail: {
+    en: 'environment {env} no longer in chatops.yml',
+    ko: 'chatops.yml에 {env} 환경이 더 이상 없음',
   },
   retroExpiredDetail: {
     en: 'no approval after the fact within {deadline}',

@@ -31,6 +31,7 @@ import { gatesText } from './gates-text';
 import { guardFromHash } from './guards';
 import { requestLink } from './format';
 import { parseRequestId } from './ids';
+import { endedUnstarted } from './model';
 import type { ClickResult } from './clicks';
 import { retroSettings, SCHEDULED_START_GRACE_MS } from './gate-settings';
 import {
@@ -38,13 +39,13 @@ import {
   bestEffort,
   ctxFor,
   dispatchExecute,
+  failUnconfigured,
   getRequest,
   refreshMessage,
   refreshWithin,
   startDeadlineOf,
   transit,
 } from './workflow';
-import { notConfiguredReason } from './unstarted';
 import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
@@ -156,11 +157,15 @@ async function schedulerPass(rt: Runtime, batch: number, started: string[]): Pro
   for (const entry of entries) {
     const id = entry.id;
     const req = await storeOp(() => getRequest(rt.redis, id));
-    // Pending (waiting for approval): the approval or the expiry tick decides; keep it, out of the next batches.
-    if (req?.state === 'pending') {
+    // Pending (waiting for approval): the approval or the expiry tick decides; keep it, out of the next
+    // batches. The defer script moves it only if it is still pending then (one step with the check).
+    const ref = parseRequestId(id);
+    if (req?.state === 'pending' && ref) {
       if (entry.score <= now) {
-        await storeOp(() => rt.redis.zadd(entry.key, 'XX', now + OVERDUE_PENDING_RESCORE_MS, id));
-        moved += 1;
+        const reply = await transit(rt, (x) => x.defer(ref, now, now + OVERDUE_PENDING_RESCORE_MS));
+        if (reply.code === 'OK') moved += 1;
+        // The script (re-)indexed it in its service's index: a legacy member is drained.
+        if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
       }
       continue;
     }
@@ -170,8 +175,8 @@ async function schedulerPass(rt: Runtime, batch: number, started: string[]): Pro
     }
     try {
       if (entry.orphan) {
-        // The abort script takes it out of its service's scheduled index.
-        await abortRequest(rt, id, notConfiguredReason(req.environment, req.service)(lang(rt)));
+        // The abort script takes it out of its service's scheduled index; the thread is told.
+        await failUnconfigured(rt, id);
         continue;
       }
       const done = await startScheduled(rt, req);
@@ -248,6 +253,8 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string,
     );
     return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
   }
+  // It never ran (a card not yet re-rendered still showed the button): put the card right.
+  if (reply.code === 'RETRO_NOT_RUN') await refreshWithin(rt, req, budget, RESERVE.answer);
   const ctx = ctxFor(rt, ref, { request: req, user, locale: lang(rt) });
   const message: Localized = (l) =>
     reply.code === 'SELF_APPROVAL'
@@ -282,9 +289,20 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
     const s = retroSettings(rt, req.environment);
     const t = gatesText.in(lang(rt));
     try {
+      if (endedUnstarted(req)) {
+        // It ended without ever starting (the scripts made it due at once): nothing ran, nothing to
+        // approve after the fact. Stop asking, and say why (its card already does).
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroNotRunDetail')));
+        if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
+        if (reply.code === 'OK') {
+          await refreshMessage(rt, reply.request);
+          await threadPost(rt, req, t('retroEndedNotRun'));
+        }
+        continue;
+      }
       if (entry.orphan && !rt.config.environments[req.environment]) {
         // Its environment is gone from chatops.yml: nobody holds its approver role any more. End the asking, saying why.
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, `environment ${req.environment} no longer in chatops.yml`));
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroEndedUnconfiguredDetail', { env: req.environment })));
         if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);
@@ -295,7 +313,7 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
       if (now >= req.createdAt + s.deadline) {
         const deadline = formatDuration(s.deadline, lang(rt));
         // The script takes it out of its service's retro index.
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, gatesText.in('en')('retroExpiredDetail', { deadline })));
+        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroExpiredDetail', { deadline })));
         if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);

@@ -7,11 +7,13 @@ import { defineMessages, type Locale } from '../i18n';
 import { mention, oneLine, truncate } from '../slack/text';
 import { slackDate } from '../slack/time';
 import type { BotRun } from './history';
+import { endedUnstarted } from './model';
 
 const text = defineMessages('approvals.history-gates', {
   breakGlass: { en: ':rotating_light: *break-glass*: “{reason}”', ko: ':rotating_light: *긴급 실행*: “{reason}”' },
   retroWaiting: { en: 'not approved after the fact yet', ko: '아직 사후 승인되지 않음' },
   retroExpired: { en: '*never approved after the fact*', ko: '*사후 승인되지 않음*' },
+  retroNotRun: { en: 'did not run: no approval after the fact needed', ko: '실행되지 않음: 사후 승인 필요 없음' },
   scheduled: { en: ':calendar: scheduled for {at}', ko: ':calendar: {at}로 예약됨' },
   shifted: { en: 'traffic shifted by {user}', ko: '{user}님이 트래픽 전환' },
   rolledBack: { en: 'rolled back at the traffic gate by {user}', ko: '{user}님이 트래픽 게이트에서 롤백' },
@@ -37,7 +39,9 @@ export function historyGatesLine(r: BotRun, locale: Locale = 'en'): string {
   const marks: string[] = [];
   if (r.breakGlass !== undefined) {
     marks.push(t('breakGlass', { reason: oneLine(r.breakGlass, 150) }));
-    if (!r.retro) marks.push(t('retroWaiting'));
+    // One that never ran changed nothing: it needs no approval after the fact (unless it got one).
+    if (r.retro?.state !== 'approved' && endedUnstarted(r)) marks.push(t('retroNotRun'));
+    else if (!r.retro) marks.push(t('retroWaiting'));
     else if (r.retro.state === 'expired') marks.push(t('retroExpired'));
   }
   if (r.scheduledFor) marks.push(t('scheduled', { at: slackDate(r.scheduledFor) }));

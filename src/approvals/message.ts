@@ -11,6 +11,7 @@ import { actions, context, header, section, type ButtonSpec, type SlackMessage }
 import { code, codeBlock, escapeMrkdwn, LIMITS, mention, notificationText, oneLine, principal, truncate } from '../slack/text';
 import { requestTitle } from './codes';
 import type { ChangeRequest, RequestState } from './types';
+import { endedUnstarted } from './model';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -227,7 +228,10 @@ function gateBlocks(req: ChangeRequest, opts: MessageOptions, locale: Locale): K
   const blocks: KnownBlock[] = [];
   if (req.gates?.length) blocks.push(section([t('gatesHeading'), ...req.gates.map((g) => `• ${g.text}`)].join('\n')));
   if (req.state === 'pending' && req.startAt) blocks.push(section(t('pendingStartsAt', { at: slackDate(req.startAt) })));
-  if (req.breakGlass) {
+  if (req.breakGlass && endedUnstarted(req) && !req.retroApprovedAt) {
+    // It never ran: nothing to approve after the fact (the reminder tick stops asking and says so in the thread).
+    blocks.push(section(t('breakGlassNotRun', { user: mention(req.requester, locale), reason: oneLine(req.breakGlass, 500) })));
+  } else if (req.breakGlass) {
     const lines = [t('breakGlassLine', { user: mention(req.requester, locale), reason: oneLine(req.breakGlass, 500) })];
     if (req.retroApprovedAt) {
       lines.push(
@@ -296,7 +300,7 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   blocks.push(context(t('requestId', { id: `\`${escapeMrkdwn(req.id)}\``, expiry: expiryText(req, now, locale) })));
   const buttons: ButtonSpec[] = [];
   if (req.state === 'scheduled') buttons.push({ text: g('cancelScheduled'), actionId: ACTION.cancel, value: req.id });
-  if (req.breakGlass && !req.retroApprovedAt && !req.retroExpiredAt) {
+  if (req.breakGlass && !req.retroApprovedAt && !req.retroExpiredAt && !endedUnstarted(req)) {
     buttons.push({ text: g('retroButton'), actionId: ACTION.retro, value: req.id, style: 'primary' });
   }
   if (req.state === 'pending') {

@@ -70,6 +70,15 @@ function gatesOf(v: string | undefined): GateNote[] | undefined {
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 const str = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
 
+/**
+ * A request that ended without ever starting (failed or cancelled before it started, rejected,
+ * expired): nothing of it ran, so a break-glass one needs no approval after the fact. Pure.
+ */
+export function endedUnstarted(req: { state: string; startedAt?: number | undefined }): boolean {
+  return req.startedAt === undefined && UNSTARTED_ENDS.has(req.state);
+}
+const UNSTARTED_ENDS: ReadonlySet<string> = new Set<RequestState>(['failed', 'cancelled', 'rejected', 'expired']);
+
 /** The request in a hash; undefined when the hash is empty or not a request. */
 export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
   if (!h.id || !h.state) return undefined;

@@ -24,6 +24,7 @@ import start from './lua/start-10.lua';
 import unfreeze from './lua/unfreeze-2.lua';
 import unlock from './lua/unlock-2.lua';
 import wake from './lua/wake-9.lua';
+import defer from './lua/defer-6.lua';
 import retroApprove from './lua/retro-approve-7.lua';
 import retroExpire from './lua/retro-expire-7.lua';
 import steal from './lua/steal-2.lua';
@@ -51,6 +52,7 @@ export const SCRIPTS = {
   unfreeze: def('unfreeze', 2, unfreeze),
   // release gates
   wake: def('wake', 9, wake),
+  defer: def('defer', 6, defer),
   retroApprove: def('retro_approve', 7, retroApprove),
   retroExpire: def('retro_expire', 7, retroExpire),
   steal: def('steal', 2, steal),

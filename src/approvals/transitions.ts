@@ -119,8 +119,12 @@ export interface Transitions {
     lapseReason: string,
     attemptUntil: number,
   ): Promise<Transition>;
-  /** approved → failed once its startBy passed, freeing the service. Codes: OK, NOT_DUE, NOT_APPROVED, NOT_FOUND. */
-  lapse(ref: RequestRef, now: number, reason: string): Promise<Transition>;
+  /**
+   * approved → failed once its startBy passed, freeing the service (audited `lapsed`). A request
+   * approved before requests had a startBy of their own lapses `startDeadlineMs` after its approval
+   * when given (without it: NOT_DUE). Codes: OK, NOT_DUE, NOT_APPROVED, NOT_FOUND.
+   */
+  lapse(ref: RequestRef, now: number, reason: string, startDeadlineMs?: number): Promise<Transition>;
   /**
    * The executing worker's lease on a running request: acquire (raising attemptUntil to `until`),
    * renew, check ("still running and mine", extending it) or release. Codes: OK, HELD, NOT_RUNNING, NOT_FOUND.
@@ -151,7 +155,13 @@ export interface Transitions {
   unfreeze(environment: string, user: string, now: number): Promise<Transition>;
   /** scheduled → approved once startAt is reached. Codes: OK, NOT_DUE, NOT_SCHEDULED, LOCKED (extra: the lock), NOT_FOUND. */
   wake(ref: RequestRef, now: number, startDeadlineMs: number): Promise<Transition>;
-  /** An approval after the fact of a break-glass request. Codes: RETRO_APPROVED, APPROVAL_RECORDED, NOT_BREAK_GLASS, RETRO_DONE, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, NOT_FOUND. */
+  /**
+   * The scheduler's move of an overdue pending `--at` request's scheduled-index member to `until`,
+   * only while it is pending and its startAt has passed (no audit: the request does not change).
+   * Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND.
+   */
+  defer(ref: RequestRef, now: number, until: number): Promise<Transition>;
+  /** An approval after the fact of a break-glass request. Codes: RETRO_APPROVED, APPROVAL_RECORDED, NOT_BREAK_GLASS, RETRO_DONE, RETRO_NOT_RUN, SELF_APPROVAL, ALREADY_APPROVED, NOT_AUTHORIZED, NOT_FOUND. */
   retroApprove(ref: RequestRef, user: string, now: number, authorized: boolean): Promise<Transition>;
   /** Stop asking for the approval after the fact. Codes: OK, RETRO_DONE, NOT_BREAK_GLASS, NOT_FOUND. */
   retroExpire(ref: RequestRef, now: number, detail: string): Promise<Transition>;
@@ -235,9 +245,9 @@ export function luaTransitions(redis: RedisClient): Transitions {
         [now, lockTtlMs, lockReason, lapseReason, attemptUntil],
       );
     },
-    lapse(ref, now, reason) {
+    lapse(ref, now, reason, startDeadlineMs) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, reason]);
+      return run(SCRIPTS.lapse, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, reason, startDeadlineMs ?? '']);
     },
     lease(ref, op, token, ttlMs, until) {
       return run(
@@ -288,6 +298,10 @@ export function luaTransitions(redis: RedisClient): Transitions {
     wake(ref, now, startDeadlineMs) {
       const k = requestKeys(ref);
       return run(SCRIPTS.wake, [k.request, k.lock, k.active, k.audit, ...k.indexes], [now, startDeadlineMs]);
+    },
+    defer(ref, now, until) {
+      const k = requestKeys(ref);
+      return run(SCRIPTS.defer, [k.request, ...k.indexes], [now, until]);
     },
     retroApprove(ref, user, now, authorized) {
       const k = requestKeys(ref);

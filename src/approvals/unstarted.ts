@@ -1,7 +1,8 @@
 /**
  * Approved requests that never started: what their thread is told when the approval lapses (the
  * start-deadline tick, or a start refused past startBy), when the worker's invocation failed for
- * good (the on-failure destination), or when someone cancels them before they start. Pure.
+ * good (the on-failure destination), when chatops.yml no longer names their service, or when someone
+ * cancels them before they start. Pure.
  */
 import { section, type SlackMessage } from '../slack/blocks';
 import { code, mention, verbTitle } from '../slack/text';
@@ -48,6 +49,10 @@ const M = defineMessages('approvals.unstarted', {
   cancelled: {
     en: ':heavy_multiplication_x: {user} cancelled this {title} before it started. Nothing was changed on the service.',
     ko: ':heavy_multiplication_x: {user} 님이 이 {title} 요청을 시작 전에 취소했습니다. 서비스는 바뀌지 않았습니다.',
+  },
+  notConfiguredThread: {
+    en: ':x: This {title} did not start: chatops.yml no longer names {service} in {env}. Nothing was changed; request it again if it is still needed.',
+    ko: ':x: 이 {title} 요청은 시작하지 않았습니다: chatops.yml에 {env}의 {service} 서비스가 더 이상 없습니다. 바뀐 것은 없으니 아직 필요하면 다시 요청하세요.',
   },
   cancelledText: { en: '{title} cancelled before it started', ko: '{title}이(가) 시작 전에 취소되었습니다' },
 });
@@ -110,6 +115,13 @@ export function lateStartNotice(req: Req, deadlineMs: number, now: number, local
 export function workerFailedNotice(req: Req, why: string, locale: Locale = 'en'): SlackMessage {
   const t = M.in(locale);
   const text = t('workerFailed', { title: title(req, locale), why, service: code(req.service) });
+  return { text: t('lapsedText', { title: title(req, locale, true) }), blocks: [section(text)], locale };
+}
+
+/** The thread reply when a tick fails an approved or scheduled request because chatops.yml no longer names its service. */
+export function notConfiguredNotice(req: Req & Pick<ChangeRequest, 'environment'>, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
+  const text = t('notConfiguredThread', { title: title(req, locale), service: code(req.service), env: code(req.environment) });
   return { text: t('lapsedText', { title: title(req, locale, true) }), blocks: [section(text)], locale };
 }
 

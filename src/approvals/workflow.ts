@@ -29,11 +29,12 @@ import { requestMessage } from './message';
 import { fromHash, requestFields } from './model';
 import { luaTransitions, type Transition, type Transitions } from './transitions';
 import type { SlackMessage } from '../slack/blocks';
-import { handOffWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { handOffWithin, MIN_STEP_MS, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { nothingRan } from '../aws/lambda';
 import { slackErrorCodeOf, WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
+import { notConfiguredNotice, notConfiguredReason } from './unstarted';
 
 const M = defineMessages('approvals.workflow', {
   notInvoked: {
@@ -212,7 +213,11 @@ export async function rerenderTick(rt: Runtime): Promise<void> {
  * Re-render the request message within a click's budget, keeping `reserveMs` for the essential
  * steps after it. True when the message is up to date (or there is none); false when the update
  * was skipped (no time), cut short (it may still land: the call is not cancelled) or failed; the
- * caller then tells the clicker. Never throws.
+ * caller then tells the clicker. Never throws. When it is not known to be up to date (and the
+ * message is not gone), the request is queued for the tick `approvals-rerender` like any other
+ * re-render Slack did not take: the message people act on must not keep an old state (Approve on
+ * an approved request). A cut-short update may still land after a newer render (the worker's):
+ * the tick renders the request's current state over it.
  */
 export async function refreshWithin(rt: Runtime, req: ChangeRequest | undefined, budget: ClickBudget, reserveMs: number): Promise<boolean> {
   if (!req?.messageTs) return true;
@@ -220,12 +225,21 @@ export async function refreshWithin(rt: Runtime, req: ChangeRequest | undefined,
     const res = await budget.optional('refreshCard', WITHIN_ACK_TIMEOUT_MS, reserveMs, () =>
       rt.slack.update(req.channel, req.messageTs!, renderRequest(rt, req)),
     );
-    return res.done;
+    if (res.done) return true;
   } catch (err) {
-    rt.log.warn('approvals: could not update the request message', { err });
-    return false;
+    rt.log.warn('approvals: could not update the request message', { requestId: req.id, err });
+    if (messageGone(err)) return false;
   }
+  // One Redis write (a few ms when healthy): it gets at least QUEUE_FLOOR_MS even past the budget, never more than its own bound.
+  await bestEffort(rt, 'queue the request message for a re-render', () =>
+    budget.optional('queueRerender', QUEUE_WITHIN_MS, reserveMs, () => queueRerender(rt, req.id, RERENDER_RETRY_MS), QUEUE_FLOOR_MS),
+  );
+  return false;
 }
+
+/** Queueing a click's re-render: at most a transition's reserve; at least MIN_STEP_MS, so it is never skipped. */
+const QUEUE_WITHIN_MS = RESERVE.transition;
+const QUEUE_FLOOR_MS = MIN_STEP_MS;
 
 function renderRequest(rt: Runtime, req: ChangeRequest) {
   return requestMessage(req, rt.now(), {
@@ -292,6 +306,23 @@ export async function abortRequest(
     else await refreshMessage(rt, t.request);
   }
   return t.request;
+}
+
+/**
+ * A tick's end of an approved or scheduled request whose service chatops.yml no longer names (it
+ * can never start): failed with the reason (the abort script, which re-indexes it), its message
+ * re-rendered and its thread told. The transition's reply: OK when this call failed it; NOT_OPEN
+ * (started meanwhile, or already ended) and NOT_FOUND change nothing and say nothing.
+ */
+export async function failUnconfigured(rt: Runtime, id: string): Promise<Transition> {
+  const ref = refOrThrow(id);
+  const w = rt.people.workspace;
+  const t = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', notConfiguredReason(ref.environment, ref.service)(w)));
+  if (t.code === 'OK' && t.request) {
+    await refreshMessage(rt, t.request);
+    await postInThread(rt, t.request, notConfiguredNotice(t.request, w));
+  }
+  return t;
 }
 
 /**

@@ -340,3 +340,41 @@ describe('the request message whose re-render Slack did not take', () => {
     expect(await h.e2e.rt.redis.zscore(keys.rerenderQueue(), req.id)).toBeNull();
   });
 });
+
+describe("a click's own re-render of the request message that Slack did not take", () => {
+  it('is queued like the others: the tick renders the approved request (the message does not keep its Approve button)', async () => {
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    const pendingText = textOf(h.e2e.slack.message('CPROD', req.ts));
+    expect(pendingText).toContain('approval:approve');
+    let refuse = true;
+    h.e2e.slack.handle('chat.update', (body, _call, builtin) =>
+      refuse && body.ts === req.ts ? { ok: false, error: 'internal_error' } : builtin!(),
+    );
+    await approve(h.e2e, req);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('approved');
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toBe(pendingText);
+    expect(await h.e2e.rt.redis.zscore(keys.rerenderQueue(), req.id)).not.toBeNull();
+
+    refuse = false;
+    h.clock.advance(61_000);
+    await h.e2e.tick();
+    const shown = textOf(h.e2e.slack.message('CPROD', req.ts));
+    expect(shown).not.toContain('approval:approve');
+    expect(shown).toContain('Approved');
+    expect(await h.e2e.rt.redis.zscore(keys.rerenderQueue(), req.id)).toBeNull();
+  });
+
+  it('is not queued when the message is gone', async () => {
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    h.e2e.slack.handle('chat.update', (body, _call, builtin) =>
+      body.ts === req.ts ? { ok: false, error: 'message_not_found' } : builtin!(),
+    );
+    await approve(h.e2e, req);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('approved');
+    expect(await h.e2e.rt.redis.zscore(keys.rerenderQueue(), req.id)).toBeNull();
+  });
+});

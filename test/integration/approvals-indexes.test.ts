@@ -10,7 +10,7 @@
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import { readAudit } from '../../src/approvals/audit';
 import { runningRequests, startExecution } from '../../src/approvals/execution';
-import { remindRetro, startDueScheduled } from '../../src/approvals/gates';
+import { remindRetro, retroApproveRequest, startDueScheduled } from '../../src/approvals/gates';
 import { freezeEnvironment } from '../../src/approvals/locks';
 import { requestFields } from '../../src/approvals/model';
 import { parseRequestId, type RequestRef } from '../../src/approvals/ids';
@@ -189,10 +189,13 @@ describe('every transition script keeps its service indexes itself (no write aft
     const remind = h.clock.now() + HOUR;
     const one = await createByScript(h, { state: 'approved', breakGlass: 'outage', retroAt: remind });
     expect(await indexed(h, one.ref.id)).toEqual({ approved: h.clock.now() + DEADLINE, retro: remind });
+    h.clock.advance(MIN);
     expect((await x.abort(one.ref, h.clock.now(), 'bot', 'x')).code).toBe('OK');
-    // Failed, but still asked for its approval after the fact.
-    expect(await indexed(h, one.ref.id)).toEqual({ retro: remind });
-    expect((await x.retroApprove(one.ref, 'ULEAD1', h.clock.now(), true)).code).toBe('RETRO_APPROVED');
+    // Failed before it started: it never ran, so the reminder tick is to stop the asking at once (due now).
+    expect(await indexed(h, one.ref.id)).toEqual({ retro: h.clock.now() });
+    // Nothing to approve after the fact; the asking stops (the reminder tick's retro-expire).
+    expect((await x.retroApprove(one.ref, 'ULEAD1', h.clock.now(), true)).code).toBe('RETRO_NOT_RUN');
+    expect((await x.retroExpire(one.ref, h.clock.now(), 'it did not run')).code).toBe('OK');
     expect(await indexed(h, one.ref.id)).toEqual({});
 
     const two = await createByScript(h, { state: 'approved', breakGlass: 'outage', retroAt: remind, service: 'worker' });
@@ -346,8 +349,10 @@ describe('review: a break-glass reminder time belongs to the request created wit
     h.clock.advance(DEADLINE);
     const next = await submitRequest(h.rt, submitInput({ breakGlass: 'again', requester: 'UDEV2', service: 'worker' }));
     expect(await getRequest(h.rt.redis, stale.id)).toMatchObject({ state: 'failed' });
-    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), stale.id)).toBeNull();
-    expect(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), next.id)).not.toBeNull();
+    // Not the new request's reminder time: it never ran, so it is due at once (its lapse), for the
+    // reminder tick to stop its asking with a note that it did not run.
+    expect(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), stale.id))).toBe(h.clock.now());
+    expect(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'worker'), next.id))).toBeGreaterThan(h.clock.now());
   });
 });
 
@@ -391,8 +396,65 @@ describe('a service no longer in chatops.yml, at the worker (the ticks: approval
     const failed = await getRequest(h.rt.redis, req.id);
     expect(failed).toMatchObject({ state: 'failed' });
     expect(failed?.decisionReason).toContain('no longer names');
+    // Said in its thread, as when a tick fails it.
+    const replies = h.slack.messages(req.channel).filter((m) => m.thread_ts === req.messageTs);
+    expect(replies.map((m) => m.text ?? '').join('\n')).toContain('never started');
+    expect(JSON.stringify(replies.map((m) => m.blocks))).toContain('did not start: chatops.yml no longer names `web` in `prod`');
     expect(await indexed(h, req.id)).toEqual({});
     // Nothing holds the service: a new request for it (once configured again) is not refused as busy.
     await expect(submitRequest(h.rt, submitInput())).resolves.toMatchObject({ state: 'pending' });
+  });
+});
+
+describe('a break-glass request that never ran (failed or cancelled before it started)', () => {
+  const thread = (req: { channel: string; messageTs?: string }) =>
+    h.slack
+      .messages(req.channel)
+      .filter((m) => m.thread_ts === req.messageTs)
+      .map((m) => m.text ?? '');
+
+  it('gets no reminders: the asking stops at the next tick with a note that it did not run; its card says so', async () => {
+    const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
+    expect(req.state).toBe('approved');
+    // Its execute job is lost: it lapses at its start deadline, never having started.
+    h.clock.advance(DEADLINE + MIN);
+    expect(await lapseDue(h.rt)).toEqual([req.id]);
+    const asked = thread(req).length;
+    // An approver pressing "Approve after the fact" on it is told it did not run; nothing is recorded.
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const retro = await retroApproveRequest(h.rt, req.id, 'ULEAD1');
+    expect(retro).toMatchObject({ ok: false, code: 'RETRO_NOT_RUN' });
+    if (!retro.ok) expect(retro.message('ko')).toContain('실행되지 않았으므로');
+    expect((await getRequest(h.rt.redis, req.id))?.approvals).toEqual([]);
+
+    expect(await remindRetro(h.rt)).toBe(0);
+    const ended = (await getRequest(h.rt.redis, req.id))!;
+    expect(ended.retroExpiredAt).toBe(h.clock.now());
+    const said = thread(req).slice(asked);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('This break-glass change did not run (nothing was changed), so no approval after the fact is needed');
+    const card = JSON.stringify(h.slack.message(req.channel, req.messageTs!)?.blocks ?? []);
+    expect(card).toContain('It did not run, so no approval after the fact is needed.');
+    expect(card).not.toContain('approval:retro');
+    expect(await indexed(h, req.id)).toEqual({});
+    const [[, last]] = (await h.rt.redis.xrevrange(keys.serviceAudit('prod', 'web'), '+', '-', 'COUNT', 1)) as [[string, string[]]];
+    expect(last[last.indexOf('detail') + 1]).toBe('it did not run: no approval after the fact needed');
+
+    // Nothing more, ever.
+    for (let i = 0; i < 3; i++) {
+      h.clock.advance(HOUR);
+      expect(await remindRetro(h.rt)).toBe(0);
+    }
+    expect(thread(req).slice(asked)).toHaveLength(1);
+  });
+
+  it('one that ran and failed is still asked for its approval after the fact', async () => {
+    const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
+    expect((await startExecution(h.rt, req.id)).ok).toBe(true);
+    const remind = Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id));
+    await luaTransitions(h.rt.redis).finish(parseRequestId(req.id)!, 'failed', 'boom', h.clock.now());
+    expect(await indexed(h, req.id)).toEqual({ retro: remind });
+    h.clock.set(remind);
+    expect(await remindRetro(h.rt)).toBe(1);
   });
 });

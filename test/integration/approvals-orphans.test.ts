@@ -13,6 +13,8 @@ import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { onTick } from '../../src/deploy/events';
 import { keys } from '../../src/redis/keys';
+import { parseRequestId } from '../../src/approvals/ids';
+import { luaTransitions } from '../../src/approvals/transitions';
 import type { Runtime } from '../../src/runtime';
 import { useWorkerDb } from '../helpers/redis';
 import { fixtureGroups } from '../helpers/config';
@@ -67,6 +69,12 @@ function thread(req: ChangeRequest): string[] {
     .map((m) => JSON.stringify(m.blocks ?? m.text));
 }
 
+/** The detail of prod/web's newest audit entry. */
+async function lastAuditDetail(): Promise<string | undefined> {
+  const [[, last]] = (await h.rt.redis.xrevrange(keys.serviceAudit('prod', 'web'), '+', '-', 'COUNT', 1)) as [[string, string[]]];
+  return last[last.indexOf('detail') + 1];
+}
+
 /** A tick of the process with the whole configuration ran before the change of chatops.yml: it registered the services. */
 async function tickBeforeTheChange(): Promise<void> {
   await expireDue(h.rt);
@@ -104,11 +112,28 @@ describe('the ticks see the requests of a service chatops.yml no longer names, u
     expect(failed).toMatchObject({ state: 'failed' });
     expect(failed?.decisionReason).toContain('chatops.yml no longer names `web` in `prod`');
     expect(card(req)).toContain('no longer names');
+    // Said in its thread too, like the other failures.
+    expect(thread(req).filter((m) => m.includes('did not start: chatops.yml no longer names `web` in `prod`'))).toHaveLength(1);
     expect(await h.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
     expect(await webIndexes()).toBe(0);
 
     await lapseDue(rt);
     expect(await registered()).not.toContain('prod.web');
+  });
+
+  it('approved, already failed but still in a stale index: removed, not counted as lapsed, nothing said again', async () => {
+    const req = await submitRequest(h.rt, submitInput());
+    expect((await approveRequest(h.rt, req.id, 'ULEAD1')).ok).toBe(true);
+    await tickBeforeTheChange();
+    const rt = removed('service');
+    expect(await lapseDue(rt)).toEqual([req.id]);
+    const said = thread(req).length;
+    // A stale member (a lost write of the old scheme, a restore): the request failed already.
+    await h.rt.redis.zadd(keys.approvedIndex('prod', 'web'), 1, req.id);
+
+    expect(await lapseDue(rt)).toEqual([]);
+    expect(await h.rt.redis.zscore(keys.approvedIndex('prod', 'web'), req.id)).toBeNull();
+    expect(thread(req)).toHaveLength(said);
   });
 
   it('scheduled (`--at`): not started, failed with the reason before its time', async () => {
@@ -124,6 +149,7 @@ describe('the ticks see the requests of a service chatops.yml no longer names, u
     expect(failed).toMatchObject({ state: 'failed' });
     expect(failed?.decisionReason).toContain('no longer names `web` in `prod`');
     expect(card(req)).toContain('no longer names');
+    expect(thread(req).join('\n')).toContain('did not start: chatops.yml no longer names `web` in `prod`');
     expect(h.jobs).toEqual([]);
     expect(await webIndexes()).toBe(0);
 
@@ -185,11 +211,27 @@ describe('the ticks see the requests of a service chatops.yml no longer names, u
     expect(thread(req).join('\n')).toContain('no longer names the environment `prod`');
     expect(card(req)).toContain('no longer names `web` in `prod`');
 
+    expect(await lastAuditDetail()).toBe('environment prod no longer in chatops.yml');
+
     // What is left of it (the approved break-glass request whose work never started) fails too; then the service is forgotten.
     await lapseDue(rt);
     expect(await webIndexes()).toBe(0);
     await remindRetro(rt);
     expect(await registered()).not.toContain('prod.web');
+  });
+});
+
+describe('the audit detail when break-glass reminders stop for a removed environment', () => {
+  it("follows the workspace's language, like the other audit and thread texts", async () => {
+    const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
+    expect((await startExecution(h.rt, req.id)).ok).toBe(true);
+    await tickBeforeTheChange();
+    h.clock.set(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id)));
+    const rt = removed('environment');
+    const ko: Runtime = { ...rt, config: { ...rt.config, slack: { ...rt.config.slack, language: 'ko' } } };
+    expect(await remindRetro(ko)).toBe(0);
+    expect((await getRequest(h.rt.redis, req.id))?.retroExpiredAt).toBe(h.clock.now());
+    expect(await lastAuditDetail()).toBe('chatops.yml에 prod 환경이 더 이상 없음');
   });
 });
 
@@ -246,6 +288,51 @@ describe('the scheduler tick: overdue pending `--at` requests do not take the ba
   });
 });
 
+describe('the scheduler tick: moving an overdue pending `--at` request is one step with its check', () => {
+  it('an approval landing between its read and its move is not undone: the scheduled start stays due and is made', async () => {
+    const t0 = h.clock.now();
+    const req = await submitRequest(h.rt, submitInput({ startAt: t0 + MIN }));
+    expect(req.state).toBe('pending');
+    h.clock.set(t0 + 2 * MIN);
+    const ref = parseRequestId(req.id)!;
+    const requestKey = keys.request('prod', 'web', ref.id);
+    // The tick reads the request (pending); the last approval lands right after that read (its click's own start lost).
+    let approved = false;
+    const redis = new Proxy(h.rt.redis, {
+      get(target, prop) {
+        if (prop === 'hgetall')
+          return async (key: string) => {
+            const hash = await target.hgetall(key);
+            if (key === requestKey && !approved) {
+              approved = true;
+              const a = await luaTransitions(target).approve(ref, 'ULEAD1', h.clock.now(), true, 10 * MIN);
+              expect(a.request?.state).toBe('scheduled');
+            }
+            return hash;
+          };
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    expect(await startDueScheduled({ ...h.rt, redis })).toEqual([]);
+    expect(approved).toBe(true);
+    // Still due at its start time (not moved 15 minutes ahead): the next tick starts it.
+    expect(Number(await h.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id))).toBe(t0 + MIN);
+    expect(await startDueScheduled(h.rt)).toEqual([req.id]);
+  });
+
+  it('one still pending is moved ahead, out of the next batches, and keeps its start time once approved', async () => {
+    const t0 = h.clock.now();
+    const req = await submitRequest(h.rt, submitInput({ startAt: t0 + MIN }));
+    h.clock.set(t0 + 2 * MIN);
+    expect(await startDueScheduled(h.rt)).toEqual([]);
+    expect(Number(await h.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id))).toBeGreaterThan(h.clock.now());
+    const a = await approveRequest(h.rt, req.id, 'ULEAD1');
+    expect(a.ok).toBe(true);
+    expect(h.jobs.map((j) => j.requestId)).toEqual([req.id]);
+  });
+});
+
 describe('the start-deadline tick: an approved request without a startBy (from before start deadlines) in the legacy index', () => {
   it('lapses the start deadline after its approval, freeing its service, instead of being dropped', async () => {
     const req = await submitRequest(h.rt, submitInput());
@@ -267,5 +354,8 @@ describe('the start-deadline tick: an approved request without a startBy (from b
     expect(await h.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
     expect(await h.rt.redis.exists(keys.legacyApprovedIndex())).toBe(0);
     expect(thread(req).join('\n')).toContain('never started');
+    // Audited as a lapse (the start deadline passed), not as an abort.
+    const [[, last]] = (await h.rt.redis.xrevrange(keys.serviceAudit('prod', 'web'), '+', '-', 'COUNT', 1)) as [[string, string[]]];
+    expect(last[last.indexOf('event') + 1]).toBe('lapsed');
   });
 });

@@ -46,7 +46,7 @@ import { admitCommand } from '../../src/edge/rate';
 const { stripLuaComments } = require('../../scripts/lua-strip.cjs') as { stripLuaComments: (s: string) => string };
 import { readGuards } from '../../src/approvals/guards';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
-import { abortRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
+import { abortRequest, getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { remindRetro, retroApproveRequest, startDueScheduled } from '../../src/approvals/gates';
 import { autoLockService, stealLock } from '../../src/approvals/gate-locks';
 import { keys } from '../../src/redis/keys';
@@ -246,11 +246,14 @@ describe('hash slots of every script call', () => {
     // Release gates (issue 13): a scheduled start, a traffic-shift press, the auto-lock in the finish,
     // break-glass and its approval after the fact (given up at the deadline), lock!, the auto-lock of
     // a rollback the bot did not track.
-    const sch = await submitRequest(rt, input({ startAt: h.clock.now() + HOUR }));
+    const sch = await submitRequest(rt, input({ startAt: h.clock.now() + HOUR / 4 }));
     expect((await approveRequest(rt, sch.id, 'ULEAD1')).code).toBe('APPROVAL_RECORDED');
+    h.clock.advance(HOUR / 4);
+    // Overdue and still waiting for its second approval: the scheduler moves it out of its next batches.
+    expect(await startDueScheduled(rt)).toEqual([]);
+    // Approved after its start time: the click starts it (scheduled, then woken and handed off).
     expect((await approveRequest(rt, sch.id, 'ULEAD2')).request?.state).toBe('scheduled');
-    h.clock.advance(HOUR);
-    expect(await startDueScheduled(rt)).toEqual([sch.id]);
+    expect((await getRequest(rt.redis, sch.id))?.state).toBe('approved');
     expect((await startExecution(rt, sch.id)).ok).toBe(true);
     await pressExecution(rt, sch.id, 'ULEAD1', 'traffic-rolled-back', 'ROLLBACK', 'shift.k', { action: 'ROLLBACK' });
     expect((await finishExecution(rt, sch.id, 'failed', 'rolled back', { reason: 'rolled back' })).autoLocked).toBe(true);

@@ -293,6 +293,13 @@ describe('history marks of the release gates', () => {
       }),
     ).toBe('traffic shifted by <@ULEAD1> · :lock: locked after the rollback, acknowledged by <@UDEV2> · Gates: Promotion: ok');
   });
+  it('a break-glass run that never started (failed or cancelled before it started) needs no approval after the fact', () => {
+    const unstarted = { ...run, state: 'failed', breakGlass: 'x', retro: { state: 'expired' as const, by: [] } };
+    expect(historyGatesLine(unstarted)).toBe(':rotating_light: *break-glass*: “x” · did not run: no approval after the fact needed');
+    expect(historyGatesLine({ ...unstarted, state: 'cancelled' }, 'ko')).toContain('실행되지 않음: 사후 승인 필요 없음');
+    // One that ran and failed is still owed it.
+    expect(historyGatesLine({ ...unstarted, startedAt: 5 })).toContain('*never approved after the fact*');
+  });
 });
 
 describe('the flags of the release gates (--at, --break-glass, promote --from)', () => {

@@ -5,6 +5,8 @@
 
   KEYS[1] request hash   KEYS[2] service lock   KEYS[3] active pointer   KEYS[4] service audit stream
   ARGV[1] now   ARGV[2] reason
+  ARGV[3] the environment's start deadline (ms), or '': a request approved before requests had a
+          startBy of their own (only a legacy index holds it) lapses that long after its approval
 
   Output: OK (state → failed), NOT_DUE (startBy is still ahead, or unknown), NOT_APPROVED (request = current), NOT_FOUND
 
@@ -16,6 +18,8 @@ local now = ARGV[1]
 local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end
 if h.state ~= 'approved' then return answer('NOT_APPROVED', KEYS[1]) end
-if not h.startBy or tonumber(now) < tonumber(h.startBy) then return answer('NOT_DUE', KEYS[1]) end
+local by = tonumber(h.startBy)
+if not by and ARGV[3] and ARGV[3] ~= '' then by = tonumber(h.approvedAt or h.updatedAt) + tonumber(ARGV[3]) end
+if not by or tonumber(now) < by then return answer('NOT_DUE', KEYS[1]) end
 lapseRequest(KEYS[1], KEYS[2], KEYS[3], KEYS[4], h, now, ARGV[2])
 return answer('OK', KEYS[1])

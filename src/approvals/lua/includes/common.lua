@@ -108,9 +108,13 @@ local function reindex(reqKey)
   else
     redis.call('ZREM', scheduled, id)
   end
-  -- Asked for its approval after the fact until it comes or the asking stops.
+  -- Asked for its approval after the fact until it comes or the asking stops. One that ended without
+  -- ever starting (failed or cancelled before it started) changed nothing: due at once, so the
+  -- reminder tick stops the asking with a note that it did not run instead of reminding.
   if not f[8] or f[9] or f[10] then
     redis.call('ZREM', retro, id)
+  elseif not f[5] and (state == 'failed' or state == 'cancelled' or state == 'rejected' or state == 'expired') then
+    redis.call('ZADD', retro, f[11] or 0, id)
   elseif RETRO_AT then
     redis.call('ZADD', retro, 'NX', RETRO_AT, id)
   end
