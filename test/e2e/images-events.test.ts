@@ -142,6 +142,19 @@ describe('ECR events → one message per digest', () => {
     expect(textOf(announcements()[1])).toContain('10 critical, 9 medium');
   });
 
+  it('a push Slack refuses for good (channel_not_found, not_in_channel) is not retried: the log says what to fix', async () => {
+    for (const code of ['channel_not_found', 'not_in_channel']) {
+      const ev = pushOf(`v2.0.${code.length}`, 'sha256:' + String(code.length % 10).repeat(64));
+      h.e2e.slack.failNext('chat.postMessage', code);
+      // The invocation returns: Lambda's two retries would only post into the same wall.
+      await expect(h.e2e.event(ev)).resolves.toEqual({ ok: false });
+      const line = h.e2e.logs.filter((l) => l.name === 'images' && l.eventId === ev.id && l.level === 'error').at(-1);
+      expect(line).toMatchObject({ msg: expect.stringContaining('not retried'), why: `Slack answered ${code}` });
+      expect(String(line!.fix)).toContain('invite the bot');
+    }
+    expect(announcements()).toEqual([]);
+  });
+
   it('a claim to post left by an invocation that stopped mid-post (a Lambda timeout) is taken over by the next event of the digest', async () => {
     const redis = h.e2e.rt.redis;
     const record = keys.imageMessage('shop/web', DIGEST);
