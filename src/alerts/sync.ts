@@ -15,8 +15,9 @@
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
+import type { SlackMessage } from '../slack/blocks';
 import { alertChannelFor } from './events';
-import { alertMessage } from './messages';
+import { alertMessage, continuedAlertMessage } from './messages';
 import { finishRender, readIncident } from './store';
 
 /** At most one chat.update per incident this often. */
@@ -24,13 +25,18 @@ export const UPDATE_EVERY_MS = 3_000;
 /** Renders per lease (about MAX_ROUNDS × UPDATE_EVERY_MS of a Lambda); what changes later is picked up by the next event or the scheduled check. */
 const MAX_ROUNDS = 5;
 
-/** Post or update the message of incident generation `gen` while holding its lease; always hands the lease back. */
+/**
+ * Post or update the message of incident generation `gen` while holding its lease; always hands the lease back.
+ * `adopt`: instead of posting, take over this message (the one this process posted for the service while
+ * Redis was unreachable, pipeline.ts): it becomes the incident's message. When Slack refuses to update
+ * it (deleted meanwhile), a new message is posted as usual.
+ */
 export async function syncIncident(
   rt: Runtime,
   svc: ResolvedService,
   gen: number,
   log: Logger,
-  opts: { immediate?: boolean } = {},
+  opts: { immediate?: boolean; adopt?: { channel: string; ts: string } } = {},
 ): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let view = await readIncident(rt.redis, svc);
@@ -47,12 +53,20 @@ export async function syncIncident(
     let ts = view.ts;
     let channel = view.channel;
     const posting = !ts;
+    let adopted = false;
     try {
       if (!ts || !channel) {
-        const res = await rt.slack.post(alertChannelFor(svc), msg);
-        ts = res.ts;
-        channel = res.channel;
-        log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count });
+        const adopt = opts.adopt;
+        adopted = !!adopt && (await takeOver(rt, adopt, msg, log));
+        if (adopt && adopted) {
+          ({ ts, channel } = adopt);
+          log.info('alert: the message posted while Redis was unreachable now shows the incident', { service: svc.alias, channel, ts });
+        } else {
+          const res = await rt.slack.post(alertChannelFor(svc), msg);
+          ts = res.ts;
+          channel = res.channel;
+          log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count });
+        }
       } else {
         await rt.slack.update(channel, ts, msg);
       }
@@ -82,6 +96,13 @@ export async function syncIncident(
         kept: done.ts,
         extra: ts,
       });
+      // A taken-over message was people's alert already: it points at the one kept instead of going quiet.
+      if (adopted && ts && channel) {
+        const kept = { channel: (await readIncident(rt.redis, svc))?.channel ?? alertChannelFor(svc), ts: done.ts };
+        await rt.slack
+          .update(channel, ts, continuedAlertMessage(view, svc, rt.people.workspace, kept))
+          .catch((err: unknown) => log.warn('alert: could not point the earlier message at the incident', { err }));
+      }
       return;
     }
     if (done.status !== 'again') return;
@@ -89,4 +110,15 @@ export async function syncIncident(
   // Still changing after MAX_ROUNDS: hand the lease back; the next event or the scheduled check renders the rest.
   const view = await readIncident(rt.redis, svc);
   if (view && view.gen === gen) await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() });
+}
+
+/** Update `at` (a message posted while Redis was unreachable) to `msg`; false when Slack refused (it was deleted, …). */
+async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: SlackMessage, log: Logger): Promise<boolean> {
+  try {
+    await rt.slack.update(at.channel, at.ts, msg);
+    return true;
+  } catch (err) {
+    log.warn('alert: the message posted while Redis was unreachable could not be taken over; posting a new one', { err });
+    return false;
+  }
 }
