@@ -10,7 +10,10 @@
  * UPDATE_EVERY_MS whatever the rate of events. Events arriving meanwhile find the lease held and
  * only count; the holder's trailing render picks them up (finish-1 says `again` when `rev` moved
  * during the render). The first post is never delayed, nor is a render a person asked for ("I'm on
- * it": `immediate`). A 429 is waited out by the Web API client using Retry-After.
+ * it": `immediate`). Every update also takes a token from the workspace's budget of alert updates
+ * (store.ts takeUpdateSlot), so many incidents at once stay within Slack's chat.update limit; an
+ * update whose token is further off than the spacing is left to the next event or the scheduled
+ * check. A 429 is waited out by the Web API client using Retry-After.
  */
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
@@ -18,7 +21,7 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { alertChannelFor } from './events';
 import { alertMessage, continuedAlertMessage } from './messages';
-import { finishRender, readIncident } from './store';
+import { finishRender, readIncident, takeUpdateSlot } from './store';
 
 /** At most one chat.update per incident this often. */
 export const UPDATE_EVERY_MS = 3_000;
@@ -45,6 +48,27 @@ export async function syncIncident(
       const wait = view.shownAt + UPDATE_EVERY_MS - rt.now();
       if (wait > 0) {
         await rt.sleep(wait);
+        view = await readIncident(rt.redis, svc);
+        if (!view || view.gen !== gen) return;
+      }
+    }
+    // An update takes its turn in the workspace's budget (a post, or a render someone asked for, does not).
+    if (view.ts && view.channel && !(round === 0 && opts.immediate)) {
+      const slot = await updateSlot(rt, log);
+      if (slot === 'none') {
+        await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() }).catch((e: unknown) =>
+          log.warn('alert: could not hand back the lease', { err: e }),
+        );
+        log.info(
+          'alert update deferred: the workspace’s budget of alert updates is spent; the next event or the scheduled check renders it',
+          {
+            service: svc.alias,
+            environment: svc.environment,
+          },
+        );
+        return;
+      }
+      if (slot === 'waited') {
         view = await readIncident(rt.redis, svc);
         if (!view || view.gen !== gen) return;
       }
@@ -120,5 +144,23 @@ async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: S
   } catch (err) {
     log.warn('alert: the message posted while Redis was unreachable could not be taken over; posting a new one', { err });
     return false;
+  }
+}
+
+/**
+ * A turn in the workspace's budget of alert updates (store.ts takeUpdateSlot): `now`; `waited` when
+ * the next token was at most UPDATE_EVERY_MS away and this waited for it; `none` when it is further
+ * (the update is left to the next event or the scheduled check). Without Redis's answer: `now`.
+ */
+async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
+  try {
+    const wait = await takeUpdateSlot(rt.redis, rt.now());
+    if (wait <= 0) return 'now';
+    if (wait > UPDATE_EVERY_MS) return 'none';
+    await rt.sleep(wait);
+    return (await takeUpdateSlot(rt.redis, rt.now())) <= 0 ? 'waited' : 'none';
+  } catch (err) {
+    log.warn('alert: the budget of alert updates could not be read; updating anyway', { err });
+    return 'now';
   }
 }

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyMute, attachToIncident, markDown, recordSignal } from '../../src/alerts/store';
+import { applyMute, attachToIncident, markDown, recordSignal, takeUpdateSlot } from '../../src/alerts/store';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
   finishExecution,
@@ -254,6 +254,8 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
     ).toBe(true);
     await markDown(rt.redis, svc, now());
+    // The workspace's budget of alert updates, spent past empty.
+    for (let i = 0; i < 12; i++) await takeUpdateSlot(rt.redis, now());
 
     // The rest: the deployment mark (above), healthy records, a tick lock, a job claim, the command rate, cost, Home.
     await recordHealthyDigest(rt, {

@@ -22,6 +22,7 @@ import {
   clearDown,
   finishRender,
   markDown,
+  takeUpdateSlot,
   readMute,
   recordSignal,
   recoverIncident,
@@ -242,6 +243,7 @@ describe('hash slots of every script call', () => {
     expect(await readMute(rt.redis, svc, now)).toBeDefined();
     expect(await liftMute(rt.redis, svc, now)).toBeDefined();
     expect(await markDown(rt.redis, svc, now)).toBe(now);
+    expect(await takeUpdateSlot(rt.redis, now)).toBe(0);
     await clearDown(rt.redis, svc);
 
     // Images: a tag moved to the digest pushed last (the repository's slot), and read back.
