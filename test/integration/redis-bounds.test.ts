@@ -116,7 +116,7 @@ function violation(m: Measured, b: KeyBound): string {
 const NOT_DRIVEN: Partial<Record<Name, string>> = {
   imageMessage: 'src/images/announce.ts: fixed fields of one ECR event, EXPIRE in the same MULTI',
   imageDigestTags: 'src/images/announce.ts: SADD of the tags matching the configured patterns, EXPIRE in the same MULTI',
-  imageTagDigest: 'src/images/announce.ts: SET of `<time>|<digest>` … EX 30 days',
+  imageTagDigest: 'src/images/lua/move-tag-1.lua: SET of `<time>|<digest>` … EX 30 days',
   imageEventSeen: 'src/images/announce.ts: SET … EX 7 days NX',
   rejectForm: 'src/approvals/actions.ts: SET … EX 3600',
   envStatus: 'src/surfaces/home.run.ts: SET … EX (a status row per configured service)',
