@@ -27,6 +27,7 @@ module.exports = {
     '<rootDir>/test/e2e/alerts-buttons.test.ts',
     '<rootDir>/test/e2e/alerts-mute.test.ts',
     '<rootDir>/test/e2e/alerts-coalesce.test.ts',
+    '<rootDir>/test/e2e/images-events.test.ts',
     '<rootDir>/test/e2e/cost.test.ts',
     '<rootDir>/test/e2e/edge-bad-input.test.ts',
     '<rootDir>/test/e2e/history.test.ts',

@@ -131,6 +131,12 @@ export interface ReasonCount {
   n: number;
 }
 
+/** Signals counted in-process while Redis was unreachable (all kinds), and the time of the first. */
+export interface OutageCount {
+  n: number;
+  since: number;
+}
+
 export interface IncidentView {
   gen: number;
   state: 'open' | 'recovered';
@@ -152,6 +158,11 @@ export interface IncidentView {
   down?: DownFacts;
   /** Request id, when the failing tasks come from a deployment the bot started. */
   botRequest?: string;
+  /**
+   * The message was first posted while Redis was unreachable (pipeline.ts, postWithoutStore) and
+   * taken over by this incident when Redis answered again: what that message had counted, from when.
+   */
+  outage?: OutageCount;
   ts?: string;
   channel?: string;
   rev: number;
@@ -264,6 +275,7 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
     action: json<ActionFacts>(h.action),
     down: json<DownFacts>(h.down),
     botRequest: h.botRequest || undefined,
+    ...(h.outage ? { outage: json<OutageCount>(h.outage) } : {}),
     ts: h.ts || undefined,
     channel: h.channel || undefined,
     rev: num(h.rev),

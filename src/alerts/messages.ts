@@ -46,6 +46,14 @@ const M = defineMessages('alerts.messages', {
     en: 'No buttons: I could not reach my store (Redis) when I posted this, so nothing here is on record. Use {status} or {logs}.',
     ko: '버튼 없음: 이 알림을 올릴 때 저장소(Redis)에 연결하지 못해 기록된 것이 없습니다. {status} 또는 {logs}를 쓰세요.',
   },
+  outageNote: {
+    en: 'Posted while my store (Redis) was down: {n} counted from {since}. The counts above are those on record since it came back.',
+    ko: '저장소(Redis)가 멈춘 동안 올린 알림입니다. {since}부터 {n}건을 셌습니다. 위 숫자는 복구 뒤 기록된 것입니다.',
+  },
+  continuedIn: {
+    en: 'My store (Redis) is back: this alert continues in <{url}|the incident’s message>.',
+    ko: '저장소(Redis)가 복구되었습니다. 이 알림은 <{url}|장애 메시지>에서 이어집니다.',
+  },
   onIt: { en: '👀 {user} is on it (since {since})', ko: '👀 {user} 님이 대응 중 ({since}부터)' },
   more: { en: '+{n} more in the thread and behind Status', ko: '그 밖에 {n}건: 스레드와 상태 버튼에서 볼 수 있습니다' },
   circuitBreaker: {
@@ -198,7 +206,7 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
     times.push(
       t('timeRecovered', { at: slackDate(v.recoveredAt) }) + (v.recoveredBy ? ` (${escapeMrkdwn(labelText(v.recoveredBy, locale))})` : ''),
     );
-  const footLines = 1;
+  const footLines = v.outage ? 2 : 1;
   if (v.first) {
     blocks.push(section(`${oneLine(factsLine(v.first, svc, locale))}\n${oneLine(whyLine(v.first, locale))}`));
     used += 2;
@@ -207,6 +215,7 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
     if (logs && used + logs.split('\n').length + footLines <= ALERT_MAX_LINES) blocks.push(section(logs));
   }
   blocks.push(context(oneLine([...links, ...times].join(' · '))));
+  if (v.outage) blocks.push(context(t('outageNote', { n: v.outage.n, since: slackDate(v.outage.since) })));
   // Generation 0: posted while Redis was unreachable (pipeline.ts, postWithoutStore). A button acts on the
   // incident on record, and there is none: say what to type instead of buttons that could only refuse.
   if (v.gen > 0) blocks.push(buttons(svc, v, locale));
@@ -214,6 +223,22 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
   const fallback = [title, v.count > 1 ? summary : taskReasonsSummary(v, locale), ...signalLines(v, locale)].filter(Boolean).join(' — ');
   // The fallback (notification) text is mrkdwn too: AWS reasons in it are escaped like in the blocks.
   return { text: escapeMrkdwn(fallback), blocks, locale };
+}
+
+/**
+ * A message posted while Redis was unreachable (generation 0), once Redis answers and the service's
+ * incident already has its own message: what it counted, and where the alert goes on instead of
+ * what to type (its last line).
+ */
+export function continuedAlertMessage(
+  v: IncidentView,
+  svc: ResolvedService,
+  locale: Locale,
+  at: { channel: string; ts: string },
+): SlackMessage {
+  const msg = alertMessage(v, svc, locale);
+  const url = `https://slack.com/archives/${at.channel}/p${at.ts.replace('.', '')}`;
+  return { ...msg, blocks: [...msg.blocks.slice(0, -1), context(M.in(locale)('continuedIn', { url }))] };
 }
 
 /** Posted in the alert channel (in the workspace's language) when someone mutes or unmutes a service's alerts. */

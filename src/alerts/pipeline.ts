@@ -27,7 +27,7 @@ import {
   type TaskFacts,
 } from './incident';
 import { excerptFor } from './logs';
-import { alertMessage } from './messages';
+import { alertMessage, continuedAlertMessage } from './messages';
 import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, recoveredReply, signalReply } from './replies';
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
 import { syncIncident, UPDATE_EVERY_MS } from './sync';
@@ -216,6 +216,9 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
   }
   await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });
   if (res.action === 'muted') log.info('alert muted: counted in the incident, not posted', { seen: input.seenId, count: res.count });
+  // Redis answers again, and this process posted the service's alert while it did not: that message
+  // becomes the incident's (nothing posted yet) or points at the incident's own message.
+  const adopt = await carryOverFallback(rt, svc, res, input, log);
   const task = input.kind === 'task' ? (input.facts as TaskFacts) : undefined;
   let fetched: LogExcerpt | undefined;
   const taskLogs = async (f: TaskFacts) => (fetched ??= await excerptFor(rt, svc, f, ALERT_LOG_LINES));
@@ -237,7 +240,7 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
         .catch((err: unknown) => log.error('alert: thread reply not delivered', { seen: input.seenId, err }));
     }
   }
-  if (res.action === 'post' || res.action === 'update') await syncIncident(rt, svc, res.gen, log);
+  if (res.action === 'post' || res.action === 'update') await syncIncident(rt, svc, res.gen, log, adopt ? { adopt } : {});
 }
 
 async function replyFor(
@@ -319,6 +322,52 @@ const fallbackAlerts = new Map<string, FallbackAlert>();
 export function clearFallbackAlerts(): void {
   fallbackAlerts.clear();
   postedWithoutStore.clear();
+}
+
+/**
+ * The service's fallback alert in this process, once Redis answers again for the service (`res`, the
+ * signal just recorded), when it is still the service's current alert (posted, within the incident
+ * window, not being rendered):
+ * - the incident has no message and this caller posts it (`post`): the fallback message is taken over
+ *   (returned, for syncIncident's `adopt`), and the incident records what it had counted (`outage`,
+ *   shown on the message), so Lambda's retries of the outage's events land in the message people saw;
+ * - the incident has a message (opened before the outage, or posted by another process): the fallback
+ *   message says the alert continues there, with a link.
+ * Otherwise (another caller is posting, muted with no message) it is kept for the next signal.
+ */
+async function carryOverFallback(
+  rt: Runtime,
+  svc: ResolvedService,
+  res: Extract<Awaited<ReturnType<typeof recordSignal>>, { status: 'ok' }>,
+  input: SignalInput,
+  log: Logger,
+): Promise<{ channel: string; ts: string } | undefined> {
+  const svcKey = `${svc.environment}:${svc.alias}`;
+  const fb = fallbackAlerts.get(svcKey);
+  if (!fb) return undefined;
+  if (input.now - fb.lastSeen > input.windowMs) {
+    fallbackAlerts.delete(svcKey);
+    return undefined;
+  }
+  if (!fb.ts || !fb.channel || fb.rendering) return undefined;
+  const at = { channel: fb.channel, ts: fb.ts };
+  if (res.action === 'post') {
+    fallbackAlerts.delete(svcKey);
+    const n = fb.view.reasons.reduce((sum, r) => sum + r.n, 0);
+    await attachToIncident(rt.redis, svc, res.gen, { outage: { n, since: fb.view.openedAt } }).catch((err: unknown) =>
+      log.warn('alert: could not record what was counted while Redis was unreachable', { err }),
+    );
+    return at;
+  }
+  if (!res.ts || !res.channel) return undefined;
+  fallbackAlerts.delete(svcKey);
+  await rt.slack
+    .update(at.channel, at.ts, continuedAlertMessage(fb.view, svc, rt.people.workspace, { channel: res.channel, ts: res.ts }))
+    .then(
+      () => log.info('alert: the message posted while Redis was unreachable points at the incident', { ts: at.ts, incident: res.ts }),
+      (err: unknown) => log.warn('alert: could not point the message posted while Redis was unreachable at the incident', { err }),
+    );
+  return undefined;
 }
 
 /** Count one signal into a fallback alert's view (what signal-3.lua does to the incident hash). */

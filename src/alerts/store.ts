@@ -18,6 +18,7 @@ import recoverLua from './lua/recover-3.lua';
 import signalLua from './lua/signal-3.lua';
 import muteLua from './lua/mute-1.lua';
 import unmuteLua from './lua/unmute-1.lua';
+import updateBudgetLua from './lua/update-budget-1.lua';
 
 /** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
 const SEEN_TTL_MS = 26 * 3_600_000;
@@ -54,6 +55,30 @@ const ATTACH = luaScript('alert_attach', 1, attachLua);
 const ACK = luaScript('alert_ack', 1, ackLua);
 const MUTE = luaScript('alert_mute', 1, muteLua);
 const UNMUTE = luaScript('alert_unmute', 1, unmuteLua);
+const UPDATE_BUDGET = luaScript('alert_update_budget', 1, updateBudgetLua);
+
+/**
+ * Alert updates (chat.update) the whole workspace may send per minute, and at once. Slack allows
+ * chat.update about 50 a minute per workspace (Tier 3), shared with the request messages and the
+ * deploy cards: alerts keep within 30, so a storm across many services (each incident is updated at
+ * most every 3 s, 20 a minute) leaves the rest their share instead of 429s for everyone.
+ */
+export const ALERT_UPDATES_PER_MINUTE = 30;
+export const ALERT_UPDATES_BURST = 10;
+/** The bucket is forgotten this long after its last use (it is full again by then). */
+const UPDATE_BUDGET_TTL_MS = 2 * 60_000;
+
+/** Take one alert update from the workspace's budget: 0 when taken (update now), else the ms until one is free. */
+export async function takeUpdateSlot(redis: RedisClient, now: number): Promise<number> {
+  return Number(
+    await runScript(
+      redis,
+      UPDATE_BUDGET,
+      [keys.alertUpdateBudget()],
+      [now, ALERT_UPDATES_PER_MINUTE, ALERT_UPDATES_BURST, UPDATE_BUDGET_TTL_MS],
+    ),
+  );
+}
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
 

@@ -10,27 +10,36 @@
  * UPDATE_EVERY_MS whatever the rate of events. Events arriving meanwhile find the lease held and
  * only count; the holder's trailing render picks them up (finish-1 says `again` when `rev` moved
  * during the render). The first post is never delayed, nor is a render a person asked for ("I'm on
- * it": `immediate`). A 429 is waited out by the Web API client using Retry-After.
+ * it": `immediate`). Every update also takes a token from the workspace's budget of alert updates
+ * (store.ts takeUpdateSlot), so many incidents at once stay within Slack's chat.update limit; an
+ * update whose token is further off than the spacing is left to the next event or the scheduled
+ * check. A 429 is waited out by the Web API client using Retry-After.
  */
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
+import type { SlackMessage } from '../slack/blocks';
 import { alertChannelFor } from './events';
-import { alertMessage } from './messages';
-import { finishRender, readIncident } from './store';
+import { alertMessage, continuedAlertMessage } from './messages';
+import { finishRender, readIncident, takeUpdateSlot } from './store';
 
 /** At most one chat.update per incident this often. */
 export const UPDATE_EVERY_MS = 3_000;
 /** Renders per lease (about MAX_ROUNDS × UPDATE_EVERY_MS of a Lambda); what changes later is picked up by the next event or the scheduled check. */
 const MAX_ROUNDS = 5;
 
-/** Post or update the message of incident generation `gen` while holding its lease; always hands the lease back. */
+/**
+ * Post or update the message of incident generation `gen` while holding its lease; always hands the lease back.
+ * `adopt`: instead of posting, take over this message (the one this process posted for the service while
+ * Redis was unreachable, pipeline.ts): it becomes the incident's message. When Slack refuses to update
+ * it (deleted meanwhile), a new message is posted as usual.
+ */
 export async function syncIncident(
   rt: Runtime,
   svc: ResolvedService,
   gen: number,
   log: Logger,
-  opts: { immediate?: boolean } = {},
+  opts: { immediate?: boolean; adopt?: { channel: string; ts: string } } = {},
 ): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let view = await readIncident(rt.redis, svc);
@@ -43,16 +52,45 @@ export async function syncIncident(
         if (!view || view.gen !== gen) return;
       }
     }
+    // An update takes its turn in the workspace's budget (a post, or a render someone asked for, does not).
+    if (view.ts && view.channel && !(round === 0 && opts.immediate)) {
+      const slot = await updateSlot(rt, log);
+      if (slot === 'none') {
+        await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() }).catch((e: unknown) =>
+          log.warn('alert: could not hand back the lease', { err: e }),
+        );
+        log.info(
+          'alert update deferred: the workspace’s budget of alert updates is spent; the next event or the scheduled check renders it',
+          {
+            service: svc.alias,
+            environment: svc.environment,
+          },
+        );
+        return;
+      }
+      if (slot === 'waited') {
+        view = await readIncident(rt.redis, svc);
+        if (!view || view.gen !== gen) return;
+      }
+    }
     const msg = alertMessage(view, svc, rt.people.workspace);
     let ts = view.ts;
     let channel = view.channel;
     const posting = !ts;
+    let adopted = false;
     try {
       if (!ts || !channel) {
-        const res = await rt.slack.post(alertChannelFor(svc), msg);
-        ts = res.ts;
-        channel = res.channel;
-        log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count });
+        const adopt = opts.adopt;
+        adopted = !!adopt && (await takeOver(rt, adopt, msg, log));
+        if (adopt && adopted) {
+          ({ ts, channel } = adopt);
+          log.info('alert: the message posted while Redis was unreachable now shows the incident', { service: svc.alias, channel, ts });
+        } else {
+          const res = await rt.slack.post(alertChannelFor(svc), msg);
+          ts = res.ts;
+          channel = res.channel;
+          log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count });
+        }
       } else {
         await rt.slack.update(channel, ts, msg);
       }
@@ -82,6 +120,13 @@ export async function syncIncident(
         kept: done.ts,
         extra: ts,
       });
+      // A taken-over message was people's alert already: it points at the one kept instead of going quiet.
+      if (adopted && ts && channel) {
+        const kept = { channel: (await readIncident(rt.redis, svc))?.channel ?? alertChannelFor(svc), ts: done.ts };
+        await rt.slack
+          .update(channel, ts, continuedAlertMessage(view, svc, rt.people.workspace, kept))
+          .catch((err: unknown) => log.warn('alert: could not point the earlier message at the incident', { err }));
+      }
       return;
     }
     if (done.status !== 'again') return;
@@ -89,4 +134,33 @@ export async function syncIncident(
   // Still changing after MAX_ROUNDS: hand the lease back; the next event or the scheduled check renders the rest.
   const view = await readIncident(rt.redis, svc);
   if (view && view.gen === gen) await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() });
+}
+
+/** Update `at` (a message posted while Redis was unreachable) to `msg`; false when Slack refused (it was deleted, …). */
+async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: SlackMessage, log: Logger): Promise<boolean> {
+  try {
+    await rt.slack.update(at.channel, at.ts, msg);
+    return true;
+  } catch (err) {
+    log.warn('alert: the message posted while Redis was unreachable could not be taken over; posting a new one', { err });
+    return false;
+  }
+}
+
+/**
+ * A turn in the workspace's budget of alert updates (store.ts takeUpdateSlot): `now`; `waited` when
+ * the next token was at most UPDATE_EVERY_MS away and this waited for it; `none` when it is further
+ * (the update is left to the next event or the scheduled check). Without Redis's answer: `now`.
+ */
+async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
+  try {
+    const wait = await takeUpdateSlot(rt.redis, rt.now());
+    if (wait <= 0) return 'now';
+    if (wait > UPDATE_EVERY_MS) return 'none';
+    await rt.sleep(wait);
+    return (await takeUpdateSlot(rt.redis, rt.now())) <= 0 ? 'waited' : 'none';
+  } catch (err) {
+    log.warn('alert: the budget of alert updates could not be read; updating anyway', { err });
+    return 'now';
+  }
 }

@@ -1,11 +1,14 @@
 /**
  * Lambda entry for ECS events from EventBridge. Delivery is at least once and unordered;
  * consumers de-duplicate. A malformed event is logged and dropped (returning normally, so
- * EventBridge does not retry it into a storm). When a consumer failed (Slack or Redis refused
- * what it had to do), the invocation fails, so Lambda retries the event (EventBridge invokes
- * asynchronously: two more attempts, a minute and two minutes later); every consumer is safe to
- * run again on the same event (alerts and images de-duplicate by event or task, deploy tracking
- * re-reads ECS).
+ * EventBridge does not retry it into a storm). When a consumer failed for a reason that may pass
+ * (Redis unreachable, Slack or AWS slow, down or rate limiting), the invocation fails, so Lambda
+ * retries the event (EventBridge invokes asynchronously: two more attempts, a minute and two minutes
+ * later); every consumer is safe to run again on the same event (alerts and images de-duplicate by
+ * event or task, deploy tracking re-reads ECS). A failure a retry would only repeat (Slack's
+ * `channel_not_found`, `not_in_channel`, `invalid_auth`, an access denied, an event a consumer
+ * cannot read: classifyConsumerFailure, src/hooks/events.ts) is logged with what to fix, and the
+ * invocation returns: three runs of the same work and the same error help nobody.
  */
 import * as z from 'zod';
 import { dispatchEvent } from '../hooks/events';
@@ -39,11 +42,13 @@ export async function handler(event: unknown): Promise<{ ok: boolean }> {
   }
   const failed = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
   await rt.dispatcher.idle?.();
-  if (failed.length) throw new ConsumersFailed(failed);
-  return { ok: true };
+  const retry = failed.filter((f) => f.retryable);
+  // A retry runs every consumer again; the ones that failed for good then fail the same way (logged again).
+  if (retry.length) throw new ConsumersFailed(retry.map((f) => f.name));
+  return { ok: !failed.length };
 }
 
-/** Thrown so Lambda retries the event: the consumers named did not finish (each logged why). */
+/** Thrown so Lambda retries the event: the consumers named did not finish, for reasons that may pass (each logged why). */
 export class ConsumersFailed extends Error {
   constructor(readonly failed: string[]) {
     super(`event consumers failed: ${failed.join(', ')}; Lambda retries the event`);

@@ -13,6 +13,8 @@
  */
 import { withBudget } from '../aws/budget';
 import type { EcsEvent } from '../aws/ecs-events';
+import { isBotError, type ErrorCode } from '../errors';
+import { permanentSlackFailure } from '../slack/failures';
 import { keys } from '../redis/keys';
 import { releaseLock, tryLock, type HeldLock } from '../redis/locks';
 import type { Runtime } from '../runtime';
@@ -50,26 +52,86 @@ export function registerTick(name: string, fn: Tick): void {
 async function runAll<T extends unknown[]>(
   entries: Map<string, (...args: T) => Promise<void>>,
   args: T,
-  rt: Runtime,
-  what: string,
   around: (name: string, run: () => Promise<void>) => Promise<void> = (_name, run) => run(),
-): Promise<string[]> {
-  const failed: string[] = [];
+): Promise<Array<{ name: string; err: unknown }>> {
+  const failed: Array<{ name: string; err: unknown }> = [];
   await Promise.all(
     [...entries].map(async ([name, fn]) => {
       try {
         await around(name, () => fn(...args));
       } catch (err) {
-        failed.push(name);
-        rt.log.error(`${what} failed`, { name, err });
+        failed.push({ name, err });
       }
     }),
   );
   return failed;
 }
 
-export function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<string[]> {
-  return runAll(consumers, [event, rt], rt, 'event consumer', (_name, run) => withBudget(EVENT_BUDGET_MS, run));
+/** A consumer that did not finish: whether running it again on the same event can succeed, and if not, what to fix. */
+export interface ConsumerFailure {
+  name: string;
+  retryable: boolean;
+  /** Why it cannot succeed on a retry (permanent failures). */
+  why?: string;
+  /** What a person must change (permanent failures). */
+  fix?: string;
+}
+
+/** Failures of ours that the same event meets again however often it is retried. */
+const PERMANENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'BAD_INPUT',
+  'UNKNOWN_VERB',
+  'UNKNOWN_SERVICE',
+  'UNKNOWN_ENVIRONMENT',
+  'FORBIDDEN',
+  'AWS_ACCESS_DENIED',
+  'AWS_UNSUPPORTED',
+  'NOT_FOUND',
+  'REFUSED',
+]);
+
+/**
+ * Whether a consumer's failure can pass on a retry of the same event. Permanent: Slack refused for
+ * a reason a retry repeats (src/slack/failures.ts: the channel, the token, the scope, the message),
+ * a refusal of ours or of AWS that does not change (access denied, not found, bad input), an event
+ * the consumer could not read (a schema or JSON error). Everything else (Redis unreachable, Slack
+ * 5xx / `ratelimited` / `fatal_error` / no answer, AWS throttling or timeouts, anything unknown) is
+ * retried, as before.
+ */
+export function classifyConsumerFailure(name: string, err: unknown): ConsumerFailure {
+  const slack = permanentSlackFailure(err);
+  if (slack) return { name, retryable: false, why: `Slack answered ${slack.code}`, fix: slack.fix };
+  if (isBotError(err) && PERMANENT_CODES.has(err.code))
+    return { name, retryable: false, why: err.message, fix: err.hint ?? err.userMessage };
+  const errName = (err as { name?: unknown } | null)?.name;
+  if (errName === 'ZodError' || err instanceof SyntaxError)
+    return {
+      name,
+      retryable: false,
+      why: 'the event is not in the shape this consumer reads',
+      fix: 'report the event (its id is in this line) as a bug',
+    };
+  return { name, retryable: true };
+}
+
+/**
+ * Run every consumer on `event`; the failures, each classified (and logged: a retryable one as
+ * retried, a permanent one with what to fix, since retrying the event would only repeat it).
+ */
+export async function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<ConsumerFailure[]> {
+  const failed = await runAll(consumers, [event, rt], (_name, run) => withBudget(EVENT_BUDGET_MS, run));
+  return failed.map(({ name, err }) => {
+    const f = classifyConsumerFailure(name, err);
+    const where = { name, eventId: event.id, detailType: event['detail-type'], err };
+    if (f.retryable) rt.log.error('event consumer failed; the event is retried', where);
+    else
+      rt.log.error('event consumer failed for good; the event is not retried (a retry would fail the same way)', {
+        ...where,
+        why: f.why,
+        fix: f.fix,
+      });
+    return f;
+  });
 }
 
 export interface TickOptions {
@@ -83,24 +145,36 @@ export function runTicks(rt: Runtime, opts: TickOptions = {}): Promise<string[]>
   const now = Date.now();
   const lockMs = opts.deadline !== undefined ? Math.max(1_000, opts.deadline - now) : DEFAULT_TICK_LOCK_MS;
   const budgetMs = Math.min(TICK_BUDGET_MS, Math.max(1_000, lockMs - 5_000));
-  return runAll(ticks, [rt], rt, 'scheduled task', async (name, run) => {
-    let lock: HeldLock | undefined;
-    try {
-      lock = await tryLock(rt.redis, keys.tickLock(name), lockMs);
-      if (!lock) {
-        rt.log.info('scheduled task skipped: its previous run is still going', { name });
-        opts.skipped?.push(name);
-        return;
+  return logged(
+    rt,
+    'scheduled task',
+    runAll(ticks, [rt], async (name, run) => {
+      let lock: HeldLock | undefined;
+      try {
+        lock = await tryLock(rt.redis, keys.tickLock(name), lockMs);
+        if (!lock) {
+          rt.log.info('scheduled task skipped: its previous run is still going', { name });
+          opts.skipped?.push(name);
+          return;
+        }
+      } catch (err) {
+        // Without Redis most ticks fail anyway; let them say why.
+        rt.log.warn('scheduled task lock unavailable; running without it', { name, err });
       }
-    } catch (err) {
-      // Without Redis most ticks fail anyway; let them say why.
-      rt.log.warn('scheduled task lock unavailable; running without it', { name, err });
-    }
-    try {
-      await withBudget(budgetMs, run);
-    } finally {
-      if (lock) await releaseLock(rt.redis, lock).catch((err) => rt.log.warn('could not release a scheduled task lock', { name, err }));
-    }
+      try {
+        await withBudget(budgetMs, run);
+      } finally {
+        if (lock) await releaseLock(rt.redis, lock).catch((err) => rt.log.warn('could not release a scheduled task lock', { name, err }));
+      }
+    }),
+  );
+}
+
+/** The names of the failed, each logged with its error. */
+async function logged(rt: Runtime, what: string, failures: Promise<Array<{ name: string; err: unknown }>>): Promise<string[]> {
+  return (await failures).map(({ name, err }) => {
+    rt.log.error(`${what} failed`, { name, err });
+    return name;
   });
 }
 
@@ -114,5 +188,5 @@ export function registerChangeListener(name: string, fn: ChangeListener): void {
  */
 export async function announceChange(rt: Runtime, change: Change): Promise<void> {
   if (!changeListeners.size) return;
-  await runAll(changeListeners, [change, rt], rt, 'change listener');
+  await logged(rt, 'change listener', runAll(changeListeners, [change, rt]));
 }

@@ -5,7 +5,8 @@
  * delivers at least once and in no particular order: each event id is handled once, what an event
  * says is merged into the digest's record in Redis first, and then the one message is posted (by
  * whoever claims it) or updated from that record. A tag points at one digest, the one pushed last
- * with it (keys.imageTagDigest): a push that moves a tag updates the message of the digest that had it.
+ * with it (keys.imageTagDigest, moved by one script: ./tags.ts): a push that moves a tag updates the
+ * message of the digest that had it.
  */
 import { findImageByDigest } from '../aws/ecr';
 import type { EcsEvent } from '../aws/ecs-events';
@@ -16,6 +17,7 @@ import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import { parseImageEvent, tagMatches, type ImageEvent } from './event';
 import { imageMessage, type ImageState } from './message';
+import { moveTag, tagsStillAt } from './tags';
 
 /** How long a digest's record (and so its message's updates) is kept. */
 const KEEP_SECONDS = 30 * 86_400;
@@ -48,10 +50,12 @@ async function keptWrite(rt: Runtime, key: string, write: (m: ReturnType<Runtime
 }
 
 async function readState(rt: Runtime, repository: string, digest: string): Promise<{ state: ImageState; ts?: string; channel?: string }> {
-  const [h, tags] = await Promise.all([
+  const [h, recorded] = await Promise.all([
     rt.redis.hgetall(keys.imageMessage(repository, digest)),
     rt.redis.smembers(keys.imageDigestTags(repository, digest)),
   ]);
+  // A tag recorded here just after a concurrent push moved it to another digest is not shown.
+  const tags = await tagsStillAt(rt.redis, repository, digest, recorded);
   return {
     state: {
       repository,
@@ -180,17 +184,11 @@ async function announce(
     await rt.slack.update(posted.channel, posted.ts, imageMessage(after.state, services, locale));
 }
 
-/** `<time>|<digest>` of keys.imageTagDigest. */
-function tagOwner(value: string | null): { at: number; digest: string } | undefined {
-  const i = value?.indexOf('|') ?? -1;
-  if (!value || i < 0) return undefined;
-  return { at: Number(value.slice(0, i)) || 0, digest: value.slice(i + 1) };
-}
-
 /**
  * A tag points at one digest: the one pushed last with it (ECR moves a tag on each push). A push
  * takes its tags, and says which digests had them; a tag pushed since to another digest is not
- * added by a late delivery of an older push, nor by a scan result that still lists it.
+ * added by a late delivery of an older push, nor by a scan result that still lists it. Each tag's
+ * move is one script (./tags.ts): deliveries handled at the same time cannot both take it.
  */
 async function claimTags(
   rt: Runtime,
@@ -199,16 +197,18 @@ async function claimTags(
 ): Promise<{ tags: string[]; took: Array<{ tag: string; digest: string }> }> {
   const tags: string[] = [];
   const took: Array<{ tag: string; digest: string }> = [];
-  const at = ev.time ?? 0;
   for (const tag of matching) {
-    const k = keys.imageTagDigest(ev.repository, tag);
-    const cur = tagOwner(await rt.redis.get(k));
-    const elsewhere = !!cur && cur.digest !== ev.digest;
-    if (elsewhere && (ev.kind !== 'push' || cur.at > at)) continue;
+    const move = await moveTag(rt.redis, {
+      repository: ev.repository,
+      tag,
+      digest: ev.digest,
+      at: ev.time ?? 0,
+      kind: ev.kind === 'push' ? 'push' : 'scan',
+      ttlSeconds: KEEP_SECONDS,
+    });
+    if (move.status === 'skip') continue;
     tags.push(tag);
-    if (ev.kind === 'push') await rt.redis.set(k, `${elsewhere || !cur ? at : Math.max(cur.at, at)}|${ev.digest}`, 'EX', KEEP_SECONDS);
-    else if (!cur) await rt.redis.set(k, `${at}|${ev.digest}`, 'EX', KEEP_SECONDS, 'NX');
-    if (elsewhere) took.push({ tag, digest: cur.digest });
+    if (move.status === 'took') took.push({ tag, digest: move.from });
   }
   return { tags, took };
 }

@@ -128,6 +128,11 @@ export const keys = {
   alertSeen: (env: string, alias: string, id: string) => `alertseen:{svc:${env}:${alias}}:${id}`,
   /** Alerts of one service muted (hash: by, reason, since, until) by `/ecs mute`. */
   alertMute: (env: string, alias: string) => `mute:{svc:${env}:${alias}}`,
+  /**
+   * The workspace's budget of alert message updates (hash: tokens, at; src/alerts/lua/update-budget-1.lua):
+   * every incident's chat.update takes a token, so a storm across many services stays under Slack's limit.
+   */
+  alertUpdateBudget: () => 'alertrate:{workspace}',
   /** When the scheduled check first saw the service with desired > 0 and running = 0 (epoch ms). */
   serviceDown: (env: string, alias: string) => `down:{svc:${env}:${alias}}`,
   /**

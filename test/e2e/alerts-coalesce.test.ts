@@ -12,12 +12,12 @@ import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { findService } from '../../src/config/load';
 import { alertMessage } from '../../src/alerts/messages';
-import { readIncident } from '../../src/alerts/store';
+import { ALERT_UPDATES_BURST, ALERT_UPDATES_PER_MINUTE, readIncident } from '../../src/alerts/store';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { fitMessage } from '../../src/slack/blocks';
 import { setupE2E, type E2E } from '../helpers/e2e';
-import { taskStopped } from '../fixtures/events/samples';
+import { STAGING, taskStopped } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const OOM = { exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' };
@@ -30,10 +30,12 @@ let logs: ReturnType<typeof mockClient>;
 /** The bot's waits, held until the test releases them (or released at once when `auto`). */
 let waits: Array<{ ms: number; release: () => void }> = [];
 let auto = false;
+/** A released wait moves the clock by its length; off: the test's own schedule alone moves it (events keep coming while a Lambda waits). */
+let waitsMoveClock = true;
 function sleep(ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const release = () => {
-      now += ms;
+      if (waitsMoveClock) now += ms;
       resolve();
     };
     waits.push({ ms, release });
@@ -45,6 +47,7 @@ beforeEach(async () => {
   now = T0;
   waits = [];
   auto = false;
+  waitsMoveClock = true;
   e2e = await setupE2E({ now: () => now, sleep });
   clearTaskDefinitionCache();
   ecs = mockClient(ECSClient);
@@ -130,4 +133,47 @@ describe('alert update coalescing', () => {
     expect(alert()[0]!.text).toContain('51 tasks failed');
     await expectShowsFinalState();
   });
+
+  it('a storm across services keeps the workspace within its budget of alert updates; the scheduled check brings every message to its last count', async () => {
+    auto = true;
+    // Events come on the storm's schedule whatever the bot waits for (other Lambdas deliver them meanwhile).
+    waitsMoveClock = false;
+    const services = [
+      { alias: 'web', channel: 'CALERTS', event: (i: number) => failure(i) },
+      {
+        alias: 'worker',
+        channel: 'CWORKERTEAM',
+        event: (i: number) =>
+          taskStopped({ time: now, taskId: `wrk${String(i).padStart(29, '0')}`, service: 'worker-prod', container: 'worker', ...OOM }),
+      },
+      {
+        alias: 'web-staging',
+        channel: 'CALERTSSTG',
+        event: (i: number) =>
+          taskStopped({ time: now, taskId: `stg${String(i).padStart(29, '0')}`, service: 'web-staging', where: STAGING, ...OOM }),
+      },
+    ];
+    // Two minutes of the bot's clock: every service fails once per update spacing, so each incident may be updated every time.
+    const start = now;
+    for (let round = 0; round < 40; round++) {
+      for (const svc of services) await e2e.event(svc.event(round));
+      now += UPDATE_EVERY_MS;
+    }
+    const minutes = (now - start) / 60_000;
+    expect(minutes).toBe(2);
+    // Slack allows chat.update about 50 a minute per workspace, shared with requests and deploy cards.
+    expect(updates().length).toBeLessThanOrEqual(ALERT_UPDATES_BURST + ALERT_UPDATES_PER_MINUTE * minutes);
+    expect(ALERT_UPDATES_BURST + ALERT_UPDATES_PER_MINUTE).toBeLessThan(50);
+
+    // The updates left out are rendered by the scheduled check, within the budget: every message shows its last count.
+    now += 60_000;
+    await e2e.tick();
+    for (const svc of services) {
+      const view = (await readIncident(e2e.rt.redis, findService(e2e.rt.config, svc.alias)!))!;
+      expect(view.count).toBe(40);
+      expect(view.shown).toBe(view.rev);
+      const [msg] = e2e.slack.messages(svc.channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+      expect(msg!.text).toContain('40 tasks failed');
+    }
+  }, 60_000);
 });

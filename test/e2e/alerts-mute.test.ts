@@ -2,6 +2,9 @@
  * `/ecs mute` and `/ecs unmute` through the Slack handler, their effect on alerts through the
  * events and scheduled handlers; and alerts while Redis is unreachable.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,7 +12,7 @@ import { keys } from '../../src/redis/keys';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { clearFallbackAlerts } from '../../src/alerts/pipeline';
 import { setupE2E, type E2E } from '../helpers/e2e';
-import { getFreePort } from '../helpers/redis';
+import { getFreePort, startRedisServer, type RedisServerHandle } from '../helpers/redis';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 
@@ -144,10 +147,17 @@ describe('Redis down', () => {
   const event = (ev: unknown) =>
     e2e.event(ev).catch((err: Error) => expect(err.message).toBe('event consumers failed: deploy-progress; Lambda retries the event'));
 
+  /** The port REDIS_URL names (nothing listens there until a test starts a server on it). */
+  let port = 0;
+  let server: RedisServerHandle | undefined;
   beforeEach(async () => {
     waits = [];
-    const port = await getFreePort();
+    port = await getFreePort();
     await start({ REDIS_URL: `redis://127.0.0.1:${port}/0` }, sleep);
+  });
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
   });
 
   it('still posts alerts, grouped per service in the process (no de-duplication across processes), and says so in the log', async () => {
@@ -199,4 +209,62 @@ describe('Redis down', () => {
     await event(taskStopped({ time: now, exitCode: 1 }));
     expect(alerts().map((m) => m.text)).toEqual(['🔥 web (prod): 2 tasks failed — 2 tasks failed in less than a minute: exit code 1 ×2']);
   });
+
+  it("once Redis answers again, Lambda's retries of the outage's events land in the message posted without it, not in a second alert", async () => {
+    const first = taskStopped({ time: now, exitCode: 1 });
+    await event(first);
+    now += 5_000;
+    const second = taskStopped({ time: now, exitCode: 1 });
+    await event(second);
+    expect(alerts()).toHaveLength(1);
+    const posted = alerts()[0]!;
+    expect(posted.text).toContain('2 tasks failed');
+
+    // Redis is back; a minute later Lambda retries both invocations (the same events).
+    server = await startRedisServer({ port });
+    now += MIN;
+    await e2e.event(first);
+    now += 5_000;
+    await e2e.event(second);
+    expect(alerts()).toHaveLength(1);
+    const shown = e2e.slack.message('CALERTS', posted.ts)!;
+    expect(shown.text).toContain('2 tasks failed');
+    // On record now: the buttons are back, and the message says what it counted without Redis.
+    const blocks = JSON.stringify(shown.blocks);
+    expect(blocks).toContain('"type":"actions"');
+    expect(blocks).not.toContain('No buttons');
+    expect(blocks).toContain('Posted while my store (Redis) was down: 2 counted from');
+    expect((await e2e.rt.redis.hget(keys.incident('prod', 'web'), 'ts')) ?? '').toBe(posted.ts);
+  }, 60_000);
+
+  it('once Redis answers again and the incident already has its message, the message posted without Redis links to it', async () => {
+    // Redis keeps its data across the outage (append-only file in a directory of the test's own).
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-chatops-outage-'));
+    const persistent = ['--appendonly', 'yes', '--appendfsync', 'always'];
+    try {
+      server = await startRedisServer({ port, dir, extraArgs: persistent });
+      await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+      expect(alerts()).toHaveLength(1);
+      const incident = alerts()[0]!;
+      await server.stop();
+      now += 5_000;
+      const during = taskStopped({ time: now, exitCode: 1 });
+      await event(during);
+      // Without Redis this process cannot know of the incident's message: it posts its own.
+      expect(alerts()).toHaveLength(2);
+      const fallback = alerts()[1]!;
+      server = await startRedisServer({ port, dir, extraArgs: persistent });
+      now += MIN;
+      await e2e.event(during); // Lambda's retry
+      expect(alerts()).toHaveLength(2);
+      expect(e2e.slack.message('CALERTS', incident.ts)!.text).toContain('2 tasks failed');
+      const blocks = JSON.stringify(e2e.slack.message('CALERTS', fallback.ts)!.blocks);
+      expect(blocks).toContain(`this alert continues in <https://slack.com/archives/CALERTS/p${incident.ts.replace('.', '')}|`);
+      expect(blocks).not.toContain('No buttons');
+    } finally {
+      await server?.stop();
+      server = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -15,6 +15,30 @@ import { configFile } from '../helpers/config';
 import { ACCOUNT, DIGEST, REGION, REGISTRY } from '../helpers/aws-fixtures';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import type { StoredMessage } from '../helpers/slack-server';
+import { Redis, type Command } from 'ioredis';
+
+/**
+ * Run `deliveries` at once, each reaching the tag index (its first Redis command carrying an
+ * `imgtag:` key) at the same moment: every delivery's first such command is held until all of them
+ * have sent theirs, as two Lambda invocations may. What each does after that is up to Redis.
+ */
+async function atTheTagIndexTogether(deliveries: Array<() => Promise<unknown>>): Promise<void> {
+  const proto = Redis.prototype as unknown as { sendCommand: (this: Redis, c: Command, s?: unknown) => unknown };
+  const original = proto.sendCommand;
+  const held: Array<() => void> = [];
+  proto.sendCommand = function (this: Redis, command: Command, stream?: unknown): unknown {
+    const touchesIndex = command.args.some((a) => String(a).startsWith('imgtag:'));
+    if (!touchesIndex || held.length >= deliveries.length) return original.call(this, command, stream);
+    held.push(() => void original.call(this, command, stream));
+    if (held.length === deliveries.length) for (const send of held) send();
+    return command.promise;
+  };
+  try {
+    await Promise.all(deliveries.map((d) => d()));
+  } finally {
+    proto.sendCommand = original;
+  }
+}
 
 const h = useDeployHarness({
   configPath: configFile((doc) => {
@@ -118,6 +142,19 @@ describe('ECR events → one message per digest', () => {
     expect(textOf(announcements()[1])).toContain('10 critical, 9 medium');
   });
 
+  it('a push Slack refuses for good (channel_not_found, not_in_channel) is not retried: the log says what to fix', async () => {
+    for (const code of ['channel_not_found', 'not_in_channel']) {
+      const ev = pushOf(`v2.0.${code.length}`, 'sha256:' + String(code.length % 10).repeat(64));
+      h.e2e.slack.failNext('chat.postMessage', code);
+      // The invocation returns: Lambda's two retries would only post into the same wall.
+      await expect(h.e2e.event(ev)).resolves.toEqual({ ok: false });
+      const line = h.e2e.logs.filter((l) => l.name === 'images' && l.eventId === ev.id && l.level === 'error').at(-1);
+      expect(line).toMatchObject({ msg: expect.stringContaining('not retried'), why: `Slack answered ${code}` });
+      expect(String(line!.fix)).toContain('invite the bot');
+    }
+    expect(announcements()).toEqual([]);
+  });
+
   it('a claim to post left by an invocation that stopped mid-post (a Lambda timeout) is taken over by the next event of the digest', async () => {
     const redis = h.e2e.rt.redis;
     const record = keys.imageMessage('shop/web', DIGEST);
@@ -157,6 +194,36 @@ describe('ECR events → one message per digest', () => {
     expect(announcements()).toHaveLength(2);
     expect(textOf(h.e2e.slack.message('CPROD', old!.ts))).toContain('*Tags* `v1.2.3` ·');
     expect(textOf(h.e2e.slack.message('CPROD', announcements()[1]!.ts))).toContain('*Tags* `v1.2.4` ·');
+  });
+
+  it('deliveries handled at the same time move a tag once: a new push and a late older push of it, two pushes of one tag', async () => {
+    const other = 'sha256:' + 'e'.repeat(64);
+    const third = 'sha256:' + 'f'.repeat(64);
+    const at = (e: ReturnType<typeof pushOf>, iso: string) => ({ ...e, time: iso });
+    const tagsOf = (m: StoredMessage | undefined) => /\*Tags\* ([^·]*)·/.exec(textOf(h.e2e.slack.message('CPROD', m!.ts)))?.[1]?.trim();
+    await h.e2e.event(at(pushOf('v1.2.3'), '2026-03-02T10:00:00Z'));
+    // CI pushes a new image as v1.2.4 while EventBridge delivers, late, an older push of v1.2.4 to the first digest.
+    await atTheTagIndexTogether([
+      () => h.e2e.event(at(pushOf('v1.2.4', other), '2026-03-02T11:00:00Z')),
+      () => h.e2e.event(at(pushOf('v1.2.4'), '2026-03-02T10:30:00Z')),
+    ]);
+    const [first, second] = announcements();
+    expect(tagsOf(first)).toBe('`v1.2.3`');
+    expect(tagsOf(second)).toBe('`v1.2.4`');
+    expect(await h.e2e.rt.redis.get(keys.imageTagDigest('shop/web', 'v1.2.4'))).toBe(`${Date.parse('2026-03-02T11:00:00Z')}|${other}`);
+
+    // Two pushes of a new tag to two digests, handled at once: the later push has it, the other message does not list it.
+    await atTheTagIndexTogether([
+      () => h.e2e.event(at(pushOf('v1.3.0', third), '2026-03-02T12:00:05Z')),
+      () => h.e2e.event(at(pushOf('v1.3.0', other), '2026-03-02T12:00:00Z')),
+    ]);
+    expect(tagsOf(announcements()[2])).toBe('`v1.3.0`');
+    expect(tagsOf(announcements()[1])).toBe('`v1.2.4`');
+
+    // A delivery that recorded the tag on its digest (another slot) just after the move took it away: not shown.
+    await h.e2e.rt.redis.sadd(keys.imageDigestTags('shop/web', other), 'v1.3.0');
+    await h.e2e.event(scanOf(other));
+    expect(tagsOf(announcements()[1])).toBe('`v1.2.4`');
   });
 
   it('a record that expires while ECR is asked is not recreated without a TTL (every later write carries its EXPIRE)', async () => {

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyMute, attachToIncident, markDown, recordSignal } from '../../src/alerts/store';
+import { applyMute, attachToIncident, markDown, recordSignal, takeUpdateSlot } from '../../src/alerts/store';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
   finishExecution,
@@ -116,7 +116,7 @@ function violation(m: Measured, b: KeyBound): string {
 const NOT_DRIVEN: Partial<Record<Name, string>> = {
   imageMessage: 'src/images/announce.ts: fixed fields of one ECR event, EXPIRE in the same MULTI',
   imageDigestTags: 'src/images/announce.ts: SADD of the tags matching the configured patterns, EXPIRE in the same MULTI',
-  imageTagDigest: 'src/images/announce.ts: SET of `<time>|<digest>` … EX 30 days',
+  imageTagDigest: 'src/images/lua/move-tag-1.lua: SET of `<time>|<digest>` … EX 30 days',
   imageEventSeen: 'src/images/announce.ts: SET … EX 7 days NX',
   rejectForm: 'src/approvals/actions.ts: SET … EX 3600',
   envStatus: 'src/surfaces/home.run.ts: SET … EX (a status row per configured service)',
@@ -254,6 +254,8 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
     ).toBe(true);
     await markDown(rt.redis, svc, now());
+    // The workspace's budget of alert updates, spent past empty.
+    for (let i = 0; i < 12; i++) await takeUpdateSlot(rt.redis, now());
 
     // The rest: the deployment mark (above), healthy records, a tick lock, a job claim, the command rate, cost, Home.
     await recordHealthyDigest(rt, {

@@ -22,6 +22,7 @@ import {
   clearDown,
   finishRender,
   markDown,
+  takeUpdateSlot,
   readMute,
   recordSignal,
   recoverIncident,
@@ -52,6 +53,7 @@ import { autoLockService, stealLock } from '../../src/approvals/gate-locks';
 import { keys } from '../../src/redis/keys';
 import { releaseLock, tryLock } from '../../src/redis/locks';
 import { definedScripts } from '../../src/redis/scripts';
+import { moveTag, tagsStillAt } from '../../src/images/tags';
 import { slotOf } from '../../src/redis/slots';
 import { onChange, runHomeJob } from '../../src/surfaces/home-publish';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
@@ -241,7 +243,16 @@ describe('hash slots of every script call', () => {
     expect(await readMute(rt.redis, svc, now)).toBeDefined();
     expect(await liftMute(rt.redis, svc, now)).toBeDefined();
     expect(await markDown(rt.redis, svc, now)).toBe(now);
+    expect(await takeUpdateSlot(rt.redis, now)).toBe(0);
     await clearDown(rt.redis, svc);
+
+    // Images: a tag moved to the digest pushed last (the repository's slot), and read back.
+    const dA = 'sha256:' + 'a'.repeat(64);
+    const dB = 'sha256:' + 'b'.repeat(64);
+    const tagMove = { repository: 'shop/web', tag: 'v1', at: now, kind: 'push' as const, ttlSeconds: 60 };
+    expect(await moveTag(rt.redis, { ...tagMove, digest: dA })).toEqual({ status: 'kept' });
+    expect(await moveTag(rt.redis, { ...tagMove, digest: dB, at: now + 1 })).toEqual({ status: 'took', from: dA });
+    expect(await tagsStillAt(rt.redis, 'shop/web', dA, ['v1', 'v0'])).toEqual(['v0']);
 
     // Release gates (issue 13): a scheduled start, a traffic-shift press, the auto-lock in the finish,
     // break-glass and its approval after the fact (given up at the deadline), lock!, the auto-lock of
