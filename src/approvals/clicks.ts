@@ -5,7 +5,8 @@
  * at click time); this module reads the role, re-renders the message and dispatches the execution.
  */
 import { storeOp } from '../redis/client';
-import { dropEntry, dueEntries } from './indexes';
+import { dropEntry, dueEntries, type IndexEntry } from './indexes';
+import { keys } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { answerText } from './codes';
 import type { Localized } from '../i18n/catalog';
@@ -13,9 +14,8 @@ import { guardFromHash } from './guards';
 import { parseRequestId, type RequestRef } from './ids';
 import type { Transition } from './transitions';
 import type { ChangeRequest } from './types';
-import { cancelledBeforeStartNotice, handOffLostReason, lapsedNotice, lapseReason } from './unstarted';
+import { cancelledBeforeStartNotice, lapsedNotice, lapseReason } from './unstarted';
 import {
-  abortRequest,
   ctxFor,
   dispatchExecute,
   failUnconfigured,
@@ -217,19 +217,22 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
     }
     const reply = await transit(rt, (x) => x.expire(ref, now));
     const req = reply.request;
+    if (entry.legacy && reply.code === 'NOT_PENDING' && req?.state === 'approved' && req.startBy === undefined) {
+      // Approved, still in the legacy pending index, and without a start deadline (written before
+      // startBy existed): no service index holds it, so nothing else would ever fail it if its
+      // hand-off was lost. It is the start-deadline tick's case (lapseDue: the lapse script, by its
+      // approval time plus the deadline): lapsed now if that has passed, else moved to the legacy
+      // approved index by when it lapses (added before this member is dropped: a crash between the
+      // two leaves it in both, and the next tick does the same again). With a startBy (the usual
+      // case), the expire script re-indexed it by its startBy and the start-deadline tick has it.
+      await lapseUnindexed(rt, ref, entry, now);
+      continue;
+    }
     // The script keeps the service's index; a legacy member, or one whose request is gone, is removed here.
     if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
     if (reply.code === 'OK') {
       expired.push(id);
       await refreshMessage(rt, req);
-    } else if (entry.legacy && reply.code === 'NOT_PENDING' && req?.state === 'approved' && req.startBy === undefined) {
-      // Approved, still in the legacy pending index, and without a start deadline (written before
-      // startBy existed): nothing else would ever fail it if its hand-off was lost. Fail it now.
-      // With a startBy (the usual case: approved by this code while the old scheme's member was
-      // still there, or a lost write after the old approve script), the expire script re-indexed
-      // it by its startBy and the start-deadline tick fails it if it has not started by then: never
-      // aborted here while its approval is still valid and its hand-off may have been made.
-      await abortRequest(rt, id, handOffLostReason(rt.people.workspace));
     }
   }
   if (expired.length) rt.log.info('approvals: expired requests', { count: expired.length, ids: expired });
@@ -237,6 +240,29 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
 }
 
 /* ------------------------------------------------------------------ start deadline */
+
+/**
+ * An approved request without a startBy found in a legacy index (./indexes.ts), whose entry is
+ * `entry`: lapsed (the lapse script; failed, audited `lapsed`, its thread told) once its approval is
+ * older than its environment's start deadline; until then kept in the legacy approved index, by
+ * when it lapses, which `entry` leaves. Whether it lapsed.
+ */
+async function lapseUnindexed(rt: Runtime, ref: RequestRef, entry: IndexEntry, now: number): Promise<boolean> {
+  const deadline = startDeadlineOf(rt, ref.environment);
+  const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline, rt.people.workspace), deadline));
+  const req = reply.request;
+  if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy === undefined) {
+    const legacy = keys.legacyApprovedIndex();
+    await rt.redis.zadd(legacy, (req.approvedAt ?? req.updatedAt) + deadline, entry.id);
+    if (entry.key !== legacy) await dropEntry(rt, entry);
+    return false;
+  }
+  await dropEntry(rt, entry);
+  if (reply.code !== 'OK' || !req) return false;
+  await refreshMessage(rt, req);
+  await postInThread(rt, req, lapsedNotice(req, deadline, rt.people.workspace));
+  return true;
+}
 
 /**
  * Fail every approved request that did not start by its startBy (the scheduled tick): its execute

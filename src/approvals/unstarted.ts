@@ -23,10 +23,6 @@ const M = defineMessages('approvals.unstarted', {
     ko: '시작하지 않음: 작업이 승인 후 {deadline}이 지나 승인이 더 이상 유효하지 않을 때 워커에 도착했습니다. 아무것도 바뀌지 않았습니다.',
   },
   workerFailedReason: { en: 'not started: {why}. Nothing was changed.', ko: '시작하지 않음: {why}. 아무것도 바뀌지 않았습니다.' },
-  handOffLostReason: {
-    en: 'not started: it was approved, but the hand-off to the worker was lost (the approvals store failed over). Request it again.',
-    ko: '시작하지 않음: 승인은 되었지만 워커로 넘기는 과정에서 작업을 잃었습니다(승인 저장소가 장애 조치됨). 다시 요청하세요.',
-  },
   notConfigured: {
     en: 'not started: chatops.yml no longer names {service} in {env} (removed, renamed or moved since the request), so the bot does not change it. Request it again if it is still wanted.',
     ko: '시작하지 못함: chatops.yml에 {env}의 {service} 서비스가 더 이상 없습니다(요청 이후 삭제·이름 변경·이동됨). 그래서 봇이 바꾸지 않습니다. 여전히 필요하면 다시 요청하세요.',
@@ -78,11 +74,6 @@ export function workerFailedReason(why: string, locale: Locale = 'en'): string {
  */
 export function notConfiguredReason(environment: string, service: string): Localized {
   return M.lazy('notConfigured', { service: `\`${service}\``, env: `\`${environment}\`` });
-}
-
-/** The reason when an approved request was still pending at its expiry: the approving click's hand-off was lost. */
-export function handOffLostReason(locale: Locale = 'en'): string {
-  return M.in(locale)('handOffLostReason');
 }
 
 function title(req: Req, locale: Locale, plain = false): string {

@@ -4,7 +4,8 @@
  * by the script) but the bot never handed it to the worker. Clicking again once the claim is older
  * than HAND_OFF_REPEAT_MS hands it off (once per click, and the start script runs it once); if
  * nobody clicks, the start-deadline tick fails it instead of leaving the service blocked. The old
- * scheme's leftover (an approved request still in the legacy pending index) is failed by the expiry tick.
+ * scheme's leftover (an approved request still in the legacy pending index) is lapsed by the expiry
+ * tick once its start deadline has passed, else handed to the start-deadline tick.
  */
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import { startExecution } from '../../src/approvals/execution';
@@ -17,6 +18,21 @@ import { storeHarness, type StoreHarness } from './approvals-runtime';
 import { fixtureGroups } from '../helpers/config';
 
 const HOUR = 3600_000;
+const MIN = 60_000;
+
+/** The event of prod/web's newest audit entry. */
+async function lastAuditEvent(h: StoreHarness): Promise<string | undefined> {
+  const [[, last]] = (await h.rt.redis.xrevrange(keys.serviceAudit('prod', 'web'), '+', '-', 'COUNT', 1)) as [[string, string[]]];
+  return last[last.indexOf('event') + 1];
+}
+
+/** The texts of the request's thread replies. */
+function threadTexts(h: StoreHarness, req: { channel: string; messageTs?: string }): string[] {
+  return h.slack
+    .messages(req.channel)
+    .filter((m) => m.thread_ts === req.messageTs && m.ts !== req.messageTs)
+    .map((m) => `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`);
+}
 let n = 0;
 function input(): SubmitInput {
   n += 1;
@@ -142,7 +158,7 @@ describe('an approving click whose reply was lost', () => {
     expect(await h.rt.redis.get(keys.activeRequest('prod', 'web'))).toBeNull();
   });
 
-  it('left in the legacy pending index without a start deadline (written before startBy existed), it is failed by the expiry tick', async () => {
+  it('left in the legacy pending index without a start deadline (written before startBy existed), the expiry tick lapses it like the start-deadline tick', async () => {
     const req = await submitRequest(h.rt, input());
     await approveReplyLost(h, req.id, 'ULEAD1');
     await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
@@ -153,10 +169,54 @@ describe('an approving click whose reply was lost', () => {
     expect(await h.rt.redis.exists(keys.legacyPendingIndex())).toBe(0);
     const after = await getRequest(h.rt.redis, req.id);
     expect(after).toMatchObject({ state: 'failed' });
-    expect(after!.decisionReason ?? JSON.stringify(after)).toContain('hand-off to the worker was lost');
+    expect(after!.decisionReason).toContain('not started within 10m of the approval');
     expect(h.jobs).toHaveLength(0);
     expect(await h.rt.redis.get(keys.activeRequest('prod', 'web'))).toBeNull();
+    // Audited as a lapse (its start deadline passed), not as an abort; its thread says it never started.
+    expect(await lastAuditEvent(h)).toBe('lapsed');
+    expect(threadTexts(h, req).join('\n')).toContain('never started');
     // The service takes a new request.
     expect((await submitRequest(h.rt, input())).state).toBe('pending');
+  });
+
+  it('left in the legacy pending index without a start deadline, approved just before its expiry: not failed while its approval is valid, so its job arriving in time starts it', async () => {
+    const req = await submitRequest(h.rt, input());
+    // Approved a minute before the pending request would have expired; its hand-off may still be under way.
+    h.clock.set(req.expiresAt - MIN);
+    await approveReplyLost(h, req.id, 'ULEAD1');
+    await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
+    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
+    const approvedAt = (await getRequest(h.rt.redis, req.id))!.approvedAt!;
+
+    h.clock.set(req.expiresAt);
+    expect(await expireDue(h.rt)).toEqual([]);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'approved' });
+    expect(await h.rt.redis.exists(keys.legacyPendingIndex())).toBe(0);
+    // Handed to the start-deadline tick: in the legacy approved index, by when it lapses.
+    expect(Number(await h.rt.redis.zscore(keys.legacyApprovedIndex(), req.id))).toBe(approvedAt + 10 * MIN);
+    // Its job arrives in time: it starts.
+    h.clock.set(approvedAt + 5 * MIN);
+    expect((await startExecution(h.rt, req.id)).ok).toBe(true);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'running' });
+  });
+
+  it('left in the legacy pending index without a start deadline, approved just before its expiry and never started: lapsed by the start-deadline tick', async () => {
+    const req = await submitRequest(h.rt, input());
+    h.clock.set(req.expiresAt - MIN);
+    await approveReplyLost(h, req.id, 'ULEAD1');
+    await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
+    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
+    await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
+    const approvedAt = (await getRequest(h.rt.redis, req.id))!.approvedAt!;
+    h.clock.set(req.expiresAt);
+    expect(await expireDue(h.rt)).toEqual([]);
+
+    h.clock.set(approvedAt + 10 * MIN);
+    expect(await lapseDue(h.rt)).toEqual([req.id]);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'failed' });
+    expect(await h.rt.redis.exists(keys.legacyApprovedIndex())).toBe(0);
+    expect(await lastAuditEvent(h)).toBe('lapsed');
+    expect(await h.rt.redis.get(keys.activeRequest('prod', 'web'))).toBeNull();
   });
 });
