@@ -40,7 +40,7 @@ export function historyGatesLine(r: BotRun, locale: Locale = 'en'): string {
   if (r.breakGlass !== undefined) {
     marks.push(t('breakGlass', { reason: oneLine(r.breakGlass, 150) }));
     // One that never ran changed nothing: it needs no approval after the fact (unless it got one).
-    if (r.retro?.state !== 'approved' && endedUnstarted(r)) marks.push(t('retroNotRun'));
+    if (r.retro?.state !== 'approved' && (r.notRun || endedUnstarted(r))) marks.push(t('retroNotRun'));
     else if (!r.retro) marks.push(t('retroWaiting'));
     else if (r.retro.state === 'expired') marks.push(t('retroExpired'));
   }

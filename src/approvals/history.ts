@@ -15,6 +15,7 @@ import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import type { ChangeRequest, GateNote } from './types';
 import { breakGlassApprovalText, historyGatesLine } from './history-gates';
+import { endedUnstarted } from './model';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -50,6 +51,8 @@ export interface BotRun {
   gates?: GateNote[];
   breakGlass?: string;
   retro?: { state: 'approved' | 'expired'; by: string[] };
+  /** Its record says it ended having changed nothing (src/approvals/model.ts endedUnstarted: e.g. its worker's notStarted fact). */
+  notRun?: boolean;
   scheduledFor?: number;
   /** Presses on the traffic-shift gate, oldest first. */
   shifts?: Array<{ actor: string; event: string; at: number }>;
@@ -164,6 +167,10 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
       case 'retro-expired':
         run.retro = { state: 'expired', by: [...run.approvers] };
         break;
+      case 'did not run':
+        // Its worker recorded that the change does not run, before touching the service (the notStarted fact).
+        run.notRun = true;
+        break;
       case 'scheduled':
         if (Number(e.detail)) run.scheduledFor = Number(e.detail);
         break;
@@ -208,6 +215,7 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         ...changeFacts(req),
         ...(req.gates ? { gates: req.gates } : {}),
         ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}),
+        ...(endedUnstarted(req) ? { notRun: true } : {}),
         ...(req.retroApprovedAt ? { retro: { state: 'approved' as const, by: req.approvals.map((a) => a.user) } } : {}),
         ...(req.retroExpiredAt ? { retro: { state: 'expired' as const, by: req.approvals.map((a) => a.user) } } : {}),
         ...(req.startAt ? { scheduledFor: req.startAt } : {}),

@@ -72,9 +72,17 @@ const str = (v: string | undefined): string | undefined => (v === undefined || v
 
 /**
  * A request that ended without ever starting (failed or cancelled before it started, rejected,
- * expired): nothing of it ran, so a break-glass one needs no approval after the fact. Pure.
+ * expired), or failed after its worker recorded that the change does not run (the `notStarted`
+ * execution fact, decided before the service was touched: src/deploy/execute.ts): nothing of it
+ * ran, so a break-glass one needs no approval after the fact. Mirrors includes/common.lua
+ * endedNotRun. Pure.
  */
-export function endedUnstarted(req: { state: string; startedAt?: number | undefined }): boolean {
+export function endedUnstarted(req: {
+  state: string;
+  startedAt?: number | undefined;
+  execution?: Record<string, unknown> | undefined;
+}): boolean {
+  if (req.state === 'failed' && req.execution?.notStarted !== undefined) return true;
   return req.startedAt === undefined && UNSTARTED_ENDS.has(req.state);
 }
 const UNSTARTED_ENDS: ReadonlySet<string> = new Set<RequestState>(['failed', 'cancelled', 'rejected', 'expired']);

@@ -9,7 +9,7 @@
  */
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import { readAudit } from '../../src/approvals/audit';
-import { runningRequests, startExecution } from '../../src/approvals/execution';
+import { finishExecution, recordExecution, runningRequests, startExecution } from '../../src/approvals/execution';
 import { remindRetro, retroApproveRequest, startDueScheduled } from '../../src/approvals/gates';
 import { freezeEnvironment } from '../../src/approvals/locks';
 import { requestFields } from '../../src/approvals/model';
@@ -446,6 +446,43 @@ describe('a break-glass request that never ran (failed or cancelled before it st
       expect(await remindRetro(h.rt)).toBe(0);
     }
     expect(thread(req).slice(asked)).toHaveLength(1);
+  });
+
+  it('one that started but whose worker recorded that it does not run (notStarted), then failed: no reminders, the note that it did not run', async () => {
+    const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
+    expect((await startExecution(h.rt, req.id)).ok).toBe(true);
+    const remind = Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id));
+    // What the worker does when it decides, before touching the service, that the change does not
+    // run (src/deploy/execute.ts: e.g. the service moved since the plan): the fact, then failed.
+    await recordExecution(h.rt, req.id, { notStarted: { message: 'The service changed since the request was made.' } }, 'did not run');
+    await finishExecution(h.rt, req.id, 'failed', 'did not run: the service changed since the request was made');
+    // Due at once (not at its reminder time), for the tick to stop the asking.
+    expect(Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id))).toBeLessThan(remind);
+    const asked = thread(req).length;
+
+    h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+    const retro = await retroApproveRequest(h.rt, req.id, 'ULEAD1');
+    expect(retro).toMatchObject({ ok: false, code: 'RETRO_NOT_RUN' });
+    expect(await remindRetro(h.rt)).toBe(0);
+    expect((await getRequest(h.rt.redis, req.id))?.retroExpiredAt).toBe(h.clock.now());
+    const notes = () =>
+      thread(req).filter((m) =>
+        m.includes('This break-glass change did not run (nothing was changed), so no approval after the fact is needed'),
+      );
+    expect(notes()).toHaveLength(1);
+    expect(
+      thread(req)
+        .slice(asked)
+        .some((m) => m.includes('Still waiting for an approval after the fact')),
+    ).toBe(false);
+    const card = JSON.stringify(h.slack.message(req.channel, req.messageTs!)?.blocks ?? []);
+    expect(card).toContain('It did not run, so no approval after the fact is needed.');
+    expect(await indexed(h, req.id)).toEqual({});
+    // Nothing more at its old reminder time.
+    h.clock.set(remind);
+    expect(await remindRetro(h.rt)).toBe(0);
+    expect(notes()).toHaveLength(1);
+    expect(thread(req).some((m) => m.includes('Still waiting for an approval after the fact'))).toBe(false);
   });
 
   it('one that ran and failed is still asked for its approval after the fact', async () => {

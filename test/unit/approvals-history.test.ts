@@ -31,6 +31,22 @@ function entry(at: number, event: string, requestId: string, actor: string, stat
 }
 
 describe('runsFromAudit', () => {
+  it("marks a run whose worker recorded that it does not run (the audit's `did not run`) as not run, from the entries alone", () => {
+    const id = 'prod.web.aaaaaaa9';
+    const entries = [
+      entry(T0 + 3 * MIN, 'failed', id, 'bot', 'failed', { detail: 'did not run' }),
+      entry(T0 + 2 * MIN, 'did not run', id, 'bot', 'running'),
+      entry(T0 + MIN, 'started', id, 'bot', 'running'),
+      entry(T0, 'created', id, 'UDEV1', 'approved', { detail: 'outage' }),
+    ];
+    const [r] = runsFromAudit(entries, new Map());
+    expect(r).toMatchObject({ requestId: id, state: 'failed', notRun: true });
+    const ran = runsFromAudit(
+      entries.filter((e) => e.event !== 'did not run'),
+      new Map(),
+    );
+    expect(ran[0]?.notRun).toBeUndefined();
+  });
   it('builds one run per request from the entries alone when the request hash is gone', () => {
     const id = 'prod.web.aaaaaaa1';
     const entries = [

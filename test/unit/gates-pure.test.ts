@@ -300,6 +300,10 @@ describe('history marks of the release gates', () => {
     // One that ran and failed is still owed it.
     expect(historyGatesLine({ ...unstarted, startedAt: 5 })).toContain('*never approved after the fact*');
   });
+  it('a break-glass run that started but whose worker recorded that it does not run (notRun) needs none either', () => {
+    const noop = { ...run, state: 'failed', startedAt: 5, breakGlass: 'x', notRun: true, retro: { state: 'expired' as const, by: [] } };
+    expect(historyGatesLine(noop)).toBe(':rotating_light: *break-glass*: “x” · did not run: no approval after the fact needed');
+  });
 });
 
 describe('the flags of the release gates (--at, --break-glass, promote --from)', () => {

@@ -13,7 +13,8 @@
     APPROVAL_RECORDED  recorded; more are needed
     NOT_BREAK_GLASS    the request did not break glass (its Approve button is the normal one)
     RETRO_DONE         already approved after the fact, or asking stopped (retroExpiredAt)
-    RETRO_NOT_RUN      it ended without ever starting (failed or cancelled before it started): nothing to approve
+    RETRO_NOT_RUN      it ended without ever starting (failed or cancelled before it started), or failed
+                       with its worker's record that it did not run (x.notStarted): nothing to approve
     SELF_APPROVAL      the requester (who broke glass) clicked it
     ALREADY_APPROVED   this user already approved it
     NOT_AUTHORIZED     the user is not (or no longer) an approver
@@ -28,9 +29,7 @@ local h = hgetall(KEYS[1])
 if not h.id then return answer('NOT_FOUND') end
 if not h.breakGlass then return answer('NOT_BREAK_GLASS', KEYS[1]) end
 if h.retroApprovedAt or h.retroExpiredAt then return answer('RETRO_DONE', KEYS[1]) end
-if not h.startedAt and (h.state == 'failed' or h.state == 'cancelled' or h.state == 'rejected' or h.state == 'expired') then
-  return answer('RETRO_NOT_RUN', KEYS[1])
-end
+if endedNotRun(h.state, h.startedAt, h['x.notStarted']) then return answer('RETRO_NOT_RUN', KEYS[1]) end
 if user == h.requester then return answer('SELF_APPROVAL', KEYS[1]) end
 if redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then return answer('ALREADY_APPROVED', KEYS[1]) end
 if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end

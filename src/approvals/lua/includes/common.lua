@@ -84,12 +84,20 @@ local INDEXES = nil
 -- The first reminder of a break-glass request (the retro index's score), set by the create script.
 local RETRO_AT = nil
 
+-- A request that ended and changed nothing: it ended without ever starting, or it failed after its
+-- worker recorded that the change does not run (x.notStarted: decided before the service was touched).
+-- Mirrors endedUnstarted in src/approvals/model.ts.
+local function endedNotRun(state, startedAt, notStarted)
+  if state == 'failed' and notStarted then return true end
+  return not startedAt and (state == 'failed' or state == 'cancelled' or state == 'rejected' or state == 'expired')
+end
+
 local function reindex(reqKey)
   if not INDEXES then return end
   local f = redis.call('HMGET', reqKey, 'id', 'state', 'expiresAt', 'startBy', 'startedAt', 'startAt', 'approvedAt',
-    'breakGlass', 'retroApprovedAt', 'retroExpiredAt', 'updatedAt')
+    'breakGlass', 'retroApprovedAt', 'retroExpiredAt', 'updatedAt', 'x.notStarted')
   -- f: 1 id, 2 state, 3 expiresAt, 4 startBy, 5 startedAt, 6 startAt, 7 approvedAt, 8 breakGlass,
-  --    9 retroApprovedAt, 10 retroExpiredAt, 11 updatedAt
+  --    9 retroApprovedAt, 10 retroExpiredAt, 11 updatedAt, 12 x.notStarted
   local id, state = f[1], f[2]
   if not id then return end
   local pending, approved, running, scheduled, retro =
@@ -109,11 +117,12 @@ local function reindex(reqKey)
     redis.call('ZREM', scheduled, id)
   end
   -- Asked for its approval after the fact until it comes or the asking stops. One that ended without
-  -- ever starting (failed or cancelled before it started) changed nothing: due at once, so the
+  -- ever starting (failed or cancelled before it started), or failed after its worker decided it
+  -- does not run before touching the service (x.notStarted), changed nothing: due at once, so the
   -- reminder tick stops the asking with a note that it did not run instead of reminding.
   if not f[8] or f[9] or f[10] then
     redis.call('ZREM', retro, id)
-  elseif not f[5] and (state == 'failed' or state == 'cancelled' or state == 'rejected' or state == 'expired') then
+  elseif endedNotRun(state, f[5], f[12]) then
     redis.call('ZADD', retro, f[11] or 0, id)
   elseif RETRO_AT then
     redis.call('ZADD', retro, 'NX', RETRO_AT, id)
