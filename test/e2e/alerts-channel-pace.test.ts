@@ -10,6 +10,8 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
+import { takeChannelPostSlot } from '../../src/alerts/store';
+import { createRedis, type RedisClient } from '../../src/redis/client';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import { taskStopped } from '../fixtures/events/samples';
@@ -29,16 +31,20 @@ let ecs: ReturnType<typeof mockClient>;
 let logs: ReturnType<typeof mockClient>;
 /** The bot's clock when each message reached the channel CALERTS. */
 let postedAt: number[] = [];
+/** Another events Lambda posting into CALERTS: while on, it takes every turn that comes free while the bot waits. */
+let competitor: RedisClient | undefined;
 
 beforeEach(async () => {
   now = T0;
   postedAt = [];
+  competitor = undefined;
   e2e = await setupE2E({
     now: () => now,
     // The bot's waits pass on its clock at once.
-    sleep: (ms) => {
+    sleep: async (ms) => {
       now += ms;
-      return new Promise<void>((resolve) => setImmediate(resolve));
+      if (competitor) await takeChannelPostSlot(competitor, 'CALERTS', now);
+      await new Promise<void>((resolve) => setImmediate(resolve));
     },
     configPath: configFile((d) => {
       for (const a of SERVICES.slice(1)) d.services[a] = { environment: 'prod', service: `${a}-prod`, container: 'web' };
@@ -55,6 +61,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  await competitor?.quit();
   ecs.restore();
   logs.restore();
   await e2e.close();
@@ -102,5 +109,22 @@ describe('a storm of alerts into one channel', () => {
 
     expectOneMessageEach();
     expect(e2e.slack.callsTo('chat.postMessage').filter((c) => c.rateLimited)).toHaveLength(2);
+  }, 30_000);
+
+  it('when the channel stays busy past the wait limit, a thread reply is left out (the alert counts it) but a first post goes anyway', async () => {
+    competitor = createRedis(process.env.REDIS_URL!, 'worker');
+    // The channel's turns are spent, and another poster takes each one that comes free.
+    for (let i = 0; i < 3; i++) await takeChannelPostSlot(competitor, 'CALERTS', now);
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+    await e2e.tick();
+
+    const alert = alerts();
+    expect(alert).toHaveLength(1);
+    expect(alert[0]!.text).toContain('2 tasks failed');
+    expect(alert[0]!.text).toContain('CannotPullContainerError');
+    expect(e2e.slack.messages('CALERTS').filter((r) => r.thread_ts === alert[0]!.ts && r.ts !== alert[0]!.ts)).toHaveLength(0);
+    expect(e2e.logs.filter((l) => l.msg === 'alert: the channel is busy; posting the new alert anyway')).toHaveLength(1);
+    expect(e2e.logs.filter((l) => String(l.msg).startsWith('alert: thread reply left out'))).toHaveLength(1);
   }, 30_000);
 });
