@@ -202,9 +202,11 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
         'or set logGroup on each service (docs/deployment.md).',
     ]);
     // A prefix that names something is fine.
-    doc.environments.prod.logGroupPrefix = '/ecs/';
-    doc.services.jobs.logGroupPrefix = '/aws/ecs/shop-';
-    expect(resolver.packageWarnings(doc)).toEqual([]);
+    const narrow = {
+      environments: { ...doc.environments, prod: env({ logGroupPrefix: '/ecs/' }) },
+      services: { ...doc.services, jobs: { ...doc.services.jobs, logGroupPrefix: '/aws/ecs/shop-' } },
+    };
+    expect(resolver.packageWarnings(narrow)).toEqual([]);
   });
 
   it('ECR: "*" stays only for the services whose registry nothing names, and packaging warns, naming them and what to add', () => {
