@@ -234,6 +234,8 @@ function* servicesReached(doc, opts = {}) {
  * and what to add. [] when everything is exact. Pure (doc: chatops.yml as parsed YAML).
  *   - logs: a service with neither logGroup nor logGroupPrefix widens the logs statements to every
  *     log group of its region in the account;
+ *   - logs: a logGroupPrefix so broad it narrows nothing ("/", "/aws/": broadPrefix), naming where
+ *     it is set and the services it covers;
  *   - ECR: a service with a repository but no registry account names repositories of that name in
  *     every account.
  */
@@ -241,9 +243,24 @@ function packageWarnings(doc, source = 'chatops.yml', opts = {}) {
   const root = doc && typeof doc === 'object' ? doc : {};
   const noLogs = [];
   const noRegistry = [];
+  /** Too broad a logGroupPrefix: where it is set (path) → { prefix, what it covers, services, regions }. */
+  const broad = new Map();
   for (const [alias, svc, envName, env] of servicesReached(doc, opts)) {
     if (svc.logGroup === undefined && svc.logGroupPrefix === undefined && env.logGroupPrefix === undefined)
       noLogs.push({ alias, envName, region: env.region });
+    if (svc.logGroup === undefined) {
+      const [path, prefix] =
+        svc.logGroupPrefix !== undefined
+          ? [`services.${alias}.logGroupPrefix`, svc.logGroupPrefix]
+          : [`environments.${envName}.logGroupPrefix`, env.logGroupPrefix];
+      const covers = broadPrefix(prefix);
+      if (covers) {
+        const b = broad.get(path) ?? { prefix, covers, aliases: [], regions: [] };
+        b.aliases.push(alias);
+        b.regions.push(env.region);
+        broad.set(path, b);
+      }
+    }
     if (svc.repository !== undefined) {
       const known =
         svc.registry !== undefined ||
@@ -264,6 +281,13 @@ function packageWarnings(doc, source = 'chatops.yml', opts = {}) {
         `on each or on ${envNames.map((e) => `environments.${e}`).join(', ')} (docs/deployment.md).`,
     );
   }
+  for (const [path, b] of broad) {
+    out.push(
+      `${source}: ${path} ${JSON.stringify(b.prefix)} (for ${b.aliases.map((a) => `services.${a}`).join(', ')}) covers ${b.covers} ` +
+        `of ${uniq(b.regions).join(', ')} in ${where}, so the roles may read them all. ` +
+        `Set it to the start only those services' log groups share (e.g. /ecs/shop-), or set logGroup on each service (docs/deployment.md).`,
+    );
+  }
   if (noRegistry.length) {
     out.push(
       `${source}: ${noRegistry.map((m) => `services.${m.alias}`).join(', ')} name${noRegistry.length === 1 ? 's' : ''} a repository but not the account of its registry, ` +
@@ -273,6 +297,18 @@ function packageWarnings(doc, source = 'chatops.yml', opts = {}) {
     );
   }
   return out;
+}
+
+/**
+ * What a logGroupPrefix covers when it is too broad to narrow anything: every log group (no letter or
+ * digit: "/", "//", "-"), or every AWS service's log groups ("/aws", "/aws/": Lambda, RDS, API Gateway…).
+ * Undefined for a prefix that names something (or not a string: scopedResources refuses those).
+ */
+function broadPrefix(prefix) {
+  if (typeof prefix !== 'string') return undefined;
+  if (!/[A-Za-z0-9]/.test(prefix)) return `every CloudWatch log group whose name starts with ${JSON.stringify(prefix)}`;
+  if (/^\/aws\/?$/i.test(prefix)) return "every AWS service's log groups (Lambda, RDS, API Gateway…)";
+  return undefined;
 }
 
 /** The logs part of packageWarnings, or undefined. */

@@ -31,6 +31,7 @@ import { alertMessage, continuedAlertMessage } from './messages';
 import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, recoveredReply, signalReply } from './replies';
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
 import { syncIncident, UPDATE_EVERY_MS } from './sync';
+import { channelTurn } from './pacing';
 import type { ParsedEcsEvent } from '../aws/ecs-events';
 import { type EcsEvent, parseEcsEvent } from '../aws/ecs-events';
 
@@ -234,7 +235,7 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
   }
   if (res.newReason && res.ts && res.channel && res.action !== 'muted') {
     const reply = await replyFor(input, taskLogs, rt.people.workspace);
-    if (reply) {
+    if (reply && (await channelTurn(rt, res.channel, 'reply', log))) {
       await rt.slack
         .post(res.channel, reply, { threadTs: res.ts })
         .catch((err: unknown) => log.error('alert: thread reply not delivered', { seen: input.seenId, err }));
@@ -285,7 +286,7 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
   await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });
   if (res.ts && res.channel && res.action !== 'muted') {
     const view = await readIncident(rt.redis, svc);
-    if (view && view.gen === res.gen) {
+    if (view && view.gen === res.gen && (await channelTurn(rt, res.channel, 'reply', log))) {
       await rt.slack
         .post(res.channel, recoveredReply(view, input.by, rt.people.workspace), { threadTs: res.ts })
         .catch((err: unknown) => log.error('alert: recovery reply not delivered', { err }));

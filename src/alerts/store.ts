@@ -80,6 +80,28 @@ export async function takeUpdateSlot(redis: RedisClient, now: number): Promise<n
   );
 }
 
+/**
+ * Messages (chat.postMessage: first posts and thread replies) alerts send per minute into one
+ * channel, and at once. Slack allows about 1 a second per channel with short bursts; a storm across
+ * many services alerting into one channel otherwise meets 429s, whose waits stop the whole process's
+ * Slack client.
+ */
+export const ALERT_POSTS_PER_MINUTE_PER_CHANNEL = 60;
+export const ALERT_POSTS_BURST_PER_CHANNEL = 3;
+const CHANNEL_PACE_TTL_MS = 60_000;
+
+/** Take one message from `channel`'s pace: 0 when taken (post now), else the ms until one is free. */
+export async function takeChannelPostSlot(redis: RedisClient, channel: string, now: number): Promise<number> {
+  return Number(
+    await runScript(
+      redis,
+      UPDATE_BUDGET,
+      [keys.alertChannelPace(channel)],
+      [now, ALERT_POSTS_PER_MINUTE_PER_CHANNEL, ALERT_POSTS_BURST_PER_CHANNEL, CHANNEL_PACE_TTL_MS],
+    ),
+  );
+}
+
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));
 
 type SlackAction = 'post' | 'update' | 'busy' | 'muted';

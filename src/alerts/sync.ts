@@ -13,7 +13,8 @@
  * it": `immediate`). Every update also takes a token from the workspace's budget of alert updates
  * (store.ts takeUpdateSlot), so many incidents at once stay within Slack's chat.update limit; an
  * update whose token is further off than the spacing is left to the next event or the scheduled
- * check. A 429 is waited out by the Web API client using Retry-After.
+ * check. A first post also takes its turn in the channel's pace of posts (pacing.ts), as thread
+ * replies do. A 429 is waited out by the Web API client using Retry-After.
  */
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
@@ -21,6 +22,7 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { alertChannelFor } from './events';
 import { alertMessage, continuedAlertMessage } from './messages';
+import { channelTurn } from './pacing';
 import { finishRender, readIncident, takeUpdateSlot } from './store';
 
 /** At most one chat.update per incident this often. */
@@ -86,6 +88,8 @@ export async function syncIncident(
           ({ ts, channel } = adopt);
           log.info('alert: the message posted while Redis was unreachable now shows the incident', { service: svc.alias, channel, ts });
         } else {
+          // A first post takes its turn in the channel (pacing.ts) but is never left out.
+          await channelTurn(rt, alertChannelFor(svc), 'post', log);
           const res = await rt.slack.post(alertChannelFor(svc), msg);
           ts = res.ts;
           channel = res.channel;

@@ -30,7 +30,20 @@ const M = defineMessages('aws.log-location', {
     en: 'log group {group} is outside logGroupPrefix {prefix} of chatops.yml, so the bot may not read it',
     ko: '로그 그룹 {group}이(가) chatops.yml의 logGroupPrefix {prefix} 밖에 있어 봇이 읽을 수 없습니다',
   },
+  otherRegion: {
+    en: "log group {group} is in region {region}, but the bot's roles read logs only in the environment's region {envRegion}: set awslogs-region to {envRegion} in the task definition",
+    ko: '로그 그룹 {group}은(는) {region} 리전에 있지만 봇의 역할은 환경의 리전 {envRegion}의 로그만 읽습니다. 작업 정의의 awslogs-region을 {envRegion}(으)로 바꾸세요',
+  },
 });
+
+/**
+ * Why logs in `region` may not be read: the roles grant log groups only in the environment's region
+ * (scripts/iam-resources.cjs), so a task definition sending its logs elsewhere (`awslogs-region`)
+ * is refused here, clearly, rather than by IAM with an access-denied error. Undefined when it may be read.
+ */
+export function outsideEnvironmentRegion(group: string, region: string, envRegion: string): Localized | undefined {
+  return region !== envRegion ? M.lazy('otherRegion', { group, region, envRegion }) : undefined;
+}
 
 /**
  * Why a log group found in a task definition may not be read: the roles read only groups that start
@@ -54,6 +67,7 @@ export function logLocation(
   td: TaskDefinition,
   container: string,
   taskId: string,
+  /** The environment's region: the only one whose logs the roles read. */
   defaultRegion: string,
   groupOverride?: string,
   /** The service's `logGroupPrefix` (chatops.yml): a group of the task definition outside it is not read. */
@@ -74,7 +88,10 @@ export function logLocation(
   if (!group) return { ok: false, error: M.lazy('noGroup', { container }) };
   const outside = groupOverride === undefined ? outsideLogGroupPrefix(group, groupPrefix) : undefined;
   if (outside) return { ok: false, error: outside, group };
+  const region = opts['awslogs-region'] || defaultRegion;
+  const elsewhere = outsideEnvironmentRegion(group, region, defaultRegion);
+  if (elsewhere) return { ok: false, error: elsewhere, group };
   const prefix = opts['awslogs-stream-prefix'];
   if (!prefix) return { ok: false, error: M.lazy('noPrefix', { container }), group };
-  return { ok: true, loc: { region: opts['awslogs-region'] ?? defaultRegion, group, stream: `${prefix}/${container}/${taskId}` } };
+  return { ok: true, loc: { region, group, stream: `${prefix}/${container}/${taskId}` } };
 }

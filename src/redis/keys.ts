@@ -133,6 +133,12 @@ export const keys = {
    * every incident's chat.update takes a token, so a storm across many services stays under Slack's limit.
    */
   alertUpdateBudget: () => 'alertrate:{workspace}',
+  /**
+   * One channel's pace of alert posts and thread replies (chat.postMessage; the same bucket script,
+   * update-budget-1.lua): Slack allows about one message a second per channel. Same hash tag as the
+   * workspace's budget.
+   */
+  alertChannelPace: (channel: string) => `alertrate:{workspace}:post:${channel}`,
   /** When the scheduled check first saw the service with desired > 0 and running = 0 (epoch ms). */
   serviceDown: (env: string, alias: string) => `down:{svc:${env}:${alias}}`,
   /**

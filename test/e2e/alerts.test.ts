@@ -343,6 +343,20 @@ describe('faults', () => {
     expect(text).not.toContain('"alert:logs"');
   });
 
+  it("says so, without asking CloudWatch Logs, when the task definition sends its logs to another region than the environment's", async () => {
+    const td = taskDefinition('web', 'web', '/ecs/web');
+    td.taskDefinition!.containerDefinitions![0]!.logConfiguration!.options!['awslogs-region'] = 'us-east-1';
+    ecs.on(DescribeTaskDefinitionCommand).resolves(td);
+    logs
+      .on(GetLogEventsCommand)
+      .rejects(Object.assign(new Error('User is not authorized to perform: logs:GetLogEvents'), { name: 'AccessDeniedException' }));
+    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    const text = textOf(only(alerts()));
+    expect(text).toContain("is in region us-east-1, but the bot's roles read logs only in the environment's region eu-west-1");
+    expect(text).not.toContain('not authorized');
+    expect(logs.commandCalls(GetLogEventsCommand)).toHaveLength(0);
+  });
+
   it('tells "no stream yet for this task" from "the log group is gone" by asking for the group, whatever the error says', async () => {
     // An endpoint that words a missing stream like a missing group: the group is there all the same.
     logs

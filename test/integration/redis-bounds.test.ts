@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyMute, attachToIncident, markDown, recordSignal, takeUpdateSlot } from '../../src/alerts/store';
+import { applyMute, attachToIncident, markDown, recordSignal, takeChannelPostSlot, takeUpdateSlot } from '../../src/alerts/store';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
   finishExecution,
@@ -256,6 +256,8 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     await markDown(rt.redis, svc, now());
     // The workspace's budget of alert updates, spent past empty.
     for (let i = 0; i < 12; i++) await takeUpdateSlot(rt.redis, now());
+    // A channel's pace of alert posts, spent past empty.
+    for (let i = 0; i < 5; i++) await takeChannelPostSlot(rt.redis, 'C'.repeat(20), now());
 
     // The rest: the deployment mark (above), healthy records, a tick lock, a job claim, the command rate, cost, Home.
     await recordHealthyDigest(rt, {

@@ -23,6 +23,7 @@ import {
   finishRender,
   markDown,
   takeUpdateSlot,
+  takeChannelPostSlot,
   readMute,
   recordSignal,
   recoverIncident,
@@ -244,6 +245,7 @@ describe('hash slots of every script call', () => {
     expect(await liftMute(rt.redis, svc, now)).toBeDefined();
     expect(await markDown(rt.redis, svc, now)).toBe(now);
     expect(await takeUpdateSlot(rt.redis, now)).toBe(0);
+    expect(await takeChannelPostSlot(rt.redis, 'CALERTS', now)).toBe(0);
     await clearDown(rt.redis, svc);
 
     // Images: a tag moved to the digest pushed last (the repository's slot), and read back.

@@ -120,7 +120,7 @@ describe('the log stream of a container', () => {
     });
     expect(
       logLocation(
-        td({ 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs', 'awslogs-region': 'us-east-1' }),
+        td({ 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs', 'awslogs-region': 'eu-west-1' }),
         'web',
         'abc',
         'eu-west-1',
@@ -128,8 +128,21 @@ describe('the log stream of a container', () => {
       ),
     ).toEqual({
       ok: true,
-      loc: { region: 'us-east-1', group: '/custom', stream: 'ecs/web/abc' },
+      loc: { region: 'eu-west-1', group: '/custom', stream: 'ecs/web/abc' },
     });
+  });
+
+  it("a group in another region than the environment's is not read (the roles name only the environment's region), and says so in the reader's language", () => {
+    const opts = { 'awslogs-group': '/ecs/web', 'awslogs-stream-prefix': 'ecs', 'awslogs-region': 'us-east-1' };
+    for (const override of [undefined, '/custom']) {
+      const r = logLocation(td(opts), 'web', 'abc', 'eu-west-1', override);
+      const group = override ?? '/ecs/web';
+      expect(r.ok ? '' : [r.error('en'), r.error('ko'), r.group]).toEqual([
+        `log group ${group} is in region us-east-1, but the bot's roles read logs only in the environment's region eu-west-1: set awslogs-region to eu-west-1 in the task definition`,
+        `로그 그룹 ${group}은(는) us-east-1 리전에 있지만 봇의 역할은 환경의 리전 eu-west-1의 로그만 읽습니다. 작업 정의의 awslogs-region을 eu-west-1(으)로 바꾸세요`,
+        group,
+      ]);
+    }
   });
 
   it("a group outside the service's logGroupPrefix is not read (the roles name only <prefix>*), and says so in the reader's language", () => {

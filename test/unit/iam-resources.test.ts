@@ -182,6 +182,33 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
     expect(resolver.packageWarnings(doc)).toEqual([]);
   });
 
+  it('a logGroupPrefix so broad it narrows nothing ("/", "/aws/") warns, naming where it is set and the services it covers', () => {
+    const doc = {
+      environments: { prod: env({ logGroupPrefix: '/' }), dr: env({ region: 'eu-central-1', cluster: 'dr', logGroupPrefix: '/ecs/' }) },
+      services: {
+        web: { environment: 'prod', service: 'web-prod' },
+        api: { environment: 'prod', service: 'api-prod' },
+        worker: { environment: 'prod', service: 'worker-prod', logGroup: '/ecs/worker-prod' },
+        jobs: { environment: 'dr', service: 'jobs-dr', logGroupPrefix: '/aws/' },
+        'web-dr': { environment: 'dr', service: 'web-dr' },
+      },
+    };
+    expect(resolver.packageWarnings(doc)).toEqual([
+      'chatops.yml: environments.prod.logGroupPrefix "/" (for services.web, services.api) covers every CloudWatch log group whose name starts with "/" ' +
+        "of eu-west-1 in this account, so the roles may read them all. Set it to the start only those services' log groups share (e.g. /ecs/shop-), " +
+        'or set logGroup on each service (docs/deployment.md).',
+      'chatops.yml: services.jobs.logGroupPrefix "/aws/" (for services.jobs) covers every AWS service\'s log groups (Lambda, RDS, API Gateway…) ' +
+        "of eu-central-1 in this account, so the roles may read them all. Set it to the start only those services' log groups share (e.g. /ecs/shop-), " +
+        'or set logGroup on each service (docs/deployment.md).',
+    ]);
+    // A prefix that names something is fine.
+    const narrow = {
+      environments: { ...doc.environments, prod: env({ logGroupPrefix: '/ecs/' }) },
+      services: { ...doc.services, jobs: { ...doc.services.jobs, logGroupPrefix: '/aws/ecs/shop-' } },
+    };
+    expect(resolver.packageWarnings(narrow)).toEqual([]);
+  });
+
   it('ECR: "*" stays only for the services whose registry nothing names, and packaging warns, naming them and what to add', () => {
     const doc = {
       environments: { prod: env({ logGroupPrefix: '/ecs/' }), other: env({ roleArn: 'arn:aws:iam::222233334444:role/r' }) },

@@ -295,17 +295,35 @@ describe('logTarget', () => {
     const t = logTarget({
       ...base,
       taskDefinition: td({
-        logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' },
+        logOptions: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'app' },
       }),
     });
     expect({ ...t, groupSource: textIn(t.groupSource, 'en') }).toEqual({
       logGroup: '/ecs/web',
-      region: 'eu-central-1',
+      region: 'eu-west-1',
       streamPrefix: 'app/web/',
       groupSource: 'the `awslogs-group` option of container `web` in `web-prod:43`',
       notes: [],
     });
     expect(textIn(t.groupSource, 'ko')).toContain('`awslogs-group`');
+  });
+  it("a group in another region than the environment's is refused before the call, with what to change (en and ko)", () => {
+    const opts = { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-central-1', 'awslogs-stream-prefix': 'app' };
+    for (const configLogGroup of [undefined, '/custom']) {
+      const e = errorOf(() =>
+        logTarget({ ...base, ...(configLogGroup ? { configLogGroup } : {}), taskDefinition: td({ logOptions: opts }) }),
+      );
+      expect(e.code).toBe('CONFIG');
+      expect(e.userMessage).toBe(
+        `The log group \`${configLogGroup ?? '/ecs/web'}\` of container \`web\` in \`web-prod:43\` is in region \`eu-central-1\`, but the bot's roles read logs only in the environment's region \`eu-west-1\`.`,
+      );
+      expect(e.hint).toBe(
+        'Set `awslogs-region` of container `web` to `eu-west-1` in the task definition, so its logs stay in the cluster’s region.',
+      );
+      const ko = e as unknown as { userMessageIn(l: 'ko'): string; hintIn(l: 'ko'): string };
+      expect(ko.userMessageIn('ko')).toContain('`eu-central-1` 리전에 있지만, 봇의 역할은 환경의 리전 `eu-west-1`의 로그만 읽습니다.');
+      expect(ko.hintIn('ko')).toContain('`awslogs-region`을 `eu-west-1`(으)로 바꿔');
+    }
   });
   it('narrows to a task by stream prefix', () => {
     expect(logTarget({ ...base, taskId: 'abc123', taskDefinition: td() }).streamPrefix).toBe('ecs/web/abc123');

@@ -118,6 +118,14 @@ const M = defineMessages('commands.render.logs', {
     en: 'The log group {group} of container {container} in {td} does not start with {prefix} (`logGroupPrefix` in chatops.yml), so the bot may not read it.',
     ko: '{td}에 있는 {container} 컨테이너의 로그 그룹 {group}이(가) {prefix}(chatops.yml의 `logGroupPrefix`)로 시작하지 않아 봇이 읽을 수 없습니다.',
   },
+  otherRegion: {
+    en: "The log group {group} of container {container} in {td} is in region {region}, but the bot's roles read logs only in the environment's region {envRegion}.",
+    ko: '{td}에 있는 {container} 컨테이너의 로그 그룹 {group}은(는) {region} 리전에 있지만, 봇의 역할은 환경의 리전 {envRegion}의 로그만 읽습니다.',
+  },
+  otherRegionHint: {
+    en: 'Set `awslogs-region` of container {container} to {envRegion} in the task definition, so its logs stay in the cluster’s region.',
+    ko: '작업 정의에서 {container} 컨테이너의 `awslogs-region`을 {envRegion}(으)로 바꿔 로그가 클러스터의 리전에 남게 하세요.',
+  },
   outsidePrefixHint: {
     en: 'Set `services.{alias}.logGroup` to that group, or change `logGroupPrefix`, in chatops.yml; then package and deploy the bot again (its roles read only the log groups chatops.yml names).',
     ko: 'chatops.yml에서 `services.{alias}.logGroup`을 그 그룹으로 설정하거나 `logGroupPrefix`를 바꾼 뒤, 봇을 다시 패키징해 배포하세요 (봇의 역할은 chatops.yml에 적힌 로그 그룹만 읽습니다).',
@@ -432,6 +440,13 @@ export function logTarget(i: LogTargetInput): LogTarget {
     });
   }
   const region = opts['awslogs-region'] || i.envRegion;
+  // The roles read log groups only in the environment's region (scripts/iam-resources.cjs): say so instead of IAM's access denied.
+  if (region !== i.envRegion) {
+    throw new BotError('CONFIG', `log group ${group} of ${i.container} in ${tdName} is in ${region}, not ${i.envRegion}`, {
+      userMessage: M.lazy('otherRegion', { group: code(group), container, td: tdText, region: code(region), envRegion: code(i.envRegion) }),
+      hint: M.lazy('otherRegionHint', { container, envRegion: code(i.envRegion) }),
+    });
+  }
   const prefix = opts['awslogs-stream-prefix'];
   let streamPrefix: string | undefined;
   if (prefix) streamPrefix = `${prefix}/${i.container}/${i.taskId ?? ''}`;
