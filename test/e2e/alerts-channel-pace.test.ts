@@ -14,16 +14,10 @@ import { takeChannelPostSlot } from '../../src/alerts/store';
 import { createRedis, type RedisClient } from '../../src/redis/client';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
-import { taskStopped } from '../fixtures/events/samples';
+import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const SERVICES = ['web', 'a1', 'a2', 'a3', 'a4', 'a5'];
-const OOM = { exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' };
-const PULL_FAILED = {
-  exitCode: null,
-  stopCode: 'TaskFailedToStart',
-  stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
-};
 
 let now = T0;
 let e2e: E2E;

@@ -17,10 +17,9 @@ import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { fitMessage } from '../../src/slack/blocks';
 import { setupE2E, type E2E } from '../helpers/e2e';
-import { STAGING, taskStopped } from '../fixtures/events/samples';
+import { STAGING, taskStopped, OOM } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
-const OOM = { exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' };
 
 let now = T0;
 let e2e: E2E;

@@ -21,16 +21,10 @@ import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
-import { deploymentEvent, docSample, serviceAction, STAGING, taskStopped, type Json } from '../fixtures/events/samples';
+import { deploymentEvent, docSample, serviceAction, STAGING, taskStopped, type Json, OOM, PULL_FAILED } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
-const OOM = { exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' };
-const PULL_FAILED = {
-  exitCode: null,
-  stopCode: 'TaskFailedToStart',
-  stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
-};
 
 let now = T0;
 let e2e: E2E;

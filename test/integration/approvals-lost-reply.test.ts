@@ -179,15 +179,22 @@ describe('an approving click whose reply was lost', () => {
     expect((await submitRequest(h.rt, input())).state).toBe('pending');
   });
 
-  it('left in the legacy pending index without a start deadline, approved just before its expiry: not failed while its approval is valid, so its job arriving in time starts it', async () => {
+  /**
+   * A request approved a minute before it would have expired (its hand-off may still be under way), as
+   * an older version stored it: no startBy, indexed only in the legacy pending index.
+   */
+  async function approvedJustBeforeExpiryInLegacyIndex() {
     const req = await submitRequest(h.rt, input());
-    // Approved a minute before the pending request would have expired; its hand-off may still be under way.
     h.clock.set(req.expiresAt - MIN);
     await approveReplyLost(h, req.id, 'ULEAD1');
     await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
     await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
     await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
-    const approvedAt = (await getRequest(h.rt.redis, req.id))!.approvedAt!;
+    return { req, approvedAt: (await getRequest(h.rt.redis, req.id))!.approvedAt! };
+  }
+
+  it('left in the legacy pending index without a start deadline, approved just before its expiry: not failed while its approval is valid, so its job arriving in time starts it', async () => {
+    const { req, approvedAt } = await approvedJustBeforeExpiryInLegacyIndex();
 
     h.clock.set(req.expiresAt);
     expect(await expireDue(h.rt)).toEqual([]);
@@ -202,13 +209,7 @@ describe('an approving click whose reply was lost', () => {
   });
 
   it('left in the legacy pending index without a start deadline, approved just before its expiry and never started: lapsed by the start-deadline tick', async () => {
-    const req = await submitRequest(h.rt, input());
-    h.clock.set(req.expiresAt - MIN);
-    await approveReplyLost(h, req.id, 'ULEAD1');
-    await h.rt.redis.hdel(keys.request('prod', 'web', req.id), 'startBy');
-    await h.rt.redis.zrem(keys.approvedIndex('prod', 'web'), req.id);
-    await h.rt.redis.zadd(keys.legacyPendingIndex(), req.expiresAt, req.id);
-    const approvedAt = (await getRequest(h.rt.redis, req.id))!.approvedAt!;
+    const { req, approvedAt } = await approvedJustBeforeExpiryInLegacyIndex();
     h.clock.set(req.expiresAt);
     expect(await expireDue(h.rt)).toEqual([]);
 

@@ -111,6 +111,15 @@ describe('a Korean workspace: a break-glass request that never ran', () => {
 
 describe('a Korean workspace: an approved or scheduled request whose service chatops.yml no longer names', () => {
   const note = 'chatops.yml에 `prod`의 `web` 서비스가 더 이상 없습니다';
+  /** One new reply in its thread since `before`, and its card: each with the note and no English prose. */
+  const expectKoreanNote = (req: ChangeRequest, before: number): void => {
+    const said = thread(req).slice(before);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain(note);
+    expect(englishIn(said[0]!)).toEqual([]);
+    expect(card(req)).toContain(note);
+    expect(englishIn(card(req))).toEqual([]);
+  };
 
   it('approved, failed by the start-deadline tick: the Korean note in its thread and on its card', async () => {
     const req = await submitRequest(h.rt, korean());
@@ -121,12 +130,7 @@ describe('a Korean workspace: an approved or scheduled request whose service cha
     const failed = await getRequest(h.rt.redis, req.id);
     expect(failed).toMatchObject({ state: 'failed' });
     expect(failed?.decisionReason).toContain(note);
-    const said = thread(req).slice(before);
-    expect(said).toHaveLength(1);
-    expect(said[0]).toContain(note);
-    expect(englishIn(said[0]!)).toEqual([]);
-    expect(card(req)).toContain(note);
-    expect(englishIn(card(req))).toEqual([]);
+    expectKoreanNote(req, before);
   });
 
   it('scheduled (`--at`), failed by the scheduler tick: the Korean note in its thread and on its card', async () => {
@@ -137,12 +141,7 @@ describe('a Korean workspace: an approved or scheduled request whose service cha
 
     expect(await startDueScheduled(withoutWeb())).toEqual([]);
     expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'failed' });
-    const said = thread(req).slice(before);
-    expect(said).toHaveLength(1);
-    expect(said[0]).toContain(note);
-    expect(englishIn(said[0]!)).toEqual([]);
-    expect(card(req)).toContain(note);
-    expect(englishIn(card(req))).toEqual([]);
+    expectKoreanNote(req, before);
     expect(h.jobs).toEqual([]);
   });
 
