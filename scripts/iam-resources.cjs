@@ -311,11 +311,6 @@ function broadPrefix(prefix) {
   return undefined;
 }
 
-/** The logs part of packageWarnings, or undefined. */
-function logGroupWarning(doc, source = 'chatops.yml', opts = {}) {
-  return packageWarnings(doc, source, opts).find((w) => w.includes('logGroupPrefix'));
-}
-
 let warned = false;
 function load(file) {
   const { doc, path } = readChatopsFile('the IAM resources', file);
@@ -333,7 +328,7 @@ const sub = (arns) => arns.map((arn) => (arn.includes('${') ? { 'Fn::Sub': arn }
 /** 'true' / 'false' for a CloudFormation condition (Fn::Equals with 'true'). */
 const has = (arns) => (arns.length ? 'true' : 'false');
 
-const exported = { scopedResources, packageWarnings, logGroupWarning };
+const exported = { scopedResources, packageWarnings };
 for (const key of [
   'clusters',
   'services',

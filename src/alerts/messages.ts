@@ -7,7 +7,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ResolvedService } from '../config/schema';
 import { actions, context, header, section, type ButtonSpec, type SlackMessage } from '../slack/blocks';
-import { code, escapeMrkdwn, notificationText, truncate } from '../slack/text';
+import { code, escapeMrkdwn, messageUrl, notificationText, truncate } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import {
@@ -237,8 +237,7 @@ export function continuedAlertMessage(
   at: { channel: string; ts: string },
 ): SlackMessage {
   const msg = alertMessage(v, svc, locale);
-  const url = `https://slack.com/archives/${at.channel}/p${at.ts.replace('.', '')}`;
-  return { ...msg, blocks: [...msg.blocks.slice(0, -1), context(M.in(locale)('continuedIn', { url }))] };
+  return { ...msg, blocks: [...msg.blocks.slice(0, -1), context(M.in(locale)('continuedIn', { url: messageUrl(at.channel, at.ts) }))] };
 }
 
 /** Posted in the alert channel (in the workspace's language) when someone mutes or unmutes a service's alerts. */

@@ -17,19 +17,34 @@ import { takeChannelPostSlot } from './store';
 export const PACE_WAIT_MAX_MS = 10_000;
 
 /**
+ * Take a token with `take` (0 when taken, else the ms until one is free), waiting for it up to
+ * `maxWaitMs` in all: `now` (taken at once), `waited` (taken after waiting), `none` (not within
+ * `maxWaitMs`). The token buckets are Redis scripts shared by every events Lambda (./store.ts);
+ * a failure of `take` is thrown.
+ */
+export async function waitForToken(
+  rt: Runtime,
+  take: (now: number) => Promise<number>,
+  maxWaitMs: number,
+): Promise<'now' | 'waited' | 'none'> {
+  // Bounded by the time slept, not by the clock: the waits add up to at most `maxWaitMs`.
+  for (let left = maxWaitMs; ;) {
+    const wait = await take(rt.now());
+    if (wait <= 0) return left < maxWaitMs ? 'waited' : 'now';
+    if (wait > left) return 'none';
+    await rt.sleep(wait);
+    left -= wait;
+  }
+}
+
+/**
  * Wait for a turn to post into `channel`. True: post now (a turn was taken, or it is a first post
  * whose wait ran out, or Redis did not answer). False: a thread reply whose turn is further off than
  * PACE_WAIT_MAX_MS; leave it out.
  */
 export async function channelTurn(rt: Runtime, channel: string, what: 'post' | 'reply', log: Logger): Promise<boolean> {
-  const deadline = rt.now() + PACE_WAIT_MAX_MS;
   try {
-    for (;;) {
-      const wait = await takeChannelPostSlot(rt.redis, channel, rt.now());
-      if (wait <= 0) return true;
-      if (rt.now() + wait > deadline) break;
-      await rt.sleep(wait);
-    }
+    if ((await waitForToken(rt, (now) => takeChannelPostSlot(rt.redis, channel, now), PACE_WAIT_MAX_MS)) !== 'none') return true;
   } catch (err) {
     log.warn('alert: the channel’s pace could not be read; posting anyway', { channel, err });
     return true;

@@ -69,15 +69,13 @@ export const ALERT_UPDATES_BURST = 10;
 const UPDATE_BUDGET_TTL_MS = 2 * 60_000;
 
 /** Take one alert update from the workspace's budget: 0 when taken (update now), else the ms until one is free. */
-export async function takeUpdateSlot(redis: RedisClient, now: number): Promise<number> {
-  return Number(
-    await runScript(
-      redis,
-      UPDATE_BUDGET,
-      [keys.alertUpdateBudget()],
-      [now, ALERT_UPDATES_PER_MINUTE, ALERT_UPDATES_BURST, UPDATE_BUDGET_TTL_MS],
-    ),
-  );
+export function takeUpdateSlot(redis: RedisClient, now: number): Promise<number> {
+  return takeToken(redis, keys.alertUpdateBudget(), now, ALERT_UPDATES_PER_MINUTE, ALERT_UPDATES_BURST, UPDATE_BUDGET_TTL_MS);
+}
+
+/** One token from the bucket at `key` (update-budget-1.lua): 0 when taken, else the ms until one is free. */
+async function takeToken(redis: RedisClient, key: string, now: number, perMinute: number, burst: number, ttlMs: number): Promise<number> {
+  return Number(await runScript(redis, UPDATE_BUDGET, [key], [now, perMinute, burst, ttlMs]));
 }
 
 /**
@@ -91,14 +89,14 @@ export const ALERT_POSTS_BURST_PER_CHANNEL = 3;
 const CHANNEL_PACE_TTL_MS = 60_000;
 
 /** Take one message from `channel`'s pace: 0 when taken (post now), else the ms until one is free. */
-export async function takeChannelPostSlot(redis: RedisClient, channel: string, now: number): Promise<number> {
-  return Number(
-    await runScript(
-      redis,
-      UPDATE_BUDGET,
-      [keys.alertChannelPace(channel)],
-      [now, ALERT_POSTS_PER_MINUTE_PER_CHANNEL, ALERT_POSTS_BURST_PER_CHANNEL, CHANNEL_PACE_TTL_MS],
-    ),
+export function takeChannelPostSlot(redis: RedisClient, channel: string, now: number): Promise<number> {
+  return takeToken(
+    redis,
+    keys.alertChannelPace(channel),
+    now,
+    ALERT_POSTS_PER_MINUTE_PER_CHANNEL,
+    ALERT_POSTS_BURST_PER_CHANNEL,
+    CHANNEL_PACE_TTL_MS,
   );
 }
 

@@ -22,7 +22,7 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { alertChannelFor } from './events';
 import { alertMessage, continuedAlertMessage } from './messages';
-import { channelTurn } from './pacing';
+import { channelTurn, waitForToken } from './pacing';
 import { finishRender, readIncident, takeUpdateSlot } from './store';
 
 /** At most one chat.update per incident this often. */
@@ -153,16 +153,12 @@ async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: S
 
 /**
  * A turn in the workspace's budget of alert updates (store.ts takeUpdateSlot): `now`; `waited` when
- * the next token was at most UPDATE_EVERY_MS away and this waited for it; `none` when it is further
+ * the next token came within UPDATE_EVERY_MS and this waited for it; `none` when it is further
  * (the update is left to the next event or the scheduled check). Without Redis's answer: `now`.
  */
 async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
   try {
-    const wait = await takeUpdateSlot(rt.redis, rt.now());
-    if (wait <= 0) return 'now';
-    if (wait > UPDATE_EVERY_MS) return 'none';
-    await rt.sleep(wait);
-    return (await takeUpdateSlot(rt.redis, rt.now())) <= 0 ? 'waited' : 'none';
+    return await waitForToken(rt, (now) => takeUpdateSlot(rt.redis, now), UPDATE_EVERY_MS);
   } catch (err) {
     log.warn('alert: the budget of alert updates could not be read; updating anyway', { err });
     return 'now';

@@ -225,7 +225,7 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
       // approved index by when it lapses (added before this member is dropped: a crash between the
       // two leaves it in both, and the next tick does the same again). With a startBy (the usual
       // case), the expire script re-indexed it by its startBy and the start-deadline tick has it.
-      await lapseUnindexed(rt, ref, entry, now);
+      await lapseEntry(rt, ref, entry, now);
       continue;
     }
     // The script keeps the service's index; a legacy member, or one whose request is gone, is removed here.
@@ -242,22 +242,25 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
 /* ------------------------------------------------------------------ start deadline */
 
 /**
- * An approved request without a startBy found in a legacy index (./indexes.ts), whose entry is
- * `entry`: lapsed (the lapse script; failed, audited `lapsed`, its thread told) once its approval is
- * older than its environment's start deadline; until then kept in the legacy approved index, by
- * when it lapses, which `entry` leaves. Whether it lapsed.
+ * The start-deadline end of the approved request `entry` names (the lapse script re-checks it):
+ * failed, audited `lapsed`, its message re-rendered and its thread told, once it did not start by
+ * its startBy. One without a startBy (approved before requests had one of their own, so only a
+ * legacy index holds it) lapses its environment's start deadline after its approval; until then it
+ * is kept in the legacy approved index, by when it lapses (added before `entry` is dropped: a crash
+ * between the two leaves it in both, and the next tick does the same again). A legacy entry, or one
+ * whose request is gone, is dropped; a service index entry is the script's to keep. Whether it lapsed.
  */
-async function lapseUnindexed(rt: Runtime, ref: RequestRef, entry: IndexEntry, now: number): Promise<boolean> {
+async function lapseEntry(rt: Runtime, ref: RequestRef, entry: IndexEntry, now: number): Promise<boolean> {
   const deadline = startDeadlineOf(rt, ref.environment);
   const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline, rt.people.workspace), deadline));
   const req = reply.request;
-  if (reply.code === 'NOT_DUE' && req?.state === 'approved' && req.startBy === undefined) {
+  if (reply.code === 'NOT_DUE' && entry.legacy && req?.state === 'approved' && req.startBy === undefined) {
     const legacy = keys.legacyApprovedIndex();
     await rt.redis.zadd(legacy, (req.approvedAt ?? req.updatedAt) + deadline, entry.id);
     if (entry.key !== legacy) await dropEntry(rt, entry);
     return false;
   }
-  await dropEntry(rt, entry);
+  if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
   if (reply.code !== 'OK' || !req) return false;
   await refreshMessage(rt, req);
   await postInThread(rt, req, lapsedNotice(req, deadline, rt.people.workspace));
@@ -293,23 +296,7 @@ export async function lapseDue(rt: Runtime, batch = 100): Promise<string[]> {
       if (reply.code === 'OK') lapsed.push(id);
       continue;
     }
-    const deadline = startDeadlineOf(rt, ref.environment);
-    // The deadline also lapses a request approved before requests had a startBy of their own (only a
-    // legacy index holds it: the scripts index an approved request by its startBy) that long after its
-    // approval, like any other, instead of holding its service until its record expires.
-    const reply = await transit(rt, (x) => x.lapse(ref, now, lapseReason(deadline, rt.people.workspace), deadline));
-    const req = reply.request;
-    if (reply.code === 'NOT_DUE' && entry.legacy && req?.state === 'approved' && req.startBy === undefined) {
-      // Not yet: kept in the legacy index, by when it lapses.
-      await rt.redis.zadd(entry.key, (req.approvedAt ?? req.updatedAt) + deadline, id);
-      continue;
-    }
-    if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
-    if (reply.code === 'OK' && req) {
-      lapsed.push(id);
-      await refreshMessage(rt, req);
-      await postInThread(rt, req, lapsedNotice(req, deadline, rt.people.workspace));
-    }
+    if (await lapseEntry(rt, ref, entry, now)) lapsed.push(id);
   }
   if (lapsed.length) rt.log.warn('approvals: approved requests never started; failed them', { count: lapsed.length, ids: lapsed });
   return lapsed;

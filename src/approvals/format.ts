@@ -6,7 +6,7 @@
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { code, escapeMrkdwn, mention, oneLine } from '../slack/text';
+import { code, escapeMrkdwn, mention, messageUrl, oneLine } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { guardReason, type GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
@@ -18,11 +18,11 @@ const M = defineMessages('approvals.format', {
   reason: { en: ': “{reason}”', ko: ', 사유: “{reason}”' },
 });
 
-/** Link to the request message (Slack resolves /archives links for members of the workspace). */
+/** Link to the request message. */
 export function requestLink(req: Pick<ChangeRequest, 'id' | 'channel' | 'messageTs'>, label?: string, locale: Locale = 'en'): string {
   const text = label ?? M.in(locale)('request', { id: req.id });
   if (!req.messageTs || !req.channel) return code(text);
-  return `<https://slack.com/archives/${req.channel}/p${req.messageTs.replace('.', '')}|${escapeMrkdwn(text)}>`;
+  return `<${messageUrl(req.channel, req.messageTs)}|${escapeMrkdwn(text)}>`;
 }
 
 /** "by <@U1> since <date> (12 min ago): “reason”" for a lock or a freeze. */

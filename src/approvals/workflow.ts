@@ -31,7 +31,8 @@ import { luaTransitions, type Transition, type Transitions } from './transitions
 import type { SlackMessage } from '../slack/blocks';
 import { handOffWithin, MIN_STEP_MS, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { nothingRan } from '../aws/lambda';
-import { slackErrorCodeOf, WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
+import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
+import { messageUnreachable } from '../slack/failures';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
 import { notConfiguredNotice, notConfiguredReason } from './unstarted';
@@ -144,21 +145,10 @@ export async function refreshMessage(rt: Runtime, req: ChangeRequest | undefined
     await rt.slack.update(req.channel, req.messageTs, renderRequest(rt, req));
   } catch (err) {
     rt.log.warn('approvals: could not update the request message', { requestId: req.id, err });
-    if (!messageGone(err))
+    if (!messageUnreachable(err))
       await bestEffort(rt, 'queue the request message for a re-render', () => queueRerender(rt, req.id, RERENDER_RETRY_MS));
   }
 }
-
-/** Slack's answers after which rendering the message again cannot help (it or its channel is gone, or the bot cannot edit it). */
-const MESSAGE_GONE = new Set([
-  'message_not_found',
-  'cant_update_message',
-  'channel_not_found',
-  'is_archived',
-  'not_in_channel',
-  'edit_window_closed',
-]);
-const messageGone = (err: unknown): boolean => MESSAGE_GONE.has(slackErrorCodeOf(err) ?? '');
 
 /** When a queued re-render is tried again after a failure. */
 export const RERENDER_RETRY_MS = 60_000;
@@ -199,7 +189,7 @@ export async function rerenderTick(rt: Runtime): Promise<void> {
       await rt.slack.update(req.channel, req.messageTs, renderRequest(rt, req));
     } catch (err) {
       rt.log.warn('approvals: request message still not re-rendered', { requestId: id, err });
-      if (messageGone(err)) await rt.redis.zrem(key, id);
+      if (messageUnreachable(err)) await rt.redis.zrem(key, id);
       else await queueRerender(rt, id, RERENDER_RETRY_MS);
       continue;
     }
@@ -228,7 +218,7 @@ export async function refreshWithin(rt: Runtime, req: ChangeRequest | undefined,
     if (res.done) return true;
   } catch (err) {
     rt.log.warn('approvals: could not update the request message', { requestId: req.id, err });
-    if (messageGone(err)) return false;
+    if (messageUnreachable(err)) return false;
   }
   // One Redis write (a few ms when healthy): it gets at least QUEUE_FLOOR_MS even past the budget, never more than its own bound.
   await bestEffort(rt, 'queue the request message for a re-render', () =>

@@ -47,6 +47,7 @@ import { getRequest } from '../approvals/workflow';
 import { finishExecution, pressExecution, setStatusTs } from '../approvals/execution';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
+import { messageUnreachable } from '../slack/failures';
 import { recordHealthy } from './promotion';
 import { rolledBackAtGate } from './traffic-model';
 import type { PauseState } from './traffic-model';
@@ -178,9 +179,6 @@ export async function postOnce(
   }
 }
 
-/** Slack answers that will not get better by trying again: the card is gone or unreachable. */
-const PERMANENT_SLACK = /message_not_found|cant_update_message|channel_not_found|not_in_channel|is_archived|invalid_auth|account_inactive/;
-
 /**
  * Show `msg` on the status card: posted (once) when there is none yet, else updated in place
  * when it changed. Non-final content is coalesced (unchanged → nothing; recently sent → later).
@@ -204,7 +202,8 @@ export async function showCard(
     try {
       await rt.slack.update(req.channel, req.statusTs, msg);
     } catch (err) {
-      if (!(err instanceof BotError && PERMANENT_SLACK.test(err.message))) throw err;
+      // The card is gone or can no longer be edited (src/slack/failures.ts): a new one is posted.
+      if (!messageUnreachable(err)) throw err;
       rt.log.warn('status card cannot be updated; posting a new one', { requestId: req.id, err });
       const { ts } = await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
       await setStatusTs(rt, req.id, ts);

@@ -30,6 +30,24 @@ const PERMANENT: Readonly<Record<string, string>> = {
   invalid_arguments: 'Slack refused the call’s arguments: report it as a bug',
 };
 
+/**
+ * Slack's answers after which a message cannot be shown by updating it: it or its channel is gone,
+ * or the bot can no longer edit it (a re-render cannot help; a card may be posted anew).
+ */
+const MESSAGE_UNREACHABLE: ReadonlySet<string> = new Set([
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'channel_not_found',
+  'is_archived',
+  'not_in_channel',
+]);
+
+/** Whether `err` is Slack saying the message cannot be updated any more (MESSAGE_UNREACHABLE). */
+export function messageUnreachable(err: unknown): boolean {
+  return MESSAGE_UNREACHABLE.has(slackErrorCodeOf(err) ?? '');
+}
+
 /** Slack's code and what to fix, when `err` is a Slack answer that a retry would repeat; else undefined. */
 export function permanentSlackFailure(err: unknown): { code: string; fix: string } | undefined {
   const code = slackErrorCodeOf(err);

@@ -82,6 +82,11 @@ export function oneLine(text: string | undefined, max = 300): string {
   return escapeMrkdwn(truncate((text ?? '').replace(/\s+/g, ' ').trim(), max));
 }
 
+/** The link to a message (Slack resolves /archives links for members of the workspace). */
+export function messageUrl(channel: string, ts: string): string {
+  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+}
+
 /** A mrkdwn link with its label escaped. */
 export function link(url: string, label: string): string {
   return `<${url}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;

@@ -13,7 +13,7 @@ import type { ChangeRequest, RequestState } from '../approvals/types';
 import { HEALTH_MARK, type Health } from '../commands/render/status';
 import { defineMessages, type Locale } from '../i18n';
 import { actions, context, header, section } from '../slack/blocks';
-import { code, escapeMrkdwn, LIMITS, mention, oneLine, plainText, truncate } from '../slack/text';
+import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, truncate } from '../slack/text';
 import { slackDate } from '../slack/time';
 
 export const text = defineMessages('home', {
@@ -200,12 +200,8 @@ export function verbName(t: T, verb: ChangeVerb): string {
   return t(`verb_${verb}`);
 }
 
-function archiveUrl(channel: string, ts: string): string {
-  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
-}
-
 function requestLinkText(req: Pick<ChangeRequest, 'channel' | 'messageTs' | 'id'>, label: string): string {
-  return req.channel && req.messageTs ? `<${archiveUrl(req.channel, req.messageTs)}|${escapeMrkdwn(label)}>` : code(req.id);
+  return req.channel && req.messageTs ? `<${messageUrl(req.channel, req.messageTs)}|${escapeMrkdwn(label)}>` : code(req.id);
 }
 
 /** Lines grouped into sections of at most `max` characters each. */
@@ -354,7 +350,7 @@ function incidentBlocks(input: HomeInput, t: T): KnownBlock[] {
       what: i.down ? t('incidentDown') : i.tasks > 0 ? t('incidentTasks', { n: i.tasks }) : t('incidentSignals', { n: i.signals }),
       reason: oneLine(i.lastReason, 120),
       when: slackDate(i.lastAt),
-      link: i.channel && i.ts ? ` · <${archiveUrl(i.channel, i.ts)}|${t('alertLink')}>` : '',
+      link: i.channel && i.ts ? ` · <${messageUrl(i.channel, i.ts)}|${t('alertLink')}>` : '',
     }),
   );
   return listSection(t('incidentsHead', { n: incidents.length }), lines, t);

@@ -26,7 +26,6 @@ type Scoped = Record<
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the resolver is the CommonJS file osls loads
 const resolver = require('../../scripts/iam-resources.cjs') as {
   scopedResources(doc: unknown, source?: string, opts?: { environment?: string }): Scoped;
-  logGroupWarning(doc: unknown, source?: string): string | undefined;
   packageWarnings(doc: unknown, source?: string, opts?: { environment?: string }): string[];
 };
 
@@ -101,12 +100,11 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
         remote: { environment: 'other', service: 'remote' },
       },
     };
-    expect(resolver.logGroupWarning(doc, 'chatops.yml')).toBe(
+    expect(resolver.packageWarnings(doc, 'chatops.yml')).toEqual([
       'chatops.yml: services.worker names neither logGroup nor logGroupPrefix, so the roles may read every CloudWatch log group of eu-west-1 in this account. ' +
         'Set logGroup on each (the awslogs-group of its task definition), or logGroupPrefix (the start its log groups share, e.g. /ecs/) on each or on environments.prod (docs/deployment.md).',
-    );
+    ]);
     doc.services.worker = { ...doc.services.worker!, logGroup: '/ecs/worker-prod' };
-    expect(resolver.logGroupWarning(doc)).toBeUndefined();
     expect(resolver.packageWarnings(doc)).toEqual([]);
   });
 
