@@ -8,7 +8,10 @@
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
 import { section } from '../slack/blocks';
-import { keys } from '../redis/keys';
+import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
+import { claimField } from '../redis/claim';
+import { luaScript, runScript } from '../redis/scripts';
+import beginUpdateLua from './lua/begin-update-1.lua';
 import { awsError, awsErrorName, isAccessDenied, awsActions } from '../aws/errors';
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';
 import type { AbortJob } from './abort';
@@ -37,6 +40,10 @@ const M = defineMessages('deploy.abort.run', {
   tooLate: {
     en: ':information_source: {user} asked to abort, but the change already {state}.',
     ko: ':information_source: {user} 님이 중단을 요청했지만, 변경은 이미 {state}.',
+  },
+  duringUpdate: {
+    en: ':octagonal_sign: {user} aborted the change while the service was being updated; it is rolled back as soon as ECS has the update.',
+    ko: ':octagonal_sign: {user} 님이 서비스 업데이트 중에 변경을 중단했습니다. ECS가 업데이트를 받는 즉시 롤백합니다.',
   },
   beforeUpdate: {
     en: ':octagonal_sign: {user} aborted the change; it stops before the service is updated.',
@@ -109,6 +116,31 @@ async function goBack(
   return { how: 'update', target: plan.verb === 'scale' ? String(plan.from) : plan.currentTaskDefinition, ...(note ? { note } : {}) };
 }
 
+const BEGIN_UPDATE = luaScript('change_begin_update', 1, beginUpdateLua);
+
+/**
+ * The executor's last check before UpdateService: the user whose Abort was claimed before it (the
+ * change then stops, untouched), or undefined — and from then on the track says `updating`, so an
+ * Abort claimed later is carried out by the executor once ECS has the update (`abortAfterUpdate`).
+ */
+export async function beginUpdate(rt: Runtime, requestId: string): Promise<string | undefined> {
+  const by = await runScript(rt.redis, BEGIN_UPDATE, [keys.changeTrack(requestId)], [rt.now(), TRACK_TTL_SECONDS]);
+  return typeof by === 'string' && by ? by : undefined;
+}
+
+/**
+ * After ECS took the update: an Abort claimed while it was being sent is carried out now, in this
+ * job (not handed off: a lost hand-off would leave it undone). The abort's own run claim makes sure
+ * it is carried out once, whether this or the click's job gets there first. True when an abort was
+ * claimed (the request and its card are then as the abort left them).
+ */
+export async function abortAfterUpdate(rt: Runtime, req: ChangeRequest): Promise<boolean> {
+  const by = await rt.redis.hget(keys.changeTrack(req.id), 'abort');
+  if (!by || factsOf(req).abortedBy) return false;
+  await runAbort(rt, { kind: 'change-abort', id: `abort-${req.id}-after-update`, requestId: req.id, userId: by });
+  return true;
+}
+
 export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   // Everything here goes to the request's thread: the workspace's language.
   const w = rt.people.workspace;
@@ -117,6 +149,12 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   const track = keys.changeTrack(job.requestId);
   const req = await getRequest(rt.redis, job.requestId);
   const plan = req ? parsePlan(req.plan) : undefined;
+  const [claimedBy, ranBy, updating] = await rt.redis.hmget(track, 'abort', 'abortRun', 'updating');
+  if (ranBy) {
+    // Carried out already (the executor after the update, or this click's job run twice): said once.
+    rt.log.info('abort job: already carried out', { requestId: job.requestId, by: ranBy });
+    return;
+  }
   if (!req || !plan || req.state !== 'running') {
     await rt.redis.hdel(track, 'abort');
     if (req && req.state !== 'running') await say(rt, req, t('tooLate', { user, state: endedWords(req.state, w) }));
@@ -124,7 +162,6 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   }
   // Re-authorized in the worker: the click that claimed this abort must be this user's, and they
   // must still hold the permission the click needed.
-  const claimedBy = await rt.redis.hget(track, 'abort');
   if (claimedBy !== job.userId || !(await rt.access.holdsAny(req.environment, job.userId, ['requester', 'approver']))) {
     rt.log.error('abort job refused: no matching click or no permission', { requestId: req.id, user: job.userId, claimedBy });
     // Their own claim is released, so someone who may abort can.
@@ -141,15 +178,21 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     return;
   }
   if (!ex.deploymentId) {
-    // Not updated yet: the executor checks the claim before UpdateService and stops there.
-    await say(rt, req, t('beforeUpdate', { user }));
+    // Not updated yet. Before the executor's last check (beginUpdate) it stops there, untouched;
+    // after it, the update is being sent and the executor carries the abort out once ECS has it.
+    await say(rt, req, t(updating ? 'duringUpdate' : 'beforeUpdate', { user }));
+    return;
+  }
+  if (!(await claimField(rt.redis, track, 'abortRun', job.id, TRACK_TTL_SECONDS))) {
+    rt.log.info('abort job: being carried out by another job', { requestId: req.id });
     return;
   }
   let res: Awaited<ReturnType<typeof goBack>>;
   try {
     res = await goBack(rt, req, plan, ex.serviceDeploymentArn, job.userId);
   } catch (err) {
-    await rt.redis.hdel(track, 'abort').catch(() => undefined);
+    // Not done: the claims go, so the button can be pressed again.
+    await rt.redis.hdel(track, 'abort', 'abortRun').catch(() => undefined);
     const why = err instanceof BotError ? err.userMessageIn(w) : t('unexpected');
     await say(rt, req, t('didNotWork', { user, why }));
     if (!(err instanceof BotError)) throw err;

@@ -25,7 +25,7 @@ import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { Logger } from '../log';
 import { BotError } from '../errors';
-import { keys } from '../redis/keys';
+import { abortAfterUpdate, beginUpdate } from './abort.run';
 import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { describeImage } from '../aws/ecr';
 import { code } from '../slack/text';
@@ -390,7 +390,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     }
 
     // Someone pressed Abort before the service was touched.
-    const abortBy = await rt.redis.hget(keys.changeTrack(req.id), 'abort');
+    const abortBy = await beginUpdate(rt, req.id);
     if (abortBy) throw new NotStarted(M.lazy('abortedBefore', { user: `<@${abortBy}>` }), M.lazy('serviceUntouched'));
 
     // 3. UpdateService, only while the request is still running and this worker still holds it.
@@ -489,18 +489,21 @@ async function afterUpdate(
   // Recording the deployment id also marks it as the bot's (keys.botDeployment), for alerts. If
   // this fails the job fails, and its retry adopts the update (updateApplied) instead of repeating it.
   req = await recordExecution(rt, req.id, facts, 'service updated');
-  try {
-    await postOnce(rt, req, 'started', startedMilestone(plan, primary?.id, deadlineMs, rt.people.workspace));
-    // Abort pressed while the service was being updated: do it now that there is a deployment to stop.
-    const abortBy = await rt.redis.hget(keys.changeTrack(req.id), 'abort');
-    if (abortBy && !factsOf(req).abortedBy) {
-      await rt.dispatcher.dispatch({ kind: 'change-abort', id: `abort-${req.id}-late`, requestId: req.id, userId: abortBy });
-    }
-    await refreshRequest(rt, req, { service, force: true });
-  } catch (err) {
-    // Reporting only: the events consumer and the tick bring the thread up to date.
-    log.warn('execute: service updated, first report failed', { err });
-  }
+  // Reporting only: when it fails, the events consumer and the tick bring the thread up to date.
+  await postOnce(rt, req, 'started', startedMilestone(plan, primary?.id, deadlineMs, rt.people.workspace)).catch((err: unknown) =>
+    log.warn('execute: service updated, the started milestone failed', { err }),
+  );
+  // Abort pressed while the service was being updated: carried out now that there is a deployment
+  // to stop, whatever became of the report above.
+  const aborted = await abortAfterUpdate(rt, req).catch((err: unknown) => {
+    log.error('execute: an abort pressed during the update could not be carried out', { requestId: req.id, err });
+    return true;
+  });
+  // (After an abort, the card is the abort's: this `req` and `service` are from before it.)
+  if (!aborted)
+    await refreshRequest(rt, req, { service, force: true }).catch((err: unknown) =>
+      log.warn('execute: service updated, first report failed', { err }),
+    );
   if (rt.mode === 'local') {
     void watchRollout(rt, req.id).catch((err) => rt.log.error('local rollout watcher stopped', { requestId: req.id, err }));
   }

@@ -39,6 +39,17 @@ function clickAbort(running: ChangeRequest, user: string) {
   });
 }
 
+/** A deploy approved and run, with `during` happening while ECS takes its UpdateService. */
+async function deployWhileUpdating(during: (running: ChangeRequest) => Promise<void>): Promise<{ id: string; ts: string }> {
+  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  h.world.whileApplying('UpdateService', async () => during((await getRequest(h.e2e.rt.redis, req.id))!));
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  return req;
+}
+
 const whispers = () =>
   h.e2e.slack
     .responses()
@@ -125,5 +136,44 @@ describe('Abort on the status card', () => {
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     await clickAbort(running, 'UDEV2');
     expect(whispers()).toContain('This change already failed; there is nothing to abort');
+  });
+  describe('pressed while ECS takes the update (after the last check before UpdateService)', () => {
+    const threadText = (req: { ts: string }) => thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
+
+    it('the abort job that runs meanwhile does not say the change stops before the update: it is rolled back once ECS has it', async () => {
+      const req = await deployWhileUpdating(async (running) => {
+        await clickAbort(running, 'UDEV3');
+        await h.e2e.drain(); // the abort job, while the executor waits for UpdateService
+      });
+      const text = threadText(req);
+      expect(text).not.toContain('it stops before the service is updated');
+      expect(text).toContain('<@UDEV3> aborted the change while the service was being updated');
+      expect(text).toContain('<@UDEV3> aborted the rollout');
+      expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+      expect((await getRequest(h.e2e.rt.redis, req.id))?.execution).toMatchObject({ abortedBy: 'UDEV3', abortMethod: 'stop' });
+    });
+
+    it('is carried out even when the report after the update fails', async () => {
+      const req = await deployWhileUpdating(async (running) => {
+        await clickAbort(running, 'UDEV3');
+        await h.e2e.drain();
+        // The "rollout started" milestone, the executor's next Slack message, fails.
+        h.e2e.slack.failNext('chat.postMessage', 'internal_error');
+      });
+      expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+      expect(threadText(req)).toContain('<@UDEV3> aborted the rollout');
+      expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    });
+
+    it('is carried out once when its job runs after the update: no second stop, no "asked to abort, but"', async () => {
+      const req = await deployWhileUpdating(async (running) => {
+        await clickAbort(running, 'UDEV3'); // its job runs after the executor's
+      });
+      expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+      expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+      const said = thread(h.e2e, 'CPROD', req.ts).map(textOf);
+      expect(said.filter((t) => t.includes('aborted the rollout'))).toHaveLength(1);
+      expect(said.join('\n')).not.toContain('asked to abort, but');
+    });
   });
 });

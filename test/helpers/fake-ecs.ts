@@ -58,6 +58,7 @@ export class FakeEcs {
   readonly registered: RegisterTaskDefinitionCommandInput[] = [];
   private faults = new Map<Op, unknown[]>();
   private afterApply = new Map<Op, unknown[]>();
+  private during = new Map<Op, Array<() => Promise<void>>>();
 
   constructor(readonly o: FakeEcsOptions) {}
 
@@ -81,6 +82,16 @@ export class FakeEcs {
     const q = this.afterApply.get(op) ?? [];
     q.push(err);
     this.afterApply.set(op, q);
+  }
+
+  /**
+   * The next `op` call first awaits `fn` (what happens elsewhere while ECS takes the call: a click,
+   * another job), then takes effect as usual. Only UpdateService awaits it.
+   */
+  whileApplying(op: Op, fn: () => Promise<void>): void {
+    const q = this.during.get(op) ?? [];
+    q.push(fn);
+    this.during.set(op, q);
   }
 
   private fault(op: Op): void {
@@ -289,7 +300,8 @@ export class FakeEcs {
     mock
       .on(UpdateServiceCommand)
       .callsFake(
-        (input: { cluster: string; service: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) => {
+        async (input: { cluster: string; service: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) => {
+          await this.during.get('UpdateService')?.shift()?.();
           this.fault('UpdateService');
           const s = this.services.get(`${input.cluster}/${input.service}`);
           if (!s)

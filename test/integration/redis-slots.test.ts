@@ -13,6 +13,7 @@
  * a script run from src other than through the runner, a script receiving keys of several slots,
  * and (through the guard's setup file) on any pipeline or transaction spanning slots.
  */
+import { beginUpdate } from '../../src/deploy/abort.run';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
@@ -268,6 +269,8 @@ describe('hash slots of every script call', () => {
     expect((await approveRequest(rt, sch.id, 'ULEAD2')).request?.state).toBe('scheduled');
     expect((await getRequest(rt.redis, sch.id))?.state).toBe('approved');
     expect((await startExecution(rt, sch.id)).ok).toBe(true);
+    // Its executor's last check before UpdateService (the change's track, its own slot).
+    expect(await beginUpdate(rt, sch.id)).toBeUndefined();
     await pressExecution(rt, sch.id, 'ULEAD1', 'traffic-rolled-back', 'ROLLBACK', 'shift.k', { action: 'ROLLBACK' });
     expect((await finishExecution(rt, sch.id, 'failed', 'rolled back', { reason: 'rolled back' })).autoLocked).toBe(true);
     await unlockService(rt, 'prod', 'web', 'UDEV1');
