@@ -9,6 +9,9 @@ import { awsException, tdArn } from '../helpers/aws-fixtures';
 import { approve, executeJobs, replies, requestAndApprove, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { getRequest } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
+import { readAudit } from '../../src/approvals/audit';
+import { deploymentEvent } from '../fixtures/events/samples';
+import { SERVICE_ARN } from '../helpers/aws-fixtures';
 
 const h = useDeployHarness({
   logs: ['boom'],
@@ -376,5 +379,30 @@ describe("a click's own re-render of the request message that Slack did not take
     await approve(h.e2e, req);
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('approved');
     expect(await h.e2e.rt.redis.zscore(keys.rerenderQueue(), req.id)).toBeNull();
+  });
+});
+
+describe('two refreshes of one running change at once (an ECS event and the tick see the end together)', () => {
+  const finishes = async (id: string) =>
+    (await readAudit(h.e2e.rt.redis, 'prod', { service: 'web', limit: 50 })).filter(
+      (e) => e.requestId === id && (e.state === 'succeeded' || e.state === 'failed'),
+    );
+
+  it.each([
+    ['completed', 'Deploy completed', 'succeeded'],
+    ['failed', 'Deploy failed', 'failed'],
+  ] as const)('a rollout %s is finished once: one final reply, one audit entry, the card final', async (how, said, state) => {
+    const req = await requestAndApprove(h.e2e);
+    await h.e2e.drain();
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    if (how === 'completed') h.world.complete('prod', 'web-prod');
+    else h.world.circuitBreakerRollback('prod', 'web-prod');
+    h.clock.advance(60_000);
+    const event = deploymentEvent(how, { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: running.execution!.deploymentId! });
+    await Promise.all([h.e2e.event(structuredClone(event)), h.e2e.tick(), h.e2e.event(structuredClone(event)), h.e2e.tick()]);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe(state);
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes(said))).toHaveLength(1);
+    expect(await finishes(req.id)).toHaveLength(1);
+    expect(textOf(h.e2e.slack.message('CPROD', running.statusTs!))).not.toContain('deploy:abort');
   });
 });
