@@ -5,7 +5,8 @@
  * for the approval after the fact (the scheduled tick's reminders) until it is given, or until the
  * deadline, after which the audit trail says it never was.
  */
-import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { InvalidParameterException, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { META } from '../helpers/fake-ecs';
 import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
 import { configFile, fixtureGroups } from '../helpers/config';
@@ -133,5 +134,28 @@ describe('break-glass', () => {
     await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('*never approved after the fact*');
+  });
+
+  it('one the worker decided not to run (ECS refused the update, nothing changed) is not asked for an approval after the fact', async () => {
+    h.world.failNext('UpdateService', new InvalidParameterException({ message: 'The service is being deleted.', $metadata: META }));
+    const req = await breakGlass('deploy web v1.2.3 --break-glass "checkout is down for everyone"');
+    // The worker's own run: registered, UpdateService refused, the change failed as not run.
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.notStarted).toBeDefined();
+    for (let i = 1; i <= 3; i++) {
+      h.clock.advance(HOUR);
+      await h.e2e.tick();
+    }
+    expect(reminders(req.ts)).toHaveLength(0);
+    const notes = thread(h.e2e, 'CPROD', req.ts).filter((m) =>
+      (m.text ?? '').includes('This break-glass change did not run (nothing was changed), so no approval after the fact is needed'),
+    );
+    expect(notes).toHaveLength(1);
+    const card = textOf(h.e2e.slack.message('CPROD', req.ts));
+    expect(card).toContain('It did not run, so no approval after the fact is needed.');
+    expect(card).not.toContain('approval:retro');
+    await h.e2e.click({ action_id: 'approval:retro', value: req.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: req.ts });
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.retroApprovedAt).toBeUndefined();
   });
 });
