@@ -332,8 +332,13 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
       if (entry.orphan) await refreshMessage(rt, req);
       reminded++;
       const next = Math.min(now + s.remindEvery, req.createdAt + s.deadline);
-      await rt.redis.zadd(serviceIndex('retro', ref.environment, ref.service), next, id);
-      if (entry.legacy) await dropEntry(rt, entry);
+      if (entry.legacy) {
+        await rt.redis.zadd(serviceIndex('retro', ref.environment, ref.service), next, id);
+        await dropEntry(rt, entry);
+      } else {
+        // Unless the request moved meanwhile (it failed without running: due at once, to end the asking).
+        await (await import('./retro-remind.run')).scheduleNextReminder(rt, entry, next);
+      }
     } catch (err) {
       rt.log.warn('break-glass: could not remind', { requestId: id, err });
     }

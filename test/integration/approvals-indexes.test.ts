@@ -485,6 +485,31 @@ describe('a break-glass request that never ran (failed or cancelled before it st
     expect(thread(req).some((m) => m.includes('Still waiting for an approval after the fact'))).toBe(false);
   });
 
+  it('one that fails (without running) while its reminder is being posted gets the did-not-run note at the next tick, not at the next reminder time', async () => {
+    const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
+    expect((await startExecution(h.rt, req.id)).ok).toBe(true);
+    const remind = Number(await h.rt.redis.zscore(keys.retroIndex('prod', 'web'), req.id));
+    h.clock.set(remind);
+    // The worker decides it does not run and fails it while the tick posts the reminder: the fail
+    // makes it due at once, between the tick's read and its scheduling of the next reminder.
+    let failed = false;
+    h.slack.handle('chat.postMessage', async (body, _call, builtin) => {
+      if (!failed && String(body.text ?? '').includes('Still waiting for an approval after the fact')) {
+        failed = true;
+        h.clock.advance(1_000);
+        await recordExecution(h.rt, req.id, { notStarted: { message: 'The service changed since the request was made.' } }, 'did not run');
+        await finishExecution(h.rt, req.id, 'failed', 'did not run: the service changed since the request was made');
+      }
+      return builtin!();
+    });
+    expect(await remindRetro(h.rt)).toBe(1);
+    expect(failed).toBe(true);
+    h.clock.advance(MIN);
+    await remindRetro(h.rt);
+    expect(thread(req).filter((m) => m.includes('This break-glass change did not run (nothing was changed)'))).toHaveLength(1);
+    expect(await indexed(h, req.id)).toEqual({});
+  });
+
   it('one that ran and failed is still asked for its approval after the fact', async () => {
     const req = await submitRequest(h.rt, submitInput({ breakGlass: 'outage' }));
     expect((await startExecution(h.rt, req.id)).ok).toBe(true);

@@ -14,6 +14,7 @@
  * and (through the guard's setup file) on any pipeline or transaction spanning slots.
  */
 import { beginUpdate } from '../../src/deploy/abort.run';
+import { scheduleNextReminder } from '../../src/approvals/retro-remind.run';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
@@ -278,6 +279,9 @@ describe('hash slots of every script call', () => {
     expect((await retroApproveRequest(rt, bg.id, 'ULEAD1')).code).toBe('APPROVAL_RECORDED');
     h.clock.advance(8 * 24 * HOUR);
     await remindRetro(rt);
+    // The tick's next reminder, set only where it read the entry (the service's retro index).
+    const retroEntry = { id: bg.id, score: 0, key: keys.retroIndex('prod', 'web'), legacy: false, orphan: false };
+    expect(await scheduleNextReminder(rt, retroEntry, h.clock.now())).toBe(false);
     expect((await stealLock(rt, 'prod', 'worker', 'UDEV2', 'mine')).previous?.by).toBe('ULEAD1');
     expect(await autoLockService(rt, { environment: 'prod', service: 'web', deploymentId: 'ecs-svc/9', channel: 'CALERTS' })).toBe(true);
     // /ecs cost: the claim of one request, the hour's budget, the answer stored and the flight ended.
