@@ -398,7 +398,11 @@ describe('two refreshes of one running change at once (an ECS event and the tick
     if (how === 'completed') h.world.complete('prod', 'web-prod');
     else h.world.circuitBreakerRollback('prod', 'web-prod');
     h.clock.advance(60_000);
-    const event = deploymentEvent(how, { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: String(running.execution!.deploymentId) });
+    const event = deploymentEvent(how, {
+      time: h.clock.now(),
+      serviceArn: SERVICE_ARN,
+      deploymentId: String(running.execution!.deploymentId),
+    });
     await Promise.all([h.e2e.event(structuredClone(event)), h.e2e.tick(), h.e2e.event(structuredClone(event)), h.e2e.tick()]);
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe(state);
     expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes(said))).toHaveLength(1);

@@ -300,7 +300,13 @@ export class FakeEcs {
     mock
       .on(UpdateServiceCommand)
       .callsFake(
-        async (input: { cluster: string; service: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) => {
+        async (input: {
+          cluster: string;
+          service: string;
+          taskDefinition?: string;
+          desiredCount?: number;
+          forceNewDeployment?: boolean;
+        }) => {
           await this.during.get('UpdateService')?.shift()?.();
           this.fault('UpdateService');
           const s = this.services.get(`${input.cluster}/${input.service}`);
