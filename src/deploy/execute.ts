@@ -25,7 +25,6 @@ import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { Logger } from '../log';
 import { BotError } from '../errors';
-import { abortAfterUpdate, beginUpdate } from './abort.run';
 import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { describeImage } from '../aws/ecr';
 import { code } from '../slack/text';
@@ -390,7 +389,7 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     }
 
     // Someone pressed Abort before the service was touched.
-    const abortBy = await beginUpdate(rt, req.id);
+    const abortBy = await (await import('./abort.run')).beginUpdate(rt, req.id);
     if (abortBy) throw new NotStarted(M.lazy('abortedBefore', { user: `<@${abortBy}>` }), M.lazy('serviceUntouched'));
 
     // 3. UpdateService, only while the request is still running and this worker still holds it.
@@ -495,7 +494,7 @@ async function afterUpdate(
   );
   // Abort pressed while the service was being updated: carried out now that there is a deployment
   // to stop, whatever became of the report above.
-  const aborted = await abortAfterUpdate(rt, req).catch((err: unknown) => {
+  const aborted = await (await import('./abort.run')).abortAfterUpdate(rt, req).catch((err: unknown) => {
     log.error('execute: an abort pressed during the update could not be carried out', { requestId: req.id, err });
     return true;
   });
