@@ -21,6 +21,7 @@ module.exports = {
     '<rootDir>/test/integration/approvals-two-trips.test.ts',
     '<rootDir>/test/integration/approvals-indexes.test.ts',
     '<rootDir>/test/integration/approvals-orphans.test.ts',
+    '<rootDir>/test/integration/approvals-sweep.test.ts',
     '<rootDir>/test/e2e/approvals.test.ts',
     '<rootDir>/test/e2e/locks.test.ts',
     '<rootDir>/test/e2e/alerts.test.ts',

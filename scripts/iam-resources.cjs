@@ -234,7 +234,7 @@ function* servicesReached(doc, opts = {}) {
  * and what to add. [] when everything is exact. Pure (doc: chatops.yml as parsed YAML).
  *   - logs: a service with neither logGroup nor logGroupPrefix widens the logs statements to every
  *     log group of its region in the account;
- *   - logs: a logGroupPrefix so broad it narrows nothing ("/", "/aws/": broadPrefix), naming where
+ *   - logs: a logGroupPrefix so broad it narrows nothing ("/", "/aws/", "/aws/ecs/": broadPrefix), naming where
  *     it is set and the services it covers;
  *   - ECR: a service with a repository but no registry account names repositories of that name in
  *     every account.
@@ -301,24 +301,66 @@ function packageWarnings(doc, source = 'chatops.yml', opts = {}) {
 
 /**
  * What a logGroupPrefix covers when it is too broad to narrow anything: every log group (no letter or
- * digit: "/", "//", "-"), or every AWS service's log groups ("/aws", "/aws/": Lambda, RDS, API Gateway…).
- * Undefined for a prefix that names something (or not a string: scopedResources refuses those).
+ * digit: "/", "//", "-"), every AWS service's log groups ("/aws", "/aws/": Lambda, RDS, API Gateway…),
+ * or every ECS log group AWS names ("/aws/ecs", "/aws/ecs/": Container Insights and every cluster's
+ * services that log there). Undefined for a prefix that names something (or not a string:
+ * scopedResources refuses those).
  */
 function broadPrefix(prefix) {
   if (typeof prefix !== 'string') return undefined;
   if (!/[A-Za-z0-9]/.test(prefix)) return `every CloudWatch log group whose name starts with ${JSON.stringify(prefix)}`;
   if (/^\/aws\/?$/i.test(prefix)) return "every AWS service's log groups (Lambda, RDS, API Gateway…)";
+  if (/^\/aws\/ecs\/?$/i.test(prefix)) return "every ECS log group under /aws/ecs/ (Container Insights, every cluster's services)";
   return undefined;
 }
 
-let warned = false;
+/** The environment variable that makes the packaging warnings errors ("1" or "true"). */
+const STRICT_ENV = 'CHATOPS_IAM_STRICT';
+
+/** Whether packaging is strict: CHATOPS_IAM_STRICT is "1" or "true" (`env`: process.env, or a test's). */
+function strictMode(env = process.env) {
+  const v = String(env[STRICT_ENV] ?? '')
+    .trim()
+    .toLowerCase();
+  return v === '1' || v === 'true';
+}
+
+/**
+ * Says the packaging warnings (on stderr, each "Warning: <text>"), or in strict mode refuses with
+ * them: throws one Error whose message holds every warning's text. `write`: where warnings go.
+ */
+function reportWarnings(warnings, strict, write = (line) => process.stderr.write(line)) {
+  if (!warnings.length) return;
+  if (strict) {
+    const err = new Error(
+      `${STRICT_ENV} is set, so packaging stops at what chatops.yml leaves the roles no way to narrow:\n` +
+        warnings.map((w) => `Error: ${w}`).join('\n'),
+    );
+    err.stack = err.message; // osls prints the stack: the text alone is the point
+    throw err;
+  }
+  for (const w of warnings) write(`Warning: ${w}\n`);
+}
+
+let checked;
 function load(file) {
   const { doc, path } = readChatopsFile('the IAM resources', file);
   const resources = scopedResources(doc, path);
-  // osls resolves every custom.iam entry through this file: say it once per packaging.
-  if (!warned) {
-    warned = true;
-    for (const w of packageWarnings(doc, path)) process.stderr.write(`Warning: ${w}\n`);
+  // osls resolves every custom.iam entry through this file: say it once per packaging (and in strict
+  // mode refuse every time: each entry then fails with the same text).
+  if (checked === undefined) {
+    checked = null;
+    try {
+      reportWarnings(packageWarnings(doc, path), strictMode());
+    } catch (err) {
+      checked = err;
+      throw err;
+    }
+  }
+  if (checked) {
+    const again = new Error(`${STRICT_ENV}: the same refusal as above`);
+    again.stack = again.message;
+    throw again;
   }
   return resources;
 }
@@ -328,7 +370,7 @@ const sub = (arns) => arns.map((arn) => (arn.includes('${') ? { 'Fn::Sub': arn }
 /** 'true' / 'false' for a CloudFormation condition (Fn::Equals with 'true'). */
 const has = (arns) => (arns.length ? 'true' : 'false');
 
-const exported = { scopedResources, packageWarnings };
+const exported = { scopedResources, packageWarnings, strictMode, reportWarnings };
 for (const key of [
   'clusters',
   'services',

@@ -12,7 +12,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS script like the packaging ones */
 
 const { readChatopsFile } = require('./chatops-file.cjs');
-const { scopedResources, packageWarnings } = require('./iam-resources.cjs');
+const { scopedResources, packageWarnings, strictMode, reportWarnings } = require('./iam-resources.cjs');
 
 /** CloudFormation's limit on one parameter value. */
 const PARAMETER_MAX = 4096;
@@ -64,8 +64,9 @@ if (require.main === module) {
   try {
     const { doc, path } = readChatopsFile('the target-account role');
     const params = targetRoleParameters(doc, environment, path);
-    // What chatops.yml leaves this role no way to narrow (a log group, a registry account), on stderr.
-    for (const w of packageWarnings(doc, path, { environment })) process.stderr.write(`Warning: ${w}\n`);
+    // What chatops.yml leaves this role no way to narrow (a log group, a registry account), on stderr;
+    // with CHATOPS_IAM_STRICT=1 an error instead (no parameters printed).
+    reportWarnings(packageWarnings(doc, path, { environment }), strictMode());
     for (const [k, v] of Object.entries(params)) process.stdout.write(`${k}=${v}\n`);
   } catch (err) {
     process.stderr.write(`${err.message}\n`);

@@ -1,48 +1,117 @@
 /**
  * The ticks' work on the approval indexes that only a change of chatops.yml calls for (./indexes.ts):
  * reading the indexes of the services no longer configured (and forgetting those with none left),
- * and the one sweep of the keyspace per configuration. Loaded with `await import` by ./indexes.ts
+ * and the sweep of the keyspace per configuration, in time-bounded slices. Loaded with `await import` by ./indexes.ts
  * only when needed, so it is not in the Slack function's bundle.
  */
+import type { ChainableCommander, Redis } from 'ioredis';
+import { currentBudget } from '../aws/budget';
 import { keys } from '../redis/keys';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { flatEntries, INDEX_NAMES, member, REGISTRY_TTL_MS, serviceIndex, type IndexEntry, type IndexName, type Svc } from './indexes';
 
-/** The SCAN pages one sweep reads at most (COUNT 1000 each: about a million keys). */
-const SWEEP_MAX_SCANS = 1000;
+/**
+ * One slice of a sweep reads SCAN pages for at most this long (then the next tick carries on from
+ * where it stopped): well inside a tick's budget (50 s, src/hooks/events.ts) and the scheduled
+ * function's timeout (120 s, serverless.yml), so the tick that sweeps still does its own work.
+ */
+export const SWEEP_SLICE_MS = 10_000;
+/** A slice also leaves this much of the tick's budget (when it has one) to the tick's own work. */
+const SWEEP_BUDGET_LEFT_MS = 20_000;
+/** Where a sweep stopped is kept this long after its last slice (keys.indexSweepCursor); one not continued by then starts over. */
+export const SWEEP_CURSOR_TTL_MS = 3_600_000;
+/** SCAN's COUNT for each page. */
+const SWEEP_COUNT = 1000;
 const SWEEP_MATCH = 'approvals:{svc:*}:*';
 const SWEEP_KEY = /^approvals:\{svc:([^:{}]+):([^:{}]+)\}:(?:pending|approved|running|scheduled|retro)$/;
 
+/** A sweep slice ended the sweep ('done': the configuration is swept), or stopped at its time budget ('partial'). */
+export type SweepOutcome = 'done' | 'partial';
+
+type Scanner = Pick<Redis, 'scan'>;
+
+/** The primaries to scan (each primary of a cluster, or the one node), in a stable order, each with its address. */
+function primaries(rt: Runtime): Array<{ id: string; node: Scanner }> {
+  const nodes: Redis[] = 'nodes' in rt.redis ? rt.redis.nodes('master') : [rt.redis];
+  return nodes
+    .map((node) => ({ id: `${node.options.host ?? ''}:${node.options.port ?? ''}`, node }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** A saved cursor, `<primary>|<SCAN cursor>`; undefined when there is none (or it is not one). */
+function parseCursor(v: string | null): { node: string; cursor: string } | undefined {
+  const bar = v?.lastIndexOf('|') ?? -1;
+  if (!v || bar < 0 || !/^\d+$/.test(v.slice(bar + 1))) return undefined;
+  return { node: v.slice(0, bar), cursor: v.slice(bar + 1) };
+}
+
+/** Runs a pipeline; throws the first command's error (a pipeline's exec does not). */
+async function execAll(pipe: ChainableCommander): Promise<void> {
+  for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+}
+
 /**
- * Register every service that has an approval index, wherever it is (single node, or each primary of
- * a cluster), then remember that configuration `sig` was swept. False when the keyspace was too big
- * to finish within SWEEP_MAX_SCANS pages (the next process to see the configuration tries again).
+ * One slice of the sweep of configuration `sig`: SCAN every primary (single node, or each primary of a
+ * cluster) for service indexes, from where the last slice stopped (keys.indexSweepCursor), for at
+ * most SWEEP_SLICE_MS (less when the tick's budget ends sooner; at least one page, so every slice
+ * gets on), and register the services found. 'done' when the last primary's scan ended: the
+ * configuration is then remembered as swept and the cursor deleted. 'partial' when the slice ran out
+ * of time: the cursor is kept for the next tick (an hour; a primary no longer there, after a
+ * failover, starts the sweep over). Time is the runtime's clock (rt.now).
  */
-export async function sweep(rt: Runtime, sig: string): Promise<boolean> {
-  const found = new Set<string>();
-  const nodes = 'nodes' in rt.redis ? rt.redis.nodes('master') : [rt.redis];
-  let scans = 0;
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      if (++scans > SWEEP_MAX_SCANS) {
-        rt.log.warn('approvals: the sweep for indexes of unconfigured services did not finish', { scans });
-        return false;
-      }
-      const [next, page] = await node.scan(cursor, 'MATCH', SWEEP_MATCH, 'COUNT', 1000);
-      cursor = next;
-      for (const k of page) {
-        const m = SWEEP_KEY.exec(k);
-        if (m) found.add(`${m[1]}.${m[2]}`);
-      }
-    } while (cursor !== '0');
+export async function sweep(rt: Runtime, sig: string, opts: { sliceMs?: number; count?: number } = {}): Promise<SweepOutcome> {
+  const started = rt.now();
+  const budget = currentBudget();
+  const budgetLeft = budget ? budget.deadline - Date.now() - SWEEP_BUDGET_LEFT_MS : Infinity;
+  const sliceMs = Math.min(opts.sliceMs ?? SWEEP_SLICE_MS, budgetLeft);
+  const nodes = primaries(rt);
+  const cursorKey = keys.indexSweepCursor(sig);
+  const saved = parseCursor(await rt.redis.get(cursorKey));
+  let at = saved ? nodes.findIndex((n) => n.id === saved.node) : 0;
+  let cursor = saved && at >= 0 ? saved.cursor : '0';
+  if (saved && at < 0) {
+    rt.log.info('approvals: the sweep for indexes of unconfigured services starts over (the primary it stopped on is gone)', {
+      node: saved.node,
+    });
+    at = 0;
   }
+  const found = new Set<string>();
+  let pages = 0;
+  let stopped = false;
+  while (at < nodes.length) {
+    if (pages > 0 && rt.now() - started >= sliceMs) {
+      stopped = true;
+      break;
+    }
+    const [next, page] = await nodes[at]!.node.scan(cursor, 'MATCH', SWEEP_MATCH, 'COUNT', opts.count ?? SWEEP_COUNT);
+    pages++;
+    for (const k of page) {
+      const m = SWEEP_KEY.exec(k);
+      if (m) found.add(`${m[1]}.${m[2]}`);
+    }
+    cursor = next;
+    if (cursor === '0') at++;
+  }
+  // What this slice found is registered before the cursor moves past it (a lost write is scanned again).
   const registry = keys.indexedServices();
-  const pipe = rt.redis.pipeline();
-  if (found.size) pipe.sadd(registry, ...found).pexpire(registry, REGISTRY_TTL_MS);
-  await pipe.sadd(keys.indexSweeps(), sig).pexpire(keys.indexSweeps(), REGISTRY_TTL_MS).exec();
-  return true;
+  if (found.size)
+    await execAll(
+      rt.redis
+        .pipeline()
+        .sadd(registry, ...found)
+        .pexpire(registry, REGISTRY_TTL_MS),
+    );
+  if (stopped) {
+    await rt.redis.set(cursorKey, `${nodes[at]!.id}|${cursor}`, 'PX', SWEEP_CURSOR_TTL_MS);
+    rt.log.info('approvals: the sweep for indexes of unconfigured services stopped at its time budget; the next tick carries on', {
+      pages,
+      found: found.size,
+    });
+    return 'partial';
+  }
+  await execAll(rt.redis.pipeline().sadd(keys.indexSweeps(), sig).pexpire(keys.indexSweeps(), REGISTRY_TTL_MS).del(cursorKey));
+  return 'done';
 }
 
 /**

@@ -20,10 +20,12 @@
  * before any tick of a process with that configuration ran; a service removed before the registry
  * existed) is found by a sweep: the first tick that sees a configuration (its services' signature not
  * in keys.indexSweeps, checked in the same pipeline) scans the keyspace once for service indexes
- * (SCAN MATCH, every primary of a cluster) and registers what it finds. A process sweeps a
- * configuration at most once (a failed sweep again at its next tick); the sweep reads at most
- * SWEEP_MAX_SCANS pages (a bigger keyspace is swept again, from the start, by the next process to
- * see the configuration, and the log says so).
+ * (SCAN MATCH, every primary of a cluster) and registers what it finds. The sweep is bounded by
+ * time, not pages: a slice scans for at most SWEEP_SLICE_MS (./indexes.run.ts; a tick's budget is
+ * 50 s, the scheduled function's timeout 120 s), registers what it found, and saves where it stopped
+ * (keys.indexSweepCursor, an hour); the tick a minute later carries on from there (in this process or
+ * another), until the last primary's scan ends and the configuration is remembered as swept. A failed
+ * slice is tried again at the next tick.
  *
  * A tick reads its indexes with one pipeline per hash slot, all sent at once (src/redis/slots.ts), so a
  * single node answers in one round trip.
@@ -96,8 +98,16 @@ type Read =
   | { kind: 'registry' }
   | { kind: 'swept'; sig: string };
 
-/** The sweep of each configuration in this process (one at a time, however many ticks ask). */
-const sweeps = new WeakMap<Config, Promise<boolean>>();
+/**
+ * The sweep of each configuration as this process knows it: done (not asked again), a slice running
+ * (one at a time, however many ticks ask), or a slice that stopped at its time budget (the sweep is
+ * asked about again, and carried on, from `until`: the next minute's tick, not the same one).
+ */
+type SweepState =
+  { state: 'done' } | { state: 'running'; slice: Promise<'done' | 'partial' | 'failed'> } | { state: 'paused'; until: number };
+const sweeps = new WeakMap<Config, SweepState>();
+/** After a slice stopped at its budget, the sweep is carried on by a tick this much later (ticks come every minute). */
+const SWEEP_PAUSE_MS = 45_000;
 
 export function flatEntries(val: unknown, key: string, legacy: boolean, orphan: boolean): IndexEntry[] {
   const flat = (val ?? []) as string[];
@@ -126,6 +136,8 @@ export async function dueEntries(
   const write = (registered.get(rt.config) ?? -Infinity) + REGISTRY_REFRESH_MS <= now;
   const members = configured.map(member).sort();
   const sig = createHash('sha1').update(members.join(',')).digest('hex').slice(0, 16);
+  const known = sweeps.get(rt.config);
+  const askSweep = !known || (known.state === 'paused' && now >= known.until);
   const reads: Read[] = [
     ...configured.map((s): Read => ({ kind: 'index', key: SERVICE_INDEX[name](s.environment, s.alias) })),
     { kind: 'index', key: legacy },
@@ -136,7 +148,7 @@ export async function dueEntries(
         ] as Read[])
       : []),
     { kind: 'registry' },
-    ...(sweeps.has(rt.config) ? [] : [{ kind: 'swept', sig } as Read]),
+    ...(askSweep ? [{ kind: 'swept', sig } as Read] : []),
   ];
   const range = (pipe: ChainableCommander, key: string, to: number | '+inf') =>
     pipe.zrangebyscore(key, '-inf', to, 'WITHSCORES', 'LIMIT', 0, batch);
@@ -163,24 +175,31 @@ export async function dueEntries(
     else if (r.kind === 'swept') swept = Number(val) === 1;
   });
   // Swept already (by this process or another): not asked again by this process.
-  if (swept && !sweeps.has(rt.config)) sweeps.set(rt.config, Promise.resolve(true));
+  if (askSweep && swept) sweeps.set(rt.config, { state: 'done' });
   if (write) registered.set(rt.config, now);
   if (!swept) {
-    // This configuration was never swept: find the services with indexes that no tick registered, then read the registry again.
-    // A failed sweep is tried again by the next tick; one cut short (SWEEP_MAX_SCANS) by the next process.
+    // This configuration's sweep is not done: find the services with indexes that no tick registered (a slice
+    // of it, at most SWEEP_SLICE_MS, from where the last one stopped), then read the registry again.
+    // A failed slice is tried again by the next tick; one that ran out of time is carried on by a tick SWEEP_PAUSE_MS later.
     const config = rt.config;
-    let running = sweeps.get(config);
-    if (!running) {
-      running = import('./indexes.run')
+    let current = sweeps.get(config);
+    if (current?.state !== 'running') {
+      const slice = import('./indexes.run')
         .then(({ sweep }) => sweep(rt, sig))
+        .then((outcome) => {
+          sweeps.set(config, outcome === 'done' ? { state: 'done' } : { state: 'paused', until: rt.now() + SWEEP_PAUSE_MS });
+          return outcome;
+        })
         .catch((err: unknown) => {
           rt.log.warn('approvals: the sweep for indexes of unconfigured services failed', { err });
           sweeps.delete(config);
-          return false;
+          return 'failed' as const;
         });
-      sweeps.set(config, running);
+      current = { state: 'running', slice };
+      sweeps.set(config, current);
     }
-    if (await running) registeredMembers = await rt.redis.smembers(registry);
+    // What a slice found is registered as it goes, so the registry is worth reading again after a partial one too.
+    if ((await current.slice) !== 'failed') registeredMembers = await rt.redis.smembers(registry);
   }
 
   const orphans = registeredMembers.flatMap((m) => {

@@ -114,6 +114,12 @@ export const keys = {
    */
   indexSweeps: () => 'approvals:{index}:swept',
   /**
+   * Where the sweep of configuration `sig` (src/approvals/indexes.run.ts) stopped at its time budget:
+   * `<primary>|<SCAN cursor>`, continued by the next tick. Expires an hour after the last slice (a
+   * sweep not continued by then starts over); deleted when the sweep is done.
+   */
+  indexSweepCursor: (sig: string) => `approvals:{index}:sweep:${sig}`,
+  /**
    * Request messages whose re-render after a transition failed (a sorted set of request ids, scored
    * by when to try again): the tick `approvals-rerender` (src/approvals/workflow.ts) renders each
    * from its current state until Slack takes it. Capped, expires a day after the last write.

@@ -122,6 +122,8 @@ const NOT_DRIVEN: Partial<Record<Name, string>> = {
   envStatus: 'src/surfaces/home.run.ts: SET … EX (a status row per configured service)',
   imageTags: 'src/surfaces/deploy-modal.run.ts: SET … EX 600 of at most MAX_TAGS tag options',
   costFlight: 'src/commands/cost-spend.ts: SET … PX; the Lua claim and store end it',
+  indexSweepCursor:
+    'src/approvals/indexes.run.ts: SET of `<host:port>|<SCAN cursor>` … PX 1 h, only when a sweep slice runs out of time (test/integration/approvals-sweep.test.ts)',
   legacyEnvRequestAudit:
     'no longer written (read until it expires): its bound is the one its writer kept, XADD MAXLEN ~ 1000 and PEXPIRE 400 d',
 };

@@ -3,7 +3,9 @@
  * when packaging): the clusters, services, log groups, repositories and task roles of the environments
  * the functions reach with their own credentials, and nothing of the environments behind a role.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { STAR_ONLY } from '../helpers/iam';
@@ -207,6 +209,20 @@ describe('scopedResources: chatops.yml → the ARNs the roles name', () => {
     expect(resolver.packageWarnings(narrow)).toEqual([]);
   });
 
+  it('"/aws/ecs/" and "/aws/ecs" (every ECS log group AWS names, of every cluster) warn like "/aws/"; "/aws/ecs/shop-" does not', () => {
+    const doc = (prefix: string) => ({
+      environments: { prod: env({ logGroupPrefix: prefix }) },
+      services: { web: { environment: 'prod', service: 'web-prod' } },
+    });
+    for (const prefix of ['/aws/ecs/', '/aws/ecs', '/AWS/ECS/'])
+      expect(resolver.packageWarnings(doc(prefix))).toEqual([
+        `chatops.yml: environments.prod.logGroupPrefix ${JSON.stringify(prefix)} (for services.web) covers every ECS log group under /aws/ecs/ ` +
+          "(Container Insights, every cluster's services) of eu-west-1 in this account, so the roles may read them all. " +
+          "Set it to the start only those services' log groups share (e.g. /ecs/shop-), or set logGroup on each service (docs/deployment.md).",
+      ]);
+    for (const prefix of ['/aws/ecs/shop-', '/aws/ecsx/', '/ecs/']) expect(resolver.packageWarnings(doc(prefix))).toEqual([]);
+  });
+
   it('ECR: "*" stays only for the services whose registry nothing names, and packaging warns, naming them and what to add', () => {
     const doc = {
       environments: { prod: env({ logGroupPrefix: '/ecs/' }), other: env({ roleArn: 'arn:aws:iam::222233334444:role/r' }) },
@@ -321,5 +337,90 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
   it('each custom.iam list is read from the resolver, and no statement uses custom.passRoles any more', () => {
     for (const [k, v] of Object.entries(sls.custom.iam)) expect(v).toBe(`\${file(./scripts/iam-resources.cjs):${k}}`);
     expect(sls.custom.passRoles).toBeUndefined();
+  });
+});
+
+describe('strict packaging (CHATOPS_IAM_STRICT=1): the warnings refuse the package, with the same text', () => {
+  /** Runs `code` in a fresh node with chatops.yml = `yaml` (CHATOPS_CONFIG, named <file> in the output) and `env`; its exit status and output. */
+  const node = (code: string, yaml: string, env: Record<string, string> = {}, args: string[] = []) => {
+    const dir = mkdtempSync(join(tmpdir(), 'iam-strict-'));
+    try {
+      writeFileSync(join(dir, 'chatops.yml'), yaml);
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, CHATOPS_CONFIG: join(dir, 'chatops.yml'), ...env };
+      if (!('CHATOPS_IAM_STRICT' in env)) delete childEnv.CHATOPS_IAM_STRICT;
+      const r = spawnSync(process.execPath, [...(code ? ['-e', code] : []), ...args], { cwd: ROOT, env: childEnv, encoding: 'utf8' });
+      const named = (out: string) => out.split(join(dir, 'chatops.yml')).join('<file>');
+      return { status: r.status, stdout: named(r.stdout), stderr: named(r.stderr) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  /** What osls does: resolve two custom.iam entries through the file (each may throw). */
+  const resolveLikeOsls = `
+    const r = require('./scripts/iam-resources.cjs');
+    for (const k of ['clusters', 'logGroups']) {
+      try { process.stdout.write(k + ': ' + JSON.stringify(r[k]()) + '\\n'); }
+      catch (err) { process.stdout.write(k + ' refused: ' + err.message + '\\n'); process.exitCode = 1; }
+    }`;
+  const broad = [
+    'environments:',
+    '  prod: { region: eu-west-1, cluster: prod, logGroupPrefix: /aws/ecs/ }',
+    'services:',
+    '  web: { environment: prod, service: web-prod }',
+  ].join('\n');
+  const warning = resolver.packageWarnings(parse(broad), '<file>')[0]!;
+
+  it('reads CHATOPS_IAM_STRICT as "1" or "true" only', () => {
+    const r = resolver as unknown as { strictMode(env: Record<string, string | undefined>): boolean };
+    expect([undefined, '', '0', 'false', 'no'].map((v) => r.strictMode({ CHATOPS_IAM_STRICT: v }))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['1', 'true', ' TRUE '].map((v) => r.strictMode({ CHATOPS_IAM_STRICT: v }))).toEqual([true, true, true]);
+  });
+
+  it("without it: a warning on stderr, once, and the resources; with it: every entry refused, the first with the warning's text", () => {
+    const lax = node(resolveLikeOsls, broad);
+    expect(lax.status).toBe(0);
+    expect(lax.stderr).toBe(`Warning: ${warning}\n`);
+    expect(lax.stdout).toContain('logGroups: [{"Fn::Sub":"arn:${AWS::Partition}:logs:eu-west-1:${AWS::AccountId}:log-group:/aws/ecs/*"}]');
+
+    const strict = node(resolveLikeOsls, broad, { CHATOPS_IAM_STRICT: '1' });
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toBe('');
+    expect(strict.stdout).toBe(
+      'clusters refused: CHATOPS_IAM_STRICT is set, so packaging stops at what chatops.yml leaves the roles no way to narrow:\n' +
+        `Error: ${warning}\n` +
+        'logGroups refused: CHATOPS_IAM_STRICT: the same refusal as above\n',
+    );
+  });
+
+  it('chatops.example.yml packages under it with no warning (what CI packages)', () => {
+    const r = node(resolveLikeOsls, readFileSync(join(ROOT, 'chatops.example.yml'), 'utf8'), { CHATOPS_IAM_STRICT: '1' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^clusters: \[.+\nlogGroups: \[.+\n$/);
+  });
+
+  it('npm run target-role: the same warnings refuse, exit 1 and no parameters', () => {
+    const behind = [
+      'environments:',
+      "  prod: { region: eu-west-1, cluster: prod, roleArn: 'arn:aws:iam::222233334444:role/r' }",
+      'services:',
+      '  web: { environment: prod, service: web-prod, logGroup: /ecs/web, repository: shop/web }',
+    ].join('\n');
+    const lax = node('', behind, {}, ['scripts/target-role.cjs', 'prod']);
+    expect(lax.status).toBe(0);
+    expect(lax.stderr).toMatch(/^Warning: <file>: services\.web names a repository but not the account of its registry/);
+    expect(lax.stdout).toContain('ClusterArns=arn:aws:ecs:eu-west-1:222233334444:cluster/prod');
+    const strict = node('', behind, { CHATOPS_IAM_STRICT: 'true' }, ['scripts/target-role.cjs', 'prod']);
+    expect(strict.status).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toMatch(
+      /^CHATOPS_IAM_STRICT is set, so packaging stops at what chatops\.yml leaves the roles no way to narrow:\nError: <file>: services\.web names a repository but not the account of its registry/,
+    );
   });
 });

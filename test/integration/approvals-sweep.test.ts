@@ -1,0 +1,144 @@
+/**
+ * The sweep for indexes of services no tick registered (src/approvals/indexes.run.ts) is bounded by
+ * time, not by pages: a slice scans for at most SWEEP_SLICE_MS, registers what it found, saves where
+ * it stopped (keys.indexSweepCursor, with an expiry), and the next tick carries on from there until
+ * the keyspace is done. Real Redis; the runtime's clock steps a few seconds at each reading, so "a
+ * slow keyspace" is deterministic (no timed assertion).
+ */
+import { approveRequest, lapseDue } from '../../src/approvals/clicks';
+import { SWEEP_CURSOR_TTL_MS, SWEEP_SLICE_MS, sweep } from '../../src/approvals/indexes.run';
+import { getRequest, submitRequest } from '../../src/approvals/workflow';
+import { keys } from '../../src/redis/keys';
+import type { Runtime } from '../../src/runtime';
+import { allKeys, useWorkerDb } from '../helpers/redis';
+import { fixtureGroups } from '../helpers/config';
+import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+
+beforeAll(() => useWorkerDb());
+let h: StoreHarness;
+beforeEach(async () => {
+  h = await storeHarness({ groups: fixtureGroups() });
+  h.slack.setUserGroup('SLEADS', ['ULEAD1']);
+});
+afterEach(async () => {
+  await h.close();
+});
+
+/** Keys that are not service indexes, so the keyspace takes many SCAN pages. */
+async function fill(n: number): Promise<void> {
+  const pipe = h.rt.redis.pipeline();
+  for (let i = 0; i < n; i++) pipe.set(`filler:{f}:${i}`, '1', 'EX', 600);
+  await pipe.exec();
+}
+
+/** A runtime whose clock moves `stepMs` at every reading (each SCAN page "takes" that long), with `config`. */
+function steppingRuntime(stepMs: number, config = h.rt.config): Runtime & { clock: { t: number } } {
+  const clock = { t: h.clock.now() };
+  return {
+    ...h.rt,
+    config,
+    clock,
+    now: () => (clock.t += stepMs),
+  };
+}
+
+const registered = async () => (await h.rt.redis.smembers(keys.indexedServices())).sort();
+
+describe('one slice of the sweep', () => {
+  it('stops at its time budget, saves where it stopped (with an expiry), and the next slice carries on until the keyspace is done', async () => {
+    await fill(3000);
+    const gone = [
+      [keys.pendingIndex('prod', 'gone-a'), 'prod.gone-a'],
+      [keys.approvedIndex('qa', 'gone-b'), 'qa.gone-b'],
+      [keys.retroIndex('prod', 'gone-c'), 'prod.gone-c'],
+    ] as const;
+    for (const [key] of gone) await h.rt.redis.zadd(key, 1, 'r1');
+    // A full scan at COUNT 100 takes this many pages (on every primary of a cluster).
+    let fullPages = 0;
+    const nodes = 'nodes' in h.rt.redis ? h.rt.redis.nodes('master') : [h.rt.redis];
+    for (const node of nodes) {
+      let c = '0';
+      do {
+        [c] = await node.scan(c, 'MATCH', 'approvals:{svc:*}:*', 'COUNT', 100);
+        fullPages++;
+      } while (c !== '0');
+    }
+    expect(fullPages).toBeGreaterThan(10);
+
+    // Each page "takes" 3 s: a slice reads 4 pages (0, 3, 6, 9 s) and stops before the one at 12 s.
+    const rt = steppingRuntime(3_000);
+    expect(SWEEP_SLICE_MS).toBe(10_000);
+    const sig = 'sig-slices';
+    expect(await sweep(rt, sig, { count: 100 })).toBe('partial');
+    const saved = await h.rt.redis.get(keys.indexSweepCursor(sig));
+    expect(saved).toMatch(/^[^|]*:\d+\|\d+$/);
+    const ttl = await h.rt.redis.pttl(keys.indexSweepCursor(sig));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(SWEEP_CURSOR_TTL_MS);
+    expect(await h.rt.redis.sismember(keys.indexSweeps(), sig)).toBe(0);
+    expect(h.logs.some((l) => String(l.msg).includes('stopped at its time budget; the next tick carries on'))).toBe(true);
+
+    // Carried on, not started over: done in about fullPages / 4 slices (a sweep that started over would never end).
+    let slices = 1;
+    let outcome: string = 'partial';
+    while (outcome === 'partial' && slices < fullPages) {
+      outcome = await sweep(rt, sig, { count: 100 });
+      slices++;
+    }
+    expect(outcome).toBe('done');
+    expect(slices).toBeGreaterThan(1);
+    expect(slices).toBeLessThanOrEqual(Math.ceil(fullPages / 4) + 1);
+    expect(await registered()).toEqual(expect.arrayContaining(gone.map(([, m]) => m)));
+    expect(await h.rt.redis.exists(keys.indexSweepCursor(sig))).toBe(0);
+    expect(await h.rt.redis.sismember(keys.indexSweeps(), sig)).toBe(1);
+  });
+
+  it('a saved cursor of a primary no longer there (a failover) starts the sweep over instead of using it', async () => {
+    await h.rt.redis.zadd(keys.pendingIndex('prod', 'gone-a'), 1, 'r1');
+    await h.rt.redis.set(keys.indexSweepCursor('sig-over'), '10.0.0.9:6379|12345', 'PX', 60_000);
+    expect(await sweep(steppingRuntime(1), 'sig-over')).toBe('done');
+    expect(await registered()).toContain('prod.gone-a');
+    expect(h.logs.some((l) => String(l.msg).includes('starts over (the primary it stopped on is gone)'))).toBe(true);
+  });
+});
+
+describe('the ticks: a sweep that does not fit one tick is carried on by the next', () => {
+  it('the first tick sweeps for its slice and stops; the same minute does not sweep again; the next ticks finish it and handle the request', async () => {
+    const req = await submitRequest(h.rt, submitInput());
+    expect((await approveRequest(h.rt, req.id, 'ULEAD1')).ok).toBe(true);
+    // No tick ran with the configuration that named prod/web; the keyspace is big.
+    expect(await h.rt.redis.exists(keys.indexedServices())).toBe(0);
+    await fill(8000);
+    const { web: _gone, ...services } = h.rt.config.services;
+    const rt = steppingRuntime(3_000, { ...h.rt.config, services });
+    const cursorKeys = () => allKeys(h.rt.redis, 'approvals:{index}:sweep:*');
+
+    await lapseDue(rt);
+    const [cursorKey] = await cursorKeys();
+    expect(cursorKey).toBeDefined();
+    const stoppedAt = await h.rt.redis.get(cursorKey!);
+    expect(stoppedAt).toMatch(/\|\d+$/);
+    expect(await h.rt.redis.scard(keys.indexSweeps())).toBe(0);
+
+    // A second tick of the same minute does not sweep again (the slice's time is the tick's).
+    await lapseDue(rt);
+    expect(await h.rt.redis.get(cursorKey!)).toBe(stoppedAt);
+
+    // The next minutes' ticks carry on from there until it is done (in more than one tick), and the request is handled
+    // (whichever slice found its index: SCAN's order is the hash table's).
+    let ticks = 1;
+    while ((await h.rt.redis.scard(keys.indexSweeps())) === 0 && ticks < 20) {
+      rt.clock.t += 60_000;
+      await lapseDue(rt);
+      ticks++;
+    }
+    expect(ticks).toBeGreaterThan(2);
+    expect(ticks).toBeLessThan(20);
+    expect(await cursorKeys()).toEqual([]);
+    rt.clock.t += 60_000;
+    await lapseDue(rt);
+    expect(await getRequest(h.rt.redis, req.id)).toMatchObject({ state: 'failed' });
+    // Its indexes are empty: forgotten.
+    expect(await registered()).not.toContain('prod.web');
+  });
+});
