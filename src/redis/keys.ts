@@ -14,6 +14,11 @@ export const keys = {
   /** An ECR / Inspector event already handled (EventBridge delivers at least once). */
   imageEventSeen: (eventId: string) => `imgev:{${eventId}}`,
   /**
+   * An event consumer finished an ECS event (done, or failed for good) on an attempt that Lambda
+   * retries: the retry skips it (src/hooks/events.ts). Tagged by the event, so one MGET reads them all.
+   */
+  eventConsumerDone: (eventId: string, consumer: string) => `evdone:{${eventId}}:${consumer}`,
+  /**
    * A handled slash-command invocation (duplicate deliveries are ignored). Tagged by the person, like
    * their rate window (`commandRate`), so claiming and counting a command is one script (src/edge/rate.ts).
    */

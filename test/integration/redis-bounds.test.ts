@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { markFinished } from '../../src/hooks/events';
 import { applyMute, attachToIncident, markDown, recordSignal, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
@@ -258,6 +259,8 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     for (let i = 0; i < 14; i++) await reserveUpdateTurn(rt.redis, now(), 3_000);
     // A channel's pace of alert posts, reserved as far ahead as any caller may (and past: refused).
     for (let i = 0; i < 16; i++) await reserveChannelTurn(rt.redis, 'C'.repeat(20), now(), 10_000);
+    // The consumers that finished an event Lambda retries, at the longest event id remembered.
+    await markFinished(rt, 'e'.repeat(128), ['deploy-progress', 'deploy-autolock', 'images']);
 
     // The rest: the deployment mark (above), healthy records, a tick lock, a job claim, the command rate, cost, Home.
     await recordHealthyDigest(rt, {
