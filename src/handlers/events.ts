@@ -5,8 +5,9 @@
  * (Redis unreachable, Slack or AWS slow, down or rate limiting), the invocation fails, so Lambda
  * retries the event (EventBridge invokes asynchronously: two more attempts, a minute and two minutes
  * later); the retry runs only the consumers that did not finish (dispatchEvent marks the others in
- * Redis), and each consumer is safe to run again on the same event anyway (alerts and images
- * de-duplicate by event or task, deploy tracking re-reads ECS). A failure a retry would only repeat (Slack's
+ * Redis). A retry with nothing marked (after a crash or timeout, or while Redis was down) runs every
+ * consumer: alerts and images de-duplicate by event or task and deploy tracking re-reads ECS, but
+ * the auto-lock would lock again a service someone unlocked in between. A failure a retry would only repeat (Slack's
  * `channel_not_found`, `not_in_channel`, `invalid_auth`, an access denied, an event a consumer
  * cannot read: classifyConsumerFailure, src/hooks/events.ts) is logged with what to fix, and the
  * invocation returns: three runs of the same work and the same error help nobody.

@@ -124,8 +124,11 @@ export const CONSUMER_DONE_TTL_MS = 7 * 3_600_000;
 /** Event ids are UUIDs; a longer one is not remembered (its key would exceed its bound), so its retry runs every consumer. */
 const EVENT_ID_MAX = 128;
 
-/** Redis is known to be unreachable now (its client reconnects): the marks are neither read nor written, rather than waiting for a command timeout. */
-const redisDown = (rt: Runtime): boolean => ['reconnecting', 'close', 'end'].includes(rt.redis.status);
+/**
+ * Redis is not connected now (connecting, or reconnecting after a failure): the marks are neither
+ * read nor written, rather than queueing commands behind the connection and waiting for a timeout.
+ */
+const redisDown = (rt: Runtime): boolean => rt.redis.status !== 'ready';
 
 /** The consumers that finished `eventId` on an earlier attempt; none when Redis does not answer (then every consumer runs, as before). */
 async function finishedEarlier(rt: Runtime, eventId: string, names: string[]): Promise<Set<string>> {
