@@ -18,7 +18,7 @@ import recoverLua from './lua/recover-3.lua';
 import signalLua from './lua/signal-3.lua';
 import muteLua from './lua/mute-1.lua';
 import unmuteLua from './lua/unmute-1.lua';
-import updateBudgetLua from './lua/update-budget-1.lua';
+import reserveTurnLua from './lua/reserve-turn-1.lua';
 
 /** How long an event id / task is remembered for de-duplication (EventBridge retries for up to 24 h). */
 const SEEN_TTL_MS = 26 * 3_600_000;
@@ -55,7 +55,7 @@ const ATTACH = luaScript('alert_attach', 1, attachLua);
 const ACK = luaScript('alert_ack', 1, ackLua);
 const MUTE = luaScript('alert_mute', 1, muteLua);
 const UNMUTE = luaScript('alert_unmute', 1, unmuteLua);
-const UPDATE_BUDGET = luaScript('alert_update_budget', 1, updateBudgetLua);
+const RESERVE_TURN = luaScript('alert_reserve_turn', 1, reserveTurnLua);
 
 /**
  * Alert updates (chat.update) the whole workspace may send per minute, and at once. Slack allows
@@ -68,14 +68,26 @@ export const ALERT_UPDATES_BURST = 10;
 /** The bucket is forgotten this long after its last use (it is full again by then). */
 const UPDATE_BUDGET_TTL_MS = 2 * 60_000;
 
-/** Take one alert update from the workspace's budget: 0 when taken (update now), else the ms until one is free. */
-export function takeUpdateSlot(redis: RedisClient, now: number): Promise<number> {
-  return takeToken(redis, keys.alertUpdateBudget(), now, ALERT_UPDATES_PER_MINUTE, ALERT_UPDATES_BURST, UPDATE_BUDGET_TTL_MS);
+/**
+ * Reserve a turn in the workspace's budget of alert updates (reserve-turn-1.lua): the ms until the
+ * turn (0: now), reserved for the caller; negative when the turn is further off than `maxWaitMs`
+ * (nothing reserved).
+ */
+export function reserveUpdateTurn(redis: RedisClient, now: number, maxWaitMs: number): Promise<number> {
+  return reserveTurn(redis, keys.alertUpdateBudget(), now, ALERT_UPDATES_PER_MINUTE, ALERT_UPDATES_BURST, maxWaitMs, UPDATE_BUDGET_TTL_MS);
 }
 
-/** One token from the bucket at `key` (update-budget-1.lua): 0 when taken, else the ms until one is free. */
-async function takeToken(redis: RedisClient, key: string, now: number, perMinute: number, burst: number, ttlMs: number): Promise<number> {
-  return Number(await runScript(redis, UPDATE_BUDGET, [key], [now, perMinute, burst, ttlMs]));
+/** A turn in the pace at `key` (reserve-turn-1.lua): the ms until it (reserved), or negative (refused: further than `maxWaitMs`). */
+async function reserveTurn(
+  redis: RedisClient,
+  key: string,
+  now: number,
+  perMinute: number,
+  burst: number,
+  maxWaitMs: number,
+  ttlMs: number,
+): Promise<number> {
+  return Number(await runScript(redis, RESERVE_TURN, [key], [now, perMinute, burst, maxWaitMs, ttlMs]));
 }
 
 /**
@@ -88,14 +100,15 @@ export const ALERT_POSTS_PER_MINUTE_PER_CHANNEL = 60;
 export const ALERT_POSTS_BURST_PER_CHANNEL = 3;
 const CHANNEL_PACE_TTL_MS = 60_000;
 
-/** Take one message from `channel`'s pace: 0 when taken (post now), else the ms until one is free. */
-export function takeChannelPostSlot(redis: RedisClient, channel: string, now: number): Promise<number> {
-  return takeToken(
+/** Reserve a turn to post into `channel` (reserve-turn-1.lua): as reserveUpdateTurn. */
+export function reserveChannelTurn(redis: RedisClient, channel: string, now: number, maxWaitMs: number): Promise<number> {
+  return reserveTurn(
     redis,
     keys.alertChannelPace(channel),
     now,
     ALERT_POSTS_PER_MINUTE_PER_CHANNEL,
     ALERT_POSTS_BURST_PER_CHANNEL,
+    maxWaitMs,
     CHANNEL_PACE_TTL_MS,
   );
 }

@@ -10,9 +10,9 @@
  * UPDATE_EVERY_MS whatever the rate of events. Events arriving meanwhile find the lease held and
  * only count; the holder's trailing render picks them up (finish-1 says `again` when `rev` moved
  * during the render). The first post is never delayed, nor is a render a person asked for ("I'm on
- * it": `immediate`). Every update also takes a token from the workspace's budget of alert updates
- * (store.ts takeUpdateSlot), so many incidents at once stay within Slack's chat.update limit; an
- * update whose token is further off than the spacing is left to the next event or the scheduled
+ * it": `immediate`). Every update also reserves a turn in the workspace's budget of alert updates
+ * (store.ts reserveUpdateTurn), so many incidents at once stay within Slack's chat.update limit; an
+ * update whose turn is further off than the spacing is left to the next event or the scheduled
  * check. A first post also takes its turn in the channel's pace of posts (pacing.ts), as thread
  * replies do. A 429 is waited out by the Web API client using Retry-After.
  */
@@ -22,8 +22,8 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { alertChannelFor } from './events';
 import { alertMessage, continuedAlertMessage } from './messages';
-import { channelTurn, waitForToken } from './pacing';
-import { finishRender, readIncident, takeUpdateSlot } from './store';
+import { channelTurn, waitForTurn } from './pacing';
+import { finishRender, readIncident, reserveUpdateTurn } from './store';
 
 /** At most one chat.update per incident this often. */
 export const UPDATE_EVERY_MS = 3_000;
@@ -152,13 +152,13 @@ async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: S
 }
 
 /**
- * A turn in the workspace's budget of alert updates (store.ts takeUpdateSlot): `now`; `waited` when
- * the next token came within UPDATE_EVERY_MS and this waited for it; `none` when it is further
+ * A turn in the workspace's budget of alert updates (store.ts reserveUpdateTurn): `now`; `waited` when
+ * the turn reserved came within UPDATE_EVERY_MS and this waited for it; `none` when it is further
  * (the update is left to the next event or the scheduled check). Without Redis's answer: `now`.
  */
 async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
   try {
-    return await waitForToken(rt, (now) => takeUpdateSlot(rt.redis, now), UPDATE_EVERY_MS);
+    return await waitForTurn(rt, (now, max) => reserveUpdateTurn(rt.redis, now, max), UPDATE_EVERY_MS);
   } catch (err) {
     log.warn('alert: the budget of alert updates could not be read; updating anyway', { err });
     return 'now';

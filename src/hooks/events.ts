@@ -6,7 +6,8 @@
  *   every periodic task (approval expiry, start deadlines, deploy deadlines, services-down checks);
  * - changes of what people look at (a request created or decided, a lock, a freeze, an incident,
  *   a rollout's progress) are announced to every change listener (the Home tab refresh).
- * Each consumer is isolated: one failing does not stop the others. Event consumers and ticks have
+ * Each consumer is isolated: one failing does not stop the others, and a retry of an event runs
+ * only the consumers that did not finish it (dispatchEvent). Event consumers and ticks have
  * a budget for their AWS calls (src/aws/budget.ts), and a tick never overlaps itself: it runs
  * under a Redis lock that expires when the invocation could no longer be running, and a tick that
  * finds its lock taken is skipped.
@@ -115,12 +116,65 @@ export function classifyConsumerFailure(name: string, err: unknown): ConsumerFai
 }
 
 /**
+ * How long a consumer that finished an event is remembered (keys.eventConsumerDone). The events
+ * function (serverless.yml) sets neither maximumRetryAttempts nor maximumEventAge, so Lambda's
+ * defaults hold: 2 retries of an asynchronous invocation, for an event up to 6 h old. An hour more.
+ */
+export const CONSUMER_DONE_TTL_MS = 7 * 3_600_000;
+/** Event ids are UUIDs; a longer one is not remembered (its key would exceed its bound), so its retry runs every consumer. */
+const EVENT_ID_MAX = 128;
+
+/**
+ * Redis is not connected now (connecting, or reconnecting after a failure): the marks are neither
+ * read nor written, rather than queueing commands behind the connection and waiting for a timeout.
+ */
+const redisDown = (rt: Runtime): boolean => rt.redis.status !== 'ready';
+
+/** The consumers that finished `eventId` on an earlier attempt; none when Redis does not answer (then every consumer runs, as before). */
+async function finishedEarlier(rt: Runtime, eventId: string, names: string[]): Promise<Set<string>> {
+  if (!names.length || eventId.length > EVENT_ID_MAX || redisDown(rt)) return new Set();
+  try {
+    const marks = await rt.redis.mget(...names.map((n) => keys.eventConsumerDone(eventId, n)));
+    return new Set(names.filter((_, i) => marks[i] !== null));
+  } catch (err) {
+    rt.log.warn('could not read which consumers finished this event; running them all', { eventId, err });
+    return new Set();
+  }
+}
+
+/**
+ * Remember that `names` finished `eventId` (done, or failed for good), so the retry Lambda makes of
+ * the event runs only the consumers that may still pass. One SET … PX per consumer, in one slot.
+ */
+export async function markFinished(rt: Runtime, eventId: string, names: string[]): Promise<void> {
+  if (!names.length || eventId.length > EVENT_ID_MAX || redisDown(rt)) return;
+  const m = rt.redis.multi();
+  for (const n of names) m.set(keys.eventConsumerDone(eventId, n), '1', 'PX', CONSUMER_DONE_TTL_MS);
+  await m.exec();
+}
+
+/**
  * Run every consumer on `event`; the failures, each classified (and logged: a retryable one as
  * retried, a permanent one with what to fix, since retrying the event would only repeat it).
+ *
+ * When a failure is retryable (Lambda then runs the whole event again), the consumers that finished
+ * (done, or failed for good) are marked in Redis first, and the retry skips them: a consumer that
+ * acted does not act again on a world that moved on meanwhile (the auto-lock re-locking a service
+ * someone unlocked in between, with a second notice), and one that failed for good is not run and
+ * logged again. The marks are written only when a retry follows, so an event handled at once costs
+ * one read (MGET). A retry after a crash or timeout (nothing marked) still runs every consumer; each
+ * is idempotent on its own for that case (alerts and images de-duplicate, deploy tracking re-reads ECS).
  */
 export async function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<ConsumerFailure[]> {
-  const failed = await runAll(consumers, [event, rt], (_name, run) => withBudget(EVENT_BUDGET_MS, run));
-  return failed.map(({ name, err }) => {
+  const done = await finishedEarlier(rt, event.id, [...consumers.keys()]);
+  if (done.size)
+    rt.log.info('event retried: consumers that finished it on an earlier attempt are skipped', {
+      eventId: event.id,
+      skipped: [...done],
+    });
+  const todo = new Map([...consumers].filter(([name]) => !done.has(name)));
+  const failed = await runAll(todo, [event, rt], (_name, run) => withBudget(EVENT_BUDGET_MS, run));
+  const failures = failed.map(({ name, err }) => {
     const f = classifyConsumerFailure(name, err);
     const where = { name, eventId: event.id, detailType: event['detail-type'], err };
     if (f.retryable) rt.log.error('event consumer failed; the event is retried', where);
@@ -132,6 +186,16 @@ export async function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<Consu
       });
     return f;
   });
+  const retried = new Set(failures.filter((f) => f.retryable).map((f) => f.name));
+  if (retried.size)
+    await markFinished(
+      rt,
+      event.id,
+      [...todo.keys()].filter((name) => !retried.has(name)),
+    ).catch((err: unknown) =>
+      rt.log.warn('could not mark the consumers that finished this event; the retry runs them again', { eventId: event.id, err }),
+    );
+  return failures;
 }
 
 export interface TickOptions {

@@ -79,6 +79,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   imageDigestTags: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
   imageTagDigest: { bytes: 200, lifetime: { ttl: 30 * DAY } },
   imageEventSeen: { bytes: 200, lifetime: { ttl: 7 * DAY } },
+  eventConsumerDone: { bytes: 300, lifetime: { ttl: 7 * HOUR } },
   seen: { bytes: 200, lifetime: { ttl: HOUR } },
   job: { bytes: 200, lifetime: { ttl: DAY } },
   slackEvent: { bytes: 200, lifetime: { ttl: HOUR } },

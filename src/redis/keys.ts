@@ -14,6 +14,11 @@ export const keys = {
   /** An ECR / Inspector event already handled (EventBridge delivers at least once). */
   imageEventSeen: (eventId: string) => `imgev:{${eventId}}`,
   /**
+   * An event consumer finished an ECS event (done, or failed for good) on an attempt that Lambda
+   * retries: the retry skips it (src/hooks/events.ts). Tagged by the event, so one MGET reads them all.
+   */
+  eventConsumerDone: (eventId: string, consumer: string) => `evdone:{${eventId}}:${consumer}`,
+  /**
    * A handled slash-command invocation (duplicate deliveries are ignored). Tagged by the person, like
    * their rate window (`commandRate`), so claiming and counting a command is one script (src/edge/rate.ts).
    */
@@ -140,13 +145,13 @@ export const keys = {
   /** Alerts of one service muted (hash: by, reason, since, until) by `/ecs mute`. */
   alertMute: (env: string, alias: string) => `mute:{svc:${env}:${alias}}`,
   /**
-   * The workspace's budget of alert message updates (hash: tokens, at; src/alerts/lua/update-budget-1.lua):
-   * every incident's chat.update takes a token, so a storm across many services stays under Slack's limit.
+   * The workspace's budget of alert message updates (hash: tat; src/alerts/lua/reserve-turn-1.lua):
+   * every incident's chat.update reserves a turn, so a storm across many services stays under Slack's limit.
    */
   alertUpdateBudget: () => 'alertrate:{workspace}',
   /**
-   * One channel's pace of alert posts and thread replies (chat.postMessage; the same bucket script,
-   * update-budget-1.lua): Slack allows about one message a second per channel. Same hash tag as the
+   * One channel's pace of alert posts and thread replies (chat.postMessage; the same script,
+   * reserve-turn-1.lua): Slack allows about one message a second per channel. Same hash tag as the
    * workspace's budget.
    */
   alertChannelPace: (channel: string) => `alertrate:{workspace}:post:${channel}`,

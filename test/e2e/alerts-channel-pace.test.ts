@@ -10,7 +10,8 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
-import { takeChannelPostSlot } from '../../src/alerts/store';
+import { PACE_WAIT_MAX_MS } from '../../src/alerts/pacing';
+import { reserveChannelTurn } from '../../src/alerts/store';
 import { createRedis, type RedisClient } from '../../src/redis/client';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
@@ -25,7 +26,7 @@ let ecs: ReturnType<typeof mockClient>;
 let logs: ReturnType<typeof mockClient>;
 /** The bot's clock when each message reached the channel CALERTS. */
 let postedAt: number[] = [];
-/** Another events Lambda posting into CALERTS: while on, it takes every turn that comes free while the bot waits. */
+/** Another events Lambda posting into CALERTS: while on, it reserves the channel's turns as far ahead as it may whenever the bot waits. */
 let competitor: RedisClient | undefined;
 
 beforeEach(async () => {
@@ -37,7 +38,7 @@ beforeEach(async () => {
     // The bot's waits pass on its clock at once.
     sleep: async (ms) => {
       now += ms;
-      if (competitor) await takeChannelPostSlot(competitor, 'CALERTS', now);
+      if (competitor) while ((await reserveChannelTurn(competitor, 'CALERTS', now, PACE_WAIT_MAX_MS)) >= 0);
       await new Promise<void>((resolve) => setImmediate(resolve));
     },
     configPath: configFile((d) => {
@@ -107,8 +108,8 @@ describe('a storm of alerts into one channel', () => {
 
   it('when the channel stays busy past the wait limit, a thread reply is left out (the alert counts it) but a first post goes anyway', async () => {
     competitor = createRedis(process.env.REDIS_URL!, 'worker');
-    // The channel's turns are spent, and another poster takes each one that comes free.
-    for (let i = 0; i < 3; i++) await takeChannelPostSlot(competitor, 'CALERTS', now);
+    // Another poster reserved the channel's turns as far ahead as a message may wait (and keeps doing so).
+    while ((await reserveChannelTurn(competitor, 'CALERTS', now, PACE_WAIT_MAX_MS)) >= 0);
     await e2e.event(taskStopped({ time: now, ...OOM }));
     await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
     await e2e.tick();

@@ -9,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyMute, attachToIncident, markDown, recordSignal, takeChannelPostSlot, takeUpdateSlot } from '../../src/alerts/store';
+import { markFinished } from '../../src/hooks/events';
+import { applyMute, attachToIncident, markDown, recordSignal, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
   finishExecution,
@@ -258,10 +259,12 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
     ).toBe(true);
     await markDown(rt.redis, svc, now());
-    // The workspace's budget of alert updates, spent past empty.
-    for (let i = 0; i < 12; i++) await takeUpdateSlot(rt.redis, now());
-    // A channel's pace of alert posts, spent past empty.
-    for (let i = 0; i < 5; i++) await takeChannelPostSlot(rt.redis, 'C'.repeat(20), now());
+    // The workspace's budget of alert updates, reserved as far ahead as any caller may (and past: refused).
+    for (let i = 0; i < 14; i++) await reserveUpdateTurn(rt.redis, now(), 3_000);
+    // A channel's pace of alert posts, reserved as far ahead as any caller may (and past: refused).
+    for (let i = 0; i < 16; i++) await reserveChannelTurn(rt.redis, 'C'.repeat(20), now(), 10_000);
+    // The consumers that finished an event Lambda retries, at the longest event id remembered.
+    await markFinished(rt, 'e'.repeat(128), ['deploy-progress', 'deploy-autolock', 'images']);
 
     // The rest: the deployment mark (above), healthy records, a tick lock, a job claim, the command rate, cost, Home.
     await recordHealthyDigest(rt, {

@@ -24,8 +24,8 @@ import {
   clearDown,
   finishRender,
   markDown,
-  takeUpdateSlot,
-  takeChannelPostSlot,
+  reserveUpdateTurn,
+  reserveChannelTurn,
   readMute,
   recordSignal,
   recoverIncident,
@@ -246,8 +246,8 @@ describe('hash slots of every script call', () => {
     expect(await readMute(rt.redis, svc, now)).toBeDefined();
     expect(await liftMute(rt.redis, svc, now)).toBeDefined();
     expect(await markDown(rt.redis, svc, now)).toBe(now);
-    expect(await takeUpdateSlot(rt.redis, now)).toBe(0);
-    expect(await takeChannelPostSlot(rt.redis, 'CALERTS', now)).toBe(0);
+    expect(await reserveUpdateTurn(rt.redis, now, 0)).toBe(0);
+    expect(await reserveChannelTurn(rt.redis, 'CALERTS', now, 0)).toBe(0);
     await clearDown(rt.redis, svc);
 
     // Images: a tag moved to the digest pushed last (the repository's slot), and read back.

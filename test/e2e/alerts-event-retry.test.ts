@@ -1,0 +1,89 @@
+/**
+ * A retry of an ECS event runs only the consumers that did not finish (src/hooks/events.ts). Lambda
+ * retries the whole event when one consumer failed for a reason that may pass; before, every
+ * consumer ran again: one that had failed for good failed (and was logged) again, and one that had
+ * already acted acted again on a world that had moved on meanwhile. Here the auto-lock after a
+ * failed deployment made outside the bot locked the service and posted its notice; someone
+ * acknowledged it (unlocked) before the retry a minute later, and the retry locked the service again
+ * and posted a second notice.
+ */
+import { registerEventConsumer } from '../../src/hooks/events';
+import { keys } from '../../src/redis/keys';
+import { SERVICE_ARN } from '../helpers/aws-fixtures';
+import { configFile } from '../helpers/config';
+import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import { deploymentEvent } from '../fixtures/events/samples';
+
+const h = useDeployHarness({
+  configPath: configFile((doc) => {
+    doc.environments.prod.gates = { autoLock: { afterRollback: true } };
+  }),
+  before: (x) => {
+    x.e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
+    x.e2e.slack.setUserGroup('SLEADS', []);
+  },
+});
+
+/** Runs of the stand-in consumers: one fails retryably on its first run (AWS throttling, say), one always for good. */
+let flakyRuns = 0;
+let brokenRuns = 0;
+registerEventConsumer('test-flaky', async () => {
+  flakyRuns++;
+  if (flakyRuns === 1) throw new Error('throttled');
+});
+registerEventConsumer('test-broken', async () => {
+  brokenRuns++;
+  throw new SyntaxError('not the shape this consumer reads');
+});
+
+beforeEach(() => {
+  flakyRuns = 0;
+  brokenRuns = 0;
+});
+
+const lockOf = () => h.e2e.rt.redis.hgetall(keys.serviceLock('prod', 'web'));
+const notices = () => h.e2e.slack.messages('CALERTS').filter((m) => textOf(m).includes('is locked automatically'));
+
+describe('a retried ECS event', () => {
+  it('runs again only the consumer that failed retryably: no second auto-lock after an acknowledgement, no second run of a consumer failed for good', async () => {
+    const failed = deploymentEvent('failed', {
+      time: h.clock.now(),
+      serviceArn: SERVICE_ARN,
+      deploymentId: 'ecs-svc/5555555555555555555',
+      reason: 'ECS deployment circuit breaker: tasks failed to start.',
+      id: 'retried-event-1',
+    });
+    await expect(h.e2e.event(failed)).rejects.toMatchObject({ name: 'ConsumersFailed', failed: ['test-flaky'] });
+    expect(await lockOf()).toMatchObject({ by: 'bot', kind: 'rollback' });
+    expect(notices()).toHaveLength(1);
+    const alertsBefore = h.e2e.slack.messages('CALERTS').length;
+
+    // Someone acknowledges the lock before Lambda's retry.
+    const ack = await h.e2e.slash('unlock web', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    expect(ack.text).toContain('Unlocked `web` in `prod`');
+    expect(await lockOf()).toEqual({});
+
+    // Lambda retries the event a minute later: only the consumer that may now pass runs.
+    h.clock.advance(60_000);
+    const retried = await h.e2e.event(failed);
+    expect(notices()).toHaveLength(1);
+    expect(await lockOf()).toEqual({});
+    expect(flakyRuns).toBe(2);
+    expect(brokenRuns).toBe(1);
+    expect(retried).toEqual({ ok: true });
+    expect(h.e2e.slack.messages('CALERTS')).toHaveLength(alertsBefore);
+    expect(
+      h.e2e.logs.filter((l) => l.msg === 'event consumer failed for good; the event is not retried (a retry would fail the same way)'),
+    ).toHaveLength(1);
+  });
+
+  it('a new event (another id) runs every consumer', async () => {
+    const at = h.clock.now();
+    await expect(h.e2e.event(deploymentEvent('in-progress', { time: at, serviceArn: SERVICE_ARN, id: 'event-a' }))).rejects.toMatchObject({
+      failed: ['test-flaky'],
+    });
+    expect(await h.e2e.event(deploymentEvent('in-progress', { time: at, serviceArn: SERVICE_ARN, id: 'event-b' }))).toEqual({ ok: false });
+    expect(flakyRuns).toBe(2);
+    expect(brokenRuns).toBe(2);
+  });
+});
