@@ -16,6 +16,7 @@ import { runCommand, submitCommand } from './slash';
 import { defineMessages } from '../i18n/catalog';
 import { answerWithin } from '../slack/click-budget';
 import { listenerBudget } from './budget';
+import { markEvent } from './event-claim';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 const M = defineMessages('edge.interactivity', {
@@ -151,17 +152,21 @@ export function installInteractivity(app: App, rt: Runtime): void {
     }
   });
   for (const type of slackEventTypes()) {
-    app.event(type, async ({ event, context }) => {
+    app.event(type, async ({ event, body, context }) => {
+      const budget = listenerBudget(rt, `event ${type}`, String((event as { user?: unknown }).user ?? ''));
       // Slack sends a delivery again when it got no answer within 3 seconds (x-slack-retry-reason
-      // http_timeout), whether or not the first one is still running: that one does the work (its
-      // calls are bounded by its budget), so the retry is answered at once instead of doing it twice.
-      // Retries for other reasons (an error answer, no connection) are handled like a first delivery.
-      const retryNum = context.retryNum === undefined ? 0 : Number(context.retryNum);
-      if (retryNum > 0 && context.retryReason === 'http_timeout') {
-        rt.log.info('slack event: a retry after a late answer; the first delivery handles it', { type, retryNum });
+      // http_timeout), whether or not the first one is still running, and that one may have died. Each
+      // delivery claims the event (./event-claim.ts): such a redelivery runs only when it gets the
+      // claim (the first one's lapsed unfinished), and is answered at once while the first holds it,
+      // after it finished, or when the store cannot say (as before: better once than twice). A first
+      // delivery, or a retry for another reason, runs at once, its claim taken alongside.
+      const eventId = (body as { event_id?: unknown }).event_id;
+      const claim = typeof eventId === 'string' && eventId ? markEvent(rt, eventId, budget) : Promise.resolve(undefined);
+      if (Number(context.retryNum ?? 0) > 0 && context.retryReason === 'http_timeout' && !(await claim)) {
+        // claimed: false (the first delivery holds or handled it), undefined (the store did not say).
+        rt.log.info('slack event: a retry after a late answer, skipped', { type, eventId, claimed: await claim });
         return;
       }
-      const budget = listenerBudget(rt, `event ${type}`, String((event as { user?: unknown }).user ?? ''));
       for (const def of findSlackEvents(type)) {
         try {
           await def.handle(rt, event as unknown as Record<string, unknown>, { budget });
@@ -169,6 +174,7 @@ export function installInteractivity(app: App, rt: Runtime): void {
           rt.log.error('slack event handler failed', { type, err });
         }
       }
+      if (await claim) await markEvent(rt, eventId as string, budget, true);
     });
   }
 }

@@ -8,6 +8,7 @@
 import { registerAlerts } from '../alerts/register';
 import { registerApprovals } from '../approvals/register';
 import { createHmac, randomBytes } from 'node:crypto';
+import { currentBudget } from '../aws/budget';
 import { createAwsClients } from '../aws/clients';
 import { lambdaDispatcher } from '../aws/lambda';
 import { createAsyncInvoker } from '../aws/lambda-invoke';
@@ -17,7 +18,7 @@ import type { Config } from '../config/schema';
 import { registerChanges } from '../deploy/register';
 import { registerImages } from '../images/register';
 import { createAccess } from '../edge/authz';
-import { inProcessDispatcher, runJob, signingDispatcher } from '../hooks/jobs';
+import { invocationDeadline, inProcessDispatcher, runJob, signingDispatcher } from '../hooks/jobs';
 import { BotError, errorText } from '../errors';
 import { log as rootLog, registerSecret } from '../log';
 import { createRedisFromEnv, type RedisProfile } from '../redis/client';
@@ -94,7 +95,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients({ locale: config.slack.language, ...(opts.now ? { now: opts.now } : {}) });
-  const slack = opts.slack ?? createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge');
+  // A 429 is waited out only within the work's time: its budget (a job's, an event consumer's, a tick's) and the invocation's.
+  const slack = opts.slack ?? createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge', workDeadline);
   const redis = createRedisFromEnv(env, opts.profile);
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
@@ -124,6 +126,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   };
   return rt;
 }
+
+/** When the current work must end (epoch ms): the earlier of its budget's end and the invocation's; Infinity when neither is known. */
+export const workDeadline = (): number => Math.min(currentBudget()?.deadline ?? Infinity, invocationDeadline() ?? Infinity);
 
 /**
  * The key worker jobs are signed with: JOB_SIGNING_KEY (at least 32 characters) when set, otherwise

@@ -81,6 +81,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   imageEventSeen: { bytes: 200, lifetime: { ttl: 7 * DAY } },
   seen: { bytes: 200, lifetime: { ttl: HOUR } },
   job: { bytes: 200, lifetime: { ttl: DAY } },
+  slackEvent: { bytes: 200, lifetime: { ttl: HOUR } },
   serviceLock: { bytes: 2 * KB, lifetime: { ttl: HOLD_TTL_SECONDS } },
   envFreeze: { bytes: 1 * KB, lifetime: { ttl: HOLD_TTL_SECONDS } },
   serviceFreeze: { bytes: 1 * KB, lifetime: { ttl: HOLD_TTL_SECONDS } },

@@ -20,6 +20,11 @@ export const keys = {
   seen: (userId: string, invocationId: string) => `rate:{user:${userId}}:seen:${invocationId}`,
   /** A claimed worker job. */
   job: (jobId: string) => `job:{${jobId}}`,
+  /**
+   * A Slack event (Events API `event_id`) a delivery of the Slack function claimed (`run`, a short
+   * lease) or handled (`done`): a redelivery after a late answer runs only when neither (src/edge/event-claim.ts).
+   */
+  slackEvent: (eventId: string) => `slackev:{${eventId}}`,
   /** Lock on one service (hash: by, reason, since, kind=manual|change, request). */
   serviceLock: (env: string, alias: string) => `lock:{svc:${env}:${alias}}`,
   /** Freeze of one environment (hash: by, reason, since). */

@@ -19,9 +19,11 @@ function slackApiUrl(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * 'patient' (the worker): bounded retries, Slack's 429 Retry-After honoured, nothing retried past a
- * couple of minutes. 'withinAck' (calls made while Slack waits for the 3-second ack): one short
- * attempt, a 429 is not waited out; callers of such calls fall back instead.
+ * 'patient' (the worker): bounded retries; a 429 rejects at once in the SDK (which would otherwise
+ * sleep whatever Retry-After says, its whole queue paused) and the gateway's patient client waits it
+ * out only when the wait fits (RATE_LIMIT_WAIT_CAP_MS, the work's deadline). 'withinAck' (calls made
+ * while Slack waits for the 3-second ack): one short attempt, a 429 is not waited out; callers of
+ * such calls fall back instead.
  */
 /** The timeout of one Web API call made while Slack waits for the answer (the 'withinAck' client; a click's budget cuts it further). */
 export const WITHIN_ACK_TIMEOUT_MS = 1_200;
@@ -32,7 +34,7 @@ export function slackClientOptions(env: NodeJS.ProcessEnv = process.env, mode: '
   return {
     slackApiUrl: slackApiUrl(env),
     timeout: 10_000,
-    rejectRateLimitedCalls: false,
+    rejectRateLimitedCalls: true,
     retryConfig: { retries: 4, factor: 2, minTimeout: 300, maxTimeout: 5_000, randomize: true },
   };
 }
@@ -72,7 +74,6 @@ export interface ViewRef {
 }
 
 export interface SlackGateway {
-  readonly client: WebClient;
   post(channel: string, msg: SlackMessage, opts?: PostOptions): Promise<{ channel: string; ts: string }>;
   update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
   ephemeral(channel: string, user: string, msg: SlackMessage, threadTs?: string): Promise<void>;
@@ -134,18 +135,28 @@ export function slackErrorCodeOf(err: unknown): string | undefined {
 
 /**
  * `allWithinAck`: every call of this gateway runs while Slack waits for an ack (the Slack-facing
- * Lambda function), so all of them get the short, single-attempt client.
+ * Lambda function), so all of them get the short, single-attempt client. `deadline`: when the work
+ * making a call must end (epoch ms, Infinity if unknown; a job's or an event's budget, the Lambda's end), which bounds
+ * how long a 429 is waited out (patientClient).
  */
-export function createSlackGateway(token: string, log: Logger, env: NodeJS.ProcessEnv = process.env, allWithinAck = false): SlackGateway {
+export function createSlackGateway(
+  token: string,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  allWithinAck = false,
+  deadline?: () => number,
+): SlackGateway {
   // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices, request
   // message updates on a click) use fastClient; their callers fall back (cached membership, a
   // reworded confirmation, a best-effort update).
   // Built on first use: a WebClient builds its whole method tree (hundreds of bound functions) when
   // constructed, and many cold starts (the Slack function answering help, handing off) call no Slack API.
+  // The patient client is the worker's (./patient.run.ts, loaded lazily: never in the Slack function's bundle).
   let fast: WebClient | undefined;
-  let patient: WebClient | undefined;
+  let patient: Promise<WebClient> | undefined;
   const fastClient = (): WebClient => (fast ??= new WebClient(token, slackClientOptions(env, 'withinAck')));
-  const client = (): WebClient => (allWithinAck ? fastClient() : (patient ??= new WebClient(token, slackClientOptions(env))));
+  const client = async (): Promise<WebClient> =>
+    allWithinAck ? fastClient() : (patient ??= import('./patient.run').then((m) => m.patientClient(token, env, log, deadline)));
 
   async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
     const fitted = fitMessage(msg);
@@ -162,9 +173,6 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
   }
 
   return {
-    get client() {
-      return client();
-    },
     async post(channel, msg, opts = {}) {
       return withTextFallback(msg, async (text, blocks) => {
         const args = {
@@ -177,17 +185,23 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           unfurl_media: false,
         };
         // The SDK's argument type is a union of exclusive shapes (blocks vs text, thread vs not); ours is one of them.
-        const via = opts.withinAck ? fastClient() : client();
+        const via = opts.withinAck ? fastClient() : await client();
         const res = await via.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0]);
         return { channel: String(res.channel ?? channel), ts: String(res.ts) };
       });
     },
     async update(channel, ts, msg) {
-      await withTextFallback(msg, (text, blocks) => client().chat.update({ channel, ts, text, blocks: blocks ?? [] }));
+      await withTextFallback(msg, async (text, blocks) => (await client()).chat.update({ channel, ts, text, blocks: blocks ?? [] }));
     },
     async ephemeral(channel, user, msg, threadTs) {
-      await withTextFallback(msg, (text, blocks) =>
-        client().chat.postEphemeral({ channel, user, text, ...(blocks ? { blocks } : {}), ...(threadTs ? { thread_ts: threadTs } : {}) }),
+      await withTextFallback(msg, async (text, blocks) =>
+        (await client()).chat.postEphemeral({
+          channel,
+          user,
+          text,
+          ...(blocks ? { blocks } : {}),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        }),
       );
     },
     async respond(responseUrl, msg, opts = {}) {
@@ -230,7 +244,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async openView(triggerId, view) {
       try {
-        const res = await client().views.open({ trigger_id: triggerId, view: view as never });
+        const res = await (await client()).views.open({ trigger_id: triggerId, view: view as never });
         return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
       } catch (err) {
         throw wrap(err);
@@ -238,7 +252,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async pushView(triggerId, view) {
       try {
-        const res = await client().views.push({ trigger_id: triggerId, view: view as never });
+        const res = await (await client()).views.push({ trigger_id: triggerId, view: view as never });
         return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
       } catch (err) {
         throw wrap(err);
@@ -250,7 +264,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
           'viewId' in target
             ? { view_id: target.viewId, ...(target.hash ? { hash: target.hash } : {}) }
             : { external_id: target.externalId };
-        const res = await client().views.update({ ...args, view: view as never });
+        const res = await (await client()).views.update({ ...args, view: view as never });
         return { id: String(res.view?.id ?? ''), hash: res.view?.hash };
       } catch (err) {
         throw wrap(err);
@@ -258,7 +272,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async publishHome(userId, view) {
       try {
-        await client().views.publish({ user_id: userId, view: view as never });
+        await (await client()).views.publish({ user_id: userId, view: view as never });
       } catch (err) {
         throw wrap(err);
       }
@@ -273,7 +287,9 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async uploadText(channel, file) {
       try {
-        await client().filesUploadV2({
+        await (
+          await client()
+        ).filesUploadV2({
           channel_id: channel,
           content: file.content,
           filename: file.filename,
@@ -287,7 +303,9 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async uploadFile(channel, file) {
       try {
-        const url = await client().files.getUploadURLExternal({
+        const url = await (
+          await client()
+        ).files.getUploadURLExternal({
           filename: file.filename,
           length: file.bytes.length,
           ...(file.altText ? { alt_text: file.altText.slice(0, 1000) } : {}),
@@ -301,7 +319,9 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
         });
         await res.arrayBuffer().catch(() => undefined);
         if (!res.ok) throw new Error(`the file upload answered HTTP ${res.status}`);
-        await client().files.completeUploadExternal({
+        await (
+          await client()
+        ).files.completeUploadExternal({
           files: [{ id: url.file_id, title: file.title ?? file.filename }],
           channel_id: channel,
           ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
@@ -313,7 +333,7 @@ export function createSlackGateway(token: string, log: Logger, env: NodeJS.Proce
     },
     async openDm(userId) {
       try {
-        const res = await client().conversations.open({ users: userId });
+        const res = await (await client()).conversations.open({ users: userId });
         const id = (res.channel as { id?: string } | undefined)?.id;
         if (!id) throw new Error('conversations.open returned no channel');
         return id;

@@ -41,8 +41,10 @@ export interface People {
    * With `withinMs` (a click path, inside Slack's 3 seconds), a lookup that takes longer is not
    * waited for: the workspace's language is given at that bound, and what Slack answers later is
    * cached for the next time (a failure after the bound is not: it may be the bound's own doing).
+   * `storeDown`: the cache is known not to answer (the Home tab's "store unavailable" view), so it is
+   * neither read nor written: the process's memo, else Slack, gives the language.
    */
-  localeOf(userId: string, opts?: { withinMs?: number }): Promise<Locale>;
+  localeOf(userId: string, opts?: { withinMs?: number; storeDown?: boolean }): Promise<Locale>;
 }
 
 /** A learned locale is kept this long (people rarely change their Slack language). */
@@ -69,9 +71,10 @@ export function createPeople(d: PeopleDeps): People {
   };
   const pick = (slackLocale: string): Locale => localeFromSlack(slackLocale || undefined) ?? d.workspace;
 
-  async function cached(userId: string): Promise<string | undefined> {
+  async function cached(userId: string, storeDown?: boolean): Promise<string | undefined> {
     const hit = memo.get(userId);
     if (hit && now() - hit.at < MEMO_MS) return hit.slackLocale;
+    if (storeDown) return undefined;
     try {
       const v = await d.cache.get(userId);
       if (v !== undefined) remember(userId, v);
@@ -101,8 +104,8 @@ export function createPeople(d: PeopleDeps): People {
     }
   }
 
-  async function lookUp(userId: string, late: () => boolean): Promise<Locale> {
-    const v = await cached(userId);
+  async function lookUp(userId: string, late: () => boolean, storeDown?: boolean): Promise<Locale> {
+    const v = await cached(userId, storeDown);
     if (v !== undefined) return pick(v);
     let slackLocale = '';
     let ttl = LOCALE_TTL_SECONDS;
@@ -114,7 +117,7 @@ export function createPeople(d: PeopleDeps): People {
       ttl = FAILED_TTL_SECONDS;
     }
     remember(userId, slackLocale);
-    await d.cache.set(userId, slackLocale, ttl).catch((err: unknown) => d.log.warn('locale not cached', { err }));
+    if (!storeDown) await d.cache.set(userId, slackLocale, ttl).catch((err: unknown) => d.log.warn('locale not cached', { err }));
     return pick(slackLocale);
   }
 
@@ -132,7 +135,7 @@ export function createPeople(d: PeopleDeps): People {
     localeOf(userId, opts = {}) {
       let late = false;
       return within(
-        lookUp(userId, () => late),
+        lookUp(userId, () => late, opts.storeDown),
         userId,
         opts.withinMs,
         'locale lookup',

@@ -69,6 +69,8 @@ export const homeJobSchema = lazySchema(() =>
     status: z.boolean().optional(),
     /** This job holds the "scheduled" marker (it came from a change). */
     scheduled: z.boolean().optional(),
+    /** Publish this reader's Home anew (they were shown the "store unavailable" view), not the viewers'. */
+    user: z.string().min(1).optional(),
   }),
 );
 export type HomeJob = z.infer<typeof homeJobSchema>;
@@ -190,7 +192,16 @@ export async function onHomeOpened(
     return true;
   });
   const state = noted && (await fromStore('homeState', () => readHomeState(rt)));
-  if (!state) return publishUnavailable(rt, user, budget);
+  if (!state) {
+    const shown = await publishUnavailable(rt, user, budget);
+    // That view cannot be recorded as shown, and the store may not have cleared the reader's last
+    // record either, so a refresh after a change could skip them: the worker is handed a re-publish
+    // for them, which fails while the store is down (Lambda tries it again a minute later).
+    await dispatchWithin(rt.dispatcher, { kind: 'home-refresh', id: jobId(rt, 'reader'), user }, budget, 0).catch((err: unknown) =>
+      rt.log.warn('home: could not hand the re-publish to the worker', { user, err }),
+    );
+    return shown;
+  }
   // The health's hand-off, when it is stale, follows the publish: its reserve is kept.
   const reserveMs = statusStale(rt, state) ? RESERVE.handOff : 0;
   const published = await publishHome(rt, user, { state, force: true, budget, reserveMs });
@@ -199,15 +210,15 @@ export async function onHomeOpened(
 }
 
 /**
- * The Home tab saying the store is not answering (./home.ts homeUnavailableView), within the budget.
- * Not recorded as shown (that needs the store): the reader's next opening or Refresh publishes
- * the real view; a refresh after a change may skip them when their last recorded view is unchanged.
+ * The Home tab saying the store is not answering (./home.ts homeUnavailableView), within the budget,
+ * in the reader's language (from Slack: the cached one is in the store). Not recorded as shown (that
+ * needs the store): onHomeOpened hands the worker a re-publish for the reader.
  */
 async function publishUnavailable(rt: Runtime, user: string, budget: ClickBudget): Promise<boolean> {
-  const locale = await rt.people.localeOf(
-    user,
-    budget.bounded ? { withinMs: budget.boundFor('homeLocale', HOME_LOCALE_MS, PUBLISH_RESERVE) } : {},
-  );
+  const locale = await rt.people.localeOf(user, {
+    storeDown: true,
+    ...(budget.bounded ? { withinMs: budget.boundFor('homeLocale', HOME_LOCALE_MS, PUBLISH_RESERVE) } : {}),
+  });
   const view = homeUnavailableView(locale, rt.now());
   const publish = () => rt.slack.publishHome(user, view as unknown as Record<string, unknown>);
   const published = budget.bounded ? await viewCallWithin(budget, 'publishHome', 0, publish) : (await publish(), { done: true });
@@ -258,6 +269,10 @@ async function publishAll(rt: Runtime): Promise<number> {
 
 /** The 'home-refresh' job (worker). */
 export async function runHomeJob(job: HomeJob, rt: Runtime): Promise<void> {
+  if (job.user) {
+    await publishHome(rt, job.user, { force: true });
+    return;
+  }
   if (job.status) {
     try {
       await (await import('./home.run')).refreshEnvironmentStatus(rt);

@@ -67,8 +67,11 @@ export interface E2E {
   submitView(opts: ViewSubmissionOptions): Promise<AwsResponse>;
   /** A global shortcut (no channel, a trigger_id). */
   shortcut(opts: ShortcutOptions): Promise<AwsResponse>;
-  /** An Events API delivery of `event` (e.g. appHomeOpened('U1')); `opts.retryNum`: a redelivery after a late answer. */
-  slackEvent(event: Json, opts?: EventOptions): Promise<AwsResponse>;
+  /**
+   * An Events API delivery of `event` (e.g. appHomeOpened('U1')); `opts.retryNum`: a redelivery after a
+   * late answer; `opts.eventId`: the delivery's event_id (a redelivery carries its first delivery's; default: a new one).
+   */
+  slackEvent(event: Json, opts?: EventOptions & { eventId?: string }): Promise<AwsResponse>;
   /** Deliver every captured worker invocation (and those they cause) to the worker handler. */
   drain(): Promise<void>;
   /** Deliver the captured worker invocations all at once (as many Lambda environments would), then drain what they cause. */
@@ -183,8 +186,9 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     shortcut(opts) {
       return invokeSlack(signedActionEvent(SIGNING_SECRET, shortcutPayload(opts)));
     },
-    slackEvent(event, eventOpts = {}) {
-      return invokeSlack(signedEventsApiEvent(SIGNING_SECRET, eventCallback(event), eventOpts));
+    slackEvent(event, { eventId, ...eventOpts } = {}) {
+      const delivery = { ...eventCallback(event), ...(eventId ? { event_id: eventId } : {}) };
+      return invokeSlack(signedEventsApiEvent(SIGNING_SECRET, delivery, eventOpts));
     },
     async drain() {
       for (let guard = 0; pending.length && guard < 1000; guard++) {

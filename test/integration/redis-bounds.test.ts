@@ -30,6 +30,8 @@ import { recordHealthyDigest } from '../../src/deploy/promotion';
 import { endedFact, postOnce } from '../../src/deploy/tracker';
 import { admitCommand } from '../../src/edge/rate';
 import { claimJob } from '../../src/hooks/jobs';
+import { markEvent } from '../../src/edge/event-claim';
+import { noBudget } from '../../src/slack/click-budget';
 import {
   AUDIT_EXTRA_MAX_BYTES,
   AUDIT_MAXLEN,
@@ -279,6 +281,10 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     });
     expect(await tryLock(rt.redis, keys.tickLock('expiry'), 120_000)).toBeDefined();
     expect(await claimJob(rt, `job-${'j'.repeat(100)}`)).toBe('claimed');
+    // A Slack event claimed by a delivery (its lease) and one handled.
+    expect(await markEvent(rt, `Ev${'E'.repeat(30)}`, noBudget())).toBe(true);
+    expect(await markEvent(rt, `Ev${'D'.repeat(30)}`, noBudget())).toBe(true);
+    expect(await markEvent(rt, `Ev${'D'.repeat(30)}`, noBudget(), true)).toBe(true);
     await admitCommand(rt, { id: 'cmd-bounds', text: 'status web', userId: 'ULEAD1', channelId: 'CPROD', receivedAt: now() }, 'read');
     const bigAnswer = {
       rows: Array.from({ length: 400 }, (_, i) => ({ service: `svc-${i}`, days: Array.from({ length: 31 }, () => 1234.56) })),

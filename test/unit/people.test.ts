@@ -99,3 +99,17 @@ describe('localeOf with a bound', () => {
     expect(w.stored.get('U1')).toEqual({ v: '', ttl: 3600 });
   });
 });
+
+describe('localeOf when the store is known to be down (storeDown)', () => {
+  const log = createLogger({}, 'error');
+
+  it('a stalled cache is neither read nor written: Slack gives the person’s language within the bound', async () => {
+    let sets = 0;
+    const cache: LocaleCache = { get: () => new Promise<string>(() => undefined), set: async () => void sets++ };
+    const people = createPeople({ workspace: 'en', slack: { userLocale: async () => 'ko-KR' }, cache, log });
+    await expect(people.localeOf('U1', { withinMs: 1_000, storeDown: true })).resolves.toBe('ko');
+    expect(sets).toBe(0);
+    // What Slack said is remembered in the process: the next lookup needs neither.
+    await expect(people.localeOf('U1', { withinMs: 10_000, storeDown: true })).resolves.toBe('ko');
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * How long the worker's ('patient') Slack gateway waits out a 429 (src/slack/gateway.ts
+ * patientClient): only when Slack's Retry-After fits the cap and the work's time (its budget, the
+ * invocation's end); otherwise the call fails at once, rate limited, which the events function
+ * retries and a person reads as "try again in a minute". Real HTTP to the local Slack API.
+ */
+import { startSlackServer, type SlackServer } from '../helpers/slack-server';
+import { createSlackGateway } from '../../src/slack/gateway';
+import { createLogger, setLogSink } from '../../src/log';
+import { isBotError, type BotError } from '../../src/errors';
+import { classifyConsumerFailure } from '../../src/hooks/events';
+import { withBudget } from '../../src/aws/budget';
+import { workDeadline } from '../../src/handlers/compose';
+
+describe("the worker's Slack client waits out a 429 only when the wait fits", () => {
+  let slack: SlackServer;
+  let restore: ReturnType<typeof setLogSink>;
+  const lines: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    slack = await startSlackServer();
+    restore = setLogSink((line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  });
+  afterEach(() => {
+    slack.reset();
+    lines.length = 0;
+  });
+  afterAll(async () => {
+    setLogSink(restore);
+    await slack.close();
+  });
+
+  const gateway = (deadline?: () => number) =>
+    createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, false, deadline);
+  const failure = async (op: Promise<unknown>): Promise<BotError> => {
+    const err = await op.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!isBotError(err)) throw new Error(`expected a BotError, got ${String(err)}`);
+    return err;
+  };
+  const notWaited = () => lines.filter((l) => String(l.msg).startsWith('slack 429 not waited out'));
+
+  it('Retry-After: 120 is not slept: the call fails at once, rate limited, retryable, and the log says so', async () => {
+    slack.rateLimitNext('chat.postMessage', 120);
+    const err = await failure(gateway().post('C1', { text: 'hello', blocks: [] }));
+    expect(err.userMessageIn('en')).toBe('Slack is limiting how often the bot may call it. Try again in a minute.');
+    expect(err.userMessageIn('ko')).toBe('Slack이 봇의 호출 횟수를 제한하고 있습니다. 1분 뒤에 다시 시도하세요.');
+    expect(classifyConsumerFailure('alerts', err).retryable).toBe(true);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(slack.messages('C1')).toHaveLength(0);
+    expect(notWaited()).toEqual([expect.objectContaining({ level: 'warn', method: 'chat.postMessage', retryAfterSec: 120 })]);
+  });
+
+  it('a short Retry-After within the cap and the deadline is waited out, and the call lands', async () => {
+    slack.rateLimitNext('chat.postMessage', 1);
+    await gateway(() => Date.now() + 60_000).post('C1', { text: 'hello', blocks: [] });
+    expect(slack.callsTo('chat.postMessage').map((c) => c.rateLimited === true)).toEqual([true, false]);
+    expect(slack.messages('C1')).toHaveLength(1);
+    expect(notWaited()).toHaveLength(0);
+  });
+
+  it('a Retry-After that would end past the deadline (less the margin) is not waited out', async () => {
+    slack.rateLimitNext('views.publish', 2);
+    const err = await failure(gateway(() => Date.now() + 6_000).publishHome('U1', { type: 'home', blocks: [] }));
+    expect(err.userMessageIn('en')).toBe('Slack is limiting how often the bot may call it. Try again in a minute.');
+    expect(slack.callsTo('views.publish')).toHaveLength(1);
+    expect(notWaited()).toEqual([expect.objectContaining({ method: 'views.publish', retryAfterSec: 2 })]);
+  });
+
+  it("the runtime's deadline is the work's budget: a 429 inside a short budget fails at once, outside any budget it is waited out", async () => {
+    const gw = gateway(workDeadline);
+    slack.rateLimitNext('chat.update', 2);
+    const err = await failure(withBudget(4_000, () => gw.update('C1', '1.1', { text: 'x', blocks: [] })));
+    expect(isBotError(err)).toBe(true);
+    expect(slack.callsTo('chat.update')).toHaveLength(1);
+
+    slack.reset();
+    const posted = await gw.post('C1', { text: 'first', blocks: [] });
+    slack.rateLimitNext('chat.update', 1);
+    await gw.update('C1', posted.ts, { text: 'second', blocks: [] });
+    expect(slack.callsTo('chat.update').map((c) => c.rateLimited === true)).toEqual([true, false]);
+  });
+});
