@@ -51,6 +51,12 @@ import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { allKeys, flushRedis, useWorkerDb } from '../helpers/redis';
 import { storeHarness, type StoreHarness } from './approvals-runtime';
 
+/**
+ * The two bulk tests (every writer at its limit; 2 100 audit writes in turn) do a fixed amount of serial work: about
+ * 2 s alone and 6 s under a 30 % CPU share (a load of 6–7 on 2 cores), but 22 s under a 10 % quota, past jest's 20 s
+ * default for one test. Their bound is the work's, not a product one.
+ */
+const bulk = (name: string, fn: () => Promise<void>): void => it(name, fn, 60_000);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const ROOT = join(__dirname, '../..');
@@ -135,7 +141,12 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
   let h: StoreHarness;
   beforeAll(() => useWorkerDb());
   beforeEach(async () => {
+    // The worker profile (5 s Redis command timeout, patient Slack): this suite measures what the writers leave in
+    // Redis, not the edge's 1 s bound, which a loaded machine trips on a fresh client's first command (cluster
+    // discovery, script loads, the test's own stretched event loop): the product then answers "store unavailable",
+    // as it should, and the test had nothing to measure. The edge bounds are tested where they are the subject.
     h = await storeHarness({
+      profile: 'worker',
       config: fixtureConfig((doc) => {
         doc.environments.prod.approvals.deploy = 5;
         doc.environments.prod.approvalTtl = '7d';
@@ -189,7 +200,7 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     };
   }
 
-  it('drives every writer at its limit; every key it leaves is within its size and lifetime bound', async () => {
+  bulk('drives every writer at its limit; every key it leaves is within its size and lifetime bound', async () => {
     const { rt, clock } = h;
     const now = () => clock.now();
 
@@ -297,7 +308,9 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     await refreshMessage(rt, await getRequest(rt.redis, req.id));
     expect(await rt.redis.zscore(keys.rerenderQueue(), req.id)).not.toBeNull();
 
-    const measured = await Promise.all((await allKeys(rt.redis)).map((k) => measure(h, k)));
+    // A key gone by the time it is measured (PTTL -2) expired within its lifetime: a Slack event's 10 s claim, say, on
+    // a loaded machine where this test runs longer than that. It is not a key without a TTL.
+    const measured = (await Promise.all((await allKeys(rt.redis)).map((k) => measure(h, k)))).filter((m) => m.ttlMs !== -2);
     const wrong = measured.flatMap((m) => {
       const v = violation(m, keyBounds[m.name]);
       return v ? [{ key: m.key, problem: v }] : [];
@@ -328,7 +341,7 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     }
   });
 
-  it('an audit stream keeps about its newest 1 000 entries at the longest detail, expires after 400 days idle', async () => {
+  bulk('an audit stream keeps about its newest 1 000 entries at the longest detail, expires after 400 days idle', async () => {
     const { rt } = h;
     for (let i = 0; i < 700; i++) {
       await lockService(rt, 'prod', 'worker', 'ULEAD1', ko(200));
@@ -382,7 +395,8 @@ describe('the indexes without a TTL: their cleaners remove what they hold', () =
   let h: StoreHarness;
   beforeAll(() => useWorkerDb());
   beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
+    // The worker profile, for the same reason as above.
+    h = await storeHarness({ profile: 'worker', groups: fixtureGroups() });
   });
   afterEach(async () => {
     await h.close();
