@@ -4,10 +4,10 @@
  * error, rate limiting), never the SDK's error text. The gateway talks to the local Slack API over
  * real HTTP with the single-attempt client the Slack function uses inside its ack.
  */
+import { refusalOf } from '../helpers/refusal';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
 import { createSlackGateway } from '../../src/slack/gateway';
 import { createLogger, setLogSink } from '../../src/log';
-import { isBotError, type BotError } from '../../src/errors';
 
 describe('a failed Slack call becomes a plain answer', () => {
   let slack: SlackServer;
@@ -27,14 +27,7 @@ describe('a failed Slack call becomes a plain answer', () => {
   });
 
   const gateway = () => createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, true);
-  const failure = async (op: Promise<unknown>): Promise<BotError> => {
-    const err = await op.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!isBotError(err)) throw new Error(`expected a BotError, got ${String(err)}`);
-    return err;
-  };
+  const failure = refusalOf;
   const post = () => gateway().post('C1', { text: 'hello', blocks: [] });
 
   it("Slack's own error code is named, with its hint", async () => {

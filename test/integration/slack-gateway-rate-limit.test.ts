@@ -4,10 +4,11 @@
  * invocation's end); otherwise the call fails at once, rate limited, which the events function
  * retries and a person reads as "try again in a minute". Real HTTP to the local Slack API.
  */
+import { refusalOf } from '../helpers/refusal';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
 import { createSlackGateway } from '../../src/slack/gateway';
 import { createLogger, setLogSink } from '../../src/log';
-import { isBotError, type BotError } from '../../src/errors';
+import { isBotError } from '../../src/errors';
 import { classifyConsumerFailure } from '../../src/hooks/events';
 import { withBudget } from '../../src/aws/budget';
 import { workDeadline } from '../../src/handlers/compose';
@@ -32,14 +33,7 @@ describe("the worker's Slack client waits out a 429 only when the wait fits", ()
 
   const gateway = (deadline?: () => number) =>
     createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, false, deadline);
-  const failure = async (op: Promise<unknown>): Promise<BotError> => {
-    const err = await op.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!isBotError(err)) throw new Error(`expected a BotError, got ${String(err)}`);
-    return err;
-  };
+  const failure = refusalOf;
   const notWaited = () => lines.filter((l) => String(l.msg).startsWith('slack 429 not waited out'));
 
   it('Retry-After: 120 is not slept: the call fails at once, rate limited, retryable, and the log says so', async () => {
