@@ -124,7 +124,7 @@ describe('the ticks: a sweep that does not fit one tick is carried on by the nex
     await lapseDue(rt);
     expect(await h.rt.redis.get(cursorKey!)).toBe(stoppedAt);
 
-    // The next minutes' ticks carry on from there until it is done (in more than one tick), and the request is handled
+    // The next minutes' ticks carry on from there until it is done, and the request is handled
     // (whichever slice found its index: SCAN's order is the hash table's).
     let ticks = 1;
     while ((await h.rt.redis.scard(keys.indexSweeps())) === 0 && ticks < 20) {
@@ -132,7 +132,9 @@ describe('the ticks: a sweep that does not fit one tick is carried on by the nex
       await lapseDue(rt);
       ticks++;
     }
-    expect(ticks).toBeGreaterThan(2);
+    // Carried on by later ticks (how many depends on how many pages SCAN needs: COUNT is a hint), and
+    // never started over (a sweep that started over would not end within 20 ticks).
+    expect(ticks).toBeGreaterThanOrEqual(2);
     expect(ticks).toBeLessThan(20);
     expect(await cursorKeys()).toEqual([]);
     rt.clock.t += 60_000;
