@@ -287,9 +287,8 @@ export function createSlackGateway(
     },
     async uploadText(channel, file) {
       try {
-        await (
-          await client()
-        ).filesUploadV2({
+        const slack = await client();
+        await slack.filesUploadV2({
           channel_id: channel,
           content: file.content,
           filename: file.filename,
@@ -303,9 +302,8 @@ export function createSlackGateway(
     },
     async uploadFile(channel, file) {
       try {
-        const url = await (
-          await client()
-        ).files.getUploadURLExternal({
+        const slack = await client();
+        const url = await slack.files.getUploadURLExternal({
           filename: file.filename,
           length: file.bytes.length,
           ...(file.altText ? { alt_text: file.altText.slice(0, 1000) } : {}),
@@ -319,9 +317,7 @@ export function createSlackGateway(
         });
         await res.arrayBuffer().catch(() => undefined);
         if (!res.ok) throw new Error(`the file upload answered HTTP ${res.status}`);
-        await (
-          await client()
-        ).files.completeUploadExternal({
+        await slack.files.completeUploadExternal({
           files: [{ id: url.file_id, title: file.title ?? file.filename }],
           channel_id: channel,
           ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
