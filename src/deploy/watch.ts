@@ -24,8 +24,12 @@ const defaults: WatchOptions = {
     }),
 };
 
-/** Poll until the change is completed or failed (or no longer running). Returns how it ended. */
-export async function watchRollout(rt: Runtime, requestId: string, opts: Partial<WatchOptions> = {}): Promise<RefreshResult> {
+/**
+ * Poll until the change is completed or failed (or no longer running). Returns how it ended:
+ * 'shut_down' when the runtime closed its Redis client meanwhile (the process is stopping; the
+ * change is then left to whoever tracks it next, rather than polled into a closed connection).
+ */
+export async function watchRollout(rt: Runtime, requestId: string, opts: Partial<WatchOptions> = {}): Promise<RefreshResult | 'shut_down'> {
   const o = { ...defaults, ...opts };
   const interval = Math.max(MIN_POLL_INTERVAL_MS, o.intervalMs);
   const req = await getRequest(rt.redis, requestId);
@@ -35,6 +39,7 @@ export async function watchRollout(rt: Runtime, requestId: string, opts: Partial
   let last: RefreshResult = 'in_progress';
   for (let i = 0; i < maxPolls; i++) {
     await o.sleep(interval);
+    if (rt.redis.status === 'end') return 'shut_down';
     try {
       last = await refreshRequest(rt, requestId);
     } catch (err) {

@@ -5,6 +5,7 @@
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { watchRollout, MIN_POLL_INTERVAL_MS } from '../../src/deploy/watch';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import type Redis from 'ioredis';
 import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness();
@@ -43,4 +44,26 @@ it('stops at once for a change that is not running', async () => {
   const sleeps: number[] = [];
   expect(await watchRollout(h.e2e.rt, 'prod.web.doesnotexist1', { sleep: async (ms) => void sleeps.push(ms) })).toBe('not_running');
   expect(sleeps).toEqual([]);
+});
+
+it('stops when the runtime closed its Redis client while it slept (the process is stopping)', async () => {
+  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  const describesBefore = h.ecsMock.commandCalls(DescribeServicesCommand).length;
+  const redis = (h.e2e.rt.redis as Redis).duplicate();
+  const sleeps: number[] = [];
+  const result = await watchRollout({ ...h.e2e.rt, redis }, req.id, {
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      const ended = new Promise((resolve) => redis.once('end', resolve));
+      redis.disconnect();
+      await ended;
+    },
+  });
+  expect(result).toBe('shut_down');
+  expect(sleeps).toHaveLength(1);
+  expect(h.ecsMock.commandCalls(DescribeServicesCommand).length - describesBefore).toBe(0);
 });
