@@ -76,4 +76,58 @@ describe("the worker's Slack client waits out a 429 only when the wait fits", ()
     await gw.update('C1', posted.ts, { text: 'second', blocks: [] });
     expect(slack.callsTo('chat.update').map((c) => c.rateLimited === true)).toEqual([true, false]);
   });
+
+  /** The first call's 429 as Slack recorded it, once the client has read it and paused its scope (it logs that). */
+  const paused = async (method: string) => {
+    const waiting = () => lines.some((l) => String(l.msg).startsWith('slack 429: waiting out') && l.method === method);
+    while (!waiting()) await new Promise((r) => setTimeout(r, 5));
+    return slack.callsTo(method).find((c) => c.rateLimited === true)!;
+  };
+
+  it("a Retry-After holds back the process's other calls in its scope: chat.postMessage in the same channel waits, another channel does not", async () => {
+    const gw = gateway();
+    slack.rateLimitNext('chat.postMessage', 2);
+    const first = gw.post('C1', { text: 'first', blocks: [] });
+    const refused = await paused('chat.postMessage');
+    const [sameChannel, otherChannel] = [gw.post('C1', { text: 'second', blocks: [] }), gw.post('C2', { text: 'elsewhere', blocks: [] })];
+    await Promise.all([first, sameChannel, otherChannel]);
+    const landed = (channel: string, text: string) =>
+      slack.callsTo('chat.postMessage').filter((c) => c.body.channel === channel && c.body.text === text && !c.rateLimited);
+    // Never sent while the channel was paused (before, it went at once and met Slack's limit):
+    expect(landed('C1', 'second')[0]!.at).toBeGreaterThanOrEqual(refused.at + 2_000);
+    // Another channel is not paused by it: sent before the first call's own retry.
+    expect(landed('C2', 'elsewhere')[0]!.at).toBeLessThan(landed('C1', 'first')[0]!.at);
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.rateLimited)).toHaveLength(1);
+    expect(slack.messages('C1').map((m) => m.text)).toEqual(expect.arrayContaining(['first', 'second']));
+  });
+
+  it("other methods are paused per method: a chat.update in another channel waits for the first one's Retry-After", async () => {
+    const gw = gateway();
+    const a = await gw.post('C1', { text: 'a', blocks: [] });
+    const b = await gw.post('C2', { text: 'b', blocks: [] });
+    slack.rateLimitNext('chat.update', 1);
+    const first = gw.update('C1', a.ts, { text: 'a2', blocks: [] });
+    const refused = await paused('chat.update');
+    await Promise.all([first, gw.update('C2', b.ts, { text: 'b2', blocks: [] })]);
+    const other = slack.callsTo('chat.update').find((c) => c.body.channel === 'C2')!;
+    expect(other.rateLimited).not.toBe(true);
+    expect(other.at).toBeGreaterThanOrEqual(refused.at + 1_000);
+  });
+
+  it("a call that cannot wait out the pause within the work's deadline is made at once and meets Slack's answer", async () => {
+    let end = Infinity;
+    const gw = gateway(() => end);
+    slack.rateLimitNext('views.publish', 3, 2);
+    const first = gw.publishHome('U1', { type: 'home', blocks: [] });
+    const refused = await paused('views.publish');
+    end = Date.now() + 6_000; // the pause (~3 s) and the margin (5 s) do not fit
+    const err = await failure(gw.publishHome('U2', { type: 'home', blocks: [] }));
+    expect(err.userMessageIn('en')).toBe('Slack is limiting how often the bot may call it. Try again in a minute.');
+    const second = slack.callsTo('views.publish')[1]!;
+    expect(second.rateLimited).toBe(true);
+    expect(second.at).toBeLessThan(refused.at + 3_000);
+    end = Infinity;
+    await first; // waits for the second call's pause too, then lands
+    expect(slack.callsTo('views.publish').map((c) => c.rateLimited === true)).toEqual([true, true, false]);
+  });
 });
