@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import Redis, { type Cluster, type RedisOptions } from 'ioredis';
+import StandaloneConnector, { type StandaloneConnectionOptions } from 'ioredis/built/connectors/StandaloneConnector';
 import { BotError, errorText } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { createCluster, parseRedisTarget } from './cluster';
@@ -47,8 +48,27 @@ export type StoreOutcome = 'unchanged' | 'notRequested' | 'muteNotRecorded' | 'f
 
 export type RedisProfile = 'edge' | 'worker';
 
+/**
+ * ioredis's connector whose socket keeps an 'error' listener for its whole life. ioredis listens
+ * with `once`, so a socket that emits a second error (a TLS handshake failure followed by the
+ * hang-up: ioredis PR #961, closed unmerged) had none left, and the unhandled 'error' event brought
+ * the process down instead of the command answering "store unavailable" (seen in CI on a TLS
+ * cluster without the CA). ioredis still gets the first error and reconnects as before.
+ */
+export class GuardedConnector extends StandaloneConnector {
+  constructor(options: unknown) {
+    super(options as StandaloneConnectionOptions);
+  }
+  override async connect(...args: Parameters<StandaloneConnector['connect']>) {
+    const stream = await super.connect(...args);
+    stream.on('error', () => undefined);
+    return stream;
+  }
+}
+
 export function redisOptions(profile: RedisProfile): RedisOptions {
   return {
+    Connector: GuardedConnector,
     lazyConnect: true,
     connectTimeout: profile === 'edge' ? 1_000 : 3_000,
     commandTimeout: profile === 'edge' ? 1_000 : 5_000,
