@@ -7,9 +7,14 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { currentBudget } from '../aws/budget';
 import { keys } from '../redis/keys';
+import { releaseLock, tryLock, type HeldLock } from '../redis/locks';
+import { luaScript, runScript } from '../redis/scripts';
 import { pipelineBySlot } from '../redis/slots';
 import type { Runtime } from '../runtime';
 import { flatEntries, INDEX_NAMES, member, REGISTRY_TTL_MS, serviceIndex, type IndexEntry, type IndexName, type Svc } from './indexes';
+import sweepSaveLua from './lua/sweep-save-3.lua';
+
+const SWEEP_SAVE = luaScript('index_sweep_save', 3, sweepSaveLua);
 
 /**
  * One slice of a sweep reads SCAN pages for at most this long (then the next tick carries on from
@@ -21,13 +26,23 @@ export const SWEEP_SLICE_MS = 10_000;
 const SWEEP_BUDGET_LEFT_MS = 20_000;
 /** Where a sweep stopped is kept this long after its last slice (keys.indexSweepCursor); one not continued by then starts over. */
 export const SWEEP_CURSOR_TTL_MS = 3_600_000;
+/**
+ * A slice holds the sweep's lease (keys.indexSweepLease) for its time plus this: one SCAN page and the
+ * registry's write after the time is up. Under the 45 s after which this process asks again, and the
+ * minute between ticks, so a holder that died delays the sweep by one tick at most.
+ */
+const SWEEP_LEASE_MARGIN_MS = 30_000;
 /** SCAN's COUNT for each page. */
 const SWEEP_COUNT = 1000;
 const SWEEP_MATCH = 'approvals:{svc:*}:*';
 const SWEEP_KEY = /^approvals:\{svc:([^:{}]+):([^:{}]+)\}:(?:pending|approved|running|scheduled|retro)$/;
 
-/** A sweep slice ended the sweep ('done': the configuration is swept), or stopped at its time budget ('partial'). */
-export type SweepOutcome = 'done' | 'partial';
+/**
+ * A sweep slice ended the sweep ('done': the configuration is swept), stopped at its time budget
+ * ('partial'), or left the sweep to another process ('busy': its slice holds the lease, or took it on
+ * after this slice's lease ran out; the next tick carries on).
+ */
+export type SweepOutcome = 'done' | 'partial' | 'busy';
 
 type Scanner = Pick<Redis, 'scan'>;
 
@@ -59,12 +74,35 @@ async function execAll(pipe: ChainableCommander): Promise<void> {
  * configuration is then remembered as swept and the cursor deleted. 'partial' when the slice ran out
  * of time: the cursor is kept for the next tick (an hour; a primary no longer there, after a
  * failover, starts the sweep over). Time is the runtime's clock (rt.now).
+ *
+ * A slice holds the sweep's lease (keys.indexSweepLease, SET NX with an expiry covering the slice)
+ * from before it reads the cursor until it saves it: 'busy', and nothing scanned, when another
+ * process's slice holds it. The save is one script that writes only while the lease is still this
+ * slice's, and releases it (./lua/sweep-save-3.lua): a slice that outlived its lease ('busy') saves
+ * nothing, so the cursor is only ever moved on by the slice that read it last.
  */
 export async function sweep(rt: Runtime, sig: string, opts: { sliceMs?: number; count?: number } = {}): Promise<SweepOutcome> {
-  const started = rt.now();
   const budget = currentBudget();
   const budgetLeft = budget ? budget.deadline - Date.now() - SWEEP_BUDGET_LEFT_MS : Infinity;
   const sliceMs = Math.min(opts.sliceMs ?? SWEEP_SLICE_MS, budgetLeft);
+  // One slice at a time across processes (two containers of the scheduled function, a long tick):
+  // another's slice scans from the cursor it read, and saves where it stopped; this one would scan
+  // the same pages and could write an older cursor over that.
+  const lease = await tryLock(rt.redis, keys.indexSweepLease(sig), Math.max(0, sliceMs) + SWEEP_LEASE_MARGIN_MS);
+  if (!lease) {
+    rt.log.info('approvals: another process is sweeping for indexes of unconfigured services; the next tick carries on', { sig });
+    return 'busy';
+  }
+  try {
+    return await slice(rt, sig, lease, sliceMs, opts.count ?? SWEEP_COUNT);
+  } catch (err) {
+    await releaseLock(rt.redis, lease).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function slice(rt: Runtime, sig: string, lease: HeldLock, sliceMs: number, count: number): Promise<SweepOutcome> {
+  const started = rt.now();
   const nodes = primaries(rt);
   const cursorKey = keys.indexSweepCursor(sig);
   const saved = parseCursor(await rt.redis.get(cursorKey));
@@ -84,7 +122,7 @@ export async function sweep(rt: Runtime, sig: string, opts: { sliceMs?: number; 
       stopped = true;
       break;
     }
-    const [next, page] = await nodes[at]!.node.scan(cursor, 'MATCH', SWEEP_MATCH, 'COUNT', opts.count ?? SWEEP_COUNT);
+    const [next, page] = await nodes[at]!.node.scan(cursor, 'MATCH', SWEEP_MATCH, 'COUNT', count);
     pages++;
     for (const k of page) {
       const m = SWEEP_KEY.exec(k);
@@ -102,15 +140,31 @@ export async function sweep(rt: Runtime, sig: string, opts: { sliceMs?: number; 
         .sadd(registry, ...found)
         .pexpire(registry, REGISTRY_TTL_MS),
     );
+  // Saved (and the lease released) only while the lease is still this slice's: one that ran out was
+  // taken on by another process from the cursor as it was, and has moved it on since, or will.
+  const ours =
+    Number(
+      await runScript(
+        rt.redis,
+        SWEEP_SAVE,
+        [lease.key, cursorKey, keys.indexSweeps()],
+        [lease.token, stopped ? 'stopped' : 'done', stopped ? `${nodes[at]!.id}|${cursor}` : '', SWEEP_CURSOR_TTL_MS, sig, REGISTRY_TTL_MS],
+      ),
+    ) === 1;
+  if (!ours) {
+    rt.log.info('approvals: a sweep slice outlived its lease; another process carries the sweep on, so where it stopped is not saved', {
+      pages,
+      found: found.size,
+    });
+    return 'busy';
+  }
   if (stopped) {
-    await rt.redis.set(cursorKey, `${nodes[at]!.id}|${cursor}`, 'PX', SWEEP_CURSOR_TTL_MS);
     rt.log.info('approvals: the sweep for indexes of unconfigured services stopped at its time budget; the next tick carries on', {
       pages,
       found: found.size,
     });
     return 'partial';
   }
-  await execAll(rt.redis.pipeline().sadd(keys.indexSweeps(), sig).pexpire(keys.indexSweeps(), REGISTRY_TTL_MS).del(cursorKey));
   return 'done';
 }
 

@@ -100,11 +100,13 @@ type Read =
 
 /**
  * The sweep of each configuration as this process knows it: done (not asked again), a slice running
- * (one at a time, however many ticks ask), or a slice that stopped at its time budget (the sweep is
- * asked about again, and carried on, from `until`: the next minute's tick, not the same one).
+ * (one at a time, however many ticks ask), or a slice that stopped at its time budget or found
+ * another process's slice running (the sweep is asked about again, and carried on, from `until`: the
+ * next minute's tick, not the same one). Across processes, a lease in Redis (keys.indexSweepLease)
+ * lets one slice run at a time, and only its holder saves where it stopped (./indexes.run.ts).
  */
 type SweepState =
-  { state: 'done' } | { state: 'running'; slice: Promise<'done' | 'partial' | 'failed'> } | { state: 'paused'; until: number };
+  { state: 'done' } | { state: 'running'; slice: Promise<'done' | 'partial' | 'busy' | 'failed'> } | { state: 'paused'; until: number };
 const sweeps = new WeakMap<Config, SweepState>();
 /** After a slice stopped at its budget, the sweep is carried on by a tick this much later (ticks come every minute). */
 const SWEEP_PAUSE_MS = 45_000;
@@ -180,7 +182,8 @@ export async function dueEntries(
   if (!swept) {
     // This configuration's sweep is not done: find the services with indexes that no tick registered (a slice
     // of it, at most SWEEP_SLICE_MS, from where the last one stopped), then read the registry again.
-    // A failed slice is tried again by the next tick; one that ran out of time is carried on by a tick SWEEP_PAUSE_MS later.
+    // A failed slice is tried again by the next tick; one that ran out of time (or found another process's
+    // slice running) is carried on by a tick SWEEP_PAUSE_MS later.
     const config = rt.config;
     let current = sweeps.get(config);
     if (current?.state !== 'running') {

@@ -24,6 +24,7 @@ import {
   finishNotStarted,
   giveUpUnreadable,
   matchesService,
+  notStartedFact,
   postOnce,
   refreshRequest,
   startedAtOf,
@@ -196,8 +197,16 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
     await refreshRequest(rt, updated, { service, force: true });
     return;
   }
-  await finishNotStarted(rt, req, plan, {
-    message: t('stalled'),
-    hint: t('requestAgain', { command: `\`/ecs ${plan.verb} ${plan.alias} …\`` }),
-  });
+  const why = { message: t('stalled'), hint: t('requestAgain', { command: `\`/ecs ${plan.verb} ${plan.alias} …\`` }) };
+  // No UpdateService was ever sent: the worker records each attempt before it sends it (updateAttempts).
+  // Then it is certain that nothing changed, and recorded as the worker records a change it decided not to
+  // run (the notStarted fact): a break-glass change is then not asked for an approval after the fact. With
+  // an attempt recorded, its outcome is not known (the call may have gone through after the description
+  // above was read, or been undone since): it ends the same, but keeps the asking.
+  if (!ex.updateAttempts) {
+    const recorded = await recordExecution(rt, req.id, { notStarted: notStartedFact(why) }, 'did not run');
+    await finishNotStarted(rt, recorded, plan, why);
+    return;
+  }
+  await finishNotStarted(rt, req, plan, why);
 }

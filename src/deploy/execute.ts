@@ -226,7 +226,11 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
   const w = rt.people.workspace;
   const plan = parsePlan(req.plan);
   if (!plan) {
-    await finishExecution(rt, req.id, 'failed', M.in(w)('unreadablePlan'));
+    // Nothing of it can run: when no attempt ever sent an UpdateService (each is recorded before it is
+    // sent), nothing changed, recorded as such (a break-glass change is then not asked for an approval after the fact).
+    const message = M.in(w)('unreadablePlan');
+    if (!factsOf(req).updateAttempts) await recordExecution(rt, req.id, { notStarted: notStartedFact({ message }) }, 'did not run');
+    await finishExecution(rt, req.id, 'failed', message);
     return;
   }
   let ex = factsOf(req);

@@ -123,6 +123,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   indexedServices: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
   indexSweeps: { bytes: 300, per: 'member', lifetime: { ttl: 30 * DAY } },
   indexSweepCursor: { bytes: 200, lifetime: { ttl: HOUR } },
+  indexSweepLease: { bytes: 200, lifetime: { ttl: MINUTE } },
   rerenderQueue: { bytes: 200, per: 'member', maxMembers: RERENDER_QUEUE_MAX, lifetime: { ttl: DAY } },
   legacyPendingIndex: {
     bytes: 200,

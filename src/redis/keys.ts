@@ -130,6 +130,12 @@ export const keys = {
    */
   indexSweepCursor: (sig: string) => `approvals:{index}:sweep:${sig}`,
   /**
+   * The lease on the sweep of configuration `sig` (src/approvals/indexes.run.ts): the token of the
+   * process whose slice runs now, so two processes never scan from the same cursor; only its holder
+   * saves where the slice stopped. Expires when the slice must have ended; released by its holder.
+   */
+  indexSweepLease: (sig: string) => `approvals:{index}:sweep-lease:${sig}`,
+  /**
    * Request messages whose re-render after a transition failed (a sorted set of request ids, scored
    * by when to try again): the tick `approvals-rerender` (src/approvals/workflow.ts) renders each
    * from its current state until Slack takes it. Capped, expires a day after the last write.

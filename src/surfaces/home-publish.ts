@@ -60,6 +60,25 @@ const DIRTY_TTL_SECONDS = 3600;
 const STATUS_REFRESHING_TTL_MS = 30_000;
 /** Passes of one refresh job before it hands over to a new one. */
 const MAX_PASSES = 3;
+/**
+ * A reader shown the "store unavailable" view gets one re-publish handed to the worker per this long
+ * (Lambda tries each for 3 minutes): during a long outage, opening the tab again and again (or
+ * pressing Refresh) does not hand one job per opening. Held in this process (the store that could
+ * share it is the one not answering), for at most REPUBLISH_READERS_MAX readers.
+ */
+const REPUBLISH_HOLD_MS = 60_000;
+const REPUBLISH_READERS_MAX = 1000;
+const republishHeld = new Map<string, number>();
+
+/** Whether a re-publish for `user` is to be handed off now (then held for REPUBLISH_HOLD_MS). */
+function takeRepublish(user: string, now: number): boolean {
+  if ((republishHeld.get(user) ?? -Infinity) > now) return false;
+  republishHeld.delete(user);
+  // The oldest hold goes first (a Map keeps insertion order).
+  if (republishHeld.size >= REPUBLISH_READERS_MAX) republishHeld.delete(republishHeld.keys().next().value!);
+  republishHeld.set(user, now + REPUBLISH_HOLD_MS);
+  return true;
+}
 
 export const homeJobSchema = lazySchema(() =>
   z.object({
@@ -196,10 +215,13 @@ export async function onHomeOpened(
     const shown = await publishUnavailable(rt, user, budget);
     // That view cannot be recorded as shown, and the store may not have cleared the reader's last
     // record either, so a refresh after a change could skip them: the worker is handed a re-publish
-    // for them, which fails while the store is down (Lambda tries it again a minute later).
-    await dispatchWithin(rt.dispatcher, { kind: 'home-refresh', id: jobId(rt, 'reader'), user }, budget, 0).catch((err: unknown) =>
-      rt.log.warn('home: could not hand the re-publish to the worker', { user, err }),
-    );
+    // for them, which fails while the store is down (Lambda tries it again a minute later). One per
+    // reader per REPUBLISH_HOLD_MS: the one handed last is still being tried.
+    if (takeRepublish(user, now))
+      await dispatchWithin(rt.dispatcher, { kind: 'home-refresh', id: jobId(rt, 'reader'), user }, budget, 0).catch((err: unknown) => {
+        republishHeld.delete(user);
+        rt.log.warn('home: could not hand the re-publish to the worker', { user, err });
+      });
     return shown;
   }
   // The health's hand-off, when it is stale, follows the publish: its reserve is kept.

@@ -9,6 +9,10 @@ import { InvalidParameterException, RegisterTaskDefinitionCommand, UpdateService
 import { META } from '../helpers/fake-ecs';
 import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
+import { recordExecution, startExecution } from '../../src/approvals/execution';
+import * as execute from '../../src/deploy/execute';
+import { parseRequestId } from '../../src/approvals/ids';
+import type { Runtime } from '../../src/runtime';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 
@@ -157,5 +161,100 @@ describe('break-glass', () => {
     expect(card).not.toContain('approval:retro');
     await h.e2e.click({ action_id: 'approval:retro', value: req.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: req.ts });
     expect((await getRequest(h.e2e.rt.redis, req.id))?.retroApprovedAt).toBeUndefined();
+  });
+
+  /** The request's id, as the worker's job names it, with its parts (its Redis key). */
+  const requestKey = (id: string) => {
+    const ref = parseRequestId(id)!;
+    return keys.request(ref.environment, ref.service, ref.id);
+  };
+
+  /** A break-glass change whose worker (its 'execute' job) does `run` instead of its usual run; the request as it is then. */
+  async function breakGlassRunBy(
+    text: string,
+    run: (rt: Runtime, id: string) => Promise<void>,
+  ): Promise<{ id: string; ts: string; state?: string }> {
+    const worker = jest.spyOn(execute, 'executeRequest').mockImplementationOnce(run);
+    let calls = 0;
+    try {
+      await breakGlass(text);
+      calls = worker.mock.calls.length;
+    } finally {
+      worker.mockRestore();
+    }
+    expect(calls).toBe(1);
+    const req = requestMessage(h.e2e, 'CPROD');
+    return { ...req, state: (await getRequest(h.e2e.rt.redis, req.id))?.state };
+  }
+
+  /**
+   * A break-glass change handed to the worker, which takes it (approved → running, as its first step)
+   * and stops there: its invocation ends and is not tried again. `attempted`: it had recorded an
+   * UpdateService attempt (as it does just before sending one) when it stopped.
+   */
+  async function startedThenStopped(text: string, attempted: boolean): Promise<{ id: string; ts: string }> {
+    const req = await breakGlassRunBy(text, async (rt, id) => {
+      expect((await startExecution(rt, id, h.clock.now() + 3 * 60_000)).ok).toBe(true);
+      if (attempted) await recordExecution(rt, id, { updateAttempts: 1 }, 'updating service');
+    });
+    expect(req.state).toBe('running');
+    return req;
+  }
+
+  /** No reminder in three hours; one thread note that it changed nothing; the card asks for nothing. */
+  async function notAskedAfterTheFact(req: { id: string; ts: string }): Promise<void> {
+    for (let i = 1; i <= 3; i++) {
+      h.clock.advance(HOUR);
+      await h.e2e.tick();
+    }
+    expect(reminders(req.ts)).toHaveLength(0);
+    const notes = thread(h.e2e, 'CPROD', req.ts).filter((m) =>
+      (m.text ?? '').includes('This break-glass change did not run (nothing was changed), so no approval after the fact is needed'),
+    );
+    expect(notes).toHaveLength(1);
+    const card = textOf(h.e2e.slack.message('CPROD', req.ts));
+    expect(card).toContain('It did not run, so no approval after the fact is needed.');
+    expect(card).not.toContain('approval:retro');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.execution?.notStarted).toBeDefined();
+  }
+
+  it('one whose worker started it and stopped before sending any UpdateService (nothing changed) is not asked after the fact', async () => {
+    const req = await startedThenStopped('deploy web v1.2.3 --break-glass "checkout is down for everyone"', false);
+    // Its attempt is over and nobody holds it: the tick settles it from the worker's record (no UpdateService sent).
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(thread(h.e2e, 'CPROD', req.ts).map((m) => m.text ?? '')).toEqual(
+      expect.arrayContaining([expect.stringContaining('did not run')]),
+    );
+    await notAskedAfterTheFact(req);
+  });
+
+  it('one whose worker could not read its stored plan (nothing sent to ECS) is not asked after the fact', async () => {
+    const run = execute.executeRequest;
+    const req = await breakGlassRunBy('deploy web v1.2.3 --break-glass "checkout is down for everyone"', async (rt, id) => {
+      // As a plan written by another version of the bot would be to this one.
+      await rt.redis.hset(requestKey(id), 'plan', JSON.stringify({ verb: 'teleport' }));
+      await run(rt, id);
+    });
+    expect(req.state).toBe('failed');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    await notAskedAfterTheFact(req);
+  });
+
+  it('one whose worker had sent an UpdateService when it stopped (it may have changed the service) is still asked after the fact', async () => {
+    const req = await startedThenStopped('restart worker --break-glass "the cache is poisoned"', true);
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    const settled = await getRequest(h.e2e.rt.redis, req.id);
+    expect(settled?.state).toBe('failed');
+    expect(settled?.execution?.notStarted).toBeUndefined();
+    for (let i = 1; i <= 2; i++) {
+      h.clock.advance(HOUR);
+      await h.e2e.tick();
+    }
+    expect(reminders(req.ts)).toHaveLength(2);
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('approval:retro');
   });
 });

@@ -144,3 +144,83 @@ describe('the ticks: a sweep that does not fit one tick is carried on by the nex
     expect(await registered()).not.toContain('prod.web');
   });
 });
+
+describe('two processes sweeping at once (two containers of the scheduled function, or a tick that ran long)', () => {
+  /** A second process: its own Redis connection and runtime (same database), its clock stepping like the first's. */
+  let other: StoreHarness;
+  beforeEach(async () => {
+    other = await storeHarness({ flush: false, groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await other.close();
+  });
+
+  /** Every SCAN page a runtime reads (the primary and the cursor it was read from); `before` runs ahead of each page. */
+  function recordScans(rt: Runtime, pages: string[], before?: (n: number) => Promise<void>): void {
+    const nodes = 'nodes' in rt.redis ? rt.redis.nodes('master') : [rt.redis];
+    for (const node of nodes) {
+      const scan = node.scan.bind(node) as (...args: unknown[]) => Promise<[string, string[]]>;
+      jest.spyOn(node, 'scan').mockImplementation((async (...args: unknown[]) => {
+        pages.push(`${node.options.host}:${node.options.port}|${String(args[0])}`);
+        await before?.(pages.length);
+        return scan(...args);
+      }) as unknown as typeof node.scan);
+    }
+  }
+
+  it('one slice at a time: no page is scanned twice, the other process skips quietly, and the sweep still finishes', async () => {
+    await fill(3000);
+    await h.rt.redis.zadd(keys.pendingIndex('prod', 'gone-a'), 1, 'r1');
+    await h.rt.redis.zadd(keys.retroIndex('qa', 'gone-b'), 1, 'r1');
+    const a = steppingRuntime(3_000);
+    const b = { ...other.rt, now: a.now };
+    const pages: string[] = [];
+    recordScans(a, pages);
+    recordScans(b, pages);
+    const sig = 'sig-two';
+    const outcomes: string[][] = [];
+    while (!outcomes.some((o) => o.includes('done')) && outcomes.length < 60) {
+      // Both start a slice at the same moment, from the same saved cursor (each reads it as its first step).
+      outcomes.push(await Promise.all([sweep(a, sig, { count: 100 }), sweep(b, sig, { count: 100 })]));
+    }
+    expect(outcomes.at(-1)).toContain('done');
+    expect(pages.length).toBeGreaterThan(4);
+    expect(pages.filter((p, i) => pages.indexOf(p) !== i)).toEqual([]);
+    // Each time, one of the two swept and the other found its slice running.
+    expect(outcomes.filter((o) => o.filter((x) => x === 'busy').length !== 1)).toEqual([]);
+    expect(await registered()).toEqual(expect.arrayContaining(['prod.gone-a', 'qa.gone-b']));
+    expect(await h.rt.redis.exists(keys.indexSweepCursor(sig), keys.indexSweepLease(sig))).toBe(0);
+    expect(await h.rt.redis.sismember(keys.indexSweeps(), sig)).toBe(1);
+    const skipped = [...h.logs, ...other.logs].filter((l) => String(l.msg).includes('another process is sweeping'));
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.every((l) => l.level === 'info')).toBe(true);
+  });
+
+  it('a slice that outlived its lease does not write its cursor over the one saved by the process that took the sweep on', async () => {
+    await fill(3000);
+    const sig = 'sig-stale';
+    const a = steppingRuntime(3_000);
+    const b = { ...other.rt, now: steppingRuntime(3_000).now };
+    const seenByB: string[] = [];
+    recordScans(b, seenByB);
+    const aPages: string[] = [];
+    // While the first process is on its first page, its lease runs out (deleted here, as its expiry would),
+    // and the second process sweeps two slices, each saving where it stopped.
+    let bSaved: string | null = null;
+    recordScans(a, aPages, async (n) => {
+      if (n !== 1) return;
+      await h.rt.redis.del(keys.indexSweepLease(sig));
+      expect(await sweep(b, sig, { count: 100 })).toBe('partial');
+      expect(await sweep(b, sig, { count: 100 })).toBe('partial');
+      bSaved = await h.rt.redis.get(keys.indexSweepCursor(sig));
+    });
+    const outcome = await sweep(a, sig, { count: 100 });
+    expect(bSaved).toMatch(/\|\d+$/);
+    // The first process's four pages are behind the second one's eight: its cursor is not saved.
+    expect(aPages).toHaveLength(4);
+    expect(seenByB).toHaveLength(8);
+    expect(await h.rt.redis.get(keys.indexSweepCursor(sig))).toBe(bSaved);
+    expect(outcome).toBe('busy');
+    expect([...h.logs, ...other.logs].some((l) => String(l.msg).includes('outlived its lease'))).toBe(true);
+  });
+});

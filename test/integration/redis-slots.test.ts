@@ -15,6 +15,7 @@
  */
 import { beginUpdate } from '../../src/deploy/abort.run';
 import { scheduleNextReminder } from '../../src/approvals/retro-remind.run';
+import { sweep } from '../../src/approvals/indexes.run';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
@@ -209,6 +210,8 @@ describe('hash slots of every script call', () => {
     expect((await approveRequest(rt, g.id, 'ULEAD2')).code).toBe('APPROVED');
     h.clock.advance(2 * HOUR);
     expect(await lapseDue(rt)).toEqual([g.id]);
+    // A slice of the sweep for service indexes: its lease, and the save of where it ended (the `{index}` slot).
+    expect(await sweep(rt, 'slots-sig')).toBe('done');
     // A scheduled tick's lock.
     const tickLock = await tryLock(rt.redis, keys.tickLock('slots'), 60_000);
     expect(await releaseLock(rt.redis, tickLock!)).toBe(true);
