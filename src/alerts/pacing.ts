@@ -13,7 +13,7 @@
  */
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
-import { reserveChannelTurn } from './store';
+import { alertPaces, reserveChannelTurn } from './store';
 
 /** The longest a message waits for its turn in the channel. */
 export const PACE_WAIT_MAX_MS = 10_000;
@@ -42,8 +42,10 @@ export async function waitForTurn(
  * turn is further off than PACE_WAIT_MAX_MS; leave it out.
  */
 export async function channelTurn(rt: Runtime, channel: string, what: 'post' | 'reply', log: Logger): Promise<boolean> {
+  const pace = alertPaces(rt.config.limits).posts;
   try {
-    if ((await waitForTurn(rt, (now, max) => reserveChannelTurn(rt.redis, channel, now, max), PACE_WAIT_MAX_MS)) !== 'none') return true;
+    if ((await waitForTurn(rt, (now, max) => reserveChannelTurn(rt.redis, channel, now, max, pace), PACE_WAIT_MAX_MS)) !== 'none')
+      return true;
   } catch (err) {
     log.warn('alert: the channel’s pace could not be read; posting anyway', { channel, err });
     return true;

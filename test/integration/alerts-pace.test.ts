@@ -11,11 +11,12 @@
  * to the next wake-up once every task is parked. A timer wakes 1 ms late, as real timers do.
  */
 import { channelTurn, PACE_WAIT_MAX_MS } from '../../src/alerts/pacing';
-import { reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
+import { alertPaces, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import type { Logger } from '../../src/log';
 import type { RedisClient } from '../../src/redis/client';
 import type { Runtime } from '../../src/runtime';
 import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+import { fixtureConfig } from '../helpers/config';
 
 const T0 = 1_772_445_600_000;
 /** How late a timer fires. */
@@ -94,12 +95,16 @@ interface Outcome {
   sleeps: number;
 }
 
+/** chatops.yml's `limits` with `set` (the rest as the file leaves them: the defaults). */
+const limitsWith = (set: Record<string, number> = {}) => fixtureConfig((doc) => (doc.limits = set)).limits;
+
 /** Each message as its own task: `channelTurn` for a thread reply into C1 at its arrival time. */
-function storm(clock: SimClock, arrivals: Array<{ name: string; at: number }>): Outcome[] {
+function storm(clock: SimClock, arrivals: Array<{ name: string; at: number }>, limits = limitsWith()): Outcome[] {
   return arrivals.map(({ name, at }) => {
     const o: Outcome = { name, arrived: T0 + at, sleeps: 0 };
     const rt = {
       redis,
+      config: { limits },
       now: () => clock.now,
       sleep: (ms: number) => {
         o.sleeps++;
@@ -172,5 +177,51 @@ describe('the workspace budget of alert updates (the same script: 30 a minute, 1
     expect(waits).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2_000, -4_000]);
     // Refused: nothing reserved, so the next caller still gets the turn at 4 s once it may wait that long.
     expect(await reserveUpdateTurn(redis, T0 + 1_000, 3_000)).toBe(3_000);
+  });
+});
+
+describe('paces set in chatops.yml (limits.alert*)', () => {
+  it('a lower workspace budget of alert updates holds back updates the default lets through', async () => {
+    // The default (30 a minute, 10 at once): twelve updates at once, ten go and one waits 2 s.
+    const byDefault: number[] = [];
+    for (let i = 0; i < 12; i++) byDefault.push(await reserveUpdateTurn(redis, T0, 3_000, alertPaces(limitsWith()).updates));
+    expect(byDefault.filter((w) => w >= 0)).toHaveLength(11);
+    await flushRedis(redis);
+
+    // A workspace sharing Slack's limit with other apps: 6 a minute, 2 at once.
+    const pace = alertPaces(limitsWith({ alertUpdatesPerMinute: 6, alertUpdatesBurst: 2 })).updates;
+    const configured: number[] = [];
+    for (let i = 0; i < 12; i++) configured.push(await reserveUpdateTurn(redis, T0, 3_000, pace));
+    // Two at once; the next turn is 10 s off, further than an update waits: the other ten are held back.
+    expect(configured).toEqual([0, 0, ...Array.from({ length: 10 }, () => -10_000)]);
+    // The refused reserved nothing: the next turn, 10 s after the first, goes to whoever asks within 3 s of it.
+    expect(await reserveUpdateTurn(redis, T0 + 9_000, 3_000, pace)).toBe(1_000);
+  });
+
+  it("a slower channel pace spaces a storm's thread replies further apart and leaves out the ones past the wait", async () => {
+    const clock = new SimClock();
+    // 12 a minute (one every 5 s), 2 at once: of ten replies at once, 2 go at once and 2 more within 10 s.
+    const outcomes = storm(
+      clock,
+      Array.from({ length: 10 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+      limitsWith({ alertPostsPerMinutePerChannel: 12, alertPostsBurstPerChannel: 2 }),
+    );
+    await clock.run();
+    expect(outcomes.map((o) => (o.turnAt === undefined ? undefined : o.turnAt - T0))).toEqual([
+      0,
+      0,
+      5_000 + TIMER_LATE_MS,
+      10_000 + TIMER_LATE_MS,
+      ...Array.from({ length: 6 }, () => undefined),
+    ]);
+    // With the default (60 a minute, 3 at once) all ten get a turn within 10 s.
+    await flushRedis(redis);
+    const clock2 = new SimClock();
+    const byDefault = storm(
+      clock2,
+      Array.from({ length: 10 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+    );
+    await clock2.run();
+    expect(byDefault.filter((o) => o.turnAt === undefined)).toHaveLength(0);
   });
 });
