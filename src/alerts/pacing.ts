@@ -8,8 +8,8 @@
  * Turns are reserved (reserve-turn-1.lua, GCRA): each message is told when its turn comes, in the
  * order the messages asked, and sleeps once until then; a later message cannot take its turn.
  * A turn further off than PACE_WAIT_MAX_MS is refused at once, so no event is held long past its
- * budget: then a first post goes anyway (a delayed alert beats a lost one; the Slack client still
- * waits out a 429), and a thread reply is left out: the alert message itself counts its reason.
+ * budget: then a first post goes anyway (a delayed alert beats a lost one; a 429 is waited out when
+ * it fits the work's time, else the scheduled check posts it), and a thread reply is left out: the alert message itself counts its reason.
  */
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';

@@ -15,6 +15,7 @@
  */
 import * as z from 'zod';
 import { dispatchEvent } from '../hooks/events';
+import { withInvocationDeadline } from '../hooks/jobs';
 import { registerAll, createRuntime } from './compose';
 import { lambdaRuntime } from './secrets';
 import type { EcsEvent } from '../aws/ecs-events';
@@ -36,15 +37,22 @@ const envelope = z
   })
   .passthrough();
 
-export async function handler(event: unknown): Promise<{ ok: boolean }> {
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<{ ok: boolean }> {
+  const left = context?.getRemainingTimeInMillis?.();
+  const deadline = left === undefined ? undefined : Date.now() + left;
   const rt = await runtime.ready();
   const parsed = envelope.safeParse(event);
   if (!parsed.success) {
     rt.log.error('malformed event dropped', { issues: parsed.error.issues.slice(0, 3) });
     return { ok: false };
   }
-  const failed = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
-  await rt.dispatcher.idle?.();
+  // The invocation's end bounds the work's waits for Slack (a 429's Retry-After, compose.ts workDeadline),
+  // the consumers' and those of the jobs they hand on in this process alike, besides each one's budget.
+  const failed = await withInvocationDeadline(deadline, async () => {
+    const f = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
+    await rt.dispatcher.idle?.();
+    return f;
+  });
   const retry = failed.filter((f) => f.retryable);
   // The retry runs only these: dispatchEvent marked the consumers that finished (or failed for good) as they finished.
   if (retry.length) throw new ConsumersFailed(retry.map((f) => f.name));
