@@ -10,7 +10,7 @@
  * events Lambda would), `sleep` parks the task until the clock reaches its end, and the clock jumps
  * to the next wake-up once every task is parked. A timer wakes 1 ms late, as real timers do.
  */
-import { channelTurn, PACE_WAIT_MAX_MS } from '../../src/alerts/pacing';
+import { channelTurn, REPLY_WAIT_MAX_MS } from '../../src/alerts/pacing';
 import { alertPaces, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import type { Logger } from '../../src/log';
 import type { RedisClient } from '../../src/redis/client';
@@ -99,8 +99,8 @@ interface Outcome {
 const limitsWith = (set: Record<string, number> = {}) => fixtureConfig((doc) => (doc.limits = set)).limits;
 
 /** Each message as its own task: `channelTurn` for a thread reply into C1 at its arrival time. */
-function storm(clock: SimClock, arrivals: Array<{ name: string; at: number }>, limits = limitsWith()): Outcome[] {
-  return arrivals.map(({ name, at }) => {
+function storm(clock: SimClock, arrivals: Array<{ name: string; at: number; what?: 'post' | 'reply' }>, limits = limitsWith()): Outcome[] {
+  return arrivals.map(({ name, at, what = 'reply' }) => {
     const o: Outcome = { name, arrived: T0 + at, sleeps: 0 };
     const rt = {
       redis,
@@ -112,7 +112,7 @@ function storm(clock: SimClock, arrivals: Array<{ name: string; at: number }>, l
       },
     } as unknown as Runtime;
     clock.at(at, async () => {
-      if (await channelTurn(rt, 'C1', 'reply', quiet)) o.turnAt = clock.now;
+      if (await channelTurn(rt, 'C1', what, quiet)) o.turnAt = clock.now;
       else o.leftOutAt = clock.now;
     });
     return o;
@@ -136,7 +136,7 @@ describe('turns to post into a busy channel', () => {
     ]);
     await clock.run();
 
-    // Nothing left out: the queue never got longer than the 10 s a message may wait.
+    // Nothing left out: the queue never got longer than the 5 s a reply may wait.
     expect(outcomes.filter((o) => o.turnAt === undefined).map((o) => o.name)).toEqual([]);
     // Served in the order they asked.
     const served = [...outcomes].sort((a, b) => a.turnAt! - b.turnAt! || a.arrived - b.arrived).map((o) => o.name);
@@ -144,29 +144,49 @@ describe('turns to post into a busy channel', () => {
     // Each waiter slept once, until its turn, and none waited longer than the limit.
     for (const o of outcomes) {
       expect(o.sleeps).toBeLessThanOrEqual(1);
-      expect(o.turnAt! - o.arrived).toBeLessThanOrEqual(PACE_WAIT_MAX_MS + TIMER_LATE_MS);
+      expect(o.turnAt! - o.arrived).toBeLessThanOrEqual(REPLY_WAIT_MAX_MS + TIMER_LATE_MS);
     }
     expect(outcomes.filter((o) => o.sleeps === 0).map((o) => o.name)).toEqual(['R0', 'R1', 'R2']);
     expectPaced(outcomes.map((o) => o.turnAt!));
   });
 
-  it('past what 10 s of turns hold, the newest replies are left out at once, without waiting, and reserve nothing', async () => {
+  it('past what 5 s of turns hold, the newest replies are left out at once, without waiting, and reserve nothing', async () => {
     const clock = new SimClock();
-    // Twenty replies at once: three go at once and ten get a turn within 10 s (one a second).
+    // Twenty replies at once: three go at once and five get a turn within 5 s (one a second).
     const outcomes = storm(
       clock,
       Array.from({ length: 20 }, (_, i) => ({ name: `R${i}`, at: 0 })),
     );
     await clock.run();
 
-    expect(outcomes.filter((o) => o.turnAt !== undefined).map((o) => o.name)).toEqual(outcomes.slice(0, 13).map((o) => o.name));
-    for (const o of outcomes.slice(13)) {
+    expect(outcomes.filter((o) => o.turnAt !== undefined).map((o) => o.name)).toEqual(outcomes.slice(0, 8).map((o) => o.name));
+    for (const o of outcomes.slice(8)) {
       expect(o.leftOutAt).toBe(T0);
       expect(o.sleeps).toBe(0);
     }
-    expectPaced(outcomes.slice(0, 13).map((o) => o.turnAt!));
-    // The refused reserved nothing: the channel's next turn is the 14th, 11 s after the storm began.
-    expect(await reserveChannelTurn(redis, 'C1', T0, 11_000)).toBe(11_000);
+    expectPaced(outcomes.slice(0, 8).map((o) => o.turnAt!));
+    // The refused reserved nothing: the channel's next turn is the 9th, 6 s after the storm began.
+    expect(await reserveChannelTurn(redis, 'C1', T0, 11_000)).toBe(6_000);
+  });
+
+  it('a new alert arriving in a storm of replies gets a turn in order behind the waiting replies, instead of going unpaced; the replies after it are left out', async () => {
+    const clock = new SimClock();
+    // Twenty replies at once, then the first post of another incident half a second later, then five more replies.
+    const outcomes = storm(clock, [
+      ...Array.from({ length: 20 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+      { name: 'POST', at: 500, what: 'post' as const },
+      ...Array.from({ length: 5 }, (_, i) => ({ name: `L${i}`, at: 600 })),
+    ]);
+    await clock.run();
+
+    const post = outcomes.find((o) => o.name === 'POST')!;
+    // Eight replies took the turns up to 5 s; the post the next, 6 s after the storm began (it waited once, for 5.5 s).
+    expect(post.turnAt).toBe(T0 + 6_000 + TIMER_LATE_MS);
+    expect(post.sleeps).toBe(1);
+    const served = outcomes.filter((o) => o.turnAt !== undefined).sort((a, b) => a.turnAt! - b.turnAt! || a.arrived - b.arrived);
+    expect(served.map((o) => o.name)).toEqual([...outcomes.slice(0, 8).map((o) => o.name), 'POST']);
+    expectPaced(served.map((o) => o.turnAt!));
+    // Before, replies waited up to 10 s: thirteen filled the queue, and the post found no turn and went at once, unpaced.
   });
 });
 
@@ -200,10 +220,10 @@ describe('paces set in chatops.yml (limits.alert*)', () => {
 
   it("a slower channel pace spaces a storm's thread replies further apart and leaves out the ones past the wait", async () => {
     const clock = new SimClock();
-    // 12 a minute (one every 5 s), 2 at once: of ten replies at once, 2 go at once and 2 more within 10 s.
+    // 12 a minute (one every 5 s), 2 at once: of eight replies at once, 2 go at once and 1 more within the 5 s a reply waits.
     const outcomes = storm(
       clock,
-      Array.from({ length: 10 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+      Array.from({ length: 8 }, (_, i) => ({ name: `R${i}`, at: 0 })),
       limitsWith({ alertPostsPerMinutePerChannel: 12, alertPostsBurstPerChannel: 2 }),
     );
     await clock.run();
@@ -211,15 +231,14 @@ describe('paces set in chatops.yml (limits.alert*)', () => {
       0,
       0,
       5_000 + TIMER_LATE_MS,
-      10_000 + TIMER_LATE_MS,
-      ...Array.from({ length: 6 }, () => undefined),
+      ...Array.from({ length: 5 }, () => undefined),
     ]);
-    // With the default (60 a minute, 3 at once) all ten get a turn within 10 s.
+    // With the default (60 a minute, 3 at once) all eight get a turn within 5 s.
     await flushRedis(redis);
     const clock2 = new SimClock();
     const byDefault = storm(
       clock2,
-      Array.from({ length: 10 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+      Array.from({ length: 8 }, (_, i) => ({ name: `R${i}`, at: 0 })),
     );
     await clock2.run();
     expect(byDefault.filter((o) => o.turnAt === undefined)).toHaveLength(0);
