@@ -13,7 +13,7 @@
  */
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
-import { alertPaces, reserveChannelTurn } from './store';
+import { reserveChannelTurn } from './store';
 
 /** The longest a first post waits for its turn in the channel. */
 export const PACE_WAIT_MAX_MS = 10_000;
@@ -49,10 +49,11 @@ export async function waitForTurn(
  * turn is further off than REPLY_WAIT_MAX_MS; leave it out.
  */
 export async function channelTurn(rt: Runtime, channel: string, what: 'post' | 'reply', log: Logger): Promise<boolean> {
-  const pace = alertPaces(rt.config.limits).posts;
+  const { alertPostsPerMinutePerChannel: perMinute, alertPostsBurstPerChannel: burst } = rt.config.limits;
   try {
     const maxWait = what === 'post' ? PACE_WAIT_MAX_MS : REPLY_WAIT_MAX_MS;
-    if ((await waitForTurn(rt, (now, max) => reserveChannelTurn(rt.redis, channel, now, max, pace), maxWait)) !== 'none') return true;
+    if ((await waitForTurn(rt, (now, max) => reserveChannelTurn(rt.redis, channel, now, max, perMinute, burst), maxWait)) !== 'none')
+      return true;
   } catch (err) {
     log.warn('alert: the channel’s pace could not be read; posting anyway', { channel, err });
     return true;

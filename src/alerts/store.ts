@@ -8,7 +8,7 @@ import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { cutUtf8 } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
-import { ALERT_PACE_DEFAULTS, type Config, type ResolvedService } from '../config/schema';
+import type { ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
 import ackLua from './lua/ack-1.lua';
 import attachLua from './lua/attach-1.lua';
@@ -58,68 +58,66 @@ const UNMUTE = luaScript('alert_unmute', 1, unmuteLua);
 const RESERVE_TURN = luaScript('alert_reserve_turn', 1, reserveTurnLua);
 
 /**
- * One pace of Slack calls (reserve-turn-1.lua): turns per minute, and how many may go at once. Both
- * paces of alerts are set in chatops.yml (`limits`, src/config/schema.ts ALERT_PACE_DEFAULTS):
- * teams whose workspace shares Slack's limits with other apps turn them down.
+ * Alert updates (chat.update) the whole workspace may send per minute, and at once: by default (as
+ * chatops.yml's `limits.alertUpdatesPerMinute`, `limits.alertUpdatesBurst`, which callers hand in).
+ * Slack allows chat.update about 50 a minute per workspace (Tier 3), shared with the request
+ * messages and the deploy cards: alerts keep within 30, so a storm across many services (each
+ * incident is updated at most every 3 s, 20 a minute) leaves the rest their share instead of 429s.
  */
-export interface Pace {
-  perMinute: number;
-  burst: number;
-}
-
-/** The workspace's budget of alert updates (chat.update) and each channel's pace of alert posts, as configured. */
-export function alertPaces(limits: Pick<Config['limits'], keyof typeof ALERT_PACE_DEFAULTS>): { updates: Pace; posts: Pace } {
-  return {
-    updates: { perMinute: limits.alertUpdatesPerMinute, burst: limits.alertUpdatesBurst },
-    posts: { perMinute: limits.alertPostsPerMinutePerChannel, burst: limits.alertPostsBurstPerChannel },
-  };
-}
-
-/**
- * The defaults: alert updates the whole workspace may send per minute, and at once. Slack allows
- * chat.update about 50 a minute per workspace (Tier 3), shared with the request messages and the
- * deploy cards: alerts keep within 30, so a storm across many services (each incident is updated at
- * most every 3 s, 20 a minute) leaves the rest their share instead of 429s for everyone.
- */
-export const ALERT_UPDATES_PER_MINUTE = ALERT_PACE_DEFAULTS.alertUpdatesPerMinute;
-export const ALERT_UPDATES_BURST = ALERT_PACE_DEFAULTS.alertUpdatesBurst;
-const DEFAULT_PACES = alertPaces(ALERT_PACE_DEFAULTS);
-
-/**
- * How long a pace's hash outlives its last reservation at most: a turn is reserved at most
- * `maxWaitMs` ahead, and the pace is idle again `burst` turns after it; a second more for the
- * callers' clocks. (The script forgets it sooner when the pace is idle sooner.)
- */
-const paceTtlMs = (pace: Pace, maxWaitMs: number): number => Math.ceil(maxWaitMs + (pace.burst * 60_000) / pace.perMinute) + 1_000;
+export const ALERT_UPDATES_PER_MINUTE = 30;
+export const ALERT_UPDATES_BURST = 10;
 
 /**
  * Reserve a turn in the workspace's budget of alert updates (reserve-turn-1.lua): the ms until the
  * turn (0: now), reserved for the caller; negative when the turn is further off than `maxWaitMs`
- * (nothing reserved). `pace`: the configured budget (alertPaces(rt.config.limits).updates).
+ * (nothing reserved).
  */
-export function reserveUpdateTurn(redis: RedisClient, now: number, maxWaitMs: number, pace: Pace = DEFAULT_PACES.updates): Promise<number> {
-  return reserveTurn(redis, keys.alertUpdateBudget(), now, pace, maxWaitMs);
-}
-
-/** A turn in the pace at `key` (reserve-turn-1.lua): the ms until it (reserved), or negative (refused: further than `maxWaitMs`). */
-async function reserveTurn(redis: RedisClient, key: string, now: number, pace: Pace, maxWaitMs: number): Promise<number> {
-  return Number(await runScript(redis, RESERVE_TURN, [key], [now, pace.perMinute, pace.burst, maxWaitMs, paceTtlMs(pace, maxWaitMs)]));
+export function reserveUpdateTurn(
+  redis: RedisClient,
+  now: number,
+  maxWaitMs: number,
+  perMinute = ALERT_UPDATES_PER_MINUTE,
+  burst = ALERT_UPDATES_BURST,
+): Promise<number> {
+  return reserveTurn(redis, keys.alertUpdateBudget(), now, perMinute, burst, maxWaitMs);
 }
 
 /**
- * Reserve a turn to post into `channel` (reserve-turn-1.lua): as reserveUpdateTurn. By default 60
- * messages (chat.postMessage: first posts and thread replies) a minute per channel, 3 at once: Slack
- * allows about 1 a second per channel with short bursts; a storm across many services alerting into
- * one channel otherwise meets 429s. `pace`: as configured (alertPaces(rt.config.limits).posts).
+ * A turn in the pace at `key` (reserve-turn-1.lua): the ms until it (reserved), or negative (refused:
+ * further than `maxWaitMs`). The pace's hash lives until it is idle again, at most `maxWaitMs` plus
+ * `burst` turns (a turn is reserved at most that far ahead), and a second for the callers' clocks.
  */
+async function reserveTurn(
+  redis: RedisClient,
+  key: string,
+  now: number,
+  perMinute: number,
+  burst: number,
+  maxWaitMs: number,
+): Promise<number> {
+  const ttlMs = Math.ceil(maxWaitMs + (burst * 60_000) / perMinute) + 1_000;
+  return Number(await runScript(redis, RESERVE_TURN, [key], [now, perMinute, burst, maxWaitMs, ttlMs]));
+}
+
+/**
+ * Messages (chat.postMessage: first posts and thread replies) alerts send per minute into one
+ * channel, and at once, by default (chatops.yml: `limits.alertPostsPerMinutePerChannel`,
+ * `limits.alertPostsBurstPerChannel`). Slack allows about 1 a second per channel with short bursts;
+ * a storm across many services alerting into one channel otherwise meets 429s.
+ */
+export const ALERT_POSTS_PER_MINUTE_PER_CHANNEL = 60;
+export const ALERT_POSTS_BURST_PER_CHANNEL = 3;
+
+/** Reserve a turn to post into `channel` (reserve-turn-1.lua): as reserveUpdateTurn. */
 export function reserveChannelTurn(
   redis: RedisClient,
   channel: string,
   now: number,
   maxWaitMs: number,
-  pace: Pace = DEFAULT_PACES.posts,
+  perMinute = ALERT_POSTS_PER_MINUTE_PER_CHANNEL,
+  burst = ALERT_POSTS_BURST_PER_CHANNEL,
 ): Promise<number> {
-  return reserveTurn(redis, keys.alertChannelPace(channel), now, pace, maxWaitMs);
+  return reserveTurn(redis, keys.alertChannelPace(channel), now, perMinute, burst, maxWaitMs);
 }
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));

@@ -26,7 +26,7 @@ import type { SlackMessage } from '../slack/blocks';
 import { alertChannelFor } from './events';
 import { alertMessage, continuedAlertMessage } from './messages';
 import { channelTurn, waitForTurn } from './pacing';
-import { alertPaces, finishRender, readIncident, reserveUpdateTurn } from './store';
+import { finishRender, readIncident, reserveUpdateTurn } from './store';
 
 /** At most one chat.update per incident this often. */
 export const UPDATE_EVERY_MS = 3_000;
@@ -160,9 +160,9 @@ async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: S
  * (the update is left to the next event or the scheduled check). Without Redis's answer: `now`.
  */
 async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
-  const pace = alertPaces(rt.config.limits).updates;
+  const { alertUpdatesPerMinute: perMinute, alertUpdatesBurst: burst } = rt.config.limits;
   try {
-    return await waitForTurn(rt, (now, max) => reserveUpdateTurn(rt.redis, now, max, pace), UPDATE_EVERY_MS);
+    return await waitForTurn(rt, (now, max) => reserveUpdateTurn(rt.redis, now, max, perMinute, burst), UPDATE_EVERY_MS);
   } catch (err) {
     log.warn('alert: the budget of alert updates could not be read; updating anyway', { err });
     return 'now';

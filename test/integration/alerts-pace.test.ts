@@ -11,7 +11,7 @@
  * to the next wake-up once every task is parked. A timer wakes 1 ms late, as real timers do.
  */
 import { channelTurn, REPLY_WAIT_MAX_MS } from '../../src/alerts/pacing';
-import { alertPaces, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
+import { reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import type { Logger } from '../../src/log';
 import type { RedisClient } from '../../src/redis/client';
 import type { Runtime } from '../../src/runtime';
@@ -204,18 +204,20 @@ describe('paces set in chatops.yml (limits.alert*)', () => {
   it('a lower workspace budget of alert updates holds back updates the default lets through', async () => {
     // The default (30 a minute, 10 at once): twelve updates at once, ten go and one waits 2 s.
     const byDefault: number[] = [];
-    for (let i = 0; i < 12; i++) byDefault.push(await reserveUpdateTurn(redis, T0, 3_000, alertPaces(limitsWith()).updates));
+    const dflt = limitsWith();
+    for (let i = 0; i < 12; i++)
+      byDefault.push(await reserveUpdateTurn(redis, T0, 3_000, dflt.alertUpdatesPerMinute, dflt.alertUpdatesBurst));
     expect(byDefault.filter((w) => w >= 0)).toHaveLength(11);
     await flushRedis(redis);
 
     // A workspace sharing Slack's limit with other apps: 6 a minute, 2 at once.
-    const pace = alertPaces(limitsWith({ alertUpdatesPerMinute: 6, alertUpdatesBurst: 2 })).updates;
+    const { alertUpdatesPerMinute: perMinute, alertUpdatesBurst: burst } = limitsWith({ alertUpdatesPerMinute: 6, alertUpdatesBurst: 2 });
     const configured: number[] = [];
-    for (let i = 0; i < 12; i++) configured.push(await reserveUpdateTurn(redis, T0, 3_000, pace));
+    for (let i = 0; i < 12; i++) configured.push(await reserveUpdateTurn(redis, T0, 3_000, perMinute, burst));
     // Two at once; the next turn is 10 s off, further than an update waits: the other ten are held back.
     expect(configured).toEqual([0, 0, ...Array.from({ length: 10 }, () => -10_000)]);
     // The refused reserved nothing: the next turn, 10 s after the first, goes to whoever asks within 3 s of it.
-    expect(await reserveUpdateTurn(redis, T0 + 9_000, 3_000, pace)).toBe(1_000);
+    expect(await reserveUpdateTurn(redis, T0 + 9_000, 3_000, perMinute, burst)).toBe(1_000);
   });
 
   it("a slower channel pace spaces a storm's thread replies further apart and leaves out the ones past the wait", async () => {
