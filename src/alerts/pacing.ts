@@ -7,16 +7,23 @@
  *
  * Turns are reserved (reserve-turn-1.lua, GCRA): each message is told when its turn comes, in the
  * order the messages asked, and sleeps once until then; a later message cannot take its turn.
- * A turn further off than PACE_WAIT_MAX_MS is refused at once, so no event is held long past its
- * budget: then a first post goes anyway (a delayed alert beats a lost one; the Slack client still
- * waits out a 429), and a thread reply is left out: the alert message itself counts its reason.
+ * A turn further off than PACE_WAIT_MAX_MS (a thread reply: REPLY_WAIT_MAX_MS, so first posts keep
+ * the rest of the queue) is refused at once, so no event is held long past its budget: then a first post goes anyway (a delayed alert beats a lost one; a 429 is waited out when
+ * it fits the work's time, else the scheduled check posts it), and a thread reply is left out: the alert message itself counts its reason.
  */
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
 import { reserveChannelTurn } from './store';
 
-/** The longest a message waits for its turn in the channel. */
+/** The longest a first post waits for its turn in the channel. */
 export const PACE_WAIT_MAX_MS = 10_000;
+/**
+ * The longest a thread reply waits: half of a first post's, so replies never fill the channel's
+ * queue past it and a new incident's alert arriving in a storm of replies still finds a turn (in
+ * order, behind the replies already waiting) instead of going unpaced; the replies after it are
+ * left out sooner (the alert message counts their reasons).
+ */
+export const REPLY_WAIT_MAX_MS = 5_000;
 
 /**
  * Reserve a turn with `reserve` (the ms until it, reserved; negative when it is further than
@@ -39,11 +46,14 @@ export async function waitForTurn(
 /**
  * Wait for a turn to post into `channel`. True: post now (its turn came, or it is a first post whose
  * turn is further off than PACE_WAIT_MAX_MS, or Redis did not answer). False: a thread reply whose
- * turn is further off than PACE_WAIT_MAX_MS; leave it out.
+ * turn is further off than REPLY_WAIT_MAX_MS; leave it out.
  */
 export async function channelTurn(rt: Runtime, channel: string, what: 'post' | 'reply', log: Logger): Promise<boolean> {
+  const { alertPostsPerMinutePerChannel: perMinute, alertPostsBurstPerChannel: burst } = rt.config.limits;
   try {
-    if ((await waitForTurn(rt, (now, max) => reserveChannelTurn(rt.redis, channel, now, max), PACE_WAIT_MAX_MS)) !== 'none') return true;
+    const maxWait = what === 'post' ? PACE_WAIT_MAX_MS : REPLY_WAIT_MAX_MS;
+    if ((await waitForTurn(rt, (now, max) => reserveChannelTurn(rt.redis, channel, now, max, perMinute, burst), maxWait)) !== 'none')
+      return true;
   } catch (err) {
     log.warn('alert: the channel’s pace could not be read; posting anyway', { channel, err });
     return true;

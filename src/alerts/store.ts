@@ -58,26 +58,35 @@ const UNMUTE = luaScript('alert_unmute', 1, unmuteLua);
 const RESERVE_TURN = luaScript('alert_reserve_turn', 1, reserveTurnLua);
 
 /**
- * Alert updates (chat.update) the whole workspace may send per minute, and at once. Slack allows
- * chat.update about 50 a minute per workspace (Tier 3), shared with the request messages and the
- * deploy cards: alerts keep within 30, so a storm across many services (each incident is updated at
- * most every 3 s, 20 a minute) leaves the rest their share instead of 429s for everyone.
+ * Alert updates (chat.update) the whole workspace may send per minute, and at once: by default (as
+ * chatops.yml's `limits.alertUpdatesPerMinute`, `limits.alertUpdatesBurst`, which callers hand in).
+ * Slack allows chat.update about 50 a minute per workspace (Tier 3), shared with the request
+ * messages and the deploy cards: alerts keep within 30, so a storm across many services (each
+ * incident is updated at most every 3 s, 20 a minute) leaves the rest their share instead of 429s.
  */
 export const ALERT_UPDATES_PER_MINUTE = 30;
 export const ALERT_UPDATES_BURST = 10;
-/** The bucket is forgotten this long after its last use (it is full again by then). */
-const UPDATE_BUDGET_TTL_MS = 2 * 60_000;
 
 /**
  * Reserve a turn in the workspace's budget of alert updates (reserve-turn-1.lua): the ms until the
  * turn (0: now), reserved for the caller; negative when the turn is further off than `maxWaitMs`
  * (nothing reserved).
  */
-export function reserveUpdateTurn(redis: RedisClient, now: number, maxWaitMs: number): Promise<number> {
-  return reserveTurn(redis, keys.alertUpdateBudget(), now, ALERT_UPDATES_PER_MINUTE, ALERT_UPDATES_BURST, maxWaitMs, UPDATE_BUDGET_TTL_MS);
+export function reserveUpdateTurn(
+  redis: RedisClient,
+  now: number,
+  maxWaitMs: number,
+  perMinute = ALERT_UPDATES_PER_MINUTE,
+  burst = ALERT_UPDATES_BURST,
+): Promise<number> {
+  return reserveTurn(redis, keys.alertUpdateBudget(), now, perMinute, burst, maxWaitMs);
 }
 
-/** A turn in the pace at `key` (reserve-turn-1.lua): the ms until it (reserved), or negative (refused: further than `maxWaitMs`). */
+/**
+ * A turn in the pace at `key` (reserve-turn-1.lua): the ms until it (reserved), or negative (refused:
+ * further than `maxWaitMs`). The pace's hash lives until it is idle again, at most `maxWaitMs` plus
+ * `burst` turns (a turn is reserved at most that far ahead), and a second for the callers' clocks.
+ */
 async function reserveTurn(
   redis: RedisClient,
   key: string,
@@ -85,32 +94,30 @@ async function reserveTurn(
   perMinute: number,
   burst: number,
   maxWaitMs: number,
-  ttlMs: number,
 ): Promise<number> {
+  const ttlMs = Math.ceil(maxWaitMs + (burst * 60_000) / perMinute) + 1_000;
   return Number(await runScript(redis, RESERVE_TURN, [key], [now, perMinute, burst, maxWaitMs, ttlMs]));
 }
 
 /**
  * Messages (chat.postMessage: first posts and thread replies) alerts send per minute into one
- * channel, and at once. Slack allows about 1 a second per channel with short bursts; a storm across
- * many services alerting into one channel otherwise meets 429s, whose waits stop the whole process's
- * Slack client.
+ * channel, and at once, by default (chatops.yml: `limits.alertPostsPerMinutePerChannel`,
+ * `limits.alertPostsBurstPerChannel`). Slack allows about 1 a second per channel with short bursts;
+ * a storm across many services alerting into one channel otherwise meets 429s.
  */
 export const ALERT_POSTS_PER_MINUTE_PER_CHANNEL = 60;
 export const ALERT_POSTS_BURST_PER_CHANNEL = 3;
-const CHANNEL_PACE_TTL_MS = 60_000;
 
 /** Reserve a turn to post into `channel` (reserve-turn-1.lua): as reserveUpdateTurn. */
-export function reserveChannelTurn(redis: RedisClient, channel: string, now: number, maxWaitMs: number): Promise<number> {
-  return reserveTurn(
-    redis,
-    keys.alertChannelPace(channel),
-    now,
-    ALERT_POSTS_PER_MINUTE_PER_CHANNEL,
-    ALERT_POSTS_BURST_PER_CHANNEL,
-    maxWaitMs,
-    CHANNEL_PACE_TTL_MS,
-  );
+export function reserveChannelTurn(
+  redis: RedisClient,
+  channel: string,
+  now: number,
+  maxWaitMs: number,
+  perMinute = ALERT_POSTS_PER_MINUTE_PER_CHANNEL,
+  burst = ALERT_POSTS_BURST_PER_CHANNEL,
+): Promise<number> {
+  return reserveTurn(redis, keys.alertChannelPace(channel), now, perMinute, burst, maxWaitMs);
 }
 
 const str = (v: unknown): string => (v === null || v === undefined || v === false ? '' : String(v));

@@ -14,7 +14,10 @@
  * (store.ts reserveUpdateTurn), so many incidents at once stay within Slack's chat.update limit; an
  * update whose turn is further off than the spacing is left to the next event or the scheduled
  * check. A first post also takes its turn in the channel's pace of posts (pacing.ts), as thread
- * replies do. A 429 is waited out by the Web API client using Retry-After.
+ * replies do. A 429 is waited out by the worker's Slack client only when its Retry-After fits (at
+ * most 30 s, ending 5 s before the event's budget or the invocation does: src/slack/patient.run.ts);
+ * otherwise the post or update fails at once and the lease is handed back as failed, so the next
+ * event or the scheduled check (claim-2.lua) renders it.
  */
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
@@ -157,8 +160,9 @@ async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: S
  * (the update is left to the next event or the scheduled check). Without Redis's answer: `now`.
  */
 async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
+  const { alertUpdatesPerMinute: perMinute, alertUpdatesBurst: burst } = rt.config.limits;
   try {
-    return await waitForTurn(rt, (now, max) => reserveUpdateTurn(rt.redis, now, max), UPDATE_EVERY_MS);
+    return await waitForTurn(rt, (now, max) => reserveUpdateTurn(rt.redis, now, max, perMinute, burst), UPDATE_EVERY_MS);
   } catch (err) {
     log.warn('alert: the budget of alert updates could not be read; updating anyway', { err });
     return 'now';

@@ -219,6 +219,26 @@ const repository = z
 
 const alias = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'aliases are lower-case letters, digits, - and _ (max 40)');
 
+/**
+ * Alerts' share of Slack's rate limits (src/alerts/store.ts, pacing.ts): a whole number from 1 to
+ * Slack's documented ceiling (docs.slack.dev/apis/web-api/rate-limits), refused with the range and why.
+ */
+function alertPace(max: number, dflt: number, why: string) {
+  const message = `must be a whole number from 1 to ${max} (${why}); default ${dflt}`;
+  return z.number({ error: message }).int(message).min(1, message).max(max, message).default(dflt);
+}
+const SLACK_UPDATES = 'Slack allows chat.update about 50 a minute per workspace';
+const SLACK_POSTS = 'Slack allows about one message a second per channel';
+type AlertLimits = Record<
+  'alertUpdatesPerMinute' | 'alertUpdatesBurst' | 'alertPostsPerMinutePerChannel' | 'alertPostsBurstPerChannel',
+  number
+>;
+/** No more at once than per minute (checked once the per-minute number itself is valid): a refinement of `limits`. */
+function burstWithin(burst: keyof AlertLimits, perMinute: keyof AlertLimits) {
+  const params: { path: string[]; message: string } = { path: [burst], message: `must not be more than ${perMinute}` };
+  return [(l: AlertLimits) => l[burst] <= l[perMinute] || !(Number.isInteger(l[perMinute]) && l[perMinute] >= 1), params] as const;
+}
+
 /** A cold `/ecs cost` makes 2–4 calls: 40 an hour is about ten fresh answers per person; 200 is $2 an hour at most. 20 commands a minute is more than a person types. */
 const LIMIT_DEFAULTS = { costCallsPerUserPerHour: 40, costCallsPerHour: 200, commandsPerUserPerMinute: 20 };
 
@@ -262,9 +282,18 @@ export const configSchema = z
         costCallsPerHour: z.number().int().min(1).max(100_000).default(LIMIT_DEFAULTS.costCallsPerHour),
         /** Commands (slash commands and the buttons that run one) one person may send per minute. */
         commandsPerUserPerMinute: z.number().int().min(1).max(1_000).default(LIMIT_DEFAULTS.commandsPerUserPerMinute),
+        /** Alert message updates (chat.update) the whole workspace may send per minute, and at once (store.ts has the same defaults). */
+        alertUpdatesPerMinute: alertPace(50, 30, SLACK_UPDATES),
+        alertUpdatesBurst: alertPace(50, 10, SLACK_UPDATES),
+        /** Alert messages (chat.postMessage: first posts, thread replies) per minute into one channel, and at once. */
+        alertPostsPerMinutePerChannel: alertPace(60, 60, SLACK_POSTS),
+        alertPostsBurstPerChannel: alertPace(10, 3, 'Slack allows only short bursts'),
       })
       .strict()
-      .default(LIMIT_DEFAULTS),
+      .refine(...burstWithin('alertUpdatesBurst', 'alertUpdatesPerMinute'))
+      .refine(...burstWithin('alertPostsBurstPerChannel', 'alertPostsPerMinutePerChannel'))
+      // The defaults of every field, as when `limits: {}` is written.
+      .prefault({}),
     environments: z.record(alias, environment).refine((e) => Object.keys(e).length > 0, 'define at least one environment'),
     services: z.record(alias, service),
     /**

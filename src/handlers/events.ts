@@ -4,16 +4,18 @@
  * EventBridge does not retry it into a storm). When a consumer failed for a reason that may pass
  * (Redis unreachable, Slack or AWS slow, down or rate limiting), the invocation fails, so Lambda
  * retries the event (EventBridge invokes asynchronously: two more attempts, a minute and two minutes
- * later); the retry runs only the consumers that did not finish (dispatchEvent marks the others in
- * Redis). A retry with nothing marked (after a crash or timeout, or while Redis was down) runs every
- * consumer: alerts and images de-duplicate by event or task and deploy tracking re-reads ECS, but
- * the auto-lock would lock again a service someone unlocked in between. A failure a retry would only repeat (Slack's
+ * later); the retry runs only the consumers that did not finish: dispatchEvent marks each consumer in
+ * Redis as it finishes, so a retry after the invocation died midway (a crash, the timeout) skips the
+ * ones that had finished too. A retry with nothing marked (Redis was down) runs every consumer:
+ * alerts and images de-duplicate by event or task and deploy tracking re-reads ECS, but the
+ * auto-lock would lock again a service someone unlocked in between. A failure a retry would only repeat (Slack's
  * `channel_not_found`, `not_in_channel`, `invalid_auth`, an access denied, an event a consumer
  * cannot read: classifyConsumerFailure, src/hooks/events.ts) is logged with what to fix, and the
  * invocation returns: three runs of the same work and the same error help nobody.
  */
 import * as z from 'zod';
 import { dispatchEvent } from '../hooks/events';
+import { withInvocationDeadline } from '../hooks/jobs';
 import { registerAll, createRuntime } from './compose';
 import { lambdaRuntime } from './secrets';
 import type { EcsEvent } from '../aws/ecs-events';
@@ -35,17 +37,24 @@ const envelope = z
   })
   .passthrough();
 
-export async function handler(event: unknown): Promise<{ ok: boolean }> {
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<{ ok: boolean }> {
+  const left = context?.getRemainingTimeInMillis?.();
+  const deadline = left === undefined ? undefined : Date.now() + left;
   const rt = await runtime.ready();
   const parsed = envelope.safeParse(event);
   if (!parsed.success) {
     rt.log.error('malformed event dropped', { issues: parsed.error.issues.slice(0, 3) });
     return { ok: false };
   }
-  const failed = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
-  await rt.dispatcher.idle?.();
+  // The invocation's end bounds the work's waits for Slack (a 429's Retry-After, compose.ts workDeadline),
+  // the consumers' and those of the jobs they hand on in this process alike, besides each one's budget.
+  const failed = await withInvocationDeadline(deadline, async () => {
+    const f = await dispatchEvent(parsed.data as unknown as EcsEvent, rt);
+    await rt.dispatcher.idle?.();
+    return f;
+  });
   const retry = failed.filter((f) => f.retryable);
-  // The retry runs only these: dispatchEvent marked the consumers that finished (or failed for good).
+  // The retry runs only these: dispatchEvent marked the consumers that finished (or failed for good) as they finished.
   if (retry.length) throw new ConsumersFailed(retry.map((f) => f.name));
   return { ok: !failed.length };
 }

@@ -144,26 +144,73 @@ async function finishedEarlier(rt: Runtime, eventId: string, names: string[]): P
 
 /**
  * Remember that `names` finished `eventId` (done, or failed for good), so the retry Lambda makes of
- * the event runs only the consumers that may still pass. One SET … PX per consumer, in one slot.
+ * the event runs only the consumers that may still pass. One SET … PX per consumer (several in one MULTI), in one slot.
  */
 export async function markFinished(rt: Runtime, eventId: string, names: string[]): Promise<void> {
   if (!names.length || eventId.length > EVENT_ID_MAX || redisDown(rt)) return;
+  if (names.length === 1) {
+    await rt.redis.set(keys.eventConsumerDone(eventId, names[0]!), '1', 'PX', CONSUMER_DONE_TTL_MS);
+    return;
+  }
   const m = rt.redis.multi();
   for (const n of names) m.set(keys.eventConsumerDone(eventId, n), '1', 'PX', CONSUMER_DONE_TTL_MS);
   await m.exec();
 }
 
 /**
+ * The finished marks of one event, written as consumers finish: each consumer that finishes (done,
+ * or failed for good) is marked at once, not when the event ends, so a retry after the invocation
+ * died midway (a crash, Lambda's timeout, a consumer that never returned) skips it too. The write is
+ * fired without waiting (the consumer's work is over; the others go on), and the consumers that
+ * finish in the same turn of the event loop share one write (one MULTI of SET … PX, one slot): an
+ * event most consumers ignore costs the read (MGET) and one write. While Redis is not connected
+ * (a cold start still connecting, an outage) nothing is written or waited for: the names wait for
+ * the next consumer to finish or the event's end (`settled`, which dispatchEvent awaits), and are
+ * dropped if Redis is still not connected then (the retry runs them again, as before). A failed
+ * write is logged, with the same consequence.
+ */
+function finishMarks(rt: Runtime, eventId: string): { add(name: string): void; settled(): Promise<void> } {
+  const pending: string[] = [];
+  const writes: Array<Promise<void>> = [];
+  let scheduled = false;
+  const write = (): void => {
+    if (!pending.length || redisDown(rt)) return;
+    const names = pending.splice(0);
+    writes.push(
+      markFinished(rt, eventId, names).catch((err: unknown) =>
+        rt.log.warn('could not mark consumers that finished this event; a retry runs them again', { eventId, consumers: names, err }),
+      ),
+    );
+  };
+  return {
+    add(name) {
+      if (eventId.length > EVENT_ID_MAX) return;
+      pending.push(name);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        write();
+      });
+    },
+    async settled() {
+      write();
+      await Promise.all(writes);
+    },
+  };
+}
+
+/**
  * Run every consumer on `event`; the failures, each classified (and logged: a retryable one as
  * retried, a permanent one with what to fix, since retrying the event would only repeat it).
  *
- * When a failure is retryable (Lambda then runs the whole event again), the consumers that finished
- * (done, or failed for good) are marked in Redis first, and the retry skips them: a consumer that
- * acted does not act again on a world that moved on meanwhile (the auto-lock re-locking a service
- * someone unlocked in between, with a second notice), and one that failed for good is not run and
- * logged again. The marks are written only when a retry follows, so an event handled at once costs
- * one read (MGET). A retry after a crash or timeout (nothing marked) still runs every consumer; each
- * is idempotent on its own for that case (alerts and images de-duplicate, deploy tracking re-reads ECS).
+ * Each consumer that finishes (done, or failed for good) is marked in Redis as it finishes
+ * (finishMarks), and a retry of the event (Lambda retries it after a retryable failure, a crash or
+ * a timeout) skips the marked ones: a consumer that acted does not act again on a world that moved
+ * on meanwhile (the auto-lock re-locking a service someone unlocked in between, with a second
+ * notice), and one that failed for good is not run and logged again. An event costs one read (MGET)
+ * and the marks' writes, fired without waiting as consumers finish (those finishing together share
+ * one write); without Redis every consumer runs and nothing waits for Redis.
  */
 export async function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<ConsumerFailure[]> {
   const done = await finishedEarlier(rt, event.id, [...consumers.keys()]);
@@ -173,7 +220,16 @@ export async function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<Consu
       skipped: [...done],
     });
   const todo = new Map([...consumers].filter(([name]) => !done.has(name)));
-  const failed = await runAll(todo, [event, rt], (_name, run) => withBudget(EVENT_BUDGET_MS, run));
+  const marks = finishMarks(rt, event.id);
+  const failed = await runAll(todo, [event, rt], async (name, run) => {
+    try {
+      await withBudget(EVENT_BUDGET_MS, run);
+    } catch (err) {
+      if (!classifyConsumerFailure(name, err).retryable) marks.add(name);
+      throw err;
+    }
+    marks.add(name);
+  });
   const failures = failed.map(({ name, err }) => {
     const f = classifyConsumerFailure(name, err);
     const where = { name, eventId: event.id, detailType: event['detail-type'], err };
@@ -186,15 +242,7 @@ export async function dispatchEvent(event: EcsEvent, rt: Runtime): Promise<Consu
       });
     return f;
   });
-  const retried = new Set(failures.filter((f) => f.retryable).map((f) => f.name));
-  if (retried.size)
-    await markFinished(
-      rt,
-      event.id,
-      [...todo.keys()].filter((name) => !retried.has(name)),
-    ).catch((err: unknown) =>
-      rt.log.warn('could not mark the consumers that finished this event; the retry runs them again', { eventId: event.id, err }),
-    );
+  await marks.settled();
   return failures;
 }
 

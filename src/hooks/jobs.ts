@@ -157,6 +157,15 @@ export function invocationDeadline(): number | undefined {
   return invocation.getStore()?.deadline;
 }
 
+/**
+ * Run `fn` as (part of) an invocation that ends at `deadline` (epoch ms; Lambda's end): the Slack
+ * client's 429 waits (workDeadline, src/handlers/compose.ts) and the jobs it dispatches in-process
+ * stay within it. The events function runs each event in it.
+ */
+export function withInvocationDeadline<T>(deadline: number | undefined, fn: () => Promise<T>): Promise<T> {
+  return deadline === undefined ? fn() : invocation.run({ deadline }, fn);
+}
+
 export interface RunJobOptions {
   /** When the invocation ends at the latest (epoch ms): `Date.now() + context.getRemainingTimeInMillis()` on Lambda. */
   deadline?: number;

@@ -154,7 +154,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   alertSeen: { bytes: 400, lifetime: { ttl: 26 * HOUR } },
   alertMute: { bytes: 2 * KB, lifetime: { ttl: 7 * DAY } },
   alertUpdateBudget: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
-  alertChannelPace: { bytes: 200, lifetime: { ttl: MINUTE } },
+  alertChannelPace: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   serviceDown: { bytes: 200, lifetime: { ttl: DAY } },
   changeLease: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   changeTrack: { bytes: 4 * KB, lifetime: { ttl: 7 * DAY } },

@@ -36,9 +36,19 @@ registerEventConsumer('test-broken', async () => {
   throw new SyntaxError('not the shape this consumer reads');
 });
 
+/** A consumer that, while `dying` is set, never returns: the invocation dies with it (Lambda's timeout, a crash). */
+let dying = false;
+let dyingRuns = 0;
+registerEventConsumer('test-dies', async () => {
+  dyingRuns++;
+  if (dying) await new Promise<never>(() => undefined);
+});
+
 beforeEach(() => {
   flakyRuns = 0;
   brokenRuns = 0;
+  dying = false;
+  dyingRuns = 0;
 });
 
 const lockOf = () => h.e2e.rt.redis.hgetall(keys.serviceLock('prod', 'web'));
@@ -85,5 +95,39 @@ describe('a retried ECS event', () => {
     expect(await h.e2e.event(deploymentEvent('in-progress', { time: at, serviceArn: SERVICE_ARN, id: 'event-b' }))).toEqual({ ok: false });
     expect(flakyRuns).toBe(2);
     expect(brokenRuns).toBe(2);
+  });
+
+  it('after an invocation that died midway (a consumer never returned), the retry skips the consumers that had finished: no second auto-lock after an acknowledgement', async () => {
+    const failed = deploymentEvent('failed', {
+      time: h.clock.now(),
+      serviceArn: SERVICE_ARN,
+      deploymentId: 'ecs-svc/6666666666666666666',
+      reason: 'ECS deployment circuit breaker: tasks failed to start.',
+      id: 'died-event-1',
+    });
+    // The first invocation: every consumer but one finishes; that one never returns, so neither does the invocation.
+    dying = true;
+    void h.e2e.event(failed);
+    const finishedBy = (name: string) => h.e2e.rt.redis.exists(keys.eventConsumerDone('died-event-1', name));
+    // Let it run until the auto-lock's notice is out and its finished mark written (a bounded number of turns; no clock).
+    for (let i = 0; i < 20_000 && (notices().length === 0 || !(await finishedBy('deploy-autolock'))); i++)
+      await new Promise<void>((r) => setImmediate(r));
+    expect(notices()).toHaveLength(1);
+    expect(await lockOf()).toMatchObject({ by: 'bot', kind: 'rollback' });
+    expect(dyingRuns).toBe(1);
+    const alertsBefore = h.e2e.slack.messages('CALERTS').length;
+
+    // Someone acknowledges the lock before Lambda's retry (after the invocation's timeout).
+    const ack = await h.e2e.slash('unlock web', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    expect(ack.text).toContain('Unlocked `web` in `prod`');
+    dying = false;
+    h.clock.advance(60_000);
+    expect(await h.e2e.event(failed)).toEqual({ ok: true });
+    // Only the consumers that had not finished ran: the one that died, and the flaky one (which failed, retryably, the first time).
+    expect(dyingRuns).toBe(2);
+    expect(notices()).toHaveLength(1);
+    expect(await lockOf()).toEqual({});
+    expect(h.e2e.slack.messages('CALERTS')).toHaveLength(alertsBefore);
+    expect(brokenRuns).toBe(1);
   });
 });

@@ -10,12 +10,13 @@
  * events Lambda would), `sleep` parks the task until the clock reaches its end, and the clock jumps
  * to the next wake-up once every task is parked. A timer wakes 1 ms late, as real timers do.
  */
-import { channelTurn, PACE_WAIT_MAX_MS } from '../../src/alerts/pacing';
+import { channelTurn, REPLY_WAIT_MAX_MS } from '../../src/alerts/pacing';
 import { reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import type { Logger } from '../../src/log';
 import type { RedisClient } from '../../src/redis/client';
 import type { Runtime } from '../../src/runtime';
 import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+import { fixtureConfig } from '../helpers/config';
 
 const T0 = 1_772_445_600_000;
 /** How late a timer fires. */
@@ -94,12 +95,16 @@ interface Outcome {
   sleeps: number;
 }
 
+/** chatops.yml's `limits` with `set` (the rest as the file leaves them: the defaults). */
+const limitsWith = (set: Record<string, number> = {}) => fixtureConfig((doc) => (doc.limits = set)).limits;
+
 /** Each message as its own task: `channelTurn` for a thread reply into C1 at its arrival time. */
-function storm(clock: SimClock, arrivals: Array<{ name: string; at: number }>): Outcome[] {
-  return arrivals.map(({ name, at }) => {
+function storm(clock: SimClock, arrivals: Array<{ name: string; at: number; what?: 'post' | 'reply' }>, limits = limitsWith()): Outcome[] {
+  return arrivals.map(({ name, at, what = 'reply' }) => {
     const o: Outcome = { name, arrived: T0 + at, sleeps: 0 };
     const rt = {
       redis,
+      config: { limits },
       now: () => clock.now,
       sleep: (ms: number) => {
         o.sleeps++;
@@ -107,7 +112,7 @@ function storm(clock: SimClock, arrivals: Array<{ name: string; at: number }>): 
       },
     } as unknown as Runtime;
     clock.at(at, async () => {
-      if (await channelTurn(rt, 'C1', 'reply', quiet)) o.turnAt = clock.now;
+      if (await channelTurn(rt, 'C1', what, quiet)) o.turnAt = clock.now;
       else o.leftOutAt = clock.now;
     });
     return o;
@@ -131,7 +136,7 @@ describe('turns to post into a busy channel', () => {
     ]);
     await clock.run();
 
-    // Nothing left out: the queue never got longer than the 10 s a message may wait.
+    // Nothing left out: the queue never got longer than the 5 s a reply may wait.
     expect(outcomes.filter((o) => o.turnAt === undefined).map((o) => o.name)).toEqual([]);
     // Served in the order they asked.
     const served = [...outcomes].sort((a, b) => a.turnAt! - b.turnAt! || a.arrived - b.arrived).map((o) => o.name);
@@ -139,29 +144,49 @@ describe('turns to post into a busy channel', () => {
     // Each waiter slept once, until its turn, and none waited longer than the limit.
     for (const o of outcomes) {
       expect(o.sleeps).toBeLessThanOrEqual(1);
-      expect(o.turnAt! - o.arrived).toBeLessThanOrEqual(PACE_WAIT_MAX_MS + TIMER_LATE_MS);
+      expect(o.turnAt! - o.arrived).toBeLessThanOrEqual(REPLY_WAIT_MAX_MS + TIMER_LATE_MS);
     }
     expect(outcomes.filter((o) => o.sleeps === 0).map((o) => o.name)).toEqual(['R0', 'R1', 'R2']);
     expectPaced(outcomes.map((o) => o.turnAt!));
   });
 
-  it('past what 10 s of turns hold, the newest replies are left out at once, without waiting, and reserve nothing', async () => {
+  it('past what 5 s of turns hold, the newest replies are left out at once, without waiting, and reserve nothing', async () => {
     const clock = new SimClock();
-    // Twenty replies at once: three go at once and ten get a turn within 10 s (one a second).
+    // Twenty replies at once: three go at once and five get a turn within 5 s (one a second).
     const outcomes = storm(
       clock,
       Array.from({ length: 20 }, (_, i) => ({ name: `R${i}`, at: 0 })),
     );
     await clock.run();
 
-    expect(outcomes.filter((o) => o.turnAt !== undefined).map((o) => o.name)).toEqual(outcomes.slice(0, 13).map((o) => o.name));
-    for (const o of outcomes.slice(13)) {
+    expect(outcomes.filter((o) => o.turnAt !== undefined).map((o) => o.name)).toEqual(outcomes.slice(0, 8).map((o) => o.name));
+    for (const o of outcomes.slice(8)) {
       expect(o.leftOutAt).toBe(T0);
       expect(o.sleeps).toBe(0);
     }
-    expectPaced(outcomes.slice(0, 13).map((o) => o.turnAt!));
-    // The refused reserved nothing: the channel's next turn is the 14th, 11 s after the storm began.
-    expect(await reserveChannelTurn(redis, 'C1', T0, 11_000)).toBe(11_000);
+    expectPaced(outcomes.slice(0, 8).map((o) => o.turnAt!));
+    // The refused reserved nothing: the channel's next turn is the 9th, 6 s after the storm began.
+    expect(await reserveChannelTurn(redis, 'C1', T0, 11_000)).toBe(6_000);
+  });
+
+  it('a new alert arriving in a storm of replies gets a turn in order behind the waiting replies, instead of going unpaced; the replies after it are left out', async () => {
+    const clock = new SimClock();
+    // Twenty replies at once, then the first post of another incident half a second later, then five more replies.
+    const outcomes = storm(clock, [
+      ...Array.from({ length: 20 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+      { name: 'POST', at: 500, what: 'post' as const },
+      ...Array.from({ length: 5 }, (_, i) => ({ name: `L${i}`, at: 600 })),
+    ]);
+    await clock.run();
+
+    const post = outcomes.find((o) => o.name === 'POST')!;
+    // Eight replies took the turns up to 5 s; the post the next, 6 s after the storm began (it waited once, for 5.5 s).
+    expect(post.turnAt).toBe(T0 + 6_000 + TIMER_LATE_MS);
+    expect(post.sleeps).toBe(1);
+    const served = outcomes.filter((o) => o.turnAt !== undefined).sort((a, b) => a.turnAt! - b.turnAt! || a.arrived - b.arrived);
+    expect(served.map((o) => o.name)).toEqual([...outcomes.slice(0, 8).map((o) => o.name), 'POST']);
+    expectPaced(served.map((o) => o.turnAt!));
+    // Before, replies waited up to 10 s: thirteen filled the queue, and the post found no turn and went at once, unpaced.
   });
 });
 
@@ -172,5 +197,52 @@ describe('the workspace budget of alert updates (the same script: 30 a minute, 1
     expect(waits).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2_000, -4_000]);
     // Refused: nothing reserved, so the next caller still gets the turn at 4 s once it may wait that long.
     expect(await reserveUpdateTurn(redis, T0 + 1_000, 3_000)).toBe(3_000);
+  });
+});
+
+describe('paces set in chatops.yml (limits.alert*)', () => {
+  it('a lower workspace budget of alert updates holds back updates the default lets through', async () => {
+    // The default (30 a minute, 10 at once): twelve updates at once, ten go and one waits 2 s.
+    const byDefault: number[] = [];
+    const dflt = limitsWith();
+    for (let i = 0; i < 12; i++)
+      byDefault.push(await reserveUpdateTurn(redis, T0, 3_000, dflt.alertUpdatesPerMinute, dflt.alertUpdatesBurst));
+    expect(byDefault.filter((w) => w >= 0)).toHaveLength(11);
+    await flushRedis(redis);
+
+    // A workspace sharing Slack's limit with other apps: 6 a minute, 2 at once.
+    const { alertUpdatesPerMinute: perMinute, alertUpdatesBurst: burst } = limitsWith({ alertUpdatesPerMinute: 6, alertUpdatesBurst: 2 });
+    const configured: number[] = [];
+    for (let i = 0; i < 12; i++) configured.push(await reserveUpdateTurn(redis, T0, 3_000, perMinute, burst));
+    // Two at once; the next turn is 10 s off, further than an update waits: the other ten are held back.
+    expect(configured).toEqual([0, 0, ...Array.from({ length: 10 }, () => -10_000)]);
+    // The refused reserved nothing: the next turn, 10 s after the first, goes to whoever asks within 3 s of it.
+    expect(await reserveUpdateTurn(redis, T0 + 9_000, 3_000, perMinute, burst)).toBe(1_000);
+  });
+
+  it("a slower channel pace spaces a storm's thread replies further apart and leaves out the ones past the wait", async () => {
+    const clock = new SimClock();
+    // 12 a minute (one every 5 s), 2 at once: of eight replies at once, 2 go at once and 1 more within the 5 s a reply waits.
+    const outcomes = storm(
+      clock,
+      Array.from({ length: 8 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+      limitsWith({ alertPostsPerMinutePerChannel: 12, alertPostsBurstPerChannel: 2 }),
+    );
+    await clock.run();
+    expect(outcomes.map((o) => (o.turnAt === undefined ? undefined : o.turnAt - T0))).toEqual([
+      0,
+      0,
+      5_000 + TIMER_LATE_MS,
+      ...Array.from({ length: 5 }, () => undefined),
+    ]);
+    // With the default (60 a minute, 3 at once) all eight get a turn within 5 s.
+    await flushRedis(redis);
+    const clock2 = new SimClock();
+    const byDefault = storm(
+      clock2,
+      Array.from({ length: 8 }, (_, i) => ({ name: `R${i}`, at: 0 })),
+    );
+    await clock2.run();
+    expect(byDefault.filter((o) => o.turnAt === undefined)).toHaveLength(0);
   });
 });

@@ -64,6 +64,46 @@ describe('config', () => {
     expect(msg).toContain('environments.prod.approvers: approvals are required here');
   });
 
+  it("limits: the alert paces default to 30 updates a minute (10 at once) and 60 posts a minute per channel (3 at once), and take values within Slack's limits", () => {
+    expect(parseConfig(parse(readFileSync(fixture, 'utf8'))).limits).toMatchObject({
+      alertUpdatesPerMinute: 30,
+      alertUpdatesBurst: 10,
+      alertPostsPerMinutePerChannel: 60,
+      alertPostsBurstPerChannel: 3,
+    });
+    const doc = parse(readFileSync(fixture, 'utf8'));
+    doc.limits = { alertUpdatesPerMinute: 50, alertUpdatesBurst: 1, alertPostsPerMinutePerChannel: 1, alertPostsBurstPerChannel: 1 };
+    expect(parseConfig(doc).limits).toMatchObject({ ...doc.limits, commandsPerUserPerMinute: 20 });
+  });
+
+  it("limits: an alert pace of 0, below 0, a fraction, a word or above Slack's limit is refused with the field and the allowed range", () => {
+    const bad = (limits: Record<string, unknown>) => {
+      const doc = parse(readFileSync(fixture, 'utf8'));
+      doc.limits = limits;
+      return errorOf(() => parseConfig(doc, 'chatops.yml'));
+    };
+    const updates = 'must be a whole number from 1 to 50 (Slack allows chat.update about 50 a minute per workspace); default 30';
+    expect(bad({ alertUpdatesPerMinute: 0 })).toBe(`Invalid chatops.yml:\nlimits.alertUpdatesPerMinute: ${updates}`);
+    expect(bad({ alertUpdatesPerMinute: -5 })).toContain(`limits.alertUpdatesPerMinute: ${updates}`);
+    expect(bad({ alertUpdatesPerMinute: 51 })).toContain(`limits.alertUpdatesPerMinute: ${updates}`);
+    expect(bad({ alertUpdatesPerMinute: 2.5 })).toContain(`limits.alertUpdatesPerMinute: ${updates}`);
+    expect(bad({ alertUpdatesPerMinute: 'thirty' })).toContain(`limits.alertUpdatesPerMinute: ${updates}`);
+    expect(bad({ alertUpdatesBurst: 0 })).toContain('limits.alertUpdatesBurst: must be a whole number from 1 to 50');
+    expect(bad({ alertPostsPerMinutePerChannel: 61 })).toContain(
+      'limits.alertPostsPerMinutePerChannel: must be a whole number from 1 to 60 (Slack allows about one message a second per channel); default 60',
+    );
+    expect(bad({ alertPostsBurstPerChannel: 11 })).toContain(
+      'limits.alertPostsBurstPerChannel: must be a whole number from 1 to 10 (Slack allows only short bursts); default 3',
+    );
+    // More at once than per minute.
+    expect(bad({ alertUpdatesPerMinute: 6 })).toBe(
+      'Invalid chatops.yml:\nlimits.alertUpdatesBurst: must not be more than alertUpdatesPerMinute',
+    );
+    expect(bad({ alertPostsPerMinutePerChannel: 2 })).toContain(
+      'limits.alertPostsBurstPerChannel: must not be more than alertPostsPerMinutePerChannel',
+    );
+  });
+
   it('rejects a bad duration and unknown keys', () => {
     const doc = parse(readFileSync(fixture, 'utf8'));
     doc.environments.prod.approvalTtl = 'an hour';

@@ -1,0 +1,93 @@
+/**
+ * Slack's 429s with a long Retry-After in the events function (alert posts, updates, thread
+ * replies), through the events Lambda handler, the real Redis and the local Slack API server: the
+ * worker's Slack client (src/slack/patient.run.ts) waits a 429 out only within 30 s and 5 s before the
+ * work's end (the event consumer's budget, and the invocation's end, which the events handler now
+ * takes from Lambda's context: before, only the budget bounded it), so a Retry-After of 600 s fails the call at once instead
+ * of sleeping the invocation past its timeout, and the alert is not lost: the scheduled check posts
+ * or updates it (claim-2.lua finds it behind).
+ */
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { clearTaskDefinitionCache } from '../../src/alerts/logs';
+import { handler as eventsHandler } from '../../src/handlers/events';
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+
+let now = T0;
+let e2e: E2E;
+let ecs: ReturnType<typeof mockClient>;
+let logs: ReturnType<typeof mockClient>;
+
+beforeEach(async () => {
+  now = T0;
+  e2e = await setupE2E({ now: () => now });
+  clearTaskDefinitionCache();
+  ecs = mockClient(ECSClient);
+  logs = mockClient(CloudWatchLogsClient);
+  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'web', revision: 42, containerDefinitions: [] } });
+  logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' });
+});
+
+afterEach(async () => {
+  ecs.restore();
+  logs.restore();
+  await e2e.close();
+});
+
+const alerts = () => e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+const notWaited = () => e2e.logs.filter((l) => l.msg === 'slack 429 not waited out: too long for this work');
+
+describe('a 429 with Retry-After: 600 in the events function', () => {
+  it('on the first post: not slept; the event ends, and the scheduled check posts the alert', async () => {
+    e2e.slack.rateLimitNext('chat.postMessage', 600);
+    expect(await e2e.event(taskStopped({ time: now, ...OOM }))).toEqual({ ok: true });
+    expect(e2e.slack.callsTo('chat.postMessage').map((c) => c.rateLimited === true)).toEqual([true]);
+    expect(alerts()).toHaveLength(0);
+    expect(notWaited()).toEqual([expect.objectContaining({ method: 'chat.postMessage', retryAfterSec: 600 })]);
+
+    now += 60_000;
+    await e2e.tick();
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]!.text).toContain('a task failed');
+  });
+
+  it('on an update: not slept; the scheduled check brings the message to its last count', async () => {
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    now += 10_000;
+    e2e.slack.rateLimitNext('chat.update', 600);
+    expect(await e2e.event(taskStopped({ time: now, ...OOM }))).toEqual({ ok: true });
+    expect(e2e.slack.callsTo('chat.update').map((c) => c.rateLimited === true)).toEqual([true]);
+    expect(alerts()[0]!.text).toContain('a task failed');
+    expect(notWaited()).toEqual([expect.objectContaining({ method: 'chat.update', retryAfterSec: 600 })]);
+
+    now += 60_000;
+    await e2e.tick();
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]!.text).toContain('2 tasks failed');
+  });
+
+  it('on a thread reply: not slept; the alert message still counts the new reason', async () => {
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    now += 10_000;
+    e2e.slack.rateLimitNext('chat.postMessage', 600);
+    expect(await e2e.event(taskStopped({ time: now, ...PULL_FAILED }))).toEqual({ ok: true });
+    expect(notWaited()).toEqual([expect.objectContaining({ method: 'chat.postMessage', retryAfterSec: 600 })]);
+    expect(alerts()[0]!.text).toContain('CannotPullContainerError');
+  });
+
+  it("a shorter wait is bounded by the invocation's end too (Lambda's remaining time), not only by the consumer's budget", async () => {
+    // 7 s left of the invocation: a Retry-After of 3 s would end less than 5 s before it.
+    e2e.slack.rateLimitNext('chat.postMessage', 3);
+    expect(await eventsHandler(taskStopped({ time: now, ...OOM }), { getRemainingTimeInMillis: () => 7_000 })).toEqual({ ok: true });
+    expect(e2e.slack.callsTo('chat.postMessage').map((c) => c.rateLimited === true)).toEqual([true]);
+    expect(notWaited()).toEqual([expect.objectContaining({ method: 'chat.postMessage', retryAfterSec: 3 })]);
+
+    now += 60_000;
+    await e2e.tick();
+    expect(alerts()).toHaveLength(1);
+  });
+});
