@@ -12,7 +12,7 @@ import { keys } from '../../src/redis/keys';
 import type { Runtime } from '../../src/runtime';
 import { allKeys } from '../helpers/redis';
 import { fixtureGroups } from '../helpers/config';
-import { submitInput, useStoreHarness } from './approvals-runtime';
+import { storeHarness, submitInput, useStoreHarness, type StoreHarness } from './approvals-runtime';
 
 const h = useStoreHarness(() => ({ groups: fixtureGroups() }));
 beforeEach(() => {
