@@ -10,19 +10,10 @@
 import { registerEventConsumer } from '../../src/hooks/events';
 import { keys } from '../../src/redis/keys';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
-import { configFile } from '../helpers/config';
-import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import { textOf, useAutoLockHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 
-const h = useDeployHarness({
-  configPath: configFile((doc) => {
-    doc.environments.prod.gates = { autoLock: { afterRollback: true } };
-  }),
-  before: (x) => {
-    x.e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
-    x.e2e.slack.setUserGroup('SLEADS', []);
-  },
-});
+const h = useAutoLockHarness();
 
 /** Runs of the stand-in consumers: one fails retryably on its first run (AWS throttling, say), one always for good. */
 let flakyRuns = 0;

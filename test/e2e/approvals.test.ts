@@ -5,7 +5,7 @@
  */
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { configFile, fixtureGroups } from '../helpers/config';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { setupE2E, useE2E } from '../helpers/e2e';
 import { flushRedis } from '../helpers/redis';
 import type { SlackBody } from '../helpers/slack-server';
 import type { ChangeRequest } from '../../src/approvals/types';
@@ -32,17 +32,13 @@ function input(over: Partial<SubmitInput> = {}): SubmitInput {
 }
 
 describe('approval buttons through the Slack Lambda handler', () => {
-  let e2e: E2E;
   const clock = new FakeClock(T0);
   let clicks = 0;
 
-  beforeEach(async () => {
+  beforeEach(() => {
     clock.set(T0);
-    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups() });
   });
-  afterEach(async () => {
-    await e2e.close();
-  });
+  const e2e = useE2E(() => ({ now: clock.now, groups: fixtureGroups() }));
 
   /** Click a button of the request message as `user`; returns what the clicker was told. */
   async function click(
@@ -102,8 +98,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
   });
 
   it('one person clicking Approve twice counts once when two approvals are needed', async () => {
-    await e2e.close();
-    e2e = await setupE2E({ now: clock.now, configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)) });
+    await e2e.restart({ now: clock.now, configPath: configFile((d) => (d.environments.prod.approvals.deploy = 2)) });
     e2e.slack.setUserGroup('SLEADS', ['ULEADG']);
     const req = await submitRequest(e2e.rt, input());
     await Promise.all([click(req, 'approve', 'ULEAD1'), click(req, 'approve', 'ULEAD1')]);

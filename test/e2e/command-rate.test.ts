@@ -3,18 +3,12 @@
  * command is refused with a clear answer and nothing is handed to the worker; other people are
  * not affected, Slack's retries are not counted, `/ecs help` is never limited, and the window ends.
  */
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { useE2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import { keys } from '../../src/redis/keys';
 
 describe('per-person command rate limit', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E({ configPath: configFile((doc) => (doc.limits = { commandsPerUserPerMinute: 5 })) });
-  });
-  afterEach(async () => {
-    await e2e.close();
-  });
+  const e2e = useE2E(() => ({ configPath: configFile((doc) => (doc.limits = { commandsPerUserPerMinute: 5 })) }));
 
   it('hands off the first five of a flood, refuses the rest clearly, and lets others and help through', async () => {
     const acks = [];

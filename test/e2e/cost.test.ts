@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cost-explorer';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, useE2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import { DAY, HOUR, NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
 import { environmentDailyRequest } from '../../src/commands/render/cost-plan';
@@ -95,21 +95,11 @@ function stubCostExplorer(opts: { tagged: boolean } = { tagged: true }): void {
 }
 
 describe('/ecs cost through the Lambda handlers', () => {
-  let e2e: E2E;
   let clock = NOW;
-  beforeEach(async () => {
+  beforeEach(() => {
     clock = NOW;
-    e2e = await setupE2E({ now: () => clock });
   });
-  afterEach(async () => {
-    ceMock.reset();
-    ecsMock.reset();
-    await e2e.close();
-  });
-  afterAll(() => {
-    ceMock.restore();
-    ecsMock.restore();
-  });
+  const e2e = useE2E(() => ({ now: () => clock }), [ceMock, ecsMock]);
 
   it('answers an environment month to date: total, change, daily bars, forecast, per service; the second time from the cache', async () => {
     stubCostExplorer();
@@ -339,8 +329,7 @@ describe('/ecs cost through the Lambda handlers', () => {
   });
 
   it('past the hourly budget the answer says whose budget is spent and when to ask again; cached answers still come', async () => {
-    await e2e.close();
-    e2e = await setupE2E({
+    await e2e.restart({
       now: () => clock,
       configPath: configFile((doc) => (doc.limits = { costCallsPerUserPerHour: 2, costCallsPerHour: 100 })),
     });

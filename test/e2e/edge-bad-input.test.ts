@@ -9,7 +9,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resetSlackHandler } from '../../src/handlers/slack';
-import { BOT_TOKEN, setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
+import { BOT_TOKEN, SIGNING_SECRET, useE2E } from '../helpers/e2e';
 import { createRuntime, setRuntime } from '../../src/handlers/compose';
 import { FIXTURE_CONFIG } from '../helpers/config';
 import { dbSize } from '../helpers/redis';
@@ -21,17 +21,7 @@ const ce = mockClient(CostExplorerClient);
 const awsCalls = () => ecs.calls().length + ecr.calls().length + logs.calls().length + ce.calls().length;
 
 describe('the Slack edge: bad input and faults', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E();
-  });
-  afterEach(async () => {
-    await e2e.close();
-    ecs.reset();
-    ecr.reset();
-    logs.reset();
-    ce.reset();
-  });
+  const e2e = useE2E(() => ({}), [ecs, ecr, logs, ce]);
 
   const prodDev = { channel_id: 'CPROD', user_id: 'UDEV1' };
 

@@ -10,7 +10,7 @@
  *     is refused, and nothing is recorded or handed off.
  */
 import { handler } from '../../src/handlers/slack';
-import { setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
+import { setupE2E, SIGNING_SECRET, type E2E, useE2E } from '../helpers/e2e';
 import { configFile, fixtureConfig } from '../helpers/config';
 import { apiGatewayV2Event, blockActionsPayload, signBody, signedActionEvent, signedSlashEvent } from '../helpers/signing';
 
@@ -18,13 +18,7 @@ const nowSec = (): number => Math.floor(Date.now() / 1000);
 const invoke = (event: unknown) => handler(event as never, {});
 
 describe('malformed bodies never reach a parser unsigned', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E();
-  });
-  afterEach(async () => {
-    await e2e.close();
-  });
+  const e2e = useE2E(() => ({}));
 
   const bodies: Array<[string, string, Record<string, string>]> = [
     ['an interaction whose payload is not JSON', 'payload=%7Bnot-json', {}],
@@ -69,13 +63,7 @@ describe('malformed bodies never reach a parser unsigned', () => {
 });
 
 describe('request timestamps: ±5 minutes around now', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E();
-  });
-  afterEach(async () => {
-    await e2e.close();
-  });
+  const e2e = useE2E(() => ({}));
 
   it('a correctly signed command timestamped 24 hours ahead is refused and not recorded', async () => {
     const res = await invoke(signedSlashEvent(SIGNING_SECRET, 'status web', { channel_id: 'CPROD' }, { timestamp: nowSec() + 86_400 }));

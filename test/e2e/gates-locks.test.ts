@@ -8,19 +8,10 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
-import { configFile } from '../helpers/config';
-import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, lastResponse, requestMessage, textOf, thread, useAutoLockHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent, STAGING } from '../fixtures/events/samples';
 
-const h = useDeployHarness({
-  configPath: configFile((doc) => {
-    doc.environments.prod.gates = { autoLock: { afterRollback: true } };
-  }),
-  before: (x) => {
-    x.e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
-    x.e2e.slack.setUserGroup('SLEADS', []);
-  },
-});
+const h = useAutoLockHarness();
 
 const lockOf = () => h.e2e.rt.redis.hgetall(keys.serviceLock('prod', 'web'));
 

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeImagesCommand, ECRClient, ECRServiceException, RepositoryNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, useE2E } from '../helpers/e2e';
 import { digestOf, image, NOW, REGISTRY, serviceWith, task, tdArn, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
@@ -38,19 +38,7 @@ function stubRepository(imgs: ImageDetail[]): void {
 }
 
 describe('/ecs images through the Lambda handlers', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E({ now: () => NOW });
-  });
-  afterEach(async () => {
-    ecsMock.reset();
-    ecrMock.reset();
-    await e2e.close();
-  });
-  afterAll(() => {
-    ecsMock.restore();
-    ecrMock.restore();
-  });
+  const e2e = useE2E(() => ({ now: () => NOW }), [ecsMock, ecrMock]);
 
   /**
    * Starts the harness again on a config whose only service, `name` (ECS service `<name>-prod`),
@@ -59,8 +47,7 @@ describe('/ecs images through the Lambda handlers', () => {
    */
   async function serviceWithoutRepository(name: string, containerImage: string, desired?: number): Promise<void> {
     const path = configFile(prodOnlyDoc({ [name]: { environment: 'prod', service: `${name}-prod`, container: 'web' } }));
-    await e2e.close();
-    e2e = await setupE2E({ now: () => NOW, configPath: path });
+    await e2e.restart({ now: () => NOW, configPath: path });
     ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: `${name}-prod`, desired })], failures: [] });
     ecsMock
       .on(DescribeTaskDefinitionCommand)

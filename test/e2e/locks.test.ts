@@ -5,7 +5,7 @@
 import { readAudit } from '../../src/approvals/audit';
 import { servicesIn } from '../../src/config/load';
 import { readGuards } from '../../src/approvals/guards';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { setupE2E, useE2E } from '../helpers/e2e';
 import { approveRequest } from '../../src/approvals/clicks';
 import { submitRequest } from '../../src/approvals/workflow';
 import { FakeClock } from '../helpers/clock';
@@ -18,16 +18,12 @@ const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
 
 describe('locks and freezes through the Slack Lambda handler', () => {
-  let e2e: E2E;
   const clock = new FakeClock(T0);
 
-  beforeEach(async () => {
+  beforeEach(() => {
     clock.set(T0);
-    e2e = await setupE2E({ now: clock.now, groups: fixtureGroups() });
   });
-  afterEach(async () => {
-    await e2e.close();
-  });
+  const e2e = useE2E(() => ({ now: clock.now, groups: fixtureGroups() }));
 
   const prod = (user: string) => ({ channel_id: 'CPROD', user_id: user });
 

@@ -20,7 +20,7 @@ import {
   type FilteredLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, useE2E } from '../helpers/e2e';
 import { HOUR, logEvent, MIN, NOW, REGISTRY, serviceWith, task, tdArn, taskDefinitionWith, taskIdOf } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
@@ -64,19 +64,7 @@ function stubLogGroup(events: FilteredLogEvent[], pageSize = 10_000): void {
 }
 
 describe('/ecs logs through the Lambda handlers', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E({ now: () => NOW });
-  });
-  afterEach(async () => {
-    ecsMock.reset();
-    logsMock.reset();
-    await e2e.close();
-  });
-  afterAll(() => {
-    ecsMock.restore();
-    logsMock.restore();
-  });
+  const e2e = useE2E(() => ({ now: () => NOW }), [ecsMock, logsMock]);
 
   it('reads the last 15 minutes from the awslogs group of the task definition, newest last, secrets masked', async () => {
     stubWeb();

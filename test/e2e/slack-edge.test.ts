@@ -1,16 +1,10 @@
-import { setupE2E, SIGNING_SECRET, type E2E } from '../helpers/e2e';
+import { SIGNING_SECRET, useE2E } from '../helpers/e2e';
 import { signedSlashEvent } from '../helpers/signing';
 import { dbSize } from '../helpers/redis';
 import { handler } from '../../src/handlers/slack';
 
 describe('Slack edge through the Lambda handler', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E();
-  });
-  afterEach(async () => {
-    await e2e.close();
-  });
+  const e2e = useE2E(() => ({}));
 
   it('answers a signed /ecs help with 200 and the generated help', async () => {
     const res = await e2e.slash('help', { channel_id: 'CPROD', user_id: 'UDEV1' });

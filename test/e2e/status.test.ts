@@ -16,7 +16,7 @@ import {
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { configFile, prodOnlyDoc } from '../helpers/config';
-import { lastAnswer as answerText, lastResponse, setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer as answerText, lastResponse, setupE2E, type E2E, useE2E } from '../helpers/e2e';
 import { getFreePort } from '../helpers/redis';
 import {
   deploymentWith,
@@ -122,14 +122,11 @@ function stubDeployingWeb(): void {
 }
 
 describe('/ecs status through the Lambda handlers', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E({ now: () => NOW });
-  });
-  afterEach(async () => {
+  // The mocks are restored after the file: the next describe uses them too.
+  const e2e = useE2E(() => ({ now: () => NOW }));
+  afterEach(() => {
     ecsMock.reset();
     ecrMock.reset();
-    await e2e.close();
   });
 
   it('acks at once and answers one service in the channel, with every part the issue asks for', async () => {
@@ -211,8 +208,7 @@ describe('/ecs status through the Lambda handlers', () => {
     const services: Record<string, unknown> = {};
     for (let i = 0; i < 23; i++) services[`svc${i}`] = { environment: 'prod', service: `svc${i}-prod`, container: 'web' };
     const path = configFile(prodOnlyDoc(services));
-    await e2e.close();
-    e2e = await setupE2E({ now: () => NOW, configPath: path });
+    await e2e.restart({ now: () => NOW, configPath: path });
 
     ecsMock.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
       services: input.services

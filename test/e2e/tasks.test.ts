@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lastAnswer, setupE2E, type E2E } from '../helpers/e2e';
+import { lastAnswer, useE2E } from '../helpers/e2e';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { logEvent, NOW, REGISTRY, serviceWith, task, taskDefinition, taskIdOf, tdArn } from '../helpers/aws-fixtures';
 
@@ -49,19 +49,9 @@ function running(n: number, over: Partial<Task> = {}): Task {
 }
 
 describe('tasks, task definitions and the cluster view', () => {
-  let e2e: E2E;
-  beforeEach(async () => {
-    e2e = await setupE2E({ now: () => NOW });
+  const e2e = useE2E(() => ({ now: () => NOW }), [ecsMock, logsMock]);
+  beforeEach(() => {
     ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith({ name: 'web-prod', revision: 42 })], failures: [] });
-  });
-  afterEach(async () => {
-    ecsMock.reset();
-    logsMock.reset();
-    await e2e.close();
-  });
-  afterAll(() => {
-    ecsMock.restore();
-    logsMock.restore();
   });
 
   it('/ecs tasks lists running tasks with revision, image, health, zone, IP, size and capacity', async () => {

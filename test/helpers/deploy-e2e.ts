@@ -12,6 +12,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { StoredMessage } from './slack-server';
 import { setupE2E, type E2E } from './e2e';
 import { FakeClock } from './clock';
+import { configFile } from './config';
 import { FakeEcs, META } from './fake-ecs';
 import { ACCOUNT, DIGEST, REGION, REGISTRY, TAGS, deployment, imageDetail, service, taskDefinition } from './aws-fixtures';
 
@@ -210,6 +211,22 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
   });
 
   return h;
+}
+
+/**
+ * useDeployHarness for the auto-lock suites: prod locks a service after a rollback (gates.autoLock
+ * afterRollback), UDEV3 is a developer (SDEVS) and no one a lead (SLEADS empty).
+ */
+export function useAutoLockHarness(): DeployHarness {
+  return useDeployHarness({
+    configPath: configFile((doc) => {
+      doc.environments.prod.gates = { autoLock: { afterRollback: true } };
+    }),
+    before: (x) => {
+      x.e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
+      x.e2e.slack.setUserGroup('SLEADS', []);
+    },
+  });
 }
 
 /** All text of a stored message (fallback text and blocks). */

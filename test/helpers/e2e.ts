@@ -88,7 +88,7 @@ function ackText(body: SlashResult['body']): string {
   return parts.join('\n');
 }
 
-interface SetupOptions {
+export interface SetupOptions {
   configPath?: string;
   now?: () => number;
   /**
@@ -215,6 +215,47 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
       if (refused.length) throw new Error(`the Lambda endpoint refused hand-offs: ${refused.join('; ')}`);
     },
   };
+}
+
+/** The running test's harness (see useE2E), which a test may start again on other options. */
+export interface E2EHandle extends E2E {
+  /** Closes the running test's harness and starts another with `opts` (e.g. on another chatops.yml). */
+  restart(opts: SetupOptions): Promise<void>;
+}
+
+/**
+ * The hooks of an end-to-end suite whose every test gets a fresh harness: setupE2E(opts()) before
+ * each test, closed after it; `mocks` (aws-sdk-client-mock stubs) reset after each test and restored
+ * after the file or describe this is called in. The returned object stands for the running test's
+ * harness (reading it outside a test or its hooks throws).
+ */
+export function useE2E(opts: () => SetupOptions, mocks: ReadonlyArray<{ reset(): void; restore(): void }> = []): E2EHandle {
+  let current: E2E | undefined;
+  beforeEach(async () => {
+    current = await setupE2E(opts());
+  });
+  afterEach(async () => {
+    for (const m of mocks) m.reset();
+    const closing = current;
+    current = undefined;
+    await closing?.close();
+  });
+  afterAll(() => {
+    for (const m of mocks) m.restore();
+  });
+  const restart = async (next: SetupOptions): Promise<void> => {
+    const closing = current;
+    current = undefined;
+    await closing?.close();
+    current = await setupE2E(next);
+  };
+  return new Proxy({} as E2EHandle, {
+    get(_, key) {
+      if (key === 'restart') return restart;
+      if (!current) throw new Error('useE2E: the harness is only available inside a test (or its hooks)');
+      return Reflect.get(current, key);
+    },
+  });
 }
 
 /** The last answer posted through a response_url (an error naming the Slack calls made when there is none). */

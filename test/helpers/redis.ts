@@ -336,3 +336,23 @@ export function useWorkerDb(): string {
   process.env.REDIS_URL = url;
   return url;
 }
+
+/**
+ * A test file's own client on this jest worker's database (useWorkerDb): connected before the
+ * file's (or describe's) tests, emptied before each test, quit after them. `connected` receives it.
+ * Register hooks that use the client after this call (hooks run in the order they are declared).
+ */
+export function useFlushedRedis(connected: (client: Redis | Cluster) => void): void {
+  let client: Redis | Cluster | undefined;
+  beforeAll(() => {
+    useWorkerDb();
+    client = testRedis();
+    connected(client);
+  });
+  beforeEach(async () => {
+    await flushRedis(client);
+  });
+  afterAll(async () => {
+    await client?.quit();
+  });
+}

@@ -15,7 +15,7 @@ import { reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import type { Logger } from '../../src/log';
 import type { RedisClient } from '../../src/redis/client';
 import type { Runtime } from '../../src/runtime';
-import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+import { flushRedis, useFlushedRedis } from '../helpers/redis';
 import { fixtureConfig } from '../helpers/config';
 
 const T0 = 1_772_445_600_000;
@@ -23,16 +23,7 @@ const T0 = 1_772_445_600_000;
 const TIMER_LATE_MS = 1;
 
 let redis: RedisClient;
-beforeAll(() => {
-  useWorkerDb();
-  redis = testRedis();
-});
-beforeEach(async () => {
-  await flushRedis(redis);
-});
-afterAll(async () => {
-  await redis.quit();
-});
+useFlushedRedis((client) => (redis = client));
 
 /** A discrete-event clock: tasks run until they all sleep (or end), then the earliest wake-up fires. */
 class SimClock {

@@ -17,7 +17,7 @@ import {
   liftMute,
   type SignalInput,
 } from '../../src/alerts/store';
-import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+import { useFlushedRedis } from '../helpers/redis';
 
 const svc = { alias: 'web', environment: 'prod' };
 const T = 1_772_445_600_000;
@@ -25,16 +25,7 @@ const WINDOW = 30 * 60_000;
 const HOUR = 3_600_000;
 
 let redis: RedisClient;
-beforeAll(() => {
-  useWorkerDb();
-  redis = testRedis();
-});
-beforeEach(async () => {
-  await flushRedis(redis);
-});
-afterAll(async () => {
-  await redis.quit();
-});
+useFlushedRedis((client) => (redis = client));
 
 let n = 0;
 function task(over: Partial<SignalInput> = {}): SignalInput {

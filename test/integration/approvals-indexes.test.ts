@@ -18,23 +18,15 @@ import { luaTransitions, type Transition } from '../../src/approvals/transitions
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { servicesIn } from '../../src/config/load';
 import { keys } from '../../src/redis/keys';
-import { useWorkerDb } from '../helpers/redis';
 import { fixtureGroups } from '../helpers/config';
-import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+import { submitInput, type StoreHarness, useStoreHarness } from './approvals-runtime';
 
 const HOUR = 3600_000;
 const MIN = 60_000;
 const DEADLINE = 10 * MIN;
 
-beforeAll(() => useWorkerDb());
 /** Every test: a fresh store harness (real Redis, the local Slack API, a fake clock). */
-let h: StoreHarness;
-beforeEach(async () => {
-  h = await storeHarness({ groups: fixtureGroups() });
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = useStoreHarness(() => ({ groups: fixtureGroups() }));
 
 /** Where request `id` is indexed in its service's indexes: index name → score. */
 async function indexed(h: StoreHarness, id: string): Promise<Record<string, number>> {

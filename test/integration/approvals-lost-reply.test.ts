@@ -13,8 +13,7 @@ import { parseRequestId } from '../../src/approvals/ids';
 import { HAND_OFF_REPEAT_MS, luaTransitions } from '../../src/approvals/transitions';
 import { getRequest, submitRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
-import { useWorkerDb } from '../helpers/redis';
-import { storeHarness, type StoreHarness } from './approvals-runtime';
+import { type StoreHarness, useStoreHarness } from './approvals-runtime';
 import { fixtureGroups } from '../helpers/config';
 
 const HOUR = 3600_000;
@@ -55,16 +54,7 @@ async function approveReplyLost(h: StoreHarness, id: string, user: string): Prom
 }
 
 describe('an approving click whose reply was lost', () => {
-  let h: StoreHarness;
-  beforeAll(() => {
-    useWorkerDb();
-  });
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useStoreHarness(() => ({ groups: fixtureGroups() }));
 
   it('is handed off when the approver clicks again, and runs once', async () => {
     const req = await submitRequest(h.rt, input());

@@ -12,26 +12,20 @@ import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { keys } from '../../src/redis/keys';
 import type { Runtime } from '../../src/runtime';
-import { useWorkerDb } from '../helpers/redis';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
-import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+import { submitInput, useStoreHarness } from './approvals-runtime';
 
 const HOUR = 3600_000;
 const MIN = 60_000;
 
-beforeAll(() => useWorkerDb());
-let h: StoreHarness;
-beforeEach(async () => {
-  h = await storeHarness({
-    groups: fixtureGroups(),
-    config: fixtureConfig((doc) => {
-      doc.slack = { ...(doc.slack ?? {}), language: 'ko' };
-    }),
-  });
+const h = useStoreHarness(() => ({
+  groups: fixtureGroups(),
+  config: fixtureConfig((doc) => {
+    doc.slack = { ...(doc.slack ?? {}), language: 'ko' };
+  }),
+}));
+beforeEach(() => {
   h.slack.setUserGroup('SLEADS', ['ULEAD1']);
-});
-afterEach(async () => {
-  await h.close();
 });
 
 /** A deploy of prod/web whose own words (summary, reason) are Korean too: what the bot adds is the subject. */

@@ -16,21 +16,15 @@ import { keys } from '../../src/redis/keys';
 import { parseRequestId } from '../../src/approvals/ids';
 import { luaTransitions } from '../../src/approvals/transitions';
 import type { Runtime } from '../../src/runtime';
-import { useWorkerDb } from '../helpers/redis';
 import { fixtureGroups } from '../helpers/config';
-import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+import { submitInput, useStoreHarness } from './approvals-runtime';
 
 const HOUR = 3600_000;
 const MIN = 60_000;
 
-beforeAll(() => useWorkerDb());
-let h: StoreHarness;
-beforeEach(async () => {
-  h = await storeHarness({ groups: fixtureGroups() });
+const h = useStoreHarness(() => ({ groups: fixtureGroups() }));
+beforeEach(() => {
   h.slack.setUserGroup('SLEADS', ['ULEAD1']);
-});
-afterEach(async () => {
-  await h.close();
 });
 
 /** The runtime as a process with a chatops.yml that no longer names prod/web (or no longer has prod at all). */

@@ -9,7 +9,7 @@ import type { RedisProfile } from '../../src/redis/client';
 import { createSlackGateway } from '../../src/slack/gateway';
 import type { Runtime, Job } from '../../src/runtime';
 import { fixtureConfig } from '../helpers/config';
-import { flushRedis } from '../helpers/redis';
+import { flushRedis, useWorkerDb } from '../helpers/redis';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
 import { createRuntime } from '../../src/handlers/compose';
 import { FakeClock } from '../helpers/clock';
@@ -28,24 +28,24 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
-export async function storeHarness(
-  opts: {
-    config?: Config;
-    redisUrl?: string;
-    flush?: boolean;
-    env?: Record<string, string>;
-    /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, test/helpers/config.ts). */
-    groups?: Record<string, string[]>;
-    /**
-     * The runtime's profile (default 'edge': 1 s Redis command timeout, every Slack call one short
-     * attempt). 'worker' for a test whose subject is not those bounds: a loaded machine stretches the
-     * test's own event loop past them (tests of the bounds keep 'edge').
-     */
-    profile?: RedisProfile;
-    /** Slack posts through the patient client (a loaded machine cannot trip it) while Redis keeps the profile's bounds. */
-    patientSlack?: boolean;
-  } = {},
-): Promise<StoreHarness> {
+export interface StoreHarnessOptions {
+  config?: Config;
+  redisUrl?: string;
+  flush?: boolean;
+  env?: Record<string, string>;
+  /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, test/helpers/config.ts). */
+  groups?: Record<string, string[]>;
+  /**
+   * The runtime's profile (default 'edge': 1 s Redis command timeout, every Slack call one short
+   * attempt). 'worker' for a test whose subject is not those bounds: a loaded machine stretches the
+   * test's own event loop past them (tests of the bounds keep 'edge').
+   */
+  profile?: RedisProfile;
+  /** Slack posts through the patient client (a loaded machine cannot trip it) while Redis keeps the profile's bounds. */
+  patientSlack?: boolean;
+}
+
+export async function storeHarness(opts: StoreHarnessOptions = {}): Promise<StoreHarness> {
   const slack = await startSlackServer();
   for (const [id, members] of Object.entries(opts.groups ?? {})) slack.setUserGroup(id, members);
   if (opts.flush !== false) await flushRedis();
@@ -99,6 +99,51 @@ export async function storeHarness(
       }
       await slack.close();
     },
+  };
+}
+
+/**
+ * The hooks of a suite whose every test gets a fresh store harness: this jest worker's database
+ * (useWorkerDb) for the file, storeHarness(opts) before each test (so Redis emptied) and closed after
+ * it. `opts` may be a function, called before each test. Call it at the top level of a file or a
+ * describe; the returned object's fields read the running test's harness.
+ */
+export function useStoreHarness(opts: StoreHarnessOptions | (() => StoreHarnessOptions) = {}): StoreHarness {
+  let current: StoreHarness | undefined;
+  beforeAll(() => {
+    useWorkerDb();
+  });
+  beforeEach(async () => {
+    current = await storeHarness(typeof opts === 'function' ? opts() : opts);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const running = (): StoreHarness => {
+    if (!current) throw new Error('useStoreHarness: the harness is only available inside a test (or its hooks)');
+    return current;
+  };
+  return {
+    get rt() {
+      return running().rt;
+    },
+    get slack() {
+      return running().slack;
+    },
+    get jobs() {
+      return running().jobs;
+    },
+    get logs() {
+      return running().logs;
+    },
+    get clock() {
+      return running().clock;
+    },
+    get failDispatch() {
+      return running().failDispatch;
+    },
+    close: () => running().close(),
   };
 }
 

@@ -4,8 +4,8 @@
  */
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, lockService, unfreezeEnvironment, unlockService } from '../../src/approvals/locks';
-import { flushRedis, useWorkerDb } from '../helpers/redis';
-import { storeHarness, submitInput, T0, type StoreHarness } from './approvals-runtime';
+import { flushRedis } from '../helpers/redis';
+import { storeHarness, submitInput, T0, useStoreHarness } from './approvals-runtime';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, rejectRequest } from '../../src/approvals/clicks';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { finishExecution, recordExecution, runningRequests, setStatusTs, startExecution } from '../../src/approvals/execution';
@@ -16,22 +16,12 @@ import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { refusalOf } from '../helpers/refusal';
 import { InvokeError } from '../../src/aws/lambda-invoke';
 
-beforeAll(() => {
-  useWorkerDb();
-});
-
 const HOUR = 3600_000;
 
 const input = submitInput;
 
 describe('approval store (real Redis)', () => {
-  let h: StoreHarness;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useStoreHarness(() => ({ groups: fixtureGroups() }));
 
   describe('submitRequest', () => {
     it('creates a pending request, posts the request message with buttons and stores its ts', async () => {

@@ -10,18 +10,13 @@ import { SWEEP_CURSOR_TTL_MS, SWEEP_SLICE_MS, sweep } from '../../src/approvals/
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
 import type { Runtime } from '../../src/runtime';
-import { allKeys, useWorkerDb } from '../helpers/redis';
+import { allKeys } from '../helpers/redis';
 import { fixtureGroups } from '../helpers/config';
-import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+import { storeHarness, submitInput, useStoreHarness, type StoreHarness } from './approvals-runtime';
 
-beforeAll(() => useWorkerDb());
-let h: StoreHarness;
-beforeEach(async () => {
-  h = await storeHarness({ groups: fixtureGroups() });
+const h = useStoreHarness(() => ({ groups: fixtureGroups() }));
+beforeEach(() => {
   h.slack.setUserGroup('SLEADS', ['ULEAD1']);
-});
-afterEach(async () => {
-  await h.close();
 });
 
 /** Keys that are not service indexes, so the keyspace takes many SCAN pages. */

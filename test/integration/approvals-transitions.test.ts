@@ -10,7 +10,7 @@ import type { ChangeRequest } from '../../src/approvals/types';
 import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
 import { HOLD_TTL_SECONDS } from '../../src/redis/bounds';
-import { flushRedis, testRedis, useWorkerDb } from '../helpers/redis';
+import { useFlushedRedis } from '../helpers/redis';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const HOUR = 3600_000;
@@ -59,15 +59,8 @@ export function transitionsContract(name: string, make: (redis: RedisClient) => 
     let redis: RedisClient;
     let t: Transitions;
 
-    beforeAll(() => {
-      useWorkerDb();
-      redis = testRedis();
-    });
-    afterAll(async () => {
-      await redis.quit();
-    });
-    beforeEach(async () => {
-      await flushRedis(redis);
+    useFlushedRedis((client) => (redis = client));
+    beforeEach(() => {
       t = make(redis);
     });
 

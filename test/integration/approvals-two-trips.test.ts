@@ -8,8 +8,7 @@
 import { keys } from '../../src/redis/keys';
 import { freezeEnvironment, unfreezeEnvironment } from '../../src/approvals/locks';
 import { resyncFreezeCopies } from '../../src/approvals/freeze-copies';
-import { useWorkerDb } from '../helpers/redis';
-import { storeHarness, submitInput, type StoreHarness } from './approvals-runtime';
+import { submitInput, useStoreHarness } from './approvals-runtime';
 import { fixtureGroups } from '../helpers/config';
 import { approveRequest, lapseDue } from '../../src/approvals/clicks';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
@@ -17,10 +16,6 @@ import { startExecution } from '../../src/approvals/execution';
 import { readAudit } from '../../src/approvals/audit';
 import { servicesIn } from '../../src/config/load';
 import { BotError } from '../../src/errors';
-
-beforeAll(() => {
-  useWorkerDb();
-});
 
 const input = submitInput;
 
@@ -35,13 +30,7 @@ async function refusalText(p: Promise<unknown>): Promise<string> {
 }
 
 describe('two round trips per transition: what they rely on (real Redis)', () => {
-  let h: StoreHarness;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useStoreHarness(() => ({ groups: fixtureGroups() }));
 
   const prodAliases = () =>
     Object.entries(h.rt.config.services)

@@ -9,19 +9,9 @@ import { finishExecution, startExecution } from '../../src/approvals/execution';
 import { submitRequest } from '../../src/approvals/workflow';
 import { takeLease } from '../../src/deploy/execute';
 import { keys } from '../../src/redis/keys';
-import { storeHarness, type StoreHarness } from './approvals-runtime';
-import { useWorkerDb } from '../helpers/redis';
+import { useStoreHarness } from './approvals-runtime';
 
-let h: StoreHarness;
-beforeAll(() => {
-  useWorkerDb();
-});
-beforeEach(async () => {
-  h = await storeHarness();
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = useStoreHarness();
 
 async function runningRequest(): Promise<string> {
   const req = await submitRequest(h.rt, {

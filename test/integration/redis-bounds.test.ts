@@ -49,7 +49,7 @@ import { tryLock } from '../../src/redis/locks';
 import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { allKeys, flushRedis, useWorkerDb } from '../helpers/redis';
-import { storeHarness, type StoreHarness } from './approvals-runtime';
+import { storeHarness, type StoreHarness, useStoreHarness } from './approvals-runtime';
 
 /**
  * The two bulk tests (every writer at its limit; 2 100 audit writes in turn) do a fixed amount of serial work: about
@@ -394,15 +394,8 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
 });
 
 describe('the indexes without a TTL: their cleaners remove what they hold', () => {
-  let h: StoreHarness;
-  beforeAll(() => useWorkerDb());
-  beforeEach(async () => {
-    // The worker profile, for the same reason as above.
-    h = await storeHarness({ profile: 'worker', groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  // The worker profile, for the same reason as above.
+  const h = useStoreHarness(() => ({ profile: 'worker', groups: fixtureGroups() }));
 
   const input = (over: Partial<SubmitInput> = {}): SubmitInput => ({
     verb: 'deploy',

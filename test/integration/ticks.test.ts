@@ -5,19 +5,9 @@
  */
 import { registerTick, runTicks } from '../../src/hooks/events';
 import { keys } from '../../src/redis/keys';
-import { storeHarness, type StoreHarness } from './approvals-runtime';
-import { useWorkerDb } from '../helpers/redis';
+import { useStoreHarness } from './approvals-runtime';
 
-let h: StoreHarness;
-beforeAll(() => {
-  useWorkerDb();
-});
-beforeEach(async () => {
-  h = await storeHarness();
-});
-afterEach(async () => {
-  await h.close();
-});
+const h = useStoreHarness();
 
 it('a tick still running is skipped by the next run (with a lock that expires), and runs again once it has finished', async () => {
   let runs = 0;

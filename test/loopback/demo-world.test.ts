@@ -158,7 +158,8 @@ describe('history replayed on the world’s clock', () => {
 });
 
 describe('time and the simulate menu', () => {
-  it('a rollout moves on with each tick, and ECS’s events reach the listeners', async () => {
+  /** A new deployment of web-prod on its current task definition (as a restart makes): a rollout in progress. */
+  async function forceWebRollout(): Promise<void> {
     const { services } = await ecs().send(new DescribeServicesCommand({ cluster: 'shop-prod', services: ['web-prod'] }));
     await ecs().send(
       new UpdateServiceCommand({
@@ -168,6 +169,10 @@ describe('time and the simulate menu', () => {
         forceNewDeployment: true,
       }),
     );
+  }
+
+  it('a rollout moves on with each tick, and ECS’s events reach the listeners', async () => {
+    await forceWebRollout();
     const id = demo.rolloutInProgress('web-prod')!.id;
     expect(events.map((e) => e.detail.eventName)).toEqual(['SERVICE_DEPLOYMENT_IN_PROGRESS']);
     let ticks = 0;
@@ -186,15 +191,7 @@ describe('time and the simulate menu', () => {
       expect.objectContaining({ id: 'rollout-none', disabled: true }),
     ]);
     expect(simulate(demo, 'rollout-complete:web-prod')).toEqual({ ok: false, error: 'web has no rollout in progress' });
-    const { services } = await ecs().send(new DescribeServicesCommand({ cluster: 'shop-prod', services: ['web-prod'] }));
-    await ecs().send(
-      new UpdateServiceCommand({
-        cluster: 'shop-prod',
-        service: 'web-prod',
-        taskDefinition: services![0]!.taskDefinition,
-        forceNewDeployment: true,
-      }),
-    );
+    await forceWebRollout();
     const id = demo.rolloutInProgress('web-prod')!.id;
     const items = simulations(demo).filter((s) => s.id.startsWith('rollout'));
     expect(items.map((s) => s.label)).toEqual([`web: rollout ${id} completes now`, `web: rollout ${id} fails (circuit breaker)`]);

@@ -4,29 +4,12 @@
  * stream from a missing group and ignore a failure that arrives after its incident recovered.
  */
 import { AwsFault } from '../../src/loopback/aws/fault';
-import { ACCOUNT, REGION, startTopology, type Topology } from '../helpers/topology';
-import { seedWorld } from '../helpers/topology/seed';
-import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
+import { ACCOUNT, REGION, useSeededTopology } from '../helpers/topology';
+import { commandAnswer, requestIn, textOf, threadOf } from '../helpers/topology/slack';
 
-let t: Topology;
+const t = useSeededTopology({ afterEach: 'no failures or denials' });
 
-beforeAll(async () => {
-  t = await startTopology({ seed: seedWorld });
-}, 240_000);
-afterAll(() => t?.close());
-
-afterEach(() => {
-  expect(t.failures()).toEqual([]);
-  expect(t.denied()).toEqual([]);
-});
-
-async function command(text: string, channel = 'CPROD', user = 'UDEV1'): Promise<string> {
-  const from = t.slack.responses().length;
-  const ack = await t.slash(text, { channel_id: channel, user_id: user });
-  expect(ack.status).toBe(200);
-  await t.settle();
-  return `${ack.text}\n${responsesText(t.slack, from)}`;
-}
+const command = (text: string, channel?: string, user?: string) => commandAnswer(t, text, channel, user);
 
 /** Nothing from the SDK's insides reaches Slack. */
 function expectNoInternals(text: string): void {

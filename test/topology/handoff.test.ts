@@ -7,21 +7,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ACCOUNT, REGION, startTopology, type FunctionKey, type Topology } from '../helpers/topology';
-import { seedWorld } from '../helpers/topology/seed';
+import { ACCOUNT, REGION, useSeededTopology, type FunctionKey } from '../helpers/topology';
 import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 
-let t: Topology;
-
-beforeAll(async () => {
-  t = await startTopology({ seed: seedWorld });
-}, 240_000);
-afterAll(() => t?.close());
-
-afterEach(() => {
-  // Every invocation ended well and IAM refused nothing, unless a test says otherwise.
-  expect(t.failures()).toEqual([]);
-});
+// Every invocation ended well and IAM refused nothing, unless a test says otherwise.
+const t = useSeededTopology({ afterEach: 'no failures' });
 
 const since = (fn: FunctionKey, n: number) => t.callsOf(fn).slice(n);
 

@@ -22,7 +22,7 @@ import { parse as parseYaml } from 'yaml';
 import { AwsFault } from '../../src/loopback/aws/fault';
 import { authorizationsFor } from '../../src/loopback/aws/iam';
 import type { AwsCall } from '../../src/loopback/aws/server';
-import { ACCOUNT, REGION, SECRETS_KEY, STAGE, startTopology, TOPOLOGY_CONFIG, type FunctionKey, type Topology } from '../helpers/topology';
+import { ACCOUNT, REGION, SECRETS_KEY, STAGE, TOPOLOGY_CONFIG, useSeededTopology, type FunctionKey } from '../helpers/topology';
 import {
   disallowed,
   scopedArns,
@@ -34,22 +34,11 @@ import {
   type TargetUse,
   type Use,
 } from '../helpers/topology/coverage';
-import { seedWorld } from '../helpers/topology/seed';
-import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
+import { commandAnswer, requestIn, textOf, threadOf } from '../helpers/topology/slack';
 import { pngSize } from '../helpers/png';
 import { STAR_ONLY, targetRoleParameters } from '../helpers/iam';
 
-let t: Topology;
-
-beforeAll(async () => {
-  t = await startTopology({ seed: seedWorld });
-}, 240_000);
-afterAll(() => t?.close());
-
-afterEach(() => {
-  expect(t.failures()).toEqual([]);
-  expect(t.denied().map((c) => `${t.functionOf(c.accessKeyId)} ${c.service}:${c.action}: ${c.errorMessage}`)).toEqual([]);
-});
+const t = useSeededTopology({ afterEach: 'no failures or denials' });
 
 async function approveLatest(channel: string, user = 'ULEAD1') {
   const req = requestIn(t.slack, channel);
@@ -59,13 +48,7 @@ async function approveLatest(channel: string, user = 'ULEAD1') {
   return req;
 }
 
-async function command(text: string, channel = 'CPROD', user = 'UDEV1'): Promise<string> {
-  const from = t.slack.responses().length;
-  const ack = await t.slash(text, { channel_id: channel, user_id: user });
-  expect(ack.status).toBe(200);
-  await t.settle();
-  return `${ack.text}\n${responsesText(t.slack, from)}`;
-}
+const command = (text: string, channel?: string, user?: string) => commandAnswer(t, text, channel, user);
 
 describe('a scripted run of every flow', () => {
   it('read commands: status, logs, images, history, cost', async () => {

@@ -6,21 +6,10 @@
  * (so no access-denied error, and nothing for IAM to refuse).
  */
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
-import { startTopology, type Topology } from '../helpers/topology';
-import { seedWorld } from '../helpers/topology/seed';
+import { useSeededTopology } from '../helpers/topology';
 import { responsesText } from '../helpers/topology/slack';
 
-let t: Topology;
-
-beforeAll(async () => {
-  t = await startTopology({ seed: seedWorld });
-}, 240_000);
-afterAll(() => t?.close());
-
-afterEach(() => {
-  expect(t.failures()).toEqual([]);
-  expect(t.denied()).toEqual([]);
-});
+const t = useSeededTopology({ afterEach: 'no failures or denials' });
 
 /**
  * A new revision of the service's task definition whose container writes its logs with `options`

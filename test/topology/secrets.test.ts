@@ -4,15 +4,9 @@
  * start with one log line naming it and no secret in any log, and the next invocation, once the
  * parameter exists, starts normally.
  */
-import { BOT_TOKEN, JOB_KEY, SIGNING_SECRET, STAGE, startTopology, type Topology } from '../helpers/topology';
-import { seedWorld } from '../helpers/topology/seed';
+import { BOT_TOKEN, JOB_KEY, SIGNING_SECRET, STAGE, useSeededTopology } from '../helpers/topology';
 
-let t: Topology;
-
-beforeAll(async () => {
-  t = await startTopology({ seed: seedWorld });
-}, 240_000);
-afterAll(() => t?.close());
+const t = useSeededTopology();
 
 const REDIS_PARAM = `/ecs-chatops/${STAGE}/redis-url`;
 

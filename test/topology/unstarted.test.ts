@@ -18,31 +18,21 @@ import type { RedisClient } from '../../src/redis/client';
 import { parseRequestId } from '../../src/approvals/ids';
 import { keys } from '../../src/redis/keys';
 import { testRedis } from '../helpers/redis';
-import { REGION, ACCOUNT, startTopology, waitFor, type Topology } from '../helpers/topology';
-import { seedWorld } from '../helpers/topology/seed';
-import { requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
+import { REGION, ACCOUNT, useSeededTopology, waitFor } from '../helpers/topology';
+import { commandAnswer, requestIn, responsesText, textOf, threadOf } from '../helpers/topology/slack';
 
-let t: Topology;
+const t = useSeededTopology();
 let redis: RedisClient;
 
-beforeAll(async () => {
-  t = await startTopology({ seed: seedWorld });
+// After the topology's beforeAll (declared first, so run first): it points REDIS_URL at this worker's database.
+beforeAll(() => {
   redis = testRedis();
-}, 240_000);
-afterAll(async () => {
-  await redis?.quit();
-  await t?.close();
 });
+afterAll(() => redis?.quit());
 
 const MIN = 60_000;
 
-async function command(text: string, channel = 'CPROD', user = 'UDEV1'): Promise<string> {
-  const from = t.slack.responses().length;
-  const ack = await t.slash(text, { channel_id: channel, user_id: user });
-  expect(ack.status).toBe(200);
-  await t.settle();
-  return `${ack.text}\n${responsesText(t.slack, from)}`;
-}
+const command = (text: string, channel?: string, user?: string) => commandAnswer(t, text, channel, user);
 
 /** The request a command just created (never an older one: a refused command would leave the last one in place). */
 async function requested(text: string, channel = 'CPROD', user = 'UDEV1'): Promise<{ id: string; ts: string }> {

@@ -44,6 +44,7 @@ import { Stack, type FunctionDef, type QueueDef, type RuleDef } from './cfn';
 import { deployTargetRole, trusts, type TargetRole } from './target-role';
 import { targetRoleParameters as scopedTargetRole } from '../iam';
 import { waitFor } from '../wait';
+import { seedWorld } from './seed';
 
 export { ACCOUNT, PASS_ROLES, REGION, SECRETS_KEY, STAGE } from './artifacts';
 
@@ -438,3 +439,39 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
 }
 
 export { waitFor };
+
+export interface SeededTopologyOptions {
+  /**
+   * What every test of the file must leave behind, checked after each: 'no failures', no invocation
+   * ended in an error (failures()); 'no failures or denials', that and no call refused by IAM (denied(),
+   * listed as `<function> <service>:<action>: <message>`). Default: nothing is checked.
+   */
+  afterEach?: 'no failures' | 'no failures or denials';
+}
+
+/**
+ * The hooks the topology suites share: the topology seeded with seedWorld, started before the file's
+ * tests (240 s: the first file of a run builds the artifacts) and closed after them, and the checks of
+ * `opts.afterEach`. Call it once at the top level of a test file; the object it returns stands for the
+ * running topology (reading it before beforeAll has started it throws).
+ */
+export function useSeededTopology(opts: SeededTopologyOptions = {}): Topology {
+  let started: Topology | undefined;
+  beforeAll(async () => {
+    started = await startTopology({ seed: seedWorld });
+  }, 240_000);
+  afterAll(() => started?.close());
+  const t = new Proxy({} as Topology, {
+    get(_, key) {
+      if (!started) throw new Error(`useSeededTopology: the topology is only available inside a test (or its hooks)`);
+      return Reflect.get(started, key);
+    },
+  });
+  if (opts.afterEach)
+    afterEach(() => {
+      expect(t.failures()).toEqual([]);
+      if (opts.afterEach === 'no failures or denials')
+        expect(t.denied().map((c) => `${t.functionOf(c.accessKeyId)} ${c.service}:${c.action}: ${c.errorMessage}`)).toEqual([]);
+    });
+  return t;
+}

@@ -1,5 +1,6 @@
 /** Reading what the bot posted on the local Slack server, for the topology tests. */
 import type { SlackBody, SlackServer, StoredMessage } from '../slack-server';
+import type { Topology } from './index';
 
 /** All text of a message (fallback text and blocks). */
 export function textOf(m: StoredMessage | SlackBody | undefined): string {
@@ -30,4 +31,16 @@ export function responsesText(slack: SlackServer, from = 0): string {
     .slice(from)
     .map((b) => textOf(b))
     .join('\n');
+}
+
+/**
+ * Runs a slash command as `user` in `channel`, expects it acked (200) and lets the work it started
+ * finish: the ack's text and every response after it, joined.
+ */
+export async function commandAnswer(t: Topology, text: string, channel = 'CPROD', user = 'UDEV1'): Promise<string> {
+  const from = t.slack.responses().length;
+  const ack = await t.slash(text, { channel_id: channel, user_id: user });
+  expect(ack.status).toBe(200);
+  await t.settle();
+  return `${ack.text}\n${responsesText(t.slack, from)}`;
 }
