@@ -32,6 +32,7 @@ import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, re
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
 import { syncIncident, UPDATE_EVERY_MS } from './sync';
 import { channelTurn } from './pacing';
+import { deferReply, isRateLimited, type BacklogThread } from './backlog';
 import type { ParsedEcsEvent } from '../aws/ecs-events';
 import { type EcsEvent, parseEcsEvent } from '../aws/ecs-events';
 
@@ -235,24 +236,56 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
   }
   if (res.newReason && res.ts && res.channel && res.action !== 'muted') {
     const reply = await replyFor(input, taskLogs, rt.people.workspace);
-    if (reply && (await channelTurn(rt, res.channel, 'reply', log))) {
-      await rt.slack
-        .post(res.channel, reply, { threadTs: res.ts })
-        .catch((err: unknown) => log.error('alert: thread reply not delivered', { seen: input.seenId, err }));
-    }
+    if (reply)
+      await sendReply(
+        rt,
+        svc,
+        { gen: res.gen, channel: res.channel, ts: res.ts },
+        reply,
+        log,
+        async () =>
+          // Waiting with others for one reply: a shorter log block.
+          (await replyFor(input, taskLogs, rt.people.workspace, BACKLOG_LOG_CHARS)) ?? reply,
+      );
   }
   if (res.action === 'post' || res.action === 'update') await syncIncident(rt, svc, res.gen, log, adopt ? { adopt } : {});
+}
+
+/** The room of a task's log lines in a reply that waits for the scheduled check (src/alerts/backlog.ts). */
+const BACKLOG_LOG_CHARS = 1_000;
+
+/**
+ * Post a thread reply in its turn. One the channel's pace leaves out, or that Slack answers 429 and
+ * the wait does not fit, waits for the scheduled check (`deferred`: the reply as it is kept there);
+ * another failure is logged (the alert message counts its reason).
+ */
+async function sendReply(
+  rt: Runtime,
+  svc: ResolvedService,
+  at: BacklogThread,
+  reply: SlackMessage,
+  log: Logger,
+  deferred: () => Promise<SlackMessage> = async () => reply,
+): Promise<void> {
+  if (!(await channelTurn(rt, at.channel, 'reply', log))) return deferReply(rt, svc, at, await deferred(), 'channel busy', log);
+  try {
+    await rt.slack.post(at.channel, reply, { threadTs: at.ts });
+  } catch (err) {
+    if (isRateLimited(err)) return deferReply(rt, svc, at, await deferred(), 'rate limited', log);
+    log.error('alert: thread reply not delivered', { err });
+  }
 }
 
 async function replyFor(
   input: SignalInput,
   taskLogs: (f: TaskFacts) => Promise<LogExcerpt>,
   locale: Locale,
+  logChars?: number,
 ): Promise<SlackMessage | undefined> {
   switch (input.kind) {
     case 'task': {
       const f = input.facts as TaskFacts;
-      return newReasonReply(f, await taskLogs(f), locale);
+      return newReasonReply(f, await taskLogs(f), locale, logChars);
     }
     case 'deploy': {
       const d = input.facts as DeployFacts;
@@ -286,11 +319,14 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
   await announceChange(rt, { what: 'incident', environment: svc.environment, service: svc.alias });
   if (res.ts && res.channel && res.action !== 'muted') {
     const view = await readIncident(rt.redis, svc);
-    if (view && view.gen === res.gen && (await channelTurn(rt, res.channel, 'reply', log))) {
-      await rt.slack
-        .post(res.channel, recoveredReply(view, input.by, rt.people.workspace), { threadTs: res.ts })
-        .catch((err: unknown) => log.error('alert: recovery reply not delivered', { err }));
-    }
+    if (view && view.gen === res.gen)
+      await sendReply(
+        rt,
+        svc,
+        { gen: res.gen, channel: res.channel, ts: res.ts },
+        recoveredReply(view, input.by, rt.people.workspace),
+        log,
+      );
   }
   if (res.action === 'update') await syncIncident(rt, svc, res.gen, log);
 }

@@ -53,6 +53,14 @@ const M = defineMessages('alerts.replies', {
   noLines: { en: 'The stream has no log lines.', ko: '스트림에 로그가 없습니다.' },
   lastLinesText: { en: 'Last {n} log lines of {alias} task {task}', ko: '{alias} 작업 {task}의 마지막 로그 {n}줄' },
   lastLinesHead: { en: '*Last {n} log lines*: {head}', ko: '*마지막 로그 {n}줄*: {head}' },
+  waitingHead: {
+    en: '{n} more {n|event|events} while Slack was limiting the bot:',
+    ko: 'Slack이 봇의 전송을 제한하는 동안 이벤트 {n}개가 더 있었습니다:',
+  },
+  waitingMore: {
+    en: '… and {n} more (the alert message counts {n|it|them}).',
+    ko: '… 외 {n}개 더 (알림 메시지에 집계되어 있습니다).',
+  },
 });
 
 /** The newest lines that fit in `maxChars` (a tail, unlike truncateLines), with how many were left out. */
@@ -81,13 +89,13 @@ export function logsFitInMessage(lines: readonly string[], maxChars = 2_800): bo
   return tailLines(lines.map(escapeMrkdwn), maxChars - 60).omitted === 0;
 }
 
-function logsSection(logs: LogExcerpt | undefined, locale: Locale): KnownBlock | undefined {
+function logsSection(logs: LogExcerpt | undefined, locale: Locale, logChars = 2_800): KnownBlock | undefined {
   if (!logs) return undefined;
   const t = M.in(locale);
   const where = logs.group && logs.stream ? ` (${code(logs.group)} › ${code(logs.stream)})` : '';
   if (logs.error) return section(t('logsError', { where, error: escapeMrkdwn(logs.error) }));
   if (!logs.lines || logs.lines.length === 0) return section(t('logsEmpty', { where }));
-  return section(`${t('logsHead', { n: logs.lines.length, where })}\n${logBlock(logs.lines, 2_800, locale)}`);
+  return section(`${t('logsHead', { n: logs.lines.length, where })}\n${logBlock(logs.lines, logChars, locale)}`);
 }
 
 function whyText(f: TaskFacts, locale: Locale): string {
@@ -96,15 +104,15 @@ function whyText(f: TaskFacts, locale: Locale): string {
   return `${M.in(locale)('whyStopped', { reason })}\n${escapeMrkdwn(explainFailure({ ...f, exitCode: f.exitCode }, locale))}`;
 }
 
-/** Thread reply when the incident sees a failure reason it had not seen yet. */
-export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined, locale: Locale = 'en'): SlackMessage {
+/** Thread reply when the incident sees a failure reason it had not seen yet (`logChars`: the log block's room). */
+export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined, locale: Locale = 'en', logChars?: number): SlackMessage {
   const t = M.in(locale);
   const where = [t('whereTask', { task: `<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>` })];
   if (f.container) where.push(t('whereContainer', { container: code(f.container) }));
   if (typeof f.exitCode === 'number') where.push(t('whereExit', { code: f.exitCode }));
   const label = escapeMrkdwn(f.reasonLabel);
   const blocks: KnownBlock[] = [section(`${t('newReason', { label, where: where.join(', ') })}\n${whyText(f, locale)}`)];
-  const l = logsSection(logs, locale);
+  const l = logsSection(logs, locale, logChars);
   if (l) blocks.push(l);
   return { text: t('newReasonText', { label }), blocks, locale };
 }
@@ -179,4 +187,17 @@ export function logsReply(
     blocks: [section(`${t('lastLinesHead', { n: lines.length, head })}\n${logBlock(lines, 2_800, locale)}`)],
     locale,
   };
+}
+
+/**
+ * The replies that waited for the scheduled check (src/alerts/backlog.ts), as one thread reply: a
+ * head, each waiting line (mrkdwn, ≤ 3 000 characters: one section each), and how many more
+ * the backlog only counted (`n` events in all). At most 1 + 10 + 1 blocks.
+ */
+export function backlogReply(lines: readonly string[], n: number, locale: Locale = 'en'): SlackMessage {
+  const t = M.in(locale);
+  const head = t('waitingHead', { n });
+  const blocks: KnownBlock[] = [section(`*${head}*`), ...lines.map((l) => section(l))];
+  if (n > lines.length) blocks.push(section(`_${t('waitingMore', { n: n - lines.length })}_`));
+  return { text: head, blocks, locale };
 }

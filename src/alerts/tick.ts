@@ -1,7 +1,8 @@
 /**
  * The scheduled check (every minute): services down (desired > 0, running = 0 for longer than
  * environments.<env>.alerts.downAfter), recovery when running is back to desired, and the safety
- * net for messages that did not reach Slack (Slack was down, a worker died, a mute ended).
+ * net for messages that did not reach Slack (Slack was down, a worker died, a mute ended) and for
+ * thread replies left out in a storm (./backlog.ts).
  */
 import type { Service } from '@aws-sdk/client-ecs';
 import { describeServices } from '../aws/ecs';
@@ -14,6 +15,7 @@ import { processRecover, processSignal, recoveryQuietMs } from './pipeline';
 import { recoveredBy } from './replies';
 import { claimForFlush, clearDown, markDown } from './store';
 import { syncIncident } from './sync';
+import { postBacklog } from './backlog';
 
 export async function runAlertsTick(rt: Runtime): Promise<void> {
   const now = rt.now();
@@ -44,6 +46,8 @@ async function checkEnvironment(rt: Runtime, envName: string, now: number): Prom
       const s = described?.find((x) => x.serviceName === svc.service || x.serviceArn?.endsWith(`/${svc.service}`));
       if (s && s.status === 'ACTIVE') await checkService(rt, svc, s, now, slog);
       await flush(rt, svc, now, slog);
+      // Thread replies that did not reach Slack when their events came (src/alerts/backlog.ts).
+      await postBacklog(rt, svc, slog);
     } catch (err) {
       slog.warn('services-down check failed for this service', { err });
     }

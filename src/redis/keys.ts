@@ -161,6 +161,12 @@ export const keys = {
    * workspace's budget.
    */
   alertChannelPace: (channel: string) => `alertrate:{workspace}:post:${channel}`,
+  /**
+   * Thread replies of the service's incident that did not reach Slack (the channel's pace left them
+   * out, or a 429 not waited out): hash gen, channel, ts, n (events), k (lines kept), l1..lk; the
+   * scheduled check posts them as one reply (src/alerts/backlog.ts). Same slot as the incident.
+   */
+  alertBacklog: (env: string, alias: string) => `alertbacklog:{svc:${env}:${alias}}`,
   /** When the scheduled check first saw the service with desired > 0 and running = 0 (epoch ms). */
   serviceDown: (env: string, alias: string) => `down:{svc:${env}:${alias}}`,
   /**

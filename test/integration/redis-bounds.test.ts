@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markFinished } from '../../src/hooks/events';
+import { addToBacklog, backlogLine } from '../../src/alerts/backlog';
 import { applyMute, attachToIncident, markDown, recordSignal, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
@@ -272,6 +273,9 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
     ).toBe(true);
     await markDown(rt.redis, svc, now());
+    // Thread replies waiting for the scheduled check: more lines than it keeps, each at its longest.
+    const waiting = backlogLine({ text: '', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ko(5000) } }] });
+    for (let i = 0; i < 15; i++) await addToBacklog(rt.redis, svc, { gen, channel: 'C'.repeat(20), ts: '1.2' }, [waiting]);
     // The workspace's budget of alert updates, reserved as far ahead as any caller may (and past: refused).
     for (let i = 0; i < 14; i++) await reserveUpdateTurn(rt.redis, now(), 3_000);
     // A channel's pace of alert posts, reserved as far ahead as any caller may (and past: refused).
