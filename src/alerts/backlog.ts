@@ -72,9 +72,11 @@ export async function takeBacklog(redis: RedisClient, svc: Svc): Promise<Backlog
   return { gen: Number(h.gen), channel: h.channel, ts: h.ts, n: Math.max(Number(h.n) || 0, lines.length), lines };
 }
 
-/** True when `err` is Slack's 429 that the Slack client did not wait out. */
+/** True when `err` (or what it wraps: the gateway's BotError) is Slack's 429 that the Slack client did not wait out. */
 export function isRateLimited(err: unknown): boolean {
-  return (err as { code?: unknown } | undefined)?.code === 'slack_webapi_rate_limited_error';
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    if ((e as { code?: unknown }).code === 'slack_webapi_rate_limited_error') return true;
+  return false;
 }
 
 /**

@@ -8,8 +8,10 @@
  * Turns are reserved (reserve-turn-1.lua, GCRA): each message is told when its turn comes, in the
  * order the messages asked, and sleeps once until then; a later message cannot take its turn.
  * A turn further off than PACE_WAIT_MAX_MS (a thread reply: REPLY_WAIT_MAX_MS, so first posts keep
- * the rest of the queue) is refused at once, so no event is held long past its budget: then a first post goes anyway (a delayed alert beats a lost one; a 429 is waited out when
- * it fits the work's time, else the scheduled check posts it), and a thread reply is left out: the alert message itself counts its reason.
+ * the rest of the queue) is refused at once, so no event is held long past its budget: then a first
+ * post is left to the scheduled check (sync.ts hands the lease back; claim-2.lua finds it unposted),
+ * which posts it in its turn, and a thread reply waits in the service's backlog for the scheduled
+ * check (./backlog.ts). Neither goes unpaced into a channel Slack is already limiting.
  */
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
@@ -44,9 +46,9 @@ export async function waitForTurn(
 }
 
 /**
- * Wait for a turn to post into `channel`. True: post now (its turn came, or it is a first post whose
- * turn is further off than PACE_WAIT_MAX_MS, or Redis did not answer). False: a thread reply whose
- * turn is further off than REPLY_WAIT_MAX_MS; leave it out.
+ * Wait for a turn to post into `channel`. True: post now (its turn came, or Redis did not answer).
+ * False: its turn is further off than PACE_WAIT_MAX_MS (a first post) or REPLY_WAIT_MAX_MS (a thread
+ * reply); the caller leaves it to the scheduled check.
  */
 export async function channelTurn(rt: Runtime, channel: string, what: 'post' | 'reply', log: Logger): Promise<boolean> {
   const { alertPostsPerMinutePerChannel: perMinute, alertPostsBurstPerChannel: burst } = rt.config.limits;
@@ -58,10 +60,6 @@ export async function channelTurn(rt: Runtime, channel: string, what: 'post' | '
     log.warn('alert: the channel’s pace could not be read; posting anyway', { channel, err });
     return true;
   }
-  if (what === 'post') {
-    log.info('alert: the channel is busy; posting the new alert anyway', { channel });
-    return true;
-  }
-  log.info('alert: thread reply left out: the channel is busy (the alert message counts it)', { channel });
+  log.info('alert: the channel is busy; left to the scheduled check', { channel, what });
   return false;
 }
