@@ -27,6 +27,7 @@ import {
   logsFitInMessage,
   logsReply,
   newReasonReply,
+  backlogReply,
   recoveredBy,
   recoveredReply,
   tailLines,
@@ -34,6 +35,8 @@ import {
 import { blockTextLength, fitMessage } from '../../src/slack/blocks';
 import { LIMITS } from '../../src/slack/text';
 import { findService, loadConfigFile } from '../../src/config/load';
+import { backlogLine } from '../../src/alerts/backlog';
+import { section } from '../../src/slack/blocks';
 import { taskStopped } from '../fixtures/events/samples';
 import { logLocation } from '../../src/aws/log-location';
 import { slackDate } from '../../src/slack/time';
@@ -484,5 +487,34 @@ describe('the alert fits on one screen', () => {
     const msg = alertMessage(view(hash(2, 1, { state: 'recovered' })), web);
     const ids = ((msg.blocks.at(-1) as unknown as { elements: Array<{ action_id: string }> }).elements ?? []).map((e) => e.action_id);
     expect(ids).toEqual(['alert:logs', 'alert:status', 'alert:rollback']);
+  });
+});
+
+describe('thread replies that waited for the scheduled check (src/alerts/backlog.ts)', () => {
+  it('one reply: a head, every line, how many more; in English and Korean', () => {
+    const en = backlogReply(['*New failure reason:* exit code 3', '⚠️ Service unable to place a task.'], 5, 'en');
+    expect(en.text).toBe('5 more events while Slack was limiting the bot:');
+    expect(en.blocks).toHaveLength(4);
+    expect(JSON.stringify(en.blocks)).toContain('exit code 3');
+    expect(JSON.stringify(en.blocks.at(-1))).toContain('… and 3 more (the alert message counts them).');
+    const ko = backlogReply(['*새 실패 원인:* 종료 코드 3'], 1, 'ko');
+    expect(ko.text).toBe('Slack이 봇의 전송을 제한하는 동안 이벤트 1개가 더 있었습니다:');
+    expect(ko.blocks).toHaveLength(2);
+    expect(backlogReply(['a'], 2, 'ko').blocks.at(-1)).toEqual(section('_… 외 1개 더 (알림 메시지에 집계되어 있습니다)._'));
+  });
+
+  it('a line is one section within Slack’s 3 000 characters, its log block closed when cut', () => {
+    const long = newReasonReply(
+      oomFacts(),
+      { region: 'eu-west-1', group: '/ecs/web', stream: 'ecs/web/1', lines: Array.from({ length: 10 }, () => '나'.repeat(400)) },
+      'ko',
+    );
+    const line = backlogLine(long);
+    expect(Buffer.byteLength(line, 'utf8')).toBeLessThanOrEqual(3000);
+    // Cut inside the log block (10 lines of 1 200 bytes): its fence is closed.
+    expect(line).toContain('```나나');
+    expect(line.endsWith('…```')).toBe(true);
+    expect((line.match(/```/g) ?? []).length % 2).toBe(0);
+    expect(line).toContain('*새 실패 원인:*');
   });
 });
