@@ -98,9 +98,12 @@ export async function postBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<v
   const b = await takeBacklog(rt.redis, svc);
   if (!b) return;
   const putBack = async (why: string) => {
-    await addToBacklog(rt.redis, svc, b, b.lines, b.n, true).catch((err: unknown) =>
-      log.warn('alert: waiting thread replies lost: they could not be put back', { why, n: b.n, err }),
-    );
+    const back = await addToBacklog(rt.redis, svc, b, b.lines, b.n, true).catch((err: unknown) => {
+      log.warn('alert: waiting thread replies lost: they could not be put back', { why, n: b.n, err });
+      return undefined;
+    });
+    if (back && back.n < 0) log.warn('alert: waiting thread replies dropped: a newer incident’s replies are waiting', { why, n: b.n });
+    else if (back) log.info('alert: waiting thread replies kept for the next check', { why, n: back.n });
   };
   if (!(await channelTurn(rt, b.channel, 'reply', log))) return putBack('channel busy');
   try {
