@@ -7,7 +7,7 @@
  * the worker a re-publish for that reader, which publishes the real view once the store answers.
  * Real Redis (and a closed port for the outage), the local Slack API, the jobs run as the worker would.
  */
-import { storeHarness, type StoreHarness } from './approvals-runtime';
+import { useStoreHarness } from './approvals-runtime';
 import { fixtureGroups } from '../helpers/config';
 import { getFreePort } from '../helpers/redis';
 import { onHomeOpened, runHomeJob, type HomeJob } from '../../src/surfaces/home-publish';
@@ -17,13 +17,8 @@ import type { Runtime } from '../../src/runtime';
 const UNAVAILABLE = 'The bot cannot read its store (Redis) right now';
 
 describe('the Home tab after the store was back', () => {
-  let h: StoreHarness;
-  beforeEach(async () => {
-    h = await storeHarness({ groups: fixtureGroups() });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  // This jest worker's own database (useWorkerDb), emptied before the test: another worker's file cannot flush it.
+  const h = useStoreHarness({ groups: fixtureGroups() });
 
   const homeText = (user: string) => JSON.stringify(h.slack.homeView(user)?.blocks ?? null);
   /** The Home jobs handed to the worker, run as it would (the health reads from ECS left out: no AWS here). */
