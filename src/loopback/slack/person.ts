@@ -483,7 +483,9 @@ export function installClientRoutes(core: SlackCore, person: Person, extraState:
       const stop = core.subscribe(send);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       ping.unref();
-      req.on('close', () => {
+      // The response's close (the client went, or the server closed the connection): a request's own
+      // 'close' only says its body was read, and a feed left subscribed keeps its page's world alive.
+      res.once('close', () => {
         clearInterval(ping);
         stop();
       });
