@@ -6,23 +6,19 @@
  *
  * The bot's waits (rt.sleep) pass at once without moving the clock: the storm's own schedule moves it.
  */
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { findService } from '../../src/config/load';
 import { readIncident } from '../../src/alerts/store';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
-import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { configFile } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { stubAlertAws } from '../helpers/alert-aws';
 import { STAGING, taskStopped, OOM } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
 let now = T0;
 let e2e: E2E;
-let ecs: ReturnType<typeof mockClient>;
-let logs: ReturnType<typeof mockClient>;
+let aws: ReturnType<typeof stubAlertAws>;
 
 beforeEach(async () => {
   now = T0;
@@ -32,16 +28,11 @@ beforeEach(async () => {
     // A workspace that shares Slack's limits with other apps: alerts may update 6 messages a minute, 2 at once.
     configPath: configFile((doc) => (doc.limits = { alertUpdatesPerMinute: 6, alertUpdatesBurst: 2 })),
   });
-  clearTaskDefinitionCache();
-  ecs = mockClient(ECSClient);
-  logs = mockClient(CloudWatchLogsClient);
-  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'web', revision: 42, containerDefinitions: [] } });
-  logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' });
+  aws = stubAlertAws();
 });
 
 afterEach(async () => {
-  ecs.restore();
-  logs.restore();
+  aws.restore();
   await e2e.close();
 });
 

@@ -7,24 +7,20 @@
  * by the test, which moves the clock by the wait. So "at most once every few seconds" is counted in
  * the bot's own clock, without any real waiting or timed assertion.
  */
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { findService } from '../../src/config/load';
 import { alertMessage } from '../../src/alerts/messages';
 import { ALERT_UPDATES_BURST, ALERT_UPDATES_PER_MINUTE, readIncident } from '../../src/alerts/store';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
-import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { fitMessage } from '../../src/slack/blocks';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { stubAlertAws } from '../helpers/alert-aws';
 import { STAGING, taskStopped, OOM } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
 let now = T0;
 let e2e: E2E;
-let ecs: ReturnType<typeof mockClient>;
-let logs: ReturnType<typeof mockClient>;
+let aws: ReturnType<typeof stubAlertAws>;
 
 /** The bot's waits, held until the test releases them (or released at once when `auto`). */
 let waits: Array<{ ms: number; release: () => void }> = [];
@@ -48,16 +44,11 @@ beforeEach(async () => {
   auto = false;
   waitsMoveClock = true;
   e2e = await setupE2E({ now: () => now, sleep });
-  clearTaskDefinitionCache();
-  ecs = mockClient(ECSClient);
-  logs = mockClient(CloudWatchLogsClient);
-  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'web', revision: 42, containerDefinitions: [] } });
-  logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' });
+  aws = stubAlertAws();
 });
 
 afterEach(async () => {
-  ecs.restore();
-  logs.restore();
+  aws.restore();
   await e2e.close();
 });
 

@@ -7,34 +7,25 @@
  * of sleeping the invocation past its timeout, and the alert is not lost: the scheduled check posts
  * or updates it (claim-2.lua finds it behind).
  */
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
-import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { handler as eventsHandler } from '../../src/handlers/events';
 import { setupE2E, type E2E } from '../helpers/e2e';
+import { stubAlertAws } from '../helpers/alert-aws';
 import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
 let now = T0;
 let e2e: E2E;
-let ecs: ReturnType<typeof mockClient>;
-let logs: ReturnType<typeof mockClient>;
+let aws: ReturnType<typeof stubAlertAws>;
 
 beforeEach(async () => {
   now = T0;
   e2e = await setupE2E({ now: () => now });
-  clearTaskDefinitionCache();
-  ecs = mockClient(ECSClient);
-  logs = mockClient(CloudWatchLogsClient);
-  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'web', revision: 42, containerDefinitions: [] } });
-  logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' });
+  aws = stubAlertAws();
 });
 
 afterEach(async () => {
-  ecs.restore();
-  logs.restore();
+  aws.restore();
   await e2e.close();
 });
 
