@@ -72,13 +72,6 @@ export async function takeBacklog(redis: RedisClient, svc: Svc): Promise<Backlog
   return { gen: Number(h.gen), channel: h.channel, ts: h.ts, n: Math.max(Number(h.n) || 0, lines.length), lines };
 }
 
-/** True when `err` (or what it wraps: the gateway's BotError) is Slack's 429 that the Slack client did not wait out. */
-export function isRateLimited(err: unknown): boolean {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
-    if ((e as { code?: unknown }).code === 'slack_webapi_rate_limited_error') return true;
-  return false;
-}
-
 /**
  * A reply that did not go (`why`): kept for the scheduled check. Redis failing too: dropped, logged
  * (the alert message still counts its reason).

@@ -32,7 +32,8 @@ import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, re
 import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
 import { syncIncident, UPDATE_EVERY_MS } from './sync';
 import { channelTurn } from './pacing';
-import { deferReply, isRateLimited, type BacklogThread } from './backlog';
+import { deferReply, type BacklogThread } from './backlog';
+import { isSlackRateLimited } from '../slack/gateway';
 import type { ParsedEcsEvent } from '../aws/ecs-events';
 import { type EcsEvent, parseEcsEvent } from '../aws/ecs-events';
 
@@ -271,7 +272,7 @@ async function sendReply(
   try {
     await rt.slack.post(at.channel, reply, { threadTs: at.ts });
   } catch (err) {
-    if (isRateLimited(err)) return deferReply(rt, svc, at, await deferred(), 'rate limited', log);
+    if (isSlackRateLimited(err)) return deferReply(rt, svc, at, await deferred(), 'rate limited', log);
     log.error('alert: thread reply not delivered', { err });
   }
 }

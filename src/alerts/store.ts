@@ -8,7 +8,7 @@ import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { cutUtf8 } from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
-import type { ResolvedService } from '../config/schema';
+import { ALERT_LIMIT_DEFAULTS, type ResolvedService } from '../config/schema';
 import { parseIncident, type IncidentView, type SignalKind } from './incident';
 import ackLua from './lua/ack-1.lua';
 import attachLua from './lua/attach-1.lua';
@@ -58,14 +58,14 @@ const UNMUTE = luaScript('alert_unmute', 1, unmuteLua);
 const RESERVE_TURN = luaScript('alert_reserve_turn', 1, reserveTurnLua);
 
 /**
- * Alert updates (chat.update) the whole workspace may send per minute, and at once: by default (as
- * chatops.yml's `limits.alertUpdatesPerMinute`, `limits.alertUpdatesBurst`, which callers hand in).
+ * Alert updates (chat.update) the whole workspace may send per minute, and at once, by default
+ * (chatops.yml's `limits.alertUpdatesPerMinute`, `limits.alertUpdatesBurst`, which callers hand in).
  * Slack allows chat.update about 50 a minute per workspace (Tier 3), shared with the request
  * messages and the deploy cards: alerts keep within 30, so a storm across many services (each
  * incident is updated at most every 3 s, 20 a minute) leaves the rest their share instead of 429s.
  */
-export const ALERT_UPDATES_PER_MINUTE = 30;
-export const ALERT_UPDATES_BURST = 10;
+export const ALERT_UPDATES_PER_MINUTE = ALERT_LIMIT_DEFAULTS.alertUpdatesPerMinute;
+export const ALERT_UPDATES_BURST = ALERT_LIMIT_DEFAULTS.alertUpdatesBurst;
 
 /**
  * Reserve a turn in the workspace's budget of alert updates (reserve-turn-1.lua): the ms until the
@@ -105,8 +105,8 @@ async function reserveTurn(
  * `limits.alertPostsBurstPerChannel`). Slack allows about 1 a second per channel with short bursts;
  * a storm across many services alerting into one channel otherwise meets 429s.
  */
-export const ALERT_POSTS_PER_MINUTE_PER_CHANNEL = 60;
-export const ALERT_POSTS_BURST_PER_CHANNEL = 3;
+export const ALERT_POSTS_PER_MINUTE_PER_CHANNEL = ALERT_LIMIT_DEFAULTS.alertPostsPerMinutePerChannel;
+export const ALERT_POSTS_BURST_PER_CHANNEL = ALERT_LIMIT_DEFAULTS.alertPostsBurstPerChannel;
 
 /** Reserve a turn to post into `channel` (reserve-turn-1.lua): as reserveUpdateTurn. */
 export function reserveChannelTurn(

@@ -14,8 +14,9 @@
  * (store.ts reserveUpdateTurn), so many incidents at once stay within Slack's chat.update limit; an
  * update whose turn is further off than the spacing is left to the next event or the scheduled
  * check. A first post also takes its turn in the channel's pace of posts (pacing.ts), as thread
- * replies do; one whose turn is too far off is left to the next event or the scheduled check too. A 429 is waited out by the worker's Slack client only when its Retry-After fits (at
- * most 30 s, ending 5 s before the event's budget or the invocation does: src/slack/patient.run.ts);
+ * replies do; one whose turn is too far off is left to the next event or the scheduled check too.
+ * A 429 is waited out by the worker's Slack client only when its Retry-After fits (at most 30 s,
+ * ending 5 s before the event's budget or the invocation does: src/slack/patient.run.ts);
  * otherwise the post or update fails at once and the lease is handed back as failed, so the next
  * event or the scheduled check (claim-2.lua) renders it.
  */

@@ -241,6 +241,17 @@ function burstWithin(burst: keyof AlertLimits, perMinute: keyof AlertLimits) {
 
 /** A cold `/ecs cost` makes 2–4 calls: 40 an hour is about ten fresh answers per person; 200 is $2 an hour at most. 20 commands a minute is more than a person types. */
 const LIMIT_DEFAULTS = { costCallsPerUserPerHour: 40, costCallsPerHour: 200, commandsPerUserPerMinute: 20 };
+/**
+ * Alerts' share of Slack's limits by default (src/alerts/store.ts): 30 chat.update a minute for the
+ * workspace (Slack's ~50 are shared with request messages and deploy cards), 10 at once; 60 posts a
+ * minute per channel (Slack's ~1 a second), 3 at once.
+ */
+export const ALERT_LIMIT_DEFAULTS = {
+  alertUpdatesPerMinute: 30,
+  alertUpdatesBurst: 10,
+  alertPostsPerMinutePerChannel: 60,
+  alertPostsBurstPerChannel: 3,
+};
 
 export const configSchema = z
   .object({
@@ -282,12 +293,12 @@ export const configSchema = z
         costCallsPerHour: z.number().int().min(1).max(100_000).default(LIMIT_DEFAULTS.costCallsPerHour),
         /** Commands (slash commands and the buttons that run one) one person may send per minute. */
         commandsPerUserPerMinute: z.number().int().min(1).max(1_000).default(LIMIT_DEFAULTS.commandsPerUserPerMinute),
-        /** Alert message updates (chat.update) the whole workspace may send per minute, and at once (store.ts has the same defaults). */
-        alertUpdatesPerMinute: alertPace(50, 30, SLACK_UPDATES),
-        alertUpdatesBurst: alertPace(50, 10, SLACK_UPDATES),
+        /** Alert message updates (chat.update) the whole workspace may send per minute, and at once. */
+        alertUpdatesPerMinute: alertPace(50, ALERT_LIMIT_DEFAULTS.alertUpdatesPerMinute, SLACK_UPDATES),
+        alertUpdatesBurst: alertPace(50, ALERT_LIMIT_DEFAULTS.alertUpdatesBurst, SLACK_UPDATES),
         /** Alert messages (chat.postMessage: first posts, thread replies) per minute into one channel, and at once. */
-        alertPostsPerMinutePerChannel: alertPace(60, 60, SLACK_POSTS),
-        alertPostsBurstPerChannel: alertPace(10, 3, 'Slack allows only short bursts'),
+        alertPostsPerMinutePerChannel: alertPace(60, ALERT_LIMIT_DEFAULTS.alertPostsPerMinutePerChannel, SLACK_POSTS),
+        alertPostsBurstPerChannel: alertPace(10, ALERT_LIMIT_DEFAULTS.alertPostsBurstPerChannel, 'Slack allows only short bursts'),
       })
       .strict()
       .refine(...burstWithin('alertUpdatesBurst', 'alertUpdatesPerMinute'))

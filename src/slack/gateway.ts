@@ -126,11 +126,22 @@ const BLOCK_ERRORS = new Set(['invalid_blocks', 'msg_blocks_too_long', 'invalid_
  * answered none (a timeout, a network failure, an HTTP error).
  */
 export function slackErrorCodeOf(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causes(err)) {
     const code = (e as { data?: { error?: unknown } }).data?.error;
     if (typeof code === 'string' && code) return code;
   }
   return undefined;
+}
+
+/** True when `err` (or what it wraps: the gateway's BotError) is Slack's 429 that the client did not wait out. */
+export function isSlackRateLimited(err: unknown): boolean {
+  for (const e of causes(err)) if ((e as { code?: unknown }).code === 'slack_webapi_rate_limited_error') return true;
+  return false;
+}
+
+/** `err` and the errors it wraps (`cause`), four deep at most. */
+function* causes(err: unknown): Generator<unknown> {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) yield e;
 }
 
 /**
@@ -398,7 +409,7 @@ function hostOf(url: string): string {
 function userMessageOf(err: unknown, code: string | undefined) {
   if (code) return M.lazy('refused', { detail: escapeMrkdwn(code) });
   const { code: sdkCode, statusCode } = err as { code?: unknown; statusCode?: unknown };
-  if (sdkCode === 'slack_webapi_rate_limited_error') return M.lazy('rateLimited');
+  if (isSlackRateLimited(err)) return M.lazy('rateLimited');
   if (sdkCode === 'slack_webapi_http_error' && typeof statusCode === 'number') return M.lazy('httpError', { status: statusCode });
   return M.lazy('noAnswer');
 }

@@ -10,12 +10,18 @@ import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness();
 
-it('polls at least 15 s apart until the change is final, through the same tracker', async () => {
+/** `deploy web v1.2.3` in prod, approved and started: its request message. */
+async function approvedDeploy(): Promise<ReturnType<typeof requestMessage>> {
   await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
   await h.e2e.drain();
   const req = requestMessage(h.e2e, 'CPROD');
   await approve(h.e2e, req);
   await h.e2e.drain();
+  return req;
+}
+
+it('polls at least 15 s apart until the change is final, through the same tracker', async () => {
+  const req = await approvedDeploy();
   const describesBefore = h.ecsMock.commandCalls(DescribeServicesCommand).length;
 
   const sleeps: number[] = [];
@@ -47,11 +53,7 @@ it('stops at once for a change that is not running', async () => {
 });
 
 it('stops when the runtime closed its Redis client while it slept (the process is stopping)', async () => {
-  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  const req = requestMessage(h.e2e, 'CPROD');
-  await approve(h.e2e, req);
-  await h.e2e.drain();
+  const req = await approvedDeploy();
   const describesBefore = h.ecsMock.commandCalls(DescribeServicesCommand).length;
   const redis = (h.e2e.rt.redis as Redis).duplicate();
   const sleeps: number[] = [];
