@@ -138,6 +138,21 @@ describe('what runs is what was approved', () => {
   });
 });
 
+describe('what runs is what was approved: the desired count', () => {
+  it('a scale approved after someone changed the desired count in the console is refused, nothing changed', async () => {
+    await h.e2e.slash('scale web 6', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    h.world.service('prod', 'web-prod').desiredCount = 8;
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    expect(updates()).toHaveLength(0);
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
+    expect(failed?.state).toBe('failed');
+    expect(JSON.stringify(h.e2e.slack.messages('CPROD').map(textOf))).toContain('its desired count is 8 now, not 4');
+  });
+});
+
 describe('--at is no way around the approval', () => {
   it('a pending request past its start time is not started by the scheduler; it starts only once approved', async () => {
     const start = new Date(h.clock.now() + 30 * 60_000).toISOString().slice(0, 16) + 'Z';
