@@ -70,7 +70,11 @@ export type AbortJob = z.infer<typeof abortJobSchema>;
  */
 export async function clickedInChannelOf(ctx: ActionContext, req: { id: string; channel: string }, what: string): Promise<boolean> {
   if (req.channel === ctx.channelId) return true;
-  ctx.rt.log.warn(`${what} button refused: clicked outside the request channel`, { request: req.id, user: ctx.userId, channel: ctx.channelId });
+  ctx.rt.log.warn(`${what} button refused: clicked outside the request channel`, {
+    request: req.id,
+    user: ctx.userId,
+    channel: ctx.channelId,
+  });
   await ctx.whisper(M.in(ctx.locale)('otherChannel', { channel: `<#${req.channel}>` }));
   return false;
 }

@@ -155,7 +155,9 @@ describe('change windows', () => {
     expect(scaleCalls()).toHaveLength(0);
     const failed = await getRequest(h.e2e.rt.redis, req.id);
     expect(failed?.state).toBe('failed');
-    expect(failed?.decisionReason).toContain('not started: the change window of `prod` closed before it could start (outside the change windows');
+    expect(failed?.decisionReason).toContain(
+      'not started: the change window of `prod` closed before it could start (outside the change windows',
+    );
     expect(failed?.decisionReason).toContain('`--at next-window`');
     expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('Failed');
     // The service is free for the request made again.
