@@ -30,6 +30,7 @@ import {
 import { lateStartNotice, lateStartReason, notConfiguredReason, workerFailedNotice, workerFailedReason } from './unstarted';
 import { isConfigured } from '../config/load';
 import { mention } from '../slack/text';
+import { closedBecause, closedText, windowsApply } from '../policy/windows';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
 const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
@@ -44,6 +45,10 @@ const M = defineMessages('approvals.execution', {
     ko: '시작하지 못함: 실행 전에 {user} 님이 {service} 서비스를 잠갔습니다.',
   },
   someone: { en: 'someone', ko: '누군가' },
+  windowClosed: {
+    en: 'not started: the change window of `{env}` closed before it could start ({why}). Request it again with `--at next-window`.',
+    ko: '시작하지 못함: 시작하기 전에 `{env}`의 변경 허용 시간이 닫혔습니다 ({why}). `--at next-window`로 다시 요청하세요.',
+  },
 });
 
 /** When the caller does not say how long its attempt may run (tests, tools): the worker's timeout. */
@@ -73,6 +78,16 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
     return { ok: false, code: 'NOT_CONFIGURED', message: notConfiguredReason(ref.environment, ref.service) };
   }
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
+  // The change windows (release gates) hold at the start, not only when the request was made: a
+  // request made inside the window and approved (or handed off again) after it closed does not run
+  // outside it. Break-glass runs past the windows. Nothing else moves it out of `approved` meanwhile
+  // but the abort script, which fails it only while it has not started.
+  const closed = await windowClosedAtStart(rt, id, now);
+  if (closed) {
+    const failed = await abortRequest(rt, id, closed(rt.people.workspace));
+    rt.log.warn('approvals: execution refused, the change window is closed', { requestId: id, state: failed?.state });
+    return { ok: false, code: 'WINDOW_CLOSED', message: closed };
+  }
 
   const deadline = startDeadlineOf(rt, ref.environment);
   // The script checks the freeze (the service's copy) and moves the request from its service's
@@ -110,6 +125,22 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   }
   rt.log.info('approvals: execution not started', { requestId: id, code: reply.code, state: req?.state });
   return { ok: false, code: reply.code, message: answerText(reply.code, ctxFor(rt, ref, { request: req })) };
+}
+
+/**
+ * Why request `id` may not start now because its environment's change windows are closed (the
+ * reason, in any language), or undefined when it may: no windows for its verb, break-glass, or open.
+ * Reads the request only where the environment has windows.
+ */
+async function windowClosedAtStart(rt: Runtime, id: string, now: number): Promise<Localized | undefined> {
+  const ref = refOrThrow(id);
+  const w = rt.config.environments[ref.environment]?.gates.windows;
+  if (!w) return undefined;
+  const req = await storeOp(() => getRequest(rt.redis, id));
+  if (!req || req.state !== 'approved' || req.breakGlass !== undefined || !windowsApply(w, req.verb)) return undefined;
+  const closed = closedBecause(w, now);
+  if (!closed) return undefined;
+  return (locale) => M.in(locale)('windowClosed', { env: ref.environment, why: closedText(w, closed, locale) });
 }
 
 /**

@@ -64,6 +64,21 @@ export const abortJobSchema = lazySchema(() =>
 );
 export type AbortJob = z.infer<typeof abortJobSchema>;
 
+/**
+ * Whether a click on a button of request `req`'s thread comes from the request's channel; when not,
+ * the clicker is told and it is logged (a button replayed from elsewhere acts on nothing).
+ */
+export async function clickedInChannelOf(ctx: ActionContext, req: { id: string; channel: string }, what: string): Promise<boolean> {
+  if (req.channel === ctx.channelId) return true;
+  ctx.rt.log.warn(`${what} button refused: clicked outside the request channel`, {
+    request: req.id,
+    user: ctx.userId,
+    channel: ctx.channelId,
+  });
+  await ctx.whisper(M.in(ctx.locale)('otherChannel', { channel: `<#${req.channel}>` }));
+  return false;
+}
+
 export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   const { rt, userId } = ctx;
   const id = ctx.action.value ?? '';
@@ -73,11 +88,7 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('gone'));
     return;
   }
-  if (req.channel !== ctx.channelId) {
-    rt.log.warn('abort button refused: clicked outside the request channel', { request: id, user: userId, channel: ctx.channelId });
-    await ctx.whisper(t('otherChannel', { channel: `<#${req.channel}>` }));
-    return;
-  }
+  if (!(await clickedInChannelOf(ctx, req, 'abort'))) return;
   if (req.state !== 'running') {
     await ctx.whisper(t('alreadyDone', { state: endedWords(req.state, ctx.locale), service: req.service }));
     return;

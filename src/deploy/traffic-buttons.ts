@@ -19,6 +19,7 @@ import { slackDate } from '../slack/time';
 import { getRequest } from '../approvals/workflow';
 import { pauseRecordSchema, type PauseRecord, type PressJob } from './traffic-model';
 import { continueLabel, TRAFFIC_ACTION, trafficText } from './traffic-text';
+import { clickedInChannelOf } from './abort';
 
 const pressClaimSchema = lazySchema(() => z.object({ user: z.string(), action: z.enum(['CONTINUE', 'ROLLBACK']), at: z.number() }));
 
@@ -47,6 +48,8 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('unknownPause', { service: req?.service ?? '<service>' }));
     return;
   }
+  // Like Approve and Abort: only from the request's channel (the pause is in its thread).
+  if (!(await clickedInChannelOf(ctx, req, 'traffic-shift'))) return;
   const track = keys.changeTrack(req.id);
   const rec: PauseRecord | undefined = parseJson(pauseRecordSchema, await rt.redis.hget(track, `pause.${v.key}`));
   if (!rec) {

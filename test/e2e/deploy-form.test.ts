@@ -264,6 +264,34 @@ describe('the deploy form', () => {
     expect(e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'command')).toHaveLength(0);
   });
 
+  it('an altered private_metadata (another channel as the origin) cannot post the request elsewhere; it still needs its approval', async () => {
+    const { e2e } = h;
+    await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    const viewId = openedViewId(e2e);
+    let values = await pickProdWeb(e2e, viewId, 'UDEV1');
+    await e2e.drain();
+    values = selected(values, 'image:prod:web', 'deployform:image', 'v1.2.3');
+    const view = form(e2e, viewId);
+    for (const origin of ['CSTAGING', 'CRANDOM']) {
+      const res = await e2e.submitView({
+        callback_id: view.callback_id,
+        view_id: viewId,
+        user_id: 'UDEV1',
+        private_metadata: JSON.stringify({ c: origin }),
+        values,
+        view: { hash: view.hash },
+      });
+      expect(res.statusCode).toBe(200);
+    }
+    const commands = (e2e.pending as Array<{ kind: string; invocation?: { channelId: string } }>).filter((j) => j.kind === 'command');
+    expect(commands.map((c) => c.invocation!.channelId)).toEqual(['CPROD', 'CPROD']);
+    await e2e.drain();
+    expect(e2e.slack.messages('CSTAGING')).toHaveLength(0);
+    expect(e2e.slack.messages('CRANDOM')).toHaveLength(0);
+    const req = requestMessage(e2e, 'CPROD');
+    expect((await getRequest(e2e.rt.redis, req.id))?.state).toBe('pending');
+  });
+
   it('a trigger that expired: /ecs deploy answers with the command to type; the shortcut answers in a direct message', async () => {
     const { e2e } = h;
     e2e.slack.expireTriggers();

@@ -7,6 +7,7 @@
 import { ListServiceDeploymentsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { HEALTHY_TTL_SECONDS, keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
+import { recordHealthyDigest } from '../../src/deploy/promotion';
 import { DIGEST, REGISTRY, digestOf, revisionArn, serviceDeployment, serviceRevision } from '../helpers/aws-fixtures';
 import { configFile } from '../helpers/config';
 import { approve, lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
@@ -14,6 +15,23 @@ import { approve, lastResponse, requestMessage, textOf, useDeployHarness } from 
 const h = useDeployHarness({
   configPath: configFile((doc) => {
     doc.environments.prod.gates = { promotion: { from: 'staging', soak: '1h' } };
+    // A third environment, not upstream of prod: `/ecs promote --from dev` must not skip staging.
+    doc.environments.dev = {
+      region: 'eu-west-1',
+      cluster: 'dev',
+      accountId: '111111111111',
+      channels: ['CDEV'],
+      requesters: ['*'],
+      approvers: ['ULEAD1'],
+      approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+    };
+    doc.services['web-dev'] = {
+      environment: 'dev',
+      service: 'web-dev',
+      container: 'web',
+      repository: 'shop/web',
+      scale: { min: 1, max: 2 },
+    };
   }),
 });
 
@@ -160,6 +178,25 @@ describe('promotion order (staging → prod)', () => {
     const req = requestMessage(h.e2e, 'CPROD');
     expect((await getRequest(h.e2e.rt.redis, req.id))?.plan).toMatchObject({ verb: 'deploy', digest: DIGEST });
     expect(textOf(req.message)).toContain('Promotion: `v1.2.3` `sha256:3f1c7e5a9b2d` completed healthy in `staging` (`web-staging`)');
+  });
+
+  it('promote --from an environment that is not the upstream one: the digest must still have completed in staging', async () => {
+    // The digest completed healthy in dev (the bot's record), never in staging.
+    await recordHealthyDigest(h.e2e.rt, {
+      environment: 'dev',
+      alias: 'web-dev',
+      requestId: 'dev.web-dev.abcdefgh',
+      at: h.clock.now() - 5 * HOUR,
+      digest: DIGEST,
+      tag: 'v1.2.3',
+      repository: 'shop/web',
+    });
+    await h.e2e.slash('promote web --from dev', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain('it has not completed a healthy deployment in `staging`');
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0); // no request
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
   it('refuses promote without a source when the environment has no promotion gate', async () => {

@@ -197,6 +197,23 @@ describe('the traffic-shift gate', () => {
     expect(lastResponse(h.e2e)).toContain('traffic shifted by <@ULEAD1>');
   });
 
+  it('a press from another channel than the request’s is refused: nothing claimed, nothing sent to ECS', async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    const msg = thread(h.e2e, 'CPROD', req.ts).find((m) => textOf(m).includes('Deployment paused at'))!;
+    for (const which of ['shift', 'rollback'] as const) {
+      await h.e2e.click({ action_id: `gate:${which}`, value: req.value, user_id: 'ULEAD1', channel_id: 'CSTAGING', message_ts: msg.ts });
+      expect(lastResponse(h.e2e)).toContain('belongs to a request in another channel (<#CPROD>)');
+    }
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(0);
+    expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
+    // From the request's channel the same press goes through.
+    await press(req, 'shift', 'ULEAD1');
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(1);
+  });
+
   it('Roll back at the gate: ECS rolls back, the change fails and the service is locked', async () => {
     acceptContinue();
     const req = await pausedDeploy();

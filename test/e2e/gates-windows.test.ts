@@ -144,6 +144,26 @@ describe('change windows', () => {
     expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id)).toBeNull();
   });
 
+  it('a request made inside the window and approved after it closed does not run outside it (issue: late approval)', async () => {
+    // Requested at 16:50 (open, with an hour to be approved); the lead approves at 17:10, after the window closed.
+    h.clock.set(kst('2026-12-07T16:50'));
+    const req = await requestAt('scale web 6');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('pending');
+    h.clock.set(kst('2026-12-07T17:10'));
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    expect(scaleCalls()).toHaveLength(0);
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
+    expect(failed?.state).toBe('failed');
+    expect(failed?.decisionReason).toContain(
+      'not started: the change window of `prod` closed before it could start (outside the change windows',
+    );
+    expect(failed?.decisionReason).toContain('`--at next-window`');
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('Failed');
+    // The service is free for the request made again.
+    expect(await h.e2e.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
+  });
+
   it('a scheduled start re-checks the plan: the service changed since, so nothing runs', async () => {
     h.clock.set(kst('2026-12-07T11:00'));
     const req = await requestAt('restart web --at 2026-12-07T15:00');
