@@ -168,10 +168,15 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
     return false;
   }
   const b = t;
-  if (b.takenOver) log.warn('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)', { n: b.n });
+  if (b.takenOver)
+    log.warn('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)', { n: b.n });
   const giveBack = async (why: string) => {
     const ok = await settleBacklog(rt.redis, svc, b.token, 'back').catch((err: unknown) => {
-      log.warn('alert: waiting thread replies could not be given back; the next checks take them once their claim is up', { why, n: b.n, err });
+      log.warn('alert: waiting thread replies could not be given back; the next checks take them once their claim is up', {
+        why,
+        n: b.n,
+        err,
+      });
       return true;
     });
     if (ok) log.info('alert: waiting thread replies kept for the next check', { why, n: b.n });

@@ -203,7 +203,9 @@ describe('waiting thread replies: a check that dies, a newer incident, a mute', 
     expect(text).toContain('2 more events while Slack was limiting the bot:');
     expect(text).toContain('CannotPullContainerError');
     expect(text).toContain('exit code 3');
-    expect(logged('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)')).toHaveLength(1);
+    expect(
+      logged('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)'),
+    ).toHaveLength(1);
     await tickLater();
     await tickLater();
     expect(thread()).toHaveLength(1);
@@ -228,7 +230,9 @@ describe('waiting thread replies: a check that dies, a newer incident, a mute', 
 
     await tickLater();
     const inThread = (alert: { ts: string }) =>
-      e2e.slack.messages('CALERTS').filter((r) => r.thread_ts === alert.ts && r.ts !== alert.ts && shown(r).includes('while Slack was limiting'));
+      e2e.slack
+        .messages('CALERTS')
+        .filter((r) => r.thread_ts === alert.ts && r.ts !== alert.ts && shown(r).includes('while Slack was limiting'));
     const [first, second] = [alerts()[0]!, alerts()[1]!];
     expect(inThread(first)).toHaveLength(1);
     expect(shown(inThread(first)[0]!)).toContain('CannotPullContainerError');
