@@ -191,6 +191,7 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   }
   log.info('alert: waiting thread replies posted', { n: b.n, lines: b.lines.length, gen: b.gen });
   // Redis failing here leaves the claim: a later check takes it over and posts it again (at least once).
-  await settleBacklog(rt.redis, svc, b.token, 'posted');
+  if (!(await settleBacklog(rt.redis, svc, b.token, 'posted')))
+    log.warn('alert: waiting thread replies posted after their claim was up: another check may post them too', { n: b.n });
   return true;
 }
