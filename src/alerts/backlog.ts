@@ -2,25 +2,53 @@
  * Thread replies that did not reach Slack (issue: a follow-up lost in a storm). A reply the channel's
  * pace left out (no turn within REPLY_WAIT_MAX_MS, pacing.ts) or that Slack answered 429 and the
  * wait did not fit (src/slack/patient.run.ts) is kept in the service's backlog in Redis
- * (keys.alertBacklog, in the incident's slot; lua/backlog-add-1.lua), bounded (BACKLOG_MAX_LINES
- * lines, the rest counted) and expiring; the scheduled check (tick.ts) posts it as one reply in the
- * incident's thread ("3 more events while Slack was limiting the bot:"), paced like other replies,
- * and puts it back when that post does not go through either. Redis down: the reply is dropped as
- * before (the alert message counts its reason). Worker code only (pipeline.ts and tick.ts).
+ * (keys.alertBacklog, in the incident's slot; lua/backlog-add-1.lua), per incident (up to
+ * ALERT_BACKLOG_INCIDENTS: a new incident does not drop the lines of the one before, which still go
+ * to that incident's thread), bounded (ALERT_BACKLOG_LINES lines, the rest counted) and expiring.
+ * The scheduled check (tick.ts) posts each incident's lines as one reply in its thread ("3 more
+ * events while Slack was limiting the bot:"), paced like other replies.
+ *
+ * Taking them is a claim (lua/backlog-take-2.lua), not a removal: the lines stay in Redis under the
+ * check's token until its post is settled (lua/backlog-settle-1.lua: deleted once Slack took the
+ * reply, given back when it did not). A check that dies in between (crash, timeout) leaves the
+ * claim; once BACKLOG_CLAIM_MS is up the next check takes it over and posts it. At least once, by
+ * choice: the lines are posted twice only if a check died after Slack took its reply and before the
+ * claim was deleted, which is better than losing them. The service muted (mute:{svc:…}, checked in
+ * the same script): what waits is dropped, logged with its count. Redis down: the reply is dropped
+ * as before (the alert message counts its reason). Worker code only (pipeline.ts and tick.ts).
  */
 import type { Logger } from '../log';
 import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
-import { ALERT_BACKLOG_LINES, ALERT_BACKLOG_LINE_MAX_BYTES, ALERT_BACKLOG_TTL_SECONDS, cutUtf8 } from '../redis/bounds';
+import { randomUUID } from 'node:crypto';
+import {
+  ALERT_BACKLOG_INCIDENTS,
+  ALERT_BACKLOG_LINES,
+  ALERT_BACKLOG_LINE_MAX_BYTES,
+  ALERT_BACKLOG_TTL_SECONDS,
+  cutUtf8,
+} from '../redis/bounds';
 import { luaScript, runScript } from '../redis/scripts';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { channelTurn } from './pacing';
 import { backlogReply } from './replies';
+import backlogLua from './lua/includes/backlog.lua';
 import backlogAddLua from './lua/backlog-add-1.lua';
+import backlogTakeLua from './lua/backlog-take-2.lua';
+import backlogSettleLua from './lua/backlog-settle-1.lua';
 
-const ADD = luaScript('alert_backlog_add', 1, backlogAddLua);
+const ADD = luaScript('alert_backlog_add', 1, backlogAddLua, backlogLua);
+const TAKE = luaScript('alert_backlog_take', 2, backlogTakeLua, backlogLua);
+const SETTLE = luaScript('alert_backlog_settle', 1, backlogSettleLua);
+
+/**
+ * How long a scheduled check's claim on waiting lines lasts: longer than the scheduled function may
+ * run (120 s, serverless.yml), so a live check's claim is never taken over; after it the check is
+ * presumed dead (crash, timeout) and the next one posts its lines.
+ */
+export const BACKLOG_CLAIM_MS = 150_000;
 
 type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
 
@@ -48,28 +76,56 @@ export function backlogLine(msg: SlackMessage): string {
   return cut;
 }
 
-/** Keep `lines` (standing for `n` events) for the scheduled check; `older`: they go before those kept (a put-back). */
-export async function addToBacklog(redis: RedisClient, svc: Svc, at: BacklogThread, lines: string[], n = lines.length, older = false) {
+/** Keep `lines` (standing for `n` events) of the incident `at` for the scheduled check. */
+export async function addToBacklog(redis: RedisClient, svc: Svc, at: BacklogThread, lines: string[], n = lines.length) {
   const res = (await runScript(
     redis,
     ADD,
     [keys.alertBacklog(svc.environment, svc.alias)],
-    [at.gen, at.channel, at.ts, n, ALERT_BACKLOG_LINES, ALERT_BACKLOG_TTL_SECONDS * 1000, older ? '1' : '0', ...lines],
+    [at.gen, at.channel, at.ts, n, ALERT_BACKLOG_LINES, ALERT_BACKLOG_TTL_SECONDS * 1000, ALERT_BACKLOG_INCIDENTS, ...lines],
   )) as unknown[];
-  return { n: Number(res[0]), kept: Number(res[1]) };
+  return { n: Number(res[0]), kept: Number(res[1]), dropped: { gen: Number(res[2]), n: Number(res[3]) } };
 }
 
-/** Take the service's backlog (read and removed in one MULTI); undefined when there is none. */
-export async function takeBacklog(redis: RedisClient, svc: Svc): Promise<Backlog | undefined> {
-  const key = keys.alertBacklog(svc.environment, svc.alias);
-  const res = await redis.multi().hgetall(key).del(key).exec();
-  const err = res?.[0]?.[0];
-  if (err) throw err;
-  const h = (res?.[0]?.[1] ?? {}) as Record<string, string>;
-  const k = Number(h.k ?? 0);
-  if (!h.ts || !h.channel || !(k > 0 || Number(h.n) > 0)) return undefined;
-  const lines = Array.from({ length: k }, (_, i) => h[`l${i + 1}`] ?? '').filter(Boolean);
-  return { gen: Number(h.gen), channel: h.channel, ts: h.ts, n: Math.max(Number(h.n) || 0, lines.length), lines };
+/** Lines a scheduled check took (a claim on them until `BACKLOG_CLAIM_MS` is up, settled with settleBacklog). */
+export interface BacklogClaim extends Backlog {
+  token: string;
+  /** Taken over from a check presumed dead (its claim's time was up): it may have posted them already. */
+  takenOver: boolean;
+}
+
+type TakeResult = { status: 'none' | 'busy' } | { status: 'muted'; n: number } | ({ status: 'ok' } & BacklogClaim);
+
+/**
+ * Take the oldest incident's waiting lines (or a claim given back, or one whose check is gone) as a
+ * claim of `token` (lua/backlog-take-2.lua); the service muted: everything waiting is dropped (`muted`).
+ */
+export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, token: string = randomUUID()): Promise<TakeResult> {
+  const res = (await runScript(
+    redis,
+    TAKE,
+    [keys.alertBacklog(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)],
+    [now, BACKLOG_CLAIM_MS, token, ALERT_BACKLOG_LINES, ALERT_BACKLOG_TTL_SECONDS * 1000],
+  )) as unknown[];
+  const status = String(res[0]);
+  if (status === 'muted') return { status, n: Number(res[1]) };
+  if (status !== 'ok') return { status: status as 'none' | 'busy' };
+  const lines = res.slice(6).map(String).filter(Boolean);
+  return {
+    status,
+    gen: Number(res[1]),
+    channel: String(res[2]),
+    ts: String(res[3]),
+    n: Math.max(Number(res[4]) || 0, lines.length),
+    takenOver: String(res[5]) === '1',
+    lines,
+    token,
+  };
+}
+
+/** Settle the claim `token`: `posted` deletes it, `back` gives it back for the next check (lua/backlog-settle-1.lua). False: it is not this check's any more. */
+export async function settleBacklog(redis: RedisClient, svc: Svc, token: string, how: 'posted' | 'back'): Promise<boolean> {
+  return Number(await runScript(redis, SETTLE, [keys.alertBacklog(svc.environment, svc.alias)], [token, how])) === 1;
 }
 
 /**
@@ -78,32 +134,64 @@ export async function takeBacklog(redis: RedisClient, svc: Svc): Promise<Backlog
  */
 export async function deferReply(rt: Runtime, svc: Svc, at: BacklogThread, msg: SlackMessage, why: string, log: Logger): Promise<void> {
   try {
-    const { n, kept } = await addToBacklog(rt.redis, svc, at, [backlogLine(msg)]);
-    if (n < 0) log.warn('alert: thread reply dropped: a newer incident’s replies are waiting', { why });
+    const { n, kept, dropped } = await addToBacklog(rt.redis, svc, at, [backlogLine(msg)]);
+    if (n < 0) log.warn('alert: thread reply dropped: newer incidents’ replies fill the backlog', { why });
     else log.info('alert: thread reply kept for the scheduled check', { why, waiting: n, kept });
+    if (dropped.gen > 0)
+      log.warn('alert: waiting thread replies of an older incident dropped to make room', { gen: dropped.gen, n: dropped.n });
   } catch (err) {
     log.warn('alert: thread reply dropped (the alert message counts it): it could not be kept for later', { why, err });
   }
 }
 
-/** The scheduled check: post the service's waiting replies as one reply in their thread, paced; put back when it does not go. */
+/**
+ * The scheduled check: post each incident's waiting replies as one reply in that incident's thread
+ * (an earlier incident's under its own message), paced; a post that does not go gives its claim
+ * back for the next check. The service muted: the waiting replies are dropped (logged, counted).
+ */
 export async function postBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<void> {
-  const b = await takeBacklog(rt.redis, svc);
-  if (!b) return;
-  const putBack = async (why: string) => {
-    const back = await addToBacklog(rt.redis, svc, b, b.lines, b.n, true).catch((err: unknown) => {
-      log.warn('alert: waiting thread replies lost: they could not be put back', { why, n: b.n, err });
-      return undefined;
+  // A claim given back or taken over, then each incident waiting: at most one reply per incident and check.
+  for (let i = 0; i <= ALERT_BACKLOG_INCIDENTS; i++) {
+    if (!(await postOneBacklog(rt, svc, log))) return;
+  }
+}
+
+/** Take one incident's waiting replies and post them; true when posted (the next may follow). */
+async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boolean> {
+  const t = await takeBacklog(rt.redis, svc, rt.now());
+  if (t.status === 'muted') {
+    log.info('alert: waiting thread replies dropped: the service is muted', { n: t.n });
+    return false;
+  }
+  if (t.status !== 'ok') {
+    if (t.status === 'busy') log.info('alert: waiting thread replies are being posted by another check');
+    return false;
+  }
+  const b = t;
+  if (b.takenOver)
+    log.warn('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)', { n: b.n });
+  const giveBack = async (why: string) => {
+    const ok = await settleBacklog(rt.redis, svc, b.token, 'back').catch((err: unknown) => {
+      log.warn('alert: waiting thread replies could not be given back; the next checks take them once their claim is up', {
+        why,
+        n: b.n,
+        err,
+      });
+      return true;
     });
-    if (back && back.n < 0) log.warn('alert: waiting thread replies dropped: a newer incident’s replies are waiting', { why, n: b.n });
-    else if (back) log.info('alert: waiting thread replies kept for the next check', { why, n: back.n });
+    if (ok) log.info('alert: waiting thread replies kept for the next check', { why, n: b.n });
+    return false;
   };
-  if (!(await channelTurn(rt, b.channel, 'reply', log))) return putBack('channel busy');
+  if (!(await channelTurn(rt, b.channel, 'reply', log))) return giveBack('channel busy');
   try {
     await rt.slack.post(b.channel, backlogReply(b.lines, b.n, rt.people.workspace), { threadTs: b.ts });
-    log.info('alert: waiting thread replies posted', { n: b.n, lines: b.lines.length });
   } catch (err) {
     log.warn('alert: waiting thread replies not delivered; the next check tries again', { n: b.n, err });
-    await putBack('not delivered');
+    return giveBack('not delivered');
   }
+  log.info('alert: waiting thread replies posted', { n: b.n, lines: b.lines.length, gen: b.gen });
+  // Redis failing here leaves the claim: a later check takes it over and posts it again (at least once).
+  if (!(await settleBacklog(rt.redis, svc, b.token, 'posted')))
+    log.warn('alert: waiting thread replies posted after their claim was up: another check may post them too', { n: b.n });
+  return true;
 }

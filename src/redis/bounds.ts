@@ -73,8 +73,13 @@ export const HOME_READERS_MAX = 2000;
 /** Request messages waiting for a re-render at most (the oldest are dropped past it). */
 export const RERENDER_QUEUE_MAX = 1000;
 
-/** Thread replies waiting for the scheduled check (src/alerts/backlog.ts): lines kept (the rest counted), bytes of one line (a section's text), lifetime. */
+/**
+ * Thread replies waiting for the scheduled check (src/alerts/backlog.ts): lines kept per incident (the
+ * rest counted), incidents of one service whose lines wait (besides the lines a check has claimed),
+ * bytes of one line (a section's text), lifetime.
+ */
 export const ALERT_BACKLOG_LINES = 10;
+export const ALERT_BACKLOG_INCIDENTS = 2;
 export const ALERT_BACKLOG_LINE_MAX_BYTES = 3000;
 export const ALERT_BACKLOG_TTL_SECONDS = HOUR;
 
@@ -160,7 +165,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   alertMute: { bytes: 2 * KB, lifetime: { ttl: 7 * DAY } },
   alertUpdateBudget: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   alertChannelPace: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
-  alertBacklog: { bytes: 40 * KB, lifetime: { ttl: ALERT_BACKLOG_TTL_SECONDS } },
+  alertBacklog: { bytes: 96 * KB, lifetime: { ttl: ALERT_BACKLOG_TTL_SECONDS } },
   serviceDown: { bytes: 200, lifetime: { ttl: DAY } },
   changeLease: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   changeTrack: { bytes: 4 * KB, lifetime: { ttl: 7 * DAY } },

@@ -5,12 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { keys } from '../../src/redis/keys';
-import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { clearFallbackAlerts } from '../../src/alerts/pipeline';
+import { stubAlertAws } from '../helpers/alert-aws';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { getFreePort, startRedisServer, type RedisServerHandle } from '../helpers/redis';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
@@ -21,24 +18,17 @@ const MIN = 60_000;
 
 let now = T0;
 let e2e: E2E;
-let ecs: ReturnType<typeof mockClient>;
-let logs: ReturnType<typeof mockClient>;
+let aws: ReturnType<typeof stubAlertAws>;
 
 async function start(env?: Record<string, string>, sleep?: (ms: number) => Promise<void>): Promise<void> {
   now = T0;
   e2e = await setupE2E({ now: () => now, env, ...(sleep ? { sleep } : {}) });
-  clearTaskDefinitionCache();
   clearFallbackAlerts();
-  ecs = mockClient(ECSClient);
-  logs = mockClient(CloudWatchLogsClient);
-  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'web', revision: 42, containerDefinitions: [] } });
-  ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [] });
-  logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' });
+  aws = stubAlertAws({ services: [] });
 }
 
 afterEach(async () => {
-  ecs.restore();
-  logs.restore();
+  aws.restore();
   await e2e.close();
 });
 

@@ -13,8 +13,10 @@ import { PACE_WAIT_MAX_MS } from '../../src/alerts/pacing';
 import { reserveChannelTurn } from '../../src/alerts/store';
 import { createRedis, type RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
+import { currentRuntime } from '../../src/handlers/compose';
 import { setupE2E, type E2E } from '../helpers/e2e';
-import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
+import { waitFor } from '../helpers/wait';
+import { serviceAction, taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
@@ -167,4 +169,98 @@ describe('thread replies left out in a storm', () => {
     await tickLater();
     expect(thread()).toHaveLength(1);
   }, 60_000);
+});
+
+describe('waiting thread replies: a check that dies, a newer incident, a mute', () => {
+  const logged = (msg: string) => e2e.logs.filter((l) => l.msg === msg);
+
+  it('a check that dies after taking the waiting replies (before posting them): a later check posts them, once', async () => {
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    await whileChannelBusy(async () => {
+      await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+      await e2e.event(taskStopped({ time: now, exitCode: 3 }));
+    });
+    expect(thread()).toHaveLength(0);
+
+    // The check dies once it has taken them: its Slack post never returns (the process is gone).
+    const post = jest.spyOn(currentRuntime('worker')!.slack, 'post').mockImplementationOnce(() => new Promise(() => undefined));
+    now += 60_000;
+    void e2e.tick();
+    await waitFor(() => post.mock.calls.length === 1, 'the dying check’s post');
+    expect(post.mock.calls[0]![2]).toEqual({ threadTs: alerts()[0]!.ts });
+    post.mockRestore();
+    // Its lock on the scheduled task lapses as a dead Lambda's would (real time here).
+    await e2e.rt.redis.del(keys.tickLock('services-down'));
+
+    // A minute later its claim is still in time: the next check leaves it alone.
+    await tickLater();
+    expect(thread()).toHaveLength(0);
+    // Past the claim's time the dead check's lines are posted, by the next check.
+    now += 120_000;
+    await e2e.tick();
+    expect(thread()).toHaveLength(1);
+    const text = shown(thread()[0]!);
+    expect(text).toContain('2 more events while Slack was limiting the bot:');
+    expect(text).toContain('CannotPullContainerError');
+    expect(text).toContain('exit code 3');
+    expect(
+      logged('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)'),
+    ).toHaveLength(1);
+    await tickLater();
+    await tickLater();
+    expect(thread()).toHaveLength(1);
+    expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+  }, 30_000);
+
+  it('a newer incident of the service does not drop the replies the earlier one is still waiting with: each goes to its own thread', async () => {
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    await whileChannelBusy(async () => {
+      await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+    });
+    // The first incident recovers (steady state after the quiet period) and a new one opens.
+    now += 6 * 60_000;
+    await e2e.event(serviceAction('steady-state', { time: now }));
+    expect(alerts()[0]!.text).toMatch(/^✅ Recovered/);
+    now += 10_000;
+    await e2e.event(taskStopped({ time: now, exitCode: 7 }));
+    expect(alerts()).toHaveLength(2);
+    await whileChannelBusy(async () => {
+      await e2e.event(taskStopped({ time: now, exitCode: 8 }));
+    });
+
+    await tickLater();
+    const inThread = (alert: { ts: string }) =>
+      e2e.slack
+        .messages('CALERTS')
+        .filter((r) => r.thread_ts === alert.ts && r.ts !== alert.ts && shown(r).includes('while Slack was limiting'));
+    const [first, second] = [alerts()[0]!, alerts()[1]!];
+    expect(inThread(first)).toHaveLength(1);
+    expect(shown(inThread(first)[0]!)).toContain('CannotPullContainerError');
+    expect(shown(inThread(first)[0]!)).not.toContain('exit code 8');
+    expect(inThread(second)).toHaveLength(1);
+    expect(shown(inThread(second)[0]!)).toContain('exit code 8');
+    expect(shown(inThread(second)[0]!)).not.toContain('CannotPullContainerError');
+    await tickLater();
+    expect(inThread(first)).toHaveLength(1);
+    expect(inThread(second)).toHaveLength(1);
+  }, 30_000);
+
+  it('a mute started after replies were left waiting: they are dropped (counted in the log), not posted', async () => {
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    await whileChannelBusy(async () => {
+      await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+      await e2e.event(taskStopped({ time: now, exitCode: 3 }));
+    });
+    const res = await e2e.slash('mute web 10m --reason "fixing it"', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(res.text).toContain('are muted for 10m');
+
+    await tickLater();
+    expect(thread()).toHaveLength(0);
+    expect(logged('alert: waiting thread replies dropped: the service is muted').map((l) => l.n)).toEqual([2]);
+    expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+    // Not posted once the mute ends either.
+    now += 10 * 60_000;
+    await e2e.tick();
+    expect(thread().filter((r) => shown(r).includes('while Slack was limiting'))).toHaveLength(0);
+  }, 30_000);
 });

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markFinished } from '../../src/hooks/events';
-import { addToBacklog, backlogLine } from '../../src/alerts/backlog';
+import { addToBacklog, backlogLine, takeBacklog } from '../../src/alerts/backlog';
 import { applyMute, attachToIncident, markDown, recordSignal, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
@@ -36,6 +36,7 @@ import { markEvent } from '../../src/edge/event-claim';
 import { noBudget } from '../../src/slack/click-budget';
 import {
   AUDIT_EXTRA_MAX_BYTES,
+  ALERT_BACKLOG_INCIDENTS,
   AUDIT_MAXLEN,
   AUDIT_TTL_SECONDS,
   AUDIT_VALUE_MAX_BYTES,
@@ -273,9 +274,15 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
     ).toBe(true);
     await markDown(rt.redis, svc, now());
-    // Thread replies waiting for the scheduled check: more lines than it keeps, each at its longest.
+    // Thread replies waiting for the scheduled check: more lines than it keeps, each at its longest,
+    // for as many incidents as wait and one more incident's lines claimed by a check.
     const waiting = backlogLine({ text: '', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ko(5000) } }] });
-    for (let i = 0; i < 15; i++) await addToBacklog(rt.redis, svc, { gen, channel: 'C'.repeat(20), ts: '1.2' }, [waiting]);
+    const fillBacklog = async (g: number) => {
+      for (let i = 0; i < 15; i++) await addToBacklog(rt.redis, svc, { gen: g, channel: 'C'.repeat(20), ts: '1.2' }, [waiting]);
+    };
+    await fillBacklog(gen);
+    expect(await takeBacklog(rt.redis, svc, now())).toMatchObject({ status: 'ok', gen });
+    for (let g = gen + 1; g <= gen + ALERT_BACKLOG_INCIDENTS; g++) await fillBacklog(g);
     // The workspace's budget of alert updates, reserved as far ahead as any caller may (and past: refused).
     for (let i = 0; i < 14; i++) await reserveUpdateTurn(rt.redis, now(), 3_000);
     // A channel's pace of alert posts, reserved as far ahead as any caller may (and past: refused).

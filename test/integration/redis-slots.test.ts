@@ -33,7 +33,7 @@ import {
   applyMute,
   liftMute,
 } from '../../src/alerts/store';
-import { addToBacklog, takeBacklog } from '../../src/alerts/backlog';
+import { addToBacklog, settleBacklog, takeBacklog } from '../../src/alerts/backlog';
 import { readAudit } from '../../src/approvals/audit';
 import { servicesIn } from '../../src/config/load';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, lapseDue, rejectRequest } from '../../src/approvals/clicks';
@@ -252,9 +252,13 @@ describe('hash slots of every script call', () => {
     expect(await markDown(rt.redis, svc, now)).toBe(now);
     expect(await reserveUpdateTurn(rt.redis, now, 0)).toBe(0);
     expect(await reserveChannelTurn(rt.redis, 'CALERTS', now, 0)).toBe(0);
-    // Thread replies waiting for the scheduled check, kept and taken (src/alerts/backlog.ts).
-    expect(await addToBacklog(rt.redis, svc, { gen: sig.gen, channel: 'CALERTS', ts: '1.2' }, ['line'])).toEqual({ n: 1, kept: 1 });
-    expect((await takeBacklog(rt.redis, svc))?.lines).toEqual(['line']);
+    // Thread replies waiting for the scheduled check, kept, claimed, given back, claimed again and
+    // settled (src/alerts/backlog.ts).
+    expect(await addToBacklog(rt.redis, svc, { gen: sig.gen, channel: 'CALERTS', ts: '1.2' }, ['line'])).toMatchObject({ n: 1, kept: 1 });
+    expect(await takeBacklog(rt.redis, svc, now, 'check-1')).toMatchObject({ status: 'ok', lines: ['line'] });
+    expect(await settleBacklog(rt.redis, svc, 'check-1', 'back')).toBe(true);
+    expect(await takeBacklog(rt.redis, svc, now, 'check-2')).toMatchObject({ status: 'ok', lines: ['line'] });
+    expect(await settleBacklog(rt.redis, svc, 'check-2', 'posted')).toBe(true);
     await clearDown(rt.redis, svc);
 
     // Images: a tag moved to the digest pushed last (the repository's slot), and read back.

@@ -1,46 +1,36 @@
 -- Thread replies of an incident that did not reach Slack (the channel's pace left them out, or Slack
 -- answered 429 and the wait did not fit): kept for the scheduled check, which posts them in one reply
--- (src/alerts/backlog.ts). Also puts back what the check took when its post did not go through.
+-- in that incident's thread (src/alerts/backlog.ts). Each incident's lines wait in their own section
+-- (includes/backlog.lua), so a new incident of the service does not drop the lines of the one before:
+-- they still go to the earlier incident's thread. At most ARGV[7] incidents wait; past that the
+-- oldest one's lines make room (returned, so the caller logs them).
 --
--- KEYS[1] the service's backlog hash: gen, channel, ts (the thread), n (events counted), k (lines kept), l1..lk
+-- KEYS[1] the service's backlog hash
 -- ARGV[1] incident gen   ARGV[2] channel   ARGV[3] thread ts   ARGV[4] events these lines stand for
--- ARGV[5] most lines kept   ARGV[6] TTL (ms)   ARGV[7] '1': the lines are older than those kept (put back)
+-- ARGV[5] most lines kept per incident   ARGV[6] TTL (ms)   ARGV[7] most incidents waiting
 -- ARGV[8..] the lines
 --
--- Returns {n, kept} after the change | {-1, 0} when the backlog holds a newer incident's lines (nothing added)
+-- Returns {n, kept, droppedGen, droppedN} after the change (droppedGen 0: nothing dropped) |
+--         {-1, 0, 0, 0}: no room, and every incident waiting is newer (nothing added)
+bl_upgrade()
 local gen = tonumber(ARGV[1])
-local h = redis.call('HMGET', KEYS[1], 'gen', 'n', 'k')
-local lines = {}
-local n = 0
-if h[1] then
-  local have = tonumber(h[1])
-  if have > gen then return {-1, 0} end
-  -- Lines of an earlier incident (closed since) give way to the new incident's.
-  if have == gen then
-    n = tonumber(h[2]) or 0
-    local k = tonumber(h[3]) or 0
-    if k > 0 then
-      local names = {}
-      for i = 1, k do names[i] = 'l' .. i end
-      lines = redis.call('HMGET', KEYS[1], unpack(names))
-    end
+local p = 'g' .. gen .. '.'
+local cur = bl_read(p)
+local droppedGen, droppedN = 0, 0
+if cur.ts == '' then
+  local gens = bl_gens()
+  if #gens >= tonumber(ARGV[7]) then
+    if gens[1] > gen then return {-1, 0, 0, 0} end
+    droppedGen = gens[1]
+    local old = bl_read('g' .. droppedGen .. '.')
+    droppedN = old.n
+    bl_drop('g' .. droppedGen .. '.', old.k)
   end
 end
 local add = {}
 for i = 8, #ARGV do add[#add + 1] = ARGV[i] end
-local all = {}
-local first, second = lines, add
-if ARGV[7] == '1' then first, second = add, lines end
-for _, l in ipairs(first) do all[#all + 1] = l end
-for _, l in ipairs(second) do all[#all + 1] = l end
-n = n + tonumber(ARGV[4])
-local kept = math.min(#all, tonumber(ARGV[5]))
-local fields = {'gen', gen, 'channel', ARGV[2], 'ts', ARGV[3], 'n', n, 'k', kept}
-for i = 1, kept do
-  fields[#fields + 1] = 'l' .. i
-  fields[#fields + 1] = all[i]
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[6]))
-return {n, kept}
+local n = cur.n + tonumber(ARGV[4])
+bl_drop(p, cur.k)
+local kept = bl_write(p, {channel = ARGV[2], ts = ARGV[3], n = n, lines = bl_concat(cur.lines, add)}, tonumber(ARGV[5]))
+redis.call('PEXPIRE', B, tonumber(ARGV[6]))
+return {n, kept, droppedGen, droppedN}

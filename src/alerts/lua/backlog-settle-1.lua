@@ -1,0 +1,19 @@
+-- The scheduled check's claim on waiting thread replies (backlog-take-2.lua), settled by the check
+-- that holds it (src/alerts/backlog.ts): 'posted' deletes it (Slack took the reply); 'back' gives it
+-- back (the post did not go) and the next check takes it again, with what its incident gathered since.
+--
+-- KEYS[1] the service's backlog hash
+-- ARGV[1] token of the check   ARGV[2] posted | back
+--
+-- Returns 1 | 0 (the claim is not this check's any more: taken over once its time was up, or dropped by a mute)
+local B = KEYS[1]
+if redis.call('HGET', B, 'c.tok') ~= ARGV[1] then return 0 end
+if ARGV[2] == 'back' then
+  redis.call('HDEL', B, 'c.tok', 'c.until')
+  return 1
+end
+local k = tonumber(redis.call('HGET', B, 'c.k') or '0')
+local names = {'c.gen', 'c.channel', 'c.ts', 'c.n', 'c.k', 'c.tok', 'c.until'}
+for i = 1, k do names[#names + 1] = 'c.l' .. i end
+redis.call('HDEL', B, unpack(names))
+return 1

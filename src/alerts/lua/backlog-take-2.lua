@@ -1,0 +1,56 @@
+-- The scheduled check takes one incident's waiting thread replies to post them (src/alerts/backlog.ts),
+-- as a claim (section 'c.', includes/backlog.lua) rather than removing them: a check that dies
+-- (crash, timeout) before its post is settled leaves the claim, and once the claim's time is up the
+-- next check takes it again and posts it. At least once: lines are posted twice only when a check
+-- died after Slack took its post and before backlog-settle-1.lua deleted the claim.
+-- The service muted: everything waiting (and a claim whose check is gone) is dropped instead.
+--
+-- KEYS[1] the service's backlog hash   KEYS[2] the service's mute hash
+-- ARGV[1] now (ms)   ARGV[2] claim time (ms)   ARGV[3] token of this check
+-- ARGV[4] most lines kept per incident   ARGV[5] TTL (ms)
+--
+-- Returns {'none'} | {'busy'} (another check holds the claim, in time) | {'muted', n events dropped} |
+--         {'ok', gen, channel, ts, n, taken over ('1': from a check presumed dead), line...}
+bl_upgrade()
+local now = tonumber(ARGV[1])
+local c = redis.call('HMGET', B, 'c.gen', 'c.tok', 'c.until')
+if c[2] and tonumber(c[3] or '0') > now then return {'busy'} end
+if tonumber(redis.call('HGET', KEYS[2], 'until') or '0') > now then
+  local n = 0
+  if c[1] then n = n + bl_read('c.').n end
+  for _, g in ipairs(bl_gens()) do n = n + bl_read('g' .. g .. '.').n end
+  redis.call('DEL', B)
+  if n == 0 then return {'none'} end
+  return {'muted', n}
+end
+local claim, gen
+local takenOver = '0'
+if c[1] then
+  -- A claim given back (its post did not go) or whose check is gone: taken again, with the lines
+  -- its incident gathered since.
+  gen = tonumber(c[1])
+  if c[2] then takenOver = '1' end
+  claim = bl_read('c.')
+  bl_drop('c.', claim.k)
+  local p = 'g' .. gen .. '.'
+  local s = bl_read(p)
+  if s.ts ~= '' then
+    claim.n = claim.n + s.n
+    claim.lines = bl_concat(claim.lines, s.lines)
+    if claim.ts == '' then claim.channel, claim.ts = s.channel, s.ts end
+    bl_drop(p, s.k)
+  end
+else
+  local gens = bl_gens()
+  if #gens == 0 then return {'none'} end
+  gen = gens[1]
+  claim = bl_read('g' .. gen .. '.')
+  bl_drop('g' .. gen .. '.', claim.k)
+end
+if claim.ts == '' then return {'none'} end
+local kept = bl_write('c.', claim, tonumber(ARGV[4]))
+redis.call('HSET', B, 'c.gen', gen, 'c.tok', ARGV[3], 'c.until', now + tonumber(ARGV[2]))
+redis.call('PEXPIRE', B, tonumber(ARGV[5]))
+local out = {'ok', gen, claim.channel, claim.ts, claim.n, takenOver}
+for i = 1, kept do out[#out + 1] = claim.lines[i] end
+return out
