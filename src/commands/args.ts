@@ -132,6 +132,14 @@ export const wholeNumber = (what: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, t.token('atLeast', { what, min })).max(max, t.token('atMost', { what, max })));
 
+/** No service named (a read verb): what is missing, an example (`logs web`), the usage and the services there are. */
+export function missingService(config: Config, example: string, usage: string): BotError {
+  const list = codes(Object.keys(config.services));
+  return badInput(t.lazy('missingExample', { what: NOUN.lazy('service'), example: code(`/ecs ${example}`) }), usage, (l) =>
+    t.in(l)('services', { list: list || t.in(l)('noneConfigured') }),
+  );
+}
+
 /** Resolve a service alias or throw UNKNOWN_SERVICE with the closest matches. */
 export function resolveService(config: Config, alias: string, usage?: string): ResolvedService {
   const svc = findService(config, alias.toLowerCase());
