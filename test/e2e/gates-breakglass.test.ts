@@ -233,6 +233,17 @@ describe('break-glass', () => {
     await notAskedAfterTheFact(req);
   });
 
+  it('one whose worker stopped before any UpdateService, settled by a tick that cannot read its plan, is not asked after the fact', async () => {
+    const req = await startedThenStopped('deploy web v1.2.3 --break-glass "checkout is down for everyone"', false);
+    // As a plan written by another version of the bot would be to the tick's.
+    await h.e2e.rt.redis.hset(requestKey(req.id), 'plan', JSON.stringify({ verb: 'teleport' }));
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    await notAskedAfterTheFact(req);
+  });
+
   it('one whose worker found its lease gone right before UpdateService (none sent) is not asked after the fact', async () => {
     // The worker's real run, which stalls past its lease just before its last check (the lease expires,
     // as when its renewals cannot reach Redis): it stops without sending UpdateService.
