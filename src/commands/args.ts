@@ -30,7 +30,6 @@ export const argsText = defineMessages('commands.args', {
   unknownService: { en: "I don't know a service called {name}.", ko: '{name} 서비스를 찾을 수 없습니다.' },
   unknownEnvironment: { en: "I don't know an environment called {name}.", ko: '{name} 환경을 찾을 수 없습니다.' },
   unknownTarget: { en: "I don't know a service or environment called {name}.", ko: '{name} 서비스나 환경을 찾을 수 없습니다.' },
-  knownServices: { en: 'Known services: {list}.', ko: '설정된 서비스: {list}.' },
   services: { en: 'Services: {list}.', ko: '서비스: {list}.' },
   environments: { en: 'Environments: {list}.', ko: '환경: {list}.' },
   servicesAndEnvironments: { en: 'Services: {services}. Environments: {environments}.', ko: '서비스: {services}. 환경: {environments}.' },
@@ -149,7 +148,7 @@ export function resolveService(config: Config, alias: string, usage?: string): R
   throw new BotError('UNKNOWN_SERVICE', `unknown service ${alias}`, {
     userMessage: withSuggestion(t.lazy('unknownService', { name: code(alias) }), near),
     usage,
-    hint: (locale) => t.in(locale)('knownServices', { list: codes(names) || t.in(locale)('noneConfigured') }),
+    hint: (locale) => t.in(locale)('services', { list: codes(names) || t.in(locale)('noneConfigured') }),
   });
 }
 

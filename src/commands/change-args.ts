@@ -105,10 +105,8 @@ export interface ChangeArgsBase {
 }
 
 const gateFlagText = defineMessages('commands.change-args.gates', {
-  atMissing: {
-    en: '`--at` needs a time: a local time like `--at {example}`, or `--at next-window`.',
-    ko: '`--at`에는 시각이 필요합니다: `--at {example}` 같은 현지 시각이나 `--at next-window`를 쓰세요.',
-  },
+  // How to write one is the hint (atHint).
+  atMissing: { en: '`--at` needs a time.', ko: '`--at`에는 시각이 필요합니다.' },
   atBad: {
     en: '`--at {at}` is not a time I can read.',
     ko: '`--at {at}`은(는) 읽을 수 있는 시각이 아닙니다.',
@@ -156,7 +154,7 @@ export function changeBase(
   const example = atExample(Date.now());
   let at: string | undefined;
   if (flags.at !== undefined) {
-    if (flags.at === true || !flags.at.trim()) throw badInput(t('atMissing', { example }), spec.usage, t('atHint', { example }));
+    if (flags.at === true || !flags.at.trim()) throw badInput(t('atMissing'), spec.usage, t('atHint', { example }));
     const v = flags.at.trim().replace(/^(\d{4}-\d{2}-\d{2}) +(\d)/, '$1T$2');
     if (NEXT_WINDOW.test(v)) at = 'next-window';
     else if (AT_LOCAL.test(v)) at = v;
@@ -262,8 +260,11 @@ export function parseCount(text: string, svc: ResolvedService, usage: string): n
   const t = text.trim();
   if (!/^\d+$/.test(t)) {
     const hint = /^-/.test(t) ? M.lazy('negative') : /[.,]/.test(t) ? M.lazy('whole') : M.lazy('digits');
+    // `3개`, `3tasks`: the number it starts with.
+    const lead = /^(\d+)\D+$/.exec(t)?.[1];
+    const notCount = M.lazy('notCount', { input: code(t), hint });
     throw badInput(
-      M.lazy('notCount', { input: code(t), hint }),
+      lead ? (l) => `${notCount(l)}${suggestion([lead])(l)}` : notCount,
       usage,
       M.lazy('allowed', { service: code(svc.alias), min: svc.scale.min, max: svc.scale.max }),
     );

@@ -85,6 +85,15 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
     // The service and its value swapped: was "I don't know a service called `v1.2.3`" with no way out.
     ['deploy v1.2.3 web', ['Did you mean `/ecs deploy web v1.2.3`?'], ['혹시 `/ecs deploy web v1.2.3`인가요?']],
     ['scale 3 web', ["I don't know a service called `3`. Did you mean `/ecs scale web 3`?"], ['혹시 `/ecs scale web 3`인가요?']],
+    [
+      'cost prod --period last month',
+      ['Unexpected extra input: `month`. Did you mean `--period last-month`?'],
+      ['혹시 `--period last-month`인가요?'],
+    ],
+    ['cost prod --by usage type', ['Did you mean `--by usage-type`?'], ['혹시 `--by usage-type`인가요?']],
+    ['cost --period 7 d', ['Did you mean `--period 7d`?'], ['혹시 `--period 7d`인가요?']],
+    // A count with its unit (a Korean counter): was only "not a task count".
+    ['scale web 3개', ['`3개` is not a task count. Give the number of tasks as digits. Did you mean `3`?'], ['혹시 `3`인가요?']],
     // An empty quoted value (a template's empty variable): was "`` is not a valid tag: it contains ``".
     [
       'deploy web ""',
