@@ -30,7 +30,6 @@ export const argsText = defineMessages('commands.args', {
   unknownService: { en: "I don't know a service called {name}.", ko: '{name} 서비스를 찾을 수 없습니다.' },
   unknownEnvironment: { en: "I don't know an environment called {name}.", ko: '{name} 환경을 찾을 수 없습니다.' },
   unknownTarget: { en: "I don't know a service or environment called {name}.", ko: '{name} 서비스나 환경을 찾을 수 없습니다.' },
-  knownServices: { en: 'Known services: {list}.', ko: '설정된 서비스: {list}.' },
   services: { en: 'Services: {list}.', ko: '서비스: {list}.' },
   environments: { en: 'Environments: {list}.', ko: '환경: {list}.' },
   servicesAndEnvironments: { en: 'Services: {services}. Environments: {environments}.', ko: '서비스: {services}. 환경: {environments}.' },
@@ -132,6 +131,14 @@ export const wholeNumber = (what: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, t.token('atLeast', { what, min })).max(max, t.token('atMost', { what, max })));
 
+/** No service named (a read verb): what is missing, an example (`logs web`), the usage and the services there are. */
+export function missingService(config: Config, example: string, usage: string): BotError {
+  const list = codes(Object.keys(config.services));
+  return badInput(t.lazy('missingExample', { what: NOUN.lazy('service'), example: code(`/ecs ${example}`) }), usage, (l) =>
+    t.in(l)('services', { list: list || t.in(l)('noneConfigured') }),
+  );
+}
+
 /** Resolve a service alias or throw UNKNOWN_SERVICE with the closest matches. */
 export function resolveService(config: Config, alias: string, usage?: string): ResolvedService {
   const svc = findService(config, alias.toLowerCase());
@@ -141,7 +148,7 @@ export function resolveService(config: Config, alias: string, usage?: string): R
   throw new BotError('UNKNOWN_SERVICE', `unknown service ${alias}`, {
     userMessage: withSuggestion(t.lazy('unknownService', { name: code(alias) }), near),
     usage,
-    hint: (locale) => t.in(locale)('knownServices', { list: codes(names) || t.in(locale)('noneConfigured') }),
+    hint: (locale) => t.in(locale)('services', { list: codes(names) || t.in(locale)('noneConfigured') }),
   });
 }
 

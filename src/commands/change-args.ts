@@ -9,7 +9,9 @@ import type { ResolvedService } from '../config/schema';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { code, escapeMrkdwn } from '../slack/text';
-import { parseRaw, resolveService } from './args';
+import { argsText, parseRaw, resolveService, suggestion } from './args';
+import { findService } from '../config/load';
+import { closest } from './suggest';
 import type { RawArgs } from './grammar';
 import type { ParseContext, Parsed } from './types';
 
@@ -103,10 +105,8 @@ export interface ChangeArgsBase {
 }
 
 const gateFlagText = defineMessages('commands.change-args.gates', {
-  atMissing: {
-    en: '`--at` needs a time: a local time like `--at {example}`, or `--at next-window`.',
-    ko: '`--at`에는 시각이 필요합니다: `--at {example}` 같은 현지 시각이나 `--at next-window`를 쓰세요.',
-  },
+  // How to write one is the hint (atHint).
+  atMissing: { en: '`--at` needs a time.', ko: '`--at`에는 시각이 필요합니다.' },
   atBad: {
     en: '`--at {at}` is not a time I can read.',
     ko: '`--at {at}`은(는) 읽을 수 있는 시각이 아닙니다.',
@@ -143,22 +143,27 @@ function atExample(now: number): string {
 
 /**
  * The common flags of a change verb as its arguments; `--at` and `--break-glass` are checked here
- * (what was wrong, the verb's usage, and how to write it, in the workspace's language).
+ * (what was wrong, the verb's usage, and how to write it, in the reader's language).
  */
 export function changeBase(
   flags: { reason?: string; 'dry-run'?: true; at?: string | true; 'break-glass'?: string | true },
-  ctx: Pick<ParseContext, 'config'>,
+  _ctx: Pick<ParseContext, 'config'>,
   spec: SpecInfo,
 ): ChangeArgsBase {
-  const t = gateFlagText.in(ctx.config.slack.language);
+  const t = gateFlagText.lazy;
   const example = atExample(Date.now());
   let at: string | undefined;
   if (flags.at !== undefined) {
-    if (flags.at === true || !flags.at.trim()) throw badInput(t('atMissing', { example }), spec.usage, t('atHint', { example }));
+    if (flags.at === true || !flags.at.trim()) throw badInput(t('atMissing'), spec.usage, t('atHint', { example }));
     const v = flags.at.trim().replace(/^(\d{4}-\d{2}-\d{2}) +(\d)/, '$1T$2');
     if (NEXT_WINDOW.test(v)) at = 'next-window';
     else if (AT_LOCAL.test(v)) at = v;
-    else throw badInput(t('atBad', { at: escapeMrkdwn(v) }), spec.usage, t('atHint', { example }));
+    else {
+      // `--at next-windw`: the spelling it was meant to be.
+      const near = closest(v, ['next-window']).length ? argsText.lazy('didYouMean', { options: '`--at next-window`' }) : undefined;
+      const bad = t('atBad', { at: escapeMrkdwn(v) });
+      throw badInput(near ? (l) => `${bad(l)} ${near(l)}` : bad, spec.usage, t('atHint', { example }));
+    }
   }
   let breakGlass: string | undefined;
   if (flags['break-glass'] !== undefined) {
@@ -198,6 +203,11 @@ export function parseChange<F extends z.ZodRawShape>(
 ): { args: string[]; flags: z.output<z.ZodObject<F & typeof commonFlags>> } {
   const missing = required[raw.positionals.length];
   if (missing) throw badInput(M.lazy('missing', { what: M.lazy(missing.what), example: code(`/ecs ${missing.example}`) }), spec.usage);
+  // `--at 2026-12-04 02:00`: one time split by a space; say how to write it as one.
+  const extra = raw.positionals[required.length];
+  const at = `${raw.flags.at}T${extra}`;
+  if (extra !== undefined && AT_LOCAL.test(at))
+    throw badInput((l) => argsText.in(l)('extra', { extra: code(extra) }) + suggestion([`--at ${at}`])(l), spec.usage);
   const flagShape = { ...commonFlags, ...flags };
   const schema = z.object({ args: z.array(z.string()).max(required.length), flags: z.object(flagShape).strict() });
   return parseRaw(spec, schema, raw, Object.keys(flagShape)) as { args: string[]; flags: z.output<z.ZodObject<F & typeof commonFlags>> };
@@ -219,18 +229,26 @@ export function parseServiceAndValue<V>(
   value: { what: Required['what']; sample: string },
   read: (text: string, svc: ResolvedService) => V,
 ): { svc: ResolvedService; value: V; base: ChangeArgsBase } {
+  const [first, second] = raw.positionals;
+  // `deploy v1.2.3 web`, `scale 3 web`: the same two in the other order.
+  if (second !== undefined && !findService(ctx.config, first!.toLowerCase()) && findService(ctx.config, second.toLowerCase()))
+    throw badInput(
+      (l) => argsText.in(l)('unknownService', { name: code(first!) }) + suggestion([`/ecs ${spec.verb} ${second} ${first}`])(l),
+      spec.usage,
+    );
+  // The service first: a typo is answered with the names it is close to, and an example names a real service.
+  const svc = first === undefined ? undefined : changeTarget(ctx, first, spec);
   const { args, flags } = parseChange(
     spec,
     raw,
     [
       { what: 'theService', example: `${spec.verb} web ${value.sample}` },
-      { what: value.what, example: `${spec.verb} ${raw.positionals[0] ?? 'web'} ${value.sample}` },
+      { what: value.what, example: `${spec.verb} ${svc?.alias ?? 'web'} ${value.sample}` },
     ],
     {},
   );
-  const svc = changeTarget(ctx, args[0]!, spec);
-  const v = read(args[1]!, svc);
-  return { svc, value: v, base: changeBase(flags, ctx, spec) };
+  const v = read(args[1]!, svc!);
+  return { svc: svc!, value: v, base: changeBase(flags, ctx, spec) };
 }
 
 export function parsedFor<A>(svc: ResolvedService, args: A): Parsed<A> {
@@ -242,8 +260,11 @@ export function parseCount(text: string, svc: ResolvedService, usage: string): n
   const t = text.trim();
   if (!/^\d+$/.test(t)) {
     const hint = /^-/.test(t) ? M.lazy('negative') : /[.,]/.test(t) ? M.lazy('whole') : M.lazy('digits');
+    // `3개`, `3tasks`: the number it starts with.
+    const lead = /^(\d+)\D+$/.exec(t)?.[1];
+    const notCount = M.lazy('notCount', { input: code(t), hint });
     throw badInput(
-      M.lazy('notCount', { input: code(t), hint }),
+      lead ? (l) => `${notCount(l)}${suggestion([lead])(l)}` : notCount,
       usage,
       M.lazy('allowed', { service: code(svc.alias), min: svc.scale.min, max: svc.scale.max }),
     );

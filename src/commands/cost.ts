@@ -7,7 +7,7 @@ import { lazySchema } from '../config/lazy-schema';
 import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
-import { parseRaw, resolveServiceOrEnvironment } from './args';
+import { argsText, parseRaw, resolveServiceOrEnvironment, suggestion } from './args';
 import { PERIODS, type Period } from './render/cost-plan';
 import { defineCommand } from './types';
 import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
@@ -50,6 +50,8 @@ export interface CostArgs {
   by: CostBy;
 }
 
+const BY = ['service', 'usage-type'] as const;
+
 // Escaped: what was typed is echoed into mrkdwn ('<!channel>' must not reach Slack as a mention).
 const quoted = (input: unknown): string => code(String(input));
 
@@ -66,7 +68,7 @@ const schema = lazySchema(() =>
         by: z
           .string({ error: M.token('byNeedsValue') })
           .transform((s) => s.toLowerCase())
-          .pipe(z.enum(['service', 'usage-type'], { error: (iss) => M.token('byOneOf', { input: quoted(iss.input) }) }))
+          .pipe(z.enum(BY, { error: (iss) => M.token('byOneOf', { input: quoted(iss.input) }) }))
           .optional(),
         ...visibilityFlags,
       })
@@ -82,6 +84,18 @@ export const cost = defineCommand<CostArgs>({
   kind: 'read',
   booleanFlags: VISIBILITY_FLAGS,
   parse(raw, ctx) {
+    // `--period last month`, `--by usage type`: one value split by a space; say how to write it as one.
+    for (const [f, values] of [
+      ['period', PERIODS],
+      ['by', BY],
+    ] as const) {
+      const v = raw.flags[f];
+      for (const p of raw.positionals) {
+        const one = [`${v}-${p}`, `${v}${p}`].map((s) => s.toLowerCase()).find((s) => (values as readonly string[]).includes(s));
+        if (typeof v === 'string' && one)
+          throw badInput((l) => argsText.in(l)('extra', { extra: code(p) }) + suggestion([`--${f} ${one}`])(l), COST_USAGE);
+      }
+    }
     const { args, flags } = parseRaw({ verb: 'cost', usage: COST_USAGE }, schema, raw, ['period', 'by', ...VISIBILITY_FLAGS]);
     const target = resolveServiceOrEnvironment(ctx, args[0], COST_USAGE);
     if (target.service && flags.by === 'service') {

@@ -2,8 +2,8 @@
  * The /ecs command grammar: `<verb> [target] [args] [--flag value]`.
  *
  * Accepts what people actually type: "quoted values", 'single quotes', “smart quotes”,
- * `--flag=value`, the em-dash or en-dash phones put in place of `--`, and the `<…>` forms
- * Slack rewrites mentions, channels and links into.
+ * `--flag=value`, the em-dash or en-dash phones put in place of `--`, full-width characters from an
+ * IME, and the `<…>` forms Slack rewrites mentions, channels and links into.
  */
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
@@ -53,17 +53,23 @@ const QUOTES: Record<string, string> = {
 
 /** Undo Slack's escaping and rewrite <…> forms into their plain text. */
 export function normalizeSlackText(text: string): string {
-  return text
-    .replace(/<([@#!])([^>|]*)(?:\|([^>]*))?>/g, (_m, sigil: string, id: string, label?: string) => {
-      if (sigil === '#') return label ? `#${label}` : `#${id}`;
-      if (sigil === '@') return `@${id}`;
-      return `@${label ?? id}`; // <!channel>, <!here>, <!subteam^S123|@team>
-    })
-    .replace(/<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\u00a0/g, ' ');
+  return (
+    text
+      .replace(/<([@#!])([^>|]*)(?:\|([^>]*))?>/g, (_m, sigil: string, id: string, label?: string) => {
+        if (sigil === '#') return label ? `#${label}` : `#${id}`;
+        if (sigil === '@') return `@${id}`;
+        return `@${label ?? id}`; // <!channel>, <!here>, <!subteam^S123|@team>
+      })
+      .replace(/<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .replace(/[\u00a0\u3000]/g, ' ')
+      // A Korean or Japanese IME's full-width forms (ｓｃａｌｅ ｗｅｂ ３) are the ASCII they look like;
+      // zero-width characters pasted along are dropped (`3\u200b` is 3).
+      .replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .replace(/[\u200b\u2060\ufeff]/g, '')
+  );
 }
 
 /** Split into tokens, honouring quotes. Throws BAD_INPUT on an unterminated quote. */
@@ -98,6 +104,8 @@ export function tokenize(text: string): string[] {
 }
 
 const DASH_FLAG = /^(?:--|\u2014|\u2013|\u2212)([A-Za-z][\w-]*)(?:=(.*))?$/s;
+/** `-reason`, `-since`: a flag typed with one dash (two letters at least: `-h` is help, `-1` a number). */
+const ONE_DASH_FLAG = /^-([A-Za-z][A-Za-z-]+)$/;
 
 /** Parse a whole command text into verb, positionals and flags. */
 export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new Set()): RawArgs {
@@ -111,7 +119,7 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < rest.length; i++) {
     const tok = rest[i]!;
-    const m = DASH_FLAG.exec(tok);
+    const m = DASH_FLAG.exec(tok) ?? ONE_DASH_FLAG.exec(tok);
     if (m) {
       const name = m[1]!.toLowerCase();
       if (m[2] !== undefined) flags[name] = m[2];
@@ -120,7 +128,8 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
       else flags[name] = true;
       continue;
     }
-    positionals.push(tok);
+    // An empty quoted word (`deploy web "$TAG"` with no TAG) is no value: the verb says what is missing.
+    if (tok) positionals.push(tok);
   }
   // Free text (a reason) is checked by its verb against its own limit, with the usage (src/commands/change-args.ts, mute.ts).
   const checked = Object.entries(flags)

@@ -66,7 +66,7 @@ export function createHelp(getTable: () => readonly CommandSpec<never>[]) {
     parse(raw, ctx) {
       const args = parseRaw(
         { verb: 'help', usage: USAGE },
-        z.object({ args: z.tuple([z.string()]).or(z.tuple([])), flags: z.object({}).strict() }),
+        z.object({ args: z.array(z.string()).max(1), flags: z.object({}).strict() }),
         raw,
         [],
       );

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { code } from '../slack/text';
 import { defineMessages } from '../i18n/catalog';
-import { extraInput, parseRaw, positional, resolveService, wholeNumber } from './args';
+import { argsText, extraInput, parseRaw, positional, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
@@ -21,6 +21,7 @@ const M = defineMessages('commands.history', {
     ko: '서비스의 최근 배포: 누가 요청하고 승인했는지, 어떻게 끝났는지, 봇 밖에서 한 변경까지 보여 줍니다.',
   },
   ack: { en: 'Reading the history of {service} in {env}…', ko: '{env}의 {service} 배포 이력을 읽는 중…' },
+  count: { en: 'the number of deployments', ko: '배포 수' },
 });
 
 export interface HistoryArgs {
@@ -32,7 +33,15 @@ const schema = lazySchema(() =>
   z.object({
     // With a rest element zod reports a missing first value as that value ("Missing service…"); extra words are refused in parse.
     args: z.tuple([positional('service', 'history web')], z.string()),
-    flags: z.object({ limit: wholeNumber('--limit', 1, HISTORY_MAX_LIMIT).optional(), ...visibilityFlags }).strict(),
+    flags: z
+      .object({
+        limit: z
+          .string({ error: argsText.token('missingExample', { what: M.token('count'), example: '`--limit 25`' }) })
+          .pipe(wholeNumber(M.token('count'), 1, HISTORY_MAX_LIMIT))
+          .optional(),
+        ...visibilityFlags,
+      })
+      .strict(),
   }),
 );
 

@@ -5,10 +5,8 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { code } from '../slack/text';
-import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
-import { parseRaw, resolveService, wholeNumber } from './args';
-import { knownServices } from './logs';
+import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
@@ -22,10 +20,6 @@ const M = defineMessages('commands.images', {
     ko: 'ECR에 있는 서비스의 최근 이미지: 태그, 다이제스트, 푸시 시각, 크기, 스캔 결과, 지금 실행 중인 이미지를 보여 줍니다.',
   },
   ack: { en: 'Looking up images of {service} in {env}…', ko: '{env}의 {service} 이미지를 찾는 중…' },
-  nameService: {
-    en: 'Name the service whose images you want, e.g. `/ecs images web`.',
-    ko: '이미지를 볼 서비스를 지정해 주세요. 예: `/ecs images web`',
-  },
   needsNumber: { en: 'needs a number, e.g. `--limit 20`', ko: '숫자가 필요합니다. 예: `--limit 20`' },
   imageCount: { en: 'the image count', ko: '이미지 수' },
 });
@@ -59,7 +53,7 @@ export const images = defineCommand<ImagesArgs>({
   booleanFlags: VISIBILITY_FLAGS,
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'images', usage: IMAGES_USAGE }, schema, raw, ['limit', ...VISIBILITY_FLAGS]);
-    if (!args[0]) throw badInput(M.lazy('nameService'), IMAGES_USAGE, knownServices(ctx.config));
+    if (!args[0]) throw missingService(ctx.config, 'images web', IMAGES_USAGE);
     const service = resolveService(ctx.config, args[0], IMAGES_USAGE);
     return readParsed(ctx.config, { environment: service.environment, service }, flags, IMAGES_USAGE, {
       alias: service.alias,

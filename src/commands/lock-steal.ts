@@ -50,7 +50,7 @@ export const lockSteal = defineCommand<LockStealArgs>({
     const { args, flags } = parseRaw({ verb: 'lock!', usage: USAGE }, schema, raw, ['reason']);
     reasonWithoutQuotes(args.slice(1), flags.reason, `lock! ${args[0]}`, USAGE);
     const service = resolveService(ctx.config, args[0], USAGE);
-    if (!flags.reason) throw badInput(text.in(ctx.config.slack.language)('needReason', { service: service.alias }), USAGE);
+    if (!flags.reason) throw badInput(text.lazy('needReason', { service: service.alias }), USAGE);
     return { args: { alias: service.alias, reason: flags.reason }, environment: service.environment, service };
   },
   async inline(parsed, rt, inv) {

@@ -11,8 +11,7 @@ import { parseDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { badInput } from '../errors';
-import { argsText, parseRaw, resolveService, wholeNumber } from './args';
-import type { Config } from '../config/schema';
+import { argsText, missingService, parseRaw, resolveService, suggestion, wholeNumber } from './args';
 import { defineCommand } from './types';
 import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
@@ -60,10 +59,6 @@ const M = defineMessages('commands.logs', {
     ko: '작업 ID(16진수 32자, 또는 `/ecs status`에 나오는 앞 8자)나 작업 ARN이어야 합니다',
   },
   noValue: { en: 'takes no value: write just `--previous`', ko: '값을 받지 않습니다. `--previous`만 쓰세요' },
-  nameService: {
-    en: 'Name the service whose logs you want, e.g. `/ecs logs web --since 1h`.',
-    ko: '로그를 볼 서비스를 지정해 주세요. 예: `/ecs logs web --since 1h`',
-  },
   taskAndPrevious: {
     en: '`--task` and `--previous` both pick a task: use one of them.',
     ko: '`--task`, `--previous` 옵션은 둘 다 작업을 고릅니다. 하나만 쓰세요.',
@@ -129,6 +124,15 @@ export function parseTimeSpec(text: string, flag: string): TimeSpec {
     }
   }
   throw badInput(M.lazy('notATime', { flag: `\`--${flag} ${escapeMrkdwn(t.replace(/`/g, "'"))}\``, help: TIME_HELP }), LOGS_USAGE);
+}
+
+function isTime(text: string): boolean {
+  try {
+    parseTimeSpec(text, '');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface LogWindow {
@@ -206,14 +210,6 @@ const schema = lazySchema(() =>
   }),
 );
 
-/** "Services: `web`, `worker`." for a hint. */
-export function knownServices(config: Config): Localized {
-  const list = Object.keys(config.services)
-    .map((n) => code(n))
-    .join(', ');
-  return (l) => argsText.in(l)('services', { list: list || argsText.in(l)('noneConfigured') });
-}
-
 const FLAGS = ['since', 'until', 'filter', 'limit', 'container', 'task', 'previous', ...VISIBILITY_FLAGS] as const;
 
 export const logs = defineCommand<LogsArgs>({
@@ -224,8 +220,16 @@ export const logs = defineCommand<LogsArgs>({
   kind: 'read',
   booleanFlags: ['previous', ...VISIBILITY_FLAGS],
   parse(raw, ctx) {
+    // `--since 2 h`, `--since 2026-12-03 10:00`: one time split by a space; say how to write it as one.
+    const next = raw.positionals[1];
+    for (const f of ['since', 'until']) {
+      const v = raw.flags[f];
+      const joined = typeof v === 'string' && next !== undefined ? (/^\d+$/.test(v) ? v + next : `${v}T${next}`) : '';
+      if (joined && isTime(joined))
+        throw badInput((l) => argsText.in(l)('extra', { extra: code(next!) }) + suggestion([`--${f} ${joined}`])(l), LOGS_USAGE);
+    }
     const { args, flags } = parseRaw({ verb: 'logs', usage: LOGS_USAGE }, schema, raw, FLAGS);
-    if (!args[0]) throw badInput(M.lazy('nameService'), LOGS_USAGE, knownServices(ctx.config));
+    if (!args[0]) throw missingService(ctx.config, 'logs web --since 1h', LOGS_USAGE);
     const service = resolveService(ctx.config, args[0], LOGS_USAGE);
     if (flags.task && flags.previous) throw badInput(M.lazy('taskAndPrevious'), LOGS_USAGE);
     const since = flags.since !== undefined ? parseTimeSpec(flags.since, 'since') : undefined;

@@ -72,7 +72,7 @@ export const promote = defineCommand<PromoteArgs>({
       from: z.union([z.string(), z.literal(true)]).optional(),
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);
-    const t = text.in(ctx.config.slack.language);
+    const t = text.lazy;
     const envs = Object.keys(ctx.config.environments);
     const exampleFrom = envs.find((e) => e !== svc.environment) ?? 'staging';
     if (flags.from === true || flags.from?.trim() === '')
@@ -100,7 +100,8 @@ export const promote = defineCommand<PromoteArgs>({
     if (from === svc.environment) throw badInput(t('sameEnv', { service: code(svc.alias), env: from }), USAGE);
     if (!svc.repository) throw badInput(t('noRepository', { service: code(svc.alias) }), USAGE);
     const base = changeBase(flags, ctx, SPEC);
-    const ack = t('ack', { what: t(base.dryRun ? 'planning' : 'preparing'), from, service: code(svc.alias), env: svc.environment });
+    const w = text.in(ctx.config.slack.language);
+    const ack = w('ack', { what: w(base.dryRun ? 'planning' : 'preparing'), from, service: code(svc.alias), env: svc.environment });
     return parsedFor(svc, { alias: svc.alias, from, ack, ...base });
   },
   ackText(parsed) {

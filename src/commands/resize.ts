@@ -8,7 +8,7 @@ import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';
 import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
-import { wholeNumber } from './args';
+import { argsText, wholeNumber } from './args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs resize <service> --cpu <units> --memory <MiB> [--reason "…"] [--dry-run]';
@@ -50,18 +50,17 @@ export const resize = defineCommand<ResizeArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'resize web --cpu 512 --memory 1024' }], {
       cpu: z
-        .string({ error: 'needs CPU units, e.g. `--cpu 512`' })
+        .string({ error: argsText.token('missingExample', { what: text.token('cpuWord'), example: '`--cpu 512`' }) })
         .pipe(wholeNumber(text.token('cpuWord'), 128, 16384))
         .optional(),
       memory: z
-        .string({ error: 'needs MiB, e.g. `--memory 1024`' })
+        .string({ error: argsText.token('missingExample', { what: text.token('memoryWord'), example: '`--memory 1024`' }) })
         .pipe(wholeNumber(text.token('memoryWord'), 512, 122880))
         .optional(),
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);
     if (flags.cpu === undefined || flags.memory === undefined) {
-      const msg = text.in(ctx.config.slack.language)('needBoth');
-      throw badInput(msg, USAGE);
+      throw badInput(text.lazy('needBoth'), USAGE);
     }
     return parsedFor(svc, {
       alias: svc.alias,

@@ -6,11 +6,9 @@
  */
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
-import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';
-import { parseRaw, resolveService, wholeNumber } from './args';
-import { knownServices } from './logs';
+import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs rightsize <service> [--days 14]';
@@ -25,7 +23,6 @@ const text = defineMessages('rightsize-verb', {
     en: 'CPU and memory use against the reservation, the smallest Fargate size that fits, the monthly saving, and a button to request it.',
     ko: '예약 대비 CPU·메모리 사용량, 맞는 가장 작은 Fargate 크기, 월 절약액, 그리고 변경을 요청하는 버튼.',
   },
-  missing: { en: 'Name the service to size, e.g. `/ecs rightsize web`.', ko: '크기를 볼 서비스를 지정하세요. 예: `/ecs rightsize web`.' },
   ack: { en: 'Reading {days} days of CPU and memory of {alias} in {env}…', ko: '{env}의 {alias} CPU·메모리 {days}일치를 읽는 중…' },
 });
 
@@ -57,7 +54,7 @@ export const rightsize = defineCommand<RightsizeArgs>({
   kind: 'read',
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'rightsize', usage: USAGE }, schema, raw, ['days']);
-    if (!args[0]) throw badInput(text.in(ctx.config.slack.language)('missing'), USAGE, knownServices(ctx.config));
+    if (!args[0]) throw missingService(ctx.config, 'rightsize web', USAGE);
     const service = resolveService(ctx.config, args[0], USAGE);
     return {
       args: { alias: service.alias, days: flags.days ?? DEFAULT_DAYS, locale: ctx.config.slack.language },

@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import { code } from '../slack/text';
 import { suggestion } from './args';
-import { parseArgs, type RawArgs } from './grammar';
+import { normalizeSlackText, parseArgs, type RawArgs } from './grammar';
 import { findCommand, verbNames } from './registry';
 import { closest } from './suggest';
 import type { CommandSpec, Parsed } from './types';
@@ -18,6 +18,20 @@ const M = defineMessages('commands.router', {
   noCommand: { en: 'There is no command {verb}.', ko: '{verb} 명령은 없습니다.' },
   commands: { en: 'Commands: {list}. `/ecs help` explains each.', ko: '명령: {list}. 각 명령의 설명은 `/ecs help`에 있습니다.' },
 });
+
+/** Verbs typed in Korean: the command each one means, suggested in the answer. */
+const KOREAN_VERBS: Record<string, string> = {
+  상태: 'status',
+  로그: 'logs',
+  비용: 'cost',
+  이미지: 'images',
+  이력: 'history',
+  배포: 'deploy',
+  롤백: 'rollback',
+  스케일: 'scale',
+  재시작: 'restart',
+  도움말: 'help',
+};
 
 /** `--help` (with or without a value) or a bare `-h` after the verb. */
 function asksForHelp(raw: RawArgs): boolean {
@@ -29,10 +43,11 @@ export function route(
   rt: Pick<Runtime, 'config'>,
   inv: Pick<Invocation, 'text' | 'channelId' | 'userId'>,
 ): { spec: CommandSpec<never>; parsed: Parsed<never> } {
-  const firstWord = inv.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  const firstWord = normalizeSlackText(inv.text).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const spec0 = findCommand(firstWord || 'help');
   if (!spec0) {
-    const near = closest(firstWord, verbNames());
+    const ko = KOREAN_VERBS[firstWord];
+    const near = ko ? [ko] : closest(firstWord, verbNames());
     const first = M.lazy('noCommand', { verb: code(firstWord) });
     throw new BotError('UNKNOWN_VERB', `There is no command ${code(firstWord)}.`, {
       userMessage: (locale) => first(locale) + suggestion(near)(locale),

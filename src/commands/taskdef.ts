@@ -9,8 +9,7 @@ import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { tokenText } from '../i18n/catalog';
 import { code } from '../slack/text';
-import { parseRaw, resolveService, wholeNumber } from './args';
-import { knownServices } from './logs';
+import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 
 export const TASKDEF_USAGE = '/ecs taskdef <service> [revision] [--diff <other revision>]';
@@ -21,10 +20,6 @@ const text = defineMessages('taskdef-verb', {
   summary: {
     en: 'What a task definition runs (size, containers, images, ports, health checks, logs, variable and secret names, roles), or the diff of two revisions.',
     ko: '작업 정의의 내용(크기, 컨테이너, 이미지, 포트, 상태 검사, 로그, 변수와 시크릿 이름, 역할) 또는 두 리비전의 차이.',
-  },
-  missing: {
-    en: 'Name the service, e.g. `/ecs taskdef web` or `/ecs taskdef web 41 --diff 42`.',
-    ko: '서비스를 지정하세요. 예: `/ecs taskdef web` 또는 `/ecs taskdef web 41 --diff 42`.',
   },
   same: { en: 'Compare two different revisions.', ko: '서로 다른 두 리비전을 비교하세요.' },
   ack: { en: 'Reading the task definition of {alias}…', ko: '{alias}의 작업 정의를 읽는 중…' },
@@ -62,8 +57,8 @@ export const taskdef = defineCommand<TaskdefArgs>({
   kind: 'read',
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'taskdef', usage: TASKDEF_USAGE }, schema, raw, ['diff']);
-    const t = text.in(ctx.config.slack.language);
-    if (!args[0]) throw badInput(t('missing'), TASKDEF_USAGE, knownServices(ctx.config));
+    const t = text.lazy;
+    if (!args[0]) throw missingService(ctx.config, 'taskdef web', TASKDEF_USAGE);
     const service = resolveService(ctx.config, args[0], TASKDEF_USAGE);
     let rev: number | undefined;
     if (args[1] !== undefined) {

@@ -4,11 +4,9 @@
  */
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
-import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';
-import { parseRaw, resolveService, wholeNumber } from './args';
-import { knownServices } from './logs';
+import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 
 export const TASKS_USAGE = '/ecs tasks <service> [--stopped] [--limit N]';
@@ -22,10 +20,6 @@ const text = defineMessages('tasks-verb', {
   summary: {
     en: 'Tasks of a service: id, revision, image, started, health, zone, IP, size, Fargate/Spot/EC2; --stopped: why they stopped.',
     ko: '서비스의 작업: ID, 리비전, 이미지, 시작 시각, 상태, 영역, IP, 크기, Fargate/Spot/EC2. --stopped: 중지 이유.',
-  },
-  missing: {
-    en: 'Name the service whose tasks you want, e.g. `/ecs tasks web`.',
-    ko: '작업을 볼 서비스를 지정하세요. 예: `/ecs tasks web`.',
   },
   ack: { en: 'Looking up the {state} tasks of {alias} in {env}…', ko: '{env}의 {alias} {state} 작업을 찾는 중…' },
   running: { en: 'running', ko: '실행 중인' },
@@ -64,8 +58,7 @@ export const tasks = defineCommand<TasksArgs>({
   booleanFlags: ['stopped'],
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'tasks', usage: TASKS_USAGE }, schema, raw, ['stopped', 'limit']);
-    const t = text.in(ctx.config.slack.language);
-    if (!args[0]) throw badInput(t('missing'), TASKS_USAGE, knownServices(ctx.config));
+    if (!args[0]) throw missingService(ctx.config, 'tasks web', TASKS_USAGE);
     const service = resolveService(ctx.config, args[0], TASKS_USAGE);
     return {
       args: {

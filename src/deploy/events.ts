@@ -163,7 +163,12 @@ async function settleStalled(rt: Runtime, req: ChangeRequest): Promise<void> {
   const t = M.in(w);
   const plan = parsePlan(req.plan);
   if (!plan) {
-    await finishExecution(rt, req.id, 'failed', t('unreadablePlan'));
+    // As the worker ends one (src/deploy/execute.ts): with no UpdateService attempt ever recorded (each
+    // is recorded with the worker's last check, before it is sent), nothing changed, recorded as such (a
+    // break-glass change is then not asked for an approval after the fact).
+    const message = t('unreadablePlan');
+    if (!ex.updateAttempts && !ex.notStarted) await recordExecution(rt, req.id, { notStarted: notStartedFact({ message }) }, 'did not run');
+    await finishExecution(rt, req.id, 'failed', message);
     return;
   }
   // The worker decided the change does not run but stopped before it finished saying so.

@@ -126,6 +126,11 @@ export interface Lease {
   token: string;
   /** Answers whether the request is still running and the lease still ours, right now (atomically). */
   check(): Promise<boolean>;
+  /**
+   * The same check and, when it holds, UpdateService attempt `n` recorded, as one step: the request
+   * after it, or undefined (nothing recorded; the worker must not send it).
+   */
+  attempt(n: number): Promise<ChangeRequest | undefined>;
   release(): Promise<void>;
 }
 
@@ -165,6 +170,10 @@ export async function takeLease(
     async check() {
       if (lost) return false;
       return (await leaseOp(rt, id, 'check', token, ttlMs)).code === 'OK';
+    },
+    async attempt(n) {
+      if (lost) return undefined;
+      return (await import('../approvals/attempt.run')).beginAttempt(rt, id, token, ttlMs, n);
     },
     async release() {
       clearInterval(timer);
@@ -396,10 +405,14 @@ async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logge
     const abortBy = await (await import('./abort.run')).beginUpdate(rt, req.id);
     if (abortBy) throw new NotStarted(M.lazy('abortedBefore', { user: `<@${abortBy}>` }), M.lazy('serviceUntouched'));
 
-    // 3. UpdateService, only while the request is still running and this worker still holds it.
+    // 3. UpdateService, only while the request is still running and this worker still holds it. The
+    //    attempt is recorded in the same step as that check: a worker that finds its lease gone here
+    //    records nothing, so whoever settles the change knows no UpdateService was sent by it (a
+    //    break-glass change then is not asked for an approval after the fact); a recorded one may have been.
     const attempts = (ex.updateAttempts ?? 0) + 1;
-    req = await recordExecution(rt, req.id, { updateAttempts: attempts }, 'updating service');
-    if (!(await lease.check())) throw new Superseded('the request no longer runs under this worker');
+    const attempting = await lease.attempt(attempts);
+    if (!attempting) throw new Superseded('the request no longer runs under this worker');
+    req = attempting;
     let updated: Service;
     try {
       updated = await withThrottleRetry(() => updateServiceRaw(ecs, changeFor(plan, registered)));

@@ -11,6 +11,7 @@ import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
 import { recordExecution, startExecution } from '../../src/approvals/execution';
 import * as execute from '../../src/deploy/execute';
+import * as abortRun from '../../src/deploy/abort.run';
 import { parseRequestId } from '../../src/approvals/ids';
 import type { Runtime } from '../../src/runtime';
 import { configFile, fixtureGroups } from '../helpers/config';
@@ -228,6 +229,44 @@ describe('break-glass', () => {
       await run(rt, id);
     });
     expect(req.state).toBe('failed');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    await notAskedAfterTheFact(req);
+  });
+
+  it('one whose worker stopped before any UpdateService, settled by a tick that cannot read its plan, is not asked after the fact', async () => {
+    const req = await startedThenStopped('deploy web v1.2.3 --break-glass "checkout is down for everyone"', false);
+    // As a plan written by another version of the bot would be to the tick's.
+    await h.e2e.rt.redis.hset(requestKey(req.id), 'plan', JSON.stringify({ verb: 'teleport' }));
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    await notAskedAfterTheFact(req);
+  });
+
+  it('one whose worker found its lease gone right before UpdateService (none sent) is not asked after the fact', async () => {
+    // The worker's real run, which stalls past its lease just before its last check (the lease expires,
+    // as when its renewals cannot reach Redis): it stops without sending UpdateService.
+    const begin = abortRun.beginUpdate;
+    const stalled = jest.spyOn(abortRun, 'beginUpdate').mockImplementationOnce(async (rt, id) => {
+      const ref = parseRequestId(id)!;
+      await rt.redis.del(keys.changeLease(ref.environment, ref.service, ref.id));
+      return begin(rt, id);
+    });
+    let req: { id: string; ts: string };
+    try {
+      req = await breakGlass('deploy web v1.2.3 --break-glass "checkout is down for everyone"');
+      expect(stalled).toHaveBeenCalledTimes(1);
+    } finally {
+      stalled.mockRestore();
+    }
+    expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+    // Its attempt is over and nobody holds it: the tick settles it as not run.
+    h.clock.advance(10 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     await notAskedAfterTheFact(req);
   });

@@ -187,9 +187,9 @@ describe('/ecs history', () => {
 
   it.each([
     ['history', 'Missing service, e.g. `history web`.'],
-    ['history web --limit 0', '--limit: --limit must be at least 1'],
-    ['history web --limit 51', '--limit must be at most 50'],
-    ['history web --limit many', '--limit must be a whole number like 3'],
+    ['history web --limit 0', '--limit: the number of deployments must be at least 1'],
+    ['history web --limit 51', '--limit: the number of deployments must be at most 50'],
+    ['history web --limit many', '--limit: the number of deployments must be a whole number like 3'],
     ['history web --since 3d', 'Unknown flag `--since`'],
     ['history prod', "I don't know a service called `prod`"],
     ['history web worker', 'Unexpected extra input: `worker`'],

@@ -173,7 +173,7 @@ describe('/ecs images through the Lambda handlers', () => {
   });
 
   it.each([
-    ['images', 'Name the service whose images you want'],
+    ['images', 'Missing service, e.g. `/ecs images web`.'],
     ['images web --limit 0', 'the image count must be at least 1'],
     ['images web --limit 100', 'the image count must be at most 30'],
     ['images web --all', 'Unknown flag `--all`'],

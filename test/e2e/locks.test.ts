@@ -167,7 +167,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
   it.each([
     ['lock', 'Missing service, e.g. `lock web`.'],
     ['lock wbe', "I don't know a service called `wbe`."],
-    ['lock wbe', 'Known services: `web`, `worker`, `web-staging`.'],
+    ['lock wbe', 'Services: `web`, `worker`, `web-staging`.'],
     [
       'lock web --reason migrating the DB',
       'A reason of several words goes in quotes after --reason, e.g. `/ecs lock web --reason \\"migrating the DB\\"`',

@@ -309,7 +309,7 @@ describe('/ecs logs through the Lambda handlers', () => {
   });
 
   it.each([
-    ['logs', 'Name the service whose logs you want'],
+    ['logs', 'Missing service, e.g. `/ecs logs web --since 1h`.'],
     ['logs web --since yesterday', '`--since yesterday` is not a time.'],
     ['logs web --since 1h --until 2h', '`--until` is not after `--since`'],
     ['logs web --since 2025-05-17T10:00Z --until 2025-05-17T09:00Z', '`--until` is not after `--since`'],

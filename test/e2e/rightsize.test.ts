@@ -147,7 +147,7 @@ describe('/ecs rightsize', () => {
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('CloudWatch has no CPU or memory data for `web-prod` in cluster `prod` over the last 14 days');
     expect(h.e2e.slack.files()).toEqual([]); // nothing to draw
-    expect((await h.e2e.slash('rightsize', { channel_id: 'CPROD' })).text).toContain('Name the service to size');
+    expect((await h.e2e.slash('rightsize', { channel_id: 'CPROD' })).text).toContain('Missing service, e.g. /ecs rightsize web.');
     expect((await h.e2e.slash('rightsize web --days 90', { channel_id: 'CPROD' })).text).toContain('the number of days must be at most 63');
     expect((await h.e2e.slash('resize web --cpu 512', { channel_id: 'CPROD', user_id: 'UDEV1' })).text).toContain('Give both `--cpu`');
     await h.e2e.slash('resize web --cpu 512 --memory 8192', { channel_id: 'CPROD', user_id: 'UDEV1' });

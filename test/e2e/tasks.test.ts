@@ -162,7 +162,7 @@ describe('tasks, task definitions and the cluster view', () => {
 
   it('bad input and a revision that does not exist get clear answers', async () => {
     const noService = await e2e.slash('tasks', { channel_id: 'CPROD' });
-    expect(noService.text).toContain('Name the service whose tasks you want');
+    expect(noService.text).toContain('Missing service, e.g. /ecs tasks web.');
     const badLimit = await e2e.slash('tasks web --limit 0', { channel_id: 'CPROD' });
     expect(badLimit.text).toContain('--limit: the task count must be at least 1');
     const badRev = await e2e.slash('taskdef web latest', { channel_id: 'CPROD' });

@@ -57,3 +57,21 @@ it('records until when the attempt may run (attemptUntil) when it is taken', asy
   expect(until).toBeGreaterThan(h.clock.now());
   await lease!.release();
 });
+
+it("records an UpdateService attempt only in the same step as the check: not once the lease is gone or another worker's", async () => {
+  const id = await runningRequest();
+  const ref = parseRequestId(id)!;
+  const reqKey = keys.request(ref.environment, ref.service, ref.id);
+  const leaseKey = keys.changeLease(ref.environment, ref.service, ref.id);
+  const lease = await takeLease(h.rt, id, h.rt.log, { ttlMs: 5_000, renewEveryMs: 1_000 });
+  expect((await lease!.attempt(1))?.execution?.updateAttempts).toBe(1);
+  // Expired (as when its renewals could not reach Redis): nothing recorded.
+  await h.rt.redis.del(leaseKey);
+  expect(await lease!.attempt(2)).toBeUndefined();
+  expect(await h.rt.redis.hget(reqKey, 'x.updateAttempts')).toBe('1');
+  // Another worker's now.
+  await h.rt.redis.set(leaseKey, 'someone-else', 'PX', 5_000);
+  expect(await lease!.attempt(2)).toBeUndefined();
+  expect(await h.rt.redis.hget(reqKey, 'x.updateAttempts')).toBe('1');
+  await lease!.release();
+});

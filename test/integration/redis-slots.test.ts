@@ -14,6 +14,7 @@
  * and (through the guard's setup file) on any pipeline or transaction spanning slots.
  */
 import { beginUpdate } from '../../src/deploy/abort.run';
+import { beginAttempt } from '../../src/approvals/attempt.run';
 import { scheduleNextReminder } from '../../src/approvals/retro-remind.run';
 import { sweep } from '../../src/approvals/indexes.run';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -283,6 +284,9 @@ describe('hash slots of every script call', () => {
     expect((await startExecution(rt, sch.id)).ok).toBe(true);
     // Its executor's last check before UpdateService (the change's track, its own slot).
     expect(await beginUpdate(rt, sch.id)).toBeUndefined();
+    // …and the attempt recorded only while its lease holds (the request's slot).
+    expect((await leaseOp(rt, sch.id, 'acquire', 'slots-token', 90_000, rt.now() + 60_000)).code).toBe('OK');
+    expect((await beginAttempt(rt, sch.id, 'slots-token', 90_000, 1))?.execution?.updateAttempts).toBe(1);
     await pressExecution(rt, sch.id, 'ULEAD1', 'traffic-rolled-back', 'ROLLBACK', 'shift.k', { action: 'ROLLBACK' });
     expect((await finishExecution(rt, sch.id, 'failed', 'rolled back', { reason: 'rolled back' })).autoLocked).toBe(true);
     await unlockService(rt, 'prod', 'web', 'UDEV1');

@@ -331,7 +331,7 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     expect(changeBase({ 'break-glass': ' checkout is down ' }, { config: en }, spec).breakGlass).toBe('checkout is down');
   });
 
-  it('says what was wrong, with the usage and how to write it, in the workspace language', () => {
+  it("says what was wrong, with the usage and how to write it, in the reader's language", () => {
     const bad = refusal(() => changeBase({ at: 'tomorrow' }, { config: en }, spec));
     expect(bad.code).toBe('BAD_INPUT');
     expect(bad.userMessage).toBe('`--at tomorrow` is not a time I can read.');
@@ -340,10 +340,13 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     expect(bad.hint).toContain('`--at next-window`');
     const missing = refusal(() => changeBase({ at: true }, { config: en }, spec));
     expect(missing.userMessage).toMatch(/^`--at` needs a time/);
-    const koBad = refusal(() => changeBase({ at: 'tomorrow' }, { config: ko }, spec));
-    expect(koBad.userMessage).toBe('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
+    // Whatever the workspace's language: the one who typed it reads it in theirs.
+    const koBad = refusal(() => changeBase({ at: 'tomorrow' }, { config: en }, spec));
+    expect(koBad.userMessageIn('ko')).toBe('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
+    expect(koBad.hintIn('ko')).toContain('`YYYY-MM-DDTHH:MM` 형식');
     expect(koBad.usage).toBe(spec.usage);
-    expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessage).toContain('따옴표로 감싼 사유');
+    expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessageIn('ko')).toContain('따옴표로 감싼 사유');
+    expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessage).toContain('needs the reason in quotes');
     const short = refusal(() => changeBase({ 'break-glass': 'oops' }, { config: en }, spec));
     expect(short.userMessage).toContain('`oops` is too short');
     expect(short.hint).toContain('--break-glass "checkout is down for everyone"');

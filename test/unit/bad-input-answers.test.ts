@@ -1,0 +1,154 @@
+/**
+ * Bad inputs real people type, and what the answer says, in English and in Korean: what was wrong,
+ * the usage, and a suggestion (a closest match, an example or how to write it). Through the router
+ * the Slack edge uses and the one place errors become replies (src/slack/reply.ts errorReply), against
+ * the test configuration, in an English workspace whose reader may read Korean. Pure: no Slack, AWS
+ * or Redis. And the inputs that are understood as what they look like (full-width characters from an
+ * IME, pasted zero-width spaces, a flag typed with one dash).
+ */
+import { join } from 'node:path';
+import { route } from '../../src/commands/router';
+import { loadConfigFile } from '../../src/config/load';
+import { createLogger } from '../../src/log';
+import { errorReply } from '../../src/slack/reply';
+import type { Locale } from '../../src/i18n/locale';
+
+const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
+const silent = createLogger({}, 'error');
+
+/** The reply's blocks as one text (what Slack shows), or undefined when the command was accepted. */
+function answer(text: string, locale: Locale): string | undefined {
+  try {
+    route({ config }, { text, channelId: 'CPROD', userId: 'UDEV1' });
+  } catch (err) {
+    const blocks = errorReply(err, silent, locale).blocks as Array<{ text?: { text: string }; elements?: Array<{ text: string }> }>;
+    return blocks.map((b) => b.text?.text ?? (b.elements ?? []).map((e) => e.text).join(' ')).join('\n');
+  }
+  return undefined;
+}
+
+const USAGE = { en: '*Usage:* `/ecs', ko: '*사용법:* `/ecs' };
+
+describe('bad inputs: what was wrong, the usage and a suggestion, in English and Korean', () => {
+  // [input, English parts, Korean parts]: each part must be in the answer.
+  it.each<[string, string[], string[]]>([
+    // `help` with a word too many: was zod's "Invalid input", in English for everyone.
+    ['help deploy extra', ['Unexpected extra input: `extra`.'], ['필요 없는 입력이 있습니다: `extra`.']],
+    // history's --limit: was "--limit: --limit must be …" and "Missing --limit." without an example.
+    [
+      'history web --limit 1e3',
+      ['--limit: the number of deployments must be a whole number like 3'],
+      ['--limit: 배포 수 값은 3처럼 자연수여야 합니다'],
+    ],
+    ['history web --limit', ['Missing the number of deployments, e.g. `--limit 25`.'], ['빠진 값이 있습니다: 배포 수. 예: `--limit 25`']],
+    // --at: a typo of next-window gets the spelling; the answers follow the reader's language (were the workspace's).
+    [
+      'deploy web v1 --at next-windw',
+      ['`--at next-windw` is not a time I can read. Did you mean `--at next-window`?', '`YYYY-MM-DDTHH:MM`'],
+      ['`--at next-windw`은(는) 읽을 수 있는 시각이 아닙니다. 혹시 `--at next-window`인가요?', '`YYYY-MM-DDTHH:MM` 형식'],
+    ],
+    ['restart web --at tomorrow', ['`--at tomorrow` is not a time I can read.'], ['`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.']],
+    ['restart web --break-glass', ['`--break-glass` needs the reason in quotes'], ['`--break-glass`에는 따옴표로 감싼 사유가 필요합니다']],
+    // A time split by a space: was only "Unexpected extra input".
+    [
+      'deploy web v1.2.3 --at 2026-12-04 02:00',
+      ['Unexpected extra input: `02:00`. Did you mean `--at 2026-12-04T02:00`?'],
+      ['혹시 `--at 2026-12-04T02:00`인가요?'],
+    ],
+    ['logs web --since 2 h', ['Unexpected extra input: `h`. Did you mean `--since 2h`?'], ['혹시 `--since 2h`인가요?']],
+    ['logs web --until 2026-12-03 10:00', ['Did you mean `--until 2026-12-03T10:00`?'], ['혹시 `--until 2026-12-03T10:00`인가요?']],
+    // Read verbs without a service: were English sentences for a Korean reader.
+    [
+      'tasks',
+      ['Missing service, e.g. `/ecs tasks web`.', 'Services: `web`'],
+      ['빠진 값이 있습니다: 서비스. 예: `/ecs tasks web`', '서비스: `web`'],
+    ],
+    ['taskdef', ['Missing service, e.g. `/ecs taskdef web`.'], ['빠진 값이 있습니다: 서비스. 예: `/ecs taskdef web`']],
+    ['rightsize', ['Missing service, e.g. `/ecs rightsize web`.'], ['빠진 값이 있습니다: 서비스. 예: `/ecs rightsize web`']],
+    // resize, promote, lock!: were in the workspace's language, or English only.
+    ['resize web', ['Give both `--cpu`'], ['`--cpu`(단위, 1024 = 1 vCPU)와 `--memory`(MiB)를 모두 지정하세요']],
+    ['resize web --cpu --memory 512', ['--cpu: Missing the CPU, e.g. `--cpu 512`.'], ['--cpu: 빠진 값이 있습니다: CPU. 예: `--cpu 512`']],
+    [
+      'resize web --cpu 256 --memory',
+      ['--memory: Missing the memory, e.g. `--memory 1024`.'],
+      ['빠진 값이 있습니다: 메모리. 예: `--memory 1024`'],
+    ],
+    ['promote web', ['Where from?'], ['어디에서 가져올까요?']],
+    ['lock! web', ['Taking over a lock needs a reason'], ['잠금을 넘겨받으려면 이전 잠금자가 읽을 사유가 필요합니다']],
+    // An unknown service before a missing value: was "Missing …, e.g. `/ecs scale web=3 8`" (the typo echoed as an example).
+    [
+      'scale web=3',
+      ["I don't know a service called `web=3`. Did you mean `web`?"],
+      ['`web=3` 서비스를 찾을 수 없습니다. 혹시 `web`인가요?'],
+    ],
+    ['deploy wbe', ["I don't know a service called `wbe`. Did you mean `web`?"], ['`wbe` 서비스를 찾을 수 없습니다. 혹시 `web`인가요?']],
+    // The service and its value swapped: was "I don't know a service called `v1.2.3`" with no way out.
+    ['deploy v1.2.3 web', ['Did you mean `/ecs deploy web v1.2.3`?'], ['혹시 `/ecs deploy web v1.2.3`인가요?']],
+    ['scale 3 web', ["I don't know a service called `3`. Did you mean `/ecs scale web 3`?"], ['혹시 `/ecs scale web 3`인가요?']],
+    [
+      'cost prod --period last month',
+      ['Unexpected extra input: `month`. Did you mean `--period last-month`?'],
+      ['혹시 `--period last-month`인가요?'],
+    ],
+    ['cost prod --by usage type', ['Did you mean `--by usage-type`?'], ['혹시 `--by usage-type`인가요?']],
+    ['cost --period 7 d', ['Did you mean `--period 7d`?'], ['혹시 `--period 7d`인가요?']],
+    // A count with its unit (a Korean counter): was only "not a task count".
+    ['scale web 3개', ['`3개` is not a task count. Give the number of tasks as digits. Did you mean `3`?'], ['혹시 `3`인가요?']],
+    // An empty quoted value (a template's empty variable): was "`` is not a valid tag: it contains ``".
+    [
+      'deploy web ""',
+      ['Missing the image tag or digest, e.g. `/ecs deploy web v1.2.3`.'],
+      ['빠진 값이 있습니다: 이미지 태그나 다이제스트'],
+    ],
+  ])('%s', (input, en, ko) => {
+    for (const [locale, parts] of [
+      ['en', en],
+      ['ko', ko],
+    ] as const) {
+      const text = answer(input, locale);
+      expect(text).toBeDefined();
+      for (const part of parts) expect(text).toContain(part);
+      expect(text).toContain(USAGE[locale]);
+    }
+  });
+
+  it.each<[string, string, string]>([
+    ['배포 web v1', 'Did you mean `deploy`?', '혹시 `deploy`인가요?'],
+    ['스케일 web 3', 'Did you mean `scale`?', '혹시 `scale`인가요?'],
+    ['상태', 'Did you mean `status`?', '혹시 `status`인가요?'],
+  ])('a verb typed in Korean (%s) is answered with the command it means', (input, en, ko) => {
+    expect(answer(input, 'en')).toContain(en);
+    expect(answer(input, 'ko')).toContain(ko);
+    expect(answer(input, 'ko')).toContain('`/ecs help`');
+  });
+});
+
+describe('inputs understood as what they look like', () => {
+  const parsed = (text: string) => route({ config }, { text, channelId: 'CPROD', userId: 'UDEV1' });
+
+  it.each<[string, string, Record<string, unknown>]>([
+    // Full-width forms from a Korean IME: were "There is no command `ｄｅｐｌｏｙ`" and "`４` is not a task count".
+    ['ｄｅｐｌｏｙ web v1', 'deploy', { alias: 'web', image: { tag: 'v1' } }],
+    ['scale ｗｅｂ ４', 'scale', { alias: 'web', count: 4 }],
+    ['logs web --since ２h', 'logs', { alias: 'web', since: { ago: 7_200_000 } }],
+    ['scale web 3 --reason ＂peak traffic＂', 'scale', { count: 3, reason: 'peak traffic' }],
+    // A zero-width space pasted with the number: was "`3` followed by it is not a task count".
+    ['scale web 3\u200b', 'scale', { count: 3 }],
+    ['scale web\u2060 3', 'scale', { alias: 'web', count: 3 }],
+    // A flag typed with one dash: was "Unexpected extra input: `-reason peak`".
+    ['scale web 3 -reason peak', 'scale', { count: 3, reason: 'peak' }],
+    ['logs web -since 2h', 'logs', { since: { ago: 7_200_000 } }],
+    ['restart web -dry-run', 'restart', { dryRun: true }],
+  ])('%s', (input, verb, args) => {
+    const { spec, parsed: p } = parsed(input);
+    expect(spec.verb).toBe(verb);
+    expect(p.args).toMatchObject(args);
+  });
+
+  it('keeps what a single dash means elsewhere: -h is help, -1 a (refused) count, a filter may start with -', () => {
+    expect(parsed('status -h').spec.verb).toBe('help');
+    expect(answer('scale web -1', 'en')).toContain('A task count cannot be negative.');
+    expect(answer('deploy web -v1', 'en')).toContain('a tag cannot start with `-`');
+    expect(parsed('logs web --filter -ERROR').parsed.args).toMatchObject({ filter: '-ERROR' });
+  });
+});
