@@ -93,7 +93,9 @@ export const cost = defineCommand<CostArgs>({
     ] as const) {
       const v = raw.flags[f];
       for (const p of raw.positionals) {
-        const one = [`${v}-${p}`, `${v}${p}`].map((s) => normalizeDuration(s) ?? s.toLowerCase()).find((s) => (values as readonly string[]).includes(s));
+        const one = [`${v}-${p}`, `${v}${p}`]
+          .map((s) => normalizeDuration(s) ?? s.toLowerCase())
+          .find((s) => (values as readonly string[]).includes(s));
         if (typeof v === 'string' && one)
           throw badInput((l) => argsText.in(l)('extra', { extra: code(p) }) + suggestion([`--${f} ${one}`])(l), COST_USAGE);
       }

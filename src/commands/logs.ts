@@ -28,16 +28,8 @@ const M = defineMessages('commands.logs', {
     ko: '`15m`, `2시간`, `3일`처럼 지금부터 거슬러 올라갈 기간을 쓰거나, `2025-05-17T09:30Z`처럼 UTC 시각을 쓰세요.',
   },
   notATime: { en: '{flag} is not a time. {help}', ko: '{flag}: 시각으로 읽을 수 없습니다. {help}' },
-  emptyValue: { en: 'The value of `--{flag}` is missing.', ko: '`--{flag}` 값이 빠졌습니다.' },
-  emptyValueHint: { en: 'Write it like `--{flag} {example}`.', ko: '`--{flag} {example}`처럼 쓰세요.' },
-  zeroSince: {
-    en: '`--since {value}` is a window of zero length: it ends where it starts.',
-    ko: '`--since {value}`은(는) 길이가 0인 구간입니다. 시작과 끝이 같습니다.',
-  },
-  zeroSinceHint: {
-    en: 'Say how far back to look, e.g. `--since 15m` or `--since 2h`.',
-    ko: '얼마나 거슬러 올라갈지 쓰세요. 예: `--since 15m`, `--since 2시간`',
-  },
+  zeroSince: { en: '`--since {value}` is a window of zero length.', ko: '`--since {value}`: 길이가 0인 구간입니다.' },
+  zeroSinceHint: { en: 'Look further back, e.g. `--since 15m`.', ko: '예: `--since 15m`' },
   emptyWindow: {
     en: '`--until` is not after `--since`: the window is empty.',
     ko: '`--until` 시각이 `--since`보다 늦지 않아 조회 구간이 비었습니다.',
@@ -115,13 +107,12 @@ const TIME_HELP = M.lazy('timeHelp');
  */
 export function parseTimeSpec(text: string, flag: string): TimeSpec {
   const t = text.trim();
-  if (!t) {
-    const v = { flag, example: flag === 'until' ? '30m' : '2h' };
-    throw badInput(M.lazy('emptyValue', v), LOGS_USAGE, M.lazy('emptyValueHint', v));
-  }
+  // An empty quoted value (`--since ""`): missing, as a bare `--since` is.
+  if (!t) throw badInput((l) => `--${flag}: ` + M.in(l)('needsValue', { flag, example: flag === 'until' ? '30m' : '2h' }), LOGS_USAGE);
   if (t.toLowerCase() === 'now') return { ago: 0 };
   const ms = durationMs(t);
-  if (ms === 0 && flag !== 'until') throw badInput(M.lazy('zeroSince', { value: normalizeDuration(t)! }), LOGS_USAGE, M.lazy('zeroSinceHint'));
+  if (ms === 0 && flag !== 'until')
+    throw badInput(M.lazy('zeroSince', { value: normalizeDuration(t)! }), LOGS_USAGE, M.lazy('zeroSinceHint'));
   if (ms !== undefined) return { ago: ms };
   const m = ISO.exec(t);
   if (m) {

@@ -5,6 +5,7 @@
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const KO_UNIT: Record<string, string> = { 초: 's', 분: 'm', 시간: 'h', 일: 'd', 주: 'w' };
 
+const KO = /(\d)\s*(초|분|시간|일|주)(?=\s|\d|$)/g;
 const WHOLE = /^(?:\d+[smhdw])+$/;
 const PART = /(\d+)([smhdw])/g;
 
@@ -13,7 +14,7 @@ export function normalizeDuration(text: string): string | undefined {
   const t = text
     .trim()
     .toLowerCase()
-    .replace(/(\d)\s*(초|분|시간|일|주)(?=\s|\d|$)/g, (_m, d: string, u: string) => d + KO_UNIT[u]!)
+    .replace(KO, (_m, d: string, u: string) => d + KO_UNIT[u]!)
     .replace(/([smhdw])\s+(?=\d)/g, '$1');
   return WHOLE.test(t) ? t : undefined;
 }

@@ -113,13 +113,13 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
     // A zero duration: was "`--since 0m` is not a time".
     [
       'logs web --since 0m',
-      ['`--since 0m` is a window of zero length', 'e.g. `--since 15m`'],
-      ['`--since 0m`은(는) 길이가 0인 구간입니다.', '예: `--since 15m`'],
+      ['`--since 0m` is a window of zero length.', 'e.g. `--since 15m`'],
+      ['`--since 0m`: 길이가 0인 구간입니다.', '예: `--since 15m`'],
     ],
-    ['logs web --since 0분', ['`--since 0m` is a window of zero length'], ['`--since 0m`은(는) 길이가 0인 구간입니다.']],
+    ['logs web --since 0분', ['`--since 0m` is a window of zero length.'], ['`--since 0m`: 길이가 0인 구간입니다.']],
     // An empty quoted value: was "`--since ` is not a time" (the empty value echoed).
-    ['logs web --since ""', ['The value of `--since` is missing.', 'Write it like `--since 2h`.'], ['`--since` 값이 빠졌습니다.', '`--since 2h`처럼 쓰세요.']],
-    ['logs web --until ""', ['The value of `--until` is missing.', '`--until 30m`'], ['`--until` 값이 빠졌습니다.']],
+    ['logs web --since ""', ['--since: needs a value, e.g. `--since 2h`'], ['--since: 값이 필요합니다. 예: `--since 2h`']],
+    ['logs web --until ""', ['--until: needs a value, e.g. `--until 30m`'], ['--until: 값이 필요합니다. 예: `--until 30m`']],
   ])('%s', (input, en, ko) => {
     for (const [locale, parts] of [
       ['en', en],
