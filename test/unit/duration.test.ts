@@ -1,5 +1,6 @@
 /** Durations as typed, with English and Korean units: the one parser commands and chatops.yml share. Pure. */
 import { durationMs, normalizeDuration, parseDuration } from '../../src/config/duration';
+import { duration } from '../../src/config/fields';
 
 describe('durations with Korean units', () => {
   it.each<[string, string, number]>([
@@ -27,5 +28,10 @@ describe('durations with Korean units', () => {
   it.each(['2시간반', '3일간', '분', '시간2', '2', '', 'two hours', '2 h x'])('%s is not a duration', (text) => {
     expect(normalizeDuration(text)).toBeUndefined();
     expect(durationMs(text)).toBeUndefined();
+  });
+
+  it('chatops.yml reads them too (the same parser): `approvalTtl: 30분` is 30 minutes; `0분` is still refused', () => {
+    expect(duration.parse('30분')).toBe(1_800_000);
+    expect(duration.safeParse('0분').success).toBe(false);
   });
 });
