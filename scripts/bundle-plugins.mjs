@@ -239,7 +239,10 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // never-run break-glass answers and card lines, the orphan thread notes, the defer script; the alert update
     // budget script and the fallback carry-over in src/alerts/sync.ts, which the alert buttons share; en + ko);
     // the whole bundle 947 KiB, 0.586x the minimal Bolt bundle (target <= 0.6x: about 23 KiB left).
-    src: 432,
+    // 2026-12-03 (branch korean2, +1.0 KiB from 431.8): Korean time units (초/분/시간/일/주) in the one duration
+    // parser, read in the ack for logs/mute/rightsize/cost; the zero-length --since answer and the split-unit
+    // suggestions, en + ko.
+    src: 433,
   }),
 });
 

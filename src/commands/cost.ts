@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
+import { normalizeDuration } from '../config/duration';
 import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
@@ -62,7 +63,8 @@ const schema = lazySchema(() =>
       .object({
         period: z
           .string({ error: M.token('periodNeedsValue') })
-          .transform((s) => s.toLowerCase())
+          // `7일`, `30 일`: the periods written with a Korean unit.
+          .transform((s) => normalizeDuration(s) ?? s.toLowerCase())
           .pipe(z.enum(PERIODS, { error: (iss) => M.token('periodOneOf', { input: quoted(iss.input) }) }))
           .optional(),
         by: z
@@ -91,7 +93,9 @@ export const cost = defineCommand<CostArgs>({
     ] as const) {
       const v = raw.flags[f];
       for (const p of raw.positionals) {
-        const one = [`${v}-${p}`, `${v}${p}`].map((s) => s.toLowerCase()).find((s) => (values as readonly string[]).includes(s));
+        const one = [`${v}-${p}`, `${v}${p}`]
+          .map((s) => normalizeDuration(s) ?? s.toLowerCase())
+          .find((s) => (values as readonly string[]).includes(s));
         if (typeof v === 'string' && one)
           throw badInput((l) => argsText.in(l)('extra', { extra: code(p) }) + suggestion([`--${f} ${one}`])(l), COST_USAGE);
       }

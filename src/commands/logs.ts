@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { code, escapeMrkdwn } from '../slack/text';
-import { parseDuration } from '../config/duration';
+import { durationMs, normalizeDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { badInput } from '../errors';
@@ -25,9 +25,11 @@ const M = defineMessages('commands.logs', {
   },
   timeHelp: {
     en: 'Write a duration before now like `15m`, `2h`, `3d`, or a UTC time like `2025-05-17T09:30Z`.',
-    ko: '`15m`, `2h`, `3d`처럼 지금부터 거슬러 올라갈 기간을 쓰거나, `2025-05-17T09:30Z`처럼 UTC 시각을 쓰세요.',
+    ko: '`15m`, `2시간`, `3일`처럼 지금부터 거슬러 올라갈 기간을 쓰거나, `2025-05-17T09:30Z`처럼 UTC 시각을 쓰세요.',
   },
   notATime: { en: '{flag} is not a time. {help}', ko: '{flag}: 시각으로 읽을 수 없습니다. {help}' },
+  zeroSince: { en: '`--since {value}` is a window of zero length.', ko: '`--since {value}`: 길이가 0인 구간입니다.' },
+  zeroSinceHint: { en: 'Look further back, e.g. `--since 15m`.', ko: '예: `--since 15m`' },
   emptyWindow: {
     en: '`--until` is not after `--since`: the window is empty.',
     ko: '`--until` 시각이 `--since`보다 늦지 않아 조회 구간이 비었습니다.',
@@ -99,11 +101,18 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3}
 
 const TIME_HELP = M.lazy('timeHelp');
 
-/** Parse `15m` / `2h30m` / `now` / `2025-05-17` / `2025-05-17T09:30` / `2025-05-17T09:30:00+02:00`. Times without a zone are UTC. */
+/**
+ * Parse `15m` / `2시간` / `2h30m` / `now` / `2025-05-17` / `2025-05-17T09:30` / `2025-05-17T09:30:00+02:00`.
+ * Times without a zone are UTC. A zero duration is now: fine for `--until`, an empty window for `--since`.
+ */
 export function parseTimeSpec(text: string, flag: string): TimeSpec {
   const t = text.trim();
+  // An empty quoted value (`--since ""`): missing, as a bare `--since` is.
+  if (!t) throw badInput((l) => `--${flag}: ` + M.in(l)('needsValue', { flag, example: flag === 'until' ? '30m' : '2h' }), LOGS_USAGE);
   if (t.toLowerCase() === 'now') return { ago: 0 };
-  const ms = parseDuration(t);
+  const ms = durationMs(t);
+  if (ms === 0 && flag !== 'until')
+    throw badInput(M.lazy('zeroSince', { value: normalizeDuration(t)! }), LOGS_USAGE, M.lazy('zeroSinceHint'));
   if (ms !== undefined) return { ago: ms };
   const m = ISO.exec(t);
   if (m) {
@@ -225,8 +234,10 @@ export const logs = defineCommand<LogsArgs>({
     for (const f of ['since', 'until']) {
       const v = raw.flags[f];
       const joined = typeof v === 'string' && next !== undefined ? (/^\d+$/.test(v) ? v + next : `${v}T${next}`) : '';
-      if (joined && isTime(joined))
-        throw badInput((l) => argsText.in(l)('extra', { extra: code(next!) }) + suggestion([`--${f} ${joined}`])(l), LOGS_USAGE);
+      if (joined && isTime(joined)) {
+        const one = normalizeDuration(joined) ?? joined;
+        throw badInput((l) => argsText.in(l)('extra', { extra: code(next!) }) + suggestion([`--${f} ${one}`])(l), LOGS_USAGE);
+      }
     }
     const { args, flags } = parseRaw({ verb: 'logs', usage: LOGS_USAGE }, schema, raw, FLAGS);
     if (!args[0]) throw missingService(ctx.config, 'logs web --since 1h', LOGS_USAGE);

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { section } from '../slack/blocks';
 import { code, escapeMrkdwn, notificationText } from '../slack/text';
-import { parseDuration } from '../config/duration';
+import { durationMs, normalizeDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import { badInput, errorMessage } from '../errors';
@@ -18,7 +18,7 @@ import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';
 import { muteNotice } from '../alerts/messages';
 import { applyMute, liftMute } from '../alerts/store';
-import { extraInput, parseRaw, positional, resolveService } from './args';
+import { argsText, extraInput, parseRaw, positional, resolveService, suggestion } from './args';
 import { defineCommand } from './types';
 import { MUTE_CEILING_MS, type ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
@@ -48,7 +48,7 @@ const M = defineMessages('commands.mute', {
   },
   notDuration: {
     en: '{input} is not a duration. Write e.g. `30m`, `2h` or `1d`.',
-    ko: '{input}: 기간으로 읽을 수 없습니다. `30m`, `2h`, `1d`처럼 쓰세요.',
+    ko: '{input}: 기간으로 읽을 수 없습니다. `30m`(`30분`), `2h`(`2시간`), `1d`(`1일`)처럼 쓰세요.',
   },
   tooShort: { en: 'Mute for at least 1m (you wrote {input}).', ko: '최소 1m 이상 꺼야 합니다 (입력: {input}).' },
   tooLong: {
@@ -123,10 +123,12 @@ const unmuteSchema = lazySchema(() =>
 
 /** A mute duration in ms, or a BAD_INPUT error that says what is accepted. Pure. */
 function parseMuteDuration(text: string): number {
-  const ms = parseDuration(text);
+  const ms = durationMs(text);
   if (ms === undefined) throw badInput(M.lazy('notDuration', { input: code(text) }), MUTE_USAGE);
-  if (ms < MIN_MUTE_MS) throw badInput(M.lazy('tooShort', { input: code(text) }), MUTE_USAGE);
-  if (ms > MUTE_CEILING_MS) throw badInput(M.lazy('tooLong', { input: code(text) }), MUTE_USAGE);
+  // Echoed as read: `10초` is `10s`.
+  const input = code(normalizeDuration(text)!);
+  if (ms < MIN_MUTE_MS) throw badInput(M.lazy('tooShort', { input }), MUTE_USAGE);
+  if (ms > MUTE_CEILING_MS) throw badInput(M.lazy('tooLong', { input }), MUTE_USAGE);
   return ms;
 }
 
@@ -192,6 +194,12 @@ export const mute = defineCommand<MuteArgs>({
   alsoAllowed: ['approver'],
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'mute', usage: MUTE_USAGE }, muteSchema, raw, ['reason']);
+    // `mute web 15 분`: one duration split by a space; say how to write it as one (as logs does for `--since 2 h`).
+    const split = args.length > 2 ? normalizeDuration(args[1] + args[2]) : undefined;
+    if (split) {
+      const one = `/ecs mute ${args[0]} ${split} --reason "…"`;
+      throw badInput((l) => argsText.in(l)('extra', { extra: code(args[2]!) }) + suggestion([one])(l), MUTE_USAGE);
+    }
     if (args.length > 2) {
       const extra = args.slice(2).join(' ');
       throw badInput(

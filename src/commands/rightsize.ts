@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
+import { durationMs } from '../config/duration';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';
 import { missingService, parseRaw, resolveService, wholeNumber } from './args';
@@ -15,6 +16,7 @@ const USAGE = '/ecs rightsize <service> [--days 14]';
 const DEFAULT_DAYS = 14;
 /** Hourly datapoints are kept for 63 days at full resolution. */
 const MAX_DAYS = 63;
+const DAY_MS = 86_400_000;
 
 const text = defineMessages('rightsize-verb', {
   dayCount: { en: 'the number of days', ko: '일 수' },
@@ -39,6 +41,11 @@ const schema = lazySchema(() =>
       .object({
         days: z
           .string({ error: text.token('needsDays') })
+          // `14일`, `14d`, `2주`: whole days written as a duration are that many days.
+          .transform((v) => {
+            const ms = durationMs(v);
+            return ms && ms % DAY_MS === 0 ? String(ms / DAY_MS) : v;
+          })
           .pipe(wholeNumber(text.token('dayCount'), 1, MAX_DAYS))
           .optional(),
       })

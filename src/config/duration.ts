@@ -1,14 +1,34 @@
-/** Durations as people write them: 90s, 15m, 2h, 3d, 1w (and combinations like 1h30m). */
+/**
+ * Durations as people write them: 90s, 15m, 2h, 3d, 1w (and combinations like 1h30m), also with the
+ * Korean units 초/분/시간/일/주 (`2시간`, `1시간 30분`). The one place durations are read: commands and chatops.yml.
+ */
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const KO_UNIT: Record<string, string> = { 초: 's', 분: 'm', 시간: 'h', 일: 'd', 주: 'w' };
 
+const KO = /(\d)\s*(초|분|시간|일|주)(?=\s|\d|$)/g;
 const WHOLE = /^(?:\d+[smhdw])+$/;
 const PART = /(\d+)([smhdw])/g;
 
-/** Milliseconds for a duration string, or undefined when it is not one. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim().toLowerCase();
-  if (!WHOLE.test(t)) return undefined;
+/** `2시간` → `2h`, `1시간 30분` → `1h30m`, ` 15M ` → `15m`: the written form answers echo; undefined when it is not a duration. */
+export function normalizeDuration(text: string): string | undefined {
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(KO, (_m, d: string, u: string) => d + KO_UNIT[u]!)
+    .replace(/([smhdw])\s+(?=\d)/g, '$1');
+  return WHOLE.test(t) ? t : undefined;
+}
+
+/** Milliseconds for a duration string (0 for `0m`), or undefined when it is not one. */
+export function durationMs(text: string): number | undefined {
+  const t = normalizeDuration(text);
+  if (t === undefined) return undefined;
   let total = 0;
   for (const m of t.matchAll(PART)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
-  return total > 0 ? total : undefined;
+  return total;
+}
+
+/** Milliseconds for a duration string of some length, or undefined when it is not one (or is zero long). */
+export function parseDuration(text: string): number | undefined {
+  return durationMs(text) || undefined;
 }

@@ -8,6 +8,7 @@ import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { route } from '../commands/router';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
 import { roleFor } from '../commands/types';
+import { normalizeSlackText } from '../commands/grammar';
 import { admitCommand } from './rate';
 import { listenerBudget } from './budget';
 import type { Runtime } from '../runtime';
@@ -57,8 +58,8 @@ export function invocationFrom(body: SlashCommandBody, now: number): Invocation 
 /** Everything between Bolt's signature check and the ack. Never throws: errors become the reply. */
 export async function handleSlashCommand(rt: Runtime, body: SlashCommandBody, meta: CommandMeta = {}): Promise<AckReply> {
   const inv = invocationFrom(body, rt.now());
-  // A verb typed without arguments that has a form (`/ecs deploy`): the form opens instead.
-  const form = inv.triggerId ? findCommandForm(inv.text.trim().toLowerCase()) : undefined;
+  // A verb typed without arguments that has a form (`/ecs deploy`, or `ｄｅｐｌｏｙ` from an IME, read as the grammar reads it): the form opens instead.
+  const form = inv.triggerId ? findCommandForm(normalizeSlackText(inv.text).trim().toLowerCase()) : undefined;
   if (form) {
     try {
       // The trigger_id is valid for 3 seconds: views.open and what comes before it fit in the command's budget.

@@ -175,6 +175,15 @@ describe('the deploy form', () => {
     expect(e2e.slack.responses()).toHaveLength(0);
   });
 
+  it('`ｄｅｐｌｏｙ` typed alone with an IME (full-width, a trailing ideographic space) opens the form as `deploy` does', async () => {
+    const { e2e } = h;
+    const res = await e2e.slash('ｄｅｐｌｏｙ\u3000', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('');
+    expect(e2e.slack.callsTo('views.open')).toHaveLength(1);
+    expect(inputIds(form(e2e, openedViewId(e2e)))).toEqual(['env', 'service:prod', 'reason']);
+  });
+
   it('a tag deleted after the list was loaded: ECR says so in the worker, inside the modal, and nothing is requested', async () => {
     const { e2e } = h;
     await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });

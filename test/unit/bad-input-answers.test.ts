@@ -100,6 +100,26 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['Missing the image tag or digest, e.g. `/ecs deploy web v1.2.3`.'],
       ['빠진 값이 있습니다: 이미지 태그나 다이제스트'],
     ],
+    // Korean time units: the suggestion is the one value, in the form the parser reads (was "`--since 2` is not a time").
+    ['logs web --since 2 시간', ['Unexpected extra input: `시간`. Did you mean `--since 2h`?'], ['혹시 `--since 2h`인가요?']],
+    [
+      'mute web 15 분',
+      ['Unexpected extra input: `분`. Did you mean `/ecs mute web 15m --reason "…"`?'],
+      ['필요 없는 입력이 있습니다: `분`. 혹시 `/ecs mute web 15m --reason "…"`인가요?'],
+    ],
+    // Echoed as read (was "`10초` is not a duration").
+    ['mute web 10초 --reason test', ['Mute for at least 1m (you wrote `10s`).'], ['최소 1m 이상 꺼야 합니다 (입력: `10s`).']],
+    ['cost prod --period 7 일', ['Did you mean `--period 7d`?'], ['혹시 `--period 7d`인가요?']],
+    // A zero duration: was "`--since 0m` is not a time".
+    [
+      'logs web --since 0m',
+      ['`--since 0m` is a window of zero length.', 'e.g. `--since 15m`'],
+      ['`--since 0m`: 길이가 0인 구간입니다.', '예: `--since 15m`'],
+    ],
+    ['logs web --since 0분', ['`--since 0m` is a window of zero length.'], ['`--since 0m`: 길이가 0인 구간입니다.']],
+    // An empty quoted value: was "`--since ` is not a time" (the empty value echoed).
+    ['logs web --since ""', ['--since: needs a value, e.g. `--since 2h`'], ['--since: 값이 필요합니다. 예: `--since 2h`']],
+    ['logs web --until ""', ['--until: needs a value, e.g. `--until 30m`'], ['--until: 값이 필요합니다. 예: `--until 30m`']],
   ])('%s', (input, en, ko) => {
     for (const [locale, parts] of [
       ['en', en],
@@ -139,10 +159,27 @@ describe('inputs understood as what they look like', () => {
     ['scale web 3 -reason peak', 'scale', { count: 3, reason: 'peak' }],
     ['logs web -since 2h', 'logs', { since: { ago: 7_200_000 } }],
     ['restart web -dry-run', 'restart', { dryRun: true }],
+    // Korean time units (초/분/시간/일/주), in every verb that takes a duration: were "not a time" / "not a duration" / "not a whole number".
+    ['logs web --since 2시간', 'logs', { since: { ago: 7_200_000 } }],
+    ['logs web --since 30분 --until 10분', 'logs', { since: { ago: 1_800_000 }, until: { ago: 600_000 } }],
+    ['logs web --since 3일', 'logs', { since: { ago: 3 * 86_400_000 } }],
+    ['logs web --since "1시간 30분"', 'logs', { since: { ago: 5_400_000 } }],
+    ['logs web --since 10m --until 0분', 'logs', { until: { ago: 0 } }],
+    ['mute web 15분 --reason "배포 중"', 'mute', { durationMs: 900_000, reason: '배포 중' }],
+    ['mute web 1주 --reason test', 'mute', { durationMs: 604_800_000 }],
+    ['rightsize web --days 14일', 'rightsize', { days: 14 }],
+    ['rightsize web --days 2주', 'rightsize', { days: 14 }],
+    ['cost prod --period 7일', 'cost', { period: '7d' }],
   ])('%s', (input, verb, args) => {
     const { spec, parsed: p } = parsed(input);
     expect(spec.verb).toBe(verb);
     expect(p.args).toMatchObject(args);
+  });
+
+  it('an unknown service word in Korean gets the list of services (guard: it had it)', () => {
+    expect(answer('logs 웹', 'en')).toContain('Services: `web`, `worker`, `web-staging`.');
+    expect(answer('logs 웹', 'ko')).toContain('서비스: `web`, `worker`, `web-staging`.');
+    expect(answer('status 웹', 'ko')).toContain('서비스: `web`, `worker`, `web-staging`. 환경: `staging`, `prod`.');
   });
 
   it('keeps what a single dash means elsewhere: -h is help, -1 a (refused) count, a filter may start with -', () => {

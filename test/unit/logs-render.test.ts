@@ -37,7 +37,7 @@ describe('parseTimeSpec', () => {
     expect(parseTimeSpec(text, 'since')).toEqual(expected);
   });
 
-  it.each(['yesterday', '15', '-5m', '2025-13-01', '2025-05-17T25:00', '1.5h', ''])('rejects %j with the accepted forms', (text) => {
+  it.each(['yesterday', '15', '-5m', '2025-13-01', '2025-05-17T25:00', '1.5h'])('rejects %j with the accepted forms', (text) => {
     const e = errorOf(() => parseTimeSpec(text, 'since'));
     expect(e.code).toBe('BAD_INPUT');
     expect(e.userMessage).toContain('is not a time');
