@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import {
   boltLambdaOnly,
+  checkAsciiSource,
   checkSlackBundle,
   edgeOnly,
   ioredisLightPrototype,
@@ -221,6 +222,7 @@ export async function buildAll({
       if (guard && GUARDS[name]) GUARDS[name](result.metafile);
 
       const code = await readFile(outfile);
+      if (guard && name === 'slack') checkAsciiSource(code, relative(ROOT, outfile));
       return {
         name,
         entry: relative(ROOT, entry),

@@ -84,3 +84,27 @@ describe('ioredis with its command methods on a dictionary-mode prototype (iored
     expect(out.pipeline).toBe('function');
   });
 });
+
+describe('dist/slack.js stays ASCII (checkAsciiSource)', () => {
+  /** Run checkAsciiSource on `code` (as the build reads it: bytes); the error message, if any. */
+  function checkAscii(code: string): string | undefined {
+    const script = [
+      `import { checkAsciiSource } from ${JSON.stringify(PLUGINS)};`,
+      `try { checkAsciiSource(Buffer.from(${JSON.stringify(code)}, 'utf8'), 'dist/slack.js'); console.log('{}'); }`,
+      `catch (e) { console.log(JSON.stringify({ error: e.message })); }`,
+    ].join('\n');
+    return (JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { error?: string })
+      .error;
+  }
+
+  it('passes code whose non-ASCII characters are escaped', () => {
+    expect(checkAscii('var KO=/(\\d)\\s*(\\uCD08|\\uBD84)/g,M={ko:"\\uC2DC\\uAC04"};')).toBeUndefined();
+  });
+
+  it('fails on a raw non-ASCII character (a regular expression literal esbuild left as written), naming where', () => {
+    const error = checkAscii('var KO=/(\\d)\\s*(초|분)/g;');
+    expect(error).toContain('dist/slack.js is not ASCII at byte 16');
+    expect(error).toContain('(초|분)');
+    expect(error).toContain('\\uXXXX escape');
+  });
+});
