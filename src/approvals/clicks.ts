@@ -95,7 +95,12 @@ export async function approveRequest(
   switch (reply.code) {
     case 'WINDOW_CLOSED': {
       rt.log.info('approvals: approval refused, the change window is closed', { requestId: id, user });
-      return { ok: false, code: reply.code, message: windowClosedAnswer(w!, closed!, ref.environment, req, now), ...(req ? { request: req } : {}) };
+      return {
+        ok: false,
+        code: reply.code,
+        message: windowClosedAnswer(w!, closed!, ref.environment, req, now),
+        ...(req ? { request: req } : {}),
+      };
     }
     case 'APPROVED': {
       // A request with a start time waits for the scheduler (release gates); one approved after its time starts now.

@@ -221,7 +221,16 @@ export function luaTransitions(redis: RedisClient): Transitions {
       return run(
         SCRIPTS.approve,
         [k.request, k.lock, k.active, k.audit, k.freeze, ...k.indexes, keys.handOffClaim(ref.environment, ref.service, ref.id)],
-        [user, now, authorized ? '1' : '0', startDeadlineMs, HAND_OFF_CLAIM_TTL_MS, HAND_OFF_REPEAT_MS, clickToken, windowClosed ? '1' : '0'],
+        [
+          user,
+          now,
+          authorized ? '1' : '0',
+          startDeadlineMs,
+          HAND_OFF_CLAIM_TTL_MS,
+          HAND_OFF_REPEAT_MS,
+          clickToken,
+          windowClosed ? '1' : '0',
+        ],
       );
     },
     reject(ref, user, now, authorized, reason) {

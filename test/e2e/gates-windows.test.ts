@@ -159,10 +159,14 @@ describe('change windows', () => {
     const req = await requestAt('scale web 6');
     h.clock.set(kst('2026-12-07T17:10'));
     const answer = await approveAnswers(req.id, 'ULEAD1', 'late-en');
-    expect(answer).toContain('Not approved: the change window of `prod` is closed now (outside the change windows Mon–Thu 10:00–17:00 (Asia/Seoul))');
+    expect(answer).toContain(
+      'Not approved: the change window of `prod` is closed now (outside the change windows Mon–Thu 10:00–17:00 (Asia/Seoul))',
+    );
     expect(answer).toContain('approving would not start this request');
     expect(answer).toContain(`The next window opens <!date^${kst('2026-12-08T10:00') / 1000}^`);
-    expect(answer).toContain('approve it once the window is open (if it is still pending then), or ask <@UDEV1> to request it again with `--at next-window`');
+    expect(answer).toContain(
+      'approve it once the window is open (if it is still pending then), or ask <@UDEV1> to request it again with `--at next-window`',
+    );
     await h.e2e.drain();
     // Nothing recorded: still pending, no approval, nothing handed off or run, the card unchanged.
     const pending = await getRequest(h.e2e.rt.redis, req.id);
@@ -176,7 +180,9 @@ describe('change windows', () => {
     // A Korean approver is told in Korean.
     await redisLocaleCache(h.e2e.rt.redis).set('ULEAD2', 'ko-KR', 3600);
     const ko = await approveAnswers(req.id, 'ULEAD2', 'late-ko');
-    expect(ko).toContain('승인하지 않았습니다: 지금은 `prod`의 변경 허용 시간이 닫혀 있어(변경 허용 시간 Mon–Thu 10:00–17:00 (Asia/Seoul) 밖)');
+    expect(ko).toContain(
+      '승인하지 않았습니다: 지금은 `prod`의 변경 허용 시간이 닫혀 있어(변경 허용 시간 Mon–Thu 10:00–17:00 (Asia/Seoul) 밖)',
+    );
     expect(ko).toContain('다음 변경 허용 시간은');
     expect(ko).toContain('`--at next-window`로 다시 요청해 달라고 하세요');
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('pending');
