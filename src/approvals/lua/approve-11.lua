@@ -64,7 +64,7 @@ if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end
 local lock = hgetall(KEYS[2])
 if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
 -- ARGV[8] (the caller leaves out break-glass and a start time): only the last needed approval starts it.
-if ARGV[8] == '1' and h.approvalCount + 1 >= tonumber(h.approvalsNeeded) then return answer('WINDOW_CLOSED', KEYS[1]) end
+if ARGV[8] == '1' and (tonumber(h.approvalCount) or 0) + 1 >= tonumber(h.approvalsNeeded) then return answer('WINDOW_CLOSED', KEYS[1]) end
 
 local count = redis.call('HINCRBY', KEYS[1], 'approvalCount', 1)
 redis.call('HSET', KEYS[1], 'a.' .. user, now, 'updatedAt', now)
