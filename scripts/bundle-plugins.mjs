@@ -242,6 +242,9 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // 2026-12-03 (branch korean2, +1.0 KiB from 431.8): Korean time units (초/분/시간/일/주) in the one duration
     // parser, read in the ack for logs/mute/rightsize/cost; the zero-length --since answer and the split-unit
     // suggestions, en + ko.
+    // 2026-12-03 (branch windowclick, 432.8 -> 431.0 KiB, ceiling not raised): the approve click's change-window
+    // refusal (+2.1 KiB: nextOpen, its answer en + ko) paid for by moving the break-glass reminder tick and its
+    // texts out of the Slack bundle (src/approvals/retro-remind.run.ts, -3.3 KiB).
     src: 433,
   }),
 });

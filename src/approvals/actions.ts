@@ -15,6 +15,7 @@ import { ACTION, detailsMessage, rejectModal, REJECT_REASON, REJECT_REASON_MAX, 
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
 import { retroApproveRequest } from './gates';
 import { getRequest } from './workflow';
+import type { ChangeRequest } from './types';
 import { code, notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
@@ -147,12 +148,15 @@ const REJECT_FORM_TTL_SECONDS = 3600;
  * a button replayed from elsewhere is refused. True when the click may go on (including when the
  * request is gone: the transitions answer that). A click in the clicker's own Home tab has no
  * channel: it goes on, and the transitions check the clicker's role as for any click.
+ * Answers the request as read here (undefined for a Home-tab click or when it is gone): the approve
+ * click checks the change windows with it instead of reading it again.
  */
-async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<boolean> {
+async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<{ go: boolean; request?: ChangeRequest }> {
   const view = (ctx.body as { view?: { type?: string } }).view;
-  if (!ctx.channelId && view?.type === 'home') return true;
+  if (!ctx.channelId && view?.type === 'home') return { go: true };
   const req = await storeOp(() => getRequest(ctx.rt.redis, id));
-  if (!req || req.channel === ctx.channelId) return true;
+  if (!req) return { go: true };
+  if (req.channel === ctx.channelId) return { go: true, request: req };
   ctx.rt.log.warn('request button refused: clicked outside the request channel', {
     action: ctx.action.action_id,
     request: id,
@@ -161,17 +165,18 @@ async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<
     requestChannel: req.channel,
   });
   await ctx.whisper(M.in(ctx.locale)('otherChannel', { channel: `<#${req.channel}>` }));
-  return false;
+  return { go: false };
 }
 
 /** Handles every `approval:*` button. */
 export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
   const { rt, action, userId } = ctx;
   const id = action.value ?? '';
-  if (!(await clickedInRequestChannel(ctx, id))) return;
+  const clicked = await clickedInRequestChannel(ctx, id);
+  if (!clicked.go) return;
   switch (action.action_id) {
     case ACTION.approve:
-      return answer(ctx, await approveRequest(rt, id, userId, ctx.budget));
+      return answer(ctx, await approveRequest(rt, id, userId, ctx.budget, clicked.request));
     case ACTION.cancel:
       return answer(ctx, await cancelRequest(rt, id, userId, '', ctx.budget));
     case ACTION.details:

@@ -27,6 +27,11 @@ import {
   transit,
 } from './workflow';
 import { startScheduled } from './gates';
+import { gatesText } from './gates-text';
+import { closedForApproval, closedText, nextOpen, type Closed } from '../policy/windows';
+import type { WindowsConfig } from '../config/gates';
+import { slackDate } from '../slack/time';
+import { mention } from '../slack/text';
 import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
@@ -63,17 +68,40 @@ function clickRefusal(rt: Runtime, ref: RequestRef, code: string, user: string, 
  * mid-request), the card shows "approved" until the tick approvals-rerender renders the request's
  * current state over it (a refresh cut short is queued for it).
  */
-export async function approveRequest(rt: Runtime, id: string, user: string, budget: ClickBudget = noBudget()): Promise<ClickResult> {
+export async function approveRequest(
+  rt: Runtime,
+  id: string,
+  user: string,
+  budget: ClickBudget = noBudget(),
+  known?: ChangeRequest,
+): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + HAND_OFF_NEEDS));
   const now = rt.now();
   const deadline = startDeadlineOf(rt, ref.environment);
-  // The script checks the freeze (the service's copy), decides, moves the request between its
-  // service's indexes and, when it approves, claims the hand-off: all in one step.
-  const reply = await transit(rt, (x) => x.approve(ref, user, now, authorized, deadline));
+  // The change windows: a last approval while they are closed would start the request now, and the
+  // worker would only fail it (execution.ts). Decided on the request the click already read (its
+  // verb, break-glass and start time never change); read here only for a caller without it, and
+  // only where the environment has windows.
+  const w = rt.config.environments[ref.environment]?.gates.windows;
+  const seen = w && !known ? await storeOp(() => getRequest(rt.redis, id)) : known;
+  const closed = seen ? closedForApproval(w, seen, now) : undefined;
+  // The script checks the freeze (the service's copy), decides (the window refuses only the last
+  // needed approval), moves the request between its service's indexes and, when it approves,
+  // claims the hand-off: all in one step.
+  const reply = await transit(rt, (x) => x.approve(ref, user, now, authorized, deadline, undefined, closed !== undefined));
   const req = reply.request;
   switch (reply.code) {
+    case 'WINDOW_CLOSED': {
+      rt.log.info('approvals: approval refused, the change window is closed', { requestId: id, user });
+      return {
+        ok: false,
+        code: reply.code,
+        message: windowClosedAnswer(w!, closed!, ref.environment, req, now),
+        ...(req ? { request: req } : {}),
+      };
+    }
     case 'APPROVED': {
       // A request with a start time waits for the scheduler (release gates); one approved after its time starts now.
       if (req!.state === 'scheduled') {
@@ -112,6 +140,20 @@ export async function approveRequest(rt: Runtime, id: string, user: string, budg
     default:
       return clickRefusal(rt, ref, reply.code, user, reply);
   }
+}
+
+/** The approver's answer when the change window refuses their (last needed) approval. */
+function windowClosedAnswer(w: WindowsConfig, closed: Closed, env: string, req: ChangeRequest | undefined, now: number): Localized {
+  const next = nextOpen(w, now);
+  return (locale) => {
+    const t = gatesText.in(locale);
+    return t('approveWindowClosed', {
+      env,
+      why: closedText(w, closed, locale),
+      next: next !== undefined ? t('approveWindowNext', { at: slackDate(next) }) : '',
+      requester: req ? mention(req.requester, locale) : '',
+    });
+  };
 }
 
 /**

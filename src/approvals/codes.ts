@@ -408,6 +408,7 @@ export function iconFor(c: string): string {
   const kind = ERROR_CODE[c as RefusalCode];
   if (c === 'LOCKED') return ':lock:';
   if (c === 'FROZEN') return ':snowflake:';
+  if (c === 'WINDOW_CLOSED') return ':clock5:';
   if (c === 'EXPIRED' || c === 'START_EXPIRED') return ':hourglass:';
   if (kind === 'FORBIDDEN') return ':no_entry:';
   if (kind === 'REFUSED') return ':no_entry_sign:';

@@ -82,6 +82,11 @@ export const gatesText = defineMessages('approvals.gates', {
     en: 'not started: the change window of `{env}` is closed at the scheduled start ({why}). Request it again with `--at next-window`.',
     ko: '시작되지 않음: 예약된 시작 시각에 `{env}`의 변경 허용 시간이 닫혀 있습니다 ({why}). `--at next-window`로 다시 요청하세요.',
   },
+  approveWindowClosed: {
+    en: 'Not approved: the change window of `{env}` is closed now ({why}), so approving would not start this request.{next} It stays pending: approve it once the window is open (if it is still pending then), or ask {requester} to request it again with `--at next-window`.',
+    ko: '승인하지 않았습니다: 지금은 `{env}`의 변경 허용 시간이 닫혀 있어({why}) 승인해도 이 요청은 시작되지 않습니다.{next} 요청은 대기 중으로 남습니다. 변경 허용 시간이 열린 뒤 (그때도 대기 중이면) 승인하거나, {requester}님에게 `--at next-window`로 다시 요청해 달라고 하세요.',
+  },
+  approveWindowNext: { en: ' The next window opens {at}.', ko: ' 다음 변경 허용 시간은 {at}에 열립니다.' },
   startMissed: {
     en: 'not started: its start time {at} passed {late} ago (it can start at most {grace} late). Request it again.',
     ko: '시작되지 않음: 시작 시각 {at}이(가) {late} 전에 지났습니다 (최대 {grace}까지만 늦게 시작할 수 있습니다). 다시 요청하세요.',
@@ -100,38 +105,10 @@ export const gatesText = defineMessages('approvals.gates', {
     en: ':rotating_light: Started without waiting for approval (break-glass by {user}). Approvers, please review it and press *Approve after the fact*: {approvers}.',
     ko: ':rotating_light: 승인을 기다리지 않고 시작했습니다 ({user}님의 긴급 실행). 승인자분들은 검토 후 *사후 승인*을 눌러 주세요: {approvers}.',
   },
-  reminder: {
-    en: ':bell: Still waiting for an approval after the fact of this break-glass change ({given} of {needed}). {approvers}',
-    ko: ':bell: 이 긴급 실행 변경의 사후 승인을 아직 기다리고 있습니다 ({needed}건 중 {given}건). {approvers}',
-  },
+
   retroApprovedThread: {
     en: ':white_check_mark: {user} approved this break-glass change after the fact ({progress}).',
     ko: ':white_check_mark: {user}님이 이 긴급 실행 변경을 사후 승인했습니다 ({progress}).',
-  },
-  retroExpiredThread: {
-    en: ':hourglass: Nobody approved this break-glass change after the fact within {deadline}, so I stopped asking. The audit trail records it as never approved.',
-    ko: ':hourglass: {deadline} 안에 아무도 이 긴급 실행 변경을 사후 승인하지 않아 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
-  },
-  reminderUnconfigured: {
-    en: 'chatops.yml no longer names {service} in {env}, but the change ran: its approval after the fact is still asked.',
-    ko: 'chatops.yml에 {env}의 {service} 서비스가 더 이상 없지만 변경은 실행되었으므로 사후 승인은 계속 요청합니다.',
-  },
-  retroEndedUnconfigured: {
-    en: ':information_source: chatops.yml no longer names the environment {env}: nobody can approve this change after the fact, so I stopped asking. The audit trail records it as never approved.',
-    ko: ':information_source: chatops.yml에 {env} 환경이 더 이상 없어 사후 승인할 사람이 없으므로 요청을 멈췄습니다. 감사 기록에는 승인되지 않은 것으로 남습니다.',
-  },
-  retroEndedNotRun: {
-    en: ':information_source: This break-glass change did not run (nothing was changed), so no approval after the fact is needed: I stopped asking.',
-    ko: ':information_source: 이 긴급 실행 변경은 실행되지 않았으므로(바뀐 것 없음) 사후 승인이 필요 없어 요청을 멈췄습니다.',
-  },
-  retroNotRunDetail: { en: 'it did not run: no approval after the fact needed', ko: '실행되지 않음: 사후 승인 필요 없음' },
-  retroEndedUnconfiguredDetail: {
-    en: 'environment {env} no longer in chatops.yml',
-    ko: 'chatops.yml에 {env} 환경이 더 이상 없음',
-  },
-  retroExpiredDetail: {
-    en: 'no approval after the fact within {deadline}',
-    ko: '{deadline} 안에 사후 승인 없음',
   },
 
   // Locks: take-over and the automatic lock after a rollback

@@ -19,7 +19,7 @@
 import type { ChangeRequest } from './types';
 import type { Runtime } from '../runtime';
 import { storeOp } from '../redis/client';
-import { dropEntry, dueEntries, serviceIndex } from './indexes';
+import { dropEntry, dueEntries } from './indexes';
 import { section } from '../slack/blocks';
 import { code, mention, notificationText, oneLine, principal, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
@@ -31,7 +31,6 @@ import { gatesText } from './gates-text';
 import { guardFromHash } from './guards';
 import { requestLink } from './format';
 import { parseRequestId } from './ids';
-import { endedUnstarted } from './model';
 import type { ClickResult } from './clicks';
 import { retroSettings, SCHEDULED_START_GRACE_MS } from './gate-settings';
 import {
@@ -41,7 +40,6 @@ import {
   dispatchExecute,
   failUnconfigured,
   getRequest,
-  refreshMessage,
   refreshWithin,
   startDeadlineOf,
   transit,
@@ -53,7 +51,7 @@ function lang(rt: Runtime) {
   return rt.config.slack.language;
 }
 
-async function threadPost(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
+export async function threadPost(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
   await rt.slack.post(
     req.channel,
     { text: notificationText(text), blocks: [section(text)] },
@@ -192,7 +190,7 @@ async function schedulerPass(rt: Runtime, batch: number, started: string[]): Pro
 
 /* ------------------------------------------------------------------ break-glass */
 
-function approverList(rt: Runtime, env: string): string {
+export function approverList(rt: Runtime, env: string): string {
   return (rt.config.environments[env]?.approvers ?? []).map((p) => principal(p)).join(', ');
 }
 
@@ -270,78 +268,8 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string,
 }
 
 /**
- * The reminder tick: ask again in the thread of every break-glass request still without its approval
- * after the fact, from every service's retro index and the legacy one (its members move to their
- * service's index at their next reminder).
+ * The reminder tick (the scheduled function only): ./retro-remind.run.ts, loaded when it runs.
  */
 export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
-  const now = rt.now();
-  const entries = await storeOp(() => dueEntries(rt, 'retro', now, batch));
-  let reminded = 0;
-  for (const entry of entries) {
-    const id = entry.id;
-    const ref = parseRequestId(id);
-    const req = ref ? await storeOp(() => getRequest(rt.redis, id)) : undefined;
-    if (!ref || !req?.breakGlass || req.retroApprovedAt || req.retroExpiredAt) {
-      await dropEntry(rt, entry);
-      continue;
-    }
-    const s = retroSettings(rt, req.environment);
-    const t = gatesText.in(lang(rt));
-    try {
-      if (endedUnstarted(req)) {
-        // It ended without ever starting (the scripts made it due at once): nothing ran, nothing to
-        // approve after the fact. Stop asking, and say why (its card already does).
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroNotRunDetail')));
-        if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
-        if (reply.code === 'OK') {
-          await refreshMessage(rt, reply.request);
-          await threadPost(rt, req, t('retroEndedNotRun'));
-        }
-        continue;
-      }
-      if (entry.orphan && !rt.config.environments[req.environment]) {
-        // Its environment is gone from chatops.yml: nobody holds its approver role any more. End the asking, saying why.
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroEndedUnconfiguredDetail', { env: req.environment })));
-        if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
-        if (reply.code === 'OK') {
-          await refreshMessage(rt, reply.request);
-          await threadPost(rt, req, t('retroEndedUnconfigured', { env: code(req.environment) }));
-        }
-        continue;
-      }
-      if (now >= req.createdAt + s.deadline) {
-        const deadline = formatDuration(s.deadline, lang(rt));
-        // The script takes it out of its service's retro index.
-        const reply = await transit(rt, (x) => x.retroExpire(ref, now, t('retroExpiredDetail', { deadline })));
-        if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
-        if (reply.code === 'OK') {
-          await refreshMessage(rt, reply.request);
-          await threadPost(rt, req, t('retroExpiredThread', { deadline }));
-        }
-        continue;
-      }
-      const reminder = t('reminder', {
-        given: req.approvals.length,
-        needed: req.approvalsNeeded,
-        approvers: approverList(rt, req.environment),
-      });
-      // Its service is no longer configured (its environment is): keep asking, and say so.
-      const note = entry.orphan ? `\n${t('reminderUnconfigured', { service: code(req.service), env: code(req.environment) })}` : '';
-      await threadPost(rt, req, reminder + note);
-      if (entry.orphan) await refreshMessage(rt, req);
-      reminded++;
-      const next = Math.min(now + s.remindEvery, req.createdAt + s.deadline);
-      if (entry.legacy) {
-        await rt.redis.zadd(serviceIndex('retro', ref.environment, ref.service), next, id);
-        await dropEntry(rt, entry);
-      } else {
-        // Unless the request moved meanwhile (it failed without running: due at once, to end the asking).
-        await (await import('./retro-remind.run')).scheduleNextReminder(rt, entry, next);
-      }
-    } catch (err) {
-      rt.log.warn('break-glass: could not remind', { requestId: id, err });
-    }
-  }
-  return reminded;
+  return (await import('./retro-remind.run')).remindRetro(rt, batch);
 }

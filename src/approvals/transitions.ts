@@ -83,7 +83,9 @@ export interface Transitions {
    * One approval; the last needed one approves the request, which must then start within
    * `startDeadlineMs` (startBy), and the hand-off is claimed for this click (`clickToken`, random by
    * default: a resend of the same script carries the same one). Codes: APPROVED, APPROVAL_RECORDED, EXPIRED, FROZEN (extra: the freeze), SELF_APPROVAL,
-   * ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND.
+   * ALREADY_APPROVED, NOT_AUTHORIZED, LOCKED, NOT_PENDING, NOT_FOUND, WINDOW_CLOSED (`windowClosed`:
+   * the change windows are closed now for this request, and this would be the last needed approval;
+   * nothing recorded).
    */
   approve(
     ref: RequestRef,
@@ -92,6 +94,7 @@ export interface Transitions {
     authorized: boolean,
     startDeadlineMs: number,
     clickToken?: string,
+    windowClosed?: boolean,
   ): Promise<Transition>;
   /** pending → rejected. Codes: OK, EXPIRED, SELF_REJECT, NOT_AUTHORIZED, NOT_PENDING, NOT_FOUND. */
   reject(ref: RequestRef, user: string, now: number, authorized: boolean, reason: string): Promise<Transition>;
@@ -213,12 +216,21 @@ export function luaTransitions(redis: RedisClient): Transitions {
         [i.ref.id, i.now, i.state, i.ttlMs, i.invocationTtlMs, i.seenActive, i.auditSummary, i.retroAt ?? '', ...i.fields],
       );
     },
-    approve(ref, user, now, authorized, startDeadlineMs, clickToken = randomBytes(6).toString('hex')) {
+    approve(ref, user, now, authorized, startDeadlineMs, clickToken = randomBytes(6).toString('hex'), windowClosed = false) {
       const k = requestKeys(ref);
       return run(
         SCRIPTS.approve,
         [k.request, k.lock, k.active, k.audit, k.freeze, ...k.indexes, keys.handOffClaim(ref.environment, ref.service, ref.id)],
-        [user, now, authorized ? '1' : '0', startDeadlineMs, HAND_OFF_CLAIM_TTL_MS, HAND_OFF_REPEAT_MS, clickToken],
+        [
+          user,
+          now,
+          authorized ? '1' : '0',
+          startDeadlineMs,
+          HAND_OFF_CLAIM_TTL_MS,
+          HAND_OFF_REPEAT_MS,
+          clickToken,
+          windowClosed ? '1' : '0',
+        ],
       );
     },
     reject(ref, user, now, authorized, reason) {

@@ -210,6 +210,23 @@ export function windowsApply(w: WindowsConfig | undefined, verb: string): w is W
   return !!w && (w.verbs as readonly string[]).includes(verb);
 }
 
+/**
+ * Would approving `req` at `now` start a change while its environment's windows are closed? The
+ * reason when so (the approve click refuses the approval that would be the last one needed: it
+ * would start the request now, and the worker would only fail it); undefined when the windows do
+ * not apply to its verb, it is break-glass (runs past the windows), it has a start time (the
+ * scheduler starts it inside a window), or they are open. Whether the approval is the last needed
+ * one is the approve script's to decide, atomically with the count.
+ */
+export function closedForApproval(
+  w: WindowsConfig | undefined,
+  req: { verb: string; breakGlass?: string; startAt?: number },
+  now: number,
+): Closed | undefined {
+  if (!windowsApply(w, req.verb) || req.breakGlass !== undefined || req.startAt !== undefined) return undefined;
+  return closedBecause(w, now);
+}
+
 const text = defineMessages('policy.windows', {
   blackout: { en: 'blackout {label}{reason}', ko: '변경 금지 기간 {label}{reason}' },
   blackoutReason: { en: ': “{reason}”', ko: ': “{reason}”', same: true },

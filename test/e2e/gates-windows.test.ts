@@ -9,7 +9,9 @@ import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
 import { tdArn } from '../helpers/aws-fixtures';
 import { configFile } from '../helpers/config';
-import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, executeJobs, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { clickRequestButton } from '../helpers/e2e';
+import { redisLocaleCache } from '../../src/redis/locale-cache';
 
 const h = useDeployHarness({
   configPath: configFile((doc) => {
@@ -19,6 +21,7 @@ const h = useDeployHarness({
         allow: [{ days: ['mon', 'tue', 'wed', 'thu'], from: '10:00', to: '17:00' }],
         blackouts: [{ from: '2026-12-24', to: '2026-12-25', reason: 'holidays' }],
       },
+      cost: { extraApprovalAbove: 100 },
     };
   }),
 });
@@ -144,13 +147,80 @@ describe('change windows', () => {
     expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id)).toBeNull();
   });
 
-  it('a request made inside the window and approved after it closed does not run outside it (issue: late approval)', async () => {
-    // Requested at 16:50 (open, with an hour to be approved); the lead approves at 17:10, after the window closed.
+  /** The approve click's answers to `user` (the whispers through its response_url). */
+  async function approveAnswers(id: string, user: string, replyId: string): Promise<string> {
+    const req = (await getRequest(h.e2e.rt.redis, id))!;
+    return (await clickRequestButton(h.e2e, req, 'approve', user, replyId)).join('\n');
+  }
+
+  it('an approval after the window closed is refused at the click: the request stays pending, the approver is told (issue: late approval)', async () => {
+    // Requested at 16:50 (open, with an hour to be approved); the lead clicks Approve at 17:10, after the window closed.
     h.clock.set(kst('2026-12-07T16:50'));
     const req = await requestAt('scale web 6');
-    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('pending');
     h.clock.set(kst('2026-12-07T17:10'));
+    const answer = await approveAnswers(req.id, 'ULEAD1', 'late-en');
+    expect(answer).toContain(
+      'Not approved: the change window of `prod` is closed now (outside the change windows Mon–Thu 10:00–17:00 (Asia/Seoul))',
+    );
+    expect(answer).toContain('approving would not start this request');
+    expect(answer).toContain(`The next window opens <!date^${kst('2026-12-08T10:00') / 1000}^`);
+    expect(answer).toContain(
+      'approve it once the window is open (if it is still pending then), or ask <@UDEV1> to request it again with `--at next-window`',
+    );
+    await h.e2e.drain();
+    // Nothing recorded: still pending, no approval, nothing handed off or run, the card unchanged.
+    const pending = await getRequest(h.e2e.rt.redis, req.id);
+    expect(pending).toMatchObject({ state: 'pending', approvals: [] });
+    expect(executeJobs(h.e2e)).toHaveLength(0);
+    expect(scaleCalls()).toHaveLength(0);
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).not.toContain('Approved');
+    const events = (await h.e2e.rt.redis.xrange(keys.serviceAudit('prod', 'web'), '-', '+')).map(([, f]) => f[f.indexOf('event') + 1]);
+    expect(events).not.toContain('approved');
+
+    // A Korean approver is told in Korean.
+    await redisLocaleCache(h.e2e.rt.redis).set('ULEAD2', 'ko-KR', 3600);
+    const ko = await approveAnswers(req.id, 'ULEAD2', 'late-ko');
+    expect(ko).toContain(
+      '승인하지 않았습니다: 지금은 `prod`의 변경 허용 시간이 닫혀 있어(변경 허용 시간 Mon–Thu 10:00–17:00 (Asia/Seoul) 밖)',
+    );
+    expect(ko).toContain('다음 변경 허용 시간은');
+    expect(ko).toContain('`--at next-window`로 다시 요청해 달라고 하세요');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('pending');
+  });
+
+  it('an approval inside the window runs the change as before', async () => {
+    h.clock.set(kst('2026-12-07T16:50'));
+    const req = await requestAt('scale web 6');
+    h.clock.set(kst('2026-12-07T16:55'));
+    const answer = await approveAnswers(req.id, 'ULEAD1', 'inside');
+    expect(answer).not.toContain('Not approved');
+    await h.e2e.drain();
+    expect(scaleCalls()).toHaveLength(1);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toMatch(/running|succeeded/);
+  });
+
+  it('outside the window, a first approval of two is recorded (it starts nothing); the last one is refused', async () => {
+    // 12 tasks cost more than the gate allows without a second approval (cost.extraApprovalAbove).
+    h.clock.set(kst('2026-12-07T16:50'));
+    const req = await requestAt('scale web 12');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.approvalsNeeded).toBe(2);
+    h.clock.set(kst('2026-12-07T17:10'));
+    expect(await approveAnswers(req.id, 'ULEAD1', 'first')).not.toContain('Not approved');
+    expect(await getRequest(h.e2e.rt.redis, req.id)).toMatchObject({ state: 'pending', approvals: [{ user: 'ULEAD1' }] });
+    expect(await approveAnswers(req.id, 'ULEAD2', 'second')).toContain('Not approved: the change window of `prod` is closed now');
+    await h.e2e.drain();
+    expect(await getRequest(h.e2e.rt.redis, req.id)).toMatchObject({ state: 'pending', approvals: [{ user: 'ULEAD1' }] });
+    expect(scaleCalls()).toHaveLength(0);
+  });
+
+  it('an approval whose hand-off reaches the worker after the window closed does not run outside it', async () => {
+    // Approved at 16:59 (open); the execute job only reaches the worker at 17:10 (a late hand-off).
+    h.clock.set(kst('2026-12-07T16:50'));
+    const req = await requestAt('scale web 6');
+    h.clock.set(kst('2026-12-07T16:59'));
     await approve(h.e2e, req);
+    expect(executeJobs(h.e2e)).toHaveLength(1);
+    h.clock.set(kst('2026-12-07T17:10'));
     await h.e2e.drain();
     expect(scaleCalls()).toHaveLength(0);
     const failed = await getRequest(h.e2e.rt.redis, req.id);

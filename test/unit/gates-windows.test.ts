@@ -5,6 +5,7 @@
 import { fixtureConfig } from '../helpers/config';
 import {
   closedBecause,
+  closedForApproval,
   closedText,
   closesAt,
   describeWindows,
@@ -130,5 +131,18 @@ describe('change windows', () => {
     expect(() => windows((x) => (x.timeZone = 'Mars/Olympus'))).toThrow(/IANA time zone/);
     expect(() => windows((x) => (x.allow = [{ days: ['mon'], from: '25:00', to: '26:00' }]))).toThrow(/not a time of day/);
     expect(() => windows((x) => (x.blackouts = [{ from: '24 Dec', to: '2026-12-25' }]))).toThrow(/write a date/);
+  });
+
+  it('closedForApproval: a last approval now would start the request outside the windows', () => {
+    const closedAt = kst('2026-12-07T17:10'); // Monday, after 17:00
+    const openAt = kst('2026-12-07T11:00');
+    expect(closedForApproval(w, { verb: 'scale' }, closedAt)).toEqual({ kind: 'outside' });
+    expect(closedForApproval(w, { verb: 'deploy' }, kst('2026-12-24T11:00'))).toMatchObject({ kind: 'blackout' });
+    // Open now; not gated (rollback is not in the default verbs; no windows); break-glass; a start time.
+    expect(closedForApproval(w, { verb: 'scale' }, openAt)).toBeUndefined();
+    expect(closedForApproval(w, { verb: 'rollback' }, closedAt)).toBeUndefined();
+    expect(closedForApproval(undefined, { verb: 'scale' }, closedAt)).toBeUndefined();
+    expect(closedForApproval(w, { verb: 'scale', breakGlass: 'checkout down' }, closedAt)).toBeUndefined();
+    expect(closedForApproval(w, { verb: 'scale', startAt: kst('2026-12-08T10:00') }, closedAt)).toBeUndefined();
   });
 });

@@ -8,11 +8,13 @@
   ARGV[5] how long the hand-off claim is kept (ms)
   ARGV[6] how old the claim must be before a repeat of the approving click may claim it again (ms)
   ARGV[7] this click's token (random per click; the same when ioredis resends the script)
+  ARGV[8] '1' when the environment's change windows are closed now for this request (its verb; not
+          break-glass, no start time: src/policy/windows.ts closedForApproval, at the caller's clock)
   KEYS[11] the hand-off claim of this request (approvals:{svc:<env>:<alias>}:handoff:<id>; value:
            '<when claimed>:<token of the click that claimed it>')
 
   Checks, in this order: exists, pending, not expired, environment not frozen, not the requester, not already approved by
-  this user, authorized, service not locked by hand.
+  this user, authorized, service not locked by hand, and for the last needed approval: the change window open (ARGV[8]).
 
   Output:
     APPROVED           last needed approval: state → approved (approvedAt, startBy set; the hand-off
@@ -32,6 +34,9 @@
     ALREADY_APPROVED   this user already approved it
     NOT_AUTHORIZED     the user is not (or no longer) an approver
     LOCKED             the service is locked by hand; extra = the lock hash
+    WINDOW_CLOSED      this would be the last needed approval, but the change windows are closed now
+                       (ARGV[8]): nothing recorded, the request stays pending (an approval that is
+                       not the last one starts nothing and is recorded)
 
   Two concurrent clicks are serialized by Redis: exactly one of them sees 'pending' with the last
   approval missing and gets APPROVED; the other gets NOT_PENDING (or ALREADY_APPROVED).
@@ -58,6 +63,8 @@ if redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then return answer('ALREADY
 if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end
 local lock = hgetall(KEYS[2])
 if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
+-- ARGV[8] (the caller leaves out break-glass and a start time): only the last needed approval starts it.
+if ARGV[8] == '1' and (tonumber(h.approvalCount) or 0) + 1 >= tonumber(h.approvalsNeeded) then return answer('WINDOW_CLOSED', KEYS[1]) end
 
 local count = redis.call('HINCRBY', KEYS[1], 'approvalCount', 1)
 redis.call('HSET', KEYS[1], 'a.' .. user, now, 'updatedAt', now)
