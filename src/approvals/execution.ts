@@ -30,7 +30,7 @@ import {
 import { lateStartNotice, lateStartReason, notConfiguredReason, workerFailedNotice, workerFailedReason } from './unstarted';
 import { isConfigured } from '../config/load';
 import { mention } from '../slack/text';
-import { closedBecause, closedText, windowsApply } from '../policy/windows';
+import { closedForApproval, closedText } from '../policy/windows';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
 const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
@@ -137,8 +137,10 @@ async function windowClosedAtStart(rt: Runtime, id: string, now: number): Promis
   const w = rt.config.environments[ref.environment]?.gates.windows;
   if (!w) return undefined;
   const req = await storeOp(() => getRequest(rt.redis, id));
-  if (!req || req.state !== 'approved' || req.breakGlass !== undefined || !windowsApply(w, req.verb)) return undefined;
-  const closed = closedBecause(w, now);
+  if (!req || req.state !== 'approved') return undefined;
+  // As at the approve click, but a request with a start time is checked too: the scheduler started it
+  // inside a window, and a late hand-off of it must not run outside one either.
+  const closed = closedForApproval(w, { verb: req.verb, breakGlass: req.breakGlass }, now);
   if (!closed) return undefined;
   return (locale) => M.in(locale)('windowClosed', { env: ref.environment, why: closedText(w, closed, locale) });
 }

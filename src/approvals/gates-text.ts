@@ -105,7 +105,6 @@ export const gatesText = defineMessages('approvals.gates', {
     en: ':rotating_light: Started without waiting for approval (break-glass by {user}). Approvers, please review it and press *Approve after the fact*: {approvers}.',
     ko: ':rotating_light: 승인을 기다리지 않고 시작했습니다 ({user}님의 긴급 실행). 승인자분들은 검토 후 *사후 승인*을 눌러 주세요: {approvers}.',
   },
-
   retroApprovedThread: {
     en: ':white_check_mark: {user} approved this break-glass change after the fact ({progress}).',
     ko: ':white_check_mark: {user}님이 이 긴급 실행 변경을 사후 승인했습니다 ({progress}).',

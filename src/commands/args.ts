@@ -55,7 +55,7 @@ export function suggestion(near: readonly string[]): Localized {
 }
 
 /** A sentence followed by the closest matches, as one Localized. */
-function withSuggestion(first: Localized, near: readonly string[]): Localized {
+export function withSuggestion(first: Localized, near: readonly string[]): Localized {
   return (locale) => first(locale) + suggestion(near)(locale);
 }
 
@@ -107,8 +107,8 @@ export function parseRaw<T>(
 }
 
 /** Unexpected words after what a verb takes. */
-export function extraInput(extra: readonly string[], usage: string): BotError {
-  return badInput(t.lazy('extra', { extra: code(extra.join(' ')) }), usage);
+export function extraInput(extra: readonly string[], usage: string, near: readonly string[] = []): BotError {
+  return badInput(withSuggestion(t.lazy('extra', { extra: code(extra.join(' ')) }), near), usage);
 }
 
 /** A required positional with a friendly message when missing. */

@@ -9,7 +9,7 @@ import type { ResolvedService } from '../config/schema';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { code, escapeMrkdwn } from '../slack/text';
-import { argsText, parseRaw, resolveService, suggestion } from './args';
+import { argsText, extraInput, parseRaw, resolveService, withSuggestion } from './args';
 import { findService } from '../config/load';
 import { closest } from './suggest';
 import type { RawArgs } from './grammar';
@@ -160,9 +160,8 @@ export function changeBase(
     else if (AT_LOCAL.test(v)) at = v;
     else {
       // `--at next-windw`: the spelling it was meant to be.
-      const near = closest(v, ['next-window']).length ? argsText.lazy('didYouMean', { options: '`--at next-window`' }) : undefined;
-      const bad = t('atBad', { at: escapeMrkdwn(v) });
-      throw badInput(near ? (l) => `${bad(l)} ${near(l)}` : bad, spec.usage, t('atHint', { example }));
+      const near = closest(v, ['next-window']).length ? ['--at next-window'] : [];
+      throw badInput(withSuggestion(t('atBad', { at: escapeMrkdwn(v) }), near), spec.usage, t('atHint', { example }));
     }
   }
   let breakGlass: string | undefined;
@@ -206,8 +205,7 @@ export function parseChange<F extends z.ZodRawShape>(
   // `--at 2026-12-04 02:00`: one time split by a space; say how to write it as one.
   const extra = raw.positionals[required.length];
   const at = `${raw.flags.at}T${extra}`;
-  if (extra !== undefined && AT_LOCAL.test(at))
-    throw badInput((l) => argsText.in(l)('extra', { extra: code(extra) }) + suggestion([`--at ${at}`])(l), spec.usage);
+  if (extra !== undefined && AT_LOCAL.test(at)) throw extraInput([extra], spec.usage, [`--at ${at}`]);
   const flagShape = { ...commonFlags, ...flags };
   const schema = z.object({ args: z.array(z.string()).max(required.length), flags: z.object(flagShape).strict() });
   return parseRaw(spec, schema, raw, Object.keys(flagShape)) as { args: string[]; flags: z.output<z.ZodObject<F & typeof commonFlags>> };
@@ -233,7 +231,7 @@ export function parseServiceAndValue<V>(
   // `deploy v1.2.3 web`, `scale 3 web`: the same two in the other order.
   if (second !== undefined && !findService(ctx.config, first!.toLowerCase()) && findService(ctx.config, second.toLowerCase()))
     throw badInput(
-      (l) => argsText.in(l)('unknownService', { name: code(first!) }) + suggestion([`/ecs ${spec.verb} ${second} ${first}`])(l),
+      withSuggestion(argsText.lazy('unknownService', { name: code(first!) }), [`/ecs ${spec.verb} ${second} ${first}`]),
       spec.usage,
     );
   // The service first: a typo is answered with the names it is close to, and an example names a real service.
@@ -262,9 +260,8 @@ export function parseCount(text: string, svc: ResolvedService, usage: string): n
     const hint = /^-/.test(t) ? M.lazy('negative') : /[.,]/.test(t) ? M.lazy('whole') : M.lazy('digits');
     // `3개`, `3tasks`: the number it starts with.
     const lead = /^(\d+)\D+$/.exec(t)?.[1];
-    const notCount = M.lazy('notCount', { input: code(t), hint });
     throw badInput(
-      lead ? (l) => `${notCount(l)}${suggestion([lead])(l)}` : notCount,
+      withSuggestion(M.lazy('notCount', { input: code(t), hint }), lead ? [lead] : []),
       usage,
       M.lazy('allowed', { service: code(svc.alias), min: svc.scale.min, max: svc.scale.max }),
     );

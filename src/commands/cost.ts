@@ -8,7 +8,7 @@ import { normalizeDuration } from '../config/duration';
 import { code } from '../slack/text';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
-import { argsText, parseRaw, resolveServiceOrEnvironment, suggestion } from './args';
+import { extraInput, parseRaw, resolveServiceOrEnvironment } from './args';
 import { PERIODS, type Period } from './render/cost-plan';
 import { defineCommand } from './types';
 import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
@@ -96,8 +96,7 @@ export const cost = defineCommand<CostArgs>({
         const one = [`${v}-${p}`, `${v}${p}`]
           .map((s) => normalizeDuration(s) ?? s.toLowerCase())
           .find((s) => (values as readonly string[]).includes(s));
-        if (typeof v === 'string' && one)
-          throw badInput((l) => argsText.in(l)('extra', { extra: code(p) }) + suggestion([`--${f} ${one}`])(l), COST_USAGE);
+        if (typeof v === 'string' && one) throw extraInput([p], COST_USAGE, [`--${f} ${one}`]);
       }
     }
     const { args, flags } = parseRaw({ verb: 'cost', usage: COST_USAGE }, schema, raw, ['period', 'by', ...VISIBILITY_FLAGS]);

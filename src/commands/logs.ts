@@ -11,7 +11,7 @@ import { durationMs, normalizeDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { badInput } from '../errors';
-import { argsText, missingService, parseRaw, resolveService, suggestion, wholeNumber } from './args';
+import { extraInput, missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
 import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
@@ -236,7 +236,7 @@ export const logs = defineCommand<LogsArgs>({
       const joined = typeof v === 'string' && next !== undefined ? (/^\d+$/.test(v) ? v + next : `${v}T${next}`) : '';
       if (joined && isTime(joined)) {
         const one = normalizeDuration(joined) ?? joined;
-        throw badInput((l) => argsText.in(l)('extra', { extra: code(next!) }) + suggestion([`--${f} ${one}`])(l), LOGS_USAGE);
+        throw extraInput([next!], LOGS_USAGE, [`--${f} ${one}`]);
       }
     }
     const { args, flags } = parseRaw({ verb: 'logs', usage: LOGS_USAGE }, schema, raw, FLAGS);

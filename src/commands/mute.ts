@@ -18,7 +18,7 @@ import { withStore } from '../redis/client';
 import { alertChannelFor } from '../alerts/events';
 import { muteNotice } from '../alerts/messages';
 import { applyMute, liftMute } from '../alerts/store';
-import { argsText, extraInput, parseRaw, positional, resolveService, suggestion } from './args';
+import { extraInput, parseRaw, positional, resolveService } from './args';
 import { defineCommand } from './types';
 import { MUTE_CEILING_MS, type ResolvedService } from '../config/schema';
 import { BotError } from '../errors';
@@ -196,10 +196,7 @@ export const mute = defineCommand<MuteArgs>({
     const { args, flags } = parseRaw({ verb: 'mute', usage: MUTE_USAGE }, muteSchema, raw, ['reason']);
     // `mute web 15 분`: one duration split by a space; say how to write it as one (as logs does for `--since 2 h`).
     const split = args.length > 2 ? normalizeDuration(args[1] + args[2]) : undefined;
-    if (split) {
-      const one = `/ecs mute ${args[0]} ${split} --reason "…"`;
-      throw badInput((l) => argsText.in(l)('extra', { extra: code(args[2]!) }) + suggestion([one])(l), MUTE_USAGE);
-    }
+    if (split) throw extraInput([args[2]!], MUTE_USAGE, [`/ecs mute ${args[0]} ${split} --reason "…"`]);
     if (args.length > 2) {
       const extra = args.slice(2).join(' ');
       throw badInput(
