@@ -135,6 +135,11 @@ interface DeployHarness {
   readonly ecrMock: AwsClientStub<ECRClient>;
   readonly logsMock: AwsClientStub<CloudWatchLogsClient>;
   readonly autoScalingMock: AwsClientStub<ApplicationAutoScalingClient>;
+  /**
+   * Closes the running test's harness and starts a fresh one (clock, E2E harness, FakeEcs world,
+   * stubs): for a test that runs many independent cases itself (a fast-check property's runs).
+   */
+  restart(): Promise<void>;
 }
 
 interface DeployHarnessOptions {
@@ -181,9 +186,13 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
     ecrMock,
     logsMock,
     autoScalingMock,
+    restart: async () => {
+      await stop();
+      await start();
+    },
   };
 
-  beforeEach(async () => {
+  const start = async (): Promise<void> => {
     clock = new FakeClock();
     e2e = await setupE2E({ now: clock.now, ...(opts.configPath ? { configPath: opts.configPath } : {}), groups: opts.groups });
     world = buildWorld(clock);
@@ -193,15 +202,19 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
     // No autoscaling unless a test registers a scalable target.
     autoScalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
     await opts.before?.(h);
-  });
-
-  afterEach(async () => {
+  };
+  const stop = async (): Promise<void> => {
     ecsMock.reset();
     ecrMock.reset();
     logsMock.reset();
     autoScalingMock.reset();
-    await e2e?.close();
-  });
+    const closing = e2e;
+    e2e = undefined;
+    await closing?.close();
+  };
+
+  beforeEach(start);
+  afterEach(stop);
 
   afterAll(() => {
     ecsMock.restore();

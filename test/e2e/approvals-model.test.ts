@@ -1,0 +1,319 @@
+/**
+ * "Does it ever run something nobody approved?", asked by fast-check instead of by hand: random
+ * sequences of what people and platforms do (ask for a change, click Approve / Cancel from the card,
+ * the Home tab or another channel, submit the Reject form, replay a click as Slack's retry, deliver a
+ * handed-off job again as Lambda may, let the worker run, let time pass, let a rollout finish) go through the real paths: signed requests into the Slack
+ * handler, jobs into the worker handler, the scheduled tick, real Redis, the local Slack API, FakeEcs.
+ *
+ * The oracle is independent of the bot's code: it is chatops.yml's policy written out below (who
+ * may approve prod, how many approvals, for how long), applied to the clicks the test made. After
+ * every step:
+ *   - every UpdateService call belongs to a request that two eligible approvers other than its
+ *     requester approved from the request's card or the Home tab within its approval time;
+ *   - no request runs twice;
+ *   - nothing runs for a request after the bot recorded it cancelled or rejected.
+ * At the end, after the rollouts finish and time passes: every request has ended (nothing left
+ * waiting), and the service takes a new request (no lock or claim left behind).
+ *
+ * Each `npm test` runs 40 new random sequences (MODEL_RUNS=<n> for more). A failure prints the
+ * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
+ */
+import fc from 'fast-check';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { getRequest } from '../../src/approvals/workflow';
+import type { RequestState } from '../../src/approvals/types';
+import { configFile, fixtureGroups } from '../helpers/config';
+import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
+
+// The policy, as written in the config below (the oracle's copy of it).
+const NEEDED = 2;
+const APPROVAL_TTL_MS = 3600_000;
+const REQUESTERS = ['UDEV1', 'UDEV2', 'UDEV3', 'ULEAD1'] as const;
+const APPROVERS = new Set(['ULEAD1', 'ULEAD2', 'ULEAD3']);
+const PEOPLE = [...REQUESTERS, 'ULEAD2', 'ULEAD3', 'UOUT'] as const;
+type Person = (typeof PEOPLE)[number];
+
+const h = useDeployHarness({
+  configPath: configFile((doc) => {
+    const prod = doc.environments.prod;
+    prod.approvals = { deploy: NEEDED, rollback: NEEDED, scale: NEEDED, restart: NEEDED };
+    prod.approvalTtl = '1h';
+    // ULEAD1 may ask and approve (never their own); UDEV3 and ULEAD3 are in it through user groups.
+    prod.requesters = ['UDEV1', 'UDEV2', 'SDEVS', 'ULEAD1'];
+    prod.approvers = ['ULEAD1', 'ULEAD2', 'SLEADS'];
+  }),
+  groups: fixtureGroups({ SLEADS: ['ULEAD3'], SDEVS: ['UDEV3'] }),
+});
+
+type Surface = 'card' | 'home' | 'otherChannel';
+type Service = 'web' | 'worker';
+type Action =
+  | { t: 'request'; user: Person; service: Service }
+  | { t: 'click'; action: 'approve' | 'cancel'; req: number; user: Person | 'requester'; surface: Surface }
+  | { t: 'reject'; req: number; user: Person }
+  | { t: 'replay' }
+  | { t: 'redeliver'; job: number; execute: boolean }
+  | { t: 'drain'; concurrently: boolean }
+  | { t: 'time'; ms: number; tick: boolean }
+  | { t: 'rollout' };
+
+/** Mostly those a step is meant for, sometimes anyone (the refusals are part of the model too). */
+const mostly = (likely: readonly Person[]) =>
+  fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...likely) }, { weight: 1, arbitrary: fc.constantFrom(...PEOPLE) });
+const action: fc.Arbitrary<Action> = fc.oneof(
+  {
+    weight: 3,
+    // ULEAD1 may both ask and approve: the one whose own approval must never count.
+    arbitrary: fc.record({
+      t: fc.constant('request' as const),
+      user: mostly([...REQUESTERS, 'ULEAD1']),
+      service: fc.constantFrom<Service>('web', 'worker'),
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      t: fc.constant('click' as const),
+      action: fc.constant('approve' as const),
+      req: fc.nat(5),
+      user: fc.oneof(
+        { weight: 4, arbitrary: mostly([...APPROVERS] as Person[]) },
+        { weight: 1, arbitrary: fc.constant('requester' as const) },
+      ),
+      surface: fc.constantFrom<Surface>('card', 'card', 'card', 'home', 'otherChannel'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('click' as const),
+      action: fc.constant('cancel' as const),
+      req: fc.nat(5),
+      user: fc.oneof({ weight: 3, arbitrary: fc.constant('requester' as const) }, { weight: 1, arbitrary: fc.constantFrom(...PEOPLE) }),
+      surface: fc.constantFrom<Surface>('card', 'home', 'otherChannel'),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('reject' as const), req: fc.nat(5), user: mostly([...APPROVERS] as Person[]) }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'replay' as const }) },
+  // Lambda delivers an asynchronous invocation at least once: a job handed off earlier comes again.
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('redeliver' as const), job: fc.nat(20), execute: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('drain' as const), concurrently: fc.boolean() }) },
+  // Steps no sum of which lands exactly on the approval time (7 min 1 s, 23 min 3 s, 61 min 1 s, 2 h); with the
+  // scheduled tick after it, or with a click arriving before the next tick.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('time' as const),
+      ms: fc.constantFrom(421_000, 421_000, 421_000, 1_383_000, 1_383_000, 3_661_000, 7_200_000),
+      tick: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ t: 'rollout' as const }) },
+);
+
+/** What the test knows of one request the bot posted. */
+interface Known {
+  id: string;
+  ts: string;
+  requester: Person;
+  service: Service;
+  createdAt: number;
+  count: number;
+  /** Approve clicks the policy counts: eligible, not the requester, from the card or Home, in time. */
+  approvedBy: Set<string>;
+  /** UpdateService calls for it when the bot first had it cancelled or rejected (undefined: not closed). */
+  callsWhenClosed?: number;
+}
+
+const ECS_SERVICE: Record<Service, string> = { web: 'web-prod', worker: 'worker-prod' };
+const FINAL: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
+
+describe('approvals under random sequences of clicks, retries, worker runs and time', () => {
+  it('never runs a change without two eligible approvals, never twice, never after a cancel or reject; everything ends', async () => {
+    // What the runs together exercised: a property whose runs never reached a change would prove nothing.
+    const seen = { requests: 0, ran: 0, closed: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 8, maxLength: 28 }), async (actions) => {
+        await h.restart();
+        const known: Known[] = [];
+        let seq = 0;
+        let lastClick: { opts: Parameters<typeof h.e2e.click>[0] } | undefined;
+        const updates = () => h.ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
+        const callsFor = (k: Known) => updates().filter((u) => u.desiredCount === k.count).length;
+
+        const learnNewRequests = (requester: Person, service: Service, count: number) => {
+          for (const m of h.e2e.slack.messages('CPROD')) {
+            if (m.thread_ts && m.thread_ts !== m.ts) continue;
+            const id = /Request `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
+            if (id && !known.some((k) => k.id === id))
+              known.push({ id, ts: m.ts, requester, service, createdAt: h.clock.now(), count, approvedBy: new Set() });
+          }
+        };
+        const noteClosed = async () => {
+          for (const k of known) {
+            if (k.callsWhenClosed !== undefined) continue;
+            const state = (await getRequest(h.e2e.rt.redis, k.id))?.state;
+            if (state === 'cancelled' || state === 'rejected') k.callsWhenClosed = callsFor(k);
+          }
+        };
+        const check = (after: string) => {
+          const calls = updates();
+          for (const u of calls) {
+            const k = known.find((x) => x.count === u.desiredCount);
+            expect({ after, ran: u.desiredCount, request: !!k }).toEqual({ after, ran: u.desiredCount, request: true });
+            expect({ after, cluster: u.cluster, service: u.service }).toEqual({ after, cluster: 'prod', service: ECS_SERVICE[k!.service] });
+            const approvals = [...k!.approvedBy].sort();
+            expect({ after, id: k!.id, approvals, enough: approvals.length >= NEEDED }).toEqual({
+              after,
+              id: k!.id,
+              approvals,
+              enough: true,
+            });
+          }
+          for (const k of known) {
+            expect({ after, id: k.id, runs: callsFor(k) }).toEqual({ after, id: k.id, runs: Math.min(callsFor(k), 1) });
+            if (k.callsWhenClosed !== undefined)
+              expect({ after, id: k.id, runsAfterClosed: callsFor(k) - k.callsWhenClosed }).toEqual({
+                after,
+                id: k.id,
+                runsAfterClosed: 0,
+              });
+          }
+        };
+
+        const finishRollouts = () => {
+          for (const name of Object.values(ECS_SERVICE)) {
+            const s = h.world.service('prod', name);
+            Object.assign(s, { runningCount: s.desiredCount, pendingCount: 0 });
+          }
+        };
+        const step = async (a: Action) => {
+          switch (a.t) {
+            case 'request': {
+              // A count no earlier request asked for: an UpdateService call names its request.
+              const count = 5 + ++seq;
+              await h.e2e.slash(`scale ${a.service} ${count} --reason "model ${seq}"`, { channel_id: 'CPROD', user_id: a.user });
+              await h.e2e.drain();
+              learnNewRequests(a.user, a.service, count);
+              return;
+            }
+            case 'click': {
+              const k = known[a.req % Math.max(1, known.length)];
+              if (!k) return;
+              const user = a.user === 'requester' ? k.requester : a.user;
+              const opts: Parameters<typeof h.e2e.click>[0] =
+                a.surface === 'home'
+                  ? {
+                      action_id: `approval:${a.action}`,
+                      value: k.id,
+                      user_id: user,
+                      payload: {
+                        container: { type: 'view', view_id: 'VHOME' },
+                        channel: undefined,
+                        message: undefined,
+                        response_url: undefined,
+                        view: { id: 'VHOME', type: 'home', hash: 'h', blocks: [], state: { values: {} } },
+                      },
+                    }
+                  : {
+                      action_id: `approval:${a.action}`,
+                      value: k.id,
+                      user_id: user,
+                      channel_id: a.surface === 'card' ? 'CPROD' : 'CSTAGING',
+                      message_ts: k.ts,
+                      trigger_id: `model-${Math.random().toString(36).slice(2)}`,
+                    };
+              const closedBefore = k.callsWhenClosed !== undefined;
+              if (
+                a.action === 'approve' &&
+                APPROVERS.has(user) &&
+                user !== k.requester &&
+                a.surface !== 'otherChannel' &&
+                h.clock.now() <= k.createdAt + APPROVAL_TTL_MS &&
+                !closedBefore
+              )
+                k.approvedBy.add(user);
+              lastClick = { opts };
+              const res = await h.e2e.click(opts);
+              expect(res.statusCode).toBe(200);
+              return;
+            }
+            case 'reject': {
+              const k = known[a.req % Math.max(1, known.length)];
+              if (!k) return;
+              const res = await h.e2e.submitView({
+                callback_id: 'approval:reject',
+                private_metadata: k.id,
+                user_id: a.user,
+                values: { reason: { reason: { type: 'plain_text_input', value: 'not now, model' } } },
+              });
+              expect(res.statusCode).toBe(200);
+              return;
+            }
+            case 'replay':
+              // Slack's redelivery of the last click (same trigger, x-slack-retry-num: 1).
+              if (lastClick) expect((await h.e2e.click(lastClick.opts, { retryNum: 1 })).statusCode).toBe(200);
+              return;
+            case 'redeliver': {
+              // Mostly the jobs that start a change (an approval's hand-off), or any job.
+              const jobs = a.execute ? h.e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'execute') : h.e2e.handedOff;
+              if (jobs.length) h.e2e.pending.push(structuredClone(jobs[jobs.length - 1 - (a.job % jobs.length)]));
+              return;
+            }
+            case 'drain':
+              await (a.concurrently ? h.e2e.drainConcurrently() : h.e2e.drain());
+              return;
+            case 'time':
+              h.clock.advance(a.ms);
+              if (a.tick) {
+                await h.e2e.tick();
+                await h.e2e.drain();
+              }
+              return;
+            case 'rollout': {
+              finishRollouts();
+              h.clock.advance(60_000);
+              await h.e2e.tick();
+              await h.e2e.drain();
+              return;
+            }
+          }
+        };
+
+        for (const [i, a] of actions.entries()) {
+          await step(a);
+          await noteClosed();
+          check(`step ${i + 1}: ${JSON.stringify(a)}`);
+        }
+
+        // The end: what waits is run, the rollouts finish, time passes past every expiry and deadline.
+        await h.e2e.drain();
+        for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
+          finishRollouts();
+          h.clock.advance(ms);
+          await h.e2e.tick();
+          await h.e2e.drain();
+        }
+        await noteClosed();
+        check('the end');
+        seen.requests += known.length;
+        seen.ran += updates().length;
+        seen.closed += known.filter((k) => k.callsWhenClosed !== undefined).length;
+        for (const k of known) {
+          const state = (await getRequest(h.e2e.rt.redis, k.id))?.state;
+          expect({ id: k.id, state, ended: state === undefined || FINAL.includes(state) }).toEqual({ id: k.id, state, ended: true });
+        }
+        // Nothing left holding the service: a new request is posted for approval.
+        const before = h.e2e.slack.messages('CPROD').length;
+        await h.e2e.slash('scale web 39 --reason "after the model"', { channel_id: 'CPROD', user_id: 'UDEV2' });
+        await h.e2e.drain();
+        const posted = h.e2e.slack.messages('CPROD').slice(before).map(textOf).join('\n');
+        expect(posted).toContain(`${h.world.service('prod', 'web-prod').desiredCount} → 39 tasks`);
+      }),
+      { numRuns: Number(process.env.MODEL_RUNS || 40), endOnFailure: true },
+    );
+    expect(seen.requests).toBeGreaterThan(10);
+    expect(seen.ran).toBeGreaterThan(0);
+    expect(seen.closed).toBeGreaterThan(0);
+  }, 300_000);
+});
