@@ -41,6 +41,7 @@ export const messageText = defineMessages('approvals.message', {
   running: { en: ' (running)', ko: ' (실행 중)' },
   succeeded: { en: ' (succeeded)', ko: ' (성공)' },
   failed: { en: ' (failed)', ko: ' (실패)' },
+  unconfirmed: { en: ' (not confirmed)', ko: ' (결과 확인 안 됨)' },
   rejected: { en: ' (rejected)', ko: ' (거절됨)' },
   expired: { en: ' (expired)', ko: ' (만료됨)' },
   cancelled: { en: ' (cancelled)', ko: ' (취소됨)' },
@@ -68,6 +69,7 @@ export const messageText = defineMessages('approvals.message', {
   approvedParen: { en: ' (approved{by})', ko: ' (승인됨{by})' },
   succeededLine: { en: ':white_check_mark: *Succeeded*{at}{detail}', ko: ':white_check_mark: *성공*{at}{detail}' },
   failedLine: { en: ':x: *Failed*{at}{detail}', ko: ':x: *실패*{at}{detail}' },
+  unconfirmedLine: { en: ':grey_question: *Not confirmed*{at}{detail}', ko: ':grey_question: *결과 확인 안 됨*{at}{detail}' },
   rejectedLine: { en: ':no_entry: *Rejected* by {user}{at}{why}', ko: ':no_entry: {user} 님이 *거절*{at}{why}' },
   expiredLine: {
     en: ':hourglass: *Expired*{at}: not enough approvals within {ttl}. Request it again if it is still needed.',
@@ -140,6 +142,15 @@ interface MessageOptions {
   unconfigured?: boolean;
 }
 
+/**
+ * A failed request whose end ECS never told: the tracker gave up on it (the execution fact
+ * `ended.unconfirmed`, src/deploy/tracker.ts), so it reads "not confirmed", never "failed".
+ */
+function unconfirmedEnd(req: ChangeRequest): boolean {
+  const ended = (req.execution as { ended?: { unconfirmed?: unknown } } | undefined)?.ended;
+  return req.state === 'failed' && ended?.unconfirmed === true;
+}
+
 /** The state as a word: "pending", "running"… ("승인 대기", "실행 중"…). */
 export function stateWord(state: RequestState, locale: Locale): string {
   const key = {
@@ -203,7 +214,10 @@ export function stateLine(req: ChangeRequest, now: number, locale: Locale = 'en'
     case 'succeeded':
       return t('succeededLine', { at: at(req.finishedAt), detail: req.decisionReason ? `: ${truncate(req.decisionReason, 1500)}` : '' });
     case 'failed':
-      return t('failedLine', { at: at(req.finishedAt), detail: req.decisionReason ? `: ${truncate(req.decisionReason, 1500)}` : '' });
+      return t(unconfirmedEnd(req) ? 'unconfirmedLine' : 'failedLine', {
+        at: at(req.finishedAt),
+        detail: req.decisionReason ? `: ${truncate(req.decisionReason, 1500)}` : '',
+      });
     case 'rejected':
       return t('rejectedLine', { user: mention(req.decidedBy ?? '?', locale), at: at(req.finishedAt), why });
     case 'expired':
@@ -268,14 +282,15 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   const locale = opts.locale ?? 'en';
   const t = M.in(locale);
   const g = gatesText.in(locale);
+  const unconfirmed = unconfirmedEnd(req);
   const suffix =
     req.state === 'scheduled'
       ? g('headScheduled')
       : req.state === 'pending' || !(req.state in ICON)
         ? ''
-        : t(req.state as Exclude<RequestState, 'pending' | 'scheduled'>);
+        : t(unconfirmed ? 'unconfirmed' : (req.state as Exclude<RequestState, 'pending' | 'scheduled'>));
   const title = requestTitle(req, locale);
-  const blocks: KnownBlock[] = [header(`${ICON[req.state] ?? ICON.pending} ${title}${suffix}`)];
+  const blocks: KnownBlock[] = [header(`${unconfirmed ? ':grey_question:' : (ICON[req.state] ?? ICON.pending)} ${title}${suffix}`)];
   const view = requestView(req, locale);
   if (view) {
     blocks.push(section(view.change));

@@ -124,6 +124,7 @@ export const renderText = defineMessages('deploy.render', {
   in_progress: { en: 'in progress', ko: '진행 중' },
   completed: { en: 'completed', ko: '완료' },
   failed: { en: 'failed', ko: '실패' },
+  unconfirmed: { en: 'not confirmed', ko: '결과 확인 안 됨' },
   stuck: { en: 'stuck', ko: '멈춤' },
   aborting: { en: 'aborting', ko: '중단 중' },
   countsNew: { en: '{bar} {running}/{desired} new tasks running{rest}', ko: '{bar} 새 작업 {running}/{desired}개 실행 중{rest}' },
@@ -175,11 +176,19 @@ export const renderText = defineMessages('deploy.render', {
   onTasks: { en: ' on {n} {n|task|tasks}', ko: ' (작업 {n}개)' },
   completedLine: { en: ':white_check_mark: *{verb} completed*{took}: {what}.', ko: ':white_check_mark: *{verb} 완료*{took}: {what}.' },
   failedLine: { en: ':x: *{verb} failed*{took}{back}{aborted}.', ko: ':x: *{verb} 실패*{took}{back}{aborted}.' },
+  unconfirmedLine: {
+    en: ':grey_question: *{verb} not confirmed*{took}: ECS had not said it completed or failed when I stopped tracking it{aborted}.',
+    ko: ':grey_question: *{verb} 결과 확인 안 됨*{took}: 추적을 멈출 때까지 ECS가 완료나 실패를 알리지 않았습니다{aborted}.',
+  },
   backOn: { en: ' — the service is back on {td}', ko: ' — 서비스가 이전 작업 정의({td})로 돌아갔습니다' },
   abortedParen: { en: ' (aborted by {user})', ko: ' ({user} 님이 중단)' },
   unusedTd: { en: 'Task definition {td} stays registered but unused.', ko: '작업 정의 {td}: 등록된 채 쓰이지 않습니다.' },
   notifyDone: { en: '{people}: this change is done.', ko: '{people} 님, 이 변경이 끝났습니다.' },
   notifyFailed: { en: '{people}: this change failed.', ko: '{people} 님, 이 변경이 실패했습니다.' },
+  notifyUnconfirmed: {
+    en: '{people}: I could not confirm how this change ended.',
+    ko: '{people} 님, 이 변경이 어떻게 끝났는지 확인하지 못했습니다.',
+  },
   stuckLine: {
     en: ':warning: *Still not done after {deadline}* — the rollout looks stuck.',
     ko: ':warning: *{deadline} 동안 끝나지 않았습니다* — 롤아웃이 멈춘 것 같습니다.',
@@ -478,6 +487,11 @@ export interface CardView {
   pause?: PauseState;
   /** The service was locked after this rollback (gates.autoLock): the final message carries the acknowledge button. */
   autoLocked?: boolean;
+  /**
+   * A 'failed' change that ECS never said failed: the tracking was given up (still not finished, or
+   * the service unreadable, past the give-up time). Said as "not confirmed", never as "failed".
+   */
+  unconfirmed?: boolean;
   /** The workspace's language (the release-gate lines). */
   locale?: Locale;
 }
@@ -562,6 +576,11 @@ function cardTarget(p: ChangePlan, registered: string | undefined, locale: Local
   }
 }
 
+/** The word for a card's phase: a change whose end ECS never told is "not confirmed", not "failed". */
+function phaseWord(v: Pick<CardView, 'phase' | 'unconfirmed'>): CardPhase | 'unconfirmed' {
+  return v.unconfirmed && v.phase === 'failed' ? 'unconfirmed' : v.phase;
+}
+
 /** The status card (a channel message, in the workspace's language): one message in the thread, updated in place until the change is final. */
 export function statusCard(v: CardView, locale: Locale = 'en'): SlackMessage {
   const t = M.in(locale);
@@ -573,11 +592,11 @@ export function statusCard(v: CardView, locale: Locale = 'en'): SlackMessage {
     ? t('ofService', { verb: verbTitle(p.verb, locale), service })
     : t('ingService', { verbing: verbing(p.verb, locale), service });
   const title = t('cardTitle', {
-    icon: v.pause ? ':double_vertical_bar:' : PHASE_ICON[v.phase],
+    icon: v.pause ? ':double_vertical_bar:' : v.unconfirmed ? ':grey_question:' : PHASE_ICON[v.phase],
     what,
     target: cardTarget(p, v.registered, locale),
     env: code(p.environment),
-    phase: v.pause ? tt('cardPhase') : t(v.phase),
+    phase: v.pause ? tt('cardPhase') : t(phaseWord(v)),
   });
   const blocks: KnownBlock[] = [section(v.note ? `${title}\n${v.note}` : title)];
   if (v.pause) {
@@ -607,7 +626,7 @@ export function statusCard(v: CardView, locale: Locale = 'en'): SlackMessage {
     verbing: verbing(p.verb, locale),
     service: p.alias,
     env: p.environment,
-    phase: t(v.phase),
+    phase: t(phaseWord(v)),
     counts: v.counts && counts ? t('cardCounts', { running: v.counts.running, desired: v.counts.desired }) : '',
   });
   return { text, blocks, locale };
@@ -700,12 +719,10 @@ export function finalMilestone(
     if (people) blocks.push(context(t('notifyDone', { people })));
     return { text: notificationText(`${text}${people ? ` ${people}` : ''}`), blocks, locale };
   }
-  const head = t('failedLine', {
-    verb,
-    took,
-    back: v.rolledBack ? t('backOn', { td: code(arnTail(p.currentTaskDefinition)) }) : '',
-    aborted: v.abortedBy ? t('abortedParen', { user: `<@${v.abortedBy}>` }) : '',
-  });
+  const aborted = v.abortedBy ? t('abortedParen', { user: `<@${v.abortedBy}>` }) : '';
+  const head = v.unconfirmed
+    ? t('unconfirmedLine', { verb, took, aborted })
+    : t('failedLine', { verb, took, back: v.rolledBack ? t('backOn', { td: code(arnTail(p.currentTaskDefinition)) }) : '', aborted });
   const blocks: KnownBlock[] = [section(head)];
   if (v.reasons.length) blocks.push(section(v.reasons.map((r) => `• ${oneLine(r, 600)}`).join('\n')));
   if (v.stoppedTasks.length) {
@@ -716,7 +733,7 @@ export function finalMilestone(
   if (v.registered && registersTaskDefinition(p) && (v.rolledBack || !v.deploymentId))
     blocks.push(context(t('unusedTd', { td: code(arnTail(v.registered)) })));
   if (v.autoLocked) blocks.push(...autoLockBlocks(p, locale));
-  if (people) blocks.push(context(t('notifyFailed', { people })));
+  if (people) blocks.push(context(t(v.unconfirmed ? 'notifyUnconfirmed' : 'notifyFailed', { people })));
   return { text: notificationText(`${head}${people ? ` ${people}` : ''}`), blocks, locale };
 }
 

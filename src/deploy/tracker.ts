@@ -119,6 +119,7 @@ export const factsSchema = lazySchema(() =>
           reasons: z.array(z.string()),
           rolledBack: z.boolean().optional(),
           abortedBy: z.string().optional(),
+          unconfirmed: z.boolean().optional(),
           counts: z
             .object({ desired: z.number(), running: z.number(), pending: z.number(), failed: z.number(), back: z.string().optional() })
             .optional(),
@@ -346,6 +347,8 @@ export interface Ended {
   reasons: string[];
   rolledBack?: boolean;
   abortedBy?: string;
+  /** Given up, not told by ECS (CardView.unconfirmed). */
+  unconfirmed?: boolean;
   counts?: Counts;
   /** When it was decided (the duration the final reply gives). */
   at: number;
@@ -353,7 +356,7 @@ export interface Ended {
 
 /** `view`'s outcome as an execution fact (at most REQUEST_FACT_MAX_BYTES: long reasons are cut, at most 3 kept; a short first reason is kept whole). */
 export function endedFact(
-  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts'> & { phase: 'completed' | 'failed' },
+  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts' | 'unconfirmed'> & { phase: 'completed' | 'failed' },
   at: number,
 ): Ended {
   // The first reason is the one people read (and the request message shows): it keeps the most.
@@ -362,6 +365,7 @@ export function endedFact(
     reasons: view.reasons.slice(0, 3).map((r, i) => cutText(r, i === 0 ? max : Math.min(max, 200))),
     ...(view.rolledBack ? { rolledBack: true } : {}),
     ...(view.abortedBy ? { abortedBy: view.abortedBy } : {}),
+    ...(view.unconfirmed && view.phase === 'failed' ? { unconfirmed: true } : {}),
     // Only the task definition's name:revision of `back` is ever shown.
     ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cutText(arnTail(view.counts.back), 300) } : {}) } } : {}),
     at,
@@ -429,6 +433,7 @@ export async function finishEnded(
     stoppedTasks: [],
     ...(ended.rolledBack ? { rolledBack: true } : {}),
     ...(ended.abortedBy ? { abortedBy: ended.abortedBy } : {}),
+    ...(ended.unconfirmed ? { unconfirmed: true } : {}),
     locale: rt.config.slack.language,
   };
   const autoLock = autoLockFor(rt, req, view);
@@ -514,6 +519,8 @@ export async function giveUpUnreadable(rt: Runtime, req: ChangeRequest, plan: Ch
     deadlineMs,
     reasons: [M.in(w)('gaveUpUnread', { duration: formatDuration(elapsed, w), service: plan.alias, why })],
     stoppedTasks: [],
+    // A service ECS says is gone cannot finish the rollout (failed); any other unreadable answer leaves it unknown.
+    ...(err instanceof BotError && err.code === 'NOT_FOUND' ? {} : { unconfirmed: true }),
     ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
     locale: rt.config.slack.language,
   };
@@ -649,6 +656,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     stoppedTasks: stopped,
     rolledBack: a.rolledBack,
     ...(ex.abortedBy ? { abortedBy: ex.abortedBy } : {}),
+    ...(giveUp ? { unconfirmed: true } : {}),
     ...(pause ? { pause } : {}),
     locale: rt.config.slack.language,
   };

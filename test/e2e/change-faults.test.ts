@@ -90,6 +90,33 @@ describe('a rollout whose service can no longer be read', () => {
   });
 });
 
+describe('a rollout ECS never finishes', () => {
+  it('past the give-up time the thread, the status card and the request say "not confirmed", never "failed", and the service is freed', async () => {
+    const req = await requestAndApprove(h.e2e);
+    await h.e2e.drain();
+    // Every new task runs, but ECS never says the deployment completed (nor failed).
+    h.world.progress('prod', 'web-prod', 4);
+    h.clock.advance(30 * 60_000);
+    await h.e2e.tick();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+    h.clock.advance(35 * 60_000); // past 3 deadlines (20 min each in prod)
+    await h.e2e.tick();
+    const r = await getRequest(h.e2e.rt.redis, req.id);
+    expect(r?.state).toBe('failed');
+    const text = replies(h.e2e, req);
+    expect(text).toContain('Deploy not confirmed* in 1h 5m: ECS had not said it completed or failed when I stopped tracking it');
+    expect(text).toContain("Still not finished after 1h 5m, so I stopped tracking it and released the service's change lock.");
+    expect(text).not.toContain('Deploy failed');
+    expect(text).not.toContain('this change failed');
+    expect(textOf(h.e2e.slack.message('CPROD', r!.statusTs!))).toContain('not confirmed');
+    const head = textOf(requestMessage(h.e2e, 'CPROD').message);
+    expect(head).toContain('(not confirmed)');
+    expect(head).toContain('*Not confirmed*');
+    expect(head).not.toContain('*Failed*');
+    expect(await h.e2e.rt.redis.exists('lock:{svc:prod:web}')).toBe(0);
+  });
+});
+
 describe('a stalled start whose service can no longer be read', () => {
   it('the tick gives up after the give-up time instead of trying every minute forever', async () => {
     const req = await requestAndApprove(h.e2e);

@@ -177,6 +177,27 @@ describe('milestones', () => {
     expect(msg).toMatchSnapshot();
   });
 
+  it('given up while ECS had not finished: "not confirmed" (en and ko), never "failed", on the final reply and the card', () => {
+    const given = {
+      ...card(),
+      phase: 'failed' as const,
+      unconfirmed: true,
+      reasons: ['Still not finished after 1h 5m, so I stopped tracking it.'],
+    };
+    const en = JSON.stringify(finalMilestone(given, 65 * 60_000, 'en', { requester: 'UDEV1' }).blocks);
+    expect(en).toContain(
+      ':grey_question: *Deploy not confirmed* in 1h 5m: ECS had not said it completed or failed when I stopped tracking it.',
+    );
+    expect(en).toContain('I could not confirm how this change ended.');
+    expect(en).not.toMatch(/failed\*|this change failed/);
+    const ko = JSON.stringify(finalMilestone(given, 65 * 60_000, 'ko', { requester: 'UDEV1' }).blocks);
+    expect(ko).toContain('결과 확인 안 됨');
+    expect(ko).not.toContain('실패*');
+    expect(statusCard(given).text).toContain('not confirmed');
+    expect(JSON.stringify(statusCard(given).blocks)).toContain(':grey_question:');
+    expect(JSON.stringify(statusCard({ ...given, unconfirmed: false }).blocks)).toContain('*failed*');
+  });
+
   it('stuck: explains and offers Roll back', () => {
     const msg = stuckMilestone(card({ phase: 'stuck', reasons: ['0 of 4 new tasks running after the deadline.'] }));
     expect(msg.blocks[msg.blocks.length - 1]!.type).toBe('actions');
