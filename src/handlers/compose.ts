@@ -95,9 +95,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients({ locale: config.slack.language, ...(opts.now ? { now: opts.now } : {}) });
-  // A 429 is waited out only within the work's time: its budget (a job's, an event consumer's, a tick's) and the invocation's.
-  const slack = opts.slack ?? createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge', workDeadline);
   const redis = createRedisFromEnv(env, opts.profile);
+  // A 429 is waited out only within the work's time: its budget (a job's, an event consumer's, a tick's) and the invocation's;
+  // its pause is shared through Redis with the other functions' containers (worker-only code, loaded by the patient client).
+  const slack =
+    opts.slack ??
+    createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge', workDeadline, () =>
+      import('../redis/slack-pause.run').then((m) => m.redisSlackPauses(redis)),
+    );
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);
