@@ -214,7 +214,7 @@ export const keys = {
   costBudget: (hour: string) => `costbudget:{${hour}}`,
   /**
    * A 429 pause of Slack's Web API in one scope (a method, or chat.postMessage in one channel: src/slack/patient.run.ts
-   * rateLimitScope), shared by the worker, events and scheduled processes; it expires when the pause ends (src/redis/slack-pause.run.ts).
+   * rateLimitScope), shared by the worker, events and scheduled processes; it expires when the pause ends (src/redis/slack-pause.ts).
    */
   slackPause: (scope: string) => `slackpause:{${scope}}`,
   /** A person's commands in the current one-minute window (src/edge/rate.ts). */

@@ -21,7 +21,7 @@ const SHARED_PAUSE_WARN_EVERY_MS = 60_000;
 /**
  * The 429 pauses of every process (the worker's, the events' and the scheduled function's
  * containers), by scope (rateLimitScope): a Retry-After one of them got holds back the others'
- * calls in that scope too. src/redis/slack-pause.run.ts keeps them in Redis (each ends on its own).
+ * calls in that scope too. src/redis/slack-pause.ts keeps them in Redis (each ends on its own).
  */
 export interface SharedPauses {
   /** How long `scope` is still paused (ms; 0 when it is not). */

@@ -48,7 +48,7 @@ import {
 } from '../../src/redis/bounds';
 import { keys } from '../../src/redis/keys';
 import { tryLock } from '../../src/redis/locks';
-import { redisSlackPauses } from '../../src/redis/slack-pause.run';
+import { redisSlackPauses } from '../../src/redis/slack-pause';
 import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { allKeys, flushRedis, useWorkerDb } from '../helpers/redis';

@@ -1,6 +1,6 @@
 /**
  * Slack's 429 pauses shared across processes (src/slack/patient.run.ts with
- * src/redis/slack-pause.run.ts): the worker's, the events' and the scheduled function's containers
+ * src/redis/slack-pause.ts): the worker's, the events' and the scheduled function's containers
  * each have their own Slack client, so a Retry-After one of them got is recorded in Redis for its
  * scope, and the others' calls in that scope wait it out instead of each meeting Slack's limit.
  * Real Redis (one node, or the cluster of `npm run test:cluster`), the local Slack API whose limit
@@ -14,7 +14,7 @@ import { getFreePort, useFlushedRedis } from '../helpers/redis';
 import { createSlackGateway } from '../../src/slack/gateway';
 import type { SharedPauses } from '../../src/slack/patient.run';
 import { createRedis, type RedisClient } from '../../src/redis/client';
-import { redisSlackPauses } from '../../src/redis/slack-pause.run';
+import { redisSlackPauses } from '../../src/redis/slack-pause';
 import { keys } from '../../src/redis/keys';
 import { createLogger, setLogSink } from '../../src/log';
 

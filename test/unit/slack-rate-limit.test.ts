@@ -1,10 +1,10 @@
 /**
  * The pure decisions of the worker's Slack client about Slack's 429s (src/slack/patient.run.ts) and
- * of the shared pause's expiry (src/redis/slack-pause.run.ts): which scope a Retry-After holds back,
+ * of the shared pause's expiry (src/redis/slack-pause.ts): which scope a Retry-After holds back,
  * whether a wait fits the cap and the work's deadline, when the shared pause is read, how long it is kept.
  */
 import { asksSharedPause, rateLimitScope, RATE_LIMIT_WAIT_CAP_MS, waitFits } from '../../src/slack/patient.run';
-import { slackPauseTtlMs } from '../../src/redis/slack-pause.run';
+import { slackPauseTtlMs } from '../../src/redis/slack-pause';
 import { SLACK_PAUSE_MAX_SECONDS } from '../../src/redis/bounds';
 
 describe('rateLimitScope', () => {

@@ -2,7 +2,7 @@
  * The worker's Slack client's 429 pauses, shared through Redis by every process that posts to Slack
  * (src/slack/patient.run.ts SharedPauses): one key per scope, written with the pause as its expiry
  * (so it ends on its own), read as its remaining time (PTTL: no clock of one process compared with
- * another's). Worker-only: src/handlers/compose.ts loads it lazily.
+ * another's). Passed to the runtime by the worker, events and scheduled handlers only (never in dist/slack.js).
  */
 import { SLACK_PAUSE_MAX_SECONDS } from './bounds';
 import type { RedisClient } from './client';
