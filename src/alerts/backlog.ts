@@ -46,7 +46,8 @@ const SETTLE = luaScript('alert_backlog_settle', 1, backlogSettleLua);
 /**
  * How long a scheduled check's claim on waiting lines lasts: longer than the scheduled function may
  * run (120 s, serverless.yml), so a live check's claim is never taken over; after it the check is
- * presumed dead (crash, timeout) and the next one posts its lines.
+ * presumed dead (crash, timeout) and the next one posts its lines. test/unit/function-timeouts.test.ts
+ * checks it against serverless.yml.
  */
 export const BACKLOG_CLAIM_MS = 150_000;
 
