@@ -170,7 +170,9 @@ export function createSlackGateway(
   let patient: Promise<WebClient> | undefined;
   const fastClient = (): WebClient => (fast ??= new WebClient(token, slackClientOptions(env, 'withinAck')));
   const client = async (): Promise<WebClient> =>
-    allWithinAck ? fastClient() : (patient ??= import('./patient.run').then((m) => m.patientClient(token, env, log, deadline, sharedPauses)));
+    allWithinAck
+      ? fastClient()
+      : (patient ??= import('./patient.run').then((m) => m.patientClient(token, env, log, deadline, sharedPauses)));
 
   async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
     const fitted = fitMessage(msg);
