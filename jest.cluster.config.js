@@ -18,6 +18,7 @@ module.exports = {
     '<rootDir>/test/integration/alerts-backlog.test.ts',
     '<rootDir>/test/integration/redis-slots.test.ts',
     '<rootDir>/test/integration/redis-bounds.test.ts',
+    '<rootDir>/test/integration/slack-pause-shared.test.ts',
     '<rootDir>/test/integration/approvals-lost-reply.test.ts',
     '<rootDir>/test/integration/approvals-two-trips.test.ts',
     '<rootDir>/test/integration/approvals-indexes.test.ts',

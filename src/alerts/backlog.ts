@@ -11,8 +11,10 @@
  * Taking them is a claim (lua/backlog-take-2.lua), not a removal: the lines stay in Redis under the
  * check's token until its post is settled (lua/backlog-settle-1.lua: deleted once Slack took the
  * reply, given back when it did not). A check that dies in between (crash, timeout) leaves the
- * claim; once BACKLOG_CLAIM_MS is up the next check takes it over and posts it. At least once, by
- * choice: the lines are posted twice only if a check died after Slack took its reply and before the
+ * claim; once BACKLOG_CLAIM_MS is up the next check takes it over and posts it. A claim given back
+ * (or taken over) is taken again only for ALERT_BACKLOG_TTL_SECONDS after a check first took it,
+ * without renewing its expiry, then dropped (logged): Slack refusing for good keeps nothing forever.
+ * At least once, by choice: the lines are posted twice only if a check died after Slack took its reply and before the
  * claim was deleted, which is better than losing them. The service muted (mute:{svc:…}, checked in
  * the same script): what waits is dropped, logged with its count. Redis down: the reply is dropped
  * as before (the alert message counts its reason). Worker code only (pipeline.ts and tick.ts).
@@ -46,7 +48,8 @@ const SETTLE = luaScript('alert_backlog_settle', 1, backlogSettleLua);
 /**
  * How long a scheduled check's claim on waiting lines lasts: longer than the scheduled function may
  * run (120 s, serverless.yml), so a live check's claim is never taken over; after it the check is
- * presumed dead (crash, timeout) and the next one posts its lines.
+ * presumed dead (crash, timeout) and the next one posts its lines. test/unit/function-timeouts.test.ts
+ * checks it against serverless.yml.
  */
 export const BACKLOG_CLAIM_MS = 150_000;
 
@@ -94,11 +97,13 @@ export interface BacklogClaim extends Backlog {
   takenOver: boolean;
 }
 
-type TakeResult = { status: 'none' | 'busy' } | { status: 'muted'; n: number } | ({ status: 'ok' } & BacklogClaim);
+type TakeResult = { status: 'none' | 'busy' } | { status: 'muted' | 'expired'; n: number } | ({ status: 'ok' } & BacklogClaim);
 
 /**
  * Take the oldest incident's waiting lines (or a claim given back, or one whose check is gone) as a
  * claim of `token` (lua/backlog-take-2.lua); the service muted: everything waiting is dropped (`muted`).
+ * A claim given back (or taken over) is taken again only until ALERT_BACKLOG_TTL_SECONDS have passed
+ * since a check first took it, without renewing its expiry; then it is dropped (`expired`, nothing taken).
  */
 export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, token: string = randomUUID()): Promise<TakeResult> {
   const res = (await runScript(
@@ -108,7 +113,7 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
     [now, BACKLOG_CLAIM_MS, token, ALERT_BACKLOG_LINES, ALERT_BACKLOG_TTL_SECONDS * 1000],
   )) as unknown[];
   const status = String(res[0]);
-  if (status === 'muted') return { status, n: Number(res[1]) };
+  if (status === 'muted' || status === 'expired') return { status, n: Number(res[1]) };
   if (status !== 'ok') return { status: status as 'none' | 'busy' };
   const lines = res.slice(6).map(String).filter(Boolean);
   return {
@@ -162,6 +167,13 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   if (t.status === 'muted') {
     log.info('alert: waiting thread replies dropped: the service is muted', { n: t.n });
     return false;
+  }
+  if (t.status === 'expired') {
+    log.warn('alert: waiting thread replies dropped: Slack did not take them for as long as they may wait', {
+      n: t.n,
+      waitedMaxSec: ALERT_BACKLOG_TTL_SECONDS,
+    });
+    return true; // the next incident's lines, if any, have their own time
   }
   if (t.status !== 'ok') {
     if (t.status === 'busy') log.info('alert: waiting thread replies are being posted by another check');

@@ -15,6 +15,7 @@ import type { Runtime } from '../runtime';
  * How long a delivery's claim holds: its listener's budget (2.5 s) and a margin up to the Slack
  * function's own timeout (serverless.yml: 10 s), past which that delivery is surely over. Slack's
  * first redelivery comes about 3 s after the delivery, the next ones after 1 and 5 minutes.
+ * test/unit/function-timeouts.test.ts checks it against serverless.yml.
  */
 export const EVENT_CLAIM_MS = 10_000;
 /** How long a handled event is remembered: past Slack's last redelivery. */

@@ -21,11 +21,12 @@ import { createAccess } from '../edge/authz';
 import { invocationDeadline, inProcessDispatcher, runJob, signingDispatcher } from '../hooks/jobs';
 import { BotError, errorText } from '../errors';
 import { log as rootLog, registerSecret } from '../log';
-import { createRedisFromEnv, type RedisProfile } from '../redis/client';
+import { createRedisFromEnv, type RedisClient, type RedisProfile } from '../redis/client';
 import { redisPassword } from '../redis/url';
 import type { Dispatcher, Runtime } from '../runtime';
 import { createDirectory } from '../slack/directory';
 import { createSlackGateway, type SlackGateway } from '../slack/gateway';
+import type { SharedPauses } from '../slack/patient.run';
 import { createPeople } from '../slack/people';
 import { redisLocaleCache } from '../redis/locale-cache';
 import { registerSurfaces } from '../surfaces/register';
@@ -81,6 +82,12 @@ interface RuntimeOptions {
    * subject is not Slack's time bounds pass one a loaded test machine cannot trip.
    */
   slack?: SlackGateway;
+  /**
+   * Where the worker's Slack client shares its 429 pauses with the other processes (the worker, events
+   * and scheduled functions pass src/redis/slack-pause.ts; the Slack function, whose calls are all
+   * within the ack, does not, so that code stays out of its bundle).
+   */
+  slackPauses?: (redis: RedisClient) => SharedPauses;
 }
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
@@ -95,9 +102,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const log = rootLog;
   for (const warning of configWarnings(config)) log.warn('config warning', { warning });
   const aws = createAwsClients({ locale: config.slack.language, ...(opts.now ? { now: opts.now } : {}) });
-  // A 429 is waited out only within the work's time: its budget (a job's, an event consumer's, a tick's) and the invocation's.
-  const slack = opts.slack ?? createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge', workDeadline);
   const redis = createRedisFromEnv(env, opts.profile);
+  // A 429 is waited out only within the work's time: its budget (a job's, an event consumer's, a tick's) and the invocation's;
+  // its pause is shared with the other functions' containers through Redis (`slackPauses`).
+  const pauses = opts.slackPauses;
+  const slack =
+    opts.slack ??
+    createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge', workDeadline, pauses && (async () => pauses(redis)));
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);

@@ -17,6 +17,7 @@ import { isBotError } from '../errors';
 import { runTicks } from '../hooks/events';
 import { log } from '../log';
 import { registerAll, createRuntime, missingEnv, setRuntime } from './compose';
+import { redisSlackPauses } from '../redis/slack-pause';
 import { createApp } from '../edge/app';
 import { inProcessDispatcher, runJob } from '../hooks/jobs';
 import type { Runtime } from '../runtime';
@@ -272,7 +273,15 @@ async function serve(
   registerAll();
   const holder: { rt?: Runtime } = {};
   const dispatcher = inProcessDispatcher((job) => runJob(job, holder.rt!), log);
-  const rt = createRuntime({ env, config, profile: 'worker', mode: 'local', dispatcher, socketMode: mode === 'socket' });
+  const rt = createRuntime({
+    env,
+    config,
+    profile: 'worker',
+    mode: 'local',
+    dispatcher,
+    socketMode: mode === 'socket',
+    slackPauses: redisSlackPauses,
+  });
   holder.rt = rt;
   setRuntime(rt);
 

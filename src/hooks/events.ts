@@ -36,9 +36,9 @@ const ticks = new Map<string, Tick>();
 const changeListeners = new Map<string, ChangeListener>();
 
 /** An event consumer's AWS calls get this long. */
-const EVENT_BUDGET_MS = 30_000;
+export const EVENT_BUDGET_MS = 30_000;
 /** A tick's AWS calls get at most this long. */
-const TICK_BUDGET_MS = 50_000;
+export const TICK_BUDGET_MS = 50_000;
 /** Without a known end of the invocation (locally), a tick's lock lasts this long. */
 const DEFAULT_TICK_LOCK_MS = 120_000;
 
@@ -118,7 +118,8 @@ export function classifyConsumerFailure(name: string, err: unknown): ConsumerFai
 /**
  * How long a consumer that finished an event is remembered (keys.eventConsumerDone). The events
  * function (serverless.yml) sets neither maximumRetryAttempts nor maximumEventAge, so Lambda's
- * defaults hold: 2 retries of an asynchronous invocation, for an event up to 6 h old. An hour more.
+ * defaults hold: 2 retries of an asynchronous invocation, for an event up to 6 h old. An hour more
+ * (test/unit/function-timeouts.test.ts checks it against serverless.yml, as the budgets below).
  */
 export const CONSUMER_DONE_TTL_MS = 7 * 3_600_000;
 /** Event ids are UUIDs; a longer one is not remembered (its key would exceed its bound), so its retry runs every consumer. */

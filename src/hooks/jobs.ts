@@ -71,7 +71,7 @@ export function registerJobKind<T>(kind: string, def: JobKind<T>): void {
   kinds.set(kind, def as unknown as JobKind<never>);
 }
 
-const CLAIM_TTL_SECONDS = 24 * 3600;
+export const CLAIM_TTL_SECONDS = 24 * 3600;
 
 /** Claim a job id: 'claimed' the first time, 'duplicate' after, or the Redis error when the store is unreachable. */
 export async function claimJob(rt: Runtime, id: string): Promise<'claimed' | 'duplicate' | Error> {
@@ -85,9 +85,10 @@ export async function claimJob(rt: Runtime, id: string): Promise<'claimed' | 'du
 
 /**
  * How long a signed job stays valid: longer than Lambda's async retries (up to 6 h when throttled),
- * not longer than the run-once claim (CLAIM_TTL_SECONDS), so a replay finds the claim or is refused.
+ * not longer than the run-once claim (CLAIM_TTL_SECONDS), so a replay finds the claim or is refused
+ * (test/unit/function-timeouts.test.ts checks both against serverless.yml).
  */
-const JOB_MAX_AGE_MS = 20 * 3_600_000;
+export const JOB_MAX_AGE_MS = 20 * 3_600_000;
 /** A job issued this far in the future (clock skew between functions) is still accepted. */
 const JOB_MAX_SKEW_MS = 5 * 60_000;
 

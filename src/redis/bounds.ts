@@ -83,6 +83,9 @@ export const ALERT_BACKLOG_INCIDENTS = 2;
 export const ALERT_BACKLOG_LINE_MAX_BYTES = 3000;
 export const ALERT_BACKLOG_TTL_SECONDS = HOUR;
 
+/** The longest a shared Slack 429 pause is kept (a Retry-After longer than it is shared for this long). */
+export const SLACK_PAUSE_MAX_SECONDS = 10 * MINUTE;
+
 /** Every key builder of src/redis/keys.ts, bounded. (Plain literals: the bundles that only need the caps above drop the table.) */
 export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   imageMessage: { bytes: 2 * KB, lifetime: { ttl: 30 * DAY } },
@@ -183,6 +186,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   costCache: { bytes: 64 * KB, lifetime: { ttl: 6 * HOUR } },
   costFlight: { bytes: 1 * KB, lifetime: { ttl: MINUTE } },
   costBudget: { bytes: 200, per: 'member', lifetime: { ttl: 2 * HOUR } },
+  slackPause: { bytes: 200, lifetime: { ttl: SLACK_PAUSE_MAX_SECONDS } },
   commandRate: { bytes: 200, lifetime: { ttl: MINUTE } },
 };
 

@@ -212,6 +212,11 @@ export const keys = {
   costFlight: (requestHash: string) => `cost:{${requestHash}}:flight`,
   /** Cost Explorer calls this clock hour (hash: `all`, `u.<user>`), the hourly budget (src/commands/cost-spend.ts). */
   costBudget: (hour: string) => `costbudget:{${hour}}`,
+  /**
+   * A 429 pause of Slack's Web API in one scope (a method, or chat.postMessage in one channel: src/slack/patient.run.ts
+   * rateLimitScope), shared by the worker, events and scheduled processes; it expires when the pause ends (src/redis/slack-pause.ts).
+   */
+  slackPause: (scope: string) => `slackpause:{${scope}}`,
   /** A person's commands in the current one-minute window (src/edge/rate.ts). */
   commandRate: (userId: string) => `rate:{user:${userId}}`,
 } as const;

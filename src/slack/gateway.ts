@@ -10,6 +10,7 @@ import { defineMessages } from '../i18n/catalog';
 import type { Logger } from '../log';
 import { fitMessage, type SlackMessage } from './blocks';
 import { escapeMrkdwn } from './text';
+import type { SharedPauses } from './patient.run';
 
 const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 
@@ -148,7 +149,8 @@ function* causes(err: unknown): Generator<unknown> {
  * `allWithinAck`: every call of this gateway runs while Slack waits for an ack (the Slack-facing
  * Lambda function), so all of them get the short, single-attempt client. `deadline`: when the work
  * making a call must end (epoch ms, Infinity if unknown; a job's or an event's budget, the Lambda's end), which bounds
- * how long a 429 is waited out (patientClient).
+ * how long a 429 is waited out (patientClient). `sharedPauses`: where the patient client shares its
+ * 429 pauses with the other processes (loaded on its first call; never by an `allWithinAck` gateway).
  */
 export function createSlackGateway(
   token: string,
@@ -156,6 +158,7 @@ export function createSlackGateway(
   env: NodeJS.ProcessEnv = process.env,
   allWithinAck = false,
   deadline?: () => number,
+  sharedPauses?: () => Promise<SharedPauses>,
 ): SlackGateway {
   // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices, request
   // message updates on a click) use fastClient; their callers fall back (cached membership, a
@@ -167,7 +170,9 @@ export function createSlackGateway(
   let patient: Promise<WebClient> | undefined;
   const fastClient = (): WebClient => (fast ??= new WebClient(token, slackClientOptions(env, 'withinAck')));
   const client = async (): Promise<WebClient> =>
-    allWithinAck ? fastClient() : (patient ??= import('./patient.run').then((m) => m.patientClient(token, env, log, deadline)));
+    allWithinAck
+      ? fastClient()
+      : (patient ??= import('./patient.run').then((m) => m.patientClient(token, env, log, deadline, sharedPauses)));
 
   async function withTextFallback<T>(msg: SlackMessage, send: (text: string, blocks: KnownBlock[] | undefined) => Promise<T>): Promise<T> {
     const fitted = fitMessage(msg);

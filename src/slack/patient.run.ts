@@ -10,6 +10,25 @@ import { slackClientOptions } from './gateway';
 export const RATE_LIMIT_WAIT_CAP_MS = 30_000;
 /** What must be left of the work's time after such a wait (the call itself, what follows it). */
 const RATE_LIMIT_MARGIN_MS = 5_000;
+/**
+ * How long a call waits for the shared pause of its scope (SharedPauses.remaining) before it goes
+ * on without it: a store that is down or slow delays a Slack call by this much at most.
+ */
+export const SHARED_PAUSE_READ_MS = 150;
+/** A failed or late read of the shared pauses is logged at most this often (an outage is one line a minute, not one per call). */
+const SHARED_PAUSE_WARN_EVERY_MS = 60_000;
+
+/**
+ * The 429 pauses of every process (the worker's, the events' and the scheduled function's
+ * containers), by scope (rateLimitScope): a Retry-After one of them got holds back the others'
+ * calls in that scope too. src/redis/slack-pause.ts keeps them in Redis (each ends on its own).
+ */
+export interface SharedPauses {
+  /** How long `scope` is still paused (ms; 0 when it is not). */
+  remaining(scope: string): Promise<number>;
+  /** `scope` is paused for `ms` from now (Slack answered 429, Retry-After: `retryAfterSec`). */
+  record(scope: string, ms: number, retryAfterSec: number): Promise<void>;
+}
 
 /**
  * What one Retry-After holds back: Slack's limits are per method and workspace, except
@@ -18,6 +37,22 @@ const RATE_LIMIT_MARGIN_MS = 5_000;
 export function rateLimitScope(method: string, options?: Record<string, unknown>): string {
   const channel = options?.channel;
   return method === 'chat.postMessage' && typeof channel === 'string' ? `${method} ${channel}` : method;
+}
+
+/**
+ * Whether a call that has already waited `waitedMs` for 429s may wait `ms` more at `now`: within
+ * RATE_LIMIT_WAIT_CAP_MS in all, and ending RATE_LIMIT_MARGIN_MS before `deadline` (epoch ms).
+ */
+export function waitFits(waitedMs: number, ms: number, now: number, deadline: number): boolean {
+  return waitedMs + ms <= RATE_LIMIT_WAIT_CAP_MS && now + ms + RATE_LIMIT_MARGIN_MS <= deadline;
+}
+
+/**
+ * Whether a call asks the shared pauses before it goes: once per call (`asked`), and only when this
+ * process has no pause of its own in the scope (`localPausedMs` > 0 already says how long to hold).
+ */
+export function asksSharedPause(localPausedMs: number, asked: boolean): boolean {
+  return !asked && localPausedMs <= 0;
 }
 
 /**
@@ -30,18 +65,84 @@ export function rateLimitScope(method: string, options?: Record<string, unknown>
  * a call made while one is paused waits for the pause to end first (within the same cap and
  * deadline; one that cannot wait that long is made at once and meets Slack's answer), rather than
  * each concurrent call knocking on a limited method and getting its own 429.
+ *
+ * With `shared` (the worker, events and scheduled functions: Redis), the pause is shared across
+ * processes: a 429 is recorded for its scope (not awaited), and a call in a scope this process has
+ * no pause of its own for first reads the shared one (one read, SHARED_PAUSE_READ_MS at most; a
+ * store that fails or is late counts as no pause) and waits it out the same way, this process's
+ * other calls in the scope with it.
  */
-export function patientClient(token: string, env: NodeJS.ProcessEnv, log: Logger, deadline?: () => number): WebClient {
-  /** Until when (epoch ms) each scope is paused by a Retry-After Slack gave a call of this client. */
+export function patientClient(
+  token: string,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  deadline?: () => number,
+  shared?: () => Promise<SharedPauses>,
+): WebClient {
+  /** Until when (epoch ms) each scope is paused by a Retry-After Slack gave a call of this client (or of another process). */
   const pausedUntil = new Map<string, number>();
-  const fits = (waited: number, ms: number) =>
-    waited + ms <= RATE_LIMIT_WAIT_CAP_MS && Date.now() + ms + RATE_LIMIT_MARGIN_MS <= (deadline?.() ?? Infinity);
+  const fits = (waited: number, ms: number) => waitFits(waited, ms, Date.now(), deadline?.() ?? Infinity);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const pause = (scope: string, ms: number) => {
+    const now = Date.now();
+    for (const [k, t] of pausedUntil) if (t <= now) pausedUntil.delete(k); // (one entry per channel at most)
+    pausedUntil.set(scope, Math.max(now + ms, pausedUntil.get(scope) ?? 0));
+  };
+
+  let store: Promise<SharedPauses | undefined> | undefined;
+  let warnedAt = -Infinity;
+  const warn = (msg: string, fields: Record<string, unknown>) => {
+    if (Date.now() - warnedAt < SHARED_PAUSE_WARN_EVERY_MS) return;
+    warnedAt = Date.now();
+    log.warn(msg, fields);
+  };
+  const pauses = () =>
+    (store ??= shared!().catch((err: unknown) => {
+      log.warn('shared slack pauses unavailable in this process; 429 pauses stay local', { err });
+      return undefined;
+    }));
+  /** The shared pause of `scope` (ms), 0 when there is none, the store failed, or it did not answer within SHARED_PAUSE_READ_MS. */
+  const sharedPause = async (scope: string): Promise<number> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<number>((resolve) => {
+      timer = setTimeout(() => {
+        warn('shared slack pause not read in time; calling Slack', { scope, withinMs: SHARED_PAUSE_READ_MS });
+        resolve(0);
+      }, SHARED_PAUSE_READ_MS);
+      timer.unref?.();
+    });
+    const read = pauses()
+      .then((s) => s?.remaining(scope) ?? 0)
+      .catch((err: unknown) => {
+        warn('shared slack pause unreadable; calling Slack', { scope, err });
+        return 0;
+      });
+    try {
+      return await Promise.race([read, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const share = (scope: string, ms: number, retryAfterSec: number) => {
+    if (!shared) return;
+    void pauses()
+      .then((s) => s?.record(scope, ms, retryAfterSec))
+      .catch((err: unknown) => warn('slack 429 pause not shared', { scope, err }));
+  };
+
   return new (class extends WebClient {
     override async apiCall(method: string, options?: Record<string, unknown>) {
       const scope = rateLimitScope(method, options);
-      for (let waited = 0; ;) {
-        const paused = (pausedUntil.get(scope) ?? 0) - Date.now();
+      for (let waited = 0, asked = false; ;) {
+        let paused = (pausedUntil.get(scope) ?? 0) - Date.now();
+        if (shared && asksSharedPause(paused, asked)) {
+          paused = await sharedPause(scope);
+          if (paused > 0) {
+            log.info('slack scope paused by a 429 of another process: waiting with it', { method, scope, pausedMs: paused });
+            pause(scope, paused);
+          }
+        }
+        asked = true;
         if (paused > 0 && fits(waited, paused)) {
           waited += paused;
           await sleep(paused);
@@ -52,9 +153,8 @@ export function patientClient(token: string, env: NodeJS.ProcessEnv, log: Logger
           const after = (err as { retryAfter?: unknown }).retryAfter;
           if (typeof after !== 'number') throw err;
           const ms = Math.max(1, after) * 1000;
-          const now = Date.now();
-          for (const [k, t] of pausedUntil) if (t <= now) pausedUntil.delete(k); // (one entry per channel at most)
-          pausedUntil.set(scope, Math.max(now + ms, pausedUntil.get(scope) ?? 0));
+          pause(scope, ms);
+          share(scope, ms, after);
           if (!fits(waited, ms)) {
             log.warn('slack 429 not waited out: too long for this work', { method, retryAfterSec: after });
             throw err;

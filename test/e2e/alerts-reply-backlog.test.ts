@@ -148,6 +148,29 @@ describe('thread replies left out in a storm', () => {
     expect(thread()).toHaveLength(1);
   }, 30_000);
 
+  it('Slack refusing for over an hour: the waiting reply is dropped (logged with its count) instead of being tried every minute for ever', async () => {
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    now += 10_000;
+    e2e.slack.rateLimitNext('chat.postMessage', 600, 1_000);
+    await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+    expect(thread()).toHaveLength(0);
+    const tries = () => e2e.slack.callsTo('chat.postMessage').filter((c) => c.rateLimited).length;
+    const dropped = () =>
+      e2e.logs.filter((l) => l.msg === 'alert: waiting thread replies dropped: Slack did not take them for as long as they may wait');
+    // Every check for an hour from the first one tries it (and gives it back); the next drops it.
+    for (let minute = 1; minute <= 60; minute++) await tickLater();
+    expect(dropped()).toHaveLength(0);
+    expect(tries()).toBe(61);
+    await tickLater();
+    expect(dropped()).toEqual([expect.objectContaining({ level: 'warn', n: 1 })]);
+    expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+    // Not tried again after that.
+    const before = tries();
+    await tickLater();
+    expect(tries()).toBe(before);
+    expect(thread()).toHaveLength(0);
+  }, 60_000);
+
   it('bounded: past the lines it keeps, the backlog counts the rest and the reply says how many more', async () => {
     await e2e.event(taskStopped({ time: now, ...OOM }));
     await whileChannelBusy(async () => {

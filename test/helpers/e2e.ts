@@ -34,6 +34,7 @@ import { handOffEnv, receiveHandOffs, refusedHandOffs, startTestAwsEndpoint } fr
 import { startSlackServer, type SlackServer, type StoredMessage } from './slack-server';
 import { flushRedis, useWorkerDb } from './redis';
 import { createRuntime, setRuntime } from '../../src/handlers/compose';
+import { redisSlackPauses } from '../../src/redis/slack-pause';
 import { lambdaDispatcher } from '../../src/aws/lambda';
 import { createAsyncInvoker } from '../../src/aws/lambda-invoke';
 
@@ -146,7 +147,8 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     sleep,
     dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker),
   });
-  const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now, sleep });
+  // As the worker, events and scheduled functions: their Slack clients share 429 pauses through Redis.
+  const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses });
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
   resetSlackHandler();

@@ -4,7 +4,7 @@
  */
 import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
-import { ALERT_BACKLOG_INCIDENTS } from '../../src/redis/bounds';
+import { ALERT_BACKLOG_INCIDENTS, ALERT_BACKLOG_TTL_SECONDS } from '../../src/redis/bounds';
 import { addToBacklog, BACKLOG_CLAIM_MS, settleBacklog, takeBacklog } from '../../src/alerts/backlog';
 import { applyMute } from '../../src/alerts/store';
 import { useFlushedRedis } from '../helpers/redis';
@@ -65,5 +65,44 @@ describe('alert backlog', () => {
     await addToBacklog(redis, svc, thread(4), ['new']);
     expect(await takeBacklog(redis, svc, T, 'u')).toMatchObject({ status: 'ok', gen: 4, ts: '4.0', n: 6, lines: ['old1', 'old2', 'new'] });
     expect(await redis.hget(key, 'gen')).toBeNull();
+  });
+
+  describe('a claim given back while Slack keeps refusing (every check takes it again)', () => {
+    const MIN = 60_000;
+    const WAIT_MAX = ALERT_BACKLOG_TTL_SECONDS * 1000;
+    const key = keys.alertBacklog('prod', 'web');
+
+    it('taking it again does not renew its expiry, and an hour after its first take it is dropped, not taken', async () => {
+      await addToBacklog(redis, svc, thread(1), ['a1']);
+      expect(await takeBacklog(redis, svc, T, 'c0')).toMatchObject({ status: 'ok', gen: 1, lines: ['a1'] });
+      expect(await settleBacklog(redis, svc, 'c0', 'back')).toBe(true);
+      // What is left of the expiry the first take set, made short enough that a renewal would show.
+      await redis.pexpire(key, 10 * MIN);
+      for (let m = 1; m * MIN < WAIT_MAX; m++) {
+        expect(await takeBacklog(redis, svc, T + m * MIN, `c${m}`)).toMatchObject({ status: 'ok', gen: 1, lines: ['a1'] });
+        expect(await settleBacklog(redis, svc, `c${m}`, 'back')).toBe(true);
+      }
+      expect(await redis.pttl(key)).toBeLessThanOrEqual(10 * MIN);
+      expect(await takeBacklog(redis, svc, T + WAIT_MAX, 'late')).toEqual({ status: 'expired', n: 1 });
+      expect(await redis.exists(key)).toBe(0);
+    });
+
+    it('another incident’s lines renewing the hash do not keep it: it is dropped an hour after its first take, and theirs are taken then', async () => {
+      await addToBacklog(redis, svc, thread(1), ['a1']);
+      expect(await takeBacklog(redis, svc, T, 'c0')).toMatchObject({ status: 'ok', gen: 1 });
+      expect(await settleBacklog(redis, svc, 'c0', 'back')).toBe(true);
+      for (let m = 1; m * MIN < WAIT_MAX; m++) {
+        await addToBacklog(redis, svc, thread(2), [`b${m}`]);
+        expect(await takeBacklog(redis, svc, T + m * MIN, `c${m}`)).toMatchObject({ status: 'ok', gen: 1 });
+        expect(await settleBacklog(redis, svc, `c${m}`, 'back')).toBe(true);
+      }
+      expect(await takeBacklog(redis, svc, T + WAIT_MAX, 'late')).toEqual({ status: 'expired', n: 1 });
+      const next = await takeBacklog(redis, svc, T + WAIT_MAX, 'next');
+      expect(next).toMatchObject({ status: 'ok', gen: 2, n: 59, takenOver: false });
+      expect(next.status === 'ok' && next.lines[0]).toBe('b1');
+      // Its own time starts at this first take.
+      expect(await settleBacklog(redis, svc, 'next', 'back')).toBe(true);
+      expect(await takeBacklog(redis, svc, T + 2 * WAIT_MAX - 1, 'again')).toMatchObject({ status: 'ok', gen: 2 });
+    });
   });
 });

@@ -48,6 +48,7 @@ import {
 } from '../../src/redis/bounds';
 import { keys } from '../../src/redis/keys';
 import { tryLock } from '../../src/redis/locks';
+import { redisSlackPauses } from '../../src/redis/slack-pause';
 import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
 import { fixtureConfig, fixtureGroups } from '../helpers/config';
 import { allKeys, flushRedis, useWorkerDb } from '../helpers/redis';
@@ -289,6 +290,8 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     for (let i = 0; i < 16; i++) await reserveChannelTurn(rt.redis, 'C'.repeat(20), now(), 10_000);
     // The consumers that finished an event Lambda retries, at the longest event id remembered.
     await markFinished(rt, 'e'.repeat(128), ['deploy-progress', 'deploy-autolock', 'images']);
+    // A Slack 429 pause shared across processes, in the longest scope (chat.postMessage in a channel), longer than it is kept.
+    await redisSlackPauses(rt.redis).record(`chat.postMessage ${'C'.repeat(20)}`, 3_600_000, 3_600);
 
     // The rest: the deployment mark (above), healthy records, a tick lock, a job claim, the command rate, cost, Home.
     await recordHealthyDigest(rt, {

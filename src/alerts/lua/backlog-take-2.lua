@@ -4,16 +4,21 @@
 -- next check takes it again and posts it. At least once: lines are posted twice only when a check
 -- died after Slack took its post and before backlog-settle-1.lua deleted the claim.
 -- The service muted: everything waiting (and a claim whose check is gone) is dropped instead.
+-- A claim is retried for as long as lines wait at most (ARGV[5] from when a check first took it,
+-- 'c.since'), then dropped with the lines it took in meanwhile: while Slack keeps refusing, taking it
+-- again renews neither the hash's expiry nor its own, so waiting lines cannot live forever. Lines
+-- added since its last take wait on in their own section, and get their own time when next taken.
 --
 -- KEYS[1] the service's backlog hash   KEYS[2] the service's mute hash
 -- ARGV[1] now (ms)   ARGV[2] claim time (ms)   ARGV[3] token of this check
 -- ARGV[4] most lines kept per incident   ARGV[5] TTL (ms)
 --
 -- Returns {'none'} | {'busy'} (another check holds the claim, in time) | {'muted', n events dropped} |
+--         {'expired', n events dropped} (a claim retried for ARGV[5]: dropped, nothing taken) |
 --         {'ok', gen, channel, ts, n, taken over ('1': from a check presumed dead), line...}
 bl_upgrade()
 local now = tonumber(ARGV[1])
-local c = redis.call('HMGET', B, 'c.gen', 'c.tok', 'c.until')
+local c = redis.call('HMGET', B, 'c.gen', 'c.tok', 'c.until', 'c.since')
 if c[2] and tonumber(c[3] or '0') > now then return {'busy'} end
 if tonumber(redis.call('HGET', KEYS[2], 'until') or '0') > now then
   local n = 0
@@ -25,13 +30,16 @@ if tonumber(redis.call('HGET', KEYS[2], 'until') or '0') > now then
 end
 local claim, gen
 local takenOver = '0'
+-- When a check first took the lines (a claim taken before 'since' was written: from now on).
+local since = tonumber(c[4] or '') or now
 if c[1] then
   -- A claim given back (its post did not go) or whose check is gone: taken again, with the lines
-  -- its incident gathered since.
+  -- its incident gathered since; once it has been retried for as long as lines wait, dropped.
   gen = tonumber(c[1])
   if c[2] then takenOver = '1' end
   claim = bl_read('c.')
   bl_drop('c.', claim.k)
+  if now - since >= tonumber(ARGV[5]) then return {'expired', claim.n} end
   local p = 'g' .. gen .. '.'
   local s = bl_read(p)
   if s.ts ~= '' then
@@ -49,8 +57,9 @@ else
 end
 if claim.ts == '' then return {'none'} end
 local kept = bl_write('c.', claim, tonumber(ARGV[4]))
-redis.call('HSET', B, 'c.gen', gen, 'c.tok', ARGV[3], 'c.until', now + tonumber(ARGV[2]))
-redis.call('PEXPIRE', B, tonumber(ARGV[5]))
+redis.call('HSET', B, 'c.gen', gen, 'c.tok', ARGV[3], 'c.until', now + tonumber(ARGV[2]), 'c.since', since)
+-- Lines taken for the first time wait (in Redis) ARGV[5] from now; a claim taken again keeps its expiry.
+if not c[1] then redis.call('PEXPIRE', B, tonumber(ARGV[5])) end
 local out = {'ok', gen, claim.channel, claim.ts, claim.n, takenOver}
 for i = 1, kept do out[#out + 1] = claim.lines[i] end
 return out

@@ -96,6 +96,12 @@ export interface SlackServer {
   failNext(method: string, error: string, times?: number): void;
   /** The next `times` calls to `method` ('*' = any) answer HTTP 429, Retry-After: retryAfterSeconds. */
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
+  /**
+   * Slack's limit as a window: the next call to `method` answers HTTP 429, Retry-After:
+   * retryAfterSeconds, and every call to `method` until that time has passed answers 429 too (with
+   * what is left of it, in whole seconds rounded up), whoever makes it.
+   */
+  rateLimitWindow(method: string, retryAfterSeconds: number): void;
   /** While down, every request answers HTTP 503. */
   setDown(down: boolean): void;
   /** Overrides/adds a Web API method. The returned object is sent as JSON ({ok:true} is not added for you). */
@@ -289,6 +295,9 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
   let missingChannels = new Set<string>();
   let failures = new Map<string, Array<{ error: string }>>();
   let rateLimits = new Map<string, Array<{ retryAfter: number }>>();
+  /** rateLimitWindow: the window each method's next call opens (seconds), and until when (epoch ms) an open one limits it. */
+  let windowsArmed = new Map<string, number>();
+  let limitedUntil = new Map<string, number>();
   let down = false;
   let tsCounter = 0;
   let lastMicros = 0;
@@ -329,6 +338,17 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       }
     }
     return undefined;
+  };
+  /** A 429 of an open rate-limit window of `method` (what is left of it), or of the window its call opens now. */
+  const takeWindow = (method: string): { retryAfter: number } | undefined => {
+    const now = Date.now();
+    const until = limitedUntil.get(method) ?? 0;
+    if (until > now) return { retryAfter: Math.ceil((until - now) / 1000) };
+    const seconds = windowsArmed.get(method);
+    if (seconds === undefined) return undefined;
+    windowsArmed.delete(method);
+    limitedUntil.set(method, now + seconds * 1000);
+    return { retryAfter: seconds };
   };
 
   const channelError = (channel: unknown): SlackBody | undefined => {
@@ -803,7 +823,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       sendText(res, 404, 'Not Found');
       return;
     }
-    const limit = takeFault(rateLimits, method);
+    const limit = takeFault(rateLimits, method) ?? takeWindow(method);
     if (limit) {
       call.rateLimited = true;
       sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'Retry-After': String(limit.retryAfter) });
@@ -994,6 +1014,8 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       missingChannels = new Set();
       failures = new Map();
       rateLimits = new Map();
+      windowsArmed = new Map();
+      limitedUntil = new Map();
       down = false;
       emit({ type: 'reset' });
     },
@@ -1045,6 +1067,9 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       const q = rateLimits.get(method) ?? [];
       for (let i = 0; i < times; i++) q.push({ retryAfter: retryAfterSeconds });
       rateLimits.set(method, q);
+    },
+    rateLimitWindow(method, retryAfterSeconds) {
+      windowsArmed.set(method, retryAfterSeconds);
     },
     setDown(value) {
       down = value;

@@ -2,7 +2,7 @@
 -- src/alerts/backlog.ts). KEYS[1] is the service's backlog hash; it holds, per incident generation
 -- <g> whose replies wait, a section 'g<g>.': channel, ts (the incident's thread), n (events), k
 -- (lines kept), l1..lk; and at most one claim, section 'c.' (the same fields and gen, tok: the check
--- that took it, until: when that check is presumed dead, ms).
+-- that took it, until: when that check is presumed dead, since: when a check first took it, ms).
 local B = KEYS[1]
 
 -- The generations with a section, oldest first.
@@ -33,7 +33,7 @@ end
 
 -- Remove the section with prefix p (k lines).
 local function bl_drop(p, k)
-  local names = {p .. 'channel', p .. 'ts', p .. 'n', p .. 'k', p .. 'gen', p .. 'tok', p .. 'until'}
+  local names = {p .. 'channel', p .. 'ts', p .. 'n', p .. 'k', p .. 'gen', p .. 'tok', p .. 'until', p .. 'since'}
   for i = 1, k do names[#names + 1] = p .. 'l' .. i end
   redis.call('HDEL', B, unpack(names))
 end

@@ -1,0 +1,164 @@
+/**
+ * Slack's 429 pauses shared across processes (src/slack/patient.run.ts with
+ * src/redis/slack-pause.ts): the worker's, the events' and the scheduled function's containers
+ * each have their own Slack client, so a Retry-After one of them got is recorded in Redis for its
+ * scope, and the others' calls in that scope wait it out instead of each meeting Slack's limit.
+ * Real Redis (one node, or the cluster of `npm run test:cluster`), the local Slack API whose limit
+ * is a window (every call inside it answers 429, as Slack's does), and a Redis that is down or
+ * never answers: the call still goes out, within the read's short bound.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Cluster, Redis } from 'ioredis';
+import { startSlackServer, type SlackServer } from '../helpers/slack-server';
+import { getFreePort, useFlushedRedis } from '../helpers/redis';
+import { createSlackGateway } from '../../src/slack/gateway';
+import type { SharedPauses } from '../../src/slack/patient.run';
+import { createRedis, type RedisClient } from '../../src/redis/client';
+import { redisSlackPauses } from '../../src/redis/slack-pause';
+import { keys } from '../../src/redis/keys';
+import { createLogger, setLogSink } from '../../src/log';
+
+describe("Slack's 429 pauses shared across processes through Redis", () => {
+  let slack: SlackServer;
+  let redis: Redis | Cluster;
+  let restore: ReturnType<typeof setLogSink>;
+  const lines: Array<Record<string, unknown>> = [];
+  /** The processes' own Redis clients (the product's, worker profile), each as a container would have. */
+  const clients: RedisClient[] = [];
+
+  useFlushedRedis((c) => (redis = c));
+  beforeAll(async () => {
+    slack = await startSlackServer();
+    restore = setLogSink((line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  });
+  afterEach(() => {
+    slack.reset();
+    lines.length = 0;
+    for (const c of clients.splice(0)) c.disconnect();
+  });
+  afterAll(async () => {
+    setLogSink(restore);
+    await slack.close();
+  });
+
+  const processRedis = (url = process.env.REDIS_URL!): RedisClient => {
+    const c = createRedis(url, 'worker', undefined, { cluster: process.env.REDIS_CLUSTER });
+    clients.push(c);
+    return c;
+  };
+  /** A process's Slack gateway (the worker's patient client) sharing its pauses through `pauses`. */
+  const gateway = (pauses: SharedPauses) =>
+    createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, false, undefined, async () => pauses);
+  /** `pauses` with every read counted, and whether the last one has answered yet. */
+  const counted = (pauses: SharedPauses) => {
+    const reads: string[] = [];
+    let settled = true;
+    return {
+      reads,
+      settled: () => settled,
+      pauses: {
+        remaining(scope: string) {
+          reads.push(scope);
+          settled = false;
+          return pauses.remaining(scope).finally(() => (settled = true));
+        },
+        record: (scope: string, ms: number, after: number) => pauses.record(scope, ms, after),
+      } satisfies SharedPauses,
+    };
+  };
+  const waitUntil = async (what: () => boolean | Promise<boolean>) => {
+    while (!(await what())) await new Promise((r) => setTimeout(r, 5));
+  };
+  const landed = (text: string) => slack.callsTo('chat.postMessage').filter((c) => c.body.text === text && !c.rateLimited);
+
+  it("a second process waits out the first one's 429 without getting its own, and both messages land", async () => {
+    const [first, second] = [gateway(redisSlackPauses(processRedis())), gateway(redisSlackPauses(processRedis()))];
+    slack.rateLimitWindow('chat.postMessage', 2);
+    const posting = first.post('C1', { text: 'first', blocks: [] });
+    // The first process got its 429 and recorded the pause for the channel's scope (it expires with the pause).
+    await waitUntil(async () => (await redis.pttl(keys.slackPause('chat.postMessage C1'))) > 0);
+    expect(await redis.get(keys.slackPause('chat.postMessage C1'))).toBe('2');
+    await second.post('C1', { text: 'second', blocks: [] });
+    await posting;
+    // Before, the second process went at once, met the limit (its own 429) and waited out its own Retry-After.
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.rateLimited)).toHaveLength(1);
+    expect(landed('first')).toHaveLength(1);
+    expect(landed('second')).toHaveLength(1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'slack scope paused by a 429 of another process: waiting with it', scope: 'chat.postMessage C1' }),
+    );
+  });
+
+  it('(guard) the scope is shared, not the method: another channel of a second process is not held back', async () => {
+    const [first, second] = [gateway(redisSlackPauses(processRedis())), gateway(redisSlackPauses(processRedis()))];
+    slack.rateLimitNext('chat.postMessage', 2);
+    const posting = first.post('C1', { text: 'first', blocks: [] });
+    await waitUntil(async () => (await redis.pttl(keys.slackPause('chat.postMessage C1'))) > 0);
+    await second.post('C2', { text: 'elsewhere', blocks: [] });
+    await posting;
+    // Sent before the first process's own retry (which waits the whole Retry-After).
+    expect(landed('elsewhere')[0]!.at).toBeLessThan(landed('first')[0]!.at);
+  });
+
+  it("one read per call, none while the process's own pause answers", async () => {
+    const spy = counted(redisSlackPauses(processRedis()));
+    const gw = gateway(spy.pauses);
+    slack.rateLimitNext('chat.postMessage', 1);
+    const posting = gw.post('C1', { text: 'first', blocks: [] });
+    await waitUntil(() => lines.some((l) => String(l.msg).startsWith('slack 429: waiting out')));
+    await gw.post('C1', { text: 'second', blocks: [] }); // held back by the process's own pause: no read
+    await posting; // its retry after the Retry-After: no second read
+    expect(spy.reads).toEqual(['chat.postMessage C1']);
+    await gw.post('C1', { text: 'third', blocks: [] }); // the pause is over: this call reads once
+    expect(spy.reads).toEqual(['chat.postMessage C1', 'chat.postMessage C1']);
+  });
+
+  describe('a store that is down or does not answer', () => {
+    let hung: Server | undefined;
+    const sockets = new Set<Socket>();
+    afterEach(async () => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      const server = hung;
+      hung = undefined;
+      if (server) await new Promise((r) => server.close(r));
+    });
+
+    it('Redis that accepts and never answers: the call goes out while the read is still unanswered, and lands', async () => {
+      const server = (hung = createServer((s) => {
+        sockets.add(s);
+        s.on('error', () => undefined);
+      }));
+      const port = await getFreePort();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      const spy = counted(redisSlackPauses(processRedis(`redis://127.0.0.1:${port}`)));
+      await gateway(spy.pauses).post('C1', { text: 'hello', blocks: [] });
+      expect(spy.reads).toEqual(['chat.postMessage C1']);
+      expect(spy.settled()).toBe(false);
+      expect(landed('hello')).toHaveLength(1);
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'shared slack pause not read in time; calling Slack' }));
+    });
+
+    it('(guard) Redis stopped (nothing listens): the call goes out and lands; a 429 then is waited out as before', async () => {
+      const url = `redis://127.0.0.1:${await getFreePort()}`;
+      const gw = gateway(redisSlackPauses(processRedis(url)));
+      await gw.post('C1', { text: 'hello', blocks: [] });
+      slack.rateLimitNext('chat.postMessage', 1);
+      await gw.post('C1', { text: 'again', blocks: [] });
+      expect(landed('hello')).toHaveLength(1);
+      expect(landed('again')).toHaveLength(1);
+    });
+  });
+
+  it("(guard) the Slack function's gateway (every call within the ack) never loads or reads the shared pauses", async () => {
+    const loads: string[] = [];
+    const gw = createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, true, undefined, async () => {
+      loads.push('loaded');
+      throw new Error('the Slack function must not load the shared pauses');
+    });
+    slack.rateLimitNext('chat.postMessage', 1);
+    await expect(gw.post('C1', { text: 'hello', blocks: [] })).rejects.toThrow();
+    await gw.post('C1', { text: 'hello', blocks: [] });
+    expect(loads).toEqual([]);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * The pure decisions of the worker's Slack client about Slack's 429s (src/slack/patient.run.ts) and
+ * of the shared pause's expiry (src/redis/slack-pause.ts): which scope a Retry-After holds back,
+ * whether a wait fits the cap and the work's deadline, when the shared pause is read, how long it is kept.
+ */
+import { asksSharedPause, rateLimitScope, RATE_LIMIT_WAIT_CAP_MS, waitFits } from '../../src/slack/patient.run';
+import { slackPauseTtlMs } from '../../src/redis/slack-pause';
+import { SLACK_PAUSE_MAX_SECONDS } from '../../src/redis/bounds';
+
+describe('rateLimitScope', () => {
+  it('chat.postMessage is limited per channel; every other method per workspace', () => {
+    expect(rateLimitScope('chat.postMessage', { channel: 'C1' })).toBe('chat.postMessage C1');
+    expect(rateLimitScope('chat.postMessage', {})).toBe('chat.postMessage');
+    expect(rateLimitScope('chat.update', { channel: 'C1' })).toBe('chat.update');
+    expect(rateLimitScope('views.publish')).toBe('views.publish');
+  });
+});
+
+describe('waitFits', () => {
+  const now = 1_000_000;
+  it('a wait within the cap that ends 5 s before the deadline fits', () => {
+    expect(waitFits(0, 2_000, now, Infinity)).toBe(true);
+    expect(waitFits(0, 2_000, now, now + 7_000)).toBe(true);
+    expect(waitFits(0, 2_000, now, now + 6_999)).toBe(false);
+  });
+  it('the waits of one call together stay within the cap', () => {
+    expect(waitFits(RATE_LIMIT_WAIT_CAP_MS - 1_000, 1_000, now, Infinity)).toBe(true);
+    expect(waitFits(RATE_LIMIT_WAIT_CAP_MS - 1_000, 1_001, now, Infinity)).toBe(false);
+    expect(waitFits(0, RATE_LIMIT_WAIT_CAP_MS + 1, now, Infinity)).toBe(false);
+  });
+});
+
+describe('asksSharedPause', () => {
+  it('once per call, and only when the process has no pause of its own in the scope', () => {
+    expect(asksSharedPause(0, false)).toBe(true);
+    expect(asksSharedPause(-5, false)).toBe(true);
+    expect(asksSharedPause(1, false)).toBe(false);
+    expect(asksSharedPause(0, true)).toBe(false);
+  });
+});
+
+describe('slackPauseTtlMs', () => {
+  it('whole milliseconds, at least 1, at most SLACK_PAUSE_MAX_SECONDS', () => {
+    expect(slackPauseTtlMs(2_000)).toBe(2_000);
+    expect(slackPauseTtlMs(0.2)).toBe(1);
+    expect(slackPauseTtlMs(0)).toBe(1);
+    expect(slackPauseTtlMs(3_600_000)).toBe(SLACK_PAUSE_MAX_SECONDS * 1000);
+  });
+});
