@@ -137,7 +137,7 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
       // `--since 2 시간`, `--since 1 시간 30 분`: the words that complete the duration are part of it.
       const value = flags[name];
       if (DURATION_FLAGS.has(name) && typeof value === 'string') {
-        const next = rest.slice(i + 1, i + 5);
+        const next = rest.slice(i + 1, i + 9);
         const upTo = next.findIndex((w) => DASH_FLAG.test(w) || ONE_DASH_FLAG.test(w));
         const joined = durationWords(value, upTo < 0 ? next : next.slice(0, upTo));
         if (joined) {

@@ -26,10 +26,10 @@ export function normalizeDuration(text: string): string | undefined {
 /**
  * The words after a duration flag (or a duration argument) that complete it, when a unit or a second
  * part was typed as a word of its own (`2 시간`, `1 시간 30 분`, `1h 30m`): how many of `words` belong to
- * it (the most that do, up to 4) and the one-word form; undefined when none do.
+ * it (the most that do, up to 8) and the one-word form; undefined when none do.
  */
 export function durationWords(value: string, words: readonly string[]): { taken: number; value: string } | undefined {
-  for (let n = Math.min(4, words.length); n > 0; n--) {
+  for (let n = Math.min(8, words.length); n > 0; n--) {
     const one = normalizeDuration([value, ...words.slice(0, n)].join(' '));
     if (one !== undefined) return { taken: n, value: one };
   }

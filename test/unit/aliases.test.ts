@@ -113,6 +113,7 @@ describe('a duration typed in several words', () => {
     ['2', ['h'], { taken: 1, value: '2h' }],
     ['1', ['시간', '30', '분'], { taken: 3, value: '1h30m' }],
     ['1시간', ['30분'], { taken: 1, value: '1h30m' }],
+    ['1', ['일', '2', '시간', '30', '분', 'web'], { taken: 5, value: '1d2h30m' }],
     ['1h', ['30m', 'web'], { taken: 1, value: '1h30m' }],
     ['2', ['시간', 'web'], { taken: 1, value: '2h' }],
     ['2h', ['web'], undefined],
