@@ -245,7 +245,10 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // 2026-12-03 (branch windowclick, 432.8 -> 431.0 KiB, ceiling not raised): the approve click's change-window
     // refusal (+2.1 KiB: nextOpen, its answer en + ko) paid for by moving the break-glass reminder tick and its
     // texts out of the Slack bundle (src/approvals/retro-remind.run.ts, -3.3 KiB).
-    src: 433,
+    // 2026-12-03 (branch aliases, 430.8 -> 433.4 KiB, ceiling 433 -> 434): service aliases, resolved in the ack
+    // (src/config/aliases.ts: the lookup built once per config, chatops.yml's alias checks at load, the ambiguous
+    // alias answer en + ko, aliases in the services hint) and a unit typed as its own word read by the grammar.
+    src: 434,
   }),
 });
 

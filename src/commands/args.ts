@@ -4,6 +4,7 @@
  * closest-match suggestions.
  */
 import * as z from 'zod';
+import { lookupService, serviceIndex } from '../config/aliases';
 import { findService } from '../config/load';
 import type { Config, ResolvedService } from '../config/schema';
 import { BotError, badInput } from '../errors';
@@ -28,6 +29,10 @@ export const argsText = defineMessages('commands.args', {
   atLeast: { en: '{what} must be at least {min}', ko: '{what} 값은 {min} 이상이어야 합니다' },
   atMost: { en: '{what} must be at most {max}', ko: '{what} 값은 {max} 이하여야 합니다' },
   unknownService: { en: "I don't know a service called {name}.", ko: '{name} 서비스를 찾을 수 없습니다.' },
+  ambiguousAlias: {
+    en: '{name} is an alias in more than one environment: {which}. Type the service name.',
+    ko: '{name}은(는) 여러 환경에서 쓰는 별칭입니다: {which}. 서비스 이름으로 입력해 주세요.',
+  },
   unknownEnvironment: { en: "I don't know an environment called {name}.", ko: '{name} 환경을 찾을 수 없습니다.' },
   unknownTarget: { en: "I don't know a service or environment called {name}.", ko: '{name} 서비스나 환경을 찾을 수 없습니다.' },
   services: { en: 'Services: {list}.', ko: '서비스: {list}.' },
@@ -133,22 +138,44 @@ export const wholeNumber = (what: string, min: number, max: number) =>
 
 /** No service named (a read verb): what is missing, an example (`logs web`), the usage and the services there are. */
 export function missingService(config: Config, example: string, usage: string): BotError {
-  const list = codes(Object.keys(config.services));
+  const list = serviceList(config);
   return badInput(t.lazy('missingExample', { what: NOUN.lazy('service'), example: code(`/ecs ${example}`) }), usage, (l) =>
     t.in(l)('services', { list: list || t.in(l)('noneConfigured') }),
   );
 }
 
-/** Resolve a service alias or throw UNKNOWN_SERVICE with the closest matches. */
-export function resolveService(config: Config, alias: string, usage?: string): ResolvedService {
-  const svc = findService(config, alias.toLowerCase());
-  if (svc) return svc;
-  const names = Object.keys(config.services);
-  const near = closest(alias, names);
-  throw new BotError('UNKNOWN_SERVICE', `unknown service ${alias}`, {
-    userMessage: withSuggestion(t.lazy('unknownService', { name: code(alias) }), near),
+/** The services as the hints list them: `web` (웹), `worker`. */
+function serviceList(config: Config): string {
+  const { aliasesOf } = serviceIndex(config);
+  return Object.keys(config.services)
+    .map((n) => code(n) + (aliasesOf.has(n) ? ` (${codes(aliasesOf.get(n)!)})` : ''))
+    .join(', ');
+}
+
+/** The names and aliases closest to a typed word (and `extra`). */
+function nearServices(config: Config, typed: string, extra: readonly string[] = []): string[] {
+  return closest(typed, [...Object.keys(config.services), ...serviceIndex(config).byAlias.keys(), ...extra]);
+}
+
+/**
+ * Resolve a service (its name or an alias; an alias several environments use is the one of the
+ * channel's environment) or throw UNKNOWN_SERVICE with the closest names and aliases.
+ */
+export function resolveService(config: Config, typed: string, usage: string | undefined, channelId: string | undefined): ResolvedService {
+  const found = lookupService(config, typed, channelId === undefined ? undefined : defaultEnvironmentFor(config, channelId));
+  if (found && 'name' in found) return findService(config, found.name)!;
+  if (found) {
+    const which = found.ambiguous.map((n) => `${code(n)} (${config.services[n]!.environment})`).join(', ');
+    throw new BotError('UNKNOWN_SERVICE', `ambiguous alias ${typed}`, {
+      userMessage: t.lazy('ambiguousAlias', { name: code(typed), which }),
+      usage,
+    });
+  }
+  const near = nearServices(config, typed);
+  throw new BotError('UNKNOWN_SERVICE', `unknown service ${typed}`, {
+    userMessage: withSuggestion(t.lazy('unknownService', { name: code(typed) }), near),
     usage,
-    hint: (locale) => t.in(locale)('services', { list: codes(names) || t.in(locale)('noneConfigured') }),
+    hint: (locale) => t.in(locale)('services', { list: serviceList(config) || t.in(locale)('noneConfigured') }),
   });
 }
 
@@ -183,17 +210,17 @@ export function resolveServiceOrEnvironment(
   }
   const lc = name.toLowerCase();
   if (ctx.config.environments[lc]) return { environment: lc };
-  if (ctx.config.services[lc]) {
-    const service = resolveService(ctx.config, lc, usage);
+  if (lookupService(ctx.config, name)) {
+    const service = resolveService(ctx.config, name, usage, ctx.channelId);
     return { environment: service.environment, service };
   }
-  const near = closest(name, [...Object.keys(ctx.config.services), ...Object.keys(ctx.config.environments)]);
+  const near = nearServices(ctx.config, name, Object.keys(ctx.config.environments));
   throw new BotError('UNKNOWN_SERVICE', `unknown target ${name}`, {
     userMessage: withSuggestion(t.lazy('unknownTarget', { name: code(name) }), near),
     usage,
     hint: (locale) =>
       t.in(locale)('servicesAndEnvironments', {
-        services: codes(Object.keys(ctx.config.services)) || t.in(locale)('noneConfigured'),
+        services: serviceList(ctx.config) || t.in(locale)('noneConfigured'),
         environments: codes(Object.keys(ctx.config.environments)),
       }),
   });

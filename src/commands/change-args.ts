@@ -10,7 +10,7 @@ import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { code, escapeMrkdwn } from '../slack/text';
 import { argsText, extraInput, parseRaw, resolveService, withSuggestion } from './args';
-import { findService } from '../config/load';
+import { lookupService } from '../config/aliases';
 import { closest } from './suggest';
 import type { RawArgs } from './grammar';
 import type { ParseContext, Parsed } from './types';
@@ -213,7 +213,7 @@ export function parseChange<F extends z.ZodRawShape>(
 
 /** The service a change names, with the change-specific checks (the verb's usage on every error). */
 export function changeTarget(ctx: ParseContext, alias: string, spec: SpecInfo): ResolvedService {
-  return resolveService(ctx.config, alias, spec.usage);
+  return resolveService(ctx.config, alias, spec.usage, ctx.channelId);
 }
 
 /**
@@ -229,7 +229,7 @@ export function parseServiceAndValue<V>(
 ): { svc: ResolvedService; value: V; base: ChangeArgsBase } {
   const [first, second] = raw.positionals;
   // `deploy v1.2.3 web`, `scale 3 web`: the same two in the other order.
-  if (second !== undefined && !findService(ctx.config, first!.toLowerCase()) && findService(ctx.config, second.toLowerCase()))
+  if (second !== undefined && !lookupService(ctx.config, first!) && lookupService(ctx.config, second))
     throw badInput(
       withSuggestion(argsText.lazy('unknownService', { name: code(first!) }), [`/ecs ${spec.verb} ${second} ${first}`]),
       spec.usage,

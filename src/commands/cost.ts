@@ -93,10 +93,10 @@ export const cost = defineCommand<CostArgs>({
     ] as const) {
       const v = raw.flags[f];
       for (const p of raw.positionals) {
-        const one = [`${v}-${p}`, `${v}${p}`]
-          .map((s) => normalizeDuration(s) ?? s.toLowerCase())
-          .find((s) => (values as readonly string[]).includes(s));
-        if (typeof v === 'string' && one) throw extraInput([p], COST_USAGE, [`--${f} ${one}`]);
+        // (`--period 7 일` is read as 7d by the grammar: src/commands/grammar.ts DURATION_FLAGS.)
+        const one = `${v}-${p}`.toLowerCase();
+        if (!(values as readonly string[]).includes(one)) continue;
+        if (typeof v === 'string') throw extraInput([p], COST_USAGE, [`--${f} ${one}`]);
       }
     }
     const { args, flags } = parseRaw({ verb: 'cost', usage: COST_USAGE }, schema, raw, ['period', 'by', ...VISIBILITY_FLAGS]);

@@ -5,6 +5,7 @@
  * `--flag=value`, the em-dash or en-dash phones put in place of `--`, full-width characters from an
  * IME, and the `<…>` forms Slack rewrites mentions, channels and links into.
  */
+import { durationWords } from '../config/duration';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { escapeMrkdwn, truncate } from '../slack/text';
@@ -40,6 +41,13 @@ const MAX_TEXT = 2000;
 export const MAX_TOKEN = 500;
 /** Flags whose value is free text with its own limit, checked by the verb's schema (the whole text stays within MAX_TEXT). */
 const FREE_TEXT_FLAGS: ReadonlySet<string> = new Set(['reason', 'break-glass']);
+/**
+ * Flags whose value is a duration (logs' --since/--until, cost's --period, rightsize's --days): a unit
+ * or a second part typed as a word of its own (`2 시간`, `1h 30m`) is read with it, in the order typed.
+ * Those words are nothing else these verbs take: no alias may read as a duration (src/config/aliases.ts).
+ * (A service or environment named like one, `30m`, would still be read as part of the duration.)
+ */
+const DURATION_FLAGS: ReadonlySet<string> = new Set(['since', 'until', 'period', 'days']);
 
 const QUOTES: Record<string, string> = {
   '"': '"',
@@ -126,6 +134,17 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
       else if (booleanFlags.has(name)) flags[name] = true;
       else if (i + 1 < rest.length && !DASH_FLAG.test(rest[i + 1]!)) flags[name] = rest[++i]!;
       else flags[name] = true;
+      // `--since 2 시간`, `--since 1 시간 30 분`: the words that complete the duration are part of it.
+      const value = flags[name];
+      if (DURATION_FLAGS.has(name) && typeof value === 'string') {
+        const next = rest.slice(i + 1, i + 9);
+        const upTo = next.findIndex((w) => DASH_FLAG.test(w) || ONE_DASH_FLAG.test(w));
+        const joined = durationWords(value, upTo < 0 ? next : next.slice(0, upTo));
+        if (joined) {
+          flags[name] = joined.value;
+          i += joined.taken;
+        }
+      }
       continue;
     }
     // An empty quoted word (`deploy web "$TAG"` with no TAG) is no value: the verb says what is missing.

@@ -55,7 +55,7 @@ export const history = defineCommand<HistoryArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'history', usage: USAGE }, schema, raw, ['limit', ...VISIBILITY_FLAGS]);
     if (args.length > 1) throw extraInput(args.slice(1), USAGE);
-    const service = resolveService(ctx.config, args[0], USAGE);
+    const service = resolveService(ctx.config, args[0], USAGE, ctx.channelId);
     return readParsed(ctx.config, { environment: service.environment, service }, flags, USAGE, {
       alias: service.alias,
       limit: flags.limit ?? HISTORY_DEFAULT_LIMIT,

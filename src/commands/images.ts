@@ -54,7 +54,7 @@ export const images = defineCommand<ImagesArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'images', usage: IMAGES_USAGE }, schema, raw, ['limit', ...VISIBILITY_FLAGS]);
     if (!args[0]) throw missingService(ctx.config, 'images web', IMAGES_USAGE);
-    const service = resolveService(ctx.config, args[0], IMAGES_USAGE);
+    const service = resolveService(ctx.config, args[0], IMAGES_USAGE, ctx.channelId);
     return readParsed(ctx.config, { environment: service.environment, service }, flags, IMAGES_USAGE, {
       alias: service.alias,
       limit: flags.limit ?? DEFAULT_IMAGES,

@@ -49,7 +49,7 @@ export const lockSteal = defineCommand<LockStealArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'lock!', usage: USAGE }, schema, raw, ['reason']);
     reasonWithoutQuotes(args.slice(1), flags.reason, `lock! ${args[0]}`, USAGE);
-    const service = resolveService(ctx.config, args[0], USAGE);
+    const service = resolveService(ctx.config, args[0], USAGE, ctx.channelId);
     if (!flags.reason) throw badInput(text.lazy('needReason', { service: service.alias }), USAGE);
     return { args: { alias: service.alias, reason: flags.reason }, environment: service.environment, service };
   },

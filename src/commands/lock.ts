@@ -43,7 +43,7 @@ export const lock = defineCommand<LockArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'lock', usage: USAGE }, schema, raw, ['reason']);
     reasonWithoutQuotes(args.slice(1), flags.reason, `lock ${args[0]}`, USAGE);
-    const service = resolveService(ctx.config, args[0], USAGE);
+    const service = resolveService(ctx.config, args[0], USAGE, ctx.channelId);
     return { args: { alias: service.alias, reason: flags.reason }, environment: service.environment, service };
   },
   async inline(parsed, rt, inv, locale) {

@@ -229,19 +229,17 @@ export const logs = defineCommand<LogsArgs>({
   kind: 'read',
   booleanFlags: ['previous', ...VISIBILITY_FLAGS],
   parse(raw, ctx) {
-    // `--since 2 h`, `--since 2026-12-03 10:00`: one time split by a space; say how to write it as one.
+    // `--since 2026-12-03 10:00`: one time split by a space; say how to write it as one. (`--since 2 h`
+    // is read as 2h by the grammar: src/commands/grammar.ts DURATION_FLAGS.)
     const next = raw.positionals[1];
     for (const f of ['since', 'until']) {
       const v = raw.flags[f];
-      const joined = typeof v === 'string' && next !== undefined ? (/^\d+$/.test(v) ? v + next : `${v}T${next}`) : '';
-      if (joined && isTime(joined)) {
-        const one = normalizeDuration(joined) ?? joined;
-        throw extraInput([next!], LOGS_USAGE, [`--${f} ${one}`]);
-      }
+      const joined = typeof v === 'string' && next !== undefined ? `${v}T${next}` : '';
+      if (joined && isTime(joined)) throw extraInput([next!], LOGS_USAGE, [`--${f} ${joined}`]);
     }
     const { args, flags } = parseRaw({ verb: 'logs', usage: LOGS_USAGE }, schema, raw, FLAGS);
     if (!args[0]) throw missingService(ctx.config, 'logs web --since 1h', LOGS_USAGE);
-    const service = resolveService(ctx.config, args[0], LOGS_USAGE);
+    const service = resolveService(ctx.config, args[0], LOGS_USAGE, ctx.channelId);
     if (flags.task && flags.previous) throw badInput(M.lazy('taskAndPrevious'), LOGS_USAGE);
     const since = flags.since !== undefined ? parseTimeSpec(flags.since, 'since') : undefined;
     const until = flags.until !== undefined ? parseTimeSpec(flags.until, 'until') : undefined;

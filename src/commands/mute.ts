@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { section } from '../slack/blocks';
 import { code, escapeMrkdwn, notificationText } from '../slack/text';
-import { durationMs, normalizeDuration } from '../config/duration';
+import { durationMs, durationWords, normalizeDuration } from '../config/duration';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import { badInput, errorMessage } from '../errors';
@@ -193,10 +193,12 @@ export const mute = defineCommand<MuteArgs>({
   // Approvers may mute too: a mute longer than the environment's muteMax needs one.
   alsoAllowed: ['approver'],
   parse(raw, ctx) {
-    const { args, flags } = parseRaw({ verb: 'mute', usage: MUTE_USAGE }, muteSchema, raw, ['reason']);
-    // `mute web 15 분`: one duration split by a space; say how to write it as one (as logs does for `--since 2 h`).
-    const split = args.length > 2 ? normalizeDuration(args[1] + args[2]) : undefined;
-    if (split) throw extraInput([args[2]!], MUTE_USAGE, [`/ecs mute ${args[0]} ${split} --reason "…"`]);
+    const parsed = parseRaw({ verb: 'mute', usage: MUTE_USAGE }, muteSchema, raw, ['reason']);
+    const { flags } = parsed;
+    let args = parsed.args;
+    // `mute web 15 분`, `mute web 1 시간 30 분`: the words that complete the duration are part of it.
+    const joined = args.length > 2 ? durationWords(args[1], args.slice(2)) : undefined;
+    if (joined) args = [args[0], joined.value, ...args.slice(2 + joined.taken)];
     if (args.length > 2) {
       const extra = args.slice(2).join(' ');
       throw badInput(
@@ -204,7 +206,7 @@ export const mute = defineCommand<MuteArgs>({
         MUTE_USAGE,
       );
     }
-    const service = resolveService(ctx.config, args[0], MUTE_USAGE);
+    const service = resolveService(ctx.config, args[0], MUTE_USAGE, ctx.channelId);
     const durationMs = parseMuteDuration(args[1]);
     if (!flags.reason) {
       throw badInput(M.lazy('reasonRequired', { example: code(`mute ${args[0]} ${args[1]} --reason "load test"`) }), MUTE_USAGE);
@@ -253,7 +255,7 @@ export const unmute = defineCommand<Record<string, never>>({
   parse(raw, ctx) {
     const { args } = parseRaw({ verb: 'unmute', usage: UNMUTE_USAGE }, unmuteSchema, raw, []);
     if (args.length > 1) throw extraInput(args.slice(1), UNMUTE_USAGE);
-    const service = resolveService(ctx.config, args[0], UNMUTE_USAGE);
+    const service = resolveService(ctx.config, args[0], UNMUTE_USAGE, ctx.channelId);
     return { args: {}, environment: service.environment, service };
   },
   async inline(parsed, rt, inv, locale) {

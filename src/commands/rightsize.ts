@@ -62,7 +62,7 @@ export const rightsize = defineCommand<RightsizeArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'rightsize', usage: USAGE }, schema, raw, ['days']);
     if (!args[0]) throw missingService(ctx.config, 'rightsize web', USAGE);
-    const service = resolveService(ctx.config, args[0], USAGE);
+    const service = resolveService(ctx.config, args[0], USAGE, ctx.channelId);
     return {
       args: { alias: service.alias, days: flags.days ?? DEFAULT_DAYS, locale: ctx.config.slack.language },
       environment: service.environment,

@@ -59,7 +59,7 @@ export const taskdef = defineCommand<TaskdefArgs>({
     const { args, flags } = parseRaw({ verb: 'taskdef', usage: TASKDEF_USAGE }, schema, raw, ['diff']);
     const t = text.lazy;
     if (!args[0]) throw missingService(ctx.config, 'taskdef web', TASKDEF_USAGE);
-    const service = resolveService(ctx.config, args[0], TASKDEF_USAGE);
+    const service = resolveService(ctx.config, args[0], TASKDEF_USAGE, ctx.channelId);
     let rev: number | undefined;
     if (args[1] !== undefined) {
       const r = revision.safeParse(args[1]);

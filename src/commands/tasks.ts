@@ -59,7 +59,7 @@ export const tasks = defineCommand<TasksArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'tasks', usage: TASKS_USAGE }, schema, raw, ['stopped', 'limit']);
     if (!args[0]) throw missingService(ctx.config, 'tasks web', TASKS_USAGE);
-    const service = resolveService(ctx.config, args[0], TASKS_USAGE);
+    const service = resolveService(ctx.config, args[0], TASKS_USAGE, ctx.channelId);
     return {
       args: {
         alias: service.alias,

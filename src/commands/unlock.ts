@@ -41,7 +41,7 @@ export const unlock = defineCommand<UnlockArgs>({
   parse(raw, ctx) {
     const { args } = parseRaw({ verb: 'unlock', usage: USAGE }, schema, raw, []);
     if (args.length > 1) throw extraInput(args.slice(1), USAGE);
-    const service = resolveService(ctx.config, args[0], USAGE);
+    const service = resolveService(ctx.config, args[0], USAGE, ctx.channelId);
     return { args: { alias: service.alias }, environment: service.environment, service };
   },
   async inline(parsed, rt, inv, locale) {

@@ -11,14 +11,29 @@ const KO = /(\d)\s*(\uCD08|\uBD84|\uC2DC\uAC04|\uC77C|\uC8FC)(?=\s|\d|$)/g;
 const WHOLE = /^(?:\d+[smhdw])+$/;
 const PART = /(\d+)([smhdw])/g;
 
-/** `2시간` → `2h`, `1시간 30분` → `1h30m`, ` 15M ` → `15m`: the written form answers echo; undefined when it is not a duration. */
+/** `2시간` → `2h`, `1시간 30분` and `1 시간 30 분` → `1h30m`, ` 15M `, `15 m` → `15m`: the written form answers echo; undefined when it is not a duration. */
 export function normalizeDuration(text: string): string | undefined {
   const t = text
     .trim()
     .toLowerCase()
     .replace(KO, (_m, d: string, u: string) => d + KO_UNIT[u]!)
+    // `2 h`, `1 h 30 m`: a unit typed as a word of its own.
+    .replace(/(\d)\s+([smhdw])(?=\s|\d|$)/g, '$1$2')
     .replace(/([smhdw])\s+(?=\d)/g, '$1');
   return WHOLE.test(t) ? t : undefined;
+}
+
+/**
+ * The words after a duration flag (or a duration argument) that complete it, when a unit or a second
+ * part was typed as a word of its own (`2 시간`, `1 시간 30 분`, `1h 30m`): how many of `words` belong to
+ * it (the most that do, up to 8) and the one-word form; undefined when none do.
+ */
+export function durationWords(value: string, words: readonly string[]): { taken: number; value: string } | undefined {
+  for (let n = Math.min(8, words.length); n > 0; n--) {
+    const one = normalizeDuration([value, ...words.slice(0, n)].join(' '));
+    if (one !== undefined) return { taken: n, value: one };
+  }
+  return undefined;
 }
 
 /** Milliseconds for a duration string (0 for `0m`), or undefined when it is not one. */

@@ -16,7 +16,10 @@ export const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slac
 export const duration = z.string().transform((s, ctx) => {
   const ms = parseDuration(s);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write e.g. 90s, 15m, 2h, 1d` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${s}" is not a duration; write e.g. 90s, 15m, 2h, 1d, 1w, 1h30m (units s/m/h/d/w, or 초/분/시간/일/주: 2시간)`,
+    });
     return z.NEVER;
   }
   return ms;

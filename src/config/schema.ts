@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { LOCALES } from '../i18n/locale';
 import { channelId, duration, principalId } from './fields';
 import { gatesSchema } from './gates';
+import { ALIAS_FORM, aliasIssues } from './aliases';
 
 /** No mute, whoever sets it, lasts longer than this. */
 export const MUTE_CEILING_MS = 7 * 86_400_000;
@@ -185,6 +186,12 @@ const service = z
     alertChannel: channelId.optional(),
     /** The service `/ecs promote` takes the image from (default: the one in the promotion environment with the same repository). */
     promoteFrom: z.string().min(1).optional(),
+    /** Other words that name the service in commands (`웹`); answers and the audit show its name. Checked in ./aliases.ts. */
+    aliases: z
+      .array(
+        z.string().trim().min(1, 'an alias may not be empty').regex(ALIAS_FORM, 'must be letters (any script), digits, _ . - (max 40)'),
+      )
+      .optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -330,6 +337,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['services', name], message: `"${name}" is both a service and an environment; rename one` });
       }
     }
+    for (const issue of aliasIssues(cfg.services, cfg.environments)) ctx.addIssue({ code: 'custom', ...issue });
     const used = new Set(Object.values(cfg.services).map((s) => s.repository));
     for (const name of Object.keys(cfg.repositories)) {
       if (!used.has(name)) {

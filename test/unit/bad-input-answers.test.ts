@@ -11,6 +11,7 @@ import { route } from '../../src/commands/router';
 import { loadConfigFile } from '../../src/config/load';
 import { createLogger } from '../../src/log';
 import { errorReply } from '../../src/slack/reply';
+import { fixtureConfig } from '../helpers/config';
 import type { Locale } from '../../src/i18n/locale';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
@@ -55,7 +56,6 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['Unexpected extra input: `02:00`. Did you mean `--at 2026-12-04T02:00`?'],
       ['혹시 `--at 2026-12-04T02:00`인가요?'],
     ],
-    ['logs web --since 2 h', ['Unexpected extra input: `h`. Did you mean `--since 2h`?'], ['혹시 `--since 2h`인가요?']],
     ['logs web --until 2026-12-03 10:00', ['Did you mean `--until 2026-12-03T10:00`?'], ['혹시 `--until 2026-12-03T10:00`인가요?']],
     // Read verbs without a service: were English sentences for a Korean reader.
     [
@@ -91,7 +91,6 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['혹시 `--period last-month`인가요?'],
     ],
     ['cost prod --by usage type', ['Did you mean `--by usage-type`?'], ['혹시 `--by usage-type`인가요?']],
-    ['cost --period 7 d', ['Did you mean `--period 7d`?'], ['혹시 `--period 7d`인가요?']],
     // A count with its unit (a Korean counter): was only "not a task count".
     ['scale web 3개', ['`3개` is not a task count. Give the number of tasks as digits. Did you mean `3`?'], ['혹시 `3`인가요?']],
     // An empty quoted value (a template's empty variable): was "`` is not a valid tag: it contains ``".
@@ -100,16 +99,12 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['Missing the image tag or digest, e.g. `/ecs deploy web v1.2.3`.'],
       ['빠진 값이 있습니다: 이미지 태그나 다이제스트'],
     ],
-    // Korean time units: the suggestion is the one value, in the form the parser reads (was "`--since 2` is not a time").
-    ['logs web --since 2 시간', ['Unexpected extra input: `시간`. Did you mean `--since 2h`?'], ['혹시 `--since 2h`인가요?']],
-    [
-      'mute web 15 분',
-      ['Unexpected extra input: `분`. Did you mean `/ecs mute web 15m --reason "…"`?'],
-      ['필요 없는 입력이 있습니다: `분`. 혹시 `/ecs mute web 15m --reason "…"`인가요?'],
-    ],
     // Echoed as read (was "`10초` is not a duration").
     ['mute web 10초 --reason test', ['Mute for at least 1m (you wrote `10s`).'], ['최소 1m 이상 꺼야 합니다 (입력: `10s`).']],
-    ['cost prod --period 7 일', ['Did you mean `--period 7d`?'], ['혹시 `--period 7d`인가요?']],
+    // A unit typed as a word of its own is read with its number, and echoed in the one-word form (was "extra input `초`").
+    ['mute web 10 초 --reason test', ['Mute for at least 1m (you wrote `10s`).'], ['최소 1m 이상 꺼야 합니다 (입력: `10s`).']],
+    ['logs web --since 0 분', ['`--since 0m` is a window of zero length.'], ['`--since 0m`: 길이가 0인 구간입니다.']],
+    ['cost prod --period 14 일', ['`14d`'], ['`14d`']],
     // A zero duration: was "`--since 0m` is not a time".
     [
       'logs web --since 0m',
@@ -170,6 +165,19 @@ describe('inputs understood as what they look like', () => {
     ['rightsize web --days 14일', 'rightsize', { days: 14 }],
     ['rightsize web --days 2주', 'rightsize', { days: 14 }],
     ['cost prod --period 7일', 'cost', { period: '7d' }],
+    // A unit typed as a word of its own: was "Unexpected extra input: `시간`. Did you mean `--since 2h`?" (and
+    // `1 시간 30 분` was answered with `--since 1h`, `1시간 30분` with no suggestion at all).
+    ['logs web --since 2 시간', 'logs', { since: { ago: 7_200_000 } }],
+    ['logs web --since 2 h', 'logs', { since: { ago: 7_200_000 } }],
+    ['logs web --since 1 시간 30 분', 'logs', { since: { ago: 5_400_000 } }],
+    ['logs web --since 1시간 30분', 'logs', { since: { ago: 5_400_000 } }],
+    ['logs web --since 2 시간 --until 1 시간', 'logs', { since: { ago: 7_200_000 }, until: { ago: 3_600_000 } }],
+    ['mute web 15 분 --reason test', 'mute', { durationMs: 900_000 }],
+    ['mute web 1 시간 30 분 --reason test', 'mute', { durationMs: 5_400_000 }],
+    ['mute web 1시간 30분 --reason test', 'mute', { durationMs: 5_400_000 }],
+    ['cost prod --period 7 일', 'cost', { period: '7d' }],
+    ['cost --period 7 d', 'cost', { period: '7d' }],
+    ['rightsize web --days 2 주', 'rightsize', { days: 14 }],
   ])('%s', (input, verb, args) => {
     const { spec, parsed: p } = parsed(input);
     expect(spec.verb).toBe(verb);
@@ -187,5 +195,70 @@ describe('inputs understood as what they look like', () => {
     expect(answer('scale web -1', 'en')).toContain('A task count cannot be negative.');
     expect(answer('deploy web -v1', 'en')).toContain('a tag cannot start with `-`');
     expect(parsed('logs web --filter -ERROR').parsed.args).toMatchObject({ filter: '-ERROR' });
+  });
+});
+
+describe('service aliases (chatops.yml services.<name>.aliases): typed where a service is, answered with its name', () => {
+  const aliased = fixtureConfig((d) => {
+    d.services.web.aliases = ['웹', 'Front'];
+    d.services['web-staging'].aliases = ['웹'];
+    d.services.worker.aliases = ['워커'];
+  });
+  const run = (text: string, channelId = 'CPROD') => route({ config: aliased }, { text, channelId, userId: 'UDEV1' });
+  function aliasAnswer(text: string, locale: Locale, channelId = 'CPROD'): string {
+    try {
+      run(text, channelId);
+    } catch (err) {
+      const blocks = errorReply(err, silent, locale).blocks as Array<{ text?: { text: string }; elements?: Array<{ text: string }> }>;
+      return blocks.map((b) => b.text?.text ?? (b.elements ?? []).map((e) => e.text).join(' ')).join('\n');
+    }
+    throw new Error(`${text} was accepted`);
+  }
+
+  it.each<[string, string, string, string]>([
+    ['logs 웹', 'CPROD', 'logs', 'web'],
+    ['logs 웹', 'CSTAGING', 'logs', 'web-staging'],
+    ['status 워커', 'CPROD', 'status', 'worker'],
+    ['cost 웹', 'CPROD', 'cost', 'web'],
+    ['logs ＦＲＯＮＴ --since 2 시간', 'CPROD', 'logs', 'web'],
+    ['scale 웹 3', 'CPROD', 'scale', 'web'],
+    ['deploy front v1.2.3', 'CPROD', 'deploy', 'web'],
+    ['restart 워커', 'CPROD', 'restart', 'worker'],
+    ['mute 웹 15분 --reason test', 'CPROD', 'mute', 'web'],
+    ['lock 웹', 'CPROD', 'lock', 'web'],
+    ['history 웹', 'CPROD', 'history', 'web'],
+  ])('%s (in %s) is %s of %s', (text, channel, verb, name) => {
+    const { spec, parsed } = run(text, channel);
+    expect(spec.verb).toBe(verb);
+    expect(parsed.service?.alias).toBe(name);
+  });
+
+  it.each<[string, string, string[], string[]]>([
+    // A typo of an alias: the alias it is close to (was only the list of services).
+    [
+      'logs 웨',
+      'CPROD',
+      ["I don't know a service called `웨`. Did you mean `웹`?", 'Services: `web` (`웹`, `Front`), `worker` (`워커`)'],
+      ['`웨` 서비스를 찾을 수 없습니다. 혹시 `웹`인가요?', '서비스: `web` (`웹`, `Front`)'],
+    ],
+    ['status 워크', 'CPROD', ['Did you mean `워커`?'], ['혹시 `워커`인가요?']],
+    // The service and its value swapped, with an alias.
+    ['scale 3 웹', 'CPROD', ['Did you mean `/ecs scale 웹 3`?'], ['혹시 `/ecs scale 웹 3`인가요?']],
+    // An alias of two environments, typed where neither is the channel's.
+    [
+      'logs 웹',
+      'CELSEWHERE',
+      ['`웹` is an alias in more than one environment: `web` (prod), `web-staging` (staging). Type the service name.'],
+      ['`웹`은(는) 여러 환경에서 쓰는 별칭입니다: `web` (prod), `web-staging` (staging). 서비스 이름으로 입력해 주세요.'],
+    ],
+  ])('%s (in %s)', (text, channel, en, ko) => {
+    for (const [locale, parts] of [
+      ['en', en],
+      ['ko', ko],
+    ] as const) {
+      const reply = aliasAnswer(text, locale, channel);
+      for (const part of parts) expect(reply).toContain(part);
+      expect(reply).toContain(USAGE[locale]);
+    }
   });
 });

@@ -33,7 +33,7 @@ const LISTS = new Set(['lines', 'notes', 'warnings', 'parts']);
  */
 const ALLOWED: Array<{ file: string; contains: string; why: string }> = [
   // The operator's words, not the team's: chatops.yml validation (read in the deploy log and `npm start`'s terminal, next to the English config docs).
-  ...['config/schema.ts', 'config/gates.ts', 'config/fields.ts'].map((file) => ({
+  ...['config/schema.ts', 'config/gates.ts', 'config/fields.ts', 'config/aliases.ts'].map((file) => ({
     file,
     contains: '',
     why: 'chatops.yml validation messages for the operator',

@@ -1,0 +1,143 @@
+/**
+ * Service aliases (chatops.yml `services.<name>.aliases`): how a typed word finds a service, and what
+ * chatops.yml may not say. And a duration typed in several words (`2 시간`, `1 시간 30 분`). Pure.
+ */
+import { join } from 'node:path';
+import { aliasIssues, lookupService, nameKey, serviceIndex } from '../../src/config/aliases';
+import { durationWords, normalizeDuration } from '../../src/config/duration';
+import { parseArgs } from '../../src/commands/grammar';
+import { loadConfigFile, parseConfig } from '../../src/config/load';
+import { isBotError } from '../../src/errors';
+import { fixtureDoc } from '../helpers/config';
+
+const services = {
+  web: { environment: 'prod', aliases: ['웹', 'Front'] },
+  worker: { environment: 'prod', aliases: ['워커'] },
+  'web-staging': { environment: 'staging', aliases: ['웹'] },
+};
+const config = { services };
+
+function configError(edit: (doc: ReturnType<typeof fixtureDoc>) => void): string {
+  try {
+    parseConfig(fixtureDoc(edit), 'chatops.yml');
+  } catch (err) {
+    if (isBotError(err)) return err.message;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+
+describe('a typed word finds a service by its name or an alias', () => {
+  it.each<[string, string | undefined, string]>([
+    ['web', undefined, 'web'],
+    ['WEB', undefined, 'web'],
+    ['웹', 'prod', 'web'],
+    ['front', undefined, 'web'],
+    ['ＦＲＯＮＴ', undefined, 'web'], // full-width, from an IME
+    ['워커', undefined, 'worker'],
+    ['워커'.normalize('NFD'), undefined, 'worker'], // decomposed (NFD, as macOS writes it)
+    ['웹', 'staging', 'web-staging'], // an alias two environments use: the channel's environment's
+  ])('%s (channel environment %s) is %s', (typed, env, name) => {
+    expect(lookupService(config, typed, env)).toEqual({ name });
+  });
+
+  it('an alias two environments use, typed where neither is the channel environment, is ambiguous; an unknown word is nothing', () => {
+    expect(lookupService(config, '웹', 'dev')).toEqual({ ambiguous: ['web', 'web-staging'] });
+    expect(lookupService(config, '웹')).toEqual({ ambiguous: ['web', 'web-staging'] });
+    expect(lookupService(config, '웨')).toBeUndefined();
+    expect(lookupService(config, 'constructor')).toBeUndefined();
+  });
+
+  it('is built once per loaded configuration', () => {
+    expect(serviceIndex(config)).toBe(serviceIndex(config));
+    expect(serviceIndex(config).aliasesOf.get('web')).toEqual(['웹', 'Front']);
+    expect(nameKey('ＷＥＢ')).toBe('web');
+  });
+});
+
+describe('chatops.yml: aliases that would not find one service are refused, naming the service and the alias', () => {
+  it.each<[string, Record<string, { environment: string; aliases?: string[] }>, string]>([
+    [
+      'the same alias for two services of one environment',
+      { web: { environment: 'prod', aliases: ['웹'] }, worker: { environment: 'prod', aliases: ['웹'] } },
+      'alias "웹" of service worker is also an alias of service web in prod',
+    ],
+    [
+      "another service's name",
+      { web: { environment: 'prod' }, worker: { environment: 'staging', aliases: ['WEB'] } },
+      'alias "WEB" of service worker is the name of service web',
+    ],
+    [
+      "an environment's name",
+      { web: { environment: 'prod', aliases: ['staging'] } },
+      'alias "staging" of service web is the name of environment staging',
+    ],
+    ['a duration', { web: { environment: 'prod', aliases: ['2h'] } }, 'alias "2h" of service web reads as a duration'],
+    ['a unit word', { web: { environment: 'prod', aliases: ['시간'] } }, 'alias "시간" of service web reads as a duration'],
+  ])('%s', (_what, svcs, message) => {
+    expect(aliasIssues(svcs, { prod: {}, staging: {} }).map((i) => i.message)).toEqual([message]);
+  });
+
+  it('allows one alias in two environments, and its own name', () => {
+    expect(aliasIssues(services, { prod: {}, staging: {} })).toEqual([]);
+    expect(aliasIssues({ web: { environment: 'prod', aliases: ['Web', '웹', '웹'] } }, { prod: {} })).toEqual([]);
+  });
+
+  it('names the path when chatops.yml is loaded, and refuses an empty alias or one with a space', () => {
+    expect(
+      configError((d) => {
+        d.services.web.aliases = ['웹'];
+        d.services.worker.aliases = ['웹'];
+      }),
+    ).toContain('services.worker.aliases.0: alias "웹" of service worker is also an alias of service web in prod');
+    expect(configError((d) => (d.services.web.aliases = ['웹', ' ']))).toContain('services.web.aliases.1: an alias may not be empty');
+    expect(configError((d) => (d.services.web.aliases = ['웹 서버']))).toContain('services.web.aliases.0: must be letters');
+  });
+
+  it('the committed example loads, and its aliases find their services', () => {
+    const ex = loadConfigFile(join(__dirname, '../../chatops.example.yml'));
+    expect(lookupService(ex, '웹', 'prod')).toEqual({ name: 'web' });
+    expect(lookupService(ex, '웹', 'staging')).toEqual({ name: 'web-staging' });
+  });
+
+  it("chatops.yml's duration error lists the Korean units it accepts", () => {
+    expect(configError((d) => (d.environments.prod.approvalTtl = '한시간'))).toContain(
+      'environments.prod.approvalTtl: "한시간" is not a duration; write e.g. 90s, 15m, 2h, 1d, 1w, 1h30m (units s/m/h/d/w, or 초/분/시간/일/주: 2시간)',
+    );
+  });
+});
+
+describe('a duration typed in several words', () => {
+  it.each<[string, string[], { taken: number; value: string } | undefined]>([
+    ['2', ['시간'], { taken: 1, value: '2h' }],
+    ['2', ['h'], { taken: 1, value: '2h' }],
+    ['1', ['시간', '30', '분'], { taken: 3, value: '1h30m' }],
+    ['1시간', ['30분'], { taken: 1, value: '1h30m' }],
+    ['1', ['일', '2', '시간', '30', '분', 'web'], { taken: 5, value: '1d2h30m' }],
+    ['1h', ['30m', 'web'], { taken: 1, value: '1h30m' }],
+    ['2', ['시간', 'web'], { taken: 1, value: '2h' }],
+    ['2h', ['web'], undefined],
+    ['2026-12-03', ['10:00'], undefined],
+    ['last', ['month'], undefined],
+  ])('%s + %j', (value, words, result) => {
+    expect(durationWords(value, words)).toEqual(result);
+  });
+
+  it('`2 h` and `1 h 30 m` are durations too', () => {
+    expect(normalizeDuration('2 h')).toBe('2h');
+    expect(normalizeDuration('1 h 30 m')).toBe('1h30m');
+    expect(normalizeDuration('2 h x')).toBeUndefined();
+  });
+
+  it('the grammar reads the words of a duration flag in the order typed, and leaves other flags alone', () => {
+    expect(parseArgs('logs web --since 2 시간 --until 1 시간')).toEqual({
+      verb: 'logs',
+      positionals: ['web'],
+      flags: { since: '2h', until: '1h' },
+    });
+    expect(parseArgs('logs --since 1 시간 30 분 web').positionals).toEqual(['web']);
+    expect(parseArgs('logs web --since=2 h').flags).toEqual({ since: '2h' });
+    expect(parseArgs('logs web --limit 5 m')).toMatchObject({ positionals: ['web', 'm'], flags: { limit: '5' } });
+    expect(parseArgs('logs web --filter 5 m')).toMatchObject({ positionals: ['web', 'm'], flags: { filter: '5' } });
+  });
+});
