@@ -93,9 +93,9 @@ export const REFUSAL_LOCALE_MS = 500;
  */
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) {
-    const note = M.in(ctx.locale)(lateNote(res));
+    const notes = [res.cardLate ? M.in(ctx.locale)(lateNote(res)) : '', res.note ? res.note(ctx.locale) : ''].filter(Boolean);
     // ctx.whisper is bounded by the click's budget (src/edge/interactivity.ts).
-    if (res.cardLate) await ctx.whisper(note).catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
+    if (notes.length) await ctx.whisper(notes.join('\n')).catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
     return;
   }
   // Within what the click has left, keeping the answer's own time.

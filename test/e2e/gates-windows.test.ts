@@ -276,6 +276,18 @@ describe('change windows', () => {
     expect(scaleCalls()).toHaveLength(0);
   });
 
+  it('a first approval of two recorded while the window is closed tells the approver the last one will be refused until it opens', async () => {
+    h.clock.set(kst('2026-12-07T16:50'));
+    const req = await requestAt('scale web 12');
+    h.clock.set(kst('2026-12-07T17:10'));
+    const answer = await approveAnswers(req.id, 'ULEAD1', 'first');
+    expect(answer).toContain(
+      'Your approval is recorded (1 of 2). The change window of `prod` is closed now (outside the change windows Mon–Thu 10:00–17:00 (Asia/Seoul)): the last needed approval will be refused until it opens.',
+    );
+    expect(answer).toContain(`The next window opens <!date^${kst('2026-12-08T10:00') / 1000}^`);
+    expect(await getRequest(h.e2e.rt.redis, req.id)).toMatchObject({ state: 'pending', approvals: [{ user: 'ULEAD1' }] });
+  });
+
   it('an approval whose hand-off reaches the worker after the window closed does not run outside it', async () => {
     // Approved at 16:59 (open); the execute job only reaches the worker at 17:10 (a late hand-off).
     h.clock.set(kst('2026-12-07T16:50'));
