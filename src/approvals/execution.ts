@@ -78,10 +78,6 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
     return { ok: false, code: 'NOT_CONFIGURED', message: notConfiguredReason(ref.environment, ref.service) };
   }
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
-  // The change windows (release gates) hold at the start, not only when the request was made: a
-  // request made inside the window and approved (or handed off again) after it closed does not run
-  // outside it. Break-glass runs past the windows. Nothing else moves it out of `approved` meanwhile
-  // but the abort script, which fails it only while it has not started.
   const seen = await storeOp(() => getRequest(rt.redis, id));
   // A scheduled request waited, approved, until its time: the roles are held again now (chatops.yml as
   // loaded now, the user groups as Slack answers now). Its requester must still be one, and enough of
@@ -95,6 +91,10 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
       return { ok: false, code: 'NOT_AUTHORIZED', message: refused.reason };
     }
   }
+  // The change windows (release gates) hold at the start, not only when the request was made: a
+  // request made inside the window and approved (or handed off again) after it closed does not run
+  // outside it. Break-glass runs past the windows. Nothing else moves it out of `approved` meanwhile
+  // but the abort script, which fails it only while it has not started.
   const closed = windowClosedAtStart(rt, id, seen, now);
   if (closed) {
     const failed = await abortRequest(rt, id, closed(rt.people.workspace));
