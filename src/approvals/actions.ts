@@ -15,6 +15,8 @@ import { ACTION, detailsMessage, rejectModal, REJECT_REASON, REJECT_REASON_MAX, 
 import { approveRequest, cancelRequest, checkCanReject, rejectRequest, type ClickResult } from './clicks';
 import { retroApproveRequest } from './gates';
 import { getRequest } from './workflow';
+import { clickPlace } from './click-place';
+import { requestLink } from './format';
 import type { ChangeRequest } from './types';
 import { code, notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
@@ -56,6 +58,10 @@ const M = defineMessages('approvals.actions', {
     en: ':no_entry: This button belongs to a request in another channel ({channel}), so I did nothing.',
     ko: ':no_entry: 다른 채널({channel})의 요청에 속한 버튼이라 아무것도 하지 않았습니다.',
   },
+  otherMessage: {
+    en: ':no_entry: This button is not on the request’s own message, so I did nothing. Use the buttons on {link} (or in your Home tab).',
+    ko: ':no_entry: 요청 자체의 메시지에 있는 버튼이 아니라서 아무것도 하지 않았습니다. {link}의 버튼(또는 홈 탭)을 이용하세요.',
+  },
   formExpired: {
     en: 'This form is no longer valid: click Reject on the request again.',
     ko: '더 이상 유효하지 않은 양식입니다. 요청의 *거절*을 다시 눌러 주세요.',
@@ -93,9 +99,9 @@ export const REFUSAL_LOCALE_MS = 500;
  */
 async function answer(ctx: ActionContext, res: ClickResult): Promise<void> {
   if (res.ok) {
-    const note = M.in(ctx.locale)(lateNote(res));
+    const notes = [res.cardLate ? M.in(ctx.locale)(lateNote(res)) : '', res.note ? res.note(ctx.locale) : ''].filter(Boolean);
     // ctx.whisper is bounded by the click's budget (src/edge/interactivity.ts).
-    if (res.cardLate) await ctx.whisper(note).catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
+    if (notes.length) await ctx.whisper(notes.join('\n')).catch((err) => ctx.rt.log.warn('could not answer the clicker', { err }));
     return;
   }
   // Within what the click has left, keeping the answer's own time.
@@ -144,27 +150,35 @@ async function showDetails(ctx: ActionContext, id: string): Promise<void> {
 const REJECT_FORM_TTL_SECONDS = 3600;
 
 /**
- * The request a click acts on must be in the channel the click comes from (its message is there):
- * a button replayed from elsewhere is refused. True when the click may go on (including when the
- * request is gone: the transitions answer that). A click in the clicker's own Home tab has no
- * channel: it goes on, and the transitions check the clicker's role as for any click.
- * Answers the request as read here (undefined for a Home-tab click or when it is gone): the approve
- * click checks the change windows with it instead of reading it again.
+ * The request a click acts on must be clicked on its own message (./click-place.ts): in its channel,
+ * on its card (the ts the request stored), or in the clicker's own Home tab; a button replayed from
+ * elsewhere is refused. True when the click may go on (including when the request is gone: the
+ * transitions answer that). A Home-tab click goes on, and the transitions check the clicker's role
+ * as for any click. Answers the request as read here (undefined for a Home-tab click or when it is
+ * gone): the approve click checks the change windows with it instead of reading it again.
  */
-async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<{ go: boolean; request?: ChangeRequest }> {
+async function clickedOnRequest(ctx: ActionContext, id: string): Promise<{ go: boolean; request?: ChangeRequest }> {
   const view = (ctx.body as { view?: { type?: string } }).view;
   if (!ctx.channelId && view?.type === 'home') return { go: true };
   const req = await storeOp(() => getRequest(ctx.rt.redis, id));
   if (!req) return { go: true };
-  if (req.channel === ctx.channelId) return { go: true, request: req };
-  ctx.rt.log.warn('request button refused: clicked outside the request channel', {
+  const place = clickPlace(req, { channelId: ctx.channelId, messageTs: ctx.messageTs, viewType: view?.type });
+  if (place === 'ok') return { go: true, request: req };
+  ctx.rt.log.warn('request button refused: not clicked on the request message', {
     action: ctx.action.action_id,
     request: id,
     user: ctx.userId,
     channel: ctx.channelId,
     requestChannel: req.channel,
+    messageTs: ctx.messageTs,
+    requestTs: req.messageTs,
   });
-  await ctx.whisper(M.in(ctx.locale)('otherChannel', { channel: `<#${req.channel}>` }));
+  const t = M.in(ctx.locale);
+  await ctx.whisper(
+    place === 'otherChannel'
+      ? t('otherChannel', { channel: `<#${req.channel}>` })
+      : t('otherMessage', { link: requestLink(req, undefined, ctx.locale) }),
+  );
   return { go: false };
 }
 
@@ -172,7 +186,7 @@ async function clickedInRequestChannel(ctx: ActionContext, id: string): Promise<
 export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
   const { rt, action, userId } = ctx;
   const id = action.value ?? '';
-  const clicked = await clickedInRequestChannel(ctx, id);
+  const clicked = await clickedOnRequest(ctx, id);
   if (!clicked.go) return;
   switch (action.action_id) {
     case ACTION.approve:

@@ -38,8 +38,9 @@ import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
 /** The outcome of a click; `message` (for the clicker, in their language) when not ok. */
 /** `cardLate`: the click went through but the request message could not be updated within the click's budget. */
+/** `note`: what the clicker should know although the click went through (e.g. the change window is closed). */
 export type ClickResult =
-  | { ok: true; code: string; request: ChangeRequest; cardLate?: boolean }
+  | { ok: true; code: string; request: ChangeRequest; cardLate?: boolean; note?: Localized }
   | { ok: false; code: string; message: Localized; request?: ChangeRequest };
 
 /**
@@ -119,7 +120,9 @@ export async function approveRequest(
     case 'APPROVAL_RECORDED': {
       // The card is the only place this approval shows: all but the answer's reserve.
       const cardUpdated = await refreshWithin(rt, req, budget, RESERVE.answer);
-      return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated };
+      // Recorded while the change window is closed: the last needed approval will be refused until it opens.
+      const note = closed ? windowClosedNote(w!, closed, ref.environment, req!, now) : undefined;
+      return { ok: true, code: reply.code, request: req!, cardLate: !cardUpdated, ...(note ? { note } : {}) };
     }
     case 'EXPIRED':
       await refreshWithin(rt, req, budget, RESERVE.answer);
@@ -152,6 +155,21 @@ function windowClosedAnswer(w: WindowsConfig, closed: Closed, env: string, req: 
       why: closedText(w, closed, locale),
       next: next !== undefined ? t('approveWindowNext', { at: slackDate(next) }) : '',
       requester: req ? mention(req.requester, locale) : '',
+    });
+  };
+}
+
+/** The approver's answer when their approval (not the last needed) is recorded while the change window is closed. */
+function windowClosedNote(w: WindowsConfig, closed: Closed, env: string, req: ChangeRequest, now: number): Localized {
+  const next = nextOpen(w, now);
+  return (locale) => {
+    const t = gatesText.in(locale);
+    return t('approveRecordedWindowClosed', {
+      given: req.approvals.length,
+      needed: req.approvalsNeeded,
+      env,
+      why: closedText(w, closed, locale),
+      next: next !== undefined ? t('approveWindowNext', { at: slackDate(next) }) : '',
     });
   };
 }

@@ -78,11 +78,24 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
     return { ok: false, code: 'NOT_CONFIGURED', message: notConfiguredReason(ref.environment, ref.service) };
   }
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
+  const seen = await storeOp(() => getRequest(rt.redis, id));
+  // A scheduled request waited, approved, until its time: the roles are held again now (chatops.yml as
+  // loaded now, the user groups as Slack answers now). Its requester must still be one, and enough of
+  // its approvals must still come from approvers (./reauthorize.run.ts, policy/recheck.ts).
+  if (seen?.state === 'approved' && seen.startAt !== undefined && !seen.breakGlass) {
+    const refused = await (await import('./reauthorize.run')).refusalAtStart(rt, seen);
+    if (refused) {
+      const w = rt.people.workspace;
+      const failed = await abortRequest(rt, id, refused.reason(w));
+      if (failed?.state === 'failed') await postInThread(rt, failed, refused.notice(w));
+      return { ok: false, code: 'NOT_AUTHORIZED', message: refused.reason };
+    }
+  }
   // The change windows (release gates) hold at the start, not only when the request was made: a
   // request made inside the window and approved (or handed off again) after it closed does not run
   // outside it. Break-glass runs past the windows. Nothing else moves it out of `approved` meanwhile
   // but the abort script, which fails it only while it has not started.
-  const closed = await windowClosedAtStart(rt, id, now);
+  const closed = windowClosedAtStart(rt, id, seen, now);
   if (closed) {
     const failed = await abortRequest(rt, id, closed(rt.people.workspace));
     rt.log.warn('approvals: execution refused, the change window is closed', { requestId: id, state: failed?.state });
@@ -130,13 +143,12 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
 /**
  * Why request `id` may not start now because its environment's change windows are closed (the
  * reason, in any language), or undefined when it may: no windows for its verb, break-glass, or open.
- * Reads the request only where the environment has windows.
+ * `req`: the request as startExecution read it.
  */
-async function windowClosedAtStart(rt: Runtime, id: string, now: number): Promise<Localized | undefined> {
+function windowClosedAtStart(rt: Runtime, id: string, req: ChangeRequest | undefined, now: number): Localized | undefined {
   const ref = refOrThrow(id);
   const w = rt.config.environments[ref.environment]?.gates.windows;
   if (!w) return undefined;
-  const req = await storeOp(() => getRequest(rt.redis, id));
   if (!req || req.state !== 'approved') return undefined;
   // As at the approve click, but a request with a start time is checked too: the scheduler started it
   // inside a window, and a late hand-off of it must not run outside one either.

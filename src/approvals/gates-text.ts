@@ -87,6 +87,10 @@ export const gatesText = defineMessages('approvals.gates', {
     ko: '승인하지 않았습니다: 지금은 `{env}`의 변경 허용 시간이 닫혀 있어({why}) 승인해도 이 요청은 시작되지 않습니다.{next} 요청은 대기 중으로 남습니다. 변경 허용 시간이 열린 뒤 (그때도 대기 중이면) 승인하거나, {requester}님에게 `--at next-window`로 다시 요청해 달라고 하세요.',
   },
   approveWindowNext: { en: ' The next window opens {at}.', ko: ' 다음 변경 허용 시간은 {at}에 열립니다.' },
+  approveRecordedWindowClosed: {
+    en: ':white_check_mark: Your approval is recorded ({given} of {needed}). The change window of `{env}` is closed now ({why}): the last needed approval will be refused until it opens.{next}',
+    ko: ':white_check_mark: 승인이 기록되었습니다({needed}개 중 {given}개). 지금은 `{env}`의 변경 허용 시간이 닫혀 있어({why}) 마지막으로 필요한 승인은 시간이 열릴 때까지 거절됩니다.{next}',
+  },
   startMissed: {
     en: 'not started: its start time {at} passed {late} ago (it can start at most {grace} late). Request it again.',
     ko: '시작되지 않음: 시작 시각 {at}이(가) {late} 전에 지났습니다 (최대 {grace}까지만 늦게 시작할 수 있습니다). 다시 요청하세요.',

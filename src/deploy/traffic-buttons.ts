@@ -17,7 +17,7 @@ import { principalsFor } from '../policy/authorize';
 import { code, mention, principal } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { getRequest } from '../approvals/workflow';
-import { pauseRecordSchema, type PauseRecord, type PressJob } from './traffic-model';
+import { pauseRecordSchema, pressNeeds, type PauseRecord, type PressJob } from './traffic-model';
 import { continueLabel, TRAFFIC_ACTION, trafficText } from './traffic-text';
 import { clickedInChannelOf } from './abort';
 
@@ -84,17 +84,14 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
         .map((p) => principal(p))
         .join(', ') || '—'
     : '—';
-  if (action === 'CONTINUE') {
-    if (userId === req.requester && !env?.gates.trafficShift?.allowRequester) {
-      await ctx.whisper(t('selfShift', { who }));
-      return;
-    }
-    if (!(await rt.access.holds(req.environment, userId, 'shifter', lookupWithin(ctx.budget, WITHIN_ACK_TIMEOUT_MS, COMMAND_NEEDS)))) {
-      await ctx.whisper(t('notShifter', { env: req.environment, who }));
-      return;
-    }
-  } else if (userId !== req.requester && !(await rt.access.holdsAny(req.environment, userId, ['shifter', 'approver']))) {
-    await ctx.whisper(t('notRollbacker', { env: req.environment, who }));
+  // The worker asks again before it sends the press (traffic.run.ts), under the configuration as it is then.
+  const needs = pressNeeds({ requester: req.requester, allowRequester: env?.gates.trafficShift?.allowRequester ?? false }, userId, action);
+  if (
+    needs.refused ||
+    (needs.roles.length &&
+      !(await rt.access.holdsAny(req.environment, userId, needs.roles, lookupWithin(ctx.budget, WITHIN_ACK_TIMEOUT_MS, COMMAND_NEEDS))))
+  ) {
+    await ctx.whisper(t(needs.refusal, { env: req.environment, who }));
     return;
   }
   const claimed = await claimField(

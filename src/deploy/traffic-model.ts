@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { DeploymentLifecycleHookDetail, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
 import type { ExecFacts } from './tracker';
+import type { Role } from '../policy/authorize';
 
 /** A pause the bot showed: what the press needs (stored as `pause.<key>` in the track hash). */
 export const pauseRecordSchema = lazySchema(() =>
@@ -80,4 +81,27 @@ export interface PauseState {
   timeoutAction?: string;
   /** The label of the continue button at this stage. */
   button: string;
+}
+
+/** Why a press of the traffic-shift gate is refused (the key of its answer). */
+export type PressRefusal = 'selfShift' | 'notShifter' | 'notRollbacker';
+
+/**
+ * Who may press `action` on a paused deployment of `requester`'s change (pure; asked at the click,
+ * ./traffic-buttons.ts, and again in the worker before anything goes to ECS, ./traffic.run.ts):
+ * Shift production traffic needs the `shifter` role and, unless `allowRequester`, not the requester;
+ * Roll back also the requester, or an approver. `roles`: the presser must hold one of them (none:
+ * allowed as they are); `refusal`: the answer when they do not.
+ */
+export function pressNeeds(
+  gate: { requester: string; allowRequester: boolean },
+  userId: string,
+  action: 'CONTINUE' | 'ROLLBACK',
+): { refused: true; refusal: PressRefusal } | { refused: false; roles: readonly Role[]; refusal: PressRefusal } {
+  const self = userId === gate.requester;
+  if (action === 'CONTINUE') {
+    if (self && !gate.allowRequester) return { refused: true, refusal: 'selfShift' };
+    return { refused: false, roles: ['shifter'], refusal: 'notShifter' };
+  }
+  return { refused: false, roles: self ? [] : ['shifter', 'approver'], refusal: 'notRollbacker' };
 }

@@ -48,6 +48,7 @@ import { factsOf, logGroupSource, postOnce, refreshRequest, stoppedTasksFor, typ
 import {
   pauseKey,
   pauseRecordSchema,
+  pressNeeds,
   pausesDeployments,
   waitingHook,
   weightsOf,
@@ -56,6 +57,27 @@ import {
   type PressJob,
 } from './traffic-model';
 import { closedPauseMessage, continueLabel, pausedMessage, pressedOutcome, timedOutOutcome, trafficText } from './traffic-text';
+import { defineMessages } from '../i18n/catalog';
+
+/** The worker's own answers (the Slack side's are in ./traffic-text.ts). */
+const W = defineMessages('deploy.traffic.worker', {
+  refused: {
+    en: ':no_entry: I did not send your *{button}* press to ECS: checked again before sending it, under chatops.yml and the user groups as they are now, {why} The pause still waits for someone who may press it.',
+    ko: ':no_entry: *{button}* 누름을 ECS에 보내지 않았습니다. 보내기 전에 지금의 chatops.yml과 사용자 그룹 기준으로 다시 확인했더니 {why} 일시 중지는 누를 수 있는 사람을 계속 기다립니다.',
+  },
+  selfShift: {
+    en: 'you asked for this change, so another person has to shift its production traffic ({who}); you may roll it back.',
+    ko: '이 변경을 요청한 본인이므로 운영 트래픽 전환은 다른 사람이 해야 합니다({who}). 롤백은 할 수 있습니다.',
+  },
+  notShifter: {
+    en: 'shifting production traffic in `{env}` needs: {who}.',
+    ko: '`{env}`에서 운영 트래픽을 전환하려면 다음 권한이 필요합니다: {who}.',
+  },
+  notRollbacker: {
+    en: 'rolling back in `{env}` here needs the requester, an approver or: {who}.',
+    ko: '여기서 `{env}`를 롤백하려면 요청자, 승인자 또는 다음 권한이 필요합니다: {who}.',
+  },
+});
 
 /** ECS answers after which ContinueServiceDeployment / DescribeServiceDeployments is not usable here. */
 function unavailable(err: unknown): boolean {
@@ -278,6 +300,12 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
     await release();
     return;
   }
+  // The press job is signed, which says where it came from, not who may press now: the presser's
+  // role is asked again under the configuration and user groups as they are now, before ECS is asked anything.
+  if (await refusedPress(rt, req, job, rec)) {
+    await release();
+    return;
+  }
   const ex = factsOf(req);
   const button = job.action === 'CONTINUE' ? continueLabel(rec.stage, lang(rt)) : t('rollbackButton');
   const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
@@ -384,4 +412,35 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
     }),
   );
   await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('traffic gate: refresh after the press failed', { err }));
+}
+
+/**
+ * Whether the presser of `job` may no longer press it (pressNeeds, as at the click, asked now); when
+ * not, they are told why (in their language, only them) and nothing is sent.
+ */
+async function refusedPress(rt: Runtime, req: ChangeRequest, job: PressJob, rec: PauseRecord): Promise<boolean> {
+  const { who, allowRequester } = whoMayPress(rt, req.environment);
+  const needs = pressNeeds({ requester: req.requester, allowRequester }, job.userId, job.action);
+  if (!needs.refused && (!needs.roles.length || (await rt.access.holdsAny(req.environment, job.userId, needs.roles)))) return false;
+  rt.log.warn('traffic gate: press refused in the worker, the presser no longer qualifies', {
+    requestId: req.id,
+    user: job.userId,
+    action: job.action,
+    refusal: needs.refusal,
+  });
+  const locale = await rt.people.localeOf(job.userId).catch(() => rt.people.workspace);
+  const w = W.in(locale);
+  const button = job.action === 'CONTINUE' ? continueLabel(rec.stage, locale) : trafficText.in(locale)('rollbackButton');
+  const env = req.environment;
+  const why =
+    needs.refusal === 'selfShift'
+      ? w('selfShift', { who })
+      : needs.refusal === 'notShifter'
+        ? w('notShifter', { env, who })
+        : w('notRollbacker', { env, who });
+  const text = w('refused', { button, why });
+  await rt.slack
+    .ephemeral(req.channel, job.userId, { text: notificationText(text), blocks: [section(text)], locale })
+    .catch((err) => rt.log.warn('traffic gate: could not tell the presser', { requestId: req.id, err }));
+  return true;
 }

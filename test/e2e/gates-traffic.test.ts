@@ -214,6 +214,53 @@ describe('the traffic-shift gate', () => {
     expect(presses()).toHaveLength(1);
   });
 
+  it("the worker asks the presser's role again under chatops.yml as it is now: a press from someone no longer a shifter is not sent to ECS", async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    // ULEAD1 may shift at the click; before the worker sends it, chatops.yml is deployed again without them.
+    await press(req, 'shift', 'ULEAD1');
+    expect(lastResponse(h.e2e)).toContain('Sending `CONTINUE` to ECS');
+    h.e2e.redeployWorker(
+      configFile((doc) => {
+        doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD2'] }, autoLock: {} };
+      }),
+    );
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(0);
+    const told = h.e2e.slack.ephemerals('CPROD').filter((e) => e.user === 'ULEAD1');
+    expect(told.map((e) => JSON.stringify(e.blocks)).join('\n')).toContain(
+      'I did not send your *Shift production traffic* press to ECS: checked again before sending it, under chatops.yml and the user groups as they are now, shifting production traffic in `prod` needs: <@ULEAD2>.',
+    );
+    // The claim is released: the pause still waits for someone who may press it, who can.
+    expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
+    h.clock.advance(1000);
+    await press(req, 'shift', 'ULEAD2');
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(1);
+    expect(presses()[0]!.args[0].input).toMatchObject({ action: 'CONTINUE' });
+  });
+
+  it('a roll-back press is asked again in the worker too: someone no longer an approver or shifter is refused there', async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    await press(req, 'rollback', 'ULEAD1');
+    h.e2e.redeployWorker(
+      configFile((doc) => {
+        doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD2'] }, autoLock: {} };
+        doc.environments.prod.approvers = ['ULEAD2', 'SLEADS'];
+      }),
+    );
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(0);
+    expect(
+      h.e2e.slack
+        .ephemerals('CPROD')
+        .filter((e) => e.user === 'ULEAD1')
+        .map((e) => JSON.stringify(e.blocks))
+        .join('\n'),
+    ).toContain('rolling back in `prod` here needs the requester, an approver or: <@ULEAD2>.');
+  });
+
   it('Roll back at the gate: ECS rolls back, the change fails and the service is locked', async () => {
     acceptContinue();
     const req = await pausedDeploy();

@@ -13,16 +13,18 @@ import { approve, executeJobs, lastResponse, requestMessage, textOf, thread, use
 import { clickRequestButton } from '../helpers/e2e';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 
+const WINDOWS = {
+  windows: {
+    timeZone: 'Asia/Seoul',
+    allow: [{ days: ['mon', 'tue', 'wed', 'thu'], from: '10:00', to: '17:00' }],
+    blackouts: [{ from: '2026-12-24', to: '2026-12-25', reason: 'holidays' }],
+  },
+  cost: { extraApprovalAbove: 100 },
+};
+
 const h = useDeployHarness({
   configPath: configFile((doc) => {
-    doc.environments.prod.gates = {
-      windows: {
-        timeZone: 'Asia/Seoul',
-        allow: [{ days: ['mon', 'tue', 'wed', 'thu'], from: '10:00', to: '17:00' }],
-        blackouts: [{ from: '2026-12-24', to: '2026-12-25', reason: 'holidays' }],
-      },
-      cost: { extraApprovalAbove: 100 },
-    };
+    doc.environments.prod.gates = WINDOWS;
   }),
 });
 
@@ -147,6 +149,67 @@ describe('change windows', () => {
     expect(await h.e2e.rt.redis.zscore(keys.scheduledIndex('prod', 'web'), req.id)).toBeNull();
   });
 
+  it('a scheduled start re-checks the roles under chatops.yml as it is now: its only approver no longer approves, so nothing runs', async () => {
+    h.e2e.slack.setUserGroup('SLEADS', []);
+    h.clock.set(SATURDAY_NOON);
+    const req = await requestAt('scale web 6 --at next-window --reason "campaign"');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('scheduled');
+    // Before Monday, chatops.yml is deployed again without ULEAD1 among prod's approvers.
+    h.e2e.redeployWorker(
+      configFile((doc) => {
+        doc.environments.prod.gates = WINDOWS;
+        doc.environments.prod.approvers = ['ULEAD2', 'SLEADS'];
+      }),
+    );
+    h.clock.set(MONDAY_10 + 60_000);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect(scaleCalls()).toHaveLength(0);
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
+    expect(failed?.state).toBe('failed');
+    expect(failed?.decisionReason).toBe(
+      'not started: since it was approved, <@ULEAD1> may no longer approve changes in `prod` (chatops.yml `environments.prod.approvers`), so only 0 of the 1 approvals it needs still count. Nothing was changed. Request it again (and have it approved again) if it is still wanted.',
+    );
+    expect(textOf(h.e2e.slack.message('CPROD', req.ts))).toContain('Failed');
+    expect(thread(h.e2e, 'CPROD', req.ts).map((m) => textOf(m))).toEqual(
+      expect.arrayContaining([expect.stringContaining('did not start at its scheduled time: <@ULEAD1> may no longer approve')]),
+    );
+    // The service is free for the request made again.
+    expect(await h.e2e.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
+  });
+
+  it('a scheduled start re-checks the requester: removed from the user group that let them request, nothing runs', async () => {
+    h.e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
+    h.clock.set(SATURDAY_NOON);
+    await h.e2e.slash('restart web --at next-window', { channel_id: 'CPROD', user_id: 'UDEV3' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('scheduled');
+    h.e2e.slack.setUserGroup('SDEVS', []);
+    h.clock.set(MONDAY_10 + 60_000);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    const failed = await getRequest(h.e2e.rt.redis, req.id);
+    expect(failed?.state).toBe('failed');
+    expect(failed?.decisionReason).toContain('<@UDEV3> may no longer request changes in `prod`');
+  });
+
+  it('a scheduled start still runs when the approvals that count are enough (guard)', async () => {
+    h.clock.set(SATURDAY_NOON);
+    const req = await requestAt('scale web 6 --at next-window');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    h.clock.set(MONDAY_10 + 60_000);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect(scaleCalls()).toHaveLength(1);
+  });
+
   /** The approve click's answers to `user` (the whispers through its response_url). */
   async function approveAnswers(id: string, user: string, replyId: string): Promise<string> {
     const req = (await getRequest(h.e2e.rt.redis, id))!;
@@ -211,6 +274,18 @@ describe('change windows', () => {
     await h.e2e.drain();
     expect(await getRequest(h.e2e.rt.redis, req.id)).toMatchObject({ state: 'pending', approvals: [{ user: 'ULEAD1' }] });
     expect(scaleCalls()).toHaveLength(0);
+  });
+
+  it('a first approval of two recorded while the window is closed tells the approver the last one will be refused until it opens', async () => {
+    h.clock.set(kst('2026-12-07T16:50'));
+    const req = await requestAt('scale web 12');
+    h.clock.set(kst('2026-12-07T17:10'));
+    const answer = await approveAnswers(req.id, 'ULEAD1', 'first');
+    expect(answer).toContain(
+      'Your approval is recorded (1 of 2). The change window of `prod` is closed now (outside the change windows Mon–Thu 10:00–17:00 (Asia/Seoul)): the last needed approval will be refused until it opens.',
+    );
+    expect(answer).toContain(`The next window opens <!date^${kst('2026-12-08T10:00') / 1000}^`);
+    expect(await getRequest(h.e2e.rt.redis, req.id)).toMatchObject({ state: 'pending', approvals: [{ user: 'ULEAD1' }] });
   });
 
   it('an approval whose hand-off reaches the worker after the window closed does not run outside it', async () => {

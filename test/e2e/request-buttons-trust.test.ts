@@ -32,6 +32,20 @@ describe('request buttons (approve, reject, cancel, abort)', () => {
     expect((await getRequest(h.e2e.rt.redis, req.id))!.state).toBe('approved');
   });
 
+  it('Approve clicked on another message of the request’s channel than its card is refused; on the card it approves', async () => {
+    const req = await pendingDeploy();
+    // Another bot message in the same channel carrying the request's Approve button (e.g. an orphaned copy of the card).
+    const { ts: other } = await h.e2e.rt.slack.post('CPROD', { text: 'copy', blocks: [] });
+    await h.e2e.click({ action_id: 'approval:approve', value: req.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: other });
+    await h.e2e.click({ action_id: 'approval:reject', value: req.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: other });
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))!).toMatchObject({ state: 'pending', approvals: [] });
+    expect(h.e2e.slack.callsTo('views.open')).toHaveLength(0);
+    expect(whispers()).toContain('This button is not on the request’s own message, so I did nothing. Use the buttons on <https://');
+    await approve(h.e2e, req, 'ULEAD1', 'CPROD');
+    expect((await getRequest(h.e2e.rt.redis, req.id))!.state).toBe('approved');
+  });
+
   it('Cancel from another channel is refused', async () => {
     const req = await pendingDeploy();
     await h.e2e.click({ action_id: 'approval:cancel', value: req.id, user_id: 'UDEV1', channel_id: 'CSTAGING', message_ts: req.ts });

@@ -79,6 +79,12 @@ export interface E2E {
   drainConcurrently(): Promise<void>;
   event(ecsEvent: unknown): Promise<unknown>;
   tick(): Promise<unknown>;
+  /**
+   * The worker, events and scheduled functions start again (a cold start) on the chatops.yml at
+   * `configPath`, as after a deploy of a changed configuration; the Slack function keeps its own.
+   * Returns the new worker runtime.
+   */
+  redeployWorker(configPath: string): Runtime;
   close(): Promise<void>;
 }
 
@@ -149,6 +155,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
   });
   // As the worker, events and scheduled functions: their Slack clients share 429 pauses through Redis.
   const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses });
+  const redeployed: Runtime[] = [];
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
   resetSlackHandler();
@@ -205,6 +212,12 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     },
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
+    redeployWorker(configPath) {
+      const next = createRuntime({ env, config: loadConfigFile(configPath), profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses });
+      redeployed.push(next);
+      setRuntime(next, 'worker');
+      return next;
+    },
     async close() {
       const refused = refusedHandOffs(lambda);
       await lambda.close();
@@ -213,6 +226,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
       resetSlackHandler();
       await rt.redis.quit().catch(() => undefined);
       await workerRt.redis.quit().catch(() => undefined);
+      for (const r of redeployed) await r.redis.quit().catch(() => undefined);
       await slack.close();
       if (refused.length) throw new Error(`the Lambda endpoint refused hand-offs: ${refused.join('; ')}`);
     },

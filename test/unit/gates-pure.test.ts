@@ -7,7 +7,7 @@ import type { ServiceDeployment } from '@aws-sdk/client-ecs';
 import { changesCost, costDelta, costLine, money } from '../../src/deploy/cost-delta';
 import { hourlyTaskPrice } from '../../src/aws/fargate-pricing';
 import { promotionVerdict } from '../../src/deploy/promotion';
-import { pauseKey, pausesDeployments, rolledBackAtGate, waitingHook, weightsOf } from '../../src/deploy/traffic-model';
+import { pauseKey, pausesDeployments, pressNeeds, rolledBackAtGate, waitingHook, weightsOf } from '../../src/deploy/traffic-model';
 import { continueLabel } from '../../src/deploy/traffic-text';
 import { historyGatesLine } from '../../src/approvals/history-gates';
 import { principalsFor } from '../../src/policy/authorize';
@@ -212,6 +212,19 @@ describe('the traffic-shift gate reads a paused deployment', () => {
     expect(rolledBackAtGate({ 'shift.abc': { action: 'ROLLBACK', by: 'ULEAD1', result: 'sent' } } as never)).toBe('ULEAD1');
     expect(rolledBackAtGate({ 'shift.abc': { action: 'ROLLBACK', by: 'ULEAD1', result: 'late' } } as never)).toBeUndefined();
     expect(rolledBackAtGate({ 'shift.abc': { action: 'CONTINUE', by: 'ULEAD1', result: 'sent' } } as never)).toBeUndefined();
+  });
+
+  it('who may press (asked at the click and again in the worker): a shifter shifts, not the requester unless allowed; the requester, an approver or a shifter rolls back', () => {
+    const gate = { requester: 'UDEV1', allowRequester: false };
+    expect(pressNeeds(gate, 'UDEV1', 'CONTINUE')).toEqual({ refused: true, refusal: 'selfShift' });
+    expect(pressNeeds({ ...gate, allowRequester: true }, 'UDEV1', 'CONTINUE')).toEqual({
+      refused: false,
+      roles: ['shifter'],
+      refusal: 'notShifter',
+    });
+    expect(pressNeeds(gate, 'ULEAD1', 'CONTINUE')).toEqual({ refused: false, roles: ['shifter'], refusal: 'notShifter' });
+    expect(pressNeeds(gate, 'UDEV1', 'ROLLBACK')).toEqual({ refused: false, roles: [], refusal: 'notRollbacker' });
+    expect(pressNeeds(gate, 'ULEAD1', 'ROLLBACK')).toEqual({ refused: false, roles: ['shifter', 'approver'], refusal: 'notRollbacker' });
   });
 });
 

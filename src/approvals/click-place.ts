@@ -1,0 +1,21 @@
+/**
+ * Where a click on a request's button may come from (pure; the click path, ./actions.ts). The
+ * buttons are shown on the request's own message (its card in its channel, whose ts the request
+ * stores once posted) and in the clicker's Home tab; nowhere else. A click from another channel, or
+ * from another message in the request's channel (an orphaned copy of the card, a message that was
+ * not the bot's card for this request), acts on nothing. Before the card's ts is stored (the moment
+ * between posting it and recording it) the channel alone decides.
+ */
+import type { ChangeRequest } from './types';
+
+export type ClickPlace = 'ok' | 'otherChannel' | 'otherMessage';
+
+export function clickPlace(
+  req: Pick<ChangeRequest, 'channel' | 'messageTs'>,
+  click: { channelId?: string; messageTs?: string; viewType?: string },
+): ClickPlace {
+  if (!click.channelId && click.viewType === 'home') return 'ok';
+  if (req.channel !== click.channelId) return 'otherChannel';
+  if (req.messageTs && click.messageTs !== req.messageTs) return 'otherMessage';
+  return 'ok';
+}
