@@ -248,7 +248,11 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // 2026-12-03 (branch aliases, 430.8 -> 433.4 KiB, ceiling 433 -> 434): service aliases, resolved in the ack
     // (src/config/aliases.ts: the lookup built once per config, chatops.yml's alias checks at load, the ambiguous
     // alias answer en + ko, aliases in the services hint) and a unit typed as its own word read by the grammar.
-    src: 434,
+    // 2026-12-03 (session 14 merges, 436.4 -> 427.1 KiB, ceiling 434 -> 430): with aliases, authz2 (+1.8 KiB: the
+    // request buttons bound to their card, the closed-window note), slack429 and the 'not confirmed' ending, the
+    // status card and the milestones of a running change (and their texts) moved to src/deploy/card.ts, which only
+    // the worker side imports (-9.3 KiB).
+    src: 430,
   }),
 });
 

@@ -16,7 +16,7 @@ import { awsError, awsErrorName, isAccessDenied, awsActions } from '../aws/error
 import { stopServiceDeploymentRaw, updateServiceRaw } from '../aws/ecs-write';
 import type { AbortJob } from './abort';
 import { parsePlan, type ChangePlan } from './plan';
-import { abortMilestone } from './render';
+import { abortMilestone } from './card';
 import { withThrottleRetry } from './retry';
 import { factsOf, refreshRequest } from './tracker';
 import { changeAccess } from './session';

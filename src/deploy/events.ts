@@ -15,7 +15,7 @@ import { keys } from '../redis/keys';
 import { describeService } from '../aws/ecs';
 import { envAccess } from '../config/load';
 import { parsePlan } from './plan';
-import { startedMilestone } from './render';
+import { startedMilestone } from './card';
 import { withThrottleRetry } from './retry';
 import {
   deadlineOf,

@@ -44,7 +44,7 @@ import {
   type ChangePlan,
 } from './plan';
 import { runningImageDigest } from './planner';
-import { registeredMilestone, startedMilestone, statusCard } from './render';
+import { registeredMilestone, startedMilestone, statusCard } from './card';
 import { withThrottleRetry, isThrottled } from './retry';
 import { registrationInput, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { deadlineOf, factsOf, finishNotStarted, notStartedFact, postOnce, refreshRequest, showCard, startedAtOf } from './tracker';

@@ -40,7 +40,7 @@ import {
   type Phase,
   type StoppedTaskInfo,
 } from './progress';
-import { finalMilestone, notStartedMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './render';
+import { finalMilestone, notStartedMilestone, statusCard, stuckMilestone, type Audience, type CardView } from './card';
 import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';

@@ -42,7 +42,7 @@ import { getRequest } from '../approvals/workflow';
 import { pressExecution } from '../approvals/execution';
 import type { ChangePlan } from './plan';
 import { parsePlan } from './plan';
-import { stoppedTaskLines } from './render';
+import { stoppedTaskLines } from './card';
 import { withThrottleRetry } from './retry';
 import { factsOf, logGroupSource, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
 import {

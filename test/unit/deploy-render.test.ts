@@ -2,21 +2,17 @@ import { fitMessage, blockTextLength } from '../../src/slack/blocks';
 import { LIMITS } from '../../src/slack/text';
 import type { ChangePlan, DeployPlan } from '../../src/deploy/plan';
 import type { StoppedTaskInfo } from '../../src/deploy/progress';
+import { checkLines, dryRunMessage, planSummary, requestedMessage, SUMMARY_MAX } from '../../src/deploy/render';
 import {
   abortActions,
-  checkLines,
-  dryRunMessage,
   finalMilestone,
   notStartedMilestone,
-  planSummary,
   progressBar,
-  requestedMessage,
   startedMilestone,
   statusCard,
   stuckMilestone,
-  SUMMARY_MAX,
   type CardView,
-} from '../../src/deploy/render';
+} from '../../src/deploy/card';
 import { DIGEST, deployPlanAt, planBase, REGISTRY, tdArn } from '../helpers/aws-fixtures';
 
 const NOW = Date.parse('2025-11-25T10:00:00Z');

@@ -8,19 +8,17 @@
  */
 import fc from 'fast-check';
 import { join } from 'node:path';
+import { dryRunMessage, planSummary, requestedMessage } from '../../src/deploy/render';
 import {
   abortMilestone,
-  dryRunMessage,
   finalMilestone,
   notStartedMilestone,
-  planSummary,
   registeredMilestone,
-  requestedMessage,
   startedMilestone,
   statusCard,
   stuckMilestone,
   type CardView,
-} from '../../src/deploy/render';
+} from '../../src/deploy/card';
 import { diffObjects, renderDiff } from '../../src/deploy/diff';
 import { requestVerb, type ChangePlan } from '../../src/deploy/plan';
 import { LOCALES } from '../../src/i18n';

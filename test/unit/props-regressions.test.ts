@@ -15,7 +15,7 @@ import { circuitBreakerLine, serviceStatusMessage } from '../../src/commands/ren
 import { helpForVerb, helpOverview } from '../../src/commands/help';
 import { findCommand, verbNames } from '../../src/commands/registry';
 import { findService, loadConfigFile } from '../../src/config/load';
-import { abortMilestone } from '../../src/deploy/render';
+import { abortMilestone } from '../../src/deploy/card';
 import type { ScalePlan } from '../../src/deploy/plan';
 import { BotError, isBotError } from '../../src/errors';
 import type { Logger } from '../../src/log';
