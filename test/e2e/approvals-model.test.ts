@@ -23,6 +23,7 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 import type { RequestState } from '../../src/approvals/types';
 import { configFile, fixtureGroups } from '../helpers/config';
+import { HOME_TAB_CLICK } from '../helpers/e2e';
 import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
 
 // The policy, as written in the config below (the oracle's copy of it).
@@ -207,13 +208,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
                       action_id: `approval:${a.action}`,
                       value: k.id,
                       user_id: user,
-                      payload: {
-                        container: { type: 'view', view_id: 'VHOME' },
-                        channel: undefined,
-                        message: undefined,
-                        response_url: undefined,
-                        view: { id: 'VHOME', type: 'home', hash: 'h', blocks: [], state: { values: {} } },
-                      },
+                      payload: HOME_TAB_CLICK,
                     }
                   : {
                       action_id: `approval:${a.action}`,

@@ -13,7 +13,7 @@ import { blockActionsPayload } from '../../src/loopback/slack/signing';
 import { getRequest } from '../../src/approvals/workflow';
 import { DIGEST, imageDetail } from '../helpers/aws-fixtures';
 import { fixtureGroups } from '../helpers/config';
-import { SIGNING_SECRET } from '../helpers/e2e';
+import { HOME_TAB_CLICK, SIGNING_SECRET } from '../helpers/e2e';
 import { signedActionEvent } from '../helpers/signing';
 import { approve, lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 
@@ -49,13 +49,7 @@ describe('tampered Approve values', () => {
       action_id: 'approval:approve',
       value: req.id,
       user_id: 'UDEV1',
-      payload: {
-        container: { type: 'view', view_id: 'VHOME' },
-        channel: undefined,
-        message: undefined,
-        response_url: undefined,
-        view: { id: 'VHOME', type: 'home', hash: 'h', blocks: [], state: { values: {} } },
-      },
+      payload: HOME_TAB_CLICK,
     });
     expect(executeJobs()).toHaveLength(0);
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('pending');

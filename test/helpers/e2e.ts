@@ -282,6 +282,18 @@ export function useE2E(opts: () => SetupOptions, mocks: ReadonlyArray<{ reset():
 }
 
 /** The last answer posted through a response_url (an error naming the Slack calls made when there is none). */
+/**
+ * What a click on a button of the clicker's Home tab carries instead of a channel message (payload
+ * fields for E2E.click's `payload`): a view container, no channel, message or response_url.
+ */
+export const HOME_TAB_CLICK = {
+  container: { type: 'view', view_id: 'VHOME' },
+  channel: undefined,
+  message: undefined,
+  response_url: undefined,
+  view: { id: 'VHOME', type: 'home', hash: 'h', blocks: [], state: { values: {} } },
+};
+
 export function lastResponse(e2e: E2E): ReturnType<SlackServer['responses']>[number] {
   const body = e2e.slack.responses().at(-1);
   if (!body) throw new Error(`no response_url answer; calls: ${e2e.slack.calls.map((c) => c.method).join(', ')}`);
