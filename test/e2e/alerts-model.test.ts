@@ -228,7 +228,8 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
         const outstanding = () =>
           queued['chat.postMessage'] +
           queued['chat.update'] -
-          h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && (c.rateLimited || c.failed)).length;
+          h.slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && (c.rateLimited || c.failed))
+            .length;
         const recover = (s: Svc, at: number, quiet: number) => {
           const inc = m[s].incidents.at(-1);
           if (!inc || inc.recovered || at < inc.lastFailAt || (quiet > 0 && now - inc.lastFailAt < quiet)) return;
@@ -391,9 +392,9 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
               return;
             case 'mute': {
               const alert = alertsOf(a.svc).at(-1);
-              const actions = (alert?.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> | undefined)?.find(
-                (b) => b.type === 'actions',
-              );
+              const actions = (
+                alert?.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> | undefined
+              )?.find((b) => b.type === 'actions');
               const b = actions?.elements?.find((e) => e.action_id === 'alert:mute');
               if (!alert || !b) return;
               const res = await h.click({
@@ -448,8 +449,10 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
           // Every failure delivered while not muted is counted, and its reason told.
           const counted = alerts.reduce((n, a) => n + countOf(a), 0);
           expect({ svc: s, counted, atLeast: Math.max(counted, required.size) }).toEqual({ svc: s, counted, atLeast: counted });
-          for (const [id, label] of required) expect({ svc: s, task: id, label, told: text.includes(label) }).toEqual({ svc: s, task: id, label, told: true });
-          for (const id of deploys) expect({ svc: s, deployment: id, told: text.includes(id) }).toEqual({ svc: s, deployment: id, told: true });
+          for (const [id, label] of required)
+            expect({ svc: s, task: id, label, told: text.includes(label) }).toEqual({ svc: s, task: id, label, told: true });
+          for (const id of deploys)
+            expect({ svc: s, deployment: id, told: text.includes(id) }).toEqual({ svc: s, deployment: id, told: true });
           // The incident open at the end has recovered, and its message or its thread says so.
           const last = alerts.at(-1);
           if (last && m[s].incidents.at(-1)?.deliverable && required.size + deploys.length > 0) {

@@ -284,7 +284,14 @@ describe('recover', () => {
     expect(await recoverIncident(redis, svc, { now: T + 1, quietMs: 0, by: 'x' })).toMatchObject({ status: 'ok', action: 'unposted' });
     expect(await claimForFlush(redis, svc, T + 60_000, WINDOW)).toEqual({ status: 'post', gen: r.gen });
     expect(await readIncident(redis, svc)).toMatchObject({ state: 'recovered' });
-    await finishRender(redis, svc, { gen: r.gen, rev: (await readIncident(redis, svc))!.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T + 60_000 });
+    await finishRender(redis, svc, {
+      gen: r.gen,
+      rev: (await readIncident(redis, svc))!.rev,
+      mode: 'ok',
+      ts: '1.1',
+      channel: 'C1',
+      now: T + 60_000,
+    });
     expect(await claimForFlush(redis, svc, T + 120_000, WINDOW)).toEqual({ status: 'none' });
   });
 
