@@ -213,7 +213,14 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
     redeployWorker(configPath) {
-      const next = createRuntime({ env, config: loadConfigFile(configPath), profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses });
+      const next = createRuntime({
+        env,
+        config: loadConfigFile(configPath),
+        profile: 'worker',
+        now: opts.now,
+        sleep,
+        slackPauses: redisSlackPauses,
+      });
       redeployed.push(next);
       setRuntime(next, 'worker');
       return next;
