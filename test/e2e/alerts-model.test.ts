@@ -24,7 +24,7 @@
  * incident was still the service's one when Slack answered a check again (a new incident replaces an
  * unposted one), and an earlier incident's message is final only if a check ran after its last change.
  *
- * Each `npm test` runs 30 new random sequences (MODEL_RUNS=<n> for more). A failure prints the
+ * Each `npm test` runs 20 new random sequences (MODEL_RUNS=<n> for more). A failure prints the
  * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
  */
 import fc from 'fast-check';
@@ -466,7 +466,7 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
           seen.backlog += all.filter((r) => /more events? while Slack/.test(r.text ?? '')).length;
         }
       }),
-      { numRuns: Number(process.env.MODEL_RUNS || 30), endOnFailure: true },
+      { numRuns: Number(process.env.MODEL_RUNS || 20), endOnFailure: true },
     );
     // eslint-disable-next-line no-console
     if (process.env.MODEL_RUNS) console.log('alerts model seen', seen);
