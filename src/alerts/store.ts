@@ -26,6 +26,8 @@ const SEEN_TTL_MS = 26 * 3_600_000;
 export const LEASE_MS = 120_000;
 /** An incident hash lives this long after its last change. */
 const INCIDENT_TTL_MS = 7 * 24 * 3_600_000;
+/** An incident that never reached Slack and is over is still posted (once, as it ended) this long after its last signal (claim-2.lua). */
+export const LATE_POST_MAX_MS = 24 * 3_600_000;
 /** "Down since" markers expire if the scheduled check stops running. */
 const DOWN_TTL_MS = 24 * 3_600_000;
 
@@ -256,7 +258,7 @@ export async function claimForFlush(redis: RedisClient, svc: Svc, now: number, w
     redis,
     CLAIM,
     [keys.incident(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)],
-    [now, LEASE_MS, windowMs],
+    [now, LEASE_MS, windowMs, LATE_POST_MAX_MS],
   )) as unknown[];
   const status = str(res[0]);
   if (status === 'post' || status === 'update') return { status, gen: Number(res[1]) };

@@ -10,7 +10,7 @@
 import { handler as eventsHandler } from '../../src/handlers/events';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { stubAlertAws } from '../helpers/alert-aws';
-import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
+import { deploymentEvent, taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
@@ -80,5 +80,44 @@ describe('a 429 with Retry-After: 600 in the events function', () => {
     now += 60_000;
     await e2e.tick();
     expect(alerts()).toHaveLength(1);
+  });
+});
+
+describe('an alert Slack refused that is over before the scheduled check', () => {
+  it('a failed deployment whose post got a 429, then completed (rolled back): told once, as it ended, by the next check', async () => {
+    e2e.slack.rateLimitNext('chat.postMessage', 600);
+    await e2e.event(deploymentEvent('failed', { time: now, deploymentId: 'ecs-svc/4000000000000000001', reason: 'circuit breaker' }));
+    expect(alerts()).toHaveLength(0);
+    now += 20_000;
+    await e2e.event(deploymentEvent('completed', { time: now, deploymentId: 'ecs-svc/4000000000000000002' }));
+    expect(alerts()).toHaveLength(0);
+
+    now += 60_000;
+    await e2e.tick();
+    expect(alerts()).toHaveLength(1);
+    const alert = alerts()[0]!;
+    expect(alert.text).toContain('Recovered: web (prod)');
+    expect(`${alert.text}${JSON.stringify(alert.blocks)}`).toContain('ecs-svc/4000000000000000001');
+    // Once: later checks leave it, and nothing is replied in its thread.
+    now += 60_000;
+    await e2e.tick();
+    expect(e2e.slack.messages('CALERTS')).toHaveLength(1);
+  });
+
+  it('a failed task whose post Slack refused, recovered on running = desired before a post went: told once by the check after', async () => {
+    aws.restore();
+    aws = stubAlertAws({ services: [{ serviceName: 'web-prod', status: 'ACTIVE', desiredCount: 2, runningCount: 2 }] });
+    // Slack refuses the post and five checks' catch-ups; the fifth check finds five quiet minutes at running = desired.
+    e2e.slack.failNext('chat.postMessage', 'internal_error', 6);
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    for (let i = 0; i < 5; i++) {
+      now += 60_000;
+      await e2e.tick();
+    }
+    expect(alerts()).toHaveLength(0);
+    now += 60_000;
+    await e2e.tick();
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]!.text).toContain('Recovered: web (prod): a task failed');
   });
 });

@@ -7,6 +7,7 @@ import {
   claimForFlush,
   clearDown,
   finishRender,
+  LATE_POST_MAX_MS,
   LEASE_MS,
   markDown,
   readIncident,
@@ -275,10 +276,36 @@ describe('recover', () => {
     });
   });
 
-  it('closes an incident that never reached Slack without asking to post it', async () => {
-    await recordSignal(redis, svc, task());
+  it('closes an incident that never reached Slack without asking to post it; the scheduled check posts it once, as it ended', async () => {
+    const r = await recordSignal(redis, svc, task());
+    if (r.status !== 'ok') throw new Error('no');
+    // Slack refused the first post: the lease is handed back, nothing was shown.
+    await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: T });
     expect(await recoverIncident(redis, svc, { now: T + 1, quietMs: 0, by: 'x' })).toMatchObject({ status: 'ok', action: 'unposted' });
-    expect(await claimForFlush(redis, svc, T + LEASE_MS * 2, WINDOW)).toEqual({ status: 'none' });
+    expect(await claimForFlush(redis, svc, T + 60_000, WINDOW)).toEqual({ status: 'post', gen: r.gen });
+    expect(await readIncident(redis, svc)).toMatchObject({ state: 'recovered' });
+    await finishRender(redis, svc, {
+      gen: r.gen,
+      rev: (await readIncident(redis, svc))!.rev,
+      mode: 'ok',
+      ts: '1.1',
+      channel: 'C1',
+      now: T + 60_000,
+    });
+    expect(await claimForFlush(redis, svc, T + 120_000, WINDOW)).toEqual({ status: 'none' });
+  });
+
+  it('does not post an incident counted only while muted once it is over, nor one whose last signal is more than a day old', async () => {
+    await applyMute(redis, svc, { by: 'U1', now: T, until: T + 60_000, maxMs: HOUR, approver: false });
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ status: 'ok', action: 'muted' });
+    expect(await recoverIncident(redis, svc, { now: T + 1, quietMs: 0, by: 'x' })).toMatchObject({ status: 'ok', action: 'unposted' });
+    expect(await claimForFlush(redis, svc, T + 2 * 60_000, WINDOW)).toEqual({ status: 'none' });
+
+    const late = await recordSignal(redis, svc, task({ now: T + HOUR, at: T + HOUR }));
+    if (late.status !== 'ok') throw new Error('no');
+    await finishRender(redis, svc, { gen: late.gen, rev: late.rev, mode: 'failed', now: T + HOUR });
+    await recoverIncident(redis, svc, { now: T + HOUR + 1, at: T + HOUR + 1, quietMs: 0, by: 'x' });
+    expect(await claimForFlush(redis, svc, T + HOUR + LATE_POST_MAX_MS + 2, WINDOW)).toEqual({ status: 'none' });
   });
 });
 
@@ -295,12 +322,19 @@ describe('claim (the scheduled safety net)', () => {
     expect(await claimForFlush(redis, svc, T + 3, WINDOW)).toEqual({ status: 'update', gen: 1 });
   });
 
-  it('does not post an incident that is over, nor one that is muted', async () => {
+  it('does not post while muted; an incident quiet past the window is posted late only when it was counted unmuted', async () => {
     const r = await recordSignal(redis, svc, task());
     if (r.status !== 'ok') throw new Error('no');
     await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: T });
     await applyMute(redis, svc, { by: 'U1', now: T, until: T + 60_000, maxMs: HOUR, approver: false });
     expect(await claimForFlush(redis, svc, T + 1, WINDOW)).toEqual({ status: 'muted' });
+    // Slack refused its post and nobody could post it within the window: told late rather than never.
+    expect(await claimForFlush(redis, svc, T + WINDOW + 1, WINDOW)).toEqual({ status: 'post', gen: r.gen });
+  });
+
+  it('does not post an open incident quiet past the window that was counted only while muted', async () => {
+    await applyMute(redis, svc, { by: 'U1', now: T, until: T + WINDOW, maxMs: HOUR, approver: false });
+    expect(await recordSignal(redis, svc, task())).toMatchObject({ status: 'ok', action: 'muted' });
     expect(await claimForFlush(redis, svc, T + WINDOW + 1, WINDOW)).toEqual({ status: 'stale' });
   });
 });

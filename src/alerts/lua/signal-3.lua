@@ -92,4 +92,6 @@ else
   redis.call('HSET', inc, 'lease', now)
   if ts == '' then action = 'post' else action = 'update' end
 end
+-- Counted while not muted: owed to Slack, even if it is over before a post goes (claim-2.lua).
+if action ~= 'muted' then redis.call('HSET', inc, 'due', '1') end
 return {'ok', m[5], m[4], isNew, newReason, ts, channel, action, rev}
