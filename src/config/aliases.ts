@@ -84,10 +84,16 @@ export function aliasIssues(
 ): Array<{ path: Array<string | number>; message: string }> {
   const issues: Array<{ path: Array<string | number>; message: string }> = [];
   // A name that reads as a duration: `--since 1h 30m` would take service `30m` as part of the duration.
-  for (const [kind, names] of [['service', services], ['environment', environments]] as const)
+  for (const [kind, names] of [
+    ['service', services],
+    ['environment', environments],
+  ] as const)
     for (const name of Object.keys(names))
       if (readsAsDuration(name))
-        issues.push({ path: [`${kind}s`, name], message: `${kind} "${name}" reads as a duration (\`--since 1h ${name}\` would take it as one); rename it` });
+        issues.push({
+          path: [`${kind}s`, name],
+          message: `${kind} "${name}" reads as a duration (\`--since 1h ${name}\` would take it as one); rename it`,
+        });
   const owner = new Map<string, string>(); // `${environment} ${key}` → service
   for (const [name, svc] of Object.entries(services)) {
     (svc.aliases ?? []).forEach((alias, i) => {

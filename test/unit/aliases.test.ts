@@ -107,7 +107,9 @@ describe('chatops.yml: aliases that would not find one service are refused, nami
   });
 
   it('keeps names that only start or end like a duration', () => {
-    expect(aliasIssues({ web2h: { environment: 'prod' }, m1: { environment: 'prod' }, api: { environment: 'prod' } }, { prod: {} })).toEqual([]);
+    expect(
+      aliasIssues({ web2h: { environment: 'prod' }, m1: { environment: 'prod' }, api: { environment: 'prod' } }, { prod: {} }),
+    ).toEqual([]);
   });
 
   it('refuses a service or environment named like a duration when chatops.yml is loaded', () => {
