@@ -87,6 +87,16 @@ export function endedUnstarted(req: {
 }
 const UNSTARTED_ENDS: ReadonlySet<string> = new Set<RequestState>(['failed', 'cancelled', 'rejected', 'expired']);
 
+/**
+ * A failed request whose end ECS never told: the tracker gave up on it (the execution fact
+ * `ended.unconfirmed`, src/deploy/tracker.ts), so every place that shows how it ended says "not
+ * confirmed", never "failed". Pure.
+ */
+export function unconfirmedEnd(req: { state: string; execution?: Record<string, unknown> | undefined }): boolean {
+  const ended = req.execution?.ended as { unconfirmed?: unknown } | undefined;
+  return req.state === 'failed' && ended?.unconfirmed === true;
+}
+
 /** The request in a hash; undefined when the hash is empty or not a request. */
 export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
   if (!h.id || !h.state) return undefined;

@@ -27,6 +27,7 @@ const M = defineMessages('deploy.abort', {
   },
   completed: { en: 'completed', ko: '완료되었습니다' },
   failed: { en: 'failed', ko: '실패했습니다' },
+  unconfirmed: { en: 'ended (not confirmed)', ko: '끝났습니다 (결과 확인 안 됨)' },
   other: { en: 'ended ({state})', ko: '끝났습니다 ({state})' },
   forbidden: {
     en: ':no_entry: Aborting a change in {env} needs the same permission as making it (requesters or approvers: {who}).',
@@ -44,15 +45,17 @@ const M = defineMessages('deploy.abort', {
   },
 });
 
-/** "completed" / "failed" / "ended (rejected)" for a request that is no longer running. */
-export function endedWords(state: string, locale: Locale): string {
+/** "completed" / "failed" / "ended (not confirmed)" / "ended (rejected)" for a request that is no longer running. */
+export function endedWords(state: string, locale: Locale, unconfirmed = false): string {
   const t = M.in(locale);
+  if (state === 'failed' && unconfirmed) return t('unconfirmed');
   return state === 'succeeded' ? t('completed') : state === 'failed' ? t('failed') : t('other', { state });
 }
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { claimField } from '../redis/claim';
 import { principalsFor } from '../policy/authorize';
 import { getRequest } from '../approvals/workflow';
+import { unconfirmedEnd } from '../approvals/model';
 
 export const abortJobSchema = lazySchema(() =>
   z.object({
@@ -90,7 +93,7 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
   }
   if (!(await clickedInChannelOf(ctx, req, 'abort'))) return;
   if (req.state !== 'running') {
-    await ctx.whisper(t('alreadyDone', { state: endedWords(req.state, ctx.locale), service: req.service }));
+    await ctx.whisper(t('alreadyDone', { state: endedWords(req.state, ctx.locale, unconfirmedEnd(req)), service: req.service }));
     return;
   }
   // The same permission as the change itself: requester or approver of the environment.

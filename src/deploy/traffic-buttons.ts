@@ -17,6 +17,7 @@ import { principalsFor } from '../policy/authorize';
 import { code, mention, principal } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { getRequest } from '../approvals/workflow';
+import { unconfirmedEnd } from '../approvals/model';
 import { pauseRecordSchema, pressNeeds, type PauseRecord, type PressJob } from './traffic-model';
 import { continueLabel, TRAFFIC_ACTION, trafficText } from './traffic-text';
 import { clickedInChannelOf } from './abort';
@@ -57,7 +58,7 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
     return;
   }
   if (req.state !== 'running') {
-    await ctx.whisper(t('notRunning', { state: code(req.state) }));
+    await ctx.whisper(t('notRunning', { state: unconfirmedEnd(req) ? t('notConfirmed') : code(req.state) }));
     return;
   }
   const button = action === 'CONTINUE' ? continueLabel(rec.stage, rt.config.slack.language) : t('rollbackButton');
