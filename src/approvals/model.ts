@@ -122,6 +122,7 @@ export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
     channel: h.channel ?? '',
     ...(str(h.messageTs) !== undefined ? { messageTs: h.messageTs } : {}),
     ...(str(h.statusTs) !== undefined ? { statusTs: h.statusTs } : {}),
+    ...(str(h.stuckTs) !== undefined ? { stuckTs: h.stuckTs } : {}),
     createdAt: num(h.createdAt) ?? 0,
     expiresAt: num(h.expiresAt) ?? 0,
     approvalsNeeded: num(h.approvalsNeeded) ?? 0,
