@@ -15,7 +15,7 @@ import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import type { ChangeRequest, GateNote } from './types';
 import { breakGlassApprovalText, historyGatesLine } from './history-gates';
-import { endedUnstarted, unconfirmedEnd } from './model';
+import { endedUnstarted, UNCONFIRMED_AUDIT, unconfirmedEnd } from './model';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -183,6 +183,10 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         break;
       case 'auto-locked':
         run.autoLocked = true;
+        break;
+      case 'rollout ended':
+        // The tracker gave up on it (src/deploy/tracker.ts finalize): its `failed` reads "not confirmed".
+        if (e.detail.startsWith(UNCONFIRMED_AUDIT)) run.unconfirmed = true;
         break;
       case 'acknowledged':
         run.acknowledgedBy = e.actor;

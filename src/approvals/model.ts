@@ -96,6 +96,8 @@ export function unconfirmedEnd(req: { state: string; execution?: Record<string, 
   const ended = req.execution?.ended as { unconfirmed?: unknown } | undefined;
   return req.state === 'failed' && ended?.unconfirmed === true;
 }
+/** How the audit entry of such an end (`rollout ended`) begins, for /ecs history once the request hash is gone. */
+export const UNCONFIRMED_AUDIT = 'not confirmed';
 
 /** The request in a hash; undefined when the hash is empty or not a request. */
 export function fromHash(h: Record<string, string>): ChangeRequest | undefined {

@@ -45,6 +45,7 @@ import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, pressExecution, setStatusTs } from '../approvals/execution';
+import { UNCONFIRMED_AUDIT } from '../approvals/model';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
 import { messageUnreachable } from '../slack/failures';
@@ -393,7 +394,7 @@ async function finalize(
     req.id,
     'bot',
     'rollout ended',
-    mine.reasons[0] ? `${mine.phase}: ${mine.reasons[0]}` : mine.phase,
+    `${mine.unconfirmed ? UNCONFIRMED_AUDIT : mine.phase}${mine.reasons[0] ? `: ${mine.reasons[0]}` : ''}`,
     'ended',
     mine,
   );

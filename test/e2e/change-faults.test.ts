@@ -141,6 +141,14 @@ describe('a rollout ECS never finishes', () => {
     expect(answer).toContain(req.id);
     expect(answer).toContain(':grey_question: not confirmed');
     expect(answer).not.toContain(':x: failed');
+    // Once the request hash is gone, the audit trail alone still says so.
+    await h.e2e.rt.redis.del(keys.request('prod', 'web', req.id));
+    await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const fromAudit = lastAnswer(h.e2e);
+    expect(fromAudit).toContain(req.id);
+    expect(fromAudit).toContain(':grey_question: not confirmed');
+    expect(fromAudit).not.toContain(':x: failed');
   });
 
   it('a late Abort click and a late Approve click say it ended "not confirmed", never "failed"', async () => {
