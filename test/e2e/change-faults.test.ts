@@ -116,6 +116,8 @@ describe('a rollout ECS never finishes', () => {
     expect(head).toContain('(not confirmed)');
     expect(head).toContain('*Not confirmed*');
     expect(head).not.toContain('*Failed*');
+    // Its notification text (what a push or a screen reader gives) too.
+    expect(requestMessage(h.e2e, 'CPROD').message.text).toMatch(/: not confirmed, requested by/);
     expect(await h.e2e.rt.redis.exists('lock:{svc:prod:web}')).toBe(0);
   });
 
