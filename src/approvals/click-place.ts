@@ -10,12 +10,18 @@ import type { ChangeRequest } from './types';
 
 export type ClickPlace = 'ok' | 'otherChannel' | 'otherMessage';
 
+/**
+ * The same decision for a button bound to another message of the request (the status card's Abort,
+ * a traffic-shift prompt: src/deploy/abort.ts): `messageTs` is that message's ts, `also` the other
+ * messages that carry the same button; they are never in a Home tab (leave out `viewType`).
+ */
 export function clickPlace(
   req: Pick<ChangeRequest, 'channel' | 'messageTs'>,
   click: { channelId?: string; messageTs?: string; viewType?: string },
+  also: readonly (string | undefined)[] = [],
 ): ClickPlace {
   if (!click.channelId && click.viewType === 'home') return 'ok';
   if (req.channel !== click.channelId) return 'otherChannel';
-  if (req.messageTs && click.messageTs !== req.messageTs) return 'otherMessage';
+  if (req.messageTs && click.messageTs !== req.messageTs && !(click.messageTs && also.includes(click.messageTs))) return 'otherMessage';
   return 'ok';
 }

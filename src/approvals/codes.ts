@@ -8,6 +8,7 @@ import { BotError, type ErrorCode } from '../errors';
 import { guardText, requestLink } from './format';
 import type { GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
+import { unconfirmedEnd } from './model';
 import { formatDuration } from '../i18n';
 import { defineMessages, type Localized, type Text } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -83,6 +84,7 @@ export const codesText = defineMessages('approvals.codes', {
   stateSucceeded: { en: 'This request already ran and succeeded{ago}.', ko: '이 요청은 이미 실행되어 성공했습니다{ago}.' },
   agoParen: { en: ' ({duration} ago)', ko: ' ({duration} 전)' },
   stateFailed: { en: 'This request already ended: it failed{why}.', ko: '이 요청은 이미 끝났습니다. 실패했습니다{why}.' },
+  stateUnconfirmed: { en: 'This request already ended: not confirmed{why}.', ko: '이 요청은 이미 끝났습니다. 결과 확인 안 됨{why}.' },
   stateRejected: { en: 'This request was rejected by {user}{why}.', ko: '이 요청은 {user} 님이 거절했습니다{why}.' },
   stateExpired: {
     en: 'This request expired {at} without enough approvals.',
@@ -221,7 +223,9 @@ export function stateSentence(req: ChangeRequest, now: number, locale: Locale = 
     case 'succeeded':
       return t('stateSucceeded', { ago: req.finishedAt ? t('agoParen', { duration: formatDuration(now - req.finishedAt, locale) }) : '' });
     case 'failed':
-      return t('stateFailed', { why: req.decisionReason ? `: ${truncate(req.decisionReason, 500)}` : '' });
+      return t(unconfirmedEnd(req) ? 'stateUnconfirmed' : 'stateFailed', {
+        why: req.decisionReason ? `: ${truncate(req.decisionReason, 500)}` : '',
+      });
     case 'rejected':
       return t('stateRejected', {
         user: mention(req.decidedBy ?? '?', locale),

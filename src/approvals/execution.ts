@@ -207,10 +207,10 @@ export async function pressExecution(
   return reply.request;
 }
 
-/** Remember the ts of the executor's status card (thread reply). */
-export async function setStatusTs(rt: Runtime, id: string, ts: string): Promise<void> {
+/** Remember the ts of the executor's status card (thread reply), or of its "still not done" reply (`stuckTs`): their buttons work only there. */
+export async function setStatusTs(rt: Runtime, id: string, ts: string, field: 'statusTs' | 'stuckTs' = 'statusTs'): Promise<void> {
   const ref = refOrThrow(id);
-  const reply = await transit(rt, (x) => x.setField(ref, 'statusTs', ts, rt.now()));
+  const reply = await transit(rt, (x) => x.setField(ref, field, ts, rt.now()));
   if (reply.code !== 'OK') throw refusal(reply.code, ctxFor(rt, ref));
 }
 

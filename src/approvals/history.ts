@@ -15,7 +15,7 @@ import { arnTail } from '../aws/arn';
 import type { AuditEntry } from './audit';
 import type { ChangeRequest, GateNote } from './types';
 import { breakGlassApprovalText, historyGatesLine } from './history-gates';
-import { endedUnstarted } from './model';
+import { endedUnstarted, UNCONFIRMED_AUDIT, unconfirmedEnd } from './model';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -51,6 +51,8 @@ export interface BotRun {
   gates?: GateNote[];
   breakGlass?: string;
   retro?: { state: 'approved' | 'expired'; by: string[] };
+  /** Failed because the tracker gave up, not because ECS said so (src/approvals/model.ts unconfirmedEnd). */
+  unconfirmed?: boolean;
   /** Its record says it ended having changed nothing (src/approvals/model.ts endedUnstarted: e.g. its worker's notStarted fact). */
   notRun?: boolean;
   scheduledFor?: number;
@@ -182,6 +184,10 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
       case 'auto-locked':
         run.autoLocked = true;
         break;
+      case 'rollout ended':
+        // The tracker gave up on it (src/deploy/tracker.ts finalize): its `failed` reads "not confirmed".
+        if (e.detail.startsWith(UNCONFIRMED_AUDIT)) run.unconfirmed = true;
+        break;
       case 'acknowledged':
         run.acknowledgedBy = e.actor;
         break;
@@ -216,6 +222,7 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
         ...(req.gates ? { gates: req.gates } : {}),
         ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}),
         ...(endedUnstarted(req) ? { notRun: true } : {}),
+        ...(unconfirmedEnd(req) ? { unconfirmed: true } : {}),
         ...(req.retroApprovedAt ? { retro: { state: 'approved' as const, by: req.approvals.map((a) => a.user) } } : {}),
         ...(req.retroExpiredAt ? { retro: { state: 'expired' as const, by: req.approvals.map((a) => a.user) } } : {}),
         ...(req.startAt ? { scheduledFor: req.startAt } : {}),
@@ -269,6 +276,7 @@ const M = defineMessages('approvals.history', {
   running: { en: ':arrows_counterclockwise: running', ko: ':arrows_counterclockwise: 실행 중' },
   succeeded: { en: ':white_check_mark: succeeded', ko: ':white_check_mark: 성공' },
   failed: { en: ':x: failed', ko: ':x: 실패' },
+  unconfirmed: { en: ':grey_question: not confirmed', ko: ':grey_question: 결과 확인 안 됨' },
   rejected: { en: ':no_entry: rejected', ko: ':no_entry: 거절됨' },
   expired: { en: ':hourglass: expired without approval', ko: ':hourglass: 승인 없이 만료' },
   cancelled: { en: ':heavy_multiplication_x: cancelled', ko: ':heavy_multiplication_x: 취소됨' },
@@ -358,7 +366,7 @@ function runLine(row: HistoryRow, locale: Locale): string {
   const r = row.run!;
   const what = [imageText(r.image, r.tag), r.taskDefinition ? code(arnTail(r.taskDefinition)) : ''].filter(Boolean).join(' → ');
   const verb = VERBS.has(r.verb) ? verbTitle(r.verb as ChangeVerb, locale) : r.verb ? escapeMrkdwn(r.verb) : t('change');
-  let outcome = OUTCOMES.has(r.state) ? t(r.state as 'pending') : code(r.state);
+  let outcome = r.unconfirmed && r.state === 'failed' ? t('unconfirmed') : OUTCOMES.has(r.state) ? t(r.state as 'pending') : code(r.state);
   if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? t('by', { user: mention(r.decidedBy, locale) }) : '';
   if (r.detail)
     outcome += r.state === 'rejected' || r.state === 'cancelled' ? `: “${oneLine(r.detail, 200)}”` : `: ${truncate(r.detail, 300)}`;

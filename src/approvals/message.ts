@@ -11,7 +11,7 @@ import { actions, context, header, section, type ButtonSpec, type SlackMessage }
 import { code, codeBlock, escapeMrkdwn, LIMITS, mention, notificationText, oneLine, principal, truncate } from '../slack/text';
 import { requestTitle } from './codes';
 import type { ChangeRequest, RequestState } from './types';
-import { endedUnstarted } from './model';
+import { endedUnstarted, unconfirmedEnd } from './model';
 import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -101,6 +101,7 @@ export const messageText = defineMessages('approvals.message', {
   runningState: { en: 'running', ko: '실행 중' },
   succeededState: { en: 'succeeded', ko: '성공' },
   failedState: { en: 'failed', ko: '실패' },
+  unconfirmedState: { en: 'not confirmed', ko: '결과 확인 안 됨' },
   rejectedState: { en: 'rejected', ko: '거절됨' },
   expiredState: { en: 'expired', ko: '만료됨' },
   cancelledState: { en: 'cancelled', ko: '취소됨' },
@@ -140,15 +141,6 @@ interface MessageOptions {
   retro?: { remindEvery: number; deadline: number };
   /** chatops.yml no longer names the request's service in its environment (removed, renamed or moved since). */
   unconfigured?: boolean;
-}
-
-/**
- * A failed request whose end ECS never told: the tracker gave up on it (the execution fact
- * `ended.unconfirmed`, src/deploy/tracker.ts), so it reads "not confirmed", never "failed".
- */
-function unconfirmedEnd(req: ChangeRequest): boolean {
-  const ended = (req.execution as { ended?: { unconfirmed?: unknown } } | undefined)?.ended;
-  return req.state === 'failed' && ended?.unconfirmed === true;
 }
 
 /** The state as a word: "pending", "running"… ("승인 대기", "실행 중"…). */
@@ -336,7 +328,11 @@ export function requestMessage(req: ChangeRequest, now: number, opts: MessageOpt
   }
   buttons.push({ text: t('details'), actionId: ACTION.details, value: req.id });
   blocks.push(actions(undefined, buttons));
-  const text = t('fallback', { title, state: stateWord(req.state, locale), user: mention(req.requester, locale) });
+  const text = t('fallback', {
+    title,
+    state: unconfirmed ? t('unconfirmedState') : stateWord(req.state, locale),
+    user: mention(req.requester, locale),
+  });
   return { text: notificationText(text), blocks, locale };
 }
 

@@ -87,6 +87,18 @@ export function endedUnstarted(req: {
 }
 const UNSTARTED_ENDS: ReadonlySet<string> = new Set<RequestState>(['failed', 'cancelled', 'rejected', 'expired']);
 
+/**
+ * A failed request whose end ECS never told: the tracker gave up on it (the execution fact
+ * `ended.unconfirmed`, src/deploy/tracker.ts), so every place that shows how it ended says "not
+ * confirmed", never "failed". Pure.
+ */
+export function unconfirmedEnd(req: { state: string; execution?: Record<string, unknown> | undefined }): boolean {
+  const ended = req.execution?.ended as { unconfirmed?: unknown } | undefined;
+  return req.state === 'failed' && ended?.unconfirmed === true;
+}
+/** How the audit entry of such an end (`rollout ended`) begins, for /ecs history once the request hash is gone. */
+export const UNCONFIRMED_AUDIT = 'not confirmed';
+
 /** The request in a hash; undefined when the hash is empty or not a request. */
 export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
   if (!h.id || !h.state) return undefined;
@@ -112,6 +124,7 @@ export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
     channel: h.channel ?? '',
     ...(str(h.messageTs) !== undefined ? { messageTs: h.messageTs } : {}),
     ...(str(h.statusTs) !== undefined ? { statusTs: h.statusTs } : {}),
+    ...(str(h.stuckTs) !== undefined ? { stuckTs: h.stuckTs } : {}),
     createdAt: num(h.createdAt) ?? 0,
     expiresAt: num(h.expiresAt) ?? 0,
     approvalsNeeded: num(h.approvalsNeeded) ?? 0,

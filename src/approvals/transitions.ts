@@ -147,7 +147,7 @@ export interface Transitions {
     autoLock?: { reason: string; ttlMs?: number },
   ): Promise<Transition>;
   /** Set the ts of the request message or of the status card. Codes: OK, NOT_FOUND. */
-  setField(ref: RequestRef, field: 'messageTs' | 'statusTs', value: string, now: number): Promise<Transition>;
+  setField(ref: RequestRef, field: 'messageTs' | 'statusTs' | 'stuckTs', value: string, now: number): Promise<Transition>;
   /** A manual lock. Codes: OK (extra: the lock), ALREADY_LOCKED, CHANGE_RUNNING. */
   lock(environment: string, service: string, user: string, reason: string | undefined, now: number): Promise<Transition>;
   /** Remove a manual lock (`approver`: the user may remove someone else's). Codes: OK (extra: the removed lock), NOT_LOCKED, CHANGE_LOCK, NOT_LOCK_OWNER. */

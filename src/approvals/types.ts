@@ -48,6 +48,8 @@ export interface ChangeRequest {
   messageTs?: string;
   /** ts of the status card in the thread, once execution starts. */
   statusTs?: string;
+  /** ts of the "still not done" reply in the thread (src/deploy/card.ts stuckMilestone), which carries the Roll back button too. */
+  stuckTs?: string;
   createdAt: number;
   expiresAt: number;
   approvalsNeeded: number;

@@ -67,16 +67,33 @@ export function lookupService(
   return here.length === 1 ? { name: here[0]! } : { ambiguous: names };
 }
 
+/** `2h`, or a unit that reads as part of one (`h`, `시간`: `--since 2 시간`). */
+function readsAsDuration(key: string): boolean {
+  return (normalizeDuration(key) ?? normalizeDuration('1' + key)) !== undefined;
+}
+
 /**
- * What is wrong with the aliases of chatops.yml, each with the path of the alias: one that another
+ * What is wrong with the names and aliases of chatops.yml, each with the path of the alias: one that another
  * service of the same environment also has, one that is another service's name or an environment's,
- * one that reads as a duration or its unit (`2 시간` must stay a duration).
+ * one that reads as a duration or its unit (`2 시간` must stay a duration); and a service or environment
+ * name that reads as one.
  */
 export function aliasIssues(
   services: Readonly<Record<string, ServiceEntry>>,
   environments: Readonly<Record<string, unknown>>,
 ): Array<{ path: Array<string | number>; message: string }> {
   const issues: Array<{ path: Array<string | number>; message: string }> = [];
+  // A name that reads as a duration: `--since 1h 30m` would take service `30m` as part of the duration.
+  for (const [kind, names] of [
+    ['service', services],
+    ['environment', environments],
+  ] as const)
+    for (const name of Object.keys(names))
+      if (readsAsDuration(name))
+        issues.push({
+          path: [`${kind}s`, name],
+          message: `${kind} "${name}" reads as a duration (\`--since 1h ${name}\` would take it as one); rename it`,
+        });
   const owner = new Map<string, string>(); // `${environment} ${key}` → service
   for (const [name, svc] of Object.entries(services)) {
     (svc.aliases ?? []).forEach((alias, i) => {
@@ -89,8 +106,7 @@ export function aliasIssues(
             ? `is the name of service ${key}`
             : Object.hasOwn(environments, key)
               ? `is the name of environment ${key}`
-              : // `2h`, or a unit that reads as part of one (`h`, `시간`: `--since 2 시간`)
-                (normalizeDuration(key) ?? normalizeDuration('1' + key)) !== undefined
+              : readsAsDuration(key)
                 ? 'reads as a duration'
                 : other !== undefined && other !== name
                   ? `is also an alias of service ${other} in ${svc.environment}`

@@ -22,6 +22,7 @@ import { factsOf, refreshRequest } from './tracker';
 import { changeAccess } from './session';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
+import { unconfirmedEnd } from '../approvals/model';
 import { recordExecution } from '../approvals/execution';
 import { notificationText, oneLine, plainText } from '../slack/text';
 import { defineMessages, type Localized } from '../i18n/catalog';
@@ -157,7 +158,7 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   }
   if (!req || !plan || req.state !== 'running') {
     await rt.redis.hdel(track, 'abort');
-    if (req && req.state !== 'running') await say(rt, req, t('tooLate', { user, state: endedWords(req.state, w) }));
+    if (req && req.state !== 'running') await say(rt, req, t('tooLate', { user, state: endedWords(req.state, w, unconfirmedEnd(req)) }));
     return;
   }
   // Re-authorized in the worker: the click that claimed this abort must be this user's, and they
@@ -173,7 +174,11 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     // Its end is decided (and may have been said in the thread) but not yet all recorded: too late
     // to go back; nothing is changed, and the change is finished the way it was decided.
     await rt.redis.hdel(track, 'abort');
-    await say(rt, req, t('tooLate', { user, state: endedWords(ex.ended.phase === 'completed' ? 'succeeded' : 'failed', w) }));
+    await say(
+      rt,
+      req,
+      t('tooLate', { user, state: endedWords(ex.ended.phase === 'completed' ? 'succeeded' : 'failed', w, ex.ended.unconfirmed) }),
+    );
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
     return;
   }

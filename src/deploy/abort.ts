@@ -8,7 +8,9 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
 import { dispatchWithin } from '../slack/click-budget';
-import { code, principal, verbTitle } from '../slack/text';
+import { code, link, messageUrl, principal, verbTitle } from '../slack/text';
+import { clickPlace } from '../approvals/click-place';
+import type { ChangeRequest } from '../approvals/types';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 
@@ -17,6 +19,12 @@ const M = defineMessages('deploy.abort', {
     en: ':no_entry: This button belongs to a request in another channel ({channel}), so I did nothing.',
     ko: ':no_entry: 이 버튼은 다른 채널({channel})의 요청에 속한 것이라 아무것도 하지 않았습니다.',
   },
+  otherMessage: {
+    en: ':no_entry: This button is not on the message it belongs to, so I did nothing. Use the one on {link}.',
+    ko: ':no_entry: 이 버튼은 원래 메시지에 있는 것이 아니라 아무것도 하지 않았습니다. {link}의 버튼을 쓰세요.',
+  },
+  card: { en: 'the status card', ko: '상태 카드' },
+  pause: { en: 'the traffic-shift message', ko: '트래픽 전환 메시지' },
   gone: {
     en: ':grey_question: This change is no longer on record, so there is nothing to abort.',
     ko: ':grey_question: 이 변경의 기록이 더 이상 없어 중단할 것이 없습니다.',
@@ -27,6 +35,7 @@ const M = defineMessages('deploy.abort', {
   },
   completed: { en: 'completed', ko: '완료되었습니다' },
   failed: { en: 'failed', ko: '실패했습니다' },
+  unconfirmed: { en: 'ended (not confirmed)', ko: '끝났습니다 (결과 확인 안 됨)' },
   other: { en: 'ended ({state})', ko: '끝났습니다 ({state})' },
   forbidden: {
     en: ':no_entry: Aborting a change in {env} needs the same permission as making it (requesters or approvers: {who}).',
@@ -44,15 +53,17 @@ const M = defineMessages('deploy.abort', {
   },
 });
 
-/** "completed" / "failed" / "ended (rejected)" for a request that is no longer running. */
-export function endedWords(state: string, locale: Locale): string {
+/** "completed" / "failed" / "ended (not confirmed)" / "ended (rejected)" for a request that is no longer running. */
+export function endedWords(state: string, locale: Locale, unconfirmed = false): string {
   const t = M.in(locale);
+  if (state === 'failed' && unconfirmed) return t('unconfirmed');
   return state === 'succeeded' ? t('completed') : state === 'failed' ? t('failed') : t('other', { state });
 }
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import { claimField } from '../redis/claim';
 import { principalsFor } from '../policy/authorize';
 import { getRequest } from '../approvals/workflow';
+import { unconfirmedEnd } from '../approvals/model';
 
 export const abortJobSchema = lazySchema(() =>
   z.object({
@@ -65,17 +76,33 @@ export const abortJobSchema = lazySchema(() =>
 export type AbortJob = z.infer<typeof abortJobSchema>;
 
 /**
- * Whether a click on a button of request `req`'s thread comes from the request's channel; when not,
- * the clicker is told and it is logged (a button replayed from elsewhere acts on nothing).
+ * Whether a click on a button of request `req`'s thread comes from the message that carries it (`ts`,
+ * or one of `also`; the channel alone while `ts` is not known yet), decided as for the request's own
+ * buttons (src/approvals/click-place.ts); when not, the clicker is told where it is and it is logged
+ * (a button replayed from elsewhere, or an orphaned copy, acts on nothing).
  */
-export async function clickedInChannelOf(ctx: ActionContext, req: { id: string; channel: string }, what: string): Promise<boolean> {
-  if (req.channel === ctx.channelId) return true;
-  ctx.rt.log.warn(`${what} button refused: clicked outside the request channel`, {
+export async function clickedOnItsMessage(
+  ctx: ActionContext,
+  req: Pick<ChangeRequest, 'id' | 'channel' | 'messageTs'>,
+  what: 'card' | 'pause',
+  ts: string | undefined,
+  also: readonly (string | undefined)[] = [],
+): Promise<boolean> {
+  const place = clickPlace({ channel: req.channel, messageTs: ts }, { channelId: ctx.channelId, messageTs: ctx.messageTs }, also);
+  if (place === 'ok') return true;
+  ctx.rt.log.warn(`${what} button refused: not clicked on its message`, {
     request: req.id,
     user: ctx.userId,
     channel: ctx.channelId,
+    messageTs: ctx.messageTs,
+    ts,
   });
-  await ctx.whisper(M.in(ctx.locale)('otherChannel', { channel: `<#${req.channel}>` }));
+  const t = M.in(ctx.locale);
+  // A reply in the request's thread: its link opens the thread.
+  const url = `${messageUrl(req.channel, ts ?? '')}${req.messageTs ? `?thread_ts=${req.messageTs}&cid=${req.channel}` : ''}`;
+  await ctx.whisper(
+    place === 'otherChannel' ? t('otherChannel', { channel: `<#${req.channel}>` }) : t('otherMessage', { link: link(url, t(what)) }),
+  );
   return false;
 }
 
@@ -88,9 +115,9 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('gone'));
     return;
   }
-  if (!(await clickedInChannelOf(ctx, req, 'abort'))) return;
+  if (!(await clickedOnItsMessage(ctx, req, 'card', req.statusTs, [req.stuckTs]))) return;
   if (req.state !== 'running') {
-    await ctx.whisper(t('alreadyDone', { state: endedWords(req.state, ctx.locale), service: req.service }));
+    await ctx.whisper(t('alreadyDone', { state: endedWords(req.state, ctx.locale, unconfirmedEnd(req)), service: req.service }));
     return;
   }
   // The same permission as the change itself: requester or approver of the environment.

@@ -45,6 +45,7 @@ import { withThrottleRetry } from './retry';
 import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { finishExecution, pressExecution, setStatusTs } from '../approvals/execution';
+import { UNCONFIRMED_AUDIT } from '../approvals/model';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
 import { messageUnreachable } from '../slack/failures';
@@ -158,7 +159,7 @@ async function setTrack(rt: Runtime, id: string, fields: Record<string, string |
 
 /**
  * Post a thread reply at most once per request and `name`: claimed first (HSETNX), released
- * when the post fails so a later attempt can post it. Returns false when it was already posted.
+ * when the post fails so a later attempt can post it. Returns the reply's ts; undefined when it was already posted.
  */
 export async function postOnce(
   rt: Runtime,
@@ -166,14 +167,18 @@ export async function postOnce(
   name: string,
   msg: SlackMessage,
   opts: { broadcast?: boolean } = {},
-): Promise<boolean> {
+): Promise<string | undefined> {
   const field = `m:${name}`;
   const claimed = await claimField(rt.redis, keys.changeTrack(req.id), field, String(rt.now()), TRACK_TTL_SECONDS);
-  if (!claimed) return false;
+  if (!claimed) return undefined;
   try {
     // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
-    await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {});
-    return true;
+    const { ts } = await rt.slack.post(
+      req.channel,
+      msg,
+      req.messageTs ? { threadTs: req.messageTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {},
+    );
+    return ts;
   } catch (err) {
     await rt.redis.hdel(keys.changeTrack(req.id), field).catch(() => undefined);
     throw err;
@@ -389,7 +394,7 @@ async function finalize(
     req.id,
     'bot',
     'rollout ended',
-    mine.reasons[0] ? `${mine.phase}: ${mine.reasons[0]}` : mine.phase,
+    `${mine.unconfirmed ? UNCONFIRMED_AUDIT : mine.phase}${mine.reasons[0] ? `: ${mine.reasons[0]}` : ''}`,
     'ended',
     mine,
   );
@@ -662,7 +667,12 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
   };
   if (final) return finalize(rt, req, view as CardView & { phase: 'completed' | 'failed' }, withLogs);
   await showCard(rt, req, statusCard(view, w), { force: opts.force });
-  if (a.phase === 'stuck') await postOnce(rt, req, 'stuck', stuckMilestone({ ...view, stoppedTasks: withLogs }, w));
+  if (a.phase === 'stuck') {
+    const ts = await postOnce(rt, req, 'stuck', stuckMilestone({ ...view, stoppedTasks: withLogs }, w));
+    // Its Roll back button works on it (src/deploy/abort.ts); if this fails, the status card's still does.
+    if (ts)
+      await setStatusTs(rt, req.id, ts, 'stuckTs').catch((err) => rt.log.warn('stuck reply ts not recorded', { requestId: req.id, err }));
+  }
   return a.phase;
 }
 

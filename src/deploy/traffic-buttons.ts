@@ -17,9 +17,10 @@ import { principalsFor } from '../policy/authorize';
 import { code, mention, principal } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { getRequest } from '../approvals/workflow';
+import { unconfirmedEnd } from '../approvals/model';
 import { pauseRecordSchema, pressNeeds, type PauseRecord, type PressJob } from './traffic-model';
 import { continueLabel, TRAFFIC_ACTION, trafficText } from './traffic-text';
-import { clickedInChannelOf } from './abort';
+import { clickedOnItsMessage } from './abort';
 
 const pressClaimSchema = lazySchema(() => z.object({ user: z.string(), action: z.enum(['CONTINUE', 'ROLLBACK']), at: z.number() }));
 
@@ -48,16 +49,18 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('unknownPause', { service: req?.service ?? '<service>' }));
     return;
   }
-  // Like Approve and Abort: only from the request's channel (the pause is in its thread).
-  if (!(await clickedInChannelOf(ctx, req, 'traffic-shift'))) return;
+  // Like Approve and Abort: only from the request's channel (the pause is in its thread), and only
+  // on the pause's own message (its ts is in the pause record, read here anyway).
+  if (!(await clickedOnItsMessage(ctx, req, 'pause', undefined))) return;
   const track = keys.changeTrack(req.id);
   const rec: PauseRecord | undefined = parseJson(pauseRecordSchema, await rt.redis.hget(track, `pause.${v.key}`));
   if (!rec) {
     await ctx.whisper(t('unknownPause', { service: req.service }));
     return;
   }
+  if (!(await clickedOnItsMessage(ctx, req, 'pause', rec.ts))) return;
   if (req.state !== 'running') {
-    await ctx.whisper(t('notRunning', { state: code(req.state) }));
+    await ctx.whisper(t('notRunning', { state: unconfirmedEnd(req) ? t('notConfirmed') : code(req.state) }));
     return;
   }
   const button = action === 'CONTINUE' ? continueLabel(rec.stage, rt.config.slack.language) : t('rollbackButton');

@@ -101,6 +101,7 @@ export const trafficText = defineMessages('deploy.traffic', {
     en: ':information_source: {user} already pressed *{button}* on this pause {at}.',
     ko: ':information_source: {user}님이 {at}에 이 일시 중지에서 이미 *{button}*을(를) 눌렀습니다.',
   },
+  notConfirmed: { en: 'not confirmed', ko: '결과 확인 안 됨' },
   notRunning: {
     en: ':information_source: This change already ended ({state}), so the pause is over and nothing was sent to ECS.',
     ko: ':information_source: 이 변경은 이미 끝났습니다 ({state}). 일시 중지가 끝났으므로 ECS에 아무것도 보내지 않았습니다.',

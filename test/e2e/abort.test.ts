@@ -118,6 +118,39 @@ describe('Abort on the status card', () => {
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).not.toContain('Deploy completed');
   });
 
+  it('a click on another message of the request’s channel (the request, another thread reply) is refused with a link to the status card; nothing is dispatched', async () => {
+    const { req, running } = await runningDeploy();
+    const other = thread(h.e2e, 'CPROD', req.ts).find((m) => m.ts !== running.statusTs)!;
+    for (const ts of [req.ts, other.ts]) {
+      await h.e2e.click({ action_id: 'deploy:abort', value: running.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: ts });
+      const answer = h.e2e.slack.responses().at(-1)!.text as string;
+      expect(answer).toContain('This button is not on the message it belongs to, so I did nothing. Use the one on');
+      expect(answer).toContain(`p${running.statusTs!.replace('.', '')}?thread_ts=${req.ts}&cid=CPROD|the status card>`);
+    }
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(await h.e2e.rt.redis.hget(`chg:{${running.id}}:track`, 'abort')).toBeNull();
+    expect((await getRequest(h.e2e.rt.redis, running.id))!.state).toBe('running');
+    // On the status card itself it goes through.
+    await clickAbort(running, 'ULEAD1');
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+  });
+
+  it('guard: the Roll back button of the "still not done" reply works on that reply too', async () => {
+    const { req, running } = await runningDeploy();
+    h.world.progress('prod', 'web-prod', 1);
+    h.clock.advance(21 * 60_000); // past the 20m deadline of prod
+    await h.e2e.tick();
+    const stuck = thread(h.e2e, 'CPROD', req.ts).find((m) => textOf(m).includes('Still not done after 20m'))!;
+    expect(stuck.ts).not.toBe(running.statusTs);
+    expect((await getRequest(h.e2e.rt.redis, running.id))!.stuckTs).toBe(stuck.ts);
+    await h.e2e.click({ action_id: 'deploy:abort', value: running.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: stuck.ts });
+    expect(whispers()).toContain('Aborting the deploy of `web`');
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(1);
+  });
+
   it('needs the permission of the change: others are refused and nothing is dispatched', async () => {
     const { running } = await runningDeploy();
     const before = h.e2e.handedOff.length;

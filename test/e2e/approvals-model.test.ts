@@ -1,7 +1,7 @@
 /**
  * "Does it ever run something nobody approved?", asked by fast-check instead of by hand: random
  * sequences of what people and platforms do (ask for a change, click Approve / Cancel from the card,
- * the Home tab or another channel, submit the Reject form, replay a click as Slack's retry, deliver a
+ * the Home tab, another channel or another message of its channel, submit the Reject form, replay a click as Slack's retry, deliver a
  * handed-off job again as Lambda may, let the worker run, let time pass, let a rollout finish) go through the real paths: signed requests into the Slack
  * handler, jobs into the worker handler, the scheduled tick, real Redis, the local Slack API, FakeEcs.
  *
@@ -46,7 +46,8 @@ const h = useDeployHarness({
   groups: fixtureGroups({ SLEADS: ['ULEAD3'], SDEVS: ['UDEV3'] }),
 });
 
-type Surface = 'card' | 'home' | 'otherChannel';
+/** Where a click comes from: the request's card, the Home tab, another channel, another message of the card's channel. */
+type Surface = 'card' | 'home' | 'otherChannel' | 'otherMessage';
 type Service = 'web' | 'worker';
 type Action =
   | { t: 'request'; user: Person; service: Service }
@@ -81,7 +82,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
         { weight: 4, arbitrary: mostly([...APPROVERS] as Person[]) },
         { weight: 1, arbitrary: fc.constant('requester' as const) },
       ),
-      surface: fc.constantFrom<Surface>('card', 'card', 'card', 'home', 'otherChannel'),
+      surface: fc.constantFrom<Surface>('card', 'card', 'card', 'home', 'otherChannel', 'otherMessage'),
     }),
   },
   {
@@ -91,7 +92,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       action: fc.constant('cancel' as const),
       req: fc.nat(5),
       user: fc.oneof({ weight: 3, arbitrary: fc.constant('requester' as const) }, { weight: 1, arbitrary: fc.constantFrom(...PEOPLE) }),
-      surface: fc.constantFrom<Surface>('card', 'home', 'otherChannel'),
+      surface: fc.constantFrom<Surface>('card', 'home', 'otherChannel', 'otherMessage'),
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reject' as const), req: fc.nat(5), user: mostly([...APPROVERS] as Person[]) }) },
@@ -120,7 +121,7 @@ interface Known {
   service: Service;
   createdAt: number;
   count: number;
-  /** Approve clicks the policy counts: eligible, not the requester, from the card or Home, in time. */
+  /** Approve clicks the policy counts: eligible, not the requester, from the card or Home (not another message), in time. */
   approvedBy: Set<string>;
   /** UpdateService calls for it when the bot first had it cancelled or rejected (undefined: not closed). */
   callsWhenClosed?: number;
@@ -132,7 +133,7 @@ const FINAL: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'ca
 describe('approvals under random sequences of clicks, retries, worker runs and time', () => {
   it('never runs a change without two eligible approvals, never twice, never after a cancel or reject; everything ends', async () => {
     // What the runs together exercised: a property whose runs never reached a change would prove nothing.
-    const seen = { requests: 0, ran: 0, closed: 0 };
+    const seen = { requests: 0, ran: 0, closed: 0, otherMessage: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 8, maxLength: 28 }), async (actions) => {
         await h.restart();
@@ -214,8 +215,9 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
                       action_id: `approval:${a.action}`,
                       value: k.id,
                       user_id: user,
-                      channel_id: a.surface === 'card' ? 'CPROD' : 'CSTAGING',
-                      message_ts: k.ts,
+                      channel_id: a.surface === 'otherChannel' ? 'CSTAGING' : 'CPROD',
+                      // Another message of the card's channel: another request's card, or any message.
+                      message_ts: a.surface === 'otherMessage' ? (known.find((o) => o !== k)?.ts ?? `${k.ts}9`) : k.ts,
                       trigger_id: `model-${Math.random().toString(36).slice(2)}`,
                     };
               const closedBefore = k.callsWhenClosed !== undefined;
@@ -223,11 +225,13 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
                 a.action === 'approve' &&
                 APPROVERS.has(user) &&
                 user !== k.requester &&
-                a.surface !== 'otherChannel' &&
                 h.clock.now() <= k.createdAt + APPROVAL_TTL_MS &&
                 !closedBefore
-              )
-                k.approvedBy.add(user);
+              ) {
+                // An eligible approval from another message: the oracle does not count it.
+                if (a.surface === 'otherMessage') seen.otherMessage++;
+                else if (a.surface !== 'otherChannel') k.approvedBy.add(user);
+              }
               lastClick = { opts };
               const res = await h.e2e.click(opts);
               expect(res.statusCode).toBe(200);
@@ -310,5 +314,6 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
     expect(seen.requests).toBeGreaterThan(10);
     expect(seen.ran).toBeGreaterThan(0);
     expect(seen.closed).toBeGreaterThan(0);
+    expect(seen.otherMessage).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -12,6 +12,9 @@ import { keys } from '../../src/redis/keys';
 import { readAudit } from '../../src/approvals/audit';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
+import { lastAnswer } from '../helpers/e2e';
+import { appHomeOpened } from '../helpers/signing';
+import { messageUrl } from '../../src/slack/text';
 
 const h = useDeployHarness({
   logs: ['boom'],
@@ -113,7 +116,64 @@ describe('a rollout ECS never finishes', () => {
     expect(head).toContain('(not confirmed)');
     expect(head).toContain('*Not confirmed*');
     expect(head).not.toContain('*Failed*');
+    // Its notification text (what a push or a screen reader gives) too.
+    expect(requestMessage(h.e2e, 'CPROD').message.text).toMatch(/: not confirmed, requested by/);
     expect(await h.e2e.rt.redis.exists('lock:{svc:prod:web}')).toBe(0);
+  });
+
+  /** A deploy the tracker gave up on: ECS never said it completed, past three deadlines. */
+  async function givenUp(): Promise<{ id: string; ts: string; statusTs: string }> {
+    const req = await requestAndApprove(h.e2e);
+    await h.e2e.drain();
+    h.world.progress('prod', 'web-prod', 4);
+    h.clock.advance(30 * 60_000);
+    await h.e2e.tick();
+    h.clock.advance(35 * 60_000);
+    await h.e2e.tick();
+    const r = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(r.state).toBe('failed');
+    return { ...req, statusTs: r.statusTs! };
+  }
+
+  it('/ecs history says "not confirmed" for it, never "failed"', async () => {
+    const req = await givenUp();
+    await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastAnswer(h.e2e);
+    expect(answer).toContain(req.id);
+    expect(answer).toContain(':grey_question: not confirmed');
+    expect(answer).not.toContain(':x: failed');
+    // Once the request hash is gone, the audit trail alone still says so.
+    await h.e2e.rt.redis.del(keys.request('prod', 'web', req.id));
+    await h.e2e.slash('history web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const fromAudit = lastAnswer(h.e2e);
+    expect(fromAudit).toContain(req.id);
+    expect(fromAudit).toContain(':grey_question: not confirmed');
+    expect(fromAudit).not.toContain(':x: failed');
+  });
+
+  it('a late Abort click and a late Approve click say it ended "not confirmed", never "failed"', async () => {
+    const req = await givenUp();
+    await h.e2e.click({ action_id: 'deploy:abort', value: req.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: req.statusTs });
+    await h.e2e.drain();
+    expect(lastAnswer(h.e2e)).toContain('This change already ended (not confirmed); there is nothing to abort.');
+    await h.e2e.click({ action_id: 'approval:approve', value: req.id, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: req.ts });
+    await h.e2e.drain();
+    const approved = lastAnswer(h.e2e);
+    expect(approved).toContain('This request already ended: not confirmed');
+    expect(approved).not.toContain('it failed');
+  });
+
+  it('guard: the Home tab lists only open changes, so it shows the given-up one nowhere (and never as failed)', async () => {
+    const req = await givenUp();
+    await h.e2e.slackEvent(appHomeOpened('UDEV1'));
+    await h.e2e.drain();
+    const home = JSON.stringify(h.e2e.slack.homeView('UDEV1')?.blocks ?? null);
+    expect(home).toContain('prod · ');
+    expect(home).not.toContain(req.id);
+    expect(home).not.toContain(messageUrl('CPROD', req.ts));
+    expect(home).not.toMatch(/failed/i);
   });
 });
 

@@ -197,6 +197,28 @@ describe('the traffic-shift gate', () => {
     expect(lastResponse(h.e2e)).toContain('traffic shifted by <@ULEAD1>');
   });
 
+  it('a press on another message of the request’s channel (the request, the status card) is refused with a link to the pause: nothing claimed, nothing sent', async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    const msg = thread(h.e2e, 'CPROD', req.ts).find((m) => textOf(m).includes('Deployment paused at'))!;
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    for (const ts of [req.ts, running.statusTs!]) {
+      for (const which of ['shift', 'rollback'] as const) {
+        await h.e2e.click({ action_id: `gate:${which}`, value: req.value, user_id: 'ULEAD1', channel_id: 'CPROD', message_ts: ts });
+        const answer = JSON.stringify(lastResponse(h.e2e));
+        expect(answer).toContain('This button is not on the message it belongs to, so I did nothing');
+        expect(answer).toContain(`p${msg.ts.replace('.', '')}?thread_ts=${req.ts}&cid=CPROD|the traffic-shift message`);
+      }
+    }
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(0);
+    expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
+    // On the pause's own message the same press goes through.
+    await press(req, 'shift', 'ULEAD1');
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(1);
+  });
+
   it('a press from another channel than the request’s is refused: nothing claimed, nothing sent to ECS', async () => {
     acceptContinue();
     const req = await pausedDeploy();

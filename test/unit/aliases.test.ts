@@ -94,6 +94,40 @@ describe('chatops.yml: aliases that would not find one service are refused, nami
     expect(configError((d) => (d.services.web.aliases = ['웹 서버']))).toContain('services.web.aliases.0: must be letters');
   });
 
+  it.each([
+    ['a service named like a duration', { '30m': { environment: 'prod' } }, {}, 'service "30m" reads as a duration'],
+    ['a service named like a unit', { h: { environment: 'prod' } }, {}, 'service "h" reads as a duration'],
+    ['an environment named like a duration', { web: { environment: 'prod' } }, { '2h': {} }, 'environment "2h" reads as a duration'],
+    ['an environment named like a unit', { web: { environment: 'prod' } }, { d: {} }, 'environment "d" reads as a duration'],
+  ])('refuses %s, naming it and why', (_what, svcs, envs, message) => {
+    const issues = aliasIssues(svcs, { prod: {}, ...envs });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.message).toContain(message);
+    expect(issues[0]!.message).toContain('--since 1h');
+  });
+
+  it('keeps names that only start or end like a duration', () => {
+    expect(
+      aliasIssues({ web2h: { environment: 'prod' }, m1: { environment: 'prod' }, api: { environment: 'prod' } }, { prod: {} }),
+    ).toEqual([]);
+  });
+
+  it('refuses a service or environment named like a duration when chatops.yml is loaded', () => {
+    expect(
+      configError((d) => {
+        d.services['30m'] = d.services.web;
+        delete d.services.web;
+      }),
+    ).toContain('services.30m: service "30m" reads as a duration');
+    expect(
+      configError((d) => {
+        d.environments.h = d.environments.staging;
+        delete d.environments.staging;
+        for (const s of Object.values(d.services) as Array<{ environment: string }>) if (s.environment === 'staging') s.environment = 'h';
+      }),
+    ).toContain('environments.h: environment "h" reads as a duration');
+  });
+
   it('the committed example loads, and its aliases find their services', () => {
     const ex = loadConfigFile(join(__dirname, '../../chatops.example.yml'));
     expect(lookupService(ex, '웹', 'prod')).toEqual({ name: 'web' });

@@ -47,6 +47,32 @@ describe('runsFromAudit', () => {
     );
     expect(ran[0]?.notRun).toBeUndefined();
   });
+  it('reads a run the tracker gave up on as "not confirmed" from the entries alone (the audit\'s `rollout ended`), never "failed"', () => {
+    const id = 'prod.web.aaaaaaa8';
+    const entries = (ended: string) => [
+      entry(T0 + 66 * MIN, 'failed', id, 'bot', 'failed', { detail: 'ECS had not said it completed or failed' }),
+      entry(T0 + 65 * MIN, 'rollout ended', id, 'bot', 'running', { detail: ended }),
+      entry(T0 + MIN, 'started', id, 'bot', 'running'),
+      entry(T0, 'created', id, 'UDEV1', 'approved', { detail: 'outage' }),
+    ];
+    const [r] = runsFromAudit(entries('not confirmed: ECS had not said it completed or failed'), new Map());
+    expect(r).toMatchObject({ requestId: id, state: 'failed', unconfirmed: true });
+    const view = { service: 'web', environment: 'prod', limit: 10, notes: [], now: T0 + 70 * MIN };
+    for (const [locale, word] of [
+      ['en', ':grey_question: not confirmed'],
+      ['ko', ':grey_question: 결과 확인 안 됨'],
+    ] as const) {
+      const text = JSON.stringify(historyMessage({ ...view, rows: mergeHistory([r!], [], new Map(), T0, 10) }, locale).blocks);
+      expect(text).toContain(word);
+      expect(text).not.toContain(':x:');
+    }
+    const [failed] = runsFromAudit(entries('failed: 3 tasks stopped'), new Map());
+    expect(failed!.unconfirmed).toBeUndefined();
+    expect(JSON.stringify(historyMessage({ ...view, rows: mergeHistory([failed!], [], new Map(), T0, 10) }).blocks)).toContain(
+      ':x: failed',
+    );
+  });
+
   it('builds one run per request from the entries alone when the request hash is gone', () => {
     const id = 'prod.web.aaaaaaa1';
     const entries = [
