@@ -197,7 +197,11 @@ describe('Abort pressed after ECS completed the rollout, before the bot saw it',
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
     // ECS's late "completed" event for the deployment changes nothing.
     await h.e2e.event(
-      deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: running.execution!.deploymentId as string }),
+      deploymentEvent('completed', {
+        time: h.clock.now(),
+        serviceArn: SERVICE_ARN,
+        deploymentId: running.execution!.deploymentId as string,
+      }),
     );
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).not.toContain('Deploy completed');
   });

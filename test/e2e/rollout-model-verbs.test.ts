@@ -22,7 +22,16 @@
 import fc from 'fast-check';
 import { ServerException, ServiceDeploymentNotFoundException } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
-import { awsException, revisionArn, SERVICE_ARN, serviceDeployment, serviceRevision, stoppedTask, taskDefinition, tdArn } from '../helpers/aws-fixtures';
+import {
+  awsException,
+  revisionArn,
+  SERVICE_ARN,
+  serviceDeployment,
+  serviceRevision,
+  stoppedTask,
+  taskDefinition,
+  tdArn,
+} from '../helpers/aws-fixtures';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
@@ -101,13 +110,16 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: 'breaker' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'completeRollback' as const }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('event' as const), late: fc.boolean(), twice: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({
+  {
+    weight: 2,
+    arbitrary: fc.record({
       t: fc.constant('abort' as const),
       allowed: fc.boolean(),
       twice: fc.boolean(),
       stopFails: fc.boolean(),
       asItCompletes: fc.boolean(),
-    }) },
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({ t: fc.constant('ecsFault' as const), n: fc.integer({ min: 1, max: 4 }), throttle: fc.boolean() }),
@@ -137,7 +149,16 @@ const SCALE_TO = 8;
 
 describe('every change verb reported under random ECS outcomes, aborts, AWS and Slack faults and redelivered jobs', () => {
   it('says completed only after ECS completed it, failed only after it failed or was aborted, once; faults only delay it', async () => {
-    const seen = { completed: 0, failed: 0, unconfirmed: 0, aborted: 0, abortAfterCompleted: 0, refused: 0, faults: 0, verbs: new Set<string>() };
+    const seen = {
+      completed: 0,
+      failed: 0,
+      unconfirmed: 0,
+      aborted: 0,
+      abortAfterCompleted: 0,
+      refused: 0,
+      faults: 0,
+      verbs: new Set<string>(),
+    };
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<Verb>('deploy', 'scale', 'restart', 'rollback'),
@@ -399,7 +420,7 @@ describe('every change verb reported under random ECS outcomes, aborts, AWS and 
     expect(seen.failed).toBeGreaterThan(0);
     expect(seen.aborted).toBeGreaterThan(0);
     expect(seen.refused).toBeGreaterThan(0);
-    if (process.env.MODEL_SEEN) console.log(JSON.stringify({ ...seen, verbs: [...seen.verbs] }));
+    if (process.env.MODEL_SEEN) process.stdout.write(`${JSON.stringify({ ...seen, verbs: [...seen.verbs] })}\n`);
     expect(seen.faults).toBeGreaterThan(0);
     expect(seen.verbs.size).toBe(4);
   }, 300_000);
