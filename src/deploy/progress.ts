@@ -70,6 +70,11 @@ export interface Tracking {
   startedAt: number;
   /** A rollout still in progress this long after startedAt is stuck. */
   deadlineMs: number;
+  /**
+   * Someone's Abort of this change was carried out (or is being): a deployment that completed and
+   * was then replaced was replaced by the abort, which took the service back; the change did not hold.
+   */
+  aborted?: boolean;
 }
 
 export interface Counts {
@@ -170,9 +175,15 @@ export function assessRollout(service: Service, t: Tracking, now: number, locale
     if (backToPrevious) reasons.push(say('rollingBack', { td: arnTail(primaryTd) }));
     return { ...base, phase: 'failed', counts: backToPrevious ? backCounts(counts.failed) : counts, reasons, rolledBack: backToPrevious };
   }
-  if (tracked.status !== 'PRIMARY' && tracked.rolloutState === 'COMPLETED' && tracked.taskDefinition === t.targetTaskDefinition) {
+  if (
+    tracked.status !== 'PRIMARY' &&
+    tracked.rolloutState === 'COMPLETED' &&
+    tracked.taskDefinition === t.targetTaskDefinition &&
+    !t.aborted
+  ) {
     // It reached steady state before someone else's deployment replaced it (its event came late or
-    // was missed): this change completed; what came after it is theirs.
+    // was missed): this change completed; what came after it is theirs. (Replaced by this change's
+    // own Abort, it did not hold: a failure, below.)
     return { ...base, phase: 'completed', counts, reasons: [] };
   }
   if (tracked.status !== 'PRIMARY') {

@@ -540,8 +540,16 @@ export async function giveUpUnreadable(rt: Runtime, req: ChangeRequest, plan: Ch
  * SUCCESSFUL means it reached steady state, and what came after it is someone else's. Anything
  * else, no recorded ARN, or no answer: false (the rollout is assessed as before).
  */
-async function completedOutOfSight(rt: Runtime, req: ChangeRequest, plan: ChangePlan, ex: ExecFacts, service: Service): Promise<boolean> {
-  if (plan.verb === 'scale' || !ex.serviceDeploymentArn || !ex.deploymentId) return false;
+async function completedOutOfSight(
+  rt: Runtime,
+  req: ChangeRequest,
+  plan: ChangePlan,
+  ex: ExecFacts,
+  service: Service,
+  aborted: boolean,
+): Promise<boolean> {
+  // Replaced by this change's own Abort (which took the service back): it did not hold, whatever it reached before.
+  if (aborted || plan.verb === 'scale' || !ex.serviceDeploymentArn || !ex.deploymentId) return false;
   if ((service.deployments ?? []).some((d) => d.id === ex.deploymentId)) return false;
   try {
     const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
@@ -588,6 +596,9 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     throw err;
   }
   const now = rt.now();
+  const track = await trackState(rt, req.id);
+  // An Abort carried out (recorded), or being carried out (its run claimed: ECS may have the update already).
+  const aborted = !!ex.abortedBy || !!track.abortRun;
   let a: Assessment = assessRollout(
     service,
     {
@@ -598,12 +609,13 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
       ...(plan.verb === 'scale' ? { targetCount: plan.to } : {}),
       startedAt,
       deadlineMs,
+      ...(aborted ? { aborted } : {}),
     },
     now,
     w,
   );
   // Gone from the list: it may have completed before someone else's deployment replaced it.
-  const outOfSight = a.phase === 'failed' && (await completedOutOfSight(rt, req, plan, ex, service));
+  const outOfSight = a.phase === 'failed' && (await completedOutOfSight(rt, req, plan, ex, service, aborted));
   if (outOfSight) a = { ...a, phase: 'completed', reasons: [], rolledBack: false };
   // The traffic-shift gate (release gates): a deployment waiting at a PAUSE hook is neither stuck
   // nor given up; it waits for a person (or the hook's own timeout). Rolling services make no call.
@@ -625,7 +637,6 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     };
   }
 
-  const track = await trackState(rt, req.id);
   const final = a.phase === 'completed' || a.phase === 'failed';
   // The rollout's progress as the Home tab shows it (src/surfaces/home-data.ts reads it back).
   const progress = JSON.stringify({ phase: a.phase, ...a.counts });

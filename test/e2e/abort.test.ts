@@ -210,3 +210,32 @@ describe('Abort on the status card', () => {
     });
   });
 });
+
+describe('Abort pressed after ECS completed the rollout, before the bot saw it', () => {
+  it('ECS cannot stop a finished deployment, so the service is updated back: the change ends aborted and failed, never completed', async () => {
+    const { req, running } = await runningDeploy();
+    h.world.complete('prod', 'web-prod'); // no event, no tick: the bot has not seen it
+    await clickAbort(running, 'UDEV3');
+    await h.e2e.drain();
+    const updates = h.ecsMock.commandCalls(UpdateServiceCommand);
+    expect(updates.map((u) => u.args[0].input.taskDefinition)).toEqual([tdArn('web-prod', 43), tdArn('web-prod', 42)]);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    const text = thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
+    expect(text).toContain('the service is updated back to `web-prod:42`');
+    expect(text).not.toContain('Deploy completed');
+    expect(text).toContain('Deploy failed');
+    expect(text).toContain('(aborted by <@UDEV3>)');
+    expect(text).toContain('was replaced by a rollback to web-prod:42');
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    // ECS's late "completed" event for the deployment changes nothing.
+    await h.e2e.event(
+      deploymentEvent('completed', {
+        time: h.clock.now(),
+        serviceArn: SERVICE_ARN,
+        deploymentId: running.execution!.deploymentId as string,
+      }),
+    );
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).not.toContain('Deploy completed');
+  });
+});

@@ -12,6 +12,7 @@
  */
 import {
   ClientException,
+  ConflictException,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
@@ -47,8 +48,6 @@ interface FakeEcsOptions {
 
 type Op = 'RegisterTaskDefinition' | 'UpdateService' | 'StopServiceDeployment' | 'DescribeServices' | 'ListServiceDeployments';
 
-let deploymentSeq = 0;
-
 export class FakeEcs {
   readonly services = new Map<string, Service>();
   readonly taskDefinitions = new Map<string, { taskDefinition: TaskDefinition; tags: Tag[] }>();
@@ -60,7 +59,14 @@ export class FakeEcs {
   private afterApply = new Map<Op, unknown[]>();
   private during = new Map<Op, Array<() => Promise<void>>>();
 
+  /** Deployments this world started (their ids count up from a fixed base, distinct and the same in every run). */
+  private deploymentSeq = 0;
+
   constructor(readonly o: FakeEcsOptions) {}
+
+  private nextId(base: bigint): string {
+    return `ecs-svc/${base + BigInt(this.deploymentSeq++)}`;
+  }
 
   arn(kind: string, path: string): string {
     return `arn:aws:ecs:${this.o.region}:${this.o.account}:${kind}/${path}`;
@@ -171,7 +177,7 @@ export class FakeEcs {
       updatedAt: new Date(this.o.now()),
     });
     const rollback: Deployment = {
-      id: `ecs-svc/${9000000000000000000 + ++deploymentSeq}`,
+      id: this.nextId(9000000000000000000n),
       status: 'PRIMARY',
       taskDefinition: previous.taskDefinition,
       desiredCount: s.desiredCount,
@@ -205,7 +211,7 @@ export class FakeEcs {
   private newDeployment(s: Service, taskDefinition: string): Deployment {
     const now = new Date(this.o.now());
     const d: Deployment = {
-      id: `ecs-svc/${2000000000000000000 + ++deploymentSeq}`,
+      id: this.nextId(2000000000000000000n),
       status: 'PRIMARY',
       taskDefinition,
       desiredCount: s.desiredCount,
@@ -335,6 +341,16 @@ export class FakeEcs {
       const s = [...this.services.values()].find((x) => x.currentServiceDeployment === input.serviceDeploymentArn);
       if (!s) throw new ServiceDeploymentNotFoundException({ message: 'The service deployment does not exist.', $metadata: META });
       const cluster = this.clusterOf(s);
+      // Only an ongoing deployment can be stopped (PENDING / IN_PROGRESS roll back; one already rolling
+      // back goes on doing so); a finished one is a conflict.
+      const target = s.deployments!.find((d) => s.currentServiceDeployment!.endsWith(`/${d.id!.slice(8)}`)) ?? this.primary(s);
+      if (target.rolloutState === 'FAILED') return { serviceDeploymentArn: input.serviceDeploymentArn };
+      if (target.rolloutState === 'COMPLETED' || target.status !== 'PRIMARY') {
+        throw new ConflictException({
+          message: 'The service deployment cannot be stopped in its current state.',
+          $metadata: META,
+        });
+      }
       this.circuitBreakerRollback(cluster, s.serviceName!, 0);
       const failed = s.deployments!.find((d) => d.rolloutState === 'FAILED')!;
       failed.rolloutStateReason = 'Service deployment rolled back because of a stop request.';

@@ -107,6 +107,20 @@ describe('assessRollout', () => {
     expect(assessRollout(later, track(), T0 + 600_000)).toMatchObject({ phase: 'completed', reasons: [] });
   });
 
+  it('completed, then replaced by its own Abort taking the service back: failed, rolled back (never completed)', () => {
+    const abortedBack = service({
+      deployments: [
+        deployment({ id: 'ecs-svc/999', taskDefinition: OLD, status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }),
+        deployment({ id: NEW_ID, taskDefinition: NEW, status: 'ACTIVE', rolloutState: 'COMPLETED' }),
+      ],
+    });
+    const a = assessRollout(abortedBack, track({ aborted: true }), T0 + 600_000);
+    expect(a).toMatchObject({ phase: 'failed', rolledBack: true });
+    expect(a.reasons[0]).toContain('was replaced by a rollback to web-prod:42');
+    // Still PRIMARY and completed (the abort has not reached ECS): completed is the truth.
+    expect(assessRollout(rolling({ rolloutState: 'COMPLETED' }), track({ aborted: true }), T0 + 600_000).phase).toBe('completed');
+  });
+
   it('stuck past the deadline, with the service event that explains it', () => {
     const s = rolling({ runningCount: 0, pendingCount: 4 });
     s.events = [
