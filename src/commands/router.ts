@@ -46,7 +46,8 @@ export function route(
   const firstWord = normalizeSlackText(inv.text).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const spec0 = findCommand(firstWord || 'help');
   if (!spec0) {
-    const ko = KOREAN_VERBS[firstWord];
+    // Own keys only: a typed `__proto__` or `constructor` is an unknown verb, not the object's prototype.
+    const ko = Object.hasOwn(KOREAN_VERBS, firstWord) ? KOREAN_VERBS[firstWord] : undefined;
     const near = ko ? [ko] : closest(firstWord, verbNames());
     const first = M.lazy('noCommand', { verb: code(firstWord) });
     throw new BotError('UNKNOWN_VERB', `There is no command ${code(firstWord)}.`, {

@@ -30,6 +30,17 @@ function answer(text: string, locale: Locale): string | undefined {
 
 const USAGE = { en: '*Usage:* `/ecs', ko: '*사용법:* `/ecs' };
 
+describe('words that name built-in properties of an object', () => {
+  // `__proto__` crashed the unknown-verb answer (an internal error instead of an answer).
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('the verb %s is an unknown command', (verb) => {
+    expect(answer(verb, 'en')).toContain(`There is no command \`${verb.toLowerCase()}\`.`);
+    expect(answer(verb, 'ko')).toContain(`\`${verb.toLowerCase()}\``);
+  });
+  it.each(['__proto__', 'constructor'])('a flag --%s is refused, named in the answer (guard)', (flag) => {
+    expect(answer(`logs web --${flag} x`, 'en')).toContain(`--${flag}`);
+  });
+});
+
 describe('bad inputs: what was wrong, the usage and a suggestion, in English and Korean', () => {
   // [input, English parts, Korean parts]: each part must be in the answer.
   it.each<[string, string[], string[]]>([
