@@ -54,6 +54,10 @@ const M = defineMessages('deploy.abort.run', {
     en: "something unexpected failed on my side (whoever runs the bot finds the details in the worker's logs).",
     ko: '봇 내부에서 예상하지 못한 오류가 났습니다 (봇 운영자가 워커 로그에서 자세한 내용을 볼 수 있습니다).',
   },
+  restartFinished: {
+    en: ':information_source: {user} asked to abort, but ECS had already finished this restart: its tasks were replaced and there is nothing to stop.',
+    ko: ':information_source: {user} 님이 중단을 요청했지만, ECS가 이미 재시작을 마쳤습니다. 작업은 교체되었고 멈출 것이 없습니다.',
+  },
   didNotWork: {
     en: ':warning: {user} asked to abort, but it did not work: {why} The rollout goes on; press Abort again or use the ECS console.',
     ko: ':warning: {user} 님이 중단을 요청했지만 실패했습니다: {why} 롤아웃은 계속됩니다. 중단을 다시 누르거나 ECS 콘솔을 쓰세요.',
@@ -81,6 +85,9 @@ async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void>
   );
 }
 
+/** A restart whose deployment ECS had already finished: nothing to stop, nothing to go back to (said as such, not as a failed abort). */
+class RestartFinished extends Error {}
+
 async function goBack(
   rt: Runtime,
   req: ChangeRequest,
@@ -97,6 +104,8 @@ async function goBack(
       return { how: 'stop', target: plan.currentTaskDefinition };
     } catch (err) {
       const stopCtx = { action: awsActions.lazy('stopDeployment'), permission: 'ecs:StopServiceDeployment' };
+      // ECS refuses to stop a deployment that has finished (ConflictException): a restart is then simply done.
+      if (plan.verb === 'restart' && awsErrorName(err) === 'ConflictException') throw new RestartFinished();
       if (!stopNotAvailable(err)) throw awsError(err, stopCtx);
       note = M.lazy('stopUnavailable', { detail: plainText(awsError(err, stopCtx).userMessage) });
       rt.log.info('abort: StopServiceDeployment not available; updating the service back', { err });
@@ -198,6 +207,11 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   } catch (err) {
     // Not done: the claims go, so the button can be pressed again.
     await rt.redis.hdel(track, 'abort', 'abortRun').catch(() => undefined);
+    if (err instanceof RestartFinished) {
+      await say(rt, req, t('restartFinished', { user }));
+      await refreshRequest(rt, req.id, { force: true }).catch((e) => rt.log.warn('abort: refresh failed', { err: e }));
+      return;
+    }
     const why = err instanceof BotError ? err.userMessageIn(w) : t('unexpected');
     await say(rt, req, t('didNotWork', { user, why }));
     if (!(err instanceof BotError)) throw err;

@@ -239,3 +239,29 @@ describe('Abort pressed after ECS completed the rollout, before the bot saw it',
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).not.toContain('Deploy completed');
   });
 });
+
+describe('Abort pressed after ECS finished a restart, before the bot saw it', () => {
+  it('says the restart was already done (nothing to stop), not that the abort failed and the rollout goes on; the change ends completed', async () => {
+    await h.e2e.slash('restart web --reason "stuck connections"', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(running.state).toBe('running');
+    h.world.complete('prod', 'web-prod'); // no event, no tick: the bot has not seen it
+    await clickAbort(running, 'UDEV3');
+    await h.e2e.drain();
+    const text = thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
+    expect(text).toContain(
+      'asked to abort, but ECS had already finished this restart: its tasks were replaced and there is nothing to stop.',
+    );
+    expect(text).not.toContain('it did not work');
+    expect(text).not.toContain('The rollout goes on');
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1); // the restart's own, nothing after it
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('Restart completed');
+  });
+});
