@@ -106,9 +106,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   // A 429 is waited out only within the work's time: its budget (a job's, an event consumer's, a tick's) and the invocation's;
   // its pause is shared with the other functions' containers through Redis (`slackPauses`).
   const pauses = opts.slackPauses;
-  const slack =
-    opts.slack ??
-    createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge', workDeadline, pauses && (async () => pauses(redis)));
+  const slack = opts.slack ?? createSlackGateway(env.SLACK_BOT_TOKEN!, log, env, opts.profile === 'edge', workDeadline, pauses?.(redis));
   let dispatcher = opts.dispatcher;
   if (!dispatcher && opts.profile === 'edge') {
     requireEnv(env, ['WORKER_FUNCTION']);

@@ -150,7 +150,7 @@ function* causes(err: unknown): Generator<unknown> {
  * Lambda function), so all of them get the short, single-attempt client. `deadline`: when the work
  * making a call must end (epoch ms, Infinity if unknown; a job's or an event's budget, the Lambda's end), which bounds
  * how long a 429 is waited out (patientClient). `sharedPauses`: where the patient client shares its
- * 429 pauses with the other processes (loaded on its first call; never by an `allWithinAck` gateway).
+ * 429 pauses with the other processes (never used by an `allWithinAck` gateway).
  */
 export function createSlackGateway(
   token: string,
@@ -158,7 +158,7 @@ export function createSlackGateway(
   env: NodeJS.ProcessEnv = process.env,
   allWithinAck = false,
   deadline?: () => number,
-  sharedPauses?: () => Promise<SharedPauses>,
+  sharedPauses?: SharedPauses,
 ): SlackGateway {
   // Calls made inside Slack's 3-second ack (user-group lookups, lock/freeze/mute notices, request
   // message updates on a click) use fastClient; their callers fall back (cached membership, a

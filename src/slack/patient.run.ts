@@ -77,7 +77,7 @@ export function patientClient(
   env: NodeJS.ProcessEnv,
   log: Logger,
   deadline?: () => number,
-  shared?: () => Promise<SharedPauses>,
+  shared?: SharedPauses,
 ): WebClient {
   /** Until when (epoch ms) each scope is paused by a Retry-After Slack gave a call of this client (or of another process). */
   const pausedUntil = new Map<string, number>();
@@ -89,18 +89,12 @@ export function patientClient(
     pausedUntil.set(scope, Math.max(now + ms, pausedUntil.get(scope) ?? 0));
   };
 
-  let store: Promise<SharedPauses | undefined> | undefined;
   let warnedAt = -Infinity;
   const warn = (msg: string, fields: Record<string, unknown>) => {
     if (Date.now() - warnedAt < SHARED_PAUSE_WARN_EVERY_MS) return;
     warnedAt = Date.now();
     log.warn(msg, fields);
   };
-  const pauses = () =>
-    (store ??= shared!().catch((err: unknown) => {
-      log.warn('shared slack pauses unavailable in this process; 429 pauses stay local', { err });
-      return undefined;
-    }));
   /** The shared pause of `scope` (ms), 0 when there is none, the store failed, or it did not answer within SHARED_PAUSE_READ_MS. */
   const sharedPause = async (scope: string): Promise<number> => {
     let timer: NodeJS.Timeout | undefined;
@@ -111,8 +105,8 @@ export function patientClient(
       }, SHARED_PAUSE_READ_MS);
       timer.unref?.();
     });
-    const read = pauses()
-      .then((s) => s?.remaining(scope) ?? 0)
+    const read = Promise.resolve()
+      .then(() => shared?.remaining(scope) ?? 0)
       .catch((err: unknown) => {
         warn('shared slack pause unreadable; calling Slack', { scope, err });
         return 0;
@@ -125,8 +119,8 @@ export function patientClient(
   };
   const share = (scope: string, ms: number, retryAfterSec: number) => {
     if (!shared) return;
-    void pauses()
-      .then((s) => s?.record(scope, ms, retryAfterSec))
+    void Promise.resolve()
+      .then(() => shared.record(scope, ms, retryAfterSec))
       .catch((err: unknown) => warn('slack 429 pause not shared', { scope, err }));
   };
 

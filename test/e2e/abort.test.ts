@@ -17,8 +17,9 @@ const h = useDeployHarness({
   },
 });
 
-async function runningDeploy(): Promise<{ req: { id: string; ts: string }; running: ChangeRequest }> {
-  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+/** `command` in prod (default a deploy), approved and started: its request message and the running request. */
+async function runningDeploy(command = 'deploy web v1.2.3'): Promise<{ req: { id: string; ts: string }; running: ChangeRequest }> {
+  await h.e2e.slash(command, { channel_id: 'CPROD', user_id: 'UDEV1' });
   await h.e2e.drain();
   const req = requestMessage(h.e2e, 'CPROD');
   await approve(h.e2e, req);
@@ -242,13 +243,7 @@ describe('Abort pressed after ECS completed the rollout, before the bot saw it',
 
 describe('Abort pressed after ECS finished a restart, before the bot saw it', () => {
   it('says the restart was already done (nothing to stop), not that the abort failed and the rollout goes on; the change ends completed', async () => {
-    await h.e2e.slash('restart web --reason "stuck connections"', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await h.e2e.drain();
-    const req = requestMessage(h.e2e, 'CPROD');
-    await approve(h.e2e, req);
-    await h.e2e.drain();
-    const running = (await getRequest(h.e2e.rt.redis, req.id))!;
-    expect(running.state).toBe('running');
+    const { req, running } = await runningDeploy('restart web --reason "stuck connections"');
     h.world.complete('prod', 'web-prod'); // no event, no tick: the bot has not seen it
     await clickAbort(running, 'UDEV3');
     await h.e2e.drain();

@@ -28,6 +28,7 @@
  * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
  */
 import fc from 'fast-check';
+import { timeStep } from '../helpers/model';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import { stubAlertAws } from '../helpers/alert-aws';
 import { useE2E } from '../helpers/e2e';
@@ -95,11 +96,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('running' as const), svc, up: fc.boolean() }) },
   {
     weight: 5,
-    arbitrary: fc.record({
-      t: fc.constant('time' as const),
-      ms: fc.constantFrom(20_000, MIN, MIN, 4 * MIN, 7 * MIN, 31 * MIN),
-      tick: fc.boolean(),
-    }),
+    arbitrary: timeStep(20_000, MIN, MIN, 4 * MIN, 7 * MIN, 31 * MIN),
   },
   {
     weight: 2,

@@ -19,6 +19,7 @@
  * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
  */
 import fc from 'fast-check';
+import { timeStep } from '../helpers/model';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 import type { RequestState } from '../../src/approvals/types';
@@ -104,11 +105,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   // scheduled tick after it, or with a click arriving before the next tick.
   {
     weight: 2,
-    arbitrary: fc.record({
-      t: fc.constant('time' as const),
-      ms: fc.constantFrom(421_000, 421_000, 421_000, 1_383_000, 1_383_000, 3_661_000, 7_200_000),
-      tick: fc.boolean(),
-    }),
+    arbitrary: timeStep(421_000, 421_000, 421_000, 1_383_000, 1_383_000, 3_661_000, 7_200_000),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'rollout' as const }) },
 );

@@ -125,6 +125,16 @@ function press(req: { ts: string; value: string }, which: 'shift' | 'rollback', 
   return h.e2e.click({ action_id: `gate:${which}`, value: req.value, user_id: user, channel_id: 'CPROD', message_ts: msg.ts });
 }
 
+/** After refused presses: nothing was claimed or sent to ECS; then a press on the pause's own message in the request's channel goes through. */
+async function refusedThenPressed(req: { id: string; ts: string; value: string }): Promise<void> {
+  await h.e2e.drain();
+  expect(presses()).toHaveLength(0);
+  expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
+  await press(req, 'shift', 'ULEAD1');
+  await h.e2e.drain();
+  expect(presses()).toHaveLength(1);
+}
+
 /** ContinueServiceDeployment as ECS answers it: the hook is no longer waiting. */
 function acceptContinue(): void {
   h.ecsMock.on(ContinueServiceDeploymentCommand).callsFake((input: { serviceDeploymentArn: string; hookId: string }) => {
@@ -210,13 +220,8 @@ describe('the traffic-shift gate', () => {
         expect(answer).toContain(`p${msg.ts.replace('.', '')}?thread_ts=${req.ts}&cid=CPROD|the traffic-shift message`);
       }
     }
-    await h.e2e.drain();
-    expect(presses()).toHaveLength(0);
-    expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
-    // On the pause's own message the same press goes through.
-    await press(req, 'shift', 'ULEAD1');
-    await h.e2e.drain();
-    expect(presses()).toHaveLength(1);
+    // Nothing claimed or sent; on the pause's own message the same press goes through.
+    await refusedThenPressed(req);
   });
 
   it('a press from another channel than the request’s is refused: nothing claimed, nothing sent to ECS', async () => {
@@ -227,13 +232,8 @@ describe('the traffic-shift gate', () => {
       await h.e2e.click({ action_id: `gate:${which}`, value: req.value, user_id: 'ULEAD1', channel_id: 'CSTAGING', message_ts: msg.ts });
       expect(lastResponse(h.e2e)).toContain('belongs to a request in another channel (<#CPROD>)');
     }
-    await h.e2e.drain();
-    expect(presses()).toHaveLength(0);
-    expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
-    // From the request's channel the same press goes through.
-    await press(req, 'shift', 'ULEAD1');
-    await h.e2e.drain();
-    expect(presses()).toHaveLength(1);
+    // Nothing claimed or sent; from the request's channel the same press goes through.
+    await refusedThenPressed(req);
   });
 
   it("the worker asks the presser's role again under chatops.yml as it is now: a press from someone no longer a shifter is not sent to ECS", async () => {

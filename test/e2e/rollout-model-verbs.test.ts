@@ -20,6 +20,7 @@
  * its seed and path.
  */
 import fc from 'fast-check';
+import { timeStep } from '../helpers/model';
 import { ServerException, ServiceDeploymentNotFoundException } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 import {
@@ -134,11 +135,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.record({
-      t: fc.constant('time' as const),
-      ms: fc.constantFrom(30_000, 60_000, 5 * 60_000, 25 * 60_000),
-      tick: fc.boolean(),
-    }),
+    arbitrary: timeStep(30_000, 60_000, 5 * 60_000, 25 * 60_000),
   },
 );
 

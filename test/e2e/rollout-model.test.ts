@@ -20,6 +20,7 @@
  * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
  */
 import fc from 'fast-check';
+import { timeStep } from '../helpers/model';
 import { getRequest } from '../../src/approvals/workflow';
 import { SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fixtures';
 import { approve, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
@@ -48,11 +49,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: 'stale' as const }) },
   {
     weight: 3,
-    arbitrary: fc.record({
-      t: fc.constant('time' as const),
-      ms: fc.constantFrom(30_000, 60_000, 5 * 60_000, 25 * 60_000),
-      tick: fc.boolean(),
-    }),
+    arbitrary: timeStep(30_000, 60_000, 5 * 60_000, 25 * 60_000),
   },
 );
 

@@ -48,7 +48,7 @@ describe("Slack's 429 pauses shared across processes through Redis", () => {
   };
   /** A process's Slack gateway (the worker's patient client) sharing its pauses through `pauses`. */
   const gateway = (pauses: SharedPauses) =>
-    createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, false, undefined, async () => pauses);
+    createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, false, undefined, pauses);
   /** `pauses` with every read counted, and whether the last one has answered yet. */
   const counted = (pauses: SharedPauses) => {
     const reads: string[] = [];
@@ -150,11 +150,15 @@ describe("Slack's 429 pauses shared across processes through Redis", () => {
     });
   });
 
-  it("(guard) the Slack function's gateway (every call within the ack) never loads or reads the shared pauses", async () => {
+  it("(guard) the Slack function's gateway (every call within the ack) never reads or records a shared pause", async () => {
     const loads: string[] = [];
-    const gw = createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, true, undefined, async () => {
-      loads.push('loaded');
-      throw new Error('the Slack function must not load the shared pauses');
+    const refuse = (what: string) => {
+      loads.push(what);
+      throw new Error('the Slack function must not use the shared pauses');
+    };
+    const gw = createSlackGateway('xoxb-test-token', createLogger(), { SLACK_API_URL: slack.apiUrl }, true, undefined, {
+      remaining: async () => refuse('remaining'),
+      record: async () => refuse('record'),
     });
     slack.rateLimitNext('chat.postMessage', 1);
     await expect(gw.post('C1', { text: 'hello', blocks: [] })).rejects.toThrow();
