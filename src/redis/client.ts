@@ -13,6 +13,7 @@ import { BotError, errorText } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { createCluster, parseRedisTarget } from './cluster';
 import { describeRedisUrl } from './url';
+import { sendUnsettledOnly } from './unsettled';
 
 /** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
 export type RedisClient = Redis | Cluster;
@@ -76,8 +77,10 @@ export function redisOptions(profile: RedisProfile): RedisOptions {
     enableOfflineQueue: true,
     // Close a dead connection promptly instead of leaving a 2 s timer behind.
     disconnectTimeout: 200,
-    // Reconnect quickly, give up waiting on a single attempt after 2 s.
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    // Reconnect quickly, the delay growing by 100 ms an attempt up to 2 s (the Slack function's to
+    // 500 ms: after an outage its next command waits at most that long for Redis to be back,
+    // within a request's 3 s, instead of failing on a 2 s wait).
+    retryStrategy: (times) => Math.min(times * 100, profile === 'edge' ? 500 : 2_000),
     // After a manual failover the old primary answers READONLY: reconnect and resend.
     reconnectOnError: (err) => (err.message.includes('READONLY') ? 2 : false),
   };
@@ -96,7 +99,7 @@ function createNode(url: string, profile: RedisProfile, caFile?: string): Redis 
   }
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
-  return client;
+  return sendUnsettledOnly(client);
 }
 
 function invalidRedisUrl(url: string): BotError {

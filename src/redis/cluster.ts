@@ -24,8 +24,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, type Redis, type RedisOptions } from 'ioredis';
 import { BotError } from '../errors';
+import { sendUnsettledOnly } from './unsettled';
 import { defineMessages } from '../i18n/catalog';
 
 const M = defineMessages('redis.cluster', {
@@ -193,7 +194,9 @@ export function clusterOptions(target: RedisTarget, nodeOptions: RedisOptions, c
 }
 
 export function createCluster(target: RedisTarget, nodeOptions: RedisOptions, caFile?: string): Cluster {
-  const client = new BoundedCluster(target.nodes, clusterOptions(target, nodeOptions, caFile));
+  const client = sendUnsettledOnly(new BoundedCluster(target.nodes, clusterOptions(target, nodeOptions, caFile)));
+  // Each node's connection too (./unsettled.ts): the cluster hands it what it resends.
+  client.on('+node', (node: Redis) => sendUnsettledOnly(node));
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   client.on('node error', () => undefined);

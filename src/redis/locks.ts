@@ -15,11 +15,19 @@ export interface HeldLock {
   token: string;
 }
 
-/** Take `key` for `ttlMs`; undefined when someone holds it. Redis errors propagate. */
+/**
+ * Take `key` for `ttlMs`; undefined when someone holds it. Redis errors propagate.
+ *
+ * A refusal is checked against the holder's token: when the answer of the SET was lost (a cut
+ * connection, a failover) ioredis sends it again once it reconnects, and the second SET NX finds
+ * the lock its first one took. Read back, the lock is ours, not "still held by the previous run"
+ * (which skipped the tick until the lock expired).
+ */
 export async function tryLock(redis: RedisClient, key: string, ttlMs: number): Promise<HeldLock | undefined> {
   const token = randomUUID();
   const ok = await redis.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
-  return ok === 'OK' ? { key, token } : undefined;
+  if (ok === 'OK' || (await redis.get(key)) === token) return { key, token };
+  return undefined;
 }
 
 /** Release a lock if it is still ours; true when it was. */

@@ -149,6 +149,8 @@ interface DeployHarnessOptions {
   configPath?: string;
   /** User groups the local Slack API answers for (setupE2E's `groups`). */
   groups?: Record<string, string[]>;
+  /** Environment of the handlers (setupE2E's `env`), read when each test starts (e.g. REDIS_URL through a fault proxy). */
+  env?: () => Record<string, string>;
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
   before?: (h: DeployHarness) => void | Promise<void>;
 }
@@ -194,7 +196,12 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
 
   const start = async (): Promise<void> => {
     clock = new FakeClock();
-    e2e = await setupE2E({ now: clock.now, ...(opts.configPath ? { configPath: opts.configPath } : {}), groups: opts.groups });
+    e2e = await setupE2E({
+      now: clock.now,
+      ...(opts.configPath ? { configPath: opts.configPath } : {}),
+      groups: opts.groups,
+      ...(opts.env ? { env: opts.env() } : {}),
+    });
     world = buildWorld(clock);
     world.install(ecsMock);
     stubImages(ecrMock, clock);

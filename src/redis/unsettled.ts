@@ -1,0 +1,16 @@
+import type { Cluster, Command, Redis } from 'ioredis';
+
+/**
+ * Never sends a command whose caller already has its answer (a command timeout, a
+ * max-retries failure). ioredis keeps such a command in its offline queue (issued while
+ * disconnected) or in the queue of unanswered commands it resends after a reconnect, and writes
+ * it once Redis is back: a click already told "nothing was changed" would then approve, a tick
+ * already run without its lock would take it and the next ticks would skip. Only a plain
+ * command is dropped: one of a pipeline or a transaction (`stream` given) goes with the others.
+ */
+export function sendUnsettledOnly<C extends Pick<Redis, 'sendCommand'> | Pick<Cluster, 'sendCommand'>>(client: C): C {
+  const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown;
+  (client as { sendCommand: (command: Command, ...rest: unknown[]) => unknown }).sendCommand = (command, ...rest) =>
+    command.isSettled && rest[0] === undefined ? command.promise : send(command, ...rest);
+  return client;
+}

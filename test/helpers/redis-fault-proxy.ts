@@ -1,0 +1,97 @@
+/**
+ * A TCP proxy between the bot and the tests' redis-server that misbehaves on demand, the way a
+ * network or a failing-over Redis does. The bot's clients connect to `url`; the test's own reads
+ * go to Redis directly.
+ *
+ *   - `pass`: bytes go both ways unchanged.
+ *   - `down`: every open connection is cut and new ones are cut as they open (Redis unreachable:
+ *     the client's connect and retry bounds decide how long a command waits before it fails).
+ *   - `blip`: on each connection open when the fault began, what the client sends still reaches
+ *     Redis and runs, but the answer is dropped and the connection cut (a reply lost on the way
+ *     back: the client cannot tell whether its command ran, and ioredis resends what was
+ *     unanswered once it reconnects). Connections opened during the blip pass.
+ *   - `silent`: connections stay open, but what clients send is dropped: nothing reaches Redis and
+ *     nothing comes back (a black hole: only the client's command timeout ends a wait).
+ * `cut()` closes every open connection (a failover), whatever the fault.
+ */
+import net from 'node:net';
+
+export type RedisFault = 'pass' | 'down' | 'blip' | 'silent';
+
+export interface RedisFaultProxy {
+  /** redis://127.0.0.1:<port>/<db>: the upstream URL's path (database) kept. */
+  readonly url: string;
+  set(fault: RedisFault): void;
+  /** Closes every open connection (the clients reconnect). */
+  cut(): void;
+  /** Replies dropped by `blip` since the start (each a command that ran unanswered). */
+  readonly dropped: number;
+  close(): Promise<void>;
+}
+
+interface Pair {
+  client: net.Socket;
+  upstream: net.Socket;
+  /** Opened before the current blip began: its next answer is lost. */
+  doomed: boolean;
+}
+
+export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFaultProxy> {
+  const upstream = new URL(upstreamUrl);
+  const pairs = new Set<Pair>();
+  let fault: RedisFault = 'pass';
+  let dropped = 0;
+  const cut = (p: Pair) => {
+    p.client.destroy();
+    p.upstream.destroy();
+    pairs.delete(p);
+  };
+  const server = net.createServer((client) => {
+    client.on('error', () => undefined);
+    if (fault === 'down') {
+      client.destroy();
+      return;
+    }
+    const up = net.connect(Number(upstream.port), upstream.hostname);
+    up.on('error', () => undefined);
+    const pair: Pair = { client, upstream: up, doomed: false };
+    pairs.add(pair);
+    client.on('data', (d) => {
+      if (fault !== 'silent') up.write(d);
+    });
+    up.on('data', (d) => {
+      if (pair.doomed) {
+        // The command ran in Redis; its answer never arrives.
+        dropped++;
+        cut(pair);
+        return;
+      }
+      client.write(d);
+    });
+    client.on('close', () => cut(pair));
+    up.on('close', () => cut(pair));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const url = new URL(upstreamUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    set(next) {
+      fault = next;
+      if (next === 'down') for (const p of [...pairs]) cut(p);
+      for (const p of pairs) p.doomed = next === 'blip';
+    },
+    cut() {
+      for (const p of [...pairs]) cut(p);
+    },
+    get dropped() {
+      return dropped;
+    },
+    async close() {
+      for (const p of [...pairs]) cut(p);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
