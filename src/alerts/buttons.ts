@@ -217,7 +217,7 @@ async function acknowledge(ctx: ActionContext): Promise<void> {
   const { svc, incident } = found;
   await ensureReader(rt, svc, userId, 'ack', ctx.budget);
   const t = M.in(ctx.locale);
-  const res = await withStore(() => acknowledgeIncident(rt.redis, svc, incident.gen, userId, rt.now()), 'unchanged');
+  const res = await withStore(() => acknowledgeIncident(rt.redis, svc, incident.gen, userId, rt.now()), 'unchanged', { write: true });
   if (res.status === 'already') {
     const since = slackDate(res.at ?? incident.lastAt);
     await ctx.whisper(res.by === userId ? t('ackYours', { since }) : t('ackTaken', { user: `<@${res.by}>`, since }));

@@ -94,7 +94,7 @@ export async function transit(
   action?: StoreOutcome,
   announce = true,
 ): Promise<Transition> {
-  const t = await storeOp(() => op(luaTransitions(rt.redis)), action);
+  const t = await storeOp(() => op(luaTransitions(rt.redis)), action, { write: true });
   logAudit(rt.log, t.audit);
   // Something people look at changed (the Home tab): only transitions that wrote something.
   if (announce && t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });

@@ -31,6 +31,14 @@ const M = defineMessages('redis.client', {
     en: 'Try again in a minute. If it persists, check the Redis endpoint (REDIS_URL) and its security group.',
     ko: '1분 뒤에 다시 시도하세요. 계속되면 Redis 엔드포인트(REDIS_URL)와 보안 그룹을 확인하세요.',
   },
+  unconfirmed: {
+    en: "The approvals store (Redis) did not answer in time, so I can't tell whether this went through.",
+    ko: '승인 저장소(Redis)가 제때 응답하지 않아 처리되었는지 알 수 없습니다.',
+  },
+  unconfirmedHint: {
+    en: 'Check whether it is done (the message it changes, or `/ecs history`) before you try again.',
+    ko: '다시 시도하기 전에 처리되었는지 확인하세요(바뀌는 메시지나 `/ecs history`).',
+  },
   unchanged: { en: 'nothing was changed', ko: '아무것도 바꾸지 않았습니다' },
   notRequested: { en: 'nothing was requested', ko: '아무것도 요청하지 않았습니다' },
   muteNotRecorded: { en: 'the mute was not recorded', ko: '알림 끄기를 기록하지 못했습니다' },
@@ -136,22 +144,37 @@ export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile
   });
 }
 
+/**
+ * What a failed Redis operation did: `write` when it was a change (a transition script, a mute).
+ * A change whose command timed out may have run (the command reached Redis and its answer did not
+ * come back in time), so it is said as unknown, never as "nothing was changed". A command that
+ * timed out before it was sent is never sent later (./unsettled.ts), so that one did not run; the
+ * answer cannot tell the two apart and says the less certain.
+ */
+export interface StoreOpKind {
+  write?: boolean;
+}
+
+/** ioredis's answer to a command that was not answered within its commandTimeout. */
+const isCommandTimeout = (err: unknown): boolean => (err as Error)?.message === 'Command timed out';
+
 /** Wrap a Redis failure into the user-facing "approvals store unavailable" error. */
-export function storeUnavailable(err: unknown, outcome: StoreOutcome = 'unchanged'): BotError {
+export function storeUnavailable(err: unknown, outcome: StoreOutcome = 'unchanged', kind: StoreOpKind = {}): BotError {
+  const unknown = kind.write && isCommandTimeout(err);
   return new BotError('STORE_UNAVAILABLE', `Redis unavailable: ${(err as Error)?.message ?? String(err)}`, {
-    userMessage: M.lazy('unavailable', { outcome: M.lazy(outcome) }),
-    hint: M.lazy('unavailableHint'),
+    userMessage: unknown ? M.lazy('unconfirmed') : M.lazy('unavailable', { outcome: M.lazy(outcome) }),
+    hint: unknown ? M.lazy('unconfirmedHint') : M.lazy('unavailableHint'),
     cause: err,
   });
 }
 
 /** Run a Redis operation, mapping every failure (other than a BotError) to STORE_UNAVAILABLE. */
-export async function withStore<T>(op: () => Promise<T>, action?: StoreOutcome): Promise<T> {
+export async function withStore<T>(op: () => Promise<T>, action?: StoreOutcome, kind?: StoreOpKind): Promise<T> {
   try {
     return await op();
   } catch (err) {
     if (err instanceof BotError) throw err;
-    throw storeUnavailable(err, action);
+    throw storeUnavailable(err, action, kind);
   }
 }
 
@@ -161,13 +184,13 @@ const UNAVAILABLE_REPLY = /^(READONLY|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|BU
  * Run a Redis operation: connection failures (and failover replies) become STORE_UNAVAILABLE
  * ("nothing was changed"); a script error (a bug) stays an internal error with a log reference.
  */
-export async function storeOp<T>(op: () => Promise<T>, action?: StoreOutcome): Promise<T> {
+export async function storeOp<T>(op: () => Promise<T>, action?: StoreOutcome, kind?: StoreOpKind): Promise<T> {
   try {
     return await op();
   } catch (err) {
     if (err instanceof BotError) throw err;
     const e = err as { name?: string; message?: string };
     if (e?.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(e.message ?? '')) throw err;
-    throw storeUnavailable(err, action);
+    throw storeUnavailable(err, action, kind);
   }
 }

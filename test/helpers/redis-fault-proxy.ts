@@ -24,6 +24,12 @@ export interface RedisFaultProxy {
   set(fault: RedisFault): void;
   /** Closes every open connection (the clients reconnect). */
   cut(): void;
+  /**
+   * Passes until a client sends something containing one of `markers`, then is `silent` (that
+   * command is swallowed too). A script is sent as EVALSHA <sha1 of its Lua>, or the first time on
+   * a connection as EVAL <its Lua>: give both its SHA and a line of its own.
+   */
+  silentFrom(...markers: string[]): void;
   /** Replies dropped by `blip` since the start (each a command that ran unanswered). */
   readonly dropped: number;
   close(): Promise<void>;
@@ -41,6 +47,7 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
   const pairs = new Set<Pair>();
   let fault: RedisFault = 'pass';
   let dropped = 0;
+  let silentMarkers: string[] = [];
   const cut = (p: Pair) => {
     p.client.destroy();
     p.upstream.destroy();
@@ -57,6 +64,10 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
     const pair: Pair = { client, upstream: up, doomed: false };
     pairs.add(pair);
     client.on('data', (d) => {
+      if (silentMarkers.some((m) => d.includes(m))) {
+        silentMarkers = [];
+        fault = 'silent';
+      }
       if (fault !== 'silent') up.write(d);
     });
     up.on('data', (d) => {
@@ -80,8 +91,13 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
     url: url.toString(),
     set(next) {
       fault = next;
+      silentMarkers = [];
       if (next === 'down') for (const p of [...pairs]) cut(p);
       for (const p of pairs) p.doomed = next === 'blip';
+    },
+    silentFrom(...markers) {
+      fault = 'pass';
+      silentMarkers = markers;
     },
     cut() {
       for (const p of [...pairs]) cut(p);
