@@ -32,12 +32,9 @@ import { keys } from '../../src/redis/keys';
 import type { RequestState } from '../../src/approvals/types';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { timeStep } from '../helpers/model';
+import { lambdaRetries, redisAnswersAgain, timeStep } from '../helpers/model';
 import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { testRedis, useWorkerDb } from '../helpers/redis';
-import { handler as workerHandler } from '../../src/handlers/worker';
-import { handler as scheduledHandler } from '../../src/handlers/scheduled';
-import { getRuntime } from '../../src/handlers/compose';
 
 const NEEDED = 2;
 const APPROVAL_TTL_MS = 3600_000;
@@ -116,11 +113,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: timeStep(421_000, 1_383_000, 3_661_000) },
   { weight: 1, arbitrary: fc.constant({ t: 'rollout' as const }) },
 );
-/** The worker, events and scheduled functions' Redis client (the test harness's worker runtime). */
-const workerRedis = () =>
-  getRuntime('worker', () => {
-    throw new Error('no worker runtime installed');
-  }).redis;
 const action: fc.Arbitrary<Action> = fc.tuple(step, fault).map(([s, f]) => ({ ...s, fault: f }));
 
 interface Known {
@@ -224,51 +216,8 @@ describe('approvals while Redis is down or loses answers', () => {
             });
           }
         };
-        // Lambda's asynchronous invocation: a failed run is retried twice, then the invocation record
-        // goes to the on-failure destination (an SQS queue the scheduled function consumes).
-        const attempts = new Map<unknown, number>();
-        const retries: unknown[] = [];
-        let lost = 0;
-        const drain = async () => {
-          h.e2e.pending.push(...retries.splice(0));
-          for (let guard = 0; h.e2e.pending.length && guard < 1000; guard++) {
-            const job = h.e2e.pending.shift();
-            try {
-              await workerHandler(job);
-            } catch (err) {
-              const n = attempts.get(job) ?? 1;
-              if (n < 3) {
-                attempts.set(job, n + 1);
-                retries.push(job);
-                continue;
-              }
-              seen.gaveUp++;
-              const record = {
-                version: '1.0',
-                timestamp: new Date(h.clock.now()).toISOString(),
-                requestContext: { requestId: `lost-${++lost}`, condition: 'RetriesExhausted', approximateInvokeCount: n },
-                requestPayload: job,
-                responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-                responsePayload: { errorType: (err as Error).name, errorMessage: (err as Error).message },
-              };
-              await scheduledHandler({
-                Records: [
-                  {
-                    messageId: `m${lost}`,
-                    receiptHandle: `rh${lost}`,
-                    body: JSON.stringify(record),
-                    eventSource: 'aws:sqs',
-                    attributes: {},
-                  },
-                ],
-              });
-            }
-          }
-        };
-        const tick = async () => {
-          await h.e2e.tick();
-          await drain();
-        };
+        const lambda = lambdaRetries(h.e2e, h.clock);
+        const { drain, tick } = lambda;
         const finishRollouts = () => {
           for (const name of Object.values(ECS_SERVICE)) {
             const s = h.world.service('prod', name);
@@ -349,20 +298,10 @@ describe('approvals while Redis is down or loses answers', () => {
 
         // The end, Redis well: the clients reconnect (after their back-off), what waits is run, the
         // rollouts finish, time passes past every expiry and deadline.
-        for (const client of [h.e2e.rt.redis, workerRedis()]) {
-          for (let i = 0; i < 50 && (await client.ping().catch(() => 'not yet')) !== 'PONG'; i++)
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        await drain();
-        await drain();
-        await drain();
-        for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
-          finishRollouts();
-          h.clock.advance(ms);
-          await tick();
-        }
+        await redisAnswersAgain(h.e2e);
         await check('the end');
         seen.requests += known.length;
+        seen.gaveUp += lambda.gaveUp;
         seen.ran += updates().length;
         for (const k of known) {
           const state = (await read(k.id))?.state;

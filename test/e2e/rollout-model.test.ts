@@ -16,17 +16,31 @@
  * brings the request to the state ECS is in: succeeded after a completed rollout, failed after a
  * rollback (or, after a give-up, not confirmed), and the status card says the same.
  *
- * Each `npm test` runs 30 new random sequences (MODEL_RUNS=<n> for more). A failure prints the
+ * The second property runs the same while Redis misbehaves at any step (the bot's clients through
+ * test/helpers/redis-fault-proxy.ts: unreachable, or answers of commands that ran lost): an event
+ * whose handling failed is delivered again (Lambda retries EventBridge's asynchronous invocation),
+ * a failed worker run is retried, then given to the on-failure consumer. The same oracle holds, and
+ * at the end, Redis well again, the tick alone still reaches the truth.
+ *
+ * Each `npm test` runs 30 new random sequences (MODEL_RUNS=<n> for more), and 8 with faults. A failure prints the
  * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
  */
 import fc from 'fast-check';
-import { timeStep } from '../helpers/model';
+import { lambdaRetries, redisAnswersAgain, timeStep } from '../helpers/model';
+import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useWorkerDb } from '../helpers/redis';
 import { getRequest } from '../../src/approvals/workflow';
 import { SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fixtures';
 import { approve, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 
-const h = useDeployHarness();
+let proxy: RedisFaultProxy;
+beforeAll(async () => {
+  proxy = await startRedisFaultProxy(useWorkerDb());
+});
+afterAll(() => proxy.close());
+// The bot's Redis goes through the proxy; it passes everything but in the faults property.
+const h = useDeployHarness({ env: () => ({ REDIS_URL: proxy.url }) });
 
 type Step =
   | { t: 'progress'; running: number; event: boolean }
@@ -56,175 +70,204 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** What ECS did to the new deployment (the truth). */
 type Truth = 'inProgress' | 'completed' | 'failed';
 
+type Seen = Record<'completed' | 'failed' | 'unconfirmed', number>;
+
+/** One run of the model: an approved deploy, then `steps` (each while Redis is as its `fault` says). */
+async function rollout(steps: Array<Step & { fault?: RedisFault }>, seen: Seen): Promise<void> {
+  await h.restart();
+  await h.e2e.slash('deploy web v1.2.3 --reason "model"', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  const started = await getRequest(h.e2e.rt.redis, req.id);
+  expect(started?.state).toBe('running');
+  const ours = started!.execution!.deploymentId as string;
+  const statusTs = started!.statusTs!;
+
+  let truth: Truth = 'inProgress';
+  let rollbackId: string | undefined;
+  let rollbackDone = false;
+  /** Events ECS sent that EventBridge has not delivered yet (a late delivery). */
+  const late: unknown[] = [];
+  /** Every event sent so far, for a stale (out-of-order) redelivery of an old one. */
+  const sent: unknown[] = [];
+
+  const eventOfNow = (): unknown =>
+    truth === 'completed'
+      ? deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: ours })
+      : truth === 'failed'
+        ? deploymentEvent('failed', {
+            time: h.clock.now(),
+            serviceArn: SERVICE_ARN,
+            deploymentId: ours,
+            reason: 'ECS deployment circuit breaker: tasks failed to start.',
+          })
+        : deploymentEvent('in-progress', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: ours });
+  const lambda = lambdaRetries(h.e2e, h.clock);
+  const deliver = async (e: unknown) => {
+    sent.push(e);
+    try {
+      await h.e2e.event(e);
+    } catch {
+      // The events function failed (Redis): Lambda delivers EventBridge's invocation again later.
+      late.push(e);
+    }
+    await lambda.drain();
+  };
+  const said = () => {
+    const all = thread(h.e2e, 'CPROD', req.ts).map(textOf);
+    return {
+      completed: all.filter((t) => t.includes('Deploy completed')).length,
+      failed: all.filter((t) => t.includes('Deploy failed')).length,
+      unconfirmed: all.filter((t) => t.includes('Deploy not confirmed')).length,
+    };
+  };
+  /** What ECS was doing when the bot said "not confirmed" (undefined: not said yet). */
+  let truthWhenUnconfirmed: Truth | undefined;
+  const check = (after: string) => {
+    const s = said();
+    if (s.unconfirmed && !truthWhenUnconfirmed) truthWhenUnconfirmed = truth;
+    expect({ after, truth, ...s }).toEqual({
+      after,
+      truth,
+      completed: truth === 'completed' ? expect.any(Number) : 0,
+      failed: truth === 'failed' ? expect.any(Number) : 0,
+      unconfirmed: expect.any(Number),
+    });
+    expect({ after, endings: s.completed + s.failed + s.unconfirmed <= 1 }).toEqual({ after, endings: true });
+    if (s.unconfirmed) expect({ after, truthWhenUnconfirmed }).toEqual({ after, truthWhenUnconfirmed: 'inProgress' });
+  };
+
+  const run = async (a: Step) => {
+    switch (a.t) {
+      case 'progress':
+        if (truth !== 'inProgress') return;
+        h.world.progress('prod', 'web-prod', a.running);
+        if (a.event)
+          await deliver(
+            taskEvent(h.clock, {
+              cluster: 'prod',
+              service: 'web-prod',
+              taskId: `t${Math.random().toString(16).slice(2, 10)}`,
+              taskDefinitionArn: tdArn('web-prod', 43),
+              lastStatus: 'RUNNING',
+            }),
+          );
+        return;
+      case 'complete':
+        if (truth !== 'inProgress') return;
+        h.world.complete('prod', 'web-prod');
+        truth = 'completed';
+        return;
+      case 'breaker':
+        if (truth !== 'inProgress') return;
+        h.world.setStopped('prod', 'web-prod', [
+          stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(h.clock.now()) }, 1),
+        ]);
+        rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
+        truth = 'failed';
+        late.push(
+          deploymentEvent('rollback-in-progress', {
+            time: h.clock.now(),
+            serviceArn: SERVICE_ARN,
+            deploymentId: rollbackId,
+            reason: `ECS deployment ${rollbackId} in progress. Rolling back.`,
+          }),
+        );
+        return;
+      case 'completeRollback':
+        // The rollback's own deployment completes: the service is healthy again on the old
+        // revision, which is not the deploy succeeding.
+        if (truth !== 'failed' || rollbackDone) return;
+        h.world.complete('prod', 'web-prod');
+        rollbackDone = true;
+        late.push(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: rollbackId! }));
+        return;
+      case 'event': {
+        // What EventBridge delivers now: what ECS says now, or it keeps it for later.
+        const e = eventOfNow();
+        if (a.late) late.push(e);
+        else await deliver(e);
+        if (a.twice) await deliver(e);
+        for (const x of late.splice(0, a.late ? 0 : late.length)) await deliver(x);
+        return;
+      }
+      case 'stale':
+        // An old event delivered after newer ones (EventBridge does not promise order).
+        if (sent.length) await deliver(structuredClone(sent[0]));
+        return;
+      case 'time':
+        h.clock.advance(a.ms);
+        if (a.tick) await lambda.tick();
+        return;
+    }
+  };
+
+  for (const [i, a] of steps.entries()) {
+    proxy.set(a.fault ?? 'pass');
+    try {
+      await run(a);
+    } finally {
+      proxy.set('pass');
+    }
+    check(`step ${i + 1}: ${JSON.stringify(a)}`);
+  }
+  await redisAnswersAgain(h.e2e);
+
+  // The end: ECS finishes (completes what is still in progress), EventBridge loses every event
+  // from now on, and only the scheduled tick is left to find out.
+  if (truth === 'inProgress') {
+    h.world.complete('prod', 'web-prod');
+    truth = 'completed';
+  } else if (truth === 'failed' && !rollbackDone) {
+    h.world.complete('prod', 'web-prod');
+    rollbackDone = true;
+  }
+  for (let i = 0; i < 6; i++) {
+    h.clock.advance(5 * 60_000);
+    await lambda.tick();
+  }
+  check('the end');
+  const final = await getRequest(h.e2e.rt.redis, req.id);
+  const s = said();
+  // Given up while ECS was still at it: the end stays "not confirmed" (a failed request), whatever ECS did later.
+  const ending = s.unconfirmed ? 'unconfirmed' : truth;
+  expect({ state: final?.state, said: s }).toEqual({
+    state: ending === 'completed' ? 'succeeded' : 'failed',
+    said: { completed: 0, failed: 0, unconfirmed: 0, [ending]: 1 },
+  });
+  expect(textOf(h.e2e.slack.message('CPROD', statusTs))).toContain(
+    { completed: 'completed', failed: 'failed', unconfirmed: 'not confirmed' }[ending],
+  );
+  seen[ending]++;
+}
+
 describe('a rollout reported under random ECS outcomes and EventBridge deliveries', () => {
   it('says completed only after ECS completed it, failed only after ECS rolled it back, once; the tick alone reaches the truth', async () => {
-    const seen = { completed: 0, failed: 0, unconfirmed: 0 };
+    const seen: Seen = { completed: 0, failed: 0, unconfirmed: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: 14 }), async (steps) => {
-        await h.restart();
-        await h.e2e.slash('deploy web v1.2.3 --reason "model"', { channel_id: 'CPROD', user_id: 'UDEV1' });
-        await h.e2e.drain();
-        const req = requestMessage(h.e2e, 'CPROD');
-        await approve(h.e2e, req);
-        await h.e2e.drain();
-        const started = await getRequest(h.e2e.rt.redis, req.id);
-        expect(started?.state).toBe('running');
-        const ours = started!.execution!.deploymentId as string;
-        const statusTs = started!.statusTs!;
-
-        let truth: Truth = 'inProgress';
-        let rollbackId: string | undefined;
-        let rollbackDone = false;
-        /** Events ECS sent that EventBridge has not delivered yet (a late delivery). */
-        const late: unknown[] = [];
-        /** Every event sent so far, for a stale (out-of-order) redelivery of an old one. */
-        const sent: unknown[] = [];
-
-        const eventOfNow = (): unknown =>
-          truth === 'completed'
-            ? deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: ours })
-            : truth === 'failed'
-              ? deploymentEvent('failed', {
-                  time: h.clock.now(),
-                  serviceArn: SERVICE_ARN,
-                  deploymentId: ours,
-                  reason: 'ECS deployment circuit breaker: tasks failed to start.',
-                })
-              : deploymentEvent('in-progress', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: ours });
-        const deliver = async (e: unknown) => {
-          sent.push(e);
-          await h.e2e.event(e);
-          await h.e2e.drain();
-        };
-        const said = () => {
-          const all = thread(h.e2e, 'CPROD', req.ts).map(textOf);
-          return {
-            completed: all.filter((t) => t.includes('Deploy completed')).length,
-            failed: all.filter((t) => t.includes('Deploy failed')).length,
-            unconfirmed: all.filter((t) => t.includes('Deploy not confirmed')).length,
-          };
-        };
-        /** What ECS was doing when the bot said "not confirmed" (undefined: not said yet). */
-        let truthWhenUnconfirmed: Truth | undefined;
-        const check = (after: string) => {
-          const s = said();
-          if (s.unconfirmed && !truthWhenUnconfirmed) truthWhenUnconfirmed = truth;
-          expect({ after, truth, ...s }).toEqual({
-            after,
-            truth,
-            completed: truth === 'completed' ? expect.any(Number) : 0,
-            failed: truth === 'failed' ? expect.any(Number) : 0,
-            unconfirmed: expect.any(Number),
-          });
-          expect({ after, endings: s.completed + s.failed + s.unconfirmed <= 1 }).toEqual({ after, endings: true });
-          if (s.unconfirmed) expect({ after, truthWhenUnconfirmed }).toEqual({ after, truthWhenUnconfirmed: 'inProgress' });
-        };
-
-        const run = async (a: Step) => {
-          switch (a.t) {
-            case 'progress':
-              if (truth !== 'inProgress') return;
-              h.world.progress('prod', 'web-prod', a.running);
-              if (a.event)
-                await deliver(
-                  taskEvent(h.clock, {
-                    cluster: 'prod',
-                    service: 'web-prod',
-                    taskId: `t${Math.random().toString(16).slice(2, 10)}`,
-                    taskDefinitionArn: tdArn('web-prod', 43),
-                    lastStatus: 'RUNNING',
-                  }),
-                );
-              return;
-            case 'complete':
-              if (truth !== 'inProgress') return;
-              h.world.complete('prod', 'web-prod');
-              truth = 'completed';
-              return;
-            case 'breaker':
-              if (truth !== 'inProgress') return;
-              h.world.setStopped('prod', 'web-prod', [
-                stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(h.clock.now()) }, 1),
-              ]);
-              rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
-              truth = 'failed';
-              late.push(
-                deploymentEvent('rollback-in-progress', {
-                  time: h.clock.now(),
-                  serviceArn: SERVICE_ARN,
-                  deploymentId: rollbackId,
-                  reason: `ECS deployment ${rollbackId} in progress. Rolling back.`,
-                }),
-              );
-              return;
-            case 'completeRollback':
-              // The rollback's own deployment completes: the service is healthy again on the old
-              // revision, which is not the deploy succeeding.
-              if (truth !== 'failed' || rollbackDone) return;
-              h.world.complete('prod', 'web-prod');
-              rollbackDone = true;
-              late.push(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: rollbackId! }));
-              return;
-            case 'event': {
-              // What EventBridge delivers now: what ECS says now, or it keeps it for later.
-              const e = eventOfNow();
-              if (a.late) late.push(e);
-              else await deliver(e);
-              if (a.twice) await deliver(e);
-              for (const x of late.splice(0, a.late ? 0 : late.length)) await deliver(x);
-              return;
-            }
-            case 'stale':
-              // An old event delivered after newer ones (EventBridge does not promise order).
-              if (sent.length) await deliver(structuredClone(sent[0]));
-              return;
-            case 'time':
-              h.clock.advance(a.ms);
-              if (a.tick) {
-                await h.e2e.tick();
-                await h.e2e.drain();
-              }
-              return;
-          }
-        };
-
-        for (const [i, a] of steps.entries()) {
-          await run(a);
-          check(`step ${i + 1}: ${JSON.stringify(a)}`);
-        }
-
-        // The end: ECS finishes (completes what is still in progress), EventBridge loses every event
-        // from now on, and only the scheduled tick is left to find out.
-        if (truth === 'inProgress') {
-          h.world.complete('prod', 'web-prod');
-          truth = 'completed';
-        } else if (truth === 'failed' && !rollbackDone) {
-          h.world.complete('prod', 'web-prod');
-          rollbackDone = true;
-        }
-        for (let i = 0; i < 6; i++) {
-          h.clock.advance(5 * 60_000);
-          await h.e2e.tick();
-          await h.e2e.drain();
-        }
-        check('the end');
-        const final = await getRequest(h.e2e.rt.redis, req.id);
-        const s = said();
-        // Given up while ECS was still at it: the end stays "not confirmed" (a failed request), whatever ECS did later.
-        const ending = s.unconfirmed ? 'unconfirmed' : truth;
-        expect({ state: final?.state, said: s }).toEqual({
-          state: ending === 'completed' ? 'succeeded' : 'failed',
-          said: { completed: 0, failed: 0, unconfirmed: 0, [ending]: 1 },
-        });
-        expect(textOf(h.e2e.slack.message('CPROD', statusTs))).toContain(
-          { completed: 'completed', failed: 'failed', unconfirmed: 'not confirmed' }[ending],
-        );
-        seen[ending]++;
-      }),
+      fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: 14 }), (steps) => rollout(steps, seen)),
       { numRuns: Number(process.env.MODEL_RUNS || 30), endOnFailure: true },
     );
     // Both outcomes were reached (a property that only ever saw one would prove half).
     expect(seen.completed).toBeGreaterThan(0);
     expect(seen.failed).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('says the same while Redis is down or loses answers at any step, and reaches the truth once Redis is back', async () => {
+    const seen: Seen = { completed: 0, failed: 0, unconfirmed: 0 };
+    const fault = fc.constantFrom<RedisFault>('pass', 'pass', 'pass', 'blip', 'blip', 'down');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(step, fault).map(([a, f]) => ({ ...a, fault: f })),
+          { minLength: 3, maxLength: 12 },
+        ),
+        (steps) => rollout(steps, seen),
+      ),
+      { numRuns: Number(process.env.MODEL_RUNS || 8), endOnFailure: true },
+    );
+    expect(seen.completed + seen.failed).toBeGreaterThan(0);
   }, 300_000);
 });
