@@ -45,6 +45,12 @@ describe('service aliases through the Lambda handlers', () => {
     expect(ack.text).toContain('Looking up `web-staging` in `staging`…');
   });
 
+  it('suggests each service once for a mistyped alias, by its name with the alias beside it', async () => {
+    const ack = await e2e.slash('status 웹서', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(ack.text).toContain("I don't know a service or environment called `웹서`. Did you mean `web` (`웹`), `web-staging` (`웹`)?");
+    expect(e2e.handedOff).toHaveLength(0);
+  });
+
   it('locks the service an alias names and audits it under its name', async () => {
     const ack = await e2e.slash('lock ＦＲＯＮＴ --reason "db migration"', { channel_id: 'CPROD', user_id: 'UDEV1' });
     expect(ack.text).toContain('`web`');
