@@ -10,7 +10,7 @@ import { ACTION } from '../approvals/message';
 import { approveConfirm } from '../approvals/confirm';
 import type { GuardInfo } from '../approvals/guards';
 import type { ChangeRequest, RequestState } from '../approvals/types';
-import { HEALTH_MARK, type Health } from '../commands/render/status';
+import { HEALTH_MARK, type Health } from '../commands/render/health';
 import { defineMessages, type Locale } from '../i18n';
 import { actions, context, header, section } from '../slack/blocks';
 import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, truncate } from '../slack/text';
