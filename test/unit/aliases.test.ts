@@ -3,7 +3,7 @@
  * chatops.yml may not say. And a duration typed in several words (`2 시간`, `1 시간 30 분`). Pure.
  */
 import { join } from 'node:path';
-import { aliasIssues, lookupService, nameKey, serviceIndex } from '../../src/config/aliases';
+import { aliasIssues, aliasNote, lookupService, nameKey, serviceIndex } from '../../src/config/aliases';
 import { durationWords, normalizeDuration } from '../../src/config/duration';
 import { parseArgs } from '../../src/commands/grammar';
 import { loadConfigFile, parseConfig } from '../../src/config/load';
@@ -201,5 +201,19 @@ describe('a mistyped service is answered with the services it may mean, each onc
   it('shows the name alone when the name matches better than an alias', () => {
     expect(answer('wbe')).toBe("I don't know a service called `wbe`. Did you mean `web`?");
     expect(answer('web-fornt')).toBe("I don't know a service called `web-fornt`. Did you mean `web`?");
+  });
+});
+
+describe('aliases shown beside a name, briefly', () => {
+  it.each<[readonly string[] | undefined, number | undefined, string]>([
+    [undefined, undefined, ''],
+    [[], undefined, ''],
+    [['웹', '프론트'], undefined, ' (웹, 프론트)'],
+    [['a', 'b', 'c', 'd'], undefined, ' (a, b, c, …)'],
+    [['웹', '프론트엔드서버'], 8, ' (웹, …)'],
+    [['프론트엔드서버'], 8, ''],
+  ])('%j in %s characters: %j', (aliases, max, note) => {
+    expect(aliasNote(aliases, max)).toBe(note);
+    expect(note.length).toBeLessThanOrEqual(max ?? 40);
   });
 });
