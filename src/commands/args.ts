@@ -4,14 +4,14 @@
  * closest-match suggestions.
  */
 import * as z from 'zod';
-import { lookupService, serviceIndex } from '../config/aliases';
+import { lookupService, nameKey, serviceIndex } from '../config/aliases';
 import { findService } from '../config/load';
 import type { Config, ResolvedService } from '../config/schema';
 import { BotError, badInput } from '../errors';
 import { defineMessages, localizedToken, textIn, type Localized, type Text } from '../i18n/catalog';
 import { code } from '../slack/text';
 import type { RawArgs } from './grammar';
-import { closest } from './suggest';
+import { closest, ranked } from './suggest';
 import type { CommandSpec, ParseContext } from './types';
 import { defaultEnvironmentFor } from '../config/load';
 
@@ -54,14 +54,14 @@ const NOUN = defineMessages('commands.args.nouns', {
 
 const t = argsText;
 
-/** "Did you mean `a`, `b`?" after a sentence, or nothing when there is no close match. */
-export function suggestion(near: readonly string[]): Localized {
-  return (locale) => (near.length ? ' ' + t.in(locale)('didYouMean', { options: near.map((n) => code(n)).join(', ') }) : '');
+/** "Did you mean `a`, `b`?" after a sentence (each shown by `show`), or nothing when there is no close match. */
+export function suggestion(near: readonly string[], show: (n: string) => string = code): Localized {
+  return (locale) => (near.length ? ' ' + t.in(locale)('didYouMean', { options: near.map((n) => show(n)).join(', ') }) : '');
 }
 
 /** A sentence followed by the closest matches, as one Localized. */
-export function withSuggestion(first: Localized, near: readonly string[]): Localized {
-  return (locale) => first(locale) + suggestion(near)(locale);
+export function withSuggestion(first: Localized, near: readonly string[], show?: (n: string) => string): Localized {
+  return (locale) => first(locale) + suggestion(near, show)(locale);
 }
 
 const codes = (names: readonly string[]): string => names.map((n) => code(n)).join(', ');
@@ -152,9 +152,22 @@ function serviceList(config: Config): string {
     .join(', ');
 }
 
-/** The names and aliases closest to a typed word (and `extra`). */
+/**
+ * The services closest to a typed word (and `extra`), each named once, as mrkdwn: `web`, or `web` (`웹`)
+ * when its alias matched better than its name (an alias is not another service).
+ */
 function nearServices(config: Config, typed: string, extra: readonly string[] = []): string[] {
-  return closest(typed, [...Object.keys(config.services), ...serviceIndex(config).byAlias.keys(), ...extra]);
+  const owners = new Map<string, Array<[string, string?]>>(); // a word → the services it names, by which alias
+  const add = (word: string, owner: [string, string?]) => owners.set(word, [...(owners.get(word) ?? []), owner]);
+  for (const name of [...Object.keys(config.services), ...extra]) add(name, [name]);
+  for (const [name, aliases] of serviceIndex(config).aliasesOf) for (const a of aliases) add(a, [name, a]);
+  const best = new Map<string, { score: number; alias?: string | undefined }>(); // closest first; a tie goes to the name
+  for (const { c, score } of ranked(nameKey(typed), owners.keys()))
+    for (const [name, alias] of owners.get(c)!) {
+      const b = best.get(name);
+      if (!b || (b.score === score && !alias)) best.set(name, { score, alias });
+    }
+  return [...best].slice(0, 3).map(([name, { alias }]) => code(name) + (alias ? ` (${code(alias)})` : ''));
 }
 
 /**
@@ -173,7 +186,7 @@ export function resolveService(config: Config, typed: string, usage: string | un
   }
   const near = nearServices(config, typed);
   throw new BotError('UNKNOWN_SERVICE', `unknown service ${typed}`, {
-    userMessage: withSuggestion(t.lazy('unknownService', { name: code(typed) }), near),
+    userMessage: withSuggestion(t.lazy('unknownService', { name: code(typed) }), near, String),
     usage,
     hint: (locale) => t.in(locale)('services', { list: serviceList(config) || t.in(locale)('noneConfigured') }),
   });
@@ -216,7 +229,7 @@ export function resolveServiceOrEnvironment(
   }
   const near = nearServices(ctx.config, name, Object.keys(ctx.config.environments));
   throw new BotError('UNKNOWN_SERVICE', `unknown target ${name}`, {
-    userMessage: withSuggestion(t.lazy('unknownTarget', { name: code(name) }), near),
+    userMessage: withSuggestion(t.lazy('unknownTarget', { name: code(name) }), near, String),
     usage,
     hint: (locale) =>
       t.in(locale)('servicesAndEnvironments', {

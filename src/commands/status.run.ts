@@ -8,6 +8,7 @@ import { describeCluster, describeServices, describeTaskDefinition, describeTask
 import { isBotError } from '../errors';
 import { findImageByDigest } from '../aws/ecr';
 import type { SlackMessage } from '../slack/blocks';
+import { serviceIndex } from '../config/aliases';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
@@ -165,10 +166,12 @@ export async function readEnvironment(
   );
   const guards = await guardsP;
   const clusterView = await clusterP;
+  const { aliasesOf } = serviceIndex(rt.config);
   const rows: EnvironmentRow[] = configured.map((svc) => {
     const service = byName.get(svc.service);
     return {
       alias: svc.alias,
+      aliases: aliasesOf.get(svc.alias),
       serviceName: svc.service,
       container: svc.container,
       service,

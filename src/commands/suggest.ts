@@ -15,8 +15,8 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** Up to `max` candidates close to `input`: same prefix, contains it, or within a small edit distance. */
-export function closest(input: string, candidates: Iterable<string>, max = 3): string[] {
+/** Candidates close to `input`, closest first, with their scores (lower is closer): same prefix, contains it, or within a small edit distance. */
+export function ranked(input: string, candidates: Iterable<string>): Array<{ c: string; score: number }> {
   const q = input.toLowerCase();
   const scored: Array<{ c: string; score: number }> = [];
   for (const c of candidates) {
@@ -29,8 +29,12 @@ export function closest(input: string, candidates: Iterable<string>, max = 3): s
     if (d <= limit) score = Math.min(score, d);
     if (score < Infinity) scored.push({ c, score });
   }
-  return scored
-    .sort((a, b) => a.score - b.score || a.c.localeCompare(b.c))
+  return scored.sort((a, b) => a.score - b.score || a.c.localeCompare(b.c));
+}
+
+/** Up to `max` candidates close to `input`, closest first. */
+export function closest(input: string, candidates: Iterable<string>, max = 3): string[] {
+  return ranked(input, candidates)
     .slice(0, max)
     .map((s) => s.c);
 }

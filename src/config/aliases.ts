@@ -67,6 +67,19 @@ export function lookupService(
   return here.length === 1 ? { name: here[0]! } : { ambiguous: names };
 }
 
+/**
+ * A service's aliases shown briefly after its name where people discover services (the Home tab,
+ * `/ecs status <environment>`, the deploy form): ` (웹, 프론트)`, at most 3 and `max` characters, then `…`;
+ * nothing without aliases.
+ */
+export function aliasNote(aliases: readonly string[] | undefined, max = 40): string {
+  for (let k = Math.min(3, aliases?.length ?? 0); k > 0; k--) {
+    const note = ` (${[...aliases!.slice(0, k), ...(k < aliases!.length ? ['…'] : [])].join(', ')})`;
+    if (note.length <= max) return note;
+  }
+  return '';
+}
+
 /** `2h`, or a unit that reads as part of one (`h`, `시간`: `--since 2 시간`). */
 function readsAsDuration(key: string): boolean {
   return (normalizeDuration(key) ?? normalizeDuration('1' + key)) !== undefined;

@@ -22,7 +22,7 @@ const M = defineMessages('config.load', {
 import { configSchema, type Config, type EnvironmentConfig, type ResolvedService } from './schema';
 
 /** Render zod issues as "services.web.scale.max: Too big: expected number to be <=5000". */
-function formatIssues(issues: z.core.$ZodIssue[]): string {
+export function formatIssues(issues: z.core.$ZodIssue[]): string {
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`).join('\n');
 }
 

@@ -20,8 +20,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { startLocal, StartupError, type LocalServer } from './local-server';
 import { configPath, loadConfigFile } from '../config/load';
+import { configProblem } from '../config/startup';
 import type { Config } from '../config/schema';
-import { isBotError } from '../errors';
 import { setLogSink } from '../log';
 import { createPerson, installClientRoutes, type Person } from '../loopback/slack/person';
 import { sendJson, sendText, startSlackServer, type SlackServer } from '../loopback/slack/server';
@@ -104,7 +104,7 @@ function chooseAws(env: NodeJS.ProcessEnv, flags: PlaygroundFlags): { mode: AwsM
   try {
     return { mode: 'real', config: loadConfigFile(path) };
   } catch (err) {
-    throw new StartupError(isBotError(err) ? err.message : `cannot load ${path}: ${(err as Error).message}`);
+    throw new StartupError(configProblem(err, path));
   }
 }
 

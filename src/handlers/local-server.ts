@@ -12,8 +12,8 @@ import type { Server } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { configPath, loadConfigFile } from '../config/load';
+import { configProblem } from '../config/startup';
 import type { Config } from '../config/schema';
-import { isBotError } from '../errors';
 import { runTicks } from '../hooks/events';
 import { log } from '../log';
 import { registerAll, createRuntime, missingEnv, setRuntime } from './compose';
@@ -183,7 +183,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalServer> {
   try {
     config = opts.config ?? loadConfigFile(configPath(opts.env));
   } catch (err) {
-    throw new StartupError(isBotError(err) ? err.message : `cannot load ${configPath(opts.env)}: ${(err as Error).message}`);
+    throw new StartupError(configProblem(err, configPath(opts.env)));
   }
   const notes: string[] = [];
   const env = { ...opts.env };

@@ -7,7 +7,8 @@
  *
  * Ctrl-C (SIGINT) or SIGTERM stops it within a few seconds, private redis-server included; a
  * second signal stops it at once. A start-up problem (a busy port, a missing setting) is one
- * line, without a stack trace.
+ * line, without a stack trace; an invalid chatops.yml is a sentence in the language it asks for, then
+ * one line per problem with its path (src/config/startup.ts).
  */
 /* eslint-disable no-console -- this is the interactive local entry point; it talks to a person */
 import { startLocal, StartupError } from './local-server';
@@ -48,8 +49,10 @@ function startProduction(): void {
       process.on('SIGTERM', stop);
     })
     .catch((err: unknown) => {
-      const text = err instanceof StartupError ? err.message : `could not start: ${(err as Error)?.message ?? String(err)}`;
-      console.error(`ecs-chatops: ${text.split('\n')[0]}`);
+      // A start-up problem is said whole (an invalid chatops.yml: one line per problem); anything else in one line.
+      const text =
+        err instanceof StartupError ? err.message : `could not start: ${((err as Error)?.message ?? String(err)).split('\n')[0]}`;
+      console.error(`ecs-chatops: ${text}`);
       process.exit(1);
     });
 }

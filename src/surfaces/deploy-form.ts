@@ -7,6 +7,7 @@
  * someone who may deploy nowhere, and the answer when the form could not open in time.
  */
 import type { KnownBlock } from '@slack/types';
+import { aliasNote } from '../config/aliases';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
 import { context, section, type SlackMessage } from '../slack/blocks';
 import { VIEW_LIMITS } from '../slack/modal';
@@ -183,6 +184,8 @@ export interface FormEnvironment {
   channel: string;
   /** Services the reader may deploy there (with an ECR repository), sorted. */
   services: string[];
+  /** Their aliases in chatops.yml, shown beside their names (`web (웹, 프론트)`). */
+  aliases?: ReadonlyMap<string, readonly string[]>;
   /** Services without a repository (not offered). */
   withoutRepository: number;
 }
@@ -286,7 +289,7 @@ export function deployForm(s: FormState): Record<string, unknown> {
   if (!env) {
     blocks.push(context(t('pickEnvFirst')));
   } else {
-    const serviceOptions = env.services.map((a) => option(a, a));
+    const serviceOptions = env.services.map((a) => option(a + aliasNote(env.aliases?.get(a), 75 - a.length), a));
     const service = env.services.includes(s.service ?? '') ? s.service : undefined;
     blocks.push(choice(serviceBlock(env.name), FORM.serviceAction, t('serviceLabel'), t('servicePlaceholder'), serviceOptions, service));
     const notes: string[] = [];

@@ -13,6 +13,7 @@
  *   meanwhile) and the outcome appear in the view pushed on top of the form.
  */
 import * as z from 'zod';
+import { serviceIndex } from '../config/aliases';
 import { lazySchema } from '../config/lazy-schema';
 import type { Config } from '../config/schema';
 import { BotError, isBotError } from '../errors';
@@ -115,6 +116,7 @@ export async function formEnvironments(rt: Runtime, user: string, origin?: strin
         .map(([alias]) => alias)
         .sort(),
       withoutRepository: services.filter(([, s]) => !s.repository).length,
+      aliases: serviceIndex(rt.config).aliasesOf,
     };
   });
 }

@@ -7,6 +7,7 @@
  */
 import type { ChainableCommander } from 'ioredis';
 import * as z from 'zod';
+import { serviceIndex } from '../config/aliases';
 import { lazySchema } from '../config/lazy-schema';
 import { guardFromHash, type GuardInfo } from '../approvals/guards';
 import { fromHash } from '../approvals/model';
@@ -207,10 +208,11 @@ export async function homeInputFor(
   const rollouts: HomeRollout[] = state.requests
     .filter((r) => r.state === 'running' && readable.has(r.environment))
     .map((r) => ({ request: r, ...(state.progress.get(r.id) ? { progress: state.progress.get(r.id) } : {}) }));
+  const { aliasesOf } = serviceIndex(rt.config);
   const environments: HomeEnvironment[] = Object.keys(rt.config.environments)
     .filter((e) => readable.has(e))
     .map((name) => {
-      const rows: StatusRow[] | undefined = state.status.get(name)?.rows;
+      const rows: StatusRow[] | undefined = state.status.get(name)?.rows.map((r) => ({ ...r, aliases: aliasesOf.get(r.alias) }));
       const st = state.status.get(name);
       return {
         name,

@@ -5,12 +5,13 @@
  * gathered by ./home-data.ts; the view is published by ./home-publish.ts.
  */
 import type { KnownBlock } from '@slack/types';
+import { aliasNote } from '../config/aliases';
 import type { ChangeVerb } from '../config/schema';
 import { ACTION } from '../approvals/message';
 import { approveConfirm } from '../approvals/confirm';
 import type { GuardInfo } from '../approvals/guards';
 import type { ChangeRequest, RequestState } from '../approvals/types';
-import { HEALTH_MARK, type Health } from '../commands/render/status';
+import { HEALTH_MARK, type Health } from '../commands/render/health';
 import { defineMessages, type Locale } from '../i18n';
 import { actions, context, header, section } from '../slack/blocks';
 import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, truncate } from '../slack/text';
@@ -76,8 +77,8 @@ export const text = defineMessages('home', {
   envError: { en: ':warning: Could not read ECS: {error}', ko: ':warning: ECS를 읽지 못했습니다: {error}' },
   envEmpty: { en: 'No services are configured for this environment.', ko: '이 환경에 설정된 서비스가 없습니다.' },
   envLine: {
-    en: '{mark} *{service}* {health} · {running}/{desired}{pending} · {image}',
-    ko: '{mark} *{service}* {health} · {running}/{desired}{pending} · {image}',
+    en: '{mark} *{service}*{aliases} {health} · {running}/{desired}{pending} · {image}',
+    ko: '{mark} *{service}*{aliases} {health} · {running}/{desired}{pending} · {image}',
     same: true,
   },
   envPending: { en: ', {n} pending', ko: ', 대기 {n}' },
@@ -146,6 +147,8 @@ export interface HomeIncident {
 /** One service as `/ecs status <environment>` sees it (cached by the worker). */
 export interface StatusRow {
   alias: string;
+  /** The service's aliases in chatops.yml, shown after its name (not cached: read from the configuration). */
+  aliases?: readonly string[] | undefined;
   health: Health;
   running: number;
   desired: number;
@@ -360,6 +363,7 @@ function envLine(row: StatusRow, t: T): string {
   return t('envLine', {
     mark: HEALTH_MARK[row.health] ?? ':grey_question:',
     service: escapeMrkdwn(row.alias),
+    aliases: escapeMrkdwn(aliasNote(row.aliases)),
     health: t(`health_${row.health}`),
     running: row.running,
     desired: row.desired,

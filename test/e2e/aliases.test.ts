@@ -9,6 +9,7 @@ import { readAudit } from '../../src/approvals/audit';
 import { readGuards } from '../../src/approvals/guards';
 import { configFile } from '../helpers/config';
 import { lastAnswer, useE2E } from '../helpers/e2e';
+import type { SlackBody } from '../helpers/slack-server';
 import { NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../helpers/aws-fixtures';
 
 const ecsMock = mockClient(ECSClient);
@@ -43,6 +44,35 @@ describe('service aliases through the Lambda handlers', () => {
   it("reads an alias two environments use as the channel's environment's service", async () => {
     const ack = await e2e.slash('status 웹', { channel_id: 'CSTAGING', user_id: 'UDEV1' });
     expect(ack.text).toContain('Looking up `web-staging` in `staging`…');
+  });
+
+  it('suggests each service once for a mistyped alias, by its name with the alias beside it', async () => {
+    const ack = await e2e.slash('status 웹서', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(ack.text).toContain("I don't know a service or environment called `웹서`. Did you mean `web` (`웹`), `web-staging` (`웹`)?");
+    expect(e2e.handedOff).toHaveLength(0);
+  });
+
+  it('shows the aliases beside each name in `/ecs status prod` and in the deploy form', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [serviceWith({ name: 'web-prod', revision: 50 }), serviceWith({ name: 'worker-prod', revision: 7 })],
+      failures: [],
+    });
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: taskDefinitionWith({ family: 'web-prod', revision: 50, image: `${REGISTRY}/shop/web:v2.0.0` }),
+      tags: [],
+    });
+    await e2e.slash('status prod', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).toMatch(/\|web>\* \(웹, Front\) steady/);
+    expect(lastAnswer(e2e)).toMatch(/\|worker>\* steady/);
+
+    await e2e.slash('deploy', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    const view = (e2e.slack.callsTo('views.open').at(-1)!.response as SlackBody).view as SlackBody;
+    const select = (view.blocks as SlackBody[]).find((b) => b.block_id === 'service:prod')!.element as SlackBody;
+    expect((select.options as SlackBody[]).map((o) => [o.text.text, o.value])).toEqual([
+      ['web (웹, Front)', 'web'],
+      ['worker', 'worker'],
+    ]);
   });
 
   it('locks the service an alias names and audits it under its name', async () => {

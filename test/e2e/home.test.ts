@@ -176,6 +176,29 @@ describe('the Home tab', () => {
   });
 });
 
+describe("the Home tab shows the services' aliases", () => {
+  let e2e: E2E;
+  beforeEach(async () => {
+    const path = configFile((doc) => {
+      doc.services.web.aliases = ['웹', '프론트'];
+      doc.services.worker.aliases = ['워커'];
+    });
+    e2e = await setupE2E({ configPath: path, groups: fixtureGroups() });
+  });
+  afterEach(async () => {
+    await e2e.close();
+  });
+
+  it('after each name, from chatops.yml, published through the local Slack API server', async () => {
+    await e2e.slackEvent(appHomeOpened('UDEV1'));
+    await e2e.drain();
+    const text = homeText(e2e, 'UDEV1');
+    expect(text).toMatch(/:large_green_circle: \*web\* \(웹, 프론트\) steady · 4\/4/);
+    expect(text).toContain('*worker* (워커) steady · 2/2');
+    expect(text).toContain('*web-staging* steady');
+  });
+});
+
 describe('the Home tab at scale', () => {
   const SERVICES = 60;
   let e2e: E2E;

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startAwsEndpoint, type AwsEndpoint } from '../../src/loopback/aws/server';
-import { FIXTURE_CONFIG } from '../helpers/config';
+import { configFile, FIXTURE_CONFIG } from '../helpers/config';
 import { getFreePort, pingRedis } from '../helpers/redis';
 import { postSigned, slashCommandBody } from '../helpers/signing';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server';
@@ -52,7 +52,7 @@ interface Started {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function npmStart(port: number): Started {
+function npmStart(port: number, config = FIXTURE_CONFIG): Started {
   const child = spawn(process.execPath, [localJs], {
     cwd,
     env: {
@@ -61,7 +61,7 @@ function npmStart(port: number): Started {
       SLACK_BOT_TOKEN: 'xoxb-local',
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.apiUrl,
-      CHATOPS_CONFIG: FIXTURE_CONFIG,
+      CHATOPS_CONFIG: config,
       ...aws.env(),
       AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
       AWS_SECRET_ACCESS_KEY: 'local-secret',
@@ -135,4 +135,22 @@ it('a second `npm start` on a busy port says so in one line, without a stack tra
   } finally {
     await new Promise<void>((res) => busy.close(() => res()));
   }
+}, 60_000);
+
+it('an invalid chatops.yml: every problem with its path, after a sentence in the language the file asks for', async () => {
+  const config = configFile((d) => {
+    d.slack = { ...d.slack, language: 'ko' };
+    d.services.web.aliases = ['웹'];
+    d.services.worker.aliases = ['웹'];
+    d.services.worker.scale = { min: 0, max: 9000 };
+  });
+  const s = npmStart(await getFreePort(), config);
+  const { code } = await s.exited;
+  expect(code).toBe(1);
+  expect(s.err).toEqual([
+    `ecs-chatops: 봇 설정이 올바르지 않습니다 (${config}).`,
+    'services.worker.scale.max: Too big: expected number to be <=5000',
+    'services.worker.aliases.0: alias "웹" of service worker is also an alias of service web in prod',
+  ]);
+  expect(existsSync(path.join(cwd, '.local/redis'))).toBe(false);
 }, 60_000);

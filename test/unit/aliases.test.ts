@@ -3,12 +3,13 @@
  * chatops.yml may not say. And a duration typed in several words (`2 시간`, `1 시간 30 분`). Pure.
  */
 import { join } from 'node:path';
-import { aliasIssues, lookupService, nameKey, serviceIndex } from '../../src/config/aliases';
+import { aliasIssues, aliasNote, lookupService, nameKey, serviceIndex } from '../../src/config/aliases';
 import { durationWords, normalizeDuration } from '../../src/config/duration';
 import { parseArgs } from '../../src/commands/grammar';
 import { loadConfigFile, parseConfig } from '../../src/config/load';
 import { isBotError } from '../../src/errors';
-import { fixtureDoc } from '../helpers/config';
+import { resolveService } from '../../src/commands/args';
+import { fixtureConfig, fixtureDoc } from '../helpers/config';
 
 const services = {
   web: { environment: 'prod', aliases: ['웹', 'Front'] },
@@ -173,5 +174,46 @@ describe('a duration typed in several words', () => {
     expect(parseArgs('logs web --since=2 h').flags).toEqual({ since: '2h' });
     expect(parseArgs('logs web --limit 5 m')).toMatchObject({ positionals: ['web', 'm'], flags: { limit: '5' } });
     expect(parseArgs('logs web --filter 5 m')).toMatchObject({ positionals: ['web', 'm'], flags: { filter: '5' } });
+  });
+});
+
+describe('a mistyped service is answered with the services it may mean, each once', () => {
+  const cfg = fixtureConfig((d) => {
+    d.services.web.aliases = ['웹', '웹서버', 'web-front', 'Frontend'];
+    d.services['web-staging'].aliases = ['웹'];
+  });
+  const answer = (typed: string): string => {
+    try {
+      resolveService(cfg, typed, undefined, 'CPROD');
+    } catch (err) {
+      if (isBotError(err)) return err.userMessageIn('en');
+      throw err;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('names a service by its name, with the alias that matched beside it, not the alias as another service', () => {
+    // Two aliases of web match: one suggestion; an alias two environments use is each of its two services.
+    expect(answer('웹서')).toBe("I don't know a service called `웹서`. Did you mean `web` (`웹`), `web-staging` (`웹`)?");
+    expect(answer('frontnd')).toBe("I don't know a service called `frontnd`. Did you mean `web` (`Frontend`)?");
+  });
+
+  it('shows the name alone when the name matches better than an alias', () => {
+    expect(answer('wbe')).toBe("I don't know a service called `wbe`. Did you mean `web`?");
+    expect(answer('web-fornt')).toBe("I don't know a service called `web-fornt`. Did you mean `web`?");
+  });
+});
+
+describe('aliases shown beside a name, briefly', () => {
+  it.each<[readonly string[] | undefined, number | undefined, string]>([
+    [undefined, undefined, ''],
+    [[], undefined, ''],
+    [['웹', '프론트'], undefined, ' (웹, 프론트)'],
+    [['a', 'b', 'c', 'd'], undefined, ' (a, b, c, …)'],
+    [['웹', '프론트엔드서버'], 8, ' (웹, …)'],
+    [['프론트엔드서버'], 8, ''],
+  ])('%j in %s characters: %j', (aliases, max, note) => {
+    expect(aliasNote(aliases, max)).toBe(note);
+    expect(note.length).toBeLessThanOrEqual(max ?? 40);
   });
 });

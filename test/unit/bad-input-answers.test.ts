@@ -245,14 +245,17 @@ describe('service aliases (chatops.yml services.<name>.aliases): typed where a s
   });
 
   it.each<[string, string, string[], string[]]>([
-    // A typo of an alias: the alias it is close to (was only the list of services).
+    // A typo of an alias: the services it is close to, by name with the alias beside it (an alias of two environments: both).
     [
       'logs 웨',
       'CPROD',
-      ["I don't know a service called `웨`. Did you mean `웹`?", 'Services: `web` (`웹`, `Front`), `worker` (`워커`)'],
-      ['`웨` 서비스를 찾을 수 없습니다. 혹시 `웹`인가요?', '서비스: `web` (`웹`, `Front`)'],
+      [
+        "I don't know a service called `웨`. Did you mean `web` (`웹`), `web-staging` (`웹`)?",
+        'Services: `web` (`웹`, `Front`), `worker` (`워커`)',
+      ],
+      ['`웨` 서비스를 찾을 수 없습니다. 혹시 `web` (`웹`), `web-staging` (`웹`)인가요?', '서비스: `web` (`웹`, `Front`)'],
     ],
-    ['status 워크', 'CPROD', ['Did you mean `워커`?'], ['혹시 `워커`인가요?']],
+    ['status 워크', 'CPROD', ['Did you mean `worker` (`워커`)?'], ['혹시 `worker` (`워커`)인가요?']],
     // The service and its value swapped, with an alias.
     ['scale 3 웹', 'CPROD', ['Did you mean `/ecs scale 웹 3`?'], ['혹시 `/ecs scale 웹 3`인가요?']],
     // An alias of two environments, typed where neither is the channel's.

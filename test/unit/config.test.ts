@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { fixtureConfig } from '../helpers/config';
+import { configFile, fixtureConfig } from '../helpers/config';
 import { configWarnings, loadConfigFile, parseConfig, defaultEnvironmentFor, findService } from '../../src/config/load';
+import { configProblem, rawLanguage } from '../../src/config/startup';
 import { isBotError } from '../../src/errors';
 
 const fixture = join(__dirname, '../fixtures/chatops.test.yml');
@@ -206,5 +207,42 @@ describe('config', () => {
   it('warns when no workspace is configured (requests from any workspace would be accepted)', () => {
     const cfg = fixtureConfig((d) => delete d.slack.teamId);
     expect(configWarnings(cfg)).toContainEqual(expect.stringContaining('slack.teamId is not set'));
+  });
+});
+
+describe('what `npm start` says about a chatops.yml it cannot use (config/startup.ts)', () => {
+  const problem = (path: string): string => {
+    try {
+      loadConfigFile(path);
+    } catch (err) {
+      return configProblem(err, path);
+    }
+    throw new Error('expected an error');
+  };
+
+  it('reads the language from the raw text, valid YAML or not', () => {
+    expect(rawLanguage('slack:\n  language: ko\n')).toBe('ko');
+    expect(rawLanguage("slack:\n  language: 'ko'  # 한국어\nservices: [")).toBe('ko');
+    expect(rawLanguage('slack:\n  language: en\n')).toBe('en');
+    expect(rawLanguage('services: {}\n')).toBe('en');
+  });
+
+  it('every problem with its exact path, after the sentence in the English of a file without language: ko', () => {
+    const path = configFile((d) => (d.services.web.aliases = ['웹', '2h']));
+    expect(problem(path)).toBe(
+      `The bot's configuration is invalid (${path}).\nservices.web.aliases.1: alias "2h" of service web reads as a duration`,
+    );
+  });
+
+  it('in Korean when the file asks for it; not YAML or not readable: the cause after the sentence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatops-startup-'));
+    const broken = join(dir, 'chatops.yml');
+    writeFileSync(broken, 'slack:\n  language: ko\nservices: [\n');
+    const text = problem(broken).split('\n');
+    expect(text[0]).toBe('봇 설정이 올바른 YAML이 아닙니다.');
+    expect(text[1]).toContain(`Config file ${broken} is not valid YAML`);
+    expect(problem(join(dir, 'missing.yml'))).toMatch(
+      /^The bot cannot read its configuration file\.\nCannot read config file .*missing\.yml/,
+    );
   });
 });

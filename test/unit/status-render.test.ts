@@ -262,6 +262,32 @@ describe('environmentStatusMessage', () => {
     expect(msg.text).toBe('prod: 4 services, 3 need attention');
   });
 
+  it("shows each service's aliases briefly after its name, found or not, in both languages", () => {
+    const withAliases = rows().map((r) =>
+      r.alias === 'web' ? { ...r, aliases: ['웹', '프론트'] } : r.alias === 'ghost' ? { ...r, aliases: ['유령'] } : r,
+    );
+    const input = { environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: withAliases, now: NOW };
+    const en = JSON.stringify(environmentStatusMessage(input).blocks);
+    expect(en).toMatch(/\|web>\* \(웹, 프론트\) steady/);
+    expect(en).toMatch(/\|ghost>\* \(유령\) — not found/);
+    expect(en).toMatch(/\|api>\* down/);
+    expect(JSON.stringify(environmentStatusMessage(input, 'ko').blocks)).toMatch(/\|web>\* \(웹, 프론트\) 정상/);
+  });
+
+  it('stays within Slack limits with 500 services of 5 long aliases each', () => {
+    const many: EnvironmentRow[] = Array.from({ length: 500 }, (_, i) => ({
+      alias: `service-${i}-${'n'.repeat(30)}`,
+      aliases: Array.from({ length: 5 }, (_, k) => `별칭-${k}-${'가'.repeat(30)}`),
+      serviceName: `service-${i}-prod`,
+      container: 'web',
+      service: serviceWith({ name: `service-${i}`, desired: i % 3, running: i % 2 }),
+    }));
+    const fitted = fitMessage(
+      environmentStatusMessage({ environment: 'prod', cluster: 'prod', region: 'eu-west-1', rows: many, now: NOW }, 'ko'),
+    );
+    expectWithinSlackLimits(fitted);
+  });
+
   it('says when no services are configured', () => {
     const msg = environmentStatusMessage({ environment: 'dev', cluster: 'dev', region: 'eu-west-1', rows: [], now: NOW });
     expect(JSON.stringify(msg.blocks)).toContain('No services are configured for `dev`');

@@ -199,6 +199,23 @@ describe.each(LOCALES)('the Home tab (%s)', (locale: Locale) => {
     expect(blocksOf(view).at(-1)!.type).toBe('context');
   });
 
+  it("a service's aliases are shown briefly after its name, within the limits", () => {
+    const many = Array.from({ length: 6 }, (_, i) => `별칭${'가'.repeat(30)}${i}`);
+    const statusRows: StatusRow[] = [
+      { ...rows(1)[0]!, alias: 'web', aliases: ['웹', '프론트'] },
+      { ...rows(1)[0]!, alias: 'worker', aliases: ['워커', 'wk', 'jobs', 'batch'] },
+      { ...rows(1)[0]!, alias: 'api', aliases: many },
+      { ...rows(1)[0]!, alias: 'cart' },
+    ];
+    const v = homeView(input({ environments: [{ name: 'prod', serviceCount: 4, status: { at: T0, rows: statusRows } }] }));
+    expectWithinLimits(v as SlackBody, 'home');
+    const text = textOf(v);
+    expect(text).toContain('*web* (웹, 프론트) ');
+    expect(text).toContain('*worker* (워커, wk, jobs, …) ');
+    expect(text).toContain('*api* (별칭');
+    expect(text).toContain('*cart* ');
+  });
+
   it('the health of an environment not read yet, or unreadable, is said so', () => {
     const view = homeView(
       input({
@@ -323,6 +340,29 @@ describe.each(LOCALES)('the deploy form (%s)', (locale: Locale) => {
     expect((svc.element as SlackBody).options.map((o: SlackBody) => o.value)).toEqual(['web', 'worker']);
     expect(JSON.stringify(v)).toContain('<#CPROD>');
     expect(JSON.parse(v.private_metadata)).toEqual({ c: 'CPROD' });
+  });
+
+  it("the service choice shows each service's aliases beside its name, an option's text within 75 characters", () => {
+    const long = 'x'.repeat(40);
+    const aliases = new Map<string, readonly string[]>([
+      ['web', ['웹', '프론트']],
+      [long, ['가'.repeat(40), '나나']],
+    ]);
+    const v = deployForm({
+      locale,
+      now: T0,
+      environments: [{ name: 'prod', approvals: 1, channel: 'CPROD', services: ['web', 'worker', long], withoutRepository: 0, aliases }],
+      env: 'prod',
+      service: 'web',
+    }) as SlackBody;
+    expectWithinLimits(v, 'modal');
+    const svc = blocksOf(v).find((b) => b.block_id === serviceBlock('prod'))!.element as SlackBody;
+    expect(svc.options.map((o: SlackBody) => [o.text.text, o.value])).toEqual([
+      ['web (웹, 프론트)', 'web'],
+      ['worker', 'worker'],
+      [long, long], // no room for its first alias: the name alone
+    ]);
+    expect(svc.initial_option).toEqual(svc.options[0]);
   });
 
   it('a service chosen: "loading" until the worker has the tags, then a select with push time and scan', () => {

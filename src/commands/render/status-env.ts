@@ -6,6 +6,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Cluster, Failure, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { GuardInfo } from '../../approvals/guards';
 import { serviceUrl } from '../../aws/console';
+import { aliasNote } from '../../config/aliases';
 import { shortDigest } from '../../deploy/refs';
 import { context, header, section, type SlackMessage } from '../../slack/blocks';
 import { code, escapeMrkdwn, link } from '../../slack/text';
@@ -16,14 +17,14 @@ import { containerImage, guardLines, HEALTH_MARK, healthOf, healthWord, type Hea
 
 const M = defineMessages('commands.render.status-env', {
   notFound: {
-    en: '{mark} *{name}* — not found in cluster {cluster} ({reason}): check `services.{alias}.service`',
-    ko: '{mark} *{name}* — 클러스터 {cluster}에 없음 ({reason}): `services.{alias}.service`를 확인하세요',
+    en: '{mark} *{name}*{aliases} — not found in cluster {cluster} ({reason}): check `services.{alias}.service`',
+    ko: '{mark} *{name}*{aliases} — 클러스터 {cluster}에 없음 ({reason}): `services.{alias}.service`를 확인하세요',
   },
   imageUnknown: { en: '_image unknown_', ko: '_이미지 알 수 없음_' },
   pending: { en: ', {n} pending', ko: ', 대기 {n}' },
   line: {
-    en: '{mark} *{name}* {health} · {running}/{desired} running{pending} · {image} · {td}{lock}',
-    ko: '{mark} *{name}* {health} · {running}/{desired} 실행 중{pending} · {image} · {td}{lock}',
+    en: '{mark} *{name}*{aliases} {health} · {running}/{desired} running{pending} · {image} · {td}{lock}',
+    ko: '{mark} *{name}*{aliases} {health} · {running}/{desired} 실행 중{pending} · {image} · {td}{lock}',
   },
   title: { en: '{env}: {n} {n|service|services}', ko: '{env}: 서비스 {n}개' },
   tally: { en: '{mark} {n} {health}', ko: '{mark} {health} {n}' },
@@ -45,6 +46,8 @@ const M = defineMessages('commands.render.status-env', {
 
 export interface EnvironmentRow {
   alias: string;
+  /** The service's aliases in chatops.yml, shown briefly after its name. */
+  aliases?: readonly string[] | undefined;
   serviceName: string;
   container: string;
   service?: Service;
@@ -140,11 +143,13 @@ function environmentLine(row: EnvironmentRow, region: string, cluster: string, w
   const t = M.in(locale);
   const health = environmentRowHealth(row);
   const name = withLink ? link(serviceUrl(region, cluster, row.serviceName), row.alias) : escapeMrkdwn(row.alias);
+  const aliases = escapeMrkdwn(aliasNote(row.aliases));
   if (!row.service) {
     const reason = row.failure?.reason ?? 'MISSING';
     return t('notFound', {
       mark: HEALTH_MARK[health],
       name,
+      aliases,
       cluster: code(cluster),
       reason: escapeMrkdwn(reason),
       alias: escapeMrkdwn(row.alias),
@@ -156,6 +161,7 @@ function environmentLine(row: EnvironmentRow, region: string, cluster: string, w
   return t('line', {
     mark: HEALTH_MARK[health],
     name,
+    aliases,
     health: healthWord(health, locale),
     running: s.runningCount ?? 0,
     desired: s.desiredCount ?? 0,

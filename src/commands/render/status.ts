@@ -14,6 +14,7 @@ import { arnTail } from '../../aws/arn';
 import { shortDigest } from '../../deploy/refs';
 import { defineMessages } from '../../i18n/catalog';
 import type { Locale } from '../../i18n/locale';
+import { HEALTH_MARK, type Health } from './health';
 
 export const statusText = defineMessages('commands.render.status', {
   steady: { en: 'steady', ko: '정상' },
@@ -76,18 +77,7 @@ export const statusText = defineMessages('commands.render.status', {
 });
 const M = statusText;
 
-export type Health = 'steady' | 'deploying' | 'degraded' | 'down' | 'failed' | 'idle' | 'inactive' | 'missing';
-
-export const HEALTH_MARK: Record<Health, string> = {
-  steady: ':large_green_circle:',
-  deploying: ':large_blue_circle:',
-  degraded: ':large_yellow_circle:',
-  down: ':red_circle:',
-  failed: ':x:',
-  idle: ':white_circle:',
-  inactive: ':black_circle:',
-  missing: ':grey_question:',
-};
+export { HEALTH_MARK, type Health } from './health';
 
 /** The health as a word: "steady", "deploying"… ("정상", "배포 중"…). */
 export function healthWord(h: Health, locale: Locale): string {
