@@ -299,6 +299,14 @@ describe('approvals while Redis is down or loses answers', () => {
         // The end, Redis well: the clients reconnect (after their back-off), what waits is run, the
         // rollouts finish, time passes past every expiry and deadline.
         await redisAnswersAgain(h.e2e);
+        await drain();
+        await drain();
+        await drain();
+        for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
+          finishRollouts();
+          h.clock.advance(ms);
+          await tick();
+        }
         await check('the end');
         seen.requests += known.length;
         seen.gaveUp += lambda.gaveUp;
@@ -316,6 +324,8 @@ describe('approvals while Redis is down or loses answers', () => {
       {
         numRuns: Number(process.env.MODEL_RUNS || 12),
         endOnFailure: true,
+        // MODEL_SEED and MODEL_PATH replay a failure's run.
+        ...(process.env.MODEL_SEED ? { seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH } : {}),
         ...(process.env.MODEL_SEED ? { seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH } : {}),
       },
     );
