@@ -24,7 +24,9 @@ import type { ChangeRequest } from '../approvals/types';
 import { getRequest } from '../approvals/workflow';
 import { unconfirmedEnd } from '../approvals/model';
 import { recordExecution } from '../approvals/execution';
-import { notificationText, oneLine, plainText } from '../slack/text';
+import { escapeMrkdwn, notificationText, oneLine, plainText } from '../slack/text';
+import { describeService } from '../aws/ecs';
+import { envAccess } from '../config/load';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { endedWords } from './abort';
 
@@ -58,6 +60,10 @@ const M = defineMessages('deploy.abort.run', {
     en: ':information_source: {user} asked to abort, but ECS had already finished this restart: its tasks were replaced and there is nothing to stop.',
     ko: ':information_source: {user} 님이 중단을 요청했지만, ECS가 이미 재시작을 마쳤습니다. 작업은 교체되었고 멈출 것이 없습니다.',
   },
+  ecsRollingBack: {
+    en: ':information_source: {user} asked to abort, but ECS had already failed this deployment and is rolling it back on its own: {reason}',
+    ko: ':information_source: {user} 님이 중단을 요청했지만, ECS가 이미 이 배포를 실패로 판단해 스스로 롤백하고 있습니다: {reason}',
+  },
   didNotWork: {
     en: ':warning: {user} asked to abort, but it did not work: {why} The rollout goes on; press Abort again or use the ECS console.',
     ko: ':warning: {user} 님이 중단을 요청했지만 실패했습니다: {why} 롤아웃은 계속됩니다. 중단을 다시 누르거나 ECS 콘솔을 쓰세요.',
@@ -83,6 +89,25 @@ async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void>
     { text: notificationText(text), blocks: [section(text)], locale: rt.people.workspace },
     req.messageTs ? { threadTs: req.messageTs } : {},
   );
+}
+
+/**
+ * ECS's reason when it had already failed the change's deployment (the circuit breaker, or an
+ * alarm: it is rolling back on its own), else undefined. An Abort then has nothing to stop, and
+ * the change ends failed for ECS's reason, not "aborted by" whoever pressed it. A service ECS does
+ * not describe now leaves the Abort to go ahead as before.
+ */
+async function failedByEcs(rt: Runtime, plan: ChangePlan, deploymentId: string): Promise<string | undefined> {
+  let deployments;
+  try {
+    const ecs = rt.aws.ecs(plan.region, envAccess(rt.config, plan.environment));
+    deployments = (await withThrottleRetry(() => describeService(ecs, plan.cluster, plan.serviceName))).deployments;
+  } catch (err) {
+    rt.log.warn('abort: could not read the service first; aborting anyway', { err });
+    return undefined;
+  }
+  const ours = deployments?.find((d) => d.id === deploymentId);
+  return ours?.rolloutState === 'FAILED' ? (ours.rolloutStateReason ?? '') : undefined;
 }
 
 /** A restart whose deployment ECS had already finished: nothing to stop, nothing to go back to (said as such, not as a failed abort). */
@@ -199,6 +224,14 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   }
   if (!(await claimField(rt.redis, track, 'abortRun', job.id, TRACK_TTL_SECONDS))) {
     rt.log.info('abort job: being carried out by another job', { requestId: req.id });
+    return;
+  }
+  const ecsReason = plan.verb === 'scale' ? undefined : await failedByEcs(rt, plan, ex.deploymentId);
+  if (ecsReason !== undefined) {
+    // Nothing is sent: the claims go, and the tracker ends the change failed with ECS's reason.
+    await rt.redis.hdel(track, 'abort', 'abortRun').catch(() => undefined);
+    await say(rt, req, t('ecsRollingBack', { user, reason: escapeMrkdwn(oneLine(ecsReason || t('unexpected'), 300)) }));
+    await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
     return;
   }
   let res: Awaited<ReturnType<typeof goBack>>;

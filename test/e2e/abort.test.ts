@@ -241,6 +241,27 @@ describe('Abort pressed after ECS completed the rollout, before the bot saw it',
   });
 });
 
+describe('Abort pressed after the circuit breaker failed the deployment, before the bot saw it', () => {
+  it('sends nothing to ECS, says ECS is already rolling it back, and the change ends failed for ECS\'s reason, not "aborted by" the presser', async () => {
+    const { req, running } = await runningDeploy();
+    h.world.circuitBreakerRollback('prod', 'web-prod'); // no event, no tick: the bot has not seen it
+    await clickAbort(running, 'UDEV3');
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(StopServiceDeploymentCommand)).toHaveLength(0);
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1); // the deploy's own
+    const text = thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
+    expect(text).toContain(
+      '<@UDEV3> asked to abort, but ECS had already failed this deployment and is rolling it back on its own: ECS deployment circuit breaker: tasks failed to start.',
+    );
+    expect(text).toContain('Deploy failed');
+    expect(text).not.toContain('aborted by');
+    const after = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(after.state).toBe('failed');
+    expect(after.execution?.abortedBy).toBeUndefined();
+    expect(textOf(h.e2e.slack.message('CPROD', running.statusTs!))).not.toContain('Aborted by');
+  });
+});
+
 describe('Abort pressed after ECS finished a restart, before the bot saw it', () => {
   it('says the restart was already done (nothing to stop), not that the abort failed and the rollout goes on; the change ends completed', async () => {
     const { req, running } = await runningDeploy('restart web --reason "stuck connections"');
