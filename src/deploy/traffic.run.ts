@@ -77,6 +77,10 @@ const W = defineMessages('deploy.traffic.worker', {
     en: 'rolling back in `{env}` here needs the requester, an approver or: {who}.',
     ko: '여기서 `{env}`를 롤백하려면 요청자, 승인자 또는 다음 권한이 필요합니다: {who}.',
   },
+  refusedThread: {
+    en: ':no_entry: {user} pressed *{button}*, but may no longer press it (chatops.yml and the user groups as they are now): nothing was sent to ECS. The pause still waits for someone who may.',
+    ko: ':no_entry: {user} 님이 *{button}*을(를) 눌렀지만 지금의 chatops.yml과 사용자 그룹 기준으로 더 이상 누를 수 없어 ECS에 아무것도 보내지 않았습니다. 일시 중지는 누를 수 있는 사람을 계속 기다립니다.',
+  },
 });
 
 /** ECS answers after which ContinueServiceDeployment / DescribeServiceDeployments is not usable here. */
@@ -442,5 +446,11 @@ async function refusedPress(rt: Runtime, req: ChangeRequest, job: PressJob, rec:
   await rt.slack
     .ephemeral(req.channel, job.userId, { text: notificationText(text), blocks: [section(text)], locale })
     .catch((err) => rt.log.warn('traffic gate: could not tell the presser', { requestId: req.id, err }));
+  // The others following the change see it too (the click's answer said it was being sent), briefly, in the workspace's language.
+  const ws = lang(rt);
+  const pressed = job.action === 'CONTINUE' ? continueLabel(rec.stage, ws) : trafficText.in(ws)('rollbackButton');
+  await threadPost(rt, req, W.in(ws)('refusedThread', { user: mention(job.userId, ws), button: pressed })).catch((err) =>
+    rt.log.warn('traffic gate: could not tell the thread', { requestId: req.id, err }),
+  );
   return true;
 }

@@ -253,6 +253,10 @@ describe('the traffic-shift gate', () => {
     expect(told.map((e) => JSON.stringify(e.blocks)).join('\n')).toContain(
       'I did not send your *Shift production traffic* press to ECS: checked again before sending it, under chatops.yml and the user groups as they are now, shifting production traffic in `prod` needs: <@ULEAD2>.',
     );
+    // The change's thread is told too, briefly (the click's answer had said it was being sent).
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain(
+      ':no_entry: <@ULEAD1> pressed *Shift production traffic*, but may no longer press it (chatops.yml and the user groups as they are now): nothing was sent to ECS. The pause still waits for someone who may.',
+    );
     // The claim is released: the pause still waits for someone who may press it, who can.
     expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
     h.clock.advance(1000);
@@ -281,6 +285,7 @@ describe('the traffic-shift gate', () => {
         .map((e) => JSON.stringify(e.blocks))
         .join('\n'),
     ).toContain('rolling back in `prod` here needs the requester, an approver or: <@ULEAD2>.');
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('<@ULEAD1> pressed *Roll back*, but may no longer press it');
   });
 
   it('Roll back at the gate: ECS rolls back, the change fails and the service is locked', async () => {
