@@ -90,8 +90,12 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
     const refused = await (await import('./reauthorize.run')).refusalAtStart(rt, seen);
     if (refused) {
       const w = rt.people.workspace;
-      const failed = await abortRequest(rt, id, refused.reason(w));
-      if (failed?.state === 'failed') await postInThread(rt, failed, refused.notice(w));
+      // Only the call that failed it says so: a job delivered twice at once refuses once in the thread.
+      const t = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', refused.reason(w)));
+      if (t.code === 'OK' && t.request) {
+        await refreshMessage(rt, t.request);
+        await postInThread(rt, t.request, refused.notice(w));
+      }
       return { ok: false, code: refused.code, message: refused.reason };
     }
   }

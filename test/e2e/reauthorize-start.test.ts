@@ -87,6 +87,17 @@ describe('an immediate start whose hand-off reaches the worker late', () => {
     expect((await getRequest(h.e2e.rt.redis, req.id))?.decisionReason).toContain('<@UDEV3> may no longer request changes in `prod`');
   });
 
+  it('the job delivered twice at once refuses once: one note in the thread', async () => {
+    const req = await request('scale web 6');
+    await approvedNotStarted(req);
+    h.e2e.pending.push(structuredClone(h.e2e.pending[0]));
+    h.e2e.redeployWorker(configFile((doc) => void (doc.environments.prod.approvers = ['ULEAD2', 'SLEADS'])));
+    await h.e2e.drainConcurrently();
+    expect(updates()).toHaveLength(0);
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('did not start'))).toHaveLength(1);
+  });
+
   it('runs when the roles still hold (guard)', async () => {
     const req = await request('scale web 6');
     await approvedNotStarted(req);
