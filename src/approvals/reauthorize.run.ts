@@ -61,8 +61,8 @@ export interface StartRefusal {
   notice(locale: Locale): SlackMessage;
 }
 
-/** Why a user-group lookup failed, in plain words (the SDK's text stays in the log). */
-function causeOf(err: unknown): Localized {
+/** Why a user-group lookup failed, in plain words (the SDK's text stays in the log); also for the traffic-shift press (deploy/traffic.run.ts). */
+export function lookupCause(err: unknown): Localized {
   const slackCode = slackErrorCodeOf(err);
   if (slackCode === 'missing_scope') return M.lazy('causeScope');
   if (slackCode && ['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive'].includes(slackCode))
@@ -77,32 +77,37 @@ function causeOf(err: unknown): Localized {
 }
 
 /**
- * The role answers for `asks` ([user, role]): true, false, or 'unknown' when Slack could not be
- * asked (a user group it did not answer for), after LOOKUP_PAUSES_MS.length more rounds for those;
- * `failure` is the last lookup error.
+ * A role asked through rt.access (`ask`), asked again after each of LOOKUP_PAUSES_MS when a user
+ * group cannot be read: its answer, or the last lookup error (the answer is then unknown, never a yes).
  */
+export async function askWithRetries(rt: Runtime, ask: () => Promise<boolean>): Promise<{ held: boolean } | { failure: unknown }> {
+  for (let round = 0; ; round++) {
+    try {
+      return { held: await ask() };
+    } catch (err) {
+      if (round >= LOOKUP_PAUSES_MS.length) return { failure: err };
+      rt.log.warn('approvals: a role could not be checked with Slack; asking again', { round, err });
+      await rt.sleep(LOOKUP_PAUSES_MS[round]!);
+    }
+  }
+}
+
+/** The role answers for `asks` ([user, role]): true, false, or 'unknown' (askWithRetries); `failure` is a lookup error. */
 async function askRoles(
   rt: Runtime,
   environment: string,
   asks: ReadonlyArray<readonly [string, Role]>,
 ): Promise<{ answers: HeldAnswer[]; failure?: unknown }> {
-  const answers: HeldAnswer[] = asks.map(() => 'unknown');
   let failure: unknown;
-  for (let round = 0; ; round++) {
-    await Promise.all(
-      asks.map(async ([user, role], i) => {
-        if (answers[i] !== 'unknown') return;
-        try {
-          answers[i] = await rt.access.holds(environment, user, role);
-        } catch (err) {
-          failure = err;
-        }
-      }),
-    );
-    if (!answers.includes('unknown') || round >= LOOKUP_PAUSES_MS.length) return { answers, failure };
-    rt.log.warn('approvals: a role could not be checked at start; asking again', { round, err: failure });
-    await rt.sleep(LOOKUP_PAUSES_MS[round]!);
-  }
+  const answers = await Promise.all(
+    asks.map(async ([user, role]): Promise<HeldAnswer> => {
+      const r = await askWithRetries(rt, () => rt.access.holds(environment, user, role));
+      if ('held' in r) return r.held;
+      failure = r.failure;
+      return 'unknown';
+    }),
+  );
+  return { answers, ...(failure !== undefined ? { failure } : {}) };
 }
 
 /**
@@ -135,7 +140,7 @@ export async function refusalAtStart(rt: Runtime, req: ChangeRequest): Promise<S
       unverified: decision.unverified,
       err: failure,
     });
-    const cause = causeOf(failure);
+    const cause = lookupCause(failure);
     const params = (locale: Locale) => ({
       who: decision.unverified.map((u) => mention(u, locale)).join(', '),
       env: req.environment,

@@ -288,6 +288,35 @@ describe('the traffic-shift gate', () => {
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('<@ULEAD1> pressed *Roll back*, but may no longer press it');
   });
 
+  it('a press whose presser Slack cannot confirm in the worker is not sent; the claim is released and a press once Slack answers goes through', async () => {
+    acceptContinue();
+    h.e2e.slack.setUserGroup('SLEADS', ['ULEAD3']);
+    const req = await pausedDeploy();
+    // ULEAD3 may roll back as an approver (SLEADS); the worker, started anew, asks Slack, which answers 429 three times.
+    await press(req, 'rollback', 'ULEAD3');
+    h.e2e.redeployWorker(
+      configFile((doc) => {
+        doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD1', 'ULEAD2'] }, autoLock: {} };
+      }),
+    );
+    h.e2e.slack.rateLimitNext('usergroups.users.list', 60, 3);
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(0);
+    const told = h.e2e.slack.ephemerals('CPROD').filter((e) => e.user === 'ULEAD3');
+    expect(told.map((e) => JSON.stringify(e.blocks)).join('\n')).toContain(
+      'I did not send your *Roll back* press to ECS: I could not check with Slack whether you may still press it (Slack was limiting how often the bot may call it). A press is never sent unchecked.',
+    );
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain(
+      ':warning: <@ULEAD3> pressed *Roll back*, but I could not check with Slack whether they may still press it (Slack was limiting how often the bot may call it): nothing was sent to ECS.',
+    );
+    expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
+    h.clock.advance(1000);
+    await press(req, 'rollback', 'ULEAD3');
+    await h.e2e.drain();
+    expect(presses()).toHaveLength(1);
+    expect(presses()[0]!.args[0].input).toMatchObject({ action: 'ROLLBACK' });
+  });
+
   it('Roll back at the gate: ECS rolls back, the change fails and the service is locked', async () => {
     acceptContinue();
     const req = await pausedDeploy();
