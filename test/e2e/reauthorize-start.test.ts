@@ -10,7 +10,8 @@
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
-import { configFile } from '../helpers/config';
+import type { ChangeRequest } from '../../src/approvals/types';
+import { configFile, type ConfigEdit } from '../helpers/config';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 
 const h = useDeployHarness({ groups: { SLEADS: [], SDEVS: ['UDEV3'] } });
@@ -28,6 +29,18 @@ async function approvedNotStarted(req: { id: string; ts: string }, user = 'ULEAD
   await approve(h.e2e, req, user);
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('approved');
   expect(h.e2e.pending).toHaveLength(1);
+}
+
+/** chatops.yml deployed again (`edit` of the test's; none: the worker only starts anew, its group cache empty). */
+const redeploy = (edit: ConfigEdit = () => undefined) => h.e2e.redeployWorker(configFile(edit));
+
+/** The worker receives the job: nothing reaches ECS, the request failed; it, as stored. */
+async function refusedAtStart(req: { id: string }): Promise<ChangeRequest | undefined> {
+  await h.e2e.drain();
+  expect(updates()).toHaveLength(0);
+  const failed = await getRequest(h.e2e.rt.redis, req.id);
+  expect(failed?.state).toBe('failed');
+  return failed;
 }
 
 /** The service takes a new request (no active request left behind, nothing locked). */
@@ -49,12 +62,9 @@ describe('an immediate start whose hand-off reaches the worker late', () => {
     const req = await request('scale web 6');
     await approvedNotStarted(req);
     // Lambda delivers the job minutes later; chatops.yml was deployed again without ULEAD1 in between.
-    h.e2e.redeployWorker(configFile((doc) => void (doc.environments.prod.approvers = ['ULEAD2', 'SLEADS'])));
+    redeploy((doc) => void (doc.environments.prod.approvers = ['ULEAD2', 'SLEADS']));
     h.clock.advance(5 * 60_000);
-    await h.e2e.drain();
-    expect(updates()).toHaveLength(0);
-    const failed = await getRequest(h.e2e.rt.redis, req.id);
-    expect(failed?.state).toBe('failed');
+    const failed = await refusedAtStart(req);
     expect(failed?.decisionReason).toBe(
       'not started: since it was approved, <@ULEAD1> may no longer approve changes in `prod` (chatops.yml `environments.prod.approvers`), so only 0 of the 1 approvals it needs still count. Nothing was changed. Request it again (and have it approved again) if it is still wanted.',
     );
@@ -70,28 +80,24 @@ describe('an immediate start whose hand-off reaches the worker late', () => {
     const req = await request('scale web 6');
     await approvedNotStarted(req, 'ULEAD9');
     h.e2e.slack.setUserGroup('SLEADS', []);
-    // The worker asks Slack (its own cache of the group is older than the directory's TTL by then).
-    h.e2e.redeployWorker(configFile(() => undefined));
-    await h.e2e.drain();
-    expect(updates()).toHaveLength(0);
-    expect((await getRequest(h.e2e.rt.redis, req.id))?.decisionReason).toContain('<@ULEAD9> may no longer approve changes in `prod`');
+    // The worker, started anew (no cached membership), asks Slack.
+    redeploy();
+    expect((await refusedAtStart(req))?.decisionReason).toContain('<@ULEAD9> may no longer approve changes in `prod`');
   });
 
   it('does not run once the requester may no longer request changes', async () => {
     const req = await request('restart web', 'UDEV3');
     await approvedNotStarted(req);
     h.e2e.slack.setUserGroup('SDEVS', []);
-    h.e2e.redeployWorker(configFile(() => undefined));
-    await h.e2e.drain();
-    expect(updates()).toHaveLength(0);
-    expect((await getRequest(h.e2e.rt.redis, req.id))?.decisionReason).toContain('<@UDEV3> may no longer request changes in `prod`');
+    redeploy();
+    expect((await refusedAtStart(req))?.decisionReason).toContain('<@UDEV3> may no longer request changes in `prod`');
   });
 
   it('the job delivered twice at once refuses once: one note in the thread', async () => {
     const req = await request('scale web 6');
     await approvedNotStarted(req);
     h.e2e.pending.push(structuredClone(h.e2e.pending[0]));
-    h.e2e.redeployWorker(configFile((doc) => void (doc.environments.prod.approvers = ['ULEAD2', 'SLEADS'])));
+    redeploy((doc) => void (doc.environments.prod.approvers = ['ULEAD2', 'SLEADS']));
     await h.e2e.drainConcurrently();
     expect(updates()).toHaveLength(0);
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
@@ -112,11 +118,8 @@ describe('the approvals the environment needs now', () => {
   it('refuses a change approved once when chatops.yml now needs two, saying how many and what to do (en)', async () => {
     const req = await request('scale web 6');
     await approvedNotStarted(req);
-    h.e2e.redeployWorker(configFile((doc) => void (doc.environments.prod.approvals.scale = 2)));
-    await h.e2e.drain();
-    expect(updates()).toHaveLength(0);
-    const failed = await getRequest(h.e2e.rt.redis, req.id);
-    expect(failed?.state).toBe('failed');
+    redeploy((doc) => void (doc.environments.prod.approvals.scale = 2));
+    const failed = await refusedAtStart(req);
     expect(failed?.decisionReason).toBe(
       'not started: since it was approved, `prod` now needs 2 approvals for this change (chatops.yml `environments.prod.approvals.scale`; 1 when it was requested), and only 1 of its approvals counts. Nothing was changed. Request it again (and have it approved again) if it is still wanted.',
     );
@@ -133,9 +136,7 @@ describe('the approvals the environment needs now', () => {
         doc.environments.prod.approvals.scale = 2;
       }),
     );
-    await h.e2e.drain();
-    expect(updates()).toHaveLength(0);
-    expect((await getRequest(h.e2e.rt.redis, req.id))?.decisionReason).toBe(
+    expect((await refusedAtStart(req))?.decisionReason).toBe(
       '시작하지 못함: 승인된 뒤로 `prod` 환경은 이제 이 변경에 승인 2개가 필요한데(chatops.yml `environments.prod.approvals.scale`, 요청할 때는 1개), 유효한 승인은 1개뿐입니다. 아무것도 바뀌지 않았습니다. 여전히 필요하면 다시 요청하고 다시 승인을 받으세요.',
     );
     expect(threadText(req)).toContain(
@@ -148,7 +149,7 @@ describe('the approvals the environment needs now', () => {
     await h.e2e.drain();
     const card = requestMessage(h.e2e, 'CSTAGING');
     expect((await getRequest(h.e2e.rt.redis, card.id))?.state).toBe('scheduled');
-    h.e2e.redeployWorker(configFile((doc) => void (doc.environments.staging.approvals.restart = 1)));
+    redeploy((doc) => void (doc.environments.staging.approvals.restart = 1));
     h.clock.advance(3600_000 + 30_000);
     await h.e2e.tick();
     await h.e2e.drain();
@@ -162,7 +163,7 @@ describe('the approvals the environment needs now', () => {
   it('runs when the environment now needs fewer (guard)', async () => {
     const req = await request('scale web 6');
     await approvedNotStarted(req);
-    h.e2e.redeployWorker(configFile((doc) => void (doc.environments.prod.approvals.scale = 0)));
+    redeploy((doc) => void (doc.environments.prod.approvals.scale = 0));
     await h.e2e.drain();
     expect(updates()).toHaveLength(1);
   });
@@ -199,14 +200,11 @@ describe('a start whose roles Slack cannot confirm', () => {
   it('an immediate start does not run either; an HTTP error is said as one', async () => {
     const req = await request('restart web', 'UDEV3');
     await approvedNotStarted(req);
-    h.e2e.redeployWorker(configFile(() => undefined));
+    redeploy();
     h.e2e.slack.handle('usergroups.users.list', () => {
       throw new Error('Slack is down');
     });
-    await h.e2e.drain();
-    expect(updates()).toHaveLength(0);
-    const failed = await getRequest(h.e2e.rt.redis, req.id);
-    expect(failed?.state).toBe('failed');
+    const failed = await refusedAtStart(req);
     expect(failed?.decisionReason).toContain('(Slack answered with an error of its own, HTTP 500)');
     expect(await h.e2e.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(0);
   });
@@ -214,7 +212,7 @@ describe('a start whose roles Slack cannot confirm', () => {
   it('a lookup Slack refuses once is asked again, and the change runs (guard)', async () => {
     const req = await request('restart web', 'UDEV3');
     await approvedNotStarted(req);
-    h.e2e.redeployWorker(configFile(() => undefined));
+    redeploy();
     h.e2e.slack.failNext('usergroups.users.list', 'fatal_error', 1);
     await h.e2e.drain();
     expect(updates()).toHaveLength(1);
@@ -222,13 +220,13 @@ describe('a start whose roles Slack cannot confirm', () => {
 
   it('a lookup whose answer does not matter does not stop it (guard)', async () => {
     // Requested under two approvals (ULEAD9 through SLEADS, ULEAD1 by name); at the start one is enough.
-    h.e2e.redeployWorker(configFile((doc) => void (doc.environments.prod.approvals.scale = 2)));
+    redeploy((doc) => void (doc.environments.prod.approvals.scale = 2));
     h.e2e.slack.setUserGroup('SLEADS', ['ULEAD9']);
     const req = await request('scale web 6');
     await approve(h.e2e, req, 'ULEAD9');
     await approve(h.e2e, req, 'ULEAD1');
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('approved');
-    h.e2e.redeployWorker(configFile(() => undefined));
+    redeploy();
     h.e2e.slack.rateLimitNext('usergroups.users.list', 60, 3);
     await h.e2e.drain();
     expect(updates()).toHaveLength(1);
