@@ -79,16 +79,24 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   }
   const lockTtl = Math.max(MIN_CHANGE_LOCK_TTL_MS, 3 * (envCfg?.deployDeadline ?? 0));
   const seen = await storeOp(() => getRequest(rt.redis, id));
-  // A scheduled request waited, approved, until its time: the roles are held again now (chatops.yml as
-  // loaded now, the user groups as Slack answers now). Its requester must still be one, and enough of
-  // its approvals must still come from approvers (./reauthorize.run.ts, policy/recheck.ts).
-  if (seen?.state === 'approved' && seen.startAt !== undefined && !seen.breakGlass) {
+  // Every start holds the roles again (chatops.yml as loaded now, the user groups as Slack answers
+  // now), not only a scheduled one: an approval may be an hour old, the hand-off may reach the worker
+  // late or twice (Lambda retries an async invoke for hours), and the requester's role was checked
+  // when they asked. Its requester must still be one, and enough of its approvals must still come
+  // from approvers: as many as the environment needs now. A role Slack cannot answer for does not
+  // count: the change does not start unverified (./reauthorize.run.ts, policy/recheck.ts). A
+  // break-glass change runs without approval by design; a start past its startBy lapses below.
+  if (seen?.state === 'approved' && !seen.breakGlass && !(seen.startBy !== undefined && now >= seen.startBy)) {
     const refused = await (await import('./reauthorize.run')).refusalAtStart(rt, seen);
     if (refused) {
       const w = rt.people.workspace;
-      const failed = await abortRequest(rt, id, refused.reason(w));
-      if (failed?.state === 'failed') await postInThread(rt, failed, refused.notice(w));
-      return { ok: false, code: 'NOT_AUTHORIZED', message: refused.reason };
+      // Only the call that failed it says so: a job delivered twice at once refuses once in the thread.
+      const t = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', refused.reason(w)));
+      if (t.code === 'OK' && t.request) {
+        await refreshMessage(rt, t.request);
+        await postInThread(rt, t.request, refused.notice(w));
+      }
+      return { ok: false, code: refused.code, message: refused.reason };
     }
   }
   // The change windows (release gates) hold at the start, not only when the request was made: a

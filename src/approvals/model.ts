@@ -45,6 +45,7 @@ export function requestFields(
   if (r.gates?.length) f.gates = JSON.stringify(r.gates);
   if (r.startAt !== undefined) f.startAt = String(r.startAt);
   if (r.breakGlass !== undefined) f.breakGlass = r.breakGlass;
+  if (r.extraApprovals !== undefined) f.extraApprovals = String(r.extraApprovals);
   return Object.entries(f).flat();
 }
 
@@ -128,6 +129,7 @@ export function fromHash(h: Record<string, string>): ChangeRequest | undefined {
     createdAt: num(h.createdAt) ?? 0,
     expiresAt: num(h.expiresAt) ?? 0,
     approvalsNeeded: num(h.approvalsNeeded) ?? 0,
+    ...(num(h.extraApprovals) !== undefined ? { extraApprovals: num(h.extraApprovals) } : {}),
     approvals,
     state,
     ...(str(h.decidedBy) !== undefined ? { decidedBy: h.decidedBy } : {}),

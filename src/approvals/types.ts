@@ -53,6 +53,8 @@ export interface ChangeRequest {
   createdAt: number;
   expiresAt: number;
   approvalsNeeded: number;
+  /** Of approvalsNeeded, what its release gates added (the cost gate's extra approval); kept so the start can add it to what the environment needs then. */
+  extraApprovals?: number;
   approvals: Approval[];
   state: RequestState;
   /** Who rejected / cancelled, and why; or why it failed. */

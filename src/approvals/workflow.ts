@@ -417,6 +417,8 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       channel: input.channel,
       expiresAt,
       approvalsNeeded: needed,
+      // What the gates added, apart from the environment's part: the start adds it to what the environment needs then.
+      extraApprovals: input.extraApprovals ?? 0,
       // Created approved (no approval needed): it must start within the start deadline like any approval.
       ...(state === 'approved' ? { approvedAt: now, startBy: now + startDeadlineOf(rt, input.environment) } : {}),
       ...(texts.gates?.length ? { gates: texts.gates } : {}),

@@ -77,6 +77,22 @@ const W = defineMessages('deploy.traffic.worker', {
     en: 'rolling back in `{env}` here needs the requester, an approver or: {who}.',
     ko: '여기서 `{env}`를 롤백하려면 요청자, 승인자 또는 다음 권한이 필요합니다: {who}.',
   },
+  unverified: {
+    en: 'I could not check with Slack whether you may still press it ({cause}).',
+    ko: '아직 누를 수 있는지 Slack에서 확인하지 못했습니다({cause}).',
+  },
+  refusedUnverified: {
+    en: ':warning: I did not send your *{button}* press to ECS: {why} A press is never sent unchecked. The pause still waits: press it again once Slack answers.',
+    ko: ':warning: *{button}* 누름을 ECS에 보내지 않았습니다: {why} 확인하지 못한 누름은 보내지 않습니다. 일시 중지는 계속 기다리니 Slack이 응답하면 다시 누르세요.',
+  },
+  unverifiedThread: {
+    en: ':warning: {user} pressed *{button}*, but I could not check with Slack whether they may still press it ({cause}): nothing was sent to ECS. The pause still waits.',
+    ko: ':warning: {user} 님이 *{button}*을(를) 눌렀지만 아직 누를 수 있는지 Slack에서 확인하지 못해({cause}) ECS에 아무것도 보내지 않았습니다. 일시 중지는 계속 기다립니다.',
+  },
+  refusedThread: {
+    en: ':no_entry: {user} pressed *{button}*, but may no longer press it (chatops.yml and the user groups as they are now): nothing was sent to ECS. The pause still waits for someone who may.',
+    ko: ':no_entry: {user} 님이 *{button}*을(를) 눌렀지만 지금의 chatops.yml과 사용자 그룹 기준으로 더 이상 누를 수 없어 ECS에 아무것도 보내지 않았습니다. 일시 중지는 누를 수 있는 사람을 계속 기다립니다.',
+  },
 });
 
 /** ECS answers after which ContinueServiceDeployment / DescribeServiceDeployments is not usable here. */
@@ -416,31 +432,47 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
 
 /**
  * Whether the presser of `job` may no longer press it (pressNeeds, as at the click, asked now); when
- * not, they are told why (in their language, only them) and nothing is sent.
+ * not, or when Slack cannot say (a user group it does not answer for, asked three times: never sent
+ * unverified), they are told why (in their language, only them), the thread briefly, and nothing is sent.
  */
 async function refusedPress(rt: Runtime, req: ChangeRequest, job: PressJob, rec: PauseRecord): Promise<boolean> {
   const { who, allowRequester } = whoMayPress(rt, req.environment);
   const needs = pressNeeds({ requester: req.requester, allowRequester }, job.userId, job.action);
-  if (!needs.refused && (!needs.roles.length || (await rt.access.holdsAny(req.environment, job.userId, needs.roles)))) return false;
-  rt.log.warn('traffic gate: press refused in the worker, the presser no longer qualifies', {
-    requestId: req.id,
-    user: job.userId,
-    action: job.action,
-    refusal: needs.refusal,
-  });
+  let failure: unknown;
+  if (!needs.refused) {
+    if (!needs.roles.length) return false;
+    const { askWithRetries } = await import('../approvals/reauthorize.run');
+    const asked = await askWithRetries(rt, () => rt.access.holdsAny(req.environment, job.userId, needs.roles));
+    if ('held' in asked && asked.held) return false;
+    if ('failure' in asked) failure = asked.failure;
+  }
+  const unverified = failure !== undefined;
+  rt.log.warn(
+    unverified
+      ? 'traffic gate: press not sent, the presser could not be checked with Slack'
+      : 'traffic gate: press refused in the worker, the presser no longer qualifies',
+    { requestId: req.id, user: job.userId, action: job.action, refusal: needs.refusal, ...(unverified ? { err: failure } : {}) },
+  );
+  const cause = unverified ? (await import('../approvals/reauthorize.run')).lookupCause(failure) : undefined;
   const locale = await rt.people.localeOf(job.userId).catch(() => rt.people.workspace);
   const w = W.in(locale);
-  const button = job.action === 'CONTINUE' ? continueLabel(rec.stage, locale) : trafficText.in(locale)('rollbackButton');
+  const buttonIn = (l: Locale) => (job.action === 'CONTINUE' ? continueLabel(rec.stage, l) : trafficText.in(l)('rollbackButton'));
   const env = req.environment;
-  const why =
-    needs.refusal === 'selfShift'
+  const why = cause
+    ? w('unverified', { cause: cause(locale) })
+    : needs.refusal === 'selfShift'
       ? w('selfShift', { who })
       : needs.refusal === 'notShifter'
         ? w('notShifter', { env, who })
         : w('notRollbacker', { env, who });
-  const text = w('refused', { button, why });
+  const text = w(cause ? 'refusedUnverified' : 'refused', { button: buttonIn(locale), why });
   await rt.slack
     .ephemeral(req.channel, job.userId, { text: notificationText(text), blocks: [section(text)], locale })
     .catch((err) => rt.log.warn('traffic gate: could not tell the presser', { requestId: req.id, err }));
+  // The others following the change see it too (the click's answer said it was being sent), briefly, in the workspace's language.
+  const ws = lang(rt);
+  const params = { user: mention(job.userId, ws), button: buttonIn(ws) };
+  const note = cause ? W.in(ws)('unverifiedThread', { ...params, cause: cause(ws) }) : W.in(ws)('refusedThread', params);
+  await threadPost(rt, req, note).catch((err) => rt.log.warn('traffic gate: could not tell the thread', { requestId: req.id, err }));
   return true;
 }

@@ -3,13 +3,17 @@
  * sequences of what people and platforms do (ask for a change, click Approve / Cancel from the card,
  * the Home tab, another channel or another message of its channel, submit the Reject form, replay a click as Slack's retry, deliver a
  * handed-off job again as Lambda may, let the worker run, let time pass, let a rollout finish) go through the real paths: signed requests into the Slack
- * handler, jobs into the worker handler, the scheduled tick, real Redis, the local Slack API, FakeEcs.
+ * handler, jobs into the worker handler, the scheduled tick, real Redis, the local Slack API, FakeEcs;
+ * and chatops.yml deployed again to the worker between an approval and the start (an approver or a
+ * requester removed, more approvals needed), the Slack function keeping its own.
  *
  * The oracle is independent of the bot's code: it is chatops.yml's policy written out below (who
  * may approve prod, how many approvals, for how long), applied to the clicks the test made. After
  * every step:
  *   - every UpdateService call belongs to a request that two eligible approvers other than its
  *     requester approved from the request's card or the Home tab within its approval time;
+ *   - and, under the chatops.yml the worker had when it made the call, its requester may still ask
+ *     and as many of those approvers as that configuration needs may still approve;
  *   - no request runs twice;
  *   - nothing runs for a request after the bot recorded it cancelled or rejected.
  * At the end, after the rollouts finish and time passes: every request has ended (nothing left
@@ -35,15 +39,36 @@ const APPROVERS = new Set(['ULEAD1', 'ULEAD2', 'ULEAD3']);
 const PEOPLE = [...REQUESTERS, 'ULEAD2', 'ULEAD3', 'UOUT'] as const;
 type Person = (typeof PEOPLE)[number];
 
-const h = useDeployHarness({
-  configPath: configFile((doc) => {
+/** A chatops.yml the worker may be deployed with: the oracle's copy (who may ask, who may approve, how many) and its file. */
+interface Policy {
+  needed: number;
+  requesters: ReadonlySet<string>;
+  approvers: ReadonlySet<string>;
+  path: string;
+}
+function policy(needed: number, requesters: string[], approvers: string[]): Policy {
+  // UDEV3 and ULEAD3 are in it through user groups (SDEVS, SLEADS).
+  const members = (list: string[]) => new Set(list.map((p) => (p === 'SDEVS' ? 'UDEV3' : p === 'SLEADS' ? 'ULEAD3' : p)));
+  const path = configFile((doc) => {
     const prod = doc.environments.prod;
-    prod.approvals = { deploy: NEEDED, rollback: NEEDED, scale: NEEDED, restart: NEEDED };
+    prod.approvals = { deploy: needed, rollback: needed, scale: needed, restart: needed };
     prod.approvalTtl = '1h';
-    // ULEAD1 may ask and approve (never their own); UDEV3 and ULEAD3 are in it through user groups.
-    prod.requesters = ['UDEV1', 'UDEV2', 'SDEVS', 'ULEAD1'];
-    prod.approvers = ['ULEAD1', 'ULEAD2', 'SLEADS'];
-  }),
+    prod.requesters = requesters;
+    prod.approvers = approvers;
+  });
+  return { needed, requesters: members(requesters), approvers: members(approvers), path };
+}
+// ULEAD1 may ask and approve (never their own). The others: chatops.yml changed between an approval and the start.
+const POLICIES = {
+  initial: policy(NEEDED, ['UDEV1', 'UDEV2', 'SDEVS', 'ULEAD1'], ['ULEAD1', 'ULEAD2', 'SLEADS']),
+  approverOut: policy(NEEDED, ['UDEV1', 'UDEV2', 'SDEVS', 'ULEAD1'], ['ULEAD1', 'SLEADS']),
+  requesterOut: policy(NEEDED, ['UDEV2', 'SDEVS', 'ULEAD1'], ['ULEAD1', 'ULEAD2', 'SLEADS']),
+  moreNeeded: policy(NEEDED + 1, ['UDEV1', 'UDEV2', 'SDEVS', 'ULEAD1'], ['ULEAD1', 'ULEAD2', 'SLEADS']),
+};
+type PolicyName = keyof typeof POLICIES;
+
+const h = useDeployHarness({
+  configPath: POLICIES.initial.path,
   groups: fixtureGroups({ SLEADS: ['ULEAD3'], SDEVS: ['UDEV3'] }),
 });
 
@@ -58,7 +83,8 @@ type Action =
   | { t: 'redeliver'; job: number; execute: boolean }
   | { t: 'drain'; concurrently: boolean }
   | { t: 'time'; ms: number; tick: boolean }
-  | { t: 'rollout' };
+  | { t: 'rollout' }
+  | { t: 'policy'; name: PolicyName };
 
 /** Mostly those a step is meant for, sometimes anyone (the refusals are part of the model too). */
 const mostly = (likely: readonly Person[]) =>
@@ -108,6 +134,14 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: timeStep(421_000, 421_000, 421_000, 1_383_000, 1_383_000, 3_661_000, 7_200_000),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'rollout' as const }) },
+  // chatops.yml deployed again: the worker (and the scheduled and events functions) start on it.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('policy' as const),
+      name: fc.constantFrom<PolicyName>('initial', 'approverOut', 'requesterOut', 'moreNeeded'),
+    }),
+  },
 );
 
 /** What the test knows of one request the bot posted. */
@@ -130,13 +164,17 @@ const FINAL: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'ca
 describe('approvals under random sequences of clicks, retries, worker runs and time', () => {
   it('never runs a change without two eligible approvals, never twice, never after a cancel or reject; everything ends', async () => {
     // What the runs together exercised: a property whose runs never reached a change would prove nothing.
-    const seen = { requests: 0, ran: 0, closed: 0, otherMessage: 0 };
+    const seen = { requests: 0, ran: 0, closed: 0, otherMessage: 0, refusedAtStart: 0, ranAfterPolicyChange: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 8, maxLength: 28 }), async (actions) => {
         await h.restart();
         const known: Known[] = [];
         let seq = 0;
         let lastClick: { opts: Parameters<typeof h.e2e.click>[0] } | undefined;
+        // The worker's chatops.yml now, and how many UpdateService calls were made before (checked against the one in force then).
+        let now: Policy = POLICIES.initial;
+        let policyChanged = false;
+        let checkedCalls = 0;
         const updates = () => h.ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
         const callsFor = (k: Known) => updates().filter((u) => u.desiredCount === k.count).length;
 
@@ -169,6 +207,28 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
               enough: true,
             });
           }
+          // The calls made during this step: under the worker's chatops.yml of this step.
+          for (const u of calls.slice(checkedCalls)) {
+            const k = known.find((x) => x.count === u.desiredCount)!;
+            const stillCount = [...k.approvedBy].filter((a) => now.approvers.has(a)).sort();
+            expect({
+              after,
+              id: k.id,
+              requester: k.requester,
+              asks: now.requesters.has(k.requester),
+              stillCount,
+              enough: stillCount.length >= now.needed,
+            }).toEqual({
+              after,
+              id: k.id,
+              requester: k.requester,
+              asks: true,
+              stillCount,
+              enough: true,
+            });
+            if (policyChanged) seen.ranAfterPolicyChange++;
+          }
+          checkedCalls = calls.length;
           for (const k of known) {
             expect({ after, id: k.id, runs: callsFor(k) }).toEqual({ after, id: k.id, runs: Math.min(callsFor(k), 1) });
             if (k.callsWhenClosed !== undefined)
@@ -273,6 +333,11 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
               await h.e2e.drain();
               return;
             }
+            case 'policy':
+              now = POLICIES[a.name];
+              policyChanged ||= a.name !== 'initial';
+              h.e2e.redeployWorker(now.path);
+              return;
           }
         };
 
@@ -296,8 +361,10 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
         seen.ran += updates().length;
         seen.closed += known.filter((k) => k.callsWhenClosed !== undefined).length;
         for (const k of known) {
-          const state = (await getRequest(h.e2e.rt.redis, k.id))?.state;
+          const req = await getRequest(h.e2e.rt.redis, k.id);
+          const state = req?.state;
           expect({ id: k.id, state, ended: state === undefined || FINAL.includes(state) }).toEqual({ id: k.id, state, ended: true });
+          if (req?.decisionReason?.startsWith('not started: since it was approved')) seen.refusedAtStart++;
         }
         // Nothing left holding the service: a new request is posted for approval.
         const before = h.e2e.slack.messages('CPROD').length;
@@ -312,5 +379,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
     expect(seen.ran).toBeGreaterThan(0);
     expect(seen.closed).toBeGreaterThan(0);
     expect(seen.otherMessage).toBeGreaterThan(0);
+    expect(seen.refusedAtStart).toBeGreaterThan(0);
+    expect(seen.ranAfterPolicyChange).toBeGreaterThan(0);
   }, 300_000);
 });

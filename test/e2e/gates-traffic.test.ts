@@ -125,6 +125,29 @@ function press(req: { ts: string; value: string }, which: 'shift' | 'rollback', 
   return h.e2e.click({ action_id: `gate:${which}`, value: req.value, user_id: user, channel_id: 'CPROD', message_ts: msg.ts });
 }
 
+/**
+ * A press the worker did not send: nothing reached ECS, the presser (`told.whisper`) and the change's
+ * thread (`told.thread`: the click's answer had said it was being sent) were told, and the claim is
+ * released: the pause still waits, and `then` goes through.
+ */
+async function notSentThenPressed(
+  req: { id: string; ts: string; value: string },
+  told: { user: string; whisper: string; thread: string },
+  then: { which: 'shift' | 'rollback'; user: string },
+): Promise<void> {
+  await h.e2e.drain();
+  expect(presses()).toHaveLength(0);
+  const whispers = h.e2e.slack.ephemerals('CPROD').filter((e) => e.user === told.user);
+  expect(whispers.map((e) => JSON.stringify(e.blocks)).join('\n')).toContain(told.whisper);
+  expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain(told.thread);
+  expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
+  h.clock.advance(1000);
+  await press(req, then.which, then.user);
+  await h.e2e.drain();
+  expect(presses()).toHaveLength(1);
+  expect(presses()[0]!.args[0].input).toMatchObject({ action: then.which === 'shift' ? 'CONTINUE' : 'ROLLBACK' });
+}
+
 /** After refused presses: nothing was claimed or sent to ECS; then a press on the pause's own message in the request's channel goes through. */
 async function refusedThenPressed(req: { id: string; ts: string; value: string }): Promise<void> {
   await h.e2e.drain();
@@ -247,19 +270,17 @@ describe('the traffic-shift gate', () => {
         doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD2'] }, autoLock: {} };
       }),
     );
-    await h.e2e.drain();
-    expect(presses()).toHaveLength(0);
-    const told = h.e2e.slack.ephemerals('CPROD').filter((e) => e.user === 'ULEAD1');
-    expect(told.map((e) => JSON.stringify(e.blocks)).join('\n')).toContain(
-      'I did not send your *Shift production traffic* press to ECS: checked again before sending it, under chatops.yml and the user groups as they are now, shifting production traffic in `prod` needs: <@ULEAD2>.',
+    await notSentThenPressed(
+      req,
+      {
+        user: 'ULEAD1',
+        whisper:
+          'I did not send your *Shift production traffic* press to ECS: checked again before sending it, under chatops.yml and the user groups as they are now, shifting production traffic in `prod` needs: <@ULEAD2>.',
+        thread:
+          ':no_entry: <@ULEAD1> pressed *Shift production traffic*, but may no longer press it (chatops.yml and the user groups as they are now): nothing was sent to ECS. The pause still waits for someone who may.',
+      },
+      { which: 'shift', user: 'ULEAD2' },
     );
-    // The claim is released: the pause still waits for someone who may press it, who can.
-    expect(await h.e2e.rt.redis.hkeys(keys.changeTrack(req.id))).not.toEqual(expect.arrayContaining([expect.stringMatching(/^press\./)]));
-    h.clock.advance(1000);
-    await press(req, 'shift', 'ULEAD2');
-    await h.e2e.drain();
-    expect(presses()).toHaveLength(1);
-    expect(presses()[0]!.args[0].input).toMatchObject({ action: 'CONTINUE' });
   });
 
   it('a roll-back press is asked again in the worker too: someone no longer an approver or shifter is refused there', async () => {
@@ -281,6 +302,32 @@ describe('the traffic-shift gate', () => {
         .map((e) => JSON.stringify(e.blocks))
         .join('\n'),
     ).toContain('rolling back in `prod` here needs the requester, an approver or: <@ULEAD2>.');
+    expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('<@ULEAD1> pressed *Roll back*, but may no longer press it');
+  });
+
+  it('a press whose presser Slack cannot confirm in the worker is not sent; the claim is released and a press once Slack answers goes through', async () => {
+    acceptContinue();
+    h.e2e.slack.setUserGroup('SLEADS', ['ULEAD3']);
+    const req = await pausedDeploy();
+    // ULEAD3 may roll back as an approver (SLEADS); the worker, started anew, asks Slack, which answers 429 three times.
+    await press(req, 'rollback', 'ULEAD3');
+    h.e2e.redeployWorker(
+      configFile((doc) => {
+        doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD1', 'ULEAD2'] }, autoLock: {} };
+      }),
+    );
+    h.e2e.slack.rateLimitNext('usergroups.users.list', 60, 3);
+    await notSentThenPressed(
+      req,
+      {
+        user: 'ULEAD3',
+        whisper:
+          'I did not send your *Roll back* press to ECS: I could not check with Slack whether you may still press it (Slack was limiting how often the bot may call it). A press is never sent unchecked.',
+        thread:
+          ':warning: <@ULEAD3> pressed *Roll back*, but I could not check with Slack whether they may still press it (Slack was limiting how often the bot may call it): nothing was sent to ECS.',
+      },
+      { which: 'rollback', user: 'ULEAD3' },
+    );
   });
 
   it('Roll back at the gate: ECS rolls back, the change fails and the service is locked', async () => {
