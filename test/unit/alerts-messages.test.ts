@@ -443,7 +443,18 @@ describe('the alert fits on one screen', () => {
       botRequest: 'r-0123456789abcdef',
       ackBy: 'U0ONCALL1',
       ackAt: String(T + 60_000),
+      outage: JSON.stringify({ n: 40, since: T - 60_000 }),
+      eMore: '7',
     };
+    // Three incidents replaced before they reached Slack (signal-3.lua), each with long reasons.
+    for (let g = 1; g <= 3; g++)
+      extra[`e:${g}`] = JSON.stringify({
+        count: 30 + g,
+        from: T - g * 3_600_000,
+        to: T - g * 3_000_000,
+        r: Array.from({ length: 16 }, (_, i) => [`${long('reason')} ${i}`, i < 12 ? 'task' : 'deploy', i + 1]),
+        down: { since: T, desired: 4, running: 0 },
+      });
     for (let i = 0; i < 12; i++) {
       extra[`r:reason${i}`] = String(40 + i);
       extra[`l:reason${i}`] = `CannotPullContainerError ${i}: ${'pull access denied '.repeat(10)}`;
@@ -473,6 +484,22 @@ describe('the alert fits on one screen', () => {
     const blocks = msg.blocks as unknown as Array<Record<string, unknown>>;
     expect(linesBeforeActions(blocks)).toBeGreaterThanOrEqual(10);
     expect(JSON.stringify(msg.blocks)).toContain('more in the thread');
+  });
+
+  it('tells the incidents replaced before they reached Slack, once, in one line (en, ko)', () => {
+    const earlier = {
+      'e:3': JSON.stringify({ count: 2, from: T - 3_600_000, to: T - 3_000_000, r: [['OutOfMemoryError', 'task', 2]], over: true }),
+      'e:2': JSON.stringify({ count: 0, from: T - 7_200_000, to: T - 7_200_000, r: [['Deployment ecs-svc/42 failed', 'deploy', 1]] }),
+      eMore: '1',
+    };
+    const en = alertMessage(view(hash(1, 1, earlier)), web, 'en');
+    const line = JSON.stringify(en.blocks.filter((b) => JSON.stringify(b).includes('Not posted earlier')));
+    expect(line).toContain('2 tasks failed in 10 minutes: OutOfMemoryError ×2; Deployment ecs-svc/42 failed; 1 more before');
+    expect(line).toContain(`<!date^${(T - 7_200_000) / 1000}^`);
+    const ko = alertMessage(view(hash(1, 1, earlier)), web, 'ko');
+    expect(JSON.stringify(ko.blocks)).toContain('Slack이 거부해 올리지 못한 이전 장애');
+    // None: no such line.
+    expect(JSON.stringify(alertMessage(view(hash(1, 1)), web).blocks)).not.toContain('Not posted earlier');
   });
 
   it('shows who is on it under the header, in the workspace language', () => {
