@@ -28,6 +28,7 @@ import {
   logsReply,
   newReasonReply,
   backlogReply,
+  lostReply,
   recoveredBy,
   recoveredReply,
   tailLines,
@@ -518,6 +519,15 @@ describe('the alert fits on one screen', () => {
 });
 
 describe('thread replies that waited for the scheduled check (src/alerts/backlog.ts)', () => {
+  it('the summary of those that could not be posted: how many, between when and when (en, ko)', () => {
+    const en = lostReply(3, T, T + 3_600_000, 'en');
+    expect(en.text).toContain('3 events could not be posted here between');
+    expect(JSON.stringify(en.blocks)).toContain(`<!date^${T / 1000}^`);
+    expect(JSON.stringify(en.blocks)).toContain(`<!date^${T / 1000 + 3600}^`);
+    expect(lostReply(1, T, T, 'en').text).toContain('1 event could not');
+    expect(lostReply(3, T, T, 'ko').text).toContain('이벤트 3건을 여기에 올리지 못했습니다');
+  });
+
   it('one reply: a head, every line, how many more; in English and Korean', () => {
     const en = backlogReply(['*New failure reason:* exit code 3', '⚠️ Service unable to place a task.'], 5, 'en');
     expect(en.text).toBe('5 more events while Slack was limiting the bot:');
