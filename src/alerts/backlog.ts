@@ -13,7 +13,10 @@
  * reply, given back when it did not). A check that dies in between (crash, timeout) leaves the
  * claim; once BACKLOG_CLAIM_MS is up the next check takes it over and posts it. A claim given back
  * (or taken over) is taken again only for ALERT_BACKLOG_TTL_SECONDS after a check first took it,
- * without renewing its expiry, then dropped (logged): Slack refusing for good keeps nothing forever.
+ * without renewing its expiry; then its lines are dropped and counted in the service's summary of
+ * what could not be posted (with lines that made room or found none), which a check posts once Slack
+ * answers ("3 events could not be posted here between X and Y"), retried for
+ * ALERT_BACKLOG_LOST_TTL_SECONDS, then dropped (an error log): Slack refusing for good keeps nothing forever.
  * At least once, by choice: the lines are posted twice only if a check died after Slack took its reply and before the
  * claim was deleted, which is better than losing them. The service muted (mute:{svc:…}, checked in
  * the same script): what waits is dropped, logged with its count. Redis down: the reply is dropped
@@ -27,6 +30,7 @@ import {
   ALERT_BACKLOG_INCIDENTS,
   ALERT_BACKLOG_LINES,
   ALERT_BACKLOG_LINE_MAX_BYTES,
+  ALERT_BACKLOG_LOST_TTL_SECONDS,
   ALERT_BACKLOG_TTL_SECONDS,
   cutUtf8,
 } from '../redis/bounds';
@@ -35,7 +39,7 @@ import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { channelTurn } from './pacing';
-import { backlogReply } from './replies';
+import { backlogReply, lostReply } from './replies';
 import backlogLua from './lua/includes/backlog.lua';
 import backlogAddLua from './lua/backlog-add-1.lua';
 import backlogTakeLua from './lua/backlog-take-2.lua';
@@ -80,12 +84,23 @@ export function backlogLine(msg: SlackMessage): string {
 }
 
 /** Keep `lines` (standing for `n` events) of the incident `at` for the scheduled check. */
-export async function addToBacklog(redis: RedisClient, svc: Svc, at: BacklogThread, lines: string[], n = lines.length) {
+export async function addToBacklog(redis: RedisClient, svc: Svc, at: BacklogThread, lines: string[], n = lines.length, now = Date.now()) {
   const res = (await runScript(
     redis,
     ADD,
     [keys.alertBacklog(svc.environment, svc.alias)],
-    [at.gen, at.channel, at.ts, n, ALERT_BACKLOG_LINES, ALERT_BACKLOG_TTL_SECONDS * 1000, ALERT_BACKLOG_INCIDENTS, ...lines],
+    [
+      at.gen,
+      at.channel,
+      at.ts,
+      n,
+      ALERT_BACKLOG_LINES,
+      ALERT_BACKLOG_TTL_SECONDS * 1000,
+      ALERT_BACKLOG_INCIDENTS,
+      now,
+      ALERT_BACKLOG_LOST_TTL_SECONDS * 1000,
+      ...lines,
+    ],
   )) as unknown[];
   return { n: Number(res[0]), kept: Number(res[1]), dropped: { gen: Number(res[2]), n: Number(res[3]) } };
 }
@@ -97,23 +112,52 @@ export interface BacklogClaim extends Backlog {
   takenOver: boolean;
 }
 
-type TakeResult = { status: 'none' | 'busy' } | { status: 'muted' | 'expired'; n: number } | ({ status: 'ok' } & BacklogClaim);
+/** The summary of replies that could not be posted (their claim retried for ALERT_BACKLOG_TTL_SECONDS), between `from` and `to`. */
+export interface LostClaim extends BacklogThread {
+  n: number;
+  from: number;
+  to: number;
+  token: string;
+  takenOver: boolean;
+}
+
+type TakeResult =
+  | { status: 'none' | 'busy' }
+  | { status: 'muted' | 'expired' | 'gone'; n: number }
+  | ({ status: 'ok' } & BacklogClaim)
+  | ({ status: 'lost' } & LostClaim);
 
 /**
  * Take the oldest incident's waiting lines (or a claim given back, or one whose check is gone) as a
  * claim of `token` (lua/backlog-take-2.lua); the service muted: everything waiting is dropped (`muted`).
  * A claim given back (or taken over) is taken again only until ALERT_BACKLOG_TTL_SECONDS have passed
- * since a check first took it, without renewing its expiry; then it is dropped (`expired`, nothing taken).
+ * since a check first took it, without renewing its expiry; then its lines are counted in the
+ * summary (`expired`, nothing taken). The summary is taken (`lost`) once no incident's lines wait,
+ * and dropped (`gone`) ALERT_BACKLOG_LOST_TTL_SECONDS after its first count.
  */
 export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, token: string = randomUUID()): Promise<TakeResult> {
   const res = (await runScript(
     redis,
     TAKE,
     [keys.alertBacklog(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)],
-    [now, BACKLOG_CLAIM_MS, token, ALERT_BACKLOG_LINES, ALERT_BACKLOG_TTL_SECONDS * 1000],
+    [now, BACKLOG_CLAIM_MS, token, ALERT_BACKLOG_LINES, ALERT_BACKLOG_TTL_SECONDS * 1000, ALERT_BACKLOG_LOST_TTL_SECONDS * 1000],
   )) as unknown[];
   const status = String(res[0]);
-  if (status === 'muted' || status === 'expired') return { status, n: Number(res[1]) };
+  if (status === 'muted' || status === 'expired' || status === 'gone') return { status, n: Number(res[1]) };
+  if (status === 'lost') {
+    const [gen, channel, ts, n, takenOver, from, to] = res.slice(1).map(String);
+    return {
+      status,
+      gen: Number(gen),
+      channel: channel!,
+      ts: ts!,
+      n: Number(n),
+      takenOver: takenOver === '1',
+      from: Number(from),
+      to: Number(to),
+      token,
+    };
+  }
   if (status !== 'ok') return { status: status as 'none' | 'busy' };
   const lines = res.slice(6).map(String).filter(Boolean);
   return {
@@ -139,11 +183,14 @@ export async function settleBacklog(redis: RedisClient, svc: Svc, token: string,
  */
 export async function deferReply(rt: Runtime, svc: Svc, at: BacklogThread, msg: SlackMessage, why: string, log: Logger): Promise<void> {
   try {
-    const { n, kept, dropped } = await addToBacklog(rt.redis, svc, at, [backlogLine(msg)]);
-    if (n < 0) log.warn('alert: thread reply dropped: newer incidents’ replies fill the backlog', { why });
+    const { n, kept, dropped } = await addToBacklog(rt.redis, svc, at, [backlogLine(msg)], 1, rt.now());
+    if (n < 0) log.warn('alert: thread reply not kept (newer incidents’ replies fill the backlog); counted in the summary', { why });
     else log.info('alert: thread reply kept for the scheduled check', { why, waiting: n, kept });
     if (dropped.gen > 0)
-      log.warn('alert: waiting thread replies of an older incident dropped to make room', { gen: dropped.gen, n: dropped.n });
+      log.warn('alert: waiting thread replies of an older incident dropped to make room; counted in the summary', {
+        gen: dropped.gen,
+        n: dropped.n,
+      });
   } catch (err) {
     log.warn('alert: thread reply dropped (the alert message counts it): it could not be kept for later', { why, err });
   }
@@ -155,8 +202,8 @@ export async function deferReply(rt: Runtime, svc: Svc, at: BacklogThread, msg: 
  * back for the next check. The service muted: the waiting replies are dropped (logged, counted).
  */
 export async function postBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<void> {
-  // A claim given back or taken over, then each incident waiting: at most one reply per incident and check.
-  for (let i = 0; i <= ALERT_BACKLOG_INCIDENTS; i++) {
+  // A claim given back or taken over, then each incident waiting, then the summary of what could not be posted.
+  for (let i = 0; i <= ALERT_BACKLOG_INCIDENTS + 1; i++) {
     if (!(await postOneBacklog(rt, svc, log))) return;
   }
 }
@@ -169,17 +216,25 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
     return false;
   }
   if (t.status === 'expired') {
-    log.warn('alert: waiting thread replies dropped: Slack did not take them for as long as they may wait', {
+    log.warn('alert: waiting thread replies dropped: Slack did not take them for as long as they may wait; counted in the summary', {
       n: t.n,
       waitedMaxSec: ALERT_BACKLOG_TTL_SECONDS,
     });
     return true; // the next incident's lines, if any, have their own time
   }
-  if (t.status !== 'ok') {
+  if (t.status === 'gone') {
+    log.error('alert: the summary of thread replies that could not be posted is dropped: Slack did not take it for a day', {
+      n: t.n,
+      waitedMaxSec: ALERT_BACKLOG_LOST_TTL_SECONDS,
+    });
+    return true;
+  }
+  if (t.status !== 'ok' && t.status !== 'lost') {
     if (t.status === 'busy') log.info('alert: waiting thread replies are being posted by another check');
     return false;
   }
   const b = t;
+  const reply = b.status === 'lost' ? lostReply(b.n, b.from, b.to, rt.people.workspace) : backlogReply(b.lines, b.n, rt.people.workspace);
   if (b.takenOver)
     log.warn('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)', { n: b.n });
   const giveBack = async (why: string) => {
@@ -196,12 +251,18 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   };
   if (!(await channelTurn(rt, b.channel, 'reply', log))) return giveBack('channel busy');
   try {
-    await rt.slack.post(b.channel, backlogReply(b.lines, b.n, rt.people.workspace), { threadTs: b.ts });
+    await rt.slack.post(b.channel, reply, { threadTs: b.ts });
   } catch (err) {
     log.warn('alert: waiting thread replies not delivered; the next check tries again', { n: b.n, err });
     return giveBack('not delivered');
   }
-  log.info('alert: waiting thread replies posted', { n: b.n, lines: b.lines.length, gen: b.gen });
+  log.info(
+    b.status === 'lost' ? 'alert: summary of thread replies that could not be posted posted' : 'alert: waiting thread replies posted',
+    {
+      n: b.n,
+      gen: b.gen,
+    },
+  );
   // Redis failing here leaves the claim: a later check takes it over and posts it again (at least once).
   if (!(await settleBacklog(rt.redis, svc, b.token, 'posted')))
     log.warn('alert: waiting thread replies posted after their claim was up: another check may post them too', { n: b.n });

@@ -175,6 +175,44 @@ export interface IncidentView {
   /** Who clicked "I'm on it", and when. */
   ackBy?: string;
   ackAt?: number;
+  /**
+   * Incidents of the service replaced before their first post reached Slack (signal-3.lua, `e:<gen>`),
+   * newest first, at most 3, and how many older ones (`eMore`): this message tells them.
+   */
+  earlier?: EarlierIncident[];
+  earlierMore?: number;
+}
+
+/** An incident that never reached Slack, told in the message of the one that replaced it. */
+export type EarlierIncident = Pick<
+  IncidentView,
+  'gen' | 'count' | 'reasons' | 'firstFailAt' | 'lastFailAt' | 'openedAt' | 'state' | 'down'
+>;
+
+function earlierOf(h: Record<string, string>): EarlierIncident[] {
+  const out: EarlierIncident[] = [];
+  for (const [field, value] of Object.entries(h)) {
+    const gen = /^e:(\d+)$/.exec(field)?.[1];
+    const e = gen ? json<{ count?: number; from?: number; to?: number; r?: unknown; over?: boolean; down?: DownFacts }>(value) : undefined;
+    if (!e) continue;
+    const reasons = (Array.isArray(e.r) ? (e.r as [string, SignalKind, number][]) : []).map(([label, kind, n]) => ({
+      key: label,
+      label,
+      kind,
+      n,
+    }));
+    out.push({
+      gen: Number(gen),
+      count: num(String(e.count)),
+      reasons,
+      firstFailAt: num(String(e.from)),
+      lastFailAt: num(String(e.to)),
+      openedAt: num(String(e.from)),
+      state: e.over ? 'recovered' : 'open',
+      down: e.down,
+    });
+  }
+  return out.sort((a, b) => b.gen - a.gen);
 }
 
 /** The facts worth keeping from a stopped task. */
@@ -259,6 +297,7 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
     reasons.push({ key, label: h[`l:${key}`] || key, kind: kind && KINDS.includes(kind) ? kind : 'task', n: num(value) });
   }
   reasons.sort((a, b) => b.n - a.n || a.label.localeCompare(b.label));
+  const earlier = earlierOf(h);
   return {
     gen: num(h.gen),
     state: h.state === 'recovered' ? 'recovered' : 'open',
@@ -285,6 +324,7 @@ export function parseIncident(h: Record<string, string>): IncidentView | undefin
     recoveredBy: h.recoveredBy || undefined,
     ackBy: h.ackBy || undefined,
     ackAt: h.ackAt ? num(h.ackAt) : undefined,
+    ...(earlier.length ? { earlier, earlierMore: num(h.eMore) } : {}),
   };
 }
 
@@ -315,7 +355,7 @@ export function spanWords(ms: number, locale: Locale = 'en'): string {
 }
 
 /** "OutOfMemoryError ×7, exit code 1" for the task failures of an incident. */
-export function taskReasonsSummary(v: IncidentView, locale: Locale = 'en'): string {
+export function taskReasonsSummary(v: Pick<IncidentView, 'reasons'>, locale: Locale = 'en'): string {
   return v.reasons
     .filter((r) => r.kind === 'task')
     .map((r) => (r.n > 1 ? `${labelText(r.label, locale)} ×${r.n}` : labelText(r.label, locale)))
@@ -323,7 +363,7 @@ export function taskReasonsSummary(v: IncidentView, locale: Locale = 'en'): stri
 }
 
 /** "7 tasks failed in 12 minutes: OutOfMemoryError ×7" (or "1 task failed: OutOfMemoryError"). Empty without task failures. */
-export function taskSummary(v: IncidentView, locale: Locale = 'en'): string {
+export function taskSummary(v: Omit<EarlierIncident, 'gen' | 'state' | 'down'>, locale: Locale = 'en'): string {
   if (v.count === 0) return '';
   const t = M.in(locale);
   const reasons = taskReasonsSummary(v, locale);
@@ -335,7 +375,7 @@ export function taskSummary(v: IncidentView, locale: Locale = 'en'): string {
 }
 
 /** The other signals of the incident, one line each, plain text. */
-export function signalLines(v: IncidentView, locale: Locale = 'en'): string[] {
+export function signalLines(v: Pick<IncidentView, 'down' | 'state' | 'reasons'>, locale: Locale = 'en'): string[] {
   const t = M.in(locale);
   const out: string[] = [];
   if (v.down)

@@ -76,6 +76,11 @@ const M = defineMessages('alerts.messages', {
   timeFirst: { en: 'first {at}', ko: '처음 {at}' },
   timeLast: { en: 'last {at}', ko: '마지막 {at}' },
   timeRecovered: { en: 'recovered {at}', ko: '복구 {at}' },
+  earlier: {
+    en: 'Not posted earlier, Slack refused it ({from} – {to}): {what}',
+    ko: 'Slack이 거부해 올리지 못한 이전 장애 ({from} – {to}): {what}',
+  },
+  earlierMore: { en: '; {n} more before', ko: '; 그 전에 {n}건 더' },
 });
 
 export const ACTION_LOGS = 'alert:logs';
@@ -206,7 +211,7 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
     times.push(
       t('timeRecovered', { at: slackDate(v.recoveredAt) }) + (v.recoveredBy ? ` (${escapeMrkdwn(labelText(v.recoveredBy, locale))})` : ''),
     );
-  const footLines = v.outage ? 2 : 1;
+  const footLines = 1 + (v.outage ? 1 : 0) + (v.earlier ? 1 : 0);
   if (v.first) {
     blocks.push(section(`${oneLine(factsLine(v.first, svc, locale))}\n${oneLine(whyLine(v.first, locale))}`));
     used += 2;
@@ -216,6 +221,14 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
   }
   blocks.push(context(oneLine([...links, ...times].join(' · '))));
   if (v.outage) blocks.push(context(t('outageNote', { n: v.outage.n, since: slackDate(v.outage.since) })));
+  // Incidents replaced before they reached Slack (signal-3.lua): told here, once.
+  const e = v.earlier;
+  if (e?.length) {
+    const what = e.map((x) => [taskSummary(x, locale), ...signalLines(x, locale)].filter(Boolean).join(', ')).join('; ');
+    const more = v.earlierMore ? t('earlierMore', { n: v.earlierMore }) : '';
+    const from = slackDate(Math.min(...e.map((x) => x.firstFailAt)));
+    blocks.push(context(t('earlier', { from, to: slackDate(e[0]!.lastFailAt), what: escapeMrkdwn(truncate(oneLine(what + more), 400)) })));
+  }
   // Generation 0: posted while Redis was unreachable (pipeline.ts, postWithoutStore). A button acts on the
   // incident on record, and there is none: say what to type instead of buttons that could only refuse.
   if (v.gen > 0) blocks.push(buttons(svc, v, locale));

@@ -29,7 +29,8 @@ import {
 import { excerptFor } from './logs';
 import { alertMessage, continuedAlertMessage } from './messages';
 import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, recoveredReply, signalReply } from './replies';
-import { attachToIncident, readIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './store';
+import { readIncident } from './store';
+import { attachToIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './signals';
 import { syncIncident, UPDATE_EVERY_MS } from './sync';
 import { channelTurn } from './pacing';
 import { deferReply, type BacklogThread } from './backlog';

@@ -8,7 +8,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { section, type SlackMessage } from '../slack/blocks';
-import { code, escapeMrkdwn, truncate } from '../slack/text';
+import { code, escapeMrkdwn, notificationText, truncate } from '../slack/text';
+import { slackDate } from '../slack/time';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { explainFailure } from './explain';
@@ -56,6 +57,10 @@ const M = defineMessages('alerts.replies', {
   waitingHead: {
     en: '{n} more {n|event|events} while Slack was limiting the bot:',
     ko: 'Slack이 봇의 전송을 제한하는 동안 이벤트 {n}개가 더 있었습니다:',
+  },
+  lostHead: {
+    en: '⚠️ {n} {n|event|events} could not be posted here between {from} and {to}: Slack kept refusing the bot. The alert message counts them; Status shows the service now.',
+    ko: '⚠️ Slack이 봇을 계속 거부해 {from}부터 {to}까지 이벤트 {n}건을 여기에 올리지 못했습니다. 알림 메시지에는 집계되어 있고, 지금 상태는 상태 버튼으로 볼 수 있습니다.',
   },
   waitingMore: {
     en: '… and {n} more (the alert message counts {n|it|them}).',
@@ -200,4 +205,13 @@ export function backlogReply(lines: readonly string[], n: number, locale: Locale
   const blocks: KnownBlock[] = [section(`*${head}*`), ...lines.map((l) => section(l))];
   if (n > lines.length) blocks.push(section(`_${t('waitingMore', { n: n - lines.length })}_`));
   return { text: head, blocks, locale };
+}
+
+/**
+ * The summary of the replies that could not be posted (src/alerts/backlog.ts: retried for an hour, then
+ * counted): one short reply in the thread, once Slack answers again.
+ */
+export function lostReply(n: number, from: number, to: number, locale: Locale = 'en'): SlackMessage {
+  const text = M.in(locale)('lostHead', { n, from: slackDate(from), to: slackDate(to) });
+  return { text: notificationText(text), blocks: [section(text)], locale };
 }

@@ -13,7 +13,7 @@ import type { Runtime } from '../runtime';
 import type { DownFacts } from './incident';
 import { processRecover, processSignal, recoveryQuietMs } from './pipeline';
 import { recoveredBy } from './replies';
-import { claimForFlush, clearDown, markDown } from './store';
+import { claimForFlush, clearDown, markDown } from './signals';
 import { syncIncident } from './sync';
 import { postBacklog } from './backlog';
 

@@ -82,6 +82,11 @@ export const ALERT_BACKLOG_LINES = 10;
 export const ALERT_BACKLOG_INCIDENTS = 2;
 export const ALERT_BACKLOG_LINE_MAX_BYTES = 3000;
 export const ALERT_BACKLOG_TTL_SECONDS = HOUR;
+/**
+ * How long the summary of thread replies that could not be posted (their count, when, the thread) waits
+ * for Slack to answer, from its first count (backlog-take-2.lua): a day, like a late alert (LATE_POST_MAX_MS).
+ */
+export const ALERT_BACKLOG_LOST_TTL_SECONDS = 24 * HOUR;
 
 /** The longest a shared Slack 429 pause is kept (a Retry-After longer than it is shared for this long). */
 export const SLACK_PAUSE_MAX_SECONDS = 10 * MINUTE;
@@ -168,7 +173,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   alertMute: { bytes: 2 * KB, lifetime: { ttl: 7 * DAY } },
   alertUpdateBudget: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   alertChannelPace: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
-  alertBacklog: { bytes: 96 * KB, lifetime: { ttl: ALERT_BACKLOG_TTL_SECONDS } },
+  alertBacklog: { bytes: 96 * KB, lifetime: { ttl: ALERT_BACKLOG_LOST_TTL_SECONDS } },
   serviceDown: { bytes: 200, lifetime: { ttl: DAY } },
   changeLease: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   changeTrack: { bytes: 4 * KB, lifetime: { ttl: 7 * DAY } },

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
-import { recordSignal } from '../../src/alerts/store';
+import { recordSignal } from '../../src/alerts/signals';
 import { readAudit } from '../../src/approvals/audit';
 import { servicesIn } from '../../src/config/load';
 import { approveRequest } from '../../src/approvals/clicks';

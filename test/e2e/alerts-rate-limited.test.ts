@@ -121,3 +121,26 @@ describe('an alert Slack refused that is over before the scheduled check', () =>
     expect(alerts()[0]!.text).toContain('Recovered: web (prod): a task failed');
   });
 });
+
+describe('an alert Slack refused, replaced by a new incident before a check ran', () => {
+  it('is told once, in the new incident’s message, as an earlier occurrence; no separate message, none later', async () => {
+    // The first incident's post gets a 429 (600 s): nothing is shown, and no scheduled check runs for a while.
+    e2e.slack.rateLimitNext('chat.postMessage', 600);
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    expect(alerts()).toHaveLength(0);
+    // Quiet past the window (30 min): the next failure opens a new incident, whose post goes.
+    now += 31 * 60_000;
+    await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+    expect(alerts()).toHaveLength(1);
+    const text = `${alerts()[0]!.text}${JSON.stringify(alerts()[0]!.blocks)}`;
+    expect(text).toContain('CannotPullContainerError');
+    expect(text).toMatch(/Not posted earlier, Slack refused it \([^)]*\): 1 task failed: OutOfMemoryError/);
+    // Once: the checks after post nothing more for it.
+    for (let i = 0; i < 3; i++) {
+      now += 60_000;
+      await e2e.tick();
+    }
+    expect(alerts()).toHaveLength(1);
+    expect(JSON.stringify(alerts()[0]!.blocks).match(/OutOfMemoryError/g)).toHaveLength(1);
+  });
+});

@@ -148,27 +148,40 @@ describe('thread replies left out in a storm', () => {
     expect(thread()).toHaveLength(1);
   }, 30_000);
 
-  it('Slack refusing for over an hour: the waiting reply is dropped (logged with its count) instead of being tried every minute for ever', async () => {
+  it('Slack refusing for over an hour: the waiting reply is not tried every minute for ever; once Slack answers, one short reply says how many events could not be posted, and when', async () => {
     await e2e.event(taskStopped({ time: now, ...OOM }));
     now += 10_000;
-    e2e.slack.rateLimitNext('chat.postMessage', 600, 1_000);
+    // 429s for the reply's first try, every check's try for an hour, and the summary's first try.
+    e2e.slack.rateLimitNext('chat.postMessage', 600, 62);
     await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
     expect(thread()).toHaveLength(0);
+    const firstCheck = now + 60_000;
     const tries = () => e2e.slack.callsTo('chat.postMessage').filter((c) => c.rateLimited).length;
     const dropped = () =>
-      e2e.logs.filter((l) => l.msg === 'alert: waiting thread replies dropped: Slack did not take them for as long as they may wait');
-    // Every check for an hour from the first one tries it (and gives it back); the next drops it.
+      e2e.logs.filter(
+        (l) =>
+          l.msg === 'alert: waiting thread replies dropped: Slack did not take them for as long as they may wait; counted in the summary',
+      );
+    // Every check for an hour from the first one tries it (and gives it back); the next drops its lines and counts them.
     for (let minute = 1; minute <= 60; minute++) await tickLater();
     expect(dropped()).toHaveLength(0);
     expect(tries()).toBe(61);
     await tickLater();
     expect(dropped()).toEqual([expect.objectContaining({ level: 'warn', n: 1 })]);
-    expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
-    // Not tried again after that.
-    const before = tries();
-    await tickLater();
-    expect(tries()).toBe(before);
+    // The summary is tried in the same check (refused), then in the next, which Slack answers: once, in the incident's thread.
+    expect(tries()).toBe(62);
     expect(thread()).toHaveLength(0);
+    await tickLater();
+    expect(thread()).toHaveLength(1);
+    const text = shown(thread()[0]!);
+    expect(text).toContain('1 event could not be posted here between ');
+    expect(text).toContain(`<!date^${Math.floor(firstCheck / 1000)}^`);
+    expect(text).toContain(`<!date^${Math.floor((firstCheck + 60 * 60_000) / 1000)}^`);
+    expect(text).toContain('Slack kept refusing the bot');
+    await tickLater();
+    await tickLater();
+    expect(thread()).toHaveLength(1);
+    expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
   }, 60_000);
 
   it('bounded: past the lines it keeps, the backlog counts the rest and the reply says how many more', async () => {

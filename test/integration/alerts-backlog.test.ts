@@ -4,7 +4,7 @@
  */
 import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
-import { ALERT_BACKLOG_INCIDENTS, ALERT_BACKLOG_TTL_SECONDS } from '../../src/redis/bounds';
+import { ALERT_BACKLOG_INCIDENTS, ALERT_BACKLOG_LOST_TTL_SECONDS, ALERT_BACKLOG_TTL_SECONDS } from '../../src/redis/bounds';
 import { addToBacklog, BACKLOG_CLAIM_MS, settleBacklog, takeBacklog } from '../../src/alerts/backlog';
 import { applyMute } from '../../src/alerts/store';
 import { useFlushedRedis } from '../helpers/redis';
@@ -19,16 +19,29 @@ useFlushedRedis((client) => (redis = client));
 describe('alert backlog', () => {
   it('keeps each incident’s lines for its own thread; past the incidents it keeps, the oldest make room', async () => {
     expect(ALERT_BACKLOG_INCIDENTS).toBe(2);
-    await addToBacklog(redis, svc, thread(1), ['one']);
-    await addToBacklog(redis, svc, thread(2), ['two']);
-    expect(await addToBacklog(redis, svc, thread(3), ['three'])).toEqual({ n: 1, kept: 1, dropped: { gen: 1, n: 1 } });
-    // An older incident's line with no room left: refused, nothing changed.
-    expect((await addToBacklog(redis, svc, thread(1), ['late'])).n).toBe(-1);
+    await addToBacklog(redis, svc, thread(1), ['one'], 1, T);
+    await addToBacklog(redis, svc, thread(2), ['two'], 1, T);
+    expect(await addToBacklog(redis, svc, thread(3), ['three'], 1, T + 1)).toEqual({ n: 1, kept: 1, dropped: { gen: 1, n: 1 } });
+    // An older incident's line with no room left: refused, only counted.
+    expect((await addToBacklog(redis, svc, thread(1), ['late'], 1, T + 2)).n).toBe(-1);
     expect(await takeBacklog(redis, svc, T, 'a')).toMatchObject({ status: 'ok', gen: 2, ts: '2.0', lines: ['two'] });
     expect(await settleBacklog(redis, svc, 'a', 'posted')).toBe(true);
     expect(await takeBacklog(redis, svc, T, 'b')).toMatchObject({ status: 'ok', gen: 3, ts: '3.0', lines: ['three'] });
     expect(await settleBacklog(redis, svc, 'b', 'posted')).toBe(true);
-    expect(await takeBacklog(redis, svc, T, 'c')).toEqual({ status: 'none' });
+    // What made room, and what found none, is told as a count in the thread it belonged to.
+    expect(await takeBacklog(redis, svc, T + 3, 'c')).toEqual({
+      status: 'lost',
+      gen: 1,
+      channel: 'CALERTS',
+      ts: '1.0',
+      n: 2,
+      from: T + 1,
+      to: T + 2,
+      takenOver: false,
+      token: 'c',
+    });
+    expect(await settleBacklog(redis, svc, 'c', 'posted')).toBe(true);
+    expect(await takeBacklog(redis, svc, T + 4, 'd')).toEqual({ status: 'none' });
     expect(await redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
   });
 
@@ -70,6 +83,8 @@ describe('alert backlog', () => {
   describe('a claim given back while Slack keeps refusing (every check takes it again)', () => {
     const MIN = 60_000;
     const WAIT_MAX = ALERT_BACKLOG_TTL_SECONDS * 1000;
+    const LOST_MAX = ALERT_BACKLOG_LOST_TTL_SECONDS * 1000;
+    const HOUR = 60 * MIN;
     const key = keys.alertBacklog('prod', 'web');
 
     it('taking it again does not renew its expiry, and an hour after its first take it is dropped, not taken', async () => {
@@ -84,6 +99,32 @@ describe('alert backlog', () => {
       }
       expect(await redis.pttl(key)).toBeLessThanOrEqual(10 * MIN);
       expect(await takeBacklog(redis, svc, T + WAIT_MAX, 'late')).toEqual({ status: 'expired', n: 1 });
+      // Its line is dropped; what is left is the summary (counts, no lines), kept a day from its first count.
+      expect(await redis.hkeys(key)).toEqual(expect.not.arrayContaining(['c.l1', 'g1.l1']));
+      expect(await redis.pttl(key)).toBeGreaterThan(LOST_MAX - MIN);
+    });
+
+    it('the summary of what could not be posted: given back while Slack refuses, retried for a day from its first count, then dropped', async () => {
+      await addToBacklog(redis, svc, thread(1), ['a1'], 1, T);
+      expect(await takeBacklog(redis, svc, T, 'c0')).toMatchObject({ status: 'ok' });
+      await settleBacklog(redis, svc, 'c0', 'back');
+      const dropAt = T + WAIT_MAX;
+      expect(await takeBacklog(redis, svc, dropAt, 'e')).toEqual({ status: 'expired', n: 1 });
+      // Newer trouble meanwhile: another incident's lines go first, then the summary with what was counted since.
+      await addToBacklog(redis, svc, thread(2), ['b1'], 1, dropAt + MIN);
+      expect(await takeBacklog(redis, svc, dropAt + MIN, 's0')).toMatchObject({ status: 'ok', gen: 2 });
+      await settleBacklog(redis, svc, 's0', 'posted');
+      const first = await takeBacklog(redis, svc, dropAt + MIN, 's1');
+      expect(first).toMatchObject({ status: 'lost', gen: 1, ts: '1.0', n: 1, from: T, to: dropAt });
+      expect(await takeBacklog(redis, svc, dropAt + MIN + 1, 'x')).toEqual({ status: 'busy' });
+      await settleBacklog(redis, svc, 's1', 'back');
+      // Each check takes it again (Slack still refusing) until a day after its first count ...
+      for (let h = 1; h * HOUR < LOST_MAX; h += 5) {
+        expect(await takeBacklog(redis, svc, dropAt + h * HOUR, `s${h}`)).toMatchObject({ status: 'lost', n: 1, from: T });
+        expect(await settleBacklog(redis, svc, `s${h}`, 'back')).toBe(true);
+      }
+      // ... then it is dropped (the caller logs it as an error), and the hash with it.
+      expect(await takeBacklog(redis, svc, dropAt + LOST_MAX, 'late')).toEqual({ status: 'gone', n: 1 });
       expect(await redis.exists(key)).toBe(0);
     });
 

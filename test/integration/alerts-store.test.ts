@@ -1,23 +1,17 @@
 /** The incident scripts against the real Redis: one transition each, atomic under concurrency. */
 import type { RedisClient } from '../../src/redis/client';
 import { keys } from '../../src/redis/keys';
+import { acknowledgeIncident, finishRender, LEASE_MS, readIncident, readMute, applyMute, liftMute } from '../../src/alerts/store';
 import {
-  acknowledgeIncident,
   attachToIncident,
   claimForFlush,
   clearDown,
-  finishRender,
   LATE_POST_MAX_MS,
-  LEASE_MS,
   markDown,
-  readIncident,
-  readMute,
   recordSignal,
   recoverIncident,
-  applyMute,
-  liftMute,
   type SignalInput,
-} from '../../src/alerts/store';
+} from '../../src/alerts/signals';
 import { useFlushedRedis } from '../helpers/redis';
 
 const svc = { alias: 'web', environment: 'prod' };
@@ -306,6 +300,72 @@ describe('recover', () => {
     await finishRender(redis, svc, { gen: late.gen, rev: late.rev, mode: 'failed', now: T + HOUR });
     await recoverIncident(redis, svc, { now: T + HOUR + 1, at: T + HOUR + 1, quietMs: 0, by: 'x' });
     expect(await claimForFlush(redis, svc, T + HOUR + LATE_POST_MAX_MS + 2, WINDOW)).toEqual({ status: 'none' });
+  });
+});
+
+describe('an incident replaced before it reached Slack (told in the new one as an earlier occurrence)', () => {
+  /** A failure at `t` whose post Slack refused (the lease handed back, nothing shown). */
+  async function refused(t: number, over: Partial<SignalInput> = {}) {
+    const r = await recordSignal(redis, svc, task({ now: t, at: t, ...over }));
+    if (r.status !== 'ok') throw new Error('no');
+    if (r.action === 'post') await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'failed', now: t });
+    return r;
+  }
+
+  it('carries what the unposted incident counted, once; a posted or muted-only one is not carried', async () => {
+    await refused(T);
+    await refused(T + 60_000, { reasonKey: 'exit:1', reasonLabel: 'exit code 1' });
+    const r = await recordSignal(redis, svc, task({ now: T + 2 * WINDOW, at: T + 2 * WINDOW }));
+    expect(r).toMatchObject({ gen: 2, isNew: true, action: 'post' });
+    const v = await readIncident(redis, svc);
+    expect(v?.earlier).toEqual([expect.objectContaining({ gen: 1, count: 2, firstFailAt: T, lastFailAt: T + 60_000, state: 'open' })]);
+    expect(v?.earlier?.[0]?.reasons.map((x) => `${x.label}×${x.n}`).sort()).toEqual(['OutOfMemoryError×1', 'exit code 1×1']);
+    // Posted (gen 2 has a message): the next incident carries nothing.
+    if (r.status !== 'ok') throw new Error('no');
+    await finishRender(redis, svc, { gen: r.gen, rev: r.rev, mode: 'ok', ts: '2.2', channel: 'C1', now: T + 2 * WINDOW });
+    await recordSignal(redis, svc, task({ now: T + 4 * WINDOW, at: T + 4 * WINDOW }));
+    expect((await readIncident(redis, svc))?.earlier).toBeUndefined();
+  });
+
+  it('an incident counted only while muted is not carried, but what it carried is, and the new incident is then owed', async () => {
+    await refused(T);
+    await applyMute(redis, svc, { by: 'U1', now: T + WINDOW, until: T + 4 * WINDOW, maxMs: 5 * HOUR, approver: true });
+    // gen 2, muted only: carries gen 1 (owed before the mute).
+    await recordSignal(redis, svc, task({ now: T + 2 * WINDOW, at: T + 2 * WINDOW }));
+    // gen 3, muted only too: carries gen 1 still, not gen 2.
+    await recordSignal(redis, svc, task({ now: T + 3 * WINDOW + 60_000, at: T + 3 * WINDOW + 60_000 }));
+    const v = await readIncident(redis, svc);
+    expect(v).toMatchObject({ gen: 3 });
+    expect(v?.earlier?.map((e) => e.gen)).toEqual([1]);
+    // Over and muted only, but owed: the check after the mute posts it (with gen 1 in it).
+    await recoverIncident(redis, svc, { now: T + 3 * WINDOW + 120_000, quietMs: 0, by: 'x' });
+    expect(await claimForFlush(redis, svc, T + 4 * WINDOW + 1, WINDOW)).toEqual({ status: 'post', gen: 3 });
+  });
+
+  it('keeps the last three, counts the older ones, and nothing older than a day', async () => {
+    for (let i = 0; i < 5; i++) await refused(T + i * 2 * WINDOW);
+    const v = await readIncident(redis, svc);
+    expect(v).toMatchObject({ gen: 5, earlierMore: 1 });
+    expect(v?.earlier?.map((e) => e.gen)).toEqual([4, 3, 2]);
+    // A day and more later: the one before (gen 5, unposted) is past the late-post bound, its carried ones go with it.
+    await refused(T + 8 * WINDOW + LATE_POST_MAX_MS + 1);
+    expect((await readIncident(redis, svc))?.earlier?.map((e) => e.gen)).toEqual([4, 3, 2]);
+  });
+
+  it('a first post of the replaced incident that went after all (in flight) drops it, and what it showed, from the new one', async () => {
+    const r1 = await recordSignal(redis, svc, task({ now: T, at: T }));
+    if (r1.status !== 'ok') throw new Error('no');
+    // gen 1's holder is posting (a catch-up, say) while a failure opens gen 2.
+    const r2 = await recordSignal(redis, svc, task({ now: T + 2 * WINDOW, at: T + 2 * WINDOW }));
+    if (r2.status !== 'ok') throw new Error('no');
+    expect((await readIncident(redis, svc))?.earlier?.map((e) => e.gen)).toEqual([1]);
+    expect(await finishRender(redis, svc, { gen: 1, rev: r1.rev, mode: 'ok', ts: '1.1', channel: 'C1', now: T + 2 * WINDOW })).toEqual({
+      status: 'gone',
+    });
+    const v = await readIncident(redis, svc);
+    expect(v?.earlier).toBeUndefined();
+    // Changed: a message already showing it is brought up to date.
+    expect(v?.rev).toBe(r2.rev + 1);
   });
 });
 

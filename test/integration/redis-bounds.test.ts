@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markFinished } from '../../src/hooks/events';
 import { addToBacklog, backlogLine, takeBacklog } from '../../src/alerts/backlog';
-import { applyMute, attachToIncident, markDown, recordSignal, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
+import { applyMute, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
+import { attachToIncident, markDown, recordSignal } from '../../src/alerts/signals';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
   finishExecution,
@@ -256,21 +257,24 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
       ).status,
     ).toBe('ok');
 
-    // An incident with more distinct reasons than it keeps, long ECS reasons and long log lines.
+    // An incident with more distinct reasons than it keeps, long ECS reasons and long log lines, after
+    // more incidents like it that never reached Slack than it carries as earlier ones (signal-3.lua).
     const svc = { environment: 'prod', alias: 'worker' };
     let gen = 0;
-    for (let i = 0; i < 40; i++) {
-      const r = await recordSignal(rt.redis, svc, {
-        kind: 'task',
-        seenId: `task:${'t'.repeat(200)}${i}`,
-        reasonKey: `exit:${i}:${'k'.repeat(300)}`,
-        reasonLabel: ko(300),
-        facts: { stoppedReason: ko(5000), containers: Array.from({ length: 50 }, () => ({ reason: ko(2000) })) },
-        now: now(),
-        windowMs: HOUR,
-      });
-      if (r.status === 'ok') gen = r.gen;
-    }
+    for (let k = 0; k < 5; k++)
+      for (let i = 0; i < 40; i++) {
+        const r = await recordSignal(rt.redis, svc, {
+          kind: i % 2 ? 'task' : 'deploy',
+          seenId: `task:${'t'.repeat(200)}${k}:${i}`,
+          reasonKey: `exit:${i}:${'k'.repeat(300)}`,
+          reasonLabel: ko(300),
+          facts: { stoppedReason: ko(5000), containers: Array.from({ length: 50 }, () => ({ reason: ko(2000) })) },
+          now: now() + k * 2 * HOUR,
+          at: now() + k * 2 * HOUR,
+          windowMs: HOUR,
+        });
+        if (r.status === 'ok') gen = r.gen;
+      }
     expect(
       await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
     ).toBe(true);

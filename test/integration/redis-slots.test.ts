@@ -21,19 +21,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   acknowledgeIncident,
-  attachToIncident,
-  claimForFlush,
-  clearDown,
   finishRender,
-  markDown,
   reserveUpdateTurn,
   reserveChannelTurn,
   readMute,
-  recordSignal,
-  recoverIncident,
   applyMute,
   liftMute,
 } from '../../src/alerts/store';
+import { attachToIncident, claimForFlush, clearDown, markDown, recordSignal, recoverIncident } from '../../src/alerts/signals';
 import { addToBacklog, settleBacklog, takeBacklog } from '../../src/alerts/backlog';
 import { readAudit } from '../../src/approvals/audit';
 import { servicesIn } from '../../src/config/load';

@@ -28,6 +28,7 @@ import {
   logsReply,
   newReasonReply,
   backlogReply,
+  lostReply,
   recoveredBy,
   recoveredReply,
   tailLines,
@@ -443,7 +444,18 @@ describe('the alert fits on one screen', () => {
       botRequest: 'r-0123456789abcdef',
       ackBy: 'U0ONCALL1',
       ackAt: String(T + 60_000),
+      outage: JSON.stringify({ n: 40, since: T - 60_000 }),
+      eMore: '7',
     };
+    // Three incidents replaced before they reached Slack (signal-3.lua), each with long reasons.
+    for (let g = 1; g <= 3; g++)
+      extra[`e:${g}`] = JSON.stringify({
+        count: 30 + g,
+        from: T - g * 3_600_000,
+        to: T - g * 3_000_000,
+        r: Array.from({ length: 16 }, (_, i) => [`${long('reason')} ${i}`, i < 12 ? 'task' : 'deploy', i + 1]),
+        down: { since: T, desired: 4, running: 0 },
+      });
     for (let i = 0; i < 12; i++) {
       extra[`r:reason${i}`] = String(40 + i);
       extra[`l:reason${i}`] = `CannotPullContainerError ${i}: ${'pull access denied '.repeat(10)}`;
@@ -475,6 +487,22 @@ describe('the alert fits on one screen', () => {
     expect(JSON.stringify(msg.blocks)).toContain('more in the thread');
   });
 
+  it('tells the incidents replaced before they reached Slack, once, in one line (en, ko)', () => {
+    const earlier = {
+      'e:3': JSON.stringify({ count: 2, from: T - 3_600_000, to: T - 3_000_000, r: [['OutOfMemoryError', 'task', 2]], over: true }),
+      'e:2': JSON.stringify({ count: 0, from: T - 7_200_000, to: T - 7_200_000, r: [['Deployment ecs-svc/42 failed', 'deploy', 1]] }),
+      eMore: '1',
+    };
+    const en = alertMessage(view(hash(1, 1, earlier)), web, 'en');
+    const line = JSON.stringify(en.blocks.filter((b) => JSON.stringify(b).includes('Not posted earlier')));
+    expect(line).toContain('2 tasks failed in 10 minutes: OutOfMemoryError ×2; Deployment ecs-svc/42 failed; 1 more before');
+    expect(line).toContain(`<!date^${(T - 7_200_000) / 1000}^`);
+    const ko = alertMessage(view(hash(1, 1, earlier)), web, 'ko');
+    expect(JSON.stringify(ko.blocks)).toContain('Slack이 거부해 올리지 못한 이전 장애');
+    // None: no such line.
+    expect(JSON.stringify(alertMessage(view(hash(1, 1)), web).blocks)).not.toContain('Not posted earlier');
+  });
+
   it('shows who is on it under the header, in the workspace language', () => {
     const en = alertMessage(view(hash(2, 1, { ackBy: 'U0ONCALL1', ackAt: String(T) })), web, 'en');
     expect(JSON.stringify(en.blocks[1])).toContain('👀 <@U0ONCALL1> is on it');
@@ -491,6 +519,15 @@ describe('the alert fits on one screen', () => {
 });
 
 describe('thread replies that waited for the scheduled check (src/alerts/backlog.ts)', () => {
+  it('the summary of those that could not be posted: how many, between when and when (en, ko)', () => {
+    const en = lostReply(3, T, T + 3_600_000, 'en');
+    expect(en.text).toContain('3 events could not be posted here between');
+    expect(JSON.stringify(en.blocks)).toContain(`<!date^${T / 1000}^`);
+    expect(JSON.stringify(en.blocks)).toContain(`<!date^${T / 1000 + 3600}^`);
+    expect(lostReply(1, T, T, 'en').text).toContain('1 event could not');
+    expect(lostReply(3, T, T, 'ko').text).toContain('이벤트 3건을 여기에 올리지 못했습니다');
+  });
+
   it('one reply: a head, every line, how many more; in English and Korean', () => {
     const en = backlogReply(['*New failure reason:* exit code 3', '⚠️ Service unable to place a task.'], 5, 'en');
     expect(en.text).toBe('5 more events while Slack was limiting the bot:');

@@ -1,4 +1,5 @@
--- The scheduled check's claim on waiting thread replies (backlog-take-2.lua), settled by the check
+-- The scheduled check's claim on waiting thread replies, or on the summary of those that could not be
+-- posted (backlog-take-2.lua), settled by the check
 -- that holds it (src/alerts/backlog.ts): 'posted' deletes it (Slack took the reply); 'back' gives it
 -- back (the post did not go) and the next check takes it again, with what its incident gathered since
 -- (keeping 'c.since': backlog-take-2.lua drops it once it has been retried for as long as lines wait).
@@ -14,7 +15,7 @@ if ARGV[2] == 'back' then
   return 1
 end
 local k = tonumber(redis.call('HGET', B, 'c.k') or '0')
-local names = {'c.gen', 'c.channel', 'c.ts', 'c.n', 'c.k', 'c.tok', 'c.until', 'c.since'}
+local names = {'c.gen', 'c.channel', 'c.ts', 'c.n', 'c.k', 'c.tok', 'c.until', 'c.since', 'c.lost', 'c.from', 'c.to'}
 for i = 1, k do names[#names + 1] = 'c.l' .. i end
 redis.call('HDEL', B, unpack(names))
 return 1

@@ -3,8 +3,8 @@
 --
 -- An incident that never reached Slack is posted while it is open and within the window (or down).
 -- Once it is over (recovered, or quiet for longer than the window) it is still posted, once and as it
--- ended, when one of its signals came while the service was not muted (`due`, signal-3.lua) and its
--- last signal is less than ARGV[4] old: a failure Slack refused to show (an outage, a busy channel)
+-- ended, when one of its signals came while the service was not muted, or it carries an earlier
+-- incident that never reached Slack (`due`, signal-3.lua), and its last signal is less than ARGV[4] old: a failure Slack refused to show (an outage, a busy channel)
 -- and that recovered before the catch-up could post it is told late rather than never. One counted
 -- only while muted is not posted after the mute (the muter asked for quiet).
 --
@@ -21,7 +21,7 @@ local ts = h[2] or ''
 local action
 if ts == '' then
   local quiet = now - tonumber(h[6] or '0')
-  local owed = h[9] == '1' and quiet <= tonumber(ARGV[4])
+  local owed = h[9] ~= false and quiet <= tonumber(ARGV[4])
   if h[1] ~= 'open' and not owed then return {'none'} end
   if h[1] == 'open' and quiet > tonumber(ARGV[3]) and not h[7] and not owed then return {'stale'} end
   action = 'post'

@@ -6,10 +6,24 @@
 -- ARGV[1] gen   ARGV[2] rendered rev   ARGV[3] mode: ok | failed   ARGV[4] ts ('' when updating)
 -- ARGV[5] channel   ARGV[6] now (ms)
 --
--- Returns {'gone'} (a newer incident replaced it) | {'released'} (mode failed) | {'done'} |
+-- Returns {'gone'} (a newer incident replaced it; a first post of it that went is dropped from the
+--         newer one's earlier occurrences) | {'released'} (mode failed) | {'done'} |
 --         {'again'} (changed meanwhile: you still hold the lease) | {'duplicate', ts} (someone else posted)
 local inc = KEYS[1]
-if redis.call('HGET', inc, 'gen') ~= ARGV[1] then return {'gone'} end
+if redis.call('HGET', inc, 'gen') ~= ARGV[1] then
+  -- A first post of a replaced incident went after all (it was in flight when signal-3.lua opened the
+  -- new one): it, and the earlier occurrences it showed (those up to its gen), are no longer owed
+  -- as the new incident's earlier occurrences, so each is told once.
+  if ARGV[3] == 'ok' and ARGV[4] ~= '' then
+    local n = redis.call('HDEL', inc, 'eMore')
+    for _, f in ipairs(redis.call('HKEYS', inc)) do
+      local g = string.match(f, '^e:(%d+)$')
+      if g and tonumber(g) <= tonumber(ARGV[1]) then n = n + redis.call('HDEL', inc, f) end
+    end
+    if n > 0 then redis.call('HINCRBY', inc, 'rev', 1) end
+  end
+  return {'gone'}
+end
 if ARGV[3] == 'failed' then
   redis.call('HDEL', inc, 'lease')
   return {'released'}

@@ -8,6 +8,7 @@
 -- ARGV[5] kind: task | deploy | action | down
 -- ARGV[6] reason key      ARGV[7] reason label
 -- ARGV[8] facts (JSON; '' for none)   ARGV[9] incident TTL (ms)   ARGV[10] event time (ms)
+-- ARGV[11] how late an incident that never reached Slack is still told (ms; claim-2.lua's ARGV[4])
 --
 -- Returns {'dup'}, {'stale'} (the failure happened before the incident recovered: EventBridge
 -- delivered it late and out of order, so it does not reopen anything) or
@@ -29,15 +30,67 @@ if h[1] == 'recovered' and kind ~= 'down' and h[4] and at < tonumber(h[4]) then
   return {'stale'}
 end
 local isNew = 0
+-- s cut to at most max bytes, without a broken UTF-8 sequence at its end.
+local function cut(s, max)
+  if #s <= max then return s end
+  s = string.sub(s, 1, max)
+  local i = #s
+  while i > 1 and s:byte(i) >= 0x80 and s:byte(i) < 0xC0 do i = i - 1 end
+  local b = s:byte(i)
+  local need = (b >= 0xF0 and 4) or (b >= 0xE0 and 3) or (b >= 0xC0 and 2) or 1
+  if #s - i + 1 < need then s = string.sub(s, 1, i - 1) end
+  return s
+end
 -- A recovered incident, or one quiet for longer than the window (and not down), is over. Quiet in
 -- event time too: a late delivery of a failure that happened within the window after the last one
 -- (a retried invocation) belongs to this incident, not to a new message.
 if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > window and not h[3]) then
+  local old = {}
+  local flat = redis.call('HGETALL', inc)
+  for i = 1, #flat, 2 do old[flat[i]] = flat[i + 1] end
   redis.call('HINCRBY', inc, 'gen', 1)
-  for _, f in ipairs(redis.call('HKEYS', inc)) do
+  for f in pairs(old) do
     if f ~= 'gen' then redis.call('HDEL', inc, f) end
   end
   redis.call('HSET', inc, 'state', 'open', 'openedAt', now, 'lastAt', now, 'count', 0, 'rev', 0, 'shown', -1)
+  -- The incident replaced never reached Slack (its post refused, or left to a catch-up that had not
+  -- run yet): what it owed (a signal counted while not muted, `due`, less than ARGV[11] ago) goes
+  -- into the new incident's message as an earlier occurrence ('e:<gen>', JSON; with those it
+  -- carried itself), told once there. Bounded: the last EARLIER_MAX, the older ones counted ('eMore').
+  if (old.ts or '') == '' then
+    local EARLIER_MAX = 3
+    local carried = {}
+    for f, v in pairs(old) do
+      local g = string.match(f, '^e:(%d+)$')
+      if g then carried[#carried + 1] = {tonumber(g), v} end
+    end
+    local more = tonumber(old.eMore or '0')
+    if old.due == '1' and old.gen and now - tonumber(old.lastAt or '0') <= tonumber(ARGV[11]) then
+      local reasons = {}
+      for f, v in pairs(old) do
+        local key = string.match(f, '^r:(.*)$')
+        if key then reasons[#reasons + 1] = {cut(old['l:' .. key] or key, 80), old['k:' .. key] or 'task', tonumber(v)} end
+      end
+      local e = {
+        count = tonumber(old.count or '0'),
+        from = tonumber(old.firstFailAt or old.openedAt or '0'),
+        to = math.max(tonumber(old.lastFailAt or '0'), tonumber(old.lastAt or '0')),
+        r = reasons,
+        over = old.state == 'recovered',
+      }
+      if e.from == 0 then e.from = tonumber(old.openedAt or '0') end
+      if old.down then e.down = cjson.decode(old.down) end
+      carried[#carried + 1] = {tonumber(old.gen), cjson.encode(e)}
+    end
+    table.sort(carried, function(a, b) return a[1] > b[1] end)
+    for i, c in ipairs(carried) do
+      if i <= EARLIER_MAX then redis.call('HSET', inc, 'e:' .. c[1], c[2]) else more = more + 1 end
+    end
+    if more > 0 then redis.call('HSET', inc, 'eMore', more) end
+    -- Owed to Slack for what it carries ('2'; '1' once a signal of its own is): posted by the
+    -- scheduled check even if only muted signals join it (claim-2.lua).
+    if #carried > 0 then redis.call('HSET', inc, 'due', '2') end
+  end
   isNew = 1
 end
 

@@ -2,7 +2,9 @@
 -- src/alerts/backlog.ts). KEYS[1] is the service's backlog hash; it holds, per incident generation
 -- <g> whose replies wait, a section 'g<g>.': channel, ts (the incident's thread), n (events), k
 -- (lines kept), l1..lk; and at most one claim, section 'c.' (the same fields and gen, tok: the check
--- that took it, until: when that check is presumed dead, since: when a check first took it, ms).
+-- that took it, until: when that check is presumed dead, since: when a check first took it, ms;
+-- lost '1', from, to: a claim of the summary below); and a summary of what could not be posted,
+-- section 'x.': n (events), from, to (ms), gen, channel, ts (the newest incident's thread), since.
 local B = KEYS[1]
 
 -- The generations with a section, oldest first.
@@ -33,7 +35,8 @@ end
 
 -- Remove the section with prefix p (k lines).
 local function bl_drop(p, k)
-  local names = {p .. 'channel', p .. 'ts', p .. 'n', p .. 'k', p .. 'gen', p .. 'tok', p .. 'until', p .. 'since'}
+  local names = {p .. 'channel', p .. 'ts', p .. 'n', p .. 'k', p .. 'gen', p .. 'tok', p .. 'until', p .. 'since',
+    p .. 'lost', p .. 'from', p .. 'to'}
   for i = 1, k do names[#names + 1] = p .. 'l' .. i end
   redis.call('HDEL', B, unpack(names))
 end
@@ -64,4 +67,24 @@ local function bl_upgrade()
   local s = bl_read('')
   bl_drop('', s.k)
   if s.ts ~= '' then bl_write('g' .. gen .. '.', s, #s.lines) end
+end
+
+-- The hash lives at least ttl (ms) from now (never shortened: a summary waits longer than lines).
+local function bl_keep(ttl)
+  if redis.call('PTTL', B) < ttl then redis.call('PEXPIRE', B, ttl) end
+end
+
+-- n events of incident gen (thread channel, ts) that could not be posted between from and to: counted
+-- in the summary 'x.', which the scheduled check posts once Slack answers (backlog-take-2.lua); it
+-- waits at most ttl (ms) from its first count.
+local function bl_lost(n, from, to, gen, channel, ts, now, ttl)
+  if n <= 0 then return end
+  local x = redis.call('HMGET', B, 'x.n', 'x.from', 'x.to', 'x.gen')
+  local f = {'x.n', (tonumber(x[1]) or 0) + n, 'x.from', math.min(tonumber(x[2]) or from, from), 'x.to', math.max(tonumber(x[3]) or to, to)}
+  if gen >= (tonumber(x[4]) or 0) and ts ~= '' then
+    for _, v in ipairs({'x.gen', gen, 'x.channel', channel, 'x.ts', ts}) do f[#f + 1] = v end
+  end
+  redis.call('HSET', B, unpack(f))
+  redis.call('HSETNX', B, 'x.since', now)
+  bl_keep(ttl)
 end
