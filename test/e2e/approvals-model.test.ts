@@ -26,10 +26,10 @@ import fc from 'fast-check';
 import { timeStep } from '../helpers/model';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
-import type { RequestState } from '../../src/approvals/types';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { HOME_TAB_CLICK } from '../helpers/e2e';
-import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import { ECS_SERVICE, FINAL, finishRollouts, newRequestCards, takesNewRequest, type ModelService } from '../helpers/approvals-model';
+import { useDeployHarness } from '../helpers/deploy-e2e';
 
 // The policy, as written in the config below (the oracle's copy of it).
 const NEEDED = 2;
@@ -74,7 +74,7 @@ const h = useDeployHarness({
 
 /** Where a click comes from: the request's card, the Home tab, another channel, another message of the card's channel. */
 type Surface = 'card' | 'home' | 'otherChannel' | 'otherMessage';
-type Service = 'web' | 'worker';
+type Service = ModelService;
 type Action =
   | { t: 'request'; user: Person; service: Service }
   | { t: 'click'; action: 'approve' | 'cancel'; req: number; user: Person | 'requester'; surface: Surface }
@@ -158,9 +158,6 @@ interface Known {
   callsWhenClosed?: number;
 }
 
-const ECS_SERVICE: Record<Service, string> = { web: 'web-prod', worker: 'worker-prod' };
-const FINAL: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
-
 describe('approvals under random sequences of clicks, retries, worker runs and time', () => {
   it('never runs a change without two eligible approvals, never twice, never after a cancel or reject; everything ends', async () => {
     // What the runs together exercised: a property whose runs never reached a change would prove nothing.
@@ -179,11 +176,8 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
         const callsFor = (k: Known) => updates().filter((u) => u.desiredCount === k.count).length;
 
         const learnNewRequests = (requester: Person, service: Service, count: number) => {
-          for (const m of h.e2e.slack.messages('CPROD')) {
-            if (m.thread_ts && m.thread_ts !== m.ts) continue;
-            const id = /Request `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
-            if (id && !known.some((k) => k.id === id))
-              known.push({ id, ts: m.ts, requester, service, createdAt: h.clock.now(), count, approvedBy: new Set() });
+          for (const { id, ts } of newRequestCards(h.e2e, (id) => known.some((k) => k.id === id))) {
+            known.push({ id, ts, requester, service, createdAt: h.clock.now(), count, approvedBy: new Set() });
           }
         };
         const noteClosed = async () => {
@@ -240,12 +234,6 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
           }
         };
 
-        const finishRollouts = () => {
-          for (const name of Object.values(ECS_SERVICE)) {
-            const s = h.world.service('prod', name);
-            Object.assign(s, { runningCount: s.desiredCount, pendingCount: 0 });
-          }
-        };
         const step = async (a: Action) => {
           switch (a.t) {
             case 'request': {
@@ -327,7 +315,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
               }
               return;
             case 'rollout': {
-              finishRollouts();
+              finishRollouts(h.world);
               h.clock.advance(60_000);
               await h.e2e.tick();
               await h.e2e.drain();
@@ -350,7 +338,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
         // The end: what waits is run, the rollouts finish, time passes past every expiry and deadline.
         await h.e2e.drain();
         for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
-          finishRollouts();
+          finishRollouts(h.world);
           h.clock.advance(ms);
           await h.e2e.tick();
           await h.e2e.drain();
@@ -367,11 +355,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
           if (req?.decisionReason?.startsWith('not started: since it was approved')) seen.refusedAtStart++;
         }
         // Nothing left holding the service: a new request is posted for approval.
-        const before = h.e2e.slack.messages('CPROD').length;
-        await h.e2e.slash('scale web 39 --reason "after the model"', { channel_id: 'CPROD', user_id: 'UDEV2' });
-        await h.e2e.drain();
-        const posted = h.e2e.slack.messages('CPROD').slice(before).map(textOf).join('\n');
-        expect(posted).toContain(`${h.world.service('prod', 'web-prod').desiredCount} → 39 tasks`);
+        await takesNewRequest(h.e2e, h.world, () => h.e2e.drain());
       }),
       {
         numRuns: Number(process.env.MODEL_RUNS || 40),
