@@ -25,16 +25,14 @@
  * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
  */
 import fc from 'fast-check';
-import type { Cluster, Redis } from 'ioredis';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { useDeployHarness } from '../helpers/deploy-e2e';
-import { FINAL, finishRollouts, newRequestCards, takesNewRequest, type ModelService } from '../helpers/approvals-model';
+import { FINAL, finishRollouts, newRequestCards, takesNewRequest, type KnownRequest, type ModelService } from '../helpers/approvals-model';
 import { lambdaRetries, redisAnswersAgain, timeStep } from '../helpers/model';
-import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
-import { testRedis, useWorkerDb } from '../helpers/redis';
+import { useRedisFaultProxy, type RedisFault } from '../helpers/redis-fault-proxy';
 
 const NEEDED = 2;
 const APPROVAL_TTL_MS = 3600_000;
@@ -45,16 +43,7 @@ type Service = ModelService;
 /** What the bot answers when it could not reach Redis (src/redis/client.ts), in the workspace's language (en here). */
 const UNAVAILABLE = "I can't reach the approvals store (Redis) right now";
 
-let proxy: RedisFaultProxy;
-let direct: Redis | Cluster;
-beforeAll(async () => {
-  proxy = await startRedisFaultProxy(useWorkerDb());
-  direct = testRedis();
-});
-afterAll(async () => {
-  await direct.quit();
-  await proxy.close();
-});
+const faults = useRedisFaultProxy();
 
 const h = useDeployHarness({
   configPath: configFile((doc) => {
@@ -65,7 +54,7 @@ const h = useDeployHarness({
     prod.approvers = ['ULEAD1', 'ULEAD2', 'SLEADS'];
   }),
   groups: fixtureGroups({ SLEADS: ['ULEAD3'] }),
-  env: () => ({ REDIS_URL: proxy.url }),
+  env: () => ({ REDIS_URL: faults.proxy.url }),
 });
 
 type Step =
@@ -113,18 +102,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 const action: fc.Arbitrary<Action> = fc.tuple(step, fault).map(([s, f]) => ({ ...s, fault: f }));
 
-interface Known {
-  id: string;
-  ts: string;
-  requester: Person;
-  service: Service;
-  createdAt: number;
-  count: number;
-  /** Approvals the policy counts: eligible, not the requester, in time, and not answered "nothing was changed". */
-  approvedBy: Set<string>;
+interface Known extends KnownRequest<Person> {
   /** Approvers not yet recorded whose last click the bot answered with "nothing was changed". */
   toldUnchanged: Set<string>;
-  callsWhenClosed?: number;
 }
 
 describe('approvals while Redis is down or loses answers', () => {
@@ -132,14 +112,14 @@ describe('approvals while Redis is down or loses answers', () => {
     const seen = { requests: 0, ran: 0, blipDropped: 0, unavailableAnswers: 0, faultedSteps: 0, gaveUp: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 6, maxLength: 18 }), async (actions) => {
-        proxy.set('pass');
+        faults.proxy.set('pass');
         await h.restart();
         const known: Known[] = [];
         let seq = 0;
         let replies = 0;
         const updates = () => h.ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
         const callsFor = (k: Known) => updates().filter((u) => u.desiredCount === k.count).length;
-        const read = (id: string) => getRequest(direct, id);
+        const read = (id: string) => getRequest(faults.direct, id);
 
         const learnNewRequests = (requester: Person, service: Service, count: number) => {
           for (const { id, ts } of newRequestCards(h.e2e, (id) => known.some((k) => k.id === id))) {
@@ -192,7 +172,7 @@ describe('approvals while Redis is down or loses answers', () => {
           }
           // No open request without a card: a service's open request is one the test saw posted.
           for (const service of ['web', 'worker'] as const) {
-            const open = await direct.get(keys.activeRequest('prod', service));
+            const open = await faults.direct.get(keys.activeRequest('prod', service));
             if (!open) continue;
             const id = open;
             const state = (await read(id))?.state;
@@ -273,15 +253,15 @@ describe('approvals while Redis is down or loses answers', () => {
         };
 
         for (const [i, a] of actions.entries()) {
-          const droppedBefore = proxy.dropped;
-          proxy.set(a.fault);
+          const droppedBefore = faults.proxy.dropped;
+          faults.proxy.set(a.fault);
           if (a.fault !== 'pass') seen.faultedSteps++;
           try {
             await run(a);
           } finally {
-            proxy.set('pass');
+            faults.proxy.set('pass');
           }
-          seen.blipDropped += proxy.dropped - droppedBefore;
+          seen.blipDropped += faults.proxy.dropped - droppedBefore;
           await check(`step ${i + 1}: ${JSON.stringify(a)}`);
         }
 

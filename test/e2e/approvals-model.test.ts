@@ -28,7 +28,15 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { HOME_TAB_CLICK } from '../helpers/e2e';
-import { ECS_SERVICE, FINAL, finishRollouts, newRequestCards, takesNewRequest, type ModelService } from '../helpers/approvals-model';
+import {
+  ECS_SERVICE,
+  FINAL,
+  finishRollouts,
+  newRequestCards,
+  takesNewRequest,
+  type KnownRequest,
+  type ModelService,
+} from '../helpers/approvals-model';
 import { useDeployHarness } from '../helpers/deploy-e2e';
 
 // The policy, as written in the config below (the oracle's copy of it).
@@ -144,19 +152,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
 );
 
-/** What the test knows of one request the bot posted. */
-interface Known {
-  id: string;
-  ts: string;
-  requester: Person;
-  service: Service;
-  createdAt: number;
-  count: number;
-  /** Approve clicks the policy counts: eligible, not the requester, from the card or Home (not another message), in time. */
-  approvedBy: Set<string>;
-  /** UpdateService calls for it when the bot first had it cancelled or rejected (undefined: not closed). */
-  callsWhenClosed?: number;
-}
+/** What the test knows of one request the bot posted; `approvedBy`: eligible, not the requester, from the card or Home (not another message), in time. */
+type Known = KnownRequest<Person>;
 
 describe('approvals under random sequences of clicks, retries, worker runs and time', () => {
   it('never runs a change without two eligible approvals, never twice, never after a cancel or reject; everything ends', async () => {

@@ -7,69 +7,58 @@
  *     not sent after the reconnect.
  */
 import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
 import { SCRIPTS } from '../../src/approvals/scripts';
 import { getRequest } from '../../src/approvals/workflow';
 import { fixtureGroups } from '../helpers/config';
 import { useDeployHarness } from '../helpers/deploy-e2e';
-import { startRedisFaultProxy, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
-import { testRedis, useWorkerDb } from '../helpers/redis';
+import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { clickRequestButton } from '../helpers/e2e';
 
-let proxy: RedisFaultProxy;
-let direct: Redis | Cluster;
-beforeAll(async () => {
-  proxy = await startRedisFaultProxy(useWorkerDb());
-  direct = testRedis();
-});
-afterAll(async () => {
-  await direct.quit();
-  await proxy.close();
-});
+const faults = useRedisFaultProxy();
 
-const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: proxy.url }) });
+const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: faults.proxy.url }) });
 
 /** A prod deploy request of web, posted for approval (the fixture's prod needs one approval). */
 async function request(): Promise<string> {
-  proxy.set('pass');
+  faults.proxy.set('pass');
   await h.e2e.slash('deploy web v1.2.3 --reason "redis answers"', { channel_id: 'CPROD', user_id: 'UDEV1' });
   await h.e2e.drain();
-  const id = (await direct.get('active:{svc:prod:web}')) ?? '';
+  const id = (await faults.direct.get('active:{svc:prod:web}')) ?? '';
   expect(id).not.toBe('');
   return id;
 }
 
 describe('an Approve click when Redis fails', () => {
-  afterEach(() => proxy.set('pass'));
+  afterEach(() => faults.proxy.set('pass'));
 
   it('unreachable: says nothing was changed, and nothing was', async () => {
     const id = await request();
-    const req = (await getRequest(direct, id))!;
-    proxy.set('down');
+    const req = (await getRequest(faults.direct, id))!;
+    faults.proxy.set('down');
     const said = await clickRequestButton(h.e2e, req, 'approve', 'ULEAD1', 'down');
     expect(said.join('\n')).toContain("I can't reach the approvals store (Redis) right now, so nothing was changed.");
-    proxy.set('pass');
-    expect((await getRequest(direct, id))!.approvals).toEqual([]);
+    faults.proxy.set('pass');
+    expect((await getRequest(faults.direct, id))!.approvals).toEqual([]);
     expect(h.e2e.handedOff.filter((j) => (j as { kind: string }).kind === 'execute')).toHaveLength(0);
   });
 
   it('silent: says it cannot tell whether the approval went through, and the unanswered script is not run later', async () => {
     const id = await request();
-    const req = (await getRequest(direct, id))!;
+    const req = (await getRequest(faults.direct, id))!;
     // The click's reads are answered; Redis goes silent from the approve script on.
-    proxy.silentFrom(createHash('sha1').update(SCRIPTS.approve.lua).digest('hex'), "answer('SELF_APPROVAL'");
+    faults.proxy.silentFrom(createHash('sha1').update(SCRIPTS.approve.lua).digest('hex'), "answer('SELF_APPROVAL'");
     const said = (await clickRequestButton(h.e2e, req, 'approve', 'ULEAD1', 'silent')).join('\n');
     expect(said).toContain("The approvals store (Redis) did not answer in time, so I can't tell whether this went through.");
     expect(said).not.toContain('nothing was changed');
     // Redis answers again (the swallowing connection is cut, the client reconnects): the approve script
     // the click gave up on is not sent then.
-    proxy.set('pass');
-    proxy.cut();
+    faults.proxy.set('pass');
+    faults.proxy.cut();
     await h.e2e.rt.redis.ping();
-    expect((await getRequest(direct, id))!.approvals).toEqual([]);
+    expect((await getRequest(faults.direct, id))!.approvals).toEqual([]);
     // Clicking again works.
     const again = (await clickRequestButton(h.e2e, req, 'approve', 'ULEAD1', 'again')).join('\n');
     expect(again).not.toContain('approvals store');
-    expect((await getRequest(direct, id))!.approvals.map((a) => a.user)).toEqual(['ULEAD1']);
+    expect((await getRequest(faults.direct, id))!.approvals.map((a) => a.user)).toEqual(['ULEAD1']);
   });
 });

@@ -27,20 +27,15 @@
  */
 import fc from 'fast-check';
 import { lambdaRetries, redisAnswersAgain, timeStep } from '../helpers/model';
-import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
-import { useWorkerDb } from '../helpers/redis';
+import { useRedisFaultProxy, type RedisFault } from '../helpers/redis-fault-proxy';
 import { getRequest } from '../../src/approvals/workflow';
 import { SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fixtures';
 import { approve, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 
-let proxy: RedisFaultProxy;
-beforeAll(async () => {
-  proxy = await startRedisFaultProxy(useWorkerDb());
-});
-afterAll(() => proxy.close());
+const faults = useRedisFaultProxy();
 // The bot's Redis goes through the proxy; it passes everything but in the faults property.
-const h = useDeployHarness({ env: () => ({ REDIS_URL: proxy.url }) });
+const h = useDeployHarness({ env: () => ({ REDIS_URL: faults.proxy.url }) });
 
 type Step =
   | { t: 'progress'; running: number; event: boolean }
@@ -205,11 +200,11 @@ async function rollout(steps: Array<Step & { fault?: RedisFault }>, seen: Seen):
   };
 
   for (const [i, a] of steps.entries()) {
-    proxy.set(a.fault ?? 'pass');
+    faults.proxy.set(a.fault ?? 'pass');
     try {
       await run(a);
     } finally {
-      proxy.set('pass');
+      faults.proxy.set('pass');
     }
     check(`step ${i + 1}: ${JSON.stringify(a)}`);
   }

@@ -39,3 +39,18 @@ export async function takesNewRequest(e2e: E2E, world: FakeEcs, drain: () => Pro
   const posted = e2e.slack.messages('CPROD').slice(before).map(textOf).join('\n');
   expect(posted).toContain(`${world.service('prod', 'web-prod').desiredCount} → 39 tasks`);
 }
+
+/** What a model knows of one request the bot posted (a card it saw), and what its oracle counts for it. */
+export interface KnownRequest<Person extends string> {
+  id: string;
+  ts: string;
+  requester: Person;
+  service: ModelService;
+  createdAt: number;
+  /** The desired count it asked for: each request asks a count no other did, so an UpdateService call names its request. */
+  count: number;
+  /** Approve clicks the policy counts (each model says which). */
+  approvedBy: Set<string>;
+  /** UpdateService calls for it when the bot first had it cancelled or rejected (undefined: not closed). */
+  callsWhenClosed?: number;
+}

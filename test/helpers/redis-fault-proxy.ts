@@ -15,6 +15,8 @@
  * `cut()` closes every open connection (a failover), whatever the fault.
  */
 import net from 'node:net';
+import type { Cluster, Redis } from 'ioredis';
+import { testRedis, useWorkerDb } from './redis';
 
 export type RedisFault = 'pass' | 'down' | 'blip' | 'silent';
 
@@ -108,6 +110,34 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
     async close() {
       for (const p of [...pairs]) cut(p);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A test file's fault proxy in front of its jest worker's database, and its own direct client (the
+ * test's reads, never faulted): started before the file's tests, closed after them. Point the bot
+ * at `proxy.url` (e.g. useDeployHarness({ env: () => ({ REDIS_URL: faults.proxy.url }) })).
+ */
+export function useRedisFaultProxy(): { readonly proxy: RedisFaultProxy; readonly direct: Redis | Cluster } {
+  let proxy: RedisFaultProxy | undefined;
+  let direct: Redis | Cluster | undefined;
+  beforeAll(async () => {
+    proxy = await startRedisFaultProxy(useWorkerDb());
+    direct = testRedis();
+  });
+  afterAll(async () => {
+    await direct?.quit();
+    await proxy?.close();
+  });
+  return {
+    get proxy() {
+      if (!proxy) throw new Error('useRedisFaultProxy: only inside the tests of the file');
+      return proxy;
+    },
+    get direct() {
+      if (!direct) throw new Error('useRedisFaultProxy: only inside the tests of the file');
+      return direct;
     },
   };
 }
