@@ -36,6 +36,7 @@ import {
   takesNewRequest,
   type KnownRequest,
   type ModelService,
+  expectOnceAndNotAfterClosed,
 } from '../helpers/approvals-model';
 import { useDeployHarness } from '../helpers/deploy-e2e';
 
@@ -220,15 +221,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
             if (policyChanged) seen.ranAfterPolicyChange++;
           }
           checkedCalls = calls.length;
-          for (const k of known) {
-            expect({ after, id: k.id, runs: callsFor(k) }).toEqual({ after, id: k.id, runs: Math.min(callsFor(k), 1) });
-            if (k.callsWhenClosed !== undefined)
-              expect({ after, id: k.id, runsAfterClosed: callsFor(k) - k.callsWhenClosed }).toEqual({
-                after,
-                id: k.id,
-                runsAfterClosed: 0,
-              });
-          }
+          expectOnceAndNotAfterClosed(after, known, callsFor);
         };
 
         const step = async (a: Action) => {

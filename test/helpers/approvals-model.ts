@@ -54,3 +54,16 @@ export interface KnownRequest<Person extends string> {
   /** UpdateService calls for it when the bot first had it cancelled or rejected (undefined: not closed). */
   callsWhenClosed?: number;
 }
+
+/** No request ran twice, and none ran after the bot recorded it cancelled or rejected (`callsFor`: its UpdateService calls so far). */
+export function expectOnceAndNotAfterClosed<K extends KnownRequest<string>>(
+  after: string,
+  known: readonly K[],
+  callsFor: (k: K) => number,
+): void {
+  for (const k of known) {
+    expect({ after, id: k.id, runs: callsFor(k) }).toEqual({ after, id: k.id, runs: Math.min(callsFor(k), 1) });
+    if (k.callsWhenClosed !== undefined)
+      expect({ after, id: k.id, runsAfterClosed: callsFor(k) - k.callsWhenClosed }).toEqual({ after, id: k.id, runsAfterClosed: 0 });
+  }
+}
