@@ -20,19 +20,10 @@
  * its seed and path.
  */
 import fc from 'fast-check';
-import { timeStep } from '../helpers/model';
+import { breakerRollsBack, timeStep } from '../helpers/model';
 import { ServerException, ServiceDeploymentNotFoundException } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
-import {
-  awsException,
-  revisionArn,
-  SERVICE_ARN,
-  serviceDeployment,
-  serviceRevision,
-  stoppedTask,
-  taskDefinition,
-  tdArn,
-} from '../helpers/aws-fixtures';
+import { awsException, revisionArn, SERVICE_ARN, serviceDeployment, serviceRevision, taskDefinition, tdArn } from '../helpers/aws-fixtures';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
@@ -265,20 +256,13 @@ describe('every change verb reported under random ECS outcomes, aborts, AWS and 
                   truth = 'failed';
                   return;
                 }
-                h.world.setStopped('prod', 'web-prod', [
-                  stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(h.clock.now()) }, 1),
-                ]);
-                rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
-                truth = 'failed';
-                ours_ = 'failed';
-                late.push(
-                  deploymentEvent('rollback-in-progress', {
-                    time: h.clock.now(),
-                    serviceArn: SERVICE_ARN,
-                    deploymentId: rollbackId,
-                    reason: `ECS deployment ${rollbackId} in progress. Rolling back.`,
-                  }),
-                );
+                {
+                  const breaker = breakerRollsBack(h.world, h.clock);
+                  rollbackId = breaker.rollbackId;
+                  truth = 'failed';
+                  ours_ = 'failed';
+                  late.push(breaker.event);
+                }
                 return;
               case 'completeRollback':
                 if (verb === 'scale' || truth !== 'failed' || rollbackDone || !rollbackId) return;

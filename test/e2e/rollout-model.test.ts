@@ -26,10 +26,10 @@
  * sequence, its seed and path: fc.assert's `seed` and `path` options replay it.
  */
 import fc from 'fast-check';
-import { lambdaRetries, redisAnswersAgain, timeStep } from '../helpers/model';
+import { breakerRollsBack, lambdaRetries, redisAnswersAgain, timeStep } from '../helpers/model';
 import { useRedisFaultProxy, type RedisFault } from '../helpers/redis-fault-proxy';
 import { getRequest } from '../../src/approvals/workflow';
-import { SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fixtures';
+import { SERVICE_ARN, tdArn } from '../helpers/aws-fixtures';
 import { approve, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 
@@ -157,19 +157,12 @@ async function rollout(steps: Array<Step & { fault?: RedisFault }>, seen: Seen):
         return;
       case 'breaker':
         if (truth !== 'inProgress') return;
-        h.world.setStopped('prod', 'web-prod', [
-          stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(h.clock.now()) }, 1),
-        ]);
-        rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
-        truth = 'failed';
-        late.push(
-          deploymentEvent('rollback-in-progress', {
-            time: h.clock.now(),
-            serviceArn: SERVICE_ARN,
-            deploymentId: rollbackId,
-            reason: `ECS deployment ${rollbackId} in progress. Rolling back.`,
-          }),
-        );
+        {
+          const breaker = breakerRollsBack(h.world, h.clock);
+          rollbackId = breaker.rollbackId;
+          truth = 'failed';
+          late.push(breaker.event);
+        }
         return;
       case 'completeRollback':
         // The rollback's own deployment completes: the service is healthy again on the old

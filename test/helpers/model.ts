@@ -8,6 +8,9 @@ import { handler as scheduledHandler } from '../../src/handlers/scheduled';
 import { getRuntime } from '../../src/handlers/compose';
 import type { E2E } from './e2e';
 import type { FakeClock } from './clock';
+import type { FakeEcs } from './fake-ecs';
+import { SERVICE_ARN, stoppedTask } from './aws-fixtures';
+import { deploymentEvent } from '../fixtures/events/samples';
 
 /** Time passes by one of `ms` (repeat a value to weigh it), with the scheduled tick after it or not (an event or click arriving before the next tick). */
 export function timeStep(...ms: number[]): fc.Arbitrary<{ t: 'time'; ms: number; tick: boolean }> {
@@ -73,4 +76,21 @@ export async function redisAnswersAgain(e2e: E2E): Promise<void> {
   for (const client of [e2e.rt.redis, worker]) {
     for (let i = 0; i < 50 && (await client.ping().catch(() => 'not yet')) !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * ECS's circuit breaker gives up on web-prod's rollout in prod (a task stopped, the deployment
+ * FAILED, a rollback deployment PRIMARY): the rollback's id, and the event ECS sends for it (the
+ * models hold it back, as EventBridge may).
+ */
+export function breakerRollsBack(world: FakeEcs, clock: FakeClock): { rollbackId: string; event: unknown } {
+  world.setStopped('prod', 'web-prod', [stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(clock.now()) }, 1)]);
+  const rollbackId = world.circuitBreakerRollback('prod', 'web-prod');
+  const event = deploymentEvent('rollback-in-progress', {
+    time: clock.now(),
+    serviceArn: SERVICE_ARN,
+    deploymentId: rollbackId,
+    reason: `ECS deployment ${rollbackId} in progress. Rolling back.`,
+  });
+  return { rollbackId, event };
 }
