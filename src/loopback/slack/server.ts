@@ -114,6 +114,8 @@ export interface SlackServer {
   stallNext(method: string, ms: number, times?: number): void;
   /** Handles the calls held by stallNext now (each as described there); returns how many were held. */
   releaseStalls(): number;
+  /** Slack well again: the faults still queued (failNext, rateLimitNext, rateLimitWindow, stallNext) are dropped, setDown(false). Held calls stay held. */
+  clearFaults(): void;
   /** Overrides/adds a Web API method. The returned object is sent as JSON ({ok:true} is not added for you). */
   handle(method: string, handler: MethodHandler): void;
   /** The Home tab last published for a user (views.publish), or undefined (a copy). */
@@ -1108,6 +1110,14 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       const q = stalls.get(method) ?? [];
       for (let i = 0; i < times; i++) q.push({ ms });
       stalls.set(method, q);
+    },
+    clearFaults() {
+      failures = new Map();
+      rateLimits = new Map();
+      windowsArmed = new Map();
+      limitedUntil = new Map();
+      stalls = new Map();
+      down = false;
     },
     releaseStalls() {
       const n = held.size;
