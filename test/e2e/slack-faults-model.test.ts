@@ -29,7 +29,8 @@
  * re-render of a refresh cut short puts the truth back, which the end checks.
  *
  * Rollout reporting (a deploy approved while Slack is well, then ECS and EventBridge as in
- * rollout-model.test.ts, each step under a Slack fault on the worker's and events' calls): the
+ * rollout-model.test.ts, test/helpers/rollout-model.ts, each step under a Slack fault on the
+ * worker's and events' calls): the
  * thread says "Deploy completed" only if ECS completed it, "Deploy failed" only if ECS rolled it
  * back, at most one ending; at the end, Slack well and only the tick left, the thread says the true
  * end once and the card says it too.
@@ -44,12 +45,11 @@ import { getRequest } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
 import type { RequestState } from '../../src/approvals/types';
 import { configFile, fixtureGroups } from '../helpers/config';
-import { approve, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import { lambdaRetries, timeStep } from '../helpers/model';
 import { testRedis, useWorkerDb } from '../helpers/redis';
 import type { SlackServer } from '../helpers/slack-server';
-import { SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fixtures';
-import { deploymentEvent } from '../fixtures/events/samples';
+import { rollout, rolloutStep, type RolloutSeen } from '../helpers/rollout-model';
 
 const NEEDED = 2;
 const APPROVAL_TTL_MS = 3600_000;
@@ -453,200 +453,29 @@ describe('approvals while Slack refuses, limits, is down or answers late', () =>
 });
 
 describe("a rollout's reports while Slack refuses, limits or answers late", () => {
-  type Step =
-    | { t: 'progress'; running: number; event: boolean }
-    | { t: 'complete' }
-    | { t: 'breaker' }
-    | { t: 'completeRollback' }
-    | { t: 'event'; late: boolean; twice: boolean }
-    | { t: 'time'; ms: number; tick: boolean };
-  const step: fc.Arbitrary<Step> = fc.oneof(
-    {
-      weight: 3,
-      arbitrary: fc.record({ t: fc.constant('progress' as const), running: fc.integer({ min: 0, max: 4 }), event: fc.boolean() }),
-    },
-    { weight: 1, arbitrary: fc.constant({ t: 'complete' as const }) },
-    { weight: 1, arbitrary: fc.constant({ t: 'breaker' as const }) },
-    { weight: 1, arbitrary: fc.constant({ t: 'completeRollback' as const }) },
-    { weight: 3, arbitrary: fc.record({ t: fc.constant('event' as const), late: fc.boolean(), twice: fc.boolean() }) },
-    { weight: 3, arbitrary: timeStep(30_000, 60_000, 5 * 60_000, 25 * 60_000) },
-  );
-  type Truth = 'inProgress' | 'completed' | 'failed';
-
   it('says completed only after ECS completed it, failed only after ECS rolled it back, once; with Slack well, the tick alone says the truth', async () => {
-    const seen = { completed: 0, failed: 0, unconfirmed: 0, faulted: 0 };
-    const model = async (steps: Array<Step & { fault: SlackFault }>) => {
-      await h.restart();
-      const slack = h.e2e.slack;
-      await h.e2e.slash('deploy web v1.2.3 --reason "model"', { channel_id: 'CPROD', user_id: 'UDEV1' });
-      await h.e2e.drain();
-      const req = requestMessage(h.e2e, 'CPROD');
-      await approve(h.e2e, req, 'ULEAD1');
-      await approve(h.e2e, req, 'ULEAD2');
-      await h.e2e.drain();
-      const started = await getRequest(direct, req.id);
-      expect(started?.state).toBe('running');
-      const ours = started!.execution!.deploymentId as string;
-
-      let truth: Truth = 'inProgress';
-      let rollbackId: string | undefined;
-      let rollbackDone = false;
-      const late: unknown[] = [];
-      const lambda = lambdaRetries(h.e2e, h.clock);
-      const deliver = async (e: unknown) => {
+    const seen: RolloutSeen & { faulted: number } = { completed: 0, failed: 0, unconfirmed: 0, faulted: 0 };
+    const slackFaults = {
+      async during(fault: SlackFault | undefined, run: () => Promise<void>) {
+        applyFault(h.e2e.slack, fault ?? { f: 'well' });
+        if (fault && fault.f !== 'well') seen.faulted++;
         try {
-          await h.e2e.event(e);
-        } catch {
-          // The events function failed (Slack): Lambda delivers EventBridge's invocation again later.
-          late.push(e);
-        }
-        await lambda.drain();
-      };
-      const eventOfNow = (): unknown =>
-        truth === 'completed'
-          ? deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: ours })
-          : truth === 'failed'
-            ? deploymentEvent('failed', {
-                time: h.clock.now(),
-                serviceArn: SERVICE_ARN,
-                deploymentId: ours,
-                reason: 'ECS deployment circuit breaker: tasks failed to start.',
-              })
-            : deploymentEvent('in-progress', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: ours });
-      const said = () => {
-        const all = thread(h.e2e, 'CPROD', req.ts).map(textOf);
-        return {
-          completed: all.filter((t) => t.includes('Deploy completed')).length,
-          failed: all.filter((t) => t.includes('Deploy failed')).length,
-          unconfirmed: all.filter((t) => t.includes('Deploy not confirmed')).length,
-        };
-      };
-      let truthWhenUnconfirmed: Truth | undefined;
-      const check = (after: string) => {
-        const s = said();
-        if (s.unconfirmed && !truthWhenUnconfirmed) truthWhenUnconfirmed = truth;
-        expect({ after, truth, ...s }).toEqual({
-          after,
-          truth,
-          completed: truth === 'completed' ? expect.any(Number) : 0,
-          failed: truth === 'failed' ? expect.any(Number) : 0,
-          unconfirmed: expect.any(Number),
-        });
-        expect({ after, endings: s.completed + s.failed + s.unconfirmed <= 1 }).toEqual({ after, endings: true });
-        if (s.unconfirmed) expect({ after, truthWhenUnconfirmed }).toEqual({ after, truthWhenUnconfirmed: 'inProgress' });
-        const cardSays = textOf(slack.message('CPROD', req.ts));
-        expect({ after, truth, cardSucceeded: cardSays.includes('*Succeeded*') }).toEqual({
-          after,
-          truth,
-          cardSucceeded: cardSays.includes('*Succeeded*') && truth === 'completed',
-        });
-      };
-      const run = async (a: Step) => {
-        switch (a.t) {
-          case 'progress':
-            if (truth !== 'inProgress') return;
-            h.world.progress('prod', 'web-prod', a.running);
-            if (a.event)
-              await deliver(
-                taskEvent(h.clock, {
-                  cluster: 'prod',
-                  service: 'web-prod',
-                  taskId: `t${Math.random().toString(16).slice(2, 10)}`,
-                  taskDefinitionArn: tdArn('web-prod', 43),
-                  lastStatus: 'RUNNING',
-                }),
-              );
-            return;
-          case 'complete':
-            if (truth !== 'inProgress') return;
-            h.world.complete('prod', 'web-prod');
-            truth = 'completed';
-            return;
-          case 'breaker':
-            if (truth !== 'inProgress') return;
-            h.world.setStopped('prod', 'web-prod', [
-              stoppedTask('0f1e2d3c4b5a69788796a5b4c3d2e1f0', { stoppedAt: new Date(h.clock.now()) }, 1),
-            ]);
-            rollbackId = h.world.circuitBreakerRollback('prod', 'web-prod');
-            truth = 'failed';
-            late.push(
-              deploymentEvent('rollback-in-progress', {
-                time: h.clock.now(),
-                serviceArn: SERVICE_ARN,
-                deploymentId: rollbackId,
-                reason: `ECS deployment ${rollbackId} in progress. Rolling back.`,
-              }),
-            );
-            return;
-          case 'completeRollback':
-            if (truth !== 'failed' || rollbackDone) return;
-            h.world.complete('prod', 'web-prod');
-            rollbackDone = true;
-            late.push(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId: rollbackId! }));
-            return;
-          case 'event': {
-            const e = eventOfNow();
-            if (a.late) late.push(e);
-            else await deliver(e);
-            if (a.twice) await deliver(e);
-            for (const x of late.splice(0, a.late ? 0 : late.length)) await deliver(x);
-            return;
-          }
-          case 'time':
-            h.clock.advance(a.ms);
-            if (a.tick) await lambda.tick();
-            return;
-        }
-      };
-
-      for (const [i, a] of steps.entries()) {
-        applyFault(slack, a.fault);
-        if (a.fault.f !== 'well') seen.faulted++;
-        try {
-          await run(a);
+          await run();
         } finally {
-          slack.clearFaults();
+          h.e2e.slack.clearFaults();
         }
-        check(`step ${i + 1}: ${JSON.stringify(a)}`);
-      }
-
-      // The end: Slack well, held calls land, ECS finishes, EventBridge loses every event from now on.
-      slack.releaseStalls();
-      if (truth === 'inProgress') {
-        h.world.complete('prod', 'web-prod');
-        truth = 'completed';
-      } else if (truth === 'failed' && !rollbackDone) {
-        h.world.complete('prod', 'web-prod');
-        rollbackDone = true;
-      }
-      for (let i = 0; i < 6; i++) {
-        h.clock.advance(5 * 60_000);
-        await lambda.tick();
-      }
-      check('the end');
-      const final = await getRequest(direct, req.id);
-      const s = said();
-      const ending = s.unconfirmed ? 'unconfirmed' : truth;
-      expect({ state: final?.state, said: s }).toEqual({
-        state: ending === 'completed' ? 'succeeded' : 'failed',
-        said: { completed: 0, failed: 0, unconfirmed: 0, [ending]: 1 },
-      });
-      expect(textOf(slack.message('CPROD', final!.statusTs!))).toContain(
-        { completed: 'completed', failed: 'failed', unconfirmed: 'not confirmed' }[ending],
-      );
-      expect(textOf(slack.message('CPROD', req.ts))).toContain(
-        { completed: '*Succeeded*', failed: '*Failed*', unconfirmed: '*Not confirmed*' }[ending],
-      );
-      seen[ending]++;
+      },
+      // Slack well again: what it held lands.
+      recover: async () => void h.e2e.slack.releaseStalls(),
     };
     const workerMethods = ['chat.postMessage', 'chat.update', '*'];
     await fc.assert(
       fc.asyncProperty(
         fc.array(
-          fc.tuple(step, slackFault(workerMethods, false)).map(([a, fault]) => ({ ...a, fault })),
+          fc.tuple(rolloutStep, slackFault(workerMethods, false)).map(([a, fault]) => ({ ...a, fault })),
           { minLength: 3, maxLength: 12 },
         ),
-        model,
+        (steps) => rollout(h, steps, seen, { approvers: ['ULEAD1', 'ULEAD2'], ...slackFaults }),
       ),
       RUNS(12),
     );
