@@ -29,21 +29,25 @@ import type { Cluster, Redis } from 'ioredis';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
-import type { RequestState } from '../../src/approvals/types';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { lambdaRetries, redisAnswersAgain, timeStep } from '../helpers/model';
+import {
+  APPROVAL_TTL_MS,
+  APPROVERS,
+  FINAL,
+  NEEDED,
+  approvalsPolicy,
+  approvalsSteps,
+  finishRollouts as finishRolloutsOf,
+  postedRequests,
+  type ApprovalsStep,
+  type Person,
+  type Service,
+} from '../helpers/approvals-model';
+import { lambdaRetries, redisAnswersAgain } from '../helpers/model';
 import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { testRedis, useWorkerDb } from '../helpers/redis';
 
-const NEEDED = 2;
-const APPROVAL_TTL_MS = 3600_000;
-const REQUESTERS = ['UDEV1', 'UDEV2', 'ULEAD1'] as const;
-const APPROVERS = new Set(['ULEAD1', 'ULEAD2', 'ULEAD3']);
-type Person = (typeof REQUESTERS)[number] | 'ULEAD2' | 'ULEAD3';
-type Service = 'web' | 'worker';
-const ECS_SERVICE: Record<Service, string> = { web: 'web-prod', worker: 'worker-prod' };
-const FINAL: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
 /** What the bot answers when it could not reach Redis (src/redis/client.ts), in the workspace's language (en here). */
 const UNAVAILABLE = "I can't reach the approvals store (Redis) right now";
 
@@ -59,60 +63,16 @@ afterAll(async () => {
 });
 
 const h = useDeployHarness({
-  configPath: configFile((doc) => {
-    const prod = doc.environments.prod;
-    prod.approvals = { deploy: NEEDED, rollback: NEEDED, scale: NEEDED, restart: NEEDED };
-    prod.approvalTtl = '1h';
-    prod.requesters = ['UDEV1', 'UDEV2', 'ULEAD1'];
-    prod.approvers = ['ULEAD1', 'ULEAD2', 'SLEADS'];
-  }),
+  configPath: configFile(approvalsPolicy(['UDEV1', 'UDEV2', 'ULEAD1'])),
   groups: fixtureGroups({ SLEADS: ['ULEAD3'] }),
   env: () => ({ REDIS_URL: proxy.url }),
 });
 
-type Step =
-  | { t: 'request'; user: Person; service: Service }
-  | { t: 'click'; action: 'approve' | 'cancel'; req: number; user: Person | 'requester' }
-  | { t: 'drain' }
-  | { t: 'time'; ms: number; tick: boolean }
-  | { t: 'rollout' };
+type Step = ApprovalsStep;
 type Action = Step & { fault: RedisFault };
 
 const fault = fc.constantFrom<RedisFault>('pass', 'pass', 'pass', 'blip', 'blip', 'down');
-const step: fc.Arbitrary<Step> = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      t: fc.constant('request' as const),
-      user: fc.constantFrom(...REQUESTERS),
-      service: fc.constantFrom<Service>('web', 'worker'),
-    }),
-  },
-  {
-    weight: 7,
-    arbitrary: fc.record({
-      t: fc.constant('click' as const),
-      action: fc.constant('approve' as const),
-      req: fc.nat(4),
-      user: fc.oneof(
-        { weight: 5, arbitrary: fc.constantFrom('ULEAD1', 'ULEAD2', 'ULEAD3') as fc.Arbitrary<Person> },
-        { weight: 1, arbitrary: fc.constant('requester' as const) },
-      ),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('click' as const),
-      action: fc.constant('cancel' as const),
-      req: fc.nat(4),
-      user: fc.constant('requester' as const),
-    }),
-  },
-  { weight: 3, arbitrary: fc.constant({ t: 'drain' as const }) },
-  { weight: 2, arbitrary: timeStep(421_000, 1_383_000, 3_661_000) },
-  { weight: 1, arbitrary: fc.constant({ t: 'rollout' as const }) },
-);
+const step: fc.Arbitrary<Step> = fc.oneof(...approvalsSteps);
 const action: fc.Arbitrary<Action> = fc.tuple(step, fault).map(([s, f]) => ({ ...s, fault: f }));
 
 interface Known {
@@ -144,13 +104,11 @@ describe('approvals while Redis is down or loses answers', () => {
         const read = (id: string) => getRequest(direct, id);
 
         const learnNewRequests = (requester: Person, service: Service, count: number) => {
-          for (const m of h.e2e.slack.messages('CPROD')) {
-            if (m.thread_ts && m.thread_ts !== m.ts) continue;
-            const id = /Request `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
-            if (id && !known.some((k) => k.id === id))
+          for (const { id, ts } of postedRequests(h)) {
+            if (!known.some((k) => k.id === id))
               known.push({
                 id,
-                ts: m.ts,
+                ts,
                 requester,
                 service,
                 createdAt: h.clock.now(),
@@ -218,12 +176,7 @@ describe('approvals while Redis is down or loses answers', () => {
         };
         const lambda = lambdaRetries(h.e2e, h.clock);
         const { drain, tick } = lambda;
-        const finishRollouts = () => {
-          for (const name of Object.values(ECS_SERVICE)) {
-            const s = h.world.service('prod', name);
-            Object.assign(s, { runningCount: s.desiredCount, pendingCount: 0 });
-          }
-        };
+        const finishRollouts = () => finishRolloutsOf(h);
 
         const run = async (a: Action) => {
           switch (a.t) {

@@ -46,19 +46,25 @@ import { keys } from '../../src/redis/keys';
 import type { RequestState } from '../../src/approvals/types';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { lambdaRetries, timeStep } from '../helpers/model';
+import {
+  APPROVAL_TTL_MS,
+  APPROVERS,
+  FINAL,
+  NEEDED,
+  anApprover,
+  approvalsPolicy,
+  approvalsSteps,
+  finishRollouts as finishRolloutsOf,
+  postedRequests,
+  type ApprovalsStep,
+  type Person,
+  type Service,
+} from '../helpers/approvals-model';
+import { lambdaRetries } from '../helpers/model';
 import { testRedis, useWorkerDb } from '../helpers/redis';
 import type { SlackServer } from '../helpers/slack-server';
 import { rollout, rolloutStep, type RolloutSeen } from '../helpers/rollout-model';
 
-const NEEDED = 2;
-const APPROVAL_TTL_MS = 3600_000;
-const REQUESTERS = ['UDEV1', 'UDEV2', 'ULEAD1'] as const;
-const APPROVERS = new Set(['ULEAD1', 'ULEAD2', 'ULEAD3']);
-type Person = (typeof REQUESTERS)[number] | 'ULEAD2' | 'ULEAD3';
-type Service = 'web' | 'worker';
-const ECS_SERVICE: Record<Service, string> = { web: 'web-prod', worker: 'worker-prod' };
-const FINAL: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
 const RUNS = (n: number) => ({
   numRuns: Number(process.env.MODEL_RUNS || n),
   endOnFailure: true,
@@ -129,63 +135,22 @@ afterAll(async () => {
 });
 
 const h = useDeployHarness({
-  configPath: configFile((doc) => {
-    const prod = doc.environments.prod;
-    prod.approvals = { deploy: NEEDED, rollback: NEEDED, scale: NEEDED, restart: NEEDED };
-    prod.approvalTtl = '1h';
-    prod.requesters = ['UDEV1', 'SDEVS', 'ULEAD1'];
-    prod.approvers = ['ULEAD1', 'ULEAD2', 'SLEADS'];
-  }),
+  configPath: configFile(approvalsPolicy(['UDEV1', 'SDEVS', 'ULEAD1'])),
   groups: fixtureGroups({ SLEADS: ['ULEAD3'], SDEVS: ['UDEV2'] }),
 });
 
 describe('approvals while Slack refuses, limits, is down or answers late', () => {
-  type Step =
-    | { t: 'request'; user: Person; service: Service }
-    | { t: 'click'; action: 'approve' | 'cancel' | 'reject'; req: number; user: Person | 'requester' }
-    | { t: 'drain' }
-    | { t: 'time'; ms: number; tick: boolean }
-    | { t: 'rollout' }
-    | { t: 'release' };
+  type Step = ApprovalsStep | { t: 'click'; action: 'reject'; req: number; user: Person } | { t: 'release' };
   type Action = Step & { fault: SlackFault };
 
-  const approver = fc.constantFrom('ULEAD1', 'ULEAD2', 'ULEAD3') as fc.Arbitrary<Person>;
-  const step: fc.Arbitrary<Step> = fc.oneof(
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        t: fc.constant('request' as const),
-        user: fc.constantFrom(...REQUESTERS),
-        service: fc.constantFrom<Service>('web', 'worker'),
-      }),
-    },
-    {
-      weight: 7,
-      arbitrary: fc.record({
-        t: fc.constant('click' as const),
-        action: fc.constant('approve' as const),
-        req: fc.nat(4),
-        user: fc.oneof({ weight: 5, arbitrary: approver }, { weight: 1, arbitrary: fc.constant('requester' as const) }),
-      }),
-    },
+  const extra: Array<fc.WeightedArbitrary<Step>> = [
     {
       weight: 1,
-      arbitrary: fc.record({
-        t: fc.constant('click' as const),
-        action: fc.constant('cancel' as const),
-        req: fc.nat(4),
-        user: fc.constant('requester' as const),
-      }),
+      arbitrary: fc.record({ t: fc.constant('click' as const), action: fc.constant('reject' as const), req: fc.nat(4), user: anApprover }),
     },
-    {
-      weight: 1,
-      arbitrary: fc.record({ t: fc.constant('click' as const), action: fc.constant('reject' as const), req: fc.nat(4), user: approver }),
-    },
-    { weight: 3, arbitrary: fc.constant({ t: 'drain' as const }) },
-    { weight: 2, arbitrary: timeStep(421_000, 1_383_000, 3_661_000) },
-    { weight: 1, arbitrary: fc.constant({ t: 'rollout' as const }) },
     { weight: 1, arbitrary: fc.constant({ t: 'release' as const }) },
-  );
+  ];
+  const step: fc.Arbitrary<Step> = fc.oneof(...(approvalsSteps as Array<fc.WeightedArbitrary<Step>>), ...extra);
   const action: fc.Arbitrary<Action> = fc.tuple(step, slackFault(METHODS, true)).map(([s, fault]) => ({ ...s, fault }));
 
   interface Known {
@@ -213,12 +178,9 @@ describe('approvals while Slack refuses, limits, is down or answers late', () =>
       const card = (k: Known) => textOf(slack.message('CPROD', k.ts));
 
       const learnNewRequests = (requester: Person, service: Service, count: number) => {
-        for (const m of slack.messages('CPROD')) {
-          if (m.thread_ts && m.thread_ts !== m.ts) continue;
-          const id = /Request `([a-z0-9_.-]+)`/.exec(textOf(m))?.[1];
-          if (id && !known.some((k) => k.id === id))
-            known.push({ id, ts: m.ts, requester, service, createdAt: h.clock.now(), count, pressedBy: new Set() });
-        }
+        for (const { id, ts } of postedRequests(h))
+          if (!known.some((k) => k.id === id))
+            known.push({ id, ts, requester, service, createdAt: h.clock.now(), count, pressedBy: new Set() });
       };
       const check = async (after: string) => {
         for (const k of known) {
@@ -255,12 +217,7 @@ describe('approvals while Slack refuses, limits, is down or answers late', () =>
       };
       const lambda = lambdaRetries(h.e2e, h.clock);
       const { drain, tick } = lambda;
-      const finishRollouts = () => {
-        for (const name of Object.values(ECS_SERVICE)) {
-          const s = h.world.service('prod', name);
-          Object.assign(s, { runningCount: s.desiredCount, pendingCount: 0 });
-        }
-      };
+      const finishRollouts = () => finishRolloutsOf(h);
 
       /** Slack catches up: the calls it held are handled now (the bot gave up on them long ago); those stalled a while have landed. */
       const landHeld = async () => {
