@@ -32,10 +32,10 @@ import {
   ECS_SERVICE,
   FINAL,
   finishRollouts,
-  newRequestCards,
+  postedRequests,
   takesNewRequest,
   type KnownRequest,
-  type ModelService,
+  type Service,
   expectOnceAndNotAfterClosed,
 } from '../helpers/approvals-model';
 import { useDeployHarness } from '../helpers/deploy-e2e';
@@ -83,7 +83,6 @@ const h = useDeployHarness({
 
 /** Where a click comes from: the request's card, the Home tab, another channel, another message of the card's channel. */
 type Surface = 'card' | 'home' | 'otherChannel' | 'otherMessage';
-type Service = ModelService;
 type Action =
   | { t: 'request'; user: Person; service: Service }
   | { t: 'click'; action: 'approve' | 'cancel'; req: number; user: Person | 'requester'; surface: Surface }
@@ -174,7 +173,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
         const callsFor = (k: Known) => updates().filter((u) => u.desiredCount === k.count).length;
 
         const learnNewRequests = (requester: Person, service: Service, count: number) => {
-          for (const { id, ts } of newRequestCards(h.e2e, (id) => known.some((k) => k.id === id))) {
+          for (const { id, ts } of postedRequests(h).filter((p) => !known.some((k) => k.id === p.id))) {
             known.push({ id, ts, requester, service, createdAt: h.clock.now(), count, approvedBy: new Set() });
           }
         };
@@ -305,7 +304,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
               }
               return;
             case 'rollout': {
-              finishRollouts(h.world);
+              finishRollouts(h);
               h.clock.advance(60_000);
               await h.e2e.tick();
               await h.e2e.drain();
@@ -328,7 +327,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
         // The end: what waits is run, the rollouts finish, time passes past every expiry and deadline.
         await h.e2e.drain();
         for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
-          finishRollouts(h.world);
+          finishRollouts(h);
           h.clock.advance(ms);
           await h.e2e.tick();
           await h.e2e.drain();
@@ -345,7 +344,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
           if (req?.decisionReason?.startsWith('not started: since it was approved')) seen.refusedAtStart++;
         }
         // Nothing left holding the service: a new request is posted for approval.
-        await takesNewRequest(h.e2e, h.world, () => h.e2e.drain());
+        await takesNewRequest(h, () => h.e2e.drain());
       }),
       {
         numRuns: Number(process.env.MODEL_RUNS || 40),

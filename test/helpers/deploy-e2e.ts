@@ -125,7 +125,7 @@ function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: FakeClock, l
   }));
 }
 
-interface DeployHarness {
+export interface DeployHarness {
   /** The harness of the running test (a new one for each test). */
   readonly e2e: E2E;
   readonly clock: FakeClock;

@@ -39,9 +39,10 @@ const silentLogger: Logger = {
 };
 
 /** A WebClient pointed at the fake, retrying fast (the default policy waits up to 30 minutes). */
-function client(slack: SlackServer, token = TOKEN, retries = 2): WebClient {
+function client(slack: SlackServer, token = TOKEN, retries = 2, timeout?: number): WebClient {
   return new WebClient(token, {
     slackApiUrl: slack.apiUrl,
+    ...(timeout ? { timeout } : {}),
     logger: silentLogger,
     retryConfig: { retries, minTimeout: 10, maxTimeout: 20, factor: 1 },
   });
@@ -438,6 +439,29 @@ describe('slack server', () => {
     expect(err.statusCode).toBe(503);
     slack.setDown(false);
     await expect(web.chat.postMessage({ channel: 'C1', text: 'back' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('stalls: a held call is handled when released, its effect landing after its caller gave up; a short stall answers late', async () => {
+    slack.stallNext('chat.postMessage', Infinity);
+    const gaveUp = await client(slack, TOKEN, 0, 100)
+      .chat.postMessage({ channel: 'C1', text: 'late' })
+      .catch((e: unknown) => e);
+    expect(gaveUp).toBeInstanceOf(Error);
+    expect(slack.lastCall('chat.postMessage')).toMatchObject({ stalled: true, body: { text: 'late' } });
+    expect(slack.messages('C1')).toEqual([]);
+    // Other methods, and the next call, are not held.
+    await expect(web.chat.postMessage({ channel: 'C1', text: 'next' })).resolves.toMatchObject({ ok: true });
+    expect(slack.releaseStalls()).toBe(1);
+    await slack.waitFor(() => slack.messages('C1').length === 2, 2000, 'the held post lands');
+    expect(slack.messages('C1').map((m) => m.text)).toEqual(['next', 'late']);
+
+    slack.stallNext('*', 20, 2);
+    slack.failNext('chat.update', 'message_not_found');
+    await expect(web.chat.update({ channel: 'C1', ts: '1', text: 'x' })).rejects.toMatchObject({ data: { error: 'message_not_found' } });
+    await expect(web.auth.test()).resolves.toMatchObject({ ok: true });
+    await expect(web.auth.test()).resolves.toMatchObject({ ok: true });
+    expect(slack.calls.slice(-3).map((c) => !!c.stalled)).toEqual([true, true, false]);
+    expect(slack.releaseStalls()).toBe(0);
   });
 
   it('records response_url posts', async () => {

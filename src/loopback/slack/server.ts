@@ -9,7 +9,7 @@
  *
  * It records every request, keeps the state a Slack client shows (messages, threads, ephemerals,
  * files, modals, Home tabs), refuses what Slack refuses with Slack's errors (limits.ts), and can
- * inject faults (errors, 429s, outages). Tests use it through test/helpers/slack-server.ts; the
+ * inject faults (errors, 429s, outages, late answers). Tests use it through test/helpers/slack-server.ts; the
  * playground (`npm start` without Slack credentials) adds a workspace (users, channels, user
  * groups), the person side (person.ts: slash commands, clicks and modal submissions delivered to
  * the app, signed) and a feed of changes for its page.
@@ -104,6 +104,18 @@ export interface SlackServer {
   rateLimitWindow(method: string, retryAfterSeconds: number): void;
   /** While down, every request answers HTTP 503. */
   setDown(down: boolean): void;
+  /**
+   * A struggling Slack: the next `times` calls to `method` ('*' = any) are recorded when they
+   * arrive and then held `ms` before this server handles them as it would have (faults queued for
+   * the method, its answer, its effect on what a client shows). The effect lands when the answer
+   * leaves, even when the caller stopped waiting (its timeout): as Slack, this server cannot tell.
+   * `ms` = Infinity holds them until releaseStalls(). Such calls are marked `stalled`.
+   */
+  stallNext(method: string, ms: number, times?: number): void;
+  /** Handles the calls held by stallNext now (each as described there); returns how many were held. */
+  releaseStalls(): number;
+  /** Slack well again: the faults still queued (failNext, rateLimitNext, rateLimitWindow, stallNext) are dropped, setDown(false). Held calls stay held. */
+  clearFaults(): void;
   /** Overrides/adds a Web API method. The returned object is sent as JSON ({ok:true} is not added for you). */
   handle(method: string, handler: MethodHandler): void;
   /** The Home tab last published for a user (views.publish), or undefined (a copy). */
@@ -299,6 +311,9 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
   let windowsArmed = new Map<string, number>();
   let limitedUntil = new Map<string, number>();
   let down = false;
+  let stalls = new Map<string, Array<{ ms: number }>>();
+  /** Calls held by stallNext, each released at its time (or by releaseStalls). */
+  const held = new Set<() => void>();
   let tsCounter = 0;
   let lastMicros = 0;
   let idCounter = 0;
@@ -813,6 +828,20 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       ...(content !== undefined ? { content } : {}),
     });
 
+    const stall = takeFault(stalls, method);
+    if (stall) {
+      call.stalled = true;
+      await new Promise<void>((resolve) => {
+        const release = (): void => {
+          clearTimeout(timer);
+          held.delete(release);
+          resolve();
+        };
+        const timer = Number.isFinite(stall.ms) ? setTimeout(release, stall.ms) : undefined;
+        held.add(release);
+      });
+      if (closed) return;
+    }
     if (down) {
       call.down = true;
       sendText(res, 503, 'Service Unavailable');
@@ -1017,6 +1046,8 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       windowsArmed = new Map();
       limitedUntil = new Map();
       down = false;
+      stalls = new Map();
+      for (const release of [...held]) release();
       emit({ type: 'reset' });
     },
     async waitFor(predicate, timeoutMs = 5000, description) {
@@ -1047,6 +1078,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       if (closed) return;
       closed = true;
       listeners.clear();
+      for (const release of [...held]) release();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -1073,6 +1105,24 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     },
     setDown(value) {
       down = value;
+    },
+    stallNext(method, ms, times = 1) {
+      const q = stalls.get(method) ?? [];
+      for (let i = 0; i < times; i++) q.push({ ms });
+      stalls.set(method, q);
+    },
+    clearFaults() {
+      failures = new Map();
+      rateLimits = new Map();
+      windowsArmed = new Map();
+      limitedUntil = new Map();
+      stalls = new Map();
+      down = false;
+    },
+    releaseStalls() {
+      const n = held.size;
+      for (const release of [...held]) release();
+      return n;
     },
     handle(method, handler) {
       customHandlers.set(method, handler);

@@ -26,6 +26,8 @@ export interface RecordedCall {
   rateLimited?: boolean;
   /** Answered with HTTP 503 because of setDown(true). */
   down?: boolean;
+  /** Held before it was handled by stallNext() (its answer, if any, came late). */
+  stalled?: boolean;
   /** Answered with {ok:false, error} by failNext(); holds the error. */
   failed?: string;
   /** The JSON (or text) the server answered with (absent for 429/503). */
