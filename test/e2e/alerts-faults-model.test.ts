@@ -35,14 +35,12 @@
 
  */
 import fc from 'fast-check';
-import type { Cluster, Redis } from 'ioredis';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import { stubAlertAws } from '../helpers/alert-aws';
 import { useE2E } from '../helpers/e2e';
 import { lambdaRetries, redisAnswersAgain } from '../helpers/model';
 import type { FakeClock } from '../helpers/clock';
-import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
-import { testRedis, useWorkerDb } from '../helpers/redis';
+import { useRedisFaultProxy, type RedisFault } from '../helpers/redis-fault-proxy';
 import type { StoredMessage } from '../helpers/slack-server';
 import { deploymentEvent, serviceAction, taskStopped, OOM, type Json } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
@@ -54,16 +52,7 @@ const MUTE_FOR = 60 * MIN;
 /** What the bot answers when it could not reach Redis (src/redis/client.ts), en. */
 const UNCHANGED = /nothing was changed|the mute was not recorded/;
 
-let proxy: RedisFaultProxy;
-let direct: Redis | Cluster;
-beforeAll(async () => {
-  proxy = await startRedisFaultProxy(useWorkerDb());
-  direct = testRedis();
-});
-afterAll(async () => {
-  await direct.quit();
-  await proxy.close();
-});
+const faults = useRedisFaultProxy();
 
 let now = T0;
 let services: EcsService[] = [];
@@ -74,7 +63,7 @@ const options = () => ({
     now += ms;
     await new Promise<void>((resolve) => setImmediate(resolve));
   },
-  env: { REDIS_URL: proxy.url },
+  env: { REDIS_URL: faults.proxy.url },
   configPath: CONFIG,
   groups: fixtureGroups(),
 });
@@ -167,7 +156,7 @@ describe('alerts while Redis is down or loses answers', () => {
     };
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 6, maxLength: 16 }), async (actions) => {
-        proxy.set('pass');
+        faults.proxy.set('pass');
         now = T0;
         services = [{ serviceName: 'web-prod', status: 'ACTIVE', desiredCount: 2, runningCount: 2 }];
         await h.restart(options());
@@ -210,7 +199,7 @@ describe('alerts while Redis is down or loses answers', () => {
           for (const r of due) await invoke(r.ev, r.attempts);
         };
         const alerts = () => h.slack.messages('CALERTS').filter((x) => isTop(x) && !isMuteNotice(x));
-        const incident = () => direct.hgetall(keys.incident('prod', 'web'));
+        const incident = () => faults.direct.hgetall(keys.incident('prod', 'web'));
 
         const click = async (actionId: 'alert:ack' | 'alert:mute', user: string) => {
           type Blocks = Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
@@ -245,7 +234,7 @@ describe('alerts while Redis is down or loses answers', () => {
           for (const user of toldUnchangedAck)
             expect({ after, toldUnchanged: user, ackBy: inc.ackBy === user }).toEqual({ after, toldUnchanged: user, ackBy: false });
           if (muteUnchanged && mutedUntil === 0)
-            expect({ after, muteToldUnchanged: true, muted: (await direct.exists(keys.alertMute('prod', 'web'))) === 1 }).toEqual({
+            expect({ after, muteToldUnchanged: true, muted: (await faults.direct.exists(keys.alertMute('prod', 'web'))) === 1 }).toEqual({
               after,
               muteToldUnchanged: true,
               muted: false,
@@ -318,17 +307,17 @@ describe('alerts while Redis is down or loses answers', () => {
 
         for (const [i, a] of actions.entries()) {
           const t0 = Date.now();
-          const droppedBefore = proxy.dropped;
+          const droppedBefore = faults.proxy.dropped;
           const alertsBefore = alerts().length;
-          if (a.fault === 'blipSignal') proxy.blipFrom('alertseen:');
-          else proxy.set(a.fault);
+          if (a.fault === 'blipSignal') faults.proxy.blipFrom('alertseen:');
+          else faults.proxy.set(a.fault);
           try {
             await run(a);
           } finally {
-            proxy.set('pass');
+            faults.proxy.set('pass');
           }
-          seen.blipDropped += proxy.dropped - droppedBefore;
-          if (a.fault === 'blipSignal') seen.signalAnswersLost += proxy.dropped - droppedBefore;
+          seen.blipDropped += faults.proxy.dropped - droppedBefore;
+          if (a.fault === 'blipSignal') seen.signalAnswersLost += faults.proxy.dropped - droppedBefore;
           // eslint-disable-next-line no-console
           if (process.env.MODEL_DEBUG) console.log(JSON.stringify(a), Date.now() - t0, 'ms');
           const after = `step ${i + 1}: ${JSON.stringify(a)}`;

@@ -11,11 +11,9 @@
  * for Lambda's retry of an event it counted: before, the first new failure after the incident had
  * recovered was written into that older message (chat.update, no notification) instead of a new alert.
  */
-import type { Cluster, Redis } from 'ioredis';
 import { stubAlertAws } from '../helpers/alert-aws';
 import { useE2E } from '../helpers/e2e';
-import { startRedisFaultProxy, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
-import { testRedis, useWorkerDb } from '../helpers/redis';
+import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
 const MIN = 60_000;
 import { keys } from '../../src/redis/keys';
@@ -24,17 +22,8 @@ import { redisAnswersAgain } from '../helpers/model';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 let now = T0;
-let proxy: RedisFaultProxy;
-let direct: Redis | Cluster;
-beforeAll(async () => {
-  proxy = await startRedisFaultProxy(useWorkerDb());
-  direct = testRedis();
-});
-afterAll(async () => {
-  await direct.quit();
-  await proxy.close();
-});
-const h = useE2E(() => ({ now: () => now, env: { REDIS_URL: proxy.url } }));
+const faults = useRedisFaultProxy();
+const h = useE2E(() => ({ now: () => now, env: { REDIS_URL: faults.proxy.url } }));
 let aws: ReturnType<typeof stubAlertAws>;
 beforeEach(() => {
   now = T0;
@@ -48,20 +37,20 @@ async function loseAnswerOfNextSignal(): Promise<void> {
   await getRuntime('worker', () => {
     throw new Error('no worker runtime');
   }).redis.ping();
-  proxy.blipFrom('alertseen:');
+  faults.proxy.blipFrom('alertseen:');
 }
 
 describe('alerts when Redis misbehaves', () => {
   it('a failure whose Redis answer is lost is posted at once, counted once; another event of the same task is still a duplicate', async () => {
     const failure = taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 });
     await loseAnswerOfNextSignal();
-    const dropped = proxy.dropped;
+    const dropped = faults.proxy.dropped;
     await h.event(structuredClone(failure));
-    proxy.set('pass');
-    expect(proxy.dropped - dropped).toBe(1);
+    faults.proxy.set('pass');
+    expect(faults.proxy.dropped - dropped).toBe(1);
     const alerts = () => h.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
     expect(alerts().map((m) => m.text)).toEqual(['🔥 web (prod): a task failed — exit code 1']);
-    const inc = await direct.hgetall(keys.incident('prod', 'web'));
+    const inc = await faults.direct.hgetall(keys.incident('prod', 'web'));
     expect({ count: inc.count, lease: inc.lease, posted: !!inc.ts }).toEqual({ count: '1', lease: undefined, posted: true });
 
     // The same task stopped, in another event (a new id, a later detail.version).
@@ -71,7 +60,7 @@ describe('alerts when Redis misbehaves', () => {
     again.detail.version += 1;
     await h.event(again);
     expect(h.logs.filter((l) => l.msg === 'duplicate ECS event ignored')).toHaveLength(1);
-    expect((await direct.hgetall(keys.incident('prod', 'web'))).count).toBe('1');
+    expect((await faults.direct.hgetall(keys.incident('prod', 'web'))).count).toBe('1');
     expect(alerts()).toHaveLength(1);
   });
 
@@ -80,16 +69,16 @@ describe('alerts when Redis misbehaves', () => {
     await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 }));
     expect(alerts()).toHaveLength(1);
     // Redis down: a service action is posted without it (this process cannot know the incident's message).
-    proxy.set('down');
+    faults.proxy.set('down');
     now += 5_000;
     await h.event(serviceAction('task-start-impaired', { time: now, service: 'web-prod' })).catch(() => undefined);
-    proxy.set('pass');
+    faults.proxy.set('pass');
     await redisAnswersAgain(h);
     expect(alerts()).toHaveLength(2);
     // Redis answers again; Lambda's retry went elsewhere. The service runs quietly: the scheduled check closes the incident.
     now += 6 * MIN;
     await h.tick();
-    expect((await direct.hget(keys.incident('prod', 'web'), 'state')) ?? '').toBe('recovered');
+    expect((await faults.direct.hget(keys.incident('prod', 'web'), 'state')) ?? '').toBe('recovered');
     now += MIN;
     await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 137 }));
     expect(alerts().map((m) => m.text)).toEqual([

@@ -15,6 +15,8 @@
  * `cut()` closes every open connection (a failover), whatever the fault.
  */
 import net from 'node:net';
+import type { Cluster, Redis } from 'ioredis';
+import { testRedis, useWorkerDb } from './redis';
 
 export type RedisFault = 'pass' | 'down' | 'blip' | 'silent';
 
@@ -126,4 +128,22 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A test file's fault proxy in front of its jest worker's Redis database (`faults.proxy`, the URL to
+ * give the bot) and a direct client for the test's own reads (`faults.direct`), opened before the
+ * file's tests and closed after them.
+ */
+export function useRedisFaultProxy(): { readonly proxy: RedisFaultProxy; readonly direct: Redis | Cluster } {
+  const faults = {} as { proxy: RedisFaultProxy; direct: Redis | Cluster };
+  beforeAll(async () => {
+    faults.proxy = await startRedisFaultProxy(useWorkerDb());
+    faults.direct = testRedis();
+  });
+  afterAll(async () => {
+    await faults.direct.quit();
+    await faults.proxy.close();
+  });
+  return faults;
 }
