@@ -334,6 +334,7 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
 }
 
 /** Signals counted while Redis is unreachable (per process), so a redelivered event counts once. */
+const fallbackId = (svc: ResolvedService, input: SignalInput): string => `${svc.environment}:${svc.alias}:${input.seenId}`;
 const postedWithoutStore = new Set<string>();
 const POSTED_WITHOUT_STORE_MAX = 10_000;
 /** Reasons one alert lists at most (as signal-3.lua's MAX_REASONS). */
@@ -367,7 +368,8 @@ export function clearFallbackAlerts(): void {
  * The service's fallback alert in this process, once Redis answers again for the service (`res`, the
  * signal just recorded), when it is still the service's current alert (posted, within the incident
  * window, not being rendered):
- * - the incident has no message and this caller posts it (`post`): the fallback message is taken over
+ * - the incident has no message and this caller posts it (`post`) for a signal the fallback message
+ *   counted (Lambda's retry of an outage's event): the fallback message is taken over
  *   (returned, for syncIncident's `adopt`), and the incident records what it had counted (`outage`,
  *   shown on the message), so Lambda's retries of the outage's events land in the message people saw;
  * - the incident has a message (opened before the outage, or posted by another process): the fallback
@@ -391,6 +393,10 @@ async function carryOverFallback(
   if (!fb.ts || !fb.channel || fb.rendering) return undefined;
   const at = { channel: fb.channel, ts: fb.ts };
   if (res.action === 'post') {
+    // Only Lambda's retry of a signal the fallback message counted makes it this incident's message: a new
+    // signal opening an incident with no message (the outage's one may have recovered meanwhile, in the
+    // scheduled check) gets a message of its own, not an edit of an older one that notifies nobody.
+    if (!postedWithoutStore.has(fallbackId(svc, input))) return undefined;
     fallbackAlerts.delete(svcKey);
     const n = fb.view.reasons.reduce((sum, r) => sum + r.n, 0);
     await attachToIncident(rt.redis, svc, res.gen, { outage: { n, since: fb.view.openedAt } }).catch((err: unknown) =>
@@ -434,7 +440,7 @@ function addToView(v: IncidentView, input: SignalInput, at: number): void {
  * updated in place, and the log says why.
  */
 async function postWithoutStore(rt: Runtime, svc: ResolvedService, input: SignalInput, cause: unknown, log: Logger): Promise<void> {
-  const id = `${svc.environment}:${svc.alias}:${input.seenId}`;
+  const id = fallbackId(svc, input);
   const svcKey = `${svc.environment}:${svc.alias}`;
   let fb = fallbackAlerts.get(svcKey);
   if (postedWithoutStore.has(id)) {

@@ -5,6 +5,7 @@
  * claim (claim-2.lua), facts fetched after opening (attach-1.lua), and the "down since" markers.
  * Same keys and hash tag as store.ts (`{svc:<env>:<alias>}`).
  */
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { cutUtf8 } from '../redis/bounds';
@@ -102,6 +103,8 @@ export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput)
       INCIDENT_TTL_MS,
       s.at ?? s.now,
       LATE_POST_MAX_MS,
+      // The call's id: sent again by ioredis after a lost answer, it gets its own outcome back, not 'dup' (signal-3.lua).
+      randomUUID(),
     ],
   )) as unknown[];
   if (str(res[0]) === 'dup') return { status: 'dup' };

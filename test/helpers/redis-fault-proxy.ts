@@ -32,6 +32,12 @@ export interface RedisFaultProxy {
    * a connection as EVAL <its Lua>: give both its SHA and a line of its own.
    */
   silentFrom(...markers: string[]): void;
+  /**
+   * Passes until a client sends something containing one of `markers`; that connection's next answer
+   * is then lost, as in `blip` (the command ran; the connection is cut): a lost answer aimed at one
+   * command, e.g. a script by a key name it is given (`alertseen:`).
+   */
+  blipFrom(...markers: string[]): void;
   /** Replies dropped by `blip` since the start (each a command that ran unanswered). */
   readonly dropped: number;
   close(): Promise<void>;
@@ -50,6 +56,7 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
   let fault: RedisFault = 'pass';
   let dropped = 0;
   let silentMarkers: string[] = [];
+  let blipMarkers: string[] = [];
   const cut = (p: Pair) => {
     p.client.destroy();
     p.upstream.destroy();
@@ -69,6 +76,10 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
       if (silentMarkers.some((m) => d.includes(m))) {
         silentMarkers = [];
         fault = 'silent';
+      }
+      if (blipMarkers.some((m) => d.includes(m))) {
+        blipMarkers = [];
+        pair.doomed = true;
       }
       if (fault !== 'silent') up.write(d);
     });
@@ -94,12 +105,17 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
     set(next) {
       fault = next;
       silentMarkers = [];
+      blipMarkers = [];
       if (next === 'down') for (const p of [...pairs]) cut(p);
       for (const p of pairs) p.doomed = next === 'blip';
     },
     silentFrom(...markers) {
       fault = 'pass';
       silentMarkers = markers;
+    },
+    blipFrom(...markers) {
+      fault = 'pass';
+      blipMarkers = markers;
     },
     cut() {
       for (const p of [...pairs]) cut(p);

@@ -9,6 +9,10 @@
 -- ARGV[6] reason key      ARGV[7] reason label
 -- ARGV[8] facts (JSON; '' for none)   ARGV[9] incident TTL (ms)   ARGV[10] event time (ms)
 -- ARGV[11] how late an incident that never reached Slack is still told (ms; claim-2.lua's ARGV[4])
+-- ARGV[12] this call's id (random): the seen marker keeps it with the action decided, so the same call
+--          sent again (its answer lost on a cut connection, and ioredis resending it) is answered with
+--          its own outcome instead of 'dup': else the caller, told 'dup', would not render while it
+--          holds the lease, and the alert would wait for the lease to expire.
 --
 -- Returns {'dup'}, {'stale'} (the failure happened before the incident recovered: EventBridge
 -- delivered it late and out of order, so it does not reopen anything) or
@@ -17,10 +21,19 @@
 --           busy (someone else holds it) | muted
 local now = tonumber(ARGV[1])
 local at = tonumber(ARGV[10])
-if not redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3], 'NX') then
-  return {'dup'}
-end
 local inc = KEYS[1]
+if not redis.call('SET', KEYS[2], ARGV[12], 'PX', ARGV[3], 'NX') then
+  local v = redis.call('GET', KEYS[2]) or ''
+  local own = ARGV[12] .. '|'
+  if string.sub(v, 1, #own) ~= own then return {'dup'} end
+  local mine = string.sub(v, #own + 1)
+  -- This very call, run before: its outcome again (the lease still its own if it took it and nobody took it over).
+  local m = redis.call('HMGET', inc, 'ts', 'channel', 'lease', 'count', 'gen', 'rev')
+  if mine == 'post' or mine == 'update' then
+    if m[3] == ARGV[1] then mine = (m[1] or '') == '' and 'post' or 'update' else mine = 'busy' end
+  end
+  return {'ok', m[5], m[4], 0, 0, m[1] or '', m[2] or '', mine, m[6]}
+end
 local kind = ARGV[5]
 
 local h = redis.call('HMGET', inc, 'state', 'lastAt', 'down', 'recoveredEventAt', 'lastFailAt')
@@ -147,4 +160,5 @@ else
 end
 -- Counted while not muted: owed to Slack, even if it is over before a post goes (claim-2.lua).
 if action ~= 'muted' then redis.call('HSET', inc, 'due', '1') end
+redis.call('SET', KEYS[2], ARGV[12] .. '|' .. action, 'PX', ARGV[3])
 return {'ok', m[5], m[4], isNew, newReason, ts, channel, action, rev}

@@ -1,0 +1,90 @@
+/**
+ * Alerts when Redis misbehaves, two cases found by test/e2e/alerts-faults-model.test.ts.
+ *
+ * An ECS failure whose Redis answer is lost on the way back (the connection cut after signal-3.lua
+ * ran: a failover, a network blip). ioredis resends the unanswered script once it reconnects; the
+ * resend must get the call's own outcome, not "duplicate": before, the event was logged as a
+ * duplicate and dropped while its first run held the incident's lease, so the new incident's alert
+ * was not posted until the lease expired (2 minutes) and the scheduled check took it over.
+ *
+ * A message posted while Redis was down (per process, pipeline.ts) is taken over by the incident only
+ * for Lambda's retry of an event it counted: before, the first new failure after the incident had
+ * recovered was written into that older message (chat.update, no notification) instead of a new alert.
+ */
+import { stubAlertAws } from '../helpers/alert-aws';
+import { useE2E } from '../helpers/e2e';
+import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { serviceAction, taskStopped } from '../fixtures/events/samples';
+const MIN = 60_000;
+import { keys } from '../../src/redis/keys';
+import { getRuntime } from '../../src/handlers/compose';
+import { redisAnswersAgain } from '../helpers/model';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+let now = T0;
+const faults = useRedisFaultProxy();
+const h = useE2E(() => ({ now: () => now, env: { REDIS_URL: faults.proxy.url } }));
+let aws: ReturnType<typeof stubAlertAws>;
+beforeEach(() => {
+  now = T0;
+  aws = stubAlertAws({ services: [{ serviceName: 'web-prod', status: 'ACTIVE', desiredCount: 2, runningCount: 2 }] });
+});
+afterEach(() => aws.restore());
+
+/** The answer of the worker's next script that records a signal (its keys name an `alertseen` marker) is lost. */
+async function loseAnswerOfNextSignal(): Promise<void> {
+  // Connected, so the connection that carries the script exists when it is sent.
+  await getRuntime('worker', () => {
+    throw new Error('no worker runtime');
+  }).redis.ping();
+  faults.proxy.blipFrom('alertseen:');
+}
+
+describe('alerts when Redis misbehaves', () => {
+  it('a failure whose Redis answer is lost is posted at once, counted once; another event of the same task is still a duplicate', async () => {
+    const failure = taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 });
+    await loseAnswerOfNextSignal();
+    const dropped = faults.proxy.dropped;
+    await h.event(structuredClone(failure));
+    faults.proxy.set('pass');
+    expect(faults.proxy.dropped - dropped).toBe(1);
+    const alerts = () => h.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+    expect(alerts().map((m) => m.text)).toEqual(['🔥 web (prod): a task failed — exit code 1']);
+    const inc = await faults.direct.hgetall(keys.incident('prod', 'web'));
+    expect({ count: inc.count, lease: inc.lease, posted: !!inc.ts }).toEqual({ count: '1', lease: undefined, posted: true });
+
+    // The same task stopped, in another event (a new id, a later detail.version).
+    now += 20_000;
+    const again = structuredClone(failure);
+    again.id = `${String(again.id).slice(0, 24)}999999999999`;
+    again.detail.version += 1;
+    await h.event(again);
+    expect(h.logs.filter((l) => l.msg === 'duplicate ECS event ignored')).toHaveLength(1);
+    expect((await faults.direct.hgetall(keys.incident('prod', 'web'))).count).toBe('1');
+    expect(alerts()).toHaveLength(1);
+  });
+
+  it('a new failure after the incident recovered is a new alert, not an edit of the message posted while Redis was down', async () => {
+    const alerts = () => h.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+    await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 }));
+    expect(alerts()).toHaveLength(1);
+    // Redis down: a service action is posted without it (this process cannot know the incident's message).
+    faults.proxy.set('down');
+    now += 5_000;
+    await h.event(serviceAction('task-start-impaired', { time: now, service: 'web-prod' })).catch(() => undefined);
+    faults.proxy.set('pass');
+    await redisAnswersAgain(h);
+    expect(alerts()).toHaveLength(2);
+    // Redis answers again; Lambda's retry went elsewhere. The service runs quietly: the scheduled check closes the incident.
+    now += 6 * MIN;
+    await h.tick();
+    expect((await faults.direct.hget(keys.incident('prod', 'web'), 'state')) ?? '').toBe('recovered');
+    now += MIN;
+    await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 137 }));
+    expect(alerts().map((m) => m.text)).toEqual([
+      '✅ Recovered: web (prod): a task failed — exit code 1',
+      expect.stringContaining('ECS cannot start tasks consistently'),
+      expect.stringMatching(/^🔥 web \(prod\): a task failed/),
+    ]);
+  }, 60_000);
+});
