@@ -15,8 +15,8 @@ const M = defineMessages('config.load', {
   unreadable: { en: 'The bot cannot read its configuration file.', ko: '봇이 설정 파일을 읽을 수 없습니다.' },
   notYaml: { en: 'The bot configuration is not valid YAML.', ko: '봇 설정이 올바른 YAML이 아닙니다.' },
   alertChannel: {
-    en: '{key} {channel} is not in environments.{env}.channels: the Status and Roll back buttons on its alerts will be refused there.',
-    ko: '{key} 채널({channel})이 environments.{env}.channels에 없습니다. 그 채널 알림의 상태·롤백 버튼은 거절됩니다.',
+    en: '{key} {channel} is not in environments.{env}.channels: the Status, Mute 1 h and Roll back buttons on its alerts will be refused there.',
+    ko: '{key} 채널({channel})이 environments.{env}.channels에 없습니다. 그 채널 알림의 상태·1시간 알림 끄기·롤백 버튼은 거절됩니다.',
   },
 });
 import { configSchema, type Config, type EnvironmentConfig, type ResolvedService } from './schema';
