@@ -120,10 +120,10 @@ export function expectOnceAndNotAfterClosed<K extends KnownRequest<string>>(
   }
 }
 
-/** Nothing is left holding prod/web: a new request is posted for approval (`drain` runs the worker). */
-export async function takesNewRequest(h: DeployHarness, drain: () => Promise<void>): Promise<void> {
+/** Nothing is left holding prod/web: a new request by `user` is posted for approval (`drain` runs the worker). */
+export async function takesNewRequest(h: DeployHarness, drain: () => Promise<void>, user = 'UDEV2'): Promise<void> {
   const before = h.e2e.slack.messages('CPROD').length;
-  await h.e2e.slash('scale web 39 --reason "after the model"', { channel_id: 'CPROD', user_id: 'UDEV2' });
+  await h.e2e.slash('scale web 39 --reason "after the model"', { channel_id: 'CPROD', user_id: user });
   await drain();
   const posted = h.e2e.slack.messages('CPROD').slice(before).map(textOf).join('\n');
   expect(posted).toContain(`${h.world.service('prod', 'web-prod').desiredCount} → 39 tasks`);
