@@ -44,6 +44,7 @@ import {
   type Person,
   type Service,
   takesNewRequest,
+  pastEveryDeadline,
 } from '../helpers/approvals-model';
 import { lambdaRetries, redisAnswersAgain } from '../helpers/model';
 import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
@@ -256,11 +257,7 @@ describe('approvals while Redis is down or loses answers', () => {
         await drain();
         await drain();
         await drain();
-        for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
-          finishRollouts();
-          h.clock.advance(ms);
-          await tick();
-        }
+        await pastEveryDeadline(h, tick);
         await check('the end');
         seen.requests += known.length;
         seen.gaveUp += lambda.gaveUp;

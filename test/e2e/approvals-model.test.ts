@@ -37,6 +37,7 @@ import {
   type KnownRequest,
   type Service,
   expectOnceAndNotAfterClosed,
+  pastEveryDeadline,
 } from '../helpers/approvals-model';
 import { useDeployHarness } from '../helpers/deploy-e2e';
 
@@ -326,12 +327,10 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
 
         // The end: what waits is run, the rollouts finish, time passes past every expiry and deadline.
         await h.e2e.drain();
-        for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
-          finishRollouts(h);
-          h.clock.advance(ms);
+        await pastEveryDeadline(h, async () => {
           await h.e2e.tick();
           await h.e2e.drain();
-        }
+        });
         await noteClosed();
         check('the end');
         seen.requests += known.length;

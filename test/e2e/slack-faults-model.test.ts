@@ -60,6 +60,7 @@ import {
   type Person,
   type Service,
   takesNewRequest,
+  pastEveryDeadline,
 } from '../helpers/approvals-model';
 import { lambdaRetries } from '../helpers/model';
 import { testRedis, useWorkerDb } from '../helpers/redis';
@@ -309,11 +310,7 @@ describe('approvals while Slack refuses, limits, is down or answers late', () =>
       // passes past every expiry and deadline with the tick.
       await landHeld();
       await drain();
-      for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
-        finishRollouts();
-        h.clock.advance(ms);
-        await tick();
-      }
+      await pastEveryDeadline(h, tick);
       await check('the end');
       seen.requests += known.length;
       seen.gaveUp += lambda.gaveUp;

@@ -128,3 +128,12 @@ export async function takesNewRequest(h: DeployHarness, drain: () => Promise<voi
   const posted = h.e2e.slack.messages('CPROD').slice(before).map(textOf).join('\n');
   expect(posted).toContain(`${h.world.service('prod', 'web-prod').desiredCount} → 39 tasks`);
 }
+
+/** The models' end: the rollouts finish and time passes past every expiry and deadline (a minute, 2 h, a day), each time with the tick (`tick`: it and the worker runs it causes). */
+export async function pastEveryDeadline(h: DeployHarness, tick: () => Promise<void>): Promise<void> {
+  for (const ms of [60_000, 2 * 3600_000, 24 * 3600_000]) {
+    finishRollouts(h);
+    h.clock.advance(ms);
+    await tick();
+  }
+}
