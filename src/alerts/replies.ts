@@ -204,7 +204,9 @@ export function backlogReply(lines: readonly string[], n: number, locale: Locale
   const head = t('waitingHead', { n });
   const blocks: KnownBlock[] = [section(`*${head}*`), ...lines.map((l) => section(l))];
   if (n > lines.length) blocks.push(section(`_${t('waitingMore', { n: n - lines.length })}_`));
-  return { text: head, blocks, locale };
+  // The notification says what happened, not only how many: each line's first line, within 300 characters.
+  const what = lines.map((l) => notificationText(l.split('\n')[0] ?? '')).filter(Boolean);
+  return { text: truncate([head, ...what].join(' '), 300), blocks, locale };
 }
 
 /**
