@@ -4,12 +4,18 @@
  * Every button carries only a reference to its incident (`<env>.<alias>.<gen>`, see incidentRef)
  * and acts on the incident as recorded in Redis: the service, the log stream to read, the channel
  * and thread to answer in all come from there, never from the click. A click is refused unless it
- * comes from the channel the alert is in, and the clicker's role is checked (again in the worker).
+ * comes from the channel the alert is in and from the very message the incident recorded as its
+ * alert (so a value naming another service's or environment's incident acts on nothing), and the
+ * clicker's role is checked (again in the worker).
  *
  * Status, Roll back and Mute 1 h run `/ecs status <service>`, `/ecs rollback <service>` and
  * `/ecs mute <service> 1h --reason "muted from the alert"` for the incident's service as if the
- * clicker had typed them in the alert's channel (submitCommand: same parsing, authorization,
- * idempotency, approval workflow, mute limits and announcement). Logs hands a job to the worker
+ * clicker had typed them (submitCommand: same parsing, authorization, idempotency, approval workflow,
+ * mute limits and announcement): in the alert's channel when it is one of the environment's, and in
+ * the environment's first channel when the alert is in the service's configured alert channel outside
+ * them (policy/authorize.ts alertCommandChannel): the on-call person acts on the alert where it is,
+ * under the roles of the environment's channel, and a rollback's request card is posted in that
+ * environment channel (the clicker is told where). Logs hands a job to the worker
  * that posts more lines of the failed container in the alert's thread. "I'm on it" records who
  * has the incident (lua/ack-1.lua: the first to press it keeps it; a later clicker is told who has
  * it, there is no take-over) and the message shows it at once.
@@ -32,6 +38,8 @@ import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { withStore } from '../redis/client';
 import type { Runtime } from '../runtime';
+import { alertCommandChannel } from '../policy/authorize';
+import { alertChannelFor } from './events';
 import { parseIncidentRef, type IncidentView } from './incident';
 import { ACTION_ACK, ACTION_LOGS, ACTION_MUTE, ACTION_ROLLBACK, ACTION_STATUS } from './messages';
 import { acknowledgeIncident, readIncident } from './store';
@@ -49,6 +57,10 @@ const M = defineMessages('alerts.buttons', {
   otherChannel: {
     en: ':no_entry: This button belongs to an alert in another channel, so I did nothing.',
     ko: ':no_entry: 다른 채널의 알림 버튼이라 아무것도 하지 않았습니다.',
+  },
+  otherMessage: {
+    en: ':no_entry: This button does not match the alert it is on, so I did nothing. Use the buttons of the alert itself.',
+    ko: ':no_entry: 버튼이 붙은 알림과 맞지 않아 아무것도 하지 않았습니다. 알림 자체의 버튼을 쓰세요.',
   },
   notReader: {
     en: "You are not allowed to read from {env}, so I can't show these logs.",
@@ -143,6 +155,17 @@ async function clickedIncident(ctx: ActionContext): Promise<{ svc: ResolvedServi
     await ctx.whisper(t('otherChannel'));
     return undefined;
   }
+  // The value must be the one the bot put on this message: the incident's own alert (before its ts
+  // is on record, a moment after the post or when recording it failed, the channel alone decides).
+  if (incident.ts && incident.ts !== ctx.messageTs) {
+    ctx.rt.log.warn('alert button refused: not on its alert message', {
+      action: ctx.action.action_id,
+      user: ctx.userId,
+      service: svc.alias,
+    });
+    await ctx.whisper(t('otherMessage'));
+    return undefined;
+  }
   return { svc, incident };
 }
 
@@ -151,7 +174,7 @@ async function answer(rt: Runtime, ctx: ActionContext, msg: SlackMessage): Promi
   else if (ctx.channelId) await rt.slack.ephemeral(ctx.channelId, ctx.userId, msg);
 }
 
-/** Run a command for the incident's service as if the clicker typed it in the alert's channel. */
+/** Run a command for the incident's service as if the clicker typed it (in the alert's channel, or for an alert channel outside the environment's, in the environment's). */
 async function runAsCommand(ctx: ActionContext, command: (svc: ResolvedService) => string): Promise<void> {
   const { rt, body, action, userId } = ctx;
   const found = await clickedIncident(ctx);
@@ -161,7 +184,7 @@ async function runAsCommand(ctx: ActionContext, command: (svc: ResolvedService) 
     text: command(found.svc),
     userId,
     userName: body.user.username ?? body.user.name,
-    channelId: found.incident.channel!,
+    channelId: alertCommandChannel(found.svc.env, found.incident.channel!, alertChannelFor(found.svc)),
     teamId: body.team?.id ?? body.user.team_id,
     responseUrl: body.response_url,
     triggerId: body.trigger_id,

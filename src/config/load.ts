@@ -4,7 +4,6 @@ import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
 import type { z } from 'zod';
 import { BotError } from '../errors';
 import { defineMessages } from '../i18n/catalog';
-import type { Locale } from '../i18n/locale';
 
 const M = defineMessages('config.load', {
   environmentGone: {
@@ -14,10 +13,6 @@ const M = defineMessages('config.load', {
   invalid: { en: "The bot's configuration is invalid ({source}).", ko: '봇 설정이 올바르지 않습니다 ({source}).' },
   unreadable: { en: 'The bot cannot read its configuration file.', ko: '봇이 설정 파일을 읽을 수 없습니다.' },
   notYaml: { en: 'The bot configuration is not valid YAML.', ko: '봇 설정이 올바른 YAML이 아닙니다.' },
-  alertChannel: {
-    en: '{key} {channel} is not in environments.{env}.channels: the Status, Mute 1 h and Roll back buttons on its alerts will be refused there.',
-    ko: '{key} 채널({channel})이 environments.{env}.channels에 없습니다. 그 채널 알림의 상태·1시간 알림 끄기·롤백 버튼은 거절됩니다.',
-  },
 });
 import { configSchema, type Config, type EnvironmentConfig, type ResolvedService } from './schema';
 
@@ -114,28 +109,16 @@ export function defaultEnvironmentFor(config: Config, channelId: string): string
 }
 
 /**
- * Valid but probably unintended settings, logged at start-up. Alert buttons (Status, Roll back)
- * run as commands in the alert's channel, so an alert channel that is not one of the
- * environment's command channels makes them answer "not allowed in this channel".
+ * Valid but probably unintended settings, logged at start-up. (An alert channel outside its
+ * environment's command channels is fine: its alerts' Status, Roll back and Mute 1 h run as if typed
+ * in the environment's channel, src/policy/authorize.ts alertCommandChannel.)
  */
-export function configWarnings(config: Config, locale: Locale = 'en'): string[] {
-  const t = M.in(locale);
+export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
   if (!config.slack.teamId && !config.slack.enterpriseId) {
     warnings.push(
       'slack.teamId is not set: requests from any workspace the app is installed in are accepted. Set it to your workspace ID (T…).',
     );
-  }
-  for (const [name, env] of Object.entries(config.environments)) {
-    if (env.alerts.channel && !env.channels.includes(env.alerts.channel)) {
-      warnings.push(t('alertChannel', { key: `environments.${name}.alerts.channel`, channel: env.alerts.channel, env: name }));
-    }
-  }
-  for (const [alias, svc] of Object.entries(config.services)) {
-    const env = config.environments[svc.environment];
-    if (svc.alertChannel && env && !env.channels.includes(svc.alertChannel)) {
-      warnings.push(t('alertChannel', { key: `services.${alias}.alertChannel`, channel: svc.alertChannel, env: svc.environment }));
-    }
   }
   return warnings;
 }

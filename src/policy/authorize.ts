@@ -99,3 +99,17 @@ export function authorize(input: AuthorizeInput): Decision {
   }
   return { ok: true };
 }
+
+/**
+ * The channel an alert's button (Status, Roll back, Mute 1 h) runs its command in. An alert is
+ * posted in its service's alert channel (chatops.yml), which need not be one of the environment's
+ * command channels: a press there, on the bot's own alert for that service, runs the command as if
+ * typed in the environment's first channel, so the same role rules apply and a change's request card
+ * goes where the change workflow keeps it (an environment channel: its approvals and its start are
+ * checked against that). Anywhere else (an environment channel, or a channel that is no longer the
+ * alert channel) it runs where it was pressed, under the ordinary channel rule. A command typed in the
+ * alert channel never comes here: it keeps that rule.
+ */
+export function alertCommandChannel(env: EnvironmentConfig, pressedIn: string, alertChannel: string): string {
+  return pressedIn === alertChannel && !env.channels.includes(pressedIn) ? env.channels[0]! : pressedIn;
+}

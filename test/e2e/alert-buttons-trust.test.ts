@@ -166,14 +166,46 @@ describe('alert buttons', () => {
     expect(whispers()).toContain('no longer valid');
   });
 
-  it('Status runs for the service of the incident, in the channel it is in; elsewhere it is refused', async () => {
+  it("Status runs for the service of the incident, pressed in its alert channel (as if typed in the environment's); elsewhere it is refused", async () => {
     const spy = jest.spyOn(slash, 'submitCommand');
     const alert = await alertFor('web-prod', 'CALERTS', TASK);
     const status = buttonsOf(alert).find((b) => b.action_id === 'alert:status')!;
     await click(alert, status, 'UDEV1', 'CPROD');
     expect(spy).not.toHaveBeenCalled();
     await click(alert, status);
-    expect(spy.mock.calls.map((c) => [c[1].text, c[1].channelId])).toEqual([['status web', 'CALERTS']]);
+    expect(spy.mock.calls.map((c) => [c[1].text, c[1].channelId])).toEqual([['status web', 'CPROD']]);
+  });
+
+  it("a value naming another service's incident alerting into the same channel is refused: the value must be the pressed alert's own", async () => {
+    await e2e.close();
+    e2e = await setupE2E({
+      now: () => T0,
+      configPath: configFile((d) => {
+        d.environments.prod.alerts.channel = 'CPROD';
+        delete d.services.worker.alertChannel;
+      }),
+    });
+    const spy = jest.spyOn(slash, 'submitCommand');
+    const webAlert = await alertFor('web-prod', 'CPROD', TASK);
+    const workerAlert = await alertFor('worker-prod', 'CPROD', WORKER_TASK);
+    for (const b of buttonsOf(workerAlert)) await click(webAlert, b, 'UDEV1', 'CPROD');
+    await e2e.drain();
+    expect(spy).not.toHaveBeenCalled();
+    expect(e2e.handedOff).toHaveLength(0);
+    expect(readGroups()).not.toContain('/ecs/worker');
+    expect(await e2e.rt.redis.hgetall('incident:{svc:prod:worker}')).not.toHaveProperty('ackBy');
+    expect(whispers()).toContain('does not match the alert it is on');
+  });
+
+  it('before the alert message is on record (its ts not stored yet, or storing it failed), the channel alone decides', async () => {
+    const spy = jest.spyOn(slash, 'submitCommand');
+    const alert = await alertFor('web-prod', 'CALERTS', TASK);
+    await e2e.rt.redis.hdel('incident:{svc:prod:web}', 'ts');
+    await click(
+      alert,
+      buttonsOf(alert).find((b) => b.action_id === 'alert:status')!,
+    );
+    expect(spy.mock.calls.map((c) => c[1].text)).toEqual(['status web']);
   });
 
   it('a reference to an incident that is over (a newer one replaced it) is answered, not acted on', async () => {

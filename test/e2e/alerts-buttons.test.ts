@@ -11,7 +11,7 @@ import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { ALERT_CLICK_LOCALE_MS } from '../../src/alerts/buttons';
 import { keys } from '../../src/redis/keys';
 import { waitFor } from '../helpers/wait';
-import { clickAlertButton, setupE2E, type E2E } from '../helpers/e2e';
+import { alertButton, clickAlertButton, setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
 import { taskStopped } from '../fixtures/events/samples';
@@ -74,17 +74,7 @@ async function postAlert(
 ): Promise<{ alert: StoredMessage; button: (id: string) => { action_id: string; value: string } }> {
   await e2e.event(taskStopped({ time: T0, taskId: TASK, exitCode: 1 }));
   const alert = e2e.slack.messages(channel)[0]!;
-  const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
-    (b) => b.type === 'actions',
-  )!;
-  return {
-    alert,
-    button: (id) => {
-      const b = actions.elements!.find((e) => e.action_id === id);
-      if (!b) throw new Error(`no button ${id}`);
-      return b;
-    },
-  };
+  return { alert, button: (id) => alertButton(alert, id) };
 }
 
 const click = (alert: StoredMessage, b: { action_id: string; value: string }, user?: string, channel?: string) =>
@@ -93,22 +83,24 @@ const click = (alert: StoredMessage, b: { action_id: string; value: string }, us
 const whispers = () => e2e.slack.responses().map((r) => `${r.text}\n${JSON.stringify(r.blocks ?? [])}`);
 
 describe('Status and Roll back', () => {
-  it('run `status <service>` as if the clicker typed it in the alert channel (submitCommand)', async () => {
+  it("run `status <service>` as if the clicker typed it (submitCommand); from an alert channel outside the environment's, in the environment's channel", async () => {
     const spy = jest.spyOn(edge, 'submitCommand');
     const { alert, button } = await postAlert();
     const res = await click(alert, button('alert:status'));
     expect(res.statusCode).toBe(200);
     expect(spy).toHaveBeenCalledTimes(1);
     const inv = spy.mock.calls[0]![1];
+    // CALERTS is prod's alert channel but not one of its command channels: run as if typed in CPROD.
     expect(inv).toMatchObject({
       text: 'status web',
       userId: 'UDEV1',
-      channelId: 'CALERTS',
+      channelId: 'CPROD',
       id: expect.stringMatching(/^alert-\d+\.\d+-UDEV1$/),
     });
-    // CALERTS is not one of prod's command channels: the standard refusal, nothing handed off.
-    expect(whispers().join('\n')).toContain('Commands for `prod` are not allowed in this channel');
-    expect(e2e.handedOff).toHaveLength(0);
+    expect(whispers().join('\n')).not.toContain('not allowed in this channel');
+    expect(e2e.handedOff).toEqual([
+      expect.objectContaining({ kind: 'command', invocation: expect.objectContaining({ channelId: 'CPROD' }) }),
+    ]);
   });
 
   it('hands `status` to the worker when the alert channel is one of the environment channels', async () => {
@@ -131,9 +123,10 @@ describe('Status and Roll back', () => {
     const spy = jest.spyOn(edge, 'submitCommand');
     const { alert, button } = await postAlert();
     await click(alert, button('alert:rollback'));
-    expect(spy.mock.calls.map((c) => c[1].text)).toEqual(['rollback web']);
-    // The same checks as the typed command: in the alert channel, the standard channel refusal.
-    expect(whispers().join('\n')).toContain('Commands for `prod` are not allowed in this channel');
+    expect(spy.mock.calls.map((c) => [c[1].text, c[1].channelId])).toEqual([['rollback web', 'CPROD']]);
+    // The same checks as the typed command in prod's channel: UDEV1 may request, so it is handed off
+    // (its request card goes to CPROD: test/e2e/alert-channel-buttons.test.ts).
+    expect(e2e.handedOff).toEqual([expect.objectContaining({ invocation: expect.objectContaining({ text: 'rollback web' }) })]);
   });
 
   it('answers a button for a service that is no longer configured', async () => {
@@ -288,16 +281,16 @@ describe('Mute 1 h', () => {
     expect(notice.text).toContain('muted from the alert');
   });
 
-  it("keeps the command's rules: the channel, and a requester's muteMax (an approver may go beyond it)", async () => {
+  it("keeps the command's rules: the role, and a requester's muteMax (an approver may go beyond it)", async () => {
     const groups = () => {
       e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
       e2e.slack.setUserGroup('SLEADS', ['ULEAD3']);
     };
     groups();
-    // In CALERTS (not one of prod's command channels): the standard refusal, nothing muted.
+    // In CALERTS (prod's alert channel, not one of its command channels): prod's roles, as in CPROD.
     const first = await postAlert();
-    await click(first.alert, first.button('alert:mute'), 'UDEV1');
-    expect(whispers().join('\n')).toContain('Commands for `prod` are not allowed in this channel');
+    await click(first.alert, first.button('alert:mute'), 'UNOBODY');
+    expect(whispers().join('\n')).toContain('You are not allowed to request changes in `prod`');
     expect(await mute()).toEqual({});
 
     await e2e.close();

@@ -7,18 +7,8 @@
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
 import { deploymentEvent } from '../fixtures/events/samples';
-import {
-  ACCOUNT,
-  REGION,
-  revisionArn,
-  SERVICE_ARN,
-  serviceDeployment,
-  serviceRevision,
-  TAGS,
-  taskDefinition,
-  tdArn,
-} from '../helpers/aws-fixtures';
-import { approve, details, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { ACCOUNT, REGION, SERVICE_ARN, TAGS, taskDefinition } from '../helpers/aws-fixtures';
+import { approve, details, lastResponse, requestMessage, textOf, thread, useDeployHarness, webDeployedFrom39 } from '../helpers/deploy-e2e';
 import type { E2E } from '../helpers/e2e';
 
 const DB_NOW = 'postgres://app:Curr3nt-Pg-Pa55@db.internal:5432/shop';
@@ -61,13 +51,7 @@ const h = useDeployHarness({
       ),
       TAGS,
     );
-    const ago = (hours: number) => new Date(clock.now() - hours * 3600_000);
-    world.setHistory(
-      'prod',
-      'web-prod',
-      [serviceDeployment('d2', revisionArn('r42'), [revisionArn('r39')], { createdAt: ago(24) })],
-      [serviceRevision('r42', tdArn('web-prod', 42)), serviceRevision('r39', tdArn('web-prod', 39))],
-    );
+    webDeployedFrom39(world, clock);
   },
 });
 

@@ -23,8 +23,8 @@ import fc from 'fast-check';
 import { breakerRollsBack, timeStep } from '../helpers/model';
 import { ServerException, ServiceDeploymentNotFoundException } from '@aws-sdk/client-ecs';
 import { getRequest } from '../../src/approvals/workflow';
-import { awsException, revisionArn, SERVICE_ARN, serviceDeployment, serviceRevision, taskDefinition, tdArn } from '../helpers/aws-fixtures';
-import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { awsException, SERVICE_ARN, taskDefinition } from '../helpers/aws-fixtures';
+import { approve, requestMessage, textOf, thread, useDeployHarness, webDeployedFrom39 } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { META } from '../helpers/fake-ecs';
 import { handler as workerHandler } from '../../src/handlers/worker';
@@ -35,13 +35,7 @@ const h = useDeployHarness({
     e2e.slack.setUserGroup('SDEVS', ['UDEV3']);
     // As in rollback.test.ts: web-prod runs :42, deployed from :39.
     world.addTaskDefinition(taskDefinition(39, {}, '222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v1.1.9'));
-    const ago = (hours: number) => new Date(clock.now() - hours * 3600_000);
-    world.setHistory(
-      'prod',
-      'web-prod',
-      [serviceDeployment('d2', revisionArn('r42'), [revisionArn('r39')], { createdAt: ago(24) })],
-      [serviceRevision('r42', tdArn('web-prod', 42)), serviceRevision('r39', tdArn('web-prod', 39))],
-    );
+    webDeployedFrom39(world, clock);
   },
 });
 

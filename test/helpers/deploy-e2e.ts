@@ -14,7 +14,21 @@ import { setupE2E, type E2E } from './e2e';
 import { FakeClock } from './clock';
 import { configFile } from './config';
 import { FakeEcs, META } from './fake-ecs';
-import { ACCOUNT, DIGEST, REGION, REGISTRY, TAGS, deployment, imageDetail, service, taskDefinition } from './aws-fixtures';
+import {
+  ACCOUNT,
+  DIGEST,
+  REGION,
+  REGISTRY,
+  TAGS,
+  deployment,
+  imageDetail,
+  revisionArn,
+  service,
+  serviceDeployment,
+  serviceRevision,
+  taskDefinition,
+  tdArn,
+} from './aws-fixtures';
 
 const STAGING_CLUSTER = 'staging';
 
@@ -76,6 +90,19 @@ function buildWorld(clock: FakeClock): FakeEcs {
     }),
   );
   return ecs;
+}
+
+/**
+ * ECS's deployment history of web-prod as the rollback tests have it: its last deploy, a day ago, took
+ * it from web-prod:39 to :42 (so a rollback returns to :39; the test registers :39 itself).
+ */
+export function webDeployedFrom39(world: FakeEcs, clock: FakeClock): void {
+  world.setHistory(
+    'prod',
+    'web-prod',
+    [serviceDeployment('d2', revisionArn('r42'), [revisionArn('r39')], { createdAt: new Date(clock.now() - 24 * 3600_000) })],
+    [serviceRevision('r42', tdArn('web-prod', 42)), serviceRevision('r39', tdArn('web-prod', 39))],
+  );
 }
 
 /** ECR: v1.2.3 (scanned, 1 high) and v0.9.0-bad (2 critical) in shop/web; other tags are ImageNotFoundException. */

@@ -306,6 +306,16 @@ export function lastAnswer(e2e: E2E): string {
   return JSON.stringify(body.blocks ?? []) + '\n' + String(body.text);
 }
 
+/** The button `actionId` of a posted alert (its actions block); throws when it has none. */
+export function alertButton(alert: StoredMessage, actionId: string): { action_id: string; value: string } {
+  const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> | undefined)?.find(
+    (b) => b.type === 'actions',
+  );
+  const b = actions?.elements?.find((e) => e.action_id === actionId);
+  if (!b) throw new Error(`no button ${actionId}`);
+  return b;
+}
+
 /** `user` clicks button `b` of an alert of prod/web (block `alert:prod:web`), in `channel` (the alert's own by default). */
 export function clickAlertButton(
   e2e: E2E,

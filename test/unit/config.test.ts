@@ -193,14 +193,9 @@ describe('config', () => {
     expect(defaultEnvironmentFor(cfg, 'CRANDOM')).toBeUndefined();
   });
 
-  it('warns when an alert channel is not a command channel of its environment', () => {
-    const cfg = loadConfigFile(fixture);
-    const warnings = configWarnings(cfg);
-    expect(warnings).toEqual([
-      expect.stringContaining('environments.staging.alerts.channel CALERTSSTG is not in environments.staging.channels'),
-      expect.stringContaining('environments.prod.alerts.channel CALERTS is not in environments.prod.channels'),
-      expect.stringContaining('services.worker.alertChannel CWORKERTEAM is not in environments.prod.channels'),
-    ]);
+  it("does not warn about an alert channel outside its environment's command channels (its buttons work there)", () => {
+    // The fixture's alert channels (CALERTSSTG, CALERTS, CWORKERTEAM) are none of their environments' channels.
+    expect(configWarnings(loadConfigFile(fixture))).toEqual([]);
     expect(configWarnings(loadConfigFile(example))).toEqual([]);
   });
 

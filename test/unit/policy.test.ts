@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
-import { authorize, groupsToResolve, hasRole } from '../../src/policy/authorize';
+import { alertCommandChannel, authorize, groupsToResolve, hasRole } from '../../src/policy/authorize';
 import { roleFor } from '../../src/commands/types';
 import { textIn } from '../../src/i18n/catalog';
 
@@ -47,5 +47,26 @@ describe('authorization policy', () => {
   it('treats "*" as everyone', () => {
     expect(hasRole(config.environments.staging!, 'requester', 'UANY', none)).toBe(true);
     expect(groupsToResolve(config.environments.staging!, 'requester', 'UANY')).toEqual([]);
+  });
+});
+
+describe("an alert button's command channel (alertCommandChannel)", () => {
+  const prod = config.environments.prod!;
+  const twoChannels = { ...prod, channels: ['CPROD', 'CPROD2'] };
+
+  it("runs in the environment's first channel when pressed in the configured alert channel outside the environment's", () => {
+    expect(alertCommandChannel(prod, 'CALERTS', 'CALERTS')).toBe('CPROD');
+    expect(alertCommandChannel(twoChannels, 'CALERTS', 'CALERTS')).toBe('CPROD');
+  });
+
+  it('runs where it was pressed when that is an environment channel', () => {
+    expect(alertCommandChannel(twoChannels, 'CPROD2', 'CPROD2')).toBe('CPROD2');
+  });
+
+  it('keeps the channel it was pressed in when that is not (or no longer) the alert channel: the ordinary channel rule refuses it', () => {
+    expect(alertCommandChannel(prod, 'CALERTS', 'CNEWALERTS')).toBe('CALERTS');
+    expect(authorize({ config, environment: 'prod', channelId: 'CALERTS', userId: 'UDEV1', role: 'requester', userGroups: none }).ok).toBe(
+      false,
+    );
   });
 });
