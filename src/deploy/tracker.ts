@@ -191,7 +191,7 @@ export async function postOnce(
  * better than a rollout's ending (or its status) never said, and a Slack that cannot answer a read
  * is unlikely to have taken the post. Returns the post's ts.
  */
-async function postKeyed(
+export async function postKeyed(
   rt: Runtime,
   req: ChangeRequest,
   name: string,
