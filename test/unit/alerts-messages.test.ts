@@ -530,14 +530,22 @@ describe('thread replies that waited for the scheduled check (src/alerts/backlog
 
   it('one reply: a head, every line, how many more; in English and Korean', () => {
     const en = backlogReply(['*New failure reason:* exit code 3', '⚠️ Service unable to place a task.'], 5, 'en');
-    expect(en.text).toBe('5 more events while Slack was limiting the bot: New failure reason: exit code 3 ⚠️ Service unable to place a task.');
+    expect(en.text).toBe(
+      '5 more events while Slack was limiting the bot: New failure reason: exit code 3 ⚠️ Service unable to place a task.',
+    );
     expect(en.blocks).toHaveLength(4);
     expect(JSON.stringify(en.blocks)).toContain('exit code 3');
     expect(JSON.stringify(en.blocks.at(-1))).toContain('… and 3 more (the alert message counts them).');
     const ko = backlogReply(['*새 실패 원인:* 종료 코드 3'], 1, 'ko');
     expect(ko.text).toBe('Slack이 봇의 전송을 제한하는 동안 이벤트 1개가 더 있었습니다: 새 실패 원인: 종료 코드 3');
     // Within 300 characters however many lines wait.
-    expect(backlogReply(Array.from({ length: 20 }, () => 'x'.repeat(100)), 20, 'en').text.length).toBeLessThanOrEqual(300);
+    expect(
+      backlogReply(
+        Array.from({ length: 20 }, () => 'x'.repeat(100)),
+        20,
+        'en',
+      ).text.length,
+    ).toBeLessThanOrEqual(300);
     expect(ko.blocks).toHaveLength(2);
     expect(backlogReply(['a'], 2, 'ko').blocks.at(-1)).toEqual(section('_… 외 1개 더 (알림 메시지에 집계되어 있습니다)._'));
   });
