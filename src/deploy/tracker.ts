@@ -173,7 +173,7 @@ export async function postOnce(
   const claimed = await claimField(rt.redis, keys.changeTrack(req.id), field, String(rt.now()), TRACK_TTL_SECONDS);
   if (!claimed) return undefined;
   try {
-    return await postKeyed(rt, req, name, msg, opts);
+    return (await postKeyed(rt, req, name, msg, opts)).ts;
   } catch (err) {
     await rt.redis.hdel(keys.changeTrack(req.id), field).catch(() => undefined);
     throw err;
@@ -189,7 +189,8 @@ export async function postOnce(
  * it is there, takes it as posted instead of saying it again. When that look fails (Slack cannot be read,
  * the scopes are missing, the thread is too long), it posts: the reply may then show twice, which is
  * better than a rollout's ending (or its status) never said, and a Slack that cannot answer a read
- * is unlikely to have taken the post. Returns the post's ts.
+ * is unlikely to have taken the post. Returns the post's ts, and whether it was found (then it
+ * shows what the earlier attempt said).
  */
 export async function postKeyed(
   rt: Runtime,
@@ -197,7 +198,7 @@ export async function postKeyed(
   name: string,
   msg: SlackMessage,
   opts: { broadcast?: boolean } = {},
-): Promise<string> {
+): Promise<{ ts: string; found: boolean }> {
   const track = keys.changeTrack(req.id);
   const unsure = `u:${name}`;
   const key = `${req.id}:${name}`;
@@ -213,7 +214,7 @@ export async function postKeyed(
       if (ts) {
         rt.log.info('an earlier post that got no answer had landed; not posting it again', { requestId: req.id, post: name, ts });
         await rt.redis.hdel(track, unsure).catch(() => undefined);
-        return ts;
+        return { ts, found: true };
       }
     } catch (err) {
       rt.log.warn('could not tell whether an earlier post landed; posting it (twice rather than never)', {
@@ -227,7 +228,7 @@ export async function postKeyed(
     // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
     const { ts } = await rt.slack.post(req.channel, msg, { ...where, key });
     if (wasUnsure) await rt.redis.hdel(track, unsure).catch(() => undefined);
-    return ts;
+    return { ts, found: false };
   } catch (err) {
     if (mayHaveLanded(err)) {
       // Real time (not rt.now()): it measures LATE_POST_GRACE_MS, a real wait.
@@ -241,6 +242,17 @@ export async function postKeyed(
     }
     throw err;
   }
+}
+
+/**
+ * Post the status card (keyed as `name`) and record its ts. A card found from an earlier attempt that
+ * got no answer shows what that attempt said: it is updated to `msg`.
+ */
+async function postCardOf(rt: Runtime, req: ChangeRequest, name: string, msg: SlackMessage): Promise<void> {
+  const { ts, found } = await postKeyed(rt, req, name, msg);
+  await setStatusTs(rt, req.id, ts);
+  req.statusTs = ts;
+  if (found) await rt.slack.update(req.channel, ts, msg);
 }
 
 /**
@@ -259,9 +271,7 @@ export async function showCard(
   const now = rt.now();
   if (!opts.final && !opts.force && track.cardAt && now - Number(track.cardAt) < MIN_CARD_INTERVAL_MS) return false;
   if (!req.statusTs) {
-    const ts = await postKeyed(rt, req, 'status', msg);
-    await setStatusTs(rt, req.id, ts);
-    req.statusTs = ts;
+    await postCardOf(rt, req, 'status', msg);
   } else {
     try {
       await rt.slack.update(req.channel, req.statusTs, msg);
@@ -269,9 +279,7 @@ export async function showCard(
       // The card is gone or can no longer be edited (src/slack/failures.ts): a new one is posted.
       if (!messageUnreachable(err)) throw err;
       rt.log.warn('status card cannot be updated; posting a new one', { requestId: req.id, err });
-      const ts = await postKeyed(rt, req, `status-after-${req.statusTs}`, msg);
-      await setStatusTs(rt, req.id, ts);
-      req.statusTs = ts;
+      await postCardOf(rt, req, `status-after-${req.statusTs}`, msg);
     }
   }
   await setTrack(rt, req.id, { card: h, cardAt: now });

@@ -296,7 +296,7 @@ export async function checkPause(
       locale: lang(rt),
     });
     // Keyed: a post that got no answer is looked for in the thread before the next refresh posts it again.
-    const ts = await postKeyed(rt, req, `pause-${key}`, msg);
+    const { ts } = await postKeyed(rt, req, `pause-${key}`, msg);
     await savePause(rt, req.id, key, { ...rec, ts });
   } catch (err) {
     await rt.redis.hdel(keys.changeTrack(req.id), `pause.${key}`).catch(() => undefined);

@@ -61,6 +61,9 @@ describe('a card Slack took but answered late', () => {
     expect(found?.statusTs).toBe((stalled!.response as { ts: string }).ts);
     expect(keyedPosts(`${req.id}:status`)).toHaveLength(1);
     expect(h.e2e.slack.callsTo('conversations.replies').map((c) => String(c.body.include_all_metadata))).toEqual(['true']);
+    // The card found shows what the late post said; it is brought up to date.
+    expect(stalled!.body.text).toBe('Deploying web in prod: starting');
+    expect(h.e2e.slack.message('CPROD', found!.statusTs!)?.text).toBe('Deploying web in prod: in progress (0/4 running)');
 
     h.world.complete('prod', 'web-prod');
     await h.e2e.event(
