@@ -48,7 +48,7 @@ import { finishExecution, pressExecution, setStatusTs } from '../approvals/execu
 import { UNCONFIRMED_AUDIT } from '../approvals/model';
 import { arnTail } from '../aws/arn';
 import { oneLine } from '../slack/text';
-import { messageUnreachable } from '../slack/failures';
+import { LATE_POST_GRACE_MS, mayHaveLanded, messageUnreachable } from '../slack/failures';
 import { recordHealthy } from './promotion';
 import { rolledBackAtGate } from './traffic-model';
 import type { PauseState } from './traffic-model';
@@ -159,7 +159,8 @@ async function setTrack(rt: Runtime, id: string, fields: Record<string, string |
 
 /**
  * Post a thread reply at most once per request and `name`: claimed first (HSETNX), released
- * when the post fails so a later attempt can post it. Returns the reply's ts; undefined when it was already posted.
+ * when the post fails so a later attempt can post it (`postKeyed`: it looks first when an earlier
+ * attempt got no answer). Returns the reply's ts; undefined when it was already posted.
  */
 export async function postOnce(
   rt: Runtime,
@@ -172,17 +173,86 @@ export async function postOnce(
   const claimed = await claimField(rt.redis, keys.changeTrack(req.id), field, String(rt.now()), TRACK_TTL_SECONDS);
   if (!claimed) return undefined;
   try {
-    // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
-    const { ts } = await rt.slack.post(
-      req.channel,
-      msg,
-      req.messageTs ? { threadTs: req.messageTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {},
-    );
-    return ts;
+    return (await postKeyed(rt, req, name, msg, opts)).ts;
   } catch (err) {
     await rt.redis.hdel(keys.changeTrack(req.id), field).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Post `msg` in the request's thread as the post `name` of the request, keyed (PostOptions.key:
+ * `<request id>:<name>` in the message's metadata). A post that got no answer (mayHaveLanded: sent,
+ * then the client's timeout or a cut connection; Slack may have taken it) is marked `u:<name>` in the
+ * request's track (when, in real time); the next attempt first looks for it in the thread
+ * (findPosted; at least LATE_POST_GRACE_MS after the mark, so that a late post has landed) and, when
+ * it is there, takes it as posted instead of saying it again. When that look fails (Slack cannot be read,
+ * the scopes are missing, the thread is too long), it posts: the reply may then show twice, which is
+ * better than a rollout's ending (or its status) never said, and a Slack that cannot answer a read
+ * is unlikely to have taken the post. Returns the post's ts, and whether it was found (then it
+ * shows what the earlier attempt said).
+ */
+export async function postKeyed(
+  rt: Runtime,
+  req: ChangeRequest,
+  name: string,
+  msg: SlackMessage,
+  opts: { broadcast?: boolean } = {},
+): Promise<{ ts: string; found: boolean }> {
+  const track = keys.changeTrack(req.id);
+  const unsure = `u:${name}`;
+  const key = `${req.id}:${name}`;
+  const where = req.messageTs ? { threadTs: req.messageTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {};
+  const markedAt = await rt.redis.hget(track, unsure);
+  const wasUnsure = markedAt !== null;
+  if (wasUnsure) {
+    // Right after the post that got no answer (the same work trying again), give a late one time to land.
+    const wait = Number(markedAt) + LATE_POST_GRACE_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, LATE_POST_GRACE_MS)));
+    try {
+      const ts = await rt.slack.findPosted(req.channel, key, req.messageTs);
+      if (ts) {
+        rt.log.info('an earlier post that got no answer had landed; not posting it again', { requestId: req.id, post: name, ts });
+        await rt.redis.hdel(track, unsure).catch(() => undefined);
+        return { ts, found: true };
+      }
+    } catch (err) {
+      rt.log.warn('could not tell whether an earlier post landed; posting it (twice rather than never)', {
+        requestId: req.id,
+        post: name,
+        err,
+      });
+    }
+  }
+  try {
+    // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
+    const { ts } = await rt.slack.post(req.channel, msg, { ...where, key });
+    if (wasUnsure) await rt.redis.hdel(track, unsure).catch(() => undefined);
+    return { ts, found: false };
+  } catch (err) {
+    if (mayHaveLanded(err)) {
+      // Real time (not rt.now()): it measures LATE_POST_GRACE_MS, a real wait.
+      await setTrack(rt, req.id, { [unsure]: Date.now() }).catch((e: unknown) =>
+        rt.log.warn('a post that got no answer could not be marked; a later attempt will not look for it first', {
+          requestId: req.id,
+          post: name,
+          err: e,
+        }),
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Post the status card (keyed as `name`) and record its ts. A card found from an earlier attempt that
+ * got no answer shows what that attempt said: it is updated to `msg`.
+ */
+async function postCardOf(rt: Runtime, req: ChangeRequest, name: string, msg: SlackMessage): Promise<void> {
+  const { ts, found } = await postKeyed(rt, req, name, msg);
+  await setStatusTs(rt, req.id, ts);
+  req.statusTs = ts;
+  if (found) await rt.slack.update(req.channel, ts, msg);
 }
 
 /**
@@ -201,9 +271,7 @@ export async function showCard(
   const now = rt.now();
   if (!opts.final && !opts.force && track.cardAt && now - Number(track.cardAt) < MIN_CARD_INTERVAL_MS) return false;
   if (!req.statusTs) {
-    const { ts } = await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
-    await setStatusTs(rt, req.id, ts);
-    req.statusTs = ts;
+    await postCardOf(rt, req, 'status', msg);
   } else {
     try {
       await rt.slack.update(req.channel, req.statusTs, msg);
@@ -211,9 +279,7 @@ export async function showCard(
       // The card is gone or can no longer be edited (src/slack/failures.ts): a new one is posted.
       if (!messageUnreachable(err)) throw err;
       rt.log.warn('status card cannot be updated; posting a new one', { requestId: req.id, err });
-      const { ts } = await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
-      await setStatusTs(rt, req.id, ts);
-      req.statusTs = ts;
+      await postCardOf(rt, req, `status-after-${req.statusTs}`, msg);
     }
   }
   await setTrack(rt, req.id, { card: h, cardAt: now });

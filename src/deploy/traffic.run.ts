@@ -44,7 +44,7 @@ import type { ChangePlan } from './plan';
 import { parsePlan } from './plan';
 import { stoppedTaskLines } from './card';
 import { withThrottleRetry } from './retry';
-import { factsOf, logGroupSource, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
+import { factsOf, logGroupSource, postKeyed, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
 import {
   pauseKey,
   pauseRecordSchema,
@@ -295,7 +295,8 @@ export async function checkPause(
       now: rt.now(),
       locale: lang(rt),
     });
-    const { ts } = await rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
+    // Keyed: a post that got no answer is looked for in the thread before the next refresh posts it again.
+    const { ts } = await postKeyed(rt, req, `pause-${key}`, msg);
     await savePause(rt, req.id, key, { ...rec, ts });
   } catch (err) {
     await rt.redis.hdel(keys.changeTrack(req.id), `pause.${key}`).catch(() => undefined);

@@ -174,7 +174,7 @@ export const keys = {
    * In the request's slot, so "still running and the lease is mine" is one script.
    */
   changeLease: (env: string, alias: string, requestId: string) => `lease:{svc:${env}:${alias}}:${requestId}`,
-  /** Progress reporting of a running change (hash: milestones posted, last card, abort; src/deploy/tracker.ts). */
+  /** Progress reporting of a running change (hash: milestones posted, posts that got no answer, last card, abort; src/deploy/tracker.ts). */
   changeTrack: (requestId: string) => `chg:{${requestId}}:track`,
   /** A scheduled tick running now (SET NX PX token; src/hooks/events.ts): ticks never overlap themselves. */
   tickLock: (name: string) => `tick:{${name}}`,

@@ -67,7 +67,16 @@ export interface PostOptions {
   broadcast?: boolean;
   /** Posted while Slack waits for the ack (lock, freeze, mute notices): one short attempt, no retries. */
   withinAck?: boolean;
+  /**
+   * A stable key for a post that may be tried again (a request id and what is said): sent as the
+   * message's metadata (event type POST_KEY_EVENT), so that a later attempt can find out with
+   * `findPosted` whether an earlier one that got no answer landed.
+   */
+  key?: string;
 }
+
+/** The metadata event_type of a keyed post (PostOptions.key); its event_payload is `{ key }`. */
+export const POST_KEY_EVENT = 'ecs_chatops_post';
 
 export interface ViewRef {
   id: string;
@@ -114,6 +123,13 @@ export interface SlackGateway {
   groupMembers(groupId: string): Promise<string[]>;
   /** The id of the bot's direct-message channel with `userId` (conversations.open; scope im:write). */
   openDm(userId: string): Promise<string>;
+  /**
+   * The ts of the bot's post carrying `key` (PostOptions.key) in the thread `threadTs` of `channel`
+   * (or, without a thread, among the channel's newest messages); undefined when it is not there.
+   * Bounded (a few pages, its own timeout: src/slack/patient.run.ts findPosted); throws when Slack
+   * could not be read (scopes channels:history / groups:history). Worker side only.
+   */
+  findPosted(channel: string, key: string, threadTs?: string): Promise<string | undefined>;
 }
 
 /** How long the bytes of one upload may take to reach Slack's upload URL. */
@@ -141,7 +157,7 @@ export function isSlackRateLimited(err: unknown): boolean {
 }
 
 /** `err` and the errors it wraps (`cause`), four deep at most. */
-function* causes(err: unknown): Generator<unknown> {
+export function* causes(err: unknown): Generator<unknown> {
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) yield e;
 }
 
@@ -197,6 +213,7 @@ export function createSlackGateway(
           ...(blocks ? { blocks } : {}),
           ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
           ...(opts.broadcast ? { reply_broadcast: true } : {}),
+          ...(opts.key ? { metadata: { event_type: POST_KEY_EVENT, event_payload: { key: opts.key } } } : {}),
           unfurl_links: false,
           unfurl_media: false,
         };
@@ -349,6 +366,13 @@ export function createSlackGateway(
         const id = (res.channel as { id?: string } | undefined)?.id;
         if (!id) throw new Error('conversations.open returned no channel');
         return id;
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async findPosted(channel, key, threadTs) {
+      try {
+        return await (await import('./patient.run')).findPosted(await client(), channel, key, threadTs);
       } catch (err) {
         throw wrap(err);
       }

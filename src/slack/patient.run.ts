@@ -4,7 +4,8 @@
  */
 import { WebClient } from '@slack/web-api';
 import type { Logger } from '../log';
-import { slackClientOptions } from './gateway';
+import { POST_KEY_EVENT, slackClientOptions } from './gateway';
+import { neverReachedSlack } from './failures';
 
 /** The longest one 'patient' call waits out Slack's 429s (their Retry-Afters together). */
 export const RATE_LIMIT_WAIT_CAP_MS = 30_000;
@@ -17,6 +18,89 @@ const RATE_LIMIT_MARGIN_MS = 5_000;
 export const SHARED_PAUSE_READ_MS = 150;
 /** A failed or late read of the shared pauses is logged at most this often (an outage is one line a minute, not one per call). */
 const SHARED_PAUSE_WARN_EVERY_MS = 60_000;
+
+/**
+ * Methods that make something new each time Slack takes them (a message, an ephemeral, a file
+ * shared): sent again after a call that got no answer, they may say the same thing twice. The SDK's
+ * retry (retryConfig) would re-send them after its timeout, not knowing whether Slack took the
+ * first one, so they go through a client without it (`retryConfig: { retries: 0 }`, the documented
+ * way to turn it off), and the patient client sends them again only when Slack answered that it
+ * did not take them (`resendable`: an HTTP error status) or no connection was made. After a
+ * timeout the caller decides (a keyed post looks for itself first: findPosted).
+ */
+export const NOT_REPEATED: ReadonlySet<string> = new Set([
+  'chat.postMessage',
+  'chat.postEphemeral',
+  'chat.scheduleMessage',
+  'files.completeUploadExternal',
+]);
+/** The waits before each re-send of a NOT_REPEATED call (as the SDK's retryConfig of the patient client: 4 at most, from 300 ms, doubling). */
+const RESEND_WAITS_MS = [300, 600, 1_200, 2_400];
+
+/** Whether a NOT_REPEATED call that failed with `err` may be sent again: Slack answered an HTTP error (5xx), or nothing reached Slack. */
+export function resendable(err: unknown): boolean {
+  const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
+  if (code === 'slack_webapi_http_error') return typeof statusCode === 'number' && statusCode >= 500;
+  return code === 'slack_webapi_request_error' && neverReachedSlack(err);
+}
+
+/** How long findPosted may take in all (its pages, their retries): a post waits for it at most this long. */
+export const FIND_POSTED_WITHIN_MS = 6_000;
+/** conversations.replies: a thread is read oldest first, this many messages a page, at most FIND_POSTED_PAGES pages. */
+const FIND_POSTED_PAGE = 200;
+const FIND_POSTED_PAGES = 3;
+/** conversations.history: a post outside a thread is looked for among the channel's newest this many messages. */
+const FIND_POSTED_NEWEST = 100;
+
+/**
+ * The ts of the post carrying `key` (PostOptions.key, as message metadata) in the thread `threadTs`
+ * (conversations.replies) or among the channel's newest messages (conversations.history), asked
+ * with include_all_metadata; undefined when it is not there. Bounded: FIND_POSTED_PAGES pages of a
+ * thread (a longer thread without it throws: it cannot tell), FIND_POSTED_WITHIN_MS in all (then it
+ * throws). Scopes: channels:history (public channels), groups:history (private ones).
+ */
+export async function findPosted(
+  client: WebClient,
+  channel: string,
+  key: string,
+  threadTs?: string,
+  withinMs = FIND_POSTED_WITHIN_MS,
+): Promise<string | undefined> {
+  const look = async (): Promise<string | undefined> => {
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_POSTED_PAGES; page++) {
+      const res = threadTs
+        ? await client.conversations.replies({
+            channel,
+            ts: threadTs,
+            include_all_metadata: true,
+            limit: FIND_POSTED_PAGE,
+            ...(cursor ? { cursor } : {}),
+          })
+        : await client.conversations.history({ channel, include_all_metadata: true, limit: FIND_POSTED_NEWEST });
+      const hit = res.messages?.find((m) => {
+        const meta = m.metadata as { event_type?: unknown; event_payload?: { key?: unknown } } | undefined;
+        return meta?.event_type === POST_KEY_EVENT && meta.event_payload?.key === key;
+      });
+      if (hit?.ts) return hit.ts;
+      cursor = res.response_metadata?.next_cursor;
+      if (!threadTs || !res.has_more || !cursor) return undefined;
+    }
+    throw new Error(`post ${key} not among the first ${FIND_POSTED_PAGES * FIND_POSTED_PAGE} messages of the thread, which has more`);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the look for post ${key} took over ${withinMs} ms`)), withinMs);
+    timer.unref?.();
+  });
+  const found = look();
+  found.catch(() => undefined); // lost to the timeout: its own failure is of no interest then
+  try {
+    return await Promise.race([found, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The 429 pauses of every process (the worker's, the events' and the scheduled function's
@@ -124,6 +208,23 @@ export function patientClient(
       .catch((err: unknown) => warn('slack 429 pause not shared', { scope, err }));
   };
 
+  /** The client of the NOT_REPEATED methods: the same options, without the SDK's retry. Built on first use. */
+  let once: WebClient | undefined;
+  /** A NOT_REPEATED call: sent once, and again (RESEND_WAITS_MS) only when `resendable` and the wait ends within the deadline. */
+  const sendOnce = async (method: string, options?: Record<string, unknown>) => {
+    once ??= new WebClient(token, { ...slackClientOptions(env), retryConfig: { retries: 0 } });
+    for (let i = 0; ; i++) {
+      try {
+        return await once.apiCall(method, options);
+      } catch (err) {
+        const ms = RESEND_WAITS_MS[i];
+        if (ms === undefined || !resendable(err) || !fits(0, ms)) throw err;
+        log.info('slack did not take the call (HTTP error, or no connection): sending it again', { method, attempt: i + 2 });
+        await sleep(ms);
+      }
+    }
+  };
+
   return new (class extends WebClient {
     override async apiCall(method: string, options?: Record<string, unknown>) {
       const scope = rateLimitScope(method, options);
@@ -142,7 +243,7 @@ export function patientClient(
           await sleep(paused);
         }
         try {
-          return await super.apiCall(method, options);
+          return NOT_REPEATED.has(method) ? await sendOnce(method, options) : await super.apiCall(method, options);
         } catch (err) {
           const after = (err as { retryAfter?: unknown }).retryAfter;
           if (typeof after !== 'number') throw err;

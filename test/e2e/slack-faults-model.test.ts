@@ -13,6 +13,8 @@
  * tick re-renders a card whose refresh was cut short once, 60 s after it; a call Slack applied
  * later than that would leave the card stale until its next change, which this model does not ask).
  * Methods: chat.postMessage, chat.update, response_url, usergroups.users.list, views.open, or any.
+ * Past the worker's own bound (10 s) only in slack-late-answers.test.ts and slack-late-cards.test.ts
+ * (a post Slack took late is said once), one real wait each.
  *
  * The oracle is chatops.yml's policy and ECS, never the bot's code.
  *

@@ -507,6 +507,44 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     return undefined;
   }
 
+  /**
+   * One page of `msgs` (in the order the method returns them) as conversations.history / replies
+   * answer: within `oldest` / `latest` (exclusive unless `inclusive`), `limit` (default `byDefault`,
+   * at most `max`) from the `cursor` on; `metadata` only with include_all_metadata.
+   */
+  function readPage(msgs: StoredMessage[], b: SlackBody, byDefault: number, max: number): SlackBody {
+    const flag = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
+    const inclusive = flag(b.inclusive);
+    const oldest = b.oldest !== undefined ? Number(b.oldest) : undefined;
+    const latest = b.latest !== undefined ? Number(b.latest) : undefined;
+    if ((oldest !== undefined && !Number.isFinite(oldest)) || (latest !== undefined && !Number.isFinite(latest)))
+      return { ok: false, error: 'invalid_ts_oldest' };
+    const within = msgs.filter((m) => {
+      const t = Number(m.ts);
+      if (oldest !== undefined && (inclusive ? t < oldest : t <= oldest)) return false;
+      if (latest !== undefined && (inclusive ? t > latest : t >= latest)) return false;
+      return true;
+    });
+    let from = 0;
+    if (b.cursor !== undefined && b.cursor !== '') {
+      const at = /^next_ts:(.+)$/.exec(Buffer.from(String(b.cursor), 'base64').toString('utf8'));
+      from = at ? within.findIndex((m) => m.ts === at[1]) : -1;
+      if (from < 0) return { ok: false, error: 'invalid_cursor' };
+    }
+    const limit = b.limit !== undefined && Number(b.limit) > 0 ? Math.min(Math.floor(Number(b.limit)), max) : byDefault;
+    const page = within.slice(from, from + limit);
+    const next = within[from + limit];
+    const withMeta = flag(b.include_all_metadata);
+    return {
+      ok: true,
+      messages: page.map(({ channel: _c, update_count: _u, metadata, ...m }) =>
+        withMeta && metadata !== undefined ? { ...m, metadata } : m,
+      ),
+      has_more: next !== undefined,
+      ...(next ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${next.ts}`).toString('base64') } } : {}),
+    };
+  }
+
   const builtins: Record<string, (b: SlackBody) => SlackBody> = {
     'auth.test': () => ({
       ok: true,
@@ -524,6 +562,13 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       if (err) return err;
       const refused = checkMessage(b);
       if (refused) return refused;
+      // Message metadata: an event_type and an event_payload object, as Slack requires.
+      const meta = b.metadata as SlackBody | undefined;
+      if (
+        meta !== undefined &&
+        (typeof meta?.event_type !== 'string' || meta.event_payload == null || typeof meta.event_payload !== 'object')
+      )
+        return { ok: false, error: 'invalid_metadata_format' };
       const { channel: _c, update_count: _u, ...message } = postMessage(b.channel, b);
       return { ok: true, channel: b.channel, ts: message.ts, message };
     },
@@ -654,14 +699,16 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       return { ok: true, channel: { id: `D${users.slice(1)}` } };
     },
 
+    // Slack: the channel's messages newest first (thread replies only when also sent to the
+    // channel), a thread's parent then its replies oldest first; `oldest` / `latest` (exclusive
+    // unless `inclusive`), `limit` and a cursor; message metadata only with include_all_metadata.
     'conversations.history': (b) => {
       const err = channelError(b.channel);
       if (err) return err;
       const msgs = [...store.values()]
-        .filter((m) => m.channel === b.channel && (m.thread_ts === undefined || m.thread_ts === m.ts))
-        .reverse()
-        .map(({ channel: _c, update_count: _u, ...m }) => m);
-      return { ok: true, messages: msgs, has_more: false };
+        .filter((m) => m.channel === b.channel && (m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast'))
+        .reverse();
+      return readPage(msgs, b, 100, 999);
     },
 
     'conversations.replies': (b) => {
@@ -669,10 +716,8 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       if (err) return err;
       const parent = store.get(key(b.channel, String(b.ts)));
       if (!parent) return { ok: false, error: 'thread_not_found' };
-      const msgs = [...store.values()]
-        .filter((m) => m.channel === b.channel && (m.ts === parent.ts || m.thread_ts === parent.ts))
-        .map(({ channel: _c, update_count: _u, ...m }) => m);
-      return { ok: true, messages: msgs, has_more: false };
+      const msgs = [...store.values()].filter((m) => m.channel === b.channel && (m.ts === parent.ts || m.thread_ts === parent.ts));
+      return readPage(msgs, b, 1000, 1000);
     },
 
     'files.getUploadURLExternal': (b) => {
