@@ -127,9 +127,9 @@ const MAX_TRIES = 20;
 const line = (text: string, locale: Locale): SlackMessage => ({ text: notificationText(text), blocks: [section(text)], locale });
 
 const user = () => z.string().min(1);
-const svc = { env: z.string(), svc: z.string(), user: user() };
-const recheckJob = lazySchema(() =>
-  z.object({
+const recheckJob = lazySchema(() => {
+  const svc = { env: z.string(), svc: z.string(), user: user() };
+  return z.object({
     kind: z.literal('recheck'),
     id: z.string(),
     check: z.discriminatedUnion('t', [
@@ -149,8 +149,8 @@ const recheckJob = lazySchema(() =>
     locale: z.enum(LOCALES),
     responseUrl: z.string().optional(),
     channelId: z.string().optional(),
-  }),
-);
+  });
+});
 
 export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   const parsed = recheckJob.safeParse(raw);

@@ -17,7 +17,7 @@ import { keys } from '../../src/redis/keys';
 import { RECHECK_WITHIN_MS } from '../../src/commands/recheck.run';
 import '../../src/alerts/store';
 import { fixtureGroups } from '../helpers/config';
-import { useDeployHarness } from '../helpers/deploy-e2e';
+import { requestDeploy, useDeployHarness } from '../helpers/deploy-e2e';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { clickRequestButton } from '../helpers/e2e';
 
@@ -46,11 +46,7 @@ function redisDownPastDeadline(): void {
 /** A prod deploy request of web, posted for approval (the fixture's prod needs one approval). */
 async function request(): Promise<string> {
   faults.proxy.set('pass');
-  await h.e2e.slash('deploy web v1.2.3 --reason "redis answers late"', { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  const id = (await faults.direct.get('active:{svc:prod:web}')) ?? '';
-  expect(id).not.toBe('');
-  return id;
+  return requestDeploy(h.e2e, 'redis answers late');
 }
 
 /** ULEAD1 clicks Approve while Redis is `fault` from the approve script on; what they were told at once, and the request's id. */
@@ -103,6 +99,23 @@ describe('an Approve click whose answer was lost: the follow-up', () => {
     await h.e2e.drain();
     expect(followUps()).toEqual([expect.stringContaining("I still can't tell whether this went through. Before you try again, look at")]);
     expect(followUps()[0]).toContain('/ecs history');
+  });
+});
+
+describe('a Cancel click whose answer was lost: the follow-up', () => {
+  afterEach(() => faults.proxy.set('pass'));
+
+  it('it went through: says so, and the card shows the request cancelled', async () => {
+    const id = await request();
+    const req = (await getRequest(faults.direct, id))!;
+    faults.proxy.deafFrom(sha1(SCRIPTS.cancel.lua), "answer('NOT_CANCELLER'");
+    expect((await clickRequestButton(h.e2e, req, 'cancel', 'UDEV1', 'click')).join('\n')).toContain(CANT_TELL);
+    redisBack();
+    await h.e2e.drain();
+    expect(followUps()).toEqual([`Your cancellation of ${requestLink(req)} did go through.`]);
+    expect((await getRequest(faults.direct, id))!.state).toBe('cancelled');
+    const card = h.e2e.slack.messages('CPROD').find((m) => m.ts === req.messageTs)!;
+    expect(JSON.stringify(card.blocks)).not.toContain('approval:approve');
   });
 });
 
