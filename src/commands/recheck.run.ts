@@ -10,7 +10,8 @@
  *   - reject, cancel: whether the request is rejected / cancelled by them (`decidedBy`);
  *   - mute: whether the mute key is theirs with the end they asked for (`by`, `until`, mute-1.lua),
  *     and then the alert channel is told, as the command would have; unmute: whether a mute is in force;
- *   - "I'm on it": whether the incident's acknowledger (`ackBy`, ack-1.lua) is them.
+ *   - "I'm on it": whether the incident's acknowledger (`ackBy`, ack-1.lua) is them; when the script
+ *     took the lease to show it (the lease is its `ackAt`), the alert is updated here.
  * Redis is tried again with growing waits until RECHECK_WITHIN_MS after the change (and within the
  * invocation's end); then they are told it still cannot be told, and where to look.
  */
@@ -26,6 +27,8 @@ import { code, notificationText } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { readIncident, readMute } from '../alerts/store';
 import { muteNotice } from '../alerts/messages';
+import { syncIncident } from '../alerts/sync';
+import { keys } from '../redis/keys';
 import { alertChannelFor } from '../alerts/events';
 import { stateSentence } from '../approvals/codes';
 import { requestLink } from '../approvals/format';
@@ -225,7 +228,15 @@ async function decide(rt: Runtime, check: Recheck, t: T, locale: Locale, seen: (
   if (!svc || svc.environment !== check.env) return t('gone', { request: names.service });
   if (check.t === 'ack') {
     const inc = await readIncident(rt.redis, svc);
-    if (inc?.gen === check.gen && inc.ackBy === check.user) return t('ackWent', names);
+    if (inc?.gen === check.gen && inc.ackBy === check.user) {
+      // The ack script took the incident's lease to show it (lease = ackAt) and the click never did: shown here.
+      const lease = await rt.redis.hget(keys.incident(svc.environment, svc.alias), 'lease');
+      if (lease && Number(lease) === inc.ackAt)
+        await syncIncident(rt, svc, check.gen, rt.log, { immediate: true }).catch((err) =>
+          rt.log.warn('recheck: the alert was not updated', { service: svc.alias, err }),
+        );
+      return t('ackWent', names);
+    }
     if (inc?.gen === check.gen && inc.ackBy) return t('ackTaken', { ...names, user: `<@${inc.ackBy}>` });
     return t('ackLost', names);
   }

@@ -109,5 +109,7 @@ describe('alerts when Redis misbehaves', () => {
     await h.drain();
     expect(said()[1]).toBe("Your I'm on it did go through: you have the alert of web (prod).");
     expect((await faults.direct.hget(keys.incident('prod', 'web'), 'ackBy')) ?? '').toBe('UDEV1');
+    // The click never showed it on the alert (its answer was lost): the follow-up did.
+    expect(JSON.stringify(alerts()[0]!.blocks)).toContain('<@UDEV1> is on it');
   });
 });
