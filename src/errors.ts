@@ -46,6 +46,8 @@ interface BotErrorOptions {
   hint?: Text;
   usage?: string;
   cause?: unknown;
+  /** What the worker may read later to find out what this error could not tell (src/commands/recheck.ts). */
+  recheck?: object;
 }
 
 export class BotError extends Error {
@@ -53,6 +55,7 @@ export class BotError extends Error {
   readonly text: Text;
   readonly hintText?: Text;
   readonly usage?: string;
+  readonly recheck?: object;
 
   constructor(code: ErrorCode, message: string, opts: BotErrorOptions) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -61,6 +64,7 @@ export class BotError extends Error {
     this.text = opts.userMessage;
     this.hintText = opts.hint;
     this.usage = opts.usage;
+    this.recheck = opts.recheck;
   }
 
   /** What the person reads, in their language. */

@@ -240,7 +240,11 @@ async function acknowledge(ctx: ActionContext): Promise<void> {
   const { svc, incident } = found;
   await ensureReader(rt, svc, userId, 'ack', ctx.budget);
   const t = M.in(ctx.locale);
-  const res = await withStore(() => acknowledgeIncident(rt.redis, svc, incident.gen, userId, rt.now()), 'unchanged', { write: true });
+  const recheck = { t: 'ack', env: svc.environment, svc: svc.alias, gen: incident.gen, user: userId } as const;
+  const res = await withStore(() => acknowledgeIncident(rt.redis, svc, incident.gen, userId, rt.now()), 'unchanged', {
+    write: true,
+    recheck,
+  });
   if (res.status === 'already') {
     const since = slackDate(res.at ?? incident.lastAt);
     await ctx.whisper(res.by === userId ? t('ackYours', { since }) : t('ackTaken', { user: `<@${res.by}>`, since }));

@@ -4,6 +4,7 @@
  * (./transitions.ts). The Lua scripts decide (state, expiry, self-approval, double approval, role
  * at click time); this module reads the role, re-renders the message and dispatches the execution.
  */
+import { randomBytes } from 'node:crypto';
 import { storeOp } from '../redis/client';
 import { dropEntry, dueEntries, type IndexEntry } from './indexes';
 import { keys } from '../redis/keys';
@@ -91,7 +92,15 @@ export async function approveRequest(
   // The script checks the freeze (the service's copy), decides (the window refuses only the last
   // needed approval), moves the request between its service's indexes and, when it approves,
   // claims the hand-off: all in one step.
-  const reply = await transit(rt, (x) => x.approve(ref, user, now, authorized, deadline, undefined, closed !== undefined));
+  // The click's token goes with a follow-up too: should the answer be lost, the worker hands off what this click approved.
+  const token = randomBytes(6).toString('hex');
+  const reply = await transit(rt, (x) => x.approve(ref, user, now, authorized, deadline, token, closed !== undefined), undefined, true, {
+    t: 'request',
+    op: 'approve',
+    id,
+    user,
+    token,
+  });
   const req = reply.request;
   switch (reply.code) {
     case 'WINDOW_CLOSED': {
@@ -214,7 +223,12 @@ export async function rejectRequest(
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
   const authorized = await rt.access.holds(ref.environment, user, 'approver', lookupBound(budget, RESERVE.transition + RESERVE.answer));
-  const reply = await transit(rt, (x) => x.reject(ref, user, rt.now(), authorized, reason));
+  const reply = await transit(rt, (x) => x.reject(ref, user, rt.now(), authorized, reason), undefined, true, {
+    t: 'request',
+    op: 'reject',
+    id,
+    user,
+  });
   const req = reply.request;
   const cardUpdated = reply.code === 'OK' || reply.code === 'EXPIRED' ? await refreshWithin(rt, req, budget, RESERVE.answer) : true;
   return reply.code === 'OK'
@@ -235,7 +249,8 @@ export async function cancelRequest(
 ): Promise<ClickResult> {
   const ref = parseRequestId(id);
   if (!ref) return { ok: false, code: 'NOT_FOUND', message: answerText('NOT_FOUND', { now: rt.now() }) };
-  const attempt = (approver: boolean) => transit(rt, (x) => x.cancel(ref, user, rt.now(), reason, approver));
+  const attempt = (approver: boolean) =>
+    transit(rt, (x) => x.cancel(ref, user, rt.now(), reason, approver), undefined, true, { t: 'request', op: 'cancel', id, user });
   // Without reading the request first: the role (a Slack call for user groups) is looked up only when
   // the script says it matters (someone else's approved or scheduled request), and the script re-checks.
   let reply = await attempt(false);

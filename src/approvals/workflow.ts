@@ -14,7 +14,7 @@
 import { isConfigured } from '../config/load';
 import { BotError } from '../errors';
 import { announceChange } from '../hooks/events';
-import { storeOp, type RedisClient, type StoreOutcome } from '../redis/client';
+import { storeOp, type Recheck, type RedisClient, type StoreOutcome } from '../redis/client';
 import { keys } from '../redis/keys';
 import { RERENDER_QUEUE_MAX } from '../redis/bounds';
 import { assertPlanFits, fitRequestTexts } from './fit';
@@ -87,14 +87,17 @@ export type SubmitInput = Pick<
  * registered, its listener marks it dirty with one script in the `home:{index}` slot (a round trip
  * of its own, after the transition, never part of it). `announce: false` leaves that to the caller
  * (submitRequest announces a new request once its card is posted, so the Home tab links to it).
+ * `recheck`: a person's transition, which the worker checks once Redis answers again when its
+ * answer was lost ("can't tell whether this went through", src/commands/recheck.ts).
  */
 export async function transit(
   rt: Runtime,
   op: (t: Transitions) => Promise<Transition>,
   action?: StoreOutcome,
   announce = true,
+  recheck?: Recheck,
 ): Promise<Transition> {
-  const t = await storeOp(() => op(luaTransitions(rt.redis)), action, { write: true });
+  const t = await storeOp(() => op(luaTransitions(rt.redis)), action, { write: true, recheck });
   logAudit(rt.log, t.audit);
   // Something people look at changed (the Home tab): only transitions that wrote something.
   if (announce && t.audit.length) await announceChange(rt, { what: t.request ? 'request' : 'guard', environment: t.request?.environment });

@@ -14,6 +14,7 @@ import { storeUnavailable } from '../redis/client';
 import { invocationSchema } from '../slack/invocation';
 import { answerInvocation, errorReply } from '../slack/reply';
 import { route } from './router';
+import { registerRecheck } from './recheck';
 import { roleFor } from './types';
 import { defineMessages } from '../i18n/catalog';
 
@@ -45,6 +46,8 @@ export function registerCommands(): void {
   registered = true;
   // Buttons that run a command as the clicker (src/slack/command-button.ts).
   registerAction({ actionId: COMMAND_ACTION, handle: handleCommandButton });
+  // The follow-up of a change whose answer was lost (./recheck.ts).
+  registerRecheck();
   registerJobKind('command', {
     schema: commandJobSchema,
     // A person is waiting: whatever AWS does, they get an answer (or "AWS did not answer within N s") in time.

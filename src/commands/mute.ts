@@ -162,7 +162,10 @@ async function recordMute(
 ): Promise<number | undefined> {
   const max = svc.env.alerts.muteMax;
   const apply = (approver: boolean) =>
-    withStore(() => applyMute(rt.redis, svc, { by: userId, ...m, maxMs: max, approver }), 'muteNotRecorded', { write: true });
+    withStore(() => applyMute(rt.redis, svc, { by: userId, ...m, maxMs: max, approver }), 'muteNotRecorded', {
+      write: true,
+      recheck: { t: 'mute', env: svc.environment, svc: svc.alias, user: userId, until: m.until },
+    });
   let res = await apply(false);
   if (res.status === 'beyond' && (await rt.access.holds(svc.environment, userId, 'approver'))) res = await apply(true);
   if (res.status === 'ok') return res.beyond ? max : undefined;
@@ -261,7 +264,10 @@ export const unmute = defineCommand<Record<string, never>>({
   async inline(parsed, rt, inv, locale) {
     const svc = parsed.service!;
     const t = M.in(locale);
-    const current = await withStore(() => liftMute(rt.redis, svc, rt.now()), 'unchanged', { write: true });
+    const current = await withStore(() => liftMute(rt.redis, svc, rt.now()), 'unchanged', {
+      write: true,
+      recheck: { t: 'unmute', env: svc.environment, svc: svc.alias, user: inv.userId },
+    });
     if (!current) {
       const text = t('notMuted', { service: code(svc.alias), env: code(svc.environment) });
       return { text: notificationText(text), blocks: [section(text)], locale };

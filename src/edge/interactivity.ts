@@ -13,6 +13,7 @@ import { notificationText } from '../slack/text';
 import { noticeModal } from '../slack/modal';
 import { errorReply } from '../slack/reply';
 import { runCommand, submitCommand } from './slash';
+import { withFollowUp } from '../commands/recheck';
 import { defineMessages } from '../i18n/catalog';
 import { answerWithin } from '../slack/click-budget';
 import { listenerBudget } from './budget';
@@ -92,7 +93,8 @@ export function installInteractivity(app: App, rt: Runtime): void {
         },
       });
     } catch (err) {
-      const reply = errorReply(err, rt.log.child({ action: action.action_id, user: userId }), locale);
+      const shown = await withFollowUp(rt, err, { userId, locale, responseUrl: body.response_url, channelId }, budget);
+      const reply = errorReply(shown, rt.log.child({ action: action.action_id, user: userId }), locale);
       await whisper(reply.blocks.length ? (reply.blocks[0] as { text: { text: string } }).text.text : reply.text).catch(() => undefined);
     }
   });
@@ -117,7 +119,8 @@ export function installInteractivity(app: App, rt: Runtime): void {
       else if (res?.update) await ack({ response_action: 'update', view: res.update as never });
       else await ack();
     } catch (err) {
-      const reply = errorReply(err, rt.log, locale);
+      // A reject whose answer was lost: the follow-up goes to the request's channel.
+      const reply = errorReply(await withFollowUp(rt, err, { userId: body.user.id, locale }, budget), rt.log, locale);
       const firstBlock = Object.keys(view.state.values)[0] ?? 'reason';
       await ack({ response_action: 'errors', errors: { [firstBlock]: reply.text.slice(0, 150) } });
     }

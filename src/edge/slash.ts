@@ -6,6 +6,7 @@
 import { COMMAND_NEEDS, dispatchWithin, lookupWithin, noBudget, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { route } from '../commands/router';
+import { withFollowUp } from '../commands/recheck';
 import { findCommandForm, type CommandOutcome } from '../hooks/actions';
 import { roleFor } from '../commands/types';
 import { normalizeSlackText } from '../commands/grammar';
@@ -105,11 +106,11 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
   // workspace's. A command that is admitted gets it from the admit script; the others read it.
   let localeP: Promise<Locale> | undefined;
   const localeOf = () => (localeP ??= rt.people.cachedLocaleOf(inv.userId));
+  // Within the budget (src/edge/budget.ts): the admit script and the hand-off still fit after the lookup.
+  const budget = meta.budget ?? noBudget();
   try {
     const { spec, parsed } = route(rt, inv);
     const role = roleFor(spec.kind);
-    // Within the budget (src/edge/budget.ts): the admit script and the hand-off still fit after the lookup.
-    const budget = meta.budget ?? noBudget();
     if (role) {
       const within = lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, COMMAND_NEEDS);
       await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])], within);
@@ -134,6 +135,8 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
     const text = spec.ackText?.(parsed, locale) ?? M.in(locale)('working', { verb: `\`${escapeMrkdwn(spec.verb)}\`` });
     return { status: 'handed-off', reply: { text: notificationText(text), blocks: [section(`:hourglass_flowing_sand: ${text}`)], locale } };
   } catch (err) {
-    return { status: 'refused', reply: errorReply(err, log, await localeOf()), error: err };
+    const locale = await localeOf();
+    const place = { userId: inv.userId, locale, responseUrl: inv.responseUrl, channelId: inv.channelId };
+    return { status: 'refused', reply: errorReply(await withFollowUp(rt, err, place, budget), log, locale), error: err };
   }
 }

@@ -153,7 +153,23 @@ export function createRedisFromEnv(env: NodeJS.ProcessEnv, profile: RedisProfile
  */
 export interface StoreOpKind {
   write?: boolean;
+  /**
+   * What to read once Redis answers again to find out whether the change went through: carried by
+   * the "can't tell" error (BotError.recheck), handed to the worker by the edge (src/commands/recheck.ts).
+   */
+  recheck?: Recheck;
 }
+
+/**
+ * A change whose answer was lost, as the worker checks it later: a request transition by `user`
+ * (`token`: the approving click's, so the worker can hand off the change that click approved); a
+ * mute of a service until `until`, an unmute; an "I'm on it" on an incident of generation `gen`.
+ */
+export type Recheck =
+  | { t: 'request'; op: 'approve' | 'reject' | 'cancel'; id: string; user: string; token?: string }
+  | { t: 'mute'; env: string; svc: string; user: string; until: number }
+  | { t: 'unmute'; env: string; svc: string; user: string }
+  | { t: 'ack'; env: string; svc: string; gen: number; user: string };
 
 /** ioredis's answer to a command that was not answered within its commandTimeout. */
 const isCommandTimeout = (err: unknown): boolean => (err as Error)?.message === 'Command timed out';
@@ -165,6 +181,7 @@ export function storeUnavailable(err: unknown, outcome: StoreOutcome = 'unchange
     userMessage: unknown ? M.lazy('unconfirmed') : M.lazy('unavailable', { outcome: M.lazy(outcome) }),
     hint: unknown ? M.lazy('unconfirmedHint') : M.lazy('unavailableHint'),
     cause: err,
+    recheck: unknown ? kind.recheck : undefined,
   });
 }
 

@@ -12,7 +12,9 @@
  * recovered was written into that older message (chat.update, no notification) instead of a new alert.
  */
 import { stubAlertAws } from '../helpers/alert-aws';
-import { useE2E } from '../helpers/e2e';
+import { createHash } from 'node:crypto';
+import { clickAlertButton, useE2E } from '../helpers/e2e';
+import { definedScripts } from '../../src/redis/scripts';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
 const MIN = 60_000;
@@ -87,4 +89,27 @@ describe('alerts when Redis misbehaves', () => {
       expect.stringMatching(/^🔥 web \(prod\): a task failed/),
     ]);
   }, 60_000);
+
+  it("an I'm on it whose answer was lost: the clicker is told they cannot be told yet, then that it went through", async () => {
+    const alerts = () => h.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+    await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 }));
+    const alert = alerts()[0]!;
+    const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
+      (b) => b.type === 'actions',
+    )!;
+    const ack = actions.elements!.find((e) => e.action_id === 'alert:ack')!;
+    // The ack script runs; its answer never comes back (src/alerts/lua/ack-1.lua).
+    const script = definedScripts().find((x) => x.name === 'chatops_alert_ack_v1')!;
+    faults.proxy.deafFrom(createHash('sha1').update(script.lua).digest('hex'), "{'already', h[3]");
+    await clickAlertButton(h, alert, ack, 'UDEV1');
+    const said = () => h.slack.responses().map((r) => String(r.text));
+    expect(said()).toEqual([expect.stringContaining("I can't tell whether this went through. I'll tell you here once I can check.")]);
+    faults.proxy.set('pass');
+    faults.proxy.cut();
+    await h.drain();
+    expect(said()[1]).toBe("Your I'm on it did go through: you have the alert of web (prod).");
+    expect((await faults.direct.hget(keys.incident('prod', 'web'), 'ackBy')) ?? '').toBe('UDEV1');
+    // The click never showed it on the alert (its answer was lost): the follow-up did.
+    expect(JSON.stringify(alerts()[0]!.blocks)).toContain('<@UDEV1> is on it');
+  });
 });

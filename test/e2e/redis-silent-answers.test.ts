@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { SCRIPTS } from '../../src/approvals/scripts';
 import { getRequest } from '../../src/approvals/workflow';
 import { fixtureGroups } from '../helpers/config';
-import { useDeployHarness } from '../helpers/deploy-e2e';
+import { requestDeploy, useDeployHarness } from '../helpers/deploy-e2e';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { clickRequestButton } from '../helpers/e2e';
 
@@ -21,11 +21,7 @@ const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: f
 /** A prod deploy request of web, posted for approval (the fixture's prod needs one approval). */
 async function request(): Promise<string> {
   faults.proxy.set('pass');
-  await h.e2e.slash('deploy web v1.2.3 --reason "redis answers"', { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  const id = (await faults.direct.get('active:{svc:prod:web}')) ?? '';
-  expect(id).not.toBe('');
-  return id;
+  return requestDeploy(h.e2e, 'redis answers');
 }
 
 describe('an Approve click when Redis fails', () => {

@@ -303,6 +303,13 @@ export async function approve(e2e: E2E, req: { id: string; ts: string }, user = 
   if (res.statusCode !== 200) throw new Error(`approve click answered ${res.statusCode}`);
 }
 
+/** `/ecs deploy web v1.2.3 --reason "…"` in prod by UDEV1, its request posted for approval (prod needs one); the request's id. */
+export async function requestDeploy(e2e: E2E, reason: string): Promise<string> {
+  await e2e.slash(`deploy web v1.2.3 --reason "${reason}"`, { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await e2e.drain();
+  return requestMessage(e2e, 'CPROD').id;
+}
+
 /** `/ecs deploy web v1.2.3` in prod by UDEV1, approved by ULEAD1; the execute job is left pending (not run). */
 export async function requestAndApprove(e2e: E2E): Promise<{ id: string; ts: string }> {
   await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });

@@ -12,13 +12,15 @@
  *     unanswered once it reconnects). Connections opened during the blip pass.
  *   - `silent`: connections stay open, but what clients send is dropped: nothing reaches Redis and
  *     nothing comes back (a black hole: only the client's command timeout ends a wait).
+ *   - `deaf`: connections stay open and what clients send reaches Redis and runs, but no answer comes
+ *     back (only the client's command timeout ends a wait: the change was made, the client cannot tell).
  * `cut()` closes every open connection (a failover), whatever the fault.
  */
 import net from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { testRedis, useWorkerDb } from './redis';
 
-export type RedisFault = 'pass' | 'down' | 'blip' | 'silent';
+export type RedisFault = 'pass' | 'down' | 'blip' | 'silent' | 'deaf';
 
 export interface RedisFaultProxy {
   /** redis://127.0.0.1:<port>/<db>: the upstream URL's path (database) kept. */
@@ -32,6 +34,8 @@ export interface RedisFaultProxy {
    * a connection as EVAL <its Lua>: give both its SHA and a line of its own.
    */
   silentFrom(...markers: string[]): void;
+  /** Passes until a client sends something containing one of `markers` (as for silentFrom), then is `deaf` (that command runs unanswered). */
+  deafFrom(...markers: string[]): void;
   /**
    * Passes until a client sends something containing one of `markers`; that connection's next answer
    * is then lost, as in `blip` (the command ran; the connection is cut): a lost answer aimed at one
@@ -56,6 +60,7 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
   let fault: RedisFault = 'pass';
   let dropped = 0;
   let silentMarkers: string[] = [];
+  let deafMarkers: string[] = [];
   let blipMarkers: string[] = [];
   const cut = (p: Pair) => {
     p.client.destroy();
@@ -77,6 +82,10 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
         silentMarkers = [];
         fault = 'silent';
       }
+      if (deafMarkers.some((m) => d.includes(m))) {
+        deafMarkers = [];
+        fault = 'deaf';
+      }
       if (blipMarkers.some((m) => d.includes(m))) {
         blipMarkers = [];
         pair.doomed = true;
@@ -84,6 +93,7 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
       if (fault !== 'silent') up.write(d);
     });
     up.on('data', (d) => {
+      if (fault === 'deaf') return;
       if (pair.doomed) {
         // The command ran in Redis; its answer never arrives.
         dropped++;
@@ -105,6 +115,7 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
     set(next) {
       fault = next;
       silentMarkers = [];
+      deafMarkers = [];
       blipMarkers = [];
       if (next === 'down') for (const p of [...pairs]) cut(p);
       for (const p of pairs) p.doomed = next === 'blip';
@@ -112,6 +123,10 @@ export async function startRedisFaultProxy(upstreamUrl: string): Promise<RedisFa
     silentFrom(...markers) {
       fault = 'pass';
       silentMarkers = markers;
+    },
+    deafFrom(...markers) {
+      fault = 'pass';
+      deafMarkers = markers;
     },
     blipFrom(...markers) {
       fault = 'pass';

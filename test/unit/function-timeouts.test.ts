@@ -15,6 +15,7 @@ import { EVENT_CLAIM_MS } from '../../src/edge/event-claim';
 import { CONSUMER_DONE_TTL_MS, EVENT_BUDGET_MS, TICK_BUDGET_MS } from '../../src/hooks/events';
 import { CLAIM_TTL_SECONDS, DEFAULT_JOB_BUDGET_MS, JOB_MAX_AGE_MS } from '../../src/hooks/jobs';
 import { SWEEP_SLICE_MS } from '../../src/approvals/indexes.run';
+import { RECHECK_WITHIN_MS } from '../../src/commands/recheck.run';
 import { keyBounds } from '../../src/redis/bounds';
 
 interface Fn {
@@ -75,5 +76,10 @@ describe('budgets end before their invocation may be cut off (serverless.yml)', 
   it("a command's, a job's and an execution attempt's budgets fit the worker's timeout (and a job run by the scheduled function fits its)", () => {
     for (const budget of [COMMAND_BUDGET_MS, DEFAULT_JOB_BUDGET_MS, EXECUTE_BUDGET_MS]) expect(budget).toBeLessThan(fn('worker').timeoutMs);
     expect(DEFAULT_JOB_BUDGET_MS).toBeLessThan(fn('scheduled').timeoutMs);
+  });
+
+  it("the follow-up of a change whose answer was lost (RECHECK_WITHIN_MS) asks Redis and answers within the worker's timeout", () => {
+    // Counted from the click; the worker also stops its tries before its own invocation ends (recheck.run.ts).
+    expect(RECHECK_WITHIN_MS).toBeLessThan(fn('worker').timeoutMs);
   });
 });

@@ -1,0 +1,300 @@
+/**
+ * The worker part of the follow-up (./recheck.ts): a person was told "I can't tell whether this went
+ * through" because Redis did not answer their change in time. Once Redis answers again, this reads
+ * what the change's script writes and tells them in one line, where they acted, whether it went
+ * through. Decided from durable state only:
+ *   - approve: whether the request holds their approval (`a.<user>`, approve-11.lua); when it
+ *     approved the request and the change did not start, the approving click never handed it off:
+ *     the approve script is run again with that click's token (as ioredis resends a script whose
+ *     answer was lost), which claims the hand-off for it, and the change is handed off here;
+ *   - reject, cancel: whether the request is rejected / cancelled by them (`decidedBy`);
+ *   - mute: whether the mute key is theirs with the end they asked for (`by`, `until`, mute-1.lua),
+ *     and then the alert channel is told, as the command would have; unmute: whether a mute is in force;
+ *   - "I'm on it": whether the incident's acknowledger (`ackBy`, ack-1.lua) is them; when the script
+ *     took the lease to show it (the lease is its `ackAt`), the alert is updated here.
+ * Redis is tried again with growing waits until RECHECK_WITHIN_MS after the change (and within the
+ * invocation's end); then they are told it still cannot be told, and where to look.
+ */
+import { findService } from '../config/load';
+import { claimJob, invocationDeadline } from '../hooks/jobs';
+import { defineMessages } from '../i18n/catalog';
+import * as z from 'zod';
+import { lazySchema } from '../config/lazy-schema';
+import { LOCALES, type Locale } from '../i18n/locale';
+import type { Runtime } from '../runtime';
+import { section, type SlackMessage } from '../slack/blocks';
+import { code, notificationText } from '../slack/text';
+import { slackDate } from '../slack/time';
+import { readIncident, readMute } from '../alerts/store';
+import { muteNotice } from '../alerts/messages';
+import { syncIncident } from '../alerts/sync';
+import { keys } from '../redis/keys';
+import { alertChannelFor } from '../alerts/events';
+import { stateSentence } from '../approvals/codes';
+import { requestLink } from '../approvals/format';
+import { stateWord } from '../approvals/message';
+import { parseRequestId } from '../approvals/ids';
+import type { ChangeRequest } from '../approvals/types';
+import { dispatchExecute, getRequest, refreshMessage, startDeadlineOf, transit } from '../approvals/workflow';
+import type { Recheck } from '../redis/client';
+import type { RecheckJob } from './recheck';
+
+const M = defineMessages('commands.recheck.run', {
+  approveWent: {
+    en: ':white_check_mark: Your approval of {request} did go through ({given} of {needed}{next}).',
+    ko: ':white_check_mark: {request} 승인이 반영되었습니다 ({given}/{needed}{next}).',
+  },
+  nextStarting: { en: '; the change is starting', ko: ', 변경을 시작합니다' },
+  nextMore: { en: '; {n} more needed', ko: ', {n}명 더 필요' },
+  nextState: { en: '; the request is {state} now', ko: ', 요청은 지금 {state}' },
+  approveLost: {
+    en: ':x: Your approval of {request} did not go through. {then}',
+    ko: ':x: {request} 승인은 반영되지 않았습니다. {then}',
+  },
+  approveAgain: { en: 'Press *Approve* again.', ko: '*승인*을 다시 누르세요.' },
+  rejectWent: {
+    en: ':white_check_mark: Your rejection of {request} did go through.',
+    ko: ':white_check_mark: {request} 거절이 반영되었습니다.',
+  },
+  rejectLost: {
+    en: ':x: Your rejection of {request} did not go through. {then}',
+    ko: ':x: {request} 거절은 반영되지 않았습니다. {then}',
+  },
+  rejectAgain: { en: 'Press *Reject* again.', ko: '*거절*을 다시 누르세요.' },
+  cancelWent: {
+    en: ':white_check_mark: Your cancellation of {request} did go through.',
+    ko: ':white_check_mark: {request} 취소가 반영되었습니다.',
+  },
+  cancelLost: {
+    en: ':x: Your cancellation of {request} did not go through. {then}',
+    ko: ':x: {request} 취소는 반영되지 않았습니다. {then}',
+  },
+  cancelAgain: { en: 'Press *Cancel* again.', ko: '*취소*를 다시 누르세요.' },
+  gone: { en: ':grey_question: {request} is no longer on record.', ko: ':grey_question: {request}의 기록이 더 이상 없습니다.' },
+  muteWent: {
+    en: ':white_check_mark: Your mute did go through: alerts for {service} ({env}) are muted until {until}.',
+    ko: ':white_check_mark: 알림 끄기가 반영되었습니다. {service}({env}) 알림은 {until}까지 꺼져 있습니다.',
+  },
+  muteLost: {
+    en: ':x: Your mute did not go through: {now}',
+    ko: ':x: 알림 끄기는 반영되지 않았습니다. {now}',
+  },
+  mutedBy: {
+    en: 'alerts for {service} ({env}) are muted until {until} by {user}.',
+    ko: '{service}({env}) 알림은 {user} 님이 {until}까지 꺼 두었습니다.',
+  },
+  notMuted: {
+    en: 'alerts for {service} ({env}) are not muted. Run the command again.',
+    ko: '{service}({env}) 알림은 꺼져 있지 않습니다. 명령을 다시 실행하세요.',
+  },
+  unmuteWent: {
+    en: ':white_check_mark: Alerts for {service} ({env}) are on now (not muted).',
+    ko: ':white_check_mark: {service}({env}) 알림은 지금 켜져 있습니다.',
+  },
+  unmuteLost: {
+    en: ':x: Your unmute did not go through: {now} Run `/ecs unmute {alias}` again.',
+    ko: ':x: 알림 켜기는 반영되지 않았습니다. {now} `/ecs unmute {alias}`를 다시 실행하세요.',
+  },
+  ackWent: {
+    en: ":white_check_mark: Your *I'm on it* did go through: you have the alert of {service} ({env}).",
+    ko: ':white_check_mark: *제가 볼게요*가 반영되었습니다. {service}({env}) 알림은 직접 맡으셨습니다.',
+  },
+  ackTaken: {
+    en: ":x: Your *I'm on it* did not go through: {user} has the alert of {service} ({env}).",
+    ko: ':x: *제가 볼게요*는 반영되지 않았습니다. {service}({env}) 알림은 {user} 님이 맡았습니다.',
+  },
+  ackLost: {
+    en: ":x: Your *I'm on it* did not go through. Press it again on the alert of {service} ({env}) if it is still open.",
+    ko: ':x: *제가 볼게요*는 반영되지 않았습니다. {service}({env}) 알림이 아직 열려 있으면 다시 누르세요.',
+  },
+  stillUnknown: {
+    en: ":grey_question: The approvals store (Redis) still does not answer, so I still can't tell whether this went through. Before you try again, look at {where}.",
+    ko: ':grey_question: 승인 저장소(Redis)가 아직 응답하지 않아 처리되었는지 여전히 알 수 없습니다. 다시 시도하기 전에 확인하세요: {where}',
+  },
+  whereRequest: { en: '{request} (its card) or `/ecs history`', ko: '{request} (요청 메시지) 또는 `/ecs history`' },
+  whereAlerts: { en: 'the alert channel {channel}', ko: '알림 채널 {channel}' },
+});
+
+type T = ReturnType<typeof M.in>;
+
+/** How long after the change the worker keeps asking Redis; then it says it still cannot tell. */
+export const RECHECK_WITHIN_MS = 120_000;
+/** What the last answer keeps of the invocation (the worker's timeout in serverless.yml). */
+const ANSWER_RESERVE_MS = 15_000;
+/** The waits between tries: doubling from the first, up to the longest. */
+const FIRST_WAIT_MS = 1_000;
+const LONGEST_WAIT_MS = 10_000;
+/** Tries at most (a clock that does not move, as in a test, still ends). */
+const MAX_TRIES = 20;
+
+const line = (text: string, locale: Locale): SlackMessage => ({ text: notificationText(text), blocks: [section(text)], locale });
+
+const user = () => z.string().min(1);
+const recheckJob = lazySchema(() => {
+  const svc = { env: z.string(), svc: z.string(), user: user() };
+  return z.object({
+    kind: z.literal('recheck'),
+    id: z.string(),
+    check: z.discriminatedUnion('t', [
+      z.object({
+        t: z.literal('request'),
+        op: z.enum(['approve', 'reject', 'cancel']),
+        id: z.string(),
+        user: user(),
+        token: z.string().optional(),
+      }),
+      z.object({ t: z.literal('mute'), ...svc, until: z.number() }),
+      z.object({ t: z.literal('unmute'), ...svc }),
+      z.object({ t: z.literal('ack'), ...svc, gen: z.number() }),
+    ]),
+    at: z.number(),
+    userId: user(),
+    locale: z.enum(LOCALES),
+    responseUrl: z.string().optional(),
+    channelId: z.string().optional(),
+  });
+});
+
+export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
+  const parsed = recheckJob.safeParse(raw);
+  if (!parsed.success) {
+    rt.log.error('recheck: invalid job dropped', { issues: parsed.error.issues.slice(0, 3) });
+    return;
+  }
+  const job: RecheckJob = parsed.data;
+  const check = job.check;
+  const log = rt.log.child({ recheck: job.id, check: check.t, user: job.userId });
+  const t = M.in(job.locale);
+  const end = Math.min(job.at + RECHECK_WITHIN_MS, (invocationDeadline() ?? Infinity) - ANSWER_RESERVE_MS);
+  let claimed = false;
+  let req: ChangeRequest | undefined;
+  let text: string | undefined;
+  for (let tries = 1, wait = FIRST_WAIT_MS; ; tries++, wait = Math.min(2 * wait, LONGEST_WAIT_MS)) {
+    try {
+      if (!claimed) {
+        // Once: a second delivery of the job says nothing.
+        const claim = await claimJob(rt, job.id);
+        if (claim instanceof Error) throw claim;
+        if (claim === 'duplicate') return;
+        claimed = true;
+      }
+      text = await decide(rt, check, t, job.locale, (r) => (req = r));
+      log.info('recheck: found out what happened', { tries });
+      break;
+    } catch (err) {
+      log.info('recheck: Redis does not answer yet', { tries, err });
+    }
+    if (tries >= MAX_TRIES || rt.now() + wait >= end) break;
+    await rt.sleep(wait);
+  }
+  if (text === undefined) {
+    log.warn('recheck: Redis did not answer in time; the person is told it still cannot be told');
+    const where =
+      check.t === 'request'
+        ? t('whereRequest', { request: requestLink(req ?? { id: check.id, channel: '' }, undefined, job.locale) })
+        : t('whereAlerts', { channel: alertChannel(rt, check.svc) });
+    text = t('stillUnknown', { where });
+  }
+  // Outside the tries: an answer Slack did not take is not a reason to decide (and hand off) again.
+  await tell(rt, job, req, text);
+}
+
+function alertChannel(rt: Runtime, alias: string): string {
+  const svc = findService(rt.config, alias);
+  return svc ? `<#${alertChannelFor(svc)}>` : code(alias);
+}
+
+/** Where they acted: the response_url, else ephemeral in the channel (the request's for a modal), else a direct message. */
+async function tell(rt: Runtime, job: RecheckJob, req: ChangeRequest | undefined, text: string): Promise<void> {
+  const msg = line(text, job.locale);
+  if (job.responseUrl) {
+    try {
+      await rt.slack.respond(job.responseUrl, msg, { replaceOriginal: false });
+      return;
+    } catch (err) {
+      rt.log.warn('recheck: response_url failed; answering with the bot token instead', { err });
+    }
+  }
+  const channel = job.channelId ?? req?.channel;
+  if (channel) await rt.slack.ephemeral(channel, job.userId, msg);
+  else await rt.slack.post(job.userId, msg);
+}
+
+/** The one line for the person; `seen` gets the request read (the answer's fallback channel). Throws while Redis fails. */
+async function decide(rt: Runtime, check: Recheck, t: T, locale: Locale, seen: (r: ChangeRequest) => void): Promise<string> {
+  if (check.t === 'request') return decideRequest(rt, check, t, locale, seen);
+  const svc = findService(rt.config, check.svc);
+  const names = { service: code(check.svc), env: code(check.env) };
+  if (!svc || svc.environment !== check.env) return t('gone', { request: names.service });
+  if (check.t === 'ack') {
+    const inc = await readIncident(rt.redis, svc);
+    if (inc?.gen === check.gen && inc.ackBy === check.user) {
+      // The ack script took the incident's lease to show it (lease = ackAt) and the click never did: shown here.
+      const lease = await rt.redis.hget(keys.incident(svc.environment, svc.alias), 'lease');
+      if (lease && Number(lease) === inc.ackAt)
+        await syncIncident(rt, svc, check.gen, rt.log, { immediate: true }).catch((err) =>
+          rt.log.warn('recheck: the alert was not updated', { service: svc.alias, err }),
+        );
+      return t('ackWent', names);
+    }
+    if (inc?.gen === check.gen && inc.ackBy) return t('ackTaken', { ...names, user: `<@${inc.ackBy}>` });
+    return t('ackLost', names);
+  }
+  const now = rt.now();
+  const mute = await readMute(rt.redis, svc, now);
+  const inForce = mute && t('mutedBy', { ...names, until: slackDate(mute.until), user: `<@${mute.by}>` });
+  if (check.t === 'unmute') return inForce ? t('unmuteLost', { now: inForce, alias: check.svc }) : t('unmuteWent', names);
+  if (!mute || mute.by !== check.user || mute.until !== check.until) return t('muteLost', { now: inForce || t('notMuted', names) });
+  // Recorded, and the alert channel was never told (the command stopped at the lost answer).
+  const beyondMax = mute.until - (mute.since || now) > svc.env.alerts.muteMax ? svc.env.alerts.muteMax : undefined;
+  await rt.slack
+    .post(alertChannelFor(svc), muteNotice(svc, check.user, { until: mute.until, reason: mute.reason, beyondMax }, rt.people.workspace))
+    .catch((err) => rt.log.warn('recheck: mute notice not posted', { service: svc.alias, err }));
+  return t('muteWent', { ...names, until: slackDate(mute.until) });
+}
+
+async function decideRequest(
+  rt: Runtime,
+  check: Extract<Recheck, { t: 'request' }>,
+  t: T,
+  locale: Locale,
+  seen: (r: ChangeRequest) => void,
+): Promise<string> {
+  const ref = parseRequestId(check.id);
+  let req = ref && (await getRequest(rt.redis, check.id));
+  if (!ref || !req) return t('gone', { request: code(check.id) });
+  seen(req);
+  const request = requestLink(req, undefined, locale);
+  const then = (again: 'approveAgain' | 'rejectAgain' | 'cancelAgain', open: boolean) =>
+    open ? t(again) : stateSentence(req!, rt.now(), locale);
+  if (check.op === 'reject') {
+    if (req.state !== 'rejected' || req.decidedBy !== check.user)
+      return t('rejectLost', { request, then: then('rejectAgain', req.state === 'pending') });
+    await refreshMessage(rt, req);
+    return t('rejectWent', { request });
+  }
+  if (check.op === 'cancel') {
+    if (req.state !== 'cancelled' || req.decidedBy !== check.user)
+      return t('cancelLost', { request, then: then('cancelAgain', ['pending', 'approved', 'scheduled'].includes(req.state)) });
+    await refreshMessage(rt, req);
+    return t('cancelWent', { request });
+  }
+  if (!req.approvals.some((a) => a.user === check.user))
+    return t('approveLost', { request, then: then('approveAgain', req.state === 'pending') });
+  let next = '';
+  if (req.state === 'approved' && req.startedAt === undefined && check.token) {
+    // Its last approval, and the approving click's answer was lost before it handed the change off:
+    // that click's script again, as ioredis would resend it (same token), claims the hand-off for it
+    // (nothing is approved by it: no role is given). Another click that handed it off since keeps it.
+    const again = await transit(rt, (x) => x.approve(ref, check.user, rt.now(), false, startDeadlineOf(rt, ref.environment), check.token));
+    req = again.request ?? req;
+    if (again.code === 'NOT_PENDING' && again.extra.handoff === '1') {
+      await refreshMessage(rt, req);
+      await dispatchExecute(rt, req);
+      next = t('nextStarting');
+    }
+  } else await refreshMessage(rt, req);
+  if (!next && req.state === 'pending') next = t('nextMore', { n: req.approvalsNeeded - req.approvals.length });
+  else if (!next && req.state !== 'approved') next = t('nextState', { state: stateWord(req.state, locale) });
+  return t('approveWent', { request, given: req.approvals.length, needed: req.approvalsNeeded, next });
+}
