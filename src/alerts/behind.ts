@@ -13,6 +13,7 @@
  */
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
+import type { RedisClient } from '../redis/client';
 import { keys } from '../redis/keys';
 import { luaScript, runScript } from '../redis/scripts';
 import type { Runtime } from '../runtime';
@@ -28,26 +29,39 @@ const TAKE = luaScript('alert_behind_take', 2, behindTakeLua);
 /** Longer than the scheduled function may run, so two checks never update the same message at once. */
 export const BEHIND_CLAIM_MS = 150_000;
 
+/**
+ * Take the service's messages left behind that are due (behind-take-2.lua: claimed for BEHIND_CLAIM_MS):
+ * each replaced incident's gen and hash as it ended; `dropped`: entries a day old, deleted.
+ */
+export async function takeBehind(
+  redis: RedisClient,
+  svc: Pick<ResolvedService, 'environment' | 'alias'>,
+  now: number,
+): Promise<{ dropped: number; taken: Array<{ gen: string; hash: string }> }> {
+  const res = (await runScript(
+    redis,
+    TAKE,
+    [keys.alertBehind(svc.environment, svc.alias), keys.alertMute(svc.environment, svc.alias)],
+    [now, BEHIND_CLAIM_MS, LATE_POST_MAX_MS],
+  )) as unknown[];
+  const taken: Array<{ gen: string; hash: string }> = [];
+  for (let i = 1; i + 1 < res.length; i += 2) taken.push({ gen: String(res[i]), hash: String(res[i + 1]) });
+  return { dropped: Number(res[0] ?? 0), taken };
+}
+
 /** Bring each replaced incident's message that Slack left behind to its final rendering, once. */
 export async function catchUpBehind(rt: Runtime, svc: ResolvedService, log: Logger): Promise<void> {
   const hash = keys.alertBehind(svc.environment, svc.alias);
-  const res = (await runScript(
-    rt.redis,
-    TAKE,
-    [hash, keys.alertMute(svc.environment, svc.alias)],
-    [rt.now(), BEHIND_CLAIM_MS, LATE_POST_MAX_MS],
-  )) as unknown[];
-  const dropped = Number(res[0] ?? 0);
+  const { dropped, taken } = await takeBehind(rt.redis, svc, rt.now());
   if (dropped > 0) log.warn('alert: earlier messages Slack kept refusing for a day stay as they were', { dropped });
-  for (let i = 1; i + 1 < res.length; i += 2) {
-    const gen = String(res[i]);
-    const settle = (done: boolean) =>
-      (done ? rt.redis.hdel(hash, `b:${gen}`, `ba:${gen}`, `bc:${gen}`) : rt.redis.hdel(hash, `bc:${gen}`)).catch((err: unknown) =>
-        log.warn('alert: could not settle an earlier message’s catch-up', { gen, err }),
+  for (const [n, { gen, hash: json }] of taken.entries()) {
+    const settle = (done: boolean, g = gen) =>
+      (done ? rt.redis.hdel(hash, `b:${g}`, `ba:${g}`, `bc:${g}`) : rt.redis.hdel(hash, `bc:${g}`)).catch((err: unknown) =>
+        log.warn('alert: could not settle an earlier message’s catch-up', { gen: g, err }),
       );
     let view;
     try {
-      view = parseIncident(JSON.parse(String(res[i + 1])) as Record<string, string>);
+      view = parseIncident(JSON.parse(json) as Record<string, string>);
     } catch {
       view = undefined;
     }
@@ -56,7 +70,8 @@ export async function catchUpBehind(rt: Runtime, svc: ResolvedService, log: Logg
       continue;
     }
     if ((await updateSlot(rt, log)) === 'none') {
-      await settle(false);
+      // This one and those after it are given back: the next check tries them.
+      for (const rest of taken.slice(n)) await settle(false, rest.gen);
       log.info('alert: an earlier message’s catch-up waits for the budget of alert updates', { gen });
       return;
     }
