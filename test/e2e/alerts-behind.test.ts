@@ -9,6 +9,7 @@
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { stubAlertAws } from '../helpers/alert-aws';
 import { deploymentEvent, taskStopped, OOM } from '../fixtures/events/samples';
+import { reserveUpdateTurn } from '../../src/alerts/store';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
@@ -139,4 +140,20 @@ it('an update still in flight when the incident was replaced (Slack holding it) 
   now += 120_000;
   await e2e.tick();
   expect(alerts()[0]!.text).toContain('Recovered: web (prod)');
+});
+
+it('the workspace’s budget of alert updates spent at the check: given back at once, done by a later check', async () => {
+  const oldTs = await staleThenNewIncident(() => e2e.slack.rateLimitNext('chat.update', 600, 50));
+  now += 60_000;
+  // Other alerts took every turn of the next minute and more (10 at once, 30 a minute).
+  for (let i = 0; i < 40; i++) await reserveUpdateTurn(e2e.rt.redis, now, 120_000);
+  await e2e.tick();
+  expect(updatesOf(oldTs)).toHaveLength(0);
+  expect(e2e.logs.some((l) => l.msg === 'alert: an earlier message’s catch-up waits for the budget of alert updates')).toBe(true);
+  // Not kept claimed: the next check may take it.
+  expect((await behindFields()).filter((f) => f.startsWith('bc:'))).toEqual([]);
+  now += 3 * 60_000;
+  await e2e.tick();
+  expect(alerts()[0]!.text).toContain('7 tasks failed');
+  expect(updatesOf(oldTs)).toHaveLength(1);
 });
