@@ -189,6 +189,7 @@ async function runAsCommand(ctx: ActionContext, command: (svc: ResolvedService) 
     responseUrl: body.response_url,
     triggerId: body.trigger_id,
     receivedAt: rt.now(),
+    ...(ctx.messageTs ? { alert: { channel: found.incident.channel!, ts: ctx.messageTs } } : {}),
   });
   if (msg) await answer(rt, ctx, msg);
 }

@@ -176,7 +176,7 @@ export interface IncidentView {
   ackBy?: string;
   ackAt?: number;
   /**
-   * Incidents of the service replaced before their first post reached Slack (signal-3.lua, `e:<gen>`),
+   * Incidents of the service replaced before their first post reached Slack (signal-4.lua, `e:<gen>`),
    * newest first, at most 3, and how many older ones (`eMore`): this message tells them.
    */
   earlier?: EarlierIncident[];

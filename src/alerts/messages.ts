@@ -221,7 +221,7 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
   }
   blocks.push(context(oneLine([...links, ...times].join(' · '))));
   if (v.outage) blocks.push(context(t('outageNote', { n: v.outage.n, since: slackDate(v.outage.since) })));
-  // Incidents replaced before they reached Slack (signal-3.lua): told here, once.
+  // Incidents replaced before they reached Slack (signal-4.lua): told here, once.
   const e = v.earlier;
   if (e?.length) {
     const what = e.map((x) => [taskSummary(x, locale), ...signalLines(x, locale)].filter(Boolean).join(', ')).join('; ');

@@ -337,12 +337,12 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
 const fallbackId = (svc: ResolvedService, input: SignalInput): string => `${svc.environment}:${svc.alias}:${input.seenId}`;
 const postedWithoutStore = new Set<string>();
 const POSTED_WITHOUT_STORE_MAX = 10_000;
-/** Reasons one alert lists at most (as signal-3.lua's MAX_REASONS). */
+/** Reasons one alert lists at most (as signal-4.lua's MAX_REASONS). */
 const FALLBACK_MAX_REASONS = 16;
 
 /**
  * While Redis is unreachable, the alert of each service in this process: one message, grouped and
- * updated in place as signal-3.lua and sync.ts do with Redis (same incident window, same update
+ * updated in place as signal-4.lua and sync.ts do with Redis (same incident window, same update
  * spacing), so a storm is one message per service per process instead of one per failed task.
  */
 interface FallbackAlert {
@@ -415,7 +415,7 @@ async function carryOverFallback(
   return undefined;
 }
 
-/** Count one signal into a fallback alert's view (what signal-3.lua does to the incident hash). */
+/** Count one signal into a fallback alert's view (what signal-4.lua does to the incident hash). */
 function addToView(v: IncidentView, input: SignalInput, at: number): void {
   const reason = v.reasons.find((r) => r.key === input.reasonKey);
   if (reason) reason.n += 1;

@@ -1,7 +1,7 @@
 /**
  * The incident's transitions only the worker side makes (the events and scheduled functions,
  * loaded lazily: pipeline.ts, tick.ts), apart from store.ts so that their scripts stay out of
- * dist/slack.js: record a signal (signal-3.lua), recover (recover-3.lua), the scheduled catch-up's
+ * dist/slack.js: record a signal (signal-4.lua), recover (recover-3.lua), the scheduled catch-up's
  * claim (claim-2.lua), facts fetched after opening (attach-1.lua), and the "down since" markers.
  * Same keys and hash tag as store.ts (`{svc:<env>:<alias>}`).
  */
@@ -16,7 +16,7 @@ import { LEASE_MS, str } from './store';
 import attachLua from './lua/attach-1.lua';
 import claimLua from './lua/claim-2.lua';
 import recoverLua from './lua/recover-3.lua';
-import signalLua from './lua/signal-3.lua';
+import signalLua from './lua/signal-4.lua';
 
 type Svc = Pick<ResolvedService, 'alias' | 'environment'>;
 
@@ -46,7 +46,7 @@ function capStrings(v: unknown, max = FACT_TEXT_MAX_BYTES, depth = 0): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, capStrings(x, max, depth + 1)]));
 }
 
-const SIGNAL = luaScript('alert_signal', 3, signalLua);
+const SIGNAL = luaScript('alert_signal', 4, signalLua);
 const RECOVER = luaScript('alert_recover', 3, recoverLua);
 
 const CLAIM = luaScript('alert_claim', 2, claimLua);
@@ -90,6 +90,7 @@ export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput)
       keys.incident(svc.environment, svc.alias),
       keys.alertSeen(svc.environment, svc.alias, s.seenId),
       keys.alertMute(svc.environment, svc.alias),
+      keys.alertBehind(svc.environment, svc.alias),
     ],
     [
       s.now,
@@ -103,7 +104,7 @@ export async function recordSignal(redis: RedisClient, svc: Svc, s: SignalInput)
       INCIDENT_TTL_MS,
       s.at ?? s.now,
       LATE_POST_MAX_MS,
-      // The call's id: sent again by ioredis after a lost answer, it gets its own outcome back, not 'dup' (signal-3.lua).
+      // The call's id: sent again by ioredis after a lost answer, it gets its own outcome back, not 'dup' (signal-4.lua).
       randomUUID(),
     ],
   )) as unknown[];

@@ -1,6 +1,6 @@
 /**
  * Bring an incident's Slack message up to date: post it once, then chat.update it with the latest
- * state. Only the holder of the incident's lease (taken by a Lua script: signal-3, claim-2, ack-1)
+ * state. Only the holder of the incident's lease (taken by a Lua script: signal-4, claim-2, ack-1)
  * runs this, so concurrent event Lambdas never both render; it re-reads the incident before every
  * render and renders again while the incident kept changing, so the last update carries the final
  * state however many events arrived meanwhile.
@@ -163,7 +163,7 @@ async function takeOver(rt: Runtime, at: { channel: string; ts: string }, msg: S
  * the turn reserved came within UPDATE_EVERY_MS and this waited for it; `none` when it is further
  * (the update is left to the next event or the scheduled check). Without Redis's answer: `now`.
  */
-async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
+export async function updateSlot(rt: Runtime, log: Logger): Promise<'now' | 'waited' | 'none'> {
   const { alertUpdatesPerMinute: perMinute, alertUpdatesBurst: burst } = rt.config.limits;
   try {
     return await waitForTurn(rt, (now, max) => reserveUpdateTurn(rt.redis, now, max, perMinute, burst), UPDATE_EVERY_MS);

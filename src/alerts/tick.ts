@@ -1,8 +1,9 @@
 /**
  * The scheduled check (every minute): services down (desired > 0, running = 0 for longer than
  * environments.<env>.alerts.downAfter), recovery when running is back to desired, and the safety
- * net for messages that did not reach Slack (Slack was down, a worker died, a mute ended) and for
- * thread replies left out in a storm (./backlog.ts).
+ * net for messages that did not reach Slack (Slack was down, a worker died, a mute ended), for
+ * thread replies left out in a storm (./backlog.ts) and for the messages of replaced incidents Slack
+ * left behind (./behind.ts).
  */
 import type { Service } from '@aws-sdk/client-ecs';
 import { describeServices } from '../aws/ecs';
@@ -16,6 +17,7 @@ import { recoveredBy } from './replies';
 import { claimForFlush, clearDown, markDown } from './signals';
 import { syncIncident } from './sync';
 import { postBacklog } from './backlog';
+import { catchUpBehind } from './behind';
 
 export async function runAlertsTick(rt: Runtime): Promise<void> {
   const now = rt.now();
@@ -46,6 +48,8 @@ async function checkEnvironment(rt: Runtime, envName: string, now: number): Prom
       const s = described?.find((x) => x.serviceName === svc.service || x.serviceArn?.endsWith(`/${svc.service}`));
       if (s && s.status === 'ACTIVE') await checkService(rt, svc, s, now, slog);
       await flush(rt, svc, now, slog);
+      // Messages of replaced incidents that Slack left behind (src/alerts/behind.ts).
+      await catchUpBehind(rt, svc, slog);
       // Thread replies that did not reach Slack when their events came (src/alerts/backlog.ts).
       await postBacklog(rt, svc, slog);
     } catch (err) {

@@ -15,6 +15,7 @@ import type { ChangeArgsBase } from './change-args';
 import type { Prepared } from '../deploy/planner';
 import { requestVerb } from '../deploy/plan';
 import { dryRunMessage, requestedMessage } from '../deploy/render';
+import { noteRollbackOnAlert } from './rollback-note.run';
 import type { Invocation } from '../slack/invocation';
 import { submitRequest } from '../approvals/workflow';
 import { readGuards } from '../approvals/guards';
@@ -74,6 +75,8 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
     ...(gates.extraApprovals ? { extraApprovals: gates.extraApprovals } : {}),
   });
   if (req.breakGlass !== undefined) await announceBreakGlass(rt, req);
+  // Asked from an alert's Roll back button: said once in the alert's thread too.
+  if (inv.alert && plan.verb === 'rollback') await noteRollbackOnAlert(rt, inv.alert, req, plan, inv.userId);
   rt.log.info('change requested', {
     requestId: req.id,
     verb: requestVerb(plan),

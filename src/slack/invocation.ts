@@ -19,6 +19,8 @@ export const invocationSchema = lazySchema(() =>
     responseUrl: z.string().url().optional(),
     triggerId: z.string().optional(),
     receivedAt: z.number(),
+    /** A command run from an alert's button: that alert message (the worker notes a rollback in its thread). */
+    alert: z.object({ channel: z.string().min(1), ts: z.string().min(1) }).optional(),
     /**
      * A command submitted from a modal (the deploy form): its answers are shown in the modal view
      * with this external_id (pushed on top of the form when it was submitted), not in a channel.

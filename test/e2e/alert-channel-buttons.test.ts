@@ -97,9 +97,15 @@ describe('pressed in the alert channel (outside the environment channels), by so
     expect(answers()).not.toContain(NOT_HERE);
     const req = requestMessage(h.e2e, 'CPROD');
     expect(textOf(req.message)).toContain('`web-prod:42 → web-prod:39`');
-    // The clicker is told where it went; nothing but the alert (and its thread) is in the alert channel.
+    // The clicker is told where it went; nothing but the alert (and its thread, which says it) is in the alert channel.
     expect(answers()).toContain('is posted in <#CPROD> and needs 1 approval');
-    expect(topMessages('CALERTS')).toEqual([alert]);
+    expect(topMessages('CALERTS').map((m) => m.ts)).toEqual([alert.ts]);
+    expect(
+      h.e2e.slack
+        .messages('CALERTS')
+        .filter((m) => m.thread_ts === alert.ts && m.ts !== alert.ts)
+        .map((m) => m.text),
+    ).toEqual([expect.stringContaining('<@UDEV1> asked to roll back web to web-prod:39')]);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     await approve(h.e2e, req, 'ULEAD2');
     await h.e2e.drain();

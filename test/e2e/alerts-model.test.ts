@@ -27,8 +27,10 @@
  * alert or its thread, even when Slack refused its post until the incident was over (it is then posted
  * as it ended) or until a new incident replaced it (the new one's message tells it as an earlier
  * occurrence; of a run of such incidents the last three, older ones only counted); the incident open
- * at the end has recovered, which its message or thread says. Within this limit: an earlier
- * incident's message is final only if a check ran after its last change. Two events at once: the
+ * at the end has recovered, which its message or thread says. An earlier incident's message is final
+ * when a check ran after its last change, and also when a refusal left it behind until a new incident
+ * replaced it (the check after brings it to its end, src/alerts/behind.ts; two such messages are kept,
+ * so the oracle asks it of one followed by fewer than two posted incidents before the last). Two events at once: the
  * rule does not depend on their order, except a failure from before the last recovery beside one that
  * opens a new incident (either outcome is right).
  *
@@ -205,8 +207,8 @@ interface Incident {
   deliverable: boolean;
   /**
    * The scheduled check ran (Slack answering, not muted) while it was the service's incident, after its
-   * last signal: its message shows its final count. An earlier incident's message that a refusal left
-   * behind is caught up only while it is the current one (claim-2.lua): see the report.
+   * last signal: its message shows its final count (while it is the current one, claim-2.lua; a message
+   * a refusal left behind when it was replaced is caught up by the check after, behind.ts).
    */
   settled: boolean;
   /** Failed tasks (id → reason label), failed deployments and trouble service actions (what they mean) delivered while not muted. */
@@ -616,15 +618,22 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
           const alerts = alertsOf(s);
           const text = all.map(textOf).join('\n');
           // Told: every incident owed (a signal while not muted) whose message is final (a check ran after its
-          // last change), the last one, and one replaced before it had a message of its own (told in the next
-          // one's message, the last three of a run of them; older ones only counted).
+          // last change, or it was caught up once replaced), the last one, and one replaced before it had a message
+          // of its own (told in the next one's message, the last three of a run of them; older ones only counted).
           const incs = m[s].incidents;
           const beyondCarried = (n: number) => {
             let k = 0;
             for (let j = n + 1; j < incs.length - 1 && incs[j]!.posted === false; j++) if (incs[j]!.due) k++;
             return k >= 3;
           };
-          const due = incs.filter((i, n) => i.due && (i.settled || n === incs.length - 1 || (i.posted === false && !beyondCarried(n))));
+          // A posted one whose message a refusal left behind is caught up after it was replaced (alertbehind, two kept):
+          // asked when fewer than two later incidents before the last were posted (only those can push it out).
+          const beyondBehind = (n: number) => incs.slice(n + 1, -1).filter((j) => j.posted === true).length >= 2;
+          const due = incs.filter(
+            (i, n) =>
+              i.due &&
+              (i.settled || n === incs.length - 1 || (i.posted === false && !beyondCarried(n)) || (i.posted === true && !beyondBehind(n))),
+          );
           const required = new Map(due.flatMap((i) => [...i.tasks]));
           const deploys = due.flatMap((i) => i.deploys);
           const actions = due.flatMap((i) => i.actions);

@@ -1,7 +1,7 @@
 /**
  * Alerts when Redis misbehaves, two cases found by test/e2e/alerts-faults-model.test.ts.
  *
- * An ECS failure whose Redis answer is lost on the way back (the connection cut after signal-3.lua
+ * An ECS failure whose Redis answer is lost on the way back (the connection cut after signal-4.lua
  * ran: a failover, a network blip). ioredis resends the unanswered script once it reconnects; the
  * resend must get the call's own outcome, not "duplicate": before, the event was logged as a
  * duplicate and dropped while its first run held the incident's lease, so the new incident's alert

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markFinished } from '../../src/hooks/events';
 import { addToBacklog, backlogLine, takeBacklog } from '../../src/alerts/backlog';
-import { applyMute, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
+import { applyMute, finishRender, reserveChannelTurn, reserveUpdateTurn } from '../../src/alerts/store';
 import { attachToIncident, markDown, recordSignal } from '../../src/alerts/signals';
 import { approveRequest, expireDue, lapseDue } from '../../src/approvals/clicks';
 import {
@@ -258,12 +258,12 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     ).toBe('ok');
 
     // An incident with more distinct reasons than it keeps, long ECS reasons and long log lines, after
-    // more incidents like it that never reached Slack than it carries as earlier ones (signal-3.lua).
-    const svc = { environment: 'prod', alias: 'worker' };
-    let gen = 0;
-    for (let k = 0; k < 5; k++)
+    // more incidents like it that never reached Slack than it carries as earlier ones (signal-4.lua).
+    /** The k-th incident of `s` at its limit (40 signals 2 h after the previous incident's); its gen. */
+    const worstIncident = async (s: { environment: string; alias: string }, k: number): Promise<number> => {
+      let g = 0;
       for (let i = 0; i < 40; i++) {
-        const r = await recordSignal(rt.redis, svc, {
+        const r = await recordSignal(rt.redis, s, {
           kind: i % 2 ? 'task' : 'deploy',
           seenId: `task:${'t'.repeat(200)}${k}:${i}`,
           reasonKey: `exit:${i}:${'k'.repeat(300)}`,
@@ -273,12 +273,27 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
           at: now() + k * 2 * HOUR,
           windowMs: HOUR,
         });
-        if (r.status === 'ok') gen = r.gen;
+        if (r.status === 'ok') g = r.gen;
       }
-    expect(
-      await attachToIncident(rt.redis, svc, gen, { logs: { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) } }),
-    ).toBe(true);
+      const logs = { region: 'eu-west-1', lines: Array.from({ length: 200 }, () => ko(5000)) };
+      expect(await attachToIncident(rt.redis, s, g, { logs })).toBe(true);
+      return g;
+    };
+    const svc = { environment: 'prod', alias: 'worker' };
+    let gen = 0;
+    for (let k = 0; k < 5; k++) gen = await worstIncident(svc, k);
     await markDown(rt.redis, svc, now());
+    // Messages Slack left behind (signal-4.lua, src/alerts/behind.ts): more incidents like the one above,
+    // the first five never posted (carried as earlier ones), the last three posted and then behind (their
+    // updates refused), replaced one after the other: two are kept.
+    const left = { environment: 'prod', alias: 'left-behind' };
+    for (let k = 0; k < 8; k++) {
+      const g = await worstIncident(left, k);
+      if (k < 5) continue;
+      await finishRender(rt.redis, left, { gen: g, rev: 1, mode: 'ok', ts: '1700000000.000100', channel: 'C'.repeat(20), now: now() });
+      await finishRender(rt.redis, left, { gen: g, rev: 1, mode: 'failed', now: now() });
+    }
+    expect(Object.keys(await rt.redis.hgetall(keys.alertBehind('prod', 'left-behind'))).filter((f) => f.startsWith('b:'))).toHaveLength(2);
     // Thread replies waiting for the scheduled check: more lines than it keeps, each at its longest,
     // for as many incidents as wait and one more incident's lines claimed by a check.
     const waiting = backlogLine({ text: '', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ko(5000) } }] });

@@ -30,6 +30,7 @@ import {
 } from '../../src/alerts/store';
 import { attachToIncident, claimForFlush, clearDown, markDown, recordSignal, recoverIncident } from '../../src/alerts/signals';
 import { addToBacklog, settleBacklog, takeBacklog } from '../../src/alerts/backlog';
+import { takeBehind } from '../../src/alerts/behind';
 import { readAudit } from '../../src/approvals/audit';
 import { servicesIn } from '../../src/config/load';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, lapseDue, rejectRequest } from '../../src/approvals/clicks';
@@ -255,6 +256,8 @@ describe('hash slots of every script call', () => {
     expect(await settleBacklog(rt.redis, svc, 'check-1', 'back')).toBe(true);
     expect(await takeBacklog(rt.redis, svc, now, 'check-2')).toMatchObject({ status: 'ok', lines: ['line'] });
     expect(await settleBacklog(rt.redis, svc, 'check-2', 'posted')).toBe(true);
+    // Messages left behind (src/alerts/behind.ts): the scheduled check's take.
+    expect((await takeBehind(rt.redis, svc, now)).taken).toEqual([]);
     await clearDown(rt.redis, svc);
 
     // Images: a tag moved to the digest pushed last (the repository's slot), and read back.

@@ -447,7 +447,7 @@ describe('the alert fits on one screen', () => {
       outage: JSON.stringify({ n: 40, since: T - 60_000 }),
       eMore: '7',
     };
-    // Three incidents replaced before they reached Slack (signal-3.lua), each with long reasons.
+    // Three incidents replaced before they reached Slack (signal-4.lua), each with long reasons.
     for (let g = 1; g <= 3; g++)
       extra[`e:${g}`] = JSON.stringify({
         count: 30 + g,

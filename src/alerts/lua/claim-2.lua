@@ -4,7 +4,7 @@
 -- An incident that never reached Slack is posted while it is open and within the window (or down).
 -- Once it is over (recovered, or quiet for longer than the window) it is still posted, once and as it
 -- ended, when one of its signals came while the service was not muted, or it carries an earlier
--- incident that never reached Slack (`due`, signal-3.lua), and its last signal is less than ARGV[4] old: a failure Slack refused to show (an outage, a busy channel)
+-- incident that never reached Slack (`due`, signal-4.lua), and its last signal is less than ARGV[4] old: a failure Slack refused to show (an outage, a busy channel)
 -- and that recovered before the catch-up could post it is told late rather than never. One counted
 -- only while muted is not posted after the mute (the muter asked for quiet).
 --

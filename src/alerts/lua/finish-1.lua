@@ -11,7 +11,7 @@
 --         {'again'} (changed meanwhile: you still hold the lease) | {'duplicate', ts} (someone else posted)
 local inc = KEYS[1]
 if redis.call('HGET', inc, 'gen') ~= ARGV[1] then
-  -- A first post of a replaced incident went after all (it was in flight when signal-3.lua opened the
+  -- A first post of a replaced incident went after all (it was in flight when signal-4.lua opened the
   -- new one): it, and the earlier occurrences it showed (those up to its gen), are no longer owed
   -- as the new incident's earlier occurrences, so each is told once.
   if ARGV[3] == 'ok' and ARGV[4] ~= '' then

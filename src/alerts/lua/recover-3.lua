@@ -22,7 +22,7 @@ if at < lastFail then return {'stale'} end
 local quiet = tonumber(ARGV[3])
 if quiet > 0 and now - lastFail < quiet then return {'not-quiet'} end
 
--- recoveredEventAt: when what recovered it happened; a failure that happened before it is stale (signal-3.lua).
+-- recoveredEventAt: when what recovered it happened; a failure that happened before it is stale (signal-4.lua).
 redis.call('HSET', inc, 'state', 'recovered', 'recoveredAt', now, 'recoveredEventAt', at, 'recoveredBy', ARGV[4], 'lastAt', now)
 redis.call('HINCRBY', inc, 'rev', 1)
 redis.call('PEXPIRE', inc, ARGV[7])

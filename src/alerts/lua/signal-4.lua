@@ -3,7 +3,8 @@
 -- add to the open one, and decide who talks to Slack. Only the holder of the lease posts or
 -- updates the message; everyone else just counts (the holder re-reads before each update).
 --
--- KEYS[1] incident hash   KEYS[2] seen marker   KEYS[3] mute hash   (one slot: {svc:<env>:<alias>})
+-- KEYS[1] incident hash   KEYS[2] seen marker   KEYS[3] mute hash   KEYS[4] messages left behind
+-- (one slot: {svc:<env>:<alias>})
 -- ARGV[1] now (ms)        ARGV[2] incident window (ms)   ARGV[3] seen TTL (ms)   ARGV[4] lease (ms)
 -- ARGV[5] kind: task | deploy | action | down
 -- ARGV[6] reason key      ARGV[7] reason label
@@ -66,6 +67,31 @@ if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > win
     if f ~= 'gen' then redis.call('HDEL', inc, f) end
   end
   redis.call('HSET', inc, 'state', 'open', 'openedAt', now, 'lastAt', now, 'count', 0, 'rev', 0, 'shown', -1)
+  -- The incident replaced reached Slack but its message is behind (its last updates refused: 429s,
+  -- errors, or still waiting for their turn, and no catch-up ran before this): kept as it ended in
+  -- KEYS[4] ('b:<gen>', the hash as JSON; 'ba:<gen>' from when it may be taken), so the scheduled
+  -- check brings that message to its final rendering once (src/alerts/behind.ts, behind-take-2.lua).
+  -- Bounded: the last BEHIND_MAX, the hash expires ARGV[11] after the last one kept.
+  if (old.ts or '') ~= '' and old.gen and tonumber(old.rev or '0') ~= tonumber(old.shown or '-1') then
+    local BEHIND_MAX = 2
+    -- A render of it may still be in flight (its lease held): taken once that lease could be taken
+    -- over, so its late answer cannot land after the catch-up's.
+    local from = now
+    local lease = tonumber(old.lease or '0')
+    old.lease = nil
+    if lease > 0 and lease + tonumber(ARGV[4]) > now then from = lease + tonumber(ARGV[4]) end
+    redis.call('HSET', KEYS[4], 'b:' .. old.gen, cjson.encode(old), 'ba:' .. old.gen, from)
+    local gens = {}
+    for _, f in ipairs(redis.call('HKEYS', KEYS[4])) do
+      local g = string.match(f, '^b:(%d+)$')
+      if g then gens[#gens + 1] = tonumber(g) end
+    end
+    table.sort(gens, function(x, y) return x > y end)
+    for i = BEHIND_MAX + 1, #gens do
+      redis.call('HDEL', KEYS[4], 'b:' .. gens[i], 'ba:' .. gens[i], 'bc:' .. gens[i])
+    end
+    redis.call('PEXPIRE', KEYS[4], ARGV[11])
+  end
   -- The incident replaced never reached Slack (its post refused, or left to a catch-up that had not
   -- run yet): what it owed (a signal counted while not muted, `due`, less than ARGV[11] ago) goes
   -- into the new incident's message as an earlier occurrence ('e:<gen>', JSON; with those it

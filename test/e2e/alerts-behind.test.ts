@@ -1,0 +1,159 @@
+/**
+ * An alert message whose updates Slack kept refusing (429s, errors) until its incident was replaced
+ * by a new one (a new message) is brought to its final rendering once by the next scheduled check
+ * (src/alerts/behind.ts; kept by signal-4.lua as `b:<gen>` in `alertbehind:{svc:E:S}`), instead of staying stale forever ("a task
+ * failed" while 7 did, never "recovered"). Refused again, the next check tries again; never updated
+ * twice once done; dropped after a day. Events and scheduled handlers, the real Redis and the local
+ * Slack API server with its faults.
+ */
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { stubAlertAws } from '../helpers/alert-aws';
+import { deploymentEvent, taskStopped, OOM } from '../fixtures/events/samples';
+import { reserveUpdateTurn } from '../../src/alerts/store';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+
+let now = T0;
+let e2e: E2E;
+let aws: ReturnType<typeof stubAlertAws>;
+
+beforeEach(async () => {
+  now = T0;
+  e2e = await setupE2E({ now: () => now });
+  aws = stubAlertAws({ services: [] });
+});
+
+afterEach(async () => {
+  aws.restore();
+  await e2e.close();
+});
+
+const alerts = () => e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+const updatesOf = (ts: string) => e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === ts && c.rateLimited !== true && !c.failed);
+const behindFields = async () => Object.keys(await e2e.rt.redis.hgetall('alertbehind:{svc:prod:web}'));
+
+/** web's alert posted, then 6 more failures whose updates Slack refuses (`refuse`), then, past the window, a new incident. */
+async function staleThenNewIncident(refuse: () => void): Promise<string> {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const old = alerts()[0]!;
+  expect(old.text).toContain('a task failed');
+  refuse();
+  for (let i = 0; i < 6; i++) {
+    now += 10_000;
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+  }
+  expect(alerts()[0]!.text).toContain('a task failed');
+  e2e.slack.clearFaults();
+  // 31 minutes quiet (the window is 30), no scheduled check ran meanwhile: the next failure opens a new incident.
+  now += 31 * 60_000;
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  expect(alerts()).toHaveLength(2);
+  return old.ts;
+}
+
+it('updates refused with 429s until a new incident opened: the next check shows the old message’s final count, once', async () => {
+  const oldTs = await staleThenNewIncident(() => e2e.slack.rateLimitNext('chat.update', 600, 50));
+  expect(alerts()[0]!.text).toContain('a task failed');
+  now += 60_000;
+  await e2e.tick();
+  expect(alerts()[0]!.ts).toBe(oldTs);
+  expect(alerts()[0]!.text).toContain('7 tasks failed');
+  expect(alerts()).toHaveLength(2);
+  expect(updatesOf(oldTs)).toHaveLength(1);
+  expect(await behindFields()).toEqual([]);
+  // Said once: later checks leave it.
+  now += 60_000;
+  await e2e.tick();
+  expect(updatesOf(oldTs)).toHaveLength(1);
+});
+
+it('a recovery Slack did not show (its update refused) is shown by the check after the new incident opened', async () => {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const old = alerts()[0]!;
+  e2e.slack.failNext('chat.update', 'internal_error', 5);
+  now += 20_000;
+  await e2e.event(deploymentEvent('completed', { time: now, deploymentId: 'ecs-svc/4000000000000000002' }));
+  expect(alerts()[0]!.text).not.toContain('Recovered');
+  e2e.slack.clearFaults();
+  now += 60_000;
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  expect(alerts()).toHaveLength(2);
+  now += 60_000;
+  await e2e.tick();
+  expect(alerts()[0]!.ts).toBe(old.ts);
+  expect(alerts()[0]!.text).toContain('Recovered: web (prod)');
+  expect(updatesOf(old.ts)).toHaveLength(1);
+});
+
+it('refused again by the check: the next check does it, once', async () => {
+  const oldTs = await staleThenNewIncident(() => e2e.slack.failNext('chat.update', 'internal_error', 50));
+  now += 60_000;
+  e2e.slack.failNext('chat.update', 'internal_error', 5);
+  await e2e.tick();
+  expect(alerts()[0]!.text).toContain('a task failed');
+  expect(await behindFields()).not.toEqual([]);
+  e2e.slack.clearFaults();
+  now += 60_000;
+  await e2e.tick();
+  expect(alerts()[0]!.text).toContain('7 tasks failed');
+  expect(updatesOf(oldTs)).toHaveLength(1);
+  now += 60_000;
+  await e2e.tick();
+  expect(updatesOf(oldTs)).toHaveLength(1);
+});
+
+it('Slack refusing it for a day: dropped with a warning, nothing kept', async () => {
+  await staleThenNewIncident(() => e2e.slack.failNext('chat.update', 'internal_error', 50));
+  e2e.slack.failNext('chat.update', 'internal_error', 50);
+  now += 60_000;
+  await e2e.tick();
+  expect(await behindFields()).not.toEqual([]);
+  now += 25 * 3_600_000;
+  await e2e.tick();
+  expect(await behindFields()).toEqual([]);
+  expect(e2e.logs.filter((l) => l.msg === 'alert: earlier messages Slack kept refusing for a day stay as they were')).toHaveLength(1);
+});
+
+it('an update still in flight when the incident was replaced (Slack holding it) cannot land after the catch-up', async () => {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const old = alerts()[0]!;
+  now += 10_000;
+  e2e.slack.stallNext('chat.update', Infinity);
+  const held = e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.slack.waitFor((calls) => calls.some((c) => c.method === 'chat.update' && c.stalled), 10_000, 'the update is held');
+  // Meanwhile the deployment completes (counted: the lease is busy) and a new failure opens a new incident.
+  now += 10_000;
+  await e2e.event(deploymentEvent('completed', { time: now, deploymentId: 'ecs-svc/4000000000000000002' }));
+  now += 10_000;
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  expect(alerts()).toHaveLength(2);
+  // The check within the held render's lease leaves the old message alone…
+  now += 30_000;
+  await e2e.tick();
+  expect(updatesOf(old.ts).filter((c) => !c.stalled)).toHaveLength(0);
+  // …Slack answers the held update at last (the count of then)…
+  e2e.slack.releaseStalls();
+  await held;
+  expect(alerts()[0]!.text).toContain('2 tasks failed');
+  expect(alerts()[0]!.text).not.toContain('Recovered');
+  // …and the first check after that lease brings it to its end.
+  now += 120_000;
+  await e2e.tick();
+  expect(alerts()[0]!.text).toContain('Recovered: web (prod)');
+});
+
+it('the workspace’s budget of alert updates spent at the check: given back at once, done by a later check', async () => {
+  const oldTs = await staleThenNewIncident(() => e2e.slack.rateLimitNext('chat.update', 600, 50));
+  now += 60_000;
+  // Other alerts took every turn of the next minute and more (10 at once, 30 a minute).
+  for (let i = 0; i < 40; i++) await reserveUpdateTurn(e2e.rt.redis, now, 120_000);
+  await e2e.tick();
+  expect(updatesOf(oldTs)).toHaveLength(0);
+  expect(e2e.logs.some((l) => l.msg === 'alert: an earlier message’s catch-up waits for the budget of alert updates')).toBe(true);
+  // Not kept claimed: the next check may take it.
+  expect((await behindFields()).filter((f) => f.startsWith('bc:'))).toEqual([]);
+  now += 3 * 60_000;
+  await e2e.tick();
+  expect(alerts()[0]!.text).toContain('7 tasks failed');
+  expect(updatesOf(oldTs)).toHaveLength(1);
+});
