@@ -32,7 +32,8 @@ import type { SlackMessage } from '../slack/blocks';
 import { handOffWithin, MIN_STEP_MS, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { nothingRan } from '../aws/lambda';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
-import { LATE_POST_GRACE_MS, mayHaveLanded, messageUnreachable } from '../slack/failures';
+import { mayHaveLanded, messageUnreachable } from '../slack/failures';
+import { postKeyed } from './keyed-post';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
 import { notConfiguredNotice, notConfiguredReason } from './unstarted';
@@ -351,32 +352,20 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest, budget: C
 }
 
 /**
- * Post the request's card, keyed (`<request id>:card` in its metadata). When the post got no answer
- * (mayHaveLanded: Slack may have taken it), the channel's newest messages are looked at after
- * LATE_POST_GRACE_MS (findPosted): a card found there is the request's; one not there is posted once
- * more. A look that fails posts once more too: two cards rather than a request nobody sees (and a
- * Slack that cannot answer a read is unlikely to have taken the post). A card that lands later
- * than the look is still a second one.
+ * Post the request's card, keyed (postKeyed, as `card`). When the post got no answer (mayHaveLanded:
+ * Slack may have taken it), it is tried once more, which first looks for it among the channel's
+ * newest messages: a card found there is the request's; a look that fails posts once more (two cards
+ * rather than a request nobody sees). A card that lands later than the look is still a second one.
  */
 async function postCard(rt: Runtime, req: ChangeRequest): Promise<string> {
-  const key = `${req.id}:card`;
   const msg = renderRequest(rt, req);
   try {
-    return (await rt.slack.post(req.channel, msg, { key })).ts;
+    return (await postKeyed(rt, req, 'card', msg)).ts;
   } catch (err) {
     if (!mayHaveLanded(err)) throw err;
     rt.log.warn('approvals: the request card got no answer from Slack; looking for it before posting again', { requestId: req.id, err });
   }
-  await new Promise((r) => setTimeout(r, LATE_POST_GRACE_MS));
-  const found = await rt.slack.findPosted(req.channel, key).catch((err: unknown) => {
-    rt.log.warn('approvals: could not tell whether the request card landed; posting it again', { requestId: req.id, err });
-    return undefined;
-  });
-  if (found) {
-    rt.log.info('approvals: the request card that got no answer had landed', { requestId: req.id, ts: found });
-    return found;
-  }
-  return (await rt.slack.post(req.channel, msg, { key })).ts;
+  return (await postKeyed(rt, req, 'card', msg)).ts;
 }
 
 /** Post the request message and store its ts (when the post fails, the request fails: never left open unseen). */

@@ -44,7 +44,8 @@ import type { ChangePlan } from './plan';
 import { parsePlan } from './plan';
 import { stoppedTaskLines } from './card';
 import { withThrottleRetry } from './retry';
-import { factsOf, logGroupSource, postKeyed, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
+import { factsOf, logGroupSource, postOnce, refreshRequest, stoppedTasksFor, type ExecFacts } from './tracker';
+import { postKeyed } from '../approvals/keyed-post';
 import {
   pauseKey,
   pauseRecordSchema,

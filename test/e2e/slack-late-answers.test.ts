@@ -6,7 +6,7 @@
  * bot's (the events function failed, the tick's reconcile posted the ending it had no record of).
  * Now the worker's client never lets the SDK re-send a post after a timeout (NOT_REPEATED in
  * src/slack/patient.run.ts), and a post that got no answer is keyed (message metadata) and marked,
- * so the next attempt looks for it in the thread first (src/deploy/tracker.ts postKeyed). When that
+ * so the next attempt looks for it in the thread first (src/approvals/keyed-post.ts postKeyed). When that
  * look fails, the ending is posted again: twice rather than never. The request card and the status
  * card: slack-late-cards.test.ts.
  *

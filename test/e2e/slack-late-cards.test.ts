@@ -3,7 +3,7 @@
  * slackClientOptions 'patient' in src/slack/gateway.ts) is shown once: the request card (the worker
  * looks for it in the channel before posting it again: src/approvals/workflow.ts postCard) and a
  * rollout's status card in the request's thread (the next refresh, here the same work's, looks for it
- * in the thread: src/deploy/tracker.ts postKeyed). Before, the SDK re-sent the timed-out chat.postMessage and both
+ * in the thread: src/approvals/keyed-post.ts postKeyed). Before, the SDK re-sent the timed-out chat.postMessage and both
  * showed twice. The rollout's ending: slack-late-answers.test.ts.
  *
  * One real wait past the bound per test.
