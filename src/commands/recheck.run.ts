@@ -12,11 +12,23 @@
  *     and then the alert channel is told, as the command would have; unmute: whether a mute is in force;
  *   - "I'm on it": whether the incident's acknowledger (`ackBy`, ack-1.lua) is them; when the script
  *     took the lease to show it (the lease is its `ackAt`), the alert is updated here.
+ *   - lock, unlock, freeze, unfreeze: whether the service's (environment's) audit stream holds the
+ *     script's entry (its event, by them, at the `now` the script was given); the channel where they
+ *     typed it is then told, as the command would have;
+ *   - a request created (a scheduled or break-glass change, any request): whether the invocation's
+ *     marker names a request (create-12.lua); its card is then posted and, approved, it is handed off,
+ *     as the create's own retry would (workflow.ts postCreated).
  * Redis is tried again with growing waits until RECHECK_WITHIN_MS after the change (and within the
  * invocation's end); then they are told it still cannot be told, and where to look.
+ *
+ * At most once, and never silent once claimed: the claim (recheck-claim-2.lua) records the job with
+ * when it lapses; the worker turns it `told` (recheck-told-2.lua) before it tells them, and says
+ * nothing when it cannot; the scheduled tick (`lapsedTick`) turns a claim still `claimed` past its
+ * lapse time `lapsed` (recheck-lapse-2.lua) and tells them once that it could not check, and how to
+ * see for themselves. A job Lambda gave up on is claimed as due at once (`recheckLost`).
  */
 import { findService } from '../config/load';
-import { claimJob, invocationDeadline } from '../hooks/jobs';
+import { invocationDeadline } from '../hooks/jobs';
 import { defineMessages } from '../i18n/catalog';
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
@@ -38,6 +50,21 @@ import type { ChangeRequest } from '../approvals/types';
 import { dispatchExecute, getRequest, refreshMessage, startDeadlineOf, transit } from '../approvals/workflow';
 import type { Recheck } from '../redis/client';
 import type { RecheckJob } from './recheck';
+import { randomBytes } from 'node:crypto';
+import { luaScript, runScript } from '../redis/scripts';
+import { CLAIM_TTL_SECONDS } from '../hooks/jobs';
+import { readGuards, type GuardInfo } from '../approvals/guards';
+import { guardText } from '../approvals/format';
+import { guardNotice } from '../approvals/notices';
+import { postCreated } from '../approvals/workflow';
+import { announceBreakGlass } from '../approvals/gates';
+import claimLua from './lua/recheck-claim-2.lua';
+import toldLua from './lua/recheck-told-2.lua';
+import lapseLua from './lua/recheck-lapse-2.lua';
+
+const CLAIM = luaScript('recheck_claim', 2, claimLua);
+const TOLD = luaScript('recheck_told', 2, toldLua);
+const LAPSE = luaScript('recheck_lapse', 2, lapseLua);
 
 const M = defineMessages('commands.recheck.run', {
   approveWent: {
@@ -113,6 +140,24 @@ const M = defineMessages('commands.recheck.run', {
   },
   whereRequest: { en: '{request} (its card) or `/ecs history`', ko: '{request} (요청 메시지) 또는 `/ecs history`' },
   whereAlerts: { en: 'the alert channel {channel}', ko: '알림 채널 {channel}' },
+  guardWent: { en: ':white_check_mark: Your {command} did go through.', ko: ':white_check_mark: {command} 명령이 반영되었습니다.' },
+  guardLost: { en: ':x: Your {command} did not go through: {now}', ko: ':x: {command} 명령은 반영되지 않았습니다. {now}' },
+  lockedNow: { en: '{what} is locked {guard}.', ko: '{what} 서비스는 잠겨 있습니다 ({guard}).' },
+  notLocked: { en: '{what} is not locked.', ko: '{what} 서비스는 잠겨 있지 않습니다.' },
+  frozenNow: { en: '{what} is frozen {guard}.', ko: '{what} 환경은 동결되어 있습니다 ({guard}).' },
+  notFrozen: { en: '{what} is not frozen.', ko: '{what} 환경은 동결되어 있지 않습니다.' },
+  createWent: {
+    en: ':white_check_mark: Your request did go through: {request} is {state}.',
+    ko: ':white_check_mark: 요청이 반영되었습니다. {request}: {state}.',
+  },
+  createLost: {
+    en: ':x: Your request for {service} ({env}) did not go through. Run the command again.',
+    ko: ':x: {service}({env}) 요청은 반영되지 않았습니다. 명령을 다시 실행하세요.',
+  },
+  lapsed: {
+    en: ':grey_question: I could not check whether your change went through: the check stopped before it could tell you. See for yourself: {where}.',
+    ko: ':grey_question: 변경이 반영되었는지 확인하지 못했습니다. 확인이 끝나기 전에 멈췄습니다. 직접 확인하세요: {where}',
+  },
 });
 
 type T = ReturnType<typeof M.in>;
@@ -146,6 +191,15 @@ const recheckJob = lazySchema(() => {
       z.object({ t: z.literal('mute'), ...svc, until: z.number() }),
       z.object({ t: z.literal('unmute'), ...svc }),
       z.object({ t: z.literal('ack'), ...svc, gen: z.number() }),
+      z.object({
+        t: z.literal('guard'),
+        op: z.enum(['lock', 'unlock', 'freeze', 'unfreeze']),
+        env: z.string(),
+        svc: z.string().optional(),
+        user: user(),
+        at: z.number(),
+      }),
+      z.object({ t: z.literal('create'), ...svc, inv: z.string().min(1) }),
     ]),
     at: z.number(),
     userId: user(),
@@ -154,6 +208,11 @@ const recheckJob = lazySchema(() => {
     channelId: z.string().optional(),
   });
 });
+
+/** What the tick gives the worker after its deadline (it stops waiting for Redis only after this). */
+const LAPSE_MARGIN_MS = 30_000;
+/** How long the zset of claimed follow-ups lives after the last claim (its members lapse within minutes). */
+const DUE_TTL_MS = 2 * 86_400_000;
 
 export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   const parsed = recheckJob.safeParse(raw);
@@ -166,20 +225,24 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   const log = rt.log.child({ recheck: job.id, check: check.t, user: job.userId });
   const t = M.in(job.locale);
   const end = Math.min(job.at + RECHECK_WITHIN_MS, (invocationDeadline() ?? Infinity) - ANSWER_RESERVE_MS);
+  // This attempt's claim: its own claim again after a lost answer is still its own.
+  const token = randomBytes(8).toString('hex');
   let claimed = false;
+  let told: boolean | undefined;
   let req: ChangeRequest | undefined;
   let text: string | undefined;
   for (let tries = 1, wait = FIRST_WAIT_MS; ; tries++, wait = Math.min(2 * wait, LONGEST_WAIT_MS)) {
     try {
       if (!claimed) {
-        // Once: a second delivery of the job says nothing.
-        const claim = await claimJob(rt, job.id);
-        if (claim instanceof Error) throw claim;
-        if (claim === 'duplicate') return;
+        // Once: a second delivery of the job says nothing. Lapses (the tick tells) past the worker's end.
+        if (!(await claimRecheck(rt, job, token, Math.max(end, rt.now()) + ANSWER_RESERVE_MS + LAPSE_MARGIN_MS))) return;
         claimed = true;
       }
-      text = await decide(rt, check, t, job.locale, (r) => (req = r));
-      log.info('recheck: found out what happened', { tries });
+      if (text === undefined) {
+        text = await decide(rt, job, t, (r) => (req = r));
+        log.info('recheck: found out what happened', { tries });
+      }
+      told = await markTold(rt, job.id);
       break;
     } catch (err) {
       log.info('recheck: Redis does not answer yet', { tries, err });
@@ -189,14 +252,76 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   }
   if (text === undefined) {
     log.warn('recheck: Redis did not answer in time; the person is told it still cannot be told');
-    const where =
-      check.t === 'request'
-        ? t('whereRequest', { request: requestLink(req ?? { id: check.id, channel: '' }, undefined, job.locale) })
-        : t('whereAlerts', { channel: alertChannel(rt, check.svc) });
-    text = t('stillUnknown', { where });
+    text = t('stillUnknown', { where: whereToLook(rt, check, t, job.locale, req) });
+  }
+  if (claimed && told === undefined) told = await markTold(rt, job.id).catch(() => undefined);
+  if (claimed && !told) {
+    // Told by the tick already, or Redis cannot record that this is told: the tick tells them (once) instead.
+    log.warn('recheck: not told here', { told });
+    return;
   }
   // Outside the tries: an answer Slack did not take is not a reason to decide (and hand off) again.
   await tell(rt, job, req, text);
+}
+
+/** Claim the follow-up for this attempt (true), or false when another attempt claimed it. Throws while Redis fails. */
+export async function claimRecheck(rt: Runtime, job: RecheckJob, token: string, lapseAt: number): Promise<boolean> {
+  const { auth: _auth, ...kept } = job as RecheckJob & { auth?: unknown };
+  const reply = await runScript(
+    rt.redis,
+    CLAIM,
+    [keys.recheckClaim(job.id), keys.recheckDue()],
+    [job.id, token, lapseAt, JSON.stringify(kept), CLAIM_TTL_SECONDS * 1000, DUE_TTL_MS],
+  );
+  return Number(reply) === 1;
+}
+
+/** Claimed → told, before telling: false when the tick told them already. Throws while Redis fails. */
+export async function markTold(rt: Runtime, id: string): Promise<boolean> {
+  return Number(await runScript(rt.redis, TOLD, [keys.recheckClaim(id), keys.recheckDue()], [id])) === 1;
+}
+
+/** Follow-ups the tick takes at most per run (each is one script and one Slack answer). */
+const LAPSE_BATCH = 50;
+
+/**
+ * The scheduled tick: each claimed follow-up past its lapse time that the worker never told (it
+ * died or timed out) is taken (claimed → lapsed, one script) and the person is told once that it
+ * could not be checked, and how to see for themselves.
+ */
+export async function lapsedTick(rt: Runtime): Promise<void> {
+  const now = rt.now();
+  const due = await rt.redis.zrangebyscore(keys.recheckDue(), '-inf', now, 'LIMIT', 0, LAPSE_BATCH);
+  for (const id of due) {
+    const raw = await runScript(rt.redis, LAPSE, [keys.recheckClaim(id), keys.recheckDue()], [id, now]);
+    if (typeof raw !== 'string') continue;
+    let job: RecheckJob;
+    try {
+      job = recheckJob.parse(JSON.parse(raw));
+    } catch (err) {
+      rt.log.error('recheck: a lapsed follow-up could not be read', { recheck: id, err });
+      continue;
+    }
+    rt.log.warn('recheck: lapsed (the worker never told them); telling them to look', { recheck: id, check: job.check.t });
+    const t = M.in(job.locale);
+    await tell(rt, job, undefined, t('lapsed', { where: whereToLook(rt, job.check, t, job.locale) })).catch((err) =>
+      rt.log.warn('recheck: the lapsed follow-up was not delivered', { recheck: id, err }),
+    );
+  }
+}
+
+/** Lambda gave up on the job (it may never have been claimed): claimed as due now, so the tick tells them once. */
+export async function recheckLost(raw: unknown, rt: Runtime): Promise<void> {
+  const job = recheckJob.parse(raw);
+  await claimRecheck(rt, job, 'lost', rt.now());
+}
+
+/** Where the person can see for themselves what happened. */
+function whereToLook(rt: Runtime, check: Recheck, t: T, locale: Locale, req?: ChangeRequest): string {
+  if (check.t === 'request') return t('whereRequest', { request: requestLink(req ?? { id: check.id, channel: '' }, undefined, locale) });
+  if (check.t === 'guard') return code(`/ecs status ${check.svc ?? check.env}`);
+  if (check.t === 'create') return code(`/ecs history ${check.svc}`);
+  return t('whereAlerts', { channel: alertChannel(rt, check.svc) });
 }
 
 function alertChannel(rt: Runtime, alias: string): string {
@@ -221,8 +346,11 @@ async function tell(rt: Runtime, job: RecheckJob, req: ChangeRequest | undefined
 }
 
 /** The one line for the person; `seen` gets the request read (the answer's fallback channel). Throws while Redis fails. */
-async function decide(rt: Runtime, check: Recheck, t: T, locale: Locale, seen: (r: ChangeRequest) => void): Promise<string> {
+async function decide(rt: Runtime, job: RecheckJob, t: T, seen: (r: ChangeRequest) => void): Promise<string> {
+  const { check, locale } = job;
   if (check.t === 'request') return decideRequest(rt, check, t, locale, seen);
+  if (check.t === 'guard') return decideGuard(rt, check, t, locale, job.channelId);
+  if (check.t === 'create') return decideCreate(rt, check, t, locale, seen);
   const svc = findService(rt.config, check.svc);
   const names = { service: code(check.svc), env: code(check.env) };
   if (!svc || svc.environment !== check.env) return t('gone', { request: names.service });
@@ -297,4 +425,78 @@ async function decideRequest(
   if (!next && req.state === 'pending') next = t('nextMore', { n: req.approvalsNeeded - req.approvals.length });
   else if (!next && req.state !== 'approved') next = t('nextState', { state: stateWord(req.state, locale) });
   return t('approveWent', { request, given: req.approvals.length, needed: req.approvalsNeeded, next });
+}
+
+/** What a lock / unlock / freeze / unfreeze script writes in its audit entry: the event (an unlock of a rollback's lock is 'acknowledged'). */
+const GUARD_EVENTS = { lock: ['locked'], unlock: ['unlocked', 'acknowledged'], freeze: ['frozen'], unfreeze: ['unfrozen'] } as const;
+/** How far back the audit stream is read for the entry (a busy service writes a few entries a minute). */
+const AUDIT_LOOKBACK = 200;
+
+type AuditRow = { event: string; actor: string; at: string; detail: string };
+
+/** The newest entries of an audit stream, newest first. */
+async function auditRows(rt: Runtime, stream: string): Promise<AuditRow[]> {
+  const raw = (await rt.redis.xrevrange(stream, '+', '-', 'COUNT', AUDIT_LOOKBACK)) as Array<[string, string[]]>;
+  return raw.map(([, f]) => {
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < f.length; i += 2) h[f[i]!] = f[i + 1]!;
+    return { event: h.event ?? '', actor: h.actor ?? '', at: h.at ?? '', detail: h.detail ?? '' };
+  });
+}
+
+async function decideGuard(rt: Runtime, check: Extract<Recheck, { t: 'guard' }>, t: T, locale: Locale, channel?: string): Promise<string> {
+  const svc = check.op === 'lock' || check.op === 'unlock' ? check.svc : undefined;
+  const command = code(`/ecs ${check.op} ${svc ?? check.env}`);
+  const rows = await auditRows(rt, svc ? keys.serviceAudit(check.env, svc) : keys.audit(check.env));
+  const events: readonly string[] = GUARD_EVENTS[check.op];
+  const mine = rows.findIndex((r) => events.includes(r.event) && r.actor === check.user && r.at === String(check.at));
+  if (mine < 0) {
+    const now = rt.now();
+    const g = await readGuards(rt.redis, check.env, svc ? [svc] : []);
+    const what = code(svc ?? check.env);
+    const held = svc ? g.locks[svc] : g.frozen;
+    const state = svc
+      ? held
+        ? t('lockedNow', { what, guard: guardText(held, now, locale) })
+        : t('notLocked', { what })
+      : held
+        ? t('frozenNow', { what, guard: guardText(held, now, locale) })
+        : t('notFrozen', { what });
+    return t('guardLost', { command, now: state });
+  }
+  // It went through and the channel was never told (the command stopped at the lost answer): told here,
+  // with the lock or freeze its entry set (or, for an unlock / unfreeze, the one set before it).
+  const set =
+    check.op === 'lock' || check.op === 'freeze' ? rows[mine] : rows.slice(mine + 1).find((r) => r.event === (svc ? 'locked' : 'frozen'));
+  if (channel && set) {
+    const guard: GuardInfo = { by: set.actor, since: Number(set.at), ...(set.detail ? { reason: set.detail } : {}), kind: 'manual' };
+    const action = ({ lock: 'locked', unlock: 'unlocked', freeze: 'frozen', unfreeze: 'unfrozen' } as const)[check.op];
+    await rt.slack
+      .post(
+        channel,
+        guardNotice({ action, user: check.user, environment: check.env, service: svc, guard, now: check.at }, rt.people.workspace),
+      )
+      .catch((err) => rt.log.warn('recheck: the lock / freeze notice was not posted', { channel, err }));
+  }
+  return t('guardWent', { command });
+}
+
+async function decideCreate(
+  rt: Runtime,
+  check: Extract<Recheck, { t: 'create' }>,
+  t: T,
+  locale: Locale,
+  seen: (r: ChangeRequest) => void,
+): Promise<string> {
+  const id = await rt.redis.get(keys.requestInvocation(check.env, check.svc, check.inv));
+  if (!id) return t('createLost', { service: code(check.svc), env: code(check.env) });
+  let req = await getRequest(rt.redis, id);
+  if (!req) return t('gone', { request: code(id) });
+  seen(req);
+  // Created, and its creator stopped at the lost answer: its card, hand-off and break-glass notice, as the command would have.
+  const unposted = !req.messageTs;
+  req = await postCreated(rt, req);
+  seen(req);
+  if (unposted && req.messageTs && req.breakGlass !== undefined) await announceBreakGlass(rt, req);
+  return t('createWent', { request: requestLink(req, undefined, locale), state: stateWord(req.state, locale) });
 }
