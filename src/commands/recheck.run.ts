@@ -58,6 +58,7 @@ import { guardText } from '../approvals/format';
 import { guardNotice } from '../approvals/notices';
 import { postCreated } from '../approvals/workflow';
 import { announceBreakGlass } from '../approvals/gates';
+import { syncFreezeCopies } from '../approvals/freeze-copies';
 import claimLua from './lua/recheck-claim-2.lua';
 import toldLua from './lua/recheck-told-2.lua';
 import lapseLua from './lua/recheck-lapse-2.lua';
@@ -450,6 +451,11 @@ async function decideGuard(rt: Runtime, check: Extract<Recheck, { t: 'guard' }>,
   const rows = await auditRows(rt, svc ? keys.serviceAudit(check.env, svc) : keys.audit(check.env));
   const events: readonly string[] = GUARD_EVENTS[check.op];
   const mine = rows.findIndex((r) => events.includes(r.event) && r.actor === check.user && r.at === String(check.at));
+  if (!svc) {
+    // The copies the request scripts check, which the command writes after the script (and the tick repairs): as the freeze is now.
+    const freeze = await rt.redis.hgetall(keys.envFreeze(check.env));
+    await syncFreezeCopies(rt, check.env, Object.keys(freeze).length ? freeze : undefined);
+  }
   if (mine < 0) {
     const now = rt.now();
     const g = await readGuards(rt.redis, check.env, svc ? [svc] : []);
