@@ -59,6 +59,7 @@ import { guardNotice } from '../approvals/notices';
 import { postCreated } from '../approvals/workflow';
 import { announceBreakGlass } from '../approvals/gates';
 import { syncFreezeCopies } from '../approvals/freeze-copies';
+import { announceTakeOver } from '../approvals/gate-locks';
 import claimLua from './lua/recheck-claim-2.lua';
 import toldLua from './lua/recheck-told-2.lua';
 import lapseLua from './lua/recheck-lapse-2.lua';
@@ -98,6 +99,15 @@ const M = defineMessages('commands.recheck.run', {
     ko: ':x: {request} 취소는 반영되지 않았습니다. {then}',
   },
   cancelAgain: { en: 'Press *Cancel* again.', ko: '*취소*를 다시 누르세요.' },
+  retroWent: {
+    en: ':white_check_mark: Your approval after the fact of {request} did go through.',
+    ko: ':white_check_mark: {request} 사후 승인이 반영되었습니다.',
+  },
+  retroLost: {
+    en: ':x: Your approval after the fact of {request} did not go through. {then}',
+    ko: ':x: {request} 사후 승인은 반영되지 않았습니다. {then}',
+  },
+  retroAgain: { en: 'Press *Approve after the fact* again.', ko: '*사후 승인*을 다시 누르세요.' },
   gone: { en: ':grey_question: {request} is no longer on record.', ko: ':grey_question: {request}의 기록이 더 이상 없습니다.' },
   muteWent: {
     en: ':white_check_mark: Your mute did go through: alerts for {service} ({env}) are muted until {until}.',
@@ -184,7 +194,7 @@ const recheckJob = lazySchema(() => {
     check: z.discriminatedUnion('t', [
       z.object({
         t: z.literal('request'),
-        op: z.enum(['approve', 'reject', 'cancel']),
+        op: z.enum(['approve', 'reject', 'cancel', 'retro']),
         id: z.string(),
         user: user(),
         token: z.string().optional(),
@@ -194,7 +204,7 @@ const recheckJob = lazySchema(() => {
       z.object({ t: z.literal('ack'), ...svc, gen: z.number() }),
       z.object({
         t: z.literal('guard'),
-        op: z.enum(['lock', 'unlock', 'freeze', 'unfreeze']),
+        op: z.enum(['lock', 'lock!', 'unlock', 'freeze', 'unfreeze']),
         env: z.string(),
         svc: z.string().optional(),
         user: user(),
@@ -394,8 +404,15 @@ async function decideRequest(
   if (!ref || !req) return t('gone', { request: code(check.id) });
   seen(req);
   const request = requestLink(req, undefined, locale);
-  const then = (again: 'approveAgain' | 'rejectAgain' | 'cancelAgain', open: boolean) =>
+  const then = (again: 'approveAgain' | 'rejectAgain' | 'cancelAgain' | 'retroAgain', open: boolean) =>
     open ? t(again) : stateSentence(req!, rt.now(), locale);
+  if (check.op === 'retro') {
+    // retro-approve-7.lua records `a.<user>` as the approve script does.
+    if (!req.approvals.some((a) => a.user === check.user))
+      return t('retroLost', { request, then: then('retroAgain', req.retroApprovedAt === undefined && req.retroExpiredAt === undefined) });
+    await refreshMessage(rt, req);
+    return t('retroWent', { request });
+  }
   if (check.op === 'reject') {
     if (req.state !== 'rejected' || req.decidedBy !== check.user)
       return t('rejectLost', { request, then: then('rejectAgain', req.state === 'pending') });
@@ -429,7 +446,15 @@ async function decideRequest(
 }
 
 /** What a lock / unlock / freeze / unfreeze script writes in its audit entry: the event (an unlock of a rollback's lock is 'acknowledged'). */
-const GUARD_EVENTS = { lock: ['locked'], unlock: ['unlocked', 'acknowledged'], freeze: ['frozen'], unfreeze: ['unfrozen'] } as const;
+const GUARD_EVENTS = {
+  lock: ['locked'],
+  'lock!': ['locked', 'lock-taken-over'],
+  unlock: ['unlocked', 'acknowledged'],
+  freeze: ['frozen'],
+  unfreeze: ['unfrozen'],
+} as const;
+/** The entries that set a lock (a lock!'s previous lock, an unlock's). */
+const LOCK_SET = ['locked', 'lock-taken-over', 'auto-locked'];
 /** How far back the audit stream is read for the entry (a busy service writes a few entries a minute). */
 const AUDIT_LOOKBACK = 200;
 
@@ -446,7 +471,7 @@ async function auditRows(rt: Runtime, stream: string): Promise<AuditRow[]> {
 }
 
 async function decideGuard(rt: Runtime, check: Extract<Recheck, { t: 'guard' }>, t: T, locale: Locale, channel?: string): Promise<string> {
-  const svc = check.op === 'lock' || check.op === 'unlock' ? check.svc : undefined;
+  const svc = check.op === 'freeze' || check.op === 'unfreeze' ? undefined : check.svc;
   const command = code(`/ecs ${check.op} ${svc ?? check.env}`);
   const rows = await auditRows(rt, svc ? keys.serviceAudit(check.env, svc) : keys.audit(check.env));
   const events: readonly string[] = GUARD_EVENTS[check.op];
@@ -471,18 +496,46 @@ async function decideGuard(rt: Runtime, check: Extract<Recheck, { t: 'guard' }>,
     return t('guardLost', { command, now: state });
   }
   // It went through and the channel was never told (the command stopped at the lost answer): told here,
-  // with the lock or freeze its entry set (or, for an unlock / unfreeze, the one set before it).
-  const set =
-    check.op === 'lock' || check.op === 'freeze' ? rows[mine] : rows.slice(mine + 1).find((r) => r.event === (svc ? 'locked' : 'frozen'));
-  if (channel && set) {
-    const guard: GuardInfo = { by: set.actor, since: Number(set.at), ...(set.detail ? { reason: set.detail } : {}), kind: 'manual' };
-    const action = ({ lock: 'locked', unlock: 'unlocked', freeze: 'frozen', unfreeze: 'unfrozen' } as const)[check.op];
-    await rt.slack
-      .post(
-        channel,
-        guardNotice({ action, user: check.user, environment: check.env, service: svc, guard, now: check.at }, rt.people.workspace),
-      )
-      .catch((err) => rt.log.warn('recheck: the lock / freeze notice was not posted', { channel, err }));
+  // with the lock or freeze its entry set (for a lock! and an unlock, also the one set before it).
+  if (channel) {
+    const setBefore = rows.slice(mine + 1).find((r) => (svc ? LOCK_SET : ['frozen']).includes(r.event));
+    const guardOf = (r: AuditRow, reason = r.event === 'locked' || r.event === 'frozen'): GuardInfo => ({
+      by: r.actor,
+      since: Number(r.at),
+      ...(reason && r.detail ? { reason: r.detail } : {}),
+    });
+    // A lock!'s entry after a take-over holds both reasons: its own is read from the lock while it is the same one.
+    const own = check.op === 'lock!' ? await rt.redis.hgetall(keys.serviceLock(check.env, svc!)) : {};
+    const ownReason =
+      own.by === check.user && own.since === String(check.at) ? own.reason : rows[mine]!.event === 'locked' ? rows[mine]!.detail : '';
+    const told =
+      check.op === 'lock!'
+        ? announceTakeOver(rt, channel, {
+            user: check.user,
+            environment: check.env,
+            service: svc!,
+            taken: {
+              lock: { by: check.user, since: check.at, ...(ownReason ? { reason: ownReason } : {}) },
+              ...(rows[mine]!.event === 'lock-taken-over' && setBefore ? { previous: guardOf(setBefore) } : {}),
+            },
+          })
+        : check.op === 'lock' || check.op === 'freeze' || setBefore
+          ? rt.slack.post(
+              channel,
+              guardNotice(
+                {
+                  action: ({ lock: 'locked', unlock: 'unlocked', freeze: 'frozen', unfreeze: 'unfrozen' } as const)[check.op],
+                  user: check.user,
+                  environment: check.env,
+                  service: svc,
+                  guard: guardOf(check.op === 'lock' || check.op === 'freeze' ? rows[mine]! : setBefore!),
+                  now: check.at,
+                },
+                rt.people.workspace,
+              ),
+            )
+          : undefined;
+    await told?.catch((err) => rt.log.warn('recheck: the lock / freeze notice was not posted', { channel, err }));
   }
   return t('guardWent', { command });
 }

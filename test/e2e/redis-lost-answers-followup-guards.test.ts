@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { SCRIPTS } from '../../src/approvals/scripts';
 import { getRequest } from '../../src/approvals/workflow';
+import type { ChangeRequest } from '../../src/approvals/types';
 import { requestLink } from '../../src/approvals/format';
 import { definedScripts } from '../../src/redis/scripts';
 import { keys } from '../../src/redis/keys';
@@ -21,6 +22,7 @@ import { configFile, fixtureGroups } from '../helpers/config';
 import { requestDeploy, requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { waitFor } from '../helpers/wait';
+import { handler as scheduledHandler } from '../../src/handlers/scheduled';
 
 const faults = useRedisFaultProxy();
 const h = useDeployHarness({
@@ -47,6 +49,8 @@ const UNLOCK = () => marks(SCRIPTS.unlock.lua, "event = 'acknowledged'");
 const FREEZE = () => marks(SCRIPTS.freeze.lua, "answer('ALREADY_FROZEN'");
 const UNFREEZE = () => marks(SCRIPTS.unfreeze.lua, "'freeze of '");
 const CREATE = () => marks(SCRIPTS.create.lua, "answer('EXISTS'");
+const STEAL = () => marks(SCRIPTS.steal.lua, "'took over the lock of '");
+const RETRO = () => marks(SCRIPTS.retroApprove.lua, "answer('RETRO_NOT_RUN'");
 const REJECT = () => marks(SCRIPTS.reject.lua, "answer('SELF_REJECT'");
 /** The worker's "about to tell them" (claimed → told). */
 const TOLD = () => marks(definedScripts().find((s) => s.name === 'chatops_recheck_told_v1')!.lua, "'s', 'told'");
@@ -117,6 +121,23 @@ describe('/ecs lock, unlock, freeze, unfreeze whose answer was lost: the follow-
     expect(texts('typed').slice(1)).toEqual(['Your /ecs unlock web did go through.']);
     expect(await faults.direct.exists(keys.serviceLock('prod', 'web'))).toBe(0);
     expect(channelTexts('CPROD').at(-1)).toContain('<@UDEV1> unlocked web in prod. Changes can be requested again.');
+  });
+
+  it('lock! (taking over a lock) went through / did not: says which; went through, the channel is told of the take-over', async () => {
+    await typed('lock web --reason "db migration"', 'UDEV1');
+    await typedUnanswered('lock! web --reason "hotfix"', 'ULEAD1', 'silentFrom', STEAL());
+    redisBack();
+    await h.e2e.drain();
+    expect(texts('typed')).toEqual([
+      expect.stringMatching(/^Your \/ecs lock! web did not go through: web is locked by <@UDEV1> since .+: “db migration”\.$/),
+    ]);
+
+    await typedUnanswered('lock! web --reason "hotfix"', 'ULEAD1', 'deafFrom', STEAL());
+    redisBack();
+    await h.e2e.drain();
+    expect(texts('typed').slice(1)).toEqual(['Your /ecs lock! web did go through.']);
+    expect((await faults.direct.hgetall(keys.serviceLock('prod', 'web'))).by).toBe('ULEAD1');
+    expect(channelTexts('CPROD').at(-1)).toContain('<@ULEAD1> took over the lock on web in prod from <@UDEV1> (“db migration”): “hotfix”.');
   });
 
   it('freeze went through: says so, the services see the freeze, and the channel is told', async () => {
@@ -210,6 +231,43 @@ describe('a request created by a command whose answer was lost (scheduled, break
   });
 });
 
+describe('an approval after the fact of a break-glass change whose answer was lost: the follow-up', () => {
+  /** UDEV2 breaks glass (the change runs); ULEAD1 clicks Approve after the fact while Redis is `fault` from its script on. */
+  async function retroUnanswered(fault: 'deafFrom' | 'silentFrom'): Promise<ChangeRequest> {
+    await h.e2e.slash('deploy web v1.2.3 --break-glass "checkout is down"', { channel_id: 'CPROD', user_id: 'UDEV2' });
+    await h.e2e.drain();
+    const req = (await getRequest(faults.direct, requestMessage(h.e2e, 'CPROD').id))!;
+    faults.proxy[fault](...RETRO());
+    const said = await h.e2e.click({
+      action_id: 'approval:retro',
+      value: req.id,
+      user_id: 'ULEAD1',
+      channel_id: 'CPROD',
+      message_ts: req.messageTs,
+      response_url: h.e2e.slack.responseUrl('retro'),
+    });
+    expect(said.statusCode).toBe(200);
+    expect(texts('retro').join('\n')).toContain(CANT_TELL);
+    redisBack();
+    await h.e2e.drain();
+    return req;
+  }
+
+  it('it went through: says so; the request holds the approval', async () => {
+    const req = await retroUnanswered('deafFrom');
+    expect(texts('retro').slice(1)).toEqual([`Your approval after the fact of ${requestLink(req)} did go through.`]);
+    expect((await getRequest(faults.direct, req.id))!.approvals.map((a) => a.user)).toEqual(['ULEAD1']);
+  });
+
+  it('it did not reach Redis: says so and to press it again', async () => {
+    const req = await retroUnanswered('silentFrom');
+    expect(texts('retro').slice(1)).toEqual([
+      `Your approval after the fact of ${requestLink(req)} did not go through. Press Approve after the fact again.`,
+    ]);
+    expect((await getRequest(faults.direct, req.id))!.approvals).toEqual([]);
+  });
+});
+
 describe('a Reject form whose answer was lost: the follow-up', () => {
   it('reaches the clicker where they clicked Reject (its response_url), not the request channel', async () => {
     // Inside prod's change window (a deploy request is refused outside).
@@ -281,6 +339,32 @@ describe('a follow-up its worker never delivered', () => {
     await h.e2e.drain();
     expect(texts('typed')).toEqual([lapsed]);
     expect(await faults.direct.zscore(keys.recheckDue(), job.id)).toBeNull();
+  });
+
+  it('a follow-up Lambda gave up on (never claimed) is told once by the tick', async () => {
+    await typedUnanswered('freeze prod', 'ULEAD1', 'deafFrom', FREEZE());
+    redisBack();
+    // Every attempt of the worker timed out before it claimed the follow-up: Lambda sends it to the on-failure destination.
+    const job = h.e2e.pending.splice(0).find((j) => (j as { kind: string }).kind === 'recheck')!;
+    const record = {
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: job,
+      responsePayload: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 180.00 seconds' },
+    };
+    const sqs = { messageId: 'm1', receiptHandle: 'rh1', body: JSON.stringify(record), eventSource: 'aws:sqs', attributes: {} };
+    expect(await scheduledHandler({ Records: [sqs] })).toEqual({ batchItemFailures: [] });
+    await h.e2e.tick();
+    await h.e2e.drain();
+    const lapsed =
+      'I could not check whether your change went through: the check stopped before it could tell you. See for yourself: /ecs status prod.';
+    expect(texts('typed')).toEqual([lapsed]);
+    // The record delivered again (SQS at least once), a later tick, a late delivery of the job itself: nothing more.
+    await scheduledHandler({ Records: [sqs] });
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    h.e2e.pending.push(job);
+    await h.e2e.drain();
+    expect(texts('typed')).toEqual([lapsed]);
   });
 
   it('a follow-up its worker told is not told again by the tick', async () => {
