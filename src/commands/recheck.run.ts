@@ -8,11 +8,13 @@
  *     the approve script is run again with that click's token (as ioredis resends a script whose
  *     answer was lost), which claims the hand-off for it, and the change is handed off here;
  *   - reject, cancel: whether the request is rejected / cancelled by them (`decidedBy`);
+ *   - approve after the fact (a break-glass request): whether it holds their approval (`a.<user>`,
+ *     retro-approve-7.lua);
  *   - mute: whether the mute key is theirs with the end they asked for (`by`, `until`, mute-1.lua),
  *     and then the alert channel is told, as the command would have; unmute: whether a mute is in force;
  *   - "I'm on it": whether the incident's acknowledger (`ackBy`, ack-1.lua) is them; when the script
  *     took the lease to show it (the lease is its `ackAt`), the alert is updated here.
- *   - lock, unlock, freeze, unfreeze: whether the service's (environment's) audit stream holds the
+ *   - lock, lock!, unlock, freeze, unfreeze: whether the service's (environment's) audit stream holds the
  *     script's entry (its event, by them, at the `now` the script was given); the channel where they
  *     typed it is then told, as the command would have;
  *   - a request created (a scheduled or break-glass change, any request): whether the invocation's
@@ -323,8 +325,12 @@ export async function lapsedTick(rt: Runtime): Promise<void> {
 
 /** Lambda gave up on the job (it may never have been claimed): claimed as due now, so the tick tells them once. */
 export async function recheckLost(raw: unknown, rt: Runtime): Promise<void> {
-  const job = recheckJob.parse(raw);
-  await claimRecheck(rt, job, 'lost', rt.now());
+  const parsed = recheckJob.safeParse(raw);
+  if (!parsed.success) {
+    rt.log.error('recheck: invalid lost job dropped', { issues: parsed.error.issues.slice(0, 3) });
+    return;
+  }
+  await claimRecheck(rt, parsed.data, 'lost', rt.now());
 }
 
 /** Where the person can see for themselves what happened. */

@@ -1,9 +1,10 @@
 /**
  * The follow-up of a change whose answer was lost. When a person's change (a request's approve,
- * reject or cancel, a mute, an unmute, an "I'm on it", a lock, unlock, freeze or unfreeze, a request
- * created by a command: a scheduled or a break-glass change) was sent to Redis and not answered in time,
- * the answer says it cannot tell whether it went through (src/redis/client.ts). The Slack function
- * then hands the worker a `recheck` job: what to read (the error's `recheck`), who and where they
+ * reject, cancel or approval after the fact, a mute, an unmute, an "I'm on it", a lock, lock!,
+ * unlock, freeze or unfreeze, a request created by a command: a scheduled or a break-glass change)
+ * was sent to Redis and not answered in time, the answer says it cannot tell whether it went through
+ * (src/redis/client.ts). The Slack function (the worker, for a request it creates) then hands the
+ * worker a `recheck` job: what to read (the error's `recheck`), who and where they
  * acted. The worker reads it once Redis answers again and tells them in one line what happened
  * (./recheck.run.ts); the answer they got at once says it will. Only this hand-off is in the Slack
  * bundle: the deciding and its texts are the worker's.
