@@ -206,7 +206,9 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
         return;
       }
       // The form's submission carries the request id back; it is only honoured for a form opened here.
-      await storeOp(() => rt.redis.set(keys.rejectForm(id, userId), '1', 'EX', REJECT_FORM_TTL_SECONDS));
+      // Where the click was: a submission whose answer is lost is followed up there (../commands/recheck.ts).
+      const at = JSON.stringify({ u: ctx.body.response_url, c: ctx.channelId });
+      await storeOp(() => rt.redis.set(keys.rejectForm(id, userId), at, 'EX', REJECT_FORM_TTL_SECONDS));
       // Within the click's budget (the trigger is valid for 3 seconds); what did not open is said in one line.
       const opened = await viewCallWithin(ctx.budget, 'openView', RESERVE.answer, () =>
         rt.slack.openView(triggerId, rejectModal(check.request, ctx.locale)),
@@ -229,16 +231,24 @@ export async function handleApprovalAction(ctx: ActionContext): Promise<void> {
 /** The reject modal's submission: the reason is required; the reject script decides. */
 export const rejectView: ViewDef = {
   callbackId: REJECT_VIEW,
-  async handle(rt: Runtime, view, userId, { locale, budget }) {
+  async handle(rt: Runtime, view, userId, { locale, budget, openedAt }) {
     const t = M.in(locale);
     const reason = view.state.values[REJECT_REASON.block]?.[REJECT_REASON.action]?.value?.trim() ?? '';
     if (reason.length < 3) return { errors: { [REJECT_REASON.block]: t('reasonTooShort') } };
     if (reason.length > REJECT_REASON_MAX) return { errors: { [REJECT_REASON.block]: t('reasonTooLong', { max: REJECT_REASON_MAX }) } };
     // Only a form this user opened from the request's Reject button (a forged submission names any request).
-    const opened = await storeOp(() => rt.redis.del(keys.rejectForm(view.private_metadata, userId)));
-    if (opened !== 1) {
+    const form = keys.rejectForm(view.private_metadata, userId);
+    const opened = (await storeOp(() => rt.redis.multi().get(form).del(form).exec()))?.[0]?.[1];
+    if (typeof opened !== 'string') {
       rt.log.warn('reject form refused: not opened from the Reject button', { request: view.private_metadata, user: userId });
       return { errors: { [REJECT_REASON.block]: t('formExpired') } };
+    }
+    try {
+      const at = JSON.parse(opened) as { u?: string; c?: string };
+      openedAt.responseUrl = at.u;
+      openedAt.channelId = at.c;
+    } catch {
+      // A form opened before its place was kept: a follow-up goes to the request's channel.
     }
     const res = await rejectRequest(rt, view.private_metadata, userId, reason, budget);
     if (res.ok) {

@@ -46,7 +46,15 @@ export interface TakenOver {
 
 /** /ecs lock!: lock the service, taking over any manual or automatic lock. Throws the refusal (a change is running). */
 export async function stealLock(rt: Runtime, environment: string, service: string, user: string, reason: string): Promise<TakenOver> {
-  const reply = await transit(rt, (x) => x.steal(environment, service, user, reason, rt.now()));
+  const at = rt.now();
+  const reply = await transit(rt, (x) => x.steal(environment, service, user, reason, at), undefined, true, {
+    t: 'guard',
+    op: 'lock!',
+    env: environment,
+    svc: service,
+    user,
+    at,
+  });
   const lock = guardFromHash(reply.extra);
   if (reply.code !== 'OK' || !lock) {
     throw refusal(reply.code, {

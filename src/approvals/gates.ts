@@ -235,7 +235,12 @@ export async function retroApproveRequest(rt: Runtime, id: string, user: string,
     'approver',
     lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, RESERVE.transition + RESERVE.answer),
   );
-  const reply = await transit(rt, (x) => x.retroApprove(ref, user, rt.now(), authorized));
+  const reply = await transit(rt, (x) => x.retroApprove(ref, user, rt.now(), authorized), undefined, true, {
+    t: 'request',
+    op: 'retro',
+    id,
+    user,
+  });
   const req = reply.request;
   const t = gatesText.in(lang(rt));
   if (reply.code === 'RETRO_APPROVED' || reply.code === 'APPROVAL_RECORDED') {

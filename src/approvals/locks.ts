@@ -1,7 +1,8 @@
 /**
  * Manual service locks and environment freezes (the transitions; guards.ts reads them).
  * A lock refuses new requests for the service and approvals of its pending request; a freeze
- * refuses every change in the environment. Each is one Lua script with its audit entry.
+ * refuses every change in the environment. Each is one Lua script with its audit entry; a script
+ * whose answer was lost is checked later by the worker from that entry (src/commands/recheck.run.ts).
  */
 import type { Locale } from '../i18n/locale';
 import type { SlackMessage } from '../slack/blocks';
@@ -31,7 +32,15 @@ export async function lockService(
   user: string,
   reason: string | undefined,
 ): Promise<GuardInfo> {
-  const reply = await transit(rt, (x) => x.lock(environment, service, user, reason, rt.now()));
+  const at = rt.now();
+  const reply = await transit(rt, (x) => x.lock(environment, service, user, reason, at), undefined, true, {
+    t: 'guard',
+    op: 'lock',
+    env: environment,
+    svc: service,
+    user,
+    at,
+  });
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
   return guard;
@@ -47,14 +56,29 @@ export async function unlockService(rt: Runtime, environment: string, service: s
   // Only look up the role (a Slack call for user groups) when it matters.
   const approver =
     current && current.by !== user && current.kind !== 'change' ? await rt.access.holds(environment, user, 'approver') : false;
-  const reply = await transit(rt, (x) => x.unlock(environment, service, user, approver, rt.now()));
+  const at = rt.now();
+  const reply = await transit(rt, (x) => x.unlock(environment, service, user, approver, at), undefined, true, {
+    t: 'guard',
+    op: 'unlock',
+    env: environment,
+    svc: service,
+    user,
+    at,
+  });
   const guard = guardOf(reply);
   if (reply.code !== 'OK' || !guard) throw refusal(reply.code, ctx(rt, environment, user, service, guard));
   return guard;
 }
 
 export async function freezeEnvironment(rt: Runtime, environment: string, user: string, reason: string | undefined): Promise<GuardInfo> {
-  const reply = await transit(rt, (x) => x.freeze(environment, user, reason, rt.now()));
+  const at = rt.now();
+  const reply = await transit(rt, (x) => x.freeze(environment, user, reason, at), undefined, true, {
+    t: 'guard',
+    op: 'freeze',
+    env: environment,
+    user,
+    at,
+  });
   // The copies the request scripts check (./freeze-copies.ts); ALREADY_FROZEN repairs them too.
   if (reply.code === 'OK' || reply.code === 'ALREADY_FROZEN')
     await storeOp(() => syncFreezeCopies(rt, environment, reply.extra), 'freezeNotCopied');
@@ -64,7 +88,14 @@ export async function freezeEnvironment(rt: Runtime, environment: string, user: 
 }
 
 export async function unfreezeEnvironment(rt: Runtime, environment: string, user: string): Promise<GuardInfo> {
-  const reply = await transit(rt, (x) => x.unfreeze(environment, user, rt.now()));
+  const at = rt.now();
+  const reply = await transit(rt, (x) => x.unfreeze(environment, user, at), undefined, true, {
+    t: 'guard',
+    op: 'unfreeze',
+    env: environment,
+    user,
+    at,
+  });
   if (reply.code === 'OK' || reply.code === 'NOT_FROZEN')
     await storeOp(() => syncFreezeCopies(rt, environment, undefined), 'unfreezeNotCopied');
   const guard = guardOf(reply);

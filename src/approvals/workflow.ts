@@ -387,6 +387,18 @@ async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<Chan
 }
 
 /**
+ * A request created whose creator stopped before posting it (a retried job, or a create whose answer
+ * was lost: src/commands/recheck.run.ts): its card is posted and, approved, it is handed off. The
+ * request as it is then.
+ */
+export async function postCreated(rt: Runtime, existing: ChangeRequest): Promise<ChangeRequest> {
+  if (existing.messageTs || (existing.state !== 'pending' && existing.state !== 'approved')) return existing;
+  const posted = await postRequestMessage(rt, existing);
+  if (posted.state === 'approved') await dispatchExecute(rt, posted);
+  return posted;
+}
+
+/**
  * Create a request for a planned change and post the request message in `input.channel`.
  * needed = the environment's `approvals[verb]`; with 0 the request is created approved (audited
  * as auto-approved) and the execute job is dispatched at once.
@@ -477,6 +489,8 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       action,
       // Announced once its card is posted (postRequestMessage).
       false,
+      // An answer lost: the worker reads the invocation's request later (src/commands/recheck.run.ts).
+      { t: 'create', env: input.environment, svc: input.service, inv: input.invocationId, user: input.requester },
     );
     if (reply.code !== 'RETRY') break;
     seenActive = reply.extra.active ?? '';
@@ -494,10 +508,7 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
       // The same invocation again (a retried job): answer with the request it already created.
       const existing = await storeOp(() => getRequest(rt.redis, result.extra.id ?? ''), action);
       if (!existing) throw refusal('NOT_FOUND', ctxFor(rt, ref0));
-      if (existing.messageTs || (existing.state !== 'pending' && existing.state !== 'approved')) return existing;
-      const posted = await postRequestMessage(rt, existing);
-      if (posted.state === 'approved') await dispatchExecute(rt, posted);
-      return posted;
+      return postCreated(rt, existing);
     }
     case 'FROZEN':
     case 'LOCKED':

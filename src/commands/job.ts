@@ -14,7 +14,8 @@ import { storeUnavailable } from '../redis/client';
 import { invocationSchema } from '../slack/invocation';
 import { answerInvocation, errorReply } from '../slack/reply';
 import { route } from './router';
-import { registerRecheck } from './recheck';
+import { registerRecheck, withFollowUp } from './recheck';
+import { noBudget } from '../slack/click-budget';
 import { roleFor } from './types';
 import { defineMessages } from '../i18n/catalog';
 
@@ -88,7 +89,10 @@ export function registerCommands(): void {
       } catch (err) {
         // The refusal goes to the person who typed it only: in their language.
         const locale = await rt.people.localeOf(inv.userId).catch(() => rt.people.workspace);
-        await answerInvocation(rt, inv, errorReply(err, log, locale), { inChannel: false, failed: true }).catch((e) =>
+        // A request created whose answer was lost (a scheduled or break-glass change…): followed up (./recheck.ts).
+        const place = { userId: inv.userId, locale, responseUrl: inv.responseUrl, channelId: inv.channelId };
+        const shown = await withFollowUp(rt, err, place, noBudget());
+        await answerInvocation(rt, inv, errorReply(shown, log, locale), { inChannel: false, failed: true }).catch((e) =>
           log.error('could not report error', { err: e }),
         );
       }

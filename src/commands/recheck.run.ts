@@ -8,15 +8,29 @@
  *     the approve script is run again with that click's token (as ioredis resends a script whose
  *     answer was lost), which claims the hand-off for it, and the change is handed off here;
  *   - reject, cancel: whether the request is rejected / cancelled by them (`decidedBy`);
+ *   - approve after the fact (a break-glass request): whether it holds their approval (`a.<user>`,
+ *     retro-approve-7.lua);
  *   - mute: whether the mute key is theirs with the end they asked for (`by`, `until`, mute-1.lua),
  *     and then the alert channel is told, as the command would have; unmute: whether a mute is in force;
  *   - "I'm on it": whether the incident's acknowledger (`ackBy`, ack-1.lua) is them; when the script
  *     took the lease to show it (the lease is its `ackAt`), the alert is updated here.
+ *   - lock, lock!, unlock, freeze, unfreeze: whether the service's (environment's) audit stream holds the
+ *     script's entry (its event, by them, at the `now` the script was given); the channel where they
+ *     typed it is then told, as the command would have;
+ *   - a request created (a scheduled or break-glass change, any request): whether the invocation's
+ *     marker names a request (create-12.lua); its card is then posted and, approved, it is handed off,
+ *     as the create's own retry would (workflow.ts postCreated).
  * Redis is tried again with growing waits until RECHECK_WITHIN_MS after the change (and within the
  * invocation's end); then they are told it still cannot be told, and where to look.
+ *
+ * At most once, and never silent once claimed: the claim (recheck-claim-2.lua) records the job with
+ * when it lapses; the worker turns it `told` (recheck-told-2.lua) before it tells them, and says
+ * nothing when it cannot; the scheduled tick (`lapsedTick`) turns a claim still `claimed` past its
+ * lapse time `lapsed` (recheck-lapse-2.lua) and tells them once that it could not check, and how to
+ * see for themselves. A job Lambda gave up on is claimed as due at once (`recheckLost`).
  */
 import { findService } from '../config/load';
-import { claimJob, invocationDeadline } from '../hooks/jobs';
+import { invocationDeadline } from '../hooks/jobs';
 import { defineMessages } from '../i18n/catalog';
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
@@ -38,6 +52,23 @@ import type { ChangeRequest } from '../approvals/types';
 import { dispatchExecute, getRequest, refreshMessage, startDeadlineOf, transit } from '../approvals/workflow';
 import type { Recheck } from '../redis/client';
 import type { RecheckJob } from './recheck';
+import { randomBytes } from 'node:crypto';
+import { luaScript, runScript } from '../redis/scripts';
+import { CLAIM_TTL_SECONDS } from '../hooks/jobs';
+import { readGuards, type GuardInfo } from '../approvals/guards';
+import { guardText } from '../approvals/format';
+import { guardNotice } from '../approvals/notices';
+import { postCreated } from '../approvals/workflow';
+import { announceBreakGlass } from '../approvals/gates';
+import { syncFreezeCopies } from '../approvals/freeze-copies';
+import { announceTakeOver } from '../approvals/gate-locks';
+import claimLua from './lua/recheck-claim-2.lua';
+import toldLua from './lua/recheck-told-2.lua';
+import lapseLua from './lua/recheck-lapse-2.lua';
+
+const CLAIM = luaScript('recheck_claim', 2, claimLua);
+const TOLD = luaScript('recheck_told', 2, toldLua);
+const LAPSE = luaScript('recheck_lapse', 2, lapseLua);
 
 const M = defineMessages('commands.recheck.run', {
   approveWent: {
@@ -70,6 +101,15 @@ const M = defineMessages('commands.recheck.run', {
     ko: ':x: {request} 취소는 반영되지 않았습니다. {then}',
   },
   cancelAgain: { en: 'Press *Cancel* again.', ko: '*취소*를 다시 누르세요.' },
+  retroWent: {
+    en: ':white_check_mark: Your approval after the fact of {request} did go through.',
+    ko: ':white_check_mark: {request} 사후 승인이 반영되었습니다.',
+  },
+  retroLost: {
+    en: ':x: Your approval after the fact of {request} did not go through. {then}',
+    ko: ':x: {request} 사후 승인은 반영되지 않았습니다. {then}',
+  },
+  retroAgain: { en: 'Press *Approve after the fact* again.', ko: '*사후 승인*을 다시 누르세요.' },
   gone: { en: ':grey_question: {request} is no longer on record.', ko: ':grey_question: {request}의 기록이 더 이상 없습니다.' },
   muteWent: {
     en: ':white_check_mark: Your mute did go through: alerts for {service} ({env}) are muted until {until}.',
@@ -113,6 +153,24 @@ const M = defineMessages('commands.recheck.run', {
   },
   whereRequest: { en: '{request} (its card) or `/ecs history`', ko: '{request} (요청 메시지) 또는 `/ecs history`' },
   whereAlerts: { en: 'the alert channel {channel}', ko: '알림 채널 {channel}' },
+  guardWent: { en: ':white_check_mark: Your {command} did go through.', ko: ':white_check_mark: {command} 명령이 반영되었습니다.' },
+  guardLost: { en: ':x: Your {command} did not go through: {now}', ko: ':x: {command} 명령은 반영되지 않았습니다. {now}' },
+  lockedNow: { en: '{what} is locked {guard}.', ko: '{what} 서비스는 잠겨 있습니다 ({guard}).' },
+  notLocked: { en: '{what} is not locked.', ko: '{what} 서비스는 잠겨 있지 않습니다.' },
+  frozenNow: { en: '{what} is frozen {guard}.', ko: '{what} 환경은 동결되어 있습니다 ({guard}).' },
+  notFrozen: { en: '{what} is not frozen.', ko: '{what} 환경은 동결되어 있지 않습니다.' },
+  createWent: {
+    en: ':white_check_mark: Your request did go through: {request} is {state}.',
+    ko: ':white_check_mark: 요청이 반영되었습니다. {request}: {state}.',
+  },
+  createLost: {
+    en: ':x: Your request for {service} ({env}) did not go through. Run the command again.',
+    ko: ':x: {service}({env}) 요청은 반영되지 않았습니다. 명령을 다시 실행하세요.',
+  },
+  lapsed: {
+    en: ':grey_question: I could not check whether your change went through: the check stopped before it could tell you. See for yourself: {where}.',
+    ko: ':grey_question: 변경이 반영되었는지 확인하지 못했습니다. 확인이 끝나기 전에 멈췄습니다. 직접 확인하세요: {where}',
+  },
 });
 
 type T = ReturnType<typeof M.in>;
@@ -138,7 +196,7 @@ const recheckJob = lazySchema(() => {
     check: z.discriminatedUnion('t', [
       z.object({
         t: z.literal('request'),
-        op: z.enum(['approve', 'reject', 'cancel']),
+        op: z.enum(['approve', 'reject', 'cancel', 'retro']),
         id: z.string(),
         user: user(),
         token: z.string().optional(),
@@ -146,6 +204,15 @@ const recheckJob = lazySchema(() => {
       z.object({ t: z.literal('mute'), ...svc, until: z.number() }),
       z.object({ t: z.literal('unmute'), ...svc }),
       z.object({ t: z.literal('ack'), ...svc, gen: z.number() }),
+      z.object({
+        t: z.literal('guard'),
+        op: z.enum(['lock', 'lock!', 'unlock', 'freeze', 'unfreeze']),
+        env: z.string(),
+        svc: z.string().optional(),
+        user: user(),
+        at: z.number(),
+      }),
+      z.object({ t: z.literal('create'), ...svc, inv: z.string().min(1) }),
     ]),
     at: z.number(),
     userId: user(),
@@ -154,6 +221,11 @@ const recheckJob = lazySchema(() => {
     channelId: z.string().optional(),
   });
 });
+
+/** What the tick gives the worker after its deadline (it stops waiting for Redis only after this). */
+const LAPSE_MARGIN_MS = 30_000;
+/** How long the zset of claimed follow-ups lives after the last claim (its members lapse within minutes). */
+const DUE_TTL_MS = 2 * 86_400_000;
 
 export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   const parsed = recheckJob.safeParse(raw);
@@ -166,20 +238,24 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   const log = rt.log.child({ recheck: job.id, check: check.t, user: job.userId });
   const t = M.in(job.locale);
   const end = Math.min(job.at + RECHECK_WITHIN_MS, (invocationDeadline() ?? Infinity) - ANSWER_RESERVE_MS);
+  // This attempt's claim: its own claim again after a lost answer is still its own.
+  const token = randomBytes(8).toString('hex');
   let claimed = false;
+  let told: boolean | undefined;
   let req: ChangeRequest | undefined;
   let text: string | undefined;
   for (let tries = 1, wait = FIRST_WAIT_MS; ; tries++, wait = Math.min(2 * wait, LONGEST_WAIT_MS)) {
     try {
       if (!claimed) {
-        // Once: a second delivery of the job says nothing.
-        const claim = await claimJob(rt, job.id);
-        if (claim instanceof Error) throw claim;
-        if (claim === 'duplicate') return;
+        // Once: a second delivery of the job says nothing. Lapses (the tick tells) past the worker's end.
+        if (!(await claimRecheck(rt, job, token, Math.max(end, rt.now()) + ANSWER_RESERVE_MS + LAPSE_MARGIN_MS))) return;
         claimed = true;
       }
-      text = await decide(rt, check, t, job.locale, (r) => (req = r));
-      log.info('recheck: found out what happened', { tries });
+      if (text === undefined) {
+        text = await decide(rt, job, t, (r) => (req = r));
+        log.info('recheck: found out what happened', { tries });
+      }
+      told = await markTold(rt, job.id);
       break;
     } catch (err) {
       log.info('recheck: Redis does not answer yet', { tries, err });
@@ -189,14 +265,80 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   }
   if (text === undefined) {
     log.warn('recheck: Redis did not answer in time; the person is told it still cannot be told');
-    const where =
-      check.t === 'request'
-        ? t('whereRequest', { request: requestLink(req ?? { id: check.id, channel: '' }, undefined, job.locale) })
-        : t('whereAlerts', { channel: alertChannel(rt, check.svc) });
-    text = t('stillUnknown', { where });
+    text = t('stillUnknown', { where: whereToLook(rt, check, t, job.locale, req) });
+  }
+  if (claimed && told === undefined) told = await markTold(rt, job.id).catch(() => undefined);
+  if (claimed && !told) {
+    // Told by the tick already, or Redis cannot record that this is told: the tick tells them (once) instead.
+    log.warn('recheck: not told here', { told });
+    return;
   }
   // Outside the tries: an answer Slack did not take is not a reason to decide (and hand off) again.
   await tell(rt, job, req, text);
+}
+
+/** Claim the follow-up for this attempt (true), or false when another attempt claimed it. Throws while Redis fails. */
+export async function claimRecheck(rt: Runtime, job: RecheckJob, token: string, lapseAt: number): Promise<boolean> {
+  const { auth: _auth, ...kept } = job as RecheckJob & { auth?: unknown };
+  const reply = await runScript(
+    rt.redis,
+    CLAIM,
+    [keys.recheckClaim(job.id), keys.recheckDue()],
+    [job.id, token, lapseAt, JSON.stringify(kept), CLAIM_TTL_SECONDS * 1000, DUE_TTL_MS],
+  );
+  return Number(reply) === 1;
+}
+
+/** Claimed → told, before telling: false when the tick told them already. Throws while Redis fails. */
+export async function markTold(rt: Runtime, id: string): Promise<boolean> {
+  return Number(await runScript(rt.redis, TOLD, [keys.recheckClaim(id), keys.recheckDue()], [id])) === 1;
+}
+
+/** Follow-ups the tick takes at most per run (each is one script and one Slack answer). */
+const LAPSE_BATCH = 50;
+
+/**
+ * The scheduled tick: each claimed follow-up past its lapse time that the worker never told (it
+ * died or timed out) is taken (claimed → lapsed, one script) and the person is told once that it
+ * could not be checked, and how to see for themselves.
+ */
+export async function lapsedTick(rt: Runtime): Promise<void> {
+  const now = rt.now();
+  const due = await rt.redis.zrangebyscore(keys.recheckDue(), '-inf', now, 'LIMIT', 0, LAPSE_BATCH);
+  for (const id of due) {
+    const raw = await runScript(rt.redis, LAPSE, [keys.recheckClaim(id), keys.recheckDue()], [id, now]);
+    if (typeof raw !== 'string') continue;
+    let job: RecheckJob;
+    try {
+      job = recheckJob.parse(JSON.parse(raw));
+    } catch (err) {
+      rt.log.error('recheck: a lapsed follow-up could not be read', { recheck: id, err });
+      continue;
+    }
+    rt.log.warn('recheck: lapsed (the worker never told them); telling them to look', { recheck: id, check: job.check.t });
+    const t = M.in(job.locale);
+    await tell(rt, job, undefined, t('lapsed', { where: whereToLook(rt, job.check, t, job.locale) })).catch((err) =>
+      rt.log.warn('recheck: the lapsed follow-up was not delivered', { recheck: id, err }),
+    );
+  }
+}
+
+/** Lambda gave up on the job (it may never have been claimed): claimed as due now, so the tick tells them once. */
+export async function recheckLost(raw: unknown, rt: Runtime): Promise<void> {
+  const parsed = recheckJob.safeParse(raw);
+  if (!parsed.success) {
+    rt.log.error('recheck: invalid lost job dropped', { issues: parsed.error.issues.slice(0, 3) });
+    return;
+  }
+  await claimRecheck(rt, parsed.data, 'lost', rt.now());
+}
+
+/** Where the person can see for themselves what happened. */
+function whereToLook(rt: Runtime, check: Recheck, t: T, locale: Locale, req?: ChangeRequest): string {
+  if (check.t === 'request') return t('whereRequest', { request: requestLink(req ?? { id: check.id, channel: '' }, undefined, locale) });
+  if (check.t === 'guard') return code(`/ecs status ${check.svc ?? check.env}`);
+  if (check.t === 'create') return code(`/ecs history ${check.svc}`);
+  return t('whereAlerts', { channel: alertChannel(rt, check.svc) });
 }
 
 function alertChannel(rt: Runtime, alias: string): string {
@@ -221,8 +363,11 @@ async function tell(rt: Runtime, job: RecheckJob, req: ChangeRequest | undefined
 }
 
 /** The one line for the person; `seen` gets the request read (the answer's fallback channel). Throws while Redis fails. */
-async function decide(rt: Runtime, check: Recheck, t: T, locale: Locale, seen: (r: ChangeRequest) => void): Promise<string> {
+async function decide(rt: Runtime, job: RecheckJob, t: T, seen: (r: ChangeRequest) => void): Promise<string> {
+  const { check, locale } = job;
   if (check.t === 'request') return decideRequest(rt, check, t, locale, seen);
+  if (check.t === 'guard') return decideGuard(rt, check, t, locale, job.channelId);
+  if (check.t === 'create') return decideCreate(rt, check, t, locale, seen);
   const svc = findService(rt.config, check.svc);
   const names = { service: code(check.svc), env: code(check.env) };
   if (!svc || svc.environment !== check.env) return t('gone', { request: names.service });
@@ -265,8 +410,15 @@ async function decideRequest(
   if (!ref || !req) return t('gone', { request: code(check.id) });
   seen(req);
   const request = requestLink(req, undefined, locale);
-  const then = (again: 'approveAgain' | 'rejectAgain' | 'cancelAgain', open: boolean) =>
+  const then = (again: 'approveAgain' | 'rejectAgain' | 'cancelAgain' | 'retroAgain', open: boolean) =>
     open ? t(again) : stateSentence(req!, rt.now(), locale);
+  if (check.op === 'retro') {
+    // retro-approve-7.lua records `a.<user>` as the approve script does.
+    if (!req.approvals.some((a) => a.user === check.user))
+      return t('retroLost', { request, then: then('retroAgain', req.retroApprovedAt === undefined && req.retroExpiredAt === undefined) });
+    await refreshMessage(rt, req);
+    return t('retroWent', { request });
+  }
   if (check.op === 'reject') {
     if (req.state !== 'rejected' || req.decidedBy !== check.user)
       return t('rejectLost', { request, then: then('rejectAgain', req.state === 'pending') });
@@ -297,4 +449,119 @@ async function decideRequest(
   if (!next && req.state === 'pending') next = t('nextMore', { n: req.approvalsNeeded - req.approvals.length });
   else if (!next && req.state !== 'approved') next = t('nextState', { state: stateWord(req.state, locale) });
   return t('approveWent', { request, given: req.approvals.length, needed: req.approvalsNeeded, next });
+}
+
+/** What a lock / unlock / freeze / unfreeze script writes in its audit entry: the event (an unlock of a rollback's lock is 'acknowledged'). */
+const GUARD_EVENTS = {
+  lock: ['locked'],
+  'lock!': ['locked', 'lock-taken-over'],
+  unlock: ['unlocked', 'acknowledged'],
+  freeze: ['frozen'],
+  unfreeze: ['unfrozen'],
+} as const;
+/** The entries that set a lock (a lock!'s previous lock, an unlock's). */
+const LOCK_SET = ['locked', 'lock-taken-over', 'auto-locked'];
+/** How far back the audit stream is read for the entry (a busy service writes a few entries a minute). */
+const AUDIT_LOOKBACK = 200;
+
+type AuditRow = { event: string; actor: string; at: string; detail: string };
+
+/** The newest entries of an audit stream, newest first. */
+async function auditRows(rt: Runtime, stream: string): Promise<AuditRow[]> {
+  const raw = (await rt.redis.xrevrange(stream, '+', '-', 'COUNT', AUDIT_LOOKBACK)) as Array<[string, string[]]>;
+  return raw.map(([, f]) => {
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < f.length; i += 2) h[f[i]!] = f[i + 1]!;
+    return { event: h.event ?? '', actor: h.actor ?? '', at: h.at ?? '', detail: h.detail ?? '' };
+  });
+}
+
+async function decideGuard(rt: Runtime, check: Extract<Recheck, { t: 'guard' }>, t: T, locale: Locale, channel?: string): Promise<string> {
+  const svc = check.op === 'freeze' || check.op === 'unfreeze' ? undefined : check.svc;
+  const command = code(`/ecs ${check.op} ${svc ?? check.env}`);
+  const rows = await auditRows(rt, svc ? keys.serviceAudit(check.env, svc) : keys.audit(check.env));
+  const events: readonly string[] = GUARD_EVENTS[check.op];
+  const mine = rows.findIndex((r) => events.includes(r.event) && r.actor === check.user && r.at === String(check.at));
+  if (!svc) {
+    // The copies the request scripts check, which the command writes after the script (and the tick repairs): as the freeze is now.
+    const freeze = await rt.redis.hgetall(keys.envFreeze(check.env));
+    await syncFreezeCopies(rt, check.env, Object.keys(freeze).length ? freeze : undefined);
+  }
+  if (mine < 0) {
+    const now = rt.now();
+    const g = await readGuards(rt.redis, check.env, svc ? [svc] : []);
+    const what = code(svc ?? check.env);
+    const held = svc ? g.locks[svc] : g.frozen;
+    const state = svc
+      ? held
+        ? t('lockedNow', { what, guard: guardText(held, now, locale) })
+        : t('notLocked', { what })
+      : held
+        ? t('frozenNow', { what, guard: guardText(held, now, locale) })
+        : t('notFrozen', { what });
+    return t('guardLost', { command, now: state });
+  }
+  // It went through and the channel was never told (the command stopped at the lost answer): told here,
+  // with the lock or freeze its entry set (for a lock! and an unlock, also the one set before it).
+  if (channel) {
+    const setBefore = rows.slice(mine + 1).find((r) => (svc ? LOCK_SET : ['frozen']).includes(r.event));
+    const guardOf = (r: AuditRow, reason = r.event === 'locked' || r.event === 'frozen'): GuardInfo => ({
+      by: r.actor,
+      since: Number(r.at),
+      ...(reason && r.detail ? { reason: r.detail } : {}),
+    });
+    // A lock!'s entry after a take-over holds both reasons: its own is read from the lock while it is the same one.
+    const own = check.op === 'lock!' ? await rt.redis.hgetall(keys.serviceLock(check.env, svc!)) : {};
+    const ownReason =
+      own.by === check.user && own.since === String(check.at) ? own.reason : rows[mine]!.event === 'locked' ? rows[mine]!.detail : '';
+    const told =
+      check.op === 'lock!'
+        ? announceTakeOver(rt, channel, {
+            user: check.user,
+            environment: check.env,
+            service: svc!,
+            taken: {
+              lock: { by: check.user, since: check.at, ...(ownReason ? { reason: ownReason } : {}) },
+              ...(rows[mine]!.event === 'lock-taken-over' && setBefore ? { previous: guardOf(setBefore) } : {}),
+            },
+          })
+        : check.op === 'lock' || check.op === 'freeze' || setBefore
+          ? rt.slack.post(
+              channel,
+              guardNotice(
+                {
+                  action: ({ lock: 'locked', unlock: 'unlocked', freeze: 'frozen', unfreeze: 'unfrozen' } as const)[check.op],
+                  user: check.user,
+                  environment: check.env,
+                  service: svc,
+                  guard: guardOf(check.op === 'lock' || check.op === 'freeze' ? rows[mine]! : setBefore!),
+                  now: check.at,
+                },
+                rt.people.workspace,
+              ),
+            )
+          : undefined;
+    await told?.catch((err) => rt.log.warn('recheck: the lock / freeze notice was not posted', { channel, err }));
+  }
+  return t('guardWent', { command });
+}
+
+async function decideCreate(
+  rt: Runtime,
+  check: Extract<Recheck, { t: 'create' }>,
+  t: T,
+  locale: Locale,
+  seen: (r: ChangeRequest) => void,
+): Promise<string> {
+  const id = await rt.redis.get(keys.requestInvocation(check.env, check.svc, check.inv));
+  if (!id) return t('createLost', { service: code(check.svc), env: code(check.env) });
+  let req = await getRequest(rt.redis, id);
+  if (!req) return t('gone', { request: code(id) });
+  seen(req);
+  // Created, and its creator stopped at the lost answer: its card, hand-off and break-glass notice, as the command would have.
+  const unposted = !req.messageTs;
+  req = await postCreated(rt, req);
+  seen(req);
+  if (unposted && req.messageTs && req.breakGlass !== undefined) await announceBreakGlass(rt, req);
+  return t('createWent', { request: requestLink(req, undefined, locale), state: stateWord(req.state, locale) });
 }

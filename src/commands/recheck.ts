@@ -1,8 +1,10 @@
 /**
  * The follow-up of a change whose answer was lost. When a person's change (a request's approve,
- * reject or cancel, a mute, an unmute, an "I'm on it") was sent to Redis and not answered in time,
- * the answer says it cannot tell whether it went through (src/redis/client.ts). The Slack function
- * then hands the worker a `recheck` job: what to read (the error's `recheck`), who and where they
+ * reject, cancel or approval after the fact, a mute, an unmute, an "I'm on it", a lock, lock!,
+ * unlock, freeze or unfreeze, a request created by a command: a scheduled or a break-glass change)
+ * was sent to Redis and not answered in time, the answer says it cannot tell whether it went through
+ * (src/redis/client.ts). The Slack function (the worker, for a request it creates) then hands the
+ * worker a `recheck` job: what to read (the error's `recheck`), who and where they
  * acted. The worker reads it once Redis answers again and tells them in one line what happened
  * (./recheck.run.ts); the answer they got at once says it will. Only this hand-off is in the Slack
  * bundle: the deciding and its texts are the worker's.
@@ -12,6 +14,7 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { BotError } from '../errors';
 import { registerJobKind } from '../hooks/jobs';
+import { registerTick } from '../hooks/events';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import type { Recheck } from '../redis/client';
@@ -47,7 +50,11 @@ export function registerRecheck(): void {
     // Claimed by the worker part once Redis answers (the claim is a Redis write too).
     once: false,
     handle: async (job: unknown, rt) => (await import('./recheck.run')).recheck(job, rt),
+    // Lambda gave up on it: the tick tells the person once that it could not be checked.
+    lost: async (job: unknown, rt) => (await import('./recheck.run')).recheckLost(job, rt),
   });
+  // A claimed follow-up its worker never told (it died or timed out): told once by the tick.
+  registerTick('recheck-lapsed', async (rt) => (await import('./recheck.run')).lapsedTick(rt));
 }
 
 /**

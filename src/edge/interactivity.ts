@@ -106,12 +106,14 @@ export function installInteractivity(app: App, rt: Runtime): void {
       return;
     }
     const locale = await rt.people.cachedLocaleOf(body.user.id, { withinMs: CLICK_LOCALE_MS });
+    const openedAt = {};
     try {
       const triggerId = (body as { trigger_id?: string }).trigger_id;
       const res = await def.handle(rt, view, body.user.id, {
         triggerId,
         locale,
         budget,
+        openedAt,
         submitCommand: (inv) => runCommand(rt, inv, { budget }),
       });
       if (res?.errors) await ack({ response_action: 'errors', errors: res.errors });
@@ -119,8 +121,8 @@ export function installInteractivity(app: App, rt: Runtime): void {
       else if (res?.update) await ack({ response_action: 'update', view: res.update as never });
       else await ack();
     } catch (err) {
-      // A reject whose answer was lost: the follow-up goes to the request's channel.
-      const reply = errorReply(await withFollowUp(rt, err, { userId: body.user.id, locale }, budget), rt.log, locale);
+      // A reject whose answer was lost: followed up where its Reject button was clicked (src/approvals/actions.ts).
+      const reply = errorReply(await withFollowUp(rt, err, { userId: body.user.id, locale, ...openedAt }, budget), rt.log, locale);
       const firstBlock = Object.keys(view.state.values)[0] ?? 'reason';
       await ack({ response_action: 'errors', errors: { [firstBlock]: reply.text.slice(0, 150) } });
     }

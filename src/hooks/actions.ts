@@ -69,6 +69,11 @@ export interface ViewContext {
   budget: ClickBudget;
   /** The slash-command path (parse, authorize, record once, answer inline or hand off), as for a typed command. */
   submitCommand(inv: Invocation): Promise<CommandOutcome>;
+  /**
+   * Where the modal was opened from (its button's response_url and channel), when the handler knows:
+   * a follow-up of a change whose answer was lost goes there (src/commands/recheck.ts).
+   */
+  openedAt: { responseUrl?: string; channelId?: string };
 }
 
 /** How a submission is answered: errors under input blocks, or a view pushed on top / put in place of the modal. */

@@ -100,6 +100,8 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   eventConsumerDone: { bytes: 300, lifetime: { ttl: 7 * HOUR } },
   seen: { bytes: 200, lifetime: { ttl: HOUR } },
   job: { bytes: 200, lifetime: { ttl: DAY } },
+  recheckClaim: { bytes: 2 * KB, lifetime: { ttl: DAY } },
+  recheckDue: { bytes: 200, per: 'member', lifetime: { ttl: 2 * DAY } },
   slackEvent: { bytes: 200, lifetime: { ttl: HOUR } },
   serviceLock: { bytes: 2 * KB, lifetime: { ttl: HOLD_TTL_SECONDS } },
   envFreeze: { bytes: 1 * KB, lifetime: { ttl: HOLD_TTL_SECONDS } },
@@ -110,7 +112,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   legacyEnvRequestAudit: { bytes: AUDIT_MAX_BYTES, lifetime: { ttl: AUDIT_TTL_SECONDS } },
   request: { bytes: REQUEST_MAX_BYTES, lifetime: { ttl: REQUEST_WAIT_MAX_SECONDS + REQUEST_KEEP_SECONDS } },
   activeRequest: { bytes: 200, lifetime: { ttl: REQUEST_WAIT_MAX_SECONDS + REQUEST_KEEP_SECONDS } },
-  rejectForm: { bytes: 200, lifetime: { ttl: HOUR } },
+  rejectForm: { bytes: 400, lifetime: { ttl: HOUR } },
   requestInvocation: { bytes: 200, lifetime: { ttl: DAY } },
   pendingIndex: {
     bytes: 200,

@@ -162,14 +162,18 @@ export interface StoreOpKind {
 
 /**
  * A change whose answer was lost, as the worker checks it later: a request transition by `user`
- * (`token`: the approving click's, so the worker can hand off the change that click approved); a
- * mute of a service until `until`, an unmute; an "I'm on it" on an incident of generation `gen`.
+ * (`retro`: a break-glass request's approval after the fact; `token`: the approving click's, so the worker can hand off the change that click approved); a
+ * mute of a service until `until`, an unmute; an "I'm on it" on an incident of generation `gen`; a
+ * lock, unlock, freeze or unfreeze sent at `at` (the script's `now`, which its audit entry keeps); a
+ * request created by the command invocation `inv` (a scheduled change, a break-glass change, any request).
  */
 export type Recheck =
-  | { t: 'request'; op: 'approve' | 'reject' | 'cancel'; id: string; user: string; token?: string }
+  | { t: 'request'; op: 'approve' | 'reject' | 'cancel' | 'retro'; id: string; user: string; token?: string }
   | { t: 'mute'; env: string; svc: string; user: string; until: number }
   | { t: 'unmute'; env: string; svc: string; user: string }
-  | { t: 'ack'; env: string; svc: string; gen: number; user: string };
+  | { t: 'ack'; env: string; svc: string; gen: number; user: string }
+  | { t: 'guard'; op: 'lock' | 'lock!' | 'unlock' | 'freeze' | 'unfreeze'; env: string; svc?: string; user: string; at: number }
+  | { t: 'create'; env: string; svc: string; inv: string; user: string };
 
 /** ioredis's answer to a command that was not answered within its commandTimeout. */
 const isCommandTimeout = (err: unknown): boolean => (err as Error)?.message === 'Command timed out';

@@ -26,6 +26,14 @@ export const keys = {
   /** A claimed worker job. */
   job: (jobId: string) => `job:{${jobId}}`,
   /**
+   * The follow-up of a change whose answer was lost, claimed by the worker (hash: s = claimed | told |
+   * lapsed, k = the claiming attempt, job = the job's JSON), and the claimed ones by when they lapse
+   * (zset): the scheduled tick tells the person once when the worker never did (src/commands/recheck.run.ts).
+   * One tag, so each transition is one script.
+   */
+  recheckClaim: (jobId: string) => `recheck:{recheck}:job:${jobId}`,
+  recheckDue: () => 'recheck:{recheck}:due',
+  /**
    * A Slack event (Events API `event_id`) a delivery of the Slack function claimed (`run`, a short
    * lease) or handled (`done`): a redelivery after a late answer runs only when neither (src/edge/event-claim.ts).
    */

@@ -131,7 +131,10 @@ const NOT_DRIVEN: Partial<Record<Name, string>> = {
   imageDigestTags: 'src/images/announce.ts: SADD of the tags matching the configured patterns, EXPIRE in the same MULTI',
   imageTagDigest: 'src/images/lua/move-tag-1.lua: SET of `<time>|<digest>` … EX 30 days',
   imageEventSeen: 'src/images/announce.ts: SET … EX 7 days NX',
-  rejectForm: 'src/approvals/actions.ts: SET … EX 3600',
+  rejectForm: "src/approvals/actions.ts: SET of the click's response_url and channel (JSON, Slack-sized) … EX 3600",
+  recheckClaim:
+    'src/commands/lua/recheck-claim-2.lua: HSET of the state, a 16-character token and the follow-up job (a Slack response_url, ids, a few numbers) … PEXPIRE 1 d',
+  recheckDue: 'src/commands/lua/recheck-claim-2.lua: ZADD of a job id … PEXPIRE 2 d; the told and lapse scripts remove it',
   envStatus: 'src/surfaces/home.run.ts: SET … EX (a status row per configured service)',
   imageTags: 'src/surfaces/deploy-modal.run.ts: SET … EX 600 of at most MAX_TAGS tag options',
   costFlight: 'src/commands/cost-spend.ts: SET … PX; the Lua claim and store end it',

@@ -45,6 +45,8 @@ import {
 } from '../../src/approvals/execution';
 import { spendOnce } from '../../src/commands/cost-spend';
 import { admitCommand } from '../../src/edge/rate';
+import { claimRecheck, lapsedTick, markTold } from '../../src/commands/recheck.run';
+import type { RecheckJob } from '../../src/commands/recheck';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS helper shared with the build scripts
 const { stripLuaComments } = require('../../scripts/lua-strip.cjs') as { stripLuaComments: (s: string) => string };
 import { readGuards } from '../../src/approvals/guards';
@@ -304,6 +306,21 @@ describe('hash slots of every script call', () => {
     await rt.redis.set(keys.userLocale('ULEAD1'), 'ko-KR');
     expect(await admitCommand(rt, inv, 'read')).toEqual({ fresh: true, locale: 'ko' });
     expect(await admitCommand(rt, inv, 'read')).toEqual({ fresh: false, locale: 'ko' });
+    // The follow-up of a lost answer: claimed and told by its worker; another claimed and lapsed by the tick.
+    const followUp: RecheckJob = {
+      kind: 'recheck',
+      id: 'recheck-slots',
+      check: { t: 'unmute', env: 'prod', svc: 'web', user: 'ULEAD1' },
+      at: rt.now(),
+      userId: 'ULEAD1',
+      locale: 'en',
+      channelId: 'CPROD',
+    };
+    expect(await claimRecheck(rt, followUp, 'slots-token', rt.now() + 60_000)).toBe(true);
+    expect(await markTold(rt, followUp.id)).toBe(true);
+    expect(await claimRecheck(rt, { ...followUp, id: 'recheck-slots-2' }, 'slots-token', rt.now())).toBe(true);
+    await lapsedTick(rt);
+    expect(await rt.redis.hget(keys.recheckClaim('recheck-slots-2'), 's')).toBe('lapsed');
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');
