@@ -74,6 +74,14 @@ export function mayHaveLanded(err: unknown): boolean {
 }
 
 /**
+ * For an answer's `.catch`: rethrows `err` unless the answer may have shown (mayHaveLanded: the
+ * gateway logged it), so that an error notice does not follow an answer that may be there.
+ */
+export function unlessMayHaveLanded(err: unknown): void {
+  if (!mayHaveLanded(err)) throw err;
+}
+
+/**
  * How long after a post got no answer a look for it (findPosted) waits at least: a post Slack took
  * but answered late lands about when Slack answers, after the client stopped waiting. Real time (ms).
  */

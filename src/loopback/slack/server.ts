@@ -1066,7 +1066,9 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       return undefined;
     },
     responses: (id) =>
-      calls.filter((c) => c.method === 'response_url' && !c.down && !c.rateLimited && !c.serverError && (id === undefined || c.id === id)).map((c) => c.body),
+      calls
+        .filter((c) => c.method === 'response_url' && !c.down && !c.rateLimited && !c.serverError && (id === undefined || c.id === id))
+        .map((c) => c.body),
     messages: (channel) => [...store.values()].filter((m) => channel === undefined || m.channel === channel).map((m) => ({ ...m })),
     message(channel, ts) {
       const m = store.get(key(channel, ts));
@@ -1123,7 +1125,15 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       }
       const counts = new Map<string, number>();
       for (const c of calls) {
-        const label = c.rateLimited ? `${c.method}(429)` : c.serverError ? `${c.method}(${c.serverError})` : c.down ? `${c.method}(503)` : c.failed ? `${c.method}(${c.failed})` : c.method;
+        const label = c.rateLimited
+          ? `${c.method}(429)`
+          : c.serverError
+            ? `${c.method}(${c.serverError})`
+            : c.down
+              ? `${c.method}(503)`
+              : c.failed
+                ? `${c.method}(${c.failed})`
+                : c.method;
         counts.set(label, (counts.get(label) ?? 0) + 1);
       }
       const seen = counts.size === 0 ? 'none' : [...counts].map(([m, n]) => (n > 1 ? `${m} x${n}` : m)).join(', ');
