@@ -37,7 +37,10 @@ async function runningDeploy(): Promise<{ req: { id: string; ts: string }; runni
   return { req, running };
 }
 
-/** Abort pressed on the status card by the requester; the worker's first post is then held past its timeout. */
+/**
+ * Abort pressed on the status card by the requester; the worker's post of its milestone is then held
+ * past the client's timeout, and either handled as usual (it lands late) or refused (never shown).
+ */
 async function abortWithLatePost(running: ChangeRequest, neverTaken: boolean): Promise<void> {
   await h.e2e.click({
     action_id: 'deploy:abort',
@@ -47,11 +50,33 @@ async function abortWithLatePost(running: ChangeRequest, neverTaken: boolean): P
     message_ts: running.statusTs!,
     text: 'Abort and roll back',
   });
-  h.e2e.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
-  // A held call is handled with the faults queued when it is released: this one is then refused, never posted.
-  if (neverTaken) h.e2e.slack.failNext('chat.postMessage', 'fatal_error');
+  holdFirst((body) => String(body.text ?? '').includes('aborted the rollout'), neverTaken);
   await h.e2e.drain();
-  await h.e2e.slack.waitFor((calls) => calls.every((c) => !c.stalled || c.response !== undefined), 15_000, 'the late post is answered');
+  await heldAnswered();
+}
+
+/** Until the held post has been answered (landed or refused), however long the bot waited for it. */
+const heldAnswered = () =>
+  h.e2e.slack.waitFor(
+    (calls) => calls.some((c) => c.stalled) && calls.every((c) => !c.stalled || c.response !== undefined),
+    15_000,
+    'the held post is answered',
+  );
+
+/**
+ * The first chat.postMessage that `which` picks (by what it says, so a post without a key is held
+ * too) is held PAST_THE_WORKER_BOUND_MS, then posted (`refuse` false: Slack took it, late) or refused
+ * (`refuse`: never shown). Every other post is answered as usual.
+ */
+function holdFirst(which: (body: Record<string, unknown>) => boolean, refuse: boolean): void {
+  let held = false;
+  h.e2e.slack.handle('chat.postMessage', async (body, call, builtin) => {
+    if (held || !which(body)) return builtin!();
+    held = true;
+    call.stalled = true;
+    await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
+    return refuse ? { ok: false, error: 'fatal_error' } : builtin!();
+  });
 }
 
 const abortedNotes = (req: { ts: string }) =>
@@ -77,7 +102,7 @@ describe("the abort's milestone in the thread", () => {
     await abortWithLatePost(running, true);
     expect(abortedNotes(req)).toHaveLength(1);
     const [stalled] = h.e2e.slack.callsTo('chat.postMessage').filter((c) => c.stalled);
-    expect(stalled!.failed).toBe('fatal_error');
+    expect(stalled!.response).toEqual({ ok: false, error: 'fatal_error' });
     const sent = h.e2e.slack.callsTo('chat.postMessage').filter((c) => keyOf(c) === keyOf(stalled!));
     expect(sent).toHaveLength(2);
     expect(h.e2e.slack.callsTo('conversations.replies').length).toBeGreaterThanOrEqual(1);
@@ -99,10 +124,12 @@ describe("the automatic lock's notice", () => {
   const noticePosts = () =>
     h.e2e.slack.callsTo('chat.postMessage').filter((c) => keyOf(c) === 'autolock:prod:web:ecs-svc/5555555555555555555');
 
+  const isNotice = (body: Record<string, unknown>) => String(body.text ?? '').includes('is locked automatically');
+
   it('Slack took it and answered late: shown once, with its button', async () => {
-    h.e2e.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
+    holdFirst(isNotice, false);
     await failedOutside();
-    await h.e2e.slack.waitFor((calls) => calls.every((c) => !c.stalled || c.response !== undefined), 15_000, 'the late post lands');
+    await heldAnswered();
     expect(notices()).toHaveLength(1);
     expect(textOf(notices()[0])).toContain('lock:ack');
     expect(noticePosts()).toHaveLength(1);
@@ -111,16 +138,9 @@ describe("the automatic lock's notice", () => {
   }, 40_000);
 
   it('Slack never took it: posted again after looking, shown once (before: lost)', async () => {
-    // The notice's first post: held past the client's timeout, then refused (never shown). Other posts
-    // (the failure message, sent meanwhile) are answered as usual.
-    let held = false;
-    h.e2e.slack.handle('chat.postMessage', async (_body, call, builtin) => {
-      if (held || keyOf(call) !== 'autolock:prod:web:ecs-svc/5555555555555555555') return builtin!();
-      held = true;
-      await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
-      return { ok: false, error: 'fatal_error' };
-    });
+    holdFirst(isNotice, true);
     await failedOutside();
+    await heldAnswered();
     expect(notices()).toHaveLength(1);
     expect(noticePosts()).toHaveLength(2);
     expect(logged(TRIED_AGAIN)).toHaveLength(1);

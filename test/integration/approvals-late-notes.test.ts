@@ -24,6 +24,29 @@ const keyOf = (c: { body: { metadata?: { event_payload?: { key?: string } } } })
 const lapsedNotes = (req: ChangeRequest) =>
   h.slack.messages(req.channel).filter((m) => m.thread_ts === req.messageTs && (m.text ?? '').includes('never started'));
 
+/**
+ * The first post of the note (picked by what it says, so a post without a key is held too) is held
+ * past the client's timeout, then posted (Slack took it, late) or refused (`refuse`: never shown).
+ */
+function holdFirst(refuse: boolean): void {
+  let held = false;
+  h.slack.handle('chat.postMessage', async (body, call, builtin) => {
+    if (held || !String(body.text ?? '').includes('never started')) return builtin!();
+    held = true;
+    call.stalled = true;
+    await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
+    return refuse ? { ok: false, error: 'fatal_error' } : builtin!();
+  });
+}
+
+/** Until the held post has been answered (landed or refused), however long the bot waited for it. */
+const heldAnswered = () =>
+  h.slack.waitFor(
+    (calls) => calls.some((c) => c.stalled) && calls.every((c) => !c.stalled || c.response !== undefined),
+    15_000,
+    'the held post is answered',
+  );
+
 /** An approved request whose execute job was lost, past its start deadline. */
 async function lostApproval(): Promise<ChangeRequest> {
   const req = await submitRequest(h.rt, submitInput());
@@ -35,9 +58,9 @@ async function lostApproval(): Promise<ChangeRequest> {
 describe("the start-deadline tick's note in the thread", () => {
   it('Slack took it and answered late: shown once, found instead of posted again', async () => {
     const req = await lostApproval();
-    h.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
+    holdFirst(false);
     expect(await lapseDue(h.rt)).toEqual([req.id]);
-    await h.slack.waitFor((calls) => calls.every((c) => !c.stalled || c.response !== undefined), 5_000, 'the late post lands');
+    await heldAnswered();
     expect((await getRequest(h.rt.redis, req.id))?.state).toBe('failed');
     expect(lapsedNotes(req)).toHaveLength(1);
     expect(h.slack.callsTo('chat.postMessage').filter((c) => keyOf(c) === `${req.id}:lapsed`)).toHaveLength(1);
@@ -46,14 +69,9 @@ describe("the start-deadline tick's note in the thread", () => {
 
   it('Slack never took it: posted again after looking, shown once (before: lost)', async () => {
     const req = await lostApproval();
-    let held = false;
-    h.slack.handle('chat.postMessage', async (_body, call, builtin) => {
-      if (held || keyOf(call) !== `${req.id}:lapsed`) return builtin!();
-      held = true;
-      await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
-      return { ok: false, error: 'fatal_error' };
-    });
+    holdFirst(true);
     expect(await lapseDue(h.rt)).toEqual([req.id]);
+    await heldAnswered();
     expect(lapsedNotes(req)).toHaveLength(1);
     expect(h.slack.callsTo('chat.postMessage').filter((c) => keyOf(c) === `${req.id}:lapsed`)).toHaveLength(2);
   }, 40_000);
