@@ -21,7 +21,8 @@ import type { ChangeRequest } from './types';
 import { code, notificationText, plainText } from '../slack/text';
 import { storeOp } from '../redis/client';
 import { keys } from '../redis/keys';
-import { RESERVE } from '../slack/click-budget';
+import { RESERVE, respondWithin } from '../slack/click-budget';
+import { unlessMayHaveLanded } from '../slack/failures';
 import { viewCallWithin } from '../slack/view-calls';
 
 const M = defineMessages('approvals.actions', {
@@ -132,7 +133,10 @@ async function clearStaleButtons(ctx: ActionContext): Promise<void> {
 
 /** A message for the clicker only (through the click's response_url, else an ephemeral post). */
 async function reply(ctx: ActionContext, msg: SlackMessage): Promise<void> {
-  if (ctx.body.response_url) await ctx.rt.slack.respond(ctx.body.response_url, msg, { replaceOriginal: false });
+  if (ctx.body.response_url)
+    await ctx.rt.slack
+      .respond(ctx.body.response_url, msg, { replaceOriginal: false, ...respondWithin(ctx.budget) })
+      .catch(unlessMayHaveLanded);
   else if (ctx.channelId) await ctx.rt.slack.ephemeral(ctx.channelId, ctx.userId, msg);
 }
 

@@ -21,6 +21,7 @@ import { guardFromHash, guardReason, type GuardInfo } from './guards';
 import { refusal } from './codes';
 import { unlockService } from './locks';
 import { transit } from './workflow';
+import { postKeyedAt } from './keyed-post';
 
 /** The acknowledge button on a failure message or an auto-lock notice; value `<env>.<alias>`. */
 export const ACK_ACTION_ID = 'lock:ack';
@@ -141,10 +142,18 @@ export async function autoLockService(
     service: i.service,
   });
   try {
-    await rt.slack.post(i.channel, {
-      text: notificationText(text),
-      blocks: [section(text), ackButton(i.environment, i.service, rt.config.slack.language)],
-    });
+    // Said once (keyed by the deployment): the lock's only notice and its button; a post Slack answered
+    // late is looked for and tried once more, not lost or shown twice.
+    await postKeyedAt(
+      rt,
+      {
+        channel: i.channel,
+        key: `autolock:${i.environment}:${i.service}:${i.deploymentId}`,
+        about: { environment: i.environment, service: i.service, post: 'autolock' },
+      },
+      { text: notificationText(text), blocks: [section(text), ackButton(i.environment, i.service, rt.config.slack.language)] },
+      { again: true },
+    );
   } catch (err) {
     rt.log.warn('auto-lock: could not post the notice', { channel: i.channel, err });
   }

@@ -46,6 +46,7 @@ import {
 } from './workflow';
 import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
+import { postKeyed, postKeyedAt } from './keyed-post';
 
 function lang(rt: Runtime) {
   return rt.config.slack.language;
@@ -211,7 +212,13 @@ export async function announceBreakGlass(rt: Runtime, req: ChangeRequest): Promi
       link: requestLink(req),
     });
     try {
-      await rt.slack.post(s.auditChannel, { text: notificationText(text), blocks: [section(text)] });
+      // Said once and not lost (keyed: a post Slack answered late is looked for and tried once more).
+      await postKeyedAt(
+        rt,
+        { channel: s.auditChannel, key: `${req.id}:audit`, about: { requestId: req.id, post: 'audit' } },
+        { text: notificationText(text), blocks: [section(text)] },
+        { again: true },
+      );
     } catch (err) {
       rt.log.warn('break-glass: could not post in the audit channel', { requestId: req.id, err });
       const error = err instanceof Error ? err.message : String(err);
@@ -220,8 +227,9 @@ export async function announceBreakGlass(rt: Runtime, req: ChangeRequest): Promi
       );
     }
   }
+  const ask = t('threadBreakGlass', { user: mention(req.requester), approvers: approverList(rt, req.environment) });
   await bestEffort(rt, 'ask for the approval after the fact', () =>
-    threadPost(rt, req, t('threadBreakGlass', { user: mention(req.requester), approvers: approverList(rt, req.environment) })),
+    postKeyed(rt, req, 'break-glass', { text: notificationText(ask), blocks: [section(ask)] }, { again: true }),
   );
 }
 

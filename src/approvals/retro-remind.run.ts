@@ -5,7 +5,7 @@
 import type { Runtime } from '../runtime';
 import { storeOp } from '../redis/client';
 import { defineMessages, formatDuration } from '../i18n';
-import { code } from '../slack/text';
+import { code, notificationText } from '../slack/text';
 import { dropEntry, dueEntries, serviceIndex } from './indexes';
 import { parseRequestId } from './ids';
 import { endedUnstarted } from './model';
@@ -15,6 +15,18 @@ import { getRequest, refreshMessage, transit } from './workflow';
 import { luaScript, runScript } from '../redis/scripts';
 import type { IndexEntry } from './indexes';
 import remindNextLua from './lua/remind-next-1.lua';
+import { postKeyed } from './keyed-post';
+import type { ChangeRequest } from './types';
+import { section } from '../slack/blocks';
+
+/**
+ * The end of the asking in the request's thread (an approval's outcome), said once: keyed, so a post
+ * Slack answered late is looked for and tried once more instead of lost or said twice. (Reminders
+ * stay unkeyed: another follows.)
+ */
+async function retroEnded(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
+  await postKeyed(rt, req, 'retro-ended', { text: notificationText(text), blocks: [section(text)] }, { again: true });
+}
 
 const REMIND_NEXT = luaScript('retro_remind_next', 1, remindNextLua);
 
@@ -85,7 +97,7 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
         if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);
-          await threadPost(rt, req, t('retroEndedNotRun'));
+          await retroEnded(rt, req, t('retroEndedNotRun'));
         }
         continue;
       }
@@ -95,7 +107,7 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
         if (reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);
-          await threadPost(rt, req, t('retroEndedUnconfigured', { env: code(req.environment) }));
+          await retroEnded(rt, req, t('retroEndedUnconfigured', { env: code(req.environment) }));
         }
         continue;
       }
@@ -106,7 +118,7 @@ export async function remindRetro(rt: Runtime, batch = 50): Promise<number> {
         if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
         if (reply.code === 'OK') {
           await refreshMessage(rt, reply.request);
-          await threadPost(rt, req, t('retroExpiredThread', { deadline }));
+          await retroEnded(rt, req, t('retroExpiredThread', { deadline }));
         }
         continue;
       }

@@ -264,6 +264,23 @@ export async function postInThread(rt: Runtime, req: ChangeRequest | undefined, 
 }
 
 /**
+ * The worker's (or a tick's) note in the request's thread, said once: keyed `name` (postKeyed), so a
+ * post Slack answered late is looked for and tried once more instead of lost or said twice. One
+ * note per name and request (an outcome said once: a start refused, an approval lapsed). Never
+ * throws: the transition already happened. (Inside a click, postInThread: no time to look.)
+ */
+export async function noteInThread(rt: Runtime, req: ChangeRequest | undefined, name: string, msg: SlackMessage): Promise<void> {
+  if (!req?.channel) return;
+  await bestEffort(rt, 'post in the request thread', async () => {
+    // Loaded lazily: a tick's or the worker's work, not in the Slack function's bundle (were it ever
+    // run there, the note is posted as postInThread posts it).
+    const keyed = await import('./keyed-post').catch(() => undefined);
+    if (!keyed) return rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
+    return keyed.postKeyed(rt, req, name, msg, { again: true });
+  });
+}
+
+/**
  * Many requests by id (an index, a history page): one HGETALL each, one pipeline per hash slot
  * (requests of different services are in different slots), all sent at once. Undefined for a
  * malformed id or a request no longer on record; rejects when Redis fails.
@@ -314,7 +331,7 @@ export async function failUnconfigured(rt: Runtime, id: string): Promise<Transit
   const t = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', notConfiguredReason(ref.environment, ref.service)(w)));
   if (t.code === 'OK' && t.request) {
     await refreshMessage(rt, t.request);
-    await postInThread(rt, t.request, notConfiguredNotice(t.request, w));
+    await noteInThread(rt, t.request, 'not-configured', notConfiguredNotice(t.request, w));
   }
   return t;
 }

@@ -6,6 +6,8 @@
 import type { ActionContext } from '../hooks/actions';
 import { defineMessages, type Locale } from '../i18n';
 import { readCommandButton } from '../slack/command-button';
+import { respondWithin } from '../slack/click-budget';
+import { unlessMayHaveLanded } from '../slack/failures';
 
 const text = defineMessages('command-buttons', {
   stale: {
@@ -36,6 +38,7 @@ export async function handleCommandButton(ctx: ActionContext): Promise<void> {
     receivedAt: rt.now(),
   });
   if (!msg) return;
-  if (body.response_url) await rt.slack.respond(body.response_url, msg, { replaceOriginal: false });
+  if (body.response_url)
+    await rt.slack.respond(body.response_url, msg, { replaceOriginal: false, ...respondWithin(ctx.budget) }).catch(unlessMayHaveLanded);
   else if (ctx.channelId) await rt.slack.ephemeral(ctx.channelId, userId, msg);
 }

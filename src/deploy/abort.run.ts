@@ -29,6 +29,7 @@ import { describeService } from '../aws/ecs';
 import { envAccess } from '../config/load';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { endedWords } from './abort';
+import { postKeyed } from '../approvals/keyed-post';
 
 const M = defineMessages('deploy.abort.run', {
   stopUnavailable: {
@@ -83,11 +84,18 @@ function stopNotAvailable(err: unknown): boolean {
   return FALLBACK.has(awsErrorName(err)) || isAccessDenied(err);
 }
 
-async function say(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
-  await rt.slack.post(
-    req.channel,
+/**
+ * The abort's note in the request's thread, said once per abort job (keyed by the job's id: a job
+ * run again, or a post Slack answered late, does not say it twice; one that got no answer is looked
+ * for and tried once more, not lost).
+ */
+async function say(rt: Runtime, req: ChangeRequest, job: AbortJob, text: string): Promise<void> {
+  await postKeyed(
+    rt,
+    req,
+    `note:${job.id}`,
     { text: notificationText(text), blocks: [section(text)], locale: rt.people.workspace },
-    req.messageTs ? { threadTs: req.messageTs } : {},
+    { again: true },
   );
 }
 
@@ -192,7 +200,8 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   }
   if (!req || !plan || req.state !== 'running') {
     await rt.redis.hdel(track, 'abort');
-    if (req && req.state !== 'running') await say(rt, req, t('tooLate', { user, state: endedWords(req.state, w, unconfirmedEnd(req)) }));
+    if (req && req.state !== 'running')
+      await say(rt, req, job, t('tooLate', { user, state: endedWords(req.state, w, unconfirmedEnd(req)) }));
     return;
   }
   // Re-authorized in the worker: the click that claimed this abort must be this user's, and they
@@ -211,6 +220,7 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     await say(
       rt,
       req,
+      job,
       t('tooLate', { user, state: endedWords(ex.ended.phase === 'completed' ? 'succeeded' : 'failed', w, ex.ended.unconfirmed) }),
     );
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
@@ -219,7 +229,7 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   if (!ex.deploymentId) {
     // Not updated yet. Before the executor's last check (beginUpdate) it stops there, untouched;
     // after it, the update is being sent and the executor carries the abort out once ECS has it.
-    await say(rt, req, t(updating ? 'duringUpdate' : 'beforeUpdate', { user }));
+    await say(rt, req, job, t(updating ? 'duringUpdate' : 'beforeUpdate', { user }));
     return;
   }
   if (!(await claimField(rt.redis, track, 'abortRun', job.id, TRACK_TTL_SECONDS))) {
@@ -230,7 +240,7 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   if (ecsReason !== undefined) {
     // Nothing is sent: the claims go, and the tracker ends the change failed with ECS's reason.
     await rt.redis.hdel(track, 'abort', 'abortRun').catch(() => undefined);
-    await say(rt, req, t('ecsRollingBack', { user, reason: escapeMrkdwn(oneLine(ecsReason || t('unexpected'), 300)) }));
+    await say(rt, req, job, t('ecsRollingBack', { user, reason: escapeMrkdwn(oneLine(ecsReason || t('unexpected'), 300)) }));
     await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
     return;
   }
@@ -241,12 +251,12 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
     // Not done: the claims go, so the button can be pressed again.
     await rt.redis.hdel(track, 'abort', 'abortRun').catch(() => undefined);
     if (err instanceof RestartFinished) {
-      await say(rt, req, t('restartFinished', { user }));
+      await say(rt, req, job, t('restartFinished', { user }));
       await refreshRequest(rt, req.id, { force: true }).catch((e) => rt.log.warn('abort: refresh failed', { err: e }));
       return;
     }
     const why = err instanceof BotError ? err.userMessageIn(w) : t('unexpected');
-    await say(rt, req, t('didNotWork', { user, why }));
+    await say(rt, req, job, t('didNotWork', { user, why }));
     if (!(err instanceof BotError)) throw err;
     return;
   }
@@ -260,8 +270,8 @@ export async function runAbort(rt: Runtime, job: AbortJob): Promise<void> {
   }
   const msg = abortMilestone(plan, job.userId, res.how, res.target, w);
   if (res.note) msg.blocks.push(section(`_${oneLine(res.note(w), 300)}_`));
-  await rt.slack
-    .post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {})
-    .catch((err: unknown) => rt.log.warn('abort: the thread reply failed', { requestId: req.id, err }));
+  await postKeyed(rt, req, `aborted:${job.id}`, msg, { again: true }).catch((err: unknown) =>
+    rt.log.warn('abort: the thread reply failed', { requestId: req.id, err }),
+  );
   await refreshRequest(rt, req.id, { force: true }).catch((err) => rt.log.warn('abort: refresh failed', { err }));
 }

@@ -134,12 +134,12 @@ async function savePause(rt: Runtime, requestId: string, key: string, rec: Pause
     .exec();
 }
 
-async function threadPost(rt: Runtime, req: ChangeRequest, text: string): Promise<void> {
-  await rt.slack.post(
-    req.channel,
-    { text: notificationText(text), blocks: [section(text)] },
-    req.messageTs ? { threadTs: req.messageTs } : {},
-  );
+/**
+ * A press's outcome in the request's thread, said once per press job (keyed by its id: a post Slack
+ * answered late is looked for and tried once more, not lost or said twice).
+ */
+async function threadPost(rt: Runtime, req: ChangeRequest, job: PressJob, text: string): Promise<void> {
+  await postKeyed(rt, req, `press:${job.id}`, { text: notificationText(text), blocks: [section(text)] }, { again: true });
 }
 
 /** Replace a pause's message with its closed form (once). */
@@ -349,6 +349,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
     await threadPost(
       rt,
       req,
+      job,
       t('lateThread', {
         user: mention(job.userId),
         button,
@@ -369,7 +370,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   const describe = async () => (await withThrottleRetry(() => describeServiceDeployments(ecs, [arn!])))[0];
   if (!arn) {
     await release();
-    await threadPost(rt, req, t('failedThread', { user: mention(job.userId), button, why: t('noDeploymentRecorded') }));
+    await threadPost(rt, req, job, t('failedThread', { user: mention(job.userId), button, why: t('noDeploymentRecorded') }));
     return;
   }
   let sd: ServiceDeployment | undefined;
@@ -378,7 +379,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   } catch (err) {
     await release();
     const key = unavailable(err) ? 'unavailableThread' : 'failedThread';
-    await threadPost(rt, req, t(key, { user: mention(job.userId), button, why: oneLine(whyText(err, lang(rt)), 300) }));
+    await threadPost(rt, req, job, t(key, { user: mention(job.userId), button, why: oneLine(whyText(err, lang(rt)), 300) }));
     if (!unavailable(err) && !(err instanceof BotError)) throw err;
     return;
   }
@@ -392,7 +393,12 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   } catch (err) {
     if (unavailable(err)) {
       await release();
-      await threadPost(rt, req, t('unavailableThread', { user: mention(job.userId), button, why: oneLine(whyText(err, lang(rt)), 300) }));
+      await threadPost(
+        rt,
+        req,
+        job,
+        t('unavailableThread', { user: mention(job.userId), button, why: oneLine(whyText(err, lang(rt)), 300) }),
+      );
       return;
     }
     // Refused (e.g. the hook timed out between our read and the call): look again.
@@ -403,7 +409,12 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
       return;
     }
     await release();
-    await threadPost(rt, req, t('failedThread', { user: mention(job.userId), button, why: `${oneLine(whyText(err, lang(rt)), 300)}.` }));
+    await threadPost(
+      rt,
+      req,
+      job,
+      t('failedThread', { user: mention(job.userId), button, why: `${oneLine(whyText(err, lang(rt)), 300)}.` }),
+    );
     return;
   }
   const at = rt.now();
@@ -421,6 +432,7 @@ export async function runPress(rt: Runtime, job: PressJob): Promise<void> {
   await threadPost(
     rt,
     req,
+    job,
     t('pressedThread', {
       icon: job.action === 'CONTINUE' ? ':white_check_mark:' : ':leftwards_arrow_with_hook:',
       user: mention(job.userId),
@@ -475,6 +487,6 @@ async function refusedPress(rt: Runtime, req: ChangeRequest, job: PressJob, rec:
   const ws = lang(rt);
   const params = { user: mention(job.userId, ws), button: buttonIn(ws) };
   const note = cause ? W.in(ws)('unverifiedThread', { ...params, cause: cause(ws) }) : W.in(ws)('refusedThread', params);
-  await threadPost(rt, req, note).catch((err) => rt.log.warn('traffic gate: could not tell the thread', { requestId: req.id, err }));
+  await threadPost(rt, req, job, note).catch((err) => rt.log.warn('traffic gate: could not tell the thread', { requestId: req.id, err }));
   return true;
 }

@@ -113,6 +113,14 @@ export function answerWithin<T>(budget: ClickBudget, ownMs: number, send: () => 
   return budget.optional('answer', ownMs, 0, send, RESERVE.answer);
 }
 
+/**
+ * A response_url answer's options inside a click: all its attempts within what the click has left,
+ * never under the answer's own reserve (a late answer beats none); none without a budget.
+ */
+export function respondWithin(budget: ClickBudget): { withinMs?: number } {
+  return budget.bounded ? { withinMs: Math.max(RESERVE.answer, budget.boundFor('answer', Infinity)) } : {};
+}
+
 /** A budget on `now` (the runtime's clock, so the tests can move it) starting now. */
 export function createClickBudget(now: () => number, opts: BudgetOptions = {}): ClickBudget {
   const endsAt = now() + (opts.totalMs ?? CLICK_BUDGET_MS);

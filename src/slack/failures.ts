@@ -4,7 +4,9 @@
  * (Lambda retrying an event, a job retried) stops on these and says what to fix; anything else
  * (a 5xx, `ratelimited`, `fatal_error`, a timeout, a network failure) may pass and is retried.
  */
-import { causes, isSlackRateLimited, slackErrorCodeOf } from './gateway';
+import { causes, isSlackRateLimited, NO_ANSWER, neverReachedSlack, slackErrorCodeOf } from './gateway';
+
+export { neverReachedSlack };
 
 /** Slack's error code → what a person must do about it (for the operator's log; English). */
 const PERMANENT: Readonly<Record<string, string>> = {
@@ -54,25 +56,29 @@ export function permanentSlackFailure(err: unknown): { code: string; fix: string
   return code && Object.hasOwn(PERMANENT, code) ? { code, fix: PERMANENT[code]! } : undefined;
 }
 
-/** Network errors that mean the request never reached Slack (no connection was made). */
-const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
-
-/** Whether `err` (or what it wraps) is a connection to Slack that was never made: nothing was sent. */
-export function neverReachedSlack(err: unknown): boolean {
-  for (const e of causes(err)) if (NOT_CONNECTED.has(String((e as { code?: unknown }).code))) return true;
-  return false;
-}
-
 /**
  * Whether a failed call that makes something new (a post) may still have gone through: it was
- * sent and Slack gave no answer (the client's timeout, the connection cut after sending). Slack
+ * sent and Slack gave no answer (the client's timeout, the connection cut after sending; a
+ * response_url answer the gateway did not send again: NO_ANSWER). Slack
  * answered when it gave an error code, a 429 or an HTTP error status, and a connection never made
  * sent nothing: then it did not. A later attempt at such a post looks for it first (findPosted).
  */
 export function mayHaveLanded(err: unknown): boolean {
   if (slackErrorCodeOf(err) || isSlackRateLimited(err) || neverReachedSlack(err)) return false;
-  for (const e of causes(err)) if ((e as { code?: unknown }).code === 'slack_webapi_request_error') return true;
+  for (const e of causes(err)) {
+    const code = (e as { code?: unknown }).code;
+    // A post's (the SDK's) or a response_url answer's (the gateway's NO_ANSWER).
+    if (code === 'slack_webapi_request_error' || code === NO_ANSWER) return true;
+  }
   return false;
+}
+
+/**
+ * For an answer's `.catch`: rethrows `err` unless the answer may have shown (mayHaveLanded: the
+ * gateway logged it), so that an error notice does not follow an answer that may be there.
+ */
+export function unlessMayHaveLanded(err: unknown): void {
+  if (!mayHaveLanded(err)) throw err;
 }
 
 /**

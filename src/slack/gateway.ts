@@ -87,11 +87,17 @@ export interface SlackGateway {
   post(channel: string, msg: SlackMessage, opts?: PostOptions): Promise<{ channel: string; ts: string }>;
   update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
   ephemeral(channel: string, user: string, msg: SlackMessage, threadTs?: string): Promise<void>;
-  /** Answer through a response_url (5 uses in 30 minutes). */
+  /**
+   * Answer through a response_url (5 uses in 30 minutes). Refused (a 4xx but 429): not sent again.
+   * A 429 or 5xx: sent again after its Retry-After. No answer after it was sent (a timeout, a cut
+   * connection): sent again only when it replaces or deletes the original; a new message is not (it
+   * may have shown: the error is then NO_ANSWER, mayHaveLanded). `withinMs`: all attempts together
+   * (a click's budget); by default RESPOND_WITHIN_MS, or WITHIN_ACK_TIMEOUT_MS on the Slack function.
+   */
   respond(
     responseUrl: string,
     msg: SlackMessage,
-    opts?: { inChannel?: boolean; replaceOriginal?: boolean; deleteOriginal?: boolean },
+    opts?: { inChannel?: boolean; replaceOriginal?: boolean; deleteOriginal?: boolean; withinMs?: number },
   ): Promise<void>;
   /** views.open; the opened view's id and hash (for views.update). */
   openView(triggerId: string, view: Record<string, unknown>): Promise<ViewRef>;
@@ -130,6 +136,20 @@ export interface SlackGateway {
    * could not be read (scopes channels:history / groups:history). Worker side only.
    */
   findPosted(channel: string, key: string, threadTs?: string): Promise<string | undefined>;
+}
+
+/** All attempts of one response_url answer outside Slack's ack (the worker's functions: well under their timeouts). */
+export const RESPOND_WITHIN_MS = 15_000;
+/** The code of a response_url answer that was sent and got no answer (it may have shown). */
+export const NO_ANSWER = 'response_url_no_answer';
+
+/** Network errors that mean the request never reached Slack (no connection was made). */
+const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** Whether `err` (or what it wraps) is a connection to Slack that was never made: nothing was sent. */
+export function neverReachedSlack(err: unknown): boolean {
+  for (const e of causes(err)) if (NOT_CONNECTED.has(String((e as { code?: unknown }).code))) return true;
+  return false;
 }
 
 /** How long the bytes of one upload may take to reach Slack's upload URL. */
@@ -245,35 +265,55 @@ export function createSlackGateway(
         });
       }
       const fitted = fitMessage(msg);
-      const body = {
+      const body = JSON.stringify({
         text: fitted.text,
         blocks: fitted.blocks,
         response_type: opts.inChannel ? 'in_channel' : 'ephemeral',
         ...(opts.replaceOriginal !== undefined ? { replace_original: opts.replaceOriginal } : {}),
         ...(opts.deleteOriginal ? { delete_original: true } : {}),
-      };
-      let lastErr: unknown;
-      for (let attempt = 0; attempt < 3; attempt++) {
+      });
+      // Sent again after no answer only when a second one changes nothing (it replaces or deletes the original).
+      const again = opts.replaceOriginal === true || opts.deleteOriginal === true;
+      const endsAt = Date.now() + (opts.withinMs ?? (allWithinAck ? WITHIN_ACK_TIMEOUT_MS : RESPOND_WITHIN_MS));
+      const host = hostOf(responseUrl);
+      for (let attempt = 1; ; attempt++) {
+        let err: unknown;
+        let waitMs = 200;
         try {
           const res = await fetch(responseUrl, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-            signal: AbortSignal.timeout(8_000),
+            body,
+            // An answer that may be sent again after a timeout leaves itself time for it (all attempts but the last: half of what is left).
+            signal: AbortSignal.timeout(Math.max(1, Math.min(8_000, (endsAt - Date.now()) / (again && attempt < 3 ? 2 : 1)))),
           });
+          const text = await res.text().catch(() => '');
           if (res.ok) return;
-          if (res.status === 429 || res.status >= 500) {
-            const wait = Number(res.headers.get('retry-after') ?? '1');
-            await new Promise((r) => setTimeout(r, Math.min(5, Math.max(0.2, wait)) * 1000));
-            lastErr = new Error(`response_url answered HTTP ${res.status}`);
-            continue;
+          // Slack's reason: a bare word (expired_url, used_url, invalid_blocks, no_text) or {"error": ...}.
+          const m = /^(\w+)$|"error":"(\w+)"/.exec(text.trim());
+          const code = m?.[1] ?? m?.[2];
+          err = Object.assign(new Error(`response_url answered HTTP ${res.status} ${code}`), {
+            statusCode: res.status,
+            data: { error: code },
+          });
+          if (res.status !== 429 && res.status < 500) {
+            // Refused (a spent or expired URL, a refused message): the same request would be refused again.
+            log.warn('response_url refused; not sent again', { host, status: res.status, error: code });
+            throw wrap(err);
           }
-          throw new Error(`response_url answered HTTP ${res.status}: ${await res.text()}`);
-        } catch (err) {
-          lastErr = err;
+          waitMs = Math.min(5, Math.max(0.2, Number(res.headers.get('retry-after')) || 1)) * 1000;
+        } catch (e) {
+          if (e instanceof BotError) throw e;
+          err = e;
+          // Sent and not answered (a timeout, a cut connection): Slack may have shown it.
+          if (!again && !neverReachedSlack(e)) {
+            log.warn('response_url: no answer after sending; not sent again (it may or may not have shown)', { host, err: e });
+            throw wrap(Object.assign(new Error(`response_url: no answer (${errorMessage(e)})`, { cause: e }), { code: NO_ANSWER }));
+          }
         }
+        if (attempt >= 3 || endsAt - Date.now() - waitMs < 200) throw wrap(err);
+        await new Promise((r) => setTimeout(r, waitMs));
       }
-      throw wrap(lastErr);
     },
     async openView(triggerId, view) {
       try {
@@ -436,10 +476,10 @@ function hostOf(url: string): string {
  * otherwise what happened in plain words (the SDK's error text stays in the log, never in Slack).
  */
 function userMessageOf(err: unknown, code: string | undefined) {
+  const { statusCode } = err as { statusCode?: unknown };
+  if (isSlackRateLimited(err) || statusCode === 429) return M.lazy('rateLimited');
   if (code) return M.lazy('refused', { detail: escapeMrkdwn(code) });
-  const { code: sdkCode, statusCode } = err as { code?: unknown; statusCode?: unknown };
-  if (isSlackRateLimited(err)) return M.lazy('rateLimited');
-  if (sdkCode === 'slack_webapi_http_error' && typeof statusCode === 'number') return M.lazy('httpError', { status: statusCode });
+  if (typeof statusCode === 'number') return M.lazy('httpError', { status: statusCode });
   return M.lazy('noAnswer');
 }
 

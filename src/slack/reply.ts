@@ -13,6 +13,7 @@ import { context, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn, notificationText } from './text';
 import type { Invocation } from './invocation';
 import { answerModal } from './modal';
+import { mayHaveLanded } from './failures';
 
 const ICON: Partial<Record<BotError['code'], string>> = {
   FORBIDDEN: ':no_entry:',
@@ -60,7 +61,7 @@ export function errorReply(err: unknown, log: Logger, locale: Locale = 'en'): Sl
 /**
  * Answer the person who ran a command, from the worker: in the modal it was submitted from, through
  * the command's response_url, or, when there is none (a button, a synthesized invocation) or it
- * stopped working (30 minutes, 5 uses), with the bot token — a channel post for public answers, an
+ * stopped working (30 minutes, 5 uses) or refused it, with the bot token — a channel post for public answers, an
  * ephemeral one otherwise. `failed`: the answer is a refusal (a modal keeps the form to go back to).
  */
 export async function answerInvocation(
@@ -83,6 +84,8 @@ export async function answerInvocation(
       await rt.slack.respond(inv.responseUrl, msg, { inChannel: opts.inChannel });
       return;
     } catch (err) {
+      // Sent without an answer: it may have shown, and a second answer might show twice (the gateway logged it).
+      if (mayHaveLanded(err)) return;
       rt.log.warn('response_url failed; answering with the bot token instead', { invocation: inv.id, err });
     }
   }

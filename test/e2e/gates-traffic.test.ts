@@ -230,6 +230,37 @@ describe('the traffic-shift gate', () => {
     expect(lastResponse(h.e2e)).toContain('traffic shifted by <@ULEAD1>');
   });
 
+  it("the press's outcome in the thread, held past the worker's Slack timeout and never shown: posted again after looking, shown once (before: lost)", async () => {
+    acceptContinue();
+    const req = await pausedDeploy();
+    const said = (m: { text?: unknown }) => String(m.text ?? '').includes('pressed Shift production traffic');
+    // The outcome's first post: held past the patient client's 10 s timeout, then refused (Slack never took it).
+    let held = false;
+    h.e2e.slack.handle('chat.postMessage', async (body, call, builtin) => {
+      if (held || !said(body)) return builtin!();
+      held = true;
+      call.stalled = true;
+      await new Promise((r) => setTimeout(r, 10_300));
+      return { ok: false, error: 'fatal_error' };
+    });
+    await press(req, 'shift', 'ULEAD1');
+    await h.e2e.drain();
+    await h.e2e.slack.waitFor(
+      (calls) => calls.some((c) => c.stalled) && calls.every((c) => !c.stalled || c.response !== undefined),
+      15_000,
+      'the held post is answered',
+    );
+    expect(presses()).toHaveLength(1);
+    const outcomes = thread(h.e2e, 'CPROD', req.ts).filter((m) => textOf(m).includes('<@ULEAD1> pressed *Shift production traffic* at'));
+    expect(outcomes).toHaveLength(1);
+    const posts = h.e2e.slack.callsTo('chat.postMessage').filter((c) => said(c.body));
+    expect(posts).toHaveLength(2);
+    expect(posts.map((c) => c.body.metadata?.event_payload?.key)).toEqual([
+      expect.stringMatching(`^${req.id}:press:`),
+      posts[0]!.body.metadata?.event_payload?.key,
+    ]);
+  }, 40_000);
+
   it('a press on another message of the request’s channel (the request, the status card) is refused with a link to the pause: nothing claimed, nothing sent', async () => {
     acceptContinue();
     const req = await pausedDeploy();

@@ -94,6 +94,11 @@ export interface SlackServer {
   setMissingChannels(channelIds: string[]): void;
   /** The next `times` calls to `method` ('*' = any) answer {ok:false, error}. */
   failNext(method: string, error: string, times?: number): void;
+  /**
+   * The next `times` calls to `method` ('*' = any) answer HTTP `status` (default 500: Slack's own
+   * trouble, as its load balancers answer it: a text body, nothing applied).
+   */
+  serverErrorNext(method: string, status?: number, times?: number): void;
   /** The next `times` calls to `method` ('*' = any) answer HTTP 429, Retry-After: retryAfterSeconds. */
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
   /**
@@ -307,6 +312,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
   let missingChannels = new Set<string>();
   let failures = new Map<string, Array<{ error: string }>>();
   let rateLimits = new Map<string, Array<{ retryAfter: number }>>();
+  let serverErrors = new Map<string, Array<{ status: number }>>();
   /** rateLimitWindow: the window each method's next call opens (seconds), and until when (epoch ms) an open one limits it. */
   let windowsArmed = new Map<string, number>();
   let limitedUntil = new Map<string, number>();
@@ -897,6 +903,12 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       sendText(res, 404, 'Not Found');
       return;
     }
+    const serverError = takeFault(serverErrors, method);
+    if (serverError) {
+      call.serverError = serverError.status;
+      sendText(res, serverError.status, 'Internal Server Error');
+      return;
+    }
     const limit = takeFault(rateLimits, method) ?? takeWindow(method);
     if (limit) {
       call.rateLimited = true;
@@ -907,8 +919,8 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     if (failure) {
       call.failed = failure.error;
       call.response = { ok: false, error: failure.error };
-      // Real response_url failures (used_url, expired_url, …) come with HTTP 404.
-      sendJson(res, respMatch ? 404 : 200, call.response);
+      // Real response_url failures: a spent or expired URL (used_url, expired_url) with HTTP 404, a refused message with 400.
+      sendJson(res, !respMatch ? 200 : /^(used|expired)_url$/.test(failure.error) ? 404 : 400, call.response);
       return;
     }
 
@@ -1054,7 +1066,9 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       return undefined;
     },
     responses: (id) =>
-      calls.filter((c) => c.method === 'response_url' && !c.down && !c.rateLimited && (id === undefined || c.id === id)).map((c) => c.body),
+      calls
+        .filter((c) => c.method === 'response_url' && !c.down && !c.rateLimited && !c.serverError && (id === undefined || c.id === id))
+        .map((c) => c.body),
     messages: (channel) => [...store.values()].filter((m) => channel === undefined || m.channel === channel).map((m) => ({ ...m })),
     message(channel, ts) {
       const m = store.get(key(channel, ts));
@@ -1088,6 +1102,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       missingChannels = new Set();
       failures = new Map();
       rateLimits = new Map();
+      serverErrors = new Map();
       windowsArmed = new Map();
       limitedUntil = new Map();
       down = false;
@@ -1110,7 +1125,15 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       }
       const counts = new Map<string, number>();
       for (const c of calls) {
-        const label = c.rateLimited ? `${c.method}(429)` : c.down ? `${c.method}(503)` : c.failed ? `${c.method}(${c.failed})` : c.method;
+        const label = c.rateLimited
+          ? `${c.method}(429)`
+          : c.serverError
+            ? `${c.method}(${c.serverError})`
+            : c.down
+              ? `${c.method}(503)`
+              : c.failed
+                ? `${c.method}(${c.failed})`
+                : c.method;
         counts.set(label, (counts.get(label) ?? 0) + 1);
       }
       const seen = counts.size === 0 ? 'none' : [...counts].map(([m, n]) => (n > 1 ? `${m} x${n}` : m)).join(', ');
@@ -1140,6 +1163,11 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       for (let i = 0; i < times; i++) q.push({ error });
       failures.set(method, q);
     },
+    serverErrorNext(method, status = 500, times = 1) {
+      const q = serverErrors.get(method) ?? [];
+      for (let i = 0; i < times; i++) q.push({ status });
+      serverErrors.set(method, q);
+    },
     rateLimitNext(method, retryAfterSeconds, times = 1) {
       const q = rateLimits.get(method) ?? [];
       for (let i = 0; i < times; i++) q.push({ retryAfter: retryAfterSeconds });
@@ -1159,6 +1187,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     clearFaults() {
       failures = new Map();
       rateLimits = new Map();
+      serverErrors = new Map();
       windowsArmed = new Map();
       limitedUntil = new Map();
       stalls = new Map();

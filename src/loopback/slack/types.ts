@@ -24,6 +24,8 @@ export interface RecordedCall {
   content?: string;
   /** Answered with HTTP 429 by rateLimitNext(). */
   rateLimited?: boolean;
+  /** Answered with this HTTP status by serverErrorNext(). */
+  serverError?: number;
   /** Answered with HTTP 503 because of setDown(true). */
   down?: boolean;
   /** Held before it was handled by stallNext() (its answer, if any, came late). */
