@@ -26,7 +26,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
-import { COMMAND_NEEDS, dispatchWithin, lookupWithin, noBudget, type ClickBudget } from '../slack/click-budget';
+import { COMMAND_NEEDS, dispatchWithin, lookupWithin, noBudget, respondWithin, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import type { SlackMessage } from '../slack/blocks';
 import { code } from '../slack/text';
@@ -170,7 +170,7 @@ async function clickedIncident(ctx: ActionContext): Promise<{ svc: ResolvedServi
 }
 
 async function answer(rt: Runtime, ctx: ActionContext, msg: SlackMessage): Promise<void> {
-  if (ctx.body.response_url) await rt.slack.respond(ctx.body.response_url, msg, { replaceOriginal: false });
+  if (ctx.body.response_url) await rt.slack.respond(ctx.body.response_url, msg, { replaceOriginal: false, ...respondWithin(ctx.budget) });
   else if (ctx.channelId) await rt.slack.ephemeral(ctx.channelId, ctx.userId, msg);
 }
 

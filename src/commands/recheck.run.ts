@@ -39,6 +39,7 @@ import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
 import { code, notificationText } from '../slack/text';
 import { slackDate } from '../slack/time';
+import { mayHaveLanded } from '../slack/failures';
 import { readIncident, readMute } from '../alerts/store';
 import { muteNotice } from '../alerts/messages';
 import { syncIncident } from '../alerts/sync';
@@ -354,6 +355,11 @@ async function tell(rt: Runtime, job: RecheckJob, req: ChangeRequest | undefined
       await rt.slack.respond(job.responseUrl, msg, { replaceOriginal: false });
       return;
     } catch (err) {
+      // Sent and not answered: it may have shown; saying it again with the bot token could show it twice.
+      if (mayHaveLanded(err)) {
+        rt.log.warn('recheck: the answer may or may not have shown; not saying it again', { err });
+        return;
+      }
       rt.log.warn('recheck: response_url failed; answering with the bot token instead', { err });
     }
   }

@@ -93,6 +93,19 @@ describe('an Approve click whose answer was lost: the follow-up', () => {
     expect(after.approvals).toEqual([]);
   });
 
+  it('its answer taken by Slack without an answer: said once (not again with the bot token)', async () => {
+    const { link } = await approveUnanswered('deafFrom');
+    redisBack();
+    // The follow-up's response_url answer is held past the worker's time for it: it may have shown.
+    h.e2e.slack.stallNext('response_url', Infinity, 1);
+    await h.e2e.drain();
+    expect(h.e2e.slack.releaseStalls()).toBe(1);
+    await h.e2e.slack.waitFor((calls) => calls.every((c) => c.response !== undefined), 2_000, 'the late answer lands');
+    expect(followUps()).toEqual([`Your approval of ${link} did go through (1 of 1; the change is starting).`]);
+    const ephemerals = h.e2e.slack.callsTo('chat.postEphemeral').map((c) => JSON.stringify(c.body));
+    expect(ephemerals.filter((b) => b.includes('did go through'))).toEqual([]);
+  }, 30_000);
+
   it('Redis still down at the deadline: says it still cannot tell, and where to look', async () => {
     await approveUnanswered('silentFrom');
     redisDownPastDeadline();
