@@ -84,6 +84,7 @@ export async function syncIncident(
     let channel = view.channel;
     const posting = !ts;
     let adopted = false;
+    let found = false;
     try {
       if (!ts || !channel) {
         const adopt = opts.adopt;
@@ -97,10 +98,18 @@ export async function syncIncident(
             await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() });
             return;
           }
-          const res = await rt.slack.post(alertChannelFor(svc), msg);
+          // Keyed by the incident: a post that got no answer is looked for before it is said again (keyed.run.ts).
+          const res = await (await import('./keyed.run')).postAlertOnce(rt, svc, view, alertChannelFor(svc), msg);
           ts = res.ts;
           channel = res.channel;
-          log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count });
+          found = res.found;
+          log.info(found ? 'alert: an earlier post that got no answer had landed; it is the message' : 'alert posted', {
+            service: svc.alias,
+            environment: svc.environment,
+            channel,
+            ts,
+            count: view.count,
+          });
         }
       } else {
         await rt.slack.update(channel, ts, msg);
@@ -119,7 +128,8 @@ export async function syncIncident(
     }
     const done = await finishRender(rt.redis, svc, {
       gen,
-      rev: view.rev,
+      // Found (an earlier attempt's post): it shows what that attempt said, so it is rendered again (`again`).
+      rev: found ? -1 : view.rev,
       mode: 'ok',
       ts: posting ? ts : undefined,
       channel: posting ? channel : undefined,

@@ -5,7 +5,7 @@
  */
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
-import { LATE_POST_GRACE_MS, mayHaveLanded } from '../slack/failures';
+import { postOnce } from '../slack/keyed-post';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import type { ChangeRequest } from './types';
 
@@ -30,54 +30,16 @@ export async function postKeyed(
 ): Promise<{ ts: string; found: boolean }> {
   const track = keys.changeTrack(req.id);
   const unsure = `u:${name}`;
-  const key = `${req.id}:${name}`;
-  const where = req.messageTs ? { threadTs: req.messageTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {};
-  // Redis failing here: no mark known, so it posts (twice rather than never).
-  const markedAt = await rt.redis.hget(track, unsure).catch((err: unknown) => {
-    rt.log.warn('could not read whether an earlier post got no answer; posting', { requestId: req.id, post: name, err });
-    return null;
+  return postOnce(rt, msg, {
+    channel: req.channel,
+    key: `${req.id}:${name}`,
+    ...(req.messageTs ? { threadTs: req.messageTs, broadcast: opts.broadcast } : {}),
+    // The mark lives in the request's track (its own slot), as long as the track.
+    mark: {
+      read: () => rt.redis.hget(track, unsure),
+      set: (at) => rt.redis.pipeline().hset(track, unsure, at).expire(track, TRACK_TTL_SECONDS).exec(),
+      clear: () => rt.redis.hdel(track, unsure),
+    },
+    ctx: { requestId: req.id, post: name },
   });
-  const wasUnsure = markedAt !== null;
-  if (wasUnsure) {
-    // Right after the post that got no answer (the same work trying again), give a late one time to land.
-    const wait = Number(markedAt) + LATE_POST_GRACE_MS - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, LATE_POST_GRACE_MS)));
-    try {
-      const ts = await rt.slack.findPosted(req.channel, key, req.messageTs);
-      if (ts) {
-        rt.log.info('an earlier post that got no answer had landed; not posting it again', { requestId: req.id, post: name, ts });
-        await rt.redis.hdel(track, unsure).catch(() => undefined);
-        return { ts, found: true };
-      }
-    } catch (err) {
-      rt.log.warn('could not tell whether an earlier post landed; posting it (twice rather than never)', {
-        requestId: req.id,
-        post: name,
-        err,
-      });
-    }
-  }
-  try {
-    // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
-    const { ts } = await rt.slack.post(req.channel, msg, { ...where, key });
-    if (wasUnsure) await rt.redis.hdel(track, unsure).catch(() => undefined);
-    return { ts, found: false };
-  } catch (err) {
-    if (mayHaveLanded(err)) {
-      // Real time (not rt.now()): it measures LATE_POST_GRACE_MS, a real wait.
-      await rt.redis
-        .pipeline()
-        .hset(track, unsure, Date.now())
-        .expire(track, TRACK_TTL_SECONDS)
-        .exec()
-        .catch((e: unknown) =>
-          rt.log.warn('a post that got no answer could not be marked; a later attempt will not look for it first', {
-            requestId: req.id,
-            post: name,
-            err: e,
-          }),
-        );
-    }
-    throw err;
-  }
 }

@@ -157,3 +157,31 @@ it('the workspace’s budget of alert updates spent at the check: given back at 
   expect(alerts()[0]!.text).toContain('7 tasks failed');
   expect(updatesOf(oldTs)).toHaveLength(1);
 });
+
+it('four incidents replaced in a row, each message left behind, before any check: the next check brings every one to its end', async () => {
+  // Each incident: its alert posted, 2 more failures whose updates Slack refuses, then 31 quiet minutes and a new incident.
+  const olds: string[] = [];
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  for (let k = 0; k < 4; k++) {
+    olds.push(alerts()[k]!.ts);
+    e2e.slack.rateLimitNext('chat.update', 600, 50);
+    for (let i = 0; i < 2; i++) {
+      now += 10_000;
+      await e2e.event(taskStopped({ time: now, ...OOM }));
+    }
+    e2e.slack.clearFaults();
+    now += 31 * 60_000;
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    expect(alerts()).toHaveLength(k + 2);
+  }
+  for (const ts of olds) expect(e2e.slack.message('CALERTS', ts)!.text).toContain('a task failed');
+  expect((await behindFields()).filter((f) => f.startsWith('b:'))).toHaveLength(4);
+  now += 60_000;
+  await e2e.tick();
+  // None left stale (before, only the last 2 were kept: the oldest two stayed at "a task failed").
+  for (const ts of olds) {
+    expect(e2e.slack.message('CALERTS', ts)!.text).toContain('3 tasks failed');
+    expect(updatesOf(ts)).toHaveLength(1);
+  }
+  expect(await behindFields()).toEqual([]);
+});
