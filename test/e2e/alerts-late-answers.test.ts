@@ -66,3 +66,60 @@ it('a first post Slack answered late: the check finds it and brings it up to dat
   expect(alerts()).toHaveLength(1);
   expect(threadOf(first.ts)).toHaveLength(1);
 }, 40_000);
+
+it('a thread reply Slack answered late: kept with its key, the check finds it, one reply', async () => {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const alert = alerts()[0]!;
+  e2e.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
+  now += 10_000;
+  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  await landed();
+  expect(threadOf(alert.ts)).toHaveLength(1);
+  expect(e2e.logs.some((l) => l.msg === 'alert: thread reply kept for the scheduled check' && l.why === 'no answer')).toBe(true);
+  await tickLater();
+  await tickLater();
+  expect(threadOf(alert.ts)).toHaveLength(1);
+  expect(e2e.logs.filter((l) => l.msg === 'alert: a thread reply that got no answer had landed; not posting it again')).toHaveLength(1);
+  expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+}, 40_000);
+
+it('a thread reply Slack refused with an error (not a 429): said later by the check, once (before: dropped)', async () => {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const alert = alerts()[0]!;
+  e2e.slack.failNext('chat.postMessage', 'internal_error');
+  now += 10_000;
+  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  expect(threadOf(alert.ts)).toHaveLength(0);
+  await tickLater();
+  await tickLater();
+  expect(threadOf(alert.ts)).toHaveLength(1);
+  expect(JSON.stringify(threadOf(alert.ts)[0]!.blocks)).toContain('CannotPullContainerError');
+});
+
+it('the check’s reply of waiting lines answered late: the next check finds it instead of posting it again, one reply', async () => {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const alert = alerts()[0]!;
+  // Two replies Slack answers 429 (a Retry-After the events function does not wait out): they wait in the backlog.
+  e2e.slack.rateLimitNext('chat.postMessage', 600, 2);
+  now += 10_000;
+  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  await e2e.event(taskStopped({ time: now, exitCode: 3 }));
+  expect(threadOf(alert.ts)).toHaveLength(0);
+  // The check's reply is taken by Slack, answered after the client stopped waiting.
+  e2e.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
+  await tickLater();
+  await landed();
+  expect(threadOf(alert.ts)).toHaveLength(1);
+  // Meanwhile another reply waits (it goes in a reply of its own, not lost with the found one).
+  e2e.slack.rateLimitNext('chat.postMessage', 600);
+  now += 10_000;
+  await e2e.event(taskStopped({ time: now, exitCode: 4 }));
+  await tickLater();
+  await tickLater();
+  const replies = threadOf(alert.ts);
+  expect(replies).toHaveLength(2);
+  expect(JSON.stringify(replies[0]!.blocks)).toContain('2 more events while Slack was limiting the bot');
+  expect(JSON.stringify(replies[1]!.blocks)).toContain('exit code 4');
+  expect(e2e.logs.filter((l) => l.msg === 'an earlier post that got no answer had landed; not posting it again')).toHaveLength(1);
+  expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+}, 40_000);
