@@ -35,8 +35,8 @@ async function webAlert(): Promise<StoredMessage> {
   return alert;
 }
 const rollbackNotes = (alert: StoredMessage) => thread(h.e2e, 'CALERTS', alert.ts).filter((m) => textOf(m).includes('roll'));
-const isNote = (body: { thread_ts?: unknown; metadata?: { event_payload?: { key?: string } } }, alert: StoredMessage) =>
-  body.thread_ts === alert.ts && String(body.metadata?.event_payload?.key ?? '').startsWith(`alert:${alert.ts}:rollback:`);
+const isNote = (body: { thread_ts?: unknown; text?: unknown }, alert: StoredMessage) =>
+  body.thread_ts === alert.ts && String(body.text ?? '').includes('roll back');
 
 /** The note's first post answered by `first` (then Slack answers as usual); Roll back pressed and run. */
 async function rollBackWithNote(alert: StoredMessage, first: (builtin: () => unknown) => unknown): Promise<void> {
