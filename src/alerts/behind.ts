@@ -32,7 +32,7 @@ export const BEHIND_CLAIM_MS = 150_000;
 /**
  * Take the service's messages left behind that are due (behind-take-2.lua: claimed for BEHIND_CLAIM_MS):
  * each replaced incident's gen and hash as it ended; `dropped`: entries a day old, deleted;
- * `overflow`: entries signal-4.lua dropped past its bound (50) since the last take.
+ * `overflow`: entries signal-4.lua dropped past its bound (20) since the last take.
  */
 export async function takeBehind(
   redis: RedisClient,

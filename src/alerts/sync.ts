@@ -15,6 +15,9 @@
  * update whose turn is further off than the spacing is left to the next event or the scheduled
  * check. A first post also takes its turn in the channel's pace of posts (pacing.ts), as thread
  * replies do; one whose turn is too far off is left to the next event or the scheduled check too.
+ * A first post is keyed by the incident (keyed.run.ts, loaded lazily: not in dist/slack.js): one that
+ * got no answer is marked in the incident's hash, and the next attempt looks for it in the channel
+ * before posting it again; found, it is the message, rendered again (it shows the earlier attempt's state).
  * A 429 is waited out by the worker's Slack client only when its Retry-After fits (at most 30 s,
  * ending 5 s before the event's budget or the invocation does: src/slack/patient.run.ts);
  * otherwise the post or update fails at once and the lease is handed back as failed, so the next
@@ -103,13 +106,7 @@ export async function syncIncident(
           ts = res.ts;
           channel = res.channel;
           found = res.found;
-          log.info(found ? 'alert: an earlier post that got no answer had landed; it is the message' : 'alert posted', {
-            service: svc.alias,
-            environment: svc.environment,
-            channel,
-            ts,
-            count: view.count,
-          });
+          log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count, found });
         }
       } else {
         await rt.slack.update(channel, ts, msg);
