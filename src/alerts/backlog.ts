@@ -21,6 +21,12 @@
  * claim was deleted, which is better than losing them. The service muted (mute:{svc:…}, checked in
  * the same script): what waits is dropped, logged with its count. Redis down: the reply is dropped
  * as before (the alert message counts its reason). Worker code only (pipeline.ts and tick.ts).
+ *
+ * Said once when Slack answers late: a reply whose own post got no answer waits as a keyed line
+ * (keyedLine: its key and when), looked for in the thread before it is said; the check's reply is
+ * keyed by its thread and `since` and, when it gets no answer, given back marked (`unsure`): the next
+ * check looks for it first, and takes the claim again as it was (lines gathered since wait for the
+ * next reply). A keyed line waiting alone (a rollback note, a reply that did not land) is said as itself.
  */
 import type { Logger } from '../log';
 import type { RedisClient } from '../redis/client';
