@@ -21,6 +21,12 @@
  * claim was deleted, which is better than losing them. The service muted (mute:{svc:…}, checked in
  * the same script): what waits is dropped, logged with its count. Redis down: the reply is dropped
  * as before (the alert message counts its reason). Worker code only (pipeline.ts and tick.ts).
+ *
+ * Said once when Slack answers late: a reply whose own post got no answer waits as a keyed line
+ * (keyedLine: its key and when), looked for in the thread before it is said; the check's reply is
+ * keyed by its thread and `since` and, when it gets no answer, given back marked (`unsure`): the next
+ * check looks for it first, and takes the claim again as it was (lines gathered since wait for the
+ * next reply). A keyed line waiting alone (a rollback note, a reply that did not land) is said as itself.
  */
 import type { Logger } from '../log';
 import type { RedisClient } from '../redis/client';
@@ -40,6 +46,10 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { channelTurn } from './pacing';
 import { backlogReply, lostReply } from './replies';
+import { postOnce } from '../slack/keyed-post';
+import { LATE_POST_GRACE_MS } from '../slack/failures';
+import { section } from '../slack/blocks';
+import { notificationText } from '../slack/text';
 import backlogLua from './lua/includes/backlog.lua';
 import backlogAddLua from './lua/backlog-add-1.lua';
 import backlogTakeLua from './lua/backlog-take-2.lua';
@@ -105,9 +115,36 @@ export async function addToBacklog(redis: RedisClient, svc: Svc, at: BacklogThre
   return { n: Number(res[0]), kept: Number(res[1]), dropped: { gen: Number(res[2]), n: Number(res[3]) } };
 }
 
+/** The key of a reply `id` in the thread `threadTs` (an alert message's ts: unique in its channel; PostOptions.key). */
+export const replyKey = (threadTs: string, id: string): string => `alert:${threadTs}:${id}`;
+
+/**
+ * A reply kept with its key (PostOptions.key) and `at`: when its post got no answer (ms, real time; it
+ * may have been said, so the check looks for it in the thread before saying it), 0 when Slack
+ * refused it (not said). Waiting alone (a rollback note), it is said as itself, keyed. Stored as one line:
+ * \u0001key\u0001when\u0001text.
+ */
+export function keyedLine(key: string, text: string, at: number): string {
+  return `\u0001${key}\u0001${at}\u0001${text}`;
+}
+
+/** A backlog line's text, and its key and when it was kept when it is a keyed line. */
+export function parseLine(line: string): { text: string; key?: string; at?: number } {
+  const SEP = '\u0001';
+  if (!line.startsWith(SEP)) return { text: line };
+  const k = line.indexOf(SEP, 1);
+  const t = k < 0 ? -1 : line.indexOf(SEP, k + 1);
+  if (t < 0) return { text: line };
+  return { key: line.slice(1, k), at: Number(line.slice(k + 1, t)) || 0, text: line.slice(t + 1) };
+}
+
 /** Lines a scheduled check took (a claim on them until `BACKLOG_CLAIM_MS` is up, settled with settleBacklog). */
 export interface BacklogClaim extends Backlog {
   token: string;
+  /** When a check first took them (ms): with the thread, the key of their reply across retries. */
+  since: number;
+  /** When their reply got no answer (ms, real time; '' when it did not): looked for before it is said again. */
+  unsure: string;
   /** Taken over from a check presumed dead (its claim's time was up): it may have posted them already. */
   takenOver: boolean;
 }
@@ -117,6 +154,7 @@ export interface LostClaim extends BacklogThread {
   n: number;
   from: number;
   to: number;
+  since: number;
   token: string;
   takenOver: boolean;
 }
@@ -145,7 +183,7 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
   const status = String(res[0]);
   if (status === 'muted' || status === 'expired' || status === 'gone') return { status, n: Number(res[1]) };
   if (status === 'lost') {
-    const [gen, channel, ts, n, takenOver, from, to] = res.slice(1).map(String);
+    const [gen, channel, ts, n, takenOver, from, to, since] = res.slice(1).map(String);
     return {
       status,
       gen: Number(gen),
@@ -155,11 +193,12 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
       takenOver: takenOver === '1',
       from: Number(from),
       to: Number(to),
+      since: Number(since),
       token,
     };
   }
   if (status !== 'ok') return { status: status as 'none' | 'busy' };
-  const lines = res.slice(6).map(String).filter(Boolean);
+  const lines = res.slice(8).map(String).filter(Boolean);
   return {
     status,
     gen: Number(res[1]),
@@ -167,23 +206,37 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
     ts: String(res[3]),
     n: Math.max(Number(res[4]) || 0, lines.length),
     takenOver: String(res[5]) === '1',
+    since: Number(res[6]),
+    unsure: res[7] === null || res[7] === undefined ? '' : String(res[7]),
     lines,
     token,
   };
 }
 
-/** Settle the claim `token`: `posted` deletes it, `back` gives it back for the next check (lua/backlog-settle-1.lua). False: it is not this check's any more. */
-export async function settleBacklog(redis: RedisClient, svc: Svc, token: string, how: 'posted' | 'back'): Promise<boolean> {
-  return Number(await runScript(redis, SETTLE, [keys.alertBacklog(svc.environment, svc.alias)], [token, how])) === 1;
+/**
+ * Settle the claim `token`: `posted` deletes it, `back` gives it back for the next check, `unsure` too
+ * with its post marked as having got no answer (lua/backlog-settle-1.lua). False: it is not this check's any more.
+ */
+export async function settleBacklog(redis: RedisClient, svc: Svc, token: string, how: 'posted' | 'back' | 'unsure'): Promise<boolean> {
+  return Number(await runScript(redis, SETTLE, [keys.alertBacklog(svc.environment, svc.alias)], [token, how, Date.now()])) === 1;
 }
 
 /**
  * A reply that did not go (`why`): kept for the scheduled check. Redis failing too: dropped, logged
  * (the alert message still counts its reason).
  */
-export async function deferReply(rt: Runtime, svc: Svc, at: BacklogThread, msg: SlackMessage, why: string, log: Logger): Promise<void> {
+export async function deferReply(
+  rt: Runtime,
+  svc: Svc,
+  at: BacklogThread,
+  msg: SlackMessage,
+  why: string,
+  log: Logger,
+  keyed?: { key: string; unanswered: boolean },
+): Promise<void> {
   try {
-    const { n, kept, dropped } = await addToBacklog(rt.redis, svc, at, [backlogLine(msg)], 1, rt.now());
+    const line = keyed ? keyedLine(keyed.key, backlogLine(msg), keyed.unanswered ? Date.now() : 0) : backlogLine(msg);
+    const { n, kept, dropped } = await addToBacklog(rt.redis, svc, at, [line], 1, rt.now());
     if (n < 0) log.warn('alert: thread reply not kept (newer incidents’ replies fill the backlog); counted in the summary', { why });
     else log.info('alert: thread reply kept for the scheduled check', { why, waiting: n, kept });
     if (dropped.gen > 0)
@@ -234,11 +287,39 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
     return false;
   }
   const b = t;
-  const reply = b.status === 'lost' ? lostReply(b.n, b.from, b.to, rt.people.workspace) : backlogReply(b.lines, b.n, rt.people.workspace);
+  let n = b.n;
+  let reply: SlackMessage;
+  // The reply's key: the thread and when a check first took these lines (the same across retries).
+  let key = replyKey(b.ts, `${b.status === 'lost' ? 'lost' : 'bl'}:${b.since}`);
+  if (b.status === 'ok') {
+    // Replies whose own post got no answer may have landed: looked for in the thread first.
+    const left: Array<{ text: string; key?: string }> = [];
+    for (const line of b.lines) {
+      const l = parseLine(line);
+      if (l.key && l.at && (await saidAlready(rt, b.channel, b.ts, l.key, l.at, log))) n -= 1;
+      else left.push(l);
+    }
+    if (left.length === 0 && n <= 0) {
+      await settleBacklog(rt.redis, svc, b.token, 'posted').catch(() => false);
+      return true;
+    }
+    const alone = left.length === 1 && n === 1 ? left[0]! : undefined;
+    if (alone?.key) {
+      // A keyed reply waiting alone (a rollback note) is said as itself, under its own key.
+      key = alone.key;
+      reply = { text: notificationText(alone.text), blocks: [section(alone.text)], locale: rt.people.workspace };
+    } else
+      reply = backlogReply(
+        left.map((l) => l.text),
+        n,
+        rt.people.workspace,
+      );
+  } else reply = lostReply(b.n, b.from, b.to, rt.people.workspace);
   if (b.takenOver)
     log.warn('alert: waiting thread replies taken over from a check that did not finish (posted again if it had posted them)', { n: b.n });
+  let unsure = false;
   const giveBack = async (why: string) => {
-    const ok = await settleBacklog(rt.redis, svc, b.token, 'back').catch((err: unknown) => {
+    const ok = await settleBacklog(rt.redis, svc, b.token, unsure ? 'unsure' : 'back').catch((err: unknown) => {
       log.warn('alert: waiting thread replies could not be given back; the next checks take them once their claim is up', {
         why,
         n: b.n,
@@ -251,7 +332,19 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   };
   if (!(await channelTurn(rt, b.channel, 'reply', log))) return giveBack('channel busy');
   try {
-    await rt.slack.post(b.channel, reply, { threadTs: b.ts });
+    // Keyed, and marked in the claim when it gets no answer (backlog-settle-1.lua 'unsure'): the next check looks first.
+    const claimed = b.status === 'ok' ? b.unsure : '';
+    await postOnce(rt, reply, {
+      channel: b.channel,
+      threadTs: b.ts,
+      key,
+      mark: {
+        read: async () => claimed || null,
+        set: async () => (unsure = true),
+        clear: async () => undefined,
+      },
+      ctx: { post: 'alert backlog', gen: b.gen },
+    });
   } catch (err) {
     log.warn('alert: waiting thread replies not delivered; the next check tries again', { n: b.n, err });
     return giveBack('not delivered');
@@ -267,4 +360,21 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   if (!(await settleBacklog(rt.redis, svc, b.token, 'posted')))
     log.warn('alert: waiting thread replies posted after their claim was up: another check may post them too', { n: b.n });
   return true;
+}
+
+/**
+ * Whether the reply `key` (kept because its post got no answer, at `at`, real time) is in the thread:
+ * looked for at least LATE_POST_GRACE_MS after. A look that fails says no (said twice rather than never).
+ */
+async function saidAlready(rt: Runtime, channel: string, threadTs: string, key: string, at: number, log: Logger): Promise<boolean> {
+  const wait = at + LATE_POST_GRACE_MS - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, LATE_POST_GRACE_MS)));
+  try {
+    const ts = await rt.slack.findPosted(channel, key, threadTs);
+    if (ts) log.info('alert: a thread reply that got no answer had landed; not posting it again', { key, ts });
+    return !!ts;
+  } catch (err) {
+    log.warn('alert: could not tell whether a thread reply that got no answer landed; posting it (twice rather than never)', { key, err });
+    return false;
+  }
 }

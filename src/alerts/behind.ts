@@ -31,13 +31,14 @@ export const BEHIND_CLAIM_MS = 150_000;
 
 /**
  * Take the service's messages left behind that are due (behind-take-2.lua: claimed for BEHIND_CLAIM_MS):
- * each replaced incident's gen and hash as it ended; `dropped`: entries a day old, deleted.
+ * each replaced incident's gen and hash as it ended; `dropped`: entries a day old, deleted;
+ * `overflow`: entries signal-4.lua dropped past its bound (20) since the last take.
  */
 export async function takeBehind(
   redis: RedisClient,
   svc: Pick<ResolvedService, 'environment' | 'alias'>,
   now: number,
-): Promise<{ dropped: number; taken: Array<{ gen: string; hash: string }> }> {
+): Promise<{ dropped: number; overflow: number; taken: Array<{ gen: string; hash: string }> }> {
   const res = (await runScript(
     redis,
     TAKE,
@@ -45,15 +46,16 @@ export async function takeBehind(
     [now, BEHIND_CLAIM_MS, LATE_POST_MAX_MS],
   )) as unknown[];
   const taken: Array<{ gen: string; hash: string }> = [];
-  for (let i = 1; i + 1 < res.length; i += 2) taken.push({ gen: String(res[i]), hash: String(res[i + 1]) });
-  return { dropped: Number(res[0] ?? 0), taken };
+  for (let i = 2; i + 1 < res.length; i += 2) taken.push({ gen: String(res[i]), hash: String(res[i + 1]) });
+  return { dropped: Number(res[0] ?? 0), overflow: Number(res[1] ?? 0), taken };
 }
 
 /** Bring each replaced incident's message that Slack left behind to its final rendering, once. */
 export async function catchUpBehind(rt: Runtime, svc: ResolvedService, log: Logger): Promise<void> {
   const hash = keys.alertBehind(svc.environment, svc.alias);
-  const { dropped, taken } = await takeBehind(rt.redis, svc, rt.now());
+  const { dropped, overflow, taken } = await takeBehind(rt.redis, svc, rt.now());
   if (dropped > 0) log.warn('alert: earlier messages Slack kept refusing for a day stay as they were', { dropped });
+  if (overflow > 0) log.warn('alert: earlier messages past the bound of those kept to catch up stay as they were', { dropped: overflow });
   for (const [n, { gen, hash: json }] of taken.entries()) {
     const settle = (done: boolean, g = gen) =>
       (done ? rt.redis.hdel(hash, `b:${g}`, `ba:${g}`, `bc:${g}`) : rt.redis.hdel(hash, `bc:${g}`)).catch((err: unknown) =>

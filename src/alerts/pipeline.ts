@@ -33,8 +33,9 @@ import { readIncident } from './store';
 import { attachToIncident, recordSignal, recoverIncident, type RecoverInput, type SignalInput } from './signals';
 import { syncIncident, UPDATE_EVERY_MS } from './sync';
 import { channelTurn } from './pacing';
-import { deferReply, type BacklogThread } from './backlog';
+import { deferReply, replyKey, type BacklogThread } from './backlog';
 import { isSlackRateLimited } from '../slack/gateway';
+import { mayHaveLanded, permanentSlackFailure } from '../slack/failures';
 import type { ParsedEcsEvent } from '../aws/ecs-events';
 import { type EcsEvent, parseEcsEvent } from '../aws/ecs-events';
 
@@ -244,6 +245,8 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
         svc,
         { gen: res.gen, channel: res.channel, ts: res.ts },
         reply,
+        // A new reason is replied once per incident: its key is the reason's.
+        `r:${input.reasonKey}`,
         log,
         async () =>
           // Waiting with others for one reply: a shorter log block.
@@ -257,23 +260,32 @@ export async function processSignal(rt: Runtime, svc: ResolvedService, input: Si
 const BACKLOG_LOG_CHARS = 1_000;
 
 /**
- * Post a thread reply in its turn. One the channel's pace leaves out, or that Slack answers 429 and
- * the wait does not fit, waits for the scheduled check (`deferred`: the reply as it is kept there);
- * another failure is logged (the alert message counts its reason).
+ * Post a thread reply in its turn, keyed by its thread and `id` (keyed.run.ts replyKey). One the
+ * channel's pace leaves out, or that Slack answers 429 (the wait does not fit) or 5xx, or that got no
+ * answer (Slack may have taken it), waits for the scheduled check (`deferred`: the reply as it is kept
+ * there); one that got no answer is kept as it was sent, with its key: ./backlog.ts looks for it in
+ * the thread before saying it. One Slack refuses for good is logged (the alert message counts its reason).
  */
 async function sendReply(
   rt: Runtime,
   svc: ResolvedService,
   at: BacklogThread,
   reply: SlackMessage,
+  id: string,
   log: Logger,
   deferred: () => Promise<SlackMessage> = async () => reply,
 ): Promise<void> {
+  const key = replyKey(at.ts, id);
   if (!(await channelTurn(rt, at.channel, 'reply', log))) return deferReply(rt, svc, at, await deferred(), 'channel busy', log);
   try {
-    await rt.slack.post(at.channel, reply, { threadTs: at.ts });
+    await rt.slack.post(at.channel, reply, { threadTs: at.ts, key });
   } catch (err) {
-    if (isSlackRateLimited(err)) return deferReply(rt, svc, at, await deferred(), 'rate limited', log);
+    if (!permanentSlackFailure(err)) {
+      // Refused (Slack answered): not said, kept as a line. No answer: kept with its key, looked for first.
+      if (!mayHaveLanded(err))
+        return deferReply(rt, svc, at, await deferred(), isSlackRateLimited(err) ? 'rate limited' : 'not delivered', log);
+      return deferReply(rt, svc, at, reply, 'no answer', log, { key, unanswered: true });
+    }
     log.error('alert: thread reply not delivered', { err });
   }
 }
@@ -327,6 +339,7 @@ export async function processRecover(rt: Runtime, svc: ResolvedService, input: R
         svc,
         { gen: res.gen, channel: res.channel, ts: res.ts },
         recoveredReply(view, input.by, rt.people.workspace),
+        'recovered',
         log,
       );
   }

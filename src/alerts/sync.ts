@@ -15,6 +15,9 @@
  * update whose turn is further off than the spacing is left to the next event or the scheduled
  * check. A first post also takes its turn in the channel's pace of posts (pacing.ts), as thread
  * replies do; one whose turn is too far off is left to the next event or the scheduled check too.
+ * A first post is keyed by the incident (keyed.run.ts, loaded lazily: not in dist/slack.js): one that
+ * got no answer is marked in the incident's hash, and the next attempt looks for it in the channel
+ * before posting it again; found, it is the message, rendered again (it shows the earlier attempt's state).
  * A 429 is waited out by the worker's Slack client only when its Retry-After fits (at most 30 s,
  * ending 5 s before the event's budget or the invocation does: src/slack/patient.run.ts);
  * otherwise the post or update fails at once and the lease is handed back as failed, so the next
@@ -84,6 +87,7 @@ export async function syncIncident(
     let channel = view.channel;
     const posting = !ts;
     let adopted = false;
+    let found = false;
     try {
       if (!ts || !channel) {
         const adopt = opts.adopt;
@@ -97,10 +101,12 @@ export async function syncIncident(
             await finishRender(rt.redis, svc, { gen, rev: view.rev, mode: 'failed', now: rt.now() });
             return;
           }
-          const res = await rt.slack.post(alertChannelFor(svc), msg);
+          // Keyed by the incident: a post that got no answer is looked for before it is said again (keyed.run.ts).
+          const res = await (await import('./keyed.run')).postAlertOnce(rt, svc, view, alertChannelFor(svc), msg);
           ts = res.ts;
           channel = res.channel;
-          log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count });
+          found = res.found;
+          log.info('alert posted', { service: svc.alias, environment: svc.environment, channel, ts, count: view.count, found });
         }
       } else {
         await rt.slack.update(channel, ts, msg);
@@ -119,7 +125,8 @@ export async function syncIncident(
     }
     const done = await finishRender(rt.redis, svc, {
       gen,
-      rev: view.rev,
+      // Found (an earlier attempt's post): it shows what that attempt said, so it is rendered again (`again`).
+      rev: found ? -1 : view.rev,
       mode: 'ok',
       ts: posting ? ts : undefined,
       channel: posting ? channel : undefined,

@@ -7,7 +7,8 @@
  */
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
-import { LATE_POST_GRACE_MS, mayHaveLanded } from '../slack/failures';
+import { mayHaveLanded } from '../slack/failures';
+import { postOnce, type PostMark } from '../slack/keyed-post';
 import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import type { ChangeRequest } from './types';
 
@@ -74,6 +75,14 @@ export function postKeyed(
  * that cannot answer a read is unlikely to have taken the post. Returns the post's ts, and whether
  * it was found (then it shows what the earlier attempt said).
  */
+/**
+ * Post `msg` keyed (PostOptions.key in the message's metadata), through the one look-then-post of
+ * src/slack/keyed-post.ts `postOnce`: a post that got no answer (mayHaveLanded: sent, then the
+ * client's timeout or a cut connection; Slack may have taken it) is marked; the next attempt (this
+ * call's own with `again`, or a later one that reads the mark) first looks for it and, when it is
+ * there, takes it as posted instead of saying it again. Returns the post's ts, and whether it was
+ * found (then it shows what the earlier attempt said).
+ */
 export async function postKeyedAt(
   rt: Runtime,
   at: KeyedPlace,
@@ -81,58 +90,33 @@ export async function postKeyedAt(
   opts: KeyedPostOptions = {},
 ): Promise<{ ts: string; found: boolean }> {
   const { mark, about } = at;
-  const where = at.threadTs ? { threadTs: at.threadTs, ...(opts.broadcast ? { broadcast: true } : {}) } : {};
-  const unmark = async () => {
-    if (mark) await rt.redis.hdel(mark.hash, mark.field).catch(() => undefined);
+  // This call's own record of an attempt that got no answer comes first: its second attempt looks
+  // even when the Redis mark could not be written (or there is none).
+  let noAnswerAt: number | undefined;
+  const postMark: PostMark = {
+    read: async () => noAnswerAt ?? (mark ? rt.redis.hget(mark.hash, mark.field) : null),
+    set: async (when) => {
+      noAnswerAt = when;
+      if (mark) await rt.redis.pipeline().hset(mark.hash, mark.field, when).expire(mark.hash, mark.ttlSeconds).exec();
+    },
+    clear: async () => {
+      noAnswerAt = undefined;
+      if (mark) await rt.redis.hdel(mark.hash, mark.field);
+    },
   };
-  // When an earlier attempt got no answer (real ms), null when none did; read from the mark until this call knows.
-  let markedAt: number | null | undefined;
   for (let attempt = 1; ; attempt++) {
-    // Redis failing here: no mark known, so it posts (twice rather than never).
-    markedAt ??= mark
-      ? await rt.redis.hget(mark.hash, mark.field).then(
-          (v) => (v === null ? null : Number(v)),
-          (err: unknown) => {
-            rt.log.warn('could not read whether an earlier post got no answer; posting', { ...about, err });
-            return null;
-          },
-        )
-      : null;
-    const wasUnsure = markedAt !== null;
-    if (markedAt !== null) {
-      // Right after the post that got no answer (the same work trying again), give a late one time to land.
-      const wait = markedAt + LATE_POST_GRACE_MS - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, LATE_POST_GRACE_MS)));
-      try {
-        const ts = await rt.slack.findPosted(at.channel, at.key, at.threadTs);
-        if (ts) {
-          rt.log.info('an earlier post that got no answer had landed; not posting it again', { ...about, ts });
-          await unmark();
-          return { ts, found: true };
-        }
-      } catch (err) {
-        rt.log.warn('could not tell whether an earlier post landed; posting it (twice rather than never)', { ...about, err });
-      }
-    }
     try {
-      // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
-      const { ts } = await rt.slack.post(at.channel, msg, { ...where, key: at.key });
-      if (wasUnsure) await unmark();
-      return { ts, found: false };
+      const { ts, found } = await postOnce(rt, msg, {
+        channel: at.channel,
+        key: at.key,
+        // A broadcast reply also shows in the channel (a failure: people who do not follow the thread see it).
+        ...(at.threadTs ? { threadTs: at.threadTs, broadcast: opts.broadcast } : {}),
+        mark: postMark,
+        ctx: about,
+      });
+      return { ts, found };
     } catch (err) {
-      if (!mayHaveLanded(err)) throw err;
-      // Real time (not rt.now()): it measures LATE_POST_GRACE_MS, a real wait.
-      markedAt = Date.now();
-      if (mark)
-        await rt.redis
-          .pipeline()
-          .hset(mark.hash, mark.field, markedAt)
-          .expire(mark.hash, mark.ttlSeconds)
-          .exec()
-          .catch((e: unknown) =>
-            rt.log.warn('a post that got no answer could not be marked; a later attempt will not look for it first', { ...about, err: e }),
-          );
-      if (!opts.again || attempt >= 2) throw err;
+      if (!opts.again || attempt >= 2 || !mayHaveLanded(err)) throw err;
       rt.log.warn('a post got no answer; looking for it before trying it once more', about);
     }
   }

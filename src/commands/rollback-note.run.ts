@@ -7,9 +7,14 @@
  *
  * Said once per request: the first to claim `m:alert-note` in the request's progress hash
  * (keys.changeTrack, the tracker's postOnce pattern) posts it; a job delivered twice finds the same
- * request (its invocation id) and the claim taken. A post Slack refuses is only logged (its claim
- * given back, so a later delivery of the job, if any, says it): the request stands, and the presser
- * was told. Not paced like the alert's own replies: one line per person's press.
+ * request (its invocation id) and the claim taken. The note is keyed (`alert:<alert ts>:rollback:<request
+ * id>` in its metadata). Refused for now (429, 5xx, an error a retry may pass) or unanswered (Slack may
+ * have taken it), it waits in the alert incident's backlog like the alert's own replies
+ * (src/alerts/backlog.ts), and the scheduled check says it in its turn, as itself, looking first for
+ * one that got no answer: said once, later, not lost. Refused for good (the channel, the token),
+ * or the alert's incident replaced meanwhile (its backlog is another thread's), it is logged and its
+ * claim given back (a later delivery of the job, if any, says it): the request stands, and the presser
+ * was told. Not paced like the alert's own replies when it goes at once: one line per person's press.
  *
  * The change's outcome is not repeated under the alert: the request card's thread carries its
  * progress and end, and the alert's own "recovered" line tells when the service is well again.
@@ -23,6 +28,9 @@ import { keys, TRACK_TTL_SECONDS } from '../redis/keys';
 import type { Runtime } from '../runtime';
 import { section } from '../slack/blocks';
 import { code, link, messageUrl, notificationText } from '../slack/text';
+import { mayHaveLanded, permanentSlackFailure } from '../slack/failures';
+import { isSlackRateLimited } from '../slack/gateway';
+import { deferReply, replyKey } from '../alerts/backlog';
 
 const M = defineMessages('commands.rollback-note', {
   requested: {
@@ -73,11 +81,33 @@ export async function noteRollbackOnAlert(
     log.warn('alert: the rollback note could not be claimed; not posted', { err });
     return;
   }
+  const msg = { text: notificationText(text), blocks: [section(text)] };
+  const key = replyKey(alert.ts, `rollback:${req.id}`);
   try {
-    await rt.slack.post(alert.channel, { text: notificationText(text), blocks: [section(text)] }, { threadTs: alert.ts });
+    await rt.slack.post(alert.channel, msg, { threadTs: alert.ts, key });
     log.info('alert: rollback noted in the alert thread', { channel: alert.channel, alertTs: alert.ts, state: req.state });
+    return;
   } catch (err) {
+    const svc = { environment: plan.environment, alias: plan.alias };
+    const gen = permanentSlackFailure(err) ? undefined : await incidentOf(rt, svc, alert);
+    if (gen !== undefined) {
+      const unanswered = mayHaveLanded(err);
+      const why = unanswered ? 'no answer' : isSlackRateLimited(err) ? 'rate limited' : 'not delivered';
+      log.info('alert: the rollback note waits for the scheduled check', { why, err });
+      await deferReply(rt, svc, { gen, channel: alert.channel, ts: alert.ts }, msg, why, log, { key, unanswered });
+      return;
+    }
     await rt.redis.hdel(keys.changeTrack(req.id), CLAIM).catch(() => undefined);
     log.warn('alert: the rollback note was not posted in the alert thread', { err });
   }
+}
+
+/** The generation of the service's incident whose message is `alert`; undefined when it was replaced (or Redis fails). */
+async function incidentOf(
+  rt: Runtime,
+  svc: { environment: string; alias: string },
+  alert: { channel: string; ts: string },
+): Promise<number | undefined> {
+  const [gen, ts, channel] = await rt.redis.hmget(keys.incident(svc.environment, svc.alias), 'gen', 'ts', 'channel').catch(() => []);
+  return gen && ts === alert.ts && channel === alert.channel ? Number(gen) : undefined;
 }

@@ -176,8 +176,8 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   alertUpdateBudget: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   alertChannelPace: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   alertBacklog: { bytes: 96 * KB, lifetime: { ttl: ALERT_BACKLOG_LOST_TTL_SECONDS } },
-  // Two replaced incidents as they ended (each within the incident's 32 KiB) and their claims.
-  alertBehind: { bytes: 66 * KB, lifetime: { ttl: DAY } },
+  // Twenty replaced incidents as they ended (signal-4.lua BEHIND_MAX; each within the incident's 32 KiB) and their claims.
+  alertBehind: { bytes: 660 * KB, lifetime: { ttl: DAY } },
   serviceDown: { bytes: 200, lifetime: { ttl: DAY } },
   changeLease: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   changeTrack: { bytes: 4 * KB, lifetime: { ttl: 7 * DAY } },

@@ -178,7 +178,7 @@ export const keys = {
   /**
    * Messages of the service's replaced incidents that Slack left behind (their last updates refused):
    * hash b:<gen> (the incident as it ended, JSON), ba:<gen> (from when it may be taken), bc:<gen> (a
-   * check's claim); at most 2, a day (signal-4.lua, src/alerts/behind.ts). Same slot as the incident.
+   * check's claim); at most 20, a day (signal-4.lua, src/alerts/behind.ts). Same slot as the incident.
    */
   alertBehind: (env: string, alias: string) => `alertbehind:{svc:${env}:${alias}}`,
   /** When the scheduled check first saw the service with desired > 0 and running = 0 (epoch ms). */

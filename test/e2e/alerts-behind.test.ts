@@ -9,7 +9,9 @@
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { stubAlertAws } from '../helpers/alert-aws';
 import { deploymentEvent, taskStopped, OOM } from '../fixtures/events/samples';
-import { reserveUpdateTurn } from '../../src/alerts/store';
+import { finishRender, reserveUpdateTurn } from '../../src/alerts/store';
+import { recordSignal } from '../../src/alerts/signals';
+import { takeBehind } from '../../src/alerts/behind';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
@@ -156,4 +158,53 @@ it('the workspace’s budget of alert updates spent at the check: given back at 
   await e2e.tick();
   expect(alerts()[0]!.text).toContain('7 tasks failed');
   expect(updatesOf(oldTs)).toHaveLength(1);
+});
+
+it('four incidents replaced in a row, each message left behind, before any check: the next check brings every one to its end', async () => {
+  // Each incident: its alert posted, 2 more failures whose updates Slack refuses, then 31 quiet minutes and a new incident.
+  const olds: string[] = [];
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  for (let k = 0; k < 4; k++) {
+    olds.push(alerts()[k]!.ts);
+    e2e.slack.rateLimitNext('chat.update', 600, 50);
+    for (let i = 0; i < 2; i++) {
+      now += 10_000;
+      await e2e.event(taskStopped({ time: now, ...OOM }));
+    }
+    e2e.slack.clearFaults();
+    now += 31 * 60_000;
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+    expect(alerts()).toHaveLength(k + 2);
+  }
+  for (const ts of olds) expect(e2e.slack.message('CALERTS', ts)!.text).toContain('a task failed');
+  expect((await behindFields()).filter((f) => f.startsWith('b:'))).toHaveLength(4);
+  now += 60_000;
+  await e2e.tick();
+  // None left stale (before, only the last 2 were kept: the oldest two stayed at "a task failed").
+  for (const ts of olds) {
+    expect(e2e.slack.message('CALERTS', ts)!.text).toContain('3 tasks failed');
+    expect(updatesOf(ts)).toHaveLength(1);
+  }
+  expect(await behindFields()).toEqual([]);
+});
+
+it('bounded: past 20 incidents left behind (no check able to catch up) the oldest are dropped, counted and logged', async () => {
+  const svc = { environment: 'prod', alias: 'web' };
+  const signal = (id: string) =>
+    recordSignal(e2e.rt.redis, svc, { kind: 'task', seenId: id, reasonKey: 'exit:1', reasonLabel: 'exit code 1', now, windowMs: 60_000 });
+  for (let k = 0; k < 23; k++) {
+    const opened = await signal(`task:a${k}`);
+    if (opened.status !== 'ok') throw new Error('not recorded');
+    // Posted, then a signal whose update never goes: the message is behind when the next incident replaces it.
+    await finishRender(e2e.rt.redis, svc, { gen: opened.gen, rev: opened.rev, mode: 'ok', ts: `1.${k}`, channel: 'CALERTS', now });
+    await signal(`task:b${k}`);
+    now += 2 * 60_000;
+  }
+  now += 5 * 60_000;
+  const { overflow, taken } = await takeBehind(e2e.rt.redis, svc, now);
+  // 22 replaced (the 23rd is open): the newest 20 kept, 2 dropped.
+  expect(taken).toHaveLength(20);
+  expect(overflow).toBe(2);
+  expect(taken.map((t) => Number(t.gen)).sort((a, b) => a - b)[0]).toBe(3);
+  expect((await takeBehind(e2e.rt.redis, svc, now)).overflow).toBe(0);
 });

@@ -100,8 +100,9 @@ describe('a retried ECS event', () => {
     dying = true;
     void h.e2e.event(failed);
     const finishedBy = (name: string) => h.e2e.rt.redis.exists(keys.eventConsumerDone('died-event-1', name));
-    // Let it run until the auto-lock's notice is out and its finished mark written (a bounded number of turns; no clock).
-    for (let i = 0; i < 20_000 && (notices().length === 0 || !(await finishedBy('deploy-autolock'))); i++)
+    // Let it run until the auto-lock's notice is out and its finished mark written, and the alert's too (a bounded
+    // number of turns; no clock).
+    for (let i = 0; i < 20_000 && (notices().length === 0 || !(await finishedBy('deploy-autolock')) || !(await finishedBy('alerts'))); i++)
       await new Promise<void>((r) => setImmediate(r));
     expect(notices()).toHaveLength(1);
     expect(await lockOf()).toMatchObject({ by: 'bot', kind: 'rollback' });

@@ -223,7 +223,7 @@ describe('waiting thread replies: a check that dies, a newer incident, a mute', 
     now += 60_000;
     void e2e.tick();
     await waitFor(() => post.mock.calls.length === 1, 'the dying check’s post');
-    expect(post.mock.calls[0]![2]).toEqual({ threadTs: alerts()[0]!.ts });
+    expect(post.mock.calls[0]![2]).toEqual({ threadTs: alerts()[0]!.ts, key: expect.stringMatching(/^alert:[\d.]+:bl:\d+$/) });
     post.mockRestore();
     // Its lock on the scheduled task lapses as a dead Lambda's would (real time here).
     await e2e.rt.redis.del(keys.tickLock('services-down'));

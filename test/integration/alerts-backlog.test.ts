@@ -37,6 +37,8 @@ describe('alert backlog', () => {
       n: 2,
       from: T + 1,
       to: T + 2,
+      // When it was first counted: with the thread, its reply's key (src/alerts/backlog.ts replyKey).
+      since: T + 1,
       takenOver: false,
       token: 'c',
     });

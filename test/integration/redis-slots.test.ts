@@ -31,6 +31,7 @@ import {
 import { attachToIncident, claimForFlush, clearDown, markDown, recordSignal, recoverIncident } from '../../src/alerts/signals';
 import { addToBacklog, settleBacklog, takeBacklog } from '../../src/alerts/backlog';
 import { takeBehind } from '../../src/alerts/behind';
+import { incidentMark } from '../../src/alerts/keyed.run';
 import { readAudit } from '../../src/approvals/audit';
 import { servicesIn } from '../../src/config/load';
 import { approveRequest, cancelRequest, checkCanReject, expireDue, lapseDue, rejectRequest } from '../../src/approvals/clicks';
@@ -257,7 +258,15 @@ describe('hash slots of every script call', () => {
     expect(await takeBacklog(rt.redis, svc, now, 'check-1')).toMatchObject({ status: 'ok', lines: ['line'] });
     expect(await settleBacklog(rt.redis, svc, 'check-1', 'back')).toBe(true);
     expect(await takeBacklog(rt.redis, svc, now, 'check-2')).toMatchObject({ status: 'ok', lines: ['line'] });
-    expect(await settleBacklog(rt.redis, svc, 'check-2', 'posted')).toBe(true);
+    expect(await settleBacklog(rt.redis, svc, 'check-2', 'unsure')).toBe(true);
+    expect(await takeBacklog(rt.redis, svc, now, 'check-3')).toMatchObject({ status: 'ok', lines: ['line'] });
+    expect(await settleBacklog(rt.redis, svc, 'check-3', 'posted')).toBe(true);
+    // The mark of a post that got no answer, in the incident's own hash (src/alerts/keyed.run.ts).
+    const mark = incidentMark(rt, svc, sig.gen, 'post');
+    await mark.set(now);
+    expect(Number(await mark.read())).toBe(now);
+    await mark.clear();
+    expect(await mark.read()).toBeNull();
     // Messages left behind (src/alerts/behind.ts): the scheduled check's take.
     expect((await takeBehind(rt.redis, svc, now)).taken).toEqual([]);
     await clearDown(rt.redis, svc);

@@ -11,7 +11,10 @@
 -- them to now, the thread), which is taken like lines once no incident's lines wait, and posted as
 -- one short reply ("N events could not be posted between X and Y"); the summary is retried for
 -- ARGV[6] from its first count, then dropped too. Lines added since its last take wait on in their
--- own section, and get their own time when next taken.
+-- own section, and get their own time when next taken. A claim whose post got no answer ('c.u', set
+-- by backlog-settle-1.lua 'unsure': Slack may have taken it) is taken again as it was, without the
+-- lines gathered since (they wait in their section for the next claim): if the check finds the post
+-- landed, settling it must not drop lines it did not show.
 --
 -- KEYS[1] the service's backlog hash   KEYS[2] the service's mute hash
 -- ARGV[1] now (ms)   ARGV[2] claim time (ms)   ARGV[3] token of this check
@@ -20,12 +23,14 @@
 -- Returns {'none'} | {'busy'} (another check holds the claim, in time) | {'muted', n events dropped} |
 --         {'expired', n events} (a claim retried for ARGV[5]: its lines dropped, counted in the summary) |
 --         {'gone', n events} (the summary retried for ARGV[6]: dropped) |
---         {'ok', gen, channel, ts, n, taken over ('1': from a check presumed dead), line...} |
---         {'lost', gen, channel, ts, n, taken over, from, to} (the summary)
+--         {'ok', gen, channel, ts, n, taken over ('1': from a check presumed dead), since, unsure ('' or
+--         when its post got no answer), line...} |
+--         {'lost', gen, channel, ts, n, taken over, from, to, since} (the summary)
 bl_upgrade()
 local now = tonumber(ARGV[1])
 local lostTtl = tonumber(ARGV[6])
-local c = redis.call('HMGET', B, 'c.gen', 'c.tok', 'c.until', 'c.since', 'c.lost', 'c.from', 'c.to')
+local c = redis.call('HMGET', B, 'c.gen', 'c.tok', 'c.until', 'c.since', 'c.lost', 'c.from', 'c.to', 'c.u')
+local unsure = c[8] or ''
 if c[2] and tonumber(c[3] or '0') > now then return {'busy'} end
 if tonumber(redis.call('HGET', KEYS[2], 'until') or '0') > now then
   local n = tonumber(redis.call('HGET', B, 'x.n') or '0')
@@ -62,7 +67,7 @@ elseif c[1] then
   end
   local p = 'g' .. gen .. '.'
   local s = bl_read(p)
-  if s.ts ~= '' then
+  if s.ts ~= '' and unsure == '' then
     claim.n = claim.n + s.n
     claim.lines = bl_concat(claim.lines, s.lines)
     if claim.ts == '' then claim.channel, claim.ts = s.channel, s.ts end
@@ -82,18 +87,20 @@ if not gen then
       'c.from', x[2], 'c.to', x[3], 'c.tok', ARGV[3], 'c.until', now + tonumber(ARGV[2]), 'c.since', xs)
     -- Lives at least as long as the claim (the hash may be about to expire).
     bl_keep(tonumber(ARGV[2]) * 2)
-    return {'lost', x[4], x[5], x[6], x[1], takenOver, x[2], x[3]}
+    return {'lost', x[4], x[5], x[6], x[1], takenOver, x[2], x[3], xs}
   end
   gen = gens[1]
   takenOver = '0'
+  unsure = ''
   claim = bl_read('g' .. gen .. '.')
   bl_drop('g' .. gen .. '.', claim.k)
 end
 if claim.ts == '' then return {'none'} end
 local kept = bl_write('c.', claim, tonumber(ARGV[4]))
 redis.call('HSET', B, 'c.gen', gen, 'c.tok', ARGV[3], 'c.until', now + tonumber(ARGV[2]), 'c.since', since)
+if unsure ~= '' then redis.call('HSET', B, 'c.u', unsure) end
 -- Lines taken for the first time wait (in Redis) ARGV[5] from now; a claim taken again keeps its expiry.
 if not c[1] then bl_keep(tonumber(ARGV[5])) end
-local out = {'ok', gen, claim.channel, claim.ts, claim.n, takenOver}
+local out = {'ok', gen, claim.channel, claim.ts, claim.n, takenOver, since, unsure}
 for i = 1, kept do out[#out + 1] = claim.lines[i] end
 return out

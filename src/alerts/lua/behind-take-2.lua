@@ -9,10 +9,12 @@
 -- KEYS[1] the service's messages left behind (alertbehind:{svc:…})   KEYS[2] mute hash
 -- ARGV[1] now (ms)   ARGV[2] claim (ms)   ARGV[3] how long an entry is kept (ms)
 --
--- Returns {dropped, gen1, json1, gen2, json2, ...}
+-- Returns {dropped (a day old), overflow (dropped by signal-4.lua past its bound since the last take),
+--          gen1, json1, gen2, json2, ...}
 local now = tonumber(ARGV[1])
 local hash = KEYS[1]
-local out = {0}
+local out = {0, tonumber(redis.call('HGET', hash, 'dropped') or '0')}
+redis.call('HDEL', hash, 'dropped')
 local muted = tonumber(redis.call('HGET', KEYS[2], 'until') or '0') > now
 for _, f in ipairs(redis.call('HKEYS', hash)) do
   local g = string.match(f, '^b:(%d+)$')

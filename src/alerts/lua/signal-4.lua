@@ -71,9 +71,18 @@ if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > win
   -- errors, or still waiting for their turn, and no catch-up ran before this): kept as it ended in
   -- KEYS[4] ('b:<gen>', the hash as JSON; 'ba:<gen>' from when it may be taken), so the scheduled
   -- check brings that message to its final rendering once (src/alerts/behind.ts, behind-take-2.lua).
-  -- Bounded: the last BEHIND_MAX, the hash expires ARGV[11] after the last one kept.
+  -- Bounded: the last BEHIND_MAX, the hash expires ARGV[11] after the last one kept. The scheduled check
+  -- catches every entry up each minute (in its turns of the update budget), so entries only pile up
+  -- while it cannot: Slack refusing updates, or the service muted (they wait for the mute to end).
+  -- An incident is replaced only once it recovered (steady: after 5 quiet minutes) or went quiet past
+  -- the window, and only a posted one is kept (under a mute new incidents are not posted), so 20 is
+  -- over an hour and a half of a service failing and recovering every 5 minutes, each posted, while
+  -- every update is refused; each entry is a few KB (at most ~26 KiB: 16 reasons, the first task's
+  -- facts and log lines, three earlier occurrences), so at most ~0.5 MiB a day. It used to be 2 (as the backlog's incidents): a third replaced incident
+  -- before a check caught up dropped the oldest, whose message stayed stale. Past the bound the
+  -- oldest are dropped, counted ('dropped'), and logged by the check (behind.ts).
   if (old.ts or '') ~= '' and old.gen and tonumber(old.rev or '0') ~= tonumber(old.shown or '-1') then
-    local BEHIND_MAX = 2
+    local BEHIND_MAX = 20
     -- A render of it may still be in flight (its lease held): taken once that lease could be taken
     -- over, so its late answer cannot land after the catch-up's.
     local from = now
@@ -89,6 +98,7 @@ if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > win
     table.sort(gens, function(x, y) return x > y end)
     for i = BEHIND_MAX + 1, #gens do
       redis.call('HDEL', KEYS[4], 'b:' .. gens[i], 'ba:' .. gens[i], 'bc:' .. gens[i])
+      redis.call('HINCRBY', KEYS[4], 'dropped', 1)
     end
     redis.call('PEXPIRE', KEYS[4], ARGV[11])
   end

@@ -3,7 +3,8 @@
 -- <g> whose replies wait, a section 'g<g>.': channel, ts (the incident's thread), n (events), k
 -- (lines kept), l1..lk; and at most one claim, section 'c.' (the same fields and gen, tok: the check
 -- that took it, until: when that check is presumed dead, since: when a check first took it, ms;
--- lost '1', from, to: a claim of the summary below); and a summary of what could not be posted,
+-- lost '1', from, to: a claim of the summary below; u: when its post got no answer, ms real time, so
+-- the next check looks for it before posting it again); and a summary of what could not be posted,
 -- section 'x.': n (events), from, to (ms), gen, channel, ts (the newest incident's thread), since.
 local B = KEYS[1]
 
@@ -36,7 +37,7 @@ end
 -- Remove the section with prefix p (k lines).
 local function bl_drop(p, k)
   local names = {p .. 'channel', p .. 'ts', p .. 'n', p .. 'k', p .. 'gen', p .. 'tok', p .. 'until', p .. 'since',
-    p .. 'lost', p .. 'from', p .. 'to'}
+    p .. 'lost', p .. 'from', p .. 'to', p .. 'u'}
   for i = 1, k do names[#names + 1] = p .. 'l' .. i end
   redis.call('HDEL', B, unpack(names))
 end

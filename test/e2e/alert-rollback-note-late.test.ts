@@ -1,0 +1,86 @@
+/**
+ * The rollback note under an alert (src/commands/rollback-note.run.ts) is not lost when Slack refuses
+ * it or answers late: refused (an error a retry may pass, a 429), it waits in the alert incident's
+ * backlog and the scheduled check says it, as itself, once; answered late (Slack took it after the
+ * worker's client stopped waiting), the check finds it by its key and does not say it again. Before,
+ * a refused note was only logged (never said). Worker, scheduled check, real Redis, the local Slack
+ * Web API server over HTTP. The fixture's web-prod alerts into CALERTS; prod needs 1 approval.
+ */
+import { taskDefinition } from '../helpers/aws-fixtures';
+import { configFile, fixtureGroups } from '../helpers/config';
+import { textOf, thread, useDeployHarness, webDeployedFrom39 } from '../helpers/deploy-e2e';
+import { alertButton, clickAlertButton } from '../helpers/e2e';
+import type { StoredMessage } from '../helpers/slack-server';
+import { taskStopped } from '../fixtures/events/samples';
+import { keys } from '../../src/redis/keys';
+
+/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
+const PAST_THE_WORKER_BOUND_MS = 10_300;
+
+const h = useDeployHarness({
+  configPath: configFile((d) => {
+    delete d.services.worker.alertChannel;
+  }),
+  groups: fixtureGroups(),
+  before: ({ world, clock }) => {
+    world.addTaskDefinition(taskDefinition(39, {}, '222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v1.1.9'));
+    webDeployedFrom39(world, clock);
+  },
+});
+
+async function webAlert(): Promise<StoredMessage> {
+  await h.e2e.event(taskStopped({ time: h.clock.now(), taskId: 'aaaaaaaa1f4fe4a2971f76ae5a47ad00', exitCode: 1, service: 'web-prod' }));
+  const alert = h.e2e.slack.messages('CALERTS').find((m) => !m.thread_ts || m.thread_ts === m.ts);
+  if (!alert) throw new Error('no alert');
+  return alert;
+}
+const rollbackNotes = (alert: StoredMessage) => thread(h.e2e, 'CALERTS', alert.ts).filter((m) => textOf(m).includes('roll'));
+const isNote = (body: { thread_ts?: unknown; text?: unknown }, alert: StoredMessage) =>
+  body.thread_ts === alert.ts && String(body.text ?? '').includes('roll back');
+
+/** The note's first post answered by `first` (then Slack answers as usual); Roll back pressed and run. */
+async function rollBackWithNote(alert: StoredMessage, first: (builtin: () => unknown) => unknown): Promise<void> {
+  let hit = false;
+  h.e2e.slack.handle('chat.postMessage', (body, _call, builtin) => {
+    if (!hit && isNote(body as never, alert)) {
+      hit = true;
+      return first(builtin!);
+    }
+    return builtin!();
+  });
+  await clickAlertButton(h.e2e, alert, alertButton(alert, 'alert:rollback'), 'UDEV1', 'CALERTS');
+  await h.e2e.drain();
+  expect(hit).toBe(true);
+}
+
+const tickLater = async () => {
+  h.clock.advance(60_000);
+  await h.e2e.tick();
+};
+
+it('refused by Slack (an error a retry may pass): said by the next check, once', async () => {
+  const alert = await webAlert();
+  await rollBackWithNote(alert, () => ({ ok: false, error: 'internal_error' }));
+  expect(rollbackNotes(alert)).toHaveLength(0);
+  await tickLater();
+  const notes = rollbackNotes(alert);
+  expect(notes).toHaveLength(1);
+  expect(textOf(notes[0])).toContain('<@UDEV1> asked to roll back `web` to `web-prod:39`');
+  expect(textOf(notes[0])).not.toContain('while Slack was limiting the bot');
+  await tickLater();
+  expect(rollbackNotes(alert)).toHaveLength(1);
+  expect(await h.e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+});
+
+it('answered late (Slack took it after the worker stopped waiting): the check finds it, said once', async () => {
+  const alert = await webAlert();
+  await rollBackWithNote(alert, async (builtin) => {
+    await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
+    return builtin();
+  });
+  await h.e2e.slack.waitFor(() => rollbackNotes(alert).length === 1, 15_000, 'the late note lands');
+  await tickLater();
+  await tickLater();
+  expect(rollbackNotes(alert)).toHaveLength(1);
+  expect(h.e2e.logs.filter((l) => l.msg === 'alert: a thread reply that got no answer had landed; not posting it again')).toHaveLength(1);
+}, 40_000);
