@@ -37,6 +37,12 @@ export interface KeyedPostOptions {
    * once, by one job): without it such a post that Slack answered late, or never took, is lost.
    */
   again?: boolean;
+  /**
+   * No earlier attempt at this post can exist (its request was created by this call): the mark is
+   * not read (one Redis round trip less on the create path); it is still written after a post that
+   * got no answer, and `again` still looks.
+   */
+  first?: boolean;
 }
 
 /**
@@ -94,7 +100,7 @@ export async function postKeyedAt(
   // even when the Redis mark could not be written (or there is none).
   let noAnswerAt: number | undefined;
   const postMark: PostMark = {
-    read: async () => noAnswerAt ?? (mark ? rt.redis.hget(mark.hash, mark.field) : null),
+    read: async () => noAnswerAt ?? (mark && !opts.first ? rt.redis.hget(mark.hash, mark.field) : null),
     set: async (when) => {
       noAnswerAt = when;
       if (mark) await rt.redis.pipeline().hset(mark.hash, mark.field, when).expire(mark.hash, mark.ttlSeconds).exec();

@@ -32,7 +32,7 @@ import type { SlackMessage } from '../slack/blocks';
 import { handOffWithin, MIN_STEP_MS, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { nothingRan } from '../aws/lambda';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
-import { mayHaveLanded, messageUnreachable } from '../slack/failures';
+import { messageUnreachable } from '../slack/failures';
 import { postKeyed } from './keyed-post';
 import type { ChangeRequest, GateNote } from './types';
 import { firstReminderAt, gateLifetime, gateMessageOptions } from './gate-settings';
@@ -370,26 +370,20 @@ export async function dispatchExecute(rt: Runtime, req: ChangeRequest, budget: C
 
 /**
  * Post the request's card, keyed (postKeyed, as `card`). When the post got no answer (mayHaveLanded:
- * Slack may have taken it), it is tried once more, which first looks for it among the channel's
- * newest messages: a card found there is the request's; a look that fails posts once more (two cards
- * rather than a request nobody sees). A card that lands later than the look is still a second one.
+ * Slack may have taken it), it is tried once more (`again`), which first looks for it among the
+ * channel's newest messages: a card found there is the request's; a look that fails posts once more
+ * (two cards rather than a request nobody sees). A card that lands later than the look is still a
+ * second one. `first`: the request was created by this call, so no earlier card can exist.
  */
-async function postCard(rt: Runtime, req: ChangeRequest): Promise<string> {
-  const msg = renderRequest(rt, req);
-  try {
-    return (await postKeyed(rt, req, 'card', msg)).ts;
-  } catch (err) {
-    if (!mayHaveLanded(err)) throw err;
-    rt.log.warn('approvals: the request card got no answer from Slack; looking for it before posting again', { requestId: req.id, err });
-  }
-  return (await postKeyed(rt, req, 'card', msg)).ts;
+function postCard(rt: Runtime, req: ChangeRequest, first: boolean): Promise<string> {
+  return postKeyed(rt, req, 'card', renderRequest(rt, req), { again: true, first }).then((r) => r.ts);
 }
 
 /** Post the request message and store its ts (when the post fails, the request fails: never left open unseen). */
-async function postRequestMessage(rt: Runtime, req: ChangeRequest): Promise<ChangeRequest> {
+async function postRequestMessage(rt: Runtime, req: ChangeRequest, first = false): Promise<ChangeRequest> {
   let ts: string;
   try {
-    ts = await postCard(rt, req);
+    ts = await postCard(rt, req, first);
   } catch (err) {
     await abortRequest(rt, req.id, M.in(rt.people.workspace)('notPosted')).catch((e) =>
       rt.log.error('approvals: could not abort after a failed post', { requestId: req.id, err: e }),
@@ -552,7 +546,7 @@ export async function submitRequest(rt: Runtime, input: SubmitInput): Promise<Ch
     state,
     needed,
   });
-  const posted = await postRequestMessage(rt, created);
+  const posted = await postRequestMessage(rt, created, true);
   if (posted.state === 'approved') await dispatchExecute(rt, posted);
   return posted;
 }
