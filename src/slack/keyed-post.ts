@@ -4,8 +4,10 @@
  * when it gets no answer (mayHaveLanded) the caller's mark records when; the next attempt first
  * looks for the key (findPosted, at least LATE_POST_GRACE_MS after the mark, so a late post has
  * landed) and takes what it finds as posted. Where the mark lives is the caller's: a request's
- * track (src/approvals/keyed-post.ts postKeyed), an alert incident's own hash or its backlog claim
- * (src/alerts/keyed.ts). Worker-side code (not in dist/slack.js).
+ * track or any Redis hash field, or only the call's own memory (src/approvals/keyed-post.ts
+ * postKeyed / postKeyedAt, which add a second try in the same call), an alert incident's own hash
+ * (src/alerts/keyed.run.ts) or its backlog claim (src/alerts/backlog.ts). The one look-then-post:
+ * call it rather than writing another. Worker-side code (not in dist/slack.js).
  */
 import type { Logger } from '../log';
 import type { SlackMessage } from './blocks';
