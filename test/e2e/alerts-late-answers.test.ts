@@ -8,29 +8,13 @@
  * and a late backlog reply by the next check (two replies). Events and scheduled handlers, real
  * Redis, the local Slack Web API server over HTTP. One real wait past the client's bound per stall.
  */
-import { setupE2E, type E2E } from '../helpers/e2e';
-import { stubAlertAws } from '../helpers/alert-aws';
+import { useAlertsE2E } from '../helpers/alerts-e2e';
 import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
 
 /** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
 const PAST_THE_WORKER_BOUND_MS = 10_300;
-const T0 = Date.parse('2026-03-02T10:00:00Z');
-
-let now = T0;
-let e2e: E2E;
-let aws: ReturnType<typeof stubAlertAws>;
-
-beforeEach(async () => {
-  now = T0;
-  e2e = await setupE2E({ now: () => now });
-  aws = stubAlertAws({ services: [] });
-});
-
-afterEach(async () => {
-  aws.restore();
-  await e2e.close();
-});
+const { e2e, clock } = useAlertsE2E({ services: [] });
 
 const alerts = () => e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
 const threadOf = (ts: string) => e2e.slack.messages('CALERTS').filter((r) => r.thread_ts === ts && r.ts !== ts);
@@ -38,13 +22,13 @@ const threadOf = (ts: string) => e2e.slack.messages('CALERTS').filter((r) => r.t
 const landed = () =>
   e2e.slack.waitFor((calls) => calls.every((c) => !c.stalled || c.response !== undefined), 15_000, 'the late post lands');
 const tickLater = async () => {
-  now += 60_000;
+  clock.advance(60_000);
   await e2e.tick();
 };
 
 it('a first post Slack answered late: the check finds it and brings it up to date, one alert message', async () => {
   e2e.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
-  await e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   await landed();
   expect(alerts()).toHaveLength(1);
   const first = alerts()[0]!;
@@ -54,23 +38,23 @@ it('a first post Slack answered late: the check finds it and brings it up to dat
   expect(alerts()[0]!.ts).toBe(first.ts);
   expect(e2e.logs.filter((l) => l.msg === 'an earlier post that got no answer had landed; not posting it again')).toHaveLength(1);
   expect(await e2e.rt.redis.hget(keys.incident('prod', 'web'), 'u:post')).toBeNull();
-  now += 10_000;
-  await e2e.event(taskStopped({ time: now, ...OOM }));
+  clock.advance(10_000);
+  await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   expect(alerts()).toHaveLength(1);
   expect(alerts()[0]!.text).toContain('2 tasks failed');
   // Later failures update that message; the thread and buttons are on it.
-  now += 10_000;
-  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  clock.advance(10_000);
+  await e2e.event(taskStopped({ time: clock.now(), ...PULL_FAILED }));
   expect(alerts()).toHaveLength(1);
   expect(threadOf(first.ts)).toHaveLength(1);
 }, 40_000);
 
 it('a thread reply Slack answered late: kept with its key, the check finds it, one reply', async () => {
-  await e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   const alert = alerts()[0]!;
   e2e.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
-  now += 10_000;
-  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  clock.advance(10_000);
+  await e2e.event(taskStopped({ time: clock.now(), ...PULL_FAILED }));
   await landed();
   expect(threadOf(alert.ts)).toHaveLength(1);
   await tickLater();
@@ -83,11 +67,11 @@ it('a thread reply Slack answered late: kept with its key, the check finds it, o
 }, 40_000);
 
 it('a thread reply Slack refused with an error (not a 429): said later by the check, once (before: dropped)', async () => {
-  await e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   const alert = alerts()[0]!;
   e2e.slack.failNext('chat.postMessage', 'internal_error');
-  now += 10_000;
-  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  clock.advance(10_000);
+  await e2e.event(taskStopped({ time: clock.now(), ...PULL_FAILED }));
   expect(threadOf(alert.ts)).toHaveLength(0);
   await tickLater();
   await tickLater();
@@ -96,13 +80,13 @@ it('a thread reply Slack refused with an error (not a 429): said later by the ch
 });
 
 it('the check’s reply of waiting lines answered late: the next check finds it instead of posting it again, one reply', async () => {
-  await e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   const alert = alerts()[0]!;
   // Two replies Slack answers 429 (a Retry-After the events function does not wait out): they wait in the backlog.
   e2e.slack.rateLimitNext('chat.postMessage', 600, 2);
-  now += 10_000;
-  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
-  await e2e.event(taskStopped({ time: now, exitCode: 3 }));
+  clock.advance(10_000);
+  await e2e.event(taskStopped({ time: clock.now(), ...PULL_FAILED }));
+  await e2e.event(taskStopped({ time: clock.now(), exitCode: 3 }));
   expect(threadOf(alert.ts)).toHaveLength(0);
   // The check's reply is taken by Slack, answered after the client stopped waiting.
   e2e.slack.stallNext('chat.postMessage', PAST_THE_WORKER_BOUND_MS);
@@ -111,8 +95,8 @@ it('the check’s reply of waiting lines answered late: the next check finds it 
   expect(threadOf(alert.ts)).toHaveLength(1);
   // Meanwhile another reply waits (it goes in a reply of its own, not lost with the found one).
   e2e.slack.rateLimitNext('chat.postMessage', 600);
-  now += 10_000;
-  await e2e.event(taskStopped({ time: now, exitCode: 4 }));
+  clock.advance(10_000);
+  await e2e.event(taskStopped({ time: clock.now(), exitCode: 4 }));
   await tickLater();
   await tickLater();
   const replies = threadOf(alert.ts);
