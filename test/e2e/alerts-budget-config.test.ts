@@ -10,52 +10,15 @@ import { findService } from '../../src/config/load';
 import { readIncident } from '../../src/alerts/store';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 import { configFile } from '../helpers/config';
-import { setupE2E, type E2E } from '../helpers/e2e';
-import { stubAlertAws } from '../helpers/alert-aws';
-import { STAGING, taskStopped, OOM } from '../fixtures/events/samples';
+import { stormServices, useAlertsE2E } from '../helpers/alerts-e2e';
 
-const T0 = Date.parse('2026-03-02T10:00:00Z');
-
-let now = T0;
-let e2e: E2E;
-let aws: ReturnType<typeof stubAlertAws>;
-
-beforeEach(async () => {
-  now = T0;
-  e2e = await setupE2E({
-    now: () => now,
-    sleep: () => new Promise<void>((resolve) => setImmediate(resolve)),
-    // A workspace that shares Slack's limits with other apps: alerts may update 6 messages a minute, 2 at once.
-    configPath: configFile((doc) => (doc.limits = { alertUpdatesPerMinute: 6, alertUpdatesBurst: 2 })),
-  });
-  aws = stubAlertAws();
-});
-
-afterEach(async () => {
-  aws.restore();
-  await e2e.close();
+const { e2e, clock } = useAlertsE2E({
+  // A workspace that shares Slack's limits with other apps: alerts may update 6 messages a minute, 2 at once.
+  setup: () => ({ configPath: configFile((doc) => (doc.limits = { alertUpdatesPerMinute: 6, alertUpdatesBurst: 2 })) }),
 });
 
 const updates = () => e2e.slack.callsTo('chat.update').filter((c) => !c.rateLimited && !c.down && !c.failed);
-const services = [
-  {
-    alias: 'web',
-    channel: 'CALERTS',
-    event: (i: number) => taskStopped({ time: now, taskId: `web${String(i).padStart(29, '0')}`, ...OOM }),
-  },
-  {
-    alias: 'worker',
-    channel: 'CWORKERTEAM',
-    event: (i: number) =>
-      taskStopped({ time: now, taskId: `wrk${String(i).padStart(29, '0')}`, service: 'worker-prod', container: 'worker', ...OOM }),
-  },
-  {
-    alias: 'web-staging',
-    channel: 'CALERTSSTG',
-    event: (i: number) =>
-      taskStopped({ time: now, taskId: `stg${String(i).padStart(29, '0')}`, service: 'web-staging', where: STAGING, ...OOM }),
-  },
-];
+const services = stormServices(clock);
 
 describe('a budget of alert updates set in chatops.yml', () => {
   it('holds a storm across services to the configured 6 a minute (the same storm makes 38 with the default); the scheduled check catches up within it', async () => {
@@ -63,7 +26,7 @@ describe('a budget of alert updates set in chatops.yml', () => {
     // One minute: every service fails once per update spacing, so each incident could be updated every time (57 updates).
     for (let round = 0; round < 20; round++) {
       for (const svc of services) await e2e.event(svc.event(round));
-      now += UPDATE_EVERY_MS;
+      clock.advance(UPDATE_EVERY_MS);
     }
     // Two at once, then one every 10 s: at most 2 + 6 in the minute (with the default, 30 a minute and 10 at once, the same storm made 38).
     expect(updates().length).toBeGreaterThan(0);
@@ -79,10 +42,10 @@ describe('a budget of alert updates set in chatops.yml', () => {
       }
       return out;
     };
-    now += 60_000;
+    clock.advance(60_000);
     await e2e.tick();
     expect(await behind()).toHaveLength(1);
-    now += 60_000;
+    clock.advance(60_000);
     await e2e.tick();
     expect(await behind()).toEqual([]);
     for (const svc of services) {

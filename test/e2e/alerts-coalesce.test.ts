@@ -12,15 +12,8 @@ import { alertMessage } from '../../src/alerts/messages';
 import { ALERT_UPDATES_BURST, ALERT_UPDATES_PER_MINUTE, readIncident } from '../../src/alerts/store';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 import { fitMessage } from '../../src/slack/blocks';
-import { setupE2E, type E2E } from '../helpers/e2e';
-import { stubAlertAws } from '../helpers/alert-aws';
-import { STAGING, taskStopped, OOM } from '../fixtures/events/samples';
-
-const T0 = Date.parse('2026-03-02T10:00:00Z');
-
-let now = T0;
-let e2e: E2E;
-let aws: ReturnType<typeof stubAlertAws>;
+import { stormServices, useAlertsE2E } from '../helpers/alerts-e2e';
+import { taskStopped, OOM } from '../fixtures/events/samples';
 
 /** The bot's waits, held until the test releases them (or released at once when `auto`). */
 let waits: Array<{ ms: number; release: () => void }> = [];
@@ -30,7 +23,7 @@ let waitsMoveClock = true;
 function sleep(ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const release = () => {
-      if (waitsMoveClock) now += ms;
+      if (waitsMoveClock) clock.advance(ms);
       resolve();
     };
     waits.push({ ms, release });
@@ -38,21 +31,14 @@ function sleep(ms: number): Promise<void> {
   });
 }
 
-beforeEach(async () => {
-  now = T0;
+beforeEach(() => {
   waits = [];
   auto = false;
   waitsMoveClock = true;
-  e2e = await setupE2E({ now: () => now, sleep });
-  aws = stubAlertAws();
 });
+const { e2e, clock } = useAlertsE2E({ setup: () => ({ sleep }) });
 
-afterEach(async () => {
-  aws.restore();
-  await e2e.close();
-});
-
-const failure = (i: number) => taskStopped({ time: now, taskId: `burst${String(i).padStart(27, '0')}`, ...OOM });
+const failure = (i: number) => taskStopped({ time: clock.now(), taskId: `burst${String(i).padStart(27, '0')}`, ...OOM });
 const updates = () => e2e.slack.callsTo('chat.update').filter((c) => !c.rateLimited && !c.down && !c.failed);
 const alert = () => e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
 
@@ -95,7 +81,7 @@ describe('alert update coalescing', () => {
     await expectShowsFinalState();
 
     // Quiet for longer than the spacing: the next event updates at once, without waiting.
-    now += 10 * UPDATE_EVERY_MS;
+    clock.advance(10 * UPDATE_EVERY_MS);
     await e2e.event(failure(50));
     expect(waits).toHaveLength(1);
     expect(updates()).toHaveLength(2);
@@ -128,35 +114,21 @@ describe('alert update coalescing', () => {
     auto = true;
     // Events come on the storm's schedule whatever the bot waits for (other Lambdas deliver them meanwhile).
     waitsMoveClock = false;
-    const services = [
-      { alias: 'web', channel: 'CALERTS', event: (i: number) => failure(i) },
-      {
-        alias: 'worker',
-        channel: 'CWORKERTEAM',
-        event: (i: number) =>
-          taskStopped({ time: now, taskId: `wrk${String(i).padStart(29, '0')}`, service: 'worker-prod', container: 'worker', ...OOM }),
-      },
-      {
-        alias: 'web-staging',
-        channel: 'CALERTSSTG',
-        event: (i: number) =>
-          taskStopped({ time: now, taskId: `stg${String(i).padStart(29, '0')}`, service: 'web-staging', where: STAGING, ...OOM }),
-      },
-    ];
+    const services = stormServices(clock, failure);
     // Two minutes of the bot's clock: every service fails once per update spacing, so each incident may be updated every time.
-    const start = now;
+    const start = clock.now();
     for (let round = 0; round < 40; round++) {
       for (const svc of services) await e2e.event(svc.event(round));
-      now += UPDATE_EVERY_MS;
+      clock.advance(UPDATE_EVERY_MS);
     }
-    const minutes = (now - start) / 60_000;
+    const minutes = (clock.now() - start) / 60_000;
     expect(minutes).toBe(2);
     // Slack allows chat.update about 50 a minute per workspace, shared with requests and deploy cards.
     expect(updates().length).toBeLessThanOrEqual(ALERT_UPDATES_BURST + ALERT_UPDATES_PER_MINUTE * minutes);
     expect(ALERT_UPDATES_BURST + ALERT_UPDATES_PER_MINUTE).toBeLessThan(50);
 
     // The updates left out are rendered by the scheduled check, within the budget: every message shows its last count.
-    now += 60_000;
+    clock.advance(60_000);
     await e2e.tick();
     for (const svc of services) {
       const view = (await readIncident(e2e.rt.redis, findService(e2e.rt.config, svc.alias)!))!;

@@ -11,9 +11,9 @@
  * for Lambda's retry of an event it counted: before, the first new failure after the incident had
  * recovered was written into that older message (chat.update, no notification) instead of a new alert.
  */
-import { stubAlertAws } from '../helpers/alert-aws';
 import { createHash } from 'node:crypto';
-import { clickAlertButton, useE2E } from '../helpers/e2e';
+import { clickAlertButton } from '../helpers/e2e';
+import { useAlertsE2E } from '../helpers/alerts-e2e';
 import { definedScripts } from '../../src/redis/scripts';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
@@ -22,16 +22,11 @@ import { keys } from '../../src/redis/keys';
 import { getRuntime } from '../../src/handlers/compose';
 import { redisAnswersAgain } from '../helpers/model';
 
-const T0 = Date.parse('2026-03-02T10:00:00Z');
-let now = T0;
 const faults = useRedisFaultProxy();
-const h = useE2E(() => ({ now: () => now, env: { REDIS_URL: faults.proxy.url } }));
-let aws: ReturnType<typeof stubAlertAws>;
-beforeEach(() => {
-  now = T0;
-  aws = stubAlertAws({ services: [{ serviceName: 'web-prod', status: 'ACTIVE', desiredCount: 2, runningCount: 2 }] });
+const { e2e: h, clock } = useAlertsE2E({
+  services: [{ serviceName: 'web-prod', status: 'ACTIVE', desiredCount: 2, runningCount: 2 }],
+  setup: () => ({ env: { REDIS_URL: faults.proxy.url } }),
 });
-afterEach(() => aws.restore());
 
 /** The answer of the worker's next script that records a signal (its keys name an `alertseen` marker) is lost. */
 async function loseAnswerOfNextSignal(): Promise<void> {
@@ -44,7 +39,7 @@ async function loseAnswerOfNextSignal(): Promise<void> {
 
 describe('alerts when Redis misbehaves', () => {
   it('a failure whose Redis answer is lost is posted at once, counted once; another event of the same task is still a duplicate', async () => {
-    const failure = taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 });
+    const failure = taskStopped({ time: clock.now(), service: 'web-prod', container: 'web', exitCode: 1 });
     await loseAnswerOfNextSignal();
     const dropped = faults.proxy.dropped;
     await h.event(structuredClone(failure));
@@ -56,7 +51,7 @@ describe('alerts when Redis misbehaves', () => {
     expect({ count: inc.count, lease: inc.lease, posted: !!inc.ts }).toEqual({ count: '1', lease: undefined, posted: true });
 
     // The same task stopped, in another event (a new id, a later detail.version).
-    now += 20_000;
+    clock.advance(20_000);
     const again = structuredClone(failure);
     again.id = `${String(again.id).slice(0, 24)}999999999999`;
     again.detail.version += 1;
@@ -68,21 +63,21 @@ describe('alerts when Redis misbehaves', () => {
 
   it('a new failure after the incident recovered is a new alert, not an edit of the message posted while Redis was down', async () => {
     const alerts = () => h.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-    await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 }));
+    await h.event(taskStopped({ time: clock.now(), service: 'web-prod', container: 'web', exitCode: 1 }));
     expect(alerts()).toHaveLength(1);
     // Redis down: a service action is posted without it (this process cannot know the incident's message).
     faults.proxy.set('down');
-    now += 5_000;
-    await h.event(serviceAction('task-start-impaired', { time: now, service: 'web-prod' })).catch(() => undefined);
+    clock.advance(5_000);
+    await h.event(serviceAction('task-start-impaired', { time: clock.now(), service: 'web-prod' })).catch(() => undefined);
     faults.proxy.set('pass');
     await redisAnswersAgain(h);
     expect(alerts()).toHaveLength(2);
     // Redis answers again; Lambda's retry went elsewhere. The service runs quietly: the scheduled check closes the incident.
-    now += 6 * MIN;
+    clock.advance(6 * MIN);
     await h.tick();
     expect((await faults.direct.hget(keys.incident('prod', 'web'), 'state')) ?? '').toBe('recovered');
-    now += MIN;
-    await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 137 }));
+    clock.advance(MIN);
+    await h.event(taskStopped({ time: clock.now(), service: 'web-prod', container: 'web', exitCode: 137 }));
     expect(alerts().map((m) => m.text)).toEqual([
       '✅ Recovered: web (prod): a task failed — exit code 1',
       expect.stringContaining('ECS cannot start tasks consistently'),
@@ -92,7 +87,7 @@ describe('alerts when Redis misbehaves', () => {
 
   it("an I'm on it whose answer was lost: the clicker is told they cannot be told yet, then that it went through", async () => {
     const alerts = () => h.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-    await h.event(taskStopped({ time: now, service: 'web-prod', container: 'web', exitCode: 1 }));
+    await h.event(taskStopped({ time: clock.now(), service: 'web-prod', container: 'web', exitCode: 1 }));
     const alert = alerts()[0]!;
     const actions = (alert.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
       (b) => b.type === 'actions',

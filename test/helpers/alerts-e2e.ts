@@ -7,6 +7,7 @@
  * set up (e.g. a port for `setup`'s env).
  */
 import type { Service } from '@aws-sdk/client-ecs';
+import { OOM, STAGING, taskStopped, type Json } from '../fixtures/events/samples';
 import { stubAlertAws } from './alert-aws';
 import { FakeClock } from './clock';
 import { useE2E, type E2EHandle, type SetupOptions } from './e2e';
@@ -72,4 +73,43 @@ export function useAlertsE2E(opts: AlertsE2EOptions = {}): AlertsE2E {
     },
     stubAws,
   };
+}
+
+/** One service of a storm: where its alerts go, and its i-th failed task (at the clock's time). */
+export interface StormService {
+  alias: string;
+  channel: string;
+  event(i: number): Json;
+}
+
+/**
+ * Three services whose alerts go to three channels (the fixture's web and worker in prod, web-staging
+ * in staging), each failing with OutOfMemoryError: a storm across services. `web` replaces web's event.
+ */
+export function stormServices(clock: FakeClock, web?: (i: number) => Json): StormService[] {
+  return [
+    {
+      alias: 'web',
+      channel: 'CALERTS',
+      event: web ?? ((i) => taskStopped({ time: clock.now(), taskId: `web${String(i).padStart(29, '0')}`, ...OOM })),
+    },
+    {
+      alias: 'worker',
+      channel: 'CWORKERTEAM',
+      event: (i) =>
+        taskStopped({
+          time: clock.now(),
+          taskId: `wrk${String(i).padStart(29, '0')}`,
+          service: 'worker-prod',
+          container: 'worker',
+          ...OOM,
+        }),
+    },
+    {
+      alias: 'web-staging',
+      channel: 'CALERTSSTG',
+      event: (i) =>
+        taskStopped({ time: clock.now(), taskId: `stg${String(i).padStart(29, '0')}`, service: 'web-staging', where: STAGING, ...OOM }),
+    },
+  ];
 }
