@@ -7,36 +7,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '../../src/redis/keys';
 import { clearFallbackAlerts } from '../../src/alerts/pipeline';
-import { stubAlertAws } from '../helpers/alert-aws';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { ALERTS_T0 as T0, useAlertsE2E, type AlertsE2EOptions } from '../helpers/alerts-e2e';
 import { getFreePort, startRedisServer, type RedisServerHandle } from '../helpers/redis';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 
-const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 
-let now = T0;
-let e2e: E2E;
-let aws: ReturnType<typeof stubAlertAws>;
-
-async function start(env?: Record<string, string>, sleep?: (ms: number) => Promise<void>): Promise<void> {
-  now = T0;
-  e2e = await setupE2E({ now: () => now, env, ...(sleep ? { sleep } : {}) });
-  clearFallbackAlerts();
-  aws = stubAlertAws({ services: [] });
+/**
+ * A describe's harness: useAlertsE2E (DescribeServices answers no services; `setup`: setupE2E's
+ * other options), the in-process fallback alerts cleared once it is set up; and what its tests read.
+ */
+function useMuteE2E(setup?: AlertsE2EOptions['setup']) {
+  const h = useAlertsE2E({ services: [], ...(setup ? { setup } : {}) });
+  beforeEach(() => clearFallbackAlerts());
+  const { e2e } = h;
+  return {
+    ...h,
+    alerts: (channel = 'CALERTS') => e2e.slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts),
+    logLines: (msg: string) => e2e.logs.filter((l) => l.msg === msg),
+  };
 }
 
-afterEach(async () => {
-  aws.restore();
-  await e2e.close();
-});
-
-const alerts = (channel = 'CALERTS') => e2e.slack.messages(channel).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-const logLines = (msg: string) => e2e.logs.filter((l) => l.msg === msg);
-
 describe('/ecs mute and /ecs unmute', () => {
-  beforeEach(() => start());
+  const { e2e, clock, alerts, logLines } = useMuteE2E();
 
   it('mutes with who, why and until; failures are counted but not posted; the open incident is posted when the mute ends', async () => {
     const res = await e2e.slash('mute web 10m --reason "load test on checkout"', { channel_id: 'CPROD', user_id: 'UDEV1' });
@@ -53,16 +47,16 @@ describe('/ecs mute and /ecs unmute', () => {
     expect(notice.text).toContain('<@UDEV1> muted alerts for web (prod) until');
     expect(JSON.stringify(notice.blocks)).toContain('<@UDEV1> muted alerts for `web`');
 
-    now += 5 * MIN;
-    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
-    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    clock.advance(5 * MIN);
+    await e2e.event(taskStopped({ time: clock.now(), exitCode: 1 }));
+    await e2e.event(taskStopped({ time: clock.now(), exitCode: 1 }));
     expect(alerts()).toHaveLength(1); // only the notice
     expect(logLines('alert muted: counted in the incident, not posted')).toHaveLength(2);
 
-    now += 4 * MIN;
+    clock.advance(4 * MIN);
     await e2e.tick();
     expect(alerts()).toHaveLength(1);
-    now += 2 * MIN; // the mute has ended
+    clock.advance(2 * MIN); // the mute has ended
     await e2e.tick();
     expect(alerts()).toHaveLength(2);
     expect(alerts()[1]!.text).toContain('2 tasks failed');
@@ -75,7 +69,7 @@ describe('/ecs mute and /ecs unmute', () => {
     expect(await e2e.rt.redis.exists(keys.alertMute('prod', 'web'))).toBe(0);
     const again = await e2e.slash('unmute web', { channel_id: 'CPROD', user_id: 'UDEV2' });
     expect(again.text).toContain('are not muted');
-    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+    await e2e.event(taskStopped({ time: clock.now(), exitCode: 1 }));
     expect(alerts().map((m) => (m.text ?? '').split(' until ')[0])).toEqual([
       '🔕 <@UDEV1> muted alerts for web (prod)',
       '🔔 <@UDEV2> unmuted alerts for web (prod).',
@@ -104,12 +98,12 @@ describe('/ecs mute and /ecs unmute', () => {
   });
 
   it('closes an incident on a steady state only after a quiet period', async () => {
-    await e2e.event(taskStopped({ time: now, exitCode: 1 }));
-    now += MIN;
-    await e2e.event(serviceAction('steady-state', { time: now }));
+    await e2e.event(taskStopped({ time: clock.now(), exitCode: 1 }));
+    clock.advance(MIN);
+    await e2e.event(serviceAction('steady-state', { time: clock.now() }));
     expect(alerts()[0]!.text).toMatch(/^🔥/);
-    now += 5 * MIN;
-    await e2e.event(serviceAction('steady-state', { time: now }));
+    clock.advance(5 * MIN);
+    await e2e.event(serviceAction('steady-state', { time: clock.now() }));
     expect(alerts()[0]!.text).toMatch(/^✅ Recovered/);
   });
 });
@@ -122,7 +116,7 @@ describe('Redis down', () => {
       waits.push({
         ms,
         release: () => {
-          now += ms;
+          clock.advance(ms);
           resolve();
         },
       });
@@ -143,19 +137,19 @@ describe('Redis down', () => {
   beforeEach(async () => {
     waits = [];
     port = await getFreePort();
-    await start({ REDIS_URL: `redis://127.0.0.1:${port}/0` }, sleep);
   });
+  const { e2e, clock, alerts, logLines } = useMuteE2E(() => ({ env: { REDIS_URL: `redis://127.0.0.1:${port}/0` }, sleep }));
   afterEach(async () => {
     await server?.stop();
     server = undefined;
   });
 
   it('still posts alerts, grouped per service in the process (no de-duplication across processes), and says so in the log', async () => {
-    const ev = taskStopped({ time: now, exitCode: 1 });
+    const ev = taskStopped({ time: clock.now(), exitCode: 1 });
     await event(ev);
     await event(ev); // a redelivery to the same process
-    now += 5_000;
-    await event(taskStopped({ time: now, exitCode: 1 }));
+    clock.advance(5_000);
+    await event(taskStopped({ time: clock.now(), exitCode: 1 }));
     const texts = alerts().map((m) => m.text);
     expect(texts).toEqual(['🔥 web (prod): 2 tasks failed — 2 tasks failed in less than a minute: exit code 1 ×2']);
     expect(logLines('redis unavailable: alert posted without grouping, de-duplication or mute')).toHaveLength(1);
@@ -169,8 +163,8 @@ describe('Redis down', () => {
   });
 
   it('a storm while Redis is down is one message per service, updated in place at most once per 3 s, ending on the last count', async () => {
-    const web = () => taskStopped({ time: now, exitCode: 1 });
-    const worker = () => taskStopped({ time: now, exitCode: 1, service: 'worker-prod', container: 'worker' });
+    const web = () => taskStopped({ time: clock.now(), exitCode: 1 });
+    const worker = () => taskStopped({ time: clock.now(), exitCode: 1, service: 'worker-prod', container: 'worker' });
     await event(web());
     await event(worker());
     const both = () => [...alerts(), ...alerts('CWORKERTEAM')];
@@ -193,18 +187,18 @@ describe('Redis down', () => {
 
   it('when Slack fails too, the next event of the service posts everything counted so far', async () => {
     e2e.slack.failNext('chat.postMessage', 'fatal_error');
-    await event(taskStopped({ time: now, exitCode: 1 }));
+    await event(taskStopped({ time: clock.now(), exitCode: 1 }));
     expect(alerts()).toEqual([]);
-    now += 5_000;
-    await event(taskStopped({ time: now, exitCode: 1 }));
+    clock.advance(5_000);
+    await event(taskStopped({ time: clock.now(), exitCode: 1 }));
     expect(alerts().map((m) => m.text)).toEqual(['🔥 web (prod): 2 tasks failed — 2 tasks failed in less than a minute: exit code 1 ×2']);
   });
 
   it("once Redis answers again, Lambda's retries of the outage's events land in the message posted without it, not in a second alert", async () => {
-    const first = taskStopped({ time: now, exitCode: 1 });
+    const first = taskStopped({ time: clock.now(), exitCode: 1 });
     await event(first);
-    now += 5_000;
-    const second = taskStopped({ time: now, exitCode: 1 });
+    clock.advance(5_000);
+    const second = taskStopped({ time: clock.now(), exitCode: 1 });
     await event(second);
     expect(alerts()).toHaveLength(1);
     const posted = alerts()[0]!;
@@ -212,9 +206,9 @@ describe('Redis down', () => {
 
     // Redis is back; a minute later Lambda retries both invocations (the same events).
     server = await startRedisServer({ port });
-    now += MIN;
+    clock.advance(MIN);
     await e2e.event(first);
-    now += 5_000;
+    clock.advance(5_000);
     await e2e.event(second);
     expect(alerts()).toHaveLength(1);
     const shown = e2e.slack.message('CALERTS', posted.ts)!;
@@ -233,18 +227,18 @@ describe('Redis down', () => {
     const persistent = ['--appendonly', 'yes', '--appendfsync', 'always'];
     try {
       server = await startRedisServer({ port, dir, extraArgs: persistent });
-      await e2e.event(taskStopped({ time: now, exitCode: 1 }));
+      await e2e.event(taskStopped({ time: clock.now(), exitCode: 1 }));
       expect(alerts()).toHaveLength(1);
       const incident = alerts()[0]!;
       await server.stop();
-      now += 5_000;
-      const during = taskStopped({ time: now, exitCode: 1 });
+      clock.advance(5_000);
+      const during = taskStopped({ time: clock.now(), exitCode: 1 });
       await event(during);
       // Without Redis this process cannot know of the incident's message: it posts its own.
       expect(alerts()).toHaveLength(2);
       const fallback = alerts()[1]!;
       server = await startRedisServer({ port, dir, extraArgs: persistent });
-      now += MIN;
+      clock.advance(MIN);
       await e2e.event(during); // Lambda's retry
       expect(alerts()).toHaveLength(2);
       expect(e2e.slack.message('CALERTS', incident.ts)!.text).toContain('2 tasks failed');
