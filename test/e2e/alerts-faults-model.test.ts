@@ -36,17 +36,14 @@
  */
 import fc from 'fast-check';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
-import { stubAlertAws } from '../helpers/alert-aws';
-import { useE2E } from '../helpers/e2e';
+import { useAlertsE2E } from '../helpers/alerts-e2e';
 import { lambdaRetries, redisAnswersAgain } from '../helpers/model';
-import type { FakeClock } from '../helpers/clock';
 import { useRedisFaultProxy, type RedisFault } from '../helpers/redis-fault-proxy';
 import type { StoredMessage } from '../helpers/slack-server';
 import { deploymentEvent, serviceAction, taskStopped, OOM, type Json } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
 import { configFile, fixtureGroups } from '../helpers/config';
 
-const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 const MUTE_FOR = 60 * MIN;
 /** What the bot answers when it could not reach Redis (src/redis/client.ts), en. */
@@ -54,25 +51,20 @@ const UNCHANGED = /nothing was changed|the mute was not recorded/;
 
 const faults = useRedisFaultProxy();
 
-let now = T0;
 let services: EcsService[] = [];
-const aws: { current?: ReturnType<typeof stubAlertAws> } = {};
-const options = () => ({
-  now: () => now,
-  sleep: async (ms: number) => {
-    now += ms;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  },
-  env: { REDIS_URL: faults.proxy.url },
-  configPath: CONFIG,
-  groups: fixtureGroups(),
-});
 // The alert channel takes prod's commands too, so the alert's Mute 1 h (run as `/ecs mute` there) may run.
 const CONFIG = configFile((doc) => {
   doc.environments.prod.channels = ['CPROD', 'CALERTS'];
 });
-const h = useE2E(options);
-afterEach(() => aws.current?.restore());
+const {
+  e2e: h,
+  clock,
+  restart,
+} = useAlertsE2E({
+  services: () => structuredClone(services),
+  waitsMoveClock: true,
+  setup: () => ({ env: { REDIS_URL: faults.proxy.url }, configPath: CONFIG, groups: fixtureGroups() }),
+});
 
 type Step =
   | { t: 'fail'; oom: boolean }
@@ -157,12 +149,9 @@ describe('alerts while Redis is down or loses answers', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 6, maxLength: 16 }), async (actions) => {
         faults.proxy.set('pass');
-        now = T0;
         services = [{ serviceName: 'web-prod', status: 'ACTIVE', desiredCount: 2, runningCount: 2 }];
-        await h.restart(options());
-        aws.current?.restore();
-        aws.current = stubAlertAws({ services: () => structuredClone(services) });
-        const clock = { now: () => now } as unknown as FakeClock;
+        // The clock back at T0, a fresh harness, AWS stubbed afresh (answering `services`).
+        await restart();
         const worker = lambdaRetries(h, clock);
 
         const failed = new Set<string>();
@@ -253,20 +242,26 @@ describe('alerts while Redis is down or loses answers', () => {
           switch (a.t) {
             case 'fail': {
               // A few seconds after whatever came before (the scheduled check that saw every task running).
-              now += 5_000;
+              clock.advance(5_000);
               const id = taskIdOf(++seq);
               failed.add(id);
-              if (now < Math.max(mutedUntil, maybeMutedUntil)) mutedFailures++;
-              await send(taskStopped({ time: now, taskId: id, service: 'web-prod', container: 'web', ...(a.oom ? OOM : { exitCode: 1 }) }));
+              if (clock.now() < Math.max(mutedUntil, maybeMutedUntil)) mutedFailures++;
+              await send(
+                taskStopped({ time: clock.now(), taskId: id, service: 'web-prod', container: 'web', ...(a.oom ? OOM : { exitCode: 1 }) }),
+              );
               return;
             }
             case 'deployFailed':
               await send(
-                deploymentEvent('failed', { time: now, service: 'web-prod', deploymentId: `ecs-svc/9${String(++seq).padStart(18, '0')}` }),
+                deploymentEvent('failed', {
+                  time: clock.now(),
+                  service: 'web-prod',
+                  deploymentId: `ecs-svc/9${String(++seq).padStart(18, '0')}`,
+                }),
               );
               return;
             case 'serviceAction':
-              await send(serviceAction('task-start-impaired', { time: now, service: 'web-prod' }));
+              await send(serviceAction('task-start-impaired', { time: clock.now(), service: 'web-prod' }));
               return;
             case 'redeliver': {
               const ev = sent[sent.length - 1 - (a.back % Math.max(1, sent.length))];
@@ -285,7 +280,7 @@ describe('alerts while Redis is down or loses answers', () => {
               return;
             }
             case 'mute': {
-              const before = now;
+              const before = clock.now();
               const r = await click('alert:mute', 'UDEV1');
               if (!r) return;
               if (UNCHANGED.test(r.answer)) {
@@ -298,7 +293,7 @@ describe('alerts while Redis is down or loses answers', () => {
               return;
             }
             case 'time':
-              now += a.ms;
+              clock.advance(a.ms);
               await deliverRetries();
               if (a.tick) await worker.tick();
               return;
@@ -322,7 +317,7 @@ describe('alerts while Redis is down or loses answers', () => {
           if (process.env.MODEL_DEBUG) console.log(JSON.stringify(a), Date.now() - t0, 'ms');
           const after = `step ${i + 1}: ${JSON.stringify(a)}`;
           // A confirmed mute holds: with Redis answering, no new alert message while it lasts.
-          if (a.fault === 'pass' && now < mutedUntil)
+          if (a.fault === 'pass' && clock.now() < mutedUntil)
             expect({ after, muted: true, newAlerts: alerts().length - alertsBefore }).toEqual({ after, muted: true, newAlerts: 0 });
           await check(after);
           if (a.fault !== 'down') {
@@ -333,14 +328,14 @@ describe('alerts while Redis is down or loses answers', () => {
 
         // The end: Redis well; the clients reconnect; Lambda's retries land; the mute ends; time passes with the check.
         await redisAnswersAgain(h);
-        now += MIN;
+        clock.advance(MIN);
         await deliverRetries();
-        now += 2 * MIN;
+        clock.advance(2 * MIN);
         await deliverRetries();
         await worker.drain();
-        now = Math.max(now, mutedUntil, maybeMutedUntil);
+        clock.set(Math.max(clock.now(), mutedUntil, maybeMutedUntil));
         for (const ms of [MIN, MIN, 6 * MIN, MIN]) {
-          now += ms;
+          clock.advance(ms);
           await worker.tick();
         }
         await check('the end');
@@ -349,7 +344,7 @@ describe('alerts while Redis is down or loses answers', () => {
         if (process.env.MODEL_DEBUG)
           // eslint-disable-next-line no-console
           console.log(
-            { failed: failed.size, mutedFailures, mutedUntil, maybeMutedUntil, now },
+            { failed: failed.size, mutedFailures, mutedUntil, maybeMutedUntil, now: clock.now() },
             h.slack.messages('CALERTS').map((x) => `${x.ts} ${x.thread_ts ?? ''} ${textOf(x).slice(0, 200)} | ${outageCount(x)}`),
             h.logs
               .filter((l) => String(l.consumer ?? l.tick ?? '').length && /alert|redis|mute|incident/.test(String(l.msg)))
@@ -376,8 +371,8 @@ describe('alerts while Redis is down or loses answers', () => {
         const inc = await incident();
         expect({ lease: inc.lease ?? '0', state: inc.state ?? 'none' }).toMatchObject({ lease: expect.stringMatching(/^0?$/) });
         const before = alerts().length;
-        now += MIN;
-        await h.event(taskStopped({ time: now, taskId: taskIdOf(++seq), service: 'web-prod', container: 'web', exitCode: 1 }));
+        clock.advance(MIN);
+        await h.event(taskStopped({ time: clock.now(), taskId: taskIdOf(++seq), service: 'web-prod', container: 'web', exitCode: 1 }));
         const fresh = alerts().slice(before);
         expect({ newAlert: fresh.length, count: fresh.map(headlineCount) }).toEqual({ newAlert: 1, count: [1] });
       }),

@@ -41,12 +41,10 @@
 import fc from 'fast-check';
 import { timeStep } from '../helpers/model';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
-import { stubAlertAws } from '../helpers/alert-aws';
-import { useE2E } from '../helpers/e2e';
+import { useAlertsE2E } from '../helpers/alerts-e2e';
 import type { StoredMessage } from '../helpers/slack-server';
 import { deploymentEvent, serviceAction, taskStopped, OOM, PULL_FAILED, type Json } from '../fixtures/events/samples';
 
-const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 // chatops.test.yml, prod's alerts, as the oracle's copy of them.
 const WINDOW = 30 * MIN;
@@ -230,19 +228,9 @@ interface ServiceModel {
   routine: Set<string>;
 }
 
-let now = T0;
 let services: EcsService[] = [];
-const aws: { current?: ReturnType<typeof stubAlertAws> } = {};
-const options = () => ({
-  now: () => now,
-  // The bot's waits (update spacing, channel turns) move the model's clock.
-  sleep: async (ms: number) => {
-    now += ms;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  },
-});
-const h = useE2E(options);
-afterEach(() => aws.current?.restore());
+// The bot's waits (update spacing, channel turns) move the model's clock.
+const { e2e: h, clock, restart } = useAlertsE2E({ services: () => structuredClone(services), waitsMoveClock: true });
 
 const textOf = (m: StoredMessage): string => `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`;
 const isTop = (m: StoredMessage) => !m.thread_ts || m.thread_ts === m.ts;
@@ -279,11 +267,9 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
     };
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 6, maxLength: 24 }), async (actions) => {
-        now = T0;
         services = SVCS.map((s) => ({ serviceName: ECS_NAME[s], status: 'ACTIVE', desiredCount: 2, runningCount: 2 }));
-        await h.restart(options());
-        aws.current?.restore();
-        aws.current = stubAlertAws({ services: () => structuredClone(services) });
+        // The clock back at T0, a fresh harness, AWS stubbed afresh (answering `services`).
+        await restart();
         const m: Record<Svc, ServiceModel> = {
           web: { incidents: [], up: true, mutedUntil: 0, allowed: new Set(), routine: new Set() },
           worker: { incidents: [], up: true, mutedUntil: 0, allowed: new Set(), routine: new Set() },
@@ -303,11 +289,11 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
           const cur = sm.incidents.at(-1);
           if (cur?.recovered && kind !== 'down' && cur.recoveredEventAt !== undefined && at < cur.recoveredEventAt) return 'stale';
           // "and not down": an incident the service-down signal is part of stays open while quiet.
-          if (!cur || cur.recovered || (now - cur.lastAt > WINDOW && at - cur.lastFailAt > WINDOW && !cur.down)) {
+          if (!cur || cur.recovered || (clock.now() - cur.lastAt > WINDOW && at - cur.lastFailAt > WINDOW && !cur.down)) {
             const alerts = alertsOf(s).length;
             if (cur) cur.posted = alerts > cur.alertsAtOpen;
             sm.incidents.push({
-              lastAt: now,
+              lastAt: clock.now(),
               lastFailAt: kind === 'down' ? 0 : at,
               recovered: false,
               deliverable: false,
@@ -319,12 +305,12 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
             });
           }
           const inc = sm.incidents.at(-1)!;
-          inc.lastAt = now;
+          inc.lastAt = clock.now();
           inc.settled = false;
           if (kind === 'down') inc.down = true;
           if (kind !== 'down') inc.lastFailAt = Math.max(inc.lastFailAt, at);
-          if (now >= sm.mutedUntil) inc.due = true;
-          if (now >= sm.mutedUntil && outstanding() === 0) inc.deliverable = true;
+          if (clock.now() >= sm.mutedUntil) inc.due = true;
+          if (clock.now() >= sm.mutedUntil && outstanding() === 0) inc.deliverable = true;
           return 'ok';
         };
         /** Refusals queued at the local Slack API that no call has met yet. */
@@ -335,26 +321,31 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
             .length;
         const recover = (s: Svc, at: number, quiet: number) => {
           const inc = m[s].incidents.at(-1);
-          if (!inc || inc.recovered || at < inc.lastFailAt || (quiet > 0 && now - inc.lastFailAt < quiet)) return;
-          Object.assign(inc, { recovered: true, recoveredEventAt: at, lastAt: now });
+          if (!inc || inc.recovered || at < inc.lastFailAt || (quiet > 0 && clock.now() - inc.lastFailAt < quiet)) return;
+          Object.assign(inc, { recovered: true, recoveredEventAt: at, lastAt: clock.now() });
         };
         const tick = async () => {
           // What the scheduled check will see, in the oracle's words (README: down after downAfter, recovery on running = desired).
           for (const s of SVCS) {
             const sm = m[s];
             if (!sm.up) {
-              sm.downSince ??= now;
-              if (now - sm.downSince >= DOWN_AFTER) signal(s, now, 'down');
+              sm.downSince ??= clock.now();
+              if (clock.now() - sm.downSince >= DOWN_AFTER) signal(s, clock.now(), 'down');
             } else {
               sm.downSince = undefined;
-              recover(s, now, RECOVERY_QUIET);
+              recover(s, clock.now(), RECOVERY_QUIET);
             }
             // Its catch-up (after the recovery check): an open incident within its window, Slack answering, not muted.
             // Open, or over but owed (a signal counted while not muted, claim-2.lua): posted now, as it is.
             const inc = sm.incidents.at(-1);
-            if (inc && (inc.due || (!inc.recovered && now - inc.lastAt <= WINDOW)) && now >= sm.mutedUntil && outstanding() === 0)
+            if (
+              inc &&
+              (inc.due || (!inc.recovered && clock.now() - inc.lastAt <= WINDOW)) &&
+              clock.now() >= sm.mutedUntil &&
+              outstanding() === 0
+            )
               inc.deliverable = true;
-            if (inc && now >= sm.mutedUntil && outstanding() === 0) inc.settled = true;
+            if (inc && clock.now() >= sm.mutedUntil && outstanding() === 0) inc.settled = true;
           }
           await h.tick();
         };
@@ -432,7 +423,7 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
           switch (a.t) {
             case 'fail': {
               const id = taskIdOf(++seq);
-              const at = now - a.lateMin * MIN;
+              const at = clock.now() - a.lateMin * MIN;
               const ev = taskStopped({
                 time: at,
                 taskId: id,
@@ -442,24 +433,26 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
               });
               const stale = signal(a.svc, at - 1000, 'task') === 'stale';
               m[a.svc].allowed.add(id);
-              if (!stale && !optional && now >= m[a.svc].mutedUntil) m[a.svc].incidents.at(-1)!.tasks.set(id, FAILURE[a.kind].label);
-              if (now < m[a.svc].mutedUntil) seen.muted++;
+              if (!stale && !optional && clock.now() >= m[a.svc].mutedUntil)
+                m[a.svc].incidents.at(-1)!.tasks.set(id, FAILURE[a.kind].label);
+              if (clock.now() < m[a.svc].mutedUntil) seen.muted++;
               return ev;
             }
             case 'serviceAction': {
-              const at = now - a.lateMin * MIN;
+              const at = clock.now() - a.lateMin * MIN;
               const ev = serviceAction('task-start-impaired', { time: at, service: ECS_NAME[a.svc] });
               ev.detail.eventName = a.name;
               ev.detail.eventType = SERVICE_EVENT[a.name].type;
               const label = SERVICE_EVENT[a.name].label!;
-              if (signal(a.svc, at, 'action') === 'ok' && !optional && now >= m[a.svc].mutedUntil)
+              if (signal(a.svc, at, 'action') === 'ok' && !optional && clock.now() >= m[a.svc].mutedUntil)
                 m[a.svc].incidents.at(-1)!.actions.push(label);
               return ev;
             }
             case 'deployFailed': {
               const id = `ecs-svc/90000000000000${String(++seq).padStart(5, '0')}`;
-              if (signal(a.svc, now, 'deploy') === 'ok' && now >= m[a.svc].mutedUntil) m[a.svc].incidents.at(-1)!.deploys.push(id);
-              return deploymentEvent('failed', { time: now, service: ECS_NAME[a.svc], deploymentId: id });
+              if (signal(a.svc, clock.now(), 'deploy') === 'ok' && clock.now() >= m[a.svc].mutedUntil)
+                m[a.svc].incidents.at(-1)!.deploys.push(id);
+              return deploymentEvent('failed', { time: clock.now(), service: ECS_NAME[a.svc], deploymentId: id });
             }
           }
         };
@@ -477,13 +470,13 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
               }
               // INFO: a steady state closes the incident after 5 quiet minutes; the others are quiet.
               const ev = serviceAction(a.name === 'SERVICE_STEADY_STATE' ? 'steady-state' : 'task-start-impaired', {
-                time: now,
+                time: clock.now(),
                 service: ECS_NAME[a.svc],
               });
               ev.detail.eventName = a.name;
               ev.detail.eventType = 'INFO';
               if (a.name === 'SERVICE_STEADY_STATE') {
-                recover(a.svc, now, RECOVERY_QUIET);
+                recover(a.svc, clock.now(), RECOVERY_QUIET);
                 await send(ev);
                 return;
               }
@@ -496,7 +489,8 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
               // Both delivered at once. The rule does not depend on their order, except for a failure from before
               // the last recovery (stale on its own) beside one after it that opens a new incident: it joins that
               // incident if it comes second, and is stale if it comes first; either may be told.
-              const atOf = (x: Trouble) => (x.t === 'deployFailed' ? now : now - x.lateMin * MIN - (x.t === 'fail' ? 1000 : 0));
+              const atOf = (x: Trouble) =>
+                x.t === 'deployFailed' ? clock.now() : clock.now() - x.lateMin * MIN - (x.t === 'fail' ? 1000 : 0);
               const staleNow = (x: Trouble) => {
                 const cur = m[x.svc].incidents.at(-1);
                 return !!cur?.recovered && cur.recoveredEventAt !== undefined && atOf(x) < cur.recoveredEventAt;
@@ -511,7 +505,7 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
             case 'routine': {
               const id = taskIdOf(++seq);
               m[a.svc].routine.add(id);
-              await send(taskStopped({ time: now, taskId: id, service: ECS_NAME[a.svc], container: a.svc, ...ROUTINE[a.kind] }));
+              await send(taskStopped({ time: clock.now(), taskId: id, service: ECS_NAME[a.svc], container: a.svc, ...ROUTINE[a.kind] }));
               return;
             }
             case 'redeliver': {
@@ -530,8 +524,8 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
             }
             case 'deployCompleted': {
               const id = `ecs-svc/80000000000000${String(++seq).padStart(5, '0')}`;
-              recover(a.svc, now, 0);
-              await send(deploymentEvent('completed', { time: now, service: ECS_NAME[a.svc], deploymentId: id }));
+              recover(a.svc, clock.now(), 0);
+              await send(deploymentEvent('completed', { time: clock.now(), service: ECS_NAME[a.svc], deploymentId: id }));
               return;
             }
             case 'running': {
@@ -541,17 +535,17 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
               return;
             }
             case 'time':
-              now += a.ms;
+              clock.advance(a.ms);
               if (a.tick) await tick();
               return;
             case 'quietOutage':
               seen.refused++;
-              now += WINDOW + MIN;
+              clock.advance(WINDOW + MIN);
               queued['chat.postMessage'] += 1;
               if (a.how === 429) h.slack.rateLimitNext('chat.postMessage', 600, 1);
               else h.slack.failNext('chat.postMessage', 'internal_error', 1);
               await send(prepare(a.a));
-              now += WINDOW + MIN;
+              clock.advance(WINDOW + MIN);
               await send(prepare({ ...a.b, svc: a.a.svc }));
               return;
             case 'slackRefuses':
@@ -578,7 +572,7 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
               });
               expect(res.statusCode).toBe(200);
               await h.drain();
-              m[a.svc].mutedUntil = now + MUTE_FOR;
+              m[a.svc].mutedUntil = clock.now() + MUTE_FOR;
               return;
             }
           }
@@ -595,17 +589,17 @@ describe('alerts under random sequences of ECS events, redeliveries, Slack refus
           const refused = () => h.slack.callsTo(method).filter((c) => c.rateLimited || c.failed).length;
           while (refused() < queued[method]) await fetch(`${h.slack.apiUrl}${method}`, { method: 'POST', body: '{}' });
         }
-        now = Math.max(now, ...SVCS.map((s) => m[s].mutedUntil));
+        clock.set(Math.max(clock.now(), ...SVCS.map((s) => m[s].mutedUntil)));
         for (const s of SVCS) {
           m[s].up = true;
           services.find((x) => x.serviceName === ECS_NAME[s])!.runningCount = 2;
         }
         for (let i = 0; i < 3; i++) {
-          now += MIN;
+          clock.advance(MIN);
           await tick();
         }
         check('Slack answers again');
-        now += RECOVERY_QUIET;
+        clock.advance(RECOVERY_QUIET);
         await tick();
         check('recovered');
         // MODEL_DEBUG=1 (with MODEL_SEED and MODEL_PATH to replay a failure): what Slack shows at the end.
