@@ -6,35 +6,16 @@
  * a refused note was only logged (never said). Worker, scheduled check, real Redis, the local Slack
  * Web API server over HTTP. The fixture's web-prod alerts into CALERTS; prod needs 1 approval.
  */
-import { taskDefinition } from '../helpers/aws-fixtures';
-import { configFile, fixtureGroups } from '../helpers/config';
-import { textOf, thread, useDeployHarness, webDeployedFrom39 } from '../helpers/deploy-e2e';
+import { useWebAlertHarness } from '../helpers/alert-rollback-e2e';
+import { textOf } from '../helpers/deploy-e2e';
 import { alertButton, clickAlertButton } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';
-import { taskStopped } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
 
 /** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
 const PAST_THE_WORKER_BOUND_MS = 10_300;
 
-const h = useDeployHarness({
-  configPath: configFile((d) => {
-    delete d.services.worker.alertChannel;
-  }),
-  groups: fixtureGroups(),
-  before: ({ world, clock }) => {
-    world.addTaskDefinition(taskDefinition(39, {}, '222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v1.1.9'));
-    webDeployedFrom39(world, clock);
-  },
-});
-
-async function webAlert(): Promise<StoredMessage> {
-  await h.e2e.event(taskStopped({ time: h.clock.now(), taskId: 'aaaaaaaa1f4fe4a2971f76ae5a47ad00', exitCode: 1, service: 'web-prod' }));
-  const alert = h.e2e.slack.messages('CALERTS').find((m) => !m.thread_ts || m.thread_ts === m.ts);
-  if (!alert) throw new Error('no alert');
-  return alert;
-}
-const rollbackNotes = (alert: StoredMessage) => thread(h.e2e, 'CALERTS', alert.ts).filter((m) => textOf(m).includes('roll'));
+const { h, webAlert, rollbackNotes } = useWebAlertHarness();
 const isNote = (body: { thread_ts?: unknown; text?: unknown }, alert: StoredMessage) =>
   body.thread_ts === alert.ts && String(body.text ?? '').includes('roll back');
 

@@ -7,34 +7,16 @@
  * The fixture's web-prod alerts into CALERTS (not a prod command channel); prod needs 1 approval.
  */
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { taskDefinition } from '../helpers/aws-fixtures';
-import { configFile, fixtureGroups } from '../helpers/config';
-import { approve, requestMessage, textOf, thread, useDeployHarness, webDeployedFrom39 } from '../helpers/deploy-e2e';
+import { useWebAlertHarness } from '../helpers/alert-rollback-e2e';
+import { configFile } from '../helpers/config';
+import { approve, requestMessage, textOf, thread } from '../helpers/deploy-e2e';
 import { alertButton, clickAlertButton } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';
-import { taskStopped } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
 import { messageUrl } from '../../src/slack/text';
 
-const h = useDeployHarness({
-  configPath: configFile((d) => {
-    delete d.services.worker.alertChannel;
-  }),
-  groups: fixtureGroups(),
-  before: ({ world, clock }) => {
-    world.addTaskDefinition(taskDefinition(39, {}, '222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v1.1.9'));
-    webDeployedFrom39(world, clock);
-  },
-});
-
-async function webAlert(): Promise<StoredMessage> {
-  await h.e2e.event(taskStopped({ time: h.clock.now(), taskId: 'aaaaaaaa1f4fe4a2971f76ae5a47ad00', exitCode: 1, service: 'web-prod' }));
-  const alert = h.e2e.slack.messages('CALERTS').find((m) => !m.thread_ts || m.thread_ts === m.ts);
-  if (!alert) throw new Error('no alert');
-  return alert;
-}
+const { h, webAlert, rollbackNotes } = useWebAlertHarness();
 const press = (alert: StoredMessage, id: string, user = 'UDEV1') => clickAlertButton(h.e2e, alert, alertButton(alert, id), user, 'CALERTS');
-const rollbackNotes = (alert: StoredMessage) => thread(h.e2e, 'CALERTS', alert.ts).filter((m) => textOf(m).includes('roll'));
 
 /** Roll back pressed on web's alert by UDEV1 and run: the alert, the request card in CPROD and the alert thread's rollback lines. */
 async function rollBackFromAlert(): Promise<{ alert: StoredMessage; req: ReturnType<typeof requestMessage>; notes: StoredMessage[] }> {
