@@ -81,7 +81,11 @@ if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > win
   -- facts and log lines, three earlier occurrences), so at most ~0.5 MiB a day. It used to be 2 (as the backlog's incidents): a third replaced incident
   -- before a check caught up dropped the oldest, whose message stayed stale. Past the bound the
   -- oldest are dropped, counted ('dropped'), and logged by the check (behind.ts).
-  if (old.ts or '') ~= '' and old.gen and tonumber(old.rev or '0') ~= tonumber(old.shown or '-1') then
+  -- Kept too: one whose first post got no answer ('u:post', post-mark-1.lua; no ts), with its mark, so
+  -- the check looks for that post (it may have landed, showing the state of then) and brings it to
+  -- its end once; it is also told below as an earlier occurrence, dropped from there once found.
+  local unsure = (old.ts or '') == '' and (old['u:post'] or '') ~= ''
+  if old.gen and (unsure or ((old.ts or '') ~= '' and tonumber(old.rev or '0') ~= tonumber(old.shown or '-1'))) then
     local BEHIND_MAX = 20
     -- A render of it may still be in flight (its lease held): taken once that lease could be taken
     -- over, so its late answer cannot land after the catch-up's.

@@ -1,0 +1,108 @@
+/**
+ * Alert posts said once, across a replaced incident and in the backlog's own replies (session 18's
+ * gaps): a first post that got no answer and whose incident was replaced before anyone looked is
+ * found by the check and brought to its end (its mark `u:post` travels with the replaced incident
+ * into `alertbehind:{svc:E:S}`); the summary of lines that could not be posted, answered late, is
+ * looked for before it is said again; a keyed reply said by the check is the same message it was
+ * (its blocks and its notification text), not one section rebuilt from its text. Events and
+ * scheduled handlers, real Redis, the local Slack Web API server over HTTP.
+ */
+import { setupE2E, type E2E } from '../helpers/e2e';
+import { stubAlertAws } from '../helpers/alert-aws';
+import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
+import { keys } from '../../src/redis/keys';
+import { addToBacklog } from '../../src/alerts/backlog';
+
+/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
+const PAST_THE_WORKER_BOUND_MS = 10_300;
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+
+let now = T0;
+let e2e: E2E;
+let aws: ReturnType<typeof stubAlertAws>;
+
+beforeEach(async () => {
+  now = T0;
+  e2e = await setupE2E({ now: () => now });
+  aws = stubAlertAws({ services: [] });
+});
+
+afterEach(async () => {
+  aws.restore();
+  await e2e.close();
+});
+
+const svc = { environment: 'prod', alias: 'web' };
+const alerts = () => e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+const threadOf = (ts: string) => e2e.slack.messages('CALERTS').filter((r) => r.thread_ts === ts && r.ts !== ts);
+/** What a message shows: its notification text and its blocks. */
+const textOf = (ts: string) => {
+  const m = e2e.slack.message('CALERTS', ts)!;
+  return `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`;
+};
+const updatesOf = (ts: string) => e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === ts && c.rateLimited !== true && !c.failed);
+const landed = () =>
+  e2e.slack.waitFor((calls) => calls.every((c) => !c.stalled || c.response !== undefined), 15_000, 'the late post lands');
+const tickLater = async () => {
+  now += 60_000;
+  await e2e.tick();
+};
+
+/**
+ * web's first post held by Slack past the worker's bound (`answer`: how Slack finally answers it);
+ * two more failures counted meanwhile; then, 31 quiet minutes later (no check ran), a new incident.
+ */
+async function firstPostUnansweredThenReplaced(answer: 'lands' | 'refused'): Promise<void> {
+  let held = false;
+  e2e.slack.handle('chat.postMessage', async (_body, _call, builtin) => {
+    if (held) return builtin!();
+    held = true;
+    await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
+    return answer === 'lands' ? builtin!() : { ok: false, error: 'internal_error' };
+  });
+  const first = e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.slack.waitFor(() => held, 5_000, 'the first post is held');
+  for (let i = 0; i < 2; i++) {
+    now += 5_000;
+    await e2e.event(taskStopped({ time: now, ...OOM }));
+  }
+  await first;
+  await e2e.slack.waitFor((calls) => calls.filter((c) => c.method === 'chat.postMessage').every((c) => c.response !== undefined), 15_000);
+  expect(await e2e.rt.redis.hget(keys.incident('prod', 'web'), 'u:post')).not.toBeNull();
+  now += 31 * 60_000;
+  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+}
+
+describe('a first post that got no answer, its incident replaced before anyone looked', () => {
+  it('landed: the check finds it and brings it to its end, once; the newer message no longer says it was not posted', async () => {
+    await firstPostUnansweredThenReplaced('lands');
+    expect(alerts()).toHaveLength(2);
+    const [old, newer] = alerts() as [{ ts: string }, { ts: string }];
+    expect(textOf(old.ts)).toContain('a task failed');
+    expect(textOf(newer.ts)).toContain('Not posted earlier');
+    await tickLater();
+    // Before: the old message stayed at "a task failed" (its mark wiped with the incident) and the newer one said it again.
+    expect(textOf(old.ts)).toContain('3 tasks failed');
+    expect(updatesOf(old.ts)).toHaveLength(1);
+    expect(e2e.logs.filter((l) => l.msg === 'alert: an earlier incident’s first post that got no answer had landed; bringing it to its end')).toHaveLength(1);
+    await tickLater();
+    expect(textOf(newer.ts)).not.toContain('Not posted earlier');
+    await tickLater();
+    expect(alerts()).toHaveLength(2);
+    expect(updatesOf(old.ts)).toHaveLength(1);
+    expect(await e2e.rt.redis.exists(keys.alertBehind('prod', 'web'))).toBe(0);
+  }, 40_000);
+
+  it('not landed: nothing is looked for again, the newer message tells it', async () => {
+    await firstPostUnansweredThenReplaced('refused');
+    expect(alerts()).toHaveLength(1);
+    const newer = alerts()[0]!;
+    expect(textOf(newer.ts)).toContain('Not posted earlier');
+    await tickLater();
+    await tickLater();
+    expect(alerts()).toHaveLength(1);
+    expect(textOf(newer.ts)).toContain('Not posted earlier');
+    expect(e2e.slack.callsTo('conversations.history').length).toBeLessThanOrEqual(1);
+    expect(await e2e.rt.redis.exists(keys.alertBehind('prod', 'web'))).toBe(0);
+  }, 40_000);
+});
