@@ -155,6 +155,8 @@ export interface LostClaim extends BacklogThread {
   from: number;
   to: number;
   since: number;
+  /** When its post got no answer (ms, real time; '' when it did not): looked for before it is said again. */
+  unsure: string;
   token: string;
   takenOver: boolean;
 }
@@ -183,7 +185,7 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
   const status = String(res[0]);
   if (status === 'muted' || status === 'expired' || status === 'gone') return { status, n: Number(res[1]) };
   if (status === 'lost') {
-    const [gen, channel, ts, n, takenOver, from, to, since] = res.slice(1).map(String);
+    const [gen, channel, ts, n, takenOver, from, to, since] = res.slice(1, 9).map(String);
     return {
       status,
       gen: Number(gen),
@@ -194,6 +196,7 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
       from: Number(from),
       to: Number(to),
       since: Number(since),
+      unsure: res[9] === null || res[9] === undefined ? '' : String(res[9]),
       token,
     };
   }
@@ -333,7 +336,7 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   if (!(await channelTurn(rt, b.channel, 'reply', log))) return giveBack('channel busy');
   try {
     // Keyed, and marked in the claim when it gets no answer (backlog-settle-1.lua 'unsure'): the next check looks first.
-    const claimed = b.status === 'ok' ? b.unsure : '';
+    const claimed = b.unsure;
     await postOnce(rt, reply, {
       channel: b.channel,
       threadTs: b.ts,

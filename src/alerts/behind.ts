@@ -130,7 +130,8 @@ async function firstPostOf(
   const channel = alertChannelFor(svc);
   try {
     const ts = await rt.slack.findPosted(channel, alertPostKey(svc, view.gen, view.openedAt));
-    if (ts) log.info('alert: an earlier incident’s first post that got no answer had landed; bringing it to its end', { gen: view.gen, ts });
+    if (ts)
+      log.info('alert: an earlier incident’s first post that got no answer had landed; bringing it to its end', { gen: view.gen, ts });
     return ts ? { ts, channel } : null;
   } catch (err) {
     log.warn('alert: could not tell whether an earlier incident’s first post landed; the next check looks again', { gen: view.gen, err });

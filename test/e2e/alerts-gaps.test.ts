@@ -41,8 +41,6 @@ const textOf = (ts: string) => {
   return `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`;
 };
 const updatesOf = (ts: string) => e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === ts && c.rateLimited !== true && !c.failed);
-const landed = () =>
-  e2e.slack.waitFor((calls) => calls.every((c) => !c.stalled || c.response !== undefined), 15_000, 'the late post lands');
 const tickLater = async () => {
   now += 60_000;
   await e2e.tick();
@@ -84,7 +82,9 @@ describe('a first post that got no answer, its incident replaced before anyone l
     // Before: the old message stayed at "a task failed" (its mark wiped with the incident) and the newer one said it again.
     expect(textOf(old.ts)).toContain('3 tasks failed');
     expect(updatesOf(old.ts)).toHaveLength(1);
-    expect(e2e.logs.filter((l) => l.msg === 'alert: an earlier incident’s first post that got no answer had landed; bringing it to its end')).toHaveLength(1);
+    expect(
+      e2e.logs.filter((l) => l.msg === 'alert: an earlier incident’s first post that got no answer had landed; bringing it to its end'),
+    ).toHaveLength(1);
     await tickLater();
     expect(textOf(newer.ts)).not.toContain('Not posted earlier');
     await tickLater();
@@ -106,3 +106,33 @@ describe('a first post that got no answer, its incident replaced before anyone l
     expect(await e2e.rt.redis.exists(keys.alertBehind('prod', 'web'))).toBe(0);
   }, 40_000);
 });
+
+it('the summary of lines that could not be posted, answered late: the next check finds it, said once', async () => {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const alert = alerts()[0]!;
+  const at = { channel: 'CALERTS', ts: alert.ts };
+  // Three incidents' lines wait (at most 2 may): the oldest's are counted in the summary.
+  await addToBacklog(e2e.rt.redis, svc, { gen: 101, ...at }, ['line of 101'], 1, now);
+  await addToBacklog(e2e.rt.redis, svc, { gen: 102, ...at }, ['line of 102'], 1, now);
+  await addToBacklog(e2e.rt.redis, svc, { gen: 103, ...at }, ['line of 103'], 1, now);
+  // Slack takes the summary but answers after the check stopped waiting.
+  let held = false;
+  e2e.slack.handle('chat.postMessage', async (body, _call, builtin) => {
+    if (held || !String(body.text ?? '').includes('could not be posted')) return builtin!();
+    held = true;
+    await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
+    return builtin!();
+  });
+  const summaries = () => threadOf(alert.ts).filter((m) => (m.text ?? '').includes('could not be posted'));
+  await tickLater();
+  await e2e.slack.waitFor(() => summaries().length > 0, 5_000, 'the late summary lands');
+  expect(held).toBe(true);
+  expect(summaries()).toHaveLength(1);
+  await tickLater();
+  await tickLater();
+  // Before: taken again without its mark and said a second time.
+  expect(summaries()).toHaveLength(1);
+  expect(e2e.logs.filter((l) => l.msg === 'an earlier post that got no answer had landed; not posting it again')).toHaveLength(1);
+  expect(threadOf(alert.ts).filter((m) => JSON.stringify(m.blocks).includes('line of 10'))).toHaveLength(2);
+  expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+}, 40_000);
