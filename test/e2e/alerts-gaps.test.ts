@@ -75,7 +75,8 @@ describe('a first post that got no answer, its incident replaced before anyone l
   it('landed: the check finds it and brings it to its end, once; the newer message no longer says it was not posted', async () => {
     await firstPostUnansweredThenReplaced('lands');
     expect(alerts()).toHaveLength(2);
-    const [old, newer] = alerts() as [{ ts: string }, { ts: string }];
+    const old = alerts()[0]!;
+    const newer = alerts()[1]!;
     expect(textOf(old.ts)).toContain('a task failed');
     expect(textOf(newer.ts)).toContain('Not posted earlier');
     await tickLater();
@@ -134,5 +135,32 @@ it('the summary of lines that could not be posted, answered late: the next check
   expect(summaries()).toHaveLength(1);
   expect(e2e.logs.filter((l) => l.msg === 'an earlier post that got no answer had landed; not posting it again')).toHaveLength(1);
   expect(threadOf(alert.ts).filter((m) => JSON.stringify(m.blocks).includes('line of 10'))).toHaveLength(2);
+  expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
+}, 40_000);
+
+it('a thread reply that got no answer and had not landed: the check says the same message (its blocks and text), once', async () => {
+  await e2e.event(taskStopped({ time: now, ...OOM }));
+  const alert = alerts()[0]!;
+  // The new reason's reply: held past the worker's bound, then refused (it never landed).
+  let sent: { text?: unknown; blocks?: unknown } | undefined;
+  e2e.slack.handle('chat.postMessage', async (body, _call, builtin) => {
+    if (sent || body.thread_ts !== alert.ts) return builtin!();
+    sent = { text: body.text, blocks: typeof body.blocks === 'string' ? JSON.parse(body.blocks) : body.blocks };
+    await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
+    return { ok: false, error: 'internal_error' };
+  });
+  now += 10_000;
+  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  expect(sent).toBeDefined();
+  expect((sent!.blocks as unknown[]).length).toBeGreaterThan(1);
+  expect(threadOf(alert.ts)).toHaveLength(0);
+  await e2e.slack.waitFor((calls) => calls.filter((c) => c.method === 'chat.postMessage').every((c) => c.response !== undefined), 15_000);
+  await tickLater();
+  await tickLater();
+  const replies = threadOf(alert.ts);
+  expect(replies).toHaveLength(1);
+  // Before: one section of the sections' texts, and that as its notification text.
+  expect(replies[0]!.blocks).toEqual(sent!.blocks);
+  expect(replies[0]!.text).toBe(sent!.text);
   expect(await e2e.rt.redis.exists(keys.alertBacklog('prod', 'web'))).toBe(0);
 }, 40_000);
