@@ -260,6 +260,23 @@ export async function settleBacklog(redis: RedisClient, svc: Svc, token: string,
 }
 
 /**
+ * The incident whose alert message is `alert`: the service's incident, or the one it replaced (`prev`,
+ * signal-4.lua: a note on its way when a new incident opened still finds its thread); undefined for an
+ * older message. Where a note about that message waits (deferReply) for the scheduled check.
+ */
+export async function incidentOfMessage(
+  redis: RedisClient,
+  svc: Svc,
+  alert: { channel: string; ts: string },
+): Promise<{ gen: number; replaced: boolean } | undefined> {
+  const [gen, ts, channel, prev] = await redis.hmget(keys.incident(svc.environment, svc.alias), 'gen', 'ts', 'channel', 'prev');
+  if (gen && ts === alert.ts && channel === alert.channel) return { gen: Number(gen), replaced: false };
+  const [pg, pc, pts] = (prev ?? '').split('|');
+  if (pg && pts === alert.ts && pc === alert.channel) return { gen: Number(pg), replaced: true };
+  return undefined;
+}
+
+/**
  * A reply that did not go (`why`): kept for the scheduled check. Redis failing too: dropped, logged
  * (the alert message still counts its reason).
  */

@@ -67,6 +67,12 @@ if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > win
     if f ~= 'gen' then redis.call('HDEL', inc, f) end
   end
   redis.call('HSET', inc, 'state', 'open', 'openedAt', now, 'lastAt', now, 'count', 0, 'rev', 0, 'shown', -1)
+  -- The message of the incident replaced ('prev': gen|channel|ts, one level): a note about it that was
+  -- on its way (a rollback asked for from its buttons, src/alerts/backlog.ts incidentOfMessage) still
+  -- finds its incident, so it can wait in that incident's backlog and be said in its thread.
+  if (old.ts or '') ~= '' and old.gen then
+    redis.call('HSET', inc, 'prev', old.gen .. '|' .. (old.channel or '') .. '|' .. old.ts)
+  end
   -- The incident replaced reached Slack but its message is behind (its last updates refused: 429s,
   -- errors, or still waiting for their turn, and no catch-up ran before this): kept as it ended in
   -- KEYS[4] ('b:<gen>', the hash as JSON; 'ba:<gen>' from when it may be taken), so the scheduled
