@@ -3,12 +3,15 @@
  * refused (429s, errors) or still waiting for their turn, and a new incident (a new message) opened
  * before the scheduled check caught it up, so the old message would show e.g. "1 task failed" while
  * 7 did, or never "recovered". signal-4.lua keeps the replaced incident as it ended (`b:<gen>` in
- * `alertbehind:{svc:E:S}`, at most 2, each for LATE_POST_MAX_MS); the scheduled check (tick.ts) takes them
+ * `alertbehind:{svc:E:S}`, at most 20, each for LATE_POST_MAX_MS); the scheduled check (tick.ts) takes them
  * (lua/behind-take-2.lua: a claim of BEHIND_CLAIM_MS, so a check that dies leaves it to a later one)
  * and updates each old message once to its final rendering, in its turn in the workspace's budget
  * of alert updates; done (or Slack says the message is gone), the entry is deleted; refused again,
  * the claim is given back and the next check tries again, until the entry expires (dropped with a
  * warning). An update in place notifies nobody and repeats nothing: the thread is left alone.
+ * Kept too: an incident whose first post got no answer (its mark `u:post`, no ts) when it was replaced;
+ * the check looks for that post by its key: found, it is brought to its end like the others (and dropped
+ * from the newer message's earlier occurrences, finish-1.lua); not there, the entry goes.
  * Worker-only (loaded by tick.ts).
  */
 import type { ResolvedService } from '../config/schema';
@@ -24,7 +27,6 @@ import { LATE_POST_MAX_MS } from './signals';
 import { updateSlot } from './sync';
 import { finishRender } from './store';
 import { alertChannelFor } from './events';
-import { alertPostKey } from './keyed.run';
 import { LATE_POST_GRACE_MS } from '../slack/failures';
 import behindTakeLua from './lua/behind-take-2.lua';
 
@@ -129,6 +131,7 @@ async function firstPostOf(
   if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, LATE_POST_GRACE_MS)));
   const channel = alertChannelFor(svc);
   try {
+    const { alertPostKey } = await import('./keyed.run');
     const ts = await rt.slack.findPosted(channel, alertPostKey(svc, view.gen, view.openedAt));
     if (ts)
       log.info('alert: an earlier incident’s first post that got no answer had landed; bringing it to its end', { gen: view.gen, ts });
