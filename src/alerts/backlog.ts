@@ -105,8 +105,7 @@ const PART = '\u0002';
  */
 export function keptReply(msg: SlackMessage): string {
   const plain = msg.blocks.every(
-    (b) =>
-      b.type === 'section' && b.text?.type === 'mrkdwn' && Object.keys(b).every((k) => k === 'type' || k === 'text' || k === 'block_id'),
+    (b) => b.type === 'section' && b.text?.type === 'mrkdwn' && Object.keys(b).every((k) => k === 'type' || k === 'text'),
   );
   const texts = plain ? msg.blocks.map((b) => (b.type === 'section' && b.text ? b.text.text : '')) : [];
   if (texts.length === 0 || `${msg.text}${texts.join('')}`.includes(PART)) return backlogLine(msg);
