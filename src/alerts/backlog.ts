@@ -93,6 +93,32 @@ export function backlogLine(msg: SlackMessage): string {
   return cut;
 }
 
+/** Between the parts of a reply kept whole (keptReply): its notification text, then each section's text. */
+const PART = '\u0002';
+
+/**
+ * A keyed reply kept whole, so that said alone by the check it is the same message (its sections and
+ * its notification text), not one section rebuilt from its text: PART text PART section1 PART section2…
+ * (replies are sections of mrkdwn text, src/alerts/replies.ts), within ALERT_BACKLOG_LINE_MAX_BYTES: the
+ * last section (a reply's log lines) cut to fit. One that is not only such sections, or whose first parts
+ * leave no room, is kept as one line (backlogLine).
+ */
+export function keptReply(msg: SlackMessage): string {
+  const plain = msg.blocks.every(
+    (b) => b.type === 'section' && b.text?.type === 'mrkdwn' && Object.keys(b).every((k) => k === 'type' || k === 'text'),
+  );
+  const texts = plain ? msg.blocks.map((b) => (b.type === 'section' && b.text ? b.text.text : '')) : [];
+  if (texts.length === 0 || `${msg.text}${texts.join('')}`.includes(PART)) return backlogLine(msg);
+  const head = [msg.text, ...texts.slice(0, -1)].map((t) => PART + t).join('');
+  const room = ALERT_BACKLOG_LINE_MAX_BYTES - Buffer.byteLength(head, 'utf8') - 1;
+  const last = texts[texts.length - 1]!;
+  if (Buffer.byteLength(last, 'utf8') <= room) return `${head}${PART}${last}`;
+  if (room < 200) return backlogLine(msg);
+  let cut = `${cutUtf8(last, room - 8)}…`;
+  if ((cut.match(/```/g) ?? []).length % 2 === 1) cut += '```';
+  return `${head}${PART}${cut}`;
+}
+
 /** Keep `lines` (standing for `n` events) of the incident `at` for the scheduled check. */
 export async function addToBacklog(redis: RedisClient, svc: Svc, at: BacklogThread, lines: string[], n = lines.length, now = Date.now()) {
   const res = (await runScript(
@@ -128,14 +154,22 @@ export function keyedLine(key: string, text: string, at: number): string {
   return `\u0001${key}\u0001${at}\u0001${text}`;
 }
 
-/** A backlog line's text, and its key and when it was kept when it is a keyed line. */
-export function parseLine(line: string): { text: string; key?: string; at?: number } {
+/**
+ * A backlog line's text (a reply kept whole: its sections' texts, one per line), its key and when it was
+ * kept when it is a keyed line, and the reply itself when it was kept whole (keptReply).
+ */
+export function parseLine(line: string): { text: string; key?: string; at?: number; reply?: { text: string; sections: string[] } } {
   const SEP = '\u0001';
   if (!line.startsWith(SEP)) return { text: line };
   const k = line.indexOf(SEP, 1);
   const t = k < 0 ? -1 : line.indexOf(SEP, k + 1);
   if (t < 0) return { text: line };
-  return { key: line.slice(1, k), at: Number(line.slice(k + 1, t)) || 0, text: line.slice(t + 1) };
+  const key = line.slice(1, k);
+  const at = Number(line.slice(k + 1, t)) || 0;
+  const rest = line.slice(t + 1);
+  if (!rest.startsWith(PART)) return { key, at, text: rest };
+  const [text = '', ...sections] = rest.slice(1).split(PART);
+  return { key, at, text: sections.join('\n'), reply: { text, sections } };
 }
 
 /** Lines a scheduled check took (a claim on them until `BACKLOG_CLAIM_MS` is up, settled with settleBacklog). */
@@ -155,6 +189,8 @@ export interface LostClaim extends BacklogThread {
   from: number;
   to: number;
   since: number;
+  /** When its post got no answer (ms, real time; absent when it did not): looked for before it is said again. */
+  unsure?: string;
   token: string;
   takenOver: boolean;
 }
@@ -183,7 +219,7 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
   const status = String(res[0]);
   if (status === 'muted' || status === 'expired' || status === 'gone') return { status, n: Number(res[1]) };
   if (status === 'lost') {
-    const [gen, channel, ts, n, takenOver, from, to, since] = res.slice(1).map(String);
+    const [gen, channel, ts, n, takenOver, from, to, since] = res.slice(1, 9).map(String);
     return {
       status,
       gen: Number(gen),
@@ -194,6 +230,7 @@ export async function takeBacklog(redis: RedisClient, svc: Svc, now: number, tok
       from: Number(from),
       to: Number(to),
       since: Number(since),
+      ...(res[9] ? { unsure: String(res[9]) } : {}),
       token,
     };
   }
@@ -222,6 +259,23 @@ export async function settleBacklog(redis: RedisClient, svc: Svc, token: string,
 }
 
 /**
+ * The incident whose alert message is `alert`: the service's incident, or the one it replaced (`prev`,
+ * signal-4.lua: a note on its way when a new incident opened still finds its thread); undefined for an
+ * older message. Where a note about that message waits (deferReply) for the scheduled check.
+ */
+export async function incidentOfMessage(
+  redis: RedisClient,
+  svc: Svc,
+  alert: { channel: string; ts: string },
+): Promise<{ gen: number; replaced: boolean } | undefined> {
+  const [gen, ts, channel, prev] = await redis.hmget(keys.incident(svc.environment, svc.alias), 'gen', 'ts', 'channel', 'prev');
+  if (gen && ts === alert.ts && channel === alert.channel) return { gen: Number(gen), replaced: false };
+  const [pg, pc, pts] = (prev ?? '').split('|');
+  if (pg && pts === alert.ts && pc === alert.channel) return { gen: Number(pg), replaced: true };
+  return undefined;
+}
+
+/**
  * A reply that did not go (`why`): kept for the scheduled check. Redis failing too: dropped, logged
  * (the alert message still counts its reason).
  */
@@ -235,7 +289,7 @@ export async function deferReply(
   keyed?: { key: string; unanswered: boolean },
 ): Promise<void> {
   try {
-    const line = keyed ? keyedLine(keyed.key, backlogLine(msg), keyed.unanswered ? Date.now() : 0) : backlogLine(msg);
+    const line = keyed ? keyedLine(keyed.key, keptReply(msg), keyed.unanswered ? Date.now() : 0) : backlogLine(msg);
     const { n, kept, dropped } = await addToBacklog(rt.redis, svc, at, [line], 1, rt.now());
     if (n < 0) log.warn('alert: thread reply not kept (newer incidents’ replies fill the backlog); counted in the summary', { why });
     else log.info('alert: thread reply kept for the scheduled check', { why, waiting: n, kept });
@@ -293,7 +347,7 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   let key = replyKey(b.ts, `${b.status === 'lost' ? 'lost' : 'bl'}:${b.since}`);
   if (b.status === 'ok') {
     // Replies whose own post got no answer may have landed: looked for in the thread first.
-    const left: Array<{ text: string; key?: string }> = [];
+    const left: Array<ReturnType<typeof parseLine>> = [];
     for (const line of b.lines) {
       const l = parseLine(line);
       if (l.key && l.at && (await saidAlready(rt, b.channel, b.ts, l.key, l.at, log))) n -= 1;
@@ -307,7 +361,10 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
     if (alone?.key) {
       // A keyed reply waiting alone (a rollback note) is said as itself, under its own key.
       key = alone.key;
-      reply = { text: notificationText(alone.text), blocks: [section(alone.text)], locale: rt.people.workspace };
+      // Kept whole (keptReply): the same message; a line kept before that, its text in one section.
+      reply = alone.reply
+        ? { text: alone.reply.text, blocks: alone.reply.sections.map((t) => section(t)), locale: rt.people.workspace }
+        : { text: notificationText(alone.text), blocks: [section(alone.text)], locale: rt.people.workspace };
     } else
       reply = backlogReply(
         left.map((l) => l.text),
@@ -333,7 +390,7 @@ async function postOneBacklog(rt: Runtime, svc: Svc, log: Logger): Promise<boole
   if (!(await channelTurn(rt, b.channel, 'reply', log))) return giveBack('channel busy');
   try {
     // Keyed, and marked in the claim when it gets no answer (backlog-settle-1.lua 'unsure'): the next check looks first.
-    const claimed = b.status === 'ok' ? b.unsure : '';
+    const claimed = b.unsure ?? '';
     await postOnce(rt, reply, {
       channel: b.channel,
       threadTs: b.ts,

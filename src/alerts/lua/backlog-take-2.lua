@@ -25,7 +25,7 @@
 --         {'gone', n events} (the summary retried for ARGV[6]: dropped) |
 --         {'ok', gen, channel, ts, n, taken over ('1': from a check presumed dead), since, unsure ('' or
 --         when its post got no answer), line...} |
---         {'lost', gen, channel, ts, n, taken over, from, to, since} (the summary)
+--         {'lost', gen, channel, ts, n, taken over, from, to, since, unsure} (the summary)
 bl_upgrade()
 local now = tonumber(ARGV[1])
 local lostTtl = tonumber(ARGV[6])
@@ -44,7 +44,20 @@ local claim, gen
 local takenOver = '0'
 -- When a check first took the lines (a claim taken before 'since' was written: from now on).
 local since = tonumber(c[4] or '') or now
-if c[1] and c[5] == '1' then
+if c[1] and c[5] == '1' and unsure ~= '' then
+  -- The summary, its post having got no answer ('c.u': Slack may have taken it): taken again as it
+  -- was, so the check looks for it (its key: the thread and 'since') before saying it again; what was
+  -- counted since waits in 'x.' for a summary of its own. Retried for ARGV[6] from its first count.
+  if c[2] then takenOver = '1' end
+  local h = redis.call('HMGET', B, 'c.channel', 'c.ts', 'c.n')
+  if now - since >= lostTtl then
+    bl_drop('c.', 0)
+    return {'gone', tonumber(h[3]) or 0}
+  end
+  redis.call('HSET', B, 'c.tok', ARGV[3], 'c.until', now + tonumber(ARGV[2]))
+  bl_keep(tonumber(ARGV[2]) * 2)
+  return {'lost', c[1], h[1], h[2], h[3], takenOver, c[6], c[7], since, unsure}
+elseif c[1] and c[5] == '1' then
   -- The summary, given back or whose check is gone: taken again below with what was counted since.
   if c[2] then takenOver = '1' end
   claim = bl_read('c.')
@@ -87,7 +100,7 @@ if not gen then
       'c.from', x[2], 'c.to', x[3], 'c.tok', ARGV[3], 'c.until', now + tonumber(ARGV[2]), 'c.since', xs)
     -- Lives at least as long as the claim (the hash may be about to expire).
     bl_keep(tonumber(ARGV[2]) * 2)
-    return {'lost', x[4], x[5], x[6], x[1], takenOver, x[2], x[3], xs}
+    return {'lost', x[4], x[5], x[6], x[1], takenOver, x[2], x[3], xs, ''}
   end
   gen = gens[1]
   takenOver = '0'

@@ -1,7 +1,8 @@
 -- The mark of an incident's post that got no answer from Slack (src/alerts/keyed.run.ts): 'u:<name>'
--- in the incident's own hash (when, ms real time), so it expires with the incident and goes when a
--- new incident replaces it (signal-4.lua keeps only 'gen'). Only for the incident generation asked
--- about: a mark of a replaced incident is neither read nor written into the new one.
+-- in the incident's own hash (when, ms real time), so it expires with the incident. When a new
+-- incident replaces it, signal-4.lua keeps the replaced one with its mark in the messages left behind
+-- (src/alerts/behind.ts looks for the post there). Only for the incident generation asked about: a
+-- mark of a replaced incident is neither read nor written into the new one.
 --
 -- KEYS[1] incident hash
 -- ARGV[1] gen   ARGV[2] get | set | del   ARGV[3] name   ARGV[4] when (ms; set)

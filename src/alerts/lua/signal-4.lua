@@ -67,6 +67,12 @@ if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > win
     if f ~= 'gen' then redis.call('HDEL', inc, f) end
   end
   redis.call('HSET', inc, 'state', 'open', 'openedAt', now, 'lastAt', now, 'count', 0, 'rev', 0, 'shown', -1)
+  -- The message of the incident replaced ('prev': gen|channel|ts, one level): a note about it that was
+  -- on its way (a rollback asked for from its buttons, src/alerts/backlog.ts incidentOfMessage) still
+  -- finds its incident, so it can wait in that incident's backlog and be said in its thread.
+  if (old.ts or '') ~= '' and old.gen then
+    redis.call('HSET', inc, 'prev', old.gen .. '|' .. (old.channel or '') .. '|' .. old.ts)
+  end
   -- The incident replaced reached Slack but its message is behind (its last updates refused: 429s,
   -- errors, or still waiting for their turn, and no catch-up ran before this): kept as it ended in
   -- KEYS[4] ('b:<gen>', the hash as JSON; 'ba:<gen>' from when it may be taken), so the scheduled
@@ -81,7 +87,11 @@ if h[1] ~= 'open' or (now - lastAt > window and at - tonumber(h[5] or '0') > win
   -- facts and log lines, three earlier occurrences), so at most ~0.5 MiB a day. It used to be 2 (as the backlog's incidents): a third replaced incident
   -- before a check caught up dropped the oldest, whose message stayed stale. Past the bound the
   -- oldest are dropped, counted ('dropped'), and logged by the check (behind.ts).
-  if (old.ts or '') ~= '' and old.gen and tonumber(old.rev or '0') ~= tonumber(old.shown or '-1') then
+  -- Kept too: one whose first post got no answer ('u:post', post-mark-1.lua; no ts), with its mark, so
+  -- the check looks for that post (it may have landed, showing the state of then) and brings it to
+  -- its end once; it is also told below as an earlier occurrence, dropped from there once found.
+  local unsure = (old.ts or '') == '' and (old['u:post'] or '') ~= ''
+  if old.gen and (unsure or ((old.ts or '') ~= '' and tonumber(old.rev or '0') ~= tonumber(old.shown or '-1'))) then
     local BEHIND_MAX = 20
     -- A render of it may still be in flight (its lease held): taken once that lease could be taken
     -- over, so its late answer cannot land after the catch-up's.
