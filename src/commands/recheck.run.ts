@@ -16,7 +16,8 @@
  *     took the lease to show it (the lease is its `ackAt`), the alert is updated here.
  *   - lock, lock!, unlock, freeze, unfreeze: whether the service's (environment's) audit stream holds the
  *     script's entry (its event, by them, at the `now` the script was given); the channel where they
- *     typed it is then told, as the command would have;
+ *     typed it is then told, as the command would have (its notices keyed as the command's own and
+ *     posted by the notice's worker part, ../approvals/notice.run.ts: never said twice);
  *   - a request created (a scheduled or break-glass change, any request): whether the invocation's
  *     marker names a request (create-12.lua); its card is then posted and, approved, it is handed off,
  *     as the create's own retry would (workflow.ts postCreated).
