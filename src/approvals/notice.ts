@@ -15,7 +15,8 @@ import { registerJobKind } from '../hooks/jobs';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { RESERVE } from '../slack/click-budget';
-import { mayHaveLanded, permanentSlackFailure } from '../slack/failures';
+import { mayHaveLanded } from '../slack/failures';
+import { slackErrorCodeOf } from '../slack/gateway';
 
 /** The job; the worker part checks every field (./notice.run.ts). */
 export type NoticeJob = {
@@ -44,6 +45,9 @@ export const guardKey = (
 export const muteKey = (op: 'mute' | 'unmute', environment: string, service: string, by: string, until: number): string =>
   `${op}:${environment}:${service}:${by}:${until}`;
 
+/** Slack's error answers that are its own trouble (a retry may pass); any other code is refused again. */
+const PASSING: ReadonlySet<string> = new Set(['fatal_error', 'internal_error', 'ratelimited', 'service_unavailable', 'request_timeout']);
+
 const envelope = lazySchema(() => z.object({ kind: z.literal('notice'), id: z.string() }).passthrough());
 
 export function registerNotice(): void {
@@ -57,17 +61,18 @@ export function registerNotice(): void {
 
 /**
  * Post `msg` in `channel` keyed `key` within the ack; when it did not certainly land (refused,
- * rate-limited, an error, no answer), hand it to the worker, unless Slack's answer says it would
- * refuse it again (not in the channel, the token). Returns undefined when it was posted or handed
- * off, else the post's error (a failed hand-off is logged; the ack is not held up).
+ * rate-limited, Slack's own error, no answer), hand it to the worker; any other error Slack answers
+ * (not in the channel, the token, the message) it would answer again. Returns undefined when it was
+ * posted or handed off, else the post's error (a failed hand-off is logged; the ack is not held up).
  */
 export async function postNotice(rt: Runtime, channel: string, msg: SlackMessage, key: string): Promise<unknown> {
   try {
     await rt.slack.post(channel, msg, { withinAck: true, key });
     return undefined;
   } catch (err) {
-    // Slack will refuse it again (the bot is not in the channel, the token): said to the person instead.
-    if (permanentSlackFailure(err)) return err;
+    // Slack will refuse it again (the bot is not in the channel, the token, the message): said to the person instead.
+    const code = slackErrorCodeOf(err);
+    if (code && !PASSING.has(code)) return err;
     const job: NoticeJob = {
       kind: 'notice',
       id: `notice:${key}`,
