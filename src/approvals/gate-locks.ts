@@ -22,6 +22,7 @@ import { refusal } from './codes';
 import { unlockService } from './locks';
 import { transit } from './workflow';
 import { postKeyedAt } from './keyed-post';
+import { guardKey, postNotice } from './notice';
 
 /** The acknowledge button on a failure message or an auto-lock notice; value `<env>.<alias>`. */
 export const ACK_ACTION_ID = 'lock:ack';
@@ -73,14 +74,20 @@ export async function stealLock(rt: Runtime, environment: string, service: strin
   return { lock, ...(previous ? { previous } : {}) };
 }
 
+/** Posts a notice keyed `key`; resolves to undefined when it is posted (or handed on to be), else the error. */
+export type NoticePoster = (rt: Runtime, channel: string, msg: SlackMessage, key: string) => Promise<unknown>;
+
 /**
  * Tell the channel (and the previous holder, directly) that `user` took over the lock, and build
- * the confirmation for them. The lock is already taken: failures only change the wording.
+ * the confirmation for them. The lock is already taken: failures only change the wording. `post`:
+ * within the ack, handed to the worker when Slack does not take it in time (./notice.ts); the
+ * worker's follow-up passes its own.
  */
 export async function announceTakeOver(
   rt: Runtime,
   channel: string,
   i: { user: string; environment: string; service: string; taken: TakenOver },
+  post: NoticePoster = postNotice,
 ): Promise<SlackMessage> {
   const t = gatesText.in(rt.config.slack.language);
   const w = what(i.service, i.environment);
@@ -91,23 +98,18 @@ export async function announceTakeOver(
   const notice = prev
     ? t('tookOver', { user: mention(i.user), what: w, prev: mention(prev.by), prevReason, reason, service: i.service })
     : t('lockedFresh', { user: mention(i.user), what: w, reason, service: i.service });
-  try {
-    await rt.slack.post(channel, { text: notificationText(notice), blocks: [section(notice)] }, { withinAck: true });
-  } catch (err) {
-    rt.log.warn('lock!: could not post the channel notice', { channel, err });
-  }
-  let told = '';
-  if (prev && prev.by !== i.user && /^[UW][A-Z0-9]+$/.test(prev.by)) {
-    const dm = t('dmTakenOver', { user: mention(i.user), what: w, channel, reason, prevReason });
-    try {
-      // chat.postMessage to a user id posts in the app's direct messages with them.
-      await rt.slack.post(prev.by, { text: notificationText(dm), blocks: [section(dm)] }, { withinAck: true });
-      told = t('toldDm', { prev: mention(prev.by) });
-    } catch (err) {
-      rt.log.warn('lock!: could not message the previous holder', { user: prev.by, err });
-      told = t('toldMention', { prev: mention(prev.by) });
-    }
-  }
+  const key = guardKey('lock!', i.environment, i.service, i.user, i.taken.lock);
+  const dmTo = prev && prev.by !== i.user && /^[UW][A-Z0-9]+$/.test(prev.by) ? prev.by : undefined;
+  const dm = dmTo && t('dmTakenOver', { user: mention(i.user), what: w, channel, reason, prevReason });
+  // Both at once: within the ack, two posts one after the other could take its whole time.
+  const [channelErr, dmErr] = await Promise.all([
+    post(rt, channel, { text: notificationText(notice), blocks: [section(notice)] }, key),
+    // chat.postMessage to a user id posts in the app's direct messages with them.
+    dmTo && dm ? post(rt, dmTo, { text: notificationText(dm), blocks: [section(dm)] }, `${key}:dm`) : undefined,
+  ]);
+  if (channelErr) rt.log.warn('lock!: could not post the channel notice', { channel, err: channelErr });
+  if (dmErr) rt.log.warn('lock!: could not message the previous holder', { user: dmTo, err: dmErr });
+  const told = dmTo ? t(dmErr ? 'toldMention' : 'toldDm', { prev: mention(dmTo) }) : '';
   const text = t('tookOverConfirm', { what: w, told });
   return { text: notificationText(text), blocks: [section(text)] };
 }
@@ -182,12 +184,16 @@ export async function handleAckClick(ctx: ActionContext): Promise<void> {
     await clearButtons(ctx);
     return;
   }
-  await unlockService(rt, environment, service, userId);
+  const removed = await unlockService(rt, environment, service, userId);
   const text = t('acknowledged', { user: mention(userId), what: w });
   if (ctx.channelId) {
-    await rt.slack
-      .post(ctx.channelId, { text: notificationText(text), blocks: [section(text)] }, { withinAck: true })
-      .catch((err) => rt.log.warn('acknowledge: could not post the notice', { err }));
+    const err = await postNotice(
+      rt,
+      ctx.channelId,
+      { text: notificationText(text), blocks: [section(text)] },
+      guardKey('acknowledged', environment, service, userId, removed),
+    );
+    if (err) rt.log.warn('acknowledge: could not post the notice', { err });
   }
   await clearButtons(ctx, text);
 }

@@ -25,6 +25,11 @@ export interface KeyedPlace {
    * call's own second attempt (`again`) knows.
    */
   mark?: { hash: string; field: string; ttlSeconds: number };
+  /**
+   * An attempt made elsewhere (the Slack function's first try at a notice) got no answer at this
+   * real time, or 0 when it may exist for another reason: the first attempt here looks for it first.
+   */
+  triedAt?: number;
   /** What the log says it is about. */
   about: Record<string, unknown>;
 }
@@ -98,7 +103,7 @@ export async function postKeyedAt(
   const { mark, about } = at;
   // This call's own record of an attempt that got no answer comes first: its second attempt looks
   // even when the Redis mark could not be written (or there is none).
-  let noAnswerAt: number | undefined;
+  let noAnswerAt: number | undefined = at.triedAt;
   const postMark: PostMark = {
     read: async () => noAnswerAt ?? (mark && !opts.first ? rt.redis.hget(mark.hash, mark.field) : null),
     set: async (when) => {

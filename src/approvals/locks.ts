@@ -15,6 +15,7 @@ import { guardConfirmation, guardNotice, type GuardNoticeInput } from './notices
 import type { Transition } from './transitions';
 import { transit } from './workflow';
 import { syncFreezeCopies } from './freeze-copies';
+import { guardKey, postNotice } from './notice';
 
 function guardOf(reply: Transition): GuardInfo | undefined {
   return guardFromHash(reply.extra);
@@ -103,18 +104,17 @@ export async function unfreezeEnvironment(rt: Runtime, environment: string, user
   return guard;
 }
 
+/** The key of the channel notice of `input` (./notice.ts): the same in the worker's follow-up (src/commands/recheck.run.ts). */
+export const guardNoticeKey = (i: GuardNoticeInput): string => guardKey(i.action, i.environment, i.service, i.user, i.guard);
+
 /**
  * Tell the channel (a normal message, in the workspace's language) and build the confirmation for
- * the person who typed it (in `locale`, theirs). The change already happened: a failed notice only
+ * the person who typed it (in `locale`, theirs). The change already happened: a notice Slack does
+ * not take in time is handed to the worker (./notice.ts); one neither posted nor handed off only
  * changes the confirmation's wording.
  */
 export async function announceGuard(rt: Runtime, channel: string, input: GuardNoticeInput, locale: Locale): Promise<SlackMessage> {
-  let announced = true;
-  try {
-    await rt.slack.post(channel, guardNotice(input, rt.people.workspace), { withinAck: true });
-  } catch (err) {
-    announced = false;
-    rt.log.warn('could not announce lock/freeze change in the channel', { channel, action: input.action, err });
-  }
-  return guardConfirmation(input, announced, locale);
+  const err = await postNotice(rt, channel, guardNotice(input, rt.people.workspace), guardNoticeKey(input));
+  if (err) rt.log.warn('could not announce lock/freeze change in the channel', { channel, action: input.action, err });
+  return guardConfirmation(input, !err, locale);
 }

@@ -12,6 +12,7 @@ import { remindRetro, startDueScheduled } from './gates';
 import { ACK_ACTION_ID, handleAckClick } from './gate-locks';
 import { resyncFreezeCopies } from './freeze-copies';
 import { rerenderTick } from './workflow';
+import { registerNotice } from './notice';
 
 let registered = false;
 
@@ -21,6 +22,8 @@ export function registerApprovals(): void {
   registerAction({ actionId: ACTION_PREFIX, handle: handleApprovalAction });
   registerView(rejectView);
   registerAction({ actionId: ACK_ACTION_ID, handle: handleAckClick });
+  // Lock, freeze and mute notices Slack did not take within the ack, posted by the worker (./notice.ts).
+  registerNotice();
   registerTick('approvals-expiry', async (rt) => {
     await expireDue(rt);
   });

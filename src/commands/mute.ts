@@ -26,6 +26,7 @@ import type { Runtime } from '../runtime';
 import type { Locale } from '../i18n/locale';
 import type { SlackMessage } from '../slack/blocks';
 import { slackDate } from '../slack/time';
+import { muteKey, postNotice } from '../approvals/notice';
 
 const MUTE_USAGE = '/ecs mute <service> <duration> --reason "…"';
 /** The longest mute reason (what the mute key stores is bounded: src/redis/bounds.ts). */
@@ -133,18 +134,17 @@ function parseMuteDuration(text: string): number {
 }
 
 /**
- * Tell the alert channel who muted or unmuted and why. The mute itself is already recorded, so a
- * failure here does not undo it: it is logged, and the answer tells the person to say it there.
+ * Tell the alert channel who muted or unmuted and why (keyed `key`: ../approvals/notice.ts, handed
+ * to the worker when Slack does not take it in time). The mute itself is already recorded, so a
+ * notice neither posted nor handed off does not undo it: it is logged, and the answer tells the
+ * person to say it there.
  */
-async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage, locale: Locale): Promise<string> {
+async function announce(rt: Runtime, svc: ResolvedService, msg: SlackMessage, key: string, locale: Locale): Promise<string> {
   const channel = alertChannelFor(svc);
-  try {
-    await rt.slack.post(channel, msg, { withinAck: true });
-    return '';
-  } catch (err) {
-    rt.log.warn('mute notice not posted', { service: svc.alias, err });
-    return M.in(locale)('notPosted', { channel: `<#${channel}>`, why: escapeMrkdwn(errorMessage(err).slice(0, 120)) });
-  }
+  const err = await postNotice(rt, channel, msg, key);
+  if (!err) return '';
+  rt.log.warn('mute notice not posted', { service: svc.alias, err });
+  return M.in(locale)('notPosted', { channel: `<#${channel}>`, why: escapeMrkdwn(errorMessage(err).slice(0, 120)) });
 }
 
 /**
@@ -234,6 +234,7 @@ export const mute = defineCommand<MuteArgs>({
       rt,
       svc,
       muteNotice(svc, inv.userId, { until, reason: parsed.args.reason, beyondMax }, rt.people.workspace),
+      muteKey('mute', svc.environment, svc.alias, inv.userId, until),
       locale,
     );
     const why = parsed.args.reason ? `: ${escapeMrkdwn(parsed.args.reason)}` : t('noReason');
@@ -273,7 +274,13 @@ export const unmute = defineCommand<Record<string, never>>({
       return { text: notificationText(text), blocks: [section(text)], locale };
     }
     rt.log.info('alerts unmuted', { service: svc.alias, environment: svc.environment, by: inv.userId, mutedBy: current.by });
-    const notPosted = await announce(rt, svc, muteNotice(svc, inv.userId, undefined, rt.people.workspace), locale);
+    const notPosted = await announce(
+      rt,
+      svc,
+      muteNotice(svc, inv.userId, undefined, rt.people.workspace),
+      muteKey('unmute', svc.environment, svc.alias, current.by, current.until),
+      locale,
+    );
     const text = t('unmuted', {
       service: code(svc.alias),
       env: code(svc.environment),

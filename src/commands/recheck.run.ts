@@ -16,7 +16,8 @@
  *     took the lease to show it (the lease is its `ackAt`), the alert is updated here.
  *   - lock, lock!, unlock, freeze, unfreeze: whether the service's (environment's) audit stream holds the
  *     script's entry (its event, by them, at the `now` the script was given); the channel where they
- *     typed it is then told, as the command would have;
+ *     typed it is then told, as the command would have (its notices keyed as the command's own and
+ *     posted by the notice's worker part, ../approvals/notice.run.ts: never said twice);
  *   - a request created (a scheduled or break-glass change, any request): whether the invocation's
  *     marker names a request (create-12.lua); its card is then posted and, approved, it is handed off,
  *     as the create's own retry would (workflow.ts postCreated).
@@ -58,7 +59,10 @@ import { luaScript, runScript } from '../redis/scripts';
 import { CLAIM_TTL_SECONDS } from '../hooks/jobs';
 import { readGuards, type GuardInfo } from '../approvals/guards';
 import { guardText } from '../approvals/format';
-import { guardNotice } from '../approvals/notices';
+import { guardNotice, type GuardNoticeInput } from '../approvals/notices';
+import { guardNoticeKey } from '../approvals/locks';
+import { muteKey } from '../approvals/notice';
+import { postNoticeOnce } from '../approvals/notice.run';
 import { postCreated } from '../approvals/workflow';
 import { announceBreakGlass } from '../approvals/gates';
 import { syncFreezeCopies } from '../approvals/freeze-copies';
@@ -398,9 +402,13 @@ async function decide(rt: Runtime, job: RecheckJob, t: T, seen: (r: ChangeReques
   if (!mute || mute.by !== check.user || mute.until !== check.until) return t('muteLost', { now: inForce || t('notMuted', names) });
   // Recorded, and the alert channel was never told (the command stopped at the lost answer).
   const beyondMax = mute.until - (mute.since || now) > svc.env.alerts.muteMax ? svc.env.alerts.muteMax : undefined;
-  await rt.slack
-    .post(alertChannelFor(svc), muteNotice(svc, check.user, { until: mute.until, reason: mute.reason, beyondMax }, rt.people.workspace))
-    .catch((err) => rt.log.warn('recheck: mute notice not posted', { service: svc.alias, err }));
+  // Keyed as the command's own notice (../approvals/notice.ts): looked for first, said once.
+  await postNoticeOnce(
+    rt,
+    alertChannelFor(svc),
+    muteNotice(svc, check.user, { until: mute.until, reason: mute.reason, beyondMax }, rt.people.workspace),
+    muteKey('mute', svc.environment, svc.alias, check.user, mute.until),
+  ).catch((err) => rt.log.warn('recheck: mute notice not posted', { service: svc.alias, err }));
   return t('muteWent', { ...names, until: slackDate(mute.until) });
 }
 
@@ -520,36 +528,45 @@ async function decideGuard(rt: Runtime, check: Extract<Recheck, { t: 'guard' }>,
     const own = check.op === 'lock!' ? await rt.redis.hgetall(keys.serviceLock(check.env, svc!)) : {};
     const ownReason =
       own.by === check.user && own.since === String(check.at) ? own.reason : rows[mine]!.event === 'locked' ? rows[mine]!.detail : '';
+    // Keyed as the command's own notices (../approvals/notice.ts), through the worker's look-then-post: said once.
     const told =
       check.op === 'lock!'
-        ? announceTakeOver(rt, channel, {
-            user: check.user,
-            environment: check.env,
-            service: svc!,
-            taken: {
-              lock: { by: check.user, since: check.at, ...(ownReason ? { reason: ownReason } : {}) },
-              ...(rows[mine]!.event === 'lock-taken-over' && setBefore ? { previous: guardOf(setBefore) } : {}),
+        ? announceTakeOver(
+            rt,
+            channel,
+            {
+              user: check.user,
+              environment: check.env,
+              service: svc!,
+              taken: {
+                lock: { by: check.user, since: check.at, ...(ownReason ? { reason: ownReason } : {}) },
+                ...(rows[mine]!.event === 'lock-taken-over' && setBefore ? { previous: guardOf(setBefore) } : {}),
+              },
             },
-          })
-        : check.op === 'lock' || check.op === 'freeze' || setBefore
-          ? rt.slack.post(
-              channel,
-              guardNotice(
-                {
-                  action: ({ lock: 'locked', unlock: 'unlocked', freeze: 'frozen', unfreeze: 'unfrozen' } as const)[check.op],
-                  user: check.user,
-                  environment: check.env,
-                  service: svc,
-                  guard: guardOf(check.op === 'lock' || check.op === 'freeze' ? rows[mine]! : setBefore!),
-                  now: check.at,
-                },
-                rt.people.workspace,
+            (rt, to, msg, key) =>
+              postNoticeOnce(rt, to, msg, key).then(
+                () => undefined,
+                (err: unknown) => err,
               ),
-            )
+          )
+        : check.op === 'lock' || check.op === 'freeze' || setBefore
+          ? postGuardNotice(rt, channel, {
+              action: ({ lock: 'locked', unlock: 'unlocked', freeze: 'frozen', unfreeze: 'unfrozen' } as const)[check.op],
+              user: check.user,
+              environment: check.env,
+              service: svc,
+              guard: guardOf(check.op === 'lock' || check.op === 'freeze' ? rows[mine]! : setBefore!),
+              now: check.at,
+            })
           : undefined;
     await told?.catch((err) => rt.log.warn('recheck: the lock / freeze notice was not posted', { channel, err }));
   }
   return t('guardWent', { command });
+}
+
+/** A lock / freeze notice in `channel`, keyed as the command's own (announceGuard). */
+function postGuardNotice(rt: Runtime, channel: string, input: GuardNoticeInput): Promise<void> {
+  return postNoticeOnce(rt, channel, guardNotice(input, rt.people.workspace), guardNoticeKey(input));
 }
 
 async function decideCreate(

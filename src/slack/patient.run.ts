@@ -57,7 +57,8 @@ const FIND_POSTED_NEWEST = 100;
  * (conversations.replies) or among the channel's newest messages (conversations.history), asked
  * with include_all_metadata; undefined when it is not there. Bounded: FIND_POSTED_PAGES pages of a
  * thread (a longer thread without it throws: it cannot tell), FIND_POSTED_WITHIN_MS in all (then it
- * throws). Scopes: channels:history (public channels), groups:history (private ones).
+ * throws). Scopes: channels:history (public channels), groups:history (private ones), im:history
+ * (a user id: the bot's direct message with them, conversations.open).
  */
 export async function findPosted(
   client: WebClient,
@@ -67,6 +68,12 @@ export async function findPosted(
   withinMs = FIND_POSTED_WITHIN_MS,
 ): Promise<string | undefined> {
   const look = async (): Promise<string | undefined> => {
+    // A post to a user id lands in the bot's direct message with them: read there (im:write, im:history).
+    if (/^[UW][A-Z0-9]+$/.test(channel)) {
+      const dm = (await client.conversations.open({ users: channel })).channel as { id?: string } | undefined;
+      if (!dm?.id) throw new Error('conversations.open returned no channel');
+      channel = dm.id;
+    }
     let cursor: string | undefined;
     for (let page = 0; page < FIND_POSTED_PAGES; page++) {
       const res = threadTs

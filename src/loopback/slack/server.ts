@@ -711,8 +711,11 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     'conversations.history': (b) => {
       const err = channelError(b.channel);
       if (err) return err;
+      // A direct message (conversations.open's D…) holds what was posted to the user id (chat.postMessage to U…).
+      const dmOf = typeof b.channel === 'string' && /^D[A-Z0-9]+$/.test(b.channel) ? b.channel.slice(1) : undefined;
+      const inChannel = (c: string) => c === b.channel || (dmOf !== undefined && (c === `U${dmOf}` || c === `W${dmOf}`));
       const msgs = [...store.values()]
-        .filter((m) => m.channel === b.channel && (m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast'))
+        .filter((m) => inChannel(m.channel) && (m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast'))
         .reverse();
       return readPage(msgs, b, 100, 999);
     },
