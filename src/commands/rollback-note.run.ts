@@ -11,8 +11,9 @@
  * id>` in its metadata). Refused for now (429, 5xx, an error a retry may pass) or unanswered (Slack may
  * have taken it), it waits in the alert incident's backlog like the alert's own replies
  * (src/alerts/backlog.ts), and the scheduled check says it in its turn, as itself, looking first for
- * one that got no answer: said once, later, not lost. Refused for good (the channel, the token),
- * or the alert's incident replaced meanwhile (its backlog is another thread's), it is logged and its
+ * one that got no answer: said once, later, not lost. That holds too when a new incident of the service
+ * has just replaced the alert's (the new one keeps the replaced message as `prev`: incidentOfMessage).
+ * Refused for good (the channel, the token), or the alert's incident older than that, it is logged and its
  * claim given back (a later delivery of the job, if any, says it): the request stands, and the presser
  * was told. Not paced like the alert's own replies when it goes at once: one line per person's press.
  *
@@ -30,7 +31,7 @@ import { section } from '../slack/blocks';
 import { code, link, messageUrl, notificationText } from '../slack/text';
 import { mayHaveLanded, permanentSlackFailure } from '../slack/failures';
 import { isSlackRateLimited } from '../slack/gateway';
-import { deferReply, replyKey } from '../alerts/backlog';
+import { deferReply, incidentOfMessage, replyKey } from '../alerts/backlog';
 
 const M = defineMessages('commands.rollback-note', {
   requested: {
@@ -102,12 +103,11 @@ export async function noteRollbackOnAlert(
   }
 }
 
-/** The generation of the service's incident whose message is `alert`; undefined when it was replaced (or Redis fails). */
+/** The generation of the incident whose message is `alert` (the service's, or the one it just replaced); undefined when older (or Redis fails). */
 async function incidentOf(
   rt: Runtime,
   svc: { environment: string; alias: string },
   alert: { channel: string; ts: string },
 ): Promise<number | undefined> {
-  const [gen, ts, channel] = await rt.redis.hmget(keys.incident(svc.environment, svc.alias), 'gen', 'ts', 'channel').catch(() => []);
-  return gen && ts === alert.ts && channel === alert.channel ? Number(gen) : undefined;
+  return (await incidentOfMessage(rt.redis, svc, alert).catch(() => undefined))?.gen;
 }
