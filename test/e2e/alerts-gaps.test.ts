@@ -7,30 +7,15 @@
  * (its blocks and its notification text), not one section rebuilt from its text. Events and
  * scheduled handlers, real Redis, the local Slack Web API server over HTTP.
  */
-import { setupE2E, type E2E } from '../helpers/e2e';
-import { stubAlertAws } from '../helpers/alert-aws';
+import { useAlertsE2E } from '../helpers/alerts-e2e';
 import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
 import { addToBacklog } from '../../src/alerts/backlog';
 
 /** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
 const PAST_THE_WORKER_BOUND_MS = 10_300;
-const T0 = Date.parse('2026-03-02T10:00:00Z');
 
-let now = T0;
-let e2e: E2E;
-let aws: ReturnType<typeof stubAlertAws>;
-
-beforeEach(async () => {
-  now = T0;
-  e2e = await setupE2E({ now: () => now });
-  aws = stubAlertAws({ services: [] });
-});
-
-afterEach(async () => {
-  aws.restore();
-  await e2e.close();
-});
+const { e2e, clock } = useAlertsE2E({ services: [] });
 
 const svc = { environment: 'prod', alias: 'web' };
 const alerts = () => e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
@@ -42,7 +27,7 @@ const textOf = (ts: string) => {
 };
 const updatesOf = (ts: string) => e2e.slack.callsTo('chat.update').filter((c) => c.body.ts === ts && c.rateLimited !== true && !c.failed);
 const tickLater = async () => {
-  now += 60_000;
+  clock.advance(60_000);
   await e2e.tick();
 };
 
@@ -58,17 +43,17 @@ async function firstPostUnansweredThenReplaced(answer: 'lands' | 'refused'): Pro
     await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
     return answer === 'lands' ? builtin!() : { ok: false, error: 'internal_error' };
   });
-  const first = e2e.event(taskStopped({ time: now, ...OOM }));
+  const first = e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   await e2e.slack.waitFor(() => held, 5_000, 'the first post is held');
   for (let i = 0; i < 2; i++) {
-    now += 5_000;
-    await e2e.event(taskStopped({ time: now, ...OOM }));
+    clock.advance(5_000);
+    await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   }
   await first;
   await e2e.slack.waitFor((calls) => calls.filter((c) => c.method === 'chat.postMessage').every((c) => c.response !== undefined), 15_000);
   expect(await e2e.rt.redis.hget(keys.incident('prod', 'web'), 'u:post')).not.toBeNull();
-  now += 31 * 60_000;
-  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  clock.advance(31 * 60_000);
+  await e2e.event(taskStopped({ time: clock.now(), ...PULL_FAILED }));
 }
 
 describe('a first post that got no answer, its incident replaced before anyone looked', () => {
@@ -109,13 +94,13 @@ describe('a first post that got no answer, its incident replaced before anyone l
 });
 
 it('the summary of lines that could not be posted, answered late: the next check finds it, said once', async () => {
-  await e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   const alert = alerts()[0]!;
   const at = { channel: 'CALERTS', ts: alert.ts };
   // Three incidents' lines wait (at most 2 may): the oldest's are counted in the summary.
-  await addToBacklog(e2e.rt.redis, svc, { gen: 101, ...at }, ['line of 101'], 1, now);
-  await addToBacklog(e2e.rt.redis, svc, { gen: 102, ...at }, ['line of 102'], 1, now);
-  await addToBacklog(e2e.rt.redis, svc, { gen: 103, ...at }, ['line of 103'], 1, now);
+  await addToBacklog(e2e.rt.redis, svc, { gen: 101, ...at }, ['line of 101'], 1, clock.now());
+  await addToBacklog(e2e.rt.redis, svc, { gen: 102, ...at }, ['line of 102'], 1, clock.now());
+  await addToBacklog(e2e.rt.redis, svc, { gen: 103, ...at }, ['line of 103'], 1, clock.now());
   // Slack takes the summary but answers after the check stopped waiting.
   let held = false;
   e2e.slack.handle('chat.postMessage', async (body, _call, builtin) => {
@@ -139,7 +124,7 @@ it('the summary of lines that could not be posted, answered late: the next check
 }, 40_000);
 
 it('a thread reply that got no answer and had not landed: the check says the same message (its blocks and text), once', async () => {
-  await e2e.event(taskStopped({ time: now, ...OOM }));
+  await e2e.event(taskStopped({ time: clock.now(), ...OOM }));
   const alert = alerts()[0]!;
   // The new reason's reply: held past the worker's bound, then refused (it never landed).
   let sent: { text?: unknown; blocks?: unknown } | undefined;
@@ -149,8 +134,8 @@ it('a thread reply that got no answer and had not landed: the check says the sam
     await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
     return { ok: false, error: 'internal_error' };
   });
-  now += 10_000;
-  await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+  clock.advance(10_000);
+  await e2e.event(taskStopped({ time: clock.now(), ...PULL_FAILED }));
   expect(sent).toBeDefined();
   expect((sent!.blocks as unknown[]).length).toBeGreaterThan(1);
   expect(threadOf(alert.ts)).toHaveLength(0);
