@@ -75,9 +75,7 @@ it('its incident replaced before the note went, refused by Slack: said by the ch
   await rollBackWithNote(alert, async () => {
     // 31 quiet minutes (the window is 30), and a new failure opens a new incident.
     h.clock.advance(31 * 60_000);
-    await h.e2e.event(
-      taskStopped({ time: h.clock.now(), taskId: 'bbbbbbbb1f4fe4a2971f76ae5a47ad00', exitCode: 1, service: 'web-prod' }),
-    );
+    await h.e2e.event(taskStopped({ time: h.clock.now(), taskId: 'bbbbbbbb1f4fe4a2971f76ae5a47ad00', exitCode: 1, service: 'web-prod' }));
     return { ok: false, error: 'internal_error' };
   });
   const alerts = h.e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
