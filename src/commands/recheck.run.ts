@@ -279,7 +279,7 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
     return;
   }
   // Outside the tries: an answer Slack did not take is not a reason to decide (and hand off) again.
-  await tell(rt, job, req, text);
+  await tell(rt, job, text);
 }
 
 /** Claim the follow-up for this attempt (true), or false when another attempt claimed it. Throws while Redis fails. */
@@ -322,7 +322,7 @@ export async function lapsedTick(rt: Runtime): Promise<void> {
     }
     rt.log.warn('recheck: lapsed (the worker never told them); telling them to look', { recheck: id, check: job.check.t });
     const t = M.in(job.locale);
-    await tell(rt, job, undefined, t('lapsed', { where: whereToLook(rt, job.check, t, job.locale) })).catch((err) =>
+    await tell(rt, job, t('lapsed', { where: whereToLook(rt, job.check, t, job.locale) })).catch((err) =>
       rt.log.warn('recheck: the lapsed follow-up was not delivered', { recheck: id, err }),
     );
   }
@@ -351,8 +351,12 @@ function alertChannel(rt: Runtime, alias: string): string {
   return svc ? `<#${alertChannelFor(svc)}>` : code(alias);
 }
 
-/** Where they acted: the response_url, else ephemeral in the channel (the request's for a modal), else a direct message. */
-async function tell(rt: Runtime, job: RecheckJob, req: ChangeRequest | undefined, text: string): Promise<void> {
+/**
+ * Where they acted: the response_url, else ephemeral in the channel, else (the Home tab, or a modal
+ * opened there: no channel, no response_url) a direct message, in the app where they were, not an
+ * ephemeral line in a request channel they may not be looking at.
+ */
+async function tell(rt: Runtime, job: RecheckJob, text: string): Promise<void> {
   const msg = line(text, job.locale);
   if (job.responseUrl) {
     try {
@@ -367,12 +371,11 @@ async function tell(rt: Runtime, job: RecheckJob, req: ChangeRequest | undefined
       rt.log.warn('recheck: response_url failed; answering with the bot token instead', { err });
     }
   }
-  const channel = job.channelId ?? req?.channel;
-  if (channel) await rt.slack.ephemeral(channel, job.userId, msg);
+  if (job.channelId) await rt.slack.ephemeral(job.channelId, job.userId, msg);
   else await rt.slack.post(job.userId, msg);
 }
 
-/** The one line for the person; `seen` gets the request read (the answer's fallback channel). Throws while Redis fails. */
+/** The one line for the person; `seen` gets the request read (where to look, if Redis fails later). Throws while Redis fails. */
 async function decide(rt: Runtime, job: RecheckJob, t: T, seen: (r: ChangeRequest) => void): Promise<string> {
   const { check, locale } = job;
   if (check.t === 'request') return decideRequest(rt, check, t, locale, seen);

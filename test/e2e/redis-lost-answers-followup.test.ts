@@ -19,7 +19,7 @@ import '../../src/alerts/store';
 import { fixtureGroups } from '../helpers/config';
 import { requestDeploy, useDeployHarness } from '../helpers/deploy-e2e';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
-import { clickRequestButton } from '../helpers/e2e';
+import { clickRequestButton, HOME_TAB_CLICK } from '../helpers/e2e';
 
 const faults = useRedisFaultProxy();
 const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: faults.proxy.url }) });
@@ -112,6 +112,25 @@ describe('an Approve click whose answer was lost: the follow-up', () => {
     await h.e2e.drain();
     expect(followUps()).toEqual([expect.stringContaining("I still can't tell whether this went through. Before you try again, look at")]);
     expect(followUps()[0]).toContain('/ecs history');
+  });
+});
+
+describe('an Approve click in the Home tab whose answer was lost: the follow-up', () => {
+  afterEach(() => faults.proxy.set('pass'));
+
+  it('goes to the clicker in a direct message (no channel, no response_url), not to the request channel', async () => {
+    const id = await request();
+    const req = (await getRequest(faults.direct, id))!;
+    faults.proxy.deafFrom(...APPROVE);
+    await h.e2e.click({ action_id: 'approval:approve', value: id, user_id: 'ULEAD1', payload: HOME_TAB_CLICK });
+    expect(JSON.stringify(h.e2e.slack.callsTo('views.open').at(-1)!.body.view.blocks)).toContain(CANT_TELL);
+    redisBack();
+    await h.e2e.drain();
+    const told = `Your approval of ${requestLink(req)} did go through (1 of 1; the change is starting).`;
+    const dms = h.e2e.slack.callsTo('chat.postMessage').filter((c) => c.body.channel === 'ULEAD1');
+    expect(dms.map((c) => String(c.body.text))).toEqual([told]);
+    const ephemerals = h.e2e.slack.callsTo('chat.postEphemeral').map((c) => JSON.stringify(c.body));
+    expect(ephemerals.filter((b) => b.includes('did go through'))).toEqual([]);
   });
 });
 
