@@ -100,6 +100,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   eventConsumerDone: { bytes: 300, lifetime: { ttl: 7 * HOUR } },
   seen: { bytes: 200, lifetime: { ttl: HOUR } },
   job: { bytes: 200, lifetime: { ttl: DAY } },
+  noticeClaim: { bytes: 600, lifetime: { ttl: MINUTE } },
   recheckClaim: { bytes: 2 * KB, lifetime: { ttl: DAY } },
   recheckDue: { bytes: 200, per: 'member', lifetime: { ttl: 2 * DAY } },
   slackEvent: { bytes: 200, lifetime: { ttl: HOUR } },

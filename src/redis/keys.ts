@@ -26,6 +26,12 @@ export const keys = {
   /** A claimed worker job. */
   job: (jobId: string) => `job:{${jobId}}`,
   /**
+   * The worker posting one keyed notice (src/approvals/notice.run.ts): held for the post's bounded
+   * time, so two attempts at the same notice (a job delivered twice, the follow-up of a lost Redis
+   * answer) never both look, find nothing and post. Tagged by the notice's key.
+   */
+  noticeClaim: (noticeKey: string) => `noticeclaim:{${noticeKey}}`,
+  /**
    * The follow-up of a change whose answer was lost, claimed by the worker (hash: s = claimed | told |
    * lapsed, k = the claiming attempt, job = the job's JSON), and the claimed ones by when they lapse
    * (zset): the scheduled tick tells the person once when the worker never did (src/commands/recheck.run.ts).

@@ -142,6 +142,8 @@ const NOT_DRIVEN: Partial<Record<Name, string>> = {
     'src/approvals/indexes.run.ts: SET of `<host:port>|<SCAN cursor>` … PX 1 h, only when a sweep slice runs out of time (test/integration/approvals-sweep.test.ts)',
   indexSweepLease:
     'src/redis/locks.ts tryLock: SET of a UUID token … PX (the slice plus 30 s, at most 40 s) NX, while a sweep slice runs; deleted by its save (test/integration/approvals-sweep.test.ts)',
+  noticeClaim:
+    'src/approvals/notice.run.ts: SET of a UUID token … PX 60 s NX (the key: a notice key of at most 250 characters) while one attempt posts the notice; deleted after it (test/e2e/notices-race.test.ts)',
   legacyEnvRequestAudit:
     'no longer written (read until it expires): its bound is the one its writer kept, XADD MAXLEN ~ 1000 and PEXPIRE 400 d',
 };
