@@ -10,7 +10,7 @@
  *
  * Two attempts at the same notice running at the same moment (a job Lambda delivered twice, or the
  * notice job and the follow-up) would both look, find nothing and both post: the look-then-post of a
- * key is exclusive, under a short claim in Redis (keys.noticeClaim, SET NX PX NOTICE_CLAIM_MS). The
+ * key is exclusive, under a short claim in Redis (workerKeys.noticeClaim, SET NX PX NOTICE_CLAIM_MS). The
  * holder's post runs under a deadline (NOTICE_POST_WITHIN_MS: the Slack client's 429 waits and resends
  * end before it) so it is over well within the claim; it then deletes the claim (or, after a post that
  * got no answer, keeps it LATE_POST_GRACE_MS more, so the next one looks after a late post has landed).
@@ -30,7 +30,7 @@ import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { LATE_POST_GRACE_MS, mayHaveLanded, permanentSlackFailure } from '../slack/failures';
 import { invocationDeadline, withInvocationDeadline } from '../hooks/jobs';
-import { keys } from '../redis/keys';
+import { workerKeys } from '../redis/keys.run';
 import { postKeyedAt } from './keyed-post';
 
 /**
@@ -115,7 +115,7 @@ interface NoticeClaim {
  * Throws when the claim is still held after a whole lapse (a notice job is tried again by Lambda).
  */
 async function claimNotice(rt: Runtime, key: string): Promise<NoticeClaim | undefined> {
-  const claimKey = keys.noticeClaim(key);
+  const claimKey = workerKeys.noticeClaim(key);
   const token = randomUUID();
   const waitUntil = Date.now() + NOTICE_CLAIM_MS + NOTICE_CLAIM_POLL_MS * 4;
   for (let waited = false; ; waited = true) {

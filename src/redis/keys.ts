@@ -1,6 +1,7 @@
 /**
  * Every Redis key the bot uses, in one place. Keys that a Lua script touches together share one
- * hash tag `{…}` so the script works on Redis Cluster and ElastiCache Serverless.
+ * hash tag `{…}` so the script works on Redis Cluster and ElastiCache Serverless. Keys only the
+ * worker-side functions use, and so kept out of dist/slack.js, are in ./keys.run.ts.
  */
 export const keys = {
   /**
@@ -25,12 +26,6 @@ export const keys = {
   seen: (userId: string, invocationId: string) => `rate:{user:${userId}}:seen:${invocationId}`,
   /** A claimed worker job. */
   job: (jobId: string) => `job:{${jobId}}`,
-  /**
-   * The worker posting one keyed notice (src/approvals/notice.run.ts): held for the post's bounded
-   * time, so two attempts at the same notice (a job delivered twice, the follow-up of a lost Redis
-   * answer) never both look, find nothing and post. Tagged by the notice's key.
-   */
-  noticeClaim: (noticeKey: string) => `noticeclaim:{${noticeKey}}`,
   /**
    * The follow-up of a change whose answer was lost, claimed by the worker (hash: s = claimed | told |
    * lapsed, k = the claiming attempt, job = the job's JSON), and the claimed ones by when they lapse

@@ -8,6 +8,7 @@
  * handlers, real Redis (behind the fault proxy), the local Slack server over HTTP.
  */
 import { keys } from '../../src/redis/keys';
+import { workerKeys } from '../../src/redis/keys.run';
 import { fixtureGroups } from '../helpers/config';
 import { useE2E } from '../helpers/e2e';
 import { FakeClock } from '../helpers/clock';
@@ -71,7 +72,7 @@ describe('two attempts at one notice at once: said once', () => {
     expect(logged('notice: another attempt is posting it; waiting for it')).toHaveLength(1);
     expect(logged('notice: the earlier attempt had landed')).toHaveLength(1);
     // The claim is given up once the post is done.
-    expect(await faults.direct.exists(keys.noticeClaim(key))).toBe(0);
+    expect(await faults.direct.exists(workerKeys.noticeClaim(key))).toBe(0);
   });
 
   it('the take-over notice and its direct message, each delivered twice at once: each shown once', async () => {

@@ -47,7 +47,8 @@ import {
   REQUEST_SUMMARY_MAX_BYTES,
   type KeyBound,
 } from '../../src/redis/bounds';
-import { keys } from '../../src/redis/keys';
+import { keys as appKeys } from '../../src/redis/keys';
+import { workerKeys } from '../../src/redis/keys.run';
 import { tryLock } from '../../src/redis/locks';
 import { redisSlackPauses } from '../../src/redis/slack-pause';
 import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
@@ -68,6 +69,8 @@ const ROOT = join(__dirname, '../..');
 /** `n` characters of Korean text: 3 bytes each in UTF-8, the most bytes a character typed in Slack usually takes. */
 const ko = (n: number): string => '가나다라마바사'.repeat(Math.ceil(n / 7)).slice(0, n);
 
+/** Every key builder: ../../src/redis/keys.ts and the worker-only ones (../../src/redis/keys.run.ts). */
+const keys = { ...appKeys, ...workerKeys };
 type Name = keyof typeof keys;
 
 /** The key builder a key was made by (the same placeholder matching as the docs table test). */
