@@ -7,14 +7,44 @@
  * that never landed is posted once. The worker's patient Slack client (retries, 429 waits within
  * the invocation's deadline). A direct message (to a user id) is looked for in the bot's DM with
  * the person (src/slack/patient.run.ts findPosted).
+ *
+ * Two attempts at the same notice running at the same moment (a job Lambda delivered twice, or the
+ * notice job and the follow-up) would both look, find nothing and both post: the look-then-post of a
+ * key is exclusive, under a short claim in Redis (workerKeys.noticeClaim, SET NX PX NOTICE_CLAIM_MS). The
+ * holder's post runs under a deadline (NOTICE_POST_WITHIN_MS: the Slack client's 429 waits and resends
+ * end before it) so it is over well within the claim; it then deletes the claim (or, after a post that
+ * got no answer, keeps it LATE_POST_GRACE_MS more, so the next one looks after a late post has landed).
+ * An attempt that finds the claim held waits for it (polling) and then takes it and looks-then-posts
+ * itself: it finds what the holder posted, or, when the holder crashed, posts it once the claim lapsed
+ * (at most NOTICE_CLAIM_MS). Waiting, not throwing for a Lambda retry: the follow-up of a lost answer
+ * is not retried by Lambda (its notice would be lost), and a retry comes a minute later, after an error
+ * logged for what is the normal case (the holder posted). Only when the claim is still held past a
+ * whole lapse does it throw (a notice job: Lambda tries it again). A Redis that cannot be asked falls
+ * back to looking then posting unclaimed (said twice at worst, never lost).
  */
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { LOCALES } from '../i18n/locale';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
-import { permanentSlackFailure } from '../slack/failures';
+import { LATE_POST_GRACE_MS, mayHaveLanded, permanentSlackFailure } from '../slack/failures';
+import { invocationDeadline, withInvocationDeadline } from '../hooks/jobs';
+import { workerKeys } from '../redis/keys.run';
 import { postKeyedAt } from './keyed-post';
+
+/**
+ * How long the holder's post may take before its deadline: the Slack client's 429 waits and resends
+ * end before it (src/slack/patient.run.ts). After it, a send already made (10 s timeout), then with
+ * `again` the grace (2 s), a look (6 s) and one more send (10 s): within NOTICE_CLAIM_MS.
+ */
+export const NOTICE_POST_WITHIN_MS = 25_000;
+/** How long a claim on a notice holds at most (a crashed holder's lapses): past the post's bounded time. */
+export const NOTICE_CLAIM_MS = 60_000;
+/** How often an attempt that found the claim held asks again. */
+const NOTICE_CLAIM_POLL_MS = 150;
+/** The holder deletes its claim only this long before it could have lapsed (its own clock, not Redis's). */
+const NOTICE_CLAIM_MARGIN_MS = 2_000;
 
 const noticeJob = lazySchema(() =>
   z.object({
@@ -59,6 +89,58 @@ export async function runNotice(raw: unknown, rt: Runtime): Promise<void> {
  * threw.
  */
 export async function postNoticeOnce(rt: Runtime, channel: string, msg: SlackMessage, key: string, triedAt = 0): Promise<void> {
-  const { found } = await postKeyedAt(rt, { channel, key, triedAt, about: { notice: key } }, msg, { again: true });
-  rt.log.info(found ? 'notice: the earlier attempt had landed' : 'notice: posted', { channel, key });
+  const claim = await claimNotice(rt, key);
+  let failed: unknown;
+  try {
+    const { found } = await withInvocationDeadline(Math.min(invocationDeadline() ?? Infinity, Date.now() + NOTICE_POST_WITHIN_MS), () =>
+      postKeyedAt(rt, { channel, key, triedAt, about: { notice: key } }, msg, { again: true }),
+    );
+    rt.log.info(found ? 'notice: the earlier attempt had landed' : 'notice: posted', { channel, key });
+  } catch (err) {
+    failed = err;
+    throw err;
+  } finally {
+    if (claim) await claim.release(failed !== undefined && mayHaveLanded(failed));
+  }
+}
+
+interface NoticeClaim {
+  /** Give the claim up (`late`: the post got no answer; held LATE_POST_GRACE_MS more, then it lapses). */
+  release(late: boolean): Promise<void>;
+}
+
+/**
+ * Claim the posting of notice `key`: waits while another attempt holds it (until it is released or
+ * lapses). Undefined when Redis cannot be asked (then: look and post unclaimed, as before claims).
+ * Throws when the claim is still held after a whole lapse (a notice job is tried again by Lambda).
+ */
+async function claimNotice(rt: Runtime, key: string): Promise<NoticeClaim | undefined> {
+  const claimKey = workerKeys.noticeClaim(key);
+  const token = randomUUID();
+  const waitUntil = Date.now() + NOTICE_CLAIM_MS + NOTICE_CLAIM_POLL_MS * 4;
+  for (let waited = false; ; waited = true) {
+    const asked = Date.now();
+    let got: string | null;
+    try {
+      got = await rt.redis.set(claimKey, token, 'PX', NOTICE_CLAIM_MS, 'NX');
+    } catch (err) {
+      rt.log.warn('notice: could not claim it; looking then posting unclaimed', { key, err });
+      return undefined;
+    }
+    if (got === 'OK') {
+      if (waited) rt.log.info('notice: another attempt held it; looking for it now', { key });
+      return {
+        release: async (late) => {
+          // Ours for sure until NOTICE_CLAIM_MS after we asked (Redis set it no earlier); past that, let it lapse.
+          if (Date.now() > asked + NOTICE_CLAIM_MS - NOTICE_CLAIM_MARGIN_MS) return;
+          await (late ? rt.redis.set(claimKey, token, 'PX', LATE_POST_GRACE_MS, 'XX') : rt.redis.del(claimKey)).catch((err: unknown) =>
+            rt.log.warn('notice: claim not released; it lapses by itself', { key, err }),
+          );
+        },
+      };
+    }
+    if (Date.now() > waitUntil) throw new Error(`notice ${key}: another attempt still holds it; try again later`);
+    if (!waited) rt.log.info('notice: another attempt is posting it; waiting for it', { key });
+    await new Promise((r) => setTimeout(r, NOTICE_CLAIM_POLL_MS));
+  }
 }

@@ -9,6 +9,7 @@
  * below (the request hash's fields, the audit streams, the long holds).
  */
 import type { keys } from './keys';
+import type { workerKeys } from './keys.run';
 
 const KB = 1024;
 const MINUTE = 60;
@@ -92,7 +93,7 @@ export const ALERT_BACKLOG_LOST_TTL_SECONDS = 24 * HOUR;
 export const SLACK_PAUSE_MAX_SECONDS = 10 * MINUTE;
 
 /** Every key builder of src/redis/keys.ts, bounded. (Plain literals: the bundles that only need the caps above drop the table.) */
-export const keyBounds: Record<keyof typeof keys, KeyBound> = {
+export const keyBounds: Record<keyof typeof keys | keyof typeof workerKeys, KeyBound> = {
   imageMessage: { bytes: 2 * KB, lifetime: { ttl: 30 * DAY } },
   imageDigestTags: { bytes: 200, per: 'member', lifetime: { ttl: 30 * DAY } },
   imageTagDigest: { bytes: 200, lifetime: { ttl: 30 * DAY } },
@@ -100,6 +101,7 @@ export const keyBounds: Record<keyof typeof keys, KeyBound> = {
   eventConsumerDone: { bytes: 300, lifetime: { ttl: 7 * HOUR } },
   seen: { bytes: 200, lifetime: { ttl: HOUR } },
   job: { bytes: 200, lifetime: { ttl: DAY } },
+  noticeClaim: { bytes: 600, lifetime: { ttl: MINUTE } },
   recheckClaim: { bytes: 2 * KB, lifetime: { ttl: DAY } },
   recheckDue: { bytes: 200, per: 'member', lifetime: { ttl: 2 * DAY } },
   slackEvent: { bytes: 200, lifetime: { ttl: HOUR } },

@@ -1,6 +1,7 @@
 /**
  * Every Redis key the bot uses, in one place. Keys that a Lua script touches together share one
- * hash tag `{…}` so the script works on Redis Cluster and ElastiCache Serverless.
+ * hash tag `{…}` so the script works on Redis Cluster and ElastiCache Serverless. Keys only the
+ * worker-side functions use, and so kept out of dist/slack.js, are in ./keys.run.ts.
  */
 export const keys = {
   /**

@@ -85,3 +85,38 @@ it("mute: the follow-up's notice carries the command's key; the command's hand-o
   expect(shown('CALERTS', 'muted alerts for web')).toHaveLength(1);
   expect(shown('CALERTS', 'the same notice')).toHaveLength(0);
 });
+
+it('lock: the follow-up and the notice job for the same notice, run at once (their posts held so they overlap): shown once', async () => {
+  faults.proxy.deafFrom(...LOCK);
+  const res = await h.e2e.slash('lock web --reason "db migration"', {
+    channel_id: 'CPROD',
+    user_id: 'UDEV1',
+    response_url: h.e2e.slack.responseUrl('typed'),
+  });
+  expect(res.text).toContain(CANT_TELL);
+  faults.proxy.set('pass');
+  faults.proxy.cut();
+  const lock = await faults.direct.hgetall(keys.serviceLock('prod', 'web'));
+  expect(lock.by).toBe('UDEV1');
+  const key = guardNoticeKey({
+    action: 'locked',
+    user: 'UDEV1',
+    environment: 'prod',
+    service: 'web',
+    guard: { by: 'UDEV1', since: Number(lock.since) },
+    now: 0,
+  });
+  // The follow-up is waiting to run; the notice job for the same notice is delivered at the same moment.
+  h.e2e.pending.push(
+    signJob(
+      { kind: 'notice', id: `notice:${key}`, channel: 'CPROD', key, msg: { text: 'the same notice', blocks: [] } },
+      h.e2e.rt.jobKey,
+      h.clock.now(),
+    ),
+  );
+  h.e2e.slack.stallNext('chat.postMessage', 800, 2);
+  await h.e2e.drainConcurrently();
+  expect((h.e2e.slack.messages('CPROD') as Msg[]).filter((m) => keyOf(m) === key)).toHaveLength(1);
+  expect(logged('notice: posted')).toHaveLength(1);
+  expect(logged('notice: the earlier attempt had landed')).toHaveLength(1);
+});

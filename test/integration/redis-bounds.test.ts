@@ -47,7 +47,8 @@ import {
   REQUEST_SUMMARY_MAX_BYTES,
   type KeyBound,
 } from '../../src/redis/bounds';
-import { keys } from '../../src/redis/keys';
+import { keys as appKeys } from '../../src/redis/keys';
+import { workerKeys } from '../../src/redis/keys.run';
 import { tryLock } from '../../src/redis/locks';
 import { redisSlackPauses } from '../../src/redis/slack-pause';
 import { onChange, onHomeOpened } from '../../src/surfaces/home-publish';
@@ -68,6 +69,8 @@ const ROOT = join(__dirname, '../..');
 /** `n` characters of Korean text: 3 bytes each in UTF-8, the most bytes a character typed in Slack usually takes. */
 const ko = (n: number): string => '가나다라마바사'.repeat(Math.ceil(n / 7)).slice(0, n);
 
+/** Every key builder: ../../src/redis/keys.ts and the worker-only ones (../../src/redis/keys.run.ts). */
+const keys = { ...appKeys, ...workerKeys };
 type Name = keyof typeof keys;
 
 /** The key builder a key was made by (the same placeholder matching as the docs table test). */
@@ -142,6 +145,8 @@ const NOT_DRIVEN: Partial<Record<Name, string>> = {
     'src/approvals/indexes.run.ts: SET of `<host:port>|<SCAN cursor>` … PX 1 h, only when a sweep slice runs out of time (test/integration/approvals-sweep.test.ts)',
   indexSweepLease:
     'src/redis/locks.ts tryLock: SET of a UUID token … PX (the slice plus 30 s, at most 40 s) NX, while a sweep slice runs; deleted by its save (test/integration/approvals-sweep.test.ts)',
+  noticeClaim:
+    'src/approvals/notice.run.ts: SET of a UUID token … PX 60 s NX (the key: a notice key of at most 250 characters) while one attempt posts the notice; deleted after it (test/e2e/notices-race.test.ts)',
   legacyEnvRequestAudit:
     'no longer written (read until it expires): its bound is the one its writer kept, XADD MAXLEN ~ 1000 and PEXPIRE 400 d',
 };

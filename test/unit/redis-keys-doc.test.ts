@@ -5,9 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keys } from '../../src/redis/keys';
+import { keys as appKeys } from '../../src/redis/keys';
+import { workerKeys } from '../../src/redis/keys.run';
 import { boundText, keyBounds } from '../../src/redis/bounds';
 
+/** Every key builder: ../../src/redis/keys.ts and the worker-only ones (../../src/redis/keys.run.ts). */
+const keys = { ...appKeys, ...workerKeys };
 const DOC = join(__dirname, '../../docs/redis.md');
 
 /** Every row of the key table: its first cell (a code span) and its "Bound" cell. */
