@@ -339,7 +339,7 @@ async function lapseEntry(rt: Runtime, ref: RequestRef, entry: IndexEntry, now: 
   if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
   if (reply.code !== 'OK' || !req) return false;
   await refreshMessage(rt, req);
-  await noteInThread(rt, req, 'lapsed', lapsedNotice(req, deadline, rt.people.workspace));
+  await noteInThread(rt, req, 'lapsed', lapsedNotice(req, deadline, rt.people.workspace), { requestAgain: true });
   return true;
 }
 

@@ -94,7 +94,7 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
       const t = await transit(rt, (x) => x.abort(ref, rt.now(), 'bot', refused.reason(w)));
       if (t.code === 'OK' && t.request) {
         await refreshMessage(rt, t.request);
-        await noteInThread(rt, t.request, 'refused-at-start', refused.notice(w));
+        await noteInThread(rt, t.request, 'refused-at-start', refused.notice(w), { requestAgain: true });
       }
       return { ok: false, code: refused.code, message: refused.reason };
     }
@@ -130,7 +130,7 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   }
   if (reply.code === 'START_EXPIRED' && req) {
     await refreshMessage(rt, req);
-    await noteInThread(rt, req, 'late-start', lateStartNotice(req, deadline, now, rt.people.workspace));
+    await noteInThread(rt, req, 'late-start', lateStartNotice(req, deadline, now, rt.people.workspace), { requestAgain: true });
     rt.log.warn('approvals: execution refused, the approval lapsed before it started', { requestId: id });
     return { ok: false, code: reply.code, message: answerText(reply.code, ctxFor(rt, ref, { request: req })) };
   }
@@ -306,6 +306,6 @@ export async function failNeverStarted(rt: Runtime, id: string, why: Localized):
   if (req.state !== 'approved') return req.state;
   const failed = await abortRequest(rt, id, workerFailedReason(why(rt.people.workspace), rt.people.workspace));
   if (failed?.state === 'failed')
-    await noteInThread(rt, failed, 'worker-failed', workerFailedNotice(failed, why(rt.people.workspace), rt.people.workspace));
+    await noteInThread(rt, failed, 'worker-failed', workerFailedNotice(failed, why(rt.people.workspace), rt.people.workspace), { requestAgain: true });
   return req.state;
 }

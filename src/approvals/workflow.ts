@@ -269,14 +269,22 @@ export async function postInThread(rt: Runtime, req: ChangeRequest | undefined, 
  * note per name and request (an outcome said once: a start refused, an approval lapsed). Never
  * throws: the transition already happened. (Inside a click, postInThread: no time to look.)
  */
-export async function noteInThread(rt: Runtime, req: ChangeRequest | undefined, name: string, msg: SlackMessage): Promise<void> {
+export async function noteInThread(
+  rt: Runtime,
+  req: ChangeRequest | undefined,
+  name: string,
+  msg: SlackMessage,
+  opts: { requestAgain?: boolean } = {},
+): Promise<void> {
   if (!req?.channel) return;
   await bestEffort(rt, 'post in the request thread', async () => {
     // Loaded lazily: a tick's or the worker's work, not in the Slack function's bundle (were it ever
-    // run there, the note is posted as postInThread posts it).
+    // run there, the note is posted as postInThread posts it, without the Request again button).
     const keyed = await import('./keyed-post').catch(() => undefined);
     if (!keyed) return rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
-    return keyed.postKeyed(rt, req, name, msg, { again: true });
+    // A change that did not start: the note carries the same request as a button (./again.ts).
+    const body = opts.requestAgain ? (await import('./again')).withRequestAgain(msg, req, msg.locale ?? rt.people.workspace) : msg;
+    return keyed.postKeyed(rt, req, name, body, { again: true });
   });
 }
 

@@ -12,7 +12,7 @@ import { keys } from '../../src/redis/keys';
 import { getRequest } from '../../src/approvals/workflow';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { configFile, type ConfigEdit } from '../helpers/config';
-import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 
 const h = useDeployHarness({ groups: { SLEADS: [], SDEVS: ['UDEV3'] } });
 
@@ -230,5 +230,63 @@ describe('a start whose roles Slack cannot confirm', () => {
     h.e2e.slack.rateLimitNext('usergroups.users.list', 60, 3);
     await h.e2e.drain();
     expect(updates()).toHaveLength(1);
+  });
+});
+
+describe('Request again: the refusal note carries the same request as a button', () => {
+  /** The note's Request again button (fails the test when the note has none). */
+  function againButton(req: { ts: string }): { note: { ts: string }; action_id: string; value: string } {
+    for (const m of thread(h.e2e, 'CPROD', req.ts)) {
+      for (const b of (m.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>) {
+        const button = b.type === 'actions' ? b.elements?.find((e) => e.text.text === 'Request again') : undefined;
+        if (button) return { note: m, action_id: button.action_id, value: button.value };
+      }
+    }
+    throw new Error(`no Request again button in the thread: ${threadText(req)}`);
+  }
+
+  it('one click by someone who may request posts the same change, with its reason, for approval again', async () => {
+    const req = await request('scale web 6 --reason "peak traffic"');
+    await approvedNotStarted(req);
+    redeploy((doc) => void (doc.environments.prod.approvers = ['ULEAD2', 'SLEADS']));
+    await refusedAtStart(req);
+    const button = againButton(req);
+    expect(JSON.parse(button.value)).toEqual({ c: 'scale web 6 --reason "peak traffic"' });
+    // The requester clicks it under the note, in the request's thread.
+    const res = await h.e2e.click({ action_id: button.action_id, value: button.value, user_id: 'UDEV1', channel_id: 'CPROD', message_ts: button.note.ts });
+    expect(res.statusCode).toBe(200);
+    await h.e2e.drain();
+    const again = requestMessage(h.e2e, 'CPROD');
+    expect(again.id).not.toBe(req.id);
+    const stored = await getRequest(h.e2e.rt.redis, again.id);
+    expect(stored).toMatchObject({ state: 'pending', verb: 'scale', service: 'web', requester: 'UDEV1', reason: 'peak traffic' });
+    expect((stored?.plan as { to: number }).to).toBe(6);
+    expect(updates()).toHaveLength(0);
+  });
+
+  it('a click by someone who may not request changes is refused like the typed command', async () => {
+    const req = await request('restart web', 'UDEV3');
+    await approvedNotStarted(req);
+    h.e2e.slack.setUserGroup('SDEVS', []);
+    redeploy();
+    await refusedAtStart(req);
+    const button = againButton(req);
+    const before = await h.e2e.rt.redis.exists(keys.activeRequest('prod', 'web'));
+    await h.e2e.click({ action_id: button.action_id, value: button.value, user_id: 'UDEV3', channel_id: 'CPROD', message_ts: button.note.ts });
+    await h.e2e.drain();
+    expect(requestMessage(h.e2e, 'CPROD').id).toBe(req.id);
+    expect(await h.e2e.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(before);
+    expect(lastResponse(h.e2e)).toContain('You are not allowed to request changes in `prod`.');
+  });
+
+  it('the note of a start Slack could not confirm carries it too', async () => {
+    const req = await request('restart web', 'UDEV3');
+    await approvedNotStarted(req);
+    redeploy();
+    h.e2e.slack.handle('usergroups.users.list', () => {
+      throw new Error('Slack is down');
+    });
+    await refusedAtStart(req);
+    expect(JSON.parse(againButton(req).value)).toEqual({ c: 'restart web' });
   });
 });
