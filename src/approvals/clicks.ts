@@ -309,6 +309,8 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
     if (reply.code === 'OK') {
       expired.push(id);
       await refreshMessage(rt, req);
+      // Its requester is told in its thread, with the same request one click away (tick code, lazily).
+      if (req) await (await import('./expired.run')).noteExpired(rt, req);
     }
   }
   if (expired.length) rt.log.info('approvals: expired requests', { count: expired.length, ids: expired });

@@ -148,6 +148,35 @@ describe('approval buttons through the Slack Lambda handler', () => {
     expect(messageText(req)).not.toContain('approval:approve');
   });
 
+  it("the tick's expiry tells the requester in the thread, once, with the same request as a Request again button", async () => {
+    const TD = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web-prod:41';
+    const plan = {
+      verb: 'scale',
+      environment: 'prod',
+      alias: 'web',
+      region: 'eu-west-1',
+      cluster: 'prod',
+      serviceName: 'web-prod',
+      serviceArn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod',
+      currentTaskDefinition: TD,
+      desiredCount: 4,
+      madeAt: T0,
+      from: 4,
+      to: 6,
+    };
+    const req = await submitRequest(e2e.rt, input({ verb: 'scale', plan, reason: 'peak traffic' }));
+    clock.set(req.expiresAt + 1);
+    await e2e.tick();
+    await e2e.tick();
+    const notes = e2e.slack.messages('CPROD').filter((m) => m.thread_ts === req.messageTs && m.ts !== req.messageTs);
+    expect(notes).toHaveLength(1);
+    const text = JSON.stringify(notes[0]!.blocks);
+    expect(text).toContain(':hourglass: <@UDEV1> this Scale of `web` expired');
+    expect(text).toContain('with 0 of the 1 approvals it needed (requests wait 1h). Nothing was changed.');
+    const buttons = (notes[0]!.blocks as Array<{ elements?: Array<{ text: { text: string }; value: string }> }>).flatMap((b) => b.elements ?? []);
+    expect(buttons.map((b) => [b.text.text, JSON.parse(b.value)])).toEqual([['Request again', { c: 'scale web 6 --reason "peak traffic"' }]]);
+  });
+
   it('clicks on a request that already ran, was rejected or cancelled get the state, and nothing runs', async () => {
     const ran = await submitRequest(e2e.rt, input());
     await click(ran, 'approve', 'ULEAD1');

@@ -10,6 +10,7 @@ import { loadConfigFile } from '../../src/config/load';
 import { readCommandButton, COMMAND_ACTION } from '../../src/slack/command-button';
 import { section } from '../../src/slack/blocks';
 import { tokenize } from '../../src/commands/grammar';
+import { expiredNotice } from '../../src/approvals/expired.run';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
@@ -123,5 +124,25 @@ describe('the note with its button', () => {
 
   it('leaves the note as it is when the change cannot be said as a command', () => {
     expect(withRequestAgain(note, { plan: { verb: 'nope' } }, 'en')).toBe(note);
+  });
+});
+
+describe("the expiry tick's note", () => {
+  const req = {
+    verb: 'deploy' as const,
+    service: 'web',
+    requester: 'UDEV1',
+    approvals: [{ user: 'ULEAD1', at: 1 }],
+    approvalsNeeded: 2,
+    createdAt: Date.UTC(2025, 10, 25, 12, 0),
+    expiresAt: Date.UTC(2025, 10, 25, 14, 0),
+  };
+  it.each([
+    ['en', ':hourglass: <@UDEV1> this Deploy of `web` expired <!date^1764079200^{date_short_pretty} {time}|2025-11-25 14:00 UTC> with 1 of the 2 approvals it needed (requests wait 2h). Nothing was changed.', 'Deploy of web expired without enough approvals'],
+    ['ko', ':hourglass: <@UDEV1> 이 `web` 배포 요청은 필요한 승인 2개 중 1개만 받아 <!date^1764079200^{date_short_pretty} {time}|2025-11-25 14:00 UTC> 만료되었습니다(요청은 2시간 기다립니다). 아무것도 바뀌지 않았습니다.', 'web 배포 요청이 승인을 다 받지 못해 만료됨'],
+  ] as const)('mentions the requester and says what it got (%s)', (locale, body, text) => {
+    const msg = expiredNotice(req, locale);
+    expect((msg.blocks[0] as { text: { text: string } }).text.text).toBe(body);
+    expect(msg.text).toBe(text);
   });
 });
