@@ -45,9 +45,10 @@ function revisionOf(taskDefinition: string): { family: string; revision: number 
  * The command (without `/ecs`) that asks for the same change again, or undefined when it cannot be
  * said as one: a plan of another version, a rollback to another task definition family (`--to`
  * names a revision of the family the service runs), a reason no quote can hold. Not carried over:
- * `--at` (its time has passed) and `--break-glass` (skipping approval is asked for, not repeated).
+ * `--at` (its time has passed; `atNextWindow` asks for the next change window instead) and
+ * `--break-glass` (skipping approval is asked for, not repeated).
  */
-export function requestAgainCommand(req: Pick<ChangeRequest, 'plan' | 'reason'>): string | undefined {
+export function requestAgainCommand(req: Pick<ChangeRequest, 'plan' | 'reason'>, atNextWindow = false): string | undefined {
   const plan = parsePlan(req.plan);
   if (!plan) return undefined;
   let command: string;
@@ -78,12 +79,17 @@ export function requestAgainCommand(req: Pick<ChangeRequest, 'plan' | 'reason'>)
     if (!reason) return undefined;
     command += ` --reason ${reason}`;
   }
-  return command;
+  return atNextWindow ? `${command} --at next-window` : command;
 }
 
 /** `msg` with the Request again button under it (unchanged when the change cannot be said as a command). */
-export function withRequestAgain(msg: SlackMessage, req: Pick<ChangeRequest, 'plan' | 'reason'>, locale: Locale): SlackMessage {
-  const command = requestAgainCommand(req);
+export function withRequestAgain(
+  msg: SlackMessage,
+  req: Pick<ChangeRequest, 'plan' | 'reason'>,
+  locale: Locale,
+  atNextWindow = false,
+): SlackMessage {
+  const command = requestAgainCommand(req, atNextWindow);
   if (!command) return msg;
   const button = commandButton(M.in(locale)('button'), command, { key: 'again' });
   return { ...msg, blocks: [...msg.blocks, actions('again', [button])] };

@@ -30,6 +30,7 @@ import {
 import { lateStartNotice, lateStartReason, notConfiguredReason, workerFailedNotice, workerFailedReason } from './unstarted';
 import { isConfigured } from '../config/load';
 import { mention } from '../slack/text';
+import { section } from '../slack/blocks';
 import { closedForApproval, closedText } from '../policy/windows';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
@@ -105,7 +106,7 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   // but the abort script, which fails it only while it has not started.
   const closed = windowClosedAtStart(rt, id, seen, now);
   if (closed) {
-    const failed = await abortRequest(rt, id, closed(rt.people.workspace));
+    const failed = await stopAtStart(rt, id, 'window-closed', closed(rt.people.workspace), 'next-window');
     rt.log.warn('approvals: execution refused, the change window is closed', { requestId: id, state: failed?.state });
     return { ok: false, code: 'WINDOW_CLOSED', message: closed };
   }
@@ -125,7 +126,7 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
     // Approved, but the environment was frozen since: it fails with the reason.
     const frozen = guardFromHash(reply.extra);
     const w = rt.people.workspace;
-    const failed = await abortRequest(rt, id, M.in(w)('frozen', { env: `\`${ref.environment}\``, user: mention(frozen?.by ?? '', w) }));
+    const failed = await stopAtStart(rt, id, 'frozen', M.in(w)('frozen', { env: `\`${ref.environment}\``, user: mention(frozen?.by ?? '', w) }));
     return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
   }
   if (reply.code === 'START_EXPIRED' && req) {
@@ -137,15 +138,30 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   if (reply.code === 'LOCKED') {
     const guard = guardFromHash(reply.extra);
     const w = rt.people.workspace;
-    const failed = await abortRequest(
+    const failed = await stopAtStart(
       rt,
       id,
+      'locked',
       M.in(w)('locked', { service: `\`${ref.service}\``, user: guard ? mention(guard.by, w) : M.in(w)('someone') }),
     );
     return { ok: false, code: 'LOCKED', message: answerText('LOCKED', ctxFor(rt, ref, { guard, request: failed })) };
   }
   rt.log.info('approvals: execution not started', { requestId: id, code: reply.code, state: req?.state });
   return { ok: false, code: reply.code, message: answerText(reply.code, ctxFor(rt, ref, { request: req })) };
+}
+
+/**
+ * A start refused for a reason the card shows (frozen, locked, the change window closed): failed with
+ * it, and said in the thread too (keyed `name`), with the same request one click away (`again`:
+ * `--at next-window` added for a closed window).
+ */
+async function stopAtStart(rt: Runtime, id: string, name: string, reason: string, again: true | 'next-window' = true) {
+  const failed = await abortRequest(rt, id, reason);
+  if (failed?.state === 'failed' && failed.decisionReason === reason) {
+    const text = reason.charAt(0).toUpperCase() + reason.slice(1);
+    await noteInThread(rt, failed, name, { text, blocks: [section(`:no_entry: ${text}`)], locale: rt.people.workspace }, { requestAgain: again });
+  }
+  return failed;
 }
 
 /**

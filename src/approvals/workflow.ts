@@ -274,7 +274,7 @@ export async function noteInThread(
   req: ChangeRequest | undefined,
   name: string,
   msg: SlackMessage,
-  opts: { requestAgain?: boolean } = {},
+  opts: { requestAgain?: true | 'next-window' } = {},
 ): Promise<void> {
   if (!req?.channel) return;
   await bestEffort(rt, 'post in the request thread', async () => {
@@ -283,7 +283,9 @@ export async function noteInThread(
     const keyed = await import('./keyed-post').catch(() => undefined);
     if (!keyed) return rt.slack.post(req.channel, msg, req.messageTs ? { threadTs: req.messageTs } : {});
     // A change that did not start: the note carries the same request as a button (./again.ts).
-    const body = opts.requestAgain ? (await import('./again')).withRequestAgain(msg, req, msg.locale ?? rt.people.workspace) : msg;
+    const body = opts.requestAgain
+      ? (await import('./again')).withRequestAgain(msg, req, msg.locale ?? rt.people.workspace, opts.requestAgain === 'next-window')
+      : msg;
     return keyed.postKeyed(rt, req, name, body, { again: true });
   });
 }

@@ -445,6 +445,11 @@ describe('approval store (real Redis)', () => {
       await freezeEnvironment(h.rt, 'prod', 'ULEAD1', 'incident');
       expect(await startExecution(h.rt, id2)).toMatchObject({ ok: false, code: 'FROZEN' });
       expect((await getRequest(h.rt.redis, id2))!.state).toBe('failed');
+      // Each said once in its request's thread too (a second start of the same request says nothing more).
+      expect(await startExecution(h.rt, id2)).toMatchObject({ ok: false });
+      const notes = h.slack.callsTo('chat.postMessage').map((c) => String(c.body.text ?? ''));
+      expect(notes.filter((t) => t.startsWith('Not started: `web` was locked by <@UDEV2>'))).toHaveLength(1);
+      expect(notes.filter((t) => t.startsWith('Not started: `prod` was frozen by <@ULEAD1>'))).toHaveLength(1);
     });
 
     it('a running duplicate job is not failed by a freeze that came later', async () => {

@@ -66,6 +66,12 @@ describe('the command that asks for the same change again', () => {
     expect(back.args.breakGlass).toBeUndefined();
   });
 
+  it('asks for the next change window when the window closed before the start, read back as such', () => {
+    const command = requestAgainCommand({ plan: plans.scale, reason: 'peak' }, true)!;
+    expect(command).toBe('scale web 6 --reason "peak" --at next-window');
+    expect(readBack(command).args).toMatchObject({ count: 6, reason: 'peak', at: 'next-window' });
+  });
+
   it('deploys the digest that was approved, not the tag (which may point elsewhere now)', () => {
     expect(requestAgainCommand({ plan: plans.deploy })).not.toContain('v1.2.3');
   });
