@@ -12,6 +12,7 @@ import type { ChangeRequest } from '../../src/approvals/types';
 import { submitRequest, getRequest, type SubmitInput } from '../../src/approvals/workflow';
 import { startExecution, finishExecution } from '../../src/approvals/execution';
 import { FakeClock } from '../helpers/clock';
+import { planBase } from '../helpers/aws-fixtures';
 import { standInExecuteJob } from '../helpers/execute-stand-in';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
@@ -149,21 +150,7 @@ describe('approval buttons through the Slack Lambda handler', () => {
   });
 
   it("the tick's expiry tells the requester in the thread, once, with the same request as a Request again button", async () => {
-    const TD = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web-prod:41';
-    const plan = {
-      verb: 'scale',
-      environment: 'prod',
-      alias: 'web',
-      region: 'eu-west-1',
-      cluster: 'prod',
-      serviceName: 'web-prod',
-      serviceArn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod',
-      currentTaskDefinition: TD,
-      desiredCount: 4,
-      madeAt: T0,
-      from: 4,
-      to: 6,
-    };
+    const plan = { verb: 'scale', ...planBase(T0), from: 4, to: 6 };
     const req = await submitRequest(e2e.rt, input({ verb: 'scale', plan, reason: 'peak traffic' }));
     clock.set(req.expiresAt + 1);
     await e2e.tick();

@@ -9,6 +9,7 @@ import { approveRequest, lapseDue } from '../../src/approvals/clicks';
 import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { fixtureGroups } from '../helpers/config';
+import { DIGEST, deployPlanAt } from '../helpers/aws-fixtures';
 import { submitInput, useStoreHarness } from './approvals-runtime';
 
 const MIN = 60_000;
@@ -77,26 +78,7 @@ describe("the start-deadline tick's note in the thread", () => {
   }, 40_000);
 
   it('carries the same request as a Request again button (a full plan; the deploy by its approved digest)', async () => {
-    const digest = `sha256:${'a'.repeat(64)}`;
-    const td = (rev: number) => `arn:aws:ecs:eu-west-1:222222222222:task-definition/web:${rev}`;
-    const plan = {
-      verb: 'deploy',
-      environment: 'prod',
-      alias: 'web',
-      region: 'eu-west-1',
-      cluster: 'prod',
-      serviceName: 'web-prod',
-      serviceArn: 'arn:aws:ecs:eu-west-1:222222222222:service/prod/web-prod',
-      currentTaskDefinition: td(41),
-      desiredCount: 4,
-      madeAt: h.clock.now(),
-      container: 'web',
-      repository: 'shop/web',
-      tag: 'v1.2.3',
-      digest,
-      image: `222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${digest}`,
-      previousImage: '222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v1.2.2',
-    };
+    const plan = deployPlanAt(h.clock.now());
     const req = await submitRequest(h.rt, submitInput({ plan }));
     expect((await approveRequest(h.rt, req.id, 'ULEAD1')).ok).toBe(true);
     h.clock.advance(60 * MIN);
@@ -104,7 +86,7 @@ describe("the start-deadline tick's note in the thread", () => {
     const [note] = lapsedNotes(req);
     const buttons = (note?.blocks ?? []).flatMap((b) => ((b as { elements?: Array<{ text: { text: string }; value: string }> }).elements ?? []));
     expect(buttons.map((b) => [b.text.text, JSON.parse(b.value)])).toEqual([
-      ['Request again', { c: `deploy web ${digest} --reason "hotfix for checkout"` }],
+      ['Request again', { c: `deploy web ${DIGEST} --reason "hotfix for checkout"` }],
     ]);
   });
 });

@@ -10,34 +10,14 @@ import { loadConfigFile } from '../../src/config/load';
 import { readCommandButton, COMMAND_ACTION } from '../../src/slack/command-button';
 import { section } from '../../src/slack/blocks';
 import { tokenize } from '../../src/commands/grammar';
+import { DIGEST, deployPlanAt, planBase, tdArn } from '../helpers/aws-fixtures';
 import { expiredNotice } from '../../src/approvals/expired.run';
 
 const config = loadConfigFile(join(__dirname, '../fixtures/chatops.test.yml'));
-const DIGEST = `sha256:${'ab12'.repeat(16)}`;
-const TD = (rev: number, family = 'web-prod') => `arn:aws:ecs:us-east-1:111111111111:task-definition/${family}:${rev}`;
-
-const base = {
-  environment: 'prod',
-  alias: 'web',
-  region: 'us-east-1',
-  cluster: 'prod',
-  serviceName: 'web-prod',
-  serviceArn: 'arn:aws:ecs:us-east-1:111111111111:service/prod/web-prod',
-  currentTaskDefinition: TD(42),
-  desiredCount: 4,
-  madeAt: 1_700_000_000_000,
-};
+const TD = (rev: number, family = 'web-prod') => tdArn(family, rev);
+const base = planBase(1_700_000_000_000);
 const plans = {
-  deploy: {
-    verb: 'deploy',
-    ...base,
-    container: 'web',
-    repository: 'shop/web',
-    tag: 'v1.2.3',
-    digest: DIGEST,
-    image: `111111111111.dkr.ecr.us-east-1.amazonaws.com/shop/web@${DIGEST}`,
-    previousImage: '111111111111.dkr.ecr.us-east-1.amazonaws.com/shop/web:v1.2.2',
-  },
+  deploy: deployPlanAt(1_700_000_000_000),
   resize: { verb: 'resize', ...base, from: { cpu: 256, memory: 512 }, to: { cpu: 1024, memory: 2048 } },
   scale: { verb: 'scale', ...base, from: 4, to: 6 },
   restart: { verb: 'restart', ...base },
