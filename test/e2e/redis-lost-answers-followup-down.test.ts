@@ -9,14 +9,19 @@
  * the claim lapsed unanswered and the tick said it could not check. Now a worker whose claim may have
  * reached Redis says nothing and fails (Lambda tries it again; the retry finds the claim, or claims
  * and finds out; a job Lambda gives up on is told by the tick), and only a worker whose claim never
- * reached Redis (no connection all along) says it still cannot tell. The bot's Redis is behind the
- * fault proxy (test/helpers/redis-fault-proxy.ts); the test reads Redis directly.
+ * reached Redis (no connection all along) says it still cannot tell. A follow-up the worker runs
+ * itself (of a request it created: no Lambda retry) still says it: twice at worst, never silent.
+ * The bot's Redis is behind the fault proxy (test/helpers/redis-fault-proxy.ts); the test reads Redis directly.
  */
 import { createHash } from 'node:crypto';
 import { SCRIPTS } from '../../src/approvals/scripts';
 import { definedScripts } from '../../src/redis/scripts';
 import { keys } from '../../src/redis/keys';
-import { RECHECK_WITHIN_MS } from '../../src/commands/recheck.run';
+import { RECHECK_WITHIN_MS, recheck } from '../../src/commands/recheck.run';
+import { getRuntime } from '../../src/handlers/compose';
+import { withFollowUp } from '../../src/commands/recheck';
+import { storeUnavailable } from '../../src/redis/client';
+import { noBudget } from '../../src/slack/click-budget';
 import { fixtureGroups } from '../helpers/config';
 import { useDeployHarness } from '../helpers/deploy-e2e';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
@@ -146,5 +151,54 @@ describe('Redis stops answering when the worker claims the follow-up', () => {
     expect(await faults.direct.exists(keys.recheckClaim(job.id))).toBe(0);
     await ticksFor(3);
     expect(texts()).toHaveLength(1);
+  });
+
+  it('a follow-up run in the worker that dispatched it (no Lambda retry): says it still cannot tell rather than nothing', async () => {
+    // As the worker hands itself the follow-up of a request it created (src/commands/job.ts): in process, not tried again.
+    const worker = getRuntime('worker', () => {
+      throw new Error('no worker runtime');
+    });
+    const job = {
+      kind: 'recheck',
+      id: 'recheck-inprocess1',
+      check: { t: 'guard', op: 'lock', env: 'prod', svc: 'web', user: 'UDEV1', at: h.clock.now() },
+      at: h.clock.now() - RECHECK_WITHIN_MS,
+      userId: 'UDEV1',
+      locale: 'en',
+      responseUrl: h.e2e.slack.responseUrl('typed'),
+      channelId: 'CPROD',
+    };
+    faults.proxy.deafFrom(...CLAIM());
+    // Tried again by Lambda: its claim may be there, so it says nothing and fails.
+    await expect(recheck(job, worker)).rejects.toThrow('Redis did not answer the claim in time');
+    expect(texts()).toEqual([]);
+    // Tried by no one again: said (the tick may say it could not check as well: twice at worst, never silent).
+    redisBack();
+    faults.proxy.deafFrom(...CLAIM());
+    await recheck({ ...job, id: 'recheck-inprocess2', noRetry: true }, worker);
+    expect(texts()).toEqual([`${STILL} Before you try again, look at /ecs status web.`]);
+  }, 30_000);
+
+  it("the worker marks the follow-ups it runs itself (noRetry); the Slack function's are Lambda's, tried again", async () => {
+    const lost = (at: number) =>
+      storeUnavailable(new Error('Command timed out'), 'unchanged', {
+        write: true,
+        recheck: { t: 'guard', op: 'lock', env: 'prod', svc: 'web', user: 'UDEV1', at },
+      });
+    const place = { userId: 'UDEV1', locale: 'en' as const, channelId: 'CPROD' };
+    await withFollowUp(h.e2e.rt, lost(h.clock.now()), place, noBudget());
+    const handed = h.e2e.pending.filter((j) => (j as { kind: string }).kind === 'recheck');
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).not.toHaveProperty('noRetry');
+    const worker = getRuntime('worker', () => {
+      throw new Error('no worker runtime');
+    });
+    await withFollowUp(worker, lost(h.clock.now() + 1), place, noBudget());
+    await worker.dispatcher.idle!();
+    // The job it ran, as its claim keeps it.
+    const ran = h.e2e.logs.find((l) => l.msg === 'recheck: found out what happened');
+    expect(ran).toBeDefined();
+    const kept = JSON.parse((await faults.direct.hget(keys.recheckClaim(String(ran!.recheck)), 'job'))!);
+    expect(kept).toMatchObject({ noRetry: true, check: { t: 'guard', op: 'lock' } });
   });
 });
