@@ -22,5 +22,7 @@ module.exports = {
   // big takes longer than jest's 500 ms to tear down once told to end: jest then SIGTERMs it and
   // prints "A worker process has failed to exit gracefully" (no handle was open: the worker had
   // already emitted 'exit'). A worker whose heap passes this after a file is replaced by a fresh one.
+  // The other cause seen (after test files that take Redis down): open handles, the 5 s command
+  // timers of Redis handshakes whose connections were cut (src/redis/unsettled.ts settleReplacedQueue).
   workerIdleMemoryLimit: '200MB',
 };

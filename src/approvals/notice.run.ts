@@ -19,8 +19,12 @@
  * (at most NOTICE_CLAIM_MS). Waiting, not throwing for a Lambda retry: the follow-up of a lost answer
  * is not retried by Lambda (its notice would be lost), and a retry comes a minute later, after an error
  * logged for what is the normal case (the holder posted). Only when the claim is still held past a
- * whole lapse does it throw (a notice job: Lambda tries it again). A Redis that cannot be asked falls
- * back to looking then posting unclaimed (said twice at worst, never lost).
+ * whole lapse does it throw (a notice job: Lambda tries it again), or, sooner, when the invocation
+ * would end before it could look and post (NOTICE_POST_WITHIN_MS before its deadline): a notice job is
+ * then tried again by Lambda (after the claim of a crashed holder lapsed); the follow-up of a lost
+ * answer gives it up to the holder, an attempt at the same notice (a notice job, which Lambda tries
+ * again when it crashed). A Redis that cannot be asked falls back to looking then posting unclaimed
+ * (said twice at worst, never lost).
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
@@ -112,12 +116,15 @@ interface NoticeClaim {
 /**
  * Claim the posting of notice `key`: waits while another attempt holds it (until it is released or
  * lapses). Undefined when Redis cannot be asked (then: look and post unclaimed, as before claims).
- * Throws when the claim is still held after a whole lapse (a notice job is tried again by Lambda).
+ * Throws when the claim is still held after a whole lapse, or when the invocation would end before
+ * the look and post (a notice job is tried again by Lambda).
  */
 async function claimNotice(rt: Runtime, key: string): Promise<NoticeClaim | undefined> {
   const claimKey = workerKeys.noticeClaim(key);
   const token = randomUUID();
   const waitUntil = Date.now() + NOTICE_CLAIM_MS + NOTICE_CLAIM_POLL_MS * 4;
+  // Waiting ends while the invocation still has the time to look and post (a notice job: Lambda tries it again).
+  const lastAsk = (invocationDeadline() ?? Infinity) - NOTICE_POST_WITHIN_MS;
   for (let waited = false; ; waited = true) {
     const asked = Date.now();
     let got: string | null;
@@ -140,6 +147,10 @@ async function claimNotice(rt: Runtime, key: string): Promise<NoticeClaim | unde
       };
     }
     if (Date.now() > waitUntil) throw new Error(`notice ${key}: another attempt still holds it; try again later`);
+    if (Date.now() + NOTICE_CLAIM_POLL_MS > lastAsk) {
+      rt.log.warn('notice: still claimed and the invocation ends soon; left to the next attempt', { key });
+      throw new Error(`notice ${key}: another attempt still holds it and this invocation ends soon; try again later`);
+    }
     if (!waited) rt.log.info('notice: another attempt is posting it; waiting for it', { key });
     await new Promise((r) => setTimeout(r, NOTICE_CLAIM_POLL_MS));
   }

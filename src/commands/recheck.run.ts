@@ -22,7 +22,9 @@
  *     marker names a request (create-12.lua); its card is then posted and, approved, it is handed off,
  *     as the create's own retry would (workflow.ts postCreated).
  * Redis is tried again with growing waits until RECHECK_WITHIN_MS after the change (and within the
- * invocation's end); then they are told it still cannot be told, and where to look.
+ * invocation's end); then they are told it still cannot be told, and where to look: by the worker when
+ * no claim of it can be in Redis (it never reached Redis), else by the tick once the claim lapses (the
+ * job fails, Lambda tries it again): one line, never both.
  *
  * At most once, and never silent once claimed: the claim (recheck-claim-2.lua) records the job with
  * when it lapses; the worker turns it `told` (recheck-told-2.lua) before it tells them, and says
@@ -224,6 +226,7 @@ const recheckJob = lazySchema(() => {
     locale: z.enum(LOCALES),
     responseUrl: z.string().optional(),
     channelId: z.string().optional(),
+    noRetry: z.literal(true).optional(),
   });
 });
 
@@ -245,7 +248,12 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
   const end = Math.min(job.at + RECHECK_WITHIN_MS, (invocationDeadline() ?? Infinity) - ANSWER_RESERVE_MS);
   // This attempt's claim: its own claim again after a lost answer is still its own.
   const token = randomBytes(8).toString('hex');
+  // Started after the window: a retry of an attempt that failed (its claim may be in Redis).
+  const late = rt.now() > job.at + RECHECK_WITHIN_MS;
   let claimed = false;
+  /** A claim of this attempt may be in Redis: the client was connected when it was sent, or got connected while it waited. */
+  let mayHoldClaim = false;
+  const connected = () => (mayHoldClaim = true);
   let told: boolean | undefined;
   let req: ChangeRequest | undefined;
   let text: string | undefined;
@@ -253,7 +261,12 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
     try {
       if (!claimed) {
         // Once: a second delivery of the job says nothing. Lapses (the tick tells) past the worker's end.
-        if (!(await claimRecheck(rt, job, token, Math.max(end, rt.now()) + ANSWER_RESERVE_MS + LAPSE_MARGIN_MS))) return;
+        if (rt.redis.status === 'ready') connected();
+        rt.redis.on('ready', connected);
+        const mine = await claimRecheck(rt, job, token, Math.max(end, rt.now()) + ANSWER_RESERVE_MS + LAPSE_MARGIN_MS).finally(() =>
+          rt.redis.off('ready', connected),
+        );
+        if (!mine) return;
         claimed = true;
       }
       if (text === undefined) {
@@ -267,6 +280,15 @@ export async function recheck(raw: unknown, rt: Runtime): Promise<void> {
     }
     if (tries >= MAX_TRIES || rt.now() + wait >= end) break;
     await rt.sleep(wait);
+  }
+  if (!claimed && (mayHoldClaim || late) && !job.noRetry) {
+    // Its claim may be in Redis, unanswered: the tick would tell them by it once it lapses, so saying
+    // "still can't tell" here would be a second line. Failed instead: Lambda tries it again (the retry
+    // finds the claim and says nothing, or claims it and finds out); a job it gives up on is claimed
+    // as due (recheckLost) and the tick tells them once. A job no one tries again (run in the worker
+    // that dispatched it) says it still cannot tell: twice at worst, never not at all.
+    log.warn('recheck: Redis did not answer, and a claim of it may be there; left to a retry and the tick');
+    throw new Error(`recheck ${job.id}: Redis did not answer the claim in time`);
   }
   if (text === undefined) {
     log.warn('recheck: Redis did not answer in time; the person is told it still cannot be told');

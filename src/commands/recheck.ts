@@ -40,6 +40,8 @@ export type RecheckJob = RecheckPlace & {
   check: Recheck;
   /** When the change was sent (the Slack function's clock): the follow-up's deadline counts from it. */
   at: number;
+  /** Run in the process that dispatched it (the worker's own): a failure is not tried again by Lambda. */
+  noRetry?: true;
 };
 
 const recheckEnvelope = lazySchema(() => z.object({ kind: z.literal('recheck'), id: z.string() }).passthrough());
@@ -70,6 +72,7 @@ export async function withFollowUp(rt: Runtime, err: unknown, place: RecheckPlac
     check: err.recheck as Recheck,
     at: rt.now(),
     ...place,
+    ...(rt.dispatcher.idle && { noRetry: true }),
   };
   try {
     await dispatchWithin(rt.dispatcher, job, budget);

@@ -13,7 +13,7 @@ import { BotError, errorText } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import { createCluster, parseRedisTarget } from './cluster';
 import { describeRedisUrl } from './url';
-import { sendUnsettledOnly } from './unsettled';
+import { sendUnsettledOnly, settleReplacedQueue } from './unsettled';
 
 /** What the bot talks to: one node (`Redis`) or a cluster (`Cluster`); both have every command, pipeline() and defineCommand. */
 export type RedisClient = Redis | Cluster;
@@ -107,7 +107,7 @@ function createNode(url: string, profile: RedisProfile, caFile?: string): Redis 
   }
   // Errors are reported through the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
-  return sendUnsettledOnly(client);
+  return sendUnsettledOnly(settleReplacedQueue(client));
 }
 
 function invalidRedisUrl(url: string): BotError {

@@ -14,3 +14,25 @@ export function sendUnsettledOnly<C extends Pick<Redis, 'sendCommand'> | Pick<Cl
     command.isSettled && rest[0] === undefined ? command.promise : send(command, ...rest);
   return client;
 }
+
+type Queued = { command: Command };
+type Queues = { commandQueue?: { length: number; shift(): Queued | undefined }; prevCommandQueue?: unknown; resetCommandQueue(): void };
+
+/**
+ * Fails the commands a replaced connection left unanswered, unless ioredis keeps them to resend.
+ * Each connection starts with a handshake (HELLO, SELECT); when Redis is unreachable behind
+ * something that accepts and cuts (a proxy, a load balancer), the connection is gone before the
+ * handshake is answered, and ioredis's next attempt dropped that queue without settling it: every
+ * attempt left its commands waiting out the command timeout (a live 5 s timer each), after quit too.
+ */
+export function settleReplacedQueue(client: Redis): Redis {
+  const c = client as unknown as Queues;
+  const reset = c.resetCommandQueue.bind(c);
+  c.resetCommandQueue = () => {
+    const old = c.commandQueue;
+    reset();
+    if (old === c.prevCommandQueue) return;
+    for (let q = old?.shift(); q; q = old?.shift()) q.command.reject(new Error('Connection is closed.'));
+  };
+  return client;
+}

@@ -20,6 +20,7 @@ import { fixtureGroups } from '../helpers/config';
 import { requestDeploy, useDeployHarness } from '../helpers/deploy-e2e';
 import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
 import { clickRequestButton, HOME_TAB_CLICK } from '../helpers/e2e';
+import { redisSeenDown } from '../helpers/model';
 
 const faults = useRedisFaultProxy();
 const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: faults.proxy.url }) });
@@ -37,10 +38,11 @@ function redisBack(): void {
   faults.proxy.cut();
 }
 
-/** Redis stays unreachable past the follow-up's deadline. */
-function redisDownPastDeadline(): void {
+/** Redis stays unreachable past the follow-up's deadline (the worker's client has seen its connection go when the follow-up runs). */
+async function redisDownPastDeadline(): Promise<void> {
   faults.proxy.set('down');
   h.clock.advance(RECHECK_WITHIN_MS);
+  await redisSeenDown();
 }
 
 /** A prod deploy request of web, posted for approval (the fixture's prod needs one approval). */
@@ -108,7 +110,7 @@ describe('an Approve click whose answer was lost: the follow-up', () => {
 
   it('Redis still down at the deadline: says it still cannot tell, and where to look', async () => {
     await approveUnanswered('silentFrom');
-    redisDownPastDeadline();
+    await redisDownPastDeadline();
     await h.e2e.drain();
     expect(followUps()).toEqual([expect.stringContaining("I still can't tell whether this went through. Before you try again, look at")]);
     expect(followUps()[0]).toContain('/ecs history');
@@ -189,7 +191,7 @@ describe('/ecs mute whose answer was lost: the follow-up', () => {
 
   it('Redis still down at the deadline: says it still cannot tell, and to look at the alert channel', async () => {
     await muteUnanswered('silentFrom');
-    redisDownPastDeadline();
+    await redisDownPastDeadline();
     await h.e2e.drain();
     expect(said()).toEqual([expect.stringContaining("I still can't tell whether this went through. Before you try again, look at")]);
     expect(said()[0]).toContain('the alert channel');

@@ -79,6 +79,19 @@ export async function redisAnswersAgain(e2e: E2E): Promise<void> {
 }
 
 /**
+ * Until the worker's Redis client has seen its connection go (after the fault proxy went `down`), at
+ * most 2 s: a command it sends then is queued, never written to a connection that may still reach
+ * Redis (what the follow-up of a lost answer tells apart, src/commands/recheck.run.ts).
+ */
+export async function redisSeenDown(): Promise<void> {
+  const worker = getRuntime('worker', () => {
+    throw new Error('no worker runtime installed');
+  }).redis;
+  for (let i = 0; i < 200 && worker.status === 'ready'; i++) await new Promise((r) => setTimeout(r, 10));
+  if (worker.status === 'ready') throw new Error("the worker's Redis client still looks connected");
+}
+
+/**
  * ECS's circuit breaker gives up on web-prod's rollout in prod (a task stopped, the deployment
  * FAILED, a rollback deployment PRIMARY): the rollback's id, and the event ECS sends for it (the
  * models hold it back, as EventBridge may).
