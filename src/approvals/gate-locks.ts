@@ -86,7 +86,7 @@ export type NoticePoster = (rt: Runtime, channel: string, msg: SlackMessage, key
 export async function announceTakeOver(
   rt: Runtime,
   channel: string,
-  i: { user: string; environment: string; service: string; taken: TakenOver },
+  i: { user: string; environment: string; service: string; taken: TakenOver; locale?: Locale },
   post: NoticePoster = postNotice,
 ): Promise<SlackMessage> {
   const t = gatesText.in(rt.config.slack.language);
@@ -109,8 +109,10 @@ export async function announceTakeOver(
   ]);
   if (channelErr) rt.log.warn('lock!: could not post the channel notice', { channel, err: channelErr });
   if (dmErr) rt.log.warn('lock!: could not message the previous holder', { user: dmTo, err: dmErr });
-  const told = dmTo ? t(dmErr ? 'toldMention' : 'toldDm', { prev: mention(dmTo) }) : '';
-  const text = t('tookOverConfirm', { what: w, told });
+  // The confirmation is theirs alone: in their language.
+  const c = i.locale ? gatesText.in(i.locale) : t;
+  const told = dmTo ? c(dmErr ? 'toldMention' : 'toldDm', { prev: mention(dmTo) }) : '';
+  const text = c('tookOverConfirm', { what: w, told });
   return { text: notificationText(text), blocks: [section(text)] };
 }
 

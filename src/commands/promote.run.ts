@@ -50,7 +50,8 @@ const text = defineMessages('commands.promote.run', {
 export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const svc = parsed.service!;
   const { from } = parsed.args;
-  const t = text.in(rt.config.slack.language);
+  // Refusals are the requester's alone (written in their language where they become a reply); the note is on the card.
+  const t = text.lazy;
   const repository = svc.repository!;
   let upstream = svc.promoteFrom && rt.config.services[svc.promoteFrom]?.environment === from ? svc.promoteFrom : undefined;
   if (!upstream) {
@@ -87,6 +88,6 @@ export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: 
     });
   }
   const prepared = await planDeploy(rt, svc, { digest: record.digest });
-  prepared.notes.push(t('source', { upstream: code(upstream), from, at: slackDate(record.at) }));
+  prepared.notes.push(text.in(rt.config.slack.language)('source', { upstream: code(upstream), from, at: slackDate(record.at) }));
   await submitPrepared(rt, inv, prepared, { ...parsed.args, promoteFrom: from, promotedTag: record.tag });
 }

@@ -7,7 +7,7 @@ import type { ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeTaskDefinition } from '../aws/ecs';
 import { BotError } from '../errors';
 import { familyRevision, revisionArn } from '../deploy/taskdef';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import { code } from '../slack/text';
@@ -32,7 +32,6 @@ async function revisionOf(
   current: string,
   rev: number | undefined,
   alias: string,
-  locale: Locale,
 ): Promise<TaskDefinition> {
   const arn = rev === undefined ? current : revisionArn(current, rev);
   try {
@@ -40,7 +39,8 @@ async function revisionOf(
   } catch (err) {
     const cause = (err as { cause?: { name?: string } }).cause;
     if ((err instanceof BotError && err.code === 'NOT_FOUND') || cause?.name === 'ClientException') {
-      const t = text.in(locale);
+      // An error is the reader's alone: written in their language where it becomes a reply.
+      const t = text.lazy;
       const { family } = familyRevision(current);
       throw new BotError('NOT_FOUND', `task definition ${arn} not found`, {
         userMessage: t('noRevision', {
@@ -64,11 +64,11 @@ export async function runTaskdef(parsed: Parsed<TaskdefArgs>, rt: Runtime, inv: 
   const service = await describeConfiguredService(rt, svc);
   const current = service.taskDefinition!;
   const a = parsed.args;
-  const first = await revisionOf(ecs, current, a.revision, svc.alias, locale);
+  const first = await revisionOf(ecs, current, a.revision, svc.alias);
   if (a.diff === undefined) {
     await answer(rt, inv, taskdefMessage({ alias: svc.alias, td: first, current: first.taskDefinitionArn === current, locale }), audience);
     return;
   }
-  const other = await revisionOf(ecs, current, a.diff, svc.alias, locale);
+  const other = await revisionOf(ecs, current, a.diff, svc.alias);
   await answer(rt, inv, taskdefDiffMessage(svc.alias, first, other, locale), audience);
 }
