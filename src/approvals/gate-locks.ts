@@ -168,21 +168,23 @@ export async function autoLockService(
 export async function handleAckClick(ctx: ActionContext): Promise<void> {
   const { rt, userId } = ctx;
   const t = gatesText.in(rt.config.slack.language);
+  // What only the clicker reads is in their language; the notice and the message's new text are the channel's.
+  const c = gatesText.in(ctx.locale);
   const m = NAME.exec(ctx.action.value ?? '');
   if (!m || !rt.config.environments[m[1]!]) {
-    await ctx.whisper(t('ackStale'));
+    await ctx.whisper(c('ackStale'));
     return;
   }
   const [, environment, service] = m as unknown as [string, string, string];
   if (!(await rt.access.holdsAny(environment, userId, ['requester', 'approver']))) {
-    await ctx.whisper(t('ackNotAllowed', { env: environment }));
+    await ctx.whisper(c('ackNotAllowed', { env: environment }));
     return;
   }
   const w = what(service, environment);
   const current = guardFromHash(await storeOp(() => rt.redis.hgetall(keys.serviceLock(environment, service))));
   if (current?.kind !== 'rollback') {
-    const state = current ? t('stateOtherLock', { who: mention(current.by) }) : t('stateNotLocked');
-    await ctx.whisper(t('ackNothing', { what: w, state }));
+    const state = current ? c('stateOtherLock', { who: mention(current.by) }) : c('stateNotLocked');
+    await ctx.whisper(c('ackNothing', { what: w, state }));
     await clearButtons(ctx);
     return;
   }
