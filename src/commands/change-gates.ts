@@ -15,7 +15,7 @@ import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import type { GateNote } from '../approvals/types';
 import { BotError } from '../errors';
-import { code, principal } from '../slack/text';
+import { code, principal, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
 import { principalsFor } from '../policy/authorize';
@@ -31,6 +31,7 @@ import {
   windowsApply,
 } from '../policy/windows';
 import type { WindowsConfig } from '../config/gates';
+import type { ChangeVerb } from '../config/schema';
 import { MAX_SCHEDULE_AHEAD_MS } from '../approvals/gate-settings';
 import type { Prepared } from '../deploy/planner';
 import { requestVerb } from '../deploy/plan';
@@ -351,10 +352,12 @@ export function gateRequestedText(
   locale: Locale,
 ): string | undefined {
   const t = text.in(locale);
+  // The English sentence takes the verb as typed ("to restart"); the Korean one its noun (재시작).
+  const verb = locale === 'en' ? r.verb : verbTitle(r.verb as ChangeVerb, locale);
   if (r.breakGlass !== undefined) {
     const audit = rt.config.environments[r.environment]?.gates.breakGlass?.auditChannel ?? r.channel;
     return t('requestedBreakGlass', {
-      verb: r.verb,
+      verb,
       service: code(r.service),
       env: r.environment,
       id: code(r.id),
@@ -365,7 +368,7 @@ export function gateRequestedText(
   if (r.startAt !== undefined && (r.state === 'pending' || r.state === 'scheduled')) {
     return t('requestedScheduled', {
       id: code(r.id),
-      verb: r.verb,
+      verb,
       service: code(r.service),
       channel: r.channel,
       approvals: r.state === 'pending' ? t('requestedApprovals', { n: r.approvalsNeeded }) : '',

@@ -26,7 +26,8 @@ const h = useDeployHarness({
 
 const HANGUL = /[\uac00-\ud7a3]/;
 /** Words of the English sentences these answers were (any of them in a Korean answer is a leak). */
-const ENGLISH = /does not exist|already runs|nothing to change|is in the past|runs now without approval|You hold the lock|Change window|only inside/;
+const ENGLISH =
+  /does not exist|already runs|nothing to change|is in the past|runs now without approval|You hold the lock|Change window|only inside/;
 const MONDAY_NOON = Date.parse('2026-12-07T12:00+09:00');
 const SATURDAY_NOON = Date.parse('2026-12-05T12:00+09:00');
 
@@ -75,8 +76,16 @@ describe("the worker's answers to a Korean reader in an English workspace", () =
     h.clock.set(SATURDAY_NOON);
     const answer = await answerTo('scale web 6 --break-glass "checkout is down for everyone"');
     expect(answer).toContain('긴급 실행(break-glass)');
-    expect(answer).toContain('승인 없이 지금 실행됩니다');
+    // The verb as its Korean noun (was `scale` in the Korean sentence).
+    expect(answer).toContain('`web` 스케일이(가) 승인 없이 지금 실행됩니다');
     expect(answer).not.toMatch(ENGLISH);
+  });
+
+  it('a scheduled request: the answer says in Korean when it starts', async () => {
+    const answer = await answerTo('restart worker --at 2026-12-08T11:00');
+    expect(answer).toContain('`worker` 재시작 요청');
+    expect(answer).toContain('에 시작하며');
+    expect(answer).not.toMatch(/restart|Request/);
   });
 
   it('lock!: the confirmation is Korean, the channel notice stays in the workspace language', async () => {
