@@ -167,8 +167,7 @@ export async function spendOnce<T>(rt: Runtime, user: string, hash: string, fetc
       return ask(rt, user, { cacheKey, flightKey, token }, fetch);
     }
     if (holder) waitingFor = holder;
-    if (Date.now() >= giveUpAt)
-      throw new BotError('CONFLICT', 'cost request in flight for too long', { userMessage: text.lazy('busy') });
+    if (Date.now() >= giveUpAt) throw new BotError('CONFLICT', 'cost request in flight for too long', { userMessage: text.lazy('busy') });
     await sleep(FLIGHT_POLL_MS);
   }
 }

@@ -27,12 +27,7 @@ const text = defineMessages('taskdef-run', {
   },
 });
 
-async function revisionOf(
-  ecs: ECSClient,
-  current: string,
-  rev: number | undefined,
-  alias: string,
-): Promise<TaskDefinition> {
+async function revisionOf(ecs: ECSClient, current: string, rev: number | undefined, alias: string): Promise<TaskDefinition> {
   const arn = rev === undefined ? current : revisionArn(current, rev);
   try {
     return (await describeTaskDefinition(ecs, arn)).taskDefinition;
