@@ -148,6 +148,10 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
     // An empty quoted value: was "`--since ` is not a time" (the empty value echoed).
     ['logs web --since ""', ['--since: needs a value, e.g. `--since 2h`'], ['--since: 값이 필요합니다. 예: `--since 2h`']],
     ['logs web --until ""', ['--until: needs a value, e.g. `--until 30m`'], ['--until: 값이 필요합니다. 예: `--until 30m`']],
+    // The example of a missing value is a whole command (was `lock web`, which is not one to copy; `/ecs tasks web` was).
+    ['lock', ['Missing service, e.g. `/ecs lock web`.'], ['빠진 값이 있습니다: 서비스. 예: `/ecs lock web`']],
+    ['mute web', ['Missing duration, e.g. `/ecs mute web 2h`.'], ['예: `/ecs mute web 2h`']],
+    ['freeze', ['Missing environment, e.g. `/ecs freeze prod`.'], ['예: `/ecs freeze prod`']],
     // A flag given twice with different values: the first was dropped in silence (a rollback to 40, a mute
     // announced with the reason "x", the logs of the last 2h).
     [
