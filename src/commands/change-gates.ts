@@ -251,13 +251,13 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
   if (args.at && !breakGlass) {
     if (args.at === 'next-window') {
       if (!gated) refuse(tr('nextWindowNoWindows', { env: envName }));
-      else if (isOpen(w, now)) out.gates.push({ gate: 'window', text: t('nextWindowOpenNow', { windows: describeWindows(w) }) });
+      else if (isOpen(w, now)) out.gates.push({ gate: 'window', text: t('nextWindowOpenNow', { windows: describeWindows(w, locale) }) });
       else {
         const next = nextOpen(w, now);
         if (next === undefined) refuse(tr('windowNone', { days: 35, env: envName }));
         else {
           out.startAt = next;
-          out.gates.push({ gate: 'window', text: t('windowScheduled', { at: slackDate(next), windows: describeWindows(w) }) });
+          out.gates.push({ gate: 'window', text: t('windowScheduled', { at: slackDate(next), windows: describeWindows(w, locale) }) });
         }
       }
     } else {
@@ -278,7 +278,7 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
         out.startAt = Math.max(at, now);
         out.gates.push(
           gated
-            ? { gate: 'window', text: t('windowScheduled', { at: slackDate(out.startAt), windows: describeWindows(w) }) }
+            ? { gate: 'window', text: t('windowScheduled', { at: slackDate(out.startAt), windows: describeWindows(w, locale) }) }
             : { gate: 'window', text: t('scheduledAt', { at: slackDate(out.startAt) }) },
         );
       }
@@ -289,7 +289,7 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
       const end = closesAt(w, now);
       out.gates.push({
         gate: 'window',
-        text: t('windowOpen', { windows: describeWindows(w), closes: end ? t('windowCloses', { at: slackDate(end) }) : '' }),
+        text: t('windowOpen', { windows: describeWindows(w, locale), closes: end ? t('windowCloses', { at: slackDate(end) }) : '' }),
       });
     } else if (breakGlass) {
       out.gates.push({ gate: 'window', text: t('windowBypassed', { why: closedText(w, closed, locale) }) });
