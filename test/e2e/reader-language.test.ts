@@ -91,7 +91,8 @@ describe("the worker's answers to a Korean reader in an English workspace", () =
   it('lock!: the confirmation is Korean, the channel notice stays in the workspace language', async () => {
     await answerTo('lock web --reason "maintenance"', 'UDEV2');
     const res = await h.e2e.slash('lock! web --reason "hotfix for the checkout outage"', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    expect(res.text).toContain('잠금은 회원님이 가지고 있습니다');
+    // The service and environment in Korean word order too (was "`web` in `prod`의 잠금은").
+    expect(res.text).toContain('이제 `prod`의 `web`의 잠금은 회원님이 가지고 있습니다');
     expect(res.text).not.toMatch(ENGLISH);
     expect(res.text).toMatch(HANGUL);
     const notice = h.e2e.slack.messages('CPROD').at(-1);
