@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { durationMs } from '../config/duration';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import { code } from '../slack/text';
 import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
@@ -32,7 +32,6 @@ const text = defineMessages('rightsize-verb', {
 export interface RightsizeArgs {
   alias: string;
   days: number;
-  locale: Locale;
 }
 
 const schema = lazySchema(() =>
@@ -66,7 +65,7 @@ export const rightsize = defineCommand<RightsizeArgs>({
     const { args, flags } = parseRaw({ verb: 'rightsize', usage: USAGE }, schema, raw, ['days', ...VISIBILITY_FLAGS]);
     if (!args[0]) throw missingService(ctx.config, 'rightsize web', USAGE);
     const service = resolveService(ctx.config, args[0], USAGE, ctx.channelId);
-    const a = { alias: service.alias, days: flags.days ?? DEFAULT_DAYS, locale: ctx.config.slack.language };
+    const a = { alias: service.alias, days: flags.days ?? DEFAULT_DAYS };
     return readParsed(ctx.config, { environment: service.environment, service }, flags, USAGE, a);
   },
   ackText(parsed, locale) {

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { badInput } from '../errors';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import { tokenText } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { missingService, parseRaw, resolveService, wholeNumber } from './args';
@@ -31,7 +31,6 @@ export interface TaskdefArgs {
   alias: string;
   revision?: number;
   diff?: number;
-  locale: Locale;
 }
 
 const revision = lazySchema(() => wholeNumber(text.token('revisionWord'), 1, 10_000_000));
@@ -77,7 +76,6 @@ export const taskdef = defineCommand<TaskdefArgs>({
       alias: service.alias,
       ...(rev !== undefined ? { revision: rev } : {}),
       ...(flags.diff !== undefined ? { diff: flags.diff } : {}),
-      locale: ctx.config.slack.language,
     });
   },
   ackText(parsed, locale) {

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import { code } from '../slack/text';
 import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
@@ -29,8 +29,6 @@ const text = defineMessages('tasks-verb', {
 
 export interface TasksArgs {
   alias: string;
-  /** The workspace's language, for the acknowledgement. */
-  locale: Locale;
   stopped: boolean;
   limit: number;
 }
@@ -64,7 +62,6 @@ export const tasks = defineCommand<TasksArgs>({
     const service = resolveService(ctx.config, args[0], TASKS_USAGE, ctx.channelId);
     return readParsed(ctx.config, { environment: service.environment, service }, flags, TASKS_USAGE, {
       alias: service.alias,
-      locale: ctx.config.slack.language,
       stopped: flags.stopped === true,
       limit: flags.limit ?? DEFAULT_LIMIT,
     });
