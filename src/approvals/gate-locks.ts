@@ -29,8 +29,8 @@ export const ACK_ACTION_ID = 'lock:ack';
 
 const NAME = /^([a-z0-9][a-z0-9_-]{0,39})\.([a-z0-9][a-z0-9_-]{0,39})$/;
 
-function what(service: string, environment: string): string {
-  return `${code(service)} in ${code(environment)}`;
+function what(service: string, environment: string, locale: Locale): string {
+  return locale === 'ko' ? `${code(environment)}의 ${code(service)}` : `${code(service)} in ${code(environment)}`;
 }
 
 /** The button that acknowledges an automatic lock (for the failure message and the notice). */
@@ -86,14 +86,15 @@ export type NoticePoster = (rt: Runtime, channel: string, msg: SlackMessage, key
 export async function announceTakeOver(
   rt: Runtime,
   channel: string,
-  i: { user: string; environment: string; service: string; taken: TakenOver },
+  i: { user: string; environment: string; service: string; taken: TakenOver; locale?: Locale },
   post: NoticePoster = postNotice,
 ): Promise<SlackMessage> {
-  const t = gatesText.in(rt.config.slack.language);
-  const w = what(i.service, i.environment);
+  const lang = rt.config.slack.language;
+  const t = gatesText.in(lang);
+  const w = what(i.service, i.environment, lang);
   const reason = oneLine(i.taken.lock.reason ?? '', 200);
   const prev = i.taken.previous;
-  const prevWhy = prev ? guardReason(prev, rt.config.slack.language) : undefined;
+  const prevWhy = prev ? guardReason(prev, lang) : undefined;
   const prevReason = prevWhy ? t('prevReason', { reason: oneLine(prevWhy, 200) }) : '';
   const notice = prev
     ? t('tookOver', { user: mention(i.user), what: w, prev: mention(prev.by), prevReason, reason, service: i.service })
@@ -109,8 +110,11 @@ export async function announceTakeOver(
   ]);
   if (channelErr) rt.log.warn('lock!: could not post the channel notice', { channel, err: channelErr });
   if (dmErr) rt.log.warn('lock!: could not message the previous holder', { user: dmTo, err: dmErr });
-  const told = dmTo ? t(dmErr ? 'toldMention' : 'toldDm', { prev: mention(dmTo) }) : '';
-  const text = t('tookOverConfirm', { what: w, told });
+  // The confirmation is theirs alone: in their language.
+  const mine = i.locale ?? lang;
+  const c = gatesText.in(mine);
+  const told = dmTo ? c(dmErr ? 'toldMention' : 'toldDm', { prev: mention(dmTo) }) : '';
+  const text = c('tookOverConfirm', { what: what(i.service, i.environment, mine), told });
   return { text: notificationText(text), blocks: [section(text)] };
 }
 
@@ -138,7 +142,7 @@ export async function autoLockService(
   );
   if (reply.code !== 'OK') return false;
   const text = t('autoLockedExternal', {
-    what: what(i.service, i.environment),
+    what: what(i.service, i.environment, rt.config.slack.language),
     deployment: oneLine(i.deploymentId, 100),
     reason: why,
     service: i.service,
@@ -165,22 +169,25 @@ export async function autoLockService(
 /** The acknowledge button: unlock an automatic lock (requesters and approvers of the environment). */
 export async function handleAckClick(ctx: ActionContext): Promise<void> {
   const { rt, userId } = ctx;
-  const t = gatesText.in(rt.config.slack.language);
+  const lang = rt.config.slack.language;
+  const t = gatesText.in(lang);
+  // What only the clicker reads is in their language; the notice and the message's new text are the channel's.
+  const c = gatesText.in(ctx.locale);
   const m = NAME.exec(ctx.action.value ?? '');
   if (!m || !rt.config.environments[m[1]!]) {
-    await ctx.whisper(t('ackStale'));
+    await ctx.whisper(c('ackStale'));
     return;
   }
   const [, environment, service] = m as unknown as [string, string, string];
   if (!(await rt.access.holdsAny(environment, userId, ['requester', 'approver']))) {
-    await ctx.whisper(t('ackNotAllowed', { env: environment }));
+    await ctx.whisper(c('ackNotAllowed', { env: environment }));
     return;
   }
-  const w = what(service, environment);
+  const w = what(service, environment, lang);
   const current = guardFromHash(await storeOp(() => rt.redis.hgetall(keys.serviceLock(environment, service))));
   if (current?.kind !== 'rollback') {
-    const state = current ? t('stateOtherLock', { who: mention(current.by) }) : t('stateNotLocked');
-    await ctx.whisper(t('ackNothing', { what: w, state }));
+    const state = current ? c('stateOtherLock', { who: mention(current.by) }) : c('stateNotLocked');
+    await ctx.whisper(c('ackNothing', { what: what(service, environment, ctx.locale), state }));
     await clearButtons(ctx);
     return;
   }

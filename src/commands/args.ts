@@ -121,7 +121,7 @@ export const positional = (what: keyof typeof NOUN.entries, example: string) =>
   z.string({
     error: (iss) =>
       iss.input === undefined
-        ? t.token('missingExample', { what: NOUN.token(what), example: code(example) })
+        ? t.token('missingExample', { what: NOUN.token(what), example: code(`/ecs ${example}`) })
         : t.token('invalid', { what: NOUN.token(what) }),
   });
 

@@ -15,7 +15,7 @@ import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import type { GateNote } from '../approvals/types';
 import { BotError } from '../errors';
-import { code, principal } from '../slack/text';
+import { code, principal, verbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
 import { principalsFor } from '../policy/authorize';
@@ -31,6 +31,7 @@ import {
   windowsApply,
 } from '../policy/windows';
 import type { WindowsConfig } from '../config/gates';
+import type { ChangeVerb } from '../config/schema';
 import { MAX_SCHEDULE_AHEAD_MS } from '../approvals/gate-settings';
 import type { Prepared } from '../deploy/planner';
 import { requestVerb } from '../deploy/plan';
@@ -179,29 +180,32 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
   const envName = plan.environment;
   const env = rt.config.environments[envName]!;
   const g = env.gates;
-  const locale: Locale = rt.config.slack.language;
+  // A refusal (and all of a dry run) is the requester's alone, in their language; the card's gate lines are the channel's.
+  const reader: Locale = await rt.people.localeOf(inv.userId);
+  const locale: Locale = args.dryRun ? reader : rt.config.slack.language;
   const t = text.in(locale);
+  const tr = text.in(reader);
   const now = rt.now();
   const out: GateOutcome = { gates: [], extraApprovals: 0, refusals: [] };
   const refuse = (message: string, hint?: string): void => {
-    if (args.dryRun) out.refusals.push(t('wouldRefuse', { why: message }));
+    if (args.dryRun) out.refusals.push(tr('wouldRefuse', { why: message }));
     else throw new GateRefusal(message, hint);
   };
 
   // Break-glass: checked first (it changes what the other gates do).
   let breakGlass = false;
   if (args.breakGlass !== undefined) {
-    if (!g.breakGlass) refuse(t('bgNotEnabled', { env: envName }));
-    else if (args.at) refuse(t('bgWithAt'));
+    if (!g.breakGlass) refuse(tr('bgNotEnabled', { env: envName }));
+    else if (args.at) refuse(tr('bgWithAt'));
     else if (!(await rt.access.holds(envName, inv.userId, 'breakGlass'))) {
       refuse(
-        t('bgNotAllowed', {
+        tr('bgNotAllowed', {
           env: envName,
           who: principalsFor(env, 'breakGlass')
             .map((p) => principal(p))
             .join(', '),
         }),
-        t('bgHint', { env: envName }),
+        tr('bgHint', { env: envName }),
       );
     } else breakGlass = true;
     if (breakGlass) out.breakGlass = args.breakGlass;
@@ -231,6 +235,7 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
           : undefined;
       const r = promotionRefusal(v, {
         ...o,
+        locale: reader,
         env: envName,
         service: plan.alias,
         ...(upstream ? { upstream } : {}),
@@ -245,35 +250,35 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
   const gated = windowsApply(w, plan.verb);
   if (args.at && !breakGlass) {
     if (args.at === 'next-window') {
-      if (!gated) refuse(t('nextWindowNoWindows', { env: envName }));
-      else if (isOpen(w, now)) out.gates.push({ gate: 'window', text: t('nextWindowOpenNow', { windows: describeWindows(w) }) });
+      if (!gated) refuse(tr('nextWindowNoWindows', { env: envName }));
+      else if (isOpen(w, now)) out.gates.push({ gate: 'window', text: t('nextWindowOpenNow', { windows: describeWindows(w, locale) }) });
       else {
         const next = nextOpen(w, now);
-        if (next === undefined) refuse(t('windowNone', { days: 35, env: envName }));
+        if (next === undefined) refuse(tr('windowNone', { days: 35, env: envName }));
         else {
           out.startAt = next;
-          out.gates.push({ gate: 'window', text: t('windowScheduled', { at: slackDate(next), windows: describeWindows(w) }) });
+          out.gates.push({ gate: 'window', text: t('windowScheduled', { at: slackDate(next), windows: describeWindows(w, locale) }) });
         }
       }
     } else {
       const at = resolveAt(args.at, w);
       if (at === undefined) {
         const zone = w?.timeZone ?? 'UTC';
-        refuse(t('atMalformed', { at: args.at }), t('atFormat', { zone, example: localIso(now + 86_400_000, zone) }));
-      } else if (at < now - 60_000) refuse(t('atPast', { at: code(args.at) }));
+        refuse(tr('atMalformed', { at: args.at }), tr('atFormat', { zone, example: localIso(now + 86_400_000, zone) }));
+      } else if (at < now - 60_000) refuse(tr('atPast', { at: code(args.at) }));
       else if (at > now + MAX_SCHEDULE_AHEAD_MS)
-        refuse(t('atTooFar', { at: code(args.at), max: formatDuration(MAX_SCHEDULE_AHEAD_MS, locale) }));
+        refuse(tr('atTooFar', { at: code(args.at), max: formatDuration(MAX_SCHEDULE_AHEAD_MS, reader) }));
       else if (gated && !isOpen(w, at)) {
         const next = nextOpen(w, at);
         refuse(
-          t('atClosed', { at: `${code(args.at)} (${slackDate(at)})`, why: closedText(w, closedBecause(w, at)!, locale), env: envName }),
-          next !== undefined ? t('windowNext', { at: slackDate(next), example: localIso(next, w.timeZone) }) : undefined,
+          tr('atClosed', { at: `${code(args.at)} (${slackDate(at)})`, why: closedText(w, closedBecause(w, at)!, reader), env: envName }),
+          next !== undefined ? tr('windowNext', { at: slackDate(next), example: localIso(next, w.timeZone) }) : undefined,
         );
       } else {
         out.startAt = Math.max(at, now);
         out.gates.push(
           gated
-            ? { gate: 'window', text: t('windowScheduled', { at: slackDate(out.startAt), windows: describeWindows(w) }) }
+            ? { gate: 'window', text: t('windowScheduled', { at: slackDate(out.startAt), windows: describeWindows(w, locale) }) }
             : { gate: 'window', text: t('scheduledAt', { at: slackDate(out.startAt) }) },
         );
       }
@@ -284,17 +289,17 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
       const end = closesAt(w, now);
       out.gates.push({
         gate: 'window',
-        text: t('windowOpen', { windows: describeWindows(w), closes: end ? t('windowCloses', { at: slackDate(end) }) : '' }),
+        text: t('windowOpen', { windows: describeWindows(w, locale), closes: end ? t('windowCloses', { at: slackDate(end) }) : '' }),
       });
     } else if (breakGlass) {
       out.gates.push({ gate: 'window', text: t('windowBypassed', { why: closedText(w, closed, locale) }) });
     } else {
       const next = nextOpen(w, now);
       refuse(
-        t('windowClosed', { env: envName, verb: plan.verb, why: closedText(w, closed, locale) }),
+        tr('windowClosed', { env: envName, verb: plan.verb, why: closedText(w, closed, reader) }),
         next !== undefined
-          ? t('windowNext', { at: slackDate(next), example: localIso(next, w.timeZone) })
-          : t('windowNone', { days: 35, env: envName }),
+          ? tr('windowNext', { at: slackDate(next), example: localIso(next, w.timeZone) })
+          : tr('windowNone', { days: 35, env: envName }),
       );
     }
   }
@@ -344,12 +349,15 @@ export function gateRequestedText(
     startAt?: number;
     breakGlass?: string;
   },
+  locale: Locale,
 ): string | undefined {
-  const t = text.in(rt.config.slack.language);
+  const t = text.in(locale);
+  // The English sentence takes the verb as typed ("to restart"); the Korean one its noun (재시작).
+  const verb = locale === 'en' ? r.verb : verbTitle(r.verb as ChangeVerb, locale);
   if (r.breakGlass !== undefined) {
     const audit = rt.config.environments[r.environment]?.gates.breakGlass?.auditChannel ?? r.channel;
     return t('requestedBreakGlass', {
-      verb: r.verb,
+      verb,
       service: code(r.service),
       env: r.environment,
       id: code(r.id),
@@ -360,7 +368,7 @@ export function gateRequestedText(
   if (r.startAt !== undefined && (r.state === 'pending' || r.state === 'scheduled')) {
     return t('requestedScheduled', {
       id: code(r.id),
-      verb: r.verb,
+      verb,
       service: code(r.service),
       channel: r.channel,
       approvals: r.state === 'pending' ? t('requestedApprovals', { n: r.approvalsNeeded }) : '',

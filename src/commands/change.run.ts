@@ -84,13 +84,13 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
     service: plan.alias,
     state: req.state,
   });
-  const special = gateRequestedText(rt, req);
+  // The requester's own answer, in their language.
+  const locale = await rt.people.localeOf(inv.userId);
+  const special = gateRequestedText(rt, req, locale);
   await answer(
     rt,
     inv,
-    special
-      ? { text: notificationText(special), blocks: [section(special)], locale: rt.config.slack.language }
-      : requestedMessage(plan, req, await rt.people.localeOf(inv.userId)),
+    special ? { text: notificationText(special), blocks: [section(special)], locale } : requestedMessage(plan, req, locale),
   );
 }
 

@@ -93,7 +93,8 @@ export async function spendOneCall(rt: Runtime, user: string): Promise<void> {
   }
   const [verdict, mine, all] = (reply as number[]).map(Number) as [number, number, number];
   if (verdict === 0) return;
-  const t = text.in(rt.config.slack.language);
+  // The refusal is the asker's alone: written in their language where it becomes a reply.
+  const t = text.lazy;
   const until = slackDate(Math.floor(now / 3_600_000 + 1) * 3_600_000, '{time}');
   rt.log.info('cost budget spent', { user, verdict: verdict === 1 ? 'person' : 'workspace', mine, all });
   throw verdict === 1
@@ -166,8 +167,7 @@ export async function spendOnce<T>(rt: Runtime, user: string, hash: string, fetc
       return ask(rt, user, { cacheKey, flightKey, token }, fetch);
     }
     if (holder) waitingFor = holder;
-    if (Date.now() >= giveUpAt)
-      throw new BotError('CONFLICT', 'cost request in flight for too long', { userMessage: text.in(rt.config.slack.language)('busy') });
+    if (Date.now() >= giveUpAt) throw new BotError('CONFLICT', 'cost request in flight for too long', { userMessage: text.lazy('busy') });
     await sleep(FLIGHT_POLL_MS);
   }
 }

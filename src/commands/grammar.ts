@@ -8,7 +8,7 @@
 import { durationWords } from '../config/duration';
 import { badInput } from '../errors';
 import { defineMessages } from '../i18n/catalog';
-import { escapeMrkdwn, truncate } from '../slack/text';
+import { code, escapeMrkdwn, truncate } from '../slack/text';
 
 const M = defineMessages('commands.grammar', {
   openQuote: {
@@ -28,12 +28,13 @@ const M = defineMessages('commands.grammar', {
     en: 'Check for a pasted log line or a missing space.',
     ko: '로그 줄을 통째로 붙여 넣었거나 띄어쓰기가 빠지지 않았는지 확인해 주세요.',
   },
+  twice: { en: '`--{flag}` is given twice ({values}): give it once.', ko: '`--{flag}`이(가) 두 번 있습니다 ({values}). 한 번만 쓰세요.' },
 });
 
 export interface RawArgs {
   verb: string;
   positionals: string[];
-  /** Flag name (without dashes) → value, or `true` for a bare flag. Repeated flags keep the last value. */
+  /** Flag name (without dashes) → value, or `true` for a bare flag. A flag repeated with another value is refused. */
   flags: Record<string, string | true>;
 }
 
@@ -115,8 +116,8 @@ const DASH_FLAG = /^(?:--|\u2014|\u2013|\u2212)([A-Za-z][\w-]*)(?:=(.*))?$/s;
 /** `-reason`, `-since`: a flag typed with one dash (two letters at least: `-h` is help, `-1` a number). */
 const ONE_DASH_FLAG = /^-([A-Za-z][A-Za-z-]+)$/;
 
-/** Parse a whole command text into verb, positionals and flags. */
-export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new Set()): RawArgs {
+/** Parse a whole command text into verb, positionals and flags (`usage`: the verb's, for the answer to bad input). */
+export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new Set(), usage?: string): RawArgs {
   const normalized = normalizeSlackText(text).trim();
   if (normalized.length > MAX_TEXT) {
     throw badInput(M.lazy('tooLong', { n: normalized.length, max: MAX_TEXT }), undefined, M.lazy('tooLongHint'));
@@ -130,6 +131,7 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
     const m = DASH_FLAG.exec(tok) ?? ONE_DASH_FLAG.exec(tok);
     if (m) {
       const name = m[1]!.toLowerCase();
+      const before = Object.hasOwn(flags, name) ? flags[name] : undefined;
       if (m[2] !== undefined) flags[name] = m[2];
       else if (booleanFlags.has(name)) flags[name] = true;
       else if (i + 1 < rest.length && !DASH_FLAG.test(rest[i + 1]!)) flags[name] = rest[++i]!;
@@ -144,6 +146,11 @@ export function parseArgs(text: string, booleanFlags: ReadonlySet<string> = new 
           flags[name] = joined.value;
           i += joined.taken;
         }
+      }
+      // `--to 41 … --to 40`, `--reason a --reason b`: which one was meant is not for the bot to guess.
+      if (before !== undefined && before !== flags[name]) {
+        const v = (x: string | true) => (x === true ? '—' : code(truncate(x, 40)));
+        throw badInput(M.lazy('twice', { flag: name, values: `${v(before)}, ${v(flags[name]!)}` }), usage);
       }
       continue;
     }

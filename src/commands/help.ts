@@ -6,7 +6,7 @@ import { BotError } from '../errors';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { parseRaw, suggestion } from './args';
-import { closest } from './suggest';
+import { nearVerbs } from './suggest';
 import { defineCommand, type CommandSpec } from './types';
 
 const USAGE = '/ecs help [verb]';
@@ -78,7 +78,7 @@ export function createHelp(getTable: () => readonly CommandSpec<never>[]) {
       if (!parsed.args.verb) return helpOverview(table, locale);
       const spec = table.find((c) => c.verb === parsed.args.verb);
       if (!spec) {
-        const near = closest(
+        const near = nearVerbs(
           parsed.args.verb,
           table.map((c) => c.verb),
         );

@@ -53,8 +53,9 @@ export const lockSteal = defineCommand<LockStealArgs>({
     if (!flags.reason) throw badInput(text.lazy('needReason', { service: service.alias }), USAGE);
     return { args: { alias: service.alias, reason: flags.reason }, environment: service.environment, service };
   },
-  async inline(parsed, rt, inv) {
+  async inline(parsed, rt, inv, locale) {
     const taken = await stealLock(rt, parsed.environment, parsed.args.alias, inv.userId, parsed.args.reason);
-    return announceTakeOver(rt, inv.channelId, { user: inv.userId, environment: parsed.environment, service: parsed.args.alias, taken });
+    const { environment, args } = parsed;
+    return announceTakeOver(rt, inv.channelId, { user: inv.userId, environment, service: args.alias, taken, locale });
   },
 });

@@ -270,11 +270,10 @@ export const logs = defineCommand<LogsArgs>({
       ? t('whatPrevious')
       : a.task
         ? t('whatTask', { task: code(a.task) })
-        : a.since && 'ago' in a.since
-          ? t('whatLast', { duration: formatDuration(a.since.ago, locale) })
-          : a.since
-            ? t('whatRange')
-            : t('whatLast', { duration: formatDuration(DEFAULT_SINCE_MS, locale) });
+        : // With --until (or a --since time) it is not "the last …": that window ends before now.
+          a.until || (a.since && !('ago' in a.since))
+          ? t('whatRange')
+          : t('whatLast', { duration: formatDuration(a.since?.ago ?? DEFAULT_SINCE_MS, locale) });
     const who = parsed.visibility === 'private' ? t('onlyYou') : '';
     return t('ack', { service: code(a.alias), env: code(parsed.environment), what }) + who;
   },

@@ -74,8 +74,8 @@ const M = defineMessages('commands.mute', {
     ko: ' {service} 알림은 {since}부터 꺼져 있어 ({user} 님), 요청자는 {allowed}까지만 꺼 둘 수 있습니다.',
   },
   beyondMax: {
-    en: ':no_entry: A requester may mute alerts in {env} for at most {max}.{already} A longer mute needs an approver of {env}: ask one to run the command.',
-    ko: ':no_entry: {env}에서 요청자는 알림을 최대 {max}까지만 끌 수 있습니다.{already} 더 길게 끄려면 {env}의 승인자에게 명령 실행을 부탁하세요.',
+    en: 'A requester may mute alerts in {env} for at most {max}.{already} A longer mute needs an approver of {env}: ask one to run the command.',
+    ko: '{env}에서 요청자는 알림을 최대 {max}까지만 끌 수 있습니다.{already} 더 길게 끄려면 {env}의 승인자에게 명령 실행을 부탁하세요.',
   },
   beyondMaxHint: {
     en: 'The maximum is `environments.{env}.alerts.muteMax` in chatops.yml.',

@@ -37,6 +37,14 @@ const text = defineMessages('commands.promote.run', {
     en: 'Deploy it there first: `/ecs deploy {upstream} <tag>`.',
     ko: '먼저 그곳에 배포하세요: `/ecs deploy {upstream} <tag>`.',
   },
+  notThere: {
+    en: 'The image that completed healthy in `{from}` ({digest}) is not in `{repository}` in `{region}`, where `{env}` takes its images from.',
+    ko: '`{from}`에서 정상 완료된 이미지({digest})가 `{env}`이(가) 이미지를 가져오는 `{region}`의 `{repository}`에 없습니다.',
+  },
+  notThereHint: {
+    en: 'Copy it there (ECR replication) or push it, then promote again; `/ecs images {service}` shows what is there.',
+    ko: 'ECR 복제나 푸시로 그곳에 올린 뒤 다시 승격하세요. 그곳에 있는 이미지는 `/ecs images {service}`로 볼 수 있습니다.',
+  },
   otherRepository: {
     en: '{upstream} in `{from}` last completed with an image of `{got}`, not of {service}’s repository `{repository}`.',
     ko: '`{from}`의 {upstream}은(는) 마지막으로 `{got}` 이미지로 완료되었으며, {service}의 저장소 `{repository}`의 이미지가 아닙니다.',
@@ -50,7 +58,8 @@ const text = defineMessages('commands.promote.run', {
 export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: Invocation): Promise<void> {
   const svc = parsed.service!;
   const { from } = parsed.args;
-  const t = text.in(rt.config.slack.language);
+  // Refusals are the requester's alone (written in their language where they become a reply); the note is on the card.
+  const t = text.lazy;
   const repository = svc.repository!;
   let upstream = svc.promoteFrom && rt.config.services[svc.promoteFrom]?.environment === from ? svc.promoteFrom : undefined;
   if (!upstream) {
@@ -86,7 +95,15 @@ export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: 
       userMessage: t('otherRepository', { upstream: code(upstream), from, got: record.repository, service: code(svc.alias), repository }),
     });
   }
-  const prepared = await planDeploy(rt, svc, { digest: record.digest });
-  prepared.notes.push(t('source', { upstream: code(upstream), from, at: slackDate(record.at) }));
+  // An upstream in another region or registry: say where the image is missing (not just a list of tags there).
+  const prepared = await planDeploy(rt, svc, { digest: record.digest }).catch((err: unknown) => {
+    if (!(err instanceof BotError && err.code === 'NOT_FOUND' && err.message.startsWith('image '))) throw err;
+    throw new BotError('NOT_FOUND', `promoted digest not in ${repository} (${svc.env.region})`, {
+      userMessage: t('notThere', { from, digest: code(record.digest), repository, region: svc.env.region, env: svc.environment }),
+      hint: t('notThereHint', { service: svc.alias }),
+      cause: err,
+    });
+  });
+  prepared.notes.push(text.in(rt.config.slack.language)('source', { upstream: code(upstream), from, at: slackDate(record.at) }));
   await submitPrepared(rt, inv, prepared, { ...parsed.args, promoteFrom: from, promotedTag: record.tag });
 }

@@ -26,8 +26,8 @@ const text = defineMessages('commands.promote', {
     en: '{what} the image that completed healthy in `{from}` to {service} in `{env}`…',
     ko: '`{from}`에서 정상 완료된 이미지를 `{env}`의 {service}(으)로 {what}…',
   },
-  planning: { en: 'Planning (dry run) the promotion of', ko: '승격 계획 중 (시험 실행):' },
-  preparing: { en: 'Preparing the promotion of', ko: '승격 준비 중:' },
+  planning: { en: 'Planning (dry run) the promotion of', ko: '승격하는 계획을 세우는 중 (드라이 런)' },
+  preparing: { en: 'Preparing the promotion of', ko: '승격할 준비 중' },
   noFrom: {
     en: 'Where from? `{env}` has no promotion gate, so say which environment the image comes from, e.g. `/ecs promote {service} --from {example}`.',
     ko: '어디에서 가져올까요? `{env}`에는 승격 게이트가 없으니 이미지를 가져올 환경을 지정하세요. 예: `/ecs promote {service} --from {example}`.',
@@ -56,8 +56,6 @@ const text = defineMessages('commands.promote', {
 export interface PromoteArgs extends ChangeArgsBase {
   alias: string;
   from: string;
-  /** The acknowledgement, written at parse time (in the workspace's language). */
-  ack: string;
 }
 
 export const promote = defineCommand<PromoteArgs>({
@@ -99,13 +97,12 @@ export const promote = defineCommand<PromoteArgs>({
     }
     if (from === svc.environment) throw badInput(t('sameEnv', { service: code(svc.alias), env: from }), USAGE);
     if (!svc.repository) throw badInput(t('noRepository', { service: code(svc.alias) }), USAGE);
-    const base = changeBase(flags, ctx, SPEC);
-    const w = text.in(ctx.config.slack.language);
-    const ack = w('ack', { what: w(base.dryRun ? 'planning' : 'preparing'), from, service: code(svc.alias), env: svc.environment });
-    return parsedFor(svc, { alias: svc.alias, from, ack, ...base });
+    return parsedFor(svc, { alias: svc.alias, from, ...changeBase(flags, ctx, SPEC) });
   },
-  ackText(parsed) {
-    return parsed.args.ack;
+  // In the reader's language (the ack is theirs alone).
+  ackText({ args: a, environment: env }, locale) {
+    const t = text.in(locale);
+    return t('ack', { what: t(a.dryRun ? 'planning' : 'preparing'), from: a.from, service: code(a.alias), env });
   },
   async run(parsed, rt, inv) {
     const { runPromote } = await import('./promote.run');

@@ -7,12 +7,13 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { durationMs } from '../config/duration';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import { code } from '../slack/text';
 import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
-const USAGE = '/ecs rightsize <service> [--days 14]';
+const USAGE = '/ecs rightsize <service> [--days 14] [--private]';
 const DEFAULT_DAYS = 14;
 /** Hourly datapoints are kept for 63 days at full resolution. */
 const MAX_DAYS = 63;
@@ -31,7 +32,6 @@ const text = defineMessages('rightsize-verb', {
 export interface RightsizeArgs {
   alias: string;
   days: number;
-  locale: Locale;
 }
 
 const schema = lazySchema(() =>
@@ -48,6 +48,7 @@ const schema = lazySchema(() =>
           })
           .pipe(wholeNumber(text.token('dayCount'), 1, MAX_DAYS))
           .optional(),
+        ...visibilityFlags,
       })
       .strict(),
   }),
@@ -59,15 +60,13 @@ export const rightsize = defineCommand<RightsizeArgs>({
   usage: USAGE,
   examples: ['rightsize web', 'rightsize worker --days 30'],
   kind: 'read',
+  booleanFlags: VISIBILITY_FLAGS,
   parse(raw, ctx) {
-    const { args, flags } = parseRaw({ verb: 'rightsize', usage: USAGE }, schema, raw, ['days']);
+    const { args, flags } = parseRaw({ verb: 'rightsize', usage: USAGE }, schema, raw, ['days', ...VISIBILITY_FLAGS]);
     if (!args[0]) throw missingService(ctx.config, 'rightsize web', USAGE);
     const service = resolveService(ctx.config, args[0], USAGE, ctx.channelId);
-    return {
-      args: { alias: service.alias, days: flags.days ?? DEFAULT_DAYS, locale: ctx.config.slack.language },
-      environment: service.environment,
-      service,
-    };
+    const a = { alias: service.alias, days: flags.days ?? DEFAULT_DAYS };
+    return readParsed(ctx.config, { environment: service.environment, service }, flags, USAGE, a);
   },
   ackText(parsed, locale) {
     return text.in(locale)('ack', { days: parsed.args.days, alias: code(parsed.args.alias), env: code(parsed.environment) });

@@ -11,27 +11,13 @@ import { code } from '../slack/text';
 import { suggestion } from './args';
 import { normalizeSlackText, parseArgs, type RawArgs } from './grammar';
 import { findCommand, verbNames } from './registry';
-import { closest } from './suggest';
+import { nearVerbs } from './suggest';
 import type { CommandSpec, Parsed } from './types';
 
 const M = defineMessages('commands.router', {
   noCommand: { en: 'There is no command {verb}.', ko: '{verb} 명령은 없습니다.' },
   commands: { en: 'Commands: {list}. `/ecs help` explains each.', ko: '명령: {list}. 각 명령의 설명은 `/ecs help`에 있습니다.' },
 });
-
-/** Verbs typed in Korean: the command each one means, suggested in the answer. */
-const KOREAN_VERBS: Record<string, string> = {
-  상태: 'status',
-  로그: 'logs',
-  비용: 'cost',
-  이미지: 'images',
-  이력: 'history',
-  배포: 'deploy',
-  롤백: 'rollback',
-  스케일: 'scale',
-  재시작: 'restart',
-  도움말: 'help',
-};
 
 /** `--help` (with or without a value) or a bare `-h` after the verb. */
 function asksForHelp(raw: RawArgs): boolean {
@@ -46,9 +32,7 @@ export function route(
   const firstWord = normalizeSlackText(inv.text).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const spec0 = findCommand(firstWord || 'help');
   if (!spec0) {
-    // Own keys only: a typed `__proto__` or `constructor` is an unknown verb, not the object's prototype.
-    const ko = Object.hasOwn(KOREAN_VERBS, firstWord) ? KOREAN_VERBS[firstWord] : undefined;
-    const near = ko ? [ko] : closest(firstWord, verbNames());
+    const near = nearVerbs(firstWord, verbNames());
     const first = M.lazy('noCommand', { verb: code(firstWord) });
     throw new BotError('UNKNOWN_VERB', `There is no command ${code(firstWord)}.`, {
       userMessage: (locale) => first(locale) + suggestion(near)(locale),
@@ -59,7 +43,7 @@ export function route(
       }),
     });
   }
-  const raw = parseArgs(inv.text || 'help', new Set(spec0.booleanFlags ?? []));
+  const raw = parseArgs(inv.text || 'help', new Set(spec0.booleanFlags ?? []), spec0.usage);
   const spec = findCommand(raw.verb || 'help');
   if (!spec) throw badInput(M.lazy('noCommand', { verb: code(raw.verb) }));
   const ctx = { config: rt.config, channelId: inv.channelId, userId: inv.userId };

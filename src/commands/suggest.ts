@@ -32,6 +32,27 @@ export function ranked(input: string, candidates: Iterable<string>): Array<{ c: 
   return scored.sort((a, b) => a.score - b.score || a.c.localeCompare(b.c));
 }
 
+/** Verbs typed in Korean: the command each one means, suggested in the answer. */
+const KOREAN_VERBS: Record<string, string> = {
+  상태: 'status',
+  로그: 'logs',
+  비용: 'cost',
+  이미지: 'images',
+  이력: 'history',
+  배포: 'deploy',
+  롤백: 'rollback',
+  스케일: 'scale',
+  재시작: 'restart',
+  도움말: 'help',
+};
+
+/** The verbs an unknown word may have meant: the one a Korean word names, else the closest. */
+export function nearVerbs(word: string, verbs: Iterable<string>): string[] {
+  // Own keys only: a typed `__proto__` or `constructor` is an unknown verb, not the object's prototype.
+  const ko = Object.hasOwn(KOREAN_VERBS, word) ? KOREAN_VERBS[word] : undefined;
+  return ko ? [ko] : closest(word, verbs);
+}
+
 /** Up to `max` candidates close to `input`, closest first. */
 export function closest(input: string, candidates: Iterable<string>, max = 3): string[] {
   return ranked(input, candidates)

@@ -7,7 +7,7 @@ import type { ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeTaskDefinition } from '../aws/ecs';
 import { BotError } from '../errors';
 import { familyRevision, revisionArn } from '../deploy/taskdef';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import { code } from '../slack/text';
@@ -27,20 +27,15 @@ const text = defineMessages('taskdef-run', {
   },
 });
 
-async function revisionOf(
-  ecs: ECSClient,
-  current: string,
-  rev: number | undefined,
-  alias: string,
-  locale: Locale,
-): Promise<TaskDefinition> {
+async function revisionOf(ecs: ECSClient, current: string, rev: number | undefined, alias: string): Promise<TaskDefinition> {
   const arn = rev === undefined ? current : revisionArn(current, rev);
   try {
     return (await describeTaskDefinition(ecs, arn)).taskDefinition;
   } catch (err) {
     const cause = (err as { cause?: { name?: string } }).cause;
     if ((err instanceof BotError && err.code === 'NOT_FOUND') || cause?.name === 'ClientException') {
-      const t = text.in(locale);
+      // An error is the reader's alone: written in their language where it becomes a reply.
+      const t = text.lazy;
       const { family } = familyRevision(current);
       throw new BotError('NOT_FOUND', `task definition ${arn} not found`, {
         userMessage: t('noRevision', {
@@ -64,11 +59,11 @@ export async function runTaskdef(parsed: Parsed<TaskdefArgs>, rt: Runtime, inv: 
   const service = await describeConfiguredService(rt, svc);
   const current = service.taskDefinition!;
   const a = parsed.args;
-  const first = await revisionOf(ecs, current, a.revision, svc.alias, locale);
+  const first = await revisionOf(ecs, current, a.revision, svc.alias);
   if (a.diff === undefined) {
     await answer(rt, inv, taskdefMessage({ alias: svc.alias, td: first, current: first.taskDefinitionArn === current, locale }), audience);
     return;
   }
-  const other = await revisionOf(ecs, current, a.diff, svc.alias, locale);
+  const other = await revisionOf(ecs, current, a.diff, svc.alias);
   await answer(rt, inv, taskdefDiffMessage(svc.alias, first, other, locale), audience);
 }

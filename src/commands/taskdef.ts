@@ -6,13 +6,14 @@
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import { badInput } from '../errors';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import { tokenText } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
-export const TASKDEF_USAGE = '/ecs taskdef <service> [revision] [--diff <other revision>]';
+export const TASKDEF_USAGE = '/ecs taskdef <service> [revision] [--diff <other revision>] [--private]';
 
 const text = defineMessages('taskdef-verb', {
   revisionWord: { en: 'the revision', ko: '리비전' },
@@ -30,7 +31,6 @@ export interface TaskdefArgs {
   alias: string;
   revision?: number;
   diff?: number;
-  locale: Locale;
 }
 
 const revision = lazySchema(() => wholeNumber(text.token('revisionWord'), 1, 10_000_000));
@@ -44,6 +44,7 @@ const schema = lazySchema(() =>
           .string({ error: text.token('needsRevision') })
           .pipe(revision)
           .optional(),
+        ...visibilityFlags,
       })
       .strict(),
   }),
@@ -55,8 +56,9 @@ export const taskdef = defineCommand<TaskdefArgs>({
   usage: TASKDEF_USAGE,
   examples: ['taskdef web', 'taskdef web 41', 'taskdef web --diff 41'],
   kind: 'read',
+  booleanFlags: VISIBILITY_FLAGS,
   parse(raw, ctx) {
-    const { args, flags } = parseRaw({ verb: 'taskdef', usage: TASKDEF_USAGE }, schema, raw, ['diff']);
+    const { args, flags } = parseRaw({ verb: 'taskdef', usage: TASKDEF_USAGE }, schema, raw, ['diff', ...VISIBILITY_FLAGS]);
     const t = text.lazy;
     if (!args[0]) throw missingService(ctx.config, 'taskdef web', TASKDEF_USAGE);
     const service = resolveService(ctx.config, args[0], TASKDEF_USAGE, ctx.channelId);
@@ -70,16 +72,11 @@ export const taskdef = defineCommand<TaskdefArgs>({
       rev = r.data;
     }
     if (rev !== undefined && rev === flags.diff) throw badInput(t('same'), TASKDEF_USAGE);
-    return {
-      args: {
-        alias: service.alias,
-        ...(rev !== undefined ? { revision: rev } : {}),
-        ...(flags.diff !== undefined ? { diff: flags.diff } : {}),
-        locale: ctx.config.slack.language,
-      },
-      environment: service.environment,
-      service,
-    };
+    return readParsed(ctx.config, { environment: service.environment, service }, flags, TASKDEF_USAGE, {
+      alias: service.alias,
+      ...(rev !== undefined ? { revision: rev } : {}),
+      ...(flags.diff !== undefined ? { diff: flags.diff } : {}),
+    });
   },
   ackText(parsed, locale) {
     return text.in(locale)(parsed.args.diff !== undefined ? 'ackDiff' : 'ack', { alias: code(parsed.args.alias) });

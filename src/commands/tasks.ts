@@ -4,12 +4,13 @@
  */
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
-import { defineMessages, type Locale } from '../i18n';
+import { defineMessages } from '../i18n';
 import { code } from '../slack/text';
 import { missingService, parseRaw, resolveService, wholeNumber } from './args';
 import { defineCommand } from './types';
+import { VISIBILITY_FLAGS, visibilityFlags, readParsed } from './visibility';
 
-export const TASKS_USAGE = '/ecs tasks <service> [--stopped] [--limit N]';
+export const TASKS_USAGE = '/ecs tasks <service> [--stopped] [--limit N] [--private]';
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 50;
 
@@ -28,8 +29,6 @@ const text = defineMessages('tasks-verb', {
 
 export interface TasksArgs {
   alias: string;
-  /** The workspace's language, for the acknowledgement. */
-  locale: Locale;
   stopped: boolean;
   limit: number;
 }
@@ -44,6 +43,7 @@ const schema = lazySchema(() =>
           .string({ error: text.token('needsNumber') })
           .pipe(wholeNumber(text.token('taskCount'), 1, MAX_LIMIT))
           .optional(),
+        ...visibilityFlags,
       })
       .strict(),
   }),
@@ -55,21 +55,16 @@ export const tasks = defineCommand<TasksArgs>({
   usage: TASKS_USAGE,
   examples: ['tasks web', 'tasks web --stopped', 'tasks worker --limit 5'],
   kind: 'read',
-  booleanFlags: ['stopped'],
+  booleanFlags: ['stopped', ...VISIBILITY_FLAGS],
   parse(raw, ctx) {
-    const { args, flags } = parseRaw({ verb: 'tasks', usage: TASKS_USAGE }, schema, raw, ['stopped', 'limit']);
+    const { args, flags } = parseRaw({ verb: 'tasks', usage: TASKS_USAGE }, schema, raw, ['stopped', 'limit', ...VISIBILITY_FLAGS]);
     if (!args[0]) throw missingService(ctx.config, 'tasks web', TASKS_USAGE);
     const service = resolveService(ctx.config, args[0], TASKS_USAGE, ctx.channelId);
-    return {
-      args: {
-        alias: service.alias,
-        locale: ctx.config.slack.language,
-        stopped: flags.stopped === true,
-        limit: flags.limit ?? DEFAULT_LIMIT,
-      },
-      environment: service.environment,
-      service,
-    };
+    return readParsed(ctx.config, { environment: service.environment, service }, flags, TASKS_USAGE, {
+      alias: service.alias,
+      stopped: flags.stopped === true,
+      limit: flags.limit ?? DEFAULT_LIMIT,
+    });
   },
   ackText(parsed, locale) {
     const t = text.in(locale);

@@ -1,5 +1,5 @@
 /**
- * Who sees a read-only answer (status, logs, cost, images, history): the channel, or only the
+ * Who sees a read-only answer (status, logs, cost, images, history, tasks, taskdef, rightsize): the channel, or only the
  * person who asked. `--private` / `--public` decide for one command; otherwise the environment's
  * `visibility` in chatops.yml (`reads` default public, `logs` default private). A private answer is written in the reader's
  * own language, a public one in the workspace's.

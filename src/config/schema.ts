@@ -88,7 +88,7 @@ const environment = z
     /**
      * Who sees the answers of read-only verbs: `public` (the channel) or `private` (only the person
      * who asked: ephemeral, any file in a direct message to them). `reads` covers status, cost,
-     * images, history and tasks (default public); `logs` covers `/ecs logs` answers, their overflow
+     * images, history, tasks, taskdef and rightsize (default public); `logs` covers `/ecs logs` answers, their overflow
      * files and the alert Logs button's lines, which can carry sensitive output (default private).
      * One word (`visibility: private`) sets both. `--public` / `--private` choose for one command.
      */

@@ -583,7 +583,8 @@ const resizeText = defineMessages('deploy-resize', {
 /** A new revision of what runs now with only the task CPU (units) and memory (MiB) changed: a deploy request. */
 export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: number; memory: number }): Promise<Prepared> {
   const now = rt.now();
-  const t = resizeText.in(rt.config.slack.language);
+  // Refusals are read by the requester alone, in their language (errorReply writes them).
+  const t = resizeText.lazy;
   const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'deploy', svc.alias, now);
   const b = base(svc, service, now);

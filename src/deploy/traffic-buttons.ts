@@ -41,7 +41,9 @@ function parseJson<T>(schema: z.ZodType<T>, raw: string | null): T | undefined {
 
 export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
   const { rt, userId } = ctx;
-  const t = trafficText.in(rt.config.slack.language);
+  // Every answer here is the clicker's alone, in their language (the buttons' labels stay as the message shows them).
+  const t = trafficText.in(ctx.locale);
+  const shown = trafficText.in(rt.config.slack.language)('rollbackButton');
   const action = ctx.action.action_id === TRAFFIC_ACTION.rollback ? 'ROLLBACK' : 'CONTINUE';
   const v = parseValue(ctx.action.value);
   const req = v ? await getRequest(rt.redis, v.requestId) : undefined;
@@ -63,10 +65,10 @@ export async function handleTrafficClick(ctx: ActionContext): Promise<void> {
     await ctx.whisper(t('notRunning', { state: unconfirmedEnd(req) ? t('notConfirmed') : code(req.state) }));
     return;
   }
-  const button = action === 'CONTINUE' ? continueLabel(rec.stage, rt.config.slack.language) : t('rollbackButton');
+  const button = action === 'CONTINUE' ? continueLabel(rec.stage, rt.config.slack.language) : shown;
   const pressed = parseJson(pressClaimSchema, await rt.redis.hget(track, `press.${v.key}`));
   if (pressed) {
-    const was = pressed.action === 'CONTINUE' ? continueLabel(rec.stage, rt.config.slack.language) : t('rollbackButton');
+    const was = pressed.action === 'CONTINUE' ? continueLabel(rec.stage, rt.config.slack.language) : shown;
     await ctx.whisper(t('alreadyPressed', { user: mention(pressed.user), button: was, at: slackDate(pressed.at) }));
     return;
   }

@@ -191,8 +191,10 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     aws = await startAwsSide(mode, flags.allowChanges, { stepMs });
     // The AWS SDK and Bolt's own Slack client read process.env.
     setProcessEnv({ ...aws.env, SLACK_API_URL: slack.apiUrl });
+    // The local Slack's response_urls are where the bot may answer (it refuses any other URL).
+    const slackEnv = { SLACK_API_URL: slack.apiUrl, SLACK_RESPONSE_URL_BASE: `${slack.url}/response/` };
     local = await startLocal({
-      env: { ...opts.env, ...aws.env, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl },
+      env: { ...opts.env, ...aws.env, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, ...slackEnv },
       port: 0,
       host: '127.0.0.1',
       redisPersist: false,

@@ -193,13 +193,13 @@ function hhmm(minutes: number): string {
 }
 
 /** "Mon–Thu 10:00–16:00, Fri 10:00–12:00 (Asia/Seoul)" — the windows as written (names are language-neutral). */
-export function describeWindows(w: WindowsConfig): string {
+export function describeWindows(w: WindowsConfig, locale: Locale = 'en'): string {
+  // Day names in the reader's language (월–목, not Mon–Thu, in a Korean answer).
+  const day = (i: number) => (locale === 'ko' ? '월화수목금토일'[i]! : DAY_NAMES[WEEKDAYS[i]!]);
   const rules = w.allow.map((a) => {
     const idx = a.days.map((d) => WEEKDAYS.indexOf(d)).sort((x, y) => x - y);
     const contiguous = idx.length > 2 && idx.every((v, i) => i === 0 || v === idx[i - 1]! + 1);
-    const days = contiguous
-      ? `${DAY_NAMES[WEEKDAYS[idx[0]!]!]}–${DAY_NAMES[WEEKDAYS[idx[idx.length - 1]!]!]}`
-      : idx.map((i) => DAY_NAMES[WEEKDAYS[i]!]).join(', ');
+    const days = contiguous ? `${day(idx[0]!)}–${day(idx[idx.length - 1]!)}` : idx.map(day).join(', ');
     return `${days} ${hhmm(a.from)}–${hhmm(a.to)}`;
   });
   return `${rules.length ? rules.join('; ') : '24/7'} (${w.timeZone})`;
@@ -236,7 +236,7 @@ const text = defineMessages('policy.windows', {
 /** Why it is closed, in a few words ("blackout 2026-12-24 – 2026-12-26: “holidays”", "outside the change windows …"). */
 export function closedText(w: WindowsConfig, closed: Closed, locale: Locale): string {
   const t = text.in(locale);
-  if (closed.kind === 'outside') return t('outside', { windows: describeWindows(w) });
+  if (closed.kind === 'outside') return t('outside', { windows: describeWindows(w, locale) });
   const b = closed.blackout;
   return t('blackout', { label: b.label, reason: b.reason ? t('blackoutReason', { reason: escapeMrkdwn(b.reason) }) : '' });
 }

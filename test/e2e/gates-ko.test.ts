@@ -24,6 +24,8 @@ const kst = (iso: string): number => Date.parse(`${iso}+09:00`);
 
 describe('release gates in Korean', () => {
   it('refuses outside the change windows in Korean, saying when the next window opens', async () => {
+    // The refusal is the requester's alone: in their Slack language (Korean here; the local Slack's default is en-US).
+    h.e2e.slack.setUserLocale('UDEV1', 'ko-KR');
     h.clock.set(kst('2026-12-05T12:00'));
     await h.e2e.slash('scale web 6', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();

@@ -180,6 +180,26 @@ describe('promotion order (staging → prod)', () => {
     expect(textOf(req.message)).toContain('Promotion: `v1.2.3` `sha256:3f1c7e5a9b2d` completed healthy in `staging` (`web-staging`)');
   });
 
+  it('promote says where the image is missing when staging ran one that prod’s registry does not have', async () => {
+    // Was only "ECR repository `shop/web` has no image with digest …" and prod's recent tags.
+    const elsewhere = `sha256:${'e'.repeat(64)}`;
+    await recordHealthyDigest(h.e2e.rt, {
+      environment: 'staging',
+      alias: 'web-staging',
+      requestId: 'staging.web-staging.abcdefgh',
+      at: h.clock.now() - 5 * HOUR,
+      digest: elsewhere,
+      tag: 'v9.0.0',
+      repository: 'shop/web',
+    });
+    await h.e2e.slash('promote web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const answer = lastResponse(h.e2e);
+    expect(answer).toContain(`The image that completed healthy in \`staging\` (\`${elsewhere}\`) is not in \`shop/web\` in \`eu-west-1\``);
+    expect(answer).toContain('ECR replication');
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
+  });
+
   it('promote --from an environment that is not the upstream one: the digest must still have completed in staging', async () => {
     // The digest completed healthy in dev (the bot's record), never in staging.
     await recordHealthyDigest(h.e2e.rt, {

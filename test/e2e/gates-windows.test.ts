@@ -244,7 +244,7 @@ describe('change windows', () => {
     await redisLocaleCache(h.e2e.rt.redis).set('ULEAD2', 'ko-KR', 3600);
     const ko = await approveAnswers(req.id, 'ULEAD2', 'late-ko');
     expect(ko).toContain(
-      '승인하지 않았습니다: 지금은 `prod`의 변경 허용 시간이 닫혀 있어(변경 허용 시간 Mon–Thu 10:00–17:00 (Asia/Seoul) 밖)',
+      '승인하지 않았습니다: 지금은 `prod`의 변경 허용 시간이 닫혀 있어(변경 허용 시간 월–목 10:00–17:00 (Asia/Seoul) 밖)',
     );
     expect(ko).toContain('다음 변경 허용 시간은');
     expect(ko).toContain('`--at next-window`로 다시 요청해 달라고 하세요');

@@ -186,7 +186,7 @@ describe('/ecs history', () => {
   });
 
   it.each([
-    ['history', 'Missing service, e.g. `history web`.'],
+    ['history', 'Missing service, e.g. `/ecs history web`.'],
     ['history web --limit 0', '--limit: the number of deployments must be at least 1'],
     ['history web --limit 51', '--limit: the number of deployments must be at most 50'],
     ['history web --limit many', '--limit: the number of deployments must be a whole number like 3'],

@@ -168,7 +168,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
   });
 
   it.each([
-    ['lock', 'Missing service, e.g. `lock web`.'],
+    ['lock', 'Missing service, e.g. `/ecs lock web`.'],
     ['lock wbe', "I don't know a service called `wbe`."],
     ['lock wbe', 'Services: `web`, `worker`, `web-staging`.'],
     [
@@ -178,10 +178,10 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     ['lock web --reason', '--reason: needs a value'],
     ['lock web --force', 'Unknown flag `--force`'],
     ['unlock web now', 'Unexpected extra input: `now`'],
-    ['unlock', 'Missing service, e.g. `unlock web`.'],
-    ['unfreeze', 'Missing environment, e.g. `unfreeze prod`.'],
+    ['unlock', 'Missing service, e.g. `/ecs unlock web`.'],
+    ['unfreeze', 'Missing environment, e.g. `/ecs unfreeze prod`.'],
     ['unfreeze prod staging', 'Unexpected extra input: `staging`'],
-    ['freeze', 'Missing environment, e.g. `freeze prod`.'],
+    ['freeze', 'Missing environment, e.g. `/ecs freeze prod`.'],
     ['freeze prdo', "I don't know an environment called `prdo`."],
     ['freeze prdo', 'Environments: `staging`, `prod`.'],
     ['unfreeze prod --reason x', 'Unknown flag `--reason`'],

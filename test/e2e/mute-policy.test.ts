@@ -38,6 +38,8 @@ describe('a requester', () => {
     const res = await mute('mute web 7d --reason "quiet week"');
     expect(res.text).toContain('A requester may mute alerts in `prod` for at most 4h');
     expect(res.text).toContain('A longer mute needs an approver of `prod`');
+    // One icon (the refusal's), not the reply's and the message's own (was ":no_entry: :no_entry: A requester …").
+    expect(res.body && res.body.blocks?.[0]).toMatchObject({ text: { text: expect.stringMatching(/^:no_entry: A requester/) } });
     expect(await stored()).toEqual({});
     expect(e2e.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });

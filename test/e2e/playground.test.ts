@@ -119,6 +119,23 @@ describe('the playground (in-process)', () => {
     expect(pg.simulations().some((s) => s.id.startsWith('rollout-complete'))).toBe(false);
   });
 
+  it("answers through the local Slack's response_urls: a click's answer and a command's are what the bot says, never a refusal of the URL", async () => {
+    pg = await startPlayground({ env: env(), port: 0, pageDir: home, stepMs: STILL });
+    const slack = pg.slack;
+    await pg.person.slash('U0DANA', 'C0DEPLOYS', '/ecs scale web 6 --reason "more traffic"');
+    await pg.local.idle();
+    // The worker's answer to the command came through its response_url (not the bot token's fallback).
+    const posted = slack.ephemerals('C0DEPLOYS').filter((e) => e.user === 'U0DANA' && e.source === 'response_url');
+    expect(JSON.stringify(posted)).toContain('needs 1 approval');
+    const request = slack.messages('C0DEPLOYS').find((m) => /Scale request/.test(JSON.stringify(m.blocks)))!;
+    const detailsButton = buttons(request.blocks).find((b) => b.text === 'Details')!;
+    await pg.person.click('U0RILEY', { channel: 'C0DEPLOYS', ts: request.ts, ...detailsButton });
+    await until('the Details answer', () => slack.ephemerals('C0DEPLOYS').some((e) => e.user === 'U0RILEY'));
+    const details = JSON.stringify(slack.ephemerals('C0DEPLOYS').filter((e) => e.user === 'U0RILEY'));
+    expect(details).not.toContain('not Slack');
+    expect(details).toContain('web-prod');
+  });
+
   it('a real account (credentials and a chatops.yml): labelled, and read-only unless --allow-changes', async () => {
     pg = await startPlayground({
       env: env({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', CHATOPS_CONFIG: FIXTURE_CONFIG }),

@@ -107,7 +107,7 @@ describe('cost spend', () => {
     expect(await h.rt.redis.ttl(keys.costBudget('2025-11-25T13'))).toBeGreaterThan(3600);
   });
 
-  it('Korean workspaces get the refusal in Korean', async () => {
+  it("the refusal is written in its reader's language (a Korean reader, in a Korean workspace too)", async () => {
     await h.close();
     h = await storeHarness({
       config: fixtureConfig((doc) => {
@@ -117,7 +117,9 @@ describe('cost spend', () => {
     });
     await spendOneCall(h.rt, 'U1');
     const refused = (await spendOneCall(h.rt, 'U1').catch((e: unknown) => e)) as BotError;
-    expect(refused.userMessage).toContain('이번 시간의 Cost Explorer 예산을 모두 썼습니다');
+    // Written where it becomes a reply (errorReply), in the asker's language: not fixed to the workspace's.
+    expect(refused.userMessageIn('ko')).toContain('이번 시간의 Cost Explorer 예산을 모두 썼습니다');
+    expect(refused.userMessageIn('en')).toContain('You have used this hour’s Cost Explorer budget');
   });
 
   it('without Redis the call goes straight to Cost Explorer (unshared, uncounted)', async () => {

@@ -30,6 +30,28 @@ function answer(text: string, locale: Locale): string | undefined {
 
 const USAGE = { en: '*Usage:* `/ecs', ko: '*사용법:* `/ecs' };
 
+describe('help for a verb that does not exist', () => {
+  // A verb typed in Korean: was "There is no command `배포`." with nothing else (`/ecs 배포` suggests `deploy`).
+  it.each<[string, Locale, string]>([
+    ['help 배포', 'en', 'There is no command `배포`. Did you mean `deploy`?'],
+    ['help 배포', 'ko', '`배포` 명령은 없습니다. 혹시 `deploy`인가요?'],
+    ['help 상태', 'ko', '혹시 `status`인가요?'],
+    ['help deplyo', 'en', 'Did you mean `deploy`?'],
+  ])('%s (%s)', async (text, locale, part) => {
+    const { spec, parsed } = route({ config }, { text, channelId: 'CPROD', userId: 'UDEV1' });
+    const err = await spec.inline!(parsed, {} as never, {} as never, locale).catch((e: unknown) => e);
+    const blocks = errorReply(err, silent, locale).blocks as Array<{ text?: { text: string } }>;
+    expect(blocks[0]?.text?.text).toContain(part);
+    expect(JSON.stringify(blocks)).toContain(USAGE[locale]);
+  });
+});
+
+describe('a flag given twice with the same value is taken once', () => {
+  it.each(['tasks web --stopped --stopped', 'deploy web v1 --reason "a b" --reason=\'a b\''])('%s', (text) => {
+    expect(answer(text, 'en')).toBeUndefined();
+  });
+});
+
 describe('words that name built-in properties of an object', () => {
   // `__proto__` crashed the unknown-verb answer (an internal error instead of an answer).
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('the verb %s is an unknown command', (verb) => {
@@ -126,6 +148,20 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
     // An empty quoted value: was "`--since ` is not a time" (the empty value echoed).
     ['logs web --since ""', ['--since: needs a value, e.g. `--since 2h`'], ['--since: 값이 필요합니다. 예: `--since 2h`']],
     ['logs web --until ""', ['--until: needs a value, e.g. `--until 30m`'], ['--until: 값이 필요합니다. 예: `--until 30m`']],
+    // The example of a missing value is a whole command (was `lock web`, which is not one to copy; `/ecs tasks web` was).
+    ['lock', ['Missing service, e.g. `/ecs lock web`.'], ['빠진 값이 있습니다: 서비스. 예: `/ecs lock web`']],
+    ['mute web', ['Missing duration, e.g. `/ecs mute web 2h`.'], ['예: `/ecs mute web 2h`']],
+    ['freeze', ['Missing environment, e.g. `/ecs freeze prod`.'], ['예: `/ecs freeze prod`']],
+    // A flag given twice with different values: the first was dropped in silence (a rollback to 40, a mute
+    // announced with the reason "x", the logs of the last 2h).
+    [
+      'rollback web --to 41 --to 40',
+      ['`--to` is given twice (`41`, `40`): give it once.'],
+      ['`--to`이(가) 두 번 있습니다 (`41`, `40`). 한 번만 쓰세요.'],
+    ],
+    ['mute web 2h --reason "load test" --reason x', ['`--reason` is given twice (`load test`, `x`)'], ['`--reason`이(가) 두 번 있습니다']],
+    ['logs web --since 1h --since 2시간', ['`--since` is given twice (`1h`, `2시간`)'], ['`--since`이(가) 두 번 있습니다 (`1h`, `2시간`)']],
+    ['images web --limit 2 --limit=3', ['`--limit` is given twice (`2`, `3`)'], ['`--limit`이(가) 두 번 있습니다']],
   ])('%s', (input, en, ko) => {
     for (const [locale, parts] of [
       ['en', en],

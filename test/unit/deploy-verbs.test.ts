@@ -82,6 +82,23 @@ it('a reason longer than 500 characters is refused with the limit named and the 
   expect(refused).toContain('*Usage:* `/ecs deploy');
 });
 
+describe('promote', () => {
+  // Was written at parse time in the workspace's language: English for a Korean reader, whose other acks were Korean.
+  it("acks in the reader's language, dry run or not", () => {
+    const ack = (text: string, locale: 'en' | 'ko') => {
+      const { spec, parsed } = parse(text);
+      return spec.ackText!(parsed as never, locale);
+    };
+    expect(ack('promote web --from staging', 'en')).toBe(
+      'Preparing the promotion of the image that completed healthy in `staging` to `web` in `prod`…',
+    );
+    expect(ack('promote web --from staging', 'ko')).toBe('`staging`에서 정상 완료된 이미지를 `prod`의 `web`(으)로 승격할 준비 중…');
+    expect(ack('promote web --from staging --dry-run', 'ko')).toBe(
+      '`staging`에서 정상 완료된 이미지를 `prod`의 `web`(으)로 승격하는 계획을 세우는 중 (드라이 런)…',
+    );
+  });
+});
+
 describe('scale', () => {
   it('parses a count within the bounds', () => {
     expect(parse('scale web 8').parsed.args).toEqual({ alias: 'web', count: 8, reason: undefined, dryRun: false });

@@ -125,6 +125,9 @@ describe('change windows', () => {
 
   it('describes the windows as configured', () => {
     expect(describeWindows(w)).toBe('Mon–Thu 10:00–17:00; Fri 10:00–12:00 (Asia/Seoul)');
+    // In a Korean answer the days are Korean (was Mon–Thu inside the Korean sentence).
+    expect(describeWindows(w, 'ko')).toBe('월–목 10:00–17:00; 금 10:00–12:00 (Asia/Seoul)');
+    expect(describeWindows({ ...w, allow: [{ ...w.allow[0]!, days: ['mon', 'wed'] }] }, 'ko')).toBe('월, 수 10:00–17:00 (Asia/Seoul)');
   });
 
   it('refuses a configuration it cannot read', () => {

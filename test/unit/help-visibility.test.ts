@@ -50,6 +50,28 @@ describe('who sees a read-only answer', () => {
     expect(visibilityOf(privateProd, 'prod', {}, usage)).toBe('private');
     expect(visibilityOf(privateProd, 'prod', { public: true }, usage)).toBe('public');
   });
+  // tasks, taskdef and rightsize ignored `visibility: private` (their answers went to the channel) and refused
+  // `--private`, which help says every read-only answer takes.
+  it.each(['tasks web', 'tasks web --stopped', 'taskdef web 41', 'taskdef web --diff 41', 'rightsize web --days 7'])(
+    "%s follows --private, --public and the environment's visibility like every read-only verb",
+    (text) => {
+      const privateProd = {
+        ...config,
+        environments: {
+          ...config.environments,
+          prod: { ...config.environments.prod!, visibility: { reads: 'private' as const, logs: 'private' as const } },
+        },
+      };
+      expect(route({ config }, inv(text)).parsed.visibility).toBe('public');
+      expect(route({ config }, inv(`${text} --private`)).parsed.visibility).toBe('private');
+      const [verb, ...rest] = text.split(' ');
+      // Before the service: a flag, never taken as the service's name.
+      expect(route({ config }, inv(`${verb} --private ${rest.join(' ')}`)).parsed.visibility).toBe('private');
+      expect(route({ config: privateProd }, inv(text)).parsed.visibility).toBe('private');
+      expect(route({ config: privateProd }, inv(`${text} --public`)).parsed.visibility).toBe('public');
+      expect(route({ config }, inv(`${text} --private`)).spec.usage).toContain('[--private]');
+    },
+  );
   it('status --private parses (the flag is not taken as a service)', () => {
     const { parsed } = route({ config }, inv('status web --private'));
     expect(parsed.args).toMatchObject({ alias: 'web' });

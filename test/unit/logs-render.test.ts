@@ -123,6 +123,12 @@ describe('logs parse', () => {
     expect(logs.ackText!(parse('logs web'), 'en')).toBe(`Fetching logs of \`web\` in \`prod\` (the last 15m)…${only}`);
     expect(logs.ackText!(parse('logs web --since 2h'), 'en')).toBe(`Fetching logs of \`web\` in \`prod\` (the last 2h)…${only}`);
     expect(logs.ackText!(parse('logs web --task 0123abcd --public'), 'en')).toBe('Fetching logs of `web` in `prod` (task `0123abcd`)…');
+    // A window that ends before now is not "the last 2h" (was said for --since 2h --until 1h, and "the last 15m" for --until 1h).
+    expect(logs.ackText!(parse('logs web --since 2h --until 1h'), 'en')).toBe(
+      `Fetching logs of \`web\` in \`prod\` (the requested range)…${only}`,
+    );
+    expect(logs.ackText!(parse('logs web --until 1h'), 'ko')).toContain('(요청한 구간)');
+    expect(logs.ackText!(parse('logs web --since 2h --until 0m'), 'en')).toContain('(the requested range)');
   });
 });
 
