@@ -128,6 +128,14 @@ describe('status card', () => {
     expect(msg.text).toBe('Scaling web in prod: in progress (5/8 running)');
     expect(JSON.stringify(msg.blocks)).toContain('Abort (scale back)');
   });
+  it('a scale names the deployment it scales as unchanged, after its own start (it starts none)', () => {
+    const scale = card({ plan: plans[2]!, registered: undefined, deploymentId: 'ecs-svc/111', startedAt: NOW });
+    const facts = (b: ReturnType<typeof statusCard>) => JSON.stringify(b.blocks.filter((x) => x.type === 'context'));
+    expect(facts(statusCard(scale))).toMatch(/started [^·]+ · Deployment `ecs-svc\/111` \(unchanged\)/);
+    expect(facts(statusCard(scale, 'ko'))).toContain('배포 `ecs-svc/111` (그대로)');
+    // A deploy starts the deployment it names: named first, as before.
+    expect(facts(statusCard(card({ deploymentId: 'ecs-svc/222', startedAt: NOW })))).toMatch(/Deployment `ecs-svc\/222` · started/);
+  });
   it('progress bar', () => {
     expect(progressBar(2, 4)).toBe('▰▰▰▰▰▱▱▱▱▱');
     expect(progressBar(9, 4)).toBe('▰▰▰▰▰▰▰▰▰▰');
