@@ -192,11 +192,14 @@ export function resolveService(config: Config, typed: string, usage: string | un
   });
 }
 
-/** Resolve an environment name or throw UNKNOWN_ENVIRONMENT with the closest matches. */
-export function resolveEnvironment(config: Config, name: string, usage?: string): string {
+/**
+ * Resolve an environment name or throw UNKNOWN_ENVIRONMENT with the closest matches; `forService`: the
+ * verb that does this to one service (freeze → lock), suggested when the name is a service's.
+ */
+export function resolveEnvironment(config: Config, name: string, usage?: string, forService?: string): string {
   const n = name.toLowerCase();
   if (config.environments[n]) return n;
-  const near = closest(name, Object.keys(config.environments));
+  const near = forService && lookupService(config, name) ? [`/ecs ${forService} ${name}`] : closest(name, Object.keys(config.environments));
   throw new BotError('UNKNOWN_ENVIRONMENT', `unknown environment ${name}`, {
     userMessage: withSuggestion(t.lazy('unknownEnvironment', { name: code(name) }), near),
     usage,

@@ -39,7 +39,7 @@ export const freeze = defineCommand<FreezeArgs>({
   parse(raw, ctx) {
     const { args, flags } = parseRaw({ verb: 'freeze', usage: USAGE }, schema, raw, ['reason']);
     reasonWithoutQuotes(args.slice(1), flags.reason, `freeze ${args[0]}`, USAGE);
-    const environment = resolveEnvironment(ctx.config, args[0], USAGE);
+    const environment = resolveEnvironment(ctx.config, args[0], USAGE, 'lock');
     return { args: { reason: flags.reason }, environment };
   },
   async inline(parsed, rt, inv, locale) {

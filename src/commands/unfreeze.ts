@@ -32,7 +32,7 @@ export const unfreeze = defineCommand<Record<string, never>>({
   parse(raw, ctx) {
     const { args } = parseRaw({ verb: 'unfreeze', usage: USAGE }, schema, raw, []);
     if (args.length > 1) throw extraInput(args.slice(1), USAGE);
-    return { args: {}, environment: resolveEnvironment(ctx.config, args[0], USAGE) };
+    return { args: {}, environment: resolveEnvironment(ctx.config, args[0], USAGE, 'unlock') };
   },
   async inline(parsed, rt, inv, locale) {
     const guard = await unfreezeEnvironment(rt, parsed.environment, inv.userId);

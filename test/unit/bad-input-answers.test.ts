@@ -152,6 +152,10 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
     ['lock', ['Missing service, e.g. `/ecs lock web`.'], ['빠진 값이 있습니다: 서비스. 예: `/ecs lock web`']],
     ['mute web', ['Missing duration, e.g. `/ecs mute web 2h`.'], ['예: `/ecs mute web 2h`']],
     ['freeze', ['Missing environment, e.g. `/ecs freeze prod`.'], ['예: `/ecs freeze prod`']],
+    // A service where an environment goes: was only "I don't know an environment called `web`".
+    ['freeze web', ["I don't know an environment called `web`.", '`/ecs lock web`'], ['`web` 환경을 찾을 수 없습니다.', '`/ecs lock web`']],
+    ['unfreeze web', ["I don't know an environment called `web`.", '`/ecs unlock web`'], ['`/ecs unlock web`']],
+    ['freeze prd', ['`prod`'], ['`prod`']],
     // A flag given twice with different values: the first was dropped in silence (a rollback to 40, a mute
     // announced with the reason "x", the logs of the last 2h).
     [
