@@ -126,7 +126,12 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
     // Approved, but the environment was frozen since: it fails with the reason.
     const frozen = guardFromHash(reply.extra);
     const w = rt.people.workspace;
-    const failed = await stopAtStart(rt, id, 'frozen', M.in(w)('frozen', { env: `\`${ref.environment}\``, user: mention(frozen?.by ?? '', w) }));
+    const failed = await stopAtStart(
+      rt,
+      id,
+      'frozen',
+      M.in(w)('frozen', { env: `\`${ref.environment}\``, user: mention(frozen?.by ?? '', w) }),
+    );
     return { ok: false, code: 'FROZEN', message: answerText('FROZEN', ctxFor(rt, ref, { guard: frozen, request: failed })) };
   }
   if (reply.code === 'START_EXPIRED' && req) {
@@ -159,7 +164,13 @@ async function stopAtStart(rt: Runtime, id: string, name: string, reason: string
   const failed = await abortRequest(rt, id, reason);
   if (failed?.state === 'failed' && failed.decisionReason === reason) {
     const text = reason.charAt(0).toUpperCase() + reason.slice(1);
-    await noteInThread(rt, failed, name, { text, blocks: [section(`:no_entry: ${text}`)], locale: rt.people.workspace }, { requestAgain: again });
+    await noteInThread(
+      rt,
+      failed,
+      name,
+      { text, blocks: [section(`:no_entry: ${text}`)], locale: rt.people.workspace },
+      { requestAgain: again },
+    );
   }
   return failed;
 }
@@ -322,6 +333,8 @@ export async function failNeverStarted(rt: Runtime, id: string, why: Localized):
   if (req.state !== 'approved') return req.state;
   const failed = await abortRequest(rt, id, workerFailedReason(why(rt.people.workspace), rt.people.workspace));
   if (failed?.state === 'failed')
-    await noteInThread(rt, failed, 'worker-failed', workerFailedNotice(failed, why(rt.people.workspace), rt.people.workspace), { requestAgain: true });
+    await noteInThread(rt, failed, 'worker-failed', workerFailedNotice(failed, why(rt.people.workspace), rt.people.workspace), {
+      requestAgain: true,
+    });
   return req.state;
 }

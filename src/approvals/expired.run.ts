@@ -23,7 +23,10 @@ const M = defineMessages('approvals.expired', {
   title: { en: '{verb} of {service}', ko: '{service} {verb}' },
 });
 
-type Expired = Pick<ChangeRequest, 'verb' | 'service' | 'requester' | 'approvals' | 'approvalsNeeded' | 'createdAt' | 'expiresAt' | 'finishedAt'>;
+type Expired = Pick<
+  ChangeRequest,
+  'verb' | 'service' | 'requester' | 'approvals' | 'approvalsNeeded' | 'createdAt' | 'expiresAt' | 'finishedAt'
+>;
 
 /** The note. Pure. */
 export function expiredNotice(req: Expired, locale: Locale): SlackMessage {

@@ -160,8 +160,12 @@ describe('approval buttons through the Slack Lambda handler', () => {
     const text = JSON.stringify(notes[0]!.blocks);
     expect(text).toContain(':hourglass: <@UDEV1> this Scale of `web` expired');
     expect(text).toContain('with 0 of the 1 approvals it needed (requests wait 1h). Nothing was changed.');
-    const buttons = (notes[0]!.blocks as Array<{ elements?: Array<{ text: { text: string }; value: string }> }>).flatMap((b) => b.elements ?? []);
-    expect(buttons.map((b) => [b.text.text, JSON.parse(b.value)])).toEqual([['Request again', { c: 'scale web 6 --reason "peak traffic"' }]]);
+    const buttons = (notes[0]!.blocks as Array<{ elements?: Array<{ text: { text: string }; value: string }> }>).flatMap(
+      (b) => b.elements ?? [],
+    );
+    expect(buttons.map((b) => [b.text.text, JSON.parse(b.value)])).toEqual([
+      ['Request again', { c: 'scale web 6 --reason "peak traffic"' }],
+    ]);
   });
 
   it('clicks on a request that already ran, was rejected or cancelled get the state, and nothing runs', async () => {

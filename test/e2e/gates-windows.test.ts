@@ -310,7 +310,9 @@ describe('change windows', () => {
     // Its thread says so too, with the same change asked for the next window one click away.
     const notes = thread(h.e2e, 'CPROD', req.ts).filter((m) => (m.text ?? '').startsWith('Not started: the change window'));
     expect(notes).toHaveLength(1);
-    const buttons = (notes[0]!.blocks as Array<{ elements?: Array<{ text: { text: string }; value: string }> }>).flatMap((b) => b.elements ?? []);
+    const buttons = (notes[0]!.blocks as Array<{ elements?: Array<{ text: { text: string }; value: string }> }>).flatMap(
+      (b) => b.elements ?? [],
+    );
     expect(buttons.map((b) => [b.text.text, JSON.parse(b.value)])).toEqual([['Request again', { c: 'scale web 6 --at next-window' }]]);
   });
 

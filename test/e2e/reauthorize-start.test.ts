@@ -237,7 +237,10 @@ describe('Request again: the refusal note carries the same request as a button',
   /** The note's Request again button (fails the test when the note has none). */
   function againButton(req: { ts: string }): { note: { ts: string }; action_id: string; value: string } {
     for (const m of thread(h.e2e, 'CPROD', req.ts)) {
-      for (const b of (m.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>) {
+      for (const b of (m.blocks ?? []) as Array<{
+        type: string;
+        elements?: Array<{ action_id: string; value: string; text: { text: string } }>;
+      }>) {
         const button = b.type === 'actions' ? b.elements?.find((e) => e.text.text === 'Request again') : undefined;
         if (button) return { note: m, action_id: button.action_id, value: button.value };
       }
@@ -253,7 +256,13 @@ describe('Request again: the refusal note carries the same request as a button',
     const button = againButton(req);
     expect(JSON.parse(button.value)).toEqual({ c: 'scale web 6 --reason "peak traffic"' });
     // The requester clicks it under the note, in the request's thread.
-    const res = await h.e2e.click({ action_id: button.action_id, value: button.value, user_id: 'UDEV1', channel_id: 'CPROD', message_ts: button.note.ts });
+    const res = await h.e2e.click({
+      action_id: button.action_id,
+      value: button.value,
+      user_id: 'UDEV1',
+      channel_id: 'CPROD',
+      message_ts: button.note.ts,
+    });
     expect(res.statusCode).toBe(200);
     await h.e2e.drain();
     const again = requestMessage(h.e2e, 'CPROD');
@@ -272,7 +281,13 @@ describe('Request again: the refusal note carries the same request as a button',
     await refusedAtStart(req);
     const button = againButton(req);
     const before = await h.e2e.rt.redis.exists(keys.activeRequest('prod', 'web'));
-    await h.e2e.click({ action_id: button.action_id, value: button.value, user_id: 'UDEV3', channel_id: 'CPROD', message_ts: button.note.ts });
+    await h.e2e.click({
+      action_id: button.action_id,
+      value: button.value,
+      user_id: 'UDEV3',
+      channel_id: 'CPROD',
+      message_ts: button.note.ts,
+    });
     await h.e2e.drain();
     expect(requestMessage(h.e2e, 'CPROD').id).toBe(req.id);
     expect(await h.e2e.rt.redis.exists(keys.activeRequest('prod', 'web'))).toBe(before);

@@ -84,7 +84,9 @@ describe("the start-deadline tick's note in the thread", () => {
     h.clock.advance(60 * MIN);
     expect(await lapseDue(h.rt)).toEqual([req.id]);
     const [note] = lapsedNotes(req);
-    const buttons = (note?.blocks ?? []).flatMap((b) => ((b as { elements?: Array<{ text: { text: string }; value: string }> }).elements ?? []));
+    const buttons = (note?.blocks ?? []).flatMap(
+      (b) => (b as { elements?: Array<{ text: { text: string }; value: string }> }).elements ?? [],
+    );
     expect(buttons.map((b) => [b.text.text, JSON.parse(b.value)])).toEqual([
       ['Request again', { c: `deploy web ${DIGEST} --reason "hotfix for checkout"` }],
     ]);

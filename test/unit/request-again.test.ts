@@ -124,8 +124,16 @@ describe("the expiry tick's note", () => {
     expiresAt: Date.UTC(2025, 10, 25, 14, 0),
   };
   it.each([
-    ['en', ':hourglass: <@UDEV1> this Deploy of `web` expired <!date^1764079200^{date_short_pretty} {time}|2025-11-25 14:00 UTC> with 1 of the 2 approvals it needed (requests wait 2h). Nothing was changed.', 'Deploy of web expired without enough approvals'],
-    ['ko', ':hourglass: <@UDEV1> 이 `web` 배포 요청은 필요한 승인 2개 중 1개만 받아 <!date^1764079200^{date_short_pretty} {time}|2025-11-25 14:00 UTC> 만료되었습니다(요청은 2시간 기다립니다). 아무것도 바뀌지 않았습니다.', 'web 배포 요청이 승인을 다 받지 못해 만료됨'],
+    [
+      'en',
+      ':hourglass: <@UDEV1> this Deploy of `web` expired <!date^1764079200^{date_short_pretty} {time}|2025-11-25 14:00 UTC> with 1 of the 2 approvals it needed (requests wait 2h). Nothing was changed.',
+      'Deploy of web expired without enough approvals',
+    ],
+    [
+      'ko',
+      ':hourglass: <@UDEV1> 이 `web` 배포 요청은 필요한 승인 2개 중 1개만 받아 <!date^1764079200^{date_short_pretty} {time}|2025-11-25 14:00 UTC> 만료되었습니다(요청은 2시간 기다립니다). 아무것도 바뀌지 않았습니다.',
+      'web 배포 요청이 승인을 다 받지 못해 만료됨',
+    ],
   ] as const)('mentions the requester and says what it got (%s)', (locale, body, text) => {
     const msg = expiredNotice(req, locale);
     expect((msg.blocks[0] as { text: { text: string } }).text.text).toBe(body);
