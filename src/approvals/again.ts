@@ -11,7 +11,7 @@
 import { actions, type SlackMessage } from '../slack/blocks';
 import { commandButton } from '../slack/command-button';
 import { defineMessages, type Locale } from '../i18n';
-import { parsePlan } from '../deploy/plan';
+import { str } from './confirm';
 import type { ChangeRequest } from './types';
 
 const M = defineMessages('approvals.again', {
@@ -43,37 +43,48 @@ function revisionOf(taskDefinition: string): { family: string; revision: number 
 
 /**
  * The command (without `/ecs`) that asks for the same change again, or undefined when it cannot be
- * said as one: a plan of another version, a rollback to another task definition family (`--to`
+ * said as one: a plan without the fields it needs, a rollback to another task definition family (`--to`
  * names a revision of the family the service runs), a reason no quote can hold. Not carried over:
  * `--at` (its time has passed; `atNextWindow` asks for the next change window instead) and
  * `--break-glass` (skipping approval is asked for, not repeated).
  */
 export function requestAgainCommand(req: Pick<ChangeRequest, 'plan' | 'reason'>, atNextWindow = false): string | undefined {
-  const plan = parsePlan(req.plan);
-  if (!plan) return undefined;
-  let command: string;
+  // The plan as stored (opaque JSON to the approvals store, as in ./confirm.ts; src/deploy/plan.ts
+  // types it): each field the command needs, or no command.
+  const plan = (req.plan && typeof req.plan === 'object' ? req.plan : {}) as Record<string, unknown>;
+  const alias = str(plan.alias);
+  if (!alias || !/^[\w.-]+$/.test(alias)) return undefined;
+  const to = plan.to && typeof plan.to === 'object' ? (plan.to as Record<string, unknown>) : {};
+  const count = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined);
+  let command: string | undefined;
   switch (plan.verb) {
-    case 'deploy':
+    case 'deploy': {
       // The digest, not the tag: exactly the image that was approved, wherever the tag points now.
-      command = `deploy ${plan.alias} ${plan.digest}`;
+      const digest = str(plan.digest);
+      if (digest && /^sha256:[a-f0-9]{64}$/.test(digest)) command = `deploy ${alias} ${digest}`;
       break;
-    case 'resize':
-      command = `resize ${plan.alias} --cpu ${plan.to.cpu} --memory ${plan.to.memory}`;
+    }
+    case 'resize': {
+      const [cpu, memory] = [count(to.cpu), count(to.memory)];
+      if (cpu && memory) command = `resize ${alias} --cpu ${cpu} --memory ${memory}`;
       break;
-    case 'scale':
-      command = `scale ${plan.alias} ${plan.to}`;
+    }
+    case 'scale': {
+      const n = count(plan.to);
+      if (n !== undefined) command = `scale ${alias} ${n}`;
       break;
+    }
     case 'restart':
-      command = `restart ${plan.alias}`;
+      command = `restart ${alias}`;
       break;
     case 'rollback': {
-      const target = revisionOf(plan.targetTaskDefinition);
-      const current = revisionOf(plan.currentTaskDefinition);
-      if (!target || target.family !== current?.family) return undefined;
-      command = `rollback ${plan.alias} --to ${target.revision}`;
+      const target = revisionOf(str(plan.targetTaskDefinition) ?? '');
+      const current = revisionOf(str(plan.currentTaskDefinition) ?? '');
+      if (target && target.family === current?.family) command = `rollback ${alias} --to ${target.revision}`;
       break;
     }
   }
+  if (!command) return undefined;
   if (req.reason) {
     const reason = quoteWord(req.reason);
     if (!reason) return undefined;

@@ -33,7 +33,8 @@ const text = defineMessages('approvals-confirm', {
   deny: { en: 'Not yet', ko: '아직 아니요' },
 });
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+/** A stored plan's field as a non-empty string (plans are opaque JSON here; src/deploy/plan.ts types them). */
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** "v1.2.3 (sha256:3f1c7e5a9b2d)" from a tag and a digest; either may be missing. */

@@ -87,6 +87,10 @@ describe('the command that asks for the same change again', () => {
   it('has no command for a plan this version does not read', () => {
     expect(requestAgainCommand({ plan: { verb: 'deploy', alias: 'web' } })).toBeUndefined();
     expect(requestAgainCommand({ plan: undefined })).toBeUndefined();
+    // A field that could not be typed back as one word of the command.
+    expect(requestAgainCommand({ plan: { ...plans.scale, alias: 'web --break-glass x' } })).toBeUndefined();
+    expect(requestAgainCommand({ plan: { ...plans.deploy, digest: 'sha256:zz' } })).toBeUndefined();
+    expect(requestAgainCommand({ plan: { ...plans.scale, to: -1 } })).toBeUndefined();
   });
 });
 
