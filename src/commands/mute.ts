@@ -61,6 +61,7 @@ const M = defineMessages('commands.mute', {
     ko: '필요 없는 입력이 있습니다: {extra}. 사유는 --reason 뒤에 쓰세요. 예: {example}',
   },
   noReason: { en: ' (no reason given)', ko: ' (사유 없음)' },
+  sampleReason: { en: 'load test', ko: '부하 테스트' },
   reasonRequired: {
     en: 'Say why with --reason: the alert channel is told who muted and why, e.g. {example}.',
     ko: '--reason으로 사유를 써 주세요. 알림 채널에 누가 왜 껐는지 알립니다. 예: {example}',
@@ -212,7 +213,10 @@ export const mute = defineCommand<MuteArgs>({
     const service = resolveService(ctx.config, args[0], MUTE_USAGE, ctx.channelId);
     const durationMs = parseMuteDuration(args[1]);
     if (!flags.reason) {
-      throw badInput(M.lazy('reasonRequired', { example: code(`mute ${args[0]} ${args[1]} --reason "load test"`) }), MUTE_USAGE);
+      throw badInput(
+        M.lazy('reasonRequired', { example: (l) => code(`/ecs mute ${args[0]} ${args[1]} --reason "${M.in(l)('sampleReason')}"`) }),
+        MUTE_USAGE,
+      );
     }
     return { args: { durationMs, reason: flags.reason }, environment: service.environment, service };
   },

@@ -151,6 +151,12 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
     // The example of a missing value is a whole command (was `lock web`, which is not one to copy; `/ecs tasks web` was).
     ['lock', ['Missing service, e.g. `/ecs lock web`.'], ['빠진 값이 있습니다: 서비스. 예: `/ecs lock web`']],
     ['mute web', ['Missing duration, e.g. `/ecs mute web 2h`.'], ['예: `/ecs mute web 2h`']],
+    // The example reason is in the reader's language (was "load test" in the Korean answer), and a whole command.
+    [
+      'mute web 1h',
+      ['Say why with --reason', '`/ecs mute web 1h --reason "load test"`'],
+      ['--reason으로 사유를 써 주세요.', '`/ecs mute web 1h --reason "부하 테스트"`'],
+    ],
     ['freeze', ['Missing environment, e.g. `/ecs freeze prod`.'], ['예: `/ecs freeze prod`']],
     // A service where an environment goes: was only "I don't know an environment called `web`".
     ['freeze web', ["I don't know an environment called `web`.", '`/ecs lock web`'], ['`web` 환경을 찾을 수 없습니다.', '`/ecs lock web`']],
