@@ -291,7 +291,7 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
       await dropEntry(rt, entry);
       continue;
     }
-    const reply = await transit(rt, (x) => x.expire(ref, now));
+    const reply = await transit(rt, (x) => x.expire(ref, now, true));
     const req = reply.request;
     if (entry.legacy && reply.code === 'NOT_PENDING' && req?.state === 'approved' && req.startBy === undefined) {
       // Approved, still in the legacy pending index, and without a start deadline (written before
@@ -306,7 +306,9 @@ export async function expireDue(rt: Runtime, batch = 100): Promise<string[]> {
     }
     // The script keeps the service's index; a legacy member, or one whose request is gone, is removed here.
     if (entry.legacy || reply.code === 'NOT_FOUND') await dropEntry(rt, entry);
-    if (reply.code === 'OK') {
+    // UNTOLD: a click or a new request expired it on the way; its card was updated then (again here,
+    // in case that update was lost), its requester is told now.
+    if (reply.code === 'OK' || reply.code === 'UNTOLD') {
       expired.push(id);
       await refreshMessage(rt, req);
       // Its requester is told in its thread, with the same request one click away (tick code, lazily).

@@ -3,8 +3,9 @@
  * request expired without the approvals it needed and that nothing changed; the note carries the
  * Request again button (./again.ts). Before, only the card changed, and nobody was told. Keyed like
  * every tick note (noteInThread): said once. Loaded lazily by expireDue (./clicks.ts): tick code,
- * not in the Slack bundle. A request a click expires first (someone pressed a button on it after its
- * time) gets no note: the tick finds it expired already.
+ * not in the Slack bundle. A request a click or a new request expired first (a button pressed
+ * after its time, a request for the same service) is marked untold by its script and stays due, so
+ * the next tick tells its requester too (lua/expire-8.lua UNTOLD).
  */
 import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';

@@ -104,8 +104,12 @@ export interface Transitions {
    * NOT_CANCELLER, NOT_PENDING, NOT_FOUND.
    */
   cancel(ref: RequestRef, user: string, now: number, reason: string, approver: boolean): Promise<Transition>;
-  /** pending → expired once due. Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND. */
-  expire(ref: RequestRef, now: number): Promise<Transition>;
+  /**
+   * pending → expired once due. Codes: OK, NOT_DUE, NOT_PENDING, NOT_FOUND; with `tells` (the expiry
+   * tick, which tells the requester) also UNTOLD: expired earlier by a click or a new request, its
+   * requester not told yet (now marked told). Without `tells` the request stays due until the tick tells them.
+   */
+  expire(ref: RequestRef, now: number, tells?: boolean): Promise<Transition>;
   /** pending | approved → failed with a reason. Codes: OK, NOT_OPEN, NOT_FOUND. */
   abort(ref: RequestRef, now: number, actor: string, reason: string): Promise<Transition>;
   /**
@@ -241,9 +245,9 @@ export function luaTransitions(redis: RedisClient): Transitions {
       const k = requestKeys(ref);
       return run(SCRIPTS.cancel, [k.request, k.active, k.audit, ...k.indexes], [user, now, reason, approver ? '1' : '0']);
     },
-    expire(ref, now) {
+    expire(ref, now, tells = false) {
       const k = requestKeys(ref);
-      return run(SCRIPTS.expire, [k.request, k.active, k.audit, ...k.indexes], [now]);
+      return run(SCRIPTS.expire, [k.request, k.active, k.audit, ...k.indexes], [now, tells ? '1' : '0']);
     },
     abort(ref, now, actor, reason) {
       const k = requestKeys(ref);

@@ -168,6 +168,44 @@ describe('approval buttons through the Slack Lambda handler', () => {
     ]);
   });
 
+  it('a request a click expired is told about by the next tick, once; its index entry is then gone', async () => {
+    const plan = { verb: 'scale', ...planBase(T0), from: 4, to: 6 };
+    const req = await submitRequest(e2e.rt, input({ verb: 'scale', plan, reason: 'peak traffic' }));
+    const pending = `approvals:{svc:prod:web}:pending`;
+    clock.set(req.expiresAt + 1);
+    expect((await click(req, 'approve', 'ULEAD1')).text).toContain('This request expired');
+    const notes = () => e2e.slack.messages('CPROD').filter((m) => m.thread_ts === req.messageTs && m.ts !== req.messageTs);
+    expect(notes()).toHaveLength(0);
+    // Still due: the tick has to tell its requester.
+    expect(await e2e.rt.redis.zscore(pending, req.id)).not.toBeNull();
+    clock.set(req.expiresAt + 60_000);
+    await e2e.tick();
+    await e2e.tick();
+    expect(notes()).toHaveLength(1);
+    const text = JSON.stringify(notes()[0]!.blocks);
+    expect(text).toContain(':hourglass: <@UDEV1> this Scale of `web` expired');
+    // The time it expired (the click's), not the tick's.
+    expect(text).toContain(`<!date^${Math.floor((req.expiresAt + 1) / 1000)}^`);
+    expect(text).toContain('Request again');
+    expect(await e2e.rt.redis.zscore(pending, req.id)).toBeNull();
+    expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('expired');
+    expect(messageText(req)).toContain('Expired');
+  });
+
+  it('a request a new request for the same service expired on the way is told about by the next tick', async () => {
+    const old = await submitRequest(e2e.rt, input());
+    clock.set(old.expiresAt + 1);
+    const next = await submitRequest(e2e.rt, input({ plan: { verb: 'deploy', tag: 'v1.2.4' }, summary: 'Deploy `v1.2.4` to `web`' }));
+    expect((await getRequest(e2e.rt.redis, old.id))!.state).toBe('expired');
+    await e2e.tick();
+    const notes = e2e.slack.messages('CPROD').filter((m) => m.thread_ts === old.messageTs && m.ts !== old.messageTs);
+    expect(notes).toHaveLength(1);
+    expect(JSON.stringify(notes[0]!.blocks)).toContain(':hourglass: <@UDEV1> this Deploy of `web` expired');
+    // The new request is pending and untouched.
+    expect((await getRequest(e2e.rt.redis, next.id))!.state).toBe('pending');
+    expect(e2e.slack.messages('CPROD').filter((m) => m.thread_ts === next.messageTs && m.ts !== next.messageTs)).toHaveLength(0);
+  });
+
   it('clicks on a request that already ran, was rejected or cancelled get the state, and nothing runs', async () => {
     const ran = await submitRequest(e2e.rt, input());
     await click(ran, 'approve', 'ULEAD1');

@@ -133,10 +133,22 @@ describe('every transition script keeps its service indexes itself (no write aft
     expect((await x.cancel(c.ref, 'UDEV1', h.clock.now(), '', false)).code).toBe('OK');
     expect(await indexed(h, c.ref.id)).toEqual({});
 
+    // Expired by the tick, which tells the requester: out of every index at once.
     const e = await createByScript(h);
     h.clock.advance(HOUR);
-    expect((await x.expire(e.ref, h.clock.now())).code).toBe('OK');
+    expect((await x.expire(e.ref, h.clock.now(), true)).code).toBe('OK');
     expect(await indexed(h, e.ref.id)).toEqual({});
+
+    // Expired by a click (no telling): still due in the pending index, until the tick tells its requester (once).
+    const k = await createByScript(h);
+    h.clock.advance(HOUR);
+    expect((await x.expire(k.ref, h.clock.now())).code).toBe('OK');
+    expect(await indexed(h, k.ref.id)).toEqual({ pending: k.t.request!.expiresAt });
+    expect((await x.expire(k.ref, h.clock.now())).code).toBe('NOT_PENDING');
+    expect(await indexed(h, k.ref.id)).toEqual({ pending: k.t.request!.expiresAt });
+    expect((await x.expire(k.ref, h.clock.now(), true)).code).toBe('UNTOLD');
+    expect(await indexed(h, k.ref.id)).toEqual({});
+    expect((await x.expire(k.ref, h.clock.now(), true)).code).toBe('NOT_PENDING');
 
     const b = await createByScript(h, { state: 'approved' });
     expect(await indexed(h, b.ref.id)).toEqual({ approved: h.clock.now() + DEADLINE });
@@ -162,6 +174,9 @@ describe('every transition script keeps its service indexes itself (no write aft
     const now = h.clock.now();
     const { t: fresh } = await createByScript(h, { seenActive: stale.ref.id });
     expect(fresh).toMatchObject({ code: 'OK', extra: { expired: stale.ref.id } });
+    // Expired on the way, its requester not told: due until the expiry tick tells them.
+    expect(await indexed(h, stale.ref.id)).toEqual({ pending: stale.t.request!.expiresAt });
+    expect((await x.expire(stale.ref, h.clock.now(), true)).code).toBe('UNTOLD');
     expect(await indexed(h, stale.ref.id)).toEqual({});
     expect(await indexed(h, fresh.request!.id)).toEqual({ pending: now + HOUR });
   });

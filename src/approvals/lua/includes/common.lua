@@ -55,8 +55,12 @@ local function audit(stream, event, h, actor, detail, now, extra)
 end
 
 -- pending → expired, clearing the service's active pointer if it is this request.
-local function expireRequest(reqKey, activeKey, stream, h, now)
+-- Unless `told` (the expiry tick, which tells the requester itself), the request is marked `untold`:
+-- it stays in its service's pending index (reindex) until the expiry tick tells its requester
+-- (expire-8.lua), so a request a click or a new request expired on the way is told about too.
+local function expireRequest(reqKey, activeKey, stream, h, now, told)
   redis.call('HSET', reqKey, 'state', 'expired', 'updatedAt', now, 'finishedAt', now)
+  if not told then redis.call('HSET', reqKey, 'untold', '1') end
   h.state = 'expired'
   if redis.call('GET', activeKey) == h.id then redis.call('DEL', activeKey) end
   audit(stream, 'expired', h, 'bot', 'nobody approved it in time', now)
@@ -95,14 +99,19 @@ end
 local function reindex(reqKey)
   if not INDEXES then return end
   local f = redis.call('HMGET', reqKey, 'id', 'state', 'expiresAt', 'startBy', 'startedAt', 'startAt', 'approvedAt',
-    'breakGlass', 'retroApprovedAt', 'retroExpiredAt', 'updatedAt', 'x.notStarted')
+    'breakGlass', 'retroApprovedAt', 'retroExpiredAt', 'updatedAt', 'x.notStarted', 'untold')
   -- f: 1 id, 2 state, 3 expiresAt, 4 startBy, 5 startedAt, 6 startAt, 7 approvedAt, 8 breakGlass,
-  --    9 retroApprovedAt, 10 retroExpiredAt, 11 updatedAt, 12 x.notStarted
+  --    9 retroApprovedAt, 10 retroExpiredAt, 11 updatedAt, 12 x.notStarted, 13 untold
   local id, state = f[1], f[2]
   if not id then return end
   local pending, approved, running, scheduled, retro =
     KEYS[INDEXES], KEYS[INDEXES + 1], KEYS[INDEXES + 2], KEYS[INDEXES + 3], KEYS[INDEXES + 4]
-  if state == 'pending' and f[3] then redis.call('ZADD', pending, f[3], id) else redis.call('ZREM', pending, id) end
+  -- Expired and not told yet (expireRequest): due, so the expiry tick tells its requester.
+  if (state == 'pending' or (state == 'expired' and f[13])) and f[3] then
+    redis.call('ZADD', pending, f[3], id)
+  else
+    redis.call('ZREM', pending, id)
+  end
   -- By startBy (every approval sets it; without one the start-deadline tick could not lapse it anyway).
   if state == 'approved' and f[4] then
     redis.call('ZADD', approved, f[4], id)
