@@ -108,12 +108,16 @@ export interface DeployFacts {
   deploymentId: string;
   reason?: string;
   at: number;
+  /** What ECS's reason means in plain words (src/aws/ecs-reasons.ts), in the workspace's language, written by the worker; none for a reason not recognised. */
+  explanation?: string;
 }
 
 export interface ActionFacts {
   eventName: string;
   reason?: string;
   at: number;
+  /** As DeployFacts.explanation. */
+  explanation?: string;
 }
 
 export interface DownFacts {
