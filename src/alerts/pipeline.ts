@@ -18,6 +18,7 @@ import { explainEcsReason } from '../aws/ecs-reasons';
 import { alertChannelFor, resolveTarget } from './events';
 import {
   actionLabel,
+  incidentText,
   isTroubleAction,
   taskFacts,
   type ActionFacts,
@@ -158,7 +159,8 @@ async function onDeploymentEvent(
       kind: 'deploy',
       seenId: `deploy:${d.deploymentId}:FAILED`,
       reasonKey: `deploy:${d.deploymentId}`,
-      reasonLabel: `Deployment ${d.deploymentId} failed`,
+      // A catalog token: shown in the channel's language (labelText).
+      reasonLabel: incidentText.token('deploymentFailed', { id: d.deploymentId }),
       facts,
       now,
       at,

@@ -564,5 +564,8 @@ describe('in a Korean workspace (slack.language: ko)', () => {
       '새 작업이 너무 많이 실패해 서킷 브레이커가 배포를 멈췄습니다. 중지된 작업의 이유와 로그에 원인이 있습니다. 롤백이 켜져 있으면 서비스는 마지막으로 완료된 배포로 돌아갑니다.',
     ]);
     expect(textOf(only(replies(only(alerts()))))).not.toMatch(/circuit breaker stopped|too many of its new tasks/);
+    // The alert counts it in Korean words too (its label was English).
+    expect(section(only(alerts()))).toContain('• 배포 ecs-svc/4444444444444444444 실패');
+    expect(textOf(only(alerts()))).not.toContain('Deployment ecs-svc/4444444444444444444 failed');
   });
 });
