@@ -126,18 +126,16 @@ function costError(err: unknown, permission: string): BotError {
     return e;
   }
   const e = awsError(err, { action: awsActions.lazy('readCosts'), permission });
+  const role = roleOfError(err)?.roleArn;
+  const waited = /within (\d+) s/.exec(e.message)?.[1];
   const failure: CostFailure =
     e.code === 'AWS_ACCESS_DENIED'
-      ? { code: e.code, reason: 'accessDenied', perm: permission, ...(roleOfError(err) ? { role: roleOfError(err)!.roleArn } : {}) }
+      ? { code: e.code, reason: 'accessDenied', perm: permission, ...(role ? { role } : {}) }
       : e.code === 'AWS_THROTTLED'
         ? { code: e.code, reason: 'throttled', name }
         : e.code === 'AWS_TIMEOUT'
-          ? {
-              code: e.code,
-              reason: 'timeout',
-              ...(/within (\d+) s/.exec(e.message) ? { s: Number(/within (\d+) s/.exec(e.message)![1]) } : {}),
-            }
-          : { code: e.code, reason: 'unknown', name };
+          ? { code: e.code, reason: 'timeout', ...(waited ? { s: Number(waited) } : {}) }
+          : { code: e.code, reason: 'unknown', ...(name !== 'Error' ? { name } : {}) };
   mapped.set(e, failure);
   return e;
 }
@@ -147,7 +145,8 @@ export function costFailureOf(err: unknown): CostFailure {
   if (!isBotError(err)) return { code: 'AWS', reason: 'unknown' };
   const known = mapped.get(err);
   if (known) return known;
-  const name = err.cause === undefined ? undefined : awsErrorName(err.cause);
+  const cause = err.cause === undefined ? undefined : awsErrorName(err.cause);
+  const name = cause && cause !== 'Error' ? cause : undefined;
   if (err.code === 'AWS_THROTTLED') return { code: err.code, reason: 'throttled', ...(name ? { name } : {}) };
   if (err.code === 'AWS_TIMEOUT') return { code: err.code, reason: 'timeout' };
   if (err.code === 'AWS_ACCESS_DENIED') return { code: err.code, reason: 'accessDenied' };
@@ -162,7 +161,7 @@ const ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 export function readCostFailure(v: unknown): CostFailure | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const f = v as Record<string, unknown>;
-  if (typeof f.code !== 'string' || !(REASONS as readonly unknown[]).includes(f.reason)) return undefined;
+  if (typeof f.code !== 'string' || !/^[A-Z_]{2,32}$/.test(f.code) || !(REASONS as readonly unknown[]).includes(f.reason)) return undefined;
   const ok = (x: unknown, re: RegExp): x is string => typeof x === 'string' && re.test(x);
   return {
     code: f.code as ErrorCode,

@@ -100,6 +100,19 @@ describe('cost spend', () => {
     const unknown = costFailureError({ code: 'AWS', reason: 'unknown', name: 'InternalServerException' });
     expect(unknown.userMessageIn('ko')).toBe('Cost Explorer가 응답하지 못했습니다 (`InternalServerException`).');
     expect(unknown.hintIn('ko')).toContain('1분 뒤에 다시 시도하세요');
+    const role = costFailureError({
+      code: 'AWS_ACCESS_DENIED',
+      reason: 'accessDenied',
+      perm: 'ce:GetCostAndUsage',
+      role: 'arn:aws:iam::222222222222:role/chatops-target',
+    });
+    expect(role.userMessageIn('ko')).toContain(
+      '계정 `222222222222`의 역할 `arn:aws:iam::222222222222:role/chatops-target`에 `ce:GetCostAndUsage` 권한이 필요합니다',
+    );
+    expect(role.hintIn('ko')).toContain('대상 계정의 그 역할에 추가하세요');
+    const slow = costFailureError({ code: 'AWS_TIMEOUT', reason: 'timeout', s: 10 });
+    expect(slow.userMessageIn('ko')).toBe('Cost Explorer 비용 조회 중 AWS가 10초 안에 응답하지 않았습니다.');
+    expect(slow.userMessageIn('en')).toBe('AWS did not answer within 10 s while I tried to read costs from Cost Explorer.');
     // Anything but a mapped AWS failure (a bug, say) leaves no words of its own.
     expect(costFailureOf(new TypeError('x is undefined'))).toEqual({ code: 'AWS', reason: 'unknown' });
   });
