@@ -54,6 +54,7 @@ export const incidentText = defineMessages('alerts.incident', {
   aTaskFailed: { en: 'a task failed', ko: '작업 1개 실패' },
   nTasksFailed: { en: '{n} tasks failed', ko: '작업 {n}개 실패' },
   deploymentFailedWord: { en: 'deployment failed', ko: '배포 실패' },
+  deploymentFailed: { en: 'Deployment {id} failed', ko: '배포 {id} 실패' },
   trouble: { en: 'trouble', ko: '문제 발생' },
   recovered: { en: '✅ Recovered: {title}: {what}', ko: '✅ 복구됨: {title}: {what}' },
   isDown: { en: '🔴 {title} is down{what}', ko: '🔴 {title} 중단{what}' },
@@ -108,12 +109,16 @@ export interface DeployFacts {
   deploymentId: string;
   reason?: string;
   at: number;
+  /** What ECS's reason means in plain words (src/aws/ecs-reasons.ts), in the workspace's language, written by the worker; none for a reason not recognised. */
+  explanation?: string;
 }
 
 export interface ActionFacts {
   eventName: string;
   reason?: string;
   at: number;
+  /** As DeployFacts.explanation. */
+  explanation?: string;
 }
 
 export interface DownFacts {

@@ -184,12 +184,19 @@ export function alertMessage(v: IncidentView, svc: ResolvedService, locale: Loca
     summary ? `*${escapeMrkdwn(truncate(oneLine(summary), ALERT_REASON_CHARS))}*` : '',
     ...signalLines(v, locale).map((l) => `• ${escapeMrkdwn(truncate(oneLine(l), ALERT_REASON_CHARS))}`),
   ].filter(Boolean);
-  if (v.deploy?.reason) lines.push(`> ${escapeMrkdwn(truncate(oneLine(v.deploy.reason), ALERT_REASON_CHARS))}`);
+  // ECS's words quoted as they are, each followed by what it means (written by the worker in the
+  // workspace's language, DeployFacts.explanation) where the summary has room for it.
+  const quote = (said: string, means?: string) => {
+    lines.push(said);
+    if (means && lines.length < SUMMARY_MAX_LINES) lines.push(`_${escapeMrkdwn(oneLine(means))}_`);
+  };
+  if (v.deploy?.reason) quote(`> ${escapeMrkdwn(truncate(oneLine(v.deploy.reason), ALERT_REASON_CHARS))}`, v.deploy.explanation);
   if (v.action?.reason)
-    lines.push(
-      `> ${escapeMrkdwn(actionLabel(v.action.eventName))}: ${escapeMrkdwn(truncate(oneLine(v.action.reason), ALERT_REASON_CHARS))}`,
+    quote(
+      `> ${escapeMrkdwn(labelText(actionLabel(v.action.eventName), locale))}: ${escapeMrkdwn(truncate(oneLine(v.action.reason), ALERT_REASON_CHARS))}`,
+      v.action.explanation,
     );
-  if (v.deploy && !v.first) lines.push(`_${t('circuitBreaker')}_`);
+  if (v.deploy && !v.first && !v.deploy.explanation) lines.push(`_${t('circuitBreaker')}_`);
   if (lines.length > SUMMARY_MAX_LINES) {
     const more = lines.length - (SUMMARY_MAX_LINES - 1);
     lines.splice(SUMMARY_MAX_LINES - 1, lines.length, `_${t('more', { n: more })}_`);

@@ -14,9 +14,11 @@ import type { SlackMessage } from '../slack/blocks';
 import type { Locale } from '../i18n/locale';
 import { classifyTaskStop } from './classify';
 import { explainFailure } from './explain';
+import { explainEcsReason } from '../aws/ecs-reasons';
 import { alertChannelFor, resolveTarget } from './events';
 import {
   actionLabel,
+  incidentText,
   isTroubleAction,
   taskFacts,
   type ActionFacts,
@@ -148,7 +150,8 @@ async function onDeploymentEvent(
     log.info('failed deployment started by the bot: left to its request thread', { deploymentId: d.deploymentId, request });
     return;
   }
-  const facts: DeployFacts = { deploymentId: d.deploymentId, reason: d.reason, at };
+  const explanation = explainEcsReason(d.reason, rt.people.workspace, d.eventName);
+  const facts: DeployFacts = { deploymentId: d.deploymentId, reason: d.reason, at, ...(explanation ? { explanation } : {}) };
   await processSignal(
     rt,
     svc,
@@ -156,7 +159,8 @@ async function onDeploymentEvent(
       kind: 'deploy',
       seenId: `deploy:${d.deploymentId}:FAILED`,
       reasonKey: `deploy:${d.deploymentId}`,
-      reasonLabel: `Deployment ${d.deploymentId} failed`,
+      // A catalog token: shown in the channel's language (labelText).
+      reasonLabel: incidentText.token('deploymentFailed', { id: d.deploymentId }),
       facts,
       now,
       at,
@@ -184,7 +188,8 @@ async function onServiceAction(
     log.debug('service action is not an alert', { eventName: d.eventName });
     return;
   }
-  const facts: ActionFacts = { eventName: d.eventName, reason: d.reason, at };
+  const explanation = explainEcsReason(d.reason, rt.people.workspace, d.eventName);
+  const facts: ActionFacts = { eventName: d.eventName, reason: d.reason, at, ...(explanation ? { explanation } : {}) };
   await processSignal(
     rt,
     svc,
@@ -303,11 +308,16 @@ async function replyFor(
     }
     case 'deploy': {
       const d = input.facts as DeployFacts;
-      return signalReply(deployFailedText(d.deploymentId, locale), d.reason, locale);
+      return signalReply(
+        deployFailedText(d.deploymentId, locale),
+        d.reason,
+        locale,
+        explainEcsReason(d.reason, locale, 'SERVICE_DEPLOYMENT_FAILED'),
+      );
     }
     case 'action': {
       const a = input.facts as ActionFacts;
-      return signalReply(actionText(actionLabel(a.eventName), locale), a.reason, locale);
+      return signalReply(actionText(actionLabel(a.eventName), locale), a.reason, locale, explainEcsReason(a.reason, locale, a.eventName));
     }
     case 'down': {
       const d = input.facts as DownFacts;

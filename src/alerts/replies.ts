@@ -122,9 +122,13 @@ export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined, local
   return { text: t('newReasonText', { label }), blocks, locale };
 }
 
-/** Thread reply for another kind of signal joining an open incident (`text` is plain text in `locale`). */
-export function signalReply(text: string, detail?: string, locale: Locale = 'en'): SlackMessage {
-  const blocks: KnownBlock[] = [section(escapeMrkdwn(text) + (detail ? `\n> ${escapeMrkdwn(truncate(detail, 500))}` : ''))];
+/**
+ * Thread reply for another kind of signal joining an open incident (`text` is plain text in `locale`):
+ * ECS's own words (`detail`) quoted as they are, and what they mean (`explanation`, plain text in `locale`).
+ */
+export function signalReply(text: string, detail?: string, locale: Locale = 'en', explanation?: string): SlackMessage {
+  const quoted = detail ? `\n> ${escapeMrkdwn(truncate(detail, 500))}` : '';
+  const blocks: KnownBlock[] = [section(escapeMrkdwn(text) + quoted + (explanation ? `\n${escapeMrkdwn(explanation)}` : ''))];
   return { text: escapeMrkdwn(text), blocks, locale };
 }
 

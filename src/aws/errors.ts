@@ -21,7 +21,8 @@ import { escapeMrkdwn, oneLine } from '../slack/text';
 import { currentBudget } from './budget';
 import { roleOfError, roleParts } from './session';
 
-const text = defineMessages('aws-errors', {
+/** The sentences of AWS failures, also for a failure told again from a language-neutral record (src/aws/cost-explorer.ts). */
+export const awsErrorText = defineMessages('aws-errors', {
   roleDenied: {
     en: 'AWS denied access while I tried to {action}: role {role} in account {account}, which the bot uses for this environment, needs {perm}.',
     ko: '{action} 중 AWS가 접근을 거부했습니다. 봇이 이 환경에 쓰는 계정 {account}의 역할 {role}에 {perm} 권한이 필요합니다.',
@@ -297,9 +298,9 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
   const net = networkCode(err);
 
   const say =
-    (key: keyof typeof text.entries, params: Record<string, ParamValue> = {}): Localized =>
+    (key: keyof typeof awsErrorText.entries, params: Record<string, ParamValue> = {}): Localized =>
     (l) =>
-      format(text.entries[key][l], { action: (al) => escapeMrkdwn(textIn(ctx.action, al)), ...params }, l);
+      format(awsErrorText.entries[key][l], { action: (al) => escapeMrkdwn(textIn(ctx.action, al)), ...params }, l);
   const fail = (code: ErrorCode, message: string, userMessage: Localized, hint?: Localized) =>
     new BotError(code, message, { userMessage, hint, cause: err });
   const tick = (s: string) => `\`${escapeMrkdwn(s)}\``;
@@ -360,7 +361,7 @@ export function awsError(err: unknown, ctx: AwsErrorContext): BotError {
     const perm = ctx.permission ?? /not authorized to perform: ([\w:-]+)/.exec(detail)?.[1];
     const role = roleOfError(err);
     if (role) {
-      const t = text.in(role.locale);
+      const t = awsErrorText.in(role.locale);
       const { account } = roleParts(role.roleArn);
       return new BotError('AWS_ACCESS_DENIED', `${action}: access denied with ${role.roleArn} (${detail})`, {
         userMessage: t('roleDenied', {

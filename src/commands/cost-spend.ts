@@ -5,7 +5,8 @@
  * - a cached answer (6 hours, keyed by the SHA-256 of the request) costs nothing;
  * - identical requests in flight share one call (single-flight through Redis): the first takes
  *   `cost:{hash}:flight` and asks Cost Explorer, the others wait for its cache entry, or for its
- *   failure, which it leaves there for a few seconds so that they answer the same without asking;
+ *   failure, which it leaves there for a few seconds (as a reason and its parameters, read by each
+ *   in their own language) so that they answer the same without asking;
  * - each call is counted against this clock hour's budget of the person who asked and of the
  *   workspace (`limits` in chatops.yml, one Lua script), and refused with a clear answer when
  *   either is spent.
@@ -13,7 +14,8 @@
  * A Redis outage only costs money: the request goes straight to Cost Explorer, unshared and uncounted.
  */
 import { randomBytes } from 'node:crypto';
-import { BotError, isBotError, type ErrorCode } from '../errors';
+import { BotError } from '../errors';
+import { costFailureError, costFailureOf, readCostFailure, type CostFailure } from '../aws/cost-explorer';
 import { defineMessages } from '../i18n';
 import { keys } from '../redis/keys';
 import { COST_CACHE_MAX_BYTES } from '../redis/bounds';
@@ -67,13 +69,6 @@ export interface Fetched<T> {
   cached: boolean;
 }
 
-/** What a failed call leaves for the callers that waited on it: a user-facing error only. */
-interface StoredFailure {
-  code: ErrorCode;
-  userMessage: string;
-  hint?: string;
-}
-
 /** The clock hour of `ms` as a key part: 2026-12-01T18. */
 export function hourOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 13);
@@ -112,16 +107,14 @@ export async function spendOneCall(rt: Runtime, user: string): Promise<void> {
 function parseFailure(value: string): { of: string; error: BotError } {
   const rest = value.slice(FAILED.length);
   const colon = rest.indexOf(':');
-  let f: StoredFailure | undefined;
+  let f: CostFailure | undefined;
   try {
-    f = JSON.parse(rest.slice(colon + 1)) as StoredFailure;
+    f = readCostFailure(JSON.parse(rest.slice(colon + 1)));
   } catch {
     f = undefined;
   }
-  const error = new BotError(f?.code ?? 'AWS', 'a shared Cost Explorer request failed', {
-    userMessage: f?.userMessage ?? text.in('en')('busy'),
-    ...(f?.hint ? { hint: f.hint } : {}),
-  });
+  // Written in each waiting caller's language where it becomes their reply (errorReply).
+  const error = f ? costFailureError(f) : new BotError('AWS', 'a shared Cost Explorer request failed', { userMessage: text.lazy('busy') });
   return { of: rest.slice(0, colon), error };
 }
 
@@ -214,9 +207,8 @@ async function ask<T>(
   try {
     data = await fetch();
   } catch (err) {
-    const failure: StoredFailure = isBotError(err)
-      ? { code: err.code, userMessage: err.userMessage, ...(err.hint ? { hint: err.hint } : {}) }
-      : { code: 'AWS', userMessage: text.in(rt.config.slack.language)('busy') };
+    // Language-neutral (a reason and its parameters): each caller that waited reads it in their own language.
+    const failure = costFailureOf(err);
     await rt.redis.set(k.flightKey, `${FAILED}${k.token}:${JSON.stringify(failure)}`, 'PX', FAILURE_TTL_MS).catch(() => undefined);
     throw err;
   }

@@ -13,6 +13,7 @@
 import type { Service, Task } from '@aws-sdk/client-ecs';
 import type { ChangeVerb } from '../config/schema';
 import { arnTail } from '../aws/arn';
+import { explainEcsReason } from '../aws/ecs-reasons';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 
@@ -89,7 +90,7 @@ export interface Counts {
 export interface Assessment {
   phase: Phase;
   counts: Counts;
-  /** Why it failed or is stuck, in ECS's words where there are some (plain text, not escaped). */
+  /** Why it failed or is stuck, in ECS's words where there are some, each followed by what it means when known (plain text, not escaped). */
   reasons: string[];
   /** ECS brought back the task definition that ran before (circuit breaker or abort). */
   rolledBack: boolean;
@@ -171,7 +172,9 @@ export function assessRollout(service: Service, t: Tracking, now: number, locale
     primary !== tracked && primaryTd === t.previousTaskDefinition && t.previousTaskDefinition !== t.targetTaskDefinition;
 
   if (tracked.rolloutState === 'FAILED') {
-    const reasons = [tracked.rolloutStateReason || say('failed')];
+    // ECS's reason as it is, then what it means where it is one of the common ones (the circuit breaker…).
+    const means = explainEcsReason(tracked.rolloutStateReason, locale);
+    const reasons = [tracked.rolloutStateReason || say('failed'), ...(means ? [means] : [])];
     if (backToPrevious) reasons.push(say('rollingBack', { td: arnTail(primaryTd) }));
     return { ...base, phase: 'failed', counts: backToPrevious ? backCounts(counts.failed) : counts, reasons, rolledBack: backToPrevious };
   }
@@ -221,7 +224,7 @@ export function assessRollout(service: Service, t: Tracking, now: number, locale
       }),
     ];
     const impaired = (service.events ?? []).find((e) => /unable to place|unable to consistently start|insufficient/i.test(e.message ?? ''));
-    if (impaired?.message) why.push(impaired.message);
+    if (impaired?.message) why.push(impaired.message, ...[explainEcsReason(impaired.message, locale)].filter((x): x is string => !!x));
     return { ...base, phase: 'stuck', counts, reasons: why };
   }
   return { ...base, phase: 'in_progress', counts, reasons: [] };

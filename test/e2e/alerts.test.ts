@@ -18,7 +18,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { keys } from '../../src/redis/keys';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
-import { setupE2E, type E2E } from '../helpers/e2e';
+import { alertButton, clickAlertButton, setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
 import type { StoredMessage } from '../helpers/slack-server';
 import { deploymentEvent, docSample, serviceAction, STAGING, taskStopped, type Json, OOM, PULL_FAILED } from '../fixtures/events/samples';
@@ -531,5 +531,41 @@ describe('in a Korean workspace (slack.language: ko)', () => {
     expect(textOf(reason)).toContain('ECS가 이미지를 가져오지 못했습니다');
     expect(textOf(reason)).not.toMatch(/New failure reason|could not pull/);
     expect(recovered!.text).toMatch(/^✅ 복구됨: 배포 ecs-svc\/8000000000000000001 완료\./);
+  });
+
+  it("quotes ECS's own words as they are, each with one Korean line saying what they mean; the Slack function's re-render keeps it", async () => {
+    await e2e.close();
+    e2e = await setupE2E({ now: () => now, configPath: configFile((d) => (d.slack.language = 'ko')) });
+    // The AWS documentation's placement failure (RESOURCE:FARGATE) opens the incident…
+    await e2e.event(serviceAction('task-placement-failure', { time: now }));
+    const alert = only(alerts());
+    const section = (m: StoredMessage) =>
+      (m.blocks as Array<{ type: string; text?: { text: string } }>).find((b) => b.type === 'section')!.text!.text.split('\n');
+    const lines = section(alert);
+    const at = lines.indexOf('> ECS가 작업을 배치하지 못함: RESOURCE:FARGATE');
+    expect(at).toBeGreaterThan(-1);
+    expect(lines[at + 1]).toBe(
+      '_지금 서비스의 가용 영역에 이 작업을 위한 Fargate 용량이 없습니다. ECS가 계속 시도하며, 더 많은 가용 영역의 서브넷을 쓰면 도움이 됩니다._',
+    );
+    // "I'm on it": the Slack function re-renders the alert from the incident's facts, the Korean line with it.
+    await clickAlertButton(e2e, only(alerts()), alertButton(only(alerts()), 'alert:ack'), 'UDEV1');
+    const again = only(alerts());
+    expect(textOf(again)).toContain('👀');
+    expect(section(again)).toContain(
+      '_지금 서비스의 가용 영역에 이 작업을 위한 Fargate 용량이 없습니다. ECS가 계속 시도하며, 더 많은 가용 영역의 서브넷을 쓰면 도움이 됩니다._',
+    );
+    // Its failed deployment (the circuit breaker's words) joins it as a thread reply.
+    now += MIN;
+    await e2e.event(deploymentEvent('failed', { time: now, deploymentId: 'ecs-svc/4444444444444444444' }));
+    const reply = section(only(replies(only(alerts()))));
+    expect(reply).toEqual([
+      '❌ 배포 ecs-svc/4444444444444444444이(가) 실패했습니다.',
+      '> ECS deployment circuit breaker: task failed to start.',
+      '새 작업이 너무 많이 실패해 서킷 브레이커가 배포를 멈췄습니다. 중지된 작업의 이유와 로그에 원인이 있습니다. 롤백이 켜져 있으면 서비스는 마지막으로 완료된 배포로 돌아갑니다.',
+    ]);
+    expect(textOf(only(replies(only(alerts()))))).not.toMatch(/circuit breaker stopped|too many of its new tasks/);
+    // The alert counts it in Korean words too (its label was English).
+    expect(section(only(alerts()))).toContain('• 배포 ecs-svc/4444444444444444444 실패');
+    expect(textOf(only(alerts()))).not.toContain('Deployment ecs-svc/4444444444444444444 failed');
   });
 });

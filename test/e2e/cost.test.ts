@@ -23,6 +23,7 @@ import { DAY, HOUR, NOW, REGISTRY, serviceWith, taskDefinitionWith } from '../he
 import { environmentDailyRequest } from '../../src/commands/render/cost-plan';
 import { costCacheKey } from '../../src/commands/cost.run';
 import { pngSize } from '../helpers/png';
+import { redisLocaleCache } from '../../src/redis/locale-cache';
 
 const ceMock = mockClient(CostExplorerClient);
 const ecsMock = mockClient(ECSClient);
@@ -425,6 +426,78 @@ describe('/ecs cost through the Lambda handlers', () => {
     expect(lastAnswer(e2e)).toContain('*$714.00* month to date');
     expect(ceMock.commandCalls(GetCostAndUsageCommand)).toHaveLength(1);
   });
+
+  const HANGUL = /[\uac00-\ud7a3]/;
+  it.each([
+    [
+      'throttled',
+      () => new LimitExceededException({ message: 'Rate exceeded (RequestId: 5f1e-req-0001)', $metadata: { requestId: '5f1e-req-0001' } }),
+      'AWS is throttling requests (`LimitExceededException`) while I tried to read costs from Cost Explorer. I retried with backoff; try again in a minute.',
+      '비용 조회 중 AWS가 요청을 제한하고 있습니다(`LimitExceededException`). 간격을 두고 재시도했으니 1분 뒤에 다시 시도하세요.',
+      '1분 뒤에 다시 시도하세요',
+    ],
+    [
+      'access denied',
+      () =>
+        accessDenied(
+          'User: arn:aws:sts::222222222222:assumed-role/bot/worker is not authorized to perform: ce:GetCostAndUsage (RequestId: 5f1e-req-0001)',
+        ),
+      "AWS denied access while I tried to read costs from Cost Explorer: the bot's role needs `ce:GetCostAndUsage`.",
+      'Cost Explorer 비용 조회 중 AWS가 접근을 거부했습니다. 봇의 역할에 `ce:GetCostAndUsage` 권한이 필요합니다.',
+      'serverless.yml의 함수 역할에 그 권한을 추가하고',
+    ],
+    [
+      'data not yet available',
+      () => new DataUnavailableException({ message: 'Data is not available. (RequestId: 5f1e-req-0001)', $metadata: {} }),
+      'Cost Explorer has no data for this account yet',
+      'Cost Explorer에 아직 이 계정의 데이터가 없습니다',
+      '24시간쯤 뒤에 데이터가 나옵니다',
+    ],
+  ])(
+    'a Korean and an English reader waiting on the same failing call (%s) each read why, and what to do, in their own language',
+    async (_what, failure, en, ko, koNext) => {
+      const readers = [
+        ['UDEV1', 'ko'],
+        ['UDEV2', 'en'],
+        ['UDEV3', 'ko'],
+        ['UDEV4', 'en'],
+      ] as const;
+      for (const [user, lang] of readers)
+        if (lang === 'ko') {
+          e2e.slack.setUserLocale(user, 'ko-KR');
+          await redisLocaleCache(e2e.rt.redis).set(user, 'ko-KR', 3600);
+        }
+      // One slow failing call: whoever asks first makes it, the other three wait for its outcome.
+      ceMock.on(GetCostAndUsageCommand).callsFake(async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        throw failure();
+      });
+      for (const [user] of readers)
+        await e2e.slash('cost prod', {
+          channel_id: 'CPROD',
+          user_id: user,
+          trigger_id: `t-${user}`,
+          response_url: e2e.slack.responseUrl(user),
+        });
+      await e2e.drainConcurrently();
+      expect(ceMock.commandCalls(GetCostAndUsageCommand)).toHaveLength(1);
+      for (const [user, lang] of readers) {
+        const answers = e2e.slack.responses(user);
+        expect(answers).toHaveLength(1);
+        const said = `${answers[0]!.text}\n${JSON.stringify(answers[0]!.blocks)}`;
+        if (lang === 'ko') {
+          expect(said).toContain(ko);
+          expect(said).toContain(koNext);
+        } else {
+          expect(said).toContain(en);
+          expect(said).not.toMatch(HANGUL);
+        }
+        // No AWS internals: neither the request id nor AWS's own sentence.
+        expect(said).not.toContain('5f1e-req-0001');
+        expect(said).not.toContain('RequestId');
+      }
+    },
+  );
 
   it('says when the forecast is unavailable but still answers', async () => {
     stubCostExplorer();

@@ -3,7 +3,9 @@
  * requests in flight share one Cost Explorer call (and its failure), and each call counts against
  * the hour's budget of the person and of the workspace.
  */
+import { LimitExceededException, type CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { BotError } from '../../src/errors';
+import { costFailureError, costFailureOf, getCostAndUsage, readCostFailure } from '../../src/aws/cost-explorer';
 import { spendOnce, spendOneCall } from '../../src/commands/cost-spend';
 import { keys } from '../../src/redis/keys';
 import { fixtureConfig } from '../helpers/config';
@@ -54,23 +56,65 @@ describe('cost spend', () => {
 
   it('a failure answers the requests that waited for it, and only them: the next question asks again', async () => {
     let calls = 0;
-    const throttled = async (): Promise<never> => {
-      calls++;
-      await delay(300);
-      throw new BotError('AWS_THROTTLED', 'LimitExceededException', {
-        userMessage: 'Cost Explorer is busy right now. Try again in a minute.',
-      });
-    };
+    // Through the adapter, as /ecs cost calls it: AWS's throttling becomes the bot's own answer.
+    const ce = {
+      send: async () => {
+        calls++;
+        await delay(300);
+        throw new LimitExceededException({ message: 'Rate exceeded', $metadata: { requestId: 'req-42' } });
+      },
+    } as unknown as CostExplorerClient;
+    const throttled = () =>
+      getCostAndUsage(ce, { TimePeriod: { Start: '2025-05-01', End: '2025-05-18' }, Granularity: 'DAILY', Metrics: [] });
     const settled = await Promise.allSettled(['U1', 'U2', 'U3', 'U4'].map((u) => spendOnce(h.rt, u, 'h-fail', throttled)));
     expect(calls).toBe(1);
-    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as BotError).userMessage : 'answered'))).toEqual(
-      Array(4).fill('Cost Explorer is busy right now. Try again in a minute.'),
+    const errors = settled.map((s) => (s.status === 'rejected' ? (s.reason as BotError) : undefined));
+    expect(errors.map((e) => e?.code)).toEqual(Array(4).fill('AWS_THROTTLED'));
+    // Each waiting caller reads it in whichever language they read: the failure was kept in none.
+    for (const e of errors) {
+      expect(e!.userMessageIn('en')).toBe(
+        'AWS is throttling requests (`LimitExceededException`) while I tried to read costs from Cost Explorer. I retried with backoff; try again in a minute.',
+      );
+      expect(e!.userMessageIn('ko')).toBe(
+        'Cost Explorer 비용 조회 중 AWS가 요청을 제한하고 있습니다(`LimitExceededException`). 간격을 두고 재시도했으니 1분 뒤에 다시 시도하세요.',
+      );
+    }
+    // What the failed call left for them (for a few seconds): a reason and its parameters, in no language.
+    expect(await h.rt.redis.get(keys.costFlight('h-fail'))).toMatch(
+      /^failed:[0-9a-f]{16}:\{"code":"AWS_THROTTLED","reason":"throttled","name":"LimitExceededException"\}$/,
     );
-    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as BotError).code : ''))).toEqual(Array(4).fill('AWS_THROTTLED'));
 
     const later = slowCall({ total: 1 }, 10);
     expect((await spendOnce(h.rt, 'U1', 'h-fail', later.fetch)).data).toEqual({ total: 1 });
     expect(later.calls).toBe(1);
+  });
+
+  it('a stored failure is read back with well-formed parameters only: no text of its own reaches a reader', () => {
+    expect(readCostFailure({ code: 'AWS', reason: 'unknown', name: '<!channel> at Object.<anonymous> (/var/task/worker.js:1:2)' })).toEqual(
+      {
+        code: 'AWS',
+        reason: 'unknown',
+      },
+    );
+    expect(readCostFailure({ code: 'AWS', reason: 'english text' })).toBeUndefined();
+    const unknown = costFailureError({ code: 'AWS', reason: 'unknown', name: 'InternalServerException' });
+    expect(unknown.userMessageIn('ko')).toBe('Cost Explorer가 응답하지 못했습니다 (`InternalServerException`).');
+    expect(unknown.hintIn('ko')).toContain('1분 뒤에 다시 시도하세요');
+    const role = costFailureError({
+      code: 'AWS_ACCESS_DENIED',
+      reason: 'accessDenied',
+      perm: 'ce:GetCostAndUsage',
+      role: 'arn:aws:iam::222222222222:role/chatops-target',
+    });
+    expect(role.userMessageIn('ko')).toContain(
+      '계정 `222222222222`의 역할 `arn:aws:iam::222222222222:role/chatops-target`에 `ce:GetCostAndUsage` 권한이 필요합니다',
+    );
+    expect(role.hintIn('ko')).toContain('대상 계정의 그 역할에 추가하세요');
+    const slow = costFailureError({ code: 'AWS_TIMEOUT', reason: 'timeout', s: 10 });
+    expect(slow.userMessageIn('ko')).toBe('Cost Explorer 비용 조회 중 AWS가 10초 안에 응답하지 않았습니다.');
+    expect(slow.userMessageIn('en')).toBe('AWS did not answer within 10 s while I tried to read costs from Cost Explorer.');
+    // Anything but a mapped AWS failure (a bug, say) leaves no words of its own.
+    expect(costFailureOf(new TypeError('x is undefined'))).toEqual({ code: 'AWS', reason: 'unknown' });
   });
 
   it('a cached answer costs nothing; each fresh call counts; the person’s budget refuses the 4th with the time it resets', async () => {

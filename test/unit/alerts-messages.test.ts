@@ -225,6 +225,52 @@ describe('incident wording', () => {
   });
 });
 
+describe("ECS's own words in the alert", () => {
+  const deployOnly = (deploy: Record<string, unknown>, action?: Record<string, unknown>) =>
+    view({
+      gen: '1',
+      state: 'open',
+      openedAt: String(T),
+      lastAt: String(T),
+      count: '0',
+      deploy: JSON.stringify({ deploymentId: 'ecs-svc/1', at: T, ...deploy }),
+      ...(action ? { action: JSON.stringify({ at: T, ...action }) } : {}),
+      'r:deploy:ecs-svc/1': '1',
+      'k:deploy:ecs-svc/1': 'deploy',
+      'l:deploy:ecs-svc/1': 'Deployment ecs-svc/1 failed',
+      rev: '1',
+    });
+  const summary = (v: IncidentView, locale: 'en' | 'ko' = 'en') =>
+    (alertMessage(v, web, locale).blocks[1] as { text: { text: string } }).text.text.split('\n');
+
+  it('quotes them as they are, then the line the worker recorded in the workspace’s language (not the generic one)', () => {
+    const line = '새 작업이 너무 많이 실패해 서킷 브레이커가 배포를 멈췄습니다.';
+    const v = deployOnly({ reason: 'ECS deployment circuit breaker: tasks failed to start.', explanation: line });
+    expect(summary(v, 'ko')).toEqual([
+      '• Deployment ecs-svc/1 failed',
+      '> ECS deployment circuit breaker: tasks failed to start.',
+      `_${line}_`,
+    ]);
+  });
+
+  it('an incident recorded without a line keeps the generic circuit-breaker line', () => {
+    const v = deployOnly({ reason: 'ECS deployment circuit breaker: tasks failed to start.' });
+    expect(summary(v).at(-1)).toMatch(/^_ECS marks a deployment failed when its circuit breaker trips/);
+  });
+
+  it("a service action's quote names the action in the reader's words, never as a catalog token", () => {
+    const v = deployOnly(
+      {},
+      { eventName: 'SERVICE_TASK_PLACEMENT_FAILURE', reason: 'RESOURCE:FARGATE', explanation: 'no Fargate capacity' },
+    );
+    const all = alertMessage(v, web, 'ko')
+      .blocks.map((b) => JSON.stringify(b))
+      .join('\n');
+    expect(all).toContain('> ECS가 작업을 배치하지 못함: RESOURCE:FARGATE');
+    expect(all).not.toContain('\\u0000');
+  });
+});
+
 describe('the alert message', () => {
   it('shows service, environment, task, revision, image tag, container, exit and stop codes, why, logs, links and buttons', () => {
     const msg = alertMessage(view(hash(7, 12)), web);

@@ -70,9 +70,25 @@ describe('assessRollout', () => {
     const a = assessRollout(rolledBack, track(), T0 + 300_000);
     expect(a.phase).toBe('failed');
     expect(a.rolledBack).toBe(true);
+    // ECS's words as they are, then what they mean, then where the service goes.
     expect(a.reasons[0]).toBe('ECS deployment circuit breaker: tasks failed to start.');
-    expect(a.reasons[1]).toContain('rolling the service back to web-prod:42');
+    expect(a.reasons[1]).toBe(
+      "The circuit breaker stopped the deployment: too many of its new tasks failed. The stopped tasks' reasons and logs say why; with rollback on, the service returns to the last completed deployment.",
+    );
+    expect(a.reasons[2]).toContain('rolling the service back to web-prod:42');
     expect(a.counts.failed).toBe(3);
+    // In a Korean workspace the card reads the same ECS words with a Korean line next to them.
+    const ko = assessRollout(rolledBack, track(), T0 + 300_000, 'ko');
+    expect(ko.reasons[0]).toBe('ECS deployment circuit breaker: tasks failed to start.');
+    expect(ko.reasons[1]).toBe(
+      '새 작업이 너무 많이 실패해 서킷 브레이커가 배포를 멈췄습니다. 중지된 작업의 이유와 로그에 원인이 있습니다. 롤백이 켜져 있으면 서비스는 마지막으로 완료된 배포로 돌아갑니다.',
+    );
+    expect(ko.reasons[2]).toContain('롤백하는 중입니다');
+  });
+
+  it('a FAILED rollout whose reason is not one of the common ones gets no explanation, only its own words', () => {
+    const failed = rolling({ rolloutState: 'FAILED', rolloutStateReason: 'Something ECS says we have never seen.' });
+    expect(assessRollout(failed, track(), T0 + 300_000, 'ko').reasons).toEqual(['Something ECS says we have never seen.']);
   });
 
   it('the waiter trap: stable on ONE deployment of the OLD task definition (ours gone) is a failure', () => {
@@ -135,6 +151,8 @@ describe('assessRollout', () => {
     expect(a.phase).toBe('stuck');
     expect(a.reasons[0]).toContain('0 of 4 new tasks running');
     expect(a.reasons[1]).toContain('unable to place a task');
+    expect(a.reasons[2]).toContain("No container instance met the task's needs");
+    expect(assessRollout(s, track(), T0 + 21 * 60_000, 'ko').reasons[2]).toContain('충족하는 컨테이너 인스턴스가 없습니다');
   });
 
   it('without rolloutState (Classic Load Balancer): completed at steady state with only our deployment', () => {

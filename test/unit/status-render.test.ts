@@ -185,6 +185,26 @@ describe('serviceStatusMessage', () => {
     expect(text).not.toContain('<!channel>');
   });
 
+  it("a failed rollout's reason: ECS's words as they are, then what they mean in the reader's language; unknown words get nothing", () => {
+    const input = webStatusInput();
+    const failed = (rolloutStateReason: string) =>
+      deploymentWith({
+        id: 'ecs-svc/9',
+        status: 'PRIMARY',
+        taskDefinition: tdArn('web-prod', 44),
+        rolloutState: 'FAILED',
+        rolloutStateReason,
+      });
+    input.service.deployments = [failed('ECS deployment circuit breaker: tasks failed to start.')];
+    const ko = JSON.stringify(serviceStatusMessage(input, 'ko').blocks);
+    expect(ko).toContain(
+      '_ECS deployment circuit breaker: tasks failed to start._\\n      새 작업이 너무 많이 실패해 서킷 브레이커가 배포를 멈췄습니다.',
+    );
+    expect(JSON.stringify(serviceStatusMessage(input).blocks)).toContain('The circuit breaker stopped the deployment');
+    input.service.deployments = [failed('Something new from ECS.')];
+    expect(JSON.stringify(serviceStatusMessage(input, 'ko').blocks)).toContain('_Something new from ECS._"}');
+  });
+
   it('says when the lock state is unavailable', () => {
     const text = JSON.stringify(serviceStatusMessage({ ...webStatusInput(), guards: { unavailable: true } }).blocks);
     expect(text).toContain('Lock and freeze state unavailable');

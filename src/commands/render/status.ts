@@ -11,6 +11,7 @@ import { code, escapeMrkdwn, link, oneLine } from '../../slack/text';
 import { serviceUrl, taskUrl } from '../../aws/console';
 import { ago, parseImage, sectionsOf, shortTaskId, taskDefName, utcTime } from './common';
 import { arnTail } from '../../aws/arn';
+import { explainEcsReason } from '../../aws/ecs-reasons';
 import { shortDigest } from '../../deploy/refs';
 import { defineMessages } from '../../i18n/catalog';
 import type { Locale } from '../../i18n/locale';
@@ -226,7 +227,11 @@ function deploymentLine(
       ? t('updated', { ago: ago(d.updatedAt, now, locale) })
       : '';
   const when = t('started', { ago: ago(d.createdAt, now, locale) }) + updated;
-  const reason = live && d.rolloutStateReason ? `\n      _${oneLine(d.rolloutStateReason, 200)}_` : '';
+  // ECS's words as they are, and what they mean when they are one of the common reasons (src/aws/ecs-reasons.ts).
+  const means = live ? explainEcsReason(d.rolloutStateReason, locale) : undefined;
+  const reason =
+    (live && d.rolloutStateReason ? `\n      _${oneLine(d.rolloutStateReason, 200)}_` : '') +
+    (means ? `\n      ${escapeMrkdwn(means)}` : '');
   return `• *${escapeMrkdwn(d.status ?? '?')}* ${code(taskDefName(d.taskDefinition))}${imgText} —${state} ${counts} · ${when}${reason}`;
 }
 
