@@ -148,7 +148,7 @@ export const RESPOND_WITHIN_MS = 15_000;
 export const NO_ANSWER = 'response_url_no_answer';
 
 /** The code of a response_url answer that failed before it was written (DNS, TCP connect, TLS handshake): Slack cannot have it. */
-export const NOT_SENT = 'response_url_not_sent';
+export const NOT_SENT = 'not_sent';
 
 /** How a response_url answer is sent (node:http(s), keep-alive: Node's global agents). */
 const POST_JSON = { method: 'POST', headers: { 'content-type': 'application/json' } };
@@ -302,7 +302,7 @@ export function createSlackGateway(
                 .on('error', reject)
                 .on('end', () => resolve([r.statusCode!, text, r.headers['retry-after']]));
             });
-            const timer = setTimeout(() => req.destroy(new Error(`timed out after ${ms} ms`)), ms);
+            const timer = setTimeout(() => req.destroy(new Error('timed out')), ms);
             req
               .on('finish', () => (sent = true))
               .on('error', reject)
