@@ -48,6 +48,8 @@ export interface KeyedPostOptions {
    * got no answer, and `again` still looks.
    */
   first?: boolean;
+  /** When the look for an earlier attempt fails, throw instead of posting (src/slack/keyed-post.ts lookOrFail). */
+  strict?: boolean;
 }
 
 /**
@@ -124,6 +126,7 @@ export async function postKeyedAt(
         ...(at.threadTs ? { threadTs: at.threadTs, broadcast: opts.broadcast } : {}),
         mark: postMark,
         ctx: about,
+        ...(opts.strict ? { lookOrFail: true } : {}),
       });
       return { ts, found };
     } catch (err) {

@@ -25,15 +25,25 @@
  * answer gives it up to the holder, an attempt at the same notice (a notice job, which Lambda tries
  * again when it crashed). A Redis that cannot be asked falls back to looking then posting unclaimed
  * (said twice at worst, never lost).
+ *
+ * A notice job Lambda gave up on (both attempts failed: Slack kept failing, or the claim stayed held)
+ * is still owed: its on-failure record reaches the scheduled function, which posts it (`noticeLost`)
+ * through the same claim and look-then-post, so it is said once; strictly: when Slack cannot be read
+ * it is not posted blind (it may have landed) but left to SQS, which delivers the record again after
+ * its visibility timeout (12 min), until NOTICE_OWED_MS after the notice was handed off. Said that
+ * late, it carries when it happened. Past that (a look among the channel's newest messages would no
+ * longer be sure to find an earlier copy) it is dropped, logged as an error.
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
+import { defineMessages } from '../i18n/catalog';
 import { LOCALES } from '../i18n/locale';
 import type { Runtime } from '../runtime';
-import type { SlackMessage } from '../slack/blocks';
+import { context, type SlackMessage } from '../slack/blocks';
 import { LATE_POST_GRACE_MS, mayHaveLanded, permanentSlackFailure } from '../slack/failures';
-import { invocationDeadline, withInvocationDeadline } from '../hooks/jobs';
+import { slackDate, utcText } from '../slack/time';
+import { invocationDeadline, verifyJob, withInvocationDeadline } from '../hooks/jobs';
 import { workerKeys } from '../redis/keys.run';
 import { postKeyedAt } from './keyed-post';
 
@@ -65,6 +75,23 @@ const noticeJob = lazySchema(() =>
   }),
 );
 
+/**
+ * How long after its hand-off a notice Lambda gave up on is still posted (the scheduled function, at
+ * the on-failure record and each SQS redelivery). Lambda gives up within the worker's
+ * maximumEventAge (15 min, serverless.yml); an hour later a look among the channel's newest 100
+ * messages may miss an earlier copy, and the notice is history.
+ */
+export const NOTICE_OWED_MS = 60 * 60_000;
+
+const M = defineMessages('approvals.notice', {
+  late: {
+    en: 'Posted late: Slack did not take this notice when it happened ({when}).',
+    ko: '늦게 올린 알림입니다. 일이 있었던 때({when}) Slack이 이 알림을 받지 않았습니다.',
+  },
+});
+
+type ParsedNotice = z.infer<typeof noticeJob>;
+
 export async function runNotice(raw: unknown, rt: Runtime): Promise<void> {
   const parsed = noticeJob.safeParse(raw);
   if (!parsed.success) {
@@ -72,11 +99,16 @@ export async function runNotice(raw: unknown, rt: Runtime): Promise<void> {
     return;
   }
   const job = parsed.data;
+  await postOrRefused(rt, job, job.msg as SlackMessage);
+}
+
+/** The notice posted once (postNoticeOnce); Slack's refusal that a retry would repeat is logged, anything else thrown (tried again). */
+async function postOrRefused(rt: Runtime, job: ParsedNotice, msg: SlackMessage, strict = false): Promise<void> {
   try {
-    await postNoticeOnce(rt, job.channel, job.msg as SlackMessage, job.key, job.triedAt);
+    await postNoticeOnce(rt, job.channel, msg, job.key, job.triedAt, strict);
   } catch (err) {
     const permanent = permanentSlackFailure(err);
-    // Slack will refuse it again (the channel, the token): said in the log; anything else is tried again by Lambda.
+    // Slack will refuse it again (the channel, the token): said in the log; anything else is tried again (Lambda, SQS).
     if (!permanent) throw err;
     rt.log.error('notice: Slack refused it; not tried again', {
       channel: job.channel,
@@ -88,16 +120,53 @@ export async function runNotice(raw: unknown, rt: Runtime): Promise<void> {
 }
 
 /**
+ * Lambda gave up on a notice job (src/hooks/jobs.ts handleLostJobs, in the scheduled function): post
+ * it now, once (the same claim and look, strict), with when it happened. Throws to have SQS deliver
+ * the record again (Slack still failing or unreadable, too little time left in this invocation);
+ * returns when it is posted, found, refused for good, past NOTICE_OWED_MS, or not a signed notice.
+ */
+export async function noticeLost(raw: unknown, rt: Runtime): Promise<void> {
+  const parsed = noticeJob.safeParse(raw);
+  const issued = (raw as { auth?: { iat?: unknown } } | null)?.auth?.iat;
+  // What it says is posted as the bot: only a notice the bot's own functions signed.
+  if (!parsed.success || typeof issued !== 'number' || !verifyJob(raw as Record<string, unknown>, rt.jobKey, rt.now()).ok) {
+    rt.log.error('notice: Lambda gave up on a job that is not a signed notice; not posted');
+    return;
+  }
+  const job = parsed.data;
+  if (rt.now() - issued > NOTICE_OWED_MS) {
+    rt.log.error('notice: Lambda gave up on it and it could not be posted within the hour; dropped', {
+      channel: job.channel,
+      key: job.key,
+      handedOffAt: utcText(issued),
+    });
+    return;
+  }
+  if ((invocationDeadline() ?? Infinity) - Date.now() < NOTICE_POST_WITHIN_MS)
+    throw new Error(`notice ${job.key}: too little time left in this invocation to post it`);
+  const msg = job.msg as SlackMessage;
+  const late = M.in(msg.locale ?? rt.people.workspace)('late', { when: slackDate(issued) });
+  await postOrRefused(rt, job, { ...msg, blocks: [...msg.blocks, context(late)] }, true);
+}
+
+/**
  * Post `msg` in `channel` (a user id: their direct message) keyed `key`, looking for it first:
  * `triedAt` (real time) when an earlier attempt got no answer, else at once. Throws what the post
- * threw.
+ * threw; `strict`: also what the look threw (not posted when Slack cannot be read).
  */
-export async function postNoticeOnce(rt: Runtime, channel: string, msg: SlackMessage, key: string, triedAt = 0): Promise<void> {
+export async function postNoticeOnce(
+  rt: Runtime,
+  channel: string,
+  msg: SlackMessage,
+  key: string,
+  triedAt = 0,
+  strict = false,
+): Promise<void> {
   const claim = await claimNotice(rt, key);
   let failed: unknown;
   try {
     const { found } = await withInvocationDeadline(Math.min(invocationDeadline() ?? Infinity, Date.now() + NOTICE_POST_WITHIN_MS), () =>
-      postKeyedAt(rt, { channel, key, triedAt, about: { notice: key } }, msg, { again: true }),
+      postKeyedAt(rt, { channel, key, triedAt, about: { notice: key } }, msg, { again: true, strict }),
     );
     rt.log.info(found ? 'notice: the earlier attempt had landed' : 'notice: posted', { channel, key });
   } catch (err) {

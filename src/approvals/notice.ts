@@ -50,12 +50,17 @@ const PASSING: ReadonlySet<string> = new Set(['fatal_error', 'internal_error', '
 
 const envelope = lazySchema(() => z.object({ kind: z.literal('notice'), id: z.string() }).passthrough());
 
+/** The worker part (not in dist/slack.js). */
+const run = () => import('./notice.run');
+
 export function registerNotice(): void {
   registerJobKind('notice', {
     schema: envelope,
     // Said once by its key (every attempt looks for it first), not by a claim: a retried invocation posts it still.
     once: false,
-    handle: async (job: unknown, rt) => (await import('./notice.run')).runNotice(job, rt),
+    handle: async (job: unknown, rt) => (await run()).runNotice(job, rt),
+    // Lambda gave up on it: the scheduled function still posts it, once (or drops it, logged, past an hour).
+    lost: async (job: unknown, rt) => (await run()).noticeLost(job, rt),
   });
 }
 

@@ -4,7 +4,7 @@
  * on-failure destination: each job Lambda gave up on is settled by its kind).
  */
 import { runTicks } from '../hooks/events';
-import { handleLostJobs, isSqsBatch } from '../hooks/jobs';
+import { handleLostJobs, isSqsBatch, withInvocationDeadline } from '../hooks/jobs';
 import { registerAll, createRuntime } from './compose';
 import { redisSlackPauses } from '../redis/slack-pause';
 import { lambdaRuntime } from './secrets';
@@ -21,12 +21,13 @@ type Result = { ok: boolean; failed?: string[] } | { batchItemFailures: Array<{ 
 
 export async function handler(event?: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<Result> {
   const rt = await runtime.ready();
+  const left = context?.getRemainingTimeInMillis?.();
   if (isSqsBatch(event)) {
-    const res = await handleLostJobs(event.Records, rt);
+    // Within the invocation's time (a lost notice posted here: its claim, its Slack client's 429 waits).
+    const res = await withInvocationDeadline(left === undefined ? undefined : Date.now() + left, () => handleLostJobs(event.Records, rt));
     await rt.dispatcher.idle?.();
     return res;
   }
-  const left = context?.getRemainingTimeInMillis?.();
   const failed = await runTicks(rt, left === undefined ? {} : { deadline: Date.now() + left });
   await rt.dispatcher.idle?.();
   return failed.length ? { ok: false, failed } : { ok: true };

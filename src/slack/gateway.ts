@@ -3,6 +3,8 @@
  * `fitMessage` (limits) and, if Slack still rejects the blocks, is re-sent once as plain text,
  * so a rendering problem never loses an answer.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { KnownBlock } from '@slack/types';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { BotError, errorMessage } from '../errors';
@@ -91,7 +93,9 @@ export interface SlackGateway {
    * Answer through a response_url (5 uses in 30 minutes). Refused (a 4xx but 429): not sent again.
    * A 429 or 5xx: sent again after its Retry-After. No answer after it was sent (a timeout, a cut
    * connection): sent again only when it replaces or deletes the original; a new message is not (it
-   * may have shown: the error is then NO_ANSWER, mayHaveLanded). `withinMs`: all attempts together
+   * may have shown: the error is then NO_ANSWER, mayHaveLanded). A failure before it was written (no
+   * connection, or the connect phase, DNS, TCP or the TLS handshake, timed out): Slack cannot have
+   * it, so it is sent again while there is time, and the error is NOT_SENT (not mayHaveLanded). `withinMs`: all attempts together
    * (a click's budget); by default RESPOND_WITHIN_MS, or WITHIN_ACK_TIMEOUT_MS on the Slack function.
    */
   respond(
@@ -143,8 +147,14 @@ export const RESPOND_WITHIN_MS = 15_000;
 /** The code of a response_url answer that was sent and got no answer (it may have shown). */
 export const NO_ANSWER = 'response_url_no_answer';
 
+/** The code of a response_url answer that failed before it was written (DNS, TCP connect, TLS handshake): Slack cannot have it. */
+export const NOT_SENT = 'not_sent';
+
+/** How a response_url answer is sent (node:http(s), keep-alive: Node's global agents). */
+const POST_JSON = { method: 'POST', headers: { 'content-type': 'application/json' } };
+
 /** Network errors that mean the request never reached Slack (no connection was made). */
-const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', NOT_SENT]);
 
 /** Whether `err` (or what it wraps) is a connection to Slack that was never made: nothing was sent. */
 export function neverReachedSlack(err: unknown): boolean {
@@ -279,29 +289,42 @@ export function createSlackGateway(
       for (let attempt = 1; ; attempt++) {
         let err: unknown;
         let waitMs = 200;
+        // The request handed to its connection (node:http's 'finish': a new connection's TCP and TLS
+        // handshakes came first). Until then Slack cannot have it, whatever stops it (a timeout included).
+        let sent = false;
         try {
-          const res = await fetch(responseUrl, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-            // An answer that may be sent again after a timeout leaves itself time for it (all attempts but the last: half of what is left).
-            signal: AbortSignal.timeout(Math.max(1, Math.min(8_000, (endsAt - Date.now()) / (again && attempt < 3 ? 2 : 1)))),
+          // An answer that may be sent again after a timeout leaves itself time for it (all attempts but the last: half of what is left).
+          const ms = Math.max(1, Math.min(8_000, (endsAt - Date.now()) / (again && attempt < 3 ? 2 : 1)));
+          const res = await new Promise<[number, string, unknown]>((resolve, reject) => {
+            const req = (responseUrl.startsWith('https:') ? httpsRequest : httpRequest)(responseUrl, POST_JSON, (r) => {
+              let text = '';
+              r.on('data', (c) => (text += c))
+                .on('error', reject)
+                .on('end', () => resolve([r.statusCode!, text, r.headers['retry-after']]));
+            });
+            const timer = setTimeout(() => req.destroy(new Error('timed out')), ms);
+            req
+              .on('finish', () => (sent = true))
+              .on('error', reject)
+              .on('close', () => clearTimeout(timer))
+              .end(body);
+          }).catch((e: Error) => {
+            throw sent ? e : Object.assign(e, { code: NOT_SENT });
           });
-          const text = await res.text().catch(() => '');
-          if (res.ok) return;
+          if (res[0] < 300) return;
           // Slack's reason: a bare word (expired_url, used_url, invalid_blocks, no_text) or {"error": ...}.
-          const m = /^(\w+)$|"error":"(\w+)"/.exec(text.trim());
+          const m = /^(\w+)$|"error":"(\w+)"/.exec(res[1].trim());
           const code = m?.[1] ?? m?.[2];
-          err = Object.assign(new Error(`response_url answered HTTP ${res.status} ${code}`), {
-            statusCode: res.status,
+          err = Object.assign(new Error(`response_url answered HTTP ${res[0]} ${code}`), {
+            statusCode: res[0],
             data: { error: code },
           });
-          if (res.status !== 429 && res.status < 500) {
+          if (res[0] !== 429 && res[0] < 500) {
             // Refused (a spent or expired URL, a refused message): the same request would be refused again.
-            log.warn('response_url refused; not sent again', { host, status: res.status, error: code });
+            log.warn('response_url refused; not sent again', { host, status: res[0], error: code });
             throw wrap(err);
           }
-          waitMs = Math.min(5, Math.max(0.2, Number(res.headers.get('retry-after')) || 1)) * 1000;
+          waitMs = Math.min(5, Math.max(0.2, Number(res[2]) || 1)) * 1000;
         } catch (e) {
           if (e instanceof BotError) throw e;
           err = e;

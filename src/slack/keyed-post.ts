@@ -31,6 +31,11 @@ export interface KeyedPost {
   mark: PostMark;
   /** Said with every log line (which post this is). */
   ctx?: Record<string, unknown>;
+  /**
+   * When the look for an earlier attempt fails, throw its error instead of posting (said once or
+   * not yet, never twice: for a caller that tries again later, such as a notice Lambda gave up on).
+   */
+  lookOrFail?: boolean;
 }
 
 /**
@@ -70,6 +75,10 @@ export async function postOnce(
         return { ts, channel: p.channel, found: true };
       }
     } catch (err) {
+      if (p.lookOrFail) {
+        rt.log.warn('could not tell whether an earlier post landed; not posting it now', { ...ctx, err });
+        throw err;
+      }
       rt.log.warn('could not tell whether an earlier post landed; posting it (twice rather than never)', { ...ctx, err });
     }
   }

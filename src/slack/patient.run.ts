@@ -117,8 +117,12 @@ export async function findPosted(
 export interface SharedPauses {
   /** How long `scope` is still paused (ms; 0 when it is not). */
   remaining(scope: string): Promise<number>;
-  /** `scope` is paused for `ms` from now (Slack answered 429, Retry-After: `retryAfterSec`). */
-  record(scope: string, ms: number, retryAfterSec: number): Promise<void>;
+  /**
+   * `scope` is paused for `ms` from now (Slack answered 429, Retry-After: `retryAfterSec`), unless a
+   * pause recorded before ends later (that one is kept); how long the scope is paused now (ms; 0 when
+   * it was not recorded).
+   */
+  record(scope: string, ms: number, retryAfterSec: number): Promise<number>;
 }
 
 /**
@@ -212,6 +216,8 @@ export function patientClient(
     if (!shared) return;
     void Promise.resolve()
       .then(() => shared.record(scope, ms, retryAfterSec))
+      // Another process's 429 of the scope ends later: this process's calls wait for that end too.
+      .then((left) => left > ms && pause(scope, left))
       .catch((err: unknown) => warn('slack 429 pause not shared', { scope, err }));
   };
 

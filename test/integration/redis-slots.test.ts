@@ -57,6 +57,7 @@ import { remindRetro, retroApproveRequest, startDueScheduled } from '../../src/a
 import { autoLockService, stealLock } from '../../src/approvals/gate-locks';
 import { keys } from '../../src/redis/keys';
 import { releaseLock, tryLock } from '../../src/redis/locks';
+import { redisSlackPauses } from '../../src/redis/slack-pause';
 import { definedScripts } from '../../src/redis/scripts';
 import { moveTag, tagsStillAt } from '../../src/images/tags';
 import { slotOf } from '../../src/redis/slots';
@@ -331,6 +332,10 @@ describe('hash slots of every script call', () => {
     expect(await claimRecheck(rt, { ...followUp, id: 'recheck-slots-2' }, 'slots-token', rt.now())).toBe(true);
     await lapsedTick(rt);
     expect(await rt.redis.hget(keys.recheckClaim('recheck-slots-2'), 's')).toBe('lapsed');
+
+    // A Slack 429 pause shared across processes, recorded keeping the later end.
+    expect(await redisSlackPauses(rt.redis).record('chat.postMessage CPROD', 2_000, 2)).toBe(2_000);
+    expect(await redisSlackPauses(rt.redis).record('chat.postMessage CPROD', 1_000, 1)).toBeGreaterThan(1_000);
 
     // The Home tab: a change marks it and schedules one refresh (someone opened it lately); the refresh job releases the marker.
     await rt.redis.zadd(keys.homeViewers(), rt.now(), 'ULEAD1');

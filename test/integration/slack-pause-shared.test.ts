@@ -113,6 +113,52 @@ describe("Slack's 429 pauses shared across processes through Redis", () => {
     expect(spy.reads).toEqual(['chat.postMessage C1', 'chat.postMessage C1']);
   });
 
+  describe('two 429s of a scope recorded in either order: the pause lasts to the later end', () => {
+    const scope = 'chat.postMessage C9';
+    it.each([
+      ['the longer first', [3_000, 1_000]],
+      ['the shorter first', [1_000, 3_000]],
+    ])('%s', async (_, [a, b]) => {
+      const [one, two] = [redisSlackPauses(processRedis()), redisSlackPauses(processRedis())];
+      expect(await one.record(scope, a!, a! / 1000)).toBe(a);
+      const now = await two.record(scope, b!, b! / 1000);
+      // What the scope is paused for now: the later end, also as the second recorder's answer.
+      expect(now).toBeGreaterThan(2_800);
+      expect(await redis.pttl(keys.slackPause(scope))).toBeGreaterThan(2_800);
+      expect(await redis.get(keys.slackPause(scope))).toBe('3');
+      expect(await one.remaining(scope)).toBeGreaterThan(2_800);
+    });
+
+    it("a shorter 429 recorded after a longer one: a third process's call still waits for the longer end and meets no 429", async () => {
+      const first = gateway(redisSlackPauses(processRedis()));
+      slack.rateLimitWindow('chat.postMessage', 3);
+      const started = Date.now();
+      const posting = first.post('C1', { text: 'first', blocks: [] });
+      await waitUntil(async () => (await redis.pttl(keys.slackPause('chat.postMessage C1'))) > 0);
+      // Another process's 429 of the scope with a shorter Retry-After, recorded last (its record was slower).
+      await redisSlackPauses(processRedis()).record('chat.postMessage C1', 1_000, 1);
+      await new Promise((r) => setTimeout(r, 1_300 - (Date.now() - started)));
+      await gateway(redisSlackPauses(processRedis())).post('C1', { text: 'third', blocks: [] });
+      await posting;
+      // Before, the pause ended with the shorter one: the third process went at 1.3 s, inside Slack's window, and got a 429.
+      expect(slack.callsTo('chat.postMessage').filter((c) => c.rateLimited)).toHaveLength(1);
+      expect(landed('third')[0]!.at - started).toBeGreaterThanOrEqual(2_900);
+      expect(landed('first')).toHaveLength(1);
+    });
+
+    it("the process that recorded the shorter one waits for the longer end too (the record's answer)", async () => {
+      await redisSlackPauses(processRedis()).record('chat.postMessage C1', 3_000, 3);
+      const started = Date.now();
+      const pauses = redisSlackPauses(processRedis());
+      // Its read of the shared pause was made before the longer one was recorded (two 429s in flight at once).
+      const gw = gateway({ remaining: async () => 0, record: (s, ms, after) => pauses.record(s, ms, after) });
+      slack.rateLimitNext('chat.postMessage', 1);
+      await gw.post('C1', { text: 'second', blocks: [] });
+      // Before, it went again after its own Retry-After (1 s), inside the other process's pause.
+      expect(landed('second')[0]!.at - started).toBeGreaterThanOrEqual(2_800);
+    });
+  });
+
   describe('a store that is down or does not answer', () => {
     let hung: Server | undefined;
     const sockets = new Set<Socket>();

@@ -3,14 +3,22 @@
  * real HTTP (Node's fetch, as on Lambda): refused answers (4xx but 429) are tried once and said
  * clearly; Slack's own trouble (429, 5xx) is waited out and the answer lands once; an answer sent and
  * not answered is sent again only when a second one cannot show twice (replace_original /
- * delete_original); a connection refused before anything was sent is tried again; all attempts
- * stay within the caller's time (a click's budget).
+ * delete_original); a connection refused before anything was sent is tried again, and one whose
+ * connect phase (TCP, TLS handshake) did not end in time was not sent either (a caller answers
+ * another way); all attempts stay within the caller's time (a click's budget).
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { BotError } from '../../src/errors';
 import { createLogger, setLogSink } from '../../src/log';
 import { createSlackGateway, NO_ANSWER, RESPOND_WITHIN_MS } from '../../src/slack/gateway';
-import { mayHaveLanded } from '../../src/slack/failures';
+import { mayHaveLanded, neverReachedSlack } from '../../src/slack/failures';
+import { answerInvocation } from '../../src/slack/reply';
+import { selfSignedCert } from '../helpers/tls';
 import { startSlackServer, type ResponseContext, type SlackServer } from '../helpers/slack-server';
 
 let slack: SlackServer;
@@ -224,5 +232,90 @@ describe('respond: within the time it is given', () => {
     expect(took).toBeLessThanOrEqual(750);
     expect(slack.callsTo('response_url').length).toBeGreaterThanOrEqual(1);
     slack.releaseStalls();
+  });
+});
+
+describe('respond: a connection that was never made', () => {
+  /**
+   * A response_url host that takes the TCP connection and never answers the TLS handshake (a
+   * network that stalls the connect phase): the answer's request is never written.
+   */
+  let stall: net.Server;
+  let connections = 0;
+  let stallBase = '';
+  /** An https response_url host whose handshake completes (its certificate trusted by the global agent here) and which never answers. */
+  let mute: tls.Server;
+  let muteBase = '';
+  let requests: string[] = [];
+  let dir = '';
+  let restoreCa: unknown;
+  beforeAll(async () => {
+    stall = net.createServer((socket) => {
+      connections++;
+      socket.on('data', () => undefined).on('error', () => undefined);
+    });
+    await new Promise<void>((r) => stall.listen(0, '127.0.0.1', r));
+    stallBase = `https://127.0.0.1:${(stall.address() as net.AddressInfo).port}/response/`;
+    dir = mkdtempSync(join(tmpdir(), 'respond-tls-'));
+    const { cert, key } = selfSignedCert(dir, 'IP:127.0.0.1,DNS:localhost');
+    restoreCa = https.globalAgent.options.ca;
+    https.globalAgent.options.ca = readFileSync(cert);
+    mute = tls.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) => {
+      socket.on('data', (d: Buffer) => requests.push(d.toString('utf8'))).on('error', () => undefined);
+    });
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    muteBase = `https://127.0.0.1:${(mute.address() as net.AddressInfo).port}/response/`;
+  });
+  afterAll(async () => {
+    https.globalAgent.options.ca = restoreCa as string;
+    https.globalAgent.destroy();
+    await new Promise<void>((r) => stall.close(() => r()));
+    await new Promise<void>((r) => mute.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    connections = 0;
+    requests = [];
+    https.globalAgent.destroy(); // no socket kept from an earlier test: each answer connects anew
+  });
+  const on = (base: string, withinAck = false) =>
+    createSlackGateway('xoxb-test', createLogger(), { SLACK_API_URL: slack.apiUrl, SLACK_RESPONSE_URL_BASE: base }, withinAck);
+
+  it('the worker: a TLS handshake that never ends was not sent, and the failure says it did not land', async () => {
+    const started = Date.now();
+    const err = await failure(on(stallBase).respond(`${stallBase}R1`, msg('never written'), { withinMs: 1_500 }));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(connections).toBeGreaterThanOrEqual(1);
+    expect(neverReachedSlack(err)).toBe(true);
+    expect(mayHaveLanded(err)).toBe(false);
+    expect((err as { cause?: { code?: string } }).cause?.code).not.toBe(NO_ANSWER);
+    expect(logged('response_url: no answer after sending; not sent again (it may or may not have shown)')).toHaveLength(0);
+  });
+
+  it('the Slack function: the same within its short budget', async () => {
+    const started = Date.now();
+    const err = await failure(on(stallBase, true).respond(`${stallBase}R2`, msg('never written'), { withinMs: 600 }));
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(mayHaveLanded(err)).toBe(false);
+  });
+
+  it('an answer nobody can have received is given with the bot token instead (answerInvocation), once', async () => {
+    await answerInvocation(
+      { slack: on(stallBase), log: createLogger() },
+      { id: 'inv-1', responseUrl: `${stallBase}R3`, channelId: 'C1', userId: 'U1' },
+      msg('your answer'),
+      { inChannel: false },
+    );
+    // Two attempts (8 s, then the 7 s left of RESPOND_WITHIN_MS), both stalled in the handshake.
+    expect(connections).toBe(2);
+    expect(slack.ephemerals('C1').map((e) => [e.user, e.text])).toEqual([['U1', 'your answer']]);
+  }, 20_000);
+
+  it('over the same TLS, a request written and not answered still may have landed: sent once, not again', async () => {
+    const err = await failure(on(muteBase).respond(`${muteBase}R4`, msg('written'), { withinMs: 800 }));
+    expect((err as { cause?: { code?: string } }).cause?.code).toBe(NO_ANSWER);
+    expect(mayHaveLanded(err)).toBe(true);
+    expect(requests.filter((r) => r.startsWith('POST /response/R4'))).toHaveLength(1);
+    expect(requests.join('')).toContain('written');
   });
 });
