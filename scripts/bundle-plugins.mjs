@@ -168,7 +168,7 @@ export function luaWithoutComments() {
     name: 'lua-without-comments',
     setup(b) {
       b.onLoad({ filter: /\.lua$/ }, async (args) => ({
-        contents: stripLuaComments(await readFile(args.path, 'utf8')),
+        contents: stripLuaComments(await readFile(args.path, 'utf8'), args.path),
         loader: 'text',
       }));
     },

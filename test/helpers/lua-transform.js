@@ -11,8 +11,8 @@ const { stripLuaComments } = require('../../scripts/lua-strip.cjs');
 const STRIP_SOURCE = readFileSync(join(__dirname, '../../scripts/lua-strip.cjs'), 'utf8');
 
 module.exports = {
-  process(sourceText) {
-    return { code: `module.exports = ${JSON.stringify(stripLuaComments(sourceText))};` };
+  process(sourceText, sourcePath) {
+    return { code: `module.exports = ${JSON.stringify(stripLuaComments(sourceText, sourcePath))};` };
   },
   getCacheKey(sourceText, sourcePath) {
     return createHash('sha1').update(STRIP_SOURCE).update('\0').update(sourcePath).update('\0').update(sourceText).digest('hex');

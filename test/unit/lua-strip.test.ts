@@ -1,13 +1,15 @@
 /**
- * The Lua text the bundles (and the tests) ship: comments and blank lines out, code untouched.
+ * The Lua text the bundles (and the tests) ship: comments, blank lines and indentation out, code untouched.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS helper shared with the build scripts
-const { stripLuaComments } = require('../../scripts/lua-strip.cjs') as { stripLuaComments: (s: string) => string };
+const { stripLuaComments } = require('../../scripts/lua-strip.cjs') as {
+  stripLuaComments: (s: string, file?: string) => string;
+};
 
 describe('stripLuaComments', () => {
-  it('drops the header block, whole-line comments and blank lines; keeps code and comments after code', () => {
+  it('drops the header block, whole-line comments, blank lines and indentation; keeps code and comments after code', () => {
     const src = [
       '--[[',
       '  KEYS[1] a key   ARGV[1] a value',
@@ -17,6 +19,9 @@ describe('stripLuaComments', () => {
       '  -- a note on its own line',
       "local s = 'not -- a comment' -- after code",
       'local t = { x = { 1 } } -- nested ]] braces',
+      'if a then',
+      "  return 'x  y'",
+      'end',
       'return a',
     ].join('\n');
     expect(stripLuaComments(src)).toBe(
@@ -24,36 +29,44 @@ describe('stripLuaComments', () => {
         'local a = KEYS[1]',
         "local s = 'not -- a comment' -- after code",
         'local t = { x = { 1 } } -- nested ]] braces',
+        'if a then',
+        "return 'x  y'",
+        'end',
         'return a',
         '',
       ].join('\n'),
     );
   });
 
+  it('refuses a long string, whose indentation could be its text', () => {
+    expect(() => stripLuaComments('local s = [[\n  two\n]]\nreturn s', 'x.lua')).toThrow('x.lua: use a quoted string');
+    expect(() => stripLuaComments('local s = [==[\n  two\n]==]', 'y.lua')).toThrow('y.lua');
+    expect(stripLuaComments('return KEYS[ARGV[1]]')).toBe('return KEYS[ARGV[1]]\n');
+  });
+
   it('leaves no comment line in any script of src/ and keeps every line of code', () => {
-    const dirs = ['src/approvals/lua', 'src/approvals/lua/includes', 'src/edge/lua', 'src/commands/lua', 'src/redis/lua'];
+    // Every .lua file under src/, wherever it lives.
+    const dirs = readdirSync(join(__dirname, '../../src'), { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile() && d.name.endsWith('.lua'))
+      .map((d) => d.parentPath)
+      .filter((d, i, all) => all.indexOf(d) === i);
     let scripts = 0;
     for (const dir of dirs) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(join(__dirname, '../..', dir)).filter((n) => n.endsWith('.lua'));
-      } catch {
-        continue;
-      }
+      const names = readdirSync(dir).filter((n) => n.endsWith('.lua'));
       for (const name of names) {
         scripts++;
-        const text = readFileSync(join(__dirname, '../..', dir, name), 'utf8');
+        const text = readFileSync(join(dir, name), 'utf8');
         const out = stripLuaComments(text);
         expect(out.split('\n').filter((l) => /^\s*--/.test(l))).toEqual([]);
         // Every line that is code (outside the header, not a comment) survives, in order.
         const body = text.replace(/^--\[(=*)\[[\s\S]*?\]\1\][ \t]*$/m, '');
         const code = body
           .split('\n')
-          .map((l) => l.replace(/\s+$/, ''))
-          .filter((l) => l && !/^\s*--/.test(l));
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('--'));
         expect(out.trimEnd().split('\n')).toEqual(code);
       }
     }
-    expect(scripts).toBeGreaterThan(20);
+    expect(scripts).toBeGreaterThan(50);
   });
 });
