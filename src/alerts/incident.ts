@@ -4,7 +4,7 @@
  * the hash, and the wording of its summary ("7 tasks failed in 12 minutes: OutOfMemoryError ×7").
  */
 import type { ResolvedService } from '../config/schema';
-import { imageTagOf, type FailureKind, type TaskFailure } from './classify';
+import { imageTagOf, type FailureKind, type TaskFailure } from '../aws/task-stop';
 import { arnTail } from '../aws/arn';
 import type { TaskDetail } from '../aws/ecs-events';
 import { defineMessages, tokenText } from '../i18n/catalog';

@@ -12,8 +12,8 @@ import type { Runtime } from '../runtime';
 import { announceChange } from '../hooks/events';
 import type { SlackMessage } from '../slack/blocks';
 import type { Locale } from '../i18n/locale';
-import { classifyTaskStop } from './classify';
-import { explainFailure } from './explain';
+import { classifyTaskStop } from '../aws/task-stop';
+import { explainFailure } from '../aws/task-stop-explain';
 import { explainEcsReason } from '../aws/ecs-reasons';
 import { alertChannelFor, resolveTarget } from './events';
 import {

@@ -12,7 +12,7 @@ import { code, escapeMrkdwn, notificationText, truncate } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
-import { explainFailure } from './explain';
+import { explainFailure } from '../aws/task-stop-explain';
 import {
   incidentText,
   labelText,

@@ -1,7 +1,7 @@
 /** Which ECS events are alerts, for which service, and what they mean in plain words. Pure; no mocks. */
 import { join } from 'node:path';
-import { classifyTaskStop, imageTagOf, type TaskFailure } from '../../src/alerts/classify';
-import { explainFailure, exitCodeMeaning } from '../../src/alerts/explain';
+import { classifyTaskStop, imageTagOf, type TaskFailure } from '../../src/aws/task-stop';
+import { explainFailure, exitCodeMeaning } from '../../src/aws/task-stop-explain';
 import { alertChannelFor, resolveTarget } from '../../src/alerts/events';
 import { loadConfigFile, findService } from '../../src/config/load';
 import { deploymentEvent, docSample, PROD, serviceAction, STAGING, taskStopped, type Json } from '../fixtures/events/samples';

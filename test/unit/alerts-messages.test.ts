@@ -1,7 +1,7 @@
 /** The alert's wording, links and Block Kit, including oversized inputs. Pure; no mocks. */
 import { join } from 'node:path';
-import { classifyTaskStop } from '../../src/alerts/classify';
-import { explainFailure } from '../../src/alerts/explain';
+import { classifyTaskStop } from '../../src/aws/task-stop';
+import { explainFailure } from '../../src/aws/task-stop-explain';
 import {
   actionLabel,
   headline,

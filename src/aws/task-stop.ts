@@ -1,7 +1,8 @@
-import type { TaskContainer, TaskDetail } from '../aws/ecs-events';
+import type { TaskContainer, TaskDetail } from './ecs-events';
 /**
  * Which stopped tasks are failures worth an alert, and what went wrong in plain words.
- * Pure: a function of the event's detail and the environment's alert settings.
+ * Pure: a function of the event's detail and the environment's alert settings. In src/aws (a leaf)
+ * so alerts and the rollout card (src/deploy/card.ts) both read a stopped task the same way.
  *
  * Stop codes: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html (stopCode);
  * error messages: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html

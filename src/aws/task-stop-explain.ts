@@ -1,10 +1,11 @@
 /**
  * What a failed task's stop means, in plain words a tired person can act on, in English or Korean.
- * Worker-only (the alert pipeline and the thread replies): the explanation is written once, in the
- * workspace's language, when the incident records the failed task (TaskFacts.explanation), so the
- * Slack function can re-render the alert without these texts (kept out of dist/slack.js).
+ * Worker-only (the alert pipeline, the thread replies and the rollout card's stopped tasks): the
+ * explanation is written once, in the workspace's language, when the incident records the failed
+ * task (TaskFacts.explanation), so the Slack function can re-render the alert without these texts
+ * (kept out of dist/slack.js).
  */
-import type { TaskFailure } from './classify';
+import type { TaskFailure } from './task-stop';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 
