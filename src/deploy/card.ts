@@ -17,6 +17,10 @@ import { registersTaskDefinition, type ChangePlan } from './plan';
 import type { Counts, Phase, StoppedTaskInfo } from './progress';
 import { shortDigest } from './refs';
 import { arnTail } from '../aws/arn';
+import { explainEcsReason } from '../aws/ecs-reasons';
+import { classifyTaskStop } from '../aws/task-stop';
+import { explainFailure } from '../aws/task-stop-explain';
+import type { TaskDetail } from '../aws/ecs-events';
 import { slackDate } from '../slack/time';
 import type { PauseState } from './traffic-model';
 import { trafficText } from './traffic-text';
@@ -197,6 +201,28 @@ function when(t: number): string {
   return `<!date^${Math.floor(t / 1000)}^{time}|${iso}>`;
 }
 
+/**
+ * What a stopped task's stop means in plain words, in `locale`: the alerts' explanation
+ * (src/aws/task-stop-explain.ts) for a failure, or for a task that failed to start the line of
+ * src/aws/ecs-reasons.ts its reason is one of (IPs, capacity…). Nothing for a routine stop or a reason not known.
+ */
+export function stoppedTaskExplanation(task: StoppedTaskInfo, locale: Locale): string | undefined {
+  const detail: TaskDetail = {
+    clusterArn: '',
+    taskArn: task.taskId,
+    lastStatus: 'STOPPED',
+    stopCode: task.stopCode,
+    stoppedReason: task.stoppedReason,
+    containers: task.containers,
+  };
+  const decision = classifyTaskStop(detail, { includeRoutineStops: false });
+  if (!decision.alert) return undefined;
+  // The alerts' generic "could not start" line says no more than ECS's reason on the line above.
+  if (decision.failure.kind === 'failed-to-start') return explainEcsReason(task.stoppedReason, locale);
+  return explainFailure(decision.failure, locale);
+}
+
+/** The stopped tasks, each with what its stop means (one line per distinct meaning) and its last log lines. */
 export function stoppedTaskLines(
   tasks: readonly StoppedTaskInfo[],
   region: string,
@@ -206,6 +232,7 @@ export function stoppedTaskLines(
 ): string[] {
   const t = M.in(locale);
   const out: string[] = [];
+  const said = new Set<string>();
   for (const task of tasks) {
     const containers = task.containers
       .filter((c) => c.exitCode !== undefined || c.reason)
@@ -220,6 +247,11 @@ export function stoppedTaskLines(
         containers: containers ? ` — ${containers}` : '',
       }),
     );
+    const means = stoppedTaskExplanation(task, locale);
+    if (means && !said.has(means)) {
+      said.add(means);
+      out.push(`      ${escapeMrkdwn(means)}`);
+    }
     if (task.logLines?.length) out.push(codeBlock(task.logLines.join('\n'), maxLogChars, locale));
   }
   return out;

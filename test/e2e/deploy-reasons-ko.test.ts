@@ -45,4 +45,11 @@ it("the failed rollout's thread quotes the circuit breaker's words with a Korean
     '새 작업이 너무 많이 실패해 서킷 브레이커가 배포를 멈췄습니다. 중지된 작업의 이유와 로그에 원인이 있습니다.',
   );
   expect(textOf(final)).not.toMatch(/circuit breaker stopped|too many of its new tasks/);
+  // The stopped task's line is followed by what its stop means, in Korean as alerts say it.
+  const why = thread(h.e2e, 'CPROD', req.ts).find((m) => textOf(m).includes('Essential container in task exited'));
+  const lines = textOf(why).split('\\n');
+  const task = lines.findIndex((l) => l.includes('Essential container in task exited'));
+  expect(task).toBeGreaterThan(-1);
+  expect(lines[task + 1]).toMatch(/^ {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
+  expect(textOf(why)).not.toMatch(/is essential and exited/);
 });

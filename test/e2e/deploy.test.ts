@@ -229,6 +229,9 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     expect(t).toContain('ECS deployment circuit breaker: tasks failed to start.');
     expect(t).toContain('`EssentialContainerExited` Essential container in task exited — `web` exit 1');
     expect(t).toContain('`TaskFailedToStart` ResourceInitializationError: unable to pull secrets or registry auth');
+    // What each stop means, in plain words as alerts say it.
+    expect(t).toContain('Container web is essential and exited with code 1: a generic application error');
+    expect(t).toContain('ECS could not prepare the task, most often because it could not fetch its secrets');
     expect(t).toContain('ECONNREFUSED 10.0.1.5:5432');
     expect(t).not.toContain('ServiceSchedulerInitiated'); // the old revision's routine stop is not a reason
     // A failure mentions the requester and the approver and is also broadcast to the channel.

@@ -10,6 +10,7 @@ import {
   progressBar,
   startedMilestone,
   statusCard,
+  stoppedTaskLines,
   stuckMilestone,
   type CardView,
 } from '../../src/deploy/card';
@@ -102,6 +103,64 @@ describe('dry run and requested answers', () => {
 });
 
 describe('status card', () => {
+  describe("stopped tasks: ECS's words, then what the stop means (as alerts say it) in the card's language", () => {
+    const task = (id: string, over: Partial<StoppedTaskInfo>): StoppedTaskInfo => ({
+      taskId: id.padEnd(32, '0'),
+      taskDefinition: tdArn('web-prod', 43),
+      stoppedAt: NOW,
+      containers: [],
+      ...over,
+    });
+    const exit1 = (id: string) =>
+      task(id, {
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        containers: [{ name: 'web', exitCode: 1 }],
+      });
+    const lines = (tasks: StoppedTaskInfo[], locale: 'en' | 'ko') => stoppedTaskLines(tasks, 'eu-west-1', 'prod', locale);
+
+    it('a failure gets one line under it, once per distinct meaning (en, ko)', () => {
+      const pull = task('b', {
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found',
+      });
+      const en = lines([exit1('a'), exit1('c'), pull], 'en');
+      expect(en).toEqual([
+        expect.stringContaining('Essential container in task exited'),
+        '      Container web is essential and exited with code 1: a generic application error (an unhandled exception, a failed start-up check or bad configuration), so ECS stopped the task. The last log lines usually say why.',
+        expect.stringContaining('Essential container in task exited'),
+        expect.stringContaining('CannotPullContainerError'),
+        expect.stringMatching(/^ {6}ECS could not pull the image\. /),
+      ]);
+      const ko = lines([exit1('a'), exit1('c'), pull], 'ko');
+      expect(ko[1]).toMatch(/^ {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
+      expect(ko[4]).toMatch(/^ {6}ECS가 이미지를 가져오지 못했습니다\./);
+      expect(ko.join('\n')).not.toMatch(/is essential|could not pull/);
+    });
+
+    it('a task that failed to start for a reason ECS names (subnet IPs) gets that line; unknown reasons and routine stops get none', () => {
+      const ips = task('d', {
+        stopCode: 'TaskFailedToStart',
+        stoppedReason:
+          "Unexpected EC2 error while attempting to Create Network Interface in subnet 'subnet-0a1b2c': InsufficientFreeAddressesInSubnet",
+      });
+      expect(lines([ips], 'ko')[1]).toMatch(/^ {6}작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다\./);
+      const unknown = task('e', { stopCode: 'TaskFailedToStart', stoppedReason: 'Something new from ECS' });
+      const routine = task('f', {
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
+        containers: [{ name: 'web', exitCode: 143 }],
+      });
+      expect(lines([unknown, routine], 'ko')).toHaveLength(2);
+      expect(lines([unknown, routine], 'en')).toHaveLength(2);
+    });
+
+    it('on the failed card, in Korean', () => {
+      const text = JSON.stringify(statusCard(card({ phase: 'failed', stoppedTasks: [exit1('a')] }), 'ko').blocks);
+      expect(text).toContain('*중지된 작업*');
+      expect(text).toContain('컨테이너 web는 필수 컨테이너인데 종료 코드 1');
+    });
+  });
   it('in progress: counts, facts and the Abort button', () => {
     expect(statusCard(card())).toMatchSnapshot();
   });
