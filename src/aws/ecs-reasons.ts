@@ -89,6 +89,11 @@ export function classifyEcsReason(text: string | undefined, eventName?: string):
   return found ?? (eventName ? BY_EVENT[eventName] : undefined);
 }
 
+/** The plain-words line for a recognised reason, in `locale` (plain text: callers escape it). */
+export function ecsReasonText(reason: EcsReason, locale: Locale): string {
+  return M.in(locale)(reason);
+}
+
 /** The plain-words line for ECS's `text`, in `locale` (plain text: callers escape it); undefined when none is known. */
 export function explainEcsReason(text: string | undefined, locale: Locale, eventName?: string): string | undefined {
   const reason = classifyEcsReason(text, eventName);

@@ -4,6 +4,7 @@ import { fitMessage } from '../../src/slack/blocks';
 import {
   circuitBreakerLine,
   dedupeEvents,
+  eventLines,
   healthOf,
   imageLine,
   recentlyStopped,
@@ -203,6 +204,56 @@ describe('serviceStatusMessage', () => {
     expect(JSON.stringify(serviceStatusMessage(input).blocks)).toContain('The circuit breaker stopped the deployment');
     input.service.deployments = [failed('Something new from ECS.')];
     expect(JSON.stringify(serviceStatusMessage(input, 'ko').blocks)).toContain('_Something new from ECS._"}');
+  });
+
+  describe("recent events: ECS's words, each recognised reason explained once in the reader's language", () => {
+    const PLACE =
+      '(service web-prod) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance 1234) has insufficient CPU units available.';
+    const SUBNET =
+      "(service web-prod) failed to launch a task with (error Unexpected EC2 error while attempting to Create Network Interface in subnet 'subnet-0a1b2c': InsufficientFreeAddressesInSubnet).";
+    const STEADY = '(service web-prod) has reached a steady state.';
+    const events = () => dedupeEvents([serviceEvent(1, PLACE), serviceEvent(3, STEADY), serviceEvent(5, SUBNET), serviceEvent(9, PLACE)]);
+
+    it('one line per distinct reason, under its first (newest) event; unknown messages get none (en, ko)', () => {
+      const en = eventLines(events(), NOW, 'en');
+      expect(en).toHaveLength(3);
+      expect(en[0]).toMatch(/\(×2\) \(service web-prod\) was unable to place[^\n]*\n {6}No container instance has enough free CPU/);
+      expect(en[1]).not.toContain('\n'); // steady state: nothing recognised
+      expect(en[2]).toMatch(/InsufficientFreeAddressesInSubnet\)\.\n {6}The task could not get a network interface or an IP address/);
+      const ko = eventLines(events(), NOW, 'ko');
+      expect(ko[0]).toContain('\n      작업에 필요한 CPU가 남은 컨테이너 인스턴스가 없습니다.');
+      expect(ko[2]).toContain('\n      작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다.');
+      expect(ko.join('\n')).not.toMatch(/No container instance|network interface/);
+      // Two different messages of one reason: one line, under the first.
+      const two = eventLines(dedupeEvents([serviceEvent(1, PLACE), serviceEvent(2, PLACE.replace('1234', '5678'))]), NOW, 'ko');
+      expect(two[0]).toContain('\n');
+      expect(two[1]).not.toContain('\n');
+      expect(
+        eventLines(dedupeEvents([serviceEvent(1, 'Something new from ECS.'), serviceEvent(2, STEADY)]), NOW, 'ko').join(''),
+      ).not.toContain('\n');
+    });
+
+    it("in the /ecs status answer: once per reason, also when the failed deployment's line already said it", () => {
+      const input = webStatusInput();
+      input.service.events = [serviceEvent(1, PLACE), serviceEvent(2, PLACE.replace('1234', '5678')), serviceEvent(3, STEADY)];
+      const ko = JSON.stringify(serviceStatusMessage(input, 'ko').blocks);
+      expect(ko.split('작업에 필요한 CPU가 남은 컨테이너 인스턴스가 없습니다.')).toHaveLength(2);
+      expect(JSON.stringify(serviceStatusMessage(input).blocks)).toContain('No container instance has enough free CPU for the task.');
+      input.service.deployments = [
+        deploymentWith({
+          id: 'ecs-svc/9',
+          status: 'PRIMARY',
+          taskDefinition: tdArn('web-prod', 44),
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+        }),
+      ];
+      input.service.events = [
+        serviceEvent(1, '(service web-prod) deployment ecs-svc/9 deployment failed: tasks failed to start. circuit breaker'),
+        serviceEvent(2, STEADY),
+      ];
+      expect(JSON.stringify(serviceStatusMessage(input, 'ko').blocks).split('서킷 브레이커가 배포를 멈췄습니다')).toHaveLength(2);
+    });
   });
 
   it('says when the lock state is unavailable', () => {

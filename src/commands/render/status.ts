@@ -11,7 +11,7 @@ import { code, escapeMrkdwn, link, oneLine } from '../../slack/text';
 import { serviceUrl, taskUrl } from '../../aws/console';
 import { ago, parseImage, sectionsOf, shortTaskId, taskDefName, utcTime } from './common';
 import { arnTail } from '../../aws/arn';
-import { explainEcsReason } from '../../aws/ecs-reasons';
+import { classifyEcsReason, ecsReasonText, type EcsReason } from '../../aws/ecs-reasons';
 import { shortDigest } from '../../deploy/refs';
 import { defineMessages } from '../../i18n/catalog';
 import type { Locale } from '../../i18n/locale';
@@ -103,7 +103,7 @@ export function healthOf(svc: Service): Health {
   return 'steady';
 }
 
-interface EventGroup {
+export interface EventGroup {
   message: string;
   count: number;
   latest: number;
@@ -202,12 +202,32 @@ export function guardLines(g: GuardState | undefined, environment: string, now: 
   return out;
 }
 
+/**
+ * The plain-words line for ECS's `text` (src/aws/ecs-reasons.ts) on its own indented line, when it
+ * is a recognised reason not yet explained in this answer (`said`): one line per reason, not per event.
+ */
+function meaningLine(text: string | undefined, locale: Locale, said: Set<EcsReason>): string {
+  const reason = classifyEcsReason(text);
+  if (!reason || said.has(reason)) return '';
+  said.add(reason);
+  return `\n      ${escapeMrkdwn(ecsReasonText(reason, locale))}`;
+}
+
+/** The recent events, newest first (dedupeEvents), ECS's words as they are, each recognised reason explained once under its first event. */
+export function eventLines(groups: readonly EventGroup[], now: number, locale: Locale, said: Set<EcsReason> = new Set()): string[] {
+  return groups.map(
+    (g) =>
+      `• ${ago(g.latest, now, locale)} ${g.count > 1 ? `(×${g.count}) ` : ''}${oneLine(g.message, 280)}${meaningLine(g.message, locale, said)}`,
+  );
+}
+
 function deploymentLine(
   d: Deployment,
   tds: Readonly<Record<string, TaskDefinition>>,
   container: string,
   now: number,
   locale: Locale,
+  said: Set<EcsReason>,
 ): string {
   const t = M.in(locale);
   const td = d.taskDefinition ? tds[d.taskDefinition] : undefined;
@@ -228,10 +248,9 @@ function deploymentLine(
       : '';
   const when = t('started', { ago: ago(d.createdAt, now, locale) }) + updated;
   // ECS's words as they are, and what they mean when they are one of the common reasons (src/aws/ecs-reasons.ts).
-  const means = live ? explainEcsReason(d.rolloutStateReason, locale) : undefined;
   const reason =
     (live && d.rolloutStateReason ? `\n      _${oneLine(d.rolloutStateReason, 200)}_` : '') +
-    (means ? `\n      ${escapeMrkdwn(means)}` : '');
+    (live ? meaningLine(d.rolloutStateReason, locale, said) : '');
   return `• *${escapeMrkdwn(d.status ?? '?')}* ${code(taskDefName(d.taskDefinition))}${imgText} —${state} ${counts} · ${when}${reason}`;
 }
 
@@ -339,10 +358,12 @@ export function serviceStatusMessage(input: ServiceStatusInput, locale: Locale =
   ];
   blocks.push(section(summary.join('\n')));
 
+  // Each recognised ECS reason is explained once in the answer (deployments first, then events).
+  const said = new Set<EcsReason>();
   if (deployments.length) {
     blocks.push(
       ...sectionsOf(
-        deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now, locale)),
+        deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now, locale, said)),
         t('deployments', { n: deployments.length }),
       ),
     );
@@ -358,8 +379,7 @@ export function serviceStatusMessage(input: ServiceStatusInput, locale: Locale =
 
   const events = dedupeEvents(svc.events ?? [], MAX_EVENTS);
   if (events.length) {
-    const lines = events.map((g) => `• ${ago(g.latest, now, locale)} ${g.count > 1 ? `(×${g.count}) ` : ''}${oneLine(g.message, 280)}`);
-    blocks.push(...sectionsOf(lines, t('recentEvents')));
+    blocks.push(...sectionsOf(eventLines(events, now, locale, said), t('recentEvents')));
   }
 
   const ctx = [
