@@ -11,7 +11,7 @@ import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtime';
-import type { DownFacts } from './incident';
+import { incidentText, type DownFacts } from './incident';
 import { processRecover, processSignal, recoveryQuietMs } from './pipeline';
 import { recoveredBy } from './replies';
 import { claimForFlush, clearDown, markDown } from './signals';
@@ -72,7 +72,8 @@ async function checkService(rt: Runtime, svc: ResolvedService, s: Service, now: 
         kind: 'down',
         seenId: `down:${since}`,
         reasonKey: 'down',
-        reasonLabel: 'service down',
+        // A catalog token: shown in the reader's language (the Home tab's "last:").
+        reasonLabel: incidentText.token('serviceDown'),
         facts,
         now,
         at: now,

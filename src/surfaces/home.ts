@@ -13,6 +13,7 @@ import type { GuardInfo } from '../approvals/guards';
 import type { ChangeRequest, RequestState } from '../approvals/types';
 import { HEALTH_MARK, type Health } from '../commands/render/health';
 import { defineMessages, type Locale } from '../i18n';
+import { tokenText } from '../i18n/catalog';
 import { actions, context, header, section } from '../slack/blocks';
 import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, truncate } from '../slack/text';
 import { slackDate } from '../slack/time';
@@ -138,6 +139,7 @@ export interface HomeIncident {
   /** Signals of every kind (failed tasks, failed deployments, service actions). */
   signals: number;
   down: boolean;
+  /** The last signal's stored label: a catalog token (shown in the reader's language) or an error name. */
   lastReason: string;
   lastAt: number;
   channel?: string;
@@ -351,7 +353,7 @@ function incidentBlocks(input: HomeInput, t: T): KnownBlock[] {
       service: escapeMrkdwn(i.service),
       env: escapeMrkdwn(i.environment),
       what: i.down ? t('incidentDown') : i.tasks > 0 ? t('incidentTasks', { n: i.tasks }) : t('incidentSignals', { n: i.signals }),
-      reason: oneLine(i.lastReason, 120),
+      reason: oneLine(tokenText(i.lastReason, input.locale), 120),
       when: slackDate(i.lastAt),
       link: i.channel && i.ts ? ` · <${messageUrl(i.channel, i.ts)}|${t('alertLink')}>` : '',
     }),

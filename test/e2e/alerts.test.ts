@@ -20,6 +20,7 @@ import { keys } from '../../src/redis/keys';
 import { clearTaskDefinitionCache } from '../../src/alerts/logs';
 import { alertButton, clickAlertButton, setupE2E, type E2E } from '../helpers/e2e';
 import { configFile } from '../helpers/config';
+import { appHomeOpened } from '../helpers/signing';
 import type { StoredMessage } from '../helpers/slack-server';
 import { deploymentEvent, docSample, serviceAction, STAGING, taskStopped, type Json, OOM, PULL_FAILED } from '../fixtures/events/samples';
 
@@ -470,6 +471,21 @@ describe('services down (scheduled check)', () => {
     const closed = only(alerts());
     expect(closed.text).toMatch(/^✅ Recovered: web \(prod\): service down/);
     expect(only(replies(closed)).text).toBe('✅ Recovered: 2 of 2 tasks running again.');
+  });
+
+  it("a Korean reader's Home tab names the down incident's last signal in Korean", async () => {
+    await e2e.close();
+    e2e = await setupE2E({ now: () => now, configPath: configFile((d) => (d.slack.language = 'ko')) });
+    services({ desired: 2, running: 0 });
+    await e2e.tick();
+    now += 3 * MIN;
+    await e2e.tick();
+    expect(only(alerts()).text).toMatch(/^🔴 web \(prod\) 중단/);
+    e2e.slack.setUserLocale('UDEV1', 'ko-KR');
+    await e2e.slackEvent(appHomeOpened('UDEV1'));
+    const home = JSON.stringify(e2e.slack.homeView('UDEV1')?.blocks ?? null);
+    expect(home).toContain('(prod): 서비스 중단 · 마지막: 서비스 중단 ·');
+    expect(home).not.toContain('service down');
   });
 
   it('adds "down" to an open incident instead of a second message', async () => {

@@ -31,6 +31,7 @@ import { deployCommandText } from '../../src/surfaces/deploy-modal';
 import { scanOf, tagOptions } from '../../src/surfaces/deploy-modal.run';
 import { validateBlocks, validateView, type SlackBody } from '../helpers/slack-server';
 import { fixtureConfig } from '../helpers/config';
+import { incidentText } from '../../src/alerts/incident';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
 const MIN = 60_000;
@@ -239,6 +240,34 @@ describe.each(LOCALES)('the Home tab (%s)', (locale: Locale) => {
     const stable = (v: { blocks?: unknown }) => blocksOf(v).filter((x) => x.block_id !== HOME_UPDATED_BLOCK);
     expect(stable(a)).toEqual(stable(b));
     expect(a.blocks).not.toEqual(b.blocks);
+  });
+
+  it("an incident's last signal is written in the reader's language (a stored catalog token), an error name as it is", () => {
+    const incident = (service: string, lastReason: string) => ({
+      environment: 'prod',
+      service,
+      tasks: 0,
+      signals: 1,
+      down: false,
+      lastReason,
+      lastAt: T0,
+    });
+    const text = textOf(
+      homeView(
+        input({
+          locale,
+          incidents: [
+            incident('web', incidentText.token('serviceDown')),
+            incident('api', incidentText.token('deploymentFailed', { id: 'ecs-svc/42' })),
+            incident('worker', 'OutOfMemoryError'),
+          ],
+        }),
+      ),
+    );
+    expect(text).toContain(locale === 'en' ? 'last: service down' : '마지막: 서비스 중단');
+    expect(text).toContain(locale === 'en' ? 'last: Deployment ecs-svc/42 failed' : '마지막: 배포 ecs-svc/42 실패');
+    expect(text).toContain(locale === 'en' ? 'last: OutOfMemoryError' : '마지막: OutOfMemoryError');
+    expect(text).not.toContain('i18n');
   });
 
   it('the store not answering: said so, with Refresh and without Deploy', () => {
