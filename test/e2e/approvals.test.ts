@@ -192,6 +192,17 @@ describe('approval buttons through the Slack Lambda handler', () => {
     expect(messageText(req)).toContain('Expired');
   });
 
+  it('a request its own requester found expired (their click answered so) gets no expiry note from the tick', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    clock.set(req.expiresAt + 1);
+    expect((await click(req, 'cancel', 'UDEV1')).text).toContain('This request expired');
+    expect(await e2e.rt.redis.zscore(`approvals:{svc:prod:web}:pending`, req.id)).toBeNull();
+    clock.set(req.expiresAt + 60_000);
+    await e2e.tick();
+    expect(e2e.slack.messages('CPROD').filter((m) => m.thread_ts === req.messageTs && m.ts !== req.messageTs)).toHaveLength(0);
+    expect((await getRequest(e2e.rt.redis, req.id))!.state).toBe('expired');
+  });
+
   it('a request a new request for the same service expired on the way is told about by the next tick', async () => {
     const old = await submitRequest(e2e.rt, input());
     clock.set(old.expiresAt + 1);

@@ -55,7 +55,7 @@ if redis.call('HGET', KEYS[1], 'state') == 'approved' and redis.call('HEXISTS', 
     return answer('NOT_PENDING', KEYS[1], { 'handoff', '1' })
   end
 end
-local h, reply = loadPending(KEYS[1], KEYS[3], KEYS[4], now)
+local h, reply = loadPending(KEYS[1], KEYS[3], KEYS[4], now, user)
 if not h then return reply end
 if redis.call('EXISTS', KEYS[5]) == 1 then return answer('FROZEN', KEYS[1], redis.call('HGETALL', KEYS[5])) end
 if user == h.requester then return answer('SELF_APPROVAL', KEYS[1]) end

@@ -20,7 +20,7 @@ if h.state == 'approved' or h.state == 'scheduled' then
   if user ~= h.requester and ARGV[4] ~= '1' then return answer('NOT_CANCELLER', KEYS[1]) end
 else
   local reply
-  h, reply = loadPending(KEYS[1], KEYS[2], KEYS[3], now)
+  h, reply = loadPending(KEYS[1], KEYS[2], KEYS[3], now, user)
   if not h then return reply end
   if user ~= h.requester then return answer('NOT_REQUESTER', KEYS[1]) end
 end

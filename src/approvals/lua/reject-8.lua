@@ -12,7 +12,7 @@
 ]]
 INDEXES = 4
 local user, now = ARGV[1], ARGV[2]
-local h, reply = loadPending(KEYS[1], KEYS[2], KEYS[3], now)
+local h, reply = loadPending(KEYS[1], KEYS[2], KEYS[3], now, user)
 if not h then return reply end
 if user == h.requester then return answer('SELF_REJECT', KEYS[1]) end
 if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end

@@ -146,14 +146,15 @@ local function answer(code, reqKey, extra)
 end
 
 -- The checks every decision on a pending request starts with: it exists, it is pending, and it
--- has not run out of time (if it has, it is expired now). Returns the request hash, or nil and
--- the reply the script must return.
-local function loadPending(reqKey, activeKey, stream, now)
+-- has not run out of time (if it has, it is expired now: its requester is told by the expiry tick,
+-- unless `user`, the one clicking, is the requester, who is answered that it expired). Returns the
+-- request hash, or nil and the reply the script must return.
+local function loadPending(reqKey, activeKey, stream, now, user)
   local h = hgetall(reqKey)
   if not h.id then return nil, answer('NOT_FOUND') end
   if h.state ~= 'pending' then return nil, answer('NOT_PENDING', reqKey) end
   if tonumber(now) >= tonumber(h.expiresAt) then
-    expireRequest(reqKey, activeKey, stream, h, now)
+    expireRequest(reqKey, activeKey, stream, h, now, user == h.requester)
     return nil, answer('EXPIRED', reqKey)
   end
   return h
