@@ -56,6 +56,7 @@ const M = defineMessages('deploy.card', {
   tdNotYet: { en: 'Task definition not registered yet', ko: '작업 정의 아직 등록 전' },
   deploymentFact: { en: 'Deployment {id}', ko: '배포 {id}' },
   deploymentKeptFact: { en: 'Deployment {id} (unchanged)', ko: '배포 {id} (그대로)' },
+  deploymentKeptSinceFact: { en: 'Deployment {id} (unchanged, since {at})', ko: '배포 {id} ({at}부터 그대로)' },
   startedFact: { en: 'started {at}', ko: '{at} 시작' },
   console: { en: 'ECS console', ko: 'ECS 콘솔' },
   abortedBy: { en: ':octagonal_sign: Aborted by {user}{back}.', ko: ':octagonal_sign: {user} 님이 중단했습니다{back}.' },
@@ -147,6 +148,8 @@ export interface CardView {
   /** The task definition registered by a deploy. */
   registered?: string;
   deploymentId?: string;
+  /** A scale: when the deployment it keeps started (ECS's createdAt), when the service was read. */
+  deploymentSince?: number;
   counts?: Counts;
   startedAt?: number;
   deadlineMs: number;
@@ -313,7 +316,12 @@ export function statusCard(v: CardView, locale: Locale = 'en'): SlackMessage {
   if (v.deploymentId && p.verb !== 'scale') facts.push(t('deploymentFact', { id: code(v.deploymentId) }));
   if (v.startedAt) facts.push(t('startedFact', { at: when(v.startedAt) }));
   // A scale starts no deployment: the one it names ran before it, so "started" is not its start.
-  if (v.deploymentId && p.verb === 'scale') facts.push(t('deploymentKeptFact', { id: code(v.deploymentId) }));
+  if (v.deploymentId && p.verb === 'scale')
+    facts.push(
+      v.deploymentSince
+        ? t('deploymentKeptSinceFact', { id: code(v.deploymentId), at: when(v.deploymentSince) })
+        : t('deploymentKeptFact', { id: code(v.deploymentId) }),
+    );
   const counts = v.counts ? countsLine(v.counts, p.verb, locale) : undefined;
   if (counts) blocks.push(section(counts));
   if (facts.length) blocks.push(context(facts.join(' · '), link(serviceUrl(p.region, p.cluster, p.serviceName), t('console'))));

@@ -667,6 +667,7 @@ export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeReques
     phase: a.phase,
     ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
     deploymentId: ex.deploymentId,
+    ...(plan.verb === 'scale' ? keptSince(service, ex.deploymentId) : {}),
     // Out of sight, the service's counts are someone else's deployment's: none is shown.
     ...(outOfSight ? {} : { counts: a.counts }),
     startedAt,
@@ -702,4 +703,11 @@ export function matchesService(
     where.serviceName === plan.serviceName &&
     (!where.cluster || where.cluster === plan.cluster || arnTail(where.cluster) === plan.cluster)
   );
+}
+
+/** A scale's card: when the deployment it keeps started, as the service read says (nothing when it is not listed). */
+function keptSince(service: Service, deploymentId: string | undefined): { deploymentSince?: number } {
+  const at = deploymentId ? service.deployments?.find((d) => d.id === deploymentId)?.createdAt : undefined;
+  const ms = at ? new Date(at).getTime() : NaN;
+  return Number.isFinite(ms) ? { deploymentSince: ms } : {};
 }

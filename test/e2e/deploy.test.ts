@@ -339,6 +339,24 @@ describe('deploy refusals, before anything changes', () => {
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 
+  it("a scale's card names the deployment it keeps with that deployment's own start, read from ECS", async () => {
+    const s = h.world.service('prod', 'web-prod');
+    const kept = s.deployments!.find((d) => d.status === 'PRIMARY')!;
+    kept.createdAt = new Date(h.clock.now() - 3 * 86_400_000);
+    await h.e2e.slash('scale web 8', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    const r = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(r.state).toBe('running');
+    const card = JSON.stringify(h.e2e.slack.message('CPROD', r.statusTs!)!.blocks);
+    const since = Math.floor(kept.createdAt.getTime() / 1000);
+    expect(card).toContain(`Deployment \`${kept.id}\` (unchanged, since <!date^${since}^`);
+  });
+
   it('a locked service and a frozen environment are refused', async () => {
     const { lockService, freezeEnvironment, unlockService } = await import('../../src/approvals/locks');
     await lockService(h.e2e.rt, 'prod', 'web', 'ULEAD1', 'DB migration');

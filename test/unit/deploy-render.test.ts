@@ -192,6 +192,18 @@ describe('status card', () => {
     const facts = (b: ReturnType<typeof statusCard>) => JSON.stringify(b.blocks.filter((x) => x.type === 'context'));
     expect(facts(statusCard(scale))).toMatch(/started [^·]+ · Deployment `ecs-svc\/111` \(unchanged\)/);
     expect(facts(statusCard(scale, 'ko'))).toContain('배포 `ecs-svc/111` (그대로)');
+    // With the kept deployment's own start (read from ECS while the scale runs), that time too.
+    const since = card({
+      plan: plans[2]!,
+      registered: undefined,
+      deploymentId: 'ecs-svc/111',
+      startedAt: NOW,
+      deploymentSince: NOW - 86_400_000,
+    });
+    const day = Math.floor((NOW - 86_400_000) / 1000);
+    expect(facts(statusCard(since))).toContain(`Deployment \`ecs-svc/111\` (unchanged, since <!date^${day}^`);
+    expect(facts(statusCard(since, 'ko'))).toContain(`배포 \`ecs-svc/111\` (<!date^${day}^`);
+    expect(facts(statusCard(since, 'ko'))).toMatch(/>부터 그대로\)/);
     // A deploy starts the deployment it names: named first, as before.
     expect(facts(statusCard(card({ deploymentId: 'ecs-svc/222', startedAt: NOW })))).toMatch(/Deployment `ecs-svc\/222` · started/);
   });
