@@ -13,7 +13,7 @@ import {
   type GetCostForecastResponse,
 } from '@aws-sdk/client-cost-explorer';
 import { BotError, isBotError, type ErrorCode } from '../errors';
-import { awsError, awsErrorName, awsActions, awsErrorText } from './errors';
+import { awsError, awsErrorName, awsActions, awsErrorText, waitedSeconds } from './errors';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { escapeMrkdwn } from '../slack/text';
 import { roleOfError, roleParts } from './session';
@@ -125,16 +125,17 @@ function costError(err: unknown, permission: string): BotError {
     mapped.set(e, own);
     return e;
   }
-  const e = awsError(err, { action: awsActions.lazy('readCosts'), permission });
+  const ctx = { action: awsActions.lazy('readCosts'), permission };
+  const e = awsError(err, ctx);
   const role = roleOfError(err)?.roleArn;
-  const waited = /within (\d+) s/.exec(e.message)?.[1];
+  const waited = e.code === 'AWS_TIMEOUT' ? waitedSeconds(ctx) : undefined;
   const failure: CostFailure =
     e.code === 'AWS_ACCESS_DENIED'
       ? { code: e.code, reason: 'accessDenied', perm: permission, ...(role ? { role } : {}) }
       : e.code === 'AWS_THROTTLED'
         ? { code: e.code, reason: 'throttled', name }
         : e.code === 'AWS_TIMEOUT'
-          ? { code: e.code, reason: 'timeout', ...(waited ? { s: Number(waited) } : {}) }
+          ? { code: e.code, reason: 'timeout', ...(waited ? { s: waited } : {}) }
           : { code: e.code, reason: 'unknown', ...(name !== 'Error' ? { name } : {}) };
   mapped.set(e, failure);
   return e;

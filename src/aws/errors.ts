@@ -281,7 +281,8 @@ export function isUnavailableApi(err: unknown): boolean {
 }
 
 /** Seconds AWS was waited for, when known. */
-function waitedSeconds(ctx: AwsErrorContext): number | undefined {
+/** How long AWS was waited for, in whole seconds (the call's or the budget's start); also for a failure told again (src/aws/cost-explorer.ts). */
+export function waitedSeconds(ctx: AwsErrorContext): number | undefined {
   const from = ctx.startedAt ?? currentBudget()?.startedAt;
   return from === undefined ? undefined : Math.max(1, Math.round((Date.now() - from) / 1000));
 }

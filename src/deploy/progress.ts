@@ -224,7 +224,10 @@ export function assessRollout(service: Service, t: Tracking, now: number, locale
       }),
     ];
     const impaired = (service.events ?? []).find((e) => /unable to place|unable to consistently start|insufficient/i.test(e.message ?? ''));
-    if (impaired?.message) why.push(impaired.message, ...[explainEcsReason(impaired.message, locale)].filter((x): x is string => !!x));
+    if (impaired?.message) {
+      const means = explainEcsReason(impaired.message, locale);
+      why.push(impaired.message, ...(means ? [means] : []));
+    }
     return { ...base, phase: 'stuck', counts, reasons: why };
   }
   return { ...base, phase: 'in_progress', counts, reasons: [] };

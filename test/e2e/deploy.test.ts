@@ -13,7 +13,17 @@ import {
 } from '@aws-sdk/client-ecs';
 import { keys } from '../../src/redis/keys';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/aws-fixtures';
-import { approve, details, lastResponse, requestMessage, taskEvent, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import {
+  approve,
+  details,
+  lastResponse,
+  requestAndApprove,
+  requestMessage,
+  taskEvent,
+  textOf,
+  thread,
+  useDeployHarness,
+} from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { getRequest } from '../../src/approvals/workflow';
 
@@ -343,10 +353,7 @@ describe('deploy refusals, before anything changes', () => {
     const s = h.world.service('prod', 'web-prod');
     const kept = s.deployments!.find((d) => d.status === 'PRIMARY')!;
     kept.createdAt = new Date(h.clock.now() - 3 * 86_400_000);
-    await h.e2e.slash('scale web 8', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    await h.e2e.drain();
-    const req = requestMessage(h.e2e, 'CPROD');
-    await approve(h.e2e, req);
+    const req = await requestAndApprove(h.e2e, 'scale web 8');
     await h.e2e.drain();
     h.clock.advance(60_000);
     await h.e2e.tick();

@@ -310,9 +310,9 @@ export async function requestDeploy(e2e: E2E, reason: string): Promise<string> {
   return requestMessage(e2e, 'CPROD').id;
 }
 
-/** `/ecs deploy web v1.2.3` in prod by UDEV1, approved by ULEAD1; the execute job is left pending (not run). */
-export async function requestAndApprove(e2e: E2E): Promise<{ id: string; ts: string }> {
-  await e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+/** `/ecs <command>` (by default `deploy web v1.2.3`) in prod by UDEV1, approved by ULEAD1; the execute job is left pending (not run). */
+export async function requestAndApprove(e2e: E2E, command = 'deploy web v1.2.3'): Promise<{ id: string; ts: string }> {
+  await e2e.slash(command, { channel_id: 'CPROD', user_id: 'UDEV1' });
   await e2e.drain();
   const req = requestMessage(e2e, 'CPROD');
   await approve(e2e, req);

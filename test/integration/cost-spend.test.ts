@@ -7,6 +7,7 @@ import { LimitExceededException, type CostExplorerClient } from '@aws-sdk/client
 import { BotError } from '../../src/errors';
 import { costFailureError, costFailureOf, getCostAndUsage, readCostFailure } from '../../src/aws/cost-explorer';
 import { spendOnce, spendOneCall } from '../../src/commands/cost-spend';
+import { withBudget } from '../../src/aws/budget';
 import { keys } from '../../src/redis/keys';
 import { fixtureConfig } from '../helpers/config';
 import { storeHarness, T0, type StoreHarness } from './approvals-runtime';
@@ -87,6 +88,23 @@ describe('cost spend', () => {
     const later = slowCall({ total: 1 }, 10);
     expect((await spendOnce(h.rt, 'U1', 'h-fail', later.fetch)).data).toEqual({ total: 1 });
     expect(later.calls).toBe(1);
+  });
+
+  it('a timeout through the adapter is kept with the seconds AWS was waited for (from the call budget), for the callers that waited', async () => {
+    const ce = {
+      send: async () => {
+        await delay(300);
+        throw Object.assign(new Error('Request timed out'), { name: 'TimeoutError' });
+      },
+    } as unknown as CostExplorerClient;
+    const err = await withBudget(10_000, () =>
+      getCostAndUsage(ce, { TimePeriod: { Start: '2025-05-01', End: '2025-05-18' }, Granularity: 'DAILY', Metrics: [] }),
+    ).catch((e: unknown) => e as BotError);
+    expect((err as BotError).code).toBe('AWS_TIMEOUT');
+    expect(costFailureOf(err)).toEqual({ code: 'AWS_TIMEOUT', reason: 'timeout', s: 1 });
+    expect(costFailureError(costFailureOf(err)).userMessageIn('en')).toBe(
+      'AWS did not answer within 1 s while I tried to read costs from Cost Explorer.',
+    );
   });
 
   it('a stored failure is read back with well-formed parameters only: no text of its own reaches a reader', () => {
