@@ -125,6 +125,7 @@ export const factsSchema = lazySchema(() =>
           counts: z
             .object({ desired: z.number(), running: z.number(), pending: z.number(), failed: z.number(), back: z.string().optional() })
             .optional(),
+          deploymentSince: z.number().optional(),
           at: z.number(),
         })
         .optional(),
@@ -358,13 +359,17 @@ export interface Ended {
   /** Given up, not told by ECS (CardView.unconfirmed). */
   unconfirmed?: boolean;
   counts?: Counts;
+  /** A scale: when the deployment it kept started (CardView.deploymentSince), for the final card. */
+  deploymentSince?: number;
   /** When it was decided (the duration the final reply gives). */
   at: number;
 }
 
 /** `view`'s outcome as an execution fact (at most REQUEST_FACT_MAX_BYTES: long reasons are cut, at most 3 kept; a short first reason is kept whole). */
 export function endedFact(
-  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts' | 'unconfirmed'> & { phase: 'completed' | 'failed' },
+  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts' | 'unconfirmed' | 'deploymentSince'> & {
+    phase: 'completed' | 'failed';
+  },
   at: number,
 ): Ended {
   // The first reason is the one people read (and the request message shows): it keeps the most.
@@ -376,6 +381,7 @@ export function endedFact(
     ...(view.unconfirmed && view.phase === 'failed' ? { unconfirmed: true } : {}),
     // Only the task definition's name:revision of `back` is ever shown.
     ...(view.counts ? { counts: { ...view.counts, ...(view.counts.back ? { back: cutText(arnTail(view.counts.back), 300) } : {}) } } : {}),
+    ...(view.deploymentSince !== undefined ? { deploymentSince: view.deploymentSince } : {}),
     at,
   }));
 }
@@ -434,6 +440,7 @@ export async function finishEnded(
     phase: ended.phase,
     ...(ex.registeredTaskDefinition ? { registered: ex.registeredTaskDefinition } : {}),
     ...(ex.deploymentId ? { deploymentId: ex.deploymentId } : {}),
+    ...(ended.deploymentSince !== undefined ? { deploymentSince: ended.deploymentSince } : {}),
     ...(ended.counts ? { counts: ended.counts } : {}),
     startedAt,
     deadlineMs: deadlineOf(rt, plan.environment),

@@ -27,6 +27,7 @@ import { createPerson, installClientRoutes, type Person } from '../loopback/slac
 import { sendJson, sendText, startSlackServer, type SlackServer } from '../loopback/slack/server';
 import type { EcsEventEnvelope } from '../loopback/aws/world';
 import { awsCredentialsFound, readOnlyAwsClients, startAwsSide, type AwsMode, type AwsSide } from '../playground/aws';
+import { LOCALES, type Locale } from '../i18n/locale';
 import { DEMO_CHANNELS, DEMO_GROUPS, DEMO_USERS, demoConfig } from '../playground/demo/config';
 import { simulate, simulations, type SimulationItem } from '../playground/demo/simulate';
 import { peopleFor, type People } from '../playground/people';
@@ -45,15 +46,39 @@ export interface PlaygroundFlags {
   aws: boolean;
   /** --allow-changes: deploy, scale, … may change the real account. */
   allowChanges: boolean;
+  /**
+   * --lang ko|en: the language everyone in the playground reads. Each person's Slack locale is set to
+   * it (what only they see), and in the demo world the workspace's language too (`slack.language`);
+   * a real account's chatops.yml keeps its own. Unset: the demo's English, the locale Slack answers by default.
+   */
+  lang?: Locale;
 }
 
 export function parseFlags(argv: readonly string[]): PlaygroundFlags {
   const known = new Set(['--demo', '--aws', '--allow-changes']);
-  const unknown = argv.filter((a) => !known.has(a));
+  const rest: string[] = [];
+  let lang: Locale | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a !== '--lang' && !a.startsWith('--lang=')) {
+      rest.push(a);
+      continue;
+    }
+    const value = a === '--lang' ? argv[++i] : a.slice('--lang='.length);
+    if (!(LOCALES as readonly string[]).includes(value ?? ''))
+      throw new StartupError(`--lang takes ${LOCALES.join(' or ')}${value ? ` (not ${value})` : ''}, e.g. npm start -- --lang ko.`);
+    lang = value as Locale;
+  }
+  const unknown = rest.filter((a) => !known.has(a));
   if (unknown.length)
-    throw new StartupError(`unknown option ${unknown.join(' ')}; the playground knows --demo, --aws and --allow-changes.`);
-  if (argv.includes('--demo') && argv.includes('--aws')) throw new StartupError('--demo and --aws exclude each other.');
-  return { demo: argv.includes('--demo'), aws: argv.includes('--aws'), allowChanges: argv.includes('--allow-changes') };
+    throw new StartupError(`unknown option ${unknown.join(' ')}; the playground knows --demo, --aws, --allow-changes and --lang ko|en.`);
+  if (rest.includes('--demo') && rest.includes('--aws')) throw new StartupError('--demo and --aws exclude each other.');
+  return {
+    demo: rest.includes('--demo'),
+    aws: rest.includes('--aws'),
+    allowChanges: rest.includes('--allow-changes'),
+    ...(lang ? { lang } : {}),
+  };
 }
 
 export interface PlaygroundOptions {
@@ -110,7 +135,11 @@ function chooseAws(env: NodeJS.ProcessEnv, flags: PlaygroundFlags): { mode: AwsM
 
 export async function startPlayground(opts: PlaygroundOptions): Promise<Playground> {
   const flags = parseFlags(opts.argv ?? []);
-  const { mode, config, why } = chooseAws(opts.env, flags);
+  const chosen = chooseAws(opts.env, flags);
+  const { mode, why } = chosen;
+  // --lang in the demo world: the workspace speaks it too (a real chatops.yml keeps its own language).
+  const config =
+    flags.lang && mode === 'demo' ? { ...chosen.config, slack: { ...chosen.config.slack, language: flags.lang } } : chosen.config;
   const people =
     mode === 'demo' ? peopleFor(config, { users: DEMO_USERS, groups: DEMO_GROUPS, channels: DEMO_CHANNELS }) : peopleFor(config);
   const signingSecret = randomBytes(16).toString('hex');
@@ -170,6 +199,9 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       throw new StartupError(`port ${opts.port ?? (opts.env.PORT || 3000)} is in use; set PORT to another one.`);
     throw err;
   });
+
+  // --lang: every person's own Slack locale (users.info), as a workspace of that language would answer.
+  if (flags.lang) for (const u of people.users) slack.setUserLocale(u.id, flags.lang === 'ko' ? 'ko-KR' : 'en-US');
 
   let aws: AwsSide | undefined;
   const saved = new Map<string, string | undefined>();

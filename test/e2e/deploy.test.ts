@@ -362,6 +362,13 @@ describe('deploy refusals, before anything changes', () => {
     const card = JSON.stringify(h.e2e.slack.message('CPROD', r.statusTs!)!.blocks);
     const since = Math.floor(kept.createdAt.getTime() / 1000);
     expect(card).toContain(`Deployment \`${kept.id}\` (unchanged, since <!date^${since}^`);
+    // The final card is drawn from the recorded end (no service read): it keeps the start too.
+    h.world.complete('prod', 'web-prod');
+    await h.e2e.tick();
+    const done = (await getRequest(h.e2e.rt.redis, req.id))!;
+    expect(done.state).toBe('succeeded');
+    const final = JSON.stringify(h.e2e.slack.message('CPROD', done.statusTs!)!.blocks);
+    expect(final).toContain(`Deployment \`${kept.id}\` (unchanged, since <!date^${since}^`);
   });
 
   it('a locked service and a frozen environment are refused', async () => {

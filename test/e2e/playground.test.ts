@@ -119,6 +119,22 @@ describe('the playground (in-process)', () => {
     expect(pg.simulations().some((s) => s.id.startsWith('rollout-complete'))).toBe(false);
   });
 
+  it('--lang ko: the team reads Korean, in what only they see and in the channel (the demo workspace speaks it too)', async () => {
+    pg = await startPlayground({ env: env(), argv: ['--lang', 'ko'], port: 0, pageDir: home, stepMs: STILL });
+    const slack = pg.slack;
+    await pg.person.slash('U0DANA', 'C0DEPLOYS', '/ecs scale web 9999');
+    await pg.local.idle();
+    expect(JSON.stringify(slack.ephemerals('C0DEPLOYS').at(-1))).toContain('허용된 범위');
+    await pg.person.slash('U0DANA', 'C0DEPLOYS', '/ecs scale web 6 --reason 트래픽');
+    await pg.local.idle();
+    const request = slack.messages('C0DEPLOYS').find((m) => /스케일 요청/.test(JSON.stringify(m.blocks)));
+    expect(request).toBeDefined();
+    expect(buttons(request!.blocks).map((b) => b.text)).toEqual(['승인', '거절', '취소', '상세']);
+    // An alert in the on-call channel, as everyone there reads it.
+    await pg.simulate('task-oom');
+    expect(JSON.stringify(slack.messages('C0ONCALL').at(-1)?.blocks)).toMatch(/메모리/);
+  });
+
   it("answers through the local Slack's response_urls: a click's answer and a command's are what the bot says, never a refusal of the URL", async () => {
     pg = await startPlayground({ env: env(), port: 0, pageDir: home, stepMs: STILL });
     const slack = pg.slack;

@@ -93,6 +93,14 @@ describe('which playground', () => {
     expect(() => parseFlags(['--yolo'])).toThrow('unknown option --yolo');
   });
 
+  it('--lang chooses the language everyone reads: ko or en, as --lang ko or --lang=ko', () => {
+    expect(parseFlags(['--lang', 'ko'])).toEqual({ demo: false, aws: false, allowChanges: false, lang: 'ko' });
+    expect(parseFlags(['--demo', '--lang=en'])).toEqual({ demo: true, aws: false, allowChanges: false, lang: 'en' });
+    expect(() => parseFlags(['--lang', 'fr'])).toThrow('--lang takes en or ko (not fr), e.g. npm start -- --lang ko.');
+    expect(() => parseFlags(['--lang'])).toThrow('--lang takes en or ko, e.g. npm start -- --lang ko.');
+    expect(() => parseFlags(['--lang=ko', '--yolo'])).toThrow('unknown option --yolo');
+  });
+
   it('finds AWS credentials where the SDK would', () => {
     const home = mkdtempSync(join(tmpdir(), 'home-'));
     try {
