@@ -195,7 +195,8 @@ function windowClosedAtStart(rt: Runtime, id: string, req: ChangeRequest | undef
 /**
  * Merge execution facts into request.execution (audited; recording the same facts again changes
  * nothing). `deploymentId` / `serviceDeploymentArn` facts also mark the ECS deployment as the
- * bot's (keys.botDeployment), so alerts and /ecs history can tell it from deployments made elsewhere.
+ * bot's (keys.botDeployment), so alerts and /ecs history can tell it from deployments made elsewhere;
+ * not a scale's: it changes the task count of the deployment it finds, and starts none.
  */
 export async function recordExecution(
   rt: Runtime,
@@ -210,7 +211,8 @@ export async function recordExecution(
   const req = reply.request;
   if ((reply.code !== 'OK' && reply.code !== 'UNCHANGED') || !req) throw refusal(reply.code, ctxFor(rt, ref, { request: req }));
   const deploymentIds = [facts.deploymentId, facts.serviceDeploymentArn].filter((v): v is string => typeof v === 'string' && v.length > 0);
-  if (deploymentIds.length) {
+  // A scale starts no ECS deployment: the one it records (to follow) is someone else's, not the bot's.
+  if (deploymentIds.length && req.verb !== 'scale') {
     // Each mark has its own slot (tagged by the ECS id): one pipeline per slot, sent together.
     await storeOp(() =>
       pipelineBySlot(rt.redis, deploymentIds, keys.botDeployment, (pipe, d) =>

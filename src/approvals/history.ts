@@ -6,7 +6,8 @@
  * A request and an ECS deployment are the same change when
  *  1. the request recorded the deployment (execution.serviceDeploymentArn / deploymentId, or the
  *     keys.botDeployment mark that recordExecution writes), or
- *  2. the deployment targets the task definition the request ran and was created while it ran.
+ *  2. the deployment targets the task definition the request ran and was created while it ran;
+ * never for a scale, which starts no deployment (the one it follows was made by another change).
  */
 import type { KnownBlock } from '@slack/types';
 import { context, header, section, type SlackMessage } from '../slack/blocks';
@@ -246,13 +247,16 @@ export function mergeHistory(
   limit: number,
 ): HistoryRow[] {
   const rows = new Map<string, HistoryRow>(runs.map((r) => [r.requestId, { at: r.createdAt, run: r }]));
+  // A scale starts no deployment: the one it recorded (which earlier versions also marked as the bot's) is someone else's.
+  const deploying = runs.filter((r) => r.verb !== 'scale');
   const loose: HistoryRow[] = [];
   for (const d of deployments) {
-    const marked = marks.get(d.id);
-    let run = runs.find((r) => r.requestId === marked) ?? runs.find((r) => r.deploymentIds.includes(d.id));
+    const markedBy = marks.get(d.id);
+    const marked = runs.some((r) => r.requestId === markedBy && r.verb === 'scale') ? undefined : markedBy;
+    let run = deploying.find((r) => r.requestId === marked) ?? deploying.find((r) => r.deploymentIds.includes(d.id));
     if (!run && d.taskDefinition && d.createdAt !== undefined) {
       const created = d.createdAt;
-      run = runs.find(
+      run = deploying.find(
         (r) =>
           r.startedAt !== undefined &&
           r.taskDefinition === d.taskDefinition &&

@@ -369,6 +369,8 @@ describe('deploy refusals, before anything changes', () => {
     expect(done.state).toBe('succeeded');
     const final = JSON.stringify(h.e2e.slack.message('CPROD', done.statusTs!)!.blocks);
     expect(final).toContain(`Deployment \`${kept.id}\` (unchanged, since <!date^${since}^`);
+    // It followed that deployment but did not make it: alerts and /ecs history do not call it the bot's.
+    expect(await h.e2e.rt.redis.get(keys.botDeployment(kept.id))).toBeNull();
   });
 
   it('a locked service and a frozen environment are refused', async () => {

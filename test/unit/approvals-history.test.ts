@@ -210,6 +210,20 @@ describe('mergeHistory', () => {
     ]);
     expect(mergeHistory(runs, deps, marks, T0, 2)).toHaveLength(2);
   });
+
+  it("never gives a scale the deployment it kept: a scale starts none, so that deployment stays someone else's", () => {
+    const scale = run({ requestId: 'prod.web.s1aaaaaa', verb: 'scale', deploymentIds: ['ecs-svc/kept'] });
+    // Made by the console two days before; the scale recorded it to follow (and an older version marked it).
+    const kept = dep({ id: 'ecs-svc/kept', createdAt: T0 - 2 * 24 * 60 * MIN });
+    // Created while the scale ran, with the task definition it kept: still not the scale's.
+    const during = dep({ id: 'ecs-svc/during', createdAt: T0 + 3 * MIN });
+    const rows = mergeHistory([scale], [kept, during], new Map([['ecs-svc/kept', 'prod.web.s1aaaaaa']]), T0 + 90 * MIN, 10);
+    expect(rows.map((r) => [r.run?.requestId ?? null, r.ecs?.id ?? null, r.botRequestId ?? null])).toEqual([
+      [null, 'ecs-svc/during', null],
+      ['prod.web.s1aaaaaa', null, null],
+      [null, 'ecs-svc/kept', null],
+    ]);
+  });
 });
 
 describe('history message', () => {
