@@ -47,6 +47,7 @@ import { getRequest } from '../approvals/workflow';
 import { finishExecution, pressExecution, setStatusTs } from '../approvals/execution';
 import { UNCONFIRMED_AUDIT } from '../approvals/model';
 import { arnTail } from '../aws/arn';
+import { explainEcsReason } from '../aws/ecs-reasons';
 import { oneLine } from '../slack/text';
 import { messageUnreachable } from '../slack/failures';
 import { postKeyed } from '../approvals/keyed-post';
@@ -365,17 +366,23 @@ export interface Ended {
   at: number;
 }
 
+/** The longest plain-words line of an ECS reason (src/aws/ecs-reasons.ts; test/unit/ecs-reasons.test.ts holds every one to it). */
+export const EXPLANATION_MAX_BYTES = 400;
+
 /** `view`'s outcome as an execution fact (at most REQUEST_FACT_MAX_BYTES: long reasons are cut, at most 3 kept; a short first reason is kept whole). */
 export function endedFact(
-  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts' | 'unconfirmed' | 'deploymentSince'> & {
+  view: Pick<CardView, 'reasons' | 'rolledBack' | 'abortedBy' | 'counts' | 'unconfirmed' | 'deploymentSince' | 'locale'> & {
     phase: 'completed' | 'failed';
   },
   at: number,
 ): Ended {
-  // The first reason is the one people read (and the request message shows): it keeps the most.
+  // The first reason is the one people read (and the request message shows): it keeps the most. The
+  // plain-words line of ECS's reason (src/aws/ecs-reasons.ts, at most EXPLANATION_MAX_BYTES) is ours
+  // and kept whole: cut, it would stop mid-sentence.
+  const means = explainEcsReason(view.reasons[0], view.locale ?? 'en');
   return fitFact(800, (max): Ended => ({
     phase: view.phase,
-    reasons: view.reasons.slice(0, 3).map((r, i) => cutText(r, i === 0 ? max : Math.min(max, 200))),
+    reasons: view.reasons.slice(0, 3).map((r, i) => cutText(r, i === 0 ? max : r === means ? EXPLANATION_MAX_BYTES : Math.min(max, 200))),
     ...(view.rolledBack ? { rolledBack: true } : {}),
     ...(view.abortedBy ? { abortedBy: view.abortedBy } : {}),
     ...(view.unconfirmed && view.phase === 'failed' ? { unconfirmed: true } : {}),

@@ -370,7 +370,7 @@ describe('deploy refusals, before anything changes', () => {
     const final = JSON.stringify(h.e2e.slack.message('CPROD', done.statusTs!)!.blocks);
     expect(final).toContain(`Deployment \`${kept.id}\` (unchanged, since <!date^${since}^`);
     // It followed that deployment but did not make it: alerts and /ecs history do not call it the bot's.
-    expect(await h.e2e.rt.redis.get(keys.botDeployment(kept.id))).toBeNull();
+    expect(await h.e2e.rt.redis.get(keys.botDeployment(kept.id!))).toBeNull();
   });
 
   it('a locked service and a frozen environment are refused', async () => {

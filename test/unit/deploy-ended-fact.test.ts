@@ -1,3 +1,4 @@
+import { explainEcsReason } from '../../src/aws/ecs-reasons';
 import { endedFact, factsSchema } from '../../src/deploy/tracker';
 import { factPairs } from '../../src/approvals/model';
 import { REQUEST_FACT_MAX_BYTES } from '../../src/redis/bounds';
@@ -54,5 +55,19 @@ describe('the recorded end of a rollout (execution fact "ended")', () => {
       abortedBy: 'U1',
       at: 5,
     });
+  });
+
+  it("keeps the plain-words line of ECS's reason whole, in the card's language (cut, it stopped mid-sentence)", () => {
+    const breaker = 'ECS deployment circuit breaker: tasks failed to start.';
+    const rollingBack = '서비스가 이전 작업 정의 `web-prod:41`로 돌아가는 중입니다.';
+    for (const locale of ['ko', 'en'] as const) {
+      const means = explainEcsReason(breaker, locale)!;
+      const fact = endedFact({ ...view([breaker, means, rollingBack]), locale }, 5);
+      expect(fact.reasons).toEqual([breaker, means, rollingBack]);
+      // With the longest first reason ECS could give, the line is still whole and the fact within its bound.
+      const long = endedFact({ ...view([breaker + ' (tasks: ' + 'x'.repeat(1800) + ')', means, rollingBack]), locale }, 5);
+      expect(long.reasons[1]).toBe(means);
+      expect(Buffer.byteLength(JSON.stringify(long), 'utf8')).toBeLessThanOrEqual(REQUEST_FACT_MAX_BYTES);
+    }
   });
 });

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { classifyEcsReason, explainEcsReason } from '../../src/aws/ecs-reasons';
+import { classifyEcsReason, ecsReasonText, explainEcsReason, type EcsReason } from '../../src/aws/ecs-reasons';
+import { EXPLANATION_MAX_BYTES } from '../../src/deploy/tracker';
 
 const docEvent = (name: string): { detail: { eventName: string; reason: string } } =>
   JSON.parse(readFileSync(join(__dirname, '../fixtures/events/aws-doc', name), 'utf8')) as {
@@ -97,5 +98,25 @@ describe('explainEcsReason', () => {
       expect(en.length).toBeLessThanOrEqual(230);
       expect(ko.length).toBeLessThanOrEqual(160);
     }
+  });
+});
+
+describe('every plain-words line fits what a rollout’s recorded end keeps whole', () => {
+  // Every reason (a new one must be added here: the type says which exist).
+  const ALL: Record<EcsReason, true> = {
+    cpu: true,
+    memory: true,
+    port: true,
+    network: true,
+    noCapacity: true,
+    fargateCapacity: true,
+    noInstance: true,
+    breaker: true,
+    startImpaired: true,
+    deployFailed: true,
+  };
+  it.each(Object.keys(ALL) as EcsReason[])('%s, en and ko', (reason) => {
+    for (const locale of ['en', 'ko'] as const)
+      expect(Buffer.byteLength(ecsReasonText(reason, locale), 'utf8')).toBeLessThanOrEqual(EXPLANATION_MAX_BYTES);
   });
 });
