@@ -119,6 +119,23 @@ describe('the playground (in-process)', () => {
     expect(pg.simulations().some((s) => s.id.startsWith('rollout-complete'))).toBe(false);
   });
 
+  it('demo world: a task that fails to start never ran, as ECS reports one: no exit code, no log lines, the running tasks untouched', async () => {
+    pg = await startPlayground({ env: env(), port: 0, pageDir: home, stepMs: STILL });
+    const running = () => pg!.slack.messages('C0ONCALL').length;
+    const before = running();
+    await expect(pg.simulate('task-start-failed')).resolves.toEqual({ ok: true });
+    await pg.local.idle();
+    expect(running()).toBe(before + 1);
+    const alert = JSON.stringify(pg.slack.messages('C0ONCALL').at(-1)?.blocks);
+    expect(alert).toContain('CannotPullContainerError');
+    expect(alert).toContain('TaskFailedToStart');
+    expect(alert).not.toMatch(/exit \d/i);
+    expect(alert).not.toMatch(/log lines/i);
+    await pg.person.slash('U0DANA', 'C0DEPLOYS', '/ecs status web');
+    await pg.local.idle();
+    expect(JSON.stringify(pg.slack.messages('C0DEPLOYS').at(-1)?.blocks)).toContain('*4* running / 4 desired');
+  });
+
   it('--lang ko: the team reads Korean, in what only they see and in the channel (the demo workspace speaks it too)', async () => {
     pg = await startPlayground({ env: env(), argv: ['--lang', 'ko'], port: 0, pageDir: home, stepMs: STILL });
     const slack = pg.slack;

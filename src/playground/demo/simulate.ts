@@ -75,7 +75,7 @@ const FIXED: Fixed[] = [
     description: 'A web-prod task stops with TaskFailedToStart: CannotPullContainerError (ECS Task State Change: STOPPED)',
     run: (aws) => {
       const ref = aws.service('web-prod');
-      ref.world.ecs.crashTask(ref.demo.cluster, ref.demo.name, { exitCode: 0, stopCode: 'TaskFailedToStart', stoppedReason: PULL_ERROR });
+      ref.world.ecs.failTaskStart(ref.demo.cluster, ref.demo.name, PULL_ERROR);
     },
   },
   {
@@ -84,11 +84,7 @@ const FIXED: Fixed[] = [
     description: 'worker-prod tasks fail to start (secrets), and ECS reports SERVICE_TASK_START_IMPAIRED (ECS Service Action)',
     run: (aws) => {
       const ref = aws.service('worker-prod');
-      ref.world.ecs.crashTask(ref.demo.cluster, ref.demo.name, {
-        exitCode: 0,
-        stopCode: 'TaskFailedToStart',
-        stoppedReason: SECRETS_ERROR,
-      });
+      ref.world.ecs.failTaskStart(ref.demo.cluster, ref.demo.name, SECRETS_ERROR);
       const svc = ref.world.ecs.service(ref.demo.cluster, ref.demo.name);
       const where = { account: ref.cluster.accountId, region: ref.cluster.region, at: Date.now() };
       aws.emit(serviceAction(where, svc.serviceArn!, svc.clusterArn!, 'SERVICE_TASK_START_IMPAIRED', 'WARN'));

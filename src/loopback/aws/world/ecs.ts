@@ -81,6 +81,8 @@ export interface TaskFailure {
   stoppedReason?: string;
   /** The essential containers' `reason` (e.g. "OutOfMemoryError: Container killed due to memory usage"). */
   containerReason?: string;
+  /** It never ran (TaskFailedToStart): its containers get no exit code. */
+  neverRan?: boolean;
 }
 
 type Listener = (event: EcsEventEnvelope) => void;
@@ -527,6 +529,20 @@ export class EcsWorld {
     return copy(t);
   }
 
+  /**
+   * A new task of the service's primary deployment fails to start (TaskFailedToStart: an image that
+   * cannot be pulled, secrets that cannot be read): as ECS reports one, it never ran, so its
+   * containers have no exit code and wrote no log; the running tasks are untouched.
+   */
+  failTaskStart(cluster: string, name: string, stoppedReason: string): Task {
+    const st = this.state(cluster, name);
+    const d = this.primary(st);
+    if (!d) throw new Error(`failTaskStart ${cluster}/${name}: no primary deployment`);
+    const t = this.startTask(st, d, { quiet: true, neverRan: true });
+    this.stopTask(st, t, { stopCode: 'TaskFailedToStart', stoppedReason, neverRan: true });
+    return copy(t);
+  }
+
   /* ------------------------------------------------------------ internals */
 
   private nextDeploymentId(): string {
@@ -562,7 +578,8 @@ export class EcsWorld {
     return { group, stream: `${prefix}/${c.name}/${taskId}` };
   }
 
-  private startTask(st: SvcState, d: Deployment, opts: { quiet?: boolean; at?: Date } = {}): Task {
+  /** `neverRan`: provisioned only (no start, no container running, no log): one that is about to fail to start. */
+  private startTask(st: SvcState, d: Deployment, opts: { quiet?: boolean; at?: Date; neverRan?: boolean } = {}): Task {
     const td = this.tds.get(d.taskDefinition!)?.taskDefinition;
     const taskId = hexId(32);
     const at = opts.at ?? new Date(this.ctx.now());
@@ -585,8 +602,7 @@ export class EcsWorld {
       memory: td?.memory ?? '512',
       createdAt: at,
       pullStartedAt: at,
-      pullStoppedAt: at,
-      startedAt: at,
+      ...(opts.neverRan ? { lastStatus: 'PROVISIONING', healthStatus: 'UNKNOWN' } : { pullStoppedAt: at, startedAt: at }),
       connectivityAt: at,
       version: 3,
       containers: (td?.containerDefinitions ?? []).map((c) => ({
@@ -595,20 +611,21 @@ export class EcsWorld {
         name: c.name,
         image: c.image,
         ...(c.image && this.o.ecr?.digestOf(c.image) ? { imageDigest: this.o.ecr.digestOf(c.image) } : {}),
-        lastStatus: 'RUNNING',
+        lastStatus: opts.neverRan ? 'PENDING' : 'RUNNING',
         healthStatus: 'UNKNOWN',
         cpu: String(c.cpu ?? 0),
       })),
     };
     st.tasks.push(task);
-    for (const c of td?.containerDefinitions ?? []) {
-      const where = this.logTarget(td, c, taskId);
-      if (where && c.essential !== false)
-        this.o.logs?.put(where.group, where.stream, [
-          { message: `starting ${c.name} (${d.taskDefinition!.split('/').pop()})`, timestamp: at.getTime() },
-          { message: `${c.name} ready`, timestamp: at.getTime() },
-        ]);
-    }
+    if (!opts.neverRan)
+      for (const c of td?.containerDefinitions ?? []) {
+        const where = this.logTarget(td, c, taskId);
+        if (where && c.essential !== false)
+          this.o.logs?.put(where.group, where.stream, [
+            { message: `starting ${c.name} (${d.taskDefinition!.split('/').pop()})`, timestamp: at.getTime() },
+            { message: `${c.name} ready`, timestamp: at.getTime() },
+          ]);
+      }
     if (!opts.quiet) this.emit(taskStateChange(this.where(), task));
     return task;
   }
@@ -623,7 +640,7 @@ export class EcsWorld {
       const essential = def?.essential !== false;
       Object.assign(c, {
         lastStatus: 'STOPPED',
-        exitCode: essential ? exitCode : 0,
+        ...(f.neverRan ? {} : { exitCode: essential ? exitCode : 0 }),
         ...(essential && f.containerReason ? { reason: f.containerReason } : {}),
       });
       const where = def ? this.logTarget(td, def, taskId) : undefined;
