@@ -73,14 +73,6 @@ const M = defineMessages('deploy.plan', {
     en: 'The image has {n} critical {n|finding|findings} ({findings}), and this environment blocks critical findings.',
     ko: '이미지에 심각 등급 발견 사항이 {n}개 있습니다 ({findings}). 이 환경은 심각 등급 발견 사항이 있으면 막습니다.',
   },
-  refused: {
-    en: "I can't deploy {ref} ({digest}) to {env}:\n{problems}",
-    ko: '{ref}({digest}) 이미지를 {env} 환경에 배포할 수 없습니다:\n{problems}',
-  },
-  refusedHint: {
-    en: 'Fix the findings and push a new image, or wait for the scan to finish and try again. The policy is `images` in chatops.yml.',
-    ko: '발견 사항을 고쳐 새 이미지를 푸시하거나, 스캔이 끝난 뒤 다시 시도하세요. 정책은 chatops.yml의 `images`입니다.',
-  },
 });
 
 /** An image a rollback brings back: in ECR (with its scan), missing from ECR, or from another registry. */
@@ -356,6 +348,38 @@ export function findingsText(image: Pick<ImageDetail, 'imageScanFindingsSummary'
   return countsText(image.imageScanFindingsSummary?.findingSeverityCounts ?? {}, locale);
 }
 
+/** Why the environment's image policy refuses an image: one entry per rule it breaks (empty = allowed). */
+export type ImagePolicyProblem =
+  | { kind: 'archived'; status: string }
+  | { kind: 'neverScanned' }
+  | { kind: 'beingScanned' }
+  | { kind: 'noUsableScan'; status: string }
+  | { kind: 'blocksCritical'; critical: number };
+
+export function imagePolicyKinds(
+  image: Pick<ImageDetail, 'imageScanStatus' | 'imageScanFindingsSummary' | 'imageStatus'>,
+  policy: ImagePolicy,
+): ImagePolicyProblem[] {
+  const problems: ImagePolicyProblem[] = [];
+  if (image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING')
+    problems.push({ kind: 'archived', status: image.imageStatus });
+  const status = image.imageScanStatus?.status;
+  if (policy.requireScan && !(status !== undefined && SCANNED.has(status)))
+    problems.push(
+      status === undefined
+        ? { kind: 'neverScanned' }
+        : status === 'IN_PROGRESS' || status === 'PENDING'
+          ? { kind: 'beingScanned' }
+          : {
+              kind: 'noUsableScan',
+              status: `${status}${image.imageScanStatus?.description ? `: ${image.imageScanStatus.description}` : ''}`,
+            },
+    );
+  const critical = image.imageScanFindingsSummary?.findingSeverityCounts?.CRITICAL ?? 0;
+  if (policy.blockCritical && critical > 0) problems.push({ kind: 'blocksCritical', critical });
+  return problems;
+}
+
 /** Sentences for each reason the environment's image policy refuses this image (empty = allowed). */
 export function imagePolicyProblems(
   image: Pick<ImageDetail, 'imageScanStatus' | 'imageScanFindingsSummary' | 'imageStatus'>,
@@ -363,41 +387,13 @@ export function imagePolicyProblems(
   locale: Locale = 'en',
 ): string[] {
   const t = M.in(locale);
-  const problems: string[] = [];
-  if (image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING') {
-    problems.push(t('archived', { status: image.imageStatus.toLowerCase() }));
-  }
-  const status = image.imageScanStatus?.status;
-  const scanned = status !== undefined && SCANNED.has(status);
-  if (policy.requireScan && !scanned) {
-    const what =
-      status === undefined
-        ? t('neverScanned')
-        : status === 'IN_PROGRESS' || status === 'PENDING'
-          ? t('beingScanned')
-          : t('noUsableScan', { status: `${status}${image.imageScanStatus?.description ? `: ${image.imageScanStatus.description}` : ''}` });
-    problems.push(t('requiresScan', { what }));
-  }
-  const critical = image.imageScanFindingsSummary?.findingSeverityCounts?.CRITICAL ?? 0;
-  if (policy.blockCritical && critical > 0) {
-    problems.push(t('blocksCritical', { n: critical, findings: findingsText(image, locale) }));
-  }
-  return problems;
-}
-
-/** Refuse an image the policy does not allow, saying which rule and what to do. */
-export function assertImageAllowed(image: ImageDetail, policy: ImagePolicy, ref: string, envName: string): void {
-  if (!imagePolicyProblems(image, policy).length) return;
-  const userMessage: Localized = (l) =>
-    M.in(l)('refused', {
-      ref: code(ref),
-      digest: code('sha256:' + shortDigest(image.imageDigest)),
-      env: code(envName),
-      problems: imagePolicyProblems(image, policy, l)
-        .map((p) => `• ${p}`)
-        .join('\n'),
-    });
-  throw new BotError('REFUSED', `image policy refused ${ref}`, { userMessage, hint: M.lazy('refusedHint') });
+  return imagePolicyKinds(image, policy).map((p) =>
+    p.kind === 'archived'
+      ? t('archived', { status: p.status.toLowerCase() })
+      : p.kind === 'blocksCritical'
+        ? t('blocksCritical', { n: p.critical, findings: findingsText(image, locale) })
+        : t('requiresScan', { what: p.kind === 'noUsableScan' ? t('noUsableScan', { status: p.status }) : t(p.kind) }),
+  );
 }
 
 export interface HistoryEntry {

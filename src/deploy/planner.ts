@@ -3,11 +3,12 @@
  * summary and diff. Nothing here changes anything; the same plan is shown by --dry-run and
  * stored in the request that approvers see.
  */
+import type { ImageDetail } from '@aws-sdk/client-ecr';
 import type { ECSClient, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
-import { defineMessages, tokenText } from '../i18n/catalog';
+import { defineMessages, tokenText, type Localized } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
@@ -18,7 +19,8 @@ import { describeServiceDeployments, describeServiceRevisions, listServiceDeploy
 import { diffObjects, renderDiff } from './diff';
 import {
   assertChangeable,
-  assertImageAllowed,
+  imagePolicyKinds,
+  imagePolicyProblems,
   previousFromDeployments,
   previousFromHistory,
   previousFromRecords,
@@ -34,7 +36,7 @@ import {
 } from './plan';
 import { planSummary, sizeText } from './render';
 import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws/fargate-pricing';
-import { ecrRepositoryOf, pinnedImageUri, splitImage, type ImageSelector } from './refs';
+import { ecrRepositoryOf, pinnedImageUri, shortDigest, splitImage, type ImageSelector } from './refs';
 import { rollbackPolicy, type ReturningImage } from './rollback-policy';
 import { withThrottleRetry } from './retry';
 import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, withSize } from './taskdef';
@@ -44,6 +46,31 @@ import { pausesDeployments } from './traffic-model';
 import type { AwsAccess } from '../aws/clients';
 
 const M = defineMessages('deploy.planner', {
+  imageRefused: {
+    en: "I can't deploy {ref} ({digest}) to {env}:\n{problems}",
+    ko: '{ref}({digest}) 이미지를 {env} 환경에 배포할 수 없습니다:\n{problems}',
+  },
+  archivedNext: {
+    en: 'Restore it in ECR, or deploy another tag (`/ecs images {alias}` lists them).',
+    ko: 'ECR에서 이미지를 복원하거나 다른 태그를 배포하세요 (태그 목록: `/ecs images {alias}`).',
+  },
+  neverScannedNext: {
+    en: 'Scan it (ECR console › Scan, or `aws ecr start-image-scan {args}`) and try again when the scan is done; scan on push does this for every new image.',
+    ko: '이미지를 스캔하고(ECR 콘솔의 Scan, 또는 `aws ecr start-image-scan {args}`) 스캔이 끝나면 다시 시도하세요. 푸시할 때 스캔을 켜 두면 새 이미지마다 자동으로 스캔됩니다.',
+  },
+  beingScannedNext: {
+    en: 'Try again when the scan is done, usually within minutes (`/ecs images {alias}` shows it).',
+    ko: '스캔이 끝나면 다시 시도하세요. 보통 몇 분 안에 끝납니다 (`/ecs images {alias}`에서 확인).',
+  },
+  noUsableScanNext: {
+    en: 'ECR could not scan this image: deploy one it can scan, or ask an admin whether `images.requireScan` should apply here.',
+    ko: 'ECR이 이 이미지를 스캔하지 못했습니다. 스캔할 수 있는 이미지를 배포하거나, 여기에 `images.requireScan`이 맞는지 관리자에게 물어보세요.',
+  },
+  blocksCriticalNext: {
+    en: 'Fix the critical findings and push a new image (`/ecs images {alias}` shows which tags have none).',
+    ko: '심각 등급 발견 사항을 고쳐 새 이미지를 푸시하세요 (발견 사항이 없는 태그: `/ecs images {alias}`).',
+  },
+  imagePolicy: { en: 'The policy is `images` in chatops.yml.', ko: '정책은 chatops.yml의 `images`입니다.' },
   noTaskDefinition: {
     en: 'ECS returned service {service} without a task definition.',
     ko: 'ECS가 {service} 서비스를 작업 정의 없이 돌려주었습니다.',
@@ -273,6 +300,38 @@ function rolesCheck(
   };
 }
 
+/**
+ * Refuse an image the environment's policy does not allow: which rule it breaks, and for each what
+ * to do next (scan it, wait for the scan, fix the findings, restore it), with the scan command for
+ * this very image.
+ */
+export function assertImageAllowed(image: ImageDetail, svc: ResolvedService, ref: string, registryRegion: string): void {
+  const kinds = imagePolicyKinds(image, svc.env.images);
+  if (!kinds.length) return;
+  const digest = image.imageDigest ?? '';
+  const args = [
+    `--region ${registryRegion}`,
+    ...(svc.registry?.accountId ? [`--registry-id ${svc.registry.accountId}`] : []),
+    `--repository-name ${svc.repository ?? ''}`,
+    `--image-id imageDigest=${digest}`,
+  ].join(' ');
+  const userMessage: Localized = (l) =>
+    M.in(l)('imageRefused', {
+      ref: code(ref),
+      digest: code('sha256:' + shortDigest(digest)),
+      env: code(svc.environment),
+      problems: imagePolicyProblems(image, svc.env.images, l)
+        .map((p) => `• ${p}`)
+        .join('\n'),
+    });
+  const hint: Localized = (l) => {
+    const t = M.in(l);
+    const next = [...new Set(kinds.map((k) => k.kind))].map((k) => t(`${k}Next`, { alias: svc.alias, args }));
+    return [...next, t('imagePolicy')].join(' ');
+  };
+  throw new BotError('REFUSED', `image policy refused ${ref}`, { userMessage, hint });
+}
+
 export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {
   const now = rt.now();
   const repository = svc.repository!;
@@ -285,7 +344,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     loadService(rt, svc),
   ]);
   assertChangeable(service, 'deploy', svc.alias, now);
-  assertImageAllowed(image, svc.env.images, ref, svc.environment);
+  assertImageAllowed(image, svc, ref, registryRegion);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
   const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));

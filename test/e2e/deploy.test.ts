@@ -336,6 +336,9 @@ describe('deploy refusals, before anything changes', () => {
     await h.e2e.slash('deploy web v0.9.0-bad', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('2 critical findings (2 critical, 4 high), and this environment blocks critical findings');
+    // What to do next, for this rule (not "wait for the scan": it was scanned).
+    expect(lastResponse(h.e2e)).toContain('Fix the critical findings and push a new image (`/ecs images web` shows which tags have none).');
+    expect(lastResponse(h.e2e)).not.toContain('wait for the scan');
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 
