@@ -300,6 +300,15 @@ function rolesCheck(
   };
 }
 
+/** What to do next about each rule an image breaks (its catalog entry). */
+const NEXT_STEP = {
+  archived: 'archivedNext',
+  neverScanned: 'neverScannedNext',
+  beingScanned: 'beingScannedNext',
+  noUsableScan: 'noUsableScanNext',
+  blocksCritical: 'blocksCriticalNext',
+} as const;
+
 /**
  * Refuse an image the environment's policy does not allow: which rule it breaks, and for each what
  * to do next (scan it, wait for the scan, fix the findings, restore it), with the scan command for
@@ -326,7 +335,7 @@ export function assertImageAllowed(image: ImageDetail, svc: ResolvedService, ref
     });
   const hint: Localized = (l) => {
     const t = M.in(l);
-    const next = [...new Set(kinds.map((k) => k.kind))].map((k) => t(`${k}Next`, { alias: svc.alias, args }));
+    const next = [...new Set(kinds.map((k) => NEXT_STEP[k.kind]))].map((key) => t(key, { alias: svc.alias, args }));
     return [...next, t('imagePolicy')].join(' ');
   };
   throw new BotError('REFUSED', `image policy refused ${ref}`, { userMessage, hint });

@@ -91,16 +91,49 @@ export function localizedToken(s: string): Localized | undefined {
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)(?:\|([^|}]*)\|([^|}]*))?\}/g;
 
+/** A placeholder and the Korean particle written after it in both forms: 이(가), 을(를), 은(는), 와(과), (으)로. */
+const WITH_PARTICLE = new RegExp(
+  PLACEHOLDER.source + '(\\uC774\\(\\uAC00\\)|\\uC744\\(\\uB97C\\)|\\uC740\\(\\uB294\\)|\\uC640\\(\\uACFC\\)|\\(\\uC73C\\)\\uB85C)?',
+  'g',
+);
+/** Each particle's form after a final consonant, and after none. */
+const PARTICLES: Record<string, [string, string]> = {
+  '이(가)': ['이', '가'],
+  '을(를)': ['을', '를'],
+  '은(는)': ['은', '는'],
+  '와(과)': ['과', '와'],
+  '(으)로': ['으로', '로'],
+};
+/** How a digit is read at the end of a number (영 일 이 삼 사 오 육 칠 팔 구; 십 백 천 for the zeros): 0 no final consonant, 8 ㄹ, 1 another. */
+const DIGIT_FINAL = [1, 8, 0, 1, 0, 0, 1, 8, 8, 0];
+
+/**
+ * The particle that follows `value` in Korean: chosen by the sound the value ends with (a Hangul
+ * syllable, or a digit: `web-prod:42` → 가), past closing marks (backticks, quotes, brackets). As
+ * written, both forms, when that cannot be told (a Latin letter).
+ */
+export function particleAfter(value: string, written: string): string {
+  const last = value.replace(/[\s`*_~'")\]>\u2019\u201d]+$/, '').slice(-1);
+  const c = last.charCodeAt(0);
+  const final = c >= 0xac00 && c <= 0xd7a3 ? (c - 0xac00) % 28 : /\d/.test(last) ? DIGIT_FINAL[c - 48]! : undefined;
+  const forms = PARTICLES[written];
+  if (final === undefined || !forms) return written;
+  // (으)로: 로 after ㄹ as after a vowel.
+  return forms[final === 0 || (final === 8 && written === '(으)로') ? 1 : 0];
+}
+
 /**
  * Fill a template: `{name}` → the value (a Localized value in `locale`), `{n|one|other}` → one
- * when n is 1, other otherwise.
+ * when n is 1, other otherwise. In Korean, a particle written in both forms right after a
+ * placeholder (`{td}이(가)`) becomes the one the value takes (particleAfter).
  */
 export function format(template: string, params: Record<string, ParamValue> = {}, locale: Locale = 'en'): string {
-  return template.replace(PLACEHOLDER, (whole, name: string, one?: string, other?: string) => {
+  return template.replace(WITH_PARTICLE, (whole, name: string, one?: string, other?: string, particle?: string) => {
     const v = params[name];
     if (v === undefined) return whole;
-    if (one !== undefined && other !== undefined) return Number(v) === 1 ? one : other;
-    return typeof v === 'function' ? v(locale) : String(v);
+    if (one !== undefined && other !== undefined) return (Number(v) === 1 ? one : other) + (particle ?? '');
+    const text = typeof v === 'function' ? v(locale) : String(v);
+    return particle ? text + particleAfter(text, particle) : text;
   });
 }
 

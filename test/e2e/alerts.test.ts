@@ -575,7 +575,7 @@ describe('in a Korean workspace (slack.language: ko)', () => {
     await e2e.event(deploymentEvent('failed', { time: now, deploymentId: 'ecs-svc/4444444444444444444' }));
     const reply = section(only(replies(only(alerts()))));
     expect(reply).toEqual([
-      '❌ 배포 ecs-svc/4444444444444444444이(가) 실패했습니다.',
+      '❌ 배포 ecs-svc/4444444444444444444가 실패했습니다.',
       '> ECS deployment circuit breaker: task failed to start.',
       '새 작업이 너무 많이 실패해 서킷 브레이커가 배포를 멈췄습니다. 중지된 작업의 이유와 로그에 원인이 있습니다. 롤백이 켜져 있으면 서비스는 마지막으로 완료된 배포로 돌아갑니다.',
     ]);

@@ -42,7 +42,7 @@ describe("the worker's answers to a Korean reader in an English workspace", () =
 
   it('an unknown task definition revision', async () => {
     const answer = await answerTo('taskdef web 9999');
-    expect(answer).toContain('작업 정의 `web-prod:9999`이(가) 없습니다');
+    expect(answer).toContain('작업 정의 `web-prod:9999`가 없습니다');
     expect(answer).toContain('패밀리의 리비전은 1부터');
     expect(answer).not.toMatch(ENGLISH);
   });
@@ -77,7 +77,7 @@ describe("the worker's answers to a Korean reader in an English workspace", () =
     const answer = await answerTo('scale web 6 --break-glass "checkout is down for everyone"');
     expect(answer).toContain('긴급 실행(break-glass)');
     // The verb as its Korean noun (was `scale` in the Korean sentence).
-    expect(answer).toContain('`web` 스케일이(가) 승인 없이 지금 실행됩니다');
+    expect(answer).toContain('`web` 스케일이 승인 없이 지금 실행됩니다');
     expect(answer).not.toMatch(ENGLISH);
   });
 

@@ -143,7 +143,7 @@ describe('the log stream of a container', () => {
       const group = override ?? '/ecs/web';
       expect(r.ok ? '' : [r.error('en'), r.error('ko'), r.group]).toEqual([
         `log group ${group} is in region us-east-1, but the bot's roles read logs only in the environment's region eu-west-1: set awslogs-region to eu-west-1 in the task definition`,
-        `로그 그룹 ${group}은(는) us-east-1 리전에 있지만 봇의 역할은 환경의 리전 eu-west-1의 로그만 읽습니다. 작업 정의의 awslogs-region을 eu-west-1(으)로 바꾸세요`,
+        `로그 그룹 ${group}은(는) us-east-1 리전에 있지만 봇의 역할은 환경의 리전 eu-west-1의 로그만 읽습니다. 작업 정의의 awslogs-region을 eu-west-1로 바꾸세요`,
         group,
       ]);
     }
@@ -392,7 +392,7 @@ describe('the alert message', () => {
     );
     expect(recoveredReply(view(hash(0, 0)), recoveredBy.running(3, 3), 'ko').text).toBe('✅ 복구됨: 작업 3개 중 3개가 다시 실행 중.');
     expect(downText(4, 1, 12 * 60_000, 'ko')).toBe('🔴 서비스 중단: 12분 동안 작업 4개 중 1개만 실행 중입니다.');
-    expect(deployFailedText('ecs-svc/9', 'ko')).toBe('❌ 배포 ecs-svc/9이(가) 실패했습니다.');
+    expect(deployFailedText('ecs-svc/9', 'ko')).toBe('❌ 배포 ecs-svc/9가 실패했습니다.');
     expect(actionText(actionLabel('SERVICE_TASK_PLACEMENT_FAILURE'), 'ko')).toBe('⚠️ ECS가 작업을 배치하지 못함.');
     expect(actionText(actionLabel('SERVICE_TASK_PLACEMENT_FAILURE'), 'en')).toBe('⚠️ ECS could not place a task.');
     expect(

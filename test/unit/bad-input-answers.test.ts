@@ -309,7 +309,7 @@ describe('service aliases (chatops.yml services.<name>.aliases): typed where a s
       'logs 웹',
       'CELSEWHERE',
       ['`웹` is an alias in more than one environment: `web` (prod), `web-staging` (staging). Type the service name.'],
-      ['`웹`은(는) 여러 환경에서 쓰는 별칭입니다: `web` (prod), `web-staging` (staging). 서비스 이름으로 입력해 주세요.'],
+      ['`웹`은 여러 환경에서 쓰는 별칭입니다: `web` (prod), `web-staging` (staging). 서비스 이름으로 입력해 주세요.'],
     ],
   ])('%s (in %s)', (text, channel, en, ko) => {
     for (const [locale, parts] of [

@@ -328,7 +328,7 @@ describe('logTarget', () => {
       );
       const ko = e as unknown as { userMessageIn(l: 'ko'): string; hintIn(l: 'ko'): string };
       expect(ko.userMessageIn('ko')).toContain('`eu-central-1` 리전에 있지만, 봇의 역할은 환경의 리전 `eu-west-1`의 로그만 읽습니다.');
-      expect(ko.hintIn('ko')).toContain('`awslogs-region`을 `eu-west-1`(으)로 바꿔');
+      expect(ko.hintIn('ko')).toContain('`awslogs-region`을 `eu-west-1`로 바꿔');
     }
   });
   it('narrows to a task by stream prefix', () => {
