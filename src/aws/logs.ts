@@ -6,7 +6,12 @@
  * after `maxPages` pages or `maxMs`, and say that the result may be incomplete.
  * The newest events come first (startFromHead: false) so "the last 50 lines" is one or two pages.
  */
-import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
+  type CloudWatchLogsClient,
+  type FilteredLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { BotError } from '../errors';
 import { awsError, awsErrorName, awsActions } from './errors';
 import { defineMessages, type Text } from '../i18n/catalog';
@@ -132,4 +137,13 @@ function logsError(err: unknown, q: LogEventsQuery, ctx: LogsErrorContext): BotE
     });
   }
   return awsError(err, { action: awsActions.lazy('readLogs', { group: q.logGroupName }), permission: 'logs:FilterLogEvents' });
+}
+
+/**
+ * Does any stream of `group` start with `prefix` (one task's `<prefix>/<container>/<task id>`)?
+ * DescribeLogStreams, one stream at most (logs:DescribeLogStreams, the worker's role).
+ */
+export async function hasLogStream(logs: CloudWatchLogsClient, group: string, prefix: string): Promise<boolean> {
+  const res = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix, limit: 1 }));
+  return (res.logStreams?.length ?? 0) > 0;
 }

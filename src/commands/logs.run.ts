@@ -7,7 +7,7 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import { logEventsUrl } from '../aws/console';
 import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
-import { DEFAULT_LOG_BOUNDS, filterLogEvents } from '../aws/logs';
+import { DEFAULT_LOG_BOUNDS, filterLogEvents, hasLogStream } from '../aws/logs';
 import { section } from '../slack/blocks';
 import { code } from '../slack/text';
 import { errorReply } from '../slack/reply';
@@ -26,6 +26,14 @@ const M = defineMessages('commands.logs.run', {
   noStoppedHint: {
     en: "Read the whole service's older logs with `--since`, e.g. `/ecs logs {alias} --since 6h`.",
     ko: '서비스 전체의 더 오래된 로그는 `--since`로 보세요. 예: `/ecs logs {alias} --since 6h`',
+  },
+  noTaskStream: {
+    en: 'No task {task} has written to {group} (no log stream starts with {prefix}): the id is not one of this service, or the task never wrote a line.',
+    ko: '{group}에 {task} 작업이 쓴 로그가 없습니다 ({prefix}로 시작하는 로그 스트림이 없음). 이 서비스의 작업 ID가 아니거나, 작업이 로그를 한 줄도 쓰지 않았습니다.',
+  },
+  noTaskStreamHint: {
+    en: 'Check the id: `/ecs tasks {alias}` lists the running tasks, `/ecs tasks {alias} --stopped` those stopped in the last hour.',
+    ko: 'ID를 확인하세요. 실행 중인 작업은 `/ecs tasks {alias}`, 최근 1시간 안에 중지된 작업은 `/ecs tasks {alias} --stopped`로 볼 수 있습니다.',
   },
   noTaskDefinition: { en: 'ECS reports no task definition for {service}.', ko: 'ECS가 {service} 서비스의 작업 정의를 알려 주지 않습니다.' },
   noFile: { en: ':paperclip: I could not attach the full result as a file.', ko: ':paperclip: 전체 결과를 파일로 붙이지 못했습니다.' },
@@ -115,6 +123,18 @@ export async function runLogs(parsed: Parsed<LogsArgs>, rt: Runtime, inv: Invoca
     { region: target.region, groupSource: target.groupSource },
     DEFAULT_LOG_BOUNDS,
   );
+  // Nothing from the task asked for: when no stream of it exists at all, the id is wrong (or the task
+  // never wrote a line): say that, not "widen the window". A look that fails leaves the usual answer.
+  if (a.task && !a.previous && !result.events.length && target.streamPrefix) {
+    const streams = await hasLogStream(rt.aws.logs(target.region, svc.env), target.logGroup, target.streamPrefix).catch(
+      (err: unknown) => (rt.log.warn('logs: could not look for the task stream', { err }), undefined),
+    );
+    if (streams === false)
+      throw new BotError('NOT_FOUND', `no log stream ${target.streamPrefix} in ${target.logGroup}`, {
+        userMessage: M.lazy('noTaskStream', { task: code(a.task), group: code(target.logGroup), prefix: code(target.streamPrefix) }),
+        hint: M.lazy('noTaskStreamHint', { alias: svc.alias }),
+      });
+  }
   const audience = await audienceOf(rt, inv, parsed);
   const { message, file } = logsAnswer(
     {

@@ -18,6 +18,7 @@ import {
   ThrottlingException,
   type FilterLogEventsRequest,
   type FilteredLogEvent,
+  DescribeLogStreamsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lastAnswer, useE2E } from '../helpers/e2e';
@@ -229,6 +230,33 @@ describe('/ecs logs through the Lambda handlers', () => {
     await e2e.drain();
     expect(logsMock.commandCalls(FilterLogEventsCommand)[0]!.args[0].input.logStreamNamePrefix).toBe('ecs/web/00000001');
     expect(lastAnswer(e2e)).toContain('hello from task 1');
+  });
+
+  it('--task with an id no stream has: says the id is not this service\'s, and where to find the ids (not "widen the window")', async () => {
+    stubWeb();
+    stubLogGroup([logEvent(NOW - MIN, 'hello from task 1', `ecs/web/${taskIdOf(1)}`)]);
+    logsMock.on(DescribeLogStreamsCommand).callsFake((input: { logStreamNamePrefix?: string }) => ({
+      logStreams:
+        input.logStreamNamePrefix && `ecs/web/${taskIdOf(1)}`.startsWith(input.logStreamNamePrefix)
+          ? [{ logStreamName: `ecs/web/${taskIdOf(1)}` }]
+          : [],
+    }));
+    await e2e.slash('logs web --task abcdef12', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(logsMock.commandCalls(DescribeLogStreamsCommand)[0]!.args[0].input).toMatchObject({
+      logGroupName: '/ecs/web-prod',
+      logStreamNamePrefix: 'ecs/web/abcdef12',
+      limit: 1,
+    });
+    const text = lastAnswer(e2e);
+    expect(text).toContain('No task `abcdef12` has written to `/ecs/web-prod` (no log stream starts with `ecs/web/abcdef12`)');
+    expect(text).toContain('`/ecs tasks web --stopped`');
+    expect(text).not.toContain('--since');
+
+    // A task that exists but wrote nothing in the window: the usual answer (widen it).
+    await e2e.slash('logs web --task 00000001 --since 10s', { channel_id: 'CPROD' });
+    await e2e.drain();
+    expect(lastAnswer(e2e)).not.toContain('No task');
   });
 
   it('says which log group is missing and where its name came from', async () => {
