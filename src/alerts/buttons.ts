@@ -15,7 +15,9 @@
  * the environment's first channel when the alert is in the service's configured alert channel outside
  * them (policy/authorize.ts alertCommandChannel): the on-call person acts on the alert where it is,
  * under the roles of the environment's channel, and a rollback's request card is posted in that
- * environment channel (the clicker is told where). Logs hands a job to the worker
+ * environment channel (the clicker is told where). Status's answer is posted by the worker in the
+ * alert's thread, in the alert's channel (Invocation.alert, src/commands/alert-thread.run.ts), with
+ * the incident's other follow-ups. Logs hands a job to the worker
  * that posts more lines of the failed container in the alert's thread. "I'm on it" records who
  * has the incident (lua/ack-1.lua: the first to press it keeps it; a later clicker is told who has
  * it, there is no take-over) and the message shows it at once.

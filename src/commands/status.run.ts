@@ -1,7 +1,8 @@
 /**
  * The worker part of `/ecs status`: gathers what ECS says (each API call at most once per
  * answer, DescribeServices batched by 10, each task definition described once) and answers
- * with the pure builders in ./render/status.ts.
+ * with the pure builders in ./render/status.ts. Asked from an alert's Status button, a public
+ * answer goes in the alert's thread (./alert-thread.run.ts).
  */
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeCluster, describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
@@ -12,6 +13,7 @@ import { serviceIndex } from '../config/aliases';
 import { servicesIn } from '../config/load';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
+import { answerInAlertThread } from './alert-thread.run';
 import { answer, audienceOf, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
 import type { Locale } from '../i18n/locale';
 import { parseImage } from './render/common';
@@ -31,7 +33,9 @@ export async function runStatus(parsed: Parsed<StatusArgs>, rt: Runtime, inv: In
   const msg = parsed.service
     ? await serviceStatus(rt, parsed.service, audience.locale)
     : await environmentStatus(rt, parsed.environment, audience.locale);
-  await answer(rt, inv, msg, audience);
+  // Asked from an alert's Status button: said in the alert's thread, with the incident's other follow-ups.
+  if (inv.alert && audience.inChannel) await answerInAlertThread(rt, inv, inv.alert, msg);
+  else await answer(rt, inv, msg, audience);
 }
 
 /** Each distinct task definition described once, a few at a time. */

@@ -12,7 +12,7 @@
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { taskDefinition, tdArn } from '../helpers/aws-fixtures';
 import { configFile, fixtureGroups } from '../helpers/config';
-import { approve, requestMessage, textOf, useDeployHarness, webDeployedFrom39 } from '../helpers/deploy-e2e';
+import { approve, requestMessage, textOf, thread, useDeployHarness, webDeployedFrom39 } from '../helpers/deploy-e2e';
 import { alertButton, clickAlertButton } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';
 import { STAGING, taskStopped } from '../fixtures/events/samples';
@@ -74,7 +74,7 @@ describe('pressed in the alert channel (outside the environment channels), by so
     expect(h.e2e.slack.messages('CALERTS').some((m) => (m.text ?? '').includes('<@UDEV1> muted alerts for web (prod) until'))).toBe(true);
   });
 
-  it("Status answers with the service's status, to the clicker in the alert channel (run as if typed in CPROD)", async () => {
+  it("Status answers with the service's status in the alert's thread (run as if typed in CPROD)", async () => {
     const { alert, button } = await alertOf('web-prod');
     await press(alert, button('alert:status'));
     expect(h.e2e.handedOff).toEqual([
@@ -85,8 +85,9 @@ describe('pressed in the alert channel (outside the environment channels), by so
     ]);
     await h.e2e.drain();
     expect(answers()).not.toContain(NOT_HERE);
-    expect(answers()).toContain('web-prod:42');
-    // Nothing was posted in the environment's channel: the answer went back where the button was pressed.
+    // Nothing was posted in the environment's channel: the answer went to the pressed alert's thread (test/e2e/alert-status-thread.test.ts).
+    expect(thread(h.e2e, 'CALERTS', alert.ts).map(textOf)).toEqual([expect.stringContaining('web-prod:42')]);
+    expect(topMessages('CALERTS').map((m) => m.ts)).toEqual([alert.ts]);
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
   });
 
