@@ -101,6 +101,8 @@ export const text = defineMessages('home', {
   state_pending: { en: 'waiting for {n} more {n|approval|approvals}', ko: '승인 {n}건 더 필요' },
   state_approved: { en: 'approved, starting', ko: '승인됨, 시작하는 중' },
   state_running: { en: 'running', ko: '진행 중' },
+  /** One health's count in an environment's tally: "🟢 2 steady", in Korean "🟢 정상 2". */
+  tally: { en: '{mark} {n} {health}', ko: '{mark} {health} {n}' },
   health_steady: { en: 'steady', ko: '정상' },
   health_deploying: { en: 'deploying', ko: '배포 중' },
   health_degraded: { en: 'degraded', ko: '저하' },
@@ -386,7 +388,7 @@ function environmentBlocks(env: HomeEnvironment, budget: number, t: T): KnownBlo
   const rows = [...status.rows].sort((a, b) => (rank.get(a.health) ?? 9) - (rank.get(b.health) ?? 9) || a.alias.localeCompare(b.alias));
   const tally = HEALTH_ORDER.map((h) => [h, rows.filter((r) => r.health === h).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([h, n]) => `${HEALTH_MARK[h]} ${n} ${t(`health_${h}`)}`)
+    .map(([h, n]) => t('tally', { mark: HEALTH_MARK[h], n, health: t(`health_${h}`) }))
     .join('   ');
   const lines = rows.map((r) => envLine(r, t));
   const sectionsAllowed = Math.max(1, budget - 2);

@@ -116,6 +116,11 @@ describe.each(LOCALES)('the Home tab (%s)', (locale: Locale) => {
     expect(text).toContain('service-00');
   });
 
+  it("each environment's tally reads in the reader's language (Korean: the word, then the count)", () => {
+    const text = textOf(homeView(input({ locale })));
+    expect(text).toContain(locale === 'en' ? ':large_green_circle: 3 steady' : ':large_green_circle: 정상 3');
+  });
+
   it('an approver with nothing waiting is told so', () => {
     const view = homeView(input({ locale }));
     expect(textOf(view)).toContain(locale === 'en' ? 'Nothing is waiting for your approval.' : '승인을 기다리는 요청이 없습니다.');
