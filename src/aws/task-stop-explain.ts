@@ -5,7 +5,9 @@
  * task (TaskFacts.explanation), so the Slack function can re-render the alert without these texts
  * (kept out of dist/slack.js).
  */
-import type { TaskFailure } from './task-stop';
+import { classifyTaskStop, type TaskFailure } from './task-stop';
+import type { TaskDetail } from './ecs-events';
+import { explainEcsReason } from './ecs-reasons';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 
@@ -107,4 +109,34 @@ export function explainFailure(f: TaskFailure, locale: Locale = 'en'): string {
     case 'routine':
       return t('routine');
   }
+}
+
+/** What a stopped task's explanation is read from: the rollout's StoppedTaskInfo, or ECS's Task (/ecs status, /ecs tasks). */
+export interface StoppedTaskLike {
+  stopCode?: string;
+  stoppedReason?: string;
+  containers?: ReadonlyArray<{ name?: string; exitCode?: number | null; reason?: string }>;
+}
+
+/**
+ * What a stopped task's stop means in plain words, in `locale`: the alerts' explanation
+ * (explainFailure) for a failure, or for a task that failed to start the line of
+ * src/aws/ecs-reasons.ts its reason is one of (IPs, capacity…). Nothing for a routine stop
+ * (scaling, a deployment replacing tasks, a user's StopTask) or a reason not known.
+ * Shared by the rollout card and replies (src/deploy/card.ts), /ecs status and /ecs tasks --stopped.
+ */
+export function stoppedTaskExplanation(task: StoppedTaskLike, locale: Locale): string | undefined {
+  const detail: TaskDetail = {
+    clusterArn: '',
+    taskArn: '',
+    lastStatus: 'STOPPED',
+    stopCode: task.stopCode,
+    stoppedReason: task.stoppedReason,
+    containers: (task.containers ?? []).map((c) => ({ name: c.name, exitCode: c.exitCode, reason: c.reason })),
+  };
+  const decision = classifyTaskStop(detail, { includeRoutineStops: false });
+  if (!decision.alert) return undefined;
+  // The alerts' generic "could not start" line says no more than ECS's reason on the line above.
+  if (decision.failure.kind === 'failed-to-start') return explainEcsReason(task.stoppedReason, locale);
+  return explainFailure(decision.failure, locale);
 }

@@ -17,10 +17,7 @@ import { registersTaskDefinition, type ChangePlan } from './plan';
 import type { Counts, Phase, StoppedTaskInfo } from './progress';
 import { shortDigest } from './refs';
 import { arnTail } from '../aws/arn';
-import { explainEcsReason } from '../aws/ecs-reasons';
-import { classifyTaskStop } from '../aws/task-stop';
-import { explainFailure } from '../aws/task-stop-explain';
-import type { TaskDetail } from '../aws/ecs-events';
+import { stoppedTaskExplanation } from '../aws/task-stop-explain';
 import { slackDate } from '../slack/time';
 import type { PauseState } from './traffic-model';
 import { trafficText } from './traffic-text';
@@ -66,6 +63,7 @@ const M = defineMessages('deploy.card', {
   task: { en: '• Task {link}: {why}{containers}', ko: '• 작업 {link}: {why}{containers}' },
   stopped: { en: 'stopped', ko: '중지됨' },
   exit: { en: 'exit {code}', ko: '종료 코드 {code}' },
+  sameLogs: { en: 'Same last log lines as {id}.', ko: '마지막 로그는 {id} 작업과 같습니다.' },
   abortScale: { en: 'Abort (scale back)', ko: '중단 (작업 수 되돌리기)' },
   abortRollBack: { en: 'Abort and roll back', ko: '중단하고 롤백' },
   cardFallback: { en: '{verbing} {service} in {env}: {phase}{counts}', ko: '{env}의 {service} {verbing}: {phase}{counts}' },
@@ -205,27 +203,9 @@ function when(t: number): string {
 }
 
 /**
- * What a stopped task's stop means in plain words, in `locale`: the alerts' explanation
- * (src/aws/task-stop-explain.ts) for a failure, or for a task that failed to start the line of
- * src/aws/ecs-reasons.ts its reason is one of (IPs, capacity…). Nothing for a routine stop or a reason not known.
+ * The stopped tasks, each with what its stop means (one line per distinct meaning) and its last log
+ * lines; lines already shown for an earlier task (tasks that crash the same way) are named, not repeated.
  */
-export function stoppedTaskExplanation(task: StoppedTaskInfo, locale: Locale): string | undefined {
-  const detail: TaskDetail = {
-    clusterArn: '',
-    taskArn: task.taskId,
-    lastStatus: 'STOPPED',
-    stopCode: task.stopCode,
-    stoppedReason: task.stoppedReason,
-    containers: task.containers,
-  };
-  const decision = classifyTaskStop(detail, { includeRoutineStops: false });
-  if (!decision.alert) return undefined;
-  // The alerts' generic "could not start" line says no more than ECS's reason on the line above.
-  if (decision.failure.kind === 'failed-to-start') return explainEcsReason(task.stoppedReason, locale);
-  return explainFailure(decision.failure, locale);
-}
-
-/** The stopped tasks, each with what its stop means (one line per distinct meaning) and its last log lines. */
 export function stoppedTaskLines(
   tasks: readonly StoppedTaskInfo[],
   region: string,
@@ -236,6 +216,8 @@ export function stoppedTaskLines(
   const t = M.in(locale);
   const out: string[] = [];
   const said = new Set<string>();
+  /** Each log tail shown, and the task it was shown under. */
+  const shownLogs = new Map<string, string>();
   for (const task of tasks) {
     const containers = task.containers
       .filter((c) => c.exitCode !== undefined || c.reason)
@@ -255,7 +237,15 @@ export function stoppedTaskLines(
       said.add(means);
       out.push(`      ${escapeMrkdwn(means)}`);
     }
-    if (task.logLines?.length) out.push(codeBlock(task.logLines.join('\n'), maxLogChars, locale));
+    if (task.logLines?.length) {
+      const tail = task.logLines.join('\n');
+      const first = shownLogs.get(tail);
+      if (first) out.push(`      ${t('sameLogs', { id: code(first) })}`);
+      else {
+        shownLogs.set(tail, task.taskId.slice(0, 8));
+        out.push(codeBlock(tail, maxLogChars, locale));
+      }
+    }
   }
   return out;
 }

@@ -6,12 +6,13 @@
 import { configFile } from '../helpers/config';
 import { SERVICE_ARN, stoppedTask } from '../helpers/aws-fixtures';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
+import { lastAnswer } from '../helpers/e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { getRequest } from '../../src/approvals/workflow';
 
 const h = useDeployHarness({ configPath: configFile((doc) => (doc.slack.language = 'ko')) });
 
-it("the failed rollout's thread quotes the circuit breaker's words with a Korean line saying what they mean", async () => {
+it("the failed rollout's thread quotes the circuit breaker's words with a Korean line saying what they mean; /ecs status explains the stopped task in Korean too", async () => {
   await h.e2e.slash('deploy web v1.2.3 --reason "checkout fix"', { channel_id: 'CPROD', user_id: 'UDEV1' });
   await h.e2e.drain();
   const req = requestMessage(h.e2e, 'CPROD');
@@ -52,4 +53,12 @@ it("the failed rollout's thread quotes the circuit breaker's words with a Korean
   expect(task).toBeGreaterThan(-1);
   expect(lines[task + 1]).toMatch(/^ {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
   expect(textOf(why)).not.toMatch(/is essential and exited/);
+
+  // /ecs status in the channel (the workspace's language): the same stopped task, and the same Korean line under it.
+  await h.e2e.slash('status web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  const status = lastAnswer(h.e2e).split('\\n');
+  const stoppedAt = status.findIndex((l) => l.includes('Essential container in task exited'));
+  expect(stoppedAt).toBeGreaterThan(-1);
+  expect(status[stoppedAt + 1]).toMatch(/^ {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
 });

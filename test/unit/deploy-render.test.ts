@@ -273,6 +273,30 @@ describe('milestones', () => {
     expect(JSON.stringify(statusCard({ ...given, unconfirmed: false }).blocks)).toContain('*failed*');
   });
 
+  it('tasks that crashed the same way: their last log lines shown once, then named (en, ko; final and stuck replies)', () => {
+    const same = (id: string): StoppedTaskInfo => ({ ...stopped[0]!, taskId: id.padEnd(32, '0') });
+    const other: StoppedTaskInfo = { ...same('c3'), logLines: ['panic: nil map', 'goroutine 1 [running]:'] };
+    const tasks = [same('d62a4470'), same('b2'), other, same('e4')];
+    const failed = { ...card(), phase: 'failed' as const, stoppedTasks: tasks };
+    const stuck = card({ phase: 'stuck', stoppedTasks: tasks });
+    for (const msg of [finalMilestone(failed, 4 * 60_000), stuckMilestone(stuck)]) {
+      const text = JSON.stringify(msg.blocks);
+      expect(text.split('ECONNREFUSED 10.0.1.5:5432')).toHaveLength(2);
+      expect(text.split('panic: nil map')).toHaveLength(2);
+      expect(text.split('      Same last log lines as `d62a4470`.')).toHaveLength(3);
+      // Under the task it stands for, instead of its code block.
+      const b2 = text.slice(text.indexOf('|b2000000>'), text.indexOf('|c3000000>'));
+      expect(b2).toContain('Same last log lines as `d62a4470`.');
+      expect(b2).not.toContain('```');
+    }
+    for (const msg of [finalMilestone(failed, 4 * 60_000, 'ko'), stuckMilestone(stuck, 'ko')]) {
+      const text = JSON.stringify(msg.blocks);
+      expect(text.split('ECONNREFUSED 10.0.1.5:5432')).toHaveLength(2);
+      expect(text.split('      마지막 로그는 `d62a4470` 작업과 같습니다.')).toHaveLength(3);
+      expect(text).not.toContain('Same last log lines');
+    }
+  });
+
   it('stuck: explains and offers Roll back', () => {
     const msg = stuckMilestone(card({ phase: 'stuck', reasons: ['0 of 4 new tasks running after the deadline.'] }));
     expect(msg.blocks[msg.blocks.length - 1]!.type).toBe('actions');

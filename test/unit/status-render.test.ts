@@ -256,6 +256,82 @@ describe('serviceStatusMessage', () => {
     });
   });
 
+  describe("stopped tasks: ECS's words, then what the stop means as alerts say it, in the answer's language", () => {
+    const SUBNET_REASON =
+      "Unexpected EC2 error while attempting to Create Network Interface in subnet 'subnet-0a1b2c': InsufficientFreeAddressesInSubnet";
+    const stop = (n: number, stopCode: string, reason: string, exitCode?: number, containerReason?: string) =>
+      task({ id: taskIdOf(n), td: tdArn('web-prod', 43), stopped: { minutesAgo: n, stopCode, reason, exitCode, containerReason } });
+    const input = () => {
+      const i = webStatusInput();
+      i.tasks = [
+        stop(
+          2,
+          'EssentialContainerExited',
+          'Essential container in task exited',
+          137,
+          'OutOfMemoryError: Container killed due to memory usage',
+        ),
+        stop(
+          4,
+          'EssentialContainerExited',
+          'Essential container in task exited',
+          137,
+          'OutOfMemoryError: Container killed due to memory usage',
+        ),
+        stop(5, 'ServiceSchedulerInitiated', 'Scaling activity initiated by (deployment ecs-svc/1111111111111111111)', 143),
+        stop(6, 'UserInitiated', 'Task stopped by user', 143),
+        stop(7, 'EssentialContainerExited', 'Essential container in task exited', 1),
+        stop(8, 'TaskFailedToStart', SUBNET_REASON),
+      ];
+      i.service.events = [serviceEvent(1, `(service web-prod) failed to launch a task with (error ${SUBNET_REASON}).`)];
+      return i;
+    };
+    /** Each stopped task's text (its line and what follows it), oldest stop last. */
+    const stoppedOf = (locale: 'en' | 'ko') => {
+      const block = serviceStatusMessage(input(), locale).blocks.find(
+        (b) => b.type === 'section' && /^\*(Stopped in the last hour|최근 1시간 동안 중지됨)\*/.test(b.text!.text),
+      );
+      return block!.type === 'section' ? block.text!.text.split('\n• ').slice(1) : [];
+    };
+
+    it('each meaning once, under the first task that has it; routine stops (scaling, a user) get none (en)', () => {
+      const [oom, oom2, scale, user, exit1, subnet] = stoppedOf('en');
+      expect(oom).toMatch(
+        /OutOfMemoryError: Container killed due to memory usage\)\n {6}Container web ran out of memory and was killed \(exit 137\)\. Raise its memory/,
+      );
+      for (const quiet of [oom2, scale, user]) expect(quiet).not.toContain('\n');
+      expect(exit1).toMatch(/\n {6}Container web is essential and exited with code 1: a generic application error/);
+      expect(subnet).toMatch(/\n {6}The task could not get a network interface or an IP address/);
+      // The event of the same reason, below, does not say it again.
+      expect(JSON.stringify(serviceStatusMessage(input()).blocks).split('The task could not get a network interface')).toHaveLength(2);
+    });
+
+    it('in Korean, with no English explanation (ko)', () => {
+      const [oom, oom2, scale, user, exit1, subnet] = stoppedOf('ko');
+      expect(oom).toMatch(/\n {6}컨테이너 web의 메모리가 부족해 강제 종료되었습니다 \(종료 코드 137\)\. 작업 정의에서/);
+      for (const quiet of [oom2, scale, user]) expect(quiet).not.toContain('\n');
+      expect(exit1).toMatch(/\n {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
+      expect(subnet).toMatch(/\n {6}작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다\./);
+      const all = JSON.stringify(serviceStatusMessage(input(), 'ko').blocks);
+      expect(all.split('작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다.')).toHaveLength(2);
+      expect(all).not.toMatch(/ran out of memory|is essential and exited|network interface/);
+    });
+
+    it('stays within Slack limits with 10 stopped tasks of long reasons, each with its own meaning', () => {
+      const long = 'x'.repeat(900);
+      const i = webStatusInput();
+      i.tasks = [1, 2, 126, 127, 134, 137, 139, 3, 4, 5].map((code, n) =>
+        stop(n + 1, 'EssentialContainerExited', long, code, code === 137 ? `OutOfMemoryError ${long}` : long),
+      );
+      for (const locale of ['en', 'ko'] as const) {
+        const msg = serviceStatusMessage(i, locale);
+        for (const b of msg.blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+        expectWithinSlackLimits(fitMessage(msg));
+        expect(JSON.stringify(msg.blocks).match(/\\n {6}\S/g)!.length).toBeGreaterThanOrEqual(10);
+      }
+    });
+  });
+
   it('says when the lock state is unavailable', () => {
     const text = JSON.stringify(serviceStatusMessage({ ...webStatusInput(), guards: { unavailable: true } }).blocks);
     expect(text).toContain('Lock and freeze state unavailable');

@@ -11,7 +11,8 @@ import { code, escapeMrkdwn, link, oneLine } from '../../slack/text';
 import { serviceUrl, taskUrl } from '../../aws/console';
 import { ago, parseImage, sectionsOf, shortTaskId, taskDefName, utcTime } from './common';
 import { arnTail } from '../../aws/arn';
-import { classifyEcsReason, ecsReasonText, type EcsReason } from '../../aws/ecs-reasons';
+import { classifyEcsReason, ecsReasonText } from '../../aws/ecs-reasons';
+import { stoppedTaskExplanation } from '../../aws/task-stop-explain';
 import { shortDigest } from '../../deploy/refs';
 import { defineMessages } from '../../i18n/catalog';
 import type { Locale } from '../../i18n/locale';
@@ -202,19 +203,21 @@ export function guardLines(g: GuardState | undefined, environment: string, now: 
   return out;
 }
 
-/**
- * The plain-words line for ECS's `text` (src/aws/ecs-reasons.ts) on its own indented line, when it
- * is a recognised reason not yet explained in this answer (`said`): one line per reason, not per event.
- */
-function meaningLine(text: string | undefined, locale: Locale, said: Set<EcsReason>): string {
+/** A plain-words line on its own indented line, when this answer has not said it yet (`said`): each meaning once. */
+function sayOnce(meaning: string | undefined, said: Set<string>): string {
+  if (!meaning || said.has(meaning)) return '';
+  said.add(meaning);
+  return `\n      ${escapeMrkdwn(meaning)}`;
+}
+
+/** The plain-words line for ECS's `text` (src/aws/ecs-reasons.ts), when it is a recognised reason: one line per reason, not per event. */
+function meaningLine(text: string | undefined, locale: Locale, said: Set<string>): string {
   const reason = classifyEcsReason(text);
-  if (!reason || said.has(reason)) return '';
-  said.add(reason);
-  return `\n      ${escapeMrkdwn(ecsReasonText(reason, locale))}`;
+  return reason ? sayOnce(ecsReasonText(reason, locale), said) : '';
 }
 
 /** The recent events, newest first (dedupeEvents), ECS's words as they are, each recognised reason explained once under its first event. */
-export function eventLines(groups: readonly EventGroup[], now: number, locale: Locale, said: Set<EcsReason> = new Set()): string[] {
+export function eventLines(groups: readonly EventGroup[], now: number, locale: Locale, said: Set<string> = new Set()): string[] {
   return groups.map(
     (g) =>
       `• ${ago(g.latest, now, locale)} ${g.count > 1 ? `(×${g.count}) ` : ''}${oneLine(g.message, 280)}${meaningLine(g.message, locale, said)}`,
@@ -227,7 +230,7 @@ function deploymentLine(
   container: string,
   now: number,
   locale: Locale,
-  said: Set<EcsReason>,
+  said: Set<string>,
 ): string {
   const t = M.in(locale);
   const td = d.taskDefinition ? tds[d.taskDefinition] : undefined;
@@ -280,7 +283,12 @@ export function circuitBreakerLine(svc: Service, locale: Locale = 'en'): string 
   return parts.join('\n');
 }
 
-function stoppedTaskLine(task: Task, region: string, cluster: string, now: number, locale: Locale): string {
+/**
+ * A stopped task: ECS's words (stop code, reason, exit codes), then what the stop means in plain
+ * words as alerts say it (stoppedTaskExplanation), when this answer has not said it yet; a routine
+ * stop (scaling, a deployment replacing tasks, a user's StopTask) gets no line.
+ */
+function stoppedTaskLine(task: Task, region: string, cluster: string, now: number, locale: Locale, said: Set<string>): string {
   const t = M.in(locale);
   const id = arnTail(task.taskArn);
   const exits = (task.containers ?? [])
@@ -297,7 +305,8 @@ function stoppedTaskLine(task: Task, region: string, cluster: string, now: numbe
     exits.length ? exits.join(', ') : undefined,
   ]
     .filter(Boolean)
-    .join(' · ');
+    .join(' · ')
+    .concat(sayOnce(stoppedTaskExplanation(task, locale), said));
 }
 
 /** Tasks that stopped within `windowMs` before `now`, newest first. */
@@ -358,8 +367,8 @@ export function serviceStatusMessage(input: ServiceStatusInput, locale: Locale =
   ];
   blocks.push(section(summary.join('\n')));
 
-  // Each recognised ECS reason is explained once in the answer (deployments first, then events).
-  const said = new Set<EcsReason>();
+  // Each meaning is said once in the answer, under the first line that has it (deployments, stopped tasks, then events).
+  const said = new Set<string>();
   if (deployments.length) {
     blocks.push(
       ...sectionsOf(
@@ -372,7 +381,7 @@ export function serviceStatusMessage(input: ServiceStatusInput, locale: Locale =
 
   const stopped = recentlyStopped(input.tasks, now);
   if (stopped.length) {
-    const lines = stopped.slice(0, MAX_STOPPED).map((task) => stoppedTaskLine(task, input.region, input.cluster, now, locale));
+    const lines = stopped.slice(0, MAX_STOPPED).map((task) => stoppedTaskLine(task, input.region, input.cluster, now, locale, said));
     if (stopped.length > MAX_STOPPED) lines.push(t('andMore', { n: stopped.length - MAX_STOPPED }));
     blocks.push(...sectionsOf(lines, t('stoppedLastHour', { n: stopped.length })));
   }

@@ -1,7 +1,8 @@
 /**
  * `/ecs tasks`: one line per task, pure. Running tasks: short id, revision, image tag, started,
  * health, zone, private IP, CPU/memory, Fargate / Fargate Spot / EC2. Stopped tasks: stop code,
- * reason and exit codes, each with a Logs button (`/ecs logs <service> --task <id>` as the clicker).
+ * reason and exit codes, what a failed stop means in plain words (once per meaning), each with a
+ * Logs button (`/ecs logs <service> --task <id>` as the clicker).
  */
 import type { KnownBlock } from '@slack/types';
 import type { Task } from '@aws-sdk/client-ecs';
@@ -9,7 +10,8 @@ import { shortDigest } from '../../deploy/refs';
 import { defineMessages, type Locale } from '../../i18n';
 import { actions, context, header, section, type SlackMessage } from '../../slack/blocks';
 import { commandButton } from '../../slack/command-button';
-import { code, oneLine } from '../../slack/text';
+import { code, escapeMrkdwn, oneLine } from '../../slack/text';
+import { stoppedTaskExplanation } from '../../aws/task-stop-explain';
 import { slackDate } from '../../slack/time';
 import { parseImage, sectionsOf, shortTaskId, taskDefName } from './common';
 
@@ -97,7 +99,11 @@ function runningLine(t: Task, v: TasksView): string {
   return '• ' + parts.filter(Boolean).join(' · ');
 }
 
-function stoppedLine(t: Task, v: TasksView): string {
+/**
+ * A stopped task: ECS's words, then what the stop means in plain words as alerts say it
+ * (stoppedTaskExplanation) when not said for an earlier task of the list (`said`); routine stops get none.
+ */
+function stoppedLine(t: Task, v: TasksView, said: Set<string>): string {
   const tt = text.in(v.locale);
   const exits = (t.containers ?? [])
     .filter((c) => c.exitCode !== undefined && c.exitCode !== null)
@@ -111,7 +117,10 @@ function stoppedLine(t: Task, v: TasksView): string {
     t.stoppedReason ? oneLine(t.stoppedReason, 200) : '',
     exits.join(', '),
   ];
-  return '• ' + parts.filter(Boolean).join(' · ');
+  const means = stoppedTaskExplanation(t, v.locale);
+  const meansLine = means && !said.has(means) ? `\n      ${escapeMrkdwn(means)}` : '';
+  if (means) said.add(means);
+  return '• ' + parts.filter(Boolean).join(' · ') + meansLine;
 }
 
 export function tasksMessage(v: TasksView): SlackMessage {
@@ -121,7 +130,8 @@ export function tasksMessage(v: TasksView): SlackMessage {
   if (!v.tasks.length) {
     blocks.push(section(v.stopped ? tt('noneStopped', { alias: code(v.alias) }) : tt('none', { state, alias: code(v.alias) })));
   } else {
-    const lines = v.tasks.map((t) => (v.stopped ? stoppedLine(t, v) : runningLine(t, v)));
+    const said = new Set<string>();
+    const lines = v.tasks.map((t) => (v.stopped ? stoppedLine(t, v, said) : runningLine(t, v)));
     blocks.push(...sectionsOf(lines));
     if (v.stopped) {
       // One Logs button per stopped task (at most 5 per actions block, 25 per message by Slack's rules).
