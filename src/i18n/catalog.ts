@@ -110,10 +110,11 @@ const DIGIT_FINAL = [1, 8, 0, 1, 0, 0, 1, 8, 8, 0];
 /**
  * The particle that follows `value` in Korean: chosen by the sound the value ends with (a Hangul
  * syllable, or a digit: `web-prod:42` → 가), past closing marks (backticks, quotes, brackets). As
- * written, both forms, when that cannot be told (a Latin letter).
+ * written, both forms, when that cannot be told (a Latin letter, a mention or link Slack draws).
  */
 export function particleAfter(value: string, written: string): string {
-  const last = value.replace(/[\s`*_~'")\]>\u2019\u201d]+$/, '').slice(-1);
+  // Not past a Slack token (`<@U…>`, `<#C…>`, a date, a link): Slack shows other text than its id.
+  const last = value.replace(/[\s`*_~'")\]\u2019\u201d]+$/, '').slice(-1);
   const c = last.charCodeAt(0);
   const final = c >= 0xac00 && c <= 0xd7a3 ? (c - 0xac00) % 28 : /\d/.test(last) ? DIGIT_FINAL[c - 48]! : undefined;
   const forms = PARTICLES[written];

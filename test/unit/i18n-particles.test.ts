@@ -25,8 +25,7 @@ describe('particleAfter', () => {
     ['`web-prod:43`', '(으)로', '으로'],
     ['`web-prod:40`', '을(를)', '을'],
     ['*12*', '은(는)', '는'],
-    // A link's label, a quoted word.
-    ['<https://example.com|요청>', '을(를)', '을'],
+    // A quoted word.
     ['“배포”', '은(는)', '는'],
   ])('%s + %s → %s', (value, written, said) => {
     expect(particleAfter(value, written)).toBe(said);
@@ -36,6 +35,11 @@ describe('particleAfter', () => {
     expect(particleAfter('`web`', '이(가)')).toBe('이(가)');
     expect(particleAfter('sha256:abc', '을(를)')).toBe('을(를)');
     expect(particleAfter('', '은(는)')).toBe('은(는)');
+    // What Slack draws in place of a token (a person's name, a channel's, a date, a link's label) is not its id.
+    expect(particleAfter('<@U0DANA2>', '이(가)')).toBe('이(가)');
+    expect(particleAfter('<#C0123>', '을(를)')).toBe('을(를)');
+    expect(particleAfter('<!date^1796386151^{time}|2026-12-04 12:09 UTC>', '은(는)')).toBe('은(는)');
+    expect(particleAfter('<https://example.com|요청>', '을(를)')).toBe('을(를)');
   });
 });
 
