@@ -91,9 +91,9 @@ export function localizedToken(s: string): Localized | undefined {
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)(?:\|([^|}]*)\|([^|}]*))?\}/g;
 
-/** A placeholder and the Korean particle written after it in both forms: 이(가), 을(를), 은(는), 와(과), (으)로. */
+/** A placeholder (and the backtick or star that closes it: `{x}`) and the Korean particle written after it in both forms: 이(가), 을(를), 은(는), 와(과), (으)로. */
 const WITH_PARTICLE = new RegExp(
-  PLACEHOLDER.source + '(\\uC774\\(\\uAC00\\)|\\uC744\\(\\uB97C\\)|\\uC740\\(\\uB294\\)|\\uC640\\(\\uACFC\\)|\\(\\uC73C\\)\\uB85C)?',
+  PLACEHOLDER.source + '([`*]?)(\\uC774\\(\\uAC00\\)|\\uC744\\(\\uB97C\\)|\\uC740\\(\\uB294\\)|\\uC640\\(\\uACFC\\)|\\(\\uC73C\\)\\uB85C)?',
   'g',
 );
 /** Each particle's form after a final consonant, and after none. */
@@ -126,14 +126,14 @@ export function particleAfter(value: string, written: string): string {
 /**
  * Fill a template: `{name}` → the value (a Localized value in `locale`), `{n|one|other}` → one
  * when n is 1, other otherwise. In Korean, a particle written in both forms right after a
- * placeholder (`{td}이(가)`) becomes the one the value takes (particleAfter).
+ * placeholder (`{td}이(가)`, or `` `{td}`이(가) ``) becomes the one the value takes (particleAfter).
  */
 export function format(template: string, params: Record<string, ParamValue> = {}, locale: Locale = 'en'): string {
-  return template.replace(WITH_PARTICLE, (whole, name: string, one?: string, other?: string, particle?: string) => {
+  return template.replace(WITH_PARTICLE, (whole, name: string, one?: string, other?: string, mark = '', particle?: string) => {
     const v = params[name];
     if (v === undefined) return whole;
-    if (one !== undefined && other !== undefined) return (Number(v) === 1 ? one : other) + (particle ?? '');
-    const text = typeof v === 'function' ? v(locale) : String(v);
+    if (one !== undefined && other !== undefined) return (Number(v) === 1 ? one : other) + mark + (particle ?? '');
+    const text = (typeof v === 'function' ? v(locale) : String(v)) + mark;
     return particle ? text + particleAfter(text, particle) : text;
   });
 }

@@ -50,6 +50,12 @@ describe('format in Korean', () => {
     ).toBe('작업 정의 `web-prod:999`가 없습니다(서비스는 `web-prod:42`를 실행 중입니다).');
     expect(format('{a}(으)로 되돌립니다', { a: () => '`web-prod:41`' }, 'ko')).toBe('`web-prod:41`로 되돌립니다');
     expect(format('{c}이(가) 없습니다', { c: '`nosuch`' }, 'ko')).toBe('`nosuch`이(가) 없습니다');
+    // The placeholder closed by a backtick or a star in the template itself.
+    expect(format('`--at {at}`은(는) 읽을 수 있는 시각이 아닙니다.', { at: '25:00' }, 'ko')).toBe(
+      '`--at 25:00`은 읽을 수 있는 시각이 아닙니다.',
+    );
+    expect(format('*{n}*이(가) 남았습니다', { n: 2 }, 'ko')).toBe('*2*가 남았습니다');
+    expect(format('`{n}` {n|task|tasks}', { n: 1 }, 'en')).toBe('`1` task');
     // Not after a placeholder, or a placeholder not given: as written.
     expect(format('컨테이너이(가) {x}', {}, 'ko')).toBe('컨테이너이(가) {x}');
   });
