@@ -120,9 +120,13 @@ describe('the playground in a real browser', () => {
     await expect(alert.textContent()).resolves.toContain('JavaScript heap out of memory');
     await pg.picture('alert', alert);
     await pg.click(alert, 'Status');
-    // The app answers the click through its response_url (a read is answered in the channel): web's status now.
+    // The app answers in the alert's thread, with the incident's follow-ups: web's status now.
     await page.locator('#status', { hasText: /clicked “Status” → HTTP 200/ }).waitFor({ state: 'attached' });
-    await page.locator('#messages .msg', { hasText: /web in prod.*web-prod:43/s }).waitFor();
+    await alert.locator('.thread-link').click();
+    await pg.thread(/web in prod.*web-prod:43/s).waitFor();
+    await page.locator('[data-close-thread]').click();
+    // Not a new message in the channel (the clicker's own "Looking up web in prod…" line is there).
+    await expect(page.locator('#messages .msg', { hasText: /web in prod.*web-prod:43/s }).count()).resolves.toBe(0);
   });
 
   it('the incident is updated in place, a new reason goes to its thread, and the thread pane shows it', async () => {
