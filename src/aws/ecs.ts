@@ -36,7 +36,7 @@ const M = defineMessages('aws.ecs', {
     en: 'Remove it from chatops.yml or point it at the new service.',
     ko: 'chatops.yml에서 지우거나 새 서비스를 가리키게 하세요.',
   },
-  noTd: { en: 'Task definition {td} was not found.', ko: '작업 정의 {td}를 찾지 못했습니다.' },
+  noTd: { en: 'Task definition {td} was not found.', ko: '작업 정의 {td}을(를) 찾지 못했습니다.' },
   noCluster: { en: 'ECS has no active cluster {cluster} ({reason}).', ko: 'ECS에 활성 클러스터 {cluster}이(가) 없습니다({reason}).' },
   checkConfig: { en: 'Check {field} in chatops.yml.', ko: 'chatops.yml의 {field}을(를) 확인하세요.' },
 });

@@ -82,7 +82,7 @@ const M = defineMessages('deploy.planner', {
   },
   noSuchRevision: {
     en: "Task definition {td} does not exist, so I can't roll {service} back to it.",
-    ko: '작업 정의 {td}가 없어서 {service} 서비스를 그 버전으로 되돌릴 수 없습니다.',
+    ko: '작업 정의 {td}이(가) 없어서 {service} 서비스를 그 버전으로 되돌릴 수 없습니다.',
   },
   noSuchRevisionHint: {
     en: '`/ecs status &lt;service&gt;` shows the revision the service runs now; revisions of its family are numbered from 1.',
@@ -122,7 +122,7 @@ const M = defineMessages('deploy.planner', {
   },
   inactive: {
     en: 'Task definition {td} is {status} (deregistered), and ECS does not start new tasks from it.',
-    ko: '작업 정의 {td}가 {status} 상태(등록 해제됨)라 ECS가 새 작업을 시작하지 않습니다.',
+    ko: '작업 정의 {td}이(가) {status} 상태(등록 해제됨)라 ECS가 새 작업을 시작하지 않습니다.',
   },
   inactiveHint: {
     en: 'Pick an ACTIVE revision with `--to`, or deploy the image it used with `/ecs deploy {service} &lt;tag&gt;`.',

@@ -47,6 +47,12 @@ describe("the worker's answers to a Korean reader in an English workspace", () =
     expect(answer).not.toMatch(ENGLISH);
   });
 
+  it('a rollback to a revision that does not exist: the particle its number takes (40 is read 사십: 이)', async () => {
+    const answer = await answerTo('rollback web --to 40 --dry-run');
+    expect(answer).toContain('작업 정의 `web-prod:40`이 없어서 `web` 서비스를 그 버전으로 되돌릴 수 없습니다');
+    expect(answer).not.toMatch(ENGLISH);
+  });
+
   it('a resize to the size that runs', async () => {
     const answer = await answerTo('resize web --cpu 512 --memory 1024');
     expect(answer).toContain('이미 `0.5 vCPU / 1 GB`(으)로 실행 중입니다');
