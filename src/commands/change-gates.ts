@@ -113,11 +113,11 @@ const text = defineMessages('commands.gates', {
   cost: { en: 'Cost: {line}.', ko: '비용: {line}.' },
   costExtra: {
     en: 'Cost: {line}. That is above `{env}`’s limit of {limit}/month, so it needs one more approval ({needed} in all).',
-    ko: '비용: {line}. `{env}`의 한도 월 {limit}을(를) 넘으므로 승인이 하나 더 필요합니다 (모두 {needed}건).',
+    ko: '비용: {line}. `{env}`의 한도 월 {limit}를 넘으므로 승인이 하나 더 필요합니다 (모두 {needed}건).',
   },
   costExtraBg: {
     en: 'Cost: {line}. That is above `{env}`’s limit of {limit}/month: one more approval after the fact ({needed} in all).',
-    ko: '비용: {line}. `{env}`의 한도 월 {limit}을(를) 넘으므로 사후 승인이 하나 더 필요합니다 (모두 {needed}건).',
+    ko: '비용: {line}. `{env}`의 한도 월 {limit}를 넘으므로 사후 승인이 하나 더 필요합니다 (모두 {needed}건).',
   },
   // traffic shift
   traffic: {

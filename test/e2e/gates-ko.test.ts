@@ -50,6 +50,8 @@ describe('release gates in Korean', () => {
     expect(card).toContain('변경 허용 시간: 지금 열려 있음');
     expect(card).toContain('비용: ');
     expect(card).toContain('승인이 하나 더 필요합니다 (모두 2건)');
+    // A dollar amount is read with 달러 after it: 를.
+    expect(card).toMatch(/한도 월 \$[\d,.]+를 넘으므로/);
   });
 
   it('a scheduled start whose approver no longer approves fails with the reason in Korean (card and thread)', async () => {
