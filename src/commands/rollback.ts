@@ -19,9 +19,12 @@ const M = defineMessages('commands.rollback', {
   },
   ackDryRun: {
     en: 'Planning (dry run) the rollback of {service} to {target} in {env}…',
-    ko: '{env}에서 {service} 서비스를 {target}로 되돌리는 계획을 세우는 중 (드라이 런)…',
+    ko: '{env}에서 {service} 서비스를 {target}(으)로 되돌리는 계획을 세우는 중 (드라이 런)…',
   },
-  ack: { en: 'Preparing the rollback of {service} to {target} in {env}…', ko: '{env}에서 {service} 서비스를 {target}로 되돌릴 준비 중…' },
+  ack: {
+    en: 'Preparing the rollback of {service} to {target} in {env}…',
+    ko: '{env}에서 {service} 서비스를 {target}(으)로 되돌릴 준비 중…',
+  },
   revision: { en: 'revision {n}', ko: '리비전 {n}' },
   previous: { en: 'the previous task definition', ko: '이전 작업 정의' },
 });

@@ -99,6 +99,18 @@ describe('promote', () => {
   });
 });
 
+describe('rollback', () => {
+  it('acks with the particle its target takes in Korean: 리비전 40으로, 리비전 42로, 이전 작업 정의로', () => {
+    const ack = (text: string) => {
+      const { spec, parsed } = parse(text);
+      return spec.ackText!(parsed as never, 'ko');
+    };
+    expect(ack('rollback web --to 40')).toBe('`prod`에서 `web` 서비스를 리비전 40으로 되돌릴 준비 중…');
+    expect(ack('rollback web --to 42 --dry-run')).toBe('`prod`에서 `web` 서비스를 리비전 42로 되돌리는 계획을 세우는 중 (드라이 런)…');
+    expect(ack('rollback web')).toBe('`prod`에서 `web` 서비스를 이전 작업 정의로 되돌릴 준비 중…');
+  });
+});
+
 describe('scale', () => {
   it('parses a count within the bounds', () => {
     expect(parse('scale web 8').parsed.args).toEqual({ alias: 'web', count: 8, reason: undefined, dryRun: false });
