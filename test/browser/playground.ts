@@ -175,6 +175,23 @@ export class PlaygroundPage {
   async picture(name: string, what: Locator): Promise<void> {
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, `message-${name}.png`);
+    // The page redraws a message when it changes (an update, a reply): a message redrawn while it is
+    // measured is detached, and measured again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.crop(name, what, file);
+        break;
+      } catch (err) {
+        if (attempt >= 5 || !/not attached to the DOM/.test(String(err))) throw err;
+      }
+    }
+    if (PICTURES) {
+      mkdirSync(PICTURES, { recursive: true });
+      copyFileSync(file, join(PICTURES, `playground-${name}.png`));
+    }
+  }
+
+  private async crop(name: string, what: Locator, file: string): Promise<void> {
     const all = await what.all();
     if (!all.length) throw new Error(`picture ${name}: nothing to take`);
     await all[0]!.scrollIntoViewIfNeeded();
@@ -188,9 +205,5 @@ export class PlaygroundPage {
       height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
     };
     await this.page.screenshot({ path: file, clip, animations: 'disabled', caret: 'hide' });
-    if (PICTURES) {
-      mkdirSync(PICTURES, { recursive: true });
-      copyFileSync(file, join(PICTURES, `playground-${name}.png`));
-    }
   }
 }
