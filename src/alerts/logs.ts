@@ -5,7 +5,8 @@
  * The log group and prefix come from the task definition (DescribeTaskDefinition; a revision never
  * changes, so they are cached for the life of the process).
  */
-import { DescribeLogStreamsCommand, GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { hasLogStream } from '../aws/logs';
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
 import { awsError, awsErrorName, isAccessDenied } from '../aws/errors';
 import { plainText } from '../slack/text';
@@ -63,11 +64,9 @@ async function taskDefinitionCached(ecs: ECSClient, arn: string, timeoutMs = 5_0
  * Does the log group exist? DescribeLogStreams of the group (one stream at most): the group's
  * ResourceNotFoundException says no; any answer says yes. Other failures propagate.
  */
-async function groupExists(logs: CloudWatchLogsClient, loc: LogLocation, timeoutMs = 5_000): Promise<boolean> {
+async function groupExists(logs: CloudWatchLogsClient, loc: LogLocation): Promise<boolean> {
   try {
-    await logs.send(new DescribeLogStreamsCommand({ logGroupName: loc.group, logStreamNamePrefix: loc.stream, limit: 1 }), {
-      abortSignal: AbortSignal.timeout(timeoutMs),
-    });
+    await hasLogStream(logs, loc.group, loc.stream);
     return true;
   } catch (err) {
     if (awsErrorName(err) === 'ResourceNotFoundException') return false;

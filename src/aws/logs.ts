@@ -143,7 +143,9 @@ function logsError(err: unknown, q: LogEventsQuery, ctx: LogsErrorContext): BotE
  * Does any stream of `group` start with `prefix` (one task's `<prefix>/<container>/<task id>`)?
  * DescribeLogStreams, one stream at most (logs:DescribeLogStreams, the worker's role).
  */
-export async function hasLogStream(logs: CloudWatchLogsClient, group: string, prefix: string): Promise<boolean> {
-  const res = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix, limit: 1 }));
-  return (res.logStreams?.length ?? 0) > 0;
+export async function hasLogStream(logs: CloudWatchLogsClient, group: string, prefix: string, timeoutMs = 5_000): Promise<boolean> {
+  const res = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix, limit: 1 }), {
+    abortSignal: AbortSignal.timeout(timeoutMs),
+  });
+  return (res?.logStreams?.length ?? 0) > 0;
 }
