@@ -252,7 +252,9 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // request buttons bound to their card, the closed-window note), slack429 and the 'not confirmed' ending, the
     // status card and the milestones of a running change (and their texts) moved to src/deploy/card.ts, which only
     // the worker side imports (-9.3 KiB).
-    src: 430,
+    // 2026-12-04 (session 22, 429.98 -> 430.28 KiB, ceiling 430 -> 431): a resize's request titled as a resize, not
+    // a deploy (the card, the busy answer, the audit post), and /ecs freeze's refusal naming freezing, not approving.
+    src: 431,
   }),
 });
 

@@ -6,7 +6,7 @@
 import type { AwsClients } from './aws/clients';
 import type { Config } from './config/schema';
 import type { Logger } from './log';
-import type { Role } from './policy/authorize';
+import type { Doing, Role } from './policy/authorize';
 import type { RedisClient } from './redis/client';
 import type { SlackGateway } from './slack/gateway';
 import type { People } from './slack/people';
@@ -49,9 +49,16 @@ export interface Access {
   holdsAny(environment: string, userId: string, roles: readonly Role[], opts?: { withinMs?: number }): Promise<boolean>;
   /**
    * Throws FORBIDDEN unless the channel is one of the environment's and `userId` holds one of
-   * `roles` there; the refusal names the first role.
+   * `roles` there; the refusal names the first role, or what the person tried (`doing`) when the
+   * role's own words (approve changes) are not it.
    */
-  ensure(environment: string, channelId: string, userId: string, roles: readonly Role[], opts?: { withinMs?: number }): Promise<void>;
+  ensure(
+    environment: string,
+    channelId: string,
+    userId: string,
+    roles: readonly Role[],
+    opts?: { withinMs?: number; doing?: Doing },
+  ): Promise<void>;
 }
 
 export interface Runtime {

@@ -3,7 +3,7 @@
  * buttons, the slash commands, the executor's startExecution and the refusals of submitRequest
  * all come through here, so the same situation always reads the same.
  */
-import { code, mention, oneLine, principal, truncate, verbTitle } from '../slack/text';
+import { code, mention, oneLine, principal, requestVerbTitle, truncate } from '../slack/text';
 import { BotError, type ErrorCode } from '../errors';
 import { guardText, requestLink } from './format';
 import type { GuardInfo } from './guards';
@@ -306,7 +306,7 @@ export function answerFor(c: string, ctx: AnswerContext, locale: Locale = ctx.lo
       if (!req) return t('busyOpen', { target: target(ctx, locale) });
       const asked = t('asked', { user: mention(req.requester, locale), duration: formatDuration(ctx.now - req.createdAt, locale) });
       const params = {
-        verb: verbTitle(req.verb, locale).toLowerCase(),
+        verb: requestVerbTitle(req, locale).toLowerCase(),
         service: code(req.service),
         link: requestLink(req, undefined, locale),
         asked,
@@ -403,8 +403,8 @@ export function answerText(c: string, ctx: AnswerContext): Localized {
 }
 
 /** A short title for a request: "Deploy request: web → prod". */
-export function requestTitle(req: Pick<ChangeRequest, 'verb' | 'service' | 'environment'>, locale: Locale = 'en'): string {
-  return codesText.in(locale)('requestTitle', { verb: verbTitle(req.verb, locale), service: req.service, env: req.environment });
+export function requestTitle(req: Pick<ChangeRequest, 'verb' | 'plan' | 'service' | 'environment'>, locale: Locale = 'en'): string {
+  return codesText.in(locale)('requestTitle', { verb: requestVerbTitle(req, locale), service: req.service, env: req.environment });
 }
 
 /** The emoji that opens an answer, by how the situation reads. */

@@ -9,7 +9,7 @@
  */
 import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
-import { code, mention, verbTitle } from '../slack/text';
+import { code, mention, requestVerbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
 import type { ChangeRequest } from './types';
@@ -27,12 +27,13 @@ const M = defineMessages('approvals.expired', {
 type Expired = Pick<
   ChangeRequest,
   'verb' | 'service' | 'requester' | 'approvals' | 'approvalsNeeded' | 'createdAt' | 'expiresAt' | 'finishedAt'
->;
+> &
+  Partial<Pick<ChangeRequest, 'plan'>>;
 
 /** The note. Pure. */
 export function expiredNotice(req: Expired, locale: Locale): SlackMessage {
   const t = M.in(locale);
-  const title = (service: string) => t('title', { verb: verbTitle(req.verb, locale), service });
+  const title = (service: string) => t('title', { verb: requestVerbTitle(req, locale), service });
   const text = t('note', {
     requester: mention(req.requester, locale),
     title: title(code(req.service)),

@@ -21,7 +21,7 @@ import type { Runtime } from '../runtime';
 import { storeOp } from '../redis/client';
 import { dropEntry, dueEntries } from './indexes';
 import { section } from '../slack/blocks';
-import { code, mention, notificationText, oneLine, principal, verbTitle } from '../slack/text';
+import { code, mention, notificationText, oneLine, principal, requestVerbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { formatDuration } from '../i18n';
 import type { Localized } from '../i18n/catalog';
@@ -207,7 +207,7 @@ export async function announceBreakGlass(rt: Runtime, req: ChangeRequest): Promi
     const text = t('auditPost', {
       user: mention(req.requester),
       env: req.environment,
-      what: `${verbTitle(req.verb)} ${code(req.service)}`,
+      what: `${requestVerbTitle(req)} ${code(req.service)}`,
       reason: oneLine(req.breakGlass ?? '', 500),
       link: requestLink(req),
     });

@@ -10,7 +10,7 @@
 import type { Runtime } from '../runtime';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { section, type SlackMessage } from '../slack/blocks';
-import { code, mention, notificationText, verbTitle } from '../slack/text';
+import { code, mention, notificationText, requestVerbTitle } from '../slack/text';
 import { isSlackRateLimited, slackErrorCodeOf } from '../slack/gateway';
 import type { Locale } from '../i18n';
 import type { Role } from '../policy/authorize';
@@ -132,7 +132,7 @@ export async function refusalAtStart(rt: Runtime, req: ChangeRequest): Promise<S
   }
   const t = (locale: Locale) => M.in(locale);
   const title = (locale: Locale, plain: boolean) =>
-    t(locale)('title', { verb: verbTitle(req.verb, locale), service: plain ? req.service : code(req.service) });
+    t(locale)('title', { verb: requestVerbTitle(req, locale), service: plain ? req.service : code(req.service) });
   const when = (locale: Locale) => (req.startAt !== undefined ? t(locale)('atScheduled') : '');
   if (decision.unverified) {
     rt.log.warn('approvals: start refused, the roles could not be checked with Slack', {

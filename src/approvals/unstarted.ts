@@ -5,13 +5,13 @@
  * cancels them before they start. Pure.
  */
 import { section, type SlackMessage } from '../slack/blocks';
-import { code, mention, verbTitle } from '../slack/text';
+import { code, mention, requestVerbTitle } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
 import type { Localized } from '../i18n/catalog';
 import type { ChangeRequest } from './types';
 
-type Req = Pick<ChangeRequest, 'verb' | 'service' | 'approvedAt' | 'startBy'>;
+type Req = Pick<ChangeRequest, 'verb' | 'service' | 'approvedAt' | 'startBy'> & Partial<Pick<ChangeRequest, 'plan'>>;
 
 const M = defineMessages('approvals.unstarted', {
   lapseReason: {
@@ -77,7 +77,7 @@ export function notConfiguredReason(environment: string, service: string): Local
 }
 
 function title(req: Req, locale: Locale, plain = false): string {
-  return M.in(locale)('title', { verb: verbTitle(req.verb, locale), service: plain ? req.service : code(req.service) });
+  return M.in(locale)('title', { verb: requestVerbTitle(req, locale), service: plain ? req.service : code(req.service) });
 }
 
 /** The thread reply when the start-deadline tick fails an approved request that never started. */

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
 import { dispatchWithin } from '../slack/click-budget';
-import { code, link, messageUrl, principal, verbTitle } from '../slack/text';
+import { code, link, messageUrl, principal, requestVerbTitle, shownVerb } from '../slack/text';
 import { clickPlace } from '../approvals/click-place';
 import type { ChangeRequest } from '../approvals/types';
 import { defineMessages } from '../i18n/catalog';
@@ -142,6 +142,6 @@ export async function handleAbortClick(ctx: ActionContext): Promise<void> {
     throw err;
   }
   // "the rollback of web" (the noun), "web 롤백 작업".
-  const verb = ctx.locale === 'en' ? req.verb : verbTitle(req.verb, ctx.locale);
+  const verb = ctx.locale === 'en' ? shownVerb(req) : requestVerbTitle(req, ctx.locale);
   await ctx.whisper(t('aborting', { verb, service: code(req.service) }));
 }

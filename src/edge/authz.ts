@@ -8,7 +8,7 @@
  */
 import type { Config } from '../config/schema';
 import { BotError } from '../errors';
-import { authorize, groupsToResolve, hasRole, type Role } from '../policy/authorize';
+import { authorize, groupsToResolve, hasRole, type Doing, type Role } from '../policy/authorize';
 import type { Access } from '../runtime';
 import type { Directory } from '../slack/directory';
 
@@ -26,7 +26,13 @@ export function createAccess(config: Config, directory: Directory): Access {
   }
 
   /** Throws FORBIDDEN unless `userId` holds `role` in `environment` and the channel is allowed. */
-  async function ensureOne(environment: string, channelId: string, userId: string, role: Role, opts: { withinMs?: number }): Promise<void> {
+  async function ensureOne(
+    environment: string,
+    channelId: string,
+    userId: string,
+    role: Role,
+    opts: { withinMs?: number; doing?: Doing },
+  ): Promise<void> {
     const decision = authorize({
       config,
       environment,
@@ -34,6 +40,7 @@ export function createAccess(config: Config, directory: Directory): Access {
       userId,
       role,
       userGroups: await userGroups(environment, userId, role, opts),
+      ...(opts.doing ? { doing: opts.doing } : {}),
     });
     if (!decision.ok) {
       throw new BotError('FORBIDDEN', `denied ${role} in ${environment} for ${userId}`, { userMessage: decision.reason });

@@ -113,7 +113,11 @@ export async function runCommand(rt: Runtime, inv: Invocation, meta: CommandMeta
     const role = roleFor(spec.kind);
     if (role) {
       const within = lookupWithin(budget, WITHIN_ACK_TIMEOUT_MS, COMMAND_NEEDS);
-      await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])], within);
+      await rt.access.ensure(parsed.environment, inv.channelId, inv.userId, [role, ...(spec.alsoAllowed ?? [])], {
+        ...within,
+        // Freeze and unfreeze need an approver: the refusal names them, not approving.
+        ...(spec.kind === 'admin' ? { doing: 'freeze' as const } : {}),
+      });
     }
 
     if (spec.kind !== 'meta') {

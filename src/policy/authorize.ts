@@ -23,6 +23,7 @@ const M = defineMessages('policy.authorize', {
   approver: { en: 'approve changes in', ko: '변경을 승인할' },
   breakGlass: { en: 'break glass in', ko: '긴급 실행(break-glass)할' },
   shifter: { en: 'shift production traffic in', ko: '운영 트래픽을 전환할' },
+  freeze: { en: 'freeze or unfreeze', ko: '변경 동결을 걸거나 풀' },
 });
 
 /**
@@ -32,6 +33,9 @@ const M = defineMessages('policy.authorize', {
  * default the approvers).
  */
 export type Role = 'reader' | 'requester' | 'approver' | 'breakGlass' | 'shifter';
+
+/** What a person tried, when a refusal should name it instead of the role's own words: `/ecs freeze` and `/ecs unfreeze` need an approver. */
+export type Doing = 'freeze';
 
 export function principalsFor(env: EnvironmentConfig, role: Role): readonly string[] {
   if (role === 'reader') return env.readers;
@@ -58,6 +62,7 @@ interface AuthorizeInput {
   role: Role;
   /** The user-groups (among groupsToResolve) that the user belongs to. */
   userGroups: ReadonlySet<string>;
+  doing?: Doing;
 }
 
 const roleField: Record<Role, string> = {
@@ -83,13 +88,14 @@ export function authorize(input: AuthorizeInput): Decision {
   if (!hasRole(env, input.role, input.userId, input.userGroups)) {
     const principals = principalsFor(env, input.role);
     const role = input.role;
+    const doing = input.doing ?? role;
     return {
       ok: false,
       reason: (locale) => {
         const t = M.in(locale);
         const who = principals.map((p) => principal(p, locale)).join(', ');
         return t('notAllowed', {
-          what: t(role),
+          what: t(doing),
           env: input.environment,
           who: who ? t('needs', { who }) : t('nobody'),
           field: roleField[role],

@@ -197,7 +197,7 @@ describe('the playground in a real browser', () => {
     await pg.channel('deploys');
     await pg.actAs('dana');
     await pg.send('/ecs freeze prod --reason "release day"');
-    await pg.message(/You are not allowed to approve changes in prod/).waitFor();
+    await pg.message(/You are not allowed to freeze or unfreeze prod/).waitFor();
     await pg.actAs('lee');
     await pg.send('/ecs freeze prod --reason "release day"');
     await pg.message(/Froze `?prod`?\. I told the channel/).waitFor();

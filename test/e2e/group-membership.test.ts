@@ -61,7 +61,7 @@ describe('stale membership is bounded', () => {
     await unfreeze();
     e2e.slack.setUserGroup('SLEADS', []);
     clock += 6 * MIN;
-    expect((await unfreeze()).text).toContain('You are not allowed to approve changes in `prod`');
+    expect((await unfreeze()).text).toContain('You are not allowed to freeze or unfreeze `prod`');
   });
 });
 

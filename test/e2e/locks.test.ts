@@ -140,7 +140,7 @@ describe('locks and freezes through the Slack Lambda handler', () => {
 
   it('freeze is for approvers; it refuses every change in the environment until unfrozen', async () => {
     const dev = await e2e.slash('freeze prod --reason "Black Friday"', prod('UDEV1'));
-    expect(dev.text).toContain('You are not allowed to approve changes in `prod`');
+    expect(dev.text).toContain('You are not allowed to freeze or unfreeze `prod`');
     const lead = await e2e.slash('freeze prod --reason "Black Friday"', prod('ULEAD1'));
     expect(lead.text).toContain('Froze `prod`. I told the channel.');
     expect(JSON.stringify(e2e.slack.messages('CPROD').pop()!.blocks)).toContain(':snowflake: <@ULEAD1> froze `prod`: “Black Friday”');

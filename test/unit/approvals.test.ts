@@ -103,6 +103,12 @@ describe('request message', () => {
     expect(requestMessage(request({ verb: 'scale' }), T0).blocks[0]).toMatchObject({
       text: { text: ':raised_hand: Scale request: web → prod' },
     });
+    // A resize's request is a deploy request (deploy approvals), titled as the resize it is.
+    const resize = request({ verb: 'deploy', plan: { verb: 'resize', from: { cpu: 512, memory: 1024 }, to: { cpu: 1024, memory: 2048 } } });
+    expect(requestMessage(resize, T0).blocks[0]).toMatchObject({ text: { text: ':raised_hand: Resize request: web → prod' } });
+    expect(requestMessage(resize, T0, { locale: 'ko' }).blocks[0]).toMatchObject({
+      text: { text: ':raised_hand: 크기 조정 요청: web → prod' },
+    });
   });
 
   it('buttons carry the request id', () => {

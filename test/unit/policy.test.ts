@@ -35,6 +35,24 @@ describe('authorization policy', () => {
     expect(!d.ok && textIn(d.reason, 'en')).toContain('environments.prod.requesters');
   });
 
+  it('names what the person tried when the role is not it: freezing needs an approver', () => {
+    const d = authorize({
+      config,
+      environment: 'prod',
+      channelId: 'CPROD',
+      userId: 'UDEV1',
+      role: 'approver',
+      userGroups: none,
+      doing: 'freeze',
+    });
+    expect(!d.ok && textIn(d.reason, 'en')).toMatch(
+      /^You are not allowed to freeze or unfreeze `prod`\. That needs: .*environments\.prod\.approvers/,
+    );
+    expect(!d.ok && textIn(d.reason, 'ko')).toContain('`prod` 환경에서 변경 동결을 걸거나 풀 권한이 없습니다.');
+    const plain = authorize({ config, environment: 'prod', channelId: 'CPROD', userId: 'UDEV1', role: 'approver', userGroups: none });
+    expect(!plain.ok && textIn(plain.reason, 'en')).toContain('You are not allowed to approve changes in `prod`');
+  });
+
   it('grants a role through a user group', () => {
     expect(groupsToResolve(config.environments.prod!, 'requester', 'URANDOM')).toEqual(['SDEVS']);
     expect(groupsToResolve(config.environments.prod!, 'requester', 'UDEV1')).toEqual([]);
