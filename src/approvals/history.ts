@@ -21,7 +21,7 @@ import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { slackDate } from '../slack/time';
-import { verbTitle } from '../slack/text';
+import { shownVerb, verbTitle } from '../slack/text';
 import type { ChangeVerb } from '../config/schema';
 
 export interface BotRun {
@@ -207,7 +207,7 @@ export function runsFromAudit(entries: readonly AuditEntry[], requests: Readonly
       if (!req) return run;
       return {
         ...run,
-        verb: req.verb,
+        verb: shownVerb(req),
         requester: req.requester || run.requester,
         ...(req.reason ? { reason: req.reason } : {}),
         approvers: req.approvals.length ? req.approvals.map((a) => a.user) : run.approvers,
@@ -363,13 +363,13 @@ export function imageText(image: string | undefined, tag?: string): string {
   return code(digest ? `${repoTail}@sha256:${digest}` : repoTail);
 }
 
-const VERBS = new Set(['deploy', 'rollback', 'scale', 'restart']);
+const VERBS = new Set(['deploy', 'rollback', 'scale', 'restart', 'resize']);
 
 function runLine(row: HistoryRow, locale: Locale): string {
   const t = M.in(locale);
   const r = row.run!;
   const what = [imageText(r.image, r.tag), r.taskDefinition ? code(arnTail(r.taskDefinition)) : ''].filter(Boolean).join(' → ');
-  const verb = VERBS.has(r.verb) ? verbTitle(r.verb as ChangeVerb, locale) : r.verb ? escapeMrkdwn(r.verb) : t('change');
+  const verb = VERBS.has(r.verb) ? verbTitle(r.verb as ChangeVerb | 'resize', locale) : r.verb ? escapeMrkdwn(r.verb) : t('change');
   let outcome = r.unconfirmed && r.state === 'failed' ? t('unconfirmed') : OUTCOMES.has(r.state) ? t(r.state as 'pending') : code(r.state);
   if (r.state === 'rejected' || r.state === 'cancelled') outcome += r.decidedBy ? t('by', { user: mention(r.decidedBy, locale) }) : '';
   if (r.detail)

@@ -6,7 +6,6 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { aliasNote } from '../config/aliases';
-import type { ChangeVerb } from '../config/schema';
 import { ACTION } from '../approvals/message';
 import { approveConfirm } from '../approvals/confirm';
 import type { GuardInfo } from '../approvals/guards';
@@ -15,7 +14,7 @@ import { HEALTH_MARK, type Health } from '../commands/render/health';
 import { defineMessages, type Locale } from '../i18n';
 import { tokenText } from '../i18n/catalog';
 import { actions, context, header, section } from '../slack/blocks';
-import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, truncate } from '../slack/text';
+import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, requestVerbTitle, truncate } from '../slack/text';
 import { slackDate } from '../slack/time';
 
 export const text = defineMessages('home', {
@@ -94,10 +93,6 @@ export const text = defineMessages('home', {
     en: 'You are not a reader of any environment in this bot’s configuration, so there is nothing to show here.',
     ko: '이 봇 설정에서 읽기 권한이 있는 환경이 없어 보여 줄 내용이 없습니다.',
   },
-  verb_deploy: { en: 'Deploy', ko: '배포' },
-  verb_rollback: { en: 'Roll back', ko: '롤백' },
-  verb_scale: { en: 'Scale', ko: '스케일' },
-  verb_restart: { en: 'Restart', ko: '재시작' },
   state_pending: { en: 'waiting for {n} more {n|approval|approvals}', ko: '승인 {n}건 더 필요' },
   state_approved: { en: 'approved, starting', ko: '승인됨, 시작하는 중' },
   state_running: { en: 'running', ko: '진행 중' },
@@ -203,10 +198,6 @@ const STATE_ICON: Partial<Record<RequestState, string>> = {
   running: ':arrows_counterclockwise:',
 };
 
-export function verbName(t: T, verb: ChangeVerb): string {
-  return t(`verb_${verb}`);
-}
-
 function requestLinkText(req: Pick<ChangeRequest, 'channel' | 'messageTs' | 'id'>, label: string): string {
   return req.channel && req.messageTs ? `<${messageUrl(req.channel, req.messageTs)}|${escapeMrkdwn(label)}>` : code(req.id);
 }
@@ -245,7 +236,7 @@ function waitingBlocks(input: HomeInput, t: T): KnownBlock[] {
     blocks.push(
       section(
         t('waitingLine', {
-          verb: verbName(t, req.verb),
+          verb: requestVerbTitle(req, input.locale),
           service: escapeMrkdwn(req.service),
           env: escapeMrkdwn(req.environment),
           requester: mention(req.requester),
@@ -290,7 +281,7 @@ function mineBlocks(input: HomeInput, t: T): KnownBlock[] {
           : t('state_running');
     return t('mineLine', {
       icon: STATE_ICON[r.state] ?? ':grey_question:',
-      verb: verbName(t, r.verb),
+      verb: requestVerbTitle(r, input.locale),
       service: escapeMrkdwn(r.service),
       env: escapeMrkdwn(r.environment),
       state,
@@ -317,7 +308,7 @@ function rolloutBlocks(input: HomeInput, t: T): KnownBlock[] {
   const lines = rollouts.map((r) =>
     t('rolloutLine', {
       icon: r.progress?.phase === 'stuck' ? ':warning:' : ':arrows_counterclockwise:',
-      verb: verbName(t, r.request.verb),
+      verb: requestVerbTitle(r.request, input.locale),
       service: escapeMrkdwn(r.request.service),
       env: escapeMrkdwn(r.request.environment),
       progress: progressText(r, t),

@@ -132,6 +132,36 @@ describe('runsFromAudit', () => {
     });
   });
 
+  it('names a resize as the resize it is (its request is a deploy request), in the run and in the message', () => {
+    const id = 'prod.web.aaaaaaa3';
+    const req: ChangeRequest = {
+      id,
+      verb: 'deploy',
+      environment: 'prod',
+      service: 'web',
+      plan: { verb: 'resize', currentTaskDefinition: TD41, from: { cpu: 512, memory: 1024 }, to: { cpu: 1024, memory: 2048 } },
+      summary: 's',
+      requester: 'UDEV1',
+      channel: 'CPROD',
+      createdAt: T0,
+      expiresAt: T0 + 60 * MIN,
+      approvalsNeeded: 1,
+      approvals: [{ user: 'ULEAD2', at: T0 + MIN }],
+      state: 'succeeded',
+      execution: { targetTaskDefinition: TD42 },
+      updatedAt: T0,
+    };
+    const [run] = runsFromAudit([entry(T0, 'created', id, 'UDEV1', 'pending')], new Map([[id, req]]));
+    expect(run).toMatchObject({ verb: 'resize', taskDefinition: TD42 });
+    const rows = mergeHistory([run!], [], new Map(), T0 + 10 * MIN, 10);
+    const line = (locale: 'en' | 'ko') =>
+      JSON.stringify(
+        historyMessage({ service: 'web', environment: 'prod', rows, limit: 10, notes: [], now: T0 + 10 * MIN }, locale).blocks,
+      );
+    expect(line('en')).toContain(' · Resize `web:42`');
+    expect(line('ko')).toContain(' · 크기 조정 `web:42`');
+  });
+
   it('records auto-approval and rejection', () => {
     const a = 'staging.web-staging.aaaaaaa3';
     const r = 'prod.web.aaaaaaa4';

@@ -121,6 +121,17 @@ describe.each(LOCALES)('the Home tab (%s)', (locale: Locale) => {
     expect(text).toContain(locale === 'en' ? ':large_green_circle: 3 steady' : ':large_green_circle: 정상 3');
   });
 
+  it('a resize is named as the resize it is (its request is a deploy request), waiting and among mine', () => {
+    const resize = request(1, {
+      requester: 'UDEV9',
+      plan: { verb: 'resize', from: { cpu: 512, memory: 1024 }, to: { cpu: 1024, memory: 2048 } },
+    });
+    const text = textOf(homeView(input({ user: 'UDEV9', locale, waiting: [resize], mine: [resize] })));
+    const word = locale === 'en' ? 'Resize' : '크기 조정';
+    expect(text.split(`*${word} svc1 → prod*`).length - 1).toBe(2);
+    expect(text).not.toContain(locale === 'en' ? '*Deploy svc1' : '*배포 svc1');
+  });
+
   it('an approver with nothing waiting is told so', () => {
     const view = homeView(input({ locale }));
     expect(textOf(view)).toContain(locale === 'en' ? 'Nothing is waiting for your approval.' : '승인을 기다리는 요청이 없습니다.');
