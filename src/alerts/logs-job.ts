@@ -63,7 +63,7 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
     lines = await lastLines(rt.aws.logs(loc.region, svc.env), loc, job.lines);
   } catch (err) {
     log.warn('alert logs button: cannot read the stream', { err });
-    const why = await logsErrorText(rt.aws.logs(loc.region, svc.env), err, loc, locale);
+    const why = await logsErrorText(rt.aws.logs(loc.region, svc.env), err, loc, locale, incident.first.stopCode);
     await say(logsReply(meta, undefined, why, locale));
     return;
   }

@@ -24,6 +24,10 @@ const M = defineMessages('alerts.logs', {
     en: 'there is no log stream for this task yet ({stream} in {group}): the container may have stopped before it wrote anything, or its awslogs-stream-prefix differs',
     ko: '이 작업의 로그 스트림이 아직 없습니다 ({group}의 {stream}). 컨테이너가 아무것도 쓰기 전에 멈췄거나 awslogs-stream-prefix가 다를 수 있습니다',
   },
+  neverStarted: {
+    en: 'no log lines: the task stopped before its container started, so it wrote nothing to {group}',
+    ko: '로그가 없습니다. 컨테이너가 시작되기 전에 작업이 멈춰 {group}에 아무것도 쓰지 않았습니다',
+  },
   nothingFound: {
     en: 'CloudWatch Logs found nothing to read at {stream} in {group}',
     ko: 'CloudWatch Logs에서 {group}의 {stream}에 읽을 것이 없습니다',
@@ -77,15 +81,26 @@ async function groupExists(logs: CloudWatchLogsClient, loc: LogLocation): Promis
 /**
  * Why a read of the task's stream failed, in words for the alert (plain text, in `locale`). "Not
  * found" is told apart by asking whether the group exists, never by the wording of the error: no
- * stream yet for this task (the group is there) vs the group is gone.
+ * stream yet for this task (the group is there) vs the group is gone. A task that stopped before its
+ * container started (ECS stop code TaskFailedToStart: the image pull, the secrets, the container
+ * could not be created) has no stream and never will: said so, instead of "not yet".
  */
-export async function logsErrorText(logs: CloudWatchLogsClient, err: unknown, loc: LogLocation, locale: Locale = 'en'): Promise<string> {
+export async function logsErrorText(
+  logs: CloudWatchLogsClient,
+  err: unknown,
+  loc: LogLocation,
+  locale: Locale = 'en',
+  stopCode?: string,
+): Promise<string> {
   const t = M.in(locale);
   const name = awsErrorName(err);
   if (name === 'ResourceNotFoundException') {
     const exists = await groupExists(logs, loc).catch(() => undefined);
     if (exists === false) return t('groupGone', { group: loc.group });
-    if (exists === true) return t('noStreamYet', { stream: loc.stream, group: loc.group });
+    if (exists === true)
+      return stopCode === 'TaskFailedToStart'
+        ? t('neverStarted', { group: loc.group })
+        : t('noStreamYet', { stream: loc.stream, group: loc.group });
     return t('nothingFound', { stream: loc.stream, group: loc.group });
   }
   if (isAccessDenied(err)) return t('denied', { group: loc.group });
@@ -136,7 +151,7 @@ export async function excerptFor(
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, lines };
   } catch (err) {
     rt.log.warn('alert: cannot read the last log lines', { group: where.loc.group, stream: where.loc.stream, err });
-    const error = await logsErrorText(rt.aws.logs(where.loc.region, svc.env), err, where.loc, locale);
+    const error = await logsErrorText(rt.aws.logs(where.loc.region, svc.env), err, where.loc, locale, facts.stopCode);
     return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, error };
   }
 }

@@ -367,6 +367,17 @@ describe('faults', () => {
     expect(text).not.toContain('no longer exists');
   });
 
+  it('a task that stopped before its container started has no log lines and never will: said so, not "not yet"', async () => {
+    logs
+      .on(GetLogEventsCommand)
+      .rejects(Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' }));
+    logs.on(DescribeLogStreamsCommand).resolves({ logStreams: [] });
+    await e2e.event(taskStopped({ time: now, ...PULL_FAILED }));
+    const text = textOf(only(alerts()));
+    expect(text).toContain('no log lines: the task stopped before its container started, so it wrote nothing to /ecs/web');
+    expect(text).not.toContain('yet');
+  });
+
   it('says so when the task definition cannot be read either', async () => {
     ecs
       .on(DescribeTaskDefinitionCommand)
