@@ -10,6 +10,7 @@ import { defineMessages } from '../i18n';
 import { code } from '../slack/text';
 import { slackDate } from '../slack/time';
 import { planDeploy } from '../deploy/planner';
+import { shortDigest } from '../deploy/refs';
 import { lastHealthy } from '../deploy/promotion';
 import { lastHealthyInEcs } from '../deploy/promotion.run';
 import { submitPrepared } from './change.run';
@@ -50,7 +51,7 @@ const text = defineMessages('commands.promote.run', {
     ko: '`{from}`의 {upstream}은(는) 마지막으로 `{got}` 이미지로 완료되었으며, {service}의 저장소 `{repository}`의 이미지가 아닙니다.',
   },
   source: {
-    en: 'Promoting the digest {upstream} in `{from}` completed with {at}.',
+    en: 'Promoting the digest that {upstream} in `{from}` completed with ({at}).',
     ko: '`{from}`의 {upstream}이(가) {at}에 완료한 다이제스트를 승격합니다.',
   },
 });
@@ -99,7 +100,7 @@ export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: 
   const prepared = await planDeploy(rt, svc, { digest: record.digest }).catch((err: unknown) => {
     if (!(err instanceof BotError && err.code === 'NOT_FOUND' && err.message.startsWith('image '))) throw err;
     throw new BotError('NOT_FOUND', `promoted digest not in ${repository} (${svc.env.region})`, {
-      userMessage: t('notThere', { from, digest: code(record.digest), repository, region: svc.env.region, env: svc.environment }),
+      userMessage: t('notThere', { from, digest: code('sha256:' + shortDigest(record.digest)), repository, region: svc.env.region, env: svc.environment }),
       hint: t('notThereHint', { service: svc.alias }),
       cause: err,
     });
