@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ResolvedService } from '../config/schema';
 import { badInput } from '../errors';
-import { defineMessages } from '../i18n/catalog';
+import { defineMessages, type Text } from '../i18n/catalog';
 import { code, escapeMrkdwn } from '../slack/text';
 import { argsText, extraInput, parseRaw, resolveService, withSuggestion } from './args';
 import { lookupService } from '../config/aliases';
@@ -72,6 +72,7 @@ export const changeArgsText = defineMessages('commands.change-args', {
   theService: { en: 'the service', ko: '서비스' },
   theImage: { en: 'the image tag or digest', ko: '이미지 태그나 다이제스트' },
   theCount: { en: 'the number of tasks', ko: '작업 수' },
+  tagsAt: { en: '`/ecs images {service}` lists the tags you can deploy.', ko: '배포할 수 있는 태그 목록: `/ecs images {service}`' },
 });
 const M = changeArgsText;
 
@@ -188,6 +189,8 @@ interface SpecInfo {
 interface Required {
   what: 'theService' | 'theImage' | 'theCount';
   example: string;
+  /** Where to find a value when it is missing (the service's tags, its task range). */
+  hint?: Text;
 }
 
 /**
@@ -201,7 +204,8 @@ export function parseChange<F extends z.ZodRawShape>(
   flags: F,
 ): { args: string[]; flags: z.output<z.ZodObject<F & typeof commonFlags>> } {
   const missing = required[raw.positionals.length];
-  if (missing) throw badInput(M.lazy('missing', { what: M.lazy(missing.what), example: code(`/ecs ${missing.example}`) }), spec.usage);
+  if (missing)
+    throw badInput(M.lazy('missing', { what: M.lazy(missing.what), example: code(`/ecs ${missing.example}`) }), spec.usage, missing.hint);
   // `--at 2026-12-04 02:00`: one time split by a space; say how to write it as one.
   const extra = raw.positionals[required.length];
   const at = `${raw.flags.at}T${extra}`;
@@ -241,7 +245,18 @@ export function parseServiceAndValue<V>(
     raw,
     [
       { what: 'theService', example: `${spec.verb} web ${value.sample}` },
-      { what: value.what, example: `${spec.verb} ${svc?.alias ?? 'web'} ${value.sample}` },
+      {
+        what: value.what,
+        example: `${spec.verb} ${svc?.alias ?? 'web'} ${value.sample}`,
+        ...(svc
+          ? {
+              hint:
+                value.what === 'theImage'
+                  ? M.lazy('tagsAt', { service: svc.alias })
+                  : M.lazy('allowed', { service: code(svc.alias), min: svc.scale.min, max: svc.scale.max }),
+            }
+          : {}),
+      },
     ],
     {},
   );

@@ -132,6 +132,13 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['Missing the image tag or digest, e.g. `/ecs deploy web v1.2.3`.'],
       ['빠진 값이 있습니다: 이미지 태그나 다이제스트'],
     ],
+    // Where to find the missing value: was only "`/ecs help` shows every command".
+    [
+      'deploy web',
+      ['Missing the image tag or digest', '`/ecs images web` lists the tags you can deploy.'],
+      ['배포할 수 있는 태그 목록: `/ecs images web`'],
+    ],
+    ['scale web', ['Missing the number of tasks', 'Allowed for `web`: 2 to 40 tasks.'], ['`web`에 허용된 범위: 작업 2~40개.']],
     // Echoed as read (was "`10초` is not a duration").
     ['mute web 10초 --reason test', ['Mute for at least 1m (you wrote `10s`).'], ['최소 1m 이상 꺼야 합니다 (입력: `10s`).']],
     // A unit typed as a word of its own is read with its number, and echoed in the one-word form (was "extra input `초`").
