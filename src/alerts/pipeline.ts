@@ -107,7 +107,7 @@ async function onTaskEvent(
   const windowMs = svc.env.alerts.incidentWindow;
   const f: TaskFacts = {
     ...taskFacts(ev.detail, decision.failure, where),
-    explanation: explainFailure(decision.failure, rt.people.workspace),
+    explanation: explainFailure(decision.failure, rt.people.workspace, svc.alias),
   };
   await processSignal(
     rt,

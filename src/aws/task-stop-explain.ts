@@ -38,6 +38,10 @@ const M = defineMessages('alerts.explain', {
     en: "{who} ran out of memory and was killed{exit}. Raise its memory (or the task's) in the task definition, or look for a leak or a load spike.",
     ko: '{who}의 메모리가 부족해 강제 종료되었습니다{exit}. 작업 정의에서 컨테이너(또는 작업)의 메모리를 늘리거나, 메모리 누수나 부하 급증을 확인하세요.',
   },
+  oomUse: {
+    en: ' `/ecs rightsize {alias}` shows its memory use over the last 14 days.',
+    ko: ' 최근 14일 메모리 사용량: `/ecs rightsize {alias}`',
+  },
   imagePull: {
     en: 'ECS could not pull the image. Check that the tag exists in the repository, that the task can reach the registry (NAT gateway or VPC endpoints in private subnets), and that the execution role may pull from it.',
     ko: 'ECS가 이미지를 가져오지 못했습니다. 리포지토리에 태그가 있는지, 작업이 레지스트리에 닿을 수 있는지(프라이빗 서브넷이면 NAT 게이트웨이나 VPC 엔드포인트), 실행 역할에 가져오기 권한이 있는지 확인하세요.',
@@ -78,13 +82,17 @@ export function exitCodeMeaning(code: number, locale: Locale = 'en'): string | u
   return (EXIT_CODES as readonly number[]).includes(code) ? M.in(locale)(`exit${code as (typeof EXIT_CODES)[number]}`) : undefined;
 }
 
-/** Two or three sentences a tired person can act on, in `locale`. Mrkdwn-free plain text (callers escape it). */
-export function explainFailure(f: TaskFailure, locale: Locale = 'en'): string {
+/**
+ * Two or three sentences a tired person can act on, in `locale`. Plain text but for an inline-code
+ * command (callers escape it). With the service's `alias` (an alert), running out of memory also
+ * names the command that shows the service's memory use.
+ */
+export function explainFailure(f: TaskFailure, locale: Locale = 'en', alias?: string): string {
   const t = M.in(locale);
   const who = f.container ? t('whoContainer', { container: f.container }) : t('whoAny');
   switch (f.kind) {
     case 'oom':
-      return t('oom', { who, exit: f.exitCode === 137 ? t('oomExit') : '' });
+      return t('oom', { who, exit: f.exitCode === 137 ? t('oomExit') : '' }) + (alias ? t('oomUse', { alias }) : '');
     case 'image-pull':
       return t('imagePull');
     case 'secrets':

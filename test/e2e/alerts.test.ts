@@ -117,6 +117,7 @@ describe('a failed task', () => {
       'EssentialContainerExited',
       'OutOfMemoryError: Container killed due to memory usage',
       'ran out of memory', // plain words
+      '`/ecs rightsize web` shows its memory use over the last 14 days.', // and the command that shows its use
       'log line 10 of 10 from ecs/web/c13b4cb40f1f4fe4a2971f76ae5a47ad', // the last 10 lines
       'ecs/v2/clusters/prod/tasks/c13b4cb40f1f4fe4a2971f76ae5a47ad/configuration?region=eu-west-1',
       'log-group/$252Fecs$252Fweb/log-events/ecs$252Fweb$252Fc13b4cb40f1f4fe4a2971f76ae5a47ad',

@@ -287,6 +287,14 @@ describe('plain words', () => {
     ).toBe(
       "Container web ran out of memory and was killed (exit 137). Raise its memory (or the task's) in the task definition, or look for a leak or a load spike.",
     );
+    // An alert names the service's command that shows its memory use.
+    expect(
+      explainFailure(
+        failure(taskStopped({ time: T, exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' })),
+        'ko',
+        'web',
+      ),
+    ).toMatch(/메모리 누수나 부하 급증을 확인하세요\. 최근 14일 메모리 사용량: `\/ecs rightsize web`$/);
     expect(
       explainFailure(
         failure(taskStopped({ time: T, exitCode: null, stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: x' })),
