@@ -123,8 +123,8 @@ function withoutRegistry(repository: string): string {
   return repository.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? repository.slice(first.length + 1) : repository;
 }
 
-/** Short digest for one-line texts: `sha256:3f1c7e5a`. */
-const digest8 = (digest: string | undefined): string => `sha256:${(digest ?? '').replace(/^sha256:/, '').slice(0, 8)}`;
+/** Short digest for one-line texts, as everywhere else: `sha256:3f1c7e5a9b2d`. */
+const digest12 = (digest: string | undefined): string => `sha256:${shortDigest(digest)}`;
 
 /** "`0.5 vCPU / 1 GB`" */
 export function sizeText(s: { cpu: number; memory: number }): string {
@@ -141,7 +141,7 @@ function imageLabel(image: string | undefined, locale: Locale): string {
 /** The version of an image within its repository: its tag, else its short digest. */
 function versionOf(image: string | undefined): string {
   const { tag, digest } = splitImage(image);
-  return tag ?? (digest ? digest8(digest) : '?');
+  return tag ?? (digest ? digest12(digest) : '?');
 }
 
 /** `shop/web v1.2.2 → v1.2.3` for two images of one repository; each in full when the repositories differ. */
@@ -163,7 +163,7 @@ export function changeLine(plan: ChangePlan, locale: Locale): string {
   const t = M.in(locale);
   switch (plan.verb) {
     case 'deploy': {
-      const to = plan.tag ?? digest8(plan.digest);
+      const to = plan.tag ?? digest12(plan.digest);
       const prev = splitImage(plan.previousImage);
       const sameRepo = withoutRegistry(prev.repository) === plan.repository;
       const from = sameRepo
@@ -171,7 +171,7 @@ export function changeLine(plan: ChangePlan, locale: Locale): string {
         : plan.previousImage
           ? `${withoutRegistry(prev.repository)}:${versionOf(plan.previousImage)}`
           : '?';
-      return code(`${plan.repository} ${from} → ${to}${plan.tag ? ` (${digest8(plan.digest)})` : ''}`);
+      return code(`${plan.repository} ${from} → ${to}${plan.tag ? ` (${digest12(plan.digest)})` : ''}`);
     }
     case 'rollback': {
       const tds = code(`${arnTail(plan.currentTaskDefinition)} → ${arnTail(plan.targetTaskDefinition)}`);

@@ -59,7 +59,7 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     const req = requestMessage(h.e2e, 'CPROD');
     const requestText = textOf(req.message);
     // The card says the change once, in one line; the full plan and the diff are behind Details.
-    expect(requestText).toContain('`shop/web v1.2.2 → v1.2.3 (sha256:3f1c7e5a)`');
+    expect(requestText).toContain('`shop/web v1.2.2 → v1.2.3 (sha256:3f1c7e5a9b2d)`');
     expect(requestText).not.toContain(DIGEST);
     expect(requestText).toContain('approval:approve');
     const full = await details(h.e2e, req);

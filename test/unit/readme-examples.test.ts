@@ -114,7 +114,7 @@ describe('README examples', () => {
   it('show the card as a real request has it: the change line and one line per check', () => {
     const section = exampleSection();
     for (const line of [
-      'shop/web v1.2.2 → v1.2.3 (sha256:3f1c7e5a)',
+      'shop/web v1.2.2 → v1.2.3 (sha256:3f1c7e5a9b2d)',
       'Scan: ',
       'Roles: ',
       'Tasks: 4 desired',
