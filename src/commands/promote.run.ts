@@ -100,7 +100,13 @@ export async function runPromote(parsed: Parsed<PromoteArgs>, rt: Runtime, inv: 
   const prepared = await planDeploy(rt, svc, { digest: record.digest }).catch((err: unknown) => {
     if (!(err instanceof BotError && err.code === 'NOT_FOUND' && err.message.startsWith('image '))) throw err;
     throw new BotError('NOT_FOUND', `promoted digest not in ${repository} (${svc.env.region})`, {
-      userMessage: t('notThere', { from, digest: code('sha256:' + shortDigest(record.digest)), repository, region: svc.env.region, env: svc.environment }),
+      userMessage: t('notThere', {
+        from,
+        digest: code('sha256:' + shortDigest(record.digest)),
+        repository,
+        region: svc.env.region,
+        env: svc.environment,
+      }),
       hint: t('notThereHint', { service: svc.alias }),
       cause: err,
     });

@@ -96,7 +96,8 @@ describe('/ecs rightsize', () => {
     await h.e2e.drain();
     const req = requestMessage(h.e2e, 'CPROD');
     const requestText = textOf(req.message);
-    expect(requestText).toContain('Deploy request');
+    // A deploy request (deploy approvals), titled as the resize it is.
+    expect(requestText).toContain('Resize request: web → prod');
     // The one-line card names the sizes; the task definition diff is under Details.
     expect(requestText).toContain('`0.5 vCPU / 1 GB` → `0.25 vCPU / 1 GB`');
     expect(requestText).toContain('approval:approve');
