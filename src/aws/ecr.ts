@@ -18,6 +18,7 @@ const M = defineMessages('aws.ecr', {
   digest: { en: 'digest {digest}', ko: '다이제스트 {digest}' },
   recentTags: { en: 'Most recent tags: {tags}.', ko: '최근 태그: {tags}.' },
   noTags: { en: 'The repository has no tagged images.', ko: '이 리포지토리에는 태그가 붙은 이미지가 없습니다.' },
+  readScanning: { en: 'read the registry scanning configuration', ko: '레지스트리 스캔 설정 조회' },
 });
 
 /** `registryId` for a request: the registry's account, or none (the caller's own registry). */
@@ -162,9 +163,8 @@ export interface RegistryScanning {
  * (`timeoutMs`, one attempt chain); failures are mapped like every ECR call (callAws).
  */
 export async function registryScanning(ecr: ECRClient, timeoutMs = 3_000): Promise<RegistryScanning> {
-  const res = await callAws(
-    { action: 'read the registry scanning configuration', permission: 'ecr:GetRegistryScanningConfiguration' },
-    () => ecr.send(new GetRegistryScanningConfigurationCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) }),
+  const res = await callAws({ action: M.lazy('readScanning'), permission: 'ecr:GetRegistryScanningConfiguration' }, () =>
+    ecr.send(new GetRegistryScanningConfigurationCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) }),
   );
   return {
     ...(res?.registryId ? { registryId: res.registryId } : {}),
