@@ -1,5 +1,8 @@
-/** ECR read adapters: resolve a tag to its digest, list recent images with scan summaries. */
-import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
+/**
+ * ECR read adapters: resolve a tag to its digest, list recent images with scan summaries, and the
+ * registry's scan type (basic or enhanced).
+ */
+import { DescribeImagesCommand, GetRegistryScanningConfigurationCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import { BotError } from '../errors';
 import { awsErrorName, callAws, awsActions } from './errors';
 import { defineMessages } from '../i18n/catalog';
@@ -15,6 +18,7 @@ const M = defineMessages('aws.ecr', {
   digest: { en: 'digest {digest}', ko: '다이제스트 {digest}' },
   recentTags: { en: 'Most recent tags: {tags}.', ko: '최근 태그: {tags}.' },
   noTags: { en: 'The repository has no tagged images.', ko: '이 리포지토리에는 태그가 붙은 이미지가 없습니다.' },
+  readScanning: { en: 'read the registry scanning configuration', ko: '레지스트리 스캔 설정 조회' },
 });
 
 /** `registryId` for a request: the registry's account, or none (the caller's own registry). */
@@ -143,4 +147,27 @@ export async function findImage(
       () => Promise.reject(err),
     );
   }
+}
+
+/** The registry's scanning: its account (the caller's own registry, in the client's region) and its scan type. */
+export interface RegistryScanning {
+  registryId?: string;
+  /** BASIC (ECR's own scans: StartImageScan, scan on push) or ENHANCED (Amazon Inspector, by the registry's scanning rules). */
+  scanType?: string;
+}
+
+/**
+ * GetRegistryScanningConfiguration (ecr:GetRegistryScanningConfiguration): how the registry scans.
+ * It takes no registryId: AWS answers for the CALLER's registry in the client's region, whose account
+ * is the answer's `registryId` (compare it with the image's before trusting the scan type). Bounded
+ * (`timeoutMs`, one attempt chain); failures are mapped like every ECR call (callAws).
+ */
+export async function registryScanning(ecr: ECRClient, timeoutMs = 3_000): Promise<RegistryScanning> {
+  const res = await callAws({ action: M.lazy('readScanning'), permission: 'ecr:GetRegistryScanningConfiguration' }, () =>
+    ecr.send(new GetRegistryScanningConfigurationCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) }),
+  );
+  return {
+    ...(res?.registryId ? { registryId: res.registryId } : {}),
+    ...(res?.scanningConfiguration?.scanType ? { scanType: res.scanningConfiguration.scanType } : {}),
+  };
 }

@@ -3,7 +3,7 @@
  * summary and diff. Nothing here changes anything; the same plan is shown by --dry-run and
  * stored in the request that approvers see.
  */
-import type { ImageDetail } from '@aws-sdk/client-ecr';
+import type { ECRClient, ImageDetail } from '@aws-sdk/client-ecr';
 import type { ECSClient, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
@@ -12,7 +12,7 @@ import { defineMessages, tokenText, type Localized } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
-import { describeImage, findImage } from '../aws/ecr';
+import { describeImage, findImage, registryScanning, type RegistryScanning } from '../aws/ecr';
 import { awsErrorName, isUnavailableApi } from '../aws/errors';
 import { recentChanges } from '../approvals/audit';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
@@ -57,6 +57,18 @@ const M = defineMessages('deploy.planner', {
   neverScannedNext: {
     en: 'Scan it (ECR console › Scan, or `aws ecr start-image-scan {args}`) and try again when the scan is done; scan on push does this for every new image.',
     ko: '이미지를 스캔하고(ECR 콘솔의 Scan, 또는 `aws ecr start-image-scan {args}`) 스캔이 끝나면 다시 시도하세요. 푸시할 때 스캔을 켜 두면 새 이미지마다 자동으로 스캔됩니다.',
+  },
+  neverScannedEnhancedNext: {
+    en: "This registry uses enhanced scanning (Amazon Inspector), which scans only the repositories its scanning rules match. Ask an admin to add {repository} to the registry's enhanced scanning rules (ECR console › Private registry › Scanning), then push the image again or wait for the scan.",
+    ko: '이 레지스트리는 향상된 스캐닝(Amazon Inspector)을 써서, 스캔 규칙에 맞는 리포지토리만 스캔합니다. 관리자에게 {repository} 리포지토리를 레지스트리의 향상된 스캐닝 규칙에 추가해 달라고 요청한 뒤(ECR 콘솔 › 프라이빗 레지스트리 › 스캐닝), 이미지를 다시 푸시하거나 스캔을 기다리세요.',
+  },
+  neverScannedAnyNext: {
+    en: "Have it scanned and try again when the scan is done: with basic scanning, Scan in the ECR console (scan on push does this for every new image); with enhanced scanning (Amazon Inspector), the registry's scanning rules must include the repository.",
+    ko: '이미지를 스캔하고 스캔이 끝나면 다시 시도하세요. 기본 스캐닝이면 ECR 콘솔에서 Scan을 누르고(푸시할 때 스캔을 켜 두면 새 이미지마다 자동으로 스캔됩니다), 향상된 스캐닝(Amazon Inspector)이면 레지스트리의 스캔 규칙에 이 리포지토리가 들어 있어야 합니다.',
+  },
+  eligibilityExpiredNext: {
+    en: 'Amazon Inspector no longer rescans this image (its scan duration ended): push the image again (a new push is scanned) or deploy a newer tag (`/ecs images {alias}`).',
+    ko: 'Amazon Inspector가 이 이미지를 더 이상 다시 스캔하지 않습니다(스캔 기간 종료). 이미지를 다시 푸시하거나(새로 푸시하면 스캔됩니다) 더 새 태그를 배포하세요 (`/ecs images {alias}`).',
   },
   beingScannedNext: {
     en: 'Try again when the scan is done, usually within minutes (`/ecs images {alias}` shows it).',
@@ -300,21 +312,66 @@ function rolesCheck(
   };
 }
 
-/** What to do next about each rule an image breaks (its catalog entry). */
-const NEXT_STEP = {
-  archived: 'archivedNext',
-  neverScanned: 'neverScannedNext',
-  beingScanned: 'beingScannedNext',
-  noUsableScan: 'noUsableScanNext',
-  blocksCritical: 'blocksCriticalNext',
-} as const;
+/** The registry's scan type as the refusal's hint needs it; `unknown`: it could not be read, or it is another registry's. */
+export type ScanType = 'BASIC' | 'ENHANCED' | 'unknown';
+
+type Problem = ReturnType<typeof imagePolicyKinds>[number];
+
+/** Scan statuses only enhanced scanning (Amazon Inspector) gives, whose next step depends on how the registry scans now. */
+const ENHANCED_ONLY_EXPIRED = 'SCAN_ELIGIBILITY_EXPIRED';
+
+/**
+ * Does the refusal's next step depend on the registry's scan type? Only for an image never scanned
+ * (StartImageScan, or the enhanced scanning rules) or one Inspector stopped rescanning: only then is
+ * GetRegistryScanningConfiguration worth a call.
+ */
+export function needsScanType(image: Pick<ImageDetail, 'imageScanStatus'>, kinds: readonly Problem[]): boolean {
+  return kinds.some(
+    (k) => k.kind === 'neverScanned' || (k.kind === 'noUsableScan' && image.imageScanStatus?.status === ENHANCED_ONLY_EXPIRED),
+  );
+}
+
+/**
+ * The scan type of the image's registry from GetRegistryScanningConfiguration's answer, which is about
+ * the caller's own registry (in the client's region): `unknown` when that is not the image's registry
+ * (a registry in another account) or the answer does not say.
+ */
+export function scanTypeOf(answer: RegistryScanning, imageRegistryId: string | undefined): ScanType {
+  if (imageRegistryId && answer.registryId !== imageRegistryId) return 'unknown';
+  return answer.scanType === 'BASIC' || answer.scanType === 'ENHANCED' ? answer.scanType : 'unknown';
+}
+
+/** What to do next about one rule an image breaks (its catalog entry), given how the registry scans. */
+export function nextStep(problem: Problem, scanStatus: string | undefined, scanType: ScanType) {
+  switch (problem.kind) {
+    case 'archived':
+      return 'archivedNext';
+    case 'neverScanned':
+      // StartImageScan is basic scanning's; enhanced scanning scans what its rules match, by itself.
+      return scanType === 'BASIC' ? 'neverScannedNext' : scanType === 'ENHANCED' ? 'neverScannedEnhancedNext' : 'neverScannedAnyNext';
+    case 'beingScanned':
+      return 'beingScannedNext';
+    case 'noUsableScan':
+      // A registry back on basic scanning scans the image again on request.
+      if (scanStatus === ENHANCED_ONLY_EXPIRED) return scanType === 'BASIC' ? 'neverScannedNext' : 'eligibilityExpiredNext';
+      return 'noUsableScanNext';
+    case 'blocksCritical':
+      return 'blocksCriticalNext';
+  }
+}
 
 /**
  * Refuse an image the environment's policy does not allow: which rule it breaks, and for each what
  * to do next (scan it, wait for the scan, fix the findings, restore it), with the scan command for
- * this very image.
+ * this very image where the registry uses basic scanning (`scanType`, see needsScanType).
  */
-export function assertImageAllowed(image: ImageDetail, svc: ResolvedService, ref: string, registryRegion: string): void {
+export function assertImageAllowed(
+  image: ImageDetail,
+  svc: ResolvedService,
+  ref: string,
+  registryRegion: string,
+  scanType: ScanType,
+): void {
   const kinds = imagePolicyKinds(image, svc.env.images);
   if (!kinds.length) return;
   const digest = image.imageDigest ?? '';
@@ -333,12 +390,28 @@ export function assertImageAllowed(image: ImageDetail, svc: ResolvedService, ref
         .map((p) => `• ${p}`)
         .join('\n'),
     });
+  const status = image.imageScanStatus?.status;
   const hint: Localized = (l) => {
     const t = M.in(l);
-    const next = [...new Set(kinds.map((k) => NEXT_STEP[k.kind]))].map((key) => t(key, { alias: svc.alias, args }));
+    const next = [...new Set(kinds.map((k) => nextStep(k, status, scanType)))].map((key) =>
+      t(key, { alias: svc.alias, args, repository: code(svc.repository ?? '') }),
+    );
     return [...next, t('imagePolicy')].join(' ');
   };
   throw new BotError('REFUSED', `image policy refused ${ref}`, { userMessage, hint });
+}
+
+/**
+ * The scan type of the image's registry, asked only when a refusal's hint depends on it (GetRegistryScanningConfiguration,
+ * bounded): `unknown` when it cannot be read (denied, unavailable, slow) or the answer is another registry's.
+ */
+async function refusalScanType(rt: Runtime, ecr: ECRClient, image: ImageDetail, svc: ResolvedService): Promise<ScanType> {
+  try {
+    return scanTypeOf(await registryScanning(ecr), image.registryId ?? svc.registry?.accountId);
+  } catch (err) {
+    rt.log.warn('registry scanning configuration unavailable; the refusal says how to scan in general', { service: svc.alias, err });
+    return 'unknown';
+  }
 }
 
 export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {
@@ -353,7 +426,9 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
     loadService(rt, svc),
   ]);
   assertChangeable(service, 'deploy', svc.alias, now);
-  assertImageAllowed(image, svc, ref, registryRegion);
+  const kinds = imagePolicyKinds(image, svc.env.images);
+  const scanType = needsScanType(image, kinds) ? await refusalScanType(rt, ecr, image, svc) : 'unknown';
+  assertImageAllowed(image, svc, ref, registryRegion, scanType);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
   const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));

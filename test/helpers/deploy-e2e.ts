@@ -5,7 +5,13 @@
  * EventBridge events ECS sends (documented shapes, §3.8 of the reference facts).
  */
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeImagesCommand, ECRClient, ImageNotFoundException, type ImageDetail } from '@aws-sdk/client-ecr';
+import {
+  DescribeImagesCommand,
+  ECRClient,
+  GetRegistryScanningConfigurationCommand,
+  ImageNotFoundException,
+  type ImageDetail,
+} from '@aws-sdk/client-ecr';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -139,6 +145,28 @@ export function stubImages(ecr: AwsClientStub<ECRClient>, clock: FakeClock, extr
     });
 }
 
+/**
+ * ECR GetRegistryScanningConfiguration (documented shape): the caller's registry (`registryId`, default
+ * the fixtures' account) and its scan type (default BASIC, no rules, as a new registry's); or a failure.
+ */
+export function stubScanning(ecr: AwsClientStub<ECRClient>, scanType: 'BASIC' | 'ENHANCED' | Error = 'BASIC', registryId = ACCOUNT): void {
+  const stub = ecr.on(GetRegistryScanningConfigurationCommand);
+  if (scanType instanceof Error) {
+    stub.rejects(scanType);
+    return;
+  }
+  stub.resolves({
+    registryId,
+    scanningConfiguration: {
+      scanType,
+      rules:
+        scanType === 'ENHANCED'
+          ? [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'shop/worker', filterType: 'WILDCARD' }] }]
+          : [],
+    },
+  });
+}
+
 function stubLogs(logs: AwsClientStub<CloudWatchLogsClient>, clock: FakeClock, lines: string[]): void {
   logs.on(FilterLogEventsCommand).callsFake((input: { logStreamNamePrefix?: string }) => ({
     events: lines.map((message, i) => ({
@@ -232,6 +260,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
     world = buildWorld(clock);
     world.install(ecsMock);
     stubImages(ecrMock, clock);
+    stubScanning(ecrMock);
     stubLogs(logsMock, clock, opts.logs ?? []);
     // No autoscaling unless a test registers a scalable target.
     autoScalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });

@@ -17,6 +17,7 @@ export const STAR_ONLY: ReadonlySet<string> = new Set([
   'ce:GetCostForecast',
   'application-autoscaling:DescribeScalableTargets',
   'cloudwatch:GetMetricData',
+  'ecr:GetRegistryScanningConfiguration',
 ]);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS script `npm run target-role` runs

@@ -11,6 +11,7 @@ import {
   DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
   ECRClient,
+  GetRegistryScanningConfigurationCommand,
   ScanNotFoundException,
 } from '@aws-sdk/client-ecr';
 import {
@@ -242,6 +243,35 @@ describe('ECR', () => {
     await expect(ecr.send(new DescribeImagesCommand({ repositoryName: 'nope' }))).rejects.toMatchObject({
       name: 'RepositoryNotFoundException',
     });
+  });
+});
+
+describe('ECR registry scanning', () => {
+  it('GetRegistryScanningConfiguration: BASIC with no rules by default; ENHANCED when set, with its statuses on images', async () => {
+    const ecr = new ECRClient({ region: REGION, credentials, maxAttempts: 1 });
+    expect(await ecr.send(new GetRegistryScanningConfigurationCommand({}))).toMatchObject({
+      registryId: ACCOUNT,
+      scanningConfiguration: { scanType: 'BASIC', rules: [] },
+    });
+    world.ecr.setScanning('ENHANCED');
+    expect(await ecr.send(new GetRegistryScanningConfigurationCommand({}))).toMatchObject({
+      registryId: ACCOUNT,
+      scanningConfiguration: {
+        scanType: 'ENHANCED',
+        rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }],
+      },
+    });
+    world.ecr.push('shop/web', { tags: ['v3'], scanStatus: 'ACTIVE', findings: { HIGH: 2 } });
+    world.ecr.push('shop/web', { tags: ['v4'], scanStatus: 'SCAN_ELIGIBILITY_EXPIRED' });
+    const { imageDetails } = await ecr.send(
+      new DescribeImagesCommand({ repositoryName: 'shop/web', imageIds: [{ imageTag: 'v3' }, { imageTag: 'v4' }] }),
+    );
+    expect(imageDetails![0]).toMatchObject({
+      imageScanStatus: { status: 'ACTIVE' },
+      imageScanFindingsSummary: { findingSeverityCounts: { HIGH: 2 } },
+    });
+    expect(imageDetails![1]!.imageScanStatus!.status).toBe('SCAN_ELIGIBILITY_EXPIRED');
+    expect(imageDetails![1]!.imageScanFindingsSummary).toBeUndefined();
   });
 });
 

@@ -190,6 +190,33 @@ describe('a scripted run of every flow', () => {
     expect(staging.filter((c) => !t.world.sts.session(c.accessKeyId))).toEqual([]);
   });
 
+  it('a deploy refused for an image never scanned asks how the registry scans (staging: behind its role; prod: the worker role), only then', async () => {
+    const scanning = () => t.aws.calls.filter((c) => c.service === 'ecr' && c.action === 'GetRegistryScanningConfiguration');
+    // A deploy that is not refused does not ask.
+    await command('deploy web-staging v1.2.3', 'CSTAGING', 'UANY');
+    t.world.ecs.complete('staging', 'web-staging');
+    await t.settle();
+    expect(scanning()).toHaveLength(0);
+
+    t.world.ecr.push('shop/web', { tags: ['v2.1.0-unscanned'] });
+    const staging = await command('deploy web-staging v2.1.0-unscanned', 'CSTAGING', 'UANY');
+    expect(staging).toContain('the image has never been scanned');
+    expect(staging).toContain('aws ecr start-image-scan --region eu-west-1 --registry-id 123456789012 --repository-name shop/web');
+    expect(scanning()).toHaveLength(1);
+    expect(t.world.sts.session(scanning()[0]!.accessKeyId)).toMatchObject({ roleArn: t.targetRole.roleArn });
+
+    t.world.ecr.setScanning('ENHANCED');
+    try {
+      const prod = await command('deploy web v2.1.0-unscanned');
+      expect(prod).toContain('This registry uses enhanced scanning (Amazon Inspector)');
+      expect(prod).not.toContain('start-image-scan');
+      expect(scanning()).toHaveLength(2);
+      expect(t.functionOf(scanning()[1]!.accessKeyId)).toBe('worker');
+    } finally {
+      t.world.ecr.setScanning('BASIC');
+    }
+  });
+
   it('a deploy approved with the Approve button, tracked to COMPLETED', async () => {
     await command('deploy web v1.2.3');
     const req = await approveLatest('CPROD');
@@ -507,7 +534,12 @@ describe('IAM coverage', () => {
       ].sort();
     const repo = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
     const group = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
-    expect(resourcesOf('worker', 'ecr:')).toEqual([repo('shop/web'), repo('shop/worker')]);
+    // "*" only for GetRegistryScanningConfiguration, which reads the caller's own registry (no resource-level permissions).
+    const ecrStar = t.functions.worker.statements.filter(
+      (s) => [s.Resource ?? []].flat().includes('*') && [s.Action].flat().some((a) => String(a).startsWith('ecr:')),
+    );
+    expect(ecrStar.map((s) => s.Action)).toEqual(['ecr:GetRegistryScanningConfiguration']);
+    expect(resourcesOf('worker', 'ecr:').filter((r) => r !== '*')).toEqual([repo('shop/web'), repo('shop/worker')]);
     expect(resourcesOf('events', 'ecr:')).toEqual([repo('shop/web')]);
     for (const fn of ['worker', 'events'] as const)
       expect(resourcesOf(fn, 'logs:')).toEqual(
@@ -517,8 +549,9 @@ describe('IAM coverage', () => {
     expect(t.targetRole.parameters.RepositoryArns!.split(',').sort()).toEqual([repo('shop/web'), repo('shop/worker')]);
     expect(t.targetRole.parameters.LogGroupArns).toBe(group('/ecs/*'));
     expect(t.targetRole.parameters.LogStreamArns).toBe(group('/ecs/*:log-stream:*'));
-    // Every ECR call asked the configured registry (registryId), which is what the roles name.
-    const ecrCalls = t.aws.calls.filter((c) => c.service === 'ecr');
+    // Every ECR call asked the configured registry (registryId), which is what the roles name; except
+    // GetRegistryScanningConfiguration, which takes none (the worker trusts its answer only for that registry).
+    const ecrCalls = t.aws.calls.filter((c) => c.service === 'ecr' && c.action !== 'GetRegistryScanningConfiguration');
     expect(ecrCalls.length).toBeGreaterThan(0);
     expect(
       ecrCalls

@@ -225,6 +225,8 @@ const ECR: Record<string, Mapper> = {
   DescribeImages: ecrRepo,
   DescribeImageScanFindings: ecrRepo,
   BatchGetImage: ecrRepo,
+  // No resource-level permissions: it reads the caller's registry.
+  GetRegistryScanningConfiguration: () => [{ action: '', resource: '*' }],
   DescribeRepositories: (c, a) =>
     ((c.input.repositoryNames ?? []) as string[]).length
       ? ((c.input.repositoryNames ?? []) as string[]).map((n) => ({ action: '', resource: `arn:aws:ecr:${c.region}:${a}:repository/${n}` }))

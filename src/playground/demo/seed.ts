@@ -146,6 +146,7 @@ export class DemoAws {
   }
 
   private seedImages(now: number): void {
+    for (const [region, scanType] of Object.entries(this.demo.registryScanning ?? {})) this.worlds.get(region)?.ecr.setScanning(scanType);
     for (const repo of this.demo.repositories) {
       const world = this.worlds.get(repo.region);
       if (!world) throw new Error(`repository ${repo.name}: no cluster in ${repo.region}`);

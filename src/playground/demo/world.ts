@@ -63,6 +63,8 @@ export interface DemoService {
 export type DemoScan =
   | { status: 'COMPLETE'; findings: Partial<Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL', number>> }
   | { status: 'IN_PROGRESS' | 'FAILED' }
+  /** Enhanced scanning (Amazon Inspector) only: waiting for its scan, rescans stopped, findings unavailable. */
+  | { status: 'PENDING' | 'SCAN_ELIGIBILITY_EXPIRED' | 'FINDINGS_UNAVAILABLE' }
   /** Never scanned: DescribeImageScanFindings answers ScanNotFoundException. */
   | { status: 'NONE' };
 
@@ -94,6 +96,8 @@ export interface DemoWorld {
   clusters: DemoCluster[];
   services: DemoService[];
   repositories: DemoRepository[];
+  /** The scan type of each region's registry (GetRegistryScanningConfiguration); a region not named: BASIC. */
+  registryScanning?: Record<string, 'BASIC' | 'ENHANCED'>;
   costs: DemoCosts;
 }
 

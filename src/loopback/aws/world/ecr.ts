@@ -1,8 +1,9 @@
 /**
  * ECR of the fake world: repositories of images (digest, tags that move on push, push time,
- * size, basic-scan results). DescribeImages (by tag or digest, or all with paging and the
- * TAGGED filter), DescribeImageScanFindings, BatchGetImage, DescribeRepositories, in the
- * documented shapes and errors (RepositoryNotFoundException, ImageNotFoundException,
+ * size, scan results) and the registry's scanning configuration (BASIC by default, or ENHANCED:
+ * Amazon Inspector's statuses). DescribeImages (by tag or digest, or all with paging and the
+ * TAGGED filter), DescribeImageScanFindings, BatchGetImage, DescribeRepositories,
+ * GetRegistryScanningConfiguration, in the documented shapes and errors (RepositoryNotFoundException, ImageNotFoundException,
  * ScanNotFoundException; BatchGetImage reports missing images in `failures`).
  */
 import { createHash } from 'node:crypto';
@@ -11,7 +12,18 @@ import { AwsFault } from '../fault';
 import type { AwsCall, AwsHandler } from '../server';
 import { context, copy, page, requireString, type WorldContext, type WorldOptions } from './common';
 
-export type ScanStatus = 'COMPLETE' | 'IN_PROGRESS' | 'FAILED' | 'UNSUPPORTED_IMAGE';
+/** Basic scanning's statuses, and enhanced scanning's (ACTIVE, PENDING, SCAN_ELIGIBILITY_EXPIRED, FINDINGS_UNAVAILABLE). */
+export type ScanStatus =
+  'COMPLETE' | 'IN_PROGRESS' | 'FAILED' | 'UNSUPPORTED_IMAGE' | 'ACTIVE' | 'PENDING' | 'SCAN_ELIGIBILITY_EXPIRED' | 'FINDINGS_UNAVAILABLE';
+
+/** A scanning rule of the registry (GetRegistryScanningConfiguration's `rules`). */
+export interface ScanningRule {
+  scanFrequency: 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL';
+  repositoryFilters: Array<{ filter: string; filterType: 'WILDCARD' }>;
+}
+
+/** Scan statuses with findings to show (a basic scan that completed; an enhanced scan that is active). */
+const WITH_FINDINGS = new Set<ScanStatus>(['COMPLETE', 'ACTIVE']);
 
 export interface PushOptions {
   tags?: string[];
@@ -40,6 +52,7 @@ const MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
 export class EcrWorld {
   private readonly ctx: WorldContext;
   private readonly repos = new Map<string, { createdAt: Date; images: StoredImage[] }>();
+  private scanning: { scanType: 'BASIC' | 'ENHANCED'; rules: ScanningRule[] } = { scanType: 'BASIC', rules: [] };
 
   constructor(o: WorldOptions) {
     this.ctx = context(o);
@@ -56,6 +69,21 @@ export class EcrWorld {
 
   addRepository(name: string): void {
     if (!this.repos.has(name)) this.repos.set(name, { createdAt: new Date(this.ctx.now()), images: [] });
+  }
+
+  /**
+   * The registry's scanning configuration (GetRegistryScanningConfiguration): BASIC with no rules by
+   * default, as a new registry's. ENHANCED without rules: every repository (a CONTINUOUS_SCAN `*` rule).
+   */
+  setScanning(scanType: 'BASIC' | 'ENHANCED', rules?: ScanningRule[]): void {
+    this.scanning = {
+      scanType,
+      rules:
+        rules ??
+        (scanType === 'ENHANCED'
+          ? [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }]
+          : []),
+    };
   }
 
   /** Pushes an image; its tags move off any older image of the repository. Returns the digest. */
@@ -146,7 +174,7 @@ export class EcrWorld {
             },
           }
         : {}),
-      ...(i.scanStatus === 'COMPLETE'
+      ...(i.scanStatus && WITH_FINDINGS.has(i.scanStatus)
         ? { imageScanFindingsSummary: { imageScanCompletedAt: i.scannedAt, findingSeverityCounts: { ...(i.findings ?? {}) } } }
         : {}),
     };
@@ -191,7 +219,7 @@ export class EcrWorld {
             status: img.scanStatus,
             description: img.scanStatus === 'COMPLETE' ? 'The scan was completed successfully.' : '',
           },
-          ...(img.scanStatus === 'COMPLETE'
+          ...(WITH_FINDINGS.has(img.scanStatus)
             ? {
                 imageScanFindings: {
                   imageScanCompletedAt: img.scannedAt,
@@ -203,6 +231,10 @@ export class EcrWorld {
             : {}),
         };
       },
+      GetRegistryScanningConfiguration: () => ({
+        registryId: this.ctx.account,
+        scanningConfiguration: copy({ scanType: this.scanning.scanType, rules: this.scanning.rules }),
+      }),
       BatchGetImage: (call) => {
         const repo = this.repo(call);
         const ids = (call.input.imageIds ?? []) as ImageIdentifier[];

@@ -1,0 +1,111 @@
+/**
+ * `/ecs deploy` of an image the environment refuses because it requires a scan (images.requireScan)
+ * and the image has none: the hint follows how the registry scans. The worker asks
+ * GetRegistryScanningConfiguration only for such a refusal: basic scanning gets the start-image-scan
+ * command for this image, enhanced scanning (Amazon Inspector) the registry's scanning rules, and an
+ * answer it cannot use (denied, another account's registry) how to scan in general, never an SDK
+ * error. Through the real handlers (Slack function, worker), ECS and ECR stubbed.
+ */
+import { DescribeImagesCommand, GetRegistryScanningConfigurationCommand } from '@aws-sdk/client-ecr';
+import { awsException, imageDetail } from '../helpers/aws-fixtures';
+import { configFile } from '../helpers/config';
+import { lastResponse, requestMessage, stubImages, stubScanning, useDeployHarness } from '../helpers/deploy-e2e';
+
+const NEVER_SCANNED = 'sha256:' + 'd'.repeat(64);
+const EXPIRED = 'sha256:' + 'e'.repeat(64);
+
+const h = useDeployHarness({
+  configPath: configFile((d) => (d.environments.prod.images.requireScan = true)),
+  before: ({ ecrMock, clock }) =>
+    stubImages(ecrMock, clock, [
+      imageDetail({ imageDigest: NEVER_SCANNED, imageTags: ['v2.0.0'], imageScanStatus: undefined, imageScanFindingsSummary: undefined }),
+      imageDetail({
+        imageDigest: EXPIRED,
+        imageTags: ['v1.0.0'],
+        imageScanStatus: { status: 'SCAN_ELIGIBILITY_EXPIRED', description: 'The image is no longer eligible for scanning.' },
+        imageScanFindingsSummary: undefined,
+      }),
+    ]),
+});
+
+async function deploy(tag: string): Promise<string> {
+  await h.e2e.slash(`deploy web ${tag}`, { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  return lastResponse(h.e2e);
+}
+
+const scanningCalls = () => h.ecrMock.commandCalls(GetRegistryScanningConfigurationCommand).length;
+
+describe('a deploy refused for an image never scanned says how this registry scans', () => {
+  it('basic scanning: the start-image-scan command for this image', async () => {
+    const answer = await deploy('v2.0.0');
+    expect(answer).toContain('the image has never been scanned');
+    expect(answer).toContain(
+      `aws ecr start-image-scan --region eu-west-1 --repository-name shop/web --image-id imageDigest=${NEVER_SCANNED}`,
+    );
+    expect(scanningCalls()).toBe(1);
+    expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
+  });
+
+  it('enhanced scanning: no StartImageScan (it does not apply); add the repository to the scanning rules', async () => {
+    stubScanning(h.ecrMock, 'ENHANCED');
+    const answer = await deploy('v2.0.0');
+    expect(answer).toContain('the image has never been scanned');
+    expect(answer).toContain(
+      'This registry uses enhanced scanning (Amazon Inspector), which scans only the repositories its scanning rules match.',
+    );
+    expect(answer).toContain(
+      "Ask an admin to add `shop/web` to the registry's enhanced scanning rules (ECR console › Private registry › Scanning), then push the image again or wait for the scan.",
+    );
+    expect(answer).not.toContain('start-image-scan');
+    expect(scanningCalls()).toBe(1);
+  });
+
+  it('denied (or failing): how to scan in general, without the command, and no SDK error', async () => {
+    stubScanning(
+      h.ecrMock,
+      awsException(
+        'AccessDeniedException',
+        'User: arn:aws:sts::222222222222:assumed-role/worker/x is not authorized to perform: ecr:GetRegistryScanningConfiguration',
+      ),
+    );
+    const answer = await deploy('v2.0.0');
+    expect(answer).toContain('the image has never been scanned');
+    expect(answer).toContain('Have it scanned and try again when the scan is done: with basic scanning, Scan in the ECR console');
+    expect(answer).not.toContain('start-image-scan');
+    expect(answer).not.toMatch(/AccessDenied|not authorized|GetRegistryScanningConfiguration/);
+  });
+
+  it("another account's registry: the caller's registry says nothing of it, so the general wording", async () => {
+    stubScanning(h.ecrMock, 'BASIC', '999999999999');
+    const answer = await deploy('v2.0.0');
+    expect(answer).toContain('Have it scanned and try again when the scan is done');
+    expect(answer).not.toContain('start-image-scan');
+  });
+
+  it('scan eligibility expired (enhanced scanning): push it again or deploy a newer tag', async () => {
+    stubScanning(h.ecrMock, 'ENHANCED');
+    const answer = await deploy('v1.0.0');
+    expect(answer).toContain('has no usable scan result (SCAN_ELIGIBILITY_EXPIRED: The image is no longer eligible for scanning.)');
+    expect(answer).toContain(
+      'Amazon Inspector no longer rescans this image (its scan duration ended): push the image again (a new push is scanned) or deploy a newer tag (`/ecs images web`).',
+    );
+    expect(scanningCalls()).toBe(1);
+  });
+});
+
+describe('the registry is asked only for such a refusal', () => {
+  it('a deploy that is not refused makes the same ECR calls as before (DescribeImages only)', async () => {
+    await deploy('v1.2.3');
+    expect(requestMessage(h.e2e, 'CPROD').id).toBeTruthy();
+    expect(scanningCalls()).toBe(0);
+    expect(h.ecrMock.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeImagesCommand']);
+    expect(h.ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(1);
+  });
+
+  it('a refusal whose hint does not depend on it (critical findings) does not ask', async () => {
+    const answer = await deploy('v0.9.0-bad');
+    expect(answer).toContain('Fix the critical findings');
+    expect(scanningCalls()).toBe(0);
+  });
+});
