@@ -130,7 +130,7 @@ describe('the playground (in-process)', () => {
     expect(alert).toContain('CannotPullContainerError');
     expect(alert).toContain('TaskFailedToStart');
     expect(alert).not.toMatch(/exit \d/i);
-    expect(alert).not.toMatch(/last \d+ log lines/i);
+    expect(alert).not.toMatch(/last \d+ log line/i);
     expect(alert).toContain('no log lines: the task stopped before its container started, so it wrote nothing to /ecs/web-prod');
     await pg.person.slash('U0DANA', 'C0DEPLOYS', '/ecs status web');
     await pg.local.idle();
