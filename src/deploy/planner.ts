@@ -712,10 +712,13 @@ const resizeText = defineMessages('deploy-resize', {
     en: '{size} is not a valid Fargate task size. With {cpu} CPU units the memory may be {options}.',
     ko: '{size}은(는) 올바른 Fargate 작업 크기가 아닙니다. CPU {cpu} 단위에서 메모리는 {options} 중 하나여야 합니다.',
   },
-  invalidCpu: { en: 'Fargate CPU is one of {options} units.', ko: 'Fargate CPU는 {options} 단위 중 하나입니다.' },
+  invalidCpu: {
+    en: '{cpu} CPU units is not a Fargate size: Fargate CPU is one of {options} units.',
+    ko: 'CPU {cpu} 단위는 Fargate 크기가 아닙니다. Fargate CPU는 {options} 단위 중 하나입니다.',
+  },
   hint: {
     en: '`/ecs rightsize {alias}` recommends a size from what the service uses.',
-    ko: '`/ecs rightsize {alias}`가 서비스 사용량에 맞는 크기를 추천합니다.',
+    ko: '서비스 사용량에 맞는 크기 추천: `/ecs rightsize {alias}`',
   },
   warnSmaller: {
     en: 'The new size is smaller than what runs now: check `/ecs rightsize {alias}` for the measured peaks.',
@@ -750,7 +753,7 @@ export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: n
     throw new BotError('BAD_INPUT', 'invalid fargate size', {
       userMessage: options.length
         ? t('invalid', { size, cpu: to.cpu, options: options.map((m) => code(String(m))).join(', ') })
-        : t('invalidCpu', { options: FARGATE_CPU_OPTIONS.map((c) => code(String(c))).join(', ') }),
+        : t('invalidCpu', { cpu: code(String(to.cpu)), options: FARGATE_CPU_OPTIONS.map((c) => code(String(c))).join(', ') }),
       hint: t('hint', { alias: svc.alias }),
     });
   }
