@@ -2,7 +2,7 @@
  * The worker's ('patient') Slack Web API client (src/slack/gateway.ts loads it lazily: the Slack
  * function's calls are all within the ack and use the single-attempt client).
  */
-import { WebClient } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../log';
 import { POST_KEY_EVENT, slackClientOptions } from './gateway';
 import { neverReachedSlack } from './failures';
@@ -151,6 +151,18 @@ export function asksSharedPause(localPausedMs: number, asked: boolean): boolean 
 }
 
 /**
+ * The patient client's options: slackClientOptions' 'patient' ones, whose per-call timeout (10 s)
+ * SLACK_PATIENT_TIMEOUT_MS replaces when it is set to a positive number of ms. Not set on Lambda
+ * (serverless.yml does not name it): it is for tests whose local Slack answers past the bound, so
+ * that they wait a short bound out instead of 10 s.
+ */
+export function patientClientOptions(env: NodeJS.ProcessEnv): WebClientOptions {
+  const options = slackClientOptions(env);
+  const ms = Number(env.SLACK_PATIENT_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? { ...options, timeout: ms } : options;
+}
+
+/**
  * The 'patient' client: a 429 is waited out (then the call is made again) only while the waits stay
  * within RATE_LIMIT_WAIT_CAP_MS and end RATE_LIMIT_MARGIN_MS before `deadline()` (when the current
  * work must end, epoch ms); otherwise the call fails at once with the SDK's rate-limited
@@ -225,7 +237,7 @@ export function patientClient(
   let once: WebClient | undefined;
   /** A NOT_REPEATED call: sent once, and again (RESEND_WAITS_MS) only when `resendable` and the wait ends within the deadline. */
   const sendOnce = async (method: string, options?: Record<string, unknown>) => {
-    once ??= new WebClient(token, { ...slackClientOptions(env), retryConfig: { retries: 0 } });
+    once ??= new WebClient(token, { ...patientClientOptions(env), retryConfig: { retries: 0 } });
     for (let i = 0; ; i++) {
       try {
         return await once.apiCall(method, options);
@@ -273,5 +285,5 @@ export function patientClient(
         }
       }
     }
-  })(token, slackClientOptions(env));
+  })(token, patientClientOptions(env));
 }

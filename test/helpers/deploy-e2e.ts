@@ -262,10 +262,11 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
 
 /**
  * useDeployHarness for the auto-lock suites: prod locks a service after a rollback (gates.autoLock
- * afterRollback), UDEV3 is a developer (SDEVS) and no one a lead (SLEADS empty).
+ * afterRollback), UDEV3 is a developer (SDEVS) and no one a lead (SLEADS empty); `env` as useDeployHarness's.
  */
-export function useAutoLockHarness(): DeployHarness {
+export function useAutoLockHarness(opts: Pick<DeployHarnessOptions, 'env'> = {}): DeployHarness {
   return useDeployHarness({
+    ...opts,
     configPath: configFile((doc) => {
       doc.environments.prod.gates = { autoLock: { afterRollback: true } };
     }),

@@ -1,0 +1,11 @@
+/**
+ * A short bound for one Slack call of the worker, events and scheduled functions (their 'patient'
+ * client: 10 s on Lambda, SLACK_PATIENT_TIMEOUT_MS in src/slack/patient.run.ts), for suites whose
+ * local Slack answers a call past it: such a test waits 2 s out instead of 10. The Slack function's
+ * calls keep their own bound (WITHIN_ACK_TIMEOUT_MS); what a late answer proves is the same.
+ */
+export const WORKER_SLACK_BOUND_MS = 2_000;
+/** Just past the worker's Slack bound (WORKER_SLACK_BOUND_MS): how long a late answer is held. */
+export const PAST_THE_WORKER_BOUND_MS = WORKER_SLACK_BOUND_MS + 300;
+/** The handlers' environment that gives the worker's Slack client WORKER_SLACK_BOUND_MS (setupE2E's `env`). */
+export const SHORT_WORKER_SLACK_BOUND: Record<string, string> = { SLACK_PATIENT_TIMEOUT_MS: String(WORKER_SLACK_BOUND_MS) };
