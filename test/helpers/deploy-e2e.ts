@@ -180,6 +180,8 @@ interface DeployHarnessOptions {
   env?: () => Record<string, string>;
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
   before?: (h: DeployHarness) => void | Promise<void>;
+  /** setupE2E's workerRedisCommandTimeoutMs (a suite behind the Redis fault proxy: WORKER_REDIS_BOUND_MS). */
+  workerRedisCommandTimeoutMs?: number;
 }
 
 /**
@@ -228,6 +230,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
       ...(opts.configPath ? { configPath: opts.configPath } : {}),
       groups: opts.groups,
       ...(opts.env ? { env: opts.env() } : {}),
+      workerRedisCommandTimeoutMs: opts.workerRedisCommandTimeoutMs,
     });
     world = buildWorld(clock);
     world.install(ecsMock);

@@ -6,6 +6,7 @@
  * delivers the captured jobs to the worker handler.
  */
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import Redis from 'ioredis';
 import { handler as slackHandler, resetSlackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { handler as eventsHandler } from '../../src/handlers/events';
@@ -106,6 +107,22 @@ export interface SetupOptions {
   env?: Record<string, string>;
   /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, ./config.ts). */
   groups?: Record<string, string[]>;
+  /**
+   * The Redis command timeout of the worker, events and scheduled functions' runtime (5 s on Lambda:
+   * src/redis/client.ts redisOptions('worker')). A suite whose Redis leaves commands unanswered (the
+   * fault proxy's silent or deaf) passes a short one (./redis-fault-proxy.ts WORKER_REDIS_BOUND_MS), so
+   * a worker's command that gets no answer fails after it instead of 5 s; the Slack function keeps
+   * its own bound (1 s). Single-node Redis only.
+   */
+  workerRedisCommandTimeoutMs?: number;
+}
+
+/** Gives the runtime's Redis client `ms` as its command timeout (ioredis reads the option at each command it sends). */
+function useCommandTimeout(rt: Runtime, ms: number | undefined): Runtime {
+  if (ms === undefined) return rt;
+  if (!(rt.redis instanceof Redis)) throw new Error('workerRedisCommandTimeoutMs: a single-node Redis client only');
+  rt.redis.options.commandTimeout = ms;
+  return rt;
 }
 
 export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
@@ -154,7 +171,10 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker),
   });
   // As the worker, events and scheduled functions: their Slack clients share 429 pauses through Redis.
-  const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses });
+  const workerRt = useCommandTimeout(
+    createRuntime({ env, config, profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses }),
+    opts.workerRedisCommandTimeoutMs,
+  );
   const redeployed: Runtime[] = [];
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
@@ -213,14 +233,17 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
     redeployWorker(configPath) {
-      const next = createRuntime({
-        env,
-        config: loadConfigFile(configPath),
-        profile: 'worker',
-        now: opts.now,
-        sleep,
-        slackPauses: redisSlackPauses,
-      });
+      const next = useCommandTimeout(
+        createRuntime({
+          env,
+          config: loadConfigFile(configPath),
+          profile: 'worker',
+          now: opts.now,
+          sleep,
+          slackPauses: redisSlackPauses,
+        }),
+        opts.workerRedisCommandTimeoutMs,
+      );
       redeployed.push(next);
       setRuntime(next, 'worker');
       return next;
