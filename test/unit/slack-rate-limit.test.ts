@@ -4,7 +4,14 @@
  * whether a wait fits the cap and the work's deadline, when the shared pause is read, how long it is kept;
  * and its per-call timeout.
  */
-import { asksSharedPause, patientClientOptions, rateLimitScope, RATE_LIMIT_WAIT_CAP_MS, waitFits } from '../../src/slack/patient.run';
+import {
+  asksSharedPause,
+  patientClientOptions,
+  rateLimitScope,
+  RATE_LIMIT_WAIT_CAP_MS,
+  resendWaits,
+  waitFits,
+} from '../../src/slack/patient.run';
 import { slackPauseTtlMs } from '../../src/redis/slack-pause';
 import { slackClientOptions } from '../../src/slack/gateway';
 import { SLACK_PAUSE_MAX_SECONDS } from '../../src/redis/bounds';
@@ -58,5 +65,16 @@ describe('patientClientOptions', () => {
     expect(patientClientOptions({ SLACK_PATIENT_TIMEOUT_MS: 'soon' }).timeout).toBe(10_000);
     expect(patientClientOptions({ SLACK_PATIENT_TIMEOUT_MS: '0' }).timeout).toBe(10_000);
     expect(patientClientOptions({ SLACK_PATIENT_TIMEOUT_MS: '2000' })).toEqual({ ...slackClientOptions({}), timeout: 2_000 });
+  });
+
+  it('SLACK_PATIENT_RETRY_SCALE (tests) scales the waits between tries, not how many; unset or outside (0, 1): as on Lambda', () => {
+    const base = slackClientOptions({}).retryConfig!;
+    expect(resendWaits({})).toEqual([300, 600, 1_200, 2_400]);
+    for (const scale of ['', '1', '2', '0', '-1', 'fast']) {
+      expect(resendWaits({ SLACK_PATIENT_RETRY_SCALE: scale })).toEqual([300, 600, 1_200, 2_400]);
+      expect(patientClientOptions({ SLACK_PATIENT_RETRY_SCALE: scale }).retryConfig).toEqual(base);
+    }
+    expect(resendWaits({ SLACK_PATIENT_RETRY_SCALE: '0.01' })).toEqual([3, 6, 12, 24]);
+    expect(patientClientOptions({ SLACK_PATIENT_RETRY_SCALE: '0.01' }).retryConfig).toEqual({ ...base, minTimeout: 3, maxTimeout: 50 });
   });
 });
