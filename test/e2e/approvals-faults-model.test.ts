@@ -47,7 +47,13 @@ import {
   pastEveryDeadline,
 } from '../helpers/approvals-model';
 import { lambdaRetries, redisAnswersAgain } from '../helpers/model';
-import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy, WORKER_REDIS_BOUND_MS } from '../helpers/redis-fault-proxy';
+import {
+  startRedisFaultProxy,
+  type RedisFault,
+  type RedisFaultProxy,
+  WORKER_REDIS_BOUND_MS,
+  WORKER_REDIS_BACKOFF_SCALE,
+} from '../helpers/redis-fault-proxy';
 import { testRedis, useWorkerDb } from '../helpers/redis';
 
 /** What the bot answers when it could not reach Redis (src/redis/client.ts), in the workspace's language (en here). */
@@ -69,6 +75,7 @@ const h = useDeployHarness({
   groups: fixtureGroups({ SLEADS: ['ULEAD3'] }),
   env: () => ({ REDIS_URL: proxy.url }),
   workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+  workerRedisBackoffScale: WORKER_REDIS_BACKOFF_SCALE,
 });
 
 type Step = ApprovalsStep;

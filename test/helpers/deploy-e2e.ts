@@ -182,6 +182,8 @@ interface DeployHarnessOptions {
   before?: (h: DeployHarness) => void | Promise<void>;
   /** setupE2E's workerRedisCommandTimeoutMs (a suite behind the Redis fault proxy: WORKER_REDIS_BOUND_MS). */
   workerRedisCommandTimeoutMs?: number;
+  /** setupE2E's workerRedisBackoffScale (a suite whose Redis is down for a while: WORKER_REDIS_BACKOFF_SCALE). */
+  workerRedisBackoffScale?: number;
 }
 
 /**
@@ -231,6 +233,7 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
       groups: opts.groups,
       ...(opts.env ? { env: opts.env() } : {}),
       workerRedisCommandTimeoutMs: opts.workerRedisCommandTimeoutMs,
+      workerRedisBackoffScale: opts.workerRedisBackoffScale,
     });
     world = buildWorld(clock);
     world.install(ecsMock);

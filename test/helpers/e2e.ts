@@ -115,13 +115,33 @@ export interface SetupOptions {
    * its own bound (1 s). Single-node Redis only.
    */
   workerRedisCommandTimeoutMs?: number;
+  /**
+   * Scales the worker runtime's Redis reconnect back-off (on Lambda 100 ms more each attempt, up to
+   * 2 s: src/redis/client.ts redisOptions('worker')), e.g. 0.1. A suite whose Redis is unreachable for
+   * a while passes it, so that a worker's command fails after the same tries (maxRetriesPerRequest) in
+   * a tenth of the time, and the client is back soon after Redis is. The Slack function's is kept.
+   */
+  workerRedisBackoffScale?: number;
 }
 
-/** Gives the runtime's Redis client `ms` as its command timeout (ioredis reads the option at each command it sends). */
-function useCommandTimeout(rt: Runtime, ms: number | undefined): Runtime {
-  if (ms === undefined) return rt;
-  if (!(rt.redis instanceof Redis)) throw new Error('workerRedisCommandTimeoutMs: a single-node Redis client only');
-  rt.redis.options.commandTimeout = ms;
+/**
+ * The worker runtime's Redis client with `opts`' command timeout and back-off (ioredis reads both
+ * options when it uses them: at each command it sends, at each reconnect).
+ */
+function withWorkerRedisBounds(rt: Runtime, opts: SetupOptions): Runtime {
+  const { workerRedisCommandTimeoutMs: ms, workerRedisBackoffScale: scale } = opts;
+  if (ms === undefined && scale === undefined) return rt;
+  if (!(rt.redis instanceof Redis))
+    throw new Error('workerRedisCommandTimeoutMs, workerRedisBackoffScale: a single-node Redis client only');
+  const options = rt.redis.options;
+  if (ms !== undefined) options.commandTimeout = ms;
+  const backoff = options.retryStrategy;
+  if (scale !== undefined && backoff) {
+    options.retryStrategy = (times) => {
+      const delay = backoff(times);
+      return typeof delay === 'number' ? Math.round(delay * scale) : delay;
+    };
+  }
   return rt;
 }
 
@@ -171,9 +191,9 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker),
   });
   // As the worker, events and scheduled functions: their Slack clients share 429 pauses through Redis.
-  const workerRt = useCommandTimeout(
+  const workerRt = withWorkerRedisBounds(
     createRuntime({ env, config, profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses }),
-    opts.workerRedisCommandTimeoutMs,
+    opts,
   );
   const redeployed: Runtime[] = [];
   setRuntime(rt, 'edge');
@@ -233,7 +253,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
     redeployWorker(configPath) {
-      const next = useCommandTimeout(
+      const next = withWorkerRedisBounds(
         createRuntime({
           env,
           config: loadConfigFile(configPath),
@@ -242,7 +262,7 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
           sleep,
           slackPauses: redisSlackPauses,
         }),
-        opts.workerRedisCommandTimeoutMs,
+        opts,
       );
       redeployed.push(next);
       setRuntime(next, 'worker');
