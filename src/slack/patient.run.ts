@@ -2,7 +2,7 @@
  * The worker's ('patient') Slack Web API client (src/slack/gateway.ts loads it lazily: the Slack
  * function's calls are all within the ack and use the single-attempt client).
  */
-import { WebClient } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../log';
 import { POST_KEY_EVENT, slackClientOptions } from './gateway';
 import { neverReachedSlack } from './failures';
@@ -36,6 +36,23 @@ export const NOT_REPEATED: ReadonlySet<string> = new Set([
 ]);
 /** The waits before each re-send of a NOT_REPEATED call (as the SDK's retryConfig of the patient client: 4 at most, from 300 ms, doubling). */
 const RESEND_WAITS_MS = [300, 600, 1_200, 2_400];
+
+/**
+ * SLACK_PATIENT_RETRY_SCALE, a number in (0, 1] that scales the patient client's waits between its
+ * tries (the SDK's retryConfig, RESEND_WAITS_MS); not set on Lambda (1: as above). For tests whose
+ * local Slack is down for a while, so that each call's tries take milliseconds instead of seconds;
+ * how many tries are made is the same.
+ */
+function retryScale(env: NodeJS.ProcessEnv): number {
+  const scale = Number(env.SLACK_PATIENT_RETRY_SCALE);
+  return Number.isFinite(scale) && scale > 0 && scale < 1 ? scale : 1;
+}
+
+/** The waits before each re-send of a NOT_REPEATED call (RESEND_WAITS_MS, scaled as SLACK_PATIENT_RETRY_SCALE says). */
+export function resendWaits(env: NodeJS.ProcessEnv): number[] {
+  const scale = retryScale(env);
+  return RESEND_WAITS_MS.map((ms) => Math.round(ms * scale));
+}
 
 /** Whether a NOT_REPEATED call that failed with `err` may be sent again: Slack answered an HTTP error (5xx), or nothing reached Slack. */
 export function resendable(err: unknown): boolean {
@@ -151,6 +168,29 @@ export function asksSharedPause(localPausedMs: number, asked: boolean): boolean 
 }
 
 /**
+ * The patient client's options: slackClientOptions' 'patient' ones, whose per-call timeout (10 s)
+ * SLACK_PATIENT_TIMEOUT_MS replaces when it is set to a positive number of ms, and whose waits
+ * between tries SLACK_PATIENT_RETRY_SCALE scales (retryScale). Neither is set on Lambda
+ * (serverless.yml names neither): they are for tests whose local Slack answers past the bound or is
+ * down, so that they wait a short bound out instead of 10 s, and retry in milliseconds.
+ */
+export function patientClientOptions(env: NodeJS.ProcessEnv): WebClientOptions {
+  const options = slackClientOptions(env);
+  const ms = Number(env.SLACK_PATIENT_TIMEOUT_MS);
+  if (Number.isFinite(ms) && ms > 0) options.timeout = ms;
+  const scale = retryScale(env);
+  const retry = options.retryConfig;
+  if (scale < 1 && retry) {
+    options.retryConfig = {
+      ...retry,
+      ...(retry.minTimeout !== undefined ? { minTimeout: Math.round(retry.minTimeout * scale) } : {}),
+      ...(retry.maxTimeout !== undefined ? { maxTimeout: Math.round(retry.maxTimeout * scale) } : {}),
+    };
+  }
+  return options;
+}
+
+/**
  * The 'patient' client: a 429 is waited out (then the call is made again) only while the waits stay
  * within RATE_LIMIT_WAIT_CAP_MS and end RATE_LIMIT_MARGIN_MS before `deadline()` (when the current
  * work must end, epoch ms); otherwise the call fails at once with the SDK's rate-limited
@@ -224,13 +264,14 @@ export function patientClient(
   /** The client of the NOT_REPEATED methods: the same options, without the SDK's retry. Built on first use. */
   let once: WebClient | undefined;
   /** A NOT_REPEATED call: sent once, and again (RESEND_WAITS_MS) only when `resendable` and the wait ends within the deadline. */
+  const waits = resendWaits(env);
   const sendOnce = async (method: string, options?: Record<string, unknown>) => {
-    once ??= new WebClient(token, { ...slackClientOptions(env), retryConfig: { retries: 0 } });
+    once ??= new WebClient(token, { ...patientClientOptions(env), retryConfig: { retries: 0 } });
     for (let i = 0; ; i++) {
       try {
         return await once.apiCall(method, options);
       } catch (err) {
-        const ms = RESEND_WAITS_MS[i];
+        const ms = waits[i];
         if (ms === undefined || !resendable(err) || !fits(0, ms)) throw err;
         log.info('slack did not take the call (HTTP error, or no connection): sending it again', { method, attempt: i + 2 });
         await sleep(ms);
@@ -273,5 +314,5 @@ export function patientClient(
         }
       }
     }
-  })(token, slackClientOptions(env));
+  })(token, patientClientOptions(env));
 }

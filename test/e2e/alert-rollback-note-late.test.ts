@@ -14,11 +14,9 @@ import { alertButton, clickAlertButton } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';
 import { taskStopped } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
+import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 
-/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
-const PAST_THE_WORKER_BOUND_MS = 10_300;
-
-const { h, webAlert, rollbackNotes } = useWebAlertHarness();
+const { h, webAlert, rollbackNotes } = useWebAlertHarness({ env: () => SHORT_WORKER_SLACK_BOUND });
 const isNote = (body: { thread_ts?: unknown; text?: unknown }, alert: StoredMessage) =>
   body.thread_ts === alert.ts && String(body.text ?? '').includes('roll back');
 

@@ -13,14 +13,13 @@ import { useWebAlertHarness } from '../helpers/alert-rollback-e2e';
 import { textOf, thread } from '../helpers/deploy-e2e';
 import { alertButton, clickAlertButton } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';
+import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 
-/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
-const PAST_THE_WORKER_BOUND_MS = 10_300;
 /** What only the status of web-prod says (its running task definition). */
 const STATUS_OF_WEB = 'web-prod:42';
 
 describe('the Status button of an alert', () => {
-  const { h, webAlert } = useWebAlertHarness();
+  const { h, webAlert } = useWebAlertHarness({ env: () => SHORT_WORKER_SLACK_BOUND });
 
   const pressStatus = async (alert: StoredMessage) => {
     const res = await clickAlertButton(h.e2e, alert, alertButton(alert, 'alert:status'), 'UDEV1', 'CALERTS');

@@ -38,7 +38,7 @@ import fc from 'fast-check';
 import type { Service as EcsService } from '@aws-sdk/client-ecs';
 import { useAlertsE2E } from '../helpers/alerts-e2e';
 import { lambdaRetries, redisAnswersAgain } from '../helpers/model';
-import { useRedisFaultProxy, type RedisFault } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, type RedisFault, WORKER_REDIS_BOUND_MS, WORKER_REDIS_BACKOFF_SCALE } from '../helpers/redis-fault-proxy';
 import type { StoredMessage } from '../helpers/slack-server';
 import { deploymentEvent, serviceAction, taskStopped, OOM, type Json } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
@@ -63,7 +63,13 @@ const {
 } = useAlertsE2E({
   services: () => structuredClone(services),
   waitsMoveClock: true,
-  setup: () => ({ env: { REDIS_URL: faults.proxy.url }, configPath: CONFIG, groups: fixtureGroups() }),
+  setup: () => ({
+    env: { REDIS_URL: faults.proxy.url },
+    configPath: CONFIG,
+    groups: fixtureGroups(),
+    workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+    workerRedisBackoffScale: WORKER_REDIS_BACKOFF_SCALE,
+  }),
 });
 
 type Step =

@@ -11,10 +11,9 @@
 import { useAlertsE2E } from '../helpers/alerts-e2e';
 import { taskStopped, OOM, PULL_FAILED } from '../fixtures/events/samples';
 import { keys } from '../../src/redis/keys';
+import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 
-/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
-const PAST_THE_WORKER_BOUND_MS = 10_300;
-const { e2e, clock } = useAlertsE2E({ services: [] });
+const { e2e, clock } = useAlertsE2E({ services: [], setup: () => ({ env: SHORT_WORKER_SLACK_BOUND }) });
 
 const alerts = () => e2e.slack.messages('CALERTS').filter((m) => !m.thread_ts || m.thread_ts === m.ts);
 const threadOf = (ts: string) => e2e.slack.messages('CALERTS').filter((r) => r.thread_ts === ts && r.ts !== ts);

@@ -9,6 +9,7 @@ import { keys } from '../../src/redis/keys';
 import { clearFallbackAlerts } from '../../src/alerts/pipeline';
 import { ALERTS_T0 as T0, useAlertsE2E, type AlertsE2EOptions } from '../helpers/alerts-e2e';
 import { getFreePort, startRedisServer, type RedisServerHandle } from '../helpers/redis';
+import { WORKER_REDIS_BACKOFF_SCALE } from '../helpers/redis-fault-proxy';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
 import { UPDATE_EVERY_MS } from '../../src/alerts/sync';
 
@@ -138,7 +139,11 @@ describe('Redis down', () => {
     waits = [];
     port = await getFreePort();
   });
-  const { e2e, clock, alerts, logLines } = useMuteE2E(() => ({ env: { REDIS_URL: `redis://127.0.0.1:${port}/0` }, sleep }));
+  const { e2e, clock, alerts, logLines } = useMuteE2E(() => ({
+    env: { REDIS_URL: `redis://127.0.0.1:${port}/0` },
+    sleep,
+    workerRedisBackoffScale: WORKER_REDIS_BACKOFF_SCALE,
+  }));
   afterEach(async () => {
     await server?.stop();
     server = undefined;

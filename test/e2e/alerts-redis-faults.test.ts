@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { clickAlertButton } from '../helpers/e2e';
 import { useAlertsE2E } from '../helpers/alerts-e2e';
 import { definedScripts } from '../../src/redis/scripts';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS, WORKER_REDIS_BACKOFF_SCALE } from '../helpers/redis-fault-proxy';
 import { serviceAction, taskStopped } from '../fixtures/events/samples';
 const MIN = 60_000;
 import { keys } from '../../src/redis/keys';
@@ -25,7 +25,11 @@ import { redisAnswersAgain } from '../helpers/model';
 const faults = useRedisFaultProxy();
 const { e2e: h, clock } = useAlertsE2E({
   services: [{ serviceName: 'web-prod', status: 'ACTIVE', desiredCount: 2, runningCount: 2 }],
-  setup: () => ({ env: { REDIS_URL: faults.proxy.url } }),
+  setup: () => ({
+    env: { REDIS_URL: faults.proxy.url },
+    workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+    workerRedisBackoffScale: WORKER_REDIS_BACKOFF_SCALE,
+  }),
 });
 
 /** The answer of the worker's next script that records a signal (its keys name an `alertseen` marker) is lost. */

@@ -47,7 +47,13 @@ import {
   pastEveryDeadline,
 } from '../helpers/approvals-model';
 import { lambdaRetries, redisAnswersAgain } from '../helpers/model';
-import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
+import {
+  startRedisFaultProxy,
+  type RedisFault,
+  type RedisFaultProxy,
+  WORKER_REDIS_BOUND_MS,
+  WORKER_REDIS_BACKOFF_SCALE,
+} from '../helpers/redis-fault-proxy';
 import { testRedis, useWorkerDb } from '../helpers/redis';
 
 /** What the bot answers when it could not reach Redis (src/redis/client.ts), in the workspace's language (en here). */
@@ -68,6 +74,8 @@ const h = useDeployHarness({
   configPath: configFile(approvalsPolicy(['UDEV1', 'UDEV2', 'ULEAD1'])),
   groups: fixtureGroups({ SLEADS: ['ULEAD3'] }),
   env: () => ({ REDIS_URL: proxy.url }),
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+  workerRedisBackoffScale: WORKER_REDIS_BACKOFF_SCALE,
 });
 
 type Step = ApprovalsStep;

@@ -15,9 +15,11 @@ import { SERVICE_ARN } from '../helpers/aws-fixtures';
 import { lastAnswer } from '../helpers/e2e';
 import { appHomeOpened } from '../helpers/signing';
 import { messageUrl } from '../../src/slack/text';
+import { FAST_WORKER_SLACK_RETRIES } from '../helpers/slack-bound';
 
 const h = useDeployHarness({
   logs: ['boom'],
+  env: () => FAST_WORKER_SLACK_RETRIES,
   before: ({ e2e }) => {
     e2e.slack.setUserGroup('SDEVS', []);
     e2e.slack.setUserGroup('SLEADS', []);

@@ -19,6 +19,7 @@ import { awsException, SERVICE_ARN, stoppedTask, tdArn } from '../helpers/aws-fi
 import { configFile, fixtureGroups } from '../helpers/config';
 import { approve, lastResponse, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
+import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 
 const h = useDeployHarness({
   logs: ['GET /health 200 2ms', 'GET /checkout 200 41ms'],
@@ -26,6 +27,7 @@ const h = useDeployHarness({
     doc.environments.prod.gates = { trafficShift: { approvers: ['ULEAD1', 'ULEAD2'] }, autoLock: {} };
   }),
   groups: fixtureGroups(),
+  env: () => SHORT_WORKER_SLACK_BOUND,
 });
 
 const HOOK_ID = 'ecs-pause-Xk7rT2mP9sLwQn4vB8fYd3hJ6gA1cE5iO0uR_ZpWq';
@@ -234,13 +236,13 @@ describe('the traffic-shift gate', () => {
     acceptContinue();
     const req = await pausedDeploy();
     const said = (m: { text?: unknown }) => String(m.text ?? '').includes('pressed Shift production traffic');
-    // The outcome's first post: held past the patient client's 10 s timeout, then refused (Slack never took it).
+    // The outcome's first post: held past the patient client's timeout (SHORT_WORKER_SLACK_BOUND), then refused (Slack never took it).
     let held = false;
     h.e2e.slack.handle('chat.postMessage', async (body, call, builtin) => {
       if (held || !said(body)) return builtin!();
       held = true;
       call.stalled = true;
-      await new Promise((r) => setTimeout(r, 10_300));
+      await new Promise((r) => setTimeout(r, PAST_THE_WORKER_BOUND_MS));
       return { ok: false, error: 'fatal_error' };
     });
     await press(req, 'shift', 'ULEAD1');

@@ -16,14 +16,19 @@ import { workerKeys } from '../../src/redis/keys.run';
 import { fixtureGroups } from '../helpers/config';
 import { useE2E } from '../helpers/e2e';
 import { FakeClock } from '../helpers/clock';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS } from '../helpers/redis-fault-proxy';
 
 const T0 = Date.UTC(2026, 11, 4, 9, 0, 0);
 
 const faults = useRedisFaultProxy();
 const clock = new FakeClock(T0);
 beforeEach(() => clock.set(T0));
-const e2e = useE2E(() => ({ now: clock.now, groups: fixtureGroups(), env: { REDIS_URL: faults.proxy.url } }));
+const e2e = useE2E(() => ({
+  now: clock.now,
+  groups: fixtureGroups(),
+  env: { REDIS_URL: faults.proxy.url },
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+}));
 
 type Msg = { text?: string; metadata?: { event_payload?: { key?: string } } };
 const shown = (channel: string, what: string) => (e2e.slack.messages(channel) as Msg[]).filter((m) => (m.text ?? '').includes(what));

@@ -12,7 +12,7 @@ import { workerKeys } from '../../src/redis/keys.run';
 import { fixtureGroups } from '../helpers/config';
 import { useE2E } from '../helpers/e2e';
 import { FakeClock } from '../helpers/clock';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS } from '../helpers/redis-fault-proxy';
 import { redisAnswersAgain } from '../helpers/model';
 
 const T0 = Date.UTC(2026, 11, 3, 13, 0, 0);
@@ -23,7 +23,12 @@ const faults = useRedisFaultProxy();
 const clock = new FakeClock(T0);
 beforeEach(() => clock.set(T0));
 afterEach(() => faults.proxy.set('pass'));
-const e2e = useE2E(() => ({ now: clock.now, groups: fixtureGroups({ SDEVS: ['UDEV3'] }), env: { REDIS_URL: faults.proxy.url } }));
+const e2e = useE2E(() => ({
+  now: clock.now,
+  groups: fixtureGroups({ SDEVS: ['UDEV3'] }),
+  env: { REDIS_URL: faults.proxy.url },
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+}));
 
 type Call = { body: Record<string, unknown> & { metadata?: { event_payload?: { key?: string } } }; response?: unknown };
 type Msg = { text?: string; metadata?: { event_payload?: { key?: string } } };

@@ -15,10 +15,14 @@ import { guardNoticeKey } from '../../src/approvals/locks';
 import { muteKey } from '../../src/approvals/notice';
 import { fixtureGroups } from '../helpers/config';
 import { useDeployHarness } from '../helpers/deploy-e2e';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS } from '../helpers/redis-fault-proxy';
 
 const faults = useRedisFaultProxy();
-const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: faults.proxy.url }) });
+const h = useDeployHarness({
+  groups: fixtureGroups(),
+  env: () => ({ REDIS_URL: faults.proxy.url }),
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+});
 
 const sha1 = (lua: string) => createHash('sha1').update(lua).digest('hex');
 const LOCK: [string, string] = [sha1(SCRIPTS.lock.lua), "answer('CHANGE_RUNNING'"];

@@ -24,12 +24,17 @@ import { storeUnavailable } from '../../src/redis/client';
 import { noBudget } from '../../src/slack/click-budget';
 import { fixtureGroups } from '../helpers/config';
 import { useDeployHarness } from '../helpers/deploy-e2e';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS, WORKER_REDIS_BACKOFF_SCALE } from '../helpers/redis-fault-proxy';
 import { handler as scheduledHandler } from '../../src/handlers/scheduled';
 import { redisSeenDown } from '../helpers/model';
 
 const faults = useRedisFaultProxy();
-const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: faults.proxy.url }) });
+const h = useDeployHarness({
+  groups: fixtureGroups(),
+  env: () => ({ REDIS_URL: faults.proxy.url }),
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+  workerRedisBackoffScale: WORKER_REDIS_BACKOFF_SCALE,
+});
 
 const sha1 = (lua: string) => createHash('sha1').update(lua).digest('hex');
 const marks = (lua: string, line: string): [string, string] => {

@@ -20,7 +20,7 @@ import { keyBounds } from '../../src/redis/bounds';
 import { RECHECK_WITHIN_MS } from '../../src/commands/recheck.run';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { requestDeploy, requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS } from '../helpers/redis-fault-proxy';
 import { waitFor } from '../helpers/wait';
 import { handler as scheduledHandler } from '../../src/handlers/scheduled';
 
@@ -28,6 +28,7 @@ const faults = useRedisFaultProxy();
 const h = useDeployHarness({
   groups: fixtureGroups(),
   env: () => ({ REDIS_URL: faults.proxy.url }),
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
   configPath: configFile((doc) => {
     doc.environments.prod.gates = {
       breakGlass: { users: ['UDEV2'], auditChannel: 'CAUDIT', remindEvery: '1h', retroDeadline: '4h' },

@@ -18,12 +18,16 @@ import { RECHECK_WITHIN_MS } from '../../src/commands/recheck.run';
 import '../../src/alerts/store';
 import { fixtureGroups } from '../helpers/config';
 import { requestDeploy, useDeployHarness } from '../helpers/deploy-e2e';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS } from '../helpers/redis-fault-proxy';
 import { clickRequestButton, HOME_TAB_CLICK } from '../helpers/e2e';
 import { redisSeenDown } from '../helpers/model';
 
 const faults = useRedisFaultProxy();
-const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: faults.proxy.url }) });
+const h = useDeployHarness({
+  groups: fixtureGroups(),
+  env: () => ({ REDIS_URL: faults.proxy.url }),
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+});
 
 const sha1 = (lua: string) => createHash('sha1').update(lua).digest('hex');
 /** The approve script, as sent (EVALSHA) or the first time on a connection (EVAL). */

@@ -11,12 +11,16 @@ import { SCRIPTS } from '../../src/approvals/scripts';
 import { getRequest } from '../../src/approvals/workflow';
 import { fixtureGroups } from '../helpers/config';
 import { requestDeploy, useDeployHarness } from '../helpers/deploy-e2e';
-import { useRedisFaultProxy } from '../helpers/redis-fault-proxy';
+import { useRedisFaultProxy, WORKER_REDIS_BOUND_MS } from '../helpers/redis-fault-proxy';
 import { clickRequestButton } from '../helpers/e2e';
 
 const faults = useRedisFaultProxy();
 
-const h = useDeployHarness({ groups: fixtureGroups(), env: () => ({ REDIS_URL: faults.proxy.url }) });
+const h = useDeployHarness({
+  groups: fixtureGroups(),
+  env: () => ({ REDIS_URL: faults.proxy.url }),
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+});
 
 /** A prod deploy request of web, posted for approval (the fixture's prod needs one approval). */
 async function request(): Promise<string> {

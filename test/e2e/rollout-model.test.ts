@@ -27,7 +27,13 @@
  */
 import fc from 'fast-check';
 import { redisAnswersAgain } from '../helpers/model';
-import { startRedisFaultProxy, type RedisFault, type RedisFaultProxy } from '../helpers/redis-fault-proxy';
+import {
+  startRedisFaultProxy,
+  type RedisFault,
+  type RedisFaultProxy,
+  WORKER_REDIS_BOUND_MS,
+  WORKER_REDIS_BACKOFF_SCALE,
+} from '../helpers/redis-fault-proxy';
 import { useWorkerDb } from '../helpers/redis';
 import { useDeployHarness } from '../helpers/deploy-e2e';
 import { rollout, rolloutStep as step, type RolloutSeen as Seen, type RolloutStep } from '../helpers/rollout-model';
@@ -38,7 +44,11 @@ beforeAll(async () => {
 });
 afterAll(() => proxy.close());
 // The bot's Redis goes through the proxy; it passes everything but in the faults property.
-const h = useDeployHarness({ env: () => ({ REDIS_URL: proxy.url }) });
+const h = useDeployHarness({
+  env: () => ({ REDIS_URL: proxy.url }),
+  workerRedisCommandTimeoutMs: WORKER_REDIS_BOUND_MS,
+  workerRedisBackoffScale: WORKER_REDIS_BACKOFF_SCALE,
+});
 /** Each step while Redis is as its fault says (then passing again); Redis answering again before the end. */
 const redisFaults = {
   async during(fault: RedisFault | undefined, run: () => Promise<void>) {

@@ -12,10 +12,9 @@ import { getRequest } from '../../src/approvals/workflow';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
 import { approve, requestMessage, textOf, thread, useDeployHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
+import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 
-const h = useDeployHarness();
-/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
-const PAST_THE_WORKER_BOUND_MS = 10_300;
+const h = useDeployHarness({ env: () => SHORT_WORKER_SLACK_BOUND });
 
 const keyOf = (m: { metadata?: unknown }) => (m.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key;
 /** What people see: the request cards in the channel (by their text), and a thread's status cards (their fallback text). */

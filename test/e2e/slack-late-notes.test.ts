@@ -15,10 +15,9 @@ import type { ChangeRequest } from '../../src/approvals/types';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
 import { approve, requestMessage, textOf, thread, useAutoLockHarness } from '../helpers/deploy-e2e';
 import { deploymentEvent } from '../fixtures/events/samples';
+import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 
-const h = useAutoLockHarness();
-/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
-const PAST_THE_WORKER_BOUND_MS = 10_300;
+const h = useAutoLockHarness({ env: () => SHORT_WORKER_SLACK_BOUND });
 
 const keyOf = (c: { body: { metadata?: { event_payload?: { key?: string } } } }) => c.body.metadata?.event_payload?.key ?? '';
 const logged = (msg: string) => h.e2e.logs.filter((l) => l.msg === msg);

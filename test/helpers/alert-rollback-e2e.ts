@@ -19,8 +19,10 @@ export interface WebAlertHarness {
   rollbackNotes(alert: StoredMessage): StoredMessage[];
 }
 
-export function useWebAlertHarness(): WebAlertHarness {
+/** `env`: the handlers' environment (useDeployHarness's), e.g. a short Slack bound (./slack-bound.ts). */
+export function useWebAlertHarness(opts: { env?: () => Record<string, string> } = {}): WebAlertHarness {
   const h = useDeployHarness({
+    ...opts,
     configPath: configFile((d) => {
       delete d.services.worker.alertChannel;
     }),

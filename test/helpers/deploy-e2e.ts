@@ -208,6 +208,10 @@ interface DeployHarnessOptions {
   env?: () => Record<string, string>;
   /** Extra setup, run at the end of each beforeEach (the harness is ready). */
   before?: (h: DeployHarness) => void | Promise<void>;
+  /** setupE2E's workerRedisCommandTimeoutMs (a suite behind the Redis fault proxy: WORKER_REDIS_BOUND_MS). */
+  workerRedisCommandTimeoutMs?: number;
+  /** setupE2E's workerRedisBackoffScale (a suite whose Redis is down for a while: WORKER_REDIS_BACKOFF_SCALE). */
+  workerRedisBackoffScale?: number;
 }
 
 /**
@@ -256,6 +260,8 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
       ...(opts.configPath ? { configPath: opts.configPath } : {}),
       groups: opts.groups,
       ...(opts.env ? { env: opts.env() } : {}),
+      workerRedisCommandTimeoutMs: opts.workerRedisCommandTimeoutMs,
+      workerRedisBackoffScale: opts.workerRedisBackoffScale,
     });
     world = buildWorld(clock);
     world.install(ecsMock);
@@ -291,10 +297,11 @@ export function useDeployHarness(opts: DeployHarnessOptions = {}): DeployHarness
 
 /**
  * useDeployHarness for the auto-lock suites: prod locks a service after a rollback (gates.autoLock
- * afterRollback), UDEV3 is a developer (SDEVS) and no one a lead (SLEADS empty).
+ * afterRollback), UDEV3 is a developer (SDEVS) and no one a lead (SLEADS empty); `env` as useDeployHarness's.
  */
-export function useAutoLockHarness(): DeployHarness {
+export function useAutoLockHarness(opts: Pick<DeployHarnessOptions, 'env'> = {}): DeployHarness {
   return useDeployHarness({
+    ...opts,
     configPath: configFile((doc) => {
       doc.environments.prod.gates = { autoLock: { afterRollback: true } };
     }),

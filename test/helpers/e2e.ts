@@ -6,6 +6,7 @@
  * delivers the captured jobs to the worker handler.
  */
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import Redis from 'ioredis';
 import { handler as slackHandler, resetSlackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { handler as eventsHandler } from '../../src/handlers/events';
@@ -106,6 +107,42 @@ export interface SetupOptions {
   env?: Record<string, string>;
   /** User groups the local Slack API answers for (e.g. `fixtureGroups()`, ./config.ts). */
   groups?: Record<string, string[]>;
+  /**
+   * The Redis command timeout of the worker, events and scheduled functions' runtime (5 s on Lambda:
+   * src/redis/client.ts redisOptions('worker')). A suite whose Redis leaves commands unanswered (the
+   * fault proxy's silent or deaf) passes a short one (./redis-fault-proxy.ts WORKER_REDIS_BOUND_MS), so
+   * a worker's command that gets no answer fails after it instead of 5 s; the Slack function keeps
+   * its own bound (1 s). Single-node Redis only.
+   */
+  workerRedisCommandTimeoutMs?: number;
+  /**
+   * Scales the worker runtime's Redis reconnect back-off (on Lambda 100 ms more each attempt, up to
+   * 2 s: src/redis/client.ts redisOptions('worker')), e.g. 0.1. A suite whose Redis is unreachable for
+   * a while passes it, so that a worker's command fails after the same tries (maxRetriesPerRequest) in
+   * a tenth of the time, and the client is back soon after Redis is. The Slack function's is kept.
+   */
+  workerRedisBackoffScale?: number;
+}
+
+/**
+ * The worker runtime's Redis client with `opts`' command timeout and back-off (ioredis reads both
+ * options when it uses them: at each command it sends, at each reconnect).
+ */
+function withWorkerRedisBounds(rt: Runtime, opts: SetupOptions): Runtime {
+  const { workerRedisCommandTimeoutMs: ms, workerRedisBackoffScale: scale } = opts;
+  if (ms === undefined && scale === undefined) return rt;
+  if (!(rt.redis instanceof Redis))
+    throw new Error('workerRedisCommandTimeoutMs, workerRedisBackoffScale: a single-node Redis client only');
+  const options = rt.redis.options;
+  if (ms !== undefined) options.commandTimeout = ms;
+  const backoff = options.retryStrategy;
+  if (scale !== undefined && backoff) {
+    options.retryStrategy = (times) => {
+      const delay = backoff(times);
+      return typeof delay === 'number' ? Math.round(delay * scale) : delay;
+    };
+  }
+  return rt;
 }
 
 export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
@@ -154,7 +191,10 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     dispatcher: lambdaDispatcher(env.WORKER_FUNCTION!, invoker),
   });
   // As the worker, events and scheduled functions: their Slack clients share 429 pauses through Redis.
-  const workerRt = createRuntime({ env, config, profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses });
+  const workerRt = withWorkerRedisBounds(
+    createRuntime({ env, config, profile: 'worker', now: opts.now, sleep, slackPauses: redisSlackPauses }),
+    opts,
+  );
   const redeployed: Runtime[] = [];
   setRuntime(rt, 'edge');
   setRuntime(workerRt, 'worker');
@@ -213,14 +253,17 @@ export async function setupE2E(opts: SetupOptions = {}): Promise<E2E> {
     event: (e) => eventsHandler(e),
     tick: () => scheduledHandler(),
     redeployWorker(configPath) {
-      const next = createRuntime({
-        env,
-        config: loadConfigFile(configPath),
-        profile: 'worker',
-        now: opts.now,
-        sleep,
-        slackPauses: redisSlackPauses,
-      });
+      const next = withWorkerRedisBounds(
+        createRuntime({
+          env,
+          config: loadConfigFile(configPath),
+          profile: 'worker',
+          now: opts.now,
+          sleep,
+          slackPauses: redisSlackPauses,
+        }),
+        opts,
+      );
       redeployed.push(next);
       setRuntime(next, 'worker');
       return next;

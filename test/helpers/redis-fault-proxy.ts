@@ -22,6 +22,19 @@ import { testRedis, useWorkerDb } from './redis';
 
 export type RedisFault = 'pass' | 'down' | 'blip' | 'silent' | 'deaf';
 
+/**
+ * The worker's Redis command timeout in the suites that go through this proxy (setupE2E's
+ * workerRedisCommandTimeoutMs; 5 s on Lambda): a command left unanswered (silent, deaf, a lost
+ * answer) is waited out in 1.5 s instead of 5 s. What fails and what is said after it is the same.
+ */
+export const WORKER_REDIS_BOUND_MS = 1_500;
+/**
+ * The worker's Redis reconnect back-off in suites whose Redis is down for a while (setupE2E's
+ * workerRedisBackoffScale; on Lambda 100 ms more each attempt, up to 2 s): a tenth, so a command
+ * fails after the same tries in a tenth of the time, and the client is back soon after Redis is.
+ */
+export const WORKER_REDIS_BACKOFF_SCALE = 0.1;
+
 export interface RedisFaultProxy {
   /** redis://127.0.0.1:<port>/<db>: the upstream URL's path (database) kept. */
   readonly url: string;

@@ -2,7 +2,7 @@
  * A tick's or the worker's note in a request's thread (src/approvals/workflow.ts noteInThread: here
  * the start-deadline tick's "approved but never started") survives a chat.postMessage that Slack
  * answered late or never took, and shows once: keyed, looked for after the client gave up (the
- * patient client's 10 s timeout) and posted again only when it is not there. Before, it was tried
+ * patient client's timeout: 10 s, here a short one) and posted again only when it is not there. Before, it was tried
  * once: one Slack never took was lost. Real Redis, the local Slack API, a fake clock for the request.
  */
 import { approveRequest, lapseDue } from '../../src/approvals/clicks';
@@ -10,13 +10,12 @@ import { getRequest, submitRequest } from '../../src/approvals/workflow';
 import type { ChangeRequest } from '../../src/approvals/types';
 import { fixtureGroups } from '../helpers/config';
 import { DIGEST, deployPlanAt } from '../helpers/aws-fixtures';
+import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 import { submitInput, useStoreHarness } from './approvals-runtime';
 
 const MIN = 60_000;
-/** Just past the worker's Slack timeout (slackClientOptions 'patient': 10 s). */
-const PAST_THE_WORKER_BOUND_MS = 10_300;
 
-const h = useStoreHarness(() => ({ groups: fixtureGroups(), profile: 'worker', patientSlack: true }));
+const h = useStoreHarness(() => ({ groups: fixtureGroups(), profile: 'worker', patientSlack: true, env: SHORT_WORKER_SLACK_BOUND }));
 beforeEach(() => {
   h.slack.setUserGroup('SLEADS', ['ULEAD1']);
 });
