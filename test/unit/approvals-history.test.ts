@@ -12,6 +12,27 @@ const TD41 = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:41';
 const TD42 = 'arn:aws:ecs:eu-west-1:222222222222:task-definition/web:42';
 const IMG = '222222222222.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:' + 'b'.repeat(64);
 
+/** A deploy request of web in prod asked by UDEV1 and approved by ULEAD2 a minute later. */
+function approvedRequest(id: string, over: Partial<ChangeRequest>): ChangeRequest {
+  return {
+    id,
+    verb: 'deploy',
+    environment: 'prod',
+    service: 'web',
+    plan: {},
+    summary: 's',
+    requester: 'UDEV1',
+    channel: 'CPROD',
+    createdAt: T0,
+    expiresAt: T0 + 60 * MIN,
+    approvalsNeeded: 1,
+    approvals: [{ user: 'ULEAD2', at: T0 + MIN }],
+    state: 'approved',
+    updatedAt: T0,
+    ...over,
+  };
+}
+
 let seq = 0;
 function entry(at: number, event: string, requestId: string, actor: string, state: string, extra: Partial<AuditEntry> = {}): AuditEntry {
   seq += 1;
@@ -103,24 +124,12 @@ describe('runsFromAudit', () => {
 
   it('takes image, task definition and ECS ids from the plan and the execution facts', () => {
     const id = 'prod.web.aaaaaaa2';
-    const req: ChangeRequest = {
-      id,
-      verb: 'deploy',
-      environment: 'prod',
-      service: 'web',
+    const req = approvedRequest(id, {
       plan: { image: IMG, tag: 'v1.2.3', currentTaskDefinition: TD41 },
-      summary: 's',
-      requester: 'UDEV1',
-      channel: 'CPROD',
-      createdAt: T0,
-      expiresAt: T0 + 60 * MIN,
-      approvalsNeeded: 1,
-      approvals: [{ user: 'ULEAD2', at: T0 + MIN }],
       state: 'running',
       execution: { targetTaskDefinition: TD42, deploymentId: 'ecs-svc/9', serviceDeploymentArn: 'arn:sd/9' },
       startedAt: T0 + 2 * MIN,
-      updatedAt: T0,
-    };
+    });
     const [run] = runsFromAudit([entry(T0, 'created', id, 'UDEV1', 'pending')], new Map([[id, req]]));
     expect(run).toMatchObject({
       image: IMG,
@@ -134,23 +143,11 @@ describe('runsFromAudit', () => {
 
   it('names a resize as the resize it is (its request is a deploy request), in the run and in the message', () => {
     const id = 'prod.web.aaaaaaa3';
-    const req: ChangeRequest = {
-      id,
-      verb: 'deploy',
-      environment: 'prod',
-      service: 'web',
+    const req = approvedRequest(id, {
       plan: { verb: 'resize', currentTaskDefinition: TD41, from: { cpu: 512, memory: 1024 }, to: { cpu: 1024, memory: 2048 } },
-      summary: 's',
-      requester: 'UDEV1',
-      channel: 'CPROD',
-      createdAt: T0,
-      expiresAt: T0 + 60 * MIN,
-      approvalsNeeded: 1,
-      approvals: [{ user: 'ULEAD2', at: T0 + MIN }],
       state: 'succeeded',
       execution: { targetTaskDefinition: TD42 },
-      updatedAt: T0,
-    };
+    });
     const [run] = runsFromAudit([entry(T0, 'created', id, 'UDEV1', 'pending')], new Map([[id, req]]));
     expect(run).toMatchObject({ verb: 'resize', taskDefinition: TD42 });
     const rows = mergeHistory([run!], [], new Map(), T0 + 10 * MIN, 10);
