@@ -152,6 +152,8 @@ export async function excerptFor(
   } catch (err) {
     rt.log.warn('alert: cannot read the last log lines', { group: where.loc.group, stream: where.loc.stream, err });
     const error = await logsErrorText(rt.aws.logs(where.loc.region, svc.env), err, where.loc, locale, facts.stopCode);
-    return { region: where.loc.region, group: where.loc.group, stream: where.loc.stream, error };
+    // A task that stopped before its container started has no stream and never will: no link to one.
+    const never = facts.stopCode === 'TaskFailedToStart' && awsErrorName(err) === 'ResourceNotFoundException';
+    return { region: where.loc.region, group: where.loc.group, ...(never ? {} : { stream: where.loc.stream }), error };
   }
 }

@@ -377,6 +377,9 @@ describe('faults', () => {
     const text = textOf(only(alerts()));
     expect(text).toContain('no log lines: the task stopped before its container started, so it wrote nothing to /ecs/web');
     expect(text).not.toContain('yet');
+    // No link to a stream that will never exist; the console's task link stays.
+    expect(text).not.toContain('Logs in CloudWatch');
+    expect(text).toContain('Task in the ECS console');
   });
 
   it('says so when the task definition cannot be read either', async () => {
