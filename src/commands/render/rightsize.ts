@@ -138,7 +138,7 @@ const text = defineMessages('rightsize', {
     en: 'A service with no running tasks reports no metrics; try a longer `--days`.',
     ko: '실행 중인 작업이 없는 서비스는 지표를 보고하지 않습니다. `--days`를 늘려 보세요.',
   },
-  button: { en: 'Request resize to {size}', ko: '{size}(으)로 크기 변경 요청' },
+  button: { en: 'Request resize to {size}', ko: '크기 변경 요청: {size}' },
   method: {
     en: 'AWS/ECS CPUUtilization and MemoryUtilization per hour (GetMetricData), percent of the task reservation; CPU sized for the 95th percentile of hourly peaks, memory for the highest. The button opens a deploy request (`/ecs resize`) with the same approvals as a deploy.',
     ko: '시간별 AWS/ECS CPUUtilization·MemoryUtilization(GetMetricData), 작업 예약 대비 백분율. CPU는 시간별 최대치의 95번째 백분위수, 메모리는 최고치 기준. 버튼은 배포와 같은 승인을 거치는 배포 요청(`/ecs resize`)을 엽니다.',
