@@ -22,7 +22,7 @@ const text = defineMessages('resize-verb', {
     ko: '서비스 작업의 CPU와 메모리를 바꿉니다(새 작업 정의 리비전, 배포처럼 승인되고 롤아웃됨).',
   },
   ack: {
-    en: '{what} resizing {alias} to {cpu} CPU units / {memory} MiB in {env}…',
+    en: '{what} the resize of {alias} to {cpu} CPU units / {memory} MiB in {env}…',
     ko: '{env}의 {alias} 크기를 CPU {cpu} 단위 / {memory} MiB로 바꾸는 {what} 중…',
   },
   planning: { en: 'Planning (dry run):', ko: '계획(드라이 런)' },

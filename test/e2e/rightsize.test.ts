@@ -157,7 +157,8 @@ describe('/ecs rightsize', () => {
       'is not a valid Fargate task size. With 512 CPU units the memory may be `1024`, `2048`, `3072`, `4096`',
     );
     // A CPU Fargate does not have: what was typed, and the sizes it has.
-    await h.e2e.slash('resize web --cpu 3000 --memory 4096', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    const ack = await h.e2e.slash('resize web --cpu 3000 --memory 4096', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    expect(ack.text).toContain('Preparing the resize of `web` to 3000 CPU units / 4096 MiB in `prod`…');
     await h.e2e.drain();
     expect(lastResponse(h.e2e)).toContain('`3000` CPU units is not a Fargate size: Fargate CPU is one of `256`, `512`, `1024`');
   });
