@@ -3,9 +3,9 @@
  * buttons, the slash commands, the executor's startExecution and the refusals of submitRequest
  * all come through here, so the same situation always reads the same.
  */
-import { code, mention, oneLine, principal, requestVerbTitle, truncate } from '../slack/text';
+import { code, mention, oneLine, principal, truncate } from '../slack/text';
 import { BotError, type ErrorCode } from '../errors';
-import { guardText, requestLink } from './format';
+import { guardText, requestLink, requestVerbTitle } from './format';
 import type { GuardInfo } from './guards';
 import type { ChangeRequest } from './types';
 import { unconfirmedEnd } from './model';

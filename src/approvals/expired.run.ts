@@ -9,7 +9,8 @@
  */
 import type { Runtime } from '../runtime';
 import { section, type SlackMessage } from '../slack/blocks';
-import { code, mention, requestVerbTitle } from '../slack/text';
+import { code, mention } from '../slack/text';
+import { requestVerbTitle } from './format';
 import { slackDate } from '../slack/time';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
 import type { ChangeRequest } from './types';

@@ -21,7 +21,8 @@ import { formatDuration } from '../i18n';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { slackDate } from '../slack/time';
-import { shownVerb, verbTitle } from '../slack/text';
+import { verbTitle } from '../slack/text';
+import { shownVerb } from './format';
 import type { ChangeVerb } from '../config/schema';
 
 export interface BotRun {

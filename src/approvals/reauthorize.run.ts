@@ -10,7 +10,8 @@
 import type { Runtime } from '../runtime';
 import { defineMessages, type Localized } from '../i18n/catalog';
 import { section, type SlackMessage } from '../slack/blocks';
-import { code, mention, notificationText, requestVerbTitle } from '../slack/text';
+import { code, mention, notificationText } from '../slack/text';
+import { requestVerbTitle } from './format';
 import { isSlackRateLimited, slackErrorCodeOf } from '../slack/gateway';
 import type { Locale } from '../i18n';
 import type { Role } from '../policy/authorize';

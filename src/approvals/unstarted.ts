@@ -5,7 +5,8 @@
  * cancels them before they start. Pure.
  */
 import { section, type SlackMessage } from '../slack/blocks';
-import { code, mention, requestVerbTitle } from '../slack/text';
+import { code, mention } from '../slack/text';
+import { requestVerbTitle } from './format';
 import { slackDate } from '../slack/time';
 import { defineMessages, formatDuration, type Locale } from '../i18n';
 import type { Localized } from '../i18n/catalog';

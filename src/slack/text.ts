@@ -108,16 +108,6 @@ export function verbTitle(verb: ChangeVerb | 'resize', locale: Locale = 'en'): s
   return verb in M.entries ? M.in(locale)(verb) : verb;
 }
 
-/** The verb a change request is shown with: a resize's request is a deploy request (deploy approvals), named as the resize it is. */
-export function shownVerb(req: { verb: ChangeVerb; plan?: unknown }): ChangeVerb | 'resize' {
-  return (req.plan as { verb?: unknown } | null | undefined)?.verb === 'resize' ? 'resize' : req.verb;
-}
-
-/** A change request's verb title ({@link shownVerb}). */
-export function requestVerbTitle(req: { verb: ChangeVerb; plan?: unknown }, locale: Locale = 'en'): string {
-  return verbTitle(shownVerb(req), locale);
-}
-
 /**
  * mrkdwn → text, the one conversion (every other place calls one of the two below).
  *

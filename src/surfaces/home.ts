@@ -14,7 +14,8 @@ import { HEALTH_MARK, type Health } from '../commands/render/health';
 import { defineMessages, type Locale } from '../i18n';
 import { tokenText } from '../i18n/catalog';
 import { actions, context, header, section } from '../slack/blocks';
-import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, requestVerbTitle, truncate } from '../slack/text';
+import { code, escapeMrkdwn, LIMITS, mention, messageUrl, oneLine, plainText, truncate } from '../slack/text';
+import { requestVerbTitle } from '../approvals/format';
 import { slackDate } from '../slack/time';
 
 export const text = defineMessages('home', {
