@@ -61,8 +61,9 @@ const M = defineMessages('deploy.tracker', {
     en: 'the awslogs-group option of container {container} in {td}',
     ko: '{td}에 있는 {container} 컨테이너의 awslogs-group 옵션',
   },
-  completedScale: { en: 'completed: {service} runs {n} {n|task|tasks}', ko: '완료: {service} 작업 {n}개 실행 중' },
-  completedTd: { en: 'completed: {td} running{on}', ko: '완료: {td} 실행 중{on}' },
+  // The outcome detail follows "Succeeded"/"성공" on the card and in /ecs history: no "completed:" before it.
+  completedScale: { en: '{service} runs {n} {n|task|tasks}', ko: '{service} 작업 {n}개 실행 중' },
+  completedTd: { en: '{td} running{on}', ko: '{td} 실행 중{on}' },
   onTasks: { en: ' on {n} {n|task|tasks}', ko: ' (작업 {n}개)' },
   seeThread: { en: 'see the thread', ko: '스레드 참고' },
   abortedBy: { en: 'aborted by {user}: ', ko: '{user} 님이 중단: ' },
@@ -343,7 +344,7 @@ function finishDetail(view: CardView, locale: Locale): string {
   const t = M.in(locale);
   const p = view.plan;
   if (view.phase === 'completed') {
-    if (p.verb === 'scale') return t('completedScale', { service: p.alias, n: p.to });
+    if (p.verb === 'scale') return t('completedScale', { service: `\`${p.alias}\``, n: p.to });
     const td = plannedTaskDefinition(p, view.registered);
     return t('completedTd', { td: `\`${arnTail(td)}\``, on: view.counts ? t('onTasks', { n: view.counts.running }) : '' });
   }

@@ -41,6 +41,10 @@ describe('/ecs scale', () => {
     await h.e2e.tick();
     expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
     expect(thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n')).toContain('`web` runs 8 tasks');
+    // The card says the outcome once: "Succeeded <time>: `web` runs 8 tasks", not "Succeeded: completed: …".
+    const card = textOf(h.e2e.slack.message('CPROD', req.ts));
+    expect(card).toMatch(/\*Succeeded\* <!date\^\d+\^[^>]*>: `web` runs 8 tasks/);
+    expect(card).not.toContain('completed:');
   });
 
   it('warns in the request when the count is outside the autoscaling range, and says when the range cannot be read', async () => {
