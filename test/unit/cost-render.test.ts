@@ -347,6 +347,16 @@ describe('costMessage', () => {
     expect(msg).toMatchSnapshot();
     expectWithinSlackLimits(msg);
   });
+  it('the total line does not repeat the period the header names (en and ko)', () => {
+    const v = { ...view(), periodLabel: 'month to date (May 1–17)' };
+    const first = (locale: 'en' | 'ko') => {
+      const m = costMessage(v, locale);
+      return { header: JSON.stringify(m.blocks[0]), line: (m.blocks[1] as { text: { text: string } }).text.text.split('\n')[0] };
+    };
+    expect(first('en').header).toContain('month to date (May 1–17)');
+    expect(first('en').line).toBe(`*$714.00* · :arrow_up_small: +31.3% vs $544.00 in ${v.previous!.label}`);
+    expect(first('ko').line).toBe(`*$714.00* · ${v.previous!.label} $544.00 대비 :arrow_up_small: +31.3%`);
+  });
   it('an estimate shows how it was made and how to get real numbers', () => {
     const text = JSON.stringify(
       costMessage({

@@ -37,7 +37,8 @@ export const costText = defineMessages('commands.render.cost', {
     ko: '추정: 지금 실행 중인 작업 수 × 작업 CPU·메모리 × {region}의 Fargate 온디맨드 가격 ({asOf} 가격표 기준). 청구서 금액이 아닙니다. {hint}',
   },
   title: { en: 'ECS cost · {scope} · {period}', ko: 'ECS 비용 · {scope} · {period}' },
-  vs: { en: ' · {change} vs {label} ({amount})', ko: ' · {label} ({amount}) 대비 {change}' },
+  // After the total; the period is in the header above, so the line does not repeat it.
+  vs: { en: ' · {change} vs {amount} in {label}', ko: ' · {label} {amount} 대비 {change}' },
   forecast: { en: '*Forecast for {month}:* {amount}', ko: '*{month} 예측:* {amount}' },
   forecastUnavailable: { en: '_Forecast for {month} unavailable: {why}_', ko: '_{month} 예측 불가: {why}_' },
   daily: { en: '*Daily*', ko: '*일별*' },
@@ -206,7 +207,7 @@ export function costMessage(v: CostView, locale: Locale = 'en'): SlackMessage {
   const blocks: KnownBlock[] = [header(t('title', { scope: v.scopeLabel, period: v.periodLabel }).slice(0, 150))];
   const lines: string[] = [];
   if (v.total !== undefined) {
-    let first = `*${money(v.total)}* ${v.periodLabel}`;
+    let first = `*${money(v.total)}*`;
     if (v.previous)
       first += t('vs', { change: change(v.total, v.previous.total, locale), label: v.previous.label, amount: money(v.previous.total) });
     lines.push(first);
