@@ -132,8 +132,9 @@ export interface StoppedTaskLike {
  * src/aws/ecs-reasons.ts its reason is one of (IPs, capacity…). Nothing for a routine stop
  * (scaling, a deployment replacing tasks, a user's StopTask) or a reason not known.
  * Shared by the rollout card and replies (src/deploy/card.ts), /ecs status and /ecs tasks --stopped.
+ * With the service's `alias`, running out of memory also names `/ecs rightsize` (as alerts do).
  */
-export function stoppedTaskExplanation(task: StoppedTaskLike, locale: Locale): string | undefined {
+export function stoppedTaskExplanation(task: StoppedTaskLike, locale: Locale, alias?: string): string | undefined {
   const detail: TaskDetail = {
     clusterArn: '',
     taskArn: '',
@@ -146,5 +147,5 @@ export function stoppedTaskExplanation(task: StoppedTaskLike, locale: Locale): s
   if (!decision.alert) return undefined;
   // The alerts' generic "could not start" line says no more than ECS's reason on the line above.
   if (decision.failure.kind === 'failed-to-start') return explainEcsReason(task.stoppedReason, locale);
-  return explainFailure(decision.failure, locale);
+  return explainFailure(decision.failure, locale, alias);
 }

@@ -295,11 +295,15 @@ describe('serviceStatusMessage', () => {
     };
 
     it('each meaning once, under the first task that has it; routine stops (scaling, a user) get none (en)', () => {
-      const [oom, oom2, scale, user, exit1, subnet] = stoppedOf('en');
+      const [oom, scale, user, exit1, subnet, none] = stoppedOf('en');
+      // The two tasks stopped for the same words share one line, newest first, with both links.
+      expect(oom).toMatch(/^<[^|]+\|00000002>, <[^|]+\|00000004> \(2 tasks\) stopped, the latest 2m ago · `EssentialContainerExited`/);
       expect(oom).toMatch(
         /OutOfMemoryError: Container killed due to memory usage\)\n {6}Container web ran out of memory and was killed \(exit 137\)\. Raise its memory/,
       );
-      for (const quiet of [oom2, scale, user]) expect(quiet).not.toContain('\n');
+      expect(oom).toContain('`/ecs rightsize web` shows its memory use over the last 14 days.');
+      expect(none).toBeUndefined();
+      for (const quiet of [scale, user]) expect(quiet).not.toContain('\n');
       expect(exit1).toMatch(/\n {6}Container web is essential and exited with code 1: a generic application error/);
       expect(subnet).toMatch(/\n {6}The task could not get a network interface or an IP address/);
       // The event of the same reason, below, does not say it again.
@@ -307,14 +311,27 @@ describe('serviceStatusMessage', () => {
     });
 
     it('in Korean, with no English explanation (ko)', () => {
-      const [oom, oom2, scale, user, exit1, subnet] = stoppedOf('ko');
+      const [oom, scale, user, exit1, subnet] = stoppedOf('ko');
+      expect(oom).toContain('(작업 2개) 중지, 가장 최근 2분 전 · `EssentialContainerExited`');
       expect(oom).toMatch(/\n {6}컨테이너 web의 메모리가 부족해 강제 종료되었습니다 \(종료 코드 137\)\. 작업 정의에서/);
-      for (const quiet of [oom2, scale, user]) expect(quiet).not.toContain('\n');
+      for (const quiet of [scale, user]) expect(quiet).not.toContain('\n');
       expect(exit1).toMatch(/\n {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
       expect(subnet).toMatch(/\n {6}작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다\./);
       const all = JSON.stringify(serviceStatusMessage(input(), 'ko').blocks);
       expect(all.split('작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다.')).toHaveLength(2);
       expect(all).not.toMatch(/ran out of memory|is essential and exited|network interface/);
+    });
+
+    it('more than three tasks of one kind link the first three and count the rest; more than ten kinds say how many are left', () => {
+      const i = webStatusInput();
+      i.tasks = [1, 2, 3, 4, 5].map((n) => stop(n, 'ServiceSchedulerInitiated', 'Scaling activity initiated by (deployment ecs-svc/1)', 0));
+      const text = JSON.stringify(serviceStatusMessage(i).blocks);
+      expect(text).toContain('|00000003> +2 (5 tasks) stopped, the latest 1m ago');
+      expect(text).toContain('Stopped in the last hour* (5)');
+      expect(text).not.toContain('00000004>');
+      i.tasks = Array.from({ length: 12 }, (_, n) => stop(n + 1, 'EssentialContainerExited', 'Essential container in task exited', n + 1));
+      expect(JSON.stringify(serviceStatusMessage(i).blocks)).toContain('_… and 2 other kinds of stop_');
+      expect(JSON.stringify(serviceStatusMessage(i, 'ko').blocks)).toContain('_… 그 밖의 중지 2종류_');
     });
 
     it('stays within Slack limits with 10 stopped tasks of long reasons, each with its own meaning', () => {

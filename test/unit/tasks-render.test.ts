@@ -44,6 +44,7 @@ describe("/ecs tasks --stopped: ECS's words, then what the stop means as alerts 
     expect(oom).toMatch(
       /web: exit 137 \(OutOfMemoryError: Container killed due to memory usage\)\n {6}Container web ran out of memory and was killed \(exit 137\)\. Raise its memory/,
     );
+    expect(oom).toContain('`/ecs rightsize web` shows its memory use over the last 14 days.');
     for (const quiet of [oom2, scale, user]) expect(quiet!.trim()).not.toContain('\n');
     expect(pull).toMatch(/\n {6}ECS could not pull the image\. /);
   });
@@ -51,6 +52,7 @@ describe("/ecs tasks --stopped: ECS's words, then what the stop means as alerts 
   it('ko: the same lines in Korean, no English explanation', () => {
     const [oom, oom2, scale, user, pull] = linesOf(tasks(), 'ko');
     expect(oom).toMatch(/\n {6}컨테이너 web의 메모리가 부족해 강제 종료되었습니다 \(종료 코드 137\)\. 작업 정의에서/);
+    expect(oom).toContain('최근 14일 메모리 사용량: `/ecs rightsize web`');
     for (const quiet of [oom2, scale, user]) expect(quiet!.trim()).not.toContain('\n');
     expect(pull).toMatch(/\n {6}ECS가 이미지를 가져오지 못했습니다\./);
     expect(JSON.stringify(tasksMessage(view(tasks(), 'ko')).blocks)).not.toMatch(/ran out of memory|could not pull/);

@@ -56,6 +56,7 @@ export const statusText = defineMessages('commands.render.status', {
   exit: { en: 'exit {code}', ko: '종료 코드 {code}' },
   noExit: { en: 'no exit code', ko: '종료 코드 없음' },
   stoppedAgo: { en: 'stopped {ago}', ko: '{ago} 중지' },
+  stoppedMany: { en: '({n} tasks) stopped, the latest {ago}', ko: '(작업 {n}개) 중지, 가장 최근 {ago}' },
   title: { en: '{service} in {env}', ko: '{env}의 {service}' },
   summary: {
     en: '{mark} *{health}* · *{running}* running / {desired} desired / {pending} pending',
@@ -64,6 +65,7 @@ export const statusText = defineMessages('commands.render.status', {
   tdAndImage: { en: '*Task definition* {td} · *image* {image}', ko: '*작업 정의* {td} · *이미지* {image}' },
   deployments: { en: '*Deployments* ({n})', ko: '*배포* ({n})' },
   andMore: { en: '_… and {n} more_', ko: '_… 외 {n}개_' },
+  andMoreKinds: { en: '_… and {n} other kinds of stop_', ko: '_… 그 밖의 중지 {n}종류_' },
   stoppedLastHour: { en: '*Stopped in the last hour* ({n})', ko: '*최근 1시간 동안 중지됨* ({n})' },
   recentEvents: { en: '*Recent events*', ko: '*최근 이벤트*' },
   openConsole: { en: 'Open {name} in the ECS console', ko: 'ECS 콘솔에서 {name} 열기' },
@@ -284,29 +286,51 @@ export function circuitBreakerLine(svc: Service, locale: Locale = 'en'): string 
 }
 
 /**
- * A stopped task: ECS's words (stop code, reason, exit codes), then what the stop means in plain
- * words as alerts say it (stoppedTaskExplanation), when this answer has not said it yet; a routine
- * stop (scaling, a deployment replacing tasks, a user's StopTask) gets no line.
+ * Stopped tasks, one line per kind of stop: ECS's words (stop code, reason, exit codes), then what
+ * the stop means in plain words as alerts say it (stoppedTaskExplanation), when this answer has not
+ * said it yet; a routine stop (scaling, a deployment replacing tasks, a user's StopTask) gets no
+ * such line. Tasks stopped for the same words share one line ("4 tasks stopped, latest 1 min ago"),
+ * so a deployment that replaced four tasks is one line, not four. Newest first.
  */
-function stoppedTaskLine(task: Task, region: string, cluster: string, now: number, locale: Locale, said: Set<string>): string {
+function stoppedTaskLines(
+  tasks: readonly Task[],
+  input: { alias: string; region: string; cluster: string },
+  now: number,
+  locale: Locale,
+  said: Set<string>,
+): string[] {
   const t = M.in(locale);
-  const id = arnTail(task.taskArn);
-  const exits = (task.containers ?? [])
-    .filter((c) => c.exitCode !== undefined || c.reason)
-    .slice(0, 3)
-    .map(
-      (c) =>
-        `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? t('exit', { code: c.exitCode }) : t('noExit')}${c.reason ? ` (${oneLine(c.reason, 120)})` : ''}`,
-    );
-  return [
-    `• ${link(taskUrl(region, cluster, id), shortTaskId(id))} ${t('stoppedAgo', { ago: ago(task.stoppedAt ?? task.stoppingAt, now, locale) })}`,
-    task.stopCode ? code(task.stopCode) : undefined,
-    task.stoppedReason ? oneLine(task.stoppedReason, 160) : undefined,
-    exits.length ? exits.join(', ') : undefined,
-  ]
-    .filter(Boolean)
-    .join(' · ')
-    .concat(sayOnce(stoppedTaskExplanation(task, locale), said));
+  const groups = new Map<string, { tasks: Task[]; words: string[] }>();
+  for (const task of tasks) {
+    const exits = (task.containers ?? [])
+      .filter((c) => c.exitCode !== undefined || c.reason)
+      .slice(0, 3)
+      .map(
+        (c) =>
+          `${escapeMrkdwn(c.name ?? '?')}: ${c.exitCode !== undefined ? t('exit', { code: c.exitCode }) : t('noExit')}${c.reason ? ` (${oneLine(c.reason, 120)})` : ''}`,
+      );
+    const words = [
+      task.stopCode ? code(task.stopCode) : undefined,
+      task.stoppedReason ? oneLine(task.stoppedReason, 160) : undefined,
+      exits.length ? exits.join(', ') : undefined,
+    ].filter((w): w is string => Boolean(w));
+    const key = words.join('\u0000');
+    const group = groups.get(key);
+    if (group) group.tasks.push(task);
+    else groups.set(key, { tasks: [task], words });
+  }
+  return [...groups.values()].map(({ tasks: same, words }) => {
+    const links = same.slice(0, MAX_LINKED).map((task) => {
+      const id = arnTail(task.taskArn);
+      return link(taskUrl(input.region, input.cluster, id), shortTaskId(id));
+    });
+    const more = same.length > MAX_LINKED ? ` +${same.length - MAX_LINKED}` : '';
+    const ago_ = ago(same[0]!.stoppedAt ?? same[0]!.stoppingAt, now, locale);
+    const when = same.length === 1 ? t('stoppedAgo', { ago: ago_ }) : t('stoppedMany', { n: same.length, ago: ago_ });
+    return [`• ${links.join(', ')}${more} ${when}`, ...words]
+      .join(' · ')
+      .concat(sayOnce(stoppedTaskExplanation(same[0]!, locale, input.alias), said));
+  });
 }
 
 /** Tasks that stopped within `windowMs` before `now`, newest first. */
@@ -338,7 +362,9 @@ interface ServiceStatusInput {
   now: number;
 }
 
+/** Lines of stopped tasks (one per kind of stop), and task links on one such line. */
 const MAX_STOPPED = 10;
+const MAX_LINKED = 3;
 const MAX_EVENTS = 8;
 
 /** The /ecs status answer for one service, in `locale` (the workspace's when public, the reader's when private). */
@@ -381,8 +407,9 @@ export function serviceStatusMessage(input: ServiceStatusInput, locale: Locale =
 
   const stopped = recentlyStopped(input.tasks, now);
   if (stopped.length) {
-    const lines = stopped.slice(0, MAX_STOPPED).map((task) => stoppedTaskLine(task, input.region, input.cluster, now, locale, said));
-    if (stopped.length > MAX_STOPPED) lines.push(t('andMore', { n: stopped.length - MAX_STOPPED }));
+    const all = stoppedTaskLines(stopped, input, now, locale, said);
+    const lines = all.slice(0, MAX_STOPPED);
+    if (all.length > MAX_STOPPED) lines.push(t('andMoreKinds', { n: all.length - MAX_STOPPED }));
     blocks.push(...sectionsOf(lines, t('stoppedLastHour', { n: stopped.length })));
   }
 

@@ -117,7 +117,7 @@ function stoppedLine(t: Task, v: TasksView, said: Set<string>): string {
     t.stoppedReason ? oneLine(t.stoppedReason, 200) : '',
     exits.join(', '),
   ];
-  const means = stoppedTaskExplanation(t, v.locale);
+  const means = stoppedTaskExplanation(t, v.locale, v.alias);
   const meansLine = means && !said.has(means) ? `\n      ${escapeMrkdwn(means)}` : '';
   if (means) said.add(means);
   return '• ' + parts.filter(Boolean).join(' · ') + meansLine;
