@@ -6,7 +6,9 @@
  */
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeCluster, describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { randomUUID } from 'node:crypto';
 import { isBotError } from '../errors';
+import { replyText } from '../slack/reply';
 import { findImageByDigest } from '../aws/ecr';
 import type { SlackMessage } from '../slack/blocks';
 import { serviceIndex } from '../config/aliases';
@@ -61,26 +63,27 @@ async function serviceTasks(ecs: ECSClient, cluster: string, serviceName: string
   return arns.length ? describeTasks(ecs, cluster, arns) : [];
 }
 
-/** Tags of the digest a task definition pins (`repo@sha256:…`), so the answer can still show a tag. */
+/**
+ * Tags of the digest a task definition pins (`repo@sha256:…`), so the answer can still show a tag.
+ * Only in the service's configured repository: the roles may read no other (scripts/iam-resources.cjs).
+ */
 async function tagsOfPinnedDigest(rt: Runtime, svc: ResolvedService, image: string | undefined): Promise<Record<string, string[]>> {
   const ref = parseImage(image);
-  if (!ref.digest || ref.tag) return {};
+  if (!ref.digest || ref.tag || !svc.repository) return {};
   const ecrRef = ecrRepositoryOf(image);
-  const repositoryName = svc.repository ?? ecrRef?.repositoryName;
-  if (!repositoryName) return {};
   // The registry chatops.yml names (what the roles are scoped to), else the running image's.
-  const registry = svc.repository && svc.registry ? { registryId: svc.registry.accountId, region: svc.registry.region } : ecrRef;
+  const registry = svc.registry ? { registryId: svc.registry.accountId, region: svc.registry.region } : ecrRef;
   try {
     const img = await findImageByDigest(
       rt.aws.ecr(registry?.region ?? svc.env.region, svc.env),
-      repositoryName,
+      svc.repository,
       ref.digest,
       registry?.registryId,
     );
     return img?.imageTags?.length ? { [ref.digest]: img.imageTags } : {};
   } catch (err) {
     // The tag is a convenience: the digest is still shown.
-    rt.log.warn('could not look up the tag of a pinned digest', { repositoryName, err });
+    rt.log.warn('could not look up the tag of a pinned digest', { repositoryName: svc.repository, err });
     return {};
   }
 }
@@ -119,7 +122,7 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService, locale: Locale):
 
 async function environmentStatus(rt: Runtime, envName: string, locale: Locale): Promise<SlackMessage> {
   const env = rt.config.environments[envName]!;
-  const { rows, guards, clusterView } = await readEnvironment(rt, envName, { cluster: true, locale });
+  const { rows, guards, clusterView } = await readEnvironment(rt, envName, { cluster: true, imageTags: true, locale });
   return environmentStatusMessage(
     {
       clusterView,
@@ -143,7 +146,7 @@ async function environmentStatus(rt: Runtime, envName: string, locale: Locale): 
 export async function readEnvironment(
   rt: Runtime,
   envName: string,
-  opts: { cluster?: boolean; locale?: Locale } = {},
+  opts: { cluster?: boolean; imageTags?: boolean; locale?: Locale } = {},
 ): Promise<{
   rows: EnvironmentRow[];
   guards: Awaited<ReturnType<typeof guardsOrUndefined>>;
@@ -168,11 +171,20 @@ export async function readEnvironment(
     ecs,
     services.map((s) => s.taskDefinition),
   );
-  const guards = await guardsP;
-  const clusterView = await clusterP;
+  // A digest-pinned image (what deploys register) is named by its tag, as `/ecs status <service>` does:
+  // one ECR lookup per such service, a few at a time; a failed lookup leaves the digest shown.
+  const imageOf = (svc: ResolvedService) => {
+    const td = byName.get(svc.service)?.taskDefinition;
+    return td ? containerImage(taskDefinitions[td], svc.container) : undefined;
+  };
+  const tagsP = opts.imageTags
+    ? mapLimit(configured, 5, (svc) => tagsOfPinnedDigest(rt, svc, imageOf(svc)))
+    : Promise.resolve(configured.map(() => ({}) as Record<string, string[]>));
+  const [guards, clusterView, tags] = await Promise.all([guardsP, clusterP, tagsP]);
   const { aliasesOf } = serviceIndex(rt.config);
-  const rows: EnvironmentRow[] = configured.map((svc) => {
+  const rows: EnvironmentRow[] = configured.map((svc, i) => {
     const service = byName.get(svc.service);
+    const pinned = parseImage(imageOf(svc)).digest;
     return {
       alias: svc.alias,
       aliases: aliasesOf.get(svc.alias),
@@ -181,6 +193,7 @@ export async function readEnvironment(
       service,
       failure: service ? undefined : failures.find((f) => f.arn?.endsWith(`/${svc.service}`)),
       taskDefinition: service?.taskDefinition ? taskDefinitions[service.taskDefinition] : undefined,
+      imageTags: pinned ? tags[i]![pinned] : undefined,
       lock: guards?.locks[svc.alias],
     };
   });
@@ -198,8 +211,10 @@ function readClusterView(
   return describeCluster(ecs, env.cluster, clusterHint(envName), locale).then(
     (cluster) => ({ cluster }),
     (err: unknown) => {
-      rt.log.warn('cluster view unavailable', { environment: envName, err });
-      return { error: isBotError(err) ? err.userMessageIn(locale) : String(err) };
+      // Not an error's own words when it is not ours (no SDK internals reach a reader): a ref to the log line.
+      const ref = randomUUID().slice(0, 8);
+      rt.log.warn('cluster view unavailable', { environment: envName, ref, err });
+      return { error: isBotError(err) ? err.userMessageIn(locale) : replyText.in(locale)('internalText', { ref }) };
     },
   );
 }

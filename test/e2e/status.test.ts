@@ -253,6 +253,51 @@ describe('/ecs status through the Lambda handlers', () => {
     expect(ecsMock.commandCalls(ListTasksCommand)).toHaveLength(0);
   });
 
+  it('an environment names a digest-pinned image by its ECR tag (a version before `latest`); the digest when the tag cannot be read', async () => {
+    const services = {
+      web: { environment: 'prod', service: 'web-prod', container: 'web', repository: 'shop/web' },
+      api: { environment: 'prod', service: 'api-prod', container: 'web', repository: 'shop/api' },
+      // No repository in chatops.yml: the roles may not read one, so nothing is asked.
+      batch: { environment: 'prod', service: 'batch-prod', container: 'web' },
+    };
+    await e2e.restart({ now: () => NOW, configPath: configFile(prodOnlyDoc(services)) });
+    const digest = (family: string) => digestOf(family);
+    ecsMock.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+      services: input.services.map((n) => serviceWith({ name: n })),
+      failures: [],
+    }));
+    ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
+      const family = /task-definition\/([^:]+):/.exec(input.taskDefinition)![1]!;
+      const repo = family.replace('-prod', '');
+      return {
+        taskDefinition: taskDefinitionWith({ family, revision: 42, image: `${REGISTRY}/shop/${repo}@${digest(family)}` }),
+        tags: [],
+      };
+    });
+    ecrMock
+      .on(DescribeImagesCommand, { repositoryName: 'shop/web' })
+      .resolves({ imageDetails: [{ imageDigest: digest('web-prod'), imageTags: ['latest', 'v2.0.0'], repositoryName: 'shop/web' }] });
+    ecrMock
+      .on(DescribeImagesCommand, { repositoryName: 'shop/api' })
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+
+    await e2e.slash('status', { channel_id: 'CPROD' });
+    await e2e.drain();
+    const { text } = lastAnswer(e2e);
+    expect(text).toMatch(/\|web>\* steady · [^\n]*`v2\.0\.0` · `web-prod:42`/);
+    expect(text).toMatch(new RegExp(`\\|api>\\* steady · [^\\n]*\`@${digest('api-prod').slice(7, 19)}\` · \`api-prod:42\``));
+    expect(text).toMatch(new RegExp(`\\|batch>\\* steady · [^\\n]*\`@${digest('batch-prod').slice(7, 19)}\``));
+    expect(
+      ecrMock
+        .commandCalls(DescribeImagesCommand)
+        .map((c) => c.args[0].input.repositoryName)
+        .sort(),
+    ).toEqual(['shop/api', 'shop/web']);
+    // DescribeClusters answered nothing usable here (no stub): the line says so without the TypeError's words.
+    expect(text).toMatch(/The cluster view is unavailable: Something went wrong \(ref [0-9a-f]{8}\)/);
+    expect(text).not.toContain('TypeError');
+  });
+
   it('says clearly when the service does not exist in the cluster (failures: MISSING)', async () => {
     ecsMock
       .on(DescribeServicesCommand)

@@ -106,6 +106,9 @@ describe('imageLine', () => {
   });
   it('shows the tag of a pinned digest when ECR named it', () => {
     expect(imageLine(`${REGISTRY}/shop/web@${d1}`, [], { [d1]: ['v9'] })).toBe(`\`v9\` · digest \`${d1.slice(7, 19)}\``);
+    // A digest tagged both `latest` and a version is named by the version.
+    expect(imageLine(`${REGISTRY}/shop/web@${d1}`, [], { [d1]: ['latest', 'v9'] })).toBe(`\`v9\` · digest \`${d1.slice(7, 19)}\``);
+    expect(imageLine(`${REGISTRY}/shop/web@${d1}`, [], { [d1]: ['latest'] })).toBe(`\`latest\` · digest \`${d1.slice(7, 19)}\``);
   });
   it('names the repository when a pinned digest has no known tag', () => {
     expect(imageLine(`${REGISTRY}/shop/web@${d1}`, [])).toBe(`\`web\` · digest \`${d1.slice(7, 19)}\``);

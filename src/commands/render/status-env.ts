@@ -13,7 +13,7 @@ import { code, escapeMrkdwn, link } from '../../slack/text';
 import { defineMessages } from '../../i18n/catalog';
 import type { Locale } from '../../i18n/locale';
 import { parseImage, sectionsOf, taskDefName, utcTime } from './common';
-import { containerImage, guardLines, HEALTH_MARK, healthOf, healthWord, type Health } from './status';
+import { containerImage, guardLines, HEALTH_MARK, healthOf, healthWord, tagOfDigest, type Health } from './status';
 
 const M = defineMessages('commands.render.status-env', {
   notFound: {
@@ -53,6 +53,8 @@ export interface EnvironmentRow {
   service?: Service;
   failure?: Failure;
   taskDefinition?: TaskDefinition;
+  /** ECR's tags of the digest the task definition pins (`repo@sha256:…`, as deploys register), if read. */
+  imageTags?: readonly string[];
   lock?: GuardInfo;
 }
 
@@ -157,7 +159,14 @@ function environmentLine(row: EnvironmentRow, region: string, cluster: string, w
   }
   const s = row.service;
   const img = parseImage(containerImage(row.taskDefinition, row.container));
-  const image = img.tag ? code(img.tag) : img.digest ? code('@' + shortDigest(img.digest)) : t('imageUnknown');
+  const pinnedTag = img.tag ? undefined : tagOfDigest(row.imageTags);
+  const image = img.tag
+    ? code(img.tag)
+    : pinnedTag
+      ? code(pinnedTag)
+      : img.digest
+        ? code('@' + shortDigest(img.digest))
+        : t('imageUnknown');
   return t('line', {
     mark: HEALTH_MARK[health],
     name,

@@ -157,6 +157,11 @@ export function runningDigests(
   return [...counts].map(([digest, n]) => ({ digest, tasks: n })).sort((a, b) => b.tasks - a.tasks);
 }
 
+/** The tag to name a pinned digest by: a version rather than `latest` when the digest has both. */
+export function tagOfDigest(tags: readonly string[] | undefined): string | undefined {
+  return tags?.find((t) => t !== 'latest') ?? tags?.[0];
+}
+
 /** "`v1.4.2` · digest `abcdef123456`", from the task definition's image and the digests tasks report. */
 export function imageLine(
   image: string | undefined,
@@ -168,7 +173,7 @@ export function imageLine(
   if (!image) return t('imageUnknown');
   const ref = parseImage(image);
   const pinned = ref.digest;
-  const tag = ref.tag ?? (pinned ? tagsByDigest[pinned]?.[0] : undefined);
+  const tag = ref.tag ?? (pinned ? tagOfDigest(tagsByDigest[pinned]) : undefined);
   const parts: string[] = [tag ? code(tag) : code(arnTail(ref.repository) || ref.repository)];
   const shown = digests.length ? digests : pinned ? [{ digest: pinned, tasks: 0 }] : [];
   if (shown.length === 1) parts.push(t('digest', { digest: code(shortDigest(shown[0]!.digest)) }));
