@@ -97,8 +97,8 @@ const M = defineMessages('deploy.planner', {
     ko: '작업 정의 {td}이(가) 없어서 {service} 서비스를 그 버전으로 되돌릴 수 없습니다.',
   },
   noSuchRevisionHint: {
-    en: '`/ecs status &lt;service&gt;` shows the revision the service runs now; revisions of its family are numbered from 1.',
-    ko: '지금 실행 중인 리비전은 `/ecs status &lt;service&gt;`로 볼 수 있습니다. 패밀리의 리비전 번호는 1부터 시작합니다.',
+    en: '{service} runs {current} now; `/ecs history {alias}` lists the revisions it ran before.',
+    ko: '{service} 서비스는 지금 {current} 작업 정의를 실행 중입니다. 전에 실행한 리비전은 `/ecs history {alias}` 명령으로 볼 수 있습니다.',
   },
   alreadyOn: {
     en: '{service} already runs {td}; there is nothing to roll back to.',
@@ -512,7 +512,7 @@ async function botRecordsTarget(rt: Runtime, svc: ResolvedService, current: stri
   }
 }
 
-async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promise<TaskDefinitionWithTags> {
+async function describeTarget(ecs: ECSClient, arn: string, alias: string, current: string): Promise<TaskDefinitionWithTags> {
   try {
     return await withThrottleRetry(() => describeTaskDefinition(ecs, arn));
   } catch (err) {
@@ -521,7 +521,7 @@ async function describeTarget(ecs: ECSClient, arn: string, alias: string): Promi
       const { family, revision } = familyRevision(arn);
       throw new BotError('NOT_FOUND', `task definition ${arn} not found`, {
         userMessage: M.lazy('noSuchRevision', { td: code(`${family}:${revision ?? '?'}`), service: code(alias) }),
-        hint: M.lazy('noSuchRevisionHint'),
+        hint: M.lazy('noSuchRevisionHint', { service: code(alias), current: code(arnTail(current)), alias }),
         cause: err,
       });
     }
@@ -587,7 +587,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   }
   const [cur, tgt] = await Promise.all([
     withThrottleRetry(() => describeTaskDefinition(ecs, current)),
-    describeTarget(ecs, target!, svc.alias),
+    describeTarget(ecs, target!, svc.alias, current),
   ]);
   if (tgt.taskDefinition.status && tgt.taskDefinition.status !== 'ACTIVE') {
     throw new BotError('REFUSED', `target ${target} is ${tgt.taskDefinition.status}`, {

@@ -46,6 +46,14 @@ describe('rollback --to passes the deploy policy', () => {
     expect(requests()).toHaveLength(0);
   });
 
+  it('a revision that does not exist is refused, naming the revision the service runs now and where to find older ones', async () => {
+    const answer = await rollback('rollback web --to 99');
+    expect(answer).toContain("Task definition `web-prod:99` does not exist, so I can't roll `web` back to it.");
+    expect(answer).toMatch(/`web` runs `web-prod:\d+` now; `\/ecs history web` lists the revisions it ran before\./);
+    expect(answer).not.toContain('&lt;service&gt;');
+    expect(requests()).toHaveLength(0);
+  });
+
   it('--dry-run is refused the same way', async () => {
     expect(await rollback('rollback web --to 31 --dry-run')).toContain("I can't roll `web` back to `web-prod:31`");
   });
