@@ -52,8 +52,8 @@ export const changeArgsText = defineMessages('commands.change-args', {
     ko: '{input}: 작업 정의 리비전이 아닙니다. 리비전 번호를 쓰세요. 예: `--to 41`',
   },
   revisionHint: {
-    en: '`/ecs status &lt;service&gt;` shows the revision the service runs.',
-    ko: '서비스가 실행 중인 리비전은 `/ecs status &lt;service&gt;`로 볼 수 있습니다.',
+    en: '`/ecs taskdef {alias}` shows the revision it runs; `/ecs history {alias}` the ones before.',
+    ko: '실행 중인 리비전: `/ecs taskdef {alias}` · 전에 실행한 리비전: `/ecs history {alias}`',
   },
   startsAtOne: {
     en: 'Revision numbers start at 1; {input} is not one.',
@@ -293,13 +293,13 @@ export function parseCount(text: string, svc: ResolvedService, usage: string): n
 }
 
 /** `--to 42`: a task definition revision number. */
-export function parseRevision(text: string | true | undefined, usage: string): number | undefined {
+export function parseRevision(text: string | true | undefined, usage: string, alias: string): number | undefined {
   if (text === undefined) return undefined;
   if (text === true) throw badInput(M.lazy('toNeedsNumber'), usage);
   const t = text.trim();
   const named = /^[A-Za-z0-9_-]+:(\d+)$/.exec(t);
   if (named) throw badInput(M.lazy('onlyNumber', { n: named[1]! }), usage);
-  if (!/^\d+$/.test(t)) throw badInput(M.lazy('notRevision', { input: code(t) }), usage, M.lazy('revisionHint'));
+  if (!/^\d+$/.test(t)) throw badInput(M.lazy('notRevision', { input: code(t) }), usage, M.lazy('revisionHint', { alias }));
   const n = Number(t);
   if (!Number.isSafeInteger(n) || n < 1) throw badInput(M.lazy('startsAtOne', { input: code(t) }), usage);
   return n;

@@ -47,7 +47,7 @@ export const rollback = defineCommand<RollbackArgs>({
       to: z.union([z.string(), z.literal(true)]).optional(),
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);
-    const to = parseRevision(flags.to, USAGE);
+    const to = parseRevision(flags.to, USAGE, svc.alias);
     return parsedFor(svc, { alias: svc.alias, to, ...changeBase(flags, ctx, SPEC) });
   },
   ackText(parsed, locale) {

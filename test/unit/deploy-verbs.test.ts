@@ -142,6 +142,7 @@ describe('rollback and restart', () => {
     ['rollback web --to', '`--to` needs a revision number'],
     ['rollback web --to web-prod:41', 'Give only the revision number: `--to 41`'],
     ['rollback web --to latest', 'is not a task definition revision'],
+    ['rollback web --to latest', '`/ecs taskdef web` shows the revision it runs; `/ecs history web` the ones before.'],
     ['rollback web --to 0', 'Revision numbers start at 1'],
     ['rollback', 'Missing the service'],
   ])('%s → %s', (text, expected) => {
