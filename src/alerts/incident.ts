@@ -34,6 +34,7 @@ export const incidentText = defineMessages('alerts.incident', {
     ko: '서비스 스케줄러가 Cloud Map API 한도에 걸림',
   },
   serviceDown: { en: 'service down', ko: '서비스 중단' },
+  exitCode: { en: 'exit code {code}', ko: '종료 코드 {code}' },
   recoveredDeployment: { en: 'deployment {id} completed', ko: '배포 {id} 완료' },
   recoveredSteady: { en: 'the service reached a steady state', ko: '서비스가 안정 상태가 됨' },
   recoveredScaledToZero: { en: 'the service was scaled to 0', ko: '서비스 작업 수가 0이 됨' },
