@@ -35,6 +35,8 @@ export const incidentText = defineMessages('alerts.incident', {
   },
   serviceDown: { en: 'service down', ko: '서비스 중단' },
   exitCode: { en: 'exit code {code}', ko: '종료 코드 {code}' },
+  elbChecksFailed: { en: 'failed ELB health checks', ko: 'ELB 헬스 체크 실패' },
+  containerChecksFailed: { en: 'failed container health checks', ko: '컨테이너 헬스 체크 실패' },
   recoveredDeployment: { en: 'deployment {id} completed', ko: '배포 {id} 완료' },
   recoveredSteady: { en: 'the service reached a steady state', ko: '서비스가 안정 상태가 됨' },
   recoveredScaledToZero: { en: 'the service was scaled to 0', ko: '서비스 작업 수가 0이 됨' },
@@ -244,8 +246,21 @@ export function taskFacts(d: TaskDetail, failure: TaskFailure, where: { region: 
     startedBy: d.startedBy,
     kind: failure.kind,
     reasonKey: failure.reasonKey,
-    reasonLabel: failure.reasonLabel,
+    reasonLabel: taskLabel(failure),
   };
+}
+
+/**
+ * A task failure's label: our words (an exit code, failed health checks) as catalog tokens, shown in
+ * the channel's language (labelText); ECS's error names (OutOfMemoryError) as they are.
+ */
+function taskLabel(failure: TaskFailure): string {
+  if (failure.kind === 'exit' && typeof failure.exitCode === 'number')
+    return incidentText.token('exitCode', { code: String(failure.exitCode) });
+  if (failure.kind === 'health-check' && failure.reasonKey === 'ELB health checks') return incidentText.token('elbChecksFailed');
+  if (failure.kind === 'health-check' && failure.reasonKey === 'container health checks')
+    return incidentText.token('containerChecksFailed');
+  return failure.reasonLabel;
 }
 
 const ACTION_EVENTS = new Set([

@@ -147,7 +147,7 @@ function whyLine(f: TaskFacts, locale: Locale): string {
   const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
   const reason = raw.length
     ? raw.map((r) => escapeMrkdwn(truncate(oneLine(r), ALERT_REASON_CHARS / 2))).join(' — ')
-    : escapeMrkdwn(f.reasonLabel);
+    : escapeMrkdwn(labelText(f.reasonLabel, locale));
   const t = M.in(locale);
   const line = f.explanation ? t('whyLine', { reason, explanation: escapeMrkdwn(oneLine(f.explanation)) }) : t('whyOnly', { reason });
   return truncate(line, ALERT_WHY_CHARS);

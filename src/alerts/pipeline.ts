@@ -116,11 +116,7 @@ async function onTaskEvent(
       kind: 'task',
       seenId: `task:${f.taskId}`,
       reasonKey: f.reasonKey,
-      // Our words for an exit code are shown in the channel's language; ECS's error names as they are.
-      reasonLabel:
-        decision.failure.kind === 'exit' && typeof decision.failure.exitCode === 'number'
-          ? incidentText.token('exitCode', { code: String(decision.failure.exitCode) })
-          : f.reasonLabel,
+      reasonLabel: f.reasonLabel,
       facts: f,
       now,
       at,

@@ -105,7 +105,7 @@ function logsSection(logs: LogExcerpt | undefined, locale: Locale, logChars = 2_
 
 function whyText(f: TaskFacts, locale: Locale): string {
   const raw = [f.containerReason, f.stoppedReason].filter((x, i, a): x is string => !!x && a.indexOf(x) === i);
-  const reason = raw.length ? raw.map((r) => escapeMrkdwn(truncate(r, 600))).join(' — ') : escapeMrkdwn(f.reasonLabel);
+  const reason = raw.length ? raw.map((r) => escapeMrkdwn(truncate(r, 600))).join(' — ') : escapeMrkdwn(labelText(f.reasonLabel, locale));
   return `${M.in(locale)('whyStopped', { reason })}\n${escapeMrkdwn(explainFailure({ ...f, exitCode: f.exitCode }, locale))}`;
 }
 
@@ -115,7 +115,7 @@ export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined, local
   const where = [t('whereTask', { task: `<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>` })];
   if (f.container) where.push(t('whereContainer', { container: code(f.container) }));
   if (typeof f.exitCode === 'number') where.push(t('whereExit', { code: f.exitCode }));
-  const label = escapeMrkdwn(f.reasonLabel);
+  const label = escapeMrkdwn(labelText(f.reasonLabel, locale));
   const blocks: KnownBlock[] = [section(`${t('newReason', { label, where: where.join(', ') })}\n${whyText(f, locale)}`)];
   const l = logsSection(logs, locale, logChars);
   if (l) blocks.push(l);

@@ -564,16 +564,25 @@ describe('in a Korean workspace (slack.language: ko)', () => {
     expect(recovered!.text).toMatch(/^✅ 복구됨: 배포 ecs-svc\/8000000000000000001 완료\./);
   });
 
-  it('names an exit code in Korean in the alert and in its count of reasons', async () => {
+  it('names an exit code and failed health checks in Korean in the alert and in its count of reasons', async () => {
     await e2e.close();
     e2e = await setupE2E({ now: () => now, configPath: configFile((d) => (d.slack.language = 'ko')) });
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
     now += MIN;
     await e2e.event(taskStopped({ time: now, exitCode: 1 }));
-    const alert = only(alerts());
-    expect(alert.text).toContain('종료 코드 1 ×2');
-    expect(textOf(alert)).toContain('종료 코드 1');
-    expect(textOf(alert)).not.toContain('exit code');
+    now += MIN;
+    await e2e.event(
+      taskStopped({
+        time: now,
+        exitCode: 0,
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: 'Task failed ELB health checks in (tg)',
+      }),
+    );
+    const all = [only(alerts()), ...replies(only(alerts()))].map(textOf).join('\n');
+    expect(only(alerts()).text).toContain('종료 코드 1 ×2');
+    expect(all).toContain('ELB 헬스 체크 실패');
+    expect(all).not.toMatch(/exit code|원인:\* failed/); // ECS's own words ("Task failed ELB health checks") stay as they are
   });
 
   it("quotes ECS's own words as they are, each with one Korean line saying what they mean; the Slack function's re-render keeps it", async () => {

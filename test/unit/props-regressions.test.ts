@@ -44,7 +44,7 @@ describe('help', () => {
 });
 
 describe('error replies', () => {
-  it('`rollback web --to <!channel>`: the hint names `/ecs status &lt;service&gt;`', () => {
+  it('`rollback web --to <!channel>`: the hint names the service\'s own commands', () => {
     let err: unknown;
     try {
       route({ config }, { text: 'rollback web --to <!channel>', channelId: 'CPROD', userId: 'UDEV1' });
@@ -53,7 +53,7 @@ describe('error replies', () => {
     }
     expect(isBotError(err)).toBe(true);
     const msg = errorReply(err, quiet);
-    expect(JSON.stringify(msg)).toContain('/ecs status &lt;service&gt;');
+    expect(JSON.stringify(msg)).toContain('`/ecs taskdef web` shows the revision it runs');
     assertSafe(msg);
   });
 

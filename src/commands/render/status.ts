@@ -64,7 +64,6 @@ export const statusText = defineMessages('commands.render.status', {
   },
   tdAndImage: { en: '*Task definition* {td} · *image* {image}', ko: '*작업 정의* {td} · *이미지* {image}' },
   deployments: { en: '*Deployments* ({n})', ko: '*배포* ({n})' },
-  andMore: { en: '_… and {n} more_', ko: '_… 외 {n}개_' },
   andMoreKinds: { en: '_… and {n} other kinds of stop_', ko: '_… 그 밖의 중지 {n}종류_' },
   stoppedLastHour: { en: '*Stopped in the last hour* ({n})', ko: '*최근 1시간 동안 중지됨* ({n})' },
   recentEvents: { en: '*Recent events*', ko: '*최근 이벤트*' },
