@@ -10,6 +10,7 @@ import { DescribeImagesCommand, GetRegistryScanningConfigurationCommand } from '
 import { awsException, imageDetail } from '../helpers/aws-fixtures';
 import { configFile } from '../helpers/config';
 import { lastResponse, requestMessage, stubImages, stubScanning, useDeployHarness } from '../helpers/deploy-e2e';
+import { redisLocaleCache } from '../../src/redis/locale-cache';
 
 const NEVER_SCANNED = 'sha256:' + 'd'.repeat(64);
 const EXPIRED = 'sha256:' + 'e'.repeat(64);
@@ -91,6 +92,39 @@ describe('a deploy refused for an image never scanned says how this registry sca
       'Amazon Inspector no longer rescans this image (its scan duration ended): push the image again (a new push is scanned) or deploy a newer tag (`/ecs images web`).',
     );
     expect(scanningCalls()).toBe(1);
+  });
+});
+
+describe('in Korean (the requester reads Korean)', () => {
+  const inKorean = async () => {
+    h.e2e.slack.setUserLocale('UDEV1', 'ko-KR');
+    await redisLocaleCache(h.e2e.rt.redis).set('UDEV1', 'ko-KR', 3600);
+  };
+
+  it('basic scanning: the command, in a Korean sentence', async () => {
+    await inKorean();
+    const answer = await deploy('v2.0.0');
+    expect(answer).toContain(
+      `이미지를 스캔하고(ECR 콘솔의 Scan, 또는 \`aws ecr start-image-scan --region eu-west-1 --repository-name shop/web --image-id imageDigest=${NEVER_SCANNED}\`) 스캔이 끝나면 다시 시도하세요.`,
+    );
+    expect(answer).not.toMatch(/Have it scanned|never been scanned/);
+  });
+
+  it('enhanced scanning: the scanning rules, in Korean', async () => {
+    await inKorean();
+    stubScanning(h.ecrMock, 'ENHANCED');
+    const answer = await deploy('v2.0.0');
+    expect(answer).toContain('이 레지스트리는 향상된 스캐닝(Amazon Inspector)을 써서, 스캔 규칙에 맞는 리포지토리만 스캔합니다.');
+    expect(answer).toContain('`shop/web` 리포지토리를 레지스트리의 향상된 스캐닝 규칙에 추가해 달라고 요청한 뒤');
+    expect(answer).not.toMatch(/start-image-scan|enhanced scanning/);
+  });
+
+  it('scan eligibility expired: push again or a newer tag, in Korean', async () => {
+    await inKorean();
+    stubScanning(h.ecrMock, 'ENHANCED');
+    const answer = await deploy('v1.0.0');
+    expect(answer).toContain('Amazon Inspector가 이 이미지를 더 이상 다시 스캔하지 않습니다(스캔 기간 종료).');
+    expect(answer).toContain('더 새 태그를 배포하세요 (`/ecs images web`)');
   });
 });
 
