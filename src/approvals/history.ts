@@ -301,7 +301,7 @@ const M = defineMessages('approvals.history', {
   noApproval: { en: 'no approval needed', ko: '승인 필요 없음' },
   approvedBy: { en: 'approved by {users}', ko: '승인: {users}' },
   noApprovals: { en: 'no approvals', ko: '승인 없음' },
-  took: { en: ' in {duration}', ko: ' ({duration} 걸림)' },
+  took: { en: ' in {duration}', ko: ' · {duration} 걸림' }, // after an outcome that may end in parentheses
   ecs: { en: ' · ECS: {status}', ko: ' · ECS: {status}', same: true },
   askedBy: { en: 'Asked by {user}{reason} · {approved} · request {id}', ko: '요청자 {user}{reason} · {approved} · 요청 {id}' },
   aDeployment: { en: 'a deployment', ko: '배포' },

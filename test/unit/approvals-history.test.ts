@@ -122,6 +122,20 @@ describe('runsFromAudit', () => {
     ]);
   });
 
+  it('the outcome line says the outcome once and how long it took, without parentheses after parentheses (ko)', () => {
+    const id = 'prod.web.aaaaaaa9';
+    const entries = [
+      entry(T0 + 9 * MIN, 'succeeded', id, 'bot', 'succeeded', { detail: '`web-prod:43` 실행 중 (작업 4개)' }),
+      entry(T0 + 2 * MIN, 'started', id, 'bot', 'running'),
+      entry(T0, 'created', id, 'UDEV1', 'approved'),
+    ];
+    const rows = mergeHistory(runsFromAudit(entries, new Map()), [], new Map(), T0, 10);
+    const view = { service: 'web', environment: 'prod', limit: 10, notes: [], now: T0 + 10 * MIN };
+    const ko = JSON.stringify(historyMessage({ ...view, rows }, 'ko').blocks);
+    expect(ko).toContain('성공: `web-prod:43` 실행 중 (작업 4개) · 7분 걸림');
+    expect(JSON.stringify(historyMessage({ ...view, rows }, 'en').blocks)).toContain('succeeded: `web-prod:43` 실행 중 (작업 4개) in 7m');
+  });
+
   it('takes image, task definition and ECS ids from the plan and the execution facts', () => {
     const id = 'prod.web.aaaaaaa2';
     const req = approvedRequest(id, {
