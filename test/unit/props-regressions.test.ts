@@ -44,7 +44,7 @@ describe('help', () => {
 });
 
 describe('error replies', () => {
-  it('`rollback web --to <!channel>`: the hint names the service\'s own commands', () => {
+  it("`rollback web --to <!channel>`: the hint names the service's own commands", () => {
     let err: unknown;
     try {
       route({ config }, { text: 'rollback web --to <!channel>', channelId: 'CPROD', userId: 'UDEV1' });
