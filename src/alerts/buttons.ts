@@ -54,7 +54,7 @@ const M = defineMessages('alerts.buttons', {
   },
   over: {
     en: ':grey_question: This alert is over (a newer alert of {service} replaced it, or it is no longer on record). Use `/ecs status {alias}` or `/ecs logs {alias}`.',
-    ko: ':grey_question: 끝난 알림입니다 ({service}의 새 알림으로 바뀌었거나 기록이 더 이상 없습니다). `/ecs status {alias}` 또는 `/ecs logs {alias}`를 쓰세요.',
+    ko: ':grey_question: 끝난 알림입니다 ({service}의 새 알림으로 바뀌었거나 기록이 더 이상 없습니다). `/ecs status {alias}` 또는 `/ecs logs {alias}` 명령을 쓰세요.',
   },
   otherChannel: {
     en: ':no_entry: This button belongs to an alert in another channel, so I did nothing.',
@@ -66,11 +66,11 @@ const M = defineMessages('alerts.buttons', {
   },
   notReader: {
     en: "You are not allowed to read from {env}, so I can't show these logs.",
-    ko: '{env}를 조회할 권한이 없어 이 로그를 보여 드릴 수 없습니다.',
+    ko: '{env} 환경을 조회할 권한이 없어 이 로그를 보여 드릴 수 없습니다.',
   },
   notReaderAck: {
     en: 'You are not allowed to read from {env}, so you cannot take this alert.',
-    ko: '{env}를 조회할 권한이 없어 이 알림을 맡을 수 없습니다.',
+    ko: '{env} 환경을 조회할 권한이 없어 이 알림을 맡을 수 없습니다.',
   },
   noStream: {
     en: ':grey_question: This alert has no log stream I can read.',

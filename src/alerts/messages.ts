@@ -44,7 +44,7 @@ const M = defineMessages('alerts.messages', {
   buttonAck: { en: "I'm on it", ko: '제가 볼게요' },
   noButtons: {
     en: 'No buttons: I could not reach my store (Redis) when I posted this, so nothing here is on record. Use {status} or {logs}.',
-    ko: '버튼 없음: 이 알림을 올릴 때 저장소(Redis)에 연결하지 못해 기록된 것이 없습니다. {status} 또는 {logs}를 쓰세요.',
+    ko: '버튼 없음: 이 알림을 올릴 때 저장소(Redis)에 연결하지 못해 기록된 것이 없습니다. {status} 또는 {logs} 명령을 쓰세요.',
   },
   outageNote: {
     en: 'Posted while my store (Redis) was down: {n} counted from {since}. The counts above are those on record since it came back.',

@@ -168,7 +168,7 @@ export const codesText = defineMessages('approvals.codes', {
   alreadyRunning: { en: 'This request is already running.', ko: '이 요청은 이미 실행 중입니다.' },
   alreadyLockedByYou: {
     en: 'You already locked {target} {at} ({duration} ago). `/ecs unlock {service}` releases it.',
-    ko: '{target} 서비스는 이미 직접 잠갔습니다 ({at}, {duration} 전). `/ecs unlock {service}`로 풀 수 있습니다.',
+    ko: '{target} 서비스는 이미 직접 잠갔습니다 ({at}, {duration} 전). `/ecs unlock {service}` 명령으로 풀 수 있습니다.',
   },
   alreadyLocked: { en: '{target} is already locked {guard}.', ko: '{target} 서비스는 이미 잠겨 있습니다 — {guard}.' },
   changeRunning: {
@@ -179,7 +179,7 @@ export const codesText = defineMessages('approvals.codes', {
   notLocked: { en: '{target} is not locked, so there is nothing to unlock.', ko: '{target} 서비스는 잠겨 있지 않아 풀 것이 없습니다.' },
   changeLock: {
     en: '{target} is held by a running change{request}, not by a manual lock. It is released when the change finishes.',
-    ko: '{target} 서비스는 수동 잠금이 아니라 실행 중인 변경{request}이 잡고 있습니다. 변경이 끝나면 풀립니다.',
+    ko: '{target} 서비스는 수동 잠금이 아니라 실행 중인 변경이 잡고 있습니다{request}. 변경이 끝나면 풀립니다.',
   },
   notLockOwner: {
     en: '{target} is locked {guard}. Only {owner} or an approver can unlock it (approvers in {env}: {approvers}).',

@@ -126,7 +126,7 @@ export const gatesText = defineMessages('approvals.gates', {
   prevReason: { en: ' (“{reason}”)', ko: ' (“{reason}”)', same: true },
   dmTakenOver: {
     en: ':lock: {user} took over your lock on {what} in <#{channel}>: “{reason}”. Your lock{prevReason} is gone; talk to them before changing it again.',
-    ko: ':lock: {user}님이 <#{channel}>에서 {what}에 대한 회원님의 잠금을 넘겨받았습니다: “{reason}”. 회원님의 잠금{prevReason}은(는) 해제되었습니다. 다시 변경하기 전에 그분과 이야기하세요.',
+    ko: ':lock: {user}님이 <#{channel}>에서 {what}에 대한 회원님의 잠금을 넘겨받았습니다: “{reason}”. 회원님의 잠금은 해제되었습니다{prevReason}. 다시 변경하기 전에 그분과 이야기하세요.',
   },
   tookOverConfirm: {
     en: ':lock: You hold the lock on {what} now.{told}',
@@ -143,7 +143,7 @@ export const gatesText = defineMessages('approvals.gates', {
   },
   autoLocked: {
     en: ':lock: {what} is locked automatically after the rollback, so the same image is not deployed again by reflex. Check it, then acknowledge: *Acknowledge and unlock* or `/ecs unlock {service}`.',
-    ko: ':lock: 롤백 후 {what}이(가) 자동으로 잠겼습니다. 같은 이미지가 반사적으로 다시 배포되지 않도록 하기 위해서입니다. 확인한 뒤 *확인 후 잠금 해제* 또는 `/ecs unlock {service}`로 처리하세요.',
+    ko: ':lock: 롤백 후 {what}이(가) 자동으로 잠겼습니다. 같은 이미지가 반사적으로 다시 배포되지 않도록 하기 위해서입니다. 확인한 뒤 *확인 후 잠금 해제* 또는 `/ecs unlock {service}` 명령으로 처리하세요.',
   },
   autoLockedExternal: {
     en: ':lock: {what} is locked automatically: ECS deployment `{deployment}` failed{reason}. New changes to it are refused until someone acknowledges it (*Acknowledge and unlock* or `/ecs unlock {service}`).',

@@ -14,7 +14,7 @@ const text = defineMessages('approvals.history-gates', {
   retroWaiting: { en: 'not approved after the fact yet', ko: '아직 사후 승인되지 않음' },
   retroExpired: { en: '*never approved after the fact*', ko: '*사후 승인되지 않음*' },
   retroNotRun: { en: 'did not run: no approval after the fact needed', ko: '실행되지 않음: 사후 승인 필요 없음' },
-  scheduled: { en: ':calendar: scheduled for {at}', ko: ':calendar: {at}로 예약됨' },
+  scheduled: { en: ':calendar: scheduled for {at}', ko: ':calendar: {at} 시작으로 예약됨' },
   shifted: { en: 'traffic shifted by {user}', ko: '{user}님이 트래픽 전환' },
   rolledBack: { en: 'rolled back at the traffic gate by {user}', ko: '{user}님이 트래픽 게이트에서 롤백' },
   late: { en: 'a late press by {user} (the pause had ended)', ko: '{user}님의 늦은 누름 (일시 중지 종료 후)' },

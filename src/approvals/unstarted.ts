@@ -21,7 +21,7 @@ const M = defineMessages('approvals.unstarted', {
   },
   lateStartReason: {
     en: 'not started: the work reached the worker more than {deadline} after the approval, when the approval was no longer valid. Nothing was changed.',
-    ko: '시작하지 않음: 작업이 승인 후 {deadline}이 지나 승인이 더 이상 유효하지 않을 때 워커에 도착했습니다. 아무것도 바뀌지 않았습니다.',
+    ko: '시작하지 않음: 작업이 승인 후 {deadline}이(가) 지나 승인이 더 이상 유효하지 않을 때 워커에 도착했습니다. 아무것도 바뀌지 않았습니다.',
   },
   workerFailedReason: { en: 'not started: {why}. Nothing was changed.', ko: '시작하지 않음: {why}. 아무것도 바뀌지 않았습니다.' },
   notConfigured: {

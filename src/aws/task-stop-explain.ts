@@ -32,7 +32,7 @@ const M = defineMessages('alerts.explain', {
   },
   exit139: { en: 'the process crashed with a segmentation fault (SIGSEGV)', ko: '세그멘테이션 오류로 프로세스가 크래시됨 (SIGSEGV)' },
   exit143: { en: 'the process was terminated (SIGTERM)', ko: '프로세스가 종료됨 (SIGTERM)' },
-  whoContainer: { en: 'Container {container}', ko: '컨테이너 {container}' },
+  whoContainer: { en: 'Container {container}', ko: '{container} 컨테이너' },
   whoAny: { en: 'The container', ko: '컨테이너' },
   oom: {
     en: "{who} ran out of memory and was killed{exit}. Raise its memory (or the task's) in the task definition, or look for a leak or a load spike.",
@@ -66,7 +66,7 @@ const M = defineMessages('alerts.explain', {
   },
   exit: {
     en: '{who} is essential and exited with code {code}{meaning}, so ECS stopped the task. The last log lines usually say why.',
-    ko: '{who}는 필수 컨테이너인데 종료 코드 {code}{meaning}로 종료되어 ECS가 작업을 중지했습니다. 대개 마지막 로그에 이유가 있습니다.',
+    ko: '필수 {who}이(가) 종료되어 ECS가 작업을 중지했습니다. 종료 코드는 {code}{meaning}입니다. 대개 마지막 로그에 이유가 있습니다.',
   },
   meaning: { en: ': {meaning}', ko: ' ({meaning})' },
   oomExit: { en: ' (exit 137)', ko: ' (종료 코드 137)' },

@@ -65,7 +65,7 @@ const text = defineMessages('commands.gates', {
   windowCloses: { en: ', until {at}', ko: ', {at}까지' },
   windowScheduled: {
     en: 'Change window: scheduled for {at} ({windows}).',
-    ko: '변경 허용 시간: {at}로 예약됨 ({windows}).',
+    ko: '변경 허용 시간: {at} 시작으로 예약됨 ({windows}).',
   },
   windowBypassed: {
     en: 'Change window: *bypassed by break-glass* (now is {why}).',

@@ -29,7 +29,7 @@ const M = defineMessages('commands.logs.run', {
   },
   noTaskStream: {
     en: 'No task {task} has written to {group} (no log stream starts with {prefix}): the id is not one of this service, or the task never wrote a line.',
-    ko: '{group}에 {task} 작업이 쓴 로그가 없습니다 ({prefix}로 시작하는 로그 스트림이 없음). 이 서비스의 작업 ID가 아니거나, 작업이 로그를 한 줄도 쓰지 않았습니다.',
+    ko: '{group}에 {task} 작업이 쓴 로그가 없습니다 (접두사가 {prefix}인 로그 스트림이 없음). 이 서비스의 작업 ID가 아니거나, 작업이 로그를 한 줄도 쓰지 않았습니다.',
   },
   noTaskStreamHint: {
     en: 'Check the id: `/ecs tasks {alias}` lists the running tasks, `/ecs tasks {alias} --stopped` those stopped in the last hour.',

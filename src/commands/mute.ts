@@ -84,7 +84,7 @@ const M = defineMessages('commands.mute', {
   },
   muted: {
     en: '🔕 Alerts for {service} ({env}) are muted for {duration}, until {until}{why}. Failures are still counted; `/ecs unmute {alias}` turns them back on.',
-    ko: '🔕 {service}({env}) 알림을 {duration} 동안, {until}까지 껐습니다{why}. 실패는 계속 집계되며, `/ecs unmute {alias}`로 다시 켤 수 있습니다.',
+    ko: '🔕 {service}({env}) 알림을 {duration} 동안, {until}까지 껐습니다{why}. 실패는 계속 집계되며, `/ecs unmute {alias}` 명령으로 다시 켤 수 있습니다.',
   },
   notMuted: { en: '🔔 Alerts for {service} ({env}) are not muted.', ko: '🔔 {service}({env}) 알림은 꺼져 있지 않습니다.' },
   unmuted: {

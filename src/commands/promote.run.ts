@@ -20,11 +20,11 @@ import type { Parsed } from './types';
 const text = defineMessages('commands.promote.run', {
   noUpstream: {
     en: 'I do not know which service in `{from}` {service} is promoted from: no service there uses ECR repository `{repository}`.',
-    ko: '{service}이(가) `{from}`의 어떤 서비스에서 승격되는지 알 수 없습니다: 그곳에 ECR 저장소 `{repository}`를 쓰는 서비스가 없습니다.',
+    ko: '{service}이(가) `{from}`의 어떤 서비스에서 승격되는지 알 수 없습니다: 그곳에 `{repository}` ECR 저장소를 쓰는 서비스가 없습니다.',
   },
   manyUpstream: {
     en: 'Several services in `{from}` use ECR repository `{repository}` ({list}), so I do not know which one {service} is promoted from.',
-    ko: '`{from}`에서 여러 서비스가 ECR 저장소 `{repository}`를 사용합니다 ({list}). {service}이(가) 어느 서비스에서 승격되는지 알 수 없습니다.',
+    ko: '`{from}`에서 여러 서비스가 `{repository}` ECR 저장소를 사용합니다 ({list}). {service}이(가) 어느 서비스에서 승격되는지 알 수 없습니다.',
   },
   upstreamHint: {
     en: 'Name it with `services.{service}.promoteFrom` in chatops.yml.',
@@ -44,7 +44,7 @@ const text = defineMessages('commands.promote.run', {
   },
   notThereHint: {
     en: 'Copy it there (ECR replication) or push it, then promote again; `/ecs images {service}` shows what is there.',
-    ko: 'ECR 복제나 푸시로 그곳에 올린 뒤 다시 승격하세요. 그곳에 있는 이미지는 `/ecs images {service}`로 볼 수 있습니다.',
+    ko: 'ECR 복제나 푸시로 그곳에 올린 뒤 다시 승격하세요. 그곳에 있는 이미지는 `/ecs images {service}` 명령으로 볼 수 있습니다.',
   },
   otherRepository: {
     en: '{upstream} in `{from}` last completed with an image of `{got}`, not of {service}’s repository `{repository}`.',

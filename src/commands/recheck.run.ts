@@ -140,7 +140,7 @@ const M = defineMessages('commands.recheck.run', {
   },
   unmuteLost: {
     en: ':x: Your unmute did not go through: {now} Run `/ecs unmute {alias}` again.',
-    ko: ':x: 알림 켜기는 반영되지 않았습니다. {now} `/ecs unmute {alias}`를 다시 실행하세요.',
+    ko: ':x: 알림 켜기는 반영되지 않았습니다. {now} `/ecs unmute {alias}` 명령을 다시 실행하세요.',
   },
   ackWent: {
     en: ":white_check_mark: Your *I'm on it* did go through: you have the alert of {service} ({env}).",

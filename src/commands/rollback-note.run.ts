@@ -36,15 +36,15 @@ import { deferReply, incidentOfMessage, replyKey } from '../alerts/backlog';
 const M = defineMessages('commands.rollback-note', {
   requested: {
     en: '↩️ {user} asked to roll back {service} to {to}: {request} in {channel} needs {n} {n|approval|approvals}.',
-    ko: '↩️ {user} 님이 {service}를 {to}(으)로 롤백해 달라고 요청했습니다. {channel}의 {request}에 승인이 {n}개 필요합니다.',
+    ko: '↩️ {user} 님이 {service} 서비스를 {to}(으)로 롤백해 달라고 요청했습니다. {channel}의 {request}에 승인이 {n}개 필요합니다.',
   },
   started: {
     en: '↩️ {user} is rolling back {service} to {to} now: {request} in {channel}.',
-    ko: '↩️ {user} 님이 지금 {service}를 {to}(으)로 롤백하고 있습니다: {channel}의 {request}.',
+    ko: '↩️ {user} 님이 지금 {service} 서비스를 {to}(으)로 롤백하고 있습니다: {channel}의 {request}.',
   },
   other: {
     en: '↩️ {user} asked to roll back {service} to {to}: {request} in {channel}.',
-    ko: '↩️ {user} 님이 {service}를 {to}(으)로 롤백해 달라고 요청했습니다: {channel}의 {request}.',
+    ko: '↩️ {user} 님이 {service} 서비스를 {to}(으)로 롤백해 달라고 요청했습니다: {channel}의 {request}.',
   },
   request: { en: 'request {id}', ko: '요청 {id}' },
 });

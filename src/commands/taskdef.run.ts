@@ -23,7 +23,7 @@ const text = defineMessages('taskdef-run', {
   },
   hint: {
     en: 'Revisions of a family are numbered from 1; `/ecs taskdef {alias}` shows the one that runs.',
-    ko: '패밀리의 리비전은 1부터 번호가 매겨집니다. `/ecs taskdef {alias}`는 실행 중인 리비전을 보여 줍니다.',
+    ko: '패밀리의 리비전은 1부터 번호가 매겨집니다. `/ecs taskdef {alias}` 명령은 실행 중인 리비전을 보여 줍니다.',
   },
 });
 

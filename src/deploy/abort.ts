@@ -32,7 +32,7 @@ const M = defineMessages('deploy.abort', {
   },
   alreadyDone: {
     en: 'This change already {state}; there is nothing to abort. To undo it, use `/ecs rollback {service}`.',
-    ko: '이 변경은 이미 {state}. 중단할 것이 없습니다. 되돌리려면 `/ecs rollback {service}`를 쓰세요.',
+    ko: '이 변경은 이미 {state}. 중단할 것이 없습니다. 되돌리려면 `/ecs rollback {service}` 명령을 쓰세요.',
   },
   completed: { en: 'completed', ko: '완료되었습니다' },
   failed: { en: 'failed', ko: '실패했습니다' },

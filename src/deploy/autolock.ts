@@ -23,7 +23,7 @@ const text = defineMessages('deploy.autolock', {
   gate: { en: 'rolled back at the traffic-shift gate', ko: '트래픽 전환 게이트에서 롤백됨' },
   finalNote: {
     en: ':lock: {what} is now locked, so the same image is not deployed again by reflex. Check it, then acknowledge: *Acknowledge and unlock* or `/ecs unlock {service}`.',
-    ko: ':lock: 같은 이미지가 반사적으로 다시 배포되지 않도록 {what}이(가) 잠겼습니다. 확인한 뒤 *확인 후 잠금 해제* 또는 `/ecs unlock {service}`로 처리하세요.',
+    ko: ':lock: 같은 이미지가 반사적으로 다시 배포되지 않도록 {what}이(가) 잠겼습니다. 확인한 뒤 *확인 후 잠금 해제* 또는 `/ecs unlock {service}` 명령으로 처리하세요.',
   },
 });
 

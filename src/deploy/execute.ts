@@ -65,7 +65,7 @@ const M = defineMessages('deploy.execute', {
   },
   imageGone: {
     en: 'The approved image {digest} is no longer in ECR repository {repository} (deleted since the request).',
-    ko: '승인된 이미지 {digest}가 더 이상 ECR 리포지토리 {repository}에 없습니다 (요청 뒤에 삭제됨).',
+    ko: '승인된 이미지({digest})가 더 이상 ECR 리포지토리 {repository}에 없습니다 (요청 뒤에 삭제됨).',
   },
   pushAgain: { en: 'Push the image again and make a new request.', ko: '이미지를 다시 푸시하고 새로 요청하세요.' },
   nothingRegistered: { en: 'Nothing was registered or changed.', ko: '아무것도 등록하거나 바꾸지 않았습니다.' },

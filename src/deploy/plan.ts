@@ -50,7 +50,7 @@ const M = defineMessages('deploy.plan', {
   startedAgo: { en: ' started {duration} ago', ko: ', {duration} 전 시작' },
   inProgressHint: {
     en: 'Wait for it to finish (`/ecs status {service}`), or roll it back with `/ecs rollback {service}`.',
-    ko: '끝날 때까지 기다리거나(`/ecs status {service}`), `/ecs rollback {service}`로 되돌리세요.',
+    ko: '끝날 때까지 기다리거나(`/ecs status {service}`), `/ecs rollback {service}` 명령으로 되돌리세요.',
   },
   noFindings: { en: 'no findings', ko: '발견 사항 없음' },
   severity: { en: '{n} {level}', ko: '{level} {n}개' },

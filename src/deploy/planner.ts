@@ -106,7 +106,7 @@ const M = defineMessages('deploy.planner', {
   },
   alreadyOnHint: {
     en: 'Name another revision with `--to`, or use `/ecs restart {service}` to replace its tasks.',
-    ko: '`--to`로 다른 리비전을 지정하거나, 작업을 교체하려면 `/ecs restart {service}`를 쓰세요.',
+    ko: '`--to`로 다른 리비전을 지정하거나, 작업을 교체하려면 `/ecs restart {service}` 명령을 쓰세요.',
   },
   rolloutInProgress: {
     en: 'A rollout to {td} is in progress; rolling back returns to what ran before it.',
@@ -152,7 +152,10 @@ const M = defineMessages('deploy.planner', {
     en: '{service} is already set to {n} desired {n|task|tasks} ({running} running); nothing to change.',
     ko: '{service} 서비스는 이미 원하는 작업 수가 {n}개입니다 ({running}개 실행 중). 바꿀 것이 없습니다.',
   },
-  sameCountHint: { en: 'Use `/ecs restart {service}` to replace its tasks.', ko: '작업을 교체하려면 `/ecs restart {service}`를 쓰세요.' },
+  sameCountHint: {
+    en: 'Use `/ecs restart {service}` to replace its tasks.',
+    ko: '작업을 교체하려면 `/ecs restart {service}` 명령을 쓰세요.',
+  },
   noAutoscaling: { en: 'I could not check the autoscaling range ({error}).', ko: '오토스케일링 범위를 확인하지 못했습니다 ({error}).' },
   noTasks: {
     en: '{service} has 0 desired tasks, so there is nothing to restart.',

@@ -136,7 +136,7 @@ const text = defineMessages('deploy.promotion', {
   },
   neverHint: {
     en: 'Deploy it to `{from}` first{example}, then `/ecs promote {service}` once it completed there.',
-    ko: '먼저 `{from}`에 배포하고{example}, 그곳에서 완료된 뒤 `/ecs promote {service}`를 실행하세요.',
+    ko: '먼저 `{from}`에 배포하고{example}, 그곳에서 완료된 뒤 `/ecs promote {service}` 명령을 실행하세요.',
   },
   neverExample: { en: ' (e.g. `/ecs deploy {upstream} {ref}`)', ko: ' (예: `/ecs deploy {upstream} {ref}`)' },
   soak: {
@@ -145,7 +145,7 @@ const text = defineMessages('deploy.promotion', {
   },
   soakHint: {
     en: 'Schedule it for then with `--at {readyAtLocal}`.',
-    ko: '`--at {readyAtLocal}`로 그때로 예약하세요.',
+    ko: '`--at {readyAtLocal}` 옵션으로 그때로 예약하세요.',
   },
   bypassed: {
     en: 'Promotion: *bypassed by break-glass*{why}.',

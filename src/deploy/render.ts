@@ -74,7 +74,7 @@ export const renderText = defineMessages('deploy.render', {
   allowed: { en: ' (allowed {min}–{max})', ko: ' (허용 {min}–{max})' },
   detailRestart: {
     en: '• A new deployment of the same task definition {td}: all {n} {n|task|tasks} replaced, rolling',
-    ko: '• 같은 작업 정의 {td}로 새 배포: 작업 {n}개 모두 롤링 교체',
+    ko: '• 같은 작업 정의 {td}(으)로 새 배포: 작업 {n}개 모두 롤링 교체',
   },
   detailSize: { en: '• Task size: {from} → {to}', ko: '• 작업 크기: {from} → {to}' },
   detailSizeRevision: {

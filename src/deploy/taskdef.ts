@@ -40,7 +40,7 @@ const M = defineMessages('deploy.taskdef', {
   },
   roleChange: {
     en: "The {which} would change from {from} to {to}, which is not in this environment's `taskRoles`.",
-    ko: '{which}이 바뀝니다 ({from} → {to}). 새 역할이 이 환경의 `taskRoles`에 없습니다.',
+    ko: '{which}이(가) 바뀝니다 ({from} → {to}). 새 역할이 이 환경의 `taskRoles`에 없습니다.',
   },
   taskRole: { en: 'task role', ko: '작업 역할' },
   executionRole: { en: 'execution role', ko: '실행 역할' },

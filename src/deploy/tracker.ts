@@ -75,12 +75,12 @@ const M = defineMessages('deploy.tracker', {
   didNotRun: { en: 'did not run: {message}', ko: '실행하지 않음: {message}' },
   gaveUpUnread: {
     en: "I could not read the service for {duration}, so I stopped tracking the change and released the service's change lock. {why} Check `/ecs status {service}`.",
-    ko: '{duration} 동안 서비스를 읽지 못해 변경 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. {why} `/ecs status {service}`로 확인하세요.',
+    ko: '{duration} 동안 서비스를 읽지 못해 변경 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. {why} `/ecs status {service}` 명령으로 확인하세요.',
   },
   unreadableService: { en: 'AWS gave no usable answer.', ko: 'AWS가 쓸 수 있는 답을 주지 않았습니다.' },
   gaveUp: {
     en: "Still not finished after {duration}, so I stopped tracking it and released the service's change lock. Check `/ecs status {service}`.",
-    ko: '{duration} 동안 끝나지 않아 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. `/ecs status {service}`로 확인하세요.',
+    ko: '{duration} 동안 끝나지 않아 추적을 멈추고 서비스의 변경 잠금을 풀었습니다. `/ecs status {service}` 명령으로 확인하세요.',
   },
 });
 

@@ -108,7 +108,7 @@ export const trafficText = defineMessages('deploy.traffic', {
   },
   unknownPause: {
     en: ':grey_question: I have no record of this pause any more, so nothing was sent to ECS. `/ecs status {service}` shows the deployment.',
-    ko: ':grey_question: 이 일시 중지에 대한 기록이 더 이상 없어 ECS에 아무것도 보내지 않았습니다. `/ecs status {service}`로 배포를 확인하세요.',
+    ko: ':grey_question: 이 일시 중지에 대한 기록이 더 이상 없어 ECS에 아무것도 보내지 않았습니다. `/ecs status {service}` 명령으로 배포를 확인하세요.',
   },
   pauseOver: {
     en: ':hourglass: Too late: the pause at {stage} timed out {at}, and ECS already took its timeout action ({action}). Nothing was sent to ECS.',
@@ -124,7 +124,7 @@ export const trafficText = defineMessages('deploy.traffic', {
   },
   notRollbacker: {
     en: ':no_entry: Rolling back in `{env}` here needs the requester, an approver or: {who}. Nothing was sent to ECS.',
-    ko: ':no_entry: 여기서 `{env}`를 롤백하려면 요청자, 승인자 또는 다음 권한이 필요합니다: {who}. ECS에 아무것도 보내지 않았습니다.',
+    ko: ':no_entry: 여기서 `{env}` 배포를 롤백하려면 요청자, 승인자 또는 다음 권한이 필요합니다: {who}. ECS에 아무것도 보내지 않았습니다.',
   },
   pressedThread: {
     en: '{icon} {user} pressed *{button}* at {stage}: {what}',

@@ -76,7 +76,7 @@ const W = defineMessages('deploy.traffic.worker', {
   },
   notRollbacker: {
     en: 'rolling back in `{env}` here needs the requester, an approver or: {who}.',
-    ko: '여기서 `{env}`를 롤백하려면 요청자, 승인자 또는 다음 권한이 필요합니다: {who}.',
+    ko: '여기서 `{env}` 배포를 롤백하려면 요청자, 승인자 또는 다음 권한이 필요합니다: {who}.',
   },
   unverified: {
     en: 'I could not check with Slack whether you may still press it ({cause}).',

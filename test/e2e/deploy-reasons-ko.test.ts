@@ -51,7 +51,9 @@ it("the failed rollout's thread quotes the circuit breaker's words with a Korean
   const lines = textOf(why).split('\\n');
   const task = lines.findIndex((l) => l.includes('Essential container in task exited'));
   expect(task).toBeGreaterThan(-1);
-  expect(lines[task + 1]).toMatch(/^ {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
+  expect(lines[task + 1]).toMatch(
+    /^ {6}필수 web 컨테이너가 종료되어 ECS가 작업을 중지했습니다\. 종료 코드는 1 \(일반적인 애플리케이션 오류/,
+  );
   expect(textOf(why)).not.toMatch(/is essential and exited/);
 
   // /ecs status in the channel (the workspace's language): the same stopped task, and the same Korean line under it.
@@ -60,5 +62,7 @@ it("the failed rollout's thread quotes the circuit breaker's words with a Korean
   const status = lastAnswer(h.e2e).split('\\n');
   const stoppedAt = status.findIndex((l) => l.includes('Essential container in task exited'));
   expect(stoppedAt).toBeGreaterThan(-1);
-  expect(status[stoppedAt + 1]).toMatch(/^ {6}컨테이너 web는 필수 컨테이너인데 종료 코드 1 \(일반적인 애플리케이션 오류/);
+  expect(status[stoppedAt + 1]).toMatch(
+    /^ {6}필수 web 컨테이너가 종료되어 ECS가 작업을 중지했습니다\. 종료 코드는 1 \(일반적인 애플리케이션 오류/,
+  );
 });

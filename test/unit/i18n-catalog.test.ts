@@ -47,7 +47,59 @@ describe('the message catalog', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it('no Korean entry writes a fixed particle right after a value (web는, `prod`를): it is wrong for half the values', () => {
+    const problems: string[] = [];
+    for (const part of catalogParts()) {
+      for (const [key, entry] of Object.entries(part.entries)) {
+        const where = `${part.name}.${key}`;
+        for (const m of entry.ko.matchAll(FIXED_PARTICLE)) {
+          if (!ALWAYS_SAME_SOUND[where]?.includes(m[1]!)) problems.push(`${where}: ${m[0]}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('the fixed-particle rule: what it finds and what it leaves', () => {
+    const found = (ko: string) => [...ko.matchAll(FIXED_PARTICLE)].map((m) => m[0]);
+    expect(found('{who}는 필수, `/ecs status {service}`로 확인, *{n}*을 넘음, {env}를')).toEqual([
+      '{who}는',
+      '{service}`로',
+      '{n}*을',
+      '{env}를',
+    ]);
+    expect(found('{td}로는 안 됨, {a}와의 차이, {n|x|y}가 남음')).toEqual(['{td}로는', '{a}와의', '{n|x|y}가']);
+    // Both forms, a copula, a noun, a particle after a parenthesis, a word that starts like a particle: left.
+    expect(
+      found('{td}이(가) {x}을(를) {y}은(는) {z}와(과) {w}(으)로 {size}이면 {service} 서비스를 작업 정의({td})를 {n}가지 {x}로그'),
+    ).toEqual([]);
+  });
 });
+
+/**
+ * A particle in one form (는 은 이 가 를 을 와 과 로 으로, alone or with 는/도/의/부터/서/만 after it)
+ * right after a placeholder, or after the backtick or star that closes it. Which form is right
+ * depends on the value's last sound (web → 은, 웹 → 은, 배포 → 는), so a template writes both forms
+ * (`{x}을(를)`, which format() settles when it can), puts a noun in between (`{service} 서비스를`,
+ * `` `/ecs status {service}` 명령으로 ``), or is written another way. Not matched: the both-forms
+ * particles, a copula (`{size}이면`, `{why}이므로`: right after any sound), a particle after a
+ * closing parenthesis (`작업 정의({td})를`: it belongs to the word before the parenthesis).
+ */
+const FIXED_PARTICLE =
+  /\{(\w+)(?:\|[^|}]*\|[^|}]*)?\}[`*]{0,2}((?:으로|로)(?:는|도|의|부터|서|만)?|(?:와|과)(?:는|도|의|만)?|[은는이가을를])(?![가-힣]|\((?:가|를|는|과)\))/g;
+
+/**
+ * Entries (part.key) and the placeholders in them that may take a fixed particle: only where every
+ * value filled in is read ending in the same sound (read where the entry is filled; say why here).
+ * Anywhere else both forms (`{x}이(가)`) read as well and stay right if the values change.
+ */
+const ALWAYS_SAME_SOUND: Record<string, readonly string[]> = {
+  // src/commands/change-gates.ts fills {limit} with money(limit, false): always `$1,000`, read
+  // "1,000 달러", so 를. Both forms would go by the digit and say 을 (commit 717116a).
+  'commands.gates.costExtra': ['limit'],
+  'commands.gates.costExtraBg': ['limit'],
+};
 
 describe('format', () => {
   it('fills placeholders and picks plural words by the number', () => {

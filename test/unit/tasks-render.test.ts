@@ -51,7 +51,7 @@ describe("/ecs tasks --stopped: ECS's words, then what the stop means as alerts 
 
   it('ko: the same lines in Korean, no English explanation', () => {
     const [oom, oom2, scale, user, pull] = linesOf(tasks(), 'ko');
-    expect(oom).toMatch(/\n {6}컨테이너 web의 메모리가 부족해 강제 종료되었습니다 \(종료 코드 137\)\. 작업 정의에서/);
+    expect(oom).toMatch(/\n {6}web 컨테이너의 메모리가 부족해 강제 종료되었습니다 \(종료 코드 137\)\. 작업 정의에서/);
     expect(oom).toContain('최근 14일 메모리 사용량: `/ecs rightsize web`');
     for (const quiet of [oom2, scale, user]) expect(quiet!.trim()).not.toContain('\n');
     expect(pull).toMatch(/\n {6}ECS가 이미지를 가져오지 못했습니다\./);
