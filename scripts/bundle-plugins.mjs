@@ -254,6 +254,9 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // the worker side imports (-9.3 KiB).
     // 2026-12-04 (session 22, 429.98 -> 430.28 KiB, ceiling 430 -> 431): a resize's request titled as a resize, not
     // a deploy (the card, the busy answer, the audit post), and /ecs freeze's refusal naming freezing, not approving.
+    // 2026-12-04 (session 23, 430.32 -> 430.84 KiB, ceiling not raised): Korean particles that fit any value (a noun
+    // between a command or a name and its particle; +0.18), an alert's exit code and failed health checks named in
+    // the channel's language (catalog tokens, +0.2), the rollback --to hint naming the service's own commands.
     src: 431,
   }),
 });
