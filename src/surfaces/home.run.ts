@@ -5,7 +5,7 @@
  */
 import { readEnvironment } from '../commands/status.run';
 import { parseImage } from '../commands/render/common';
-import { containerImage, healthOf } from '../commands/render/status';
+import { containerImage, healthOf, tagOfDigest } from '../commands/render/status';
 import type { EnvironmentRow } from '../commands/render/status-env';
 import { shortDigest } from '../deploy/refs';
 import { isBotError } from '../errors';
@@ -25,7 +25,7 @@ const STATUS_TTL_SECONDS = 3600;
 
 export function statusRow(row: EnvironmentRow): StatusRow {
   const img = parseImage(containerImage(row.taskDefinition, row.container));
-  const image = img.tag ?? (img.digest ? `@${shortDigest(img.digest)}` : undefined);
+  const image = img.tag ?? tagOfDigest(row.imageTags) ?? (img.digest ? `@${shortDigest(img.digest)}` : undefined);
   return {
     alias: row.alias,
     health: row.service ? healthOf(row.service) : 'missing',
@@ -41,7 +41,8 @@ export async function refreshEnvironmentStatus(rt: Runtime): Promise<void> {
   for (const env of Object.keys(rt.config.environments)) {
     let status: EnvStatus;
     try {
-      const { rows } = await readEnvironment(rt, env);
+      // A deployed image is pinned by digest: named by its tag, as /ecs status <environment> names it.
+      const { rows } = await readEnvironment(rt, env, { imageTags: true });
       status = { at: rt.now(), rows: rows.map(statusRow) };
     } catch (err) {
       rt.log.warn('home: could not read an environment from ECS', { env, err });

@@ -7,7 +7,7 @@
  */
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { submitRequest, type SubmitInput } from '../../src/approvals/workflow';
-import { deployment, service } from '../helpers/aws-fixtures';
+import { deployment, REGISTRY, service, taskDefinition, tdArn } from '../helpers/aws-fixtures';
 import { configFile, fixtureGroups } from '../helpers/config';
 import { setupE2E, type E2E } from '../helpers/e2e';
 import { requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
@@ -69,6 +69,17 @@ describe('the Home tab', () => {
     await e2e.drain();
     expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(describes);
     expect(publishes(e2e, 'UDEV1')).toBe(3);
+  });
+
+  it('a deployed (digest-pinned) image is named by its ECR tag, as /ecs status names it', async () => {
+    const { e2e, world } = h;
+    const digest = 'sha256:' + 'b'.repeat(64); // v1.2.2 in the harness's ECR
+    world.addTaskDefinition(taskDefinition(43, {}, `${REGISTRY}/shop/web@${digest}`));
+    world.service('prod', 'web-prod').taskDefinition = tdArn('web-prod', 43);
+    await e2e.slackEvent(appHomeOpened('UDEV1'));
+    await e2e.drain();
+    expect(homeText(e2e, 'UDEV1')).toMatch(/\*web\* steady · 4\/4 · `v1\.2\.2`/);
+    expect(homeText(e2e, 'UDEV1')).not.toContain('@bbbbbbbbbbbb');
   });
 
   it('a reader who may approve nothing sees no approvals, only their own request and its state', async () => {
