@@ -66,9 +66,10 @@ const M = defineMessages('alerts.explain', {
   },
   exit: {
     en: '{who} is essential and exited with code {code}{meaning}, so ECS stopped the task. The last log lines usually say why.',
-    ko: '필수 {who}이(가) 종료되어 ECS가 작업을 중지했습니다. 종료 코드는 {code}{meaning}입니다. 대개 마지막 로그에 이유가 있습니다.',
+    ko: '필수 {who}이(가) 종료 코드 {code}(으)로 종료되어 ECS가 작업을 중지했습니다.{meaning} 대개 마지막 로그에 이유가 있습니다.',
   },
-  meaning: { en: ': {meaning}', ko: ' ({meaning})' },
+  // Korean: its own sentence, as a meaning may hold parentheses of its own.
+  meaning: { en: ': {meaning}', ko: ' 종료 코드의 뜻: {meaning}.' },
   oomExit: { en: ' (exit 137)', ko: ' (종료 코드 137)' },
   routine: {
     en: 'A routine stop, reported because includeRoutineStops is on for this environment.',

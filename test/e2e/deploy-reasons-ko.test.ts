@@ -52,7 +52,7 @@ it("the failed rollout's thread quotes the circuit breaker's words with a Korean
   const task = lines.findIndex((l) => l.includes('Essential container in task exited'));
   expect(task).toBeGreaterThan(-1);
   expect(lines[task + 1]).toMatch(
-    /^ {6}필수 web 컨테이너가 종료되어 ECS가 작업을 중지했습니다\. 종료 코드는 1 \(일반적인 애플리케이션 오류/,
+    /^ {6}필수 web 컨테이너가 종료 코드 1로 종료되어 ECS가 작업을 중지했습니다\. 종료 코드의 뜻: 일반적인 애플리케이션 오류/,
   );
   expect(textOf(why)).not.toMatch(/is essential and exited/);
 
@@ -63,6 +63,6 @@ it("the failed rollout's thread quotes the circuit breaker's words with a Korean
   const stoppedAt = status.findIndex((l) => l.includes('Essential container in task exited'));
   expect(stoppedAt).toBeGreaterThan(-1);
   expect(status[stoppedAt + 1]).toMatch(
-    /^ {6}필수 web 컨테이너가 종료되어 ECS가 작업을 중지했습니다\. 종료 코드는 1 \(일반적인 애플리케이션 오류/,
+    /^ {6}필수 web 컨테이너가 종료 코드 1로 종료되어 ECS가 작업을 중지했습니다\. 종료 코드의 뜻: 일반적인 애플리케이션 오류/,
   );
 });

@@ -410,7 +410,7 @@ describe('the alert message', () => {
       'Container web is essential and exited with code 127: the command was not found in the image (check the entry point and command), so ECS stopped the task. The last log lines usually say why.',
     );
     expect(explainFailure(f, 'ko')).toBe(
-      '필수 web 컨테이너가 종료되어 ECS가 작업을 중지했습니다. 종료 코드는 127 (이미지에서 명령을 찾지 못함 (엔트리포인트와 명령을 확인하세요))입니다. 대개 마지막 로그에 이유가 있습니다.',
+      '필수 web 컨테이너가 종료 코드 127로 종료되어 ECS가 작업을 중지했습니다. 종료 코드의 뜻: 이미지에서 명령을 찾지 못함 (엔트리포인트와 명령을 확인하세요). 대개 마지막 로그에 이유가 있습니다.',
     );
     expect(explainFailure({ ...f, kind: 'oom', exitCode: 137 }, 'ko')).toContain('(종료 코드 137)');
     expect(explainFailure({ ...f, kind: 'health-check', reasonKey: 'ELB health checks' }, 'ko')).toContain('ELB 헬스 체크에 실패해');

@@ -83,12 +83,12 @@ describe('messages that wrote a fixed particle after a value read right whatever
   it('a container that exited: the particle follows 컨테이너, not the name (was "컨테이너 web는")', () => {
     const f = { kind: 'exit' as const, reasonKey: 'exit code 143', reasonLabel: 'exit code 143', container: 'web', exitCode: 143 };
     expect(explainFailure(f, 'ko')).toBe(
-      '필수 web 컨테이너가 종료되어 ECS가 작업을 중지했습니다. 종료 코드는 143 (프로세스가 종료됨 (SIGTERM))입니다. 대개 마지막 로그에 이유가 있습니다.',
+      '필수 web 컨테이너가 종료 코드 143으로 종료되어 ECS가 작업을 중지했습니다. 종료 코드의 뜻: 프로세스가 종료됨 (SIGTERM). 대개 마지막 로그에 이유가 있습니다.',
     );
     expect(explainFailure({ ...f, container: '웹', exitCode: 3 }, 'ko')).toBe(
-      '필수 웹 컨테이너가 종료되어 ECS가 작업을 중지했습니다. 종료 코드는 3입니다. 대개 마지막 로그에 이유가 있습니다.',
+      '필수 웹 컨테이너가 종료 코드 3으로 종료되어 ECS가 작업을 중지했습니다. 대개 마지막 로그에 이유가 있습니다.',
     );
-    expect(explainFailure({ ...f, container: undefined, exitCode: 3 }, 'ko')).toMatch(/^필수 컨테이너가 종료되어 /);
+    expect(explainFailure({ ...f, container: undefined, exitCode: 3 }, 'ko')).toMatch(/^필수 컨테이너가 종료 코드 3으로 종료되어 /);
   });
 
   it('a slash command or a name is followed by a noun, and the noun takes the particle', () => {
