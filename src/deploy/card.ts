@@ -124,7 +124,7 @@ const M = defineMessages('deploy.card', {
   },
   didNotRunFallback: { en: '{verb} of {service} did not run', ko: '{service} {verb} 작업을 실행하지 않았습니다' },
   abortStop: {
-    en: ':octagonal_sign: {user} aborted the rollout: ECS stops deployment and rolls back to what ran before.',
+    en: ':octagonal_sign: {user} aborted the rollout: ECS stops the deployment and rolls back to what ran before.',
     ko: ':octagonal_sign: {user} 님이 롤아웃을 중단했습니다. ECS가 배포를 멈추고 이전 상태로 롤백합니다.',
   },
   abortScaleBack: {

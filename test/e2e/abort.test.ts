@@ -84,7 +84,7 @@ describe('Abort on the status card', () => {
     expect(stops).toHaveLength(1);
     expect(stops[0]!.args[0].input).toEqual({ serviceDeploymentArn: running.execution!.serviceDeploymentArn, stopType: 'ROLLBACK' });
     const text = thread(h.e2e, 'CPROD', req.ts).map(textOf).join('\n');
-    expect(text).toContain('<@UDEV3> aborted the rollout');
+    expect(text).toContain('<@UDEV3> aborted the rollout: ECS stops the deployment and rolls back to what ran before.');
     const after = (await getRequest(h.e2e.rt.redis, req.id))!;
     expect(after.state).toBe('failed');
     expect(after.execution).toMatchObject({ abortedBy: 'UDEV3', abortMethod: 'stop' });
