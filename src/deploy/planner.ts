@@ -462,7 +462,13 @@ async function deployCommits(rt: Runtime, svc: ResolvedService, image: ImageDeta
     if (!resolved) {
       try {
         const ecr = rt.aws.ecr(where.region, svc.env);
-        const found = await findImage(ecr, where.repositoryName, { tag: tag ?? 'latest' }, where.registryId, AbortSignal.timeout(timeoutMs));
+        const found = await findImage(
+          ecr,
+          where.repositoryName,
+          { tag: tag ?? 'latest' },
+          where.registryId,
+          AbortSignal.timeout(timeoutMs),
+        );
         resolved = found?.imageDigest;
       } catch (err) {
         rt.log.warn('running image digest unresolved; the request shows only the new commit', { service: svc.alias, err });
