@@ -31,8 +31,8 @@ import { endpointEnv, serviceByTargetPrefix, serviceInfo, toAwsJson, type AwsPro
 import { parseAuthorization, verifySignature } from './sigv4';
 
 /**
- * The action of a table's handler for presigned-like GETs: `GET /_presigned/<service>/<path>` calls the
- * handler `<service>:${'$'}{PRESIGNED_GET}` with `input.path`; it answers `{ body, contentType }`, or
+ * The action of a table's handler for presigned-like GETs: `GET /_presigned/<service>/<region>/<path>` calls
+ * the handler `<service>:${'$'}{PRESIGNED_GET}` with that `region` and `input.path`; it answers `{ body, contentType }`, or
  * undefined for a 404. Such a GET carries no signature (the URL is the permission, as S3's presigned
  * URLs that ECR's GetDownloadUrlForLayer answers) and is not recorded among the calls; stallNext of
  * `<service>:${'$'}{PRESIGNED_GET}` holds it unanswered.
@@ -355,7 +355,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
   }
 
   async function presigned(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const m = req.method === 'GET' ? /^\/_presigned\/([a-z0-9-]+)\/([^?]*)/.exec(req.url ?? '') : null;
+    const m = req.method === 'GET' ? /^\/_presigned\/([a-z0-9-]+)\/([a-z0-9-]+)\/([^?]*)/.exec(req.url ?? '') : null;
     const handler = m && handlers.get(`${m[1]}:${PRESIGNED_GET}`);
     if (!m || !handler) return false;
     if (takeCount(stalls, m[1]!, PRESIGNED_GET)) {
@@ -363,7 +363,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
       res.on('close', () => stalled.delete(res));
       return true;
     }
-    const out = (await handler({ input: { path: m[2] } } as unknown as AwsCall)) as
+    const out = (await handler({ service: m[1], region: m[2], input: { path: m[3] } } as unknown as AwsCall)) as
       { body: string | Buffer; contentType?: string } | undefined;
     if (out) send(res, 200, out.body, { 'Content-Type': out.contentType ?? 'application/octet-stream' });
     else send(res, 404, '<Error><Code>NoSuchKey</Code></Error>', { 'Content-Type': 'application/xml' });

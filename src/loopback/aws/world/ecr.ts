@@ -358,7 +358,7 @@ export class EcrWorld {
         }
         // Presigned-like: on the host the caller reached this endpoint at, valid for the blob only.
         const path = `${encodeURIComponent(repo.name)}/${layerDigest}`;
-        return { downloadUrl: `${call.endpoint ?? ''}/_presigned/ecr/${path}?X-Amz-Expires=3600`, layerDigest };
+        return { downloadUrl: `${call.endpoint ?? ''}/_presigned/ecr/${this.ctx.region}/${path}?X-Amz-Expires=3600`, layerDigest };
       },
       [PRESIGNED_GET]: (call) => {
         const [name, digest] = String(call.input.path ?? '').split('/');
