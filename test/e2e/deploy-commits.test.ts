@@ -62,6 +62,7 @@ describe('the commits of a deploy request', () => {
     expect(text).toContain('shop/web v1.2.2 → v1.2.3');
     expect(text).not.toContain(':memo:');
     expect(text).not.toContain('<!channel>');
+    expect(blobs.asked.length).toBeGreaterThan(0);
   });
 
   it('the new image without labels: no line', async () => {
@@ -69,6 +70,7 @@ describe('the commits of a deploy request', () => {
     const text = await card();
     expect(text).toContain('shop/web v1.2.2 → v1.2.3');
     expect(text).not.toContain(':memo:');
+    expect(blobs.asked.length).toBe(2);
   });
 
   it('GetDownloadUrlForLayer denied: the request is posted without the line, no AWS words', async () => {
@@ -94,5 +96,6 @@ describe('the commits of a deploy request', () => {
     const text = await card();
     expect(text).toContain('shop/web v1.2.2 → v1.2.3');
     expect(text).not.toContain(':memo:');
+    expect(blobs.asked).toContain('/hang');
   });
 });

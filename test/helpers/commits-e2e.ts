@@ -27,14 +27,18 @@ export interface BlobServer {
   url: string;
   /** Config blobs by path (`/<digest>`); `/hang` never answers. */
   blobs: Map<string, string>;
+  /** The paths asked for, in order. */
+  asked: string[];
   close(): Promise<void>;
 }
 
 export async function startBlobServer(): Promise<BlobServer> {
   const blobs = new Map<string, string>();
   const hanging = new Set<http.ServerResponse>();
+  const asked: string[] = [];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
+    asked.push(path);
     if (path === '/hang') {
       hanging.add(res);
       return;
@@ -48,6 +52,7 @@ export async function startBlobServer(): Promise<BlobServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     blobs,
+    asked,
     close: async () => {
       for (const r of hanging) r.destroy();
       server.closeAllConnections();
