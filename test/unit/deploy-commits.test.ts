@@ -110,7 +110,9 @@ describe('revisions and the compare link', () => {
 
   it('GitHub and GitLab compare pages, https only, `.git` and a trailing slash stripped', () => {
     expect(compareUrl('https://github.com/acme/shop', FROM, TO)).toBe(`https://github.com/acme/shop/compare/${FROM}...${TO}`);
-    expect(compareUrl('https://github.com/acme/shop.git', '1a2b3c4', '9f8e7d6')).toBe('https://github.com/acme/shop/compare/1a2b3c4...9f8e7d6');
+    expect(compareUrl('https://github.com/acme/shop.git', '1a2b3c4', '9f8e7d6')).toBe(
+      'https://github.com/acme/shop/compare/1a2b3c4...9f8e7d6',
+    );
     expect(compareUrl('https://gitlab.example.com/group/sub/shop/', 'aaaaaaa', 'bbbbbbb')).toBe(
       'https://gitlab.example.com/group/sub/shop/-/compare/aaaaaaa...bbbbbbb',
     );
