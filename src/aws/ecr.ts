@@ -10,7 +10,7 @@ import {
   type ECRClient,
   type ImageDetail,
 } from '@aws-sdk/client-ecr';
-import { ACCEPTED_MEDIA_TYPES, configLabels, parseManifest, pickPlatform, type Platform } from '../deploy/commits';
+import { ACCEPTED_MEDIA_TYPES, configLabels, parseManifest, pickPlatform, type Platform } from './image-manifest';
 import { BotError } from '../errors';
 import { awsErrorName, callAws, awsActions } from './errors';
 import { defineMessages } from '../i18n/catalog';
