@@ -257,7 +257,10 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // 2026-12-04 (session 23, 430.32 -> 430.84 KiB, ceiling not raised): Korean particles that fit any value (a noun
     // between a command or a name and its particle; +0.18), an alert's exit code and failed health checks named in
     // the channel's language (catalog tokens, +0.2), the rollback --to hint naming the service's own commands.
-    src: 431,
+    // 2026-12-04 (branch commits, 430.84 -> 431.44 KiB, ceiling 431 -> 432): a deploy request's commits line (the OCI
+    // revision labels of the running and the new image, the compare link; en + ko) in checkLines, which the approve and
+    // reject clicks re-render, and the plan's `checks.commits` in its schema.
+    src: 432,
   }),
 });
 

@@ -1,8 +1,16 @@
 /**
- * ECR read adapters: resolve a tag to its digest, list recent images with scan summaries, and the
- * registry's scan type (basic or enhanced).
+ * ECR read adapters: resolve a tag to its digest, list recent images with scan summaries, the
+ * registry's scan type (basic or enhanced), and the labels of an image's config.
  */
-import { DescribeImagesCommand, GetRegistryScanningConfigurationCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  GetDownloadUrlForLayerCommand,
+  GetRegistryScanningConfigurationCommand,
+  type ECRClient,
+  type ImageDetail,
+} from '@aws-sdk/client-ecr';
+import { ACCEPTED_MEDIA_TYPES, configLabels, parseManifest, pickPlatform, type Platform } from './image-manifest';
 import { BotError } from '../errors';
 import { awsErrorName, callAws, awsActions } from './errors';
 import { defineMessages } from '../i18n/catalog';
@@ -19,6 +27,8 @@ const M = defineMessages('aws.ecr', {
   recentTags: { en: 'Most recent tags: {tags}.', ko: '최근 태그: {tags}.' },
   noTags: { en: 'The repository has no tagged images.', ko: '이 리포지토리에는 태그가 붙은 이미지가 없습니다.' },
   readScanning: { en: 'read the registry scanning configuration', ko: '레지스트리 스캔 설정 조회' },
+  readManifest: { en: 'read the manifest of {digest} in {repository}', ko: '{repository} 리포지토리의 {digest} 매니페스트 조회' },
+  readConfig: { en: 'read the config of {digest} in {repository}', ko: '{repository} 리포지토리의 {digest} 이미지 설정 조회' },
 });
 
 /** `registryId` for a request: the registry's account, or none (the caller's own registry). */
@@ -132,11 +142,15 @@ export async function findImage(
   repositoryName: string,
   ref: { tag?: string; digest?: string },
   registryId?: string,
+  abortSignal?: AbortSignal,
 ): Promise<ImageDetail | undefined> {
   const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag };
   try {
-    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...inRegistry(registryId) }));
-    return res.imageDetails?.[0];
+    const res = await ecr.send(
+      new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...inRegistry(registryId) }),
+      abortSignal ? { abortSignal } : {},
+    );
+    return res?.imageDetails?.[0];
   } catch (err) {
     if (['ImageNotFoundException', 'RepositoryNotFoundException'].includes(awsErrorName(err))) return undefined;
     return callAws(
@@ -170,4 +184,96 @@ export async function registryScanning(ecr: ECRClient, timeoutMs = 3_000): Promi
     ...(res?.registryId ? { registryId: res.registryId } : {}),
     ...(res?.scanningConfiguration?.scanType ? { scanType: res.scanningConfiguration.scanType } : {}),
   };
+}
+
+export interface ImageLabelsOptions {
+  registryId?: string;
+  /** The platform whose image an index (manifest list) is read for; default linux/amd64. */
+  platform?: Platform;
+  /** The whole lookup's bound (every call and the download share it); default 3 s. */
+  timeoutMs?: number;
+  /** The most of the config blob read; default 256 KiB. */
+  maxBytes?: number;
+}
+
+/**
+ * The labels of an image's config (`config.Labels`), by digest: BatchGetImage (ecr:BatchGetImage)
+ * for its manifest, and for an index (manifest list) that of `platform`'s entry; then the config
+ * blob through GetDownloadUrlForLayer (ecr:GetDownloadUrlForLayer) and a GET of the presigned URL
+ * it answers. Undefined when ECR has no such image, an index has no entry for the platform, or
+ * the config has no labels. Bounded: one deadline (`timeoutMs`) for every call and the download,
+ * a body of at most `maxBytes`. AWS failures are mapped like every ECR call (callAws); the caller
+ * treats any failure as "unknown".
+ */
+export async function imageLabels(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigest: string,
+  opts: ImageLabelsOptions = {},
+): Promise<Record<string, string> | undefined> {
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 3_000);
+  const maxBytes = opts.maxBytes ?? 256 * 1024;
+  const where = { ...inRegistry(opts.registryId), repositoryName };
+  const manifestOf = async (digest: string) => {
+    const res = await callAws(
+      {
+        action: M.lazy('readManifest', { digest: `\`${digest}\``, repository: `\`${repositoryName}\`` }),
+        permission: 'ecr:BatchGetImage',
+      },
+      () =>
+        ecr.send(
+          new BatchGetImageCommand({ ...where, imageIds: [{ imageDigest: digest }], acceptedMediaTypes: [...ACCEPTED_MEDIA_TYPES] }),
+          { abortSignal: signal },
+        ),
+    );
+    const image = res?.images?.[0];
+    return image ? parseManifest(image.imageManifest, image.imageManifestMediaType) : undefined;
+  };
+  let manifest = await manifestOf(imageDigest);
+  if (manifest?.kind === 'index') {
+    const entry = pickPlatform(manifest, opts.platform ?? { os: 'linux', architecture: 'amd64' });
+    manifest = entry ? await manifestOf(entry) : undefined;
+  }
+  if (manifest?.kind !== 'image') return undefined;
+  const layerDigest = manifest.configDigest;
+  const url = await callAws(
+    {
+      action: M.lazy('readConfig', { digest: `\`${imageDigest}\``, repository: `\`${repositoryName}\`` }),
+      permission: 'ecr:GetDownloadUrlForLayer',
+    },
+    () => ecr.send(new GetDownloadUrlForLayerCommand({ ...where, layerDigest }), { abortSignal: signal }),
+  );
+  if (!url?.downloadUrl) return undefined;
+  return configLabels(await download(url.downloadUrl, signal, maxBytes));
+}
+
+/** GET a presigned URL (https, or http on loopback) within `signal`, reading at most `maxBytes`. */
+async function download(url: string, signal: AbortSignal, maxBytes: number): Promise<string> {
+  const u = new URL(url);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))) {
+    throw new Error(`image config download: not an https URL (${u.protocol})`);
+  }
+  const res = await fetch(u, { signal });
+  if (!res.ok || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new Error(`image config download: HTTP ${res.status}`);
+  }
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+    await res.body.cancel().catch(() => undefined);
+    throw new Error(`image config download: larger than ${maxBytes} bytes`);
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`image config download: larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

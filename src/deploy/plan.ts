@@ -108,6 +108,8 @@ export const checksSchema = lazySchema(() =>
       .optional(),
     /** Rollback: each image it brings back and what ECR said of it (the rollback policy passed). */
     images: z.array(imageCheckSchema).optional(),
+    /** Deploy: the git commits of the running and the new image (their OCI labels; src/deploy/commits.ts), the compare page. */
+    commits: z.object({ to: z.string(), from: z.string().optional(), url: z.string().optional() }).optional(),
     /** Scale: the bounds of chatops.yml. */
     bounds: z.object({ min: z.number(), max: z.number() }).optional(),
     warnings: z.array(z.string()).default([]),

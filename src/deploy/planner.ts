@@ -12,7 +12,7 @@ import { defineMessages, tokenText, type Localized } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
-import { describeImage, findImage, registryScanning, type RegistryScanning } from '../aws/ecr';
+import { describeImage, findImage, imageLabels, registryScanning, type RegistryScanning } from '../aws/ecr';
 import { awsErrorName, isUnavailableApi } from '../aws/errors';
 import { recentChanges } from '../approvals/audit';
 import { describeServiceDeployments, describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
@@ -44,6 +44,7 @@ import { arnTail } from '../aws/arn';
 import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
 import type { AwsAccess } from '../aws/clients';
+import { commitsOf, taskPlatform, type Commits } from './commits';
 
 const M = defineMessages('deploy.planner', {
   imageRefused: {
@@ -417,6 +418,68 @@ async function refusalScanType(rt: Runtime, ecr: ECRClient, image: ImageDetail, 
   }
 }
 
+/** The bound of the commits lookup (every ECR call and the download): 3 s; ECR_LABELS_TIMEOUT_MS (tests) replaces it. */
+function labelsBoundMs(): number {
+  const ms = Number(process.env.ECR_LABELS_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : 3_000;
+}
+
+/**
+ * The commits a deploy goes from and to, from the OCI labels of the new image and of the image the
+ * current task definition names (a tag resolved to its digest first; skipped when it is not in ECR).
+ * Best-effort and bounded: any failure (denied, throttled, slow, no labels) is "unknown" and a warning
+ * in the log, never a failed plan.
+ */
+async function deployCommits(rt: Runtime, svc: ResolvedService, image: ImageDetail, current: TaskDefinition): Promise<Commits | undefined> {
+  const timeoutMs = labelsBoundMs();
+  const platform = taskPlatform(current.runtimePlatform);
+  const registryRegion = svc.registry?.region ?? svc.env.region;
+  type Where = { region: string; repositoryName: string; registryId?: string };
+  const configured: Where = {
+    region: registryRegion,
+    repositoryName: svc.repository!,
+    ...(svc.registry ? { registryId: svc.registry.accountId } : {}),
+  };
+  const labelsOf = async (where: Where, digest: string) => {
+    try {
+      return await imageLabels(rt.aws.ecr(where.region, svc.env), where.repositoryName, digest, {
+        ...(where.registryId ? { registryId: where.registryId } : {}),
+        platform,
+        timeoutMs,
+      });
+    } catch (err) {
+      rt.log.warn('image labels unavailable; the request shows no commit for that image', { service: svc.alias, digest, err });
+      return undefined;
+    }
+  };
+  const previous = async () => {
+    const prev = current.containerDefinitions?.find((c) => c.name === svc.container)?.image;
+    const { repository, tag, digest } = splitImage(prev);
+    const where: Where | undefined =
+      ecrRepositoryOf(prev) ?? (repository === svc.repository || repository.endsWith(`/${svc.repository}`) ? configured : undefined);
+    if (!where) return undefined;
+    let resolved = digest;
+    if (!resolved) {
+      try {
+        const ecr = rt.aws.ecr(where.region, svc.env);
+        const found = await findImage(
+          ecr,
+          where.repositoryName,
+          { tag: tag ?? 'latest' },
+          where.registryId,
+          AbortSignal.timeout(timeoutMs),
+        );
+        resolved = found?.imageDigest;
+      } catch (err) {
+        rt.log.warn('running image digest unresolved; the request shows only the new commit', { service: svc.alias, err });
+      }
+    }
+    return resolved ? labelsOf(where, resolved) : undefined;
+  };
+  const [to, from] = await Promise.all([labelsOf(configured, image.imageDigest!), previous()]);
+  return commitsOf(to, from);
+}
+
 export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {
   const now = rt.now();
   const repository = svc.repository!;
@@ -433,8 +496,14 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const scanType = needsScanType(image, kinds) ? await refusalScanType(rt, ecr, image, svc) : 'unknown';
   assertImageAllowed(image, svc, ref, registryRegion, scanType);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
-  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
-  const current: TaskDefinitionWithTags = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
+  const b0 = base(svc, service, now);
+  const described = withThrottleRetry(() => describeTaskDefinition(ecs, b0.currentTaskDefinition));
+  // The commits of the two images (OCI labels), read while the rest is planned; best-effort and bounded.
+  const commits = described.then(
+    (td) => deployCommits(rt, svc, image, td.taskDefinition),
+    () => undefined,
+  );
+  const [b, current] = await Promise.all([withRunningDigest(rt, ecs, svc, b0), described]);
   const container = findContainer(current.taskDefinition, svc.container);
   const imageUri = pinnedImageUri({
     currentImage: container.image,
@@ -470,6 +539,8 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
       warnings,
     },
   };
+  const found = await commits;
+  if (found) plan.checks!.commits = found;
   const details = renderDiff(diffObjects(before, after));
   const costed = { ...current.taskDefinition, cpu: after.cpu, memory: after.memory };
   return rolloutPrepared(rt, plan, details, svc, service, current.taskDefinition, costed, b.desiredCount);

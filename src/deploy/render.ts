@@ -8,7 +8,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { context, section, type SlackMessage } from '../slack/blocks';
-import { code, codeBlock, notificationText, truncate, verbTitle } from '../slack/text';
+import { code, codeBlock, link, notificationText, truncate, verbTitle } from '../slack/text';
 import { formatDuration } from '../i18n';
 import { defineMessages, tokenText } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -57,6 +57,9 @@ export const renderText = defineMessages('deploy.render', {
     en: ':warning: Tasks: 0 stops every task, the service serves nothing',
     ko: ':warning: 작업: 0개면 모든 작업이 멈춰 서비스가 응답하지 않습니다',
   },
+  commits: { en: ':memo: Commits: {commits}{link}', ko: ':memo: 커밋: {commits}{link}' },
+  sameCommit: { en: ':memo: Commit: {sha}, the same as now', ko: ':memo: 커밋: {sha}, 지금과 같은 커밋' },
+  compare: { en: 'compare', ko: '비교' },
   warning: { en: ':warning: {text}', ko: ':warning: {text}', same: true },
   // Details (the Details button, the dry run).
   detailsTitle: { en: '*{verb}* {service} (service {name} in {env})', ko: '*{verb}* {service} ({env}의 서비스 {name})' },
@@ -208,11 +211,20 @@ function rolesLine(roles: NonNullable<PlanChecks['roles']>, locale: Locale): str
   return t('rolesUnchanged');
 }
 
-/** The checks made when the request was made, one line each: scan, roles, task count, warnings. */
+/** `1a2b3c4` → `9f8e7d6` (compare): the commits of a deploy, 7 hex each. */
+function commitsLine(c: NonNullable<PlanChecks['commits']>, locale: Locale): string {
+  const t = M.in(locale);
+  const sha = (s: string) => code(s.slice(0, 7));
+  if (c.from === c.to) return t('sameCommit', { sha: sha(c.to) });
+  return t('commits', { commits: (c.from ? `${sha(c.from)} → ` : '') + sha(c.to), link: c.url ? ` (${link(c.url, t('compare'))})` : '' });
+}
+
+/** The checks made when the request was made, one line each: commits, scan, roles, task count, warnings. */
 export function checkLines(plan: ChangePlan, locale: Locale): string[] {
   const t = M.in(locale);
   const c = plan.checks;
   const lines: string[] = [];
+  if (c?.commits) lines.push(commitsLine(c.commits, locale));
   if (c?.scan) lines.push(scanLine(c.scan, locale));
   if (c?.roles) lines.push(rolesLine(c.roles, locale));
   if (c?.images) lines.push(...(c.images.length ? c.images.map((i) => imageCheckLine(i, locale)) : [sameImagesLine(locale)]));

@@ -129,12 +129,22 @@ describe('in Korean (the requester reads Korean)', () => {
 });
 
 describe('the registry is asked only for such a refusal', () => {
-  it('a deploy that is not refused makes the same ECR calls as before (DescribeImages only)', async () => {
+  it('a deploy that is not refused never asks for the scanning configuration (the image, and the commits lookups only)', async () => {
     await deploy('v1.2.3');
     expect(requestMessage(h.e2e, 'CPROD').id).toBeTruthy();
     expect(scanningCalls()).toBe(0);
-    expect(h.ecrMock.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeImagesCommand']);
-    expect(h.ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(1);
+    // The image (DescribeImages), and the commits of the request (src/deploy/commits.ts): each image's manifest
+    // (BatchGetImage) and the running tag's digest (DescribeImages); no manifest is stubbed here, so no download.
+    expect(h.ecrMock.calls().map((c) => c.args[0].constructor.name)).toEqual([
+      'DescribeImagesCommand',
+      'BatchGetImageCommand',
+      'DescribeImagesCommand',
+      'BatchGetImageCommand',
+    ]);
+    expect(h.ecrMock.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input.imageIds)).toEqual([
+      [{ imageTag: 'v1.2.3' }],
+      [{ imageTag: 'v1.2.2' }],
+    ]);
   });
 
   it('a refusal whose hint does not depend on it (critical findings) does not ask', async () => {

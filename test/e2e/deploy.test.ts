@@ -11,6 +11,7 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { keys } from '../../src/redis/keys';
 import { DIGEST, REGISTRY, SERVICE_ARN, TAGS, stoppedTask, tdArn } from '../helpers/aws-fixtures';
 import {
@@ -84,8 +85,14 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
       serviceArn: SERVICE_ARN,
     });
 
-    // Planning cost: one ECR lookup, one DescribeServices, one DescribeTaskDefinition.
-    expect(h.ecrMock.calls()).toHaveLength(1);
+    // Planning cost: one ECR lookup of the image, one DescribeServices, one DescribeTaskDefinition; and the commits
+    // lookups (src/deploy/commits.ts: each image's manifest, the running tag's digest; no manifest stubbed here).
+    expect(h.ecrMock.calls().map((c) => c.args[0].constructor.name)).toEqual([
+      'DescribeImagesCommand',
+      'BatchGetImageCommand',
+      'DescribeImagesCommand',
+      'BatchGetImageCommand',
+    ]);
     expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     expect(h.ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(1);
 
@@ -94,7 +101,8 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     await h.e2e.drain();
     // Execution cost: the digest re-checked, the service and task definition read again, one
     // registration, one update; the first card comes from the UpdateService answer (no extra read).
-    expect(h.ecrMock.calls()).toHaveLength(2);
+    expect(h.ecrMock.calls()).toHaveLength(5); // the 4 of planning, and the digest re-checked
+    expect(h.ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(3);
     expect(h.ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(2);
     expect(h.ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
 

@@ -225,6 +225,7 @@ const ECR: Record<string, Mapper> = {
   DescribeImages: ecrRepo,
   DescribeImageScanFindings: ecrRepo,
   BatchGetImage: ecrRepo,
+  GetDownloadUrlForLayer: ecrRepo,
   // No resource-level permissions: it reads the caller's registry.
   GetRegistryScanningConfiguration: () => [{ action: '', resource: '*' }],
   DescribeRepositories: (c, a) =>

@@ -30,6 +30,15 @@ import { parseQueryForm, queryErrorXml, queryResponseXml } from './query';
 import { endpointEnv, serviceByTargetPrefix, serviceInfo, toAwsJson, type AwsProtocol } from './services';
 import { parseAuthorization, verifySignature } from './sigv4';
 
+/**
+ * The action of a table's handler for presigned-like GETs: `GET /_presigned/<service>/<region>/<path>` calls
+ * the handler `<service>:${'$'}{PRESIGNED_GET}` with that `region` and `input.path`; it answers `{ body, contentType }`, or
+ * undefined for a 404. Such a GET carries no signature (the URL is the permission, as S3's presigned
+ * URLs that ECR's GetDownloadUrlForLayer answers) and is not recorded among the calls; stallNext of
+ * `<service>:${'$'}{PRESIGNED_GET}` holds it unanswered.
+ */
+export const PRESIGNED_GET = 'GET presigned';
+
 /** One request to the endpoint, as recorded. `input` is the parsed request; the outcome is filled in when answered. */
 export interface AwsCall {
   /** 1, 2, 3 … in arrival order. */
@@ -42,6 +51,8 @@ export interface AwsCall {
   readonly action: string;
   /** The region of the signature's credential scope. */
   readonly region: string;
+  /** The URL the caller reached this endpoint at (scheme, and the request's Host): where a presigned-like URL points. */
+  readonly endpoint?: string;
   /** Who signed the request (undefined: not signed). */
   readonly accessKeyId: string | undefined;
   readonly protocol: AwsProtocol;
@@ -343,8 +354,25 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
     send(res, out.StatusCode, payload, headers);
   }
 
+  async function presigned(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const m = req.method === 'GET' ? /^\/_presigned\/([a-z0-9-]+)\/([a-z0-9-]+)\/([^?]*)/.exec(req.url ?? '') : null;
+    const handler = m && handlers.get(`${m[1]}:${PRESIGNED_GET}`);
+    if (!m || !handler) return false;
+    if (takeCount(stalls, m[1]!, PRESIGNED_GET)) {
+      stalled.add(res);
+      res.on('close', () => stalled.delete(res));
+      return true;
+    }
+    const out = (await handler({ service: m[1], region: m[2], input: { path: m[3] } } as unknown as AwsCall)) as
+      { body: string | Buffer; contentType?: string } | undefined;
+    if (out) send(res, 200, out.body, { 'Content-Type': out.contentType ?? 'application/octet-stream' });
+    else send(res, 404, '<Error><Code>NoSuchKey</Code></Error>', { 'Content-Type': 'application/xml' });
+    return true;
+  }
+
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
+    if (await presigned(req, res)) return;
     let r: Route;
     try {
       r = route(req, body);
@@ -361,6 +389,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions = {}): Promise<A
       service: r.service,
       action: r.action,
       region: auth?.region ?? '',
+      ...(header(req, 'host') ? { endpoint: `${opts.tls ? 'https' : 'http'}://${header(req, 'host')}` } : {}),
       accessKeyId: auth?.accessKeyId,
       protocol: r.protocol,
       input: r.input,

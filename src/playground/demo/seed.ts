@@ -160,7 +160,14 @@ export class DemoAws {
             : img.scan.status === 'NONE'
               ? {}
               : { scanStatus: img.scan.status };
-        world.ecr.push(repo.name, { tags: img.tags, pushedAt, sizeBytes: img.sizeBytes, ...scan });
+        world.ecr.push(repo.name, {
+          tags: img.tags,
+          pushedAt,
+          sizeBytes: img.sizeBytes,
+          ...scan,
+          ...(img.labels ? { labels: img.labels } : {}),
+          ...(img.index ? { index: true } : {}),
+        });
       }
     }
   }

@@ -73,7 +73,17 @@ export interface DemoImage {
   pushedMinutesAgo: number;
   sizeBytes: number;
   scan: DemoScan;
+  /** Labels of the image config (the OCI revision and source labels CI sets; the request card shows the commits). */
+  labels?: Record<string, string>;
+  /** A multi-platform image (an OCI index of linux/amd64 and linux/arm64), as buildx pushes one. */
+  index?: boolean;
 }
+
+/** The OCI labels CI (docker/metadata-action) puts on shop/web's images: the commit and the repository. */
+const webCommit = (revision: string): Record<string, string> => ({
+  'org.opencontainers.image.revision': revision,
+  'org.opencontainers.image.source': 'https://github.com/acme/shop',
+});
 
 export interface DemoRepository {
   name: string;
@@ -229,19 +239,29 @@ export const DEMO_WORLD: DemoWorld = {
       images: [
         {
           tags: ['v1.3.0-rc1'],
+          labels: webCommit('5e0f4c2a7d9b81e3f6a4c0d2b7e9f1a3c5d7e9b1'),
           pushedMinutesAgo: 30,
           sizeBytes: 98_112_031,
           scan: { status: 'COMPLETE', findings: { CRITICAL: 1, HIGH: 2, MEDIUM: 4 } },
         },
-        { tags: ['v1.2.4'], pushedMinutesAgo: 8, sizeBytes: 97_004_117, scan: { status: 'IN_PROGRESS' } },
+        {
+          tags: ['v1.2.4'],
+          pushedMinutesAgo: 8,
+          sizeBytes: 97_004_117,
+          scan: { status: 'IN_PROGRESS' },
+          labels: webCommit('b41c9e07d2f35a8e6c1b0d9f4a7e2c5b8d3f6a90'),
+        },
         {
           tags: ['v1.2.3', 'latest'],
+          labels: webCommit('9f8e7d6c5b4a39281706f5e4d3c2b1a098765432'),
+          index: true,
           pushedMinutesAgo: 190,
           sizeBytes: 96_884_410,
           scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 } },
         },
         {
           tags: ['v1.2.2'],
+          labels: webCommit('1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d'),
           pushedMinutesAgo: 2 * DAY + 30,
           sizeBytes: 96_870_002,
           scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 3, LOW: 6 } },
@@ -278,10 +298,23 @@ export const DEMO_WORLD: DemoWorld = {
       name: 'shop/web',
       region: STAGING.region,
       images: [
-        { tags: ['v1.2.4'], pushedMinutesAgo: 8, sizeBytes: 97_004_117, scan: { status: 'IN_PROGRESS' } },
-        { tags: ['v1.2.3'], pushedMinutesAgo: 190, sizeBytes: 96_884_410, scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 } } },
+        {
+          tags: ['v1.2.4'],
+          pushedMinutesAgo: 8,
+          sizeBytes: 97_004_117,
+          scan: { status: 'IN_PROGRESS' },
+          labels: webCommit('b41c9e07d2f35a8e6c1b0d9f4a7e2c5b8d3f6a90'),
+        },
+        {
+          tags: ['v1.2.3'],
+          pushedMinutesAgo: 190,
+          sizeBytes: 96_884_410,
+          scan: { status: 'COMPLETE', findings: { MEDIUM: 2, LOW: 5 } },
+          labels: webCommit('9f8e7d6c5b4a39281706f5e4d3c2b1a098765432'),
+        },
         {
           tags: ['v1.2.2'],
+          labels: webCommit('1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d'),
           pushedMinutesAgo: 3 * DAY + 30,
           sizeBytes: 96_870_002,
           scan: { status: 'COMPLETE', findings: { HIGH: 1, MEDIUM: 3 } },

@@ -2,14 +2,19 @@
  * ECR of the fake world: repositories of images (digest, tags that move on push, push time,
  * size, scan results) and the registry's scanning configuration (BASIC by default, or ENHANCED:
  * Amazon Inspector's statuses). DescribeImages (by tag or digest, or all with paging and the
- * TAGGED filter), DescribeImageScanFindings, BatchGetImage, DescribeRepositories,
+ * TAGGED filter), DescribeImageScanFindings, BatchGetImage, GetDownloadUrlForLayer, DescribeRepositories,
  * GetRegistryScanningConfiguration, in the documented shapes and errors (RepositoryNotFoundException, ImageNotFoundException,
- * ScanNotFoundException; BatchGetImage reports missing images in `failures`).
+ * ScanNotFoundException, LayersNotFoundException; BatchGetImage reports missing images in `failures`).
+ *
+ * Every image has a manifest whose config blob (its labels, `config.Labels`) GetDownloadUrlForLayer
+ * answers a presigned-like URL for, served by the endpoint itself (PRESIGNED_GET, on the host and
+ * port the request came to); an image pushed with `index` is a multi-platform index (linux/amd64,
+ * linux/arm64 and an attestation manifest), as buildx pushes one.
  */
 import { createHash } from 'node:crypto';
 import type { ImageDetail, ImageIdentifier } from '@aws-sdk/client-ecr';
 import { AwsFault } from '../fault';
-import type { AwsCall, AwsHandler } from '../server';
+import { PRESIGNED_GET, type AwsCall, type AwsHandler } from '../server';
 import { context, copy, page, requireString, type WorldContext, type WorldOptions } from './common';
 
 /** Basic scanning's statuses, and enhanced scanning's (ACTIVE, PENDING, SCAN_ELIGIBILITY_EXPIRED, FINDINGS_UNAVAILABLE). */
@@ -35,6 +40,10 @@ export interface PushOptions {
   scanStatus?: ScanStatus;
   /** Severity counts of a completed scan, e.g. { CRITICAL: 2, HIGH: 4 }. */
   findings?: Record<string, number>;
+  /** Labels of the image config (`config.Labels`), e.g. the OCI revision and source labels CI sets. */
+  labels?: Record<string, string>;
+  /** A multi-platform image: its digest is an OCI index of linux/amd64 and linux/arm64 images (and an attestation). */
+  index?: boolean;
 }
 
 interface StoredImage {
@@ -45,9 +54,37 @@ interface StoredImage {
   scanStatus?: ScanStatus;
   findings?: Record<string, number>;
   scannedAt?: Date;
+  labels?: Record<string, string>;
+  index?: boolean;
 }
 
 const MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const PLATFORMS = ['amd64', 'arm64'] as const;
+
+const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+/** The image config of an image (for `arch`): what `docker inspect` reads its labels from. */
+function configJson(i: StoredImage, arch: string): string {
+  return JSON.stringify({
+    architecture: arch,
+    os: 'linux',
+    config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], ...(i.labels ? { Labels: i.labels } : {}) },
+    rootfs: { type: 'layers', diff_ids: [] },
+  });
+}
+
+/** A single-platform manifest of an image (for `arch`), with its config blob. */
+function manifestJson(i: StoredImage, arch: string, mediaType: string): string {
+  const config = configJson(i, arch);
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: Buffer.byteLength(config) },
+    layers: [],
+  });
+}
 
 export class EcrWorld {
   private readonly ctx: WorldContext;
@@ -107,6 +144,8 @@ export class EcrWorld {
       sizeBytes: o.sizeBytes ?? 50_000_000 + (parseInt(digest.slice(7, 13), 16) % 100_000_000),
       ...(scanStatus ? { scanStatus, scannedAt: new Date(pushedAt.getTime() + 60_000) } : {}),
       ...(o.findings ? { findings: { ...o.findings } } : {}),
+      ...(o.labels ? { labels: { ...o.labels } } : {}),
+      ...(o.index ? { index: true } : {}),
     };
     if (existing) Object.assign(existing, image);
     else repo.images.push(image);
@@ -164,7 +203,7 @@ export class EcrWorld {
       ...(i.tags.length ? { imageTags: [...i.tags] } : {}),
       imageSizeInBytes: i.sizeBytes,
       imagePushedAt: i.pushedAt,
-      imageManifestMediaType: MANIFEST_TYPE,
+      imageManifestMediaType: i.index ? OCI_INDEX : MANIFEST_TYPE,
       artifactMediaType: 'application/vnd.docker.container.image.v1+json',
       ...(i.scanStatus
         ? {
@@ -178,6 +217,52 @@ export class EcrWorld {
         ? { imageScanFindingsSummary: { imageScanCompletedAt: i.scannedAt, findingSeverityCounts: { ...(i.findings ?? {}) } } }
         : {}),
     };
+  }
+
+  /** The manifest BatchGetImage answers for an image (an index for a multi-platform one). */
+  private manifestOf(i: StoredImage & { arch?: string }): { manifest: string; mediaType: string } {
+    if (i.arch) return { manifest: manifestJson(i, i.arch, OCI_MANIFEST), mediaType: OCI_MANIFEST };
+    if (!i.index) return { manifest: manifestJson(i, 'amd64', MANIFEST_TYPE), mediaType: MANIFEST_TYPE };
+    const entries = PLATFORMS.map((arch) => {
+      const m = manifestJson(i, arch, OCI_MANIFEST);
+      return { mediaType: OCI_MANIFEST, digest: sha256(m), size: Buffer.byteLength(m), platform: { architecture: arch, os: 'linux' } };
+    });
+    const attestation = sha256(`${i.digest}\0attestation`);
+    return {
+      manifest: JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [
+          ...entries,
+          {
+            mediaType: OCI_MANIFEST,
+            digest: attestation,
+            size: 840,
+            annotations: { 'vnd.docker.reference.digest': entries[0]!.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
+            platform: { architecture: 'unknown', os: 'unknown' },
+          },
+        ],
+      }),
+      mediaType: OCI_INDEX,
+    };
+  }
+
+  /** The platform images of a multi-platform image, by their manifest digests. */
+  private platformImages(images: StoredImage[]): Array<StoredImage & { arch: string }> {
+    return images
+      .filter((i) => i.index)
+      .flatMap((i) => PLATFORMS.map((arch) => ({ ...i, digest: sha256(manifestJson(i, arch, OCI_MANIFEST)), arch })));
+  }
+
+  /** The config blob with this digest of an image of the repository. */
+  private blobOf(images: StoredImage[], digest: string): string | undefined {
+    for (const i of images) {
+      for (const arch of i.index ? PLATFORMS : (['amd64'] as const)) {
+        const config = configJson(i, arch);
+        if (sha256(config) === digest) return config;
+      }
+    }
+    return undefined;
   }
 
   handlers(): Record<string, AwsHandler> {
@@ -241,7 +326,7 @@ export class EcrWorld {
         const images: unknown[] = [];
         const failures: unknown[] = [];
         for (const id of ids) {
-          const img = this.find(repo.images, id);
+          const img = this.find(repo.images, id) ?? (id.imageDigest ? this.find(this.platformImages(repo.images), id) : undefined);
           const mismatch = id.imageDigest && id.imageTag && img && (img.digest !== id.imageDigest || !img.tags.includes(id.imageTag));
           if (!img || mismatch) {
             failures.push(
@@ -251,20 +336,35 @@ export class EcrWorld {
             );
             continue;
           }
+          const { manifest, mediaType } = this.manifestOf(img);
           images.push({
             registryId: this.ctx.account,
             repositoryName: repo.name,
             imageId: { imageDigest: img.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
-            imageManifest: JSON.stringify({
-              schemaVersion: 2,
-              mediaType: MANIFEST_TYPE,
-              config: { digest: img.digest, size: 1469 },
-              layers: [],
-            }),
-            imageManifestMediaType: MANIFEST_TYPE,
+            imageManifest: manifest,
+            imageManifestMediaType: mediaType,
           });
         }
         return { images, failures };
+      },
+      GetDownloadUrlForLayer: (call) => {
+        const repo = this.repo(call);
+        const layerDigest = requireString(call, 'layerDigest');
+        if (!this.blobOf(repo.images, layerDigest)) {
+          throw new AwsFault(
+            'LayersNotFoundException',
+            `The image layer '${layerDigest}' does not exist in the repository with name '${repo.name}' in the registry with id '${this.ctx.account}'`,
+          );
+        }
+        // Presigned-like: on the host the caller reached this endpoint at, valid for the blob only.
+        const path = `${encodeURIComponent(repo.name)}/${layerDigest}`;
+        return { downloadUrl: `${call.endpoint ?? ''}/_presigned/ecr/${this.ctx.region}/${path}?X-Amz-Expires=3600`, layerDigest };
+      },
+      [PRESIGNED_GET]: (call) => {
+        const [name, digest] = String(call.input.path ?? '').split('/');
+        const repo = this.repos.get(decodeURIComponent(name ?? ''));
+        const blob = repo ? this.blobOf(repo.images, digest ?? '') : undefined;
+        return blob ? { body: blob, contentType: 'application/octet-stream' } : undefined;
       },
       DescribeRepositories: (call) => {
         const names = (call.input.repositoryNames as string[] | undefined) ?? [...this.repos.keys()];

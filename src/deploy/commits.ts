@@ -1,0 +1,82 @@
+/**
+ * "Which commits am I approving?": the OCI labels CI puts on an image's config
+ * (`org.opencontainers.image.revision`, the git SHA; `org.opencontainers.image.source`, the
+ * repository URL), read from ECR by src/aws/ecr.ts imageLabels, turned into the `commits` check of a
+ * deploy plan. Pure (worker side): manifest and index parsing, the platform's entry of an index, the
+ * labels of an image config, and the compare link. Label values are untrusted input: a revision is
+ * kept only as 7–64 hex characters, a source only as a plain https URL on github.com or a GitLab host.
+ */
+
+export const REVISION_LABEL = 'org.opencontainers.image.revision';
+export const SOURCE_LABEL = 'org.opencontainers.image.source';
+
+export {
+  ACCEPTED_MEDIA_TYPES,
+  MEDIA_TYPES,
+  configLabels,
+  parseManifest,
+  pickPlatform,
+  taskPlatform,
+  type ParsedManifest,
+  type Platform,
+} from '../aws/image-manifest';
+
+/** A git commit id from a revision label: 7 to 64 hex characters (lower-cased), else undefined. */
+export function revisionOf(labels: Record<string, string> | undefined): string | undefined {
+  const v = labels?.[REVISION_LABEL]?.trim().toLowerCase();
+  return v && /^[0-9a-f]{7,64}$/.test(v) ? v : undefined;
+}
+
+/**
+ * The repository of a source label as a web URL the compare link is built on, with how its host
+ * compares: https only, no credentials, query or fragment, a plain path (no `.git`, no trailing
+ * slash), on github.com or a host whose name contains `gitlab`; undefined otherwise.
+ */
+export function repositoryOf(source: string | undefined): { url: string; host: 'github' | 'gitlab' } | undefined {
+  if (!source || source.length > 300) return undefined;
+  let u: URL;
+  try {
+    u = new URL(source.trim());
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' || u.username || u.password || u.search || u.hash || u.port) return undefined;
+  const host = u.hostname.toLowerCase();
+  const kind = host === 'github.com' ? 'github' : host.includes('gitlab') ? 'gitlab' : undefined;
+  if (!kind) return undefined;
+  const path = u.pathname.replace(/\/+$/, '').replace(/\.git$/, '');
+  // owner/name at least (GitLab: groups/subgroups/name), in characters a repository path has.
+  if (!/^(\/[A-Za-z0-9._~-]+){2,}$/.test(path)) return undefined;
+  return { url: `https://${host}${path}`, host: kind };
+}
+
+/** The page comparing two commits of the repository a source label names (GitHub `/compare/a...b`, GitLab `/-/compare/a...b`). */
+export function compareUrl(source: string | undefined, from: string, to: string): string | undefined {
+  const repo = repositoryOf(source);
+  if (!repo || !/^[0-9a-f]{7,64}$/.test(from) || !/^[0-9a-f]{7,64}$/.test(to)) return undefined;
+  return `${repo.url}${repo.host === 'gitlab' ? '/-' : ''}/compare/${from}...${to}`;
+}
+
+/** The commits check of a deploy plan: the new image's commit, the running one's, and the compare page. */
+export interface Commits {
+  to: string;
+  from?: string;
+  url?: string;
+}
+
+/**
+ * The commits of a deploy from the labels of the new image (`to`) and of the one running now
+ * (`from`, when known): undefined when the new image has no revision label. The compare link only
+ * when both commits are known, differ, and the running image names no other repository.
+ */
+export function commitsOf(to: Record<string, string> | undefined, from: Record<string, string> | undefined): Commits | undefined {
+  const toRev = revisionOf(to);
+  if (!toRev) return undefined;
+  const fromRev = revisionOf(from);
+  if (!fromRev) return { to: toRev };
+  const source = to?.[SOURCE_LABEL];
+  const fromSource = from?.[SOURCE_LABEL];
+  const sameRepo = !fromSource || repositoryOf(fromSource)?.url === repositoryOf(source)?.url;
+  const url = fromRev !== toRev && sameRepo ? compareUrl(source, fromRev, toRev) : undefined;
+  return { to: toRev, from: fromRev, ...(url ? { url } : {}) };
+}

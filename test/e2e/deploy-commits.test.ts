@@ -1,0 +1,101 @@
+/**
+ * "Which commits am I approving?": a deploy request shows the commits of the running and the new
+ * image, from their OCI labels in ECR (BatchGetImage, the index's linux/amd64 entry, the config blob
+ * through GetDownloadUrlForLayer). Best-effort: a denied GetDownloadUrlForLayer, a download that never
+ * answers or an image without labels still posts the request, without the line. Through the real
+ * handlers (Slack function, worker), ECS and ECR stubbed; the bound is ECR_LABELS_TIMEOUT_MS (short here).
+ */
+import { BatchGetImageCommand, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
+import { awsException, DIGEST } from '../helpers/aws-fixtures';
+import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import { FROM_SHA, RUNNING_DIGEST, TO_SHA, shopLabels, startBlobServer, stubLabels, type BlobServer } from '../helpers/commits-e2e';
+
+let blobs: BlobServer;
+const h = useDeployHarness({
+  before: async () => {
+    blobs = await startBlobServer();
+  },
+});
+const bound = process.env.ECR_LABELS_TIMEOUT_MS;
+beforeAll(() => {
+  process.env.ECR_LABELS_TIMEOUT_MS = '300';
+});
+afterAll(() => {
+  if (bound === undefined) delete process.env.ECR_LABELS_TIMEOUT_MS;
+  else process.env.ECR_LABELS_TIMEOUT_MS = bound;
+});
+afterEach(async () => {
+  await blobs.close();
+});
+
+async function card(): Promise<string> {
+  await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  return textOf(requestMessage(h.e2e, 'CPROD').message);
+}
+
+const COMPARE = `https://github.com/acme/shop/compare/${FROM_SHA}...${TO_SHA}`;
+
+describe('the commits of a deploy request', () => {
+  it('both commits, 7 hex each, and the compare link; the new image read through its index', async () => {
+    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    const text = await card();
+    expect(text).toContain(`:memo: Commits: \`1a2b3c4\` → \`9f8e7d6\` (<${COMPARE}|compare>)`);
+    const asked = h.ecrMock.commandCalls(BatchGetImageCommand).map((c) => c.args[0].input.imageIds?.[0]?.imageDigest);
+    expect(asked).toEqual(expect.arrayContaining([DIGEST, 'sha256:' + '1'.repeat(64), RUNNING_DIGEST]));
+    expect(asked).not.toContain('sha256:' + '2'.repeat(64));
+    expect(h.ecrMock.commandCalls(BatchGetImageCommand)[0]!.args[0].input.acceptedMediaTypes).toEqual(
+      expect.arrayContaining(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']),
+    );
+  });
+
+  it('the running image without labels: only the new commit', async () => {
+    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA) });
+    const text = await card();
+    expect(text).toContain(':memo: Commits: `9f8e7d6`');
+    expect(text).not.toContain('compare');
+  });
+
+  it('a hostile label is not shown (no mention, no line)', async () => {
+    stubLabels(h.ecrMock, blobs, { to: shopLabels('<!channel> ' + 'x'.repeat(10_000)), from: shopLabels(FROM_SHA) });
+    const text = await card();
+    expect(text).toContain('shop/web v1.2.2 → v1.2.3');
+    expect(text).not.toContain(':memo:');
+    expect(text).not.toContain('<!channel>');
+    expect(blobs.asked.length).toBeGreaterThan(0);
+  });
+
+  it('the new image without labels: no line', async () => {
+    stubLabels(h.ecrMock, blobs, { from: shopLabels(FROM_SHA) });
+    const text = await card();
+    expect(text).toContain('shop/web v1.2.2 → v1.2.3');
+    expect(text).not.toContain(':memo:');
+    expect(blobs.asked.length).toBe(2);
+  });
+
+  it('GetDownloadUrlForLayer denied: the request is posted without the line, no AWS words', async () => {
+    stubLabels(
+      h.ecrMock,
+      blobs,
+      { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) },
+      awsException(
+        'AccessDeniedException',
+        'User: arn:aws:sts::123456789012:assumed-role/worker/x is not authorized to perform: ecr:GetDownloadUrlForLayer',
+      ),
+    );
+    const text = await card();
+    expect(text).toContain('shop/web v1.2.2 → v1.2.3');
+    expect(text).toContain('Scan:');
+    expect(text).not.toContain(':memo:');
+    expect(text).not.toMatch(/AccessDenied|not authorized|GetDownloadUrlForLayer/);
+    expect(h.ecrMock.commandCalls(GetDownloadUrlForLayerCommand).length).toBeGreaterThan(0);
+  });
+
+  it('a download that never answers: the request is posted without the line (bounded)', async () => {
+    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) }, 'hang');
+    const text = await card();
+    expect(text).toContain('shop/web v1.2.2 → v1.2.3');
+    expect(text).not.toContain(':memo:');
+    expect(blobs.asked).toContain('/hang');
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * ECR stubs for the commits line of a deploy request (aws-sdk-client-mock, documented shapes):
+ * BatchGetImage answers a manifest (an OCI index for the new image, whose linux/amd64 entry is an
+ * image manifest) and GetDownloadUrlForLayer a URL on a local HTTP server that serves the image
+ * config (its labels), or never answers (`hang`).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BatchGetImageCommand, GetDownloadUrlForLayerCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { DIGEST } from './aws-fixtures';
+
+export const FROM_SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
+export const TO_SHA = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
+/** shop/web v1.2.2 in stubImages (what web-prod:42 runs). */
+export const RUNNING_DIGEST = 'sha256:' + 'b'.repeat(64);
+const AMD64 = 'sha256:' + '1'.repeat(64);
+const ARM64 = 'sha256:' + '2'.repeat(64);
+const configDigest = (of: string) => 'sha256:' + of.slice(-8).repeat(8);
+
+export const shopLabels = (revision: string): Record<string, string> => ({
+  'org.opencontainers.image.revision': revision,
+  'org.opencontainers.image.source': 'https://github.com/acme/shop.git',
+});
+
+export interface BlobServer {
+  url: string;
+  /** Config blobs by path (`/<digest>`); `/hang` never answers. */
+  blobs: Map<string, string>;
+  /** The paths asked for, in order. */
+  asked: string[];
+  close(): Promise<void>;
+}
+
+export async function startBlobServer(): Promise<BlobServer> {
+  const blobs = new Map<string, string>();
+  const hanging = new Set<http.ServerResponse>();
+  const asked: string[] = [];
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0]!;
+    asked.push(path);
+    if (path === '/hang') {
+      hanging.add(res);
+      return;
+    }
+    const blob = blobs.get(path);
+    res.writeHead(blob ? 200 : 404, { 'Content-Type': 'application/octet-stream' });
+    res.end(blob ?? 'NoSuchKey');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    blobs,
+    asked,
+    close: async () => {
+      for (const r of hanging) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The new image (DIGEST, an OCI index) and the running one (RUNNING_DIGEST, a Docker manifest) with
+ * these labels (undefined: a config without labels); `download`: 'hang' (the URL never answers) or an
+ * Error GetDownloadUrlForLayer fails with.
+ */
+export function stubLabels(
+  ecr: AwsClientStub<ECRClient>,
+  server: BlobServer,
+  labels: { to?: Record<string, string>; from?: Record<string, string> },
+  download?: 'hang' | Error,
+): void {
+  const manifest = (digest: string) =>
+    JSON.stringify({ schemaVersion: 2, config: { digest: configDigest(digest), size: 100 }, layers: [] });
+  ecr.on(BatchGetImageCommand).callsFake((input: { imageIds: Array<{ imageDigest?: string }> }) => {
+    const digest = input.imageIds[0]?.imageDigest;
+    if (digest === DIGEST) {
+      const index = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: ARM64,
+            size: 1,
+            platform: { architecture: 'arm64', os: 'linux' },
+          },
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: AMD64,
+            size: 1,
+            platform: { architecture: 'amd64', os: 'linux' },
+          },
+        ],
+      };
+      return {
+        images: [{ imageId: { imageDigest: digest }, imageManifest: JSON.stringify(index), imageManifestMediaType: index.mediaType }],
+        failures: [],
+      };
+    }
+    if (digest === AMD64 || digest === RUNNING_DIGEST) {
+      return {
+        images: [
+          {
+            imageId: { imageDigest: digest },
+            imageManifest: manifest(digest),
+            imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          },
+        ],
+        failures: [],
+      };
+    }
+    return {
+      images: [],
+      failures: [{ imageId: { imageDigest: digest }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
+    };
+  });
+  const config = (l: Record<string, string> | undefined) =>
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: l ? { Labels: l } : {} });
+  server.blobs.set(`/${configDigest(AMD64)}`, config(labels.to));
+  server.blobs.set(`/${configDigest(RUNNING_DIGEST)}`, config(labels.from));
+  const stub = ecr.on(GetDownloadUrlForLayerCommand);
+  if (download instanceof Error) stub.rejects(download);
+  else
+    stub.callsFake((input: { layerDigest: string }) => ({
+      layerDigest: input.layerDigest,
+      downloadUrl: download === 'hang' ? `${server.url}/hang` : `${server.url}/${input.layerDigest}?X-Amz-Signature=x`,
+    }));
+}
