@@ -24,9 +24,15 @@ const T0 = Date.UTC(2025, 10, 25, 12, 40);
 const MIN = 60_000;
 const plan: DeployPlan = {
   ...deployPlanAt(T0),
-  // What the planner checked when the request was made (src/deploy/planner.ts): a clean scan with
-  // a few low findings, the task and execution roles the environment lists in taskRoles.
+  // What the planner checked when the request was made (src/deploy/planner.ts): the commits from the
+  // images' OCI labels, a clean scan with a few low findings, the task and execution roles the
+  // environment lists in taskRoles.
   checks: {
+    commits: {
+      from: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d',
+      to: '9f8e7d6c5b4a39281706f5e4d3c2b1a098f7e6d5',
+      url: 'https://github.com/acme/shop/compare/1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d...9f8e7d6c5b4a39281706f5e4d3c2b1a098f7e6d5',
+    },
     scan: { status: 'COMPLETE', counts: { MEDIUM: 1, LOW: 3 } },
     roles: {
       task: 'arn:aws:iam::111111111111:role/web-prod-task',
