@@ -425,12 +425,19 @@ function labelsBoundMs(): number {
 }
 
 /**
- * The commits a deploy goes from and to, from the OCI labels of the new image and of the image the
- * current task definition names (a tag resolved to its digest first; skipped when it is not in ECR).
- * Best-effort and bounded: any failure (denied, throttled, slow, no labels) is "unknown" and a warning
- * in the log, never a failed plan.
+ * The commits a deploy goes from and to, from the OCI labels of the new image and of the image that
+ * runs now: the digest the current task definition pins, else the digest its running tasks report
+ * (`runningDigest`). Not a tag's digest looked up now: a tag (`latest`) may have moved since the
+ * tasks pulled it, and "the same commit as now" would then be untrue. Best-effort and bounded: any
+ * failure (denied, throttled, slow, no labels) is "unknown" and a warning in the log, never a failed plan.
  */
-async function deployCommits(rt: Runtime, svc: ResolvedService, image: ImageDetail, current: TaskDefinition): Promise<Commits | undefined> {
+async function deployCommits(
+  rt: Runtime,
+  svc: ResolvedService,
+  image: ImageDetail,
+  current: TaskDefinition,
+  runningDigest: string | undefined,
+): Promise<Commits | undefined> {
   const timeoutMs = labelsBoundMs();
   const platform = taskPlatform(current.runtimePlatform);
   const registryRegion = svc.registry?.region ?? svc.env.region;
@@ -454,27 +461,11 @@ async function deployCommits(rt: Runtime, svc: ResolvedService, image: ImageDeta
   };
   const previous = async () => {
     const prev = current.containerDefinitions?.find((c) => c.name === svc.container)?.image;
-    const { repository, tag, digest } = splitImage(prev);
+    const { repository, digest } = splitImage(prev);
     const where: Where | undefined =
       ecrRepositoryOf(prev) ?? (repository === svc.repository || repository.endsWith(`/${svc.repository}`) ? configured : undefined);
-    if (!where) return undefined;
-    let resolved = digest;
-    if (!resolved) {
-      try {
-        const ecr = rt.aws.ecr(where.region, svc.env);
-        const found = await findImage(
-          ecr,
-          where.repositoryName,
-          { tag: tag ?? 'latest' },
-          where.registryId,
-          AbortSignal.timeout(timeoutMs),
-        );
-        resolved = found?.imageDigest;
-      } catch (err) {
-        rt.log.warn('running image digest unresolved; the request shows only the new commit', { service: svc.alias, err });
-      }
-    }
-    return resolved ? labelsOf(where, resolved) : undefined;
+    const resolved = digest ?? runningDigest;
+    return where && resolved ? labelsOf(where, resolved) : undefined;
   };
   const [to, from] = await Promise.all([labelsOf(configured, image.imageDigest!), previous()]);
   return commitsOf(to, from);
@@ -498,12 +489,13 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
   const b0 = base(svc, service, now);
   const described = withThrottleRetry(() => describeTaskDefinition(ecs, b0.currentTaskDefinition));
+  const running = withRunningDigest(rt, ecs, svc, b0);
   // The commits of the two images (OCI labels), read while the rest is planned; best-effort and bounded.
-  const commits = described.then(
-    (td) => deployCommits(rt, svc, image, td.taskDefinition),
+  const commits = Promise.all([described, running]).then(
+    ([td, r]) => deployCommits(rt, svc, image, td.taskDefinition, r.runningDigest),
     () => undefined,
   );
-  const [b, current] = await Promise.all([withRunningDigest(rt, ecs, svc, b0), described]);
+  const [b, current] = await Promise.all([running, described]);
   const container = findContainer(current.taskDefinition, svc.container);
   const imageUri = pinnedImageUri({
     currentImage: container.image,

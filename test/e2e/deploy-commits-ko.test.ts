@@ -4,7 +4,7 @@
  */
 import { configFile } from '../helpers/config';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { FROM_SHA, TO_SHA, shopLabels, startBlobServer, stubLabels, type BlobServer } from '../helpers/commits-e2e';
+import { FROM_SHA, TO_SHA, runningOldImage, shopLabels, startBlobServer, stubLabels, type BlobServer } from '../helpers/commits-e2e';
 
 let blobs: BlobServer;
 const h = useDeployHarness({
@@ -12,6 +12,7 @@ const h = useDeployHarness({
   before: async (x) => {
     blobs = await startBlobServer();
     stubLabels(x.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    runningOldImage(x.world);
   },
 });
 afterEach(async () => {

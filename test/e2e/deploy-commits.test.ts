@@ -5,15 +5,25 @@
  * answers or an image without labels still posts the request, without the line. Through the real
  * handlers (Slack function, worker), ECS and ECR stubbed; the bound is ECR_LABELS_TIMEOUT_MS (short here).
  */
-import { BatchGetImageCommand, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
-import { awsException, DIGEST } from '../helpers/aws-fixtures';
+import { BatchGetImageCommand, DescribeImagesCommand, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
+import { awsException, DIGEST, imageDetail } from '../helpers/aws-fixtures';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { FROM_SHA, RUNNING_DIGEST, TO_SHA, shopLabels, startBlobServer, stubLabels, type BlobServer } from '../helpers/commits-e2e';
+import {
+  FROM_SHA,
+  RUNNING_DIGEST,
+  TO_SHA,
+  runningOldImage,
+  shopLabels,
+  startBlobServer,
+  stubLabels,
+  type BlobServer,
+} from '../helpers/commits-e2e';
 
 let blobs: BlobServer;
 const h = useDeployHarness({
-  before: async () => {
+  before: async ({ world }) => {
     blobs = await startBlobServer();
+    runningOldImage(world);
   },
 });
 const bound = process.env.ECR_LABELS_TIMEOUT_MS;
@@ -47,6 +57,29 @@ describe('the commits of a deploy request', () => {
     expect(h.ecrMock.commandCalls(BatchGetImageCommand)[0]!.args[0].input.acceptedMediaTypes).toEqual(
       expect.arrayContaining(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']),
     );
+  });
+
+  it('the running side is the digest the tasks run, not what the tag in the task definition points to now', async () => {
+    // v1.2.2 (the running task definition's tag) was pushed again since: ECR's v1.2.2 is now the new image.
+    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    h.ecrMock
+      .on(DescribeImagesCommand, { repositoryName: 'shop/web', imageIds: [{ imageTag: 'v1.2.2' }] })
+      .resolves({ imageDetails: [imageDetail({ imageDigest: DIGEST, imageTags: ['v1.2.2', 'v1.2.3'] })] });
+    const text = await card();
+    expect(text).toContain(`:memo: Commits: \`1a2b3c4\` → \`9f8e7d6\``);
+    expect(text).not.toContain('the same as now');
+    const asked = h.ecrMock.commandCalls(BatchGetImageCommand).map((c) => c.args[0].input.imageIds?.[0]?.imageDigest);
+    expect(asked).toContain(RUNNING_DIGEST);
+  });
+
+  it('no task reports the digest it runs (a tag in the task definition): only the new commit, no guess from the tag', async () => {
+    h.world.setRunning('prod', 'web-prod', []);
+    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    const text = await card();
+    expect(text).toContain(':memo: Commits: `9f8e7d6`');
+    expect(text).not.toContain('→ `9f8e7d6`');
+    const asked = h.ecrMock.commandCalls(BatchGetImageCommand).map((c) => c.args[0].input.imageIds?.[0]?.imageDigest);
+    expect(asked).not.toContain(RUNNING_DIGEST);
   });
 
   it('the running image without labels: only the new commit', async () => {

@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BatchGetImageCommand, GetDownloadUrlForLayerCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { DIGEST } from './aws-fixtures';
+import { DIGEST, task, tdArn } from './aws-fixtures';
+import type { FakeEcs } from './fake-ecs';
 
 export const FROM_SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 export const TO_SHA = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
@@ -17,6 +18,18 @@ export const RUNNING_DIGEST = 'sha256:' + 'b'.repeat(64);
 const AMD64 = 'sha256:' + '1'.repeat(64);
 const ARM64 = 'sha256:' + '2'.repeat(64);
 const configDigest = (of: string) => 'sha256:' + of.slice(-8).repeat(8);
+
+/**
+ * web-prod:42 (`shop/web:v1.2.2`, a tag) runs two tasks that report RUNNING_DIGEST: the "from" side
+ * is the digest the tasks run, never the tag's digest looked up now (a tag may have moved).
+ */
+export function runningOldImage(world: FakeEcs): void {
+  world.setRunning(
+    'prod',
+    'web-prod',
+    ['0a', '0b'].map((n) => task({ id: n.repeat(16), td: tdArn('web-prod', 42), digest: RUNNING_DIGEST })),
+  );
+}
 
 export const shopLabels = (revision: string): Record<string, string> => ({
   'org.opencontainers.image.revision': revision,
