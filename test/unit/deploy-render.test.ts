@@ -133,7 +133,9 @@ describe('status card', () => {
         expect.stringMatching(/^ {6}ECS could not pull the image\. /),
       ]);
       const ko = lines([exit1('a'), exit1('c'), pull], 'ko');
-      expect(ko[1]).toMatch(/^ {6}필수 web 컨테이너가 종료 코드 1로 종료되어 ECS가 작업을 중지했습니다\. 종료 코드의 뜻: 일반적인 애플리케이션 오류/);
+      expect(ko[1]).toMatch(
+        /^ {6}필수 web 컨테이너가 종료 코드 1로 종료되어 ECS가 작업을 중지했습니다\. 종료 코드의 뜻: 일반적인 애플리케이션 오류/,
+      );
       expect(ko[4]).toMatch(/^ {6}ECS가 이미지를 가져오지 못했습니다\./);
       expect(ko.join('\n')).not.toMatch(/is essential|could not pull/);
     });

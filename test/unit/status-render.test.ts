@@ -318,7 +318,9 @@ describe('serviceStatusMessage', () => {
       expect(oom).toContain('(작업 2개) 중지, 가장 최근 2분 전 · `EssentialContainerExited`');
       expect(oom).toMatch(/\n {6}web 컨테이너의 메모리가 부족해 강제 종료되었습니다 \(종료 코드 137\)\. 작업 정의에서/);
       for (const quiet of [scale, user]) expect(quiet).not.toContain('\n');
-      expect(exit1).toMatch(/\n {6}필수 web 컨테이너가 종료 코드 1로 종료되어 ECS가 작업을 중지했습니다\. 종료 코드의 뜻: 일반적인 애플리케이션 오류/);
+      expect(exit1).toMatch(
+        /\n {6}필수 web 컨테이너가 종료 코드 1로 종료되어 ECS가 작업을 중지했습니다\. 종료 코드의 뜻: 일반적인 애플리케이션 오류/,
+      );
       expect(subnet).toMatch(/\n {6}작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다\./);
       const all = JSON.stringify(serviceStatusMessage(input(), 'ko').blocks);
       expect(all.split('작업이 네트워크 인터페이스나 IP 주소를 받지 못했습니다.')).toHaveLength(2);
