@@ -32,10 +32,10 @@ import { parseAuthorization, verifySignature } from './sigv4';
 
 /**
  * The action of a table's handler for presigned-like GETs: `GET /_presigned/<service>/<region>/<path>` calls
- * the handler `<service>:${'$'}{PRESIGNED_GET}` with that `region` and `input.path`; it answers `{ body, contentType }`, or
+ * the handler `<service>:GET presigned` with that `region` and `input.path`; it answers `{ body, contentType }`, or
  * undefined for a 404. Such a GET carries no signature (the URL is the permission, as S3's presigned
  * URLs that ECR's GetDownloadUrlForLayer answers) and is not recorded among the calls; stallNext of
- * `<service>:${'$'}{PRESIGNED_GET}` holds it unanswered.
+ * `<service>:GET presigned` holds it unanswered.
  */
 export const PRESIGNED_GET = 'GET presigned';
 
