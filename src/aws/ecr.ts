@@ -142,15 +142,11 @@ export async function findImage(
   repositoryName: string,
   ref: { tag?: string; digest?: string },
   registryId?: string,
-  abortSignal?: AbortSignal,
 ): Promise<ImageDetail | undefined> {
   const imageId = ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag };
   try {
-    const res = await ecr.send(
-      new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...inRegistry(registryId) }),
-      abortSignal ? { abortSignal } : {},
-    );
-    return res?.imageDetails?.[0];
+    const res = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [imageId], ...inRegistry(registryId) }));
+    return res.imageDetails?.[0];
   } catch (err) {
     if (['ImageNotFoundException', 'RepositoryNotFoundException'].includes(awsErrorName(err))) return undefined;
     return callAws(

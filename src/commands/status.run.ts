@@ -6,9 +6,8 @@
  */
 import type { ECSClient, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { describeCluster, describeServices, describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
-import { randomUUID } from 'node:crypto';
 import { isBotError } from '../errors';
-import { replyText } from '../slack/reply';
+import { errorReply } from '../slack/reply';
 import { findImageByDigest } from '../aws/ecr';
 import type { SlackMessage } from '../slack/blocks';
 import { serviceIndex } from '../config/aliases';
@@ -173,18 +172,22 @@ export async function readEnvironment(
   );
   // A digest-pinned image (what deploys register) is named by its tag, as `/ecs status <service>` does:
   // one ECR lookup per such service, a few at a time; a failed lookup leaves the digest shown.
-  const imageOf = (svc: ResolvedService) => {
+  const images = configured.map((svc) => {
     const td = byName.get(svc.service)?.taskDefinition;
     return td ? containerImage(taskDefinitions[td], svc.container) : undefined;
-  };
+  });
   const tagsP = opts.imageTags
-    ? mapLimit(configured, 5, (svc) => tagsOfPinnedDigest(rt, svc, imageOf(svc)))
+    ? mapLimit(
+        configured.map((svc, i) => [svc, images[i]] as const),
+        5,
+        ([svc, image]) => tagsOfPinnedDigest(rt, svc, image),
+      )
     : Promise.resolve(configured.map(() => ({}) as Record<string, string[]>));
   const [guards, clusterView, tags] = await Promise.all([guardsP, clusterP, tagsP]);
   const { aliasesOf } = serviceIndex(rt.config);
   const rows: EnvironmentRow[] = configured.map((svc, i) => {
     const service = byName.get(svc.service);
-    const pinned = parseImage(imageOf(svc)).digest;
+    const pinned = parseImage(images[i]).digest;
     return {
       alias: svc.alias,
       aliases: aliasesOf.get(svc.alias),
@@ -211,10 +214,10 @@ function readClusterView(
   return describeCluster(ecs, env.cluster, clusterHint(envName), locale).then(
     (cluster) => ({ cluster }),
     (err: unknown) => {
-      // Not an error's own words when it is not ours (no SDK internals reach a reader): a ref to the log line.
-      const ref = randomUUID().slice(0, 8);
-      rt.log.warn('cluster view unavailable', { environment: envName, ref, err });
-      return { error: isBotError(err) ? err.userMessageIn(locale) : replyText.in(locale)('internalText', { ref }) };
+      rt.log.warn('cluster view unavailable', { environment: envName, err });
+      // Not an error's own words when it is not ours (no SDK internals reach a reader): errorReply's
+      // "something went wrong (ref …)", the ref on its log line.
+      return { error: isBotError(err) ? err.userMessageIn(locale) : errorReply(err, rt.log, locale).text };
     },
   );
 }

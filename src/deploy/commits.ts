@@ -10,17 +10,6 @@
 export const REVISION_LABEL = 'org.opencontainers.image.revision';
 export const SOURCE_LABEL = 'org.opencontainers.image.source';
 
-export {
-  ACCEPTED_MEDIA_TYPES,
-  MEDIA_TYPES,
-  configLabels,
-  parseManifest,
-  pickPlatform,
-  taskPlatform,
-  type ParsedManifest,
-  type Platform,
-} from '../aws/image-manifest';
-
 /** A git commit id from a revision label: 7 to 64 hex characters (lower-cased), else undefined. */
 export function revisionOf(labels: Record<string, string> | undefined): string | undefined {
   const v = labels?.[REVISION_LABEL]?.trim().toLowerCase();

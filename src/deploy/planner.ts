@@ -44,7 +44,8 @@ import { arnTail } from '../aws/arn';
 import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
 import type { AwsAccess } from '../aws/clients';
-import { commitsOf, taskPlatform, type Commits } from './commits';
+import { commitsOf, type Commits } from './commits';
+import { taskPlatform } from '../aws/image-manifest';
 
 const M = defineMessages('deploy.planner', {
   imageRefused: {

@@ -3,18 +3,15 @@
  * index parsing, the task's platform entry, the config's labels), the compare link, and the line
  * the request card shows (en + ko), hostile label values included. No mocks.
  */
+import { commitsOf, compareUrl, repositoryOf, revisionOf } from '../../src/deploy/commits';
 import {
   ACCEPTED_MEDIA_TYPES,
-  commitsOf,
-  compareUrl,
   configLabels,
   parseManifest,
   pickPlatform,
-  repositoryOf,
-  revisionOf,
   taskPlatform,
   type ParsedManifest,
-} from '../../src/deploy/commits';
+} from '../../src/aws/image-manifest';
 import { checkLines, dryRunMessage } from '../../src/deploy/render';
 import { parsePlan, type DeployPlan } from '../../src/deploy/plan';
 import { deployPlanAt } from '../helpers/aws-fixtures';
