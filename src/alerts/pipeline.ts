@@ -112,16 +112,7 @@ async function onTaskEvent(
   await processSignal(
     rt,
     svc,
-    {
-      kind: 'task',
-      seenId: `task:${f.taskId}`,
-      reasonKey: f.reasonKey,
-      reasonLabel: f.reasonLabel,
-      facts: f,
-      now,
-      at,
-      windowMs,
-    },
+    { kind: 'task', seenId: `task:${f.taskId}`, reasonKey: f.reasonKey, reasonLabel: f.reasonLabel, facts: f, now, at, windowMs },
     log,
   );
 }
