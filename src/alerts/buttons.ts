@@ -25,6 +25,7 @@
  * Answers only the clicker sees are in the clicker's language (ctx.locale); the mute reason, which
  * the channel sees in the mute notice, is in the workspace's.
  */
+import { shortTaskId } from '../aws/arn';
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
 import type { ActionContext } from '../hooks/actions';
@@ -231,7 +232,7 @@ async function requestLogs(ctx: ActionContext): Promise<void> {
     lines: LOGS_BUTTON_LINES,
   };
   await dispatchWithin(rt.dispatcher, job, ctx.budget);
-  const params = { n: LOGS_BUTTON_LINES, task: code(incident.first.taskId) };
+  const params = { n: LOGS_BUTTON_LINES, task: code(shortTaskId(incident.first.taskId)) };
   await ctx.whisper(svc.env.visibility.logs === 'public' ? t('gettingPublic', params) : t('gettingPrivate', params));
 }
 

@@ -3,6 +3,7 @@
  * in the alert's thread. The stream, the channel and the thread come from the incident recorded in
  * Redis (looked up by the job's reference), and the user's read permission is checked again here.
  */
+import { shortTaskId } from '../aws/arn';
 import type { Runtime } from '../runtime';
 import { incidentOf, ensureReader, type LogsJob } from './buttons';
 import { lastLines, logsErrorText } from './logs';
@@ -13,7 +14,7 @@ import { defineMessages } from '../i18n/catalog';
 
 const M = defineMessages('alerts.logsJob', {
   fileTitle: {
-    en: 'Last {n} log lines of {alias} task {task}',
+    en: 'Last {n} {n|log line|log lines} of {alias} task {task}',
     ko: '{alias} 작업 {task}의 마지막 로그 {n}줄',
   },
   inDm: {
@@ -75,7 +76,7 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   const intro = logsReply(meta, lines.slice(-1), undefined, locale);
   const file = {
     filename: `${svc.alias}-${meta.taskId}.log`,
-    title: t('fileTitle', { n: lines.length, alias: svc.alias, task: meta.taskId }),
+    title: t('fileTitle', { n: lines.length, alias: svc.alias, task: shortTaskId(meta.taskId) }),
     content: lines.join('\n') + '\n',
     comment: intro.text,
   };
@@ -85,8 +86,8 @@ export async function runLogsJob(job: LogsJob, rt: Runtime): Promise<void> {
   }
   await rt.slack.uploadText(await rt.slack.openDm(job.userId), file);
   await say({
-    text: t('inDm', { n: lines.length, alias: svc.alias, task: meta.taskId }),
-    blocks: [section(t('inDmBlock', { n: lines.length, alias: code(svc.alias), task: code(meta.taskId) }))],
+    text: t('inDm', { n: lines.length, alias: svc.alias, task: shortTaskId(meta.taskId) }),
+    blocks: [section(t('inDmBlock', { n: lines.length, alias: code(svc.alias), task: code(shortTaskId(meta.taskId)) }))],
     locale,
   });
 }

@@ -22,7 +22,7 @@ import {
   type LogExcerpt,
   type TaskFacts,
 } from './incident';
-import { arnTail } from '../aws/arn';
+import { arnTail, shortTaskId } from '../aws/arn';
 import { slackDate } from '../slack/time';
 import { formatDuration } from '../i18n';
 import { logStreamUrl, serviceUrl, taskUrl } from '../aws/console';
@@ -132,7 +132,7 @@ function factsLine(f: TaskFacts, svc: ResolvedService, locale: Locale): string {
   const parts = [
     `${code(svc.alias)} (ECS ${code(svc.service)})`,
     code(svc.environment),
-    t('factTask', { task: `<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>` }),
+    t('factTask', { task: `<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(shortTaskId(f.taskId))}>` }),
   ];
   if (f.taskDefinition) parts.push(code(truncate(f.taskDefinition, 80)));
   if (f.imageTag) parts.push(t('factImage', { tag: code(truncate(f.imageTag, 60)) }));

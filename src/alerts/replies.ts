@@ -6,6 +6,7 @@
  * `await import`), so its texts stay out of dist/slack.js; the alert message, which the Slack
  * function re-renders ("I'm on it"), is in messages.ts.
  */
+import { shortTaskId } from '../aws/arn';
 import type { KnownBlock } from '@slack/types';
 import { section, type SlackMessage } from '../slack/blocks';
 import { code, escapeMrkdwn, notificationText, truncate } from '../slack/text';
@@ -52,8 +53,8 @@ const M = defineMessages('alerts.replies', {
   logsErrorText: { en: 'Logs of {alias} task {task}: {error}', ko: '{alias} 작업 {task}의 로그: {error}' },
   logsNoLinesText: { en: 'Logs of {alias} task {task}: no lines', ko: '{alias} 작업 {task}의 로그: 없음' },
   noLines: { en: 'The stream has no log lines.', ko: '스트림에 로그가 없습니다.' },
-  lastLinesText: { en: 'Last {n} log lines of {alias} task {task}', ko: '{alias} 작업 {task}의 마지막 로그 {n}줄' },
-  lastLinesHead: { en: '*Last {n} log lines*: {head}', ko: '*마지막 로그 {n}줄*: {head}' },
+  lastLinesText: { en: 'Last {n} {n|log line|log lines} of {alias} task {task}', ko: '{alias} 작업 {task}의 마지막 로그 {n}줄' },
+  lastLinesHead: { en: '*Last {n} {n|log line|log lines}*: {head}', ko: '*마지막 로그 {n}줄*: {head}' },
   waitingHead: {
     en: '{n} more {n|event|events} while Slack was limiting the bot:',
     ko: 'Slack이 봇의 전송을 제한하는 동안 이벤트 {n}개가 더 있었습니다:',
@@ -112,7 +113,7 @@ function whyText(f: TaskFacts, locale: Locale): string {
 /** Thread reply when the incident sees a failure reason it had not seen yet (`logChars`: the log block's room). */
 export function newReasonReply(f: TaskFacts, logs: LogExcerpt | undefined, locale: Locale = 'en', logChars?: number): SlackMessage {
   const t = M.in(locale);
-  const where = [t('whereTask', { task: `<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(f.taskId)}>` })];
+  const where = [t('whereTask', { task: `<${taskUrl(f.region, f.cluster, f.taskId)}|${escapeMrkdwn(shortTaskId(f.taskId))}>` })];
   if (f.container) where.push(t('whereContainer', { container: code(f.container) }));
   if (typeof f.exitCode === 'number') where.push(t('whereExit', { code: f.exitCode }));
   const label = escapeMrkdwn(labelText(f.reasonLabel, locale));
@@ -174,25 +175,25 @@ export function logsReply(
   const link = `<${logStreamUrl(meta.region, meta.group, meta.stream)}|CloudWatch>`;
   const head = t(meta.container ? 'logsOfContainer' : 'logsOf', {
     alias: code(meta.alias),
-    task: code(meta.taskId),
+    task: code(shortTaskId(meta.taskId)),
     container: meta.container ? code(meta.container) : '',
     user: `<@${meta.userId}>`,
     link,
   });
   if (error)
     return {
-      text: escapeMrkdwn(t('logsErrorText', { alias: meta.alias, task: meta.taskId, error })),
+      text: escapeMrkdwn(t('logsErrorText', { alias: meta.alias, task: shortTaskId(meta.taskId), error })),
       blocks: [section(`${head}\n_${escapeMrkdwn(error)}_`)],
       locale,
     };
   if (!lines || lines.length === 0)
     return {
-      text: escapeMrkdwn(t('logsNoLinesText', { alias: meta.alias, task: meta.taskId })),
+      text: escapeMrkdwn(t('logsNoLinesText', { alias: meta.alias, task: shortTaskId(meta.taskId) })),
       blocks: [section(`${head}\n_${t('noLines')}_`)],
       locale,
     };
   return {
-    text: escapeMrkdwn(t('lastLinesText', { n: lines.length, alias: meta.alias, task: meta.taskId })),
+    text: escapeMrkdwn(t('lastLinesText', { n: lines.length, alias: meta.alias, task: shortTaskId(meta.taskId) })),
     blocks: [section(`${t('lastLinesHead', { n: lines.length, head })}\n${logBlock(lines, 2_800, locale)}`)],
     locale,
   };

@@ -139,7 +139,7 @@ describe('alert buttons', () => {
     expect(readGroups()).toEqual(['/ecs/web']);
     expect(buttonReads()[0]!.args[0].input.logStreamName).toBe(`ecs/web/${TASK}`);
     const reply = e2e.slack.ephemerals('CALERTS').find((m) => m.thread_ts === alert.ts && m.user === 'UDEV1');
-    expect(reply?.text).toContain(`log lines of web task ${TASK}`);
+    expect(reply?.text).toContain(`Last 1 log line of web task ${TASK.slice(0, 8)}`);
   });
 
   it('Logs needs the read role at the click and again in the worker', async () => {

@@ -153,7 +153,7 @@ describe('Logs', () => {
     const input = logs.commandCalls(GetLogEventsCommand).at(-1)!.args[0].input;
     expect(input).toEqual({ logGroupName: '/ecs/web', logStreamName: `ecs/web/${TASK}`, limit: 50, startFromHead: false });
     const reply = e2e.slack.messages('CALERTS').find((m) => m.thread_ts === alert.ts && m.ts !== alert.ts)!;
-    expect(reply.text).toBe(`Last 50 log lines of web task ${TASK}`);
+    expect(reply.text).toBe(`Last 50 log lines of web task ${TASK.slice(0, 8)}`);
     expect(JSON.stringify(reply.blocks)).toContain('line 50/50');
     expect(JSON.stringify(reply.blocks)).toContain('line 1/50');
   });

@@ -42,11 +42,6 @@ export function utcDate(t: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
-/** Task ids are 32 hex characters; 8 are plenty to tell tasks apart in one service. */
-export function shortTaskId(taskArnOrId: string | undefined): string {
-  return arnTail(taskArnOrId).slice(0, 8);
-}
-
 /** `family:revision` of a task definition ARN (or the input when it is not an ARN). */
 export function taskDefName(arn: string | undefined): string {
   return arnTail(arn) || '(unknown)';

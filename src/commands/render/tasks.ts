@@ -13,7 +13,8 @@ import { commandButton } from '../../slack/command-button';
 import { code, escapeMrkdwn, oneLine } from '../../slack/text';
 import { stoppedTaskExplanation } from '../../aws/task-stop-explain';
 import { slackDate } from '../../slack/time';
-import { parseImage, sectionsOf, shortTaskId, taskDefName } from './common';
+import { shortTaskId } from '../../aws/arn';
+import { parseImage, sectionsOf, taskDefName } from './common';
 
 const text = defineMessages('tasks', {
   title: { en: '{alias}: {n} {state} {n|task|tasks}', ko: '{alias}: {state} 작업 {n}개' },
