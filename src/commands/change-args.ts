@@ -65,8 +65,8 @@ export const changeArgsText = defineMessages('commands.change-args', {
   },
   keepReasonShort: { en: 'keep the reason under {max} characters', ko: '사유는 {max}자 이내로 써 주세요' },
   reasonWithoutQuotes: {
-    en: 'Unexpected extra input: {extra}. A reason of several words goes in quotes after --reason, e.g. {example}.',
-    ko: '필요 없는 입력이 있습니다: {extra}. 여러 단어로 된 사유는 --reason 뒤에 따옴표로 감싸 쓰세요. 예: {example}',
+    en: 'Unexpected extra input: {extra}. A reason of several words goes in quotes after {flag}, e.g. {example}.',
+    ko: '필요 없는 입력이 있습니다: {extra}. 여러 단어로 된 사유는 {flag} 뒤에 따옴표로 감싸 쓰세요. 예: {example}',
   },
   // What a change verb is missing (the `what` of `missing`).
   theService: { en: 'the service', ko: '서비스' },
@@ -210,6 +210,19 @@ export function parseChange<F extends z.ZodRawShape>(
   const extra = raw.positionals[required.length];
   const at = `${raw.flags.at}T${extra}`;
   if (extra !== undefined && AT_LOCAL.test(at)) throw extraInput([extra], spec.usage, [`--at ${at}`]);
+  // `--reason fix the payment bug`: a reason of several words without quotes; the command written with them.
+  const freeText = (['reason', 'break-glass'] as const).find((f) => typeof raw.flags[f] === 'string');
+  if (extra !== undefined && freeText) {
+    const given = raw.positionals.slice(0, required.length).join(' ');
+    const words = raw.positionals.slice(required.length);
+    reasonWithoutQuotes(
+      words,
+      raw.flags[freeText] as string,
+      `${spec.verb} ${given}${flagsText(raw.flags, freeText)}`,
+      spec.usage,
+      freeText,
+    );
+  }
   const flagShape = { ...commonFlags, ...flags };
   const schema = z.object({ args: z.array(z.string()).max(required.length), flags: z.object(flagShape).strict() });
   return parseRaw(spec, schema, raw, Object.keys(flagShape)) as { args: string[]; flags: z.output<z.ZodObject<F & typeof commonFlags>> };
@@ -321,11 +334,29 @@ export const reasonFlag = lazySchema(() =>
  * Words left over after the target: most likely a reason of several words typed without quotes
  * (`--reason migrating the DB`) or without `--reason`. Say how to write it.
  */
-export function reasonWithoutQuotes(extra: readonly string[], reason: string | undefined, example: string, usage: string): void {
+export function reasonWithoutQuotes(
+  extra: readonly string[],
+  reason: string | undefined,
+  example: string,
+  usage: string,
+  flag: 'reason' | 'break-glass' = 'reason',
+): void {
   if (!extra.length) return;
   const words = [reason, ...extra].filter((w): w is string => Boolean(w)).join(' ');
   throw badInput(
-    M.lazy('reasonWithoutQuotes', { extra: code(extra.join(' ')), example: code(`/ecs ${example} --reason "${words}"`) }),
+    M.lazy('reasonWithoutQuotes', {
+      extra: code(extra.join(' ')),
+      flag: `--${flag}`,
+      example: code(`/ecs ${example} --${flag} "${words}"`),
+    }),
     usage,
   );
+}
+
+/** The flags typed, written back as the grammar reads them (`--dry-run`, `--at 2026-12-04T02:00`, `--reason "two words"`). */
+function flagsText(flags: RawArgs['flags'], except: string): string {
+  return Object.entries(flags)
+    .filter(([name]) => name !== except)
+    .map(([name, v]) => (v === true ? ` --${name}` : ` --${name} ${/\s/.test(v) ? `"${v}"` : v}`))
+    .join('');
 }

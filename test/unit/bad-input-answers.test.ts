@@ -89,6 +89,21 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['Unexpected extra input: `02:00`. Did you mean `--at 2026-12-04T02:00`?'],
       ['혹시 `--at 2026-12-04T02:00`인가요?'],
     ],
+    // A reason of several words without quotes: was only "Unexpected extra input: `the payment bug`".
+    [
+      'deploy web v1.2.3 --reason fix the payment bug --dry-run',
+      [
+        'Unexpected extra input: `the payment bug`. A reason of several words goes in quotes after --reason, e.g. `/ecs deploy web v1.2.3 --dry-run --reason "fix the payment bug"`.',
+      ],
+      ['여러 단어로 된 사유는 --reason 뒤에 따옴표로 감싸 쓰세요. 예: `/ecs deploy web v1.2.3 --dry-run --reason "fix the payment bug"`'],
+    ],
+    [
+      'restart web --break-glass checkout is down --at next-window',
+      [
+        'A reason of several words goes in quotes after --break-glass, e.g. `/ecs restart web --at next-window --break-glass "checkout is down"`.',
+      ],
+      ['여러 단어로 된 사유는 --break-glass 뒤에 따옴표로 감싸 쓰세요.'],
+    ],
     ['logs web --until 2026-12-03 10:00', ['Did you mean `--until 2026-12-03T10:00`?'], ['혹시 `--until 2026-12-03T10:00`인가요?']],
     // Read verbs without a service: were English sentences for a Korean reader.
     [
