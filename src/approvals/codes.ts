@@ -80,7 +80,7 @@ export const codesText = defineMessages('approvals.codes', {
   stateAutoApproved: { en: 'This request needed no approval and is starting.', ko: '이 요청은 승인이 필요 없어 시작하는 중입니다.' },
   stateApproved: { en: 'This request was already approved{by} and is starting.', ko: '이 요청은 이미 승인되었고{by} 시작하는 중입니다.' },
   stateRunning: { en: 'This request is already running{approved}.', ko: '이 요청은 이미 실행 중입니다{approved}.' },
-  approvedParen: { en: ' (approved{by})', ko: ' (승인됨{by})' },
+  approvedParen: { en: ' (approved{by})', ko: '{by}' },
   stateSucceeded: { en: 'This request already ran and succeeded{ago}.', ko: '이 요청은 이미 실행되어 성공했습니다{ago}.' },
   agoParen: { en: ' ({duration} ago)', ko: ' ({duration} 전)' },
   stateFailed: { en: 'This request already ended: it failed{why}.', ko: '이 요청은 이미 끝났습니다. 실패했습니다{why}.' },

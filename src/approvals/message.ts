@@ -66,7 +66,8 @@ export const messageText = defineMessages('approvals.message', {
     en: ':arrows_counterclockwise: *Running* since{at}{approved}. Progress is in the thread.',
     ko: ':arrows_counterclockwise: *실행 중*{at}{approved}. 진행 상황은 스레드에 있습니다.',
   },
-  approvedParen: { en: ' (approved{by})', ko: ' (승인됨{by})' },
+  approvedParen: { en: ' (approved by {users})', ko: ' ({users} 승인)' },
+  approvedParenNoOne: { en: ' (approved)', ko: ' (승인됨)' },
   succeededLine: { en: ':white_check_mark: *Succeeded*{at}{detail}', ko: ':white_check_mark: *성공*{at}{detail}' },
   failedLine: { en: ':x: *Failed*{at}{detail}', ko: ':x: *실패*{at}{detail}' },
   unconfirmedLine: { en: ':grey_question: *Not confirmed*{at}{detail}', ko: ':grey_question: *결과 확인 안 됨*{at}{detail}' },
@@ -200,7 +201,11 @@ export function stateLine(req: ChangeRequest, now: number, locale: Locale = 'en'
     case 'running':
       return t('runningSince', {
         at: at(req.startedAt),
-        approved: req.approvalsNeeded ? t('approvedParen', { by: approvedBy(req, locale) }) : '',
+        approved: !req.approvalsNeeded
+          ? ''
+          : req.approvals.length
+            ? t('approvedParen', { users: req.approvals.map((a) => mention(a.user, locale)).join(', ') })
+            : t('approvedParenNoOne'),
       });
     // Outcome details are written by the bot (executor / abort) as mrkdwn with user input escaped.
     case 'succeeded':

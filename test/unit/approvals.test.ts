@@ -169,6 +169,14 @@ describe('request message', () => {
     expect(stateLine(request({ state: 'expired', finishedAt: T0 + 60 * MIN }), T0)).toContain('not enough approvals within 1h');
   });
 
+  it('a running request names its approvers once, without nested parentheses (was "(승인됨 (<@ULEAD1>))")', () => {
+    const running = request({ state: 'running', startedAt: T0, approvals: [{ user: 'ULEAD1', at: T0 }] });
+    expect(stateLine(running, T0, 'en')).toContain(' (approved by <@ULEAD1>). Progress is in the thread.');
+    expect(stateLine(running, T0, 'ko')).toContain(' (<@ULEAD1> 승인). 진행 상황은 스레드에 있습니다.');
+    expect(stateSentence(running, T0, 'ko')).toBe('이 요청은 이미 실행 중입니다 (승인: <@ULEAD1>).');
+    expect(stateSentence(running, T0, 'en')).toBe('This request is already running (approved by <@ULEAD1>).');
+  });
+
   it('withoutButtons drops the actions and adds a note', () => {
     const msg = withoutButtons(requestMessage(request(), T0).blocks, 'gone', 'fallback');
     expect(actionIds(msg)).toEqual([]);
