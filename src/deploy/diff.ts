@@ -97,6 +97,29 @@ export function isValueHidden(path: string): boolean {
   return SENSITIVE.test(leaf);
 }
 
+/** A container's image (`containerDefinitions[web].image`). */
+const IMAGE_PATH = /(?:^|\])\.image$/;
+
+/** The registry host of an image reference (`123….dkr.ecr.eu-west-1.amazonaws.com`), or '' for Docker Hub's `name[:tag]`. */
+function registryHost(image: string): string {
+  const slash = image.indexOf('/');
+  const first = slash > 0 ? image.slice(0, slash) : '';
+  return /[.:]/.test(first) || first === 'localhost' ? first : '';
+}
+
+/**
+ * A container's image before and after, without what they share: the registry host when it is the
+ * same on both sides (a different registry is shown whole), and each digest cut to the 12 hex
+ * characters `docker images` shows (`shop/web:v1.2.2 → shop/web@sha256:8411c2389cd2`).
+ */
+export function imagePair(before: string, after: string): [string, string] {
+  const host = registryHost(before);
+  const same = host !== '' && host === registryHost(after);
+  const compact = (image: string) =>
+    (same ? image.slice(host.length + 1) : image).replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}$/, '@sha256:$1');
+  return [compact(before), compact(after)];
+}
+
 function shown(v: string, max: number): string {
   const items = v.split(LIST_SEP);
   const safe = items.map((a, i) => (i > 0 && SECRET_FLAG.test(items[i - 1]!) ? MASK : redactSecrets(a))).join(', ');
@@ -115,6 +138,10 @@ export function renderDiff(entries: readonly DiffEntry[], maxValue = 160): strin
       const changed = e.before !== undefined && e.after !== undefined;
       if (isValueHidden(e.path))
         return changed ? `~ ${e.path} (changed)` : e.after !== undefined ? `+ ${e.path} (added)` : `- ${e.path} (removed)`;
+      if (changed && IMAGE_PATH.test(e.path)) {
+        const [a, b] = imagePair(e.before!, e.after!);
+        return `~ ${e.path}: ${shown(a, maxValue)} → ${shown(b, maxValue)}`;
+      }
       if (changed) return `~ ${e.path}: ${shown(e.before!, maxValue)} → ${shown(e.after!, maxValue)}`;
       if (e.after !== undefined) return `+ ${e.path}: ${shown(e.after, maxValue)}`;
       return `- ${e.path}: ${shown(e.before ?? '', maxValue)}`;

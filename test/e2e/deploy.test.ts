@@ -66,7 +66,7 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     const full = await details(h.e2e, req);
     expect(full).toContain(`Pinned to \`${DIGEST}\``);
     expect(full).toContain('copied from `web-prod:42` (what runs now)');
-    expect(full).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
+    expect(full).toContain(`~ containerDefinitions[web].image: shop/web:v1.2.2 → shop/web@sha256:${DIGEST.slice(7, 19)}`);
     expect(
       h.e2e.slack
         .responses()
@@ -306,7 +306,7 @@ describe('deploy in prod: request, approval, execution, progress, completion', (
     const answer = lastResponse(h.e2e);
     expect(answer).toContain('Dry run');
     expect(answer).toContain('nothing was changed');
-    expect(answer).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${NEW_IMAGE}`);
+    expect(answer).toContain(`~ containerDefinitions[web].image: shop/web:v1.2.2 → shop/web@sha256:${DIGEST.slice(7, 19)}`);
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);

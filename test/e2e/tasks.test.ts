@@ -151,7 +151,7 @@ describe('tasks, task definitions and the cluster view', () => {
     await e2e.drain();
     const text = lastAnswer(e2e);
     expect(text).toContain('web: web-prod:41 → web-prod:42');
-    expect(text).toContain(`~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.1 → ${REGISTRY}/shop/web:v1.2.2`);
+    expect(text).toContain(`~ containerDefinitions[web].image: shop/web:v1.2.1 → shop/web:v1.2.2`);
     expect(text).toContain('~ memory: 1024 → 2048');
     expect(text).toContain('~ containerDefinitions[web].environment.NODE_ENV (changed)');
     expect(text).toContain('- containerDefinitions[web].environment.DB_PASSWORD (removed)');

@@ -4,7 +4,7 @@
  * is hidden or masked. Pure; no mocks.
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
-import { diffObjects, isValueHidden, renderDiff } from '../../src/deploy/diff';
+import { diffObjects, imagePair, isValueHidden, renderDiff } from '../../src/deploy/diff';
 import { registrationInput, withImage } from '../../src/deploy/taskdef';
 import { dryRunMessage, planSummary } from '../../src/deploy/render';
 import { requestMessage } from '../../src/approvals/message';
@@ -95,9 +95,20 @@ describe('task definition diffs show no values of environment variables', () => 
   it('a deploy diff (only the image changes) stays readable', () => {
     const before = registrationInput(current);
     const after = withImage(before, 'web', `${REGISTRY}/shop/web@sha256:${'a'.repeat(64)}`);
+    // Was the two whole URIs, the registry host twice and all 64 hex characters of the digest.
     expect(renderDiff(diffObjects(before, after))).toBe(
-      `~ containerDefinitions[web].image: ${REGISTRY}/shop/web:v1.2.2 → ${REGISTRY}/shop/web@sha256:${'a'.repeat(64)}`,
+      `~ containerDefinitions[web].image: shop/web:v1.2.2 → shop/web@sha256:${'a'.repeat(12)}`,
     );
+  });
+
+  it('an image from another registry is shown whole (a changed registry is worth seeing)', () => {
+    const other = '999999999999.dkr.ecr.us-east-1.amazonaws.com/shop/web:v1.2.2';
+    expect(imagePair(`${REGISTRY}/shop/web:v1.2.2`, other)).toEqual([`${REGISTRY}/shop/web:v1.2.2`, other]);
+    expect(imagePair('nginx:1.27', `${REGISTRY}/nginx:1.27`)).toEqual(['nginx:1.27', `${REGISTRY}/nginx:1.27`]);
+    expect(imagePair('localhost:5000/web:1', `localhost:5000/web@sha256:${'b'.repeat(64)}`)).toEqual([
+      'web:1',
+      `web@sha256:${'b'.repeat(12)}`,
+    ]);
   });
 
   it('which paths hide their values', () => {
