@@ -219,8 +219,11 @@ function commitsLine(c: NonNullable<PlanChecks['commits']>, locale: Locale): str
   return t('commits', { commits: (c.from ? `${sha(c.from)} → ` : '') + sha(c.to), link: c.url ? ` (${link(c.url, t('compare'))})` : '' });
 }
 
-/** The checks made when the request was made, one line each: commits, scan, roles, task count, warnings. */
-export function checkLines(plan: ChangePlan, locale: Locale): string[] {
+/**
+ * The checks made when the request was made, one line each: commits, scan, roles, task count, warnings.
+ * `beside`: shown under planDetails (Details, the dry run), whose "• Tasks:" line already says what the rolling one would.
+ */
+export function checkLines(plan: ChangePlan, locale: Locale, beside = false): string[] {
   const t = M.in(locale);
   const c = plan.checks;
   const lines: string[] = [];
@@ -231,7 +234,7 @@ export function checkLines(plan: ChangePlan, locale: Locale): string[] {
   if (plan.verb === 'scale') {
     if (plan.to === 0) lines.push(t('tasksZero'));
     else if (c?.bounds) lines.push(t('tasksBounds', { to: plan.to, min: c.bounds.min, max: c.bounds.max }));
-  } else if (plan.verb !== 'restart') {
+  } else if (plan.verb !== 'restart' && !beside) {
     lines.push(t('tasksRolling', { n: plan.desiredCount }));
   }
   for (const w of c?.warnings ?? []) lines.push(t('warning', { text: tokenText(w, locale) }));
@@ -320,7 +323,7 @@ export function planDetails(plan: ChangePlan, locale: Locale, now: number): stri
 export function detailsMessage(plan: ChangePlan, details: string | undefined, locale: Locale, now: number, title: string): SlackMessage {
   const t = M.in(locale);
   const blocks: KnownBlock[] = [section(planDetails(plan, locale, now))];
-  const checks = checkLines(plan, locale);
+  const checks = checkLines(plan, locale, true);
   if (checks.length) blocks.push(section(checks.join('\n')));
   if (details) blocks.push(section(`${t('diffTitle')}\n${codeBlock(details, 2900, locale)}`));
   return { text: t('detailsFallback', { title }), blocks, locale };
@@ -330,7 +333,7 @@ export function detailsMessage(plan: ChangePlan, details: string | undefined, lo
 export function dryRunMessage(plan: ChangePlan, details: string | undefined, notes: string[], locale: Locale, now: number): SlackMessage {
   const t = M.in(locale);
   const blocks: KnownBlock[] = [section(`${t('dryRun')}\n${planDetails(plan, locale, now)}`)];
-  const checks = checkLines(plan, locale);
+  const checks = checkLines(plan, locale, true);
   if (checks.length) blocks.push(section(checks.join('\n')));
   if (details) blocks.push(section(`${t('diffTitle')}\n${codeBlock(details, 2900, locale)}`));
   for (const n of notes) blocks.push(context(n));

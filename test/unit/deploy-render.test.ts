@@ -90,6 +90,14 @@ describe('dry run and requested answers', () => {
     expect(msg.text).toContain('nothing changed');
     expect(JSON.stringify(msg.blocks)).toContain('```~ containerDefinitions[web].image: a → b```');
   });
+  it('says the task count once: the plan\'s "• Tasks:" line, not again among the checks (it did, in the dry run and Details)', () => {
+    for (const locale of ['en', 'ko'] as const) {
+      const msg = JSON.stringify(dryRunMessage(deployPlan, undefined, [], locale, NOW).blocks);
+      expect(msg.split(locale === 'en' ? 'replaced by a rolling deployment' : '롤링 배포로 교체').length - 1).toBe(1);
+    }
+    // The request card, which has no plan lines, keeps it.
+    expect(checkLines(deployPlan, 'en').join('\n')).toContain('Tasks: 4 desired, replaced by a rolling deployment');
+  });
   it('tells the requester where the request is and how many approvals it needs', () => {
     expect(
       requestedMessage(deployPlan, { id: 'prod.web.x', channel: 'CPROD', approvalsNeeded: 1, state: 'pending' }).blocks[0],
