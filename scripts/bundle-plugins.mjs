@@ -260,6 +260,8 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // 2026-12-04 (branch commits, 430.84 -> 431.44 KiB, ceiling 431 -> 432): a deploy request's commits line (the OCI
     // revision labels of the running and the new image, the compare link; en + ko) in checkLines, which the approve and
     // reject clicks re-render, and the plan's `checks.commits` in its schema.
+    // 2026-12-04 (branch rbcommits, 431.44 -> 431.92 KiB, ceiling not raised): a rollback request's commits line (the
+    // running commit, back to the target's, the link to what it undoes, or the commit now alone; en + ko) in commitsLine.
     src: 432,
   }),
 });

@@ -2,9 +2,10 @@
  * "Which commits am I approving?": the OCI labels CI puts on an image's config
  * (`org.opencontainers.image.revision`, the git SHA; `org.opencontainers.image.source`, the
  * repository URL), read from ECR by src/aws/ecr.ts imageLabels, turned into the `commits` check of a
- * deploy plan. Pure (worker side): manifest and index parsing, the platform's entry of an index, the
- * labels of an image config, and the compare link. Label values are untrusted input: a revision is
- * kept only as 7–64 hex characters, a source only as a plain https URL on github.com or a GitLab host.
+ * deploy plan (the commits it brings) or a rollback plan (the commits it undoes). Pure (worker side):
+ * the revision and repository of the labels, and the compare link. Label values are untrusted input:
+ * a revision is kept only as 7–64 hex characters, a source only as a plain https URL on github.com or
+ * a GitLab host.
  */
 
 export const REVISION_LABEL = 'org.opencontainers.image.revision';
@@ -46,26 +47,57 @@ export function compareUrl(source: string | undefined, from: string, to: string)
   return `${repo.url}${repo.host === 'gitlab' ? '/-' : ''}/compare/${from}...${to}`;
 }
 
-/** The commits check of a deploy plan: the new image's commit, the running one's, and the compare page. */
+/**
+ * The commits check of a plan. A deploy: the new image's commit (`to`), the running one's (`from`),
+ * the compare page of what it brings. A rollback (`back`): the commit it returns to (`to`, absent
+ * when unknown), the running one's (`from`), the compare page of what it undoes.
+ */
 export interface Commits {
-  to: string;
+  to?: string;
   from?: string;
   url?: string;
+  back?: boolean;
+}
+
+/**
+ * `to` and `from` from two images' labels; the compare link only when both commits are known,
+ * differ, and `from`'s image names no other repository. It lists what the newer side has over the
+ * older (GitHub and GitLab show the commits of `a...b` that b has and a has not; the reverse is
+ * empty): `from...to` for a deploy, `to...from` for a rollback (`back`).
+ */
+function between(to: Record<string, string> | undefined, from: Record<string, string> | undefined, back: boolean): Commits | undefined {
+  const toRev = revisionOf(to);
+  const fromRev = revisionOf(from);
+  const dir = back ? { back } : {};
+  if (!toRev) return back && fromRev ? { from: fromRev, ...dir } : undefined;
+  if (!fromRev) return { to: toRev, ...dir };
+  const source = to?.[SOURCE_LABEL];
+  const fromSource = from?.[SOURCE_LABEL];
+  const sameRepo = !fromSource || repositoryOf(fromSource)?.url === repositoryOf(source)?.url;
+  const [older, newer] = back ? [toRev, fromRev] : [fromRev, toRev];
+  const url = fromRev !== toRev && sameRepo ? compareUrl(source, older, newer) : undefined;
+  return { to: toRev, from: fromRev, ...(url ? { url } : {}), ...dir };
 }
 
 /**
  * The commits of a deploy from the labels of the new image (`to`) and of the one running now
- * (`from`, when known): undefined when the new image has no revision label. The compare link only
- * when both commits are known, differ, and the running image names no other repository.
+ * (`from`, when known): undefined when the new image has no revision label. The compare link
+ * (`from...to`, what it brings) only when both commits are known, differ, and the running image
+ * names no other repository.
  */
 export function commitsOf(to: Record<string, string> | undefined, from: Record<string, string> | undefined): Commits | undefined {
-  const toRev = revisionOf(to);
-  if (!toRev) return undefined;
-  const fromRev = revisionOf(from);
-  if (!fromRev) return { to: toRev };
-  const source = to?.[SOURCE_LABEL];
-  const fromSource = from?.[SOURCE_LABEL];
-  const sameRepo = !fromSource || repositoryOf(fromSource)?.url === repositoryOf(source)?.url;
-  const url = fromRev !== toRev && sameRepo ? compareUrl(source, fromRev, toRev) : undefined;
-  return { to: toRev, from: fromRev, ...(url ? { url } : {}) };
+  return between(to, from, false);
+}
+
+/**
+ * The commits a rollback takes away, from the labels of the image running now and of the one it
+ * returns to (`target`): `from` the running commit, `to` the target's, `back` set, and the compare
+ * link `to...from` (what it undoes). Without the target's revision (no labels, or a tag the planner
+ * does not guess) only the running commit; undefined when neither is known.
+ */
+export function rollbackCommitsOf(
+  running: Record<string, string> | undefined,
+  target: Record<string, string> | undefined,
+): Commits | undefined {
+  return between(target, running, true);
 }

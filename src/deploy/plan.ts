@@ -108,8 +108,14 @@ export const checksSchema = lazySchema(() =>
       .optional(),
     /** Rollback: each image it brings back and what ECR said of it (the rollback policy passed). */
     images: z.array(imageCheckSchema).optional(),
-    /** Deploy: the git commits of the running and the new image (their OCI labels; src/deploy/commits.ts), the compare page. */
-    commits: z.object({ to: z.string(), from: z.string().optional(), url: z.string().optional() }).optional(),
+    /**
+     * The git commits of the images (their OCI labels; src/deploy/commits.ts). Deploy: the running (`from`) and the new
+     * image's (`to`), the compare page of what it brings. Rollback (`back`): the running one's and the target's (`to`,
+     * absent when unknown), the compare page of what it undoes. `to` and `back` optional: plans stored before load.
+     */
+    commits: z
+      .object({ to: z.string().optional(), from: z.string().optional(), url: z.string().optional(), back: z.boolean().optional() })
+      .optional(),
     /** Scale: the bounds of chatops.yml. */
     bounds: z.object({ min: z.number(), max: z.number() }).optional(),
     warnings: z.array(z.string()).default([]),

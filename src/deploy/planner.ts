@@ -44,8 +44,8 @@ import { arnTail } from '../aws/arn';
 import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
 import type { AwsAccess } from '../aws/clients';
-import { commitsOf, type Commits } from './commits';
-import { taskPlatform } from '../aws/image-manifest';
+import { commitsOf, rollbackCommitsOf, type Commits } from './commits';
+import { taskPlatform, type Platform } from '../aws/image-manifest';
 
 const M = defineMessages('deploy.planner', {
   imageRefused: {
@@ -425,12 +425,62 @@ function labelsBoundMs(): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 3_000;
 }
 
+type Labels = Record<string, string> | undefined;
+
+/**
+ * Reads the OCI labels of the configured container's images (the commits of a deploy and of a
+ * rollback), best-effort and bounded (labelsBoundMs, each lookup): any failure (denied, throttled,
+ * slow) is "unknown" and a warning in the log, never a failed plan. `at`: an image by digest in a
+ * repository (`configured`: the one chatops.yml names); `ofTaskDefinition`: the image a task
+ * definition runs for the container, by the digest it pins, else `runningDigest` (what its running
+ * tasks report). Never a tag's digest looked up now: a tag (`latest`) may have moved since the tasks
+ * pulled it, and a commit read from it could be the wrong one. The same image is read once.
+ */
+function labelReader(rt: Runtime, svc: ResolvedService) {
+  const timeoutMs = labelsBoundMs();
+  type Where = { region: string; repositoryName: string; registryId?: string };
+  const configured: Where | undefined = svc.repository
+    ? {
+        region: svc.registry?.region ?? svc.env.region,
+        repositoryName: svc.repository,
+        ...(svc.registry ? { registryId: svc.registry.accountId } : {}),
+      }
+    : undefined;
+  const read = new Map<string, Promise<Labels>>();
+  const at = (where: Where, digest: string, platform: Platform): Promise<Labels> => {
+    const key = [where.registryId, where.region, where.repositoryName, digest, platform.os, platform.architecture].join(' ');
+    const known = read.get(key);
+    if (known) return known;
+    const labels = (async () => {
+      try {
+        return await imageLabels(rt.aws.ecr(where.region, svc.env), where.repositoryName, digest, {
+          ...(where.registryId ? { registryId: where.registryId } : {}),
+          platform,
+          timeoutMs,
+        });
+      } catch (err) {
+        rt.log.warn('image labels unavailable; the request shows no commit for that image', { service: svc.alias, digest, err });
+        return undefined;
+      }
+    })();
+    read.set(key, labels);
+    return labels;
+  };
+  const ofTaskDefinition = async (td: TaskDefinition, runningDigest?: string): Promise<Labels> => {
+    const image = td.containerDefinitions?.find((c) => c.name === svc.container)?.image;
+    const { repository, digest } = splitImage(image);
+    const isConfigured = !!svc.repository && (repository === svc.repository || repository.endsWith(`/${svc.repository}`));
+    const where = ecrRepositoryOf(image) ?? (isConfigured ? configured : undefined);
+    const resolved = digest ?? runningDigest;
+    return where && resolved ? at(where, resolved, taskPlatform(td.runtimePlatform)) : undefined;
+  };
+  return { configured, at, ofTaskDefinition };
+}
+
 /**
  * The commits a deploy goes from and to, from the OCI labels of the new image and of the image that
- * runs now: the digest the current task definition pins, else the digest its running tasks report
- * (`runningDigest`). Not a tag's digest looked up now: a tag (`latest`) may have moved since the
- * tasks pulled it, and "the same commit as now" would then be untrue. Best-effort and bounded: any
- * failure (denied, throttled, slow, no labels) is "unknown" and a warning in the log, never a failed plan.
+ * runs now (labelReader's ofTaskDefinition: the digest the current task definition pins, else the
+ * one its running tasks report).
  */
 async function deployCommits(
   rt: Runtime,
@@ -439,37 +489,29 @@ async function deployCommits(
   current: TaskDefinition,
   runningDigest: string | undefined,
 ): Promise<Commits | undefined> {
-  const timeoutMs = labelsBoundMs();
-  const platform = taskPlatform(current.runtimePlatform);
-  const registryRegion = svc.registry?.region ?? svc.env.region;
-  type Where = { region: string; repositoryName: string; registryId?: string };
-  const configured: Where = {
-    region: registryRegion,
-    repositoryName: svc.repository!,
-    ...(svc.registry ? { registryId: svc.registry.accountId } : {}),
-  };
-  const labelsOf = async (where: Where, digest: string) => {
-    try {
-      return await imageLabels(rt.aws.ecr(where.region, svc.env), where.repositoryName, digest, {
-        ...(where.registryId ? { registryId: where.registryId } : {}),
-        platform,
-        timeoutMs,
-      });
-    } catch (err) {
-      rt.log.warn('image labels unavailable; the request shows no commit for that image', { service: svc.alias, digest, err });
-      return undefined;
-    }
-  };
-  const previous = async () => {
-    const prev = current.containerDefinitions?.find((c) => c.name === svc.container)?.image;
-    const { repository, digest } = splitImage(prev);
-    const where: Where | undefined =
-      ecrRepositoryOf(prev) ?? (repository === svc.repository || repository.endsWith(`/${svc.repository}`) ? configured : undefined);
-    const resolved = digest ?? runningDigest;
-    return where && resolved ? labelsOf(where, resolved) : undefined;
-  };
-  const [to, from] = await Promise.all([labelsOf(configured, image.imageDigest!), previous()]);
+  const labels = labelReader(rt, svc);
+  const [to, from] = await Promise.all([
+    labels.at(labels.configured!, image.imageDigest!, taskPlatform(current.runtimePlatform)),
+    labels.ofTaskDefinition(current, runningDigest),
+  ]);
   return commitsOf(to, from);
+}
+
+/**
+ * The commits a rollback undoes, from the OCI labels of the image that runs now (the digest the
+ * current task definition pins, else the one its running tasks report) and of the target's (only
+ * the digest it pins: a tag names no commit for sure, so the target's commit is then unknown).
+ */
+async function rollbackCommits(
+  rt: Runtime,
+  svc: ResolvedService,
+  current: TaskDefinition,
+  target: TaskDefinition,
+  runningDigest: string | undefined,
+): Promise<Commits | undefined> {
+  const labels = labelReader(rt, svc);
+  const [running, back] = await Promise.all([labels.ofTaskDefinition(current, runningDigest), labels.ofTaskDefinition(target)]);
+  return rollbackCommitsOf(running, back);
 }
 
 export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {
@@ -662,6 +704,8 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       hint: M.lazy('inactiveHint', { service: svc.alias }),
     });
   }
+  // The commits it undoes (OCI labels of the two images), read while the rest is planned; best-effort and bounded.
+  const commits = rollbackCommits(rt, svc, cur.taskDefinition, tgt.taskDefinition, b.runningDigest).catch(() => undefined);
   // The same policy as a deploy: roles (taskRoles) and every image the rollback brings back.
   const images = await returningImages(rt, svc.env, cur.taskDefinition, tgt.taskDefinition);
   const policyInput = {
@@ -694,6 +738,8 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     ...(tgtImage ? { targetImage: tgtImage } : {}),
     checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles, false), images: policy.images, warnings: notes },
   };
+  const found = await commits;
+  if (found) plan.checks!.commits = found;
   const details = renderDiff(diffObjects(registrationInput(cur.taskDefinition), registrationInput(tgt.taskDefinition)));
   return rolloutPrepared(rt, plan, details, svc, service, cur.taskDefinition, tgt.taskDefinition, b.desiredCount);
 }

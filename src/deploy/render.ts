@@ -60,6 +60,12 @@ export const renderText = defineMessages('deploy.render', {
   commits: { en: ':memo: Commits: {commits}{link}', ko: ':memo: 커밋: {commits}{link}' },
   sameCommit: { en: ':memo: Commit: {sha}, the same as now', ko: ':memo: 커밋: {sha}, 지금과 같은 커밋' },
   compare: { en: 'compare', ko: '비교' },
+  backTo: { en: 'back to {sha}', ko: '{sha}(으)로 되돌림' },
+  undone: { en: 'what it undoes', ko: '되돌릴 커밋' },
+  commitNow: {
+    en: ":memo: Commit now: {sha} (the target's commit is unknown)",
+    ko: ':memo: 지금 커밋: {sha} (되돌아갈 커밋은 알 수 없음)',
+  },
   warning: { en: ':warning: {text}', ko: ':warning: {text}', same: true },
   // Details (the Details button, the dry run).
   detailsTitle: { en: '*{verb}* {service} (service {name} in {env})', ko: '*{verb}* {service} ({env}의 서비스 {name})' },
@@ -211,12 +217,18 @@ function rolesLine(roles: NonNullable<PlanChecks['roles']>, locale: Locale): str
   return t('rolesUnchanged');
 }
 
-/** `1a2b3c4` → `9f8e7d6` (compare): the commits of a deploy, 7 hex each. */
-function commitsLine(c: NonNullable<PlanChecks['commits']>, locale: Locale): string {
+/**
+ * `1a2b3c4` → `9f8e7d6` (compare): the commits of a deploy, 7 hex each; a rollback's (`back`): `9f8e7d6` → back to
+ * `1a2b3c4` (what it undoes), or only the commit now when the target's is unknown.
+ */
+function commitsLine(c: NonNullable<PlanChecks['commits']>, locale: Locale): string | undefined {
   const t = M.in(locale);
   const sha = (s: string) => code(s.slice(0, 7));
+  if (!c.to) return c.from && t('commitNow', { sha: sha(c.from) });
   if (c.from === c.to) return t('sameCommit', { sha: sha(c.to) });
-  return t('commits', { commits: (c.from ? `${sha(c.from)} → ` : '') + sha(c.to), link: c.url ? ` (${link(c.url, t('compare'))})` : '' });
+  const to = c.back ? t('backTo', { sha: sha(c.to) }) : sha(c.to);
+  const more = c.url ? ` (${link(c.url, t(c.back ? 'undone' : 'compare'))})` : '';
+  return t('commits', { commits: (c.from ? `${sha(c.from)} → ` : '') + to, link: more });
 }
 
 /**
@@ -227,7 +239,8 @@ export function checkLines(plan: ChangePlan, locale: Locale, beside = false): st
   const t = M.in(locale);
   const c = plan.checks;
   const lines: string[] = [];
-  if (c?.commits) lines.push(commitsLine(c.commits, locale));
+  const commits = c?.commits && commitsLine(c.commits, locale);
+  if (commits) lines.push(commits);
   if (c?.scan) lines.push(scanLine(c.scan, locale));
   if (c?.roles) lines.push(rolesLine(c.roles, locale));
   if (c?.images) lines.push(...(c.images.length ? c.images.map((i) => imageCheckLine(i, locale)) : [sameImagesLine(locale)]));

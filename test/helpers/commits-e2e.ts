@@ -1,14 +1,16 @@
 /**
- * ECR stubs for the commits line of a deploy request (aws-sdk-client-mock, documented shapes):
- * BatchGetImage answers a manifest (an OCI index for the new image, whose linux/amd64 entry is an
- * image manifest) and GetDownloadUrlForLayer a URL on a local HTTP server that serves the image
- * config (its labels), or never answers (`hang`).
+ * ECR stubs for the commits line of a deploy or rollback request (aws-sdk-client-mock, documented
+ * shapes): BatchGetImage answers a manifest (an OCI index for DIGEST, the new image of a deploy or the
+ * image a rollback returns to, whose linux/amd64 entry is an image manifest) and GetDownloadUrlForLayer
+ * a URL on a local HTTP server that serves the image config (its labels), or never answers (`hang`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BatchGetImageCommand, GetDownloadUrlForLayerCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { DIGEST, task, tdArn } from './aws-fixtures';
+import { DIGEST, REGISTRY, task, taskDefinition, tdArn } from './aws-fixtures';
+import type { FakeClock } from './clock';
+import { webDeployedFrom39 } from './deploy-e2e';
 import type { FakeEcs } from './fake-ecs';
 
 export const FROM_SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
@@ -29,6 +31,20 @@ export function runningOldImage(world: FakeEcs): void {
     'web-prod',
     ['0a', '0b'].map((n) => task({ id: n.repeat(16), td: tdArn('web-prod', 42), digest: RUNNING_DIGEST })),
   );
+}
+
+/** A rollback's target image pinned to DIGEST (whose labels are stubLabels' `to`). */
+export const PINNED_TARGET = `${REGISTRY}/shop/web@${DIGEST}`;
+
+/**
+ * A rollback of web to web-prod:39, whose container runs `image` (PINNED_TARGET, or a tag): ECS's
+ * history says the last deploy took web-prod from :39 to :42 (what runs now, RUNNING_DIGEST as
+ * runningOldImage reports it).
+ */
+export function rollbackTo39(world: FakeEcs, clock: FakeClock, image: string): void {
+  world.addTaskDefinition(taskDefinition(39, {}, image));
+  webDeployedFrom39(world, clock);
+  runningOldImage(world);
 }
 
 export const shopLabels = (revision: string): Record<string, string> => ({
@@ -75,9 +91,9 @@ export async function startBlobServer(): Promise<BlobServer> {
 }
 
 /**
- * The new image (DIGEST, an OCI index) and the running one (RUNNING_DIGEST, a Docker manifest) with
- * these labels (undefined: a config without labels); `download`: 'hang' (the URL never answers) or an
- * Error GetDownloadUrlForLayer fails with.
+ * DIGEST (an OCI index: a deploy's new image, a rollback's target) and the running image
+ * (RUNNING_DIGEST, a Docker manifest) with these labels, `to` and `from` (undefined: a config without
+ * labels); `download`: 'hang' (the URL never answers) or an Error GetDownloadUrlForLayer fails with.
  */
 export function stubLabels(
   ecr: AwsClientStub<ECRClient>,

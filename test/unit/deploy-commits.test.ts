@@ -1,9 +1,10 @@
 /**
  * "Which commits am I approving?": the pure parts of reading an image's OCI labels (manifest and
  * index parsing, the task's platform entry, the config's labels), the compare link, and the line
- * the request card shows (en + ko), hostile label values included. No mocks.
+ * the request card shows (en + ko), hostile label values included; a rollback's commits (what it
+ * undoes: the other direction, the compare link the other way round). No mocks.
  */
-import { commitsOf, compareUrl, repositoryOf, revisionOf } from '../../src/deploy/commits';
+import { commitsOf, compareUrl, repositoryOf, revisionOf, rollbackCommitsOf } from '../../src/deploy/commits';
 import {
   ACCEPTED_MEDIA_TYPES,
   configLabels,
@@ -13,8 +14,8 @@ import {
   type ParsedManifest,
 } from '../../src/aws/image-manifest';
 import { checkLines, dryRunMessage } from '../../src/deploy/render';
-import { parsePlan, type DeployPlan } from '../../src/deploy/plan';
-import { deployPlanAt } from '../helpers/aws-fixtures';
+import { parsePlan, type DeployPlan, type RollbackPlan } from '../../src/deploy/plan';
+import { DIGEST, deployPlanAt, planBase, REGISTRY, tdArn } from '../helpers/aws-fixtures';
 
 const d = (c: string) => 'sha256:' + c.repeat(64);
 const FROM = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
@@ -187,5 +188,80 @@ describe('the commits line of a deploy request', () => {
   it('the dry run shows it too', () => {
     const msg = dryRunMessage(withCommits({ to: TO, from: FROM, url }), undefined, [], 'en', 2_000);
     expect(JSON.stringify(msg.blocks)).toContain(':memo: Commits: `1a2b3c4` → `9f8e7d6`');
+  });
+});
+
+describe('the commits a rollback undoes', () => {
+  const src = 'https://github.com/acme/shop';
+  // Running TO (the newer commit), going back to FROM (the older one).
+  const undone = `${src}/compare/${FROM}...${TO}`;
+
+  it('from the running commit back to the target, and the compare link from the target to the running one (what it undoes)', () => {
+    expect(rollbackCommitsOf(labels(TO, src), labels(FROM, src))).toEqual({ to: FROM, from: TO, url: undone, back: true });
+    // Not the deploy's direction, which GitHub would show as empty here.
+    expect(rollbackCommitsOf(labels(TO, src), labels(FROM, src))?.url).not.toBe(`${src}/compare/${TO}...${FROM}`);
+    expect(commitsOf(labels(FROM, src), labels(TO, src))?.url).toBe(`${src}/compare/${TO}...${FROM}`);
+    expect(rollbackCommitsOf(labels(TO.toUpperCase()), labels(FROM, `${src}.git`))).toEqual({
+      to: FROM,
+      from: TO,
+      url: undone,
+      back: true,
+    });
+    expect(
+      rollbackCommitsOf(labels('1a2b3c4', 'https://gitlab.example.com/g/shop'), labels('9f8e7d6', 'https://gitlab.example.com/g/shop')),
+    ).toEqual({ to: '9f8e7d6', from: '1a2b3c4', url: 'https://gitlab.example.com/g/shop/-/compare/9f8e7d6...1a2b3c4', back: true });
+  });
+
+  it('the target unknown (no labels, a hostile value): only the running commit; neither: nothing; the running one unknown: only the target', () => {
+    expect(rollbackCommitsOf(labels(TO, src), undefined)).toEqual({ from: TO, back: true });
+    expect(rollbackCommitsOf(labels(TO, src), labels('<!channel>', src))).toEqual({ from: TO, back: true });
+    expect(rollbackCommitsOf(undefined, undefined)).toBeUndefined();
+    expect(rollbackCommitsOf(labels('v1.2.3'), labels(undefined, src))).toBeUndefined();
+    expect(rollbackCommitsOf(undefined, labels(FROM, src))).toEqual({ to: FROM, back: true });
+  });
+
+  it('the same commit on both sides: no link; another repository: no link', () => {
+    expect(rollbackCommitsOf(labels(TO, src), labels(TO, src))).toEqual({ to: TO, from: TO, back: true });
+    expect(rollbackCommitsOf(labels(TO, 'https://github.com/acme/new'), labels(FROM, src))).toEqual({ to: FROM, from: TO, back: true });
+  });
+
+  const rollback = (commits?: NonNullable<RollbackPlan['checks']>['commits']): RollbackPlan => ({
+    verb: 'rollback',
+    ...planBase(1_000),
+    targetTaskDefinition: tdArn('web-prod', 39),
+    source: 'history',
+    container: 'web',
+    previousImage: `${REGISTRY}/shop/web:v1.2.2`,
+    targetImage: `${REGISTRY}/shop/web@${DIGEST}`,
+    checks: { images: [], warnings: [], ...(commits ? { commits } : {}) },
+  });
+
+  it('en and ko: the running commit, back to the target, and the link to what it undoes, first among the checks', () => {
+    const plan = rollback({ to: FROM, from: TO, url: undone, back: true });
+    expect(checkLines(plan, 'en')[0]).toBe(`:memo: Commits: \`9f8e7d6\` → back to \`1a2b3c4\` (<${undone}|what it undoes>)`);
+    expect(checkLines(plan, 'ko')[0]).toBe(`:memo: 커밋: \`9f8e7d6\` → \`1a2b3c4\`로 되돌림 (<${undone}|되돌릴 커밋>)`);
+  });
+
+  it('without a link, without the running commit, without the target commit, and the same commit', () => {
+    expect(checkLines(rollback({ to: FROM, from: TO, back: true }), 'en')[0]).toBe(':memo: Commits: `9f8e7d6` → back to `1a2b3c4`');
+    expect(checkLines(rollback({ to: FROM, back: true }), 'en')[0]).toBe(':memo: Commits: back to `1a2b3c4`');
+    expect(checkLines(rollback({ from: TO, back: true }), 'en')[0]).toBe(":memo: Commit now: `9f8e7d6` (the target's commit is unknown)");
+    expect(checkLines(rollback({ from: TO, back: true }), 'ko')[0]).toBe(':memo: 지금 커밋: `9f8e7d6` (되돌아갈 커밋은 알 수 없음)');
+    expect(checkLines(rollback({ to: TO, from: TO, back: true }), 'en')[0]).toBe(':memo: Commit: `9f8e7d6`, the same as now');
+    expect(checkLines(rollback({ back: true }), 'en').join('\n')).not.toContain(':memo:');
+    expect(checkLines(rollback(), 'en').join('\n')).not.toContain(':memo:');
+  });
+
+  it('a stored rollback plan keeps them; a deploy plan stored before (no `back`) still loads and reads as a deploy', () => {
+    const stored = parsePlan(JSON.parse(JSON.stringify(rollback({ to: FROM, from: TO, url: undone, back: true }))));
+    expect(stored?.checks?.commits).toEqual({ to: FROM, from: TO, url: undone, back: true });
+    const old = JSON.parse(JSON.stringify(deployPlanAt(1_000)));
+    old.checks = { warnings: [], commits: { to: TO, from: FROM } };
+    expect(checkLines(parsePlan(old)!, 'en')[0]).toBe(':memo: Commits: `1a2b3c4` → `9f8e7d6`');
+  });
+
+  it('the dry run of a rollback shows it too', () => {
+    const msg = dryRunMessage(rollback({ to: FROM, from: TO, url: undone, back: true }), undefined, [], 'en', 2_000);
+    expect(JSON.stringify(msg.blocks)).toContain(':memo: Commits: `9f8e7d6` → back to `1a2b3c4`');
   });
 });
