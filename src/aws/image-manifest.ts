@@ -88,7 +88,13 @@ export function pickPlatform(manifest: Extract<ParsedManifest, { kind: 'index' }
   return preferred?.digest;
 }
 
-/** The labels of an image config (its JSON text: `config.Labels`), string values only; undefined when it has none. */
+/** The OCI label of when an image was built (docker/metadata-action sets it; the config's `created` otherwise). */
+export const CREATED_LABEL = 'org.opencontainers.image.created';
+
+/**
+ * The labels of an image config (its JSON text: `config.Labels`), string values only; undefined when it has none.
+ * Without a `org.opencontainers.image.created` label, the config's own `created` time stands for it.
+ */
 export function configLabels(text: string): Record<string, string> | undefined {
   let doc: Record<string, unknown> | undefined;
   try {
@@ -100,5 +106,6 @@ export function configLabels(text: string): Record<string, string> | undefined {
   if (!labels) return undefined;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') out[k] = v;
+  if (out[CREATED_LABEL] === undefined && typeof doc?.created === 'string') out[CREATED_LABEL] = doc.created;
   return Object.keys(out).length ? out : undefined;
 }

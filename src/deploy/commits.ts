@@ -8,6 +8,8 @@
  * a GitLab host.
  */
 
+import { CREATED_LABEL } from '../aws/image-manifest';
+
 export const REVISION_LABEL = 'org.opencontainers.image.revision';
 export const SOURCE_LABEL = 'org.opencontainers.image.source';
 
@@ -80,24 +82,44 @@ function between(to: Record<string, string> | undefined, from: Record<string, st
 }
 
 /**
+ * When an image was built, from its `org.opencontainers.image.created` label (or its config's
+ * `created`, src/aws/image-manifest.ts configLabels); undefined when absent, unreadable, or before
+ * 2000: reproducible builds (ko, Jib, Nix) write the epoch, which orders nothing.
+ */
+export function builtAt(labels: Record<string, string> | undefined): number | undefined {
+  const ms = Date.parse(labels?.[CREATED_LABEL] ?? '');
+  return Number.isFinite(ms) && ms >= Date.UTC(2000, 0, 1) ? ms : undefined;
+}
+
+/**
  * The commits of a deploy from the labels of the new image (`to`) and of the one running now
  * (`from`, when known): undefined when the new image has no revision label. The compare link
  * (`from...to`, what it brings) only when both commits are known, differ, and the running image
- * names no other repository.
+ * names no other repository. A deploy of an image built before the running one (an older tag
+ * deployed again) goes back: it reads and links as a rollback does (what it undoes).
  */
 export function commitsOf(to: Record<string, string> | undefined, from: Record<string, string> | undefined): Commits | undefined {
-  return between(to, from, false);
+  if (!revisionOf(to)) return undefined;
+  return between(to, from, builtBefore(to, from));
+}
+
+/** Whether image `a` was built before image `b`, both build times known. */
+function builtBefore(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const [at, bt] = [builtAt(a), builtAt(b)];
+  return at !== undefined && bt !== undefined && at < bt;
 }
 
 /**
  * The commits a rollback takes away, from the labels of the image running now and of the one it
  * returns to (`target`): `from` the running commit, `to` the target's, `back` set, and the compare
  * link `to...from` (what it undoes). Without the target's revision (no labels, or a tag the planner
- * does not guess) only the running commit; undefined when neither is known.
+ * does not guess) only the running commit; undefined when neither is known. A target built after
+ * the running image (`--to` a newer revision) goes forward: it reads and links as a deploy does.
  */
 export function rollbackCommitsOf(
   running: Record<string, string> | undefined,
   target: Record<string, string> | undefined,
 ): Commits | undefined {
-  return between(target, running, true);
+  // `--to` a revision whose image was built after the running one's goes forward: what it brings.
+  return between(target, running, !builtBefore(running, target));
 }

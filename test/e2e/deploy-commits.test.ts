@@ -59,6 +59,16 @@ describe('the commits of a deploy request', () => {
     );
   });
 
+  it('an image built before the one running (an older tag deployed again): the commits read back, linked as what it undoes', async () => {
+    // The build times are the configs' own `created` (no created label): the new image is a day older.
+    const created = { to: '2026-12-01T10:00:00Z', from: '2026-12-02T10:00:00Z' };
+    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA), created });
+    const text = await card();
+    // Was "`1a2b3c4` → `9f8e7d6` (compare)" with FROM...TO, a page GitHub shows empty.
+    const undone = `https://github.com/acme/shop/compare/${TO_SHA}...${FROM_SHA}`;
+    expect(text).toContain(`:memo: Commits: \`1a2b3c4\` → back to \`9f8e7d6\` (<${undone}|what it undoes>)`);
+  });
+
   it('the running side is the digest the tasks run, not what the tag in the task definition points to now', async () => {
     // v1.2.2 (the running task definition's tag) was pushed again since: ECR's v1.2.2 is now the new image.
     stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });

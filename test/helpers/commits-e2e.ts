@@ -93,12 +93,13 @@ export async function startBlobServer(): Promise<BlobServer> {
 /**
  * DIGEST (an OCI index: a deploy's new image, a rollback's target) and the running image
  * (RUNNING_DIGEST, a Docker manifest) with these labels, `to` and `from` (undefined: a config without
- * labels); `download`: 'hang' (the URL never answers) or an Error GetDownloadUrlForLayer fails with.
+ * labels), `created` their configs' build times; `download`: 'hang' (the URL never answers) or an Error
+ * GetDownloadUrlForLayer fails with.
  */
 export function stubLabels(
   ecr: AwsClientStub<ECRClient>,
   server: BlobServer,
-  labels: { to?: Record<string, string>; from?: Record<string, string> },
+  labels: { to?: Record<string, string>; from?: Record<string, string>; created?: { to: string; from: string } },
   download?: 'hang' | Error,
 ): void {
   const manifest = (digest: string) =>
@@ -146,10 +147,11 @@ export function stubLabels(
       failures: [{ imageId: { imageDigest: digest }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
     };
   });
-  const config = (l: Record<string, string> | undefined) =>
-    JSON.stringify({ architecture: 'amd64', os: 'linux', config: l ? { Labels: l } : {} });
-  server.blobs.set(`/${configDigest(AMD64)}`, config(labels.to));
-  server.blobs.set(`/${configDigest(RUNNING_DIGEST)}`, config(labels.from));
+  // `created`: the configs' own build times (what `docker build` writes), for which image is older.
+  const config = (l: Record<string, string> | undefined, created: string | undefined) =>
+    JSON.stringify({ architecture: 'amd64', os: 'linux', ...(created ? { created } : {}), config: l ? { Labels: l } : {} });
+  server.blobs.set(`/${configDigest(AMD64)}`, config(labels.to, labels.created?.to));
+  server.blobs.set(`/${configDigest(RUNNING_DIGEST)}`, config(labels.from, labels.created?.from));
   const stub = ecr.on(GetDownloadUrlForLayerCommand);
   if (download instanceof Error) stub.rejects(download);
   else

@@ -4,7 +4,7 @@
  * the request card shows (en + ko), hostile label values included; a rollback's commits (what it
  * undoes: the other direction, the compare link the other way round). No mocks.
  */
-import { commitsOf, compareUrl, repositoryOf, revisionOf, rollbackCommitsOf } from '../../src/deploy/commits';
+import { builtAt, commitsOf, compareUrl, repositoryOf, revisionOf, rollbackCommitsOf } from '../../src/deploy/commits';
 import {
   ACCEPTED_MEDIA_TYPES,
   configLabels,
@@ -148,6 +148,58 @@ describe('revisions and the compare link', () => {
     expect(commitsOf(labels(TO, src), labels(FROM, 'https://github.com/acme/old'))).toEqual({ to: TO, from: FROM });
     expect(commitsOf(labels(TO, src), labels(TO, src))).toEqual({ to: TO, from: TO });
     expect(commitsOf(labels(TO, 'https://example.com/acme/shop'), labels(FROM))).toEqual({ to: TO, from: FROM });
+  });
+});
+
+describe('which image is older (build times)', () => {
+  const at = (revision: string, created?: string) => ({
+    'org.opencontainers.image.revision': revision,
+    'org.opencontainers.image.source': 'https://github.com/acme/shop',
+    ...(created ? { 'org.opencontainers.image.created': created } : {}),
+  });
+  const [A, B] = ['a'.repeat(40), 'b'.repeat(40)];
+
+  it("the created label, else the config's own `created`; the epoch of reproducible builds and junk are unknown", () => {
+    expect(configLabels(JSON.stringify({ created: '2026-12-01T10:00:00.123Z', config: { Labels: { a: 'b' } } }))).toEqual({
+      a: 'b',
+      'org.opencontainers.image.created': '2026-12-01T10:00:00.123Z',
+    });
+    const labelled = {
+      created: '2020-01-01T00:00:00Z',
+      config: { Labels: { 'org.opencontainers.image.created': '2026-12-01T10:00:00Z' } },
+    };
+    expect(builtAt(configLabels(JSON.stringify(labelled)))).toBe(Date.UTC(2026, 11, 1, 10));
+    expect(builtAt(at(A, '1970-01-01T00:00:00Z'))).toBeUndefined();
+    expect(builtAt(at(A, 'yesterday'))).toBeUndefined();
+    expect(builtAt(at(A))).toBeUndefined();
+  });
+
+  it('a deploy of an older image goes back (link: what it undoes); same or unknown times: forward as before', () => {
+    expect(commitsOf(at(B, '2026-12-01T00:00:00Z'), at(A, '2026-12-02T00:00:00Z'))).toEqual({
+      to: B,
+      from: A,
+      back: true,
+      url: `https://github.com/acme/shop/compare/${B}...${A}`,
+    });
+    for (const [to, from] of [
+      ['2026-12-03T00:00:00Z', '2026-12-02T00:00:00Z'],
+      ['2026-12-02T00:00:00Z', '2026-12-02T00:00:00Z'],
+      [undefined, '2026-12-02T00:00:00Z'],
+      ['1970-01-01T00:00:00Z', '2026-12-02T00:00:00Z'],
+    ] as const)
+      expect(commitsOf(at(B, to), at(A, from))).toEqual({ to: B, from: A, url: `https://github.com/acme/shop/compare/${A}...${B}` });
+    // Without the new image's revision there is still no line, whatever the times.
+    expect(commitsOf({ 'org.opencontainers.image.created': '2026-12-01T00:00:00Z' }, at(A, '2026-12-02T00:00:00Z'))).toBeUndefined();
+  });
+
+  it('a rollback to an image built after the running one (`--to` a newer revision) goes forward (link: what it brings)', () => {
+    expect(rollbackCommitsOf(at(A, '2026-12-01T00:00:00Z'), at(B, '2026-12-02T00:00:00Z'))).toEqual({
+      to: B,
+      from: A,
+      url: `https://github.com/acme/shop/compare/${A}...${B}`,
+    });
+    expect(rollbackCommitsOf(at(A, '2026-12-02T00:00:00Z'), at(B, '2026-12-01T00:00:00Z'))).toMatchObject({ back: true });
+    expect(rollbackCommitsOf(at(A), at(B))).toMatchObject({ back: true });
   });
 });
 
