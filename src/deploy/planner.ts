@@ -432,9 +432,10 @@ type Labels = Record<string, string> | undefined;
  * rollback), best-effort and bounded (labelsBoundMs, each lookup): any failure (denied, throttled,
  * slow) is "unknown" and a warning in the log, never a failed plan. `at`: an image by digest in a
  * repository (`configured`: the one chatops.yml names); `ofTaskDefinition`: the image a task
- * definition runs for the container, by the digest it pins, else `runningDigest` (what its running
- * tasks report). Never a tag's digest looked up now: a tag (`latest`) may have moved since the tasks
- * pulled it, and a commit read from it could be the wrong one. The same image is read once.
+ * definition runs for the container, by the digest it pins, else `digest`: for the image running now
+ * what its tasks report, never its tag's digest looked up now (a tag, `latest`, may have moved since
+ * the tasks pulled it); for a rollback's target the digest its tag names now, which is what the
+ * rollback will run. The same image is read once.
  */
 function labelReader(rt: Runtime, svc: ResolvedService) {
   const timeoutMs = labelsBoundMs();
@@ -466,12 +467,12 @@ function labelReader(rt: Runtime, svc: ResolvedService) {
     read.set(key, labels);
     return labels;
   };
-  const ofTaskDefinition = async (td: TaskDefinition, runningDigest?: string): Promise<Labels> => {
+  const ofTaskDefinition = async (td: TaskDefinition, digestOfTag?: string): Promise<Labels> => {
     const image = td.containerDefinitions?.find((c) => c.name === svc.container)?.image;
     const { repository, digest } = splitImage(image);
     const isConfigured = !!svc.repository && (repository === svc.repository || repository.endsWith(`/${svc.repository}`));
     const where = ecrRepositoryOf(image) ?? (isConfigured ? configured : undefined);
-    const resolved = digest ?? runningDigest;
+    const resolved = digest ?? digestOfTag;
     return where && resolved ? at(where, resolved, taskPlatform(td.runtimePlatform)) : undefined;
   };
   return { configured, at, ofTaskDefinition };
@@ -499,8 +500,10 @@ async function deployCommits(
 
 /**
  * The commits a rollback undoes, from the OCI labels of the image that runs now (the digest the
- * current task definition pins, else the one its running tasks report) and of the target's (only
- * the digest it pins: a tag names no commit for sure, so the target's commit is then unknown).
+ * current task definition pins, else the one its running tasks report) and of the target's: the
+ * digest it pins, else `targetDigest`, the digest its tag names in ECR now (returningImages read it
+ * for the rollback policy). That is what the rollback runs: ECS resolves a tag when the deployment
+ * starts, so a tag moved since the target last ran brings back the image it names now.
  */
 async function rollbackCommits(
   rt: Runtime,
@@ -508,9 +511,13 @@ async function rollbackCommits(
   current: TaskDefinition,
   target: TaskDefinition,
   runningDigest: string | undefined,
+  targetDigest: Promise<string | undefined>,
 ): Promise<Commits | undefined> {
   const labels = labelReader(rt, svc);
-  const [running, back] = await Promise.all([labels.ofTaskDefinition(current, runningDigest), labels.ofTaskDefinition(target)]);
+  const [running, back] = await Promise.all([
+    labels.ofTaskDefinition(current, runningDigest),
+    targetDigest.then((d) => labels.ofTaskDefinition(target, d)),
+  ]);
   return rollbackCommitsOf(running, back);
 }
 
@@ -704,10 +711,18 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       hint: M.lazy('inactiveHint', { service: svc.alias }),
     });
   }
-  // The commits it undoes (OCI labels of the two images), read while the rest is planned; best-effort and bounded.
-  const commits = rollbackCommits(rt, svc, cur.taskDefinition, tgt.taskDefinition, b.runningDigest).catch(() => undefined);
   // The same policy as a deploy: roles (taskRoles) and every image the rollback brings back.
-  const images = await returningImages(rt, svc.env, cur.taskDefinition, tgt.taskDefinition);
+  const returning = returningImages(rt, svc.env, cur.taskDefinition, tgt.taskDefinition);
+  // The commits it undoes (OCI labels of the two images), read while the rest is planned; best-effort and bounded.
+  const tagDigest = returning.then(
+    (all) => {
+      const found = all.find((i) => i.container === svc.container)?.found;
+      return typeof found === 'object' ? found.imageDigest : undefined;
+    },
+    () => undefined,
+  );
+  const commits = rollbackCommits(rt, svc, cur.taskDefinition, tgt.taskDefinition, b.runningDigest, tagDigest).catch(() => undefined);
+  const images = await returning;
   const policyInput = {
     currentRoles: rolesOf(cur.taskDefinition),
     targetRoles: rolesOf(tgt.taskDefinition),

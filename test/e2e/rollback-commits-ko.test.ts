@@ -43,7 +43,7 @@ it('a Korean workspace: 커밋 now, back to the target (되돌림), and the link
   );
 });
 
-it('a Korean workspace, a target that names a tag only: the commit now alone (지금 커밋)', async () => {
+it('a Korean workspace, a target whose image (the one its tag names now) has no commit label: the commit now alone (지금 커밋)', async () => {
   rollbackTo39(h.world, h.clock, `${REGISTRY}/shop/web:v1.1.9`);
   const text = await card();
   expect(text).toContain(':memo: 지금 커밋: `9f8e7d6` (되돌아갈 커밋은 알 수 없음)');

@@ -2,8 +2,8 @@
  * "Which commits does this rollback undo?": a rollback request shows the commit running now and the
  * one it goes back to, from the OCI labels in ECR of the image the running tasks report and of the
  * image the target task definition pins, with the compare link from the target to the running commit
- * (what is undone; GitHub shows the reverse as empty). A target that names a tag only is never looked
- * up (a tag may have moved): the line then says only the commit now. Best-effort: a denied read still
+ * (what is undone; GitHub shows the reverse as empty). A target that names a tag is read by the
+ * digest the tag names now: what the rollback will run. Best-effort: a denied read still
  * posts the request, without the line (test/e2e/deploy-commits.test.ts has the bound, shared). Through
  * the real handlers (Slack function, worker), ECS and ECR stubbed.
  */
@@ -72,18 +72,18 @@ describe('the commits of a rollback request', () => {
     expect(asked()).toEqual(expect.arrayContaining([RUNNING_DIGEST, DIGEST]));
   });
 
-  it('a target that names a tag only is not looked up, even where the tag points to a labelled image now', async () => {
+  it('a target that names a tag: the commit of the image the tag names now, which is what ECS will run', async () => {
     rollbackTo39(h.world, h.clock, `${REGISTRY}/shop/web:v1.1.9`);
     stubLabels(h.ecrMock, blobs, { to: TARGET, from: RUNNING });
-    // v1.1.9 was pushed again since :39 ran: it now names DIGEST, whose labels say 1a2b3c4.
+    // v1.1.9 names DIGEST in ECR now (the rollback policy reads it), whose labels say 1a2b3c4: a rollback
+    // to a tag runs what the tag names when the deployment starts. Was "Commit now: … (the target's commit is unknown)".
     h.ecrMock
       .on(DescribeImagesCommand, { repositoryName: 'shop/web', imageIds: [{ imageTag: 'v1.1.9' }] })
       .resolves({ imageDetails: [imageDetail({ imageDigest: DIGEST, imageTags: ['v1.1.9', 'v1.2.3'] })] });
     const { text } = await card();
     expect(text).toContain('`shop/web v1.2.2 → v1.1.9`');
-    expect(text).toContain(":memo: Commit now: `9f8e7d6` (the target's commit is unknown)");
-    expect(text).not.toContain('1a2b3c4');
-    expect(asked()).toEqual([RUNNING_DIGEST]);
+    expect(text).toContain(`:memo: Commits: \`9f8e7d6\` → back to \`1a2b3c4\` (<${UNDONE}|what it undoes>)`);
+    expect(asked()).toEqual(expect.arrayContaining([RUNNING_DIGEST, DIGEST]));
   });
 
   it('GetDownloadUrlForLayer denied: the request is posted without the line, no AWS words', async () => {

@@ -65,11 +65,12 @@ const PLATFORMS = ['amd64', 'arm64'] as const;
 
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-/** The image config of an image (for `arch`): what `docker inspect` reads its labels from. */
+/** The image config of an image (for `arch`): what `docker inspect` reads its labels and build time from (built as it was pushed). */
 function configJson(i: StoredImage, arch: string): string {
   return JSON.stringify({
     architecture: arch,
     os: 'linux',
+    created: i.pushedAt.toISOString(),
     config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], ...(i.labels ? { Labels: i.labels } : {}) },
     rootfs: { type: 'layers', diff_ids: [] },
   });
