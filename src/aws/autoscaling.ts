@@ -1,7 +1,7 @@
 /** Application Auto Scaling: the min / max a service's desired count is kept within, if any. */
 import { DescribeScalableTargetsCommand, type ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { callAws, awsActions } from './errors';
-import { defineMessages } from '../i18n/catalog';
+import { defineMessages, type Localized } from '../i18n/catalog';
 
 const M = defineMessages('aws.autoscaling', {
   outside: {
@@ -41,8 +41,8 @@ export async function serviceScalableRange(
  * A warning when a manual count falls outside the autoscaling range (autoscaling will move it back):
  * a catalog token (kept in the request, written in each reader's language by `tokenText`).
  */
-export function autoscalingWarning(to: number, range: ScalableRange | undefined): string | undefined {
+export function autoscalingWarning(to: number, range: ScalableRange | undefined): Localized | undefined {
   if (!range) return undefined;
-  if (to < range.min || to > range.max) return M.token('outside', { to, min: range.min, max: range.max });
+  if (to < range.min || to > range.max) return M.lazy('outside', { to, min: range.min, max: range.max });
   return undefined;
 }

@@ -8,7 +8,7 @@ import type { ECSClient, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { ResolvedService } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { BotError } from '../errors';
-import { defineMessages, tokenText, type Localized } from '../i18n/catalog';
+import { defineMessages, tokenText, writtenToken, type Localized } from '../i18n/catalog';
 import { code } from '../slack/text';
 import { describeService, describeTaskDefinition, describeTasks, listServiceTasks, type TaskDefinitionWithTags } from '../aws/ecs';
 import { autoscalingWarning, serviceScalableRange } from '../aws/autoscaling';
@@ -560,7 +560,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   if (problems.length)
     throw new BotError('REFUSED', 'role change', { userMessage: (l) => problems.map((p) => tokenText(p, l)).join('\n') });
   const warnings: string[] = [];
-  if (container.image === imageUri) warnings.push(M.token('sameImage'));
+  if (container.image === imageUri) warnings.push(writtenToken(M.lazy('sameImage')));
   const plan: DeployPlan = {
     verb: 'deploy',
     ...b,
@@ -667,7 +667,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   } else if (rolloutInProgress(service) && previousFromDeployments(service)) {
     target = previousFromDeployments(service);
     source = 'in-progress';
-    notes.push(M.token('rolloutInProgress', { td: code(arnTail(current)) }));
+    notes.push(writtenToken(M.lazy('rolloutInProgress', { td: code(arnTail(current)) })));
   } else {
     source = 'history';
     let history: HistoryEntry[] = [];
@@ -687,7 +687,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       if (target) {
         source = 'records';
         const td = code(arnTail(current));
-        notes.push(historyAvailable ? M.token('fromRecords', { td }) : M.token('fromRecordsNoHistory', { td }));
+        notes.push(writtenToken(historyAvailable ? M.lazy('fromRecords', { td }) : M.lazy('fromRecordsNoHistory', { td })));
       }
     }
     if (!target) {
@@ -792,12 +792,12 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   try {
     const range = await serviceScalableRange(rt.aws.autoScaling(svc.env.region, svc.env), svc.env.cluster, svc.service);
     const w = autoscalingWarning(to, range);
-    if (w) warnings.push(w);
+    if (w) warnings.push(writtenToken(w));
   } catch (err) {
     // The range only decides a warning: say it could not be checked, and go on.
     rt.log.warn('autoscaling range unavailable', { service: svc.alias, err });
     const cause = err instanceof BotError ? (err.cause ?? err) : err;
-    warnings.push(M.token('noAutoscaling', { error: err instanceof BotError && !err.cause ? err.code : awsErrorName(cause) }));
+    warnings.push(writtenToken(M.lazy('noAutoscaling', { error: err instanceof BotError && !err.cause ? err.code : awsErrorName(cause) })));
   }
   const plan: ScalePlan = { verb: 'scale', ...b, from: b.desiredCount, to, checks: { bounds: svc.scale, warnings } };
   // The cost of the change (release gates): the task size of the task definition the service runs.
@@ -888,7 +888,7 @@ export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: n
   const before = registrationInput(td, current.tags);
   const after = withSize(before, to.cpu, to.memory);
   const warnings: string[] = [];
-  if (to.cpu < from.cpu || to.memory < from.memory) warnings.push(resizeText.token('warnSmaller', { alias: svc.alias }));
+  if (to.cpu < from.cpu || to.memory < from.memory) warnings.push(writtenToken(resizeText.lazy('warnSmaller', { alias: svc.alias })));
   const plan: ResizePlan = { verb: 'resize', ...b, from, to, checks: { roles: rolesCheck(td, after, svc.env.taskRoles), warnings } };
   return { plan, summary: planSummary(plan, rt.people.workspace), details: renderDiff(diffObjects(before, after)), notes: [] };
 }

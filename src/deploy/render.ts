@@ -250,7 +250,8 @@ export function checkLines(plan: ChangePlan, locale: Locale, beside = false): st
   } else if (plan.verb !== 'restart' && !beside) {
     lines.push(t('tasksRolling', { n: plan.desiredCount }));
   }
-  for (const w of c?.warnings ?? []) lines.push(t('warning', { text: tokenText(w, locale) }));
+  // A warning is a writtenToken (src/i18n/catalog.ts); one stored before, whose catalog this bundle lacks, reads '' and is left out.
+  for (const text of (c?.warnings ?? []).map((w) => tokenText(w, locale))) if (text) lines.push(t('warning', { text }));
   return lines;
 }
 

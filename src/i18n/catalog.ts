@@ -17,7 +17,7 @@
  * placeholders and that no Korean entry is an untranslated copy of the English one (unless the
  * entry says `same: true`, e.g. a bare code or an emoji).
  */
-import type { Locale } from './locale';
+import { LOCALES, type Locale } from './locale';
 
 export interface Entry {
   readonly en: string;
@@ -70,16 +70,32 @@ export interface Messages<T extends Record<string, Entry>> {
 
 const TOKEN = '\u0000i18n\u0000';
 
-/** A string kept for later (a request's warnings): a token is written in `locale`, any other string is shown as it is. */
+/**
+ * A string kept for later (a request's warnings): a token is written in `locale`, any other string is
+ * shown as it is. A token whose catalog this bundle does not hold is '' (never its raw text).
+ */
 export function tokenText(s: string, locale: Locale): string {
   const l = localizedToken(s);
-  return l ? l(locale) : s;
+  return l ? l(locale) : s.startsWith(TOKEN) ? '' : s;
 }
 
-/** The Localized a `part.token(...)` string stands for; undefined for any other string. */
+/**
+ * A text written now in every language, as a token: for a request's warnings, which the worker's
+ * catalogs write and the Slack function shows again (re-rendering the card on a click) without
+ * holding those catalogs.
+ */
+export function writtenToken(text: Localized): string {
+  return `${TOKEN}\u0000written\u0000${JSON.stringify(Object.fromEntries(LOCALES.map((l) => [l, text(l)])))}`;
+}
+
+/** The Localized a `part.token(...)` (or writtenToken) string stands for; undefined for any other string. */
 export function localizedToken(s: string): Localized | undefined {
   if (!s.startsWith(TOKEN)) return undefined;
   const [name, key, json] = s.slice(TOKEN.length).split('\u0000');
+  if (name === '' && key === 'written') {
+    const written = JSON.parse(json ?? '{}') as Partial<Record<Locale, string>>;
+    return (locale) => written[locale] ?? written.en ?? '';
+  }
   const entry = registry.find((p) => p.name === name)?.entries[key ?? ''];
   if (!entry) return undefined;
   const raw = json ? (JSON.parse(json) as Record<string, string | number>) : {};

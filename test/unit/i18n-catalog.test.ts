@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { catalogParts, defineMessages, format, placeholderNames } from '../../src/i18n/catalog';
+import { catalogParts, defineMessages, format, placeholderNames, tokenText, writtenToken } from '../../src/i18n/catalog';
 import { formatDuration, localeFor, localeFromSlack } from '../../src/i18n';
 
 const SRC = path.join(__dirname, '../../src');
@@ -140,5 +140,19 @@ describe('locales and durations', () => {
     expect(formatDuration(185 * 60_000)).toBe('3h 5m');
     expect(formatDuration(185 * 60_000, 'ko')).toBe('3시간 5분');
     expect(formatDuration(52 * 3600_000, 'ko')).toBe('2일 4시간');
+  });
+});
+
+describe('tokens kept for later (a request warnings)', () => {
+  it('writtenToken keeps a text written now in every language, shown without the catalog it came from', () => {
+    const part = defineMessages('test.written', { hi: { en: 'Hello {name}', ko: '{name} 님 안녕하세요' } });
+    const token = writtenToken(part.lazy('hi', { name: 'Dana' }));
+    expect(tokenText(token, 'en')).toBe('Hello Dana');
+    expect(tokenText(token, 'ko')).toBe('Dana 님 안녕하세요');
+  });
+
+  it('a token whose catalog is not here reads as nothing, never its raw text; any other string as it is', () => {
+    expect(tokenText('\u0000i18n\u0000no.such.catalog\u0000sameImage\u0000', 'en')).toBe('');
+    expect(tokenText('a plain warning', 'ko')).toBe('a plain warning');
   });
 });
