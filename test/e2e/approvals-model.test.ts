@@ -348,7 +348,7 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
       {
         numRuns: Number(process.env.MODEL_RUNS || 40),
         endOnFailure: true,
-        // Besides the random runs, two that surely reach what the counters below ask for (random runs
+        // Besides the random runs, three that surely reach what the counters below ask for (random runs
         // reach a start refused for a redeployed chatops.yml in only a few runs of 40): approved by
         // ULEAD1 and ULEAD2, then ULEAD2 is no longer an approver before the worker starts it; and a
         // change requested, approved and run after one more approval became needed.
@@ -365,6 +365,17 @@ describe('approvals under random sequences of clicks, retries, worker runs and t
               { t: 'click', action: 'approve', req: 1, user: 'ULEAD1', surface: 'card' },
               { t: 'click', action: 'approve', req: 1, user: 'ULEAD2', surface: 'home' },
               { t: 'click', action: 'approve', req: 1, user: 'ULEAD3', surface: 'card' },
+              { t: 'drain', concurrently: false },
+            ],
+          ],
+          // And one that surely closes requests (a random batch of 40 once reached none, on a loaded machine):
+          // one cancelled by its requester, one rejected by an approver.
+          [
+            [
+              { t: 'request', user: 'UDEV1', service: 'web' },
+              { t: 'click', action: 'cancel', req: 0, user: 'requester', surface: 'card' },
+              { t: 'request', user: 'UDEV2', service: 'worker' },
+              { t: 'reject', req: 1, user: 'ULEAD1' },
               { t: 'drain', concurrently: false },
             ],
           ],
