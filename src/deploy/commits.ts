@@ -112,8 +112,8 @@ function builtBefore(a: Record<string, string> | undefined, b: Record<string, st
 /**
  * The commits a rollback takes away, from the labels of the image running now and of the one it
  * returns to (`target`): `from` the running commit, `to` the target's, `back` set, and the compare
- * link `to...from` (what it undoes). Without the target's revision (no labels, or a tag the planner
- * does not guess) only the running commit; undefined when neither is known. A target built after
+ * link `to...from` (what it undoes). Without the target's revision (its image has no labels, or
+ * could not be read) only the running commit; undefined when neither is known. A target built after
  * the running image (`--to` a newer revision) goes forward: it reads and links as a deploy does.
  */
 export function rollbackCommitsOf(

@@ -432,7 +432,7 @@ type Labels = Record<string, string> | undefined;
  * rollback), best-effort and bounded (labelsBoundMs, each lookup): any failure (denied, throttled,
  * slow) is "unknown" and a warning in the log, never a failed plan. `at`: an image by digest in a
  * repository (`configured`: the one chatops.yml names); `ofTaskDefinition`: the image a task
- * definition runs for the container, by the digest it pins, else `digest`: for the image running now
+ * definition runs for the container, by the digest it pins, else `otherwise`: for the image running now
  * what its tasks report, never its tag's digest looked up now (a tag, `latest`, may have moved since
  * the tasks pulled it); for a rollback's target the digest its tag names now, which is what the
  * rollback will run. The same image is read once.
@@ -467,12 +467,12 @@ function labelReader(rt: Runtime, svc: ResolvedService) {
     read.set(key, labels);
     return labels;
   };
-  const ofTaskDefinition = async (td: TaskDefinition, digestOfTag?: string): Promise<Labels> => {
+  const ofTaskDefinition = async (td: TaskDefinition, otherwise?: string): Promise<Labels> => {
     const image = td.containerDefinitions?.find((c) => c.name === svc.container)?.image;
     const { repository, digest } = splitImage(image);
     const isConfigured = !!svc.repository && (repository === svc.repository || repository.endsWith(`/${svc.repository}`));
     const where = ecrRepositoryOf(image) ?? (isConfigured ? configured : undefined);
-    const resolved = digest ?? digestOfTag;
+    const resolved = digest ?? otherwise;
     return where && resolved ? at(where, resolved, taskPlatform(td.runtimePlatform)) : undefined;
   };
   return { configured, at, ofTaskDefinition };
