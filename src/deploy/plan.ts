@@ -411,6 +411,8 @@ export interface HistoryEntry {
   target?: string;
   /** Task definitions of the revisions it replaced. */
   sources: string[];
+  /** The digest the configured container ran, by task definition, in its revisions (ECS records it: `containerImages`). */
+  ran?: Record<string, string>;
 }
 
 /**

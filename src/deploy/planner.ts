@@ -110,6 +110,10 @@ const M = defineMessages('deploy.planner', {
     en: 'Name another revision with `--to`, or use `/ecs restart {service}` to replace its tasks.',
     ko: '`--to`로 다른 리비전을 지정하거나, 작업을 교체하려면 `/ecs restart {service}` 명령을 쓰세요.',
   },
+  tagMoved: {
+    en: '{tag} names another image now ({now}) than when {td} last ran ({ran}): the rollback runs the one it names now. To return to exactly what ran then, deploy that digest: {command}',
+    ko: '{tag} 태그가 가리키는 이미지({now})가 {td} 작업 정의가 마지막으로 실행될 때의 이미지({ran})와 다릅니다. 롤백하면 지금 가리키는 이미지가 실행됩니다. 그때 실행하던 이미지로 정확히 되돌리려면 그 다이제스트를 배포하세요: {command}',
+  },
   rolloutInProgress: {
     en: 'A rollout to {td} is in progress; rolling back returns to what ran before it.',
     ko: '{td} 작업 정의로 롤아웃이 진행 중입니다. 롤백하면 그 전에 실행하던 버전으로 돌아갑니다.',
@@ -592,7 +596,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
  * ECS's deployment history as (target, sources) task definitions: ListServiceDeployments,
  * DescribeServiceDeployments, DescribeServiceRevisions (3 calls for up to 20 deployments).
  */
-async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, max = 20): Promise<HistoryEntry[]> {
+async function deploymentHistory(ecs: ECSClient, cluster: string, service: string, container: string, max = 20): Promise<HistoryEntry[]> {
   const briefs = await withThrottleRetry(() => listServiceDeployments(ecs, cluster, service, max));
   const arns = briefs
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
@@ -610,12 +614,48 @@ async function deploymentHistory(ecs: ECSClient, cluster: string, service: strin
   ];
   const revisions = revisionArns.length ? await withThrottleRetry(() => describeServiceRevisions(ecs, revisionArns)) : [];
   const tdOf = new Map(revisions.map((r) => [r.serviceRevisionArn ?? '', r.taskDefinition ?? '']));
-  return deployments.map((d) => ({
-    createdAt: (d.createdAt ?? d.startedAt)?.getTime() ?? 0,
-    status: d.status,
-    target: tdOf.get(d.targetServiceRevision?.arn ?? '') || undefined,
-    sources: (d.sourceServiceRevisions ?? []).map((s) => tdOf.get(s.arn ?? '') ?? '').filter(Boolean),
-  }));
+  const digestOf = new Map(
+    revisions.map((r) => [r.serviceRevisionArn ?? '', r.containerImages?.find((c) => c.containerName === container)?.imageDigest]),
+  );
+  return deployments.map((d) => {
+    const arns = [d.targetServiceRevision?.arn, ...(d.sourceServiceRevisions ?? []).map((s) => s.arn)].filter((a): a is string => !!a);
+    const ran = Object.fromEntries(arns.flatMap((a) => (tdOf.get(a) && digestOf.get(a) ? [[tdOf.get(a)!, digestOf.get(a)!]] : [])));
+    return {
+      createdAt: (d.createdAt ?? d.startedAt)?.getTime() ?? 0,
+      status: d.status,
+      target: tdOf.get(d.targetServiceRevision?.arn ?? '') || undefined,
+      sources: (d.sourceServiceRevisions ?? []).map((s) => tdOf.get(s.arn ?? '') ?? '').filter(Boolean),
+      ...(Object.keys(ran).length ? { ran } : {}),
+    };
+  });
+}
+
+/** The digest `container` last ran under task definition `td`, as ECS's deployment history records it (newest first). */
+export function lastRanDigest(td: string, history: readonly HistoryEntry[]): string | undefined {
+  return [...history].sort((a, b) => b.createdAt - a.createdAt).find((h) => h.ran?.[td])?.ran?.[td];
+}
+
+/**
+ * A rollback's target names a tag (`image`) that names another digest in ECR now (`now`) than the one
+ * its container last ran (`ran`, ECS's history): the rollback runs the image the tag names now
+ * (ECS resolves a tag when a deployment starts). The warning, or undefined when nothing moved or either is unknown.
+ */
+export function movedTagWarning(v: {
+  alias: string;
+  td: string;
+  image: string | undefined;
+  now: string | undefined;
+  ran: string | undefined;
+}): Localized | undefined {
+  const { tag, digest } = splitImage(v.image);
+  if (!tag || digest || !v.now || !v.ran || v.now === v.ran) return undefined;
+  return M.lazy('tagMoved', {
+    tag: code(tag),
+    td: code(arnTail(v.td)),
+    now: code(`sha256:${shortDigest(v.now)}`),
+    ran: code(`sha256:${shortDigest(v.ran)}`),
+    command: code(`/ecs deploy ${v.alias} ${v.ran}`),
+  });
 }
 
 /** From the bot's own records (Redis): what its last change that deployed `current` replaced. */
@@ -655,6 +695,8 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   const notes: string[] = [];
   let target: string | undefined;
   let source: RollbackPlan['source'];
+  /** ECS's deployment history, when the target came from it. */
+  let history: HistoryEntry[] = [];
   if (to !== undefined) {
     if (familyRevision(current).revision === to) {
       throw new BotError('REFUSED', 'already on that revision', {
@@ -670,10 +712,9 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     notes.push(writtenToken(M.lazy('rolloutInProgress', { td: code(arnTail(current)) })));
   } else {
     source = 'history';
-    let history: HistoryEntry[] = [];
     let historyAvailable = true;
     try {
-      history = await deploymentHistory(ecs, b.cluster, b.serviceName);
+      history = await deploymentHistory(ecs, b.cluster, b.serviceName, svc.container);
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
       if (!isUnavailableApi(err) && !isUnavailableApi(cause) && awsErrorName(cause) !== 'InvalidParameterException') throw err;
@@ -723,6 +764,15 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   );
   const commits = rollbackCommits(rt, svc, cur.taskDefinition, tgt.taskDefinition, b.runningDigest, tagDigest).catch(() => undefined);
   const images = await returning;
+  // A tag that moved since the target last ran: the rollback runs what it names now; say so, and how to run what ran.
+  const moved = movedTagWarning({
+    alias: svc.alias,
+    td: target!,
+    image: tgt.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image,
+    now: await tagDigest,
+    ran: lastRanDigest(target!, history),
+  });
+  if (moved) notes.push(writtenToken(moved));
   const policyInput = {
     currentRoles: rolesOf(cur.taskDefinition),
     targetRoles: rolesOf(tgt.taskDefinition),
