@@ -300,7 +300,10 @@ describe('serviceStatusMessage', () => {
     it('each meaning once, under the first task that has it; routine stops (scaling, a user) get none (en)', () => {
       const [oom, scale, user, exit1, subnet, none] = stoppedOf('en');
       // The two tasks stopped for the same words share one line, newest first, with both links.
-      expect(oom).toMatch(/^<[^|]+\|00000002>, <[^|]+\|00000004> \(2 tasks\) stopped, the latest 2m ago · `EssentialContainerExited`/);
+      // The latest and the first stop of the kind (was only the latest).
+      expect(oom).toMatch(
+        /^<[^|]+\|00000002>, <[^|]+\|00000004> \(2 tasks\) stopped, the latest 2m ago, the first 4m ago · `EssentialContainerExited`/,
+      );
       expect(oom).toMatch(
         /OutOfMemoryError: Container killed due to memory usage\)\n {6}Container web ran out of memory and was killed \(exit 137\)\. Raise its memory/,
       );
@@ -315,7 +318,7 @@ describe('serviceStatusMessage', () => {
 
     it('in Korean, with no English explanation (ko)', () => {
       const [oom, scale, user, exit1, subnet] = stoppedOf('ko');
-      expect(oom).toContain('(작업 2개) 중지, 가장 최근 2분 전 · `EssentialContainerExited`');
+      expect(oom).toContain('(작업 2개) 중지, 가장 최근 2분 전, 처음 4분 전 · `EssentialContainerExited`');
       expect(oom).toMatch(/\n {6}web 컨테이너의 메모리가 부족해 강제 종료되었습니다 \(종료 코드 137\)\. 작업 정의에서/);
       for (const quiet of [scale, user]) expect(quiet).not.toContain('\n');
       expect(exit1).toMatch(

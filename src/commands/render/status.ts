@@ -57,6 +57,7 @@ export const statusText = defineMessages('commands.render.status', {
   noExit: { en: 'no exit code', ko: '종료 코드 없음' },
   stoppedAgo: { en: 'stopped {ago}', ko: '{ago} 중지' },
   stoppedMany: { en: '({n} tasks) stopped, the latest {ago}', ko: '(작업 {n}개) 중지, 가장 최근 {ago}' },
+  stoppedSpan: { en: '({n} tasks) stopped, the latest {ago}, the first {first}', ko: '(작업 {n}개) 중지, 가장 최근 {ago}, 처음 {first}' },
   title: { en: '{service} in {env}', ko: '{env}의 {service}' },
   summary: {
     en: '{mark} *{health}* · *{running}* running / {desired} desired / {pending} pending',
@@ -329,8 +330,15 @@ function stoppedTaskLines(
       return link(taskUrl(input.region, input.cluster, id), shortTaskId(id));
     });
     const more = same.length > MAX_LINKED ? ` +${same.length - MAX_LINKED}` : '';
+    // Newest first: the latest and, when it reads differently, the first (how long a crash loop has gone on).
     const ago_ = ago(same[0]!.stoppedAt ?? same[0]!.stoppingAt, now, locale);
-    const when = same.length === 1 ? t('stoppedAgo', { ago: ago_ }) : t('stoppedMany', { n: same.length, ago: ago_ });
+    const first = ago(same.at(-1)!.stoppedAt ?? same.at(-1)!.stoppingAt, now, locale);
+    const when =
+      same.length === 1
+        ? t('stoppedAgo', { ago: ago_ })
+        : first === ago_
+          ? t('stoppedMany', { n: same.length, ago: ago_ })
+          : t('stoppedSpan', { n: same.length, ago: ago_, first });
     return [`• ${links.join(', ')}${more} ${when}`, ...words]
       .join(' · ')
       .concat(sayOnce(stoppedTaskExplanation(same[0]!, locale, input.alias), said));
