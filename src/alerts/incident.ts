@@ -286,8 +286,15 @@ export function actionLabel(eventName: string): string {
   return (ACTION_EVENTS as Set<string>).has(eventName) ? M.token(eventName as ActionEvent) : eventName;
 }
 
-/** A stored label in `locale`. */
+/**
+ * A stored label in `locale`. Incidents opened before labels were tokens (2026-12-04) hold the English
+ * words of taskLabel; those read in the channel's language too.
+ */
 export function labelText(label: string, locale: Locale): string {
+  const exit = /^exit code (\d+)$/.exec(label);
+  if (exit) return incidentText.in(locale)('exitCode', { code: exit[1]! });
+  if (label === 'failed ELB health checks') return incidentText.in(locale)('elbChecksFailed');
+  if (label === 'failed container health checks') return incidentText.in(locale)('containerChecksFailed');
   return tokenText(label, locale);
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { classifyTaskStop, imageTagOf, type TaskFailure } from '../../src/aws/task-stop';
 import { explainFailure, exitCodeMeaning } from '../../src/aws/task-stop-explain';
 import { alertChannelFor, resolveTarget } from '../../src/alerts/events';
+import { labelText } from '../../src/alerts/incident';
 import { loadConfigFile, findService } from '../../src/config/load';
 import { deploymentEvent, docSample, PROD, serviceAction, STAGING, taskStopped, type Json } from '../fixtures/events/samples';
 import type { ParsedEcsEvent } from '../../src/aws/ecs-events';
@@ -339,5 +340,16 @@ describe('plain words', () => {
     expect(imageTagOf('localhost:5000/web')).toBe('latest');
     expect(imageTagOf('repo/web@sha256:74b2c688c700ec95a93e478cdb959737c148df3fbf5ea706abe0318726e885e6')).toBe('sha256:74b2c688c700');
     expect(imageTagOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('stored failure labels', () => {
+  it("an incident opened before labels were tokens reads in the channel's language too; other labels as they are", () => {
+    expect(labelText('exit code 137', 'ko')).toBe('종료 코드 137');
+    expect(labelText('exit code 137', 'en')).toBe('exit code 137');
+    expect(labelText('failed ELB health checks', 'ko')).toBe('ELB 헬스 체크 실패');
+    expect(labelText('failed container health checks', 'ko')).toBe('컨테이너 헬스 체크 실패');
+    expect(labelText('OutOfMemoryError', 'ko')).toBe('OutOfMemoryError');
+    expect(labelText('exit code 1; rm -rf', 'ko')).toBe('exit code 1; rm -rf');
   });
 });
