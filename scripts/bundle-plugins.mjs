@@ -265,7 +265,10 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // 2026-12-04 (session 24, -> 432.52 KiB, ceiling 432 -> 433): a change verb's reason typed without quotes answered
     // with the command written with them (change-args, parsed before the ack; +0.46), the dry run and Details without
     // the task count twice. The size ratio stays ~0.59x (its target is 0.6x).
-    src: 433,
+    // 2026-12-04 (session 24, 432.83 -> 434.31 KiB, ceiling 433 -> 435): a lock by hand lets its holder's own changes
+    // through (the request scripts' lock check, the change lock holding the manual one and giving it back, unlock of a
+    // held lock: Lua the approve click's script carries; +1.5). The size ratio stays ~0.59x.
+    src: 435,
   }),
 });
 

@@ -116,12 +116,12 @@ export const gatesText = defineMessages('approvals.gates', {
 
   // Locks: take-over and the automatic lock after a rollback
   tookOver: {
-    en: ':lock: {user} took over the lock on {what} from {prev}{prevReason}: “{reason}”. New changes to it are refused until `/ecs unlock {service}`.',
-    ko: ':lock: {user}님이 {prev}님의 {what} 잠금을 넘겨받았습니다{prevReason}: “{reason}”. `/ecs unlock {service}` 전까지 새 변경은 거부됩니다.',
+    en: ':lock: {user} took over the lock on {what} from {prev}{prevReason}: “{reason}”. New changes to it by anyone else are refused until `/ecs unlock {service}`.',
+    ko: ':lock: {user}님이 {prev}님의 {what} 잠금을 넘겨받았습니다{prevReason}: “{reason}”. `/ecs unlock {service}` 전까지 다른 사람의 새 변경은 거부됩니다.',
   },
   lockedFresh: {
-    en: ':lock: {user} locked {what}: “{reason}”. There was no lock to take over. New changes to it are refused until `/ecs unlock {service}`.',
-    ko: ':lock: {user}님이 {what}을(를) 잠갔습니다: “{reason}”. 넘겨받을 잠금은 없었습니다. `/ecs unlock {service}` 전까지 새 변경은 거부됩니다.',
+    en: ':lock: {user} locked {what}: “{reason}”. There was no lock to take over. New changes to it by anyone else are refused until `/ecs unlock {service}`.',
+    ko: ':lock: {user}님이 {what}을(를) 잠갔습니다: “{reason}”. 넘겨받을 잠금은 없었습니다. `/ecs unlock {service}` 전까지 다른 사람의 새 변경은 거부됩니다.',
   },
   prevReason: { en: ' (“{reason}”)', ko: ' (“{reason}”)', same: true },
   dmTakenOver: {

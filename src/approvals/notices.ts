@@ -28,8 +28,8 @@ const M = defineMessages('approvals.notices', {
   serviceIn: { en: '{service} in {env}', ko: '{env}의 {service}' },
   reason: { en: ': “{reason}”', ko: ' (사유: “{reason}”)' },
   locked: {
-    en: ':lock: {user} locked {what}{reason}. New changes to it are refused until `/ecs unlock {service}`.',
-    ko: ':lock: {user} 님이 {what} 서비스를 잠갔습니다{reason}. `/ecs unlock {service}` 전까지 새 변경은 거절됩니다.',
+    en: ':lock: {user} locked {what}{reason}. New changes to it by anyone else are refused until `/ecs unlock {service}`.',
+    ko: ':lock: {user} 님이 {what} 서비스를 잠갔습니다{reason}. `/ecs unlock {service}` 전까지 다른 사람의 새 변경은 거절됩니다.',
   },
   frozen: {
     en: ':snowflake: {user} froze {what}{reason}. Every change there is refused until an approver runs `/ecs unfreeze {env}`.',

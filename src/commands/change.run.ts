@@ -53,7 +53,7 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
       ...prepared.notes,
       ...gates.gates.map((g) => g.text),
       ...gates.refusals,
-      ...(await guardNotes(rt, plan.environment, plan.alias, locale)),
+      ...(await guardNotes(rt, plan.environment, plan.alias, inv.userId, locale)),
     ];
     await answer(rt, inv, dryRunMessage(plan, prepared.details, notes, locale, rt.now()));
     return;
@@ -94,8 +94,8 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
   );
 }
 
-/** A dry run says what would refuse the real request: a lock on the service, a freeze of the environment. */
-async function guardNotes(rt: Runtime, environment: string, alias: string, locale: Locale): Promise<string[]> {
+/** A dry run says what would refuse the real request: a lock on the service (not the requester's own), a freeze of the environment. */
+async function guardNotes(rt: Runtime, environment: string, alias: string, requester: string, locale: Locale): Promise<string[]> {
   const t = M.in(locale);
   try {
     const g = await readGuards(rt.redis, environment, [alias]);
@@ -103,7 +103,8 @@ async function guardNotes(rt: Runtime, environment: string, alias: string, local
     const notes: string[] = [];
     if (g.frozen) notes.push(t('frozen', { env: code(environment), guard: guardText(g.frozen, now, locale) }));
     const lock = g.locks[alias];
-    if (lock && lock.kind !== 'change') notes.push(t('locked', { service: code(alias), guard: guardText(lock, now, locale) }));
+    if (lock && lock.kind !== 'change' && !(lock.kind === 'manual' && lock.by === requester))
+      notes.push(t('locked', { service: code(alias), guard: guardText(lock, now, locale) }));
     return notes;
   } catch (err) {
     rt.log.warn('lock and freeze state unavailable for a dry run', { err });

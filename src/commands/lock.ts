@@ -13,8 +13,8 @@ import { defineMessages } from '../i18n/catalog';
 
 const M = defineMessages('commands.lock', {
   summary: {
-    en: 'Lock a service: changes to it are refused until it is unlocked.',
-    ko: '서비스를 잠급니다. 잠금을 풀 때까지 그 서비스의 변경은 거절됩니다.',
+    en: 'Lock a service: changes to it by anyone else are refused until it is unlocked.',
+    ko: '서비스를 잠급니다. 잠금을 풀 때까지 다른 사람의 변경은 거절됩니다.',
   },
 });
 

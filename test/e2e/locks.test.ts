@@ -65,11 +65,11 @@ describe('locks and freezes through the Slack Lambda handler', () => {
     const [notice] = e2e.slack.messages('CPROD');
     // The grammar already turns Slack's <!channel> into inert text; the notice escapes what is left.
     expect(JSON.stringify(notice!.blocks)).toContain(
-      ':lock: <@UDEV1> locked `web` in `prod`: “migrating the @channel orders table”. New changes to it are refused until `/ecs unlock web`.',
+      ':lock: <@UDEV1> locked `web` in `prod`: “migrating the @channel orders table”. New changes to it by anyone else are refused until `/ecs unlock web`.',
     );
     // The notification says the same without mrkdwn.
     expect(notice!.text).toBe(
-      '<@UDEV1> locked web in prod: “migrating the @channel orders table”. New changes to it are refused until /ecs unlock web.',
+      '<@UDEV1> locked web in prod: “migrating the @channel orders table”. New changes to it by anyone else are refused until /ecs unlock web.',
     );
     expect((await readGuards(e2e.rt.redis, 'prod', ['web'])).locks.web).toMatchObject({
       by: 'UDEV1',

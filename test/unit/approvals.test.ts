@@ -359,11 +359,11 @@ describe('lock and freeze notices', () => {
   it('tells the channel and the person', () => {
     const locked = guardNotice({ ...base, action: 'locked' });
     expect(allText(locked)).toContain(
-      ':lock: <@UDEV1> locked `web` in `prod`: “migrating &lt;!here&gt;”. New changes to it are refused until `/ecs unlock web`.',
+      ':lock: <@UDEV1> locked `web` in `prod`: “migrating &lt;!here&gt;”. New changes to it by anyone else are refused until `/ecs unlock web`.',
     );
     // The notification text is the same sentence without mrkdwn.
     expect(locked.text).toBe(
-      '<@UDEV1> locked web in prod: “migrating &lt;!here&gt;”. New changes to it are refused until /ecs unlock web.',
+      '<@UDEV1> locked web in prod: “migrating &lt;!here&gt;”. New changes to it by anyone else are refused until /ecs unlock web.',
     );
     expect(guardNotice({ ...base, action: 'unlocked', user: 'ULEAD1' }).text).toContain('(locked by <@UDEV1> 5m ago');
     expect(allText(guardNotice({ ...base, action: 'frozen', service: undefined }))).toContain('froze `prod`');

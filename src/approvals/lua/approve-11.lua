@@ -62,7 +62,7 @@ if user == h.requester then return answer('SELF_APPROVAL', KEYS[1]) end
 if redis.call('HEXISTS', KEYS[1], 'a.' .. user) == 1 then return answer('ALREADY_APPROVED', KEYS[1]) end
 if ARGV[3] ~= '1' then return answer('NOT_AUTHORIZED', KEYS[1]) end
 local lock = hgetall(KEYS[2])
-if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
+if refuses(lock, h.requester) then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
 -- ARGV[8] (the caller leaves out break-glass and a start time): only the last needed approval starts it.
 if ARGV[8] == '1' and (tonumber(h.approvalCount) or 0) + 1 >= tonumber(h.approvalsNeeded) then return answer('WINDOW_CLOSED', KEYS[1]) end
 

@@ -22,7 +22,7 @@
             {'lapsed', <id>} when an approved request past its startBy lapsed on the way
     EXISTS  this invocation already created a request; extra = {'id', <id>}
     FROZEN  the environment is frozen; extra = the freeze hash
-    LOCKED  the service is locked by hand; extra = the lock hash
+    LOCKED  the service is locked by hand by someone else than the requester (or after a rollback); extra = the lock hash
     BUSY    another request is pending, approved or running; request = that request
     RETRY   the active pointer is not what the caller saw (it may pass '' without reading it
             first); extra = {'active', <the pointer now>}: retry with it
@@ -42,8 +42,11 @@ if redis.call('EXISTS', KEYS[7]) == 1 then return answer('FROZEN', nil, redis.ca
 local prior = redis.call('GET', KEYS[4])
 if prior then return answer('EXISTS', nil, { 'id', prior }) end
 
-local lock = hgetall(KEYS[3])
-if lock.by and lock.kind ~= 'change' then return answer('LOCKED', nil, redis.call('HGETALL', KEYS[3])) end
+local requester = ''
+for i = 9, #ARGV - 1, 2 do
+  if ARGV[i] == 'requester' then requester = ARGV[i + 1] end
+end
+if refuses(hgetall(KEYS[3]), requester) then return answer('LOCKED', nil, redis.call('HGETALL', KEYS[3])) end
 
 local active = redis.call('GET', KEYS[2]) or ''
 if active ~= ARGV[6] then return answer('RETRY', nil, { 'active', active }) end

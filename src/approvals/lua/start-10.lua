@@ -17,7 +17,7 @@
     NOT_FOUND        no such request
     FROZEN           approved, but the environment was frozen since: nothing changed (the caller fails
                      the request with the reason); extra = the freeze hash
-    LOCKED           the service was locked by hand since the approval; extra = the lock hash
+    LOCKED           the service was locked by hand (by someone else than the requester) since the approval; extra = the lock hash
 
   A change lock held by ANOTHER request is stale: a running request is always the service's
   active request, and this request (approved) is the active one, so the other is not running.
@@ -37,12 +37,20 @@ if h.startBy and tonumber(now) >= tonumber(h.startBy) then
   return answer('START_EXPIRED', KEYS[1])
 end
 local lock = hgetall(KEYS[2])
-if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
+if refuses(lock, h.requester) then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
 local detail = ''
-if lock.by and lock.request ~= h.id then detail = 'replaced a stale change lock of ' .. (lock.request or '?') end
+if lock.kind == 'change' and lock.request ~= h.id then detail = 'replaced a stale change lock of ' .. (lock.request or '?') end
+-- The requester's own lock by hand (refuses let it through): the change lock holds it for them, and
+-- gives it back when the change ends (includes/common.lua releaseService); as does a change lock that held it.
+local held = {}
+if lock.kind == 'manual' then
+  held = { 'held.by', lock.by, 'held.reason', lock.reason or '', 'held.since', lock.since or '', 'held.ttl', redis.call('PTTL', KEYS[2]) }
+elseif lock['held.by'] then
+  for _, f in ipairs({ 'held.by', 'held.reason', 'held.since', 'held.ttl' }) do table.insert(held, f); table.insert(held, lock[f] or '') end
+end
 
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id)
+redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id, unpack(held))
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 -- The active pointer lives no longer than the request it points to (src/redis/bounds.ts).
 local reqTtl = redis.call('PTTL', KEYS[1])

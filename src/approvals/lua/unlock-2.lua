@@ -8,16 +8,22 @@
   Output (extra = the lock as it was):
     OK              unlocked
     NOT_LOCKED      there is no lock
-    CHANGE_LOCK     the lock belongs to a running change; it is released when the change ends
+    CHANGE_LOCK     the lock belongs to a running change; it is released when the change ends (a lock by hand
+                    the change holds for its requester, held.*, is removed: OK, extra = that lock)
     NOT_LOCK_OWNER  someone else's lock, and the user is not an approver
 ]]
 local user, now = ARGV[1], ARGV[3]
 local lock = hgetall(KEYS[1])
 if not lock.by then return answer('NOT_LOCKED') end
 local flat = redis.call('HGETALL', KEYS[1])
-if lock.kind == 'change' then return answer('CHANGE_LOCK', nil, flat) end
+if lock.kind == 'change' then
+  -- A running change holding its requester's lock by hand: unlocking drops that lock (the change goes on).
+  if not lock['held.by'] then return answer('CHANGE_LOCK', nil, flat) end
+  lock = { by = lock['held.by'], reason = lock['held.reason'], since = lock['held.since'], kind = 'manual', held = true }
+  flat = { 'by', lock.by, 'reason', lock.reason or '', 'since', lock.since or '', 'kind', 'manual' }
+end
 if lock.kind ~= 'rollback' and lock.by ~= user and ARGV[2] ~= '1' then return answer('NOT_LOCK_OWNER', nil, flat) end
-redis.call('DEL', KEYS[1])
+if lock.held then redis.call('HDEL', KEYS[1], 'held.by', 'held.reason', 'held.since', 'held.ttl') else redis.call('DEL', KEYS[1]) end
 local detail = 'lock of ' .. lock.by
 if lock.reason and lock.reason ~= '' then detail = detail .. ': ' .. lock.reason end
 local event = 'unlocked'

@@ -22,7 +22,7 @@ if not h.id then return answer('NOT_FOUND') end
 if h.state ~= 'scheduled' then return answer('NOT_SCHEDULED', KEYS[1]) end
 if tonumber(now) < tonumber(h.startAt or '0') then return answer('NOT_DUE', KEYS[1]) end
 local lock = hgetall(KEYS[2])
-if lock.by and lock.kind ~= 'change' then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
+if refuses(lock, h.requester) then return answer('LOCKED', KEYS[1], redis.call('HGETALL', KEYS[2])) end
 redis.call('HSET', KEYS[1], 'state', 'approved', 'updatedAt', now, 'approvedAt', now, 'startBy', tonumber(now) + tonumber(ARGV[2]))
 h.state = 'approved'
 audit(KEYS[4], 'due', h, 'bot', 'scheduled start', now)

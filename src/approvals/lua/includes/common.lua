@@ -66,9 +66,28 @@ local function expireRequest(reqKey, activeKey, stream, h, now, told)
   audit(stream, 'expired', h, 'bot', 'nobody approved it in time', now)
 end
 
--- Clear the active pointer and the change lock when they belong to request `id`.
+-- Whether the service's lock refuses a change `requester` asked for: a lock by hand refuses everyone but
+-- its holder, whose own changes it lets through; the automatic lock after a rollback refuses everyone;
+-- a running change's lock refuses nobody here (the active pointer keeps one change at a time), unless it
+-- holds its requester's lock by hand for them (`held.by`: start-10.lua), which refuses everyone else.
+local function refuses(lock, requester)
+  if not lock.by then return false end
+  if lock.kind == 'change' then return lock['held.by'] ~= nil and lock['held.by'] ~= requester end
+  return not (lock.kind == 'manual' and lock.by == requester)
+end
+
+-- Clear the active pointer and the change lock when they belong to request `id`. A change lock that
+-- holds its requester's lock by hand (`held.*`) gives it back as it was, for the time it had left.
 local function releaseService(lockKey, activeKey, id)
-  if lockKey and redis.call('HGET', lockKey, 'request') == id then redis.call('DEL', lockKey) end
+  if lockKey and redis.call('HGET', lockKey, 'request') == id then
+    local held = redis.call('HMGET', lockKey, 'held.by', 'held.reason', 'held.since', 'held.ttl')
+    redis.call('DEL', lockKey)
+    if held[1] then
+      redis.call('HSET', lockKey, 'by', held[1], 'reason', held[2] or '', 'since', held[3] or '', 'kind', 'manual')
+      local ttl = tonumber(held[4])
+      if ttl and ttl > 0 then redis.call('PEXPIRE', lockKey, ttl) end
+    end
+  end
   if redis.call('GET', activeKey) == id then redis.call('DEL', activeKey) end
 end
 

@@ -1,0 +1,75 @@
+/**
+ * A lock by hand keeps everyone else's changes out, not its holder's: the holder locks a service for a
+ * migration and deploys it; the running change holds the lock for them (the service lock key carries
+ * it, src/approvals/lua/start-10.lua) and gives it back, as it was, when the change ends. Anyone
+ * else is refused throughout. Through the real handlers (Slack function, worker), ECS and ECR stubbed.
+ */
+import { readGuards } from '../../src/approvals/guards';
+import { getRequest } from '../../src/approvals/workflow';
+import { approve, lastResponse, requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
+import { SERVICE_ARN } from '../helpers/aws-fixtures';
+import { deploymentEvent } from '../fixtures/events/samples';
+
+const h = useDeployHarness();
+const prod = (user: string) => ({ channel_id: 'CPROD', user_id: user });
+const lockOf = async () => (await readGuards(h.e2e.rt.redis, 'prod', ['web'])).locks.web;
+
+/** ECS completes the request's deployment and says so (EventBridge). */
+async function completes(id: string): Promise<void> {
+  h.world.complete('prod', 'web-prod');
+  h.clock.advance(60_000);
+  const deploymentId = (await getRequest(h.e2e.rt.redis, id))!.execution!.deploymentId as string;
+  await h.e2e.event(deploymentEvent('completed', { time: h.clock.now(), serviceArn: SERVICE_ARN, deploymentId }));
+}
+
+it("the holder's own change goes through their lock; the lock is theirs again, as it was, when the change ends", async () => {
+  await h.e2e.slash('lock web --reason "orders table migration"', prod('UDEV1'));
+  const locked = await lockOf();
+  expect(locked).toMatchObject({ by: 'UDEV1', kind: 'manual', reason: 'orders table migration' });
+
+  // Someone else: refused, as before.
+  await h.e2e.slash('deploy web v1.2.3', prod('UDEV2'));
+  await h.e2e.drain();
+  expect(lastResponse(h.e2e)).toContain('is locked by <@UDEV1>');
+
+  // The holder: the request is posted (it was refused: "locked by <@UDEV1>"), approved by a lead, and runs.
+  await h.e2e.slash('deploy web v1.2.3 --dry-run', prod('UDEV1'));
+  await h.e2e.drain();
+  expect(lastResponse(h.e2e)).not.toContain('locked');
+  await h.e2e.slash('deploy web v1.2.3', prod('UDEV1'));
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+  expect(h.world.service('prod', 'web-prod').taskDefinition).toMatch(/web-prod:43$/);
+  expect(await lockOf()).toMatchObject({ by: 'UDEV1', kind: 'change', request: req.id });
+
+  await completes(req.id);
+  expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+  expect(await lockOf()).toEqual(locked);
+  const ttl = await h.e2e.rt.redis.pttl('lock:{svc:prod:web}');
+  expect(ttl).toBeGreaterThan(0);
+
+  // Still locked for everyone else.
+  await h.e2e.slash('scale web 6', prod('UDEV2'));
+  await h.e2e.drain();
+  expect(lastResponse(h.e2e)).toContain('is locked by <@UDEV1>');
+});
+
+it('unlocking while the change runs drops the lock it holds (the change goes on); nothing comes back when it ends', async () => {
+  await h.e2e.slash('lock web --reason migration', prod('UDEV1'));
+  await h.e2e.slash('deploy web v1.2.3', prod('UDEV1'));
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  const other = await h.e2e.slash('unlock web', prod('UDEV2'));
+  expect(other.text).toContain('Only <@UDEV1> or an approver can unlock it');
+  const mine = await h.e2e.slash('unlock web', prod('UDEV1'));
+  expect(mine.text).toContain('Unlocked `web` in `prod`.');
+  expect(await lockOf()).toMatchObject({ kind: 'change', request: req.id });
+  await completes(req.id);
+  expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+  expect(await lockOf()).toBeUndefined();
+});
