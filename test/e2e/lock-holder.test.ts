@@ -9,6 +9,7 @@ import { getRequest } from '../../src/approvals/workflow';
 import { approve, lastResponse, requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
 import { deploymentEvent } from '../fixtures/events/samples';
+import { HOLD_TTL_SECONDS } from '../../src/redis/bounds';
 
 const h = useDeployHarness();
 const prod = (user: string) => ({ channel_id: 'CPROD', user_id: user });
@@ -72,4 +73,19 @@ it('unlocking while the change runs drops the lock it holds (the change goes on)
   await completes(req.id);
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
   expect(await lockOf()).toBeUndefined();
+});
+
+it('a held lock whose time left was not recorded still ends by itself once given back (30 days)', async () => {
+  await h.e2e.slash('lock web --reason migration', prod('UDEV1'));
+  await h.e2e.slash('deploy web v1.2.3', prod('UDEV1'));
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  await h.e2e.rt.redis.hset('lock:{svc:prod:web}', 'held.ttl', '');
+  await completes(req.id);
+  expect(await lockOf()).toMatchObject({ by: 'UDEV1', kind: 'manual' });
+  const ttl = await h.e2e.rt.redis.pttl('lock:{svc:prod:web}');
+  expect(ttl).toBeGreaterThan((HOLD_TTL_SECONDS - 60) * 1000);
+  expect(ttl).toBeLessThanOrEqual(HOLD_TTL_SECONDS * 1000);
 });

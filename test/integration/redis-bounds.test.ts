@@ -41,6 +41,7 @@ import {
   AUDIT_MAXLEN,
   AUDIT_TTL_SECONDS,
   AUDIT_VALUE_MAX_BYTES,
+  HOLD_TTL_SECONDS,
   keyBounds,
   REQUEST_DETAILS_MAX_BYTES,
   REQUEST_MAX_BYTES,
@@ -418,6 +419,7 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     expect(num('AUDIT_VALUE_MAX_BYTES')).toBe(AUDIT_VALUE_MAX_BYTES);
     expect(num('AUDIT_EXTRA_MAX_BYTES')).toBe(AUDIT_EXTRA_MAX_BYTES);
     expect(num('AUDIT_TTL_MS')).toBe(AUDIT_TTL_SECONDS * 1000);
+    expect(num('HOLD_TTL_MS')).toBe(HOLD_TTL_SECONDS * 1000);
   });
 
   it('locks, freezes and the active pointer no longer live forever', async () => {

@@ -13,6 +13,8 @@ local AUDIT_MAXLEN = 1000
 local AUDIT_VALUE_MAX_BYTES = 600
 local AUDIT_EXTRA_MAX_BYTES = 2048
 local AUDIT_TTL_MS = 400 * 86400000
+-- A lock by hand ends by itself after this (src/redis/bounds.ts HOLD_TTL_SECONDS).
+local HOLD_TTL_MS = 30 * 86400000
 local WRITTEN = {}
 
 -- `s` cut to at most `n` bytes without leaving half a UTF-8 character at the end.
@@ -77,7 +79,8 @@ local function refuses(lock, requester)
 end
 
 -- Clear the active pointer and the change lock when they belong to request `id`. A change lock that
--- holds its requester's lock by hand (`held.*`) gives it back as it was, for the time it had left.
+-- holds its requester's lock by hand (`held.*`) gives it back as it was, for the time it had left when
+-- the change started (never without an end: HOLD_TTL_MS when that is unknown).
 local function releaseService(lockKey, activeKey, id)
   if lockKey and redis.call('HGET', lockKey, 'request') == id then
     local held = redis.call('HMGET', lockKey, 'held.by', 'held.reason', 'held.since', 'held.ttl')
@@ -85,7 +88,7 @@ local function releaseService(lockKey, activeKey, id)
     if held[1] then
       redis.call('HSET', lockKey, 'by', held[1], 'reason', held[2] or '', 'since', held[3] or '', 'kind', 'manual')
       local ttl = tonumber(held[4])
-      if ttl and ttl > 0 then redis.call('PEXPIRE', lockKey, ttl) end
+      redis.call('PEXPIRE', lockKey, (ttl and ttl > 0) and ttl or HOLD_TTL_MS)
     end
   end
   if redis.call('GET', activeKey) == id then redis.call('DEL', activeKey) end
