@@ -35,6 +35,10 @@ export function guardReason(g: Pick<GuardInfo, 'kind' | 'request' | 'reason'>, l
 
 function toGuard(h: Record<string, string>): GuardInfo | undefined {
   if (!h.by) return undefined;
+  // A change its holder runs under a lock by hand holds that lock (held.*, src/approvals/lua/start-10.lua):
+  // shown as the lock it is (who, why, since), which refuses everyone else's changes meanwhile.
+  if (h.kind === 'change' && h['held.by'])
+    return { by: h['held.by'], reason: h['held.reason'] || undefined, since: Number(h['held.since']) || 0, kind: 'manual' };
   return {
     by: h.by,
     reason: h.reason || undefined,

@@ -10,8 +10,9 @@ import { approve, lastResponse, requestMessage, useDeployHarness } from '../help
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { HOLD_TTL_SECONDS } from '../../src/redis/bounds';
+import { fixtureGroups } from '../helpers/config';
 
-const h = useDeployHarness();
+const h = useDeployHarness({ groups: fixtureGroups() });
 const prod = (user: string) => ({ channel_id: 'CPROD', user_id: user });
 const lockOf = async () => (await readGuards(h.e2e.rt.redis, 'prod', ['web'])).locks.web;
 
@@ -44,7 +45,10 @@ it("the holder's own change goes through their lock; the lock is theirs again, a
   await h.e2e.drain();
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
   expect(h.world.service('prod', 'web-prod').taskDefinition).toMatch(/web-prod:43$/);
-  expect(await lockOf()).toMatchObject({ by: 'UDEV1', kind: 'change', request: req.id });
+  // While it runs, the lock reads as the holder's (status, Home, refusals): who, why, since.
+  expect(await lockOf()).toEqual(locked);
+  expect(await h.e2e.rt.redis.hget('lock:{svc:prod:web}', 'request')).toBe(req.id);
+  expect((await h.e2e.slash('lock web', prod('UDEV2'))).text).toContain('A change to `web` in `prod` is running');
 
   await completes(req.id);
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
@@ -69,6 +73,7 @@ it('unlocking while the change runs drops the lock it holds (the change goes on)
   expect(other.text).toContain('Only <@UDEV1> or an approver can unlock it');
   const mine = await h.e2e.slash('unlock web', prod('UDEV1'));
   expect(mine.text).toContain('Unlocked `web` in `prod`.');
+  // What is left is the change's own lock, released when it ends.
   expect(await lockOf()).toMatchObject({ kind: 'change', request: req.id });
   await completes(req.id);
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
