@@ -1,5 +1,6 @@
 import { MASK, redactSecrets } from '../aws/redact';
 import { truncate } from '../slack/text';
+import { registryHost, shortImage } from './refs';
 /**
  * What a change does to a task definition, as lines a reviewer can read in Slack:
  *
@@ -100,13 +101,6 @@ export function isValueHidden(path: string): boolean {
 /** A container's image (`containerDefinitions[web].image`). */
 const IMAGE_PATH = /(?:^|\])\.image$/;
 
-/** The registry host of an image reference (`123….dkr.ecr.eu-west-1.amazonaws.com`), or '' for Docker Hub's `name[:tag]`. */
-function registryHost(image: string): string {
-  const slash = image.indexOf('/');
-  const first = slash > 0 ? image.slice(0, slash) : '';
-  return /[.:]/.test(first) || first === 'localhost' ? first : '';
-}
-
 /**
  * A container's image before and after, without what they share: the registry host when it is the
  * same on both sides (a different registry is shown whole), and each digest cut to the 12 hex
@@ -115,9 +109,7 @@ function registryHost(image: string): string {
 export function imagePair(before: string, after: string): [string, string] {
   const host = registryHost(before);
   const same = host !== '' && host === registryHost(after);
-  const compact = (image: string) =>
-    (same ? image.slice(host.length + 1) : image).replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}$/, '@sha256:$1');
-  return [compact(before), compact(after)];
+  return [shortImage(before, !same), shortImage(after, !same)];
 }
 
 function shown(v: string, max: number): string {

@@ -96,6 +96,27 @@ export function splitImage(image: string | undefined): { repository: string; tag
   return { repository: rest, ...(digest ? { digest } : {}) };
 }
 
+/**
+ * The registry host of an image or repository (`123….dkr.ecr.eu-west-1.amazonaws.com`, `localhost:5000`);
+ * '' for Docker Hub's `name` (Docker's rule: a first segment with a dot or a port, or localhost, is a host).
+ */
+export function registryHost(reference: string): string {
+  const first = reference.split('/')[0] ?? '';
+  return reference.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? first : '';
+}
+
+/** A repository without its registry host: `shop/web`. */
+export function withoutRegistry(repository: string): string {
+  const host = registryHost(repository);
+  return host ? repository.slice(host.length + 1) : repository;
+}
+
+/** An image as one line shows it: without its registry host (unless `withHost`), a digest cut to 12 hex characters. */
+export function shortImage(image: string, withHost = false): string {
+  const { repository, tag, digest } = splitImage(image);
+  return `${withHost ? repository : withoutRegistry(repository)}${tag ? `:${tag}` : ''}${digest ? `@sha256:${shortDigest(digest)}` : ''}`;
+}
+
 /** The ECR registry, region and repository name of an ECR image URI, or undefined for other registries. */
 export function ecrRepositoryOf(image: string | undefined): { registryId: string; region: string; repositoryName: string } | undefined {
   const { repository } = splitImage(image);

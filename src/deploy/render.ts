@@ -13,7 +13,7 @@ import { formatDuration } from '../i18n';
 import { defineMessages, tokenText } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
 import { countsText, type ChangePlan, type PlanChecks } from './plan';
-import { shortDigest, splitImage } from './refs';
+import { shortDigest, shortImage, splitImage, withoutRegistry } from './refs';
 import { arnTail } from '../aws/arn';
 import { imageCheckLine, sameImagesLine } from './rollback-policy';
 
@@ -126,12 +126,6 @@ export function verbing(verb: ChangePlan['verb'], locale: Locale): string {
   return M.in(locale)(VERB_ING[verb]);
 }
 
-/** `shop/web` from `<registry>/shop/web` (Docker's rule: a first segment with a dot or a port, or localhost, is a host). */
-function withoutRegistry(repository: string): string {
-  const first = repository.split('/')[0] ?? '';
-  return repository.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? repository.slice(first.length + 1) : repository;
-}
-
 /** Short digest for one-line texts, as everywhere else: `sha256:3f1c7e5a9b2d`. */
 const digest12 = (digest: string | undefined): string => `sha256:${shortDigest(digest)}`;
 
@@ -143,8 +137,7 @@ export function sizeText(s: { cpu: number; memory: number }): string {
 /** "`shop/web:v1.2.3`" or "`shop/web@sha256:3f1c…`" without the registry host. */
 function imageLabel(image: string | undefined, locale: Locale): string {
   if (!image) return code(M.in(locale)('noImage'));
-  const { repository, tag, digest } = splitImage(image);
-  return code(`${withoutRegistry(repository)}${tag ? `:${tag}` : ''}${digest ? `@sha256:${shortDigest(digest)}` : ''}`);
+  return code(shortImage(image));
 }
 
 /** The version of an image within its repository: its tag, else its short digest. */
