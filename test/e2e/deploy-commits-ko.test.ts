@@ -4,19 +4,15 @@
  */
 import { configFile } from '../helpers/config';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import { FROM_SHA, TO_SHA, runningOldImage, shopLabels, startBlobServer, stubLabels, type BlobServer } from '../helpers/commits-e2e';
+import { FROM_SHA, TO_SHA, runningOldImage, shopLabels, useBlobServer, stubLabels } from '../helpers/commits-e2e';
 
-let blobs: BlobServer;
+const blobs = useBlobServer();
 const h = useDeployHarness({
   configPath: configFile((d) => (d.slack.language = 'ko')),
   before: async (x) => {
-    blobs = await startBlobServer();
-    stubLabels(x.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    stubLabels(x.ecrMock, blobs(), { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
     runningOldImage(x.world);
   },
-});
-afterEach(async () => {
-  await blobs.close();
 });
 
 it('a Korean workspace: 커밋 with both commits and the compare link (비교)', async () => {

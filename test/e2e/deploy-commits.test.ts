@@ -8,21 +8,11 @@
 import { BatchGetImageCommand, DescribeImagesCommand, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
 import { awsException, DIGEST, imageDetail } from '../helpers/aws-fixtures';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import {
-  FROM_SHA,
-  RUNNING_DIGEST,
-  TO_SHA,
-  runningOldImage,
-  shopLabels,
-  startBlobServer,
-  stubLabels,
-  type BlobServer,
-} from '../helpers/commits-e2e';
+import { FROM_SHA, RUNNING_DIGEST, TO_SHA, runningOldImage, shopLabels, useBlobServer, stubLabels } from '../helpers/commits-e2e';
 
-let blobs: BlobServer;
+const blobs = useBlobServer();
 const h = useDeployHarness({
   before: async ({ world }) => {
-    blobs = await startBlobServer();
     runningOldImage(world);
   },
 });
@@ -33,9 +23,6 @@ beforeAll(() => {
 afterAll(() => {
   if (bound === undefined) delete process.env.ECR_LABELS_TIMEOUT_MS;
   else process.env.ECR_LABELS_TIMEOUT_MS = bound;
-});
-afterEach(async () => {
-  await blobs.close();
 });
 
 async function card(): Promise<string> {
@@ -48,7 +35,7 @@ const COMPARE = `https://github.com/acme/shop/compare/${FROM_SHA}...${TO_SHA}`;
 
 describe('the commits of a deploy request', () => {
   it('both commits, 7 hex each, and the compare link; the new image read through its index', async () => {
-    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    stubLabels(h.ecrMock, blobs(), { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
     const text = await card();
     expect(text).toContain(`:memo: Commits: \`1a2b3c4\` → \`9f8e7d6\` (<${COMPARE}|compare>)`);
     const asked = h.ecrMock.commandCalls(BatchGetImageCommand).map((c) => c.args[0].input.imageIds?.[0]?.imageDigest);
@@ -62,7 +49,7 @@ describe('the commits of a deploy request', () => {
   it('an image built before the one running (an older tag deployed again): the commits read back, linked as what it undoes', async () => {
     // The build times are the configs' own `created` (no created label): the new image is a day older.
     const created = { to: '2026-12-01T10:00:00Z', from: '2026-12-02T10:00:00Z' };
-    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA), created });
+    stubLabels(h.ecrMock, blobs(), { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA), created });
     const text = await card();
     // Was "`1a2b3c4` → `9f8e7d6` (compare)" with FROM...TO, a page GitHub shows empty.
     const undone = `https://github.com/acme/shop/compare/${TO_SHA}...${FROM_SHA}`;
@@ -71,7 +58,7 @@ describe('the commits of a deploy request', () => {
 
   it('the running side is the digest the tasks run, not what the tag in the task definition points to now', async () => {
     // v1.2.2 (the running task definition's tag) was pushed again since: ECR's v1.2.2 is now the new image.
-    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    stubLabels(h.ecrMock, blobs(), { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
     h.ecrMock
       .on(DescribeImagesCommand, { repositoryName: 'shop/web', imageIds: [{ imageTag: 'v1.2.2' }] })
       .resolves({ imageDetails: [imageDetail({ imageDigest: DIGEST, imageTags: ['v1.2.2', 'v1.2.3'] })] });
@@ -84,7 +71,7 @@ describe('the commits of a deploy request', () => {
 
   it('no task reports the digest it runs (a tag in the task definition): only the new commit, no guess from the tag', async () => {
     h.world.setRunning('prod', 'web-prod', []);
-    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
+    stubLabels(h.ecrMock, blobs(), { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) });
     const text = await card();
     expect(text).toContain(':memo: Commits: `9f8e7d6`');
     expect(text).not.toContain('→ `9f8e7d6`');
@@ -93,33 +80,33 @@ describe('the commits of a deploy request', () => {
   });
 
   it('the running image without labels: only the new commit', async () => {
-    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA) });
+    stubLabels(h.ecrMock, blobs(), { to: shopLabels(TO_SHA) });
     const text = await card();
     expect(text).toContain(':memo: Commits: `9f8e7d6`');
     expect(text).not.toContain('compare');
   });
 
   it('a hostile label is not shown (no mention, no line)', async () => {
-    stubLabels(h.ecrMock, blobs, { to: shopLabels('<!channel> ' + 'x'.repeat(10_000)), from: shopLabels(FROM_SHA) });
+    stubLabels(h.ecrMock, blobs(), { to: shopLabels('<!channel> ' + 'x'.repeat(10_000)), from: shopLabels(FROM_SHA) });
     const text = await card();
     expect(text).toContain('shop/web v1.2.2 → v1.2.3');
     expect(text).not.toContain(':memo:');
     expect(text).not.toContain('<!channel>');
-    expect(blobs.asked.length).toBeGreaterThan(0);
+    expect(blobs().asked.length).toBeGreaterThan(0);
   });
 
   it('the new image without labels: no line', async () => {
-    stubLabels(h.ecrMock, blobs, { from: shopLabels(FROM_SHA) });
+    stubLabels(h.ecrMock, blobs(), { from: shopLabels(FROM_SHA) });
     const text = await card();
     expect(text).toContain('shop/web v1.2.2 → v1.2.3');
     expect(text).not.toContain(':memo:');
-    expect(blobs.asked.length).toBe(2);
+    expect(blobs().asked.length).toBe(2);
   });
 
   it('GetDownloadUrlForLayer denied: the request is posted without the line, no AWS words', async () => {
     stubLabels(
       h.ecrMock,
-      blobs,
+      blobs(),
       { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) },
       awsException(
         'AccessDeniedException',
@@ -135,10 +122,10 @@ describe('the commits of a deploy request', () => {
   });
 
   it('a download that never answers: the request is posted without the line (bounded)', async () => {
-    stubLabels(h.ecrMock, blobs, { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) }, 'hang');
+    stubLabels(h.ecrMock, blobs(), { to: shopLabels(TO_SHA), from: shopLabels(FROM_SHA) }, 'hang');
     const text = await card();
     expect(text).toContain('shop/web v1.2.2 → v1.2.3');
     expect(text).not.toContain(':memo:');
-    expect(blobs.asked).toContain('/hang');
+    expect(blobs().asked).toContain('/hang');
   });
 });

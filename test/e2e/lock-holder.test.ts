@@ -6,6 +6,7 @@
  */
 import { readGuards } from '../../src/approvals/guards';
 import { getRequest } from '../../src/approvals/workflow';
+import { keys } from '../../src/redis/keys';
 import { approve, lastResponse, requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
 import { deploymentEvent } from '../fixtures/events/samples';
@@ -14,7 +15,19 @@ import { fixtureGroups } from '../helpers/config';
 
 const h = useDeployHarness({ groups: fixtureGroups() });
 const prod = (user: string) => ({ channel_id: 'CPROD', user_id: user });
+const LOCK = keys.serviceLock('prod', 'web');
 const lockOf = async () => (await readGuards(h.e2e.rt.redis, 'prod', ['web'])).locks.web;
+
+/** UDEV1 locks web and deploys it, approved by a lead: the change runs, holding the lock. */
+async function holderDeploying(): Promise<{ id: string; ts: string }> {
+  await h.e2e.slash('lock web --reason migration', prod('UDEV1'));
+  await h.e2e.slash('deploy web v1.2.3', prod('UDEV1'));
+  await h.e2e.drain();
+  const req = requestMessage(h.e2e, 'CPROD');
+  await approve(h.e2e, req);
+  await h.e2e.drain();
+  return req;
+}
 
 /** ECS completes the request's deployment and says so (EventBridge). */
 async function completes(id: string): Promise<void> {
@@ -47,13 +60,13 @@ it("the holder's own change goes through their lock; the lock is theirs again, a
   expect(h.world.service('prod', 'web-prod').taskDefinition).toMatch(/web-prod:43$/);
   // While it runs, the lock reads as the holder's (status, Home, refusals): who, why, since.
   expect(await lockOf()).toEqual(locked);
-  expect(await h.e2e.rt.redis.hget('lock:{svc:prod:web}', 'request')).toBe(req.id);
+  expect(await h.e2e.rt.redis.hget(LOCK, 'request')).toBe(req.id);
   expect((await h.e2e.slash('lock web', prod('UDEV2'))).text).toContain('A change to `web` in `prod` is running');
 
   await completes(req.id);
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
   expect(await lockOf()).toEqual(locked);
-  const ttl = await h.e2e.rt.redis.pttl('lock:{svc:prod:web}');
+  const ttl = await h.e2e.rt.redis.pttl(LOCK);
   expect(ttl).toBeGreaterThan(0);
 
   // Still locked for everyone else.
@@ -63,12 +76,7 @@ it("the holder's own change goes through their lock; the lock is theirs again, a
 });
 
 it('unlocking while the change runs drops the lock it holds (the change goes on); nothing comes back when it ends', async () => {
-  await h.e2e.slash('lock web --reason migration', prod('UDEV1'));
-  await h.e2e.slash('deploy web v1.2.3', prod('UDEV1'));
-  await h.e2e.drain();
-  const req = requestMessage(h.e2e, 'CPROD');
-  await approve(h.e2e, req);
-  await h.e2e.drain();
+  const req = await holderDeploying();
   const other = await h.e2e.slash('unlock web', prod('UDEV2'));
   expect(other.text).toContain('Only <@UDEV1> or an approver can unlock it');
   const mine = await h.e2e.slash('unlock web', prod('UDEV1'));
@@ -81,16 +89,11 @@ it('unlocking while the change runs drops the lock it holds (the change goes on)
 });
 
 it('a held lock whose time left was not recorded still ends by itself once given back (30 days)', async () => {
-  await h.e2e.slash('lock web --reason migration', prod('UDEV1'));
-  await h.e2e.slash('deploy web v1.2.3', prod('UDEV1'));
-  await h.e2e.drain();
-  const req = requestMessage(h.e2e, 'CPROD');
-  await approve(h.e2e, req);
-  await h.e2e.drain();
-  await h.e2e.rt.redis.hset('lock:{svc:prod:web}', 'held.ttl', '');
+  const req = await holderDeploying();
+  await h.e2e.rt.redis.hset(LOCK, 'held.ttl', '');
   await completes(req.id);
   expect(await lockOf()).toMatchObject({ by: 'UDEV1', kind: 'manual' });
-  const ttl = await h.e2e.rt.redis.pttl('lock:{svc:prod:web}');
+  const ttl = await h.e2e.rt.redis.pttl(LOCK);
   expect(ttl).toBeGreaterThan((HOLD_TTL_SECONDS - 60) * 1000);
   expect(ttl).toBeLessThanOrEqual(HOLD_TTL_SECONDS * 1000);
 });

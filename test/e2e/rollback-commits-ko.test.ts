@@ -1,33 +1,20 @@
 /**
  * The commits line of a rollback request in a Korean workspace (test/e2e/rollback-commits.test.ts has
  * the English card and the failures): the commit now, the one it goes back to and the link to what it
- * undoes; for a target that names a tag only, the commit now alone.
+ * undoes; for a target whose image has no commit label, the commit now alone.
  */
 import { REGISTRY } from '../helpers/aws-fixtures';
 import { configFile } from '../helpers/config';
 import { requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
-import {
-  FROM_SHA,
-  PINNED_TARGET,
-  TO_SHA,
-  rollbackTo39,
-  shopLabels,
-  startBlobServer,
-  stubLabels,
-  type BlobServer,
-} from '../helpers/commits-e2e';
+import { FROM_SHA, PINNED_TARGET, TO_SHA, rollbackTo39, shopLabels, useBlobServer, stubLabels } from '../helpers/commits-e2e';
 
-let blobs: BlobServer;
+const blobs = useBlobServer();
 const h = useDeployHarness({
   configPath: configFile((d) => (d.slack.language = 'ko')),
   before: async (x) => {
-    blobs = await startBlobServer();
     // Running 9f8e7d6 now; web-prod:39 is 1a2b3c4.
-    stubLabels(x.ecrMock, blobs, { to: shopLabels(FROM_SHA), from: shopLabels(TO_SHA) });
+    stubLabels(x.ecrMock, blobs(), { to: shopLabels(FROM_SHA), from: shopLabels(TO_SHA) });
   },
-});
-afterEach(async () => {
-  await blobs.close();
 });
 
 async function card(): Promise<string> {

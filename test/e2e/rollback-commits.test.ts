@@ -17,19 +17,13 @@ import {
   TO_SHA,
   rollbackTo39,
   shopLabels,
-  startBlobServer,
+  useBlobServer,
   stubLabels,
-  type BlobServer,
 } from '../helpers/commits-e2e';
 
-let blobs: BlobServer;
+const blobs = useBlobServer();
 const h = useDeployHarness({
-  before: async () => {
-    blobs = await startBlobServer();
-  },
-});
-afterEach(async () => {
-  await blobs.close();
+  before: async () => {},
 });
 
 /** What runs now (web-prod:42, its tasks on RUNNING_DIGEST) is 9f8e7d6; the target, web-prod:39, is 1a2b3c4. */
@@ -49,7 +43,7 @@ async function card(): Promise<{ id: string; ts: string; text: string }> {
 describe('the commits of a rollback request', () => {
   it('the running commit, back to the target, and the link to what it undoes: on the card, its Details and the dry run', async () => {
     rollbackTo39(h.world, h.clock, PINNED_TARGET);
-    stubLabels(h.ecrMock, blobs, { to: TARGET, from: RUNNING });
+    stubLabels(h.ecrMock, blobs(), { to: TARGET, from: RUNNING });
     const line = `:memo: Commits: \`9f8e7d6\` → back to \`1a2b3c4\` (<${UNDONE}|what it undoes>)`;
     const req = await card();
     expect(req.text).toContain('`web-prod:42 → web-prod:39`');
@@ -65,7 +59,7 @@ describe('the commits of a rollback request', () => {
 
   it('the target image without labels: only the commit now, never a guessed one', async () => {
     rollbackTo39(h.world, h.clock, PINNED_TARGET);
-    stubLabels(h.ecrMock, blobs, { from: RUNNING });
+    stubLabels(h.ecrMock, blobs(), { from: RUNNING });
     const { text } = await card();
     expect(text).toContain(":memo: Commit now: `9f8e7d6` (the target's commit is unknown)");
     expect(text).not.toContain(':memo: Commits:');
@@ -74,7 +68,7 @@ describe('the commits of a rollback request', () => {
 
   it('a target that names a tag: the commit of the image the tag names now, which is what ECS will run', async () => {
     rollbackTo39(h.world, h.clock, `${REGISTRY}/shop/web:v1.1.9`);
-    stubLabels(h.ecrMock, blobs, { to: TARGET, from: RUNNING });
+    stubLabels(h.ecrMock, blobs(), { to: TARGET, from: RUNNING });
     // v1.1.9 names DIGEST in ECR now (the rollback policy reads it), whose labels say 1a2b3c4: a rollback
     // to a tag runs what the tag names when the deployment starts. Was "Commit now: … (the target's commit is unknown)".
     h.ecrMock
@@ -90,7 +84,7 @@ describe('the commits of a rollback request', () => {
     rollbackTo39(h.world, h.clock, PINNED_TARGET);
     stubLabels(
       h.ecrMock,
-      blobs,
+      blobs(),
       { to: TARGET, from: RUNNING },
       awsException(
         'AccessDeniedException',

@@ -91,6 +91,25 @@ export async function startBlobServer(): Promise<BlobServer> {
 }
 
 /**
+ * A BlobServer for each test: started before it (call this before useDeployHarness, whose `before`
+ * may then stub labels on it), closed after it.
+ */
+export function useBlobServer(): () => BlobServer {
+  let server: BlobServer | undefined;
+  beforeEach(async () => {
+    server = await startBlobServer();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return () => {
+    if (!server) throw new Error('useBlobServer: the server is only there inside a test (or its hooks)');
+    return server;
+  };
+}
+
+/**
  * DIGEST (an OCI index: a deploy's new image, a rollback's target) and the running image
  * (RUNNING_DIGEST, a Docker manifest) with these labels, `to` and `from` (undefined: a config without
  * labels), `created` their configs' build times; `download`: 'hang' (the URL never answers) or an Error
