@@ -1,7 +1,8 @@
 /**
  * `/ecs lock! <service> --reason "…"`: lock a service, taking over a lock someone else holds (a
  * manual lock, or the automatic lock after a rollback), and tell them directly. The reason is
- * required: it is what the previous holder reads. A change that is running keeps its lock.
+ * required: it is what the previous holder reads. A change that is running keeps its lock (a lock by
+ * hand it holds for its requester is taken over, src/approvals/lua/steal-2.lua).
  * Answered in the ack (Redis and Slack only).
  */
 import * as z from 'zod';

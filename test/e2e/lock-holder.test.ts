@@ -7,7 +7,7 @@
 import { readGuards } from '../../src/approvals/guards';
 import { getRequest } from '../../src/approvals/workflow';
 import { keys } from '../../src/redis/keys';
-import { approve, lastResponse, requestMessage, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import { SERVICE_ARN } from '../helpers/aws-fixtures';
 import { deploymentEvent } from '../fixtures/events/samples';
 import { HOLD_TTL_SECONDS } from '../../src/redis/bounds';
@@ -61,7 +61,9 @@ it("the holder's own change goes through their lock; the lock is theirs again, a
   // While it runs, the lock reads as the holder's (status, Home, refusals): who, why, since.
   expect(await lockOf()).toEqual(locked);
   expect(await h.e2e.rt.redis.hget(LOCK, 'request')).toBe(req.id);
-  expect((await h.e2e.slash('lock web', prod('UDEV2'))).text).toContain('A change to `web` in `prod` is running');
+  // Locking it again names that lock, not the change.
+  expect((await h.e2e.slash('lock web', prod('UDEV2'))).text).toContain('`web` in `prod` is already locked by <@UDEV1>');
+  expect((await h.e2e.slash('lock web', prod('UDEV1'))).text).toContain('You already locked `web` in `prod`');
 
   await completes(req.id);
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
@@ -96,4 +98,30 @@ it('a held lock whose time left was not recorded still ends by itself once given
   const ttl = await h.e2e.rt.redis.pttl(LOCK);
   expect(ttl).toBeGreaterThan((HOLD_TTL_SECONDS - 60) * 1000);
   expect(ttl).toBeLessThanOrEqual(HOLD_TTL_SECONDS * 1000);
+});
+
+it('lock! while the change runs takes over the lock it holds: the change goes on, and the new lock is the one given back', async () => {
+  const req = await holderDeploying();
+  const ack = await h.e2e.slash('lock! web --reason "hotfix for the checkout outage"', prod('UDEV2'));
+  expect(ack.text).toContain('You hold the lock on `web` in `prod` now. I told <@UDEV1> directly.');
+  expect(textOf(h.e2e.slack.messages('UDEV1')[0])).toContain('<@UDEV2> took over your lock on `web` in `prod`');
+  expect(await lockOf()).toMatchObject({ by: 'UDEV2', kind: 'manual', reason: 'hotfix for the checkout outage' });
+  expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+  // The lock outlives the change lock's own safety net: a change that is never settled does not take it along.
+  expect(await h.e2e.rt.redis.pttl(LOCK)).toBeGreaterThan((HOLD_TTL_SECONDS - 60) * 1000);
+
+  await completes(req.id);
+  expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
+  expect(await lockOf()).toMatchObject({ by: 'UDEV2', kind: 'manual', reason: 'hotfix for the checkout outage' });
+  // The former holder is refused now.
+  await h.e2e.slash('scale web 6', prod('UDEV1'));
+  await h.e2e.drain();
+  expect(lastResponse(h.e2e)).toContain('is locked by <@UDEV2>');
+});
+
+it('the change lock lives at least as long as the lock it holds', async () => {
+  await holderDeploying();
+  const held = Number(await h.e2e.rt.redis.hget(LOCK, 'held.ttl'));
+  expect(held).toBeGreaterThan(3 * 3600_000);
+  expect(await h.e2e.rt.redis.pttl(LOCK)).toBeGreaterThanOrEqual(held - 60_000);
 });

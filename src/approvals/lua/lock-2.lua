@@ -7,13 +7,14 @@
 
   Output (extra = the lock hash):
     OK              locked
-    ALREADY_LOCKED  someone (maybe this user) holds a manual lock
+    ALREADY_LOCKED  someone (maybe this user) holds a manual lock, or the lock by hand a running change
+                    holds for its requester (held.*: start-10.lua)
     CHANGE_RUNNING  a change to the service is running and holds the lock
 ]]
 local user, now = ARGV[1], ARGV[3]
 local lock = hgetall(KEYS[1])
 if lock.by then
-  if lock.kind == 'change' then return answer('CHANGE_RUNNING', nil, redis.call('HGETALL', KEYS[1])) end
+  if lock.kind == 'change' and not lock['held.by'] then return answer('CHANGE_RUNNING', nil, redis.call('HGETALL', KEYS[1])) end
   return answer('ALREADY_LOCKED', nil, redis.call('HGETALL', KEYS[1]))
 end
 redis.call('HSET', KEYS[1], 'by', user, 'reason', ARGV[2], 'since', now, 'kind', 'manual')

@@ -51,7 +51,9 @@ end
 
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id, unpack(held))
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+-- A held lock by hand outlives the change lock's safety net: it is not lost with it.
+local lockTtl = math.max(tonumber(ARGV[2]), tonumber(held[8]) or 0)
+redis.call('PEXPIRE', KEYS[2], lockTtl)
 -- The active pointer lives no longer than the request it points to (src/redis/bounds.ts).
 local reqTtl = redis.call('PTTL', KEYS[1])
 if reqTtl <= 0 then reqTtl = ARGV[2] end
