@@ -763,14 +763,24 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     () => undefined,
   );
   const commits = rollbackCommits(rt, svc, cur.taskDefinition, tgt.taskDefinition, b.runningDigest, tagDigest).catch(() => undefined);
+  const targetImage = tgt.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
+  // A revision named with --to that names a tag: what it last ran is in ECS's history, read now (best-effort:
+  // without it the request goes on without the moved-tag warning).
+  const ranHistory =
+    source === 'explicit' && splitImage(targetImage).tag && !splitImage(targetImage).digest
+      ? deploymentHistory(ecs, b.cluster, b.serviceName, svc.container).catch((err: unknown) => {
+          rt.log.warn('rollback: ECS deployment history unavailable for the moved-tag check', { service: svc.alias, err });
+          return [];
+        })
+      : Promise.resolve(history);
   const images = await returning;
   // A tag that moved since the target last ran: the rollback runs what it names now; say so, and how to run what ran.
   const moved = movedTagWarning({
     alias: svc.alias,
     td: target!,
-    image: tgt.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image,
+    image: targetImage,
     now: await tagDigest,
-    ran: lastRanDigest(target!, history),
+    ran: lastRanDigest(target!, await ranHistory),
   });
   if (moved) notes.push(writtenToken(moved));
   const policyInput = {
@@ -792,7 +802,6 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     });
   }
   const curImage = cur.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
-  const tgtImage = tgt.taskDefinition.containerDefinitions?.find((c) => c.name === svc.container)?.image;
   const plan: RollbackPlan = {
     verb: 'rollback',
     ...b,
@@ -800,7 +809,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
     source: source!,
     container: svc.container,
     ...(curImage ? { previousImage: curImage } : {}),
-    ...(tgtImage ? { targetImage: tgtImage } : {}),
+    ...(targetImage ? { targetImage } : {}),
     checks: { roles: rolesCheck(cur.taskDefinition, tgt.taskDefinition, svc.env.taskRoles, false), images: policy.images, warnings: notes },
   };
   const found = await commits;

@@ -6,6 +6,7 @@
  * ECS and ECR stubbed.
  */
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
 import {
   DIGEST,
   REGISTRY,
@@ -39,8 +40,8 @@ function tagMovedSince39(ranThen: string): void {
     .resolves({ imageDetails: [imageDetail({ imageDigest: DIGEST, imageTags: ['v1.1.9'] })] });
 }
 
-async function card(user = 'UDEV2'): Promise<string> {
-  await h.e2e.slash('rollback web', { channel_id: 'CPROD', user_id: user });
+async function card(command = 'rollback web'): Promise<string> {
+  await h.e2e.slash(command, { channel_id: 'CPROD', user_id: 'UDEV2' });
   await h.e2e.drain();
   return textOf(requestMessage(h.e2e, 'CPROD').message);
 }
@@ -60,4 +61,20 @@ it('a tag pushed again since the target last ran: the card says the rollback run
 it('the tag names what ran then: no warning', async () => {
   tagMovedSince39(DIGEST);
   expect(await card()).not.toContain('names another image now');
+});
+
+it('--to a revision that names a moved tag: the same warning, from the history read for it', async () => {
+  tagMovedSince39(RAN);
+  const text = await card('rollback web --to 39');
+  expect(text).toContain('`web-prod:42 → web-prod:39`');
+  expect(text).toContain('`v1.1.9` names another image now');
+  expect(text).toContain(`\`/ecs deploy web ${RAN}\``);
+});
+
+it('--to a moved tag while ECS history cannot be read: the request goes on without the warning', async () => {
+  tagMovedSince39(RAN);
+  h.ecsMock.on(ListServiceDeploymentsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+  const text = await card('rollback web --to 39');
+  expect(text).toContain('`web-prod:42 → web-prod:39`');
+  expect(text).not.toContain('names another image now');
 });
