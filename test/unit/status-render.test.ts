@@ -183,6 +183,19 @@ describe('serviceStatusMessage', () => {
     expectWithinSlackLimits(msg);
   });
 
+  it('a deployment whose task definition pins a digest is named by its tag when the tag is known, as the image line is', () => {
+    const input = webStatusInput();
+    const newTd = input.service.deployments![0]!.taskDefinition!;
+    const digest = 'sha256:' + 'f5'.repeat(32);
+    input.taskDefinitions[newTd] = taskDefinitionWith({ family: 'web-prod', revision: 43, image: `${REGISTRY}/shop/web@${digest}` });
+    const lines = (tagsByDigest?: Record<string, string[]>) =>
+      JSON.stringify(serviceStatusMessage({ ...input, ...(tagsByDigest ? { tagsByDigest } : {}) }).blocks);
+    expect(lines()).toContain('*PRIMARY* `web-prod:43` `@f5f5f5f5f5f5`');
+    const named = lines({ [digest]: ['latest', 'v1.4.3'] });
+    expect(named).toContain('*PRIMARY* `web-prod:43` `v1.4.3` —');
+    expect(named).toContain('*image* `v1.4.3`');
+  });
+
   it('escapes text that comes from people and AWS', () => {
     const text = JSON.stringify(serviceStatusMessage(webStatusInput()).blocks);
     expect(text).toContain('migration &lt;!channel&gt;');

@@ -238,11 +238,14 @@ function deploymentLine(
   now: number,
   locale: Locale,
   said: Set<string>,
+  tagsByDigest: Readonly<Record<string, readonly string[]>> = {},
 ): string {
   const t = M.in(locale);
   const td = d.taskDefinition ? tds[d.taskDefinition] : undefined;
   const img = parseImage(containerImage(td, container));
-  const imgText = img.tag ? ` ${code(img.tag)}` : img.digest ? ` ${code('@' + shortDigest(img.digest))}` : '';
+  // A pinned digest is named by its tag when it is known (as the image line above names it).
+  const tag = img.tag ?? (img.digest ? tagOfDigest(tagsByDigest[img.digest]) : undefined);
+  const imgText = tag ? ` ${code(tag)}` : img.digest ? ` ${code('@' + shortDigest(img.digest))}` : '';
   const state = d.rolloutState ? ` ${escapeMrkdwn(d.rolloutState)}` : '';
   const counts = t('counts', {
     running: d.runningCount ?? 0,
@@ -410,7 +413,7 @@ export function serviceStatusMessage(input: ServiceStatusInput, locale: Locale =
   if (deployments.length) {
     blocks.push(
       ...sectionsOf(
-        deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now, locale, said)),
+        deployments.map((d) => deploymentLine(d, input.taskDefinitions, input.container, now, locale, said, input.tagsByDigest)),
         t('deployments', { n: deployments.length }),
       ),
     );
