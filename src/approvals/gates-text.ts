@@ -19,7 +19,7 @@ export const gatesText = defineMessages('approvals.gates', {
   },
   breakGlassLine: {
     en: ':rotating_light: *Break-glass* by {user}: “{reason}”. It ran without waiting for approval.',
-    ko: ':rotating_light: {user}님이 *긴급 실행(break-glass)*: “{reason}”. 승인을 기다리지 않고 실행했습니다.',
+    ko: ':rotating_light: {user} 님이 *긴급 실행(break-glass)*: “{reason}”. 승인을 기다리지 않고 실행했습니다.',
   },
   retroWaiting: {
     en: '*Approval after the fact:* {given} of {needed}, waiting{who}. I ask in the thread every {every} until {until}.',
@@ -28,7 +28,7 @@ export const gatesText = defineMessages('approvals.gates', {
   retroFrom: { en: ' for {approvers}', ko: ' ({approvers})' },
   retroDone: {
     en: ':white_check_mark: *Approved after the fact* by {users} {at}.',
-    ko: ':white_check_mark: {users}님이 {at}에 *사후 승인*했습니다.',
+    ko: ':white_check_mark: {users} 님이 {at}에 *사후 승인*했습니다.',
   },
   retroExpired: {
     en: ':warning: *Never approved after the fact*: I stopped asking {at}. The audit trail says so.',
@@ -36,7 +36,7 @@ export const gatesText = defineMessages('approvals.gates', {
   },
   breakGlassNotRun: {
     en: ':rotating_light: *Break-glass* by {user}: “{reason}”. It did not run, so no approval after the fact is needed.',
-    ko: ':rotating_light: {user}님이 *긴급 실행(break-glass)*: “{reason}”. 실행되지 않았으므로 사후 승인은 필요 없습니다.',
+    ko: ':rotating_light: {user} 님이 *긴급 실행(break-glass)*: “{reason}”. 실행되지 않았으므로 사후 승인은 필요 없습니다.',
   },
   retroButton: { en: 'Approve after the fact', ko: '사후 승인' },
   cancelScheduled: { en: 'Cancel', ko: '취소' },
@@ -84,7 +84,7 @@ export const gatesText = defineMessages('approvals.gates', {
   },
   approveWindowClosed: {
     en: 'Not approved: the change window of `{env}` is closed now ({why}), so approving would not start this request.{next} It stays pending: approve it once the window is open (if it is still pending then), or ask {requester} to request it again with `--at next-window`.',
-    ko: '승인하지 않았습니다: 지금은 `{env}`의 변경 허용 시간이 닫혀 있어({why}) 승인해도 이 요청은 시작되지 않습니다.{next} 요청은 대기 중으로 남습니다. 변경 허용 시간이 열린 뒤 (그때도 대기 중이면) 승인하거나, {requester}님에게 `--at next-window`로 다시 요청해 달라고 하세요.',
+    ko: '승인하지 않았습니다: 지금은 `{env}`의 변경 허용 시간이 닫혀 있어({why}) 승인해도 이 요청은 시작되지 않습니다.{next} 요청은 대기 중으로 남습니다. 변경 허용 시간이 열린 뒤 (그때도 대기 중이면) 승인하거나, {requester} 님에게 `--at next-window`로 다시 요청해 달라고 하세요.',
   },
   approveWindowNext: { en: ' The next window opens {at}.', ko: ' 다음 변경 허용 시간은 {at}에 열립니다.' },
   approveRecordedWindowClosed: {
@@ -99,7 +99,7 @@ export const gatesText = defineMessages('approvals.gates', {
   // Break-glass
   auditPost: {
     en: ':rotating_light: {user} *broke glass* in `{env}`: {what}. Reason: “{reason}”. {link} — it runs now; approvals after the fact are asked for in its thread.',
-    ko: ':rotating_light: {user}님이 `{env}`에서 *긴급 실행(break-glass)*: {what}. 사유: “{reason}”. {link} — 지금 실행되며, 사후 승인은 해당 스레드에서 요청합니다.',
+    ko: ':rotating_light: {user} 님이 `{env}`에서 *긴급 실행(break-glass)*: {what}. 사유: “{reason}”. {link} — 지금 실행되며, 사후 승인은 해당 스레드에서 요청합니다.',
   },
   auditPostFailed: {
     en: ':warning: I could not announce this break-glass use in <#{channel}> ({error}). Tell the people who watch it.',
@@ -107,35 +107,35 @@ export const gatesText = defineMessages('approvals.gates', {
   },
   threadBreakGlass: {
     en: ':rotating_light: Started without waiting for approval (break-glass by {user}). Approvers, please review it and press *Approve after the fact*: {approvers}.',
-    ko: ':rotating_light: 승인을 기다리지 않고 시작했습니다 ({user}님의 긴급 실행). 승인자분들은 검토 후 *사후 승인*을 눌러 주세요: {approvers}.',
+    ko: ':rotating_light: 승인을 기다리지 않고 시작했습니다 ({user} 님의 긴급 실행). 승인자분들은 검토 후 *사후 승인*을 눌러 주세요: {approvers}.',
   },
   retroApprovedThread: {
     en: ':white_check_mark: {user} approved this break-glass change after the fact ({progress}).',
-    ko: ':white_check_mark: {user}님이 이 긴급 실행 변경을 사후 승인했습니다 ({progress}).',
+    ko: ':white_check_mark: {user} 님이 이 긴급 실행 변경을 사후 승인했습니다 ({progress}).',
   },
 
   // Locks: take-over and the automatic lock after a rollback
   tookOver: {
     en: ':lock: {user} took over the lock on {what} from {prev}{prevReason}: “{reason}”. New changes to it by anyone else are refused until `/ecs unlock {service}`.',
-    ko: ':lock: {user}님이 {prev}님의 {what} 잠금을 넘겨받았습니다{prevReason}: “{reason}”. `/ecs unlock {service}` 전까지 다른 사람의 새 변경은 거부됩니다.',
+    ko: ':lock: {user} 님이 {prev} 님의 {what} 잠금을 넘겨받았습니다{prevReason}: “{reason}”. `/ecs unlock {service}` 전까지 다른 사람의 새 변경은 거절됩니다.',
   },
   lockedFresh: {
     en: ':lock: {user} locked {what}: “{reason}”. There was no lock to take over. New changes to it by anyone else are refused until `/ecs unlock {service}`.',
-    ko: ':lock: {user}님이 {what}을(를) 잠갔습니다: “{reason}”. 넘겨받을 잠금은 없었습니다. `/ecs unlock {service}` 전까지 다른 사람의 새 변경은 거부됩니다.',
+    ko: ':lock: {user} 님이 {what}을(를) 잠갔습니다: “{reason}”. 넘겨받을 잠금은 없었습니다. `/ecs unlock {service}` 전까지 다른 사람의 새 변경은 거절됩니다.',
   },
   prevReason: { en: ' (“{reason}”)', ko: ' (“{reason}”)', same: true },
   dmTakenOver: {
     en: ':lock: {user} took over your lock on {what} in <#{channel}>: “{reason}”. Your lock{prevReason} is gone; talk to them before changing it again.',
-    ko: ':lock: {user}님이 <#{channel}>에서 {what}에 대한 회원님의 잠금을 넘겨받았습니다: “{reason}”. 회원님의 잠금은 해제되었습니다{prevReason}. 다시 변경하기 전에 그분과 이야기하세요.',
+    ko: ':lock: {user} 님이 <#{channel}>에서 {what}에 대한 회원님의 잠금을 넘겨받았습니다: “{reason}”. 회원님의 잠금은 해제되었습니다{prevReason}. 다시 변경하기 전에 그분과 이야기하세요.',
   },
   tookOverConfirm: {
     en: ':lock: You hold the lock on {what} now.{told}',
     ko: ':lock: 이제 {what}의 잠금은 회원님이 가지고 있습니다.{told}',
   },
-  toldDm: { en: ' I told {prev} directly.', ko: ' {prev}님에게 직접 알렸습니다.' },
+  toldDm: { en: ' I told {prev} directly.', ko: ' {prev} 님에게 직접 알렸습니다.' },
   toldMention: {
     en: ' I could not message {prev} directly, so the channel notice mentions them.',
-    ko: ' {prev}님에게 직접 메시지를 보낼 수 없어 채널 공지에서 멘션했습니다.',
+    ko: ' {prev} 님에게 직접 메시지를 보낼 수 없어 채널 공지에서 멘션했습니다.',
   },
   autoLockReason: {
     en: 'rolled back: {why}',
@@ -147,12 +147,12 @@ export const gatesText = defineMessages('approvals.gates', {
   },
   autoLockedExternal: {
     en: ':lock: {what} is locked automatically: ECS deployment `{deployment}` failed{reason}. New changes to it are refused until someone acknowledges it (*Acknowledge and unlock* or `/ecs unlock {service}`).',
-    ko: ':lock: {what}이(가) 자동으로 잠겼습니다: ECS 배포 `{deployment}`이(가) 실패했습니다{reason}. 누군가 확인 처리할 때까지(*확인 후 잠금 해제* 또는 `/ecs unlock {service}`) 새 변경은 거부됩니다.',
+    ko: ':lock: {what}이(가) 자동으로 잠겼습니다: ECS 배포 `{deployment}`이(가) 실패했습니다{reason}. 누군가 확인 처리할 때까지(*확인 후 잠금 해제* 또는 `/ecs unlock {service}`) 새 변경은 거절됩니다.',
   },
   ackButton: { en: 'Acknowledge and unlock', ko: '확인 후 잠금 해제' },
   acknowledged: {
     en: ':unlock: {user} acknowledged the rollback of {what} and unlocked it. Changes can be requested again.',
-    ko: ':unlock: {user}님이 {what}의 롤백을 확인하고 잠금을 해제했습니다. 다시 변경을 요청할 수 있습니다.',
+    ko: ':unlock: {user} 님이 {what}의 롤백을 확인하고 잠금을 해제했습니다. 다시 변경을 요청할 수 있습니다.',
   },
   ackNotAllowed: {
     en: ':no_entry: Acknowledging a rollback lock in `{env}` needs a requester or an approver there.',
@@ -167,5 +167,5 @@ export const gatesText = defineMessages('approvals.gates', {
     ko: ':grey_question: 더 이상 읽을 수 없는 메시지의 버튼입니다. `/ecs unlock <service>`를 사용하세요.',
   },
   stateNotLocked: { en: 'not locked', ko: '잠겨 있지 않음' },
-  stateOtherLock: { en: 'locked by {who}', ko: '{who}님이 잠금' },
+  stateOtherLock: { en: 'locked by {who}', ko: '{who} 님이 잠금' },
 });

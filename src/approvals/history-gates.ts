@@ -15,13 +15,13 @@ const text = defineMessages('approvals.history-gates', {
   retroExpired: { en: '*never approved after the fact*', ko: '*사후 승인되지 않음*' },
   retroNotRun: { en: 'did not run: no approval after the fact needed', ko: '실행되지 않음: 사후 승인 필요 없음' },
   scheduled: { en: ':calendar: scheduled for {at}', ko: ':calendar: {at} 시작으로 예약됨' },
-  shifted: { en: 'traffic shifted by {user}', ko: '{user}님이 트래픽 전환' },
-  rolledBack: { en: 'rolled back at the traffic gate by {user}', ko: '{user}님이 트래픽 게이트에서 롤백' },
-  late: { en: 'a late press by {user} (the pause had ended)', ko: '{user}님의 늦은 누름 (일시 중지 종료 후)' },
+  shifted: { en: 'traffic shifted by {user}', ko: '{user} 님이 트래픽 전환' },
+  rolledBack: { en: 'rolled back at the traffic gate by {user}', ko: '{user} 님이 트래픽 게이트에서 롤백' },
+  late: { en: 'a late press by {user} (the pause had ended)', ko: '{user} 님의 늦은 누름 (일시 중지 종료 후)' },
   autoLocked: { en: ':lock: locked after the rollback', ko: ':lock: 롤백 후 잠김' },
-  acknowledged: { en: ', acknowledged by {user}', ko: ', {user}님이 확인' },
+  acknowledged: { en: ', acknowledged by {user}', ko: ', {user} 님이 확인' },
   gates: { en: 'Gates: {lines}', ko: '게이트: {lines}' },
-  retroApprovedBy: { en: 'approved after the fact by {users}', ko: '{users}님이 사후 승인' },
+  retroApprovedBy: { en: 'approved after the fact by {users}', ko: '{users} 님이 사후 승인' },
   noApprovalBreakGlass: { en: 'no approval (break-glass)', ko: '승인 없음 (긴급 실행)' },
 });
 

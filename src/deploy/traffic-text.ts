@@ -65,7 +65,7 @@ export const trafficText = defineMessages('deploy.traffic', {
   // Closed forms of the paused message
   closedPressed: {
     en: '{icon} {user} pressed *{button}* {at}: {what}',
-    ko: '{icon} {user}님이 {at}에 *{button}*을(를) 눌렀습니다: {what}',
+    ko: '{icon} {user} 님이 {at}에 *{button}*을(를) 눌렀습니다: {what}',
   },
   continued: { en: 'ECS continues the deployment.', ko: 'ECS가 배포를 계속 진행합니다.' },
   rolledBack: { en: 'ECS rolls the deployment back.', ko: 'ECS가 배포를 롤백합니다.' },
@@ -99,7 +99,7 @@ export const trafficText = defineMessages('deploy.traffic', {
   },
   alreadyPressed: {
     en: ':information_source: {user} already pressed *{button}* on this pause {at}.',
-    ko: ':information_source: {user}님이 {at}에 이 일시 중지에서 이미 *{button}*을(를) 눌렀습니다.',
+    ko: ':information_source: {user} 님이 {at}에 이 일시 중지에서 이미 *{button}*을(를) 눌렀습니다.',
   },
   notConfirmed: { en: 'not confirmed', ko: '결과 확인 안 됨' },
   notRunning: {
@@ -128,15 +128,15 @@ export const trafficText = defineMessages('deploy.traffic', {
   },
   pressedThread: {
     en: '{icon} {user} pressed *{button}* at {stage}: {what}',
-    ko: '{icon} {user}님이 {stage}에서 *{button}*을(를) 눌렀습니다: {what}',
+    ko: '{icon} {user} 님이 {stage}에서 *{button}*을(를) 눌렀습니다: {what}',
   },
   lateThread: {
     en: ':hourglass: {user} pressed *{button}*, but the pause at {stage} had already ended ({status}{at}): ECS took its timeout action {action}. Nothing was sent to ECS.',
-    ko: ':hourglass: {user}님이 *{button}*을(를) 눌렀지만 {stage} 일시 중지는 이미 끝났습니다 ({status}{at}): ECS가 시간 초과 동작 {action}을(를) 실행했습니다. ECS에 아무것도 보내지 않았습니다.',
+    ko: ':hourglass: {user} 님이 *{button}*을(를) 눌렀지만 {stage} 일시 중지는 이미 끝났습니다 ({status}{at}): ECS가 시간 초과 동작 {action}을(를) 실행했습니다. ECS에 아무것도 보내지 않았습니다.',
   },
   failedThread: {
     en: ':warning: {user} pressed *{button}*, but ECS did not take it: {why} The deployment is still paused; press again or use the ECS console.',
-    ko: ':warning: {user}님이 *{button}*을(를) 눌렀지만 ECS가 받아들이지 않았습니다: {why} 배포는 여전히 일시 중지 상태입니다. 다시 누르거나 ECS 콘솔을 사용하세요.',
+    ko: ':warning: {user} 님이 *{button}*을(를) 눌렀지만 ECS가 받아들이지 않았습니다: {why} 배포는 여전히 일시 중지 상태입니다. 다시 누르거나 ECS 콘솔을 사용하세요.',
   },
   noDeploymentRecorded: {
     en: 'no service deployment was recorded for this change.',
@@ -145,7 +145,7 @@ export const trafficText = defineMessages('deploy.traffic', {
   unavailableFallback: { en: 'Paused deployments cannot be read here', ko: '여기서는 일시 중지된 배포를 읽을 수 없습니다' },
   unavailableThread: {
     en: ':warning: {user} pressed *{button}*, but ContinueServiceDeployment is not available here ({why}). Continue or roll back from the ECS console.',
-    ko: ':warning: {user}님이 *{button}*을(를) 눌렀지만 여기서는 ContinueServiceDeployment를 사용할 수 없습니다 ({why}). ECS 콘솔에서 계속하거나 롤백하세요.',
+    ko: ':warning: {user} 님이 *{button}*을(를) 눌렀지만 여기서는 ContinueServiceDeployment를 사용할 수 없습니다 ({why}). ECS 콘솔에서 계속하거나 롤백하세요.',
   },
 });
 

@@ -27,7 +27,7 @@ export const text = defineMessages('home', {
   waitingNone: { en: 'Nothing is waiting for your approval.', ko: '승인을 기다리는 요청이 없습니다.' },
   waitingLine: {
     en: '*{verb} {service} → {env}* · requested by {requester} {when}\n{summary}\n{reason} · {approvals} of {needed} approvals · expires {expires} · {link}',
-    ko: '*{verb} {service} → {env}* · {requester}님이 {when}에 요청\n{summary}\n{reason} · 승인 {approvals}/{needed} · {expires}에 만료 · {link}',
+    ko: '*{verb} {service} → {env}* · {requester} 님이 {when}에 요청\n{summary}\n{reason} · 승인 {approvals}/{needed} · {expires}에 만료 · {link}',
   },
   noReason: { en: '_no reason given_', ko: '_사유 없음_' },
   openRequest: { en: 'open the request', ko: '요청 열기' },
