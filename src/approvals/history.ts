@@ -73,6 +73,8 @@ export interface EcsDeploymentRow {
   statusReason?: string;
   taskDefinition?: string;
   image?: string;
+  /** The tag the task definition's image named, when it named one (`image` then has the digest it named then). */
+  tag?: string;
 }
 
 interface HistoryRow {
@@ -395,7 +397,7 @@ function ecsLine(row: HistoryRow, auditAvailable: boolean, locale: Locale): stri
   const t = M.in(locale);
   const d = row.ecs!;
   const what =
-    [imageText(d.image), d.taskDefinition ? code(arnTail(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || t('aDeployment');
+    [imageText(d.image, d.tag), d.taskDefinition ? code(arnTail(d.taskDefinition)) : ''].filter(Boolean).join(' → ') || t('aDeployment');
   const status = ecsStatus(d.status, locale);
   const why = d.statusReason ? `: ${oneLine(d.statusReason, 200)}` : '';
   const who = row.botRequestId

@@ -10,6 +10,7 @@ import { historyMessage, mergeHistory, runsFromAudit, type BotRun, type EcsDeplo
 import { keys } from '../redis/keys';
 import { getRequests } from '../approvals/workflow';
 import { describeServiceRevisions, listServiceDeployments } from '../aws/ecs-write';
+import { splitImage } from '../deploy/refs';
 import { isBotError } from '../errors';
 import { awsActions, awsError, isUnavailableApi } from '../aws/errors';
 import type { Runtime } from '../runtime';
@@ -69,8 +70,9 @@ async function botMarks(rt: Runtime, ids: readonly string[]): Promise<Map<string
 function toDeploymentRow(b: ServiceDeploymentBrief, revisions: ReadonlyMap<string, ServiceRevision>, container: string): EcsDeploymentRow {
   const rev = b.targetServiceRevisionArn ? revisions.get(b.targetServiceRevisionArn) : undefined;
   const img = rev?.containerImages?.find((c) => c.containerName === container) ?? rev?.containerImages?.[0];
-  const image =
-    img?.imageDigest && img.image && !img.image.includes('@') ? `${img.image.replace(/:[^/:]+$/, '')}@${img.imageDigest}` : img?.image;
+  // The task definition's image names a tag, the revision records the digest it named then: both are shown.
+  const { repository, tag, digest } = splitImage(img?.image);
+  const image = img?.imageDigest && img.image && !digest ? `${repository}@${img.imageDigest}` : img?.image;
   return {
     id: b.serviceDeploymentArn ?? '',
     ...(b.createdAt ? { createdAt: b.createdAt.getTime() } : b.startedAt ? { createdAt: b.startedAt.getTime() } : {}),
@@ -79,6 +81,7 @@ function toDeploymentRow(b: ServiceDeploymentBrief, revisions: ReadonlyMap<strin
     ...(b.statusReason ? { statusReason: b.statusReason } : {}),
     ...(rev?.taskDefinition ? { taskDefinition: rev.taskDefinition } : {}),
     ...(image ? { image } : {}),
+    ...(tag ? { tag } : {}),
   };
 }
 

@@ -149,7 +149,8 @@ describe('/ecs history', () => {
     expect(text).toContain('History: web (prod)');
     // the outside deployment, newest
     expect(text).toContain('*Not made by the bot* (console, CI or another tool)');
-    expect(text).toContain('`web-prod:43`');
+    // Its task definition named a tag: the tag, with the digest it named then (the revision records it).
+    expect(text).toContain('`hotfix` (sha256:cccccccccccc) → `web-prod:43`');
     expect(text).toContain('rolled back: Service deployment rolled back because the circuit breaker threshold was exceeded.');
     // the rejected request
     expect(text).toContain(':no_entry: rejected by <@ULEAD2>: “wait for the sale to end”');
