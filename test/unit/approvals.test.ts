@@ -14,6 +14,7 @@ import { guardConfirmation, guardNotice } from '../../src/approvals/notices';
 import { parseReply } from '../../src/approvals/scripts';
 import type { ChangeRequest, RequestState } from '../../src/approvals/types';
 import { formatDuration } from '../../src/i18n';
+import { ago } from '../../src/commands/render/common';
 import { slackDate, utcText } from '../../src/slack/time';
 
 const T0 = Date.UTC(2025, 10, 25, 13, 0, 0);
@@ -331,6 +332,14 @@ describe('formatting', () => {
       '3h 5m',
       '3d',
     ]);
+    // How long ago: minutes while they matter, whole hours from 10 hours on.
+    const H = 60 * MIN;
+    expect([
+      ago(T0 - 185 * MIN, T0),
+      ago(T0 - (46 * H + 40 * MIN), T0),
+      ago(T0 - (51 * H + 10 * MIN), T0, 'ko'),
+      ago(T0 + 3 * MIN, T0),
+    ]).toEqual(['3h 5m ago', '47h ago', '2일 3시간 전', 'in 3m']);
     expect(utcText(T0)).toBe('2025-11-25 13:00 UTC');
     expect(slackDate(T0)).toBe(`<!date^${T0 / 1000}^{date_short_pretty} {time}|2025-11-25 13:00 UTC>`);
     expect(requestLink(request())).toBe('<https://slack.com/archives/CPROD/p1764075600000100|request prod.web.m3x7k2a9qz>');

@@ -18,14 +18,18 @@ const M = defineMessages('commands.render.common', {
   in: { en: 'in {duration}', ko: '{duration} 후' },
 });
 
-/** "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew); "12분 전", "방금", "3분 후". */
+/**
+ * "12m ago", "just now" for anything under 5 s, "in 3m" for the future (clock skew); "12분 전", "방금", "3분 후".
+ * From 10 hours on, in whole hours ("47h ago", "2d 3h ago"): the minutes of something that long ago are noise.
+ */
 export function ago(then: Date | number | undefined, now: number, locale: Locale = 'en'): string {
   const tr = M.in(locale);
   if (then === undefined) return tr('unknownTime');
   const t = typeof then === 'number' ? then : then.getTime();
   const d = now - t;
   if (Math.abs(d) < 5_000) return tr('justNow');
-  return d >= 0 ? tr('ago', { duration: formatDuration(d, locale) }) : tr('in', { duration: formatDuration(-d, locale) });
+  const abs = Math.abs(d) >= 10 * 3600_000 ? Math.round(Math.abs(d) / 3600_000) * 3600_000 : Math.abs(d);
+  return tr(d >= 0 ? 'ago' : 'in', { duration: formatDuration(abs, locale) });
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
