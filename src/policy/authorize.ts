@@ -12,6 +12,7 @@ const M = defineMessages('policy.authorize', {
     en: 'Commands for `{env}` are not allowed in this channel. Use {channels}.',
     ko: '이 채널에서는 `{env}` 환경 명령을 쓸 수 없습니다. {channels} 채널을 이용하세요.',
   },
+  channelIsFor: { en: 'This channel is for `{env}`: {services}.', ko: '이 채널은 `{env}` 환경용입니다: {services}.' },
   notAllowed: {
     en: 'You are not allowed to {what} `{env}`. {who} Ask an admin to add you in chatops.yml (environments.{env}.{field}).',
     ko: '`{env}` 환경에서 {what} 권한이 없습니다. {who} 관리자에게 chatops.yml(environments.{env}.{field})에 추가해 달라고 요청하세요.',
@@ -83,7 +84,16 @@ export function authorize(input: AuthorizeInput): Decision {
   if (!env) return { ok: false, reason: M.lazy('unknownEnvironment', { env: input.environment }) };
   if (!env.channels.includes(input.channelId)) {
     const where = env.channels.map((c) => `<#${c}>`).join(', ');
-    return { ok: false, reason: M.lazy('wrongChannel', { env: input.environment, channels: where }) };
+    // The channel's own environment and its services: what was probably meant (`web` typed in #staging).
+    const here = Object.keys(input.config.environments).find((e) => input.config.environments[e]!.channels.includes(input.channelId));
+    const services = Object.keys(input.config.services).filter((s) => input.config.services[s]!.environment === here);
+    const reason = M.lazy('wrongChannel', { env: input.environment, channels: where });
+    if (!here || !services.length) return { ok: false, reason };
+    const list = services
+      .slice(0, 5)
+      .map((s) => `\`${s}\``)
+      .join(', ');
+    return { ok: false, reason: (locale) => `${reason(locale)} ${M.in(locale)('channelIsFor', { env: here, services: list })}` };
   }
   if (!hasRole(env, input.role, input.userId, input.userGroups)) {
     const principals = principalsFor(env, input.role);

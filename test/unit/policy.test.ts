@@ -26,6 +26,12 @@ describe('authorization policy', () => {
     expect(d.ok).toBe(false);
     expect(!d.ok && textIn(d.reason, 'en')).toContain('<#CPROD>');
     expect(!d.ok && textIn(d.reason, 'ko')).toContain('<#CPROD>');
+    // What was probably meant: the services of the channel's own environment.
+    expect(!d.ok && textIn(d.reason, 'en')).toContain('Use <#CPROD>. This channel is for `staging`: `web-staging`.');
+    expect(!d.ok && textIn(d.reason, 'ko')).toContain('이 채널은 `staging` 환경용입니다: `web-staging`.');
+    // A channel of no environment: nothing more to say.
+    const nowhere = authorize({ config, environment: 'prod', channelId: 'CRANDOM', userId: 'UDEV1', role: 'requester', userGroups: none });
+    expect(!nowhere.ok && textIn(nowhere.reason, 'en')).toMatch(/Use <#CPROD>\.$/);
   });
 
   it('refuses a user without the role and names who has it', () => {
