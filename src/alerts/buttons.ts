@@ -43,7 +43,7 @@ import { withStore } from '../redis/client';
 import type { Runtime } from '../runtime';
 import { alertCommandChannel } from '../policy/authorize';
 import { alertChannelFor } from './events';
-import { parseIncidentRef, type IncidentView } from './incident';
+import { parseIncidentRef, signalLines, taskSummary, type IncidentView } from './incident';
 import { ACTION_ACK, ACTION_LOGS, ACTION_MUTE, ACTION_ROLLBACK, ACTION_STATUS } from './messages';
 import { acknowledgeIncident, readIncident } from './store';
 import { syncIncident } from './sync';
@@ -86,6 +86,8 @@ const M = defineMessages('alerts.buttons', {
     ko: ':hourglass_flowing_sand: 작업 {task}의 마지막 로그 {n}줄을 가져오는 중입니다. 스레드에서 본인에게만 보입니다 (길면 DM으로 파일을 보냅니다).',
   },
   muteReason: { en: 'muted from the alert', ko: '알림에서 끔' },
+  rollbackReason: { en: 'from the alert', ko: '알림에서 요청' },
+  rollbackReasonWhat: { en: 'from the alert: {what}', ko: '알림에서 요청: {what}' },
   ackDone: {
     en: "👀 You're on it: the alert says so. Press Mute 1 h if it is noisy while you work on it.",
     ko: '👀 대응을 맡았습니다. 알림에 표시됩니다. 작업하는 동안 시끄러우면 1시간 알림 끄기를 누르세요.',
@@ -178,13 +180,13 @@ async function answer(rt: Runtime, ctx: ActionContext, msg: SlackMessage): Promi
 }
 
 /** Run a command for the incident's service as if the clicker typed it (in the alert's channel, or for an alert channel outside the environment's, in the environment's). */
-async function runAsCommand(ctx: ActionContext, command: (svc: ResolvedService) => string): Promise<void> {
+async function runAsCommand(ctx: ActionContext, command: (svc: ResolvedService, incident: IncidentView) => string): Promise<void> {
   const { rt, body, action, userId } = ctx;
   const found = await clickedIncident(ctx);
   if (!found) return;
   const msg = await ctx.submitCommand({
     id: `alert-${action.action_ts}-${userId}`,
-    text: command(found.svc),
+    text: command(found.svc, found.incident),
     userId,
     userName: body.user.username ?? body.user.name,
     channelId: alertCommandChannel(found.svc.env, found.incident.channel!, alertChannelFor(found.svc)),
@@ -277,7 +279,16 @@ export async function handleAlertButton(clicked: ActionContext): Promise<void> {
     case ACTION_STATUS:
       return runAsCommand(ctx, (svc) => `status ${svc.alias}`);
     case ACTION_ROLLBACK:
-      return runAsCommand(ctx, (svc) => `rollback ${svc.alias}`);
+      // The request says why (its approvers may not have seen the alert), in the workspace's language like the card.
+      return runAsCommand(ctx, (svc, incident) => {
+        const t = M.in(ctx.rt.people.workspace);
+        const what = taskSummary(incident, ctx.rt.people.workspace) || signalLines(incident, ctx.rt.people.workspace)[0];
+        const reason = what ? t('rollbackReasonWhat', { what }) : t('rollbackReason');
+        return `rollback ${svc.alias} --reason "${reason
+          .replace(/\s+/g, ' ')
+          .replace(/["\u201c\u201d]/g, "'")
+          .slice(0, 200)}"`;
+      });
     case ACTION_MUTE:
       return runAsCommand(
         ctx,

@@ -98,6 +98,8 @@ describe('pressed in the alert channel (outside the environment channels), by so
     expect(answers()).not.toContain(NOT_HERE);
     const req = requestMessage(h.e2e, 'CPROD');
     expect(textOf(req.message)).toContain('`web-prod:42 → web-prod:39`');
+    // Its reason says why, for approvers who did not see the alert.
+    expect(textOf(req.message)).toMatch(/\*Reason:\* “from the alert: 1 task failed[^”]*”/);
     // The clicker is told where it went; nothing but the alert (and its thread, which says it) is in the alert channel.
     expect(answers()).toContain('is posted in <#CPROD> and needs 1 approval');
     expect(topMessages('CALERTS').map((m) => m.ts)).toEqual([alert.ts]);

@@ -123,10 +123,14 @@ describe('Status and Roll back', () => {
     const spy = jest.spyOn(edge, 'submitCommand');
     const { alert, button } = await postAlert();
     await click(alert, button('alert:rollback'));
-    expect(spy.mock.calls.map((c) => [c[1].text, c[1].channelId])).toEqual([['rollback web', 'CPROD']]);
+    expect(spy.mock.calls.map((c) => [c[1].text, c[1].channelId])).toEqual([
+      [expect.stringMatching(/^rollback web --reason "from the alert: /), 'CPROD'],
+    ]);
     // The same checks as the typed command in prod's channel: UDEV1 may request, so it is handed off
     // (its request card goes to CPROD: test/e2e/alert-channel-buttons.test.ts).
-    expect(e2e.handedOff).toEqual([expect.objectContaining({ invocation: expect.objectContaining({ text: 'rollback web' }) })]);
+    expect(e2e.handedOff).toEqual([
+      expect.objectContaining({ invocation: expect.objectContaining({ text: expect.stringMatching(/^rollback web --reason/) }) }),
+    ]);
   });
 
   it('answers a button for a service that is no longer configured', async () => {
