@@ -10,6 +10,7 @@ import { attachChart, chartText, type Chart } from './chart.run';
 import { describeTaskDefinition } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF, type CpuArchitecture } from '../aws/fargate-pricing';
 import type { Runtime } from '../runtime';
+import { memoryKillsBetween } from '../alerts/memory-kills';
 import type { Invocation } from '../slack/invocation';
 import { answer, audienceOf, describeConfiguredService } from './readers.run';
 import { recommend, rightsizeMessage, statsOf, type RightsizeView } from './render/rightsize';
@@ -58,6 +59,11 @@ export async function runRightsize(parsed: Parsed<RightsizeArgs>, rt: Runtime, i
   const series = await getMetricData(rt.aws.cloudwatch(env.region, env), rightsizeQueries(env.cluster, svc.service), start, end, HOUR_S);
   const cpu = { ...statsOf(series.cpu_max!.values), avg: statsOf(series.cpu_avg!.values).avg };
   const memory = { ...statsOf(series.mem_max!.values), avg: statsOf(series.mem_avg!.values).avg };
+  // Tasks killed for memory in the window (the alerts' record; unreadable: not said, and not used).
+  const memoryKills = await memoryKillsBetween(rt.redis, env.name, svc.alias, start, now).catch((err: unknown) => {
+    rt.log.warn('rightsize: the record of tasks stopped for memory is unreadable', { service: svc.alias, err });
+    return undefined;
+  });
   const ciCpu = statsOf(series.ci_cpu!.values);
   const ciMem = statsOf(series.ci_mem!.values);
   const strategy = service.capacityProviderStrategy ?? [];
@@ -96,9 +102,12 @@ export async function runRightsize(parsed: Parsed<RightsizeArgs>, rt: Runtime, i
             region: env.region,
             arch: (td.runtimePlatform?.cpuArchitecture ?? 'X86_64') as CpuArchitecture,
             desiredCount: service.desiredCount ?? 0,
+            ...(memoryKills?.n ? { memoryFloor: current.memory } : {}),
           }),
         }
       : {}),
+    ...(memoryKills?.n ? { memoryKills } : {}),
+    now,
     pricesAsOf: FARGATE_PRICES_AS_OF,
     locale: audience.locale,
   };

@@ -89,6 +89,10 @@ export const ALERT_BACKLOG_TTL_SECONDS = HOUR;
  */
 export const ALERT_BACKLOG_LOST_TTL_SECONDS = 24 * HOUR;
 
+/** Tasks stopped for running out of memory kept per service (src/alerts/memory-kills.ts), and for how long. */
+export const MEMORY_KILLS_MAX = 200;
+export const MEMORY_KILLS_TTL_SECONDS = 30 * DAY;
+
 /** The longest a shared Slack 429 pause is kept (a Retry-After longer than it is shared for this long). */
 export const SLACK_PAUSE_MAX_SECONDS = 10 * MINUTE;
 
@@ -181,6 +185,7 @@ export const keyBounds: Record<keyof typeof keys | keyof typeof workerKeys, KeyB
   // Twenty replaced incidents as they ended (signal-4.lua BEHIND_MAX; each within the incident's 32 KiB) and their claims.
   alertBehind: { bytes: 660 * KB, lifetime: { ttl: DAY } },
   serviceDown: { bytes: 200, lifetime: { ttl: DAY } },
+  memoryKills: { bytes: 200, per: 'member', maxMembers: MEMORY_KILLS_MAX, lifetime: { ttl: MEMORY_KILLS_TTL_SECONDS } },
   changeLease: { bytes: 200, lifetime: { ttl: 2 * MINUTE } },
   changeTrack: { bytes: 4 * KB, lifetime: { ttl: 7 * DAY } },
   tickLock: { bytes: 200, lifetime: { ttl: 15 * MINUTE } },

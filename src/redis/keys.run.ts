@@ -10,4 +10,9 @@ export const workerKeys = {
    * answer) never both look, find nothing and post. Tagged by the notice's key.
    */
   noticeClaim: (noticeKey: string) => `noticeclaim:{${noticeKey}}`,
+  /**
+   * Tasks of a service ECS stopped for running out of memory (zset: task id → when; src/alerts/memory-kills.ts),
+   * which /ecs rightsize reads. Same slot as the service's incident.
+   */
+  memoryKills: (env: string, alias: string) => `oomkills:{svc:${env}:${alias}}`,
 };

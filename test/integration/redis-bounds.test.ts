@@ -30,6 +30,7 @@ import { getRequest, refreshMessage, submitRequest, type SubmitInput } from '../
 import { spendOnce } from '../../src/commands/cost-spend';
 import { renderDiff, type DiffEntry } from '../../src/deploy/diff';
 import { recordHealthyDigest } from '../../src/deploy/promotion';
+import { recordMemoryKill } from '../../src/alerts/memory-kills';
 import { endedFact, postOnce } from '../../src/deploy/tracker';
 import { admitCommand } from '../../src/edge/rate';
 import { claimJob } from '../../src/hooks/jobs';
@@ -43,6 +44,7 @@ import {
   AUDIT_VALUE_MAX_BYTES,
   HOLD_TTL_SECONDS,
   keyBounds,
+  MEMORY_KILLS_MAX,
   REQUEST_DETAILS_MAX_BYTES,
   REQUEST_MAX_BYTES,
   REQUEST_SUMMARY_MAX_BYTES,
@@ -312,6 +314,10 @@ describe('Redis keys within their bounds (src/redis/bounds.ts), every input at i
     await fillBacklog(gen);
     expect(await takeBacklog(rt.redis, svc, now())).toMatchObject({ status: 'ok', gen });
     for (let g = gen + 1; g <= gen + ALERT_BACKLOG_INCIDENTS; g++) await fillBacklog(g);
+    // Tasks killed for memory: more than are kept (the oldest dropped), with the longest task ids.
+    for (let i = 0; i < MEMORY_KILLS_MAX + 50; i++)
+      await recordMemoryKill(rt.redis, 'prod', 'worker', `${'t'.repeat(60)}${i}`, now() - (MEMORY_KILLS_MAX + 50 - i) * HOUR, now());
+    expect(await rt.redis.zcard(workerKeys.memoryKills('prod', 'worker'))).toBe(MEMORY_KILLS_MAX);
     // The workspace's budget of alert updates, reserved as far ahead as any caller may (and past: refused).
     for (let i = 0; i < 14; i++) await reserveUpdateTurn(rt.redis, now(), 3_000);
     // A channel's pace of alert posts, reserved as far ahead as any caller may (and past: refused).

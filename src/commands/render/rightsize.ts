@@ -13,6 +13,7 @@ import { defineMessages, type Locale } from '../../i18n';
 import { actions, context, header, section, type SlackMessage } from '../../slack/blocks';
 import { commandButton } from '../../slack/command-button';
 import { code, notificationText } from '../../slack/text';
+import { ago } from './common';
 
 /** Hours in an average month (365 × 24 / 12). */
 export const HOURS_PER_MONTH = 730;
@@ -59,6 +60,8 @@ export interface RecommendInput {
   region: string;
   arch: CpuArchitecture;
   desiredCount: number;
+  /** MiB the recommendation keeps at least (tasks were killed for memory in the window: the reservation now). */
+  memoryFloor?: number;
 }
 
 /** The cheapest valid Fargate size that holds the peaks with the headroom (smallest first when prices are unknown). */
@@ -66,7 +69,7 @@ export function recommend(i: RecommendInput): Recommendation {
   const factor = 1 + i.headroom / 100;
   const needed = {
     cpu: Math.ceil(((i.current.cpu * i.cpu.p95) / 100) * factor),
-    memory: Math.ceil(((i.current.memory * i.memory.max) / 100) * factor),
+    memory: Math.max(Math.ceil(((i.current.memory * i.memory.max) / 100) * factor), i.memoryFloor ?? 0),
   };
   const price = (s: Size) => hourlyTaskPrice(i.region, { cpuUnits: s.cpu, memoryMiB: s.memory, arch: i.arch });
   const fits = fargateSizes().filter((s) => s.cpu >= needed.cpu && s.memory >= needed.memory);
@@ -139,6 +142,10 @@ const text = defineMessages('rightsize', {
     ko: '실행 중인 작업이 없는 서비스는 지표를 보고하지 않습니다. `--days`를 늘려 보세요.',
   },
   button: { en: 'Request resize to {size}', ko: '크기 변경 요청: {size}' },
+  memoryKills: {
+    en: ':warning: {n} {n|task was|tasks were} stopped for running out of memory in these {days} days (the last {ago}). The hourly figures miss a spike between samples, so memory is not sized below {memory} MiB.',
+    ko: ':warning: 최근 {days}일 동안 작업 {n}개가 메모리 부족으로 중지되었습니다(마지막: {ago}). 시간별 수치에는 샘플 사이의 급증이 잡히지 않으므로 메모리를 {memory} MiB 아래로 줄이지 않습니다.',
+  },
   method: {
     en: 'AWS/ECS CPUUtilization and MemoryUtilization per hour (GetMetricData), percent of the task reservation; CPU sized for the 95th percentile of hourly peaks, memory for the highest. The button opens a deploy request (`/ecs resize`) with the same approvals as a deploy.',
     ko: '시간별 AWS/ECS CPUUtilization·MemoryUtilization(GetMetricData), 작업 예약 대비 백분율. CPU는 시간별 최대치의 95번째 백분위수, 메모리는 최고치 기준. 버튼은 배포와 같은 승인을 거치는 배포 요청(`/ecs resize`)을 엽니다.',
@@ -171,6 +178,10 @@ export interface RightsizeView {
   /** Suggest Fargate Spot: not production, Fargate, not on Spot already. */
   spot: boolean;
   recommendation?: Recommendation;
+  /** Tasks stopped for running out of memory in the window, as the alerts saw them (src/alerts/memory-kills.ts), and the last one's time. */
+  memoryKills?: { n: number; last?: number };
+  /** When the answer was made (for "the last 2h ago"). */
+  now: number;
   pricesAsOf: string;
   locale: Locale;
 }
@@ -188,6 +199,10 @@ export function rightsizeMessage(v: RightsizeView): SlackMessage {
     t('memory', { size: code(`${v.current.memory} MiB`), avg: pct(v.memory.avg), max: pct(v.memory.max) }),
   ];
   if (v.insights) usage.push(t('insights', { cpu: Math.round(v.insights.cpuMax), memory: Math.round(v.insights.memoryMax) }));
+  if (v.memoryKills?.n)
+    usage.push(
+      t('memoryKills', { n: v.memoryKills.n, days: v.days, ago: ago(v.memoryKills.last, v.now, v.locale), memory: v.current.memory }),
+    );
   blocks.push(section(usage.join('\n')));
   const r = v.recommendation;
   let what = '';

@@ -1,0 +1,62 @@
+/**
+ * /ecs rightsize never recommends less memory for a service whose tasks were killed for running out of
+ * memory: CloudWatch's hourly figures miss a spike between samples, and the alerts saw the kill (an
+ * ECS Task State Change classified as out of memory, kept per service: src/alerts/memory-kills.ts).
+ * Through the real handlers: the event through the events function, the command through the Slack
+ * function and the worker; ECS and CloudWatch stubbed.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { lastResponse, useDeployHarness } from '../helpers/deploy-e2e';
+import { stubMetrics } from '../helpers/cloudwatch';
+import { OOM, PULL_FAILED, taskStopped } from '../fixtures/events/samples';
+import { workerKeys } from '../../src/redis/keys.run';
+import { recordMemoryKill } from '../../src/alerts/memory-kills';
+
+const cwMock = mockClient(CloudWatchClient);
+const h = useDeployHarness();
+const HOUR = 3600_000;
+
+/** 14 days of hourly values: memory never above 35% of the reservation. */
+const hourly = (base: number) => Array.from({ length: 14 * 24 }, (_, i) => base + (i % 24) / 4);
+const low = { cpu_avg: hourly(10), cpu_max: hourly(10), mem_avg: hourly(30), mem_max: hourly(30) };
+
+afterEach(() => cwMock.reset());
+afterAll(() => cwMock.restore());
+
+async function rightsize(): Promise<string> {
+  stubMetrics(cwMock, low);
+  await h.e2e.slash('rightsize web', { channel_id: 'CPROD', user_id: 'UDEV1' });
+  await h.e2e.drain();
+  return lastResponse(h.e2e);
+}
+
+it('without a memory kill the figures decide: less memory', async () => {
+  const text = await rightsize();
+  expect(text).toContain('*Recommended:*');
+  expect(text).not.toContain('running out of memory');
+  expect(text).toMatch(/resize web --cpu \d+ --memory 512\b/);
+});
+
+it('a task killed for memory in the window: said, and memory is not sized below the reservation', async () => {
+  await h.e2e.event(taskStopped({ time: h.clock.now() - 2 * HOUR, taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad', ...OOM }));
+  // The same task again (EventBridge delivers at least once) and a stop for another reason count nothing more.
+  await h.e2e.event(taskStopped({ time: h.clock.now() - 2 * HOUR, taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad', ...OOM }));
+  await h.e2e.event(taskStopped({ time: h.clock.now() - HOUR, taskId: 'd13b4cb40f1f4fe4a2971f76ae5a47ad', ...PULL_FAILED }));
+  expect(await h.e2e.rt.redis.zcard(workerKeys.memoryKills('prod', 'web'))).toBe(1);
+  const text = await rightsize();
+  expect(text).toContain(
+    ':warning: 1 task was stopped for running out of memory in these 14 days (the last 2h ago). The hourly figures miss a spike between samples, so memory is not sized below 1024 MiB.',
+  );
+  // CPU is still sized by its figures; memory stays where it is.
+  expect(text).toContain('resize web --cpu 256 --memory 1024');
+});
+
+it('a kill before the window is not counted, and one older than 30 days is dropped at the next write', async () => {
+  const now = h.clock.now();
+  await recordMemoryKill(h.e2e.rt.redis, 'prod', 'web', 'old-task', now - 31 * 24 * HOUR, now);
+  await recordMemoryKill(h.e2e.rt.redis, 'prod', 'web', 'task-20d', now - 20 * 24 * HOUR, now);
+  expect(await h.e2e.rt.redis.zrange(workerKeys.memoryKills('prod', 'web'), '0', '-1')).toEqual(['task-20d']);
+  expect(await rightsize()).not.toContain('running out of memory');
+  expect(await h.e2e.rt.redis.pttl(workerKeys.memoryKills('prod', 'web'))).toBeGreaterThan(29 * 24 * HOUR);
+});
