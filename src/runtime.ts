@@ -79,6 +79,11 @@ export interface Runtime {
    */
   jobKey: string;
   botToken: string;
+  /**
+   * GIT_TOKENS, as read (a secret: a JSON map of Git host → token): the worker asks those hosts for a
+   * request's commit list (src/deploy/git-api.ts validates it). Unset: no host is asked.
+   */
+  gitTokens?: string | undefined;
   mode: 'lambda' | 'local';
   now(): number;
   /**

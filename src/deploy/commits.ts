@@ -59,6 +59,12 @@ export interface Commits {
   from?: string;
   url?: string;
   back?: boolean;
+  /**
+   * The commits between the two, when the Git host was asked (./commit-list.ts): at most 5 lines,
+   * newest first, escaped and language-neutral ("`1a2b3c4` subject — author"), and how many there are.
+   */
+  list?: string[];
+  total?: number;
 }
 
 /**

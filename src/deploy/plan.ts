@@ -112,9 +112,17 @@ export const checksSchema = lazySchema(() =>
      * The git commits of the images (their OCI labels; src/deploy/commits.ts). Deploy: the running (`from`) and the new
      * image's (`to`), the compare page of what it brings. Rollback (`back`): the running one's and the target's (`to`,
      * absent when unknown), the compare page of what it undoes. `to` and `back` optional: plans stored before load.
+     * `list`, `total`: the commits between them, from the Git host (src/deploy/commit-list.ts), when it was asked.
      */
     commits: z
-      .object({ to: z.string().optional(), from: z.string().optional(), url: z.string().optional(), back: z.boolean().optional() })
+      .object({
+        to: z.string().optional(),
+        from: z.string().optional(),
+        url: z.string().optional(),
+        back: z.boolean().optional(),
+        list: z.array(z.string()).optional(),
+        total: z.number().optional(),
+      })
       .optional(),
     /** Scale: the bounds of chatops.yml. */
     bounds: z.object({ min: z.number(), max: z.number() }).optional(),

@@ -45,6 +45,7 @@ import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
 import type { AwsAccess } from '../aws/clients';
 import { commitsOf, rollbackCommitsOf, type Commits } from './commits';
+import { commitListOf } from './git-api';
 import { taskPlatform, type Platform } from '../aws/image-manifest';
 
 const M = defineMessages('deploy.planner', {
@@ -499,7 +500,7 @@ async function deployCommits(
     labels.at(labels.configured!, image.imageDigest!, taskPlatform(current.runtimePlatform)),
     labels.ofTaskDefinition(current, runningDigest),
   ]);
-  return commitsOf(to, from);
+  return withCommitList(rt, svc, commitsOf(to, from));
 }
 
 /**
@@ -522,7 +523,17 @@ async function rollbackCommits(
     labels.ofTaskDefinition(current, runningDigest),
     targetDigest.then((d) => labels.ofTaskDefinition(target, d)),
   ]);
-  return rollbackCommitsOf(running, back);
+  return withCommitList(rt, svc, rollbackCommitsOf(running, back));
+}
+
+/**
+ * The commits check with the list of the commits between its two (what a deploy brings, what a
+ * rollback undoes), asked of the Git host once the labels are known, when GIT_TOKENS configures the
+ * host of its compare link (src/deploy/git-api.ts: bounded, best-effort: without it, the check as it was).
+ */
+async function withCommitList(rt: Runtime, svc: ResolvedService, c: Commits | undefined): Promise<Commits | undefined> {
+  const found = c && (await commitListOf(rt, c, svc.alias));
+  return found ? { ...c, list: found.list, total: found.total } : c;
 }
 
 export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSelector): Promise<Prepared> {

@@ -62,6 +62,7 @@ export const renderText = defineMessages('deploy.render', {
   compare: { en: 'compare', ko: '비교' },
   backTo: { en: 'back to {sha}', ko: '{sha}(으)로 되돌림' },
   undone: { en: 'what it undoes', ko: '되돌릴 커밋' },
+  moreCommits: { en: '…and {n} more', ko: '…외 {n}개 더' },
   commitNow: {
     en: ":memo: Commit now: {sha} (the target's commit is unknown)",
     ko: ':memo: 지금 커밋: {sha} (되돌아갈 커밋은 알 수 없음)',
@@ -212,7 +213,8 @@ function rolesLine(roles: NonNullable<PlanChecks['roles']>, locale: Locale): str
 
 /**
  * `1a2b3c4` → `9f8e7d6` (compare): the commits of a deploy, 7 hex each; a rollback's (`back`): `9f8e7d6` → back to
- * `1a2b3c4` (what it undoes), or only the commit now when the target's is unknown.
+ * `1a2b3c4` (what it undoes), or only the commit now when the target's is unknown. Under it, when the Git host was
+ * asked, the commits between (stored escaped, newest first) one "• " line each, and how many more the link has.
  */
 function commitsLine(c: NonNullable<PlanChecks['commits']>, locale: Locale): string | undefined {
   const t = M.in(locale);
@@ -221,7 +223,9 @@ function commitsLine(c: NonNullable<PlanChecks['commits']>, locale: Locale): str
   if (c.from === c.to) return t('sameCommit', { sha: sha(c.to) });
   const to = c.back ? t('backTo', { sha: sha(c.to) }) : sha(c.to);
   const more = c.url ? ` (${link(c.url, t(c.back ? 'undone' : 'compare'))})` : '';
-  return t('commits', { commits: (c.from ? `${sha(c.from)} → ` : '') + to, link: more });
+  const list = (c.list ?? []).map((l) => `\n• ${l}`).join('');
+  const rest = c.list && (c.total ?? 0) > c.list.length ? `\n${t('moreCommits', { n: c.total! - c.list.length })}` : '';
+  return t('commits', { commits: (c.from ? `${sha(c.from)} → ` : '') + to, link: more }) + list + rest;
 }
 
 /**

@@ -129,6 +129,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     signingSecret: env.SLACK_SIGNING_SECRET ?? '',
     jobKey,
     botToken: env.SLACK_BOT_TOKEN!,
+    gitTokens: env.GIT_TOKENS,
     mode: opts.mode ?? 'lambda',
     now,
     sleep: opts.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))),

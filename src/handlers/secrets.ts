@@ -18,8 +18,12 @@ import { redisPassword } from '../redis/url';
 import type { Runtime } from '../runtime';
 import { currentRuntime, getRuntime, setRuntime } from './compose';
 
-/** The variables that hold secrets; each may instead be named by `<NAME>_PARAM` (an SSM parameter). */
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL', 'JOB_SIGNING_KEY'] as const;
+/**
+ * The variables that hold secrets; each may instead be named by `<NAME>_PARAM` (an SSM parameter).
+ * GIT_TOKENS (optional, the worker's only: the Git hosts asked for a request's commit list) is named
+ * only where that parameter exists, like every other: a named parameter that is missing fails the start.
+ */
+export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL', 'JOB_SIGNING_KEY', 'GIT_TOKENS'] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
 /** The secrets `env` names SSM parameters for: variable → parameter name. */

@@ -179,3 +179,73 @@ export function stubLabels(
       downloadUrl: download === 'hang' ? `${server.url}/hang` : `${server.url}/${input.layerDigest}?X-Amz-Signature=x`,
     }));
 }
+
+/** A request the Git API stand-in received: its path (with the query) and headers. */
+export interface GitApiRequest {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface GitApiServer {
+  url: string;
+  /** The answer to every request: a status and a JSON body, or 'hang' (never answers). */
+  answer: { status: number; body: unknown } | 'hang';
+  requests: GitApiRequest[];
+  close(): Promise<void>;
+}
+
+/** A local HTTP server playing a Git host's API (GitHub's compare endpoint, GitLab's): records what it is asked, answers `answer`. */
+export async function startGitApi(): Promise<GitApiServer> {
+  const hanging = new Set<http.ServerResponse>();
+  const api: GitApiServer = {
+    url: '',
+    answer: { status: 404, body: { message: 'Not Found' } },
+    requests: [],
+    close: async () => {
+      for (const r of hanging) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = http.createServer((req, res) => {
+    api.requests.push({ path: req.url ?? '', headers: req.headers });
+    const answer = api.answer;
+    if (answer === 'hang') {
+      hanging.add(res);
+      return;
+    }
+    res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(answer.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return api;
+}
+
+/** A GitApiServer for each test, started before it (call this before useDeployHarness, whose `env` may name its URL), closed after it. */
+export function useGitApi(): () => GitApiServer {
+  let server: GitApiServer | undefined;
+  beforeEach(async () => {
+    server = await startGitApi();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return () => {
+    if (!server) throw new Error('useGitApi: the server is only there inside a test (or its hooks)');
+    return server;
+  };
+}
+
+/** GitHub's compare answer (oldest first) for `n` commits (the i-th's sha starts `i000000`), `total_commits` as given. */
+export function gitHubCompare(n: number, total = n): { total_commits: number; commits: unknown[] } {
+  const commits = Array.from({ length: n }, (_, i) => ({
+    sha: String(i + 1)
+      .padEnd(7, '0')
+      .padEnd(40, 'c'),
+    commit: { message: `Commit ${i + 1}\n\nThe body.`, author: { name: `Dev ${i + 1}`, date: '2026-12-01T10:00:00Z' } },
+    author: i % 2 ? { login: `dev${i + 1}` } : null,
+  }));
+  return { total_commits: total, commits };
+}

@@ -170,6 +170,24 @@ describe('a function started with *_PARAM variables', () => {
     expect(await withSecrets(plain, createParameterStore({ env: plain }))).toBe(plain);
   });
 
+  it('GIT_TOKENS (the worker only, optional): read from the parameter GIT_TOKENS_PARAM names, its value a secret; an empty name is none', async () => {
+    const tokens = '{"github.com":"ghp_ssmGitToken0001"}';
+    world.ssm.put('/app/git-tokens', tokens, { keyId: KEY });
+    const named = { ...paramEnv(), GIT_TOKENS_PARAM: '/app/git-tokens' };
+    expect(secretParams(named)).toMatchObject({ GIT_TOKENS: '/app/git-tokens' });
+    expect((await withSecrets(named, createParameterStore({ env: named }))).GIT_TOKENS).toBe(tokens);
+    // serverless.yml's default (the feature off): an empty name, nothing read, no GIT_TOKENS.
+    const off = { ...paramEnv(), GIT_TOKENS_PARAM: '' };
+    expect(secretParams(off)).not.toHaveProperty('GIT_TOKENS');
+    const before = ssmCalls().length;
+    expect((await withSecrets(off, createParameterStore({ env: off }))).GIT_TOKENS).toBeUndefined();
+    expect(
+      ssmCalls()
+        .slice(before)
+        .map((c) => c.input.Names),
+    ).toEqual([['/app/redis-url', '/app/slack-bot-token', '/app/slack-signing-secret']]);
+  });
+
   it('builds its runtime once, reuses it within the TTL, and rebuilds it when a value changed', async () => {
     let now = 5_000_000;
     const built: NodeJS.ProcessEnv[] = [];

@@ -22,7 +22,16 @@ import { parse as parseYaml } from 'yaml';
 import { AwsFault } from '../../src/loopback/aws/fault';
 import { authorizationsFor } from '../../src/loopback/aws/iam';
 import type { AwsCall } from '../../src/loopback/aws/server';
-import { ACCOUNT, REGION, SECRETS_KEY, STAGE, TOPOLOGY_CONFIG, useSeededTopology, type FunctionKey } from '../helpers/topology';
+import {
+  ACCOUNT,
+  GIT_TOKENS_PARAM,
+  REGION,
+  SECRETS_KEY,
+  STAGE,
+  TOPOLOGY_CONFIG,
+  useSeededTopology,
+  type FunctionKey,
+} from '../helpers/topology';
 import {
   disallowed,
   scopedArns,
@@ -465,9 +474,15 @@ describe('IAM coverage', () => {
   });
 
   const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecs-chatops/${STAGE}/${name}`;
-  /** The SSM parameters each function reads its secrets from: only the slack function the signing secret. */
+  /** The SSM parameters each function reads its secrets from: only the slack function the signing secret, only the worker GIT_TOKENS. */
   const secretsOf = (fn: FunctionKey) =>
-    [...(fn === 'slack' ? ['slack-signing-secret'] : []), 'slack-bot-token', 'redis-url', 'job-signing-key'].map(parameter);
+    [
+      ...(fn === 'slack' ? ['slack-signing-secret'] : []),
+      'slack-bot-token',
+      'redis-url',
+      'job-signing-key',
+      ...(fn === 'worker' ? ['git-tokens'] : []),
+    ].map(parameter);
 
   it('secrets: each role may read exactly its own parameters, and decrypt them with the key only through SSM', () => {
     for (const fn of ['slack', 'worker', 'events', 'scheduled'] as const) {
@@ -485,9 +500,11 @@ describe('IAM coverage', () => {
       ]);
       // No secret value is in the function's configuration: names of parameters only.
       const env = t.functions[fn].env;
-      for (const v of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL', 'JOB_SIGNING_KEY']) expect(env[v]).toBeUndefined();
+      for (const v of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'REDIS_URL', 'JOB_SIGNING_KEY', 'GIT_TOKENS'])
+        expect(env[v]).toBeUndefined();
       expect(env.SLACK_BOT_TOKEN_PARAM).toBe(`/ecs-chatops/${STAGE}/slack-bot-token`);
       expect(env.SLACK_SIGNING_SECRET_PARAM).toBe(fn === 'slack' ? `/ecs-chatops/${STAGE}/slack-signing-secret` : undefined);
+      expect(env.GIT_TOKENS_PARAM).toBe(fn === 'worker' ? GIT_TOKENS_PARAM : undefined);
     }
     // Every function read its secrets from SSM, decrypting them (the calls (a) checked against its role).
     const reads = t.aws.calls.filter((c) => c.service === 'ssm' && c.action === 'GetParameters' && c.status === 200);

@@ -4,7 +4,7 @@
  * start with one log line naming it and no secret in any log, and the next invocation, once the
  * parameter exists, starts normally.
  */
-import { BOT_TOKEN, JOB_KEY, SIGNING_SECRET, STAGE, useSeededTopology } from '../helpers/topology';
+import { BOT_TOKEN, GIT_TOKEN, GIT_TOKENS, JOB_KEY, SIGNING_SECRET, STAGE, useSeededTopology } from '../helpers/topology';
 
 const t = useSeededTopology();
 
@@ -38,6 +38,6 @@ it('a parameter missing at cold start: one log line naming it, the start fails, 
   // No function wrote a secret to its log, in any form.
   for (const fn of ['slack', 'worker', 'events', 'scheduled'] as const) {
     const all = t.lambda.logs(t.functions[fn].name).join('\n');
-    for (const secret of [BOT_TOKEN, SIGNING_SECRET, JOB_KEY]) expect(all).not.toContain(secret);
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, JOB_KEY, GIT_TOKENS, GIT_TOKEN]) expect(all).not.toContain(secret);
   }
 });

@@ -322,8 +322,9 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
         } else if (typeof s.Resource === 'string') {
           expect(s.Resource).toMatch(/^\$\{self:custom\.iam\.[a-zA-Z]+\}$/);
         } else if (actions.includes('ssm:GetParameters')) {
-          // The function's own secrets, by name under the stage's prefix (test/topology/iam-coverage.test.ts: exactly which).
-          for (const r of s.Resource)
+          // The function's own secrets, by name under the stage's prefix (test/topology/iam-coverage.test.ts: exactly which);
+          // an optional one (the worker's git-tokens) only under its condition.
+          for (const r of s.Resource.map((x: any) => (x['Fn::If'] ? x['Fn::If'][1] : x)))
             expect(r['Fn::Sub']).toMatch(
               /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\$\{self:custom\.ssmPrefix\}\/[a-z-]+$/,
             );
@@ -333,6 +334,24 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
       }
     },
   );
+
+  it("GIT_TOKENS: the worker's alone, off by default (no name, no grant), on with --param=gitTokens=true (git-tokens)", () => {
+    expect(sls.functions.worker.environment.GIT_TOKENS_PARAM).toBe('${self:custom.gitTokensParam}');
+    for (const fn of ['slack', 'events', 'scheduled']) expect(sls.functions[fn].environment?.GIT_TOKENS_PARAM).toBeUndefined();
+    expect(sls.custom.gitTokensParam).toBe("${self:custom.gitTokensParams.${param:gitTokens, 'false'}}");
+    expect(sls.custom.gitTokensParams).toEqual({ true: '${self:custom.ssmPrefix}/git-tokens', false: '' });
+    expect(sls.resources.Conditions.HasGitTokens).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['${self:custom.gitTokensParam}', ''] }] });
+    const secrets = statementsOf('WorkerRole').find((s) => s.Sid === 'Secrets');
+    expect(secrets.Resource.filter((r: any) => r['Fn::If'])).toEqual([
+      {
+        'Fn::If': [
+          'HasGitTokens',
+          { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${self:custom.ssmPrefix}/git-tokens' },
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
+    ]);
+  });
 
   it('each custom.iam list is read from the resolver, and no statement uses custom.passRoles any more', () => {
     for (const [k, v] of Object.entries(sls.custom.iam)) expect(v).toBe(`\${file(./scripts/iam-resources.cjs):${k}}`);

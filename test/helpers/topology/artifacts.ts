@@ -26,6 +26,11 @@ export const ACCOUNT = '123456789012';
 /** The roles the test world's task definitions use: the worker may pass exactly these (chatops.topology.yml taskRoles). */
 export const PASS_ROLES = [`arn:aws:iam::${ACCOUNT}:role/web-task`, `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`];
 
+/**
+ * The SSM parameter of GIT_TOKENS (packaged with `gitTokens=true`, serverless.yml's custom.gitTokensParam): the
+ * worker reads it with its other secrets, through its role's grant on exactly that parameter.
+ */
+export const GIT_TOKENS_PARAM = `/ecs-chatops/${STAGE}/git-tokens`;
 /** The KMS key the topology's SecureString parameters are encrypted with (packaged as `secretsKmsKeyArn`). */
 export const SECRETS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0b0c5e1e-7a11-4c0d-9d00-5ec2e75ec2e7`;
 
@@ -119,7 +124,17 @@ async function packageTemplate(outdir: string, project: string): Promise<number>
   const osls = path.join(ROOT, 'node_modules/.bin/osls');
   const { ms } = await run(
     osls,
-    ['package', '--stage', STAGE, '--region', REGION, '--package', outdir, `--param=secretsKmsKeyArn=${SECRETS_KEY}`],
+    [
+      'package',
+      '--stage',
+      STAGE,
+      '--region',
+      REGION,
+      '--package',
+      outdir,
+      `--param=secretsKmsKeyArn=${SECRETS_KEY}`,
+      '--param=gitTokens=true',
+    ],
     env,
     project,
   );

@@ -39,20 +39,27 @@ import {
   type ViewSubmissionOptions,
 } from '../signing';
 import { startSlackServer, type SlackServer } from '../slack-server';
-import { ACCOUNT, REGION, SECRETS_KEY, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
+import { ACCOUNT, GIT_TOKENS_PARAM, REGION, SECRETS_KEY, STAGE, ensureArtifacts, type Artifacts } from './artifacts';
 import { Stack, type FunctionDef, type QueueDef, type RuleDef } from './cfn';
 import { deployTargetRole, trusts, type TargetRole } from './target-role';
 import { targetRoleParameters as scopedTargetRole } from '../iam';
 import { waitFor } from '../wait';
 import { seedWorld } from './seed';
 
-export { ACCOUNT, PASS_ROLES, REGION, SECRETS_KEY, STAGE } from './artifacts';
+export { ACCOUNT, GIT_TOKENS_PARAM, PASS_ROLES, REGION, SECRETS_KEY, STAGE } from './artifacts';
 
 export const SIGNING_SECRET = 'topology-signing-secret';
 export const BOT_TOKEN = 'xoxb-topology-token';
 export const STACK_NAME = `ecs-chatops-${STAGE}`;
 /** A job signing key of the topology (SSM parameter job-signing-key). */
 export const JOB_KEY = 'topology-job-signing-key-0123456789abcdef0123456789abcdef';
+
+/**
+ * GIT_TOKENS of the topology: a host no image label names (no flow asks a Git host), so the worker reads,
+ * validates and scrubs it, and asks nothing.
+ */
+export const GIT_TOKEN = 'topology-git-token-0123';
+export const GIT_TOKENS = JSON.stringify({ 'gitlab.invalid': GIT_TOKEN });
 
 /** The SSM parameters the stack's functions read their secrets from (serverless.yml's *_PARAM variables). */
 export function secretParameters(redisUrl: string): Record<string, string> {
@@ -61,6 +68,7 @@ export function secretParameters(redisUrl: string): Record<string, string> {
     [`/ecs-chatops/${STAGE}/slack-signing-secret`]: SIGNING_SECRET,
     [`/ecs-chatops/${STAGE}/redis-url`]: redisUrl,
     [`/ecs-chatops/${STAGE}/job-signing-key`]: JOB_KEY,
+    [GIT_TOKENS_PARAM]: GIT_TOKENS,
   };
 }
 export const TOPOLOGY_CONFIG = path.join(__dirname, '../../fixtures/chatops.topology.yml');
