@@ -270,7 +270,11 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // held lock: Lua the approve click's script carries; +1.5). The size ratio stays ~0.59x.
     // 2026-12-04 (session 25, 434.58 -> 435.01 KiB, ceiling 435 -> 436): /ecs lock and lock! while a holder's change
     // runs name and take over the lock it holds (lock-2.lua, steal-2.lua, answered in the ack). Still ~0.59x.
-    src: 436,
+    // 2026-12-04 (session 25, 435.01 -> 436.23 KiB, ceiling 436 -> 437): the wrong-channel refusal naming the
+    // channel's own environment and services (+0.5), a rollback from an alert carrying the alert's summary as its
+    // reason (+0.4), and a request's commit list in checkLines (the stored lines, the "and N more" line, the plan
+    // schema's two fields; the Git API itself is worker-only, src/deploy/git-api.ts; +0.3). Still ~0.59x.
+    src: 437,
   }),
 });
 
