@@ -29,7 +29,6 @@ import {
   type TaskFacts,
 } from './incident';
 import { excerptFor } from './logs';
-import { recordMemoryKill } from './memory-kills';
 import { alertMessage, continuedAlertMessage } from './messages';
 import { actionText, deployFailedText, downText, newReasonReply, recoveredBy, recoveredReply, signalReply } from './replies';
 import { readIncident } from './store';
@@ -112,9 +111,11 @@ async function onTaskEvent(
   };
   // Kept for /ecs rightsize (muted or not): a task killed for memory is a peak the hourly figures miss.
   if (decision.failure.kind === 'oom')
-    await recordMemoryKill(rt.redis, svc.environment, svc.alias, f.taskId, at, now).catch((err: unknown) =>
-      log.warn('could not record a task stopped for memory (for /ecs rightsize)', { task: f.taskId, err }),
-    );
+    await (
+      await import('./memory-kills.run')
+    )
+      .recordMemoryKill(rt.redis, svc.environment, svc.alias, f.taskId, at, now)
+      .catch((err: unknown) => log.warn('could not record a task stopped for memory (for /ecs rightsize)', { task: f.taskId, err }));
   await processSignal(
     rt,
     svc,

@@ -10,7 +10,7 @@ import { attachChart, chartText, type Chart } from './chart.run';
 import { describeTaskDefinition } from '../aws/ecs';
 import { FARGATE_PRICES_AS_OF, type CpuArchitecture } from '../aws/fargate-pricing';
 import type { Runtime } from '../runtime';
-import { memoryKillsBetween } from '../alerts/memory-kills';
+import { memoryKillsBetween } from '../alerts/memory-kills.run';
 import type { Invocation } from '../slack/invocation';
 import { answer, audienceOf, describeConfiguredService } from './readers.run';
 import { recommend, rightsizeMessage, statsOf, type RightsizeView } from './render/rightsize';

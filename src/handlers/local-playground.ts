@@ -33,6 +33,10 @@ import { simulate, simulations, type SimulationItem } from '../playground/demo/s
 import { peopleFor, type People } from '../playground/people';
 import { loadShortcuts } from '../playground/shortcuts';
 import { handler as eventsHandler } from './events';
+import { demoCompare } from '../playground/demo/git';
+
+/** Where the playground answers as the demo world's Git host (GitHub's API paths under it). */
+const DEMO_GIT_PATH = '/_git/github';
 
 /** `npm start` is the playground when no Slack credential is set (bot token, signing secret, app-level token). */
 export function wantsPlayground(env: NodeJS.ProcessEnv): boolean {
@@ -161,6 +165,12 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
       }
       return true;
     }
+    // The demo world's Git host (GIT_TOKENS names it below): a request card lists the commits it brings.
+    if (req.method === 'GET' && url.pathname.startsWith(DEMO_GIT_PATH) && mode === 'demo') {
+      const answer = demoCompare(url.pathname.slice(DEMO_GIT_PATH.length));
+      sendJson(res, answer.status, answer.body);
+      return true;
+    }
     if (req.method === 'GET' && url.pathname === '/favicon.ico') {
       res.writeHead(204).end();
       return true;
@@ -225,8 +235,13 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     setProcessEnv({ ...aws.env, SLACK_API_URL: slack.apiUrl });
     // The local Slack's response_urls are where the bot may answer (it refuses any other URL).
     const slackEnv = { SLACK_API_URL: slack.apiUrl, SLACK_RESPONSE_URL_BASE: `${slack.url}/response/` };
+    // The demo's commits come from its own Git host (unless GIT_TOKENS is set already).
+    const gitEnv =
+      mode === 'demo' && !opts.env.GIT_TOKENS
+        ? { GIT_TOKENS: JSON.stringify({ 'github.com': { token: '', api: slack.url + DEMO_GIT_PATH } }) }
+        : {};
     local = await startLocal({
-      env: { ...opts.env, ...aws.env, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, ...slackEnv },
+      env: { ...opts.env, ...aws.env, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, ...slackEnv, ...gitEnv },
       port: 0,
       host: '127.0.0.1',
       redisPersist: false,

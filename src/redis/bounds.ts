@@ -89,7 +89,7 @@ export const ALERT_BACKLOG_TTL_SECONDS = HOUR;
  */
 export const ALERT_BACKLOG_LOST_TTL_SECONDS = 24 * HOUR;
 
-/** Tasks stopped for running out of memory kept per service (src/alerts/memory-kills.ts), and for how long. */
+/** Tasks stopped for running out of memory kept per service (src/alerts/memory-kills.run.ts), and for how long. */
 export const MEMORY_KILLS_MAX = 200;
 export const MEMORY_KILLS_TTL_SECONDS = 30 * DAY;
 

@@ -11,7 +11,7 @@ export const workerKeys = {
    */
   noticeClaim: (noticeKey: string) => `noticeclaim:{${noticeKey}}`,
   /**
-   * Tasks of a service ECS stopped for running out of memory (zset: task id → when; src/alerts/memory-kills.ts),
+   * Tasks of a service ECS stopped for running out of memory (zset: task id → when; src/alerts/memory-kills.run.ts),
    * which /ecs rightsize reads. Same slot as the service's incident.
    */
   memoryKills: (env: string, alias: string) => `oomkills:{svc:${env}:${alias}}`,

@@ -1,7 +1,7 @@
 /**
  * /ecs rightsize never recommends less memory for a service whose tasks were killed for running out of
  * memory: CloudWatch's hourly figures miss a spike between samples, and the alerts saw the kill (an
- * ECS Task State Change classified as out of memory, kept per service: src/alerts/memory-kills.ts).
+ * ECS Task State Change classified as out of memory, kept per service: src/alerts/memory-kills.run.ts).
  * Through the real handlers: the event through the events function, the command through the Slack
  * function and the worker; ECS and CloudWatch stubbed.
  */
@@ -11,7 +11,7 @@ import { lastResponse, useDeployHarness } from '../helpers/deploy-e2e';
 import { stubMetrics } from '../helpers/cloudwatch';
 import { OOM, PULL_FAILED, taskStopped } from '../fixtures/events/samples';
 import { workerKeys } from '../../src/redis/keys.run';
-import { recordMemoryKill } from '../../src/alerts/memory-kills';
+import { recordMemoryKill } from '../../src/alerts/memory-kills.run';
 
 const cwMock = mockClient(CloudWatchClient);
 const h = useDeployHarness();

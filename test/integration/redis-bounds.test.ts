@@ -30,7 +30,7 @@ import { getRequest, refreshMessage, submitRequest, type SubmitInput } from '../
 import { spendOnce } from '../../src/commands/cost-spend';
 import { renderDiff, type DiffEntry } from '../../src/deploy/diff';
 import { recordHealthyDigest } from '../../src/deploy/promotion';
-import { recordMemoryKill } from '../../src/alerts/memory-kills';
+import { recordMemoryKill } from '../../src/alerts/memory-kills.run';
 import { endedFact, postOnce } from '../../src/deploy/tracker';
 import { admitCommand } from '../../src/edge/rate';
 import { claimJob } from '../../src/hooks/jobs';

@@ -178,7 +178,7 @@ export interface RightsizeView {
   /** Suggest Fargate Spot: not production, Fargate, not on Spot already. */
   spot: boolean;
   recommendation?: Recommendation;
-  /** Tasks stopped for running out of memory in the window, as the alerts saw them (src/alerts/memory-kills.ts), and the last one's time. */
+  /** Tasks stopped for running out of memory in the window, as the alerts saw them (src/alerts/memory-kills.run.ts), and the last one's time. */
   memoryKills?: { n: number; last?: number };
   /** When the answer was made (for "the last 2h ago"). */
   now: number;
