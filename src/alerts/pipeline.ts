@@ -110,12 +110,12 @@ async function onTaskEvent(
     explanation: explainFailure(decision.failure, rt.people.workspace, svc.alias),
   };
   // Kept for /ecs rightsize (muted or not): a task killed for memory is a peak the hourly figures miss.
-  if (decision.failure.kind === 'oom')
-    await (
-      await import('./memory-kills.run')
-    )
-      .recordMemoryKill(rt.redis, svc.environment, svc.alias, f.taskId, at, now)
-      .catch((err: unknown) => log.warn('could not record a task stopped for memory (for /ecs rightsize)', { task: f.taskId, err }));
+  if (decision.failure.kind === 'oom') {
+    const { recordMemoryKill } = await import('./memory-kills.run');
+    await recordMemoryKill(rt.redis, svc.environment, svc.alias, f.taskId, at, now).catch((err: unknown) =>
+      log.warn('could not record a task stopped for memory (for /ecs rightsize)', { task: f.taskId, err }),
+    );
+  }
   await processSignal(
     rt,
     svc,
