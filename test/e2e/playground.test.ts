@@ -101,6 +101,10 @@ describe('the playground (in-process)', () => {
     await pg.local.idle();
     const request = slack.messages('C0DEPLOYS').find((m) => /Deploy request/i.test(JSON.stringify(m.blocks)));
     expect(request).toBeDefined();
+    // The demo world's Git host answers for acme/shop: the card lists what v1.2.2 → v1.2.3 brings, newest first.
+    const card = JSON.stringify(request!.blocks);
+    expect(card).toContain('\\n• `9f8e7d6` Release v1.2.3 — lee\\n• `4d92e6b` Log the payment provider request id');
+    expect(card).toContain('• `2b7f0e9` Fix the checkout total when a coupon expires mid-session (#412) — dana');
     const approve = buttons(request!.blocks).find((b) => b.text === 'Approve');
     expect(approve).toBeDefined();
     await expect(pg.person.click('U0LEE', { channel: 'C0DEPLOYS', ts: request!.ts, ...approve! })).resolves.toMatchObject({ ok: true });
