@@ -28,6 +28,7 @@ const M = defineMessages('commands.logs', {
     ko: '`15m`, `2시간`, `3일`처럼 지금부터 거슬러 올라갈 기간을 쓰거나, `2025-05-17T09:30Z`처럼 UTC 시각을 쓰세요.',
   },
   notATime: { en: '{flag} is not a time. {help}', ko: '{flag}: 시각으로 읽을 수 없습니다. {help}' },
+  noUnit: { en: 'A duration needs its unit: did you mean {units}?', ko: '기간에는 단위가 필요합니다: {units} 중 무엇인가요?' },
   zeroSince: { en: '`--since {value}` is a window of zero length.', ko: '`--since {value}`: 길이가 0인 구간입니다.' },
   zeroSinceHint: { en: 'Look further back, e.g. `--since 15m`.', ko: '예: `--since 15m`' },
   emptyWindow: {
@@ -132,7 +133,9 @@ export function parseTimeSpec(text: string, flag: string): TimeSpec {
       return { at };
     }
   }
-  throw badInput(M.lazy('notATime', { flag: `\`--${flag} ${escapeMrkdwn(t.replace(/`/g, "'"))}\``, help: TIME_HELP }), LOGS_USAGE);
+  // A number alone (`--since 3`): the unit is missing.
+  const help = /^\d{1,4}$/.test(t) ? M.lazy('noUnit', { units: ['m', 'h', 'd'].map((u) => `\`${t}${u}\``).join(', ') }) : TIME_HELP;
+  throw badInput(M.lazy('notATime', { flag: `\`--${flag} ${escapeMrkdwn(t.replace(/`/g, "'"))}\``, help }), LOGS_USAGE);
 }
 
 function isTime(text: string): boolean {

@@ -167,6 +167,12 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['`--since 0m`: 길이가 0인 구간입니다.', '예: `--since 15m`'],
     ],
     ['logs web --since 0분', ['`--since 0m` is a window of zero length.'], ['`--since 0m`: 길이가 0인 구간입니다.']],
+    // A number without its unit: was only the general help.
+    [
+      'logs web --since 3',
+      ['`--since 3` is not a time. A duration needs its unit: did you mean `3m`, `3h`, `3d`?'],
+      ['`--since 3`: 시각으로 읽을 수 없습니다. 기간에는 단위가 필요합니다: `3m`, `3h`, `3d` 중 무엇인가요?'],
+    ],
     // An empty quoted value: was "`--since ` is not a time" (the empty value echoed).
     ['logs web --since ""', ['--since: needs a value, e.g. `--since 2h`'], ['--since: 값이 필요합니다. 예: `--since 2h`']],
     ['logs web --until ""', ['--until: needs a value, e.g. `--until 30m`'], ['--until: 값이 필요합니다. 예: `--until 30m`']],
