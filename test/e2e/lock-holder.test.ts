@@ -83,8 +83,13 @@ it('unlocking while the change runs drops the lock it holds (the change goes on)
   expect(other.text).toContain('Only <@UDEV1> or an approver can unlock it');
   const mine = await h.e2e.slash('unlock web', prod('UDEV1'));
   expect(mine.text).toContain('Unlocked `web` in `prod`.');
-  // What is left is the change's own lock, released when it ends.
+  // What is left is the change's own lock, released when it ends, with its own safety net again (not the held lock's 30 days).
   expect(await lockOf()).toMatchObject({ kind: 'change', request: req.id });
+  const own = Number(await h.e2e.rt.redis.hget(LOCK, 'own'));
+  expect(own).toBeGreaterThan(h.clock.now());
+  const ttl = await h.e2e.rt.redis.pttl(LOCK);
+  expect(ttl).toBeGreaterThan(own - h.clock.now() - 60_000);
+  expect(ttl).toBeLessThanOrEqual(own - h.clock.now());
   await completes(req.id);
   expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('succeeded');
   expect(await lockOf()).toBeUndefined();

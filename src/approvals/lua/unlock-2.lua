@@ -23,7 +23,14 @@ if lock.kind == 'change' then
   flat = { 'by', lock.by, 'reason', lock.reason or '', 'since', lock.since or '', 'kind', 'manual' }
 end
 if lock.kind ~= 'rollback' and lock.by ~= user and ARGV[2] ~= '1' then return answer('NOT_LOCK_OWNER', nil, flat) end
-if lock.held then redis.call('HDEL', KEYS[1], 'held.by', 'held.reason', 'held.since', 'held.ttl') else redis.call('DEL', KEYS[1]) end
+if lock.held then
+  redis.call('HDEL', KEYS[1], 'held.by', 'held.reason', 'held.since', 'held.ttl')
+  -- The change lock's own safety net again (start-10.lua lengthened it for the held lock).
+  local own = tonumber(redis.call('HGET', KEYS[1], 'own'))
+  if own then redis.call('PEXPIRE', KEYS[1], math.max(1, own - tonumber(now))) end
+else
+  redis.call('DEL', KEYS[1])
+end
 local detail = 'lock of ' .. lock.by
 if lock.reason and lock.reason ~= '' then detail = detail .. ': ' .. lock.reason end
 local event = 'unlocked'
