@@ -46,7 +46,7 @@ it('a task killed for memory in the window: said, and memory is not sized below 
   expect(await h.e2e.rt.redis.zcard(workerKeys.memoryKills('prod', 'web'))).toBe(1);
   const text = await rightsize();
   expect(text).toContain(
-    ':warning: 1 task was stopped for running out of memory in these 14 days (the last 2h ago). The hourly figures miss a spike between samples, so memory is not sized below 1024 MiB.',
+    ':warning: 1 task was stopped for running out of memory in the last 14 days (the last 2h ago). The hourly figures miss a spike between samples, so memory is not sized below 1024 MiB.',
   );
   // CPU is still sized by its figures; memory stays where it is.
   expect(text).toContain('resize web --cpu 256 --memory 1024');

@@ -60,7 +60,7 @@ describe('tasks killed for memory', () => {
     const with3 = (locale: Locale) =>
       JSON.stringify(rightsizeMessage({ ...view(locale), memoryKills: { n: 3, last: now - 5 * 60_000 } }).blocks);
     expect(with3('en')).toContain(
-      ':warning: 3 tasks were stopped for running out of memory in these 14 days (the last 5m ago). The hourly figures miss a spike between samples, so memory is not sized below 1024 MiB.',
+      ':warning: 3 tasks were stopped for running out of memory in the last 14 days (the last 5m ago). The hourly figures miss a spike between samples, so memory is not sized below 1024 MiB.',
     );
     expect(with3('ko')).toContain(':warning: 최근 14일 동안 작업 3개가 메모리 부족으로 중지되었습니다(마지막: 5분 전).');
     expect(JSON.stringify(rightsizeMessage(view('en')).blocks)).not.toContain('running out of memory');

@@ -143,7 +143,7 @@ const text = defineMessages('rightsize', {
   },
   button: { en: 'Request resize to {size}', ko: '크기 변경 요청: {size}' },
   memoryKills: {
-    en: ':warning: {n} {n|task was|tasks were} stopped for running out of memory in these {days} days (the last {ago}). The hourly figures miss a spike between samples, so memory is not sized below {memory} MiB.',
+    en: ':warning: {n} {n|task was|tasks were} stopped for running out of memory in the last {days} days (the last {ago}). The hourly figures miss a spike between samples, so memory is not sized below {memory} MiB.',
     ko: ':warning: 최근 {days}일 동안 작업 {n}개가 메모리 부족으로 중지되었습니다(마지막: {ago}). 시간별 수치에는 샘플 사이의 급증이 잡히지 않으므로 메모리를 {memory} MiB 아래로 줄이지 않습니다.',
   },
   method: {
