@@ -37,7 +37,13 @@ describe('parseTimeSpec', () => {
     expect(parseTimeSpec(text, 'since')).toEqual(expected);
   });
 
-  it.each(['yesterday', '15', '-5m', '2025-13-01', '2025-05-17T25:00', '1.5h'])('rejects %j with the accepted forms', (text) => {
+  it('rejects a number without its unit with the units it could have', () => {
+    const e = errorOf(() => parseTimeSpec('15', 'since'));
+    expect(e.code).toBe('BAD_INPUT');
+    expect(e.userMessage).toBe('`--since 15` is not a time. A duration needs its unit: did you mean `15m`, `15h`, `15d`?');
+  });
+
+  it.each(['yesterday', '-5m', '2025-13-01', '2025-05-17T25:00', '1.5h'])('rejects %j with the accepted forms', (text) => {
     const e = errorOf(() => parseTimeSpec(text, 'since'));
     expect(e.code).toBe('BAD_INPUT');
     expect(e.userMessage).toContain('is not a time');
