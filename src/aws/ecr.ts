@@ -14,6 +14,7 @@ import { ACCEPTED_MEDIA_TYPES, configLabels, parseManifest, pickPlatform, type P
 import { BotError } from '../errors';
 import { awsErrorName, callAws, awsActions } from './errors';
 import { defineMessages } from '../i18n/catalog';
+import { boundedText } from './bounded-body';
 
 const M = defineMessages('aws.ecr', {
   noRepository: { en: 'ECR has no repository {repository}.', ko: 'ECR에 {repository} 리포지토리가 없습니다.' },
@@ -250,26 +251,8 @@ async function download(url: string, signal: AbortSignal, maxBytes: number): Pro
     throw new Error(`image config download: not an https URL (${u.protocol})`);
   }
   const res = await fetch(u, { signal });
-  if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new Error(`image config download: HTTP ${res.status}`);
-  }
-  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
-    await res.body.cancel().catch(() => undefined);
-    throw new Error(`image config download: larger than ${maxBytes} bytes`);
-  }
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`image config download: larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return boundedText(res, maxBytes, {
+    failed: (status) => new Error(`image config download: HTTP ${status}`),
+    tooLarge: () => new Error(`image config download: larger than ${maxBytes} bytes`),
+  });
 }

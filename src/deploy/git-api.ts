@@ -5,6 +5,7 @@
  * expected JSON, a redirect) is a warning in the log, never with a token, and the request card
  * shows the commits line without the list.
  */
+import { boundedText } from '../aws/bounded-body';
 import { registerSecret } from '../log';
 import type { Runtime } from '../runtime';
 import { compareRequest, gitHubList, gitLabList, gitTokens, parseGitHosts, type CommitList, type GitHosts } from './commit-list';
@@ -68,29 +69,12 @@ class HttpError extends Error {}
 /** GET `url` as JSON within `signal`, at most MAX_BYTES; a redirect is a failure (a token never follows one elsewhere). */
 async function getJson(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
   const res = await fetch(url, { headers, signal, redirect: 'error' });
-  if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new HttpError(`HTTP ${res.status}`);
-  }
-  if (Number(res.headers.get('content-length') ?? 0) > MAX_BYTES) {
-    await res.body.cancel().catch(() => undefined);
-    throw new HttpError('answer too large');
-  }
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new HttpError('answer too large');
-    }
-    chunks.push(value);
-  }
+  const text = await boundedText(res, MAX_BYTES, {
+    failed: (status) => new HttpError(`HTTP ${status}`),
+    tooLarge: () => new HttpError('answer too large'),
+  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw new HttpError('not JSON');
   }
