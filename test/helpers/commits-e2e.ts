@@ -95,16 +95,21 @@ export async function startBlobServer(): Promise<BlobServer> {
  * may then stub labels on it), closed after it.
  */
 export function useBlobServer(): () => BlobServer {
-  let server: BlobServer | undefined;
+  return perTest(startBlobServer, 'useBlobServer');
+}
+
+/** A server started before each test and closed after it; the getter throws outside a test. */
+function perTest<S extends { close(): Promise<void> }>(start: () => Promise<S>, name: string): () => S {
+  let server: S | undefined;
   beforeEach(async () => {
-    server = await startBlobServer();
+    server = await start();
   });
   afterEach(async () => {
     await server?.close();
     server = undefined;
   });
   return () => {
-    if (!server) throw new Error('useBlobServer: the server is only there inside a test (or its hooks)');
+    if (!server) throw new Error(`${name}: the server is only there inside a test (or its hooks)`);
     return server;
   };
 }
@@ -224,18 +229,7 @@ export async function startGitApi(): Promise<GitApiServer> {
 
 /** A GitApiServer for each test, started before it (call this before useDeployHarness, whose `env` may name its URL), closed after it. */
 export function useGitApi(): () => GitApiServer {
-  let server: GitApiServer | undefined;
-  beforeEach(async () => {
-    server = await startGitApi();
-  });
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-  return () => {
-    if (!server) throw new Error('useGitApi: the server is only there inside a test (or its hooks)');
-    return server;
-  };
+  return perTest(startGitApi, 'useGitApi');
 }
 
 /** GitHub's compare answer (oldest first) for `n` commits (the i-th's sha starts `i000000`), `total_commits` as given. */
