@@ -136,6 +136,37 @@ describe('the commit list of a deploy request', () => {
   });
 });
 
+describe('a GitLab host', () => {
+  it("asks GitLab's compare API with its own token header and lists its answer", async () => {
+    gitTokens = () => JSON.stringify({ 'gitlab.example.com': { token: TOKEN, api: api().url } });
+    await h.restart();
+    const gitlab = (revision: string) => ({
+      ...shopLabels(revision),
+      'org.opencontainers.image.source': 'https://gitlab.example.com/acme/platform/shop',
+    });
+    stubLabels(h.ecrMock, blobs(), { to: gitlab(TO_SHA), from: gitlab(FROM_SHA) });
+    api().answer = {
+      status: 200,
+      body: {
+        commits: [
+          { id: FROM_SHA.replace(/^1/, '2'), short_id: '2a2b3c4', title: 'Fix the cart <!channel>', author_name: 'Dana' },
+          { id: TO_SHA, short_id: '9f8e7d6', title: 'Release v1.2.3', author_name: 'Lee' },
+        ],
+        compare_timeout: false,
+      },
+    };
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const text = textOf(requestMessage(h.e2e, 'CPROD').message);
+    expect(text).toContain('\\n• `9f8e7d6` Release v1.2.3 — Lee\\n• `2a2b3c4` Fix the cart &lt;!channel&gt; — Dana');
+    expect(api().requests).toHaveLength(1);
+    const [req] = api().requests;
+    expect(req!.path).toBe(`/projects/acme%2Fplatform%2Fshop/repository/compare?from=${FROM_SHA}&to=${TO_SHA}&straight=false`);
+    expect(req!.headers['private-token']).toBe(TOKEN);
+    expect(req!.headers.authorization).toBeUndefined();
+  });
+});
+
 describe('the commit list of a rollback request', () => {
   it('lists what it undoes: the API asked target...running', async () => {
     // web-prod:42 (running) is 9f8e7d6; the target, web-prod:39, pinned to DIGEST, is 1a2b3c4.
