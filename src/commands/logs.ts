@@ -134,7 +134,7 @@ export function parseTimeSpec(text: string, flag: string): TimeSpec {
     }
   }
   // A number alone (`--since 3`): the unit is missing.
-  const help = /^\d{1,4}$/.test(t) ? M.lazy('noUnit', { units: ['m', 'h', 'd'].map((u) => `\`${t}${u}\``).join(', ') }) : TIME_HELP;
+  const help = /^[1-9]\d{0,3}$/.test(t) ? M.lazy('noUnit', { units: ['m', 'h', 'd'].map((u) => `\`${t}${u}\``).join(', ') }) : TIME_HELP;
   throw badInput(M.lazy('notATime', { flag: `\`--${flag} ${escapeMrkdwn(t.replace(/`/g, "'"))}\``, help }), LOGS_USAGE);
 }
 

@@ -89,10 +89,11 @@ export function authorize(input: AuthorizeInput): Decision {
     const services = Object.keys(input.config.services).filter((s) => input.config.services[s]!.environment === here);
     const reason = M.lazy('wrongChannel', { env: input.environment, channels: where });
     if (!here || !services.length) return { ok: false, reason };
-    const list = services
-      .slice(0, 5)
-      .map((s) => `\`${s}\``)
-      .join(', ');
+    const list =
+      services
+        .slice(0, 5)
+        .map((s) => `\`${s}\``)
+        .join(', ') + (services.length > 5 ? ', …' : '');
     return { ok: false, reason: (locale) => `${reason(locale)} ${M.in(locale)('channelIsFor', { env: here, services: list })}` };
   }
   if (!hasRole(env, input.role, input.userId, input.userGroups)) {
