@@ -39,6 +39,8 @@ export async function memoryKillsBetween(
   to: number,
 ): Promise<{ n: number; last?: number }> {
   const key = workerKeys.memoryKills(environment, alias);
-  const [n, last] = await Promise.all([redis.zcount(key, from, to), redis.zrevrangebyscore(key, to, from, 'WITHSCORES', 'LIMIT', 0, 1)]);
-  return { n, ...(last[1] !== undefined ? { last: Number(last[1]) } : {}) };
+  // One read: at most MEMORY_KILLS_MAX members, oldest first, each followed by its score.
+  const found = await redis.zrangebyscore(key, from, to, 'WITHSCORES');
+  const n = found.length / 2;
+  return { n, ...(n ? { last: Number(found[found.length - 1]) } : {}) };
 }

@@ -2,7 +2,8 @@
  * The body of a fetch answer as text, never more than `maxBytes`: the Content-Length is checked
  * first, then what arrives, and past the bound the stream is cancelled. Used by the worker's plain
  * HTTPS reads (an image config's presigned download, src/aws/ecr.ts; the Git host's API,
- * src/deploy/git-api.ts), whose answers come from elsewhere and could be of any size.
+ * src/deploy/git-api.ts), whose answers come from elsewhere and could be of any size; and the one rule
+ * of where such a read may go (httpsOrLoopback).
  */
 export async function boundedText(
   res: Response,
@@ -31,4 +32,9 @@ export async function boundedText(
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Whether a URL may be fetched: https, or plain http on the loopback only (the local stand-ins of tests and the playground). */
+export function httpsOrLoopback(u: URL): boolean {
+  return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname));
 }

@@ -14,7 +14,7 @@ import { ACCEPTED_MEDIA_TYPES, configLabels, parseManifest, pickPlatform, type P
 import { BotError } from '../errors';
 import { awsErrorName, callAws, awsActions } from './errors';
 import { defineMessages } from '../i18n/catalog';
-import { boundedText } from './bounded-body';
+import { boundedText, httpsOrLoopback } from './bounded-body';
 
 const M = defineMessages('aws.ecr', {
   noRepository: { en: 'ECR has no repository {repository}.', ko: 'ECR에 {repository} 리포지토리가 없습니다.' },
@@ -247,7 +247,7 @@ export async function imageLabels(
 /** GET a presigned URL (https, or http on loopback) within `signal`, reading at most `maxBytes`. */
 async function download(url: string, signal: AbortSignal, maxBytes: number): Promise<string> {
   const u = new URL(url);
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))) {
+  if (!httpsOrLoopback(u)) {
     throw new Error(`image config download: not an https URL (${u.protocol})`);
   }
   const res = await fetch(u, { signal });

@@ -9,6 +9,7 @@
  * The request itself is ./git-api.ts.
  */
 import { z } from 'zod';
+import { httpsOrLoopback } from '../aws/bounded-body';
 import { code, escapeMrkdwn } from '../slack/text';
 import { repositoryOf, type Commits } from './commits';
 
@@ -34,8 +35,7 @@ function apiBase(v: string): boolean {
   } catch {
     return false;
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-  return (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) && !u.username && !u.password && !u.search && !u.hash;
+  return httpsOrLoopback(u) && !u.username && !u.password && !u.search && !u.hash;
 }
 
 const hostSchema = z.union([z.string(), z.strictObject({ token: z.string().default(''), api: z.string().refine(apiBase).optional() })]);

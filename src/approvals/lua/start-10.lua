@@ -48,13 +48,13 @@ if lock.kind == 'manual' then
 elseif lock['held.by'] then
   for _, f in ipairs({ 'held.by', 'held.reason', 'held.since', 'held.ttl' }) do table.insert(held, f); table.insert(held, lock[f] or '') end
 end
-
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id, unpack(held))
 -- A held lock by hand outlives the change lock's safety net: it is not lost with it. `own`: when the
 -- change lock alone would expire, which it does again once the held lock is unlocked (unlock-2.lua).
 local lockTtl = math.max(tonumber(ARGV[2]), tonumber(held[8]) or 0)
-if held[1] then redis.call('HSET', KEYS[2], 'own', tonumber(now) + tonumber(ARGV[2])) end
+if held[1] then table.insert(held, 'own'); table.insert(held, tonumber(now) + tonumber(ARGV[2])) end
+
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], 'by', h.requester, 'reason', ARGV[3], 'since', now, 'kind', 'change', 'request', h.id, unpack(held))
 redis.call('PEXPIRE', KEYS[2], lockTtl)
 -- The active pointer lives no longer than the request it points to (src/redis/bounds.ts).
 local reqTtl = redis.call('PTTL', KEYS[1])
