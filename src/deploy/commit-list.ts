@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { httpsOrLoopback } from '../aws/bounded-body';
 import { code, escapeMrkdwn } from '../slack/text';
-import { repositoryOf, type Commits } from './commits';
+import { repositoryOf, type Commits, type GitKind, type KindOf } from './commits';
 
 /** How many commits a request card lists (the newest; the rest are counted, the compare link has them all). */
 export const COMMIT_LIST_MAX = 5;
@@ -19,10 +19,14 @@ export const COMMIT_LIST_MAX = 5;
 const SUBJECT_MAX = 72;
 const AUTHOR_MAX = 30;
 
-/** One host's settings: its token ('' asks without one: public repositories) and its API's base URL. */
+/**
+ * One host's settings: its token ('' asks without one: public repositories), its API's base URL, and
+ * its kind when the name does not tell (a GitHub Enterprise Server, a GitLab under another name).
+ */
 export interface GitHost {
   token: string;
   api?: string;
+  kind?: GitKind;
 }
 /** The configured hosts by lower-case host name (github.com, gitlab.example.com). */
 export type GitHosts = ReadonlyMap<string, GitHost>;
@@ -38,7 +42,14 @@ function apiBase(v: string): boolean {
   return httpsOrLoopback(u) && !u.username && !u.password && !u.search && !u.hash;
 }
 
-const hostSchema = z.union([z.string(), z.strictObject({ token: z.string().default(''), api: z.string().refine(apiBase).optional() })]);
+const hostSchema = z.union([
+  z.string(),
+  z.strictObject({
+    token: z.string().default(''),
+    api: z.string().refine(apiBase).optional(),
+    kind: z.enum(['github', 'gitlab']).optional(),
+  }),
+]);
 const hostsSchema = z.record(z.string().regex(/^[a-z0-9.-]{1,253}$/i), hostSchema);
 
 /**
@@ -59,10 +70,27 @@ export function parseGitHosts(raw: string | undefined): { hosts?: GitHosts; prob
   if (!parsed.success) return { problem: [...new Set(parsed.error.issues.map((i) => i.code))].join(', ') };
   const hosts = new Map<string, GitHost>();
   for (const [host, v] of Object.entries(parsed.data)) {
-    const entry = typeof v === 'string' ? { token: v } : { token: v.token, ...(v.api ? { api: v.api.replace(/\/+$/, '') } : {}) };
+    const entry =
+      typeof v === 'string'
+        ? { token: v }
+        : { token: v.token, ...(v.api ? { api: v.api.replace(/\/+$/, '') } : {}), ...(v.kind ? { kind: v.kind } : {}) };
     hosts.set(host.toLowerCase(), entry);
   }
   return { hosts };
+}
+
+/** The kinds the hosts are given (GIT_TOKENS' `kind`), for the compare link of a host whose name does not tell. */
+export function kindsOf(hosts: GitHosts | undefined): KindOf | undefined {
+  return hosts && ((host) => hosts.get(host)?.kind);
+}
+
+/**
+ * Where a GitHub-kind host's REST API is: api.github.com for github.com, `api.<name>` for GitHub
+ * Enterprise Cloud (`*.ghe.com`), `/api/v3` on the host for a GitHub Enterprise Server.
+ */
+function gitHubApi(host: string): string {
+  if (host === 'github.com') return 'https://api.github.com';
+  return host.endsWith('.ghe.com') ? `https://api.${host}` : `https://${host}/api/v3`;
 }
 
 /** The tokens of the hosts (for the log scrubber). */
@@ -91,8 +119,9 @@ export function compareRequest(c: Commits, hosts: GitHosts | undefined): Compare
   // The repository, read back from the link compareUrl made (…/compare/a...b on GitHub, …/-/compare/a...b on GitLab).
   const suffix = `/compare/${older}...${newer}`;
   if (!c.url.endsWith(suffix)) return undefined;
-  let repo = repositoryOf(c.url.slice(0, -suffix.length));
-  if (repo?.host === 'gitlab') repo = c.url.endsWith(`/-${suffix}`) ? repositoryOf(c.url.slice(0, -suffix.length - 2)) : undefined;
+  const kinds = kindsOf(hosts);
+  let repo = repositoryOf(c.url.slice(0, -suffix.length), kinds);
+  if (repo?.host === 'gitlab') repo = c.url.endsWith(`/-${suffix}`) ? repositoryOf(c.url.slice(0, -suffix.length - 2), kinds) : undefined;
   if (!repo) return undefined;
   const u = new URL(repo.url);
   const host = hosts.get(u.hostname);
@@ -101,7 +130,7 @@ export function compareRequest(c: Commits, hosts: GitHosts | undefined): Compare
   if (repo.host === 'github') {
     const parts = path.split('/');
     if (parts.length !== 2) return undefined;
-    const base = host.api ?? 'https://api.github.com';
+    const base = host.api ?? gitHubApi(u.hostname);
     return {
       kind: 'github',
       url: `${base}/repos/${parts.map(encodeURIComponent).join('/')}/compare/${older}...${newer}`,

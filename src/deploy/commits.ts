@@ -4,8 +4,8 @@
  * repository URL), read from ECR by src/aws/ecr.ts imageLabels, turned into the `commits` check of a
  * deploy plan (the commits it brings) or a rollback plan (the commits it undoes). Pure (worker side):
  * the revision and repository of the labels, and the compare link. Label values are untrusted input:
- * a revision is kept only as 7–64 hex characters, a source only as a plain https URL on github.com or
- * a GitLab host.
+ * a revision is kept only as 7–64 hex characters, a source only as a plain https URL on a host known
+ * to be GitHub or GitLab (hostKind).
  */
 
 import { CREATED_LABEL } from '../aws/image-manifest';
@@ -19,12 +19,29 @@ export function revisionOf(labels: Record<string, string> | undefined): string |
   return v && /^[0-9a-f]{7,64}$/.test(v) ? v : undefined;
 }
 
+/** How a Git host shapes its compare pages and API. */
+export type GitKind = 'github' | 'gitlab';
+/** The kind GIT_TOKENS gives a host by name (its `kind`), for hosts whose name does not tell. */
+export type KindOf = (host: string) => GitKind | undefined;
+
+/**
+ * What kind of Git host a (lower-case) host name is: the kind GIT_TOKENS gives it (a GitHub
+ * Enterprise Server or a GitLab under any name), else github.com and GitHub Enterprise Cloud's
+ * `*.ghe.com` are GitHub, and a name containing `gitlab` is GitLab; undefined otherwise.
+ */
+export function hostKind(host: string, configured?: KindOf): GitKind | undefined {
+  const kind = configured?.(host);
+  if (kind) return kind;
+  if (host === 'github.com' || host.endsWith('.ghe.com')) return 'github';
+  return host.includes('gitlab') ? 'gitlab' : undefined;
+}
+
 /**
  * The repository of a source label as a web URL the compare link is built on, with how its host
  * compares: https only, no credentials, query or fragment, a plain path (no `.git`, no trailing
- * slash), on github.com or a host whose name contains `gitlab`; undefined otherwise.
+ * slash), on a host whose kind is known (hostKind); undefined otherwise.
  */
-export function repositoryOf(source: string | undefined): { url: string; host: 'github' | 'gitlab' } | undefined {
+export function repositoryOf(source: string | undefined, configured?: KindOf): { url: string; host: GitKind } | undefined {
   if (!source || source.length > 300) return undefined;
   let u: URL;
   try {
@@ -34,7 +51,7 @@ export function repositoryOf(source: string | undefined): { url: string; host: '
   }
   if (u.protocol !== 'https:' || u.username || u.password || u.search || u.hash || u.port) return undefined;
   const host = u.hostname.toLowerCase();
-  const kind = host === 'github.com' ? 'github' : host.includes('gitlab') ? 'gitlab' : undefined;
+  const kind = hostKind(host, configured);
   if (!kind) return undefined;
   const path = u.pathname.replace(/\/+$/, '').replace(/\.git$/, '');
   // owner/name at least (GitLab: groups/subgroups/name), in characters a repository path has.
@@ -43,8 +60,8 @@ export function repositoryOf(source: string | undefined): { url: string; host: '
 }
 
 /** The page comparing two commits of the repository a source label names (GitHub `/compare/a...b`, GitLab `/-/compare/a...b`). */
-export function compareUrl(source: string | undefined, from: string, to: string): string | undefined {
-  const repo = repositoryOf(source);
+export function compareUrl(source: string | undefined, from: string, to: string, configured?: KindOf): string | undefined {
+  const repo = repositoryOf(source, configured);
   if (!repo || !/^[0-9a-f]{7,64}$/.test(from) || !/^[0-9a-f]{7,64}$/.test(to)) return undefined;
   return `${repo.url}${repo.host === 'gitlab' ? '/-' : ''}/compare/${from}...${to}`;
 }
@@ -73,7 +90,12 @@ export interface Commits {
  * older (GitHub and GitLab show the commits of `a...b` that b has and a has not; the reverse is
  * empty): `from...to` for a deploy, `to...from` for a rollback (`back`).
  */
-function between(to: Record<string, string> | undefined, from: Record<string, string> | undefined, back: boolean): Commits | undefined {
+function between(
+  to: Record<string, string> | undefined,
+  from: Record<string, string> | undefined,
+  back: boolean,
+  configured: KindOf | undefined,
+): Commits | undefined {
   const toRev = revisionOf(to);
   const fromRev = revisionOf(from);
   const dir = back ? { back } : {};
@@ -81,9 +103,9 @@ function between(to: Record<string, string> | undefined, from: Record<string, st
   if (!fromRev) return { to: toRev, ...dir };
   const source = to?.[SOURCE_LABEL];
   const fromSource = from?.[SOURCE_LABEL];
-  const sameRepo = !fromSource || repositoryOf(fromSource)?.url === repositoryOf(source)?.url;
+  const sameRepo = !fromSource || repositoryOf(fromSource, configured)?.url === repositoryOf(source, configured)?.url;
   const [older, newer] = back ? [toRev, fromRev] : [fromRev, toRev];
-  const url = fromRev !== toRev && sameRepo ? compareUrl(source, older, newer) : undefined;
+  const url = fromRev !== toRev && sameRepo ? compareUrl(source, older, newer, configured) : undefined;
   return { to: toRev, from: fromRev, ...(url ? { url } : {}), ...dir };
 }
 
@@ -101,12 +123,17 @@ export function builtAt(labels: Record<string, string> | undefined): number | un
  * The commits of a deploy from the labels of the new image (`to`) and of the one running now
  * (`from`, when known): undefined when the new image has no revision label. The compare link
  * (`from...to`, what it brings) only when both commits are known, differ, and the running image
- * names no other repository. A deploy of an image built before the running one (an older tag
+ * names no other repository. `configured`: the kinds GIT_TOKENS gives hosts (hostKind). A deploy
+ * of an image built before the running one (an older tag
  * deployed again) goes back: it reads and links as a rollback does (what it undoes).
  */
-export function commitsOf(to: Record<string, string> | undefined, from: Record<string, string> | undefined): Commits | undefined {
+export function commitsOf(
+  to: Record<string, string> | undefined,
+  from: Record<string, string> | undefined,
+  configured?: KindOf,
+): Commits | undefined {
   if (!revisionOf(to)) return undefined;
-  return between(to, from, builtBefore(to, from));
+  return between(to, from, builtBefore(to, from), configured);
 }
 
 /** Whether image `a` was built before image `b`, both build times known. */
@@ -125,7 +152,8 @@ function builtBefore(a: Record<string, string> | undefined, b: Record<string, st
 export function rollbackCommitsOf(
   running: Record<string, string> | undefined,
   target: Record<string, string> | undefined,
+  configured?: KindOf,
 ): Commits | undefined {
   // `--to` a revision whose image was built after the running one's goes forward: what it brings.
-  return between(target, running, !builtBefore(running, target));
+  return between(target, running, !builtBefore(running, target), configured);
 }

@@ -8,8 +8,8 @@
 import { boundedText } from '../aws/bounded-body';
 import { registerSecret } from '../log';
 import type { Runtime } from '../runtime';
-import { compareRequest, gitHubList, gitLabList, gitTokens, parseGitHosts, type CommitList, type GitHosts } from './commit-list';
-import type { Commits } from './commits';
+import { compareRequest, gitHubList, gitLabList, gitTokens, kindsOf, parseGitHosts, type CommitList, type GitHosts } from './commit-list';
+import type { Commits, KindOf } from './commits';
 
 /** The bound of the request (connect, answer and body): 2.5 s; GIT_API_TIMEOUT_MS (tests) replaces it. */
 function gitApiBoundMs(): number {
@@ -35,6 +35,11 @@ export function gitHostsOf(rt: Runtime): GitHosts | undefined {
   for (const token of hosts ? gitTokens(hosts) : []) registerSecret(token);
   hostsByRuntime.set(rt, hosts);
   return hosts;
+}
+
+/** The kinds GIT_TOKENS gives its hosts (a GitHub Enterprise Server, a GitLab under another name), for the compare link. */
+export function gitKindsOf(rt: Runtime): KindOf | undefined {
+  return kindsOf(gitHostsOf(rt));
 }
 
 /**

@@ -45,7 +45,7 @@ import { changesCost, costDelta, type CostDelta } from './cost-delta';
 import { pausesDeployments } from './traffic-model';
 import type { AwsAccess } from '../aws/clients';
 import { commitsOf, rollbackCommitsOf, type Commits } from './commits';
-import { commitListOf } from './git-api';
+import { commitListOf, gitKindsOf } from './git-api';
 import { taskPlatform, type Platform } from '../aws/image-manifest';
 
 const M = defineMessages('deploy.planner', {
@@ -500,7 +500,7 @@ async function deployCommits(
     labels.at(labels.configured!, image.imageDigest!, taskPlatform(current.runtimePlatform)),
     labels.ofTaskDefinition(current, runningDigest),
   ]);
-  return withCommitList(rt, svc, commitsOf(to, from));
+  return withCommitList(rt, svc, commitsOf(to, from, gitKindsOf(rt)));
 }
 
 /**
@@ -523,7 +523,7 @@ async function rollbackCommits(
     labels.ofTaskDefinition(current, runningDigest),
     targetDigest.then((d) => labels.ofTaskDefinition(target, d)),
   ]);
-  return withCommitList(rt, svc, rollbackCommitsOf(running, back));
+  return withCommitList(rt, svc, rollbackCommitsOf(running, back, gitKindsOf(rt)));
 }
 
 /**

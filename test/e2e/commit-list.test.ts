@@ -167,6 +167,45 @@ describe('a GitLab host', () => {
   });
 });
 
+describe('a GitHub Enterprise Server', () => {
+  /** Both images built from a repository on git.acme.io, a name that does not say it is GitHub. */
+  const stubEnterpriseLabels = () => {
+    const enterprise = (revision: string) => ({
+      ...shopLabels(revision),
+      'org.opencontainers.image.source': 'https://git.acme.io/shop/web',
+    });
+    stubLabels(h.ecrMock, blobs(), { to: enterprise(TO_SHA), from: enterprise(FROM_SHA) });
+  };
+
+  it('with its kind in GIT_TOKENS: the compare link on its host and its API asked for the list', async () => {
+    // The API's base as an Enterprise Server has it (https://<host>/api/v3), here on the local server.
+    gitTokens = () => JSON.stringify({ 'git.acme.io': { token: TOKEN, api: `${api().url}/api/v3`, kind: 'github' } });
+    await h.restart();
+    stubEnterpriseLabels();
+    api().answer = { status: 200, body: gitHubCompare(2) };
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const text = textOf(requestMessage(h.e2e, 'CPROD').message);
+    const compare = `https://git.acme.io/shop/web/compare/${FROM_SHA}...${TO_SHA}`;
+    expect(text).toContain(`:memo: Commits: \`1a2b3c4\` → \`9f8e7d6\` (<${compare}|compare>)\\n• \`2000000\` Commit 2 — dev2`);
+    expect(api().requests.map((r) => [r.path, r.headers.authorization])).toEqual([
+      [`/api/v3/repos/shop/web/compare/${FROM_SHA}...${TO_SHA}`, `Bearer ${TOKEN}`],
+    ]);
+  });
+
+  it('without its kind: no compare link (its name does not say it is GitHub), nothing asked', async () => {
+    gitTokens = () => JSON.stringify({ 'git.acme.io': { token: TOKEN, api: `${api().url}/api/v3` } });
+    await h.restart();
+    stubEnterpriseLabels();
+    await h.e2e.slash('deploy web v1.2.3', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    const text = textOf(requestMessage(h.e2e, 'CPROD').message);
+    expect(text).toContain(':memo: Commits: `1a2b3c4` → `9f8e7d6`');
+    expect(text).not.toContain('git.acme.io');
+    expect(api().requests).toHaveLength(0);
+  });
+});
+
 describe('the commit list of a rollback request', () => {
   it('lists what it undoes: the API asked target...running', async () => {
     // web-prod:42 (running) is 9f8e7d6; the target, web-prod:39, pinned to DIGEST, is 1a2b3c4.

@@ -106,6 +106,36 @@ describe('which host is asked, with which token', () => {
     expect(gl.headers).toEqual({ Accept: 'application/json' });
   });
 
+  it('GitHub Enterprise: a Server by its kind at /api/v3 on its host; Cloud (`*.ghe.com`) at api.<name>; a GitLab by its kind', () => {
+    const ent = hosts({
+      'git.acme.io': { token: 'ghp_secret3', kind: 'github' },
+      'acme.ghe.com': 'ghp_secret4',
+      'code.acme.io': { token: 'glpat-secret5', kind: 'gitlab' },
+    });
+    expect(compareRequest({ to: TO, from: FROM, url: `https://git.acme.io/shop/web/compare/${FROM}...${TO}` }, ent)).toEqual({
+      kind: 'github',
+      url: `https://git.acme.io/api/v3/repos/shop/web/compare/${FROM}...${TO}`,
+      headers: { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', Authorization: 'Bearer ghp_secret3' },
+    });
+    expect(compareRequest({ to: TO, from: FROM, url: `https://acme.ghe.com/shop/web/compare/${FROM}...${TO}` }, ent)).toMatchObject({
+      url: `https://api.acme.ghe.com/repos/shop/web/compare/${FROM}...${TO}`,
+      headers: { Authorization: 'Bearer ghp_secret4' },
+    });
+    expect(compareRequest({ to: TO, from: FROM, url: `https://code.acme.io/g/web/-/compare/${FROM}...${TO}` }, ent)).toEqual({
+      kind: 'gitlab',
+      url: `https://code.acme.io/api/v4/projects/g%2Fweb/repository/compare?from=${FROM}&to=${TO}&straight=false`,
+      headers: { Accept: 'application/json', 'PRIVATE-TOKEN': 'glpat-secret5' },
+    });
+    // Its kind read from the link, not guessed: a GitLab-shaped link to a host configured as GitHub is not asked.
+    expect(compareRequest({ to: TO, from: FROM, url: `https://git.acme.io/g/web/-/compare/${FROM}...${TO}` }, ent)).toBeUndefined();
+    expect([...ent].map(([h, v]) => [h, v.kind])).toEqual([
+      ['git.acme.io', 'github'],
+      ['acme.ghe.com', undefined],
+      ['code.acme.io', 'gitlab'],
+    ]);
+    expect(parseGitHosts('{"git.acme.io": {"token": "ghp_secret3", "kind": "bitbucket"}}')).toEqual({ problem: expect.any(String) });
+  });
+
   it('nothing is asked: no hosts, a host not configured, no link, one commit, the same commit', () => {
     const c: Commits = { to: TO, from: FROM, url: GH };
     expect(compareRequest(c, undefined)).toBeUndefined();

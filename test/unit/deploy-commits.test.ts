@@ -137,6 +137,34 @@ describe('revisions and the compare link', () => {
     expect(compareUrl('https://github.com/acme/shop', '<!here>', TO)).toBeUndefined();
   });
 
+  it('GitHub Enterprise: Cloud (`*.ghe.com`) by its name; a Server, or a GitLab under another name, only when GIT_TOKENS gives its kind', () => {
+    expect(compareUrl('https://acme.ghe.com/shop/web', FROM, TO)).toBe(`https://acme.ghe.com/shop/web/compare/${FROM}...${TO}`);
+    // A name that does not tell: no link, unless configured.
+    expect(compareUrl('https://git.acme.io/shop/web', FROM, TO)).toBeUndefined();
+    const configured: Record<string, 'github' | 'gitlab'> = { 'git.acme.io': 'github', 'code.acme.io': 'gitlab' };
+    const kinds = (h: string) => configured[h];
+    expect(compareUrl('https://git.acme.io/shop/web', FROM, TO, kinds)).toBe(`https://git.acme.io/shop/web/compare/${FROM}...${TO}`);
+    expect(compareUrl('https://code.acme.io/group/sub/web', FROM, TO, kinds)).toBe(
+      `https://code.acme.io/group/sub/web/-/compare/${FROM}...${TO}`,
+    );
+    // The configured kind wins over the name (a GitHub Enterprise Server named gitlab-mirror.acme.io).
+    expect(repositoryOf('https://gitlab-mirror.acme.io/a/b', () => 'github')).toEqual({
+      url: 'https://gitlab-mirror.acme.io/a/b',
+      host: 'github',
+    });
+    // Look-alikes stay unknown.
+    expect(compareUrl('https://acme.ghe.com.evil.io/shop/web', FROM, TO, kinds)).toBeUndefined();
+    expect(compareUrl('https://git.acme.io.evil.io/shop/web', FROM, TO, kinds)).toBeUndefined();
+    // Both images' labels are read with the same kinds.
+    expect(commitsOf(labels(TO, 'https://git.acme.io/shop/web'), labels(FROM, 'https://git.acme.io/shop/web'), kinds)?.url).toBe(
+      `https://git.acme.io/shop/web/compare/${FROM}...${TO}`,
+    );
+    expect(commitsOf(labels(TO, 'https://git.acme.io/shop/web'), labels(FROM, 'https://git.acme.io/shop/web'))).toEqual({
+      to: TO,
+      from: FROM,
+    });
+  });
+
   it('commitsOf: nothing without a new revision; the new one alone; both with the link; a repository that moved: no link', () => {
     const src = 'https://github.com/acme/shop';
     expect(commitsOf(labels(undefined, src), labels(FROM, src))).toBeUndefined();
