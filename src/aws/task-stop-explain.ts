@@ -5,8 +5,7 @@
  * task (TaskFacts.explanation), so the Slack function can re-render the alert without these texts
  * (kept out of dist/slack.js).
  */
-import { classifyTaskStop, type TaskFailure } from './task-stop';
-import type { TaskDetail } from './ecs-events';
+import { classifyTaskStop, stoppedDetail, type StoppedTaskLike, type TaskFailure } from './task-stop';
 import { explainEcsReason } from './ecs-reasons';
 import { defineMessages } from '../i18n/catalog';
 import type { Locale } from '../i18n/locale';
@@ -120,13 +119,6 @@ export function explainFailure(f: TaskFailure, locale: Locale = 'en', alias?: st
   }
 }
 
-/** What a stopped task's explanation is read from: the rollout's StoppedTaskInfo, or ECS's Task (/ecs status, /ecs tasks). */
-export interface StoppedTaskLike {
-  stopCode?: string;
-  stoppedReason?: string;
-  containers?: ReadonlyArray<{ name?: string; exitCode?: number | null; reason?: string }>;
-}
-
 /**
  * What a stopped task's stop means in plain words, in `locale`: the alerts' explanation
  * (explainFailure) for a failure, or for a task that failed to start the line of
@@ -136,15 +128,7 @@ export interface StoppedTaskLike {
  * With the service's `alias`, running out of memory also names `/ecs rightsize` (as alerts do).
  */
 export function stoppedTaskExplanation(task: StoppedTaskLike, locale: Locale, alias?: string): string | undefined {
-  const detail: TaskDetail = {
-    clusterArn: '',
-    taskArn: '',
-    lastStatus: 'STOPPED',
-    stopCode: task.stopCode,
-    stoppedReason: task.stoppedReason,
-    containers: (task.containers ?? []).map((c) => ({ name: c.name, exitCode: c.exitCode, reason: c.reason })),
-  };
-  const decision = classifyTaskStop(detail, { includeRoutineStops: false });
+  const decision = classifyTaskStop(stoppedDetail(task), { includeRoutineStops: false });
   if (!decision.alert) return undefined;
   // The alerts' generic "could not start" line says no more than ECS's reason on the line above.
   if (decision.failure.kind === 'failed-to-start') return explainEcsReason(task.stoppedReason, locale);

@@ -173,3 +173,31 @@ export function imageTagOf(image: string | undefined): string | undefined {
   if (colon > image.lastIndexOf('/')) return image.slice(colon + 1);
   return 'latest';
 }
+
+/** What a stopped task is read from: the rollout's StoppedTaskInfo, or ECS's Task (/ecs status, /ecs tasks). */
+export interface StoppedTaskLike {
+  stopCode?: string;
+  stoppedReason?: string;
+  containers?: ReadonlyArray<{ name?: string; exitCode?: number | null; reason?: string }>;
+}
+
+/** A stopped task as the event detail classifyTaskStop reads. */
+export function stoppedDetail(task: StoppedTaskLike): TaskDetail {
+  return {
+    clusterArn: '',
+    taskArn: '',
+    lastStatus: 'STOPPED',
+    stopCode: task.stopCode,
+    stoppedReason: task.stoppedReason,
+    containers: (task.containers ?? []).map((c) => ({ name: c.name, exitCode: c.exitCode, reason: c.reason })),
+  };
+}
+
+/**
+ * Whether a stopped task was stopped for running out of memory, as an alert would say: an
+ * OutOfMemoryError, or exit 137 the task did not get for being told to stop.
+ */
+export function stoppedForMemory(task: StoppedTaskLike): boolean {
+  const decision = classifyTaskStop(stoppedDetail(task), { includeRoutineStops: false });
+  return decision.alert && decision.failure.kind === 'oom';
+}

@@ -2,15 +2,18 @@
  * The worker part of `/ecs rightsize`: the service and its task definition (what is reserved), then
  * one GetMetricData call for the hourly CPU and memory utilization of the service (AWS/ECS) and,
  * where Container Insights is on, the absolute peaks (ECS/ContainerInsights; absent metrics come
- * back empty, so no cluster lookup is needed to know).
+ * back empty, so no cluster lookup is needed to know). Tasks stopped for running out of memory
+ * (the record src/alerts/memory-kills.run.ts keeps, and the ones ECS still lists) keep memory from
+ * being sized below the reservation.
  */
 import { getMetricData, type MetricQuery, type Series } from '../aws/cloudwatch';
 import { rightsizeChart } from '../charts/specs';
 import { attachChart, chartText, type Chart } from './chart.run';
-import { describeTaskDefinition } from '../aws/ecs';
+import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import type { ResolvedService } from '../config/schema';
 import { FARGATE_PRICES_AS_OF, type CpuArchitecture } from '../aws/fargate-pricing';
 import type { Runtime } from '../runtime';
-import { memoryKillsBetween } from '../alerts/memory-kills.run';
+import { memoryKillsBetween, memoryKillsOf, recordMemoryKills } from '../alerts/memory-kills.run';
 import type { Invocation } from '../slack/invocation';
 import { answer, audienceOf, describeConfiguredService } from './readers.run';
 import { recommend, rightsizeMessage, statsOf, type RightsizeView } from './render/rightsize';
@@ -59,11 +62,7 @@ export async function runRightsize(parsed: Parsed<RightsizeArgs>, rt: Runtime, i
   const series = await getMetricData(rt.aws.cloudwatch(env.region, env), rightsizeQueries(env.cluster, svc.service), start, end, HOUR_S);
   const cpu = { ...statsOf(series.cpu_max!.values), avg: statsOf(series.cpu_avg!.values).avg };
   const memory = { ...statsOf(series.mem_max!.values), avg: statsOf(series.mem_avg!.values).avg };
-  // Tasks killed for memory in the window (the alerts' record; unreadable: not said, and not used).
-  const memoryKills = await memoryKillsBetween(rt.redis, env.name, svc.alias, start, now).catch((err: unknown) => {
-    rt.log.warn('rightsize: the record of tasks stopped for memory is unreadable', { service: svc.alias, err });
-    return undefined;
-  });
+  const memoryKills = await memoryKillsIn(rt, svc, start, now);
   const ciCpu = statsOf(series.ci_cpu!.values);
   const ciMem = statsOf(series.ci_mem!.values);
   const strategy = service.capacityProviderStrategy ?? [];
@@ -114,6 +113,36 @@ export async function runRightsize(parsed: Parsed<RightsizeArgs>, rt: Runtime, i
   await answer(rt, inv, rightsizeMessage(view), audience);
   const chart = rightsizeChartOf(view, series);
   if (chart) await attachChart(rt, inv, audience, chart);
+}
+
+/**
+ * Tasks killed for memory in the window: the record the alerts and other reads keep, with the ones
+ * ECS lists as stopped now (about the last hour) added to it first. Without the record (Redis
+ * unreadable), the listed ones alone; neither readable: undefined (not said, and not used).
+ */
+async function memoryKillsIn(
+  rt: Runtime,
+  svc: ResolvedService,
+  start: number,
+  now: number,
+): Promise<{ n: number; last?: number } | undefined> {
+  const env = svc.env;
+  const ecs = rt.aws.ecs(env.region, env);
+  const listed = await listServiceTasks(ecs, env.cluster, svc.service, 'STOPPED')
+    .then((arns) => (arns.length ? describeTasks(ecs, env.cluster, arns.slice(0, 100)) : []))
+    .then((tasks) => memoryKillsOf(tasks, now).filter((k) => k.at >= start))
+    .catch((err: unknown) => {
+      rt.log.warn('rightsize: the stopped tasks ECS lists are unreadable', { service: svc.alias, err });
+      return undefined;
+    });
+  try {
+    await recordMemoryKills(rt.redis, env.name, svc.alias, listed ?? [], now);
+    return await memoryKillsBetween(rt.redis, env.name, svc.alias, start, now);
+  } catch (err) {
+    rt.log.warn('rightsize: the record of tasks stopped for memory is unreadable', { service: svc.alias, err });
+    if (!listed) return undefined;
+    return { n: listed.length, ...(listed.length ? { last: Math.max(...listed.map((k) => k.at)) } : {}) };
+  }
 }
 
 /** The chart of a right-sizing answer: the hourly series against the reservation (none without data). */

@@ -18,6 +18,7 @@ import { answerInAlertThread } from './alert-thread.run';
 import { answer, audienceOf, clusterHint, describeConfiguredService, guardsOrUndefined, mapLimit } from './readers.run';
 import type { Locale } from '../i18n/locale';
 import { parseImage } from './render/common';
+import { rememberListedMemoryKills } from '../alerts/memory-kills.run';
 import { ecrRepositoryOf } from '../deploy/refs';
 import { containerImage, serviceStatusMessage } from './render/status';
 import type { StatusArgs } from './status';
@@ -99,7 +100,11 @@ async function serviceStatus(rt: Runtime, svc: ResolvedService, locale: Locale):
     serviceTasks(ecs, env.cluster, svc.service),
   ]);
   const currentTd = service.taskDefinition ? taskDefinitions[service.taskDefinition] : undefined;
-  const tagsByDigest = await tagsOfPinnedDigest(rt, svc, containerImage(currentTd, svc.container));
+  const [tagsByDigest] = await Promise.all([
+    tagsOfPinnedDigest(rt, svc, containerImage(currentTd, svc.container)),
+    // Kept for /ecs rightsize: the tasks ECS still lists as stopped for memory.
+    rememberListedMemoryKills(rt.redis, rt.log, { environment: env.name, alias: svc.alias }, tasks, rt.now()),
+  ]);
   const guards = await guardsP;
   return serviceStatusMessage(
     {

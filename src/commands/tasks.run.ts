@@ -1,5 +1,6 @@
 /** The worker part of `/ecs tasks`: ListTasks (RUNNING or STOPPED), DescribeTasks, newest first. */
 import { describeTasks, listServiceTasks } from '../aws/ecs';
+import { rememberListedMemoryKills } from '../alerts/memory-kills.run';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
 import { answer, audienceOf, describeConfiguredService } from './readers.run';
@@ -18,6 +19,9 @@ export async function runTasks(parsed: Parsed<TasksArgs>, rt: Runtime, inv: Invo
   const described = arns.length ? await describeTasks(ecs, svc.env.cluster, arns.slice(0, 100)) : [];
   const when = (t: (typeof described)[number]) => (parsed.args.stopped ? t.stoppedAt : (t.startedAt ?? t.createdAt))?.getTime() ?? 0;
   const sorted = [...described].sort((a, b) => when(b) - when(a));
+  // Kept for /ecs rightsize: the tasks ECS still lists as stopped for memory.
+  if (parsed.args.stopped)
+    await rememberListedMemoryKills(rt.redis, rt.log, { environment: svc.env.name, alias: svc.alias }, described, rt.now());
   await answer(
     rt,
     inv,
