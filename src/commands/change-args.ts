@@ -96,7 +96,7 @@ export const commonFlags = {
 export interface ChangeArgsBase {
   reason?: string;
   dryRun: boolean;
-  /** `--at`: a local time or `next-window` (resolved in the worker against the change windows). */
+  /** `--at`: a local date and time, a time of day (`02:00`), a delay (`+30m`) or `next-window` (resolved in the worker against the change windows). */
   at?: string;
   /** `--break-glass "reason"`. */
   breakGlass?: string;
@@ -113,8 +113,8 @@ const gateFlagText = defineMessages('commands.change-args.gates', {
     ko: '`--at {at}`은(는) 읽을 수 있는 시각이 아닙니다.',
   },
   atHint: {
-    en: 'Write the local time of the environment’s change windows as `YYYY-MM-DDTHH:MM`, e.g. `--at {example}` (add `Z` or `+09:00` for another zone), or `--at next-window`.',
-    ko: '환경의 변경 허용 시간대 기준 현지 시각을 `YYYY-MM-DDTHH:MM` 형식으로 쓰세요. 예: `--at {example}` (다른 시간대는 `Z`나 `+09:00`을 붙이세요). 또는 `--at next-window`.',
+    en: 'Write a time in the zone of the environment’s change windows (UTC without them): `--at 02:00` (the next 02:00), `--at {example}` (add `Z` or `+09:00` for another zone), `--at +30m`, or `--at next-window`.',
+    ko: '환경의 변경 허용 시간대 기준(없으면 UTC) 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at {example}`(다른 시간대는 `Z`나 `+09:00`을 붙이세요), `--at +30m`, 또는 `--at next-window`.',
   },
   bgMissing: {
     en: '`--break-glass` needs the reason in quotes, e.g. `--break-glass "checkout is down for everyone"`.',
@@ -135,6 +135,10 @@ const gateFlagText = defineMessages('commands.change-args.gates', {
 });
 
 const AT_LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$/i;
+/** `--at 2:00`, `--at 14:30`: the next time the clock shows it. */
+const AT_CLOCK = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+/** `--at +30m`, `--at +2h`: that long from now. */
+const AT_AFTER = /^\+(\d{1,4})(m|h)$/i;
 const NEXT_WINDOW = /^next[-_ ]?window$/i;
 
 /** An example `--at` value: tomorrow 02:00 (UTC date; only an example). */
@@ -157,8 +161,11 @@ export function changeBase(
   if (flags.at !== undefined) {
     if (flags.at === true || !flags.at.trim()) throw badInput(t('atMissing'), spec.usage, t('atHint', { example }));
     const v = flags.at.trim().replace(/^(\d{4}-\d{2}-\d{2}) +(\d)/, '$1T$2');
+    const clock = AT_CLOCK.exec(v);
     if (NEXT_WINDOW.test(v)) at = 'next-window';
     else if (AT_LOCAL.test(v)) at = v;
+    else if (clock) at = `${clock[1]!.padStart(2, '0')}:${clock[2]}`;
+    else if (AT_AFTER.test(v)) at = v.toLowerCase();
     else {
       // `--at next-windw`: the spelling it was meant to be.
       const near = closest(v, ['next-window']).length ? ['--at next-window'] : [];

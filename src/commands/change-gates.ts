@@ -28,6 +28,7 @@ import {
   localParts,
   nextOpen,
   parseLocal,
+  zonedTime,
   windowsApply,
 } from '../policy/windows';
 import type { WindowsConfig } from '../config/gates';
@@ -97,8 +98,8 @@ const text = defineMessages('commands.gates', {
   },
   atMalformed: { en: '`{at}` is not a date and time I can read.', ko: '`{at}`은(는) 읽을 수 있는 날짜와 시각이 아닙니다.' },
   atFormat: {
-    en: 'Write a real local time in {zone} as `YYYY-MM-DDTHH:MM`, e.g. `--at {example}`, or `--at next-window`.',
-    ko: '{zone} 기준 실제 현지 시각을 `YYYY-MM-DDTHH:MM` 형식으로 쓰세요. 예: `--at {example}`. 또는 `--at next-window`.',
+    en: 'Write a real local time in {zone}: `--at 02:00` (the next 02:00), `--at {example}`, `--at +30m`, or `--at next-window`.',
+    ko: '{zone} 기준 실제 현지 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at {example}`, `--at +30m`, 또는 `--at next-window`.',
   },
   nextWindowNoWindows: {
     en: '`{env}` has no change windows, so there is no next window to wait for: run it without `--at`, or name a time.',
@@ -161,8 +162,22 @@ function localIso(t: number, timeZone: string): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(Math.floor(p.minutes / 60))}:${pad(p.minutes % 60)}`;
 }
 
-/** `--at` text → epoch ms: a local time in the windows' zone (UTC without windows), or with an explicit offset. */
-export function resolveAt(at: string, w: WindowsConfig | undefined): number | undefined {
+/**
+ * `--at` text → epoch ms: a local date and time in the windows' zone (UTC without windows), or with
+ * an explicit offset; a time of day (`02:00`), the next time the zone's clock shows it (today if
+ * not past, else tomorrow); a delay (`+30m`, `+2h`) from `now`.
+ */
+export function resolveAt(at: string, w: WindowsConfig | undefined, now: number): number | undefined {
+  const after = /^\+(\d+)(m|h)$/.exec(at);
+  if (after) return now + Number(after[1]) * (after[2] === 'h' ? 3_600_000 : 60_000);
+  const clock = /^(\d{2}):(\d{2})$/.exec(at);
+  if (clock) {
+    const zone = w?.timeZone ?? 'UTC';
+    const today = localParts(now, zone);
+    const minutes = Number(clock[1]) * 60 + Number(clock[2]);
+    const t = zonedTime(today.year, today.month, today.day, minutes, zone);
+    return t >= now - 60_000 ? t : zonedTime(today.year, today.month, today.day + 1, minutes, zone);
+  }
   const offset = /(Z|[+-]\d{2}:\d{2})$/i.exec(at);
   if (offset) {
     const ms = Date.parse(at.toUpperCase().endsWith('Z') ? at.toUpperCase() : at);
@@ -261,7 +276,7 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
         }
       }
     } else {
-      const at = resolveAt(args.at, w);
+      const at = resolveAt(args.at, w, now);
       if (at === undefined) {
         const zone = w?.timeZone ?? 'UTC';
         refuse(tr('atMalformed', { at: args.at }), tr('atFormat', { zone, example: localIso(now + 86_400_000, zone) }));

@@ -124,9 +124,24 @@ describe('change windows', () => {
     expect(lastResponse(h.e2e)).toContain('is more than 14d ahead');
     const bad = await h.e2e.slash('scale web 6 --at tomorrow', { channel_id: 'CPROD', user_id: 'UDEV1' });
     expect(bad.text).toContain('`--at tomorrow` is not a time I can read.');
-    expect(bad.text).toContain('`YYYY-MM-DDTHH:MM`');
+    expect(bad.text).toContain('`--at 02:00` (the next 02:00)');
     expect(bad.text).toContain('`/ecs scale &lt;service&gt; &lt;count&gt;');
     expect(h.e2e.slack.messages('CPROD')).toHaveLength(0);
+  });
+
+  it('--at a time of day: the next time Seoul shows it, checked against the windows like a dated one', async () => {
+    // Monday 11:00: 16:30 is today's, inside the window; the card says when.
+    h.clock.set(kst('2026-12-07T11:00'));
+    const req = await requestAt('scale web 6 --at 16:30');
+    expect(textOf(req.message)).toContain(`Change window: scheduled for <!date^${kst('2026-12-07T16:30') / 1000}^`);
+    expect(lastResponse(h.e2e)).toContain(`It starts <!date^${kst('2026-12-07T16:30') / 1000}^`);
+    // Saturday noon: 10:00 is Sunday's, outside the windows; the refusal names the time it read.
+    h.clock.set(SATURDAY_NOON);
+    await h.e2e.slash('restart web --at 10:00', { channel_id: 'CPROD', user_id: 'UDEV1' });
+    await h.e2e.drain();
+    expect(lastResponse(h.e2e)).toContain(`\`10:00\` (<!date^${kst('2026-12-06T10:00') / 1000}^`);
+    expect(lastResponse(h.e2e)).toContain('is outside the change windows');
+    expect(lastResponse(h.e2e)).toContain('`--at 2026-12-07T10:00`');
   });
 
   it('a scheduled start re-checks the window: closed by then, it fails with the reason', async () => {

@@ -339,6 +339,13 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     expect(changeBase({ at: '2026-12-02T02:00' }, { config: en }, spec).at).toBe('2026-12-02T02:00');
     expect(changeBase({ at: '2026-12-02 02:00' }, { config: en }, spec).at).toBe('2026-12-02T02:00');
     expect(changeBase({ at: '2026-12-02T02:00+09:00' }, { config: en }, spec).at).toBe('2026-12-02T02:00+09:00');
+    // A time of day (the next time the clock shows it) and a delay, as the worker reads them.
+    expect(changeBase({ at: '2:00' }, { config: en }, spec).at).toBe('02:00');
+    expect(changeBase({ at: '23:59' }, { config: en }, spec).at).toBe('23:59');
+    expect(changeBase({ at: '+30m' }, { config: en }, spec).at).toBe('+30m');
+    expect(changeBase({ at: '+2H' }, { config: en }, spec).at).toBe('+2h');
+    for (const v of ['24:00', '2:60', '+30', '30m', '+1.5h', '-30m'])
+      expect(refusal(() => changeBase({ at: v }, { config: en }, spec)).userMessage).toBe(`\`--at ${v}\` is not a time I can read.`);
     for (const v of ['next-window', 'next window', 'Next-Window', 'nextwindow'])
       expect(changeBase({ at: v }, { config: en }, spec).at).toBe('next-window');
     expect(changeBase({ 'break-glass': ' checkout is down ' }, { config: en }, spec).breakGlass).toBe('checkout is down');
@@ -349,14 +356,15 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     expect(bad.code).toBe('BAD_INPUT');
     expect(bad.userMessage).toBe('`--at tomorrow` is not a time I can read.');
     expect(bad.usage).toBe(spec.usage);
-    expect(bad.hint).toContain('`YYYY-MM-DDTHH:MM`');
+    expect(bad.hint).toContain('`--at 02:00` (the next 02:00)');
+    expect(bad.hint).toContain('`--at +30m`');
     expect(bad.hint).toContain('`--at next-window`');
     const missing = refusal(() => changeBase({ at: true }, { config: en }, spec));
     expect(missing.userMessage).toMatch(/^`--at` needs a time/);
     // Whatever the workspace's language: the one who typed it reads it in theirs.
     const koBad = refusal(() => changeBase({ at: 'tomorrow' }, { config: en }, spec));
     expect(koBad.userMessageIn('ko')).toBe('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
-    expect(koBad.hintIn('ko')).toContain('`YYYY-MM-DDTHH:MM` 형식');
+    expect(koBad.hintIn('ko')).toContain('`--at 02:00`(다가오는 02:00)');
     expect(koBad.usage).toBe(spec.usage);
     expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessageIn('ko')).toContain('따옴표로 감싼 사유');
     expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessage).toContain('needs the reason in quotes');
