@@ -48,7 +48,7 @@ const M = defineMessages('alerts.replies', {
   logsOf: { en: 'Logs of {alias} task {task}, for {user} ({link})', ko: '{alias} 작업 {task}의 로그, {user} 님 요청 ({link})' },
   logsOfContainer: {
     en: 'Logs of {alias} task {task}, container {container}, for {user} ({link})',
-    ko: '{alias} 작업 {task} 컨테이너 {container}의 로그, {user} 님 요청 ({link})',
+    ko: '{alias} 작업 {task}, {container} 컨테이너의 로그, {user} 님 요청 ({link})',
   },
   logsErrorText: { en: 'Logs of {alias} task {task}: {error}', ko: '{alias} 작업 {task}의 로그: {error}' },
   logsNoLinesText: { en: 'Logs of {alias} task {task}: no lines', ko: '{alias} 작업 {task}의 로그: 없음' },

@@ -10,21 +10,21 @@ import { defineMessages, type Localized } from '../i18n/catalog';
 const M = defineMessages('aws.log-location', {
   notInTaskDefinition: {
     en: 'container {container} is not in task definition {td}',
-    ko: '컨테이너 {container}이(가) 작업 정의 {td}에 없습니다',
+    ko: '{container} 컨테이너가 작업 정의 {td}에 없습니다',
   },
   noLogConfiguration: {
     en: 'container {container} has no log configuration, so its output is not kept',
-    ko: '컨테이너 {container}에 로그 설정이 없어 출력이 남지 않습니다',
+    ko: '{container} 컨테이너에 로그 설정이 없어 출력이 남지 않습니다',
   },
   otherDriver: {
     en: 'container {container} logs through {driver}, not CloudWatch Logs (awslogs)',
-    ko: '컨테이너 {container}은(는) CloudWatch Logs(awslogs)가 아닌 {driver}(으)로 로그를 보냅니다',
+    ko: '{container} 컨테이너는 CloudWatch Logs(awslogs)가 아닌 {driver}(으)로 로그를 보냅니다',
   },
   unknownDriver: { en: 'an unknown driver', ko: '알 수 없는 드라이버' },
-  noGroup: { en: 'container {container} has no awslogs-group', ko: '컨테이너 {container}에 awslogs-group이 없습니다' },
+  noGroup: { en: 'container {container} has no awslogs-group', ko: '{container} 컨테이너에 awslogs-group이 없습니다' },
   noPrefix: {
     en: 'container {container} has no awslogs-stream-prefix, so its stream cannot be named',
-    ko: '컨테이너 {container}에 awslogs-stream-prefix가 없어 로그 스트림 이름을 알 수 없습니다',
+    ko: '{container} 컨테이너에 awslogs-stream-prefix가 없어 로그 스트림 이름을 알 수 없습니다',
   },
   outsidePrefix: {
     en: 'log group {group} is outside logGroupPrefix {prefix} of chatops.yml, so the bot may not read it',

@@ -169,7 +169,7 @@ describe('the log stream of a container', () => {
       return r.ok ? '' : r.error(locale);
     };
     expect(why(logLocation(td(undefined), 'web', 'abc', 'eu-west-1'))).toMatch(/no log configuration/);
-    expect(why(logLocation(td(undefined), 'web', 'abc', 'eu-west-1'), 'ko')).toBe('컨테이너 web에 로그 설정이 없어 출력이 남지 않습니다');
+    expect(why(logLocation(td(undefined), 'web', 'abc', 'eu-west-1'), 'ko')).toBe('web 컨테이너에 로그 설정이 없어 출력이 남지 않습니다');
     expect(why(logLocation(td({ Name: 'firehose' }, 'awsfirelens'), 'web', 'abc', 'eu-west-1'))).toMatch(
       /awsfirelens, not CloudWatch Logs/,
     );
@@ -178,7 +178,27 @@ describe('the log stream of a container', () => {
       'container sidecar is not in task definition web:42',
     );
     expect(why(logLocation(td({ 'awslogs-group': '/g', 'awslogs-stream-prefix': 'p' }), 'sidecar', 'abc', 'eu-west-1'), 'ko')).toBe(
-      '컨테이너 sidecar이(가) 작업 정의 web:42에 없습니다',
+      'sidecar 컨테이너가 작업 정의 web:42에 없습니다',
+    );
+  });
+});
+
+describe("the Logs button's answer", () => {
+  it('names the container after its name in Korean, as a sentence does (was "작업 … 컨테이너 web의 로그")', () => {
+    const meta = {
+      alias: 'web',
+      taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad',
+      container: 'web',
+      region: 'eu-west-1',
+      group: '/ecs/web',
+      stream: 's',
+      userId: 'UDEV1',
+    };
+    expect(JSON.stringify(logsReply(meta, ['x'], undefined, 'ko').blocks)).toContain(
+      '`web` 작업 `c13b4cb4`, `web` 컨테이너의 로그, <@UDEV1> 님 요청',
+    );
+    expect(JSON.stringify(logsReply(meta, ['x'], undefined, 'en').blocks)).toContain(
+      'Logs of `web` task `c13b4cb4`, container `web`, for <@UDEV1>',
     );
   });
 });
