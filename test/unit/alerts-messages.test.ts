@@ -183,26 +183,6 @@ describe('the log stream of a container', () => {
   });
 });
 
-describe("the Logs button's answer", () => {
-  it('names the container after its name in Korean, as a sentence does (was "작업 … 컨테이너 web의 로그")', () => {
-    const meta = {
-      alias: 'web',
-      taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad',
-      container: 'web',
-      region: 'eu-west-1',
-      group: '/ecs/web',
-      stream: 's',
-      userId: 'UDEV1',
-    };
-    expect(JSON.stringify(logsReply(meta, ['x'], undefined, 'ko').blocks)).toContain(
-      '`web` 작업 `c13b4cb4`, `web` 컨테이너의 로그, <@UDEV1> 님 요청',
-    );
-    expect(JSON.stringify(logsReply(meta, ['x'], undefined, 'en').blocks)).toContain(
-      'Logs of `web` task `c13b4cb4`, container `web`, for <@UDEV1>',
-    );
-  });
-});
-
 describe('incident wording', () => {
   it('summarises counts over time, by reason', () => {
     expect(taskSummary(view(hash(7, 12)))).toBe('7 tasks failed in 12 minutes: OutOfMemoryError ×7');
@@ -460,6 +440,13 @@ describe('the alert message', () => {
     expect(first.type === 'section' && first.text?.text).toContain('```a\nb```');
     expect(logsReply(meta, undefined, 'the log group /ecs/web no longer exists').text).toBe(
       'Logs of web task abc: the log group /ecs/web no longer exists',
+    );
+    // In Korean the container's name comes before 컨테이너, as a sentence writes it (was "작업 … 컨테이너 web의 로그").
+    expect(JSON.stringify(logsReply(meta, ['a'], undefined, 'ko').blocks)).toContain(
+      '`web` 작업 `abc`, `web` 컨테이너의 로그, <@U1> 님 요청',
+    );
+    expect(JSON.stringify(logsReply(meta, ['a'], undefined, 'en').blocks)).toContain(
+      'Logs of `web` task `abc`, container `web`, for <@U1>',
     );
     expect(muteNotice(web, 'U1', { until: T, reason: 'load test <!here>' }).blocks).toMatchSnapshot();
     expect(slackDate(T)).toBe('<!date^1772445600^{date_short_pretty} {time}|2026-03-02 10:00 UTC>');
