@@ -32,7 +32,7 @@ export const scale = defineCommand<ScaleArgs>({
   verb: 'scale',
   summary: M.lazy('summary'),
   usage: USAGE,
-  examples: ['scale web 8 --reason "campaign traffic"', 'scale worker 2', 'scale web 12 --dry-run'],
+  examples: ['scale web 8 --reason "campaign traffic"', 'scale web 12 --at 02:00', 'scale worker 2 --dry-run'],
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
