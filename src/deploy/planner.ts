@@ -919,9 +919,12 @@ const resizeText = defineMessages('deploy-resize', {
     ko: '서비스 사용량에 맞는 크기 추천: `/ecs rightsize {alias}`',
   },
   warnSmaller: {
-    en: 'The new size is smaller than what runs now: check `/ecs rightsize {alias}` for the measured peaks.',
-    ko: '새 크기가 지금보다 작습니다. 측정된 최대치는 `/ecs rightsize {alias}`에서 확인하세요.',
+    en: 'The new size has less {what} than what runs now: check `/ecs rightsize {alias}` for the measured peaks.',
+    ko: '새 크기는 지금보다 {what} 예약이 적습니다. 측정된 최대치는 `/ecs rightsize {alias}`에서 확인하세요.',
   },
+  lessCpu: { en: 'CPU', ko: 'CPU', same: true },
+  lessMemory: { en: 'memory', ko: '메모리' },
+  lessBoth: { en: 'CPU and memory', ko: 'CPU와 메모리' },
 });
 
 /** A new revision of what runs now with only the task CPU (units) and memory (MiB) changed: a deploy request. */
@@ -958,7 +961,9 @@ export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: n
   const before = registrationInput(td, current.tags);
   const after = withSize(before, to.cpu, to.memory);
   const warnings: string[] = [];
-  if (to.cpu < from.cpu || to.memory < from.memory) warnings.push(writtenToken(resizeText.lazy('warnSmaller', { alias: svc.alias })));
+  // What shrinks, by name: a step up in memory that lowers the CPU is not "smaller".
+  const less = to.cpu < from.cpu ? (to.memory < from.memory ? 'lessBoth' : 'lessCpu') : to.memory < from.memory ? 'lessMemory' : undefined;
+  if (less) warnings.push(writtenToken(resizeText.lazy('warnSmaller', { alias: svc.alias, what: resizeText.lazy(less) })));
   const plan: ResizePlan = { verb: 'resize', ...b, from, to, checks: { roles: rolesCheck(td, after, svc.env.taskRoles), warnings } };
   return { plan, summary: planSummary(plan, rt.people.workspace), details: renderDiff(diffObjects(before, after)), notes: [] };
 }

@@ -8,7 +8,7 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lastResponse, useDeployHarness } from '../helpers/deploy-e2e';
+import { lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import { stubMetrics } from '../helpers/cloudwatch';
 import { OOM, PULL_FAILED, taskStopped } from '../fixtures/events/samples';
 import { workerKeys } from '../../src/redis/keys.run';
@@ -37,6 +37,7 @@ it('without a memory kill the figures decide: less memory', async () => {
   const text = await rightsize();
   expect(text).toContain('*Recommended:*');
   expect(text).not.toContain('running out of memory');
+  expect(text).not.toContain('More memory');
   expect(text).toMatch(/resize web --cpu \d+ --memory 512\b/);
 });
 
@@ -52,6 +53,20 @@ it('a task killed for memory in the window: said, and memory is not sized below 
   );
   // CPU is still sized by its figures; memory stays where it is.
   expect(text).toContain('resize web --cpu 256 --memory 1024');
+  // And the step up is offered with its own button: the cheapest size with more memory that holds the CPU peaks.
+  expect(text).toContain(':bulb: *More memory:* if tasks keep running out of memory, `0.25 vCPU / 2 GB` is the cheapest size');
+  expect(text).toContain('resize web --cpu 256 --memory 2048');
+  // Its button asks for it; the request says the CPU shrinks (not that the size is smaller: the memory grows).
+  const body = h.e2e.slack.responses().at(-1)!;
+  const more = (body.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements!)
+    .find((e) => e.action_id === 'command:run:resize-more')!;
+  await h.e2e.click({ action_id: more.action_id, value: more.value, user_id: 'UDEV1', channel_id: 'CPROD' });
+  await h.e2e.drain();
+  const card = textOf(requestMessage(h.e2e, 'CPROD').message);
+  expect(card).toContain('`0.5 vCPU / 1 GB` → `0.25 vCPU / 2 GB`');
+  expect(card).toContain('The new size has less CPU than what runs now');
 });
 
 it('a kill before the window is not counted, and one older than 30 days is dropped at the next write', async () => {

@@ -100,6 +100,8 @@ describe('/ecs rightsize', () => {
     expect(requestText).toContain('Resize request: web → prod');
     // The one-line card names the sizes; the task definition diff is under Details.
     expect(requestText).toContain('`0.5 vCPU / 1 GB` → `0.25 vCPU / 1 GB`');
+    // What shrinks, by name.
+    expect(requestText).toContain('The new size has less CPU than what runs now: check `/ecs rightsize web` for the measured peaks.');
     expect(requestText).toContain('approval:approve');
     expect(h.ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
 

@@ -55,6 +55,42 @@ describe('tasks killed for memory', () => {
     expect(kept.kind).toBe('smaller');
   });
 
+  it('offer the cheapest size with more memory that holds the CPU peaks, and what it costs against now', () => {
+    const kept = recommend({ ...input, memoryFloor: 2048 });
+    // 0.25 vCPU holds the CPU peaks but takes at most 2 GB: 0.5 vCPU / 3 GB is the cheapest above 2 GB.
+    expect(kept.moreMemory?.size).toEqual({ cpu: 512, memory: 3072 });
+    // Against 0.5 vCPU / 2 GB now: 1 GB more for the 4 tasks costs more a month.
+    expect(kept.moreMemory?.monthlyExtra).toBeGreaterThan(0);
+    // Without kills, or when the size already has more memory, nothing more is offered.
+    expect(recommend(input).moreMemory).toBeUndefined();
+    const busy = recommend({ ...input, memory: statsOf([90, 95, 99]), memoryFloor: 2048 });
+    expect(busy.size.memory).toBeGreaterThan(2048);
+    expect(busy.moreMemory).toBeUndefined();
+    // CPU peaks that need 1 vCPU (120% of 0.5 vCPU with 30% headroom): the step up keeps it.
+    expect(recommend({ ...input, cpu: statsOf([100, 110, 120]), memoryFloor: 2048 }).moreMemory?.size).toEqual({ cpu: 1024, memory: 3072 });
+  });
+
+  it('show the step up beside the recommendation, with its own button, in both languages', () => {
+    const now = Date.parse('2026-03-02T10:00:00Z');
+    const r = recommend({ ...input, current: { cpu: 512, memory: 1024 }, memoryFloor: 1024 });
+    const msg = (locale: Locale) => rightsizeMessage({ ...view(locale), recommendation: r, memoryKills: { n: 1, last: now - 60_000 } });
+    const en = JSON.stringify(msg('en').blocks);
+    expect(en).toContain(
+      ':bulb: *More memory:* if tasks keep running out of memory, `0.25 vCPU / 2 GB` is the cheapest size with more than 1024 MiB that holds the CPU peaks (about $',
+    );
+    expect(en).toMatch(/a month (more|less) than now\)\./);
+    expect(JSON.stringify(msg('ko').blocks)).toContain(':bulb: *메모리 늘리기:* 작업이 계속 메모리 부족으로 중지된다면');
+    const buttons = msg('en').blocks.flatMap((b) => (b.type === 'actions' ? b.elements : [])) as Array<{
+      action_id: string;
+      value: string;
+      style?: string;
+    }>;
+    expect(buttons.map((b) => [b.action_id, JSON.parse(b.value).c, b.style])).toEqual([
+      ['command:run:resize', 'resize web --cpu 256 --memory 1024', 'primary'],
+      ['command:run:resize-more', 'resize web --cpu 256 --memory 2048', undefined],
+    ]);
+  });
+
   it("are said under the memory figures, in the reader's language", () => {
     const now = Date.parse('2026-03-02T10:00:00Z');
     const with3 = (locale: Locale) =>

@@ -49,6 +49,12 @@ export interface Recommendation {
   hourlyNew?: number;
   /** Positive: saved per month at the desired count; negative: costs more. */
   monthlySaving?: number;
+  /**
+   * Tasks were killed for memory (memoryFloor) and `size` keeps the memory they had: the cheapest
+   * size with more memory that still holds the CPU peaks, and what it costs a month against now
+   * (positive: more). How far the spike went is unknown, so it is offered, not recommended.
+   */
+  moreMemory?: { size: Size; monthlyExtra?: number };
 }
 
 export interface RecommendInput {
@@ -77,6 +83,14 @@ export function recommend(i: RecommendInput): Recommendation {
   const size = [...fits].sort((a, b) => cost(a) - cost(b) || a.cpu - b.cpu || a.memory - b.memory)[0] ?? { cpu: 16384, memory: 122880 };
   const hourlyNow = price(i.current);
   const hourlyNew = price(size);
+  const floor = i.memoryFloor;
+  const more =
+    floor !== undefined && size.memory <= floor
+      ? fargateSizes()
+          .filter((s) => s.cpu >= needed.cpu && s.memory > floor)
+          .sort((a, b) => cost(a) - cost(b) || a.memory - b.memory || a.cpu - b.cpu)[0]
+      : undefined;
+  const hourlyMore = more && price(more);
   const same = size.cpu === i.current.cpu && size.memory === i.current.memory;
   const kind = same ? 'same' : (hourlyNew ?? cost(size)) < (hourlyNow ?? cost(i.current)) ? 'smaller' : 'larger';
   return {
@@ -87,6 +101,16 @@ export function recommend(i: RecommendInput): Recommendation {
     ...(hourlyNew !== undefined ? { hourlyNew } : {}),
     ...(hourlyNow !== undefined && hourlyNew !== undefined
       ? { monthlySaving: (hourlyNow - hourlyNew) * HOURS_PER_MONTH * Math.max(1, i.desiredCount) }
+      : {}),
+    ...(more
+      ? {
+          moreMemory: {
+            size: more,
+            ...(hourlyNow !== undefined && hourlyMore !== undefined
+              ? { monthlyExtra: (hourlyMore - hourlyNow) * HOURS_PER_MONTH * Math.max(1, i.desiredCount) }
+              : {}),
+          },
+        }
       : {}),
   };
 }
@@ -146,6 +170,12 @@ const text = defineMessages('rightsize', {
     en: ':warning: {n} {n|task was|tasks were} stopped for running out of memory in the last {days} days (the last {ago}). The hourly figures miss a spike between samples, so memory is not sized below {memory} MiB.',
     ko: ':warning: 최근 {days}일 동안 작업 {n}개가 메모리 부족으로 중지되었습니다(마지막: {ago}). 시간별 수치에는 샘플 사이의 급증이 잡히지 않으므로 메모리를 {memory} MiB 아래로 줄이지 않습니다.',
   },
+  moreMemory: {
+    en: ':bulb: *More memory:* if tasks keep running out of memory, {size} is the cheapest size with more than {memory} MiB that holds the CPU peaks{cost}.',
+    ko: ':bulb: *메모리 늘리기:* 작업이 계속 메모리 부족으로 중지된다면, CPU 최대치를 감당하면서 {memory} MiB보다 메모리가 많은 가장 저렴한 크기는 {size}입니다{cost}.',
+  },
+  moreMemoryCosts: { en: ' (about {amount} a month more than now)', ko: ' (지금보다 월 약 {amount} 더 듦)' },
+  moreMemorySaves: { en: ' (about {amount} a month less than now)', ko: ' (지금보다 월 약 {amount} 절약)' },
   method: {
     en: 'AWS/ECS CPUUtilization and MemoryUtilization per hour (GetMetricData), percent of the task reservation; CPU sized for the 95th percentile of hourly peaks, memory for the highest. The button opens a deploy request (`/ecs resize`) with the same approvals as a deploy.',
     ko: '시간별 AWS/ECS CPUUtilization·MemoryUtilization(GetMetricData), 작업 예약 대비 백분율. CPU는 시간별 최대치의 95번째 백분위수, 메모리는 최고치 기준. 버튼은 배포와 같은 승인을 거치는 배포 요청(`/ecs resize`)을 엽니다.',
@@ -245,22 +275,26 @@ export function rightsizeMessage(v: RightsizeView): SlackMessage {
         ),
       );
     }
-    if (r.kind !== 'same') {
-      blocks.push(
-        actions('rightsize', [
-          commandButton(
-            t('button', {
-              size: `${r.size.cpu / 1024} vCPU / ${r.size.memory >= 1024 ? `${r.size.memory / 1024} GB` : `${r.size.memory} MB`}`,
-            }),
-            `resize ${v.alias} --cpu ${r.size.cpu} --memory ${r.size.memory}`,
-            {
-              key: 'resize',
-              style: 'primary',
-            },
-          ),
-        ]),
-      );
+    const more = r.moreMemory;
+    if (more) {
+      const extra = more.monthlyExtra;
+      const cost =
+        extra === undefined || Math.abs(extra) < 0.005
+          ? ''
+          : t(extra > 0 ? 'moreMemoryCosts' : 'moreMemorySaves', { amount: money(extra) });
+      blocks.push(section(t('moreMemory', { size: sizeText(more.size), memory: v.current.memory, cost })));
     }
+    const resizeTo = (size: Size, key: string, style?: 'primary') =>
+      commandButton(
+        t('button', { size: `${size.cpu / 1024} vCPU / ${size.memory >= 1024 ? `${size.memory / 1024} GB` : `${size.memory} MB`}` }),
+        `resize ${v.alias} --cpu ${size.cpu} --memory ${size.memory}`,
+        { key, ...(style ? { style } : {}) },
+      );
+    const buttons = [
+      ...(r.kind !== 'same' ? [resizeTo(r.size, 'resize', 'primary')] : []),
+      ...(more ? [resizeTo(more.size, 'resize-more')] : []),
+    ];
+    if (buttons.length) blocks.push(actions('rightsize', buttons));
   }
   blocks.push(context(t('method')));
   return { text: t('fallback', { alias: v.alias, what: notificationText(what) }), blocks };
