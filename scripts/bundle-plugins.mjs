@@ -274,7 +274,11 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // channel's own environment and services (+0.5), a rollback from an alert carrying the alert's summary as its
     // reason (+0.4), and a request's commit list in checkLines (the stored lines, the "and N more" line, the plan
     // schema's two fields; the Git API itself is worker-only, src/deploy/git-api.ts; +0.3). Still ~0.59x.
-    src: 437,
+    // 2026-12-05 (session 26, 436.77 -> 437.08 KiB, ceiling 437 -> 438): `--at 02:00` and `--at +30m` read before
+    // the ack (change-args, with hints naming all the forms; +0.2), and the gateway's users.info time zone, which
+    // the worker reads a local `--at` in when the environment has no change windows (the gateway is shared; +0.08).
+    // Still ~0.59x.
+    src: 438,
   }),
 });
 

@@ -113,8 +113,8 @@ const gateFlagText = defineMessages('commands.change-args.gates', {
     ko: '`--at {at}`은(는) 읽을 수 있는 시각이 아닙니다.',
   },
   atHint: {
-    en: 'Write a time in the zone of the environment’s change windows (UTC without them): `--at 02:00` (the next 02:00), `--at {example}` (or with `Z`, `+09:00`), `--at +30m`, or `--at next-window`.',
-    ko: '환경의 변경 허용 시간대 기준(없으면 UTC) 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at {example}`(`Z`, `+09:00`도 가능), `--at +30m`, 또는 `--at next-window`.',
+    en: 'Write a time in the zone of the environment’s change windows (else your Slack time zone): `--at 02:00` (the next 02:00), `--at {example}` (or with `Z`, `+09:00`), `--at +30m`, or `--at next-window`.',
+    ko: '환경의 변경 허용 시간대 기준(없으면 내 Slack 시간대) 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at {example}`(`Z`, `+09:00`도 가능), `--at +30m`, 또는 `--at next-window`.',
   },
   bgMissing: {
     en: '`--break-glass` needs the reason in quotes, e.g. `--break-glass "checkout is down for everyone"`.',

@@ -163,16 +163,15 @@ function localIso(t: number, timeZone: string): string {
 }
 
 /**
- * `--at` text → epoch ms: a local date and time in the windows' zone (UTC without windows), or with
- * an explicit offset; a time of day (`02:00`), the next time the zone's clock shows it (today if
- * not past, else tomorrow); a delay (`+30m`, `+2h`) from `now`.
+ * `--at` text → epoch ms: a local date and time in `zone` (atZone), or with an explicit offset; a
+ * time of day (`02:00`), the next time the zone's clock shows it (today if not past, else tomorrow);
+ * a delay (`+30m`, `+2h`) from `now`.
  */
-export function resolveAt(at: string, w: WindowsConfig | undefined, now: number): number | undefined {
+export function resolveAt(at: string, zone: string, now: number): number | undefined {
   const after = /^\+(\d+)(m|h)$/.exec(at);
   if (after) return now + Number(after[1]) * (after[2] === 'h' ? 3_600_000 : 60_000);
   const clock = /^(\d{2}):(\d{2})$/.exec(at);
   if (clock) {
-    const zone = w?.timeZone ?? 'UTC';
     const today = localParts(now, zone);
     const minutes = Number(clock[1]) * 60 + Number(clock[2]);
     const t = zonedTime(today.year, today.month, today.day, minutes, zone);
@@ -183,7 +182,34 @@ export function resolveAt(at: string, w: WindowsConfig | undefined, now: number)
     const ms = Date.parse(at.toUpperCase().endsWith('Z') ? at.toUpperCase() : at);
     return Number.isFinite(ms) ? ms : undefined;
   }
-  return parseLocal(at, w?.timeZone ?? 'UTC');
+  return parseLocal(at, zone);
+}
+
+/** Whether `at` is a local time (a time of day, or a date and time without an offset): it needs a zone. */
+function localAt(at: string): boolean {
+  return !/^\+/.test(at) && !/(Z|[+-]\d{2}:\d{2})$/i.test(at);
+}
+
+/**
+ * The zone a local `--at` is read in: the change windows' (the team's), else the requester's own
+ * Slack time zone (users.info `tz`), else UTC when Slack does not say or cannot be asked.
+ */
+async function atZone(rt: Runtime, w: WindowsConfig | undefined, userId: string): Promise<string> {
+  if (w) return w.timeZone;
+  const tz = await rt.slack.userTimeZone(userId).catch((err: unknown) => {
+    rt.log.warn('users.info failed; reading --at in UTC', { user: userId, err });
+    return undefined;
+  });
+  return tz && validZone(tz) ? tz : 'UTC';
+}
+
+function validZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -276,9 +302,9 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
         }
       }
     } else {
-      const at = resolveAt(args.at, w, now);
+      const zone = localAt(args.at) ? await atZone(rt, w, inv.userId) : 'UTC';
+      const at = resolveAt(args.at, zone, now);
       if (at === undefined) {
-        const zone = w?.timeZone ?? 'UTC';
         refuse(tr('atMalformed', { at: args.at }), tr('atFormat', { zone, example: localIso(now + 86_400_000, zone) }));
       } else if (at < now - 60_000) refuse(tr('atPast', { at: code(args.at) }));
       else if (at > now + MAX_SCHEDULE_AHEAD_MS)

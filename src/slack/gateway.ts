@@ -116,6 +116,8 @@ export interface SlackGateway {
   publishHome(userId: string, view: Record<string, unknown>): Promise<void>;
   /** A user's Slack locale (users.info with include_locale), e.g. "ko-KR"; undefined when Slack does not say. */
   userLocale(userId: string): Promise<string | undefined>;
+  /** The user's time zone as Slack has it (users.info `tz`, an IANA name); undefined when Slack has none. */
+  userTimeZone(userId: string): Promise<string | undefined>;
   uploadText(
     channel: string,
     file: { filename: string; content: string; title?: string; threadTs?: string; comment?: string },
@@ -377,6 +379,13 @@ export function createSlackGateway(
       try {
         const res = await fastClient().users.info({ user: userId, include_locale: true });
         return res.user?.locale || undefined;
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    async userTimeZone(userId) {
+      try {
+        return (await fastClient().users.info({ user: userId })).user?.tz || undefined;
       } catch (err) {
         throw wrap(err);
       }

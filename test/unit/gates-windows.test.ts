@@ -118,26 +118,25 @@ describe('change windows', () => {
     expect(parseLocal('2026-02-30T02:00', 'Asia/Seoul')).toBeUndefined();
     expect(parseLocal('2026-12-02T25:00', 'Asia/Seoul')).toBeUndefined();
     const now = kst('2026-12-01T12:00');
-    expect(resolveAt('2026-12-02T10:30', w, now)).toBe(kst('2026-12-02T10:30'));
-    expect(resolveAt('2026-12-02T01:30Z', w, now)).toBe(Date.parse('2026-12-02T01:30:00Z'));
-    expect(resolveAt('2026-12-02T10:30+09:00', undefined, now)).toBe(kst('2026-12-02T10:30'));
-    expect(resolveAt('2026-12-02T10:30', undefined, now)).toBe(Date.parse('2026-12-02T10:30:00Z')); // no windows: UTC
+    expect(resolveAt('2026-12-02T10:30', 'Asia/Seoul', now)).toBe(kst('2026-12-02T10:30'));
+    expect(resolveAt('2026-12-02T01:30Z', 'Asia/Seoul', now)).toBe(Date.parse('2026-12-02T01:30:00Z'));
+    expect(resolveAt('2026-12-02T10:30+09:00', 'UTC', now)).toBe(kst('2026-12-02T10:30'));
+    expect(resolveAt('2026-12-02T10:30', 'UTC', now)).toBe(Date.parse('2026-12-02T10:30:00Z'));
   });
 
   it('reads a time of day as the next time the clock shows it, and a delay from now', () => {
     // 01:00 in Seoul: 02:00 is today's; at 03:00 it is tomorrow's; within the minute it is still today's.
-    expect(resolveAt('02:00', w, kst('2026-12-02T01:00'))).toBe(kst('2026-12-02T02:00'));
-    expect(resolveAt('02:00', w, kst('2026-12-02T03:00'))).toBe(kst('2026-12-03T02:00'));
-    expect(resolveAt('02:00', w, kst('2026-12-02T02:00') + 30_000)).toBe(kst('2026-12-02T02:00'));
+    expect(resolveAt('02:00', 'Asia/Seoul', kst('2026-12-02T01:00'))).toBe(kst('2026-12-02T02:00'));
+    expect(resolveAt('02:00', 'Asia/Seoul', kst('2026-12-02T03:00'))).toBe(kst('2026-12-03T02:00'));
+    expect(resolveAt('02:00', 'Asia/Seoul', kst('2026-12-02T02:00') + 30_000)).toBe(kst('2026-12-02T02:00'));
     // The last day of the month rolls over to the next month's first.
-    expect(resolveAt('09:15', w, kst('2026-12-31T23:00'))).toBe(kst('2027-01-01T09:15'));
-    // Without windows, UTC's clock.
-    expect(resolveAt('02:00', undefined, Date.parse('2026-12-02T05:00:00Z'))).toBe(Date.parse('2026-12-03T02:00:00Z'));
+    expect(resolveAt('09:15', 'Asia/Seoul', kst('2026-12-31T23:00'))).toBe(kst('2027-01-01T09:15'));
+    // In UTC.
+    expect(resolveAt('02:00', 'UTC', Date.parse('2026-12-02T05:00:00Z'))).toBe(Date.parse('2026-12-03T02:00:00Z'));
     // A time a spring-forward night skips moves on by the gap (02:30 → 03:30 CEST), as a dated one does.
-    const berlinZone = { ...w, timeZone: 'Europe/Berlin' };
-    expect(resolveAt('02:30', berlinZone, Date.parse('2026-03-28T23:00:00Z'))).toBe(Date.parse('2026-03-29T01:30:00Z'));
-    expect(resolveAt('+30m', w, kst('2026-12-02T01:00'))).toBe(kst('2026-12-02T01:30'));
-    expect(resolveAt('+2h', undefined, kst('2026-12-02T01:00'))).toBe(kst('2026-12-02T03:00'));
+    expect(resolveAt('02:30', 'Europe/Berlin', Date.parse('2026-03-28T23:00:00Z'))).toBe(Date.parse('2026-03-29T01:30:00Z'));
+    expect(resolveAt('+30m', 'Asia/Seoul', kst('2026-12-02T01:00'))).toBe(kst('2026-12-02T01:30'));
+    expect(resolveAt('+2h', 'UTC', kst('2026-12-02T01:00'))).toBe(kst('2026-12-02T03:00'));
   });
 
   it('describes the windows as configured', () => {

@@ -135,6 +135,8 @@ export interface SlackServer {
   answerViewSubmission(viewId: string, answer: SlackBody | undefined): SlackBody | undefined;
   /** users.info answers this locale for the user (include_locale); default en-US. */
   setUserLocale(userId: string, locale: string): void;
+  /** users.info answers this time zone for the user (`tz`); default Etc/UTC. */
+  setUserTimeZone(userId: string, tz: string): void;
   /** apps.connections.open (an xapp- token) answers this WebSocket URL (Socket Mode). */
   setSocketModeUrl(url: string | undefined): void;
   /** What person.ts builds on: the store as Slack's own side sees it. Not for tests' assertions. */
@@ -303,6 +305,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
   let expiredTriggers = new Set<string>();
   let expireAll = false;
   let userLocales = new Map<string, string>();
+  let userTimeZones = new Map<string, string>();
   let socketModeUrl: string | undefined;
   const responseContexts = new Map<string, ResponseContext & { issuedAt: number; uses: number }>();
   const customHandlers = new Map<string, MethodHandler>();
@@ -661,7 +664,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
           team_id: ws.team.id,
           name,
           real_name: u?.real_name ?? name,
-          tz: 'Etc/UTC',
+          tz: userTimeZones.get(id) ?? 'Etc/UTC',
           is_bot: false,
           profile: { display_name: name, real_name: u?.real_name ?? name, title: u?.title ?? '' },
           ...(String(b.include_locale) === 'true' ? { locale: userLocales.get(id) ?? 'en-US' } : {}),
@@ -1098,6 +1101,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
       expiredTriggers = new Set();
       expireAll = false;
       userLocales = new Map();
+      userTimeZones = new Map();
       socketModeUrl = undefined;
       responseContexts.clear();
       customHandlers.clear();
@@ -1244,6 +1248,9 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
     },
     setUserLocale(userId, locale) {
       userLocales.set(userId, locale);
+    },
+    setUserTimeZone(userId, tz) {
+      userTimeZones.set(userId, tz);
     },
     setSocketModeUrl(url) {
       socketModeUrl = url;
