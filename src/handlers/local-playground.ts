@@ -210,8 +210,13 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     throw err;
   });
 
-  // --lang: every person's own Slack locale (users.info), as a workspace of that language would answer.
-  if (flags.lang) for (const u of people.users) slack.setUserLocale(u.id, flags.lang === 'ko' ? 'ko-KR' : 'en-US');
+  // --lang: every person's own Slack locale (users.info), as a workspace of that language would answer;
+  // a Korean team's people are in Seoul (their time zone reads a local `--at`).
+  if (flags.lang)
+    for (const u of people.users) {
+      slack.setUserLocale(u.id, flags.lang === 'ko' ? 'ko-KR' : 'en-US');
+      if (flags.lang === 'ko') slack.setUserTimeZone(u.id, 'Asia/Seoul');
+    }
 
   let aws: AwsSide | undefined;
   const saved = new Map<string, string | undefined>();

@@ -155,6 +155,13 @@ describe('the playground (in-process)', () => {
     // An alert in the on-call channel, as everyone there reads it.
     await pg.simulate('task-oom');
     expect(JSON.stringify(slack.messages('C0ONCALL').at(-1)?.blocks)).toMatch(/메모리/);
+    // The team is in Seoul: `--at 02:00` is the next 02:00 there (prod has no change windows).
+    const hour = 3_600_000;
+    let at = Math.floor((Date.now() + 9 * hour) / (24 * hour)) * 24 * hour + 2 * hour - 9 * hour;
+    if (at < Date.now() - 60_000) at += 24 * hour;
+    await pg.person.slash('U0LEE', 'C0DEPLOYS', '/ecs restart worker --at 02:00');
+    await pg.local.idle();
+    expect(JSON.stringify(slack.ephemerals('C0DEPLOYS').filter((e) => e.user === 'U0LEE'))).toContain(`<!date^${at / 1000}^`);
   });
 
   it("answers through the local Slack's response_urls: a click's answer and a command's are what the bot says, never a refusal of the URL", async () => {
