@@ -100,5 +100,22 @@ describe('tasks killed for memory', () => {
     );
     expect(with3('ko')).toContain(':warning: 최근 14일 동안 작업 3개가 메모리 부족으로 중지되었습니다(마지막: 5분 전).');
     expect(JSON.stringify(rightsizeMessage(view('en')).blocks)).not.toContain('running out of memory');
+    // On EC2 (or without a task-level size) nothing is sized, so nothing is said about sizing (was "not sized below NaN MiB"),
+    // and the reservation is not a task size (was "reserved `NaN vCPU`").
+    const ec2 = rightsizeMessage({
+      ...view('en'),
+      fargate: false,
+      launch: 'EC2',
+      current: { cpu: Number.NaN, memory: Number.NaN },
+      recommendation: undefined,
+      memoryKills: { n: 1, last: now - 60_000 },
+    });
+    const ec2Text = JSON.stringify(ec2.blocks);
+    expect(ec2Text).toContain(':warning: 1 task was stopped for running out of memory in the last 14 days (the last 1m ago).');
+    expect(ec2Text).not.toContain('NaN');
+    expect(ec2Text).not.toContain('not sized below');
+    // What it reserves is per container there.
+    expect(ec2Text).toContain('*CPU* reserved (per container): average 20%');
+    expect(ec2Text).toContain('*Memory* reserved (per container): average 35%');
   });
 });

@@ -170,6 +170,11 @@ const text = defineMessages('rightsize', {
     en: ':warning: {n} {n|task was|tasks were} stopped for running out of memory in the last {days} days (the last {ago}). The hourly figures miss a spike between samples, so memory is not sized below {memory} MiB.',
     ko: ':warning: 최근 {days}일 동안 작업 {n}개가 메모리 부족으로 중지되었습니다(마지막: {ago}). 시간별 수치에는 샘플 사이의 급증이 잡히지 않으므로 메모리를 {memory} MiB 아래로 줄이지 않습니다.',
   },
+  perContainer: { en: '(per container)', ko: '(컨테이너별)' },
+  memoryKillsOnly: {
+    en: ':warning: {n} {n|task was|tasks were} stopped for running out of memory in the last {days} days (the last {ago}).',
+    ko: ':warning: 최근 {days}일 동안 작업 {n}개가 메모리 부족으로 중지되었습니다(마지막: {ago}).',
+  },
   moreMemory: {
     en: ':bulb: *More memory:* if tasks keep running out of memory, {size} is the cheapest size with more than {memory} MiB that holds the CPU peaks{cost}.',
     ko: ':bulb: *메모리 늘리기:* 작업이 계속 메모리 부족으로 중지된다면, CPU 최대치를 감당하면서 {memory} MiB보다 메모리가 많은 가장 저렴한 크기는 {size}입니다{cost}.',
@@ -224,15 +229,18 @@ export function rightsizeMessage(v: RightsizeView): SlackMessage {
     blocks.push(section(msg), context(t('noDataHint')));
     return { text: t('fallback', { alias: v.alias, what: msg }), blocks };
   }
+  // A task definition without a task-level size (EC2) reserves per container: AWS/ECS figures are of those.
+  const reserved = (n: number, as: (n: number) => string) => (Number.isFinite(n) && n > 0 ? code(as(n)) : t('perContainer'));
   const usage = [
-    t('cpu', { size: code(`${v.current.cpu / 1024} vCPU`), avg: pct(v.cpu.avg), p95: pct(v.cpu.p95), max: pct(v.cpu.max) }),
-    t('memory', { size: code(`${v.current.memory} MiB`), avg: pct(v.memory.avg), max: pct(v.memory.max) }),
+    t('cpu', { size: reserved(v.current.cpu, (n) => `${n / 1024} vCPU`), avg: pct(v.cpu.avg), p95: pct(v.cpu.p95), max: pct(v.cpu.max) }),
+    t('memory', { size: reserved(v.current.memory, (n) => `${n} MiB`), avg: pct(v.memory.avg), max: pct(v.memory.max) }),
   ];
   if (v.insights) usage.push(t('insights', { cpu: Math.round(v.insights.cpuMax), memory: Math.round(v.insights.memoryMax) }));
-  if (v.memoryKills?.n)
-    usage.push(
-      t('memoryKills', { n: v.memoryKills.n, days: v.days, ago: ago(v.memoryKills.last, v.now, v.locale), memory: v.current.memory }),
-    );
+  if (v.memoryKills?.n) {
+    const kills = { n: v.memoryKills.n, days: v.days, ago: ago(v.memoryKills.last, v.now, v.locale) };
+    // Without a Fargate recommendation (EC2, or no task-level size) nothing is sized: the kills alone.
+    usage.push(v.fargate && v.recommendation ? t('memoryKills', { ...kills, memory: v.current.memory }) : t('memoryKillsOnly', kills));
+  }
   blocks.push(section(usage.join('\n')));
   const r = v.recommendation;
   let what = '';
