@@ -9,7 +9,7 @@
 import { DescribeImagesCommand, GetRegistryScanningConfigurationCommand } from '@aws-sdk/client-ecr';
 import { awsException, imageDetail } from '../helpers/aws-fixtures';
 import { configFile } from '../helpers/config';
-import { lastResponse, requestMessage, stubImages, stubScanning, useDeployHarness } from '../helpers/deploy-e2e';
+import { slashAnswer, requestMessage, stubImages, stubScanning, useDeployHarness } from '../helpers/deploy-e2e';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 
 const NEVER_SCANNED = 'sha256:' + 'd'.repeat(64);
@@ -30,9 +30,7 @@ const h = useDeployHarness({
 });
 
 async function deploy(tag: string): Promise<string> {
-  await h.e2e.slash(`deploy web ${tag}`, { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  return lastResponse(h.e2e);
+  return slashAnswer(h.e2e, `deploy web ${tag}`);
 }
 
 const scanningCalls = () => h.ecrMock.commandCalls(GetRegistryScanningConfigurationCommand).length;

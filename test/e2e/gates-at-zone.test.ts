@@ -4,7 +4,7 @@
  * answering, reads it in UTC. A time with an offset and a delay need no zone. Through the Lambda
  * handlers, Slack over HTTP (the loopback Web API), ECS stubbed.
  */
-import { lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import { slashAnswer, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 
 const h = useDeployHarness();
 const HOUR = 3_600_000;
@@ -19,9 +19,7 @@ function nextClock(now: number, hh: number, offsetH: number): number {
 }
 
 async function startsAt(text: string): Promise<string> {
-  await h.e2e.slash(text, { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  return lastResponse(h.e2e);
+  return slashAnswer(h.e2e, text);
 }
 
 describe('--at without change windows', () => {

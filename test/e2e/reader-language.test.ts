@@ -8,7 +8,7 @@
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { redisLocaleCache } from '../../src/redis/locale-cache';
 import { configFile, fixtureGroups } from '../helpers/config';
-import { lastResponse, useDeployHarness } from '../helpers/deploy-e2e';
+import { slashAnswer, useDeployHarness } from '../helpers/deploy-e2e';
 
 const h = useDeployHarness({
   groups: fixtureGroups(),
@@ -32,9 +32,7 @@ const MONDAY_NOON = Date.parse('2026-12-07T12:00+09:00');
 const SATURDAY_NOON = Date.parse('2026-12-05T12:00+09:00');
 
 async function answerTo(text: string, user = 'UDEV1'): Promise<string> {
-  await h.e2e.slash(text, { channel_id: 'CPROD', user_id: user });
-  await h.e2e.drain();
-  return lastResponse(h.e2e);
+  return slashAnswer(h.e2e, text, user);
 }
 
 describe("the worker's answers to a Korean reader in an English workspace", () => {

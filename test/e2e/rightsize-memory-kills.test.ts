@@ -8,7 +8,7 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import { slashAnswer, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import { stubMetrics } from '../helpers/cloudwatch';
 import { OOM, PULL_FAILED, taskStopped } from '../fixtures/events/samples';
 import { workerKeys } from '../../src/redis/keys.run';
@@ -28,9 +28,7 @@ afterAll(() => cwMock.restore());
 
 async function rightsize(): Promise<string> {
   stubMetrics(cwMock, low);
-  await h.e2e.slash('rightsize web', { channel_id: 'CPROD', user_id: 'UDEV1' });
-  await h.e2e.drain();
-  return lastResponse(h.e2e);
+  return slashAnswer(h.e2e, 'rightsize web');
 }
 
 it('without a memory kill the figures decide: less memory', async () => {

@@ -7,7 +7,7 @@
  */
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ACCOUNT, REGISTRY, taskDefinition } from '../helpers/aws-fixtures';
-import { lastResponse, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
+import { slashAnswer, requestMessage, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 import { configFile } from '../helpers/config';
 import { setupE2E } from '../helpers/e2e';
 
@@ -25,9 +25,7 @@ const h = useDeployHarness({
 const requests = () => h.e2e.slack.messages('CPROD').filter((m) => /Request `/.test(textOf(m)));
 
 async function rollback(text: string): Promise<string> {
-  await h.e2e.slash(text, { channel_id: 'CPROD', user_id: 'UDEV2' });
-  await h.e2e.drain();
-  return lastResponse(h.e2e);
+  return slashAnswer(h.e2e, text, 'UDEV2');
 }
 
 describe('rollback --to passes the deploy policy', () => {

@@ -372,6 +372,13 @@ export async function details(e2e: E2E, req: { id: string; ts: string }, user = 
 }
 
 /** The last answer posted to a response_url (dry runs, refusals, "request posted"). */
+/** A command typed in `channel` by `user`, run through the worker: the last answer posted to its response_url. */
+export async function slashAnswer(e2e: E2E, text: string, user = 'UDEV1', channel = 'CPROD'): Promise<string> {
+  await e2e.slash(text, { channel_id: channel, user_id: user });
+  await e2e.drain();
+  return lastResponse(e2e);
+}
+
 export function lastResponse(e2e: E2E): string {
   const r = e2e.slack.responses();
   const b = r[r.length - 1];
