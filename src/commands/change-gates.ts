@@ -105,7 +105,9 @@ const text = defineMessages('commands.gates', {
     en: '`{env}` has no change windows, so there is no next window to wait for: run it without `--at`, or name a time.',
     ko: '`{env}`에는 변경 허용 시간이 없어 기다릴 다음 허용 시간이 없습니다. `--at` 없이 실행하거나 시각을 지정하세요.',
   },
-  scheduledAt: { en: 'Scheduled: starts {at} (asked with `--at`).', ko: '예약: {at}에 시작 (`--at`으로 요청됨).' },
+  scheduledAt: { en: 'Scheduled: starts {at} (asked with {asked}).', ko: '예약: {at}에 시작 ({asked}(으)로 요청됨).' },
+  /** `--at 02:00` read in the requester's own time zone: which one, for readers elsewhere. */
+  askedIn: { en: '{at} in {zone}', ko: '{zone} 기준 {at}' },
   nextWindowOpenNow: {
     en: 'Change window: open now ({windows}), so `--at next-window` starts it as soon as it is approved.',
     ko: '변경 허용 시간: 지금 열려 있음 ({windows}). 따라서 `--at next-window`는 승인되는 즉시 시작합니다.',
@@ -320,7 +322,14 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
         out.gates.push(
           gated
             ? { gate: 'window', text: t('windowScheduled', { at: slackDate(out.startAt), windows: describeWindows(w, locale) }) }
-            : { gate: 'window', text: t('scheduledAt', { at: slackDate(out.startAt) }) },
+            : {
+                gate: 'window',
+                text: t('scheduledAt', {
+                  at: slackDate(out.startAt),
+                  // The text as typed; a local one read in the requester's own zone names it.
+                  asked: localAt(args.at) && !w ? t('askedIn', { at: code(`--at ${args.at}`), zone }) : code(`--at ${args.at}`),
+                }),
+              },
         );
       }
     }

@@ -27,7 +27,10 @@ describe('--at without change windows', () => {
     h.e2e.slack.setUserTimeZone('UDEV1', 'Asia/Seoul');
     const at = nextClock(h.clock.now(), 2, 9);
     expect(await startsAt('scale web 6 --at 02:00')).toContain(`It starts <!date^${at / 1000}^`);
-    expect(textOf(requestMessage(h.e2e, 'CPROD').message)).toContain(`Scheduled: starts <!date^${at / 1000}^`);
+    const card = textOf(requestMessage(h.e2e, 'CPROD').message);
+    expect(card).toContain(`Scheduled: starts <!date^${at / 1000}^`);
+    // Approvers elsewhere read what was typed and in which zone.
+    expect(card).toContain('(asked with `--at 02:00` in Asia/Seoul).');
   });
 
   it('a dated local time too', async () => {
@@ -51,5 +54,6 @@ describe('--at without change windows', () => {
     const before = calls();
     expect(await startsAt('scale web 6 --at +90m')).toContain(`It starts <!date^${Math.floor((h.clock.now() + 90 * 60_000) / 1000)}^`);
     expect(calls()).toBe(before);
+    expect(textOf(requestMessage(h.e2e, 'CPROD').message)).toContain('(asked with `--at +90m`).');
   });
 });
