@@ -6,7 +6,8 @@
  * proof of one, so memory is not recommended smaller (src/commands/render/rightsize.ts).
  * The worker also records the kills among the stopped tasks ECS still lists (about an hour) when
  * /ecs status, /ecs tasks --stopped or /ecs rightsize read them: with EventBridge not reaching the
- * events function, that is the only record. Worker-side only (the events function and the worker write, the worker reads).
+ * events function, that is the only record. Worker-side only (the events function and the worker
+ * write, the worker reads).
  */
 import type { Task } from '@aws-sdk/client-ecs';
 import { arnTail } from '../aws/arn';
