@@ -67,7 +67,7 @@ export function memoryKillsOf(tasks: readonly Task[], now: number): MemoryKill[]
 
 /**
  * Record the kills among the stopped tasks a command read (best-effort: a failure is a warning, the
- * command answers as it would have). Returns them.
+ * command answers as it would have).
  */
 export async function rememberListedMemoryKills(
   redis: RedisClient,
@@ -75,12 +75,10 @@ export async function rememberListedMemoryKills(
   where: { environment: string; alias: string },
   tasks: readonly Task[],
   now: number,
-): Promise<MemoryKill[]> {
-  const kills = memoryKillsOf(tasks, now);
-  await recordMemoryKills(redis, where.environment, where.alias, kills, now).catch((err: unknown) =>
+): Promise<void> {
+  await recordMemoryKills(redis, where.environment, where.alias, memoryKillsOf(tasks, now), now).catch((err: unknown) =>
     log.warn('could not record the tasks ECS lists as stopped for memory (for /ecs rightsize)', { service: where.alias, err }),
   );
-  return kills;
 }
 
 /** How many tasks of the service were stopped for running out of memory between `from` and `to` (epoch ms), and the last one's time. */

@@ -139,6 +139,18 @@ export async function describeTasks(ecs: ECSClient, cluster: string, taskArns: r
   return tasks;
 }
 
+/** The service's tasks in `desiredStatus`, described (the first `max` listed, at most 100: one DescribeTasks call), and how many are listed. */
+export async function describeServiceTasks(
+  ecs: ECSClient,
+  cluster: string,
+  serviceName: string,
+  desiredStatus: 'RUNNING' | 'STOPPED',
+  max = 100,
+): Promise<{ tasks: Task[]; listed: number }> {
+  const arns = await listServiceTasks(ecs, cluster, serviceName, desiredStatus);
+  return { tasks: arns.length ? await describeTasks(ecs, cluster, arns.slice(0, Math.min(max, 100))) : [], listed: arns.length };
+}
+
 /** New read calls are bounded on their own (the ECS client retries; this bounds each attempt chain). */
 const READ_TIMEOUT_MS = 10_000;
 

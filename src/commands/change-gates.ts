@@ -31,7 +31,7 @@ import {
   zonedTime,
   windowsApply,
 } from '../policy/windows';
-import type { WindowsConfig } from '../config/gates';
+import { isTimeZone, type WindowsConfig } from '../config/gates';
 import type { ChangeVerb } from '../config/schema';
 import { MAX_SCHEDULE_AHEAD_MS } from '../approvals/gate-settings';
 import type { Prepared } from '../deploy/planner';
@@ -164,6 +164,9 @@ function localIso(t: number, timeZone: string): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(Math.floor(p.minutes / 60))}:${pad(p.minutes % 60)}`;
 }
 
+/** The zone suffix of a `--at` date and time (`Z`, `+09:00`). */
+const AT_OFFSET = /(Z|[+-]\d{2}:\d{2})$/i;
+
 /**
  * `--at` text → epoch ms: a local date and time in `zone` (atZone), or with an explicit offset; a
  * time of day (`02:00`), the next time the zone's clock shows it (today if not past, else tomorrow);
@@ -179,8 +182,7 @@ export function resolveAt(at: string, zone: string, now: number): number | undef
     const t = zonedTime(today.year, today.month, today.day, minutes, zone);
     return t >= now - 60_000 ? t : zonedTime(today.year, today.month, today.day + 1, minutes, zone);
   }
-  const offset = /(Z|[+-]\d{2}:\d{2})$/i.exec(at);
-  if (offset) {
+  if (AT_OFFSET.test(at)) {
     const ms = Date.parse(at.toUpperCase().endsWith('Z') ? at.toUpperCase() : at);
     return Number.isFinite(ms) ? ms : undefined;
   }
@@ -189,7 +191,7 @@ export function resolveAt(at: string, zone: string, now: number): number | undef
 
 /** Whether `at` is a local time (a time of day, or a date and time without an offset): it needs a zone. */
 function localAt(at: string): boolean {
-  return !/^\+/.test(at) && !/(Z|[+-]\d{2}:\d{2})$/i.test(at);
+  return !at.startsWith('+') && !AT_OFFSET.test(at);
 }
 
 /**
@@ -202,16 +204,7 @@ async function atZone(rt: Runtime, w: WindowsConfig | undefined, userId: string)
     rt.log.warn('users.info failed; reading --at in UTC', { user: userId, err });
     return undefined;
   });
-  return tz && validZone(tz) ? tz : 'UTC';
-}
-
-function validZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+  return tz && isTimeZone(tz) ? tz : 'UTC';
 }
 
 /**

@@ -9,7 +9,7 @@
 import { getMetricData, type MetricQuery, type Series } from '../aws/cloudwatch';
 import { rightsizeChart } from '../charts/specs';
 import { attachChart, chartText, type Chart } from './chart.run';
-import { describeTaskDefinition, describeTasks, listServiceTasks } from '../aws/ecs';
+import { describeServiceTasks, describeTaskDefinition } from '../aws/ecs';
 import type { ResolvedService } from '../config/schema';
 import { FARGATE_PRICES_AS_OF, type CpuArchitecture } from '../aws/fargate-pricing';
 import type { Runtime } from '../runtime';
@@ -128,9 +128,8 @@ async function memoryKillsIn(
 ): Promise<{ n: number; last?: number } | undefined> {
   const env = svc.env;
   const ecs = rt.aws.ecs(env.region, env);
-  const listed = await listServiceTasks(ecs, env.cluster, svc.service, 'STOPPED')
-    .then((arns) => (arns.length ? describeTasks(ecs, env.cluster, arns.slice(0, 100)) : []))
-    .then((tasks) => memoryKillsOf(tasks, now).filter((k) => k.at >= start))
+  const listed = await describeServiceTasks(ecs, env.cluster, svc.service, 'STOPPED')
+    .then(({ tasks }) => memoryKillsOf(tasks, now).filter((k) => k.at >= start))
     .catch((err: unknown) => {
       rt.log.warn('rightsize: the stopped tasks ECS lists are unreadable', { service: svc.alias, err });
       return undefined;

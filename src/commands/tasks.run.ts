@@ -1,5 +1,5 @@
 /** The worker part of `/ecs tasks`: ListTasks (RUNNING or STOPPED), DescribeTasks, newest first. */
-import { describeTasks, listServiceTasks } from '../aws/ecs';
+import { describeServiceTasks } from '../aws/ecs';
 import { rememberListedMemoryKills } from '../alerts/memory-kills.run';
 import type { Runtime } from '../runtime';
 import type { Invocation } from '../slack/invocation';
@@ -14,9 +14,13 @@ export async function runTasks(parsed: Parsed<TasksArgs>, rt: Runtime, inv: Invo
   const ecs = rt.aws.ecs(svc.env.region, svc.env);
   // The service first: a wrong name or cluster is answered as such, not as "no tasks".
   await describeConfiguredService(rt, svc);
-  const arns = await listServiceTasks(ecs, svc.env.cluster, svc.service, parsed.args.stopped ? 'STOPPED' : 'RUNNING');
   // DescribeTasks for up to 100 (one call); newest first, then the limit.
-  const described = arns.length ? await describeTasks(ecs, svc.env.cluster, arns.slice(0, 100)) : [];
+  const { tasks: described, listed } = await describeServiceTasks(
+    ecs,
+    svc.env.cluster,
+    svc.service,
+    parsed.args.stopped ? 'STOPPED' : 'RUNNING',
+  );
   const when = (t: (typeof described)[number]) => (parsed.args.stopped ? t.stoppedAt : (t.startedAt ?? t.createdAt))?.getTime() ?? 0;
   const sorted = [...described].sort((a, b) => when(b) - when(a));
   // Kept for /ecs rightsize: the tasks ECS still lists as stopped for memory.
@@ -33,7 +37,7 @@ export async function runTasks(parsed: Parsed<TasksArgs>, rt: Runtime, inv: Invo
       region: svc.env.region,
       stopped: parsed.args.stopped,
       tasks: sorted.slice(0, parsed.args.limit),
-      total: arns.length,
+      total: listed,
       locale: audience.locale,
       now: rt.now(),
     }),

@@ -34,14 +34,17 @@ const localDateTime = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/, 'write a date like "2026-12-24" or a local time like "2026-12-24T18:00"');
 
-const timeZone = z.string().refine((tz) => {
+/** Whether `tz` is an IANA time zone this runtime knows (Asia/Seoul, UTC). */
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
   } catch {
     return false;
   }
-}, 'must be an IANA time zone such as Asia/Seoul, Europe/Berlin or UTC');
+}
+
+const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Seoul, Europe/Berlin or UTC');
 
 const changeVerb = z.enum(['deploy', 'rollback', 'scale', 'restart']);
 

@@ -131,8 +131,13 @@ export function verbing(verb: ChangePlan['verb'], locale: Locale): string {
 const digest12 = (digest: string | undefined): string => `sha256:${shortDigest(digest)}`;
 
 /** "`0.5 vCPU / 1 GB`" */
+/** "0.25 vCPU / 1 GB" (a button's label); sizeText is it as code. */
+export function sizeLabel(s: { cpu: number; memory: number }): string {
+  return `${s.cpu / 1024} vCPU / ${s.memory >= 1024 ? `${s.memory / 1024} GB` : `${s.memory} MB`}`;
+}
+
 export function sizeText(s: { cpu: number; memory: number }): string {
-  return code(`${s.cpu / 1024} vCPU / ${s.memory >= 1024 ? `${s.memory / 1024} GB` : `${s.memory} MB`}`);
+  return code(sizeLabel(s));
 }
 
 /** "`shop/web:v1.2.3`" or "`shop/web@sha256:3f1c…`" without the registry host. */

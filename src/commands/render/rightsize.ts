@@ -8,7 +8,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { fargateSizes, hourlyTaskPrice, type CpuArchitecture } from '../../aws/fargate-pricing';
-import { sizeText } from '../../deploy/render';
+import { sizeLabel, sizeText } from '../../deploy/render';
 import { defineMessages, type Locale } from '../../i18n';
 import { actions, context, header, section, type SlackMessage } from '../../slack/blocks';
 import { commandButton } from '../../slack/command-button';
@@ -293,11 +293,10 @@ export function rightsizeMessage(v: RightsizeView): SlackMessage {
       blocks.push(section(t('moreMemory', { size: sizeText(more.size), memory: v.current.memory, cost })));
     }
     const resizeTo = (size: Size, key: string, style?: 'primary') =>
-      commandButton(
-        t('button', { size: `${size.cpu / 1024} vCPU / ${size.memory >= 1024 ? `${size.memory / 1024} GB` : `${size.memory} MB`}` }),
-        `resize ${v.alias} --cpu ${size.cpu} --memory ${size.memory}`,
-        { key, ...(style ? { style } : {}) },
-      );
+      commandButton(t('button', { size: sizeLabel(size) }), `resize ${v.alias} --cpu ${size.cpu} --memory ${size.memory}`, {
+        key,
+        ...(style ? { style } : {}),
+      });
     const buttons = [
       ...(r.kind !== 'same' ? [resizeTo(r.size, 'resize', 'primary')] : []),
       ...(more ? [resizeTo(more.size, 'resize-more')] : []),
