@@ -113,8 +113,8 @@ const gateFlagText = defineMessages('commands.change-args.gates', {
     ko: '`--at {at}`은(는) 읽을 수 있는 시각이 아닙니다.',
   },
   atHint: {
-    en: 'Write a time in the zone of the environment’s change windows (else your Slack time zone): `--at 02:00` (the next 02:00), `--at {example}` (or with `Z`, `+09:00`), `--at +30m`, or `--at next-window`.',
-    ko: '환경의 변경 허용 시간대 기준(없으면 내 Slack 시간대) 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at {example}`(`Z`, `+09:00`도 가능), `--at +30m`, 또는 `--at next-window`.',
+    en: 'Write a time in the zone of the environment’s change windows (else your Slack time zone): `--at 02:00` (the next 02:00), `--at tomorrow 02:00`, `--at {example}` (or with `Z`, `+09:00`), `--at +30m`, or `--at next-window`.',
+    ko: '환경의 변경 허용 시간대 기준(없으면 내 Slack 시간대) 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at 내일 02:00`, `--at {example}`(`Z`, `+09:00`도 가능), `--at +30m`, 또는 `--at next-window`.',
   },
   bgMissing: {
     en: '`--break-glass` needs the reason in quotes, e.g. `--break-glass "checkout is down for everyone"`.',
@@ -139,6 +139,9 @@ const AT_LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?$/i;
 const AT_CLOCK = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 /** `--at +30m`, `--at +2h`: that long from now. */
 const AT_AFTER = /^\+(\d{1,4})(m|h)$/i;
+/** `--at tomorrow 02:00`, `--at 내일 02:00`: that time on the zone's next calendar day. */
+const AT_TOMORROW = /^(tomorrow|\uB0B4\uC77C)$/i;
+const AT_TOMORROW_CLOCK = /^(tomorrow|\uB0B4\uC77C)[ T]+([01]?\d|2[0-3]):([0-5]\d)$/i;
 const NEXT_WINDOW = /^next[-_ ]?window$/i;
 
 /** An example `--at` value: tomorrow 02:00 (UTC date; only an example). */
@@ -162,9 +165,11 @@ export function changeBase(
     if (flags.at === true || !flags.at.trim()) throw badInput(t('atMissing'), spec.usage, t('atHint', { example }));
     const v = flags.at.trim().replace(/^(\d{4}-\d{2}-\d{2}) +(\d)/, '$1T$2');
     const clock = AT_CLOCK.exec(v);
+    const tomorrow = AT_TOMORROW_CLOCK.exec(v);
     if (NEXT_WINDOW.test(v)) at = 'next-window';
     else if (AT_LOCAL.test(v)) at = v;
     else if (clock) at = `${clock[1]!.padStart(2, '0')}:${clock[2]}`;
+    else if (tomorrow) at = `${tomorrow[1]!.toLowerCase()} ${tomorrow[2]!.padStart(2, '0')}:${tomorrow[3]}`;
     else if (AT_AFTER.test(v)) at = v.toLowerCase();
     else {
       // `--at next-windw`: the spelling it was meant to be.
@@ -213,6 +218,12 @@ export function parseChange<F extends z.ZodRawShape>(
   const missing = required[raw.positionals.length];
   if (missing)
     throw badInput(M.lazy('missing', { what: M.lazy(missing.what), example: code(`/ecs ${missing.example}`) }), spec.usage, missing.hint);
+  // `--at tomorrow 02:00` without quotes: the time is the flag's, not an extra argument.
+  if (typeof raw.flags.at === 'string' && AT_TOMORROW.test(raw.flags.at) && AT_CLOCK.test(raw.positionals[required.length] ?? '')) {
+    const positionals = [...raw.positionals];
+    const [clock] = positionals.splice(required.length, 1);
+    raw = { ...raw, positionals, flags: { ...raw.flags, at: `${raw.flags.at} ${clock}` } };
+  }
   // `--at 2026-12-04 02:00`: one time split by a space; say how to write it as one.
   const extra = raw.positionals[required.length];
   const at = `${raw.flags.at}T${extra}`;

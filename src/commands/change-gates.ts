@@ -98,8 +98,8 @@ const text = defineMessages('commands.gates', {
   },
   atMalformed: { en: '`{at}` is not a date and time I can read.', ko: '`{at}`은(는) 읽을 수 있는 날짜와 시각이 아닙니다.' },
   atFormat: {
-    en: 'Write a real local time in {zone}: `--at 02:00` (the next 02:00), `--at {example}`, `--at +30m`, or `--at next-window`.',
-    ko: '{zone} 기준 실제 현지 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at {example}`, `--at +30m`, 또는 `--at next-window`.',
+    en: 'Write a real local time in {zone}: `--at 02:00` (the next 02:00), `--at tomorrow 02:00`, `--at {example}`, `--at +30m`, or `--at next-window`.',
+    ko: '{zone} 기준 실제 현지 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at 내일 02:00`, `--at {example}`, `--at +30m`, 또는 `--at next-window`.',
   },
   nextWindowNoWindows: {
     en: '`{env}` has no change windows, so there is no next window to wait for: run it without `--at`, or name a time.',
@@ -170,15 +170,17 @@ const AT_OFFSET = /(Z|[+-]\d{2}:\d{2})$/i;
 /**
  * `--at` text → epoch ms: a local date and time in `zone` (atZone), or with an explicit offset; a
  * time of day (`02:00`), the next time the zone's clock shows it (today if not past, else tomorrow);
+ * `tomorrow 02:00` (or `내일 02:00`), that time on the zone's next calendar day;
  * a delay (`+30m`, `+2h`) from `now`.
  */
 export function resolveAt(at: string, zone: string, now: number): number | undefined {
   const after = /^\+(\d+)(m|h)$/.exec(at);
   if (after) return now + Number(after[1]) * (after[2] === 'h' ? 3_600_000 : 60_000);
-  const clock = /^(\d{2}):(\d{2})$/.exec(at);
+  const clock = /^(?:(tomorrow|\uB0B4\uC77C) )?(\d{2}):(\d{2})$/.exec(at);
   if (clock) {
     const today = localParts(now, zone);
-    const minutes = Number(clock[1]) * 60 + Number(clock[2]);
+    const minutes = Number(clock[2]) * 60 + Number(clock[3]);
+    if (clock[1]) return zonedTime(today.year, today.month, today.day + 1, minutes, zone);
     const t = zonedTime(today.year, today.month, today.day, minutes, zone);
     return t >= now - 60_000 ? t : zonedTime(today.year, today.month, today.day + 1, minutes, zone);
   }

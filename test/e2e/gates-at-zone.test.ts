@@ -40,6 +40,20 @@ describe('--at without change windows', () => {
     expect(await startsAt(`restart web --at ${tomorrow}T10:00`)).toContain(`It starts <!date^${at / 1000}^`);
   });
 
+  /** The next calendar day's 02:00 in Seoul, whether or not today's has passed. */
+  const seoulTomorrow2 = () => Date.parse(`${new Date(h.clock.now() + 9 * HOUR + 24 * HOUR).toISOString().slice(0, 10)}T02:00:00+09:00`);
+
+  it('tomorrow at a time of day, typed without quotes', async () => {
+    h.e2e.slack.setUserTimeZone('UDEV1', 'Asia/Seoul');
+    expect(await startsAt('scale web 6 --at tomorrow 02:00')).toContain(`It starts <!date^${seoulTomorrow2() / 1000}^`);
+    expect(textOf(requestMessage(h.e2e, 'CPROD').message)).toContain('(asked with `--at tomorrow 02:00` in Asia/Seoul).');
+  });
+
+  it('내일 in quotes too', async () => {
+    h.e2e.slack.setUserTimeZone('UDEV1', 'Asia/Seoul');
+    expect(await startsAt('restart web --at "내일 02:00"')).toContain(`It starts <!date^${seoulTomorrow2() / 1000}^`);
+  });
+
   it('Slack not answering users.info: UTC, as before', async () => {
     h.e2e.slack.setUserTimeZone('UDEV1', 'Asia/Seoul');
     h.e2e.slack.failNext('users.info', 'internal_error', 5);

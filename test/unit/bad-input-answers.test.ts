@@ -81,7 +81,11 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['`--at next-windw` is not a time I can read. Did you mean `--at next-window`?', '`--at 02:00` (the next 02:00)'],
       ['`--at next-windw`은(는) 읽을 수 있는 시각이 아닙니다. 혹시 `--at next-window`인가요?', '`--at 02:00`(다가오는 02:00)'],
     ],
-    ['restart web --at tomorrow', ['`--at tomorrow` is not a time I can read.'], ['`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.']],
+    [
+      'restart web --at tomorrow',
+      ['`--at tomorrow` is not a time I can read.', '`--at tomorrow 02:00`'],
+      ['`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.', '`--at 내일 02:00`'],
+    ],
     ['restart web --break-glass', ['`--break-glass` needs the reason in quotes'], ['`--break-glass`에는 따옴표로 감싼 사유가 필요합니다']],
     // A time split by a space: was only "Unexpected extra input".
     [

@@ -344,6 +344,12 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     expect(changeBase({ at: '23:59' }, { config: en }, spec).at).toBe('23:59');
     expect(changeBase({ at: '+30m' }, { config: en }, spec).at).toBe('+30m');
     expect(changeBase({ at: '+2H' }, { config: en }, spec).at).toBe('+2h');
+    // Tomorrow at a time of day, in English or Korean (kept as typed, for the card).
+    expect(changeBase({ at: 'tomorrow 2:00' }, { config: en }, spec).at).toBe('tomorrow 02:00');
+    expect(changeBase({ at: 'Tomorrow 14:30' }, { config: en }, spec).at).toBe('tomorrow 14:30');
+    expect(changeBase({ at: '내일 02:00' }, { config: en }, spec).at).toBe('내일 02:00');
+    for (const v of ['tomorrow 24:00', '내일', 'tomorrow+02:00', 'tomorow 02:00'])
+      expect(refusal(() => changeBase({ at: v }, { config: en }, spec)).userMessage).toBe(`\`--at ${v}\` is not a time I can read.`);
     for (const v of ['24:00', '2:60', '+30', '30m', '+1.5h', '-30m'])
       expect(refusal(() => changeBase({ at: v }, { config: en }, spec)).userMessage).toBe(`\`--at ${v}\` is not a time I can read.`);
     for (const v of ['next-window', 'next window', 'Next-Window', 'nextwindow'])
@@ -358,6 +364,7 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     expect(bad.usage).toBe(spec.usage);
     expect(bad.hint).toContain('`--at 02:00` (the next 02:00)');
     expect(bad.hint).toContain('`--at +30m`');
+    expect(bad.hint).toContain('`--at tomorrow 02:00`');
     expect(bad.hint).toContain('`--at next-window`');
     const missing = refusal(() => changeBase({ at: true }, { config: en }, spec));
     expect(missing.userMessage).toMatch(/^`--at` needs a time/);
@@ -365,6 +372,7 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     const koBad = refusal(() => changeBase({ at: 'tomorrow' }, { config: en }, spec));
     expect(koBad.userMessageIn('ko')).toBe('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
     expect(koBad.hintIn('ko')).toContain('`--at 02:00`(다가오는 02:00)');
+    expect(koBad.hintIn('ko')).toContain('`--at 내일 02:00`');
     expect(koBad.usage).toBe(spec.usage);
     expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessageIn('ko')).toContain('따옴표로 감싼 사유');
     expect(refusal(() => changeBase({ 'break-glass': true }, { config: ko }, spec)).userMessage).toContain('needs the reason in quotes');

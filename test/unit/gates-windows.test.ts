@@ -139,6 +139,17 @@ describe('change windows', () => {
     expect(resolveAt('+2h', 'UTC', kst('2026-12-02T01:00'))).toBe(kst('2026-12-02T03:00'));
   });
 
+  it("reads tomorrow at a time of day as that time on the zone's next calendar day", () => {
+    // At 01:00 in Seoul, `02:00` is an hour away; `tomorrow 02:00` is the next day's.
+    expect(resolveAt('tomorrow 02:00', 'Asia/Seoul', kst('2026-12-02T01:00'))).toBe(kst('2026-12-03T02:00'));
+    expect(resolveAt('내일 02:00', 'Asia/Seoul', kst('2026-12-02T23:30'))).toBe(kst('2026-12-03T02:00'));
+    // The calendar day is the zone's: 20:00 UTC on the 2nd is already the 3rd in Seoul.
+    expect(resolveAt('tomorrow 09:00', 'Asia/Seoul', Date.parse('2026-12-02T20:00:00Z'))).toBe(kst('2026-12-04T09:00'));
+    expect(resolveAt('tomorrow 09:00', 'UTC', Date.parse('2026-12-02T20:00:00Z'))).toBe(Date.parse('2026-12-03T09:00:00Z'));
+    // The month's last day rolls over.
+    expect(resolveAt('내일 09:15', 'Asia/Seoul', kst('2026-12-31T08:00'))).toBe(kst('2027-01-01T09:15'));
+  });
+
   it('describes the windows as configured', () => {
     expect(describeWindows(w)).toBe('Mon–Thu 10:00–17:00; Fri 10:00–12:00 (Asia/Seoul)');
     // In a Korean answer the days are Korean (was Mon–Thu inside the Korean sentence).
