@@ -12,6 +12,7 @@ import { actions, type SlackMessage } from '../slack/blocks';
 import { commandButton } from '../slack/command-button';
 import { defineMessages, type Locale } from '../i18n';
 import { str } from './confirm';
+import { RUN_TASK_NAME } from '../config/schema';
 import type { ChangeRequest } from './types';
 
 const M = defineMessages('approvals.again', {
@@ -77,6 +78,11 @@ export function requestAgainCommand(req: Pick<ChangeRequest, 'plan' | 'reason'>,
     case 'restart':
       command = `restart ${alias}`;
       break;
+    case 'run': {
+      const task = str(plan.task);
+      if (task && RUN_TASK_NAME.test(task)) command = `run ${alias} ${task}`;
+      break;
+    }
     case 'rollback': {
       const target = revisionOf(str(plan.targetTaskDefinition) ?? '');
       const current = revisionOf(str(plan.currentTaskDefinition) ?? '');

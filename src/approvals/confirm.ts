@@ -28,6 +28,10 @@ const text = defineMessages('approvals-confirm', {
     en: 'Restart {service} in {env} with the same image ({image}). It starts as soon as the last approval is in.',
     ko: '{env}의 {service}을(를) 같은 이미지({image})로 재시작합니다. 마지막 승인이 들어오는 즉시 시작됩니다.',
   },
+  run: {
+    en: 'Run {task} once as a task of {service} in {env} ({td}). It starts as soon as the last approval is in.',
+    ko: '{env}의 {service} 작업으로 {task} 명령을 한 번 실행합니다 ({td}). 마지막 승인이 들어오는 즉시 시작됩니다.',
+  },
   imageUnknown: { en: 'the planned image', ko: '계획된 이미지' },
   approve: { en: 'Approve', ko: '승인' },
   deny: { en: 'Not yet', ko: '아직 아니요' },
@@ -85,6 +89,14 @@ export function approveConfirm(req: Pick<ChangeRequest, 'verb' | 'service' | 'en
         image: str(plan.currentTaskDefinition) ? code(arnTail(str(plan.currentTaskDefinition))) : t('imageUnknown'),
         service,
         env,
+      });
+      break;
+    case 'run':
+      body = t('run', {
+        task: code(str(plan.task) ?? '?'),
+        service,
+        env,
+        td: code(arnTail(str(plan.taskDefinition)) || '?'),
       });
       break;
     default:

@@ -366,7 +366,7 @@ export function imageText(image: string | undefined, tag?: string): string {
   return code(digest ? `${repoTail}@sha256:${digest}` : repoTail);
 }
 
-const VERBS = new Set(['deploy', 'rollback', 'scale', 'restart', 'resize']);
+const VERBS = new Set(['deploy', 'rollback', 'scale', 'restart', 'resize', 'run']);
 
 function runLine(row: HistoryRow, locale: Locale): string {
   const t = M.in(locale);

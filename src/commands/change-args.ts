@@ -72,6 +72,7 @@ export const changeArgsText = defineMessages('commands.change-args', {
   theService: { en: 'the service', ko: '서비스' },
   theImage: { en: 'the image tag or digest', ko: '이미지 태그나 다이제스트' },
   theCount: { en: 'the number of tasks', ko: '작업 수' },
+  theTask: { en: 'the one-off task', ko: '실행할 작업' },
   tagsAt: { en: '`/ecs images {service}` lists the tags you can deploy.', ko: '배포할 수 있는 태그 목록: `/ecs images {service}`' },
 });
 const M = changeArgsText;
@@ -199,7 +200,7 @@ interface SpecInfo {
 
 /** A required positional: what it is, and an example command that has it. */
 interface Required {
-  what: 'theService' | 'theImage' | 'theCount';
+  what: 'theService' | 'theImage' | 'theCount' | 'theTask';
   example: string;
   /** Where to find a value when it is missing (the service's tags, its task range). */
   hint?: Text;
@@ -259,7 +260,7 @@ export function parseServiceAndValue<V>(
   spec: SpecInfo,
   raw: RawArgs,
   ctx: ParseContext,
-  value: { what: Required['what']; sample: string },
+  value: { what: Required['what']; sample: string; hint?: (svc: ResolvedService) => Text },
   read: (text: string, svc: ResolvedService) => V,
 ): { svc: ResolvedService; value: V; base: ChangeArgsBase } {
   const [first, second] = raw.positionals;
@@ -281,8 +282,9 @@ export function parseServiceAndValue<V>(
         example: `${spec.verb} ${svc?.alias ?? 'web'} ${value.sample}`,
         ...(svc
           ? {
-              hint:
-                value.what === 'theImage'
+              hint: value.hint
+                ? value.hint(svc)
+                : value.what === 'theImage'
                   ? M.lazy('tagsAt', { service: svc.alias })
                   : M.lazy('allowed', { service: code(svc.alias), min: svc.scale.min, max: svc.scale.max }),
             }

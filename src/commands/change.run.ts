@@ -15,6 +15,7 @@ import type { ChangeArgsBase } from './change-args';
 import type { Prepared } from '../deploy/planner';
 import { requestVerb } from '../deploy/plan';
 import { dryRunMessage, requestedMessage } from '../deploy/render';
+import { runDryRunMessage, runRequestedMessage } from '../deploy/run-render';
 import { noteRollbackOnAlert } from './rollback-note.run';
 import type { Invocation } from '../slack/invocation';
 import { submitRequest } from '../approvals/workflow';
@@ -55,7 +56,11 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
       ...gates.refusals,
       ...(await guardNotes(rt, plan.environment, plan.alias, inv.userId, locale)),
     ];
-    await answer(rt, inv, dryRunMessage(plan, prepared.details, notes, locale, rt.now()));
+    await answer(
+      rt,
+      inv,
+      plan.verb === 'run' ? runDryRunMessage(plan, notes, locale) : dryRunMessage(plan, prepared.details, notes, locale, rt.now()),
+    );
     return;
   }
   const req = await submitRequest(rt, {
@@ -90,7 +95,11 @@ export async function submitPrepared(rt: Runtime, inv: Invocation, prepared: Pre
   await answer(
     rt,
     inv,
-    special ? { text: notificationText(special), blocks: [section(special)], locale } : requestedMessage(plan, req, locale),
+    special
+      ? { text: notificationText(special), blocks: [section(special)], locale }
+      : plan.verb === 'run'
+        ? runRequestedMessage(plan, req, locale)
+        : requestedMessage(plan, req, locale),
   );
 }
 

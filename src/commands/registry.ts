@@ -22,6 +22,7 @@ import { deploy } from './deploy';
 import { rollback } from './rollback';
 import { scale } from './scale';
 import { restart } from './restart';
+import { run } from './run';
 import { mute, unmute } from './mute';
 import type { CommandSpec } from './types';
 
@@ -46,6 +47,7 @@ const commands: readonly AnySpec[] = [
   rollback,
   scale,
   restart,
+  run,
   promote,
   resize,
   // guard rails

@@ -46,7 +46,7 @@ export function isTimeZone(tz: string): boolean {
 
 const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Seoul, Europe/Berlin or UTC');
 
-const changeVerb = z.enum(['deploy', 'rollback', 'scale', 'restart']);
+const changeVerb = z.enum(['deploy', 'rollback', 'scale', 'restart', 'run']);
 
 const windows = z
   .object({
@@ -64,7 +64,7 @@ const windows = z
     /** Dated periods when nothing runs (holidays, release freezes): a date is the whole day, "to" is inclusive for dates. */
     blackouts: z.array(z.object({ from: localDateTime, to: localDateTime, reason: z.string().max(200).optional() }).strict()).default([]),
     /** The verbs the windows apply to (rollback is left out by default: restoring a service does not wait). */
-    verbs: z.array(changeVerb).default(['deploy', 'scale', 'restart']),
+    verbs: z.array(changeVerb).default(['deploy', 'scale', 'restart', 'run']),
   })
   .strict();
 

@@ -39,7 +39,7 @@ const logGroupPrefix = z
   .string()
   .regex(/^[\w#./-]{1,511}$/, 'must be the start of a log group name, such as /ecs/ (letters, digits, _ - / . #; no wildcard)');
 
-export const changeVerbs = ['deploy', 'rollback', 'scale', 'restart'] as const;
+export const changeVerbs = ['deploy', 'rollback', 'scale', 'restart', 'run'] as const;
 export type ChangeVerb = (typeof changeVerbs)[number];
 
 const approvalsNeeded = z
@@ -48,8 +48,11 @@ const approvalsNeeded = z
     rollback: z.number().int().min(0).max(5).default(1),
     scale: z.number().int().min(0).max(5).default(1),
     restart: z.number().int().min(0).max(5).default(1),
+    /** A one-off task (`/ecs run`); default: as many as a deploy. */
+    run: z.number().int().min(0).max(5).optional(),
   })
-  .strict();
+  .strict()
+  .transform((a) => ({ ...a, run: a.run ?? a.deploy }));
 
 const environment = z
   .object({
@@ -61,12 +64,12 @@ const environment = z
     channels: z.array(channelId).min(1, 'list at least one channel where commands for this environment are allowed'),
     /** Who may run read-only verbs (status, logs, cost, images, history). Default: everyone in an allowed channel. */
     readers: z.array(principalId).default(['*']),
-    /** Who may request changes (deploy, rollback, scale, restart, lock, mute). */
+    /** Who may request changes (deploy, rollback, scale, restart, run, lock, mute). */
     requesters: z.array(principalId).min(1),
     /** Who may approve changes, unlock someone else's lock, freeze and unfreeze. */
     approvers: z.array(principalId).default([]),
     /** How many distinct approvals each verb needs; 0 runs at once (still recorded, audited, locked). */
-    approvals: approvalsNeeded.default({ deploy: 1, rollback: 1, scale: 1, restart: 1 }),
+    approvals: approvalsNeeded.default({ deploy: 1, rollback: 1, scale: 1, restart: 1, run: 1 }),
     /** How long a request waits for approval before it expires. */
     /** At most 7 days: the request record's lifetime is bounded by it (src/redis/bounds.ts). */
     approvalTtl: duration.pipe(z.number().max(7 * 86_400_000, 'must be at most 7d')).default(30 * 60_000),
@@ -154,6 +157,34 @@ const environment = z
   // The account of an environment reached through a role is the role's account (console links, ARNs).
   .transform((e) => (e.roleArn && !e.accountId ? { ...e, accountId: e.roleArn.split(':')[4] } : e));
 
+/** The name of a one-off task in `/ecs run <service> <name>`. */
+export const RUN_TASK_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** ECS takes at most 8 KiB of overrides in all (RunTask): the command is kept well within it. */
+const RUN_COMMAND_MAX_BYTES = 4096;
+
+/**
+ * A one-off task a service may run (`/ecs run <service> <name>`): its command (exec form, as a task
+ * definition's `command`), in one container of the task definition the service runs, with the
+ * service's network configuration. Only the commands listed here can be run from Slack.
+ */
+const runTask = z
+  .object({
+    command: z
+      .array(z.string().min(1).max(1024))
+      .min(1, 'give the command as a list, such as [npm, run, migrate]')
+      .refine(
+        (c) => Buffer.byteLength(JSON.stringify(c), 'utf8') <= RUN_COMMAND_MAX_BYTES,
+        `must be at most ${RUN_COMMAND_MAX_BYTES} bytes`,
+      ),
+    /** The container that runs it (default: the service's `container`). */
+    container: z.string().min(1).max(255).optional(),
+    /** Stopped (StopTask) and reported as failed when it runs longer (1m–24h). */
+    timeout: duration.pipe(z.number().min(60_000, 'must be at least 1m').max(86_400_000, 'must be at most 24h')).default(30 * 60_000),
+    /** One line for `/ecs run <service>` and the request. */
+    description: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
 const service = z
   .object({
     environment: z.string().min(1),
@@ -192,6 +223,8 @@ const service = z
         z.string().trim().min(1, 'an alias may not be empty').regex(ALIAS_FORM, 'must be letters (any script), digits, _ . - (max 40)'),
       )
       .optional(),
+    /** One-off tasks (`/ecs run`), by name. */
+    tasks: z.record(z.string().regex(RUN_TASK_NAME, 'a task name is lower-case letters, digits, _ and - (max 40)'), runTask).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -382,7 +382,8 @@ export interface Audience {
   approvers?: readonly string[];
 }
 
-function peopleOf(a: Audience | undefined, locale: Locale): string | undefined {
+/** The requester and the approvers as mentions (the bot left out); undefined when there is nobody. */
+export function peopleOf(a: Audience | undefined, locale: Locale): string | undefined {
   const ids = [...new Set([a?.requester, ...(a?.approvers ?? [])].filter((u): u is string => Boolean(u) && u !== 'bot'))];
   return ids.length ? ids.map((u) => mention(u, locale)).join(' ') : undefined;
 }

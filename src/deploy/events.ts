@@ -36,6 +36,7 @@ import { parseEcsEvent, type EcsEvent } from '../aws/ecs-events';
 import { updateApplied } from './apply';
 import { defineMessages } from '../i18n/catalog';
 import { section } from '../slack/blocks';
+import { isRunRequest, requestIdOfStartedBy } from './run-plan';
 
 const M = defineMessages('deploy.events', {
   unreadablePlan: {
@@ -99,6 +100,12 @@ export async function onEcsEvent(event: EcsEvent, rt: Runtime): Promise<void> {
     return;
   }
   if (ev.kind === 'task') {
+    // A one-off task the bot started (`/ecs run`): its request, named by the task's startedBy.
+    const runId = requestIdOfStartedBy(ev.detail.startedBy);
+    if (runId) {
+      await refreshAll(rt, 'a run task event', [runId], true);
+      return;
+    }
     const group = ev.detail.group;
     if (!group?.startsWith('service:')) return;
     const serviceName = group.slice('service:'.length);
@@ -119,6 +126,8 @@ export async function onTick(rt: Runtime): Promise<void> {
     try {
       // Its environment is gone from chatops.yml (so is the access to its account): settle it from its record.
       if (!rt.config.environments[r.environment]) await settleWithoutEnvironment(rt, r);
+      else if (isRunRequest(r))
+        await (await import('./run-task')).tickRun(rt, r, { marginMs: SETTLE_MARGIN_MS, legacyAttemptMs: LEGACY_ATTEMPT_MS });
       else if (factsOf(r).deploymentId) await refreshRequest(rt, r);
       else await settleStalled(rt, r);
     } catch (err) {

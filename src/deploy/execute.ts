@@ -56,6 +56,7 @@ import { finishExecution, leaseOp, recordExecution, startExecution } from '../ap
 import { invocationDeadline } from '../hooks/jobs';
 import { findService } from '../config/load';
 import { EXECUTE_BUDGET_MS } from './constants';
+import { isRunRequest } from './run-plan';
 import { defineMessages, textIn, tokenText, type Text } from '../i18n/catalog';
 
 const M = defineMessages('deploy.execute', {
@@ -231,6 +232,12 @@ export async function executeRequest(rt: Runtime, id: string): Promise<void> {
 }
 
 async function run(rt: Runtime, req: ChangeRequest, resumed: boolean, log: Logger, lease: Lease): Promise<void> {
+  // A one-off task (`/ecs run`) changes no service: its own executor, never the code below.
+  if (isRunRequest(req)) {
+    const { executeRun } = await import('./run-task');
+    await executeRun(rt, req, resumed, log, lease, (what, op) => reportBeforeUpdate(log, what, op));
+    return;
+  }
   // What goes to the request's thread and message is in the workspace's language.
   const w = rt.people.workspace;
   const plan = parsePlan(req.plan);

@@ -247,7 +247,7 @@ export function plannedTaskDefinition(plan: ChangePlan, registered?: string): st
 }
 
 /** The verb of the request that carries a plan (its approvals, its title): a resize is a deploy. */
-export function requestVerb(plan: Pick<ChangePlan, 'verb'>): ChangeVerb {
+export function requestVerb(plan: { verb: ChangePlan['verb'] | 'run' }): ChangeVerb {
   return plan.verb === 'resize' ? 'deploy' : plan.verb;
 }
 

@@ -39,6 +39,7 @@ import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws
 import { ecrRepositoryOf, pinnedImageUri, shortDigest, splitImage, type ImageSelector } from './refs';
 import { rollbackPolicy, type ReturningImage } from './rollback-policy';
 import { withThrottleRetry } from './retry';
+import type { RunPlan } from './run-plan';
 import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, withSize } from './taskdef';
 import { arnTail } from '../aws/arn';
 import { changesCost, costDelta, type CostDelta } from './cost-delta';
@@ -175,7 +176,8 @@ const M = defineMessages('deploy.planner', {
 });
 
 export interface Prepared {
-  plan: ChangePlan;
+  /** A service change, or a one-off task (`/ecs run`, ./run-plan.ts). */
+  plan: ChangePlan | RunPlan;
   /** mrkdwn, ≤ 2,500 characters, in the workspace's language: the audit trail's and /ecs history's summary. */
   summary: string;
   /** The task definition diff, when the change has one. */

@@ -55,6 +55,7 @@ import { recordHealthy } from './promotion';
 import { rolledBackAtGate } from './traffic-model';
 import type { PauseState } from './traffic-model';
 import { autoLockReason, type RollbackCause } from './autolock';
+import { isRunRequest } from './run-plan';
 
 const M = defineMessages('deploy.tracker', {
   logGroupSource: {
@@ -586,6 +587,8 @@ async function completedOutOfSight(
 export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeRequest, opts: RefreshOptions = {}): Promise<RefreshResult> {
   const req = typeof idOrReq === 'string' ? await getRequest(rt.redis, idOrReq) : idOrReq;
   if (!req || req.state !== 'running') return 'not_running';
+  // A one-off task (`/ecs run`) is followed by its own tracker, never assessed as a rollout.
+  if (isRunRequest(req)) return (await import('./run-task')).refreshRun(rt, req, { force: opts.force });
   const plan = parsePlan(req.plan);
   if (!plan) {
     await failUnreadable(rt, req);

@@ -12,6 +12,8 @@ export const MIN_POLL_INTERVAL_MS = 15_000;
 
 interface WatchOptions {
   intervalMs: number;
+  /** Watch at least this long (a run's time limit and its give-up time; a change's is its deadlines). */
+  maxMs?: number;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export async function watchRollout(rt: Runtime, requestId: string, opts: Partial
   const req = await getRequest(rt.redis, requestId);
   if (!req) return 'not_running';
   // The tracker gives up after GIVE_UP_FACTOR deadlines; the watcher stops shortly after that.
-  const maxPolls = Math.ceil((GIVE_UP_FACTOR * deadlineOf(rt, req.environment)) / interval) + 2;
+  const maxPolls = Math.ceil(Math.max(GIVE_UP_FACTOR * deadlineOf(rt, req.environment), o.maxMs ?? 0) / interval) + 2;
   let last: RefreshResult = 'in_progress';
   for (let i = 0; i < maxPolls; i++) {
     await o.sleep(interval);

@@ -16,6 +16,7 @@ const M = defineMessages('slack.text', {
   scale: { en: 'Scale', ko: '스케일' },
   restart: { en: 'Restart', ko: '재시작' },
   resize: { en: 'Resize', ko: '크기 조정' },
+  run: { en: 'Run', ko: '실행' },
 });
 
 /** Slack message limits (https://docs.slack.dev/reference/block-kit). */

@@ -45,7 +45,7 @@ describe('change windows', () => {
 
   it('reads the config: minutes, days, the default verbs (rollback left out)', () => {
     expect(w.allow[0]).toEqual({ days: ['mon', 'tue', 'wed', 'thu'], from: 600, to: 1020 });
-    expect(w.verbs).toEqual(['deploy', 'scale', 'restart']);
+    expect(w.verbs).toEqual(['deploy', 'scale', 'restart', 'run']);
     expect(windowsApply(w, 'deploy')).toBe(true);
     expect(windowsApply(w, 'rollback')).toBe(false);
     expect(windowsApply(undefined, 'deploy')).toBe(false);
