@@ -224,7 +224,14 @@ const service = z
       )
       .optional(),
     /** One-off tasks (`/ecs run`), by name. */
-    tasks: z.record(z.string().regex(RUN_TASK_NAME, 'a task name is lower-case letters, digits, _ and - (max 40)'), runTask).optional(),
+    tasks: z
+      .record(z.string(), runTask)
+      .superRefine((tasks, ctx) => {
+        for (const name of Object.keys(tasks))
+          if (!RUN_TASK_NAME.test(name))
+            ctx.addIssue({ code: 'custom', path: [name], message: 'a task name is lower-case letters, digits, _ and - (max 40)' });
+      })
+      .optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
