@@ -221,7 +221,8 @@ const ECS: Record<string, Mapper> = {
       td?.taskDefinitionArn ?? (ref.startsWith('arn:') ? ref : ecsArn(c, a, 'task-definition', ref.includes(':') ? ref : `${ref}:*`));
     const strategy = (c.input.capacityProviderStrategy ?? []) as Array<{ capacityProvider?: string }>;
     const context: Record<string, string | string[]> = { 'ecs:cluster': ecsArn(c, a, 'cluster', clusterName(c)) };
-    if (strategy.length) context['ecs:capacity-provider'] = strategy.map((p) => ecsArn(c, a, 'capacity-provider', p.capacityProvider ?? ''));
+    if (strategy.length)
+      context['ecs:capacity-provider'] = strategy.map((p) => ecsArn(c, a, 'capacity-provider', p.capacityProvider ?? ''));
     if (typeof c.input.enableExecuteCommand === 'boolean') context['ecs:enable-execute-command'] = String(c.input.enableExecuteCommand);
     const out = each('ecs:RunTask', [resource], context);
     const overrides = (c.input.overrides ?? {}) as { taskRoleArn?: string; executionRoleArn?: string };
@@ -229,7 +230,11 @@ const ECS: Record<string, Mapper> = {
     for (const role of new Set(roles.filter((r): r is string => !!r)))
       out.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     if (Array.isArray(c.input.tags) && c.input.tags.length)
-      out.push({ action: 'ecs:TagResource', resource: ecsArn(c, a, 'task', `${clusterName(c)}/*`), context: { 'ecs:CreateAction': 'RunTask' } });
+      out.push({
+        action: 'ecs:TagResource',
+        resource: ecsArn(c, a, 'task', `${clusterName(c)}/*`),
+        context: { 'ecs:CreateAction': 'RunTask' },
+      });
     return out;
   },
   // On the task, with its cluster as a condition key.

@@ -725,7 +725,8 @@ export class EcsWorld {
     else if (t.lastStatus === 'PENDING' && r.script.startFailure) this.failRunStart(r, r.script.startFailure);
     else if (t.lastStatus === 'PENDING') this.startRun(r);
     else if (r.left === Infinity) return false;
-    else if (--r.left <= 0) this.endRun(r, { exitCode: r.script.exitCode ?? 0, logLines: r.script.logLines, containerReason: r.script.containerReason });
+    else if (--r.left <= 0)
+      this.endRun(r, { exitCode: r.script.exitCode ?? 0, logLines: r.script.logLines, containerReason: r.script.containerReason });
     return true;
   }
 
@@ -734,7 +735,8 @@ export class EcsWorld {
     const taskId = hexId(32);
     const taskArn = this.arn('task', `${cluster}/${taskId}`);
     const now = new Date(this.ctx.now());
-    const provider = input.capacityProviderStrategy?.find((p) => (p.weight ?? 0) > 0 || (p.base ?? 0) > 0) ?? input.capacityProviderStrategy?.[0];
+    const provider =
+      input.capacityProviderStrategy?.find((p) => (p.weight ?? 0) > 0 || (p.base ?? 0) > 0) ?? input.capacityProviderStrategy?.[0];
     const subnet = input.networkConfiguration?.awsvpcConfiguration?.subnets?.[0];
     const attachments: Attachment[] =
       td.networkMode === 'awsvpc' && subnet
@@ -1211,7 +1213,8 @@ export class EcsWorld {
       throw new AwsFault('InvalidParameterException', 'Task definition does not support launch_type FARGATE.');
     if (td.networkMode === 'awsvpc') {
       const vpc = input.networkConfiguration?.awsvpcConfiguration;
-      if (!vpc) throw new AwsFault('InvalidParameterException', "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+      if (!vpc)
+        throw new AwsFault('InvalidParameterException', "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
       if (!vpc.subnets?.length) throw new AwsFault('InvalidParameterException', 'subnets can not be empty.');
     }
     for (const o of input.overrides?.containerOverrides ?? []) {
