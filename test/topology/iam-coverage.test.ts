@@ -469,8 +469,20 @@ describe('IAM coverage', () => {
     expect(disallowed(t, uses)).toEqual([]);
   });
 
+  /**
+   * Grants whose flow is not in this scripted run yet: /ecs run (the worker's RunTask, and StopTask on
+   * its timeout) lands with the bot's run command, which adds its flow above and empties this list.
+   */
+  const AWAITING_FLOW = new Set(['EcsRunTask', 'EcsStopTask']);
+
   it('(b) every action the role allows, on every resource it names, is used by some flow of that function', () => {
-    expect(unusedGrants(t, usesOf(t), scopedArns(TOPOLOGY_CONFIG))).toEqual([]);
+    const unused = unusedGrants(t, usesOf(t), scopedArns(TOPOLOGY_CONFIG));
+    expect(unused.filter((g) => !AWAITING_FLOW.has(g.split(' ')[1]!))).toEqual([]);
+    // Only the worker has them, each on the resources chatops.yml lists.
+    expect(unused.filter((g) => AWAITING_FLOW.has(g.split(' ')[1]!)).sort()).toEqual([
+      `worker: EcsRunTask ecs:RunTask on arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/*`,
+      `worker: EcsStopTask ecs:StopTask on arn:aws:ecs:${REGION}:${ACCOUNT}:task/prod/*`,
+    ]);
   });
 
   const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecs-chatops/${STAGE}/${name}`;
@@ -607,6 +619,11 @@ describe('IAM coverage', () => {
       ['events', call('logs', 'GetLogEvents', { logGroupName: '/ecs/other-prod', logStreamName: 'ecs/worker/t1' })],
       ['events', call('ecr', 'DescribeImages', { repositoryName: 'shop/worker' })],
       ['scheduled', call('ecs', 'DescribeServices', { cluster: 'payments', services: ['api'] })],
+      // /ecs run: another cluster's, or from a function that is not the worker.
+      ['worker', call('ecs', 'RunTask', { cluster: 'payments', taskDefinition: 'web-prod', launchType: 'FARGATE' })],
+      ['worker', call('ecs', 'StopTask', { cluster: 'payments', task: 't1' })],
+      ['events', call('ecs', 'RunTask', { cluster: 'prod', taskDefinition: 'web-prod', launchType: 'FARGATE' })],
+      ['scheduled', call('ecs', 'StopTask', { cluster: 'prod', task: 't1' })],
       // Another function's secret, or another stage's.
       ['worker', call('ssm', 'GetParameters', { Names: [`/ecs-chatops/${STAGE}/slack-signing-secret`] })],
       ['events', call('ssm', 'GetParameters', { Names: ['/ecs-chatops/prod/slack-bot-token'] })],
