@@ -203,6 +203,15 @@ describe('RunTask', () => {
     );
     expect(res.tasks![0]).toMatchObject({ capacityProviderName: 'FARGATE_SPOT', launchType: 'FARGATE' });
   });
+
+  it("a run task's tags are described only with include TAGS", async () => {
+    const { tasks } = await ecs.send(new RunTaskCommand(runInput({ tags: [{ key: 'chatops:request', value: 'req-1' }] })));
+    const arn = tasks![0]!.taskArn!;
+    expect((await ecs.send(new DescribeTasksCommand({ cluster: 'prod', tasks: [arn] }))).tasks![0]!.tags).toBeUndefined();
+    expect((await ecs.send(new DescribeTasksCommand({ cluster: 'prod', tasks: [arn], include: ['TAGS'] }))).tasks![0]!.tags).toEqual([
+      { key: 'chatops:request', value: 'req-1' },
+    ]);
+  });
 });
 
 describe('scripted outcomes', () => {

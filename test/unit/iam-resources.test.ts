@@ -364,7 +364,7 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
     const scoped = resolver.scopedResources(doc);
     /** A role's statements as CloudFormation deploys them for `doc` (custom.iam lists resolved; the stack's own ARNs left opaque). */
     const policyOf = (role: string): PolicyStatement[] => {
-      const resolve = (v: any): any => {
+      const resolve = (v: unknown): unknown => {
         const list = typeof v === 'string' ? /^\$\{self:custom\.iam\.(\w+)\}$/.exec(v)?.[1] : undefined;
         if (list)
           return scoped[list as keyof Scoped].map((arn) => arn.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', A));
@@ -375,7 +375,7 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
             : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
         return v;
       };
-      return statementsOf(role).map(resolve);
+      return statementsOf(role).map(resolve) as PolicyStatement[];
     };
     const td = `arn:aws:ecs:eu-west-1:${A}:task-definition/web-prod:7`;
     const lookup = {

@@ -1431,8 +1431,11 @@ export class EcsWorld {
         const failures: Array<{ arn: string; reason: string }> = [];
         for (const w of wanted) {
           const t = all.find((x) => x.taskArn === w || x.taskArn!.endsWith(`/${w}`));
-          if (t) tasks.push(copy(t));
-          else failures.push({ arn: w.startsWith('arn:') ? w : this.arn('task', `${cluster}/${w}`), reason: 'MISSING' });
+          if (t) {
+            // Tags only with include TAGS (a run task's, given to RunTask).
+            const { tags, ...rest } = copy(t);
+            tasks.push(tags && ((call.input.include ?? []) as string[]).includes('TAGS') ? { ...rest, tags } : rest);
+          } else failures.push({ arn: w.startsWith('arn:') ? w : this.arn('task', `${cluster}/${w}`), reason: 'MISSING' });
         }
         return { tasks, failures };
       },
