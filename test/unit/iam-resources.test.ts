@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { authorizationsFor, evaluate, type PolicyStatement } from '../../src/loopback/aws/iam';
+import type { AwsCall } from '../../src/loopback/aws/server';
 import { STAR_ONLY } from '../helpers/iam';
 
 type Scoped = Record<
@@ -351,6 +353,98 @@ describe('serverless.yml takes every scoped resource from the resolver', () => {
         ],
       },
     ]);
+  });
+
+  describe("/ecs run: RunTask and StopTask are the worker role's alone, in the configured clusters", () => {
+    const A = '123456789012';
+    const doc = {
+      environments: { prod: env({ taskRoles: [`arn:aws:iam::${A}:role/web-task`, `arn:aws:iam::${A}:role/exec`] }) },
+      services: { web: { environment: 'prod', service: 'web-prod', logGroup: '/ecs/web-prod' } },
+    };
+    const scoped = resolver.scopedResources(doc);
+    /** A role's statements as CloudFormation deploys them for `doc` (custom.iam lists resolved; the stack's own ARNs left opaque). */
+    const policyOf = (role: string): PolicyStatement[] => {
+      const resolve = (v: unknown): unknown => {
+        const list = typeof v === 'string' ? /^\$\{self:custom\.iam\.(\w+)\}$/.exec(v)?.[1] : undefined;
+        if (list)
+          return scoped[list as keyof Scoped].map((arn) => arn.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', A));
+        if (Array.isArray(v)) return v.map(resolve);
+        if (v && typeof v === 'object')
+          return Object.keys(v).some((k) => k.startsWith('Fn::') || k === 'Ref')
+            ? '(the stack)'
+            : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+        return v;
+      };
+      return statementsOf(role).map(resolve) as PolicyStatement[];
+    };
+    const td = `arn:aws:ecs:eu-west-1:${A}:task-definition/web-prod:7`;
+    const lookup = {
+      taskDefinition: () => ({
+        taskDefinitionArn: td,
+        taskRoleArn: `arn:aws:iam::${A}:role/web-task`,
+        executionRoleArn: `arn:aws:iam::${A}:role/exec`,
+      }),
+    };
+    const call = (action: string, input: Record<string, unknown>): AwsCall => ({
+      seq: 1,
+      at: 0,
+      service: 'ecs',
+      action,
+      region: 'eu-west-1',
+      accessKeyId: 'AKID',
+      protocol: 'awsJson1_1',
+      input,
+    });
+    const run = (cluster: string, overrides: Record<string, unknown> = {}) =>
+      call('RunTask', { cluster, taskDefinition: td, launchType: 'FARGATE', startedBy: 'ecs-chatops:r1', overrides });
+    const stop = (cluster: string) =>
+      call('StopTask', { cluster, task: `arn:aws:ecs:eu-west-1:${A}:task/${cluster}/abc`, reason: 'timed out' });
+    /** Each thing the call asks IAM for that the role refuses. */
+    const refused = (role: string, c: AwsCall) =>
+      authorizationsFor(c, A, lookup)
+        .filter((auth) => !evaluate(policyOf(role), auth).allowed)
+        .map((auth) => `${auth.action} on ${auth.resource}`);
+
+    it('the worker may run a task of its task definitions in a configured cluster (passing its task roles) and stop it', () => {
+      expect(refused('WorkerRole', run('prod'))).toEqual([]);
+      expect(refused('WorkerRole', stop('prod'))).toEqual([]);
+      expect(authorizationsFor(run('prod'), A, lookup).map((a) => a.action)).toEqual(['ecs:RunTask', 'iam:PassRole', 'iam:PassRole']);
+    });
+
+    it('not in another cluster, nor with a task role chatops.yml does not list', () => {
+      expect(refused('WorkerRole', run('payments'))).toEqual([`ecs:RunTask on ${td}`]);
+      expect(refused('WorkerRole', stop('payments'))).toEqual([`ecs:StopTask on arn:aws:ecs:eu-west-1:${A}:task/payments/abc`]);
+      expect(refused('WorkerRole', run('prod', { taskRoleArn: `arn:aws:iam::${A}:role/admin` }))).toEqual([
+        `iam:PassRole on arn:aws:iam::${A}:role/admin`,
+      ]);
+      // The cluster of the same name in a region chatops.yml does not configure.
+      expect(refused('WorkerRole', { ...call('StopTask', { cluster: 'prod', task: 'abc' }), region: 'us-east-1' })).toEqual([
+        `ecs:StopTask on arn:aws:ecs:us-east-1:${A}:task/prod/abc`,
+      ]);
+    });
+
+    it.each(['SlackRole', 'EventsRole', 'ScheduledRole'])('%s may neither run nor stop a task', (role) => {
+      expect(refused(role, run('prod'))).toContain(`ecs:RunTask on ${td}`);
+      expect(refused(role, stop('prod'))).toEqual([`ecs:StopTask on arn:aws:ecs:eu-west-1:${A}:task/prod/abc`]);
+    });
+
+    it("both statements name the resolver's lists and hold them to the configured clusters", () => {
+      const worker = statementsOf('WorkerRole');
+      expect(worker.find((s) => s.Sid === 'EcsRunTask')).toEqual({
+        Sid: 'EcsRunTask',
+        Effect: 'Allow',
+        Action: 'ecs:RunTask',
+        Resource: '${self:custom.iam.taskDefinitions}',
+        Condition: { ArnEquals: { 'ecs:cluster': '${self:custom.iam.clusters}' } },
+      });
+      expect(worker.find((s) => s.Sid === 'EcsStopTask')).toEqual({
+        Sid: 'EcsStopTask',
+        Effect: 'Allow',
+        Action: 'ecs:StopTask',
+        Resource: '${self:custom.iam.tasks}',
+        Condition: { ArnEquals: { 'ecs:cluster': '${self:custom.iam.clusters}' } },
+      });
+    });
   });
 
   it('each custom.iam list is read from the resolver, and no statement uses custom.passRoles any more', () => {

@@ -138,6 +138,63 @@ describe('authorizationsFor', () => {
     ]);
   });
 
+  it('RunTask: ecs:RunTask on the task definition with the cluster (and capacity providers) as condition keys, and iam:PassRole on its roles', () => {
+    const td = `arn:aws:ecs:eu-west-1:${A}:task-definition/web-prod:7`;
+    const lookup = {
+      taskDefinition: (ref: string) =>
+        ref === td || ref === 'web-prod'
+          ? { taskDefinitionArn: td, taskRoleArn: `arn:aws:iam::${A}:role/web-task`, executionRoleArn: `arn:aws:iam::${A}:role/exec` }
+          : undefined,
+    };
+    const cluster = `arn:aws:ecs:eu-west-1:${A}:cluster/prod`;
+    const passRole = (role: string) => ({
+      action: 'iam:PassRole',
+      resource: `arn:aws:iam::${A}:role/${role}`,
+      context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
+    expect(authorizationsFor(call('ecs', 'RunTask', { cluster: 'prod', taskDefinition: td, launchType: 'FARGATE' }), A, lookup)).toEqual([
+      { action: 'ecs:RunTask', resource: td, context: { 'ecs:cluster': cluster } },
+      passRole('web-task'),
+      passRole('exec'),
+    ]);
+    // A bare family is authorized on its latest revision; the overrides' roles are passed in place of the task definition's.
+    expect(
+      authorizationsFor(
+        call('ecs', 'RunTask', {
+          cluster,
+          taskDefinition: 'web-prod',
+          capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+          overrides: { taskRoleArn: `arn:aws:iam::${A}:role/migrator` },
+        }),
+        A,
+        lookup,
+      ),
+    ).toEqual([
+      {
+        action: 'ecs:RunTask',
+        resource: td,
+        context: { 'ecs:cluster': cluster, 'ecs:capacity-provider': [`arn:aws:ecs:eu-west-1:${A}:capacity-provider/FARGATE_SPOT`] },
+      },
+      passRole('migrator'),
+      passRole('exec'),
+    ]);
+    // Without the world to ask: the revision given, or every revision of the family; no role known.
+    expect(authorizationsFor(call('ecs', 'RunTask', { cluster: 'prod', taskDefinition: 'web-prod' }), A)).toEqual([
+      { action: 'ecs:RunTask', resource: `arn:aws:ecs:eu-west-1:${A}:task-definition/web-prod:*`, context: { 'ecs:cluster': cluster } },
+    ]);
+  });
+
+  it('StopTask: ecs:StopTask on the task, with its cluster as a condition key', () => {
+    const context = { 'ecs:cluster': `arn:aws:ecs:eu-west-1:${A}:cluster/prod` };
+    expect(authorizationsFor(call('ecs', 'StopTask', { cluster: 'prod', task: 'abc', reason: 'timed out' }), A)).toEqual([
+      { action: 'ecs:StopTask', resource: `arn:aws:ecs:eu-west-1:${A}:task/prod/abc`, context },
+    ]);
+    const arn = `arn:aws:ecs:eu-west-1:${A}:task/prod/abc`;
+    expect(authorizationsFor(call('ecs', 'StopTask', { cluster: 'prod', task: arn }), A)).toEqual([
+      { action: 'ecs:StopTask', resource: arn, context },
+    ]);
+  });
+
   it('ECR, Logs, Cost Explorer, Lambda (Invoke is lambda:InvokeFunction, qualifier kept)', () => {
     expect(authorizationsFor(call('ecr', 'DescribeImages', { repositoryName: 'shop/web' }), A)).toEqual([
       { action: 'ecr:DescribeImages', resource: `arn:aws:ecr:eu-west-1:${A}:repository/shop/web` },

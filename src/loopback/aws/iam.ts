@@ -1,7 +1,7 @@
 /**
  * IAM for the loopback endpoint: what each API call asks IAM for (the action, the resource ARN
- * and the request's condition keys; RegisterTaskDefinition also asks for iam:PassRole on the
- * task's roles and, with tags, ecs:TagResource), and an evaluator of identity-based policy
+ * and the request's condition keys; RegisterTaskDefinition and RunTask also ask for iam:PassRole
+ * on the task's roles and, with tags, ecs:TagResource), and an evaluator of identity-based policy
  * statements (Allow/Deny, Action/NotAction and Resource/NotResource with `*` and `?` wildcards,
  * the usual condition operators with IfExists and ForAnyValue/ForAllValues).
  *
@@ -157,10 +157,15 @@ function logGroupName(call: AwsCall): string {
   return id.startsWith('arn:') ? id.replace(/^arn:[^:]+:logs:[^:]*:\d*:log-group:/, '').replace(/:\*$/, '') : id;
 }
 
-/** What the world knows that a call alone does not say (which KMS key encrypts a parameter). */
+/** What the world knows that a call alone does not say (which KMS key encrypts a parameter, what a task definition names). */
 export interface IamLookup {
   /** The KMS key of a SecureString parameter: a key ARN, `alias/aws/ssm`, or undefined (a String, or no such parameter). */
   parameterKey?(name: string): string | undefined;
+  /**
+   * A task definition named by ARN, family:revision or family (its latest ACTIVE revision): its ARN
+   * and roles; undefined when there is none.
+   */
+  taskDefinition?(ref: string): { taskDefinitionArn: string; taskRoleArn?: string; executionRoleArn?: string } | undefined;
 }
 
 type Mapper = (call: AwsCall, account: string, lookup: IamLookup) => Authorization[];
@@ -204,6 +209,40 @@ const ECS: Record<string, Mapper> = {
       });
     }
     return out;
+  },
+  // On the task definition (a bare family: its latest revision, as ECS resolves it before authorizing),
+  // with the cluster (and capacity providers) as condition keys; ECS passes the task's roles to its
+  // tasks (the overrides' in place of the task definition's): iam:PassRole on each, to ECS tasks; tags
+  // on the new tasks ask ecs:TagResource on create.
+  RunTask: (c, a, lookup) => {
+    const ref = str(c.input.taskDefinition) ?? '';
+    const td = lookup.taskDefinition?.(ref);
+    const resource =
+      td?.taskDefinitionArn ?? (ref.startsWith('arn:') ? ref : ecsArn(c, a, 'task-definition', ref.includes(':') ? ref : `${ref}:*`));
+    const strategy = (c.input.capacityProviderStrategy ?? []) as Array<{ capacityProvider?: string }>;
+    const context: Record<string, string | string[]> = { 'ecs:cluster': ecsArn(c, a, 'cluster', clusterName(c)) };
+    if (strategy.length)
+      context['ecs:capacity-provider'] = strategy.map((p) => ecsArn(c, a, 'capacity-provider', p.capacityProvider ?? ''));
+    if (typeof c.input.enableExecuteCommand === 'boolean') context['ecs:enable-execute-command'] = String(c.input.enableExecuteCommand);
+    const out = each('ecs:RunTask', [resource], context);
+    const overrides = (c.input.overrides ?? {}) as { taskRoleArn?: string; executionRoleArn?: string };
+    const roles = [str(overrides.taskRoleArn) ?? td?.taskRoleArn, str(overrides.executionRoleArn) ?? td?.executionRoleArn];
+    for (const role of new Set(roles.filter((r): r is string => !!r)))
+      out.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    if (Array.isArray(c.input.tags) && c.input.tags.length)
+      out.push({
+        action: 'ecs:TagResource',
+        resource: ecsArn(c, a, 'task', `${clusterName(c)}/*`),
+        context: { 'ecs:CreateAction': 'RunTask' },
+      });
+    return out;
+  },
+  // On the task, with its cluster as a condition key.
+  StopTask: (c, a) => {
+    const task = str(c.input.task) ?? '';
+    return each('ecs:StopTask', [task.startsWith('arn:') ? task : ecsArn(c, a, 'task', `${clusterName(c)}/${task}`)], {
+      'ecs:cluster': ecsArn(c, a, 'cluster', clusterName(c)),
+    });
   },
   UpdateService: (c, a) => each('ecs:UpdateService', [ecsArn(c, a, 'service', `${clusterName(c)}/${tail(str(c.input.service) ?? '')}`)]),
   ListServiceDeployments: (c, a) =>

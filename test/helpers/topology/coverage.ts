@@ -48,8 +48,7 @@ export function usesOf(t: Topology): Use[] {
     if (t.world.sts.session(c.accessKeyId)) continue;
     const fn = t.functionOf(c.accessKeyId);
     if (!fn) continue;
-    for (const auth of authorizationsFor(c, ACCOUNT, { parameterKey: (n) => t.world.ssm.keyOf(n) }))
-      uses.push({ fn, call: `${c.service}:${c.action}`, auth });
+    for (const auth of authorizationsFor(c, ACCOUNT, t.world.iamLookup())) uses.push({ fn, call: `${c.service}:${c.action}`, auth });
   }
   for (const p of t.platformCalls) uses.push({ fn: p.fn, call: 'platform', auth: p.auth });
   return uses;
@@ -133,7 +132,11 @@ export function targetUsesOf(t: Topology): TargetUse[] {
   return t.aws.calls
     .filter((c) => t.world.sts.session(c.accessKeyId)?.roleArn === t.targetRole.roleArn)
     .flatMap((c) =>
-      authorizationsFor(c, ACCOUNT).map((auth) => ({ fn: t.functionOf(c.accessKeyId), call: `${c.service}:${c.action}`, auth })),
+      authorizationsFor(c, ACCOUNT, t.world.iamLookup()).map((auth) => ({
+        fn: t.functionOf(c.accessKeyId),
+        call: `${c.service}:${c.action}`,
+        auth,
+      })),
     );
 }
 

@@ -241,7 +241,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
       if (!who) throw new AwsFault('UnrecognizedClientException', 'The security token included in the request is invalid.');
       let auths: Authorization[];
       try {
-        auths = authorizationsFor(call, ACCOUNT, { parameterKey: (n) => world.ssm.keyOf(n) });
+        auths = authorizationsFor(call, ACCOUNT, world.iamLookup());
       } catch (err) {
         // A call the IAM table does not know yet: refused loudly (t.denied() shows it), never let through unchecked.
         throw new AwsFault(
@@ -264,7 +264,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     if (roleArn !== targetRole.roleArn) throw new AwsFault('AccessDeniedException', `no such role in the topology: ${roleArn}`);
     let auths: Authorization[];
     try {
-      auths = authorizationsFor(call, ACCOUNT, { parameterKey: (n) => world.ssm.keyOf(n) });
+      auths = authorizationsFor(call, ACCOUNT, world.iamLookup());
     } catch (err) {
       throw new AwsFault('AccessDeniedException', `loopback IAM cannot evaluate this call: ${(err as Error).message}`);
     }

@@ -22,11 +22,25 @@
  * (a rollback deployment, as a stop with rollback); a hook no longer waiting is refused.
  * Errors are ECS's: ClusterNotFoundException, ServiceNotFoundException, ClientException
  * ("Unable to describe task definition."), ServiceDeploymentNotFoundException, InvalidParameterException.
+ *
+ * Standalone tasks: RunTask starts tasks of a task definition (PROVISIONING, `group` and
+ * `startedBy` kept, overrides, the awsvpc network interface), idempotent by client token, refused
+ * as ECS refuses (see runTaskCall) or answered with `failures` when scripted (scriptRun). Each
+ * step moves them PROVISIONING → PENDING → RUNNING (a RUNNING event, the containers' start lines)
+ * → STOPPED (a STOPPED event: EssentialContainerExited with the scripted exit code and last log
+ * lines, or TaskFailedToStart). StopTask sets desiredStatus STOPPED (UserInitiated, its reason;
+ * an event for a RUNNING task) and the task is STOPPED at the next step. ListTasks filters by
+ * startedBy, family and desiredStatus; DescribeTasks answers them with the services' tasks. ECS also
+ * sends events for PROVISIONING and PENDING: the fake does not (the bot's rule matches RUNNING and
+ * STOPPED only).
  */
 import type {
+  Attachment,
   ContainerDefinition,
   Deployment,
+  Failure,
   RegisterTaskDefinitionCommandInput,
+  RunTaskCommandInput,
   Service,
   ServiceDeployment,
   ServiceRevision,
@@ -85,6 +99,48 @@ export interface TaskFailure {
   neverRan?: boolean;
 }
 
+/**
+ * How the next task(s) RunTask starts will go (scriptRun). The default is a clean run: PROVISIONING
+ * at RunTask; PENDING at the next step; RUNNING at the one after (the containers write their
+ * `starting …` / `… ready` lines, a RUNNING event); its essential containers exit 0 one step later
+ * (STOPPED, EssentialContainerExited, a STOPPED event).
+ */
+export interface RunScript {
+  /** The essential containers' exit code when the task ends on its own (default 0). */
+  exitCode?: number;
+  /** Steps the task stays RUNNING before its essential containers exit (default 1, at least 1); Infinity: until StopTask or exitRun. */
+  runSteps?: number;
+  /** Lines the essential containers write to their awslogs streams before they exit (as the task's last lines). */
+  logLines?: string[];
+  /** The essential containers' `reason` when they exit (e.g. "OutOfMemoryError: Container killed due to memory usage"). */
+  containerReason?: string;
+  /** It never runs: at the step after PENDING it stops with TaskFailedToStart and this stoppedReason (e.g. "CannotPullContainerError: …"). */
+  startFailure?: string;
+  /** RunTask starts nothing and answers this in `failures` (one per task asked for), e.g. { reason: 'Capacity is unavailable at this time. …' }. */
+  capacityFailure?: Failure;
+  /** The essential containers' exit code when StopTask stops the running task (default 143: SIGTERM). */
+  stopExitCode?: number;
+}
+
+/** How a run task ends when a test ends it (exitRun). */
+export interface RunOutcome {
+  /** Default: the task's script's exitCode (0 unless scripted). */
+  exitCode?: number;
+  logLines?: string[];
+  containerReason?: string;
+}
+
+/** A task RunTask started (not a service's): its cluster, its script, where it is in its life. */
+interface RunState {
+  cluster: string;
+  task: Task;
+  script: RunScript;
+  /** Steps left in RUNNING before its essential containers exit. */
+  left: number;
+  /** StopTask was called: it stops at the next step. */
+  stopping: boolean;
+}
+
 type Listener = (event: EcsEventEnvelope) => void;
 
 interface SvcState {
@@ -109,6 +165,28 @@ const READ_ONLY_TD_KEYS = [
   'deregisteredAt',
 ];
 
+/** Whether `ref` (a task ARN or id) names `t`. */
+const sameTask = (t: Task, ref: string): boolean => t.taskArn === ref || t.taskArn!.endsWith(`/${ref}`);
+
+const taskIdOf = (t: Task): string => t.taskArn!.slice(t.taskArn!.lastIndexOf('/') + 1);
+
+/** JSON with sorted keys: two requests with the same parameters have the same text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** The family of a task definition ARN (`…:task-definition/web-prod:3` → `web-prod`). */
+const familyOf = (tdArn: string): string => tdArn.slice(tdArn.lastIndexOf('/') + 1).replace(/:\d+$/, '');
+
+const RUN_TOKEN_TTL_MS = 24 * 3600_000;
+
 let deploymentSeq = 0;
 let revisionSeq = 0;
 
@@ -124,6 +202,14 @@ export class EcsWorld {
   readonly events: EcsEventEnvelope[] = [];
   /** Every RegisterTaskDefinition input, as received. */
   readonly registered: RegisterTaskDefinitionCommandInput[] = [];
+  /** Every RunTask input, as received (refused ones and idempotent repeats too), oldest first. */
+  readonly runTaskInputs: RunTaskCommandInput[] = [];
+  /** Tasks RunTask started, oldest first. */
+  private readonly runs: RunState[] = [];
+  /** Scripts for the next RunTask calls, first in first out. */
+  private readonly runScripts: RunScript[] = [];
+  /** RunTask client tokens (per cluster, 24 hours): the request's parameters and the tasks it started. */
+  private readonly runTokens = new Map<string, { fingerprint: string; taskArns: string[]; at: number }>();
 
   constructor(private readonly o: EcsWorldOptions) {
     this.ctx = context(o);
@@ -178,6 +264,17 @@ export class EcsWorld {
 
   taskDefinition(arn: string): TaskDefinition | undefined {
     return copy(this.tds.get(arn)?.taskDefinition);
+  }
+
+  /** A task definition by ARN, family:revision or family (its latest ACTIVE revision): its ARN and roles, as the loopback IAM asks (IamLookup). */
+  taskDefinitionRoles(ref: string): { taskDefinitionArn: string; taskRoleArn?: string; executionRoleArn?: string } | undefined {
+    const td = this.findTd(ref)?.taskDefinition;
+    if (!td) return undefined;
+    return {
+      taskDefinitionArn: td.taskDefinitionArn!,
+      ...(td.taskRoleArn ? { taskRoleArn: td.taskRoleArn } : {}),
+      ...(td.executionRoleArn ? { executionRoleArn: td.executionRoleArn } : {}),
+    };
   }
 
   deregisterTaskDefinition(arn: string): void {
@@ -349,13 +446,14 @@ export class EcsWorld {
 
   /**
    * One step of every service not at rest (or of one service): a task of the PRIMARY deployment
-   * starts, else a task of an older deployment stops, else the deployment completes.
-   * Returns whether anything changed.
+   * starts, else a task of an older deployment stops, else the deployment completes. Without a
+   * service, also one step of every task RunTask started (stepRuns). Returns whether anything changed.
    */
   step(cluster?: string, name?: string): boolean {
     const targets = cluster && name ? [this.state(cluster, name)] : [...this.svcs.values()];
     let changed = false;
     for (const st of targets) changed = this.stepOne(st) || changed;
+    if (!(cluster && name)) changed = this.stepRuns() || changed;
     return changed;
   }
 
@@ -365,7 +463,7 @@ export class EcsWorld {
     for (let i = 0; i < 1000 && this.stepOne(st); i++);
   }
 
-  /** Steps every service until all are at rest. */
+  /** Steps every service until all are at rest, and every run task until it is STOPPED (or runs until stopped: runSteps Infinity). */
   settle(): void {
     for (let i = 0; i < 10_000 && this.step(); i++);
   }
@@ -541,6 +639,260 @@ export class EcsWorld {
     const t = this.startTask(st, d, { quiet: true, neverRan: true });
     this.stopTask(st, t, { stopCode: 'TaskFailedToStart', stoppedReason, neverRan: true });
     return copy(t);
+  }
+
+  /* ------------------------------------------------------------ standalone tasks (RunTask) */
+
+  /** The next RunTask call goes as `script` says (one script per call, first in first out; unscripted calls run clean, exit 0). */
+  scriptRun(script: RunScript): void {
+    const steps = script.runSteps ?? 1;
+    if (!(steps === Infinity || (Number.isInteger(steps) && steps >= 1)))
+      throw new Error(`scriptRun: runSteps must be a whole number of at least 1, or Infinity (got ${steps})`);
+    this.runScripts.push(copy(script));
+  }
+
+  /** One step of every task RunTask started (services do not move). Returns whether anything changed. */
+  stepRuns(): boolean {
+    let changed = false;
+    for (const r of this.runs) changed = this.stepRun(r) || changed;
+    return changed;
+  }
+
+  /** Steps one run task (ARN or id) until it is STOPPED, or until it only waits (runSteps Infinity, not stopping). Returns it. */
+  completeRun(task: string): Task {
+    const r = this.runState(task);
+    for (let i = 0; i < 10_000 && this.stepRun(r); i++);
+    return copy(r.task);
+  }
+
+  /**
+   * A run task's essential containers exit now, as `outcome` says (the exit code defaults to its
+   * script's, else 0): a task not RUNNING yet first starts (its RUNNING event), then it is STOPPED
+   * (EssentialContainerExited, or UserInitiated when StopTask was called) with its STOPPED event.
+   */
+  exitRun(task: string, outcome: RunOutcome = {}): Task {
+    const r = this.runState(task);
+    if (r.task.lastStatus === 'STOPPED') throw new Error(`exitRun ${task}: the task is already STOPPED`);
+    if (r.task.lastStatus === 'PROVISIONING') this.pendRun(r);
+    if (r.task.lastStatus === 'PENDING') this.startRun(r);
+    this.endRun(r, {
+      exitCode: outcome.exitCode ?? r.script.exitCode ?? 0,
+      logLines: outcome.logLines ?? r.script.logLines,
+      containerReason: outcome.containerReason ?? r.script.containerReason,
+    });
+    return copy(r.task);
+  }
+
+  /** A task RunTask started, by ARN or id (a copy). */
+  runTask(task: string): Task {
+    return copy(this.runState(task).task);
+  }
+
+  /** The tasks RunTask started (of one cluster, or all), oldest first. */
+  runTasks(cluster?: string): Task[] {
+    return copy(this.runs.filter((r) => !cluster || r.cluster === cluster).map((r) => r.task));
+  }
+
+  /**
+   * Where a container of a task (a service's or a run one; ARN or id) writes with awslogs: its group
+   * and stream, `<awslogs-stream-prefix>/<container>/<task id>`. The container defaults to the first
+   * essential one; undefined when it does not log with awslogs.
+   */
+  logStreamOf(task: string, container?: string): { group: string; stream: string } | undefined {
+    const all = [...[...this.svcs.values()].flatMap((st) => st.tasks), ...this.runs.map((r) => r.task)];
+    const t = all.find((x) => sameTask(x, task));
+    if (!t) throw new Error(`no task ${task} in the fake ECS world`);
+    const td = this.tds.get(t.taskDefinitionArn!)?.taskDefinition;
+    const defs = td?.containerDefinitions ?? [];
+    const c = container ? defs.find((d) => d.name === container) : (defs.find((d) => d.essential !== false) ?? defs[0]);
+    return c ? this.logTarget(td, c, taskIdOf(t)) : undefined;
+  }
+
+  private runState(task: string): RunState {
+    const r = this.runs.find((x) => sameTask(x.task, task));
+    if (!r) throw new Error(`no task ${task} started by RunTask in the fake ECS world`);
+    return r;
+  }
+
+  private stepRun(r: RunState): boolean {
+    const t = r.task;
+    if (t.lastStatus === 'STOPPED') return false;
+    if (r.stopping) {
+      this.endRun(r, { exitCode: r.script.stopExitCode ?? 143 });
+      return true;
+    }
+    if (t.lastStatus === 'PROVISIONING') this.pendRun(r);
+    else if (t.lastStatus === 'PENDING' && r.script.startFailure) this.failRunStart(r, r.script.startFailure);
+    else if (t.lastStatus === 'PENDING') this.startRun(r);
+    else if (r.left === Infinity) return false;
+    else if (--r.left <= 0)
+      this.endRun(r, { exitCode: r.script.exitCode ?? 0, logLines: r.script.logLines, containerReason: r.script.containerReason });
+    return true;
+  }
+
+  /** A task as RunTask answers it: PROVISIONING, its containers PENDING, its network interface PRECREATED. */
+  private createRun(cluster: string, td: TaskDefinition, input: RunTaskCommandInput, script: RunScript): RunState {
+    const taskId = hexId(32);
+    const taskArn = this.arn('task', `${cluster}/${taskId}`);
+    const now = new Date(this.ctx.now());
+    const provider =
+      input.capacityProviderStrategy?.find((p) => (p.weight ?? 0) > 0 || (p.base ?? 0) > 0) ?? input.capacityProviderStrategy?.[0];
+    const subnet = input.networkConfiguration?.awsvpcConfiguration?.subnets?.[0];
+    const attachments: Attachment[] =
+      td.networkMode === 'awsvpc' && subnet
+        ? [
+            {
+              id: `${hexId(8)}-${hexId(4)}-${hexId(4)}-${hexId(4)}-${hexId(12)}`,
+              type: 'ElasticNetworkInterface',
+              status: 'PRECREATED',
+              details: [
+                { name: 'subnetId', value: subnet },
+                { name: 'networkInterfaceId', value: `eni-${hexId(17)}` },
+                { name: 'privateIPv4Address', value: `10.0.${parseInt(hexId(2), 16)}.${parseInt(hexId(2), 16)}` },
+              ],
+            },
+          ]
+        : [];
+    const task: Task = {
+      taskArn,
+      clusterArn: this.arn('cluster', cluster),
+      taskDefinitionArn: td.taskDefinitionArn,
+      group: input.group ?? `family:${td.family}`,
+      ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      healthStatus: 'UNKNOWN',
+      launchType: 'FARGATE',
+      ...(provider ? { capacityProviderName: provider.capacityProvider } : {}),
+      platformVersion: !input.platformVersion || input.platformVersion === 'LATEST' ? '1.4.0' : input.platformVersion,
+      platformFamily: 'Linux',
+      availabilityZone: `${this.ctx.region}a`,
+      cpu: input.overrides?.cpu ?? td.cpu ?? '256',
+      memory: input.overrides?.memory ?? td.memory ?? '512',
+      createdAt: now,
+      version: 1,
+      attachments,
+      overrides: { containerOverrides: [], inferenceAcceleratorOverrides: [], ...copy(input.overrides ?? {}) },
+      enableExecuteCommand: input.enableExecuteCommand ?? false,
+      ...(input.tags?.length ? { tags: copy(input.tags) } : {}),
+      containers: (td.containerDefinitions ?? []).map((c) => ({
+        containerArn: this.arn('container', `${cluster}/${taskId}/${hexId(8)}-${hexId(4)}-${hexId(4)}-${hexId(4)}-${hexId(12)}`),
+        taskArn,
+        name: c.name,
+        image: c.image,
+        lastStatus: 'PENDING',
+        healthStatus: 'UNKNOWN',
+        cpu: String(c.cpu ?? 0),
+      })),
+    };
+    const r: RunState = { cluster, task, script, left: script.runSteps ?? 1, stopping: false };
+    this.runs.push(r);
+    return r;
+  }
+
+  private pendRun(r: RunState): void {
+    const now = new Date(this.ctx.now());
+    Object.assign(r.task, { lastStatus: 'PENDING', pullStartedAt: now, version: (r.task.version ?? 1) + 1 });
+    for (const a of r.task.attachments ?? []) a.status = 'ATTACHED';
+  }
+
+  /** RUNNING: the images pulled (with their digests), the containers started and logging, a RUNNING event. */
+  private startRun(r: RunState): void {
+    const now = new Date(this.ctx.now());
+    const t = r.task;
+    const td = this.tds.get(t.taskDefinitionArn!)?.taskDefinition;
+    Object.assign(t, {
+      lastStatus: 'RUNNING',
+      pullStoppedAt: now,
+      startedAt: now,
+      connectivity: 'CONNECTED',
+      connectivityAt: now,
+      version: (t.version ?? 1) + 1,
+    });
+    for (const c of t.containers ?? []) {
+      c.lastStatus = 'RUNNING';
+      if (c.image && this.o.ecr?.digestOf(c.image)) c.imageDigest = this.o.ecr.digestOf(c.image);
+    }
+    for (const c of td?.containerDefinitions ?? []) {
+      const where = this.logTarget(td, c, taskIdOf(t));
+      if (where && c.essential !== false)
+        this.o.logs?.put(where.group, where.stream, [
+          { message: `starting ${c.name} (${t.taskDefinitionArn!.split('/').pop()})`, timestamp: now.getTime() },
+          { message: `${c.name} ready`, timestamp: now.getTime() },
+        ]);
+    }
+    this.emit(taskStateChange(this.where(), t));
+  }
+
+  /** TaskFailedToStart: it never ran, so no container has an exit code or wrote a line. */
+  private failRunStart(r: RunState, stoppedReason: string): void {
+    const now = new Date(this.ctx.now());
+    for (const c of r.task.containers ?? []) c.lastStatus = 'STOPPED';
+    for (const a of r.task.attachments ?? []) a.status = 'DELETED';
+    Object.assign(r.task, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'TaskFailedToStart',
+      stoppedReason,
+      stoppingAt: now,
+      stoppedAt: now,
+      executionStoppedAt: now,
+      version: (r.task.version ?? 1) + 1,
+    });
+    this.emit(taskStateChange(this.where(), r.task));
+  }
+
+  /** STOPPED: its containers exit (an exit code only if it ran), the essential ones write their last lines, a STOPPED event. */
+  private endRun(r: RunState, how: { exitCode: number; logLines?: string[]; containerReason?: string }): void {
+    const now = new Date(this.ctx.now());
+    const t = r.task;
+    const ran = t.lastStatus === 'RUNNING';
+    const td = this.tds.get(t.taskDefinitionArn!)?.taskDefinition;
+    for (const c of t.containers ?? []) {
+      const def = td?.containerDefinitions?.find((x) => x.name === c.name);
+      const essential = def?.essential !== false;
+      Object.assign(c, {
+        lastStatus: 'STOPPED',
+        ...(ran ? { exitCode: essential ? how.exitCode : 0 } : {}),
+        ...(ran && essential && how.containerReason ? { reason: how.containerReason } : {}),
+      });
+      const where = def && ran && essential ? this.logTarget(td, def, taskIdOf(t)) : undefined;
+      if (where && how.logLines?.length)
+        this.o.logs?.put(
+          where.group,
+          where.stream,
+          how.logLines.map((message) => ({ message })),
+        );
+    }
+    for (const a of t.attachments ?? []) a.status = 'DELETED';
+    Object.assign(t, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: t.stopCode ?? 'EssentialContainerExited',
+      stoppedReason: t.stoppedReason ?? 'Essential container in task exited',
+      stoppingAt: t.stoppingAt ?? now,
+      stoppedAt: now,
+      executionStoppedAt: now,
+      version: (t.version ?? 1) + 1,
+    });
+    r.stopping = false;
+    this.emit(taskStateChange(this.where(), t));
+  }
+
+  /** StopTask of a run task: desiredStatus STOPPED now (UserInitiated, its reason), STOPPED at the next step; a RUNNING one sends an event. */
+  private requestStop(r: RunState, reason: string | undefined): Task {
+    const t = r.task;
+    if (t.lastStatus === 'STOPPED' || r.stopping) return t;
+    Object.assign(t, {
+      desiredStatus: 'STOPPED',
+      stopCode: 'UserInitiated',
+      stoppedReason: reason ?? 'Task stopped by user',
+      stoppingAt: new Date(this.ctx.now()),
+      version: (t.version ?? 1) + 1,
+    });
+    r.stopping = true;
+    if (t.lastStatus === 'RUNNING') this.emit(taskStateChange(this.where(), t));
+    return t;
   }
 
   /* ------------------------------------------------------------ internals */
@@ -805,6 +1157,79 @@ export class EcsWorld {
 
   /* ------------------------------------------------------------ the API */
 
+  /**
+   * RunTask as ECS answers it: the cluster, the task definition (ClientException when unknown or
+   * inactive), launch type or capacity provider strategy (not both; neither: no container instances
+   * on a Fargate cluster), the awsvpc network configuration, container overrides that name the task
+   * definition's containers, and the client token (the same token and parameters within 24 hours
+   * answer the same tasks and start nothing; other parameters: ConflictException with resourceIds).
+   */
+  private runTaskCall(call: AwsCall): { tasks: Task[]; failures: Failure[] } {
+    const input = call.input as RunTaskCommandInput;
+    this.runTaskInputs.push(copy(input));
+    const cluster = this.clusterOf(call);
+    if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
+    const ref = requireString(call, 'taskDefinition');
+    const count = input.count ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 10)
+      throw new AwsFault('InvalidParameterException', 'count must be an integer between 1 and 10.');
+    const token = input.clientToken;
+    if (token !== undefined && !/^[\x21-\x7e]{1,64}$/.test(token))
+      throw new AwsFault('InvalidParameterException', 'clientToken must be 1 to 64 ASCII characters in the range 33-126.');
+    if ((input.startedBy?.length ?? 0) > 128) throw new AwsFault('InvalidParameterException', 'startedBy must be at most 128 characters.');
+    if ((input.group?.length ?? 0) > 255) throw new AwsFault('InvalidParameterException', 'group must be at most 255 characters.');
+
+    const key = token ? `${cluster}\n${token}` : undefined;
+    const fingerprint = canonical({ ...input, cluster, clientToken: undefined });
+    const seen = key ? this.runTokens.get(key) : undefined;
+    if (seen && this.ctx.now() - seen.at < RUN_TOKEN_TTL_MS) {
+      if (seen.fingerprint !== fingerprint)
+        throw new AwsFault('ConflictException', 'The clientToken is already in use with a different RunTask request.', 400, {
+          resourceIds: seen.taskArns,
+        });
+      return { tasks: seen.taskArns.map((a) => copy(this.runState(a).task)), failures: [] };
+    }
+
+    const strategy = input.capacityProviderStrategy ?? [];
+    if (input.launchType && strategy.length)
+      throw new AwsFault(
+        'InvalidParameterException',
+        'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
+      );
+    // The fake's clusters are Fargate only: no container instances, no default capacity provider strategy.
+    if ((!input.launchType && !strategy.length) || (input.launchType && input.launchType !== 'FARGATE'))
+      throw new AwsFault('InvalidParameterException', 'No Container Instances were found in your cluster.');
+    const unknown = strategy.find((p) => p.capacityProvider !== 'FARGATE' && p.capacityProvider !== 'FARGATE_SPOT');
+    if (unknown)
+      throw new AwsFault(
+        'InvalidParameterException',
+        `The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`,
+      );
+    const entry = this.findTd(ref);
+    if (!entry) throw new AwsFault('ClientException', 'TaskDefinition not found.');
+    const td = entry.taskDefinition;
+    if (td.status !== 'ACTIVE') throw new AwsFault('ClientException', 'TaskDefinition is inactive');
+    if (td.requiresCompatibilities?.length && !td.requiresCompatibilities.includes('FARGATE'))
+      throw new AwsFault('InvalidParameterException', 'Task definition does not support launch_type FARGATE.');
+    if (td.networkMode === 'awsvpc') {
+      const vpc = input.networkConfiguration?.awsvpcConfiguration;
+      if (!vpc)
+        throw new AwsFault('InvalidParameterException', "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+      if (!vpc.subnets?.length) throw new AwsFault('InvalidParameterException', 'subnets can not be empty.');
+    }
+    for (const o of input.overrides?.containerOverrides ?? []) {
+      if (!td.containerDefinitions?.some((c) => c.name === o.name))
+        throw new AwsFault('InvalidParameterException', `Override for container named ${o.name} is not a container in the TaskDefinition.`);
+    }
+
+    const script = this.runScripts.shift() ?? {};
+    // Nothing placed: no task, no event, and the token stays free for a retry.
+    if (script.capacityFailure) return { tasks: [], failures: Array.from({ length: count }, () => copy(script.capacityFailure!)) };
+    const started = Array.from({ length: count }, () => this.createRun(cluster, td, input, script));
+    if (key) this.runTokens.set(key, { fingerprint, taskArns: started.map((r) => r.task.taskArn!), at: this.ctx.now() });
+    return { tasks: started.map((r) => copy(r.task)), failures: [] };
+  }
+
   handlers(): Record<string, AwsHandler> {
     return {
       // The cluster's own view: its services' task counts, Fargate capacity providers, Container Insights off.
@@ -816,13 +1241,15 @@ export class EcsWorld {
             .filter((n) => this.clusters.has(n))
             .map((n) => {
               const svcs = [...this.svcs.entries()].filter(([k]) => k.startsWith(`${n}/`)).map(([, v]) => v.service);
-              const running = svcs.reduce((x, s) => x + (s.runningCount ?? 0), 0);
+              const runs = this.runs.filter((r) => r.cluster === n).map((r) => r.task.lastStatus);
+              const running = svcs.reduce((x, s) => x + (s.runningCount ?? 0), 0) + runs.filter((s) => s === 'RUNNING').length;
               return {
                 clusterArn: this.arn('cluster', n),
                 clusterName: n,
                 status: 'ACTIVE',
                 runningTasksCount: running,
-                pendingTasksCount: svcs.reduce((x, s) => x + (s.pendingCount ?? 0), 0),
+                pendingTasksCount:
+                  svcs.reduce((x, s) => x + (s.pendingCount ?? 0), 0) + runs.filter((s) => s === 'PROVISIONING' || s === 'PENDING').length,
                 activeServicesCount: svcs.length,
                 registeredContainerInstancesCount: 0,
                 capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
@@ -946,19 +1373,43 @@ export class EcsWorld {
         }
         return { serviceDeploymentArn: arn };
       },
+      RunTask: (call) => this.runTaskCall(call),
+      StopTask: (call) => {
+        const cluster = this.clusterOf(call);
+        if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
+        const ref = requireString(call, 'task');
+        const reason = call.input.reason as string | undefined;
+        const r = this.runs.find((x) => x.cluster === cluster && sameTask(x.task, ref));
+        if (r) return { task: copy(this.requestStop(r, reason)) };
+        // A service's task stops at once (its containers exit 0); the scheduler replaces it at the next step.
+        for (const st of this.svcs.values()) {
+          const t = st.cluster === cluster ? st.tasks.find((x) => sameTask(x, ref)) : undefined;
+          if (!t) continue;
+          if (t.lastStatus !== 'STOPPED') {
+            this.stopTask(st, t, { exitCode: 0, stopCode: 'UserInitiated', stoppedReason: reason ?? 'Task stopped by user' });
+            this.recount(st);
+          }
+          return { task: copy(t) };
+        }
+        throw new AwsFault('InvalidParameterException', 'The referenced task was not found.');
+      },
       ListTasks: (call) => {
         const cluster = this.clusterOf(call);
         if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
         const serviceName = call.input.serviceName as string | undefined;
+        const startedBy = call.input.startedBy as string | undefined;
+        const family = call.input.family as string | undefined;
         const desired = (call.input.desiredStatus as string | undefined) ?? 'RUNNING';
         const hourAgo = this.ctx.now() - 3600_000;
         const states = [...this.svcs.values()].filter(
           (st) => st.cluster === cluster && (!serviceName || st.service.serviceName === nameOf(serviceName)),
         );
         if (serviceName && !states.length) throw new AwsFault('ServiceNotFoundException', 'Service not found.');
-        const arns = states
-          .flatMap((st) => st.tasks)
+        // A service's tasks; without serviceName, the cluster's run tasks after them.
+        const runs = serviceName ? [] : this.runs.filter((r) => r.cluster === cluster).map((r) => r.task);
+        const arns = [...states.flatMap((st) => st.tasks), ...runs]
           .filter((t) => t.desiredStatus === desired && (desired !== 'STOPPED' || (t.stoppedAt?.getTime() ?? 0) >= hourAgo))
+          .filter((t) => (!startedBy || t.startedBy === startedBy) && (!family || familyOf(t.taskDefinitionArn!) === family))
           .map((t) => t.taskArn!);
         const p = page(
           desired === 'STOPPED' ? arns.reverse() : arns,
@@ -972,13 +1423,19 @@ export class EcsWorld {
         if (!this.clusters.has(cluster)) throw new AwsFault('ClusterNotFoundException', 'Cluster not found.');
         const wanted = (call.input.tasks ?? []) as string[];
         if (!wanted.length || wanted.length > 100) throw new AwsFault('InvalidParameterException', 'Tasks cannot be empty.');
-        const all = [...this.svcs.values()].filter((st) => st.cluster === cluster).flatMap((st) => st.tasks);
+        const all = [
+          ...[...this.svcs.values()].filter((st) => st.cluster === cluster).flatMap((st) => st.tasks),
+          ...this.runs.filter((r) => r.cluster === cluster).map((r) => r.task),
+        ];
         const tasks: Task[] = [];
         const failures: Array<{ arn: string; reason: string }> = [];
         for (const w of wanted) {
           const t = all.find((x) => x.taskArn === w || x.taskArn!.endsWith(`/${w}`));
-          if (t) tasks.push(copy(t));
-          else failures.push({ arn: w.startsWith('arn:') ? w : this.arn('task', `${cluster}/${w}`), reason: 'MISSING' });
+          if (t) {
+            // Tags only with include TAGS (a run task's, given to RunTask).
+            const { tags, ...rest } = copy(t);
+            tasks.push(tags && ((call.input.include ?? []) as string[]).includes('TAGS') ? { ...rest, tags } : rest);
+          } else failures.push({ arn: w.startsWith('arn:') ? w : this.arn('task', `${cluster}/${w}`), reason: 'MISSING' });
         }
         return { tasks, failures };
       },

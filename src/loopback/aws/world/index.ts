@@ -13,6 +13,7 @@
  * Nothing here is imported by the Lambda handlers: it is for tests and the local playground only.
  */
 import type { KeyValuePair, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { IamLookup } from '../iam';
 import type { AwsEndpoint, AwsHandlerTable } from '../server';
 import { AutoScalingWorld } from './autoscaling';
 import { context, type WorldOptions } from './common';
@@ -27,7 +28,7 @@ import { StsWorld } from './sts';
 export { AutoScalingWorld } from './autoscaling';
 export { CostWorld, type LineItem } from './cost';
 export { EcrWorld, type PushOptions } from './ecr';
-export { EcsWorld, type ServiceChange, type ServiceSeed, type TaskFailure } from './ecs';
+export { EcsWorld, type RunOutcome, type RunScript, type ServiceChange, type ServiceSeed, type TaskFailure } from './ecs';
 export { LogsWorld, type LogLine } from './logs';
 export { StsWorld, type StsSession } from './sts';
 export { AWS_MANAGED_SSM_KEY, SsmWorld, type ParameterSeed } from './ssm';
@@ -104,6 +105,11 @@ export class AwsWorld {
       sts: this.sts.handlers(),
       ssm: this.ssm.handlers(),
     };
+  }
+
+  /** What the loopback IAM needs to know of this world (authorizationsFor's lookup): parameters' KMS keys, task definitions' roles. */
+  iamLookup(): IamLookup {
+    return { parameterKey: (n) => this.ssm.keyOf(n), taskDefinition: (ref) => this.ecs.taskDefinitionRoles(ref) };
   }
 
   install(endpoint: Pick<AwsEndpoint, 'handleAll'>): void {
