@@ -22,6 +22,8 @@ import { TRAFFIC_PREFIX } from './traffic-text';
 
 const executeJobSchema = lazySchema(() => z.object({ kind: z.literal('execute'), id: z.string().min(1), requestId: z.string().min(1) }));
 
+const runStopJobSchema = lazySchema(() => z.object({ kind: z.literal('run-stop'), id: z.string().min(1), requestId: z.string().min(1) }));
+
 let registered = false;
 
 export function registerChanges(): void {
@@ -36,6 +38,13 @@ export function registerChanges(): void {
     // Lambda gave up on it: an approved request that never started fails now and frees its service.
     lost: async (job, rt, why) => {
       await (await import('../approvals/execution')).failNeverStarted(rt, job.requestId, why);
+    },
+  });
+  // A one-off task past its time limit, noticed by the tick or an ECS event: stopped by the worker (its role may).
+  registerJobKind('run-stop', {
+    schema: runStopJobSchema,
+    handle: async (job, rt) => {
+      await (await import('./run-task')).refreshRun(rt, job.requestId, { stop: 'here' });
     },
   });
   registerJobKind('change-abort', {

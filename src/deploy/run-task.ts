@@ -338,7 +338,7 @@ export type RunRefreshResult = 'not_running' | 'not_started' | 'in_progress' | '
 export async function refreshRun(
   rt: Runtime,
   idOrReq: string | ChangeRequest,
-  opts: { force?: boolean; task?: Task } = {},
+  opts: { force?: boolean; task?: Task; stop?: 'here' | 'dispatch' } = {},
 ): Promise<RunRefreshResult> {
   const req = typeof idOrReq === 'string' ? await getRequest(rt.redis, idOrReq) : idOrReq;
   if (!req || req.state !== 'running') return 'not_running';
@@ -391,7 +391,11 @@ export async function refreshRun(
   }
   // Still going: stopped at its time limit, given up if a stop does not take.
   if (ex.runStopAt === undefined && now - since > plan.timeoutMs) {
-    await stopAtLimit(rt, req, plan, ex.runTaskArn, task);
+    // The tick notices it (an event may come too late or not at all) and hands the stop to the worker,
+    // whose role may send StopTask (src/handlers/worker-jobs.ts); the 'run-stop' job sends it.
+    if (opts.stop === 'here') await stopAtLimit(rt, req, plan, ex.runTaskArn, task);
+    else if (opts.stop === 'dispatch') await rt.dispatcher.dispatch({ kind: 'run-stop', id: `run-stop-${req.id}`, requestId: req.id });
+    else await showCard(rt, req, runStatusCard({ plan, phase: livePhase(task, false), taskArn: ex.runTaskArn }, w), { force: opts.force });
     return 'in_progress';
   }
   if (ex.runStopAt !== undefined && now - ex.runStopAt > STOP_GIVE_UP_MS) {
@@ -546,7 +550,7 @@ async function stoppedInfo(rt: Runtime, plan: RunPlan, taskArn: string, since: n
 export async function tickRun(rt: Runtime, req: ChangeRequest, settle: { marginMs: number; legacyAttemptMs: number }): Promise<void> {
   const ex = runFactsOf(req);
   if (ex.runTaskArn || ex.ended || ex.notStarted) {
-    await refreshRun(rt, req);
+    await refreshRun(rt, req, { stop: 'dispatch' });
     return;
   }
   const startedAt = startedAtOf(req, factsOf(req));

@@ -74,6 +74,8 @@ interface RuntimeOptions {
    * auto-approved change runs in the worker that already holds it.
    */
   dispatcher?: Dispatcher;
+  /** Wraps the in-process dispatcher (the events and scheduled functions route some jobs to the worker: ./worker-jobs.ts). */
+  routeJobs?: (local: Dispatcher, env: NodeJS.ProcessEnv) => Dispatcher;
   now?: () => number;
   /** How the runtime waits (default: a timer); the tests pass one that follows their clock. */
   sleep?: (ms: number) => Promise<void>;
@@ -123,7 +125,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     aws,
     // Every job is signed on its way to the worker (or to this process's in-process runner, which
     // runs jobs with this runtime once it is built); runJob runs no job it cannot verify (src/hooks/jobs.ts).
-    dispatcher: signingDispatcher(dispatcher ?? inProcessDispatcher((job) => runJob(job, rt), log), jobKey, now),
+    dispatcher: signingDispatcher(
+      dispatcher ??
+        (opts.routeJobs ?? ((d) => d))(
+          inProcessDispatcher((job) => runJob(job, rt), log),
+          env,
+        ),
+      jobKey,
+      now,
+    ),
     access: createAccess(config, createDirectory(slack, log, { now })),
     people: createPeople({ workspace: config.slack.language, slack, cache: redisLocaleCache(redis), log, now: opts.now }),
     signingSecret: env.SLACK_SIGNING_SECRET ?? '',

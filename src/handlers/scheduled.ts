@@ -6,6 +6,7 @@
 import { runTicks } from '../hooks/events';
 import { handleLostJobs, isSqsBatch, withInvocationDeadline } from '../hooks/jobs';
 import { registerAll, createRuntime } from './compose';
+import { routeWorkerJobs } from './worker-jobs';
 import { redisSlackPauses } from '../redis/slack-pause';
 import { lambdaRuntime } from './secrets';
 
@@ -14,7 +15,9 @@ registerAll();
 // The runtime, with the secrets read from SSM when *_PARAM variables name them (./secrets.ts). On Lambda
 // it is built during INIT: an invalid chatops.yml or a missing variable fails start-up with the field
 // path (a missing SSM parameter: one log line naming it), instead of the first event.
-const runtime = lambdaRuntime('worker', (env) => createRuntime({ profile: 'worker', env, slackPauses: redisSlackPauses }));
+const runtime = lambdaRuntime('worker', (env) =>
+  createRuntime({ profile: 'worker', env, slackPauses: redisSlackPauses, routeJobs: routeWorkerJobs }),
+);
 if (process.env.AWS_LAMBDA_FUNCTION_NAME) runtime.prime();
 
 type Result = { ok: boolean; failed?: string[] } | { batchItemFailures: Array<{ itemIdentifier: string }> };

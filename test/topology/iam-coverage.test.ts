@@ -3,7 +3,7 @@
  * commands, a deploy with 0 approvals, a deploy approved through an Approve click, rollback,
  * scale, restart, an abort, a failed rollout, alerts and their Logs button (also for a stream that
  * cannot be read), a job Lambda gave up on and its on-failure queue, a blue/green deploy paused at
- * the traffic-shift gate, scheduled ticks)
+ * the traffic-shift gate, one-off tasks (`/ecs run`) stopped at their time limit, scheduled ticks)
  * through the built bundles, each function signing with its own credentials; then
  *   (a) every AWS call each function made, and every log write Lambda made for it, is allowed
  *       by that function's role in the packaged template (action and resource, conditions);
@@ -46,6 +46,9 @@ import {
 import { commandAnswer, requestIn, textOf, threadOf } from '../helpers/topology/slack';
 import { pngSize } from '../helpers/png';
 import { STAR_ONLY, targetRoleParameters } from '../helpers/iam';
+import { testRedis } from '../helpers/redis';
+import { parseRequestId } from '../../src/approvals/ids';
+import { keys } from '../../src/redis/keys';
 
 const t = useSeededTopology({ afterEach: 'no failures or denials' });
 
@@ -452,6 +455,33 @@ describe('a scripted run of every flow', () => {
     expect(textOf(requestIn(t.slack, 'CPROD').message)).toMatch(/succeeded/i);
   });
 
+  it('/ecs run in prod (approved) and in staging (behind its role), each stopped at its time limit: the tick notices, the worker stops it', async () => {
+    const redis = testRedis();
+    try {
+      for (const [text, channel, user, cluster, overMs] of [
+        ['run web migrate', 'CPROD', 'UDEV1', 'prod', 16 * 60_000],
+        ['run web-staging migrate', 'CSTAGING', 'UANY', 'staging', 31 * 60_000],
+      ] as const) {
+        t.world.ecs.scriptRun({ runSteps: Infinity });
+        await command(text, channel, user);
+        if (channel === 'CPROD') await approveLatest('CPROD');
+        const req = requestIn(t.slack, channel);
+        const task = t.world.ecs.runTasks(cluster).at(-1)!;
+        expect(task.startedBy).toBe(`ecs-chatops:${req.id}`);
+        const ref = parseRequestId(req.id)!;
+        await redis.hset(keys.request(ref.environment, ref.service, ref.id), 'x.runStartedAt', String(Date.now() - overMs));
+        t.tick();
+        await t.settle();
+        expect(t.world.ecs.runTask(task.taskArn!).desiredStatus).toBe('STOPPED');
+        t.world.ecs.completeRun(task.taskArn!);
+        await t.settle();
+        expect(textOf(requestIn(t.slack, channel).message)).toMatch(/failed/i);
+      }
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('scheduled ticks', async () => {
     t.tick();
     await t.settle();
@@ -469,20 +499,8 @@ describe('IAM coverage', () => {
     expect(disallowed(t, uses)).toEqual([]);
   });
 
-  /**
-   * Grants whose flow is not in this scripted run yet: /ecs run (the worker's RunTask, and StopTask on
-   * its timeout) lands with the bot's run command, which adds its flow above and empties this list.
-   */
-  const AWAITING_FLOW = new Set(['EcsRunTask', 'EcsStopTask']);
-
   it('(b) every action the role allows, on every resource it names, is used by some flow of that function', () => {
-    const unused = unusedGrants(t, usesOf(t), scopedArns(TOPOLOGY_CONFIG));
-    expect(unused.filter((g) => !AWAITING_FLOW.has(g.split(' ')[1]!))).toEqual([]);
-    // Only the worker has them, each on the resources chatops.yml lists.
-    expect(unused.filter((g) => AWAITING_FLOW.has(g.split(' ')[1]!)).sort()).toEqual([
-      `worker: EcsRunTask ecs:RunTask on arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/*`,
-      `worker: EcsStopTask ecs:StopTask on arn:aws:ecs:${REGION}:${ACCOUNT}:task/prod/*`,
-    ]);
+    expect(unusedGrants(t, usesOf(t), scopedArns(TOPOLOGY_CONFIG))).toEqual([]);
   });
 
   const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecs-chatops/${STAGE}/${name}`;
@@ -652,12 +670,7 @@ describe('IAM coverage', () => {
   it('(b) for the staging role: every action its policy allows, on every resource, is used by some staging flow', () => {
     // What chatops.yml lists for staging (one service among several counts as used with the others of its statement).
     const scoped = new Set(Object.values(t.targetRole.parameters).flatMap((v) => v.split(',')));
-    const unused = targetUnusedGrants(t, targetUsesOf(t), scoped);
-    expect(unused.filter((g) => !AWAITING_FLOW.has(g.split(' ')[2]!))).toEqual([]);
-    expect(unused.filter((g) => AWAITING_FLOW.has(g.split(' ')[2]!)).sort()).toEqual([
-      `target role: EcsRunTask ecs:RunTask on arn:aws:ecs:*:${ACCOUNT}:task-definition/*`,
-      `target role: EcsStopTask ecs:StopTask on arn:aws:ecs:${REGION}:${ACCOUNT}:task/staging/*`,
-    ]);
+    expect(targetUnusedGrants(t, targetUsesOf(t), scoped)).toEqual([]);
   });
 
   it('(c) for the staging role, deployed with what `npm run target-role -- staging` prints: a call outside staging is refused', () => {

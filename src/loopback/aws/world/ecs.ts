@@ -62,6 +62,15 @@ export interface EcsWorldOptions extends WorldOptions {
   logs?: LogsWorld;
 }
 
+/** The network every seeded Fargate service runs in: two private subnets, one security group. */
+const SERVICE_NETWORK = {
+  awsvpcConfiguration: {
+    subnets: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60729'],
+    securityGroups: ['sg-0123456789abcdef0'],
+    assignPublicIp: 'DISABLED' as const,
+  },
+};
+
 export interface ServiceSeed {
   name: string;
   /** Task definition ARN the service runs (registered with addTaskDefinition). */
@@ -312,6 +321,7 @@ export class EcsWorld {
       launchType: 'FARGATE',
       platformVersion: '1.4.0',
       platformFamily: 'Linux',
+      networkConfiguration: copy(SERVICE_NETWORK),
       rolloutState: 'COMPLETED',
       rolloutStateReason: 'ECS deployment completed.',
     };
@@ -327,6 +337,8 @@ export class EcsWorld {
       launchType: 'FARGATE',
       platformVersion: 'LATEST',
       platformFamily: 'Linux',
+      // A Fargate service's awsvpc network (a RunTask of its task definition needs one like it).
+      networkConfiguration: copy(SERVICE_NETWORK),
       taskDefinition: seed.taskDefinition,
       deploymentConfiguration: {
         deploymentCircuitBreaker: { enable: circuitBreaker, rollback: circuitBreaker },
