@@ -15,7 +15,10 @@
  * the environment's first channel when the alert is in the service's configured alert channel outside
  * them (policy/authorize.ts alertCommandChannel): the on-call person acts on the alert where it is,
  * under the roles of the environment's channel, and a rollback's request card is posted in that
- * environment channel (the clicker is told where). Status's answer is posted by the worker in the
+ * environment channel (the clicker is told where). A rollback from an alert only ever rolls back away
+ * from the revision the alert is about: the worker, where the rollback is planned, refuses it (and says
+ * why) when the service no longer runs it or the target is it (src/deploy/alert-rollback.ts); nothing
+ * is checked here, so the Slack function stays small. Status's answer is posted by the worker in the
  * alert's thread, in the alert's channel (Invocation.alert, src/commands/alert-thread.run.ts), with
  * the incident's other follow-ups. Logs hands a job to the worker
  * that posts more lines of the failed container in the alert's thread. "I'm on it" records who

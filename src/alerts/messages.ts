@@ -94,15 +94,19 @@ function hasReadableLogs(f: TaskFacts | undefined, logs: LogExcerpt | undefined)
   return !!f && !!logs?.group && !!logs.stream && !logs.error;
 }
 
-/** The buttons carry only a reference to the incident (see incidentRef); what they act on is looked up from it. */
+/** The buttons carry only a reference to the incident (see incidentRef); what they act on is looked up from it. Over, only Logs and Status. */
 function buttons(svc: ResolvedService, v: Pick<IncidentView, 'first' | 'logs' | 'gen' | 'state'>, locale: Locale): KnownBlock {
   const t = M.in(locale);
   const ref = incidentRef(svc.environment, svc.alias, v.gen);
   const list: ButtonSpec[] = [];
   if (hasReadableLogs(v.first, v.logs)) list.push({ text: t('buttonLogs'), actionId: ACTION_LOGS, value: ref });
   list.push({ text: t('buttonStatus'), actionId: ACTION_STATUS, value: ref });
-  list.push({ text: t('buttonRollback'), actionId: ACTION_ROLLBACK, value: ref });
+  // Once the incident is over, Roll back goes with Mute and I'm on it: rolling back from an alert means
+  // away from the revision it is about, and after a recovery (a rollback, most often) "what ran
+  // before" may be that very revision. A late click on an older rendering is refused by the worker
+  // (src/deploy/alert-rollback.ts).
   if (v.state === 'open') {
+    list.push({ text: t('buttonRollback'), actionId: ACTION_ROLLBACK, value: ref });
     list.push({ text: t('buttonMute'), actionId: ACTION_MUTE, value: ref });
     list.push({ text: t('buttonAck'), actionId: ACTION_ACK, value: ref, style: 'primary' });
   }

@@ -450,24 +450,38 @@ export interface RecordedChange {
 }
 
 /**
+ * The bot's newest change in `states` (by when it ended, else last moved) that brought `current`
+ * into service: one of `verbs` whose target (recorded, else planned) is `current` and whose plan
+ * started from another task definition; with its plan.
+ */
+export function changeThatRan<C extends RecordedChange>(
+  current: string,
+  changes: readonly C[],
+  states: readonly string[] = ['succeeded'],
+  verbs: readonly ChangePlan['verb'][] = ['deploy', 'resize', 'rollback'],
+): { change: C; plan: ChangePlan } | undefined {
+  const newestFirst = [...changes].sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt));
+  for (const c of newestFirst) {
+    if (!states.includes(c.state)) continue;
+    const plan = parsePlan(c.plan);
+    if (!plan || !verbs.includes(plan.verb)) continue;
+    const ex = c.execution ?? {};
+    const target =
+      (typeof ex.targetTaskDefinition === 'string' ? ex.targetTaskDefinition : undefined) ??
+      plannedTaskDefinition(plan, typeof ex.registeredTaskDefinition === 'string' ? ex.registeredTaskDefinition : undefined);
+    if (target === current && plan.currentTaskDefinition !== current) return { change: c, plan };
+  }
+  return undefined;
+}
+
+/**
  * The task definition that ran before the bot's last change that brought `current` into
  * service: the newest succeeded deploy or rollback whose target is `current` recorded, in its
  * plan, what it replaced. Works without ECS's deployment history (an endpoint or an IAM policy
  * without ListServiceDeployments); undefined when the bot did not make `current` run.
  */
 export function previousFromRecords(current: string, changes: readonly RecordedChange[]): string | undefined {
-  const newestFirst = [...changes].sort((a, b) => (b.finishedAt ?? b.updatedAt) - (a.finishedAt ?? a.updatedAt));
-  for (const c of newestFirst) {
-    if (c.state !== 'succeeded') continue;
-    const plan = parsePlan(c.plan);
-    if (!plan || (plan.verb !== 'deploy' && plan.verb !== 'rollback')) continue;
-    const ex = c.execution ?? {};
-    const target =
-      (typeof ex.targetTaskDefinition === 'string' ? ex.targetTaskDefinition : undefined) ??
-      plannedTaskDefinition(plan, typeof ex.registeredTaskDefinition === 'string' ? ex.registeredTaskDefinition : undefined);
-    if (target === current && plan.currentTaskDefinition !== current) return plan.currentTaskDefinition;
-  }
-  return undefined;
+  return changeThatRan(current, changes, ['succeeded'], ['deploy', 'rollback'])?.plan.currentTaskDefinition;
 }
 
 /** During a rollout the service's other deployment runs what was there before. */

@@ -19,6 +19,7 @@ import { describeServiceDeployments, describeServiceRevisions, listServiceDeploy
 import { diffObjects, renderDiff } from './diff';
 import {
   assertChangeable,
+  changeThatRan,
   imagePolicyKinds,
   imagePolicyProblems,
   previousFromDeployments,
@@ -38,6 +39,13 @@ import { planSummary, sizeText } from './render';
 import { FARGATE_CPU_OPTIONS, fargateMemoryOptions, isFargateSize } from '../aws/fargate-pricing';
 import { ecrRepositoryOf, pinnedImageUri, shortDigest, splitImage, type ImageSelector } from './refs';
 import { rollbackPolicy, type ReturningImage } from './rollback-policy';
+import {
+  alertRollbackRefusal,
+  alertRollbackRefusalText,
+  type AlertRollbackRefusal,
+  type AlertScope,
+  type ChangeSince,
+} from './alert-rollback';
 import { withThrottleRetry } from './retry';
 import type { RunPlan } from './run-plan';
 import { familyRevision, findContainer, registrationInput, revisionArn, roleProblems, rolesOf, withImage, withSize } from './taskdef';
@@ -698,9 +706,34 @@ async function describeTarget(ecs: ECSClient, arn: string, alias: string, curren
   }
 }
 
-export async function planRollback(rt: Runtime, svc: ResolvedService, to?: number): Promise<Prepared> {
+/**
+ * A rollback asked for from an alert (`alert`: its incident as on record, ./alert-rollback.ts) is
+ * refused when it would not roll back away from the revision the alert is about: the service runs
+ * another one now (`since` the bot's change that put it there, when the bot made it), or the target is it.
+ */
+async function refuseFromAlert(rt: Runtime, svc: ResolvedService, refusal: AlertRollbackRefusal): Promise<never> {
+  let since: ChangeSince | undefined;
+  if (refusal.why === 'moved') {
+    const found = await recentChanges(rt.redis, svc.environment, svc.alias).then(
+      (changes) => changeThatRan(refusal.current, changes, ['succeeded', 'running'])?.change,
+      (err: unknown) => {
+        rt.log.warn("rollback from an alert: the bot's records are unreadable", { service: svc.alias, err });
+        return undefined;
+      },
+    );
+    if (found) since = { id: found.id, verb: found.verb, channel: found.channel, messageTs: found.messageTs };
+  }
+  rt.log.info('rollback from an alert refused', { service: svc.alias, ...refusal });
+  const { message, hint } = alertRollbackRefusalText(refusal, svc.alias, since);
+  throw new BotError('REFUSED', `rollback from the alert refused: ${refusal.why}`, { userMessage: message, hint });
+}
+
+export async function planRollback(rt: Runtime, svc: ResolvedService, to?: number, alert?: AlertScope): Promise<Prepared> {
   const now = rt.now();
   const { ecs, service } = await loadService(rt, svc);
+  // From an alert: before anything else, whether the service still runs the revision it is about.
+  const fromAlert = alert && service.taskDefinition ? alertRollbackRefusal(alert, service.taskDefinition) : undefined;
+  if (fromAlert) await refuseFromAlert(rt, svc, fromAlert);
   assertChangeable(service, 'rollback', svc.alias, now);
   const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
   const current = b.currentTaskDefinition;
@@ -755,6 +788,8 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
       });
     }
   }
+  const toAlerted = alert ? alertRollbackRefusal(alert, current, target!) : undefined;
+  if (toAlerted) await refuseFromAlert(rt, svc, toAlerted);
   const [cur, tgt] = await Promise.all([
     withThrottleRetry(() => describeTaskDefinition(ecs, current)),
     describeTarget(ecs, target!, svc.alias, current),

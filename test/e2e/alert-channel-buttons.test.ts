@@ -46,7 +46,7 @@ async function alertOf(
       ? { container: 'worker', taskDefinition: 'worker-prod:10' }
       : service === 'web-staging'
         ? { where: STAGING, taskDefinition: 'web-staging:7' }
-        : {};
+        : { taskDefinition: 'web-prod:42' };
   await h.e2e.event(taskStopped({ time: h.clock.now(), taskId, exitCode: 1, service, ...extra }));
   const alert = h.e2e.slack.messages('CALERTS').find((m) => JSON.stringify(m.blocks ?? []).includes(taskId));
   if (!alert) throw new Error(`no alert for ${service}`);

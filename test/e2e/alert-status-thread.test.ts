@@ -15,8 +15,8 @@ import { alertButton, clickAlertButton } from '../helpers/e2e';
 import type { StoredMessage } from '../helpers/slack-server';
 import { PAST_THE_WORKER_BOUND_MS, SHORT_WORKER_SLACK_BOUND } from '../helpers/slack-bound';
 
-/** What only the status of web-prod says (its running task definition). */
-const STATUS_OF_WEB = 'web-prod:42';
+/** What only the status of web-prod says (its running task definition; the alert names the failed task's `web-prod:42` too). */
+const STATUS_OF_WEB = '*Task definition* `web-prod:42`';
 
 describe('the Status button of an alert', () => {
   const { h, webAlert } = useWebAlertHarness({ env: () => SHORT_WORKER_SLACK_BOUND });

@@ -3,7 +3,8 @@
  * alert-rollback-note-late.test.ts): the deploy harness (useDeployHarness) on the fixture's config
  * with worker's own alert channel removed, the fixture's user groups, and web-prod last deployed from
  * task definition 39 to 42 (webDeployedFrom39; :39 registered, so a rollback returns there);
- * web-prod's alerts go to CALERTS and prod needs 1 approval.
+ * web-prod's alerts go to CALERTS and prod needs 1 approval. The alert is about a task of what
+ * web-prod runs, web-prod:42 (a Roll back from an alert rolls back away from its revision only).
  */
 import { taskDefinition } from './aws-fixtures';
 import { configFile, fixtureGroups } from './config';
@@ -13,8 +14,8 @@ import { taskStopped } from '../fixtures/events/samples';
 
 export interface WebAlertHarness {
   h: DeployHarness;
-  /** A failed task of web-prod (exit code 1) through the events function: its alert in CALERTS. */
-  webAlert(): Promise<StoredMessage>;
+  /** A failed task of web-prod:42 (exit code 1, or as `stop` says) through the events function: its alert in CALERTS. */
+  webAlert(stop?: { exitCode?: number; containerReason?: string }): Promise<StoredMessage>;
   /** The replies in `alert`'s thread that speak of a rollback. */
   rollbackNotes(alert: StoredMessage): StoredMessage[];
 }
@@ -34,8 +35,17 @@ export function useWebAlertHarness(opts: { env?: () => Record<string, string> } 
   });
   return {
     h,
-    async webAlert() {
-      await h.e2e.event(taskStopped({ time: h.clock.now(), taskId: 'aaaaaaaa1f4fe4a2971f76ae5a47ad00', exitCode: 1, service: 'web-prod' }));
+    async webAlert(stop = {}) {
+      await h.e2e.event(
+        taskStopped({
+          time: h.clock.now(),
+          taskId: 'aaaaaaaa1f4fe4a2971f76ae5a47ad00',
+          exitCode: 1,
+          service: 'web-prod',
+          taskDefinition: 'web-prod:42',
+          ...stop,
+        }),
+      );
       const alert = h.e2e.slack.messages('CALERTS').find((m) => !m.thread_ts || m.thread_ts === m.ts);
       if (!alert) throw new Error('no alert');
       return alert;
