@@ -26,9 +26,7 @@ registerAll();
 // The runtime, with the secrets read from SSM when *_PARAM variables name them (./secrets.ts). On Lambda
 // it is built during INIT: an invalid chatops.yml or a missing variable fails start-up with the field
 // path (a missing SSM parameter: one log line naming it), instead of the first event.
-const runtime = lambdaRuntime('worker', (env) =>
-  createRuntime({ profile: 'worker', env, slackPauses: redisSlackPauses }),
-);
+const runtime = lambdaRuntime('worker', (env) => createRuntime({ profile: 'worker', env, slackPauses: redisSlackPauses }));
 if (process.env.AWS_LAMBDA_FUNCTION_NAME) runtime.prime();
 
 const envelope = z
