@@ -193,6 +193,7 @@ export const codesText = defineMessages('approvals.codes', {
     ko: '승인 저장소가 알 수 없는 응답을 보냈습니다: {code}. 바뀐 것은 없습니다.',
   },
   requestTitle: { en: '{verb} request: {service} → {env}', ko: '{verb} 요청: {service} → {env}' },
+  runTitle: { en: 'Run {task}', ko: '{task} 실행' },
 });
 
 function approversText(ctx: AnswerContext, locale: Locale): string {
@@ -404,7 +405,10 @@ export function answerText(c: string, ctx: AnswerContext): Localized {
 
 /** A short title for a request: "Deploy request: web → prod". */
 export function requestTitle(req: Pick<ChangeRequest, 'verb' | 'plan' | 'service' | 'environment'>, locale: Locale = 'en'): string {
-  return codesText.in(locale)('requestTitle', { verb: requestVerbTitle(req, locale), service: req.service, env: req.environment });
+  // A one-off task's request names the task: "Run migrate request: web → prod".
+  const task = req.verb === 'run' ? (req.plan as { task?: unknown } | undefined)?.task : undefined;
+  const verb = typeof task === 'string' ? codesText.in(locale)('runTitle', { task }) : requestVerbTitle(req, locale);
+  return codesText.in(locale)('requestTitle', { verb, service: req.service, env: req.environment });
 }
 
 /** The emoji that opens an answer, by how the situation reads. */

@@ -59,7 +59,7 @@ describe('/ecs run', () => {
     const req = await requestRun();
     // The request shows what runs, the command, where, and the limit; nothing ran yet.
     const card = textOf(requestIn(t.slack, 'CPROD').message);
-    expect(card).toContain('Run request: web → prod');
+    expect(card).toContain('Run migrate request: web → prod');
     expect(card).toContain('`web`: run `migrate` once, as a task of `web-prod:42` (container `web`)');
     expect(card).toContain('Command: `npm run migrate`');
     expect(card).toContain('Stopped and reported as failed if it runs longer than 15m');

@@ -37,7 +37,7 @@ export const DEMO_CONFIG_DOC = {
       readers: ['*'],
       requesters: ['*'],
       approvers: ['S0LEADS'],
-      approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0 },
+      approvals: { deploy: 0, rollback: 0, scale: 0, restart: 0, run: 0 },
       approvalTtl: '30m',
       deployDeadline: '15m',
       alerts: { channel: 'C0STAGING', incidentWindow: '30m', downAfter: '5m' },
@@ -50,7 +50,7 @@ export const DEMO_CONFIG_DOC = {
       readers: ['*'],
       requesters: ['S0DEVS'],
       approvers: ['S0LEADS'],
-      approvals: { deploy: 1, rollback: 1, scale: 1, restart: 1 },
+      approvals: { deploy: 1, rollback: 1, scale: 1, restart: 1, run: 1 },
       approvalTtl: '1h',
       deployDeadline: '20m',
       images: { blockCritical: true, requireScan: true },
@@ -59,7 +59,15 @@ export const DEMO_CONFIG_DOC = {
     },
   },
   services: {
-    web: { environment: 'prod', service: 'web-prod', container: 'web', repository: 'shop/web', scale: { min: 2, max: 40 } },
+    web: {
+      environment: 'prod',
+      service: 'web-prod',
+      container: 'web',
+      repository: 'shop/web',
+      scale: { min: 2, max: 40 },
+      // `/ecs run web migrate`: the demo world runs it (a few seconds, exit 0; src/loopback/aws/world/ecs.ts).
+      tasks: { migrate: { command: ['npm', 'run', 'migrate'], description: 'Apply the database migrations', timeout: '15m' } },
+    },
     worker: {
       environment: 'prod',
       service: 'worker-prod',
