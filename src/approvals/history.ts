@@ -103,7 +103,9 @@ function changeFacts(req: ChangeRequest): Pick<BotRun, 'image' | 'tag' | 'taskDe
     field(ex, 'registeredTaskDefinition') ??
     field(ex, 'taskDefinitionArn') ??
     field(plan, 'targetTaskDefinition') ??
-    field(plan, 'currentTaskDefinition');
+    field(plan, 'currentTaskDefinition') ??
+    // A one-off task (`/ecs run`): the task definition it ran.
+    field(plan, 'taskDefinition');
   const deploymentIds = [field(ex, 'serviceDeploymentArn'), field(ex, 'deploymentId')].filter((v): v is string => v !== undefined);
   return { ...(image ? { image } : {}), ...(tag ? { tag } : {}), ...(taskDefinition ? { taskDefinition } : {}), deploymentIds };
 }

@@ -36,7 +36,7 @@ const M = defineMessages('commands.run-plan', {
   },
   rollout: {
     en: ':warning: A rollout of {service} is in progress: the task runs {td}, the task definition it rolls out.',
-    ko: ':warning: {service} 서비스의 롤아웃이 진행 중입니다. 작업은 롤아웃 대상 작업 정의 {td}(으)로 실행됩니다.',
+    ko: ':warning: {service} 서비스의 롤아웃이 진행 중입니다. 작업은 롤아웃 대상인 작업 정의 {td}에서 실행됩니다.',
   },
   unlisted: {
     en: ':warning: Roles: {roles} not in `taskRoles` (RunTask may be refused: the bot may pass only those to ECS)',

@@ -103,7 +103,7 @@ export async function onEcsEvent(event: EcsEvent, rt: Runtime): Promise<void> {
     // A one-off task the bot started (`/ecs run`): its request, named by the task's startedBy.
     const runId = requestIdOfStartedBy(ev.detail.startedBy);
     if (runId) {
-      await refreshAll(rt, 'a run task event', [runId], true);
+      await (await import('./run-task')).refreshRun(rt, runId, { force: true });
       return;
     }
     const group = ev.detail.group;

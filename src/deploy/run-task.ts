@@ -67,7 +67,7 @@ const M = defineMessages('deploy.run-task', {
   },
   moved: {
     en: 'The service runs {now} now, not {planned} as the request showed, so the approved run no longer describes it.',
-    ko: '서비스가 요청에 보인 {planned}이(가) 아니라 지금 {now}을(를) 실행 중이라, 승인된 실행이 더 이상 맞지 않습니다.',
+    ko: '요청한 뒤에 서비스의 작업 정의가 바뀌어 (요청: {planned}, 지금: {now}) 승인된 실행이 더 이상 맞지 않습니다.',
   },
   notActive: { en: 'Service {service} is {status}.', ko: '{service} 서비스가 {status} 상태입니다.' },
   requestAgain: {
@@ -97,11 +97,11 @@ const M = defineMessages('deploy.run-task', {
   },
   gone: {
     en: 'ECS no longer lists task {task}, so how it ended is unknown. Check the task in the ECS console.',
-    ko: 'ECS가 작업 {task}을(를) 더 이상 보여 주지 않아 어떻게 끝났는지 알 수 없습니다. ECS 콘솔에서 작업을 확인하세요.',
+    ko: 'ECS 목록에서 작업 {task} 항목이 사라져 어떻게 끝났는지 알 수 없습니다. ECS 콘솔에서 작업을 확인하세요.',
   },
   unreadable: {
     en: 'I could not read task {task} for {duration}, so I stopped following it and released the service. {why}',
-    ko: '{duration} 동안 작업 {task}을(를) 읽지 못해 추적을 멈추고 서비스를 풀었습니다. {why}',
+    ko: '{duration} 동안 작업 {task} 정보를 읽지 못해 추적을 멈추고 서비스를 풀었습니다. {why}',
   },
   notStopping: {
     en: 'Task {task} was asked to stop {duration} ago and is still not stopped, so I stopped following it and released the service. Check the task in the ECS console.',
@@ -257,7 +257,9 @@ export async function executeRun(
   await refreshRun(rt, req, { force: true, task }).catch((err: unknown) => log.warn('run: task started, the first report failed', { err }));
   if (rt.mode === 'local') {
     const { watchRollout } = await import('./watch');
-    void watchRollout(rt, req.id, { maxMs: plan.timeoutMs + GIVE_UP_AFTER_LIMIT_MS }).catch((err) =>
+    // The poll runs what the tick would: the task read, and its stop at the time limit (in this process: npm start has one).
+    const refresh = (r: Runtime, id: string) => refreshRun(r, id, { stop: 'here' });
+    void watchRollout(rt, req.id, { maxMs: plan.timeoutMs + GIVE_UP_AFTER_LIMIT_MS, refresh }).catch((err) =>
       rt.log.error('local run watcher stopped', { requestId: req.id, err }),
     );
   }

@@ -587,8 +587,8 @@ async function completedOutOfSight(
 export async function refreshRequest(rt: Runtime, idOrReq: string | ChangeRequest, opts: RefreshOptions = {}): Promise<RefreshResult> {
   const req = typeof idOrReq === 'string' ? await getRequest(rt.redis, idOrReq) : idOrReq;
   if (!req || req.state !== 'running') return 'not_running';
-  // A one-off task (`/ecs run`) is followed by its own tracker, never assessed as a rollout.
-  if (isRunRequest(req)) return (await import('./run-task')).refreshRun(rt, req, { force: opts.force });
+  // A one-off task (`/ecs run`) is followed by its own tracker (./run-task.ts refreshRun), never assessed as a rollout here.
+  if (isRunRequest(req)) return 'not_started';
   const plan = parsePlan(req.plan);
   if (!plan) {
     await failUnreadable(rt, req);

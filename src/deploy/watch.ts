@@ -14,6 +14,8 @@ interface WatchOptions {
   intervalMs: number;
   /** Watch at least this long (a run's time limit and its give-up time; a change's is its deadlines). */
   maxMs?: number;
+  /** What each poll runs (default: a change's refreshRequest; a one-off task passes its own, ./run-task.ts). */
+  refresh?: (rt: Runtime, requestId: string) => Promise<string>;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function watchRollout(rt: Runtime, requestId: string, opts: Partial
     await o.sleep(interval);
     if (rt.redis.status === 'end') return 'shut_down';
     try {
-      last = await refreshRequest(rt, requestId);
+      last = (await (o.refresh ?? refreshRequest)(rt, requestId)) as RefreshResult;
     } catch (err) {
       rt.log.warn('local watcher: refresh failed; trying again at the next poll', { requestId, err });
       continue;

@@ -151,7 +151,12 @@ describe("Lambda's Invoke API on loopback", () => {
     ).rejects.toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
   });
 
-  it.each(['worker', 'events', 'scheduled'] as const)('the %s role may not invoke the worker: AccessDeniedException (403)', async (fn) => {
+  it('the scheduled role may invoke the worker: it hands it the jobs only the worker’s role may carry out (src/handlers/worker-jobs.ts)', async () => {
+    const res = await clientAs('scheduled').send(new InvokeCommand({ FunctionName: t.functions.worker.name, InvocationType: 'DryRun' }));
+    expect(res.StatusCode).toBe(204);
+  });
+
+  it.each(['worker', 'events'] as const)('the %s role may not invoke the worker: AccessDeniedException (403)', async (fn) => {
     const denied = await clientAs(fn)
       .send(new InvokeCommand({ FunctionName: t.functions.worker.name, InvocationType: 'Event', Payload: Buffer.from('{}') }))
       .catch((e: unknown) => e);
