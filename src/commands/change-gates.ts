@@ -74,7 +74,7 @@ const text = defineMessages('commands.gates', {
   },
   windowClosed: {
     en: '`{env}` takes {verb} changes only inside its change windows, and now is {why}. Nothing was requested.',
-    ko: '`{env}`은(는) 변경 허용 시간 안에서만 {verb} 변경을 받으며, 지금은 {why}입니다. 요청된 것이 없습니다.',
+    ko: '`{env}` 환경은 변경 허용 시간 안에서만 {verb} 변경을 받으며, 지금은 {why}입니다. 요청된 것이 없습니다.',
   },
   windowNext: {
     en: 'The next window opens {at}. Ask again with `--at next-window` to have it approved now and started then, or name a time with `--at {example}`.',
@@ -86,17 +86,17 @@ const text = defineMessages('commands.gates', {
   },
   atClosed: {
     en: '{at} is {why}, so `{env}` would not start it then. Nothing was requested.',
-    ko: '{at}은(는) {why}이므로 `{env}`에서 그때 시작할 수 없습니다. 요청된 것이 없습니다.',
+    ko: '{at} 시각은 {why}이므로 `{env}`에서 그때 시작할 수 없습니다. 요청된 것이 없습니다.',
   },
   atPast: {
     en: '{at} is in the past. Give a time ahead, or `--at next-window`.',
-    ko: '{at}은(는) 이미 지난 시각입니다. 앞으로의 시각이나 `--at next-window`를 지정하세요.',
+    ko: '{at}: 이미 지난 시각입니다. 앞으로의 시각이나 `--at next-window`를 지정하세요.',
   },
   atTooFar: {
     en: '{at} is more than {max} ahead; the scheduler keeps requests at most that long. Ask closer to the time.',
-    ko: '{at}은(는) {max}보다 먼 미래입니다. 스케줄러는 그 기간까지만 요청을 보관합니다. 가까운 시점에 다시 요청하세요.',
+    ko: '{at}: {max}보다 먼 미래입니다. 스케줄러는 그 기간까지만 요청을 보관합니다. 가까운 시점에 다시 요청하세요.',
   },
-  atMalformed: { en: '`{at}` is not a date and time I can read.', ko: '`{at}`은(는) 읽을 수 있는 날짜와 시각이 아닙니다.' },
+  atMalformed: { en: '`{at}` is not a date and time I can read.', ko: '`{at}`: 읽을 수 있는 날짜와 시각이 아닙니다.' },
   atFormat: {
     en: 'Write a real local time in {zone}: `--at 02:00` (the next 02:00), `--at tomorrow 02:00`, `--at {example}`, `--at +30m`, or `--at next-window`.',
     ko: '{zone} 기준 실제 현지 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at 내일 02:00`, `--at {example}`, `--at +30m`, 또는 `--at next-window`.',
@@ -105,7 +105,7 @@ const text = defineMessages('commands.gates', {
     en: '`{env}` has no change windows, so there is no next window to wait for: run it without `--at`, or name a time.',
     ko: '`{env}`에는 변경 허용 시간이 없어 기다릴 다음 허용 시간이 없습니다. `--at` 없이 실행하거나 시각을 지정하세요.',
   },
-  scheduledAt: { en: 'Scheduled: starts {at} (asked with {asked}).', ko: '예약: {at}에 시작 ({asked}(으)로 요청됨).' },
+  scheduledAt: { en: 'Scheduled: starts {at} (asked with {asked}).', ko: '예약: {at}에 시작 (요청 시 입력: {asked}).' },
   /** `--at 02:00` read in the requester's own time zone: which one, for readers elsewhere. */
   askedIn: { en: '{at} in {zone}', ko: '{zone} 기준 {at}' },
   nextWindowOpenNow: {
@@ -132,7 +132,7 @@ const text = defineMessages('commands.gates', {
   // the requester's answer
   requestedScheduled: {
     en: ':calendar: Request {id} to {verb} {service} is posted in <#{channel}>{approvals}. It starts {at}; progress will be reported in its thread.',
-    ko: ':calendar: {service} {verb} 요청 {id}이(가) <#{channel}>에 게시되었습니다{approvals}. {at}에 시작하며, 진행 상황은 스레드에 알립니다.',
+    ko: ':calendar: <#{channel}>에 {service} {verb} 요청을 올렸습니다 ({id}){approvals}. {at}에 시작하며, 진행 상황은 스레드에 알립니다.',
   },
   requestedApprovals: { en: ' and needs {n} {n|approval|approvals} first', ko: '. 먼저 승인 {n}건이 필요합니다' },
   requestedBreakGlass: {
