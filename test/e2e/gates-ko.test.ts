@@ -30,7 +30,7 @@ describe('release gates in Korean', () => {
     await h.e2e.slash('scale web 6', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     const answer = lastResponse(h.e2e);
-    expect(answer).toContain('`prod`은(는) 변경 허용 시간 안에서만 scale 변경을 받으며');
+    expect(answer).toContain('`prod` 환경은 변경 허용 시간 안에서만 scale 변경을 받으며');
     expect(answer).toContain('다음 허용 시간은');
     expect(answer).toContain('`--at next-window`');
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
