@@ -17,7 +17,7 @@ const M = defineMessages('approvals.rejected', {
     en: ':no_entry: {requester}: {user} rejected this {title}: “{reason}”. Nothing was changed.',
     ko: ':no_entry: {requester} 님, {user} 님이 이 {title} 요청을 거절했습니다: “{reason}”. 아무것도 바뀌지 않았습니다.',
   },
-  text: { en: '{title} rejected by {user}', ko: '{title} 요청이 거절됨' },
+  text: { en: '{title} rejected by {user}', ko: '{user} 님이 {title} 요청을 거절함' },
   title: { en: '{verb} of {service}', ko: '{service} {verb}' },
 });
 
