@@ -52,6 +52,7 @@ const M = defineMessages('approvals.unstarted', {
     ko: ':x: 이 {title} 요청은 시작하지 않았습니다: chatops.yml에 {env}의 {service} 서비스가 더 이상 없습니다. 바뀐 것은 없으니 아직 필요하면 다시 요청하세요.',
   },
   cancelledText: { en: '{title} cancelled before it started', ko: '{title}이(가) 시작 전에 취소되었습니다' },
+  stopped: { en: '{people}: {text}', ko: '{people} 님, {text}' },
 });
 
 /** Why the request failed (decisionReason, shown on the request message), in the workspace's language. */
@@ -115,6 +116,17 @@ export function notConfiguredNotice(req: Req & Pick<ChangeRequest, 'environment'
   const t = M.in(locale);
   const text = t('notConfiguredThread', { title: title(req, locale), service: code(req.service), env: code(req.environment) });
   return { text: t('lapsedText', { title: title(req, locale, true) }), blocks: [section(text)], locale };
+}
+
+/**
+ * The thread reply when an approved (or scheduled) request is refused at its start for a reason its
+ * card shows (frozen, locked, the change window closed): `reason` (the card's), said to its requester
+ * and approvers by a mention.
+ */
+export function stoppedNotice(req: Pick<ChangeRequest, 'requester' | 'approvals'>, reason: string, locale: Locale = 'en'): SlackMessage {
+  const text = reason.charAt(0).toUpperCase() + reason.slice(1);
+  const people = [...new Set([req.requester, ...req.approvals.map((a) => a.user)])].map((u) => mention(u, locale)).join(' ');
+  return { text, blocks: [section(`:no_entry: ${M.in(locale)('stopped', { people, text })}`)], locale };
 }
 
 /** The thread reply when someone cancels an approved request before it starts. */
