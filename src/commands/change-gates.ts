@@ -39,6 +39,9 @@ import { requestVerb } from '../deploy/plan';
 import { costLine, money } from '../deploy/cost-delta';
 import { healthyIn, promotionBypassedLine, promotionPassedLine, promotionRefusal, promotionVerdict } from '../deploy/promotion';
 import type { ChangeArgsBase } from './change-args';
+import { answerFor } from '../approvals/codes';
+import { guardFromHash } from '../approvals/guards';
+import { keys } from '../redis/keys';
 
 const text = defineMessages('commands.gates', {
   // break-glass
@@ -49,6 +52,10 @@ const text = defineMessages('commands.gates', {
   bgNotAllowed: {
     en: 'You may not break glass in `{env}`. Who may: {who}. Run it again without `--break-glass` to ask for approval.',
     ko: '`{env}`에서 긴급 실행(break-glass)을 할 권한이 없습니다. 가능한 사람: {who}. 승인을 요청하려면 `--break-glass` 없이 다시 실행하세요.',
+  },
+  frozenApprovers: {
+    en: 'Approvers in `{env}`, who can unfreeze it: {who}.',
+    ko: '`{env}` 환경의 동결을 해제할 수 있는 승인자: {who}.',
   },
   bgHint: {
     en: 'The list is `environments.{env}.gates.breakGlass.users` in chatops.yml.',
@@ -233,7 +240,15 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
   // Break-glass: checked first (it changes what the other gates do).
   let breakGlass = false;
   if (args.breakGlass !== undefined) {
-    if (!g.breakGlass) refuse(tr('bgNotEnabled', { env: envName }));
+    // A frozen environment refuses every change, break-glass or not: say that (and who can unfreeze it),
+    // not to run it again without `--break-glass`, which the freeze refuses too.
+    const freeze = guardFromHash(await rt.redis.hgetall(keys.envFreeze(envName)));
+    if (freeze)
+      refuse(
+        answerFor('FROZEN', { now, environment: envName, guard: freeze }, reader),
+        tr('frozenApprovers', { env: envName, who: env.approvers.map((p) => principal(p, reader)).join(', ') }),
+      );
+    else if (!g.breakGlass) refuse(tr('bgNotEnabled', { env: envName }));
     else if (args.at) refuse(tr('bgWithAt'));
     else if (!(await rt.access.holds(envName, inv.userId, 'breakGlass'))) {
       refuse(
