@@ -38,7 +38,7 @@ describe('release gates in Korean', () => {
 
   it('a bad --at is answered in Korean with the usage', async () => {
     const bad = await h.e2e.slash('scale web 6 --at tomorrow', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    expect(bad.text).toContain('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
+    expect(bad.text).toContain('`--at tomorrow`: 읽을 수 있는 시각이 아닙니다.');
     expect(bad.text).toContain('`/ecs scale &lt;service&gt; &lt;count&gt;');
   });
 
