@@ -27,7 +27,8 @@ import {
   startDeadlineOf,
   transit,
 } from './workflow';
-import { lateStartNotice, lateStartReason, notConfiguredReason, stoppedNotice, workerFailedNotice, workerFailedReason } from './unstarted';
+import { notConfiguredReason, stoppedNotice } from './unstarted';
+import { lateStartNotice, lateStartReason, workerFailedNotice, workerFailedReason } from './start-refused';
 import { slackDate } from '../slack/time';
 import type { Locale } from '../i18n/locale';
 import { isConfigured } from '../config/load';

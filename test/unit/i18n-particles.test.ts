@@ -4,7 +4,7 @@
  */
 import { catalogParts, format, particleAfter, type ParamValue } from '../../src/i18n/catalog';
 import { explainFailure } from '../../src/aws/task-stop-explain';
-import { lateStartReason } from '../../src/approvals/unstarted';
+import { lateStartReason } from '../../src/approvals/start-refused';
 // Modules whose catalog parts the tests below render.
 import '../../src/alerts/buttons';
 import '../../src/deploy/tracker';
