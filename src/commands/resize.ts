@@ -8,7 +8,7 @@ import { badInput } from '../errors';
 import { defineMessages, type Locale } from '../i18n';
 import { code } from '../slack/text';
 import { changeTarget, parseChange, parsedFor, type ChangeArgsBase } from './change-args';
-import { argsText, wholeNumber, withSuggestion } from './args';
+import { argsText, wholeNumber } from './args';
 import { defineCommand } from './types';
 
 const USAGE = '/ecs resize <service> --cpu <units> --memory <MiB> [--reason "…"] [--dry-run]';
@@ -27,31 +27,11 @@ const text = defineMessages('resize-verb', {
   },
   planning: { en: 'Planning (dry run):', ko: '계획(드라이 런)' },
   preparing: { en: 'Preparing', ko: '준비' },
-  units: {
-    en: '`--cpu` takes CPU units (1024 = 1 vCPU) and `--memory` MiB (1024 = 1 GB).',
-    ko: '`--cpu`에는 CPU 단위(1024 = 1 vCPU)를, `--memory`에는 MiB(1024 = 1 GB)를 쓰세요.',
-  },
   needBoth: {
     en: 'Give both `--cpu` (units, 1024 = 1 vCPU) and `--memory` (MiB), e.g. `/ecs resize web --cpu 512 --memory 1024`.',
     ko: '`--cpu`(단위, 1024 = 1 vCPU)와 `--memory`(MiB)를 모두 지정하세요. 예: `/ecs resize web --cpu 512 --memory 1024`.',
   },
 });
-
-/**
- * `--cpu 0.5` (vCPU) and `--memory 1GB` (or `512MB`) as the CPU units and MiB resize takes, when at
- * least one was written so and both can be read; else undefined. Pure.
- */
-export function inUnits(cpu: string | true | undefined, memory: string | true | undefined): { cpu: number; memory: number } | undefined {
-  if (typeof cpu !== 'string' || typeof memory !== 'string') return undefined;
-  const c = /^(\d*\.?\d+)\s*(v?cpus?)?$/i.exec(cpu.trim());
-  const m = /^(\d*\.?\d+)\s*(g|gb|gib|m|mb|mib)?$/i.exec(memory.trim());
-  if (!c || !m) return undefined;
-  const n = Number(c[1]);
-  const units = c[2] || n < 128 ? Math.round(n * 1024) : n;
-  const mib = /^g/i.test(m[2] ?? '') ? Math.round(Number(m[1]) * 1024) : Number(m[1]);
-  const same = String(units) === cpu.trim() && String(mib) === memory.trim();
-  return !same && Number.isInteger(units) && Number.isInteger(mib) && units > 0 && mib > 0 ? { cpu: units, memory: mib } : undefined;
-}
 
 export interface ResizeArgs extends ChangeArgsBase {
   alias: string;
@@ -68,13 +48,6 @@ export const resize = defineCommand<ResizeArgs>({
   kind: 'change',
   booleanFlags: ['dry-run'],
   parse(raw, ctx) {
-    // `--cpu 0.5 --memory 1GB`: vCPU and GB, said as the units it takes.
-    const units = inUnits(raw.flags.cpu, raw.flags.memory);
-    if (units)
-      throw badInput(
-        withSuggestion(text.lazy('units'), [`/ecs resize ${raw.positionals[0] ?? 'web'} --cpu ${units.cpu} --memory ${units.memory}`]),
-        USAGE,
-      );
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'resize web --cpu 512 --memory 1024' }], {
       cpu: z
         .string({ error: argsText.token('missingExample', { what: text.token('cpuWord'), example: '`--cpu 512`' }) })

@@ -75,16 +75,16 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['--limit: 배포 수 값은 3처럼 자연수여야 합니다'],
     ],
     ['history web --limit', ['Missing the number of deployments, e.g. `--limit 25`.'], ['빠진 값이 있습니다: 배포 수. 예: `--limit 25`']],
-    // resize in vCPU and GB: was "must be a whole number like 3" (3 is no CPU value); the units it takes, as the command.
+    // resize in vCPU and GB: was "must be a whole number like 3" (3 is no CPU value); the example is a real one.
     [
       'resize web --cpu 0.5 --memory 1GB',
-      ['`--cpu` takes CPU units (1024 = 1 vCPU)', 'Did you mean `/ecs resize web --cpu 512 --memory 1024`?'],
-      ['`--cpu`에는 CPU 단위(1024 = 1 vCPU)를', '혹시 `/ecs resize web --cpu 512 --memory 1024`인가요?'],
-    ],
-    [
-      'resize web --cpu 1.5x --memory 2048',
       ['the CPU must be a whole number like 512 (0.5 vCPU)'],
       ['CPU 값은 512 (0.5 vCPU)처럼 자연수여야 합니다'],
+    ],
+    [
+      'resize web --cpu 512 --memory 1GB',
+      ['the memory must be a whole number like 1024 (1 GB)'],
+      ['메모리 값은 1024 (1 GB)처럼 자연수여야 합니다'],
     ],
     // --at +400d: was "not a time I can read"; the units it reads and how far ahead.
     [
