@@ -184,8 +184,9 @@ export async function noticeLost(raw: unknown, rt: Runtime): Promise<void> {
     return;
   }
   if (rt.now() - issued > NOTICE_OWED_MS) {
+    const d = parsed.data;
     rt.log.error('notice: Lambda gave up on it and it could not be posted within the hour; dropped', {
-      id: parsed.data.id,
+      ...('key' in d ? { channel: d.channel, key: d.key } : { requestId: d.request }),
       handedOffAt: utcText(issued),
     });
     return;

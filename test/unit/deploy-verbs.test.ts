@@ -68,7 +68,7 @@ describe('deploy', () => {
     ['deploy web sha256:123', 'exactly 64 hex characters'],
     ['deploy webb v1', 'Did you mean `web`'],
     ['deploy web v1 --force', 'Unknown flag `--force`'],
-    ['deploy web v1 --reason', '--reason: give the reason in quotes'],
+    ['deploy web v1 --reason', '--reason: the reason is missing'],
   ])('%s → %s', (text, expected) => {
     const reply = answer(text);
     expect(reply).toContain(expected.replace(/"/g, '\\"'));
