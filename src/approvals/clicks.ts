@@ -34,7 +34,8 @@ import { closedForApproval, closedText, nextOpen, type Closed } from '../policy/
 import type { WindowsConfig } from '../config/gates';
 import { slackDate } from '../slack/time';
 import { mention } from '../slack/text';
-import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import { dispatchWithin, HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
+import type { RequestNoteJob } from './notice';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 
 /** The outcome of a click (approve / reject / cancel): `message` is the answer for the clicker when not ok. */
@@ -231,10 +232,17 @@ export async function rejectRequest(
     user,
   });
   const req = reply.request;
-  const cardUpdated = reply.code === 'OK' || reply.code === 'EXPIRED' ? await refreshWithin(rt, req, budget, RESERVE.answer) : true;
-  return reply.code === 'OK'
-    ? { ok: true, code: 'OK', request: req!, cardLate: !cardUpdated }
-    : clickRefusal(rt, ref, reply.code, user, reply);
+  const ok = reply.code === 'OK';
+  // The card first, leaving the hand-off of the requester's note its time.
+  const cardUpdated =
+    ok || reply.code === 'EXPIRED' ? await refreshWithin(rt, req, budget, RESERVE.answer + (ok ? RESERVE.handOff : 0)) : true;
+  if (!ok) return clickRefusal(rt, ref, reply.code, user, reply);
+  // Its requester is told in its thread, by the worker (./notice.run.ts, ./rejected.run.ts): not within the ack.
+  const note: RequestNoteJob = { kind: 'notice', id: `notice:${id}:rejected`, request: id, note: 'rejected' };
+  await dispatchWithin(rt.dispatcher, note, budget).catch((err) =>
+    rt.log.warn('approvals: the rejection note was not handed to the worker', { requestId: id, err }),
+  );
+  return { ok: true, code: 'OK', request: req!, cardLate: !cardUpdated };
 }
 
 /**

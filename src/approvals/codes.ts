@@ -165,6 +165,10 @@ export const codesText = defineMessages('approvals.codes', {
     en: 'A {verb} of {service} is starting now: {link} ({asked}). Wait until it finishes, then try again.',
     ko: '{service} {verb} 작업이 지금 시작하는 중입니다: {link} ({asked}). 끝난 뒤에 다시 시도하세요.',
   },
+  busyScheduled: {
+    en: 'A {verb} of {service} is scheduled to start {at}: {link} ({asked}). Cancel it, or wait until it finishes, then try again.',
+    ko: '{service} {verb} 작업이 {at}에 시작하도록 예약되어 있습니다: {link} ({asked}). 그 요청을 취소하거나 끝날 때까지 기다린 뒤 다시 시도하세요.',
+  },
   alreadyRunning: { en: 'This request is already running.', ko: '이 요청은 이미 실행 중입니다.' },
   alreadyLockedByYou: {
     en: 'You already locked {target} {at} ({duration} ago). `/ecs unlock {service}` releases it.',
@@ -313,6 +317,8 @@ export function answerFor(c: string, ctx: AnswerContext, locale: Locale = ctx.lo
         asked,
       };
       if (req.state === 'pending') return t('busyPending', params);
+      // Approved ahead of its start time (`--at`): not starting yet.
+      if (req.state === 'scheduled') return t('busyScheduled', { ...params, at: slackDate(req.startAt ?? ctx.now) });
       return t(req.state === 'running' ? 'busyRunning' : 'busyStarting', params);
     }
     case 'ALREADY_RUNNING':

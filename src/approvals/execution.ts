@@ -27,10 +27,13 @@ import {
   startDeadlineOf,
   transit,
 } from './workflow';
-import { lateStartNotice, lateStartReason, notConfiguredReason, workerFailedNotice, workerFailedReason } from './unstarted';
+import { notConfiguredReason, stoppedNotice } from './unstarted';
+import { lateStartNotice, lateStartReason, workerFailedNotice, workerFailedReason } from './start-refused';
+import { slackDate } from '../slack/time';
+import type { Locale } from '../i18n/locale';
 import { isConfigured } from '../config/load';
-import { mention } from '../slack/text';
-import { section } from '../slack/blocks';
+import { mention, notificationText } from '../slack/text';
+import { section, type SlackMessage } from '../slack/blocks';
 import { closedForApproval, closedText } from '../policy/windows';
 
 /** The change lock expires on its own after this (a safety net when a run never finishes). */
@@ -38,12 +41,16 @@ const MIN_CHANGE_LOCK_TTL_MS = 2 * 3600_000;
 
 const M = defineMessages('approvals.execution', {
   frozen: {
-    en: 'not started: {env} was frozen by {user} before it could run.',
-    ko: '시작하지 못함: 실행 전에 {user} 님이 {env} 환경을 동결했습니다.',
+    en: 'not started: {env} was frozen by {user} before it could run. It will not start by itself: once an approver unfreezes it, request it again.',
+    ko: '시작하지 못함: 실행 전에 {user} 님이 {env} 환경을 동결했습니다. 저절로 시작되지 않으니 승인자가 동결을 해제한 뒤 다시 요청하세요.',
   },
   locked: {
-    en: 'not started: {service} was locked by {user} before it could run.',
-    ko: '시작하지 못함: 실행 전에 {user} 님이 {service} 서비스를 잠갔습니다.',
+    en: 'not started: {service} was locked by {user} before it could run. It will not start by itself: once it is unlocked, request it again.',
+    ko: '시작하지 못함: 실행 전에 {user} 님이 {service} 서비스를 잠갔습니다. 저절로 시작되지 않으니 잠금이 풀린 뒤 다시 요청하세요.',
+  },
+  startingNow: {
+    en: ':calendar: Scheduled start: starting now (planned for {at}).',
+    ko: ':calendar: 예약된 시작: 지금 시작합니다 ({at} 예정).',
   },
   someone: { en: 'someone', ko: '누군가' },
   windowClosed: {
@@ -120,6 +127,8 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
   const req = reply.request;
   if (reply.code === 'OK' && req) {
     await refreshMessage(rt, req);
+    // A scheduled start is said once it did start (not when the scheduler woke it: the start may still be refused).
+    if (req.startAt !== undefined) await noteInThread(rt, req, 'scheduled-start', startingNotice(req.startAt, rt.people.workspace));
     return { ok: true, request: req };
   }
   if (reply.code === 'FROZEN') {
@@ -162,17 +171,14 @@ export async function startExecution(rt: Runtime, id: string, attemptUntil = rt.
  */
 async function stopAtStart(rt: Runtime, id: string, name: string, reason: string, again: true | 'next-window' = true) {
   const failed = await abortRequest(rt, id, reason);
-  if (failed?.state === 'failed' && failed.decisionReason === reason) {
-    const text = reason.charAt(0).toUpperCase() + reason.slice(1);
-    await noteInThread(
-      rt,
-      failed,
-      name,
-      { text, blocks: [section(`:no_entry: ${text}`)], locale: rt.people.workspace },
-      { requestAgain: again },
-    );
-  }
+  if (failed?.state === 'failed' && failed.decisionReason === reason)
+    await noteInThread(rt, failed, name, stoppedNotice(failed, reason, rt.people.workspace), { requestAgain: again });
   return failed;
+}
+
+function startingNotice(at: number, locale: Locale): SlackMessage {
+  const text = M.in(locale)('startingNow', { at: slackDate(at) });
+  return { text: notificationText(text), blocks: [section(text)], locale };
 }
 
 /**

@@ -63,7 +63,10 @@ export const gatesText = defineMessages('approvals.gates', {
     ko: '이 요청은 승인되었으며{by} {at}에 시작합니다.',
   },
   approvedBy: { en: ' by {users}', ko: ' (승인: {users})' },
-  notStartedLocked: { en: 'not started: {why}', ko: '시작되지 않음: {why}' },
+  notStartedLocked: {
+    en: 'not started: {service} was locked by {user} before its scheduled start. It will not start by itself: once it is unlocked, request it again.',
+    ko: '시작하지 못함: 예약된 시작 전에 {user} 님이 {service} 서비스를 잠갔습니다. 저절로 시작되지 않으니 잠금이 풀린 뒤 다시 요청하세요.',
+  },
   notScheduled: {
     en: 'This request is not waiting for a scheduled start (any more). Nothing was changed.',
     ko: '이 요청은 (더 이상) 예약된 시작을 기다리고 있지 않습니다. 변경된 것이 없습니다.',
@@ -74,10 +77,6 @@ export const gatesText = defineMessages('approvals.gates', {
   },
 
   // Scheduled starts
-  startingNow: {
-    en: ':calendar: Scheduled start: starting now (planned for {at}).',
-    ko: ':calendar: 예약된 시작: 지금 시작합니다 ({at} 예정).',
-  },
   windowClosedAtStart: {
     en: 'not started: the change window of `{env}` is closed at the scheduled start ({why}). Request it again with `--at next-window`.',
     ko: '시작되지 않음: 예약된 시작 시각에 `{env}`의 변경 허용 시간이 닫혀 있습니다 ({why}). `--at next-window`로 다시 요청하세요.',

@@ -40,6 +40,7 @@ import {
   dispatchExecute,
   failUnconfigured,
   getRequest,
+  noteInThread,
   refreshWithin,
   startDeadlineOf,
   transit,
@@ -47,6 +48,7 @@ import {
 import { HAND_OFF_NEEDS, lookupWithin, noBudget, RESERVE, type ClickBudget } from '../slack/click-budget';
 import { WITHIN_ACK_TIMEOUT_MS } from '../slack/gateway';
 import { postKeyed, postKeyedAt } from './keyed-post';
+import { stoppedNotice } from './unstarted';
 
 function lang(rt: Runtime) {
   return rt.config.slack.language;
@@ -105,19 +107,18 @@ export async function startScheduled(
   const reply = await transit(rt, (x) => x.wake(ref, now, deadline));
   if (reply.code === 'NOT_DUE') return 'not-due';
   if (reply.code === 'LOCKED') {
+    // It will not start by itself (unlocking does not wake it): the card and its thread say so, to its requester and approvers.
     const guard = guardFromHash(reply.extra);
-    await abortRequest(rt, req.id, gatesText.in(lang(rt))('notStartedLocked', { why: answerFor('LOCKED', ctxFor(rt, ref, { guard })) }));
+    const reason = t('notStartedLocked', { service: code(req.service), user: mention(guard?.by ?? 'bot', lang(rt)) });
+    const failed = await abortRequest(rt, req.id, reason);
+    if (failed?.state === 'failed' && failed.decisionReason === reason)
+      await noteInThread(rt, failed, 'locked', stoppedNotice(failed, reason, lang(rt)), { requestAgain: true });
     return 'failed';
   }
   if (reply.code !== 'OK' || !reply.request) return 'gone';
-  // Inside a click (approved after its start time): the card and the thread note are cosmetic (the
-  // worker renders the card when it starts), the hand-off keeps its reserve.
+  // Inside a click (approved after its start time): the card is cosmetic (the worker renders it when
+  // it starts, and says in the thread that the scheduled start began), the hand-off keeps its reserve.
   await refreshWithin(rt, reply.request, budget, HAND_OFF_NEEDS);
-  await bestEffort(rt, 'say the scheduled start began', () =>
-    budget.optional('threadNote', WITHIN_ACK_TIMEOUT_MS, HAND_OFF_NEEDS, () =>
-      threadPost(rt, reply.request!, t('startingNow', { at: slackDate(startAt) })),
-    ),
-  );
   await dispatchExecute(rt, reply.request, budget);
   return 'started';
 }

@@ -46,6 +46,7 @@ import { slackDate, utcText } from '../slack/time';
 import { invocationDeadline, verifyJob, withInvocationDeadline } from '../hooks/jobs';
 import { workerKeys } from '../redis/keys.run';
 import { postKeyedAt } from './keyed-post';
+import { getRequest } from './workflow';
 
 /**
  * How long the holder's post may take before its deadline: the Slack client's 429 waits and resends
@@ -90,9 +91,25 @@ const M = defineMessages('approvals.notice', {
   },
 });
 
-type ParsedNotice = z.infer<typeof noticeJob>;
+/** A note in a request's thread, written here from the request (./notice.ts RequestNoteJob). */
+const requestNoteJob = lazySchema(() =>
+  z.object({
+    kind: z.literal('notice'),
+    id: z.string().min(1).max(300),
+    request: z.string().min(1).max(200),
+    note: z.enum(['rejected']),
+  }),
+);
+
+/** Where a notice goes and its key (a request's note: in its thread). */
+type ParsedNotice = { channel: string; key: string; triedAt?: number; threadTs?: string };
 
 export async function runNotice(raw: unknown, rt: Runtime): Promise<void> {
+  if (isRequestNote(raw)) {
+    const note = await requestNote(rt, raw);
+    if (note) await postOrRefused(rt, note.at, note.msg);
+    return;
+  }
   const parsed = noticeJob.safeParse(raw);
   if (!parsed.success) {
     rt.log.error('notice: invalid job dropped', { issues: parsed.error.issues.slice(0, 3) });
@@ -102,10 +119,42 @@ export async function runNotice(raw: unknown, rt: Runtime): Promise<void> {
   await postOrRefused(rt, job, job.msg as SlackMessage);
 }
 
+function isRequestNote(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && 'request' in raw;
+}
+
+/**
+ * A request's note: where it goes (the request's thread, keyed `<id>:<note>` as its other notes are)
+ * and what it says, from the request as it is now; none when the job is malformed or the request is
+ * gone or no longer in the state the note is about (logged).
+ */
+async function requestNote(rt: Runtime, raw: unknown): Promise<{ at: ParsedNotice; msg: SlackMessage } | undefined> {
+  const parsed = requestNoteJob.safeParse(raw);
+  if (!parsed.success) {
+    rt.log.error('notice: invalid request note dropped', { issues: parsed.error.issues.slice(0, 3) });
+    return undefined;
+  }
+  const { request: id, note } = parsed.data;
+  const req = await getRequest(rt.redis, id);
+  if (!req?.channel || req.state !== note) {
+    rt.log.warn('notice: request note not posted; the request is not (or no longer) in that state', {
+      requestId: id,
+      note,
+      state: req?.state,
+    });
+    return undefined;
+  }
+  const { rejectedNotice } = await import('./rejected.run');
+  return {
+    at: { channel: req.channel, key: `${req.id}:${note}`, ...(req.messageTs ? { threadTs: req.messageTs } : {}) },
+    msg: rejectedNotice(req, rt.people.workspace),
+  };
+}
+
 /** The notice posted once (postNoticeOnce); Slack's refusal that a retry would repeat is logged, anything else thrown (tried again). */
 async function postOrRefused(rt: Runtime, job: ParsedNotice, msg: SlackMessage, strict = false): Promise<void> {
   try {
-    await postNoticeOnce(rt, job.channel, msg, job.key, job.triedAt, strict);
+    await postNoticeOnce(rt, job.channel, msg, job.key, job.triedAt, strict, job.threadTs);
   } catch (err) {
     const permanent = permanentSlackFailure(err);
     // Slack will refuse it again (the channel, the token): said in the log; anything else is tried again (Lambda, SQS).
@@ -126,32 +175,36 @@ async function postOrRefused(rt: Runtime, job: ParsedNotice, msg: SlackMessage, 
  * returns when it is posted, found, refused for good, past NOTICE_OWED_MS, or not a signed notice.
  */
 export async function noticeLost(raw: unknown, rt: Runtime): Promise<void> {
-  const parsed = noticeJob.safeParse(raw);
+  const note = isRequestNote(raw);
+  const parsed = note ? requestNoteJob.safeParse(raw) : noticeJob.safeParse(raw);
   const issued = (raw as { auth?: { iat?: unknown } } | null)?.auth?.iat;
   // What it says is posted as the bot: only a notice the bot's own functions signed.
   if (!parsed.success || typeof issued !== 'number' || !verifyJob(raw as Record<string, unknown>, rt.jobKey, rt.now()).ok) {
     rt.log.error('notice: Lambda gave up on a job that is not a signed notice; not posted');
     return;
   }
-  const job = parsed.data;
   if (rt.now() - issued > NOTICE_OWED_MS) {
+    const d = parsed.data;
     rt.log.error('notice: Lambda gave up on it and it could not be posted within the hour; dropped', {
-      channel: job.channel,
-      key: job.key,
+      ...('key' in d ? { channel: d.channel, key: d.key } : { requestId: d.request }),
       handedOffAt: utcText(issued),
     });
     return;
   }
   if ((invocationDeadline() ?? Infinity) - Date.now() < NOTICE_POST_WITHIN_MS)
-    throw new Error(`notice ${job.key}: too little time left in this invocation to post it`);
-  const msg = job.msg as SlackMessage;
+    throw new Error(`notice ${parsed.data.id}: too little time left in this invocation to post it`);
+  const found = note ? await requestNote(rt, raw) : undefined;
+  if (note && !found) return;
+  const job: ParsedNotice = found?.at ?? (parsed.data as z.infer<typeof noticeJob>);
+  const msg = found?.msg ?? ((parsed.data as z.infer<typeof noticeJob>).msg as SlackMessage);
   const late = M.in(msg.locale ?? rt.people.workspace)('late', { when: slackDate(issued) });
   await postOrRefused(rt, job, { ...msg, blocks: [...msg.blocks, context(late)] }, true);
 }
 
 /**
  * Post `msg` in `channel` (a user id: their direct message) keyed `key`, looking for it first:
- * `triedAt` (real time) when an earlier attempt got no answer, else at once. Throws what the post
+ * `triedAt` (real time) when an earlier attempt got no answer, else at once; `threadTs`: a reply in
+ * that thread (a request's note). Throws what the post
  * threw; `strict`: also what the look threw (not posted when Slack cannot be read).
  */
 export async function postNoticeOnce(
@@ -161,12 +214,13 @@ export async function postNoticeOnce(
   key: string,
   triedAt = 0,
   strict = false,
+  threadTs?: string,
 ): Promise<void> {
   const claim = await claimNotice(rt, key);
   let failed: unknown;
   try {
     const { found } = await withInvocationDeadline(Math.min(invocationDeadline() ?? Infinity, Date.now() + NOTICE_POST_WITHIN_MS), () =>
-      postKeyedAt(rt, { channel, key, triedAt, about: { notice: key } }, msg, { again: true, strict }),
+      postKeyedAt(rt, { channel, ...(threadTs ? { threadTs } : {}), key, triedAt, about: { notice: key } }, msg, { again: true, strict }),
     );
     rt.log.info(found ? 'notice: the earlier attempt had landed' : 'notice: posted', { channel, key });
   } catch (err) {

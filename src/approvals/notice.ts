@@ -30,6 +30,13 @@ export type NoticeJob = {
 };
 
 /**
+ * A note in a request's thread the worker writes (not within the ack): the job names the request and
+ * the note, and the worker reads the request and posts it once, keyed `<request id>:<note>`
+ * (./notice.run.ts). `rejected`: its requester is told who rejected it and why (./rejected.run.ts).
+ */
+export type RequestNoteJob = { kind: 'notice'; id: string; request: string; note: 'rejected' };
+
+/**
  * The key of a lock / freeze notice (or its direct message): what was done, by whom, to which lock
  * or freeze (the one set, or the one removed: its holder and `since`, its audit entry's time).
  */

@@ -25,7 +25,7 @@ export const argsText = defineMessages('commands.args', {
   extra: { en: 'Unexpected extra input: {extra}.', ko: '필요 없는 입력이 있습니다: {extra}.' },
   missingExample: { en: 'Missing {what}, e.g. {example}.', ko: '빠진 값이 있습니다: {what}. 예: {example}' },
   invalid: { en: 'Invalid {what}.', ko: '잘못된 값입니다: {what}.' },
-  notWhole: { en: '{what} must be a whole number like 3', ko: '{what} 값은 3처럼 자연수여야 합니다' },
+  notWhole: { en: '{what} must be a whole number like {example}', ko: '{what} 값은 {example}처럼 자연수여야 합니다' },
   atLeast: { en: '{what} must be at least {min}', ko: '{what} 값은 {min} 이상이어야 합니다' },
   atMost: { en: '{what} must be at most {max}', ko: '{what} 값은 {max} 이하여야 합니다' },
   unknownService: { en: "I don't know a service called {name}.", ko: '{name} 서비스를 찾을 수 없습니다.' },
@@ -129,10 +129,10 @@ export const positional = (what: keyof typeof NOUN.entries, example: string) =>
  * A whole number flag/argument written as digits only (no 1e3, no 2.5, no -1). `what` names it in
  * the messages: a plain name such as `--limit`, or a catalog token (a noun in the reader's language).
  */
-export const wholeNumber = (what: string, min: number, max: number) =>
+export const wholeNumber = (what: string, min: number, max: number, example = '3') =>
   z
     .string({ error: t.token('missing', { what }) })
-    .regex(/^\d+$/, t.token('notWhole', { what }))
+    .regex(/^\d+$/, t.token('notWhole', { what, example }))
     .transform(Number)
     .pipe(z.number().min(min, t.token('atLeast', { what, min })).max(max, t.token('atMost', { what, max })));
 

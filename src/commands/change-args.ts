@@ -12,15 +12,18 @@ import { code, escapeMrkdwn } from '../slack/text';
 import { argsText, extraInput, parseRaw, resolveService, withSuggestion } from './args';
 import { lookupService } from '../config/aliases';
 import { closest } from './suggest';
+import { MAX_SCHEDULE_AHEAD_MS } from '../approvals/gate-settings';
+import { formatDuration } from '../i18n/units';
 import type { RawArgs } from './grammar';
 import type { ParseContext, Parsed } from './types';
 
 const MAX_REASON = 500;
 
 export const changeArgsText = defineMessages('commands.change-args', {
+  // The flag typed without a value (the grammar gives it no string otherwise).
   reasonInQuotes: {
-    en: 'give the reason in quotes, e.g. --reason "hotfix for checkout"',
-    ko: '사유는 따옴표로 감싸 쓰세요. 예: --reason "결제 오류 핫픽스"',
+    en: 'the reason is missing: write it after --reason, e.g. --reason "hotfix for checkout"',
+    ko: '사유가 빠졌습니다. --reason 뒤에 쓰세요. 예: --reason "결제 오류 핫픽스"',
   },
   reasonEmpty: {
     en: 'the reason is empty; write it in quotes, e.g. --reason "hotfix for checkout"',
@@ -111,7 +114,11 @@ const gateFlagText = defineMessages('commands.change-args.gates', {
   atMissing: { en: '`--at` needs a time.', ko: '`--at`에는 시각이 필요합니다.' },
   atBad: {
     en: '`--at {at}` is not a time I can read.',
-    ko: '`--at {at}`은(는) 읽을 수 있는 시각이 아닙니다.',
+    ko: '`--at {at}`: 읽을 수 있는 시각이 아닙니다.',
+  },
+  atUnit: {
+    en: '`--at {at}`: after `+` I read minutes (`m`) or hours (`h`), e.g. `--at +30m`, `--at +2h`; a change can be scheduled at most {max} ahead.',
+    ko: '`--at {at}`: `+` 뒤에는 분(`m`)이나 시간(`h`)만 쓸 수 있습니다. 예: `--at +30m`, `--at +2h`. 변경은 최대 {max} 뒤까지 예약할 수 있습니다.',
   },
   atHint: {
     en: 'Write a time in the zone of the environment’s change windows (else your Slack time zone): `--at 02:00` (the next 02:00), `--at tomorrow 02:00`, `--at {example}` (or with `Z`, `+09:00`), `--at +30m`, or `--at next-window`.',
@@ -172,6 +179,9 @@ export function changeBase(
     else if (clock) at = `${clock[1]!.padStart(2, '0')}:${clock[2]}`;
     else if (tomorrow) at = `${tomorrow[1]!.toLowerCase()} ${tomorrow[2]!.padStart(2, '0')}:${tomorrow[3]}`;
     else if (AT_AFTER.test(v)) at = v.toLowerCase();
+    // `--at +400d`: an offset in a unit it does not take.
+    else if (/^\+\d+\s*[a-z]+$/i.test(v))
+      throw badInput(t('atUnit', { at: escapeMrkdwn(v), max: (l) => formatDuration(MAX_SCHEDULE_AHEAD_MS, l) }), spec.usage);
     else {
       // `--at next-windw`: the spelling it was meant to be.
       const near = closest(v, ['next-window']).length ? ['--at next-window'] : [];

@@ -39,6 +39,9 @@ import { requestVerb } from '../deploy/plan';
 import { costLine, money } from '../deploy/cost-delta';
 import { healthyIn, promotionBypassedLine, promotionPassedLine, promotionRefusal, promotionVerdict } from '../deploy/promotion';
 import type { ChangeArgsBase } from './change-args';
+import { answerFor } from '../approvals/codes';
+import { guardFromHash } from '../approvals/guards';
+import { keys } from '../redis/keys';
 
 const text = defineMessages('commands.gates', {
   // break-glass
@@ -49,6 +52,10 @@ const text = defineMessages('commands.gates', {
   bgNotAllowed: {
     en: 'You may not break glass in `{env}`. Who may: {who}. Run it again without `--break-glass` to ask for approval.',
     ko: '`{env}`에서 긴급 실행(break-glass)을 할 권한이 없습니다. 가능한 사람: {who}. 승인을 요청하려면 `--break-glass` 없이 다시 실행하세요.',
+  },
+  frozenApprovers: {
+    en: 'Approvers in `{env}`, who can unfreeze it: {who}.',
+    ko: '`{env}` 환경의 동결을 해제할 수 있는 승인자: {who}.',
   },
   bgHint: {
     en: 'The list is `environments.{env}.gates.breakGlass.users` in chatops.yml.',
@@ -74,7 +81,7 @@ const text = defineMessages('commands.gates', {
   },
   windowClosed: {
     en: '`{env}` takes {verb} changes only inside its change windows, and now is {why}. Nothing was requested.',
-    ko: '`{env}`은(는) 변경 허용 시간 안에서만 {verb} 변경을 받으며, 지금은 {why}입니다. 요청된 것이 없습니다.',
+    ko: '`{env}` 환경은 변경 허용 시간 안에서만 {verb} 변경을 받으며, 지금은 {why}입니다. 요청된 것이 없습니다.',
   },
   windowNext: {
     en: 'The next window opens {at}. Ask again with `--at next-window` to have it approved now and started then, or name a time with `--at {example}`.',
@@ -86,17 +93,17 @@ const text = defineMessages('commands.gates', {
   },
   atClosed: {
     en: '{at} is {why}, so `{env}` would not start it then. Nothing was requested.',
-    ko: '{at}은(는) {why}이므로 `{env}`에서 그때 시작할 수 없습니다. 요청된 것이 없습니다.',
+    ko: '{at} 시각은 {why}이므로 `{env}`에서 그때 시작할 수 없습니다. 요청된 것이 없습니다.',
   },
   atPast: {
     en: '{at} is in the past. Give a time ahead, or `--at next-window`.',
-    ko: '{at}은(는) 이미 지난 시각입니다. 앞으로의 시각이나 `--at next-window`를 지정하세요.',
+    ko: '{at}: 이미 지난 시각입니다. 앞으로의 시각이나 `--at next-window`를 지정하세요.',
   },
   atTooFar: {
     en: '{at} is more than {max} ahead; the scheduler keeps requests at most that long. Ask closer to the time.',
-    ko: '{at}은(는) {max}보다 먼 미래입니다. 스케줄러는 그 기간까지만 요청을 보관합니다. 가까운 시점에 다시 요청하세요.',
+    ko: '{at}: {max}보다 먼 미래입니다. 스케줄러는 그 기간까지만 요청을 보관합니다. 가까운 시점에 다시 요청하세요.',
   },
-  atMalformed: { en: '`{at}` is not a date and time I can read.', ko: '`{at}`은(는) 읽을 수 있는 날짜와 시각이 아닙니다.' },
+  atMalformed: { en: '`{at}` is not a date and time I can read.', ko: '`{at}`: 읽을 수 있는 날짜와 시각이 아닙니다.' },
   atFormat: {
     en: 'Write a real local time in {zone}: `--at 02:00` (the next 02:00), `--at tomorrow 02:00`, `--at {example}`, `--at +30m`, or `--at next-window`.',
     ko: '{zone} 기준 실제 현지 시각으로 쓰세요: `--at 02:00`(다가오는 02:00), `--at 내일 02:00`, `--at {example}`, `--at +30m`, 또는 `--at next-window`.',
@@ -105,7 +112,7 @@ const text = defineMessages('commands.gates', {
     en: '`{env}` has no change windows, so there is no next window to wait for: run it without `--at`, or name a time.',
     ko: '`{env}`에는 변경 허용 시간이 없어 기다릴 다음 허용 시간이 없습니다. `--at` 없이 실행하거나 시각을 지정하세요.',
   },
-  scheduledAt: { en: 'Scheduled: starts {at} (asked with {asked}).', ko: '예약: {at}에 시작 ({asked}(으)로 요청됨).' },
+  scheduledAt: { en: 'Scheduled: starts {at} (asked with {asked}).', ko: '예약: {at}에 시작 (요청 시 입력: {asked}).' },
   /** `--at 02:00` read in the requester's own time zone: which one, for readers elsewhere. */
   askedIn: { en: '{at} in {zone}', ko: '{zone} 기준 {at}' },
   nextWindowOpenNow: {
@@ -132,7 +139,7 @@ const text = defineMessages('commands.gates', {
   // the requester's answer
   requestedScheduled: {
     en: ':calendar: Request {id} to {verb} {service} is posted in <#{channel}>{approvals}. It starts {at}; progress will be reported in its thread.',
-    ko: ':calendar: {service} {verb} 요청 {id}이(가) <#{channel}>에 게시되었습니다{approvals}. {at}에 시작하며, 진행 상황은 스레드에 알립니다.',
+    ko: ':calendar: <#{channel}>에 {service} {verb} 요청을 올렸습니다 ({id}){approvals}. {at}에 시작하며, 진행 상황은 스레드에 알립니다.',
   },
   requestedApprovals: { en: ' and needs {n} {n|approval|approvals} first', ko: '. 먼저 승인 {n}건이 필요합니다' },
   requestedBreakGlass: {
@@ -233,7 +240,15 @@ export async function evaluateGates(rt: Runtime, inv: Invocation, prepared: Prep
   // Break-glass: checked first (it changes what the other gates do).
   let breakGlass = false;
   if (args.breakGlass !== undefined) {
-    if (!g.breakGlass) refuse(tr('bgNotEnabled', { env: envName }));
+    // A frozen environment refuses every change, break-glass or not: say that (and who can unfreeze it),
+    // not to run it again without `--break-glass`, which the freeze refuses too.
+    const freeze = guardFromHash(await rt.redis.hgetall(keys.envFreeze(envName)));
+    if (freeze)
+      refuse(
+        answerFor('FROZEN', { now, environment: envName, guard: freeze }, reader),
+        tr('frozenApprovers', { env: envName, who: env.approvers.map((p) => principal(p, reader)).join(', ') }),
+      );
+    else if (!g.breakGlass) refuse(tr('bgNotEnabled', { env: envName }));
     else if (args.at) refuse(tr('bgWithAt'));
     else if (!(await rt.access.holds(envName, inv.userId, 'breakGlass'))) {
       refuse(

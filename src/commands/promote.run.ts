@@ -20,11 +20,11 @@ import type { Parsed } from './types';
 const text = defineMessages('commands.promote.run', {
   noUpstream: {
     en: 'I do not know which service in `{from}` {service} is promoted from: no service there uses ECR repository `{repository}`.',
-    ko: '{service}이(가) `{from}`의 어떤 서비스에서 승격되는지 알 수 없습니다: 그곳에 `{repository}` ECR 저장소를 쓰는 서비스가 없습니다.',
+    ko: '{service} 서비스가 `{from}`의 어떤 서비스에서 승격되는지 알 수 없습니다: 그곳에 `{repository}` ECR 저장소를 쓰는 서비스가 없습니다.',
   },
   manyUpstream: {
     en: 'Several services in `{from}` use ECR repository `{repository}` ({list}), so I do not know which one {service} is promoted from.',
-    ko: '`{from}`에서 여러 서비스가 `{repository}` ECR 저장소를 사용합니다 ({list}). {service}이(가) 어느 서비스에서 승격되는지 알 수 없습니다.',
+    ko: '`{from}`에서 여러 서비스가 `{repository}` ECR 저장소를 사용합니다 ({list}). {service} 서비스가 어느 서비스에서 승격되는지 알 수 없습니다.',
   },
   upstreamHint: {
     en: 'Name it with `services.{service}.promoteFrom` in chatops.yml.',
@@ -40,7 +40,7 @@ const text = defineMessages('commands.promote.run', {
   },
   notThere: {
     en: 'The image that completed healthy in `{from}` ({digest}) is not in `{repository}` in `{region}`, where `{env}` takes its images from.',
-    ko: '`{from}`에서 정상 완료된 이미지({digest})가 `{env}`이(가) 이미지를 가져오는 `{region}`의 `{repository}`에 없습니다.',
+    ko: '`{from}`에서 정상 완료된 이미지({digest})가 `{env}` 환경이 이미지를 가져오는 `{region}`의 `{repository}`에 없습니다.',
   },
   notThereHint: {
     en: 'Copy it there (ECR replication) or push it, then promote again; `/ecs images {service}` shows what is there.',
@@ -48,11 +48,11 @@ const text = defineMessages('commands.promote.run', {
   },
   otherRepository: {
     en: '{upstream} in `{from}` last completed with an image of `{got}`, not of {service}’s repository `{repository}`.',
-    ko: '`{from}`의 {upstream}은(는) 마지막으로 `{got}` 이미지로 완료되었으며, {service}의 저장소 `{repository}`의 이미지가 아닙니다.',
+    ko: '`{from}`의 {upstream} 서비스는 마지막으로 `{got}` 이미지로 완료되었으며, {service}의 저장소 `{repository}`의 이미지가 아닙니다.',
   },
   source: {
     en: 'Promoting the digest that {upstream} in `{from}` completed with ({at}).',
-    ko: '`{from}`의 {upstream}이(가) {at}에 완료한 다이제스트를 승격합니다.',
+    ko: '`{from}`의 {upstream} 서비스가 {at}에 완료한 다이제스트를 승격합니다.',
   },
 });
 

@@ -24,7 +24,7 @@ const text = defineMessages('commands.promote', {
   },
   ack: {
     en: '{what} the image that completed healthy in `{from}` to {service} in `{env}`…',
-    ko: '`{from}`에서 정상 완료된 이미지를 `{env}`의 {service}(으)로 {what}…',
+    ko: '`{from}`에서 정상 완료된 이미지를 `{env}`의 {service} 서비스로 {what}…',
   },
   planning: { en: 'Planning (dry run) the promotion of', ko: '승격하는 계획을 세우는 중 (드라이 런)' },
   preparing: { en: 'Preparing the promotion of', ko: '승격할 준비 중' },
@@ -41,11 +41,11 @@ const text = defineMessages('commands.promote', {
     ko: '`--from`에는 이미지를 가져올 환경이 필요합니다. 예: `/ecs promote {service} --from {example}`.',
   },
   envList: { en: 'Environments: {list}.', ko: '환경 목록: {list}.' },
-  didYouMean: { en: 'Did you mean {near}?', ko: '{near}을(를) 말씀하신 건가요?' },
-  unknownEnv: { en: '`{from}` is not an environment. Environments: {list}.', ko: '`{from}`은(는) 환경이 아닙니다. 환경 목록: {list}.' },
+  didYouMean: { en: 'Did you mean {near}?', ko: '혹시 {near}인가요?' },
+  unknownEnv: { en: '`{from}` is not an environment. Environments: {list}.', ko: '그런 환경이 없습니다: `{from}`. 환경 목록: {list}.' },
   sameEnv: {
     en: '{service} is in `{env}` itself; promote from another environment.',
-    ko: '{service}은(는) 이미 `{env}`에 있습니다. 다른 환경에서 승격하세요.',
+    ko: '{service} 서비스는 이미 `{env}` 환경에 있습니다. 다른 환경에서 승격하세요.',
   },
   noRepository: {
     en: '{service} has no ECR repository configured, so there is no image to promote.',

@@ -32,6 +32,7 @@
  * lapse time `lapsed` (recheck-lapse-2.lua) and tells them once that it could not check, and how to
  * see for themselves. A job Lambda gave up on is claimed as due at once (`recheckLost`).
  */
+import type { RequestNoteJob } from '../approvals/notice';
 import { findService } from '../config/load';
 import { invocationDeadline } from '../hooks/jobs';
 import { defineMessages } from '../i18n/catalog';
@@ -462,6 +463,9 @@ async function decideRequest(
     if (req.state !== 'rejected' || req.decidedBy !== check.user)
       return t('rejectLost', { request, then: then('rejectAgain', req.state === 'pending') });
     await refreshMessage(rt, req);
+    // The note the reject would have handed off (src/approvals/clicks.ts), said once by its key.
+    const note: RequestNoteJob = { kind: 'notice', id: `notice:${req.id}:rejected`, request: req.id, note: 'rejected' };
+    await rt.dispatcher.dispatch(note).catch((err) => rt.log.warn('recheck: the rejection note was not handed off', { err }));
     return t('rejectWent', { request });
   }
   if (check.op === 'cancel') {

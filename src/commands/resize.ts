@@ -51,11 +51,11 @@ export const resize = defineCommand<ResizeArgs>({
     const { args, flags } = parseChange(SPEC, raw, [{ what: 'theService', example: 'resize web --cpu 512 --memory 1024' }], {
       cpu: z
         .string({ error: argsText.token('missingExample', { what: text.token('cpuWord'), example: '`--cpu 512`' }) })
-        .pipe(wholeNumber(text.token('cpuWord'), 128, 16384))
+        .pipe(wholeNumber(text.token('cpuWord'), 128, 16384, '512 (0.5 vCPU)'))
         .optional(),
       memory: z
         .string({ error: argsText.token('missingExample', { what: text.token('memoryWord'), example: '`--memory 1024`' }) })
-        .pipe(wholeNumber(text.token('memoryWord'), 512, 122880))
+        .pipe(wholeNumber(text.token('memoryWord'), 512, 122880, '1024 (1 GB)'))
         .optional(),
     });
     const svc = changeTarget(ctx, args[0]!, SPEC);

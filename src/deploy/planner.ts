@@ -941,11 +941,11 @@ const resizeText = defineMessages('deploy-resize', {
   },
   same: {
     en: '{alias} already runs with {size}; nothing to change.',
-    ko: '{alias}은(는) 이미 {size}(으)로 실행 중입니다. 바꿀 것이 없습니다.',
+    ko: '{alias} 서비스는 이미 {size} 크기로 실행 중입니다. 바꿀 것이 없습니다.',
   },
   invalid: {
     en: '{size} is not a valid Fargate task size. With {cpu} CPU units the memory may be {options}.',
-    ko: '{size}은(는) 올바른 Fargate 작업 크기가 아닙니다. CPU {cpu} 단위에서 메모리는 {options} 중 하나여야 합니다.',
+    ko: '{size}: 올바른 Fargate 작업 크기가 아닙니다. CPU {cpu} 단위에서 메모리는 {options} 중 하나여야 합니다.',
   },
   invalidCpu: {
     en: '{cpu} CPU units is not a Fargate size: Fargate CPU is one of {options} units.',

@@ -289,6 +289,34 @@ describe('approval buttons through the Slack Lambda handler', () => {
     expect(executeJobs()).toHaveLength(0);
   });
 
+  it('a rejection is said in the request thread, by the worker, once: the requester mentioned, who rejected it and why', async () => {
+    const req = await submitRequest(e2e.rt, input());
+    await click(req, 'reject', 'ULEAD1');
+    const thread = () => e2e.slack.messages('CPROD').filter((m) => m.thread_ts === req.messageTs && m.ts !== req.messageTs);
+    const posted = e2e.slack.callsTo('chat.postMessage').length;
+    const done = await e2e.submitView({
+      callback_id: 'approval:reject',
+      private_metadata: req.id,
+      user_id: 'ULEAD1',
+      values: { reason: { reason: { type: 'plain_text_input', value: 'not during the sale' } } },
+    });
+    expect(done.statusCode).toBe(200);
+    // Nothing is posted within the form's ack: the note is handed to the worker.
+    expect(e2e.slack.callsTo('chat.postMessage')).toHaveLength(posted);
+    const notes = e2e.handedOff.filter((j) => (j as { kind: string; request?: string }).request === req.id);
+    expect(notes).toEqual([
+      { kind: 'notice', id: `notice:${req.id}:rejected`, request: req.id, note: 'rejected', auth: expect.any(Object) },
+    ]);
+    await e2e.drain();
+    expect(thread()).toHaveLength(1);
+    expect(JSON.stringify(thread()[0]!.blocks)).toContain(
+      ':no_entry: <@UDEV1>: <@ULEAD1> rejected this Deploy of `web`: “not during the sale”. Nothing was changed.',
+    );
+    // Delivered again (Lambda retries an async invoke): found in the thread, not said twice.
+    await workerHandler(notes[0]);
+    expect(thread()).toHaveLength(1);
+  });
+
   it('a button of a request no longer on record says so and loses its buttons', async () => {
     const req = await submitRequest(e2e.rt, input());
     await flushRedis(e2e.rt.redis);

@@ -120,6 +120,21 @@ describe('break-glass', () => {
     expect(h.e2e.slack.messages('CAUDIT')).toHaveLength(0);
   });
 
+  it('in a frozen environment: says it is frozen and who can unfreeze it, not to run it again without --break-glass', async () => {
+    await h.e2e.slash('freeze prod', { channel_id: 'CPROD', user_id: 'ULEAD1' });
+    await h.e2e.drain();
+    // Someone who may not break glass: was "Run it again without `--break-glass`", which the freeze refuses too.
+    for (const user of ['UDEV1', 'UDEV2']) {
+      await h.e2e.slash('scale web 8 --break-glass "checkout is down"', { channel_id: 'CPROD', user_id: user });
+      await h.e2e.drain();
+      const answer = lastResponse(h.e2e);
+      expect(answer).toContain('`prod` is frozen');
+      expect(answer).toContain('Approvers in `prod`, who can unfreeze it: <@ULEAD1>, <@ULEAD2>, <!subteam^SLEADS>.');
+      expect(answer).not.toContain('without `--break-glass`');
+    }
+    expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
   it('stops asking at the deadline and records that it was never approved after the fact', async () => {
     const req = await breakGlass('restart web --break-glass "the cache is poisoned"');
     for (let i = 1; i <= 3; i++) {

@@ -30,7 +30,7 @@ describe('release gates in Korean', () => {
     await h.e2e.slash('scale web 6', { channel_id: 'CPROD', user_id: 'UDEV1' });
     await h.e2e.drain();
     const answer = lastResponse(h.e2e);
-    expect(answer).toContain('`prod`은(는) 변경 허용 시간 안에서만 scale 변경을 받으며');
+    expect(answer).toContain('`prod` 환경은 변경 허용 시간 안에서만 scale 변경을 받으며');
     expect(answer).toContain('다음 허용 시간은');
     expect(answer).toContain('`--at next-window`');
     expect(h.ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(0);
@@ -38,7 +38,7 @@ describe('release gates in Korean', () => {
 
   it('a bad --at is answered in Korean with the usage', async () => {
     const bad = await h.e2e.slash('scale web 6 --at tomorrow', { channel_id: 'CPROD', user_id: 'UDEV1' });
-    expect(bad.text).toContain('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
+    expect(bad.text).toContain('`--at tomorrow`: 읽을 수 있는 시각이 아닙니다.');
     expect(bad.text).toContain('`/ecs scale &lt;service&gt; &lt;count&gt;');
   });
 

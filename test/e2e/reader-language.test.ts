@@ -53,7 +53,7 @@ describe("the worker's answers to a Korean reader in an English workspace", () =
 
   it('a resize to the size that runs', async () => {
     const answer = await answerTo('resize web --cpu 512 --memory 1024');
-    expect(answer).toContain('이미 `0.5 vCPU / 1 GB`(으)로 실행 중입니다');
+    expect(answer).toContain('`web` 서비스는 이미 `0.5 vCPU / 1 GB` 크기로 실행 중입니다');
     expect(answer).not.toMatch(ENGLISH);
   });
 

@@ -75,16 +75,35 @@ describe('bad inputs: what was wrong, the usage and a suggestion, in English and
       ['--limit: 배포 수 값은 3처럼 자연수여야 합니다'],
     ],
     ['history web --limit', ['Missing the number of deployments, e.g. `--limit 25`.'], ['빠진 값이 있습니다: 배포 수. 예: `--limit 25`']],
+    // resize in vCPU and GB: was "must be a whole number like 3" (3 is no CPU value); the example is a real one.
+    [
+      'resize web --cpu 0.5 --memory 1GB',
+      ['the CPU must be a whole number like 512 (0.5 vCPU)'],
+      ['CPU 값은 512 (0.5 vCPU)처럼 자연수여야 합니다'],
+    ],
+    [
+      'resize web --cpu 512 --memory 1GB',
+      ['the memory must be a whole number like 1024 (1 GB)'],
+      ['메모리 값은 1024 (1 GB)처럼 자연수여야 합니다'],
+    ],
+    // --at +400d: was "not a time I can read"; the units it reads and how far ahead.
+    [
+      'scale web 3 --at +400d',
+      ['`--at +400d`: after `+` I read minutes (`m`) or hours (`h`)', 'at most 14d ahead'],
+      ['`+` 뒤에는 분(`m`)이나 시간(`h`)만 쓸 수 있습니다', '최대 14일 뒤까지'],
+    ],
+    // --reason with no value: was "give the reason in quotes".
+    ['deploy web v1.2.3 --reason', ['the reason is missing'], ['사유가 빠졌습니다']],
     // --at: a typo of next-window gets the spelling; the answers follow the reader's language (were the workspace's).
     [
       'deploy web v1 --at next-windw',
       ['`--at next-windw` is not a time I can read. Did you mean `--at next-window`?', '`--at 02:00` (the next 02:00)'],
-      ['`--at next-windw`은(는) 읽을 수 있는 시각이 아닙니다. 혹시 `--at next-window`인가요?', '`--at 02:00`(다가오는 02:00)'],
+      ['`--at next-windw`: 읽을 수 있는 시각이 아닙니다. 혹시 `--at next-window`인가요?', '`--at 02:00`(다가오는 02:00)'],
     ],
     [
       'restart web --at tomorrow',
       ['`--at tomorrow` is not a time I can read.', '`--at tomorrow 02:00`'],
-      ['`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.', '`--at 내일 02:00`'],
+      ['`--at tomorrow`: 읽을 수 있는 시각이 아닙니다.', '`--at 내일 02:00`'],
     ],
     ['restart web --break-glass', ['`--break-glass` needs the reason in quotes'], ['`--break-glass`에는 따옴표로 감싼 사유가 필요합니다']],
     // A time split by a space: was only "Unexpected extra input".

@@ -68,7 +68,7 @@ describe('deploy', () => {
     ['deploy web sha256:123', 'exactly 64 hex characters'],
     ['deploy webb v1', 'Did you mean `web`'],
     ['deploy web v1 --force', 'Unknown flag `--force`'],
-    ['deploy web v1 --reason', '--reason: give the reason in quotes'],
+    ['deploy web v1 --reason', '--reason: the reason is missing'],
   ])('%s → %s', (text, expected) => {
     const reply = answer(text);
     expect(reply).toContain(expected.replace(/"/g, '\\"'));
@@ -92,9 +92,9 @@ describe('promote', () => {
     expect(ack('promote web --from staging', 'en')).toBe(
       'Preparing the promotion of the image that completed healthy in `staging` to `web` in `prod`…',
     );
-    expect(ack('promote web --from staging', 'ko')).toBe('`staging`에서 정상 완료된 이미지를 `prod`의 `web`(으)로 승격할 준비 중…');
+    expect(ack('promote web --from staging', 'ko')).toBe('`staging`에서 정상 완료된 이미지를 `prod`의 `web` 서비스로 승격할 준비 중…');
     expect(ack('promote web --from staging --dry-run', 'ko')).toBe(
-      '`staging`에서 정상 완료된 이미지를 `prod`의 `web`(으)로 승격하는 계획을 세우는 중 (드라이 런)…',
+      '`staging`에서 정상 완료된 이미지를 `prod`의 `web` 서비스로 승격하는 계획을 세우는 중 (드라이 런)…',
     );
   });
 });

@@ -370,7 +370,7 @@ describe('the flags of the release gates (--at, --break-glass, promote --from)',
     expect(missing.userMessage).toMatch(/^`--at` needs a time/);
     // Whatever the workspace's language: the one who typed it reads it in theirs.
     const koBad = refusal(() => changeBase({ at: 'tomorrow' }, { config: en }, spec));
-    expect(koBad.userMessageIn('ko')).toBe('`--at tomorrow`은(는) 읽을 수 있는 시각이 아닙니다.');
+    expect(koBad.userMessageIn('ko')).toBe('`--at tomorrow`: 읽을 수 있는 시각이 아닙니다.');
     expect(koBad.hintIn('ko')).toContain('`--at 02:00`(다가오는 02:00)');
     expect(koBad.hintIn('ko')).toContain('`--at 내일 02:00`');
     expect(koBad.usage).toBe(spec.usage);

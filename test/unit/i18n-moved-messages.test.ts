@@ -5,7 +5,8 @@
  */
 import { awsActions, awsError } from '../../src/aws/errors';
 import { planDrift } from '../../src/deploy/plan';
-import { lapsedNotice, workerFailedNotice } from '../../src/approvals/unstarted';
+import { lapsedNotice } from '../../src/approvals/unstarted';
+import { workerFailedNotice } from '../../src/approvals/start-refused';
 import type { ChangePlan } from '../../src/deploy/plan';
 
 const HANGUL = /[\uac00-\ud7a3]/;

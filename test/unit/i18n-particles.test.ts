@@ -4,7 +4,7 @@
  */
 import { catalogParts, format, particleAfter, type ParamValue } from '../../src/i18n/catalog';
 import { explainFailure } from '../../src/aws/task-stop-explain';
-import { lateStartReason } from '../../src/approvals/unstarted';
+import { lateStartReason } from '../../src/approvals/start-refused';
 // Modules whose catalog parts the tests below render.
 import '../../src/alerts/buttons';
 import '../../src/deploy/tracker';
@@ -14,6 +14,10 @@ import '../../src/deploy/render';
 import '../../src/deploy/taskdef';
 import '../../src/approvals/codes';
 import '../../src/approvals/gates-text';
+import '../../src/commands/promote';
+import '../../src/commands/promote.run';
+import '../../src/commands/change-gates';
+import '../../src/deploy/planner';
 
 describe('particleAfter', () => {
   it.each([
@@ -139,5 +143,34 @@ describe('messages that wrote a fixed particle after a value read right whatever
       '회원님의 잠금은 해제되었습니다 (“배포 보류”). 다시',
     );
     expect(korean('approvals.gates')('dmTakenOver', { ...params, prevReason: '' })).toContain('회원님의 잠금은 해제되었습니다. 다시');
+  });
+});
+
+describe('no particle in both forms after a value that ends in Latin or code (the playground showed them as written)', () => {
+  const BOTH = /\uC774\(\uAC00\)|\uC744\(\uB97C\)|\uC740\(\uB294\)|\uC640\(\uACFC\)|\(\uC73C\)\uB85C/;
+  it.each([
+    ['commands.promote', 'ack', { from: 'staging', env: 'prod', service: '`web`', what: '승격할 준비 중' }],
+    ['commands.promote', 'sameEnv', { service: '`web`', env: 'prod' }],
+    ['commands.promote', 'unknownEnv', { from: 'qa', list: '`prod`' }],
+    ['commands.promote', 'didYouMean', { near: '`staging`' }],
+    [
+      'commands.promote.run',
+      'notThere',
+      { from: 'staging', digest: '`sha256:3ec5`', env: 'prod', region: 'eu-west-1', repository: 'shop/web' },
+    ],
+    ['commands.promote.run', 'noUpstream', { service: '`web`', from: 'staging', repository: 'shop/web' }],
+    ['commands.gates', 'scheduledAt', { at: '2026-12-05 04:06', asked: '`--at +1m`' }],
+    [
+      'commands.gates',
+      'requestedScheduled',
+      { service: '`web`', verb: '스케일', id: '`prod.web.mx9vobhi5sjw`', channel: 'C1', approvals: '', at: 'x' },
+    ],
+    ['commands.gates', 'atPast', { at: '`--at 02:00`' }],
+    ['commands.gates', 'atTooFar', { at: '`--at +999h`', max: '14일' }],
+    ['deploy-resize', 'same', { alias: '`web`', size: '`0.5 vCPU / 1 GB`' }],
+  ])('%s %s', (part, key, params) => {
+    const said = korean(part)(key, params as Record<string, ParamValue>);
+    expect(said).not.toMatch(BOTH);
+    expect(said).not.toMatch(/\{[a-z]+\}/i);
   });
 });
