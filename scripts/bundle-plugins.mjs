@@ -278,14 +278,15 @@ export const SLACK_BUNDLE_BUDGET = Object.freeze({
     // the ack (change-args, with hints naming all the forms; +0.2), and the gateway's users.info time zone, which
     // the worker reads a local `--at` in when the environment has no change windows (the gateway is shared; +0.08).
     // Still ~0.59x.
-    // 2026-12-05 (session 27, 437.16 -> 441.58 KiB, ceiling 438 -> 442): `--at tomorrow 02:00` (+0.4), and the new
+    // 2026-12-05 (session 27, 437.16 -> 442.98 KiB, ceiling 438 -> 443): `--at tomorrow 02:00` (+0.4), and the new
     // verb `/ecs run <service> <task>`, parsed and answered before the ack like every verb: its command module
-    // (usage, examples, the answers to a missing or unknown task, in en and ko; +2.9), the `tasks` schema of a
-    // service and `approvals.run` (+0.8), the Approve confirmation, Request again and request title of a run
-    // (+0.5). Its plan, executor, tracker and texts are worker-only (src/deploy/run-*.ts), as is the routing of the
-    // scheduled function's worker jobs (src/handlers/worker-jobs.ts). The worker-only start refusals moved out of
-    // unstarted.ts (-0.5). dist/slack.js ~987 KB: 0.596x.
-    src: 442,
+    // (usage, examples, the answers to a missing or unknown task, in en and ko; +2.9), `approvals.run` and the
+    // `tasks` of a service, checked by hand in src/config/run-tasks.ts (+1.8: zod sub-schemas were 0.4 KiB less code
+    // but ~28 KiB more heap at init, and "RSS after init" is the figure that is short), the Approve confirmation,
+    // Request again and request title of a run (+0.5). Its plan, executor, tracker and texts are worker-only
+    // (src/deploy/run-*.ts), as is the routing of the scheduled function's worker jobs (src/handlers/worker-jobs.ts).
+    // The worker-only start refusals moved out of unstarted.ts (-0.5). dist/slack.js ~988 KB: 0.596x.
+    src: 443,
   }),
 });
 

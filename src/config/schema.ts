@@ -7,6 +7,8 @@ import { LOCALES } from '../i18n/locale';
 import { channelId, duration, principalId } from './fields';
 import { gatesSchema } from './gates';
 import { ALIAS_FORM, aliasIssues } from './aliases';
+import { readRunTasks } from './run-tasks';
+export { RUN_TASK_NAME, type RunTaskConfig } from './run-tasks';
 
 /** No mute, whoever sets it, lasts longer than this. */
 export const MUTE_CEILING_MS = 7 * 86_400_000;
@@ -157,34 +159,6 @@ const environment = z
   // The account of an environment reached through a role is the role's account (console links, ARNs).
   .transform((e) => (e.roleArn && !e.accountId ? { ...e, accountId: e.roleArn.split(':')[4] } : e));
 
-/** The name of a one-off task in `/ecs run <service> <name>`. */
-export const RUN_TASK_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
-/** ECS takes at most 8 KiB of overrides in all (RunTask): the command is kept well within it. */
-const RUN_COMMAND_MAX_BYTES = 4096;
-
-/**
- * A one-off task a service may run (`/ecs run <service> <name>`): its command (exec form, as a task
- * definition's `command`), in one container of the task definition the service runs, with the
- * service's network configuration. Only the commands listed here can be run from Slack.
- */
-const runTask = z
-  .object({
-    command: z
-      .array(z.string().min(1).max(1024))
-      .min(1, 'give the command as a list, such as [npm, run, migrate]')
-      .refine(
-        (c) => Buffer.byteLength(JSON.stringify(c), 'utf8') <= RUN_COMMAND_MAX_BYTES,
-        `must be at most ${RUN_COMMAND_MAX_BYTES} bytes`,
-      ),
-    /** The container that runs it (default: the service's `container`). */
-    container: z.string().min(1).max(255).optional(),
-    /** Stopped (StopTask) and reported as failed when it runs longer (1m–24h). */
-    timeout: duration.pipe(z.number().min(60_000, 'must be at least 1m').max(86_400_000, 'must be at most 24h')).default(30 * 60_000),
-    /** One line for `/ecs run <service>` and the request. */
-    description: z.string().min(1).max(200).optional(),
-  })
-  .strict();
-
 const service = z
   .object({
     environment: z.string().min(1),
@@ -223,15 +197,8 @@ const service = z
         z.string().trim().min(1, 'an alias may not be empty').regex(ALIAS_FORM, 'must be letters (any script), digits, _ . - (max 40)'),
       )
       .optional(),
-    /** One-off tasks (`/ecs run`), by name. */
-    tasks: z
-      .record(z.string(), runTask)
-      .superRefine((tasks, ctx) => {
-        for (const name of Object.keys(tasks))
-          if (!RUN_TASK_NAME.test(name))
-            ctx.addIssue({ code: 'custom', path: [name], message: 'a task name is lower-case letters, digits, _ and - (max 40)' });
-      })
-      .optional(),
+    /** One-off tasks (`/ecs run`), by name: read and checked by ./run-tasks.ts (in the superRefine and transform below). */
+    tasks: z.unknown().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -244,11 +211,15 @@ const service = z
       });
     if (s.logGroup !== undefined && s.logGroupPrefix !== undefined)
       ctx.addIssue({ code: 'custom', path: ['logGroupPrefix'], message: 'set logGroup or logGroupPrefix, not both' });
+    readRunTasks(s.tasks, (path, message) => ctx.addIssue({ code: 'custom', path: ['tasks', ...path], message }));
   })
-  // A repository URI is read as its name and its registry.
+  // A repository URI is read as its name and its registry; the tasks as ./run-tasks.ts reads them (checked above).
   .transform((s) => {
     const uri = s.repository === undefined ? undefined : registryOfUri(s.repository);
-    return uri ? { ...s, repository: uri.name, registry: s.registry ?? { accountId: uri.accountId, region: uri.region } } : s;
+    const tasks = readRunTasks(s.tasks, () => undefined);
+    const { tasks: _raw, ...rest } = s;
+    const read = { ...rest, ...(tasks ? { tasks } : {}) };
+    return uri ? { ...read, repository: uri.name, registry: s.registry ?? { accountId: uri.accountId, region: uri.region } } : read;
   });
 
 /** A tag glob for image announcements: letters, digits, _ . - and the wildcards * and ?. */
