@@ -11,7 +11,7 @@ import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { arnTail } from '../aws/arn';
 import { withThrottleRetry } from '../deploy/retry';
 import { findContainer, rolesOf } from '../deploy/taskdef';
-import type { Prepared } from '../deploy/planner';
+import { planBase, type Prepared } from '../deploy/planner';
 import { rolloutInProgress } from '../deploy/plan';
 import { launchOf, type RunPlan } from '../deploy/run-plan';
 import { runSummary } from '../deploy/run-render';
@@ -29,11 +29,11 @@ const M = defineMessages('commands.run-plan', {
     en: '{service} no longer has the one-off task {task} in chatops.yml.',
     ko: 'chatops.yml에서 {service} 서비스의 {task} 작업이 없어졌습니다.',
   },
-  noTaskDefinition: { en: 'Service {service} runs no task definition.', ko: '{service} 서비스가 실행 중인 작업 정의가 없습니다.' },
   containerHint: {
-    en: 'Set `services.{alias}.tasks.{task}.container` in chatops.yml to one of them.',
-    ko: 'chatops.yml의 `services.{alias}.tasks.{task}.container`를 그중 하나로 정하세요.',
+    en: 'Its containers: {names}. Set `services.{alias}.tasks.{task}.container` in chatops.yml to one of them.',
+    ko: '컨테이너: {names}. chatops.yml의 `services.{alias}.tasks.{task}.container`를 그중 하나로 정하세요.',
   },
+
   rollout: {
     en: ':warning: A rollout of {service} is in progress: the task runs {td}, the task definition it rolls out.',
     ko: ':warning: {service} 서비스의 롤아웃이 진행 중입니다. 작업은 롤아웃 대상인 작업 정의 {td}에서 실행됩니다.',
@@ -62,40 +62,39 @@ export async function planRun(rt: Runtime, svc: ResolvedService, task: string): 
     throw new BotError('REFUSED', `service ${svc.service} is ${service.status}`, {
       userMessage: M.lazy('notActive', { service: code(svc.alias), status: code(service.status) }),
     });
-  if (!service.taskDefinition || !service.serviceArn)
-    throw new BotError('AWS', `service ${svc.service} has no task definition`, {
-      userMessage: M.lazy('noTaskDefinition', { service: code(svc.alias) }),
-    });
+  // Where the service is and the task definition it runs (refused when it runs none), as every plan has them.
+  const { currentTaskDefinition, desiredCount: _count, madeAt, ...where } = planBase(svc, service, rt.now());
   const container = cfg.container ?? svc.container;
-  const { taskDefinition: td } = await withThrottleRetry(() => describeTaskDefinition(ecs, service.taskDefinition!));
+  const { taskDefinition: td } = await withThrottleRetry(() => describeTaskDefinition(ecs, currentTaskDefinition));
   try {
     findContainer(td, container);
   } catch (err) {
     if (err instanceof BotError)
-      throw new BotError(err.code, err.message, { userMessage: err.text, hint: M.lazy('containerHint', { alias: svc.alias, task }) });
+      throw new BotError(err.code, err.message, {
+        userMessage: err.text,
+        hint: M.lazy('containerHint', {
+          names: (td.containerDefinitions ?? []).map((c) => code(c.name ?? '?')).join(', '),
+          alias: svc.alias,
+          task,
+        }),
+      });
     throw err;
   }
   const plan: RunPlan = {
     verb: 'run',
-    environment: svc.environment,
-    alias: svc.alias,
-    region: svc.env.region,
-    cluster: svc.env.cluster,
-    serviceName: service.serviceName ?? svc.service,
-    serviceArn: service.serviceArn,
+    ...where,
     task,
     ...(cfg.description ? { description: cfg.description } : {}),
     container,
     command: cfg.command,
-    taskDefinition: service.taskDefinition,
+    taskDefinition: currentTaskDefinition,
     ...launchOf(service),
     timeoutMs: cfg.timeout,
-    madeAt: rt.now(),
+    madeAt,
   };
   const w = rt.people.workspace;
   const warnings: string[] = [];
-  if (rolloutInProgress(service))
-    warnings.push(M.in(w)('rollout', { service: code(svc.alias), td: code(arnTail(service.taskDefinition)) }));
+  if (rolloutInProgress(service)) warnings.push(M.in(w)('rollout', { service: code(svc.alias), td: code(arnTail(currentTaskDefinition)) }));
   const allowed = svc.env.taskRoles;
   const roles = rolesOf(td);
   const unlisted = allowed.length

@@ -244,7 +244,8 @@ function rolloutPrepared(
   };
 }
 
-function base(svc: ResolvedService, service: Service, now: number) {
+/** Where the service is and what it runs now, as every plan has it (a one-off task's too: src/commands/run.run.ts). */
+export function planBase(svc: ResolvedService, service: Service, now: number) {
   if (!service.taskDefinition || !service.serviceArn) {
     throw new BotError('AWS', `service ${svc.service} has no task definition`, {
       userMessage: M.lazy('noTaskDefinition', { service: code(svc.service) }),
@@ -562,7 +563,7 @@ export async function planDeploy(rt: Runtime, svc: ResolvedService, sel: ImageSe
   const scanType = needsScanType(image, kinds) ? await refusalScanType(rt, ecr, image, svc) : 'unknown';
   assertImageAllowed(image, svc, ref, registryRegion, scanType);
   if (!image.imageDigest) throw new BotError('AWS', 'image without digest', { userMessage: M.lazy('noDigest', { ref: code(ref) }) });
-  const b0 = base(svc, service, now);
+  const b0 = planBase(svc, service, now);
   const described = withThrottleRetry(() => describeTaskDefinition(ecs, b0.currentTaskDefinition));
   const running = withRunningDigest(rt, ecs, svc, b0);
   // The commits of the two images (OCI labels), read while the rest is planned; best-effort and bounded.
@@ -735,7 +736,7 @@ export async function planRollback(rt: Runtime, svc: ResolvedService, to?: numbe
   const fromAlert = alert && service.taskDefinition ? alertRollbackRefusal(alert, service.taskDefinition) : undefined;
   if (fromAlert) await refuseFromAlert(rt, svc, fromAlert);
   assertChangeable(service, 'rollback', svc.alias, now);
-  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
+  const b = await withRunningDigest(rt, ecs, svc, planBase(svc, service, now));
   const current = b.currentTaskDefinition;
   /** Warnings of the request, as catalog tokens. */
   const notes: string[] = [];
@@ -888,7 +889,7 @@ export async function planScale(rt: Runtime, svc: ResolvedService, to: number): 
   const now = rt.now();
   const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'scale', svc.alias, now);
-  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
+  const b = await withRunningDigest(rt, ecs, svc, planBase(svc, service, now));
   if (b.desiredCount === to) {
     throw new BotError('REFUSED', 'same count', {
       userMessage: M.lazy('sameCount', { service: code(svc.alias), n: to, running: service.runningCount ?? 0 }),
@@ -923,7 +924,7 @@ export async function planRestart(rt: Runtime, svc: ResolvedService): Promise<Pr
   const now = rt.now();
   const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'restart', svc.alias, now);
-  const b = await withRunningDigest(rt, ecs, svc, base(svc, service, now));
+  const b = await withRunningDigest(rt, ecs, svc, planBase(svc, service, now));
   if (b.desiredCount === 0) {
     throw new BotError('REFUSED', 'no tasks', {
       userMessage: M.lazy('noTasks', { service: code(svc.alias) }),
@@ -971,7 +972,7 @@ export async function planResize(rt: Runtime, svc: ResolvedService, to: { cpu: n
   const t = resizeText.lazy;
   const { ecs, service } = await loadService(rt, svc);
   assertChangeable(service, 'deploy', svc.alias, now);
-  const b = base(svc, service, now);
+  const b = planBase(svc, service, now);
   const current = await withThrottleRetry(() => describeTaskDefinition(ecs, b.currentTaskDefinition));
   const td = current.taskDefinition;
   const from = { cpu: Number(td.cpu), memory: Number(td.memory) };

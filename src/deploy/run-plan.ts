@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import type { RunTaskCommandInput, Service, Task } from '@aws-sdk/client-ecs';
 import { lazySchema } from '../config/lazy-schema';
+import { serviceFields } from './plan';
 
 /** `startedBy` of the tasks the bot runs: this and the request id (ListTasks finds them by it; ≤ 128 characters). */
 export const RUN_STARTED_BY = 'ecs-chatops:';
@@ -20,12 +21,7 @@ export const RUN_GROUP = 'chatops:';
 export const runPlanSchema = lazySchema(() =>
   z.object({
     verb: z.literal('run'),
-    environment: z.string(),
-    alias: z.string(),
-    region: z.string(),
-    cluster: z.string(),
-    serviceName: z.string(),
-    serviceArn: z.string(),
+    ...serviceFields(),
     /** The task's name in chatops.yml (`services.<alias>.tasks`). */
     task: z.string(),
     description: z.string().optional(),
