@@ -131,19 +131,14 @@ export const checksSchema = lazySchema(() =>
 );
 export type PlanChecks = z.infer<typeof checksSchema>;
 
-/** Where a plan's service is: the fields a service change's plan and a one-off task's (./run-plan.ts) share. */
-export const serviceFields = () => ({
+/** The fields every plan has (a function: the schemas are built with the plan schemas, on first use). */
+const base = () => ({
   environment: z.string(),
   alias: z.string(),
   region: z.string(),
   cluster: z.string(),
   serviceName: z.string(),
   serviceArn: z.string(),
-});
-
-/** The fields every plan has (a function: the schemas are built with the plan schemas, on first use). */
-const base = () => ({
-  ...serviceFields(),
   /** The task definition the service ran when the plan was made (what it runs now). */
   currentTaskDefinition: z.string(),
   /** The service's desired count when the plan was made. */

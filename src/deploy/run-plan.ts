@@ -11,7 +11,6 @@
 import * as z from 'zod';
 import type { RunTaskCommandInput, Service, Task } from '@aws-sdk/client-ecs';
 import { lazySchema } from '../config/lazy-schema';
-import { serviceFields } from './plan';
 
 /** `startedBy` of the tasks the bot runs: this and the request id (ListTasks finds them by it; ≤ 128 characters). */
 export const RUN_STARTED_BY = 'ecs-chatops:';
@@ -21,7 +20,13 @@ export const RUN_GROUP = 'chatops:';
 export const runPlanSchema = lazySchema(() =>
   z.object({
     verb: z.literal('run'),
-    ...serviceFields(),
+    // Where the service is, as a service change's plan has it (plan.ts base; not shared: plan.ts is in the Slack bundle).
+    environment: z.string(),
+    alias: z.string(),
+    region: z.string(),
+    cluster: z.string(),
+    serviceName: z.string(),
+    serviceArn: z.string(),
     /** The task's name in chatops.yml (`services.<alias>.tasks`). */
     task: z.string(),
     description: z.string().optional(),
