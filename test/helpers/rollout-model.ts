@@ -107,11 +107,16 @@ export async function rollout<F>(
       unconfirmed: all.filter((t) => t.includes('Deploy not confirmed')).length,
     };
   };
-  /** What ECS was doing when the bot said "not confirmed" (undefined: not said yet). */
+  /**
+   * What ECS was doing when the bot decided "not confirmed" (undefined: not decided yet). The bot records
+   * that end (the execution fact `ended`) before it says it: the saying may come later, once Slack takes it,
+   * when ECS has moved on. The truth that counts is the one when it was decided.
+   */
   let truthWhenUnconfirmed: Truth | undefined;
-  const check = (after: string) => {
+  const check = async (after: string) => {
     const s = said();
-    if (s.unconfirmed && !truthWhenUnconfirmed) truthWhenUnconfirmed = truth;
+    const ended = (await getRequest(h.e2e.rt.redis, req.id))?.execution?.ended as { unconfirmed?: boolean } | undefined;
+    if ((ended?.unconfirmed || s.unconfirmed) && !truthWhenUnconfirmed) truthWhenUnconfirmed = truth;
     expect({ after, truth, ...s }).toEqual({
       after,
       truth,
@@ -193,7 +198,7 @@ export async function rollout<F>(
 
   for (const [i, a] of steps.entries()) {
     await opts.during(a.fault, () => run(a));
-    check(`step ${i + 1}: ${JSON.stringify(a)}`);
+    await check(`step ${i + 1}: ${JSON.stringify(a)}`);
   }
   await opts.recover?.();
 
@@ -210,7 +215,7 @@ export async function rollout<F>(
     h.clock.advance(5 * 60_000);
     await lambda.tick();
   }
-  check('the end');
+  await check('the end');
   const final = await getRequest(h.e2e.rt.redis, req.id);
   const s = said();
   // Given up while ECS was still at it: the end stays "not confirmed" (a failed request), whatever ECS did later.
