@@ -125,6 +125,8 @@ const MAX_RUN_ATTEMPTS = 3;
 const GIVE_UP_AFTER_LIMIT_MS = 30 * 60_000;
 /** A task asked to stop that is still not stopped after this is given up (ECS stops one within minutes). */
 const STOP_GIVE_UP_MS = 15 * 60_000;
+/** A task DescribeTasks does not list this soon after RunTask is not taken for gone (ECS reads are eventually consistent). */
+const MISSING_GRACE_MS = 5 * 60_000;
 /** The longest ECS reason kept in the recorded end. */
 const REASON_MAX_BYTES = 400;
 
@@ -375,6 +377,8 @@ export async function refreshRun(
     }
   }
   if (!task) {
+    // DescribeTasks may not list a task RunTask just started (ECS is eventually consistent): not an answer yet.
+    if (now - since < MISSING_GRACE_MS) return 'in_progress';
     // ECS forgets a stopped task after about an hour: its end went unseen.
     return recordEnd(rt, req, plan, {
       phase: 'failed',

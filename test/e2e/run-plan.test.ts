@@ -5,8 +5,9 @@
  * runs the rollout's task definition; roles the environment does not list are warned about.
  */
 import { RunTaskCommand } from '@aws-sdk/client-ecs';
+import { getRequest } from '../../src/approvals/workflow';
 import { configFile } from '../helpers/config';
-import { slashAnswer, useDeployHarness } from '../helpers/deploy-e2e';
+import { approve, requestMessage, slashAnswer, textOf, useDeployHarness } from '../helpers/deploy-e2e';
 
 const h = useDeployHarness({
   configPath: configFile((d) => {
@@ -42,5 +43,26 @@ describe('/ecs run: planning', () => {
     const answer = await slashAnswer(h.e2e, 'run web migrate --dry-run');
     expect(answer).toContain('A rollout of `web` is in progress: the task runs `web-prod:42`');
     expect(answer).toMatch(/Roles: `arn:aws:iam::\d+:role\/[\w-]+`.* not in `taskRoles`/);
+  });
+
+  it('a task DescribeTasks does not list yet is not taken for gone; long after RunTask it ends as not confirmed', async () => {
+    const arn = 'arn:aws:ecs:eu-west-1:111122223333:task/prod/0123456789abcdef0123456789abcdef';
+    // RunTask starts it; DescribeTasks (ECS is eventually consistent) does not list it.
+    h.ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: arn, lastStatus: 'PROVISIONING' }], failures: [] });
+    await slashAnswer(h.e2e, 'run web migrate');
+    const req = requestMessage(h.e2e, 'CPROD');
+    await approve(h.e2e, req);
+    await h.e2e.drain();
+    expect(h.ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+    h.clock.advance(60_000);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('running');
+    // Still not listed 6 minutes after RunTask: ECS no longer knows it (or never did): not confirmed, the service freed.
+    h.clock.advance(5 * 60_000);
+    await h.e2e.tick();
+    await h.e2e.drain();
+    expect((await getRequest(h.e2e.rt.redis, req.id))?.state).toBe('failed');
+    expect(h.e2e.slack.messages('CPROD').map(textOf).join('\n')).toContain('*Run not confirmed*');
   });
 });
