@@ -10,8 +10,8 @@ import type { ResolvedService } from '../config/schema';
 import { describeService, describeTaskDefinition } from '../aws/ecs';
 import { arnTail } from '../aws/arn';
 import { withThrottleRetry } from '../deploy/retry';
-import { findContainer, rolesOf } from '../deploy/taskdef';
-import { planBase, type Prepared } from '../deploy/planner';
+import { findContainer } from '../deploy/taskdef';
+import { planBase, rolesCheck, type Prepared } from '../deploy/planner';
 import { rolloutInProgress } from '../deploy/plan';
 import { launchOf, type RunPlan } from '../deploy/run-plan';
 import { runSummary } from '../deploy/run-render';
@@ -95,11 +95,8 @@ export async function planRun(rt: Runtime, svc: ResolvedService, task: string): 
   const w = rt.people.workspace;
   const warnings: string[] = [];
   if (rolloutInProgress(service)) warnings.push(M.in(w)('rollout', { service: code(svc.alias), td: code(arnTail(currentTaskDefinition)) }));
-  const allowed = svc.env.taskRoles;
-  const roles = rolesOf(td);
-  const unlisted = allowed.length
-    ? [roles.taskRoleArn, roles.executionRoleArn].filter((r): r is string => !!r && !allowed.includes(r))
-    : [];
+  // The roles RunTask passes to ECS (iam:PassRole): the worker may pass only those in taskRoles.
+  const unlisted = rolesCheck(td, td, svc.env.taskRoles)?.unlisted ?? [];
   if (unlisted.length) warnings.push(M.in(w)('unlisted', { roles: unlisted.map((r) => code(r)).join(', ') }));
   return { plan, summary: [runSummary(plan, w), ...warnings].join('\n'), notes: warnings };
 }

@@ -4,6 +4,7 @@
  */
 import type { Service } from '@aws-sdk/client-ecs';
 import { awsErrorName, isAccessDenied } from '../aws/errors';
+import type { BotError } from '../errors';
 import type { UpdateServiceChange } from '../aws/ecs-write';
 import { primaryDeployment, type ChangePlan } from './plan';
 import type { ExecFacts } from './tracker';
@@ -25,6 +26,16 @@ const REFUSALS = new Set([
 /** Everything else (5xx, timeouts, throttling past the retries, network) may or may not have applied. */
 export function isDefiniteRefusal(err: unknown): boolean {
   return REFUSALS.has(awsErrorName(err)) || isAccessDenied(err);
+}
+
+/** AWS did not answer, could not be reached, or kept throttling: the SDK's own retries are spent. */
+export function isAwsUnanswered(err: BotError): boolean {
+  return err.code === 'AWS_TIMEOUT' || err.code === 'AWS_UNREACHABLE' || err.code === 'AWS_THROTTLED';
+}
+
+/** Throttling and 5xx that outlasted the retries, Redis or Slack: the job is retried; refusals fail the change (or the run). */
+export function isRetryable(err: BotError): boolean {
+  return isAwsUnanswered(err) || err.code === 'STORE_UNAVAILABLE' || err.code === 'SLACK';
 }
 
 /** True when UpdateService for `plan` has already taken effect on `service` (a crashed attempt's work). */

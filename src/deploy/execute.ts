@@ -32,7 +32,7 @@ import { shortDigest } from './refs';
 import { awsError, awsActions } from '../aws/errors';
 import { registerTaskDefinition, updateServiceRaw } from '../aws/ecs-write';
 import { diffObjects } from './diff';
-import { changeFor, isDefiniteRefusal, updateApplied } from './apply';
+import { changeFor, isAwsUnanswered, isDefiniteRefusal, isRetryable, updateApplied } from './apply';
 import {
   assertChangeable,
   parsePlan,
@@ -477,22 +477,6 @@ async function reportBeforeUpdate(log: Logger, what: string, op: () => Promise<u
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** AWS did not answer, could not be reached, or kept throttling: the SDK's own retries are spent. */
-function isAwsUnanswered(err: BotError): boolean {
-  return err.code === 'AWS_TIMEOUT' || err.code === 'AWS_UNREACHABLE' || err.code === 'AWS_THROTTLED';
-}
-
-/** Throttling and 5xx that outlasted the retries: the job is retried; refusals fail the change. */
-function isRetryable(err: BotError): boolean {
-  return (
-    err.code === 'AWS_THROTTLED' ||
-    err.code === 'AWS_TIMEOUT' ||
-    err.code === 'AWS_UNREACHABLE' ||
-    err.code === 'STORE_UNAVAILABLE' ||
-    err.code === 'SLACK'
-  );
 }
 
 async function afterUpdate(

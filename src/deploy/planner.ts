@@ -312,7 +312,7 @@ async function loadService(rt: Runtime, svc: ResolvedService): Promise<{ ecs: EC
  * taskRoles. Only registering a task definition passes roles (iam:PassRole): a rollback to an
  * existing revision (`registers` false) registers nothing, so its unchanged roles are just unchanged.
  */
-function rolesCheck(
+export function rolesCheck(
   current: TaskDefinition,
   next: { taskRoleArn?: string; executionRoleArn?: string },
   allowed: readonly string[],

@@ -27,11 +27,8 @@ import { describeService, describeTaskDefinition, describeTasks } from '../aws/e
 import { listTasksStartedBy, runActions, runTaskRaw, stopTaskRaw } from '../aws/ecs-run';
 import { passRoleDenied } from '../aws/ecs-write';
 import { awsError } from '../aws/errors';
-import { logLocation } from '../aws/log-location';
-import { filterLogEvents } from '../aws/logs';
-import { cleanLogMessages } from '../aws/redact';
 import { arnTail } from '../aws/arn';
-import { envAccess, findService } from '../config/load';
+import { envAccess } from '../config/load';
 import { code, oneLine } from '../slack/text';
 import { formatDuration } from '../i18n';
 import { defineMessages, textIn, type Text } from '../i18n/catalog';
@@ -40,11 +37,11 @@ import { getRequest } from '../approvals/workflow';
 import { finishExecution, leaseHeld, pressExecution, recordExecution } from '../approvals/execution';
 import { UNCONFIRMED_AUDIT } from '../approvals/model';
 import { cutUtf8 } from '../redis/bounds';
-import { isDefiniteRefusal } from './apply';
+import { isAwsUnanswered, isDefiniteRefusal, isRetryable } from './apply';
 import { withThrottleRetry } from './retry';
 import { changeAccess } from './session';
 import { relevantStoppedTasks, type StoppedTaskInfo } from './progress';
-import { audienceOf, factsOf, logGroupSource, notStartedFact, postOnce, showCard, startedAtOf, type NotStarted } from './tracker';
+import { audienceOf, containerLogLines, factsOf, notStartedFact, postOnce, showCard, startedAtOf, type NotStarted } from './tracker';
 import { parseRunPlan, runOutcome, runTaskInput, startedByOf, type RunOutcome, type RunPlan } from './run-plan';
 import {
   runFailureWhy,
@@ -239,8 +236,7 @@ export async function executeRun(
       return;
     }
     const beforeAny = !runFactsOf(req).updateAttempts;
-    const unanswered = err instanceof BotError && ['AWS_TIMEOUT', 'AWS_UNREACHABLE', 'AWS_THROTTLED'].includes(err.code);
-    if (err instanceof RunNotStarted || (err instanceof BotError && beforeAny && (unanswered || !isRetryable(err)))) {
+    if (err instanceof RunNotStarted || (err instanceof BotError && beforeAny && (isAwsUnanswered(err) || !isRetryable(err)))) {
       const message = err instanceof RunNotStarted ? textIn(err.text, w) : (err as BotError).userMessageIn(w);
       const hint = err instanceof RunNotStarted ? (err.hint ? textIn(err.hint, w) : undefined) : (err as BotError).hintIn(w);
       log.info('run: the task was not started', { reason: err.message });
@@ -301,11 +297,6 @@ export async function executeRun(
       throw mapped;
     }
   }
-}
-
-/** Throttling and 5xx that outlasted the retries, Redis or Slack: the job is retried; other errors end the run. */
-function isRetryable(err: BotError): boolean {
-  return ['AWS_THROTTLED', 'AWS_TIMEOUT', 'AWS_UNREACHABLE', 'STORE_UNAVAILABLE', 'SLACK'].includes(err.code);
 }
 
 /** The task request `requestId` started (its startedBy), described; undefined when there is none. */
@@ -515,34 +506,20 @@ async function stoppedInfo(rt: Runtime, plan: RunPlan, taskArn: string, since: n
   if (!info || !task.startedAt) return info;
   try {
     const td = (await withThrottleRetry(() => describeTaskDefinition(ecs, plan.taskDefinition))).taskDefinition;
-    const configured = findService(rt.config, plan.alias);
-    const mine = configured?.environment === plan.environment;
-    const where = logLocation(
+    const start = (task.createdAt?.getTime() ?? since) - 60_000;
+    const lines = await containerLogLines(
+      rt,
+      plan,
       td,
+      plan.taskDefinition,
       plan.container,
       info.taskId,
-      plan.region,
-      mine ? configured.logGroup : undefined,
-      mine ? configured.logGroupPrefix : undefined,
+      start,
+      (info.stoppedAt ?? rt.now()) + 60_000,
     );
-    if (!where.ok) return info;
-    const { region, group, stream } = where.loc;
-    const res = await filterLogEvents(
-      rt.aws.logs(region, envAccess(rt.config, plan.environment)),
-      {
-        logGroupName: group,
-        logStreamNamePrefix: stream,
-        startTime: (task.createdAt?.getTime() ?? since) - 60_000,
-        endTime: (info.stoppedAt ?? rt.now()) + 60_000,
-        limit: 10,
-      },
-      { region, groupSource: logGroupSource(plan.container, arnTail(plan.taskDefinition)) },
-      { maxPages: 2, maxMs: 5_000, clock: rt.now },
-    );
-    const lines = cleanLogMessages(res.events.map((e) => e.message ?? '')).map((m) => m.trimEnd());
     if (lines.length) info.logLines = lines.slice(-10);
   } catch (err) {
-    rt.log.warn('run: cannot read the logs of the stopped task', { task: info.taskId, err });
+    rt.log.warn('run: cannot read the task definition for log lines', { task: info.taskId, err });
   }
   return info;
 }

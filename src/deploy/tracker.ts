@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { lazySchema } from '../config/lazy-schema';
-import type { Service } from '@aws-sdk/client-ecs';
+import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { Runtime } from '../runtime';
 import type { SlackMessage } from '../slack/blocks';
 import { BotError } from '../errors';
@@ -301,34 +301,60 @@ export async function stoppedTasksFor(
     return infos;
   }
   const multi = (td.containerDefinitions?.length ?? 0) > 1;
-  // The alias may since name a service of another environment (moved or renamed in chatops.yml): not its log group.
-  const configured = findService(rt.config, plan.alias);
-  const groupOverride = configured?.environment === plan.environment ? configured.logGroup : undefined;
-  const groupPrefix = configured?.environment === plan.environment ? configured.logGroupPrefix : undefined;
   for (const info of infos.slice(0, 2)) {
     const task = tasks.find((t) => arnTail(t.taskArn) === info.taskId);
     const lines: string[] = [];
     for (const name of failedContainers(info).slice(0, 2)) {
-      const where = logLocation(td, name, info.taskId, plan.region, groupOverride, groupPrefix);
-      if (!where.ok) continue;
-      const { region, group, stream } = where.loc;
       const start = (task?.createdAt?.getTime() ?? since) - 60_000;
       const end = (info.stoppedAt ?? rt.now()) + 60_000;
-      try {
-        const res = await filterLogEvents(
-          rt.aws.logs(region, envAccess(rt.config, plan.environment)),
-          { logGroupName: group, logStreamNamePrefix: stream, startTime: start, endTime: end, limit: 10 },
-          { region, groupSource: logGroupSource(name, arnTail(taskDefinition)) },
-          { maxPages: 2, maxMs: 5_000, clock: rt.now },
-        );
-        for (const m of cleanLogMessages(res.events.map((e) => e.message ?? ''))) lines.push(`${multi ? `[${name}] ` : ''}${m.trimEnd()}`);
-      } catch (err) {
-        rt.log.warn('cannot read the logs of a stopped task', { group, task: info.taskId, err });
-      }
+      for (const m of await containerLogLines(rt, plan, td, taskDefinition, name, info.taskId, start, end))
+        lines.push(`${multi ? `[${name}] ` : ''}${m}`);
     }
     if (lines.length) info.logLines = lines.slice(-10);
   }
   return infos;
+}
+
+/**
+ * The last (up to 10) log lines container `name` of task `taskId` wrote between `start` and `end`, in
+ * its awslogs group (the service's configured group or prefix when the alias still names a service of
+ * `where`'s environment); none when it does not log there or the logs cannot be read (logged).
+ */
+export async function containerLogLines(
+  rt: Runtime,
+  where: { alias: string; environment: string; region: string },
+  td: TaskDefinition,
+  taskDefinition: string,
+  name: string,
+  taskId: string,
+  start: number,
+  end: number,
+): Promise<string[]> {
+  // The alias may since name a service of another environment (moved or renamed in chatops.yml): not its log group.
+  const configured = findService(rt.config, where.alias);
+  const mine = configured?.environment === where.environment;
+  const loc = logLocation(
+    td,
+    name,
+    taskId,
+    where.region,
+    mine ? configured.logGroup : undefined,
+    mine ? configured.logGroupPrefix : undefined,
+  );
+  if (!loc.ok) return [];
+  const { region, group, stream } = loc.loc;
+  try {
+    const res = await filterLogEvents(
+      rt.aws.logs(region, envAccess(rt.config, where.environment)),
+      { logGroupName: group, logStreamNamePrefix: stream, startTime: start, endTime: end, limit: 10 },
+      { region, groupSource: logGroupSource(name, arnTail(taskDefinition)) },
+      { maxPages: 2, maxMs: 5_000, clock: rt.now },
+    );
+    return cleanLogMessages(res.events.map((e) => e.message ?? '')).map((m) => m.trimEnd());
+  } catch (err) {
+    rt.log.warn('cannot read the logs of a stopped task', { group, task: taskId, err });
+    return [];
+  }
 }
 
 export type RefreshResult = Phase | 'not_running' | 'not_started';
